@@ -1,0 +1,3 @@
+#include <cstdio>
+#include "core/version.h"
+int main() { std::printf("privmon %s\n", PRIVMON_VERSION); return 0; }

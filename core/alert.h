@@ -1,0 +1,63 @@
+// Alert: what a detector raises, as a fixed-size value that travels from a shard to the sink
+// thread through an SPSC queue (formatting to JSON happens in sinks/, off the shard thread).
+// alert_id is a stable hash of (rule, tenant, account, evidence), so a replay yields the same ids.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "core/event.h"
+#include "core/fixed_string.h"
+#include "core/rule_catalog.h"
+
+namespace privmon {
+
+struct Evidence {
+  EventKind kind = EventKind::kSignIn;
+  EventTime time = 0;
+  FixedString<80> record_id;
+};
+
+struct AlertDetail {
+  std::string_view key;  // always a string literal
+  FixedString<96> value;
+};
+
+struct Alert {
+  static constexpr std::size_t kMaxEvidence = 4;
+  static constexpr std::size_t kMaxDetails = 4;
+
+  RuleId rule = RuleId::kBG01;
+  Severity severity = Severity::kHigh;
+  uint64_t alert_id = 0;
+  uint64_t tenant_hash = 0;
+  FixedString<40> tenant_id;
+  FixedString<40> account_id;
+  FixedString<96> account_upn;
+  EventTime time = 0;  // event time of the event that completed the rule
+  EventTime first_seen = 0;
+  EventTime last_seen = 0;
+  uint32_t count = 1;
+  int64_t received_ns = 0;  // receipt of the completing event, for latency
+  uint8_t evidence_count = 0;
+  uint8_t detail_count = 0;
+  std::array<Evidence, kMaxEvidence> evidence{};
+  std::array<AlertDetail, kMaxDetails> details{};
+
+  void AddEvidence(const Event& e) {
+    if (evidence_count == kMaxEvidence) return;
+    auto& ev = evidence[evidence_count++];
+    ev.kind = e.kind;
+    ev.time = e.time;
+    ev.record_id = e.record_id;
+  }
+  void AddDetail(std::string_view key, std::string_view value) {
+    if (detail_count == kMaxDetails || value.empty()) return;
+    details[detail_count].key = key;
+    details[detail_count].value.assign(value);
+    ++detail_count;
+  }
+};
+
+}  // namespace privmon

@@ -1,0 +1,124 @@
+// CompiledConfig: the whole configuration after loading and validation, in the form the hot path
+// reads directly: names hashed, regexes compiled, per-tenant settings resolved into one struct per
+// tenant (defaults already merged). Immutable once built; shared read-only between threads through
+// std::shared_ptr<const CompiledConfig>. ForTenant() is one integer hash lookup.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+#include <absl/time/time.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "core/rule_catalog.h"
+
+namespace privmon {
+
+struct RuleSettings {
+  bool enabled = true;
+  Severity severity = Severity::kHigh;
+  uint32_t threshold = 1;
+  int64_t window_s = 0;
+  int64_t suppress_s = kHour;  // repeats of (rule, account) within this time are counted, not sent
+};
+
+struct CidrRange {
+  std::array<uint8_t, 16> addr{};  // IPv4 stored as ::ffff:a.b.c.d
+  uint8_t prefix_bits = 0;          // of the 128-bit form
+  bool Contains(const std::array<uint8_t, 16>& ip) const;
+};
+
+struct WorkingHours {
+  bool configured = false;
+  absl::TimeZone zone;
+  uint8_t day_mask = 0;  // bit d set = weekday d is a working day (0 = Monday ... 6 = Sunday)
+  int start_minute = 0;  // minutes after local midnight, inclusive
+  int end_minute = 0;    // exclusive
+  bool Contains(int64_t unix_seconds) const;
+};
+
+struct TenantSettings {
+  std::string tenant_id;  // empty for the defaults
+  std::string name;
+  std::array<RuleSettings, kRuleCount> rules{};
+  int64_t learning_period_s = 14 * kDay;
+  absl::flat_hash_set<uint64_t> privileged_roles;     // HashLower(role display name)
+  absl::flat_hash_set<uint64_t> break_glass;          // HashLower(UPN or object id)
+  absl::flat_hash_set<uint64_t> privileged_accounts;  // HashLower(UPN or object id)
+  absl::flat_hash_set<uint64_t> paw_devices;          // HashLower(device id)
+  absl::flat_hash_set<uint16_t> approved_countries;   // two upper-case letters packed
+  std::vector<CidrRange> approved_ip_ranges;
+  bool require_managed_device = false;
+  absl::flat_hash_set<uint64_t> approved_inviters;  // HashLower(UPN or object id)
+  std::optional<std::regex> naming_policy;
+  std::string naming_policy_text;
+  WorkingHours working_hours;
+  absl::flat_hash_set<uint64_t> high_value_apps;  // HashLower(app id, object id or name)
+
+  const RuleSettings& rule(RuleId id) const { return rules[static_cast<std::size_t>(id)]; }
+  static uint16_t PackCountry(char a, char b) {
+    return static_cast<uint16_t>((static_cast<uint8_t>(a) << 8) | static_cast<uint8_t>(b));
+  }
+};
+
+enum class SourceType : uint8_t { kZmqPull, kZmqSub, kFile, kStdin };
+
+struct SourceSettings {
+  SourceType type = SourceType::kZmqPull;
+  std::string endpoint = "tcp://127.0.0.1:5556";
+  bool bind = true;
+  std::string path;       // file sources
+  std::string tenant;     // tenant for records that carry none
+  std::string name;       // metric label; defaults to the type
+  int high_water_mark = 10000;
+  // ZeroMQ CURVE (server side): secret key file (z85, 40 chars) and allowed client public keys.
+  std::string curve_secret_key_file;
+  std::vector<std::string> curve_allowed_clients;
+};
+
+enum class SinkType : uint8_t { kStdout, kFile, kZmqPub };
+
+struct SinkSettings {
+  SinkType type = SinkType::kStdout;
+  std::string path;
+  std::string endpoint;
+};
+
+struct PipelineSettings {
+  uint32_t shards = 0;  // 0 = one per core
+  uint32_t parse_threads = 1;
+  uint32_t queue_capacity = 16384;  // events per (parser, shard) queue
+  int64_t allowed_lateness_s = 5 * kMinute;
+  uint32_t max_message_bytes = 4u << 20;
+  uint32_t max_tenant_series = 200;  // per-tenant metric series cap
+  uint32_t alert_queue_capacity = 4096;
+};
+
+struct CompiledConfig {
+  PipelineSettings pipeline;
+  std::vector<SourceSettings> sources;
+  std::vector<SinkSettings> sinks;
+  std::string metrics_listen = "127.0.0.1:9464";  // empty = no metrics endpoint
+  std::string dead_letter_path = "rejected.ndjson";
+  std::shared_ptr<const TenantSettings> defaults;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<const TenantSettings>> tenants;  // HashLower(id)
+
+  const TenantSettings& ForTenant(uint64_t tenant_hash) const {
+    auto it = tenants.find(tenant_hash);
+    return it == tenants.end() ? *defaults : *it->second;
+  }
+};
+
+// Rule settings as RULES.md sets them, the default privileged roles, and a config with every rule
+// on and no tenant lists. Defined in core/config_defaults.cc.
+RuleSettings DefaultRuleSettings(RuleId id);
+const std::vector<std::string>& DefaultPrivilegedRoles();
+std::shared_ptr<const CompiledConfig> BuiltinDefaultConfig();
+
+}  // namespace privmon

@@ -1,0 +1,192 @@
+// Event: one parsed Entra record in a compact, fixed-size form. Known strings (activities, error
+// codes, client apps, risk values) are resolved to small enums by the parser; variable strings that
+// an alert must show travel inline (FixedString), the rest as 64-bit hashes where only equality
+// matters. Plain value type: copying one is a memcpy, so it moves through SPSC queues without
+// allocating. Filled by parsers/, read by every later stage; never mutated after routing.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "core/event_time.h"
+#include "core/fixed_string.h"
+
+namespace privmon {
+
+enum class EventKind : uint8_t {
+  kSignIn,           // user, service principal or managed identity sign-in
+  kAudit,            // directory audit (AuditLogs / directoryAudit)
+  kMfaRegistration,  // Graph userRegistrationDetails
+  kAzureActivity,    // Azure Activity log (elevateAccess)
+  kSecurityEvent,    // Windows SecurityEvent from Entra Domain Services
+  kCount
+};
+
+enum class RecordFormat : uint8_t { kAzureMonitor, kGraph, kLogAnalytics, kCount };
+
+// Who signed in. Only kUser sign-ins reach user rules; the others are parsed and counted.
+enum class PrincipalType : uint8_t { kUser, kServicePrincipal, kManagedIdentity, kApp, kCount };
+
+enum class SignInChannel : uint8_t { kInteractive, kNonInteractive, kOther };
+
+enum class CaStatus : uint8_t { kUnknown, kSuccess, kFailure, kNotApplied };
+enum class RiskState : uint8_t { kUnknown, kNone, kAtRisk, kConfirmedCompromised, kOther };
+enum class RiskLevel : uint8_t { kUnknown, kNone, kLow, kMedium, kHigh, kHidden };
+
+// Client apps that RULES.md lists as legacy authentication (PRIV-SI-13); everything else is kModern
+// or kUnknown.
+enum class ClientApp : uint8_t { kUnknown, kModern, kLegacy };
+
+// Audit activities the catalogue names, resolved case-insensitively by the parser.
+enum class Activity : uint8_t {
+  kOther,
+  kChangeUserPassword,  // the five password activities of PRIV-BG-02 / PRIV-SI-12
+  kResetUserPassword,
+  kResetPasswordByAdmin,
+  kChangePasswordSelfService,
+  kResetPasswordSelfService,
+  kUpdateUser,
+  kFraudReportedBlocked,
+  kFraudReportedNoAction,
+  kDisablePimAlert,
+  kInviteExternalUser,
+  kUpdateConditionalAccessPolicy,  // PRIV-CH-02 security posture group
+  kDeleteConditionalAccessPolicy,
+  kUpdatePolicy,
+  kDisableStrongAuthentication,
+  kUpdatePerUserMfaState,
+  kDeleteNamedLocation,
+  kUpdateNamedLocation,
+  kAddUser,
+  kDeleteUser,
+  kHardDeleteUser,
+  kAddMemberToRole,                  // "Add member to role" (direct, Core Directory)
+  kAddEligibleMemberToRole,          // "Add eligible member to role*" (PIM eligibility)
+  kAddMemberToRoleInPim,             // "Add member to role in PIM*" (PIM assignment)
+  kAddMemberToRolePimActivation,     // "Add member to role completed (PIM activation)"
+  kAddMemberToRoleRequestDenied,     // "Add member to role request denied (PIM activation)"
+  kRequestDenied,                    // PIM / Access Reviews "Request denied"
+  kRequestApproved,                  // any "... approved ..." (metrics only)
+  kRemoveMemberFromRolePimExpired,   // "Remove member from role completed (PIM activation expired)"
+  kRemoveMemberFromRolePimDeactivate,// "Remove member from role (PIM activation)" / deactivation
+  kRemoveMemberFromRole,             // other role removals
+  kUpdateRoleSettingInPim,
+  kUserRegisteredSecurityInfo,       // PRIV-PA-03 group
+  kUserChangedDefaultSecurityInfo,
+  kUserDeletedSecurityInfo,
+  kAdminUpdatedSecurityInfo,
+  kAdminDeletedSecurityInfo,
+  kUserRegisteredAllRequiredSecurityInfo,
+  kAdminRegisteredSecurityInfo,      // PRIV-PA-07 (with a TAP result reason)
+  kCount
+};
+
+enum class AuditCategory : uint8_t {
+  kOther,
+  kRoleManagement,
+  kUserManagement,
+  kApplicationManagement,
+  kAzureRbacElevateAccess,  // "AzureRBACRoleManagementElevateAccess"
+  kCount
+};
+
+enum class AuditService : uint8_t { kOther, kCoreDirectory, kPim, kAccessReviews, kCount };
+
+// Bit flags the parser derives from nested audit fields so rules never re-read JSON.
+enum AuditFlag : uint16_t {
+  kAuditSuccess = 1 << 0,
+  kStrongAuthMethodModified = 1 << 1,   // "Update user" touching StrongAuthenticationMethod
+  kGuestPromotedToMember = 1 << 2,      // UserType "Guest" -> "Member"
+  kTemporaryAccessPass = 1 << 3,        // result reason mentions "temporary access pass"
+  kPimSettingDisablesMfa = 1 << 4,      // "Update role setting in PIM" removing MFA or approval
+  kPermanentAssignment = 1 << 5,        // PIM activity ending "(permanent)"
+  kActivityContainsSecurityInfo = 1 << 6,
+  kActorIsApp = 1 << 7,
+};
+
+// One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);
+// 0 when the record names no such account.
+struct AccountRef {
+  uint64_t key = 0;
+  uint64_t id_hash = 0;   // HashLower(object id), 0 when absent
+  uint64_t upn_hash = 0;  // HashLower(UPN), 0 when absent
+  FixedString<40> id;
+  FixedString<96> upn;
+  bool present() const { return key != 0; }
+};
+
+struct SignInFields {
+  int32_t error_code = 0;  // status.errorCode / ResultType; 0 = success
+  PrincipalType principal = PrincipalType::kUser;
+  SignInChannel channel = SignInChannel::kInteractive;
+  CaStatus ca_status = CaStatus::kUnknown;
+  RiskState risk_state = RiskState::kUnknown;
+  RiskLevel risk_during = RiskLevel::kUnknown;
+  RiskLevel risk_aggregated = RiskLevel::kUnknown;
+  ClientApp client_app = ClientApp::kUnknown;
+  bool fraud_reported = false;  // a step result / additional detail with "fraud" and "denied"
+  bool device_compliant = false;
+  bool device_managed = false;
+  bool guest = false;
+  uint64_t client_app_hash = 0;      // HashLower(clientAppUsed)
+  uint64_t device_hash = 0;          // HashLower(deviceId), else Hash(os + browser); 0 = unknown
+  uint64_t location_hash = 0;        // HashLower(country + "/" + city); 0 = unknown
+  uint64_t home_tenant_hash = 0;     // HashLower(homeTenantId), 0 when absent
+  uint64_t resource_tenant_hash = 0; // HashLower(resourceTenantId), 0 when absent
+  std::array<uint8_t, 16> ip{};      // IPv4 as ::ffff:a.b.c.d; ip_family 0 = none
+  uint8_t ip_family = 0;             // 0 none, 4, 6
+  char country[3] = {0, 0, 0};       // ISO 3166 alpha-2, upper-case
+  FixedString<40> device_id;
+  FixedString<48> device_label;      // deviceDetail.displayName, else "os / browser"
+  FixedString<40> city;
+  FixedString<40> ip_text;
+  FixedString<40> client_app_name;
+};
+
+struct AuditFields {
+  Activity activity = Activity::kOther;
+  AuditCategory category = AuditCategory::kOther;
+  AuditService service = AuditService::kOther;
+  uint16_t flags = 0;        // AuditFlag bits
+  uint64_t activity_hash = 0;  // HashLower(activityDisplayName)
+  uint64_t role_hash = 0;      // HashLower(role display name), 0 when the record names no role
+  std::array<uint64_t, 4> app_hashes{};  // HashLower of id/appId/displayName of app targets
+  uint8_t app_hash_count = 0;
+  FixedString<96> activity_name;
+  FixedString<64> role_name;
+  FixedString<64> app_name;  // first Application/ServicePrincipal target display name
+};
+
+struct RegistrationFields {
+  bool is_mfa_registered = true;
+  bool is_admin = false;
+};
+
+struct SecurityEventFields {
+  uint32_t event_id = 0;
+  FixedString<64> computer;
+};
+
+struct Event {
+  EventKind kind = EventKind::kSignIn;
+  RecordFormat format = RecordFormat::kAzureMonitor;
+  uint8_t source_index = 0;      // which configured source delivered it
+  EventTime time = 0;            // event time (UTC microseconds)
+  int64_t received_ns = 0;       // steady-clock receipt time, for latency metrics
+  uint64_t sequence = 0;         // arrival order within its source, for stable tie-breaks
+  uint64_t tenant_hash = 0;      // HashLower(tenant id)
+  FixedString<40> tenant_id;
+  FixedString<80> record_id;     // id / Id / correlationId
+  // Sign-in: the signing-in principal. Audit: the target user (targetResources of type User).
+  // Registration: the registered user. Azure Activity / SecurityEvent: the caller / account.
+  AccountRef account;
+  // Audit only: the initiator (initiatedBy.user, else initiatedBy.app).
+  AccountRef actor;
+  SignInFields signin;
+  AuditFields audit;
+  RegistrationFields registration;
+  SecurityEventFields security;
+  bool elevate_access = false;   // Azure Activity "Microsoft.Authorization/elevateAccess/action"
+};
+
+}  // namespace privmon

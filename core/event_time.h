@@ -1,0 +1,23 @@
+// Event time: microseconds since the Unix epoch, UTC. Parsing accepts ISO 8601 with 'T' or ' ',
+// 0-9 fractional digits, 'Z', a +hh:mm / -hh:mm / +hhmm offset or no zone (read as UTC).
+// Pure functions, no allocation, O(len).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace privmon {
+
+using EventTime = int64_t;  // microseconds since 1970-01-01T00:00:00Z
+inline constexpr EventTime kMicrosPerSecond = 1'000'000;
+inline constexpr EventTime kMinTime = INT64_MIN / 2;
+inline constexpr EventTime kMaxTime = INT64_MAX / 2;
+
+std::optional<EventTime> ParseIsoTime(std::string_view text);
+
+// Writes "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (fraction only when non-zero) into out (>= 28 bytes);
+// returns the length written.
+std::size_t FormatIsoTime(EventTime t, char* out);
+
+}  // namespace privmon

@@ -1,0 +1,42 @@
+// FixedString<N>: an inline, fixed-capacity string so that Events and Alerts can be copied through
+// lock-free queues without owning heap memory. Longer inputs are truncated (truncated() says so).
+// Value type; not thread-safe beyond ordinary copies. assign() is O(len), view() is O(1).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace privmon {
+
+template <std::size_t N>
+class FixedString {
+  static_assert(N > 0 && N < 256, "length is stored in one byte");
+
+ public:
+  constexpr FixedString() = default;
+  explicit FixedString(std::string_view s) { assign(s); }
+
+  void assign(std::string_view s) {
+    len_ = static_cast<uint8_t>(std::min(s.size(), N));
+    truncated_ = s.size() > N;
+    if (len_ != 0) std::memcpy(data_, s.data(), len_);
+  }
+  void clear() { len_ = 0, truncated_ = false; }
+
+  std::string_view view() const { return {data_, len_}; }
+  bool empty() const { return len_ == 0; }
+  std::size_t size() const { return len_; }
+  bool truncated() const { return truncated_; }
+  static constexpr std::size_t capacity() { return N; }
+
+  friend bool operator==(const FixedString& a, const FixedString& b) { return a.view() == b.view(); }
+
+ private:
+  uint8_t len_ = 0;
+  bool truncated_ = false;
+  char data_[N];
+};
+
+}  // namespace privmon

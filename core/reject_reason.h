@@ -1,0 +1,39 @@
+// Why a message or record was refused. Each value is a metric label (privmon_events_rejected_total)
+// and the reason written beside the raw bytes in the dead-letter file.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace privmon {
+
+enum class RejectReason : uint8_t {
+  kOversized,      // message above pipeline.max_message_bytes
+  kInvalidJson,    // not well-formed JSON (or not UTF-8)
+  kNotObject,      // a JSON value that is not an object
+  kUnknownFormat,  // an object in none of the known record formats
+  kNoTenant,       // no tenant in the record, the ZeroMQ frame or the source config
+  kNoAccount,      // no user / principal the record concerns
+  kBadTime,        // event time missing or not ISO 8601
+  kWrongType,      // a known field with an impossible type (e.g. "records" not an array)
+  kTooDeep,        // nesting deeper than the parser accepts
+  kCount
+};
+
+constexpr std::string_view RejectReasonName(RejectReason r) {
+  switch (r) {
+    case RejectReason::kOversized: return "oversized";
+    case RejectReason::kInvalidJson: return "invalid_json";
+    case RejectReason::kNotObject: return "not_object";
+    case RejectReason::kUnknownFormat: return "unknown_format";
+    case RejectReason::kNoTenant: return "no_tenant";
+    case RejectReason::kNoAccount: return "no_account";
+    case RejectReason::kBadTime: return "bad_time";
+    case RejectReason::kWrongType: return "wrong_type";
+    case RejectReason::kTooDeep: return "too_deep";
+    case RejectReason::kCount: break;
+  }
+  return "unknown";
+}
+
+}  // namespace privmon

@@ -1,0 +1,60 @@
+#include "core/stats.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace privmon {
+
+TenantCounters::TenantCounters(uint32_t capacity)
+    : capacity_(capacity), table_size_(std::max<uint32_t>(4, capacity * 2)) {
+  slots_ = std::make_unique<Slot[]>(table_size_ + 1);
+}
+
+uint32_t TenantCounters::SlotFor(uint64_t tenant_hash, std::string_view tenant_id) {
+  const uint32_t overflow = table_size_;
+  if (tenant_hash == 0 || capacity_ == 0) return overflow;
+  uint32_t i = static_cast<uint32_t>(tenant_hash % table_size_);
+  for (uint32_t probes = 0; probes < table_size_; ++probes, i = (i + 1) % table_size_) {
+    Slot& s = slots_[i];
+    uint64_t h = s.hash.load(std::memory_order_acquire);
+    if (h == tenant_hash) return i;
+    if (h != 0) continue;
+    // Claim only while under capacity; the count of claimed slots is bounded by the probe order.
+    if (claimed_.load(std::memory_order_relaxed) >= capacity_) return overflow;
+    uint64_t expected = 0;
+    if (s.hash.compare_exchange_strong(expected, tenant_hash, std::memory_order_acq_rel)) {
+      claimed_.fetch_add(1, std::memory_order_relaxed);
+      const std::size_t n = std::min(tenant_id.size(), sizeof(s.id) - 1);
+      std::memcpy(s.id, tenant_id.data(), n);
+      s.id[n] = '\0';
+      s.ready.store(true, std::memory_order_release);
+      return i;
+    }
+    if (expected == tenant_hash) return i;
+  }
+  return overflow;
+}
+
+std::vector<TenantCounters::Snapshot> TenantCounters::Read() const {
+  std::vector<Snapshot> out;
+  for (uint32_t i = 0; i <= table_size_; ++i) {
+    const Slot& s = slots_[i];
+    const bool overflow = i == table_size_;
+    if (!overflow && !s.ready.load(std::memory_order_acquire)) continue;
+    Snapshot snap{overflow ? std::string("other") : std::string(s.id),
+                  s.events.load(std::memory_order_relaxed),
+                  {s.alerts[0].load(std::memory_order_relaxed),
+                   s.alerts[1].load(std::memory_order_relaxed),
+                   s.alerts[2].load(std::memory_order_relaxed)}};
+    if (overflow && snap.events == 0) continue;
+    out.push_back(std::move(snap));
+  }
+  return out;
+}
+
+PipelineStats::PipelineStats(uint32_t shard_count, uint32_t parser_count, uint32_t tenant_cap)
+    : shards(shard_count), parsers(parser_count), tenants(tenant_cap) {
+  for (auto& p : parsers) p.backpressure_waits.resize(shard_count);
+}
+
+}  // namespace privmon

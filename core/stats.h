@@ -1,0 +1,114 @@
+// Counters shared between the pipeline threads (single writer each) and the metrics exporter
+// (reader at scrape time). Every field is a relaxed atomic: writers never wait, readers see a
+// recent value. One ShardStats per shard, one ParserStats per parse thread, one SourceStats per
+// source, so no counter has two writers (except TenantCounters, which uses fetch_add).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+#include "core/reject_reason.h"
+#include "core/rule_catalog.h"
+
+namespace privmon {
+
+using Counter = std::atomic<uint64_t>;
+using Gauge = std::atomic<int64_t>;
+
+inline void Bump(Counter& c, uint64_t n = 1) {
+  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+// Receipt-to-verdict latency buckets, seconds (upper bounds; +Inf implicit).
+inline constexpr std::array<double, 12> kLatencyBuckets = {
+    0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0};
+
+struct alignas(64) ShardStats {
+  std::array<Counter, static_cast<std::size_t>(EventKind::kCount)> events{};
+  std::array<Counter, kRuleCount> alerts{};
+  std::array<Counter, kRuleCount> suppressed{};
+  Counter late_events{0};
+  Counter pim_approvals{0};
+  Gauge queue_depth{0};
+  Gauge accounts{0};
+  Gauge state_bytes{0};
+  Gauge watermark_lag_us{0};
+  std::array<Counter, kLatencyBuckets.size() + 1> latency_buckets{};
+  Counter latency_sum_ns{0};
+  Counter latency_count{0};
+
+  void ObserveLatency(int64_t ns) {
+    const double s = static_cast<double>(ns) * 1e-9;
+    std::size_t i = 0;
+    while (i < kLatencyBuckets.size() && s > kLatencyBuckets[i]) ++i;
+    Bump(latency_buckets[i]);
+    Bump(latency_sum_ns, ns > 0 ? static_cast<uint64_t>(ns) : 0);
+    Bump(latency_count);
+  }
+};
+
+struct alignas(64) ParserStats {
+  std::array<Counter, static_cast<std::size_t>(RejectReason::kCount)> rejected{};
+  Counter records{0};
+  std::deque<Counter> backpressure_waits;  // one per shard, sized once at start-up
+};
+
+struct alignas(64) SourceStats {
+  std::string name;
+  Counter messages{0};
+  Counter bytes{0};
+};
+
+// Per-tenant event and alert counts for at most `capacity` tenants; later tenants count under
+// "other". Lock-free: a slot is claimed by CAS on its tenant hash; counters use fetch_add because
+// every shard writes. Lookup is O(1) expected (open addressing).
+class TenantCounters {
+ public:
+  explicit TenantCounters(uint32_t capacity);
+  // Returns the slot for the tenant, or the overflow slot when full. Thread-safe.
+  uint32_t SlotFor(uint64_t tenant_hash, std::string_view tenant_id);
+  void CountEvent(uint32_t slot) { slots_[slot].events.fetch_add(1, std::memory_order_relaxed); }
+  void CountAlert(uint32_t slot, Severity s) {
+    slots_[slot].alerts[static_cast<std::size_t>(s)].fetch_add(1, std::memory_order_relaxed);
+  }
+  struct Snapshot {
+    std::string tenant;  // "other" for the overflow slot
+    uint64_t events;
+    std::array<uint64_t, 3> alerts;
+  };
+  std::vector<Snapshot> Read() const;
+
+ private:
+  struct Slot {
+    std::atomic<uint64_t> hash{0};
+    std::atomic<bool> ready{false};
+    char id[48] = {};
+    std::atomic<uint64_t> events{0};
+    std::array<std::atomic<uint64_t>, 3> alerts{};
+  };
+  uint32_t capacity_;
+  uint32_t table_size_;
+  std::atomic<uint32_t> claimed_{0};
+  std::unique_ptr<Slot[]> slots_;  // table_size_ + 1; the last is "other"
+};
+
+struct PipelineStats {
+  PipelineStats(uint32_t shards, uint32_t parsers, uint32_t tenant_cap);
+  std::deque<ShardStats> shards;
+  std::deque<ParserStats> parsers;
+  std::deque<SourceStats> sources;
+  TenantCounters tenants;
+  Counter dead_letters{0};
+  Counter alerts_written{0};
+  Counter config_reloads{0};
+  Counter config_reload_failures{0};
+};
+
+}  // namespace privmon

@@ -1,0 +1,53 @@
+// RecordParser: bytes of one message -> Events, with simdjson on-demand. A message holds one record
+// in any format of DESIGN.md section 3, an Event Hubs batch {"records":[...]} or a Graph page
+// {"value":[...]}. Each record becomes an Event or a Rejection (reason + the record's raw bytes).
+// Ownership: the parser owns its simdjson parser, padded buffer and result vectors and reuses them,
+// so steady-state parsing allocates nothing. Not thread-safe: one RecordParser per parse thread.
+// The returned ParseResult (and the string_views inside it) stay valid until the next Parse().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+#include "core/reject_reason.h"
+
+namespace privmon {
+
+struct ParseContext {
+  std::string_view frame_tenant;   // tenant from a two-frame ZeroMQ message, may be empty
+  std::string_view source_tenant;  // the source's configured tenant, may be empty
+  uint8_t source_index = 0;
+  int64_t received_ns = 0;
+  uint64_t sequence = 0;  // sequence of the message; records get sequence*1024 + index
+};
+
+struct Rejection {
+  RejectReason reason;
+  std::string_view raw;     // the refused record's bytes (or the whole message)
+  std::string_view detail;  // human-readable, e.g. "records[3]: missing userId and userPrincipalName"
+};
+
+struct ParseResult {
+  std::vector<Event> events;
+  std::vector<Rejection> rejections;
+  std::size_t records() const { return events.size() + rejections.size(); }
+};
+
+class RecordParser {
+ public:
+  explicit RecordParser(std::size_t max_message_bytes = 4u << 20);
+  ~RecordParser();
+  RecordParser(const RecordParser&) = delete;
+  RecordParser& operator=(const RecordParser&) = delete;
+
+  const ParseResult& Parse(std::string_view message, const ParseContext& ctx);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace privmon
