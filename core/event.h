@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 #include "core/event_time.h"
 #include "core/fixed_string.h"
@@ -21,6 +22,19 @@ enum class EventKind : uint8_t {
   kSecurityEvent,    // Windows SecurityEvent from Entra Domain Services
   kCount
 };
+
+// Metric label and alert "evidence.kind" for each kind.
+constexpr std::string_view EventKindName(EventKind k) {
+  switch (k) {
+    case EventKind::kSignIn: return "signin";
+    case EventKind::kAudit: return "audit";
+    case EventKind::kMfaRegistration: return "registration";
+    case EventKind::kAzureActivity: return "azure_activity";
+    case EventKind::kSecurityEvent: return "security_event";
+    case EventKind::kCount: break;
+  }
+  return "unknown";
+}
 
 enum class RecordFormat : uint8_t { kAzureMonitor, kGraph, kLogAnalytics, kCount };
 

@@ -1,0 +1,65 @@
+// Where formatted alert lines go: stdout, a file, a ZeroMQ PUB socket. Each output is owned and
+// used by one thread only (the AlertDispatcher's); none is thread-safe. Write() buffers and never
+// blocks on a slow reader (PUB drops at its high-water mark); Flush() pushes buffered lines out.
+// Construction opens/binds and throws std::runtime_error on failure (start-up only).
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+#include <zmq.hpp>
+
+#include "core/config.h"
+
+namespace privmon {
+
+class AlertOutput {
+ public:
+  virtual ~AlertOutput() = default;
+  // `json_line` is one alert ending in '\n'.
+  virtual void Write(std::string_view json_line) = 0;
+  virtual void Flush() = 0;
+};
+
+// stdio-buffered writes to stdout; fflush at Flush().
+class StdoutOutput final : public AlertOutput {
+ public:
+  void Write(std::string_view json_line) override;
+  void Flush() override;
+};
+
+// Appends (or truncates, when append is false) and writes lines to a file; fflush at Flush().
+class FileOutput final : public AlertOutput {
+ public:
+  FileOutput(const std::string& path, bool append);
+  void Write(std::string_view json_line) override;
+  void Flush() override;
+
+ private:
+  struct Closer {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<std::FILE, Closer> file_;
+};
+
+// Binds a PUB socket on `endpoint`; each alert is one single-frame message without the trailing
+// '\n'. Subscribers that join late miss earlier alerts (PUB semantics).
+class ZmqPubOutput final : public AlertOutput {
+ public:
+  ZmqPubOutput(zmq::context_t& context, const std::string& endpoint);
+  void Write(std::string_view json_line) override;
+  void Flush() override {}
+  // The endpoint actually bound (resolves "tcp://127.0.0.1:*" to the chosen port).
+  std::string last_endpoint() const;
+
+ private:
+  zmq::socket_t socket_;
+};
+
+// One output per configured sink, in order. Throws std::runtime_error naming the sink on failure.
+std::vector<std::unique_ptr<AlertOutput>> MakeAlertOutputs(const std::vector<SinkSettings>& sinks,
+                                                           zmq::context_t& context);
+
+}  // namespace privmon

@@ -1,0 +1,15 @@
+// JSON string output for the sinks: AppendJsonString writes a quoted, escaped JSON string. Quotes,
+// backslashes and control bytes are escaped (every control byte as \u00XX, for one simple rule);
+// well-formed UTF-8 passes through; each byte that starts no well-formed sequence becomes \ufffd.
+// Appends into the caller's string, so a reused buffer allocates nothing once its capacity
+// suffices. Pure, thread-safe, O(len).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace privmon {
+
+void AppendJsonString(std::string_view text, std::string& out);
+
+}  // namespace privmon

@@ -1,0 +1,121 @@
+#include "sinks/alert_json.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/event_time.h"
+#include "sinks/json_escape.h"
+
+namespace privmon {
+namespace {
+
+EventTime T(std::string_view iso) { return *ParseIsoTime(iso); }
+
+Alert PawAlert() {
+  Alert a;
+  a.rule = RuleId::kEL06;
+  a.severity = Severity::kHigh;
+  a.alert_id = 0x00ab'cdef'0123'4567ULL;
+  a.tenant_id.assign("72f988bf-86f1-41af-91ab-2d7cd011db47");
+  a.account_id.assign("0b1c2d3e-aaaa-bbbb-cccc-1234567890ab");
+  a.account_upn.assign("alice-admin@contoso.com");
+  a.time = T("2026-11-24T10:01:02Z");
+  a.first_seen = T("2026-11-24T10:00:00Z");
+  a.last_seen = T("2026-11-24T10:01:02.5Z");
+  a.count = 1;
+  Event signin;
+  signin.kind = EventKind::kSignIn;
+  signin.time = T("2026-11-24T10:00:00Z");
+  signin.record_id.assign("sig-1");
+  Event audit;
+  audit.kind = EventKind::kAudit;
+  audit.time = T("2026-11-24T10:01:02Z");
+  audit.record_id.assign("aud-2");
+  a.AddEvidence(signin);
+  a.AddEvidence(audit);
+  a.AddDetail("device_id", "dev-42");
+  a.AddDetail("role", "Global Administrator");
+  return a;
+}
+
+TEST(AlertJson, WritesTheDesignShapeExactly) {
+  std::string out;
+  AppendAlertJson(PawAlert(), out);
+  EXPECT_EQ(
+      out,
+      R"({"alert_id":"00abcdef01234567","rule_id":"PRIV-EL-06",)"
+      R"("rule":"Elevation not from a privileged access workstation","severity":"high",)"
+      R"("tenant_id":"72f988bf-86f1-41af-91ab-2d7cd011db47",)"
+      R"("account":{"id":"0b1c2d3e-aaaa-bbbb-cccc-1234567890ab","upn":"alice-admin@contoso.com"},)"
+      R"("time":"2026-11-24T10:01:02Z","first_seen":"2026-11-24T10:00:00Z",)"
+      R"("last_seen":"2026-11-24T10:01:02.500000Z","count":1,)"
+      R"("evidence":[{"kind":"signin","record_id":"sig-1","time":"2026-11-24T10:00:00Z"},)"
+      R"({"kind":"audit","record_id":"aud-2","time":"2026-11-24T10:01:02Z"}],)"
+      R"("details":{"device_id":"dev-42","role":"Global Administrator"},)"
+      R"("guide_row":"Elevation not occurring on SAW/PAW"})"
+      "\n");
+}
+
+TEST(AlertJson, NamesEveryEvidenceKind) {
+  Alert a;
+  for (auto kind :
+       {EventKind::kMfaRegistration, EventKind::kAzureActivity, EventKind::kSecurityEvent}) {
+    Event e;
+    e.kind = kind;
+    a.AddEvidence(e);
+  }
+  std::string out;
+  AppendAlertJson(a, out);
+  EXPECT_NE(out.find(R"("kind":"registration")"), std::string::npos);
+  EXPECT_NE(out.find(R"("kind":"azure_activity")"), std::string::npos);
+  EXPECT_NE(out.find(R"("kind":"security_event")"), std::string::npos);
+  EXPECT_NE(out.find(R"("details":{})"), std::string::npos);
+}
+
+TEST(AlertJson, AppendsToTheBufferWithoutReallocatingOnceLargeEnough) {
+  std::string out;
+  out.reserve(4096);
+  const char* data = out.data();
+  for (int i = 0; i < 3; ++i) {
+    out.clear();
+    AppendAlertJson(PawAlert(), out);
+  }
+  EXPECT_EQ(out.data(), data);
+  EXPECT_EQ(out.back(), '\n');
+  EXPECT_EQ(out.find('\n'), out.size() - 1);
+}
+
+TEST(AlertJson, EscapesHostileStrings) {
+  Alert a = PawAlert();
+  a.account_upn.assign(std::string_view("q\"b\\s\n\t\x01\x1f\x7f", 10));
+  a.AddDetail("note", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91");  // valid UTF-8 passes
+  std::string out;
+  AppendAlertJson(a, out);
+  EXPECT_NE(out.find(R"("upn":"q\"b\\s\u000a\u0009\u0001\u001f)"
+                     "\x7f\""),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"note\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91\""), std::string::npos);
+  EXPECT_EQ(out.find('\n'), out.size() - 1);
+}
+
+TEST(JsonEscape, ReplacesEachInvalidUtf8ByteWithReplacementCharacter) {
+  const auto esc = [](std::string_view s) {
+    std::string out;
+    AppendJsonString(s, out);
+    return out;
+  };
+  EXPECT_EQ(esc("a\xff"
+                "b"),
+            "\"a\\ufffdb\"");
+  EXPECT_EQ(esc("\xc3"), "\"\\ufffd\"");                                   // truncated sequence
+  EXPECT_EQ(esc("\xc0\xaf"), "\"\\ufffd\\ufffd\"");                        // overlong '/'
+  EXPECT_EQ(esc("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");             // UTF-16 surrogate
+  EXPECT_EQ(esc("\xf4\x90\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");  // above U+10FFFF
+  EXPECT_EQ(esc(std::string_view("\0x", 2)), "\"\\u0000x\"");
+  EXPECT_EQ(esc(""), "\"\"");
+}
+
+}  // namespace
+}  // namespace privmon

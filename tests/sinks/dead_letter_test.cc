@@ -1,0 +1,167 @@
+#include "sinks/dead_letter.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/event_time.h"
+#include "sinks/base64.h"
+
+namespace privmon {
+namespace {
+
+std::string FreshPath(const std::string& name) {
+  const auto p = std::filesystem::temp_directory_path() /
+                 ("privmon_dl_" + std::to_string(::getpid()) + "_" + name);
+  std::filesystem::remove(p);
+  return p.string();
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const EventTime kReceived = *ParseIsoTime("2026-11-24T10:01:02Z");
+
+TEST(DeadLetterWriter, WritesTheDocumentedLineForText) {
+  const std::string path = FreshPath("text.ndjson");
+  Counter counter{0};
+  DeadLetterWriter w(path, &counter);
+  w.Write(RejectReason::kInvalidJson, "expected '}'", "{\"a\":\n\"x", "zmq", kReceived);
+  EXPECT_EQ(ReadAll(path),  // flushed already, before the writer closes
+            R"({"received":"2026-11-24T10:01:02Z","reason":"invalid_json",)"
+            R"("detail":"expected '}'","source":"zmq","size":8,"raw":"{\"a\":\u000a\"x"})"
+            "\n");
+  EXPECT_EQ(w.count(), 1u);
+  EXPECT_EQ(counter.load(), 1u);
+}
+
+TEST(DeadLetterWriter, RoundTripsTextExactly) {
+  const std::string path = FreshPath("roundtrip.ndjson");
+  const std::string raw = "{\"tenant\": \"caf\xc3\xa9\", \"x\": \"\\u00e9\\n\"}\r\n\t\x01\x7f end";
+  {
+    DeadLetterWriter w(path);
+    w.Write(RejectReason::kNoTenant, "no tenant", raw, "file:a.ndjson", kReceived);
+  }
+  const auto entries = ReadDeadLetterFile(path);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].raw, raw);
+  EXPECT_EQ(entries[0].reason, "no_tenant");
+  EXPECT_EQ(entries[0].detail, "no tenant");
+  EXPECT_EQ(entries[0].source, "file:a.ndjson");
+  EXPECT_EQ(entries[0].received, "2026-11-24T10:01:02Z");
+  EXPECT_EQ(entries[0].size, raw.size());
+  EXPECT_NE(ReadAll(path).find("\"raw\":"), std::string::npos);
+}
+
+TEST(DeadLetterWriter, RoundTripsAllByteValuesThroughBase64) {
+  const std::string path = FreshPath("binary.ndjson");
+  std::string raw;
+  for (int i = 0; i < 256; ++i) raw.push_back(static_cast<char>(i));
+  {
+    DeadLetterWriter w(path);
+    w.Write(RejectReason::kInvalidJson, "not UTF-8", raw, "zmq", kReceived);
+    w.Write(RejectReason::kInvalidJson, "one byte", "\xff", "zmq", kReceived);
+  }
+  const std::string text = ReadAll(path);
+  EXPECT_NE(text.find("\"raw_base64\":\""), std::string::npos);
+  EXPECT_EQ(text.find("\"raw\":"), std::string::npos);
+  const auto entries = ReadDeadLetterFile(path);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].raw, raw);
+  EXPECT_EQ(entries[1].raw, "\xff");
+}
+
+TEST(DeadLetterWriter, RoundTripsHugePayloads) {
+  const std::string path = FreshPath("huge.ndjson");
+  std::string text(8u << 20, 'a');
+  for (std::size_t i = 0; i < text.size(); i += 997) text[i] = static_cast<char>(i % 128);
+  std::string binary = text;
+  binary[binary.size() / 2] = '\xfe';
+  {
+    DeadLetterWriter w(path);
+    w.Write(RejectReason::kOversized, "8388608 > 4194304", text, "zmq", kReceived);
+    w.Write(RejectReason::kOversized, "8388608 > 4194304", binary, "zmq", kReceived);
+  }
+  const auto entries = ReadDeadLetterFile(path);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_TRUE(entries[0].raw == text);
+  EXPECT_TRUE(entries[1].raw == binary);
+  EXPECT_EQ(entries[0].reason, "oversized");
+}
+
+TEST(DeadLetterWriter, CountsButWritesNothingWhenDisabled) {
+  Counter counter{0};
+  DeadLetterWriter w("", &counter);
+  EXPECT_FALSE(w.enabled());
+  w.Write(RejectReason::kBadTime, "", "x", "stdin", kReceived);
+  EXPECT_EQ(w.count(), 1u);
+  EXPECT_EQ(counter.load(), 1u);
+}
+
+TEST(DeadLetterWriter, KeepsEntriesWholeUnderConcurrentWriters) {
+  const std::string path = FreshPath("threads.ndjson");
+  constexpr int kThreads = 4, kEach = 500;
+  {
+    DeadLetterWriter w(path);
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&w, t] {
+        const std::string raw(100 + t, static_cast<char>('a' + t));
+        for (int i = 0; i < kEach; ++i) {
+          w.Write(RejectReason::kNoAccount, "t", raw, "zmq", kReceived);
+        }
+      });
+    }
+  }
+  const auto entries = ReadDeadLetterFile(path);
+  ASSERT_EQ(entries.size(), static_cast<std::size_t>(kThreads * kEach));
+  for (const auto& e : entries) {
+    ASSERT_GE(e.raw.size(), 100u);
+    EXPECT_EQ(e.raw, std::string(e.raw.size(), static_cast<char>('a' + e.raw.size() - 100)));
+  }
+}
+
+TEST(DeadLetterReader, RejectsMalformedLinesAndNamesTheLine) {
+  const std::string path = FreshPath("bad.ndjson");
+  std::ofstream(path) << "{\"reason\":\"x\",\"size\":1,\"raw\":\"a\"}\n{\"raw\":\"unterminated}\n";
+  try {
+    ReadDeadLetterFile(path);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(":2"), std::string::npos) << e.what();
+  }
+  DeadLetterEntry entry;
+  EXPECT_TRUE(ParseDeadLetterLine(R"({"size":2,"raw":"\ud83d\udd11"})", entry) == false);
+  EXPECT_TRUE(ParseDeadLetterLine(R"({"size":4,"raw":"\ud83d\udd11"})", entry));
+  EXPECT_EQ(entry.raw, "\xf0\x9f\x94\x91");
+  EXPECT_FALSE(ParseDeadLetterLine(R"({"size":1,"raw_base64":"*A=="})", entry));
+}
+
+TEST(Base64, MatchesRfc4648Vectors) {
+  const std::pair<std::string, std::string> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    std::string out;
+    AppendBase64(plain, out);
+    EXPECT_EQ(out, encoded);
+    EXPECT_EQ(DecodeBase64(encoded), plain);
+  }
+  EXPECT_FALSE(DecodeBase64("Zm9"));
+  EXPECT_FALSE(DecodeBase64("Zm=v"));
+}
+
+}  // namespace
+}  // namespace privmon
