@@ -26,8 +26,9 @@ struct ParseContext {
 
 struct Rejection {
   RejectReason reason;
-  std::string_view raw;     // the refused record's bytes (or the whole message)
-  std::string_view detail;  // human-readable, e.g. "records[3]: missing userId and userPrincipalName"
+  std::string_view raw;  // the refused record's bytes (or the whole message)
+  std::string_view
+      detail;  // human-readable, e.g. "records[3]: missing userId and userPrincipalName"
 };
 
 struct ParseResult {

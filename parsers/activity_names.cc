@@ -1,0 +1,105 @@
+#include "parsers/activity_names.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "parsers/text_util.h"
+
+namespace privmon::parsers {
+namespace {
+
+// Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
+// LookupActivity, after this table.
+constexpr std::array<std::pair<std::string_view, Activity>, 30> kExactActivities = {{
+    {"add member to role", Activity::kAddMemberToRole},
+    {"add user", Activity::kAddUser},
+    {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
+    {"admin registered security info", Activity::kAdminRegisteredSecurityInfo},
+    {"admin updated security info", Activity::kAdminUpdatedSecurityInfo},
+    {"change password (self-service)", Activity::kChangePasswordSelfService},
+    {"change user password", Activity::kChangeUserPassword},
+    {"delete conditional access policy", Activity::kDeleteConditionalAccessPolicy},
+    {"delete named location", Activity::kDeleteNamedLocation},
+    {"delete user", Activity::kDeleteUser},
+    {"disable pim alert", Activity::kDisablePimAlert},
+    {"disable strong authentication", Activity::kDisableStrongAuthentication},
+    {"fraud reported - no action taken", Activity::kFraudReportedNoAction},
+    {"fraud reported - user is blocked for mfa", Activity::kFraudReportedBlocked},
+    {"hard delete user", Activity::kHardDeleteUser},
+    {"invite external user", Activity::kInviteExternalUser},
+    {"request denied", Activity::kRequestDenied},
+    {"reset password (by admin)", Activity::kResetPasswordByAdmin},
+    {"reset password (self-service)", Activity::kResetPasswordSelfService},
+    {"reset user password", Activity::kResetUserPassword},
+    {"update conditional access policy", Activity::kUpdateConditionalAccessPolicy},
+    {"update named location", Activity::kUpdateNamedLocation},
+    {"update per-user multifactor authentication state", Activity::kUpdatePerUserMfaState},
+    {"update policy", Activity::kUpdatePolicy},
+    {"update role setting in pim", Activity::kUpdateRoleSettingInPim},
+    {"update user", Activity::kUpdateUser},
+    {"user changed default security info", Activity::kUserChangedDefaultSecurityInfo},
+    {"user deleted security info", Activity::kUserDeletedSecurityInfo},
+    {"user registered all required security info",
+     Activity::kUserRegisteredAllRequiredSecurityInfo},
+    {"user registered security info", Activity::kUserRegisteredSecurityInfo},
+}};
+
+static_assert(std::is_sorted(kExactActivities.begin(), kExactActivities.end(),
+                             [](const auto& a, const auto& b) { return a.first < b.first; }));
+
+}  // namespace
+
+Activity LookupActivity(std::string_view raw) {
+  const std::string_view name = TrimSpaces(raw);
+  char lower[128];
+  if (name.empty() || name.size() > sizeof(lower)) return Activity::kOther;
+  for (std::size_t i = 0; i < name.size(); ++i) lower[i] = AsciiLower(name[i]);
+  const std::string_view n(lower, name.size());
+
+  // Most specific first: the PIM activation family shares prefixes with the plain names.
+  if (n == "add member to role completed (pim activation)") {
+    return Activity::kAddMemberToRolePimActivation;
+  }
+  if (n == "add member to role request denied (pim activation)") {
+    return Activity::kAddMemberToRoleRequestDenied;
+  }
+  if (n == "remove member from role completed (pim activation expired)") {
+    return Activity::kRemoveMemberFromRolePimExpired;
+  }
+  const auto it = std::lower_bound(kExactActivities.begin(), kExactActivities.end(), n,
+                                   [](const auto& e, std::string_view x) { return e.first < x; });
+  if (it != kExactActivities.end() && it->first == n) return it->second;
+  if (n.starts_with("add eligible member to role")) return Activity::kAddEligibleMemberToRole;
+  if (n.starts_with("add member to role in pim")) return Activity::kAddMemberToRoleInPim;
+  if (n.starts_with("remove member from role")) {
+    if (n.find("(pim activation)") != std::string_view::npos ||
+        n.find("deactivat") != std::string_view::npos) {
+      return Activity::kRemoveMemberFromRolePimDeactivate;
+    }
+    return Activity::kRemoveMemberFromRole;
+  }
+  if (n.find("approved") != std::string_view::npos) return Activity::kRequestApproved;
+  return Activity::kOther;
+}
+
+AuditCategory LookupAuditCategory(std::string_view c) {
+  c = TrimSpaces(c);
+  if (EqualsIgnoreCase(c, "RoleManagement")) return AuditCategory::kRoleManagement;
+  if (EqualsIgnoreCase(c, "UserManagement")) return AuditCategory::kUserManagement;
+  if (EqualsIgnoreCase(c, "ApplicationManagement")) return AuditCategory::kApplicationManagement;
+  if (EqualsIgnoreCase(c, "AzureRBACRoleManagementElevateAccess")) {
+    return AuditCategory::kAzureRbacElevateAccess;
+  }
+  return AuditCategory::kOther;
+}
+
+AuditService LookupAuditService(std::string_view s) {
+  s = TrimSpaces(s);
+  if (EqualsIgnoreCase(s, "Core Directory")) return AuditService::kCoreDirectory;
+  if (EqualsIgnoreCase(s, "PIM")) return AuditService::kPim;
+  if (EqualsIgnoreCase(s, "Access Reviews")) return AuditService::kAccessReviews;
+  return AuditService::kOther;
+}
+
+}  // namespace privmon::parsers

@@ -1,0 +1,117 @@
+// Audit specific fields of an Event (AuditFields, actor and target accounts) from RecordFields.
+#include "core/hash.h"
+#include "parsers/activity_names.h"
+#include "parsers/event_builder.h"
+#include "parsers/text_util.h"
+
+namespace privmon::parsers {
+namespace {
+
+// A modifiedProperties value is JSON text inside the string: "\"Global Administrator\"" ->
+// Global Administrator. Handles the simple escapes; \u escapes outside ASCII become '?'.
+std::string_view UnquoteJsonText(std::string_view s, char* buffer, std::size_t capacity) {
+  s = TrimSpaces(s);
+  if (s.size() < 2 || s.front() != '"' || s.back() != '"') return s;
+  s = s.substr(1, s.size() - 2);
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size() && n < capacity; ++i) {
+    char c = s[i];
+    if (c == '\\' && i + 1 < s.size()) {
+      const char e = s[++i];
+      switch (e) {
+        case 'n':
+          c = '\n';
+          break;
+        case 't':
+          c = '\t';
+          break;
+        case 'u': {
+          unsigned code = 0;
+          bool ok = i + 4 < s.size();
+          for (int k = 1; ok && k <= 4; ++k) {
+            const char h = s[i + k];
+            code = code * 16 + static_cast<unsigned>(h >= '0' && h <= '9'   ? h - '0'
+                                                     : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                                                     : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                                                            : (ok = false, 0));
+          }
+          if (ok) i += 4;
+          c = (ok && code < 0x80) ? static_cast<char>(code) : '?';
+          break;
+        }
+        default:
+          c = e;
+          break;  // \" \\ \/
+      }
+    }
+    buffer[n++] = c;
+  }
+  return std::string_view(buffer, n);
+}
+
+bool MentionsMfaOrApproval(std::string_view s) {
+  return ContainsIgnoreCase(s, "mfa") || ContainsIgnoreCase(s, "multi-factor") ||
+         ContainsIgnoreCase(s, "multifactor") || ContainsIgnoreCase(s, "approval");
+}
+
+bool MentionsDisabled(std::string_view s) {
+  return ContainsIgnoreCase(s, "disabled") || ContainsIgnoreCase(s, "false") ||
+         ContainsIgnoreCase(s, "removed");
+}
+
+}  // namespace
+
+void FillAuditFields(const RecordFields& f, Event& ev) {
+  AuditFields& a = ev.audit;
+  const std::string_view name =
+      TrimSpaces(f.activity_display_name.empty() ? f.operation_name : f.activity_display_name);
+  a.activity = LookupActivity(name);
+  a.activity_hash = name.empty() ? 0 : HashLower(name);
+  a.activity_name.assign(name);
+  a.category =
+      LookupAuditCategory(ev.format == RecordFormat::kAzureMonitor ? f.props_category : f.category);
+  a.service = LookupAuditService(f.logged_by_service);
+
+  const std::string_view result = TrimSpaces(f.result);
+  // Graph's operationResult enum puts success at 0, which one documented diag example prints.
+  if (EqualsIgnoreCase(result, "success") || result == "0") a.flags |= kAuditSuccess;
+  if (ContainsIgnoreCase(f.result_reason, "temporary access pass")) a.flags |= kTemporaryAccessPass;
+  if (a.activity == Activity::kUpdateUser && f.strong_auth_method_modified) {
+    a.flags |= kStrongAuthMethodModified;
+  }
+  if (f.guest_to_member) a.flags |= kGuestPromotedToMember;
+  if (EndsWithIgnoreCase(name, "(permanent)")) a.flags |= kPermanentAssignment;
+  if (a.activity == Activity::kUpdateRoleSettingInPim &&
+      (f.mfa_or_approval_disabled ||
+       (MentionsMfaOrApproval(f.result_reason) && MentionsDisabled(f.result_reason)))) {
+    a.flags |= kPimSettingDisablesMfa;
+  }
+  if (ContainsIgnoreCase(name, "security info")) a.flags |= kActivityContainsSecurityInfo;
+
+  char role_buffer[128];
+  std::string_view role = UnquoteJsonText(f.role_from_property, role_buffer, sizeof(role_buffer));
+  if (TrimSpaces(role).empty()) role = f.role_target_name;
+  role = TrimSpaces(role);
+  a.role_hash = role.empty() ? 0 : HashLower(role);
+  a.role_name.assign(role);
+
+  for (uint8_t i = 0; i < f.app_key_count; ++i) a.app_hashes[i] = HashLower(f.app_keys[i]);
+  a.app_hash_count = f.app_key_count;
+  a.app_name.assign(TrimSpaces(f.app_name));
+
+  if (f.has_target_user)
+    FillAccount(ev.tenant_hash, f.target_user_id, f.target_user_upn, ev.account);
+  if (!TrimSpaces(f.actor_user_id).empty() || !TrimSpaces(f.actor_user_upn).empty()) {
+    FillAccount(ev.tenant_hash, f.actor_user_id, f.actor_user_upn, ev.actor);
+  } else {
+    std::string_view app_id = TrimSpaces(f.actor_app_sp_id);
+    if (app_id.empty()) app_id = TrimSpaces(f.actor_app_id);
+    if (app_id.empty()) app_id = TrimSpaces(f.actor_app_name);
+    if (!app_id.empty()) {
+      FillAccount(ev.tenant_hash, app_id, {}, ev.actor);
+      a.flags |= kActorIsApp;
+    }
+  }
+}
+
+}  // namespace privmon::parsers

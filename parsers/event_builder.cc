@@ -1,0 +1,241 @@
+#include "parsers/event_builder.h"
+
+#include "core/hash.h"
+#include "parsers/text_util.h"
+#include "parsers/time_text.h"
+
+namespace privmon::parsers {
+namespace {
+
+struct Kind {
+  bool known = false;
+  EventKind kind = EventKind::kSignIn;
+  RecordFormat format = RecordFormat::kAzureMonitor;
+  PrincipalType principal = PrincipalType::kUser;
+  SignInChannel channel = SignInChannel::kInteractive;
+};
+
+Kind SignIn(RecordFormat format, PrincipalType principal, SignInChannel channel) {
+  return {true, EventKind::kSignIn, format, principal, channel};
+}
+Kind Of(RecordFormat format, EventKind kind) { return {true, kind, format}; }
+
+// Log Analytics tables (the `Type` column).
+Kind FromLogAnalyticsType(std::string_view t) {
+  constexpr auto kLa = RecordFormat::kLogAnalytics;
+  if (EqualsIgnoreCase(t, "SigninLogs")) {
+    return SignIn(kLa, PrincipalType::kUser, SignInChannel::kInteractive);
+  }
+  if (EqualsIgnoreCase(t, "AADNonInteractiveUserSignInLogs")) {
+    return SignIn(kLa, PrincipalType::kUser, SignInChannel::kNonInteractive);
+  }
+  if (EqualsIgnoreCase(t, "AADServicePrincipalSignInLogs")) {
+    return SignIn(kLa, PrincipalType::kServicePrincipal, SignInChannel::kOther);
+  }
+  if (EqualsIgnoreCase(t, "AADManagedIdentitySignInLogs")) {
+    return SignIn(kLa, PrincipalType::kManagedIdentity, SignInChannel::kOther);
+  }
+  if (EqualsIgnoreCase(t, "AuditLogs")) return Of(kLa, EventKind::kAudit);
+  if (EqualsIgnoreCase(t, "AzureActivity")) return Of(kLa, EventKind::kAzureActivity);
+  if (EqualsIgnoreCase(t, "SecurityEvent")) return Of(kLa, EventKind::kSecurityEvent);
+  return {};
+}
+
+// Azure Monitor diagnostic categories (envelope `category`).
+Kind FromDiagnosticCategory(std::string_view c) {
+  constexpr auto kDiag = RecordFormat::kAzureMonitor;
+  if (EqualsIgnoreCase(c, "SignInLogs") || EqualsIgnoreCase(c, "ADFSSignInLogs")) {
+    return SignIn(kDiag, PrincipalType::kUser, SignInChannel::kInteractive);
+  }
+  if (EqualsIgnoreCase(c, "NonInteractiveUserSignInLogs")) {
+    return SignIn(kDiag, PrincipalType::kUser, SignInChannel::kNonInteractive);
+  }
+  if (EqualsIgnoreCase(c, "ServicePrincipalSignInLogs") ||
+      EqualsIgnoreCase(c, "MicrosoftServicePrincipalSignInLogs")) {
+    return SignIn(kDiag, PrincipalType::kServicePrincipal, SignInChannel::kOther);
+  }
+  if (EqualsIgnoreCase(c, "ManagedIdentitySignInLogs")) {
+    return SignIn(kDiag, PrincipalType::kManagedIdentity, SignInChannel::kOther);
+  }
+  if (EqualsIgnoreCase(c, "AuditLogs")) return Of(kDiag, EventKind::kAudit);
+  // Azure Activity log categories that carry a caller (Event Hubs "Administrative"; the
+  // documented per-operation "Action" / "Write" / "Delete").
+  if (EqualsIgnoreCase(c, "Administrative") || EqualsIgnoreCase(c, "Action") ||
+      EqualsIgnoreCase(c, "Write") || EqualsIgnoreCase(c, "Delete")) {
+    return Of(kDiag, EventKind::kAzureActivity);
+  }
+  return {};
+}
+
+// Decides the record's shape. `unknown_detail` names why nothing matched.
+Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
+  if (!f.type.empty()) {
+    unknown_detail = "Log Analytics row of an unsupported Type";
+    return FromLogAnalyticsType(f.type);
+  }
+  if (!f.category.empty()) {
+    Kind k = FromDiagnosticCategory(f.category);
+    if (k.known) return k;
+    if (f.has_properties) {
+      unknown_detail = "diagnostic record of an unsupported category";
+      return {};
+    }
+  }
+  if (f.is_mfa_registered >= 0) return Of(RecordFormat::kGraph, EventKind::kMfaRegistration);
+  if (!f.activity_date_time.empty() && !f.activity_display_name.empty()) {
+    return Of(RecordFormat::kGraph, EventKind::kAudit);
+  }
+  if (!f.created_date_time.empty() && (!f.upn.empty() || !f.user_id.empty())) {
+    return SignIn(
+        RecordFormat::kGraph, PrincipalType::kUser,
+        f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
+  }
+  unknown_detail = "object in no known record format";
+  return {};
+}
+
+// "/tenants/<id>/providers/..." -> "<id>".
+std::string_view TenantFromResourceId(std::string_view resource_id) {
+  constexpr std::string_view kPrefix = "/tenants/";
+  if (!StartsWithIgnoreCase(resource_id, kPrefix)) return {};
+  std::string_view rest = resource_id.substr(kPrefix.size());
+  return rest.substr(0, rest.find('/'));
+}
+
+std::string_view FirstNonEmpty(std::initializer_list<std::string_view> values) {
+  for (std::string_view v : values) {
+    if (!TrimSpaces(v).empty()) return TrimSpaces(v);
+  }
+  return {};
+}
+
+std::string_view TimeText(const RecordFields& f, const Kind& k) {
+  const bool la = k.format == RecordFormat::kLogAnalytics;
+  switch (k.kind) {
+    case EventKind::kSignIn:
+      return la ? FirstNonEmpty({f.time_generated, f.created_date_time})
+                : FirstNonEmpty({f.created_date_time, f.time, f.time_generated});
+    case EventKind::kAudit:
+      return la ? FirstNonEmpty({f.time_generated, f.activity_date_time})
+                : FirstNonEmpty({f.activity_date_time, f.time, f.time_generated});
+    case EventKind::kMfaRegistration:
+      return f.last_updated_date_time;
+    case EventKind::kAzureActivity:
+    case EventKind::kSecurityEvent:
+    case EventKind::kCount:
+      break;
+  }
+  return FirstNonEmpty({f.time, f.time_generated, f.event_timestamp});
+}
+
+}  // namespace
+
+void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out) {
+  id = TrimSpaces(id);
+  upn = TrimSpaces(upn);
+  out = AccountRef{};
+  out.id_hash = id.empty() ? 0 : HashLower(id);
+  out.upn_hash = upn.empty() ? 0 : HashLower(upn);
+  out.id.assign(id);
+  out.upn.assign(upn);
+  if (out.id_hash != 0 || out.upn_hash != 0) {
+    out.key = HashCombine(tenant_hash, out.id_hash != 0 ? out.id_hash : out.upn_hash);
+    if (out.key == 0) out.key = 1;
+  }
+}
+
+bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, RejectReason& reason,
+                std::string_view& detail) {
+  const Kind k = Classify(f, detail);
+  if (!k.known) {
+    reason = RejectReason::kUnknownFormat;
+    return false;
+  }
+  ev = Event{};
+  ev.kind = k.kind;
+  ev.format = k.format;
+  ev.source_index = ctx.source_index;
+  ev.received_ns = ctx.received_ns;
+
+  const std::string_view tenant =
+      FirstNonEmpty({f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id),
+                     f.claims_tenant_id, ctx.frame_tenant, ctx.source_tenant});
+  if (tenant.empty()) {
+    reason = RejectReason::kNoTenant;
+    detail = "no tenant in the record, the frame or the source";
+    return false;
+  }
+  ev.tenant_hash = HashLower(tenant);
+  ev.tenant_id.assign(tenant);
+
+  const std::optional<EventTime> time = ParseEventTimeText(TimeText(f, k));
+  if (!time) {
+    reason = RejectReason::kBadTime;
+    detail = "event time missing or not a recognised timestamp";
+    return false;
+  }
+  ev.time = *time;
+  ev.record_id.assign(FirstNonEmpty({f.id, f.correlation_id}));
+
+  switch (k.kind) {
+    case EventKind::kSignIn: {
+      ev.signin.principal = k.principal;
+      ev.signin.channel = k.channel;
+      if (k.principal == PrincipalType::kUser) {
+        FillAccount(ev.tenant_hash, f.user_id, f.upn, ev.account);
+      } else {
+        FillAccount(ev.tenant_hash, FirstNonEmpty({f.service_principal_id, f.app_id}), {},
+                    ev.account);
+      }
+      if (!ev.account.present()) {
+        reason = RejectReason::kNoAccount;
+        detail = "sign-in names no user id, UPN or service principal";
+        return false;
+      }
+      FillSignInFields(f, ev);
+      return true;
+    }
+    case EventKind::kAudit:
+      FillAuditFields(f, ev);
+      if (!ev.account.present() && !ev.actor.present()) {
+        reason = RejectReason::kNoAccount;
+        detail = "audit record names neither an initiator nor a target user";
+        return false;
+      }
+      return true;
+    case EventKind::kMfaRegistration:
+      FillAccount(ev.tenant_hash, FirstNonEmpty({f.id, f.user_id}), f.upn, ev.account);
+      ev.registration.is_mfa_registered = f.is_mfa_registered != 0;
+      ev.registration.is_admin = f.is_admin == 1;
+      break;
+    case EventKind::kAzureActivity: {
+      std::string_view id = f.claims_object_id, upn = f.claims_upn;
+      const std::string_view caller = TrimSpaces(f.caller);
+      if (id.empty() && upn.empty() && !caller.empty()) {
+        (caller.find('@') != std::string_view::npos ? upn : id) = caller;
+      }
+      FillAccount(ev.tenant_hash, id, upn, ev.account);
+      const std::string_view op = FirstNonEmpty({f.operation_name_value, f.operation_name});
+      ev.elevate_access = EqualsIgnoreCase(op, "Microsoft.Authorization/elevateAccess/action");
+      break;
+    }
+    case EventKind::kSecurityEvent: {
+      FillAccount(ev.tenant_hash, {}, FirstNonEmpty({f.account, f.subject_user_name}), ev.account);
+      if (auto id = ParseInt(f.event_id); id && *id >= 0) {
+        ev.security.event_id = static_cast<uint32_t>(*id);
+      }
+      ev.security.computer.assign(TrimSpaces(f.computer));
+      break;
+    }
+    case EventKind::kCount:
+      break;
+  }
+  if (!ev.account.present()) {
+    reason = RejectReason::kNoAccount;
+    detail = "record names no account";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace privmon::parsers

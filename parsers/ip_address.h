@@ -1,0 +1,15 @@
+// IP address text -> 16 bytes (IPv4 mapped to ::ffff:a.b.c.d). Accepts dotted-quad IPv4 and RFC
+// 4291 IPv6 text (with "::" and an embedded IPv4 tail); anything else (CIDR, "<null>", bogus forms)
+// is unparseable. Pure function, no allocation, O(len).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace privmon::parsers {
+
+// Returns 4 or 6 and fills `out`, or 0 when `text` is not an IP address.
+uint8_t ParseIpAddress(std::string_view text, std::array<uint8_t, 16>& out);
+
+}  // namespace privmon::parsers

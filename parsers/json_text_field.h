@@ -1,0 +1,43 @@
+// JsonTextFields: long-lived on-demand parsers for JSON text stored inside a string field (Log
+// Analytics dynamic columns such as "InitiatedBy":"{\"user\":...}"). One parser and padded buffer
+// per column kind, so the views read from one column stay valid while another is parsed, until the
+// next Open() of the same slot. Buffers only grow: steady state allocates nothing. One per
+// RecordParser; not thread-safe.
+#pragma once
+
+#include <simdjson.h>
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+namespace privmon::parsers {
+
+class JsonTextFields {
+ public:
+  enum Slot : uint8_t {
+    kStatus,
+    kDeviceDetail,
+    kLocationDetails,
+    kAuthenticationDetails,
+    kInitiatedBy,
+    kTargetResources,
+    kSlotCount
+  };
+
+  // Copies `text` into the slot's padded buffer and starts an on-demand document over it. The
+  // returned document (owned by this object) is valid until the next Open() of the same slot.
+  simdjson::error_code Open(Slot slot, std::string_view text, simdjson::ondemand::document*& doc);
+
+ private:
+  struct Entry {
+    simdjson::ondemand::parser parser;
+    std::unique_ptr<char[]> buffer;
+    std::size_t capacity = 0;
+    simdjson::ondemand::document doc;
+  };
+  std::array<Entry, kSlotCount> entries_;
+};
+
+}  // namespace privmon::parsers

@@ -1,0 +1,112 @@
+// RecordFields: what one pass over a record object collects, before the record's format is known
+// (fields arrive in any order, so format, tenant and time are decided after the walk). All views
+// point into the on-demand parsers' string buffers and stay valid until the next Parse(); nested
+// arrays (targets, authentication steps, modified properties) are folded into summaries as they
+// are walked. Plain aggregate: reset with `= {}`, no allocation.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace privmon::parsers {
+
+// -1 unknown, 0 false, 1 true.
+using TriBool = int8_t;
+
+struct RecordFields {
+  // Which record: the LA table, the top-level category (diag log category; LA/Graph audit
+  // category), the diag properties.category (audit category) and the operation.
+  std::string_view type;
+  std::string_view category;
+  std::string_view props_category;
+  bool has_properties = false;
+  std::string_view operation_name;        // operationName (string, or ACT-REST {"value":..})
+  std::string_view operation_name_value;  // LA AzureActivity OperationNameValue
+
+  // Times.
+  std::string_view time;  // envelope "time"
+  std::string_view time_generated;
+  std::string_view created_date_time;
+  std::string_view activity_date_time;
+  std::string_view last_updated_date_time;
+  std::string_view event_timestamp;  // ACT-REST
+
+  // Tenant.
+  std::string_view tenant_id;      // tenantId (diag envelope); never LA TenantId (workspace)
+  std::string_view aad_tenant_id;  // LA AADTenantId
+  std::string_view resource_id;    // envelope resourceId "/tenants/<id>/..."
+  std::string_view claims_tenant_id;
+
+  // Record id.
+  std::string_view id;
+  std::string_view correlation_id;
+
+  // The principal of sign-ins and registrations.
+  std::string_view user_id;
+  std::string_view upn;
+  std::string_view user_type;
+  std::string_view app_id;
+  std::string_view service_principal_id;
+
+  // Sign-in.
+  std::string_view result_type;  // resultType / ResultType (text)
+  std::string_view error_code;   // status.errorCode (number token or text)
+  std::string_view client_app;
+  std::string_view ca_status;
+  std::string_view risk_state;
+  std::string_view risk_during;
+  std::string_view risk_aggregated;
+  std::string_view device_id;
+  std::string_view device_name;
+  std::string_view operating_system;
+  std::string_view browser;
+  TriBool device_compliant = -1;
+  TriBool device_managed = -1;
+  TriBool is_interactive = -1;
+  std::string_view city;
+  std::string_view country_or_region;  // location.countryOrRegion
+  std::string_view location_country;   // envelope `location` / LA `Location` (a string)
+  std::string_view ip_address;
+  std::string_view caller_ip_address;
+  std::string_view home_tenant_id;
+  std::string_view resource_tenant_id;
+  bool fraud_denied = false;  // a step result detail / additional details with fraud + denied
+
+  // Audit.
+  std::string_view activity_display_name;
+  std::string_view logged_by_service;
+  std::string_view result;
+  std::string_view result_reason;
+  std::string_view actor_user_id;
+  std::string_view actor_user_upn;
+  std::string_view actor_app_sp_id;
+  std::string_view actor_app_id;
+  std::string_view actor_app_name;
+  std::string_view target_user_id;
+  std::string_view target_user_upn;
+  bool has_target_user = false;
+  std::string_view role_from_property;         // Role.DisplayName newValue (still JSON-quoted)
+  std::string_view role_target_name;           // displayName of the first target of type Role
+  std::array<std::string_view, 4> app_keys{};  // id / appId / displayName of app targets
+  uint8_t app_key_count = 0;
+  std::string_view app_name;
+  bool strong_auth_method_modified = false;
+  bool guest_to_member = false;
+  bool mfa_or_approval_disabled = false;
+
+  // Registration (Graph userRegistrationDetails).
+  TriBool is_mfa_registered = -1;
+  TriBool is_admin = -1;
+
+  // Azure Activity and SecurityEvent.
+  std::string_view claims_upn;
+  std::string_view claims_object_id;
+  std::string_view caller;
+  std::string_view event_id;
+  std::string_view computer;
+  std::string_view account;
+  std::string_view subject_user_name;
+};
+
+}  // namespace privmon::parsers

@@ -1,0 +1,147 @@
+// Sign-in specific fields of an Event (SignInFields) from RecordFields.
+#include <array>
+#include <cstring>
+
+#include "core/hash.h"
+#include "parsers/event_builder.h"
+#include "parsers/ip_address.h"
+#include "parsers/text_util.h"
+
+namespace privmon::parsers {
+namespace {
+
+// RULES.md PRIV-SI-13, compared case-insensitively.
+constexpr std::array<std::string_view, 12> kLegacyClientApps = {
+    "Other clients",
+    "IMAP4",
+    "POP3",
+    "MAPI Over HTTP",
+    "Authenticated SMTP",
+    "Exchange ActiveSync",
+    "Exchange Web Services",
+    "AutoDiscover",
+    "Exchange Online PowerShell",
+    "Outlook Anywhere (RPC over HTTP)",
+    "Offline Address Book",
+    "Reporting Web Services",
+};
+
+ClientApp ClassifyClientApp(std::string_view app) {
+  if (app.empty()) return ClientApp::kUnknown;
+  for (std::string_view legacy : kLegacyClientApps) {
+    if (EqualsIgnoreCase(app, legacy)) return ClientApp::kLegacy;
+  }
+  return ClientApp::kModern;
+}
+
+CaStatus ParseCaStatus(std::string_view s) {
+  if (EqualsIgnoreCase(s, "success")) return CaStatus::kSuccess;
+  if (EqualsIgnoreCase(s, "failure")) return CaStatus::kFailure;
+  if (EqualsIgnoreCase(s, "notApplied")) return CaStatus::kNotApplied;
+  return CaStatus::kUnknown;
+}
+
+RiskState ParseRiskState(std::string_view s) {
+  if (s.empty()) return RiskState::kUnknown;
+  if (EqualsIgnoreCase(s, "none")) return RiskState::kNone;
+  if (EqualsIgnoreCase(s, "atRisk")) return RiskState::kAtRisk;
+  if (EqualsIgnoreCase(s, "confirmedCompromised")) return RiskState::kConfirmedCompromised;
+  return RiskState::kOther;
+}
+
+RiskLevel ParseRiskLevel(std::string_view s) {
+  if (EqualsIgnoreCase(s, "none")) return RiskLevel::kNone;
+  if (EqualsIgnoreCase(s, "low")) return RiskLevel::kLow;
+  if (EqualsIgnoreCase(s, "medium")) return RiskLevel::kMedium;
+  if (EqualsIgnoreCase(s, "high")) return RiskLevel::kHigh;
+  if (EqualsIgnoreCase(s, "hidden")) return RiskLevel::kHidden;
+  return RiskLevel::kUnknown;
+}
+
+uint64_t HashOptional(std::string_view s) { return s.empty() ? 0 : HashLower(s); }
+
+// HashLower(a + sep + b) without building the string.
+uint64_t HashJoined(std::string_view a, std::string_view sep, std::string_view b) {
+  char buffer[256];
+  if (a.size() + sep.size() + b.size() > sizeof(buffer)) {
+    a = a.substr(0, 120), b = b.substr(0, 120);
+  }
+  std::size_t n = 0;
+  std::memcpy(buffer + n, a.data(), a.size()), n += a.size();
+  std::memcpy(buffer + n, sep.data(), sep.size()), n += sep.size();
+  std::memcpy(buffer + n, b.data(), b.size()), n += b.size();
+  return HashLower(std::string_view(buffer, n));
+}
+
+}  // namespace
+
+void FillSignInFields(const RecordFields& f, Event& ev) {
+  SignInFields& s = ev.signin;
+  // status.errorCode (number) is authoritative; the envelope/LA resultType is text.
+  if (auto code = ParseInt(f.error_code)) {
+    s.error_code = static_cast<int32_t>(*code);
+  } else if (auto result = ParseInt(f.result_type)) {
+    s.error_code = static_cast<int32_t>(*result);
+  }
+  if (s.channel != SignInChannel::kOther && f.is_interactive == 0 &&
+      ev.format == RecordFormat::kGraph) {
+    s.channel = SignInChannel::kNonInteractive;
+  }
+  s.ca_status = ParseCaStatus(TrimSpaces(f.ca_status));
+  s.risk_state = ParseRiskState(TrimSpaces(f.risk_state));
+  s.risk_during = ParseRiskLevel(TrimSpaces(f.risk_during));
+  s.risk_aggregated = ParseRiskLevel(TrimSpaces(f.risk_aggregated));
+
+  const std::string_view app = TrimSpaces(f.client_app);
+  s.client_app = ClassifyClientApp(app);
+  s.client_app_hash = HashOptional(app);
+  s.client_app_name.assign(app);
+  s.fraud_reported = f.fraud_denied;
+
+  const std::string_view device_id = TrimSpaces(f.device_id);
+  const std::string_view os = TrimSpaces(f.operating_system);
+  const std::string_view browser = TrimSpaces(f.browser);
+  if (!device_id.empty()) {
+    s.device_hash = HashLower(device_id);
+  } else if (!os.empty() || !browser.empty()) {
+    s.device_hash = HashJoined(os, "|", browser);
+  }
+  s.device_id.assign(device_id);
+  const std::string_view device_name = TrimSpaces(f.device_name);
+  if (!device_name.empty()) {
+    s.device_label.assign(device_name);
+  } else if (!os.empty() || !browser.empty()) {
+    char label[96];
+    const std::size_t os_n = std::min<std::size_t>(os.size(), 45);
+    const std::size_t br_n = std::min<std::size_t>(browser.size(), 45);
+    std::memcpy(label, os.data(), os_n);
+    std::memcpy(label + os_n, " / ", 3);
+    std::memcpy(label + os_n + 3, browser.data(), br_n);
+    s.device_label.assign(std::string_view(label, os_n + 3 + br_n));
+  }
+  s.device_compliant = f.device_compliant == 1;
+  s.device_managed = f.device_managed == 1;
+  s.guest = EqualsIgnoreCase(TrimSpaces(f.user_type), "Guest");
+
+  std::string_view country = TrimSpaces(f.country_or_region);
+  if (country.empty()) country = TrimSpaces(f.location_country);
+  const std::string_view city = TrimSpaces(f.city);
+  if (country.size() == 2) {
+    for (int i = 0; i < 2; ++i) {
+      const char c = country[i];
+      s.country[i] = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+    }
+  }
+  s.city.assign(city);
+  if (!country.empty() || !city.empty()) s.location_hash = HashJoined(country, "/", city);
+
+  std::string_view ip = TrimSpaces(f.ip_address);
+  if (ip.empty()) ip = TrimSpaces(f.caller_ip_address);
+  s.ip_text.assign(ip);
+  s.ip_family = ip.empty() ? 0 : ParseIpAddress(ip, s.ip);
+
+  s.home_tenant_hash = HashOptional(TrimSpaces(f.home_tenant_id));
+  s.resource_tenant_hash = HashOptional(TrimSpaces(f.resource_tenant_id));
+}
+
+}  // namespace privmon::parsers

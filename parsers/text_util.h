@@ -1,0 +1,78 @@
+// Small ASCII text helpers for the parsers: case-insensitive comparisons and integer parsing of
+// numbers that arrive as JSON text. Pure functions over string_views; no allocation, O(len).
+// Non-ASCII bytes compare as themselves (only A-Z fold).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "core/hash.h"
+
+namespace privmon::parsers {
+
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+  }
+  return true;
+}
+
+inline bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
+}
+
+inline bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && EqualsIgnoreCase(s.substr(s.size() - suffix.size()), suffix);
+}
+
+// `needle` must be non-empty.
+inline bool ContainsIgnoreCase(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    if (EqualsIgnoreCase(hay.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
+inline std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Integer from text such as "50126", "-1" or " 4673 " (a number that arrived as a string, or the
+// raw token of a JSON number). Fractions, exponents and overflow yield nullopt.
+inline std::optional<int64_t> ParseInt(std::string_view s) {
+  s = TrimSpaces(s);
+  if (s.empty()) return std::nullopt;
+  bool negative = false;
+  if (s.front() == '-' || s.front() == '+') {
+    negative = s.front() == '-';
+    s.remove_prefix(1);
+  }
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return negative ? -v : v;
+}
+
+// "true"/"false" in any case (CSV-style exports write TRUE/FALSE); nullopt otherwise.
+inline std::optional<bool> ParseBoolText(std::string_view s) {
+  s = TrimSpaces(s);
+  if (EqualsIgnoreCase(s, "true")) return true;
+  if (EqualsIgnoreCase(s, "false")) return false;
+  return std::nullopt;
+}
+
+}  // namespace privmon::parsers

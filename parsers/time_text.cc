@@ -1,0 +1,84 @@
+#include "parsers/time_text.h"
+
+#include <cstdio>
+
+#include "parsers/text_util.h"
+
+namespace privmon::parsers {
+namespace {
+
+// Reads 1..max_digits digits at s[pos]; advances pos.
+bool Number(std::string_view s, std::size_t& pos, int max_digits, int& out) {
+  int v = 0, n = 0;
+  while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9' && n < max_digits) {
+    v = v * 10 + (s[pos] - '0');
+    ++pos, ++n;
+  }
+  out = v;
+  return n > 0;
+}
+
+bool Expect(std::string_view s, std::size_t& pos, char c) {
+  if (pos < s.size() && s[pos] == c) {
+    ++pos;
+    return true;
+  }
+  return false;
+}
+
+// "M/D/YYYY[,] h:mm:ss[.fff] [AM|PM] [+hh:mm]".
+std::optional<EventTime> ParseUsTime(std::string_view s) {
+  std::size_t pos = 0;
+  int month, day, year, hour, minute, second;
+  if (!Number(s, pos, 2, month) || !Expect(s, pos, '/') || !Number(s, pos, 2, day) ||
+      !Expect(s, pos, '/') || !Number(s, pos, 4, year) || year < 1000) {
+    return std::nullopt;
+  }
+  Expect(s, pos, ',');
+  if (!Expect(s, pos, ' ')) return std::nullopt;
+  if (!Number(s, pos, 2, hour) || !Expect(s, pos, ':') || !Number(s, pos, 2, minute) ||
+      !Expect(s, pos, ':') || !Number(s, pos, 2, second)) {
+    return std::nullopt;
+  }
+  std::string_view fraction;
+  if (pos < s.size() && s[pos] == '.') {
+    const std::size_t start = pos;
+    ++pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+    fraction = s.substr(start, pos - start);
+    if (fraction.size() < 2) return std::nullopt;
+  }
+  std::string_view rest = TrimSpaces(s.substr(pos));
+  if (StartsWithIgnoreCase(rest, "AM") || StartsWithIgnoreCase(rest, "PM")) {
+    if (hour < 1 || hour > 12) return std::nullopt;
+    const bool pm = AsciiLower(rest[0]) == 'p';
+    hour = hour % 12 + (pm ? 12 : 0);
+    rest = TrimSpaces(rest.substr(2));
+  }
+  std::string_view zone = rest;
+  if (!zone.empty() && zone.front() != '+' && zone.front() != '-' && zone != "Z") {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 ||
+      fraction.size() > 10 || zone.size() > 6) {
+    return std::nullopt;
+  }
+  // Re-express as ISO and let core do the calendar arithmetic.
+  char iso[48];
+  const int n = std::snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02d%.*s%.*s", year,
+                              month, day, hour, minute, second, static_cast<int>(fraction.size()),
+                              fraction.data(), static_cast<int>(zone.size()), zone.data());
+  if (n <= 0 || n >= static_cast<int>(sizeof(iso))) return std::nullopt;
+  return ParseIsoTime(std::string_view(iso, static_cast<std::size_t>(n)));
+}
+
+}  // namespace
+
+std::optional<EventTime> ParseEventTimeText(std::string_view text) {
+  text = TrimSpaces(text);
+  if (text.empty()) return std::nullopt;
+  if (auto t = ParseIsoTime(text)) return t;
+  return ParseUsTime(text);
+}
+
+}  // namespace privmon::parsers

@@ -1,0 +1,16 @@
+// Event-time text of real exports -> EventTime. ISO 8601 goes to core ParseIsoTime; the US-locale
+// forms seen in diagnostic `time` fields ("12/12/2025 3:03:58 PM", "1/9/2007 09:41:00",
+// "9/19/2023, 1:45:17.287 PM", optional "+01:00") are read here, zone-less as UTC.
+// Pure function, no allocation, O(len).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "core/event_time.h"
+
+namespace privmon::parsers {
+
+std::optional<EventTime> ParseEventTimeText(std::string_view text);
+
+}  // namespace privmon::parsers
