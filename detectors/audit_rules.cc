@@ -1,0 +1,269 @@
+// Audit rules. Target side (what happened to an account): BG-02/03/04, SI-03, SI-12, SI-17,
+// PA-01..04, PA-07, EL-01, EL-02, EL-04, EL-06, EL-08, and privileged-status learning.
+// Actor side (what an admin did): SI-08 (audit form), SI-15, SI-18, CH-01..03, EL-03, EL-05, EL-07.
+#include <algorithm>
+#include <string>
+
+#include "core/hash.h"
+#include "detectors/detection_engine.h"
+
+namespace privmon {
+namespace {
+
+bool IsPasswordChange(Activity a) {
+  return a == Activity::kChangeUserPassword || a == Activity::kResetUserPassword ||
+         a == Activity::kResetPasswordByAdmin || a == Activity::kChangePasswordSelfService ||
+         a == Activity::kResetPasswordSelfService;
+}
+
+bool IsAuthMethodChange(Activity a) {
+  return a == Activity::kUserRegisteredSecurityInfo ||
+         a == Activity::kUserChangedDefaultSecurityInfo ||
+         a == Activity::kUserDeletedSecurityInfo || a == Activity::kAdminUpdatedSecurityInfo ||
+         a == Activity::kAdminDeletedSecurityInfo ||
+         a == Activity::kUserRegisteredAllRequiredSecurityInfo;
+}
+
+bool IsRoleGain(Activity a) {
+  return a == Activity::kAddMemberToRole || a == Activity::kAddEligibleMemberToRole ||
+         a == Activity::kAddMemberToRoleInPim || a == Activity::kAddMemberToRolePimActivation;
+}
+
+bool IsPostureChange(Activity a) {
+  return a == Activity::kUpdateConditionalAccessPolicy ||
+         a == Activity::kDeleteConditionalAccessPolicy || a == Activity::kUpdatePolicy ||
+         a == Activity::kDisableStrongAuthentication || a == Activity::kUpdatePerUserMfaState ||
+         a == Activity::kDeleteNamedLocation || a == Activity::kUpdateNamedLocation;
+}
+
+bool StartsWithLower(std::string_view s, std::string_view lower_prefix) {
+  if (s.size() < lower_prefix.size()) return false;
+  for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
+    if (AsciiLower(s[i]) != lower_prefix[i]) return false;
+  }
+  return true;
+}
+
+bool ListedRef(const absl::flat_hash_set<uint64_t>& set, const AccountRef& ref) {
+  return (ref.id_hash != 0 && set.contains(ref.id_hash)) ||
+         (ref.upn_hash != 0 && set.contains(ref.upn_hash));
+}
+
+Alert AuditAlert(RuleId rule, const Event& e, const AccountRef& who) {
+  Alert a = AlertEmitter::Begin(rule, e, who);
+  a.AddDetail("activity", e.audit.activity_name.view());
+  a.AddDetail("role", e.audit.role_name.view());
+  if (e.actor.present() && &who != &e.actor) {
+    a.AddDetail("initiated_by", e.actor.upn.empty() ? e.actor.id.view() : e.actor.upn.view());
+  }
+  if (e.account.present() && &who != &e.account) {
+    a.AddDetail("target", e.account.upn.empty() ? e.account.id.view() : e.account.upn.view());
+  }
+  return a;
+}
+
+}  // namespace
+
+void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant) {
+  const AuditFields& au = e.audit;
+  const AccountRef& who = e.account;
+  AccountState& st = Resolve(who, e, tenant);
+  const Seconds32 t = ToSeconds32(e.time);
+  const bool success = (au.flags & kAuditSuccess) != 0;
+  const bool privileged_role = au.role_hash != 0 && tenant.privileged_roles.contains(au.role_hash);
+  const bool gains_privileged_role = IsRoleGain(au.activity) && privileged_role;
+  auto emit = [&](RuleId rule) {
+    Alert a = AuditAlert(rule, e, who);
+    return Emit(a, who.key, tenant);
+  };
+
+  if (gains_privileged_role && success) MakePrivileged(st, who, e, kPrivilegedLearned);
+  const bool privileged = st.privileged();
+  if (gains_privileged_role) CheckNamingPolicy(st, who, e, tenant);
+
+  // Emergency access accounts: every change is an alert.
+  if ((st.flags & kBreakGlass) != 0) {
+    if (IsPasswordChange(au.activity)) emit(RuleId::kBG02);
+    if (au.category == AuditCategory::kRoleManagement) emit(RuleId::kBG03);
+    if (au.category == AuditCategory::kUserManagement &&
+        ((au.flags & kActivityContainsSecurityInfo) != 0 ||
+         (au.activity == Activity::kUpdateUser && (au.flags & kStrongAuthMethodModified) != 0))) {
+      emit(RuleId::kBG04);
+    }
+  }
+  if (privileged && IsPasswordChange(au.activity)) emit(RuleId::kSI12);
+  if (au.activity == Activity::kUpdateUser && (au.flags & kGuestPromotedToMember) != 0) {
+    emit(RuleId::kSI17);
+  }
+  if (privileged && IsAuthMethodChange(au.activity)) emit(RuleId::kPA03);
+  if (privileged && au.activity == Activity::kAdminRegisteredSecurityInfo &&
+      (au.flags & kTemporaryAccessPass) != 0) {
+    emit(RuleId::kPA07);
+  }
+  if (privileged_role) {
+    const bool direct =
+        au.activity == Activity::kAddMemberToRole && au.service != AuditService::kPim;
+    const bool pim_permanent = (au.flags & kPermanentAssignment) != 0 && IsRoleGain(au.activity);
+    if (direct || pim_permanent) emit(RuleId::kPA04);
+    if (au.activity == Activity::kAddMemberToRole && au.service == AuditService::kCoreDirectory) {
+      emit(RuleId::kEL02);
+    }
+    if (au.service == AuditService::kPim && au.activity == Activity::kAddEligibleMemberToRole &&
+        StartsWithLower(au.activity_name.view(), "add eligible member to role in pim completed")) {
+      emit(RuleId::kEL01);
+    }
+  }
+  if (au.activity == Activity::kAddMemberToRoleRequestDenied ||
+      (au.activity == Activity::kRequestDenied &&
+       (au.service == AuditService::kPim || au.service == AuditService::kAccessReviews))) {
+    if (privileged) emit(RuleId::kEL04);
+  } else if (au.activity == Activity::kRequestApproved) {
+    Bump(stats_.pim_approvals);
+  }
+
+  // PRIV-PA-01 / PA-02: sequences on the target, whichever event arrives first.
+  const int64_t pa01_window = tenant.rule(RuleId::kPA01).window_s;
+  const int64_t pa02_window = tenant.rule(RuleId::kPA02).window_s;
+  auto within = [](Seconds32 first, Seconds32 then, int64_t window) {
+    return first != 0 && then != 0 && then >= first && static_cast<int64_t>(then - first) <= window;
+  };
+  if (au.activity == Activity::kAddUser) {
+    if (st.user_added == 0 || t < st.user_added) st.user_added = t;
+    if (within(t, st.role_gained, pa01_window)) emit(RuleId::kPA01);
+    if (within(t, st.deleted, pa02_window)) emit(RuleId::kPA02);
+  } else if (gains_privileged_role) {
+    if (st.role_gained == 0 || (st.user_added != 0 && t >= st.user_added && t < st.role_gained) ||
+        st.role_gained < st.user_added) {
+      st.role_gained = t;
+    }
+    if (within(st.user_added, t, pa01_window)) emit(RuleId::kPA01);
+  } else if (au.activity == Activity::kDeleteUser || au.activity == Activity::kHardDeleteUser) {
+    if (st.deleted == 0 || t < st.deleted) st.deleted = t;
+    if (within(st.user_added, t, pa02_window)) emit(RuleId::kPA02);
+  }
+
+  // Elevation: PIM activation of the target, and its end.
+  if (au.activity == Activity::kAddMemberToRolePimActivation) {
+    if (!e.actor.present() || (au.flags & kActorIsApp) != 0) ActivationByAccount(e, who, tenant);
+    if (st.privileged()) {
+      PrivilegedState& ps = accounts_.Privileged(st);
+      auto slot = std::find_if(ps.activations.begin(), ps.activations.end(),
+                               [](const PendingActivation& p) { return p.time == 0; });
+      if (slot == ps.activations.end()) {
+        slot = std::min_element(ps.activations.begin(), ps.activations.end(),
+                                [](const auto& a, const auto& b) { return a.time < b.time; });
+      }
+      slot->time = t;
+      slot->role = au.role_name;
+      slot->record_id = e.record_id;
+      slot->paw_verdict_due = !tenant.paw_devices.empty();
+      const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
+      slot->expiry_due = !ps.role_removals.AnyWithin(t, static_cast<Seconds32>(t + policy));
+      const auto index = static_cast<uint8_t>(slot - ps.activations.begin());
+      Timer timer;
+      timer.account = who.key;
+      timer.slot = index;
+      timer.basis = t;
+      if (slot->paw_verdict_due) {
+        timer.due = e.time;
+        timer.kind = TimerKind::kPawVerdict;
+        timers_.Push(timer);
+      }
+      if (slot->expiry_due) {
+        timer.due = e.time + policy * kMicrosPerSecond;
+        timer.kind = TimerKind::kActivationExpiry;
+        timers_.Push(timer);
+      }
+    }
+  } else if (au.activity == Activity::kRemoveMemberFromRolePimExpired ||
+             au.activity == Activity::kRemoveMemberFromRolePimDeactivate) {
+    if (PrivilegedState* ps = accounts_.PrivilegedIfAny(st)) {
+      ps->role_removals.Add(t);
+      const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
+      for (auto& act : ps->activations) {
+        if (act.time != 0 && t >= act.time && static_cast<int64_t>(t - act.time) <= policy) {
+          act.expiry_due = false;
+        }
+      }
+    }
+  }
+  // The audit form of PRIV-SI-08 names the actor; an app-reported fraud names the target.
+  if ((au.activity == Activity::kFraudReportedBlocked ||
+       au.activity == Activity::kFraudReportedNoAction) &&
+      (!e.actor.present() || (au.flags & kActorIsApp) != 0) && privileged) {
+    emit(RuleId::kSI08);
+  }
+}
+
+void DetectionEngine::OnAuditActor(const Event& e, const TenantSettings& tenant) {
+  const AuditFields& au = e.audit;
+  const AccountRef& who = e.actor;
+  AccountState& st = Resolve(who, e, tenant);
+  const Seconds32 t = ToSeconds32(e.time);
+  const bool is_user = (au.flags & kActorIsApp) == 0;
+  auto emit = [&](RuleId rule, Severity severity) {
+    Alert a = AuditAlert(rule, e, who);
+    a.severity = severity;
+    return Emit(a, who.key, tenant);
+  };
+  auto sev = [](RuleId r) { return GetRuleInfo(r).severity; };
+
+  if (is_user && st.privileged() &&
+      (au.activity == Activity::kFraudReportedBlocked ||
+       au.activity == Activity::kFraudReportedNoAction)) {
+    emit(RuleId::kSI08, sev(RuleId::kSI08));
+  }
+  if (au.service == AuditService::kPim && au.activity == Activity::kDisablePimAlert) {
+    emit(RuleId::kSI15, sev(RuleId::kSI15));
+  }
+  if (au.activity == Activity::kInviteExternalUser && !tenant.approved_inviters.empty() &&
+      !ListedRef(tenant.approved_inviters, who)) {
+    emit(RuleId::kSI18, sev(RuleId::kSI18));
+  }
+  if (IsPostureChange(au.activity)) emit(RuleId::kCH02, sev(RuleId::kCH02));
+  if (au.category == AuditCategory::kApplicationManagement && !tenant.high_value_apps.empty()) {
+    for (uint8_t i = 0; i < au.app_hash_count; ++i) {
+      if (tenant.high_value_apps.contains(au.app_hashes[i])) {
+        Alert a = AuditAlert(RuleId::kCH03, e, who);
+        a.AddDetail("app", au.app_name.view());
+        Emit(a, who.key, tenant);
+        break;
+      }
+    }
+  }
+  if (au.service == AuditService::kPim && au.activity == Activity::kUpdateRoleSettingInPim) {
+    emit(RuleId::kEL05,
+         (au.flags & kPimSettingDisablesMfa) != 0 ? Severity::kHigh : Severity::kMedium);
+  }
+  if (au.category == AuditCategory::kAzureRbacElevateAccess)
+    emit(RuleId::kEL07, sev(RuleId::kEL07));
+
+  // PRIV-CH-01: an activity this privileged admin never performed while learning.
+  if (au.activity_hash != 0) {
+    const bool fresh = known_.Add(who.key, NoveltyKind::kActivity, au.activity_hash);
+    if (fresh && st.privileged() && !InLearning(st, t, tenant)) {
+      emit(RuleId::kCH01, sev(RuleId::kCH01));
+    }
+  }
+  if (is_user && au.activity == Activity::kAddMemberToRolePimActivation) {
+    ActivationByAccount(e, who, tenant);
+  }
+}
+
+// PRIV-EL-03: a PIM activation of a role this account did not activate while learning, or
+// outside working hours.
+void DetectionEngine::ActivationByAccount(const Event& e, const AccountRef& who,
+                                          const TenantSettings& tenant) {
+  AccountState& st = Resolve(who, e, tenant);
+  const Seconds32 t = ToSeconds32(e.time);
+  const bool learning = InLearning(st, t, tenant);
+  const bool new_role =
+      e.audit.role_hash != 0 && known_.Add(who.key, NoveltyKind::kActivatedRole, e.audit.role_hash);
+  const bool off_hours = tenant.working_hours.configured && !tenant.working_hours.Contains(t);
+  if (!st.privileged() || !((new_role && !learning) || off_hours)) return;
+  Alert a = AuditAlert(RuleId::kEL03, e, who);
+  a.AddDetail("reason", off_hours ? "outside working hours" : "role not activated before");
+  Emit(a, who.key, tenant);
+}
+
+}  // namespace privmon

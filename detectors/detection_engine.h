@@ -1,0 +1,90 @@
+// DetectionEngine: the rules of one shard. Implements the pipeline's EventConsumer: for each event
+// it updates the state of the accounts this shard owns (the event's account and/or actor) and
+// evaluates every rule of RULES.md that reads that kind of event, and it fires event-time timers
+// (absence, verdicts that wait for late events) as the watermark passes them.
+// Owns the shard's AccountTable, KnownValues, TimerQueue and AlertEmitter. Called only from its
+// shard's thread. Per event: O(1) expected, no allocation once tables have grown, no locks.
+// The rule bodies are split by family: signin_rules.cc, audit_rules.cc, other_rules.cc,
+// timer_rules.cc.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "core/alert.h"
+#include "core/config.h"
+#include "core/stats.h"
+#include "detectors/alert_emitter.h"
+#include "pipeline/event_consumer.h"
+#include "pipeline/spsc_queue.h"
+#include "state/account_table.h"
+#include "state/known_values.h"
+#include "state/timer_queue.h"
+
+namespace privmon {
+
+class DetectionEngine final : public EventConsumer {
+ public:
+  DetectionEngine(std::shared_ptr<const CompiledConfig> config, SpscQueue<Alert>& alerts,
+                  ShardStats& stats, TenantCounters& tenants);
+
+  void OnEvent(const Event& event, uint8_t roles) override;
+  void OnWatermark(EventTime watermark) override;
+  void OnConfig(std::shared_ptr<const CompiledConfig> config) override;
+  void OnFinish(EventTime final_time) override;
+
+  const AccountTable& accounts() const { return accounts_; }
+  std::size_t MemoryBytes() const;
+
+ private:
+  // Shared helpers (detection_engine.cc).
+  AccountState& Resolve(const AccountRef& ref, const Event& e, const TenantSettings& tenant);
+  void MakePrivileged(AccountState& st, const AccountRef& ref, const Event& e, uint16_t how);
+  bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const {
+    return static_cast<int64_t>(t) - static_cast<int64_t>(st.first_seen) < tenant.learning_period_s;
+  }
+  bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant) {
+    return emitter_.Emit(a, account_key, tenant);
+  }
+  void CheckNamingPolicy(AccountState& st, const AccountRef& ref, const Event& e,
+                         const TenantSettings& tenant);
+  void ArmAbsence(uint64_t key, AccountState& st, const TenantSettings& tenant);
+  void CountEvent(const Event& e);
+  void PublishGauges();
+
+  // Rule families.
+  void OnSignIn(const Event& e, const TenantSettings& tenant);
+  void SignInThresholds(const Event& e, AccountState& st, PrivilegedState& ps,
+                        const TenantSettings& tenant);
+  void SignInNovelty(const Event& e, AccountState& st, bool privileged,
+                     const TenantSettings& tenant);
+  void SignInControls(const Event& e, AccountState& st, PrivilegedState& ps,
+                      const TenantSettings& tenant);
+  void OnAuditTarget(const Event& e, const TenantSettings& tenant);
+  void OnAuditActor(const Event& e, const TenantSettings& tenant);
+  void ActivationByAccount(const Event& e, const AccountRef& who, const TenantSettings& tenant);
+  void OnRegistration(const Event& e, const TenantSettings& tenant);
+  void OnAzureActivity(const Event& e, const TenantSettings& tenant);
+  void OnSecurityEvent(const Event& e, const TenantSettings& tenant);
+  void FireTimer(const Timer& t);
+  void FirePawVerdict(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
+  void FireActivationExpiry(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
+  void FireInterrupt(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
+  void FireAbsence(uint64_t key, AccountState& st, PrivilegedState& ps, uint32_t basis);
+
+  std::shared_ptr<const CompiledConfig> config_;
+  uint16_t config_generation_ = 1;
+  ShardStats& stats_;
+  TenantCounters& tenants_;
+  AlertEmitter emitter_;
+  AccountTable accounts_;
+  KnownValues known_;
+  TimerQueue timers_;
+  absl::flat_hash_map<uint64_t, uint32_t> tenant_slots_;  // tenant hash -> TenantCounters slot
+  EventTime watermark_ = kMinTime;
+  uint64_t events_since_gauges_ = 0;
+};
+
+}  // namespace privmon

@@ -1,0 +1,138 @@
+// Verdicts that wait in event time: PRIV-EL-06 (sign-ins before a PIM activation, once late
+// sign-ins can no longer arrive), PRIV-EL-08 (activation not ended within the policy length),
+// PRIV-SI-04 (strong-auth interrupt with no success in the window) and PRIV-PA-05 (absence).
+#include <algorithm>
+#include <string>
+
+#include "detectors/detection_engine.h"
+
+namespace privmon {
+namespace {
+
+// An alert raised by a timer has no completing event: it names the account from its state.
+Alert TimerAlert(RuleId rule, const PrivilegedState& ps, EventTime when) {
+  Alert a;
+  a.rule = rule;
+  a.severity = GetRuleInfo(rule).severity;
+  a.tenant_hash = ps.tenant_hash;
+  a.tenant_id = ps.tenant_id;
+  a.account_id = ps.id;
+  a.account_upn = ps.upn;
+  a.time = a.first_seen = a.last_seen = when;
+  return a;
+}
+
+void AddEvidence(Alert& a, EventKind kind, EventTime time, const FixedString<80>& record) {
+  if (a.evidence_count == Alert::kMaxEvidence) return;
+  Evidence& ev = a.evidence[a.evidence_count++];
+  ev.kind = kind;
+  ev.time = time;
+  ev.record_id = record;
+}
+
+EventTime Micros(Seconds32 s) { return static_cast<EventTime>(s) * kMicrosPerSecond; }
+
+}  // namespace
+
+void DetectionEngine::FireTimer(const Timer& t) {
+  AccountState* st = accounts_.Find(t.account);
+  if (st == nullptr) return;
+  PrivilegedState* ps = accounts_.PrivilegedIfAny(*st);
+  if (ps == nullptr) return;
+  switch (t.kind) {
+    case TimerKind::kPawVerdict:
+      if (ps->activations[t.slot].time == t.basis) FirePawVerdict(t.account, *st, *ps, t.slot);
+      break;
+    case TimerKind::kActivationExpiry:
+      if (ps->activations[t.slot].time == t.basis) {
+        FireActivationExpiry(t.account, *st, *ps, t.slot);
+      }
+      break;
+    case TimerKind::kInterruptVerdict:
+      if (ps->interrupts[t.slot].time == t.basis) FireInterrupt(t.account, *st, *ps, t.slot);
+      break;
+    case TimerKind::kAbsence:
+      FireAbsence(t.account, *st, *ps, t.basis);
+      break;
+  }
+}
+
+void DetectionEngine::FirePawVerdict(uint64_t key, AccountState&, PrivilegedState& ps,
+                                     uint8_t slot) {
+  PendingActivation& act = ps.activations[slot];
+  act.paw_verdict_due = false;
+  const TenantSettings& tenant = config_->ForTenant(ps.tenant_hash);
+  if (tenant.paw_devices.empty()) return;
+  const int64_t window = tenant.rule(RuleId::kEL06).window_s;
+  const RecentSignIn* offender = nullptr;
+  bool any = false;
+  for (const RecentSignIn& s : ps.recent_signins) {
+    if (s.time == 0 || s.time > act.time || static_cast<int64_t>(act.time - s.time) > window) {
+      continue;
+    }
+    any = true;
+    if (!s.paw && (offender == nullptr || s.time > offender->time)) offender = &s;
+  }
+  if (any && offender == nullptr) return;  // every sign-in before it came from a PAW
+  Alert a = TimerAlert(RuleId::kEL06, ps, Micros(act.time));
+  if (offender != nullptr) {
+    AddEvidence(a, EventKind::kSignIn, Micros(offender->time), offender->record_id);
+    a.first_seen = Micros(offender->time);
+    a.AddDetail("device_id", offender->device_id.empty() ? "(none)" : offender->device_id.view());
+    a.AddDetail("device", offender->device_label.view());
+  } else {
+    a.AddDetail("device_id", "(no sign-in seen in the hour before)");
+  }
+  AddEvidence(a, EventKind::kAudit, Micros(act.time), act.record_id);
+  a.AddDetail("role", act.role.view());
+  Emit(a, key, tenant);
+}
+
+void DetectionEngine::FireActivationExpiry(uint64_t key, AccountState&, PrivilegedState& ps,
+                                           uint8_t slot) {
+  PendingActivation& act = ps.activations[slot];
+  if (!act.expiry_due) return;
+  act.expiry_due = false;
+  const TenantSettings& tenant = config_->ForTenant(ps.tenant_hash);
+  const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
+  Alert a = TimerAlert(RuleId::kEL08, ps, Micros(act.time) + policy * kMicrosPerSecond);
+  a.first_seen = Micros(act.time);
+  AddEvidence(a, EventKind::kAudit, Micros(act.time), act.record_id);
+  a.AddDetail("role", act.role.view());
+  a.AddDetail("policy_seconds", std::to_string(policy));
+  Emit(a, key, tenant);
+}
+
+void DetectionEngine::FireInterrupt(uint64_t key, AccountState&, PrivilegedState& ps,
+                                    uint8_t slot) {
+  PendingInterrupt& p = ps.interrupts[slot];
+  const TenantSettings& tenant = config_->ForTenant(ps.tenant_hash);
+  const int64_t window = tenant.rule(RuleId::kSI04).window_s;
+  const bool settled = ps.successes.AnyWithin(p.time + 1, static_cast<Seconds32>(p.time + window));
+  const Seconds32 when = p.time;
+  const FixedString<80> record = p.record_id;
+  p.time = 0;
+  if (settled) return;
+  Alert a = TimerAlert(RuleId::kSI04, ps, Micros(when));
+  AddEvidence(a, EventKind::kSignIn, Micros(when), record);
+  a.AddDetail("error_code", "50074");
+  a.AddDetail("detail", "strong authentication required, no success followed");
+  Emit(a, key, tenant);
+}
+
+void DetectionEngine::FireAbsence(uint64_t key, AccountState& st, PrivilegedState& ps,
+                                  uint32_t basis) {
+  const Seconds32 current = std::max(st.last_success, ps.since);
+  if (current != basis || ps.absence_reported_for == basis) return;  // superseded or reported
+  ps.absence_reported_for = basis;
+  const TenantSettings& tenant = config_->ForTenant(ps.tenant_hash);
+  const int64_t period = tenant.rule(RuleId::kPA05).window_s;
+  Alert a = TimerAlert(RuleId::kPA05, ps, Micros(basis) + period * kMicrosPerSecond);
+  a.first_seen = Micros(basis);
+  a.AddDetail("last_successful_sign_in",
+              st.last_success == 0 ? "none seen" : std::to_string(st.last_success));
+  a.AddDetail("period_days", std::to_string(period / kDay));
+  Emit(a, key, tenant);
+}
+
+}  // namespace privmon

@@ -1,0 +1,29 @@
+// EventConsumer: what a shard thread feeds. The pipeline owns one consumer per shard and calls it
+// only from that shard's thread, so an implementation needs no locks. One virtual call per event
+// (never per field). Implemented in detectors/ (the detection engine).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "core/config.h"
+#include "core/event.h"
+
+namespace privmon {
+
+// Which of an event's accounts this shard owns: the event's `account`, its `actor`, or both.
+enum RouteRole : uint8_t { kRouteAccount = 1, kRouteActor = 2 };
+
+class EventConsumer {
+ public:
+  virtual ~EventConsumer() = default;
+  virtual void OnEvent(const Event& event, uint8_t roles) = 0;
+  // Event-time watermark: no event older than this is expected any more (later ones are late).
+  virtual void OnWatermark(EventTime watermark) = 0;
+  // A new configuration (SIGHUP). Account state is kept.
+  virtual void OnConfig(std::shared_ptr<const CompiledConfig> config) = 0;
+  // Input is over: fire every pending verdict as of event time `final_time`, then stop.
+  virtual void OnFinish(EventTime final_time) = 0;
+};
+
+}  // namespace privmon

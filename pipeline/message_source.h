@@ -1,0 +1,39 @@
+// MessageSource: where raw messages come from (ZeroMQ PULL/SUB socket, NDJSON file, stdin). Each
+// source is owned and read by exactly one parse thread. Receive() reuses internal buffers, so the
+// returned views stay valid until the next Receive() on the same source.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/config.h"
+
+namespace zmq {
+class context_t;
+}
+
+namespace privmon {
+
+struct RawMessage {
+  std::string_view payload;
+  std::string_view tenant_frame;  // first frame of a two-frame ZeroMQ message, else empty
+};
+
+enum class ReceiveStatus { kMessage, kIdle, kEnd };
+
+class MessageSource {
+ public:
+  virtual ~MessageSource() = default;
+  // Waits at most `timeout` for one message.
+  virtual ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) = 0;
+  virtual const std::string& name() const = 0;
+  virtual const std::string& tenant() const = 0;  // configured tenant for records without one
+};
+
+// Opens a source (binds/connects sockets, opens files). Throws std::runtime_error with a clear
+// message when it cannot (start-up only).
+std::unique_ptr<MessageSource> OpenSource(const SourceSettings& settings, zmq::context_t& zmq);
+
+}  // namespace privmon

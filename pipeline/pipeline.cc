@@ -1,0 +1,219 @@
+#include "pipeline/pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "parsers/record_parser.h"
+#include "pipeline/router.h"
+
+namespace privmon {
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Waits without burning a core: a few spins, then short sleeps.
+class Backoff {
+ public:
+  void Pause() {
+    if (++rounds_ < 64) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(rounds_ < 256 ? 20 : 200));
+  }
+  void Reset() { rounds_ = 0; }
+
+ private:
+  uint32_t rounds_ = 0;
+};
+
+}  // namespace
+
+uint32_t ResolveShardCount(uint32_t configured) {
+  if (configured != 0) return configured;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
+                   std::vector<std::unique_ptr<MessageSource>> sources,
+                   std::vector<std::unique_ptr<EventConsumer>> consumers, PipelineStats& stats,
+                   RejectSink* rejects)
+    : config_(std::move(config)),
+      shards_(static_cast<uint32_t>(consumers.size())),
+      parsers_(std::max<uint32_t>(1, std::min<uint32_t>(config_->pipeline.parse_threads,
+                                                        static_cast<uint32_t>(sources.size())))),
+      lateness_us_(config_->pipeline.allowed_lateness_s * kMicrosPerSecond),
+      consumers_(std::move(consumers)),
+      progress_(std::make_unique<ParserProgress[]>(parsers_)),
+      stats_(stats),
+      rejects_(rejects) {
+  sources_by_parser_.resize(parsers_);
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    sources_by_parser_[i % parsers_].push_back(std::move(sources[i]));
+  }
+  queues_.reserve(static_cast<std::size_t>(parsers_) * shards_);
+  for (uint32_t i = 0; i < parsers_ * shards_; ++i) {
+    queues_.push_back(std::make_unique<SpscQueue<ShardMessage>>(config_->pipeline.queue_capacity));
+  }
+}
+
+Pipeline::~Pipeline() {
+  RequestStop();
+  Wait();
+}
+
+void Pipeline::Start() {
+  for (uint32_t s = 0; s < shards_; ++s) threads_.emplace_back([this, s] { ShardLoop(s); });
+  for (uint32_t p = 0; p < parsers_; ++p) {
+    threads_.emplace_back([this, p, src = std::move(sources_by_parser_[p])]() mutable {
+      ParseLoop(p, std::move(src));
+    });
+  }
+}
+
+void Pipeline::Wait() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void Pipeline::PublishConfig(std::shared_ptr<const CompiledConfig> config) {
+  {
+    std::lock_guard<std::mutex> lock(config_mutex_);
+    pending_config_ = std::move(config);
+  }
+  config_generation_.fetch_add(1, std::memory_order_release);
+}
+
+void Pipeline::Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles) {
+  auto& q = Queue(parser, shard);
+  ShardMessage m{e, roles};
+  if (q.push(m)) return;
+  Backoff backoff;
+  auto& waits = stats_.parsers[parser].backpressure_waits[shard];
+  Bump(waits);
+  while (!q.push(m)) backoff.Pause();
+}
+
+void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources) {
+  RecordParser record_parser(config_->pipeline.max_message_bytes);
+  ParserStats& pstats = stats_.parsers[parser];
+  ParserProgress& progress = progress_[parser];
+  std::vector<bool> ended(sources.size(), false);
+  std::size_t live = sources.size();
+  uint64_t sequence = 0;
+  EventTime max_time = kMinTime;
+  RawMessage raw;
+  std::vector<SourceStats*> source_stats(sources.size(), nullptr);
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    for (auto& s : stats_.sources) {
+      if (s.name == sources[i]->name()) source_stats[i] = &s;
+    }
+  }
+  const auto timeout = std::chrono::milliseconds(sources.size() > 1 ? 10 : 50);
+  while (live > 0 && !stop_.load(std::memory_order_acquire)) {
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      if (ended[i]) continue;
+      MessageSource& src = *sources[i];
+      const ReceiveStatus status = src.Receive(raw, timeout);
+      if (status == ReceiveStatus::kEnd) {
+        ended[i] = true;
+        --live;
+        continue;
+      }
+      if (status == ReceiveStatus::kIdle) continue;
+      if (SourceStats* sstats = source_stats[i]; sstats != nullptr) {
+        Bump(sstats->messages);
+        Bump(sstats->bytes, raw.payload.size());
+      }
+      ParseContext ctx{raw.tenant_frame, src.tenant(), static_cast<uint8_t>(i), NowNs(),
+                       sequence++};
+      const ParseResult& result = record_parser.Parse(raw.payload, ctx);
+      for (const Rejection& r : result.rejections) {
+        Bump(pstats.rejected[static_cast<std::size_t>(r.reason)]);
+        if (rejects_ != nullptr) rejects_->OnReject(r.reason, r.detail, r.raw, src.name());
+      }
+      for (const Event& e : result.events) {
+        Bump(pstats.records);
+        const Route route = RouteEvent(e, shards_);
+        for (uint8_t k = 0; k < route.count; ++k) Push(parser, route.shard[k], e, route.roles[k]);
+        max_time = std::max(max_time, e.time);
+      }
+      // Published after the pushes: a shard that sees this time also sees those events.
+      progress.max_event_time.store(max_time, std::memory_order_release);
+    }
+  }
+  progress.done.store(true, std::memory_order_release);
+}
+
+EventTime Pipeline::MaxEventTime(bool* all_done) const {
+  EventTime lowest_active = kMaxTime, highest = kMinTime;
+  bool done = true;
+  for (uint32_t p = 0; p < parsers_; ++p) {
+    const bool d = progress_[p].done.load(std::memory_order_acquire);
+    const EventTime t = progress_[p].max_event_time.load(std::memory_order_acquire);
+    done = done && d;
+    highest = std::max(highest, t);
+    if (!d && t != kMinTime) lowest_active = std::min(lowest_active, t);
+  }
+  *all_done = done;
+  return lowest_active != kMaxTime ? lowest_active : highest;
+}
+
+void Pipeline::ShardLoop(uint32_t shard) {
+  EventConsumer& consumer = *consumers_[shard];
+  ShardStats& sstats = stats_.shards[shard];
+  uint64_t seen_generation = 0;
+  EventTime last_watermark = kMinTime;
+  Backoff backoff;
+  for (;;) {
+    const uint64_t generation = config_generation_.load(std::memory_order_acquire);
+    if (generation != seen_generation) {
+      std::shared_ptr<const CompiledConfig> next;
+      {
+        std::lock_guard<std::mutex> lock(config_mutex_);
+        next = pending_config_;
+      }
+      seen_generation = generation;
+      if (next) consumer.OnConfig(std::move(next));
+    }
+    // Read progress before draining: everything pushed before it was published is drained below.
+    bool all_done = false;
+    const EventTime max_time = MaxEventTime(&all_done);
+    std::size_t drained = 0;
+    int64_t depth = 0;
+    for (uint32_t p = 0; p < parsers_; ++p) {
+      auto& q = Queue(p, shard);
+      drained += q.consume_all([&](const ShardMessage& m) {
+        consumer.OnEvent(m.event, m.roles);
+        sstats.ObserveLatency(NowNs() - m.event.received_ns);
+      });
+      depth += static_cast<int64_t>(q.read_available());
+    }
+    sstats.queue_depth.store(depth, std::memory_order_relaxed);
+    if (max_time != kMinTime) {
+      const EventTime watermark = max_time - lateness_us_;
+      if (watermark > last_watermark) {
+        last_watermark = watermark;
+        consumer.OnWatermark(watermark);
+      }
+    }
+    if (all_done && drained == 0) {
+      bool empty = true;
+      for (uint32_t p = 0; p < parsers_; ++p) empty = empty && Queue(p, shard).empty();
+      if (empty) {
+        consumer.OnFinish(max_time);
+        return;
+      }
+    }
+    if (drained == 0) {
+      backoff.Pause();
+    } else {
+      backoff.Reset();
+    }
+  }
+}
+
+}  // namespace privmon

@@ -1,0 +1,95 @@
+// Pipeline: the threads and queues between the sources and the shards' consumers.
+//   P parse threads (each owns some sources and one RecordParser) -> P x S SPSC queues ->
+//   S shard threads (each owns one EventConsumer, i.e. its accounts' state and rules).
+// No queue has two writers, no lock is taken per event, and a full queue makes its parser wait
+// (counted as back-pressure) instead of dropping. Start() launches the threads; RequestStop()
+// (thread-safe, signal-safe via an atomic) stops reading sources; Wait() returns once every queue
+// is drained and every consumer has finished. Files end by themselves; sockets end on stop.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/config.h"
+#include "core/reject_reason.h"
+#include "core/stats.h"
+#include "pipeline/event_consumer.h"
+#include "pipeline/message_source.h"
+#include "pipeline/spsc_queue.h"
+
+namespace privmon {
+
+// Receives every refused record (reason + raw bytes) from the parse threads. Called concurrently
+// from several parse threads; off the hot path (only for rejected input).
+class RejectSink {
+ public:
+  virtual ~RejectSink() = default;
+  virtual void OnReject(RejectReason reason, std::string_view detail, std::string_view raw,
+                        std::string_view source) = 0;
+};
+
+struct ShardMessage {
+  Event event;
+  uint8_t roles = 0;
+};
+
+class Pipeline {
+ public:
+  Pipeline(std::shared_ptr<const CompiledConfig> config,
+           std::vector<std::unique_ptr<MessageSource>> sources,
+           std::vector<std::unique_ptr<EventConsumer>> consumers, PipelineStats& stats,
+           RejectSink* rejects);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  void Start();
+  void RequestStop() { stop_.store(true, std::memory_order_release); }
+  void Wait();
+  // Hands a new configuration to every shard between two events (SIGHUP reload).
+  void PublishConfig(std::shared_ptr<const CompiledConfig> config);
+
+  uint32_t shard_count() const { return shards_; }
+  uint32_t parser_count() const { return parsers_; }
+
+ private:
+  struct alignas(64) ParserProgress {
+    std::atomic<int64_t> max_event_time{kMinTime};
+    std::atomic<bool> done{false};
+  };
+
+  void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources);
+  void ShardLoop(uint32_t shard);
+  void Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles);
+  EventTime MaxEventTime(bool* all_done) const;
+  SpscQueue<ShardMessage>& Queue(uint32_t parser, uint32_t shard) {
+    return *queues_[parser * shards_ + shard];
+  }
+
+  std::shared_ptr<const CompiledConfig> config_;
+  uint32_t shards_;
+  uint32_t parsers_;
+  int64_t lateness_us_;
+  std::vector<std::vector<std::unique_ptr<MessageSource>>> sources_by_parser_;
+  std::vector<std::unique_ptr<EventConsumer>> consumers_;
+  std::vector<std::unique_ptr<SpscQueue<ShardMessage>>> queues_;
+  std::unique_ptr<ParserProgress[]> progress_;
+  PipelineStats& stats_;
+  RejectSink* rejects_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> config_generation_{0};
+  std::mutex config_mutex_;
+  std::shared_ptr<const CompiledConfig> pending_config_;
+  std::vector<std::jthread> threads_;
+};
+
+// Number of shards to run: the configured count, or one per core when 0.
+uint32_t ResolveShardCount(uint32_t configured);
+
+}  // namespace privmon

@@ -1,0 +1,77 @@
+#include <stdexcept>
+#include <zmq.hpp>
+
+#include "pipeline/message_source.h"
+#include "pipeline/zap_authenticator.h"
+
+namespace privmon {
+namespace {
+
+class ZmqSource final : public MessageSource {
+ public:
+  ZmqSource(const SourceSettings& s, zmq::context_t& ctx)
+      : socket_(ctx,
+                s.type == SourceType::kZmqSub ? zmq::socket_type::sub : zmq::socket_type::pull),
+        name_(s.name.empty() ? (s.type == SourceType::kZmqSub ? "zmq_sub" : "zmq") : s.name),
+        tenant_(s.tenant) {
+    socket_.set(zmq::sockopt::rcvhwm, s.high_water_mark);
+    socket_.set(zmq::sockopt::linger, 0);
+    if (s.type == SourceType::kZmqSub) socket_.set(zmq::sockopt::subscribe, "");
+    if (!s.curve_secret_key_file.empty()) {
+      zap_ = std::make_unique<ZapAuthenticator>(ctx, s.curve_allowed_clients);
+      socket_.set(zmq::sockopt::curve_server, 1);
+      socket_.set(zmq::sockopt::curve_secretkey, ReadCurveKeyFile(s.curve_secret_key_file));
+      socket_.set(zmq::sockopt::zap_domain, "privmon");
+    }
+    try {
+      if (s.bind) {
+        socket_.bind(s.endpoint);
+      } else {
+        socket_.connect(s.endpoint);
+      }
+    } catch (const zmq::error_t& e) {
+      throw std::runtime_error("source " + name_ + ": cannot " + (s.bind ? "bind " : "connect ") +
+                               s.endpoint + ": " + e.what());
+    }
+  }
+
+  ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, timeout) == 0) return ReceiveStatus::kIdle;
+    if (!socket_.recv(first_, zmq::recv_flags::dontwait)) return ReceiveStatus::kIdle;
+    if (!first_.more()) {
+      out.payload = first_.to_string_view();
+      out.tenant_frame = {};
+      return ReceiveStatus::kMessage;
+    }
+    // Two frames: tenant, payload. Further frames (a malformed sender) are appended to nothing:
+    // they are drained and the payload is the last frame, so the stream never desynchronizes.
+    (void)socket_.recv(second_, zmq::recv_flags::none);
+    while (second_.more()) (void)socket_.recv(second_, zmq::recv_flags::none);
+    out.tenant_frame = first_.to_string_view();
+    out.payload = second_.to_string_view();
+    return ReceiveStatus::kMessage;
+  }
+
+  const std::string& name() const override { return name_; }
+  const std::string& tenant() const override { return tenant_; }
+
+ private:
+  std::unique_ptr<ZapAuthenticator> zap_;  // must outlive the socket's handshakes
+  zmq::socket_t socket_;
+  std::string name_;
+  std::string tenant_;
+  zmq::message_t first_;
+  zmq::message_t second_;
+};
+
+}  // namespace
+
+std::unique_ptr<MessageSource> OpenFileSource(const SourceSettings& s);
+
+std::unique_ptr<MessageSource> OpenSource(const SourceSettings& s, zmq::context_t& ctx) {
+  if (s.type == SourceType::kFile || s.type == SourceType::kStdin) return OpenFileSource(s);
+  return std::make_unique<ZmqSource>(s, ctx);
+}
+
+}  // namespace privmon

@@ -1,0 +1,54 @@
+// AccountTable: one shard's accounts, keyed by the (tenant, account) hash. Owns the compact
+// AccountState of every account (abseil flat_hash_map, ~40 bytes a slot) and the PrivilegedState
+// arena (std::deque: references stay valid as it grows). Single-threaded: its shard only.
+// Find/FindOrAdd are O(1) expected; allocation happens only when the table grows.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <deque>
+
+#include "state/account_state.h"
+#include "state/privileged_state.h"
+
+namespace privmon {
+
+class AccountTable {
+ public:
+  AccountState* Find(uint64_t key) {
+    auto it = accounts_.find(key);
+    return it == accounts_.end() ? nullptr : &it->second;
+  }
+  // Returns the state, creating it with first_seen = now when new (*created set accordingly).
+  AccountState& FindOrAdd(uint64_t key, Seconds32 now, bool* created) {
+    auto [it, inserted] = accounts_.try_emplace(key);
+    if (inserted) it->second.first_seen = now;
+    if (created != nullptr) *created = inserted;
+    return it->second;
+  }
+  PrivilegedState& Privileged(AccountState& s) {
+    if (s.privileged_index == UINT32_MAX) {
+      s.privileged_index = static_cast<uint32_t>(privileged_.size());
+      privileged_.emplace_back();
+    }
+    return privileged_[s.privileged_index];
+  }
+  PrivilegedState* PrivilegedIfAny(const AccountState& s) {
+    return s.privileged_index == UINT32_MAX ? nullptr : &privileged_[s.privileged_index];
+  }
+  std::size_t size() const { return accounts_.size(); }
+  std::size_t privileged_count() const { return privileged_.size(); }
+  // Bytes held, counting empty slots and abseil's control bytes.
+  std::size_t MemoryBytes() const {
+    return accounts_.capacity() * (sizeof(std::pair<const uint64_t, AccountState>) + 1) +
+           privileged_.size() * sizeof(PrivilegedState);
+  }
+  void Reserve(std::size_t n) { accounts_.reserve(n); }
+
+ private:
+  absl::flat_hash_map<uint64_t, AccountState> accounts_;
+  std::deque<PrivilegedState> privileged_;
+};
+
+}  // namespace privmon

@@ -1,0 +1,57 @@
+// PrivilegedState: the extra memory of a privileged account (configured or learned), allocated
+// once when the account becomes privileged and kept in its shard's arena. Holds the names an
+// alert raised from a timer needs, the short event-time look-backs of threshold and sequence
+// rules, and the learned sign-in hours. Touched only by the owning shard's thread; ~1 KiB.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "core/fixed_string.h"
+#include "state/account_state.h"
+#include "state/time_ring.h"
+
+namespace privmon {
+
+struct RecentSignIn {
+  Seconds32 time = 0;
+  bool paw = false;
+  FixedString<40> device_id;
+  FixedString<48> device_label;
+  FixedString<80> record_id;
+};
+
+struct PendingActivation {
+  Seconds32 time = 0;            // 0 = free slot
+  bool paw_verdict_due = false;  // PRIV-EL-06 waits for late sign-ins
+  bool expiry_due = false;       // PRIV-EL-08 waits for the removal
+  FixedString<64> role;
+  FixedString<80> record_id;
+};
+
+struct PendingInterrupt {  // PRIV-SI-04: 50074 waiting for a success within the window
+  Seconds32 time = 0;
+  FixedString<80> record_id;
+};
+
+struct PrivilegedState {
+  FixedString<40> id;
+  FixedString<96> upn;
+  FixedString<40> tenant_id;
+  uint64_t tenant_hash = 0;
+  Seconds32 since = 0;                 // became privileged (absence basis before any success)
+  Seconds32 absence_reported_for = 0;  // PRIV-PA-05: the basis already reported
+  TimeRing<16> bad_passwords;          // PRIV-SI-01
+  TimeRing<8> lockouts;                // PRIV-SI-06
+  TimeRing<8> strong_auth_failures;    // PRIV-SI-04 (500121)
+  TimeRing<8> successes;               // recent successful sign-ins
+  TimeRing<4> role_removals;           // PRIV-EL-08, removals that arrived first
+  std::array<PendingInterrupt, 4> interrupts{};
+  std::array<RecentSignIn, 6> recent_signins{};
+  uint8_t next_signin = 0;
+  std::array<PendingActivation, 4> activations{};
+  std::array<uint16_t, 24> learning_hours{};  // PRIV-SI-10: successful sign-ins per UTC hour
+  uint32_t learning_signins = 0;
+};
+
+}  // namespace privmon

@@ -1,0 +1,50 @@
+// TimeRing<N>: the last N event times of one kind for one account, for threshold rules ("5 bad
+// passwords in 10 minutes") and short look-backs. Insertion keeps the newest N regardless of
+// arrival order; CountWithin is O(N). Plain value, no allocation.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+#include "state/account_state.h"
+
+namespace privmon {
+
+template <std::size_t N>
+class TimeRing {
+ public:
+  void Add(Seconds32 t) {
+    if (size_ < N) {
+      times_[size_++] = t;
+      return;
+    }
+    auto oldest = std::min_element(times_.begin(), times_.end());
+    if (*oldest < t) *oldest = t;
+  }
+  // Events with time in [from, to].
+  uint32_t CountWithin(Seconds32 from, Seconds32 to) const {
+    uint32_t n = 0;
+    for (std::size_t i = 0; i < size_; ++i) n += (times_[i] >= from && times_[i] <= to) ? 1 : 0;
+    return n;
+  }
+  bool AnyWithin(Seconds32 from, Seconds32 to) const { return CountWithin(from, to) > 0; }
+  Seconds32 EarliestWithin(Seconds32 from, Seconds32 to) const {
+    Seconds32 best = 0;
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (times_[i] >= from && times_[i] <= to && (best == 0 || times_[i] < best)) best = times_[i];
+    }
+    return best;
+  }
+  template <class F>
+  void ForEach(F&& f) const {
+    for (std::size_t i = 0; i < size_; ++i) f(times_[i]);
+  }
+  static constexpr std::size_t capacity() { return N; }
+
+ private:
+  std::array<Seconds32, N> times_{};
+  uint8_t size_ = 0;
+};
+
+}  // namespace privmon

@@ -1,0 +1,51 @@
+// TimerQueue: event-time timers of one shard (absence deadlines, sequence verdicts that wait for
+// late events), fired as the watermark passes them. A binary min-heap in a std::vector; timers
+// are never cancelled, the handler re-checks the account state when one fires (lazy deletion).
+// Single-threaded. Push/Pop O(log n).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "core/event_time.h"
+
+namespace privmon {
+
+enum class TimerKind : uint8_t { kAbsence, kPawVerdict, kActivationExpiry, kInterruptVerdict };
+
+struct Timer {
+  EventTime due = 0;
+  uint64_t account = 0;
+  TimerKind kind = TimerKind::kAbsence;
+  uint8_t slot = 0;
+  uint32_t basis = 0;  // the state value the timer was armed for (e.g. last success seconds)
+};
+
+class TimerQueue {
+ public:
+  void Push(const Timer& t) {
+    heap_.push_back(t);
+    std::push_heap(heap_.begin(), heap_.end(), Later);
+  }
+  bool HasDue(EventTime watermark) const {
+    return !heap_.empty() && heap_.front().due <= watermark;
+  }
+  Timer Pop() {
+    std::pop_heap(heap_.begin(), heap_.end(), Later);
+    Timer t = heap_.back();
+    heap_.pop_back();
+    return t;
+  }
+  std::size_t size() const { return heap_.size(); }
+  std::size_t MemoryBytes() const { return heap_.capacity() * sizeof(Timer); }
+
+ private:
+  static bool Later(const Timer& a, const Timer& b) {
+    if (a.due != b.due) return a.due > b.due;
+    return a.account > b.account;  // deterministic order among equal deadlines
+  }
+  std::vector<Timer> heap_;
+};
+
+}  // namespace privmon
