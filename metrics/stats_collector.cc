@@ -1,0 +1,204 @@
+#include "metrics/stats_collector.h"
+
+#include <cassert>
+#include <limits>
+
+#include "core/utf8.h"
+
+namespace privmon {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+uint64_t Load(const Counter& c) { return c.load(std::memory_order_relaxed); }
+int64_t Load(const Gauge& g) { return g.load(std::memory_order_relaxed); }
+
+MetricFamily& AddFamily(std::vector<MetricFamily>& out, std::string name, std::string help,
+                        MetricType type) {
+  MetricFamily& f = out.emplace_back();
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  return f;
+}
+
+void AddSample(MetricFamily& f, std::vector<ClientMetric::Label> labels, double value) {
+  ClientMetric& m = f.metric.emplace_back();
+  m.label = std::move(labels);
+  if (f.type == MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
+  }
+}
+
+}  // namespace
+
+std::string SanitizeLabelValue(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+StatsCollector::StatsCollector(std::shared_ptr<const PipelineStats> stats, std::string version)
+    : stats_(std::move(stats)), version_(std::move(version)) {}
+
+std::vector<MetricFamily> StatsCollector::Collect() const {
+  const PipelineStats& st = *stats_;
+  std::vector<MetricFamily> out;
+  // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
+  constexpr std::size_t kMaxFamilies = 32;
+  out.reserve(kMaxFamilies);
+  const auto shard_label = [](std::size_t i) {
+    return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
+  };
+
+  auto& build = AddFamily(out, "privmon_build_info", "privmon build; the value is always 1.",
+                          MetricType::Gauge);
+  AddSample(build, {{"version", version_}}, 1);
+
+  auto& messages = AddFamily(out, "privmon_messages_received_total",
+                             "Messages received, by source.", MetricType::Counter);
+  auto& bytes = AddFamily(out, "privmon_message_bytes_received_total",
+                          "Message payload bytes received, by source.", MetricType::Counter);
+  for (const SourceStats& s : st.sources) {
+    AddSample(messages, {{"source", SanitizeLabelValue(s.name)}}, Load(s.messages));
+    AddSample(bytes, {{"source", SanitizeLabelValue(s.name)}}, Load(s.bytes));
+  }
+
+  auto& events = AddFamily(out, "privmon_events_total", "Events parsed and routed, by kind.",
+                           MetricType::Counter);
+  for (std::size_t k = 0; k < static_cast<std::size_t>(EventKind::kCount); ++k) {
+    uint64_t n = 0;
+    for (const ShardStats& s : st.shards) n += Load(s.events[k]);
+    AddSample(events, {{"kind", std::string(EventKindName(static_cast<EventKind>(k)))}}, n);
+  }
+
+  auto& rejected = AddFamily(out, "privmon_events_rejected_total",
+                             "Messages or records rejected, by reason.", MetricType::Counter);
+  for (std::size_t r = 0; r < static_cast<std::size_t>(RejectReason::kCount); ++r) {
+    uint64_t n = 0;
+    for (const ParserStats& p : st.parsers) n += Load(p.rejected[r]);
+    AddSample(rejected, {{"reason", std::string(RejectReasonName(static_cast<RejectReason>(r)))}},
+              n);
+  }
+
+  auto& alerts = AddFamily(out, "privmon_alerts_total",
+                           "Alerts raised (after suppression), by rule and catalogue severity.",
+                           MetricType::Counter);
+  auto& suppressed = AddFamily(out, "privmon_alerts_suppressed_total",
+                               "Repeat alerts counted but not sent, by rule.", MetricType::Counter);
+  for (const RuleInfo& rule : kRuleCatalog) {
+    const auto i = static_cast<std::size_t>(rule.id);
+    uint64_t raised = 0, quiet = 0;
+    for (const ShardStats& s : st.shards) {
+      raised += Load(s.alerts[i]);
+      quiet += Load(s.suppressed[i]);
+    }
+    AddSample(alerts,
+              {{"rule_id", std::string(rule.code)},
+               {"severity", std::string(SeverityName(rule.severity))}},
+              raised);
+    AddSample(suppressed, {{"rule_id", std::string(rule.code)}}, quiet);
+  }
+
+  auto& depth = AddFamily(out, "privmon_queue_depth", "Events waiting in the shard's input queues.",
+                          MetricType::Gauge);
+  auto& waits = AddFamily(out, "privmon_backpressure_waits_total",
+                          "Times a parser found the shard's queue full and waited, by shard.",
+                          MetricType::Counter);
+  auto& accounts =
+      AddFamily(out, "privmon_accounts", "Accounts with state in the shard.", MetricType::Gauge);
+  auto& state_bytes = AddFamily(out, "privmon_state_bytes", "Bytes of account state in the shard.",
+                                MetricType::Gauge);
+  auto& lag =
+      AddFamily(out, "privmon_watermark_lag_seconds",
+                "Wall-clock time minus the shard's event-time watermark.", MetricType::Gauge);
+  uint64_t late = 0, pim = 0;
+  for (std::size_t i = 0; i < st.shards.size(); ++i) {
+    const ShardStats& s = st.shards[i];
+    uint64_t w = 0;
+    for (const ParserStats& p : st.parsers) {
+      if (i < p.backpressure_waits.size()) w += Load(p.backpressure_waits[i]);
+    }
+    AddSample(depth, shard_label(i), static_cast<double>(Load(s.queue_depth)));
+    AddSample(waits, shard_label(i), w);
+    AddSample(accounts, shard_label(i), static_cast<double>(Load(s.accounts)));
+    AddSample(state_bytes, shard_label(i), static_cast<double>(Load(s.state_bytes)));
+    AddSample(lag, shard_label(i), static_cast<double>(Load(s.watermark_lag_us)) * 1e-6);
+    late += Load(s.late_events);
+    pim += Load(s.pim_approvals);
+  }
+  AddSample(
+      AddFamily(out, "privmon_late_events_total",
+                "Events older than the watermark minus the allowed lateness.", MetricType::Counter),
+      {}, late);
+  AddSample(AddFamily(out, "privmon_pim_approvals_total", "PIM elevation approvals seen.",
+                      MetricType::Counter),
+            {}, pim);
+
+  auto& latency =
+      AddFamily(out, "privmon_event_latency_seconds",
+                "Time from receipt of an event to the verdict on it.", MetricType::Histogram);
+  ClientMetric& h = latency.metric.emplace_back();
+  uint64_t cumulative = 0;
+  double sum_ns = 0;
+  for (std::size_t b = 0; b <= kLatencyBuckets.size(); ++b) {
+    for (const ShardStats& s : st.shards) cumulative += Load(s.latency_buckets[b]);
+    h.histogram.bucket.push_back({cumulative, b < kLatencyBuckets.size()
+                                                  ? kLatencyBuckets[b]
+                                                  : std::numeric_limits<double>::infinity()});
+  }
+  for (const ShardStats& s : st.shards) sum_ns += static_cast<double>(Load(s.latency_sum_ns));
+  h.histogram.sample_count = cumulative;  // = the +Inf bucket, so the series stay consistent
+  h.histogram.sample_sum = sum_ns * 1e-9;
+
+  auto& tenant_events =
+      AddFamily(out, "privmon_tenant_events_total",
+                "Events per tenant (capped; the rest count as \"other\").", MetricType::Counter);
+  auto& tenant_alerts = AddFamily(
+      out, "privmon_tenant_alerts_total",
+      "Alerts per tenant and severity (capped; the rest count as \"other\").", MetricType::Counter);
+  for (const TenantCounters::Snapshot& t : st.tenants.Read()) {
+    const std::string tenant = SanitizeLabelValue(t.tenant);
+    AddSample(tenant_events, {{"tenant", tenant}}, t.events);
+    for (std::size_t s = 0; s < t.alerts.size(); ++s) {
+      AddSample(
+          tenant_alerts,
+          {{"tenant", tenant}, {"severity", std::string(SeverityName(static_cast<Severity>(s)))}},
+          t.alerts[s]);
+    }
+  }
+
+  AddSample(AddFamily(out, "privmon_dead_letters_total", "Entries written to the dead-letter file.",
+                      MetricType::Counter),
+            {}, Load(st.dead_letters));
+  AddSample(
+      AddFamily(out, "privmon_alerts_written_total",
+                "Alert lines written to the sinks (each alert once, whatever the sink count).",
+                MetricType::Counter),
+      {}, Load(st.alerts_written));
+  AddSample(AddFamily(out, "privmon_config_reloads_total", "Successful configuration reloads.",
+                      MetricType::Counter),
+            {}, Load(st.config_reloads));
+  AddSample(AddFamily(out, "privmon_config_reload_failures_total",
+                      "Configuration reloads refused (the previous configuration stays).",
+                      MetricType::Counter),
+            {}, Load(st.config_reload_failures));
+  assert(out.size() <= kMaxFamilies);
+  return out;
+}
+
+}  // namespace privmon

@@ -1,0 +1,124 @@
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace privmon {
+namespace {
+
+const std::string kDashboard = PRIVMON_SOURCE_DIR "/dashboards/privmon.json";
+const std::string kQueries = PRIVMON_SOURCE_DIR "/dashboards/queries.txt";
+
+std::string ReplaceAll(std::string s, std::string_view from, std::string_view to) {
+  for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
+    s.replace(pos, from.size(), to);
+  }
+  return s;
+}
+
+// A panel target expression as queries.txt writes it.
+std::string Concrete(std::string_view expr) {
+  return ReplaceAll(ReplaceAll(std::string(expr), "$__rate_interval", "1m"), "$tenant", ".*");
+}
+
+void CollectExprs(simdjson::dom::array panels, std::vector<std::string>& out) {
+  for (simdjson::dom::object panel : panels) {
+    simdjson::dom::array nested;
+    if (panel["panels"].get(nested) == simdjson::SUCCESS) CollectExprs(nested, out);
+    simdjson::dom::array targets;
+    if (panel["targets"].get(targets) != simdjson::SUCCESS) continue;
+    for (simdjson::dom::object target : targets) {
+      std::string_view expr;
+      if (target["expr"].get(expr) == simdjson::SUCCESS) out.push_back(Concrete(expr));
+    }
+  }
+}
+
+std::vector<std::string> DashboardExprs() {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.load(kDashboard);
+  std::vector<std::string> out;
+  CollectExprs(doc["panels"].get_array(), out);
+  return out;
+}
+
+std::vector<std::string> QueryLines() {
+  std::ifstream in(kQueries);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+TEST(Dashboard, EveryPanelQueryIsListedInQueriesTxtAndNothingElse) {
+  const std::vector<std::string> exprs = DashboardExprs();
+  const std::vector<std::string> lines = QueryLines();
+  ASSERT_FALSE(exprs.empty());
+  const std::set<std::string> listed(lines.begin(), lines.end());
+  const std::set<std::string> used(exprs.begin(), exprs.end());
+  for (const auto& e : used) EXPECT_TRUE(listed.count(e)) << "missing from queries.txt: " << e;
+  for (const auto& l : listed) EXPECT_TRUE(used.count(l)) << "not in the dashboard: " << l;
+  EXPECT_EQ(lines.size(), listed.size()) << "queries.txt lists a query twice";
+  for (const auto& l : lines) EXPECT_EQ(l.find('$'), std::string::npos) << l;
+}
+
+TEST(Dashboard, HasTheDatasourceAndTenantVariables) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.load(kDashboard);
+  EXPECT_GE(int64_t(doc["schemaVersion"]), 36);
+  bool datasource = false, tenant = false;
+  for (simdjson::dom::object v : doc["templating"]["list"].get_array()) {
+    const std::string_view name = v["name"];
+    if (name == "datasource") {
+      datasource = std::string_view(v["type"]) == "datasource" &&
+                   std::string_view(v["query"]) == "prometheus";
+    } else if (name == "tenant") {
+      tenant = std::string_view(v["definition"]) ==
+                   "label_values(privmon_tenant_events_total, tenant)" &&
+               bool(v["multi"]) && bool(v["includeAll"]) && std::string_view(v["allValue"]) == ".*";
+    }
+  }
+  EXPECT_TRUE(datasource);
+  EXPECT_TRUE(tenant);
+  for (simdjson::dom::object panel : doc["panels"].get_array()) {
+    if (std::string_view(panel["type"]) == "row") continue;
+    EXPECT_EQ(std::string_view(panel["datasource"]["uid"]), "${datasource}")
+        << std::string_view(panel["title"]);
+  }
+}
+
+TEST(Dashboard, EveryQueryIsValidPromQL) {
+  if (!std::filesystem::exists("/usr/bin/promtool")) GTEST_SKIP() << "promtool not installed";
+  // promtool parses each expression of a rule file; recording rules carry the dashboard queries.
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("privmon_dashboard_rules_" + std::to_string(::getpid()) + ".yml");
+  {
+    std::ofstream out(path);
+    out << "groups:\n- name: dashboard\n  rules:\n";
+    int i = 0;
+    for (const auto& q : QueryLines()) {
+      out << "  - record: privmon:dashboard_query_" << i++ << "\n    expr: '"
+          << ReplaceAll(q, "'", "''") << "'\n";
+    }
+  }
+  const std::string cmd = "/usr/bin/promtool check rules " + path.string() + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string output;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) output.append(buf, n);
+  const int status = ::pclose(p);
+  std::filesystem::remove(path);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+}
+
+}  // namespace
+}  // namespace privmon
