@@ -1,0 +1,140 @@
+// LoadConfigFile / LoadConfigText: parse the YAML, walk the top-level sections in a fixed order
+// (defaults before tenants, whatever the file order) and assemble the CompiledConfig.
+#include "app/config_loader.h"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "app/config_diagnostics.h"
+#include "app/config_notes.h"
+#include "app/config_reader.h"
+#include "app/config_sections.h"
+#include "app/config_tenant.h"
+#include "core/hash.h"
+
+namespace privmon {
+namespace {
+
+using config::Diagnostics;
+
+constexpr std::array<std::string_view, 7> kTopKeys = {
+    "pipeline", "sources", "sinks", "metrics", "dead_letter", "defaults", "tenants"};
+
+// Sections present in the file (a default-constructed YAML::Node would read as a present null).
+struct TopLevel {
+  std::optional<YAML::Node> pipeline, sources, sinks, metrics, dead_letter, defaults, tenants;
+};
+
+void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diagnostics& diag,
+                    CompiledConfig* out, std::vector<std::string>* notes) {
+  config::ForEachKeyedEntry(
+      node, "tenants", diag, [&](const YAML::Node& key, const YAML::Node& value) {
+        const std::string& id = key.Scalar();
+        const std::string path = config::Quoted("tenants", id);
+        if (id.empty()) {
+          diag.Error(key, path, "a tenant id cannot be empty");
+          return;
+        }
+        const uint64_t hash = HashLower(id);
+        if (out->tenants.contains(hash)) {
+          diag.Error(key, path, "tenant listed twice (tenant ids compare case-insensitively)");
+          return;
+        }
+        auto tenant = std::make_shared<TenantSettings>(defaults);
+        tenant->tenant_id = id;
+        config::OverlayTenant(value, path, /*is_defaults=*/false, diag, tenant.get());
+        for (auto& note : config::SilentRuleNotes(*tenant, config::TenantLabel(*tenant))) {
+          notes->push_back(std::move(note));
+        }
+        out->tenants.emplace(hash, std::move(tenant));
+      });
+}
+
+ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
+  auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
+  TopLevel top;
+  const bool is_map = config::ForEachEntry(root, "", kTopKeys, diag,
+                                           [&](const std::string& key, const YAML::Node& v) {
+                                             if (key == "pipeline") top.pipeline = v;
+                                             if (key == "sources") top.sources = v;
+                                             if (key == "sinks") top.sinks = v;
+                                             if (key == "metrics") top.metrics = v;
+                                             if (key == "dead_letter") top.dead_letter = v;
+                                             if (key == "defaults") top.defaults = v;
+                                             if (key == "tenants") top.tenants = v;
+                                           });
+  std::vector<std::string> tenant_notes;
+  if (is_map) {
+    if (top.pipeline) config::ReadPipeline(*top.pipeline, "pipeline", diag, &config->pipeline);
+    if (top.sources) config::ReadSources(*top.sources, "sources", diag, &config->sources);
+    if (top.sinks) config::ReadSinks(*top.sinks, "sinks", diag, &config->sinks);
+    if (top.metrics) config::ReadMetrics(*top.metrics, "metrics", diag, &config->metrics_listen);
+    if (top.dead_letter) {
+      config::ReadDeadLetter(*top.dead_letter, "dead_letter", diag, &config->dead_letter_path);
+    }
+    auto defaults = std::make_shared<TenantSettings>(*config->defaults);
+    if (top.defaults) {
+      config::OverlayTenant(*top.defaults, "defaults", /*is_defaults=*/true, diag, defaults.get());
+    }
+    if (top.tenants) CompileTenants(*top.tenants, *defaults, diag, config.get(), &tenant_notes);
+    for (auto& note : config::SilentRuleNotes(*defaults, config::TenantLabel(*defaults))) {
+      tenant_notes.push_back(std::move(note));
+    }
+    config->defaults = std::move(defaults);
+  }
+  ConfigLoadResult result;
+  result.errors = diag.TakeErrors();
+  result.notes = diag.TakeNotes();
+  result.notes.insert(result.notes.end(), std::make_move_iterator(tenant_notes.begin()),
+                      std::make_move_iterator(tenant_notes.end()));
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+}  // namespace
+
+ConfigLoadResult LoadConfigText(std::string_view yaml, std::string_view origin) {
+  Diagnostics diag{std::string(origin)};
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml));
+    return Compile(root, diag);
+  } catch (const YAML::ParserException& e) {
+    diag.Error(e.mark, "", "YAML syntax error: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    diag.Error(e.mark, "", "YAML error: " + e.msg);
+  } catch (const std::exception& e) {
+    diag.Error(YAML::Mark::null_mark(), "", std::string("cannot load config: ") + e.what());
+  } catch (...) {
+    diag.Error(YAML::Mark::null_mark(), "", "cannot load config: unknown error");
+  }
+  ConfigLoadResult result;
+  result.errors = diag.TakeErrors();
+  return result;
+}
+
+ConfigLoadResult LoadConfigFile(const std::string& path) {
+  auto unreadable = [&](const std::string& why) {
+    ConfigLoadResult result;
+    result.errors.push_back(ConfigError{0, 0, path + ": cannot read config file: " + why});
+    return result;
+  };
+  try {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return unreadable("is a directory");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return unreadable(std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return unreadable(std::strerror(errno));
+    return LoadConfigText(text.str(), path);
+  } catch (const std::exception& e) {
+    return unreadable(e.what());
+  }
+}
+
+}  // namespace privmon

@@ -1,0 +1,88 @@
+// ReadPipeline, ReadMetrics, ReadDeadLetter: the single-valued process-wide sections.
+#include <array>
+#include <bit>
+
+#include "app/config_reader.h"
+#include "app/config_sections.h"
+
+namespace privmon::config {
+namespace {
+
+constexpr uint32_t kMaxShards = 1024;
+constexpr uint32_t kMaxParseThreads = 256;
+
+bool IsOff(const YAML::Node& n) {
+  if (n.IsNull()) return true;
+  if (!n.IsScalar()) return false;
+  const std::string& s = n.Scalar();
+  return s.empty() || s == "off" || s == "false" || s == "none";
+}
+
+void ReadQueueCapacity(const YAML::Node& value, const std::string& path, Diagnostics& diag,
+                       uint32_t* out) {
+  uint32_t capacity = 0;
+  if (!ReadUint32(value, path, diag, 0, 1u << 30, &capacity)) return;
+  if (capacity < 2 || !std::has_single_bit(capacity)) {
+    diag.Error(value, path,
+               "must be a power of two of at least 2 (e.g. 16384, 65536), got " + value.Scalar());
+    return;
+  }
+  *out = capacity;
+}
+
+}  // namespace
+
+void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                  PipelineSettings* out) {
+  static constexpr std::array<std::string_view, 7> kKeys = {"shards",
+                                                            "parse_threads",
+                                                            "queue_capacity",
+                                                            "allowed_lateness",
+                                                            "max_message_bytes",
+                                                            "max_tenant_series",
+                                                            "alert_queue_capacity"};
+  ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
+    const std::string key_path = Child(path, key);
+    if (key == "shards") {
+      ReadUint32(value, key_path, diag, 0, kMaxShards, &out->shards);
+    } else if (key == "parse_threads") {
+      ReadUint32(value, key_path, diag, 1, kMaxParseThreads, &out->parse_threads);
+    } else if (key == "queue_capacity") {
+      ReadQueueCapacity(value, key_path, diag, &out->queue_capacity);
+    } else if (key == "alert_queue_capacity") {
+      ReadQueueCapacity(value, key_path, diag, &out->alert_queue_capacity);
+    } else if (key == "allowed_lateness") {
+      ReadDuration(value, key_path, diag, &out->allowed_lateness_s);
+    } else if (key == "max_message_bytes") {
+      ReadUint32(value, key_path, diag, 1024, 1u << 30, &out->max_message_bytes);
+    } else if (key == "max_tenant_series") {
+      ReadUint32(value, key_path, diag, 0, 1'000'000, &out->max_tenant_series);
+    }
+  });
+}
+
+void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                 std::string* listen) {
+  static constexpr std::array<std::string_view, 1> kKeys = {"listen"};
+  ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
+    if (IsOff(value)) {
+      listen->clear();
+      return;
+    }
+    ReadString(value, Child(path, key), diag, listen);
+  });
+}
+
+void ReadDeadLetter(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                    std::string* file) {
+  static constexpr std::array<std::string_view, 1> kKeys = {"path"};
+  ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
+    if (IsOff(value)) {
+      file->clear();
+      return;
+    }
+    ReadString(value, Child(path, key), diag, file);
+  });
+}
+
+}  // namespace privmon::config

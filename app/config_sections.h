@@ -1,0 +1,28 @@
+// Compiles the process-wide sections of the config (everything but defaults and tenants) into
+// CompiledConfig fields: pipeline sizing, sources, sinks, metrics endpoint, dead-letter file.
+// A section given replaces the builtin value; `sources:`/`sinks:` lists replace the builtin lists.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string_view>
+
+#include "app/config_diagnostics.h"
+#include "core/config.h"
+
+namespace privmon::config {
+
+void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                  PipelineSettings* out);
+void ReadSources(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                 std::vector<SourceSettings>* out);
+void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+               std::vector<SinkSettings>* out);
+// `metrics: {listen}`; an empty, null or `off` listen address disables the endpoint.
+void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                 std::string* listen);
+// `dead_letter: {path}`; an empty, null or `off` path disables the dead-letter file.
+void ReadDeadLetter(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                    std::string* file);
+
+}  // namespace privmon::config

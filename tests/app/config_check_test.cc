@@ -1,0 +1,149 @@
+// `privmon check`: the shipped example configs are valid, every kind of bad config exits 2 with
+// its errors on stderr, a good one exits 0 with a summary and notes about silent rules.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "app/check_command.h"
+#include "app/config_loader.h"
+#include "core/hash.h"
+
+namespace privmon {
+namespace {
+
+const std::string kSourceDir = PRIVMON_SOURCE_DIR;
+
+// A real file in a fresh temporary directory, removed at the end of the test.
+class TempConfig {
+ public:
+  explicit TempConfig(const std::string& yaml) {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("privmon_config_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "cfg.yaml").string();
+    std::ofstream(path_) << yaml;
+  }
+  ~TempConfig() { std::filesystem::remove_all(dir_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+struct CheckOutput {
+  int code;
+  std::string out, err;
+};
+
+CheckOutput Check(const std::string& path) {
+  std::ostringstream out, err;
+  const int code = RunCheck(path, out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST(ConfigCheck, ShippedExampleConfigLoadsWithoutErrors) {
+  const ConfigLoadResult r = LoadConfigFile(kSourceDir + "/config/privmon.yaml");
+  for (const auto& e : r.errors) ADD_FAILURE() << e.message;
+  ASSERT_NE(r.config, nullptr);
+  EXPECT_EQ(r.config->tenants.size(), 1u);
+}
+
+TEST(ConfigCheck, DemoConfigGivesTheDemoTenantEveryList) {
+  const std::string path = kSourceDir + "/config/demo.yaml";
+  const ConfigLoadResult r = LoadConfigFile(path);
+  for (const auto& e : r.errors) ADD_FAILURE() << e.message;
+  ASSERT_NE(r.config, nullptr);
+  const TenantSettings& t = r.config->ForTenant(HashLower("11111111-2222-3333-4444-555555555555"));
+  EXPECT_EQ(t.name, "demo-tenant");
+  EXPECT_FALSE(t.break_glass.empty());
+  EXPECT_FALSE(t.paw_devices.empty());
+  EXPECT_FALSE(t.approved_countries.empty());
+  EXPECT_TRUE(t.working_hours.configured);
+  for (const std::string& note : r.notes) {  // no rule of the demo tenant is silent
+    EXPECT_EQ(note.find("demo-tenant"), std::string::npos) << note;
+  }
+  const CheckOutput c = Check(path);
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(c.out.find("OK: " + path + ": 1 tenant, 41 rules enabled"), std::string::npos) << c.out;
+}
+
+TEST(ConfigCheck, BuiltinDefaultHasAll41RulesEnabled) {
+  const auto config = BuiltinDefaultConfig();
+  ASSERT_EQ(kRuleCount, 41u);
+  int enabled = 0;
+  for (const RuleSettings& rule : config->defaults->rules) enabled += rule.enabled ? 1 : 0;
+  EXPECT_EQ(enabled, 41);
+}
+
+TEST(ConfigCheck, GoodConfigExitsZeroWithSummaryAndSilentRuleNotes) {
+  TempConfig cfg(
+      "defaults:\n"
+      "  rules: {PRIV-SI-07: {enabled: false}}\n"
+      "tenants:\n"
+      "  \"1111-aaaa\":\n"
+      "    name: contoso\n"
+      "    break_glass: [bg@contoso.com]\n"
+      "  \"2222-bbbb\": {paw_devices: [d1]}\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_EQ(c.err, "");
+  EXPECT_NE(c.out.find("OK: " + cfg.path() + ": 2 tenants, 40 rules enabled\n"), std::string::npos)
+      << c.out;
+  EXPECT_NE(c.out.find("tenant contoso (1111-aaaa): PRIV-EL-06 silent: no paw_devices"),
+            std::string::npos)
+      << c.out;
+  EXPECT_EQ(c.out.find("tenant contoso (1111-aaaa): PRIV-BG-01 silent"), std::string::npos);
+  EXPECT_NE(c.out.find("tenant 2222-bbbb: PRIV-BG-01 silent: no break_glass"), std::string::npos);
+  EXPECT_EQ(c.out.find("tenant 2222-bbbb: PRIV-EL-06"), std::string::npos);
+  EXPECT_NE(c.out.find("PRIV-SI-03 silent: no naming_policy"), std::string::npos);
+  EXPECT_NE(c.out.find("PRIV-CH-03 silent: no high_value_apps"), std::string::npos);
+}
+
+TEST(ConfigCheck, DisabledRulesAreNotReportedSilent) {
+  TempConfig cfg("tenants:\n  t1: {rules: {PRIV-EL-06: {enabled: false}}}\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 0);
+  EXPECT_EQ(c.out.find("tenant t1: PRIV-EL-06"), std::string::npos) << c.out;
+}
+
+TEST(ConfigCheck, EachKindOfBadConfigExitsTwoWithItsErrorOnStderr) {
+  const std::pair<const char*, const char*> bad[] = {
+      {"pipeline: {shard: 2}\n", "did you mean \"shards\""},
+      {"pipeline: {shards: two}\n", "expected a whole number"},
+      {"defaults: {learning_period: 3 days}\n", "expected a duration"},
+      {"defaults: {learning_period: -1h}\n", "negative"},
+      {"defaults: {naming_policy: \"(\"}\n", "invalid regular expression"},
+      {"defaults: {approved: {ip_ranges: [10.0.0.1/99]}}\n", "prefix length"},
+      {"defaults: {working_hours: {timezone: Nowhere/City, hours: \"07:00-19:00\"}}\n",
+       "unknown time zone"},
+      {"defaults: {rules: {PRIV-SI-99: {}}}\n", "unknown rule id"},
+      {"defaults: {rules: {PRIV-SI-01: {threshold: 0}}}\n", "at least 1"},
+      {"pipeline: {shards: 2048}\n", "0 to 1024"},
+      {"pipeline: {queue_capacity: 3}\n", "power of two"},
+      {"pipeline: {shards: 1}}\n", "YAML syntax error"},
+  };
+  for (const auto& [yaml, text] : bad) {
+    TempConfig cfg(yaml);
+    const CheckOutput c = Check(cfg.path());
+    EXPECT_EQ(c.code, 2) << yaml;
+    EXPECT_EQ(c.out, "") << yaml;
+    EXPECT_NE(c.err.find(cfg.path() + ":1:"), std::string::npos) << c.err;
+    EXPECT_NE(c.err.find(text), std::string::npos) << yaml << " -> " << c.err;
+  }
+}
+
+TEST(ConfigCheck, UnreadableFileExitsTwoWithAClearMessage) {
+  const CheckOutput c = Check("/nonexistent/dir/privmon.yaml");
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find("/nonexistent/dir/privmon.yaml: cannot read config file"), std::string::npos)
+      << c.err;
+}
+
+}  // namespace
+}  // namespace privmon
