@@ -18,6 +18,15 @@ void Diagnostics::Error(const YAML::Mark& mark, std::string_view path, std::stri
   errors_.push_back(std::move(e));
 }
 
+void Diagnostics::Error(const YAML::Node& at, std::string_view path, std::string_view what) {
+  if (at.IsDefined() && at.IsNull()) {
+    for (const auto& [value, key_mark] : null_values_) {
+      if (value.is(at)) return Error(key_mark, path, what);
+    }
+  }
+  Error(at.Mark(), path, what);
+}
+
 std::string Child(std::string_view path, std::string_view key) {
   std::string out(path);
   if (!out.empty()) out += '.';

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "app/config_loader.h"
@@ -21,8 +22,10 @@ class Diagnostics {
 
   // Reports `what` at `mark` (0-based as yaml-cpp gives it; a null mark prints as line 0).
   void Error(const YAML::Mark& mark, std::string_view path, std::string_view what);
-  void Error(const YAML::Node& at, std::string_view path, std::string_view what) {
-    Error(at.Mark(), path, what);
+  // A null value (`key:` with nothing after it) reports at its key, not at the next token.
+  void Error(const YAML::Node& at, std::string_view path, std::string_view what);
+  void RememberKeyOfNull(const YAML::Node& value, const YAML::Mark& key_mark) {
+    null_values_.emplace_back(value, key_mark);
   }
   void Note(std::string text) { notes_.push_back(std::move(text)); }
 
@@ -35,6 +38,7 @@ class Diagnostics {
   std::string origin_;
   std::vector<ConfigError> errors_;
   std::vector<std::string> notes_;
+  std::vector<std::pair<YAML::Node, YAML::Mark>> null_values_;
 };
 
 // Key path builders: Child("tenants", "x") = "tenants.x", Quoted(..) wraps the key in quotes

@@ -2,6 +2,7 @@
 // (defaults before tenants, whatever the file order) and assemble the CompiledConfig.
 #include "app/config_loader.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "app/config_diagnostics.h"
 #include "app/config_notes.h"
@@ -30,6 +32,11 @@ struct TopLevel {
   std::optional<YAML::Node> pipeline, sources, sinks, metrics, dead_letter, defaults, tenants;
 };
 
+std::size_t EnabledRules(const TenantSettings& t) {
+  return static_cast<std::size_t>(std::count_if(t.rules.begin(), t.rules.end(),
+                                                [](const RuleSettings& r) { return r.enabled; }));
+}
+
 void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diagnostics& diag,
                     CompiledConfig* out, std::vector<std::string>* notes) {
   config::ForEachKeyedEntry(
@@ -48,6 +55,10 @@ void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diag
         auto tenant = std::make_shared<TenantSettings>(defaults);
         tenant->tenant_id = id;
         config::OverlayTenant(value, path, /*is_defaults=*/false, diag, tenant.get());
+        if (const std::size_t enabled = EnabledRules(*tenant); enabled != EnabledRules(defaults)) {
+          notes->push_back(config::TenantLabel(*tenant) + ": " + std::to_string(enabled) + " of " +
+                           std::to_string(kRuleCount) + " rules enabled");
+        }
         for (auto& note : config::SilentRuleNotes(*tenant, config::TenantLabel(*tenant))) {
           notes->push_back(std::move(note));
         }
@@ -82,13 +93,19 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
       config::OverlayTenant(*top.defaults, "defaults", /*is_defaults=*/true, diag, defaults.get());
     }
     if (top.tenants) CompileTenants(*top.tenants, *defaults, diag, config.get(), &tenant_notes);
-    for (auto& note : config::SilentRuleNotes(*defaults, config::TenantLabel(*defaults))) {
+    if (std::string note = config::SilentRuleSummary(*defaults, config::TenantLabel(*defaults));
+        !note.empty()) {
       tenant_notes.push_back(std::move(note));
     }
     config->defaults = std::move(defaults);
   }
   ConfigLoadResult result;
   result.errors = diag.TakeErrors();
+  // Sections are compiled in dependency order (defaults before tenants); report in file order.
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const ConfigError& a, const ConfigError& b) {
+                     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                   });
   result.notes = diag.TakeNotes();
   result.notes.insert(result.notes.end(), std::make_move_iterator(tenant_notes.begin()),
                       std::make_move_iterator(tenant_notes.end()));

@@ -41,6 +41,25 @@ std::vector<std::string> SilentRuleNotes(const TenantSettings& tenant, std::stri
   return notes;
 }
 
+std::string SilentRuleSummary(const TenantSettings& tenant, std::string_view label) {
+  std::string list;
+  int count = 0;
+  std::string_view previous;
+  for (const RuleInfo& info : kRuleCatalog) {
+    if (!tenant.rule(info.id).enabled) continue;
+    const std::string_view missing = MissingList(info.needs, tenant);
+    if (missing.empty()) continue;
+    ++count;
+    if (!list.empty()) list += missing == previous ? ", " : "; ";
+    list.append(info.code);
+    if (missing != previous) list.append(" (").append(missing).append(")");
+    previous = missing;
+  }
+  if (count == 0) return {};
+  return std::string(label) + ": " + std::to_string(count) +
+         " rules silent for want of a list: " + list;
+}
+
 std::string TenantLabel(const TenantSettings& tenant) {
   if (tenant.tenant_id.empty()) return "defaults (unlisted tenants)";
   if (tenant.name.empty()) return "tenant " + tenant.tenant_id;

@@ -3,6 +3,7 @@
 #include <bit>
 
 #include "app/config_reader.h"
+#include "app/config_scalars.h"
 #include "app/config_sections.h"
 
 namespace privmon::config {
@@ -69,7 +70,17 @@ void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& dia
       listen->clear();
       return;
     }
-    ReadString(value, Child(path, key), diag, listen);
+    std::string address;
+    if (!ReadString(value, Child(path, key), diag, &address)) return;
+    const std::size_t colon = address.rfind(':');
+    uint64_t port = 0;
+    if (colon == std::string::npos || !ParseUnsigned(address.substr(colon + 1), &port) ||
+        port == 0 || port > 65535) {
+      diag.Error(value, Child(path, key),
+                 "expected host:port like \"127.0.0.1:9464\" (or off), got \"" + address + "\"");
+      return;
+    }
+    *listen = address;
   });
 }
 

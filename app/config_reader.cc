@@ -34,6 +34,7 @@ bool ForEachKeyedEntry(const YAML::Node& map, std::string_view path, Diagnostics
       continue;
     }
     seen.push_back(key);
+    if (entry.second.IsNull()) diag.RememberKeyOfNull(entry.second, key_node.Mark());
     visit(key_node, entry.second);
   }
   return true;

@@ -168,6 +168,17 @@ TEST(ConfigLoader, RejectsSourcesAndSinksMissingRequiredKeys) {
   ExpectOneError("sources:\n  - zmq: {}\n    file: {path: x}\n", 2, "exactly one key");
 }
 
+TEST(ConfigLoader, ReportsAMissingValueAtItsKeyNotTheNextLine) {
+  ExpectOneError("pipeline:\n  shards:\n  parse_threads: 2\n", 2,
+                 "cfg.yaml:2:3: pipeline.shards: expected a whole number, got nothing");
+  ExpectOneError("sources:\n  - file:\n  - stdin: {}\n", 2,
+                 "sources[0].file: missing required key \"path\"");
+}
+
+TEST(ConfigLoader, RejectsAMetricsAddressWithoutAPort) {
+  ExpectOneError("metrics:\n  listen: localhost\n", 2, "metrics.listen: expected host:port");
+}
+
 TEST(ConfigLoader, CollectsEveryErrorInsteadOfStoppingAtTheFirst) {
   const std::string yaml =
       "pipeline:\n"                                // 1
