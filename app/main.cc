@@ -1,3 +1,118 @@
+// privmon: command-line entry. Subcommands: run, scan, replay, check, gen (see --help).
+// Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+#include <CLI/CLI.hpp>
 #include <cstdio>
+#include <iostream>
+
+#include "app/check_command.h"
+#include "app/config_loader.h"
+#if __has_include("app/gen_command.h")
+#include "app/gen_command.h"
+#define PRIVMON_HAS_GEN 1
+#endif
+#include "app/replay_command.h"
+#include "app/service.h"
 #include "core/version.h"
-int main() { std::printf("privmon %s\n", PRIVMON_VERSION); return 0; }
+
+namespace privmon {
+namespace {
+
+// Loads --config (or the builtin default). Prints errors and returns null on failure.
+std::shared_ptr<const CompiledConfig> LoadOrDefault(const std::string& path) {
+  if (path.empty()) return BuiltinDefaultConfig();
+  ConfigLoadResult r = LoadConfigFile(path);
+  if (!r.errors.empty()) {
+    for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", e.message.c_str());
+    std::fprintf(stderr, "privmon: %zu error(s) in %s (see 'privmon check %s')\n", r.errors.size(),
+                 path.c_str(), path.c_str());
+    return nullptr;
+  }
+  return r.config;
+}
+
+}  // namespace
+}  // namespace privmon
+
+int main(int argc, char** argv) {
+  using namespace privmon;
+  CLI::App app{
+      "privmon: real-time detection of threats to privileged accounts in Microsoft Entra ID "
+      "sign-in and audit logs"};
+  app.set_version_flag("--version,-V", std::string("privmon ") + PRIVMON_VERSION);
+  app.require_subcommand(1);
+  int exit_code = 0;
+
+  std::string run_config;
+  auto* run = app.add_subcommand(
+      "run",
+      "The service: read the configured sources (default: ZeroMQ PULL bound on "
+      "tcp://127.0.0.1:5556), write alerts to the sinks (default: stdout), serve metrics "
+      "(default: 127.0.0.1:9464). SIGTERM/SIGINT drain and exit; SIGHUP reloads --config.");
+  run->add_option("--config,-c", run_config, "YAML config file (default: builtin config)")
+      ->check(CLI::ExistingFile);
+  run->callback([&] {
+    auto config = LoadOrDefault(run_config);
+    if (!config) {
+      exit_code = 2;
+      return;
+    }
+    ServiceOptions o;
+    o.config = config;
+    o.config_path = run_config;
+    exit_code = RunService(o);
+  });
+
+  std::string scan_config, scan_tenant;
+  std::vector<std::string> scan_files;
+  bool scan_quiet = false;
+  auto* scan = app.add_subcommand(
+      "scan",
+      "Run the same engine over NDJSON files ('-' = stdin): alerts to stdout as JSON "
+      "lines, a summary on stderr. Honours the config's rules, tenants, dead_letter and "
+      "pipeline; ignores its sources and sinks.");
+  scan->add_option("--config,-c", scan_config, "YAML config file (default: builtin config)")
+      ->check(CLI::ExistingFile);
+  scan->add_option("--tenant,-t", scan_tenant, "Tenant id for records that carry none");
+  scan->add_flag("--quiet,-q", scan_quiet, "No progress line");
+  scan->add_option("files", scan_files, "NDJSON files, '-' for stdin")->required();
+  scan->callback([&] {
+    auto config = LoadOrDefault(scan_config);
+    if (!config) {
+      exit_code = 2;
+      return;
+    }
+    ServiceOptions o;
+    o.config = config;
+    o.config_path = scan_config;
+    o.scan = true;
+    o.quiet = scan_quiet;
+    for (const auto& f : scan_files) {
+      SourceSettings s;
+      s.type = f == "-" ? SourceType::kStdin : SourceType::kFile;
+      s.path = f;
+      s.tenant = scan_tenant;
+      s.name = f == "-" ? "stdin" : "file";
+      o.scan_sources.push_back(s);
+    }
+    exit_code = RunService(o);
+  });
+
+  std::string check_path;
+  auto* check = app.add_subcommand(
+      "check", "Validate a config file: every error with its line; exit 2 when invalid");
+  check->add_option("config", check_path, "YAML config file")->required();
+  check->callback([&] { exit_code = RunCheck(check_path, std::cout, std::cerr); });
+
+  RegisterReplayCommand(app, &exit_code);
+#ifdef PRIVMON_HAS_GEN
+  RegisterGenCommand(app, &exit_code);
+#endif
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  return exit_code;
+}

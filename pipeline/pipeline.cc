@@ -30,6 +30,11 @@ class Backoff {
 
 }  // namespace
 
+uint32_t ResolveParserCount(uint32_t configured, std::size_t sources) {
+  return std::max<uint32_t>(1, std::min<uint32_t>(std::max(1u, configured),
+                                                  static_cast<uint32_t>(sources)));
+}
+
 uint32_t ResolveShardCount(uint32_t configured) {
   if (configured != 0) return configured;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -41,8 +46,7 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
                    RejectSink* rejects)
     : config_(std::move(config)),
       shards_(static_cast<uint32_t>(consumers.size())),
-      parsers_(std::max<uint32_t>(1, std::min<uint32_t>(config_->pipeline.parse_threads,
-                                                        static_cast<uint32_t>(sources.size())))),
+      parsers_(ResolveParserCount(config_->pipeline.parse_threads, sources.size())),
       lateness_us_(config_->pipeline.allowed_lateness_s * kMicrosPerSecond),
       consumers_(std::move(consumers)),
       progress_(std::make_unique<ParserProgress[]>(parsers_)),
@@ -64,6 +68,7 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::Start() {
+  started_ = true;
   for (uint32_t s = 0; s < shards_; ++s) threads_.emplace_back([this, s] { ShardLoop(s); });
   for (uint32_t p = 0; p < parsers_; ++p) {
     threads_.emplace_back([this, p, src = std::move(sources_by_parser_[p])]() mutable {
@@ -205,6 +210,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
       for (uint32_t p = 0; p < parsers_; ++p) empty = empty && Queue(p, shard).empty();
       if (empty) {
         consumer.OnFinish(max_time);
+        finished_shards_.fetch_add(1, std::memory_order_acq_rel);
         return;
       }
     }

@@ -55,6 +55,10 @@ class Pipeline {
   // Hands a new configuration to every shard between two events (SIGHUP reload).
   void PublishConfig(std::shared_ptr<const CompiledConfig> config);
 
+  // True once every shard has drained its queues and finished (sources ended or stop requested).
+  bool Finished() const {
+    return finished_shards_.load(std::memory_order_acquire) == shards_ && started_;
+  }
   uint32_t shard_count() const { return shards_; }
   uint32_t parser_count() const { return parsers_; }
 
@@ -83,11 +87,16 @@ class Pipeline {
   PipelineStats& stats_;
   RejectSink* rejects_;
   std::atomic<bool> stop_{false};
+  std::atomic<uint32_t> finished_shards_{0};
+  bool started_ = false;
   std::atomic<uint64_t> config_generation_{0};
   std::mutex config_mutex_;
   std::shared_ptr<const CompiledConfig> pending_config_;
   std::vector<std::jthread> threads_;
 };
+
+// Parse threads the pipeline will run for this many sources (never more threads than sources).
+uint32_t ResolveParserCount(uint32_t configured, std::size_t sources);
 
 // Number of shards to run: the configured count, or one per core when 0.
 uint32_t ResolveShardCount(uint32_t configured);

@@ -1,0 +1,200 @@
+#include "app/service.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+#include <zmq.hpp>
+
+#include "app/config_loader.h"
+#include "core/stats.h"
+#include "detectors/detection_engine.h"
+#include "metrics/prometheus_exporter.h"
+#include "pipeline/pipeline.h"
+#include "sinks/alert_dispatcher.h"
+#include "sinks/alert_output.h"
+#include "sinks/dead_letter.h"
+
+namespace privmon {
+namespace {
+
+class DeadLetterRejects final : public RejectSink {
+ public:
+  explicit DeadLetterRejects(DeadLetterWriter& writer) : writer_(writer) {}
+  void OnReject(RejectReason reason, std::string_view detail, std::string_view raw,
+                std::string_view source) override {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    writer_.Write(reason, detail, raw, source,
+                  std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  }
+
+ private:
+  DeadLetterWriter& writer_;
+};
+
+uint64_t Sum(const std::deque<ShardStats>& shards, auto field) {
+  uint64_t n = 0;
+  for (const auto& s : shards) {
+    for (const auto& c : s.*field) n += c.load(std::memory_order_relaxed);
+  }
+  return n;
+}
+
+void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out) {
+  uint64_t messages = 0, records = 0, rejected = 0;
+  for (const auto& s : stats.sources) messages += s.messages.load(std::memory_order_relaxed);
+  std::array<uint64_t, static_cast<std::size_t>(RejectReason::kCount)> by_reason{};
+  for (const auto& p : stats.parsers) {
+    records += p.records.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < by_reason.size(); ++i) {
+      by_reason[i] += p.rejected[i].load(std::memory_order_relaxed);
+      rejected += p.rejected[i].load(std::memory_order_relaxed);
+    }
+  }
+  const uint64_t alerts = Sum(stats.shards, &ShardStats::alerts);
+  const uint64_t suppressed = Sum(stats.shards, &ShardStats::suppressed);
+  std::fprintf(out,
+               "privmon: %llu messages, %llu records accepted, %llu rejected, %llu alerts "
+               "(%llu suppressed) in %.2f s (%.0f records/s)\n",
+               static_cast<unsigned long long>(messages), static_cast<unsigned long long>(records),
+               static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(alerts),
+               static_cast<unsigned long long>(suppressed), seconds,
+               seconds > 0 ? static_cast<double>(records + rejected) / seconds : 0.0);
+  for (std::size_t i = 0; i < by_reason.size(); ++i) {
+    if (by_reason[i] == 0) continue;
+    std::fprintf(out, "privmon:   rejected %-15s %llu\n",
+                 std::string(RejectReasonName(static_cast<RejectReason>(i))).c_str(),
+                 static_cast<unsigned long long>(by_reason[i]));
+  }
+}
+
+uint64_t RecordsSoFar(const PipelineStats& stats) {
+  uint64_t n = 0;
+  for (const auto& p : stats.parsers) {
+    n += p.records.load(std::memory_order_relaxed);
+    for (const auto& r : p.rejected) n += r.load(std::memory_order_relaxed);
+  }
+  return n;
+}
+
+}  // namespace
+
+int RunService(const ServiceOptions& options) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread started below inherits this
+
+  std::shared_ptr<const CompiledConfig> config = options.config;
+  const std::vector<SourceSettings>& source_settings =
+      options.scan ? options.scan_sources : config->sources;
+  const uint32_t shards = ResolveShardCount(config->pipeline.shards);
+  const uint32_t parsers =
+      ResolveParserCount(config->pipeline.parse_threads, source_settings.size());
+  auto stats = std::make_shared<PipelineStats>(shards, parsers, config->pipeline.max_tenant_series);
+
+  zmq::context_t zmq_context(1);
+  std::vector<std::unique_ptr<MessageSource>> sources;
+  std::unique_ptr<DeadLetterWriter> dead_letters;
+  std::vector<std::unique_ptr<AlertOutput>> outputs;
+  std::unique_ptr<MetricsServer> metrics;
+  try {
+    for (const auto& s : source_settings) {
+      sources.push_back(OpenSource(s, zmq_context));
+      stats->sources.emplace_back().name = sources.back()->name();
+    }
+    dead_letters =
+        std::make_unique<DeadLetterWriter>(config->dead_letter_path, &stats->dead_letters);
+    if (options.scan) {
+      outputs.push_back(std::make_unique<StdoutOutput>());
+    } else {
+      outputs = MakeAlertOutputs(config->sinks, zmq_context);
+      if (!config->metrics_listen.empty()) {
+        metrics = std::make_unique<MetricsServer>(config->metrics_listen, stats);
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "privmon: %s\n", e.what());
+    return 1;
+  }
+
+  std::vector<std::unique_ptr<SpscQueue<Alert>>> alert_queues;
+  std::vector<SpscQueue<Alert>*> alert_queue_ptrs;
+  std::vector<std::unique_ptr<EventConsumer>> engines;
+  for (uint32_t s = 0; s < shards; ++s) {
+    alert_queues.push_back(
+        std::make_unique<SpscQueue<Alert>>(config->pipeline.alert_queue_capacity));
+    alert_queue_ptrs.push_back(alert_queues.back().get());
+    engines.push_back(std::make_unique<DetectionEngine>(config, *alert_queues.back(),
+                                                        stats->shards[s], stats->tenants));
+  }
+  AlertDispatcher dispatcher(alert_queue_ptrs, std::move(outputs), stats.get());
+  DeadLetterRejects rejects(*dead_letters);
+  Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects);
+
+  const auto started = std::chrono::steady_clock::now();
+  if (!options.scan) {
+    std::fprintf(stderr, "privmon: running with %u shard(s), %u parse thread(s)", shards, parsers);
+    for (const auto& s : config->sources) std::fprintf(stderr, "; source %s", s.endpoint.c_str());
+    if (metrics)
+      std::fprintf(stderr, "; metrics on http://%s/metrics", config->metrics_listen.c_str());
+    std::fprintf(stderr, "\n");
+  }
+  pipeline.Start();
+
+  const bool progress = !options.quiet && options.scan && isatty(STDERR_FILENO) != 0;
+  bool stopping = false;
+  auto last_progress = started;
+  while (!pipeline.Finished()) {
+    timespec wait{0, 200'000'000};
+    const int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (sig == SIGTERM || sig == SIGINT) {
+      if (stopping) {
+        std::fprintf(stderr, "privmon: second signal, exiting without draining\n");
+        std::_Exit(130);
+      }
+      stopping = true;
+      std::fprintf(stderr, "privmon: %s received, draining\n",
+                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      pipeline.RequestStop();
+    } else if (sig == SIGHUP) {
+      if (options.config_path.empty()) {
+        std::fprintf(stderr, "privmon: SIGHUP: running on the builtin config, nothing to reload\n");
+        continue;
+      }
+      ConfigLoadResult loaded = LoadConfigFile(options.config_path);
+      if (!loaded.errors.empty()) {
+        Bump(stats->config_reload_failures);
+        std::fprintf(stderr, "privmon: SIGHUP: %s refused, keeping the running config:\n",
+                     options.config_path.c_str());
+        for (const auto& e : loaded.errors) std::fprintf(stderr, "  %s\n", e.message.c_str());
+      } else {
+        Bump(stats->config_reloads);
+        pipeline.PublishConfig(loaded.config);
+        std::fprintf(stderr, "privmon: SIGHUP: reloaded %s\n", options.config_path.c_str());
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (progress && now - last_progress > std::chrono::seconds(1)) {
+      last_progress = now;
+      const double secs = std::chrono::duration<double>(now - started).count();
+      const uint64_t n = RecordsSoFar(*stats);
+      std::fprintf(stderr, "\rprivmon: %llu records, %.0f records/s, %.0f s   ",
+                   static_cast<unsigned long long>(n), static_cast<double>(n) / secs, secs);
+    }
+  }
+  pipeline.Wait();
+  dispatcher.Stop();
+  if (progress) std::fprintf(stderr, "\n");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  PrintSummary(*stats, seconds, stderr);
+  return 0;
+}
+
+}  // namespace privmon

@@ -1,0 +1,26 @@
+// The engine assembled: sources -> Pipeline (parse threads, shards running DetectionEngines) ->
+// AlertDispatcher (outputs) + dead-letter file + /metrics. RunService blocks until the input ends
+// (scan) or SIGTERM/SIGINT (run), drains every queue, flushes, prints a summary and returns the
+// exit code. SIGHUP reloads the config file (a bad file is refused whole; the old config stays).
+// Call from the main thread before any other thread exists: it blocks the signals it handles.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+
+namespace privmon {
+
+struct ServiceOptions {
+  std::shared_ptr<const CompiledConfig> config;
+  std::string config_path;  // re-read on SIGHUP; empty = builtin default (reload keeps it)
+  bool scan = false;        // scan: sources = scan_sources, alerts to stdout only, no /metrics
+  std::vector<SourceSettings> scan_sources;
+  bool quiet = false;  // no progress line
+};
+
+int RunService(const ServiceOptions& options);
+
+}  // namespace privmon

@@ -1,0 +1,256 @@
+// The rule machinery proven on hand-built events, one behaviour per test (every rule kind).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/detectors/engine_harness.h"
+
+namespace privmon::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+
+std::shared_ptr<TenantSettings> TenantWithAdmin() {
+  auto t = EngineHarness::Tenant(kTenant);
+  t->privileged_accounts.insert(HashLower("admin@contoso.com"));
+  return t;
+}
+
+TEST(MatchRule, BreakGlassSignInAlertsOnSuccessAndFailure) {
+  auto t = EngineHarness::Tenant(kTenant);
+  t->break_glass.insert(HashLower("bg1@contoso.com"));
+  EngineHarness h(t);
+  h.Feed(SignIn(kTenant, "BG1@contoso.com", "2026-11-24T10:00:00Z"));
+  h.Feed(SignIn(kTenant, "someone@contoso.com", "2026-11-24T10:00:00Z"));
+  auto alerts = h.Drain();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule, RuleId::kBG01);
+  EXPECT_EQ(alerts[0].account_upn.view(), "BG1@contoso.com");
+  EXPECT_EQ(alerts[0].severity, Severity::kHigh);
+}
+
+TEST(Suppression, RepeatsWithinTheHourAreCountedNotEmitted) {
+  auto t = EngineHarness::Tenant(kTenant);
+  t->break_glass.insert(HashLower("bg1@contoso.com"));
+  EngineHarness h(t);
+  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T10:00:00Z"));
+  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T10:30:00Z"));
+  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T11:05:00Z"));
+  EXPECT_EQ(h.Drain().size(), 2u);
+  EXPECT_EQ(h.stats().shards[0].suppressed[static_cast<int>(RuleId::kBG01)].load(), 1u);
+}
+
+TEST(ThresholdRule, FiveBadPasswordsInTenMinutesAlertOnce) {
+  EngineHarness h(TenantWithAdmin());
+  for (int i = 0; i < 4; ++i) {
+    std::string time = "2026-11-24T10:0" + std::to_string(i) + ":00Z";
+    h.Feed(SignIn(kTenant, "admin@contoso.com", time.c_str(), 50126));
+  }
+  EXPECT_THAT(h.Rules(), IsEmpty());
+  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-24T10:09:00Z", 50126));
+  auto alerts = h.Drain();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule, RuleId::kSI01);
+  EXPECT_EQ(alerts[0].count, 5u);
+  EXPECT_EQ(alerts[0].first_seen, At("2026-11-24T10:00:00Z"));
+}
+
+TEST(ThresholdRule, FiveBadPasswordsSpreadOverAnHourStaySilent) {
+  EngineHarness h(TenantWithAdmin());
+  for (int i = 0; i < 5; ++i) {
+    std::string time = "2026-11-24T1" + std::to_string(i) + ":00:00Z";
+    h.Feed(SignIn(kTenant, "admin@contoso.com", time.c_str(), 50126));
+  }
+  EXPECT_THAT(h.Rules(), IsEmpty());
+}
+
+TEST(ThresholdRule, BurstCountsWhenTheEarliestFailureArrivesLast) {
+  EngineHarness h(TenantWithAdmin());
+  for (const char* time : {"2026-11-24T10:02:00Z", "2026-11-24T10:03:00Z", "2026-11-24T10:04:00Z",
+                           "2026-11-24T10:05:00Z", "2026-11-24T09:58:00Z"}) {
+    h.Feed(SignIn(kTenant, "admin@contoso.com", time, 50126));
+  }
+  EXPECT_THAT(h.Rules(), ElementsAre(RuleId::kSI01));
+}
+
+TEST(ThresholdRule, UnprivilegedAccountsAreNotWatched) {
+  EngineHarness h(TenantWithAdmin());
+  for (int i = 0; i < 6; ++i)
+    h.Feed(SignIn(kTenant, "user@contoso.com", "2026-11-24T10:00:00Z", 50126));
+  EXPECT_THAT(h.Rules(), IsEmpty());
+}
+
+TEST(SequenceRule, FiresWhenUserCreatedThenGivenGlobalAdministrator) {
+  EngineHarness h;
+  h.Feed(Audit(kTenant, Activity::kAddUser, "Add user", "new@contoso.com", "2026-11-24T10:00:00Z"));
+  h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "new@contoso.com",
+               "2026-11-24T12:00:00Z", "Global Administrator"));
+  EXPECT_THAT(h.Rules(), Contains(RuleId::kPA01));
+}
+
+TEST(SequenceRule, FiresWhenRoleArrivesBeforeUserCreation) {
+  EngineHarness h;
+  h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "new@contoso.com",
+               "2026-11-24T12:00:00Z", "Global Administrator"));
+  h.Feed(Audit(kTenant, Activity::kAddUser, "Add user", "new@contoso.com", "2026-11-24T10:00:00Z"));
+  EXPECT_THAT(h.Rules(), Contains(RuleId::kPA01));
+}
+
+TEST(SequenceRule, RoleTwoDaysAfterCreationOrUnprivilegedRoleStaysSilent) {
+  EngineHarness h;
+  h.Feed(Audit(kTenant, Activity::kAddUser, "Add user", "a@contoso.com", "2026-11-20T10:00:00Z"));
+  h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "a@contoso.com",
+               "2026-11-22T12:00:00Z", "Global Administrator"));
+  h.Feed(Audit(kTenant, Activity::kAddUser, "Add user", "b@contoso.com", "2026-11-22T10:00:00Z"));
+  h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "b@contoso.com",
+               "2026-11-22T11:00:00Z", "Directory Readers"));
+  EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kPA01)));
+}
+
+Event Activation(const char* time) {
+  return Audit(kTenant, Activity::kAddMemberToRolePimActivation,
+               "Add member to role completed (PIM activation)", "admin@contoso.com", time,
+               "Global Administrator");
+}
+
+Event SignInFrom(const char* time, std::string_view device) {
+  Event e = SignIn(kTenant, "admin@contoso.com", time);
+  e.signin.device_id.assign(device);
+  e.signin.device_hash = HashLower(device);
+  return e;
+}
+
+std::shared_ptr<TenantSettings> TenantWithPaw() {
+  auto t = TenantWithAdmin();
+  t->paw_devices.insert(HashLower("paw-1"));
+  return t;
+}
+
+TEST(SequenceRule, ElevationFromAnOrdinaryDeviceNamesTheDevice) {
+  EngineHarness h(TenantWithPaw());
+  h.Feed(SignInFrom("2026-11-24T10:00:00Z", "laptop-7"));
+  h.Feed(Activation("2026-11-24T10:20:00Z"));
+  h.Finish();
+  auto alerts = h.Drain();
+  std::vector<Alert> el06;
+  for (auto& a : alerts) {
+    if (a.rule == RuleId::kEL06) el06.push_back(a);
+  }
+  ASSERT_EQ(el06.size(), 1u);
+  EXPECT_EQ(el06[0].details[0].key, "device_id");
+  EXPECT_EQ(el06[0].details[0].value.view(), "laptop-7");
+  EXPECT_EQ(el06[0].evidence_count, 2);
+}
+
+TEST(SequenceRule, ElevationFromAPawStaysSilentEvenWhenTheSignInArrivesLate) {
+  EngineHarness h(TenantWithPaw());
+  h.Feed(Activation("2026-11-24T10:20:00Z"));
+  h.Feed(SignInFrom("2026-11-24T10:00:00Z", "PAW-1"));
+  h.Finish();
+  EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kEL06)));
+}
+
+TEST(SequenceRule, ElevationWithoutPawListStaysSilent) {
+  EngineHarness h(TenantWithAdmin());
+  h.Feed(SignInFrom("2026-11-24T10:00:00Z", "laptop-7"));
+  h.Feed(Activation("2026-11-24T10:20:00Z"));
+  h.Finish();
+  EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kEL06)));
+}
+
+Event SignInAtPlace(const char* time, std::string_view device, std::string_view country) {
+  Event e = SignInFrom(time, device);
+  e.signin.country[0] = country[0];
+  e.signin.country[1] = country[1];
+  e.signin.location_hash = HashLower(country);
+  return e;
+}
+
+TEST(NoveltyRule, NewDeviceAfterLearningAlertsButNotDuringLearning) {
+  EngineHarness h(TenantWithAdmin());
+  h.Feed(SignInAtPlace("2026-11-01T10:00:00Z", "laptop-1", "US"));
+  h.Feed(SignInAtPlace("2026-11-05T10:00:00Z", "laptop-2", "US"));  // still learning: silent
+  h.Feed(SignInAtPlace("2026-11-20T10:00:00Z", "laptop-1", "US"));  // known: silent
+  EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kSI14)));
+  h.Feed(SignInAtPlace("2026-11-21T10:00:00Z", "laptop-9", "US"));
+  EXPECT_THAT(h.Rules(), Contains(RuleId::kSI14));
+  h.Feed(SignInAtPlace("2026-11-22T12:00:00Z", "laptop-1", "RU"));
+  EXPECT_THAT(h.Rules(), Contains(RuleId::kSI14));
+}
+
+TEST(ScheduleRule, ConfiguredWorkingHoursInTheTenantsTimezone) {
+  auto t = TenantWithAdmin();
+  t->working_hours.configured = true;
+  t->working_hours.zone = [] {
+    absl::TimeZone z;
+    EXPECT_TRUE(absl::LoadTimeZone("America/New_York", &z));
+    return z;
+  }();
+  t->working_hours.day_mask = 0x1F;  // Mon-Fri
+  t->working_hours.start_minute = 7 * 60;
+  t->working_hours.end_minute = 19 * 60;
+  EngineHarness h(t);
+  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-24T15:00:00Z"));  // Tue 10:00 EST
+  EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kSI10)));
+  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-25T03:00:00Z"));  // Tue 22:00 EST
+  EXPECT_THAT(h.Rules(), Contains(RuleId::kSI10));
+  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-28T15:00:00Z"));  // Saturday
+  EXPECT_THAT(h.Rules(), Contains(RuleId::kSI10));
+}
+
+TEST(ScheduleRule, LearnedHoursFlagARareHourOnceEnoughSignInsWereSeen) {
+  EngineHarness h(TenantWithAdmin());
+  for (int day = 1; day <= 13; ++day) {
+    for (const char* hour : {"09", "14"}) {
+      char time[32];
+      std::snprintf(time, sizeof time, "2026-11-%02dT%s:00:00Z", day, hour);
+      h.Feed(SignIn(kTenant, "admin@contoso.com", time));
+    }
+  }
+  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-20T09:30:00Z"));
+  EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kSI10)));
+  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-20T03:00:00Z"));
+  EXPECT_THAT(h.Rules(), Contains(RuleId::kSI10));
+}
+
+TEST(AbsenceRule, PrivilegedAccountUnusedForThirtyDaysAlertsOnce) {
+  EngineHarness h(TenantWithAdmin());
+  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-10-01T10:00:00Z"));
+  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-10-20T10:00:00Z"));
+  EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kPA05)));
+  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-11-02T10:00:00Z"));
+  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-11-20T10:00:00Z"));
+  h.Finish();
+  auto alerts = h.Drain();
+  int pa05 = 0;
+  for (const auto& a : alerts) pa05 += a.rule == RuleId::kPA05 ? 1 : 0;
+  EXPECT_EQ(pa05, 1);
+}
+
+TEST(AbsenceRule, ASignInWithinThirtyDaysKeepsItQuiet) {
+  EngineHarness h(TenantWithAdmin());
+  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-10-01T10:00:00Z"));
+  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-10-25T10:00:00Z"));
+  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-11-20T10:00:00Z"));
+  h.Finish();
+  EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kPA05)));
+}
+
+TEST(AlertIds, SameInputGivesSameIds) {
+  auto run = [] {
+    auto t = EngineHarness::Tenant(kTenant);
+    t->break_glass.insert(HashLower("bg1@contoso.com"));
+    EngineHarness h(t);
+    h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T10:00:00Z"));
+    return h.Drain().at(0).alert_id;
+  };
+  EXPECT_EQ(run(), run());
+  EXPECT_NE(run(), 0u);
+}
+
+}  // namespace
+}  // namespace privmon::testing
