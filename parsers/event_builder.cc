@@ -70,8 +70,15 @@ Kind FromDiagnosticCategory(std::string_view c) {
 // Decides the record's shape. `unknown_detail` names why nothing matched.
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.type.empty()) {
+    Kind k = FromLogAnalyticsType(f.type);
+    if (k.known) return k;
+    // KQL projections can overwrite `Type` (the OTRF AuditLogs export carries the target type
+    // there); a row with the AuditLogs time and activity columns is still an audit row.
+    if (!f.activity_date_time.empty() && !f.activity_display_name.empty()) {
+      return Of(RecordFormat::kLogAnalytics, EventKind::kAudit);
+    }
     unknown_detail = "Log Analytics row of an unsupported Type";
-    return FromLogAnalyticsType(f.type);
+    return {};
   }
   if (!f.category.empty()) {
     Kind k = FromDiagnosticCategory(f.category);
