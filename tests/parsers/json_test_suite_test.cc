@@ -1,0 +1,48 @@
+// nst/JSONTestSuite: every n_* file is rejected with a reason, nothing crashes, y_* objects are
+// unknown formats and other y_* values are not objects.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "parsers/record_parser.h"
+#include "tests/parsers/parser_test_util.h"
+
+namespace privmon {
+namespace {
+
+TEST(JsonTestSuite, RejectsEveryInvalidFileAndNeverCrashes) {
+  namespace fs = std::filesystem;
+  RecordParser parser;
+  ParseContext ctx;
+  ctx.source_tenant = "T";
+  int n_files = 0, y_files = 0;
+  for (const auto& entry : fs::directory_iterator(testing::DataPath("jsontestsuite"))) {
+    const std::string name = entry.path().filename().string();
+    const std::string text = testing::ReadFile(entry.path().string());
+    const ParseResult& r = parser.Parse(text, ctx);
+    SCOPED_TRACE(name);
+    if (name.starts_with("n_")) {
+      ++n_files;
+      EXPECT_TRUE(r.events.empty());
+      ASSERT_EQ(r.rejections.size(), 1u);
+      const RejectReason reason = r.rejections[0].reason;
+      EXPECT_TRUE(reason == RejectReason::kInvalidJson || reason == RejectReason::kTooDeep)
+          << RejectReasonName(reason);
+      EXPECT_EQ(r.rejections[0].raw, text);
+    } else if (name.starts_with("y_")) {
+      ++y_files;
+      ASSERT_EQ(r.records(), 1u);
+      ASSERT_EQ(r.rejections.size(), 1u);
+      const RejectReason reason = r.rejections[0].reason;
+      EXPECT_TRUE(reason == RejectReason::kNotObject || reason == RejectReason::kUnknownFormat)
+          << RejectReasonName(reason);
+    } else {
+      EXPECT_LE(r.records(), 1u);  // i_*: either way, but never a crash
+    }
+  }
+  EXPECT_EQ(n_files, 188);
+  EXPECT_EQ(y_files, 95);
+}
+
+}  // namespace
+}  // namespace privmon

@@ -1,0 +1,374 @@
+// Field quirks of real exports, message kinds and rejection rules of RecordParser.
+#include "parsers/record_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/hash.h"
+#include "parsers/activity_names.h"
+#include "parsers/ip_address.h"
+#include "parsers/time_text.h"
+#include "tests/parsers/parser_test_util.h"
+
+namespace privmon {
+namespace {
+
+using testing::Iso;
+
+constexpr const char* kDiagSignIn =
+    R"({"time":"2024-01-02T03:04:05Z","tenantId":"T1","category":"SignInLogs","resultType":"50126",)"
+    R"("properties":{"id":"sid-1","createdDateTime":"2024-01-02T03:04:00Z","userId":"U1",)"
+    R"("userPrincipalName":"Alice@Contoso.com","status":{"errorCode":50126},"clientAppUsed":"IMAP4",)"
+    R"("ipAddress":"203.0.113.7","location":{"city":"Paris","countryOrRegion":"fr"},)"
+    R"("deviceDetail":{"deviceId":"D1","displayName":"PAW-1","isCompliant":true,"isManaged":"true"},)"
+    R"("riskState":"atRisk","riskLevelDuringSignIn":"high","riskLevelAggregated":"low",)"
+    R"("userType":"Guest","homeTenantId":"H1","resourceTenantId":"R1"}})";
+
+class RecordParserTest : public ::testing::Test {
+ protected:
+  const ParseResult& Parse(std::string_view message) { return parser_.Parse(message, ctx_); }
+  const Event& One(std::string_view message) {
+    const ParseResult& r = Parse(message);
+    EXPECT_EQ(r.events.size(), 1u);
+    if (!r.rejections.empty()) ADD_FAILURE() << RejectReasonName(r.rejections[0].reason);
+    static Event empty;
+    return r.events.empty() ? empty : r.events[0];
+  }
+  RejectReason Rejected(std::string_view message) {
+    const ParseResult& r = Parse(message);
+    EXPECT_TRUE(r.events.empty());
+    EXPECT_EQ(r.rejections.size(), 1u);
+    return r.rejections.empty() ? RejectReason::kCount : r.rejections[0].reason;
+  }
+  RecordParser parser_{1 << 20};
+  ParseContext ctx_;
+};
+
+TEST_F(RecordParserTest, ReadsEverySignInFieldOfADiagnosticRecord) {
+  const Event& e = One(kDiagSignIn);
+  EXPECT_EQ(e.tenant_id.view(), "T1");
+  EXPECT_EQ(Iso(e.time), "2024-01-02T03:04:00Z");  // createdDateTime wins over envelope time
+  EXPECT_EQ(e.record_id.view(), "sid-1");
+  EXPECT_EQ(e.account.upn.view(), "Alice@Contoso.com");  // stored as given
+  EXPECT_EQ(e.account.upn_hash, HashLower("alice@contoso.com"));
+  EXPECT_EQ(e.account.key, HashCombine(HashLower("T1"), HashLower("U1")));
+  EXPECT_EQ(e.signin.error_code, 50126);
+  EXPECT_EQ(e.signin.client_app, ClientApp::kLegacy);
+  EXPECT_EQ(e.signin.client_app_hash, HashLower("imap4"));
+  EXPECT_EQ(std::string_view(e.signin.country, 2), "FR");
+  EXPECT_EQ(e.signin.location_hash, HashLower("fr/paris"));
+  EXPECT_EQ(e.signin.device_hash, HashLower("D1"));
+  EXPECT_EQ(e.signin.device_label.view(), "PAW-1");
+  EXPECT_TRUE(e.signin.device_compliant);
+  EXPECT_TRUE(e.signin.device_managed);
+  EXPECT_EQ(e.signin.risk_state, RiskState::kAtRisk);
+  EXPECT_EQ(e.signin.risk_during, RiskLevel::kHigh);
+  EXPECT_EQ(e.signin.risk_aggregated, RiskLevel::kLow);
+  EXPECT_TRUE(e.signin.guest);
+  EXPECT_EQ(e.signin.home_tenant_hash, HashLower("H1"));
+  EXPECT_EQ(e.signin.resource_tenant_hash, HashLower("R1"));
+  EXPECT_EQ(e.signin.ip_family, 4);
+  const std::array<uint8_t, 16> mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 203, 0, 113, 7};
+  EXPECT_EQ(e.signin.ip, mapped);
+}
+
+TEST_F(RecordParserTest, AcceptsNumbersAsStringsEverywhere) {
+  const Event& e =
+      One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserId":"U","ResultType":"500121","Level":"4"})");
+  EXPECT_EQ(e.signin.error_code, 500121);
+  const Event& s =
+      One(R"({"Type":"SecurityEvent","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("EventID":"4673","Computer":"dc1.contoso.com","Account":"CONTOSO\\admin"})");
+  EXPECT_EQ(s.kind, EventKind::kSecurityEvent);
+  EXPECT_EQ(s.security.event_id, 4673u);
+  EXPECT_EQ(s.security.computer.view(), "dc1.contoso.com");
+  EXPECT_EQ(s.account.upn.view(), "CONTOSO\\admin");
+}
+
+TEST_F(RecordParserTest, TakesTenantFromAADTenantIdNotWorkspaceTenantId) {
+  const Event& e =
+      One(R"({"TenantId":"workspace","Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z",)"
+          R"("AADTenantId":"entra-tenant","UserPrincipalName":"a@b.c"})");
+  EXPECT_EQ(e.tenant_id.view(), "entra-tenant");
+  ctx_.source_tenant = "configured";
+  EXPECT_EQ(One(R"({"TenantId":"workspace","Type":"SigninLogs",)"
+                R"("TimeGenerated":"2024-01-02T03:04:05Z","UserPrincipalName":"a@b.c"})")
+                .tenant_id.view(),
+            "configured");
+}
+
+TEST_F(RecordParserTest, FallsBackToFrameTenantThenSourceTenant) {
+  constexpr const char* kGraph =
+      R"({"id":"x","createdDateTime":"2024-01-02T03:04:05Z","userId":"U","status":{}})";
+  EXPECT_EQ(Rejected(kGraph), RejectReason::kNoTenant);
+  ctx_.source_tenant = "source";
+  EXPECT_EQ(One(kGraph).tenant_id.view(), "source");
+  ctx_.frame_tenant = "frame";
+  EXPECT_EQ(One(kGraph).tenant_id.view(), "frame");
+  EXPECT_EQ(One(kGraph).format, RecordFormat::kGraph);
+}
+
+TEST_F(RecordParserTest, ParsesJsonInStringColumnsOfLogAnalyticsRows) {
+  const Event& e = One(
+      R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+      R"("UserId":"U","ResultType":"0","Location":"DE",)"
+      R"("Status":"{\"errorCode\":500121,\"additionalDetails\":\"MFA denied; Phone App Reported Fraud\"}",)"
+      R"("DeviceDetail":"{\"deviceId\":\"\",\"operatingSystem\":\"Windows 10\",\"browser\":\"Edge\"}",)"
+      R"("LocationDetails":"{\"city\":\"Berlin\",\"countryOrRegion\":\"DE\"}",)"
+      R"("AuthenticationDetails":"[{\"authenticationStepResultDetail\":\"MFA successfully completed\"}]",)"
+      R"("IPAddress":"2001:db8::1"})");
+  EXPECT_EQ(e.signin.error_code, 500121);  // Status.errorCode beats ResultType
+  EXPECT_TRUE(e.signin.fraud_reported);
+  EXPECT_EQ(e.signin.device_hash, HashLower("windows 10|edge"));
+  EXPECT_EQ(e.signin.device_label.view(), "Windows 10 / Edge");
+  EXPECT_EQ(e.signin.city.view(), "Berlin");
+  EXPECT_EQ(e.signin.ip_family, 6);
+  EXPECT_EQ(e.signin.ip[0], 0x20);
+  EXPECT_EQ(e.signin.ip[15], 1);
+}
+
+TEST_F(RecordParserTest, BadJsonInsideAStringColumnMakesOnlyThatColumnAbsent) {
+  const Event& e = One(
+      R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+      R"("UserId":"U","ResultType":"50053","Status":"{not json","DeviceDetail":"[User.Read,x]"})");
+  EXPECT_EQ(e.signin.error_code, 50053);
+  EXPECT_EQ(e.signin.device_hash, 0u);
+}
+
+TEST_F(RecordParserTest, FraudDeniedInAuthenticationStepSetsFraudReported) {
+  const Event& e = One(
+      R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T","status":{},)"
+      R"("authenticationDetails":[{"authenticationStepResultDetail":"MFA denied; fraud code entered"}]})");
+  EXPECT_TRUE(e.signin.fraud_reported);
+}
+
+TEST_F(RecordParserTest, ServicePrincipalSignInKeysOnServicePrincipalId) {
+  const Event& e = One(
+      R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"ServicePrincipalSignInLogs",)"
+      R"("properties":{"servicePrincipalId":"SP1","appId":"APP1","userId":null}})");
+  EXPECT_EQ(e.signin.principal, PrincipalType::kServicePrincipal);
+  EXPECT_EQ(e.account.id.view(), "SP1");
+}
+
+TEST_F(RecordParserTest, AuditRoleFromModifiedPropertyAndGuestPromotion) {
+  const Event& e = One(
+      R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"AuditLogs","properties":{)"
+      R"("activityDisplayName":"Add member to role","activityDateTime":"2024-01-02T03:04:01Z",)"
+      R"("category":"RoleManagement","loggedByService":"Core Directory","result":"success",)"
+      R"("initiatedBy":{"user":{"id":"ADMIN","userPrincipalName":"admin@c.com"}},)"
+      R"("targetResources":[{"type":"User","id":"TARGET","userPrincipalName":"t@c.com",)"
+      R"("modifiedProperties":[{"displayName":"Role.DisplayName","oldValue":null,)"
+      R"("newValue":"\"Global Administrator\""},{"displayName":"UserType","oldValue":"[\"Guest\"]",)"
+      R"("newValue":"[\"Member\"]"}]}]}})");
+  EXPECT_EQ(Iso(e.time), "2024-01-02T03:04:01Z");
+  EXPECT_EQ(e.audit.activity, Activity::kAddMemberToRole);
+  EXPECT_EQ(e.audit.category, AuditCategory::kRoleManagement);
+  EXPECT_EQ(e.audit.service, AuditService::kCoreDirectory);
+  EXPECT_EQ(e.audit.role_name.view(), "Global Administrator");
+  EXPECT_EQ(e.audit.role_hash, HashLower("global administrator"));
+  EXPECT_TRUE(e.audit.flags & kGuestPromotedToMember);
+  EXPECT_TRUE(e.audit.flags & kAuditSuccess);
+  EXPECT_EQ(e.account.id.view(), "TARGET");
+  EXPECT_EQ(e.actor.id.view(), "ADMIN");
+  EXPECT_FALSE(e.audit.flags & kActorIsApp);
+}
+
+TEST_F(RecordParserTest, AuditFlagsForSecurityInfoTapStrongAuthAndPimSettings) {
+  ctx_.source_tenant = "T";
+  const Event& tap = One(
+      R"({"activityDateTime":"2024-01-02T03:04:05Z","activityDisplayName":"Admin registered security info",)"
+      R"("resultReason":"Admin registered temporary access pass method for user",)"
+      R"("initiatedBy":{"app":{"appId":"A","displayName":"Portal","servicePrincipalId":null}}})");
+  EXPECT_EQ(tap.audit.activity, Activity::kAdminRegisteredSecurityInfo);
+  EXPECT_TRUE(tap.audit.flags & kTemporaryAccessPass);
+  EXPECT_TRUE(tap.audit.flags & kActivityContainsSecurityInfo);
+  EXPECT_TRUE(tap.audit.flags & kActorIsApp);
+  EXPECT_EQ(tap.actor.id.view(), "A");  // appId when servicePrincipalId is null
+
+  const Event& strong = One(
+      R"({"activityDateTime":"2024-01-02T03:04:05Z","activityDisplayName":"Update user",)"
+      R"("targetResources":[{"type":"User","id":"U","modifiedProperties":[{"displayName":)"
+      R"("Included Updated Properties","oldValue":null,"newValue":"\"StrongAuthenticationMethod\""}]}]})");
+  EXPECT_TRUE(strong.audit.flags & kStrongAuthMethodModified);
+
+  const Event& pim = One(
+      R"({"activityDateTime":"2024-01-02T03:04:05Z","activityDisplayName":"Update role setting in PIM",)"
+      R"("loggedByService":"PIM","targetResources":[{"type":"Role","id":"R","displayName":"Global Administrator",)"
+      R"("modifiedProperties":[{"displayName":"MFA required on activation","oldValue":"true","newValue":"false"}]}],)"
+      R"("initiatedBy":{"user":{"id":"X"}}})");
+  EXPECT_TRUE(pim.audit.flags & kPimSettingDisablesMfa);
+  EXPECT_EQ(pim.audit.role_name.view(), "Global Administrator");  // target of type Role
+  EXPECT_EQ(pim.audit.service, AuditService::kPim);
+}
+
+TEST_F(RecordParserTest, AuditWithNeitherActorNorTargetUserIsNoAccount) {
+  ctx_.source_tenant = "T";
+  EXPECT_EQ(
+      Rejected(
+          R"({"activityDateTime":"2024-01-02T03:04:05Z","activityDisplayName":"Update policy",)"
+          R"("initiatedBy":{},"targetResources":[{"type":"Policy","id":"P"}]})"),
+      RejectReason::kNoAccount);
+}
+
+TEST_F(RecordParserTest, RegistrationDetailsNeedLastUpdatedDateTime) {
+  ctx_.source_tenant = "T";
+  const Event& e =
+      One(R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"isMfaRegistered":false,)"
+          R"("lastUpdatedDateTime":"2024-05-01T00:00:00Z"})");
+  EXPECT_EQ(e.kind, EventKind::kMfaRegistration);
+  EXPECT_FALSE(e.registration.is_mfa_registered);
+  EXPECT_TRUE(e.registration.is_admin);
+  EXPECT_EQ(e.account.id.view(), "U1");
+  EXPECT_EQ(Rejected(R"({"id":"U1","isMfaRegistered":true})"), RejectReason::kBadTime);
+}
+
+TEST_F(RecordParserTest, LogAnalyticsAzureActivityElevateAccess) {
+  const Event& e = One(
+      R"({"Type":"AzureActivity","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+      R"("OperationNameValue":"MICROSOFT.AUTHORIZATION/ELEVATEACCESS/ACTION","Caller":"root@c.com"})");
+  EXPECT_EQ(e.kind, EventKind::kAzureActivity);
+  EXPECT_TRUE(e.elevate_access);
+  EXPECT_EQ(e.account.upn.view(), "root@c.com");
+}
+
+TEST_F(RecordParserTest, WrongTypesOnOptionalFieldsReadAsAbsent) {
+  const Event& e =
+      One(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T","status":7,)"
+          R"("deviceDetail":12,"location":[1,2],"clientAppUsed":{"x":1},"riskState":null})");
+  EXPECT_EQ(e.signin.device_hash, 0u);
+  EXPECT_EQ(e.signin.client_app, ClientApp::kUnknown);
+  EXPECT_EQ(e.signin.risk_state, RiskState::kUnknown);
+}
+
+TEST_F(RecordParserTest, BatchKeepsGoodRecordsAndRejectsTheBadOneWithItsExactBytes) {
+  const std::string bad = R"({"category":"AuditLogs","properties":{"activityDisplayName":"x"}})";
+  const std::string message = std::string(R"(  {"records": [ )") + kDiagSignIn + " ,\n " + bad +
+                              " , 17 ," + kDiagSignIn + "]}";
+  ctx_.sequence = 3;
+  const ParseResult& r = Parse(message);
+  ASSERT_EQ(r.events.size(), 2u);
+  ASSERT_EQ(r.rejections.size(), 2u);
+  EXPECT_EQ(r.rejections[0].raw, bad);
+  EXPECT_EQ(r.rejections[0].reason, RejectReason::kNoTenant);
+  EXPECT_EQ(r.rejections[1].raw, "17");
+  EXPECT_EQ(r.rejections[1].reason, RejectReason::kNotObject);
+  EXPECT_EQ(r.events[0].sequence, 3u * 1024 + 0);
+  EXPECT_EQ(r.events[1].sequence, 3u * 1024 + 3);
+}
+
+TEST_F(RecordParserTest, GraphPageIgnoresODataKeys) {
+  ctx_.source_tenant = "T";
+  const ParseResult& r = Parse(
+      R"({"@odata.context":"x","value":[{"id":"1","createdDateTime":"2024-01-02T03:04:05Z","userId":"U"}],)"
+      R"("@odata.nextLink":"https://graph/next"})");
+  EXPECT_EQ(r.events.size(), 1u);
+  EXPECT_TRUE(r.rejections.empty());
+}
+
+TEST_F(RecordParserTest, InvalidJsonLateInABatchDiscardsEarlierEvents) {
+  const std::string message =
+      std::string(R"({"records":[)") + kDiagSignIn + "," + kDiagSignIn + R"(,{"a":tru}]})";
+  const ParseResult& r = Parse(message);
+  EXPECT_TRUE(r.events.empty());
+  ASSERT_EQ(r.rejections.size(), 1u);
+  EXPECT_EQ(r.rejections[0].reason, RejectReason::kInvalidJson);
+  EXPECT_EQ(r.rejections[0].raw, message);
+}
+
+TEST_F(RecordParserTest, InvalidJsonInASkippedFieldIsStillRejected) {
+  std::string message = kDiagSignIn;
+  message.insert(1, R"("ignored":[1,2,{"x":01}],)");
+  EXPECT_EQ(Rejected(message), RejectReason::kInvalidJson);
+  EXPECT_EQ(Rejected(std::string(kDiagSignIn) + " {}"), RejectReason::kInvalidJson);
+}
+
+TEST_F(RecordParserTest, RejectsOversizedTruncatedGarbageDeepAndNonObjects) {
+  RecordParser small(64);
+  const ParseResult& big = small.Parse(kDiagSignIn, ctx_);
+  ASSERT_EQ(big.rejections.size(), 1u);
+  EXPECT_EQ(big.rejections[0].reason, RejectReason::kOversized);
+  EXPECT_EQ(big.rejections[0].raw.size(), std::string_view(kDiagSignIn).size());
+
+  const std::string_view full = kDiagSignIn;
+  EXPECT_EQ(Rejected(full.substr(0, full.size() / 2)), RejectReason::kInvalidJson);
+  EXPECT_EQ(Rejected(std::string_view("\x00\xff\xfe garbage\x80", 12)), RejectReason::kInvalidJson);
+  EXPECT_EQ(Rejected(""), RejectReason::kInvalidJson);
+  EXPECT_EQ(Rejected(std::string(100, '[') + std::string(100, ']')), RejectReason::kTooDeep);
+  std::string deep =
+      R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T","x":)";
+  deep += std::string(70, '[') + std::string(70, ']') + "}";
+  EXPECT_EQ(Rejected(deep), RejectReason::kTooDeep);
+  EXPECT_EQ(Rejected("[1,2]"), RejectReason::kNotObject);
+  EXPECT_EQ(Rejected("  \"text\" "), RejectReason::kNotObject);
+  EXPECT_EQ(Rejected(R"({"records":{"a":1}})"), RejectReason::kWrongType);
+  EXPECT_EQ(Rejected(R"({"a":1})"), RejectReason::kUnknownFormat);
+}
+
+TEST_F(RecordParserTest, BadTimeIsRejected) {
+  EXPECT_EQ(Rejected(R"({"category":"SignInLogs","tenantId":"T","time":"yesterday",)"
+                     R"("properties":{"userId":"U"}})"),
+            RejectReason::kBadTime);
+}
+
+TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
+  using parsers::LookupActivity;
+  EXPECT_EQ(LookupActivity("Disable PIM Alert"), Activity::kDisablePimAlert);
+  EXPECT_EQ(LookupActivity("add member to role"), Activity::kAddMemberToRole);
+  EXPECT_EQ(LookupActivity("Add eligible member to role in PIM completed (permanent)"),
+            Activity::kAddEligibleMemberToRole);
+  EXPECT_EQ(LookupActivity("Add member to role in PIM requested (timebound)"),
+            Activity::kAddMemberToRoleInPim);
+  EXPECT_EQ(LookupActivity("Add member to role completed (PIM activation)"),
+            Activity::kAddMemberToRolePimActivation);
+  EXPECT_EQ(LookupActivity("Add member to role request denied (PIM activation)"),
+            Activity::kAddMemberToRoleRequestDenied);
+  EXPECT_EQ(LookupActivity("Request Denied"), Activity::kRequestDenied);
+  EXPECT_EQ(LookupActivity("Add member to role request approved (PIM activation)"),
+            Activity::kRequestApproved);
+  EXPECT_EQ(LookupActivity("Remove member from role completed (PIM activation expired)"),
+            Activity::kRemoveMemberFromRolePimExpired);
+  EXPECT_EQ(LookupActivity("Remove member from role (PIM activation)"),
+            Activity::kRemoveMemberFromRolePimDeactivate);
+  EXPECT_EQ(LookupActivity("Remove member from role"), Activity::kRemoveMemberFromRole);
+  EXPECT_EQ(LookupActivity("Update Conditional Access policy "),
+            Activity::kUpdateConditionalAccessPolicy);
+  EXPECT_EQ(LookupActivity("Add service principal"), Activity::kOther);
+}
+
+TEST(TimeText, ReadsIsoAndUsLocaleTimesOfRealExports) {
+  using parsers::ParseEventTimeText;
+  const EventTime expected = testing::At("2007-01-09T09:41:00Z");
+  // The eleven forms of test-time-formats-corner-cases.log.
+  for (const char* text :
+       {"01/09/2007 09:41:00", "1/9/2007 09:41:00", "01/09/2007 09:41:00 AM", "1/9/2007 9:41:00 AM",
+        "1/9/2007 10:41:00 AM +01:00", "2007-01-09T09:41:00", "2007-01-09T11:41:00+02:00"}) {
+    EXPECT_EQ(ParseEventTimeText(text), expected) << text;
+  }
+  EXPECT_EQ(ParseEventTimeText("2007-01-09T09:41:00.535404056Z"), expected + 535404);
+  EXPECT_EQ(ParseEventTimeText("12/12/2025 3:03:58 PM"), testing::At("2025-12-12T15:03:58Z"));
+  EXPECT_EQ(ParseEventTimeText("9/19/2023, 1:45:17.287 PM"),
+            testing::At("2023-09-19T13:45:17.287Z"));
+  EXPECT_EQ(ParseEventTimeText("12/12/2025 12:03:58 AM"), testing::At("2025-12-12T00:03:58Z"));
+  EXPECT_FALSE(ParseEventTimeText("2022-09-09T8:48:50.361Z"));
+  EXPECT_FALSE(ParseEventTimeText("String (timestamp)"));
+}
+
+TEST(IpAddress, ParsesIpv4Ipv6AndRefusesBogusForms) {
+  std::array<uint8_t, 16> ip{};
+  EXPECT_EQ(parsers::ParseIpAddress("81.2.69.144", ip), 4);
+  EXPECT_EQ(parsers::ParseIpAddress("2a02:cf40:add:4002:91f2:a9b2:e09a:6fc6", ip), 6);
+  EXPECT_EQ(ip[0], 0x2a);
+  EXPECT_EQ(parsers::ParseIpAddress("::ffff:1.2.3.4", ip), 6);
+  EXPECT_EQ(ip[12], 1);
+  // The bogus "::" + eight groups of test-audit-logs-edgecases.log is not an address.
+  EXPECT_EQ(parsers::ParseIpAddress("::2a02:cf40:add:4002:91f2:a9b2:e09a:6fc6", ip), 0);
+  EXPECT_EQ(parsers::ParseIpAddress("127.0.0.0/8", ip), 0);
+  EXPECT_EQ(parsers::ParseIpAddress("<null>", ip), 0);
+  EXPECT_EQ(parsers::ParseIpAddress("256.1.1.1", ip), 0);
+  EXPECT_EQ(parsers::ParseIpAddress("1::2::3", ip), 0);
+}
+
+}  // namespace
+}  // namespace privmon
