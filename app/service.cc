@@ -151,7 +151,7 @@ int RunService(const ServiceOptions& options) {
   bool stopping = false;
   auto last_progress = started;
   while (!pipeline.Finished()) {
-    timespec wait{0, 200'000'000};
+    timespec wait{0, 20'000'000};
     const int sig = sigtimedwait(&signals, nullptr, &wait);
     if (sig == SIGTERM || sig == SIGINT) {
       if (stopping) {

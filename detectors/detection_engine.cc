@@ -1,6 +1,7 @@
 #include "detectors/detection_engine.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace privmon {
 
@@ -126,6 +127,7 @@ void DetectionEngine::CheckNamingPolicy(AccountState& st, const AccountRef& ref,
 void DetectionEngine::OnWatermark(EventTime watermark) {
   watermark_ = watermark;
   while (timers_.HasDue(watermark)) FireTimer(timers_.Pop());
+  PublishGauges();
 }
 
 void DetectionEngine::OnFinish(EventTime final_time) {
@@ -143,6 +145,13 @@ void DetectionEngine::PublishGauges() {
   events_since_gauges_ = 0;
   stats_.accounts.store(static_cast<int64_t>(accounts_.size()), std::memory_order_relaxed);
   stats_.state_bytes.store(static_cast<int64_t>(MemoryBytes()), std::memory_order_relaxed);
+  if (watermark_ != kMinTime) {
+    // How far event time trails the wall clock (large when replaying old logs).
+    const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    stats_.watermark_lag_us.store(now_us - watermark_, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace privmon
