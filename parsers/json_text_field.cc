@@ -7,6 +7,8 @@ namespace privmon::parsers {
 
 simdjson::error_code JsonTextFields::Open(Slot slot, std::string_view text,
                                           simdjson::ondemand::document*& doc) {
+  if (opened_ & (1u << slot)) return simdjson::INCORRECT_TYPE;
+  opened_ |= 1u << slot;
   Entry& e = entries_[slot];
   const std::size_t needed = text.size() + simdjson::SIMDJSON_PADDING;
   if (needed > e.capacity) {

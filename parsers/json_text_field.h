@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -26,8 +27,13 @@ class JsonTextFields {
     kSlotCount
   };
 
+  // Starts a new record: each slot may be opened once per record, so views read from a column
+  // stay valid for the whole record (a duplicated column is ignored rather than re-parsed).
+  void BeginRecord() { opened_ = 0; }
+
   // Copies `text` into the slot's padded buffer and starts an on-demand document over it. The
-  // returned document (owned by this object) is valid until the next Open() of the same slot.
+  // returned document (owned by this object) is valid until the next record's Open() of the slot.
+  // Fails without touching the slot if it was already opened for this record.
   simdjson::error_code Open(Slot slot, std::string_view text, simdjson::ondemand::document*& doc);
 
  private:
@@ -38,6 +44,7 @@ class JsonTextFields {
     simdjson::ondemand::document doc;
   };
   std::array<Entry, kSlotCount> entries_;
+  uint32_t opened_ = 0;  // bit per slot opened for the current record
 };
 
 }  // namespace privmon::parsers

@@ -58,7 +58,7 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
     capacity = std::max<std::size_t>(needed, std::max<std::size_t>(64 * 1024, capacity * 2));
     buffer = std::make_unique<char[]>(capacity);
   }
-  std::memcpy(buffer.get(), msg.data(), msg.size());
+  if (!msg.empty()) std::memcpy(buffer.get(), msg.data(), msg.size());
   std::memset(buffer.get() + msg.size(), 0, simdjson::SIMDJSON_PADDING);
   padded_view = std::string_view(buffer.get(), msg.size());
   wrong_type = false;
@@ -133,6 +133,7 @@ error_code RecordParser::Impl::ParseDocument(std::size_t length, const ParseCont
   parsers::od::object root;
   if (auto e = doc.get_object().get(root)) return e;
   fields = {};
+  text_fields.BeginRecord();
   bool batch = false;
   for (auto field : root) {
     std::string_view key;
@@ -172,6 +173,7 @@ error_code RecordParser::Impl::ParseBatch(document& doc, value records, const Pa
     json_type type;
     if (auto e = record.type().get(type)) return e;
     fields = {};
+    text_fields.BeginRecord();
     if (type == json_type::object) {
       parsers::od::object object;
       if (auto e = record.get_object().get(object)) return e;

@@ -1,6 +1,6 @@
 // Sign-in specific fields of an Event (SignInFields) from RecordFields.
+#include <algorithm>
 #include <array>
-#include <cstring>
 
 #include "core/hash.h"
 #include "parsers/event_builder.h"
@@ -66,11 +66,10 @@ uint64_t HashJoined(std::string_view a, std::string_view sep, std::string_view b
   if (a.size() + sep.size() + b.size() > sizeof(buffer)) {
     a = a.substr(0, 120), b = b.substr(0, 120);
   }
-  std::size_t n = 0;
-  std::memcpy(buffer + n, a.data(), a.size()), n += a.size();
-  std::memcpy(buffer + n, sep.data(), sep.size()), n += sep.size();
-  std::memcpy(buffer + n, b.data(), b.size()), n += b.size();
-  return HashLower(std::string_view(buffer, n));
+  char* end = std::copy(a.begin(), a.end(), buffer);
+  end = std::copy(sep.begin(), sep.end(), end);
+  end = std::copy(b.begin(), b.end(), end);
+  return HashLower(std::string_view(buffer, static_cast<std::size_t>(end - buffer)));
 }
 
 }  // namespace
@@ -112,12 +111,11 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
     s.device_label.assign(device_name);
   } else if (!os.empty() || !browser.empty()) {
     char label[96];
-    const std::size_t os_n = std::min<std::size_t>(os.size(), 45);
-    const std::size_t br_n = std::min<std::size_t>(browser.size(), 45);
-    std::memcpy(label, os.data(), os_n);
-    std::memcpy(label + os_n, " / ", 3);
-    std::memcpy(label + os_n + 3, browser.data(), br_n);
-    s.device_label.assign(std::string_view(label, os_n + 3 + br_n));
+    const std::string_view sep = " / ";
+    char* end = std::copy_n(os.begin(), std::min<std::size_t>(os.size(), 45), label);
+    end = std::copy(sep.begin(), sep.end(), end);
+    end = std::copy_n(browser.begin(), std::min<std::size_t>(browser.size(), 45), end);
+    s.device_label.assign(std::string_view(label, static_cast<std::size_t>(end - label)));
   }
   s.device_compliant = f.device_compliant == 1;
   s.device_managed = f.device_managed == 1;

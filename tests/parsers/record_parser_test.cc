@@ -372,3 +372,26 @@ TEST(IpAddress, ParsesIpv4Ipv6AndRefusesBogusForms) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// Found by parser_fuzz: a repeated JSON-text column re-parsed its slot and left the first copy's
+// views dangling. The first occurrence now wins.
+TEST(RecordParserRegression, DuplicatedJsonTextColumnKeepsTheFirst) {
+  RecordParser parser;
+  ParseContext ctx;
+  const std::string row =
+      R"({"Type":"AuditLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+      R"("OperationName":"Update application","TargetResources":"[{\"id\":\"A1\",\"type\":\"Application\",\"displayName\":\"First\"}]",)"
+      R"("InitiatedBy":"{\"user\":{\"id\":\"U\"}}",)"
+      R"("TargetResources":")" +
+      std::string(4000, ' ') + R"([{\"id\":\"A2\",\"type\":\"Application\"}]"})";
+  const ParseResult& r = parser.Parse(row, ctx);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].audit.app_name.view(), "First");
+  EXPECT_EQ(r.events[0].audit.app_hashes[0], HashLower("A1"));
+}
+
+}  // namespace
+}  // namespace privmon

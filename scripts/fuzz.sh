@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer parser target with clang + ASan/UBSan and runs it for a bounded time over
+# the parser test data as seeds. Exits non-zero when the fuzzer finds a crash.
+#   PRIVMON_FUZZ_SECONDS (default 60), PRIVMON_FUZZ_JOBS (default 1)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$root/build-fuzz"
+seconds="${PRIVMON_FUZZ_SECONDS:-60}"
+
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DPRIVMON_BUILD_FUZZ=ON -DPRIVMON_BUILD_TESTS=OFF -DPRIVMON_BUILD_BENCH=OFF \
+  -DPRIVMON_SANITIZE=address,undefined >/dev/null
+ninja -C "$build" -j"${PRIVMON_FUZZ_BUILD_JOBS:-2}" parser_fuzz
+
+# Seeds: a scratch copy (libFuzzer writes new inputs into its first corpus directory).
+corpus="$build/fuzz-corpus"
+mkdir -p "$corpus"
+find "$root/tests/data/parsers" -type f \( -name '*.json' -o -name '*.ndjson' -o -name '*.log' \) \
+  -size -64k -exec cp -n {} "$corpus/" \;
+# NDJSON files become one seed per line so each seed is a single message.
+find "$root/tests/data/parsers" -type f \( -name '*.ndjson' -o -name '*.log' \) | while read -r f; do
+  split -l 1 -a 4 "$f" "$corpus/$(basename "$f")."
+done
+
+mkdir -p "$build/fuzz-artifacts"
+"$build/parser_fuzz" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+  -artifact_prefix="$build/fuzz-artifacts/" -print_final_stats=1 "$corpus"
