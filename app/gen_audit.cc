@@ -96,7 +96,8 @@ AuditView Resolve(const GenRenderer& r, const GenWorld& world, const GenEvent& e
       v.role_name = GenWorld::roles()[e.role % kRoleTemplates.size()];
       v.role_template = kRoleTemplates[e.role % kRoleTemplates.size()];
     }
-    v.role_id = world.Guid(23, v.tenant - world.tenants().data());
+    v.role_id = world.Guid(23, static_cast<uint64_t>(v.tenant - world.tenants().data()) * 64 +
+                                   (e.plain_role ? 32u : 0u) + e.role);
   }
   if (e.activity == GenActivity::kPimActivation) {
     v.id = "PIM_" + v.request_id;
@@ -146,7 +147,6 @@ void UserTarget(std::string& o, const GenEvent& e, const AuditView& v) {
   Str(o, "type", "User");
   Str(o, "userPrincipalName", v.target_upn);
   Open(o, "modifiedProperties", '[');
-  std::string q;
   switch (e.activity) {
     case GenActivity::kUpdateUser: {
       const char* from = kDepartments[e.rnd % kDepartments.size()];
