@@ -77,7 +77,7 @@ void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& dia
     if (colon == std::string::npos || !ParseUnsigned(address.substr(colon + 1), &port) ||
         port == 0 || port > 65535) {
       diag.Error(value, Child(path, key),
-                 "expected host:port like \"127.0.0.1:9464\" (or off), got \"" + address + "\"");
+                 R"(expected host:port like "127.0.0.1:9464" (or off), got ")" + address + "\"");
       return;
     }
     *listen = address;

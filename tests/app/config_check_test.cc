@@ -28,7 +28,7 @@ class TempConfig {
     std::ofstream(path_) << yaml;
   }
   ~TempConfig() { std::filesystem::remove_all(dir_); }
-  const std::string& path() const { return path_; }
+  [[nodiscard]] const std::string& path() const { return path_; }
 
  private:
   static inline int counter_ = 0;

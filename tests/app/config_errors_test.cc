@@ -45,7 +45,7 @@ TEST(ConfigLoader, SuggestsTheRuleIdForAMisspelledOne) {
 
 TEST(ConfigLoader, RejectsUnknownKeyAndSuggestsTheCloseOne) {
   ExpectOneError("pipeline:\n  shard: 4\n", 2,
-                 "pipeline.shard: unknown key \"shard\"; did you mean \"shards\"?");
+                 R"(pipeline.shard: unknown key "shard"; did you mean "shards"?)");
   ExpectOneError("pipeline:\n  shard: 4\n", 2, "valid keys here: shards, parse_threads");
 }
 
@@ -93,7 +93,7 @@ TEST(ConfigLoader, RejectsBadDurationsIncludingNegativeOnes) {
 
 TEST(ConfigLoader, RejectsBadRegexWithItsLine) {
   ExpectOneError("tenants:\n  t1:\n    name: T\n    naming_policy: \"^(ADM_\"\n", 4,
-                 "tenants.\"t1\".naming_policy: invalid regular expression \"^(ADM_\"");
+                 R"(tenants."t1".naming_policy: invalid regular expression "^(ADM_")");
 }
 
 TEST(ConfigLoader, RejectsBadCidrWithTheItemPath) {
@@ -116,7 +116,7 @@ TEST(ConfigLoader, RejectsUnknownTimezone) {
   ExpectOneError(
       "tenants:\n  t1:\n    working_hours:\n      timezone: Mars/Olympus_Mons\n"
       "      hours: \"07:00-19:00\"\n",
-      4, "tenants.\"t1\".working_hours.timezone: unknown time zone \"Mars/Olympus_Mons\"");
+      4, R"(tenants."t1".working_hours.timezone: unknown time zone "Mars/Olympus_Mons")");
 }
 
 TEST(ConfigLoader, RejectsBadWorkingDaysAndHours) {
