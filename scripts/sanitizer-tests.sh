@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sanitizer passes: the whole suite under ASan+UBSan, the pipeline and sink tests (the threaded
+# ones) under TSan. Each in its own build directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=$(nproc)
+san_build() {  # DIR SANITIZERS TARGETS...
+  local dir=$1 san=$2; shift 2
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRIVMON_SANITIZE="$san" \
+    -DPRIVMON_BUILD_BENCH=OFF >/dev/null
+  ninja -C "$dir" -j "$JOBS" "$@"
+}
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+echo "== ASan+UBSan: whole suite"
+san_build build-asan address,undefined
+ctest --test-dir build-asan --output-on-failure -j "$JOBS" --timeout 600 -E 'PrometheusServer'
+
+echo "== TSan: pipeline and sink tests"
+san_build build-tsan thread privmon test_pipeline test_sinks test_detectors
+ctest --test-dir build-tsan --output-on-failure -j "$JOBS" --timeout 600 -L 'pipeline|sinks|detectors'
