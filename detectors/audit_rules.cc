@@ -177,6 +177,12 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
     }
   } else if (au.activity == Activity::kRemoveMemberFromRolePimExpired ||
              au.activity == Activity::kRemoveMemberFromRolePimDeactivate) {
+    // The end of an activation of a privileged role arriving before the activation itself
+    // (within the allowed lateness) must not be lost: the account activated that role, so it is
+    // privileged, and the removal is kept for the activation to find.
+    if (privileged_role && success && !st.privileged()) {
+      MakePrivileged(st, who, e, kPrivilegedLearned);
+    }
     if (PrivilegedState* ps = accounts_.PrivilegedIfAny(st)) {
       ps->role_removals.Add(t);
       const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
