@@ -164,9 +164,12 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   ev.source_index = ctx.source_index;
   ev.received_ns = ctx.received_ns;
 
-  const std::string_view tenant =
-      FirstNonEmpty({f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id),
-                     f.claims_tenant_id, ctx.frame_tenant, ctx.source_tenant});
+  const std::string_view tenant = FirstNonEmpty(
+      {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id,
+       // A Graph signIn names no tenant but its user's home tenant: the tenant
+       // whose log it is (cross-tenant sign-ins show the other one as resource).
+       k.kind == EventKind::kSignIn ? f.home_tenant_id : std::string_view(), ctx.frame_tenant,
+       ctx.source_tenant});
   if (tenant.empty()) {
     reason = RejectReason::kNoTenant;
     detail = "no tenant in the record, the frame or the source";

@@ -110,6 +110,16 @@ TEST_F(RecordParserTest, FallsBackToFrameTenantThenSourceTenant) {
   EXPECT_EQ(One(kGraph).format, RecordFormat::kGraph);
 }
 
+TEST_F(RecordParserTest, GraphSignInTakesItsHomeTenantBeforeTheFrameTenant) {
+  constexpr const char* kGraph =
+      R"({"id":"x","createdDateTime":"2024-01-02T03:04:05Z","userId":"U","status":{},)"
+      R"("homeTenantId":"H1","resourceTenantId":"R1"})";
+  ctx_.frame_tenant = "frame";
+  const Event& e = One(kGraph);
+  EXPECT_EQ(e.tenant_id.view(), "H1");
+  EXPECT_EQ(e.signin.resource_tenant_hash, HashLower("R1"));
+}
+
 TEST_F(RecordParserTest, ParsesJsonInStringColumnsOfLogAnalyticsRows) {
   const Event& e = One(
       R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
