@@ -6,10 +6,7 @@
 
 #include "app/check_command.h"
 #include "app/config_loader.h"
-#if __has_include("app/gen_command.h")
 #include "app/gen_command.h"
-#define PRIVMON_HAS_GEN 1
-#endif
 #include "app/replay_command.h"
 #include "app/service.h"
 #include "core/version.h"
@@ -104,9 +101,7 @@ int main(int argc, char** argv) {
   check->callback([&] { exit_code = RunCheck(check_path, std::cout, std::cerr); });
 
   RegisterReplayCommand(app, &exit_code);
-#ifdef PRIVMON_HAS_GEN
   RegisterGenCommand(app, &exit_code);
-#endif
 
   try {
     app.parse(argc, argv);
