@@ -265,7 +265,16 @@ void DetectionEngine::ActivationByAccount(const Event& e, const AccountRef& who,
   const bool learning = InLearning(st, t, tenant);
   const bool new_role =
       e.audit.role_hash != 0 && known_.Add(who.key, NoveltyKind::kActivatedRole, e.audit.role_hash);
-  const bool off_hours = tenant.working_hours.configured && !tenant.working_hours.Contains(t);
+  // "Outside working hours" as PRIV-SI-10 decides them: the tenant's hours, else the hours of day
+  // this account signed in during its learning period (under 1% of at least 20 sign-ins).
+  bool off_hours = false;
+  if (tenant.working_hours.configured) {
+    off_hours = !tenant.working_hours.Contains(t);
+  } else if (const PrivilegedState* ps = accounts_.PrivilegedIfAny(st); ps && !learning) {
+    const int hour = static_cast<int>((t % 86400) / 3600);
+    off_hours = ps->learning_signins >= tenant.rule(RuleId::kSI10).threshold &&
+                ps->learning_hours[hour] * 100u < ps->learning_signins;
+  }
   if (!st.privileged() || !((new_role && !learning) || off_hours)) return;
   Alert a = AuditAlert(RuleId::kEL03, e, who);
   a.AddDetail("reason", off_hours ? "outside working hours" : "role not activated before");
