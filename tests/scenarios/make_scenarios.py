@@ -929,6 +929,23 @@ def elevation_novelty(s, f):
     s.expect("PRIV-EL-03", newrole)
     activation(s, f, at(17, 15, 10), same, role="Security Administrator")          # near miss
     expiry(s, f, at(17, 16, 10), same, role="Security Administrator")
+    if f == "la":
+        # Fabrikam has no working hours: outside the hours this account learned (as PRIV-SI-10).
+        night, usual = acct(f, "adm-pia"), acct(f, "adm-quinn")
+        s.cfg(f, "privileged_accounts", [night, usual])
+        for who in (night, usual):
+            for d in range(1, 11):
+                for hh in (14, 15):
+                    s.signin(f, at(d, hh, 10), who)
+            activation(s, f, at(2, 15), who, role="Security Administrator")
+            expiry(s, f, at(2, 16), who, role="Security Administrator")
+        activation(s, f, at(17, 3), night, role="Security Administrator")      # 03:00 UTC
+        expiry(s, f, at(17, 4), night, role="Security Administrator")
+        s.expect("PRIV-EL-03", night)
+        s.expect("PRIV-SI-10", night)  # its sign-in before the activation is off-hours too
+        s.signin(f, at(17, 2, 55), night)
+        activation(s, f, at(17, 14, 30), usual, role="Security Administrator")  # near miss
+        expiry(s, f, at(17, 15, 30), usual, role="Security Administrator")
     s.signin(f, at(17, 18), user)
 
 
