@@ -102,7 +102,10 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
 
 void DetectionEngine::ArmAbsence(uint64_t key, AccountState& st, const TenantSettings& tenant) {
   PrivilegedState* ps = accounts_.PrivilegedIfAny(st);
-  if (ps == nullptr) return;
+  // One pending timer per account: a later sign-in moves the basis, and the timer re-arms itself
+  // when it fires early, so steady sign-in traffic never grows the timer heap.
+  if (ps == nullptr || ps->absence_timer_pending) return;
+  ps->absence_timer_pending = true;
   const RuleSettings& rs = tenant.rule(RuleId::kPA05);
   const Seconds32 basis = std::max(st.last_success, ps->since);
   Timer t;

@@ -122,8 +122,13 @@ void DetectionEngine::FireInterrupt(uint64_t key, AccountState&, PrivilegedState
 
 void DetectionEngine::FireAbsence(uint64_t key, AccountState& st, PrivilegedState& ps,
                                   uint32_t basis) {
+  ps.absence_timer_pending = false;
   const Seconds32 current = std::max(st.last_success, ps.since);
-  if (current != basis || ps.absence_reported_for == basis) return;  // superseded or reported
+  if (current != basis) {  // signed in since the timer was armed: wait from the new basis
+    ArmAbsence(key, st, config_->ForTenant(ps.tenant_hash));
+    return;
+  }
+  if (ps.absence_reported_for == basis) return;
   ps.absence_reported_for = basis;
   const TenantSettings& tenant = config_->ForTenant(ps.tenant_hash);
   const int64_t period = tenant.rule(RuleId::kPA05).window_s;

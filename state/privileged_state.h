@@ -41,6 +41,7 @@ struct PrivilegedState {
   uint64_t tenant_hash = 0;
   Seconds32 since = 0;                 // became privileged (absence basis before any success)
   Seconds32 absence_reported_for = 0;  // PRIV-PA-05: the basis already reported
+  bool absence_timer_pending = false;  // one absence timer per account, re-armed when it fires
   TimeRing<16> bad_passwords;          // PRIV-SI-01
   TimeRing<8> lockouts;                // PRIV-SI-06
   TimeRing<8> strong_auth_failures;    // PRIV-SI-04 (500121)

@@ -1,6 +1,7 @@
 // Test harness: one DetectionEngine fed hand-built Events, collecting what it emits.
 #pragma once
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,7 +35,9 @@ inline Event SignIn(std::string_view tenant, std::string_view upn, const char* t
   e.time = At(time);
   e.account = Account(tenant, upn);
   e.signin.error_code = error;
-  e.record_id.assign(std::string("si-") + time);
+  char id[64];
+  std::snprintf(id, sizeof id, "si-%s", time);
+  e.record_id.assign(id);
   return e;
 }
 
@@ -56,7 +59,9 @@ inline Event Audit(std::string_view tenant, Activity activity, std::string_view 
     e.audit.role_name.assign(role);
     e.audit.role_hash = HashLower(role);
   }
-  e.record_id.assign(std::string("au-") + time);
+  char id[64];
+  std::snprintf(id, sizeof id, "au-%s", time);
+  e.record_id.assign(id);
   return e;
 }
 
