@@ -150,9 +150,16 @@ void DeliverAndCheck(Privmon& p, const std::vector<Message>& messages) {
   while (std::chrono::steady_clock::now() < deadline && p.process->Alive()) {
     metrics = p.Metrics();
     if (Records(metrics) >= expected) {
-      dead = ReadDeadLetterFile(p.dead_letters());
-      if (static_cast<double>(dead.size()) >= MetricSum(metrics, "privmon_events_rejected_total")) {
-        break;
+      // The counter is bumped before the entry is written, and a large entry may be read half
+      // written: poll until every rejection has a complete entry.
+      try {
+        dead = ReadDeadLetterFile(p.dead_letters());
+        if (static_cast<double>(dead.size()) >=
+            MetricSum(metrics, "privmon_events_rejected_total")) {
+          break;
+        }
+      } catch (const std::runtime_error&) {
+        dead.clear();  // a half-written last entry: read again on the next round
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
