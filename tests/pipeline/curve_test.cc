@@ -195,8 +195,12 @@ TEST(Curve, OnlyAllowListedClientKeysAreCountedAndPrivmonStaysUp) {
     EXPECT_EQ(b.WaitHandshake(std::chrono::seconds(30)), ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     Client plain(endpoint, server.public_key, nullptr);
     plain.Send(lines);
-    // NULL against a CURVE server: the greeting's mechanisms differ, a protocol failure.
-    EXPECT_EQ(plain.WaitHandshake(std::chrono::seconds(30)), ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+    // NULL against a CURVE server: the greetings' mechanisms differ. The client reports a protocol
+    // failure, or no detail when the server has already dropped the connection.
+    const uint16_t verdict = plain.WaitHandshake(std::chrono::seconds(30));
+    EXPECT_TRUE(verdict == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+                verdict == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        << "handshake event " << verdict;
   }
   ASSERT_TRUE(privmon.Alive()) << ReadFile(dir + "/stderr");
   EXPECT_EQ(Metric(metrics_port, "privmon_messages_received_total"), 20);
