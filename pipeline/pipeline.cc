@@ -31,8 +31,8 @@ class Backoff {
 }  // namespace
 
 uint32_t ResolveParserCount(uint32_t configured, std::size_t sources) {
-  return std::max<uint32_t>(1, std::min<uint32_t>(std::max(1u, configured),
-                                                  static_cast<uint32_t>(sources)));
+  return std::max<uint32_t>(
+      1, std::min<uint32_t>(std::max(1u, configured), static_cast<uint32_t>(sources)));
 }
 
 uint32_t ResolveShardCount(uint32_t configured) {
@@ -50,11 +50,16 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
       lateness_us_(config_->pipeline.allowed_lateness_s * kMicrosPerSecond),
       consumers_(std::move(consumers)),
       progress_(std::make_unique<ParserProgress[]>(parsers_)),
+      source_progress_(
+          std::make_unique<SourceProgress[]>(std::max<std::size_t>(1, sources.size()))),
+      source_count_(sources.size()),
       stats_(stats),
       rejects_(rejects) {
   sources_by_parser_.resize(parsers_);
+  source_ids_by_parser_.resize(parsers_);
   for (std::size_t i = 0; i < sources.size(); ++i) {
     sources_by_parser_[i % parsers_].push_back(std::move(sources[i]));
+    source_ids_by_parser_[i % parsers_].push_back(i);
   }
   queues_.reserve(static_cast<std::size_t>(parsers_) * shards_);
   for (uint32_t i = 0; i < parsers_ * shards_; ++i) {
@@ -71,8 +76,9 @@ void Pipeline::Start() {
   started_ = true;
   for (uint32_t s = 0; s < shards_; ++s) threads_.emplace_back([this, s] { ShardLoop(s); });
   for (uint32_t p = 0; p < parsers_; ++p) {
-    threads_.emplace_back([this, p, src = std::move(sources_by_parser_[p])]() mutable {
-      ParseLoop(p, std::move(src));
+    threads_.emplace_back([this, p, src = std::move(sources_by_parser_[p]),
+                           ids = std::move(source_ids_by_parser_[p])]() mutable {
+      ParseLoop(p, std::move(src), std::move(ids));
     });
   }
 }
@@ -102,14 +108,13 @@ void Pipeline::Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t rol
   while (!q.push(m)) backoff.Pause();
 }
 
-void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources) {
+void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources,
+                         std::vector<std::size_t> source_ids) {
   RecordParser record_parser(config_->pipeline.max_message_bytes);
   ParserStats& pstats = stats_.parsers[parser];
-  ParserProgress& progress = progress_[parser];
   std::vector<bool> ended(sources.size(), false);
   std::size_t live = sources.size();
   uint64_t sequence = 0;
-  EventTime max_time = kMinTime;
   RawMessage raw;
   std::vector<SourceStats*> source_stats(sources.size(), nullptr);
   for (std::size_t i = 0; i < sources.size(); ++i) {
@@ -123,9 +128,11 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       if (ended[i]) continue;
       MessageSource& src = *sources[i];
       const ReceiveStatus status = src.Receive(raw, timeout);
+      SourceProgress& progress = source_progress_[source_ids[i]];
       if (status == ReceiveStatus::kEnd) {
         ended[i] = true;
         --live;
+        progress.ended.store(true, std::memory_order_release);
         continue;
       }
       if (status == ReceiveStatus::kIdle) continue;
@@ -140,28 +147,41 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         Bump(pstats.rejected[static_cast<std::size_t>(r.reason)]);
         if (rejects_ != nullptr) rejects_->OnReject(r.reason, r.detail, r.raw, src.name());
       }
+      EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
       for (const Event& e : result.events) {
         Bump(pstats.records);
         const Route route = RouteEvent(e, shards_);
         for (uint8_t k = 0; k < route.count; ++k) Push(parser, route.shard[k], e, route.roles[k]);
         max_time = std::max(max_time, e.time);
       }
-      // Published after the pushes: a shard that sees this time also sees those events.
-      progress.max_event_time.store(max_time, std::memory_order_release);
+      if (!result.events.empty()) {
+        progress.last_event_ns.store(ctx.received_ns, std::memory_order_relaxed);
+        // Published after the pushes: a shard that sees this time also sees those events.
+        progress.max_event_time.store(max_time, std::memory_order_release);
+      }
     }
   }
-  progress.done.store(true, std::memory_order_release);
+  for (std::size_t id : source_ids)
+    source_progress_[id].ended.store(true, std::memory_order_release);
+  progress_[parser].done.store(true, std::memory_order_release);
 }
 
 EventTime Pipeline::MaxEventTime(bool* all_done) const {
-  EventTime lowest_active = kMaxTime, highest = kMinTime;
   bool done = true;
   for (uint32_t p = 0; p < parsers_; ++p) {
-    const bool d = progress_[p].done.load(std::memory_order_acquire);
-    const EventTime t = progress_[p].max_event_time.load(std::memory_order_acquire);
-    done = done && d;
+    done = done && progress_[p].done.load(std::memory_order_acquire);
+  }
+  // A live source that has sent nothing for this long stops holding the watermark back.
+  constexpr int64_t kIdleSourceNs = 10'000'000'000;
+  const int64_t now = NowNs();
+  EventTime lowest_active = kMaxTime, highest = kMinTime;
+  for (std::size_t i = 0; i < source_count_; ++i) {
+    const SourceProgress& sp = source_progress_[i];
+    const EventTime t = sp.max_event_time.load(std::memory_order_acquire);
     highest = std::max(highest, t);
-    if (!d && t != kMinTime) lowest_active = std::min(lowest_active, t);
+    const bool ended = sp.ended.load(std::memory_order_acquire);
+    const bool idle = now - sp.last_event_ns.load(std::memory_order_relaxed) > kIdleSourceNs;
+    if (!ended && !idle && t != kMinTime) lowest_active = std::min(lowest_active, t);
   }
   *all_done = done;
   return lowest_active != kMaxTime ? lowest_active : highest;

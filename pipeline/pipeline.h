@@ -63,12 +63,20 @@ class Pipeline {
   uint32_t parser_count() const { return parsers_; }
 
  private:
-  struct alignas(64) ParserProgress {
+  // Event-time progress of one source. The watermark is the minimum over the sources that are
+  // still live and not idle, so a source far ahead in event time (a second file, a catching-up
+  // sender) cannot make another source's events late.
+  struct alignas(64) SourceProgress {
     std::atomic<int64_t> max_event_time{kMinTime};
+    std::atomic<int64_t> last_event_ns{0};  // steady clock of its latest event
+    std::atomic<bool> ended{false};
+  };
+  struct alignas(64) ParserProgress {
     std::atomic<bool> done{false};
   };
 
-  void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources);
+  void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources,
+                 std::vector<std::size_t> source_ids);
   void ShardLoop(uint32_t shard);
   void Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles);
   EventTime MaxEventTime(bool* all_done) const;
@@ -81,9 +89,12 @@ class Pipeline {
   uint32_t parsers_;
   int64_t lateness_us_;
   std::vector<std::vector<std::unique_ptr<MessageSource>>> sources_by_parser_;
+  std::vector<std::vector<std::size_t>> source_ids_by_parser_;
   std::vector<std::unique_ptr<EventConsumer>> consumers_;
   std::vector<std::unique_ptr<SpscQueue<ShardMessage>>> queues_;
   std::unique_ptr<ParserProgress[]> progress_;
+  std::unique_ptr<SourceProgress[]> source_progress_;
+  std::size_t source_count_;
   PipelineStats& stats_;
   RejectSink* rejects_;
   std::atomic<bool> stop_{false};
