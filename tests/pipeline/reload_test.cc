@@ -1,0 +1,129 @@
+// SIGHUP reload: a good file takes effect for the next events and keeps every account's state; a
+// bad file is refused whole (counted, logged) and the running config stays.
+#include <gtest/gtest.h>
+
+#include <zmq.hpp>
+
+#include "tests/pipeline/process_helpers.h"
+
+namespace privmon::testing {
+namespace {
+
+const std::string kBinary = PRIVMON_BINARY;
+constexpr const char* kTenant = "11111111-2222-3333-4444-555555555555";
+
+std::string SignIn(const std::string& upn, const std::string& time, int code) {
+  return std::string(R"({"time":")") + time + R"(","category":"SignInLogs","tenantId":")" +
+         kTenant + R"(","resultType":")" + std::to_string(code) + R"(","properties":{"id":"si-)" +
+         upn + time + R"(","createdDateTime":")" + time + R"(","userPrincipalName":")" + upn +
+         R"(","userId":"id-)" + upn + R"(","status":{"errorCode":)" + std::to_string(code) +
+         R"(},"conditionalAccessStatus":"success","clientAppUsed":"Browser"}})";
+}
+
+std::string RoleGranted(const std::string& upn, const std::string& time) {
+  return std::string(R"({"time":")") + time + R"(","category":"AuditLogs","tenantId":")" + kTenant +
+         R"(","properties":{"id":"au-)" + upn + R"(","activityDateTime":")" + time +
+         R"(","activityDisplayName":"Add member to role","category":"RoleManagement",)"
+         R"("loggedByService":"Core Directory","result":"success",)"
+         R"("initiatedBy":{"user":{"id":"id-hr","userPrincipalName":"hr@contoso.com"}},)"
+         R"("targetResources":[{"id":"id-)" +
+         upn + R"(","type":"User","userPrincipalName":")" + upn +
+         R"(","modifiedProperties":[{"displayName":"Role.DisplayName","oldValue":null,)"
+         R"("newValue":"\"Global Administrator\""}]}]}})";
+}
+
+class Reload : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir("reload");
+    ingest_ = FreeTcpPort();
+    metrics_ = FreeTcpPort();
+    WriteConfig("");
+    pid_ = Spawn({kBinary, "run", "--config", dir_ + "/config.yaml"}, dir_ + "/stdout",
+                 dir_ + "/stderr");
+    for (int i = 0; i < 250 && !HttpGet(metrics_, "/metrics"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    push_.set(zmq::sockopt::linger, 5000);
+    push_.connect("tcp://127.0.0.1:" + std::to_string(ingest_));
+  }
+  void TearDown() override {
+    push_.close();
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      WaitExit(pid_, std::chrono::seconds(10));
+    }
+  }
+  void WriteConfig(const std::string& tenant_yaml) {
+    std::ofstream(dir_ + "/config.yaml")
+        << "pipeline: {shards: 1, allowed_lateness: 0s}\n"
+        << "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:" << ingest_ << "\", bind: true}}]\n"
+        << "sinks: [{file: {path: \"" << dir_ << "/alerts.jsonl\"}}]\n"
+        << "metrics: {listen: \"127.0.0.1:" << metrics_ << "\"}\n"
+        << "dead_letter: {path: \"" << dir_ << "/rejected.ndjson\"}\n"
+        << tenant_yaml;
+  }
+  void Send(const std::string& payload) { push_.send(zmq::buffer(payload), zmq::send_flags::none); }
+  double Metric(const std::string& name, const std::string& filter = "") {
+    return MetricSum(HttpGet(metrics_, "/metrics").value_or(""), name, filter);
+  }
+  // Waits until `name` (filtered) reaches `value`; returns the last value seen.
+  double WaitMetric(const std::string& name, const std::string& filter, double value) {
+    double v = 0;
+    for (int i = 0; i < 500 && (v = Metric(name, filter)) < value; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return v;
+  }
+  std::string Alerts() { return ReadFile(dir_ + "/alerts.jsonl"); }
+
+  std::string dir_;
+  int ingest_ = 0, metrics_ = 0;
+  pid_t pid_ = -1;
+  zmq::context_t ctx_{1};
+  zmq::socket_t push_{ctx_, zmq::socket_type::push};
+};
+
+TEST_F(Reload, NewBreakGlassListAppliesAfterSighupAndLearnedPrivilegeIsKept) {
+  Send(RoleGranted("alice@contoso.com", "2026-11-24T09:00:00Z"));  // alice learned privileged
+  Send(SignIn("bg@contoso.com", "2026-11-24T09:01:00Z", 0));       // not break-glass yet
+  ASSERT_EQ(WaitMetric("privmon_events_total", "", 2), 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(Alerts().find("PRIV-BG-01"), std::string::npos);
+
+  WriteConfig(std::string("tenants:\n  \"") + kTenant + "\":\n    break_glass: [bg@contoso.com]\n");
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 1), 1);
+
+  Send(SignIn("bg@contoso.com", "2026-11-24T09:02:00Z", 0));
+  Send(SignIn("alice@contoso.com", "2026-11-24T09:03:00Z", 53003));  // privileged: CA block
+  ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-SI-02\"", 1), 1);
+  ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\"", 1), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::string alerts = Alerts();
+  EXPECT_NE(alerts.find("\"PRIV-BG-01\""), std::string::npos) << alerts;
+  EXPECT_NE(alerts.find("\"PRIV-SI-02\""), std::string::npos) << alerts;
+}
+
+TEST_F(Reload, BadFileIsRefusedWholeAndTheRunningConfigStays) {
+  WriteConfig(std::string("tenants:\n  \"") + kTenant + "\":\n    break_glass: [bg@contoso.com]\n");
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 1), 1);
+
+  // Valid YAML up to an error at the end: nothing of it may apply (break_glass would be emptied).
+  WriteConfig(std::string("tenants:\n  \"") + kTenant +
+              "\":\n    break_glass: []\n    naming_policy: \"([unclosed\"\n");
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  ASSERT_EQ(WaitMetric("privmon_config_reload_failures_total", "", 1), 1);
+
+  Send(SignIn("bg@contoso.com", "2026-11-24T09:02:00Z", 0));
+  ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\"", 1), 1);
+  EXPECT_NE(ReadFile(dir_ + "/stderr").find("refused, keeping the running config"),
+            std::string::npos);
+  ASSERT_EQ(kill(pid_, SIGTERM), 0);
+  EXPECT_EQ(WaitExit(pid_, std::chrono::seconds(30)).value_or(-1), 0);
+  pid_ = -1;  // reaped
+}
+
+}  // namespace
+}  // namespace privmon::testing
