@@ -3,9 +3,9 @@
 // another. B's alerts must be exactly those of `privmon scan` over B's records alone (same alert
 // ids), every B record must be counted, and B must not wait for the flood to end.
 //
-// The noise is stamped before B's first record: privmon keeps one event-time watermark per process
-// (docs/operations.md), so noise from the future would close B's windows early. This test isolates
-// queueing and state, which must not leak between tenants.
+// The noise is stamped before B's first record: tenants on one source share its event-time
+// watermark (docs/operations.md), so noise from the future would close B's windows early. This
+// test isolates queueing and state, which must not leak between tenants.
 #include <gtest/gtest.h>
 
 #include <filesystem>
