@@ -1,0 +1,85 @@
+// In-process detection-engine measurements for the macro harness (item 5): resident bytes per
+// tracked account (RSS delta from /proc/self/statm after creating N accounts, beside the engine's
+// own MemoryBytes()), and steady-state records/s of one engine at a given account count. One
+// DetectionEngine fed by SignInStream on the calling thread, the watermark advanced and the alert
+// queue drained every 1024 events, as a shard thread does.
+#pragma once
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "bench/signin_stream.h"
+#include "core/alert.h"
+#include "core/config.h"
+#include "core/stats.h"
+#include "detectors/detection_engine.h"
+#include "pipeline/spsc_queue.h"
+
+namespace privmon::bench {
+
+inline int64_t ResidentBytes() {
+  long pages = 0, resident = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<int64_t>(resident) * sysconf(_SC_PAGESIZE);
+}
+
+class EngineRig {
+ public:
+  explicit EngineRig(uint64_t accounts) : alerts_(1u << 14), tenants_(16), stream_(accounts) {
+    engine_ = std::make_unique<DetectionEngine>(BuiltinDefaultConfig(), alerts_, stats_, tenants_);
+  }
+
+  // Feeds `events` sign-ins of the round-robin stream; returns the seconds it took.
+  double Feed(uint64_t events) {
+    const auto start = std::chrono::steady_clock::now();
+    for (uint64_t n = 0; n < events; ++n) {
+      engine_->OnEvent(stream_.Next(), kRouteAccount);
+      if ((n & 1023) == 1023) Drain();
+    }
+    Drain();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  const DetectionEngine& engine() const { return *engine_; }
+
+ private:
+  void Drain() {
+    engine_->OnWatermark(stream_.time() - 300 * kMicrosPerSecond);
+    alerts_.consume_all([](const Alert&) {});
+  }
+
+  SpscQueue<Alert> alerts_;
+  ShardStats stats_;
+  TenantCounters tenants_;
+  SignInStream stream_;
+  std::unique_ptr<DetectionEngine> engine_;
+};
+
+struct AccountMemory {
+  double rss_bytes_per_account = 0;     // resident-set growth / accounts (after malloc_trim)
+  double engine_bytes_per_account = 0;  // DetectionEngine::MemoryBytes() / accounts
+  double table_bytes_per_account = 0;   // AccountTable::MemoryBytes() / accounts
+};
+
+// Creates `accounts` accounts (one sign-in each) in a fresh engine and measures what they hold.
+inline AccountMemory MeasureAccountMemory(uint64_t accounts) {
+  malloc_trim(0);
+  const int64_t before = ResidentBytes();
+  EngineRig rig(accounts);
+  rig.Feed(accounts);
+  malloc_trim(0);  // freed pre-growth tables are not state
+  const int64_t after = ResidentBytes();
+  const auto n = static_cast<double>(rig.engine().accounts().size());
+  return {static_cast<double>(after - before) / n,
+          static_cast<double>(rig.engine().MemoryBytes()) / n,
+          static_cast<double>(rig.engine().accounts().MemoryBytes()) / n};
+}
+
+}  // namespace privmon::bench
