@@ -51,6 +51,12 @@ void DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
   }
   const bool privileged = st.privileged();
   SignInNovelty(e, st, privileged, tenant);
+  const bool from_paw = !tenant.paw_devices.empty() && !e.signin.device_id.empty() &&
+                        tenant.paw_devices.contains(HashLower(e.signin.device_id.view()));
+  if (!tenant.paw_devices.empty()) {
+    st.last_signin = std::max(st.last_signin, t);
+    if (!from_paw) st.last_non_paw_signin = std::max(st.last_non_paw_signin, t);
+  }
   if (!privileged) return;
 
   PrivilegedState& ps = accounts_.Privileged(st);
@@ -63,8 +69,7 @@ void DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
     RecentSignIn& r = ps.recent_signins[ps.next_signin];
     ps.next_signin = static_cast<uint8_t>((ps.next_signin + 1) % ps.recent_signins.size());
     r.time = t;
-    r.paw = !e.signin.device_id.empty() &&
-            tenant.paw_devices.contains(HashLower(e.signin.device_id.view()));
+    r.paw = from_paw;
     r.device_id = e.signin.device_id;
     r.device_label = e.signin.device_label;
     r.record_id = e.record_id;

@@ -57,7 +57,7 @@ void DetectionEngine::FireTimer(const Timer& t) {
   }
 }
 
-void DetectionEngine::FirePawVerdict(uint64_t key, AccountState&, PrivilegedState& ps,
+void DetectionEngine::FirePawVerdict(uint64_t key, AccountState& st, PrivilegedState& ps,
                                      uint8_t slot) {
   PendingActivation& act = ps.activations[slot];
   act.paw_verdict_due = false;
@@ -73,13 +73,22 @@ void DetectionEngine::FirePawVerdict(uint64_t key, AccountState&, PrivilegedStat
     any = true;
     if (!s.paw && (offender == nullptr || s.time > offender->time)) offender = &s;
   }
-  if (any && offender == nullptr) return;  // every sign-in before it came from a PAW
+  // Sign-ins from before the account was privileged left only their times in AccountState.
+  auto in_window = [&](Seconds32 x) {
+    return x != 0 && x <= act.time && static_cast<int64_t>(act.time - x) <= window;
+  };
+  const bool unrecorded_non_paw = offender == nullptr && in_window(st.last_non_paw_signin);
+  any = any || in_window(st.last_signin);
+  if (any && offender == nullptr && !unrecorded_non_paw) return;  // all from a PAW
   Alert a = TimerAlert(RuleId::kEL06, ps, Micros(act.time));
   if (offender != nullptr) {
     AddEvidence(a, EventKind::kSignIn, Micros(offender->time), offender->record_id);
     a.first_seen = Micros(offender->time);
     a.AddDetail("device_id", offender->device_id.empty() ? "(none)" : offender->device_id.view());
     a.AddDetail("device", offender->device_label.view());
+  } else if (unrecorded_non_paw) {
+    a.first_seen = Micros(st.last_non_paw_signin);
+    a.AddDetail("device_id", "(not a PAW; signed in before the account was known as privileged)");
   } else {
     a.AddDetail("device_id", "(no sign-in seen in the hour before)");
   }

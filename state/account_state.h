@@ -21,10 +21,14 @@ enum AccountFlag : uint16_t {
 struct AccountState {
   Seconds32 first_seen = 0;  // start of the learning period
   Seconds32 last_seen = 0;
-  Seconds32 last_success = 0;              // latest successful sign-in (PRIV-PA-05)
-  Seconds32 user_added = 0;                // "Add user" of this account (PRIV-PA-01/02)
-  Seconds32 role_gained = 0;               // first privileged role gain (PRIV-PA-01)
-  Seconds32 deleted = 0;                   // "Delete user" (PRIV-PA-02)
+  Seconds32 last_success = 0;  // latest successful sign-in (PRIV-PA-05)
+  Seconds32 user_added = 0;    // "Add user" of this account (PRIV-PA-01/02)
+  Seconds32 role_gained = 0;   // first privileged role gain (PRIV-PA-01)
+  Seconds32 deleted = 0;       // "Delete user" (PRIV-PA-02)
+  // PRIV-EL-06 for accounts that become privileged only by the activation itself: their earlier
+  // sign-ins were not kept in PrivilegedState, so remember when the latest ones happened.
+  Seconds32 last_signin = 0;
+  Seconds32 last_non_paw_signin = 0;
   uint32_t privileged_index = UINT32_MAX;  // into the shard's PrivilegedState arena
   uint16_t flags = 0;
   uint16_t config_generation = 0;
@@ -32,7 +36,7 @@ struct AccountState {
   bool privileged() const { return (flags & (kPrivilegedConfigured | kPrivilegedLearned)) != 0; }
 };
 
-static_assert(sizeof(AccountState) <= 32, "per-account state must stay compact");
+static_assert(sizeof(AccountState) <= 40, "per-account state must stay compact");
 
 inline Seconds32 ToSeconds32(int64_t micros) {
   const int64_t s = micros / 1'000'000;

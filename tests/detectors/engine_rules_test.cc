@@ -154,6 +154,30 @@ TEST(SequenceRule, ElevationFromAPawStaysSilentEvenWhenTheSignInArrivesLate) {
   EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kEL06)));
 }
 
+TEST(SequenceRule, ElevationOfAnAccountPrivilegedOnlyByItUsesItsEarlierPawSignIn) {
+  auto t = EngineHarness::Tenant(kTenant);
+  t->paw_devices.insert(HashLower("paw-1"));
+  EngineHarness h(t);
+  Event paw = SignIn(kTenant, "eve@contoso.com", "2026-11-24T10:00:00Z");
+  paw.signin.device_id.assign("PAW-1");
+  h.Feed(paw);
+  h.Feed(Audit(kTenant, Activity::kAddMemberToRolePimActivation,
+               "Add member to role completed (PIM activation)", "eve@contoso.com",
+               "2026-11-24T10:20:00Z", "Global Administrator"));
+  Event laptop = SignIn(kTenant, "mallory@contoso.com", "2026-11-24T10:00:00Z");
+  laptop.signin.device_id.assign("laptop-3");
+  h.Feed(laptop);
+  h.Feed(Audit(kTenant, Activity::kAddMemberToRolePimActivation,
+               "Add member to role completed (PIM activation)", "mallory@contoso.com",
+               "2026-11-24T10:20:00Z", "Global Administrator"));
+  h.Finish();
+  std::vector<std::string> el06;
+  for (const auto& a : h.Drain()) {
+    if (a.rule == RuleId::kEL06) el06.emplace_back(a.account_upn.view());
+  }
+  EXPECT_THAT(el06, ElementsAre("mallory@contoso.com"));
+}
+
 TEST(SequenceRule, ElevationWithoutPawListStaysSilent) {
   EngineHarness h(TenantWithAdmin());
   h.Feed(SignInFrom("2026-11-24T10:00:00Z", "laptop-7"));

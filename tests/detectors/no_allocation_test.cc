@@ -58,7 +58,7 @@ TEST(HotPath, SteadyStateSignInsAndAuditsAllocateNothing) {
 }
 
 TEST(HotPath, AccountStateIsCompact) {
-  EXPECT_LE(sizeof(AccountState), 32u);
+  EXPECT_LE(sizeof(AccountState), 40u);
   EngineHarness h;
   for (int i = 0; i < 100000; ++i) {
     h.Feed(SignIn(kTenant, "u" + std::to_string(i) + "@c.com", "2026-11-01T10:00:00Z"));
