@@ -136,7 +136,7 @@ class Client {
 };
 
 double Metric(int port, const std::string& name) {
-  return MetricSum(HttpGet(port, "/metrics").value_or(""), name);
+  return MetricSum(HttpGetBody(port, "/metrics").value_or(""), name);
 }
 
 // Polls until the records counted reach `n`; returns the last count.
@@ -175,10 +175,10 @@ TEST(Curve, OnlyAllowListedClientKeysAreCountedAndPrivmonStaysUp) {
       << "dead_letter: {path: \"" << dir << "/rejected.ndjson\"}\n";
   Child privmon(
       Spawn({kBinary, "run", "--config", dir + "/config.yaml"}, dir + "/stdout", dir + "/stderr"));
-  for (int i = 0; i < 1500 && !HttpGet(metrics_port, "/metrics") && privmon.Alive(); ++i) {
+  for (int i = 0; i < 1500 && !HttpGetBody(metrics_port, "/metrics") && privmon.Alive(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ASSERT_TRUE(HttpGet(metrics_port, "/metrics")) << ReadFile(dir + "/stderr");
+  ASSERT_TRUE(HttpGetBody(metrics_port, "/metrics")) << ReadFile(dir + "/stderr");
 
   const std::vector<std::string> lines = StreamLines(20);
   {

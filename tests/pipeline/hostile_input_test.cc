@@ -81,7 +81,7 @@ struct Privmon {
   std::unique_ptr<Child> process;
   std::string endpoint() const { return "tcp://127.0.0.1:" + std::to_string(ingest_port); }
   std::string dead_letters() const { return dir + "/rejected.ndjson"; }
-  std::string Metrics() const { return HttpGet(metrics_port, "/metrics").value_or(""); }
+  std::string Metrics() const { return HttpGetBody(metrics_port, "/metrics").value_or(""); }
 };
 
 Privmon StartPrivmon() {
@@ -99,7 +99,7 @@ Privmon StartPrivmon() {
   p.process = std::make_unique<Child>(Spawn({kBinary, "run", "--config", p.dir + "/config.yaml"},
                                             p.dir + "/stdout", p.dir + "/stderr"));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!HttpGet(p.metrics_port, "/metrics") && std::chrono::steady_clock::now() < deadline &&
+  while (!HttpGetBody(p.metrics_port, "/metrics") && std::chrono::steady_clock::now() < deadline &&
          p.process->Alive()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -84,7 +84,7 @@ inline int RunToExit(const std::vector<std::string>& args, const std::string& ou
 }
 
 // HTTP/1.0 GET on 127.0.0.1:port; returns the body, or nullopt when nothing answers.
-inline std::optional<std::string> HttpGet(int port, const std::string& path) {
+inline std::optional<std::string> HttpGetBody(int port, const std::string& path) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;

@@ -41,7 +41,7 @@ class Reload : public ::testing::Test {
     WriteConfig("");
     pid_ = Spawn({kBinary, "run", "--config", dir_ + "/config.yaml"}, dir_ + "/stdout",
                  dir_ + "/stderr");
-    for (int i = 0; i < 250 && !HttpGet(metrics_, "/metrics"); ++i) {
+    for (int i = 0; i < 250 && !HttpGetBody(metrics_, "/metrics"); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     push_.set(zmq::sockopt::linger, 5000);
@@ -65,7 +65,7 @@ class Reload : public ::testing::Test {
   }
   void Send(const std::string& payload) { push_.send(zmq::buffer(payload), zmq::send_flags::none); }
   double Metric(const std::string& name, const std::string& filter = "") {
-    return MetricSum(HttpGet(metrics_, "/metrics").value_or(""), name, filter);
+    return MetricSum(HttpGetBody(metrics_, "/metrics").value_or(""), name, filter);
   }
   // Waits until `name` (filtered) reaches `value`; returns the last value seen.
   double WaitMetric(const std::string& name, const std::string& filter, double value) {

@@ -47,7 +47,7 @@ RunningPrivmon StartRun(uint32_t shards, const std::string& extra_source_yaml = 
       << "dead_letter: {path: \"" << r.dir << "/rejected.ndjson\"}\n";
   r.pid = Spawn({kBinary, "run", "--config", r.dir + "/config.yaml"}, r.dir + "/stdout",
                 r.dir + "/stderr");
-  for (int i = 0; i < 250 && !HttpGet(r.metrics_port, "/metrics"); ++i) {
+  for (int i = 0; i < 250 && !HttpGetBody(r.metrics_port, "/metrics"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return r;
@@ -56,7 +56,7 @@ RunningPrivmon StartRun(uint32_t shards, const std::string& extra_source_yaml = 
 std::string WaitForRecords(const RunningPrivmon& r, double expected) {
   std::string metrics;
   for (int i = 0; i < 500; ++i) {
-    metrics = HttpGet(r.metrics_port, "/metrics").value_or("");
+    metrics = HttpGetBody(r.metrics_port, "/metrics").value_or("");
     const double seen = MetricSum(metrics, "privmon_events_total") +
                         MetricSum(metrics, "privmon_events_rejected_total");
     if (seen >= expected) break;
@@ -67,7 +67,7 @@ std::string WaitForRecords(const RunningPrivmon& r, double expected) {
 
 TEST(RunAndReplay, SameAlertsAsScanAndEveryRecordCounted) {
   RunningPrivmon r = StartRun(2);
-  ASSERT_TRUE(HttpGet(r.metrics_port, "/metrics")) << ReadFile(r.dir + "/stderr");
+  ASSERT_TRUE(HttpGetBody(r.metrics_port, "/metrics")) << ReadFile(r.dir + "/stderr");
 
   ASSERT_EQ(RunToExit({kBinary, "replay", kStream, "--to",
                        "tcp://127.0.0.1:" + std::to_string(r.ingest_port), "--quiet"},
@@ -121,7 +121,7 @@ TEST(RunAndReplay, ShardCountDoesNotChangeTheAlerts) {
 
 TEST(RunAndReplay, SigIntDrainsAndExitsZeroWhileIdle) {
   RunningPrivmon r = StartRun(1);
-  ASSERT_TRUE(HttpGet(r.metrics_port, "/metrics"));
+  ASSERT_TRUE(HttpGetBody(r.metrics_port, "/metrics"));
   ASSERT_EQ(kill(r.pid, SIGINT), 0);
   const auto code = WaitExit(r.pid, std::chrono::seconds(30));
   ASSERT_TRUE(code.has_value());
@@ -130,7 +130,7 @@ TEST(RunAndReplay, SigIntDrainsAndExitsZeroWhileIdle) {
 
 TEST(RunAndReplay, TwoFrameMessagesGiveTheirTenantToRecordsWithout) {
   RunningPrivmon r = StartRun(1);
-  ASSERT_TRUE(HttpGet(r.metrics_port, "/metrics"));
+  ASSERT_TRUE(HttpGetBody(r.metrics_port, "/metrics"));
   // A Graph signIn carries no tenant: the first ZeroMQ frame names it.
   const std::string dir = TempDir("graph");
   std::ofstream(dir + "/in.ndjson")

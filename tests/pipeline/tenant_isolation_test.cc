@@ -163,10 +163,10 @@ TEST(TenantIsolation, FloodFromOneTenantChangesNeitherAlertsNorCountsOfAnother) 
   Child privmon(Spawn({kBinary, "run", "--config", dir + "/config.yaml"}, dir + "/run.out",
                       dir + "/run.err"));
   ASSERT_TRUE(PollUntil(std::chrono::seconds(30), [&] {
-    return HttpGet(metrics_port, "/metrics").has_value();
+    return HttpGetBody(metrics_port, "/metrics").has_value();
   })) << ReadFile(dir + "/run.err");
   auto tenant_events = [&](const std::string& tenant) {
-    return MetricSum(HttpGet(metrics_port, "/metrics").value_or(""), "privmon_tenant_events_total",
+    return MetricSum(HttpGetBody(metrics_port, "/metrics").value_or(""), "privmon_tenant_events_total",
                      "tenant=\"" + tenant + "\"");
   };
 
