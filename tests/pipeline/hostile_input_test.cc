@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "sinks/dead_letter.h"
+#include "tests/pipeline/child_process.h"
 #include "tests/pipeline/process_helpers.h"
 
 namespace privmon::testing {
@@ -25,53 +26,6 @@ const std::string kJsonTestSuite = kSourceDir + "/tests/data/parsers/jsontestsui
 // Large enough that the 100 000-deep nesting and the whole suite as one message reach the JSON
 // parser (and are refused there), small enough to send an oversized message cheaply.
 constexpr std::size_t kMaxMessageBytes = 512 * 1024;
-
-// Removes a test's temporary directory when the test passed; keeps it for post-mortems otherwise.
-// Declared before the processes that write into it, so it is destroyed after they are reaped.
-class TempDirCleanup {
- public:
-  explicit TempDirCleanup(std::string dir) : dir_(std::move(dir)) {}
-  ~TempDirCleanup() {
-    if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir_);
-  }
-  TempDirCleanup(const TempDirCleanup&) = delete;
-  TempDirCleanup& operator=(const TempDirCleanup&) = delete;
-
- private:
-  std::string dir_;
-};
-
-// A spawned process that is killed and reaped when the test ends, pass or fail.
-class Child {
- public:
-  explicit Child(pid_t pid) : pid_(pid) {}
-  ~Child() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  pid_t pid() const { return pid_; }
-  bool Alive() {
-    if (pid_ <= 0) return false;
-    if (waitpid(pid_, nullptr, WNOHANG) == 0) return true;
-    pid_ = -1;  // exited and reaped
-    return false;
-  }
-  // Sends `sig` and waits for the exit code (-signal when killed; nullopt on timeout).
-  std::optional<int> Stop(int sig, std::chrono::seconds timeout) {
-    if (pid_ <= 0) return std::nullopt;
-    kill(pid_, sig);
-    auto code = WaitExit(pid_, timeout);
-    if (code) pid_ = -1;
-    return code;
-  }
-
- private:
-  pid_t pid_;
-};
 
 struct Privmon {
   std::unique_ptr<TempDirCleanup> cleanup;  // first: destroyed after the process is reaped

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <set>
 
+#include "tests/pipeline/child_process.h"
 #include "tests/pipeline/process_helpers.h"
 
 namespace privmon::testing {
@@ -23,55 +24,6 @@ const std::string kTenantB = "11111111-2222-3333-4444-555555555555";
 constexpr int kNoiseLines = 2000;
 constexpr int kNoiseLoops = 100;  // 200 000 records
 constexpr double kNoiseRecords = double{kNoiseLines} * kNoiseLoops;
-
-// Removes a test's temporary directory when the test passed; keeps it for post-mortems otherwise.
-// Declared before the processes that write into it, so it is destroyed after they are reaped.
-class TempDirCleanup {
- public:
-  explicit TempDirCleanup(std::string dir) : dir_(std::move(dir)) {}
-  ~TempDirCleanup() {
-    if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir_);
-  }
-  TempDirCleanup(const TempDirCleanup&) = delete;
-  TempDirCleanup& operator=(const TempDirCleanup&) = delete;
-
- private:
-  std::string dir_;
-};
-
-// A spawned process that is killed and reaped when the test ends, pass or fail.
-class Child {
- public:
-  explicit Child(pid_t pid) : pid_(pid) {}
-  ~Child() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  bool Alive() {
-    if (pid_ <= 0) return false;
-    if (waitpid(pid_, nullptr, WNOHANG) == 0) return true;
-    pid_ = -1;
-    return false;
-  }
-  std::optional<int> Wait(std::chrono::seconds timeout) {
-    if (pid_ <= 0) return std::nullopt;
-    auto code = WaitExit(pid_, timeout);
-    if (code) pid_ = -1;
-    return code;
-  }
-  std::optional<int> Stop(int sig, std::chrono::seconds timeout) {
-    if (pid_ <= 0) return std::nullopt;
-    kill(pid_, sig);
-    return Wait(timeout);
-  }
-
- private:
-  pid_t pid_;
-};
 
 std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -166,8 +118,8 @@ TEST(TenantIsolation, FloodFromOneTenantChangesNeitherAlertsNorCountsOfAnother) 
     return HttpGetBody(metrics_port, "/metrics").has_value();
   })) << ReadFile(dir + "/run.err");
   auto tenant_events = [&](const std::string& tenant) {
-    return MetricSum(HttpGetBody(metrics_port, "/metrics").value_or(""), "privmon_tenant_events_total",
-                     "tenant=\"" + tenant + "\"");
+    return MetricSum(HttpGetBody(metrics_port, "/metrics").value_or(""),
+                     "privmon_tenant_events_total", "tenant=\"" + tenant + "\"");
   };
 
   Child flood(Spawn({kBinary, "replay", dir + "/noise.ndjson", "--to", endpoint, "--loop",
