@@ -19,6 +19,7 @@ simdjson::error_code JsonTextFields::Open(Slot slot, std::string_view text,
   }
   std::memcpy(e.buffer.get(), text.data(), text.size());
   std::memset(e.buffer.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+  if (auto err = validator_.Validate(e.parser, e.buffer.get(), text.size(), e.capacity)) return err;
   if (auto err = e.parser.iterate(e.buffer.get(), text.size(), e.capacity).get(e.doc)) return err;
   doc = &e.doc;
   return simdjson::SUCCESS;

@@ -13,10 +13,14 @@
 #include <memory>
 #include <string_view>
 
+#include "parsers/json_validator.h"
+
 namespace privmon::parsers {
 
 class JsonTextFields {
  public:
+  explicit JsonTextFields(JsonValidator& validator) : validator_(validator) {}
+
   enum Slot : uint8_t {
     kStatus,
     kDeviceDetail,
@@ -33,7 +37,8 @@ class JsonTextFields {
 
   // Copies `text` into the slot's padded buffer and starts an on-demand document over it. The
   // returned document (owned by this object) is valid until the next record's Open() of the slot.
-  // Fails without touching the slot if it was already opened for this record.
+  // Fails if the text is not valid JSON (validated as a whole, so walkers may skip unchecked), or
+  // without touching the slot if it was already opened for this record.
   simdjson::error_code Open(Slot slot, std::string_view text, simdjson::ondemand::document*& doc);
 
  private:
@@ -43,6 +48,7 @@ class JsonTextFields {
     std::size_t capacity = 0;
     simdjson::ondemand::document doc;
   };
+  JsonValidator& validator_;
   std::array<Entry, kSlotCount> entries_;
   uint32_t opened_ = 0;  // bit per slot opened for the current record
 };

@@ -17,41 +17,7 @@ std::string_view TrimToken(std::string_view t) {
 
 }  // namespace
 
-error_code SkipValue(od::value v, int depth) {
-  if (depth > kMaxDepth) return simdjson::DEPTH_ERROR;
-  od::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  switch (type) {
-    case od::json_type::object: {
-      od::object obj;
-      if (auto e = v.get_object().get(obj)) return e;
-      for (auto field : obj) {
-        std::string_view key;
-        if (auto e = field.unescaped_key().get(key)) return e;
-        od::value child;
-        if (auto e = field.value().get(child)) return e;
-        if (auto e = SkipValue(child, depth + 1)) return e;
-      }
-      return SUCCESS;
-    }
-    case od::json_type::array: {
-      od::array arr;
-      if (auto e = v.get_array().get(arr)) return e;
-      for (auto element : arr) {
-        od::value child;
-        if (auto e = element.get(child)) return e;
-        if (auto e = SkipValue(child, depth + 1)) return e;
-      }
-      return SUCCESS;
-    }
-    default: {
-      Scalar ignored;
-      return ReadScalar(v, depth, ignored);
-    }
-  }
-}
-
-error_code ReadScalar(od::value v, int depth, Scalar& out) {
+error_code ReadScalar(od::value v, int /*depth*/, Scalar& out) {
   out = Scalar{};
   od::json_type type;
   if (auto e = v.type().get(type)) return e;
@@ -62,10 +28,7 @@ error_code ReadScalar(od::value v, int depth, Scalar& out) {
       return SUCCESS;
     }
     case od::json_type::number: {
-      const std::string_view token = v.raw_json_token();
-      double ignored;
-      if (auto e = v.get_double().get(ignored)) return e;
-      out.text = TrimToken(token);
+      out.text = TrimToken(v.raw_json_token());
       out.kind = Scalar::kNumber;
       return SUCCESS;
     }
@@ -82,10 +45,10 @@ error_code ReadScalar(od::value v, int depth, Scalar& out) {
     }
     case od::json_type::object:
       out.kind = Scalar::kObject;
-      return SkipValue(v, depth);
+      return SUCCESS;
     case od::json_type::array:
       out.kind = Scalar::kArray;
-      return SkipValue(v, depth);
+      return SUCCESS;
   }
   return simdjson::TAPE_ERROR;
 }

@@ -7,6 +7,7 @@
 #include "parsers/event_builder.h"
 #include "parsers/field_collector.h"
 #include "parsers/json_text_field.h"
+#include "parsers/json_validator.h"
 #include "parsers/json_walk.h"
 #include "parsers/record_fields.h"
 #include "parsers/text_util.h"
@@ -20,7 +21,8 @@ using simdjson::error_code;
 using simdjson::SUCCESS;
 
 struct RecordParser::Impl {
-  explicit Impl(std::size_t max_bytes) : max_message_bytes(max_bytes), collector(text_fields) {}
+  explicit Impl(std::size_t max_bytes)
+      : max_message_bytes(max_bytes), text_fields(validator), collector(text_fields) {}
 
   void Parse(std::string_view message, const ParseContext& ctx);
   error_code ParseDocument(std::size_t length, const ParseContext& ctx);
@@ -34,6 +36,7 @@ struct RecordParser::Impl {
   simdjson::ondemand::parser parser;
   std::unique_ptr<char[]> buffer;  // the message, padded for simdjson
   std::size_t capacity = 0;
+  parsers::JsonValidator validator;
   parsers::JsonTextFields text_fields;
   parsers::FieldCollector collector;
   parsers::RecordFields fields;
@@ -65,9 +68,9 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   not_object = false;
   record_index = 0;
 
-  error_code err = simdjson::validate_utf8(buffer.get(), msg.size())
-                       ? ParseDocument(msg.size(), ctx)
-                       : simdjson::UTF8_ERROR;
+  // Validate the whole message first: the walk below skips what it does not read unchecked.
+  error_code err = validator.Validate(parser, buffer.get(), msg.size(), capacity);
+  if (err == SUCCESS) err = ParseDocument(msg.size(), ctx);
   if (err != SUCCESS) {
     // A message is valid as a whole or not at all: drop what its earlier records produced.
     result.events.clear();
@@ -94,40 +97,8 @@ error_code RecordParser::Impl::ParseDocument(std::size_t length, const ParseCont
   json_type type;
   if (auto e = doc.type().get(type)) return e;
   if (type != json_type::object) {
-    // Validate it anyway, so malformed JSON is reported as such rather than as "not an object".
-    not_object = true;
-    switch (type) {
-      case json_type::array: {
-        value root;
-        if (auto e = doc.get_value().get(root)) return e;
-        if (auto e = parsers::SkipValue(root, 1)) return e;
-        break;
-      }
-      case json_type::string: {
-        std::string_view s;
-        if (auto e = doc.get_string().get(s)) return e;
-        break;
-      }
-      case json_type::number: {
-        double d;
-        if (auto e = doc.get_double().get(d)) return e;
-        break;
-      }
-      case json_type::boolean: {
-        bool b;
-        if (auto e = doc.get_bool().get(b)) return e;
-        break;
-      }
-      case json_type::null: {
-        bool is_null = false;
-        if (auto e = doc.is_null().get(is_null)) return e;
-        if (!is_null) return simdjson::N_ATOM_ERROR;
-        break;
-      }
-      default:
-        return simdjson::TAPE_ERROR;
-    }
-    return parsers::CheckAtEnd(doc);
+    not_object = true;  // already validated as a whole
+    return SUCCESS;
   }
 
   parsers::od::object root;
@@ -184,12 +155,20 @@ error_code RecordParser::Impl::ParseBatch(document& doc, value records, const Pa
         if (auto e = field.value().get(child)) return e;
         if (auto e = collector.RecordField(key, child, 4, fields)) return e;
       }
-    } else if (auto e = parsers::SkipValue(record, 3)) {
-      return e;
+    } else if (type == json_type::array) {
+      parsers::od::array array_element;  // consumed via raw_json(), so its end is the location
+      std::string_view ignored;
+      if (auto e = record.get_array().get(array_element)) return e;
+      if (auto e = array_element.raw_json().get(ignored)) return e;
     }
-    // The element's bytes run to the next structural character (',' or ']').
+    // The element's bytes run to the next structural character (',' or ']'); a scalar element
+    // is a single token.
     const char* end = nullptr;
-    if (auto e = doc.current_location().get(end)) return e;
+    if (type == json_type::object || type == json_type::array) {
+      if (auto e = doc.current_location().get(end)) return e;
+    } else {
+      end = start + record.raw_json_token().size();
+    }
     // Report the element as a view of the caller's message (same offsets as our padded copy).
     const std::string_view raw = parsers::TrimSpaces(message.substr(
         static_cast<std::size_t>(start - buffer.get()), static_cast<std::size_t>(end - start)));
