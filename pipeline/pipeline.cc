@@ -5,6 +5,7 @@
 
 #include "parsers/record_parser.h"
 #include "pipeline/router.h"
+#include "pipeline/source_fanout.h"
 
 namespace privmon {
 namespace {
@@ -50,11 +51,11 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
       lateness_us_(config_->pipeline.allowed_lateness_s * kMicrosPerSecond),
       consumers_(std::move(consumers)),
       progress_(std::make_unique<ParserProgress[]>(parsers_)),
-      source_progress_(
-          std::make_unique<SourceProgress[]>(std::max<std::size_t>(1, sources.size()))),
-      source_count_(sources.size()),
       stats_(stats),
       rejects_(rejects) {
+  if (sources.size() == 1 && parsers_ > 1) sources = FanOutSource(std::move(sources[0]), parsers_);
+  source_count_ = sources.size();
+  source_progress_ = std::make_unique<SourceProgress[]>(std::max<std::size_t>(1, source_count_));
   sources_by_parser_.resize(parsers_);
   source_ids_by_parser_.resize(parsers_);
   for (std::size_t i = 0; i < sources.size(); ++i) {
@@ -137,8 +138,9 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       }
       if (status == ReceiveStatus::kIdle) continue;
       if (SourceStats* sstats = source_stats[i]; sstats != nullptr) {
-        Bump(sstats->messages);
-        Bump(sstats->bytes, raw.payload.size());
+        // Lanes of a fanned-out source share its counters: add atomically.
+        sstats->messages.fetch_add(1, std::memory_order_relaxed);
+        sstats->bytes.fetch_add(raw.payload.size(), std::memory_order_relaxed);
       }
       ParseContext ctx{raw.tenant_frame, src.tenant(), static_cast<uint8_t>(i), NowNs(),
                        sequence++};

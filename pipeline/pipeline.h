@@ -94,7 +94,7 @@ class Pipeline {
   std::vector<std::unique_ptr<SpscQueue<ShardMessage>>> queues_;
   std::unique_ptr<ParserProgress[]> progress_;
   std::unique_ptr<SourceProgress[]> source_progress_;
-  std::size_t source_count_;
+  std::size_t source_count_ = 0;
   PipelineStats& stats_;
   RejectSink* rejects_;
   std::atomic<bool> stop_{false};

@@ -33,13 +33,14 @@ struct RunningPrivmon {
   pid_t pid;
 };
 
-RunningPrivmon StartRun(uint32_t shards, const std::string& extra_source_yaml = "") {
+RunningPrivmon StartRun(uint32_t shards, const std::string& extra_source_yaml = "",
+                        uint32_t parse_threads = 1) {
   RunningPrivmon r;
   r.dir = TempDir("run");
   r.ingest_port = FreeTcpPort();
   r.metrics_port = FreeTcpPort();
   std::ofstream(r.dir + "/config.yaml")
-      << "pipeline: {shards: " << shards << "}\n"
+      << "pipeline: {shards: " << shards << ", parse_threads: " << parse_threads << "}\n"
       << "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:" << r.ingest_port << "\", bind: true}}"
       << extra_source_yaml << "]\n"
       << "sinks: [{file: {path: \"" << r.dir << "/alerts.jsonl\"}}]\n"
@@ -65,8 +66,10 @@ std::string WaitForRecords(const RunningPrivmon& r, double expected) {
   return metrics;
 }
 
-TEST(RunAndReplay, SameAlertsAsScanAndEveryRecordCounted) {
-  RunningPrivmon r = StartRun(2);
+class RunAndReplayThreads : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(RunAndReplayThreads, SameAlertsAsScanAndEveryRecordCounted) {
+  RunningPrivmon r = StartRun(2, "", GetParam());
   ASSERT_TRUE(HttpGetBody(r.metrics_port, "/metrics")) << ReadFile(r.dir + "/stderr");
 
   ASSERT_EQ(RunToExit({kBinary, "replay", kStream, "--to",
@@ -104,19 +107,32 @@ TEST(RunAndReplay, SameAlertsAsScanAndEveryRecordCounted) {
   EXPECT_EQ(from_run, from_scan);
 }
 
+std::multiset<std::string> ScanAlerts(uint32_t shards, uint32_t parse_threads) {
+  const std::string dir = TempDir("shards");
+  std::ofstream(dir + "/config.yaml")
+      << "pipeline: {shards: " << shards << ", parse_threads: " << parse_threads << "}\n"
+      << "dead_letter: {path: \"" << dir << "/dl.ndjson\"}\n";
+  EXPECT_EQ(RunToExit({kBinary, "scan", "--quiet", "--config", dir + "/config.yaml", kStream},
+                      dir + "/alerts.jsonl", dir + "/stderr"),
+            0);
+  EXPECT_NE(ReadFile(dir + "/stderr").find("1820 records accepted, 3 rejected"), std::string::npos)
+      << ReadFile(dir + "/stderr");
+  return AlertIds(ReadFile(dir + "/alerts.jsonl"));
+}
+
+INSTANTIATE_TEST_SUITE_P(ParseThreads, RunAndReplayThreads, ::testing::Values(1u, 2u));
+
 TEST(RunAndReplay, ShardCountDoesNotChangeTheAlerts) {
-  auto scan = [](uint32_t shards) {
-    const std::string dir = TempDir("shards");
-    std::ofstream(dir + "/config.yaml") << "pipeline: {shards: " << shards << "}\n"
-                                        << "dead_letter: {path: \"" << dir << "/dl.ndjson\"}\n";
-    EXPECT_EQ(RunToExit({kBinary, "scan", "--quiet", "--config", dir + "/config.yaml", kStream},
-                        dir + "/alerts.jsonl", dir + "/stderr"),
-              0);
-    return AlertIds(ReadFile(dir + "/alerts.jsonl"));
-  };
-  const auto one = scan(1);
+  const auto one = ScanAlerts(1, 1);
   EXPECT_FALSE(one.empty());
-  EXPECT_EQ(one, scan(3));
+  EXPECT_EQ(one, ScanAlerts(3, 1));
+}
+
+TEST(RunAndReplay, ParsingOneFileOnSeveralThreadsDoesNotChangeTheAlerts) {
+  const auto one = ScanAlerts(2, 1);
+  EXPECT_FALSE(one.empty());
+  EXPECT_EQ(one, ScanAlerts(2, 2));
+  EXPECT_EQ(one, ScanAlerts(2, 3));
 }
 
 TEST(RunAndReplay, SigIntDrainsAndExitsZeroWhileIdle) {

@@ -1,0 +1,113 @@
+#include "pipeline/source_fanout.h"
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "pipeline/spsc_queue.h"
+
+namespace privmon {
+namespace {
+
+struct Slot {
+  std::string payload;
+  std::string tenant_frame;
+};
+
+struct Lane {
+  Lane(uint32_t slots) : slots(slots), filled(slots), free(slots) {
+    for (uint32_t i = 0; i < slots; ++i) free.push(i);
+  }
+  std::vector<Slot> slots;
+  SpscQueue<uint32_t> filled;  // reader -> parse thread
+  SpscQueue<uint32_t> free;    // parse thread -> reader
+};
+
+// Owned by the lanes; the last lane destroyed joins the reader thread (declared last, so it is
+// joined before the source and the slots go away).
+struct FanoutCore {
+  std::unique_ptr<MessageSource> source;
+  std::vector<std::unique_ptr<Lane>> lanes;
+  std::atomic<bool> ended{false};  // the source has no more messages (all are in `filled`)
+  std::atomic<uint32_t> lanes_alive{0};
+  std::jthread reader;
+
+  void Read() {
+    RawMessage raw;
+    uint32_t next = 0;
+    while (lanes_alive.load(std::memory_order_acquire) > 0) {
+      const ReceiveStatus status = source->Receive(raw, std::chrono::milliseconds(50));
+      if (status == ReceiveStatus::kEnd) break;
+      if (status == ReceiveStatus::kIdle) continue;
+      Lane& lane = *lanes[next];
+      next = (next + 1) % static_cast<uint32_t>(lanes.size());
+      uint32_t slot = 0;
+      while (!lane.free.pop(slot)) {
+        if (lanes_alive.load(std::memory_order_acquire) == 0) return;
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+      }
+      lane.slots[slot].payload.assign(raw.payload);
+      lane.slots[slot].tenant_frame.assign(raw.tenant_frame);
+      lane.filled.push(slot);
+    }
+    ended.store(true, std::memory_order_release);
+  }
+};
+
+class FanoutLane final : public MessageSource {
+ public:
+  FanoutLane(std::shared_ptr<FanoutCore> core, Lane& lane) : core_(std::move(core)), lane_(lane) {}
+  ~FanoutLane() override { core_->lanes_alive.fetch_sub(1, std::memory_order_acq_rel); }
+  FanoutLane(const FanoutLane&) = delete;
+  FanoutLane& operator=(const FanoutLane&) = delete;
+
+  ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
+    if (held_ != kNone) {  // the previous message's views are no longer needed
+      lane_.free.push(held_);
+      held_ = kNone;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    uint32_t rounds = 0;
+    for (;;) {
+      // Read `ended` first: if it was set, every message is already in `filled`.
+      const bool ended = core_->ended.load(std::memory_order_acquire);
+      uint32_t slot = 0;
+      if (lane_.filled.pop(slot)) {
+        held_ = slot;
+        out.payload = lane_.slots[slot].payload;
+        out.tenant_frame = lane_.slots[slot].tenant_frame;
+        return ReceiveStatus::kMessage;
+      }
+      if (ended) return ReceiveStatus::kEnd;
+      if (std::chrono::steady_clock::now() >= deadline) return ReceiveStatus::kIdle;
+      if (++rounds > 64) std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
+  }
+  const std::string& name() const override { return core_->source->name(); }
+  const std::string& tenant() const override { return core_->source->tenant(); }
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  std::shared_ptr<FanoutCore> core_;
+  Lane& lane_;
+  uint32_t held_ = kNone;
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<MessageSource>> FanOutSource(std::unique_ptr<MessageSource> source,
+                                                         uint32_t lanes, uint32_t slots_per_lane) {
+  auto core = std::make_shared<FanoutCore>();
+  core->source = std::move(source);
+  for (uint32_t i = 0; i < lanes; ++i)
+    core->lanes.push_back(std::make_unique<Lane>(slots_per_lane));
+  core->lanes_alive.store(lanes, std::memory_order_release);
+  std::vector<std::unique_ptr<MessageSource>> out;
+  for (uint32_t i = 0; i < lanes; ++i)
+    out.push_back(std::make_unique<FanoutLane>(core, *core->lanes[i]));
+  core->reader = std::jthread([c = core.get()] { c->Read(); });
+  return out;
+}
+
+}  // namespace privmon
