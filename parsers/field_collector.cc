@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "parsers/text_util.h"
@@ -129,14 +131,51 @@ constexpr std::array<std::pair<std::string_view, Key>, 52> kRecordKeys = {{
 static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
                              [](const auto& a, const auto& b) { return a.first < b.first; }));
 
+// Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
+// shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 7 bits.
+// The multiplier was searched so that the 52 names above land in distinct slots (asserted below);
+// a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
+constexpr int kKeyHashBits = 7;
+constexpr uint64_t kKeyHashMultiplier = 0x5b256cec507f1d99ull;
+
+constexpr uint64_t KeyHash(std::string_view key) {
+  const std::size_t n = key.size();
+  uint64_t first = 0, last = 0;
+  if (!std::is_constant_evaluated() && n >= 8) {
+    std::memcpy(&first, key.data(), 8);
+    std::memcpy(&last, key.data() + n - 8, 8);
+  } else {
+    for (std::size_t i = 0; i < n && i < 8; ++i) {
+      first |= uint64_t{static_cast<unsigned char>(key[i])} << (8 * i);
+    }
+    for (std::size_t i = 0; i < n && i < 8; ++i) {
+      last |= uint64_t{static_cast<unsigned char>(key[n - 1 - i])} << (8 * (7 - i));
+    }
+  }
+  constexpr uint64_t kFold = 0x2020202020202020ull;
+  return (((first | kFold) + (last | kFold) * 3 + n) * kKeyHashMultiplier) >> (64 - kKeyHashBits);
+}
+
+// Slot -> 1 + index into kRecordKeys, 0 = empty.
+constexpr std::array<uint8_t, 1u << kKeyHashBits> kKeySlots = [] {
+  std::array<uint8_t, 1u << kKeyHashBits> slots{};
+  for (std::size_t i = 0; i < kRecordKeys.size(); ++i) {
+    uint8_t& slot = slots[KeyHash(kRecordKeys[i].first)];
+    if (slot != 0) throw "kKeyHashMultiplier: two record keys share a slot";
+    slot = static_cast<uint8_t>(i + 1);
+  }
+  return slots;
+}();
+
 Key LookupRecordKey(std::string_view key) {
-  char lower[32];
-  if (key.size() > sizeof(lower)) return Key::kUnknown;
-  for (std::size_t i = 0; i < key.size(); ++i) lower[i] = AsciiLower(key[i]);
-  const std::string_view k(lower, key.size());
-  const auto it = std::lower_bound(kRecordKeys.begin(), kRecordKeys.end(), k,
-                                   [](const auto& e, std::string_view x) { return e.first < x; });
-  return (it != kRecordKeys.end() && it->first == k) ? it->second : Key::kUnknown;
+  const uint8_t slot = kKeySlots[KeyHash(key)];
+  if (slot == 0) return Key::kUnknown;
+  const auto& [name, id] = kRecordKeys[slot - 1];
+  if (name.size() != key.size()) return Key::kUnknown;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    if (AsciiLower(key[i]) != name[i]) return Key::kUnknown;
+  }
+  return id;
 }
 
 // Reads a scalar into `out` when present (strings, numbers and booleans as text); other types
