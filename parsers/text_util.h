@@ -9,6 +9,10 @@
 
 #include "core/hash.h"
 
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
 namespace privmon::parsers {
 
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -27,10 +31,33 @@ inline bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && EqualsIgnoreCase(s.substr(s.size() - suffix.size()), suffix);
 }
 
-// `needle` must be non-empty.
+// `needle` must be non-empty. With AVX2, 32 positions at a time are filtered on the needle's
+// first two bytes (folded with |0x20, a superset of the A-Z folding) and the candidates confirmed
+// with EqualsIgnoreCase; the tail and short needles take the scalar loop.
 inline bool ContainsIgnoreCase(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+  const std::size_t last = hay.size() - needle.size();  // last candidate position
+  std::size_t i = 0;
+#ifdef __AVX2__
+  if (needle.size() >= 2) {
+    const __m256i fold = _mm256_set1_epi8(0x20);
+    const __m256i first = _mm256_set1_epi8(static_cast<char>(needle[0] | 0x20));
+    const __m256i second = _mm256_set1_epi8(static_cast<char>(needle[1] | 0x20));
+    for (; i + 32 <= last + 1 && i + 33 <= hay.size(); i += 32) {
+      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(hay.data() + i));
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(hay.data() + i + 1));
+      const __m256i hit = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_or_si256(a, fold), first),
+                                           _mm256_cmpeq_epi8(_mm256_or_si256(b, fold), second));
+      for (uint32_t mask = static_cast<uint32_t>(_mm256_movemask_epi8(hit)); mask != 0;
+           mask &= mask - 1) {
+        if (EqualsIgnoreCase(hay.substr(i + __builtin_ctz(mask), needle.size()), needle)) {
+          return true;
+        }
+      }
+    }
+  }
+#endif
+  for (; i <= last; ++i) {
     if (EqualsIgnoreCase(hay.substr(i, needle.size()), needle)) return true;
   }
   return false;
