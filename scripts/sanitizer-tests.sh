@@ -12,7 +12,7 @@ san_build() {  # DIR SANITIZERS TARGETS...
 }
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
 
 echo "== ASan+UBSan: whole suite"
 san_build build-asan address,undefined
