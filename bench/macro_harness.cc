@@ -119,10 +119,12 @@ double DomSeconds(const Input& in) {
 
 // ---- 2, 6. scan --------------------------------------------------------------------------------
 
-std::string ScanConfig(const Options& o, int shards) {
-  const std::string path = o.dir + "/scan-" + std::to_string(shards) + ".yaml";
+std::string ScanConfig(const Options& o, int shards, int parse_threads = 1) {
+  const std::string path =
+      o.dir + "/scan-" + std::to_string(shards) + "-" + std::to_string(parse_threads) + ".yaml";
   WriteText(path, "pipeline: {shards: " + std::to_string(shards) +
-                      ", parse_threads: 1}\n"
+                      ", parse_threads: " + std::to_string(parse_threads) +
+                      "}\n"
                       "metrics: {listen: off}\n"
                       "dead_letter: {path: off}\n");
   return path;
@@ -320,15 +322,17 @@ int Main(int argc, char** argv) {
   std::printf("1 ceiling DOM records/s: %s\n", Reps(dom, "%.0f").c_str());
 
   // 2 + 6. scan, 2 and 1 shards, interleaved so that background load hits both alike.
-  const std::string cfg1 = ScanConfig(o, 1), cfg2 = ScanConfig(o, 2);
-  std::vector<double> scan1, scan2;
+  const std::string cfg1 = ScanConfig(o, 1), cfg2 = ScanConfig(o, 2), cfg2p = ScanConfig(o, 2, 2);
+  std::vector<double> scan1, scan2, scan2p;
   for (int r = 0; r < o.reps; ++r) {
     uint64_t records = 0;
     scan2.push_back(n / ScanSeconds(o, cfg2, input, &records));
     if (records != in.lines.size()) throw std::runtime_error("scan saw a different count");
     scan1.push_back(n / ScanSeconds(o, cfg1, input, &records));
+    scan2p.push_back(n / ScanSeconds(o, cfg2p, input, &records));
   }
-  const double scan = Median(scan2), scan_one = Median(scan1);
+  const double scan = Median(scan2), scan_one = Median(scan1), scan_par = Median(scan2p);
+  std::printf("2b scan 2 shards 2 parse threads records/s: %s\n", Reps(scan2p, "%.0f").c_str());
   std::printf("2 scan 2 shards records/s: %s\n", Reps(scan2, "%.0f").c_str());
   std::printf("6 scan 1 shard records/s: %s\n", Reps(scan1, "%.0f").c_str());
 
@@ -415,6 +419,10 @@ int Main(int argc, char** argv) {
       "| 6 | `privmon scan`, 1 vs 2 shards | %.0f vs %.0f records/s | 2 shards = %.2f x 1 shard | "
       "(report) |\n",
       scan_one, scan, scan / scan_one);
+  std::printf(
+      "| 6b | `privmon scan`, 2 shards, 2 parse threads (one file fanned out) | %.0f MB/s, %.0f "
+      "records/s | %.2f x (1); %.2f x 1 parse thread | (report) |\n",
+      scan_par * mb / n, scan_par, scan_par / ceiling, scan_par / scan);
   std::printf("\nharness took %.0f s\n", Seconds(t0, Clock::now()));
   return 0;
 }
