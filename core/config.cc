@@ -36,15 +36,25 @@ RuleSettings DefaultRuleSettings(RuleId id) {
 }
 
 const std::vector<std::string>& DefaultPrivilegedRoles() {
-  static const std::vector<std::string> kRoles = {
-      "Global Administrator", "Privileged Role Administrator",
-      "Privileged Authentication Administrator", "Security Administrator", "User Administrator",
-      "Exchange Administrator", "SharePoint Administrator", "Application Administrator",
-      "Cloud Application Administrator", "Conditional Access Administrator",
-      "Authentication Administrator", "Helpdesk Administrator", "Billing Administrator",
-      "Intune Administrator", "Hybrid Identity Administrator",
-      "Azure AD Joined Device Local Administrator", "Compliance Administrator",
-      "Security Operator", "Global Reader"};
+  static const std::vector<std::string> kRoles = {"Global Administrator",
+                                                  "Privileged Role Administrator",
+                                                  "Privileged Authentication Administrator",
+                                                  "Security Administrator",
+                                                  "User Administrator",
+                                                  "Exchange Administrator",
+                                                  "SharePoint Administrator",
+                                                  "Application Administrator",
+                                                  "Cloud Application Administrator",
+                                                  "Conditional Access Administrator",
+                                                  "Authentication Administrator",
+                                                  "Helpdesk Administrator",
+                                                  "Billing Administrator",
+                                                  "Intune Administrator",
+                                                  "Hybrid Identity Administrator",
+                                                  "Azure AD Joined Device Local Administrator",
+                                                  "Compliance Administrator",
+                                                  "Security Operator",
+                                                  "Global Reader"};
   return kRoles;
 }
 
@@ -53,7 +63,8 @@ std::shared_ptr<const CompiledConfig> BuiltinDefaultConfig() {
   for (std::size_t i = 0; i < kRuleCount; ++i) {
     tenant->rules[i] = DefaultRuleSettings(static_cast<RuleId>(i));
   }
-  for (const auto& role : DefaultPrivilegedRoles()) tenant->privileged_roles.insert(HashLower(role));
+  for (const auto& role : DefaultPrivilegedRoles())
+    tenant->privileged_roles.insert(HashLower(role));
   auto config = std::make_shared<CompiledConfig>();
   config->sources.push_back(SourceSettings{});
   config->sinks.push_back(SinkSettings{});

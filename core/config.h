@@ -30,7 +30,7 @@ struct RuleSettings {
 
 struct CidrRange {
   std::array<uint8_t, 16> addr{};  // IPv4 stored as ::ffff:a.b.c.d
-  uint8_t prefix_bits = 0;          // of the 128-bit form
+  uint8_t prefix_bits = 0;         // of the 128-bit form
   bool Contains(const std::array<uint8_t, 16>& ip) const;
 };
 
@@ -73,9 +73,9 @@ struct SourceSettings {
   SourceType type = SourceType::kZmqPull;
   std::string endpoint = "tcp://127.0.0.1:5556";
   bool bind = true;
-  std::string path;       // file sources
-  std::string tenant;     // tenant for records that carry none
-  std::string name;       // metric label; defaults to the type
+  std::string path;    // file sources
+  std::string tenant;  // tenant for records that carry none
+  std::string name;    // metric label; defaults to the type
   int high_water_mark = 10000;
   // ZeroMQ CURVE (server side): secret key file (z85, 40 chars) and allowed client public keys.
   std::string curve_secret_key_file;

@@ -26,12 +26,18 @@ enum class EventKind : uint8_t {
 // Metric label and alert "evidence.kind" for each kind.
 constexpr std::string_view EventKindName(EventKind k) {
   switch (k) {
-    case EventKind::kSignIn: return "signin";
-    case EventKind::kAudit: return "audit";
-    case EventKind::kMfaRegistration: return "registration";
-    case EventKind::kAzureActivity: return "azure_activity";
-    case EventKind::kSecurityEvent: return "security_event";
-    case EventKind::kCount: break;
+    case EventKind::kSignIn:
+      return "signin";
+    case EventKind::kAudit:
+      return "audit";
+    case EventKind::kMfaRegistration:
+      return "registration";
+    case EventKind::kAzureActivity:
+      return "azure_activity";
+    case EventKind::kSecurityEvent:
+      return "security_event";
+    case EventKind::kCount:
+      break;
   }
   return "unknown";
 }
@@ -74,24 +80,24 @@ enum class Activity : uint8_t {
   kAddUser,
   kDeleteUser,
   kHardDeleteUser,
-  kAddMemberToRole,                  // "Add member to role" (direct, Core Directory)
-  kAddEligibleMemberToRole,          // "Add eligible member to role*" (PIM eligibility)
-  kAddMemberToRoleInPim,             // "Add member to role in PIM*" (PIM assignment)
-  kAddMemberToRolePimActivation,     // "Add member to role completed (PIM activation)"
-  kAddMemberToRoleRequestDenied,     // "Add member to role request denied (PIM activation)"
-  kRequestDenied,                    // PIM / Access Reviews "Request denied"
-  kRequestApproved,                  // any "... approved ..." (metrics only)
-  kRemoveMemberFromRolePimExpired,   // "Remove member from role completed (PIM activation expired)"
-  kRemoveMemberFromRolePimDeactivate,// "Remove member from role (PIM activation)" / deactivation
-  kRemoveMemberFromRole,             // other role removals
+  kAddMemberToRole,                 // "Add member to role" (direct, Core Directory)
+  kAddEligibleMemberToRole,         // "Add eligible member to role*" (PIM eligibility)
+  kAddMemberToRoleInPim,            // "Add member to role in PIM*" (PIM assignment)
+  kAddMemberToRolePimActivation,    // "Add member to role completed (PIM activation)"
+  kAddMemberToRoleRequestDenied,    // "Add member to role request denied (PIM activation)"
+  kRequestDenied,                   // PIM / Access Reviews "Request denied"
+  kRequestApproved,                 // any "... approved ..." (metrics only)
+  kRemoveMemberFromRolePimExpired,  // "Remove member from role completed (PIM activation expired)"
+  kRemoveMemberFromRolePimDeactivate,  // "Remove member from role (PIM activation)" / deactivation
+  kRemoveMemberFromRole,               // other role removals
   kUpdateRoleSettingInPim,
-  kUserRegisteredSecurityInfo,       // PRIV-PA-03 group
+  kUserRegisteredSecurityInfo,  // PRIV-PA-03 group
   kUserChangedDefaultSecurityInfo,
   kUserDeletedSecurityInfo,
   kAdminUpdatedSecurityInfo,
   kAdminDeletedSecurityInfo,
   kUserRegisteredAllRequiredSecurityInfo,
-  kAdminRegisteredSecurityInfo,      // PRIV-PA-07 (with a TAP result reason)
+  kAdminRegisteredSecurityInfo,  // PRIV-PA-07 (with a TAP result reason)
   kCount
 };
 
@@ -109,11 +115,11 @@ enum class AuditService : uint8_t { kOther, kCoreDirectory, kPim, kAccessReviews
 // Bit flags the parser derives from nested audit fields so rules never re-read JSON.
 enum AuditFlag : uint16_t {
   kAuditSuccess = 1 << 0,
-  kStrongAuthMethodModified = 1 << 1,   // "Update user" touching StrongAuthenticationMethod
-  kGuestPromotedToMember = 1 << 2,      // UserType "Guest" -> "Member"
-  kTemporaryAccessPass = 1 << 3,        // result reason mentions "temporary access pass"
-  kPimSettingDisablesMfa = 1 << 4,      // "Update role setting in PIM" removing MFA or approval
-  kPermanentAssignment = 1 << 5,        // PIM activity ending "(permanent)"
+  kStrongAuthMethodModified = 1 << 1,  // "Update user" touching StrongAuthenticationMethod
+  kGuestPromotedToMember = 1 << 2,     // UserType "Guest" -> "Member"
+  kTemporaryAccessPass = 1 << 3,       // result reason mentions "temporary access pass"
+  kPimSettingDisablesMfa = 1 << 4,     // "Update role setting in PIM" removing MFA or approval
+  kPermanentAssignment = 1 << 5,       // PIM activity ending "(permanent)"
   kActivityContainsSecurityInfo = 1 << 6,
   kActorIsApp = 1 << 7,
 };
@@ -142,16 +148,16 @@ struct SignInFields {
   bool device_compliant = false;
   bool device_managed = false;
   bool guest = false;
-  uint64_t client_app_hash = 0;      // HashLower(clientAppUsed)
-  uint64_t device_hash = 0;          // HashLower(deviceId), else Hash(os + browser); 0 = unknown
-  uint64_t location_hash = 0;        // HashLower(country + "/" + city); 0 = unknown
-  uint64_t home_tenant_hash = 0;     // HashLower(homeTenantId), 0 when absent
-  uint64_t resource_tenant_hash = 0; // HashLower(resourceTenantId), 0 when absent
-  std::array<uint8_t, 16> ip{};      // IPv4 as ::ffff:a.b.c.d; ip_family 0 = none
-  uint8_t ip_family = 0;             // 0 none, 4, 6
-  char country[3] = {0, 0, 0};       // ISO 3166 alpha-2, upper-case
+  uint64_t client_app_hash = 0;       // HashLower(clientAppUsed)
+  uint64_t device_hash = 0;           // HashLower(deviceId), else Hash(os + browser); 0 = unknown
+  uint64_t location_hash = 0;         // HashLower(country + "/" + city); 0 = unknown
+  uint64_t home_tenant_hash = 0;      // HashLower(homeTenantId), 0 when absent
+  uint64_t resource_tenant_hash = 0;  // HashLower(resourceTenantId), 0 when absent
+  std::array<uint8_t, 16> ip{};       // IPv4 as ::ffff:a.b.c.d; ip_family 0 = none
+  uint8_t ip_family = 0;              // 0 none, 4, 6
+  char country[3] = {0, 0, 0};        // ISO 3166 alpha-2, upper-case
   FixedString<40> device_id;
-  FixedString<48> device_label;      // deviceDetail.displayName, else "os / browser"
+  FixedString<48> device_label;  // deviceDetail.displayName, else "os / browser"
   FixedString<40> city;
   FixedString<40> ip_text;
   FixedString<40> client_app_name;
@@ -161,7 +167,7 @@ struct AuditFields {
   Activity activity = Activity::kOther;
   AuditCategory category = AuditCategory::kOther;
   AuditService service = AuditService::kOther;
-  uint16_t flags = 0;        // AuditFlag bits
+  uint16_t flags = 0;          // AuditFlag bits
   uint64_t activity_hash = 0;  // HashLower(activityDisplayName)
   uint64_t role_hash = 0;      // HashLower(role display name), 0 when the record names no role
   std::array<uint64_t, 4> app_hashes{};  // HashLower of id/appId/displayName of app targets
@@ -184,13 +190,13 @@ struct SecurityEventFields {
 struct Event {
   EventKind kind = EventKind::kSignIn;
   RecordFormat format = RecordFormat::kAzureMonitor;
-  uint8_t source_index = 0;      // which configured source delivered it
-  EventTime time = 0;            // event time (UTC microseconds)
-  int64_t received_ns = 0;       // steady-clock receipt time, for latency metrics
-  uint64_t sequence = 0;         // arrival order within its source, for stable tie-breaks
-  uint64_t tenant_hash = 0;      // HashLower(tenant id)
+  uint8_t source_index = 0;  // which configured source delivered it
+  EventTime time = 0;        // event time (UTC microseconds)
+  int64_t received_ns = 0;   // steady-clock receipt time, for latency metrics
+  uint64_t sequence = 0;     // arrival order within its source, for stable tie-breaks
+  uint64_t tenant_hash = 0;  // HashLower(tenant id)
   FixedString<40> tenant_id;
-  FixedString<80> record_id;     // id / Id / correlationId
+  FixedString<80> record_id;  // id / Id / correlationId
   // Sign-in: the signing-in principal. Audit: the target user (targetResources of type User).
   // Registration: the registered user. Azure Activity / SecurityEvent: the caller / account.
   AccountRef account;
@@ -200,7 +206,7 @@ struct Event {
   AuditFields audit;
   RegistrationFields registration;
   SecurityEventFields security;
-  bool elevate_access = false;   // Azure Activity "Microsoft.Authorization/elevateAccess/action"
+  bool elevate_access = false;  // Azure Activity "Microsoft.Authorization/elevateAccess/action"
 };
 
 }  // namespace privmon

@@ -102,8 +102,8 @@ std::size_t FormatIsoTime(EventTime t, char* out) {
   const Civil c = CivilFromDays(days);
   int n;
   if (micros == 0) {
-    n = std::snprintf(out, 28, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(c.y),
-                      c.m, c.d, static_cast<long long>(rem / 3600),
+    n = std::snprintf(out, 28, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+                      static_cast<long long>(c.y), c.m, c.d, static_cast<long long>(rem / 3600),
                       static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
   } else {
     n = std::snprintf(out, 28, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",

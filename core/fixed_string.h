@@ -31,7 +31,9 @@ class FixedString {
   bool truncated() const { return truncated_; }
   static constexpr std::size_t capacity() { return N; }
 
-  friend bool operator==(const FixedString& a, const FixedString& b) { return a.view() == b.view(); }
+  friend bool operator==(const FixedString& a, const FixedString& b) {
+    return a.view() == b.view();
+  }
 
  private:
   uint8_t len_ = 0;

@@ -18,7 +18,9 @@ constexpr uint64_t Mix64(uint64_t x) {
   return x;
 }
 
-constexpr uint64_t HashCombine(uint64_t a, uint64_t b) { return Mix64(a ^ (b + kHashSeed + (a << 6))); }
+constexpr uint64_t HashCombine(uint64_t a, uint64_t b) {
+  return Mix64(a ^ (b + kHashSeed + (a << 6)));
+}
 
 constexpr char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 

@@ -22,16 +22,26 @@ enum class RejectReason : uint8_t {
 
 constexpr std::string_view RejectReasonName(RejectReason r) {
   switch (r) {
-    case RejectReason::kOversized: return "oversized";
-    case RejectReason::kInvalidJson: return "invalid_json";
-    case RejectReason::kNotObject: return "not_object";
-    case RejectReason::kUnknownFormat: return "unknown_format";
-    case RejectReason::kNoTenant: return "no_tenant";
-    case RejectReason::kNoAccount: return "no_account";
-    case RejectReason::kBadTime: return "bad_time";
-    case RejectReason::kWrongType: return "wrong_type";
-    case RejectReason::kTooDeep: return "too_deep";
-    case RejectReason::kCount: break;
+    case RejectReason::kOversized:
+      return "oversized";
+    case RejectReason::kInvalidJson:
+      return "invalid_json";
+    case RejectReason::kNotObject:
+      return "not_object";
+    case RejectReason::kUnknownFormat:
+      return "unknown_format";
+    case RejectReason::kNoTenant:
+      return "no_tenant";
+    case RejectReason::kNoAccount:
+      return "no_account";
+    case RejectReason::kBadTime:
+      return "bad_time";
+    case RejectReason::kWrongType:
+      return "wrong_type";
+    case RejectReason::kTooDeep:
+      return "too_deep";
+    case RejectReason::kCount:
+      break;
   }
   return "unknown";
 }

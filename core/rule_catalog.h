@@ -17,11 +17,19 @@ constexpr std::string_view SeverityName(Severity s) {
 
 enum class RuleKind : uint8_t { kMatch, kThreshold, kSequence, kNovelty, kSchedule, kAbsence };
 
-// Which tenant list a rule needs before it can say anything (privmon check reports the silent ones).
+// Which tenant list a rule needs before it can say anything (privmon check reports the silent
+// ones).
 enum class TenantList : uint8_t {
-  kNone, kBreakGlass, kNamingPolicy, kApprovedControls, kInviters, kPawDevices, kHighValueApps
+  kNone,
+  kBreakGlass,
+  kNamingPolicy,
+  kApprovedControls,
+  kInviters,
+  kPawDevices,
+  kHighValueApps
 };
 
+// clang-format off
 enum class RuleId : uint8_t {
   kBG01, kBG02, kBG03, kBG04,
   kSI01, kSI02, kSI03, kSI04, kSI05, kSI06, kSI07, kSI08, kSI09, kSI10, kSI11, kSI12, kSI13,
@@ -31,6 +39,7 @@ enum class RuleId : uint8_t {
   kEL01, kEL02, kEL03, kEL04, kEL05, kEL06, kEL07, kEL08,
   kCount
 };
+// clang-format on
 inline constexpr std::size_t kRuleCount = static_cast<std::size_t>(RuleId::kCount);
 
 struct RuleInfo {
@@ -40,58 +49,125 @@ struct RuleInfo {
   std::string_view guide_row;  // the guide's "what to monitor" cell
   RuleKind kind;
   Severity severity;
-  uint32_t threshold;      // events needed (threshold rules), else 1
-  int64_t window_s;        // correlation window / learning period / absence period, seconds
+  uint32_t threshold;  // events needed (threshold rules), else 1
+  int64_t window_s;    // correlation window / learning period / absence period, seconds
   TenantList needs;
 };
 
 inline constexpr int64_t kMinute = 60, kHour = 3600, kDay = 86400;
 
+// clang-format off: one row per rule reads like RULES.md
 inline constexpr std::array<RuleInfo, kRuleCount> kRuleCatalog = {{
-    {RuleId::kBG01, "PRIV-BG-01", "Break-glass account sign-in", "Emergency access account sign-in", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kBreakGlass},
-    {RuleId::kBG02, "PRIV-BG-02", "Break-glass password changed", "Emergency access account password change", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kBreakGlass},
-    {RuleId::kBG03, "PRIV-BG-03", "Break-glass roles changed", "Emergency access account role change", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kBreakGlass},
-    {RuleId::kBG04, "PRIV-BG-04", "Break-glass credentials changed", "Emergency access account credential change", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kBreakGlass},
-    {RuleId::kSI01, "PRIV-SI-01", "Bad password burst", "Sign-in failure, bad password threshold", RuleKind::kThreshold, Severity::kHigh, 5, 10 * kMinute, TenantList::kNone},
-    {RuleId::kSI02, "PRIV-SI-02", "Blocked by Conditional Access", "Failure because of Conditional Access requirement", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kSI03, "PRIV-SI-03", "Naming policy violated", "Privileged accounts that don't follow naming policy", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNamingPolicy},
-    {RuleId::kSI04, "PRIV-SI-04", "MFA interrupted", "Interrupt", RuleKind::kThreshold, Severity::kHigh, 1, 10 * kMinute, TenantList::kNone},
-    {RuleId::kSI05, "PRIV-SI-05", "Privileged account without MFA", "Discover privileged accounts not registered for multi-factor authentication", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kSI06, "PRIV-SI-06", "Account locked out", "Account lockout", RuleKind::kThreshold, Severity::kHigh, 1, 10 * kMinute, TenantList::kNone},
-    {RuleId::kSI07, "PRIV-SI-07", "Disabled account sign-in attempt", "Account disabled or blocked for sign-ins", RuleKind::kMatch, Severity::kLow, 1, 0, TenantList::kNone},
-    {RuleId::kSI08, "PRIV-SI-08", "MFA fraud reported", "MFA fraud alert or block", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kSI09, "PRIV-SI-09", "Sign-in outside approved controls", "Privileged account sign-ins outside of expected controls", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kApprovedControls},
-    {RuleId::kSI10, "PRIV-SI-10", "Sign-in outside working hours", "Outside of normal sign-in times", RuleKind::kSchedule, Severity::kHigh, 20, 14 * kDay, TenantList::kNone},
-    {RuleId::kSI11, "PRIV-SI-11", "Risky sign-in", "Microsoft Entra ID Protection risk", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kSI12, "PRIV-SI-12", "Privileged password changed", "Password change", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kSI13, "PRIV-SI-13", "Legacy authentication protocol", "Change in legacy authentication protocol", RuleKind::kNovelty, Severity::kHigh, 1, 14 * kDay, TenantList::kNone},
-    {RuleId::kSI14, "PRIV-SI-14", "New device or location", "New device or location", RuleKind::kNovelty, Severity::kHigh, 1, 14 * kDay, TenantList::kNone},
-    {RuleId::kSI15, "PRIV-SI-15", "PIM alert disabled", "Audit alert setting is changed", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kSI16, "PRIV-SI-16", "Admin signed in to another tenant", "Administrators authenticating to other Microsoft Entra tenants", RuleKind::kMatch, Severity::kMedium, 1, 0, TenantList::kNone},
-    {RuleId::kSI17, "PRIV-SI-17", "Guest promoted to member", "Admin User state changed from Guest to Member", RuleKind::kMatch, Severity::kMedium, 1, 0, TenantList::kNone},
-    {RuleId::kSI18, "PRIV-SI-18", "Guest invited by unapproved inviter", "Guest users invited to tenant by non-approved inviters", RuleKind::kMatch, Severity::kMedium, 1, 0, TenantList::kInviters},
-    {RuleId::kCH01, "PRIV-CH-01", "Unusual change by an admin", "Attempted and completed changes", RuleKind::kNovelty, Severity::kMedium, 1, 14 * kDay, TenantList::kNone},
-    {RuleId::kCH02, "PRIV-CH-02", "Security posture lowered", "Attempted and completed changes", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kCH03, "PRIV-CH-03", "High-value app changed", "Attempted or completed change to high-value apps or services", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kHighValueApps},
-    {RuleId::kCH04, "PRIV-CH-04", "Domain Services sensitive privilege use", "Privileged changes in Microsoft Entra Domain Services", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kPA01, "PRIV-PA-01", "New account made privileged", "Privileged account creation", RuleKind::kSequence, Severity::kHigh, 1, 24 * kHour, TenantList::kNone},
-    {RuleId::kPA02, "PRIV-PA-02", "Short-lived account", "Privileged account creation", RuleKind::kSequence, Severity::kMedium, 1, 24 * kHour, TenantList::kNone},
-    {RuleId::kPA03, "PRIV-PA-03", "Privileged auth methods changed", "Changes to authentication methods", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kPA04, "PRIV-PA-04", "Permanent privileged assignment", "Alert on changes to privileged account permissions", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kPA05, "PRIV-PA-05", "Unused privileged account", "Unused privileged accounts", RuleKind::kAbsence, Severity::kMedium, 1, 30 * kDay, TenantList::kNone},
-    {RuleId::kPA06, "PRIV-PA-06", "Sign-in exempt from Conditional Access", "Accounts exempt from Conditional Access", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kPA07, "PRIV-PA-07", "Temporary Access Pass issued", "Addition of a Temporary Access Pass to a privileged account", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kEL01, "PRIV-EL-01", "Made eligible for a privileged role", "Added to eligible privileged role", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kEL02, "PRIV-EL-02", "Role assigned outside PIM", "Roles assigned out of PIM", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kEL03, "PRIV-EL-03", "Unusual elevation", "Elevations", RuleKind::kNovelty, Severity::kMedium, 1, 14 * kDay, TenantList::kNone},
-    {RuleId::kEL04, "PRIV-EL-04", "Elevation request denied", "Approvals and deny elevation", RuleKind::kMatch, Severity::kLow, 1, 0, TenantList::kNone},
-    {RuleId::kEL05, "PRIV-EL-05", "PIM settings weakened", "Changes to PIM settings", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kEL06, "PRIV-EL-06", "Elevation not from a privileged access workstation", "Elevation not occurring on SAW/PAW", RuleKind::kSequence, Severity::kHigh, 1, 1 * kHour, TenantList::kPawDevices},
-    {RuleId::kEL07, "PRIV-EL-07", "Elevated to manage all subscriptions", "Elevation to manage all Azure subscriptions", RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
-    {RuleId::kEL08, "PRIV-EL-08", "Elevation longer than policy", "Elevations", RuleKind::kSequence, Severity::kMedium, 1, 1 * kHour + 5 * kMinute, TenantList::kNone},
+    {RuleId::kBG01, "PRIV-BG-01", "Break-glass account sign-in", "Emergency access account sign-in",
+     RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kBreakGlass},
+    {RuleId::kBG02, "PRIV-BG-02", "Break-glass password changed",
+     "Emergency access account password change", RuleKind::kMatch, Severity::kHigh, 1, 0,
+     TenantList::kBreakGlass},
+    {RuleId::kBG03, "PRIV-BG-03", "Break-glass roles changed",
+     "Emergency access account role change", RuleKind::kMatch, Severity::kHigh, 1, 0,
+     TenantList::kBreakGlass},
+    {RuleId::kBG04, "PRIV-BG-04", "Break-glass credentials changed",
+     "Emergency access account credential change", RuleKind::kMatch, Severity::kHigh, 1, 0,
+     TenantList::kBreakGlass},
+    {RuleId::kSI01, "PRIV-SI-01", "Bad password burst", "Sign-in failure, bad password threshold",
+     RuleKind::kThreshold, Severity::kHigh, 5, 10 * kMinute, TenantList::kNone},
+    {RuleId::kSI02, "PRIV-SI-02", "Blocked by Conditional Access",
+     "Failure because of Conditional Access requirement", RuleKind::kMatch, Severity::kHigh, 1, 0,
+     TenantList::kNone},
+    {RuleId::kSI03, "PRIV-SI-03", "Naming policy violated",
+     "Privileged accounts that don't follow naming policy", RuleKind::kMatch, Severity::kHigh, 1, 0,
+     TenantList::kNamingPolicy},
+    {RuleId::kSI04, "PRIV-SI-04", "MFA interrupted", "Interrupt", RuleKind::kThreshold,
+     Severity::kHigh, 1, 10 * kMinute, TenantList::kNone},
+    {RuleId::kSI05, "PRIV-SI-05", "Privileged account without MFA",
+     "Discover privileged accounts not registered for multi-factor authentication",
+     RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
+    {RuleId::kSI06, "PRIV-SI-06", "Account locked out", "Account lockout", RuleKind::kThreshold,
+     Severity::kHigh, 1, 10 * kMinute, TenantList::kNone},
+    {RuleId::kSI07, "PRIV-SI-07", "Disabled account sign-in attempt",
+     "Account disabled or blocked for sign-ins", RuleKind::kMatch, Severity::kLow, 1, 0,
+     TenantList::kNone},
+    {RuleId::kSI08, "PRIV-SI-08", "MFA fraud reported", "MFA fraud alert or block",
+     RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
+    {RuleId::kSI09, "PRIV-SI-09", "Sign-in outside approved controls",
+     "Privileged account sign-ins outside of expected controls", RuleKind::kMatch, Severity::kHigh,
+     1, 0, TenantList::kApprovedControls},
+    {RuleId::kSI10, "PRIV-SI-10", "Sign-in outside working hours",
+     "Outside of normal sign-in times", RuleKind::kSchedule, Severity::kHigh, 20, 14 * kDay,
+     TenantList::kNone},
+    {RuleId::kSI11, "PRIV-SI-11", "Risky sign-in", "Microsoft Entra ID Protection risk",
+     RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
+    {RuleId::kSI12, "PRIV-SI-12", "Privileged password changed", "Password change",
+     RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
+    {RuleId::kSI13, "PRIV-SI-13", "Legacy authentication protocol",
+     "Change in legacy authentication protocol", RuleKind::kNovelty, Severity::kHigh, 1, 14 * kDay,
+     TenantList::kNone},
+    {RuleId::kSI14, "PRIV-SI-14", "New device or location", "New device or location",
+     RuleKind::kNovelty, Severity::kHigh, 1, 14 * kDay, TenantList::kNone},
+    {RuleId::kSI15, "PRIV-SI-15", "PIM alert disabled", "Audit alert setting is changed",
+     RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
+    {RuleId::kSI16, "PRIV-SI-16", "Admin signed in to another tenant",
+     "Administrators authenticating to other Microsoft Entra tenants", RuleKind::kMatch,
+     Severity::kMedium, 1, 0, TenantList::kNone},
+    {RuleId::kSI17, "PRIV-SI-17", "Guest promoted to member",
+     "Admin User state changed from Guest to Member", RuleKind::kMatch, Severity::kMedium, 1, 0,
+     TenantList::kNone},
+    {RuleId::kSI18, "PRIV-SI-18", "Guest invited by unapproved inviter",
+     "Guest users invited to tenant by non-approved inviters", RuleKind::kMatch, Severity::kMedium,
+     1, 0, TenantList::kInviters},
+    {RuleId::kCH01, "PRIV-CH-01", "Unusual change by an admin", "Attempted and completed changes",
+     RuleKind::kNovelty, Severity::kMedium, 1, 14 * kDay, TenantList::kNone},
+    {RuleId::kCH02, "PRIV-CH-02", "Security posture lowered", "Attempted and completed changes",
+     RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
+    {RuleId::kCH03, "PRIV-CH-03", "High-value app changed",
+     "Attempted or completed change to high-value apps or services", RuleKind::kMatch,
+     Severity::kHigh, 1, 0, TenantList::kHighValueApps},
+    {RuleId::kCH04, "PRIV-CH-04", "Domain Services sensitive privilege use",
+     "Privileged changes in Microsoft Entra Domain Services", RuleKind::kMatch, Severity::kHigh, 1,
+     0, TenantList::kNone},
+    {RuleId::kPA01, "PRIV-PA-01", "New account made privileged", "Privileged account creation",
+     RuleKind::kSequence, Severity::kHigh, 1, 24 * kHour, TenantList::kNone},
+    {RuleId::kPA02, "PRIV-PA-02", "Short-lived account", "Privileged account creation",
+     RuleKind::kSequence, Severity::kMedium, 1, 24 * kHour, TenantList::kNone},
+    {RuleId::kPA03, "PRIV-PA-03", "Privileged auth methods changed",
+     "Changes to authentication methods", RuleKind::kMatch, Severity::kHigh, 1, 0,
+     TenantList::kNone},
+    {RuleId::kPA04, "PRIV-PA-04", "Permanent privileged assignment",
+     "Alert on changes to privileged account permissions", RuleKind::kMatch, Severity::kHigh, 1, 0,
+     TenantList::kNone},
+    {RuleId::kPA05, "PRIV-PA-05", "Unused privileged account", "Unused privileged accounts",
+     RuleKind::kAbsence, Severity::kMedium, 1, 30 * kDay, TenantList::kNone},
+    {RuleId::kPA06, "PRIV-PA-06", "Sign-in exempt from Conditional Access",
+     "Accounts exempt from Conditional Access", RuleKind::kMatch, Severity::kHigh, 1, 0,
+     TenantList::kNone},
+    {RuleId::kPA07, "PRIV-PA-07", "Temporary Access Pass issued",
+     "Addition of a Temporary Access Pass to a privileged account", RuleKind::kMatch,
+     Severity::kHigh, 1, 0, TenantList::kNone},
+    {RuleId::kEL01, "PRIV-EL-01", "Made eligible for a privileged role",
+     "Added to eligible privileged role", RuleKind::kMatch, Severity::kHigh, 1, 0,
+     TenantList::kNone},
+    {RuleId::kEL02, "PRIV-EL-02", "Role assigned outside PIM", "Roles assigned out of PIM",
+     RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
+    {RuleId::kEL03, "PRIV-EL-03", "Unusual elevation", "Elevations", RuleKind::kNovelty,
+     Severity::kMedium, 1, 14 * kDay, TenantList::kNone},
+    {RuleId::kEL04, "PRIV-EL-04", "Elevation request denied", "Approvals and deny elevation",
+     RuleKind::kMatch, Severity::kLow, 1, 0, TenantList::kNone},
+    {RuleId::kEL05, "PRIV-EL-05", "PIM settings weakened", "Changes to PIM settings",
+     RuleKind::kMatch, Severity::kHigh, 1, 0, TenantList::kNone},
+    {RuleId::kEL06, "PRIV-EL-06", "Elevation not from a privileged access workstation",
+     "Elevation not occurring on SAW/PAW", RuleKind::kSequence, Severity::kHigh, 1, 1 * kHour,
+     TenantList::kPawDevices},
+    {RuleId::kEL07, "PRIV-EL-07", "Elevated to manage all subscriptions",
+     "Elevation to manage all Azure subscriptions", RuleKind::kMatch, Severity::kHigh, 1, 0,
+     TenantList::kNone},
+    {RuleId::kEL08, "PRIV-EL-08", "Elevation longer than policy", "Elevations", RuleKind::kSequence,
+     Severity::kMedium, 1, 1 * kHour + 5 * kMinute, TenantList::kNone},
 }};
+// clang-format on
 
-constexpr const RuleInfo& GetRuleInfo(RuleId id) { return kRuleCatalog[static_cast<std::size_t>(id)]; }
+constexpr const RuleInfo& GetRuleInfo(RuleId id) {
+  return kRuleCatalog[static_cast<std::size_t>(id)];
+}
 
 constexpr std::optional<RuleId> FindRule(std::string_view code) {
   for (const auto& r : kRuleCatalog) {

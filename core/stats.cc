@@ -41,11 +41,11 @@ std::vector<TenantCounters::Snapshot> TenantCounters::Read() const {
     const Slot& s = slots_[i];
     const bool overflow = i == table_size_;
     if (!overflow && !s.ready.load(std::memory_order_acquire)) continue;
-    Snapshot snap{overflow ? std::string("other") : std::string(s.id),
-                  s.events.load(std::memory_order_relaxed),
-                  {s.alerts[0].load(std::memory_order_relaxed),
-                   s.alerts[1].load(std::memory_order_relaxed),
-                   s.alerts[2].load(std::memory_order_relaxed)}};
+    Snapshot snap{
+        overflow ? std::string("other") : std::string(s.id),
+        s.events.load(std::memory_order_relaxed),
+        {s.alerts[0].load(std::memory_order_relaxed), s.alerts[1].load(std::memory_order_relaxed),
+         s.alerts[2].load(std::memory_order_relaxed)}};
     if (overflow && snap.events == 0) continue;
     out.push_back(std::move(snap));
   }
