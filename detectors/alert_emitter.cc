@@ -40,6 +40,9 @@ bool AlertEmitter::Emit(Alert& a, uint64_t account_key, const TenantSettings& te
   id = HashCombine(id, static_cast<uint64_t>(a.time));
   a.alert_id = id;
   Bump(stats_.alerts[rule_index]);
+  if (a.severity != GetRuleInfo(a.rule).severity) {
+    Bump(stats_.alerts_other_severity[rule_index][static_cast<std::size_t>(a.severity)]);
+  }
   tenants_.CountAlert(tenants_.SlotFor(a.tenant_hash, a.tenant_id.view()), a.severity);
   if (!queue_.push(a)) {
     while (!queue_.push(a)) std::this_thread::sleep_for(std::chrono::microseconds(50));

@@ -1,5 +1,7 @@
 #include "metrics/stats_collector.h"
 
+#include <algorithm>
+#include <array>
 #include <cassert>
 #include <limits>
 
@@ -95,22 +97,36 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
               n);
   }
 
-  auto& alerts = AddFamily(out, "privmon_alerts_total",
-                           "Alerts raised (after suppression), by rule and catalogue severity.",
-                           MetricType::Counter);
+  auto& alerts =
+      AddFamily(out, "privmon_alerts_total",
+                "Alerts raised (after suppression), by rule and severity.", MetricType::Counter);
   auto& suppressed = AddFamily(out, "privmon_alerts_suppressed_total",
                                "Repeat alerts counted but not sent, by rule.", MetricType::Counter);
   for (const RuleInfo& rule : kRuleCatalog) {
     const auto i = static_cast<std::size_t>(rule.id);
     uint64_t raised = 0, quiet = 0;
+    std::array<uint64_t, 3> other{};
     for (const ShardStats& s : st.shards) {
       raised += Load(s.alerts[i]);
       quiet += Load(s.suppressed[i]);
+      for (std::size_t sev = 0; sev < other.size(); ++sev) {
+        other[sev] += Load(s.alerts_other_severity[i][sev]);
+      }
     }
-    AddSample(alerts,
-              {{"rule_id", std::string(rule.code)},
-               {"severity", std::string(SeverityName(rule.severity))}},
-              raised);
+    // The catalogue severity is always present (zeros included); others once they occurred.
+    uint64_t at_catalogue = raised;
+    for (std::size_t sev = 0; sev < other.size(); ++sev) {
+      at_catalogue -= std::min(at_catalogue, other[sev]);
+    }
+    for (std::size_t sev = 0; sev < other.size(); ++sev) {
+      const auto severity = static_cast<Severity>(sev);
+      const bool catalogue = severity == rule.severity;
+      if (!catalogue && other[sev] == 0) continue;
+      AddSample(
+          alerts,
+          {{"rule_id", std::string(rule.code)}, {"severity", std::string(SeverityName(severity))}},
+          catalogue ? at_catalogue : other[sev]);
+    }
     AddSample(suppressed, {{"rule_id", std::string(rule.code)}}, quiet);
   }
 
