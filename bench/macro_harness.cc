@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "app/gen_command.h"
+#include "bench/dom_walk.h"
 #include "bench/macro_engine.h"
 #include "bench/macro_metrics.h"
 #include "bench/macro_process.h"
@@ -60,25 +61,6 @@ std::string Reps(const std::vector<double>& v, const char* fmt) {
 }
 
 // ---- 1. the ceiling ----------------------------------------------------------------------------
-
-std::size_t Walk(simdjson::dom::element e) {
-  switch (e.type()) {
-    case simdjson::dom::element_type::OBJECT: {
-      std::size_t n = 0;
-      for (auto field : simdjson::dom::object(e)) n += field.key.size() + Walk(field.value);
-      return n;
-    }
-    case simdjson::dom::element_type::ARRAY: {
-      std::size_t n = 0;
-      for (auto child : simdjson::dom::array(e)) n += Walk(child);
-      return n;
-    }
-    case simdjson::dom::element_type::STRING:
-      return std::string_view(e).size();
-    default:
-      return 1;
-  }
-}
 
 struct Input {
   simdjson::padded_string bytes;  // the whole file; every line is followed by readable padding

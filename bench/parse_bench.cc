@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/dom_walk.h"
 #include "parsers/record_parser.h"
 
 namespace privmon {
@@ -100,24 +101,7 @@ void RunParser(benchmark::State& state, const Input& in) {
   state.SetItemsProcessed(static_cast<int64_t>(in.records) * state.iterations());
 }
 
-std::size_t Walk(simdjson::dom::element e) {
-  switch (e.type()) {
-    case simdjson::dom::element_type::OBJECT: {
-      std::size_t n = 0;
-      for (auto field : simdjson::dom::object(e)) n += field.key.size() + Walk(field.value);
-      return n;
-    }
-    case simdjson::dom::element_type::ARRAY: {
-      std::size_t n = 0;
-      for (auto child : simdjson::dom::array(e)) n += Walk(child);
-      return n;
-    }
-    case simdjson::dom::element_type::STRING:
-      return std::string_view(e).size();
-    default:
-      return 1;
-  }
-}
+using privmon::bench::Walk;
 
 void RunDom(benchmark::State& state, const Input& in) {
   simdjson::dom::parser parser;
