@@ -38,7 +38,7 @@ std::size_t EnabledRules(const TenantSettings& t) {
 }
 
 void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diagnostics& diag,
-                    CompiledConfig* out, std::vector<std::string>* notes) {
+                    CompiledConfig* out, std::vector<ConfigNote>* notes) {
   config::ForEachKeyedEntry(
       node, "tenants", diag, [&](const YAML::Node& key, const YAML::Node& value) {
         const std::string& id = key.Scalar();
@@ -56,11 +56,12 @@ void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diag
         tenant->tenant_id = id;
         config::OverlayTenant(value, path, /*is_defaults=*/false, diag, tenant.get());
         if (const std::size_t enabled = EnabledRules(*tenant); enabled != EnabledRules(defaults)) {
-          notes->push_back(config::TenantLabel(*tenant) + ": " + std::to_string(enabled) + " of " +
-                           std::to_string(kRuleCount) + " rules enabled");
+          notes->push_back(
+              {config::TenantLabel(*tenant),
+               std::to_string(enabled) + " of " + std::to_string(kRuleCount) + " rules enabled"});
         }
-        for (auto& note : config::SilentRuleNotes(*tenant, config::TenantLabel(*tenant))) {
-          notes->push_back(std::move(note));
+        for (auto& note : config::SilentRuleNotes(*tenant)) {
+          notes->push_back({config::TenantLabel(*tenant), std::move(note)});
         }
         out->tenants.emplace(hash, std::move(tenant));
       });
@@ -79,7 +80,7 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
                                              if (key == "defaults") top.defaults = v;
                                              if (key == "tenants") top.tenants = v;
                                            });
-  std::vector<std::string> tenant_notes;
+  std::vector<ConfigNote> tenant_notes;
   if (is_map) {
     if (top.pipeline) config::ReadPipeline(*top.pipeline, "pipeline", diag, &config->pipeline);
     if (top.sources) config::ReadSources(*top.sources, "sources", diag, &config->sources);
@@ -93,9 +94,8 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
       config::OverlayTenant(*top.defaults, "defaults", /*is_defaults=*/true, diag, defaults.get());
     }
     if (top.tenants) CompileTenants(*top.tenants, *defaults, diag, config.get(), &tenant_notes);
-    if (std::string note = config::SilentRuleSummary(*defaults, config::TenantLabel(*defaults));
-        !note.empty()) {
-      tenant_notes.push_back(std::move(note));
+    if (std::string note = config::SilentRuleSummary(*defaults); !note.empty()) {
+      tenant_notes.push_back({config::TenantLabel(*defaults), std::move(note)});
     }
     config->defaults = std::move(defaults);
   }

@@ -381,6 +381,15 @@ void GenRenderer::Registration(const GenEvent& e, std::string& o) {
 }
 
 void GenRenderer::Render(const GenEvent& e, std::string& out) {
+  // Graph directoryAudit and userRegistrationDetails name no tenant: a collector polling Graph per
+  // tenant knows it and frames the line with it (pipeline/framed_line.h), so every record gen
+  // writes can be attributed in a multi-tenant file.
+  if ((e.kind == GenKind::kAudit && e.format == GenFormat::kGraph) ||
+      e.kind == GenKind::kRegistration) {
+    const uint32_t who = e.target != kNoAccount ? e.target : e.account;
+    out += world_.tenants()[world_.accounts()[who].tenant].id;
+    out += '\t';
+  }
   switch (e.kind) {
     case GenKind::kSignIn:
       SignIn(e, out);

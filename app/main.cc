@@ -1,8 +1,12 @@
 // privmon: command-line entry. Subcommands: run, scan, replay, check, gen (see --help).
 // Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "app/check_command.h"
 #include "app/config_loader.h"
@@ -25,6 +29,45 @@ std::shared_ptr<const CompiledConfig> LoadOrDefault(const std::string& path) {
     return nullptr;
   }
   return r.config;
+}
+
+// An input `scan` cannot read is a usage error named before anything starts: a directory or a
+// missing file would otherwise be a scan that "succeeds" having read nothing.
+bool InputsReadable(const std::vector<std::string>& files) {
+  namespace fs = std::filesystem;
+  for (const std::string& f : files) {
+    if (f == "-") continue;
+    std::error_code ec;
+    const fs::file_status st = fs::status(f, ec);
+    const char* why = nullptr;
+    if (ec || !fs::exists(st)) {
+      why = "no such file";
+    } else if (fs::is_directory(st)) {
+      why = "is a directory (name the NDJSON files in it, e.g. DIR/*.ndjson)";
+    } else if (access(f.c_str(), R_OK) != 0) {
+      why = "not readable (permission denied)";
+    }
+    if (why != nullptr) {
+      std::fprintf(stderr, "privmon scan: %s: %s\n", f.c_str(), why);
+      return false;
+    }
+  }
+  return true;
+}
+
+constexpr std::string_view kCommands[] = {"run", "scan", "replay", "gen", "check"};
+
+// CLI11 reads an unknown first word as a stray positional ("A subcommand is required"): name it.
+bool UnknownCommand(int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  for (std::string_view c : kCommands) {
+    if (c == argv[1]) return false;
+  }
+  std::fprintf(stderr,
+               "privmon: unknown command '%s' (commands: run, scan, replay, gen, check; "
+               "see privmon --help)\n",
+               argv[1]);
+  return true;
 }
 
 }  // namespace
@@ -73,6 +116,10 @@ int main(int argc, char** argv) {
   scan->add_flag("--quiet,-q", scan_quiet, "No progress line");
   scan->add_option("files", scan_files, "NDJSON files, '-' for stdin")->required();
   scan->callback([&] {
+    if (!InputsReadable(scan_files)) {
+      exit_code = 2;
+      return;
+    }
     auto config = LoadOrDefault(scan_config);
     if (!config) {
       exit_code = 2;
@@ -94,15 +141,34 @@ int main(int argc, char** argv) {
     exit_code = RunService(o);
   });
 
-  std::string check_path;
+  CheckOptions check_options;
+  std::string check_positional, check_format = "text";
   auto* check = app.add_subcommand(
       "check", "Validate a config file: every error with its line; exit 2 when invalid");
-  check->add_option("config", check_path, "YAML config file")->required();
-  check->callback([&] { exit_code = RunCheck(check_path, std::cout, std::cerr); });
+  auto* check_config = check->add_option("--config,-c", check_options.path, "YAML config file");
+  auto* check_file = check->add_option("config", check_positional, "YAML config file (same)");
+  check_config->excludes(check_file);
+  check->add_flag("--quiet,-q", check_options.quiet, "Print errors only (exit code says the rest)");
+  check->add_flag("--details", check_options.details,
+                  "One note line per tenant instead of one line per kind of note");
+  check->add_option("--format", check_format, "text (default) or json (one object, for CI)")
+      ->check(CLI::IsMember({"text", "json"}));
+  check->callback([&] {
+    if (check_options.path.empty()) check_options.path = check_positional;
+    if (check_options.path.empty()) {
+      std::fprintf(stderr, "privmon check: name the config file (privmon check --config F)\n");
+      exit_code = 2;
+      return;
+    }
+    check_options.format =
+        check_format == "json" ? CheckOptions::Format::kJson : CheckOptions::Format::kText;
+    exit_code = RunCheck(check_options, std::cout, std::cerr);
+  });
 
   RegisterReplayCommand(app, &exit_code);
   RegisterGenCommand(app, &exit_code);
 
+  if (UnknownCommand(argc, argv)) return 2;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
