@@ -32,6 +32,7 @@ class Builder {
     const uint32_t admin = tenant.admins[rng_.Below(tenant.admins.size())];
     const GenAccount& acct = world_.accounts()[admin];
     GenTruth truth{kind, acct.tenant, acct.upn, t, size};
+    truth.account = admin;
     auto sign_in = [&](EventTime at, int32_t error) -> GenEvent& {
       GenEvent& e = Push(at, index);
       e.account = admin;
@@ -46,7 +47,7 @@ class Builder {
           GenEvent& e = sign_in(at, 50126);
           e.place = static_cast<uint8_t>(rng_.Below(GenWorld::foreign_places().size()));
           e.device = kNewDevice;
-          truth.time = at;
+          if (i == 4) truth.time = at;  // the fifth failure reaches PRIV-SI-01's threshold
           at += rng_.Range(15, 60) * kSecond;
         }
         break;
@@ -61,6 +62,7 @@ class Builder {
         GenEvent& e = sign_in(t, 0);
         e.account = tenant.breakglass;
         truth.upn = world_.accounts()[tenant.breakglass].upn;
+        truth.account = tenant.breakglass;
         break;
       }
       case GenScenario::kNewUserGlobalAdmin: {
@@ -76,6 +78,7 @@ class Builder {
         role.role = 0;  // Global Administrator
         truth.time = later;
         truth.upn.clear();  // filled by the caller, who can render the new user's UPN
+        truth.account = kNoAccount;
         break;
       }
       case GenScenario::kPimNonPaw: {

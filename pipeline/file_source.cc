@@ -3,12 +3,14 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "pipeline/framed_line.h"
 #include "pipeline/message_source.h"
 
 namespace privmon {
 namespace {
 
-// NDJSON: one message per line; blank lines are skipped. Lines of any length are read whole
+// NDJSON: one message per line (a framed line "<tenant>\t<payload>" carries its tenant, as a
+// two-frame ZeroMQ message does); blank lines are skipped. Lines of any length are read whole
 // (the parser rejects oversized ones, counted, rather than the reader splitting them).
 class FileSource final : public MessageSource {
  public:
@@ -41,8 +43,9 @@ class FileSource final : public MessageSource {
       std::size_t first = 0;
       while (first < len && (line_[first] == ' ' || line_[first] == '\t')) ++first;
       if (first == len) continue;  // blank line
-      out.payload = std::string_view(line_, len);
-      out.tenant_frame = {};
+      const FramedLine framed = SplitFramedLine(std::string_view(line_, len));
+      out.payload = framed.payload;
+      out.tenant_frame = framed.tenant;
       return ReceiveStatus::kMessage;
     }
   }
