@@ -92,6 +92,10 @@ void WriteTruth(std::FILE* f, const GenWorld& world, const GenTruth& t) {
   char buf[40];
   o.append(buf, FormatIsoTime(t.time, buf));
   o += '"';
+  genjson::Key(o, "start");
+  o += '"';
+  o.append(buf, FormatIsoTime(t.start, buf));
+  o += '"';
   genjson::Int(o, "records", t.records);
   genjson::Bool(o, "raisable", t.raisable);
   if (!t.why_not.empty()) genjson::Str(o, "why_not", t.why_not);

@@ -33,7 +33,7 @@ std::string GenConfigYaml(const GenWorld& world, const std::string& command) {
       first = false;
     }
     y += "]}\n";
-    y += "    naming_policy: \"^adm_\"\n";
+    y += "    naming_policy: \"^(adm_|breakglass@)\"\n";
   }
   return y;
 }

@@ -2,7 +2,7 @@
 // need a tenant list (break-glass, PAW devices, approved countries, naming policy) can raise the
 // attacks gen injects. Per tenant: its name (the domain), break_glass (its breakglass@ account),
 // privileged_accounts (its adm_ accounts), paw_devices (each admin's PAW), approved countries
-// (its region's) and naming_policy "^adm_". Load-time tool code; O(accounts).
+// (its region's) and naming_policy "^(adm_|breakglass@)". Load-time tool code; O(accounts).
 #pragma once
 
 #include <string>

@@ -14,8 +14,9 @@ int ScenarioSize(GenScenario s, GenRandom& rng) {
     case GenScenario::kBadPasswordBurst:
       return 5 + static_cast<int>(rng.Below(4));
     case GenScenario::kNewUserGlobalAdmin:
-    case GenScenario::kPimNonPaw:
       return 2;
+    case GenScenario::kPimNonPaw:
+      return 3;
     default:
       return 1;
   }
@@ -33,6 +34,7 @@ class Builder {
     const GenAccount& acct = world_.accounts()[admin];
     GenTruth truth{kind, acct.tenant, acct.upn, t, size};
     truth.account = admin;
+    truth.start = t;
     auto sign_in = [&](EventTime at, int32_t error) -> GenEvent& {
       GenEvent& e = Push(at, index);
       e.account = admin;
@@ -47,7 +49,7 @@ class Builder {
           GenEvent& e = sign_in(at, 50126);
           e.place = static_cast<uint8_t>(rng_.Below(GenWorld::foreign_places().size()));
           e.device = kNewDevice;
-          if (i == 4) truth.time = at;  // the fifth failure reaches PRIV-SI-01's threshold
+          truth.time = at;
           at += rng_.Range(15, 60) * kSecond;
         }
         break;
@@ -83,7 +85,7 @@ class Builder {
       }
       case GenScenario::kPimNonPaw: {
         GenEvent& s = sign_in(t, 0);
-        s.device = kNewDevice;
+        s.device = 1;  // the admin's phone: a known device, not its PAW
         const EventTime later = t + rng_.Range(5, 20) * kMinute;
         GenEvent& pim = Push(later, index);
         pim.kind = GenKind::kAudit;
@@ -91,6 +93,12 @@ class Builder {
         pim.account = pim.target = admin;
         pim.role = acct.role;
         truth.time = later;
+        // The activation ends within policy (deactivated after 30 minutes): only PRIV-EL-06.
+        GenEvent& end = Push(later + 30 * kMinute, index);
+        end.kind = GenKind::kAudit;
+        end.activity = GenActivity::kPimDeactivate;
+        end.account = end.target = admin;
+        end.role = acct.role;
         break;
       }
       case GenScenario::kLockout:
