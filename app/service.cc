@@ -140,7 +140,14 @@ int RunService(const ServiceOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   if (!options.scan) {
     std::fprintf(stderr, "privmon: running with %u shard(s), %u parse thread(s)", shards, parsers);
-    for (const auto& s : config->sources) std::fprintf(stderr, "; source %s", s.endpoint.c_str());
+    for (const auto& s : config->sources) {
+      if (s.type == SourceType::kFile || s.type == SourceType::kStdin) {
+        std::fprintf(stderr, "; source file %s",
+                     s.type == SourceType::kStdin ? "-" : s.path.c_str());
+      } else {
+        std::fprintf(stderr, "; source %s (%s)", s.endpoint.c_str(), s.bind ? "bind" : "connect");
+      }
+    }
     if (metrics)
       std::fprintf(stderr, "; metrics on http://%s/metrics", config->metrics_listen.c_str());
     std::fprintf(stderr, "\n");
