@@ -78,7 +78,10 @@ int main(int argc, char** argv) {
   CLI::App app{
       "privmon: real-time detection of threats to privileged accounts in Microsoft Entra ID "
       "sign-in and audit logs"};
-  app.set_version_flag("--version,-V", std::string("privmon ") + PRIVMON_VERSION);
+  app.set_version_flag(
+      "--version,-V",
+      std::string("privmon ") + PRIVMON_VERSION + " (commit " + PRIVMON_COMMIT +
+          ", -march=" + (*PRIVMON_BUILT_FOR_MARCH ? PRIVMON_BUILT_FOR_MARCH : "default") + ")");
   app.require_subcommand(1);
   int exit_code = 0;
 
