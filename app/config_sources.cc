@@ -74,7 +74,7 @@ SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const
                           Diagnostics& diag) {
   static constexpr std::array<std::string_view, 6> kZmqKeys = {
       "endpoint", "bind", "tenant", "name", "high_water_mark", "curve"};
-  static constexpr std::array<std::string_view, 3> kFileKeys = {"path", "tenant", "name"};
+  static constexpr std::array<std::string_view, 4> kFileKeys = {"path", "tenant", "name", "follow"};
   static constexpr std::array<std::string_view, 2> kStdinKeys = {"tenant", "name"};
   SourceSettings source;
   std::span<const std::string_view> keys = kZmqKeys;
@@ -108,6 +108,8 @@ SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const
       ReadCurve(value, key_path, diag, &source);
     } else if (key == "path") {
       has_path = ReadString(value, key_path, diag, &source.path) && !source.path.empty();
+    } else if (key == "follow") {
+      ReadBool(value, key_path, diag, &source.follow);
     }
   });
   if (type == "zmq_sub") Require(has_endpoint, node, path, "endpoint", diag);

@@ -73,9 +73,10 @@ struct SourceSettings {
   SourceType type = SourceType::kZmqPull;
   std::string endpoint = "tcp://127.0.0.1:5556";
   bool bind = true;
-  std::string path;    // file sources
-  std::string tenant;  // tenant for records that carry none
-  std::string name;    // metric label; defaults to the type
+  std::string path;     // file sources
+  bool follow = false;  // file: keep reading as it grows, across rotation (tail -F)
+  std::string tenant;   // tenant for records that carry none
+  std::string name;     // metric label; defaults to the type
   int high_water_mark = 10000;
   // ZeroMQ CURVE (server side): secret key file (z85, 40 chars) and allowed client public keys.
   std::string curve_secret_key_file;
