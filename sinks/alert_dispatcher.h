@@ -1,8 +1,9 @@
 // AlertDispatcher: the sink thread. It is the single consumer of every shard's alert queue (one
-// SPSC queue per shard, the shard its single producer), formats each alert once and writes the
-// line to every output, which it owns. Idle cost: a few yields, then 200us-1ms sleeps. Outputs are
-// flushed whenever the queues run dry. Start/Stop from one control thread; Stop() assumes the
-// producers have stopped pushing, then drains what is queued, flushes and joins (no alert lost).
+// SPSC queue per shard, the shard its single producer), formats each alert once per format its
+// outputs use (native, OCSF) and writes the line to every output, which it owns. Idle cost: a few
+// yields, then 200us-1ms sleeps. Outputs are flushed whenever the queues run dry. Start/Stop from
+// one control thread; Stop() assumes the producers have stopped pushing, then drains what is
+// queued, flushes and joins (no alert lost).
 #pragma once
 
 #include <memory>
@@ -13,6 +14,7 @@
 #include "core/alert.h"
 #include "core/stats.h"
 #include "pipeline/spsc_queue.h"
+#include "sinks/alert_format.h"
 #include "sinks/alert_output.h"
 
 namespace privmon {
@@ -38,7 +40,7 @@ class AlertDispatcher {
   std::vector<SpscQueue<Alert>*> queues_;
   std::vector<std::unique_ptr<AlertOutput>> outputs_;
   PipelineStats* stats_;
-  std::string line_;  // reused formatting buffer; sink thread only
+  AlertLines lines_;  // reused formatting buffers, one per format; sink thread only
   std::jthread thread_;
 };
 
