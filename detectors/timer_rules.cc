@@ -143,8 +143,11 @@ void DetectionEngine::FireAbsence(uint64_t key, AccountState& st, PrivilegedStat
   const int64_t period = tenant.rule(RuleId::kPA05).window_s;
   Alert a = TimerAlert(RuleId::kPA05, ps, Micros(basis) + period * kMicrosPerSecond);
   a.first_seen = Micros(basis);
+  char last[40];
+  const std::size_t last_len =
+      st.last_success == 0 ? 0 : FormatIsoTime(Micros(st.last_success), last);
   a.AddDetail("last_successful_sign_in",
-              st.last_success == 0 ? "none seen" : std::to_string(st.last_success));
+              last_len == 0 ? std::string_view("none seen") : std::string_view(last, last_len));
   a.AddNumber("period_days", period / kDay);
   Emit(a, key, tenant);
 }

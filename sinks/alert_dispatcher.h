@@ -1,9 +1,8 @@
 // AlertDispatcher: the sink thread. It is the single consumer of every shard's alert queue (one
-// SPSC queue per shard, the shard its single producer), formats each alert once per format its
-// outputs use (native, OCSF) and writes the line to every output, which it owns. Idle cost: a few
-// yields, then 200us-1ms sleeps. Outputs are flushed whenever the queues run dry. Start/Stop from
-// one control thread; Stop() assumes the producers have stopped pushing, then drains what is
-// queued, flushes and joins (no alert lost).
+// SPSC queue per shard, the shard its single producer), formats each alert once and writes the
+// line to every output, which it owns. Idle cost: a few yields, then 200us-1ms sleeps. Outputs are
+// flushed whenever the queues run dry. Start/Stop from one control thread; Stop() assumes the
+// producers have stopped pushing, then drains what is queued, flushes and joins (no alert lost).
 #pragma once
 
 #include <memory>
@@ -40,7 +39,7 @@ class AlertDispatcher {
   std::vector<SpscQueue<Alert>*> queues_;
   std::vector<std::unique_ptr<AlertOutput>> outputs_;
   PipelineStats* stats_;
-  AlertLines lines_;  // reused formatting buffers, one per format; sink thread only
+  AlertLines lines_;  // each alert formatted once per format its outputs use; sink thread only
   std::jthread thread_;
 };
 
