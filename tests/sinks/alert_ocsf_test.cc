@@ -291,6 +291,32 @@ TEST(OcsfFinding, OmitsTheTenantNameWhenNoneIsConfiguredAndStaysValid) {
   ExpectEntity(root["cloud"]["account"], "cloud.account");
 }
 
+TEST(OcsfFinding, HostileStringsStayOneValidLine) {
+  Alert a = SampleAlert(RuleId::kSI14);
+  a.account_upn.assign(std::string_view("q\"b\\s\n\t\x01\xff", 9));
+  a.tenant_name.assign("Con\"toso\n");
+  a.AddDetail("note", "caf\xc3\xa9 \xc3");  // a truncated UTF-8 sequence
+  std::string line;
+  AppendAlertOcsf(a, line);
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  simdjson::dom::parser parser;
+  element root;
+  ASSERT_EQ(parser.parse(line).get(root), simdjson::SUCCESS) << line;  // also validates UTF-8
+  ExpectValidDetectionFinding(root);
+  EXPECT_EQ(std::string_view(root["cloud"]["account"]["name"]), "Con\"toso\n");
+}
+
+TEST(OcsfFinding, AppendsWithoutReallocatingOnceLargeEnough) {
+  std::string out;
+  out.reserve(8192);
+  const char* data = out.data();
+  for (int i = 0; i < 3; ++i) {
+    out.clear();
+    AppendAlertOcsf(SampleAlert(RuleId::kEL06), out);
+  }
+  EXPECT_EQ(out.data(), data);
+}
+
 // docs/ocsf-examples.jsonl (scripts/alert_examples.py, a real run) holds valid findings.
 TEST(OcsfExamples, TheDocumentedExamplesAreValidDetectionFindings) {
   std::ifstream in(std::string(PRIVMON_SOURCE_DIR) + "/docs/ocsf-examples.jsonl");
