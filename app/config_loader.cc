@@ -24,12 +24,13 @@ namespace {
 
 using config::Diagnostics;
 
-constexpr std::array<std::string_view, 7> kTopKeys = {
-    "pipeline", "sources", "sinks", "metrics", "dead_letter", "defaults", "tenants"};
+constexpr std::array<std::string_view, 8> kTopKeys = {
+    "pipeline", "sources", "sinks", "metrics", "dead_letter", "alerts", "defaults", "tenants"};
 
 // Sections present in the file (a default-constructed YAML::Node would read as a present null).
 struct TopLevel {
-  std::optional<YAML::Node> pipeline, sources, sinks, metrics, dead_letter, defaults, tenants;
+  std::optional<YAML::Node> pipeline, sources, sinks, metrics, dead_letter, alerts, defaults,
+      tenants;
 };
 
 std::size_t EnabledRules(const TenantSettings& t) {
@@ -77,6 +78,7 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
                                              if (key == "sinks") top.sinks = v;
                                              if (key == "metrics") top.metrics = v;
                                              if (key == "dead_letter") top.dead_letter = v;
+                                             if (key == "alerts") top.alerts = v;
                                              if (key == "defaults") top.defaults = v;
                                              if (key == "tenants") top.tenants = v;
                                            });
@@ -90,6 +92,7 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
       config::ReadDeadLetter(*top.dead_letter, "dead_letter", diag, &config->dead_letter_path);
     }
     auto defaults = std::make_shared<TenantSettings>(*config->defaults);
+    if (top.alerts) config::ReadAlerts(*top.alerts, "alerts", diag, &defaults->incident_span_s);
     if (top.defaults) {
       config::OverlayTenant(*top.defaults, "defaults", /*is_defaults=*/true, diag, defaults.get());
     }

@@ -1,5 +1,6 @@
 // Compiles the process-wide sections of the config (everything but defaults and tenants) into
-// CompiledConfig fields: pipeline sizing, sources, sinks, metrics endpoint, dead-letter file.
+// CompiledConfig fields: pipeline sizing, sources, sinks, metrics endpoint, dead-letter file,
+// alert grouping.
 // A section given replaces the builtin value; `sources:`/`sinks:` lists replace the builtin lists.
 #pragma once
 
@@ -24,5 +25,10 @@ void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& dia
 // `dead_letter: {path}`; an empty, null or `off` path disables the dead-letter file.
 void ReadDeadLetter(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                     std::string* file);
+
+// `alerts: {incident_span}`: the span of event time over which one account's alerts share an
+// incident_key (core/incident_key.h); 0 groups by triggering record only.
+void ReadAlerts(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                int64_t* incident_span_s);
 
 }  // namespace privmon::config

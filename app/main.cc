@@ -10,6 +10,7 @@
 
 #include "app/check_command.h"
 #include "app/config_loader.h"
+#include "app/config_scalars.h"
 #include "app/gen_command.h"
 #include "app/replay_command.h"
 #include "app/service.h"
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
     exit_code = RunService(o);
   });
 
-  std::string scan_config, scan_tenant;
+  std::string scan_config, scan_tenant, scan_format = "native";
   std::vector<std::string> scan_files;
   bool scan_quiet = false;
   auto* scan = app.add_subcommand(
@@ -117,6 +118,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   scan->add_option("--tenant,-t", scan_tenant, "Tenant id for records that carry none");
   scan->add_flag("--quiet,-q", scan_quiet, "No progress line");
+  scan->add_option("--format", scan_format, "Alert format on stdout: native (default) or ocsf")
+      ->check(CLI::IsMember({"native", "ocsf"}, CLI::ignore_case));
   scan->add_option("files", scan_files, "NDJSON files, '-' for stdin")->required();
   scan->callback([&] {
     if (!InputsReadable(scan_files)) {
@@ -133,6 +136,7 @@ int main(int argc, char** argv) {
     o.config_path = scan_config;
     o.scan = true;
     o.quiet = scan_quiet;
+    config::ParseAlertFormat(scan_format, &o.scan_format);
     for (const auto& f : scan_files) {
       SourceSettings s;
       s.type = f == "-" ? SourceType::kStdin : SourceType::kFile;

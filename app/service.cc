@@ -112,6 +112,7 @@ int RunService(const ServiceOptions& options) {
         std::make_unique<DeadLetterWriter>(config->dead_letter_path, &stats->dead_letters);
     if (options.scan) {
       outputs.push_back(std::make_unique<StdoutOutput>());
+      outputs.back()->set_format(options.scan_format);
     } else {
       outputs = MakeAlertOutputs(config->sinks, zmq_context);
       if (!config->metrics_listen.empty()) {

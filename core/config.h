@@ -60,6 +60,8 @@ struct TenantSettings {
   std::string naming_policy_text;
   WorkingHours working_hours;
   absl::flat_hash_set<uint64_t> high_value_apps;  // HashLower(app id, object id or name)
+  // Process-wide `alerts: {incident_span}`, copied into every tenant so the emitter reads it here.
+  int64_t incident_span_s = kHour;
 
   const RuleSettings& rule(RuleId id) const { return rules[static_cast<std::size_t>(id)]; }
   static uint16_t PackCountry(char a, char b) {
@@ -85,10 +87,15 @@ struct SourceSettings {
 
 enum class SinkType : uint8_t { kStdout, kFile, kZmqPub };
 
+// How a sink writes each alert: the native JSON line of DESIGN.md section 5, or an OCSF
+// Detection Finding (sinks/alert_ocsf.h).
+enum class AlertFormat : uint8_t { kNative, kOcsf };
+
 struct SinkSettings {
   SinkType type = SinkType::kStdout;
   std::string path;
   std::string endpoint;
+  AlertFormat format = AlertFormat::kNative;
 };
 
 struct PipelineSettings {
