@@ -202,5 +202,30 @@ TEST(SiblingEvents, GuestFromAnotherTenantSigningInHereIsNotAnAdminGoingOut) {
   EXPECT_THAT(h.Rules(), Contains(RuleId::kSI16));
 }
 
+// Kind 3 of issue 9: an alert names its account from the best identity kept for it (the UPN of the
+// newest record by event time), not from whichever record raised it.
+TEST(AccountNames, AlertNamesTheRenamedAccountEvenWhenALateRecordCarriesTheOldUpn) {
+  constexpr std::string_view kId = "51eb727c-35b3-5913-83f2-eabb8f0e0671";
+  auto tenant = EngineHarness::Tenant(kTenant);
+  tenant->break_glass.insert(HashLower(kId));
+  tenant->privileged_accounts.insert(HashLower(kId));
+  EngineHarness h(tenant);
+  auto signin = [&](std::string_view upn, const char* time) {
+    Event e = SignIn(kTenant, upn, time);
+    e.account = Account(kTenant, upn, kId);
+    return e;
+  };
+  h.Feed(signin("bg-new@northwind.example", "2025-03-04T12:00:00Z"));
+  h.Feed(signin("bg-old@northwind.example", "2025-03-04T10:00:00Z"));  // late, before the rename
+  h.Finish();
+  const auto alerts = h.Drain();
+  ASSERT_EQ(alerts.size(), 2u);  // BG-01 twice: two hours apart, not suppressed
+  for (const Alert& a : alerts) {
+    EXPECT_EQ(a.rule, RuleId::kBG01);
+    EXPECT_EQ(a.account_upn.view(), "bg-new@northwind.example");
+    EXPECT_EQ(a.account_id.view(), kId);
+  }
+}
+
 }  // namespace
 }  // namespace privmon::testing
