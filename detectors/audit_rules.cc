@@ -142,7 +142,11 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   auto within = [](Seconds32 first, Seconds32 then, int64_t window) {
     return first != 0 && then != 0 && then >= first && static_cast<int64_t>(then - first) <= window;
   };
-  if (au.activity == Activity::kAddUser) {
+  // Only what happened counts: a failed "Add user" created no account, a failed delete kept it.
+  const bool added = success && au.activity == Activity::kAddUser;
+  const bool deleted =
+      success && (au.activity == Activity::kDeleteUser || au.activity == Activity::kHardDeleteUser);
+  if (added) {
     if (st.user_added == 0 || t < st.user_added) st.user_added = t;
     if (within(t, st.role_gained, pa01_window)) emit(RuleId::kPA01);
     if (within(t, st.deleted, pa02_window)) emit(RuleId::kPA02);
@@ -152,7 +156,7 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       st.role_gained = t;
     }
     if (within(st.user_added, t, pa01_window)) emit(RuleId::kPA01);
-  } else if (au.activity == Activity::kDeleteUser || au.activity == Activity::kHardDeleteUser) {
+  } else if (deleted) {
     if (st.deleted == 0 || t < st.deleted) st.deleted = t;
     if (within(st.user_added, t, pa02_window)) emit(RuleId::kPA02);
   }

@@ -108,6 +108,23 @@ TEST(SiblingEvents, FailedAssignmentGrantsNothing) {
   EXPECT_THAT(rules, IsEmpty());
 }
 
+TEST(SiblingEvents, FailedDeleteDoesNotEndAShortLivedAccount) {
+  EngineHarness h;
+  auto rules =
+      Feed(h, {AuditJson("Add user", "Core Directory", "UserManagement", "2025-07-01T11:00:04Z",
+                         kByAdmin, UserTarget("temp@northwind.example")),
+               AuditJson("Delete user", "Core Directory", "UserManagement", "2025-07-01T13:41:57Z",
+                         kByAdmin, UserTarget("temp@northwind.example"), "failure")});
+  EXPECT_THAT(rules, IsEmpty());
+  EngineHarness deleted;
+  rules = Feed(deleted,
+               {AuditJson("Add user", "Core Directory", "UserManagement", "2025-07-01T11:00:04Z",
+                          kByAdmin, UserTarget("temp@northwind.example")),
+                AuditJson("Delete user", "Core Directory", "UserManagement", "2025-07-01T13:41:57Z",
+                          kByAdmin, UserTarget("temp@northwind.example"))});
+  EXPECT_EQ(rules, std::vector<RuleId>{RuleId::kPA02});
+}
+
 TEST(SiblingEvents, PimRequestIsNotYetAPermanentAssignment) {
   EngineHarness h;
   auto rules = Feed(
