@@ -89,7 +89,8 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
     if (top.sinks) config::ReadSinks(*top.sinks, "sinks", diag, &config->sinks);
     if (top.metrics) config::ReadMetrics(*top.metrics, "metrics", diag, &config->metrics_listen);
     if (top.dead_letter) {
-      config::ReadDeadLetter(*top.dead_letter, "dead_letter", diag, &config->dead_letter_path);
+      config::ReadDeadLetter(*top.dead_letter, "dead_letter", diag, &config->dead_letter_path,
+                             &config->dead_letter_keep_skipped);
     }
     auto defaults = std::make_shared<TenantSettings>(*config->defaults);
     if (top.alerts) config::ReadAlerts(*top.alerts, "alerts", diag, &defaults->incident_span_s);

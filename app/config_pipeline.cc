@@ -85,9 +85,13 @@ void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& dia
 }
 
 void ReadDeadLetter(const YAML::Node& node, std::string_view path, Diagnostics& diag,
-                    std::string* file) {
-  static constexpr std::array<std::string_view, 1> kKeys = {"path"};
+                    std::string* file, bool* keep_skipped) {
+  static constexpr std::array<std::string_view, 2> kKeys = {"path", "keep_skipped"};
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
+    if (key == "keep_skipped") {
+      ReadBool(value, Child(path, key), diag, keep_skipped);
+      return;
+    }
     if (IsOff(value)) {
       file->clear();
       return;

@@ -22,9 +22,10 @@ void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
 // `metrics: {listen}`; an empty, null or `off` listen address disables the endpoint.
 void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                  std::string* listen);
-// `dead_letter: {path}`; an empty, null or `off` path disables the dead-letter file.
+// `dead_letter: {path, keep_skipped}`; an empty, null or `off` path disables the dead-letter file;
+// keep_skipped (default false) also copies records of Entra categories privmon does not read.
 void ReadDeadLetter(const YAML::Node& node, std::string_view path, Diagnostics& diag,
-                    std::string* file);
+                    std::string* file, bool* keep_skipped);
 
 // `alerts: {incident_span}`: the span of event time over which one account's alerts share an
 // incident_key (core/incident_key.h); 0 groups by triggering record only.

@@ -114,6 +114,8 @@ struct CompiledConfig {
   std::vector<SinkSettings> sinks;
   std::string metrics_listen = "127.0.0.1:9464";  // empty = no metrics endpoint
   std::string dead_letter_path = "rejected.ndjson";
+  // Records of Entra categories privmon does not read are counted; copied only when this is set.
+  bool dead_letter_keep_skipped = false;
   std::shared_ptr<const TenantSettings> defaults;
   absl::flat_hash_map<uint64_t, std::shared_ptr<const TenantSettings>> tenants;  // HashLower(id)
 

@@ -195,7 +195,9 @@ void DetectionEngine::SignInControls(const Event& e, AccountState& st, Privilege
       Emit(a, who.key, tenant);
     }
   }
-  if (si.resource_tenant_hash != 0 && si.home_tenant_hash != 0 &&
+  // The comparison has a direction: one of this tenant's accounts (home = the log's tenant) going
+  // out to another tenant. A guest from elsewhere signing in here has the tenants swapped.
+  if (si.resource_tenant_hash != 0 && si.home_tenant_hash == e.tenant_hash &&
       si.resource_tenant_hash != si.home_tenant_hash) {
     Alert a = AlertEmitter::Begin(RuleId::kSI16, e, who);
     a.AddDetail("detail", "resource tenant differs from home tenant");
