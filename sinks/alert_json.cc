@@ -70,6 +70,7 @@ void AppendAlertJson(const Alert& a, std::string& out) {
   AppendTime(a.last_seen, out);
   Key("count", false, out);
   AppendUint(a.count, out);
+  if (a.update) out.append(",\"update\":true");
   Key("evidence", false, out);
   out.push_back('[');
   const std::size_t evidence_count = std::min<std::size_t>(a.evidence_count, Alert::kMaxEvidence);
