@@ -101,7 +101,7 @@ struct PipelineSettings {
   // Event time (DESIGN.md sections 4 and 10; docs/operations.md "Event time").
   int64_t dedupe_horizon_s = 15 * kMinute;       // a record seen again this long after is new
   int64_t tenant_idle_timeout_s = 10 * kMinute;  // wall time; `run` only
-  int64_t max_future_skew_s = kDay;              // ahead of the tenant's newest event: rejected
+  int64_t max_future_skew_s = 90 * kDay;         // ahead of the tenant's newest event: rejected
   // Wall-clock rules (idle sources and tenants) apply; false for `scan`, which never reads the
   // wall clock so that its verdicts depend on the events alone.
   bool wall_clock = true;

@@ -24,8 +24,8 @@ TEST(AlertIds, GoldenIdsOfABreakGlassSignIn) {
   h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T12:30:00Z"));
   const auto alerts = h.Drain();
   ASSERT_EQ(alerts.size(), 2u);
-  EXPECT_EQ(alerts[0].alert_id, GOLDEN_1);
-  EXPECT_EQ(alerts[1].alert_id, GOLDEN_2);
+  EXPECT_EQ(alerts[0].alert_id, 0x5274ca138344f783ULL);
+  EXPECT_EQ(alerts[1].alert_id, 0xbe56adafc0dca332ULL);
 }
 
 // The documented formula, computed here from core/hash.h alone.
@@ -49,7 +49,7 @@ TEST(AlertIds, GoldenIdOfAnUnsuppressedRuleHashesTimeAndEvidence) {
   h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T10:00:00Z"));
   const auto alerts = h.Drain();
   ASSERT_EQ(alerts.size(), 1u);
-  EXPECT_EQ(alerts[0].alert_id, GOLDEN_3);
+  EXPECT_EQ(alerts[0].alert_id, 0xfb5ffb3d50cf45eaULL);
 }
 
 TEST(AlertIds, RepeatsInABucketGiveOneUpdateWithTheSameIdAndTheFinalCount) {
@@ -64,7 +64,8 @@ TEST(AlertIds, RepeatsInABucketGiveOneUpdateWithTheSameIdAndTheFinalCount) {
     EXPECT_FALSE(alerts[0].update);
     EXPECT_TRUE(alerts[1].update);
     EXPECT_EQ(alerts[1].alert_id, alerts[0].alert_id);
-    EXPECT_EQ(alerts[0].alert_id, GOLDEN_1);  // the 10:00 bucket, whichever sign-in came first
+    EXPECT_EQ(alerts[0].alert_id,
+              0x5274ca138344f783ULL);  // the 10:00 bucket, whichever sign-in came first
     EXPECT_EQ(alerts[1].count, 3u);
   }
 }
