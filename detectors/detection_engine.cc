@@ -98,6 +98,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     case EventKind::kCount:
       break;
   }
+  gauges_dirty_ = true;
   if (++events_since_gauges_ >= 4096) PublishGauges();
 }
 
@@ -176,6 +177,7 @@ void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {
   if (watermark <= tt.watermark) return;
   tt.watermark = watermark;
   watermark_ = std::max(watermark_, watermark);
+  gauges_dirty_ = true;
   while (tt.timers.HasDue(watermark)) FireTimer(tt.timers.Pop());
   emitter_.Settle(tt.tenant_hash, watermark);
   emitter_.Sweep([&](uint64_t tenant) {
@@ -210,6 +212,7 @@ std::size_t DetectionEngine::MemoryBytes() const {
 
 void DetectionEngine::PublishGauges() {
   events_since_gauges_ = 0;
+  gauges_dirty_ = false;
   stats_.accounts.store(static_cast<int64_t>(accounts_.size()), std::memory_order_relaxed);
   stats_.state_bytes.store(static_cast<int64_t>(MemoryBytes()), std::memory_order_relaxed);
   if (watermark_ != kMinTime) {

@@ -36,6 +36,9 @@ class DetectionEngine final : public EventConsumer {
   void OnEvent(const Event& event, uint8_t roles) override;
   void OnWatermark(EventTime watermark) override;
   void OnTenantWatermark(uint64_t tenant_hash, EventTime watermark) override;
+  void OnIdle() override {
+    if (gauges_dirty_) PublishGauges();
+  }
   void OnConfig(std::shared_ptr<const CompiledConfig> config) override;
   void OnFinish(EventTime final_time) override;
 
@@ -102,6 +105,7 @@ class DetectionEngine final : public EventConsumer {
   uint32_t last_tenant_index_ = 0;
   EventTime watermark_ = kMinTime;  // the newest tenant watermark (gauge only)
   uint64_t events_since_gauges_ = 0;
+  bool gauges_dirty_ = false;  // events or watermarks since the gauges were published
 };
 
 }  // namespace privmon

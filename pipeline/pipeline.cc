@@ -347,6 +347,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
       }
     }
     if (drained == 0) {
+      consumer.OnIdle();
       backoff.Pause();
     } else {
       backoff.Reset();
