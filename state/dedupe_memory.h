@@ -4,7 +4,7 @@
 // is remembered while its event time is within `horizon` of its tenant's watermark, so the answer
 // does not depend on arrival order for any record that is not late.
 // Memory: 16 B per slot (fingerprint, event time, tenant index) + 1 control byte, at a load of
-// 7/16..7/8: 19..39 B per remembered record (kBytesPerSlot; measured in bench/dedupe_bench.cc).
+// 7/16..7/8: 19..39 B per remembered record (kBytesPerSlot; bench/dedupe_bench.cc measures it, tests/state pins the bound).
 // Single-threaded (its shard). Repeat() is one hash probe; Sweep() is O(size) and runs when the
 // table has doubled since the last sweep, so its cost is amortized O(1) per record.
 #pragma once
