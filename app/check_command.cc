@@ -1,28 +1,116 @@
 #include "app/check_command.h"
 
+#include <map>
+#include <vector>
+
 #include "app/config_loader.h"
+#include "sinks/json_escape.h"
 
 namespace privmon {
+namespace {
 
-int RunCheck(const std::string& path, std::ostream& out, std::ostream& err) {
-  try {
-    const ConfigLoadResult result = LoadConfigFile(path);
-    if (!result.errors.empty()) {
-      for (const ConfigError& e : result.errors) err << e.message << '\n';
-      err << path << ": " << result.errors.size()
-          << (result.errors.size() == 1 ? " error" : " errors") << ", config not valid\n";
-      return 2;
+// Notes with the same text, in order of first appearance, with every subject that has it.
+struct NoteGroup {
+  std::string text;
+  std::vector<std::string> subjects;
+};
+
+std::vector<NoteGroup> GroupNotes(const std::vector<ConfigNote>& notes) {
+  std::vector<NoteGroup> groups;
+  std::map<std::string, std::size_t> index;
+  for (const ConfigNote& n : notes) {
+    auto [it, inserted] = index.try_emplace(n.text, groups.size());
+    if (inserted) groups.push_back({n.text, {}});
+    if (!n.subject.empty()) groups[it->second].subjects.push_back(n.subject);
+  }
+  return groups;
+}
+
+std::size_t EnabledRules(const CompiledConfig& config) {
+  std::size_t enabled = 0;
+  for (const RuleSettings& rule : config.defaults->rules) enabled += rule.enabled ? 1 : 0;
+  return enabled;
+}
+
+void PrintText(const CheckOptions& o, const ConfigLoadResult& result, std::ostream& out,
+               std::ostream& err) {
+  if (!result.errors.empty()) {
+    for (const ConfigError& e : result.errors) err << e.message << '\n';
+    err << o.path << ": " << result.errors.size()
+        << (result.errors.size() == 1 ? " error" : " errors") << ", config not valid\n";
+    return;
+  }
+  if (o.quiet) return;
+  const CompiledConfig& config = *result.config;
+  out << "OK: " << o.path << ": " << config.tenants.size()
+      << (config.tenants.size() == 1 ? " tenant, " : " tenants, ") << EnabledRules(config)
+      << " rules enabled\n";
+  if (o.details) {
+    for (const ConfigNote& note : result.notes) out << "note: " << note.Line() << '\n';
+    return;
+  }
+  bool aggregated = false;
+  for (const NoteGroup& g : GroupNotes(result.notes)) {
+    if (g.subjects.size() <= 1) {
+      out << "note: " << (g.subjects.empty() ? g.text : g.subjects[0] + ": " + g.text) << '\n';
+      continue;
     }
-    const CompiledConfig& config = *result.config;
-    std::size_t enabled = 0;
-    for (const RuleSettings& rule : config.defaults->rules) enabled += rule.enabled ? 1 : 0;
-    out << "OK: " << path << ": " << config.tenants.size()
-        << (config.tenants.size() == 1 ? " tenant, " : " tenants, ") << enabled
-        << " rules enabled\n";
-    for (const std::string& note : result.notes) out << "note: " << note << '\n';
-    return 0;
+    aggregated = true;
+    out << "note: " << g.text << ": " << g.subjects.size() << " tenants (" << g.subjects[0] << ", "
+        << g.subjects[1] << (g.subjects.size() > 2 ? ", ...)" : ")") << '\n';
+  }
+  if (aggregated) out << "(privmon check --details lists every tenant of each note)\n";
+}
+
+void PrintJson(const CheckOptions& o, const ConfigLoadResult& result, std::ostream& out) {
+  std::string s = "{\"file\":";
+  AppendJsonString(o.path, s);
+  s += ",\"valid\":";
+  s += result.errors.empty() ? "true" : "false";
+  if (result.config) {
+    s += ",\"tenants\":" + std::to_string(result.config->tenants.size());
+    s += ",\"rules_enabled\":" + std::to_string(EnabledRules(*result.config));
+  }
+  s += ",\"errors\":[";
+  for (std::size_t i = 0; i < result.errors.size(); ++i) {
+    const ConfigError& e = result.errors[i];
+    if (i > 0) s += ',';
+    s += "{\"line\":" + std::to_string(e.line) + ",\"column\":" + std::to_string(e.column) +
+         ",\"message\":";
+    AppendJsonString(e.message, s);
+    s += '}';
+  }
+  s += "],\"notes\":[";
+  bool first = true;
+  for (const NoteGroup& g : GroupNotes(result.notes)) {
+    if (!first) s += ',';
+    first = false;
+    s += "{\"text\":";
+    AppendJsonString(g.text, s);
+    s += ",\"subjects\":[";
+    for (std::size_t i = 0; i < g.subjects.size(); ++i) {
+      if (i > 0) s += ',';
+      AppendJsonString(g.subjects[i], s);
+    }
+    s += "],\"count\":" + std::to_string(g.subjects.size()) + '}';
+  }
+  s += "]}\n";
+  out << s;
+}
+
+}  // namespace
+
+int RunCheck(const CheckOptions& o, std::ostream& out, std::ostream& err) {
+  try {
+    const ConfigLoadResult result = LoadConfigFile(o.path);
+    if (o.format == CheckOptions::Format::kJson) {
+      PrintJson(o, result, out);
+    } else {
+      PrintText(o, result, out, err);
+    }
+    return result.errors.empty() ? 0 : 2;
   } catch (...) {
-    err << path << ": cannot check config: unexpected error\n";
+    err << o.path << ": cannot check config: unexpected error\n";
     return 2;
   }
 }

@@ -1,5 +1,11 @@
-// `privmon check CONFIG`: validates a config file and explains it. Prints
-// "OK: <file>: N tenants, M rules enabled" and the notes to `out`, or each error to `err`.
+// `privmon check [--config] CONFIG`: validates a config file and explains it.
+// Text (default): "OK: <file>: N tenants, M rules enabled" and the notes on `out`, each error on
+// `err`. Notes that repeat across tenants are aggregated to one line with a tenant count (every
+// tenant is listed with `details`); `quiet` prints nothing but errors. JSON (`format = kJson`):
+// one object on `out`, errors included, for CI:
+//   {"file":..,"valid":bool,"tenants":N,"rules_enabled":M,
+//    "errors":[{"line":L,"column":C,"message":..}],
+//    "notes":[{"text":..,"subjects":[..],"count":K}]}
 // Returns the process exit code: 0 valid, 2 invalid or unreadable. Never throws.
 #pragma once
 
@@ -8,6 +14,19 @@
 
 namespace privmon {
 
-int RunCheck(const std::string& path, std::ostream& out, std::ostream& err);
+struct CheckOptions {
+  enum class Format { kText, kJson };
+  std::string path;
+  Format format = Format::kText;
+  bool quiet = false;    // text: errors only
+  bool details = false;  // text: one line per (tenant, note) instead of aggregated lines
+};
+
+int RunCheck(const CheckOptions& options, std::ostream& out, std::ostream& err);
+
+// The text form with default options (kept for callers that name only the file).
+inline int RunCheck(const std::string& path, std::ostream& out, std::ostream& err) {
+  return RunCheck(CheckOptions{path}, out, err);
+}
 
 }  // namespace privmon

@@ -27,17 +27,17 @@ class Diagnostics {
   void RememberKeyOfNull(const YAML::Node& value, const YAML::Mark& key_mark) {
     null_values_.emplace_back(value, key_mark);
   }
-  void Note(std::string text) { notes_.push_back(std::move(text)); }
+  void Note(std::string text) { notes_.push_back({{}, std::move(text)}); }
 
   bool HasErrors() const { return !errors_.empty(); }
   const std::string& origin() const { return origin_; }
   std::vector<ConfigError> TakeErrors() { return std::move(errors_); }
-  std::vector<std::string> TakeNotes() { return std::move(notes_); }
+  std::vector<ConfigNote> TakeNotes() { return std::move(notes_); }
 
  private:
   std::string origin_;
   std::vector<ConfigError> errors_;
-  std::vector<std::string> notes_;
+  std::vector<ConfigNote> notes_;
   std::vector<std::pair<YAML::Node, YAML::Mark>> null_values_;
 };
 

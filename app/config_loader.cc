@@ -24,12 +24,13 @@ namespace {
 
 using config::Diagnostics;
 
-constexpr std::array<std::string_view, 7> kTopKeys = {
-    "pipeline", "sources", "sinks", "metrics", "dead_letter", "defaults", "tenants"};
+constexpr std::array<std::string_view, 8> kTopKeys = {
+    "pipeline", "sources", "sinks", "metrics", "dead_letter", "alerts", "defaults", "tenants"};
 
 // Sections present in the file (a default-constructed YAML::Node would read as a present null).
 struct TopLevel {
-  std::optional<YAML::Node> pipeline, sources, sinks, metrics, dead_letter, defaults, tenants;
+  std::optional<YAML::Node> pipeline, sources, sinks, metrics, dead_letter, alerts, defaults,
+      tenants;
 };
 
 std::size_t EnabledRules(const TenantSettings& t) {
@@ -38,7 +39,7 @@ std::size_t EnabledRules(const TenantSettings& t) {
 }
 
 void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diagnostics& diag,
-                    CompiledConfig* out, std::vector<std::string>* notes) {
+                    CompiledConfig* out, std::vector<ConfigNote>* notes) {
   config::ForEachKeyedEntry(
       node, "tenants", diag, [&](const YAML::Node& key, const YAML::Node& value) {
         const std::string& id = key.Scalar();
@@ -56,11 +57,12 @@ void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diag
         tenant->tenant_id = id;
         config::OverlayTenant(value, path, /*is_defaults=*/false, diag, tenant.get());
         if (const std::size_t enabled = EnabledRules(*tenant); enabled != EnabledRules(defaults)) {
-          notes->push_back(config::TenantLabel(*tenant) + ": " + std::to_string(enabled) + " of " +
-                           std::to_string(kRuleCount) + " rules enabled");
+          notes->push_back(
+              {config::TenantLabel(*tenant),
+               std::to_string(enabled) + " of " + std::to_string(kRuleCount) + " rules enabled"});
         }
-        for (auto& note : config::SilentRuleNotes(*tenant, config::TenantLabel(*tenant))) {
-          notes->push_back(std::move(note));
+        for (auto& note : config::SilentRuleNotes(*tenant)) {
+          notes->push_back({config::TenantLabel(*tenant), std::move(note)});
         }
         out->tenants.emplace(hash, std::move(tenant));
       });
@@ -76,26 +78,28 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
                                              if (key == "sinks") top.sinks = v;
                                              if (key == "metrics") top.metrics = v;
                                              if (key == "dead_letter") top.dead_letter = v;
+                                             if (key == "alerts") top.alerts = v;
                                              if (key == "defaults") top.defaults = v;
                                              if (key == "tenants") top.tenants = v;
                                            });
-  std::vector<std::string> tenant_notes;
+  std::vector<ConfigNote> tenant_notes;
   if (is_map) {
     if (top.pipeline) config::ReadPipeline(*top.pipeline, "pipeline", diag, &config->pipeline);
     if (top.sources) config::ReadSources(*top.sources, "sources", diag, &config->sources);
     if (top.sinks) config::ReadSinks(*top.sinks, "sinks", diag, &config->sinks);
     if (top.metrics) config::ReadMetrics(*top.metrics, "metrics", diag, &config->metrics_listen);
     if (top.dead_letter) {
-      config::ReadDeadLetter(*top.dead_letter, "dead_letter", diag, &config->dead_letter_path);
+      config::ReadDeadLetter(*top.dead_letter, "dead_letter", diag, &config->dead_letter_path,
+                             &config->dead_letter_keep_skipped);
     }
     auto defaults = std::make_shared<TenantSettings>(*config->defaults);
+    if (top.alerts) config::ReadAlerts(*top.alerts, "alerts", diag, &defaults->incident_span_s);
     if (top.defaults) {
       config::OverlayTenant(*top.defaults, "defaults", /*is_defaults=*/true, diag, defaults.get());
     }
     if (top.tenants) CompileTenants(*top.tenants, *defaults, diag, config.get(), &tenant_notes);
-    if (std::string note = config::SilentRuleSummary(*defaults, config::TenantLabel(*defaults));
-        !note.empty()) {
-      tenant_notes.push_back(std::move(note));
+    if (std::string note = config::SilentRuleSummary(*defaults); !note.empty()) {
+      tenant_notes.push_back({config::TenantLabel(*defaults), std::move(note)});
     }
     config->defaults = std::move(defaults);
   }

@@ -19,10 +19,19 @@ struct ConfigError {
   std::string message;  // complete text: "<origin>:<line>:<column>: <key path>: <what is wrong>"
 };
 
+// Advice that is not an error. `subject` names what it is about ("tenant Contoso (<id>)",
+// "defaults (unlisted tenants)", or empty for the file as a whole); `text` says what, in words that
+// repeat across tenants ("PRIV-EL-06 silent: no paw_devices"), so `check` can aggregate them.
+struct ConfigNote {
+  std::string subject;
+  std::string text;
+  std::string Line() const { return subject.empty() ? text : subject + ": " + text; }
+};
+
 struct ConfigLoadResult {
   std::shared_ptr<const CompiledConfig> config;  // set if and only if errors is empty
   std::vector<ConfigError> errors;
-  std::vector<std::string> notes;  // advice that is not an error (rules silent for want of a list)
+  std::vector<ConfigNote> notes;  // in file order: general notes, then per tenant, then defaults
 };
 
 // Reads and compiles the file at `path`; an unreadable file is one error with line 0.

@@ -29,19 +29,18 @@ std::string_view MissingList(TenantList needs, const TenantSettings& t) {
 
 }  // namespace
 
-std::vector<std::string> SilentRuleNotes(const TenantSettings& tenant, std::string_view label) {
+std::vector<std::string> SilentRuleNotes(const TenantSettings& tenant) {
   std::vector<std::string> notes;
   for (const RuleInfo& info : kRuleCatalog) {
     if (!tenant.rule(info.id).enabled) continue;
     const std::string_view missing = MissingList(info.needs, tenant);
     if (missing.empty()) continue;
-    notes.push_back(std::string(label) + ": " + std::string(info.code) +
-                    " silent: " + std::string(missing));
+    notes.push_back(std::string(info.code) + " silent: " + std::string(missing));
   }
   return notes;
 }
 
-std::string SilentRuleSummary(const TenantSettings& tenant, std::string_view label) {
+std::string SilentRuleSummary(const TenantSettings& tenant) {
   std::string list;
   int count = 0;
   std::string_view previous;
@@ -56,8 +55,7 @@ std::string SilentRuleSummary(const TenantSettings& tenant, std::string_view lab
     previous = missing;
   }
   if (count == 0) return {};
-  return std::string(label) + ": " + std::to_string(count) +
-         " rules silent for want of a list: " + list;
+  return std::to_string(count) + " rules silent for want of a list: " + list;
 }
 
 std::string TenantLabel(const TenantSettings& tenant) {

@@ -10,12 +10,12 @@
 
 namespace privmon::config {
 
-// One line per silent rule: "<label>: PRIV-EL-06 silent: no paw_devices".
-std::vector<std::string> SilentRuleNotes(const TenantSettings& tenant, std::string_view label);
+// One text per silent rule: "PRIV-EL-06 silent: no paw_devices".
+std::vector<std::string> SilentRuleNotes(const TenantSettings& tenant);
 
-// The same as one line, for the defaults, which would otherwise repeat on every config:
-// "<label>: 9 rules silent for want of a list: PRIV-BG-01 (no break_glass), ...".
-std::string SilentRuleSummary(const TenantSettings& tenant, std::string_view label);
+// The same as one text, for the defaults, which would otherwise repeat on every config:
+// "9 rules silent for want of a list: PRIV-BG-01 (no break_glass), ...".
+std::string SilentRuleSummary(const TenantSettings& tenant);
 
 // "tenant Contoso (1111...)", "tenant 1111..." without a name, or "defaults (unlisted tenants)".
 std::string TenantLabel(const TenantSettings& tenant);

@@ -1,4 +1,4 @@
-// ReadPipeline, ReadMetrics, ReadDeadLetter: the single-valued process-wide sections.
+// ReadPipeline, ReadMetrics, ReadDeadLetter, ReadAlerts: the single-valued process-wide sections.
 #include <array>
 #include <bit>
 
@@ -102,14 +102,26 @@ void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& dia
 }
 
 void ReadDeadLetter(const YAML::Node& node, std::string_view path, Diagnostics& diag,
-                    std::string* file) {
-  static constexpr std::array<std::string_view, 1> kKeys = {"path"};
+                    std::string* file, bool* keep_skipped) {
+  static constexpr std::array<std::string_view, 2> kKeys = {"path", "keep_skipped"};
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
+    if (key == "keep_skipped") {
+      ReadBool(value, Child(path, key), diag, keep_skipped);
+      return;
+    }
     if (IsOff(value)) {
       file->clear();
       return;
     }
     ReadString(value, Child(path, key), diag, file);
+  });
+}
+
+void ReadAlerts(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                int64_t* incident_span_s) {
+  static constexpr std::array<std::string_view, 1> kKeys = {"incident_span"};
+  ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
+    ReadDuration(value, Child(path, key), diag, incident_span_s);
   });
 }
 

@@ -110,6 +110,12 @@ bool ParseSeverity(std::string_view text, Severity* out) {
   return false;
 }
 
+bool ParseAlertFormat(std::string_view text, AlertFormat* out) {
+  if (EqualsIgnoreCase(text, "native")) return *out = AlertFormat::kNative, true;
+  if (EqualsIgnoreCase(text, "ocsf")) return *out = AlertFormat::kOcsf, true;
+  return false;
+}
+
 bool ParseCidr(std::string_view text, CidrRange* out, std::string* error) {
   const std::size_t slash = text.find('/');
   const std::string address(text.substr(0, slash));

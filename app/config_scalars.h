@@ -23,6 +23,9 @@ bool ParseDuration(std::string_view text, int64_t* seconds, std::string* error);
 // "low", "medium", "high" (any case).
 bool ParseSeverity(std::string_view text, Severity* out);
 
+// "native" or "ocsf" (any case): a sink's alert format.
+bool ParseAlertFormat(std::string_view text, AlertFormat* out);
+
 // "a.b.c.d/n" (stored as ::ffff:a.b.c.d/n+96), "x:y::/n", or a bare address (/32, /128).
 bool ParseCidr(std::string_view text, CidrRange* out, std::string* error);
 

@@ -1,5 +1,6 @@
 // Compiles the process-wide sections of the config (everything but defaults and tenants) into
-// CompiledConfig fields: pipeline sizing, sources, sinks, metrics endpoint, dead-letter file.
+// CompiledConfig fields: pipeline sizing, sources, sinks, metrics endpoint, dead-letter file,
+// alert grouping.
 // A section given replaces the builtin value; `sources:`/`sinks:` lists replace the builtin lists.
 #pragma once
 
@@ -21,8 +22,14 @@ void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
 // `metrics: {listen}`; an empty, null or `off` listen address disables the endpoint.
 void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                  std::string* listen);
-// `dead_letter: {path}`; an empty, null or `off` path disables the dead-letter file.
+// `dead_letter: {path, keep_skipped}`; an empty, null or `off` path disables the dead-letter file;
+// keep_skipped (default false) also copies records of Entra categories privmon does not read.
 void ReadDeadLetter(const YAML::Node& node, std::string_view path, Diagnostics& diag,
-                    std::string* file);
+                    std::string* file, bool* keep_skipped);
+
+// `alerts: {incident_span}`: the span of event time over which one account's alerts share an
+// incident_key (core/incident_key.h); 0 groups by triggering record only.
+void ReadAlerts(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                int64_t* incident_span_s);
 
 }  // namespace privmon::config

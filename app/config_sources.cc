@@ -1,7 +1,9 @@
-// ReadSources, ReadSinks: lists of one-key maps, `- zmq: {...}`, `- file: {path}`, `- stdout: {}`.
+// ReadSources, ReadSinks: lists of one-key maps, `- zmq: {...}`, `- file: {path}`, `- stdout: {}`;
+// every sink takes `format: native|ocsf`.
 #include <array>
 
 #include "app/config_reader.h"
+#include "app/config_scalars.h"
 #include "app/config_sections.h"
 
 namespace privmon::config {
@@ -36,6 +38,19 @@ void ForEachTyped(const YAML::Node& list, std::string_view path,
                    visit(type, settings, Child(item_path, type));
                  });
   }
+}
+
+void ReadSinkFormat(const YAML::Node& value, std::string_view path, Diagnostics& diag,
+                    AlertFormat* out) {
+  static constexpr std::array<std::string_view, 2> kFormats = {"native", "ocsf"};
+  if (value.IsScalar() && ParseAlertFormat(value.Scalar(), out)) return;
+  std::string msg = "unknown alert format " + Describe(value);
+  if (value.IsScalar()) {
+    if (std::string guess = ClosestMatch(value.Scalar(), kFormats); !guess.empty()) {
+      msg += "; did you mean \"" + guess + "\"?";
+    }
+  }
+  diag.Error(value, path, msg + " (expected native or ocsf)");
 }
 
 void Require(bool present, const YAML::Node& at, std::string_view path, std::string_view key,
@@ -74,7 +89,7 @@ SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const
                           Diagnostics& diag) {
   static constexpr std::array<std::string_view, 6> kZmqKeys = {
       "endpoint", "bind", "tenant", "name", "high_water_mark", "curve"};
-  static constexpr std::array<std::string_view, 3> kFileKeys = {"path", "tenant", "name"};
+  static constexpr std::array<std::string_view, 4> kFileKeys = {"path", "tenant", "name", "follow"};
   static constexpr std::array<std::string_view, 2> kStdinKeys = {"tenant", "name"};
   SourceSettings source;
   std::span<const std::string_view> keys = kZmqKeys;
@@ -108,6 +123,8 @@ SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const
       ReadCurve(value, key_path, diag, &source);
     } else if (key == "path") {
       has_path = ReadString(value, key_path, diag, &source.path) && !source.path.empty();
+    } else if (key == "follow") {
+      ReadBool(value, key_path, diag, &source.follow);
     }
   });
   if (type == "zmq_sub") Require(has_endpoint, node, path, "endpoint", diag);
@@ -138,29 +155,33 @@ void ReadSources(const YAML::Node& node, std::string_view path, Diagnostics& dia
 
 void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                std::vector<SinkSettings>* out) {
-  static constexpr std::array<std::string_view, 1> kFileKeys = {"path"};
-  static constexpr std::array<std::string_view, 1> kZmqKeys = {"endpoint"};
+  static constexpr std::array<std::string_view, 1> kStdoutKeys = {"format"};
+  static constexpr std::array<std::string_view, 2> kFileKeys = {"path", "format"};
+  static constexpr std::array<std::string_view, 2> kZmqKeys = {"endpoint", "format"};
   std::vector<SinkSettings> sinks;
   ForEachTyped(
       node, path, kSinkTypes, diag,
       [&](const std::string& type, const YAML::Node& settings, const std::string& item_path) {
         SinkSettings sink;
-        if (type == "stdout") {
-          ForEachEntry(settings, item_path, {}, diag, [](const std::string&, const YAML::Node&) {});
-        } else {
-          const bool is_file = type == "file";
-          sink.type = is_file ? SinkType::kFile : SinkType::kZmqPub;
-          std::string* target = is_file ? &sink.path : &sink.endpoint;
-          bool present = false;
-          ForEachEntry(settings, item_path,
-                       is_file ? std::span<const std::string_view>(kFileKeys)
-                               : std::span<const std::string_view>(kZmqKeys),
-                       diag, [&](const std::string& key, const YAML::Node& value) {
-                         present = ReadString(value, Child(item_path, key), diag, target) &&
-                                   !target->empty();
-                       });
+        const bool is_file = type == "file";
+        if (type != "stdout") sink.type = is_file ? SinkType::kFile : SinkType::kZmqPub;
+        std::string* target = is_file ? &sink.path : &sink.endpoint;
+        bool present = false;
+        const std::span<const std::string_view> keys =
+            type == "stdout" ? std::span<const std::string_view>(kStdoutKeys)
+            : is_file        ? std::span<const std::string_view>(kFileKeys)
+                             : std::span<const std::string_view>(kZmqKeys);
+        ForEachEntry(settings, item_path, keys, diag,
+                     [&](const std::string& key, const YAML::Node& value) {
+                       const std::string key_path = Child(item_path, key);
+                       if (key == "format") {
+                         ReadSinkFormat(value, key_path, diag, &sink.format);
+                       } else {
+                         present = ReadString(value, key_path, diag, target) && !target->empty();
+                       }
+                     });
+        if (type != "stdout")
           Require(present, settings, item_path, is_file ? "path" : "endpoint", diag);
-        }
         sinks.push_back(std::move(sink));
       });
   if (sinks.empty()) diag.Note("no sinks configured: alerts will be counted but not written");

@@ -77,6 +77,16 @@ AuditView Resolve(const GenRenderer& r, const GenWorld& world, const GenEvent& e
       v.operation_type = "Add";
       v.result_reason = "Routine maintenance";
       break;
+    case GenActivity::kPimExpired:
+    case GenActivity::kPimDeactivate:
+      v.activity = e.activity == GenActivity::kPimExpired
+                       ? "Remove member from role completed (PIM activation expired)"
+                       : "Remove member from role completed (PIM deactivate)";
+      v.category = "RoleManagement";
+      v.service = "PIM";
+      v.operation_type = "Remove";
+      v.result_reason = "Routine maintenance";
+      break;
     case GenActivity::kUpdateDevice:
       v.activity = "Update device";
       v.category = "Device";
@@ -88,7 +98,7 @@ AuditView Resolve(const GenRenderer& r, const GenWorld& world, const GenEvent& e
       v.operation_type = "Add";
       break;
   }
-  if (e.activity == GenActivity::kAddMemberToRole || e.activity == GenActivity::kPimActivation) {
+  if (e.activity == GenActivity::kAddMemberToRole || IsPimActivity(e.activity)) {
     if (e.plain_role) {
       v.role_name = GenWorld::plain_roles()[e.role % kPlainRoleTemplates.size()];
       v.role_template = kPlainRoleTemplates[e.role % kPlainRoleTemplates.size()];
@@ -99,7 +109,7 @@ AuditView Resolve(const GenRenderer& r, const GenWorld& world, const GenEvent& e
     v.role_id = world.Guid(23, static_cast<uint64_t>(v.tenant - world.tenants().data()) * 64 +
                                    (e.plain_role ? 32u : 0u) + e.role);
   }
-  if (e.activity == GenActivity::kPimActivation) {
+  if (IsPimActivity(e.activity)) {
     v.id = "PIM_" + v.request_id;
   } else {
     v.id = "Directory_" + v.correlation_id + "_";
@@ -191,7 +201,7 @@ void Targets(std::string& o, const GenWorld& world, const GenEvent& e, const Aud
     o += "]";
     Str(o, "type", "Device");
     o += '}';
-  } else if (e.activity == GenActivity::kPimActivation) {
+  } else if (IsPimActivity(e.activity)) {
     Open(o, "", '{');
     Open(o, "administrativeUnits", '[');
     o += ']';
@@ -235,7 +245,7 @@ void AdditionalDetails(std::string& o, const GenEvent& e, const AuditView& v) {
     Str(o, "value", val);
     o += '}';
   };
-  if (e.activity == GenActivity::kPimActivation) {
+  if (IsPimActivity(e.activity)) {
     kv("RoleDefinitionOriginId", v.role_template);
     kv("RoleDefinitionOriginType", "BuiltInRole");
     kv("TemplateId", v.role_template);
@@ -381,6 +391,15 @@ void GenRenderer::Registration(const GenEvent& e, std::string& o) {
 }
 
 void GenRenderer::Render(const GenEvent& e, std::string& out) {
+  // Graph directoryAudit and userRegistrationDetails name no tenant: a collector polling Graph per
+  // tenant knows it and frames the line with it (pipeline/framed_line.h), so every record gen
+  // writes can be attributed in a multi-tenant file.
+  if ((e.kind == GenKind::kAudit && e.format == GenFormat::kGraph) ||
+      e.kind == GenKind::kRegistration) {
+    const uint32_t who = e.target != kNoAccount ? e.target : e.account;
+    out += world_.tenants()[world_.accounts()[who].tenant].id;
+    out += '\t';
+  }
   switch (e.kind) {
     case GenKind::kSignIn:
       SignIn(e, out);

@@ -10,11 +10,13 @@
 #include <optional>
 #include <vector>
 
+#include "app/gen_config.h"
 #include "app/gen_event.h"
 #include "app/gen_json.h"
 #include "app/gen_render.h"
 #include "app/gen_scenarios.h"
 #include "app/gen_traffic.h"
+#include "app/gen_truth.h"
 #include "app/gen_world.h"
 #include "core/event_time.h"
 
@@ -90,7 +92,14 @@ void WriteTruth(std::FILE* f, const GenWorld& world, const GenTruth& t) {
   char buf[40];
   o.append(buf, FormatIsoTime(t.time, buf));
   o += '"';
+  genjson::Key(o, "start");
+  o += '"';
+  o.append(buf, FormatIsoTime(t.start, buf));
+  o += '"';
   genjson::Int(o, "records", t.records);
+  genjson::Bool(o, "raisable", t.raisable);
+  if (!t.why_not.empty()) genjson::Str(o, "why_not", t.why_not);
+  if (t.needs != nullptr) genjson::Str(o, "needs", t.needs);
   o += "}\n";
   std::fwrite(o.data(), 1, o.size(), f);
 }
@@ -150,6 +159,7 @@ int RunGen(const GenOptions& o) {
   auto last_draw = t0;
   std::array<uint64_t, 3> per_format{0, 0, 0};
   std::vector<GenEvent> events;
+  std::vector<EventTime> first_seen(world.accounts().size(), kMaxTime);
   uint64_t done = 0;
   for (int d = 0; d < o.days; ++d) {
     const uint64_t count = benign / static_cast<uint64_t>(o.days) +
@@ -162,6 +172,9 @@ int RunGen(const GenOptions& o) {
       return a.order != b.order ? a.order < b.order : a.rnd < b.rnd;
     });
     for (const GenEvent& e : events) {
+      for (uint32_t who : {e.account, e.target}) {
+        if (who != kNoAccount) first_seen[who] = std::min(first_seen[who], e.time);
+      }
       renderer.Render(e, output.buffer());
       output.buffer() += '\n';
       ++per_format[static_cast<int>(e.format)];
@@ -211,6 +224,21 @@ int RunGen(const GenOptions& o) {
                  GenScenarioName(static_cast<GenScenario>(s)),
                  GenScenarioRule(static_cast<GenScenario>(s)), scenarios[s], scenario_records[s]);
   }
+  MarkRaisable(attacks.truth, first_seen);
+  if (!o.config_out.empty()) {
+    std::FILE* cf = std::fopen(o.config_out.c_str(), "wb");
+    const std::string command = "privmon gen --tenants " + std::to_string(o.tenants) +
+                                " --accounts " + std::to_string(o.accounts) + " --days " +
+                                std::to_string(o.days) + " --records " + std::to_string(records) +
+                                " --seed " + std::to_string(o.seed) + " --formats " + o.formats +
+                                " --start " + o.start;
+    const std::string yaml = GenConfigYaml(world, command);
+    if (cf == nullptr || std::fwrite(yaml.data(), 1, yaml.size(), cf) != yaml.size() ||
+        std::fclose(cf) != 0) {
+      std::fprintf(stderr, "privmon gen: cannot write %s\n", o.config_out.c_str());
+      return 1;
+    }
+  }
   if (!o.truth.empty()) {
     std::FILE* tf = std::fopen(o.truth.c_str(), "wb");
     if (tf == nullptr) {
@@ -246,7 +274,12 @@ void RegisterGenCommand(CLI::App& root, int* exit_code) {
       ->capture_default_str();
   sub->add_option("--start", options->start, "First day (ISO 8601; its UTC date is used)")
       ->capture_default_str();
-  sub->add_option("--truth", options->truth, "Write one JSON line per injected scenario here");
+  sub->add_option("--truth", options->truth,
+                  "Write one JSON line per injected scenario here, marked raisable or not (and "
+                  "why) on the config --config-out writes");
+  sub->add_option("--config-out", options->config_out,
+                  "Write the tenant config of the generated world here (break_glass, "
+                  "privileged_accounts, paw_devices, approved countries, naming_policy)");
   sub->add_option("--privileged-share", options->privileged_share,
                   "Fraction of accounts that are admins")
       ->capture_default_str();

@@ -21,6 +21,7 @@ struct GenOptions {
   std::string formats = "diag,graph,la";       // names, each optionally ":weight"
   std::string start = "2025-01-06T00:00:00Z";  // first day (UTC midnight of this date)
   std::string truth;                           // non-empty: one JSON line per injected scenario
+  std::string config_out;  // non-empty: the world's tenant config (gen_config.h)
   double privileged_share = 0.05;
   bool quiet = false;  // no live progress line
 };

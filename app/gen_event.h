@@ -16,7 +16,15 @@ enum class GenActivity : uint8_t {
   kPimActivation,    // "Add member to role completed (PIM activation)"
   kUpdateDevice,
   kAddUser,
+  kPimExpired,     // "Remove member from role completed (PIM activation expired)"
+  kPimDeactivate,  // "Remove member from role completed (PIM deactivate)": ended early
 };
+
+// The activations of PIM and their ends render the same Role, Request and User targets.
+inline bool IsPimActivity(GenActivity a) {
+  return a == GenActivity::kPimActivation || a == GenActivity::kPimExpired ||
+         a == GenActivity::kPimDeactivate;
+}
 enum class GenClient : uint8_t { kBrowser, kMobileDesktop, kImap4 };
 
 inline constexpr uint32_t kNoAccount = UINT32_MAX;

@@ -14,8 +14,9 @@ int ScenarioSize(GenScenario s, GenRandom& rng) {
     case GenScenario::kBadPasswordBurst:
       return 5 + static_cast<int>(rng.Below(4));
     case GenScenario::kNewUserGlobalAdmin:
-    case GenScenario::kPimNonPaw:
       return 2;
+    case GenScenario::kPimNonPaw:
+      return 3;
     default:
       return 1;
   }
@@ -32,6 +33,8 @@ class Builder {
     const uint32_t admin = tenant.admins[rng_.Below(tenant.admins.size())];
     const GenAccount& acct = world_.accounts()[admin];
     GenTruth truth{kind, acct.tenant, acct.upn, t, size};
+    truth.account = admin;
+    truth.start = t;
     auto sign_in = [&](EventTime at, int32_t error) -> GenEvent& {
       GenEvent& e = Push(at, index);
       e.account = admin;
@@ -61,6 +64,7 @@ class Builder {
         GenEvent& e = sign_in(t, 0);
         e.account = tenant.breakglass;
         truth.upn = world_.accounts()[tenant.breakglass].upn;
+        truth.account = tenant.breakglass;
         break;
       }
       case GenScenario::kNewUserGlobalAdmin: {
@@ -76,11 +80,12 @@ class Builder {
         role.role = 0;  // Global Administrator
         truth.time = later;
         truth.upn.clear();  // filled by the caller, who can render the new user's UPN
+        truth.account = kNoAccount;
         break;
       }
       case GenScenario::kPimNonPaw: {
         GenEvent& s = sign_in(t, 0);
-        s.device = kNewDevice;
+        s.device = 1;  // the admin's phone: a known device, not its PAW
         const EventTime later = t + rng_.Range(5, 20) * kMinute;
         GenEvent& pim = Push(later, index);
         pim.kind = GenKind::kAudit;
@@ -88,6 +93,12 @@ class Builder {
         pim.account = pim.target = admin;
         pim.role = acct.role;
         truth.time = later;
+        // The activation ends within policy (deactivated after 30 minutes): only PRIV-EL-06.
+        GenEvent& end = Push(later + 30 * kMinute, index);
+        end.kind = GenKind::kAudit;
+        end.activity = GenActivity::kPimDeactivate;
+        end.account = end.target = admin;
+        end.role = acct.role;
         break;
       }
       case GenScenario::kLockout:

@@ -36,6 +36,13 @@ struct GenTruth {
   std::string upn;  // the account the expected alert names
   EventTime time;   // of the record that completes the scenario
   int records;
+  EventTime start = 0;  // of the scenario's first record (its alert is raised in [start, time])
+  uint32_t account = kNoAccount;  // the attacked account (kNoAccount: a user the attack creates)
+  // Whether the rules can raise it when privmon runs on the config `gen --config-out` writes,
+  // and if not, why (gen_truth.h); `needs` names the tenant list the rule reads, if any.
+  bool raisable = true;
+  std::string why_not;
+  const char* needs = nullptr;
 };
 
 struct GenAttacks {

@@ -1,5 +1,7 @@
 #include "app/gen_traffic.h"
 
+#include <algorithm>
+
 #include "core/hash.h"
 
 namespace privmon {
@@ -27,6 +29,21 @@ EventTime GenDayTime(EventTime day_start, int tz_hours, int64_t local_second) {
   if (utc < 0) utc += kDay;
   return day_start + utc * kSecond;
 }
+
+namespace {
+
+GenEvent PimEnd(const GenEvent& activation, EventTime day_start, GenRandom& rng) {
+  GenEvent end = activation;
+  const EventTime day_end = day_start + kDay * kSecond - 3 * 60 * kSecond;
+  const EventTime expiry = activation.time + 3600 * kSecond + rng.Range(0, 30) * kSecond;
+  end.activity = expiry <= day_end ? GenActivity::kPimExpired : GenActivity::kPimDeactivate;
+  end.time = expiry <= day_end ? expiry : std::max(activation.time + kSecond, day_end);
+  end.rnd = rng.Next();
+  GenJitter(end, rng);
+  return end;
+}
+
+}  // namespace
 
 GenTraffic::GenTraffic(const GenWorld& world, const GenFormatPicker& formats, EventTime start)
     : world_(world), formats_(formats), start_(start) {}
@@ -80,6 +97,9 @@ void GenTraffic::Day(int day, uint64_t count, std::vector<GenEvent>& out) const 
         s.app = 4;  // Azure Portal
         GenJitter(s, rng);
         if (out.size() + 1 < target_size) out.push_back(s);
+        // PIM's default activation lasts one hour; one that would run past this day's end is
+        // deactivated early (records stay in their day, so the stream stays in time order).
+        if (out.size() + 2 < target_size) out.push_back(PimEnd(e, day_start, rng));
       } else {
         e.activity = GenActivity::kAddMemberToRole;
         e.account = admin;

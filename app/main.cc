@@ -1,11 +1,16 @@
 // privmon: command-line entry. Subcommands: run, scan, replay, check, gen (see --help).
 // Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "app/check_command.h"
 #include "app/config_loader.h"
+#include "app/config_scalars.h"
 #include "app/gen_command.h"
 #include "app/replay_command.h"
 #include "app/service.h"
@@ -27,6 +32,45 @@ std::shared_ptr<const CompiledConfig> LoadOrDefault(const std::string& path) {
   return r.config;
 }
 
+// An input `scan` cannot read is a usage error named before anything starts: a directory or a
+// missing file would otherwise be a scan that "succeeds" having read nothing.
+bool InputsReadable(const std::vector<std::string>& files) {
+  namespace fs = std::filesystem;
+  for (const std::string& f : files) {
+    if (f == "-") continue;
+    std::error_code ec;
+    const fs::file_status st = fs::status(f, ec);
+    const char* why = nullptr;
+    if (ec || !fs::exists(st)) {
+      why = "no such file";
+    } else if (fs::is_directory(st)) {
+      why = "is a directory (name the NDJSON files in it, e.g. DIR/*.ndjson)";
+    } else if (access(f.c_str(), R_OK) != 0) {
+      why = "not readable (permission denied)";
+    }
+    if (why != nullptr) {
+      std::fprintf(stderr, "privmon scan: %s: %s\n", f.c_str(), why);
+      return false;
+    }
+  }
+  return true;
+}
+
+constexpr std::string_view kCommands[] = {"run", "scan", "replay", "gen", "check"};
+
+// CLI11 reads an unknown first word as a stray positional ("A subcommand is required"): name it.
+bool UnknownCommand(int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  for (std::string_view c : kCommands) {
+    if (c == argv[1]) return false;
+  }
+  std::fprintf(stderr,
+               "privmon: unknown command '%s' (commands: run, scan, replay, gen, check; "
+               "see privmon --help)\n",
+               argv[1]);
+  return true;
+}
+
 }  // namespace
 }  // namespace privmon
 
@@ -35,7 +79,10 @@ int main(int argc, char** argv) {
   CLI::App app{
       "privmon: real-time detection of threats to privileged accounts in Microsoft Entra ID "
       "sign-in and audit logs"};
-  app.set_version_flag("--version,-V", std::string("privmon ") + PRIVMON_VERSION);
+  app.set_version_flag(
+      "--version,-V",
+      std::string("privmon ") + PRIVMON_VERSION + " (commit " + PRIVMON_COMMIT +
+          ", -march=" + (*PRIVMON_BUILT_FOR_MARCH ? PRIVMON_BUILT_FOR_MARCH : "default") + ")");
   app.require_subcommand(1);
   int exit_code = 0;
 
@@ -59,7 +106,7 @@ int main(int argc, char** argv) {
     exit_code = RunService(o);
   });
 
-  std::string scan_config, scan_tenant;
+  std::string scan_config, scan_tenant, scan_format = "native";
   std::vector<std::string> scan_files;
   bool scan_quiet = false;
   auto* scan = app.add_subcommand(
@@ -71,8 +118,14 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   scan->add_option("--tenant,-t", scan_tenant, "Tenant id for records that carry none");
   scan->add_flag("--quiet,-q", scan_quiet, "No progress line");
+  scan->add_option("--format", scan_format, "Alert format on stdout: native (default) or ocsf")
+      ->check(CLI::IsMember({"native", "ocsf"}, CLI::ignore_case));
   scan->add_option("files", scan_files, "NDJSON files, '-' for stdin")->required();
   scan->callback([&] {
+    if (!InputsReadable(scan_files)) {
+      exit_code = 2;
+      return;
+    }
     auto config = LoadOrDefault(scan_config);
     if (!config) {
       exit_code = 2;
@@ -83,6 +136,7 @@ int main(int argc, char** argv) {
     o.config_path = scan_config;
     o.scan = true;
     o.quiet = scan_quiet;
+    config::ParseAlertFormat(scan_format, &o.scan_format);
     for (const auto& f : scan_files) {
       SourceSettings s;
       s.type = f == "-" ? SourceType::kStdin : SourceType::kFile;
@@ -94,15 +148,34 @@ int main(int argc, char** argv) {
     exit_code = RunService(o);
   });
 
-  std::string check_path;
+  CheckOptions check_options;
+  std::string check_positional, check_format = "text";
   auto* check = app.add_subcommand(
       "check", "Validate a config file: every error with its line; exit 2 when invalid");
-  check->add_option("config", check_path, "YAML config file")->required();
-  check->callback([&] { exit_code = RunCheck(check_path, std::cout, std::cerr); });
+  auto* check_config = check->add_option("--config,-c", check_options.path, "YAML config file");
+  auto* check_file = check->add_option("config", check_positional, "YAML config file (same)");
+  check_config->excludes(check_file);
+  check->add_flag("--quiet,-q", check_options.quiet, "Print errors only (exit code says the rest)");
+  check->add_flag("--details", check_options.details,
+                  "One note line per tenant instead of one line per kind of note");
+  check->add_option("--format", check_format, "text (default) or json (one object, for CI)")
+      ->check(CLI::IsMember({"text", "json"}));
+  check->callback([&] {
+    if (check_options.path.empty()) check_options.path = check_positional;
+    if (check_options.path.empty()) {
+      std::fprintf(stderr, "privmon check: name the config file (privmon check --config F)\n");
+      exit_code = 2;
+      return;
+    }
+    check_options.format =
+        check_format == "json" ? CheckOptions::Format::kJson : CheckOptions::Format::kText;
+    exit_code = RunCheck(check_options, std::cout, std::cerr);
+  });
 
   RegisterReplayCommand(app, &exit_code);
   RegisterGenCommand(app, &exit_code);
 
+  if (UnknownCommand(argc, argv)) return 2;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

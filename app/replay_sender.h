@@ -11,6 +11,8 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "pipeline/framed_line.h"
+
 namespace privmon {
 
 class ReplaySender {
@@ -20,14 +22,17 @@ class ReplaySender {
                std::string tenant, const std::atomic<bool>* stop);
   ~ReplaySender();
 
-  // Sends one message; false when stopped before it was accepted. While blocked it calls
-  // on_wait() every 100 ms (to refresh progress).
+  // Sends one line as one message: a framed line ("<tenant>\t<payload>", pipeline/framed_line.h)
+  // as [tenant, payload], else [--tenant, line] or the line alone. False when stopped before it
+  // was accepted. While blocked it calls on_wait() every 100 ms (to refresh progress).
   template <typename OnWait>
-  bool Send(std::string_view payload, OnWait&& on_wait) {
+  bool Send(std::string_view line, OnWait&& on_wait) {
     zmq::socket_t& s = sockets_[next_];
     next_ = (next_ + 1) % sockets_.size();
-    if (!tenant_.empty() && !SendFrame(s, tenant_, zmq::send_flags::sndmore, on_wait)) return false;
-    return SendFrame(s, payload, zmq::send_flags::none, on_wait);
+    const FramedLine framed = SplitFramedLine(line);
+    const std::string_view tenant = framed.tenant.empty() ? tenant_ : framed.tenant;
+    if (!tenant.empty() && !SendFrame(s, tenant, zmq::send_flags::sndmore, on_wait)) return false;
+    return SendFrame(s, framed.payload, zmq::send_flags::none, on_wait);
   }
 
  private:

@@ -21,18 +21,29 @@
 namespace privmon {
 namespace {
 
+EventTime WallMicros() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+}
+
+// Rejections go to the dead-letter file; records of Entra categories privmon does not read only
+// when the config asks (`dead_letter.keep_skipped`): they are counted either way.
 class DeadLetterRejects final : public RejectSink {
  public:
-  explicit DeadLetterRejects(DeadLetterWriter& writer) : writer_(writer) {}
+  DeadLetterRejects(DeadLetterWriter& writer, bool keep_skipped)
+      : writer_(writer), keep_skipped_(keep_skipped) {}
   void OnReject(RejectReason reason, std::string_view detail, std::string_view raw,
                 std::string_view source) override {
-    const auto now = std::chrono::system_clock::now().time_since_epoch();
-    writer_.Write(reason, detail, raw, source,
-                  std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+    writer_.Write(reason, detail, raw, source, WallMicros());
+  }
+  void OnSkip(SkippedCategory category, std::string_view raw, std::string_view source) override {
+    if (keep_skipped_)
+      writer_.Write("skipped", SkippedCategoryName(category), raw, source, WallMicros());
   }
 
  private:
   DeadLetterWriter& writer_;
+  bool keep_skipped_;
 };
 
 uint64_t Sum(const std::deque<ShardStats>& shards, auto field) {
@@ -44,30 +55,42 @@ uint64_t Sum(const std::deque<ShardStats>& shards, auto field) {
 }
 
 void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out) {
-  uint64_t messages = 0, records = 0, rejected = 0;
+  uint64_t messages = 0, records = 0, rejected = 0, skipped = 0;
   for (const auto& s : stats.sources) messages += s.messages.load(std::memory_order_relaxed);
   std::array<uint64_t, static_cast<std::size_t>(RejectReason::kCount)> by_reason{};
+  std::array<uint64_t, kSkippedCategoryCount> by_category{};
   for (const auto& p : stats.parsers) {
     records += p.records.load(std::memory_order_relaxed);
     for (std::size_t i = 0; i < by_reason.size(); ++i) {
       by_reason[i] += p.rejected[i].load(std::memory_order_relaxed);
       rejected += p.rejected[i].load(std::memory_order_relaxed);
     }
+    for (std::size_t i = 0; i < by_category.size(); ++i) {
+      by_category[i] += p.skipped[i].load(std::memory_order_relaxed);
+      skipped += p.skipped[i].load(std::memory_order_relaxed);
+    }
   }
   const uint64_t alerts = Sum(stats.shards, &ShardStats::alerts);
   const uint64_t suppressed = Sum(stats.shards, &ShardStats::suppressed);
   std::fprintf(out,
-               "privmon: %llu messages, %llu records accepted, %llu rejected, %llu alerts "
-               "(%llu suppressed) in %.2f s (%.0f records/s)\n",
+               "privmon: %llu messages, %llu records accepted, %llu rejected, %llu skipped, "
+               "%llu alerts (%llu suppressed) in %.2f s (%.0f records/s)\n",
                static_cast<unsigned long long>(messages), static_cast<unsigned long long>(records),
-               static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(alerts),
-               static_cast<unsigned long long>(suppressed), seconds,
-               seconds > 0 ? static_cast<double>(records + rejected) / seconds : 0.0);
+               static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(skipped),
+               static_cast<unsigned long long>(alerts), static_cast<unsigned long long>(suppressed),
+               seconds,
+               seconds > 0 ? static_cast<double>(records + rejected + skipped) / seconds : 0.0);
   for (std::size_t i = 0; i < by_reason.size(); ++i) {
     if (by_reason[i] == 0) continue;
     std::fprintf(out, "privmon:   rejected %-15s %llu\n",
                  std::string(RejectReasonName(static_cast<RejectReason>(i))).c_str(),
                  static_cast<unsigned long long>(by_reason[i]));
+  }
+  for (std::size_t i = 0; i < by_category.size(); ++i) {
+    if (by_category[i] == 0) continue;
+    std::fprintf(out, "privmon:   skipped  %-15s %llu\n",
+                 std::string(SkippedCategoryName(static_cast<SkippedCategory>(i))).c_str(),
+                 static_cast<unsigned long long>(by_category[i]));
   }
 }
 
@@ -76,6 +99,7 @@ uint64_t RecordsSoFar(const PipelineStats& stats) {
   for (const auto& p : stats.parsers) {
     n += p.records.load(std::memory_order_relaxed);
     for (const auto& r : p.rejected) n += r.load(std::memory_order_relaxed);
+    for (const auto& s : p.skipped) n += s.load(std::memory_order_relaxed);
   }
   return n;
 }
@@ -118,6 +142,7 @@ int RunService(const ServiceOptions& options) {
         std::make_unique<DeadLetterWriter>(config->dead_letter_path, &stats->dead_letters);
     if (options.scan) {
       outputs.push_back(std::make_unique<StdoutOutput>());
+      outputs.back()->set_format(options.scan_format);
     } else {
       outputs = MakeAlertOutputs(config->sinks, zmq_context);
       if (!config->metrics_listen.empty()) {
@@ -140,13 +165,20 @@ int RunService(const ServiceOptions& options) {
                                                         stats->shards[s], stats->tenants));
   }
   AlertDispatcher dispatcher(alert_queue_ptrs, std::move(outputs), stats.get());
-  DeadLetterRejects rejects(*dead_letters);
+  DeadLetterRejects rejects(*dead_letters, config->dead_letter_keep_skipped);
   Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects);
 
   const auto started = std::chrono::steady_clock::now();
   if (!options.scan) {
     std::fprintf(stderr, "privmon: running with %u shard(s), %u parse thread(s)", shards, parsers);
-    for (const auto& s : config->sources) std::fprintf(stderr, "; source %s", s.endpoint.c_str());
+    for (const auto& s : config->sources) {
+      if (s.type == SourceType::kFile || s.type == SourceType::kStdin) {
+        std::fprintf(stderr, "; source file %s",
+                     s.type == SourceType::kStdin ? "-" : s.path.c_str());
+      } else {
+        std::fprintf(stderr, "; source %s (%s)", s.endpoint.c_str(), s.bind ? "bind" : "connect");
+      }
+    }
     if (metrics)
       std::fprintf(stderr, "; metrics on http://%s/metrics", config->metrics_listen.c_str());
     std::fprintf(stderr, "\n");

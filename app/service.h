@@ -18,7 +18,8 @@ struct ServiceOptions {
   std::string config_path;  // re-read on SIGHUP; empty = builtin default (reload keeps it)
   bool scan = false;        // scan: sources = scan_sources, alerts to stdout only, no /metrics
   std::vector<SourceSettings> scan_sources;
-  bool quiet = false;  // no progress line
+  AlertFormat scan_format = AlertFormat::kNative;  // scan's stdout
+  bool quiet = false;                              // no progress line
 };
 
 int RunService(const ServiceOptions& options);

@@ -2,9 +2,11 @@
 // thread through an SPSC queue (formatting to JSON happens in sinks/, off the shard thread).
 // alert_id is a stable hash of (rule code, tenant, account, event-time facts), so a replay yields
 // the same ids (docs/operations.md "Alert ids").
+// Details are typed (string, number, boolean) so the sinks write numbers as JSON numbers.
 #pragma once
 
 #include <array>
+#include <charconv>
 #include <cstdint>
 #include <string_view>
 
@@ -20,9 +22,12 @@ struct Evidence {
   FixedString<80> record_id;
 };
 
+enum class DetailType : uint8_t { kString, kNumber, kBool };
+
 struct AlertDetail {
   std::string_view key;  // always a string literal
-  FixedString<96> value;
+  DetailType type = DetailType::kString;
+  FixedString<96> value;  // the text; decimal digits for a number; "true"/"false" for a boolean
 };
 
 struct Alert {
@@ -34,14 +39,16 @@ struct Alert {
   uint64_t alert_id = 0;
   uint64_t tenant_hash = 0;
   FixedString<40> tenant_id;
+  FixedString<64> tenant_name;  // the tenant's configured `name`, empty when it has none
   FixedString<40> account_id;
   FixedString<96> account_upn;
   EventTime time = 0;  // event time of the event that completed the rule
   EventTime first_seen = 0;
   EventTime last_seen = 0;
   uint32_t count = 1;
-  bool update = false;      // the final count of a suppression bucket's repeats (same alert_id)
-  int64_t received_ns = 0;  // receipt of the completing event, for latency
+  bool update = false;        // the final count of a suppression bucket's repeats (same alert_id)
+  uint64_t incident_key = 0;  // core/incident_key.h
+  int64_t received_ns = 0;    // receipt of the completing event, for latency
   uint8_t evidence_count = 0;
   uint8_t detail_count = 0;
   std::array<Evidence, kMaxEvidence> evidence{};
@@ -57,7 +64,26 @@ struct Alert {
   void AddDetail(std::string_view key, std::string_view value) {
     if (detail_count == kMaxDetails || value.empty()) return;
     details[detail_count].key = key;
+    details[detail_count].type = DetailType::kString;
     details[detail_count].value.assign(value);
+    ++detail_count;
+  }
+  // Named apart from AddDetail: a string literal would otherwise convert to bool.
+  void AddNumber(std::string_view key, int64_t value) {
+    if (detail_count == kMaxDetails) return;
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof(buf), value);
+    details[detail_count].key = key;
+    details[detail_count].type = DetailType::kNumber;
+    details[detail_count].value.assign(
+        std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+    ++detail_count;
+  }
+  void AddFlag(std::string_view key, bool value) {
+    if (detail_count == kMaxDetails) return;
+    details[detail_count].key = key;
+    details[detail_count].type = DetailType::kBool;
+    details[detail_count].value.assign(value ? "true" : "false");
     ++detail_count;
   }
 };

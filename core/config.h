@@ -60,6 +60,8 @@ struct TenantSettings {
   std::string naming_policy_text;
   WorkingHours working_hours;
   absl::flat_hash_set<uint64_t> high_value_apps;  // HashLower(app id, object id or name)
+  // Process-wide `alerts: {incident_span}`, copied into every tenant so the emitter reads it here.
+  int64_t incident_span_s = kHour;
 
   const RuleSettings& rule(RuleId id) const { return rules[static_cast<std::size_t>(id)]; }
   static uint16_t PackCountry(char a, char b) {
@@ -73,9 +75,10 @@ struct SourceSettings {
   SourceType type = SourceType::kZmqPull;
   std::string endpoint = "tcp://127.0.0.1:5556";
   bool bind = true;
-  std::string path;    // file sources
-  std::string tenant;  // tenant for records that carry none
-  std::string name;    // metric label; defaults to the type
+  std::string path;     // file sources
+  bool follow = false;  // file: keep reading as it grows, across rotation (tail -F)
+  std::string tenant;   // tenant for records that carry none
+  std::string name;     // metric label; defaults to the type
   int high_water_mark = 10000;
   // ZeroMQ CURVE (server side): secret key file (z85, 40 chars) and allowed client public keys.
   std::string curve_secret_key_file;
@@ -84,10 +87,15 @@ struct SourceSettings {
 
 enum class SinkType : uint8_t { kStdout, kFile, kZmqPub };
 
+// How a sink writes each alert: the native JSON line of DESIGN.md section 5, or an OCSF
+// Detection Finding (sinks/alert_ocsf.h).
+enum class AlertFormat : uint8_t { kNative, kOcsf };
+
 struct SinkSettings {
   SinkType type = SinkType::kStdout;
   std::string path;
   std::string endpoint;
+  AlertFormat format = AlertFormat::kNative;
 };
 
 struct PipelineSettings {
@@ -113,6 +121,8 @@ struct CompiledConfig {
   std::vector<SinkSettings> sinks;
   std::string metrics_listen = "127.0.0.1:9464";  // empty = no metrics endpoint
   std::string dead_letter_path = "rejected.ndjson";
+  // Records of Entra categories privmon does not read are counted; copied only when this is set.
+  bool dead_letter_keep_skipped = false;
   std::shared_ptr<const TenantSettings> defaults;
   absl::flat_hash_map<uint64_t, std::shared_ptr<const TenantSettings>> tenants;  // HashLower(id)
 

@@ -72,7 +72,9 @@ enum class Activity : uint8_t {
   kInviteExternalUser,
   kUpdateConditionalAccessPolicy,  // PRIV-CH-02 security posture group
   kDeleteConditionalAccessPolicy,
-  kUpdatePolicy,
+  kUpdatePolicy,             // Core Directory "Update policy" (any policy object)
+  kUpdateAuthMethodsPolicy,  // "Authentication Methods Policy Update" / "Update authentication
+                             // methods policy"
   kDisableStrongAuthentication,
   kUpdatePerUserMfaState,
   kDeleteNamedLocation,
@@ -81,6 +83,7 @@ enum class Activity : uint8_t {
   kDeleteUser,
   kHardDeleteUser,
   kAddMemberToRole,                 // "Add member to role" (direct, Core Directory)
+  kAddMemberToRoleOutsidePim,       // "Add member to role outside of PIM*" (PIM's own record)
   kAddEligibleMemberToRole,         // "Add eligible member to role*" (PIM eligibility)
   kAddMemberToRoleInPim,            // "Add member to role in PIM*" (PIM assignment)
   kAddMemberToRolePimActivation,    // "Add member to role completed (PIM activation)"
@@ -122,6 +125,11 @@ enum AuditFlag : uint16_t {
   kPermanentAssignment = 1 << 5,       // PIM activity ending "(permanent)"
   kActivityContainsSecurityInfo = 1 << 6,
   kActorIsApp = 1 << 7,
+  // Initiated by PIM's own app ("MS-PIM", "MS-PIM-Fairfax"): the Core Directory copy PIM writes
+  // of every activation and assignment it already logged under its own service.
+  kInitiatedByPim = 1 << 8,
+  kElevateAccessRemoved = 1 << 9,  // AzureRBACRoleManagementElevateAccess: the elevation removed
+  kViewOnly = 1 << 10,             // a view logged like a change ("User reviewed security info")
 };
 
 // One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);
@@ -201,7 +209,8 @@ struct Event {
   // Sign-in: the signing-in principal. Audit: the target user (targetResources of type User).
   // Registration: the registered user. Azure Activity / SecurityEvent: the caller / account.
   AccountRef account;
-  // Audit only: the initiator (initiatedBy.user, else initiatedBy.app).
+  // Audit only: the initiator (initiatedBy.user, else initiatedBy.app: id = its service principal
+  // id, upn = its display name, e.g. "MS-PIM", so alerts name the app rather than a GUID).
   AccountRef actor;
   SignInFields signin;
   AuditFields audit;

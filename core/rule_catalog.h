@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include "core/mitre_attack.h"
+
 namespace privmon {
 
 enum class Severity : uint8_t { kLow, kMedium, kHigh };
@@ -164,6 +166,81 @@ inline constexpr std::array<RuleInfo, kRuleCount> kRuleCatalog = {{
      Severity::kMedium, 1, 1 * kHour + 5 * kMinute, TenantList::kNone},
 }};
 // clang-format on
+
+// MITRE ATT&CK per rule, one row per rule in RuleId order (checked below): the techniques the
+// guide row watches for (the first is the main one, "" = none) and the tactic the alert reports.
+struct RuleAttack {
+  RuleId id;
+  std::array<std::string_view, 2> techniques;
+  AttackTactic tactic;
+};
+
+// clang-format off: one row per rule
+inline constexpr std::array<RuleAttack, kRuleCount> kRuleAttack = {{
+    {RuleId::kBG01, {"T1078.004", ""}, kInitialAccess},
+    {RuleId::kBG02, {"T1098", "T1531"}, kPersistence},
+    {RuleId::kBG03, {"T1098.003", ""}, kPrivilegeEscalation},
+    {RuleId::kBG04, {"T1556.006", "T1098.005"}, kPersistence},
+    {RuleId::kSI01, {"T1110.001", ""}, kCredentialAccess},
+    {RuleId::kSI02, {"T1078.004", ""}, kInitialAccess},
+    {RuleId::kSI03, {"T1136.003", ""}, kPersistence},
+    {RuleId::kSI04, {"T1621", "T1078.004"}, kCredentialAccess},
+    {RuleId::kSI05, {"T1556.006", ""}, kPersistence},
+    {RuleId::kSI06, {"T1110", ""}, kCredentialAccess},
+    {RuleId::kSI07, {"T1078.004", ""}, kInitialAccess},
+    {RuleId::kSI08, {"T1621", ""}, kCredentialAccess},
+    {RuleId::kSI09, {"T1078.004", ""}, kInitialAccess},
+    {RuleId::kSI10, {"T1078.004", ""}, kInitialAccess},
+    {RuleId::kSI11, {"T1078.004", ""}, kInitialAccess},
+    {RuleId::kSI12, {"T1098", ""}, kPersistence},
+    {RuleId::kSI13, {"T1078.004", "T1556.006"}, kDefenseEvasion},
+    {RuleId::kSI14, {"T1078.004", ""}, kInitialAccess},
+    {RuleId::kSI15, {"T1562.001", ""}, kDefenseEvasion},
+    {RuleId::kSI16, {"T1078.004", ""}, kDefenseEvasion},
+    {RuleId::kSI17, {"T1098", ""}, kPersistence},
+    {RuleId::kSI18, {"T1136.003", ""}, kPersistence},
+    {RuleId::kCH01, {"T1078.004", "T1098"}, kPersistence},
+    {RuleId::kCH02, {"T1556.009", "T1556.006"}, kDefenseEvasion},
+    {RuleId::kCH03, {"T1098.001", ""}, kPersistence},
+    {RuleId::kCH04, {"T1078.002", ""}, kPrivilegeEscalation},
+    {RuleId::kPA01, {"T1136.003", "T1098.003"}, kPersistence},
+    {RuleId::kPA02, {"T1136.003", "T1070"}, kDefenseEvasion},
+    {RuleId::kPA03, {"T1556.006", "T1098.005"}, kPersistence},
+    {RuleId::kPA04, {"T1098.003", ""}, kPersistence},
+    {RuleId::kPA05, {"T1078.004", ""}, kPersistence},
+    {RuleId::kPA06, {"T1556.009", "T1078.004"}, kDefenseEvasion},
+    {RuleId::kPA07, {"T1098.001", "T1556.006"}, kPersistence},
+    {RuleId::kEL01, {"T1098.003", ""}, kPersistence},
+    {RuleId::kEL02, {"T1098.003", ""}, kPrivilegeEscalation},
+    {RuleId::kEL03, {"T1548.005", ""}, kPrivilegeEscalation},
+    {RuleId::kEL04, {"T1548.005", ""}, kPrivilegeEscalation},
+    {RuleId::kEL05, {"T1484", "T1556.006"}, kDefenseEvasion},
+    {RuleId::kEL06, {"T1548.005", "T1078.004"}, kPrivilegeEscalation},
+    {RuleId::kEL07, {"T1098.003", "T1548.005"}, kPrivilegeEscalation},
+    {RuleId::kEL08, {"T1548.005", ""}, kPrivilegeEscalation},
+}};
+// clang-format on
+
+constexpr const RuleAttack& GetRuleAttack(RuleId id) {
+  return kRuleAttack[static_cast<std::size_t>(id)];
+}
+
+// Every row in RuleId order, every rule with a main technique, every id known to mitre_attack.h.
+constexpr bool RuleAttackTableIsComplete() {
+  for (std::size_t i = 0; i < kRuleCount; ++i) {
+    const RuleAttack& row = kRuleAttack[i];
+    if (static_cast<std::size_t>(row.id) != i || row.techniques[0].empty()) return false;
+    for (std::string_view t : row.techniques) {
+      if (t.empty()) continue;
+      if (!IsWellFormedTechniqueId(t) || !FindTechnique(t) ||
+          !FindTechnique(ParentTechniqueId(t))) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+static_assert(RuleAttackTableIsComplete(), "kRuleAttack: one known technique per rule, in order");
 
 constexpr const RuleInfo& GetRuleInfo(RuleId id) {
   return kRuleCatalog[static_cast<std::size_t>(id)];

@@ -16,6 +16,7 @@
 #include "core/event.h"
 #include "core/reject_reason.h"
 #include "core/rule_catalog.h"
+#include "core/skipped_category.h"
 
 namespace privmon {
 
@@ -60,6 +61,7 @@ struct alignas(64) ShardStats {
 
 struct alignas(64) ParserStats {
   std::array<Counter, static_cast<std::size_t>(RejectReason::kCount)> rejected{};
+  std::array<Counter, kSkippedCategoryCount> skipped{};  // records of categories not read
   Counter records{0};
   std::deque<Counter> backpressure_waits;  // one per shard, sized once at start-up
 };

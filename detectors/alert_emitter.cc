@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/hash.h"
+#include "core/incident_key.h"
 
 namespace privmon {
 
@@ -56,6 +57,8 @@ bool AlertEmitter::Emit(Alert& a, uint64_t account_key, const TenantSettings& te
     Bump(stats_.alerts_other_severity[rule_index][static_cast<std::size_t>(a.severity)]);
   }
   tenants_.CountAlert(tenants_.SlotFor(a.tenant_hash, a.tenant_id.view()), a.severity);
+  a.tenant_name.assign(tenant.name);
+  a.incident_key = IncidentKey(a, account_key, tenant.incident_span_s);
   Push(a);
   return true;
 }

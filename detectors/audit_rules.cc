@@ -25,13 +25,31 @@ bool IsAuthMethodChange(Activity a) {
 }
 
 bool IsRoleGain(Activity a) {
-  return a == Activity::kAddMemberToRole || a == Activity::kAddEligibleMemberToRole ||
-         a == Activity::kAddMemberToRoleInPim || a == Activity::kAddMemberToRolePimActivation;
+  return a == Activity::kAddMemberToRole || a == Activity::kAddMemberToRoleOutsidePim ||
+         a == Activity::kAddEligibleMemberToRole || a == Activity::kAddMemberToRoleInPim ||
+         a == Activity::kAddMemberToRolePimActivation;
 }
 
-bool IsPostureChange(Activity a) {
+// A role assigned outside PIM: Core Directory's "Add member to role", unless PIM's own app wrote it
+// (the copy of an activation or assignment PIM already logged), or PIM's own record of a direct
+// assignment ("Add member to role outside of PIM").
+// `logged_by_core_directory` narrows it to PRIV-EL-02's wording; PRIV-PA-04 takes any service but
+// PIM (exports that drop loggedByService).
+bool AssignedOutsidePim(const AuditFields& au, bool logged_by_core_directory) {
+  if (au.activity == Activity::kAddMemberToRoleOutsidePim) return true;
+  const bool service = logged_by_core_directory ? au.service == AuditService::kCoreDirectory
+                                                : au.service != AuditService::kPim;
+  return au.activity == Activity::kAddMemberToRole && service && (au.flags & kInitiatedByPim) == 0;
+}
+
+// PRIV-CH-02. Core Directory's generic "Update policy" is also the copy of a conditional access
+// or authentication methods change that those services log under their own names, written by a
+// Microsoft app ("Managed Service Identity"): only an update a user made counts.
+bool IsPostureChange(const AuditFields& au) {
+  const Activity a = au.activity;
+  if (a == Activity::kUpdatePolicy) return (au.flags & kActorIsApp) == 0;
   return a == Activity::kUpdateConditionalAccessPolicy ||
-         a == Activity::kDeleteConditionalAccessPolicy || a == Activity::kUpdatePolicy ||
+         a == Activity::kDeleteConditionalAccessPolicy || a == Activity::kUpdateAuthMethodsPolicy ||
          a == Activity::kDisableStrongAuthentication || a == Activity::kUpdatePerUserMfaState ||
          a == Activity::kDeleteNamedLocation || a == Activity::kUpdateNamedLocation;
 }
@@ -71,13 +89,14 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   const Seconds32 t = ToSeconds32(e.time);
   const bool success = (au.flags & kAuditSuccess) != 0;
   const bool privileged_role = au.role_hash != 0 && tenant.privileged_roles.contains(au.role_hash);
-  const bool gains_privileged_role = IsRoleGain(au.activity) && privileged_role;
+  // A failed assignment grants nothing: it is the harmless sibling of every role-gain rule.
+  const bool gains_privileged_role = IsRoleGain(au.activity) && privileged_role && success;
   auto emit = [&](RuleId rule) {
     Alert a = AuditAlert(rule, e, who);
     return Emit(a, who.key, tenant);
   };
 
-  if (gains_privileged_role && success) MakePrivileged(st, who, e, kPrivilegedLearned);
+  if (gains_privileged_role) MakePrivileged(st, who, e, kPrivilegedLearned);
   const bool privileged = st.privileged();
   if (gains_privileged_role) CheckNamingPolicy(st, who, e, tenant);
 
@@ -100,14 +119,10 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       (au.flags & kTemporaryAccessPass) != 0) {
     emit(RuleId::kPA07);
   }
-  if (privileged_role) {
-    const bool direct =
-        au.activity == Activity::kAddMemberToRole && au.service != AuditService::kPim;
-    const bool pim_permanent = (au.flags & kPermanentAssignment) != 0 && IsRoleGain(au.activity);
-    if (direct || pim_permanent) emit(RuleId::kPA04);
-    if (au.activity == Activity::kAddMemberToRole && au.service == AuditService::kCoreDirectory) {
-      emit(RuleId::kEL02);
-    }
+  if (gains_privileged_role) {
+    const bool pim_permanent = (au.flags & kPermanentAssignment) != 0;
+    if (AssignedOutsidePim(au, false) || pim_permanent) emit(RuleId::kPA04);
+    if (AssignedOutsidePim(au, true)) emit(RuleId::kEL02);
     if (au.service == AuditService::kPim && au.activity == Activity::kAddEligibleMemberToRole &&
         StartsWithLower(au.activity_name.view(), "add eligible member to role in pim completed")) {
       emit(RuleId::kEL01);
@@ -127,7 +142,11 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   auto within = [](Seconds32 first, Seconds32 then, int64_t window) {
     return first != 0 && then != 0 && then >= first && static_cast<int64_t>(then - first) <= window;
   };
-  if (au.activity == Activity::kAddUser) {
+  // Only what happened counts: a failed "Add user" created no account, a failed delete kept it.
+  const bool added = success && au.activity == Activity::kAddUser;
+  const bool deleted =
+      success && (au.activity == Activity::kDeleteUser || au.activity == Activity::kHardDeleteUser);
+  if (added) {
     if (st.user_added == 0 || t < st.user_added) st.user_added = t;
     if (within(t, st.role_gained, pa01_window)) emit(RuleId::kPA01);
     if (within(t, st.deleted, pa02_window)) emit(RuleId::kPA02);
@@ -137,7 +156,7 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       st.role_gained = t;
     }
     if (within(st.user_added, t, pa01_window)) emit(RuleId::kPA01);
-  } else if (au.activity == Activity::kDeleteUser || au.activity == Activity::kHardDeleteUser) {
+  } else if (deleted) {
     if (st.deleted == 0 || t < st.deleted) st.deleted = t;
     if (within(st.user_added, t, pa02_window)) emit(RuleId::kPA02);
   }
@@ -226,7 +245,7 @@ void DetectionEngine::OnAuditActor(const Event& e, const TenantSettings& tenant)
       !ListedRef(tenant.approved_inviters, who)) {
     emit(RuleId::kSI18, sev(RuleId::kSI18));
   }
-  if (IsPostureChange(au.activity)) emit(RuleId::kCH02, sev(RuleId::kCH02));
+  if (IsPostureChange(au)) emit(RuleId::kCH02, sev(RuleId::kCH02));
   if (au.category == AuditCategory::kApplicationManagement && !tenant.high_value_apps.empty()) {
     for (uint8_t i = 0; i < au.app_hash_count; ++i) {
       if (tenant.high_value_apps.contains(au.app_hashes[i])) {
@@ -241,11 +260,14 @@ void DetectionEngine::OnAuditActor(const Event& e, const TenantSettings& tenant)
     emit(RuleId::kEL05,
          (au.flags & kPimSettingDisablesMfa) != 0 ? Severity::kHigh : Severity::kMedium);
   }
-  if (au.category == AuditCategory::kAzureRbacElevateAccess)
+  if (au.category == AuditCategory::kAzureRbacElevateAccess &&
+      (au.flags & kElevateAccessRemoved) == 0) {
     emit(RuleId::kEL07, sev(RuleId::kEL07));
+  }
 
-  // PRIV-CH-01: an activity this privileged admin never performed while learning.
-  if (au.activity_hash != 0) {
+  // PRIV-CH-01: an activity this privileged admin never performed while learning. A view or a
+  // failed attempt changed nothing.
+  if (au.activity_hash != 0 && (au.flags & kAuditSuccess) != 0 && (au.flags & kViewOnly) == 0) {
     const bool fresh = known_.Add(who.key, NoveltyKind::kActivity, au.activity_hash);
     if (fresh && st.privileged() && !InLearning(st, t, tenant)) {
       emit(RuleId::kCH01, sev(RuleId::kCH01));

@@ -123,12 +123,29 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
     if (Listed(tenant.privileged_accounts, ref)) st.flags |= kPrivilegedConfigured;
     if ((st.flags & kPrivilegedConfigured) != 0) MakePrivileged(st, ref, e, kPrivilegedConfigured);
   }
-  if (st.privileged_index != UINT32_MAX) {
-    PrivilegedState& ps = accounts_.Privileged(st);
-    if (!ref.id.empty()) ps.id = ref.id;
-    if (!ref.upn.empty()) ps.upn = ref.upn;
-  }
+  if (st.privileged_index != UINT32_MAX) KeepNames(accounts_.Privileged(st), ref, t);
   return st;
+}
+
+void DetectionEngine::KeepNames(PrivilegedState& ps, const AccountRef& ref, Seconds32 t) {
+  if (!ref.id.empty()) ps.id = ref.id;
+  // The newest UPN by event time (a rename), whatever order the records arrive in.
+  if (!ref.upn.empty() && t >= ps.upn_time) {
+    ps.upn = ref.upn;
+    ps.upn_time = t;
+  }
+}
+
+bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant) {
+  // Name a privileged account by the best identity kept for it, not by whichever record raised the
+  // alert (a late record may carry a UPN the account has since been renamed from).
+  if (const AccountState* st = accounts_.Find(account_key)) {
+    if (const PrivilegedState* ps = accounts_.PrivilegedIfAny(*st)) {
+      if (!ps->upn.empty()) a.account_upn = ps->upn;
+      if (a.account_id.empty()) a.account_id = ps->id;
+    }
+  }
+  return emitter_.Emit(a, account_key, tenant);
 }
 
 void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, const Event& e,
@@ -136,8 +153,7 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
   st.flags |= how;
   const bool fresh = st.privileged_index == UINT32_MAX;
   PrivilegedState& ps = accounts_.Privileged(st);
-  if (!ref.id.empty()) ps.id = ref.id;
-  if (!ref.upn.empty()) ps.upn = ref.upn;
+  KeepNames(ps, ref, ToSeconds32(e.time));
   if (fresh) {
     ps.tenant_id = e.tenant_id;
     ps.tenant_hash = e.tenant_hash;

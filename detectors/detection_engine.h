@@ -52,9 +52,9 @@ class DetectionEngine final : public EventConsumer {
   bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const {
     return static_cast<int64_t>(t) - static_cast<int64_t>(st.first_seen) < tenant.learning_period_s;
   }
-  bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant) {
-    return emitter_.Emit(a, account_key, tenant);
-  }
+  // Names the alert's account from its kept identity (privileged accounts), then emits it.
+  bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant);
+  void KeepNames(PrivilegedState& ps, const AccountRef& ref, Seconds32 t);
   void CheckNamingPolicy(AccountState& st, const AccountRef& ref, const Event& e,
                          const TenantSettings& tenant);
   void ArmAbsence(uint64_t key, AccountState& st, const TenantSettings& tenant);

@@ -9,8 +9,8 @@ void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenan
   if (e.registration.is_admin) MakePrivileged(st, e.account, e, kPrivilegedLearned);
   if (!e.registration.is_mfa_registered && st.privileged()) {
     Alert a = AlertEmitter::Begin(RuleId::kSI05, e, e.account);
-    a.AddDetail("is_mfa_registered", "false");
-    a.AddDetail("is_admin", e.registration.is_admin ? "true" : "false");
+    a.AddFlag("is_mfa_registered", false);
+    a.AddFlag("is_admin", e.registration.is_admin);
     Emit(a, e.account.key, tenant);
   }
 }
@@ -27,7 +27,7 @@ void DetectionEngine::OnSecurityEvent(const Event& e, const TenantSettings& tena
   AccountState& st = Resolve(e.account, e, tenant);
   if (e.security.event_id != 4673 || !st.privileged()) return;
   Alert a = AlertEmitter::Begin(RuleId::kCH04, e, e.account);
-  a.AddDetail("event_id", "4673");
+  a.AddNumber("event_id", 4673);
   a.AddDetail("computer", e.security.computer.view());
   Emit(a, e.account.key, tenant);
 }

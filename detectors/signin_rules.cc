@@ -95,7 +95,7 @@ void DetectionEngine::SignInThresholds(const Event& e, AccountState& st, Privile
     a.first_seen = static_cast<EventTime>(w.first) * kMicrosPerSecond;
     a.last_seen = std::max(e.time, static_cast<EventTime>(w.last) * kMicrosPerSecond);
     a.count = w.count;
-    a.AddDetail("error_code", std::to_string(code));
+    a.AddNumber("error_code", code);
     AddPlace(a, e);
     Emit(a, e.account.key, tenant);
   };
@@ -132,12 +132,12 @@ void DetectionEngine::SignInThresholds(const Event& e, AccountState& st, Privile
     PushTimer(e.tenant_hash, timer);
   } else if (code == kBlockedByCa) {
     Alert a = AlertEmitter::Begin(RuleId::kSI02, e, e.account);
-    a.AddDetail("error_code", "53003");
+    a.AddNumber("error_code", 53003);
     AddPlace(a, e);
     Emit(a, e.account.key, tenant);
   } else if (code == kDisabled) {
     Alert a = AlertEmitter::Begin(RuleId::kSI07, e, e.account);
-    a.AddDetail("error_code", "50057");
+    a.AddNumber("error_code", 50057);
     Emit(a, e.account.key, tenant);
   }
   (void)st;
@@ -197,11 +197,13 @@ void DetectionEngine::SignInControls(const Event& e, AccountState& st, Privilege
     } else if (ps.learning_signins >= tenant.rule(RuleId::kSI10).threshold &&
                ps.learning_hours[hour] * 100u < ps.learning_signins) {
       Alert a = AlertEmitter::Begin(RuleId::kSI10, e, who);
-      a.AddDetail("hour_utc", std::to_string(hour));
+      a.AddNumber("hour_utc", hour);
       Emit(a, who.key, tenant);
     }
   }
-  if (si.resource_tenant_hash != 0 && si.home_tenant_hash != 0 &&
+  // The comparison has a direction: one of this tenant's accounts (home = the log's tenant) going
+  // out to another tenant. A guest from elsewhere signing in here has the tenants swapped.
+  if (si.resource_tenant_hash != 0 && si.home_tenant_hash == e.tenant_hash &&
       si.resource_tenant_hash != si.home_tenant_hash) {
     Alert a = AlertEmitter::Begin(RuleId::kSI16, e, who);
     a.AddDetail("detail", "resource tenant differs from home tenant");

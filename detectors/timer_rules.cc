@@ -108,7 +108,7 @@ void DetectionEngine::FireActivationExpiry(uint64_t key, AccountState&, Privileg
   a.first_seen = Micros(act.time);
   AddEvidence(a, EventKind::kAudit, Micros(act.time), act.record_id);
   a.AddDetail("role", act.role.view());
-  a.AddDetail("policy_seconds", std::to_string(policy));
+  a.AddNumber("policy_seconds", policy);
   Emit(a, key, tenant);
 }
 
@@ -124,7 +124,7 @@ void DetectionEngine::FireInterrupt(uint64_t key, AccountState&, PrivilegedState
   if (settled) return;
   Alert a = TimerAlert(RuleId::kSI04, ps, Micros(when));
   AddEvidence(a, EventKind::kSignIn, Micros(when), record);
-  a.AddDetail("error_code", "50074");
+  a.AddNumber("error_code", 50074);
   a.AddDetail("detail", "strong authentication required, no success followed");
   Emit(a, key, tenant);
 }
@@ -145,9 +145,12 @@ void DetectionEngine::FireAbsence(uint64_t key, AccountState& st, PrivilegedStat
   ps.absence_reported_for = basis;
   Alert a = TimerAlert(RuleId::kPA05, ps, Micros(basis) + period * kMicrosPerSecond);
   a.first_seen = Micros(basis);
+  char last[40];
+  const std::size_t last_len =
+      st.last_success == 0 ? 0 : FormatIsoTime(Micros(st.last_success), last);
   a.AddDetail("last_successful_sign_in",
-              st.last_success == 0 ? "none seen" : std::to_string(st.last_success));
-  a.AddDetail("period_days", std::to_string(period / kDay));
+              last_len == 0 ? std::string_view("none seen") : std::string_view(last, last_len));
+  a.AddNumber("period_days", period / kDay);
   Emit(a, key, tenant);
 }
 

@@ -97,6 +97,16 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
               n);
   }
 
+  auto& skipped = AddFamily(out, "privmon_records_skipped_total",
+                            "Records of Entra log categories privmon does not read, by category.",
+                            MetricType::Counter);
+  for (std::size_t c = 0; c < kSkippedCategoryCount; ++c) {
+    uint64_t n = 0;
+    for (const ParserStats& p : st.parsers) n += Load(p.skipped[c]);
+    AddSample(skipped,
+              {{"category", std::string(SkippedCategoryName(static_cast<SkippedCategory>(c)))}}, n);
+  }
+
   auto& alerts =
       AddFamily(out, "privmon_alerts_total",
                 "Alerts raised (after suppression), by rule and severity.", MetricType::Counter);

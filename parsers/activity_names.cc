@@ -11,12 +11,13 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 30> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 32> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
     {"admin registered security info", Activity::kAdminRegisteredSecurityInfo},
     {"admin updated security info", Activity::kAdminUpdatedSecurityInfo},
+    {"authentication methods policy update", Activity::kUpdateAuthMethodsPolicy},
     {"change password (self-service)", Activity::kChangePasswordSelfService},
     {"change user password", Activity::kChangeUserPassword},
     {"delete conditional access policy", Activity::kDeleteConditionalAccessPolicy},
@@ -32,6 +33,7 @@ constexpr std::array<std::pair<std::string_view, Activity>, 30> kExactActivities
     {"reset password (by admin)", Activity::kResetPasswordByAdmin},
     {"reset password (self-service)", Activity::kResetPasswordSelfService},
     {"reset user password", Activity::kResetUserPassword},
+    {"update authentication methods policy", Activity::kUpdateAuthMethodsPolicy},
     {"update conditional access policy", Activity::kUpdateConditionalAccessPolicy},
     {"update named location", Activity::kUpdateNamedLocation},
     {"update per-user multifactor authentication state", Activity::kUpdatePerUserMfaState},
@@ -70,8 +72,19 @@ Activity LookupActivity(std::string_view raw) {
   const auto it = std::lower_bound(kExactActivities.begin(), kExactActivities.end(), n,
                                    [](const auto& e, std::string_view x) { return e.first < x; });
   if (it != kExactActivities.end() && it->first == n) return it->second;
-  if (n.starts_with("add eligible member to role")) return Activity::kAddEligibleMemberToRole;
-  if (n.starts_with("add member to role in pim")) return Activity::kAddMemberToRoleInPim;
+  // A PIM request ("... requested (...)", "... canceled ...") is not yet a role granted: only its
+  // completion is (the request may still be denied or withdrawn).
+  const bool pim_request =
+      n.find("requested") != std::string_view::npos || n.find("cancel") != std::string_view::npos;
+  if (n.starts_with("add eligible member to role")) {
+    return pim_request ? Activity::kOther : Activity::kAddEligibleMemberToRole;
+  }
+  if (n.starts_with("add member to role in pim")) {
+    return pim_request ? Activity::kOther : Activity::kAddMemberToRoleInPim;
+  }
+  if (n.starts_with("add member to role outside of pim")) {
+    return Activity::kAddMemberToRoleOutsidePim;
+  }
   if (n.starts_with("remove member from role")) {
     if (n.find("(pim activation)") != std::string_view::npos ||
         n.find("deactivat") != std::string_view::npos) {

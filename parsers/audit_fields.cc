@@ -59,6 +59,24 @@ bool MentionsDisabled(std::string_view s) {
          ContainsIgnoreCase(s, "removed");
 }
 
+// A modifiedProperties value holding one UPN as JSON text: ["x@y"] or "x@y" -> x@y; empty when the
+// value is empty, null or not a UPN.
+std::string_view UpnFromPropertyValue(std::string_view v) {
+  const std::size_t open = v.find('"');
+  if (open == std::string_view::npos) return {};
+  const std::size_t close = v.find('"', open + 1);
+  if (close == std::string_view::npos) return {};
+  const std::string_view upn = TrimSpaces(v.substr(open + 1, close - open - 1));
+  return upn.find('@') == std::string_view::npos ? std::string_view() : upn;
+}
+
+// PIM's own first-party app: by display name (commercial and US Government clouds) or app id.
+bool IsPimApp(std::string_view display_name, std::string_view app_id) {
+  return EqualsIgnoreCase(display_name, "MS-PIM") ||
+         EqualsIgnoreCase(display_name, "MS-PIM-Fairfax") ||
+         EqualsIgnoreCase(app_id, "01fc33a7-78ba-4d2f-a4b7-768e336e890e");
+}
+
 }  // namespace
 
 void FillAuditFields(const RecordFields& f, Event& ev) {
@@ -87,6 +105,12 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.flags |= kPimSettingDisablesMfa;
   }
   if (ContainsIgnoreCase(name, "security info")) a.flags |= kActivityContainsSecurityInfo;
+  if (ContainsIgnoreCase(name, "reviewed security info")) a.flags |= kViewOnly;
+  // The elevate-access category also holds the end of the elevation ("The role assignment of User
+  // Access Administrator has been removed from the user").
+  if (a.category == AuditCategory::kAzureRbacElevateAccess && ContainsIgnoreCase(name, "remove")) {
+    a.flags |= kElevateAccessRemoved;
+  }
 
   char role_buffer[128];
   std::string_view role = UnquoteJsonText(f.role_from_property, role_buffer, sizeof(role_buffer));
@@ -99,18 +123,26 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   a.app_hash_count = f.app_key_count;
   a.app_name.assign(TrimSpaces(f.app_name));
 
-  if (f.has_target_user)
-    FillAccount(ev.tenant_hash, f.target_user_id, f.target_user_upn, ev.account);
+  if (f.has_target_user) {
+    // A rename (or the creation) states the account's current UPN in the modified properties; the
+    // target's own userPrincipalName may still be the old one.
+    const std::string_view new_upn = UpnFromPropertyValue(f.target_user_new_upn);
+    FillAccount(ev.tenant_hash, f.target_user_id, new_upn.empty() ? f.target_user_upn : new_upn,
+                ev.account);
+  }
   if (!TrimSpaces(f.actor_user_id).empty() || !TrimSpaces(f.actor_user_upn).empty()) {
     FillAccount(ev.tenant_hash, f.actor_user_id, f.actor_user_upn, ev.actor);
   } else {
+    // An app initiator is keyed by its service principal id and named by its display name.
+    const std::string_view app_name = TrimSpaces(f.actor_app_name);
     std::string_view app_id = TrimSpaces(f.actor_app_sp_id);
     if (app_id.empty()) app_id = TrimSpaces(f.actor_app_id);
-    if (app_id.empty()) app_id = TrimSpaces(f.actor_app_name);
+    if (app_id.empty()) app_id = app_name;
     if (!app_id.empty()) {
-      FillAccount(ev.tenant_hash, app_id, {}, ev.actor);
+      FillAccount(ev.tenant_hash, app_id, app_name, ev.actor);
       a.flags |= kActorIsApp;
     }
+    if (IsPimApp(app_name, TrimSpaces(f.actor_app_id))) a.flags |= kInitiatedByPim;
   }
 }
 

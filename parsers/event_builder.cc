@@ -135,11 +135,66 @@ std::string_view TimeText(const RecordFields& f, const Kind& k) {
   return FirstNonEmpty({f.time, f.time_generated, f.event_timestamp});
 }
 
+// Entra categories (diagnostic `category`, or Log Analytics `Type`) privmon does not read.
+constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
+    {"MicrosoftGraphActivityLogs", SkippedCategory::kGraphActivity},
+    {"RiskyUsers", SkippedCategory::kRiskyUsers},
+    {"AADRiskyUsers", SkippedCategory::kRiskyUsers},
+    {"UserRiskEvents", SkippedCategory::kUserRiskEvents},
+    {"AADUserRiskEvents", SkippedCategory::kUserRiskEvents},
+    {"RiskyServicePrincipals", SkippedCategory::kRiskyServicePrincipals},
+    {"AADRiskyServicePrincipals", SkippedCategory::kRiskyServicePrincipals},
+    {"ServicePrincipalRiskEvents", SkippedCategory::kRiskyServicePrincipals},
+    {"AADServicePrincipalRiskEvents", SkippedCategory::kRiskyServicePrincipals},
+    {"ProvisioningLogs", SkippedCategory::kProvisioning},
+    {"AADProvisioningLogs", SkippedCategory::kProvisioning},
+    {"NetworkAccessTrafficLogs", SkippedCategory::kNetworkAccess},
+    {"NetworkAccessTraffic", SkippedCategory::kNetworkAccess},
+    {"NetworkAccessAlerts", SkippedCategory::kNetworkAccess},
+    {"NetworkAccessConnectionEvents", SkippedCategory::kNetworkAccess},
+    {"RemoteNetworkHealthLogs", SkippedCategory::kNetworkAccess},
+};
+
 }  // namespace
+
+std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
+  const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);
+  if (name.empty()) return std::nullopt;
+  for (const auto& [known, category] : kSkippedNames) {
+    if (EqualsIgnoreCase(name, known)) return category;
+  }
+  // Another category of an Entra diagnostic record ("/tenants/<id>/providers/microsoft.aadiam"),
+  // except the 2018 schema of the kinds privmon reads ("Audit", "SignIn"): those stay rejections,
+  // a diagnostic setting to fix rather than a category to ignore.
+  if (EqualsIgnoreCase(name, "Audit") || EqualsIgnoreCase(name, "SignIn")) return std::nullopt;
+  if (f.type.empty() && f.has_properties && !TenantFromResourceId(f.resource_id).empty() &&
+      ContainsIgnoreCase(f.resource_id, "/providers/microsoft.aadiam")) {
+    return SkippedCategory::kOtherEntra;
+  }
+  return std::nullopt;
+}
+
+std::string_view StripDeletedUserPrefix(std::string_view id, std::string_view upn) {
+  constexpr std::size_t kHexDigits = 32;
+  if (upn.size() <= kHexDigits || upn.find('@') <= kHexDigits) return upn;
+  auto hex = [](char c) {
+    return (c >= '0' && c <= '9') || (AsciiLower(c) >= 'a' && AsciiLower(c) <= 'f');
+  };
+  std::size_t matched = 0;  // hex digits of the prefix equal to the object id's, dashes skipped
+  for (std::size_t i = 0, j = 0; i < kHexDigits; ++i, ++j) {
+    if (!hex(upn[i])) return upn;
+    while (j < id.size() && id[j] == '-') ++j;
+    if (j < id.size() && AsciiLower(id[j]) == AsciiLower(upn[i])) ++matched;
+  }
+  // The known prefix is the record's own object id; without an id, 32 hex digits glued to a UPN
+  // are taken as one (no real user name starts so).
+  if (!id.empty() && matched != kHexDigits) return upn;
+  return upn.substr(kHexDigits);
+}
 
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out) {
   id = TrimSpaces(id);
-  upn = TrimSpaces(upn);
+  upn = StripDeletedUserPrefix(id, TrimSpaces(upn));
   out = AccountRef{};
   out.id_hash = id.empty() ? 0 : HashLower(id);
   out.upn_hash = upn.empty() ? 0 : HashLower(upn);

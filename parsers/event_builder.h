@@ -3,10 +3,12 @@
 // sets `reason`/`detail` (a static string) and returns false. Pure over its inputs, no allocation.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "core/event.h"
 #include "core/reject_reason.h"
+#include "core/skipped_category.h"
 #include "parsers/record_fields.h"
 #include "parsers/record_parser.h"
 
@@ -15,7 +17,15 @@ namespace privmon::parsers {
 bool BuildEvent(const RecordFields& fields, const ParseContext& ctx, Event& event,
                 RejectReason& reason, std::string_view& detail);
 
+// The Entra category of a record BuildEvent found in no known format (kUnknownFormat), when it is
+// one privmon does not read; nullopt for anything else (which stays a rejection).
+std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& fields);
+
 // Helpers shared by the per-kind builders (signin_fields.cc, audit_fields.cc).
+// FillAccount names the account by its clean UPN: a deleted user's UPN arrives as its object id
+// (32 hex digits, no dashes) glued to the UPN, and that prefix is stripped
+// (StripDeletedUserPrefix).
+std::string_view StripDeletedUserPrefix(std::string_view id, std::string_view upn);
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out);
 void FillSignInFields(const RecordFields& f, Event& event);
 void FillAuditFields(const RecordFields& f, Event& event);

@@ -479,7 +479,7 @@ error_code FieldCollector::TargetResources(od::value v, int depth, RecordFields&
 }
 
 error_code FieldCollector::Target(od::value v, int depth, RecordFields& out) {
-  std::string_view type, id, display_name, upn, app_id, role_property;
+  std::string_view type, id, display_name, upn, app_id, role_property, upn_property;
   auto on_modified = [&](od::value property) {
     std::string_view name, old_value, new_value;
     error_code e = ForEachField(property, depth + 2, [&](std::string_view k, od::value child) {
@@ -498,6 +498,7 @@ error_code FieldCollector::Target(od::value v, int depth, RecordFields& out) {
         ContainsIgnoreCase(new_value, "Member")) {
       out.guest_to_member = true;
     }
+    if (EqualsIgnoreCase(name, "UserPrincipalName")) upn_property = new_value;
     if (EqualsIgnoreCase(name, "Role.DisplayName") && role_property.empty()) {
       role_property = new_value;
     }
@@ -524,6 +525,7 @@ error_code FieldCollector::Target(od::value v, int depth, RecordFields& out) {
     out.has_target_user = true;
     out.target_user_id = id;
     out.target_user_upn = upn;
+    out.target_user_new_upn = upn_property;
   }
   if (!role_property.empty() && out.role_from_property.empty()) {
     out.role_from_property = role_property;

@@ -52,6 +52,7 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   result.events.clear();
   result.event_raw.clear();
   result.rejections.clear();
+  result.skipped.clear();
   message = msg;
   if (msg.size() > max_message_bytes) {
     Reject(RejectReason::kOversized, msg, "message above max_message_bytes");
@@ -76,6 +77,7 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
     // A message is valid as a whole or not at all: drop what its earlier records produced.
     result.events.clear();
     result.rejections.clear();
+    result.skipped.clear();
     if (err == simdjson::DEPTH_ERROR) {
       Reject(RejectReason::kTooDeep, msg, "nesting deeper than 64 levels");
     } else {
@@ -86,6 +88,7 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   if (wrong_type) {
     result.events.clear();
     result.rejections.clear();
+    result.skipped.clear();
     Reject(RejectReason::kWrongType, msg, "\"records\" / \"value\" is not an array");
   } else if (not_object) {
     Reject(RejectReason::kNotObject, msg, "message is not a JSON object");
@@ -202,6 +205,12 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
     return;
   }
   result.events.pop_back();
+  if (reason == RejectReason::kUnknownFormat) {
+    if (const auto category = parsers::SkippedCategoryOf(f)) {
+      result.skipped.push_back(Skipped{*category, raw});
+      return;
+    }
+  }
   Reject(reason, raw, detail);
 }
 

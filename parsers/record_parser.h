@@ -1,6 +1,7 @@
 // RecordParser: bytes of one message -> Events, with simdjson on-demand. A message holds one record
 // in any format of DESIGN.md section 3, an Event Hubs batch {"records":[...]} or a Graph page
-// {"value":[...]}. Each record becomes an Event or a Rejection (reason + the record's raw bytes).
+// {"value":[...]}. Each record becomes an Event, a Rejection (reason + the record's raw bytes) or,
+// for an Entra category privmon does not read, a Skipped.
 // Ownership: the parser owns its simdjson parser, padded buffer and result vectors and reuses them,
 // so steady-state parsing allocates nothing. Not thread-safe: one RecordParser per parse thread.
 // The returned ParseResult (and the string_views inside it) stay valid until the next Parse().
@@ -14,6 +15,7 @@
 #include "core/event.h"
 #include "core/hash.h"
 #include "core/reject_reason.h"
+#include "core/skipped_category.h"
 
 namespace privmon {
 
@@ -32,11 +34,18 @@ struct Rejection {
       detail;  // human-readable, e.g. "records[3]: missing userId and userPrincipalName"
 };
 
+// A record of an Entra category privmon does not read (core/skipped_category.h): not an error.
+struct Skipped {
+  SkippedCategory category;
+  std::string_view raw;  // the record's bytes
+};
+
 struct ParseResult {
   std::vector<Event> events;
   std::vector<std::string_view> event_raw;  // the bytes of events[i] (for dead letters)
   std::vector<Rejection> rejections;
-  std::size_t records() const { return events.size() + rejections.size(); }
+  std::vector<Skipped> skipped;
+  std::size_t records() const { return events.size() + rejections.size() + skipped.size(); }
 };
 
 // The redelivery key of a record: (tenant, kind, own id), or (tenant, kind, bytes) when the record

@@ -1,28 +1,37 @@
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
+#include "pipeline/framed_line.h"
 #include "pipeline/message_source.h"
 
 namespace privmon {
 namespace {
 
-// NDJSON: one message per line; blank lines are skipped. Lines of any length are read whole
+// NDJSON: one message per line (a framed line "<tenant>\t<payload>" carries its tenant, as a
+// two-frame ZeroMQ message does); blank lines are skipped. Lines of any length are read whole
 // (the parser rejects oversized ones, counted, rather than the reader splitting them).
+// With `follow`, the file is read as `tail -F` does: at its end the source polls for appended
+// lines (a line is taken only once its newline is written), and it reopens the path when the file
+// was replaced (rotation by rename: the old file is read to its end first) or starts again at 0
+// when it was truncated (copytruncate). `offset()` is the byte position after the last line read.
 class FileSource final : public MessageSource {
  public:
   explicit FileSource(const SourceSettings& s)
       : name_(s.name.empty() ? (s.type == SourceType::kStdin ? "stdin" : "file") : s.name),
-        tenant_(s.tenant) {
+        tenant_(s.tenant),
+        path_(s.path),
+        follow_(s.follow && s.type == SourceType::kFile && s.path != "-") {
     if (s.type == SourceType::kStdin || s.path == "-") {
       file_ = stdin;
     } else {
-      file_ = std::fopen(s.path.c_str(), "rb");
-      if (file_ == nullptr) {
-        throw std::runtime_error("cannot open " + s.path + ": " + std::strerror(errno));
-      }
-      owned_ = true;
+      Open();
     }
   }
   ~FileSource() override {
@@ -32,17 +41,30 @@ class FileSource final : public MessageSource {
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
 
-  ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds) override {
+  ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       const ssize_t n = getline(&line_, &capacity_, file_);
-      if (n < 0) return ReceiveStatus::kEnd;
+      if (n < 0 || (follow_ && line_[n - 1] != '\n')) {
+        if (!follow_) return ReceiveStatus::kEnd;
+        // A partial last line is a writer mid-line: leave it for the next try.
+        std::clearerr(file_);
+        if (n > 0) fseeko(file_, offset_, SEEK_SET);
+        if (!FollowRotation() && std::chrono::steady_clock::now() >= deadline) {
+          return ReceiveStatus::kIdle;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      offset_ += n;
       std::size_t len = static_cast<std::size_t>(n);
       while (len > 0 && (line_[len - 1] == '\n' || line_[len - 1] == '\r')) --len;
       std::size_t first = 0;
       while (first < len && (line_[first] == ' ' || line_[first] == '\t')) ++first;
       if (first == len) continue;  // blank line
-      out.payload = std::string_view(line_, len);
-      out.tenant_frame = {};
+      const FramedLine framed = SplitFramedLine(std::string_view(line_, len));
+      out.payload = framed.payload;
+      out.tenant_frame = framed.tenant;
       return ReceiveStatus::kMessage;
     }
   }
@@ -51,10 +73,45 @@ class FileSource final : public MessageSource {
   const std::string& tenant() const override { return tenant_; }
 
  private:
+  void Open() {
+    file_ = std::fopen(path_.c_str(), "rb");
+    if (file_ == nullptr) {
+      throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
+    }
+    owned_ = true;
+    offset_ = 0;
+  }
+
+  // At the end of the file: true when it moved on to a replaced or truncated file (read again
+  // at once), false when the file is simply not longer yet.
+  bool FollowRotation() {
+    struct stat now {
+    }, open_file{};
+    if (fstat(fileno(file_), &open_file) != 0) return false;
+    if (stat(path_.c_str(), &now) != 0) return false;  // renamed away, new one not there yet
+    if (now.st_ino != open_file.st_ino || now.st_dev != open_file.st_dev) {
+      std::FILE* next = std::fopen(path_.c_str(), "rb");
+      if (next == nullptr) return false;
+      std::fclose(file_);
+      file_ = next;
+      offset_ = 0;
+      return true;
+    }
+    if (open_file.st_size < offset_) {  // truncated in place
+      fseeko(file_, 0, SEEK_SET);
+      offset_ = 0;
+      return true;
+    }
+    return false;
+  }
+
   std::string name_;
   std::string tenant_;
+  std::string path_;
+  bool follow_;
   std::FILE* file_ = nullptr;
   bool owned_ = false;
+  off_t offset_ = 0;      // after the last whole line read
   char* line_ = nullptr;  // getline's buffer, reused across lines
   std::size_t capacity_ = 0;
 };

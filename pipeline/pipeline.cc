@@ -218,6 +218,10 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         Bump(pstats.rejected[static_cast<std::size_t>(r.reason)]);
         if (rejects_ != nullptr) rejects_->OnReject(r.reason, r.detail, r.raw, src.name());
       }
+      for (const Skipped& s : result.skipped) {
+        Bump(pstats.skipped[static_cast<std::size_t>(s.category)]);
+        if (rejects_ != nullptr) rejects_->OnSkip(s.category, s.raw, src.name());
+      }
       const uint32_t clock_source = fanned_out_ ? 0 : static_cast<uint32_t>(source_ids[i]);
       const int64_t wall_us = settings.wall_clock ? WallMicros() : 0;
       EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);

@@ -18,6 +18,7 @@
 
 #include "core/config.h"
 #include "core/reject_reason.h"
+#include "core/skipped_category.h"
 #include "core/stats.h"
 #include "pipeline/event_consumer.h"
 #include "pipeline/message_source.h"
@@ -33,6 +34,9 @@ class RejectSink {
   virtual ~RejectSink() = default;
   virtual void OnReject(RejectReason reason, std::string_view detail, std::string_view raw,
                         std::string_view source) = 0;
+  // A record of an Entra category privmon does not read (already counted); kept only on request.
+  virtual void OnSkip(SkippedCategory /*category*/, std::string_view /*raw*/,
+                      std::string_view /*source*/) {}
 };
 
 // An event for the shard (roles != 0), or a progress mark (roles == 0: event.tenant_hash,

@@ -16,7 +16,9 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/t
 
 echo "== ASan+UBSan: whole suite"
 san_build build-asan address,undefined
-ctest --test-dir build-asan --output-on-failure -j "$JOBS" --timeout 600 -E 'PrometheusServer'
+# Process-heavy tests (label "process": the demo, crash and load tests) run in the release pass only.
+ctest --test-dir build-asan --output-on-failure -j "$JOBS" --timeout 600 -E 'PrometheusServer' \
+  -LE process
 
 echo "== TSan: pipeline and sink tests"
 san_build build-tsan thread privmon test_pipeline test_sinks test_detectors

@@ -8,18 +8,31 @@ bash scripts/install-deps.sh
 JOBS=$(nproc)
 start=$(date +%s)
 
-build() {  # build DIR [cmake args...]
-  local dir=$1; shift
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  ninja -C "$dir" -j "$JOBS"
+stage_start=$start
+stage() {  # prints the time the previous stage took, then names the next one
+  local now; now=$(date +%s)
+  [ -n "${STAGE:-}" ] && echo "== stage '$STAGE' took $((now - stage_start))s"
+  stage_start=$now; STAGE=$1
+  [ -n "$1" ] && echo "== $1"
+  return 0
 }
 
-echo "== release build and tests"
-build build
+# Benchmarks stay out of the test build (scripts/bench.sh builds them).
+stage "release build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRIVMON_BUILD_BENCH=OFF >/dev/null
+ninja -C build -j "$JOBS"
+stage "release tests"
 ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 300
 
 if [ "${PRIVMON_QUICK:-0}" != "1" ]; then
-  if [ -x scripts/sanitizer-tests.sh ]; then bash scripts/sanitizer-tests.sh; fi
-  if [ -x scripts/fuzz.sh ]; then bash scripts/fuzz.sh; fi
+  if [ -x scripts/sanitizer-tests.sh ]; then
+    stage "sanitizer passes"
+    bash scripts/sanitizer-tests.sh
+  fi
+  if [ -x scripts/fuzz.sh ]; then
+    stage "fuzzing"
+    bash scripts/fuzz.sh
+  fi
 fi
+stage ""
 echo "== all tests passed in $(( $(date +%s) - start ))s"

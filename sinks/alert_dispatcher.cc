@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "sinks/alert_json.h"
-
 namespace privmon {
 namespace {
 
@@ -19,7 +17,6 @@ AlertDispatcher::AlertDispatcher(std::vector<SpscQueue<Alert>*> queues,
                                  std::vector<std::unique_ptr<AlertOutput>> outputs,
                                  PipelineStats* stats)
     : queues_(std::move(queues)), outputs_(std::move(outputs)), stats_(stats) {
-  line_.reserve(4096);
   thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
 }
 
@@ -36,9 +33,8 @@ std::size_t AlertDispatcher::DrainOnce() {
   Alert alert;
   for (SpscQueue<Alert>* q : queues_) {
     for (std::size_t i = 0; i < kBatch && q->pop(alert); ++i) {
-      line_.clear();
-      AppendAlertJson(alert, line_);
-      for (auto& out : outputs_) out->Write(line_);
+      lines_.Reset();
+      for (auto& out : outputs_) out->Write(lines_.Get(alert, out->format()));
       ++written;
     }
   }

@@ -13,6 +13,7 @@
 #include "core/alert.h"
 #include "core/stats.h"
 #include "pipeline/spsc_queue.h"
+#include "sinks/alert_format.h"
 #include "sinks/alert_output.h"
 
 namespace privmon {
@@ -38,7 +39,7 @@ class AlertDispatcher {
   std::vector<SpscQueue<Alert>*> queues_;
   std::vector<std::unique_ptr<AlertOutput>> outputs_;
   PipelineStats* stats_;
-  std::string line_;  // reused formatting buffer; sink thread only
+  AlertLines lines_;  // each alert formatted once per format its outputs use; sink thread only
   std::jthread thread_;
 };
 

@@ -65,6 +65,7 @@ std::vector<std::unique_ptr<AlertOutput>> MakeAlertOutputs(const std::vector<Sin
         outputs.push_back(std::make_unique<ZmqPubOutput>(context, s.endpoint));
         break;
     }
+    outputs.back()->set_format(s.format);
   }
   return outputs;
 }

@@ -21,6 +21,12 @@ class AlertOutput {
   // `json_line` is one alert ending in '\n'.
   virtual void Write(std::string_view json_line) = 0;
   virtual void Flush() = 0;
+  // The format of the lines this output wants (the sink's `format`); set once at start-up.
+  AlertFormat format() const { return format_; }
+  void set_format(AlertFormat format) { format_ = format; }
+
+ private:
+  AlertFormat format_ = AlertFormat::kNative;
 };
 
 // stdio-buffered writes to stdout; fflush at Flush().

@@ -19,7 +19,7 @@ DeadLetterWriter::DeadLetterWriter(const std::string& path, Counter* counter) : 
   }
 }
 
-void DeadLetterWriter::Write(RejectReason reason, std::string_view detail, std::string_view raw,
+void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, std::string_view raw,
                              std::string_view source, EventTime received) {
   std::lock_guard lock(mu_);
   count_.fetch_add(1, std::memory_order_relaxed);
@@ -30,7 +30,7 @@ void DeadLetterWriter::Write(RejectReason reason, std::string_view detail, std::
   line_.append("{\"received\":\"");
   line_.append(time_buf, FormatIsoTime(received, time_buf));
   line_.append("\",\"reason\":");
-  AppendJsonString(RejectReasonName(reason), line_);
+  AppendJsonString(reason, line_);
   line_.append(",\"detail\":");
   AppendJsonString(detail, line_);
   line_.append(",\"source\":");

@@ -28,6 +28,11 @@ class DeadLetterWriter {
   explicit DeadLetterWriter(const std::string& path, Counter* counter = nullptr);
 
   void Write(RejectReason reason, std::string_view detail, std::string_view raw,
+             std::string_view source, EventTime received) {
+    Write(RejectReasonName(reason), detail, raw, source, received);
+  }
+  // `reason` is a RejectReasonName, or "skipped" for a record kept by `dead_letter.keep_skipped`.
+  void Write(std::string_view reason, std::string_view detail, std::string_view raw,
              std::string_view source, EventTime received);
 
   uint64_t count() const { return count_.load(std::memory_order_relaxed); }
@@ -46,7 +51,7 @@ class DeadLetterWriter {
 
 struct DeadLetterEntry {
   std::string received;  // ISO 8601, as written
-  std::string reason;    // RejectReasonName
+  std::string reason;    // RejectReasonName, or "skipped"
   std::string detail;
   std::string source;
   uint64_t size = 0;

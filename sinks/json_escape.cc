@@ -5,8 +5,13 @@
 namespace privmon {
 
 void AppendJsonString(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
+  AppendJsonEscaped(s, out);
+  out.push_back('"');
+}
+
+void AppendJsonEscaped(std::string_view s, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
   std::size_t run = 0;  // start of the pending run of bytes copied verbatim
   std::size_t i = 0;
   while (i < s.size()) {
@@ -41,7 +46,6 @@ void AppendJsonString(std::string_view s, std::string& out) {
     run = ++i;
   }
   out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
 }
 
 }  // namespace privmon

@@ -11,5 +11,7 @@
 namespace privmon {
 
 void AppendJsonString(std::string_view text, std::string& out);
+// The same escaping without the quotes, to build one string from several pieces.
+void AppendJsonEscaped(std::string_view text, std::string& out);
 
 }  // namespace privmon

@@ -36,7 +36,8 @@ struct PendingInterrupt {  // PRIV-SI-04: 50074 waiting for a success within the
 
 struct PrivilegedState {
   FixedString<40> id;
-  FixedString<96> upn;
+  FixedString<96> upn;     // the UPN of the latest record (by event time) that named one
+  Seconds32 upn_time = 0;  // that record's event time
   FixedString<40> tenant_id;
   uint64_t tenant_hash = 0;
   Seconds32 since = 0;                 // became privileged (absence basis before any success)

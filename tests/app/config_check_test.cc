@@ -65,8 +65,8 @@ TEST(ConfigCheck, DemoConfigGivesTheDemoTenantEveryList) {
   EXPECT_FALSE(t.paw_devices.empty());
   EXPECT_FALSE(t.approved_countries.empty());
   EXPECT_TRUE(t.working_hours.configured);
-  for (const std::string& note : r.notes) {  // no rule of the demo tenant is silent
-    EXPECT_EQ(note.find("demo-tenant"), std::string::npos) << note;
+  for (const ConfigNote& note : r.notes) {  // no rule of the demo tenant is silent
+    EXPECT_EQ(note.subject.find("demo-tenant"), std::string::npos) << note.Line();
   }
   const CheckOutput c = Check(path);
   EXPECT_EQ(c.code, 0) << c.err;

@@ -60,7 +60,8 @@ TEST(ConfigLoader, RejectsUnknownKeysAtEveryLevel) {
   ExpectOneError("sources:\n  - zmq: {endpoint: \"tcp://x:1\", bnd: true}\n", 2,
                  "sources[0].zmq.bnd: unknown key");
   ExpectOneError("sources:\n  - kafka: {}\n", 2, "sources[0].kafka: unknown key \"kafka\"");
-  ExpectOneError("sinks:\n  - stdout: {pretty: true}\n", 2, "takes no keys");
+  ExpectOneError("sinks:\n  - stdout: {pretty: true}\n", 2,
+                 "sinks[0].stdout.pretty: unknown key \"pretty\"");
 }
 
 TEST(ConfigLoader, RejectsNameInDefaultsBecauseOnlyTenantsHaveOne) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/event_time.h"
+#include "pipeline/framed_line.h"
 
 namespace privmon {
 namespace {
@@ -55,6 +56,9 @@ GenOptions Small(const std::string& name) {
   o.quiet = true;
   return o;
 }
+
+// The JSON of a gen line: Graph audits and registrations are framed "<tenant>\t<json>".
+std::string Payload(const std::string& line) { return std::string(SplitFramedLine(line).payload); }
 
 bool Has(simdjson::dom::object obj, const char* key) {
   return obj[key].error() == simdjson::SUCCESS;
@@ -127,10 +131,17 @@ TEST(GenCommand, EveryLineIsAValidRecordOfAKnownFormatInTheAskedMix) {
   int diag_signins_in_range = 0;
   for (const std::string& line : lines) {
     simdjson::dom::object r;
-    ASSERT_EQ(parser.parse(line).get(r), simdjson::SUCCESS) << line;
+    ASSERT_EQ(parser.parse(Payload(line)).get(r), simdjson::SUCCESS) << line;
     const Shape s = Classify(r);
     ASSERT_NE(s, Shape::kNone) << line;
     ++shapes[static_cast<int>(s)];
+    // Records that name no tenant are framed with theirs (a 36-character GUID), the rest not.
+    const std::string_view tenant = SplitFramedLine(line).tenant;
+    if (s == Shape::kGraphAudit || s == Shape::kRegistration) {
+      EXPECT_EQ(tenant.size(), 36u) << line;
+    } else {
+      EXPECT_TRUE(tenant.empty()) << line;
+    }
     if (s == Shape::kDiagSignIn) {
       // Diagnostic sign-ins carry the real arrays, so they are as large as the real ones.
       simdjson::dom::array policies;
@@ -173,7 +184,7 @@ TEST(GenCommand, OnlyTheChosenFormatIsWrittenApartFromRegistrations) {
   simdjson::dom::parser parser;
   for (const std::string& line : Lines(ReadAll(o.out))) {
     simdjson::dom::object r;
-    ASSERT_EQ(parser.parse(line).get(r), simdjson::SUCCESS);
+    ASSERT_EQ(parser.parse(Payload(line)).get(r), simdjson::SUCCESS);
     const Shape s = Classify(r);
     EXPECT_TRUE(s == Shape::kLa || s == Shape::kRegistration) << line;
   }
@@ -224,7 +235,7 @@ TEST(GenCommand, BadPasswordBurstsAreFiveOrMoreFailuresWithinTenMinutes) {
   std::map<std::string, std::vector<EventTime>> failures;  // upn -> 50126 times
   for (const std::string& line : Lines(ReadAll(o.out))) {
     simdjson::dom::object r;
-    ASSERT_EQ(parser.parse(line).get(r), simdjson::SUCCESS);
+    ASSERT_EQ(parser.parse(Payload(line)).get(r), simdjson::SUCCESS);
     int64_t code = 0;
     if (r["status"]["errorCode"].get(code) || code != 50126) continue;
     std::string_view upn, time;
@@ -258,7 +269,7 @@ TEST(GenCommand, RecordsAreInEventTimeOrderUpToTwoMinutes) {
   EventTime worst = 0;
   for (const std::string& line : Lines(ReadAll(o.out))) {
     simdjson::dom::object r;
-    ASSERT_EQ(parser.parse(line).get(r), simdjson::SUCCESS);
+    ASSERT_EQ(parser.parse(Payload(line)).get(r), simdjson::SUCCESS);
     std::string_view time;
     if (r["createdDateTime"].get(time) && r["activityDateTime"].get(time) &&
         r["lastUpdatedDateTime"].get(time)) {

@@ -38,6 +38,8 @@ std::shared_ptr<PipelineStats> BusyStats() {
   Bump(stats->shards[1].events[static_cast<std::size_t>(EventKind::kSecurityEvent)], 2);
   Bump(stats->parsers[0].rejected[static_cast<std::size_t>(RejectReason::kInvalidJson)], 4);
   Bump(stats->parsers[1].rejected[static_cast<std::size_t>(RejectReason::kInvalidJson)], 1);
+  Bump(stats->parsers[0].skipped[static_cast<std::size_t>(SkippedCategory::kRiskyUsers)], 3);
+  Bump(stats->parsers[1].skipped[static_cast<std::size_t>(SkippedCategory::kRiskyUsers)], 1);
   Bump(stats->shards[0].alerts[static_cast<std::size_t>(RuleId::kEL06)], 2);
   Bump(stats->shards[1].alerts[static_cast<std::size_t>(RuleId::kEL06)], 1);
   Bump(stats->shards[1].suppressed[static_cast<std::size_t>(RuleId::kSI01)], 9);
@@ -114,6 +116,8 @@ TEST(MetricsServer, ReportsThePipelineCountersAtScrapeTime) {
   EXPECT_EQ(Sample(t, R"(privmon_tenant_alerts_total{tenant="contoso-tenant",severity="low"})"), 0);
   EXPECT_EQ(Sample(t, "privmon_tenant_events_total{tenant=\"bad\xef\xbf\xbd\\\"q\\\\\"}"), 1);
   EXPECT_EQ(Sample(t, "privmon_dead_letters_total"), 5);
+  EXPECT_EQ(Sample(t, R"(privmon_records_skipped_total{category="risky_users"})"), 4);
+  EXPECT_EQ(Sample(t, R"(privmon_records_skipped_total{category="provisioning"})"), 0);
   EXPECT_EQ(Sample(t, "privmon_alerts_written_total"), 3);
   EXPECT_EQ(Sample(t, "privmon_config_reloads_total"), 1);
   EXPECT_EQ(Sample(t, "privmon_config_reload_failures_total"), 2);
@@ -133,6 +137,12 @@ TEST(MetricsServer, ListsEveryRuleAndEveryReasonWithZeros) {
   for (int r = 0; r < static_cast<int>(RejectReason::kCount); ++r) {
     const std::string series = "privmon_events_rejected_total{reason=\"" +
                                std::string(RejectReasonName(static_cast<RejectReason>(r))) + "\"}";
+    EXPECT_EQ(Sample(t, series), 0) << series;
+  }
+  for (std::size_t c = 0; c < kSkippedCategoryCount; ++c) {
+    const std::string series = "privmon_records_skipped_total{category=\"" +
+                               std::string(SkippedCategoryName(static_cast<SkippedCategory>(c))) +
+                               "\"}";
     EXPECT_EQ(Sample(t, series), 0) << series;
   }
 }

@@ -20,6 +20,7 @@ using testing::ReadLines;
 struct Parsed {
   std::vector<Event> events;
   std::vector<RejectReason> rejected;
+  std::vector<SkippedCategory> skipped;
 };
 
 Parsed ParseLines(const std::string& file, std::string_view source_tenant = {}) {
@@ -32,6 +33,7 @@ Parsed ParseLines(const std::string& file, std::string_view source_tenant = {}) 
     EXPECT_EQ(r.records(), 1u) << file << ": " << line.substr(0, 120);
     out.events.insert(out.events.end(), r.events.begin(), r.events.end());
     for (const Rejection& j : r.rejections) out.rejected.push_back(j.reason);
+    for (const Skipped& s : r.skipped) out.skipped.push_back(s.category);
   }
   return out;
 }
@@ -185,10 +187,12 @@ TEST(RecordParserCorpus, LaStyleKeysOnDiagnosticPathIgnoreWorkspaceTenantId) {
             std::vector<RejectReason>{RejectReason::kNoTenant});
 }
 
-TEST(RecordParserCorpus, UnknownCategoriesAreUnknownFormat) {
+TEST(RecordParserCorpus, UnknownCategoriesAreUnknownFormatOtherEntraCategoriesSkipped) {
+  // Identity Protection's UserRiskEvents is an Entra category privmon does not read: skipped.
   const Parsed risk =
       ParseLines("more/elastic-integrations/identity_protection/test-userriskevents-raw.log");
-  EXPECT_EQ(risk.rejected, (std::vector<RejectReason>(2, RejectReason::kUnknownFormat)));
+  EXPECT_TRUE(risk.rejected.empty());
+  EXPECT_EQ(risk.skipped, (std::vector<SkippedCategory>(2, SkippedCategory::kUserRiskEvents)));
   const Parsed activity =
       ParseLines("more/elastic-integrations/activitylogs/test-activitylogs-raw.log");
   ASSERT_EQ(activity.events.size(), 1u);  // category "Action"; two ResourceHealth records

@@ -328,8 +328,16 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
   EXPECT_EQ(LookupActivity("add member to role"), Activity::kAddMemberToRole);
   EXPECT_EQ(LookupActivity("Add eligible member to role in PIM completed (permanent)"),
             Activity::kAddEligibleMemberToRole);
-  EXPECT_EQ(LookupActivity("Add member to role in PIM requested (timebound)"),
+  EXPECT_EQ(LookupActivity("Add member to role in PIM completed (timebound)"),
             Activity::kAddMemberToRoleInPim);
+  // A PIM request is not yet a role granted (issue 9: the sibling of a grant).
+  EXPECT_EQ(LookupActivity("Add member to role in PIM requested (timebound)"), Activity::kOther);
+  EXPECT_EQ(LookupActivity("Add eligible member to role in PIM requested (permanent)"),
+            Activity::kOther);
+  EXPECT_EQ(LookupActivity("Add member to role outside of PIM (permanent)"),
+            Activity::kAddMemberToRoleOutsidePim);
+  EXPECT_EQ(LookupActivity("Authentication Methods Policy Update"),
+            Activity::kUpdateAuthMethodsPolicy);
   EXPECT_EQ(LookupActivity("Add member to role completed (PIM activation)"),
             Activity::kAddMemberToRolePimActivation);
   EXPECT_EQ(LookupActivity("Add member to role request denied (PIM activation)"),

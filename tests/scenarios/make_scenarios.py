@@ -754,7 +754,7 @@ def posture_and_apps(s, f):
     automation = f"Deployment Pipeline {TAG[f]}"
     s.audit(f, at(3, 15, 25), "Update service principal", sp, app_actor=automation,
             category="ApplicationManagement")
-    s.expect("PRIV-CH-03", guid(automation))  # an app actor is named by its service principal id
+    s.expect("PRIV-CH-03", automation)  # an app actor is named by its display name (issue 9)
     other_app = [{"id": guid("wiki"), "displayName": "Wiki", "type": "Application", "modifiedProperties": []}]
     s.audit(f, at(3, 15, 30), "Update application – Certificates and secrets management ", other_app,
             actor=other, category="ApplicationManagement")                               # near miss

@@ -18,6 +18,8 @@ Alert PawAlert() {
   a.severity = Severity::kHigh;
   a.alert_id = 0x00ab'cdef'0123'4567ULL;
   a.tenant_id.assign("72f988bf-86f1-41af-91ab-2d7cd011db47");
+  a.tenant_name.assign("Contoso");
+  a.incident_key = 0x1122'3344'5566'7788ULL;
   a.account_id.assign("0b1c2d3e-aaaa-bbbb-cccc-1234567890ab");
   a.account_upn.assign("alice-admin@contoso.com");
   a.time = T("2026-11-24T10:01:02Z");
@@ -39,7 +41,7 @@ Alert PawAlert() {
   return a;
 }
 
-TEST(AlertJson, WritesTheDesignShapeExactly) {
+TEST(AlertJson, WritesTheDesignShapeThenTheSchema2FieldsExactly) {
   std::string out;
   AppendAlertJson(PawAlert(), out);
   EXPECT_EQ(
@@ -53,7 +55,11 @@ TEST(AlertJson, WritesTheDesignShapeExactly) {
       R"("evidence":[{"kind":"signin","record_id":"sig-1","time":"2026-11-24T10:00:00Z"},)"
       R"({"kind":"audit","record_id":"aud-2","time":"2026-11-24T10:01:02Z"}],)"
       R"("details":{"device_id":"dev-42","role":"Global Administrator"},)"
-      R"("guide_row":"Elevation not occurring on SAW/PAW"})"
+      R"("guide_row":"Elevation not occurring on SAW/PAW",)"
+      R"("schema":2,"tenant_name":"Contoso","attack":["T1548.005","T1078.004"],)"
+      R"("incident_key":"1122334455667788",)"
+      R"("message":"Elevation not from a privileged access workstation: alice-admin@contoso.com )"
+      R"x(in Contoso (device_id=dev-42, role=Global Administrator)"})x"
       "\n");
 }
 
@@ -71,6 +77,39 @@ TEST(AlertJson, NamesEveryEvidenceKind) {
   EXPECT_NE(out.find(R"("kind":"azure_activity")"), std::string::npos);
   EXPECT_NE(out.find(R"("kind":"security_event")"), std::string::npos);
   EXPECT_NE(out.find(R"("details":{})"), std::string::npos);
+}
+
+TEST(AlertJson, WritesNumbersAsNumbersAndBooleansAsBooleans) {
+  Alert a = PawAlert();
+  a.detail_count = 0;
+  a.AddNumber("error_code", 50126);
+  a.AddFlag("is_admin", true);
+  a.AddFlag("is_mfa_registered", false);
+  a.AddDetail("city", "Oslo");
+  std::string out;
+  AppendAlertJson(a, out);
+  EXPECT_NE(
+      out.find(
+          R"("details":{"error_code":50126,"is_admin":true,"is_mfa_registered":false,"city":"Oslo"})"),
+      std::string::npos)
+      << out;
+}
+
+TEST(AlertJson, MessageFallsBackToIdsAndCountsRepeats) {
+  Alert a = PawAlert();
+  a.account_upn.clear();
+  a.tenant_name.clear();
+  a.detail_count = 0;
+  a.count = 5;
+  std::string out;
+  AppendAlertJson(a, out);
+  EXPECT_NE(
+      out.find(R"("message":"Elevation not from a privileged access workstation: )"
+               R"(0b1c2d3e-aaaa-bbbb-cccc-1234567890ab in 72f988bf-86f1-41af-91ab-2d7cd011db47, )"
+               R"(5 events")"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(out.find(R"("tenant_name":"")"), std::string::npos);
 }
 
 TEST(AlertJson, AppendsToTheBufferWithoutReallocatingOnceLargeEnough) {

@@ -1,0 +1,49 @@
+// Entra log categories privmon does not read. Their records share batches with the ones it does
+// (diagnostic settings stream every selected category to one Event Hub), so they are neither
+// malformed nor lost: they are counted per category (privmon_records_skipped_total{category}, a
+// bounded label set) and copied to the dead-letter file only when `dead_letter.keep_skipped` asks.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace privmon {
+
+enum class SkippedCategory : uint8_t {
+  kGraphActivity,           // MicrosoftGraphActivityLogs
+  kRiskyUsers,              // RiskyUsers / AADRiskyUsers
+  kUserRiskEvents,          // UserRiskEvents / AADUserRiskEvents
+  kRiskyServicePrincipals,  // RiskyServicePrincipals, ServicePrincipalRiskEvents
+  kProvisioning,            // ProvisioningLogs / AADProvisioningLogs
+  kNetworkAccess,           // Global Secure Access: NetworkAccess*, RemoteNetworkHealthLogs
+  kOtherEntra,              // any other category of an Entra (microsoft.aadiam) record
+  kCount
+};
+
+inline constexpr std::size_t kSkippedCategoryCount =
+    static_cast<std::size_t>(SkippedCategory::kCount);
+
+// Metric label for each category.
+constexpr std::string_view SkippedCategoryName(SkippedCategory c) {
+  switch (c) {
+    case SkippedCategory::kGraphActivity:
+      return "graph_activity";
+    case SkippedCategory::kRiskyUsers:
+      return "risky_users";
+    case SkippedCategory::kUserRiskEvents:
+      return "user_risk_events";
+    case SkippedCategory::kRiskyServicePrincipals:
+      return "risky_service_principals";
+    case SkippedCategory::kProvisioning:
+      return "provisioning";
+    case SkippedCategory::kNetworkAccess:
+      return "network_access";
+    case SkippedCategory::kOtherEntra:
+      return "other_entra";
+    case SkippedCategory::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+}  // namespace privmon

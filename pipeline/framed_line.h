@@ -1,0 +1,30 @@
+// Framed NDJSON lines: the file image of a two-frame ZeroMQ message [tenant, payload]. A line whose
+// first non-blank byte opens no JSON value ('{' or '[') and that holds a TAB is read as
+// "<tenant>\t<payload>": the tenant of the records in the payload that carry none (Graph
+// directoryAudit and userRegistrationDetails name no tenant; a collector that polls Graph per
+// tenant knows it). Every other line is the payload alone. `privmon gen` writes such lines for
+// those records, `scan` and the file source read them, `replay` sends them as two frames.
+// Pure, O(position of the first TAB), no allocation.
+#pragma once
+
+#include <string_view>
+
+namespace privmon {
+
+struct FramedLine {
+  std::string_view tenant;  // empty when the line is not framed
+  std::string_view payload;
+};
+
+inline FramedLine SplitFramedLine(std::string_view line) {
+  std::size_t first = 0;
+  while (first < line.size() && (line[first] == ' ' || line[first] == '\t')) ++first;
+  if (first == line.size() || line[first] == '{' || line[first] == '[') return {{}, line};
+  const std::size_t tab = line.find('\t', first);
+  if (tab == std::string_view::npos) return {{}, line};
+  std::string_view tenant = line.substr(first, tab - first);
+  while (!tenant.empty() && tenant.back() == ' ') tenant.remove_suffix(1);
+  return {tenant, line.substr(tab + 1)};
+}
+
+}  // namespace privmon

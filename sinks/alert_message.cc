@@ -1,0 +1,33 @@
+#include "sinks/alert_message.h"
+
+#include <algorithm>
+
+#include "sinks/json_append.h"
+#include "sinks/json_escape.h"
+
+namespace privmon {
+
+void AppendAlertMessage(const Alert& a, std::string& out) {
+  out.push_back('"');
+  AppendJsonEscaped(GetRuleInfo(a.rule).name, out);
+  out.append(": ");
+  AppendJsonEscaped(a.account_upn.empty() ? a.account_id.view() : a.account_upn.view(), out);
+  out.append(" in ");
+  AppendJsonEscaped(a.tenant_name.empty() ? a.tenant_id.view() : a.tenant_name.view(), out);
+  if (a.count > 1) {
+    out.append(", ");
+    AppendJsonUint(a.count, out);
+    out.append(" events");
+  }
+  const std::size_t n = std::min<std::size_t>(a.detail_count, Alert::kMaxDetails);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.append(i == 0 ? " (" : ", ");
+    AppendJsonEscaped(a.details[i].key, out);
+    out.push_back('=');
+    AppendJsonEscaped(a.details[i].value.view(), out);
+  }
+  if (n != 0) out.push_back(')');
+  out.push_back('"');
+}
+
+}  // namespace privmon

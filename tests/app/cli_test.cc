@@ -1,0 +1,140 @@
+// The command line as a newcomer meets it: unknown commands and unreadable inputs are errors with
+// a clear message and exit code 2; `check` names its file the same way as `run` and `scan`
+// (--config, the positional form kept), has a quiet mode and a JSON mode for CI, and aggregates
+// notes that repeat across tenants. Runs the real binary.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <fstream>
+#include <string>
+
+#include "tests/pipeline/child_process.h"
+
+namespace privmon {
+namespace {
+
+using testing::ReadFile;
+using testing::RunToExit;
+using testing::TempDir;
+using testing::TempDirCleanup;
+
+struct CliRun {
+  int code;
+  std::string out, err;
+};
+
+CliRun Privmon(const std::string& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), PRIVMON_BINARY);
+  const std::string out = dir + "/out.txt", err = dir + "/err.txt";
+  const int code = RunToExit(args, out, err);
+  return {code, ReadFile(out), ReadFile(err)};
+}
+
+void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST(Cli, UnknownCommandIsNamedAndExitsTwo) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  const CliRun r = Privmon(dir, {"bogus"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown command 'bogus'"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(Cli, ScanOfADirectoryOrAMissingFileIsAnErrorNotAnEmptySuccess) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  CliRun r = Privmon(dir, {"scan", "--quiet", dir});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
+  r = Privmon(dir, {"scan", "--quiet", dir + "/missing.ndjson"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("missing.ndjson: no such file"), std::string::npos) << r.err;
+}
+
+TEST(Cli, CheckTakesConfigLikeRunAndScanAndKeepsThePositionalForm) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  const std::string cfg = dir + "/c.yaml";
+  Write(cfg, "tenants:\n  \"1111-aaaa\": {break_glass: [bg@contoso.com]}\n");
+  const CliRun by_flag = Privmon(dir, {"check", "--config", cfg});
+  const CliRun by_position = Privmon(dir, {"check", cfg});
+  EXPECT_EQ(by_flag.code, 0) << by_flag.err;
+  EXPECT_EQ(by_position.code, 0) << by_position.err;
+  EXPECT_NE(by_flag.out.find("OK: " + cfg + ": 1 tenant"), std::string::npos) << by_flag.out;
+  EXPECT_EQ(by_flag.out, by_position.out);
+}
+
+TEST(Cli, CheckQuietPrintsNothingForAGoodFileAndTheErrorsForABadOne) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  const std::string good = dir + "/good.yaml", bad = dir + "/bad.yaml";
+  Write(good, "tenants:\n  t1: {}\n");
+  Write(bad, "pipeline: {shards: two}\n");
+  CliRun r = Privmon(dir, {"check", "--quiet", "--config", good});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
+  r = Privmon(dir, {"check", "--quiet", "--config", bad});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find(bad + ":1:"), std::string::npos) << r.err;
+}
+
+// 300 tenants with the same gaps: one line per kind of note with a tenant count, not 300 x 8.
+TEST(Cli, CheckAggregatesNotesThatRepeatAcrossTenantsAndDetailsListsThemAll) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  std::string yaml = "tenants:\n";
+  for (int i = 0; i < 300; ++i) yaml += "  \"t" + std::to_string(i) + "\": {}\n";
+  const std::string cfg = dir + "/many.yaml";
+  Write(cfg, yaml);
+  const CliRun r = Privmon(dir, {"check", "--config", cfg});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("note: PRIV-EL-06 silent: no paw_devices: 300 tenants (tenant t0, tenant "
+                       "t1, ...)"),
+            std::string::npos)
+      << r.out.substr(0, 2000);
+  int lines = 0;
+  for (char c : r.out) lines += c == '\n';
+  EXPECT_LT(lines, 20) << r.out.substr(0, 2000);
+  const CliRun details = Privmon(dir, {"check", "--details", "--config", cfg});
+  EXPECT_NE(details.out.find("note: tenant t299: PRIV-EL-06 silent: no paw_devices"),
+            std::string::npos);
+}
+
+TEST(Cli, CheckJsonIsOneParsableObjectWithErrorsAndGroupedNotes) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  const std::string good = dir + "/good.yaml", bad = dir + "/bad.yaml";
+  Write(good, "tenants:\n  t1: {}\n  t2: {}\n");
+  Write(bad, "pipeline: {shards: two}\n");
+  simdjson::dom::parser parser;
+
+  CliRun r = Privmon(dir, {"check", "--format", "json", "--config", good});
+  ASSERT_EQ(r.code, 0) << r.err;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS) << r.out;
+  EXPECT_TRUE(doc["valid"].get_bool().value());
+  EXPECT_EQ(doc["tenants"].get_uint64().value(), 2u);
+  EXPECT_EQ(doc["rules_enabled"].get_uint64().value(), 41u);
+  bool found = false;
+  for (simdjson::dom::element note : doc["notes"].get_array()) {
+    if (note["text"].get_string().value() == "PRIV-BG-01 silent: no break_glass") {
+      found = true;
+      EXPECT_EQ(note["count"].get_uint64().value(), 2u);
+    }
+  }
+  EXPECT_TRUE(found) << r.out;
+
+  r = Privmon(dir, {"check", "--format", "json", "--config", bad});
+  EXPECT_EQ(r.code, 2);
+  ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS) << r.out;
+  EXPECT_FALSE(doc["valid"].get_bool().value());
+  simdjson::dom::array errors = doc["errors"].get_array();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ((*errors.begin())["line"].get_uint64().value(), 1u);
+}
+
+}  // namespace
+}  // namespace privmon

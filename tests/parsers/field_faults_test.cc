@@ -1,0 +1,130 @@
+// Field faults of issue 9 the parser settles: the deleted user's UPN prefix, renames, app
+// initiators named by their display name, PIM's own app, and records of Entra categories privmon
+// does not read (skipped per category, not rejected).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "parsers/event_builder.h"
+#include "parsers/record_parser.h"
+#include "tests/parsers/parser_test_util.h"
+
+namespace privmon {
+namespace {
+
+constexpr std::string_view kTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
+
+const ParseResult& Parse(RecordParser& parser, std::string_view json) {
+  ParseContext ctx;
+  ctx.source_tenant = kTenant;
+  return parser.Parse(json, ctx);
+}
+
+std::string Audit(
+    std::string_view activity, std::string_view target,
+    std::string_view initiator =
+        R"({"user":{"id":"1992ce5b","userPrincipalName":"adm-tlind@northwind.example"}})") {
+  return R"({"id":"Directory_1","category":"UserManagement","result":"success","activityDisplayName":")" +
+         std::string(activity) +
+         R"(","activityDateTime":"2025-07-01T13:41:57Z","loggedByService":"Core Directory","initiatedBy":)" +
+         std::string(initiator) + R"(,"targetResources":)" + std::string(target) + "}";
+}
+
+TEST(DeletedUserUpn, TheObjectIdPrefixIsStripped) {
+  RecordParser parser;
+  const ParseResult& r = Parse(
+      parser,
+      Audit(
+          "Delete user",
+          R"([{"id":"ae790c2f-3c21-5d17-a1da-08929ae6cb1a","type":"User","userPrincipalName":"ae790c2f3c215d17a1da08929ae6cb1atemp.svc@northwind.example"}])"));
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].account.upn.view(), "temp.svc@northwind.example");
+  EXPECT_EQ(r.events[0].account.id.view(), "ae790c2f-3c21-5d17-a1da-08929ae6cb1a");
+}
+
+TEST(DeletedUserUpn, OnlyTheKnownPrefixIsStripped) {
+  // 32 hex digits that are not the record's object id belong to the name.
+  EXPECT_EQ(parsers::StripDeletedUserPrefix("ae790c2f-3c21-5d17-a1da-08929ae6cb1a",
+                                            "0123456789abcdef0123456789abcdefx@northwind.example"),
+            "0123456789abcdef0123456789abcdefx@northwind.example");
+  // Without an id, 32 hex digits glued to a UPN are the prefix.
+  EXPECT_EQ(
+      parsers::StripDeletedUserPrefix("", "AE790C2F3C215D17A1DA08929AE6CB1Atemp@northwind.example"),
+      "temp@northwind.example");
+  EXPECT_EQ(parsers::StripDeletedUserPrefix("", "temp@northwind.example"),
+            "temp@northwind.example");
+  EXPECT_EQ(
+      parsers::StripDeletedUserPrefix("", "ae790c2f3c215d17a1da08929ae6cb1a@northwind.example"),
+      "ae790c2f3c215d17a1da08929ae6cb1a@northwind.example");
+}
+
+TEST(RenamedUser, TheNewUpnOfTheModifiedPropertiesNamesTheAccount) {
+  RecordParser parser;
+  const ParseResult& r = Parse(
+      parser,
+      Audit(
+          "Update user",
+          R"([{"id":"51eb727c","type":"User","userPrincipalName":"adm-old@northwind.example","modifiedProperties":[{"displayName":"UserPrincipalName","oldValue":"[\"adm-old@northwind.example\"]","newValue":"[\"adm-new@northwind.example\"]"}]}])"));
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].account.upn.view(), "adm-new@northwind.example");
+}
+
+TEST(AppInitiator, NamedByDisplayNameAndPimsAppIsRecognised) {
+  RecordParser parser;
+  const ParseResult& r = Parse(
+      parser,
+      Audit(
+          "Add member to role",
+          R"([{"id":"u1","type":"User","userPrincipalName":"a@northwind.example"}])",
+          R"({"app":{"appId":null,"displayName":"MS-PIM","servicePrincipalId":"e46f111c-b240-5904-b152-b09594051556"}})"));
+  ASSERT_EQ(r.events.size(), 1u);
+  const Event& e = r.events[0];
+  EXPECT_EQ(e.actor.upn.view(), "MS-PIM");
+  EXPECT_EQ(e.actor.id.view(), "e46f111c-b240-5904-b152-b09594051556");
+  EXPECT_NE(e.audit.flags & kActorIsApp, 0);
+  EXPECT_NE(e.audit.flags & kInitiatedByPim, 0);
+  const ParseResult& other =
+      Parse(parser,
+            Audit("Add member to role",
+                  R"([{"id":"u1","type":"User","userPrincipalName":"a@northwind.example"}])",
+                  R"({"app":{"displayName":"Contoso provisioning","servicePrincipalId":"sp-2"}})"));
+  ASSERT_EQ(other.events.size(), 1u);
+  EXPECT_EQ(other.events[0].audit.flags & kInitiatedByPim, 0);
+}
+
+TEST(OtherEntraCategories, AreSkippedPerCategoryNotRejected) {
+  RecordParser parser;
+  const std::string batch =
+      R"({"records":[)"
+      R"({"time":"2025-03-21T10:24:44Z","category":"MicrosoftGraphActivityLogs","tenantId":"T","resourceId":"/TENANTS/T/PROVIDERS/MICROSOFT.AADIAM","properties":{"requestMethod":"GET"}},)"
+      R"({"time":"3/21/2025 10:26:03 AM","category":"RiskyUsers","tenantId":"T","resourceId":"/tenants/T/providers/microsoft.aadiam","properties":{"userPrincipalName":"bg-05@northwind.example","riskState":"atRisk"}},)"
+      R"({"time":"2025-03-21T10:27:50Z","category":"ProvisioningLogs","tenantId":"T","resourceId":"/tenants/T/providers/Microsoft.aadiam","properties":{"activityDateTime":"2025-03-21T10:27:50Z"}},)"
+      R"({"time":"2025-03-21T10:28:00Z","category":"B2CRequestLogs","tenantId":"T","resourceId":"/tenants/T/providers/Microsoft.aadiam","properties":{}},)"
+      R"({"time":"2025-03-21T10:29:00Z","category":"StorageRead","tenantId":"T","resourceId":"/subscriptions/S/x","properties":{}},)"
+      R"({"time":"2025-03-21T10:31:12Z","category":"SignInLogs","tenantId":"T","properties":{"id":"s1","createdDateTime":"2025-03-21T10:30:58Z","userPrincipalName":"adm-axu@northwind.example","userId":"u","status":{"errorCode":0}}})"
+      R"(]})";
+  const ParseResult& r = Parse(parser, batch);
+  ASSERT_EQ(r.events.size(), 1u);
+  ASSERT_EQ(r.skipped.size(), 4u);
+  EXPECT_EQ(r.skipped[0].category, SkippedCategory::kGraphActivity);
+  EXPECT_EQ(r.skipped[1].category, SkippedCategory::kRiskyUsers);
+  EXPECT_EQ(r.skipped[2].category, SkippedCategory::kProvisioning);
+  EXPECT_EQ(r.skipped[3].category, SkippedCategory::kOtherEntra);
+  EXPECT_TRUE(r.skipped[1].raw.starts_with(R"({"time":"3/21/2025)")) << r.skipped[1].raw;
+  // A category that is not Entra's stays a rejection.
+  ASSERT_EQ(r.rejections.size(), 1u);
+  EXPECT_EQ(r.rejections[0].reason, RejectReason::kUnknownFormat);
+}
+
+TEST(OtherEntraCategories, LogAnalyticsTablesAreSkippedToo) {
+  RecordParser parser;
+  const ParseResult& r = Parse(
+      parser,
+      R"({"Type":"AADUserRiskEvents","TimeGenerated":"2025-03-21T10:26:03Z","UserPrincipalName":"x@y"})");
+  ASSERT_EQ(r.skipped.size(), 1u);
+  EXPECT_EQ(r.skipped[0].category, SkippedCategory::kUserRiskEvents);
+  EXPECT_TRUE(r.rejections.empty());
+}
+
+}  // namespace
+}  // namespace privmon

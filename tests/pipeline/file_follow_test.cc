@@ -1,0 +1,118 @@
+// The file source with `follow: true` reads a growing file as `tail -F` does: appended lines, a
+// line only once its newline is written, rotation by rename (the old file read to its end first)
+// and truncation (copytruncate). Real files, the real source.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "pipeline/message_source.h"
+#include "tests/pipeline/child_process.h"
+
+namespace privmon {
+namespace {
+
+using testing::TempDir;
+using testing::TempDirCleanup;
+
+void Append(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "ab");
+  ASSERT_NE(f, nullptr);
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+}
+
+// Reads until `want` messages arrived or a generous bound passes (catches a hang only).
+std::vector<std::string> ReadMessages(MessageSource& source, std::size_t want) {
+  std::vector<std::string> got;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  RawMessage m;
+  while (got.size() < want && std::chrono::steady_clock::now() < give_up) {
+    const ReceiveStatus s = source.Receive(m, std::chrono::milliseconds(50));
+    if (s == ReceiveStatus::kEnd) break;
+    if (s == ReceiveStatus::kMessage) got.emplace_back(m.payload);
+  }
+  return got;
+}
+
+// Nothing more arrives for a while (the source reports idle, never end, while following).
+void ExpectIdle(MessageSource& source) {
+  RawMessage m;
+  EXPECT_EQ(source.Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kIdle);
+}
+
+TEST(FileFollow, ReadsAppendedLinesAndWaitsForAPartialLineToEnd) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, "{\"a\":1}\n{\"a\":2}\n");
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq);
+  EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":1}", "{\"a\":2}"}));
+  ExpectIdle(*source);
+  Append(path, "{\"a\":3");  // the writer is mid-line
+  ExpectIdle(*source);
+  Append(path, "}\n{\"a\":4}\n");
+  EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":3}", "{\"a\":4}"}));
+}
+
+TEST(FileFollow, FollowsRotationByRenameAfterReadingTheOldFileToItsEnd) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, "{\"a\":1}\n");
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq);
+  EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
+  Append(path, "{\"a\":2}\n");  // written just before the rotation, not yet read
+  std::filesystem::rename(path, path + ".1");
+  Append(path, "{\"a\":3}\n");
+  EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":2}", "{\"a\":3}"}));
+}
+
+TEST(FileFollow, StartsAgainAtZeroWhenTheFileIsTruncated) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, "{\"a\":1}\n{\"a\":2}\n");
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq);
+  EXPECT_EQ(ReadMessages(*source, 2).size(), 2u);
+  std::filesystem::resize_file(path, 0);  // copytruncate
+  Append(path, "{\"b\":1}\n");
+  EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"b\":1}"}));
+}
+
+TEST(FileFollow, WithoutFollowTheSourceEndsAtTheEndOfTheFile) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, "{\"a\":1}\n");
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq);
+  EXPECT_EQ(ReadMessages(*source, 5).size(), 1u);
+  RawMessage m;
+  EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(10)), ReceiveStatus::kEnd);
+}
+
+}  // namespace
+}  // namespace privmon

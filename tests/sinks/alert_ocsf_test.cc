@@ -1,0 +1,367 @@
+// The OCSF Detection Finding against the pinned schema (ocsf/ocsf-schema tag 1.8.0). The tables
+// below are copied from that version's files: every attribute whose requirement is "required" in
+// events/base_event.json, events/findings/finding.json, events/findings/detection_finding.json and
+// profiles/cloud.json (the cloud profile is applied), and in each object the output uses
+// (objects/metadata.json, product.json, finding_info.json, analytic.json, cloud.json, attack.json,
+// evidences.json, user.json, account.json, resource_details.json), with its dictionary.json type.
+#include "sinks/alert_ocsf.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/event_time.h"
+#include "core/mitre_attack.h"
+
+namespace privmon {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+enum class JsonType { kInteger, kString, kObject, kArray, kBool };
+
+struct Attr {
+  std::string_view path;  // dotted, from the finding's root
+  JsonType type;
+};
+
+// "required" attributes of class 2004 with the cloud profile, and of the objects used.
+constexpr Attr kRequired[] = {
+    {"activity_id", JsonType::kInteger},                    // base_event: integer_t
+    {"category_uid", JsonType::kInteger},                   // base_event: integer_t
+    {"class_uid", JsonType::kInteger},                      // base_event: integer_t
+    {"metadata", JsonType::kObject},                        // base_event: metadata
+    {"severity_id", JsonType::kInteger},                    // base_event: integer_t
+    {"time", JsonType::kInteger},                           // base_event: timestamp_t (long_t, ms)
+    {"type_uid", JsonType::kInteger},                       // base_event: long_t
+    {"finding_info", JsonType::kObject},                    // finding: finding_info
+    {"cloud", JsonType::kObject},                           // profiles/cloud.json: cloud
+    {"metadata.product", JsonType::kObject},                // metadata: product
+    {"metadata.version", JsonType::kString},                // metadata: string_t
+    {"finding_info.uid", JsonType::kString},                // finding_info: string_t
+    {"finding_info.analytic.type_id", JsonType::kInteger},  // analytic: integer_t
+    {"cloud.provider", JsonType::kString},                  // cloud: string_t
+};
+
+// Attributes the output writes beyond the required ones (recommended or optional), typed as
+// dictionary.json types them: a present attribute of the wrong type is as bad as a missing one.
+constexpr Attr kWritten[] = {
+    {"class_name", JsonType::kString},
+    {"category_name", JsonType::kString},
+    {"activity_name", JsonType::kString},
+    {"type_name", JsonType::kString},
+    {"severity", JsonType::kString},
+    {"status_id", JsonType::kInteger},
+    {"status", JsonType::kString},
+    {"is_alert", JsonType::kBool},
+    {"start_time", JsonType::kInteger},
+    {"end_time", JsonType::kInteger},
+    {"timezone_offset", JsonType::kInteger},
+    {"count", JsonType::kInteger},
+    {"message", JsonType::kString},
+    {"finding_info.title", JsonType::kString},
+    {"finding_info.desc", JsonType::kString},
+    {"finding_info.types", JsonType::kArray},
+    {"finding_info.first_seen_time", JsonType::kInteger},
+    {"finding_info.last_seen_time", JsonType::kInteger},
+    {"finding_info.analytic", JsonType::kObject},
+    {"finding_info.analytic.uid", JsonType::kString},
+    {"finding_info.analytic.name", JsonType::kString},
+    {"finding_info.analytic.type", JsonType::kString},
+    {"finding_info.attacks", JsonType::kArray},
+    {"attacks", JsonType::kArray},
+    {"resources", JsonType::kArray},
+    {"evidences", JsonType::kArray},
+    {"cloud.account", JsonType::kObject},
+    {"cloud.account.uid", JsonType::kString},
+    {"cloud.account.type_id", JsonType::kInteger},
+    {"metadata.product.name", JsonType::kString},
+    {"metadata.product.vendor_name", JsonType::kString},
+    {"metadata.product.version", JsonType::kString},
+    {"metadata.profiles", JsonType::kArray},
+    {"metadata.uid", JsonType::kString},
+    {"metadata.correlation_uid", JsonType::kString},
+    {"metadata.tenant_uid", JsonType::kString},
+    {"unmapped", JsonType::kObject},
+};
+
+bool HasType(element e, JsonType t) {
+  switch (t) {
+    case JsonType::kInteger:
+      return e.type() == element_type::INT64 || e.type() == element_type::UINT64;
+    case JsonType::kString:
+      return e.type() == element_type::STRING;
+    case JsonType::kObject:
+      return e.type() == element_type::OBJECT;
+    case JsonType::kArray:
+      return e.type() == element_type::ARRAY;
+    case JsonType::kBool:
+      return e.type() == element_type::BOOL;
+  }
+  return false;
+}
+
+// The element at a dotted path, or an error when any step is missing.
+simdjson::simdjson_result<element> At(element root, std::string_view path) {
+  simdjson::simdjson_result<element> cur(std::move(root));
+  while (!path.empty()) {
+    const std::size_t dot = path.find('.');
+    cur = cur[path.substr(0, dot)];
+    path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
+  }
+  return cur;
+}
+
+// OCSF _entity constraint "at_least_one": [name, uid], both string_t.
+void ExpectEntity(element e, std::string_view what) {
+  ASSERT_EQ(e.type(), element_type::OBJECT) << what;
+  std::string_view name, uid;
+  const bool has_name = e["name"].get(name) == simdjson::SUCCESS && !name.empty();
+  const bool has_uid = e["uid"].get(uid) == simdjson::SUCCESS && !uid.empty();
+  EXPECT_TRUE(has_name || has_uid) << what << ": neither name nor uid";
+}
+
+Alert SampleAlert(RuleId rule) {
+  Alert a;
+  a.rule = rule;
+  a.severity = GetRuleInfo(rule).severity;
+  a.alert_id = 0x0123'4567'89ab'cdefULL;
+  a.incident_key = 0xfeed'0000'0000'0001ULL;
+  a.tenant_id.assign("72f988bf-86f1-41af-91ab-2d7cd011db47");
+  a.tenant_name.assign("Contoso");
+  a.account_id.assign("0b1c2d3e-aaaa-bbbb-cccc-1234567890ab");
+  a.account_upn.assign("alice-admin@contoso.com");
+  a.time = *ParseIsoTime("2026-11-24T10:01:02.345678Z");
+  a.first_seen = *ParseIsoTime("2026-11-24T10:00:00Z");
+  a.last_seen = a.time;
+  Event e;
+  e.kind = EventKind::kAudit;
+  e.time = a.time;
+  e.record_id.assign("aud-1");
+  a.AddEvidence(e);
+  a.AddNumber("error_code", 50126);
+  a.AddFlag("is_admin", true);
+  a.AddDetail("role", "Global Administrator");
+  return a;
+}
+
+// Every required attribute with its type, the values the schema fixes, and the "at_least_one"
+// constraints of the objects used: what any line this formatter writes must satisfy.
+void ExpectValidDetectionFinding(element root) {
+  for (const Attr& attr : kRequired) {
+    element e;
+    ASSERT_EQ(At(root, attr.path).get(e), simdjson::SUCCESS) << "missing " << attr.path;
+    EXPECT_TRUE(HasType(e, attr.type)) << attr.path << " has the wrong JSON type";
+  }
+  for (const Attr& attr : kWritten) {
+    element e;
+    ASSERT_EQ(At(root, attr.path).get(e), simdjson::SUCCESS) << "missing " << attr.path;
+    EXPECT_TRUE(HasType(e, attr.type)) << attr.path << " has the wrong JSON type";
+  }
+
+  // Values the schema fixes: the class, its category, type_uid = class_uid * 100 + activity_id.
+  EXPECT_EQ(int64_t(root["class_uid"]), 2004);
+  EXPECT_EQ(int64_t(root["category_uid"]), 2);
+  const int64_t activity = int64_t(root["activity_id"]);
+  EXPECT_TRUE(activity >= 1 && activity <= 3);  // finding.json: Create, Update, Close
+  EXPECT_EQ(int64_t(root["type_uid"]), 2004 * 100 + activity);
+  EXPECT_EQ(std::string_view(root["metadata"]["version"]), kOcsfVersion);
+  const int64_t status_id = int64_t(root["status_id"]);
+  EXPECT_TRUE(status_id >= 1 && status_id <= 6);  // finding.json: New ... Deleted
+  EXPECT_EQ(int64_t(root["finding_info"]["analytic"]["type_id"]), 1);  // Rule
+  const int64_t sev = int64_t(root["severity_id"]);
+  const std::string_view caption(root["severity"]);
+  EXPECT_TRUE((sev == 2 && caption == "Low") || (sev == 3 && caption == "Medium") ||
+              (sev == 4 && caption == "High"))
+      << sev << " " << caption;
+
+  ExpectEntity(root["metadata"]["product"], "metadata.product");
+  ExpectEntity(root["finding_info"]["analytic"], "finding_info.analytic");
+  ExpectEntity(root["cloud"]["account"], "cloud.account");
+  for (element resource : simdjson::dom::array(root["resources"])) {
+    ExpectEntity(resource, "resources[]");
+  }
+  for (element ev : simdjson::dom::array(root["evidences"])) {
+    // evidences.json "at_least_one" of actor, api, ..., data, ..., user: this writes data + user.
+    element user;
+    ASSERT_EQ(ev["user"].get(user), simdjson::SUCCESS);
+    EXPECT_TRUE(HasType(ev["data"].value(), JsonType::kObject));
+    ExpectEntity(user, "evidences[].user");  // user.json: at_least_one of account, name, uid
+    ExpectEntity(user["account"].value(), "evidences[].user.account");
+  }
+  // attack.json "at_least_one" of tactic, technique, sub_technique; each an _entity.
+  for (std::string_view where : {"attacks", "finding_info.attacks"}) {
+    for (element attack : simdjson::dom::array(At(root, where).value())) {
+      ExpectEntity(attack["tactic"].value(), "tactic");
+      ExpectEntity(attack["technique"].value(), "technique");
+    }
+  }
+}
+
+class OcsfFinding : public testing::TestWithParam<std::size_t> {};
+
+TEST_P(OcsfFinding, HasEveryRequiredAttributeOfClass2004WithItsType) {
+  const auto rule = static_cast<RuleId>(GetParam());
+  const Alert a = SampleAlert(rule);
+  std::string line;
+  AppendAlertOcsf(a, line);
+  ASSERT_EQ(line.back(), '\n');
+  ASSERT_EQ(line.find('\n'), line.size() - 1);
+  simdjson::dom::parser parser;
+  element root;
+  ASSERT_EQ(parser.parse(line).get(root), simdjson::SUCCESS) << line;
+  ExpectValidDetectionFinding(root);
+
+  // severity_id and its caption follow the alert's severity.
+  EXPECT_EQ(int64_t(root["severity_id"]), a.severity == Severity::kHigh     ? 4
+                                          : a.severity == Severity::kMedium ? 3
+                                                                            : 2);
+
+  // Times are epoch milliseconds.
+  EXPECT_EQ(int64_t(root["time"]), a.time / 1000);
+  EXPECT_EQ(int64_t(root["start_time"]), a.first_seen / 1000);
+
+  // The alert's identity and its rule.
+  EXPECT_EQ(std::string_view(root["finding_info"]["uid"]), "0123456789abcdef");
+  EXPECT_EQ(std::string_view(root["finding_info"]["analytic"]["uid"]), GetRuleInfo(rule).code);
+  EXPECT_EQ(std::string_view(root["finding_info"]["title"]), GetRuleInfo(rule).name);
+  EXPECT_EQ(std::string_view(root["metadata"]["correlation_uid"]), "feed000000000001");
+
+  // The tenant as the cloud account; the account as the resource and each evidence's user.
+  EXPECT_EQ(std::string_view(root["cloud"]["account"]["name"]), "Contoso");
+  element resource = root["resources"].at(0);
+  EXPECT_EQ(std::string_view(resource["uid"]), "0b1c2d3e-aaaa-bbbb-cccc-1234567890ab");
+  for (element ev : simdjson::dom::array(root["evidences"])) {
+    EXPECT_EQ(std::string_view(ev["user"]["name"]), "alice-admin@contoso.com");
+  }
+
+  // The catalogue's techniques appear at the top and, as the security_control profile asks,
+  // in finding_info.attacks too.
+  std::vector<std::string> expected;
+  for (std::string_view t : GetRuleAttack(rule).techniques) {
+    if (!t.empty()) expected.emplace_back(t);
+  }
+  for (std::string_view where : {"attacks", "finding_info.attacks"}) {
+    std::vector<std::string> seen;
+    for (element attack : simdjson::dom::array(At(root, where).value())) {
+      std::string_view id(attack["technique"]["uid"]);
+      element sub;
+      if (attack["sub_technique"].get(sub) == simdjson::SUCCESS) {
+        ExpectEntity(sub, "sub_technique");
+        id = std::string_view(sub["uid"]);
+        EXPECT_EQ(ParentTechniqueId(id), std::string_view(attack["technique"]["uid"]));
+      }
+      seen.emplace_back(id);
+    }
+    EXPECT_EQ(seen, expected) << where;
+  }
+
+  // Typed details stay typed under unmapped.
+  EXPECT_EQ(int64_t(root["unmapped"]["details"]["error_code"]), 50126);
+  EXPECT_EQ(bool(root["unmapped"]["details"]["is_admin"]), true);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryRule, OcsfFinding, testing::Range<std::size_t>(0, kRuleCount),
+                         [](const testing::TestParamInfo<std::size_t>& info) {
+                           std::string name(GetRuleInfo(static_cast<RuleId>(info.param)).code);
+                           for (char& c : name) {
+                             if (c == '-') c = '_';
+                           }
+                           return name;
+                         });
+
+TEST(OcsfFinding, OmitsTheTenantNameWhenNoneIsConfiguredAndStaysValid) {
+  Alert a = SampleAlert(RuleId::kBG01);
+  a.tenant_name.clear();
+  std::string line;
+  AppendAlertOcsf(a, line);
+  simdjson::dom::parser parser;
+  element root;
+  ASSERT_EQ(parser.parse(line).get(root), simdjson::SUCCESS) << line;
+  element name;
+  EXPECT_NE(root["cloud"]["account"]["name"].get(name), simdjson::SUCCESS);
+  ExpectEntity(root["cloud"]["account"], "cloud.account");
+}
+
+TEST(OcsfFinding, HostileStringsStayOneValidLine) {
+  Alert a = SampleAlert(RuleId::kSI14);
+  a.account_upn.assign(std::string_view("q\"b\\s\n\t\x01\xff", 9));
+  a.tenant_name.assign("Con\"toso\n");
+  a.AddDetail("note", "caf\xc3\xa9 \xc3");  // a truncated UTF-8 sequence
+  std::string line;
+  AppendAlertOcsf(a, line);
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  simdjson::dom::parser parser;
+  element root;
+  ASSERT_EQ(parser.parse(line).get(root), simdjson::SUCCESS) << line;  // also validates UTF-8
+  ExpectValidDetectionFinding(root);
+  EXPECT_EQ(std::string_view(root["cloud"]["account"]["name"]), "Con\"toso\n");
+}
+
+TEST(OcsfFinding, AppendsWithoutReallocatingOnceLargeEnough) {
+  std::string out;
+  out.reserve(8192);
+  const char* data = out.data();
+  for (int i = 0; i < 3; ++i) {
+    out.clear();
+    AppendAlertOcsf(SampleAlert(RuleId::kEL06), out);
+  }
+  EXPECT_EQ(out.data(), data);
+}
+
+// docs/ocsf-examples.jsonl (scripts/alert_examples.py, a real run) holds valid findings.
+TEST(OcsfExamples, TheDocumentedExamplesAreValidDetectionFindings) {
+  std::ifstream in(std::string(PRIVMON_SOURCE_DIR) + "/docs/ocsf-examples.jsonl");
+  ASSERT_TRUE(in.good());
+  simdjson::dom::parser parser;
+  std::set<std::string> families;
+  for (std::string line; std::getline(in, line);) {
+    element root;
+    ASSERT_EQ(parser.parse(line).get(root), simdjson::SUCCESS) << line;
+    ExpectValidDetectionFinding(root);
+    families.insert(
+        std::string(std::string_view(root["finding_info"]["analytic"]["uid"]).substr(5, 2)));
+  }
+  EXPECT_EQ(families, (std::set<std::string>{"BG", "CH", "EL", "PA", "SI"}));
+}
+
+// `privmon scan --format ocsf` over a scenario: every line a valid finding, as many as native.
+TEST(OcsfExamples, ScanWithFormatOcsfWritesOnlyValidFindings) {
+  const std::string dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/scenarios/mixed/";
+  const auto run = [&](const char* format) {
+    const std::string cmd = std::string(PRIVMON_BINARY) + " scan --quiet --format " + format +
+                            " --config " + dir + "config.yaml --tenant " +
+                            "bbbbbbbb-0000-4000-8000-000000000003 " + dir +
+                            "mixed.ndjson 2>/dev/null";
+    std::string out;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (pipe == nullptr) return out;
+    char buf[4096];
+    for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+    EXPECT_EQ(pclose(pipe), 0) << cmd;
+    return out;
+  };
+  const std::string ocsf = run("ocsf");
+  const std::string native = run("native");
+  std::istringstream lines(ocsf);
+  simdjson::dom::parser parser;
+  std::size_t n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    element root;
+    ASSERT_EQ(parser.parse(line).get(root), simdjson::SUCCESS) << line;
+    ExpectValidDetectionFinding(root);
+  }
+  EXPECT_GE(n, 10u);
+  EXPECT_EQ(n, static_cast<std::size_t>(std::count(native.begin(), native.end(), '\n')));
+}
+
+}  // namespace
+}  // namespace privmon
