@@ -35,13 +35,16 @@ void ReadQueueCapacity(const YAML::Node& value, const std::string& path, Diagnos
 
 void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                   PipelineSettings* out) {
-  static constexpr std::array<std::string_view, 7> kKeys = {"shards",
-                                                            "parse_threads",
-                                                            "queue_capacity",
-                                                            "allowed_lateness",
-                                                            "max_message_bytes",
-                                                            "max_tenant_series",
-                                                            "alert_queue_capacity"};
+  static constexpr std::array<std::string_view, 10> kKeys = {"shards",
+                                                             "parse_threads",
+                                                             "queue_capacity",
+                                                             "allowed_lateness",
+                                                             "max_message_bytes",
+                                                             "max_tenant_series",
+                                                             "alert_queue_capacity",
+                                                             "dedupe_horizon",
+                                                             "tenant_idle_timeout",
+                                                             "max_future_skew"};
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
     const std::string key_path = Child(path, key);
     if (key == "shards") {
@@ -56,6 +59,20 @@ void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& di
       ReadDuration(value, key_path, diag, &out->allowed_lateness_s);
     } else if (key == "max_message_bytes") {
       ReadUint32(value, key_path, diag, 1024, 1u << 30, &out->max_message_bytes);
+    } else if (key == "dedupe_horizon") {  // 0 / off: no redelivery dedupe
+      if (IsOff(value)) {
+        out->dedupe_horizon_s = 0;
+      } else {
+        ReadDuration(value, key_path, diag, &out->dedupe_horizon_s);
+      }
+    } else if (key == "tenant_idle_timeout") {
+      ReadDuration(value, key_path, diag, &out->tenant_idle_timeout_s);
+    } else if (key == "max_future_skew") {  // 0 / off: no record is too far ahead
+      if (IsOff(value)) {
+        out->max_future_skew_s = 0;
+      } else {
+        ReadDuration(value, key_path, diag, &out->max_future_skew_s);
+      }
     } else if (key == "max_tenant_series") {
       ReadUint32(value, key_path, diag, 0, 1'000'000, &out->max_tenant_series);
     }

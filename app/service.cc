@@ -115,6 +115,12 @@ int RunService(const ServiceOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread started below inherits this
 
   std::shared_ptr<const CompiledConfig> config = options.config;
+  if (options.scan && config->pipeline.wall_clock) {
+    // scan never reads the wall clock: its verdicts depend on the events alone.
+    auto scan_config = std::make_shared<CompiledConfig>(*config);
+    scan_config->pipeline.wall_clock = false;
+    config = std::move(scan_config);
+  }
   const std::vector<SourceSettings>& source_settings =
       options.scan ? options.scan_sources : config->sources;
   const uint32_t shards = ResolveShardCount(config->pipeline.shards);

@@ -1,6 +1,7 @@
 // Alert: what a detector raises, as a fixed-size value that travels from a shard to the sink
 // thread through an SPSC queue (formatting to JSON happens in sinks/, off the shard thread).
-// alert_id is a stable hash of (rule, tenant, account, evidence), so a replay yields the same ids.
+// alert_id is a stable hash of (rule code, tenant, account, event-time facts), so a replay yields
+// the same ids (docs/operations.md "Alert ids").
 // Details are typed (string, number, boolean) so the sinks write numbers as JSON numbers.
 #pragma once
 
@@ -45,6 +46,7 @@ struct Alert {
   EventTime first_seen = 0;
   EventTime last_seen = 0;
   uint32_t count = 1;
+  bool update = false;        // the final count of a suppression bucket's repeats (same alert_id)
   uint64_t incident_key = 0;  // core/incident_key.h
   int64_t received_ns = 0;    // receipt of the completing event, for latency
   uint8_t evidence_count = 0;

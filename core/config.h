@@ -106,6 +106,13 @@ struct PipelineSettings {
   uint32_t max_message_bytes = 4u << 20;
   uint32_t max_tenant_series = 200;  // per-tenant metric series cap
   uint32_t alert_queue_capacity = 4096;
+  // Event time (DESIGN.md sections 4 and 10; docs/operations.md "Event time").
+  int64_t dedupe_horizon_s = 15 * kMinute;       // a record seen again this long after is new
+  int64_t tenant_idle_timeout_s = 10 * kMinute;  // wall time; `run` only
+  int64_t max_future_skew_s = 90 * kDay;         // ahead of the tenant's newest event: rejected
+  // Wall-clock rules (idle sources and tenants) apply; false for `scan`, which never reads the
+  // wall clock so that its verdicts depend on the events alone.
+  bool wall_clock = true;
 };
 
 struct CompiledConfig {

@@ -202,6 +202,7 @@ struct Event {
   EventTime time = 0;        // event time (UTC microseconds)
   int64_t received_ns = 0;   // steady-clock receipt time, for latency metrics
   uint64_t sequence = 0;     // arrival order within its source, for stable tie-breaks
+  uint64_t fingerprint = 0;  // redelivery key: hash of (tenant, kind, own id or bytes)
   uint64_t tenant_hash = 0;  // HashLower(tenant id)
   FixedString<40> tenant_id;
   FixedString<80> record_id;  // id / Id / correlationId

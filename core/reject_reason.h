@@ -17,6 +17,8 @@ enum class RejectReason : uint8_t {
   kBadTime,        // event time missing or not ISO 8601
   kWrongType,      // a known field with an impossible type (e.g. "records" not an array)
   kTooDeep,        // nesting deeper than the parser accepts
+  kFutureTime,     // event time beyond the tenant's newest by more than max_future_skew
+  kBadFrames,      // a ZeroMQ message whose frames are not [payload] or [tenant, payload]
   kCount
 };
 
@@ -40,6 +42,10 @@ constexpr std::string_view RejectReasonName(RejectReason r) {
       return "wrong_type";
     case RejectReason::kTooDeep:
       return "too_deep";
+    case RejectReason::kFutureTime:
+      return "future_time";
+    case RejectReason::kBadFrames:
+      return "bad_frames";
     case RejectReason::kCount:
       break;
   }

@@ -45,7 +45,8 @@ std::vector<TenantCounters::Snapshot> TenantCounters::Read() const {
         overflow ? std::string("other") : std::string(s.id),
         s.events.load(std::memory_order_relaxed),
         {s.alerts[0].load(std::memory_order_relaxed), s.alerts[1].load(std::memory_order_relaxed),
-         s.alerts[2].load(std::memory_order_relaxed)}};
+         s.alerts[2].load(std::memory_order_relaxed)},
+        s.late.load(std::memory_order_relaxed)};
     if (overflow && snap.events == 0) continue;
     out.push_back(std::move(snap));
   }

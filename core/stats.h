@@ -39,6 +39,7 @@ struct alignas(64) ShardStats {
   std::array<std::array<Counter, 3>, kRuleCount> alerts_other_severity{};
   std::array<Counter, kRuleCount> suppressed{};
   Counter late_events{0};
+  Counter duplicates{0};  // redelivered records dropped before the rules
   Counter pim_approvals{0};
   Gauge queue_depth{0};
   Gauge accounts{0};
@@ -80,6 +81,7 @@ class TenantCounters {
   // Returns the slot for the tenant, or the overflow slot when full. Thread-safe.
   uint32_t SlotFor(uint64_t tenant_hash, std::string_view tenant_id);
   void CountEvent(uint32_t slot) { slots_[slot].events.fetch_add(1, std::memory_order_relaxed); }
+  void CountLate(uint32_t slot) { slots_[slot].late.fetch_add(1, std::memory_order_relaxed); }
   void CountAlert(uint32_t slot, Severity s) {
     slots_[slot].alerts[static_cast<std::size_t>(s)].fetch_add(1, std::memory_order_relaxed);
   }
@@ -87,6 +89,7 @@ class TenantCounters {
     std::string tenant;  // "other" for the overflow slot
     uint64_t events;
     std::array<uint64_t, 3> alerts;
+    uint64_t late;
   };
   std::vector<Snapshot> Read() const;
 
@@ -97,6 +100,7 @@ class TenantCounters {
     char id[48] = {};
     std::atomic<uint64_t> events{0};
     std::array<std::atomic<uint64_t>, 3> alerts{};
+    std::atomic<uint64_t> late{0};
   };
   uint32_t capacity_;
   uint32_t table_size_;

@@ -22,24 +22,36 @@ Alert AlertEmitter::Begin(RuleId rule, const Event& e, const AccountRef& account
   return a;
 }
 
-bool AlertEmitter::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant) {
-  const RuleSettings& rs = tenant.rule(a.rule);
-  if (!rs.enabled) return false;
-  const auto rule_index = static_cast<std::size_t>(a.rule);
-  if (!suppressor_.Admit(static_cast<uint8_t>(a.rule), account_key, ToSeconds32(a.time),
-                         rs.suppress_s)) {
-    Bump(stats_.suppressed[rule_index]);
-    return false;
-  }
-  if (a.severity == GetRuleInfo(a.rule).severity) a.severity = rs.severity;
+uint64_t AlertEmitter::AlertId(const Alert& a, uint64_t account_key, int64_t suppress_s) {
+  // docs/operations.md "Alert ids" states this hash; tests/detectors/alert_id_test.cc pins it.
   uint64_t id =
-      HashCombine(HashCombine(static_cast<uint64_t>(a.rule) + 1, a.tenant_hash), account_key);
+      HashCombine(HashCombine(HashBytes(GetRuleInfo(a.rule).code), a.tenant_hash), account_key);
+  if (suppress_s > 0)
+    return HashCombine(id, static_cast<uint64_t>(Suppressor::BucketOf(a.time, suppress_s)));
+  id = HashCombine(id, static_cast<uint64_t>(a.time));
   for (uint8_t i = 0; i < a.evidence_count; ++i) {
     id = HashCombine(id, HashBytes(a.evidence[i].record_id.view()));
     id = HashCombine(id, static_cast<uint64_t>(a.evidence[i].time));
   }
-  id = HashCombine(id, static_cast<uint64_t>(a.time));
-  a.alert_id = id;
+  return id;
+}
+
+void AlertEmitter::Push(const Alert& a) {
+  if (!queue_.push(a)) {
+    while (!queue_.push(a)) std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+}
+
+bool AlertEmitter::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant) {
+  const RuleSettings& rs = tenant.rule(a.rule);
+  if (!rs.enabled) return false;
+  const auto rule_index = static_cast<std::size_t>(a.rule);
+  if (a.severity == GetRuleInfo(a.rule).severity) a.severity = rs.severity;
+  a.alert_id = AlertId(a, account_key, rs.suppress_s);
+  if (rs.suppress_s > 0 && !suppressor_.Admit(a, account_key, rs.suppress_s)) {
+    Bump(stats_.suppressed[rule_index]);
+    return false;
+  }
   Bump(stats_.alerts[rule_index]);
   if (a.severity != GetRuleInfo(a.rule).severity) {
     Bump(stats_.alerts_other_severity[rule_index][static_cast<std::size_t>(a.severity)]);
@@ -47,9 +59,7 @@ bool AlertEmitter::Emit(Alert& a, uint64_t account_key, const TenantSettings& te
   tenants_.CountAlert(tenants_.SlotFor(a.tenant_hash, a.tenant_id.view()), a.severity);
   a.tenant_name.assign(tenant.name);
   a.incident_key = IncidentKey(a, account_key, tenant.incident_span_s);
-  if (!queue_.push(a)) {
-    while (!queue_.push(a)) std::this_thread::sleep_for(std::chrono::microseconds(50));
-  }
+  Push(a);
   return true;
 }
 

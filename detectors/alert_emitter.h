@@ -1,6 +1,7 @@
 // AlertEmitter: the last step of every rule. Checks that the rule is enabled for the tenant and
 // not suppressed for the account, stamps the deterministic alert id, counts it, and hands the
-// alert to the shard's alert queue (waiting, never dropping, when the sink falls behind).
+// alert to the shard's alert queue (waiting, never dropping, when the sink falls behind). Repeats
+// in a suppression bucket leave as one update line once the tenant's watermark passes the bucket.
 // Owned by one shard's DetectionEngine; single-threaded.
 #pragma once
 
@@ -25,9 +26,27 @@ class AlertEmitter {
   // Returns true when the alert was emitted, false when disabled or suppressed.
   bool Emit(Alert& alert, uint64_t account_key, const TenantSettings& tenant);
 
+  // The deterministic id (docs/operations.md "Alert ids"): rule code, tenant, account, and the
+  // suppression bucket, or (unsuppressed rules) the verdict's time and evidence.
+  static uint64_t AlertId(const Alert& a, uint64_t account_key, int64_t suppress_s);
+
+  // Sends the update line of every bucket of the tenant with repeats that the watermark passed.
+  void Settle(uint64_t tenant_hash, EventTime watermark) {
+    suppressor_.Settle(tenant_hash, watermark, [&](const Alert& a) { Push(a); });
+  }
+  void SettleAll() {
+    suppressor_.SettleAll([&](const Alert& a) { Push(a); });
+  }
+  template <class WatermarkOf>
+  void Sweep(WatermarkOf&& watermark_of) {
+    suppressor_.Sweep(watermark_of);
+  }
+
   std::size_t MemoryBytes() const { return suppressor_.MemoryBytes(); }
 
  private:
+  void Push(const Alert& a);
+
   SpscQueue<Alert>& queue_;
   ShardStats& stats_;
   TenantCounters& tenants_;

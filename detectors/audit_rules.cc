@@ -186,12 +186,12 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       if (slot->paw_verdict_due) {
         timer.due = e.time;
         timer.kind = TimerKind::kPawVerdict;
-        timers_.Push(timer);
+        PushTimer(e.tenant_hash, timer);
       }
       if (slot->expiry_due) {
         timer.due = e.time + policy * kMicrosPerSecond;
         timer.kind = TimerKind::kActivationExpiry;
-        timers_.Push(timer);
+        PushTimer(e.tenant_hash, timer);
       }
     }
   } else if (au.activity == Activity::kRemoveMemberFromRolePimExpired ||

@@ -19,17 +19,62 @@ void DetectionEngine::OnConfig(std::shared_ptr<const CompiledConfig> config) {
   if (++config_generation_ == 0) config_generation_ = 1;
 }
 
-void DetectionEngine::CountEvent(const Event& e) {
-  Bump(stats_.events[static_cast<std::size_t>(e.kind)]);
-  auto [it, inserted] = tenant_slots_.try_emplace(e.tenant_hash, 0);
-  if (inserted) it->second = tenants_.SlotFor(e.tenant_hash, e.tenant_id.view());
-  tenants_.CountEvent(it->second);
+uint32_t DetectionEngine::TenantIndex(uint64_t tenant_hash, std::string_view tenant_id) {
+  if (tenant_hash != last_tenant_hash_ || tenant_time_.empty()) {
+    auto [it, inserted] =
+        tenant_index_.try_emplace(tenant_hash, static_cast<uint32_t>(tenant_time_.size()));
+    if (inserted) {
+      TenantTime& tt = tenant_time_.emplace_back();
+      tt.tenant_hash = tenant_hash;
+      tt.counter_slot = UINT32_MAX;  // known once an event names the tenant
+    }
+    last_tenant_hash_ = tenant_hash;
+    last_tenant_index_ = it->second;
+  }
+  TenantTime& tt = tenant_time_[last_tenant_index_];
+  if (tt.counter_slot == UINT32_MAX && !tenant_id.empty()) {
+    tt.counter_slot = tenants_.SlotFor(tenant_hash, tenant_id);
+  }
+  return last_tenant_index_;
+}
+
+void DetectionEngine::PushTimer(uint64_t tenant_hash, const Timer& t) {
+  tenant_time_[TenantIndex(tenant_hash, {})].timers.Push(t);
+}
+
+bool DetectionEngine::Duplicate(const Event& e, uint32_t tenant) {
+  const int64_t horizon = config_->pipeline.dedupe_horizon_s;
+  if (horizon <= 0 || e.fingerprint == 0) return false;
+  // Beyond the horizon when older than the tenant's watermark minus the horizon: such a record
+  // is late anyway, so forgetting it never depends on arrival order for timely records.
+  auto expired = [&](uint32_t t, Seconds32 time) {
+    const EventTime w = tenant_time_[t].watermark;
+    return w != kMinTime && static_cast<int64_t>(time) + horizon < w / kMicrosPerSecond;
+  };
+  if (dedupe_.Repeat(e.fingerprint, ToSeconds32(e.time), tenant, expired)) return true;
+  if (dedupe_.SweepDue()) dedupe_.Sweep(expired);
+  return false;
 }
 
 void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
   // An event reaching two shards is counted once: by its account's shard, else its actor's.
-  if ((roles & kRouteAccount) != 0 || !e.account.present()) CountEvent(e);
-  if (e.time < watermark_) Bump(stats_.late_events);
+  const bool counts = (roles & kRouteAccount) != 0 || !e.account.present();
+  const uint32_t ti = TenantIndex(e.tenant_hash, e.tenant_id.view());
+  // Redelivery is dropped before the lateness check (DESIGN.md section 10); both shards of an
+  // audit record see both copies, so each drops the repeat.
+  if (Duplicate(e, ti)) {
+    if (counts) Bump(stats_.duplicates);
+    return;
+  }
+  TenantTime& tt = tenant_time_[ti];
+  if (counts) {
+    Bump(stats_.events[static_cast<std::size_t>(e.kind)]);
+    tenants_.CountEvent(tt.counter_slot);
+    if (e.time < tt.watermark) {
+      Bump(stats_.late_events);
+      tenants_.CountLate(tt.counter_slot);
+    }
+  }
   const TenantSettings& tenant = config_->ForTenant(e.tenant_hash);
   switch (e.kind) {
     case EventKind::kSignIn:
@@ -53,6 +98,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     case EventKind::kCount:
       break;
   }
+  gauges_dirty_ = true;
   if (++events_since_gauges_ >= 4096) PublishGauges();
 }
 
@@ -129,7 +175,7 @@ void DetectionEngine::ArmAbsence(uint64_t key, AccountState& st, const TenantSet
   t.account = key;
   t.kind = TimerKind::kAbsence;
   t.basis = basis;
-  timers_.Push(t);
+  PushTimer(ps->tenant_hash, t);
 }
 
 void DetectionEngine::CheckNamingPolicy(AccountState& st, const AccountRef& ref, const Event& e,
@@ -143,25 +189,46 @@ void DetectionEngine::CheckNamingPolicy(AccountState& st, const AccountRef& ref,
   Emit(a, ref.key, tenant);
 }
 
+void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {
+  if (watermark <= tt.watermark) return;
+  tt.watermark = watermark;
+  watermark_ = std::max(watermark_, watermark);
+  gauges_dirty_ = true;
+  while (tt.timers.HasDue(watermark)) FireTimer(tt.timers.Pop());
+  emitter_.Settle(tt.tenant_hash, watermark);
+  emitter_.Sweep([&](uint64_t tenant) {
+    auto it = tenant_index_.find(tenant);
+    return it == tenant_index_.end() ? kMinTime : tenant_time_[it->second].watermark;
+  });
+}
+
 void DetectionEngine::OnWatermark(EventTime watermark) {
-  watermark_ = watermark;
-  while (timers_.HasDue(watermark)) FireTimer(timers_.Pop());
+  // Timers may arm timers of the same tenant, never add tenants: index, not reference.
+  for (std::size_t i = 0; i < tenant_time_.size(); ++i) AdvanceTenant(tenant_time_[i], watermark);
   PublishGauges();
+}
+
+void DetectionEngine::OnTenantWatermark(uint64_t tenant_hash, EventTime watermark) {
+  AdvanceTenant(tenant_time_[TenantIndex(tenant_hash, {})], watermark);
 }
 
 void DetectionEngine::OnFinish(EventTime final_time) {
   // Nothing can arrive late any more: every verdict due by the last event time is final.
-  if (final_time != kMinTime) OnWatermark(std::max(watermark_, final_time));
+  if (final_time != kMinTime) OnWatermark(final_time);
+  emitter_.SettleAll();
   PublishGauges();
 }
 
 std::size_t DetectionEngine::MemoryBytes() const {
-  return accounts_.MemoryBytes() + known_.MemoryBytes() + timers_.MemoryBytes() +
-         emitter_.MemoryBytes();
+  std::size_t timers = 0;
+  for (const TenantTime& tt : tenant_time_) timers += tt.timers.MemoryBytes();
+  return accounts_.MemoryBytes() + known_.MemoryBytes() + timers + dedupe_.MemoryBytes() +
+         emitter_.MemoryBytes() + tenant_time_.capacity() * sizeof(TenantTime);
 }
 
 void DetectionEngine::PublishGauges() {
   events_since_gauges_ = 0;
+  gauges_dirty_ = false;
   stats_.accounts.store(static_cast<int64_t>(accounts_.size()), std::memory_order_relaxed);
   stats_.state_bytes.store(static_cast<int64_t>(MemoryBytes()), std::memory_order_relaxed);
   if (watermark_ != kMinTime) {

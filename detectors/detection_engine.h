@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "core/alert.h"
 #include "core/config.h"
@@ -20,6 +22,7 @@
 #include "pipeline/event_consumer.h"
 #include "pipeline/spsc_queue.h"
 #include "state/account_table.h"
+#include "state/dedupe_memory.h"
 #include "state/known_values.h"
 #include "state/timer_queue.h"
 
@@ -32,6 +35,10 @@ class DetectionEngine final : public EventConsumer {
 
   void OnEvent(const Event& event, uint8_t roles) override;
   void OnWatermark(EventTime watermark) override;
+  void OnTenantWatermark(uint64_t tenant_hash, EventTime watermark) override;
+  void OnIdle() override {
+    if (gauges_dirty_) PublishGauges();
+  }
   void OnConfig(std::shared_ptr<const CompiledConfig> config) override;
   void OnFinish(EventTime final_time) override;
 
@@ -51,7 +58,17 @@ class DetectionEngine final : public EventConsumer {
   void CheckNamingPolicy(AccountState& st, const AccountRef& ref, const Event& e,
                          const TenantSettings& tenant);
   void ArmAbsence(uint64_t key, AccountState& st, const TenantSettings& tenant);
-  void CountEvent(const Event& e);
+  // Event time of one tenant in this shard (DESIGN.md section 4): its watermark and its timers.
+  struct TenantTime {
+    uint64_t tenant_hash = 0;
+    uint32_t counter_slot = 0;  // TenantCounters slot
+    EventTime watermark = kMinTime;
+    TimerQueue timers;
+  };
+  uint32_t TenantIndex(uint64_t tenant_hash, std::string_view tenant_id);
+  void AdvanceTenant(TenantTime& tt, EventTime watermark);
+  void PushTimer(uint64_t tenant_hash, const Timer& t);
+  bool Duplicate(const Event& e, uint32_t tenant);
   void PublishGauges();
 
   // Rule families.
@@ -81,10 +98,14 @@ class DetectionEngine final : public EventConsumer {
   AlertEmitter emitter_;
   AccountTable accounts_;
   KnownValues known_;
-  TimerQueue timers_;
-  absl::flat_hash_map<uint64_t, uint32_t> tenant_slots_;  // tenant hash -> TenantCounters slot
-  EventTime watermark_ = kMinTime;
+  DedupeMemory dedupe_;
+  std::vector<TenantTime> tenant_time_;
+  absl::flat_hash_map<uint64_t, uint32_t> tenant_index_;  // tenant hash -> tenant_time_ index
+  uint64_t last_tenant_hash_ = 0;                         // one-entry cache of tenant_index_
+  uint32_t last_tenant_index_ = 0;
+  EventTime watermark_ = kMinTime;  // the newest tenant watermark (gauge only)
   uint64_t events_since_gauges_ = 0;
+  bool gauges_dirty_ = false;  // events or watermarks since the gauges were published
 };
 
 }  // namespace privmon

@@ -66,8 +66,12 @@ void DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
 
   // Remember the sign-in for PRIV-EL-06 (is it from a privileged access workstation?).
   if (!tenant.paw_devices.empty()) {
-    RecentSignIn& r = ps.recent_signins[ps.next_signin];
-    ps.next_signin = static_cast<uint8_t>((ps.next_signin + 1) % ps.recent_signins.size());
+    // Keep the newest sign-ins by event time, not by arrival, so what an activation's window
+    // sees does not depend on the order they arrived in.
+    auto slot = std::min_element(ps.recent_signins.begin(), ps.recent_signins.end(),
+                                 [](const auto& a, const auto& b) { return a.time < b.time; });
+    if (slot->time != 0 && slot->time >= t) return;
+    RecentSignIn& r = *slot;
     r.time = t;
     r.paw = from_paw;
     r.device_id = e.signin.device_id;
@@ -86,6 +90,8 @@ void DetectionEngine::SignInThresholds(const Event& e, AccountState& st, Privile
     const WindowCount w = BestWindowContaining(ring, t, rs.window_s);
     if (w.count < rs.threshold) return;
     Alert a = AlertEmitter::Begin(rule, e, e.account);
+    // Timed by the window's end, not by whichever event of the burst arrived last.
+    if (ToSeconds32(e.time) != w.last) a.time = static_cast<EventTime>(w.last) * kMicrosPerSecond;
     a.first_seen = static_cast<EventTime>(w.first) * kMicrosPerSecond;
     a.last_seen = std::max(e.time, static_cast<EventTime>(w.last) * kMicrosPerSecond);
     a.count = w.count;
@@ -123,7 +129,7 @@ void DetectionEngine::SignInThresholds(const Event& e, AccountState& st, Privile
     timer.kind = TimerKind::kInterruptVerdict;
     timer.slot = static_cast<uint8_t>(slot - ps.interrupts.begin());
     timer.basis = t;
-    timers_.Push(timer);
+    PushTimer(e.tenant_hash, timer);
   } else if (code == kBlockedByCa) {
     Alert a = AlertEmitter::Begin(RuleId::kSI02, e, e.account);
     a.AddNumber("error_code", 53003);

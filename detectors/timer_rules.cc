@@ -132,15 +132,17 @@ void DetectionEngine::FireInterrupt(uint64_t key, AccountState&, PrivilegedState
 void DetectionEngine::FireAbsence(uint64_t key, AccountState& st, PrivilegedState& ps,
                                   uint32_t basis) {
   ps.absence_timer_pending = false;
-  const Seconds32 current = std::max(st.last_success, ps.since);
-  if (current != basis) {  // signed in since the timer was armed: wait from the new basis
-    ArmAbsence(key, st, config_->ForTenant(ps.tenant_hash));
-    return;
-  }
-  if (ps.absence_reported_for == basis) return;
-  ps.absence_reported_for = basis;
   const TenantSettings& tenant = config_->ForTenant(ps.tenant_hash);
   const int64_t period = tenant.rule(RuleId::kPA05).window_s;
+  const Seconds32 current = std::max(st.last_success, ps.since);
+  const auto due = static_cast<Seconds32>(std::min<int64_t>(basis + period, UINT32_MAX));
+  // A success after the deadline that arrived before the watermark passed it does not undo the
+  // silence before it: only a success inside (basis, deadline] does.
+  const bool silent =
+      current == basis || (current > due && !ps.successes.AnyWithin(basis + 1, due));
+  if (current != basis) ArmAbsence(key, st, tenant);  // wait from the new basis
+  if (!silent || ps.absence_reported_for == basis) return;
+  ps.absence_reported_for = basis;
   Alert a = TimerAlert(RuleId::kPA05, ps, Micros(basis) + period * kMicrosPerSecond);
   a.first_seen = Micros(basis);
   char last[40];

@@ -61,7 +61,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   const PipelineStats& st = *stats_;
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
-  constexpr std::size_t kMaxFamilies = 32;
+  constexpr std::size_t kMaxFamilies = 40;
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
@@ -152,7 +152,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   auto& lag =
       AddFamily(out, "privmon_watermark_lag_seconds",
                 "Wall-clock time minus the shard's event-time watermark.", MetricType::Gauge);
-  uint64_t late = 0, pim = 0;
+  uint64_t late = 0, pim = 0, duplicates = 0;
   for (std::size_t i = 0; i < st.shards.size(); ++i) {
     const ShardStats& s = st.shards[i];
     uint64_t w = 0;
@@ -165,12 +165,18 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
     AddSample(state_bytes, shard_label(i), static_cast<double>(Load(s.state_bytes)));
     AddSample(lag, shard_label(i), static_cast<double>(Load(s.watermark_lag_us)) * 1e-6);
     late += Load(s.late_events);
+    duplicates += Load(s.duplicates);
     pim += Load(s.pim_approvals);
   }
   AddSample(
       AddFamily(out, "privmon_late_events_total",
                 "Events older than the watermark minus the allowed lateness.", MetricType::Counter),
       {}, late);
+  AddSample(AddFamily(out, "privmon_duplicates_total",
+                      "Redelivered records (same tenant, kind and record id within the dedupe "
+                      "horizon) dropped before the rules.",
+                      MetricType::Counter),
+            {}, duplicates);
   AddSample(AddFamily(out, "privmon_pim_approvals_total", "PIM elevation approvals seen.",
                       MetricType::Counter),
             {}, pim);
@@ -197,9 +203,14 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   auto& tenant_alerts = AddFamily(
       out, "privmon_tenant_alerts_total",
       "Alerts per tenant and severity (capped; the rest count as \"other\").", MetricType::Counter);
+  auto& tenant_late = AddFamily(
+      out, "privmon_tenant_late_events_total",
+      "Events per tenant older than the tenant's watermark (capped like the other tenant series).",
+      MetricType::Counter);
   for (const TenantCounters::Snapshot& t : st.tenants.Read()) {
     const std::string tenant = SanitizeLabelValue(t.tenant);
     AddSample(tenant_events, {{"tenant", tenant}}, t.events);
+    AddSample(tenant_late, {{"tenant", tenant}}, t.late);
     for (std::size_t s = 0; s < t.alerts.size(); ++s) {
       AddSample(
           tenant_alerts,

@@ -50,6 +50,7 @@ struct RecordParser::Impl {
 
 void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   result.events.clear();
+  result.event_raw.clear();
   result.rejections.clear();
   result.skipped.clear();
   message = msg;
@@ -194,6 +195,13 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
   std::string_view detail;
   if (parsers::BuildEvent(f, ctx, event, reason, detail)) {
     event.sequence = ctx.sequence * 1024 + index;
+    // Redelivery key (DESIGN.md section 10): the record's own id, never its correlation id;
+    // a registration's id is its user's, so registrations (and records without an id) are keyed
+    // by their bytes.
+    const bool own_id = !f.id.empty() && event.kind != EventKind::kMfaRegistration;
+    event.fingerprint =
+        RecordFingerprint(event.tenant_hash, event.kind, own_id ? f.id : raw, own_id);
+    result.event_raw.push_back(raw);
     return;
   }
   result.events.pop_back();

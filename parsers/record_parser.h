@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/hash.h"
 #include "core/reject_reason.h"
 #include "core/skipped_category.h"
 
@@ -41,10 +42,20 @@ struct Skipped {
 
 struct ParseResult {
   std::vector<Event> events;
+  std::vector<std::string_view> event_raw;  // the bytes of events[i] (for dead letters)
   std::vector<Rejection> rejections;
   std::vector<Skipped> skipped;
   std::size_t records() const { return events.size() + rejections.size() + skipped.size(); }
 };
+
+// The redelivery key of a record: (tenant, kind, own id), or (tenant, kind, bytes) when the record
+// has no id of its own. Exact 64-bit, never 0.
+inline uint64_t RecordFingerprint(uint64_t tenant_hash, EventKind kind,
+                                  std::string_view id_or_bytes, bool is_id) {
+  const uint64_t h = HashCombine(HashCombine(tenant_hash, static_cast<uint64_t>(kind) + 1),
+                                 HashBytes(id_or_bytes, is_id ? kHashSeed : ~kHashSeed));
+  return h == 0 ? 1 : h;
+}
 
 class RecordParser {
  public:

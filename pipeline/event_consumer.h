@@ -18,8 +18,12 @@ class EventConsumer {
  public:
   virtual ~EventConsumer() = default;
   virtual void OnEvent(const Event& event, uint8_t roles) = 0;
-  // Event-time watermark: no event older than this is expected any more (later ones are late).
+  // Event-time watermark of every tenant: no event older than this is expected any more.
   virtual void OnWatermark(EventTime watermark) = 0;
+  // Watermark of one tenant (DESIGN.md section 4: event time is per tenant). Never moves back.
+  virtual void OnTenantWatermark(uint64_t tenant_hash, EventTime watermark) = 0;
+  // The shard's queues are empty for now: a moment for gauges (cheap; may be called often).
+  virtual void OnIdle() {}
   // A new configuration (SIGHUP). Account state is kept.
   virtual void OnConfig(std::shared_ptr<const CompiledConfig> config) = 0;
   // Input is over: fire every pending verdict as of event time `final_time`, then stop.

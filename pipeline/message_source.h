@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,6 +20,10 @@ namespace privmon {
 struct RawMessage {
   std::string_view payload;
   std::string_view tenant_frame;  // first frame of a two-frame ZeroMQ message, else empty
+  uint64_t sequence = 0;          // source order, set by a fanned-out source's lanes
+  // Set (a static string) when the message's frames are not [payload] or [tenant, payload]:
+  // the message is rejected as bad_frames with this reason and `payload` as its bytes.
+  const char* frame_error = nullptr;
 };
 
 enum class ReceiveStatus { kMessage, kIdle, kEnd };

@@ -22,6 +22,7 @@
 #include "core/stats.h"
 #include "pipeline/event_consumer.h"
 #include "pipeline/message_source.h"
+#include "pipeline/progress_marks.h"
 #include "pipeline/spsc_queue.h"
 
 namespace privmon {
@@ -38,6 +39,8 @@ class RejectSink {
                       std::string_view /*source*/) {}
 };
 
+// An event for the shard (roles != 0), or a progress mark (roles == 0: event.tenant_hash,
+// event.time = the newest event time of that tenant on clock source event.sequence).
 struct ShardMessage {
   Event event;
   uint8_t roles = 0;
@@ -77,12 +80,18 @@ class Pipeline {
   };
   struct alignas(64) ParserProgress {
     std::atomic<bool> done{false};
+    // Fanned-out source: the source-order sequence of the last message this lane fully pushed.
+    std::atomic<int64_t> pushed_through{-1};
   };
 
   void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources,
                  std::vector<std::size_t> source_ids);
   void ShardLoop(uint32_t shard);
   void Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles);
+  void PushMark(uint32_t parser, const ProgressMark& mark);
+  // Fanned-out source: every lane has pushed all messages before `sequence`.
+  bool Released(uint64_t sequence) const;
+  bool ClockSourceEnded(uint32_t clock_source) const;
   EventTime MaxEventTime(bool* all_done) const;
   SpscQueue<ShardMessage>& Queue(uint32_t parser, uint32_t shard) {
     return *queues_[parser * shards_ + shard];
@@ -99,6 +108,7 @@ class Pipeline {
   std::unique_ptr<ParserProgress[]> progress_;
   std::unique_ptr<SourceProgress[]> source_progress_;
   std::size_t source_count_ = 0;
+  bool fanned_out_ = false;  // one source read by every parse thread (lanes)
   PipelineStats& stats_;
   RejectSink* rejects_;
   std::atomic<bool> stop_{false};

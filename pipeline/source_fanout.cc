@@ -13,6 +13,8 @@ namespace {
 struct Slot {
   std::string payload;
   std::string tenant_frame;
+  uint64_t sequence = 0;  // source order: lane = sequence % lanes (strict round robin)
+  const char* frame_error = nullptr;
 };
 
 struct Lane {
@@ -36,6 +38,7 @@ struct FanoutCore {
   void Read() {
     RawMessage raw;
     uint32_t next = 0;
+    uint64_t sequence = 0;
     while (lanes_alive.load(std::memory_order_acquire) > 0) {
       const ReceiveStatus status = source->Receive(raw, std::chrono::milliseconds(50));
       if (status == ReceiveStatus::kEnd) break;
@@ -49,6 +52,8 @@ struct FanoutCore {
       }
       lane.slots[slot].payload.assign(raw.payload);
       lane.slots[slot].tenant_frame.assign(raw.tenant_frame);
+      lane.slots[slot].sequence = sequence++;
+      lane.slots[slot].frame_error = raw.frame_error;
       lane.filled.push(slot);
     }
     ended.store(true, std::memory_order_release);
@@ -77,6 +82,8 @@ class FanoutLane final : public MessageSource {
         held_ = slot;
         out.payload = lane_.slots[slot].payload;
         out.tenant_frame = lane_.slots[slot].tenant_frame;
+        out.sequence = lane_.slots[slot].sequence;
+        out.frame_error = lane_.slots[slot].frame_error;
         return ReceiveStatus::kMessage;
       }
       if (ended) return ReceiveStatus::kEnd;

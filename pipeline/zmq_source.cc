@@ -1,4 +1,5 @@
 #include <stdexcept>
+#include <string>
 #include <zmq.hpp>
 
 #include "pipeline/message_source.h"
@@ -39,17 +40,39 @@ class ZmqSource final : public MessageSource {
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, timeout) == 0) return ReceiveStatus::kIdle;
     if (!socket_.recv(first_, zmq::recv_flags::dontwait)) return ReceiveStatus::kIdle;
+    out.tenant_frame = {};
+    out.frame_error = nullptr;
     if (!first_.more()) {
-      out.payload = first_.to_string_view();
-      out.tenant_frame = {};
+      out.payload = first_.to_string_view();  // an empty one is refused by the parser
       return ReceiveStatus::kMessage;
     }
-    // Two frames: tenant, payload. Further frames (a malformed sender) are appended to nothing:
-    // they are drained and the payload is the last frame, so the stream never desynchronizes.
+    // [tenant, payload] is the only multipart shape (DESIGN.md section 3). Any other is read whole
+    // (so the stream never desynchronizes) and rejected as bad_frames, with the frames joined by
+    // newlines as its bytes for the dead letter.
     (void)socket_.recv(second_, zmq::recv_flags::none);
-    while (second_.more()) (void)socket_.recv(second_, zmq::recv_flags::none);
-    out.tenant_frame = first_.to_string_view();
-    out.payload = second_.to_string_view();
+    if (!second_.more()) {
+      out.tenant_frame = first_.to_string_view();
+      out.payload = second_.to_string_view();
+      // An empty tenant frame names no tenant: the record's own, or the source's, applies.
+      if (out.payload.empty()) {
+        out.frame_error = "empty payload frame (is the record in the tenant frame?)";
+      } else if (out.tenant_frame.size() > kMaxTenantFrame ||
+                 out.tenant_frame.find_first_of("{[\"\n") != std::string_view::npos) {
+        out.frame_error = "first frame is not a tenant id";
+      }
+      if (out.frame_error != nullptr) Join(out);
+      return ReceiveStatus::kMessage;
+    }
+    joined_.assign(first_.to_string_view());
+    joined_.push_back('\n');
+    joined_.append(second_.to_string_view());
+    while (second_.more()) {
+      (void)socket_.recv(second_, zmq::recv_flags::none);
+      joined_.push_back('\n');
+      joined_.append(second_.to_string_view());
+    }
+    out.payload = joined_;
+    out.frame_error = "more than two frames";
     return ReceiveStatus::kMessage;
   }
 
@@ -61,8 +84,19 @@ class ZmqSource final : public MessageSource {
   zmq::socket_t socket_;
   std::string name_;
   std::string tenant_;
+  // Keeps a rejected multipart message's frames for the dead letter.
+  void Join(RawMessage& out) {
+    joined_.assign(first_.to_string_view());
+    joined_.push_back('\n');
+    joined_.append(second_.to_string_view());
+    out.payload = joined_;
+    out.tenant_frame = {};
+  }
+
+  static constexpr std::size_t kMaxTenantFrame = 128;
   zmq::message_t first_;
   zmq::message_t second_;
+  std::string joined_;  // keeps its capacity: no allocation once grown
 };
 
 }  // namespace

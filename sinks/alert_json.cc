@@ -37,6 +37,7 @@ void AppendAlertJson(const Alert& a, std::string& out) {
   AppendJsonIsoTime(a.last_seen, out);
   AppendJsonKey("count", false, out);
   AppendJsonUint(a.count, out);
+  if (a.update) out.append(",\"update\":true");
   AppendJsonKey("evidence", false, out);
   out.push_back('[');
   const std::size_t evidence_count = std::min<std::size_t>(a.evidence_count, Alert::kMaxEvidence);

@@ -1,40 +1,120 @@
-// Suppressor: one alert per (rule, account) per suppression period, in event time. Remembers when
-// each (rule, account) last alerted; a repeat inside the period is reported as suppressed.
-// Single-threaded (its shard); O(1) expected.
+// Suppressor: one alert per (rule, account) per suppression bucket, in event time. A verdict at
+// event time t falls in bucket floor(t / suppress); the first verdict of a bucket is emitted, the
+// repeats are counted, and once the tenant's watermark passes the bucket's end one update (the
+// same alert_id, "update": true, the final count) reports them (DESIGN.md section 10). Buckets do
+// not depend on which verdict arrived first, so the ids and final counts do not either.
+// Memory: one 32-byte entry per (rule, account, bucket) that alerted, plus one Alert copy per
+// bucket with repeats until its update is sent; entries are swept once a day of event time old.
+// Single-threaded (its shard); Admit is O(1) expected, Settle O(pending updates).
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
+#include <vector>
 
+#include "core/alert.h"
 #include "core/hash.h"
-#include "state/account_state.h"
 
 namespace privmon {
 
 class Suppressor {
  public:
-  // True when an alert at `t` should be emitted (and records it); false when suppressed.
-  bool Admit(uint8_t rule, uint64_t account, Seconds32 t, int64_t period_s) {
-    const uint64_t key = HashCombine(account, rule + 1u);
-    auto [it, inserted] = last_.try_emplace(key, t);
-    if (inserted || period_s <= 0) {
-      it->second = t;
+  static int64_t BucketOf(EventTime t, int64_t period_s) {
+    const int64_t s = t >= 0 ? t / kMicrosPerSecond : (t - kMicrosPerSecond + 1) / kMicrosPerSecond;
+    return s >= 0 ? s / period_s : (s - period_s + 1) / period_s;
+  }
+
+  // True when `a` is the first verdict of its bucket (emit it); false for a repeat, which is
+  // folded into the bucket's update. `a.alert_id` must already be the bucket's id.
+  bool Admit(const Alert& a, uint64_t account, int64_t period_s) {
+    const int64_t bucket = BucketOf(a.time, period_s);
+    const uint64_t key =
+        HashCombine(HashCombine(account, static_cast<uint64_t>(a.rule) + 1u), bucket);
+    auto [it, inserted] = entries_.try_emplace(key);
+    Entry& e = it->second;
+    if (inserted) {
+      e.tenant_hash = a.tenant_hash;
+      e.bucket_end = (bucket + 1) * period_s * kMicrosPerSecond;
+      e.count = a.count;
       return true;
     }
-    const int64_t since = static_cast<int64_t>(t) - static_cast<int64_t>(it->second);
-    if (since >= period_s || since <= -period_s) {
-      it->second = t;
-      return true;
+    ++e.count;
+    if (e.pending == kSettled) return false;  // late: counted in the metric only
+    if (e.pending == kNone) {
+      e.pending = static_cast<uint32_t>(pending_.size());
+      pending_.push_back(Pending{key, a});
+      pending_.back().alert.update = true;
     }
+    pending_[e.pending].alert.count = e.count;
     return false;
   }
+
+  // Calls send(update) for every bucket of `tenant_hash` with repeats that ended by `watermark`.
+  template <class Send>
+  void Settle(uint64_t tenant_hash, EventTime watermark, Send&& send) {
+    for (std::size_t i = 0; i < pending_.size();) {
+      Entry& e = entries_.find(pending_[i].key)->second;
+      if (e.tenant_hash != tenant_hash || e.bucket_end > watermark) {
+        ++i;
+        continue;
+      }
+      Settle(i, send);
+    }
+  }
+  // The input is over: every pending update is final.
+  template <class Send>
+  void SettleAll(Send&& send) {
+    while (!pending_.empty()) Settle(pending_.size() - 1, send);
+  }
+
+  // Forgets buckets that ended a day before `watermark_of(tenant)` (a verdict that late would
+  // raise its bucket's alert again, with the same id). Runs when the table doubled.
+  template <class WatermarkOf>
+  void Sweep(WatermarkOf&& watermark_of) {
+    if (entries_.size() < next_sweep_) return;
+    absl::erase_if(entries_, [&](const auto& kv) {
+      return kv.second.pending != kNone && kv.second.pending != kSettled
+                 ? false
+                 : kv.second.bucket_end + kDay * kMicrosPerSecond <
+                       watermark_of(kv.second.tenant_hash);
+    });
+    next_sweep_ = std::max<std::size_t>(1024, 2 * entries_.size());
+  }
+
   std::size_t MemoryBytes() const {
-    return last_.capacity() * (sizeof(std::pair<const uint64_t, Seconds32>) + 1);
+    return entries_.capacity() * (sizeof(std::pair<const uint64_t, Entry>) + 1) +
+           pending_.capacity() * sizeof(Pending);
   }
 
  private:
-  absl::flat_hash_map<uint64_t, Seconds32> last_;
+  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr uint32_t kSettled = UINT32_MAX - 1;
+  struct Entry {
+    uint64_t tenant_hash = 0;
+    EventTime bucket_end = 0;
+    uint32_t count = 0;        // the first alert's count plus one per repeat
+    uint32_t pending = kNone;  // index into pending_, or kNone / kSettled
+  };
+  struct Pending {
+    uint64_t key;
+    Alert alert;  // the update line: the bucket's id, the final count
+  };
+
+  template <class Send>
+  void Settle(std::size_t i, Send&& send) {
+    entries_.find(pending_[i].key)->second.pending = kSettled;
+    send(pending_[i].alert);
+    if (i + 1 != pending_.size()) {
+      pending_[i] = pending_.back();
+      entries_.find(pending_[i].key)->second.pending = static_cast<uint32_t>(i);
+    }
+    pending_.pop_back();
+  }
+
+  absl::flat_hash_map<uint64_t, Entry> entries_;
+  std::vector<Pending> pending_;
+  std::size_t next_sweep_ = 1024;
 };
 
 }  // namespace privmon

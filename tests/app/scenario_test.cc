@@ -106,6 +106,8 @@ std::vector<std::string> AlertKeys(const std::string& out, std::string* bad) {
       *bad += line + "\n";
       continue;
     }
+    // The update line of an alert already raised (its suppressed repeats) is not a new alert.
+    if (bool update = false; !alert["update"].get(update) && update) continue;
     keys.push_back(std::string(rule) + " " + std::string(upn.empty() ? id : upn));
   }
   std::sort(keys.begin(), keys.end());

@@ -95,8 +95,10 @@ double WaitForRecords(int metrics_port, double n, std::chrono::seconds timeout) 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   double seen = 0;
   while (std::chrono::steady_clock::now() < deadline) {
+    // A record sent again is counted once as a duplicate (privmon_duplicates_total).
     seen = Metric(metrics_port, "privmon_events_total") +
-           Metric(metrics_port, "privmon_events_rejected_total");
+           Metric(metrics_port, "privmon_events_rejected_total") +
+           Metric(metrics_port, "privmon_duplicates_total");
     if (seen >= n) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

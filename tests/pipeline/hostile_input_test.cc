@@ -88,7 +88,9 @@ void Send(const std::string& endpoint, const std::vector<Message>& messages) {
 }
 
 double Records(const std::string& metrics) {
+  // The same record sent twice is accepted once and counted once as a duplicate.
   return MetricSum(metrics, "privmon_events_total") +
+         MetricSum(metrics, "privmon_duplicates_total") +
          MetricSum(metrics, "privmon_events_rejected_total");
 }
 
@@ -120,7 +122,8 @@ void DeliverAndCheck(Privmon& p, const std::vector<Message>& messages) {
   }
   ASSERT_TRUE(p.process->Alive()) << "privmon died:\n" << ReadFile(p.dir + "/stderr");
 
-  const double accepted = MetricSum(metrics, "privmon_events_total");
+  const double accepted =
+      MetricSum(metrics, "privmon_events_total") + MetricSum(metrics, "privmon_duplicates_total");
   const double rejected = MetricSum(metrics, "privmon_events_rejected_total");
   EXPECT_EQ(MetricSum(metrics, "privmon_messages_received_total", "source=\"hostile\""), expected);
   EXPECT_EQ(accepted + rejected, expected) << "each single-record message counts exactly once";

@@ -1,0 +1,36 @@
+#include "pipeline/progress_marks.h"
+
+#include "core/hash.h"
+
+namespace privmon {
+
+ProgressMarks::ProgressMarks(int64_t granularity_us, int64_t max_future_skew_us)
+    : granularity_us_(granularity_us), skew_us_(max_future_skew_us) {}
+
+bool ProgressMarks::Admit(uint32_t source, const Event& e, int64_t wall_now_us) {
+  const uint64_t key = HashCombine(e.tenant_hash, source + 1u);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    if (skew_us_ > 0 && wall_now_us != 0 && e.time > wall_now_us + skew_us_) return false;
+    it = entries_.try_emplace(key, Entry{e.tenant_hash, source, e.time, kMinTime, false}).first;
+  } else if (skew_us_ > 0 && e.time > it->second.newest + skew_us_) {
+    return false;
+  }
+  Entry& entry = it->second;
+  if (e.time > entry.newest) entry.newest = e.time;
+  if (!entry.touched) {
+    entry.touched = true;
+    touched_.push_back(key);
+  }
+  return true;
+}
+
+void ProgressMarks::Queue(Entry& entry, uint64_t sequence, bool flush) {
+  entry.touched = false;
+  if (entry.newest <= entry.sent) return;
+  if (!flush && entry.sent != kMinTime && entry.newest - entry.sent < granularity_us_) return;
+  entry.sent = entry.newest;
+  pending_.push_back(ProgressMark{entry.tenant_hash, entry.source, entry.newest, sequence});
+}
+
+}  // namespace privmon

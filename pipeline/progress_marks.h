@@ -1,0 +1,75 @@
+// ProgressMarks: the event-time progress one parse thread has read, per (source, tenant), turned
+// into marks that travel to every shard in-band, behind the events they cover (DESIGN.md
+// section 10 "Clocks"). A shard's queue from one parse thread is FIFO, so when a shard reads a
+// mark it has read every event of that parse thread that preceded it.
+// With one source fanned out over several lanes (parse threads), lanes can reorder messages: a
+// mark taken after message n may only be sent once every lane has pushed all messages before n
+// (`released(n)`); marks wait in a FIFO until then.
+// Also rejects a record dated more than `max_future_skew` ahead of its tenant's newest event on
+// that source (or of the wall clock, in `run`, for a tenant's first record): it moves no clock.
+// Owned by one parse thread. Per event: one hash probe; no allocation once tables have grown.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/event.h"
+
+namespace privmon {
+
+struct ProgressMark {
+  uint64_t tenant_hash = 0;
+  uint32_t source = 0;  // clock source id (all lanes of a fanned-out source share one)
+  EventTime newest = kMinTime;
+  uint64_t sequence = 0;  // the source-order sequence of the message it was taken after
+};
+
+class ProgressMarks {
+ public:
+  // A mark is sent when a tenant's newest time moved by `granularity_us` since the last one it
+  // sent (and always when the source idles or ends), so marks stay rare next to events.
+  ProgressMarks(int64_t granularity_us, int64_t max_future_skew_us);
+
+  // False when `e` is implausibly far ahead (reject it); else records its time.
+  // `wall_now_us` is 0 in `scan` (never read the wall clock there).
+  bool Admit(uint32_t source, const Event& e, int64_t wall_now_us);
+
+  // After the events of message `sequence` are pushed: queues the marks worth sending (all of
+  // the moved ones when `flush`) and calls send(mark) for each queued mark `released` allows.
+  template <class Released, class Send>
+  void Publish(uint64_t sequence, bool flush, Released&& released, Send&& send) {
+    if (flush) {
+      for (auto& [key, entry] : entries_) Queue(entry, sequence, true);
+    } else {
+      for (uint64_t key : touched_) Queue(entries_.find(key)->second, sequence, false);
+    }
+    touched_.clear();
+    while (head_ < pending_.size() && released(pending_[head_].sequence)) send(pending_[head_++]);
+    if (head_ == pending_.size()) {
+      pending_.clear();
+      head_ = 0;
+    }
+  }
+  bool HasPending() const { return head_ < pending_.size(); }
+
+ private:
+  struct Entry {
+    uint64_t tenant_hash = 0;
+    uint32_t source = 0;
+    EventTime newest = kMinTime;
+    EventTime sent = kMinTime;
+    bool touched = false;
+  };
+  void Queue(Entry& entry, uint64_t sequence, bool flush);
+
+  int64_t granularity_us_;
+  int64_t skew_us_;
+  absl::flat_hash_map<uint64_t, Entry> entries_;  // key: HashCombine(tenant, source)
+  std::vector<uint64_t> touched_;                 // keys touched by the current message
+  std::vector<ProgressMark> pending_;
+  std::size_t head_ = 0;
+};
+
+}  // namespace privmon

@@ -1,0 +1,104 @@
+// TenantClocks: one shard's view of each tenant's event time (DESIGN.md sections 4 and 10). A
+// tenant's watermark is the minimum, over the sources that carried it and are neither ended nor
+// idle, of the newest event time the source's marks reported, minus the allowed lateness. A
+// tenant whose sources are all idle (no mark for `idle_timeout` of wall time; `run` only) is
+// advanced to the sources' common watermark, so its timers still fire. Watermarks never move back.
+// Owned by one shard thread. OnMark: one hash probe + O(sources carrying the tenant); allocates
+// only for a new (tenant, source) pair.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/event_time.h"
+
+namespace privmon {
+
+class TenantClocks {
+ public:
+  // idle_timeout_ns <= 0: tenants never go idle (scan).
+  TenantClocks(int64_t lateness_us, int64_t idle_timeout_ns)
+      : lateness_us_(lateness_us), idle_timeout_ns_(idle_timeout_ns) {}
+
+  // Records a mark; returns the tenant's watermark when it moved, else kMinTime.
+  template <class Ended>
+  EventTime OnMark(uint64_t tenant, uint32_t source, EventTime newest, int64_t now_ns,
+                   Ended&& ended) {
+    Clock& c = clocks_[tenant];
+    Input* in = nullptr;
+    for (Input& i : c.inputs) {
+      if (i.source == source) in = &i;
+    }
+    if (in == nullptr) in = &c.inputs.emplace_back(Input{source, kMinTime, 0});
+    if (newest > in->newest) in->newest = newest;
+    in->last_mark_ns = now_ns;
+    return Advance(c, Compute(c, kMinTime, now_ns, ended));
+  }
+
+  // Re-evaluates every tenant (a source ended, or wall time passed): calls moved(tenant, wm) for
+  // each tenant whose watermark moved. `source_watermark` advances idle tenants (run only).
+  template <class Ended, class Moved>
+  void Refresh(EventTime source_watermark, int64_t now_ns, Ended&& ended, Moved&& moved) {
+    for (auto& [tenant, c] : clocks_) {
+      const EventTime w = Advance(c, Compute(c, source_watermark, now_ns, ended));
+      if (w != kMinTime) moved(tenant, w);
+    }
+  }
+
+  // The input is over: each tenant's newest event time, as its final watermark.
+  template <class Moved>
+  void Final(Moved&& moved) const {
+    for (const auto& [tenant, c] : clocks_) {
+      EventTime newest = kMinTime;
+      for (const Input& i : c.inputs) newest = newest > i.newest ? newest : i.newest;
+      if (newest != kMinTime) moved(tenant, newest);
+    }
+  }
+
+  std::size_t size() const { return clocks_.size(); }
+
+ private:
+  struct Input {
+    uint32_t source;
+    EventTime newest;
+    int64_t last_mark_ns;
+  };
+  struct Clock {
+    EventTime watermark = kMinTime;
+    std::vector<Input> inputs;
+  };
+
+  template <class Ended>
+  EventTime Compute(const Clock& c, EventTime source_watermark, int64_t now_ns,
+                    Ended&& ended) const {
+    EventTime lowest = kMaxTime, newest = kMinTime;
+    bool any_live = false, all_ended = true;
+    for (const Input& i : c.inputs) {
+      newest = newest > i.newest ? newest : i.newest;
+      const bool is_ended = ended(i.source);
+      all_ended = all_ended && is_ended;
+      const bool idle = idle_timeout_ns_ > 0 && now_ns - i.last_mark_ns > idle_timeout_ns_;
+      if (is_ended || idle) continue;
+      any_live = true;
+      lowest = lowest < i.newest ? lowest : i.newest;
+    }
+    if (any_live) return lowest - lateness_us_;
+    // Every input that carried the tenant ended (the end of the whole input settles the rest).
+    if (all_ended) return newest == kMinTime ? kMinTime : newest - lateness_us_;
+    // Silent for the idle timeout on every input: follow the sources' common watermark.
+    return source_watermark;
+  }
+  static EventTime Advance(Clock& c, EventTime w) {
+    if (w == kMinTime || w <= c.watermark) return kMinTime;
+    c.watermark = w;
+    return w;
+  }
+
+  int64_t lateness_us_;
+  int64_t idle_timeout_ns_;
+  absl::flat_hash_map<uint64_t, Clock> clocks_;
+};
+
+}  // namespace privmon

@@ -1,0 +1,60 @@
+// DedupeMemory: the records one shard has seen recently, so that a redelivered record (Event Hubs
+// and Kafka deliver at least once, Graph polls overlap) reaches the rules once. Keyed by the
+// record's exact 64-bit fingerprint (tenant, kind, own id or bytes; RecordFingerprint). A record
+// is remembered while its event time is within `horizon` of its tenant's watermark, so the answer
+// does not depend on arrival order for any record that is not late.
+// Memory: 16 B per slot (fingerprint, event time, tenant index) + 1 control byte, at a load of
+// 7/16..7/8: 19..39 B per remembered record (kBytesPerSlot; bench/dedupe_bench.cc measures it, tests/state pins the bound).
+// Single-threaded (its shard). Repeat() is one hash probe; Sweep() is O(size) and runs when the
+// table has doubled since the last sweep, so its cost is amortized O(1) per record.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+
+#include "state/account_state.h"
+
+namespace privmon {
+
+class DedupeMemory {
+ public:
+  static constexpr std::size_t kBytesPerSlot = sizeof(uint64_t) + 2 * sizeof(uint32_t) + 1;
+
+  // True when `fingerprint` was seen within the horizon (a repeat: drop it); otherwise remembers
+  // it. `expired` says whether a remembered time is older than its tenant's horizon.
+  template <class Expired>
+  bool Repeat(uint64_t fingerprint, Seconds32 time, uint32_t tenant, Expired&& expired) {
+    auto [it, inserted] = seen_.try_emplace(fingerprint, Entry{time, tenant});
+    if (inserted) return false;
+    if (expired(it->second.tenant, it->second.time)) {
+      it->second = Entry{time, tenant};
+      return false;
+    }
+    return true;
+  }
+
+  bool SweepDue() const { return seen_.size() >= next_sweep_; }
+
+  // Forgets every record `expired(tenant, time)` says is beyond its tenant's horizon.
+  template <class Expired>
+  void Sweep(Expired&& expired) {
+    absl::erase_if(seen_,
+                   [&](const auto& kv) { return expired(kv.second.tenant, kv.second.time); });
+    next_sweep_ = std::max<std::size_t>(kMinSweep, 2 * seen_.size());
+  }
+
+  std::size_t size() const { return seen_.size(); }
+  std::size_t MemoryBytes() const { return seen_.capacity() * kBytesPerSlot; }
+
+ private:
+  static constexpr std::size_t kMinSweep = 4096;
+  struct Entry {
+    Seconds32 time;
+    uint32_t tenant;  // the shard's tenant index (DetectionEngine::TenantTime)
+  };
+  absl::flat_hash_map<uint64_t, Entry> seen_;
+  std::size_t next_sweep_ = kMinSweep;
+};
+
+}  // namespace privmon
