@@ -132,6 +132,7 @@ bool Pipeline::Released(uint64_t n) const {
   // The fan-out reader deals messages round robin: lane l gets sequences l, l + P, l + 2P, ...
   for (uint32_t l = 0; l < parsers_; ++l) {
     if (n <= l) continue;  // lane l was given nothing before n
+    if (progress_[l].pushing_done.load(std::memory_order_acquire)) continue;
     const uint64_t before = n - 1 - ((n - 1 - l) % parsers_);
     if (progress_[l].pushed_through.load(std::memory_order_acquire) <
         static_cast<int64_t>(before)) {
@@ -253,6 +254,16 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       }
       marks.Publish(last_sequence, false, released, send);
     }
+  }
+  // Stopped (SIGTERM) or ended: every clock goes out as of what was pushed, so the shards settle
+  // each tenant as of its own newest event, as at the end of a scan. A lane waits only for lanes
+  // still pushing (never for one that stopped too).
+  progress_[parser].pushing_done.store(true, std::memory_order_release);
+  marks.Publish(last_sequence, true, released, send);
+  Backoff backoff;
+  while (marks.HasPending()) {
+    backoff.Pause();
+    marks.Publish(last_sequence, false, released, send);
   }
   for (std::size_t id : source_ids)
     source_progress_[id].ended.store(true, std::memory_order_release);
