@@ -127,6 +127,9 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
     PrivilegedState& ps = accounts_.Privileged(st);
     if (!ref.id.empty()) ps.id = ref.id;
     if (!ref.upn.empty()) ps.upn = ref.upn;
+    // A listed account is privileged since its earliest event, whichever arrived first (the
+    // PRIV-PA-05 basis before any success).
+    if ((st.flags & kPrivilegedConfigured) != 0 && t < ps.since) ps.since = t;
   }
   return st;
 }

@@ -298,11 +298,14 @@ void Pipeline::ShardLoop(uint32_t shard) {
   ShardStats& sstats = stats_.shards[shard];
   uint64_t seen_generation = 0;
   const bool wall = config_->pipeline.wall_clock;
-  TenantClocks clocks(lateness_us_,
-                      wall ? config_->pipeline.tenant_idle_timeout_s * 1'000'000'000 : 0);
   const std::size_t clock_sources = fanned_out_ ? 1 : std::max<std::size_t>(1, source_count_);
+  TenantClocks clocks(lateness_us_,
+                      wall ? config_->pipeline.tenant_idle_timeout_s * 1'000'000'000 : 0,
+                      clock_sources, !wall);
   std::vector<uint8_t> ended_now(clock_sources, 0), ended_seen(clock_sources, 0);
-  auto ended = [&](uint32_t source) { return source < clock_sources && ended_now[source] != 0; };
+  // A source counts as ended only once everything it pushed before its end was drained: the
+  // snapshot taken before a drain is applied after it.
+  auto ended = [&](uint32_t source) { return source < clock_sources && ended_seen[source] != 0; };
   auto moved = [&](uint64_t tenant, EventTime w) { consumer.OnTenantWatermark(tenant, w); };
   int64_t last_refresh_ns = 0;
   Backoff backoff;
