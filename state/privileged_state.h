@@ -1,7 +1,8 @@
 // PrivilegedState: the extra memory of a privileged account (configured or learned), allocated
 // once when the account becomes privileged and kept in its shard's arena. Holds the names an
 // alert raised from a timer needs, the short event-time look-backs of threshold and sequence
-// rules, and the learned sign-in hours. Touched only by the owning shard's thread; ~2 KiB.
+// rules, and the learned sign-in hours. Touched only by the owning shard's thread; < 3 KiB
+// (pinned below).
 #pragma once
 
 #include <array>
@@ -46,5 +47,7 @@ struct PrivilegedState {
   std::array<uint16_t, 24> learning_hours{};  // PRIV-SI-10: successful sign-ins per UTC hour
   uint32_t learning_signins = 0;
 };
+
+static_assert(sizeof(PrivilegedState) <= 3072, "the header states < 3 KiB per privileged account");
 
 }  // namespace privmon
