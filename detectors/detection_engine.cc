@@ -123,7 +123,13 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
     if (Listed(tenant.privileged_accounts, ref)) st.flags |= kPrivilegedConfigured;
     if ((st.flags & kPrivilegedConfigured) != 0) MakePrivileged(st, ref, e, kPrivilegedConfigured);
   }
-  if (st.privileged_index != UINT32_MAX) KeepNames(accounts_.Privileged(st), ref, t);
+  if (st.privileged_index != UINT32_MAX) {
+    PrivilegedState& ps = accounts_.Privileged(st);
+    KeepNames(ps, ref, t);
+    // A listed account is privileged since its earliest event, whichever arrived first (the
+    // PRIV-PA-05 basis before any success).
+    if ((st.flags & kPrivilegedConfigured) != 0 && t < ps.since) ps.since = t;
+  }
   return st;
 }
 

@@ -82,6 +82,7 @@ class Pipeline {
     std::atomic<bool> done{false};
     // Fanned-out source: the source-order sequence of the last message this lane fully pushed.
     std::atomic<int64_t> pushed_through{-1};
+    std::atomic<bool> pushing_done{false};  // this lane will push nothing more
   };
 
   void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources,

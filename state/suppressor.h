@@ -10,7 +10,9 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/alert.h"
@@ -115,6 +117,8 @@ class Suppressor {
   absl::flat_hash_map<uint64_t, Entry> entries_;
   std::vector<Pending> pending_;
   std::size_t next_sweep_ = 1024;
+
+  static_assert(sizeof(std::pair<const uint64_t, Entry>) == 32, "the header states 32 bytes");
 };
 
 }  // namespace privmon
