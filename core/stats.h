@@ -40,6 +40,9 @@ struct alignas(64) ShardStats {
   std::array<Counter, kRuleCount> suppressed{};
   Counter late_events{0};
   Counter duplicates{0};  // redelivered records dropped before the rules
+  // Older than the tenant's watermark minus the dedupe horizon: no longer distinguishable from a
+  // redelivery, so kept from the rules (counted, also in late_events).
+  Counter beyond_horizon{0};
   Counter pim_approvals{0};
   Gauge queue_depth{0};
   Gauge accounts{0};

@@ -75,6 +75,14 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
       tenants_.CountLate(tt.counter_slot);
     }
   }
+  // A record older than the dedupe memory reaches cannot be told from a redelivery (an Event Hubs
+  // replay or an overlapping Graph poll hours later): feeding it to the rules would count it twice.
+  const int64_t horizon = config_->pipeline.dedupe_horizon_s;
+  if (horizon > 0 && e.fingerprint != 0 && tt.watermark != kMinTime &&
+      e.time + horizon * kMicrosPerSecond < tt.watermark) {
+    if (counts) Bump(stats_.beyond_horizon);
+    return;
+  }
   const TenantSettings& tenant = config_->ForTenant(e.tenant_hash);
   switch (e.kind) {
     case EventKind::kSignIn:

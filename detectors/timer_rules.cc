@@ -143,6 +143,8 @@ void DetectionEngine::FireAbsence(uint64_t key, AccountState& st, PrivilegedStat
       current == basis || (current > due && !ps.successes.AnyWithin(basis + 1, due));
   if (current != basis) ArmAbsence(key, st, tenant);  // wait from the new basis
   if (!silent || ps.absence_reported_for == basis) return;
+  // A privileged account deleted during the period is gone, not unused (no alert).
+  if (st.deleted != 0 && st.deleted >= basis && st.deleted <= due) return;
   ps.absence_reported_for = basis;
   Alert a = TimerAlert(RuleId::kPA05, ps, Micros(basis) + period * kMicrosPerSecond);
   a.first_seen = Micros(basis);

@@ -152,7 +152,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   auto& lag =
       AddFamily(out, "privmon_watermark_lag_seconds",
                 "Wall-clock time minus the shard's event-time watermark.", MetricType::Gauge);
-  uint64_t late = 0, pim = 0, duplicates = 0;
+  uint64_t late = 0, pim = 0, duplicates = 0, beyond_horizon = 0;
   for (std::size_t i = 0; i < st.shards.size(); ++i) {
     const ShardStats& s = st.shards[i];
     uint64_t w = 0;
@@ -166,6 +166,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
     AddSample(lag, shard_label(i), static_cast<double>(Load(s.watermark_lag_us)) * 1e-6);
     late += Load(s.late_events);
     duplicates += Load(s.duplicates);
+    beyond_horizon += Load(s.beyond_horizon);
     pim += Load(s.pim_approvals);
   }
   AddSample(
@@ -177,6 +178,12 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       "horizon) dropped before the rules.",
                       MetricType::Counter),
             {}, duplicates);
+  AddSample(AddFamily(out, "privmon_events_beyond_dedupe_horizon_total",
+                      "Records older than their tenant's watermark minus the dedupe horizon: they "
+                      "can no longer be told from a redelivery, so they are counted as late and "
+                      "kept from the rules.",
+                      MetricType::Counter),
+            {}, beyond_horizon);
   AddSample(AddFamily(out, "privmon_pim_approvals_total", "PIM elevation approvals seen.",
                       MetricType::Counter),
             {}, pim);
