@@ -35,13 +35,14 @@ void ReadQueueCapacity(const YAML::Node& value, const std::string& path, Diagnos
 
 void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                   PipelineSettings* out) {
-  static constexpr std::array<std::string_view, 7> kKeys = {"shards",
+  static constexpr std::array<std::string_view, 8> kKeys = {"shards",
                                                             "parse_threads",
                                                             "queue_capacity",
                                                             "allowed_lateness",
                                                             "max_message_bytes",
                                                             "max_tenant_series",
-                                                            "alert_queue_capacity"};
+                                                            "alert_queue_capacity",
+                                                            "sink_drain_timeout"};
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
     const std::string key_path = Child(path, key);
     if (key == "shards") {
@@ -56,6 +57,10 @@ void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& di
       ReadDuration(value, key_path, diag, &out->allowed_lateness_s);
     } else if (key == "max_message_bytes") {
       ReadUint32(value, key_path, diag, 1024, 1u << 30, &out->max_message_bytes);
+    } else if (key == "sink_drain_timeout") {
+      int64_t seconds = 0;
+      if (ReadDuration(value, key_path, diag, &seconds))
+        out->sink_drain_timeout_ms = seconds * 1000;
     } else if (key == "max_tenant_series") {
       ReadUint32(value, key_path, diag, 0, 1'000'000, &out->max_tenant_series);
     }

@@ -80,6 +80,7 @@ struct SourceSettings {
   // ZeroMQ CURVE (server side): secret key file (z85, 40 chars) and allowed client public keys.
   std::string curve_secret_key_file;
   std::vector<std::string> curve_allowed_clients;
+  bool operator==(const SourceSettings&) const = default;
 };
 
 enum class SinkType : uint8_t { kStdout, kFile, kZmqPub };
@@ -88,6 +89,7 @@ struct SinkSettings {
   SinkType type = SinkType::kStdout;
   std::string path;
   std::string endpoint;
+  bool operator==(const SinkSettings&) const = default;
 };
 
 struct PipelineSettings {
@@ -98,6 +100,8 @@ struct PipelineSettings {
   uint32_t max_message_bytes = 4u << 20;
   uint32_t max_tenant_series = 200;  // per-tenant metric series cap
   uint32_t alert_queue_capacity = 4096;
+  // Shutdown: a sink that makes no progress this long has what it holds counted as dropped.
+  int64_t sink_drain_timeout_ms = 5000;
 };
 
 struct CompiledConfig {

@@ -232,8 +232,12 @@ TEST(ConfigValues, DurationsAcceptUnitsCombinationsAndPlainSeconds) {
   }
 }
 
-TEST(ConfigValues, EmptyTextGivesTheBuiltinDefaults) {
-  auto c = Load("");
+TEST(ConfigValues, AnEmptyMapGivesTheBuiltinDefaultsButEmptyTextIsAnError) {
+  const ConfigLoadResult empty = LoadConfigText("", "empty.yaml");
+  ASSERT_EQ(empty.errors.size(), 1u);
+  EXPECT_EQ(empty.config, nullptr);
+  EXPECT_NE(empty.errors[0].message.find("the config is empty"), std::string::npos);
+  auto c = Load("{}");
   ASSERT_NE(c, nullptr);
   auto builtin = BuiltinDefaultConfig();
   EXPECT_EQ(c->metrics_listen, builtin->metrics_listen);

@@ -59,7 +59,13 @@ std::shared_ptr<PipelineStats> BusyStats() {
   const uint32_t odd = stats->tenants.SlotFor(12, "bad\xff\"q\\");
   stats->tenants.CountEvent(odd);
   Bump(stats->dead_letters, 5);
-  Bump(stats->alerts_written, 3);
+  SinkStats& file = stats->sinks.emplace_back();
+  file.name = "file";
+  Bump(file.written, 3);
+  file.dropped.fetch_add(2);
+  Bump(file.errors, 4);
+  Bump(file.backpressure_waits, 6);
+  file.queue_bytes.store(1200);
   Bump(stats->config_reloads, 1);
   Bump(stats->config_reload_failures, 2);
   return stats;
@@ -114,7 +120,11 @@ TEST(MetricsServer, ReportsThePipelineCountersAtScrapeTime) {
   EXPECT_EQ(Sample(t, R"(privmon_tenant_alerts_total{tenant="contoso-tenant",severity="low"})"), 0);
   EXPECT_EQ(Sample(t, "privmon_tenant_events_total{tenant=\"bad\xef\xbf\xbd\\\"q\\\\\"}"), 1);
   EXPECT_EQ(Sample(t, "privmon_dead_letters_total"), 5);
-  EXPECT_EQ(Sample(t, "privmon_alerts_written_total"), 3);
+  EXPECT_EQ(Sample(t, R"(privmon_alerts_written_total{sink="file"})"), 3);
+  EXPECT_EQ(Sample(t, R"(privmon_alerts_dropped_total{sink="file"})"), 2);
+  EXPECT_EQ(Sample(t, R"(privmon_sink_errors_total{sink="file"})"), 4);
+  EXPECT_EQ(Sample(t, R"(privmon_sink_backpressure_waits_total{sink="file"})"), 6);
+  EXPECT_EQ(Sample(t, R"(privmon_sink_queue_bytes{sink="file"})"), 1200);
   EXPECT_EQ(Sample(t, "privmon_config_reloads_total"), 1);
   EXPECT_EQ(Sample(t, "privmon_config_reload_failures_total"), 2);
 
