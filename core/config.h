@@ -12,11 +12,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "core/rule_catalog.h"
+#include "core/user_regex.h"
 
 namespace privmon {
 
@@ -56,7 +56,7 @@ struct TenantSettings {
   std::vector<CidrRange> approved_ip_ranges;
   bool require_managed_device = false;
   absl::flat_hash_set<uint64_t> approved_inviters;  // HashLower(UPN or object id)
-  std::optional<std::regex> naming_policy;
+  std::optional<UserRegex> naming_policy;           // RE2: linear time, safe on the shard thread
   std::string naming_policy_text;
   WorkingHours working_hours;
   absl::flat_hash_set<uint64_t> high_value_apps;  // HashLower(app id, object id or name)
