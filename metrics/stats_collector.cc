@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/utf8.h"
+#include "metrics/process_metrics.h"
 
 namespace privmon {
 namespace {
@@ -243,6 +244,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       MetricType::Counter),
             {}, Load(st.config_reload_failures));
   assert(out.size() <= kMaxFamilies);
+  AppendProcessMetrics(out);  // appends after the references above are done with
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -83,6 +84,19 @@ TEST(MetricsServer, ListensOnAnEphemeralPortAndServesMetrics) {
   const std::string text = Scrape(server);
   EXPECT_EQ(Sample(text, "privmon_build_info{version=\"" PRIVMON_VERSION "\"}"), 1);
   EXPECT_NE(text.find("# HELP privmon_events_total "), std::string::npos);
+}
+
+TEST(MetricsServer, ServesTheStandardProcessMetrics) {
+  MetricsServer server("127.0.0.1:0", std::make_shared<PipelineStats>(1, 1, 4));
+  const std::string t = Scrape(server);
+  const double now = static_cast<double>(std::time(nullptr));
+  EXPECT_GT(Sample(t, "process_open_fds"), 2);  // at least stdin/out/err and the listener
+  EXPECT_GE(Sample(t, "process_max_fds"), Sample(t, "process_open_fds"));
+  EXPECT_GT(Sample(t, "process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(Sample(t, "process_virtual_memory_bytes"), Sample(t, "process_resident_memory_bytes"));
+  EXPECT_GT(Sample(t, "process_start_time_seconds"), now - 3600);  // this test process
+  EXPECT_LE(Sample(t, "process_start_time_seconds"), now + 1);
+  EXPECT_NE(t.find("# TYPE process_cpu_seconds_total counter"), std::string::npos);
 }
 
 TEST(MetricsServer, ReportsThePipelineCountersAtScrapeTime) {
