@@ -123,7 +123,14 @@ ConfigLoadResult LoadConfigText(std::string_view yaml, std::string_view origin) 
   Diagnostics diag{std::string(origin)};
   try {
     const YAML::Node root = YAML::Load(std::string(yaml));
-    return Compile(root, diag);
+    if (root.IsNull()) {
+      // An empty file (or one of comments only) is far more often a failed write or a truncation
+      // than a wish for the builtin defaults, and loading it would drop every tenant.
+      diag.Error(YAML::Mark::null_mark(), "",
+                 "the config is empty (no section at all); write {} for the builtin defaults");
+    } else {
+      return Compile(root, diag);
+    }
   } catch (const YAML::ParserException& e) {
     diag.Error(e.mark, "", "YAML syntax error: " + e.msg);
   } catch (const YAML::Exception& e) {

@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
 #include <zmq.hpp>
 
 #include "app/config_loader.h"
+#include "app/config_reload.h"
 #include "core/stats.h"
 #include "detectors/detection_engine.h"
 #include "metrics/prometheus_exporter.h"
@@ -17,6 +19,7 @@
 #include "sinks/alert_dispatcher.h"
 #include "sinks/alert_output.h"
 #include "sinks/dead_letter.h"
+#include "sinks/fd_output.h"
 
 namespace privmon {
 namespace {
@@ -113,6 +116,7 @@ int RunService(const ServiceOptions& options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread started below inherits this
+  std::signal(SIGPIPE, SIG_IGN);  // a closed reader is an EPIPE the sink reports, not a death
 
   std::shared_ptr<const CompiledConfig> config = options.config;
   if (options.scan && config->pipeline.wall_clock) {
@@ -138,16 +142,14 @@ int RunService(const ServiceOptions& options) {
       sources.push_back(OpenSource(s, zmq_context));
       stats->sources.emplace_back().name = sources.back()->name();
     }
-    dead_letters =
-        std::make_unique<DeadLetterWriter>(config->dead_letter_path, &stats->dead_letters);
+    dead_letters = std::make_unique<DeadLetterWriter>(
+        config->dead_letter_path, &stats->dead_letters, DeadLetterWriter::Limits{},
+        &stats->dead_letter_write_failures, &stats->dead_letter_rotations);
     if (options.scan) {
       outputs.push_back(std::make_unique<StdoutOutput>());
       outputs.back()->set_format(options.scan_format);
     } else {
       outputs = MakeAlertOutputs(config->sinks, zmq_context);
-      if (!config->metrics_listen.empty()) {
-        metrics = std::make_unique<MetricsServer>(config->metrics_listen, stats);
-      }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "privmon: %s\n", e.what());
@@ -164,7 +166,19 @@ int RunService(const ServiceOptions& options) {
     engines.push_back(std::make_unique<DetectionEngine>(config, *alert_queues.back(),
                                                         stats->shards[s], stats->tenants));
   }
-  AlertDispatcher dispatcher(alert_queue_ptrs, std::move(outputs), stats.get());
+  DispatcherOptions dispatch_options;
+  dispatch_options.sink.fail_fast = options.scan;  // scan: a failing stdout ends in exit 1
+  dispatch_options.drain_timeout =
+      std::chrono::milliseconds(config->pipeline.sink_drain_timeout_ms);
+  AlertDispatcher dispatcher(alert_queue_ptrs, std::move(outputs), stats.get(), dispatch_options);
+  if (!options.scan && !config->metrics_listen.empty()) {
+    try {  // after the dispatcher: its sink series exist before the first scrape
+      metrics = std::make_unique<MetricsServer>(config->metrics_listen, stats);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "privmon: %s\n", e.what());
+      return 1;
+    }
+  }
   DeadLetterRejects rejects(*dead_letters, config->dead_letter_keep_skipped);
   Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects);
 
@@ -199,6 +213,7 @@ int RunService(const ServiceOptions& options) {
       stopping = true;
       std::fprintf(stderr, "privmon: %s received, draining\n",
                    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      dispatcher.BeginShutdown();  // a stuck sink must not hold the drain below
       pipeline.RequestStop();
     } else if (sig == SIGHUP) {
       if (options.config_path.empty()) {
@@ -213,9 +228,22 @@ int RunService(const ServiceOptions& options) {
         for (const auto& e : loaded.errors) std::fprintf(stderr, "  %s\n", e.message.c_str());
       } else {
         Bump(stats->config_reloads);
+        std::string restart;
+        for (const std::string& section : SectionsNeedingRestart(*options.config, *loaded.config)) {
+          restart += (restart.empty() ? "" : ", ") + section;
+        }
         pipeline.PublishConfig(loaded.config);
-        std::fprintf(stderr, "privmon: SIGHUP: reloaded %s\n", options.config_path.c_str());
+        std::fprintf(stderr, "privmon: SIGHUP: reloaded %s (tenants, defaults, rules applied)\n",
+                     options.config_path.c_str());
+        if (!restart.empty()) {
+          std::fprintf(stderr,
+                       "privmon: SIGHUP: changed section(s) %s take effect only at restart; "
+                       "still running with the previous ones\n",
+                       restart.c_str());
+        }
       }
+      dispatcher.ReopenOutputs();  // logrotate: new alert files at the configured paths
+      dead_letters->Reopen();
     }
     const auto now = std::chrono::steady_clock::now();
     if (progress && now - last_progress > std::chrono::seconds(1)) {
@@ -226,12 +254,18 @@ int RunService(const ServiceOptions& options) {
                    static_cast<unsigned long long>(n), static_cast<double>(n) / secs, secs);
     }
   }
+  dispatcher.BeginShutdown();  // scan: the input ended
   pipeline.Wait();
   dispatcher.Stop();
   if (progress) std::fprintf(stderr, "\n");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   PrintSummary(*stats, seconds, stderr);
+  if (const uint64_t lost = dispatcher.lost(); lost != 0) {
+    std::fprintf(stderr, "privmon: exit 1: %llu alert(s) not delivered to a sink\n",
+                 static_cast<unsigned long long>(lost));
+    return 1;
+  }
   return 0;
 }
 

@@ -12,11 +12,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "core/rule_catalog.h"
+#include "core/user_regex.h"
 
 namespace privmon {
 
@@ -56,7 +56,7 @@ struct TenantSettings {
   std::vector<CidrRange> approved_ip_ranges;
   bool require_managed_device = false;
   absl::flat_hash_set<uint64_t> approved_inviters;  // HashLower(UPN or object id)
-  std::optional<std::regex> naming_policy;
+  std::optional<UserRegex> naming_policy;           // RE2: linear time, safe on the shard thread
   std::string naming_policy_text;
   WorkingHours working_hours;
   absl::flat_hash_set<uint64_t> high_value_apps;  // HashLower(app id, object id or name)
@@ -83,6 +83,7 @@ struct SourceSettings {
   // ZeroMQ CURVE (server side): secret key file (z85, 40 chars) and allowed client public keys.
   std::string curve_secret_key_file;
   std::vector<std::string> curve_allowed_clients;
+  bool operator==(const SourceSettings&) const = default;
 };
 
 enum class SinkType : uint8_t { kStdout, kFile, kZmqPub };
@@ -96,6 +97,7 @@ struct SinkSettings {
   std::string path;
   std::string endpoint;
   AlertFormat format = AlertFormat::kNative;
+  bool operator==(const SinkSettings&) const = default;
 };
 
 struct PipelineSettings {
@@ -113,6 +115,8 @@ struct PipelineSettings {
   // Wall-clock rules (idle sources and tenants) apply; false for `scan`, which never reads the
   // wall clock so that its verdicts depend on the events alone.
   bool wall_clock = true;
+  // Shutdown: a sink that makes no progress this long has what it holds counted as dropped.
+  int64_t sink_drain_timeout_ms = 5000;
 };
 
 struct CompiledConfig {

@@ -75,6 +75,21 @@ struct alignas(64) SourceStats {
   Counter bytes{0};
 };
 
+// One alert sink's delivery accounting. `written` and `errors` have one writer (the sink's
+// worker thread); `dropped` and `lost` two (the worker, and the dispatcher at shutdown), so they
+// use fetch_add. Every alert handed to a sink ends up in exactly one of written or dropped, or is
+// still queued (queue_bytes > 0).
+struct alignas(64) SinkStats {
+  std::string name;    // metric label: "stdout", "file", "zmq_pub", "file_2", ...
+  Counter written{0};  // alerts whose last byte reached the destination
+  Counter dropped{0};  // alerts not delivered (PUB without taker, failed sink, shutdown)
+  Counter lost{0};     // the part of dropped due to a failure or timeout, not to PUB design
+  Counter errors{0};   // failed write attempts
+  Counter backpressure_waits{0};  // times the dispatcher found the sink's queue full and waited
+  Gauge queue_bytes{0};
+  std::atomic<bool> failing{false};  // the last write attempt failed
+};
+
 // Per-tenant event and alert counts for at most `capacity` tenants; later tenants count under
 // "other". Lock-free: a slot is claimed by CAS on its tenant hash; counters use fetch_add because
 // every shard writes. Lookup is O(1) expected (open addressing).
@@ -117,8 +132,10 @@ struct PipelineStats {
   std::deque<ParserStats> parsers;
   std::deque<SourceStats> sources;
   TenantCounters tenants;
+  std::deque<SinkStats> sinks;  // filled by the AlertDispatcher before the first scrape
   Counter dead_letters{0};
-  Counter alerts_written{0};
+  Counter dead_letter_write_failures{0};
+  Counter dead_letter_rotations{0};
   Counter config_reloads{0};
   Counter config_reload_failures{0};
 };

@@ -197,7 +197,7 @@ void DetectionEngine::CheckNamingPolicy(AccountState& st, const AccountRef& ref,
   if ((st.flags & kNamingChecked) != 0 || !tenant.naming_policy || ref.upn.empty()) return;
   st.flags |= kNamingChecked;
   const std::string_view upn = ref.upn.view();
-  if (std::regex_search(upn.begin(), upn.end(), *tenant.naming_policy)) return;
+  if (tenant.naming_policy->Search(upn)) return;
   Alert a = AlertEmitter::Begin(RuleId::kSI03, e, ref);
   a.AddDetail("naming_policy", tenant.naming_policy_text);
   Emit(a, ref.key, tenant);

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/utf8.h"
+#include "metrics/process_metrics.h"
 
 namespace privmon {
 namespace {
@@ -61,7 +62,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   const PipelineStats& st = *stats_;
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
-  constexpr std::size_t kMaxFamilies = 40;
+  constexpr std::size_t kMaxFamilies = 64;
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
@@ -230,10 +231,39 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       MetricType::Counter),
             {}, Load(st.dead_letters));
   AddSample(
+      AddFamily(out, "privmon_dead_letter_write_failures_total",
+                "Dead-letter entries lost to a failed write (full disk...).", MetricType::Counter),
+      {}, Load(st.dead_letter_write_failures));
+  AddSample(AddFamily(out, "privmon_dead_letter_rotations_total",
+                      "Times the dead-letter file reached its size cap and was rotated to "
+                      "<path>.1 (the previous <path>.1 is discarded).",
+                      MetricType::Counter),
+            {}, Load(st.dead_letter_rotations));
+  auto& written =
       AddFamily(out, "privmon_alerts_written_total",
-                "Alert lines written to the sinks (each alert once, whatever the sink count).",
-                MetricType::Counter),
-      {}, Load(st.alerts_written));
+                "Alerts whose whole line reached the sink, by sink.", MetricType::Counter);
+  auto& dropped = AddFamily(
+      out, "privmon_alerts_dropped_total",
+      "Alerts a sink did not deliver (PUB without a subscriber able to take them, a failed sink, "
+      "the shutdown deadline), by sink.",
+      MetricType::Counter);
+  auto& sink_errors = AddFamily(out, "privmon_sink_errors_total",
+                                "Failed write attempts (each is retried with backoff), by sink.",
+                                MetricType::Counter);
+  auto& sink_waits = AddFamily(
+      out, "privmon_sink_backpressure_waits_total",
+      "Times the sink's queue was full and the dispatcher waited, by sink.", MetricType::Counter);
+  auto& sink_queue =
+      AddFamily(out, "privmon_sink_queue_bytes",
+                "Bytes of alert lines waiting in the sink's queue.", MetricType::Gauge);
+  for (const SinkStats& s : st.sinks) {
+    const std::vector<ClientMetric::Label> label{{"sink", SanitizeLabelValue(s.name)}};
+    AddSample(written, label, Load(s.written));
+    AddSample(dropped, label, Load(s.dropped));
+    AddSample(sink_errors, label, Load(s.errors));
+    AddSample(sink_waits, label, Load(s.backpressure_waits));
+    AddSample(sink_queue, label, static_cast<double>(Load(s.queue_bytes)));
+  }
   AddSample(AddFamily(out, "privmon_config_reloads_total", "Successful configuration reloads.",
                       MetricType::Counter),
             {}, Load(st.config_reloads));
@@ -242,6 +272,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       MetricType::Counter),
             {}, Load(st.config_reload_failures));
   assert(out.size() <= kMaxFamilies);
+  AppendProcessMetrics(out);  // appends after the references above are done with
   return out;
 }
 
