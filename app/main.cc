@@ -94,6 +94,10 @@ int main(int argc, char** argv) {
       "(default: 127.0.0.1:9464). SIGTERM/SIGINT drain and exit; SIGHUP reloads --config.");
   run->add_option("--config,-c", run_config, "YAML config file (default: builtin config)")
       ->check(CLI::ExistingFile);
+  bool run_fresh = false;
+  run->add_flag("--fresh", run_fresh,
+                "Start with empty state even when the checkpoint directory holds checkpoints "
+                "(they are kept until new ones replace them)");
   run->callback([&] {
     auto config = LoadOrDefault(run_config);
     if (!config) {
@@ -103,6 +107,7 @@ int main(int argc, char** argv) {
     ServiceOptions o;
     o.config = config;
     o.config_path = run_config;
+    o.fresh = run_fresh;
     exit_code = RunService(o);
   });
 

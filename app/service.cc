@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <zmq.hpp>
 
+#include "app/checkpointer.h"
 #include "app/config_loader.h"
 #include "core/stats.h"
 #include "detectors/detection_engine.h"
@@ -164,9 +165,25 @@ int RunService(const ServiceOptions& options) {
     engines.push_back(std::make_unique<DetectionEngine>(config, *alert_queues.back(),
                                                         stats->shards[s], stats->tenants));
   }
+  // Checkpoints (run only): restore before any thread starts.
+  std::unique_ptr<Checkpointer> checkpointer;
+  if (!options.scan && !config->checkpoint.dir.empty()) {
+    try {
+      checkpointer = std::make_unique<Checkpointer>(config->checkpoint, *stats, shards);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "privmon: %s\n", e.what());
+      return 1;
+    }
+    std::vector<EventConsumer*> consumers;
+    for (auto& e : engines) consumers.push_back(e.get());
+    if (const int code = checkpointer->Restore(options.fresh, consumers, sources); code != 0) {
+      return code;
+    }
+  }
   AlertDispatcher dispatcher(alert_queue_ptrs, std::move(outputs), stats.get());
   DeadLetterRejects rejects(*dead_letters, config->dead_letter_keep_skipped);
-  Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects);
+  Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects,
+                    checkpointer != nullptr);
 
   const auto started = std::chrono::steady_clock::now();
   if (!options.scan) {
@@ -197,9 +214,13 @@ int RunService(const ServiceOptions& options) {
         std::_Exit(130);
       }
       stopping = true;
-      std::fprintf(stderr, "privmon: %s received, draining\n",
-                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
-      pipeline.RequestStop();
+      std::fprintf(stderr, "privmon: %s received, %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                   checkpointer ? "checkpointing pending verdicts" : "draining");
+      if (checkpointer) {
+        pipeline.RequestStopUnsettled();
+      } else {
+        pipeline.RequestStop();
+      }
     } else if (sig == SIGHUP) {
       if (options.config_path.empty()) {
         std::fprintf(stderr, "privmon: SIGHUP: running on the builtin config, nothing to reload\n");
@@ -217,6 +238,7 @@ int RunService(const ServiceOptions& options) {
         std::fprintf(stderr, "privmon: SIGHUP: reloaded %s\n", options.config_path.c_str());
       }
     }
+    if (checkpointer && !stopping && checkpointer->Due()) checkpointer->Periodic(pipeline);
     const auto now = std::chrono::steady_clock::now();
     if (progress && now - last_progress > std::chrono::seconds(1)) {
       last_progress = now;
@@ -228,6 +250,7 @@ int RunService(const ServiceOptions& options) {
   }
   pipeline.Wait();
   dispatcher.Stop();
+  if (checkpointer && stopping) checkpointer->Final(pipeline);
   if (progress) std::fprintf(stderr, "\n");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

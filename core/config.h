@@ -115,8 +115,15 @@ struct PipelineSettings {
   bool wall_clock = true;
 };
 
+// `checkpoint:` (docs/operations.md "Checkpoints"); an empty dir means no checkpoints.
+struct CheckpointSettings {
+  std::string dir;
+  int64_t interval_s = 60;
+};
+
 struct CompiledConfig {
   PipelineSettings pipeline;
+  CheckpointSettings checkpoint;
   std::vector<SourceSettings> sources;
   std::vector<SinkSettings> sinks;
   std::string metrics_listen = "127.0.0.1:9464";  // empty = no metrics endpoint

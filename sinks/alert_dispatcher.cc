@@ -36,6 +36,7 @@ std::size_t AlertDispatcher::DrainOnce() {
       lines_.Reset();
       for (auto& out : outputs_) out->Write(lines_.Get(alert, out->format()));
       ++written;
+      ++written_total_;
     }
   }
   if (written != 0 && stats_ != nullptr) Bump(stats_->alerts_written, written);
@@ -44,6 +45,7 @@ std::size_t AlertDispatcher::DrainOnce() {
 
 void AlertDispatcher::FlushAll() {
   for (auto& out : outputs_) out->Flush();
+  if (stats_ != nullptr) stats_->alerts_flushed.store(written_total_, std::memory_order_release);
 }
 
 void AlertDispatcher::Run(std::stop_token stop) {

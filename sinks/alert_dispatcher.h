@@ -39,6 +39,7 @@ class AlertDispatcher {
   std::vector<SpscQueue<Alert>*> queues_;
   std::vector<std::unique_ptr<AlertOutput>> outputs_;
   PipelineStats* stats_;
+  uint64_t written_total_ = 0;  // lines written so far (stats->alerts_flushed after a flush)
   AlertLines lines_;  // each alert formatted once per format its outputs use; sink thread only
   std::jthread thread_;
 };
