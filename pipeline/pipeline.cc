@@ -136,16 +136,16 @@ bool Pipeline::Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int6
   const auto start = std::chrono::steady_clock::now();
   cut_writers_ = &writers;
   const uint64_t epoch = cut_epoch_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  // Wait for every shard to save or to finish (kShardFinished): none may still be about to write
+  // into `writers` when this returns.
   bool ok = true;
   Backoff backoff;
   for (uint32_t s = 0; s < shards_;) {
-    if (shard_cut_epoch_[s].load(std::memory_order_acquire) >= epoch) {
+    const uint64_t seen = shard_cut_epoch_[s].load(std::memory_order_acquire);
+    if (seen >= epoch) {
+      ok = ok && seen != kShardFinished;  // input over or stopping: not a cut of live state
       ++s;
       continue;
-    }
-    if (finished_shards_.load(std::memory_order_acquire) != 0) {
-      ok = false;  // a shard finished (input over or stop): its state is no longer a cut
-      break;
     }
     backoff.Pause();
   }
@@ -407,7 +407,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
       depth += static_cast<int64_t>(Queue(p, shard).read_available());
     }
     if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire);
-        cut != shard_cut_epoch_[shard].load(std::memory_order_relaxed) && ParsersPausedFor(cut)) {
+        cut > shard_cut_epoch_[shard].load(std::memory_order_relaxed) && ParsersPausedFor(cut)) {
       // Every parse thread is paused: what is queued is all that precedes the cut.
       for (uint32_t p = 0; p < parsers_; ++p) {
         while (drain(p) != 0) {
@@ -433,6 +433,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
           clocks.Final(moved);
           consumer.OnFinish(kMinTime);
         }
+        shard_cut_epoch_[shard].store(kShardFinished, std::memory_order_release);
         finished_shards_.fetch_add(1, std::memory_order_acq_rel);
         return;
       }

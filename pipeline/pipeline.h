@@ -141,7 +141,8 @@ class Pipeline {
   std::atomic<uint64_t> cut_epoch_{0};
   std::atomic<uint64_t> resume_epoch_{0};
   std::vector<CheckpointShardWriter>* cut_writers_ = nullptr;
-  std::unique_ptr<std::atomic<uint64_t>[]> shard_cut_epoch_;
+  std::unique_ptr<std::atomic<uint64_t>[]> shard_cut_epoch_;  // kShardFinished once it returned
+  static constexpr uint64_t kShardFinished = UINT64_MAX;
   std::unique_ptr<std::atomic<int64_t>[]> source_position_;  // per source, at the latest pause
   bool started_ = false;
   std::atomic<uint64_t> config_generation_{0};
