@@ -139,7 +139,8 @@ void Checkpointer::Write(std::vector<CheckpointShardWriter>& writers,
   h.sequence = store_.next_sequence();
   h.written_us = WallUs();
   for (std::size_t i = 0; i < positions.size(); ++i) {
-    h.sources.push_back({i < source_names_.size() ? source_names_[i] : "", positions[i]});
+    h.sources.push_back(
+        {i < source_names_.size() ? source_names_[i] : "", positions_ ? positions[i] : -1});
   }
   std::vector<const CheckpointShardWriter*> parts;
   for (const auto& w : writers) parts.push_back(&w);

@@ -28,6 +28,12 @@ class Checkpointer {
   // 0: go on (restored, or nothing to restore, or --fresh); 2: checkpoints exist, none usable.
   int Restore(bool fresh, const std::vector<EventConsumer*>& consumers,
               std::vector<std::unique_ptr<MessageSource>>& sources);
+  // For a checkpoint without source positions (scan --checkpoint-out): the run that continues from
+  // it reads its own sources from their beginning.
+  void WithoutPositions(std::size_t sources) {
+    source_names_.assign(sources, "");
+    positions_ = false;
+  }
   bool Due() const { return std::chrono::steady_clock::now() >= next_; }
   void Periodic(Pipeline& pipeline);
   void Final(Pipeline& pipeline);
@@ -44,6 +50,7 @@ class Checkpointer {
   uint32_t shards_;
   std::vector<std::string> source_names_;
   std::chrono::steady_clock::time_point next_;
+  bool positions_ = true;
 };
 
 }  // namespace privmon

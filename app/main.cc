@@ -125,6 +125,10 @@ int main(int argc, char** argv) {
   scan->add_flag("--quiet,-q", scan_quiet, "No progress line");
   scan->add_option("--format", scan_format, "Alert format on stdout: native (default) or ocsf")
       ->check(CLI::IsMember({"native", "ocsf"}, CLI::ignore_case));
+  std::string scan_checkpoint_out;
+  scan->add_option("--checkpoint-out", scan_checkpoint_out,
+                   "Learn from the files without emitting alerts and write the state as a "
+                   "checkpoint into this directory, for `run` to continue from (onboarding)");
   scan->add_option("files", scan_files, "NDJSON files, '-' for stdin")->required();
   scan->callback([&] {
     if (!InputsReadable(scan_files)) {
@@ -141,6 +145,7 @@ int main(int argc, char** argv) {
     o.config_path = scan_config;
     o.scan = true;
     o.quiet = scan_quiet;
+    o.checkpoint_out = scan_checkpoint_out;
     config::ParseAlertFormat(scan_format, &o.scan_format);
     for (const auto& f : scan_files) {
       SourceSettings s;

@@ -141,9 +141,11 @@ int RunService(const ServiceOptions& options) {
     }
     dead_letters =
         std::make_unique<DeadLetterWriter>(config->dead_letter_path, &stats->dead_letters);
-    if (options.scan) {
+    if (options.scan && options.checkpoint_out.empty()) {
       outputs.push_back(std::make_unique<StdoutOutput>());
       outputs.back()->set_format(options.scan_format);
+    } else if (options.scan) {
+      // scan --checkpoint-out learns without emitting: the sink thread drains to no output.
     } else {
       outputs = MakeAlertOutputs(config->sinks, zmq_context);
       if (!config->metrics_listen.empty()) {
@@ -180,10 +182,23 @@ int RunService(const ServiceOptions& options) {
       return code;
     }
   }
+  if (options.scan && !options.checkpoint_out.empty()) {
+    try {
+      checkpointer = std::make_unique<Checkpointer>(
+          CheckpointSettings{options.checkpoint_out, config->checkpoint.interval_s}, *stats,
+          shards);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "privmon: %s\n", e.what());
+      return 1;
+    }
+    checkpointer->WithoutPositions(sources.size());
+  }
   AlertDispatcher dispatcher(alert_queue_ptrs, std::move(outputs), stats.get());
   DeadLetterRejects rejects(*dead_letters, config->dead_letter_keep_skipped);
   Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects,
                     checkpointer != nullptr);
+  const bool learn_only = options.scan && checkpointer != nullptr;
+  if (learn_only) pipeline.KeepPendingAtEnd();  // the run that continues decides them
 
   const auto started = std::chrono::steady_clock::now();
   if (!options.scan) {
@@ -238,7 +253,8 @@ int RunService(const ServiceOptions& options) {
         std::fprintf(stderr, "privmon: SIGHUP: reloaded %s\n", options.config_path.c_str());
       }
     }
-    if (checkpointer && !stopping && checkpointer->Due()) checkpointer->Periodic(pipeline);
+    if (checkpointer && !learn_only && !stopping && checkpointer->Due())
+      checkpointer->Periodic(pipeline);
     const auto now = std::chrono::steady_clock::now();
     if (progress && now - last_progress > std::chrono::seconds(1)) {
       last_progress = now;
@@ -250,7 +266,7 @@ int RunService(const ServiceOptions& options) {
   }
   pipeline.Wait();
   dispatcher.Stop();
-  if (checkpointer && stopping) checkpointer->Final(pipeline);
+  if (checkpointer && (stopping || learn_only)) checkpointer->Final(pipeline);
   if (progress) std::fprintf(stderr, "\n");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

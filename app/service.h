@@ -23,6 +23,9 @@ struct ServiceOptions {
   std::vector<SourceSettings> scan_sources;
   AlertFormat scan_format = AlertFormat::kNative;  // scan's stdout
   bool quiet = false;                              // no progress line
+  // scan: no alert output; at the end the state (pending verdicts kept) is written as a checkpoint
+  // into this directory (`scan --checkpoint-out`, onboarding a tenant from its history).
+  std::string checkpoint_out;
   bool fresh = false;  // run: ignore the checkpoint directory's contents (start empty on purpose)
 };
 

@@ -67,6 +67,8 @@ class Pipeline {
     settle_on_stop_.store(false, std::memory_order_release);
     RequestStop();
   }
+  // The end of the input leaves pending verdicts pending (scan --checkpoint-out). Before Start().
+  void KeepPendingAtEnd() { settle_on_stop_.store(false, std::memory_order_release); }
   // A consistent cut of every shard's state and every source's position (see above). Control
   // thread only, never concurrently with Wait(). `writers` has one entry per shard; `positions`
   // gets one entry per source (-1: no position). Returns false (nothing usable) when the pipeline
