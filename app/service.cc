@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <zmq.hpp>
 
+#include "app/checkpointer.h"
 #include "app/config_loader.h"
 #include "app/config_reload.h"
 #include "core/stats.h"
@@ -145,9 +146,11 @@ int RunService(const ServiceOptions& options) {
     dead_letters = std::make_unique<DeadLetterWriter>(
         config->dead_letter_path, &stats->dead_letters, DeadLetterWriter::Limits{},
         &stats->dead_letter_write_failures, &stats->dead_letter_rotations);
-    if (options.scan) {
+    if (options.scan && options.checkpoint_out.empty()) {
       outputs.push_back(std::make_unique<StdoutOutput>());
       outputs.back()->set_format(options.scan_format);
+    } else if (options.scan) {
+      // scan --checkpoint-out learns without emitting: the sink thread drains to no output.
     } else {
       outputs = MakeAlertOutputs(config->sinks, zmq_context);
     }
@@ -166,6 +169,32 @@ int RunService(const ServiceOptions& options) {
     engines.push_back(std::make_unique<DetectionEngine>(config, *alert_queues.back(),
                                                         stats->shards[s], stats->tenants));
   }
+  // Checkpoints (run only): restore before any thread starts.
+  std::unique_ptr<Checkpointer> checkpointer;
+  if (!options.scan && !config->checkpoint.dir.empty()) {
+    try {
+      checkpointer = std::make_unique<Checkpointer>(config->checkpoint, *stats, shards);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "privmon: %s\n", e.what());
+      return 1;
+    }
+    std::vector<EventConsumer*> consumers;
+    for (auto& e : engines) consumers.push_back(e.get());
+    if (const int code = checkpointer->Restore(options.fresh, consumers, sources); code != 0) {
+      return code;
+    }
+  }
+  if (options.scan && !options.checkpoint_out.empty()) {
+    try {
+      checkpointer = std::make_unique<Checkpointer>(
+          CheckpointSettings{options.checkpoint_out, config->checkpoint.interval_s}, *stats,
+          shards);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "privmon: %s\n", e.what());
+      return 1;
+    }
+    checkpointer->WithoutPositions(sources.size());
+  }
   DispatcherOptions dispatch_options;
   dispatch_options.sink.fail_fast = options.scan;  // scan: a failing stdout ends in exit 1
   dispatch_options.drain_timeout =
@@ -180,7 +209,10 @@ int RunService(const ServiceOptions& options) {
     }
   }
   DeadLetterRejects rejects(*dead_letters, config->dead_letter_keep_skipped);
-  Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects);
+  Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects,
+                    checkpointer != nullptr);
+  const bool learn_only = options.scan && checkpointer != nullptr;
+  if (learn_only) pipeline.KeepPendingAtEnd();  // the run that continues decides them
 
   const auto started = std::chrono::steady_clock::now();
   if (!options.scan) {
@@ -211,10 +243,14 @@ int RunService(const ServiceOptions& options) {
         std::_Exit(130);
       }
       stopping = true;
-      std::fprintf(stderr, "privmon: %s received, draining\n",
-                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      std::fprintf(stderr, "privmon: %s received, %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                   checkpointer ? "checkpointing pending verdicts" : "draining");
       dispatcher.BeginShutdown();  // a stuck sink must not hold the drain below
-      pipeline.RequestStop();
+      if (checkpointer) {
+        pipeline.RequestStopUnsettled();
+      } else {
+        pipeline.RequestStop();
+      }
     } else if (sig == SIGHUP) {
       if (options.config_path.empty()) {
         std::fprintf(stderr, "privmon: SIGHUP: running on the builtin config, nothing to reload\n");
@@ -245,6 +281,8 @@ int RunService(const ServiceOptions& options) {
       dispatcher.ReopenOutputs();  // logrotate: new alert files at the configured paths
       dead_letters->Reopen();
     }
+    if (checkpointer && !learn_only && !stopping && checkpointer->Due())
+      checkpointer->Periodic(pipeline);
     const auto now = std::chrono::steady_clock::now();
     if (progress && now - last_progress > std::chrono::seconds(1)) {
       last_progress = now;
@@ -257,6 +295,7 @@ int RunService(const ServiceOptions& options) {
   dispatcher.BeginShutdown();  // scan: the input ended
   pipeline.Wait();
   dispatcher.Stop();
+  if (checkpointer && (stopping || learn_only)) checkpointer->Final(pipeline);
   if (progress) std::fprintf(stderr, "\n");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

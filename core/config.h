@@ -119,8 +119,15 @@ struct PipelineSettings {
   int64_t sink_drain_timeout_ms = 5000;
 };
 
+// `checkpoint:` (docs/operations.md "Checkpoints"); an empty dir means no checkpoints.
+struct CheckpointSettings {
+  std::string dir;
+  int64_t interval_s = 60;
+};
+
 struct CompiledConfig {
   PipelineSettings pipeline;
+  CheckpointSettings checkpoint;
   std::vector<SourceSettings> sources;
   std::vector<SinkSettings> sinks;
   std::string metrics_listen = "127.0.0.1:9464";  // empty = no metrics endpoint

@@ -44,6 +44,7 @@ struct alignas(64) ShardStats {
   // redelivery, so kept from the rules (counted, also in late_events).
   Counter beyond_horizon{0};
   Counter pim_approvals{0};
+  Counter alerts_queued{0};  // alert lines handed to the sink thread (checkpoint acknowledgement)
   Gauge queue_depth{0};
   Gauge accounts{0};
   Gauge state_bytes{0};
@@ -126,6 +127,29 @@ class TenantCounters {
   std::unique_ptr<Slot[]> slots_;  // table_size_ + 1; the last is "other"
 };
 
+// Checkpoints (docs/operations.md "Checkpoints"); written by the control thread only.
+inline constexpr std::array<double, 10> kCheckpointBuckets = {0.0001, 0.0005, 0.001, 0.005, 0.01,
+                                                              0.05,   0.1,    0.5,   1.0,   5.0};
+struct CheckpointHistogram {
+  std::array<Counter, kCheckpointBuckets.size() + 1> buckets{};
+  std::atomic<double> sum{0};
+  Counter count{0};
+  void Observe(double s) {
+    std::size_t i = 0;
+    while (i < kCheckpointBuckets.size() && s > kCheckpointBuckets[i]) ++i;
+    Bump(buckets[i]);
+    sum.store(sum.load(std::memory_order_relaxed) + s, std::memory_order_relaxed);
+    Bump(count);
+  }
+};
+struct CheckpointStats {
+  Gauge last_written_us{0};  // wall time of the latest checkpoint written or restored; 0 = none
+  Gauge bytes{0};            // size of the latest checkpoint file
+  Counter failures{0};
+  CheckpointHistogram duration;  // cut to durable file
+  CheckpointHistogram pause;     // sources stopped to sources resumed
+};
+
 struct PipelineStats {
   PipelineStats(uint32_t shards, uint32_t parsers, uint32_t tenant_cap);
   std::deque<ShardStats> shards;
@@ -138,6 +162,9 @@ struct PipelineStats {
   Counter dead_letter_rotations{0};
   Counter config_reloads{0};
   Counter config_reload_failures{0};
+  // Alert lines the sink thread wrote and flushed to every output (checkpoints cover only these).
+  std::atomic<uint64_t> alerts_flushed{0};
+  CheckpointStats checkpoints;
 };
 
 }  // namespace privmon

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <chrono>
 #include <limits>
 
 #include "core/utf8.h"
@@ -37,6 +38,45 @@ void AddSample(MetricFamily& f, std::vector<ClientMetric::Label> labels, double 
   }
 }
 
+void AddHistogram(MetricFamily& f, const CheckpointHistogram& hist) {
+  ClientMetric& h = f.metric.emplace_back();
+  uint64_t cumulative = 0;
+  for (std::size_t b = 0; b <= kCheckpointBuckets.size(); ++b) {
+    cumulative += Load(hist.buckets[b]);
+    h.histogram.bucket.push_back({cumulative, b < kCheckpointBuckets.size()
+                                                  ? kCheckpointBuckets[b]
+                                                  : std::numeric_limits<double>::infinity()});
+  }
+  h.histogram.sample_count = cumulative;
+  h.histogram.sample_sum = hist.sum.load(std::memory_order_relaxed);
+}
+
+// docs/operations.md "Checkpoints". Age is computed at scrape time; without checkpoints it is 0.
+void AddCheckpointFamilies(std::vector<MetricFamily>& out, const CheckpointStats& c) {
+  const int64_t last = Load(c.last_written_us);
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  AddSample(AddFamily(out, "privmon_checkpoint_age_seconds",
+                      "Wall time since the latest checkpoint was written or restored (0: none).",
+                      MetricType::Gauge),
+            {}, last == 0 ? 0.0 : static_cast<double>(now_us - last) * 1e-6);
+  AddSample(AddFamily(out, "privmon_checkpoint_bytes", "Size of the latest checkpoint file.",
+                      MetricType::Gauge),
+            {}, static_cast<double>(Load(c.bytes)));
+  AddSample(AddFamily(out, "privmon_checkpoint_failures_total",
+                      "Checkpoints not written (cut, acknowledgement or file I/O failed).",
+                      MetricType::Counter),
+            {}, static_cast<double>(Load(c.failures)));
+  AddHistogram(AddFamily(out, "privmon_checkpoint_duration_seconds",
+                         "From the cut to the durable checkpoint file.", MetricType::Histogram),
+               c.duration);
+  AddHistogram(
+      AddFamily(out, "privmon_checkpoint_pause_seconds",
+                "How long sources were paused for a checkpoint cut.", MetricType::Histogram),
+      c.pause);
+}
+
 }  // namespace
 
 std::string SanitizeLabelValue(std::string_view text) {
@@ -62,7 +102,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   const PipelineStats& st = *stats_;
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
-  constexpr std::size_t kMaxFamilies = 64;
+  constexpr std::size_t kMaxFamilies = 72;
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
@@ -271,6 +311,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       "Configuration reloads refused (the previous configuration stays).",
                       MetricType::Counter),
             {}, Load(st.config_reload_failures));
+  AddCheckpointFamilies(out, st.checkpoints);
   assert(out.size() <= kMaxFamilies);
   AppendProcessMetrics(out);  // appends after the references above are done with
   return out;

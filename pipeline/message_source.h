@@ -35,6 +35,12 @@ class MessageSource {
   virtual ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) = 0;
   virtual const std::string& name() const = 0;
   virtual const std::string& tenant() const = 0;  // configured tenant for records without one
+  // Checkpoints: the position just after the last message returned (a file's byte offset), or -1
+  // for a source that has none (sockets, stdin). Called by the source's own parse thread.
+  virtual int64_t Position() const { return -1; }
+  // Continues from a stored Position() (before the first Receive). False when the source has no
+  // positions or the position is past the end of what is there now.
+  virtual bool Resume(int64_t /*position*/) { return false; }
 };
 
 // Opens a source (binds/connects sockets, opens files). Throws std::runtime_error with a clear

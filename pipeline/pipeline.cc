@@ -23,7 +23,7 @@ uint32_t ResolveShardCount(uint32_t configured) {
 Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
                    std::vector<std::unique_ptr<MessageSource>> sources,
                    std::vector<std::unique_ptr<EventConsumer>> consumers, PipelineStats& stats,
-                   RejectSink* rejects)
+                   RejectSink* rejects, bool checkpoints)
     : config_(std::move(config)),
       shards_(static_cast<uint32_t>(consumers.size())),
       parsers_(ResolveParserCount(config_->pipeline.parse_threads, sources.size())),
@@ -32,12 +32,17 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
       progress_(std::make_unique<ParserProgress[]>(parsers_)),
       stats_(stats),
       rejects_(rejects) {
-  if (sources.size() == 1 && parsers_ > 1) {
+  // A fanned-out source is read ahead of its lanes: it has no position a cut could name.
+  if (sources.size() == 1 && parsers_ > 1 && !checkpoints) {
     sources = FanOutSource(std::move(sources[0]), parsers_);
     fanned_out_ = true;
   }
   source_count_ = sources.size();
   source_progress_ = std::make_unique<SourceProgress[]>(std::max<std::size_t>(1, source_count_));
+  source_position_ =
+      std::make_unique<std::atomic<int64_t>[]>(std::max<std::size_t>(1, source_count_));
+  for (std::size_t i = 0; i < source_count_; ++i) source_position_[i].store(sources[i]->Position());
+  shard_cut_epoch_ = std::make_unique<std::atomic<uint64_t>[]>(shards_);
   sources_by_parser_.resize(parsers_);
   source_ids_by_parser_.resize(parsers_);
   for (std::size_t i = 0; i < sources.size(); ++i) {
@@ -79,6 +84,60 @@ void Pipeline::PublishConfig(std::shared_ptr<const CompiledConfig> config) {
     pending_config_ = std::move(config);
   }
   config_generation_.fetch_add(1, std::memory_order_release);
+}
+
+bool Pipeline::ParsersPausedFor(uint64_t epoch) const {
+  for (uint32_t p = 0; p < parsers_; ++p) {
+    if (progress_[p].paused_epoch.load(std::memory_order_acquire) < epoch &&
+        !progress_[p].done.load(std::memory_order_acquire)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Pipeline::NotePositions(const std::vector<std::unique_ptr<MessageSource>>& sources,
+                             const std::vector<std::size_t>& source_ids) {
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    source_position_[source_ids[i]].store(sources[i]->Position(), std::memory_order_relaxed);
+  }
+}
+
+bool Pipeline::Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions,
+                   double* pause_s) {
+  const auto start = std::chrono::steady_clock::now();
+  cut_writers_ = &writers;
+  const uint64_t epoch = cut_epoch_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  // Wait for every shard to save or to finish (kShardFinished): none may still be about to write
+  // into `writers` when this returns.
+  bool ok = true;
+  Backoff backoff;
+  for (uint32_t s = 0; s < shards_;) {
+    const uint64_t seen = shard_cut_epoch_[s].load(std::memory_order_acquire);
+    if (seen >= epoch) {
+      ok = ok && seen != kShardFinished;  // input over or stopping: not a cut of live state
+      ++s;
+      continue;
+    }
+    backoff.Pause();
+  }
+  // Every parse thread noted its positions before pausing (acquire: paused_epoch, done).
+  positions->assign(source_count_, -1);
+  for (std::size_t i = 0; i < source_count_; ++i) {
+    (*positions)[i] = source_position_[i].load(std::memory_order_relaxed);
+  }
+  resume_epoch_.store(epoch, std::memory_order_release);
+  *pause_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return ok;
+}
+
+void Pipeline::SaveStopped(std::vector<CheckpointShardWriter>& writers,
+                           std::vector<int64_t>* positions) {
+  for (uint32_t s = 0; s < shards_; ++s) consumers_[s]->SaveState(writers[s]);
+  positions->assign(source_count_, -1);
+  for (std::size_t i = 0; i < source_count_; ++i) {
+    (*positions)[i] = source_position_[i].load(std::memory_order_acquire);
+  }
 }
 
 void Pipeline::Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles) {
@@ -137,9 +196,21 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   auto send = [&](const ProgressMark& m) { PushMark(parser, m); };
   uint64_t last_sequence = 0;
   const auto timeout = std::chrono::milliseconds(sources.size() > 1 ? 10 : 50);
+  uint64_t paused_through = 0;
   while (live > 0 && !stop_.load(std::memory_order_acquire)) {
     for (std::size_t i = 0; i < sources.size(); ++i) {
       if (ended[i]) continue;
+      if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire); cut != paused_through) {
+        // A checkpoint cut: between two messages, note where every source stands and wait.
+        paused_through = cut;
+        NotePositions(sources, source_ids);
+        progress_[parser].paused_epoch.store(cut, std::memory_order_release);
+        Backoff pause;
+        while (resume_epoch_.load(std::memory_order_acquire) < cut &&
+               !stop_.load(std::memory_order_acquire)) {
+          pause.Pause();
+        }
+      }
       MessageSource& src = *sources[i];
       const ReceiveStatus status = src.Receive(raw, timeout);
       SourceProgress& progress = source_progress_[source_ids[i]];
@@ -223,6 +294,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       marks.Publish(last_sequence, false, released, send);
     }
   }
+  NotePositions(sources, source_ids);
   // Stopped (SIGTERM) or ended: every clock goes out as of what was pushed, so the shards settle
   // each tenant as of its own newest event, as at the end of a scan. A lane waits only for lanes
   // still pushing (never for one that stopped too).

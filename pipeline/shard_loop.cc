@@ -73,9 +73,8 @@ void Pipeline::ShardLoop(uint32_t shard) {
     const int64_t now = wall ? NowNs() : 0;
     std::size_t drained = 0;
     int64_t depth = 0;
-    for (uint32_t p = 0; p < parsers_; ++p) {
-      auto& q = Queue(p, shard);
-      drained += q.consume_all([&](const ShardMessage& m) {
+    auto drain = [&](uint32_t p) {
+      return Queue(p, shard).consume_all([&](const ShardMessage& m) {
         if (m.roles == 0) {
           const EventTime w =
               clocks.OnMark(m.event.tenant_hash, static_cast<uint32_t>(m.event.sequence),
@@ -86,7 +85,20 @@ void Pipeline::ShardLoop(uint32_t shard) {
         consumer.OnEvent(m.event, m.roles);
         sstats.ObserveLatency(NowNs() - m.event.received_ns);
       });
-      depth += static_cast<int64_t>(q.read_available());
+    };
+    for (uint32_t p = 0; p < parsers_; ++p) {
+      drained += drain(p);
+      depth += static_cast<int64_t>(Queue(p, shard).read_available());
+    }
+    if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire);
+        cut > shard_cut_epoch_[shard].load(std::memory_order_relaxed) && ParsersPausedFor(cut)) {
+      // Every parse thread is paused: what is queued is all that precedes the cut.
+      for (uint32_t p = 0; p < parsers_; ++p) {
+        while (drain(p) != 0) {
+        }
+      }
+      consumer.SaveState((*cut_writers_)[shard]);
+      shard_cut_epoch_[shard].store(cut, std::memory_order_release);
     }
     sstats.queue_depth.store(depth, std::memory_order_relaxed);
     // A source ended, or (run) a second of wall time passed: idle tenants follow the sources.
@@ -99,9 +111,13 @@ void Pipeline::ShardLoop(uint32_t shard) {
       bool empty = true;
       for (uint32_t p = 0; p < parsers_; ++p) empty = empty && Queue(p, shard).empty();
       if (empty) {
-        // The input is over: every tenant's verdicts are settled as of its own newest event.
-        clocks.Final(moved);
-        consumer.OnFinish(kMinTime);
+        // The input is over: every tenant's verdicts are settled as of its own newest event
+        // (unless stopping for a checkpoint, which keeps them pending).
+        if (settle_on_stop_.load(std::memory_order_acquire)) {
+          clocks.Final(moved);
+          consumer.OnFinish(kMinTime);
+        }
+        shard_cut_epoch_[shard].store(kShardFinished, std::memory_order_release);
         finished_shards_.fetch_add(1, std::memory_order_acq_rel);
         return;
       }

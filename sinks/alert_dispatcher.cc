@@ -27,6 +27,7 @@ AlertDispatcher::AlertDispatcher(std::vector<SpscQueue<Alert>*> queues,
                                  PipelineStats* stats, DispatcherOptions options)
     : queues_(std::move(queues)),
       options_(options),
+      stats_(stats),
       sink_stats_(stats != nullptr ? &stats->sinks : &own_stats_) {
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     SinkStats& s = sink_stats_->emplace_back();
@@ -96,7 +97,24 @@ std::size_t AlertDispatcher::DrainOnce() {
       ++handed;
     }
   }
+  handed_total_ += handed;
+  PublishAcknowledged();
   return handed;
+}
+
+// Checkpoints cover only alerts the sinks are done with (DESIGN.md section 10): an alert is
+// acknowledged once every sink has written it (its last byte handed to the kernel) or counted it
+// as dropped.
+void AlertDispatcher::PublishAcknowledged() {
+  if (stats_ == nullptr) return;
+  uint64_t done = handed_total_;
+  const std::size_t first = sink_stats_->size() - sinks_.size();
+  for (std::size_t i = first; i < sink_stats_->size(); ++i) {
+    const SinkStats& s = (*sink_stats_)[i];
+    done = std::min<uint64_t>(done, s.written.load(std::memory_order_acquire) +
+                                        s.dropped.load(std::memory_order_acquire));
+  }
+  stats_->alerts_flushed.store(done, std::memory_order_release);
 }
 
 void AlertDispatcher::Run(std::stop_token stop) {
@@ -108,6 +126,7 @@ void AlertDispatcher::Run(std::stop_token stop) {
       sleep = kMinSleep;
       continue;
     }
+    PublishAcknowledged();
     if (++idle_rounds <= kSpinRounds) {
       std::this_thread::yield();
     } else {

@@ -62,11 +62,14 @@ class AlertDispatcher {
   void Run(std::stop_token stop);
   std::size_t DrainOnce();  // pops up to a batch from each queue; returns the number handed out
   void Hand(SinkWorker& sink, std::string_view line);
+  void PublishAcknowledged();
 
   std::vector<SpscQueue<Alert>*> queues_;
   DispatcherOptions options_;
   std::deque<SinkStats> own_stats_;  // used when no PipelineStats is given
+  PipelineStats* stats_;             // may be null (tests)
   std::deque<SinkStats>* sink_stats_;
+  uint64_t handed_total_ = 0;  // alerts handed to every sink so far; sink thread only
   std::vector<std::unique_ptr<SinkWorker>> sinks_;
   std::atomic<bool> shutting_down_{false};
   AlertLines lines_;  // each alert formatted once per format its sinks use; sink thread only

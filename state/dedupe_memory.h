@@ -47,6 +47,14 @@ class DedupeMemory {
     next_sweep_ = std::max<std::size_t>(kMinSweep, 2 * seen_.size());
   }
 
+  // Checkpoint support: f(fingerprint, time, tenant index) for every remembered record.
+  template <class F>
+  void ForEach(F&& f) const {
+    for (const auto& [fp, e] : seen_) f(fp, e.time, e.tenant);
+  }
+  void Restore(uint64_t fingerprint, Seconds32 time, uint32_t tenant) {
+    seen_.insert_or_assign(fingerprint, Entry{time, tenant});
+  }
   std::size_t size() const { return seen_.size(); }
   std::size_t MemoryBytes() const { return seen_.capacity() * kBytesPerSlot; }
 
