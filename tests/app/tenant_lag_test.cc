@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
 
 #include "tests/app/determinism_helpers.h"
 

@@ -3,6 +3,7 @@
 // within the lateness, with one and two parse threads (DESIGN.md section 4).
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
 
 #include "tests/app/determinism_helpers.h"

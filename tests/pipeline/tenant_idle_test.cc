@@ -5,6 +5,7 @@
 // before any SIGTERM (which would settle everything anyway).
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <zmq.hpp>
 
 #include "tests/app/determinism_helpers.h"
