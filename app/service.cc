@@ -75,7 +75,8 @@ void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out) {
       skipped += p.skipped[i].load(std::memory_order_relaxed);
     }
   }
-  const uint64_t alerts = Sum(stats.shards, &ShardStats::alerts);
+  uint64_t alerts = Sum(stats.shards, &ShardStats::alerts);
+  for (const auto& c : stats.operations.alerts) alerts += c.load(std::memory_order_relaxed);
   const uint64_t suppressed = Sum(stats.shards, &ShardStats::suppressed);
   std::fprintf(out,
                "privmon: %llu messages, %llu records accepted, %llu rejected, %llu skipped, "

@@ -93,7 +93,7 @@ TEST(ConfigCheck, GoodConfigExitsZeroWithSummaryAndSilentRuleNotes) {
   const CheckOutput c = Check(cfg.path());
   EXPECT_EQ(c.code, 0) << c.err;
   EXPECT_EQ(c.err, "");
-  EXPECT_NE(c.out.find("OK: " + cfg.path() + ": 2 tenants, 40 rules enabled\n"), std::string::npos)
+  EXPECT_NE(c.out.find("OK: " + cfg.path() + ": 2 tenants, 41 rules enabled\n"), std::string::npos)
       << c.out;
   EXPECT_NE(c.out.find("tenant contoso (11111111-aaaa-aaaa-aaaa-111111111111): PRIV-EL-06 silent: "
                        "no paw_devices"),
