@@ -5,6 +5,7 @@
 
 #include "app/config_lint.h"
 #include "app/config_loader.h"
+#include "pipeline/zap_authenticator.h"
 #include "sinks/json_escape.h"
 
 namespace privmon {
@@ -106,6 +107,16 @@ int RunCheck(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     ConfigLoadResult result = LoadConfigFile(o.path);
     // Beyond loading: tenant ids that are not GUIDs, unknown endpoint schemes, duplicate binds.
     if (result.errors.empty()) result.errors = LintConfigFile(o.path);
+    // A secret readable beyond owner and group is a warning, not an error: the file may be fixed
+    // on the host that runs privmon.
+    if (result.config) {
+      for (const SourceSettings& s : result.config->sources) {
+        if (s.curve_secret_key_file.empty()) continue;
+        if (const std::string w = CurveKeyFileWarning(s.curve_secret_key_file); !w.empty()) {
+          err << o.path << ": warning: " << w << "\n";
+        }
+      }
+    }
     if (o.format == CheckOptions::Format::kJson) {
       PrintJson(o, result, out);
     } else {

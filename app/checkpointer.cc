@@ -90,6 +90,7 @@ bool Checkpointer::WaitForSinks(std::chrono::seconds timeout) const {
   uint64_t queued = 0;
   for (const ShardStats& s : stats_.shards)
     queued += s.alerts_queued.load(std::memory_order_relaxed);
+  queued += stats_.operations.alerts_queued.load(std::memory_order_relaxed);  // PRIV-OP-01
   const auto give_up = std::chrono::steady_clock::now() + timeout;
   while (stats_.alerts_flushed.load(std::memory_order_acquire) < queued) {
     if (std::chrono::steady_clock::now() > give_up) return false;

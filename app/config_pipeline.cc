@@ -35,7 +35,7 @@ void ReadQueueCapacity(const YAML::Node& value, const std::string& path, Diagnos
 
 void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                   PipelineSettings* out) {
-  static constexpr std::array<std::string_view, 11> kKeys = {"shards",
+  static constexpr std::array<std::string_view, 13> kKeys = {"shards",
                                                              "parse_threads",
                                                              "queue_capacity",
                                                              "allowed_lateness",
@@ -44,8 +44,10 @@ void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& di
                                                              "alert_queue_capacity",
                                                              "dedupe_horizon",
                                                              "tenant_idle_timeout",
+                                                             "tenant_silence_alert",
                                                              "max_future_skew",
-                                                             "sink_drain_timeout"};
+                                                             "sink_drain_timeout",
+                                                             "source_drain_timeout"};
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
     const std::string key_path = Child(path, key);
     if (key == "shards") {
@@ -68,6 +70,12 @@ void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& di
       }
     } else if (key == "tenant_idle_timeout") {
       ReadDuration(value, key_path, diag, &out->tenant_idle_timeout_s);
+    } else if (key == "tenant_silence_alert") {  // 0 / off: PRIV-OP-01 never fires
+      if (IsOff(value)) {
+        out->tenant_silence_alert_s = 0;
+      } else {
+        ReadDuration(value, key_path, diag, &out->tenant_silence_alert_s);
+      }
     } else if (key == "max_future_skew") {  // 0 / off: no record is too far ahead
       if (IsOff(value)) {
         out->max_future_skew_s = 0;
@@ -78,6 +86,10 @@ void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& di
       int64_t seconds = 0;
       if (ReadDuration(value, key_path, diag, &seconds))
         out->sink_drain_timeout_ms = seconds * 1000;
+    } else if (key == "source_drain_timeout") {
+      int64_t seconds = 0;
+      if (ReadDuration(value, key_path, diag, &seconds))
+        out->source_drain_timeout_ms = seconds * 1000;
     } else if (key == "max_tenant_series") {
       ReadUint32(value, key_path, diag, 0, 1'000'000, &out->max_tenant_series);
     }

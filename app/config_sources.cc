@@ -60,10 +60,17 @@ void Require(bool present, const YAML::Node& at, std::string_view path, std::str
 
 void ReadCurve(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                SourceSettings* source) {
-  static constexpr std::array<std::string_view, 2> kKeys = {"secret_key_file", "allowed_clients"};
+  // The secret itself is refused by name, with the reason, not as an unknown key.
+  static constexpr std::array<std::string_view, 4> kKeys = {"secret_key_file", "allowed_clients",
+                                                            "secret_key", "secret"};
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
     const std::string key_path = Child(path, key);
-    if (key == "secret_key_file") {
+    if (key == "secret_key" || key == "secret") {
+      diag.Error(value, key_path,
+                 "a CURVE secret key is never written in the config (configs get printed, copied "
+                 "and committed): put it in a file only privmon can read (mode 0600 or 0640) and "
+                 "name that file with secret_key_file");
+    } else if (key == "secret_key_file") {
       ReadString(value, key_path, diag, &source->curve_secret_key_file);
     } else {
       source->curve_allowed_clients.clear();

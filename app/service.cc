@@ -13,6 +13,7 @@
 #include "app/checkpointer.h"
 #include "app/config_loader.h"
 #include "app/config_reload.h"
+#include "app/tenant_silence.h"
 #include "core/stats.h"
 #include "detectors/detection_engine.h"
 #include "metrics/prometheus_exporter.h"
@@ -74,7 +75,8 @@ void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out) {
       skipped += p.skipped[i].load(std::memory_order_relaxed);
     }
   }
-  const uint64_t alerts = Sum(stats.shards, &ShardStats::alerts);
+  uint64_t alerts = Sum(stats.shards, &ShardStats::alerts);
+  for (const auto& c : stats.operations.alerts) alerts += c.load(std::memory_order_relaxed);
   const uint64_t suppressed = Sum(stats.shards, &ShardStats::suppressed);
   std::fprintf(out,
                "privmon: %llu messages, %llu records accepted, %llu rejected, %llu skipped, "
@@ -195,6 +197,14 @@ int RunService(const ServiceOptions& options) {
     }
     checkpointer->WithoutPositions(sources.size());
   }
+  // PRIV-OP-01 (run only): the control thread is this queue's single producer.
+  SpscQueue<Alert> operations_queue(64);
+  std::unique_ptr<TenantSilence> silence;
+  if (!options.scan) {
+    alert_queue_ptrs.push_back(&operations_queue);
+    silence = std::make_unique<TenantSilence>(*stats, operations_queue, WallMicros());
+  }
+  std::shared_ptr<const CompiledConfig> live_config = config;  // follows SIGHUP
   DispatcherOptions dispatch_options;
   dispatch_options.sink.fail_fast = options.scan;  // scan: a failing stdout ends in exit 1
   dispatch_options.drain_timeout =
@@ -230,10 +240,18 @@ int RunService(const ServiceOptions& options) {
     std::fprintf(stderr, "\n");
   }
   pipeline.Start();
+  // GET /readyz (metrics/health.h): ready from here until SIGTERM.
+  stats->readiness.started_us.store(WallMicros(), std::memory_order_relaxed);
+  if (checkpointer && !learn_only) {
+    stats->readiness.checkpoint_interval_us.store(config->checkpoint.interval_s * 1'000'000,
+                                                  std::memory_order_relaxed);
+  }
+  stats->readiness.sources_started.store(true, std::memory_order_relaxed);
 
   const bool progress = !options.quiet && options.scan && isatty(STDERR_FILENO) != 0;
   bool stopping = false;
   auto last_progress = started;
+  auto last_silence_poll = started;
   while (!pipeline.Finished()) {
     timespec wait{0, 20'000'000};
     const int sig = sigtimedwait(&signals, nullptr, &wait);
@@ -243,6 +261,7 @@ int RunService(const ServiceOptions& options) {
         std::_Exit(130);
       }
       stopping = true;
+      stats->readiness.stopping.store(true, std::memory_order_relaxed);
       std::fprintf(stderr, "privmon: %s received, %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                    checkpointer ? "checkpointing pending verdicts" : "draining");
       dispatcher.BeginShutdown();  // a stuck sink must not hold the drain below
@@ -269,6 +288,7 @@ int RunService(const ServiceOptions& options) {
           restart += (restart.empty() ? "" : ", ") + section;
         }
         pipeline.PublishConfig(loaded.config);
+        live_config = loaded.config;
         std::fprintf(stderr, "privmon: SIGHUP: reloaded %s (tenants, defaults, rules applied)\n",
                      options.config_path.c_str());
         if (!restart.empty()) {
@@ -284,6 +304,10 @@ int RunService(const ServiceOptions& options) {
     if (checkpointer && !learn_only && !stopping && checkpointer->Due())
       checkpointer->Periodic(pipeline);
     const auto now = std::chrono::steady_clock::now();
+    if (silence && !stopping && now - last_silence_poll >= std::chrono::seconds(1)) {
+      last_silence_poll = now;
+      silence->Poll(*live_config, WallMicros());
+    }
     if (progress && now - last_progress > std::chrono::seconds(1)) {
       last_progress = now;
       const double secs = std::chrono::duration<double>(now - started).count();

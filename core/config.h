@@ -111,12 +111,15 @@ struct PipelineSettings {
   // Event time (DESIGN.md sections 4 and 10; docs/operations.md "Event time").
   int64_t dedupe_horizon_s = 15 * kMinute;       // a record seen again this long after is new
   int64_t tenant_idle_timeout_s = 10 * kMinute;  // wall time; `run` only
+  int64_t tenant_silence_alert_s = kHour;        // PRIV-OP-01 after this; wall time, run; 0 = off
   int64_t max_future_skew_s = 90 * kDay;         // ahead of the tenant's newest event: rejected
   // Wall-clock rules (idle sources and tenants) apply; false for `scan`, which never reads the
   // wall clock so that its verdicts depend on the events alone.
   bool wall_clock = true;
   // Shutdown: a sink that makes no progress this long has what it holds counted as dropped.
   int64_t sink_drain_timeout_ms = 5000;
+  // SIGTERM: how long ZeroMQ sources are read for what senders already handed over.
+  int64_t source_drain_timeout_ms = 5000;
 };
 
 // `checkpoint:` (docs/operations.md "Checkpoints"); an empty dir means no checkpoints.

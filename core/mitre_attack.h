@@ -21,7 +21,7 @@ struct AttackTactic {
 };
 
 // Every technique a rule names, and the parent of every sub-technique.
-inline constexpr std::array<AttackTechnique, 22> kAttackTechniques = {{
+inline constexpr std::array<AttackTechnique, 23> kAttackTechniques = {{
     {"T1070", "Indicator Removal"},
     {"T1078", "Valid Accounts"},
     {"T1078.002", "Domain Accounts"},
@@ -43,6 +43,7 @@ inline constexpr std::array<AttackTechnique, 22> kAttackTechniques = {{
     {"T1556.009", "Conditional Access Policies"},
     {"T1562", "Impair Defenses"},
     {"T1562.001", "Disable or Modify Tools"},
+    {"T1562.008", "Disable or Modify Cloud Logs"},
     {"T1621", "Multi-Factor Authentication Request Generation"},
 }};
 

@@ -39,6 +39,7 @@ enum class RuleId : uint8_t {
   kCH01, kCH02, kCH03, kCH04,
   kPA01, kPA02, kPA03, kPA04, kPA05, kPA06, kPA07,
   kEL01, kEL02, kEL03, kEL04, kEL05, kEL06, kEL07, kEL08,
+  kOP01,  // privmon's own (RULES.md addition): append only, checkpoints store rule ids
   kCount
 };
 // clang-format on
@@ -164,6 +165,11 @@ inline constexpr std::array<RuleInfo, kRuleCount> kRuleCatalog = {{
      TenantList::kNone},
     {RuleId::kEL08, "PRIV-EL-08", "Elevation longer than policy", "Elevations", RuleKind::kSequence,
      Severity::kMedium, 1, 1 * kHour + 5 * kMinute, TenantList::kNone},
+    // Not a guide row: a tenant whose logs stop is blind, not safe (wall clock, `run` only;
+    // app/tenant_silence.h, period `pipeline.tenant_silence_alert`).
+    {RuleId::kOP01, "PRIV-OP-01", "Tenant logs stopped",
+     "(privmon's own) a tenant's log source going dark", RuleKind::kAbsence, Severity::kHigh, 1, 0,
+     TenantList::kNone},
 }};
 // clang-format on
 
@@ -218,6 +224,7 @@ inline constexpr std::array<RuleAttack, kRuleCount> kRuleAttack = {{
     {RuleId::kEL06, {"T1548.005", "T1078.004"}, kPrivilegeEscalation},
     {RuleId::kEL07, {"T1098.003", "T1548.005"}, kPrivilegeEscalation},
     {RuleId::kEL08, {"T1548.005", ""}, kPrivilegeEscalation},
+    {RuleId::kOP01, {"T1562.008", ""}, kDefenseEvasion},
 }};
 // clang-format on
 

@@ -46,7 +46,9 @@ std::vector<TenantCounters::Snapshot> TenantCounters::Read() const {
         s.events.load(std::memory_order_relaxed),
         {s.alerts[0].load(std::memory_order_relaxed), s.alerts[1].load(std::memory_order_relaxed),
          s.alerts[2].load(std::memory_order_relaxed)},
-        s.late.load(std::memory_order_relaxed)};
+        s.late.load(std::memory_order_relaxed),
+        overflow ? 0 : s.hash.load(std::memory_order_relaxed),
+        s.last_event_us.load(std::memory_order_relaxed)};
     if (overflow && snap.events == 0) continue;
     out.push_back(std::move(snap));
   }

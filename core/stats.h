@@ -101,6 +101,14 @@ class TenantCounters {
   uint32_t SlotFor(uint64_t tenant_hash, std::string_view tenant_id);
   void CountEvent(uint32_t slot) { slots_[slot].events.fetch_add(1, std::memory_order_relaxed); }
   void CountLate(uint32_t slot) { slots_[slot].late.fetch_add(1, std::memory_order_relaxed); }
+  // The tenant's newest event time (a CAS loop only when `time` is newer).
+  void SeeEventTime(uint32_t slot, int64_t time_us) {
+    std::atomic<int64_t>& newest = slots_[slot].last_event_us;
+    int64_t seen = newest.load(std::memory_order_relaxed);
+    while (time_us > seen &&
+           !newest.compare_exchange_weak(seen, time_us, std::memory_order_relaxed)) {
+    }
+  }
   void CountAlert(uint32_t slot, Severity s) {
     slots_[slot].alerts[static_cast<std::size_t>(s)].fetch_add(1, std::memory_order_relaxed);
   }
@@ -109,6 +117,8 @@ class TenantCounters {
     uint64_t events;
     std::array<uint64_t, 3> alerts;
     uint64_t late;
+    uint64_t hash;          // the tenant's hash; 0 for "other"
+    int64_t last_event_us;  // newest event time; 0 before the first
   };
   std::vector<Snapshot> Read() const;
 
@@ -120,6 +130,7 @@ class TenantCounters {
     std::atomic<uint64_t> events{0};
     std::array<std::atomic<uint64_t>, 3> alerts{};
     std::atomic<uint64_t> late{0};
+    std::atomic<int64_t> last_event_us{0};
   };
   uint32_t capacity_;
   uint32_t table_size_;
@@ -150,9 +161,20 @@ struct CheckpointStats {
   CheckpointHistogram pause;     // sources stopped to sources resumed
 };
 
+// What GET /readyz reads (metrics/health.h); written by the control thread of `run`.
+struct ReadinessStats {
+  std::atomic<bool> sources_started{false};  // set once the pipeline reads its bound sources
+  std::atomic<bool> stopping{false};         // SIGTERM/SIGINT received: draining
+  Gauge started_us{0};                       // wall time the sources started
+  Gauge checkpoint_interval_us{0};           // 0: checkpoints off
+};
+
 struct PipelineStats {
   PipelineStats(uint32_t shards, uint32_t parsers, uint32_t tenant_cap);
   std::deque<ShardStats> shards;
+  // Alerts of privmon's own rules, raised by the control thread (PRIV-OP-01, app/tenant_silence.h):
+  // only alerts, alerts_other_severity and alerts_queued are used.
+  ShardStats operations;
   std::deque<ParserStats> parsers;
   std::deque<SourceStats> sources;
   TenantCounters tenants;
@@ -165,6 +187,7 @@ struct PipelineStats {
   // Alert lines the sink thread wrote and flushed to every output (checkpoints cover only these).
   std::atomic<uint64_t> alerts_flushed{0};
   CheckpointStats checkpoints;
+  ReadinessStats readiness;
 };
 
 }  // namespace privmon

@@ -70,6 +70,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
   if (counts) {
     Bump(stats_.events[static_cast<std::size_t>(e.kind)]);
     tenants_.CountEvent(tt.counter_slot);
+    tenants_.SeeEventTime(tt.counter_slot, e.time);
     if (e.time < tt.watermark) {
       Bump(stats_.late_events);
       tenants_.CountLate(tt.counter_slot);

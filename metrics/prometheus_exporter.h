@@ -2,6 +2,8 @@
 // serving PipelineStats through a StatsCollector at scrape time. Construct once at start-up (throws
 // std::runtime_error if it cannot listen); the pipeline never calls into it. Destruction stops
 // the HTTP threads. port() is the bound port, useful with "127.0.0.1:0" (an ephemeral port).
+// The same port answers GET /healthz (200 while the process serves) and GET /readyz (200, or 503
+// with one line per failing check of metrics/health.h), from the civetweb threads.
 #pragma once
 
 #include <memory>

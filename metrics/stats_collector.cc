@@ -153,15 +153,18 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                 "Alerts raised (after suppression), by rule and severity.", MetricType::Counter);
   auto& suppressed = AddFamily(out, "privmon_alerts_suppressed_total",
                                "Repeat alerts counted but not sent, by rule.", MetricType::Counter);
+  std::vector<const ShardStats*> shard_and_operations;
+  for (const ShardStats& s : st.shards) shard_and_operations.push_back(&s);
+  shard_and_operations.push_back(&st.operations);  // PRIV-OP-01, raised by the control thread
   for (const RuleInfo& rule : kRuleCatalog) {
     const auto i = static_cast<std::size_t>(rule.id);
     uint64_t raised = 0, quiet = 0;
     std::array<uint64_t, 3> other{};
-    for (const ShardStats& s : st.shards) {
-      raised += Load(s.alerts[i]);
-      quiet += Load(s.suppressed[i]);
+    for (const ShardStats* s : shard_and_operations) {
+      raised += Load(s->alerts[i]);
+      quiet += Load(s->suppressed[i]);
       for (std::size_t sev = 0; sev < other.size(); ++sev) {
-        other[sev] += Load(s.alerts_other_severity[i][sev]);
+        other[sev] += Load(s->alerts_other_severity[i][sev]);
       }
     }
     // The catalogue severity is always present (zeros included); others once they occurred.
@@ -255,10 +258,18 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
       out, "privmon_tenant_late_events_total",
       "Events per tenant older than the tenant's watermark (capped like the other tenant series).",
       MetricType::Counter);
+  auto& tenant_newest = AddFamily(
+      out, "privmon_tenant_last_event_timestamp_seconds",
+      "Event time of the newest record per tenant, Unix seconds (capped like the other tenant "
+      "series; \"other\" is the newest among the rest).",
+      MetricType::Gauge);
   for (const TenantCounters::Snapshot& t : st.tenants.Read()) {
     const std::string tenant = SanitizeLabelValue(t.tenant);
     AddSample(tenant_events, {{"tenant", tenant}}, t.events);
     AddSample(tenant_late, {{"tenant", tenant}}, t.late);
+    if (t.last_event_us != 0) {
+      AddSample(tenant_newest, {{"tenant", tenant}}, static_cast<double>(t.last_event_us) / 1e6);
+    }
     for (std::size_t s = 0; s < t.alerts.size(); ++s) {
       AddSample(
           tenant_alerts,

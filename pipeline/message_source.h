@@ -41,6 +41,10 @@ class MessageSource {
   // Continues from a stored Position() (before the first Receive). False when the source has no
   // positions or the position is past the end of what is there now.
   virtual bool Resume(int64_t /*position*/) { return false; }
+  // SIGTERM: true when the source holds messages a sender already handed over (a ZeroMQ socket's
+  // queue), which the parse thread then reads until the source is quiet or the drain timeout
+  // passes; false (files, stdin) stops at once.
+  virtual bool DrainsOnStop() const { return false; }
 };
 
 // Opens a source (binds/connects sockets, opens files). Throws std::runtime_error with a clear

@@ -197,7 +197,24 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   uint64_t last_sequence = 0;
   const auto timeout = std::chrono::milliseconds(sources.size() > 1 ? 10 : 50);
   uint64_t paused_through = 0;
-  while (live > 0 && !stop_.load(std::memory_order_acquire)) {
+  // SIGTERM drains: a ZeroMQ source is read until it has nothing queued for `drain_quiet` (what a
+  // sender handed over is processed, not lost) or until the drain timeout; other sources stop.
+  bool draining = false;
+  std::chrono::steady_clock::time_point drain_deadline;
+  const auto drain_quiet = std::chrono::milliseconds(100);
+  while (live > 0) {
+    if (!draining && stop_.load(std::memory_order_acquire)) {
+      draining = true;
+      drain_deadline = std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(settings.source_drain_timeout_ms);
+      for (std::size_t i = 0; i < sources.size(); ++i) {
+        if (!ended[i] && !sources[i]->DrainsOnStop()) {
+          ended[i] = true;
+          --live;
+        }
+      }
+    }
+    if (draining && std::chrono::steady_clock::now() >= drain_deadline) break;
     for (std::size_t i = 0; i < sources.size(); ++i) {
       if (ended[i]) continue;
       if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire); cut != paused_through) {
@@ -212,8 +229,13 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         }
       }
       MessageSource& src = *sources[i];
-      const ReceiveStatus status = src.Receive(raw, timeout);
+      const ReceiveStatus status = src.Receive(raw, draining ? drain_quiet : timeout);
       SourceProgress& progress = source_progress_[source_ids[i]];
+      if (draining && status == ReceiveStatus::kIdle) {  // drained: nothing left in the socket
+        ended[i] = true;
+        --live;
+        continue;
+      }
       if (status == ReceiveStatus::kEnd) {
         // Every mark of this source goes out before its end is published.
         marks.Publish(last_sequence, true, released, send);

@@ -1,9 +1,11 @@
 #include "pipeline/zap_authenticator.h"
 
 #include <re2/re2.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -63,7 +65,21 @@ void ZapAuthenticator::Serve() {
   }
 }
 
+std::string CurveKeyFileWarning(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  const unsigned mode = st.st_mode & 07777;
+  if ((mode & 0137) == 0) return "";  // 0600, 0640, 0400, 0440: owner (and group) read only
+  char octal[8];
+  std::snprintf(octal, sizeof octal, "%04o", mode);
+  return "CURVE secret key file " + path + " has mode " + octal +
+         ": anyone who reads it can impersonate this server; chmod 0600 (or 0640 for a group)";
+}
+
 std::string ReadCurveKeyFile(const std::string& path) {
+  if (const std::string warning = CurveKeyFileWarning(path); !warning.empty()) {
+    std::fprintf(stderr, "privmon: warning: %s\n", warning.c_str());
+  }
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read CURVE key file " + path);
   std::stringstream buf;

@@ -33,7 +33,11 @@ class ZapAuthenticator {
 };
 
 // Reads a CURVE key from a file: either the bare 40-character Z85 text or a ZeroMQ certificate
-// ("secret-key = \"...\""). Throws std::runtime_error when the file holds no valid key.
+// ("secret-key = \"...\""). Throws std::runtime_error when the file holds no valid key. Warns on
+// stderr (CurveKeyFileWarning) when the file is readable beyond owner and group.
 std::string ReadCurveKeyFile(const std::string& path);
+// "" when `path` is missing or its mode grants nothing beyond 0640 (owner read-write, group
+// read); else one line naming the mode and the fix.
+std::string CurveKeyFileWarning(const std::string& path);
 
 }  // namespace privmon

@@ -78,6 +78,7 @@ class ZmqSource final : public MessageSource {
 
   const std::string& name() const override { return name_; }
   const std::string& tenant() const override { return tenant_; }
+  bool DrainsOnStop() const override { return true; }
 
  private:
   std::unique_ptr<ZapAuthenticator> zap_;  // must outlive the socket's handshakes

@@ -10,8 +10,12 @@ namespace privmon {
 void AppendAlertMessage(const Alert& a, std::string& out) {
   out.push_back('"');
   AppendJsonEscaped(GetRuleInfo(a.rule).name, out);
-  out.append(": ");
-  AppendJsonEscaped(a.account_upn.empty() ? a.account_id.view() : a.account_upn.view(), out);
+  const std::string_view account =
+      a.account_upn.empty() ? a.account_id.view() : a.account_upn.view();
+  if (!account.empty()) {  // PRIV-OP-01 names a tenant only
+    out.append(": ");
+    AppendJsonEscaped(account, out);
+  }
   out.append(" in ");
   AppendJsonEscaped(a.tenant_name.empty() ? a.tenant_id.view() : a.tenant_name.view(), out);
   if (a.count > 1) {

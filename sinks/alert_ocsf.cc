@@ -26,6 +26,7 @@ std::string_view Family(RuleId rule) {
   if (family == "SI") return "Privileged account sign-in";
   if (family == "CH") return "Change by a privileged account";
   if (family == "PA") return "Change to a privileged account";
+  if (family == "OP") return "privmon operations";
   return "Assignment and elevation";
 }
 
@@ -158,12 +159,20 @@ void AppendAlertOcsf(const Alert& a, std::string& out) {
   AppendAttacks(a, out);
 
   AppendJsonKey("resources", false, out);
-  out.append("[{\"type\":\"User\",\"uid\":");
-  AppendJsonString(a.account_id.view(), out);
-  out.append(",\"name\":");
-  AppendJsonString(a.account_upn.empty() ? a.account_id.view() : a.account_upn.view(), out);
-  out.append(NamesActor(a.rule) ? ",\"role_id\":2,\"role\":\"Actor\"}]"
-                                : ",\"role_id\":1,\"role\":\"Target\"}]");
+  if (a.account_id.empty() && a.account_upn.empty()) {  // PRIV-OP-01: the tenant itself
+    out.append("[{\"type\":\"M365 Tenant\",\"uid\":");
+    AppendJsonString(a.tenant_id.view(), out);
+    out.append(",\"name\":");
+    AppendJsonString(a.tenant_name.empty() ? a.tenant_id.view() : a.tenant_name.view(), out);
+    out.append("}]");
+  } else {
+    out.append("[{\"type\":\"User\",\"uid\":");
+    AppendJsonString(a.account_id.view(), out);
+    out.append(",\"name\":");
+    AppendJsonString(a.account_upn.empty() ? a.account_id.view() : a.account_upn.view(), out);
+    out.append(NamesActor(a.rule) ? ",\"role_id\":2,\"role\":\"Actor\"}]"
+                                  : ",\"role_id\":1,\"role\":\"Target\"}]");
+  }
 
   AppendJsonKey("evidences", false, out);
   out.push_back('[');

@@ -37,9 +37,13 @@ static_assert(std::is_trivially_copyable_v<PrivilegedState>);
 static_assert(std::is_trivially_copyable_v<Timer>);
 static_assert(std::is_trivially_copyable_v<Alert>);
 
+// Rule ids are append-only (core/rule_catalog.h): a rule added at the end leaves every stored id
+// meaning what it meant, so the layout counts the 41 rules of format 1, not kRuleCount.
+inline constexpr std::size_t kCheckpointRuleIdsV1 = 41;
+static_assert(kRuleCount >= kCheckpointRuleIdsV1);
 inline constexpr uint32_t kStateLayout = static_cast<uint32_t>(
     Mix64(HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
-                      HashCombine(sizeof(Timer), sizeof(Alert) * 131 + kRuleCount))));
+                      HashCombine(sizeof(Timer), sizeof(Alert) * 131 + kCheckpointRuleIdsV1))));
 
 template <class T>
 void PutRaw(std::string& out, const T& v) {

@@ -128,7 +128,7 @@ TEST(Cli, CheckJsonIsOneParsableObjectWithErrorsAndGroupedNotes) {
   ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS) << r.out;
   EXPECT_TRUE(doc["valid"].get_bool().value());
   EXPECT_EQ(doc["tenants"].get_uint64().value(), 2u);
-  EXPECT_EQ(doc["rules_enabled"].get_uint64().value(), 41u);
+  EXPECT_EQ(doc["rules_enabled"].get_uint64().value(), 42u);
   bool found = false;
   for (simdjson::dom::element note : doc["notes"].get_array()) {
     if (note["text"].get_string().value() == "PRIV-BG-01 silent: no break_glass") {
@@ -160,7 +160,7 @@ TEST(Cli, RulesListsEveryRuleWithItsKindParametersAndNeeds) {
   ASSERT_EQ(r.code, 0) << r.err;
   int lines = 0;
   for (char c : r.out) lines += c == '\n';
-  EXPECT_EQ(lines, 42) << r.out;  // a header and the 41 rules
+  EXPECT_EQ(lines, 43) << r.out;  // a header, the 41 guide rules and PRIV-OP-01
   EXPECT_NE(r.out.find("PRIV-SI-01  threshold high     threshold=5 window=10m"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("PRIV-EL-06  sequence  high     window=1h"), std::string::npos) << r.out;

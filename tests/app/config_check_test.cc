@@ -70,15 +70,15 @@ TEST(ConfigCheck, DemoConfigGivesTheDemoTenantEveryList) {
   }
   const CheckOutput c = Check(path);
   EXPECT_EQ(c.code, 0) << c.err;
-  EXPECT_NE(c.out.find("OK: " + path + ": 1 tenant, 41 rules enabled"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("OK: " + path + ": 1 tenant, 42 rules enabled"), std::string::npos) << c.out;
 }
 
-TEST(ConfigCheck, BuiltinDefaultHasAll41RulesEnabled) {
+TEST(ConfigCheck, BuiltinDefaultHasAll42RulesEnabled) {
   const auto config = BuiltinDefaultConfig();
-  ASSERT_EQ(kRuleCount, 41u);
+  ASSERT_EQ(kRuleCount, 42u);  // 41 guide rows and PRIV-OP-01
   int enabled = 0;
   for (const RuleSettings& rule : config->defaults->rules) enabled += rule.enabled ? 1 : 0;
-  EXPECT_EQ(enabled, 41);
+  EXPECT_EQ(enabled, 42);
 }
 
 TEST(ConfigCheck, GoodConfigExitsZeroWithSummaryAndSilentRuleNotes) {
@@ -93,7 +93,7 @@ TEST(ConfigCheck, GoodConfigExitsZeroWithSummaryAndSilentRuleNotes) {
   const CheckOutput c = Check(cfg.path());
   EXPECT_EQ(c.code, 0) << c.err;
   EXPECT_EQ(c.err, "");
-  EXPECT_NE(c.out.find("OK: " + cfg.path() + ": 2 tenants, 40 rules enabled\n"), std::string::npos)
+  EXPECT_NE(c.out.find("OK: " + cfg.path() + ": 2 tenants, 41 rules enabled\n"), std::string::npos)
       << c.out;
   EXPECT_NE(c.out.find("tenant contoso (11111111-aaaa-aaaa-aaaa-111111111111): PRIV-EL-06 silent: "
                        "no paw_devices"),
@@ -211,6 +211,48 @@ TEST(ConfigCheck, RefusesTwoSocketsBoundOnOneAddress) {
             std::string::npos)
       << c.err;
   EXPECT_EQ(c.err.find("zmq_sub"), std::string::npos) << c.err;
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A CURVE secret is refused inline with the reason; a key file readable beyond owner and group
+// is a warning (exit 0), a 0600 or 0640 one is silent.
+TEST(ConfigCheck, RefusesAnInlineCurveSecretWithTheReason) {
+  TempConfig cfg(
+      "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:5556\", bind: true,\n"
+      "  curve: {secret_key: \"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6\", allowed_clients: "
+      "[]}}}]\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find("sources[0].zmq.curve.secret_key"), std::string::npos) << c.err;
+  EXPECT_NE(c.err.find("a CURVE secret key is never written in the config"), std::string::npos)
+      << c.err;
+  EXPECT_EQ(c.err.find("JTKVSB"), std::string::npos) << "the secret is echoed: " << c.err;
+}
+
+TEST(ConfigCheck, WarnsWhenTheCurveKeyFileIsReadableBeyondOwnerAndGroup) {
+  TempConfig cfg("");
+  const std::string key = std::filesystem::path(cfg.path()).parent_path() / "server.key";
+  std::ofstream(key) << "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6\n";
+  std::ofstream(cfg.path()) << "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:5556\", bind: true,\n"
+                            << "  curve: {secret_key_file: \"" << key
+                            << "\", allowed_clients: []}}}]\n";
+  std::filesystem::permissions(key, std::filesystem::perms(0644));
+  CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(c.err.find("warning: CURVE secret key file " + key + " has mode 0644"),
+            std::string::npos)
+      << c.err;
+  for (const unsigned mode : {0600u, 0640u}) {
+    std::filesystem::permissions(key, std::filesystem::perms(mode));
+    c = Check(cfg.path());
+    EXPECT_EQ(c.code, 0) << c.err;
+    EXPECT_EQ(c.err.find("warning"), std::string::npos) << mode << ": " << c.err;
+  }
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ TEST(ConfigLoader, RejectsUnknownRuleIdWithItsLine) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].message,
             "cfg.yaml:5:7: tenants.\"contoso\".rules.PRIV-SI-99: unknown rule id (rules are "
-            "PRIV-BG-01..PRIV-EL-08, listed in RULES.md)");  // no guess: SI-09 is another rule
+            "PRIV-BG-01..PRIV-OP-01, listed in RULES.md)");  // no guess: SI-09 is another rule
   EXPECT_EQ(r.errors[0].line, 5);
   EXPECT_EQ(r.errors[0].column, 7);
 }

@@ -1,6 +1,7 @@
 // A real Prometheus server scraping a real `privmon run` while `privmon replay` keeps two tenants'
 // traffic flowing: every dashboard query of dashboards/queries.txt evaluates through the HTTP API
-// (GET /api/v1/query) to status "success" with a non-empty result, and `promtool check metrics`
+// (GET /api/v1/query) to status "success" with a non-empty result (dashboard_test.cc proves
+// queries.txt is exactly the dashboard's expressions), and `promtool check metrics`
 // finds nothing to say about /metrics. Every process started here is killed and reaped, pass or
 // fail. Skipped only when /usr/bin/prometheus (or promtool) is not installed.
 #include <gtest/gtest.h>
@@ -139,7 +140,8 @@ TEST(PrometheusServer, EveryDashboardQueryReturnsDataFromARealScrape) {
       << "sources: [{zmq: {endpoint: \"" << endpoint << "\", bind: true, name: collectors}}]\n"
       << "sinks: [{file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
       << "metrics: {listen: \"127.0.0.1:" << metrics_port << "\"}\n"
-      << "dead_letter: {path: \"" << dir << "/rejected.ndjson\"}\n";
+      << "dead_letter: {path: \"" << dir << "/rejected.ndjson\"}\n"
+      << "checkpoint: {dir: \"" << dir << "/checkpoints\", interval: 1s}\n";
   Child privmon(Spawn({kBinary, "run", "--config", dir + "/privmon.yaml"}, dir + "/privmon.out",
                       dir + "/privmon.err"));
   ASSERT_TRUE(PollUntil(std::chrono::seconds(30), [&] {

@@ -1,0 +1,55 @@
+// TenantSilence: PRIV-OP-01, privmon's own rule (docs/RULES.md). A tenant that sent records, or a
+// configured one, that then sends none for `pipeline.tenant_silence_alert` of wall time (`run`
+// only: scan has no wall clock) raises one alert per silence: a customer whose logs stop is
+// blind, not safe (switching off a diagnostic setting is a classic attacker move). The alert goes
+// through the normal path (its own SPSC queue into the AlertDispatcher: native JSON, OCSF,
+// per-tenant enabled/severity); its id is deterministic from the tenant and the silence start
+// (the event time of the tenant's newest record; privmon's start for a configured tenant that
+// sent none). Silence is measured from the wall time the control thread last saw the tenant's
+// event count move (poll granularity: one Poll); tenants beyond `max_tenant_series` (counted as
+// "other") are watched only when configured. Owned and called by the control thread only; Poll
+// is O(tenant series + configured tenants) and allocates (off the hot path).
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "core/alert.h"
+#include "core/config.h"
+#include "core/stats.h"
+#include "pipeline/spsc_queue.h"
+
+namespace privmon {
+
+class TenantSilence {
+ public:
+  // `alerts` is the dispatcher's queue for this producer; `stats.operations` counts its alerts.
+  // `start_us`: wall time privmon started (the silence start of a configured tenant that has
+  // sent nothing yet).
+  TenantSilence(PipelineStats& stats, SpscQueue<Alert>& alerts, int64_t start_us)
+      : stats_(stats), alerts_(alerts), start_us_(start_us) {}
+
+  // Checks every watched tenant at wall time `now_us` under `config` (the running one).
+  void Poll(const CompiledConfig& config, int64_t now_us);
+
+  // The alert for `tenant` silent since wall time `silent_since_us`; `start_us` is the event time
+  // of its newest record (or privmon's start when it sent none): the alert's time and id basis.
+  static Alert MakeAlert(const CompiledConfig& config, uint64_t tenant_hash,
+                         std::string_view tenant_id, int64_t start_us, int64_t silent_since_us,
+                         int64_t now_us);
+
+ private:
+  struct Watch {
+    uint64_t events = 0;
+    int64_t since_us = 0;  // wall time the count last moved
+    bool alerted = false;  // this silence already raised its alert
+  };
+  PipelineStats& stats_;
+  SpscQueue<Alert>& alerts_;
+  int64_t start_us_;
+  absl::flat_hash_map<uint64_t, Watch> watches_;
+};
+
+}  // namespace privmon

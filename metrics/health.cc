@@ -1,0 +1,35 @@
+#include "metrics/health.h"
+
+#include <algorithm>
+
+namespace privmon {
+
+std::string ReadinessFailures(const PipelineStats& stats, int64_t now_us) {
+  std::string out;
+  const ReadinessStats& r = stats.readiness;
+  if (r.stopping.load(std::memory_order_relaxed)) {
+    out += "sources: stopping (SIGTERM received, draining)\n";
+  } else if (!r.sources_started.load(std::memory_order_relaxed)) {
+    out += "sources: not started\n";
+  }
+  for (const SinkStats& sink : stats.sinks) {
+    if (sink.failing.load(std::memory_order_relaxed)) {
+      out += "sink " + sink.name + ": last write failed\n";
+    }
+  }
+  const int64_t interval = r.checkpoint_interval_us.load(std::memory_order_relaxed);
+  if (interval > 0) {
+    // A checkpoint restored at start may be days old: the clock starts at the later of the two.
+    const int64_t since =
+        std::max(stats.checkpoints.last_written_us.load(std::memory_order_relaxed),
+                 r.started_us.load(std::memory_order_relaxed));
+    const int64_t age = now_us - since;
+    if (since > 0 && age > 3 * interval) {
+      out += "checkpoint: none written for " + std::to_string(age / 1'000'000) + " s (limit " +
+             std::to_string(3 * interval / 1'000'000) + " s)\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace privmon

@@ -1,0 +1,17 @@
+// Readiness of a running privmon for GET /readyz (docs/operations.md "Health endpoints"): the
+// sources are started and not stopping, no sink's last write failed, and with checkpoints the
+// newest one written since start (or the start itself) is at most 3 intervals old. Pure function
+// of relaxed atomics: any thread, no allocation when ready, O(sinks).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/stats.h"
+
+namespace privmon {
+
+// "" when ready, else one short line per failing check ("sink file: last write failed\n").
+std::string ReadinessFailures(const PipelineStats& stats, int64_t now_us);
+
+}  // namespace privmon

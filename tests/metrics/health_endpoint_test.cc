@@ -1,0 +1,83 @@
+// GET /healthz and /readyz on the real metrics endpoint (civetweb through prometheus-cpp's
+// Exposer): each readiness check fails on its own and is named in the 503 body.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "metrics/prometheus_exporter.h"
+#include "tests/metrics/http_get.h"
+
+namespace privmon {
+namespace {
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+TEST(HealthEndpoints, HealthzAnswers200WhileTheProcessLivesEvenWhenNotReady) {
+  auto stats = std::make_shared<PipelineStats>(1, 1, 4);
+  MetricsServer server("127.0.0.1:0", stats);
+  const auto health = testing::HttpGet(server.port(), "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "ok\n");
+  EXPECT_EQ(testing::HttpGet(server.port(), "/readyz").status, 503);
+  EXPECT_EQ(testing::HttpGet(server.port(), "/metrics").status, 200);  // still the Exposer's
+  EXPECT_EQ(testing::HttpGet(server.port(), "/nothing").status, 404);
+}
+
+TEST(HealthEndpoints, ReadyzNamesEachFailingCheckAndIsReadyWhenAllPass) {
+  auto stats = std::make_shared<PipelineStats>(1, 1, 4);
+  SinkStats& file = stats->sinks.emplace_back();
+  file.name = "file";
+  stats->sinks.emplace_back().name = "stdout";
+  MetricsServer server("127.0.0.1:0", stats);
+  const int port = server.port();
+
+  auto ready = testing::HttpGet(port, "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.body, "sources: not started\n");
+
+  stats->readiness.started_us.store(NowMicros());
+  stats->readiness.sources_started.store(true);
+  ready = testing::HttpGet(port, "/readyz");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.body, "ready\n");
+
+  file.failing.store(true);
+  ready = testing::HttpGet(port, "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.body, "sink file: last write failed\n");
+  file.failing.store(false);
+
+  // Checkpoints every 2 s, started 10 s ago, none written since: stale. A restored checkpoint
+  // older than the start does not count as fresh.
+  stats->readiness.checkpoint_interval_us.store(2'000'000);
+  stats->readiness.started_us.store(NowMicros() - 10'000'000);
+  stats->checkpoints.last_written_us.store(NowMicros() - 3'600'000'000);
+  ready = testing::HttpGet(port, "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.body, "checkpoint: none written for 10 s (limit 6 s)\n");
+  stats->checkpoints.last_written_us.store(NowMicros() - 1'000'000);
+  EXPECT_EQ(testing::HttpGet(port, "/readyz").status, 200);
+
+  stats->readiness.stopping.store(true);
+  file.failing.store(true);
+  ready = testing::HttpGet(port, "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.body,
+            "sources: stopping (SIGTERM received, draining)\nsink file: last write failed\n");
+}
+
+TEST(HealthEndpoints, TwoServersInOneProcessAnswerForTheirOwnStats) {
+  auto ready_stats = std::make_shared<PipelineStats>(1, 1, 4);
+  ready_stats->readiness.sources_started.store(true);
+  MetricsServer ready("127.0.0.1:0", ready_stats);
+  MetricsServer not_ready("127.0.0.1:0", std::make_shared<PipelineStats>(1, 1, 4));
+  EXPECT_EQ(testing::HttpGet(ready.port(), "/readyz").status, 200);
+  EXPECT_EQ(testing::HttpGet(not_ready.port(), "/readyz").status, 503);
+}
+
+}  // namespace
+}  // namespace privmon
