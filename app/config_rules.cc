@@ -4,6 +4,7 @@
 #include "app/config_reader.h"
 #include "app/config_scalars.h"
 #include "app/config_tenant.h"
+#include "core/rule_params.h"
 
 namespace privmon::config {
 namespace {
@@ -32,14 +33,38 @@ std::string UnknownRuleMessage(std::string_view code) {
   return msg;
 }
 
-void OverlayRule(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+// "PRIV-SI-14 is a novelty rule and takes no window: ..." for a parameter the rule never reads.
+std::string NoSuchParameter(RuleId id, std::string_view param) {
+  const RuleInfo& info = GetRuleInfo(id);
+  static constexpr std::string_view kKinds[] = {"match",   "threshold", "sequence",
+                                                "novelty", "schedule",  "absence"};
+  std::string msg = std::string(info.code) + " is a " +
+                    std::string(kKinds[static_cast<int>(info.kind)]) + " rule and takes no " +
+                    std::string(param);
+  if (info.kind == RuleKind::kNovelty || info.kind == RuleKind::kSchedule) {
+    msg += " (it learns for the tenant's learning_period)";
+  }
+  const RuleParams p = ParamsOf(id);
+  if (p.accepts & kParamThreshold)
+    msg += "; it takes threshold (" + std::string(p.threshold_means) + ")";
+  if (p.accepts & kParamWindow) msg += "; it takes window (" + std::string(p.window_means) + ")";
+  if (p.accepts == 0) msg += "; it takes only enabled, suppress and severity";
+  return msg;
+}
+
+void OverlayRule(const YAML::Node& node, std::string_view path, Diagnostics& diag, RuleId id,
                  RuleSettings* rule) {
+  const uint8_t accepts = ParamsOf(id).accepts;
   static constexpr std::array<std::string_view, 5> kKeys = {"enabled", "threshold", "window",
                                                             "suppress", "severity"};
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
     const std::string key_path = Child(path, key);
     if (key == "enabled") {
       ReadBool(value, key_path, diag, &rule->enabled);
+    } else if (key == "threshold" && (accepts & kParamThreshold) == 0) {
+      diag.Error(value, key_path, NoSuchParameter(id, "threshold"));
+    } else if (key == "window" && (accepts & kParamWindow) == 0) {
+      diag.Error(value, key_path, NoSuchParameter(id, "window"));
     } else if (key == "threshold") {
       uint32_t threshold = 0;
       if (!ReadUint32(value, key_path, diag, 0, 1'000'000, &threshold)) return;
@@ -72,7 +97,7 @@ void OverlayRules(const YAML::Node& node, std::string_view path, Diagnostics& di
       diag.Error(key, rule_path, UnknownRuleMessage(code));
       return;
     }
-    OverlayRule(value, rule_path, diag, &tenant->rules[static_cast<std::size_t>(*id)]);
+    OverlayRule(value, rule_path, diag, *id, &tenant->rules[static_cast<std::size_t>(*id)]);
   });
 }
 

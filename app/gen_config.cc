@@ -1,5 +1,6 @@
 #include "app/gen_config.h"
 
+#include <cstdlib>
 #include <set>
 
 namespace privmon {
@@ -34,6 +35,11 @@ std::string GenConfigYaml(const GenWorld& world, const std::string& command) {
     }
     y += "]}\n";
     y += "    naming_policy: \"^(adm_|breakglass@)\"\n";
+    // gen's people work 08:00-18:00 local, every day; a fixed-offset zone (Etc/GMT-1 is UTC+1).
+    std::string zone = "Etc/GMT";
+    if (t.tz_hours != 0)
+      zone += (t.tz_hours > 0 ? "-" : "+") + std::to_string(std::abs(t.tz_hours));
+    y += "    working_hours: {timezone: " + zone + ", days: Mon-Sun, hours: \"07:00-19:00\"}\n";
   }
   return y;
 }

@@ -2,7 +2,8 @@
 // need a tenant list (break-glass, PAW devices, approved countries, naming policy) can raise the
 // attacks gen injects. Per tenant: its name (the domain), break_glass (its breakglass@ account),
 // privileged_accounts (its adm_ accounts), paw_devices (each admin's PAW), approved countries
-// (its region's) and naming_policy "^(adm_|breakglass@)". Load-time tool code; O(accounts).
+// (its region's), naming_policy "^(adm_|breakglass@)" and working hours (07:00-19:00 local).
+// Load-time tool code; O(accounts).
 #pragma once
 
 #include <string>

@@ -13,6 +13,7 @@
 #include "app/config_scalars.h"
 #include "app/gen_command.h"
 #include "app/replay_command.h"
+#include "app/rules_command.h"
 #include "app/service.h"
 #include "core/version.h"
 
@@ -56,7 +57,7 @@ bool InputsReadable(const std::vector<std::string>& files) {
   return true;
 }
 
-constexpr std::string_view kCommands[] = {"run", "scan", "replay", "gen", "check"};
+constexpr std::string_view kCommands[] = {"run", "scan", "replay", "gen", "check", "rules"};
 
 // CLI11 reads an unknown first word as a stray positional ("A subcommand is required"): name it.
 bool UnknownCommand(int argc, char** argv) {
@@ -65,7 +66,7 @@ bool UnknownCommand(int argc, char** argv) {
     if (c == argv[1]) return false;
   }
   std::fprintf(stderr,
-               "privmon: unknown command '%s' (commands: run, scan, replay, gen, check; "
+               "privmon: unknown command '%s' (commands: run, scan, replay, gen, check, rules; "
                "see privmon --help)\n",
                argv[1]);
   return true;
@@ -171,6 +172,15 @@ int main(int argc, char** argv) {
         check_format == "json" ? CheckOptions::Format::kJson : CheckOptions::Format::kText;
     exit_code = RunCheck(check_options, std::cout, std::cerr);
   });
+
+  std::string rules_config;
+  auto* rules = app.add_subcommand(
+      "rules",
+      "List every rule: id, kind, severity, parameters, the tenant list it needs, ATT&CK "
+      "techniques; with --config, how many tenants have it enabled and how many lack its list");
+  rules->add_option("--config,-c", rules_config, "YAML config file (default: builtin config)")
+      ->check(CLI::ExistingFile);
+  rules->callback([&] { exit_code = RunRules(rules_config, std::cout, std::cerr); });
 
   RegisterReplayCommand(app, &exit_code);
   RegisterGenCommand(app, &exit_code);

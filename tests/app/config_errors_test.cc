@@ -38,6 +38,22 @@ TEST(ConfigLoader, RejectsUnknownRuleIdWithItsLine) {
   EXPECT_EQ(r.errors[0].column, 7);
 }
 
+// A parameter the rule never reads is an error, not a silently ignored key (issue "Rules as data").
+TEST(ConfigLoader, RejectsAParameterThatMeansNothingForTheRulesKind) {
+  ExpectOneError("defaults:\n  rules:\n    PRIV-SI-14: {window: 7d}\n", 3,
+                 "PRIV-SI-14 is a novelty rule and takes no window (it learns for the tenant's "
+                 "learning_period)");
+  ExpectOneError("tenants:\n  t1:\n    rules:\n      PRIV-BG-01: {threshold: 3}\n", 4,
+                 "PRIV-BG-01 is a match rule and takes no threshold");
+  ExpectOneError("defaults:\n  rules:\n    PRIV-EL-08: {threshold: 2}\n", 3,
+                 "takes window (the policy length of an activation (plus grace))");
+  const ConfigLoadResult ok = LoadConfigText(
+      "defaults:\n  rules:\n    PRIV-SI-01: {threshold: 3, window: 5m}\n"
+      "    PRIV-SI-10: {threshold: 20}\n    PRIV-PA-05: {window: 30d}\n",
+      "cfg.yaml");
+  EXPECT_TRUE(ok.errors.empty()) << ok.errors.front().message;
+}
+
 TEST(ConfigLoader, SuggestsTheRuleIdForAMisspelledOne) {
   ExpectOneError("defaults:\n  rules:\n    PRIV-SI01: {enabled: false}\n", 3,
                  "did you mean PRIV-SI-01?");
