@@ -135,7 +135,7 @@ int RunService(const ServiceOptions& options) {
   std::unique_ptr<MetricsServer> metrics;
   try {
     for (const auto& s : source_settings) {
-      sources.push_back(OpenSource(s, zmq_context));
+      sources.push_back(OpenSource(s, zmq_context, stats.get()));
       stats->sources.emplace_back().name = sources.back()->name();
     }
     dead_letters =
@@ -144,7 +144,7 @@ int RunService(const ServiceOptions& options) {
       outputs.push_back(std::make_unique<StdoutOutput>());
       outputs.back()->set_format(options.scan_format);
     } else {
-      outputs = MakeAlertOutputs(config->sinks, zmq_context);
+      outputs = MakeAlertOutputs(config->sinks, zmq_context, stats.get());
       if (!config->metrics_listen.empty()) {
         metrics = std::make_unique<MetricsServer>(config->metrics_listen, stats);
       }
@@ -175,6 +175,9 @@ int RunService(const ServiceOptions& options) {
       if (s.type == SourceType::kFile || s.type == SourceType::kStdin) {
         std::fprintf(stderr, "; source file %s",
                      s.type == SourceType::kStdin ? "-" : s.path.c_str());
+      } else if (s.type == SourceType::kKafka) {
+        std::fprintf(stderr, "; source kafka %s (group %s)", s.kafka.brokers.c_str(),
+                     s.kafka.group.c_str());
       } else {
         std::fprintf(stderr, "; source %s (%s)", s.endpoint.c_str(), s.bind ? "bind" : "connect");
       }

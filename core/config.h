@@ -14,6 +14,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/rule_catalog.h"
@@ -69,7 +70,19 @@ struct TenantSettings {
   }
 };
 
-enum class SourceType : uint8_t { kZmqPull, kZmqSub, kFile, kStdin };
+enum class SourceType : uint8_t { kZmqPull, kZmqSub, kFile, kStdin, kKafka };
+
+// A Kafka (or Event Hubs Kafka endpoint) connection, for a source or the alert sink.
+struct KafkaSettings {
+  std::string brokers;              // bootstrap.servers
+  std::vector<std::string> topics;  // source: names, or one "^regex"; sink: the one topic
+  std::string group;                // source: group.id
+  // Any librdkafka property, passed through as given (validated by `privmon check`).
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::string sasl_password_file;  // read at start-up into sasl.password; never printed
+  bool tenant_from_key = true;    // source: a message key names the tenant (a `tenant` header wins)
+  uint32_t max_partitions = 256;  // source: partitions that get their own event-time clock
+};
 
 struct SourceSettings {
   SourceType type = SourceType::kZmqPull;
@@ -83,9 +96,10 @@ struct SourceSettings {
   // ZeroMQ CURVE (server side): secret key file (z85, 40 chars) and allowed client public keys.
   std::string curve_secret_key_file;
   std::vector<std::string> curve_allowed_clients;
+  KafkaSettings kafka;  // kafka sources
 };
 
-enum class SinkType : uint8_t { kStdout, kFile, kZmqPub };
+enum class SinkType : uint8_t { kStdout, kFile, kZmqPub, kKafka };
 
 // How a sink writes each alert: the native JSON line of DESIGN.md section 5, or an OCSF
 // Detection Finding (sinks/alert_ocsf.h).
@@ -96,6 +110,8 @@ struct SinkSettings {
   std::string path;
   std::string endpoint;
   AlertFormat format = AlertFormat::kNative;
+  KafkaSettings kafka;  // kafka sink
+  std::string name;     // metric label (kafka sink); defaults to the type
 };
 
 struct PipelineSettings {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/kafka_stats.h"
 #include "core/reject_reason.h"
 #include "core/rule_catalog.h"
 #include "core/skipped_category.h"
@@ -118,6 +119,8 @@ struct PipelineStats {
   Counter alerts_written{0};
   Counter config_reloads{0};
   Counter config_reload_failures{0};
+  std::deque<KafkaSourceStats> kafka_sources;  // one per Kafka source, added as each is opened
+  std::deque<KafkaSinkStats> kafka_sinks;      // one per Kafka alert sink
 };
 
 }  // namespace privmon

@@ -57,11 +57,69 @@ std::string SanitizeLabelValue(std::string_view text) {
 StatsCollector::StatsCollector(std::shared_ptr<const PipelineStats> stats, std::string version)
     : stats_(std::move(stats)), version_(std::move(version)) {}
 
+namespace {
+
+// Kafka sources (lag per partition, assignment, rebalances) and Kafka alert sinks (delivery
+// reports). Families appear only when such a source or sink is configured.
+void CollectKafka(const PipelineStats& st, std::vector<MetricFamily>& out) {
+  if (!st.kafka_sources.empty()) {
+    auto& lag = AddFamily(out, "privmon_kafka_consumer_lag_messages",
+                          "Messages between the consumer's position and the partition's high "
+                          "watermark, per assigned partition.",
+                          MetricType::Gauge);
+    auto& assigned =
+        AddFamily(out, "privmon_kafka_assigned_partitions",
+                  "Partitions the consumer group assigns to this process.", MetricType::Gauge);
+    auto& rebalances =
+        AddFamily(out, "privmon_kafka_rebalances_total",
+                  "Consumer group rebalances (assignments and revocations).", MetricType::Counter);
+    auto& errors = AddFamily(out, "privmon_kafka_consumer_errors_total",
+                             "Errors librdkafka reported to the consumer.", MetricType::Counter);
+    for (const KafkaSourceStats& k : st.kafka_sources) {
+      const std::string source = SanitizeLabelValue(k.name);
+      AddSample(assigned, {{"source", source}}, static_cast<double>(Load(k.assigned)));
+      AddSample(rebalances, {{"source", source}}, static_cast<double>(Load(k.rebalances)));
+      AddSample(errors, {{"source", source}}, static_cast<double>(Load(k.errors)));
+      const uint32_t used = k.used.load(std::memory_order_acquire);
+      for (uint32_t i = 0; i < used; ++i) {
+        const KafkaPartitionSlot& p = k.partitions[i];
+        if (!p.ready.load(std::memory_order_acquire)) continue;
+        const int64_t value = p.lag.load(std::memory_order_relaxed);
+        if (!p.assigned.load(std::memory_order_relaxed) || value < 0) continue;
+        AddSample(lag,
+                  {{"source", source},
+                   {"topic", SanitizeLabelValue(p.topic)},
+                   {"partition", std::to_string(p.partition)}},
+                  static_cast<double>(value));
+      }
+    }
+  }
+  if (!st.kafka_sinks.empty()) {
+    auto& delivered = AddFamily(out, "privmon_sink_alerts_delivered_total",
+                                "Alerts a sink's broker acknowledged (Kafka delivery reports).",
+                                MetricType::Counter);
+    auto& errors = AddFamily(out, "privmon_sink_errors_total",
+                             "Failed writes or delivery reports, by sink (each retry counts).",
+                             MetricType::Counter);
+    auto& dropped =
+        AddFamily(out, "privmon_alerts_dropped_total",
+                  "Alerts a sink gave up on after its last retry.", MetricType::Counter);
+    for (const KafkaSinkStats& k : st.kafka_sinks) {
+      const std::string sink = SanitizeLabelValue(k.name);
+      AddSample(delivered, {{"sink", sink}}, static_cast<double>(Load(k.delivered)));
+      AddSample(errors, {{"sink", sink}}, static_cast<double>(Load(k.errors)));
+      AddSample(dropped, {{"sink", sink}}, static_cast<double>(Load(k.dropped)));
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<MetricFamily> StatsCollector::Collect() const {
   const PipelineStats& st = *stats_;
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
-  constexpr std::size_t kMaxFamilies = 40;
+  constexpr std::size_t kMaxFamilies = 48;
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
@@ -234,6 +292,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       "Configuration reloads refused (the previous configuration stays).",
                       MetricType::Counter),
             {}, Load(st.config_reload_failures));
+  CollectKafka(st, out);
   assert(out.size() <= kMaxFamilies);
   return out;
 }

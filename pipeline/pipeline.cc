@@ -65,6 +65,18 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
     fanned_out_ = true;
   }
   source_count_ = sources.size();
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const uint32_t inputs = std::max(1u, sources[i]->clock_inputs());
+    if (fanned_out_ && i > 0) {  // lanes share the one source's clock inputs
+      clock_base_.push_back(0);
+      clock_inputs_.push_back(inputs);
+      continue;
+    }
+    clock_base_.push_back(static_cast<uint32_t>(clock_owner_.size()));
+    clock_inputs_.push_back(inputs);
+    clock_owner_.insert(clock_owner_.end(), inputs, static_cast<uint32_t>(i));
+  }
+  if (clock_owner_.empty()) clock_owner_.push_back(0);
   source_progress_ = std::make_unique<SourceProgress[]>(std::max<std::size_t>(1, source_count_));
   sources_by_parser_.resize(parsers_);
   source_ids_by_parser_.resize(parsers_);
@@ -142,7 +154,9 @@ bool Pipeline::Released(uint64_t n) const {
 }
 
 bool Pipeline::ClockSourceEnded(uint32_t clock_source) const {
-  if (!fanned_out_) return source_progress_[clock_source].ended.load(std::memory_order_acquire);
+  if (!fanned_out_) {
+    return source_progress_[clock_owner_[clock_source]].ended.load(std::memory_order_acquire);
+  }
   for (std::size_t i = 0; i < source_count_; ++i) {
     if (!source_progress_[i].ended.load(std::memory_order_acquire)) return false;
   }
@@ -222,7 +236,9 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         Bump(pstats.skipped[static_cast<std::size_t>(s.category)]);
         if (rejects_ != nullptr) rejects_->OnSkip(s.category, s.raw, src.name());
       }
-      const uint32_t clock_source = fanned_out_ ? 0 : static_cast<uint32_t>(source_ids[i]);
+      const std::size_t id = source_ids[i];
+      const uint32_t clock_source =
+          clock_base_[id] + std::min(raw.clock_input, clock_inputs_[id] - 1);
       const int64_t wall_us = settings.wall_clock ? WallMicros() : 0;
       EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
       bool any = false;
@@ -293,7 +309,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
   const bool wall = config_->pipeline.wall_clock;
   TenantClocks clocks(lateness_us_,
                       wall ? config_->pipeline.tenant_idle_timeout_s * 1'000'000'000 : 0);
-  const std::size_t clock_sources = fanned_out_ ? 1 : std::max<std::size_t>(1, source_count_);
+  const std::size_t clock_sources = clock_owner_.size();
   std::vector<uint8_t> ended_now(clock_sources, 0), ended_seen(clock_sources, 0);
   auto ended = [&](uint32_t source) { return source < clock_sources && ended_now[source] != 0; };
   auto moved = [&](uint64_t tenant, EventTime w) { consumer.OnTenantWatermark(tenant, w); };

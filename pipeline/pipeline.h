@@ -108,6 +108,11 @@ class Pipeline {
   std::unique_ptr<ParserProgress[]> progress_;
   std::unique_ptr<SourceProgress[]> source_progress_;
   std::size_t source_count_ = 0;
+  // Clock inputs: source i's messages use ids clock_base_[i] + clock_input; clock_owner_[id] is
+  // the source (all lanes of a fanned-out source share its ids).
+  std::vector<uint32_t> clock_base_;
+  std::vector<uint32_t> clock_inputs_;
+  std::vector<uint32_t> clock_owner_;
   bool fanned_out_ = false;  // one source read by every parse thread (lanes)
   PipelineStats& stats_;
   RejectSink* rejects_;

@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git curl ca-certificates tzdata
       libsimdjson-dev libboost-dev libabsl-dev libzmq3-dev cppzmq-dev prometheus-cpp-dev
-      libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libcli11-dev
+      librdkafka-dev libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libcli11-dev
       clang libclang-rt-14-dev clang-format clang-tidy prometheus ccache systemd python3)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -34,7 +34,7 @@ std::size_t AlertDispatcher::DrainOnce() {
   for (SpscQueue<Alert>* q : queues_) {
     for (std::size_t i = 0; i < kBatch && q->pop(alert); ++i) {
       lines_.Reset();
-      for (auto& out : outputs_) out->Write(lines_.Get(alert, out->format()));
+      for (auto& out : outputs_) out->WriteAlert(alert, lines_.Get(alert, out->format()));
       ++written;
     }
   }
@@ -61,6 +61,7 @@ void AlertDispatcher::Run(std::stop_token stop) {
       FlushAll();
       dirty = false;
     }
+    for (auto& out : outputs_) out->Idle();
     if (++idle_rounds <= kSpinRounds) {
       std::this_thread::yield();
     } else {

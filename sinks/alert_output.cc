@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "sinks/kafka_output.h"
+
 namespace privmon {
 
 void StdoutOutput::Write(std::string_view json_line) {
@@ -47,7 +49,8 @@ void ZmqPubOutput::Write(std::string_view json_line) {
 std::string ZmqPubOutput::last_endpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }
 
 std::vector<std::unique_ptr<AlertOutput>> MakeAlertOutputs(const std::vector<SinkSettings>& sinks,
-                                                           zmq::context_t& context) {
+                                                           zmq::context_t& context,
+                                                           PipelineStats* stats) {
   std::vector<std::unique_ptr<AlertOutput>> outputs;
   for (const SinkSettings& s : sinks) {
     switch (s.type) {
@@ -64,6 +67,14 @@ std::vector<std::unique_ptr<AlertOutput>> MakeAlertOutputs(const std::vector<Sin
         }
         outputs.push_back(std::make_unique<ZmqPubOutput>(context, s.endpoint));
         break;
+      case SinkType::kKafka: {
+        KafkaSinkStats* kstats = nullptr;
+        if (stats != nullptr) {
+          kstats = &stats->kafka_sinks.emplace_back(s.name.empty() ? "kafka" : s.name);
+        }
+        outputs.push_back(std::make_unique<KafkaOutput>(s, kstats));
+        break;
+      }
     }
     outputs.back()->set_format(s.format);
   }

@@ -11,7 +11,9 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "core/alert.h"
 #include "core/config.h"
+#include "core/stats.h"
 
 namespace privmon {
 
@@ -20,7 +22,13 @@ class AlertOutput {
   virtual ~AlertOutput() = default;
   // `json_line` is one alert ending in '\n'.
   virtual void Write(std::string_view json_line) = 0;
+  // `line` is the alert formatted for this output; outputs that need more of the alert (the
+  // Kafka sink's key is its tenant) override this.
+  virtual void WriteAlert(const Alert& /*alert*/, std::string_view line) { Write(line); }
   virtual void Flush() = 0;
+  // Called on the sink thread when it has nothing to write (about once a millisecond): outputs
+  // with acknowledgements to collect (Kafka delivery reports) do it here.
+  virtual void Idle() {}
   // The format of the lines this output wants (the sink's `format`); set once at start-up.
   AlertFormat format() const { return format_; }
   void set_format(AlertFormat format) { format_ = format; }
@@ -65,7 +73,9 @@ class ZmqPubOutput final : public AlertOutput {
 };
 
 // One output per configured sink, in order. Throws std::runtime_error naming the sink on failure.
+// A Kafka sink adds its counters to `stats->kafka_sinks` (when stats is given).
 std::vector<std::unique_ptr<AlertOutput>> MakeAlertOutputs(const std::vector<SinkSettings>& sinks,
-                                                           zmq::context_t& context);
+                                                           zmq::context_t& context,
+                                                           PipelineStats* stats = nullptr);
 
 }  // namespace privmon
