@@ -35,6 +35,9 @@ constexpr std::array<std::pair<const char*, const char*>, 7> kConsumerDefaults =
 
 constexpr uint32_t kHeldPerPartition = 64;     // messages buffered per partition for the merge
 constexpr int64_t kMergeWaitNs = 200'000'000;  // how long a lagging partition may hold others
+// After an assignment, a partition's first fetch waits for its offset lookup: until it has
+// answered (a message or its end), it may hold the others back this long.
+constexpr int64_t kFirstFetchWaitNs = 10'000'000'000;
 constexpr int64_t kLagEveryNs = 1'000'000'000;
 
 int64_t NowNs() {
@@ -106,7 +109,7 @@ class KafkaSource final : public MessageSource {
           return Deliver(out);
         }
         if (unlevel_since_ns_ == 0) unlevel_since_ns_ = now;
-        if (now - unlevel_since_ns_ > kMergeWaitNs) return Deliver(out);
+        if (now - unlevel_since_ns_ > MergeWait()) return Deliver(out);
       }
       if (now >= deadline) return ReceiveStatus::kIdle;
       const int64_t wait_ms = std::min<int64_t>(10, (deadline - now) / 1'000'000 + 1);
@@ -125,6 +128,7 @@ class KafkaSource final : public MessageSource {
     uint32_t clock = 0;
     bool assigned = false;
     bool at_end = false;  // fetched up to the high watermark, nothing held
+    bool heard = false;   // a message or its end arrived since the partition was assigned
     std::array<rd_kafka_message_t*, kHeldPerPartition> ring{};
     uint32_t head = 0, count = 0;
     KafkaPartitionSlot* slot = nullptr;
@@ -143,7 +147,11 @@ class KafkaSource final : public MessageSource {
 
   void Hold(rd_kafka_message_t* m) {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      if (m->rkt != nullptr) Find(rd_kafka_topic_name(m->rkt), m->partition).at_end = true;
+      if (m->rkt != nullptr) {
+        Partition& p = Find(rd_kafka_topic_name(m->rkt), m->partition);
+        p.at_end = true;
+        p.heard = true;
+      }
       rd_kafka_message_destroy(m);
       return;
     }
@@ -158,6 +166,7 @@ class KafkaSource final : public MessageSource {
     }
     Partition& p = Find(rd_kafka_topic_name(m->rkt), m->partition);
     p.at_end = false;
+    p.heard = true;
     p.ring[(p.head + p.count) % kHeldPerPartition] = m;
     if (++p.count == kHeldPerPartition) any_full_ = true;
     ++held_;
@@ -171,6 +180,13 @@ class KafkaSource final : public MessageSource {
       if (p.assigned && p.count == 0 && !p.at_end) return false;
     }
     return true;
+  }
+
+  int64_t MergeWait() const {
+    for (const Partition& p : partitions_) {
+      if (p.assigned && p.count == 0 && !p.at_end && !p.heard) return kFirstFetchWaitNs;
+    }
+    return kMergeWaitNs;
   }
 
   ReceiveStatus Deliver(RawMessage& out) {
@@ -287,6 +303,7 @@ class KafkaSource final : public MessageSource {
       Partition& p = self->Find(parts->elems[i].topic, parts->elems[i].partition);
       p.assigned = assign;
       p.at_end = false;
+      p.heard = false;
       // A revoked partition's undelivered messages go to its next owner (their offsets were
       // never stored).
       if (!assign) self->DropHeld(p);

@@ -3,7 +3,8 @@
 // clock input (DESIGN.md section 10 "Clocks"): Event Hubs spreads one tenant's records over
 // partitions round robin, and a partition that lags must not make another's records late. To keep
 // partitions level in event time, messages are handed out round robin over the partitions that
-// have some, waiting briefly for a partition that has not caught up (at its end, no wait).
+// have some, waiting briefly for a partition that has not caught up (at its end, no wait; right
+// after an assignment, until its first fetch answers).
 // Owned and read by one thread (a parse thread, or a fan-out reader); librdkafka's threads do the
 // network I/O. Back-pressure: when the pipeline's queues are full, Receive() is not called, so
 // librdkafka stops fetching once `queued.max.messages.kbytes` is buffered. No allocation per

@@ -126,6 +126,7 @@ TEST(KafkaSource, UnkeyedFourPartitionTopicGivesTheSameAlertsAsScan) {
                       dir + "/run.err"));
   const std::string metrics = WaitCaughtUp(privmon, port, static_cast<int>(lines.size()));
   EXPECT_GE(MetricSum(metrics, "privmon_kafka_rebalances_total"), 1);
+  EXPECT_EQ(MetricSum(metrics, "privmon_late_events_total"), 0) << metrics;
   ASSERT_EQ(privmon.Stop(SIGTERM, std::chrono::seconds(60)), 0) << ReadFile(dir + "/run.err");
 
   const std::vector<std::string> expected = ScanAlerts(dir);

@@ -41,6 +41,7 @@ class MockKafka {
   MockKafka& operator=(const MockKafka&) = delete;
 
   const std::string& bootstrap_servers() const { return bootstrap_; }
+  rd_kafka_mock_cluster_t* cluster() { return cluster_; }
 
   void CreateTopic(const std::string& topic, int partitions) {
     ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, 1),
