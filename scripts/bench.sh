@@ -18,7 +18,7 @@ if [ -n "${PRIVMON_MARCH:-}" ]; then
   results="bench/results/march-${PRIVMON_MARCH}"
 fi
 cmake -S . -B "$dir" -G Ninja "${cmake_args[@]}" >/dev/null
-ninja -C "$dir" -j "$(nproc)" privmon privmon_bench privmon_macro privmon_kafka_macro
+ninja -C "$dir" -j "$(nproc)" privmon privmon_bench privmon_macro
 mkdir -p "$results"
 
 echo "== micro benchmarks"
@@ -27,7 +27,3 @@ echo "== micro benchmarks"
 echo "== macro harness"
 # shellcheck disable=SC2086
 "$dir/privmon_macro" ${MACRO_ARGS:-} | tee "$results/macro.txt"
-
-echo "== Kafka consume vs scan"
-# shellcheck disable=SC2086
-"$dir/privmon_kafka_macro" ${KAFKA_MACRO_ARGS:-} | tee "$results/kafka.txt"
