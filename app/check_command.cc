@@ -3,6 +3,7 @@
 #include <map>
 #include <vector>
 
+#include "app/config_lint.h"
 #include "app/config_loader.h"
 #include "sinks/json_escape.h"
 
@@ -102,7 +103,9 @@ void PrintJson(const CheckOptions& o, const ConfigLoadResult& result, std::ostre
 
 int RunCheck(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   try {
-    const ConfigLoadResult result = LoadConfigFile(o.path);
+    ConfigLoadResult result = LoadConfigFile(o.path);
+    // Beyond loading: tenant ids that are not GUIDs, unknown endpoint schemes, duplicate binds.
+    if (result.errors.empty()) result.errors = LintConfigFile(o.path);
     if (o.format == CheckOptions::Format::kJson) {
       PrintJson(o, result, out);
     } else {

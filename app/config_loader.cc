@@ -24,13 +24,14 @@ namespace {
 
 using config::Diagnostics;
 
-constexpr std::array<std::string_view, 8> kTopKeys = {
-    "pipeline", "sources", "sinks", "metrics", "dead_letter", "alerts", "defaults", "tenants"};
+constexpr std::array<std::string_view, 9> kTopKeys = {"pipeline", "sources",     "sinks",
+                                                      "metrics",  "dead_letter", "alerts",
+                                                      "defaults", "tenants",     "checkpoint"};
 
 // Sections present in the file (a default-constructed YAML::Node would read as a present null).
 struct TopLevel {
   std::optional<YAML::Node> pipeline, sources, sinks, metrics, dead_letter, alerts, defaults,
-      tenants;
+      tenants, checkpoint;
 };
 
 std::size_t EnabledRules(const TenantSettings& t) {
@@ -81,6 +82,7 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
                                              if (key == "alerts") top.alerts = v;
                                              if (key == "defaults") top.defaults = v;
                                              if (key == "tenants") top.tenants = v;
+                                             if (key == "checkpoint") top.checkpoint = v;
                                            });
   std::vector<ConfigNote> tenant_notes;
   if (is_map) {
@@ -91,6 +93,9 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
     if (top.dead_letter) {
       config::ReadDeadLetter(*top.dead_letter, "dead_letter", diag, &config->dead_letter_path,
                              &config->dead_letter_keep_skipped);
+    }
+    if (top.checkpoint) {
+      config::ReadCheckpoint(*top.checkpoint, "checkpoint", diag, &config->checkpoint);
     }
     auto defaults = std::make_shared<TenantSettings>(*config->defaults);
     if (top.alerts) config::ReadAlerts(*top.alerts, "alerts", diag, &defaults->incident_span_s);
@@ -123,7 +128,14 @@ ConfigLoadResult LoadConfigText(std::string_view yaml, std::string_view origin) 
   Diagnostics diag{std::string(origin)};
   try {
     const YAML::Node root = YAML::Load(std::string(yaml));
-    return Compile(root, diag);
+    if (root.IsNull()) {
+      // An empty file (or one of comments only) is far more often a failed write or a truncation
+      // than a wish for the builtin defaults, and loading it would drop every tenant.
+      diag.Error(YAML::Mark::null_mark(), "",
+                 "the config is empty (no section at all); write {} for the builtin defaults");
+    } else {
+      return Compile(root, diag);
+    }
   } catch (const YAML::ParserException& e) {
     diag.Error(e.mark, "", "YAML syntax error: " + e.msg);
   } catch (const YAML::Exception& e) {

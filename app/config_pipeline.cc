@@ -35,7 +35,7 @@ void ReadQueueCapacity(const YAML::Node& value, const std::string& path, Diagnos
 
 void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                   PipelineSettings* out) {
-  static constexpr std::array<std::string_view, 10> kKeys = {"shards",
+  static constexpr std::array<std::string_view, 11> kKeys = {"shards",
                                                              "parse_threads",
                                                              "queue_capacity",
                                                              "allowed_lateness",
@@ -44,7 +44,8 @@ void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& di
                                                              "alert_queue_capacity",
                                                              "dedupe_horizon",
                                                              "tenant_idle_timeout",
-                                                             "max_future_skew"};
+                                                             "max_future_skew",
+                                                             "sink_drain_timeout"};
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
     const std::string key_path = Child(path, key);
     if (key == "shards") {
@@ -73,6 +74,10 @@ void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& di
       } else {
         ReadDuration(value, key_path, diag, &out->max_future_skew_s);
       }
+    } else if (key == "sink_drain_timeout") {
+      int64_t seconds = 0;
+      if (ReadDuration(value, key_path, diag, &seconds))
+        out->sink_drain_timeout_ms = seconds * 1000;
     } else if (key == "max_tenant_series") {
       ReadUint32(value, key_path, diag, 0, 1'000'000, &out->max_tenant_series);
     }

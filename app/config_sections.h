@@ -39,6 +39,10 @@ void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& dia
 void ReadDeadLetter(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                     std::string* file, bool* keep_skipped);
 
+// `checkpoint: {dir, interval}`: where and how often engine state is checkpointed (default 60s).
+void ReadCheckpoint(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                    CheckpointSettings* out);
+
 // `alerts: {incident_span}`: the span of event time over which one account's alerts share an
 // incident_key (core/incident_key.h); 0 groups by triggering record only.
 void ReadAlerts(const YAML::Node& node, std::string_view path, Diagnostics& diag,

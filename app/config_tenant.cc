@@ -2,7 +2,6 @@
 
 #include <array>
 #include <optional>
-#include <regex>
 
 #include "app/config_reader.h"
 #include "app/config_scalars.h"
@@ -24,12 +23,14 @@ void ReadNamingPolicy(const YAML::Node& node, std::string_view path, Diagnostics
   }
   std::string text;
   if (!ReadString(node, path, diag, &text)) return;
-  try {
-    tenant->naming_policy.emplace(text, std::regex::ECMAScript);
-    tenant->naming_policy_text = text;
-  } catch (const std::regex_error& e) {
-    diag.Error(node, path, "invalid regular expression \"" + text + "\": " + e.what());
+  std::string error;
+  std::optional<UserRegex> re = UserRegex::Compile(text, &error);
+  if (!re) {
+    diag.Error(node, path, "invalid regular expression \"" + text + "\": " + error);
+    return;
   }
+  tenant->naming_policy = std::move(re);
+  tenant->naming_policy_text = text;
 }
 
 }  // namespace

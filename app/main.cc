@@ -95,6 +95,10 @@ int main(int argc, char** argv) {
       "(default: 127.0.0.1:9464). SIGTERM/SIGINT drain and exit; SIGHUP reloads --config.");
   run->add_option("--config,-c", run_config, "YAML config file (default: builtin config)")
       ->check(CLI::ExistingFile);
+  bool run_fresh = false;
+  run->add_flag("--fresh", run_fresh,
+                "Start with empty state even when the checkpoint directory holds checkpoints "
+                "(they are kept until new ones replace them)");
   run->callback([&] {
     auto config = LoadOrDefault(run_config);
     if (!config) {
@@ -104,6 +108,7 @@ int main(int argc, char** argv) {
     ServiceOptions o;
     o.config = config;
     o.config_path = run_config;
+    o.fresh = run_fresh;
     exit_code = RunService(o);
   });
 
@@ -121,6 +126,10 @@ int main(int argc, char** argv) {
   scan->add_flag("--quiet,-q", scan_quiet, "No progress line");
   scan->add_option("--format", scan_format, "Alert format on stdout: native (default) or ocsf")
       ->check(CLI::IsMember({"native", "ocsf"}, CLI::ignore_case));
+  std::string scan_checkpoint_out;
+  scan->add_option("--checkpoint-out", scan_checkpoint_out,
+                   "Learn from the files without emitting alerts and write the state as a "
+                   "checkpoint into this directory, for `run` to continue from (onboarding)");
   scan->add_option("files", scan_files, "NDJSON files, '-' for stdin")->required();
   scan->callback([&] {
     if (!InputsReadable(scan_files)) {
@@ -137,6 +146,7 @@ int main(int argc, char** argv) {
     o.config_path = scan_config;
     o.scan = true;
     o.quiet = scan_quiet;
+    o.checkpoint_out = scan_checkpoint_out;
     config::ParseAlertFormat(scan_format, &o.scan_format);
     for (const auto& f : scan_files) {
       SourceSettings s;

@@ -4,12 +4,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
 #include <zmq.hpp>
 
+#include "app/checkpointer.h"
 #include "app/config_loader.h"
+#include "app/config_reload.h"
 #include "core/stats.h"
 #include "detectors/detection_engine.h"
 #include "metrics/prometheus_exporter.h"
@@ -17,6 +20,7 @@
 #include "sinks/alert_dispatcher.h"
 #include "sinks/alert_output.h"
 #include "sinks/dead_letter.h"
+#include "sinks/fd_output.h"
 
 namespace privmon {
 namespace {
@@ -113,6 +117,7 @@ int RunService(const ServiceOptions& options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread started below inherits this
+  std::signal(SIGPIPE, SIG_IGN);  // a closed reader is an EPIPE the sink reports, not a death
 
   std::shared_ptr<const CompiledConfig> config = options.config;
   if (options.scan && config->pipeline.wall_clock) {
@@ -134,20 +139,22 @@ int RunService(const ServiceOptions& options) {
   std::vector<std::unique_ptr<AlertOutput>> outputs;
   std::unique_ptr<MetricsServer> metrics;
   try {
-    for (const auto& s : source_settings) {
+    for (SourceSettings s : source_settings) {
+      // With checkpoints, a Kafka source commits only offsets that a durable checkpoint covers.
+      s.kafka.commit_after_checkpoint = !options.scan && !config->checkpoint.dir.empty();
       sources.push_back(OpenSource(s, zmq_context, stats.get()));
       stats->sources.emplace_back().name = sources.back()->name();
     }
-    dead_letters =
-        std::make_unique<DeadLetterWriter>(config->dead_letter_path, &stats->dead_letters);
-    if (options.scan) {
+    dead_letters = std::make_unique<DeadLetterWriter>(
+        config->dead_letter_path, &stats->dead_letters, DeadLetterWriter::Limits{},
+        &stats->dead_letter_write_failures, &stats->dead_letter_rotations);
+    if (options.scan && options.checkpoint_out.empty()) {
       outputs.push_back(std::make_unique<StdoutOutput>());
       outputs.back()->set_format(options.scan_format);
+    } else if (options.scan) {
+      // scan --checkpoint-out learns without emitting: the sink thread drains to no output.
     } else {
-      outputs = MakeAlertOutputs(config->sinks, zmq_context, stats.get());
-      if (!config->metrics_listen.empty()) {
-        metrics = std::make_unique<MetricsServer>(config->metrics_listen, stats);
-      }
+      outputs = MakeAlertOutputs(config->sinks, zmq_context);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "privmon: %s\n", e.what());
@@ -164,9 +171,51 @@ int RunService(const ServiceOptions& options) {
     engines.push_back(std::make_unique<DetectionEngine>(config, *alert_queues.back(),
                                                         stats->shards[s], stats->tenants));
   }
-  AlertDispatcher dispatcher(alert_queue_ptrs, std::move(outputs), stats.get());
+  // Checkpoints (run only): restore before any thread starts.
+  std::unique_ptr<Checkpointer> checkpointer;
+  if (!options.scan && !config->checkpoint.dir.empty()) {
+    try {
+      checkpointer = std::make_unique<Checkpointer>(config->checkpoint, *stats, shards);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "privmon: %s\n", e.what());
+      return 1;
+    }
+    std::vector<EventConsumer*> consumers;
+    for (auto& e : engines) consumers.push_back(e.get());
+    if (const int code = checkpointer->Restore(options.fresh, consumers, sources); code != 0) {
+      return code;
+    }
+  }
+  if (options.scan && !options.checkpoint_out.empty()) {
+    try {
+      checkpointer = std::make_unique<Checkpointer>(
+          CheckpointSettings{options.checkpoint_out, config->checkpoint.interval_s}, *stats,
+          shards);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "privmon: %s\n", e.what());
+      return 1;
+    }
+    checkpointer->WithoutPositions(sources.size());
+  }
+  DispatcherOptions dispatch_options;
+  dispatch_options.sink.fail_fast = options.scan;  // scan: a failing stdout ends in exit 1
+  dispatch_options.drain_timeout =
+      std::chrono::milliseconds(config->pipeline.sink_drain_timeout_ms);
+  AlertDispatcher dispatcher(alert_queue_ptrs, std::move(outputs), stats.get(), dispatch_options);
+  if (!options.scan && !config->metrics_listen.empty()) {
+    try {  // after the dispatcher: its sink series exist before the first scrape
+      metrics = std::make_unique<MetricsServer>(config->metrics_listen, stats);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "privmon: %s\n", e.what());
+      return 1;
+    }
+  }
   DeadLetterRejects rejects(*dead_letters, config->dead_letter_keep_skipped);
-  Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects);
+  Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects,
+                    checkpointer != nullptr);
+  if (checkpointer) pipeline.RestoreClockInputs(checkpointer->TakeRestoredClocks());
+  const bool learn_only = options.scan && checkpointer != nullptr;
+  if (learn_only) pipeline.KeepPendingAtEnd();  // the run that continues decides them
 
   const auto started = std::chrono::steady_clock::now();
   if (!options.scan) {
@@ -200,9 +249,14 @@ int RunService(const ServiceOptions& options) {
         std::_Exit(130);
       }
       stopping = true;
-      std::fprintf(stderr, "privmon: %s received, draining\n",
-                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
-      pipeline.RequestStop();
+      std::fprintf(stderr, "privmon: %s received, %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                   checkpointer ? "checkpointing pending verdicts" : "draining");
+      dispatcher.BeginShutdown();  // a stuck sink must not hold the drain below
+      if (checkpointer) {
+        pipeline.RequestStopUnsettled();
+      } else {
+        pipeline.RequestStop();
+      }
     } else if (sig == SIGHUP) {
       if (options.config_path.empty()) {
         std::fprintf(stderr, "privmon: SIGHUP: running on the builtin config, nothing to reload\n");
@@ -216,10 +270,25 @@ int RunService(const ServiceOptions& options) {
         for (const auto& e : loaded.errors) std::fprintf(stderr, "  %s\n", e.message.c_str());
       } else {
         Bump(stats->config_reloads);
+        std::string restart;
+        for (const std::string& section : SectionsNeedingRestart(*options.config, *loaded.config)) {
+          restart += (restart.empty() ? "" : ", ") + section;
+        }
         pipeline.PublishConfig(loaded.config);
-        std::fprintf(stderr, "privmon: SIGHUP: reloaded %s\n", options.config_path.c_str());
+        std::fprintf(stderr, "privmon: SIGHUP: reloaded %s (tenants, defaults, rules applied)\n",
+                     options.config_path.c_str());
+        if (!restart.empty()) {
+          std::fprintf(stderr,
+                       "privmon: SIGHUP: changed section(s) %s take effect only at restart; "
+                       "still running with the previous ones\n",
+                       restart.c_str());
+        }
       }
+      dispatcher.ReopenOutputs();  // logrotate: new alert files at the configured paths
+      dead_letters->Reopen();
     }
+    if (checkpointer && !learn_only && !stopping && checkpointer->Due())
+      checkpointer->Periodic(pipeline);
     const auto now = std::chrono::steady_clock::now();
     if (progress && now - last_progress > std::chrono::seconds(1)) {
       last_progress = now;
@@ -229,12 +298,19 @@ int RunService(const ServiceOptions& options) {
                    static_cast<unsigned long long>(n), static_cast<double>(n) / secs, secs);
     }
   }
+  dispatcher.BeginShutdown();  // scan: the input ended
   pipeline.Wait();
   dispatcher.Stop();
+  if (checkpointer && (stopping || learn_only)) checkpointer->Final(pipeline);
   if (progress) std::fprintf(stderr, "\n");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   PrintSummary(*stats, seconds, stderr);
+  if (const uint64_t lost = dispatcher.lost(); lost != 0) {
+    std::fprintf(stderr, "privmon: exit 1: %llu alert(s) not delivered to a sink\n",
+                 static_cast<unsigned long long>(lost));
+    return 1;
+  }
   return 0;
 }
 

@@ -20,8 +20,7 @@ namespace {
 // $PRIVMON_PARSER_DATA when set.
 std::string DataDir() {
   if (const char* env = std::getenv("PRIVMON_PARSER_DATA")) return env;
-  std::string file = __FILE__;
-  return file.substr(0, file.rfind("/bench/")) + "/tests/data/parsers";
+  return std::string(PRIVMON_SOURCE_DIR) + "/tests/data/parsers";
 }
 
 std::string Read(const std::string& relative) {

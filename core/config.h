@@ -12,12 +12,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/rule_catalog.h"
+#include "core/user_regex.h"
 
 namespace privmon {
 
@@ -57,7 +57,7 @@ struct TenantSettings {
   std::vector<CidrRange> approved_ip_ranges;
   bool require_managed_device = false;
   absl::flat_hash_set<uint64_t> approved_inviters;  // HashLower(UPN or object id)
-  std::optional<std::regex> naming_policy;
+  std::optional<UserRegex> naming_policy;           // RE2: linear time, safe on the shard thread
   std::string naming_policy_text;
   WorkingHours working_hours;
   absl::flat_hash_set<uint64_t> high_value_apps;  // HashLower(app id, object id or name)
@@ -82,6 +82,10 @@ struct KafkaSettings {
   std::string sasl_password_file;  // read at start-up into sasl.password; never printed
   bool tenant_from_key = true;    // source: a message key names the tenant (a `tenant` header wins)
   uint32_t max_partitions = 256;  // source: partitions that get their own event-time clock
+  // Source, set by `run` when checkpoints are on (not a config key): no auto commit; offsets are
+  // committed once a durable checkpoint covers them (MessageSource::Covered).
+  bool commit_after_checkpoint = false;
+  bool operator==(const KafkaSettings&) const = default;
 };
 
 struct SourceSettings {
@@ -97,6 +101,7 @@ struct SourceSettings {
   std::string curve_secret_key_file;
   std::vector<std::string> curve_allowed_clients;
   KafkaSettings kafka;  // kafka sources
+  bool operator==(const SourceSettings&) const = default;
 };
 
 enum class SinkType : uint8_t { kStdout, kFile, kZmqPub, kKafka };
@@ -112,6 +117,7 @@ struct SinkSettings {
   AlertFormat format = AlertFormat::kNative;
   KafkaSettings kafka;  // kafka sink
   std::string name;     // metric label (kafka sink); defaults to the type
+  bool operator==(const SinkSettings&) const = default;
 };
 
 struct PipelineSettings {
@@ -129,10 +135,19 @@ struct PipelineSettings {
   // Wall-clock rules (idle sources and tenants) apply; false for `scan`, which never reads the
   // wall clock so that its verdicts depend on the events alone.
   bool wall_clock = true;
+  // Shutdown: a sink that makes no progress this long has what it holds counted as dropped.
+  int64_t sink_drain_timeout_ms = 5000;
+};
+
+// `checkpoint:` (docs/operations.md "Checkpoints"); an empty dir means no checkpoints.
+struct CheckpointSettings {
+  std::string dir;
+  int64_t interval_s = 60;
 };
 
 struct CompiledConfig {
   PipelineSettings pipeline;
+  CheckpointSettings checkpoint;
   std::vector<SourceSettings> sources;
   std::vector<SinkSettings> sinks;
   std::string metrics_listen = "127.0.0.1:9464";  // empty = no metrics endpoint

@@ -1,5 +1,5 @@
-// Counters of the Kafka source and alert sink, read by the metrics exporter at scrape time. Each
-// struct has one writer thread (the source's parse thread or reader, the sink thread); fields are
+// Counters of the Kafka source, read by the metrics exporter at scrape time. Each
+// struct has one writer thread (the source's parse thread or reader); fields are
 // relaxed atomics. A partition slot's labels (topic, partition) are written once, before `ready`
 // is published with release; the exporter reads only ready slots, so labels need no lock.
 #pragma once
@@ -32,15 +32,6 @@ struct KafkaSourceStats {
   std::atomic<int64_t> assigned{0};
   std::atomic<uint64_t> rebalances{0};
   std::atomic<uint64_t> errors{0};  // consumer errors reported by librdkafka
-};
-
-struct KafkaSinkStats {
-  explicit KafkaSinkStats(std::string sink) : name(std::move(sink)) {}
-  std::string name;
-  std::atomic<uint64_t> delivered{0};  // alerts the broker acknowledged
-  std::atomic<uint64_t> errors{0};     // failed delivery reports (each retry counts)
-  std::atomic<uint64_t> dropped{0};    // alerts given up after the last retry
-  std::atomic<int64_t> in_flight{0};   // produced, no delivery report yet
 };
 
 }  // namespace privmon

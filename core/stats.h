@@ -41,7 +41,11 @@ struct alignas(64) ShardStats {
   std::array<Counter, kRuleCount> suppressed{};
   Counter late_events{0};
   Counter duplicates{0};  // redelivered records dropped before the rules
+  // Older than the tenant's watermark minus the dedupe horizon: no longer distinguishable from a
+  // redelivery, so kept from the rules (counted, also in late_events).
+  Counter beyond_horizon{0};
   Counter pim_approvals{0};
+  Counter alerts_queued{0};  // alert lines handed to the sink thread (checkpoint acknowledgement)
   Gauge queue_depth{0};
   Gauge accounts{0};
   Gauge state_bytes{0};
@@ -71,6 +75,21 @@ struct alignas(64) SourceStats {
   std::string name;
   Counter messages{0};
   Counter bytes{0};
+};
+
+// One alert sink's delivery accounting. `written` and `errors` have one writer (the sink's
+// worker thread); `dropped` and `lost` two (the worker, and the dispatcher at shutdown), so they
+// use fetch_add. Every alert handed to a sink ends up in exactly one of written or dropped, or is
+// still queued (queue_bytes > 0).
+struct alignas(64) SinkStats {
+  std::string name;    // metric label: "stdout", "file", "zmq_pub", "file_2", ...
+  Counter written{0};  // alerts whose last byte reached the destination
+  Counter dropped{0};  // alerts not delivered (PUB without taker, failed sink, shutdown)
+  Counter lost{0};     // the part of dropped due to a failure or timeout, not to PUB design
+  Counter errors{0};   // failed write attempts
+  Counter backpressure_waits{0};  // times the dispatcher found the sink's queue full and waited
+  Gauge queue_bytes{0};
+  std::atomic<bool> failing{false};  // the last write attempt failed
 };
 
 // Per-tenant event and alert counts for at most `capacity` tenants; later tenants count under
@@ -109,18 +128,45 @@ class TenantCounters {
   std::unique_ptr<Slot[]> slots_;  // table_size_ + 1; the last is "other"
 };
 
+// Checkpoints (docs/operations.md "Checkpoints"); written by the control thread only.
+inline constexpr std::array<double, 10> kCheckpointBuckets = {0.0001, 0.0005, 0.001, 0.005, 0.01,
+                                                              0.05,   0.1,    0.5,   1.0,   5.0};
+struct CheckpointHistogram {
+  std::array<Counter, kCheckpointBuckets.size() + 1> buckets{};
+  std::atomic<double> sum{0};
+  Counter count{0};
+  void Observe(double s) {
+    std::size_t i = 0;
+    while (i < kCheckpointBuckets.size() && s > kCheckpointBuckets[i]) ++i;
+    Bump(buckets[i]);
+    sum.store(sum.load(std::memory_order_relaxed) + s, std::memory_order_relaxed);
+    Bump(count);
+  }
+};
+struct CheckpointStats {
+  Gauge last_written_us{0};  // wall time of the latest checkpoint written or restored; 0 = none
+  Gauge bytes{0};            // size of the latest checkpoint file
+  Counter failures{0};
+  CheckpointHistogram duration;  // cut to durable file
+  CheckpointHistogram pause;     // sources stopped to sources resumed
+};
+
 struct PipelineStats {
   PipelineStats(uint32_t shards, uint32_t parsers, uint32_t tenant_cap);
   std::deque<ShardStats> shards;
   std::deque<ParserStats> parsers;
   std::deque<SourceStats> sources;
   TenantCounters tenants;
+  std::deque<SinkStats> sinks;  // filled by the AlertDispatcher before the first scrape
   Counter dead_letters{0};
-  Counter alerts_written{0};
+  Counter dead_letter_write_failures{0};
+  Counter dead_letter_rotations{0};
   Counter config_reloads{0};
   Counter config_reload_failures{0};
+  // Alert lines the sink thread wrote and flushed to every output (checkpoints cover only these).
+  std::atomic<uint64_t> alerts_flushed{0};
+  CheckpointStats checkpoints;
   std::deque<KafkaSourceStats> kafka_sources;  // one per Kafka source, added as each is opened
-  std::deque<KafkaSinkStats> kafka_sinks;      // one per Kafka alert sink
 };
 
 }  // namespace privmon

@@ -40,6 +40,7 @@ void AlertEmitter::Push(const Alert& a) {
   if (!queue_.push(a)) {
     while (!queue_.push(a)) std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
+  Bump(stats_.alerts_queued);
 }
 
 bool AlertEmitter::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant) {

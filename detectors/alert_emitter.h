@@ -43,6 +43,8 @@ class AlertEmitter {
   }
 
   std::size_t MemoryBytes() const { return suppressor_.MemoryBytes(); }
+  // Checkpoint support (detectors/engine_checkpoint.cc).
+  Suppressor& suppressor() { return suppressor_; }
 
  private:
   void Push(const Alert& a);

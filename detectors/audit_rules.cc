@@ -110,11 +110,12 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       emit(RuleId::kBG04);
     }
   }
-  if (privileged && IsPasswordChange(au.activity)) emit(RuleId::kSI12);
+  // A failed attempt changed nothing: only break-glass accounts alert on attempts (PRIV-BG-*).
+  if (privileged && success && IsPasswordChange(au.activity)) emit(RuleId::kSI12);
   if (au.activity == Activity::kUpdateUser && (au.flags & kGuestPromotedToMember) != 0) {
     emit(RuleId::kSI17);
   }
-  if (privileged && IsAuthMethodChange(au.activity)) emit(RuleId::kPA03);
+  if (privileged && success && IsAuthMethodChange(au.activity)) emit(RuleId::kPA03);
   if (privileged && au.activity == Activity::kAdminRegisteredSecurityInfo &&
       (au.flags & kTemporaryAccessPass) != 0) {
     emit(RuleId::kPA07);
@@ -232,21 +233,25 @@ void DetectionEngine::OnAuditActor(const Event& e, const TenantSettings& tenant)
     return Emit(a, who.key, tenant);
   };
   auto sev = [](RuleId r) { return GetRuleInfo(r).severity; };
+  // The change rules below name a change that happened: a failed record changed nothing (the
+  // sibling-event principle of RULES.md; the fraud reports of PRIV-SI-08 are reports either way).
+  const bool success = (au.flags & kAuditSuccess) != 0;
 
   if (is_user && st.privileged() &&
       (au.activity == Activity::kFraudReportedBlocked ||
        au.activity == Activity::kFraudReportedNoAction)) {
     emit(RuleId::kSI08, sev(RuleId::kSI08));
   }
-  if (au.service == AuditService::kPim && au.activity == Activity::kDisablePimAlert) {
+  if (success && au.service == AuditService::kPim && au.activity == Activity::kDisablePimAlert) {
     emit(RuleId::kSI15, sev(RuleId::kSI15));
   }
-  if (au.activity == Activity::kInviteExternalUser && !tenant.approved_inviters.empty() &&
-      !ListedRef(tenant.approved_inviters, who)) {
+  if (success && au.activity == Activity::kInviteExternalUser &&
+      !tenant.approved_inviters.empty() && !ListedRef(tenant.approved_inviters, who)) {
     emit(RuleId::kSI18, sev(RuleId::kSI18));
   }
-  if (IsPostureChange(au)) emit(RuleId::kCH02, sev(RuleId::kCH02));
-  if (au.category == AuditCategory::kApplicationManagement && !tenant.high_value_apps.empty()) {
+  if (success && IsPostureChange(au)) emit(RuleId::kCH02, sev(RuleId::kCH02));
+  if (success && au.category == AuditCategory::kApplicationManagement &&
+      !tenant.high_value_apps.empty()) {
     for (uint8_t i = 0; i < au.app_hash_count; ++i) {
       if (tenant.high_value_apps.contains(au.app_hashes[i])) {
         Alert a = AuditAlert(RuleId::kCH03, e, who);
@@ -256,18 +261,19 @@ void DetectionEngine::OnAuditActor(const Event& e, const TenantSettings& tenant)
       }
     }
   }
-  if (au.service == AuditService::kPim && au.activity == Activity::kUpdateRoleSettingInPim) {
+  if (success && au.service == AuditService::kPim &&
+      au.activity == Activity::kUpdateRoleSettingInPim) {
     emit(RuleId::kEL05,
          (au.flags & kPimSettingDisablesMfa) != 0 ? Severity::kHigh : Severity::kMedium);
   }
-  if (au.category == AuditCategory::kAzureRbacElevateAccess &&
+  if (success && au.category == AuditCategory::kAzureRbacElevateAccess &&
       (au.flags & kElevateAccessRemoved) == 0) {
     emit(RuleId::kEL07, sev(RuleId::kEL07));
   }
 
   // PRIV-CH-01: an activity this privileged admin never performed while learning. A view or a
   // failed attempt changed nothing.
-  if (au.activity_hash != 0 && (au.flags & kAuditSuccess) != 0 && (au.flags & kViewOnly) == 0) {
+  if (au.activity_hash != 0 && success && (au.flags & kViewOnly) == 0) {
     const bool fresh = known_.Add(who.key, NoveltyKind::kActivity, au.activity_hash);
     if (fresh && st.privileged() && !InLearning(st, t, tenant)) {
       emit(RuleId::kCH01, sev(RuleId::kCH01));

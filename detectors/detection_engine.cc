@@ -75,6 +75,14 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
       tenants_.CountLate(tt.counter_slot);
     }
   }
+  // A record older than the dedupe memory reaches cannot be told from a redelivery (an Event Hubs
+  // replay or an overlapping Graph poll hours later): feeding it to the rules would count it twice.
+  const int64_t horizon = config_->pipeline.dedupe_horizon_s;
+  if (horizon > 0 && e.fingerprint != 0 && tt.watermark != kMinTime &&
+      e.time + horizon * kMicrosPerSecond < tt.watermark) {
+    if (counts) Bump(stats_.beyond_horizon);
+    return;
+  }
   const TenantSettings& tenant = config_->ForTenant(e.tenant_hash);
   switch (e.kind) {
     case EventKind::kSignIn:
@@ -123,7 +131,13 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
     if (Listed(tenant.privileged_accounts, ref)) st.flags |= kPrivilegedConfigured;
     if ((st.flags & kPrivilegedConfigured) != 0) MakePrivileged(st, ref, e, kPrivilegedConfigured);
   }
-  if (st.privileged_index != UINT32_MAX) KeepNames(accounts_.Privileged(st), ref, t);
+  if (st.privileged_index != UINT32_MAX) {
+    PrivilegedState& ps = accounts_.Privileged(st);
+    KeepNames(ps, ref, t);
+    // A listed account is privileged since its earliest event, whichever arrived first (the
+    // PRIV-PA-05 basis before any success).
+    if ((st.flags & kPrivilegedConfigured) != 0 && t < ps.since) ps.since = t;
+  }
   return st;
 }
 
@@ -183,7 +197,7 @@ void DetectionEngine::CheckNamingPolicy(AccountState& st, const AccountRef& ref,
   if ((st.flags & kNamingChecked) != 0 || !tenant.naming_policy || ref.upn.empty()) return;
   st.flags |= kNamingChecked;
   const std::string_view upn = ref.upn.view();
-  if (std::regex_search(upn.begin(), upn.end(), *tenant.naming_policy)) return;
+  if (tenant.naming_policy->Search(upn)) return;
   Alert a = AlertEmitter::Begin(RuleId::kSI03, e, ref);
   a.AddDetail("naming_policy", tenant.naming_policy_text);
   Emit(a, ref.key, tenant);

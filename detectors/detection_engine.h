@@ -41,6 +41,10 @@ class DetectionEngine final : public EventConsumer {
   }
   void OnConfig(std::shared_ptr<const CompiledConfig> config) override;
   void OnFinish(EventTime final_time) override;
+  // Checkpoints (detectors/engine_checkpoint.cc, docs/operations.md "Checkpoints").
+  void SaveState(CheckpointShardWriter& out) override;
+  bool LoadState(const CheckpointRecordView& record) override;
+  void OnRestored() override { PublishGauges(); }
 
   const AccountTable& accounts() const { return accounts_; }
   std::size_t MemoryBytes() const;

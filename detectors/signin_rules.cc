@@ -64,19 +64,15 @@ void DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
   SignInThresholds(e, st, ps, tenant);
   SignInControls(e, st, ps, tenant);
 
-  // Remember the sign-in for PRIV-EL-06 (is it from a privileged access workstation?).
+  // Remember the sign-in for PRIV-EL-06 (is it from a privileged access workstation?), as runs
+  // that do not depend on the order sign-ins arrived in.
   if (!tenant.paw_devices.empty()) {
-    // Keep the newest sign-ins by event time, not by arrival, so what an activation's window
-    // sees does not depend on the order they arrived in.
-    auto slot = std::min_element(ps.recent_signins.begin(), ps.recent_signins.end(),
-                                 [](const auto& a, const auto& b) { return a.time < b.time; });
-    if (slot->time != 0 && slot->time >= t) return;
-    RecentSignIn& r = *slot;
-    r.time = t;
-    r.paw = from_paw;
-    r.device_id = e.signin.device_id;
-    r.device_label = e.signin.device_label;
-    r.record_id = e.record_id;
+    SignInPoint p;
+    p.time = t;
+    p.device_id = e.signin.device_id;
+    p.device_label = e.signin.device_label;
+    p.record_id = e.record_id;
+    ps.signins.Add(p, from_paw, tenant.rule(RuleId::kEL06).window_s);
   }
 }
 

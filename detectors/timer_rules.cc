@@ -64,14 +64,15 @@ void DetectionEngine::FirePawVerdict(uint64_t key, AccountState& st, PrivilegedS
   const TenantSettings& tenant = config_->ForTenant(ps.tenant_hash);
   if (tenant.paw_devices.empty()) return;
   const int64_t window = tenant.rule(RuleId::kEL06).window_s;
-  const RecentSignIn* offender = nullptr;
+  const auto from = static_cast<Seconds32>(std::max<int64_t>(0, act.time - window));
+  const SignInPoint* offender = nullptr;
   bool any = false;
-  for (const RecentSignIn& s : ps.recent_signins) {
-    if (s.time == 0 || s.time > act.time || static_cast<int64_t>(act.time - s.time) > window) {
-      continue;
-    }
+  for (const SignInRun& run : ps.signins.runs()) {
+    if (!run.Overlaps(from, act.time)) continue;
     any = true;
-    if (!s.paw && (offender == nullptr || s.time > offender->time)) offender = &s;
+    if (run.paw) continue;
+    const SignInPoint& s = run.Inside(from, act.time);
+    if (offender == nullptr || s.time > offender->time) offender = &s;
   }
   // Sign-ins from before the account was privileged left only their times in AccountState.
   auto in_window = [&](Seconds32 x) {
@@ -142,6 +143,8 @@ void DetectionEngine::FireAbsence(uint64_t key, AccountState& st, PrivilegedStat
       current == basis || (current > due && !ps.successes.AnyWithin(basis + 1, due));
   if (current != basis) ArmAbsence(key, st, tenant);  // wait from the new basis
   if (!silent || ps.absence_reported_for == basis) return;
+  // A privileged account deleted during the period is gone, not unused (no alert).
+  if (st.deleted != 0 && st.deleted >= basis && st.deleted <= due) return;
   ps.absence_reported_for = basis;
   Alert a = TimerAlert(RuleId::kPA05, ps, Micros(basis) + period * kMicrosPerSecond);
   a.first_seen = Micros(basis);

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <chrono>
 #include <limits>
 
 #include "core/utf8.h"
+#include "metrics/process_metrics.h"
 
 namespace privmon {
 namespace {
@@ -36,6 +38,45 @@ void AddSample(MetricFamily& f, std::vector<ClientMetric::Label> labels, double 
   }
 }
 
+void AddHistogram(MetricFamily& f, const CheckpointHistogram& hist) {
+  ClientMetric& h = f.metric.emplace_back();
+  uint64_t cumulative = 0;
+  for (std::size_t b = 0; b <= kCheckpointBuckets.size(); ++b) {
+    cumulative += Load(hist.buckets[b]);
+    h.histogram.bucket.push_back({cumulative, b < kCheckpointBuckets.size()
+                                                  ? kCheckpointBuckets[b]
+                                                  : std::numeric_limits<double>::infinity()});
+  }
+  h.histogram.sample_count = cumulative;
+  h.histogram.sample_sum = hist.sum.load(std::memory_order_relaxed);
+}
+
+// docs/operations.md "Checkpoints". Age is computed at scrape time; without checkpoints it is 0.
+void AddCheckpointFamilies(std::vector<MetricFamily>& out, const CheckpointStats& c) {
+  const int64_t last = Load(c.last_written_us);
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  AddSample(AddFamily(out, "privmon_checkpoint_age_seconds",
+                      "Wall time since the latest checkpoint was written or restored (0: none).",
+                      MetricType::Gauge),
+            {}, last == 0 ? 0.0 : static_cast<double>(now_us - last) * 1e-6);
+  AddSample(AddFamily(out, "privmon_checkpoint_bytes", "Size of the latest checkpoint file.",
+                      MetricType::Gauge),
+            {}, static_cast<double>(Load(c.bytes)));
+  AddSample(AddFamily(out, "privmon_checkpoint_failures_total",
+                      "Checkpoints not written (cut, acknowledgement or file I/O failed).",
+                      MetricType::Counter),
+            {}, static_cast<double>(Load(c.failures)));
+  AddHistogram(AddFamily(out, "privmon_checkpoint_duration_seconds",
+                         "From the cut to the durable checkpoint file.", MetricType::Histogram),
+               c.duration);
+  AddHistogram(
+      AddFamily(out, "privmon_checkpoint_pause_seconds",
+                "How long sources were paused for a checkpoint cut.", MetricType::Histogram),
+      c.pause);
+}
+
 }  // namespace
 
 std::string SanitizeLabelValue(std::string_view text) {
@@ -59,8 +100,8 @@ StatsCollector::StatsCollector(std::shared_ptr<const PipelineStats> stats, std::
 
 namespace {
 
-// Kafka sources (lag per partition, assignment, rebalances) and Kafka alert sinks (delivery
-// reports). Families appear only when such a source or sink is configured.
+// Kafka sources (lag per partition, assignment, rebalances); a Kafka alert sink is counted with
+// the other sinks. Families appear only when a Kafka source is configured.
 void CollectKafka(const PipelineStats& st, std::vector<MetricFamily>& out) {
   if (!st.kafka_sources.empty()) {
     auto& lag = AddFamily(out, "privmon_kafka_consumer_lag_messages",
@@ -94,23 +135,6 @@ void CollectKafka(const PipelineStats& st, std::vector<MetricFamily>& out) {
       }
     }
   }
-  if (!st.kafka_sinks.empty()) {
-    auto& delivered = AddFamily(out, "privmon_sink_alerts_delivered_total",
-                                "Alerts a sink's broker acknowledged (Kafka delivery reports).",
-                                MetricType::Counter);
-    auto& errors = AddFamily(out, "privmon_sink_errors_total",
-                             "Failed writes or delivery reports, by sink (each retry counts).",
-                             MetricType::Counter);
-    auto& dropped =
-        AddFamily(out, "privmon_alerts_dropped_total",
-                  "Alerts a sink gave up on after its last retry.", MetricType::Counter);
-    for (const KafkaSinkStats& k : st.kafka_sinks) {
-      const std::string sink = SanitizeLabelValue(k.name);
-      AddSample(delivered, {{"sink", sink}}, static_cast<double>(Load(k.delivered)));
-      AddSample(errors, {{"sink", sink}}, static_cast<double>(Load(k.errors)));
-      AddSample(dropped, {{"sink", sink}}, static_cast<double>(Load(k.dropped)));
-    }
-  }
 }
 
 }  // namespace
@@ -119,7 +143,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   const PipelineStats& st = *stats_;
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
-  constexpr std::size_t kMaxFamilies = 48;
+  constexpr std::size_t kMaxFamilies = 76;  // 72 + the Kafka source's 4
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
@@ -210,7 +234,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   auto& lag =
       AddFamily(out, "privmon_watermark_lag_seconds",
                 "Wall-clock time minus the shard's event-time watermark.", MetricType::Gauge);
-  uint64_t late = 0, pim = 0, duplicates = 0;
+  uint64_t late = 0, pim = 0, duplicates = 0, beyond_horizon = 0;
   for (std::size_t i = 0; i < st.shards.size(); ++i) {
     const ShardStats& s = st.shards[i];
     uint64_t w = 0;
@@ -224,6 +248,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
     AddSample(lag, shard_label(i), static_cast<double>(Load(s.watermark_lag_us)) * 1e-6);
     late += Load(s.late_events);
     duplicates += Load(s.duplicates);
+    beyond_horizon += Load(s.beyond_horizon);
     pim += Load(s.pim_approvals);
   }
   AddSample(
@@ -235,6 +260,12 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       "horizon) dropped before the rules.",
                       MetricType::Counter),
             {}, duplicates);
+  AddSample(AddFamily(out, "privmon_events_beyond_dedupe_horizon_total",
+                      "Records older than their tenant's watermark minus the dedupe horizon: they "
+                      "can no longer be told from a redelivery, so they are counted as late and "
+                      "kept from the rules.",
+                      MetricType::Counter),
+            {}, beyond_horizon);
   AddSample(AddFamily(out, "privmon_pim_approvals_total", "PIM elevation approvals seen.",
                       MetricType::Counter),
             {}, pim);
@@ -281,10 +312,41 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       MetricType::Counter),
             {}, Load(st.dead_letters));
   AddSample(
-      AddFamily(out, "privmon_alerts_written_total",
-                "Alert lines written to the sinks (each alert once, whatever the sink count).",
-                MetricType::Counter),
-      {}, Load(st.alerts_written));
+      AddFamily(out, "privmon_dead_letter_write_failures_total",
+                "Dead-letter entries lost to a failed write (full disk...).", MetricType::Counter),
+      {}, Load(st.dead_letter_write_failures));
+  AddSample(AddFamily(out, "privmon_dead_letter_rotations_total",
+                      "Times the dead-letter file reached its size cap and was rotated to "
+                      "<path>.1 (the previous <path>.1 is discarded).",
+                      MetricType::Counter),
+            {}, Load(st.dead_letter_rotations));
+  auto& written = AddFamily(
+      out, "privmon_alerts_written_total",
+      "Alerts whose whole line reached the sink (Kafka: acknowledged by a delivery report), "
+      "by sink.",
+      MetricType::Counter);
+  auto& dropped = AddFamily(
+      out, "privmon_alerts_dropped_total",
+      "Alerts a sink did not deliver (PUB without a subscriber able to take them, a failed sink, "
+      "the shutdown deadline), by sink.",
+      MetricType::Counter);
+  auto& sink_errors = AddFamily(out, "privmon_sink_errors_total",
+                                "Failed write attempts (each is retried with backoff), by sink.",
+                                MetricType::Counter);
+  auto& sink_waits = AddFamily(
+      out, "privmon_sink_backpressure_waits_total",
+      "Times the sink's queue was full and the dispatcher waited, by sink.", MetricType::Counter);
+  auto& sink_queue =
+      AddFamily(out, "privmon_sink_queue_bytes",
+                "Bytes of alert lines waiting in the sink's queue.", MetricType::Gauge);
+  for (const SinkStats& s : st.sinks) {
+    const std::vector<ClientMetric::Label> label{{"sink", SanitizeLabelValue(s.name)}};
+    AddSample(written, label, Load(s.written));
+    AddSample(dropped, label, Load(s.dropped));
+    AddSample(sink_errors, label, Load(s.errors));
+    AddSample(sink_waits, label, Load(s.backpressure_waits));
+    AddSample(sink_queue, label, static_cast<double>(Load(s.queue_bytes)));
+  }
   AddSample(AddFamily(out, "privmon_config_reloads_total", "Successful configuration reloads.",
                       MetricType::Counter),
             {}, Load(st.config_reloads));
@@ -292,8 +354,10 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       "Configuration reloads refused (the previous configuration stays).",
                       MetricType::Counter),
             {}, Load(st.config_reload_failures));
+  AddCheckpointFamilies(out, st.checkpoints);
   CollectKafka(st, out);
   assert(out.size() <= kMaxFamilies);
+  AppendProcessMetrics(out);  // appends after the references above are done with
   return out;
 }
 

@@ -58,6 +58,9 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
     Reject(RejectReason::kOversized, msg, "message above max_message_bytes");
     return;
   }
+  // Windows tools (PowerShell's Out-File, exports) start UTF-8 text with a byte order mark: it is
+  // encoding metadata, not JSON. Rejections still keep the caller's bytes whole (`message`).
+  if (msg.size() > 3 && msg.starts_with("\xEF\xBB\xBF")) msg.remove_prefix(3);
   const std::size_t needed = msg.size() + simdjson::SIMDJSON_PADDING;
   if (needed > capacity) {
     capacity = std::max<std::size_t>(needed, std::max<std::size_t>(64 * 1024, capacity * 2));

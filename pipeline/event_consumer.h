@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/checkpoint_format.h"
 #include "core/config.h"
 #include "core/event.h"
 
@@ -28,6 +29,13 @@ class EventConsumer {
   virtual void OnConfig(std::shared_ptr<const CompiledConfig> config) = 0;
   // Input is over: fire every pending verdict as of event time `final_time`, then stop.
   virtual void OnFinish(EventTime final_time) = 0;
+  // Checkpoints (docs/operations.md "Checkpoints"). SaveState: at a cut, on the shard's thread,
+  // its queues drained: append every piece of state as records. LoadState: before the pipeline
+  // starts, from the control thread, once per record routed to this shard; false when the record
+  // is malformed. OnRestored: every record was loaded.
+  virtual void SaveState(CheckpointShardWriter& /*out*/) {}
+  virtual bool LoadState(const CheckpointRecordView& /*record*/) { return true; }
+  virtual void OnRestored() {}
 };
 
 }  // namespace privmon

@@ -20,7 +20,8 @@ namespace {
 // With `follow`, the file is read as `tail -F` does: at its end the source polls for appended
 // lines (a line is taken only once its newline is written), and it reopens the path when the file
 // was replaced (rotation by rename: the old file is read to its end first) or starts again at 0
-// when it was truncated (copytruncate). `offset()` is the byte position after the last line read.
+// when it was truncated (copytruncate). `Position()` is the byte position after the last line read;
+// `Resume()` seeks to one.
 class FileSource final : public MessageSource {
  public:
   explicit FileSource(const SourceSettings& s)
@@ -71,6 +72,16 @@ class FileSource final : public MessageSource {
 
   const std::string& name() const override { return name_; }
   const std::string& tenant() const override { return tenant_; }
+  int64_t Position() const override { return owned_ ? static_cast<int64_t>(offset_) : -1; }
+  bool Resume(int64_t position) override {
+    struct stat st {};
+    if (!owned_ || position < 0 || fstat(fileno(file_), &st) != 0 || st.st_size < position) {
+      return false;
+    }
+    if (fseeko(file_, static_cast<off_t>(position), SEEK_SET) != 0) return false;
+    offset_ = static_cast<off_t>(position);
+    return true;
+  }
 
  private:
   void Open() {

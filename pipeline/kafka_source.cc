@@ -4,9 +4,11 @@
 #include <librdkafka/rdkafka.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -57,10 +59,19 @@ class KafkaSource final : public MessageSource {
         tenant_(s.tenant),
         tenant_from_key_(s.kafka.tenant_from_key),
         max_partitions_(std::max(1u, s.kafka.max_partitions)),
+        commit_after_checkpoint_(s.kafka.commit_after_checkpoint),
+        topic_names_(s.kafka.topics.size() == 1 && !s.kafka.topics[0].empty() &&
+                             s.kafka.topics[0][0] == '^'
+                         ? std::vector<std::string>{}
+                         : s.kafka.topics),
         stats_(stats) {
     const std::string what = "source " + name_;
     KafkaConf conf = MakeKafkaConf(s.kafka, kConsumerDefaults, what);
     char err[512];
+    if (commit_after_checkpoint_ && rd_kafka_conf_set(conf.get(), "enable.auto.commit", "false",
+                                                      err, sizeof err) != RD_KAFKA_CONF_OK) {
+      throw std::runtime_error(what + ": " + err);
+    }
     if (rd_kafka_conf_set(conf.get(), "group.id", s.kafka.group.c_str(), err, sizeof err) !=
         RD_KAFKA_CONF_OK) {
       throw std::runtime_error(what + ": group: " + err);
@@ -121,14 +132,55 @@ class KafkaSource final : public MessageSource {
   const std::string& tenant() const override { return tenant_; }
   uint32_t clock_inputs() const override { return max_partitions_; }
 
+  // Checkpoints (commit_after_checkpoint): a position is a cut number; the source notes, for it,
+  // the next offset of every partition it has handed messages of (all parsed and queued: the parse
+  // thread pauses between messages). Covered() commits the noted offsets, unless the group was
+  // rebalanced since the cut (the partitions may have a new owner: its next checkpoint commits).
+  int64_t Position() const override {
+    if (!commit_after_checkpoint_) return -1;
+    std::lock_guard<std::mutex> lock(cuts_mutex_);
+    Cut& cut = cuts_[next_cut_ % cuts_.size()];
+    cut.number = static_cast<int64_t>(next_cut_++);
+    cut.rebalances = rebalances_.load(std::memory_order_relaxed);
+    cut.offsets.clear();
+    for (const Partition& p : partitions_) {
+      if (p.assigned && p.next_offset >= 0) {
+        cut.offsets.push_back({p.topic, p.partition, p.next_offset});
+      }
+    }
+    return cut.number;
+  }
+  // Kafka resumes from the group's committed offsets, which a checkpoint always covers.
+  bool Resume(int64_t /*position*/) override { return commit_after_checkpoint_; }
+  void Covered(int64_t position) override {
+    if (!commit_after_checkpoint_ || position < 0) return;
+    std::lock_guard<std::mutex> lock(cuts_mutex_);
+    const Cut& cut = cuts_[static_cast<uint64_t>(position) % cuts_.size()];
+    if (cut.number != position || cut.offsets.empty()) return;
+    if (cut.rebalances != rebalances_.load(std::memory_order_relaxed)) return;
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(static_cast<int>(cut.offsets.size()));
+    for (const CutOffset& o : cut.offsets) {
+      rd_kafka_topic_partition_list_add(list, o.topic.c_str(), o.partition)->offset = o.offset;
+    }
+    const rd_kafka_resp_err_t e = rd_kafka_commit(rk_, list, /*async=*/0);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::fprintf(stderr, "privmon: source %s: offsets of checkpoint %lld not committed: %s\n",
+                   name_.c_str(), static_cast<long long>(position), rd_kafka_err2str(e));
+    }
+  }
+
  private:
   struct Partition {
     std::string topic;
     int32_t partition = 0;
     uint32_t clock = 0;
     bool assigned = false;
-    bool at_end = false;  // fetched up to the high watermark, nothing held
-    bool heard = false;   // a message or its end arrived since the partition was assigned
+    bool at_end = false;       // fetched up to the high watermark, nothing held
+    bool heard = false;        // a message or its end arrived since the partition was assigned
+    int64_t next_offset = -1;  // after the last message handed out (commit_after_checkpoint)
+    int64_t end_offset = -1;   // where the partition's latest end (EOF) was reached
     std::array<rd_kafka_message_t*, kHeldPerPartition> ring{};
     uint32_t head = 0, count = 0;
     KafkaPartitionSlot* slot = nullptr;
@@ -151,6 +203,7 @@ class KafkaSource final : public MessageSource {
         Partition& p = Find(rd_kafka_topic_name(m->rkt), m->partition);
         p.at_end = true;
         p.heard = true;
+        p.end_offset = m->offset;
       }
       rd_kafka_message_destroy(m);
       return;
@@ -205,6 +258,7 @@ class KafkaSource final : public MessageSource {
     if (p->slot != nullptr) p->slot->messages.fetch_add(1, std::memory_order_relaxed);
 
     const rd_kafka_message_t* m = current_;
+    p->next_offset = m->offset + 1;
     out.payload = m->payload != nullptr
                       ? std::string_view(static_cast<const char*>(m->payload), m->len)
                       : std::string_view();
@@ -248,15 +302,24 @@ class KafkaSource final : public MessageSource {
     Partition& p = partitions_.emplace_back();
     p.topic = topic;
     p.partition = partition;
-    p.clock = static_cast<uint32_t>(partitions_.size() - 1);
-    if (p.clock >= max_partitions_) {
-      // Shares the last clock: still correct for tenants' verdicts, but a lag on one of the
-      // sharing partitions can make the other's records late.
+    // A fixed clock per (topic, partition), the same in every run and process, so a checkpoint's
+    // per-partition clocks come back to the same partitions: named topics split max_partitions
+    // into equal ranges (in their configured order); regex topics share one range.
+    uint32_t topic_index = 0;
+    for (std::size_t t = 0; t < topic_names_.size(); ++t) {
+      if (topic_names_[t] == topic) topic_index = static_cast<uint32_t>(t);
+    }
+    const uint32_t stride =
+        std::max(1u, max_partitions_ / std::max<uint32_t>(1, topic_names_.size()));
+    p.clock =
+        topic_index * stride + std::min<uint32_t>(static_cast<uint32_t>(partition), stride - 1);
+    if (static_cast<uint32_t>(partition) >= stride) {
+      // Shares a clock: still correct for tenants' verdicts, but a lag on one of the sharing
+      // partitions can make the other's records late.
       std::fprintf(stderr,
-                   "privmon: source %s: more than max_partitions (%u) partitions; %s[%d] shares "
-                   "an event-time clock (raise max_partitions)\n",
-                   name_.c_str(), max_partitions_, topic, partition);
-      p.clock = max_partitions_ - 1;
+                   "privmon: source %s: partition %s[%d] beyond max_partitions (%u) per topic "
+                   "shares an event-time clock (raise max_partitions)\n",
+                   name_.c_str(), topic, partition, stride);
     }
     if (stats_ != nullptr && p.clock < stats_->capacity) {
       const uint32_t i = stats_->used.load(std::memory_order_relaxed);
@@ -296,6 +359,7 @@ class KafkaSource final : public MessageSource {
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* parts, void* opaque) {
     auto* self = static_cast<KafkaSource*>(opaque);
+    self->rebalances_.fetch_add(1, std::memory_order_relaxed);
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     const bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
     if (self->stats_ != nullptr) self->stats_->rebalances.fetch_add(1, std::memory_order_relaxed);
@@ -304,6 +368,8 @@ class KafkaSource final : public MessageSource {
       p.assigned = assign;
       p.at_end = false;
       p.heard = false;
+      p.next_offset = -1;
+      p.end_offset = -1;
       // A revoked partition's undelivered messages go to its next owner (their offsets were
       // never stored).
       if (!assign) self->DropHeld(p);
@@ -350,8 +416,10 @@ class KafkaSource final : public MessageSource {
           high < 0) {
         continue;
       }
-      const int64_t position = tp.offset >= 0 ? tp.offset : low;
       Partition& p = Find(tp.topic, tp.partition);
+      // Nothing consumed yet since the assignment: the end it reached (from a committed offset
+      // at the end), else the start.
+      const int64_t position = tp.offset >= 0 ? tp.offset : p.end_offset >= 0 ? p.end_offset : low;
       if (p.slot != nullptr) {
         p.slot->lag.store(std::max<int64_t>(0, high - position), std::memory_order_relaxed);
       }
@@ -362,7 +430,26 @@ class KafkaSource final : public MessageSource {
   std::string tenant_;
   bool tenant_from_key_;
   uint32_t max_partitions_;
+  bool commit_after_checkpoint_;
+  std::vector<std::string> topic_names_;  // configured names (empty for a regex)
   KafkaSourceStats* stats_;
+  struct CutOffset {
+    std::string topic;
+    int32_t partition;
+    int64_t offset;
+  };
+  struct Cut {
+    int64_t number = -1;
+    uint64_t rebalances = 0;
+    std::vector<CutOffset> offsets;
+  };
+  // The latest cuts' offsets (a checkpoint is written after its cut, before the next one or two).
+  // Position() runs on the parse thread (which owns partitions_), Covered() on the control
+  // thread: cuts_ is guarded by cuts_mutex_ (taken once per cut, never per message).
+  mutable std::mutex cuts_mutex_;
+  mutable std::array<Cut, 4> cuts_;
+  mutable uint64_t next_cut_ = 0;
+  std::atomic<uint64_t> rebalances_{0};
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_topic_partition_list_t* assignment_ = nullptr;
   std::vector<Partition> partitions_;               // every partition seen, in order; never shrinks

@@ -41,6 +41,16 @@ class MessageSource {
   // Independent event-time inputs the source reads (DESIGN.md section 10 "Clocks"): each keeps
   // its own per-tenant clock, so one that lags makes no other's records late. Fixed at start-up.
   virtual uint32_t clock_inputs() const { return 1; }
+  // Checkpoints: the position just after the last message returned (a file's byte offset), or -1
+  // for a source that has none (sockets, stdin). Called by the source's own parse thread.
+  virtual int64_t Position() const { return -1; }
+  // Continues from a stored Position() (before the first Receive). False when the source has no
+  // positions or the position is past the end of what is there now.
+  virtual bool Resume(int64_t /*position*/) { return false; }
+  // A checkpoint holding `position` (a Position() value) is durable. Called from the control
+  // thread while the parse thread may be reading: a source that acts on it (Kafka: commits the
+  // offsets the position stands for) must be thread-safe here.
+  virtual void Covered(int64_t /*position*/) {}
 };
 
 // Opens a source (binds/connects sockets, opens files, joins a Kafka group). Throws

@@ -4,39 +4,11 @@
 #include <chrono>
 
 #include "parsers/record_parser.h"
+#include "pipeline/backoff.h"
 #include "pipeline/router.h"
 #include "pipeline/source_fanout.h"
-#include "pipeline/tenant_clocks.h"
 
 namespace privmon {
-namespace {
-
-int64_t WallMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// Waits without burning a core: a few spins, then short sleeps.
-class Backoff {
- public:
-  void Pause() {
-    if (++rounds_ < 64) return;
-    std::this_thread::sleep_for(std::chrono::microseconds(rounds_ < 256 ? 20 : 200));
-  }
-  void Reset() { rounds_ = 0; }
-
- private:
-  uint32_t rounds_ = 0;
-};
-
-}  // namespace
 
 uint32_t ResolveParserCount(uint32_t configured, std::size_t sources) {
   return std::max<uint32_t>(
@@ -51,7 +23,7 @@ uint32_t ResolveShardCount(uint32_t configured) {
 Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
                    std::vector<std::unique_ptr<MessageSource>> sources,
                    std::vector<std::unique_ptr<EventConsumer>> consumers, PipelineStats& stats,
-                   RejectSink* rejects)
+                   RejectSink* rejects, bool checkpoints)
     : config_(std::move(config)),
       shards_(static_cast<uint32_t>(consumers.size())),
       parsers_(ResolveParserCount(config_->pipeline.parse_threads, sources.size())),
@@ -60,7 +32,8 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
       progress_(std::make_unique<ParserProgress[]>(parsers_)),
       stats_(stats),
       rejects_(rejects) {
-  if (sources.size() == 1 && parsers_ > 1) {
+  // A fanned-out source is read ahead of its lanes: it has no position a cut could name.
+  if (sources.size() == 1 && parsers_ > 1 && !checkpoints) {
     sources = FanOutSource(std::move(sources[0]), parsers_);
     fanned_out_ = true;
   }
@@ -78,6 +51,10 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
   }
   if (clock_owner_.empty()) clock_owner_.push_back(0);
   source_progress_ = std::make_unique<SourceProgress[]>(std::max<std::size_t>(1, source_count_));
+  source_position_ =
+      std::make_unique<std::atomic<int64_t>[]>(std::max<std::size_t>(1, source_count_));
+  for (std::size_t i = 0; i < source_count_; ++i) source_position_[i].store(sources[i]->Position());
+  shard_cut_epoch_ = std::make_unique<std::atomic<uint64_t>[]>(shards_);
   sources_by_parser_.resize(parsers_);
   source_ids_by_parser_.resize(parsers_);
   for (std::size_t i = 0; i < sources.size(); ++i) {
@@ -99,10 +76,10 @@ void Pipeline::Start() {
   started_ = true;
   for (uint32_t s = 0; s < shards_; ++s) threads_.emplace_back([this, s] { ShardLoop(s); });
   for (uint32_t p = 0; p < parsers_; ++p) {
-    threads_.emplace_back([this, p, src = std::move(sources_by_parser_[p]),
-                           ids = std::move(source_ids_by_parser_[p])]() mutable {
-      ParseLoop(p, std::move(src), std::move(ids));
-    });
+    // The sources stay the pipeline's: a checkpoint made after the parse threads ended still
+    // tells them what it covers (SourcesCovered).
+    threads_.emplace_back(
+        [this, p] { ParseLoop(p, sources_by_parser_[p], source_ids_by_parser_[p]); });
   }
 }
 
@@ -119,6 +96,75 @@ void Pipeline::PublishConfig(std::shared_ptr<const CompiledConfig> config) {
     pending_config_ = std::move(config);
   }
   config_generation_.fetch_add(1, std::memory_order_release);
+}
+
+bool Pipeline::ParsersPausedFor(uint64_t epoch) const {
+  for (uint32_t p = 0; p < parsers_; ++p) {
+    if (progress_[p].paused_epoch.load(std::memory_order_acquire) < epoch &&
+        !progress_[p].done.load(std::memory_order_acquire)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Pipeline::NotePositions(const std::vector<std::unique_ptr<MessageSource>>& sources,
+                             const std::vector<std::size_t>& source_ids) {
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    source_position_[source_ids[i]].store(sources[i]->Position(), std::memory_order_relaxed);
+  }
+}
+
+void Pipeline::SourcesCovered(const std::vector<int64_t>& positions) {
+  for (uint32_t p = 0; p < parsers_; ++p) {
+    for (std::size_t i = 0; i < sources_by_parser_[p].size(); ++i) {
+      const std::size_t id = source_ids_by_parser_[p][i];
+      if (id < positions.size() && positions[id] >= 0) {
+        sources_by_parser_[p][i]->Covered(positions[id]);
+      }
+    }
+  }
+}
+
+bool Pipeline::Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions,
+                   double* pause_s) {
+  const auto start = std::chrono::steady_clock::now();
+  cut_writers_ = &writers;
+  const uint64_t epoch = cut_epoch_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  // Wait for every shard to save or to finish (kShardFinished): none may still be about to write
+  // into `writers` when this returns.
+  bool ok = true;
+  Backoff backoff;
+  for (uint32_t s = 0; s < shards_;) {
+    const uint64_t seen = shard_cut_epoch_[s].load(std::memory_order_acquire);
+    if (seen >= epoch) {
+      ok = ok && seen != kShardFinished;  // input over or stopping: not a cut of live state
+      ++s;
+      continue;
+    }
+    backoff.Pause();
+  }
+  // Every parse thread noted its positions before pausing (acquire: paused_epoch, done).
+  positions->assign(source_count_, -1);
+  for (std::size_t i = 0; i < source_count_; ++i) {
+    (*positions)[i] = source_position_[i].load(std::memory_order_relaxed);
+  }
+  resume_epoch_.store(epoch, std::memory_order_release);
+  *pause_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return ok;
+}
+
+void Pipeline::SaveStopped(std::vector<CheckpointShardWriter>& writers,
+                           std::vector<int64_t>* positions) {
+  for (uint32_t s = 0; s < shards_; ++s) consumers_[s]->SaveState(writers[s]);
+  for (const ClockInputRecord& r : final_clocks_) {
+    writers[0].Add(kCheckpointClockInputTag, CheckpointRoute::kByOrigin, r.tenant,
+                   EncodeClockInput(r));
+  }
+  positions->assign(source_count_, -1);
+  for (std::size_t i = 0; i < source_count_; ++i) {
+    (*positions)[i] = source_position_[i].load(std::memory_order_acquire);
+  }
 }
 
 void Pipeline::Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles) {
@@ -144,6 +190,7 @@ bool Pipeline::Released(uint64_t n) const {
   // The fan-out reader deals messages round robin: lane l gets sequences l, l + P, l + 2P, ...
   for (uint32_t l = 0; l < parsers_; ++l) {
     if (n <= l) continue;  // lane l was given nothing before n
+    if (progress_[l].pushing_done.load(std::memory_order_acquire)) continue;
     const uint64_t before = n - 1 - ((n - 1 - l) % parsers_);
     if (progress_[l].pushed_through.load(std::memory_order_acquire) <
         static_cast<int64_t>(before)) {
@@ -153,18 +200,8 @@ bool Pipeline::Released(uint64_t n) const {
   return true;
 }
 
-bool Pipeline::ClockSourceEnded(uint32_t clock_source) const {
-  if (!fanned_out_) {
-    return source_progress_[clock_owner_[clock_source]].ended.load(std::memory_order_acquire);
-  }
-  for (std::size_t i = 0; i < source_count_; ++i) {
-    if (!source_progress_[i].ended.load(std::memory_order_acquire)) return false;
-  }
-  return true;
-}
-
-void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources,
-                         std::vector<std::size_t> source_ids) {
+void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
+                         const std::vector<std::size_t>& source_ids) {
   RecordParser record_parser(config_->pipeline.max_message_bytes);
   ParserStats& pstats = stats_.parsers[parser];
   std::vector<bool> ended(sources.size(), false);
@@ -186,9 +223,24 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   auto send = [&](const ProgressMark& m) { PushMark(parser, m); };
   uint64_t last_sequence = 0;
   const auto timeout = std::chrono::milliseconds(sources.size() > 1 ? 10 : 50);
+  uint64_t paused_through = 0;
   while (live > 0 && !stop_.load(std::memory_order_acquire)) {
     for (std::size_t i = 0; i < sources.size(); ++i) {
       if (ended[i]) continue;
+      if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire); cut != paused_through) {
+        // A checkpoint cut: between two messages, bring every tenant clock up to what was read
+        // (the marks go to the shards before they save: a restart resumes after the cut, so a
+        // mark held back now would be lost), note where every source stands and wait.
+        paused_through = cut;
+        marks.Publish(last_sequence, true, released, send);
+        NotePositions(sources, source_ids);
+        progress_[parser].paused_epoch.store(cut, std::memory_order_release);
+        Backoff pause;
+        while (resume_epoch_.load(std::memory_order_acquire) < cut &&
+               !stop_.load(std::memory_order_acquire)) {
+          pause.Pause();
+        }
+      }
       MessageSource& src = *sources[i];
       const ReceiveStatus status = src.Receive(raw, timeout);
       SourceProgress& progress = source_progress_[source_ids[i]];
@@ -274,105 +326,20 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       marks.Publish(last_sequence, false, released, send);
     }
   }
+  NotePositions(sources, source_ids);
+  // Stopped (SIGTERM) or ended: every clock goes out as of what was pushed, so the shards settle
+  // each tenant as of its own newest event, as at the end of a scan. A lane waits only for lanes
+  // still pushing (never for one that stopped too).
+  progress_[parser].pushing_done.store(true, std::memory_order_release);
+  marks.Publish(last_sequence, true, released, send);
+  Backoff backoff;
+  while (marks.HasPending()) {
+    backoff.Pause();
+    marks.Publish(last_sequence, false, released, send);
+  }
   for (std::size_t id : source_ids)
     source_progress_[id].ended.store(true, std::memory_order_release);
   progress_[parser].done.store(true, std::memory_order_release);
-}
-
-EventTime Pipeline::MaxEventTime(bool* all_done) const {
-  bool done = true;
-  for (uint32_t p = 0; p < parsers_; ++p) {
-    done = done && progress_[p].done.load(std::memory_order_acquire);
-  }
-  // A live source that has sent nothing for this long stops holding the watermark back (run
-  // only: scan never reads the wall clock).
-  constexpr int64_t kIdleSourceNs = 10'000'000'000;
-  const int64_t now = config_->pipeline.wall_clock ? NowNs() : 0;
-  EventTime lowest_active = kMaxTime, highest = kMinTime;
-  for (std::size_t i = 0; i < source_count_; ++i) {
-    const SourceProgress& sp = source_progress_[i];
-    const EventTime t = sp.max_event_time.load(std::memory_order_acquire);
-    highest = std::max(highest, t);
-    const bool ended = sp.ended.load(std::memory_order_acquire);
-    const bool idle =
-        now != 0 && now - sp.last_event_ns.load(std::memory_order_relaxed) > kIdleSourceNs;
-    if (!ended && !idle && t != kMinTime) lowest_active = std::min(lowest_active, t);
-  }
-  *all_done = done;
-  return lowest_active != kMaxTime ? lowest_active : highest;
-}
-
-void Pipeline::ShardLoop(uint32_t shard) {
-  EventConsumer& consumer = *consumers_[shard];
-  ShardStats& sstats = stats_.shards[shard];
-  uint64_t seen_generation = 0;
-  const bool wall = config_->pipeline.wall_clock;
-  TenantClocks clocks(lateness_us_,
-                      wall ? config_->pipeline.tenant_idle_timeout_s * 1'000'000'000 : 0);
-  const std::size_t clock_sources = clock_owner_.size();
-  std::vector<uint8_t> ended_now(clock_sources, 0), ended_seen(clock_sources, 0);
-  auto ended = [&](uint32_t source) { return source < clock_sources && ended_now[source] != 0; };
-  auto moved = [&](uint64_t tenant, EventTime w) { consumer.OnTenantWatermark(tenant, w); };
-  int64_t last_refresh_ns = 0;
-  Backoff backoff;
-  for (;;) {
-    const uint64_t generation = config_generation_.load(std::memory_order_acquire);
-    if (generation != seen_generation) {
-      std::shared_ptr<const CompiledConfig> next;
-      {
-        std::lock_guard<std::mutex> lock(config_mutex_);
-        next = pending_config_;
-      }
-      seen_generation = generation;
-      if (next) consumer.OnConfig(std::move(next));
-    }
-    // Read progress before draining: everything pushed before it was published is drained below.
-    bool all_done = false;
-    const EventTime max_time = MaxEventTime(&all_done);
-    for (uint32_t c = 0; c < clock_sources; ++c) ended_now[c] = ClockSourceEnded(c) ? 1 : 0;
-    const int64_t now = wall ? NowNs() : 0;
-    std::size_t drained = 0;
-    int64_t depth = 0;
-    for (uint32_t p = 0; p < parsers_; ++p) {
-      auto& q = Queue(p, shard);
-      drained += q.consume_all([&](const ShardMessage& m) {
-        if (m.roles == 0) {
-          const EventTime w =
-              clocks.OnMark(m.event.tenant_hash, static_cast<uint32_t>(m.event.sequence),
-                            m.event.time, now, ended);
-          if (w != kMinTime) consumer.OnTenantWatermark(m.event.tenant_hash, w);
-          return;
-        }
-        consumer.OnEvent(m.event, m.roles);
-        sstats.ObserveLatency(NowNs() - m.event.received_ns);
-      });
-      depth += static_cast<int64_t>(q.read_available());
-    }
-    sstats.queue_depth.store(depth, std::memory_order_relaxed);
-    // A source ended, or (run) a second of wall time passed: idle tenants follow the sources.
-    if (ended_now != ended_seen || (wall && now - last_refresh_ns > 1'000'000'000)) {
-      ended_seen = ended_now;
-      last_refresh_ns = now;
-      clocks.Refresh(max_time == kMinTime ? kMinTime : max_time - lateness_us_, now, ended, moved);
-    }
-    if (all_done && drained == 0) {
-      bool empty = true;
-      for (uint32_t p = 0; p < parsers_; ++p) empty = empty && Queue(p, shard).empty();
-      if (empty) {
-        // The input is over: every tenant's verdicts are settled as of its own newest event.
-        clocks.Final(moved);
-        consumer.OnFinish(kMinTime);
-        finished_shards_.fetch_add(1, std::memory_order_acq_rel);
-        return;
-      }
-    }
-    if (drained == 0) {
-      consumer.OnIdle();
-      backoff.Pause();
-    } else {
-      backoff.Reset();
-    }
-  }
 }
 
 }  // namespace privmon

@@ -5,6 +5,9 @@
 // (counted as back-pressure) instead of dropping. Start() launches the threads; RequestStop()
 // (thread-safe, signal-safe via an atomic) stops reading sources; Wait() returns once every queue
 // is drained and every consumer has finished. Files end by themselves; sockets end on stop.
+// Checkpoints (docs/operations.md "Checkpoints"): Cut() is a bounded pause: every parse thread
+// stops between two messages and notes its sources' positions, every shard drains its queues and
+// saves its state on its own thread, then the sources resume.
 #pragma once
 
 #include <atomic>
@@ -51,14 +54,38 @@ class Pipeline {
   Pipeline(std::shared_ptr<const CompiledConfig> config,
            std::vector<std::unique_ptr<MessageSource>> sources,
            std::vector<std::unique_ptr<EventConsumer>> consumers, PipelineStats& stats,
-           RejectSink* rejects);
+           RejectSink* rejects, bool checkpoints = false);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
   void Start();
   void RequestStop() { stop_.store(true, std::memory_order_release); }
+  // Stops reading without settling: pending verdicts stay pending, to be checkpointed by
+  // SaveStopped() after Wait() (SIGTERM with checkpoints).
+  void RequestStopUnsettled() {
+    settle_on_stop_.store(false, std::memory_order_release);
+    RequestStop();
+  }
+  // The end of the input leaves pending verdicts pending (scan --checkpoint-out). Before Start().
+  void KeepPendingAtEnd() { settle_on_stop_.store(false, std::memory_order_release); }
+  // A consistent cut of every shard's state and every source's position (see above). Control
+  // thread only, never concurrently with Wait(). `writers` has one entry per shard; `positions`
+  // gets one entry per source (-1: no position). Returns false (nothing usable) when the pipeline
+  // finished or was stopped before every shard saved. `*pause_s` is how long sources were paused.
+  bool Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions,
+           double* pause_s);
+  // After Wait(): every consumer's SaveState on the calling thread, and the sources' positions
+  // where their parse threads stopped.
+  void SaveStopped(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions);
   void Wait();
+  // Before Start(): each tenant's per-input clocks from a restored checkpoint.
+  void RestoreClockInputs(std::vector<ClockInputRecord> inputs) {
+    restored_clocks_ = std::move(inputs);
+  }
+  // Control thread, after a checkpoint holding `positions` (from Cut or SaveStopped) is durable:
+  // each source may give up its input up to there (a Kafka source commits its offsets).
+  void SourcesCovered(const std::vector<int64_t>& positions);
   // Hands a new configuration to every shard between two events (SIGHUP reload).
   void PublishConfig(std::shared_ptr<const CompiledConfig> config);
 
@@ -82,11 +109,16 @@ class Pipeline {
     std::atomic<bool> done{false};
     // Fanned-out source: the source-order sequence of the last message this lane fully pushed.
     std::atomic<int64_t> pushed_through{-1};
+    std::atomic<bool> pushing_done{false};  // this lane will push nothing more
+    std::atomic<uint64_t> paused_epoch{0};  // the latest cut this parse thread stopped for
   };
 
-  void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources,
-                 std::vector<std::size_t> source_ids);
+  void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
+                 const std::vector<std::size_t>& source_ids);
   void ShardLoop(uint32_t shard);
+  bool ParsersPausedFor(uint64_t epoch) const;
+  void NotePositions(const std::vector<std::unique_ptr<MessageSource>>& sources,
+                     const std::vector<std::size_t>& source_ids);
   void Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles);
   void PushMark(uint32_t parser, const ProgressMark& mark);
   // Fanned-out source: every lane has pushed all messages before `sequence`.
@@ -103,6 +135,10 @@ class Pipeline {
   int64_t lateness_us_;
   std::vector<std::vector<std::unique_ptr<MessageSource>>> sources_by_parser_;
   std::vector<std::vector<std::size_t>> source_ids_by_parser_;
+  // Every shard's clocks get every mark, so shard 0's stand for all: it writes them at a cut, and
+  // leaves them in final_clocks_ when it stops without settling (SaveStopped writes them).
+  std::vector<ClockInputRecord> restored_clocks_;
+  std::vector<ClockInputRecord> final_clocks_;
   std::vector<std::unique_ptr<EventConsumer>> consumers_;
   std::vector<std::unique_ptr<SpscQueue<ShardMessage>>> queues_;
   std::unique_ptr<ParserProgress[]> progress_;
@@ -118,6 +154,15 @@ class Pipeline {
   RejectSink* rejects_;
   std::atomic<bool> stop_{false};
   std::atomic<uint32_t> finished_shards_{0};
+  std::atomic<bool> settle_on_stop_{true};
+  // Cuts: the control thread raises cut_epoch_, parse threads pause until resume_epoch_ reaches
+  // it, each shard saves into cut_writers_[shard] and publishes shard_cut_epoch_[shard].
+  std::atomic<uint64_t> cut_epoch_{0};
+  std::atomic<uint64_t> resume_epoch_{0};
+  std::vector<CheckpointShardWriter>* cut_writers_ = nullptr;
+  std::unique_ptr<std::atomic<uint64_t>[]> shard_cut_epoch_;  // kShardFinished once it returned
+  static constexpr uint64_t kShardFinished = UINT64_MAX;
+  std::unique_ptr<std::atomic<int64_t>[]> source_position_;  // per source, at the latest pause
   bool started_ = false;
   std::atomic<uint64_t> config_generation_{0};
   std::mutex config_mutex_;

@@ -18,14 +18,25 @@ namespace privmon {
 
 class TenantClocks {
  public:
-  // idle_timeout_ns <= 0: tenants never go idle (scan).
-  TenantClocks(int64_t lateness_us, int64_t idle_timeout_ns)
-      : lateness_us_(lateness_us), idle_timeout_ns_(idle_timeout_ns) {}
+  // idle_timeout_ns <= 0: tenants never go idle (scan). `sources`: clock sources. In scan
+  // (`hold_unreported`), a live source that has sent no mark yet may carry any tenant: it holds
+  // every tenant back until its first mark or its end (files start at different speeds; in run a
+  // source that never sent anything is idle instead).
+  TenantClocks(int64_t lateness_us, int64_t idle_timeout_ns, std::size_t sources,
+               bool hold_unreported)
+      : lateness_us_(lateness_us),
+        idle_timeout_ns_(idle_timeout_ns),
+        reported_(sources, hold_unreported ? 0 : 1),
+        unreported_(hold_unreported ? sources : 0) {}
 
   // Records a mark; returns the tenant's watermark when it moved, else kMinTime.
   template <class Ended>
   EventTime OnMark(uint64_t tenant, uint32_t source, EventTime newest, int64_t now_ns,
                    Ended&& ended) {
+    if (source < reported_.size() && reported_[source] == 0) {
+      reported_[source] = 1;
+      --unreported_;
+    }
     Clock& c = clocks_[tenant];
     Input* in = nullptr;
     for (Input& i : c.inputs) {
@@ -59,6 +70,29 @@ class TenantClocks {
 
   std::size_t size() const { return clocks_.size(); }
 
+  // Checkpoints: f(tenant, input, newest) for every input that carried a tenant; and putting one
+  // back after a restart (before any mark; counts as a mark at now_ns).
+  template <class F>
+  void ForEachInput(F&& f) const {
+    for (const auto& [tenant, c] : clocks_) {
+      for (const Input& i : c.inputs) f(tenant, i.source, i.newest);
+    }
+  }
+  void RestoreInput(uint64_t tenant, uint32_t source, EventTime newest, int64_t now_ns) {
+    if (source < reported_.size() && reported_[source] == 0) {
+      reported_[source] = 1;
+      --unreported_;
+    }
+    Clock& c = clocks_[tenant];
+    for (Input& i : c.inputs) {
+      if (i.source == source) {
+        if (newest > i.newest) i.newest = newest;
+        return;
+      }
+    }
+    c.inputs.push_back(Input{source, newest, now_ns});
+  }
+
  private:
   struct Input {
     uint32_t source;
@@ -73,6 +107,9 @@ class TenantClocks {
   template <class Ended>
   EventTime Compute(const Clock& c, EventTime source_watermark, int64_t now_ns,
                     Ended&& ended) const {
+    for (std::size_t s = 0; unreported_ > 0 && s < reported_.size(); ++s) {
+      if (reported_[s] == 0 && !ended(static_cast<uint32_t>(s))) return kMinTime;
+    }
     EventTime lowest = kMaxTime, newest = kMinTime;
     bool any_live = false, all_ended = true;
     for (const Input& i : c.inputs) {
@@ -98,6 +135,8 @@ class TenantClocks {
 
   int64_t lateness_us_;
   int64_t idle_timeout_ns_;
+  std::vector<uint8_t> reported_;  // per clock source: has sent a mark
+  std::size_t unreported_;
   absl::flat_hash_map<uint64_t, Clock> clocks_;
 };
 

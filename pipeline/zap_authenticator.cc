@@ -1,9 +1,10 @@
 #include "pipeline/zap_authenticator.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <array>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -68,11 +69,12 @@ std::string ReadCurveKeyFile(const std::string& path) {
   std::stringstream buf;
   buf << in.rdbuf();
   const std::string text = buf.str();
-  static const std::regex kKey(R"(([0-9A-Za-z.\-:+=^!/*?&<>()\[\]{}@%$#]{40}))");
-  std::smatch m;
-  const std::regex kCert(R"(secret-key\s*=\s*"([^"]{40})\")");
-  if (std::regex_search(text, m, kCert)) return m[1].str();
-  if (std::regex_search(text, m, kKey)) return m[1].str();
+  // A ZeroMQ certificate file (zmq_cert save) names it secret-key = "..."; else a bare key.
+  static const re2::RE2 kCert(R"re(secret-key\s*=\s*"([^"]{40})")re");
+  static const re2::RE2 kKey(R"re(([0-9A-Za-z.\-:+=^!/*?&<>()\[\]{}@%$#]{40}))re");
+  std::string key;
+  if (re2::RE2::PartialMatch(text, kCert, &key)) return key;
+  if (re2::RE2::PartialMatch(text, kKey, &key)) return key;
   throw std::runtime_error("no 40-character Z85 key in " + path);
 }
 

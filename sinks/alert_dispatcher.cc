@@ -1,7 +1,7 @@
 #include "sinks/alert_dispatcher.h"
 
 #include <algorithm>
-#include <chrono>
+#include <cstdio>
 
 namespace privmon {
 namespace {
@@ -11,57 +11,137 @@ constexpr int kSpinRounds = 16;      // idle rounds with yield() before sleeping
 constexpr auto kMinSleep = std::chrono::microseconds(200);
 constexpr auto kMaxSleep = std::chrono::microseconds(1000);
 
+// "file", then "file_2", "file_3" for further sinks of the same kind.
+std::string SinkLabel(const std::vector<std::unique_ptr<AlertOutput>>& outputs, std::size_t i) {
+  std::size_t same = 0;
+  for (std::size_t j = 0; j < i; ++j) same += outputs[j]->kind() == outputs[i]->kind() ? 1 : 0;
+  std::string label(outputs[i]->kind());
+  if (same > 0) label += "_" + std::to_string(same + 1);
+  return label;
+}
+
 }  // namespace
 
 AlertDispatcher::AlertDispatcher(std::vector<SpscQueue<Alert>*> queues,
                                  std::vector<std::unique_ptr<AlertOutput>> outputs,
-                                 PipelineStats* stats)
-    : queues_(std::move(queues)), outputs_(std::move(outputs)), stats_(stats) {
+                                 PipelineStats* stats, DispatcherOptions options)
+    : queues_(std::move(queues)),
+      options_(options),
+      stats_(stats),
+      sink_stats_(stats != nullptr ? &stats->sinks : &own_stats_) {
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    SinkStats& s = sink_stats_->emplace_back();
+    s.name = SinkLabel(outputs, i);
+  }
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    sinks_.push_back(std::make_unique<SinkWorker>(
+        std::move(outputs[i]), (*sink_stats_)[sink_stats_->size() - outputs.size() + i],
+        options_.sink));
+  }
   thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
 }
 
 AlertDispatcher::~AlertDispatcher() { Stop(); }
 
+void AlertDispatcher::BeginShutdown() {
+  if (shutting_down_.exchange(true)) return;
+  for (auto& sink : sinks_) sink->StartShutdownGrace(options_.drain_timeout);
+}
+
 void AlertDispatcher::Stop() {
   if (!thread_.joinable()) return;
+  BeginShutdown();
   thread_.request_stop();
   thread_.join();
+  for (auto& sink : sinks_) sink->Finish();
+  const uint64_t n = lost();
+  if (n != 0) {
+    std::fprintf(stderr,
+                 "privmon: %llu alert delivery(ies) failed in total; see "
+                 "privmon_alerts_dropped_total and privmon_sink_errors_total\n",
+                 static_cast<unsigned long long>(n));
+  }
+}
+
+void AlertDispatcher::ReopenOutputs() {
+  for (auto& sink : sinks_) sink->RequestReopen();
+}
+
+uint64_t AlertDispatcher::lost() const {
+  uint64_t n = 0;
+  for (const SinkStats& s : *sink_stats_) n += s.lost.load(std::memory_order_relaxed);
+  return n;
+}
+
+std::string_view AlertDispatcher::KeyedLine(const Alert& alert, std::string_view line) {
+  const std::string_view tenant = alert.tenant_id.view();
+  keyed_.clear();
+  // A tenant that could break the framing (never a GUID) goes unkeyed.
+  if (tenant.find_first_of("\n\x1f") == std::string_view::npos) {
+    keyed_.append(tenant);
+    keyed_.push_back(kTenantKeySeparator);
+  }
+  keyed_.append(line);
+  return keyed_;
+}
+
+void AlertDispatcher::Hand(SinkWorker& sink, std::string_view line) {
+  if (sink.TryPush(line)) return;
+  sink.CountBackpressureWait();
+  auto sleep = kMinSleep;
+  while (!sink.TryPush(line)) {
+    if (shutting_down_.load(std::memory_order_relaxed) && sink.PastDeadline()) {
+      sink.CountLost(1);
+      return;
+    }
+    std::this_thread::sleep_for(sleep);
+    sleep = std::min(sleep * 2, kMaxSleep);
+  }
 }
 
 std::size_t AlertDispatcher::DrainOnce() {
-  std::size_t written = 0;
+  std::size_t handed = 0;
   Alert alert;
   for (SpscQueue<Alert>* q : queues_) {
     for (std::size_t i = 0; i < kBatch && q->pop(alert); ++i) {
-      lines_.Reset();
-      for (auto& out : outputs_) out->WriteAlert(alert, lines_.Get(alert, out->format()));
-      ++written;
+      lines_.Reset();  // each alert formatted once per format its sinks use
+      for (auto& sink : sinks_) {
+        const std::string_view line = lines_.Get(alert, sink->format());
+        Hand(*sink, sink->keyed_by_tenant() ? KeyedLine(alert, line) : line);
+      }
+      ++handed;
     }
   }
-  if (written != 0 && stats_ != nullptr) Bump(stats_->alerts_written, written);
-  return written;
+  handed_total_ += handed;
+  PublishAcknowledged();
+  return handed;
 }
 
-void AlertDispatcher::FlushAll() {
-  for (auto& out : outputs_) out->Flush();
+// Checkpoints cover only alerts the sinks are done with (DESIGN.md section 10): an alert is
+// acknowledged once every sink has written it (its last byte handed to the kernel) or counted it
+// as dropped.
+void AlertDispatcher::PublishAcknowledged() {
+  if (stats_ == nullptr) return;
+  uint64_t done = handed_total_;
+  const std::size_t first = sink_stats_->size() - sinks_.size();
+  for (std::size_t i = first; i < sink_stats_->size(); ++i) {
+    const SinkStats& s = (*sink_stats_)[i];
+    done = std::min<uint64_t>(done, s.written.load(std::memory_order_acquire) +
+                                        s.dropped.load(std::memory_order_acquire));
+  }
+  stats_->alerts_flushed.store(done, std::memory_order_release);
 }
 
 void AlertDispatcher::Run(std::stop_token stop) {
   int idle_rounds = 0;
   auto sleep = kMinSleep;
-  bool dirty = false;  // lines written since the last flush
   while (!stop.stop_requested()) {
     if (DrainOnce() != 0) {
-      dirty = true;
       idle_rounds = 0;
       sleep = kMinSleep;
       continue;
     }
-    if (dirty) {
-      FlushAll();
-      dirty = false;
-    }
-    for (auto& out : outputs_) out->Idle();
+    PublishAcknowledged();
     if (++idle_rounds <= kSpinRounds) {
       std::this_thread::yield();
     } else {
@@ -71,7 +151,6 @@ void AlertDispatcher::Run(std::stop_token stop) {
   }
   while (DrainOnce() != 0) {
   }
-  FlushAll();
 }
 
 }  // namespace privmon

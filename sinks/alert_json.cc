@@ -9,6 +9,17 @@
 
 namespace privmon {
 
+void AppendEvidenceJson(const Evidence& ev, std::string& out) {
+  out.push_back('{');
+  AppendJsonKey("kind", true, out);
+  AppendJsonString(EventKindName(ev.kind), out);
+  AppendJsonKey("record_id", false, out);
+  AppendJsonString(ev.record_id.view(), out);
+  AppendJsonKey("time", false, out);
+  AppendJsonIsoTime(ev.time, out);
+  out.push_back('}');
+}
+
 void AppendAlertJson(const Alert& a, std::string& out) {
   const RuleInfo& rule = GetRuleInfo(a.rule);
   out.push_back('{');
@@ -42,16 +53,8 @@ void AppendAlertJson(const Alert& a, std::string& out) {
   out.push_back('[');
   const std::size_t evidence_count = std::min<std::size_t>(a.evidence_count, Alert::kMaxEvidence);
   for (std::size_t i = 0; i < evidence_count; ++i) {
-    const Evidence& ev = a.evidence[i];
     if (i != 0) out.push_back(',');
-    out.push_back('{');
-    AppendJsonKey("kind", true, out);
-    AppendJsonString(EventKindName(ev.kind), out);
-    AppendJsonKey("record_id", false, out);
-    AppendJsonString(ev.record_id.view(), out);
-    AppendJsonKey("time", false, out);
-    AppendJsonIsoTime(ev.time, out);
-    out.push_back('}');
+    AppendEvidenceJson(a.evidence[i], out);
   }
   out.push_back(']');
   AppendJsonKey("details", false, out);

@@ -15,6 +15,10 @@ namespace privmon {
 
 inline constexpr int kAlertSchema = 2;
 
+// One evidence object of the native alert: {"kind":..,"record_id":..,"time":..}; also OCSF's
+// evidences[].data.
+void AppendEvidenceJson(const Evidence& ev, std::string& out);
+
 void AppendAlertJson(const Alert& a, std::string& out);
 
 }  // namespace privmon

@@ -177,13 +177,7 @@ void AppendAlertOcsf(const Alert& a, std::string& out) {
     AppendJsonKey("uid", false, out);
     AppendJsonString(ev.record_id.view(), out);
     AppendJsonKey("data", false, out);
-    out.append("{\"kind\":");
-    AppendJsonString(EventKindName(ev.kind), out);
-    out.append(",\"record_id\":");
-    AppendJsonString(ev.record_id.view(), out);
-    out.append(",\"time\":");
-    AppendJsonIsoTime(ev.time, out);
-    out.push_back('}');
+    AppendEvidenceJson(ev, out);  // the native alert's evidence object
     AppendJsonKey("user", false, out);
     AppendUser(a, out);
     out.push_back('}');

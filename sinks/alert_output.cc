@@ -1,56 +1,31 @@
 #include "sinks/alert_output.h"
 
 #include <cerrno>
-#include <cstring>
 #include <stdexcept>
 
+#include "sinks/fd_output.h"
 #include "sinks/kafka_output.h"
+#include "sinks/zmq_pub_output.h"
 
 namespace privmon {
 
-void StdoutOutput::Write(std::string_view json_line) {
-  std::fwrite(json_line.data(), 1, json_line.size(), stdout);
-}
-
-void StdoutOutput::Flush() { std::fflush(stdout); }
-
-FileOutput::FileOutput(const std::string& path, bool append)
-    : file_(std::fopen(path.c_str(), append ? "ab" : "wb")) {
-  if (!file_) {
-    throw std::runtime_error("alert sink: cannot open file '" + path +
-                             "': " + std::strerror(errno));
+bool IsPermanentWriteError(int error) {
+  switch (error) {
+    case EPIPE:
+    case EBADF:
+    case EINVAL:
+    case ECONNRESET:
+    case ENOTCONN:
+    case ETERM:
+    case ENOTSOCK:
+      return true;
+    default:
+      return false;  // ENOSPC, EDQUOT, EIO, EFBIG...: an operator can fix it, keep retrying
   }
 }
-
-void FileOutput::Write(std::string_view json_line) {
-  std::fwrite(json_line.data(), 1, json_line.size(), file_.get());
-}
-
-void FileOutput::Flush() { std::fflush(file_.get()); }
-
-ZmqPubOutput::ZmqPubOutput(zmq::context_t& context, const std::string& endpoint)
-    : socket_(context, zmq::socket_type::pub) {
-  socket_.set(zmq::sockopt::linger, 1000);
-  try {
-    socket_.bind(endpoint);
-  } catch (const zmq::error_t& e) {
-    throw std::runtime_error("alert sink: cannot bind ZeroMQ PUB on '" + endpoint +
-                             "': " + e.what());
-  }
-}
-
-void ZmqPubOutput::Write(std::string_view json_line) {
-  if (!json_line.empty() && json_line.back() == '\n') json_line.remove_suffix(1);
-  // PUB never blocks: at the high-water mark the message is dropped for slow subscribers.
-  (void)socket_.send(zmq::const_buffer(json_line.data(), json_line.size()),
-                     zmq::send_flags::dontwait);
-}
-
-std::string ZmqPubOutput::last_endpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }
 
 std::vector<std::unique_ptr<AlertOutput>> MakeAlertOutputs(const std::vector<SinkSettings>& sinks,
-                                                           zmq::context_t& context,
-                                                           PipelineStats* stats) {
+                                                           zmq::context_t& context) {
   std::vector<std::unique_ptr<AlertOutput>> outputs;
   for (const SinkSettings& s : sinks) {
     switch (s.type) {
@@ -67,14 +42,9 @@ std::vector<std::unique_ptr<AlertOutput>> MakeAlertOutputs(const std::vector<Sin
         }
         outputs.push_back(std::make_unique<ZmqPubOutput>(context, s.endpoint));
         break;
-      case SinkType::kKafka: {
-        KafkaSinkStats* kstats = nullptr;
-        if (stats != nullptr) {
-          kstats = &stats->kafka_sinks.emplace_back(s.name.empty() ? "kafka" : s.name);
-        }
-        outputs.push_back(std::make_unique<KafkaOutput>(s, kstats));
+      case SinkType::kKafka:
+        outputs.push_back(std::make_unique<KafkaOutput>(s));
         break;
-      }
     }
     outputs.back()->set_format(s.format);
   }

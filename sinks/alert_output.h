@@ -1,10 +1,14 @@
-// Where formatted alert lines go: stdout, a file, a ZeroMQ PUB socket. Each output is owned and
-// used by one thread only (the AlertDispatcher's); none is thread-safe. Write() buffers and never
-// blocks on a slow reader (PUB drops at its high-water mark); Flush() pushes buffered lines out.
-// Construction opens/binds and throws std::runtime_error on failure (start-up only).
+// Where formatted alert lines go: stdout, a file, a ZeroMQ PUB socket, a Kafka topic. Each output
+// is owned and used by one thread only (its SinkWorker's); none is thread-safe. Write() reports
+// exactly how many bytes reached the destination, so an alert is counted as written only once its
+// last byte is (or, for a deferred write, once Poll() reports it delivered); it never blocks for
+// long (at most ~100 ms waiting for a stuck reader), so shutdown stays bounded. Construction
+// opens/binds and throws std::runtime_error on failure (start-up only).
 #pragma once
 
-#include <cstdio>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,18 +21,45 @@
 
 namespace privmon {
 
+struct WriteResult {
+  std::size_t accepted = 0;  // bytes taken from the front of the input (written, or dropped)
+  int error = 0;             // errno when the write failed; 0 with accepted 0 = not ready yet
+  bool dropped = false;      // the accepted bytes were discarded by design (PUB: no subscriber
+                             // could take them), not delivered
+  bool deferred = false;     // accepted; whether delivered is learnt later, through Poll()
+};
+
+// The fates of deferred lines (Kafka delivery reports) an output learnt since its last Poll().
+struct Acknowledgements {
+  uint64_t written = 0;  // delivered (the broker acknowledged them)
+  uint64_t lost = 0;     // given up on after the last retry: dropped, not delivered
+  uint64_t errors = 0;   // failed attempts (each retry counts)
+};
+
+// Separates the tenant key from the line for outputs keyed by tenant (JSON lines hold no raw
+// control characters).
+inline constexpr char kTenantKeySeparator = '\x1f';
+
 class AlertOutput {
  public:
   virtual ~AlertOutput() = default;
-  // `json_line` is one alert ending in '\n'.
-  virtual void Write(std::string_view json_line) = 0;
-  // `line` is the alert formatted for this output; outputs that need more of the alert (the
-  // Kafka sink's key is its tenant) override this.
-  virtual void WriteAlert(const Alert& /*alert*/, std::string_view line) { Write(line); }
-  virtual void Flush() = 0;
-  // Called on the sink thread when it has nothing to write (about once a millisecond): outputs
-  // with acknowledgements to collect (Kafka delivery reports) do it here.
-  virtual void Idle() {}
+  // Writes a prefix of `bytes`: whole or partial '\n'-terminated lines, or exactly one whole line
+  // when OneLinePerWrite().
+  virtual WriteResult Write(std::string_view bytes) = 0;
+  virtual bool OneLinePerWrite() const { return false; }
+  // The metric label's stem: "stdout", "file", "zmq_pub".
+  virtual std::string_view kind() const = 0;
+  // Reopens a file output at its path (after logrotate renamed it); empty string on success,
+  // else the reason. Outputs without a file succeed without doing anything.
+  virtual std::string Reopen() { return {}; }
+  // Outputs whose writes are acknowledged later (WriteResult::deferred): lines whose fate is not
+  // known yet, serving reports for up to `wait`; and giving up on what is unacknowledged (shutdown
+  // past its grace: the next Poll() reports those lines as lost).
+  virtual uint64_t Unacknowledged() const { return 0; }
+  virtual Acknowledgements Poll(std::chrono::milliseconds /*wait*/) { return {}; }
+  virtual void Abandon() {}
+  // True when each line must be pushed as "<tenant>\x1f<line>" (the Kafka sink's message key).
+  virtual bool KeyedByTenant() const { return false; }
   // The format of the lines this output wants (the sink's `format`); set once at start-up.
   AlertFormat format() const { return format_; }
   void set_format(AlertFormat format) { format_ = format; }
@@ -37,45 +68,11 @@ class AlertOutput {
   AlertFormat format_ = AlertFormat::kNative;
 };
 
-// stdio-buffered writes to stdout; fflush at Flush().
-class StdoutOutput final : public AlertOutput {
- public:
-  void Write(std::string_view json_line) override;
-  void Flush() override;
-};
-
-// Appends (or truncates, when append is false) and writes lines to a file; fflush at Flush().
-class FileOutput final : public AlertOutput {
- public:
-  FileOutput(const std::string& path, bool append);
-  void Write(std::string_view json_line) override;
-  void Flush() override;
-
- private:
-  struct Closer {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
-  std::unique_ptr<std::FILE, Closer> file_;
-};
-
-// Binds a PUB socket on `endpoint`; each alert is one single-frame message without the trailing
-// '\n'. Subscribers that join late miss earlier alerts (PUB semantics).
-class ZmqPubOutput final : public AlertOutput {
- public:
-  ZmqPubOutput(zmq::context_t& context, const std::string& endpoint);
-  void Write(std::string_view json_line) override;
-  void Flush() override {}
-  // The endpoint actually bound (resolves "tcp://127.0.0.1:*" to the chosen port).
-  std::string last_endpoint() const;
-
- private:
-  zmq::socket_t socket_;
-};
+// True for errors a retry cannot cure (the reader is gone, the descriptor is unusable).
+bool IsPermanentWriteError(int error);
 
 // One output per configured sink, in order. Throws std::runtime_error naming the sink on failure.
-// A Kafka sink adds its counters to `stats->kafka_sinks` (when stats is given).
 std::vector<std::unique_ptr<AlertOutput>> MakeAlertOutputs(const std::vector<SinkSettings>& sinks,
-                                                           zmq::context_t& context,
-                                                           PipelineStats* stats = nullptr);
+                                                           zmq::context_t& context);
 
 }  // namespace privmon

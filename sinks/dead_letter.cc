@@ -1,22 +1,101 @@
 #include "sinks/dead_letter.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
+#include "core/hash.h"
 #include "core/utf8.h"
 #include "sinks/base64.h"
+#include "sinks/fd_output.h"
 #include "sinks/json_escape.h"
 
 namespace privmon {
+namespace {
 
-DeadLetterWriter::DeadLetterWriter(const std::string& path, Counter* counter) : counter_(counter) {
+void AppendUint(uint64_t n, std::string& out) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof(buf), n).ptr);
+}
+
+}  // namespace
+
+DeadLetterWriter::DeadLetterWriter(const std::string& path, Counter* counter, Limits limits,
+                                   Counter* write_failures, Counter* rotations)
+    : path_(path),
+      limits_(limits),
+      counter_(counter),
+      write_failures_(write_failures),
+      rotations_(rotations) {
   if (path.empty()) return;
-  file_.reset(std::fopen(path.c_str(), "ab"));
-  if (!file_) {
-    throw std::runtime_error("dead letter: cannot open '" + path + "': " + std::strerror(errno));
+  fd_ = OpenOutputFile(path, /*append=*/true);
+  if (fd_ < 0) {
+    throw std::runtime_error("dead letter: cannot open '" + path + "': " + std::strerror(errno) +
+                             (errno == ELOOP ? " (a symlink: refused)" : ""));
   }
+  struct stat st {};
+  if (fstat(fd_, &st) == 0) file_bytes_ = static_cast<uint64_t>(st.st_size);
+}
+
+DeadLetterWriter::~DeadLetterWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void DeadLetterWriter::Reopen() {
+  std::lock_guard lock(mu_);
+  if (path_.empty()) return;
+  const int fd = OpenOutputFile(path_, /*append=*/true);
+  if (fd < 0) {
+    std::fprintf(stderr, "privmon: dead letter: cannot reopen '%s': %s; keeping the old file\n",
+                 path_.c_str(), std::strerror(errno));
+    return;
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  struct stat st {};
+  file_bytes_ = fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+void DeadLetterWriter::RotateLocked() {
+  const std::string old = path_ + ".1";
+  if (std::rename(path_.c_str(), old.c_str()) != 0) return;  // keep writing; the cap is soft
+  const int fd = OpenOutputFile(path_, /*append=*/true);
+  if (fd < 0) return;
+  ::close(fd_);
+  fd_ = fd;
+  file_bytes_ = 0;
+  if (rotations_ != nullptr) Bump(*rotations_);
+}
+
+void DeadLetterWriter::WriteLineLocked() {
+  if (file_bytes_ > 0 && file_bytes_ + line_.size() > limits_.max_file_bytes) RotateLocked();
+  std::string_view rest = line_;
+  while (!rest.empty()) {
+    const ssize_t n = ::write(fd_, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (write_failures_ != nullptr) Bump(*write_failures_);
+      if (!failing_) {
+        std::fprintf(stderr,
+                     "privmon: dead letter: write to '%s' failed: %s; entries are lost "
+                     "(privmon_dead_letter_write_failures_total)\n",
+                     path_.c_str(), n < 0 ? std::strerror(errno) : "no progress");
+      }
+      failing_ = true;
+      return;
+    }
+    rest.remove_prefix(static_cast<std::size_t>(n));
+    file_bytes_ += static_cast<uint64_t>(n);
+  }
+  if (failing_)
+    std::fprintf(stderr, "privmon: dead letter: writing to '%s' again\n", path_.c_str());
+  failing_ = false;
 }
 
 void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, std::string_view raw,
@@ -24,7 +103,7 @@ void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, s
   std::lock_guard lock(mu_);
   count_.fetch_add(1, std::memory_order_relaxed);
   if (counter_ != nullptr) Bump(*counter_);  // single writer: every bump happens under mu_
-  if (!file_) return;
+  if (fd_ < 0) return;
   line_.clear();
   char time_buf[40];
   line_.append("{\"received\":\"");
@@ -36,8 +115,17 @@ void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, s
   line_.append(",\"source\":");
   AppendJsonString(source, line_);
   line_.append(",\"size\":");
-  char size_buf[24];
-  line_.append(size_buf, std::to_chars(size_buf, size_buf + sizeof(size_buf), raw.size()).ptr);
+  AppendUint(raw.size(), line_);
+  if (raw.size() > limits_.max_entry_bytes) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(HashBytes(raw)));
+    raw = raw.substr(0, limits_.max_entry_bytes);
+    line_.append(",\"kept\":");
+    AppendUint(raw.size(), line_);
+    line_.append(",\"hash\":\"");
+    line_.append(hex, 16);
+    line_.push_back('"');
+  }
   if (IsValidUtf8(raw)) {
     line_.append(",\"raw\":");
     AppendJsonString(raw, line_);
@@ -47,8 +135,7 @@ void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, s
     line_.push_back('"');
   }
   line_.append("}\n");
-  std::fwrite(line_.data(), 1, line_.size(), file_.get());
-  std::fflush(file_.get());
+  WriteLineLocked();
 }
 
 }  // namespace privmon

@@ -1,9 +1,14 @@
-// Dead-letter file: every rejected message or record, whole, one NDJSON entry per line:
+// Dead-letter file: every rejected message or record, one NDJSON entry per line:
 //   {"received":"<iso>","reason":"invalid_json","detail":"...","source":"zmq","size":N,"raw":"..."}
 // with "raw_base64" instead of "raw" when the bytes are not UTF-8, so ReadDeadLetterFile gives back
-// the exact bytes. Write() is thread-safe (a mutex: rejections are off the hot path) and flushes
-// each entry so none is lost on a crash. An empty path disables the file; entries are still
-// counted.
+// the exact bytes. A message over max_entry_bytes is kept as a prefix of that many bytes with
+// "kept":K and "hash" (64-bit hash of the whole message, hex) beside the full "size" (DESIGN.md
+// section 10). The file is bounded: past max_file_bytes it is renamed to <path>.1 (replacing the
+// previous one) and a new file is started; entries that cannot be written are counted
+// (privmon_dead_letter_write_failures_total) and reported once per burst. Files are created 0640
+// and never opened through a symlink. Write() is thread-safe (a mutex: rejections are off the hot
+// path) and writes each entry with one write(2), so none is lost on a crash. An empty path disables
+// the file; entries are still counted.
 #pragma once
 
 #include <atomic>
@@ -25,7 +30,22 @@ class DeadLetterWriter {
  public:
   // Opens `path` for appending; throws std::runtime_error if it cannot. `counter` (may be null,
   // must outlive the writer) is bumped once per entry, e.g. &PipelineStats::dead_letters.
-  explicit DeadLetterWriter(const std::string& path, Counter* counter = nullptr);
+  struct Limits {
+    std::size_t max_entry_bytes = 1u << 20;  // raw bytes kept per entry
+    uint64_t max_file_bytes = 1ull << 30;    // rotate to <path>.1 beyond this
+  };
+  explicit DeadLetterWriter(const std::string& path, Counter* counter = nullptr)
+      : DeadLetterWriter(path, counter, Limits{}) {}
+  // `write_failures` and `rotations` (may be null) count entries lost to a failed write and the
+  // rotations (each discards the previous <path>.1).
+  DeadLetterWriter(const std::string& path, Counter* counter, Limits limits,
+                   Counter* write_failures = nullptr, Counter* rotations = nullptr);
+  ~DeadLetterWriter();
+  DeadLetterWriter(const DeadLetterWriter&) = delete;
+  DeadLetterWriter& operator=(const DeadLetterWriter&) = delete;
+
+  // Opens the path afresh (SIGHUP after logrotate); keeps the old file on failure.
+  void Reopen();
 
   void Write(RejectReason reason, std::string_view detail, std::string_view raw,
              std::string_view source, EventTime received) {
@@ -36,15 +56,21 @@ class DeadLetterWriter {
              std::string_view source, EventTime received);
 
   uint64_t count() const { return count_.load(std::memory_order_relaxed); }
-  bool enabled() const { return file_ != nullptr; }
+  bool enabled() const { return !path_.empty(); }
 
  private:
-  struct Closer {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
+  void WriteLineLocked();  // line_ to the file, rotating first when it would pass the cap
+  void RotateLocked();
+
   std::mutex mu_;
-  std::unique_ptr<std::FILE, Closer> file_;  // null when disabled
+  std::string path_;
+  Limits limits_;
+  int fd_ = -1;              // guarded by mu_; -1 when disabled
+  uint64_t file_bytes_ = 0;  // guarded by mu_
+  bool failing_ = false;     // guarded by mu_: a write failure already reported
   Counter* counter_;
+  Counter* write_failures_;
+  Counter* rotations_;
   std::atomic<uint64_t> count_{0};
   std::string line_;  // guarded by mu_
 };
@@ -54,8 +80,10 @@ struct DeadLetterEntry {
   std::string reason;    // RejectReasonName, or "skipped"
   std::string detail;
   std::string source;
-  uint64_t size = 0;
-  std::string raw;  // the exact rejected bytes
+  uint64_t size = 0;  // of the whole rejected message
+  std::string raw;    // the exact rejected bytes, or their first `kept` bytes
+  uint64_t kept = 0;  // raw.size(); less than size when the entry was capped
+  std::string hash;   // of the whole message (hex), for capped entries only
 };
 
 // Reads a whole dead-letter file back, decoding escapes and base64 exactly. Throws

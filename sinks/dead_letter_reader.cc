@@ -126,8 +126,8 @@ bool ParseDeadLetterLine(std::string_view line, DeadLetterEntry& entry) {
   std::string key, value;
   do {
     if (!r.ReadString(key) || !r.Consume(':')) return false;
-    if (key == "size") {
-      if (!r.ReadUint(entry.size)) return false;
+    if (key == "size" || key == "kept") {
+      if (!r.ReadUint(key == "size" ? entry.size : entry.kept)) return false;
       continue;
     }
     if (!r.ReadString(value)) return false;
@@ -139,6 +139,8 @@ bool ParseDeadLetterLine(std::string_view line, DeadLetterEntry& entry) {
       entry.detail = std::move(value);
     } else if (key == "source") {
       entry.source = std::move(value);
+    } else if (key == "hash") {
+      entry.hash = std::move(value);
     } else if (key == "raw") {
       entry.raw = std::move(value);
       have_raw = true;
@@ -149,7 +151,9 @@ bool ParseDeadLetterLine(std::string_view line, DeadLetterEntry& entry) {
       have_raw = true;
     }  // unknown string members are skipped, for forward compatibility
   } while (r.Consume(','));
-  return r.Consume('}') && r.AtEnd() && have_raw && entry.raw.size() == entry.size;
+  if (entry.hash.empty()) entry.kept = entry.size;
+  return r.Consume('}') && r.AtEnd() && have_raw && entry.raw.size() == entry.kept &&
+         entry.kept <= entry.size;
 }
 
 std::vector<DeadLetterEntry> ReadDeadLetterFile(const std::string& path) {

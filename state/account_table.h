@@ -45,6 +45,19 @@ class AccountTable {
            privileged_.size() * sizeof(PrivilegedState);
   }
   void Reserve(std::size_t n) { accounts_.reserve(n); }
+  // Checkpoint support: f(key, state, privileged-or-null) for every account (O(size)).
+  template <class F>
+  void ForEach(F&& f) const {
+    for (const auto& [key, st] : accounts_) {
+      f(key, st, st.privileged_index == UINT32_MAX ? nullptr : &privileged_[st.privileged_index]);
+    }
+  }
+  // Restores one account as checkpointed (its privileged_index is reassigned here).
+  void Restore(uint64_t key, AccountState st, const PrivilegedState* ps) {
+    st.privileged_index = UINT32_MAX;
+    AccountState& slot = accounts_[key] = st;
+    if (ps != nullptr) Privileged(slot) = *ps;
+  }
 
  private:
   absl::flat_hash_map<uint64_t, AccountState> accounts_;

@@ -4,14 +4,17 @@
 // is remembered while its event time is within `horizon` of its tenant's watermark, so the answer
 // does not depend on arrival order for any record that is not late.
 // Memory: 16 B per slot (fingerprint, event time, tenant index) + 1 control byte, at a load of
-// 7/16..7/8: 19..39 B per remembered record (kBytesPerSlot; bench/dedupe_bench.cc measures it, tests/state pins the bound).
-// Single-threaded (its shard). Repeat() is one hash probe; Sweep() is O(size) and runs when the
-// table has doubled since the last sweep, so its cost is amortized O(1) per record.
+// 7/16..7/8: 19..39 B per remembered record (kBytesPerSlot; bench/dedupe_bench.cc measures it,
+// tests/state pins the bound). Single-threaded (its shard). Repeat() is one hash probe; Sweep() is
+// O(size) and runs when the table has doubled since the last sweep, so its cost is amortized O(1)
+// per record.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #include "state/account_state.h"
 
@@ -44,6 +47,14 @@ class DedupeMemory {
     next_sweep_ = std::max<std::size_t>(kMinSweep, 2 * seen_.size());
   }
 
+  // Checkpoint support: f(fingerprint, time, tenant index) for every remembered record.
+  template <class F>
+  void ForEach(F&& f) const {
+    for (const auto& [fp, e] : seen_) f(fp, e.time, e.tenant);
+  }
+  void Restore(uint64_t fingerprint, Seconds32 time, uint32_t tenant) {
+    seen_.insert_or_assign(fingerprint, Entry{time, tenant});
+  }
   std::size_t size() const { return seen_.size(); }
   std::size_t MemoryBytes() const { return seen_.capacity() * kBytesPerSlot; }
 
@@ -55,6 +66,9 @@ class DedupeMemory {
   };
   absl::flat_hash_map<uint64_t, Entry> seen_;
   std::size_t next_sweep_ = kMinSweep;
+
+  static_assert(sizeof(std::pair<const uint64_t, Entry>) + 1 == kBytesPerSlot,
+                "the header states the bytes per slot");
 };
 
 }  // namespace privmon

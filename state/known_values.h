@@ -26,6 +26,12 @@ class KnownValues {
   bool Add(uint64_t account, NoveltyKind kind, uint64_t value) {
     return set_.insert(Fingerprint(account, kind, value)).second;
   }
+  // Checkpoint support: the stored fingerprints, and adding one back.
+  template <class F>
+  void ForEach(F&& f) const {
+    for (uint64_t fp : set_) f(fp);
+  }
+  void RestoreFingerprint(uint64_t fp) { set_.insert(fp); }
   std::size_t size() const { return set_.size(); }
   std::size_t MemoryBytes() const { return set_.capacity() * (sizeof(uint64_t) + 1); }
 

@@ -1,7 +1,8 @@
 // PrivilegedState: the extra memory of a privileged account (configured or learned), allocated
 // once when the account becomes privileged and kept in its shard's arena. Holds the names an
 // alert raised from a timer needs, the short event-time look-backs of threshold and sequence
-// rules, and the learned sign-in hours. Touched only by the owning shard's thread; ~1 KiB.
+// rules, and the learned sign-in hours. Touched only by the owning shard's thread; < 3 KiB
+// (pinned below).
 #pragma once
 
 #include <array>
@@ -9,17 +10,10 @@
 
 #include "core/fixed_string.h"
 #include "state/account_state.h"
+#include "state/signin_runs.h"
 #include "state/time_ring.h"
 
 namespace privmon {
-
-struct RecentSignIn {
-  Seconds32 time = 0;
-  bool paw = false;
-  FixedString<40> device_id;
-  FixedString<48> device_label;
-  FixedString<80> record_id;
-};
 
 struct PendingActivation {
   Seconds32 time = 0;            // 0 = free slot
@@ -49,11 +43,12 @@ struct PrivilegedState {
   TimeRing<8> successes;               // recent successful sign-ins
   TimeRing<4> role_removals;           // PRIV-EL-08, removals that arrived first
   std::array<PendingInterrupt, 4> interrupts{};
-  std::array<RecentSignIn, 6> recent_signins{};
-  uint8_t next_signin = 0;
+  SignInRuns signins;  // PRIV-EL-06: sign-ins from a PAW or not, as runs
   std::array<PendingActivation, 4> activations{};
   std::array<uint16_t, 24> learning_hours{};  // PRIV-SI-10: successful sign-ins per UTC hour
   uint32_t learning_signins = 0;
 };
+
+static_assert(sizeof(PrivilegedState) <= 3072, "the header states < 3 KiB per privileged account");
 
 }  // namespace privmon

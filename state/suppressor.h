@@ -10,7 +10,9 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/alert.h"
@@ -82,6 +84,30 @@ class Suppressor {
     next_sweep_ = std::max<std::size_t>(1024, 2 * entries_.size());
   }
 
+  // Checkpoint support. f(key, tenant_hash, bucket_end, count, state, pending update or null);
+  // state: 0 no repeat yet, 1 update pending, 2 update sent.
+  template <class F>
+  void ForEach(F&& f) const {
+    for (const auto& [key, e] : entries_) {
+      const uint8_t state = e.pending == kNone ? 0 : e.pending == kSettled ? 2 : 1;
+      f(key, e.tenant_hash, e.bucket_end, e.count, state,
+        state == 1 ? &pending_[e.pending].alert : nullptr);
+    }
+  }
+  void Restore(uint64_t key, uint64_t tenant_hash, EventTime bucket_end, uint32_t count,
+               uint8_t state, const Alert* update) {
+    if (entries_.contains(key)) return;  // restored to every shard: keep the first copy
+    Entry& e = entries_[key];
+    e.tenant_hash = tenant_hash;
+    e.bucket_end = bucket_end;
+    e.count = count;
+    e.pending = state == 2 ? kSettled : kNone;
+    if (state == 1 && update != nullptr) {
+      e.pending = static_cast<uint32_t>(pending_.size());
+      pending_.push_back(Pending{key, *update});
+    }
+  }
+
   std::size_t MemoryBytes() const {
     return entries_.capacity() * (sizeof(std::pair<const uint64_t, Entry>) + 1) +
            pending_.capacity() * sizeof(Pending);
@@ -115,6 +141,8 @@ class Suppressor {
   absl::flat_hash_map<uint64_t, Entry> entries_;
   std::vector<Pending> pending_;
   std::size_t next_sweep_ = 1024;
+
+  static_assert(sizeof(std::pair<const uint64_t, Entry>) == 32, "the header states 32 bytes");
 };
 
 }  // namespace privmon

@@ -37,6 +37,11 @@ class TimerQueue {
     heap_.pop_back();
     return t;
   }
+  // Checkpoint support: every pending timer, in heap order.
+  template <class F>
+  void ForEach(F&& f) const {
+    for (const Timer& t : heap_) f(t);
+  }
   std::size_t size() const { return heap_.size(); }
   std::size_t MemoryBytes() const { return heap_.capacity() * sizeof(Timer); }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -32,6 +33,13 @@ CliRun Privmon(const std::string& dir, std::vector<std::string> args) {
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
+// Entra tenant ids are GUIDs (check refuses others): the n-th test tenant.
+std::string Guid(int n) {
+  char id[40];
+  std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", n);
+  return id;
+}
+
 TEST(Cli, UnknownCommandIsNamedAndExitsTwo) {
   const std::string dir = TempDir("cli");
   TempDirCleanup cleanup(dir);
@@ -56,7 +64,8 @@ TEST(Cli, CheckTakesConfigLikeRunAndScanAndKeepsThePositionalForm) {
   const std::string dir = TempDir("cli");
   TempDirCleanup cleanup(dir);
   const std::string cfg = dir + "/c.yaml";
-  Write(cfg, "tenants:\n  \"1111-aaaa\": {break_glass: [bg@contoso.com]}\n");
+  Write(cfg,
+        "tenants:\n  \"00000000-0000-4000-8000-000000000001\": {break_glass: [bg@contoso.com]}\n");
   const CliRun by_flag = Privmon(dir, {"check", "--config", cfg});
   const CliRun by_position = Privmon(dir, {"check", cfg});
   EXPECT_EQ(by_flag.code, 0) << by_flag.err;
@@ -69,7 +78,7 @@ TEST(Cli, CheckQuietPrintsNothingForAGoodFileAndTheErrorsForABadOne) {
   const std::string dir = TempDir("cli");
   TempDirCleanup cleanup(dir);
   const std::string good = dir + "/good.yaml", bad = dir + "/bad.yaml";
-  Write(good, "tenants:\n  t1: {}\n");
+  Write(good, "tenants:\n  \"00000000-0000-4000-8000-000000000001\": {}\n");
   Write(bad, "pipeline: {shards: two}\n");
   CliRun r = Privmon(dir, {"check", "--quiet", "--config", good});
   EXPECT_EQ(r.code, 0);
@@ -86,20 +95,20 @@ TEST(Cli, CheckAggregatesNotesThatRepeatAcrossTenantsAndDetailsListsThemAll) {
   const std::string dir = TempDir("cli");
   TempDirCleanup cleanup(dir);
   std::string yaml = "tenants:\n";
-  for (int i = 0; i < 300; ++i) yaml += "  \"t" + std::to_string(i) + "\": {}\n";
+  for (int i = 0; i < 300; ++i) yaml += "  \"" + Guid(i) + "\": {}\n";
   const std::string cfg = dir + "/many.yaml";
   Write(cfg, yaml);
   const CliRun r = Privmon(dir, {"check", "--config", cfg});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("note: PRIV-EL-06 silent: no paw_devices: 300 tenants (tenant t0, tenant "
-                       "t1, ...)"),
+  EXPECT_NE(r.out.find("note: PRIV-EL-06 silent: no paw_devices: 300 tenants (tenant " + Guid(0) +
+                       ", tenant " + Guid(1) + ", ...)"),
             std::string::npos)
       << r.out.substr(0, 2000);
   int lines = 0;
   for (char c : r.out) lines += c == '\n';
   EXPECT_LT(lines, 20) << r.out.substr(0, 2000);
   const CliRun details = Privmon(dir, {"check", "--details", "--config", cfg});
-  EXPECT_NE(details.out.find("note: tenant t299: PRIV-EL-06 silent: no paw_devices"),
+  EXPECT_NE(details.out.find("note: tenant " + Guid(299) + ": PRIV-EL-06 silent: no paw_devices"),
             std::string::npos);
 }
 
@@ -107,7 +116,9 @@ TEST(Cli, CheckJsonIsOneParsableObjectWithErrorsAndGroupedNotes) {
   const std::string dir = TempDir("cli");
   TempDirCleanup cleanup(dir);
   const std::string good = dir + "/good.yaml", bad = dir + "/bad.yaml";
-  Write(good, "tenants:\n  t1: {}\n  t2: {}\n");
+  Write(good,
+        "tenants:\n  \"00000000-0000-4000-8000-000000000001\": {}\n  "
+        "\"00000000-0000-4000-8000-000000000002\": {}\n");
   Write(bad, "pipeline: {shards: two}\n");
   simdjson::dom::parser parser;
 

@@ -86,30 +86,39 @@ TEST(ConfigCheck, GoodConfigExitsZeroWithSummaryAndSilentRuleNotes) {
       "defaults:\n"
       "  rules: {PRIV-SI-07: {enabled: false}}\n"
       "tenants:\n"
-      "  \"1111-aaaa\":\n"
+      "  \"11111111-aaaa-aaaa-aaaa-111111111111\":\n"
       "    name: contoso\n"
       "    break_glass: [bg@contoso.com]\n"
-      "  \"2222-bbbb\": {paw_devices: [d1]}\n");
+      "  \"22222222-bbbb-bbbb-bbbb-222222222222\": {paw_devices: [d1]}\n");
   const CheckOutput c = Check(cfg.path());
   EXPECT_EQ(c.code, 0) << c.err;
   EXPECT_EQ(c.err, "");
   EXPECT_NE(c.out.find("OK: " + cfg.path() + ": 2 tenants, 40 rules enabled\n"), std::string::npos)
       << c.out;
-  EXPECT_NE(c.out.find("tenant contoso (1111-aaaa): PRIV-EL-06 silent: no paw_devices"),
+  EXPECT_NE(c.out.find("tenant contoso (11111111-aaaa-aaaa-aaaa-111111111111): PRIV-EL-06 silent: "
+                       "no paw_devices"),
             std::string::npos)
       << c.out;
-  EXPECT_EQ(c.out.find("tenant contoso (1111-aaaa): PRIV-BG-01 silent"), std::string::npos);
-  EXPECT_NE(c.out.find("tenant 2222-bbbb: PRIV-BG-01 silent: no break_glass"), std::string::npos);
-  EXPECT_EQ(c.out.find("tenant 2222-bbbb: PRIV-EL-06"), std::string::npos);
+  EXPECT_EQ(c.out.find("tenant contoso (11111111-aaaa-aaaa-aaaa-111111111111): PRIV-BG-01 silent"),
+            std::string::npos);
+  EXPECT_NE(
+      c.out.find("tenant 22222222-bbbb-bbbb-bbbb-222222222222: PRIV-BG-01 silent: no break_glass"),
+      std::string::npos);
+  EXPECT_EQ(c.out.find("tenant 22222222-bbbb-bbbb-bbbb-222222222222: PRIV-EL-06"),
+            std::string::npos);
   EXPECT_NE(c.out.find("PRIV-SI-03 silent: no naming_policy"), std::string::npos);
   EXPECT_NE(c.out.find("PRIV-CH-03 silent: no high_value_apps"), std::string::npos);
 }
 
 TEST(ConfigCheck, DisabledRulesAreNotReportedSilent) {
-  TempConfig cfg("tenants:\n  t1: {rules: {PRIV-EL-06: {enabled: false}}}\n");
+  TempConfig cfg(
+      "tenants:\n  \"11111111-aaaa-aaaa-aaaa-111111111111\": {rules: {PRIV-EL-06: {enabled: "
+      "false}}}\n");
   const CheckOutput c = Check(cfg.path());
   EXPECT_EQ(c.code, 0);
-  EXPECT_EQ(c.out.find("tenant t1: PRIV-EL-06"), std::string::npos) << c.out;
+  EXPECT_EQ(c.out.find("tenant 11111111-aaaa-aaaa-aaaa-111111111111: PRIV-EL-06"),
+            std::string::npos)
+      << c.out;
 }
 
 TEST(ConfigCheck, EachKindOfBadConfigExitsTwoWithItsErrorOnStderr) {
@@ -143,6 +152,65 @@ TEST(ConfigCheck, UnreadableFileExitsTwoWithAClearMessage) {
   EXPECT_EQ(c.code, 2);
   EXPECT_NE(c.err.find("/nonexistent/dir/privmon.yaml: cannot read config file"), std::string::npos)
       << c.err;
+}
+
+TEST(ConfigCheck, AnEmptyOrCommentOnlyFileIsAnErrorNotTheBuiltinDefaults) {
+  for (const char* yaml : {"", "\n\n", "# all tenants were here\n"}) {
+    TempConfig cfg(yaml);
+    const CheckOutput c = Check(cfg.path());
+    EXPECT_EQ(c.code, 2) << "'" << yaml << "'";
+    EXPECT_NE(c.err.find("the config is empty"), std::string::npos) << c.err;
+  }
+  TempConfig explicit_defaults("{}\n");
+  EXPECT_EQ(Check(explicit_defaults.path()).code, 0);
+}
+
+TEST(ConfigCheck, ATruncatedFileIsAnError) {
+  const std::string whole =
+      "tenants:\n  \"11111111-aaaa-aaaa-aaaa-111111111111\": {name: a, break_glass: [bg@a.com]}\n";
+  TempConfig cfg(whole.substr(0, whole.size() - 12));  // cut inside the flow map
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 2) << c.out;
+  EXPECT_NE(c.err.find("YAML syntax error"), std::string::npos) << c.err;
+}
+
+TEST(ConfigCheck, RefusesTenantIdsThatAreNotGuidsWithTheirLine) {
+  TempConfig cfg("tenants:\n  \"11111111-aaaa-aaaa-aaaa-111111111111\": {}\n  contoso: {}\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find(cfg.path() + ":3:3: tenants.\"contoso\": a tenant id is the Entra "
+                                    "tenant's GUID"),
+            std::string::npos)
+      << c.err;
+  EXPECT_EQ(c.err.find("11111111-aaaa"), std::string::npos) << c.err;
+}
+
+TEST(ConfigCheck, RefusesUnknownEndpointSchemes) {
+  TempConfig cfg(
+      "sources: [{zmq: {endpoint: \"tpc://127.0.0.1:5556\"}}]\n"
+      "sinks: [{zmq_pub: {endpoint: \"tcp://127.0.0.1\"}}]\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find(":1:28: sources[0].zmq.endpoint: unknown endpoint \"tpc://"),
+            std::string::npos)
+      << c.err;
+  EXPECT_NE(c.err.find(":2:30: sinks[0].zmq_pub.endpoint: unknown endpoint"), std::string::npos)
+      << c.err;
+}
+
+TEST(ConfigCheck, RefusesTwoSocketsBoundOnOneAddress) {
+  TempConfig cfg(
+      "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:5556\"}},\n"
+      "          {zmq_sub: {endpoint: \"tcp://127.0.0.1:5556\"}}]\n"  // connects: fine
+      "sinks: [{zmq_pub: {endpoint: \"tcp://127.0.0.1:5556\"}}]\n"
+      "metrics: {listen: \"127.0.0.1:9464\"}\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find("sinks[0].zmq_pub.endpoint: \"tcp://127.0.0.1:5556\" is already bound by "
+                       "sources[0].zmq.endpoint"),
+            std::string::npos)
+      << c.err;
+  EXPECT_EQ(c.err.find("zmq_sub"), std::string::npos) << c.err;
 }
 
 }  // namespace

@@ -1,18 +1,11 @@
 // Helpers of the determinism tests (redelivery, arrival permutations, tenant lag): run the real
 // binary on real files and read its alerts as (alert_id, rule_id, final count), where the final
-// count of an alert is that of its update line ("update": true) when one followed.
+// count of an alert is that of its update line ("update": true) when one followed. Compiled once
+// into privmon_test_support.
 #pragma once
 
-#include <simdjson.h>
-#include <sys/wait.h>
-
-#include <cstdlib>
-#include <ctime>
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <map>
-#include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -25,47 +18,15 @@ struct ScanOutput {
   std::string out, err;
 };
 
-inline std::string ReadText(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
-
-inline void WriteLines(const fs::path& p, const std::vector<std::string>& lines) {
-  std::ofstream out(p, std::ios::binary);
-  for (const auto& l : lines) out << l << '\n';
-}
-
-inline fs::path TempDir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("privmon_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+std::string ReadText(const fs::path& p);
+// Non-empty lines of `text`.
+std::vector<std::string> Lines(const std::string& text);
+void WriteLines(const fs::path& p, const std::vector<std::string>& lines);
+// A fresh, empty directory under the temp dir, unique to this process.
+fs::path TempDir(const std::string& name);
 
 // `privmon scan <args>` with stdout and stderr in files of `dir`.
-inline ScanOutput Scan(const std::string& args, const fs::path& dir) {
-  const fs::path out = dir / "scan.out", err = dir / "scan.err";
-  const std::string cmd = std::string(PRIVMON_BINARY) + " scan --quiet " + args + " >" +
-                          out.string() + " 2>" + err.string();
-  const int status = std::system(cmd.c_str());
-  ScanOutput r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadText(out);
-  r.err = ReadText(err);
-  return r;
-}
+ScanOutput Scan(const std::string& args, const fs::path& dir);
 
 struct AlertLine {
   std::string id, rule, tenant, account;
@@ -73,57 +34,15 @@ struct AlertLine {
   bool update = false;
 };
 
-inline std::vector<AlertLine> ParseAlerts(const std::string& out) {
-  std::vector<AlertLine> alerts;
-  simdjson::dom::parser parser;
-  for (const std::string& line : Lines(out)) {
-    simdjson::dom::element doc;
-    if (parser.parse(line).get(doc)) continue;
-    AlertLine a;
-    std::string_view s;
-    if (!doc["alert_id"].get(s)) a.id = s;
-    if (!doc["rule_id"].get(s)) a.rule = s;
-    if (!doc["tenant_id"].get(s)) a.tenant = s;
-    if (!doc["account"]["upn"].get(s)) a.account = s;
-    if (a.account.empty() && !doc["account"]["id"].get(s)) a.account = s;
-    uint64_t n = 0;
-    if (!doc["count"].get(n)) a.count = n;
-    bool u = false;
-    if (!doc["update"].get(u)) a.update = u;
-    alerts.push_back(a);
-  }
-  return alerts;
-}
+std::vector<AlertLine> ParseAlerts(const std::string& out);
 
 // The multiset the determinism property is stated on: "alert_id rule_id final_count", sorted.
-inline std::vector<std::string> Verdicts(const std::string& out,
-                                         const std::string& only_tenant = "") {
-  std::map<std::string, AlertLine> by_id;
-  for (const AlertLine& a : ParseAlerts(out)) {
-    if (!only_tenant.empty() && a.tenant != only_tenant) continue;
-    auto [it, inserted] = by_id.try_emplace(a.id, a);
-    if (!inserted && a.update) it->second.count = a.count;
-    if (!inserted && !a.update) it->second.count = ~0ull;  // the same id raised twice: a defect
-  }
-  std::vector<std::string> v;
-  for (const auto& [id, a] : by_id) v.push_back(id + " " + a.rule + " " + std::to_string(a.count));
-  return v;
-}
+std::vector<std::string> Verdicts(const std::string& out, const std::string& only_tenant = "");
 
 // Event time of a line (its first record's time field), as sortable text.
-inline std::string LineTime(const std::string& line) {
-  static const std::regex re(
-      R"re("(time|createdDateTime|activityDateTime|TimeGenerated)"\s*:\s*"([0-9T:.\-]+))re");
-  std::smatch m;
-  return std::regex_search(line, m, re) ? m[2].str().substr(0, 19) : std::string();
-}
+std::string LineTime(const std::string& line);
 
 // The same, as Unix seconds (0 when the line has none).
-inline int64_t LineSeconds(const std::string& line) {
-  const std::string t = LineTime(line);
-  std::tm tm{};
-  if (t.size() < 19 || strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return 0;
-  return static_cast<int64_t>(timegm(&tm));
-}
+int64_t LineSeconds(const std::string& line);
 
 }  // namespace privmon_test

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 
 #include "tests/app/determinism_helpers.h"
 
@@ -93,14 +94,24 @@ TEST(Redelivery, EveryBatchDeliveredAgainMinutesLaterGivesIdenticalAlerts) {
   WriteLines(tmp / "twice.ndjson", twice);
   std::string args = ReadText(dir / "args");
   std::replace(args.begin(), args.end(), '\n', ' ');
-  const std::string config = "--config " + (dir / "config.yaml").string() + " " + args + " ";
-  const ScanOutput once = Scan(config + (tmp / "once.ndjson").string(), tmp);
-  const ScanOutput again = Scan(config + (tmp / "twice.ndjson").string(), tmp);
-  ASSERT_EQ(once.exit_code, 0) << once.err;
-  ASSERT_EQ(again.exit_code, 0) << again.err;
-  const std::vector<std::string> expected = Verdicts(once.out);
-  ASSERT_GE(expected.size(), 10u) << once.out;
-  EXPECT_EQ(Verdicts(again.out), expected) << again.out;
+  const std::string config_text = ReadText(dir / "config.yaml");
+  const auto at = config_text.find("pipeline: {");
+  ASSERT_NE(at, std::string::npos);
+  // One shard, and four: an audit record whose target and actor live in two shards is dropped
+  // in each.
+  for (const char* shards : {"1", "4"}) {
+    std::string text = config_text;
+    text.insert(at + 11, std::string("shards: ") + shards + ", ");
+    { std::ofstream(tmp / "config.yaml") << text; }
+    const std::string config = "--config " + (tmp / "config.yaml").string() + " " + args + " ";
+    const ScanOutput once = Scan(config + (tmp / "once.ndjson").string(), tmp);
+    const ScanOutput again = Scan(config + (tmp / "twice.ndjson").string(), tmp);
+    ASSERT_EQ(once.exit_code, 0) << once.err;
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    const std::vector<std::string> expected = Verdicts(once.out);
+    ASSERT_GE(expected.size(), 10u) << once.out;
+    EXPECT_EQ(Verdicts(again.out), expected) << shards << " shards\n" << again.out;
+  }
   fs::remove_all(tmp);
 }
 

@@ -1,13 +1,17 @@
-// The Kafka alert sink against librdkafka's mock cluster: an alert counts as delivered only on a
-// successful delivery report; a failed report is counted and the alert produced again, and after
-// the last redelivery it is counted as dropped, never as delivered.
+// The Kafka alert sink behind its SinkWorker, against librdkafka's mock cluster: an alert counts as
+// written only on a successful delivery report; a failed report is counted as an error and the
+// alert produced again, and after the last redelivery (or at shutdown) it is counted as dropped,
+// never as written.
 #include "sinks/kafka_output.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
+#include <string>
 #include <thread>
 
+#include "sinks/sink_worker.h"
 #include "tests/kafka/mock_kafka.h"
 
 namespace privmon::testing {
@@ -22,35 +26,39 @@ SinkSettings Sink(const MockKafka& kafka, const char* message_timeout_ms) {
   return s;
 }
 
-// Serves the output's delivery reports until `done` or 15 s.
+std::unique_ptr<KafkaOutput> Output(const MockKafka& kafka, const char* message_timeout_ms) {
+  return std::make_unique<KafkaOutput>(Sink(kafka, message_timeout_ms));
+}
+
 template <class Done>
-bool ServeUntil(KafkaOutput& out, Done&& done) {
+bool WaitUntil(Done&& done) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (!done() && std::chrono::steady_clock::now() < deadline) {
-    out.Idle();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return done();
 }
 
-TEST(KafkaOutput, FailedDeliveryIsCountedAndProducedAgainNotCountedAsDelivered) {
+// The worker's counters: written only on a delivery report, lost after the last redelivery.
+TEST(KafkaOutput, FailedDeliveryIsCountedAndProducedAgainNotCountedAsWritten) {
   MockKafka kafka;
   kafka.CreateTopic("alerts", 1);
   ASSERT_EQ(rd_kafka_mock_broker_set_down(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-  KafkaSinkStats stats("kafka");
+  SinkStats stats;
+  stats.name = "kafka";
   {
-    KafkaOutput out(Sink(kafka, "500"), &stats);
-    Alert alert;
-    alert.tenant_id.assign("tenant-1");
-    out.WriteAlert(alert, "{\"alert_id\":\"a1\"}\n");
-    ASSERT_TRUE(ServeUntil(out, [&] { return stats.errors.load() >= 1; }));
-    EXPECT_EQ(stats.delivered.load(), 0u);
+    SinkWorker worker(Output(kafka, "500"), stats, SinkPolicy{});
+    EXPECT_TRUE(worker.keyed_by_tenant());
+    ASSERT_TRUE(worker.TryPush("tenant-1\x1f{\"alert_id\":\"a1\"}\n"));
+    ASSERT_TRUE(WaitUntil([&] { return stats.errors.load() >= 1; }));
+    EXPECT_EQ(stats.written.load(), 0u);
+    EXPECT_EQ(stats.dropped.load(), 0u);
     ASSERT_EQ(rd_kafka_mock_broker_set_up(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-    ASSERT_TRUE(ServeUntil(out, [&] { return stats.delivered.load() == 1; }))
+    ASSERT_TRUE(WaitUntil([&] { return stats.written.load() == 1; }))
         << "errors " << stats.errors.load() << ", dropped " << stats.dropped.load();
   }
+  EXPECT_EQ(stats.written.load(), 1u);
   EXPECT_EQ(stats.dropped.load(), 0u);
-  EXPECT_EQ(stats.in_flight.load(), 0);
   const std::vector<KafkaRecord> records = kafka.ReadAll("alerts", 1);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].key, "tenant-1");
@@ -61,17 +69,40 @@ TEST(KafkaOutput, AlertIsDroppedLoudlyAfterTheLastRedelivery) {
   MockKafka kafka;
   kafka.CreateTopic("alerts", 1);
   ASSERT_EQ(rd_kafka_mock_broker_set_down(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-  KafkaSinkStats stats("kafka");
+  SinkStats stats;
+  stats.name = "kafka";
   {
-    KafkaOutput out(Sink(kafka, "200"), &stats);
-    Alert alert;
-    alert.tenant_id.assign("tenant-1");
-    out.WriteAlert(alert, "{\"alert_id\":\"a2\"}\n");
-    ASSERT_TRUE(ServeUntil(out, [&] { return stats.dropped.load() == 1; }));
+    SinkWorker worker(Output(kafka, "200"), stats, SinkPolicy{});
+    ASSERT_TRUE(worker.TryPush("tenant-1\x1f{\"alert_id\":\"a2\"}\n"));
+    ASSERT_TRUE(WaitUntil([&] { return stats.dropped.load() == 1; }));
   }
   EXPECT_EQ(stats.errors.load(), 1u + KafkaOutput::kRedeliveries);
-  EXPECT_EQ(stats.delivered.load(), 0u);
-  EXPECT_EQ(stats.in_flight.load(), 0);
+  EXPECT_EQ(stats.written.load(), 0u);
+  EXPECT_EQ(stats.dropped.load(), 1u);
+  EXPECT_EQ(stats.lost.load(), 1u);
+}
+
+// Shutdown with a broker that does not answer: after the grace, what is in flight is counted as
+// dropped (lost), exactly once, and never as written.
+TEST(KafkaOutput, UnacknowledgedAlertsAreCountedAsLostAtShutdown) {
+  MockKafka kafka;
+  kafka.CreateTopic("alerts", 1);
+  ASSERT_EQ(rd_kafka_mock_broker_set_down(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  SinkStats stats;
+  stats.name = "kafka";
+  {
+    SinkWorker worker(Output(kafka, "60000"), stats, SinkPolicy{});
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(worker.TryPush("tenant-1\x1f{\"alert_id\":\"a" + std::to_string(i) + "\"}\n"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(stats.written.load() + stats.dropped.load(), 0u);
+    worker.StartShutdownGrace(std::chrono::milliseconds(300));
+    worker.Finish();
+  }
+  EXPECT_EQ(stats.written.load(), 0u);
+  EXPECT_EQ(stats.dropped.load(), 3u);
+  EXPECT_EQ(stats.lost.load(), 3u);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -61,7 +62,13 @@ std::shared_ptr<PipelineStats> BusyStats() {
   const uint32_t odd = stats->tenants.SlotFor(12, "bad\xff\"q\\");
   stats->tenants.CountEvent(odd);
   Bump(stats->dead_letters, 5);
-  Bump(stats->alerts_written, 3);
+  SinkStats& file = stats->sinks.emplace_back();
+  file.name = "file";
+  Bump(file.written, 3);
+  file.dropped.fetch_add(2);
+  Bump(file.errors, 4);
+  Bump(file.backpressure_waits, 6);
+  file.queue_bytes.store(1200);
   Bump(stats->config_reloads, 1);
   Bump(stats->config_reload_failures, 2);
   return stats;
@@ -79,6 +86,19 @@ TEST(MetricsServer, ListensOnAnEphemeralPortAndServesMetrics) {
   const std::string text = Scrape(server);
   EXPECT_EQ(Sample(text, "privmon_build_info{version=\"" PRIVMON_VERSION "\"}"), 1);
   EXPECT_NE(text.find("# HELP privmon_events_total "), std::string::npos);
+}
+
+TEST(MetricsServer, ServesTheStandardProcessMetrics) {
+  MetricsServer server("127.0.0.1:0", std::make_shared<PipelineStats>(1, 1, 4));
+  const std::string t = Scrape(server);
+  const double now = static_cast<double>(std::time(nullptr));
+  EXPECT_GT(Sample(t, "process_open_fds"), 2);  // at least stdin/out/err and the listener
+  EXPECT_GE(Sample(t, "process_max_fds"), Sample(t, "process_open_fds"));
+  EXPECT_GT(Sample(t, "process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(Sample(t, "process_virtual_memory_bytes"), Sample(t, "process_resident_memory_bytes"));
+  EXPECT_GT(Sample(t, "process_start_time_seconds"), now - 3600);  // this test process
+  EXPECT_LE(Sample(t, "process_start_time_seconds"), now + 1);
+  EXPECT_NE(t.find("# TYPE process_cpu_seconds_total counter"), std::string::npos);
 }
 
 TEST(MetricsServer, ReportsThePipelineCountersAtScrapeTime) {
@@ -118,7 +138,11 @@ TEST(MetricsServer, ReportsThePipelineCountersAtScrapeTime) {
   EXPECT_EQ(Sample(t, "privmon_dead_letters_total"), 5);
   EXPECT_EQ(Sample(t, R"(privmon_records_skipped_total{category="risky_users"})"), 4);
   EXPECT_EQ(Sample(t, R"(privmon_records_skipped_total{category="provisioning"})"), 0);
-  EXPECT_EQ(Sample(t, "privmon_alerts_written_total"), 3);
+  EXPECT_EQ(Sample(t, R"(privmon_alerts_written_total{sink="file"})"), 3);
+  EXPECT_EQ(Sample(t, R"(privmon_alerts_dropped_total{sink="file"})"), 2);
+  EXPECT_EQ(Sample(t, R"(privmon_sink_errors_total{sink="file"})"), 4);
+  EXPECT_EQ(Sample(t, R"(privmon_sink_backpressure_waits_total{sink="file"})"), 6);
+  EXPECT_EQ(Sample(t, R"(privmon_sink_queue_bytes{sink="file"})"), 1200);
   EXPECT_EQ(Sample(t, "privmon_config_reloads_total"), 1);
   EXPECT_EQ(Sample(t, "privmon_config_reload_failures_total"), 2);
 

@@ -2,6 +2,7 @@
 // bad file is refused whole (counted, logged) and the running config stays.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <zmq.hpp>
 
 #include "tests/pipeline/process_helpers.h"
@@ -123,6 +124,43 @@ TEST_F(Reload, BadFileIsRefusedWholeAndTheRunningConfigStays) {
   ASSERT_EQ(kill(pid_, SIGTERM), 0);
   EXPECT_EQ(WaitExit(pid_, std::chrono::seconds(30)).value_or(-1), 0);
   pid_ = -1;  // reaped
+}
+
+TEST_F(Reload, AnEmptyFileIsRefusedAndTheTenantListsStay) {
+  WriteConfig(std::string("tenants:\n  \"") + kTenant + "\":\n    break_glass: [bg@contoso.com]\n");
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 1), 1);
+
+  std::ofstream(dir_ + "/config.yaml", std::ios::trunc).flush();  // a failed write: 0 bytes
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  ASSERT_EQ(WaitMetric("privmon_config_reload_failures_total", "", 1), 1);
+  EXPECT_EQ(Metric("privmon_config_reloads_total"), 1);
+
+  Send(SignIn("bg@contoso.com", "2026-11-24T09:02:00Z", 0));  // break-glass still watched
+  ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\"", 1), 1);
+  EXPECT_NE(ReadFile(dir_ + "/stderr").find("the config is empty"), std::string::npos);
+}
+
+TEST_F(Reload, SighupNamesTheSectionsThatNeedARestartAndReopensTheAlertFile) {
+  Send(SignIn("bg@contoso.com", "2026-11-24T09:00:00Z", 0));
+  ASSERT_EQ(WaitMetric("privmon_events_total", "", 1), 1);
+  // logrotate: rename the alert file, then SIGHUP; a sink change is reported, not applied.
+  std::filesystem::rename(dir_ + "/alerts.jsonl", dir_ + "/alerts.jsonl.1");
+  std::ofstream(dir_ + "/config.yaml", std::ios::app)
+      << "tenants:\n  \"" << kTenant << "\":\n    break_glass: [bg@contoso.com]\n";
+  std::string text = ReadFile(dir_ + "/config.yaml");
+  text.replace(text.find("sinks: ["), 8, "sinks: [{stdout: {}}, ");
+  std::ofstream(dir_ + "/config.yaml", std::ios::trunc) << text;
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 1), 1);
+  Send(SignIn("bg@contoso.com", "2026-11-24T09:05:00Z", 0));
+  ASSERT_EQ(WaitMetric("privmon_alerts_written_total", "sink=\"file\"", 1), 1);
+  EXPECT_NE(ReadFile(dir_ + "/stderr").find("changed section(s) sinks take effect only at restart"),
+            std::string::npos)
+      << ReadFile(dir_ + "/stderr");
+  EXPECT_NE(ReadFile(dir_ + "/alerts.jsonl").find("PRIV-BG-01"), std::string::npos);
+  EXPECT_EQ(ReadFile(dir_ + "/alerts.jsonl.1").find("PRIV-BG-01"), std::string::npos);
+  EXPECT_EQ(ReadFile(dir_ + "/stdout"), "");  // the new stdout sink was not started
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include "sinks/fd_output.h"
+
 namespace privmon {
 namespace {
 
@@ -18,17 +20,15 @@ class MemoryOutput final : public AlertOutput {
   struct Log {
     std::mutex mu;
     std::vector<std::string> lines;
-    int flushes = 0;
   };
   explicit MemoryOutput(Log& log) : log_(log) {}
-  void Write(std::string_view line) override {
+  WriteResult Write(std::string_view line) override {
     std::lock_guard lock(log_.mu);
     log_.lines.emplace_back(line);
+    return {line.size(), 0, false};
   }
-  void Flush() override {
-    std::lock_guard lock(log_.mu);
-    ++log_.flushes;
-  }
+  bool OneLinePerWrite() const override { return true; }
+  std::string_view kind() const override { return "memory"; }
 
  private:
   Log& log_;
@@ -68,9 +68,15 @@ TEST(AlertDispatcher, DrainsTwoShardQueuesAndStopLosesNone) {
   }
   dispatcher.Stop();
 
-  EXPECT_EQ(stats.alerts_written.load(), 2 * kPerProducer);
+  ASSERT_EQ(stats.sinks.size(), 2u);
+  EXPECT_EQ(stats.sinks[0].name, "memory");
+  EXPECT_EQ(stats.sinks[1].name, "file");
+  for (const SinkStats& s : stats.sinks) {
+    EXPECT_EQ(s.written.load(), 2 * kPerProducer) << s.name;
+    EXPECT_EQ(s.dropped.load(), 0u) << s.name;
+    EXPECT_EQ(s.errors.load(), 0u) << s.name;
+  }
   ASSERT_EQ(log.lines.size(), 2 * kPerProducer);
-  EXPECT_GE(log.flushes, 1);
   std::set<std::string> ids;
   for (const auto& line : log.lines) {
     ASSERT_EQ(line.back(), '\n');
@@ -83,7 +89,7 @@ TEST(AlertDispatcher, DrainsTwoShardQueuesAndStopLosesNone) {
   EXPECT_EQ(file_lines, 2 * kPerProducer);
 }
 
-TEST(AlertDispatcher, FlushesWhileRunningWhenTheQueuesRunDry) {
+TEST(AlertDispatcher, WritesWhileRunningNotOnlyAtStop) {
   SpscQueue<Alert> q(16);
   MemoryOutput::Log log;
   std::vector<std::unique_ptr<AlertOutput>> outputs;
@@ -94,7 +100,7 @@ TEST(AlertDispatcher, FlushesWhileRunningWhenTheQueuesRunDry) {
   for (;;) {
     {
       std::lock_guard lock(log.mu);
-      if (log.flushes > 0) break;
+      if (!log.lines.empty()) break;
     }
     ASSERT_LT(std::chrono::steady_clock::now(), deadline);
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -104,11 +110,61 @@ TEST(AlertDispatcher, FlushesWhileRunningWhenTheQueuesRunDry) {
   EXPECT_EQ(log.lines[0].substr(0, 30), R"({"alert_id":"0000000000000007")");
 }
 
-TEST(AlertDispatcher, StopIsIdempotent) {
-  SpscQueue<Alert> q(4);
-  AlertDispatcher dispatcher({&q}, {}, nullptr);
+TEST(AlertDispatcher, StopIsIdempotentAndWritesEachQueuedAlertExactlyOnce) {
+  SpscQueue<Alert> q(8);
+  MemoryOutput::Log log;
+  std::vector<std::unique_ptr<AlertOutput>> outputs;
+  outputs.push_back(std::make_unique<MemoryOutput>(log));
+  AlertDispatcher dispatcher({&q}, std::move(outputs), nullptr);
+  for (uint64_t id = 1; id <= 5; ++id) ASSERT_TRUE(q.push(NumberedAlert(id)));
   dispatcher.Stop();
   dispatcher.Stop();
+  {
+    std::lock_guard lock(log.mu);
+    ASSERT_EQ(log.lines.size(), 5u);
+    for (uint64_t id = 1; id <= 5; ++id) {
+      EXPECT_EQ(log.lines[id - 1].substr(13, 16), "000000000000000" + std::to_string(id));
+    }
+  }
+  ASSERT_EQ(dispatcher.sink_stats().size(), 1u);
+  EXPECT_EQ(dispatcher.sink_stats()[0].written.load(), 5u);
+  EXPECT_EQ(dispatcher.sink_stats()[0].dropped.load(), 0u);
+  EXPECT_EQ(dispatcher.lost(), 0u);
+}
+
+TEST(AlertDispatcher, AFullDiskUnderOneFileSinkLosesNothingForTheOtherAndCountsItsDrops) {
+  constexpr uint64_t kAlerts = 300;
+  SpscQueue<Alert> q(64);
+  PipelineStats stats(1, 1, 4);
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("privmon_full_" + std::to_string(::getpid()) + ".jsonl"))
+                               .string();
+  std::filesystem::remove(path);
+  std::vector<std::unique_ptr<AlertOutput>> outputs;
+  outputs.push_back(std::make_unique<FileOutput>("/dev/full", true));
+  outputs.push_back(std::make_unique<FileOutput>(path, true));
+  DispatcherOptions options;
+  options.drain_timeout = std::chrono::milliseconds(300);
+  AlertDispatcher dispatcher({&q}, std::move(outputs), &stats, options);
+  for (uint64_t id = 0; id < kAlerts; ++id) {
+    while (!q.push(NumberedAlert(id))) std::this_thread::yield();
+  }
+  dispatcher.Stop();
+  ASSERT_EQ(stats.sinks.size(), 2u);
+  EXPECT_EQ(stats.sinks[0].name, "file");
+  EXPECT_EQ(stats.sinks[0].written.load(), 0u);
+  EXPECT_EQ(stats.sinks[0].dropped.load(), kAlerts);
+  EXPECT_GE(stats.sinks[0].errors.load(), 1u);
+  EXPECT_EQ(stats.sinks[1].name, "file_2");
+  EXPECT_EQ(stats.sinks[1].written.load(), kAlerts);
+  EXPECT_EQ(stats.sinks[1].dropped.load(), 0u);
+  EXPECT_EQ(dispatcher.lost(), kAlerts);
+  std::ifstream in(path);
+  std::set<std::string> ids;
+  std::size_t lines = 0;
+  for (std::string l; std::getline(in, l); ++lines) ids.insert(l.substr(13, 16));
+  EXPECT_EQ(lines, kAlerts);
+  EXPECT_EQ(ids.size(), kAlerts);
 }
 
 }  // namespace

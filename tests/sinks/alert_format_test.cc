@@ -71,7 +71,8 @@ TEST(AlertDispatcher, WritesEachSinkInItsConfiguredFormat) {
     AlertDispatcher dispatcher({&queue}, MakeAlertOutputs(sinks, ctx), &stats);
     for (uint64_t id = 1; id <= 3; ++id) ASSERT_TRUE(queue.push(Sample(id)));
     dispatcher.Stop();
-    EXPECT_EQ(stats.alerts_written.load(), 3u);
+    ASSERT_EQ(stats.sinks.size(), 3u);
+    for (const SinkStats& s : stats.sinks) EXPECT_EQ(s.written.load(), 3u) << s.name;
   }
   const auto native = Lines(native_path);
   const auto ocsf = Lines(ocsf_path);

@@ -1,15 +1,26 @@
 #include "sinks/alert_output.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+
+#include "sinks/fd_output.h"
+#include "sinks/zmq_pub_output.h"
 
 namespace privmon {
 namespace {
+
+// As in privmon itself: a closed reader is an EPIPE, not a death by SIGPIPE.
+const bool kSigpipeIgnored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
 
 std::string TempPath(const std::string& name) {
   const auto dir =
@@ -25,26 +36,79 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
+void WriteAll(AlertOutput& out, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const WriteResult r = out.Write(bytes);
+    ASSERT_EQ(r.error, 0) << std::strerror(r.error);
+    bytes.remove_prefix(r.accepted);
+  }
+}
+
 TEST(FileOutput, WritesLinesAndAppendsAcrossOpens) {
   const std::string path = TempPath("alerts.jsonl");
   std::filesystem::remove(path);
   {
     FileOutput out(path, /*append=*/true);
-    out.Write("{\"a\":1}\n");
-    out.Write("{\"a\":2}\n");
-    out.Flush();
-    EXPECT_EQ(ReadAll(path), "{\"a\":1}\n{\"a\":2}\n");
+    WriteAll(out, "{\"a\":1}\n{\"a\":2}\n");
+    EXPECT_EQ(ReadAll(path), "{\"a\":1}\n{\"a\":2}\n");  // no user-space buffer
   }
   {
     FileOutput out(path, /*append=*/true);
-    out.Write("{\"a\":3}\n");
+    WriteAll(out, "{\"a\":3}\n");
   }
   EXPECT_EQ(ReadAll(path), "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
   {
     FileOutput out(path, /*append=*/false);
-    out.Write("{\"a\":4}\n");
+    WriteAll(out, "{\"a\":4}\n");
   }
   EXPECT_EQ(ReadAll(path), "{\"a\":4}\n");
+}
+
+TEST(FileOutput, CreatesTheFileReadableByOwnerAndGroupOnly) {
+  const std::string path = TempPath("mode.jsonl");
+  std::filesystem::remove(path);
+  FileOutput out(path, true);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0007, 0u) << std::oct << st.st_mode;  // nothing for others
+  EXPECT_EQ(st.st_mode & 0111, 0u) << std::oct << st.st_mode;
+}
+
+TEST(FileOutput, RefusesToOpenThroughASymlink) {
+  const std::string target = TempPath("target.jsonl");
+  const std::string link = TempPath("link.jsonl");
+  std::filesystem::remove(link);
+  std::ofstream(target) << "precious\n";
+  std::filesystem::create_symlink(target, link);
+  try {
+    FileOutput out(link, true);
+    FAIL() << "opened a symlink";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("symlink"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(ReadAll(target), "precious\n");
+}
+
+TEST(FileOutput, ReopenFollowsALogrotateRename) {
+  const std::string path = TempPath("rotated.jsonl");
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + ".1");
+  FileOutput out(path, true);
+  WriteAll(out, "{\"before\":1}\n");
+  std::filesystem::rename(path, path + ".1");
+  WriteAll(out, "{\"still_old\":1}\n");  // until reopened, the renamed file gets the lines
+  ASSERT_EQ(out.Reopen(), "");
+  WriteAll(out, "{\"after\":1}\n");
+  EXPECT_EQ(ReadAll(path + ".1"), "{\"before\":1}\n{\"still_old\":1}\n");
+  EXPECT_EQ(ReadAll(path), "{\"after\":1}\n");
+}
+
+TEST(FileOutput, AFullDiskIsAnErrorNotASilentSuccess) {
+  FileOutput out("/dev/full", true);
+  const WriteResult r = out.Write("{\"a\":1}\n");
+  EXPECT_EQ(r.accepted, 0u);
+  EXPECT_EQ(r.error, ENOSPC);
+  EXPECT_FALSE(IsPermanentWriteError(r.error));  // an operator can free space: keep retrying
 }
 
 TEST(FileOutput, ThrowsNamingThePathWhenItCannotOpen) {
@@ -56,6 +120,28 @@ TEST(FileOutput, ThrowsNamingThePathWhenItCannotOpen) {
   }
 }
 
+TEST(WriteToFd, APipeNobodyReadsIsNotReadyRatherThanBlocking) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const std::string line(1000, 'x');
+  std::size_t total = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    const WriteResult r = WriteToFd(fds[1], /*regular_file=*/false, line);
+    ASSERT_EQ(r.error, 0);
+    if (r.accepted == 0) break;  // full: waited 100 ms, did not block
+    total += r.accepted;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_GT(total, 0u);
+  ::close(fds[0]);
+  const WriteResult r = WriteToFd(fds[1], false, line);
+  ASSERT_TRUE(kSigpipeIgnored);
+  EXPECT_EQ(r.error, EPIPE);
+  EXPECT_TRUE(IsPermanentWriteError(r.error));
+  ::close(fds[1]);
+}
+
 TEST(ZmqPubOutput, DeliversEachAlertAsOneMessageToASubscriber) {
   zmq::context_t ctx;
   ZmqPubOutput pub(ctx, "tcp://127.0.0.1:*");
@@ -63,23 +149,37 @@ TEST(ZmqPubOutput, DeliversEachAlertAsOneMessageToASubscriber) {
   sub.set(zmq::sockopt::subscribe, "");
   sub.set(zmq::sockopt::rcvtimeo, 100);
   sub.connect(pub.last_endpoint());
-  // PUB drops messages until the subscription has propagated: publish until one arrives.
+  // Until the subscription has arrived, alerts go to nobody and are reported as dropped.
   zmq::message_t msg;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   bool got = false;
   while (!got && std::chrono::steady_clock::now() < deadline) {
-    pub.Write("{\"probe\":true}\n");
+    const WriteResult r = pub.Write("{\"probe\":true}\n");
+    ASSERT_EQ(r.error, 0);
+    if (r.dropped) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
     got = sub.recv(msg).has_value();
   }
   ASSERT_TRUE(got);
+  EXPECT_EQ(pub.subscriptions(), 1);
   while (sub.recv(msg, zmq::recv_flags::dontwait)) {
   }
-  pub.Write("{\"alert\":1}\n");
-  pub.Write("{\"alert\":2}\n");
+  EXPECT_FALSE(pub.Write("{\"alert\":1}\n").dropped);
+  EXPECT_FALSE(pub.Write("{\"alert\":2}\n").dropped);
   ASSERT_TRUE(sub.recv(msg));
   EXPECT_EQ(msg.to_string(), "{\"alert\":1}");
   ASSERT_TRUE(sub.recv(msg));
   EXPECT_EQ(msg.to_string(), "{\"alert\":2}");
+}
+
+TEST(ZmqPubOutput, WithoutASubscriberEveryAlertIsReportedDropped) {
+  zmq::context_t ctx;
+  ZmqPubOutput pub(ctx, "tcp://127.0.0.1:*");
+  const WriteResult r = pub.Write("{\"alert\":1}\n");
+  EXPECT_EQ(r.accepted, 12u);
+  EXPECT_TRUE(r.dropped);
 }
 
 TEST(MakeAlertOutputs, BuildsOneOutputPerSinkInOrder) {
@@ -90,9 +190,9 @@ TEST(MakeAlertOutputs, BuildsOneOutputPerSinkInOrder) {
                                      {SinkType::kZmqPub, "", "tcp://127.0.0.1:*"}};
   auto outputs = MakeAlertOutputs(sinks, ctx);
   ASSERT_EQ(outputs.size(), 3u);
-  EXPECT_NE(dynamic_cast<StdoutOutput*>(outputs[0].get()), nullptr);
-  EXPECT_NE(dynamic_cast<FileOutput*>(outputs[1].get()), nullptr);
-  EXPECT_NE(dynamic_cast<ZmqPubOutput*>(outputs[2].get()), nullptr);
+  EXPECT_EQ(outputs[0]->kind(), "stdout");
+  EXPECT_EQ(outputs[1]->kind(), "file");
+  EXPECT_EQ(outputs[2]->kind(), "zmq_pub");
 }
 
 TEST(MakeAlertOutputs, ThrowsAClearErrorWhenAnEndpointCannotBeBound) {

@@ -86,7 +86,7 @@ TEST(DeadLetterWriter, RoundTripsHugePayloads) {
   std::string binary = text;
   binary[binary.size() / 2] = '\xfe';
   {
-    DeadLetterWriter w(path);
+    DeadLetterWriter w(path, nullptr, {.max_entry_bytes = 16u << 20});  // under the entry cap
     w.Write(RejectReason::kOversized, "8388608 > 4194304", text, "zmq", kReceived);
     w.Write(RejectReason::kOversized, "8388608 > 4194304", binary, "zmq", kReceived);
   }
@@ -95,6 +95,71 @@ TEST(DeadLetterWriter, RoundTripsHugePayloads) {
   EXPECT_TRUE(entries[0].raw == text);
   EXPECT_TRUE(entries[1].raw == binary);
   EXPECT_EQ(entries[0].reason, "oversized");
+}
+
+TEST(DeadLetterWriter, KeepsABoundedPrefixTheSizeAndAHashOfA64MegabyteMessage) {
+  const std::string path = FreshPath("64mb.ndjson");
+  std::string huge(64u << 20, 'b');
+  huge[huge.size() - 1] = 'z';  // a difference past the prefix still changes the hash
+  std::string other = huge;
+  other[other.size() - 1] = 'y';
+  {
+    DeadLetterWriter w(path);
+    w.Write(RejectReason::kOversized, "67108864 > 4194304", huge, "zmq", kReceived);
+    w.Write(RejectReason::kOversized, "67108864 > 4194304", other, "zmq", kReceived);
+  }
+  EXPECT_LT(std::filesystem::file_size(path), 2 * ((1u << 20) + 512));  // no amplification
+  const auto entries = ReadDeadLetterFile(path);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].size, huge.size());
+  EXPECT_EQ(entries[0].kept, 1u << 20);
+  EXPECT_TRUE(entries[0].raw == huge.substr(0, 1u << 20));
+  EXPECT_EQ(entries[0].hash.size(), 16u);
+  EXPECT_NE(entries[0].hash, entries[1].hash);
+}
+
+TEST(DeadLetterWriter, RotatesAtItsSizeCapAndCountsTheRotation) {
+  const std::string path = FreshPath("capped.ndjson");
+  std::filesystem::remove(path + ".1");
+  Counter rotations{0};
+  {
+    DeadLetterWriter w(path, nullptr, {.max_file_bytes = 4096}, nullptr, &rotations);
+    for (int i = 0; i < 40; ++i) {
+      w.Write(RejectReason::kInvalidJson, "x", std::string(200, 'q'), "zmq", kReceived);
+    }
+  }
+  EXPECT_GE(rotations.load(), 1u);
+  EXPECT_LE(std::filesystem::file_size(path), 4096u);
+  EXPECT_LE(std::filesystem::file_size(path + ".1"), 4096u);
+  // Entries are all of one size, so every rotated file held as many as the last one: the cap
+  // discarded the older ones, and counted each rotation.
+  const std::size_t per_file = ReadDeadLetterFile(path + ".1").size();
+  EXPECT_EQ(ReadDeadLetterFile(path).size() + per_file * rotations.load(), 40u);
+}
+
+TEST(DeadLetterWriter, AFullDiskCountsTheLostEntries) {
+  Counter failures{0}, entries{0};
+  DeadLetterWriter w("/dev/full", &entries, {}, &failures);
+  w.Write(RejectReason::kInvalidJson, "x", "{", "zmq", kReceived);
+  w.Write(RejectReason::kInvalidJson, "x", "{", "zmq", kReceived);
+  EXPECT_EQ(entries.load(), 2u);
+  EXPECT_EQ(failures.load(), 2u);
+}
+
+TEST(DeadLetterWriter, ReopensAfterALogrotateRenameAndRefusesSymlinks) {
+  const std::string path = FreshPath("rotate.ndjson");
+  std::filesystem::remove(path + ".old");
+  DeadLetterWriter w(path);
+  w.Write(RejectReason::kInvalidJson, "x", "1", "zmq", kReceived);
+  std::filesystem::rename(path, path + ".old");
+  w.Reopen();
+  w.Write(RejectReason::kInvalidJson, "x", "2", "zmq", kReceived);
+  ASSERT_EQ(ReadDeadLetterFile(path + ".old").size(), 1u);
+  ASSERT_EQ(ReadDeadLetterFile(path).size(), 1u);
+  EXPECT_EQ(ReadDeadLetterFile(path)[0].raw, "2");
+  const std::string link = FreshPath("link.ndjson");
+  std::filesystem::create_symlink(path, link);
+  EXPECT_THROW(DeadLetterWriter bad(link), std::runtime_error);
 }
 
 TEST(DeadLetterWriter, CountsButWritesNothingWhenDisabled) {

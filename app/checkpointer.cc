@@ -1,0 +1,160 @@
+#include "app/checkpointer.h"
+
+#include <cstdio>
+#include <thread>
+
+#include "state/checkpoint_codec.h"
+
+namespace privmon {
+namespace {
+
+int64_t WallUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Checkpointer::Checkpointer(const CheckpointSettings& settings, PipelineStats& stats,
+                           uint32_t shards)
+    : store_(settings.dir),
+      interval_(settings.interval_s),
+      stats_(stats),
+      shards_(shards),
+      next_(std::chrono::steady_clock::now() + interval_) {}
+
+int Checkpointer::Restore(bool fresh, const std::vector<EventConsumer*>& consumers,
+                          std::vector<std::unique_ptr<MessageSource>>& sources) {
+  source_names_.clear();
+  for (const auto& s : sources) source_names_.push_back(s->name());
+  if (fresh) {
+    std::fprintf(stderr,
+                 "privmon: --fresh: starting with empty state (checkpoints in %s ignored)\n",
+                 store_.dir().c_str());
+    return 0;
+  }
+  std::string bytes, path;
+  DecodedCheckpoint cp;
+  std::vector<std::string> notes;
+  const auto found = store_.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes);
+  for (const auto& n : notes) {
+    std::fprintf(stderr, "privmon: checkpoint %s; falling back to the previous one\n", n.c_str());
+  }
+  if (found == CheckpointStore::Found::kNone) {
+    std::fprintf(stderr, "privmon: no checkpoint in %s: starting with empty state\n",
+                 store_.dir().c_str());
+    return 0;
+  }
+  if (found == CheckpointStore::Found::kNoneUsable) {
+    std::fprintf(stderr,
+                 "privmon: %s holds checkpoints but none is usable; refusing to start with empty "
+                 "state (run --fresh to start empty on purpose)\n",
+                 store_.dir().c_str());
+    return 2;
+  }
+  if (std::string error = RestoreCheckpoint(cp, consumers, &restored_clocks_); !error.empty()) {
+    std::fprintf(stderr, "privmon: checkpoint %s: %s (run --fresh to start empty on purpose)\n",
+                 path.c_str(), error.c_str());
+    return 2;
+  }
+  // Sources resume by order and name; one that moved, shrank or is new starts from its beginning.
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const bool stored = i < cp.header.sources.size() &&
+                        cp.header.sources[i].name == sources[i]->name() &&
+                        cp.header.sources[i].offset >= 0;
+    if (!stored) continue;
+    const int64_t offset = cp.header.sources[i].offset;
+    if (!sources[i]->Resume(offset)) {
+      std::fprintf(stderr,
+                   "privmon: source %s: cannot resume at byte %lld (shorter now: replaced or "
+                   "truncated while stopped); reading it from its beginning\n",
+                   sources[i]->name().c_str(), static_cast<long long>(offset));
+    }
+  }
+  stats_.checkpoints.last_written_us.store(cp.header.written_us, std::memory_order_relaxed);
+  stats_.checkpoints.bytes.store(static_cast<int64_t>(bytes.size()), std::memory_order_relaxed);
+  std::fprintf(stderr, "privmon: restored %s (%zu bytes, written by %u shard(s))\n", path.c_str(),
+               bytes.size(), cp.header.shards);
+  return 0;
+}
+
+std::vector<CheckpointShardWriter> Checkpointer::MakeWriters() const {
+  std::vector<CheckpointShardWriter> writers;
+  writers.reserve(shards_);
+  for (uint32_t s = 0; s < shards_; ++s) writers.emplace_back(static_cast<uint16_t>(s));
+  return writers;
+}
+
+bool Checkpointer::WaitForSinks(std::chrono::seconds timeout) const {
+  uint64_t queued = 0;
+  for (const ShardStats& s : stats_.shards)
+    queued += s.alerts_queued.load(std::memory_order_relaxed);
+  const auto give_up = std::chrono::steady_clock::now() + timeout;
+  while (stats_.alerts_flushed.load(std::memory_order_acquire) < queued) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+void Checkpointer::Periodic(Pipeline& pipeline) {
+  next_ = std::chrono::steady_clock::now() + interval_;
+  const auto started = std::chrono::steady_clock::now();
+  auto writers = MakeWriters();
+  std::vector<int64_t> positions;
+  double pause_s = 0;
+  if (!pipeline.Cut(writers, &positions, &pause_s)) return;  // input over or stopping
+  stats_.checkpoints.pause.Observe(pause_s);
+  // The shards saved: every alert they raised before the cut is counted in alerts_queued.
+  if (!WaitForSinks(std::chrono::seconds(30))) {
+    Bump(stats_.checkpoints.failures);
+    std::fprintf(stderr,
+                 "privmon: checkpoint skipped: the sinks did not flush the alerts before the cut "
+                 "within 30 s\n");
+    return;
+  }
+  if (Write(writers, positions, started) && positions_) pipeline.SourcesCovered(positions);
+}
+
+void Checkpointer::Final(Pipeline& pipeline) {
+  const auto started = std::chrono::steady_clock::now();
+  auto writers = MakeWriters();
+  std::vector<int64_t> positions;
+  pipeline.SaveStopped(writers, &positions);
+  if (!WaitForSinks(std::chrono::seconds(0))) {
+    Bump(stats_.checkpoints.failures);
+    std::fprintf(stderr, "privmon: final checkpoint skipped: alerts not flushed to the sinks\n");
+    return;
+  }
+  if (Write(writers, positions, started) && positions_) pipeline.SourcesCovered(positions);
+}
+
+bool Checkpointer::Write(std::vector<CheckpointShardWriter>& writers,
+                         const std::vector<int64_t>& positions,
+                         std::chrono::steady_clock::time_point cut_started) {
+  CheckpointHeader h;
+  h.layout = kStateLayout;
+  h.shards = shards_;
+  h.sequence = store_.next_sequence();
+  h.written_us = WallUs();
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    h.sources.push_back(
+        {i < source_names_.size() ? source_names_[i] : "", positions_ ? positions[i] : -1});
+  }
+  std::vector<const CheckpointShardWriter*> parts;
+  for (const auto& w : writers) parts.push_back(&w);
+  const std::string bytes = EncodeCheckpoint(h, parts);
+  if (std::string error = store_.Write(bytes); !error.empty()) {
+    Bump(stats_.checkpoints.failures);
+    std::fprintf(stderr, "privmon: checkpoint not written: %s\n", error.c_str());
+    return false;
+  }
+  stats_.checkpoints.last_written_us.store(h.written_us, std::memory_order_relaxed);
+  stats_.checkpoints.bytes.store(static_cast<int64_t>(bytes.size()), std::memory_order_relaxed);
+  stats_.checkpoints.duration.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - cut_started).count());
+  return true;
+}
+
+}  // namespace privmon

@@ -1,0 +1,60 @@
+// Checkpointer: checkpoints for `run` (docs/operations.md "Checkpoints"), driven from the control
+// thread. Restore(): before the pipeline starts, loads the newest usable checkpoint into the
+// shards' consumers and resumes each source at its stored position. Periodic(): a cut
+// (Pipeline::Cut, a bounded pause), then waits until the sinks have flushed every alert raised
+// before the cut (a checkpoint covers only delivered alerts), then writes the file. Final(): after
+// a SIGTERM stop without settling and the sinks' final flush. Counts into PipelineStats.
+// Not thread-safe: the control thread only.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/stats.h"
+#include "pipeline/checkpoint_store.h"
+#include "pipeline/message_source.h"
+#include "pipeline/pipeline.h"
+
+namespace privmon {
+
+class Checkpointer {
+ public:
+  // Throws std::runtime_error when the directory cannot be created.
+  Checkpointer(const CheckpointSettings& settings, PipelineStats& stats, uint32_t shards);
+
+  // 0: go on (restored, or nothing to restore, or --fresh); 2: checkpoints exist, none usable.
+  int Restore(bool fresh, const std::vector<EventConsumer*>& consumers,
+              std::vector<std::unique_ptr<MessageSource>>& sources);
+  // For a checkpoint without source positions (scan --checkpoint-out): the run that continues from
+  // it reads its own sources from their beginning.
+  void WithoutPositions(std::size_t sources) {
+    source_names_.assign(sources, "");
+    positions_ = false;
+  }
+  // The per-input tenant clocks Restore() read, for Pipeline::RestoreClockInputs (once).
+  std::vector<ClockInputRecord> TakeRestoredClocks() { return std::move(restored_clocks_); }
+  bool Due() const { return std::chrono::steady_clock::now() >= next_; }
+  void Periodic(Pipeline& pipeline);
+  void Final(Pipeline& pipeline);
+
+ private:
+  bool WaitForSinks(std::chrono::seconds timeout) const;
+  // True once the file is durable.
+  bool Write(std::vector<CheckpointShardWriter>& writers, const std::vector<int64_t>& positions,
+             std::chrono::steady_clock::time_point cut_started);
+  std::vector<CheckpointShardWriter> MakeWriters() const;
+
+  CheckpointStore store_;
+  std::chrono::seconds interval_;
+  PipelineStats& stats_;
+  uint32_t shards_;
+  std::vector<std::string> source_names_;
+  std::chrono::steady_clock::time_point next_;
+  bool positions_ = true;
+  std::vector<ClockInputRecord> restored_clocks_;
+};
+
+}  // namespace privmon

@@ -1,0 +1,123 @@
+// Checkpoints (docs/operations.md section 5): the shard-side save (what the cut's pause costs per
+// account), encoding plus CRC, and decode plus restore, for N accounts in one shard (1% privileged,
+// 4 known values, 2 dedupe entries and one timer per privileged account, as a busy shard holds).
+// Counters: bytes_per_account on disk; the times are per whole checkpoint.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/checkpoint_format.h"
+#include "core/hash.h"
+#include "core/stats.h"
+#include "detectors/detection_engine.h"
+#include "pipeline/checkpoint_store.h"
+#include "state/checkpoint_codec.h"
+
+namespace privmon::bench {
+namespace {
+
+// One shard writer holding N synthetic accounts' records, as a shard's SaveState would write.
+CheckpointShardWriter Synthetic(uint64_t n) {
+  CheckpointShardWriter w(0);
+  std::string buf;
+  PrivilegedState ps;
+  ps.upn.assign("adm_someone@contoso.onmicrosoft.com");
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint64_t key = Mix64(i + 1);
+    AccountState st;
+    st.first_seen = 1'700'000'000;
+    st.last_seen = st.first_seen + static_cast<Seconds32>(i % 86400);
+    const bool privileged = i % 100 == 0;
+    buf.clear();
+    EncodeAccount(buf, st, privileged ? &ps : nullptr);
+    w.Add(kCkAccount, CheckpointRoute::kByKey, key, buf);
+    for (uint64_t k = 0; k < 4; ++k)
+      w.Add(kCkKnownValue, CheckpointRoute::kByOrigin, Mix64(key + k), {});
+    for (uint64_t k = 0; k < 2; ++k) {
+      buf.clear();
+      PutU32(buf, st.last_seen);
+      PutU64(buf, 7);
+      w.Add(kCkDedupe, CheckpointRoute::kByOrigin, Mix64(key ^ (k + 99)), buf);
+    }
+    if (privileged) {
+      Timer t;
+      t.due = 1'800'000'000'000'000;
+      t.account = key;
+      buf.clear();
+      PutU64(buf, 7);
+      PutRaw(buf, t);
+      w.Add(kCkTimer, CheckpointRoute::kByKey, key, buf);
+    }
+  }
+  return w;
+}
+
+struct Engine {
+  std::shared_ptr<const CompiledConfig> config = BuiltinDefaultConfig();
+  PipelineStats stats{1, 1, 10};
+  SpscQueue<Alert> alerts{64};
+  DetectionEngine engine{config, alerts, stats.shards[0], stats.tenants};
+};
+
+// Restore into a fresh engine, then the shard's save at the cut, then encode (CRC included).
+void BM_Checkpoint_SaveAndEncode(benchmark::State& state) {
+  const auto n = static_cast<uint64_t>(state.range(0));
+  const CheckpointShardWriter input = Synthetic(n);
+  CheckpointHeader h;
+  h.layout = kStateLayout;
+  h.shards = 1;
+  const std::string file = EncodeCheckpoint(h, {&input});
+  DecodedCheckpoint cp;
+  DecodeCheckpoint(file, kStateLayout, &cp);
+  Engine e;
+  RestoreCheckpoint(cp, {&e.engine});
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    CheckpointShardWriter out(0);
+    e.engine.SaveState(out);
+    const std::string encoded = EncodeCheckpoint(h, {&out});
+    bytes = encoded.size();
+    benchmark::DoNotOptimize(encoded.data());
+  }
+  state.counters["bytes_per_account"] = static_cast<double>(bytes) / static_cast<double>(n);
+  state.counters["accounts"] = static_cast<double>(e.engine.accounts().size());
+}
+
+// The start of a run: checksums checked, every record routed and loaded.
+void BM_Checkpoint_DecodeAndRestore(benchmark::State& state) {
+  const auto n = static_cast<uint64_t>(state.range(0));
+  const CheckpointShardWriter input = Synthetic(n);
+  CheckpointHeader h;
+  h.layout = kStateLayout;
+  h.shards = 1;
+  const std::string file = EncodeCheckpoint(h, {&input});
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto e = std::make_unique<Engine>();
+    state.ResumeTiming();
+    DecodedCheckpoint cp;
+    DecodeCheckpoint(file, kStateLayout, &cp);
+    RestoreCheckpoint(cp, {&e->engine});
+    benchmark::DoNotOptimize(e->engine.accounts().size());
+    state.PauseTiming();
+    e.reset();
+    state.ResumeTiming();
+  }
+  state.counters["bytes"] = static_cast<double>(file.size());
+}
+
+BENCHMARK(BM_Checkpoint_SaveAndEncode)
+    ->Arg(1'000'000)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
+BENCHMARK(BM_Checkpoint_DecodeAndRestore)
+    ->Arg(1'000'000)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
+
+}  // namespace
+}  // namespace privmon::bench

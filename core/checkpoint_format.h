@@ -1,0 +1,139 @@
+// Checkpoint file format, version 1 (docs/operations.md "Checkpoints"): the byte layout shared by
+// the pipeline (which cuts, writes and restores checkpoints) and the state it carries (which
+// encodes its own records, state/checkpoint_codec.h). Knows nothing of what a record means.
+//
+//   header   magic "PMCKPT01", u32 format, u32 layout hash, u32 partitions, u32 shards,
+//            u64 sequence, i64 written (wall us), u32 sources {u32 name length, name, i64 offset},
+//            per partition {u64 offset, u64 length, u32 crc32c}, u32 crc32c of the header so far
+//   bodies   one per partition: records {u8 tag, u8 route, u16 origin shard, u32 length,
+//            u64 key, length bytes}
+// A record's partition is Mix64(key) % partitions. route kByKey: restored to the shard that owns
+// `key` (the account key, as events are routed). route kByOrigin: keyed by a one-way hash (known
+// values, suppression buckets, dedupe fingerprints, per-tenant clocks): restored to its origin
+// shard when the shard count is unchanged, to every shard when it changed (correct, since lookups
+// only ever ask for their own key; costs memory until swept).
+// Little-endian, the writer's struct layouts (the layout hash refuses another build's layouts).
+// Encode/Decode are O(bytes); not thread-safe per object.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace privmon {
+
+inline constexpr uint32_t kCheckpointFormat = 1;
+inline constexpr uint32_t kCheckpointPartitions = 16;
+
+enum class CheckpointRoute : uint8_t { kByKey = 0, kByOrigin = 1 };
+
+uint32_t Crc32c(std::string_view bytes, uint32_t crc = 0);
+
+struct CheckpointRecordView {
+  uint8_t tag = 0;
+  CheckpointRoute route = CheckpointRoute::kByKey;
+  uint16_t origin = 0;
+  uint64_t key = 0;
+  std::string_view payload;
+};
+
+// What one shard writes at a cut: records appended into per-partition buffers. Owned by the
+// pipeline, filled by one shard thread (EventConsumer::SaveState), read after that shard is done.
+// The pipeline's own record (not the engine's): the newest event time one clock input (a source,
+// or a Kafka partition) reported for a tenant, so a restart keeps each tenant's per-input clock.
+inline constexpr uint8_t kCheckpointClockInputTag = 7;
+struct ClockInputRecord {
+  uint64_t tenant = 0;
+  uint32_t source = 0;
+  int64_t newest = 0;
+};
+// Payload: source (4 bytes) then newest (8 bytes), host order like the other plain records.
+inline std::string EncodeClockInput(const ClockInputRecord& r) {
+  std::string out(12, '\0');
+  std::memcpy(out.data(), &r.source, 4);
+  std::memcpy(out.data() + 4, &r.newest, 8);
+  return out;
+}
+inline bool DecodeClockInput(const CheckpointRecordView& v, ClockInputRecord* r) {
+  if (v.payload.size() != 12) return false;
+  r->tenant = v.key;
+  std::memcpy(&r->source, v.payload.data(), 4);
+  std::memcpy(&r->newest, v.payload.data() + 4, 8);
+  return true;
+}
+
+class CheckpointShardWriter {
+ public:
+  explicit CheckpointShardWriter(uint16_t shard) : shard_(shard), parts_(kCheckpointPartitions) {}
+  void Add(uint8_t tag, CheckpointRoute route, uint64_t key, std::string_view payload);
+  const std::vector<std::string>& partitions() const { return parts_; }
+  std::size_t bytes() const;
+
+ private:
+  uint16_t shard_;
+  std::vector<std::string> parts_;
+};
+
+struct CheckpointSourcePosition {
+  std::string name;
+  int64_t offset = -1;  // -1: the source has no position (sockets)
+};
+
+struct CheckpointHeader {
+  uint32_t format = kCheckpointFormat;
+  uint32_t layout = 0;
+  uint32_t shards = 0;
+  uint64_t sequence = 0;
+  int64_t written_us = 0;
+  std::vector<CheckpointSourcePosition> sources;
+};
+
+// The whole file: header, then the shards' partition buffers concatenated per partition.
+std::string EncodeCheckpoint(const CheckpointHeader& header,
+                             const std::vector<const CheckpointShardWriter*>& shards);
+
+// A decoded file: the header and each partition's body (views into the caller's bytes).
+struct DecodedCheckpoint {
+  CheckpointHeader header;
+  std::vector<std::string_view> partitions;
+};
+
+// Checks magic, format, layout and every checksum. Returns an empty string on success, else why
+// the file is unusable (truncated, checksum mismatch, other format).
+std::string DecodeCheckpoint(std::string_view bytes, uint32_t layout, DecodedCheckpoint* out);
+
+// Calls f(record) for every record of one partition body; false when the body is malformed.
+template <class F>
+bool ForEachCheckpointRecord(std::string_view body, F&& f);
+
+// Little-endian append / read helpers for record payloads.
+void PutU64(std::string& out, uint64_t v);
+void PutU32(std::string& out, uint32_t v);
+uint64_t GetU64(const char* p);
+uint32_t GetU32(const char* p);
+
+template <class F>
+bool ForEachCheckpointRecord(std::string_view body, F&& f) {
+  constexpr std::size_t kHead = 1 + 1 + 2 + 4 + 8;
+  std::size_t pos = 0;
+  while (pos < body.size()) {
+    if (body.size() - pos < kHead) return false;
+    const char* p = body.data() + pos;
+    CheckpointRecordView r;
+    r.tag = static_cast<uint8_t>(p[0]);
+    r.route = static_cast<CheckpointRoute>(static_cast<uint8_t>(p[1]));
+    r.origin = static_cast<uint16_t>(static_cast<uint8_t>(p[2]) |
+                                     (static_cast<uint16_t>(static_cast<uint8_t>(p[3])) << 8));
+    const uint32_t len = GetU32(p + 4);
+    r.key = GetU64(p + 8);
+    if (body.size() - pos - kHead < len) return false;
+    r.payload = body.substr(pos + kHead, len);
+    f(r);
+    pos += kHead + len;
+  }
+  return true;
+}
+
+}  // namespace privmon

@@ -1,0 +1,110 @@
+// DetectionEngine::SaveState / LoadState: the shard's whole state as checkpoint records
+// (state/checkpoint_codec.h). Accounts and timers are routed by account key, so they land on the
+// shard that owns the account whatever the shard count; the rest is keyed by one-way hashes and
+// goes back to its origin shard (every shard when the count changed).
+#include <algorithm>
+
+#include "detectors/detection_engine.h"
+#include "state/checkpoint_codec.h"
+
+namespace privmon {
+
+void DetectionEngine::SaveState(CheckpointShardWriter& out) {
+  std::string buf;
+  accounts_.ForEach([&](uint64_t key, const AccountState& st, const PrivilegedState* ps) {
+    buf.clear();
+    EncodeAccount(buf, st, ps);
+    out.Add(kCkAccount, CheckpointRoute::kByKey, key, buf);
+  });
+  known_.ForEach([&](uint64_t fp) { out.Add(kCkKnownValue, CheckpointRoute::kByOrigin, fp, {}); });
+  for (const TenantTime& tt : tenant_time_) {
+    buf.clear();
+    PutU64(buf, static_cast<uint64_t>(tt.watermark));
+    out.Add(kCkTenantClock, CheckpointRoute::kByOrigin, tt.tenant_hash, buf);
+    tt.timers.ForEach([&](const Timer& t) {
+      buf.clear();
+      PutU64(buf, tt.tenant_hash);
+      PutRaw(buf, t);
+      out.Add(kCkTimer, CheckpointRoute::kByKey, t.account, buf);
+    });
+  }
+  emitter_.suppressor().ForEach([&](uint64_t key, uint64_t tenant, EventTime bucket_end,
+                                    uint32_t count, uint8_t state, const Alert* update) {
+    buf.clear();
+    PutU64(buf, tenant);
+    PutU64(buf, static_cast<uint64_t>(bucket_end));
+    PutU32(buf, count);
+    buf.push_back(static_cast<char>(state));
+    if (update != nullptr) EncodeAlert(buf, *update);
+    out.Add(kCkSuppression, CheckpointRoute::kByOrigin, key, buf);
+  });
+  dedupe_.ForEach([&](uint64_t fp, Seconds32 time, uint32_t tenant) {
+    buf.clear();
+    PutU32(buf, time);
+    PutU64(buf, tenant_time_[tenant].tenant_hash);
+    out.Add(kCkDedupe, CheckpointRoute::kByOrigin, fp, buf);
+  });
+}
+
+bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
+  std::string_view in = r.payload;
+  switch (r.tag) {
+    case kCkAccount: {
+      AccountState st;
+      PrivilegedState ps;
+      bool has_ps = false;
+      if (!DecodeAccount(in, &st, &ps, &has_ps)) return false;
+      // Config-derived flags are recomputed under the running config, not restored.
+      st.config_generation = 0;
+      accounts_.Restore(r.key, st, has_ps ? &ps : nullptr);
+      return true;
+    }
+    case kCkKnownValue:
+      known_.RestoreFingerprint(r.key);
+      return true;
+    case kCkTenantClock: {
+      if (in.size() < 8) return false;
+      const auto w = static_cast<EventTime>(GetU64(in.data()));
+      TenantTime& tt = tenant_time_[TenantIndex(r.key, {})];
+      // Several shards' clocks reach one shard when the shard count changed: the lowest is safe
+      // (nothing that was on time for any of them becomes late).
+      tt.watermark = tt.watermark == kMinTime ? w : std::min(tt.watermark, w);
+      watermark_ = std::max(watermark_, tt.watermark);
+      return true;
+    }
+    case kCkTimer: {
+      if (in.size() < 8) return false;
+      const uint64_t tenant = GetU64(in.data());
+      in.remove_prefix(8);
+      Timer t;
+      if (!GetRaw(in, &t)) return false;
+      PushTimer(tenant, t);
+      return true;
+    }
+    case kCkSuppression: {
+      if (in.size() < 8 + 8 + 4 + 1) return false;
+      const uint64_t tenant = GetU64(in.data());
+      const auto bucket_end = static_cast<EventTime>(GetU64(in.data() + 8));
+      const uint32_t count = GetU32(in.data() + 16);
+      const auto state = static_cast<uint8_t>(in[20]);
+      in.remove_prefix(21);
+      Alert update;
+      const bool has_update = state == 1;
+      if (has_update && !DecodeAlert(in, &update)) return false;
+      emitter_.suppressor().Restore(r.key, tenant, bucket_end, count, state,
+                                    has_update ? &update : nullptr);
+      return true;
+    }
+    case kCkDedupe: {
+      if (in.size() < 12) return false;
+      const uint32_t time = GetU32(in.data());
+      const uint64_t tenant = GetU64(in.data() + 4);
+      dedupe_.Restore(r.key, time, TenantIndex(tenant, {}));
+      return true;
+    }
+    default:
+      return false;  // a tag this build does not know: the file is not of this format
+  }
+}
+
+}  // namespace privmon

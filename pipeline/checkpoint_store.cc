@@ -1,0 +1,182 @@
+#include "pipeline/checkpoint_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "pipeline/router.h"
+
+namespace privmon {
+namespace {
+
+constexpr std::string_view kPrefix = "checkpoint-";
+constexpr std::string_view kSuffix = ".pmck";
+
+std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+bool WriteAll(int fd, const std::string& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool SyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+CheckpointStore::CheckpointStore(std::string dir) : dir_(std::move(dir)) {
+  if (::mkdir(dir_.c_str(), 0750) != 0 && errno != EEXIST) {
+    throw std::runtime_error(Errno("checkpoint dir " + dir_));
+  }
+  struct stat st {};
+  if (::stat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw std::runtime_error("checkpoint dir " + dir_ + " is not a directory");
+  }
+  const auto seqs = Sequences();
+  if (!seqs.empty()) next_sequence_ = seqs.front() + 1;
+}
+
+std::vector<uint64_t> CheckpointStore::Sequences() const {
+  std::vector<uint64_t> out;
+  DIR* d = ::opendir(dir_.c_str());
+  if (d == nullptr) return out;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string_view name = e->d_name;
+    if (name.size() <= kPrefix.size() + kSuffix.size() || !name.starts_with(kPrefix) ||
+        !name.ends_with(kSuffix)) {
+      continue;
+    }
+    const std::string_view digits =
+        name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    out.push_back(std::stoull(std::string(digits)));
+  }
+  ::closedir(d);
+  std::sort(out.rbegin(), out.rend());
+  return out;
+}
+
+std::string CheckpointStore::PathOf(uint64_t sequence) const {
+  char name[64];
+  std::snprintf(name, sizeof name, "checkpoint-%012llu.pmck",
+                static_cast<unsigned long long>(sequence));
+  return dir_ + "/" + name;
+}
+
+std::string CheckpointStore::Write(const std::string& bytes) {
+  const uint64_t seq = next_sequence_;
+  const std::string final_path = PathOf(seq);
+  const std::string tmp = dir_ + "/.tmp-" + final_path.substr(dir_.size() + 1);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return Errno("create " + tmp);
+  std::string error;
+  if (::fchmod(fd, 0640) != 0) error = Errno("chmod " + tmp);
+  if (error.empty() && !WriteAll(fd, bytes)) error = Errno("write " + tmp);
+  if (error.empty() && ::fsync(fd) != 0) error = Errno("fsync " + tmp);
+  if (::close(fd) != 0 && error.empty()) error = Errno("close " + tmp);
+  if (error.empty() && ::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    error = Errno("rename " + tmp);
+  }
+  if (!error.empty()) {
+    ::unlink(tmp.c_str());
+    return error;
+  }
+  if (!SyncDir(dir_)) return Errno("fsync " + dir_);
+  next_sequence_ = seq + 1;
+  const auto seqs = Sequences();
+  for (std::size_t i = kKeep; i < seqs.size(); ++i) ::unlink(PathOf(seqs[i]).c_str());
+  return {};
+}
+
+CheckpointStore::Found CheckpointStore::LoadLatest(uint32_t layout, std::string* bytes,
+                                                   DecodedCheckpoint* out, std::string* path,
+                                                   std::vector<std::string>* notes) {
+  const auto seqs = Sequences();
+  if (seqs.empty()) return Found::kNone;
+  for (const uint64_t seq : seqs) {
+    const std::string p = PathOf(seq);
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      notes->push_back(Errno(p));
+      continue;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    *bytes = std::move(ss).str();
+    *out = DecodedCheckpoint{};
+    if (std::string why = DecodeCheckpoint(*bytes, layout, out); !why.empty()) {
+      notes->push_back(p + ": unusable (" + why + ")");
+      continue;
+    }
+    *path = p;
+    return Found::kLoaded;
+  }
+  return Found::kNoneUsable;
+}
+
+std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
+                              const std::vector<EventConsumer*>& consumers,
+                              std::vector<ClockInputRecord>* clock_inputs) {
+  const auto shards = static_cast<uint32_t>(consumers.size());
+  const bool same_shards = checkpoint.header.shards == shards;
+  std::string error;
+  for (std::size_t p = 0; p < checkpoint.partitions.size() && error.empty(); ++p) {
+    const bool well_formed =
+        ForEachCheckpointRecord(checkpoint.partitions[p], [&](const CheckpointRecordView& r) {
+          if (!error.empty()) return;
+          if (r.tag == kCheckpointClockInputTag) {  // the pipeline's, for every shard's clocks
+            ClockInputRecord c;
+            if (!DecodeClockInput(r, &c)) {
+              error = "partition " + std::to_string(p) + ": malformed clock input";
+            } else if (clock_inputs != nullptr) {
+              clock_inputs->push_back(c);
+            }
+            return;
+          }
+          auto load = [&](uint32_t s) {
+            if (!consumers[s]->LoadState(r)) {
+              error = "partition " + std::to_string(p) + ": record of kind " +
+                      std::to_string(r.tag) + " refused";
+            }
+          };
+          if (r.route == CheckpointRoute::kByKey) {
+            load(ShardOf(r.key, shards));
+          } else if (same_shards && r.origin < shards) {
+            load(r.origin);
+          } else {
+            for (uint32_t s = 0; s < shards; ++s) load(s);
+          }
+        });
+    if (!well_formed && error.empty()) error = "partition " + std::to_string(p) + " malformed";
+  }
+  if (error.empty()) {
+    for (EventConsumer* c : consumers) c->OnRestored();
+  }
+  return error;
+}
+
+}  // namespace privmon

@@ -1,0 +1,53 @@
+// CheckpointStore: the checkpoint directory (docs/operations.md "Checkpoints"). Writes a file
+// atomically (a temporary file in the same directory, fsync, rename, fsync of the directory: a
+// reader sees a complete file or none), keeps the newest kKeep, and on start finds the newest
+// usable one, falling back past corrupt ones (each refusal explained), then routes its records to
+// the shards' consumers as events are routed. Files are named checkpoint-<sequence>.pmck, mode
+// 0640. Control thread only; every call does file I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/checkpoint_format.h"
+#include "pipeline/event_consumer.h"
+
+namespace privmon {
+
+class CheckpointStore {
+ public:
+  static constexpr std::size_t kKeep = 3;
+
+  // Creates the directory when missing (mode 0750). Throws std::runtime_error when it cannot.
+  explicit CheckpointStore(std::string dir);
+
+  // Writes `bytes` as the next checkpoint and prunes old ones. Returns "" or the reason it failed
+  // (the previous checkpoints are then untouched).
+  std::string Write(const std::string& bytes);
+
+  enum class Found { kNone, kLoaded, kNoneUsable };
+  // Reads the newest usable checkpoint into *bytes / *out (views into *bytes). `notes` gets one
+  // line per file refused and why.
+  Found LoadLatest(uint32_t layout, std::string* bytes, DecodedCheckpoint* out, std::string* path,
+                   std::vector<std::string>* notes);
+
+  // Sequence numbers of the checkpoint files present, newest first.
+  std::vector<uint64_t> Sequences() const;
+  std::string PathOf(uint64_t sequence) const;
+  uint64_t next_sequence() const { return next_sequence_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  uint64_t next_sequence_ = 1;
+};
+
+// Hands every record of `checkpoint` to the consumer of the shard that owns it (route kByKey: by
+// account key, as events are routed; kByOrigin: its origin shard, or every shard when the shard
+// count changed), then calls OnRestored. Returns "" or why a record was refused.
+std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
+                              const std::vector<EventConsumer*>& consumers,
+                              std::vector<ClockInputRecord>* clock_inputs = nullptr);
+
+}  // namespace privmon

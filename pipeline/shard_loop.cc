@@ -1,0 +1,155 @@
+// Pipeline's shard side: the shard threads, the sources' progress they read, and each tenant's
+// event-time clock (pipeline/tenant_clocks.h) fed by the progress marks in their queues.
+#include <algorithm>
+
+#include "pipeline/backoff.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/tenant_clocks.h"
+
+namespace privmon {
+
+bool Pipeline::ClockSourceEnded(uint32_t clock_source) const {
+  if (!fanned_out_) {
+    return source_progress_[clock_owner_[clock_source]].ended.load(std::memory_order_acquire);
+  }
+  for (std::size_t i = 0; i < source_count_; ++i) {
+    if (!source_progress_[i].ended.load(std::memory_order_acquire)) return false;
+  }
+  return true;
+}
+
+EventTime Pipeline::MaxEventTime(bool* all_done) const {
+  bool done = true;
+  for (uint32_t p = 0; p < parsers_; ++p) {
+    done = done && progress_[p].done.load(std::memory_order_acquire);
+  }
+  // A live source that has sent nothing for this long stops holding the watermark back (run
+  // only: scan never reads the wall clock).
+  constexpr int64_t kIdleSourceNs = 10'000'000'000;
+  const int64_t now = config_->pipeline.wall_clock ? NowNs() : 0;
+  EventTime lowest_active = kMaxTime, highest = kMinTime;
+  for (std::size_t i = 0; i < source_count_; ++i) {
+    const SourceProgress& sp = source_progress_[i];
+    const EventTime t = sp.max_event_time.load(std::memory_order_acquire);
+    highest = std::max(highest, t);
+    const bool ended = sp.ended.load(std::memory_order_acquire);
+    const bool idle =
+        now != 0 && now - sp.last_event_ns.load(std::memory_order_relaxed) > kIdleSourceNs;
+    if (!ended && !idle && t != kMinTime) lowest_active = std::min(lowest_active, t);
+  }
+  *all_done = done;
+  return lowest_active != kMaxTime ? lowest_active : highest;
+}
+
+void Pipeline::ShardLoop(uint32_t shard) {
+  EventConsumer& consumer = *consumers_[shard];
+  ShardStats& sstats = stats_.shards[shard];
+  uint64_t seen_generation = 0;
+  const bool wall = config_->pipeline.wall_clock;
+  // One clock per clock input of each source (a Kafka partition is one); lanes of a fanned-out
+  // source share its inputs.
+  const std::size_t clock_sources = clock_owner_.size();
+  TenantClocks clocks(lateness_us_,
+                      wall ? config_->pipeline.tenant_idle_timeout_s * 1'000'000'000 : 0,
+                      clock_sources, !wall);
+  std::vector<uint8_t> ended_now(clock_sources, 0), ended_seen(clock_sources, 0);
+  // A source counts as ended only once everything it pushed before its end was drained: the
+  // snapshot taken before a drain is applied after it.
+  auto ended = [&](uint32_t source) { return source < clock_sources && ended_seen[source] != 0; };
+  auto moved = [&](uint64_t tenant, EventTime w) { consumer.OnTenantWatermark(tenant, w); };
+  int64_t last_refresh_ns = 0;
+  for (const ClockInputRecord& r : restored_clocks_) {
+    if (r.source < clock_sources)
+      clocks.RestoreInput(r.tenant, r.source, r.newest, wall ? NowNs() : 0);
+  }
+  auto save_clocks = [&](auto&& add) {
+    clocks.ForEachInput([&](uint64_t tenant, uint32_t source, EventTime newest) {
+      add(ClockInputRecord{tenant, source, newest});
+    });
+  };
+  Backoff backoff;
+  for (;;) {
+    const uint64_t generation = config_generation_.load(std::memory_order_acquire);
+    if (generation != seen_generation) {
+      std::shared_ptr<const CompiledConfig> next;
+      {
+        std::lock_guard<std::mutex> lock(config_mutex_);
+        next = pending_config_;
+      }
+      seen_generation = generation;
+      if (next) consumer.OnConfig(std::move(next));
+    }
+    // Read progress before draining: everything pushed before it was published is drained below.
+    bool all_done = false;
+    const EventTime max_time = MaxEventTime(&all_done);
+    for (uint32_t c = 0; c < clock_sources; ++c) ended_now[c] = ClockSourceEnded(c) ? 1 : 0;
+    const int64_t now = wall ? NowNs() : 0;
+    std::size_t drained = 0;
+    int64_t depth = 0;
+    auto drain = [&](uint32_t p) {
+      return Queue(p, shard).consume_all([&](const ShardMessage& m) {
+        if (m.roles == 0) {
+          const EventTime w =
+              clocks.OnMark(m.event.tenant_hash, static_cast<uint32_t>(m.event.sequence),
+                            m.event.time, now, ended);
+          if (w != kMinTime) consumer.OnTenantWatermark(m.event.tenant_hash, w);
+          return;
+        }
+        consumer.OnEvent(m.event, m.roles);
+        sstats.ObserveLatency(NowNs() - m.event.received_ns);
+      });
+    };
+    for (uint32_t p = 0; p < parsers_; ++p) {
+      drained += drain(p);
+      depth += static_cast<int64_t>(Queue(p, shard).read_available());
+    }
+    if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire);
+        cut > shard_cut_epoch_[shard].load(std::memory_order_relaxed) && ParsersPausedFor(cut)) {
+      // Every parse thread is paused: what is queued is all that precedes the cut.
+      for (uint32_t p = 0; p < parsers_; ++p) {
+        while (drain(p) != 0) {
+        }
+      }
+      consumer.SaveState((*cut_writers_)[shard]);
+      if (shard == 0) {
+        save_clocks([&](const ClockInputRecord& r) {
+          (*cut_writers_)[0].Add(kCheckpointClockInputTag, CheckpointRoute::kByOrigin, r.tenant,
+                                 EncodeClockInput(r));
+        });
+      }
+      shard_cut_epoch_[shard].store(cut, std::memory_order_release);
+    }
+    sstats.queue_depth.store(depth, std::memory_order_relaxed);
+    // A source ended, or (run) a second of wall time passed: idle tenants follow the sources.
+    if (ended_now != ended_seen || (wall && now - last_refresh_ns > 1'000'000'000)) {
+      ended_seen = ended_now;
+      last_refresh_ns = now;
+      clocks.Refresh(max_time == kMinTime ? kMinTime : max_time - lateness_us_, now, ended, moved);
+    }
+    if (all_done && drained == 0) {
+      bool empty = true;
+      for (uint32_t p = 0; p < parsers_; ++p) empty = empty && Queue(p, shard).empty();
+      if (empty) {
+        // The input is over: every tenant's verdicts are settled as of its own newest event
+        // (unless stopping for a checkpoint, which keeps them pending).
+        if (settle_on_stop_.load(std::memory_order_acquire)) {
+          clocks.Final(moved);
+          consumer.OnFinish(kMinTime);
+        } else if (shard == 0) {
+          save_clocks([&](const ClockInputRecord& r) { final_clocks_.push_back(r); });
+        }
+        shard_cut_epoch_[shard].store(kShardFinished, std::memory_order_release);
+        finished_shards_.fetch_add(1, std::memory_order_acq_rel);
+        return;
+      }
+    }
+    if (drained == 0) {
+      consumer.OnIdle();
+      backoff.Pause();
+    } else {
+      backoff.Reset();
+    }
+  }
+}
+
+}  // namespace privmon

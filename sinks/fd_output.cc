@@ -1,0 +1,84 @@
+#include "sinks/fd_output.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace privmon {
+namespace {
+
+constexpr int kWritableWaitMs = 100;
+constexpr std::size_t kMaxFileWrite = 1u << 20;
+
+bool IsRegularFile(int fd) {
+  struct stat st {};
+  return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
+
+int OpenOutputFile(const std::string& path, bool append, unsigned mode) {
+  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (append ? O_APPEND : O_TRUNC);
+  return ::open(path.c_str(), flags, static_cast<mode_t>(mode));
+}
+
+WriteResult WriteToFd(int fd, bool regular_file, std::string_view bytes) {
+  if (bytes.empty()) return {};
+  std::size_t n = std::min(bytes.size(), kMaxFileWrite);
+  if (!regular_file) {
+    pollfd p{fd, POLLOUT, 0};
+    const int ready = ::poll(&p, 1, kWritableWaitMs);
+    if (ready == 0 || (ready < 0 && errno == EINTR)) return {};  // not writable yet
+    if (ready < 0) return {0, errno, false};
+    if ((p.revents & POLLOUT) == 0) {
+      // POLLERR/POLLHUP: let write(2) report the precise error (EPIPE, ...).
+      if ((p.revents & (POLLERR | POLLHUP | POLLNVAL)) == 0) return {};
+    }
+    n = std::min<std::size_t>(n, PIPE_BUF);  // fits in a writable pipe without blocking
+  }
+  const ssize_t w = ::write(fd, bytes.data(), n);
+  if (w < 0) return {0, errno == EINTR || errno == EAGAIN ? 0 : errno, false};
+  if (w == 0) return {0, EIO, false};
+  return {static_cast<std::size_t>(w), 0, false};
+}
+
+StdoutOutput::StdoutOutput() : regular_file_(IsRegularFile(STDOUT_FILENO)) {}
+
+WriteResult StdoutOutput::Write(std::string_view bytes) {
+  return WriteToFd(STDOUT_FILENO, regular_file_, bytes);
+}
+
+FileOutput::FileOutput(const std::string& path, bool append)
+    : path_(path), fd_(OpenOutputFile(path, append)) {
+  if (fd_ < 0) {
+    throw std::runtime_error("alert sink: cannot open file '" + path +
+                             "': " + std::strerror(errno) +
+                             (errno == ELOOP ? " (a symlink: refused)" : ""));
+  }
+  regular_file_ = IsRegularFile(fd_);
+}
+
+FileOutput::~FileOutput() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+WriteResult FileOutput::Write(std::string_view bytes) {
+  return WriteToFd(fd_, regular_file_, bytes);
+}
+
+std::string FileOutput::Reopen() {
+  const int fd = OpenOutputFile(path_, /*append=*/true);
+  if (fd < 0) return std::strerror(errno);
+  ::close(fd_);
+  fd_ = fd;
+  regular_file_ = IsRegularFile(fd_);
+  return {};
+}
+
+}  // namespace privmon

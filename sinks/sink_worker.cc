@@ -1,0 +1,223 @@
+#include "sinks/sink_worker.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace privmon {
+namespace {
+
+constexpr auto kMinIdle = std::chrono::microseconds(200);
+constexpr auto kMaxIdle = std::chrono::milliseconds(2);
+constexpr auto kMinBackoff = std::chrono::milliseconds(10);
+constexpr auto kMaxBackoff = std::chrono::seconds(1);
+constexpr auto kDefaultFinishGrace = std::chrono::seconds(5);
+
+uint64_t CountLines(std::string_view bytes) {
+  return static_cast<uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
+}
+
+int64_t NanosSinceEpoch(SinkWorker::Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+SinkWorker::SinkWorker(std::unique_ptr<AlertOutput> output, SinkStats& stats, SinkPolicy policy)
+    : output_(std::move(output)),
+      format_(output_->format()),
+      keyed_(output_->KeyedByTenant()),
+      stats_(stats),
+      policy_(policy),
+      ring_(policy.queue_bytes) {
+  scratch_.reserve(8192);
+  thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+}
+
+SinkWorker::~SinkWorker() { Finish(); }
+
+bool SinkWorker::TryPush(std::string_view line) {
+  if (failed()) {
+    stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+    stats_.lost.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  if (!ring_.TryPush(line)) return false;
+  stats_.queue_bytes.store(static_cast<int64_t>(ring_.size()), std::memory_order_relaxed);
+  return true;
+}
+
+void SinkWorker::CountLost(uint64_t n) {
+  stats_.dropped.fetch_add(n, std::memory_order_relaxed);
+  stats_.lost.fetch_add(n, std::memory_order_relaxed);
+}
+
+void SinkWorker::StartShutdownGrace(std::chrono::milliseconds grace) {
+  int64_t unset = -1;
+  progress_ns_.store(NanosSinceEpoch(Clock::now()), std::memory_order_relaxed);
+  grace_ns_.compare_exchange_strong(
+      unset, std::chrono::duration_cast<std::chrono::nanoseconds>(grace).count());
+}
+
+bool SinkWorker::PastDeadline() const {
+  const int64_t grace = grace_ns_.load(std::memory_order_relaxed);
+  if (grace < 0) return false;
+  return NanosSinceEpoch(Clock::now()) >= progress_ns_.load(std::memory_order_relaxed) + grace;
+}
+
+void SinkWorker::Finish() {
+  if (!thread_.joinable()) return;
+  StartShutdownGrace(kDefaultFinishGrace);  // keeps a grace already started
+  thread_.request_stop();
+  thread_.join();
+}
+
+void SinkWorker::CountCompletedLines(std::string_view bytes, bool dropped) {
+  const uint64_t n = CountLines(bytes);
+  if (n == 0) return;
+  if (dropped) {
+    stats_.dropped.fetch_add(n, std::memory_order_relaxed);
+  } else {
+    Bump(stats_.written, n);
+  }
+}
+
+bool SinkWorker::CollectAcknowledgements(std::chrono::milliseconds wait) {
+  if (output_->Unacknowledged() == 0 && wait.count() != 0) return false;
+  const Acknowledgements a = output_->Poll(wait);
+  if (a.errors != 0) Bump(stats_.errors, a.errors);
+  if (a.lost != 0) CountLost(a.lost);
+  if (a.written != 0) Bump(stats_.written, a.written);
+  const bool any = a.written + a.lost != 0;
+  if (any && grace_ns_.load(std::memory_order_relaxed) >= 0) {
+    progress_ns_.store(NanosSinceEpoch(Clock::now()), std::memory_order_relaxed);
+  }
+  return any;
+}
+
+void SinkWorker::SettleUnacknowledged() {
+  while (output_->Unacknowledged() != 0 && !PastDeadline()) {
+    CollectAcknowledgements(std::chrono::milliseconds(10));
+  }
+  if (output_->Unacknowledged() == 0) return;
+  const uint64_t n = output_->Unacknowledged();
+  output_->Abandon();
+  CollectAcknowledgements(std::chrono::milliseconds(0));
+  std::fprintf(stderr,
+               "privmon: sink %s: %llu alert(s) unacknowledged at shutdown, counted in "
+               "privmon_alerts_dropped_total{sink=\"%s\"}\n",
+               stats_.name.c_str(), static_cast<unsigned long long>(n), stats_.name.c_str());
+}
+
+void SinkWorker::DropQueued() {
+  uint64_t n = 0;
+  for (std::string_view chunk = ring_.Peek(); !chunk.empty(); chunk = ring_.Peek()) {
+    n += CountLines(chunk);
+    ring_.Consume(chunk.size());
+  }
+  stats_.queue_bytes.store(0, std::memory_order_relaxed);
+  if (n == 0) return;
+  CountLost(n);
+  std::fprintf(stderr,
+               "privmon: sink %s: %llu alert(s) NOT delivered, counted in "
+               "privmon_alerts_dropped_total{sink=\"%s\"}\n",
+               stats_.name.c_str(), static_cast<unsigned long long>(n), stats_.name.c_str());
+}
+
+void SinkWorker::Fail(int error) {
+  if (failed_.exchange(true, std::memory_order_acq_rel)) return;
+  std::fprintf(stderr, "privmon: sink %s FAILED: %s; its alerts are dropped from now on\n",
+               stats_.name.c_str(), std::strerror(error));
+}
+
+void SinkWorker::OnError(int error) {
+  Bump(stats_.errors);
+  stats_.failing.store(true, std::memory_order_relaxed);
+  if (burst_errors_++ == 0 && !policy_.fail_fast && !IsPermanentWriteError(error)) {
+    std::fprintf(stderr, "privmon: sink %s: write failed: %s; retrying with backoff\n",
+                 stats_.name.c_str(), std::strerror(error));
+  }
+  if (policy_.fail_fast || IsPermanentWriteError(error)) Fail(error);
+}
+
+bool SinkWorker::WriteSome() {
+  std::string_view bytes = ring_.Peek();
+  if (output_->OneLinePerWrite()) {
+    const std::size_t nl = bytes.find('\n');
+    if (nl != std::string_view::npos) {
+      bytes = bytes.substr(0, nl + 1);
+    } else {  // the line wraps around the ring's end
+      scratch_.assign(bytes);
+      const std::string_view rest = ring_.Peek(bytes.size());
+      scratch_.append(rest.substr(0, rest.find('\n') + 1));
+      bytes = scratch_;
+    }
+  }
+  const WriteResult r = output_->Write(bytes);
+  if (r.error != 0) {
+    OnError(r.error);
+    return false;
+  }
+  if (r.accepted == 0) return false;  // the reader is not taking bytes yet
+  // A wrapped line is consumed in two steps; the '\n' is counted once, in the second. A deferred
+  // line is counted when its acknowledgement comes.
+  for (std::size_t left = r.accepted; left > 0;) {
+    const std::string_view chunk = ring_.Peek().substr(0, left);
+    if (!r.deferred) CountCompletedLines(chunk, r.dropped);
+    ring_.Consume(chunk.size());
+    left -= chunk.size();
+  }
+  stats_.queue_bytes.store(static_cast<int64_t>(ring_.size()), std::memory_order_relaxed);
+  if (grace_ns_.load(std::memory_order_relaxed) >= 0) {
+    progress_ns_.store(NanosSinceEpoch(Clock::now()), std::memory_order_relaxed);
+  }
+  if (burst_errors_ != 0) {
+    std::fprintf(stderr, "privmon: sink %s: writing again after %llu failed attempt(s)\n",
+                 stats_.name.c_str(), static_cast<unsigned long long>(burst_errors_));
+    burst_errors_ = 0;
+    stats_.failing.store(false, std::memory_order_relaxed);
+  }
+  return true;
+}
+
+void SinkWorker::Run(std::stop_token stop) {
+  auto idle = std::chrono::duration_cast<std::chrono::microseconds>(kMinIdle);
+  auto backoff = std::chrono::duration_cast<std::chrono::microseconds>(kMinBackoff);
+  for (;;) {
+    if (reopen_.exchange(false, std::memory_order_acq_rel)) {
+      if (const std::string why = output_->Reopen(); !why.empty()) {
+        std::fprintf(stderr, "privmon: sink %s: reopen failed: %s; writing to the old file\n",
+                     stats_.name.c_str(), why.c_str());
+      }
+    }
+    if (failed()) DropQueued();
+    if (ring_.size() == 0) {
+      if (stop.stop_requested()) break;
+      if (output_->Unacknowledged() != 0) {  // wait for delivery reports instead of sleeping
+        CollectAcknowledgements(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxIdle));
+        continue;
+      }
+      std::this_thread::sleep_for(idle);
+      idle = std::min<std::chrono::microseconds>(idle * 2, kMaxIdle);
+      continue;
+    }
+    idle = kMinIdle;
+    if (WriteSome()) {
+      backoff = kMinBackoff;
+      if (output_->Unacknowledged() != 0) CollectAcknowledgements(std::chrono::milliseconds(0));
+      continue;
+    }
+    CollectAcknowledgements(std::chrono::milliseconds(0));
+    if (PastDeadline()) {
+      DropQueued();
+      continue;
+    }
+    if (burst_errors_ == 0) continue;  // not ready: the output already waited up to 100 ms
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min<std::chrono::microseconds>(backoff * 2, kMaxBackoff);
+  }
+  SettleUnacknowledged();
+  stats_.queue_bytes.store(0, std::memory_order_relaxed);
+}
+
+}  // namespace privmon

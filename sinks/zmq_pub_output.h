@@ -1,0 +1,37 @@
+// ZmqPubOutput: alerts published on a ZeroMQ socket that PUB/SUB subscribers connect to, one
+// single-frame message per alert without the trailing '\n'. PUB loses messages by design (no
+// subscriber yet, or one that stopped reading); this output makes each loss visible: it is an
+// XPUB socket with ZMQ_XPUB_NODROP, so a send that would exceed a subscriber's high-water mark
+// fails with EAGAIN instead of vanishing, and it tracks subscriptions (ZMQ_XPUB_VERBOSER), so an
+// alert published to nobody is reported as dropped, not written. The cost of exact accounting:
+// while one subscriber is at its high-water mark, the alerts it cannot take are dropped for every
+// subscriber (counted in privmon_alerts_dropped_total{sink}). Owned by one thread.
+#pragma once
+
+#include <string>
+#include <zmq.hpp>
+
+#include "sinks/alert_output.h"
+
+namespace privmon {
+
+class ZmqPubOutput final : public AlertOutput {
+ public:
+  // Binds on `endpoint`; `send_high_water_mark` messages may queue per subscriber.
+  ZmqPubOutput(zmq::context_t& context, const std::string& endpoint,
+               int send_high_water_mark = 10000);
+  WriteResult Write(std::string_view line) override;
+  bool OneLinePerWrite() const override { return true; }
+  std::string_view kind() const override { return "zmq_pub"; }
+  // The endpoint actually bound (resolves "tcp://127.0.0.1:*" to the chosen port).
+  std::string last_endpoint() const;
+  int subscriptions() const { return subscriptions_; }
+
+ private:
+  void ReadSubscriptions();
+
+  zmq::socket_t socket_;
+  int subscriptions_ = 0;  // subscribe minus unsubscribe messages seen (every peer's)
+};
+
+}  // namespace privmon

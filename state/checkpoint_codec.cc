@@ -1,0 +1,48 @@
+#include "state/checkpoint_codec.h"
+
+#include <mutex>
+#include <set>
+
+namespace privmon {
+namespace {
+
+// Detail keys restored from a checkpoint: a handful of distinct literals, kept for the process.
+std::string_view Intern(std::string_view key) {
+  static std::mutex mutex;
+  static std::set<std::string, std::less<>> keys;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = keys.find(key);
+  if (it == keys.end()) it = keys.emplace(key).first;
+  return *it;
+}
+
+}  // namespace
+
+void EncodeAlert(std::string& out, const Alert& a) {
+  PutRaw(out, a);
+  for (uint8_t i = 0; i < a.detail_count && i < Alert::kMaxDetails; ++i) {
+    const std::string_view k = a.details[i].key;
+    out.push_back(static_cast<char>(std::min<std::size_t>(k.size(), 255)));
+    out.append(k.substr(0, 255));
+  }
+}
+
+bool DecodeAlert(std::string_view& in, Alert* a) {
+  if (!GetRaw(in, a)) return false;
+  if (a->detail_count > Alert::kMaxDetails || a->evidence_count > Alert::kMaxEvidence) return false;
+  for (uint8_t i = 0; i < Alert::kMaxDetails; ++i) {
+    if (i >= a->detail_count) {
+      a->details[i].key = {};
+      continue;
+    }
+    if (in.empty()) return false;
+    const std::size_t len = static_cast<uint8_t>(in[0]);
+    in.remove_prefix(1);
+    if (in.size() < len) return false;
+    a->details[i].key = Intern(in.substr(0, len));
+    in.remove_prefix(len);
+  }
+  return true;
+}
+
+}  // namespace privmon

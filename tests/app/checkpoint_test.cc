@@ -1,0 +1,213 @@
+// Checkpoint files and restore (issue 12, docs/operations.md "Checkpoints"): atomic files of mode
+// 0640, the newest kept few, a truncated or bit-flipped newest file refused with its reason and
+// the previous one used, exit 2 only when none is usable, --fresh on purpose, and the committed
+// format-1 fixture (tests/data/checkpoint/v1) still restores, into any shard count.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/checkpoint_format.h"
+#include "core/config.h"
+#include "core/stats.h"
+#include "detectors/detection_engine.h"
+#include "pipeline/checkpoint_store.h"
+#include "pipeline/spsc_queue.h"
+#include "state/checkpoint_codec.h"
+#include "tests/pipeline/child_process.h"
+
+namespace privmon {
+namespace {
+
+using testing::ReadFile;
+using testing::RunToExit;
+using testing::TempDir;
+using testing::TempDirCleanup;
+
+const std::string kBinary = PRIVMON_BINARY;
+const std::string kFixtureDir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v1";
+
+std::string SmallCheckpoint(uint64_t marker) {
+  CheckpointShardWriter w(0);
+  std::string payload;
+  PutU64(payload, marker);
+  w.Add(kCkKnownValue, CheckpointRoute::kByOrigin, marker, {});
+  w.Add(kCkTenantClock, CheckpointRoute::kByOrigin, 42, payload);
+  CheckpointHeader h;
+  h.layout = kStateLayout;
+  h.shards = 1;
+  h.sources.push_back({"file", static_cast<int64_t>(marker)});
+  return EncodeCheckpoint(h, {&w});
+}
+
+void Overwrite(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+TEST(CheckpointStore, WritesAtomicFilesOfMode0640AndKeepsTheNewestThree) {
+  const std::string dir = TempDir("ckstore");
+  TempDirCleanup cleanup(dir);
+  CheckpointStore store(dir + "/cp");
+  for (uint64_t i = 1; i <= 5; ++i) ASSERT_EQ(store.Write(SmallCheckpoint(i)), "");
+  EXPECT_EQ(store.Sequences(), (std::vector<uint64_t>{5, 4, 3}));
+  struct stat st {};
+  ASSERT_EQ(stat(store.PathOf(5).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/cp")) {
+    EXPECT_EQ(e.path().filename().string().rfind(".tmp", 0), std::string::npos) << e.path();
+  }
+  std::string bytes, path;
+  DecodedCheckpoint cp;
+  std::vector<std::string> notes;
+  ASSERT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kLoaded);
+  EXPECT_TRUE(notes.empty());
+  EXPECT_EQ(path, store.PathOf(5));
+  ASSERT_EQ(cp.header.sources.size(), 1u);
+  EXPECT_EQ(cp.header.sources[0].offset, 5);
+}
+
+TEST(CheckpointStore, ATruncatedOrBitFlippedNewestFallsBackToThePreviousOne) {
+  const std::string dir = TempDir("ckcorrupt");
+  TempDirCleanup cleanup(dir);
+  CheckpointStore store(dir);
+  ASSERT_EQ(store.Write(SmallCheckpoint(1)), "");
+  ASSERT_EQ(store.Write(SmallCheckpoint(2)), "");
+  ASSERT_EQ(store.Write(SmallCheckpoint(3)), "");
+  const std::string good = ReadFile(store.PathOf(3));
+  // Truncated newest: checkpoint 2 is used, and the refusal names the file and the reason.
+  Overwrite(store.PathOf(3), good.substr(0, good.size() - 7));
+  std::string bytes, path;
+  DecodedCheckpoint cp;
+  std::vector<std::string> notes;
+  ASSERT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kLoaded);
+  EXPECT_EQ(path, store.PathOf(2));
+  EXPECT_EQ(cp.header.sources[0].offset, 2);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("checkpoint-000000000003.pmck"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("truncated"), std::string::npos) << notes[0];
+  // One bit flipped in the body, then one in the header: each refused by its checksum.
+  std::string flipped = good;
+  flipped[flipped.size() - 3] ^= 0x10;
+  Overwrite(store.PathOf(3), flipped);
+  notes.clear();
+  ASSERT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kLoaded);
+  EXPECT_EQ(path, store.PathOf(2));
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("checksum mismatch"), std::string::npos) << notes[0];
+  flipped = good;
+  flipped[30] ^= 0x01;
+  Overwrite(store.PathOf(3), flipped);
+  notes.clear();
+  ASSERT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kLoaded);
+  EXPECT_EQ(path, store.PathOf(2));
+  // Every file corrupt: none usable.
+  for (uint64_t s : store.Sequences()) Overwrite(store.PathOf(s), "PMCKPT01 short");
+  notes.clear();
+  EXPECT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kNoneUsable);
+  EXPECT_EQ(notes.size(), 3u);
+  // Another build's layouts are refused, not misread.
+  CheckpointStore other(dir + "/other");
+  ASSERT_EQ(other.Write(SmallCheckpoint(9)), "");
+  notes.clear();
+  EXPECT_EQ(other.LoadLatest(kStateLayout + 1, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kNoneUsable);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("layout"), std::string::npos) << notes[0];
+}
+
+// The run command: exit 2 on a directory of unusable checkpoints, unless --fresh.
+TEST(CheckpointRun, NoUsableCheckpointIsExit2AndFreshStartsEmptyOnPurpose) {
+  const std::string dir = TempDir("ckrun");
+  TempDirCleanup cleanup(dir);
+  std::filesystem::create_directories(dir + "/cp");
+  Overwrite(dir + "/cp/checkpoint-000000000001.pmck", "PMCKPT01 truncated");
+  Overwrite(dir + "/in.ndjson", "");
+  Overwrite(dir + "/run.yaml", "sources:\n  - file: {path: " + dir +
+                                   "/in.ndjson}\nsinks:\n  - stdout: {}\nmetrics: {listen: "
+                                   "off}\ndead_letter: {path: off}\ncheckpoint: {dir: " +
+                                   dir + "/cp, interval: 1s}\n");
+  EXPECT_EQ(RunToExit({kBinary, "run", "-c", dir + "/run.yaml"}, dir + "/out", dir + "/err"), 2);
+  EXPECT_NE(ReadFile(dir + "/err").find("none is usable"), std::string::npos)
+      << ReadFile(dir + "/err");
+  EXPECT_EQ(
+      RunToExit({kBinary, "run", "--fresh", "-c", dir + "/run.yaml"}, dir + "/out", dir + "/err"),
+      0);
+  EXPECT_NE(ReadFile(dir + "/err").find("--fresh"), std::string::npos) << ReadFile(dir + "/err");
+  // privmon check validates the section.
+  Overwrite(dir + "/bad.yaml", "checkpoint: {interval: 0s}\n");
+  EXPECT_EQ(RunToExit({kBinary, "check", "-c", dir + "/bad.yaml"}, dir + "/out", dir + "/err"), 2);
+  const std::string err = ReadFile(dir + "/out") + ReadFile(dir + "/err");
+  EXPECT_NE(err.find("checkpoint.interval"), std::string::npos) << err;
+  EXPECT_NE(err.find("needs `dir`"), std::string::npos) << err;
+}
+
+// Restores a checkpoint into `shards` detection engines; returns the accounts they hold.
+std::size_t RestoreInto(const DecodedCheckpoint& cp, uint32_t shards, std::string* error,
+                        std::vector<CheckpointShardWriter>* saved) {
+  auto config = BuiltinDefaultConfig();
+  PipelineStats stats(shards, 1, 10);
+  std::vector<std::unique_ptr<SpscQueue<Alert>>> queues;
+  std::vector<std::unique_ptr<DetectionEngine>> engines;
+  std::vector<EventConsumer*> consumers;
+  for (uint32_t s = 0; s < shards; ++s) {
+    queues.push_back(std::make_unique<SpscQueue<Alert>>(64));
+    engines.push_back(
+        std::make_unique<DetectionEngine>(config, *queues.back(), stats.shards[s], stats.tenants));
+    consumers.push_back(engines.back().get());
+  }
+  *error = RestoreCheckpoint(cp, consumers);
+  std::size_t accounts = 0;
+  for (uint32_t s = 0; s < shards; ++s) {
+    accounts += engines[s]->accounts().size();
+    saved->emplace_back(static_cast<uint16_t>(s));
+    engines[s]->SaveState(saved->back());
+  }
+  return accounts;
+}
+
+TEST(CheckpointFixture, FormatOneFixtureStillRestoresIntoAnyShardCount) {
+  CheckpointStore store(kFixtureDir);
+  std::string bytes, path;
+  DecodedCheckpoint cp;
+  std::vector<std::string> notes;
+  ASSERT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kLoaded)
+      << (notes.empty() ? "" : notes[0])
+      << "\nA change of the state layout needs a migration of format-1 files (DESIGN.md 10)";
+  EXPECT_TRUE(notes.empty());
+  EXPECT_EQ(cp.header.format, 1u);
+  ASSERT_EQ(cp.header.sources.size(), 1u);
+  EXPECT_GT(cp.header.sources[0].offset, 0);
+  std::size_t records = 0;
+  for (auto part : cp.partitions) {
+    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView&) { ++records; }));
+  }
+  EXPECT_GT(records, 100u);
+  std::string error;
+  std::vector<CheckpointShardWriter> same, more;
+  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same);
+  EXPECT_EQ(error, "");
+  EXPECT_GT(at_origin, 50u);
+  // Accounts are routed by key: another shard count holds the same accounts.
+  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
+  EXPECT_EQ(error, "");
+  // Saved again at the same shard count, the state has the fixture's bytes.
+  CheckpointHeader h = cp.header;
+  std::vector<const CheckpointShardWriter*> parts;
+  for (const auto& w : same) parts.push_back(&w);
+  const std::string again = EncodeCheckpoint(h, parts);
+  EXPECT_EQ(again.size(), bytes.size());
+}
+
+}  // namespace
+}  // namespace privmon

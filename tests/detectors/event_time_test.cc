@@ -1,0 +1,96 @@
+// Event time per tenant in one shard (DESIGN.md sections 4 and 10): a tenant's timers fire by its
+// own watermark; verdicts that wait for the watermark read what their window needs, not "the
+// latest"; late records are counted per tenant and can still raise immediate verdicts, but do not
+// reopen a verdict already taken (docs/operations.md "Late records").
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/detectors/engine_harness.h"
+
+namespace privmon::testing {
+namespace {
+
+constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kOther = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+
+std::shared_ptr<TenantSettings> TenantWithPaw() {
+  auto t = EngineHarness::Tenant(kTenant);
+  t->privileged_accounts.insert(HashLower("admin@contoso.com"));
+  t->paw_devices.insert(HashLower("paw-1"));
+  t->break_glass.insert(HashLower("bg1@contoso.com"));
+  return t;
+}
+
+Event SignInFrom(const char* time, std::string_view device) {
+  Event e = SignIn(kTenant, "admin@contoso.com", time);
+  e.signin.device_id.assign(device);
+  e.signin.device_hash = HashLower(device);
+  return e;
+}
+
+Event Activation(const char* time) {
+  return Audit(kTenant, Activity::kAddMemberToRolePimActivation,
+               "Add member to role completed (PIM activation)", "admin@contoso.com", time,
+               "Global Administrator");
+}
+
+int Count(const std::vector<Alert>& alerts, RuleId rule) {
+  return static_cast<int>(std::count_if(
+      alerts.begin(), alerts.end(), [&](const Alert& a) { return a.rule == rule && !a.update; }));
+}
+
+// The issue's case: a PAW sign-in 10 minutes before the activation, then many later sign-ins
+// (arriving before the watermark reaches the activation) must not push it out of the window.
+TEST(EventTime, PawSignInBeforeAnActivationCountsWhateverSignInsFollowIt) {
+  EngineHarness h(TenantWithPaw());
+  h.Feed(SignInFrom("2026-11-24T10:10:00Z", "paw-1"));
+  for (int i = 0; i < 9; ++i) {
+    const std::string t = "2026-11-24T10:2" + std::to_string(i) + ":00Z";
+    h.Feed(SignInFrom(t.c_str(), "paw-1"));
+  }
+  h.Feed(Activation("2026-11-24T10:20:00Z"));
+  h.Finish();
+  EXPECT_EQ(Count(h.Drain(), RuleId::kEL06), 0);
+}
+
+TEST(EventTime, OneTenantsWatermarkFiresOnlyItsOwnTimers) {
+  auto other = EngineHarness::Tenant(kOther);
+  EngineHarness h(TenantWithPaw());
+  DetectionEngine& engine = h.engine();
+  engine.OnEvent(Activation("2026-11-24T10:00:00Z"), kRouteAccount);
+  // Another tenant's clock runs ten hours ahead: this tenant's expiry (EL-08) must not fire.
+  engine.OnTenantWatermark(HashLower(kOther), At("2026-11-24T20:00:00Z"));
+  EXPECT_EQ(Count(h.Drain(), RuleId::kEL08), 0);
+  engine.OnTenantWatermark(HashLower(kTenant), At("2026-11-24T12:00:00Z"));
+  EXPECT_EQ(Count(h.Drain(), RuleId::kEL08), 1);
+}
+
+TEST(EventTime, LateRecordsAreCountedPerTenantAndStillRaiseImmediateVerdicts) {
+  EngineHarness h(TenantWithPaw());
+  h.Feed(SignIn(kTenant, "someone@contoso.com", "2026-11-24T12:00:00Z"));
+  // An hour behind the watermark (11:55): late, counted, and the break-glass sign-in still alerts.
+  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T11:00:00Z"));
+  EXPECT_EQ(Count(h.Drain(), RuleId::kBG01), 1);
+  EXPECT_EQ(h.stats().shards[0].late_events.load(), 1u);
+  uint64_t late = 0;
+  for (const auto& t : h.stats().tenants.Read()) {
+    if (t.tenant == kTenant) late = t.late;
+  }
+  EXPECT_EQ(late, 1u);
+}
+
+TEST(EventTime, ALateRemovalDoesNotUndoAnExpiryAlreadyReported) {
+  EngineHarness h(TenantWithPaw());
+  h.Feed(Activation("2026-11-24T10:00:00Z"));
+  h.Feed(SignIn(kTenant, "someone@contoso.com", "2026-11-24T14:00:00Z"));  // watermark 13:55
+  EXPECT_EQ(Count(h.Drain(), RuleId::kEL08), 1);
+  h.Feed(Audit(kTenant, Activity::kRemoveMemberFromRolePimExpired,
+               "Remove member from role completed (PIM activation expired)", "admin@contoso.com",
+               "2026-11-24T10:30:00Z", "Global Administrator"));
+  h.Finish();
+  EXPECT_EQ(Count(h.Drain(), RuleId::kEL08), 0) << "no second verdict, no retraction";
+}
+
+}  // namespace
+}  // namespace privmon::testing

@@ -1,0 +1,88 @@
+// Sinks that fail under a real privmon process: `scan` into a full disk exits 1 and says so; a
+// `run` whose stdout nobody reads keeps the file sink complete, shows the stuck queue in
+// /metrics, and exits on SIGTERM within the configured drain timeout, counting what it lost.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <zmq.hpp>
+
+#include "tests/pipeline/child_process.h"
+#include "tests/pipeline/process_helpers.h"
+
+namespace privmon::testing {
+namespace {
+
+const std::string kBinary = PRIVMON_BINARY;
+const std::string kStream = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/pipeline/stream.ndjson";
+
+std::size_t Lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST(SinkFailure, ScanIntoAFullDiskExitsNonZeroAndSaysHowManyAlertsWereLost) {
+  const std::string dir = TempDir("scanfull");
+  TempDirCleanup cleanup(dir);
+  const int code = RunToExit({kBinary, "scan", "--quiet", kStream}, "/dev/full", dir + "/err");
+  EXPECT_EQ(code, 1) << ReadFile(dir + "/err");
+  EXPECT_NE(ReadFile(dir + "/err").find("not delivered"), std::string::npos)
+      << ReadFile(dir + "/err");
+  // The same scan into a file succeeds: the failure above is the disk's.
+  EXPECT_EQ(RunToExit({kBinary, "scan", "--quiet", kStream}, dir + "/out", dir + "/err2"), 0);
+  EXPECT_GT(Lines(ReadFile(dir + "/out")), 0u);
+}
+
+TEST(SinkFailure, AStuckStdoutDoesNotCostTheFileSinkAnAlertNorHangSigterm) {
+  const std::string dir = TempDir("stuck");
+  TempDirCleanup cleanup(dir);
+  ASSERT_EQ(
+      RunToExit({kBinary, "scan", "--quiet", kStream}, dir + "/scan.jsonl", dir + "/scan.err"), 0);
+  const std::size_t expected = Lines(ReadFile(dir + "/scan.jsonl"));
+  ASSERT_GT(expected, 0u);
+
+  const std::string fifo = dir + "/stdout.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // held open, never read
+  ASSERT_GE(reader, 0);
+  fcntl(reader, F_SETPIPE_SZ, 4096);
+  const int ingest = FreeTcpPort(), metrics = FreeTcpPort();
+  std::ofstream(dir + "/config.yaml")
+      << "pipeline: {shards: 2, sink_drain_timeout: 1s}\n"
+      << "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:" << ingest << "\", bind: true}}]\n"
+      << "sinks: [{stdout: {}}, {file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
+      << "metrics: {listen: \"127.0.0.1:" << metrics << "\"}\n"
+      << "dead_letter: {path: \"" << dir << "/rejected.ndjson\"}\n";
+  Child run(Spawn({kBinary, "run", "--config", dir + "/config.yaml"}, fifo, dir + "/stderr"));
+  for (int i = 0; i < 250 && !HttpGetBody(metrics, "/metrics"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(RunToExit({kBinary, "replay", kStream, "--to",
+                       "tcp://127.0.0.1:" + std::to_string(ingest), "--quiet"},
+                      dir + "/replay.out", dir + "/replay.err"),
+            0);
+  std::string text;
+  for (int i = 0; i < 500; ++i) {
+    text = HttpGetBody(metrics, "/metrics").value_or("");
+    if (MetricSum(text, "privmon_alerts_written_total", "sink=\"file\"") >=
+        static_cast<double>(expected)) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(MetricSum(text, "privmon_alerts_written_total", "sink=\"file\""), expected);
+  EXPECT_GT(MetricSum(text, "privmon_sink_queue_bytes", "sink=\"stdout\""), 0) << text;
+  EXPECT_LT(MetricSum(text, "privmon_alerts_written_total", "sink=\"stdout\""), expected);
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto code = run.Stop(SIGTERM, std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << "SIGTERM hung on the stuck stdout";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
+  EXPECT_EQ(*code, 1);  // alerts were lost: the exit code says so
+  const std::string err = ReadFile(dir + "/stderr");
+  EXPECT_NE(err.find("sink stdout: "), std::string::npos) << err;
+  EXPECT_NE(err.find("NOT delivered"), std::string::npos) << err;
+  EXPECT_EQ(Lines(ReadFile(dir + "/alerts.jsonl")), expected);
+  close(reader);
+}
+
+}  // namespace
+}  // namespace privmon::testing
