@@ -116,7 +116,7 @@ struct SinkSettings {
   std::string endpoint;
   AlertFormat format = AlertFormat::kNative;
   KafkaSettings kafka;  // kafka sink
-  std::string name;     // metric label (kafka sink); defaults to the type
+  std::string name;  // kafka sink: its name in stderr messages (metric label: `kafka`, `kafka_2`)
   bool operator==(const SinkSettings&) const = default;
 };
 
