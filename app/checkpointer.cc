@@ -53,7 +53,7 @@ int Checkpointer::Restore(bool fresh, const std::vector<EventConsumer*>& consume
                  store_.dir().c_str());
     return 2;
   }
-  if (std::string error = RestoreCheckpoint(cp, consumers); !error.empty()) {
+  if (std::string error = RestoreCheckpoint(cp, consumers, &restored_clocks_); !error.empty()) {
     std::fprintf(stderr, "privmon: checkpoint %s: %s (run --fresh to start empty on purpose)\n",
                  path.c_str(), error.c_str());
     return 2;
@@ -115,7 +115,7 @@ void Checkpointer::Periodic(Pipeline& pipeline) {
                  "within 30 s\n");
     return;
   }
-  Write(writers, positions, started);
+  if (Write(writers, positions, started) && positions_) pipeline.SourcesCovered(positions);
 }
 
 void Checkpointer::Final(Pipeline& pipeline) {
@@ -128,10 +128,10 @@ void Checkpointer::Final(Pipeline& pipeline) {
     std::fprintf(stderr, "privmon: final checkpoint skipped: alerts not flushed to the sinks\n");
     return;
   }
-  Write(writers, positions, started);
+  if (Write(writers, positions, started) && positions_) pipeline.SourcesCovered(positions);
 }
 
-void Checkpointer::Write(std::vector<CheckpointShardWriter>& writers,
+bool Checkpointer::Write(std::vector<CheckpointShardWriter>& writers,
                          const std::vector<int64_t>& positions,
                          std::chrono::steady_clock::time_point cut_started) {
   CheckpointHeader h;
@@ -149,12 +149,13 @@ void Checkpointer::Write(std::vector<CheckpointShardWriter>& writers,
   if (std::string error = store_.Write(bytes); !error.empty()) {
     Bump(stats_.checkpoints.failures);
     std::fprintf(stderr, "privmon: checkpoint not written: %s\n", error.c_str());
-    return;
+    return false;
   }
   stats_.checkpoints.last_written_us.store(h.written_us, std::memory_order_relaxed);
   stats_.checkpoints.bytes.store(static_cast<int64_t>(bytes.size()), std::memory_order_relaxed);
   stats_.checkpoints.duration.Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - cut_started).count());
+  return true;
 }
 
 }  // namespace privmon

@@ -34,13 +34,16 @@ class Checkpointer {
     source_names_.assign(sources, "");
     positions_ = false;
   }
+  // The per-input tenant clocks Restore() read, for Pipeline::RestoreClockInputs (once).
+  std::vector<ClockInputRecord> TakeRestoredClocks() { return std::move(restored_clocks_); }
   bool Due() const { return std::chrono::steady_clock::now() >= next_; }
   void Periodic(Pipeline& pipeline);
   void Final(Pipeline& pipeline);
 
  private:
   bool WaitForSinks(std::chrono::seconds timeout) const;
-  void Write(std::vector<CheckpointShardWriter>& writers, const std::vector<int64_t>& positions,
+  // True once the file is durable.
+  bool Write(std::vector<CheckpointShardWriter>& writers, const std::vector<int64_t>& positions,
              std::chrono::steady_clock::time_point cut_started);
   std::vector<CheckpointShardWriter> MakeWriters() const;
 
@@ -51,6 +54,7 @@ class Checkpointer {
   std::vector<std::string> source_names_;
   std::chrono::steady_clock::time_point next_;
   bool positions_ = true;
+  std::vector<ClockInputRecord> restored_clocks_;
 };
 
 }  // namespace privmon

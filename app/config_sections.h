@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <string>
 #include <string_view>
 
 #include "app/config_diagnostics.h"
@@ -19,6 +20,17 @@ void ReadSources(const YAML::Node& node, std::string_view path, Diagnostics& dia
                  std::vector<SourceSettings>* out);
 void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                std::vector<SinkSettings>* out);
+// `kafka:` items of sources and sinks (app/config_kafka.cc): brokers, topics or topic_regex
+// (source), topic (sink), group (source), properties passed to librdkafka and checked by it,
+// sasl_password_file. A sink's `format` is read by the caller.
+void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+                     SourceSettings* out);
+void ReadKafkaSink(const YAML::Node& node, const std::string& path, Diagnostics& diag,
+                   SinkSettings* out);
+// `format: native|ocsf` of any sink.
+void ReadSinkFormat(const YAML::Node& value, std::string_view path, Diagnostics& diag,
+                    AlertFormat* out);
+
 // `metrics: {listen}`; an empty, null or `off` listen address disables the endpoint.
 void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                  std::string* listen);

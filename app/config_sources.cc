@@ -9,8 +9,9 @@
 namespace privmon::config {
 namespace {
 
-constexpr std::array<std::string_view, 4> kSourceTypes = {"zmq", "zmq_sub", "file", "stdin"};
-constexpr std::array<std::string_view, 3> kSinkTypes = {"stdout", "file", "zmq_pub"};
+constexpr std::array<std::string_view, 5> kSourceTypes = {"zmq", "zmq_sub", "file", "stdin",
+                                                          "kafka"};
+constexpr std::array<std::string_view, 4> kSinkTypes = {"stdout", "file", "zmq_pub", "kafka"};
 
 // Visits the single `type: settings` entry of each list item; reports items of another shape.
 void ForEachTyped(const YAML::Node& list, std::string_view path,
@@ -38,19 +39,6 @@ void ForEachTyped(const YAML::Node& list, std::string_view path,
                    visit(type, settings, Child(item_path, type));
                  });
   }
-}
-
-void ReadSinkFormat(const YAML::Node& value, std::string_view path, Diagnostics& diag,
-                    AlertFormat* out) {
-  static constexpr std::array<std::string_view, 2> kFormats = {"native", "ocsf"};
-  if (value.IsScalar() && ParseAlertFormat(value.Scalar(), out)) return;
-  std::string msg = "unknown alert format " + Describe(value);
-  if (value.IsScalar()) {
-    if (std::string guess = ClosestMatch(value.Scalar(), kFormats); !guess.empty()) {
-      msg += "; did you mean \"" + guess + "\"?";
-    }
-  }
-  diag.Error(value, path, msg + " (expected native or ocsf)");
 }
 
 void Require(bool present, const YAML::Node& at, std::string_view path, std::string_view key,
@@ -141,13 +129,32 @@ SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const
 
 }  // namespace
 
+void ReadSinkFormat(const YAML::Node& value, std::string_view path, Diagnostics& diag,
+                    AlertFormat* out) {
+  static constexpr std::array<std::string_view, 2> kFormats = {"native", "ocsf"};
+  if (value.IsScalar() && ParseAlertFormat(value.Scalar(), out)) return;
+  std::string msg = "unknown alert format " + Describe(value);
+  if (value.IsScalar()) {
+    if (std::string guess = ClosestMatch(value.Scalar(), kFormats); !guess.empty()) {
+      msg += "; did you mean \"" + guess + "\"?";
+    }
+  }
+  diag.Error(value, path, msg + " (expected native or ocsf)");
+}
+
 void ReadSources(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                  std::vector<SourceSettings>* out) {
   std::vector<SourceSettings> sources;
   ForEachTyped(
       node, path, kSourceTypes, diag,
       [&](const std::string& type, const YAML::Node& settings, const std::string& item_path) {
-        sources.push_back(ReadSource(type, settings, item_path, diag));
+        if (type == "kafka") {
+          SourceSettings source;
+          ReadKafkaSource(settings, item_path, diag, &source);
+          sources.push_back(std::move(source));
+        } else {
+          sources.push_back(ReadSource(type, settings, item_path, diag));
+        }
         if (sources.back().name.empty()) sources.back().name = type;
       });
   // Unnamed sources of one type get distinct metric labels: zmq, zmq-2, zmq-3.
@@ -170,6 +177,11 @@ void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
       node, path, kSinkTypes, diag,
       [&](const std::string& type, const YAML::Node& settings, const std::string& item_path) {
         SinkSettings sink;
+        if (type == "kafka") {
+          ReadKafkaSink(settings, item_path, diag, &sink);
+          sinks.push_back(std::move(sink));
+          return;
+        }
         const bool is_file = type == "file";
         if (type != "stdout") sink.type = is_file ? SinkType::kFile : SinkType::kZmqPub;
         std::string* target = is_file ? &sink.path : &sink.endpoint;

@@ -141,8 +141,10 @@ int RunService(const ServiceOptions& options) {
   std::vector<std::unique_ptr<AlertOutput>> outputs;
   std::unique_ptr<MetricsServer> metrics;
   try {
-    for (const auto& s : source_settings) {
-      sources.push_back(OpenSource(s, zmq_context));
+    for (SourceSettings s : source_settings) {
+      // With checkpoints, a Kafka source commits only offsets that a durable checkpoint covers.
+      s.kafka.commit_after_checkpoint = !options.scan && !config->checkpoint.dir.empty();
+      sources.push_back(OpenSource(s, zmq_context, stats.get()));
       stats->sources.emplace_back().name = sources.back()->name();
     }
     dead_letters = std::make_unique<DeadLetterWriter>(
@@ -221,6 +223,7 @@ int RunService(const ServiceOptions& options) {
   DeadLetterRejects rejects(*dead_letters, config->dead_letter_keep_skipped);
   Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects,
                     checkpointer != nullptr);
+  if (checkpointer) pipeline.RestoreClockInputs(checkpointer->TakeRestoredClocks());
   const bool learn_only = options.scan && checkpointer != nullptr;
   if (learn_only) pipeline.KeepPendingAtEnd();  // the run that continues decides them
 
@@ -231,6 +234,9 @@ int RunService(const ServiceOptions& options) {
       if (s.type == SourceType::kFile || s.type == SourceType::kStdin) {
         std::fprintf(stderr, "; source file %s",
                      s.type == SourceType::kStdin ? "-" : s.path.c_str());
+      } else if (s.type == SourceType::kKafka) {
+        std::fprintf(stderr, "; source kafka %s (group %s)", s.kafka.brokers.c_str(),
+                     s.kafka.group.c_str());
       } else {
         std::fprintf(stderr, "; source %s (%s)", s.endpoint.c_str(), s.bind ? "bind" : "connect");
       }

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,29 @@ struct CheckpointRecordView {
 
 // What one shard writes at a cut: records appended into per-partition buffers. Owned by the
 // pipeline, filled by one shard thread (EventConsumer::SaveState), read after that shard is done.
+// The pipeline's own record (not the engine's): the newest event time one clock input (a source,
+// or a Kafka partition) reported for a tenant, so a restart keeps each tenant's per-input clock.
+inline constexpr uint8_t kCheckpointClockInputTag = 7;
+struct ClockInputRecord {
+  uint64_t tenant = 0;
+  uint32_t source = 0;
+  int64_t newest = 0;
+};
+// Payload: source (4 bytes) then newest (8 bytes), host order like the other plain records.
+inline std::string EncodeClockInput(const ClockInputRecord& r) {
+  std::string out(12, '\0');
+  std::memcpy(out.data(), &r.source, 4);
+  std::memcpy(out.data() + 4, &r.newest, 8);
+  return out;
+}
+inline bool DecodeClockInput(const CheckpointRecordView& v, ClockInputRecord* r) {
+  if (v.payload.size() != 12) return false;
+  r->tenant = v.key;
+  std::memcpy(&r->source, v.payload.data(), 4);
+  std::memcpy(&r->newest, v.payload.data() + 4, 8);
+  return true;
+}
+
 class CheckpointShardWriter {
  public:
   explicit CheckpointShardWriter(uint16_t shard) : shard_(shard), parts_(kCheckpointPartitions) {}

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/rule_catalog.h"
@@ -69,7 +70,23 @@ struct TenantSettings {
   }
 };
 
-enum class SourceType : uint8_t { kZmqPull, kZmqSub, kFile, kStdin };
+enum class SourceType : uint8_t { kZmqPull, kZmqSub, kFile, kStdin, kKafka };
+
+// A Kafka (or Event Hubs Kafka endpoint) connection, for a source or the alert sink.
+struct KafkaSettings {
+  std::string brokers;              // bootstrap.servers
+  std::vector<std::string> topics;  // source: names, or one "^regex"; sink: the one topic
+  std::string group;                // source: group.id
+  // Any librdkafka property, passed through as given (validated by `privmon check`).
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::string sasl_password_file;  // read at start-up into sasl.password; never printed
+  bool tenant_from_key = true;    // source: a message key names the tenant (a `tenant` header wins)
+  uint32_t max_partitions = 256;  // source: partitions that get their own event-time clock
+  // Source, set by `run` when checkpoints are on (not a config key): no auto commit; offsets are
+  // committed once a durable checkpoint covers them (MessageSource::Covered).
+  bool commit_after_checkpoint = false;
+  bool operator==(const KafkaSettings&) const = default;
+};
 
 struct SourceSettings {
   SourceType type = SourceType::kZmqPull;
@@ -83,10 +100,11 @@ struct SourceSettings {
   // ZeroMQ CURVE (server side): secret key file (z85, 40 chars) and allowed client public keys.
   std::string curve_secret_key_file;
   std::vector<std::string> curve_allowed_clients;
+  KafkaSettings kafka;  // kafka sources
   bool operator==(const SourceSettings&) const = default;
 };
 
-enum class SinkType : uint8_t { kStdout, kFile, kZmqPub };
+enum class SinkType : uint8_t { kStdout, kFile, kZmqPub, kKafka };
 
 // How a sink writes each alert: the native JSON line of DESIGN.md section 5, or an OCSF
 // Detection Finding (sinks/alert_ocsf.h).
@@ -97,6 +115,8 @@ struct SinkSettings {
   std::string path;
   std::string endpoint;
   AlertFormat format = AlertFormat::kNative;
+  KafkaSettings kafka;  // kafka sink
+  std::string name;  // kafka sink: its name in stderr messages (metric label: `kafka`, `kafka_2`)
   bool operator==(const SinkSettings&) const = default;
 };
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/kafka_stats.h"
 #include "core/reject_reason.h"
 #include "core/rule_catalog.h"
 #include "core/skipped_category.h"
@@ -188,6 +189,7 @@ struct PipelineStats {
   std::atomic<uint64_t> alerts_flushed{0};
   CheckpointStats checkpoints;
   ReadinessStats readiness;
+  std::deque<KafkaSourceStats> kafka_sources;  // one per Kafka source, added as each is opened
 };
 
 }  // namespace privmon

@@ -98,11 +98,52 @@ std::string SanitizeLabelValue(std::string_view text) {
 StatsCollector::StatsCollector(std::shared_ptr<const PipelineStats> stats, std::string version)
     : stats_(std::move(stats)), version_(std::move(version)) {}
 
+namespace {
+
+// Kafka sources (lag per partition, assignment, rebalances); a Kafka alert sink is counted with
+// the other sinks. Families appear only when a Kafka source is configured.
+void CollectKafka(const PipelineStats& st, std::vector<MetricFamily>& out) {
+  if (!st.kafka_sources.empty()) {
+    auto& lag = AddFamily(out, "privmon_kafka_consumer_lag_messages",
+                          "Messages between the consumer's position and the partition's high "
+                          "watermark, per assigned partition.",
+                          MetricType::Gauge);
+    auto& assigned =
+        AddFamily(out, "privmon_kafka_assigned_partitions",
+                  "Partitions the consumer group assigns to this process.", MetricType::Gauge);
+    auto& rebalances =
+        AddFamily(out, "privmon_kafka_rebalances_total",
+                  "Consumer group rebalances (assignments and revocations).", MetricType::Counter);
+    auto& errors = AddFamily(out, "privmon_kafka_consumer_errors_total",
+                             "Errors librdkafka reported to the consumer.", MetricType::Counter);
+    for (const KafkaSourceStats& k : st.kafka_sources) {
+      const std::string source = SanitizeLabelValue(k.name);
+      AddSample(assigned, {{"source", source}}, static_cast<double>(Load(k.assigned)));
+      AddSample(rebalances, {{"source", source}}, static_cast<double>(Load(k.rebalances)));
+      AddSample(errors, {{"source", source}}, static_cast<double>(Load(k.errors)));
+      const uint32_t used = k.used.load(std::memory_order_acquire);
+      for (uint32_t i = 0; i < used; ++i) {
+        const KafkaPartitionSlot& p = k.partitions[i];
+        if (!p.ready.load(std::memory_order_acquire)) continue;
+        const int64_t value = p.lag.load(std::memory_order_relaxed);
+        if (!p.assigned.load(std::memory_order_relaxed) || value < 0) continue;
+        AddSample(lag,
+                  {{"source", source},
+                   {"topic", SanitizeLabelValue(p.topic)},
+                   {"partition", std::to_string(p.partition)}},
+                  static_cast<double>(value));
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<MetricFamily> StatsCollector::Collect() const {
   const PipelineStats& st = *stats_;
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
-  constexpr std::size_t kMaxFamilies = 72;
+  constexpr std::size_t kMaxFamilies = 76;  // 72 + the Kafka source's 4
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
@@ -290,9 +331,11 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       "<path>.1 (the previous <path>.1 is discarded).",
                       MetricType::Counter),
             {}, Load(st.dead_letter_rotations));
-  auto& written =
-      AddFamily(out, "privmon_alerts_written_total",
-                "Alerts whose whole line reached the sink, by sink.", MetricType::Counter);
+  auto& written = AddFamily(
+      out, "privmon_alerts_written_total",
+      "Alerts whose whole line reached the sink (Kafka: acknowledged by a delivery report), "
+      "by sink.",
+      MetricType::Counter);
   auto& dropped = AddFamily(
       out, "privmon_alerts_dropped_total",
       "Alerts a sink did not deliver (PUB without a subscriber able to take them, a failed sink, "
@@ -323,6 +366,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       MetricType::Counter),
             {}, Load(st.config_reload_failures));
   AddCheckpointFamilies(out, st.checkpoints);
+  CollectKafka(st, out);
   assert(out.size() <= kMaxFamilies);
   AppendProcessMetrics(out);  // appends after the references above are done with
   return out;

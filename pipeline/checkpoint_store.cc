@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,8 +55,27 @@ CheckpointStore::CheckpointStore(std::string dir) : dir_(std::move(dir)) {
   if (::stat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     throw std::runtime_error("checkpoint dir " + dir_ + " is not a directory");
   }
+  // One writer per directory: two processes sharing one would restore each other's state (a
+  // Kafka group's members each need their own). The kernel drops the lock when the process dies.
+  // The lock is on the directory itself (flock works on a directory's descriptor): no file added.
+  lock_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock_fd_ < 0) throw std::runtime_error(Errno("checkpoint dir " + dir_));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw std::runtime_error("checkpoint dir " + dir_ +
+                             (error == EWOULDBLOCK
+                                  ? std::string(" is in use by another privmon (each process "
+                                                "needs its own checkpoint dir)")
+                                  : std::string(": cannot lock: ") + std::strerror(error)));
+  }
   const auto seqs = Sequences();
   if (!seqs.empty()) next_sequence_ = seqs.front() + 1;
+}
+
+CheckpointStore::~CheckpointStore() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 std::vector<uint64_t> CheckpointStore::Sequences() const {
@@ -139,7 +159,8 @@ CheckpointStore::Found CheckpointStore::LoadLatest(uint32_t layout, std::string*
 }
 
 std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
-                              const std::vector<EventConsumer*>& consumers) {
+                              const std::vector<EventConsumer*>& consumers,
+                              std::vector<ClockInputRecord>* clock_inputs) {
   const auto shards = static_cast<uint32_t>(consumers.size());
   const bool same_shards = checkpoint.header.shards == shards;
   std::string error;
@@ -147,6 +168,15 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
     const bool well_formed =
         ForEachCheckpointRecord(checkpoint.partitions[p], [&](const CheckpointRecordView& r) {
           if (!error.empty()) return;
+          if (r.tag == kCheckpointClockInputTag) {  // the pipeline's, for every shard's clocks
+            ClockInputRecord c;
+            if (!DecodeClockInput(r, &c)) {
+              error = "partition " + std::to_string(p) + ": malformed clock input";
+            } else if (clock_inputs != nullptr) {
+              clock_inputs->push_back(c);
+            }
+            return;
+          }
           auto load = [&](uint32_t s) {
             if (!consumers[s]->LoadState(r)) {
               error = "partition " + std::to_string(p) + ": record of kind " +

@@ -19,8 +19,13 @@ class CheckpointStore {
  public:
   static constexpr std::size_t kKeep = 3;
 
-  // Creates the directory when missing (mode 0750). Throws std::runtime_error when it cannot.
+  // Creates the directory when missing (mode 0750) and holds an exclusive flock on it for the
+  // store's life. Throws std::runtime_error when it cannot, or when another store
+  // (another process) holds the directory.
   explicit CheckpointStore(std::string dir);
+  ~CheckpointStore();
+  CheckpointStore(const CheckpointStore&) = delete;
+  CheckpointStore& operator=(const CheckpointStore&) = delete;
 
   // Writes `bytes` as the next checkpoint and prunes old ones. Returns "" or the reason it failed
   // (the previous checkpoints are then untouched).
@@ -40,6 +45,7 @@ class CheckpointStore {
 
  private:
   std::string dir_;
+  int lock_fd_ = -1;
   uint64_t next_sequence_ = 1;
 };
 
@@ -47,6 +53,7 @@ class CheckpointStore {
 // account key, as events are routed; kByOrigin: its origin shard, or every shard when the shard
 // count changed), then calls OnRestored. Returns "" or why a record was refused.
 std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
-                              const std::vector<EventConsumer*>& consumers);
+                              const std::vector<EventConsumer*>& consumers,
+                              std::vector<ClockInputRecord>* clock_inputs = nullptr);
 
 }  // namespace privmon

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/config.h"
+#include "core/stats.h"
 
 namespace zmq {
 class context_t;
@@ -21,6 +22,8 @@ struct RawMessage {
   std::string_view payload;
   std::string_view tenant_frame;  // first frame of a two-frame ZeroMQ message, else empty
   uint64_t sequence = 0;          // source order, set by a fanned-out source's lanes
+  // Which of the source's clock_inputs() carried the message (a Kafka partition), < clock_inputs().
+  uint32_t clock_input = 0;
   // Set (a static string) when the message's frames are not [payload] or [tenant, payload]:
   // the message is rejected as bad_frames with this reason and `payload` as its bytes.
   const char* frame_error = nullptr;
@@ -35,6 +38,9 @@ class MessageSource {
   virtual ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) = 0;
   virtual const std::string& name() const = 0;
   virtual const std::string& tenant() const = 0;  // configured tenant for records without one
+  // Independent event-time inputs the source reads (DESIGN.md section 10 "Clocks"): each keeps
+  // its own per-tenant clock, so one that lags makes no other's records late. Fixed at start-up.
+  virtual uint32_t clock_inputs() const { return 1; }
   // Checkpoints: the position just after the last message returned (a file's byte offset), or -1
   // for a source that has none (sockets, stdin). Called by the source's own parse thread.
   virtual int64_t Position() const { return -1; }
@@ -45,10 +51,16 @@ class MessageSource {
   // queue), which the parse thread then reads until the source is quiet or the drain timeout
   // passes; false (files, stdin) stops at once.
   virtual bool DrainsOnStop() const { return false; }
+  // A checkpoint holding `position` (a Position() value) is durable. Called from the control
+  // thread while the parse thread may be reading: a source that acts on it (Kafka: commits the
+  // offsets the position stands for) must be thread-safe here.
+  virtual void Covered(int64_t /*position*/) {}
 };
 
-// Opens a source (binds/connects sockets, opens files). Throws std::runtime_error with a clear
-// message when it cannot (start-up only).
-std::unique_ptr<MessageSource> OpenSource(const SourceSettings& settings, zmq::context_t& zmq);
+// Opens a source (binds/connects sockets, opens files, joins a Kafka group). Throws
+// std::runtime_error with a clear message when it cannot (start-up only). A Kafka source adds its
+// counters to `stats->kafka_sources` (when stats is given).
+std::unique_ptr<MessageSource> OpenSource(const SourceSettings& settings, zmq::context_t& zmq,
+                                          PipelineStats* stats = nullptr);
 
 }  // namespace privmon

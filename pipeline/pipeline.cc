@@ -38,6 +38,18 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
     fanned_out_ = true;
   }
   source_count_ = sources.size();
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const uint32_t inputs = std::max(1u, sources[i]->clock_inputs());
+    if (fanned_out_ && i > 0) {  // lanes share the one source's clock inputs
+      clock_base_.push_back(0);
+      clock_inputs_.push_back(inputs);
+      continue;
+    }
+    clock_base_.push_back(static_cast<uint32_t>(clock_owner_.size()));
+    clock_inputs_.push_back(inputs);
+    clock_owner_.insert(clock_owner_.end(), inputs, static_cast<uint32_t>(i));
+  }
+  if (clock_owner_.empty()) clock_owner_.push_back(0);
   source_progress_ = std::make_unique<SourceProgress[]>(std::max<std::size_t>(1, source_count_));
   source_position_ =
       std::make_unique<std::atomic<int64_t>[]>(std::max<std::size_t>(1, source_count_));
@@ -64,10 +76,10 @@ void Pipeline::Start() {
   started_ = true;
   for (uint32_t s = 0; s < shards_; ++s) threads_.emplace_back([this, s] { ShardLoop(s); });
   for (uint32_t p = 0; p < parsers_; ++p) {
-    threads_.emplace_back([this, p, src = std::move(sources_by_parser_[p]),
-                           ids = std::move(source_ids_by_parser_[p])]() mutable {
-      ParseLoop(p, std::move(src), std::move(ids));
-    });
+    // The sources stay the pipeline's: a checkpoint made after the parse threads ended still
+    // tells them what it covers (SourcesCovered).
+    threads_.emplace_back(
+        [this, p] { ParseLoop(p, sources_by_parser_[p], source_ids_by_parser_[p]); });
   }
 }
 
@@ -103,6 +115,17 @@ void Pipeline::NotePositions(const std::vector<std::unique_ptr<MessageSource>>& 
   }
 }
 
+void Pipeline::SourcesCovered(const std::vector<int64_t>& positions) {
+  for (uint32_t p = 0; p < parsers_; ++p) {
+    for (std::size_t i = 0; i < sources_by_parser_[p].size(); ++i) {
+      const std::size_t id = source_ids_by_parser_[p][i];
+      if (id < positions.size() && positions[id] >= 0) {
+        sources_by_parser_[p][i]->Covered(positions[id]);
+      }
+    }
+  }
+}
+
 bool Pipeline::Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions,
                    double* pause_s) {
   const auto start = std::chrono::steady_clock::now();
@@ -134,6 +157,10 @@ bool Pipeline::Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int6
 void Pipeline::SaveStopped(std::vector<CheckpointShardWriter>& writers,
                            std::vector<int64_t>* positions) {
   for (uint32_t s = 0; s < shards_; ++s) consumers_[s]->SaveState(writers[s]);
+  for (const ClockInputRecord& r : final_clocks_) {
+    writers[0].Add(kCheckpointClockInputTag, CheckpointRoute::kByOrigin, r.tenant,
+                   EncodeClockInput(r));
+  }
   positions->assign(source_count_, -1);
   for (std::size_t i = 0; i < source_count_; ++i) {
     (*positions)[i] = source_position_[i].load(std::memory_order_acquire);
@@ -173,8 +200,8 @@ bool Pipeline::Released(uint64_t n) const {
   return true;
 }
 
-void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources,
-                         std::vector<std::size_t> source_ids) {
+void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
+                         const std::vector<std::size_t>& source_ids) {
   RecordParser record_parser(config_->pipeline.max_message_bytes);
   ParserStats& pstats = stats_.parsers[parser];
   std::vector<bool> ended(sources.size(), false);
@@ -218,8 +245,11 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
     for (std::size_t i = 0; i < sources.size(); ++i) {
       if (ended[i]) continue;
       if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire); cut != paused_through) {
-        // A checkpoint cut: between two messages, note where every source stands and wait.
+        // A checkpoint cut: between two messages, bring every tenant clock up to what was read
+        // (the marks go to the shards before they save: a restart resumes after the cut, so a
+        // mark held back now would be lost), note where every source stands and wait.
         paused_through = cut;
+        marks.Publish(last_sequence, true, released, send);
         NotePositions(sources, source_ids);
         progress_[parser].paused_epoch.store(cut, std::memory_order_release);
         Backoff pause;
@@ -280,7 +310,9 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         Bump(pstats.skipped[static_cast<std::size_t>(s.category)]);
         if (rejects_ != nullptr) rejects_->OnSkip(s.category, s.raw, src.name());
       }
-      const uint32_t clock_source = fanned_out_ ? 0 : static_cast<uint32_t>(source_ids[i]);
+      const std::size_t id = source_ids[i];
+      const uint32_t clock_source =
+          clock_base_[id] + std::min(raw.clock_input, clock_inputs_[id] - 1);
       const int64_t wall_us = settings.wall_clock ? WallMicros() : 0;
       EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
       bool any = false;

@@ -79,6 +79,13 @@ class Pipeline {
   // where their parse threads stopped.
   void SaveStopped(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions);
   void Wait();
+  // Before Start(): each tenant's per-input clocks from a restored checkpoint.
+  void RestoreClockInputs(std::vector<ClockInputRecord> inputs) {
+    restored_clocks_ = std::move(inputs);
+  }
+  // Control thread, after a checkpoint holding `positions` (from Cut or SaveStopped) is durable:
+  // each source may give up its input up to there (a Kafka source commits its offsets).
+  void SourcesCovered(const std::vector<int64_t>& positions);
   // Hands a new configuration to every shard between two events (SIGHUP reload).
   void PublishConfig(std::shared_ptr<const CompiledConfig> config);
 
@@ -106,8 +113,8 @@ class Pipeline {
     std::atomic<uint64_t> paused_epoch{0};  // the latest cut this parse thread stopped for
   };
 
-  void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>> sources,
-                 std::vector<std::size_t> source_ids);
+  void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
+                 const std::vector<std::size_t>& source_ids);
   void ShardLoop(uint32_t shard);
   bool ParsersPausedFor(uint64_t epoch) const;
   void NotePositions(const std::vector<std::unique_ptr<MessageSource>>& sources,
@@ -128,11 +135,20 @@ class Pipeline {
   int64_t lateness_us_;
   std::vector<std::vector<std::unique_ptr<MessageSource>>> sources_by_parser_;
   std::vector<std::vector<std::size_t>> source_ids_by_parser_;
+  // Every shard's clocks get every mark, so shard 0's stand for all: it writes them at a cut, and
+  // leaves them in final_clocks_ when it stops without settling (SaveStopped writes them).
+  std::vector<ClockInputRecord> restored_clocks_;
+  std::vector<ClockInputRecord> final_clocks_;
   std::vector<std::unique_ptr<EventConsumer>> consumers_;
   std::vector<std::unique_ptr<SpscQueue<ShardMessage>>> queues_;
   std::unique_ptr<ParserProgress[]> progress_;
   std::unique_ptr<SourceProgress[]> source_progress_;
   std::size_t source_count_ = 0;
+  // Clock inputs: source i's messages use ids clock_base_[i] + clock_input; clock_owner_[id] is
+  // the source (all lanes of a fanned-out source share its ids).
+  std::vector<uint32_t> clock_base_;
+  std::vector<uint32_t> clock_inputs_;
+  std::vector<uint32_t> clock_owner_;
   bool fanned_out_ = false;  // one source read by every parse thread (lanes)
   PipelineStats& stats_;
   RejectSink* rejects_;

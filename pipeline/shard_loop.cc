@@ -9,7 +9,9 @@
 namespace privmon {
 
 bool Pipeline::ClockSourceEnded(uint32_t clock_source) const {
-  if (!fanned_out_) return source_progress_[clock_source].ended.load(std::memory_order_acquire);
+  if (!fanned_out_) {
+    return source_progress_[clock_owner_[clock_source]].ended.load(std::memory_order_acquire);
+  }
   for (std::size_t i = 0; i < source_count_; ++i) {
     if (!source_progress_[i].ended.load(std::memory_order_acquire)) return false;
   }
@@ -44,7 +46,9 @@ void Pipeline::ShardLoop(uint32_t shard) {
   ShardStats& sstats = stats_.shards[shard];
   uint64_t seen_generation = 0;
   const bool wall = config_->pipeline.wall_clock;
-  const std::size_t clock_sources = fanned_out_ ? 1 : std::max<std::size_t>(1, source_count_);
+  // One clock per clock input of each source (a Kafka partition is one); lanes of a fanned-out
+  // source share its inputs.
+  const std::size_t clock_sources = clock_owner_.size();
   TenantClocks clocks(lateness_us_,
                       wall ? config_->pipeline.tenant_idle_timeout_s * 1'000'000'000 : 0,
                       clock_sources, !wall);
@@ -54,6 +58,15 @@ void Pipeline::ShardLoop(uint32_t shard) {
   auto ended = [&](uint32_t source) { return source < clock_sources && ended_seen[source] != 0; };
   auto moved = [&](uint64_t tenant, EventTime w) { consumer.OnTenantWatermark(tenant, w); };
   int64_t last_refresh_ns = 0;
+  for (const ClockInputRecord& r : restored_clocks_) {
+    if (r.source < clock_sources)
+      clocks.RestoreInput(r.tenant, r.source, r.newest, wall ? NowNs() : 0);
+  }
+  auto save_clocks = [&](auto&& add) {
+    clocks.ForEachInput([&](uint64_t tenant, uint32_t source, EventTime newest) {
+      add(ClockInputRecord{tenant, source, newest});
+    });
+  };
   Backoff backoff;
   for (;;) {
     const uint64_t generation = config_generation_.load(std::memory_order_acquire);
@@ -98,6 +111,12 @@ void Pipeline::ShardLoop(uint32_t shard) {
         }
       }
       consumer.SaveState((*cut_writers_)[shard]);
+      if (shard == 0) {
+        save_clocks([&](const ClockInputRecord& r) {
+          (*cut_writers_)[0].Add(kCheckpointClockInputTag, CheckpointRoute::kByOrigin, r.tenant,
+                                 EncodeClockInput(r));
+        });
+      }
       shard_cut_epoch_[shard].store(cut, std::memory_order_release);
     }
     sstats.queue_depth.store(depth, std::memory_order_relaxed);
@@ -116,6 +135,8 @@ void Pipeline::ShardLoop(uint32_t shard) {
         if (settle_on_stop_.load(std::memory_order_acquire)) {
           clocks.Final(moved);
           consumer.OnFinish(kMinTime);
+        } else if (shard == 0) {
+          save_clocks([&](const ClockInputRecord& r) { final_clocks_.push_back(r); });
         }
         shard_cut_epoch_[shard].store(kShardFinished, std::memory_order_release);
         finished_shards_.fetch_add(1, std::memory_order_acq_rel);

@@ -15,6 +15,7 @@ struct Slot {
   std::string tenant_frame;
   uint64_t sequence = 0;  // source order: lane = sequence % lanes (strict round robin)
   const char* frame_error = nullptr;
+  uint32_t clock_input = 0;
 };
 
 struct Lane {
@@ -54,6 +55,7 @@ struct FanoutCore {
       lane.slots[slot].tenant_frame.assign(raw.tenant_frame);
       lane.slots[slot].sequence = sequence++;
       lane.slots[slot].frame_error = raw.frame_error;
+      lane.slots[slot].clock_input = raw.clock_input;
       lane.filled.push(slot);
     }
     ended.store(true, std::memory_order_release);
@@ -84,6 +86,7 @@ class FanoutLane final : public MessageSource {
         out.tenant_frame = lane_.slots[slot].tenant_frame;
         out.sequence = lane_.slots[slot].sequence;
         out.frame_error = lane_.slots[slot].frame_error;
+        out.clock_input = lane_.slots[slot].clock_input;
         return ReceiveStatus::kMessage;
       }
       if (ended) return ReceiveStatus::kEnd;
@@ -93,6 +96,7 @@ class FanoutLane final : public MessageSource {
   }
   const std::string& name() const override { return core_->source->name(); }
   const std::string& tenant() const override { return core_->source->tenant(); }
+  uint32_t clock_inputs() const override { return core_->source->clock_inputs(); }
 
  private:
   static constexpr uint32_t kNone = UINT32_MAX;

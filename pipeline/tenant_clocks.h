@@ -70,6 +70,29 @@ class TenantClocks {
 
   std::size_t size() const { return clocks_.size(); }
 
+  // Checkpoints: f(tenant, input, newest) for every input that carried a tenant; and putting one
+  // back after a restart (before any mark; counts as a mark at now_ns).
+  template <class F>
+  void ForEachInput(F&& f) const {
+    for (const auto& [tenant, c] : clocks_) {
+      for (const Input& i : c.inputs) f(tenant, i.source, i.newest);
+    }
+  }
+  void RestoreInput(uint64_t tenant, uint32_t source, EventTime newest, int64_t now_ns) {
+    if (source < reported_.size() && reported_[source] == 0) {
+      reported_[source] = 1;
+      --unreported_;
+    }
+    Clock& c = clocks_[tenant];
+    for (Input& i : c.inputs) {
+      if (i.source == source) {
+        if (newest > i.newest) i.newest = newest;
+        return;
+      }
+    }
+    c.inputs.push_back(Input{source, newest, now_ns});
+  }
+
  private:
   struct Input {
     uint32_t source;

@@ -1,7 +1,9 @@
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <zmq.hpp>
 
+#include "pipeline/kafka_source.h"
 #include "pipeline/message_source.h"
 #include "pipeline/zap_authenticator.h"
 
@@ -104,8 +106,17 @@ class ZmqSource final : public MessageSource {
 
 std::unique_ptr<MessageSource> OpenFileSource(const SourceSettings& s);
 
-std::unique_ptr<MessageSource> OpenSource(const SourceSettings& s, zmq::context_t& ctx) {
+std::unique_ptr<MessageSource> OpenSource(const SourceSettings& s, zmq::context_t& ctx,
+                                          PipelineStats* stats) {
   if (s.type == SourceType::kFile || s.type == SourceType::kStdin) return OpenFileSource(s);
+  if (s.type == SourceType::kKafka) {
+    KafkaSourceStats* kstats = nullptr;
+    if (stats != nullptr) {
+      kstats = &stats->kafka_sources.emplace_back(s.name.empty() ? "kafka" : s.name,
+                                                  std::max(1u, s.kafka.max_partitions));
+    }
+    return OpenKafkaSource(s, kstats);
+  }
   return std::make_unique<ZmqSource>(s, ctx);
 }
 

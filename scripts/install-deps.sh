@@ -4,6 +4,7 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git curl ca-certificates tzdata
       libsimdjson-dev libboost-dev libabsl-dev libzmq3-dev cppzmq-dev prometheus-cpp-dev libcivetweb-dev
       libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libcli11-dev libre2-dev
+      librdkafka-dev
       clang libclang-rt-14-dev clang-format clang-tidy prometheus ccache systemd python3)
 missing=()
 for p in "${PKGS[@]}"; do

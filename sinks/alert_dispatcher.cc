@@ -73,6 +73,18 @@ uint64_t AlertDispatcher::lost() const {
   return n;
 }
 
+std::string_view AlertDispatcher::KeyedLine(const Alert& alert, std::string_view line) {
+  const std::string_view tenant = alert.tenant_id.view();
+  keyed_.clear();
+  // A tenant that could break the framing (never a GUID) goes unkeyed.
+  if (tenant.find_first_of("\n\x1f") == std::string_view::npos) {
+    keyed_.append(tenant);
+    keyed_.push_back(kTenantKeySeparator);
+  }
+  keyed_.append(line);
+  return keyed_;
+}
+
 void AlertDispatcher::Hand(SinkWorker& sink, std::string_view line) {
   if (sink.TryPush(line)) return;
   sink.CountBackpressureWait();
@@ -93,7 +105,10 @@ std::size_t AlertDispatcher::DrainOnce() {
   for (SpscQueue<Alert>* q : queues_) {
     for (std::size_t i = 0; i < kBatch && q->pop(alert); ++i) {
       lines_.Reset();  // each alert formatted once per format its sinks use
-      for (auto& sink : sinks_) Hand(*sink, lines_.Get(alert, sink->format()));
+      for (auto& sink : sinks_) {
+        const std::string_view line = lines_.Get(alert, sink->format());
+        Hand(*sink, sink->keyed_by_tenant() ? KeyedLine(alert, line) : line);
+      }
       ++handed;
     }
   }

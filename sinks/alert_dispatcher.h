@@ -62,6 +62,8 @@ class AlertDispatcher {
   void Run(std::stop_token stop);
   std::size_t DrainOnce();  // pops up to a batch from each queue; returns the number handed out
   void Hand(SinkWorker& sink, std::string_view line);
+  // "<tenant>\x1f<line>" for sinks keyed by tenant (Kafka), in keyed_.
+  std::string_view KeyedLine(const Alert& alert, std::string_view line);
   void PublishAcknowledged();
 
   std::vector<SpscQueue<Alert>*> queues_;
@@ -72,7 +74,8 @@ class AlertDispatcher {
   uint64_t handed_total_ = 0;  // alerts handed to every sink so far; sink thread only
   std::vector<std::unique_ptr<SinkWorker>> sinks_;
   std::atomic<bool> shutting_down_{false};
-  AlertLines lines_;  // each alert formatted once per format its sinks use; sink thread only
+  std::string keyed_;  // KeyedLine's buffer (grows to the longest line, then reused)
+  AlertLines lines_;   // each alert formatted once per format its sinks use; sink thread only
   std::jthread thread_;
 };
 

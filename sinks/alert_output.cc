@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "sinks/fd_output.h"
+#include "sinks/kafka_output.h"
 #include "sinks/zmq_pub_output.h"
 
 namespace privmon {
@@ -40,6 +41,9 @@ std::vector<std::unique_ptr<AlertOutput>> MakeAlertOutputs(const std::vector<Sin
           throw std::runtime_error("alert sink: zmq_pub sink without an endpoint");
         }
         outputs.push_back(std::make_unique<ZmqPubOutput>(context, s.endpoint));
+        break;
+      case SinkType::kKafka:
+        outputs.push_back(std::make_unique<KafkaOutput>(s));
         break;
     }
     outputs.back()->set_format(s.format);

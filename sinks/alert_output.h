@@ -1,18 +1,23 @@
-// Where formatted alert lines go: stdout, a file, a ZeroMQ PUB socket. Each output is owned and
-// used by one thread only (its SinkWorker's); none is thread-safe. Write() reports exactly how
-// many bytes reached the destination, so an alert is counted as written only once its last byte
-// is; it never blocks for long (at most ~100 ms waiting for a stuck reader), so shutdown stays
-// bounded. Construction opens/binds and throws std::runtime_error on failure (start-up only).
+// Where formatted alert lines go: stdout, a file, a ZeroMQ PUB socket, a Kafka topic. Each output
+// is owned and used by one thread only (its SinkWorker's); none is thread-safe. Write() reports
+// exactly how many bytes reached the destination, so an alert is counted as written only once its
+// last byte is (or, for a deferred write, once Poll() reports it delivered); it never blocks for
+// long (at most ~100 ms waiting for a stuck reader), so shutdown stays bounded. Construction
+// opens/binds and throws std::runtime_error on failure (start-up only).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 #include <zmq.hpp>
 
+#include "core/alert.h"
 #include "core/config.h"
+#include "core/stats.h"
 
 namespace privmon {
 
@@ -21,7 +26,19 @@ struct WriteResult {
   int error = 0;             // errno when the write failed; 0 with accepted 0 = not ready yet
   bool dropped = false;      // the accepted bytes were discarded by design (PUB: no subscriber
                              // could take them), not delivered
+  bool deferred = false;     // accepted; whether delivered is learnt later, through Poll()
 };
+
+// The fates of deferred lines (Kafka delivery reports) an output learnt since its last Poll().
+struct Acknowledgements {
+  uint64_t written = 0;  // delivered (the broker acknowledged them)
+  uint64_t lost = 0;     // given up on after the last retry: dropped, not delivered
+  uint64_t errors = 0;   // failed attempts (each retry counts)
+};
+
+// Separates the tenant key from the line for outputs keyed by tenant (JSON lines hold no raw
+// control characters).
+inline constexpr char kTenantKeySeparator = '\x1f';
 
 class AlertOutput {
  public:
@@ -35,6 +52,14 @@ class AlertOutput {
   // Reopens a file output at its path (after logrotate renamed it); empty string on success,
   // else the reason. Outputs without a file succeed without doing anything.
   virtual std::string Reopen() { return {}; }
+  // Outputs whose writes are acknowledged later (WriteResult::deferred): lines whose fate is not
+  // known yet, serving reports for up to `wait`; and giving up on what is unacknowledged (shutdown
+  // past its grace: the next Poll() reports those lines as lost).
+  virtual uint64_t Unacknowledged() const { return 0; }
+  virtual Acknowledgements Poll(std::chrono::milliseconds /*wait*/) { return {}; }
+  virtual void Abandon() {}
+  // True when each line must be pushed as "<tenant>\x1f<line>" (the Kafka sink's message key).
+  virtual bool KeyedByTenant() const { return false; }
   // The format of the lines this output wants (the sink's `format`); set once at start-up.
   AlertFormat format() const { return format_; }
   void set_format(AlertFormat format) { format_ = format; }

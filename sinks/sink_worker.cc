@@ -26,6 +26,7 @@ int64_t NanosSinceEpoch(SinkWorker::Clock::time_point t) {
 SinkWorker::SinkWorker(std::unique_ptr<AlertOutput> output, SinkStats& stats, SinkPolicy policy)
     : output_(std::move(output)),
       format_(output_->format()),
+      keyed_(output_->KeyedByTenant()),
       stats_(stats),
       policy_(policy),
       ring_(policy.queue_bytes) {
@@ -81,6 +82,33 @@ void SinkWorker::CountCompletedLines(std::string_view bytes, bool dropped) {
   }
 }
 
+bool SinkWorker::CollectAcknowledgements(std::chrono::milliseconds wait) {
+  if (output_->Unacknowledged() == 0 && wait.count() != 0) return false;
+  const Acknowledgements a = output_->Poll(wait);
+  if (a.errors != 0) Bump(stats_.errors, a.errors);
+  if (a.lost != 0) CountLost(a.lost);
+  if (a.written != 0) Bump(stats_.written, a.written);
+  const bool any = a.written + a.lost != 0;
+  if (any && grace_ns_.load(std::memory_order_relaxed) >= 0) {
+    progress_ns_.store(NanosSinceEpoch(Clock::now()), std::memory_order_relaxed);
+  }
+  return any;
+}
+
+void SinkWorker::SettleUnacknowledged() {
+  while (output_->Unacknowledged() != 0 && !PastDeadline()) {
+    CollectAcknowledgements(std::chrono::milliseconds(10));
+  }
+  if (output_->Unacknowledged() == 0) return;
+  const uint64_t n = output_->Unacknowledged();
+  output_->Abandon();
+  CollectAcknowledgements(std::chrono::milliseconds(0));
+  std::fprintf(stderr,
+               "privmon: sink %s: %llu alert(s) unacknowledged at shutdown, counted in "
+               "privmon_alerts_dropped_total{sink=\"%s\"}\n",
+               stats_.name.c_str(), static_cast<unsigned long long>(n), stats_.name.c_str());
+}
+
 void SinkWorker::DropQueued() {
   uint64_t n = 0;
   for (std::string_view chunk = ring_.Peek(); !chunk.empty(); chunk = ring_.Peek()) {
@@ -131,10 +159,11 @@ bool SinkWorker::WriteSome() {
     return false;
   }
   if (r.accepted == 0) return false;  // the reader is not taking bytes yet
-  // A wrapped line is consumed in two steps; the '\n' is counted once, in the second.
+  // A wrapped line is consumed in two steps; the '\n' is counted once, in the second. A deferred
+  // line is counted when its acknowledgement comes.
   for (std::size_t left = r.accepted; left > 0;) {
     const std::string_view chunk = ring_.Peek().substr(0, left);
-    CountCompletedLines(chunk, r.dropped);
+    if (!r.deferred) CountCompletedLines(chunk, r.dropped);
     ring_.Consume(chunk.size());
     left -= chunk.size();
   }
@@ -164,6 +193,10 @@ void SinkWorker::Run(std::stop_token stop) {
     if (failed()) DropQueued();
     if (ring_.size() == 0) {
       if (stop.stop_requested()) break;
+      if (output_->Unacknowledged() != 0) {  // wait for delivery reports instead of sleeping
+        CollectAcknowledgements(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxIdle));
+        continue;
+      }
       std::this_thread::sleep_for(idle);
       idle = std::min<std::chrono::microseconds>(idle * 2, kMaxIdle);
       continue;
@@ -171,8 +204,10 @@ void SinkWorker::Run(std::stop_token stop) {
     idle = kMinIdle;
     if (WriteSome()) {
       backoff = kMinBackoff;
+      if (output_->Unacknowledged() != 0) CollectAcknowledgements(std::chrono::milliseconds(0));
       continue;
     }
+    CollectAcknowledgements(std::chrono::milliseconds(0));
     if (PastDeadline()) {
       DropQueued();
       continue;
@@ -181,6 +216,7 @@ void SinkWorker::Run(std::stop_token stop) {
     std::this_thread::sleep_for(backoff);
     backoff = std::min<std::chrono::microseconds>(backoff * 2, kMaxBackoff);
   }
+  SettleUnacknowledged();
   stats_.queue_bytes.store(0, std::memory_order_relaxed);
 }
 

@@ -6,8 +6,11 @@
 // an error a retry cannot cure (EPIPE...), or any error under fail_fast, fails the sink for good:
 // what it holds and everything pushed later is counted as dropped, loudly. After
 // StartShutdownGrace a sink that makes no progress for the grace period has what it holds counted
-// as dropped (lost), so shutdown never hangs on a stuck sink. Thread contract: TryPush/CountDropped
-// from one producer thread; StartShutdownGrace/RequestReopen/Finish from any thread.
+// as dropped (lost), so shutdown never hangs on a stuck sink. An output whose writes are deferred
+// (Kafka) has a line counted as written only when its delivery report says so, as lost when it
+// gives up; until then the line counts as neither (checkpoints wait for it). Thread contract:
+// TryPush/CountDropped from one producer thread; StartShutdownGrace/RequestReopen/Finish from any
+// thread.
 #pragma once
 
 #include <atomic>
@@ -62,6 +65,8 @@ class SinkWorker {
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   // The line format its output wants (fixed at start-up; read by the producer).
   AlertFormat format() const { return format_; }
+  // Lines are pushed as "<tenant>\x1f<line>" (the output keys messages by tenant; fixed).
+  bool keyed_by_tenant() const { return keyed_; }
   const std::string& name() const { return stats_.name; }
 
  private:
@@ -72,9 +77,15 @@ class SinkWorker {
   void Fail(int error);
   void DropQueued();  // counts every queued line as dropped (lost) and empties the ring
   void CountCompletedLines(std::string_view bytes, bool dropped);
+  // Deferred writes (Kafka): counts the fates the output learnt; true when it learnt any.
+  bool CollectAcknowledgements(std::chrono::milliseconds wait);
+  // Shutdown: waits for the output's unacknowledged lines until the grace runs out, then gives
+  // them up (counted as lost).
+  void SettleUnacknowledged();
 
   std::unique_ptr<AlertOutput> output_;
   AlertFormat format_;
+  bool keyed_;
   SinkStats& stats_;
   const SinkPolicy policy_;
   LineRing ring_;

@@ -30,6 +30,7 @@ enum CheckpointTag : uint8_t {
   kCkSuppression = 4,
   kCkDedupe = 5,
   kCkTenantClock = 6,
+  // 7: kCheckpointClockInputTag (core/checkpoint_format.h), the pipeline's, never the engine's.
 };
 
 static_assert(std::is_trivially_copyable_v<AccountState>);

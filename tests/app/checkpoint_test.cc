@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,27 @@ TEST(CheckpointStore, WritesAtomicFilesOfMode0640AndKeepsTheNewestThree) {
   EXPECT_EQ(path, store.PathOf(5));
   ASSERT_EQ(cp.header.sources.size(), 1u);
   EXPECT_EQ(cp.header.sources[0].offset, 5);
+}
+
+// Two writers of one directory would restore each other's state: the second is refused while the
+// first holds it, and accepted once it is gone (a killed process's lock goes with it).
+TEST(CheckpointStore, ASecondStoreOnTheSameDirectoryIsRefusedWhileTheFirstHoldsIt) {
+  const std::string dir = TempDir("cklock");
+  TempDirCleanup cleanup(dir);
+  {
+    CheckpointStore first(dir + "/cp");
+    try {
+      CheckpointStore second(dir + "/cp");
+      ADD_FAILURE() << "a second store on the same directory was accepted";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("in use by another privmon"), std::string::npos)
+          << e.what();
+    }
+    CheckpointStore other(dir + "/cp2");  // another directory is independent
+    ASSERT_EQ(first.Write(SmallCheckpoint(1)), "");
+  }
+  CheckpointStore again(dir + "/cp");
+  EXPECT_EQ(again.Sequences(), (std::vector<uint64_t>{1}));
 }
 
 TEST(CheckpointStore, ATruncatedOrBitFlippedNewestFallsBackToThePreviousOne) {

@@ -75,7 +75,7 @@ TEST(ConfigLoader, RejectsUnknownKeysAtEveryLevel) {
                  "did you mean \"threshold\"?");
   ExpectOneError("sources:\n  - zmq: {endpoint: \"tcp://x:1\", bnd: true}\n", 2,
                  "sources[0].zmq.bnd: unknown key");
-  ExpectOneError("sources:\n  - kafka: {}\n", 2, "sources[0].kafka: unknown key \"kafka\"");
+  ExpectOneError("sources:\n  - kinesis: {}\n", 2, "sources[0].kinesis: unknown key \"kinesis\"");
   ExpectOneError("sinks:\n  - stdout: {pretty: true}\n", 2,
                  "sinks[0].stdout.pretty: unknown key \"pretty\"");
 }

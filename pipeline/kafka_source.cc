@@ -1,0 +1,474 @@
+#include "pipeline/kafka_source.h"
+
+#include <absl/container/flat_hash_map.h>
+#include <librdkafka/rdkafka.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "pipeline/kafka_config.h"
+
+namespace privmon {
+namespace {
+
+// privmon's defaults; any of them can be overridden under `properties`.
+constexpr std::array<std::pair<const char*, const char*>, 7> kConsumerDefaults = {{
+    {"client.id", "privmon"},
+    // Offsets are stored only for messages parsed and queued to the shards (see StoreDelivered).
+    {"enable.auto.offset.store", "false"},
+    // Bounded local buffering: past this, librdkafka stops fetching (back-pressure).
+    {"queued.max.messages.kbytes", "16384"},
+    {"queued.min.messages", "1000"},
+    // A partition at its end does not hold the round robin back.
+    {"enable.partition.eof", "true"},
+    // A new group reads what the topic retains rather than missing it.
+    {"auto.offset.reset", "earliest"},
+    {"log.connection.close", "false"},
+}};
+
+constexpr uint32_t kHeldPerPartition = 64;     // messages buffered per partition for the merge
+constexpr int64_t kMergeWaitNs = 200'000'000;  // how long a lagging partition may hold others
+// After an assignment, a partition's first fetch waits for its offset lookup: until it has
+// answered (a message or its end), it may hold the others back this long.
+constexpr int64_t kFirstFetchWaitNs = 10'000'000'000;
+constexpr int64_t kLagEveryNs = 1'000'000'000;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool LooksLikeTenant(std::string_view v) {
+  return v.size() <= 128 && v.find_first_of("{[\"\n") == std::string_view::npos;
+}
+
+class KafkaSource final : public MessageSource {
+ public:
+  KafkaSource(const SourceSettings& s, KafkaSourceStats* stats)
+      : name_(s.name.empty() ? "kafka" : s.name),
+        tenant_(s.tenant),
+        tenant_from_key_(s.kafka.tenant_from_key),
+        max_partitions_(std::max(1u, s.kafka.max_partitions)),
+        commit_after_checkpoint_(s.kafka.commit_after_checkpoint),
+        topic_names_(s.kafka.topics.size() == 1 && !s.kafka.topics[0].empty() &&
+                             s.kafka.topics[0][0] == '^'
+                         ? std::vector<std::string>{}
+                         : s.kafka.topics),
+        stats_(stats) {
+    const std::string what = "source " + name_;
+    KafkaConf conf = MakeKafkaConf(s.kafka, kConsumerDefaults, what);
+    char err[512];
+    if (commit_after_checkpoint_ && rd_kafka_conf_set(conf.get(), "enable.auto.commit", "false",
+                                                      err, sizeof err) != RD_KAFKA_CONF_OK) {
+      throw std::runtime_error(what + ": " + err);
+    }
+    if (rd_kafka_conf_set(conf.get(), "group.id", s.kafka.group.c_str(), err, sizeof err) !=
+        RD_KAFKA_CONF_OK) {
+      throw std::runtime_error(what + ": group: " + err);
+    }
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSource::OnRebalance);
+    rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
+    if (rk_ == nullptr) throw std::runtime_error(what + ": " + err);
+    (void)conf.release();  // rd_kafka_new took it
+    rd_kafka_poll_set_consumer(rk_);
+    rd_kafka_topic_partition_list_t* topics =
+        rd_kafka_topic_partition_list_new(static_cast<int>(s.kafka.topics.size()));
+    for (const std::string& t : s.kafka.topics) {
+      rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    const rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_destroy(rk_);
+      throw std::runtime_error(what + ": cannot subscribe: " + rd_kafka_err2str(e));
+    }
+  }
+
+  ~KafkaSource() override {
+    StoreDelivered();  // the parse thread finished with it before letting the source go
+    for (Partition& p : partitions_) DropHeld(p);
+    rd_kafka_consumer_close(rk_);  // commits stored offsets, leaves the group (revokes first)
+    if (assignment_ != nullptr) rd_kafka_topic_partition_list_destroy(assignment_);
+    rd_kafka_destroy(rk_);
+  }
+  KafkaSource(const KafkaSource&) = delete;
+  KafkaSource& operator=(const KafkaSource&) = delete;
+
+  ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
+    // Receive is called again only once the previous message was parsed and queued to the shards.
+    StoreDelivered();
+    const int64_t deadline = NowNs() + timeout.count() * 1'000'000;
+    for (;;) {
+      Fill(0);
+      const int64_t now = NowNs();
+      if (now - last_lag_ns_ > kLagEveryNs) UpdateLag(now);
+      if (held_ > 0) {
+        // A partition that has nothing yet holds the others back for kMergeWaitNs at most.
+        if (Level()) {
+          unlevel_since_ns_ = 0;
+          return Deliver(out);
+        }
+        if (unlevel_since_ns_ == 0) unlevel_since_ns_ = now;
+        if (now - unlevel_since_ns_ > MergeWait()) return Deliver(out);
+      }
+      if (now >= deadline) return ReceiveStatus::kIdle;
+      const int64_t wait_ms = std::min<int64_t>(10, (deadline - now) / 1'000'000 + 1);
+      Fill(static_cast<int>(wait_ms));
+    }
+  }
+
+  const std::string& name() const override { return name_; }
+  const std::string& tenant() const override { return tenant_; }
+  uint32_t clock_inputs() const override { return max_partitions_; }
+
+  // Checkpoints (commit_after_checkpoint): a position is a cut number; the source notes, for it,
+  // the next offset of every partition it has handed messages of (all parsed and queued: the parse
+  // thread pauses between messages). Covered() commits the noted offsets, unless the group was
+  // rebalanced since the cut (the partitions may have a new owner: its next checkpoint commits).
+  int64_t Position() const override {
+    if (!commit_after_checkpoint_) return -1;
+    std::lock_guard<std::mutex> lock(cuts_mutex_);
+    Cut& cut = cuts_[next_cut_ % cuts_.size()];
+    cut.number = static_cast<int64_t>(next_cut_++);
+    cut.rebalances = rebalances_.load(std::memory_order_relaxed);
+    cut.offsets.clear();
+    for (const Partition& p : partitions_) {
+      if (p.assigned && p.next_offset >= 0) {
+        cut.offsets.push_back({p.topic, p.partition, p.next_offset});
+      }
+    }
+    return cut.number;
+  }
+  // Kafka resumes from the group's committed offsets, which a checkpoint always covers.
+  bool Resume(int64_t /*position*/) override { return commit_after_checkpoint_; }
+  void Covered(int64_t position) override {
+    if (!commit_after_checkpoint_ || position < 0) return;
+    std::lock_guard<std::mutex> lock(cuts_mutex_);
+    const Cut& cut = cuts_[static_cast<uint64_t>(position) % cuts_.size()];
+    if (cut.number != position || cut.offsets.empty()) return;
+    if (cut.rebalances != rebalances_.load(std::memory_order_relaxed)) return;
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(static_cast<int>(cut.offsets.size()));
+    for (const CutOffset& o : cut.offsets) {
+      rd_kafka_topic_partition_list_add(list, o.topic.c_str(), o.partition)->offset = o.offset;
+    }
+    const rd_kafka_resp_err_t e = rd_kafka_commit(rk_, list, /*async=*/0);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::fprintf(stderr, "privmon: source %s: offsets of checkpoint %lld not committed: %s\n",
+                   name_.c_str(), static_cast<long long>(position), rd_kafka_err2str(e));
+    }
+  }
+
+ private:
+  struct Partition {
+    std::string topic;
+    int32_t partition = 0;
+    uint32_t clock = 0;
+    bool assigned = false;
+    bool at_end = false;       // fetched up to the high watermark, nothing held
+    bool heard = false;        // a message or its end arrived since the partition was assigned
+    int64_t next_offset = -1;  // after the last message handed out (commit_after_checkpoint)
+    int64_t end_offset = -1;   // where the partition's latest end (EOF) was reached
+    std::array<rd_kafka_message_t*, kHeldPerPartition> ring{};
+    uint32_t head = 0, count = 0;
+    KafkaPartitionSlot* slot = nullptr;
+  };
+
+  // Polls (waiting at most `wait_ms` for the first) until nothing more is ready or a partition's
+  // buffer is full.
+  void Fill(int wait_ms) {
+    while (!any_full_) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, wait_ms);
+      if (m == nullptr) return;
+      wait_ms = 0;
+      Hold(m);
+    }
+  }
+
+  void Hold(rd_kafka_message_t* m) {
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (m->rkt != nullptr) {
+        Partition& p = Find(rd_kafka_topic_name(m->rkt), m->partition);
+        p.at_end = true;
+        p.heard = true;
+        p.end_offset = m->offset;
+      }
+      rd_kafka_message_destroy(m);
+      return;
+    }
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (stats_ != nullptr) stats_->errors.fetch_add(1, std::memory_order_relaxed);
+      if (++errors_ <= 10 || errors_ % 1000 == 0) {
+        std::fprintf(stderr, "privmon: source %s: Kafka error (%llu so far): %s\n", name_.c_str(),
+                     static_cast<unsigned long long>(errors_), rd_kafka_message_errstr(m));
+      }
+      rd_kafka_message_destroy(m);
+      return;
+    }
+    Partition& p = Find(rd_kafka_topic_name(m->rkt), m->partition);
+    p.at_end = false;
+    p.heard = true;
+    p.ring[(p.head + p.count) % kHeldPerPartition] = m;
+    if (++p.count == kHeldPerPartition) any_full_ = true;
+    ++held_;
+  }
+
+  // True when the round robin may go on: every assigned partition has a message held or is at
+  // its end, or one partition's buffer is full.
+  bool Level() const {
+    if (any_full_) return true;
+    for (const Partition& p : partitions_) {
+      if (p.assigned && p.count == 0 && !p.at_end) return false;
+    }
+    return true;
+  }
+
+  int64_t MergeWait() const {
+    for (const Partition& p : partitions_) {
+      if (p.assigned && p.count == 0 && !p.at_end && !p.heard) return kFirstFetchWaitNs;
+    }
+    return kMergeWaitNs;
+  }
+
+  ReceiveStatus Deliver(RawMessage& out) {
+    Partition* p = nullptr;
+    for (std::size_t i = 0; i < partitions_.size() && p == nullptr; ++i) {
+      Partition& c = partitions_[(next_ + i) % partitions_.size()];
+      if (c.count > 0) {
+        p = &c;
+        next_ = (next_ + i + 1) % partitions_.size();
+      }
+    }
+    current_ = p->ring[p->head];
+    p->head = (p->head + 1) % kHeldPerPartition;
+    if (p->count-- == kHeldPerPartition) any_full_ = AnyFull();
+    --held_;
+    if (p->slot != nullptr) p->slot->messages.fetch_add(1, std::memory_order_relaxed);
+
+    const rd_kafka_message_t* m = current_;
+    p->next_offset = m->offset + 1;
+    out.payload = m->payload != nullptr
+                      ? std::string_view(static_cast<const char*>(m->payload), m->len)
+                      : std::string_view();
+    out.tenant_frame = {};
+    out.frame_error = nullptr;
+    out.sequence = 0;
+    out.clock_input = p->clock;
+    // A `tenant` header names the tenant; else the key, when the source says keys are tenants.
+    rd_kafka_headers_t* headers = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_header_get_last(headers, "tenant", &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        value != nullptr) {
+      out.tenant_frame = std::string_view(static_cast<const char*>(value), size);
+    } else if (tenant_from_key_ && m->key != nullptr) {
+      out.tenant_frame = std::string_view(static_cast<const char*>(m->key), m->key_len);
+    }
+    if (!LooksLikeTenant(out.tenant_frame)) {
+      out.frame_error = "message key or tenant header is not a tenant id (tenant_from_key: false?)";
+      out.tenant_frame = {};
+    }
+    return ReceiveStatus::kMessage;
+  }
+
+  // The message handed out last is parsed and queued: its offset may be committed (auto commit).
+  // With checkpoints (issue 12) this moves to "offsets covered by a checkpoint".
+  void StoreDelivered() {
+    if (current_ == nullptr) return;
+    (void)rd_kafka_offset_store(current_->rkt, current_->partition, current_->offset);
+    ReleaseCurrent();
+  }
+  void ReleaseCurrent() {
+    if (current_ != nullptr) rd_kafka_message_destroy(current_);
+    current_ = nullptr;
+  }
+
+  Partition& Find(const char* topic, int32_t partition) {
+    const auto key = std::make_pair(std::string_view(topic), partition);
+    if (auto it = index_.find(key); it != index_.end()) return partitions_[it->second];
+    Partition& p = partitions_.emplace_back();
+    p.topic = topic;
+    p.partition = partition;
+    // A fixed clock per (topic, partition), the same in every run and process, so a checkpoint's
+    // per-partition clocks come back to the same partitions: named topics split max_partitions
+    // into equal ranges (in their configured order); regex topics share one range.
+    uint32_t topic_index = 0;
+    for (std::size_t t = 0; t < topic_names_.size(); ++t) {
+      if (topic_names_[t] == topic) topic_index = static_cast<uint32_t>(t);
+    }
+    const uint32_t stride =
+        std::max(1u, max_partitions_ / std::max<uint32_t>(1, topic_names_.size()));
+    p.clock =
+        topic_index * stride + std::min<uint32_t>(static_cast<uint32_t>(partition), stride - 1);
+    if (static_cast<uint32_t>(partition) >= stride) {
+      // Shares a clock: still correct for tenants' verdicts, but a lag on one of the sharing
+      // partitions can make the other's records late.
+      std::fprintf(stderr,
+                   "privmon: source %s: partition %s[%d] beyond max_partitions (%u) per topic "
+                   "shares an event-time clock (raise max_partitions)\n",
+                   name_.c_str(), topic, partition, stride);
+    }
+    if (stats_ != nullptr && p.clock < stats_->capacity) {
+      const uint32_t i = stats_->used.load(std::memory_order_relaxed);
+      if (i < stats_->capacity) {
+        p.slot = &stats_->partitions[i];
+        p.slot->topic = topic;
+        p.slot->partition = partition;
+        p.slot->ready.store(true, std::memory_order_release);
+        stats_->used.store(i + 1, std::memory_order_release);
+      }
+    }
+    // The index's key views a string of its own (Partition's may move with the vector).
+    keys_.push_back(std::make_unique<std::string>(topic));
+    index_.emplace(std::make_pair(std::string_view(*keys_.back()), partition),
+                   static_cast<uint32_t>(partitions_.size() - 1));
+    return p;
+  }
+
+  void DropHeld(Partition& p) {
+    for (; p.count > 0; --p.count) {
+      rd_kafka_message_destroy(p.ring[p.head]);
+      p.head = (p.head + 1) % kHeldPerPartition;
+      --held_;
+    }
+    any_full_ = AnyFull();
+  }
+  bool AnyFull() const {
+    for (const Partition& p : partitions_) {
+      if (p.count == kHeldPerPartition) return true;
+    }
+    return false;
+  }
+
+  // Group membership changed (called from rd_kafka_consumer_poll, on this thread).
+  // Issue 12 hooks in here: restore a state partition on assignment, checkpoint and give it up on
+  // revocation, before the offsets are committed.
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    auto* self = static_cast<KafkaSource*>(opaque);
+    self->rebalances_.fetch_add(1, std::memory_order_relaxed);
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    const bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+    if (self->stats_ != nullptr) self->stats_->rebalances.fetch_add(1, std::memory_order_relaxed);
+    for (int i = 0; i < parts->cnt; ++i) {
+      Partition& p = self->Find(parts->elems[i].topic, parts->elems[i].partition);
+      p.assigned = assign;
+      p.at_end = false;
+      p.heard = false;
+      p.next_offset = -1;
+      p.end_offset = -1;
+      // A revoked partition's undelivered messages go to its next owner (their offsets were
+      // never stored).
+      if (!assign) self->DropHeld(p);
+      if (p.slot != nullptr) {
+        p.slot->assigned.store(assign, std::memory_order_relaxed);
+        if (!assign) p.slot->lag.store(-1, std::memory_order_relaxed);
+      }
+    }
+    if (cooperative) {
+      rd_kafka_error_t* e = assign ? rd_kafka_incremental_assign(rk, parts)
+                                   : rd_kafka_incremental_unassign(rk, parts);
+      if (e != nullptr) {
+        std::fprintf(stderr, "privmon: source %s: rebalance: %s\n", self->name_.c_str(),
+                     rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+      }
+    } else {
+      (void)rd_kafka_assign(rk, assign ? parts : nullptr);
+    }
+    self->RefreshAssignment();
+  }
+
+  void RefreshAssignment() {
+    if (assignment_ != nullptr) rd_kafka_topic_partition_list_destroy(assignment_);
+    assignment_ = nullptr;
+    (void)rd_kafka_assignment(rk_, &assignment_);
+    if (stats_ != nullptr && assignment_ != nullptr) {
+      stats_->assigned.store(assignment_->cnt, std::memory_order_relaxed);
+    }
+    last_lag_ns_ = 0;
+  }
+
+  // Consumer lag per assigned partition: the high watermark librdkafka last fetched (cached, no
+  // broker round trip) minus the position.
+  void UpdateLag(int64_t now) {
+    last_lag_ns_ = now;
+    if (stats_ == nullptr || assignment_ == nullptr || assignment_->cnt == 0) return;
+    if (rd_kafka_position(rk_, assignment_) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    for (int i = 0; i < assignment_->cnt; ++i) {
+      const rd_kafka_topic_partition_t& tp = assignment_->elems[i];
+      int64_t low = 0, high = 0;
+      if (rd_kafka_get_watermark_offsets(rk_, tp.topic, tp.partition, &low, &high) !=
+              RD_KAFKA_RESP_ERR_NO_ERROR ||
+          high < 0) {
+        continue;
+      }
+      Partition& p = Find(tp.topic, tp.partition);
+      // Nothing consumed yet since the assignment: the end it reached (from a committed offset
+      // at the end), else the start.
+      const int64_t position = tp.offset >= 0 ? tp.offset : p.end_offset >= 0 ? p.end_offset : low;
+      if (p.slot != nullptr) {
+        p.slot->lag.store(std::max<int64_t>(0, high - position), std::memory_order_relaxed);
+      }
+    }
+  }
+
+  std::string name_;
+  std::string tenant_;
+  bool tenant_from_key_;
+  uint32_t max_partitions_;
+  bool commit_after_checkpoint_;
+  std::vector<std::string> topic_names_;  // configured names (empty for a regex)
+  KafkaSourceStats* stats_;
+  struct CutOffset {
+    std::string topic;
+    int32_t partition;
+    int64_t offset;
+  };
+  struct Cut {
+    int64_t number = -1;
+    uint64_t rebalances = 0;
+    std::vector<CutOffset> offsets;
+  };
+  // The latest cuts' offsets (a checkpoint is written after its cut, before the next one or two).
+  // Position() runs on the parse thread (which owns partitions_), Covered() on the control
+  // thread: cuts_ is guarded by cuts_mutex_ (taken once per cut, never per message).
+  mutable std::mutex cuts_mutex_;
+  mutable std::array<Cut, 4> cuts_;
+  mutable uint64_t next_cut_ = 0;
+  std::atomic<uint64_t> rebalances_{0};
+  rd_kafka_t* rk_ = nullptr;
+  rd_kafka_topic_partition_list_t* assignment_ = nullptr;
+  std::vector<Partition> partitions_;               // every partition seen, in order; never shrinks
+  std::vector<std::unique_ptr<std::string>> keys_;  // topic names the index keys view
+  absl::flat_hash_map<std::pair<std::string_view, int32_t>, uint32_t> index_;
+  std::size_t next_ = 0;  // round-robin cursor into partitions_
+  uint64_t held_ = 0;
+  bool any_full_ = false;
+  int64_t unlevel_since_ns_ = 0;  // when the round robin first found a partition behind
+  int64_t last_lag_ns_ = 0;
+  uint64_t errors_ = 0;
+  rd_kafka_message_t* current_ = nullptr;  // handed out by the last Receive
+};
+
+}  // namespace
+
+std::unique_ptr<MessageSource> OpenKafkaSource(const SourceSettings& settings,
+                                               KafkaSourceStats* stats) {
+  return std::make_unique<KafkaSource>(settings, stats);
+}
+
+}  // namespace privmon

@@ -1,0 +1,109 @@
+// The Kafka alert sink behind its SinkWorker, against librdkafka's mock cluster: an alert counts as
+// written only on a successful delivery report; a failed report is counted as an error and the
+// alert produced again, and after the last redelivery (or at shutdown) it is counted as dropped,
+// never as written.
+#include "sinks/kafka_output.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "sinks/sink_worker.h"
+#include "tests/kafka/mock_kafka.h"
+
+namespace privmon::testing {
+namespace {
+
+SinkSettings Sink(const MockKafka& kafka, const char* message_timeout_ms) {
+  SinkSettings s;
+  s.type = SinkType::kKafka;
+  s.kafka.brokers = kafka.bootstrap_servers();
+  s.kafka.topics = {"alerts"};
+  s.kafka.properties = {{"message.timeout.ms", message_timeout_ms}};
+  return s;
+}
+
+std::unique_ptr<KafkaOutput> Output(const MockKafka& kafka, const char* message_timeout_ms) {
+  return std::make_unique<KafkaOutput>(Sink(kafka, message_timeout_ms));
+}
+
+template <class Done>
+bool WaitUntil(Done&& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+// The worker's counters: written only on a delivery report, lost after the last redelivery.
+TEST(KafkaOutput, FailedDeliveryIsCountedAndProducedAgainNotCountedAsWritten) {
+  MockKafka kafka;
+  kafka.CreateTopic("alerts", 1);
+  ASSERT_EQ(rd_kafka_mock_broker_set_down(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  SinkStats stats;
+  stats.name = "kafka";
+  {
+    SinkWorker worker(Output(kafka, "500"), stats, SinkPolicy{});
+    EXPECT_TRUE(worker.keyed_by_tenant());
+    ASSERT_TRUE(worker.TryPush("tenant-1\x1f{\"alert_id\":\"a1\"}\n"));
+    ASSERT_TRUE(WaitUntil([&] { return stats.errors.load() >= 1; }));
+    EXPECT_EQ(stats.written.load(), 0u);
+    EXPECT_EQ(stats.dropped.load(), 0u);
+    ASSERT_EQ(rd_kafka_mock_broker_set_up(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_TRUE(WaitUntil([&] { return stats.written.load() == 1; }))
+        << "errors " << stats.errors.load() << ", dropped " << stats.dropped.load();
+  }
+  EXPECT_EQ(stats.written.load(), 1u);
+  EXPECT_EQ(stats.dropped.load(), 0u);
+  const std::vector<KafkaRecord> records = kafka.ReadAll("alerts", 1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].key, "tenant-1");
+  EXPECT_EQ(records[0].value, "{\"alert_id\":\"a1\"}");
+}
+
+TEST(KafkaOutput, AlertIsDroppedLoudlyAfterTheLastRedelivery) {
+  MockKafka kafka;
+  kafka.CreateTopic("alerts", 1);
+  ASSERT_EQ(rd_kafka_mock_broker_set_down(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  SinkStats stats;
+  stats.name = "kafka";
+  {
+    SinkWorker worker(Output(kafka, "200"), stats, SinkPolicy{});
+    ASSERT_TRUE(worker.TryPush("tenant-1\x1f{\"alert_id\":\"a2\"}\n"));
+    ASSERT_TRUE(WaitUntil([&] { return stats.dropped.load() == 1; }));
+  }
+  EXPECT_EQ(stats.errors.load(), 1u + KafkaOutput::kRedeliveries);
+  EXPECT_EQ(stats.written.load(), 0u);
+  EXPECT_EQ(stats.dropped.load(), 1u);
+  EXPECT_EQ(stats.lost.load(), 1u);
+}
+
+// Shutdown with a broker that does not answer: after the grace, what is in flight is counted as
+// dropped (lost), exactly once, and never as written.
+TEST(KafkaOutput, UnacknowledgedAlertsAreCountedAsLostAtShutdown) {
+  MockKafka kafka;
+  kafka.CreateTopic("alerts", 1);
+  ASSERT_EQ(rd_kafka_mock_broker_set_down(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  SinkStats stats;
+  stats.name = "kafka";
+  {
+    SinkWorker worker(Output(kafka, "60000"), stats, SinkPolicy{});
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(worker.TryPush("tenant-1\x1f{\"alert_id\":\"a" + std::to_string(i) + "\"}\n"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(stats.written.load() + stats.dropped.load(), 0u);
+    worker.StartShutdownGrace(std::chrono::milliseconds(300));
+    worker.Finish();
+  }
+  EXPECT_EQ(stats.written.load(), 0u);
+  EXPECT_EQ(stats.dropped.load(), 3u);
+  EXPECT_EQ(stats.lost.load(), 3u);
+}
+
+}  // namespace
+}  // namespace privmon::testing
