@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/hash.h"
+#include "detectors/alert_details.h"
 #include "detectors/detection_engine.h"
 
 namespace privmon {
@@ -69,14 +70,7 @@ bool ListedRef(const absl::flat_hash_set<uint64_t>& set, const AccountRef& ref) 
 
 Alert AuditAlert(RuleId rule, const Event& e, const AccountRef& who) {
   Alert a = AlertEmitter::Begin(rule, e, who);
-  a.AddDetail("activity", e.audit.activity_name.view());
-  a.AddDetail("role", e.audit.role_name.view());
-  if (e.actor.present() && &who != &e.actor) {
-    a.AddDetail("initiated_by", e.actor.upn.empty() ? e.actor.id.view() : e.actor.upn.view());
-  }
-  if (e.account.present() && &who != &e.account) {
-    a.AddDetail("target", e.account.upn.empty() ? e.account.id.view() : e.account.upn.view());
-  }
+  AddAuditDetails(a, e, /*names_actor=*/&who == &e.actor);
   return a;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/hash.h"
+#include "detectors/alert_details.h"
 #include "detectors/detection_engine.h"
 #include "state/time_ring_window.h"
 
@@ -19,16 +20,6 @@ constexpr int32_t kDisabled = 50057;
 
 bool RiskyLevel(RiskLevel l) {
   return l == RiskLevel::kLow || l == RiskLevel::kMedium || l == RiskLevel::kHigh;
-}
-
-const char* RiskStateName(RiskState s) {
-  return s == RiskState::kConfirmedCompromised ? "confirmedCompromised" : "atRisk";
-}
-
-void AddPlace(Alert& a, const Event& e) {
-  if (e.signin.country[0] != 0) a.AddDetail("country", std::string_view(e.signin.country, 2));
-  a.AddDetail("city", e.signin.city.view());
-  a.AddDetail("ip_address", e.signin.ip_text.view());
 }
 
 }  // namespace

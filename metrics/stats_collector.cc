@@ -6,6 +6,7 @@
 #include <chrono>
 #include <limits>
 
+#include "core/custom_rules.h"
 #include "core/utf8.h"
 #include "metrics/process_metrics.h"
 
@@ -153,8 +154,8 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                 "Alerts raised (after suppression), by rule and severity.", MetricType::Counter);
   auto& suppressed = AddFamily(out, "privmon_alerts_suppressed_total",
                                "Repeat alerts counted but not sent, by rule.", MetricType::Counter);
-  for (const RuleInfo& rule : kRuleCatalog) {
-    const auto i = static_cast<std::size_t>(rule.id);
+  for (std::size_t i = 0; i < RulesInUse(); ++i) {
+    const RuleInfo& rule = GetRuleInfo(static_cast<RuleId>(i));
     uint64_t raised = 0, quiet = 0;
     std::array<uint64_t, 3> other{};
     for (const ShardStats& s : st.shards) {
