@@ -17,14 +17,6 @@ bool IsPasswordChange(Activity a) {
          a == Activity::kResetPasswordSelfService;
 }
 
-bool IsAuthMethodChange(Activity a) {
-  return a == Activity::kUserRegisteredSecurityInfo ||
-         a == Activity::kUserChangedDefaultSecurityInfo ||
-         a == Activity::kUserDeletedSecurityInfo || a == Activity::kAdminUpdatedSecurityInfo ||
-         a == Activity::kAdminDeletedSecurityInfo ||
-         a == Activity::kUserRegisteredAllRequiredSecurityInfo;
-}
-
 bool IsRoleGain(Activity a) {
   return a == Activity::kAddMemberToRole || a == Activity::kAddMemberToRoleOutsidePim ||
          a == Activity::kAddEligibleMemberToRole || a == Activity::kAddMemberToRoleInPim ||
@@ -104,16 +96,7 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       emit(RuleId::kBG04);
     }
   }
-  // A failed attempt changed nothing: only break-glass accounts alert on attempts (PRIV-BG-*).
-  if (privileged && success && IsPasswordChange(au.activity)) emit(RuleId::kSI12);
-  if (au.activity == Activity::kUpdateUser && (au.flags & kGuestPromotedToMember) != 0) {
-    emit(RuleId::kSI17);
-  }
-  if (privileged && success && IsAuthMethodChange(au.activity)) emit(RuleId::kPA03);
-  if (privileged && au.activity == Activity::kAdminRegisteredSecurityInfo &&
-      (au.flags & kTemporaryAccessPass) != 0) {
-    emit(RuleId::kPA07);
-  }
+  // PRIV-SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
   if (gains_privileged_role) {
     const bool pim_permanent = (au.flags & kPermanentAssignment) != 0;
     if (AssignedOutsidePim(au, false) || pim_permanent) emit(RuleId::kPA04);
@@ -235,9 +218,6 @@ void DetectionEngine::OnAuditActor(const Event& e, const TenantSettings& tenant)
       (au.activity == Activity::kFraudReportedBlocked ||
        au.activity == Activity::kFraudReportedNoAction)) {
     emit(RuleId::kSI08, sev(RuleId::kSI08));
-  }
-  if (success && au.service == AuditService::kPim && au.activity == Activity::kDisablePimAlert) {
-    emit(RuleId::kSI15, sev(RuleId::kSI15));
   }
   if (success && au.activity == Activity::kInviteExternalUser &&
       !tenant.approved_inviters.empty() && !ListedRef(tenant.approved_inviters, who)) {

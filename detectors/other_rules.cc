@@ -7,12 +7,7 @@ namespace privmon {
 void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenant) {
   AccountState& st = Resolve(e.account, e, tenant);
   if (e.registration.is_admin) MakePrivileged(st, e.account, e, kPrivilegedLearned);
-  if (!e.registration.is_mfa_registered && st.privileged()) {
-    Alert a = AlertEmitter::Begin(RuleId::kSI05, e, e.account);
-    a.AddFlag("is_mfa_registered", false);
-    a.AddFlag("is_admin", e.registration.is_admin);
-    Emit(a, e.account.key, tenant);
-  }
+  // PRIV-SI-05 is a match rule (rules/sign-in.yaml) run after this.
 }
 
 void DetectionEngine::OnAzureActivity(const Event& e, const TenantSettings& tenant) {
@@ -23,13 +18,9 @@ void DetectionEngine::OnAzureActivity(const Event& e, const TenantSettings& tena
   Emit(a, e.account.key, tenant);
 }
 
+// PRIV-CH-04 is a match rule (rules/changes-by-admins.yaml) run after this.
 void DetectionEngine::OnSecurityEvent(const Event& e, const TenantSettings& tenant) {
-  AccountState& st = Resolve(e.account, e, tenant);
-  if (e.security.event_id != 4673 || !st.privileged()) return;
-  Alert a = AlertEmitter::Begin(RuleId::kCH04, e, e.account);
-  a.AddNumber("event_id", 4673);
-  a.AddDetail("computer", e.security.computer.view());
-  Emit(a, e.account.key, tenant);
+  Resolve(e.account, e, tenant);
 }
 
 }  // namespace privmon

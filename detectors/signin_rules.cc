@@ -12,15 +12,9 @@ namespace privmon {
 namespace {
 
 constexpr int32_t kBadPassword = 50126;
-constexpr int32_t kBlockedByCa = 53003;
 constexpr int32_t kStrongAuthRequired = 50074;
 constexpr int32_t kStrongAuthFailed = 500121;
 constexpr int32_t kLockedOut = 50053;
-constexpr int32_t kDisabled = 50057;
-
-bool RiskyLevel(RiskLevel l) {
-  return l == RiskLevel::kLow || l == RiskLevel::kMedium || l == RiskLevel::kHigh;
-}
 
 }  // namespace
 
@@ -117,15 +111,6 @@ void DetectionEngine::SignInThresholds(const Event& e, AccountState& st, Privile
     timer.slot = static_cast<uint8_t>(slot - ps.interrupts.begin());
     timer.basis = t;
     PushTimer(e.tenant_hash, timer);
-  } else if (code == kBlockedByCa) {
-    Alert a = AlertEmitter::Begin(RuleId::kSI02, e, e.account);
-    a.AddNumber("error_code", 53003);
-    AddPlace(a, e);
-    Emit(a, e.account.key, tenant);
-  } else if (code == kDisabled) {
-    Alert a = AlertEmitter::Begin(RuleId::kSI07, e, e.account);
-    a.AddNumber("error_code", 50057);
-    Emit(a, e.account.key, tenant);
   }
   (void)st;
 }
@@ -161,13 +146,6 @@ void DetectionEngine::SignInControls(const Event& e, AccountState& st, Privilege
     AddPlace(a, e);
     Emit(a, who.key, tenant);
   }
-  if (si.risk_state == RiskState::kAtRisk || si.risk_state == RiskState::kConfirmedCompromised) {
-    if (RiskyLevel(si.risk_during) || RiskyLevel(si.risk_aggregated)) {
-      Alert a = AlertEmitter::Begin(RuleId::kSI11, e, who);
-      a.AddDetail("risk_state", RiskStateName(si.risk_state));
-      Emit(a, who.key, tenant);
-    }
-  }
   if (!success) return;
   // PRIV-SI-10: configured working hours, else the hours this account learned.
   if (tenant.working_hours.configured) {
@@ -194,11 +172,6 @@ void DetectionEngine::SignInControls(const Event& e, AccountState& st, Privilege
       si.resource_tenant_hash != si.home_tenant_hash) {
     Alert a = AlertEmitter::Begin(RuleId::kSI16, e, who);
     a.AddDetail("detail", "resource tenant differs from home tenant");
-    Emit(a, who.key, tenant);
-  }
-  if (si.ca_status == CaStatus::kNotApplied && (st.flags & kBreakGlass) == 0) {
-    Alert a = AlertEmitter::Begin(RuleId::kPA06, e, who);
-    a.AddDetail("conditional_access_status", "notApplied");
     Emit(a, who.key, tenant);
   }
 }
