@@ -11,10 +11,8 @@
 namespace privmon {
 namespace {
 
-constexpr int32_t kBadPassword = 50126;
 constexpr int32_t kStrongAuthRequired = 50074;
 constexpr int32_t kStrongAuthFailed = 500121;
-constexpr int32_t kLockedOut = 50053;
 
 }  // namespace
 
@@ -87,10 +85,6 @@ void DetectionEngine::SignInThresholds(const Event& e, AccountState& st, Privile
     for (auto& p : ps.interrupts) {
       if (p.time != 0 && t > p.time && static_cast<int64_t>(t - p.time) <= w) p.time = 0;
     }
-  } else if (code == kBadPassword) {
-    threshold(RuleId::kSI01, ps.bad_passwords);
-  } else if (code == kLockedOut) {
-    threshold(RuleId::kSI06, ps.lockouts);
   } else if (code == kStrongAuthFailed) {
     threshold(RuleId::kSI04, ps.strong_auth_failures);
   } else if (code == kStrongAuthRequired) {

@@ -162,7 +162,7 @@ TEST(Cli, RulesListsEveryRuleWithItsKindParametersAndNeeds) {
   for (char c : r.out) lines += c == '\n';
   EXPECT_EQ(lines, 42) << r.out;  // a header and the 41 rules
   // KIND is the evaluator: a generic kind, or code/<the catalogue's kind> for a C++ rule.
-  EXPECT_NE(r.out.find("PRIV-SI-01    code/threshold  high     threshold=5 window=10m"),
+  EXPECT_NE(r.out.find("PRIV-SI-01    threshold       high     threshold=5 window=10m"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("PRIV-EL-06    code/sequence   high     window=1h"), std::string::npos)
