@@ -19,6 +19,7 @@
 #include "app/config_tenant.h"
 #include "core/custom_rules.h"
 #include "core/hash.h"
+#include "rules/builtin_rules.h"
 
 namespace privmon {
 namespace {
@@ -73,6 +74,8 @@ void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diag
 
 ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
   auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
+  // The builtin catalogue is loaded and validated with every config (rules/builtin_rules.h).
+  config->rules = BuiltinRuleSet();
   TopLevel top;
   const bool is_map = config::ForEachEntry(root, "", kTopKeys, diag,
                                            [&](const std::string& key, const YAML::Node& v) {
