@@ -1,6 +1,7 @@
-// Audit rules. Target side (what happened to an account): BG-02/03/04, SI-03, SI-12, SI-17,
-// PA-01..04, PA-07, EL-01, EL-02, EL-04, EL-06, EL-08, and privileged-status learning.
-// Actor side (what an admin did): SI-08 (audit form), SI-15, SI-18, CH-01..03, EL-03, EL-05, EL-07.
+// Audit rules written in C++. Target side (what happened to an account): BG-02/03/04, SI-03,
+// PA-01/02/04, EL-01, EL-02, EL-04, EL-06, EL-08, and privileged-status learning.
+// Actor side (what an admin did): SI-08 (audit form), SI-18, CH-01..03, EL-03, EL-05, EL-07.
+// SI-12, SI-15, SI-17, PA-03 and PA-07 are data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
 #include <string>
 

@@ -1,5 +1,6 @@
-// Rules on the other record kinds: MFA registration (PRIV-SI-05), Azure Activity elevate access
-// (PRIV-EL-07) and Domain Services security events (PRIV-CH-04).
+// The other record kinds: MFA registration (learning privileged status; PRIV-SI-05 is data),
+// Azure Activity elevate access (PRIV-EL-07) and Domain Services security events (the account's
+// state; PRIV-CH-04 is data, rules/*.yaml).
 #include "detectors/detection_engine.h"
 
 namespace privmon {

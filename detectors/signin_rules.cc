@@ -1,5 +1,5 @@
-// Sign-in rules: PRIV-BG-01, SI-01/02/03/04/06/07/08/09/10/11/13/14/16, PA-06, and the sign-in
-// half of EL-06 and PA-05.
+// Sign-in rules written in C++: PRIV-BG-01, SI-03/04/08/09/10/13/14/16, and the sign-in half of
+// EL-06 and PA-05. SI-01/02/06/07/11 and PA-06 are data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
 #include <string>
 

@@ -176,7 +176,7 @@ class Loader {
     for (const auto& kv : root) {
       const std::string key = kv.first.Scalar();
       if (key == "section") {
-        section_ = kv.second.IsScalar() ? kv.second.Scalar() : "";
+        if (!kv.second.IsScalar()) Error(kv.second.Mark(), key, "expected the section's title");
       } else if (key != "rules") {
         Error(kv.first.Mark(), key, "unknown key (a rule file has section and rules)");
       }
@@ -715,7 +715,6 @@ class Loader {
   bool builtin_;
   CompiledRuleSet* out_;
   std::vector<RuleFileError>* errors_;
-  std::string section_;
 };
 
 }  // namespace
