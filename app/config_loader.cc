@@ -17,26 +17,29 @@
 #include "app/config_reader.h"
 #include "app/config_sections.h"
 #include "app/config_tenant.h"
+#include "core/custom_rules.h"
 #include "core/hash.h"
+#include "rules/builtin_rules.h"
 
 namespace privmon {
 namespace {
 
 using config::Diagnostics;
 
-constexpr std::array<std::string_view, 9> kTopKeys = {"pipeline", "sources",     "sinks",
-                                                      "metrics",  "dead_letter", "alerts",
-                                                      "defaults", "tenants",     "checkpoint"};
+constexpr std::array<std::string_view, 10> kTopKeys = {
+    "pipeline", "sources",  "sinks",   "metrics",    "dead_letter",
+    "alerts",   "defaults", "tenants", "checkpoint", "rule_files"};
 
 // Sections present in the file (a default-constructed YAML::Node would read as a present null).
 struct TopLevel {
   std::optional<YAML::Node> pipeline, sources, sinks, metrics, dead_letter, alerts, defaults,
-      tenants, checkpoint;
+      tenants, checkpoint, rule_files;
 };
 
 std::size_t EnabledRules(const TenantSettings& t) {
-  return static_cast<std::size_t>(std::count_if(t.rules.begin(), t.rules.end(),
-                                                [](const RuleSettings& r) { return r.enabled; }));
+  return static_cast<std::size_t>(
+      std::count_if(t.rules.begin(), t.rules.begin() + static_cast<std::ptrdiff_t>(RulesInUse()),
+                    [](const RuleSettings& r) { return r.enabled; }));
 }
 
 void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diagnostics& diag,
@@ -60,7 +63,7 @@ void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diag
         if (const std::size_t enabled = EnabledRules(*tenant); enabled != EnabledRules(defaults)) {
           notes->push_back(
               {config::TenantLabel(*tenant),
-               std::to_string(enabled) + " of " + std::to_string(kRuleCount) + " rules enabled"});
+               std::to_string(enabled) + " of " + std::to_string(RulesInUse()) + " rules enabled"});
         }
         for (auto& note : config::SilentRuleNotes(*tenant)) {
           notes->push_back({config::TenantLabel(*tenant), std::move(note)});
@@ -71,6 +74,8 @@ void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diag
 
 ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
   auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
+  // The builtin catalogue is loaded and validated with every config (rules/builtin_rules.h).
+  config->rules = BuiltinRuleSet();
   TopLevel top;
   const bool is_map = config::ForEachEntry(root, "", kTopKeys, diag,
                                            [&](const std::string& key, const YAML::Node& v) {
@@ -83,8 +88,10 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
                                              if (key == "defaults") top.defaults = v;
                                              if (key == "tenants") top.tenants = v;
                                              if (key == "checkpoint") top.checkpoint = v;
+                                             if (key == "rule_files") top.rule_files = v;
                                            });
   std::vector<ConfigNote> tenant_notes;
+  std::vector<ConfigError> rule_file_errors;
   if (is_map) {
     if (top.pipeline) config::ReadPipeline(*top.pipeline, "pipeline", diag, &config->pipeline);
     if (top.sources) config::ReadSources(*top.sources, "sources", diag, &config->sources);
@@ -98,6 +105,10 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
       config::ReadCheckpoint(*top.checkpoint, "checkpoint", diag, &config->checkpoint);
     }
     auto defaults = std::make_shared<TenantSettings>(*config->defaults);
+    if (top.rule_files) {
+      config::ReadRuleFiles(*top.rule_files, "rule_files", diag, &rule_file_errors, config.get(),
+                            defaults.get());
+    }
     if (top.alerts) config::ReadAlerts(*top.alerts, "alerts", diag, &defaults->incident_span_s);
     if (top.defaults) {
       config::OverlayTenant(*top.defaults, "defaults", /*is_defaults=*/true, diag, defaults.get());
@@ -115,6 +126,9 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
                    [](const ConfigError& a, const ConfigError& b) {
                      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
                    });
+  // Errors inside rule files follow, in their files' order.
+  result.errors.insert(result.errors.end(), std::make_move_iterator(rule_file_errors.begin()),
+                       std::make_move_iterator(rule_file_errors.end()));
   result.notes = diag.TakeNotes();
   result.notes.insert(result.notes.end(), std::make_move_iterator(tenant_notes.begin()),
                       std::make_move_iterator(tenant_notes.end()));

@@ -54,7 +54,11 @@ std::string NoSuchParameter(RuleId id, std::string_view param) {
 
 void OverlayRule(const YAML::Node& node, std::string_view path, Diagnostics& diag, RuleId id,
                  RuleSettings* rule) {
-  const uint8_t accepts = ParamsOf(id).accepts;
+  // A custom threshold rule takes threshold and window; a custom match rule neither.
+  const uint8_t accepts = static_cast<std::size_t>(id) < kRuleCount ? ParamsOf(id).accepts
+                          : GetRuleInfo(id).kind == RuleKind::kThreshold
+                              ? static_cast<uint8_t>(kParamThreshold | kParamWindow)
+                              : uint8_t{0};
   static constexpr std::array<std::string_view, 5> kKeys = {"enabled", "threshold", "window",
                                                             "suppress", "severity"};
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {

@@ -48,4 +48,11 @@ void ReadCheckpoint(const YAML::Node& node, std::string_view path, Diagnostics& 
 void ReadAlerts(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                 int64_t* incident_span_s);
 
+// `rule_files: [path, ...]`: custom rules (docs/rules-language.md) after the builtin catalogue.
+// Errors inside a rule file name that file and line (file_errors); a custom rule's settings start
+// in `defaults` from its file.
+void ReadRuleFiles(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                   std::vector<ConfigError>* file_errors, CompiledConfig* out,
+                   TenantSettings* defaults);
+
 }  // namespace privmon::config

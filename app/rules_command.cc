@@ -1,35 +1,15 @@
 #include "app/rules_command.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include "app/config_loader.h"
 #include "core/rule_params.h"
+#include "rules/builtin_rules.h"
 
 namespace privmon {
 namespace {
-
-constexpr std::string_view kKinds[] = {"match",   "threshold", "sequence",
-                                       "novelty", "schedule",  "absence"};
-
-std::string_view ListName(TenantList l) {
-  switch (l) {
-    case TenantList::kNone:
-      return "-";
-    case TenantList::kBreakGlass:
-      return "break_glass";
-    case TenantList::kNamingPolicy:
-      return "naming_policy";
-    case TenantList::kApprovedControls:
-      return "approved";
-    case TenantList::kInviters:
-      return "approved.inviters";
-    case TenantList::kPawDevices:
-      return "paw_devices";
-    case TenantList::kHighValueApps:
-      return "high_value_apps";
-  }
-  return "-";
-}
 
 bool HasList(TenantList l, const TenantSettings& t) {
   switch (l) {
@@ -59,6 +39,12 @@ std::string Duration(int64_t s) {
   return std::to_string(s) + "s";
 }
 
+// "match", "threshold", or "code/<catalogue kind>" for a rule written in C++.
+std::string KindLabel(const RuleDefinition& d) {
+  if (d.kind != LangKind::kCode) return std::string(LangKindName(d.kind));
+  return "code/" + std::string(CatalogueKindName(d.catalogue_kind));
+}
+
 }  // namespace
 
 int RunRules(const std::string& config_path, std::ostream& out, std::ostream& err) {
@@ -71,44 +57,50 @@ int RunRules(const std::string& config_path, std::ostream& out, std::ostream& er
     }
     config = r.config;
   }
+  const CompiledRuleSet& rules = config->rules ? *config->rules : *BuiltinRuleSet();
   const TenantSettings& d = *config->defaults;
-  char line[512];
-  std::snprintf(line, sizeof line, "%-11s %-9s %-8s %-24s %-17s %-22s %s\n", "RULE", "KIND",
-                "SEVERITY", "PARAMETERS", "NEEDS", "ATT&CK",
-                config_path.empty() ? "NAME" : "TENANTS");
+  char line[640];
+  const char* kFormat = "%-13s %-15s %-8s %-24s %-17s %-22s %-34s %s\n";
+  std::snprintf(line, sizeof line, kFormat, "RULE", "KIND", "SEVERITY", "PARAMETERS", "NEEDS",
+                "ATT&CK", "FILE", config_path.empty() ? "NAME" : "TENANTS");
   out << line;
-  for (const RuleInfo& info : kRuleCatalog) {
-    const RuleSettings& rs = d.rule(info.id);
-    const RuleParams p = ParamsOf(info.id);
+  // Catalogue order (builtin ids), then custom rules in their files' order.
+  std::vector<const RuleDefinition*> order;
+  for (const RuleDefinition& def : rules.definitions) order.push_back(&def);
+  std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+    return static_cast<int>(a->id) < static_cast<int>(b->id);
+  });
+  for (const RuleDefinition* p : order) {
+    const RuleDefinition& def = *p;
+    const RuleSettings& rs = d.rule(def.id);
     std::string params;
-    if (p.accepts & kParamThreshold) params += "threshold=" + std::to_string(rs.threshold);
-    if (p.accepts & kParamWindow) {
+    if (def.threshold.set) params += "threshold=" + std::to_string(rs.threshold);
+    if (def.window.set) {
       params += (params.empty() ? "" : " ") + std::string("window=") + Duration(rs.window_s);
     }
     if (params.empty()) params = "-";
     std::string attack;
-    for (std::string_view t : GetRuleAttack(info.id).techniques) {
-      if (!t.empty()) attack += (attack.empty() ? "" : ",") + std::string(t);
-    }
-    std::string tail(info.name);
+    for (const std::string& t : def.attack) attack += (attack.empty() ? "" : ",") + t;
+    if (attack.empty()) attack = "-";
+    std::string tail(def.name);
     if (!config_path.empty()) {
       std::size_t enabled = 0, lacking = 0;
       for (const auto& [hash, tenant] : config->tenants) {
-        if (!tenant->rule(info.id).enabled) continue;
+        if (!tenant->rule(def.id).enabled) continue;
         ++enabled;
-        lacking += HasList(info.needs, *tenant) ? 0 : 1;
+        lacking += HasList(def.needs, *tenant) ? 0 : 1;
       }
       tail = std::to_string(enabled) + "/" + std::to_string(config->tenants.size()) + " enabled";
       if (lacking > 0)
         tail += ", " + std::to_string(lacking) + " silent (no " +
-                std::string(ListName(info.needs)) + ")";
+                std::string(TenantListName(def.needs)) + ")";
       if (!rs.enabled) tail += "; off by default";
     }
-    std::snprintf(line, sizeof line, "%-11s %-9s %-8s %-24s %-17s %-22s %s\n",
-                  std::string(info.code).c_str(),
-                  std::string(kKinds[static_cast<int>(info.kind)]).c_str(),
+    const std::string where = def.file + ":" + std::to_string(def.line);
+    std::snprintf(line, sizeof line, kFormat, def.code.c_str(), KindLabel(def).c_str(),
                   std::string(SeverityName(rs.severity)).c_str(), params.c_str(),
-                  std::string(ListName(info.needs)).c_str(), attack.c_str(), tail.c_str());
+                  std::string(TenantListName(def.needs)).c_str(), attack.c_str(), where.c_str(),
+                  tail.c_str());
     out << line;
   }
   return 0;

@@ -63,6 +63,8 @@ std::shared_ptr<const CompiledConfig> BuiltinDefaultConfig() {
   for (std::size_t i = 0; i < kRuleCount; ++i) {
     tenant->rules[i] = DefaultRuleSettings(static_cast<RuleId>(i));
   }
+  // Custom rule slots are off until a config's rule_files defines them.
+  for (std::size_t i = kRuleCount; i < kMaxRules; ++i) tenant->rules[i].enabled = false;
   for (const auto& role : DefaultPrivilegedRoles())
     tenant->privileged_roles.insert(HashLower(role));
   auto config = std::make_shared<CompiledConfig>();

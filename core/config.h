@@ -47,7 +47,7 @@ struct WorkingHours {
 struct TenantSettings {
   std::string tenant_id;  // empty for the defaults
   std::string name;
-  std::array<RuleSettings, kRuleCount> rules{};
+  std::array<RuleSettings, kMaxRules> rules{};  // builtin, then custom (core/custom_rules.h)
   int64_t learning_period_s = 14 * kDay;
   absl::flat_hash_set<uint64_t> privileged_roles;     // HashLower(role display name)
   absl::flat_hash_set<uint64_t> break_glass;          // HashLower(UPN or object id)
@@ -148,6 +148,8 @@ struct CheckpointSettings {
   int64_t interval_s = 60;
 };
 
+struct CompiledRuleSet;  // rules/rule_language.h
+
 struct CompiledConfig {
   PipelineSettings pipeline;
   CheckpointSettings checkpoint;
@@ -159,6 +161,8 @@ struct CompiledConfig {
   bool dead_letter_keep_skipped = false;
   std::shared_ptr<const TenantSettings> defaults;
   absl::flat_hash_map<uint64_t, std::shared_ptr<const TenantSettings>> tenants;  // HashLower(id)
+  // The builtin catalogue plus `rule_files`; null = the builtin catalogue only (BuiltinRuleSet).
+  std::shared_ptr<const CompiledRuleSet> rules;
 
   const TenantSettings& ForTenant(uint64_t tenant_hash) const {
     auto it = tenants.find(tenant_hash);

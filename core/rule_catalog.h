@@ -44,6 +44,9 @@ enum class RuleId : uint8_t {
 };
 // clang-format on
 inline constexpr std::size_t kRuleCount = static_cast<std::size_t>(RuleId::kCount);
+// Builtin rules plus the custom rules of `rule_files` (core/custom_rules.h): per-rule arrays
+// (settings, counters) are sized for this many; custom rules take ids kRuleCount...
+inline constexpr std::size_t kMaxRules = 64;
 
 struct RuleInfo {
   RuleId id;
@@ -228,8 +231,11 @@ inline constexpr std::array<RuleAttack, kRuleCount> kRuleAttack = {{
 }};
 // clang-format on
 
-constexpr const RuleAttack& GetRuleAttack(RuleId id) {
-  return kRuleAttack[static_cast<std::size_t>(id)];
+const RuleAttack& CustomRuleAttack(RuleId id);  // core/custom_rules.cc
+
+inline const RuleAttack& GetRuleAttack(RuleId id) {
+  const auto i = static_cast<std::size_t>(id);
+  return i < kRuleCount ? kRuleAttack[i] : CustomRuleAttack(id);
 }
 
 // Every row in RuleId order, every rule with a main technique, every id known to mitre_attack.h.
@@ -249,15 +255,26 @@ constexpr bool RuleAttackTableIsComplete() {
 }
 static_assert(RuleAttackTableIsComplete(), "kRuleAttack: one known technique per rule, in order");
 
-constexpr const RuleInfo& GetRuleInfo(RuleId id) {
-  return kRuleCatalog[static_cast<std::size_t>(id)];
+// A custom rule's info (core/custom_rules.cc); ids past the registered ones read as a placeholder.
+const RuleInfo& CustomRuleInfo(RuleId id);
+std::optional<RuleId> FindCustomRule(std::string_view code);
+
+inline const RuleInfo& GetRuleInfo(RuleId id) {
+  const auto i = static_cast<std::size_t>(id);
+  return i < kRuleCount ? kRuleCatalog[i] : CustomRuleInfo(id);
 }
 
-constexpr std::optional<RuleId> FindRule(std::string_view code) {
+constexpr std::optional<RuleId> FindBuiltinRule(std::string_view code) {
   for (const auto& r : kRuleCatalog) {
     if (r.code == code) return r.id;
   }
   return std::nullopt;
+}
+
+// A builtin rule, else a registered custom rule.
+inline std::optional<RuleId> FindRule(std::string_view code) {
+  if (auto id = FindBuiltinRule(code)) return id;
+  return FindCustomRule(code);
 }
 
 }  // namespace privmon

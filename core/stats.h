@@ -34,11 +34,11 @@ inline constexpr std::array<double, 12> kLatencyBuckets = {
 
 struct alignas(64) ShardStats {
   std::array<Counter, static_cast<std::size_t>(EventKind::kCount)> events{};
-  std::array<Counter, kRuleCount> alerts{};
+  std::array<Counter, kMaxRules> alerts{};
   // Alerts raised with another severity than the catalogue's (a tenant override, PRIV-EL-05's
   // medium case), by rule and severity; the catalogue severity's count is alerts minus these.
-  std::array<std::array<Counter, 3>, kRuleCount> alerts_other_severity{};
-  std::array<Counter, kRuleCount> suppressed{};
+  std::array<std::array<Counter, 3>, kMaxRules> alerts_other_severity{};
+  std::array<Counter, kMaxRules> suppressed{};
   Counter late_events{0};
   Counter duplicates{0};  // redelivered records dropped before the rules
   // Older than the tenant's watermark minus the dedupe horizon: no longer distinguishable from a

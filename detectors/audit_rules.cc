@@ -1,10 +1,12 @@
-// Audit rules. Target side (what happened to an account): BG-02/03/04, SI-03, SI-12, SI-17,
-// PA-01..04, PA-07, EL-01, EL-02, EL-04, EL-06, EL-08, and privileged-status learning.
-// Actor side (what an admin did): SI-08 (audit form), SI-15, SI-18, CH-01..03, EL-03, EL-05, EL-07.
+// Audit rules written in C++. Target side (what happened to an account): BG-02/03/04, SI-03,
+// PA-01/02/04, EL-01, EL-02, EL-04, EL-06, EL-08, and privileged-status learning.
+// Actor side (what an admin did): SI-08 (audit form), SI-18, CH-01..03, EL-03, EL-05, EL-07.
+// SI-12, SI-15, SI-17, PA-03 and PA-07 are data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
 #include <string>
 
 #include "core/hash.h"
+#include "detectors/alert_details.h"
 #include "detectors/detection_engine.h"
 
 namespace privmon {
@@ -14,14 +16,6 @@ bool IsPasswordChange(Activity a) {
   return a == Activity::kChangeUserPassword || a == Activity::kResetUserPassword ||
          a == Activity::kResetPasswordByAdmin || a == Activity::kChangePasswordSelfService ||
          a == Activity::kResetPasswordSelfService;
-}
-
-bool IsAuthMethodChange(Activity a) {
-  return a == Activity::kUserRegisteredSecurityInfo ||
-         a == Activity::kUserChangedDefaultSecurityInfo ||
-         a == Activity::kUserDeletedSecurityInfo || a == Activity::kAdminUpdatedSecurityInfo ||
-         a == Activity::kAdminDeletedSecurityInfo ||
-         a == Activity::kUserRegisteredAllRequiredSecurityInfo;
 }
 
 bool IsRoleGain(Activity a) {
@@ -69,14 +63,7 @@ bool ListedRef(const absl::flat_hash_set<uint64_t>& set, const AccountRef& ref) 
 
 Alert AuditAlert(RuleId rule, const Event& e, const AccountRef& who) {
   Alert a = AlertEmitter::Begin(rule, e, who);
-  a.AddDetail("activity", e.audit.activity_name.view());
-  a.AddDetail("role", e.audit.role_name.view());
-  if (e.actor.present() && &who != &e.actor) {
-    a.AddDetail("initiated_by", e.actor.upn.empty() ? e.actor.id.view() : e.actor.upn.view());
-  }
-  if (e.account.present() && &who != &e.account) {
-    a.AddDetail("target", e.account.upn.empty() ? e.account.id.view() : e.account.upn.view());
-  }
+  AddAuditDetails(a, e, /*names_actor=*/&who == &e.actor);
   return a;
 }
 
@@ -110,16 +97,7 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       emit(RuleId::kBG04);
     }
   }
-  // A failed attempt changed nothing: only break-glass accounts alert on attempts (PRIV-BG-*).
-  if (privileged && success && IsPasswordChange(au.activity)) emit(RuleId::kSI12);
-  if (au.activity == Activity::kUpdateUser && (au.flags & kGuestPromotedToMember) != 0) {
-    emit(RuleId::kSI17);
-  }
-  if (privileged && success && IsAuthMethodChange(au.activity)) emit(RuleId::kPA03);
-  if (privileged && au.activity == Activity::kAdminRegisteredSecurityInfo &&
-      (au.flags & kTemporaryAccessPass) != 0) {
-    emit(RuleId::kPA07);
-  }
+  // PRIV-SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
   if (gains_privileged_role) {
     const bool pim_permanent = (au.flags & kPermanentAssignment) != 0;
     if (AssignedOutsidePim(au, false) || pim_permanent) emit(RuleId::kPA04);
@@ -241,9 +219,6 @@ void DetectionEngine::OnAuditActor(const Event& e, const TenantSettings& tenant)
       (au.activity == Activity::kFraudReportedBlocked ||
        au.activity == Activity::kFraudReportedNoAction)) {
     emit(RuleId::kSI08, sev(RuleId::kSI08));
-  }
-  if (success && au.service == AuditService::kPim && au.activity == Activity::kDisablePimAlert) {
-    emit(RuleId::kSI15, sev(RuleId::kSI15));
   }
   if (success && au.activity == Activity::kInviteExternalUser &&
       !tenant.approved_inviters.empty() && !ListedRef(tenant.approved_inviters, who)) {

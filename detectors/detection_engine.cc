@@ -3,18 +3,22 @@
 #include <algorithm>
 #include <chrono>
 
+#include "rules/builtin_rules.h"
+
 namespace privmon {
 
 DetectionEngine::DetectionEngine(std::shared_ptr<const CompiledConfig> config,
                                  SpscQueue<Alert>& alerts, ShardStats& stats,
                                  TenantCounters& tenants)
     : config_(std::move(config)),
+      rules_(config_->rules ? config_->rules : BuiltinRuleSet()),
       stats_(stats),
       tenants_(tenants),
       emitter_(alerts, stats, tenants) {}
 
 void DetectionEngine::OnConfig(std::shared_ptr<const CompiledConfig> config) {
   config_ = std::move(config);
+  rules_ = config_->rules ? config_->rules : BuiltinRuleSet();
   // Configured flags (break-glass, privileged lists) are re-derived lazily per account.
   if (++config_generation_ == 0) config_generation_ = 1;
 }
@@ -89,20 +93,36 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     case EventKind::kSignIn:
       if ((roles & kRouteAccount) != 0 && e.signin.principal == PrincipalType::kUser) {
         OnSignIn(e, tenant);
+        RunGeneric(e, AccountSide::kAccount, tenant);
       }
       break;
     case EventKind::kAudit:
-      if ((roles & kRouteAccount) != 0) OnAuditTarget(e, tenant);
-      if ((roles & kRouteActor) != 0) OnAuditActor(e, tenant);
+      if ((roles & kRouteAccount) != 0) {
+        OnAuditTarget(e, tenant);
+        RunGeneric(e, AccountSide::kAccount, tenant);
+      }
+      if ((roles & kRouteActor) != 0) {
+        OnAuditActor(e, tenant);
+        RunGeneric(e, AccountSide::kActor, tenant);
+      }
       break;
     case EventKind::kMfaRegistration:
-      if ((roles & kRouteAccount) != 0) OnRegistration(e, tenant);
+      if ((roles & kRouteAccount) != 0) {
+        OnRegistration(e, tenant);
+        RunGeneric(e, AccountSide::kAccount, tenant);
+      }
       break;
     case EventKind::kAzureActivity:
-      if ((roles & kRouteAccount) != 0) OnAzureActivity(e, tenant);
+      if ((roles & kRouteAccount) != 0) {
+        OnAzureActivity(e, tenant);
+        RunGeneric(e, AccountSide::kAccount, tenant);
+      }
       break;
     case EventKind::kSecurityEvent:
-      if ((roles & kRouteAccount) != 0) OnSecurityEvent(e, tenant);
+      if ((roles & kRouteAccount) != 0) {
+        OnSecurityEvent(e, tenant);
+        RunGeneric(e, AccountSide::kAccount, tenant);
+      }
       break;
     case EventKind::kCount:
       break;
@@ -123,6 +143,8 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
   const Seconds32 t = ToSeconds32(e.time);
   bool created = false;
   AccountState& st = accounts_.FindOrAdd(ref.key, t, &created);
+  resolved_key_ = ref.key;
+  resolved_ = &st;
   st.first_seen = std::min(st.first_seen, t);
   st.last_seen = std::max(st.last_seen, t);
   if (st.config_generation != config_generation_) {

@@ -5,12 +5,15 @@
 // Owns the shard's AccountTable, KnownValues, TimerQueue and AlertEmitter. Called only from its
 // shard's thread. Per event: O(1) expected, no allocation once tables have grown, no locks.
 // The rule bodies are split by family: signin_rules.cc, audit_rules.cc, other_rules.cc,
-// timer_rules.cc.
+// timer_rules.cc; rules written as data (match and threshold kinds, rules/*.yaml and the config's
+// rule_files) run in generic_rules.cc after their event's family.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
 
+#include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -21,6 +24,7 @@
 #include "detectors/alert_emitter.h"
 #include "pipeline/event_consumer.h"
 #include "pipeline/spsc_queue.h"
+#include "rules/rule_language.h"
 #include "state/account_table.h"
 #include "state/dedupe_memory.h"
 #include "state/known_values.h"
@@ -89,6 +93,9 @@ class DetectionEngine final : public EventConsumer {
   void OnRegistration(const Event& e, const TenantSettings& tenant);
   void OnAzureActivity(const Event& e, const TenantSettings& tenant);
   void OnSecurityEvent(const Event& e, const TenantSettings& tenant);
+  // Generic rules (generic_rules.cc): the compiled match and threshold rules of this event's
+  // kind for the account on `side`, after the family code has updated that account's state.
+  void RunGeneric(const Event& e, AccountSide side, const TenantSettings& tenant);
   void FireTimer(const Timer& t);
   void FirePawVerdict(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
   void FireActivationExpiry(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
@@ -96,6 +103,7 @@ class DetectionEngine final : public EventConsumer {
   void FireAbsence(uint64_t key, AccountState& st, PrivilegedState& ps, uint32_t basis);
 
   std::shared_ptr<const CompiledConfig> config_;
+  std::shared_ptr<const CompiledRuleSet> rules_;  // config_->rules, else the builtin catalogue
   uint16_t config_generation_ = 1;
   ShardStats& stats_;
   TenantCounters& tenants_;
@@ -110,6 +118,13 @@ class DetectionEngine final : public EventConsumer {
   EventTime watermark_ = kMinTime;  // the newest tenant watermark (gauge only)
   uint64_t events_since_gauges_ = 0;
   bool gauges_dirty_ = false;  // events or watermarks since the gauges were published
+  // The account Resolve() returned last (one probe per account per event): valid until another
+  // account is resolved, as only Resolve() inserts.
+  uint64_t resolved_key_ = 0;
+  AccountState* resolved_ = nullptr;
+  // Custom threshold rules' rings, by privileged_index (grown as accounts become privileged;
+  // not checkpointed: a restart starts their counts afresh).
+  std::deque<std::array<TimeRing<16>, kCustomThresholdSlots>> custom_rings_;
 };
 
 }  // namespace privmon

@@ -57,6 +57,7 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       // Config-derived flags are recomputed under the running config, not restored.
       st.config_generation = 0;
       accounts_.Restore(r.key, st, has_ps ? &ps : nullptr);
+      resolved_ = nullptr;  // the table may have grown
       return true;
     }
     case kCkKnownValue:

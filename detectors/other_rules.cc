@@ -1,5 +1,6 @@
-// Rules on the other record kinds: MFA registration (PRIV-SI-05), Azure Activity elevate access
-// (PRIV-EL-07) and Domain Services security events (PRIV-CH-04).
+// The other record kinds: MFA registration (learning privileged status; PRIV-SI-05 is data),
+// Azure Activity elevate access (PRIV-EL-07) and Domain Services security events (the account's
+// state; PRIV-CH-04 is data, rules/*.yaml).
 #include "detectors/detection_engine.h"
 
 namespace privmon {
@@ -7,12 +8,7 @@ namespace privmon {
 void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenant) {
   AccountState& st = Resolve(e.account, e, tenant);
   if (e.registration.is_admin) MakePrivileged(st, e.account, e, kPrivilegedLearned);
-  if (!e.registration.is_mfa_registered && st.privileged()) {
-    Alert a = AlertEmitter::Begin(RuleId::kSI05, e, e.account);
-    a.AddFlag("is_mfa_registered", false);
-    a.AddFlag("is_admin", e.registration.is_admin);
-    Emit(a, e.account.key, tenant);
-  }
+  // PRIV-SI-05 is a match rule (rules/sign-in.yaml) run after this.
 }
 
 void DetectionEngine::OnAzureActivity(const Event& e, const TenantSettings& tenant) {
@@ -23,13 +19,9 @@ void DetectionEngine::OnAzureActivity(const Event& e, const TenantSettings& tena
   Emit(a, e.account.key, tenant);
 }
 
+// PRIV-CH-04 is a match rule (rules/changes-by-admins.yaml) run after this.
 void DetectionEngine::OnSecurityEvent(const Event& e, const TenantSettings& tenant) {
-  AccountState& st = Resolve(e.account, e, tenant);
-  if (e.security.event_id != 4673 || !st.privileged()) return;
-  Alert a = AlertEmitter::Begin(RuleId::kCH04, e, e.account);
-  a.AddNumber("event_id", 4673);
-  a.AddDetail("computer", e.security.computer.view());
-  Emit(a, e.account.key, tenant);
+  Resolve(e.account, e, tenant);
 }
 
 }  // namespace privmon

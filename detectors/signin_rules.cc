@@ -1,35 +1,18 @@
-// Sign-in rules: PRIV-BG-01, SI-01/02/03/04/06/07/08/09/10/11/13/14/16, PA-06, and the sign-in
-// half of EL-06 and PA-05.
+// Sign-in rules written in C++: PRIV-BG-01, SI-03/04/08/09/10/13/14/16, and the sign-in half of
+// EL-06 and PA-05. SI-01/02/06/07/11 and PA-06 are data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
 #include <string>
 
 #include "core/hash.h"
+#include "detectors/alert_details.h"
 #include "detectors/detection_engine.h"
 #include "state/time_ring_window.h"
 
 namespace privmon {
 namespace {
 
-constexpr int32_t kBadPassword = 50126;
-constexpr int32_t kBlockedByCa = 53003;
 constexpr int32_t kStrongAuthRequired = 50074;
 constexpr int32_t kStrongAuthFailed = 500121;
-constexpr int32_t kLockedOut = 50053;
-constexpr int32_t kDisabled = 50057;
-
-bool RiskyLevel(RiskLevel l) {
-  return l == RiskLevel::kLow || l == RiskLevel::kMedium || l == RiskLevel::kHigh;
-}
-
-const char* RiskStateName(RiskState s) {
-  return s == RiskState::kConfirmedCompromised ? "confirmedCompromised" : "atRisk";
-}
-
-void AddPlace(Alert& a, const Event& e) {
-  if (e.signin.country[0] != 0) a.AddDetail("country", std::string_view(e.signin.country, 2));
-  a.AddDetail("city", e.signin.city.view());
-  a.AddDetail("ip_address", e.signin.ip_text.view());
-}
 
 }  // namespace
 
@@ -102,10 +85,6 @@ void DetectionEngine::SignInThresholds(const Event& e, AccountState& st, Privile
     for (auto& p : ps.interrupts) {
       if (p.time != 0 && t > p.time && static_cast<int64_t>(t - p.time) <= w) p.time = 0;
     }
-  } else if (code == kBadPassword) {
-    threshold(RuleId::kSI01, ps.bad_passwords);
-  } else if (code == kLockedOut) {
-    threshold(RuleId::kSI06, ps.lockouts);
   } else if (code == kStrongAuthFailed) {
     threshold(RuleId::kSI04, ps.strong_auth_failures);
   } else if (code == kStrongAuthRequired) {
@@ -126,15 +105,6 @@ void DetectionEngine::SignInThresholds(const Event& e, AccountState& st, Privile
     timer.slot = static_cast<uint8_t>(slot - ps.interrupts.begin());
     timer.basis = t;
     PushTimer(e.tenant_hash, timer);
-  } else if (code == kBlockedByCa) {
-    Alert a = AlertEmitter::Begin(RuleId::kSI02, e, e.account);
-    a.AddNumber("error_code", 53003);
-    AddPlace(a, e);
-    Emit(a, e.account.key, tenant);
-  } else if (code == kDisabled) {
-    Alert a = AlertEmitter::Begin(RuleId::kSI07, e, e.account);
-    a.AddNumber("error_code", 50057);
-    Emit(a, e.account.key, tenant);
   }
   (void)st;
 }
@@ -170,13 +140,6 @@ void DetectionEngine::SignInControls(const Event& e, AccountState& st, Privilege
     AddPlace(a, e);
     Emit(a, who.key, tenant);
   }
-  if (si.risk_state == RiskState::kAtRisk || si.risk_state == RiskState::kConfirmedCompromised) {
-    if (RiskyLevel(si.risk_during) || RiskyLevel(si.risk_aggregated)) {
-      Alert a = AlertEmitter::Begin(RuleId::kSI11, e, who);
-      a.AddDetail("risk_state", RiskStateName(si.risk_state));
-      Emit(a, who.key, tenant);
-    }
-  }
   if (!success) return;
   // PRIV-SI-10: configured working hours, else the hours this account learned.
   if (tenant.working_hours.configured) {
@@ -203,11 +166,6 @@ void DetectionEngine::SignInControls(const Event& e, AccountState& st, Privilege
       si.resource_tenant_hash != si.home_tenant_hash) {
     Alert a = AlertEmitter::Begin(RuleId::kSI16, e, who);
     a.AddDetail("detail", "resource tenant differs from home tenant");
-    Emit(a, who.key, tenant);
-  }
-  if (si.ca_status == CaStatus::kNotApplied && (st.flags & kBreakGlass) == 0) {
-    Alert a = AlertEmitter::Begin(RuleId::kPA06, e, who);
-    a.AddDetail("conditional_access_status", "notApplied");
     Emit(a, who.key, tenant);
   }
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <limits>
 
+#include "core/custom_rules.h"
 #include "core/utf8.h"
 #include "metrics/process_metrics.h"
 
@@ -197,8 +198,8 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   std::vector<const ShardStats*> shard_and_operations;
   for (const ShardStats& s : st.shards) shard_and_operations.push_back(&s);
   shard_and_operations.push_back(&st.operations);  // PRIV-OP-01, raised by the control thread
-  for (const RuleInfo& rule : kRuleCatalog) {
-    const auto i = static_cast<std::size_t>(rule.id);
+  for (std::size_t i = 0; i < RulesInUse(); ++i) {
+    const RuleInfo& rule = GetRuleInfo(static_cast<RuleId>(i));
     uint64_t raised = 0, quiet = 0;
     std::array<uint64_t, 3> other{};
     for (const ShardStats* s : shard_and_operations) {

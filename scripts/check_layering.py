@@ -9,7 +9,7 @@ import pathlib
 import re
 import sys
 
-ORDER = ["core", "parsers", "pipeline", "state", "detectors", "sinks", "metrics", "app"]
+ORDER = ["core", "parsers", "pipeline", "state", "rules", "detectors", "sinks", "metrics", "app"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)
 
 

@@ -20,7 +20,8 @@ std::string_view SeverityCaption(Severity s) {
 
 // The RULES.md section a rule belongs to: finding_info.types.
 std::string_view Family(RuleId rule) {
-  const std::string_view code = GetRuleInfo(rule).code;  // "PRIV-XX-nn"
+  if (static_cast<std::size_t>(rule) >= kRuleCount) return "Custom rule";  // rule_files
+  const std::string_view code = GetRuleInfo(rule).code;                    // "PRIV-XX-nn"
   const std::string_view family = code.substr(5, 2);
   if (family == "BG") return "Emergency access account";
   if (family == "SI") return "Privileged account sign-in";

@@ -161,17 +161,22 @@ TEST(Cli, RulesListsEveryRuleWithItsKindParametersAndNeeds) {
   int lines = 0;
   for (char c : r.out) lines += c == '\n';
   EXPECT_EQ(lines, 43) << r.out;  // a header, the 41 guide rules and PRIV-OP-01
-  EXPECT_NE(r.out.find("PRIV-SI-01  threshold high     threshold=5 window=10m"), std::string::npos)
+  // KIND is the evaluator: a generic kind, or code/<the catalogue's kind> for a C++ rule.
+  EXPECT_NE(r.out.find("PRIV-SI-01    threshold       high     threshold=5 window=10m"),
+            std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("PRIV-EL-06  sequence  high     window=1h"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PRIV-EL-06    code/sequence   high     window=1h"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("rules/sign-in.yaml:4 "), std::string::npos) << r.out;
   const std::string cfg = dir + "/c.yaml";
   Write(
       cfg,
       "tenants:\n  t1: {break_glass: [bg@x.com]}\n  t2: {rules: {PRIV-BG-01: {enabled: false}}}\n");
   r = Privmon(dir, {"rules", "--config", cfg});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("PRIV-BG-01  match     high     -                        break_glass       "
-                       "T1078.004              1/2 enabled\n"),
+  EXPECT_NE(r.out.find("PRIV-BG-01    code/match      high     -                        break_glass"
+                       "       T1078.004              rules/break-glass.yaml:4           1/2 "
+                       "enabled\n"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("2/2 enabled, 1 silent (no break_glass)"), std::string::npos) << r.out;

@@ -67,12 +67,15 @@ inline Event Audit(std::string_view tenant, Activity activity, std::string_view 
 
 class EngineHarness {
  public:
-  explicit EngineHarness(std::shared_ptr<TenantSettings> tenant = nullptr)
+  // `rules`: a rule set with custom rules (rules/rule_loader.h); null = the builtin catalogue.
+  explicit EngineHarness(std::shared_ptr<TenantSettings> tenant = nullptr,
+                         std::shared_ptr<const CompiledRuleSet> rules = nullptr)
       : stats_(1, 1, 16), queue_(4096) {
     auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
     if (tenant) {
       config->tenants[HashLower(tenant->tenant_id)] = tenant;
     }
+    config->rules = std::move(rules);
     config_ = config;
     engine_ = std::make_unique<DetectionEngine>(config_, queue_, stats_.shards[0], stats_.tenants);
   }
@@ -96,6 +99,10 @@ class EngineHarness {
     std::vector<Alert> out;
     queue_.consume_all([&](const Alert& a) { out.push_back(a); });
     return out;
+  }
+  // Empties the alert queue without allocating; returns how many alerts it held.
+  std::size_t DrainCount() {
+    return queue_.consume_all([](const Alert&) {});
   }
   std::vector<RuleId> Rules() {
     std::vector<RuleId> ids;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "rules/builtin_rules.h"
 #include "tests/detectors/engine_harness.h"
 
 namespace {
@@ -68,6 +69,64 @@ TEST(HotPath, SteadyStateSignInsAndAuditsAllocateNothing) {
   const long after = g_allocations.load();
   EXPECT_EQ(after - before, 0) << "allocations per event in steady state";
   EXPECT_EQ(h.engine().accounts().size(), 200u);
+}
+
+// The generic evaluators with custom rules: a match rule and a threshold rule (its own ring per
+// account) that fire on every account every day allocate nothing once their state exists.
+TEST(HotPath, CustomMatchAndThresholdRulesAllocateNothing) {
+  auto rules = std::make_shared<CompiledRuleSet>(*BuiltinRuleSet());
+  std::vector<RuleFileError> errors;
+  LoadRuleText(R"(rules:
+  - id: HOTPATH-1
+    name: match
+    kind: match
+    sources: [signin]
+    severity: low
+    when: {account.privileged: true, signin.error_code: {in: [50055, 50056]}}
+    details: [error_code, place]
+  - id: HOTPATH-2
+    name: threshold
+    kind: threshold
+    sources: [signin]
+    severity: low
+    parameters: {threshold: 2, window: 10m}
+    when: {account.privileged: true, signin.error_code: 50076}
+)",
+               "hotpath.yaml", false, rules.get(), &errors);
+  ASSERT_TRUE(errors.empty()) << errors[0].message;
+  auto t = EngineHarness::Tenant(kTenant);
+  for (const RuleDefinition& d : rules->definitions) {
+    if (d.builtin) continue;
+    t->rules[static_cast<std::size_t>(d.id)].enabled = true;  // rule_files would turn it on
+    t->rules[static_cast<std::size_t>(d.id)].threshold = 2;
+    t->rules[static_cast<std::size_t>(d.id)].window_s = 600;
+    // Every alert sent: this measures the evaluators and the emitter, not the suppressor's
+    // map of hour buckets (which grows with new buckets until its sweep catches up).
+    t->rules[static_cast<std::size_t>(d.id)].suppress_s = 0;
+  }
+  for (int i = 0; i < 50; ++i)
+    t->privileged_accounts.insert(HashLower("adm" + std::to_string(i) + "@c.com"));
+  EngineHarness h(t, rules);
+  std::vector<Event> day;
+  for (int i = 0; i < 50; ++i) {
+    const std::string upn = "adm" + std::to_string(i) + "@c.com";
+    day.push_back(SignIn(kTenant, upn, "2026-11-01T10:00:00Z", 50055));
+    day.push_back(SignIn(kTenant, upn, "2026-11-01T10:01:00Z", 50076));
+    day.push_back(SignIn(kTenant, upn, "2026-11-01T10:02:00Z", 50076));
+  }
+  auto feed_day = [&](int d) {
+    for (Event e : day) {
+      e.time += static_cast<EventTime>(d) * 86400 * kMicrosPerSecond;
+      h.Feed(e);
+    }
+  };
+  for (int d = 0; d < 3; ++d) feed_day(d);
+  EXPECT_EQ(h.DrainCount(), 3u * 100u);  // both rules, every account, every day
+  const long before = g_allocations.load();
+  for (int d = 3; d < 6; ++d) feed_day(d);
+  const long after = g_allocations.load();
+  EXPECT_EQ(after - before, 0) << "allocations per event in steady state";
+  EXPECT_EQ(h.DrainCount(), 3u * 100u);
 }
 
 TEST(HotPath, AccountStateIsCompact) {

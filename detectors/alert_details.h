@@ -1,0 +1,36 @@
+// Alert details shared by the C++ rules and the generic evaluator (detectors/generic_rules.cc), so
+// a rule moved from code to data writes the same details. Pure helpers; no allocation.
+#pragma once
+
+#include <string_view>
+
+#include "core/alert.h"
+#include "detectors/alert_emitter.h"
+
+namespace privmon {
+
+inline const char* RiskStateName(RiskState s) {
+  return s == RiskState::kConfirmedCompromised ? "confirmedCompromised" : "atRisk";
+}
+
+// country, city, ip_address of a sign-in.
+inline void AddPlace(Alert& a, const Event& e) {
+  if (e.signin.country[0] != 0) a.AddDetail("country", std::string_view(e.signin.country, 2));
+  a.AddDetail("city", e.signin.city.view());
+  a.AddDetail("ip_address", e.signin.ip_text.view());
+}
+
+// activity, role, and the other account of an audit record: who initiated it when the alert names
+// the target, the target when it names the initiator.
+inline void AddAuditDetails(Alert& a, const Event& e, bool names_actor) {
+  a.AddDetail("activity", e.audit.activity_name.view());
+  a.AddDetail("role", e.audit.role_name.view());
+  if (e.actor.present() && !names_actor) {
+    a.AddDetail("initiated_by", e.actor.upn.empty() ? e.actor.id.view() : e.actor.upn.view());
+  }
+  if (e.account.present() && names_actor) {
+    a.AddDetail("target", e.account.upn.empty() ? e.account.id.view() : e.account.upn.view());
+  }
+}
+
+}  // namespace privmon

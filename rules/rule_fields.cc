@@ -1,0 +1,246 @@
+#include "rules/rule_fields.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/hash.h"
+#include "parsers/activity_names.h"
+
+namespace privmon {
+namespace {
+
+constexpr NamedValue kCaStatus[] = {{"success", 1}, {"failure", 2}, {"notApplied", 3}};
+constexpr NamedValue kRiskState[] = {
+    {"none", 1}, {"atRisk", 2}, {"confirmedCompromised", 3}, {"other", 4}};
+constexpr NamedValue kRiskLevel[] = {
+    {"none", 1}, {"low", 2}, {"medium", 3}, {"high", 4}, {"hidden", 5}};
+constexpr NamedValue kClientApp[] = {{"unknown", 0}, {"modern", 1}, {"legacy", 2}};
+constexpr NamedValue kChannel[] = {{"interactive", 0}, {"nonInteractive", 1}, {"other", 2}};
+
+const FieldSpec kFields[] = {
+    {"signin.error_code", Field::kSignInErrorCode, EventKind::kSignIn, ValueType::kInt},
+    {"signin.ca_status", Field::kSignInCaStatus, EventKind::kSignIn, ValueType::kEnum, kCaStatus},
+    {"signin.risk_state", Field::kSignInRiskState, EventKind::kSignIn, ValueType::kEnum,
+     kRiskState},
+    {"signin.risk_during", Field::kSignInRiskDuring, EventKind::kSignIn, ValueType::kEnum,
+     kRiskLevel},
+    {"signin.risk_aggregated", Field::kSignInRiskAggregated, EventKind::kSignIn, ValueType::kEnum,
+     kRiskLevel},
+    {"signin.client_app", Field::kSignInClientApp, EventKind::kSignIn, ValueType::kEnum,
+     kClientApp},
+    {"signin.client_app_name", Field::kSignInClientAppName, EventKind::kSignIn, ValueType::kHash},
+    {"signin.fraud_reported", Field::kSignInFraudReported, EventKind::kSignIn, ValueType::kBool},
+    {"signin.device_compliant", Field::kSignInDeviceCompliant, EventKind::kSignIn,
+     ValueType::kBool},
+    {"signin.device_managed", Field::kSignInDeviceManaged, EventKind::kSignIn, ValueType::kBool},
+    {"signin.guest", Field::kSignInGuest, EventKind::kSignIn, ValueType::kBool},
+    {"signin.channel", Field::kSignInChannel, EventKind::kSignIn, ValueType::kEnum, kChannel},
+    {"signin.country", Field::kSignInCountry, EventKind::kSignIn, ValueType::kCountry},
+    {"audit.activity", Field::kAuditActivity, EventKind::kAudit, ValueType::kActivity},
+    {"audit.activity_name", Field::kAuditActivityName, EventKind::kAudit, ValueType::kHash},
+    {"audit.category", Field::kAuditCategory, EventKind::kAudit, ValueType::kCategory},
+    {"audit.service", Field::kAuditService, EventKind::kAudit, ValueType::kService},
+    {"audit.role_name", Field::kAuditRoleName, EventKind::kAudit, ValueType::kHash},
+    {"audit.success", Field::kAuditFlag, EventKind::kAudit, ValueType::kBool, {}, kAuditSuccess},
+    {"audit.strong_auth_method_modified",
+     Field::kAuditFlag,
+     EventKind::kAudit,
+     ValueType::kBool,
+     {},
+     kStrongAuthMethodModified},
+    {"audit.guest_promoted_to_member",
+     Field::kAuditFlag,
+     EventKind::kAudit,
+     ValueType::kBool,
+     {},
+     kGuestPromotedToMember},
+    {"audit.temporary_access_pass",
+     Field::kAuditFlag,
+     EventKind::kAudit,
+     ValueType::kBool,
+     {},
+     kTemporaryAccessPass},
+    {"audit.pim_setting_disables_mfa",
+     Field::kAuditFlag,
+     EventKind::kAudit,
+     ValueType::kBool,
+     {},
+     kPimSettingDisablesMfa},
+    {"audit.permanent_assignment",
+     Field::kAuditFlag,
+     EventKind::kAudit,
+     ValueType::kBool,
+     {},
+     kPermanentAssignment},
+    {"audit.activity_contains_security_info",
+     Field::kAuditFlag,
+     EventKind::kAudit,
+     ValueType::kBool,
+     {},
+     kActivityContainsSecurityInfo},
+    {"audit.actor_is_app", Field::kAuditFlag, EventKind::kAudit, ValueType::kBool, {}, kActorIsApp},
+    {"audit.initiated_by_pim",
+     Field::kAuditFlag,
+     EventKind::kAudit,
+     ValueType::kBool,
+     {},
+     kInitiatedByPim},
+    {"audit.elevate_access_removed",
+     Field::kAuditFlag,
+     EventKind::kAudit,
+     ValueType::kBool,
+     {},
+     kElevateAccessRemoved},
+    {"audit.view_only", Field::kAuditFlag, EventKind::kAudit, ValueType::kBool, {}, kViewOnly},
+    {"registration.is_mfa_registered", Field::kRegistrationIsMfaRegistered,
+     EventKind::kMfaRegistration, ValueType::kBool},
+    {"registration.is_admin", Field::kRegistrationIsAdmin, EventKind::kMfaRegistration,
+     ValueType::kBool},
+    {"security.event_id", Field::kSecurityEventId, EventKind::kSecurityEvent, ValueType::kInt},
+    {"elevate_access", Field::kElevateAccess, EventKind::kAzureActivity, ValueType::kBool},
+    {"account.privileged", Field::kAccountPrivileged, kAnySource, ValueType::kBool},
+    {"account.break_glass", Field::kAccountBreakGlass, kAnySource, ValueType::kBool},
+};
+
+constexpr NamedValue kDetails[] = {{"error_code", 0}, {"place", 1},       {"audit", 2},
+                                   {"risk_state", 3}, {"ca_status", 4},   {"event_id", 5},
+                                   {"computer", 6},   {"registration", 7}};
+
+bool SameText(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return AsciiLower(x) == AsciiLower(y);
+         });
+}
+
+std::string NameList(std::span<const NamedValue> names) {
+  std::string out;
+  for (const NamedValue& n : names) out += (out.empty() ? "" : ", ") + std::string(n.name);
+  return out;
+}
+
+}  // namespace
+
+const FieldSpec* FindField(std::string_view name) {
+  const auto* it = std::find_if(std::begin(kFields), std::end(kFields),
+                                [&](const FieldSpec& f) { return f.name == name; });
+  return it == std::end(kFields) ? nullptr : it;
+}
+
+std::string FieldNamesFor(EventKind source) {
+  std::string known;
+  for (const FieldSpec& f : kFields) {
+    if (f.source == source || f.source == kAnySource) {
+      known += (known.empty() ? "" : ", ") + std::string(f.name);
+    }
+  }
+  return known;
+}
+
+bool ResolveFieldValue(const FieldSpec& spec, const std::string& s, uint64_t* value,
+                       std::string* expected_out) {
+  uint64_t out = 0;
+  bool ok = true;
+  std::string expected;
+  switch (spec.type) {
+    case ValueType::kInt: {
+      int64_t n = 0;
+      const auto r = std::from_chars(s.data(), s.data() + s.size(), n);
+      ok = r.ec == std::errc() && r.ptr == s.data() + s.size();
+      out = static_cast<uint64_t>(n);
+      expected = "an integer";
+      break;
+    }
+    case ValueType::kBool:
+      ok = s == "true" || s == "false";
+      out = s == "true";
+      expected = "true or false";
+      break;
+    case ValueType::kEnum: {
+      const auto it = std::find_if(spec.names.begin(), spec.names.end(),
+                                   [&](const NamedValue& n) { return SameText(n.name, s); });
+      ok = it != spec.names.end();
+      if (ok) out = it->value;
+      expected = "one of " + NameList(spec.names);
+      break;
+    }
+    case ValueType::kHash:
+      ok = !s.empty();
+      out = HashLower(s);
+      expected = "a name";
+      break;
+    case ValueType::kActivity: {
+      const Activity a = parsers::LookupActivity(s);
+      ok = a != Activity::kOther;
+      out = static_cast<uint64_t>(a);
+      expected =
+          "an activity name privmon resolves (parsers/activity_names.cc); "
+          "audit.activity_name compares any exact name";
+      break;
+    }
+    case ValueType::kCategory: {
+      const AuditCategory a = parsers::LookupAuditCategory(s);
+      ok = a != AuditCategory::kOther;
+      out = static_cast<uint64_t>(a);
+      expected =
+          "RoleManagement, UserManagement, ApplicationManagement or "
+          "AzureRBACRoleManagementElevateAccess";
+      break;
+    }
+    case ValueType::kService: {
+      const AuditService a = parsers::LookupAuditService(s);
+      ok = a != AuditService::kOther;
+      out = static_cast<uint64_t>(a);
+      expected = "Core Directory, PIM or Access Reviews";
+      break;
+    }
+    case ValueType::kCountry:
+      ok = s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+      out = static_cast<uint64_t>(static_cast<uint8_t>(s[0])) << 8 | static_cast<uint8_t>(s[1]);
+      expected = "two upper-case letters (ISO 3166)";
+      break;
+  }
+  *value = out;
+  *expected_out = std::move(expected);
+  return ok;
+}
+
+std::optional<DetailKind> FindDetail(std::string_view name) {
+  for (const NamedValue& d : kDetails) {
+    if (d.name == name) return static_cast<DetailKind>(d.value);
+  }
+  return std::nullopt;
+}
+
+std::string DetailNames() { return NameList(kDetails); }
+
+std::string_view LangKindName(LangKind k) {
+  return k == LangKind::kMatch ? "match" : k == LangKind::kThreshold ? "threshold" : "code";
+}
+
+std::string_view CatalogueKindName(RuleKind k) {
+  static constexpr std::string_view kKinds[] = {"match",   "threshold", "sequence",
+                                                "novelty", "schedule",  "absence"};
+  return kKinds[static_cast<int>(k)];
+}
+
+std::string_view TenantListName(TenantList l) {
+  switch (l) {
+    case TenantList::kNone:
+      return "-";
+    case TenantList::kBreakGlass:
+      return "break_glass";
+    case TenantList::kNamingPolicy:
+      return "naming_policy";
+    case TenantList::kApprovedControls:
+      return "approved";
+    case TenantList::kInviters:
+      return "approved.inviters";
+    case TenantList::kPawDevices:
+      return "paw_devices";
+    case TenantList::kHighValueApps:
+      return "high_value_apps";
+  }
+  return "-";
+}
+
+}  // namespace privmon

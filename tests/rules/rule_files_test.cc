@@ -1,0 +1,146 @@
+// The builtin catalogue as data (rules/*.yaml): it loads without errors, defines every catalogue
+// rule once, and says exactly what core/rule_catalog.h and core/rule_params.h say; a custom rule
+// file with mistakes is refused with file:line errors.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "core/custom_rules.h"
+#include "rules/builtin_rules.h"
+
+namespace privmon {
+namespace {
+
+std::string Joined(const std::vector<RuleFileError>& errors) {
+  std::string out;
+  for (const RuleFileError& e : errors) out += e.message + "\n";
+  return out;
+}
+
+TEST(RuleFiles, BuiltinCatalogueLoadsAndMatchesTheTables) {
+  CompiledRuleSet set;
+  std::vector<RuleFileError> errors;
+  LoadBuiltinRules(&set, &errors);
+  ASSERT_TRUE(errors.empty()) << Joined(errors);
+  EXPECT_EQ(set.definitions.size(), kRuleCount);
+  EXPECT_EQ(BuiltinRuleFiles().size(), 5u);
+  std::string diffs;
+  for (const std::string& d : CatalogueDifferences(set)) diffs += d + "\n";
+  EXPECT_TRUE(diffs.empty()) << diffs;
+  for (const RuleDefinition& d : set.definitions) {
+    EXPECT_TRUE(d.builtin);
+    EXPECT_EQ(d.file.rfind("rules/", 0), 0u) << d.file;
+    EXPECT_GT(d.line, 0);
+  }
+  EXPECT_EQ(BuiltinRuleSet()->definitions.size(), kRuleCount);
+}
+
+// The check above can fail: one changed value in one file is reported, naming the rule and file.
+TEST(RuleFiles, ADifferenceFromTheTablesIsReported) {
+  CompiledRuleSet set;
+  std::vector<RuleFileError> errors;
+  for (const EmbeddedRuleFile& f : BuiltinRuleFiles()) {
+    std::string text(f.text);
+    if (f.path == "rules/sign-in.yaml") {
+      const std::string from = "name: \"Bad password burst\"";
+      const auto at = text.find(from);
+      ASSERT_NE(at, std::string::npos);
+      text.replace(at, from.size(), "name: \"Bad password storm\"");
+      const std::string sev = "severity: low";  // PRIV-SI-07
+      text.replace(text.find(sev), sev.size(), "severity: medium");
+    }
+    LoadRuleText(text, std::string(f.path), true, &set, &errors);
+  }
+  ASSERT_TRUE(errors.empty()) << Joined(errors);
+  const std::vector<std::string> diffs = CatalogueDifferences(set);
+  ASSERT_EQ(diffs.size(), 2u);
+  EXPECT_NE(diffs[0].find("PRIV-SI-01: name is \"Bad password storm\" in rules/sign-in.yaml"),
+            std::string::npos)
+      << diffs[0];
+  EXPECT_NE(diffs[1].find("PRIV-SI-07: severity is \"medium\""), std::string::npos) << diffs[1];
+}
+
+TEST(RuleFiles, CustomRuleMistakesNameFileAndLine) {
+  CompiledRuleSet set;
+  std::vector<RuleFileError> errors;
+  LoadRuleText(R"(rules:
+  - id: ACME-1
+    name: Bad field
+    kind: match
+    sources: [signin]
+    severity: high
+    when:
+      signin.errorCode: 50126
+  - id: ACME-2
+    name: Wrong record kind
+    kind: threshold
+    sources: [signin]
+    severity: loud
+    when:
+      audit.activity: Add user
+  - id: PRIV-SI-01
+    name: Builtin id
+    kind: match
+    sources: [signin]
+    severity: high
+    parameters: {threshold: 3}
+    when: {signin.error_code: 1}
+)",
+               "acme.yaml", false, &set, &errors);
+  const std::string all = Joined(errors);
+  EXPECT_NE(all.find("acme.yaml:8:7: rules[0].when.signin.errorCode: unknown field for signin"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("acme.yaml:13:15: rules[1].severity: expected low, medium or high"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("acme.yaml:15:7: rules[1].when.audit.activity: a field of audit records"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("rules[1].parameters: a threshold rule sets parameters.threshold and "
+                     "parameters.window"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("acme.yaml:21:18: rules[2].parameters.threshold: a match rule takes no "
+                     "parameters"),
+            std::string::npos)
+      << all;
+  EXPECT_TRUE(set.definitions.empty());
+}
+
+TEST(RuleFiles, DurationsAndCustomIdsAreStable) {
+  int64_t s = 0;
+  ASSERT_TRUE(ParseRuleDuration("10m", &s));
+  EXPECT_EQ(s, 600);
+  ASSERT_TRUE(ParseRuleDuration("14d", &s));
+  EXPECT_EQ(s, 14 * 86400);
+  EXPECT_FALSE(ParseRuleDuration("10 minutes", &s));
+  EXPECT_FALSE(ParseRuleDuration("", &s));
+  const std::string text = R"(rules:
+  - id: ACME-STABLE
+    name: Stable id
+    kind: match
+    sources: [audit]
+    account: actor
+    severity: medium
+    when: {audit.activity_name: Some activity, audit.success: true}
+)";
+  CompiledRuleSet a, b;
+  std::vector<RuleFileError> errors;
+  LoadRuleText(text, "a.yaml", false, &a, &errors);
+  LoadRuleText(text, "a.yaml", false, &b, &errors);
+  ASSERT_TRUE(errors.empty()) << Joined(errors);
+  ASSERT_EQ(a.definitions.size(), 1u);
+  EXPECT_EQ(a.definitions[0].id, b.definitions[0].id);  // a reload keeps the id
+  EXPECT_GE(static_cast<std::size_t>(a.definitions[0].id), kRuleCount);
+  EXPECT_EQ(GetRuleInfo(a.definitions[0].id).code, "ACME-STABLE");
+  EXPECT_EQ(FindRule("ACME-STABLE"), a.definitions[0].id);
+  ASSERT_EQ(a.generic.size(), 1u);
+  EXPECT_EQ(a.generic[0].side, AccountSide::kActor);
+  EXPECT_EQ(a.For(EventKind::kAudit, AccountSide::kActor).size(), 1u);
+  EXPECT_EQ(a.generic[0].when.all.size(), 2u);
+}
+
+}  // namespace
+}  // namespace privmon
