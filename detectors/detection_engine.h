@@ -37,6 +37,7 @@ class DetectionEngine final : public EventConsumer {
   void OnWatermark(EventTime watermark) override;
   void OnTenantWatermark(uint64_t tenant_hash, EventTime watermark) override;
   void OnIdle() override {
+    if (config_->pipeline.idle_eviction && EvictStep(kEvictPerIdle)) gauges_dirty_ = true;
     if (gauges_dirty_) PublishGauges();
   }
   void OnConfig(std::shared_ptr<const CompiledConfig> config) override;
@@ -47,12 +48,13 @@ class DetectionEngine final : public EventConsumer {
   void OnRestored() override { PublishGauges(); }
 
   const AccountTable& accounts() const { return accounts_; }
+  std::size_t known_value_count() const { return known_.size(); }
   std::size_t MemoryBytes() const;
 
  private:
   // Shared helpers (detection_engine.cc).
   AccountState& Resolve(const AccountRef& ref, const Event& e, const TenantSettings& tenant);
-  void MakePrivileged(AccountState& st, const AccountRef& ref, const Event& e, uint16_t how);
+  void MakePrivileged(AccountState& st, const AccountRef& ref, const Event& e, uint8_t how);
   bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const {
     return static_cast<int64_t>(t) - static_cast<int64_t>(st.first_seen) < tenant.learning_period_s;
   }
@@ -67,8 +69,17 @@ class DetectionEngine final : public EventConsumer {
     uint64_t tenant_hash = 0;
     uint32_t counter_slot = 0;  // TenantCounters slot
     EventTime watermark = kMinTime;
+    // The learning period or the longest rule window, whichever is longer: an account idle this
+    // long (event time) can no longer influence a verdict, and starts over as new.
+    int64_t idle_horizon_s = 0;
     TimerQueue timers;
   };
+  // Idle eviction (docs/operations.md section 5): each event visits kEvictPerEvent accounts and
+  // known values, each idle tick kEvictPerIdle. Returns true when something was evicted.
+  static constexpr std::size_t kEvictPerEvent = 2;
+  static constexpr std::size_t kEvictPerIdle = 512;
+  bool EvictStep(std::size_t budget);
+  void ApplyConfig();  // the settings derived from config_ (horizons, ttl, margin)
   uint32_t TenantIndex(uint64_t tenant_hash, std::string_view tenant_id);
   void AdvanceTenant(TenantTime& tt, EventTime watermark);
   void PushTimer(uint64_t tenant_hash, const Timer& t);
@@ -96,7 +107,13 @@ class DetectionEngine final : public EventConsumer {
   void FireAbsence(uint64_t key, AccountState& st, PrivilegedState& ps, uint32_t basis);
 
   std::shared_ptr<const CompiledConfig> config_;
-  uint16_t config_generation_ = 1;
+  uint8_t config_generation_ = 1;
+  uint32_t current_tenant_ = 0;  // tenant_time_ index of the event being handled
+  int64_t evict_margin_s_ = 0;   // how late a record may still reach the rules
+  // For accounts of unknown tenant (restored from format 1): the lowest tenant watermark and the
+  // longest horizon, taken at the start of each eviction lap.
+  EventTime unknown_tenant_floor_ = kMinTime;
+  int64_t unknown_tenant_horizon_s_ = 0;
   ShardStats& stats_;
   TenantCounters& tenants_;
   AlertEmitter emitter_;

@@ -67,12 +67,14 @@ inline Event Audit(std::string_view tenant, Activity activity, std::string_view 
 
 class EngineHarness {
  public:
-  explicit EngineHarness(std::shared_ptr<TenantSettings> tenant = nullptr)
+  explicit EngineHarness(std::shared_ptr<TenantSettings> tenant = nullptr,
+                         const PipelineSettings* pipeline = nullptr)
       : stats_(1, 1, 16), queue_(4096) {
     auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
     if (tenant) {
       config->tenants[HashLower(tenant->tenant_id)] = tenant;
     }
+    if (pipeline != nullptr) config->pipeline = *pipeline;
     config_ = config;
     engine_ = std::make_unique<DetectionEngine>(config_, queue_, stats_.shards[0], stats_.tenants);
   }
