@@ -1,9 +1,10 @@
 // What a restart keeps, per rule family (issue 12, docs/operations.md section 5 "What a restart
-// keeps"): `run` follows a growing file with checkpoints every second and is SIGKILLed once its
-// latest checkpoint covers the first part of the file; a second life restores it and reads the
-// rest. Together the two lives raise exactly the alerts of an uninterrupted `scan`, and the second
-// life raises, for a threshold, a sequence, a novelty and an absence rule, alerts that a run over
-// the second part alone does not: verdicts that needed the state from before the kill.
+// keeps"): for a threshold, a sequence, a novelty and an absence rule, an alert of an
+// uninterrupted `scan` whose evidence began before some line of the file and ended after it is
+// picked, and `run` (following the growing file, a checkpoint every second) is SIGKILLed once its
+// latest checkpoint covers exactly the lines before that point. The next life restores and reads
+// on: it must raise that alert (same id), which it can only do from the restored state, and all
+// lives together must raise exactly the alerts of the uninterrupted scan.
 // Real processes, real files; the world is generated with a fixed seed.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -90,6 +92,16 @@ std::string RunConfig(const std::string& dir, int life, bool follow, const std::
   return path;
 }
 
+std::vector<std::string> RecordIds(const std::string& alert_line) {
+  std::vector<std::string> ids;
+  const std::string key = "\"record_id\":\"";
+  for (auto at = alert_line.find(key); at != std::string::npos; at = alert_line.find(key, at)) {
+    at += key.size();
+    ids.push_back(alert_line.substr(at, alert_line.find('"', at) - at));
+  }
+  return ids;
+}
+
 TEST(RestartFamilies, KillMidSequenceKeepsThresholdSequenceNoveltyAndAbsenceVerdicts) {
   const std::string dir = TempDir("ckfamilies");
   TempDirCleanup cleanup(dir);
@@ -98,81 +110,136 @@ TEST(RestartFamilies, KillMidSequenceKeepsThresholdSequenceNoveltyAndAbsenceVerd
                        "0.05", "--seed", "11", "--config-out", dir + "/tenants.yaml"}),
             0);
   const std::string tenants_text = ReadFile(dir + "/tenants.yaml");
-  const std::string tenants = tenants_text.substr(tenants_text.find("tenants:"));
+  // A 2-day absence period, so that PRIV-PA-05 fires within 40 days of generated traffic.
+  const std::string tenants = "defaults: {rules: {PRIV-PA-05: {window: 2d}}}\n" +
+                              tenants_text.substr(tenants_text.find("tenants:"));
   std::ofstream(dir + "/scan.yaml") << tenants;
+  ASSERT_EQ(RunToExit({kBinary, "scan", "-q", "-c", dir + "/scan.yaml", dir + "/all.ndjson"},
+                      dir + "/scan.out", dir + "/scan.err"),
+            0);
+  const std::string scan_text = ReadFile(dir + "/scan.out");
+  const auto want = Alerts(scan_text);
+  ASSERT_GT(want.size(), 100u);
   std::vector<std::string> lines;
   {
     std::ifstream all(dir + "/all.ndjson");
     std::string line;
     while (std::getline(all, line)) lines.push_back(line + "\n");
   }
-  const std::size_t cut = lines.size() * 60 / 100;
-  std::string first, second;
-  for (std::size_t i = 0; i < lines.size(); ++i) (i < cut ? first : second) += lines[i];
-  std::ofstream(dir + "/second.ndjson") << second;
+  // Each line's first timestamp (the generator writes them in about event-time order).
+  const std::regex stamp(R"(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d)");
+  std::vector<std::string> times;
+  for (const auto& l : lines) {
+    std::smatch m;
+    times.push_back(std::regex_search(l, m, stamp) ? m.str() : std::string());
+  }
+  auto line_of = [&](const std::string& record_id) -> std::size_t {
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].find("\"" + record_id + "\"") != std::string::npos) return i;
+    }
+    return lines.size();
+  };
 
-  ASSERT_EQ(RunToExit({kBinary, "scan", "-q", "-c", dir + "/scan.yaml", dir + "/all.ndjson"},
-                      dir + "/scan.out", dir + "/scan.err"),
-            0);
-  ASSERT_EQ(RunToExit({kBinary, "scan", "-q", "-c", dir + "/scan.yaml", dir + "/second.ndjson"},
-                      dir + "/fresh.out", dir + "/fresh.err"),
-            0);
-  const auto want = Alerts(ReadFile(dir + "/scan.out"));
-  const auto fresh = Alerts(ReadFile(dir + "/fresh.out"));
-  ASSERT_GT(want.size(), 100u);
+  // Per family, the first alert (from 30% of the file on) whose evidence spans some lines and is
+  // raised later still: the kill point goes between its first evidence and when it is raised.
+  // (A family's alert is `raised` at its `time`; absence alerts at their deadline.)
+  const std::vector<std::pair<std::string, std::vector<std::string>>> families = {
+      {"threshold", {"PRIV-SI-01", "PRIV-SI-06", "PRIV-SI-04"}},
+      {"sequence", {"PRIV-EL-06", "PRIV-PA-01", "PRIV-EL-08", "PRIV-PA-02"}},
+      {"novelty", {"PRIV-SI-14", "PRIV-CH-01", "PRIV-EL-03", "PRIV-SI-13"}},
+      {"absence", {"PRIV-PA-05"}}};
+  std::map<std::size_t, std::vector<std::pair<std::string, std::string>>> cuts;  // -> (family, id)
+  for (const auto& [family, rules] : families) {
+    std::istringstream in(scan_text);
+    std::string line;
+    bool found = false;
+    while (!found && std::getline(in, line)) {
+      const std::string rule = Field(line, "rule_id");
+      if (std::find(rules.begin(), rules.end(), rule) == rules.end()) continue;
+      std::size_t first = lines.size();
+      for (const auto& id : RecordIds(line)) first = std::min(first, line_of(id));
+      // A threshold alert names its last record only: its first is where first_seen falls.
+      const std::string first_seen = Field(line, "first_seen").substr(0, 19);
+      std::size_t first_by_time = 0;
+      while (first_by_time < lines.size() && times[first_by_time] < first_seen) ++first_by_time;
+      first = std::min(first, first_by_time);
+      const std::string raised = Field(line, "time").substr(0, 19);
+      std::size_t raised_line = first;
+      while (raised_line < lines.size() && times[raised_line] < raised) ++raised_line;
+      // A novelty alert needs the account's learning period (14 days) and baseline, all before
+      // its own record: the kill goes right before that record, past the learning period.
+      if (family == "novelty" && raised_line >= lines.size() / 2) first = raised_line - 2;
+      if (first < lines.size() * 3 / 10 || raised_line >= lines.size() || raised_line < first + 2) {
+        continue;
+      }
+      cuts[(first + raised_line) / 2].emplace_back(family, Field(line, "alert_id"));
+      found = true;
+    }
+    ASSERT_TRUE(found) << "no " << family << " alert spans lines of the generated world";
+  }
 
-  // Life 1: follows the first part; killed once a checkpoint covers all of it.
-  std::ofstream(dir + "/in.ndjson", std::ios::binary) << first;
-  {
-    Child run(Spawn({kBinary, "run", "-c", RunConfig(dir, 0, true, tenants)}, "", dir + "/err0"));
+  std::FILE* input = std::fopen((dir + "/in.ndjson").c_str(), "wb");
+  ASSERT_NE(input, nullptr);
+  std::size_t fed = 0, bytes = 0;
+  int life = 0;
+  std::ostringstream plan;
+  for (const auto& [cut, picked] : cuts) {
+    for (; fed < cut; ++fed) {
+      std::fputs(lines[fed].c_str(), input);
+      bytes += lines[fed].size();
+    }
+    std::fflush(input);
+    plan << " cut " << cut << ":";
+    for (const auto& [family, id] : picked) plan << " " << family << " " << id;
+    Child run(Spawn({kBinary, "run", "-c", RunConfig(dir, life, true, tenants)}, "",
+                    dir + "/err" + std::to_string(life)));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (CheckpointOffset(dir + "/cp") != static_cast<int64_t>(first.size()) &&
+    while (CheckpointOffset(dir + "/cp") != static_cast<int64_t>(bytes) &&
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    ASSERT_EQ(CheckpointOffset(dir + "/cp"), static_cast<int64_t>(first.size()))
-        << ReadFile(dir + "/err0");
+    ASSERT_EQ(CheckpointOffset(dir + "/cp"), static_cast<int64_t>(bytes))
+        << plan.str() << "\n"
+        << ReadFile(dir + "/err" + std::to_string(life));
     const auto code = run.Stop(SIGKILL, std::chrono::seconds(60));
     ASSERT_TRUE(code.has_value());
     EXPECT_EQ(*code, -SIGKILL);
+    ++life;
   }
-  // Life 2: the rest of the file is appended; the restored run reads it to the end and settles.
-  {
-    std::ofstream in(dir + "/in.ndjson", std::ios::binary | std::ios::app);
-    in << second;
-  }
-  ASSERT_EQ(RunToExit({kBinary, "run", "-c", RunConfig(dir, 1, false, tenants)}, "", dir + "/err1"),
+  for (; fed < lines.size(); ++fed) std::fputs(lines[fed].c_str(), input);
+  std::fclose(input);
+  ASSERT_EQ(RunToExit({kBinary, "run", "-c", RunConfig(dir, life, false, tenants)}, "",
+                      dir + "/err" + std::to_string(life)),
             0)
-      << ReadFile(dir + "/err1");
-  EXPECT_NE(ReadFile(dir + "/err1").find("privmon: restored"), std::string::npos)
-      << ReadFile(dir + "/err1");
+      << ReadFile(dir + "/err" + std::to_string(life));
 
-  const auto life1 = Alerts(ReadFile(dir + "/alerts0.jsonl"));
-  const auto life2 = Alerts(ReadFile(dir + "/alerts1.jsonl"));
-  auto together = life1;
-  together.insert(life2.begin(), life2.end());
-  EXPECT_EQ(together, want) << together.size() << " alerts over two lives, scan " << want.size();
-
-  // Alerts of the second life that a run over the second part alone misses, by rule.
-  std::map<std::string, int> needed_state;
-  for (const auto& [id, rule] : life2) {
-    if (want.count(id) != 0 && life1.count(id) == 0 && fresh.count(id) == 0) ++needed_state[rule];
-  }
-  std::ostringstream seen;
-  for (const auto& [rule, n] : needed_state) seen << rule << "=" << n << " ";
-  auto any = [&](std::initializer_list<const char*> rules) {
-    for (const char* r : rules) {
-      if (needed_state.count(r) != 0) return true;
+  std::vector<std::map<std::string, std::string>> by_life;
+  std::map<std::string, std::string> together;
+  for (int l = 0; l <= life; ++l) {
+    by_life.push_back(Alerts(ReadFile(dir + "/alerts" + std::to_string(l) + ".jsonl")));
+    together.insert(by_life.back().begin(), by_life.back().end());
+    if (l > 0) {
+      EXPECT_NE(ReadFile(dir + "/err" + std::to_string(l)).find("privmon: restored"),
+                std::string::npos)
+          << "life " << l;
     }
-    return false;
-  };
-  EXPECT_TRUE(any({"PRIV-SI-01", "PRIV-SI-04", "PRIV-SI-06"})) << "threshold: " << seen.str();
-  EXPECT_TRUE(any({"PRIV-PA-01", "PRIV-PA-02", "PRIV-EL-06", "PRIV-EL-08"}))
-      << "sequence: " << seen.str();
-  EXPECT_TRUE(any({"PRIV-SI-13", "PRIV-SI-14", "PRIV-CH-01", "PRIV-EL-03"}))
-      << "novelty: " << seen.str();
-  EXPECT_TRUE(any({"PRIV-PA-05"})) << "absence: " << seen.str();
-  std::printf("second life needed the restored state for: %s\n", seen.str().c_str());
+  }
+  EXPECT_EQ(together, want) << together.size() << " alerts over the lives, scan " << want.size()
+                            << ";" << plan.str();
+  // Each picked alert is raised after its kill point (by the restored life, or a later one when
+  // its deadline falls after the next kill: every later life also began from a restore), never
+  // before it.
+  int after = 1;
+  for (const auto& [cut, picked] : cuts) {
+    for (const auto& [family, id] : picked) {
+      std::size_t before = 0, later = 0;
+      for (int l = 0; l <= life; ++l) (l < after ? before : later) += by_life[l].count(id);
+      EXPECT_EQ(before, 0u) << family << " " << id << " raised before the cut;" << plan.str();
+      EXPECT_GE(later, 1u) << family << " " << id << " not raised after the restore;" << plan.str();
+    }
+    ++after;
+  }
+  std::printf("%s\n", plan.str().c_str());
 }
 
 }  // namespace
