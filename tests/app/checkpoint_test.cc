@@ -31,6 +31,7 @@ using testing::TempDirCleanup;
 
 const std::string kBinary = PRIVMON_BINARY;
 const std::string kFixtureDir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v1";
+const std::string kFixtureV2Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v2";
 
 std::string SmallCheckpoint(uint64_t marker) {
   CheckpointShardWriter w(0);
@@ -257,6 +258,31 @@ TEST(CheckpointFixture, FormatOneFixtureStillRestoresIntoAnyShardCount) {
   parts.clear();
   for (const auto& w : twice) parts.push_back(&w);
   EXPECT_EQ(EncodeCheckpoint(h, parts).size(), again.size());
+}
+
+TEST(CheckpointFixture, FormatTwoFixtureStillRestoresIntoAnyShardCount) {
+  CheckpointStore store(kFixtureV2Dir);
+  std::string bytes, path;
+  DecodedCheckpoint cp;
+  std::vector<std::string> notes;
+  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kLoaded)
+      << (notes.empty() ? "" : notes[0])
+      << "\nA change of the state layout needs a migration of format-2 files (DESIGN.md 10)";
+  EXPECT_EQ(cp.header.format, 2u);
+  ASSERT_EQ(cp.header.sources.size(), 1u);
+  EXPECT_GT(cp.header.sources[0].offset, 0);
+  std::string error;
+  std::vector<CheckpointShardWriter> same, more;
+  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same);
+  EXPECT_EQ(error, "");
+  EXPECT_GT(at_origin, 50u);
+  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
+  EXPECT_EQ(error, "");
+  // Saved again at the same shard count: as many bytes (nothing lost or added on the way).
+  std::vector<const CheckpointShardWriter*> parts;
+  for (const auto& w : same) parts.push_back(&w);
+  EXPECT_EQ(EncodeCheckpoint(cp.header, parts).size(), bytes.size());
 }
 
 }  // namespace
