@@ -47,6 +47,7 @@ void DetectionEngine::ApplyConfig() {
 
 bool DetectionEngine::EvictStep(std::size_t budget) {
   if (!accounts_.cursor().valid) {  // a new lap: the bounds for accounts of unknown tenant
+    moves_at_lap_start_ = watermark_moves_;
     unknown_tenant_floor_ = tenant_time_.empty() ? kMinTime : kMaxTime;
     unknown_tenant_horizon_s_ = 0;
     for (const TenantTime& tt : tenant_time_) {
@@ -280,6 +281,7 @@ void DetectionEngine::CheckNamingPolicy(AccountState& st, const AccountRef& ref,
 void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {
   if (watermark <= tt.watermark) return;
   tt.watermark = watermark;
+  ++watermark_moves_;
   watermark_ = std::max(watermark_, watermark);
   gauges_dirty_ = true;
   while (tt.timers.HasDue(watermark)) FireTimer(tt.timers.Pop());

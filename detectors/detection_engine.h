@@ -37,7 +37,13 @@ class DetectionEngine final : public EventConsumer {
   void OnWatermark(EventTime watermark) override;
   void OnTenantWatermark(uint64_t tenant_hash, EventTime watermark) override;
   void OnIdle() override {
-    if (config_->pipeline.idle_eviction && EvictStep(kEvictPerIdle)) gauges_dirty_ = true;
+    // An idle shard sweeps only while a lap is under way or a watermark moved since the last lap
+    // began (nothing else makes an entry evictable), so a quiet process does not spin laps.
+    if (config_->pipeline.idle_eviction &&
+        (accounts_.cursor().valid || watermark_moves_ != moves_at_lap_start_) &&
+        EvictStep(kEvictPerIdle)) {
+      gauges_dirty_ = true;
+    }
     if (gauges_dirty_) PublishGauges();
   }
   void OnConfig(std::shared_ptr<const CompiledConfig> config) override;
@@ -112,6 +118,8 @@ class DetectionEngine final : public EventConsumer {
   int64_t evict_margin_s_ = 0;   // how late a record may still reach the rules
   // For accounts of unknown tenant (restored from format 1): the lowest tenant watermark and the
   // longest horizon, taken at the start of each eviction lap.
+  uint64_t watermark_moves_ = 0;     // tenant watermark advances (idle sweeps)
+  uint64_t moves_at_lap_start_ = 0;  // watermark_moves_ when the current account lap began
   EventTime unknown_tenant_floor_ = kMinTime;
   int64_t unknown_tenant_horizon_s_ = 0;
   ShardStats& stats_;
