@@ -37,7 +37,7 @@ int Checkpointer::Restore(bool fresh, const std::vector<EventConsumer*>& consume
   std::string bytes, path;
   DecodedCheckpoint cp;
   std::vector<std::string> notes;
-  const auto found = store_.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes);
+  const auto found = store_.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes);
   for (const auto& n : notes) {
     std::fprintf(stderr, "privmon: checkpoint %s; falling back to the previous one\n", n.c_str());
   }

@@ -47,7 +47,10 @@ void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& di
                                                              "tenant_silence_alert",
                                                              "max_future_skew",
                                                              "sink_drain_timeout",
-                                                             "source_drain_timeout"};
+                                                             "source_drain_timeout",
+
+                                                             "idle_eviction",
+                                                             "known_value_ttl"};
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
     const std::string key_path = Child(path, key);
     if (key == "shards") {
@@ -67,6 +70,14 @@ void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& di
         out->dedupe_horizon_s = 0;
       } else {
         ReadDuration(value, key_path, diag, &out->dedupe_horizon_s);
+      }
+    } else if (key == "idle_eviction") {
+      ReadBool(value, key_path, diag, &out->idle_eviction);
+    } else if (key == "known_value_ttl") {  // 0 / off: novelty values are kept forever
+      if (IsOff(value)) {
+        out->known_value_ttl_s = 0;
+      } else {
+        ReadDuration(value, key_path, diag, &out->known_value_ttl_s);
       }
     } else if (key == "tenant_idle_timeout") {
       ReadDuration(value, key_path, diag, &out->tenant_idle_timeout_s);

@@ -70,7 +70,7 @@ void BM_Checkpoint_SaveAndEncode(benchmark::State& state) {
   h.shards = 1;
   const std::string file = EncodeCheckpoint(h, {&input});
   DecodedCheckpoint cp;
-  DecodeCheckpoint(file, kStateLayout, &cp);
+  DecodeCheckpoint(file, kStateLayouts, &cp);
   Engine e;
   RestoreCheckpoint(cp, {&e.engine});
   std::size_t bytes = 0;
@@ -98,7 +98,7 @@ void BM_Checkpoint_DecodeAndRestore(benchmark::State& state) {
     auto e = std::make_unique<Engine>();
     state.ResumeTiming();
     DecodedCheckpoint cp;
-    DecodeCheckpoint(file, kStateLayout, &cp);
+    DecodeCheckpoint(file, kStateLayouts, &cp);
     RestoreCheckpoint(cp, {&e->engine});
     benchmark::DoNotOptimize(e->engine.accounts().size());
     state.PauseTiming();

@@ -135,7 +135,8 @@ std::string EncodeCheckpoint(const CheckpointHeader& header,
   return out;
 }
 
-std::string DecodeCheckpoint(std::string_view bytes, uint32_t layout, DecodedCheckpoint* out) {
+std::string DecodeCheckpoint(std::string_view bytes, std::span<const uint32_t> layouts,
+                             DecodedCheckpoint* out) {
   Reader r(bytes);
   std::string_view magic;
   if (!r.Bytes(kMagic.size(), &magic) || magic != kMagic) return "not a privmon checkpoint";
@@ -146,11 +147,19 @@ std::string DecodeCheckpoint(std::string_view bytes, uint32_t layout, DecodedChe
       !r.U64(&sequence) || !r.U64(&written) || !r.U32(&sources)) {
     return "truncated header";
   }
-  if (h.format != kCheckpointFormat) {
-    return "format " + std::to_string(h.format) + ", this build reads format " +
-           std::to_string(kCheckpointFormat) + " (no migration known)";
+  const std::string readable = "formats 1 to " + std::to_string(kCheckpointFormat);
+  if (h.format == 0 || h.format >= layouts.size() || layouts[h.format] == 0) {
+    return "format " + std::to_string(h.format) +
+           (h.format > kCheckpointFormat ? " is newer than" : " is not one of") + " the " +
+           readable + " this build reads; upgrade privmon or start with --fresh";
   }
-  if (h.layout != layout) return "state layout of another build (layout hash differs)";
+  if (h.layout != layouts[h.format]) {
+    return "format " + std::to_string(h.format) + " with state layout " + std::to_string(h.layout) +
+           " of another build: this build reads format " + std::to_string(h.format) +
+           " with layout " + std::to_string(layouts[h.format]) + " (and writes format " +
+           std::to_string(kCheckpointFormat) + " with layout " + std::to_string(layouts.back()) +
+           ")";
+  }
   if (partitions != kCheckpointPartitions || sources > 4096) return "malformed header";
   h.sequence = sequence;
   h.written_us = static_cast<int64_t>(written);

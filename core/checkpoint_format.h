@@ -1,4 +1,4 @@
-// Checkpoint file format, version 1 (docs/operations.md "Checkpoints"): the byte layout shared by
+// Checkpoint file format, version 2 (docs/operations.md "Checkpoints"): the byte layout shared by
 // the pipeline (which cuts, writes and restores checkpoints) and the state it carries (which
 // encodes its own records, state/checkpoint_codec.h). Knows nothing of what a record means.
 //
@@ -18,13 +18,14 @@
 
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace privmon {
 
-inline constexpr uint32_t kCheckpointFormat = 1;
+inline constexpr uint32_t kCheckpointFormat = 2;  // reads 1 and 2 (DecodeCheckpoint)
 inline constexpr uint32_t kCheckpointPartitions = 16;
 
 enum class CheckpointRoute : uint8_t { kByKey = 0, kByOrigin = 1 };
@@ -37,6 +38,7 @@ struct CheckpointRecordView {
   uint16_t origin = 0;
   uint64_t key = 0;
   std::string_view payload;
+  uint32_t format = kCheckpointFormat;  // of the file the record came from (set on restore)
 };
 
 // What one shard writes at a cut: records appended into per-partition buffers. Owned by the
@@ -100,9 +102,12 @@ struct DecodedCheckpoint {
   std::vector<std::string_view> partitions;
 };
 
-// Checks magic, format, layout and every checksum. Returns an empty string on success, else why
-// the file is unusable (truncated, checksum mismatch, other format).
-std::string DecodeCheckpoint(std::string_view bytes, uint32_t layout, DecodedCheckpoint* out);
+// Checks magic, format, layout and every checksum. Dispatches on the format number: formats
+// 1..kCheckpointFormat are read, each with the layout hash layouts[format] (0: that format is not
+// readable); a newer format is refused. Returns an empty string on success, else why the file is
+// unusable (truncated, checksum mismatch, unknown format, another build's layout).
+std::string DecodeCheckpoint(std::string_view bytes, std::span<const uint32_t> layouts,
+                             DecodedCheckpoint* out);
 
 // Calls f(record) for every record of one partition body; false when the body is malformed.
 template <class F>

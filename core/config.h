@@ -133,6 +133,10 @@ struct PipelineSettings {
   int64_t tenant_idle_timeout_s = 10 * kMinute;  // wall time; `run` only
   int64_t tenant_silence_alert_s = kHour;        // PRIV-OP-01 after this; wall time, run; 0 = off
   int64_t max_future_skew_s = 90 * kDay;         // ahead of the tenant's newest event: rejected
+  // Bounded state (docs/operations.md section 5): idle non-privileged accounts are evicted; a
+  // novelty value unseen this long is forgotten (0 = kept forever).
+  bool idle_eviction = true;
+  int64_t known_value_ttl_s = 180 * kDay;
   // Wall-clock rules (idle sources and tenants) apply; false for `scan`, which never reads the
   // wall clock so that its verdicts depend on the events alone.
   bool wall_clock = true;

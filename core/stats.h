@@ -45,6 +45,8 @@ struct alignas(64) ShardStats {
   // redelivery, so kept from the rules (counted, also in late_events).
   Counter beyond_horizon{0};
   Counter pim_approvals{0};
+  Counter accounts_evicted{0};      // idle accounts forgotten (docs/operations.md section 5)
+  Counter known_values_evicted{0};  // novelty values unseen for known_value_ttl
   Counter alerts_queued{0};  // alert lines handed to the sink thread (checkpoint acknowledgement)
   Gauge queue_depth{0};
   Gauge accounts{0};

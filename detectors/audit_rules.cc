@@ -249,7 +249,8 @@ void DetectionEngine::OnAuditActor(const Event& e, const TenantSettings& tenant)
   // PRIV-CH-01: an activity this privileged admin never performed while learning. A view or a
   // failed attempt changed nothing.
   if (au.activity_hash != 0 && success && (au.flags & kViewOnly) == 0) {
-    const bool fresh = known_.Add(who.key, NoveltyKind::kActivity, au.activity_hash);
+    const bool fresh =
+        known_.Add(who.key, NoveltyKind::kActivity, au.activity_hash, t, current_tenant_);
     if (fresh && st.privileged() && !InLearning(st, t, tenant)) {
       emit(RuleId::kCH01, sev(RuleId::kCH01));
     }
@@ -266,8 +267,8 @@ void DetectionEngine::ActivationByAccount(const Event& e, const AccountRef& who,
   AccountState& st = Resolve(who, e, tenant);
   const Seconds32 t = ToSeconds32(e.time);
   const bool learning = InLearning(st, t, tenant);
-  const bool new_role =
-      e.audit.role_hash != 0 && known_.Add(who.key, NoveltyKind::kActivatedRole, e.audit.role_hash);
+  const bool new_role = e.audit.role_hash != 0 && known_.Add(who.key, NoveltyKind::kActivatedRole,
+                                                             e.audit.role_hash, t, current_tenant_);
   // "Outside working hours" as PRIV-SI-10 decides them: the tenant's hours, else the hours of day
   // this account signed in during its learning period (under 1% of at least 20 sign-ins).
   bool off_hours = false;

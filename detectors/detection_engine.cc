@@ -14,13 +14,74 @@ DetectionEngine::DetectionEngine(std::shared_ptr<const CompiledConfig> config,
       rules_(config_->rules ? config_->rules : BuiltinRuleSet()),
       stats_(stats),
       tenants_(tenants),
-      emitter_(alerts, stats, tenants) {}
+      emitter_(alerts, stats, tenants) {
+  ApplyConfig();
+}
 
 void DetectionEngine::OnConfig(std::shared_ptr<const CompiledConfig> config) {
   config_ = std::move(config);
   rules_ = config_->rules ? config_->rules : BuiltinRuleSet();
-  // Configured flags (break-glass, privileged lists) are re-derived lazily per account.
-  if (++config_generation_ == 0) config_generation_ = 1;
+  // Configured flags (break-glass, privileged lists) are re-derived lazily per account. After a
+  // wrap, every account is marked unresolved so none mistakes an old generation for the current.
+  if (++config_generation_ == 0) {
+    config_generation_ = 1;
+    accounts_.ForEachMutable([](AccountState& st) { st.config_generation = 0; });
+  }
+  ApplyConfig();
+}
+
+namespace {
+int64_t IdleHorizon(const TenantSettings& tenant) {
+  int64_t h = tenant.learning_period_s;
+  for (const RuleSettings& r : tenant.rules) h = std::max(h, r.window_s);
+  return h;
+}
+}  // namespace
+
+void DetectionEngine::ApplyConfig() {
+  const PipelineSettings& p = config_->pipeline;
+  // A record later than this is dropped before the rules (beyond the dedupe horizon) or is late
+  // beyond the allowed lateness: eviction waits this much longer than the horizon.
+  evict_margin_s_ = std::max(p.allowed_lateness_s, p.dedupe_horizon_s);
+  known_.set_ttl(p.known_value_ttl_s);
+  for (TenantTime& tt : tenant_time_) {
+    tt.idle_horizon_s = IdleHorizon(config_->ForTenant(tt.tenant_hash));
+  }
+}
+
+bool DetectionEngine::EvictStep(std::size_t budget) {
+  if (!accounts_.cursor().valid) {  // a new lap: the bounds for accounts of unknown tenant
+    moves_at_lap_start_ = watermark_moves_;
+    unknown_tenant_floor_ = tenant_time_.empty() ? kMinTime : kMaxTime;
+    unknown_tenant_horizon_s_ = 0;
+    for (const TenantTime& tt : tenant_time_) {
+      unknown_tenant_floor_ = std::min(unknown_tenant_floor_, tt.watermark);
+      unknown_tenant_horizon_s_ = std::max(unknown_tenant_horizon_s_, tt.idle_horizon_s);
+    }
+  }
+  // Idle beyond the horizon by its tenant's watermark, with room for every record that may still
+  // reach the rules: such an account would start over as new at its next event anyway (Resolve).
+  auto past = [&](Seconds32 last, EventTime watermark, int64_t horizon) {
+    return last != 0 && watermark != kMinTime && watermark != kMaxTime &&
+           static_cast<int64_t>(last) + horizon + evict_margin_s_ < watermark / kMicrosPerSecond;
+  };
+  const std::size_t accounts = accounts_.Sweep(budget, [&](const AccountState& st) {
+    if (st.tenant < tenant_time_.size()) {
+      const TenantTime& tt = tenant_time_[st.tenant];
+      return past(st.last_seen, tt.watermark, tt.idle_horizon_s);
+    }
+    return past(st.last_seen, unknown_tenant_floor_, unknown_tenant_horizon_s_);
+  });
+  std::size_t values = 0;
+  if (known_.ttl() > 0) {
+    values = known_.Sweep(2 * budget, [&](const KnownValues::Entry& e) {
+      return e.tenant < tenant_time_.size() &&
+             past(e.last, tenant_time_[e.tenant].watermark, known_.ttl());
+    });
+  }
+  if (accounts > 0) stats_.accounts_evicted.fetch_add(accounts, std::memory_order_relaxed);
+  if (values > 0) stats_.known_values_evicted.fetch_add(values, std::memory_order_relaxed);
+  return accounts + values > 0;
 }
 
 uint32_t DetectionEngine::TenantIndex(uint64_t tenant_hash, std::string_view tenant_id) {
@@ -31,6 +92,7 @@ uint32_t DetectionEngine::TenantIndex(uint64_t tenant_hash, std::string_view ten
       TenantTime& tt = tenant_time_.emplace_back();
       tt.tenant_hash = tenant_hash;
       tt.counter_slot = UINT32_MAX;  // known once an event names the tenant
+      tt.idle_horizon_s = IdleHorizon(config_->ForTenant(tenant_hash));
     }
     last_tenant_hash_ = tenant_hash;
     last_tenant_index_ = it->second;
@@ -64,6 +126,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
   // An event reaching two shards is counted once: by its account's shard, else its actor's.
   const bool counts = (roles & kRouteAccount) != 0 || !e.account.present();
   const uint32_t ti = TenantIndex(e.tenant_hash, e.tenant_id.view());
+  current_tenant_ = ti;
   // Redelivery is dropped before the lateness check (DESIGN.md section 10); both shards of an
   // audit record see both copies, so each drops the repeat.
   if (Duplicate(e, ti)) {
@@ -127,6 +190,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     case EventKind::kCount:
       break;
   }
+  if (config_->pipeline.idle_eviction) EvictStep(kEvictPerEvent);
   gauges_dirty_ = true;
   if (++events_since_gauges_ >= 4096) PublishGauges();
 }
@@ -143,13 +207,24 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
   const Seconds32 t = ToSeconds32(e.time);
   bool created = false;
   AccountState& st = accounts_.FindOrAdd(ref.key, t, &created);
+  const TenantTime& tt = tenant_time_[current_tenant_];
+  // Idle beyond every window and the learning period, a non-privileged account starts over as
+  // new, whether or not the eviction sweep already forgot it: verdicts never depend on when the
+  // sweep ran (docs/operations.md section 5).
+  if (!created && st.privileged_index == UINT32_MAX && !st.privileged() && st.last_seen != 0 &&
+      static_cast<int64_t>(t) > static_cast<int64_t>(st.last_seen) + tt.idle_horizon_s) {
+    st = AccountState{};
+    st.first_seen = t;
+  }
+  st.tenant =
+      current_tenant_ < kUnknownTenant ? static_cast<uint16_t>(current_tenant_) : kUnknownTenant;
   resolved_key_ = ref.key;
   resolved_ = &st;
   st.first_seen = std::min(st.first_seen, t);
   st.last_seen = std::max(st.last_seen, t);
   if (st.config_generation != config_generation_) {
     st.config_generation = config_generation_;
-    st.flags &= static_cast<uint16_t>(~(kPrivilegedConfigured | kBreakGlass));
+    st.flags &= static_cast<uint8_t>(~(kPrivilegedConfigured | kBreakGlass));
     if (Listed(tenant.break_glass, ref)) st.flags |= kBreakGlass | kPrivilegedConfigured;
     if (Listed(tenant.privileged_accounts, ref)) st.flags |= kPrivilegedConfigured;
     if ((st.flags & kPrivilegedConfigured) != 0) MakePrivileged(st, ref, e, kPrivilegedConfigured);
@@ -186,7 +261,7 @@ bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings&
 }
 
 void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, const Event& e,
-                                     uint16_t how) {
+                                     uint8_t how) {
   st.flags |= how;
   const bool fresh = st.privileged_index == UINT32_MAX;
   PrivilegedState& ps = accounts_.Privileged(st);
@@ -229,6 +304,7 @@ void DetectionEngine::CheckNamingPolicy(AccountState& st, const AccountRef& ref,
 void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {
   if (watermark <= tt.watermark) return;
   tt.watermark = watermark;
+  ++watermark_moves_;
   watermark_ = std::max(watermark_, watermark);
   gauges_dirty_ = true;
   while (tt.timers.HasDue(watermark)) FireTimer(tt.timers.Pop());

@@ -41,6 +41,13 @@ class DetectionEngine final : public EventConsumer {
   void OnWatermark(EventTime watermark) override;
   void OnTenantWatermark(uint64_t tenant_hash, EventTime watermark) override;
   void OnIdle() override {
+    // An idle shard sweeps only while a lap is under way or a watermark moved since the last lap
+    // began (nothing else makes an entry evictable), so a quiet process does not spin laps.
+    if (config_->pipeline.idle_eviction &&
+        (accounts_.cursor().valid || watermark_moves_ != moves_at_lap_start_) &&
+        EvictStep(kEvictPerIdle)) {
+      gauges_dirty_ = true;
+    }
     if (gauges_dirty_) PublishGauges();
   }
   void OnConfig(std::shared_ptr<const CompiledConfig> config) override;
@@ -51,12 +58,13 @@ class DetectionEngine final : public EventConsumer {
   void OnRestored() override { PublishGauges(); }
 
   const AccountTable& accounts() const { return accounts_; }
+  std::size_t known_value_count() const { return known_.size(); }
   std::size_t MemoryBytes() const;
 
  private:
   // Shared helpers (detection_engine.cc).
   AccountState& Resolve(const AccountRef& ref, const Event& e, const TenantSettings& tenant);
-  void MakePrivileged(AccountState& st, const AccountRef& ref, const Event& e, uint16_t how);
+  void MakePrivileged(AccountState& st, const AccountRef& ref, const Event& e, uint8_t how);
   bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const {
     return static_cast<int64_t>(t) - static_cast<int64_t>(st.first_seen) < tenant.learning_period_s;
   }
@@ -71,8 +79,17 @@ class DetectionEngine final : public EventConsumer {
     uint64_t tenant_hash = 0;
     uint32_t counter_slot = 0;  // TenantCounters slot
     EventTime watermark = kMinTime;
+    // The learning period or the longest rule window, whichever is longer: an account idle this
+    // long (event time) can no longer influence a verdict, and starts over as new.
+    int64_t idle_horizon_s = 0;
     TimerQueue timers;
   };
+  // Idle eviction (docs/operations.md section 5): each event visits kEvictPerEvent accounts and
+  // known values, each idle tick kEvictPerIdle. Returns true when something was evicted.
+  static constexpr std::size_t kEvictPerEvent = 2;
+  static constexpr std::size_t kEvictPerIdle = 512;
+  bool EvictStep(std::size_t budget);
+  void ApplyConfig();  // the settings derived from config_ (horizons, ttl, margin)
   uint32_t TenantIndex(uint64_t tenant_hash, std::string_view tenant_id);
   void AdvanceTenant(TenantTime& tt, EventTime watermark);
   void PushTimer(uint64_t tenant_hash, const Timer& t);
@@ -104,7 +121,15 @@ class DetectionEngine final : public EventConsumer {
 
   std::shared_ptr<const CompiledConfig> config_;
   std::shared_ptr<const CompiledRuleSet> rules_;  // config_->rules, else the builtin catalogue
-  uint16_t config_generation_ = 1;
+  uint8_t config_generation_ = 1;
+  uint32_t current_tenant_ = 0;  // tenant_time_ index of the event being handled
+  int64_t evict_margin_s_ = 0;   // how late a record may still reach the rules
+  // For accounts of unknown tenant (restored from format 1): the lowest tenant watermark and the
+  // longest horizon, taken at the start of each eviction lap.
+  uint64_t watermark_moves_ = 0;     // tenant watermark advances (idle sweeps)
+  uint64_t moves_at_lap_start_ = 0;  // watermark_moves_ when the current account lap began
+  EventTime unknown_tenant_floor_ = kMinTime;
+  int64_t unknown_tenant_horizon_s_ = 0;
   ShardStats& stats_;
   TenantCounters& tenants_;
   AlertEmitter emitter_;

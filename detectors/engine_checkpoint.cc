@@ -13,10 +13,16 @@ void DetectionEngine::SaveState(CheckpointShardWriter& out) {
   std::string buf;
   accounts_.ForEach([&](uint64_t key, const AccountState& st, const PrivilegedState* ps) {
     buf.clear();
-    EncodeAccount(buf, st, ps);
+    EncodeAccount(buf, st.tenant < tenant_time_.size() ? tenant_time_[st.tenant].tenant_hash : 0,
+                  st, ps);
     out.Add(kCkAccount, CheckpointRoute::kByKey, key, buf);
   });
-  known_.ForEach([&](uint64_t fp) { out.Add(kCkKnownValue, CheckpointRoute::kByOrigin, fp, {}); });
+  known_.ForEach([&](uint64_t fp, const KnownValues::Entry& e) {
+    buf.clear();
+    PutU64(buf, e.tenant < tenant_time_.size() ? tenant_time_[e.tenant].tenant_hash : 0);
+    PutU32(buf, e.last);
+    out.Add(kCkKnownValue, CheckpointRoute::kByOrigin, fp, buf);
+  });
   for (const TenantTime& tt : tenant_time_) {
     buf.clear();
     PutU64(buf, static_cast<uint64_t>(tt.watermark));
@@ -53,16 +59,31 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       AccountState st;
       PrivilegedState ps;
       bool has_ps = false;
-      if (!DecodeAccount(in, &st, &ps, &has_ps)) return false;
+      uint64_t tenant = 0;
+      if (!DecodeAccount(r.format, in, &tenant, &st, &ps, &has_ps)) return false;
       // Config-derived flags are recomputed under the running config, not restored.
       st.config_generation = 0;
+      if (tenant != 0) {
+        const uint32_t ti = TenantIndex(tenant, {});
+        if (ti < kUnknownTenant) st.tenant = static_cast<uint16_t>(ti);
+      }
       accounts_.Restore(r.key, st, has_ps ? &ps : nullptr);
       resolved_ = nullptr;  // the table may have grown
       return true;
     }
-    case kCkKnownValue:
-      known_.RestoreFingerprint(r.key);
+    case kCkKnownValue: {
+      // Format 1 kept the fingerprint only: such a value counts as seen when next seen (time 0)
+      // and is not swept before then.
+      KnownValues::Entry e{0, UINT32_MAX};
+      if (r.format >= 2) {
+        if (in.size() < 12) return false;
+        const uint64_t tenant = GetU64(in.data());
+        e.last = GetU32(in.data() + 8);
+        if (tenant != 0) e.tenant = TenantIndex(tenant, {});
+      }
+      known_.Restore(r.key, e);
       return true;
+    }
     case kCkTenantClock: {
       if (in.size() < 8) return false;
       const auto w = static_cast<EventTime>(GetU64(in.data()));

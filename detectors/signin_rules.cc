@@ -178,7 +178,8 @@ void DetectionEngine::SignInNovelty(const Event& e, AccountState& st, bool privi
   const uint64_t key = e.account.key;
   // PRIV-SI-13: a legacy protocol this account did not use while learning.
   if (si.client_app_hash != 0) {
-    const bool fresh = known_.Add(key, NoveltyKind::kClientApp, si.client_app_hash);
+    const bool fresh =
+        known_.Add(key, NoveltyKind::kClientApp, si.client_app_hash, t, current_tenant_);
     if (fresh && !learning && privileged && si.client_app == ClientApp::kLegacy) {
       Alert a = AlertEmitter::Begin(RuleId::kSI13, e, e.account);
       a.AddDetail("client_app", si.client_app_name.view());
@@ -187,10 +188,10 @@ void DetectionEngine::SignInNovelty(const Event& e, AccountState& st, bool privi
   }
   if (si.error_code != 0) return;
   // PRIV-SI-14: a device or a place this account did not use while learning.
-  const bool new_device =
-      si.device_hash != 0 && known_.Add(key, NoveltyKind::kDevice, si.device_hash);
-  const bool new_place =
-      si.location_hash != 0 && known_.Add(key, NoveltyKind::kLocation, si.location_hash);
+  const bool new_device = si.device_hash != 0 &&
+                          known_.Add(key, NoveltyKind::kDevice, si.device_hash, t, current_tenant_);
+  const bool new_place = si.location_hash != 0 && known_.Add(key, NoveltyKind::kLocation,
+                                                             si.location_hash, t, current_tenant_);
   if ((new_device || new_place) && !learning && privileged) {
     Alert a = AlertEmitter::Begin(RuleId::kSI14, e, e.account);
     a.AddDetail("new", new_device && new_place ? "device and location"

@@ -238,7 +238,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   auto& lag =
       AddFamily(out, "privmon_watermark_lag_seconds",
                 "Wall-clock time minus the shard's event-time watermark.", MetricType::Gauge);
-  uint64_t late = 0, pim = 0, duplicates = 0, beyond_horizon = 0;
+  uint64_t late = 0, pim = 0, duplicates = 0, beyond_horizon = 0, evicted = 0, values_evicted = 0;
   for (std::size_t i = 0; i < st.shards.size(); ++i) {
     const ShardStats& s = st.shards[i];
     uint64_t w = 0;
@@ -254,6 +254,8 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
     duplicates += Load(s.duplicates);
     beyond_horizon += Load(s.beyond_horizon);
     pim += Load(s.pim_approvals);
+    evicted += Load(s.accounts_evicted);
+    values_evicted += Load(s.known_values_evicted);
   }
   AddSample(
       AddFamily(out, "privmon_late_events_total",
@@ -270,6 +272,15 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       "kept from the rules.",
                       MetricType::Counter),
             {}, beyond_horizon);
+  AddSample(AddFamily(out, "privmon_accounts_evicted_total",
+                      "Non-privileged accounts idle beyond every window and the learning period, "
+                      "forgotten to keep state bounded.",
+                      MetricType::Counter),
+            {}, evicted);
+  AddSample(AddFamily(out, "privmon_known_values_evicted_total",
+                      "Novelty baseline values not seen for known_value_ttl, forgotten.",
+                      MetricType::Counter),
+            {}, values_evicted);
   AddSample(AddFamily(out, "privmon_pim_approvals_total", "PIM elevation approvals seen.",
                       MetricType::Counter),
             {}, pim);

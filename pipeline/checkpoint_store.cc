@@ -132,8 +132,9 @@ std::string CheckpointStore::Write(const std::string& bytes) {
   return {};
 }
 
-CheckpointStore::Found CheckpointStore::LoadLatest(uint32_t layout, std::string* bytes,
-                                                   DecodedCheckpoint* out, std::string* path,
+CheckpointStore::Found CheckpointStore::LoadLatest(std::span<const uint32_t> layouts,
+                                                   std::string* bytes, DecodedCheckpoint* out,
+                                                   std::string* path,
                                                    std::vector<std::string>* notes) {
   const auto seqs = Sequences();
   if (seqs.empty()) return Found::kNone;
@@ -148,7 +149,7 @@ CheckpointStore::Found CheckpointStore::LoadLatest(uint32_t layout, std::string*
     ss << in.rdbuf();
     *bytes = std::move(ss).str();
     *out = DecodedCheckpoint{};
-    if (std::string why = DecodeCheckpoint(*bytes, layout, out); !why.empty()) {
+    if (std::string why = DecodeCheckpoint(*bytes, layouts, out); !why.empty()) {
       notes->push_back(p + ": unusable (" + why + ")");
       continue;
     }
@@ -177,8 +178,10 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
             }
             return;
           }
+          CheckpointRecordView rec = r;
+          rec.format = checkpoint.header.format;
           auto load = [&](uint32_t s) {
-            if (!consumers[s]->LoadState(r)) {
+            if (!consumers[s]->LoadState(rec)) {
               error = "partition " + std::to_string(p) + ": record of kind " +
                       std::to_string(r.tag) + " refused";
             }

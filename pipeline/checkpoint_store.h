@@ -34,8 +34,8 @@ class CheckpointStore {
   enum class Found { kNone, kLoaded, kNoneUsable };
   // Reads the newest usable checkpoint into *bytes / *out (views into *bytes). `notes` gets one
   // line per file refused and why.
-  Found LoadLatest(uint32_t layout, std::string* bytes, DecodedCheckpoint* out, std::string* path,
-                   std::vector<std::string>* notes);
+  Found LoadLatest(std::span<const uint32_t> layouts, std::string* bytes, DecodedCheckpoint* out,
+                   std::string* path, std::vector<std::string>* notes);
 
   // Sequence numbers of the checkpoint files present, newest first.
   std::vector<uint64_t> Sequences() const;

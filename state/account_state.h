@@ -9,8 +9,9 @@
 namespace privmon {
 
 using Seconds32 = uint32_t;  // Unix seconds; 0 = never / unset
+inline constexpr uint16_t kUnknownTenant = UINT16_MAX;
 
-enum AccountFlag : uint16_t {
+enum AccountFlag : uint8_t {
   kPrivilegedConfigured = 1 << 0,  // listed in privileged_accounts or break_glass
   kPrivilegedLearned = 1 << 1,     // gained / activated a privileged role, or isAdmin
   kBreakGlass = 1 << 2,
@@ -30,8 +31,12 @@ struct AccountState {
   Seconds32 last_signin = 0;
   Seconds32 last_non_paw_signin = 0;
   uint32_t privileged_index = UINT32_MAX;  // into the shard's PrivilegedState arena
-  uint16_t flags = 0;
-  uint16_t config_generation = 0;
+  uint8_t flags = 0;
+  uint8_t config_generation = 0;  // 1..255; on a wrap the engine zeroes every account's
+  // The shard's index of the account's tenant (DetectionEngine::TenantTime), whose watermark
+  // decides when the account is idle enough to evict; kUnknownTenant for accounts restored from
+  // a format-1 checkpoint until their next event.
+  uint16_t tenant = kUnknownTenant;
 
   bool privileged() const { return (flags & (kPrivilegedConfigured | kPrivilegedLearned)) != 0; }
 };

@@ -1,7 +1,8 @@
 // AccountTable: one shard's accounts, keyed by the (tenant, account) hash. Owns the compact
 // AccountState of every account (abseil flat_hash_map, ~40 bytes a slot) and the PrivilegedState
 // arena (std::deque: references stay valid as it grows). Single-threaded: its shard only.
-// Find/FindOrAdd are O(1) expected; allocation happens only when the table grows.
+// Find/FindOrAdd are O(1) expected; allocation happens only when the table grows (or shrinks at
+// the end of an eviction lap, state/incremental_sweep.h).
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -10,6 +11,7 @@
 #include <deque>
 
 #include "state/account_state.h"
+#include "state/incremental_sweep.h"
 #include "state/privileged_state.h"
 
 namespace privmon {
@@ -52,6 +54,21 @@ class AccountTable {
       f(key, st, st.privileged_index == UINT32_MAX ? nullptr : &privileged_[st.privileged_index]);
     }
   }
+  // f(state) for every account (a config-generation wrap; O(size)).
+  template <class F>
+  void ForEachMutable(F&& f) {
+    for (auto& [key, st] : accounts_) f(st);
+  }
+  // One incremental eviction step (state/incremental_sweep.h): visits up to `budget` accounts and
+  // erases the non-privileged ones evictable(state) names. Privileged accounts (their arena
+  // slot) are never erased. Returns how many it erased.
+  template <class Evictable>
+  std::size_t Sweep(std::size_t budget, Evictable&& evictable) {
+    return SweepStep(accounts_, cursor_, budget, [&](uint64_t, const AccountState& st) {
+      return st.privileged_index == UINT32_MAX && !st.privileged() && evictable(st);
+    });
+  }
+  const SweepCursor& cursor() const { return cursor_; }
   // Restores one account as checkpointed (its privileged_index is reassigned here).
   void Restore(uint64_t key, AccountState st, const PrivilegedState* ps) {
     st.privileged_index = UINT32_MAX;
@@ -62,6 +79,7 @@ class AccountTable {
  private:
   absl::flat_hash_map<uint64_t, AccountState> accounts_;
   std::deque<PrivilegedState> privileged_;
+  SweepCursor cursor_;
 };
 
 }  // namespace privmon

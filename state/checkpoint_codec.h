@@ -1,13 +1,16 @@
 // Checkpoint records of a shard's state (core/checkpoint_format.h carries them): one record per
 // account (its AccountState and, when privileged, its PrivilegedState), known value, pending
 // timer, suppression bucket, remembered record (dedupe) and tenant clock. Plain structs are
-// copied byte for byte, so kStateLayout (their sizes) is part of the file: a build whose layouts
-// differ refuses the file instead of misreading it. Alerts (pending suppression updates) are
-// copied likewise, except their detail keys (pointers to literals), written as text and interned.
-// Pure functions; EncodeX appends to a reused buffer, DecodeX returns false on a short payload.
+// copied byte for byte, so kStateLayout (their sizes and the format) is part of the file: a build
+// whose layouts differ refuses the file instead of misreading it. Format 1 files are migrated on
+// read (DecodeAccount; known values without their time and tenant). Alerts (pending suppression
+// updates) are copied likewise, except their detail keys (pointers to literals), written as text
+// and interned. Pure functions; EncodeX appends to a reused buffer, DecodeX returns false on a
+// short payload.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -39,12 +42,31 @@ static_assert(std::is_trivially_copyable_v<Timer>);
 static_assert(std::is_trivially_copyable_v<Alert>);
 
 // Rule ids are append-only (core/rule_catalog.h): a rule added at the end leaves every stored id
-// meaning what it meant, so the layout counts the 41 rules of format 1, not kRuleCount.
-inline constexpr std::size_t kCheckpointRuleIdsV1 = 41;
-static_assert(kRuleCount >= kCheckpointRuleIdsV1);
-inline constexpr uint32_t kStateLayout = static_cast<uint32_t>(
-    Mix64(HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
-                      HashCombine(sizeof(Timer), sizeof(Alert) * 131 + kCheckpointRuleIdsV1))));
+// meaning what it meant, so the layout counts the 41 rules of the guide, not kRuleCount.
+inline constexpr std::size_t kCheckpointRuleIds = 41;
+static_assert(kRuleCount >= kCheckpointRuleIds);
+// Format 2's layout: the sizes, salted with the format number (format 2 kept every size of
+// format 1 but repacked AccountState's flags to make room for its tenant index).
+inline constexpr uint32_t kStateLayout = static_cast<uint32_t>(Mix64(
+    HashCombine(HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
+                            HashCombine(sizeof(Timer), sizeof(Alert) * 131 + kCheckpointRuleIds)),
+                kCheckpointFormat)));
+
+// Format 1 (the committed fixture tests/data/checkpoint/v1): its layout hash, frozen, and its
+// AccountState as it was stored (flags and config generation 16-bit, no tenant index).
+inline constexpr uint32_t kStateLayoutV1 = 3173862348u;
+struct AccountStateV1 {
+  Seconds32 first_seen, last_seen, last_success, user_added, role_gained, deleted, last_signin,
+      last_non_paw_signin;
+  uint32_t privileged_index;
+  uint16_t flags;
+  uint16_t config_generation;
+};
+static_assert(sizeof(AccountStateV1) == 40);
+
+// The layout hash this build accepts for each format it reads (index = format; 0: none).
+inline constexpr std::array<uint32_t, kCheckpointFormat + 1> kStateLayouts = {0, kStateLayoutV1,
+                                                                              kStateLayout};
 
 template <class T>
 void PutRaw(std::string& out, const T& v) {
@@ -58,15 +80,41 @@ bool GetRaw(std::string_view& in, T* v) {
   return true;
 }
 
-// An account: its state, then a flag byte and its PrivilegedState when it has one.
-inline void EncodeAccount(std::string& out, const AccountState& st, const PrivilegedState* ps) {
+// An account (format 2): its tenant's hash (0: unknown), its state, then a flag byte and its
+// PrivilegedState when it has one.
+inline void EncodeAccount(std::string& out, uint64_t tenant_hash, const AccountState& st,
+                          const PrivilegedState* ps) {
+  PutU64(out, tenant_hash);
   PutRaw(out, st);
   out.push_back(ps != nullptr ? 1 : 0);
   if (ps != nullptr) PutRaw(out, *ps);
 }
-inline bool DecodeAccount(std::string_view in, AccountState* st, PrivilegedState* ps,
-                          bool* has_ps) {
-  if (!GetRaw(in, st) || in.empty()) return false;
+// Decodes an account record of `format` (1 or 2); a format-1 account has no tenant (0).
+inline bool DecodeAccount(uint32_t format, std::string_view in, uint64_t* tenant_hash,
+                          AccountState* st, PrivilegedState* ps, bool* has_ps) {
+  *tenant_hash = 0;
+  if (format == 1) {
+    AccountStateV1 v1;
+    if (!GetRaw(in, &v1)) return false;
+    *st = AccountState{};
+    st->first_seen = v1.first_seen;
+    st->last_seen = v1.last_seen;
+    st->last_success = v1.last_success;
+    st->user_added = v1.user_added;
+    st->role_gained = v1.role_gained;
+    st->deleted = v1.deleted;
+    st->last_signin = v1.last_signin;
+    st->last_non_paw_signin = v1.last_non_paw_signin;
+    st->privileged_index = v1.privileged_index;
+    st->flags = static_cast<uint8_t>(v1.flags);  // format 1 used the low five bits only
+  } else {
+    if (in.size() < 8) return false;
+    *tenant_hash = GetU64(in.data());
+    in.remove_prefix(8);
+    if (!GetRaw(in, st)) return false;
+  }
+  st->tenant = kUnknownTenant;  // the caller maps the tenant hash to its own index
+  if (in.empty()) return false;
   *has_ps = in[0] != 0;
   in.remove_prefix(1);
   return !*has_ps || GetRaw(in, ps);

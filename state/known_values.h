@@ -1,14 +1,20 @@
-// KnownValues: the values each account has been seen with during its learning period (devices,
-// locations, client apps, audit activities, activated roles), for novelty rules. One shard-wide
-// set of 64-bit fingerprints hash(account, rule, value), so per-account state stays fixed-size.
-// Single-threaded (its shard). O(1) expected per operation; 9 bytes per slot.
+// KnownValues: the values each account has been seen with (devices, locations, client apps, audit
+// activities, activated roles), for novelty rules. One shard-wide map from a 64-bit fingerprint
+// hash(account, rule, value) to when the value was last seen and the tenant (the shard's tenant
+// index), so per-account state stays fixed-size. Bounded per tenant by event time: a value unseen
+// for `ttl` is novel again when it returns (whether or not the sweep already erased it), and the
+// engine's incremental sweep erases such values once their tenant's watermark is past them.
+// Single-threaded (its shard). O(1) expected per operation; 17 bytes per slot.
 #pragma once
 
-#include <absl/container/flat_hash_set.h>
+#include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "core/hash.h"
+#include "state/account_state.h"
+#include "state/incremental_sweep.h"
 
 namespace privmon {
 
@@ -16,27 +22,59 @@ enum class NoveltyKind : uint8_t { kDevice, kLocation, kClientApp, kActivity, kA
 
 class KnownValues {
  public:
+  struct Entry {
+    Seconds32 last = 0;  // newest event time the value was seen at (0: restored from format 1)
+    uint32_t tenant = 0;
+  };
+  static constexpr std::size_t kBytesPerSlot = sizeof(uint64_t) + sizeof(Entry) + 1;
+
   static uint64_t Fingerprint(uint64_t account, NoveltyKind kind, uint64_t value) {
     return HashCombine(HashCombine(account, static_cast<uint64_t>(kind) + 1), value);
   }
-  bool Contains(uint64_t account, NoveltyKind kind, uint64_t value) const {
-    return set_.contains(Fingerprint(account, kind, value));
+  void set_ttl(int64_t ttl_s) { ttl_s_ = ttl_s; }
+  int64_t ttl() const { return ttl_s_; }
+
+  // Returns true when the value is new for the account: never seen, or not seen for the ttl.
+  bool Add(uint64_t account, NoveltyKind kind, uint64_t value, Seconds32 t, uint32_t tenant) {
+    auto [it, inserted] = values_.try_emplace(Fingerprint(account, kind, value), Entry{t, tenant});
+    if (inserted) return true;
+    Entry& e = it->second;
+    e.tenant = tenant;
+    if (Stale(e.last, t)) {
+      e.last = t;
+      return true;
+    }
+    e.last = std::max(e.last, t);
+    return false;
   }
-  // Returns true when the value was new.
-  bool Add(uint64_t account, NoveltyKind kind, uint64_t value) {
-    return set_.insert(Fingerprint(account, kind, value)).second;
+  // True when a value last seen at `last` counts as forgotten at event time `t`.
+  bool Stale(Seconds32 last, Seconds32 t) const {
+    return ttl_s_ > 0 && last != 0 && static_cast<int64_t>(t) > static_cast<int64_t>(last) + ttl_s_;
   }
-  // Checkpoint support: the stored fingerprints, and adding one back.
+  // One incremental sweep step: erases up to `budget` visited values evictable(entry) names.
+  template <class Evictable>
+  std::size_t Sweep(std::size_t budget, Evictable&& evictable) {
+    return SweepStep(values_, cursor_, budget,
+                     [&](uint64_t, const Entry& e) { return evictable(e); });
+  }
+  const SweepCursor& cursor() const { return cursor_; }
+
+  // Checkpoint support: f(fingerprint, entry) for every value, and adding one back.
   template <class F>
   void ForEach(F&& f) const {
-    for (uint64_t fp : set_) f(fp);
+    for (const auto& [fp, e] : values_) f(fp, e);
   }
-  void RestoreFingerprint(uint64_t fp) { set_.insert(fp); }
-  std::size_t size() const { return set_.size(); }
-  std::size_t MemoryBytes() const { return set_.capacity() * (sizeof(uint64_t) + 1); }
+  void Restore(uint64_t fp, Entry e) {
+    auto [it, inserted] = values_.try_emplace(fp, e);
+    if (!inserted) it->second.last = std::max(it->second.last, e.last);
+  }
+  std::size_t size() const { return values_.size(); }
+  std::size_t MemoryBytes() const { return values_.capacity() * kBytesPerSlot; }
 
  private:
-  absl::flat_hash_set<uint64_t> set_;
+  absl::flat_hash_map<uint64_t, Entry> values_;
+  SweepCursor cursor_;
+  int64_t ttl_s_ = 0;
 };
 
 }  // namespace privmon

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -31,12 +32,13 @@ using testing::TempDirCleanup;
 
 const std::string kBinary = PRIVMON_BINARY;
 const std::string kFixtureDir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v1";
+const std::string kFixtureV2Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v2";
 
 std::string SmallCheckpoint(uint64_t marker) {
   CheckpointShardWriter w(0);
   std::string payload;
   PutU64(payload, marker);
-  w.Add(kCkKnownValue, CheckpointRoute::kByOrigin, marker, {});
+  w.Add(kCkKnownValue, CheckpointRoute::kByOrigin, marker, payload + std::string(4, '\0'));
   w.Add(kCkTenantClock, CheckpointRoute::kByOrigin, 42, payload);
   CheckpointHeader h;
   h.layout = kStateLayout;
@@ -65,7 +67,7 @@ TEST(CheckpointStore, WritesAtomicFilesOfMode0640AndKeepsTheNewestThree) {
   std::string bytes, path;
   DecodedCheckpoint cp;
   std::vector<std::string> notes;
-  ASSERT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kLoaded);
   EXPECT_TRUE(notes.empty());
   EXPECT_EQ(path, store.PathOf(5));
@@ -107,7 +109,7 @@ TEST(CheckpointStore, ATruncatedOrBitFlippedNewestFallsBackToThePreviousOne) {
   std::string bytes, path;
   DecodedCheckpoint cp;
   std::vector<std::string> notes;
-  ASSERT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kLoaded);
   EXPECT_EQ(path, store.PathOf(2));
   EXPECT_EQ(cp.header.sources[0].offset, 2);
@@ -119,7 +121,7 @@ TEST(CheckpointStore, ATruncatedOrBitFlippedNewestFallsBackToThePreviousOne) {
   flipped[flipped.size() - 3] ^= 0x10;
   Overwrite(store.PathOf(3), flipped);
   notes.clear();
-  ASSERT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kLoaded);
   EXPECT_EQ(path, store.PathOf(2));
   ASSERT_EQ(notes.size(), 1u);
@@ -128,23 +130,60 @@ TEST(CheckpointStore, ATruncatedOrBitFlippedNewestFallsBackToThePreviousOne) {
   flipped[30] ^= 0x01;
   Overwrite(store.PathOf(3), flipped);
   notes.clear();
-  ASSERT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kLoaded);
   EXPECT_EQ(path, store.PathOf(2));
   // Every file corrupt: none usable.
   for (uint64_t s : store.Sequences()) Overwrite(store.PathOf(s), "PMCKPT01 short");
   notes.clear();
-  EXPECT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+  EXPECT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   EXPECT_EQ(notes.size(), 3u);
   // Another build's layouts are refused, not misread.
   CheckpointStore other(dir + "/other");
   ASSERT_EQ(other.Write(SmallCheckpoint(9)), "");
   notes.clear();
-  EXPECT_EQ(other.LoadLatest(kStateLayout + 1, &bytes, &cp, &path, &notes),
+  const std::array<uint32_t, 3> others = {0, kStateLayoutV1, kStateLayout + 1};
+  EXPECT_EQ(other.LoadLatest(others, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].find("layout"), std::string::npos) << notes[0];
+  // The refusal names the file's format and layout and the ones this build reads and writes.
+  EXPECT_NE(notes[0].find("format 2 with state layout " + std::to_string(kStateLayout) +
+                          " of another build: this build reads format 2 with layout " +
+                          std::to_string(kStateLayout + 1)),
+            std::string::npos)
+      << notes[0];
+}
+
+// The reader dispatches on the format number: a future format is refused by name, never misread.
+TEST(CheckpointStore, RefusesAnUnknownFutureFormatWithAClearMessage) {
+  const std::string dir = TempDir("ckfuture");
+  TempDirCleanup cleanup(dir);
+  CheckpointStore store(dir + "/cp");
+  CheckpointShardWriter w(0);
+  CheckpointHeader h;
+  h.format = kCheckpointFormat + 1;
+  h.layout = kStateLayout;
+  h.shards = 1;
+  ASSERT_EQ(store.Write(EncodeCheckpoint(h, {&w})), "");
+  std::string bytes, path;
+  DecodedCheckpoint cp;
+  std::vector<std::string> notes;
+  EXPECT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kNoneUsable);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("format 3 is newer than the formats 1 to 2 this build reads"),
+            std::string::npos)
+      << notes[0];
+  // Format 0 was never written: refused the same way, not read as format 1.
+  h.format = 0;
+  ASSERT_EQ(store.Write(EncodeCheckpoint(h, {&w})), "");
+  notes.clear();
+  EXPECT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kNoneUsable);
+  ASSERT_FALSE(notes.empty());
+  EXPECT_NE(notes[0].find("format 0 is not one of the formats 1 to 2"), std::string::npos)
+      << notes[0];
 }
 
 // The run command: exit 2 on a directory of unusable checkpoints, unless --fresh.
@@ -202,7 +241,7 @@ TEST(CheckpointFixture, FormatOneFixtureStillRestoresIntoAnyShardCount) {
   std::string bytes, path;
   DecodedCheckpoint cp;
   std::vector<std::string> notes;
-  ASSERT_EQ(store.LoadLatest(kStateLayout, &bytes, &cp, &path, &notes),
+  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kLoaded)
       << (notes.empty() ? "" : notes[0])
       << "\nA change of the state layout needs a migration of format-1 files (DESIGN.md 10)";
@@ -223,12 +262,49 @@ TEST(CheckpointFixture, FormatOneFixtureStillRestoresIntoAnyShardCount) {
   // Accounts are routed by key: another shard count holds the same accounts.
   EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
   EXPECT_EQ(error, "");
-  // Saved again at the same shard count, the state has the fixture's bytes.
+  // Migrated: saved again it is a format-2 file, which restores to the same accounts and saves
+  // to as many bytes again (format 2 adds each account's tenant and each known value's time).
   CheckpointHeader h = cp.header;
+  h.format = kCheckpointFormat;
+  h.layout = kStateLayout;
   std::vector<const CheckpointShardWriter*> parts;
   for (const auto& w : same) parts.push_back(&w);
   const std::string again = EncodeCheckpoint(h, parts);
-  EXPECT_EQ(again.size(), bytes.size());
+  EXPECT_GT(again.size(), bytes.size());
+  DecodedCheckpoint cp2;
+  ASSERT_EQ(DecodeCheckpoint(again, kStateLayouts, &cp2), "");
+  EXPECT_EQ(cp2.header.format, 2u);
+  std::vector<CheckpointShardWriter> twice;
+  EXPECT_EQ(RestoreInto(cp2, cp.header.shards, &error, &twice), at_origin);
+  EXPECT_EQ(error, "");
+  parts.clear();
+  for (const auto& w : twice) parts.push_back(&w);
+  EXPECT_EQ(EncodeCheckpoint(h, parts).size(), again.size());
+}
+
+TEST(CheckpointFixture, FormatTwoFixtureStillRestoresIntoAnyShardCount) {
+  CheckpointStore store(kFixtureV2Dir);
+  std::string bytes, path;
+  DecodedCheckpoint cp;
+  std::vector<std::string> notes;
+  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kLoaded)
+      << (notes.empty() ? "" : notes[0])
+      << "\nA change of the state layout needs a migration of format-2 files (DESIGN.md 10)";
+  EXPECT_EQ(cp.header.format, 2u);
+  ASSERT_EQ(cp.header.sources.size(), 1u);
+  EXPECT_GT(cp.header.sources[0].offset, 0);
+  std::string error;
+  std::vector<CheckpointShardWriter> same, more;
+  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same);
+  EXPECT_EQ(error, "");
+  EXPECT_GT(at_origin, 50u);
+  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
+  EXPECT_EQ(error, "");
+  // Saved again at the same shard count: as many bytes (nothing lost or added on the way).
+  std::vector<const CheckpointShardWriter*> parts;
+  for (const auto& w : same) parts.push_back(&w);
+  EXPECT_EQ(EncodeCheckpoint(cp.header, parts).size(), bytes.size());
 }
 
 }  // namespace

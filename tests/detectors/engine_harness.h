@@ -68,14 +68,17 @@ inline Event Audit(std::string_view tenant, Activity activity, std::string_view 
 class EngineHarness {
  public:
   // `rules`: a rule set with custom rules (rules/rule_loader.h); null = the builtin catalogue.
+  // `pipeline`: pipeline settings (eviction...); null = the defaults.
   explicit EngineHarness(std::shared_ptr<TenantSettings> tenant = nullptr,
-                         std::shared_ptr<const CompiledRuleSet> rules = nullptr)
+                         std::shared_ptr<const CompiledRuleSet> rules = nullptr,
+                         const PipelineSettings* pipeline = nullptr)
       : stats_(1, 1, 16), queue_(4096) {
     auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
     if (tenant) {
       config->tenants[HashLower(tenant->tenant_id)] = tenant;
     }
     config->rules = std::move(rules);
+    if (pipeline != nullptr) config->pipeline = *pipeline;
     config_ = config;
     engine_ = std::make_unique<DetectionEngine>(config_, queue_, stats_.shards[0], stats_.tenants);
   }
