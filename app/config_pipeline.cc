@@ -35,7 +35,7 @@ void ReadQueueCapacity(const YAML::Node& value, const std::string& path, Diagnos
 
 void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                   PipelineSettings* out) {
-  static constexpr std::array<std::string_view, 13> kKeys = {"shards",
+  static constexpr std::array<std::string_view, 15> kKeys = {"shards",
                                                              "parse_threads",
                                                              "queue_capacity",
                                                              "allowed_lateness",
