@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <string_view>
@@ -75,7 +76,7 @@ bool UnknownCommand(int argc, char** argv) {
 }  // namespace
 }  // namespace privmon
 
-int main(int argc, char** argv) {
+static int Main(int argc, char** argv) {
   using namespace privmon;
   CLI::App app{
       "privmon: real-time detection of threats to privileged accounts in Microsoft Entra ID "
@@ -203,4 +204,17 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   return exit_code;
+}
+
+// An exception no command caught (out of memory, a library failure) ends privmon with its
+// message and exit code 1, not std::terminate's abort.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "privmon: %s\n", e.what());
+  } catch (...) {
+    std::fputs("privmon: unknown error\n", stderr);
+  }
+  return 1;
 }

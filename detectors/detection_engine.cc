@@ -317,7 +317,7 @@ void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {
 
 void DetectionEngine::OnWatermark(EventTime watermark) {
   // Timers may arm timers of the same tenant, never add tenants: index, not reference.
-  for (std::size_t i = 0; i < tenant_time_.size(); ++i) AdvanceTenant(tenant_time_[i], watermark);
+  for (TenantTime& tt : tenant_time_) AdvanceTenant(tt, watermark);
   PublishGauges();
 }
 
