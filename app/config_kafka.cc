@@ -13,7 +13,7 @@ namespace {
 void ReadProperties(const YAML::Node& node, const std::string& path, Diagnostics& diag,
                     KafkaSettings* out) {
   ForEachKeyedEntry(node, path, diag, [&](const YAML::Node& key, const YAML::Node& value) {
-    const std::string name = key.Scalar();
+    const std::string& name = key.Scalar();
     const std::string key_path = Child(path, name);
     if (name == "bootstrap.servers" || name == "group.id") {
       diag.Error(key, key_path,

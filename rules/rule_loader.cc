@@ -433,7 +433,7 @@ class Loader {
       Error(v.Mark(), path, "expected a value, or {in: [...]}, {not_in: [...]}, {not: ...}");
       return;
     }
-    const std::string s = v.Scalar();
+    const std::string& s = v.Scalar();
     uint64_t out = 0;
     std::string expected;
     const bool ok = ResolveFieldValue(spec, s, &out, &expected);
