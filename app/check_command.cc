@@ -3,8 +3,8 @@
 #include <map>
 #include <vector>
 
-#include "app/config_lint.h"
-#include "app/config_loader.h"
+#include "config/lint.h"
+#include "config/loader.h"
 #include "pipeline/zap_authenticator.h"
 #include "sinks/json_escape.h"
 

@@ -10,13 +10,13 @@
 #include <string_view>
 
 #include "app/check_command.h"
-#include "app/config_loader.h"
-#include "app/config_scalars.h"
-#include "app/gen_command.h"
-#include "app/replay_command.h"
 #include "app/rules_command.h"
 #include "app/service.h"
+#include "config/loader.h"
+#include "config/scalars.h"
 #include "core/version.h"
+#include "tools/gen/command.h"
+#include "tools/replay/command.h"
 
 namespace privmon {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "app/config_loader.h"
+#include "config/loader.h"
 #include "core/rule_params.h"
 #include "rules/builtin_rules.h"
 

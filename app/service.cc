@@ -11,9 +11,9 @@
 #include <zmq.hpp>
 
 #include "app/checkpointer.h"
-#include "app/config_loader.h"
-#include "app/config_reload.h"
 #include "app/tenant_silence.h"
+#include "config/loader.h"
+#include "config/reload.h"
 #include "core/stats.h"
 #include "detectors/detection_engine.h"
 #include "metrics/prometheus_exporter.h"

@@ -21,12 +21,12 @@
 #include <thread>
 #include <vector>
 
-#include "app/gen_command.h"
 #include "bench/dom_walk.h"
 #include "bench/macro_engine.h"
 #include "bench/macro_metrics.h"
 #include "bench/macro_process.h"
 #include "pipeline/framed_line.h"
+#include "tools/gen/command.h"
 
 namespace privmon::bench {
 namespace {

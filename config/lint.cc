@@ -1,0 +1,131 @@
+#include "config/lint.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <array>
+#include <cctype>
+#include <map>
+
+#include "config/diagnostics.h"
+
+namespace privmon {
+namespace {
+
+using config::Diagnostics;
+
+// map[key], or a null node when absent (a const yaml-cpp lookup of a missing key yields a node
+// that throws on use).
+YAML::Node Get(const YAML::Node& map, std::string_view key) {
+  if (!map.IsMap()) return YAML::Node();
+  for (const auto& entry : map) {
+    if (entry.first.IsScalar() && entry.first.Scalar() == key) return entry.second;
+  }
+  return YAML::Node();
+}
+
+// Every place a socket may be bound: sources[i].<type>.endpoint with bind (default true for zmq,
+// false for zmq_sub), sinks[i].zmq_pub.endpoint (always bound), metrics.listen (a TCP address).
+struct Bind {
+  std::string address;  // normalised: "tcp://127.0.0.1:5556"
+  std::string path;
+  YAML::Mark mark;
+};
+
+void LintEndpoints(const YAML::Node& root, Diagnostics& diag, std::vector<Bind>* binds) {
+  const auto visit_list = [&](const char* section) {
+    const YAML::Node list = Get(root, section);
+    if (!list.IsSequence()) return;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].IsMap()) continue;
+      for (const auto& item : list[i]) {
+        const std::string type = item.first.as<std::string>("");
+        const YAML::Node settings = item.second;
+        const YAML::Node endpoint = Get(settings, "endpoint");
+        if (!endpoint.IsScalar()) continue;
+        const std::string path =
+            config::Child(config::Child(config::Index(section, i), type), "endpoint");
+        if (!IsKnownEndpoint(endpoint.Scalar())) {
+          diag.Error(endpoint, path,
+                     "unknown endpoint \"" + endpoint.Scalar() +
+                         "\"; expected tcp://host:port, ipc://path, inproc://name, pgm:// or "
+                         "epgm://");
+          continue;
+        }
+        bool bound = type != "zmq_sub";
+        if (const YAML::Node bind = Get(settings, "bind"); bind.IsScalar()) {
+          bound = bind.as<bool>(bound);
+        }
+        if (std::string_view(section) == "sinks") bound = true;
+        if (bound) binds->push_back({endpoint.Scalar(), path, endpoint.Mark()});
+      }
+    }
+  };
+  visit_list("sources");
+  visit_list("sinks");
+  if (const YAML::Node listen = Get(Get(root, "metrics"), "listen"); listen.IsScalar()) {
+    binds->push_back({"tcp://" + listen.Scalar(), "metrics.listen", listen.Mark()});
+  }
+}
+
+void LintTenants(const YAML::Node& root, Diagnostics& diag) {
+  const YAML::Node tenants = Get(root, "tenants");
+  if (!tenants.IsMap()) return;
+  for (const auto& entry : tenants) {
+    const std::string id = entry.first.as<std::string>("");
+    if (!IsGuid(id)) {
+      diag.Error(entry.first.Mark(), config::Quoted("tenants", id),
+                 "a tenant id is the Entra tenant's GUID "
+                 "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx); put a display name under `name:`");
+    }
+  }
+}
+
+}  // namespace
+
+bool IsGuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : std::isxdigit(static_cast<unsigned char>(text[i])) == 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsKnownEndpoint(std::string_view endpoint) {
+  static constexpr std::array<std::string_view, 5> kSchemes = {"tcp://", "ipc://", "inproc://",
+                                                               "pgm://", "epgm://"};
+  for (std::string_view scheme : kSchemes) {
+    if (!endpoint.starts_with(scheme) || endpoint.size() == scheme.size()) continue;
+    if (scheme != "tcp://") return true;
+    const std::size_t colon = endpoint.rfind(':');
+    return colon > scheme.size() && colon + 1 < endpoint.size();
+  }
+  return false;
+}
+
+std::vector<ConfigError> LintConfigFile(const std::string& path) {
+  Diagnostics diag{path};
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    if (!root.IsMap()) return {};
+    LintTenants(root, diag);
+    std::vector<Bind> binds;
+    LintEndpoints(root, diag, &binds);
+    std::map<std::string, const Bind*> seen;
+    for (const Bind& b : binds) {
+      auto [it, fresh] = seen.emplace(b.address, &b);
+      if (!fresh) {
+        diag.Error(b.mark, b.path,
+                   "\"" + b.address + "\" is already bound by " + it->second->path +
+                       "; two sockets cannot bind one address");
+      }
+    }
+  } catch (const std::exception&) {
+    // LoadConfigFile reported the file's problems already.
+  }
+  return diag.TakeErrors();
+}
+
+}  // namespace privmon

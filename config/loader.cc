@@ -1,0 +1,187 @@
+// LoadConfigFile / LoadConfigText: parse the YAML, walk the top-level sections in a fixed order
+// (defaults before tenants, whatever the file order) and assemble the CompiledConfig.
+#include "config/loader.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <tuple>
+
+#include "config/diagnostics.h"
+#include "config/notes.h"
+#include "config/reader.h"
+#include "config/sections.h"
+#include "config/tenant.h"
+#include "core/custom_rules.h"
+#include "core/hash.h"
+#include "rules/builtin_rules.h"
+
+namespace privmon {
+namespace {
+
+using config::Diagnostics;
+
+constexpr std::array<std::string_view, 10> kTopKeys = {
+    "pipeline", "sources",  "sinks",   "metrics",    "dead_letter",
+    "alerts",   "defaults", "tenants", "checkpoint", "rule_files"};
+
+// Sections present in the file (a default-constructed YAML::Node would read as a present null).
+struct TopLevel {
+  std::optional<YAML::Node> pipeline, sources, sinks, metrics, dead_letter, alerts, defaults,
+      tenants, checkpoint, rule_files;
+};
+
+std::size_t EnabledRules(const TenantSettings& t) {
+  return static_cast<std::size_t>(
+      std::count_if(t.rules.begin(), t.rules.begin() + static_cast<std::ptrdiff_t>(RulesInUse()),
+                    [](const RuleSettings& r) { return r.enabled; }));
+}
+
+void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diagnostics& diag,
+                    CompiledConfig* out, std::vector<ConfigNote>* notes) {
+  config::ForEachKeyedEntry(
+      node, "tenants", diag, [&](const YAML::Node& key, const YAML::Node& value) {
+        const std::string& id = key.Scalar();
+        const std::string path = config::Quoted("tenants", id);
+        if (id.empty()) {
+          diag.Error(key, path, "a tenant id cannot be empty");
+          return;
+        }
+        const uint64_t hash = HashLower(id);
+        if (out->tenants.contains(hash)) {
+          diag.Error(key, path, "tenant listed twice (tenant ids compare case-insensitively)");
+          return;
+        }
+        auto tenant = std::make_shared<TenantSettings>(defaults);
+        tenant->tenant_id = id;
+        config::OverlayTenant(value, path, /*is_defaults=*/false, diag, tenant.get());
+        if (const std::size_t enabled = EnabledRules(*tenant); enabled != EnabledRules(defaults)) {
+          notes->push_back(
+              {config::TenantLabel(*tenant),
+               std::to_string(enabled) + " of " + std::to_string(RulesInUse()) + " rules enabled"});
+        }
+        for (auto& note : config::SilentRuleNotes(*tenant)) {
+          notes->push_back({config::TenantLabel(*tenant), std::move(note)});
+        }
+        out->tenants.emplace(hash, std::move(tenant));
+      });
+}
+
+ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
+  auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
+  // The builtin catalogue is loaded and validated with every config (rules/builtin_rules.h).
+  config->rules = BuiltinRuleSet();
+  TopLevel top;
+  const bool is_map = config::ForEachEntry(root, "", kTopKeys, diag,
+                                           [&](const std::string& key, const YAML::Node& v) {
+                                             if (key == "pipeline") top.pipeline = v;
+                                             if (key == "sources") top.sources = v;
+                                             if (key == "sinks") top.sinks = v;
+                                             if (key == "metrics") top.metrics = v;
+                                             if (key == "dead_letter") top.dead_letter = v;
+                                             if (key == "alerts") top.alerts = v;
+                                             if (key == "defaults") top.defaults = v;
+                                             if (key == "tenants") top.tenants = v;
+                                             if (key == "checkpoint") top.checkpoint = v;
+                                             if (key == "rule_files") top.rule_files = v;
+                                           });
+  std::vector<ConfigNote> tenant_notes;
+  std::vector<ConfigError> rule_file_errors;
+  if (is_map) {
+    if (top.pipeline) config::ReadPipeline(*top.pipeline, "pipeline", diag, &config->pipeline);
+    if (top.sources) config::ReadSources(*top.sources, "sources", diag, &config->sources);
+    if (top.sinks) config::ReadSinks(*top.sinks, "sinks", diag, &config->sinks);
+    if (top.metrics) config::ReadMetrics(*top.metrics, "metrics", diag, &config->metrics_listen);
+    if (top.dead_letter) {
+      config::ReadDeadLetter(*top.dead_letter, "dead_letter", diag, &config->dead_letter_path,
+                             &config->dead_letter_keep_skipped);
+    }
+    if (top.checkpoint) {
+      config::ReadCheckpoint(*top.checkpoint, "checkpoint", diag, &config->checkpoint);
+    }
+    auto defaults = std::make_shared<TenantSettings>(*config->defaults);
+    if (top.rule_files) {
+      config::ReadRuleFiles(*top.rule_files, "rule_files", diag, &rule_file_errors, config.get(),
+                            defaults.get());
+    }
+    if (top.alerts) config::ReadAlerts(*top.alerts, "alerts", diag, &defaults->incident_span_s);
+    if (top.defaults) {
+      config::OverlayTenant(*top.defaults, "defaults", /*is_defaults=*/true, diag, defaults.get());
+    }
+    if (top.tenants) CompileTenants(*top.tenants, *defaults, diag, config.get(), &tenant_notes);
+    if (std::string note = config::SilentRuleSummary(*defaults); !note.empty()) {
+      tenant_notes.push_back({config::TenantLabel(*defaults), std::move(note)});
+    }
+    config->defaults = std::move(defaults);
+  }
+  ConfigLoadResult result;
+  result.errors = diag.TakeErrors();
+  // Sections are compiled in dependency order (defaults before tenants); report in file order.
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const ConfigError& a, const ConfigError& b) {
+                     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                   });
+  // Errors inside rule files follow, in their files' order.
+  result.errors.insert(result.errors.end(), std::make_move_iterator(rule_file_errors.begin()),
+                       std::make_move_iterator(rule_file_errors.end()));
+  result.notes = diag.TakeNotes();
+  result.notes.insert(result.notes.end(), std::make_move_iterator(tenant_notes.begin()),
+                      std::make_move_iterator(tenant_notes.end()));
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+}  // namespace
+
+ConfigLoadResult LoadConfigText(std::string_view yaml, std::string_view origin) {
+  Diagnostics diag{std::string(origin)};
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml));
+    if (root.IsNull()) {
+      // An empty file (or one of comments only) is far more often a failed write or a truncation
+      // than a wish for the builtin defaults, and loading it would drop every tenant.
+      diag.Error(YAML::Mark::null_mark(), "",
+                 "the config is empty (no section at all); write {} for the builtin defaults");
+    } else {
+      return Compile(root, diag);
+    }
+  } catch (const YAML::ParserException& e) {
+    diag.Error(e.mark, "", "YAML syntax error: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    diag.Error(e.mark, "", "YAML error: " + e.msg);
+  } catch (const std::exception& e) {
+    diag.Error(YAML::Mark::null_mark(), "", std::string("cannot load config: ") + e.what());
+  } catch (...) {
+    diag.Error(YAML::Mark::null_mark(), "", "cannot load config: unknown error");
+  }
+  ConfigLoadResult result;
+  result.errors = diag.TakeErrors();
+  return result;
+}
+
+ConfigLoadResult LoadConfigFile(const std::string& path) {
+  auto unreadable = [&](const std::string& why) {
+    ConfigLoadResult result;
+    result.errors.push_back(ConfigError{0, 0, path + ": cannot read config file: " + why});
+    return result;
+  };
+  try {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return unreadable("is a directory");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return unreadable(std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return unreadable(std::strerror(errno));
+    return LoadConfigText(text.str(), path);
+  } catch (const std::exception& e) {
+    return unreadable(e.what());
+  }
+}
+
+}  // namespace privmon

@@ -1,0 +1,210 @@
+// ReadSources, ReadSinks: lists of one-key maps, `- zmq: {...}`, `- file: {path}`, `- stdout: {}`;
+// every sink takes `format: native|ocsf`.
+#include <array>
+
+#include "config/reader.h"
+#include "config/scalars.h"
+#include "config/sections.h"
+
+namespace privmon::config {
+namespace {
+
+constexpr std::array<std::string_view, 5> kSourceTypes = {"zmq", "zmq_sub", "file", "stdin",
+                                                          "kafka"};
+constexpr std::array<std::string_view, 4> kSinkTypes = {"stdout", "file", "zmq_pub", "kafka"};
+
+// Visits the single `type: settings` entry of each list item; reports items of another shape.
+void ForEachTyped(const YAML::Node& list, std::string_view path,
+                  std::span<const std::string_view> types, Diagnostics& diag,
+                  const std::function<void(const std::string& type, const YAML::Node& settings,
+                                           const std::string& item_path)>& visit) {
+  if (!list.IsDefined() || list.IsNull()) return;
+  if (!list.IsSequence()) {
+    diag.Error(list, path,
+               "expected a list like [{" + std::string(types.front()) + ": {...}}], got " +
+                   Describe(list));
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    const std::string item_path = Index(path, i);
+    if (!item.IsMap() || item.size() != 1) {
+      diag.Error(item, item_path,
+                 "each item is a map with exactly one key, the type (" +
+                     std::string(types.front()) + ", ...), got " + Describe(item));
+      continue;
+    }
+    ForEachEntry(item, item_path, types, diag,
+                 [&](const std::string& type, const YAML::Node& settings) {
+                   visit(type, settings, Child(item_path, type));
+                 });
+  }
+}
+
+void Require(bool present, const YAML::Node& at, std::string_view path, std::string_view key,
+             Diagnostics& diag) {
+  if (!present) diag.Error(at, path, "missing required key \"" + std::string(key) + "\"");
+}
+
+void ReadCurve(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+               SourceSettings* source) {
+  // The secret itself is refused by name, with the reason, not as an unknown key.
+  static constexpr std::array<std::string_view, 4> kKeys = {"secret_key_file", "allowed_clients",
+                                                            "secret_key", "secret"};
+  ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
+    const std::string key_path = Child(path, key);
+    if (key == "secret_key" || key == "secret") {
+      diag.Error(value, key_path,
+                 "a CURVE secret key is never written in the config (configs get printed, copied "
+                 "and committed): put it in a file only privmon can read (mode 0600 or 0640) and "
+                 "name that file with secret_key_file");
+    } else if (key == "secret_key_file") {
+      ReadString(value, key_path, diag, &source->curve_secret_key_file);
+    } else {
+      source->curve_allowed_clients.clear();
+      ForEachScalarItem(
+          value, key_path, diag,
+          [&](const std::string& text, const YAML::Node& item, const std::string& item_path) {
+            if (text.size() != 40) {
+              diag.Error(item, item_path,
+                         "expected a Z85 CURVE public key of 40 characters, got " +
+                             std::to_string(text.size()) + " characters");
+              return;
+            }
+            source->curve_allowed_clients.push_back(text);
+          });
+    }
+  });
+  if (node.IsMap() && source->curve_secret_key_file.empty()) {
+    diag.Error(node, path, "missing required key \"secret_key_file\" (the server's secret key)");
+  }
+}
+
+SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const std::string& path,
+                          Diagnostics& diag) {
+  static constexpr std::array<std::string_view, 6> kZmqKeys = {
+      "endpoint", "bind", "tenant", "name", "high_water_mark", "curve"};
+  static constexpr std::array<std::string_view, 4> kFileKeys = {"path", "tenant", "name", "follow"};
+  static constexpr std::array<std::string_view, 2> kStdinKeys = {"tenant", "name"};
+  SourceSettings source;
+  std::span<const std::string_view> keys = kZmqKeys;
+  if (type == "zmq_sub") {
+    source.type = SourceType::kZmqSub;
+    source.bind = false;  // a subscriber usually connects to the publisher
+  } else if (type == "file") {
+    source.type = SourceType::kFile;
+    keys = kFileKeys;
+  } else if (type == "stdin") {
+    source.type = SourceType::kStdin;
+    keys = kStdinKeys;
+  }
+  bool has_endpoint = false, has_path = false;
+  ForEachEntry(node, path, keys, diag, [&](const std::string& key, const YAML::Node& value) {
+    const std::string key_path = Child(path, key);
+    if (key == "endpoint") {
+      has_endpoint = ReadString(value, key_path, diag, &source.endpoint);
+    } else if (key == "bind") {
+      ReadBool(value, key_path, diag, &source.bind);
+    } else if (key == "tenant") {
+      ReadString(value, key_path, diag, &source.tenant);
+    } else if (key == "name") {
+      ReadString(value, key_path, diag, &source.name);
+    } else if (key == "high_water_mark") {
+      uint32_t hwm = 0;
+      if (ReadUint32(value, key_path, diag, 0, 10'000'000, &hwm)) {
+        source.high_water_mark = static_cast<int>(hwm);
+      }
+    } else if (key == "curve") {
+      ReadCurve(value, key_path, diag, &source);
+    } else if (key == "path") {
+      has_path = ReadString(value, key_path, diag, &source.path) && !source.path.empty();
+    } else if (key == "follow") {
+      ReadBool(value, key_path, diag, &source.follow);
+    }
+  });
+  if (type == "zmq_sub") Require(has_endpoint, node, path, "endpoint", diag);
+  if (type == "file") Require(has_path, node, path, "path", diag);
+  return source;
+}
+
+}  // namespace
+
+void ReadSinkFormat(const YAML::Node& value, std::string_view path, Diagnostics& diag,
+                    AlertFormat* out) {
+  static constexpr std::array<std::string_view, 2> kFormats = {"native", "ocsf"};
+  if (value.IsScalar() && ParseAlertFormat(value.Scalar(), out)) return;
+  std::string msg = "unknown alert format " + Describe(value);
+  if (value.IsScalar()) {
+    if (std::string guess = ClosestMatch(value.Scalar(), kFormats); !guess.empty()) {
+      msg += "; did you mean \"" + guess + "\"?";
+    }
+  }
+  diag.Error(value, path, msg + " (expected native or ocsf)");
+}
+
+void ReadSources(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                 std::vector<SourceSettings>* out) {
+  std::vector<SourceSettings> sources;
+  ForEachTyped(
+      node, path, kSourceTypes, diag,
+      [&](const std::string& type, const YAML::Node& settings, const std::string& item_path) {
+        if (type == "kafka") {
+          SourceSettings source;
+          ReadKafkaSource(settings, item_path, diag, &source);
+          sources.push_back(std::move(source));
+        } else {
+          sources.push_back(ReadSource(type, settings, item_path, diag));
+        }
+        if (sources.back().name.empty()) sources.back().name = type;
+      });
+  // Unnamed sources of one type get distinct metric labels: zmq, zmq-2, zmq-3.
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    int same = 1;
+    for (std::size_t j = 0; j < i; ++j) same += sources[j].name == sources[i].name ? 1 : 0;
+    if (same > 1) sources[i].name += "-" + std::to_string(same);
+  }
+  if (sources.empty()) diag.Note("no sources configured: `privmon run` will read nothing");
+  *out = std::move(sources);
+}
+
+void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+               std::vector<SinkSettings>* out) {
+  static constexpr std::array<std::string_view, 1> kStdoutKeys = {"format"};
+  static constexpr std::array<std::string_view, 2> kFileKeys = {"path", "format"};
+  static constexpr std::array<std::string_view, 2> kZmqKeys = {"endpoint", "format"};
+  std::vector<SinkSettings> sinks;
+  ForEachTyped(
+      node, path, kSinkTypes, diag,
+      [&](const std::string& type, const YAML::Node& settings, const std::string& item_path) {
+        SinkSettings sink;
+        if (type == "kafka") {
+          ReadKafkaSink(settings, item_path, diag, &sink);
+          sinks.push_back(std::move(sink));
+          return;
+        }
+        const bool is_file = type == "file";
+        if (type != "stdout") sink.type = is_file ? SinkType::kFile : SinkType::kZmqPub;
+        std::string* target = is_file ? &sink.path : &sink.endpoint;
+        bool present = false;
+        const std::span<const std::string_view> keys =
+            type == "stdout" ? std::span<const std::string_view>(kStdoutKeys)
+            : is_file        ? std::span<const std::string_view>(kFileKeys)
+                             : std::span<const std::string_view>(kZmqKeys);
+        ForEachEntry(settings, item_path, keys, diag,
+                     [&](const std::string& key, const YAML::Node& value) {
+                       const std::string key_path = Child(item_path, key);
+                       if (key == "format") {
+                         ReadSinkFormat(value, key_path, diag, &sink.format);
+                       } else {
+                         present = ReadString(value, key_path, diag, target) && !target->empty();
+                       }
+                     });
+        if (type != "stdout")
+          Require(present, settings, item_path, is_file ? "path" : "endpoint", diag);
+        sinks.push_back(std::move(sink));
+      });
+  if (sinks.empty()) diag.Note("no sinks configured: alerts will be counted but not written");
+  *out = std::move(sinks);
+}
+
+}  // namespace privmon::config

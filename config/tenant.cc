@@ -1,0 +1,128 @@
+#include "config/tenant.h"
+
+#include <array>
+#include <optional>
+
+#include "config/reader.h"
+#include "config/scalars.h"
+
+namespace privmon::config {
+namespace {
+
+constexpr std::array<std::string_view, 12> kTenantKeys = {
+    "name",     "privileged_roles", "break_glass",   "privileged_accounts", "paw_devices",
+    "approved", "naming_policy",    "working_hours", "high_value_apps",     "learning_period",
+    "rules",    "suppression"};
+
+void ReadNamingPolicy(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                      TenantSettings* tenant) {
+  if (node.IsNull() || (node.IsScalar() && node.Scalar().empty())) {
+    tenant->naming_policy.reset();
+    tenant->naming_policy_text.clear();
+    return;
+  }
+  std::string text;
+  if (!ReadString(node, path, diag, &text)) return;
+  std::string error;
+  std::optional<UserRegex> re = UserRegex::Compile(text, &error);
+  if (!re) {
+    diag.Error(node, path, "invalid regular expression \"" + text + "\": " + error);
+    return;
+  }
+  tenant->naming_policy = std::move(re);
+  tenant->naming_policy_text = text;
+}
+
+}  // namespace
+
+void OverlayTenant(const YAML::Node& node, std::string_view path, bool is_defaults,
+                   Diagnostics& diag, TenantSettings* tenant) {
+  std::span<const std::string_view> valid(kTenantKeys);
+  if (is_defaults) valid = valid.subspan(1);  // no `name` in defaults
+  std::optional<YAML::Node> rules, suppression;
+  ForEachEntry(node, path, valid, diag, [&](const std::string& key, const YAML::Node& value) {
+    const std::string key_path = Child(path, key);
+    if (key == "name") {
+      ReadString(value, key_path, diag, &tenant->name);
+    } else if (key == "privileged_roles") {
+      ReadHashList(value, key_path, diag, &tenant->privileged_roles);
+    } else if (key == "break_glass") {
+      ReadHashList(value, key_path, diag, &tenant->break_glass);
+    } else if (key == "privileged_accounts") {
+      ReadHashList(value, key_path, diag, &tenant->privileged_accounts);
+    } else if (key == "paw_devices") {
+      ReadHashList(value, key_path, diag, &tenant->paw_devices);
+    } else if (key == "high_value_apps") {
+      ReadHashList(value, key_path, diag, &tenant->high_value_apps);
+    } else if (key == "approved") {
+      OverlayApproved(value, key_path, diag, tenant);
+    } else if (key == "naming_policy") {
+      ReadNamingPolicy(value, key_path, diag, tenant);
+    } else if (key == "working_hours") {
+      ReadWorkingHours(value, key_path, diag, &tenant->working_hours);
+    } else if (key == "learning_period") {
+      ReadDuration(value, key_path, diag, &tenant->learning_period_s);
+    } else if (key == "rules") {
+      rules = value;
+    } else if (key == "suppression") {
+      suppression = value;
+    }
+  });
+  // The level-wide suppression first, so a rule's own `suppress` wins whatever the key order.
+  if (suppression) OverlaySuppression(*suppression, Child(path, "suppression"), diag, tenant);
+  if (rules) OverlayRules(*rules, Child(path, "rules"), diag, tenant);
+}
+
+void OverlaySuppression(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                        TenantSettings* tenant) {
+  static constexpr std::array<std::string_view, 1> kKeys = {"period"};
+  ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
+    int64_t period = 0;
+    if (!ReadDuration(value, Child(path, key), diag, &period)) return;
+    for (RuleSettings& rule : tenant->rules) rule.suppress_s = period;
+  });
+}
+
+void OverlayApproved(const YAML::Node& node, std::string_view path, Diagnostics& diag,
+                     TenantSettings* tenant) {
+  static constexpr std::array<std::string_view, 4> kKeys = {"countries", "ip_ranges", "inviters",
+                                                            "require_managed_device"};
+  ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
+    const std::string key_path = Child(path, key);
+    if (key == "countries") {
+      absl::flat_hash_set<uint16_t> countries;
+      ForEachScalarItem(
+          value, key_path, diag,
+          [&](const std::string& text, const YAML::Node& item, const std::string& item_path) {
+            uint16_t packed = 0;
+            if (!ParseCountry(text, &packed)) {
+              diag.Error(item, item_path,
+                         "expected a two-letter country code like US, got \"" + text + "\"");
+              return;
+            }
+            countries.insert(packed);
+          });
+      tenant->approved_countries = std::move(countries);
+    } else if (key == "ip_ranges") {
+      std::vector<CidrRange> ranges;
+      ForEachScalarItem(
+          value, key_path, diag,
+          [&](const std::string& text, const YAML::Node& item, const std::string& item_path) {
+            CidrRange range;
+            std::string error;
+            if (!ParseCidr(text, &range, &error)) {
+              diag.Error(item, item_path, error + ", got \"" + text + "\"");
+              return;
+            }
+            ranges.push_back(range);
+          });
+      tenant->approved_ip_ranges = std::move(ranges);
+    } else if (key == "inviters") {
+      ReadHashList(value, key_path, diag, &tenant->approved_inviters);
+    } else if (key == "require_managed_device") {
+      ReadBool(value, key_path, diag, &tenant->require_managed_device);
+    }
+  });
+}
+
+}  // namespace privmon::config

@@ -1,0 +1,259 @@
+// `privmon check`: the shipped example configs are valid, every kind of bad config exits 2 with
+// its errors on stderr, a good one exits 0 with a summary and notes about silent rules.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "app/check_command.h"
+#include "config/loader.h"
+#include "core/hash.h"
+
+namespace privmon {
+namespace {
+
+const std::string kSourceDir = PRIVMON_SOURCE_DIR;
+
+// A real file in a fresh temporary directory, removed at the end of the test.
+class TempConfig {
+ public:
+  explicit TempConfig(const std::string& yaml) {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("privmon_config_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "cfg.yaml").string();
+    std::ofstream(path_) << yaml;
+  }
+  ~TempConfig() { std::filesystem::remove_all(dir_); }
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+struct CheckOutput {
+  int code;
+  std::string out, err;
+};
+
+CheckOutput Check(const std::string& path) {
+  std::ostringstream out, err;
+  const int code = RunCheck(path, out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST(ConfigCheck, ShippedExampleConfigLoadsWithoutErrors) {
+  const ConfigLoadResult r = LoadConfigFile(kSourceDir + "/config/privmon.yaml");
+  for (const auto& e : r.errors) ADD_FAILURE() << e.message;
+  ASSERT_NE(r.config, nullptr);
+  EXPECT_EQ(r.config->tenants.size(), 1u);
+}
+
+TEST(ConfigCheck, DemoConfigGivesTheDemoTenantEveryList) {
+  const std::string path = kSourceDir + "/config/demo.yaml";
+  const ConfigLoadResult r = LoadConfigFile(path);
+  for (const auto& e : r.errors) ADD_FAILURE() << e.message;
+  ASSERT_NE(r.config, nullptr);
+  const TenantSettings& t = r.config->ForTenant(HashLower("11111111-2222-3333-4444-555555555555"));
+  EXPECT_EQ(t.name, "demo-tenant");
+  EXPECT_FALSE(t.break_glass.empty());
+  EXPECT_FALSE(t.paw_devices.empty());
+  EXPECT_FALSE(t.approved_countries.empty());
+  EXPECT_TRUE(t.working_hours.configured);
+  for (const ConfigNote& note : r.notes) {  // no rule of the demo tenant is silent
+    EXPECT_EQ(note.subject.find("demo-tenant"), std::string::npos) << note.Line();
+  }
+  const CheckOutput c = Check(path);
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(c.out.find("OK: " + path + ": 1 tenant, 42 rules enabled"), std::string::npos) << c.out;
+}
+
+TEST(ConfigCheck, BuiltinDefaultHasAll42RulesEnabled) {
+  const auto config = BuiltinDefaultConfig();
+  ASSERT_EQ(kRuleCount, 42u);  // 41 guide rows and PRIV-OP-01
+  int enabled = 0;
+  for (const RuleSettings& rule : config->defaults->rules) enabled += rule.enabled ? 1 : 0;
+  EXPECT_EQ(enabled, 42);
+}
+
+TEST(ConfigCheck, GoodConfigExitsZeroWithSummaryAndSilentRuleNotes) {
+  TempConfig cfg(
+      "defaults:\n"
+      "  rules: {PRIV-SI-07: {enabled: false}}\n"
+      "tenants:\n"
+      "  \"11111111-aaaa-aaaa-aaaa-111111111111\":\n"
+      "    name: contoso\n"
+      "    break_glass: [bg@contoso.com]\n"
+      "  \"22222222-bbbb-bbbb-bbbb-222222222222\": {paw_devices: [d1]}\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_EQ(c.err, "");
+  EXPECT_NE(c.out.find("OK: " + cfg.path() + ": 2 tenants, 41 rules enabled\n"), std::string::npos)
+      << c.out;
+  EXPECT_NE(c.out.find("tenant contoso (11111111-aaaa-aaaa-aaaa-111111111111): PRIV-EL-06 silent: "
+                       "no paw_devices"),
+            std::string::npos)
+      << c.out;
+  EXPECT_EQ(c.out.find("tenant contoso (11111111-aaaa-aaaa-aaaa-111111111111): PRIV-BG-01 silent"),
+            std::string::npos);
+  EXPECT_NE(
+      c.out.find("tenant 22222222-bbbb-bbbb-bbbb-222222222222: PRIV-BG-01 silent: no break_glass"),
+      std::string::npos);
+  EXPECT_EQ(c.out.find("tenant 22222222-bbbb-bbbb-bbbb-222222222222: PRIV-EL-06"),
+            std::string::npos);
+  EXPECT_NE(c.out.find("PRIV-SI-03 silent: no naming_policy"), std::string::npos);
+  EXPECT_NE(c.out.find("PRIV-CH-03 silent: no high_value_apps"), std::string::npos);
+}
+
+TEST(ConfigCheck, DisabledRulesAreNotReportedSilent) {
+  TempConfig cfg(
+      "tenants:\n  \"11111111-aaaa-aaaa-aaaa-111111111111\": {rules: {PRIV-EL-06: {enabled: "
+      "false}}}\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 0);
+  EXPECT_EQ(c.out.find("tenant 11111111-aaaa-aaaa-aaaa-111111111111: PRIV-EL-06"),
+            std::string::npos)
+      << c.out;
+}
+
+TEST(ConfigCheck, EachKindOfBadConfigExitsTwoWithItsErrorOnStderr) {
+  const std::pair<const char*, const char*> bad[] = {
+      {"pipeline: {shard: 2}\n", "did you mean \"shards\""},
+      {"pipeline: {shards: two}\n", "expected a whole number"},
+      {"defaults: {learning_period: 3 days}\n", "expected a duration"},
+      {"defaults: {learning_period: -1h}\n", "negative"},
+      {"defaults: {naming_policy: \"(\"}\n", "invalid regular expression"},
+      {"defaults: {approved: {ip_ranges: [10.0.0.1/99]}}\n", "prefix length"},
+      {"defaults: {working_hours: {timezone: Nowhere/City, hours: \"07:00-19:00\"}}\n",
+       "unknown time zone"},
+      {"defaults: {rules: {PRIV-SI-99: {}}}\n", "unknown rule id"},
+      {"defaults: {rules: {PRIV-SI-01: {threshold: 0}}}\n", "at least 1"},
+      {"pipeline: {shards: 2048}\n", "0 to 1024"},
+      {"pipeline: {queue_capacity: 3}\n", "power of two"},
+      {"pipeline: {shards: 1}}\n", "YAML syntax error"},
+  };
+  for (const auto& [yaml, text] : bad) {
+    TempConfig cfg(yaml);
+    const CheckOutput c = Check(cfg.path());
+    EXPECT_EQ(c.code, 2) << yaml;
+    EXPECT_EQ(c.out, "") << yaml;
+    EXPECT_NE(c.err.find(cfg.path() + ":1:"), std::string::npos) << c.err;
+    EXPECT_NE(c.err.find(text), std::string::npos) << yaml << " -> " << c.err;
+  }
+}
+
+TEST(ConfigCheck, UnreadableFileExitsTwoWithAClearMessage) {
+  const CheckOutput c = Check("/nonexistent/dir/privmon.yaml");
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find("/nonexistent/dir/privmon.yaml: cannot read config file"), std::string::npos)
+      << c.err;
+}
+
+TEST(ConfigCheck, AnEmptyOrCommentOnlyFileIsAnErrorNotTheBuiltinDefaults) {
+  for (const char* yaml : {"", "\n\n", "# all tenants were here\n"}) {
+    TempConfig cfg(yaml);
+    const CheckOutput c = Check(cfg.path());
+    EXPECT_EQ(c.code, 2) << "'" << yaml << "'";
+    EXPECT_NE(c.err.find("the config is empty"), std::string::npos) << c.err;
+  }
+  TempConfig explicit_defaults("{}\n");
+  EXPECT_EQ(Check(explicit_defaults.path()).code, 0);
+}
+
+TEST(ConfigCheck, ATruncatedFileIsAnError) {
+  const std::string whole =
+      "tenants:\n  \"11111111-aaaa-aaaa-aaaa-111111111111\": {name: a, break_glass: [bg@a.com]}\n";
+  TempConfig cfg(whole.substr(0, whole.size() - 12));  // cut inside the flow map
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 2) << c.out;
+  EXPECT_NE(c.err.find("YAML syntax error"), std::string::npos) << c.err;
+}
+
+TEST(ConfigCheck, RefusesTenantIdsThatAreNotGuidsWithTheirLine) {
+  TempConfig cfg("tenants:\n  \"11111111-aaaa-aaaa-aaaa-111111111111\": {}\n  contoso: {}\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find(cfg.path() + ":3:3: tenants.\"contoso\": a tenant id is the Entra "
+                                    "tenant's GUID"),
+            std::string::npos)
+      << c.err;
+  EXPECT_EQ(c.err.find("11111111-aaaa"), std::string::npos) << c.err;
+}
+
+TEST(ConfigCheck, RefusesUnknownEndpointSchemes) {
+  TempConfig cfg(
+      "sources: [{zmq: {endpoint: \"tpc://127.0.0.1:5556\"}}]\n"
+      "sinks: [{zmq_pub: {endpoint: \"tcp://127.0.0.1\"}}]\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find(":1:28: sources[0].zmq.endpoint: unknown endpoint \"tpc://"),
+            std::string::npos)
+      << c.err;
+  EXPECT_NE(c.err.find(":2:30: sinks[0].zmq_pub.endpoint: unknown endpoint"), std::string::npos)
+      << c.err;
+}
+
+TEST(ConfigCheck, RefusesTwoSocketsBoundOnOneAddress) {
+  TempConfig cfg(
+      "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:5556\"}},\n"
+      "          {zmq_sub: {endpoint: \"tcp://127.0.0.1:5556\"}}]\n"  // connects: fine
+      "sinks: [{zmq_pub: {endpoint: \"tcp://127.0.0.1:5556\"}}]\n"
+      "metrics: {listen: \"127.0.0.1:9464\"}\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find("sinks[0].zmq_pub.endpoint: \"tcp://127.0.0.1:5556\" is already bound by "
+                       "sources[0].zmq.endpoint"),
+            std::string::npos)
+      << c.err;
+  EXPECT_EQ(c.err.find("zmq_sub"), std::string::npos) << c.err;
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A CURVE secret is refused inline with the reason; a key file readable beyond owner and group
+// is a warning (exit 0), a 0600 or 0640 one is silent.
+TEST(ConfigCheck, RefusesAnInlineCurveSecretWithTheReason) {
+  TempConfig cfg(
+      "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:5556\", bind: true,\n"
+      "  curve: {secret_key: \"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6\", allowed_clients: "
+      "[]}}}]\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find("sources[0].zmq.curve.secret_key"), std::string::npos) << c.err;
+  EXPECT_NE(c.err.find("a CURVE secret key is never written in the config"), std::string::npos)
+      << c.err;
+  EXPECT_EQ(c.err.find("JTKVSB"), std::string::npos) << "the secret is echoed: " << c.err;
+}
+
+TEST(ConfigCheck, WarnsWhenTheCurveKeyFileIsReadableBeyondOwnerAndGroup) {
+  TempConfig cfg("");
+  const std::string key = std::filesystem::path(cfg.path()).parent_path() / "server.key";
+  std::ofstream(key) << "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6\n";
+  std::ofstream(cfg.path()) << "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:5556\", bind: true,\n"
+                            << "  curve: {secret_key_file: \"" << key
+                            << "\", allowed_clients: []}}}]\n";
+  std::filesystem::permissions(key, std::filesystem::perms(0644));
+  CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(c.err.find("warning: CURVE secret key file " + key + " has mode 0644"),
+            std::string::npos)
+      << c.err;
+  for (const unsigned mode : {0600u, 0640u}) {
+    std::filesystem::permissions(key, std::filesystem::perms(mode));
+    c = Check(cfg.path());
+    EXPECT_EQ(c.code, 0) << c.err;
+    EXPECT_EQ(c.err.find("warning"), std::string::npos) << mode << ": " << c.err;
+  }
+}
+
+}  // namespace
+}  // namespace privmon

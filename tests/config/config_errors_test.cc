@@ -1,0 +1,229 @@
+// Each kind of bad config is rejected, with the line (and column) of the offending key or value
+// and a message naming the file and the key path.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/loader.h"
+
+namespace privmon {
+namespace {
+
+// Loads `yaml` as cfg.yaml and expects exactly one error, on `line`, containing `text`.
+void ExpectOneError(const std::string& yaml, int line, const std::string& text) {
+  const ConfigLoadResult r = LoadConfigText(yaml, "cfg.yaml");
+  EXPECT_EQ(r.config, nullptr);
+  std::string all;
+  for (const auto& e : r.errors) all += e.message + "\n";
+  ASSERT_EQ(r.errors.size(), 1u) << "for:\n" << yaml << "got:\n" << all;
+  EXPECT_EQ(r.errors[0].line, line) << r.errors[0].message;
+  EXPECT_NE(r.errors[0].message.find(text), std::string::npos) << r.errors[0].message;
+  EXPECT_EQ(r.errors[0].message.rfind("cfg.yaml:" + std::to_string(line) + ":", 0), 0u)
+      << r.errors[0].message;
+}
+
+TEST(ConfigLoader, RejectsUnknownRuleIdWithItsLine) {
+  const std::string yaml =
+      "tenants:\n"
+      "  \"contoso\":\n"
+      "    rules:\n"
+      "      PRIV-SI-01: {threshold: 3}\n"
+      "      PRIV-SI-99: {enabled: false}\n";
+  const ConfigLoadResult r = LoadConfigText(yaml, "cfg.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].message,
+            "cfg.yaml:5:7: tenants.\"contoso\".rules.PRIV-SI-99: unknown rule id (rules are "
+            "PRIV-BG-01..PRIV-OP-01, listed in RULES.md)");  // no guess: SI-09 is another rule
+  EXPECT_EQ(r.errors[0].line, 5);
+  EXPECT_EQ(r.errors[0].column, 7);
+}
+
+// A parameter the rule never reads is an error, not a silently ignored key (issue "Rules as data").
+TEST(ConfigLoader, RejectsAParameterThatMeansNothingForTheRulesKind) {
+  ExpectOneError("defaults:\n  rules:\n    PRIV-SI-14: {window: 7d}\n", 3,
+                 "PRIV-SI-14 is a novelty rule and takes no window (it learns for the tenant's "
+                 "learning_period)");
+  ExpectOneError("tenants:\n  t1:\n    rules:\n      PRIV-BG-01: {threshold: 3}\n", 4,
+                 "PRIV-BG-01 is a match rule and takes no threshold");
+  ExpectOneError("defaults:\n  rules:\n    PRIV-EL-08: {threshold: 2}\n", 3,
+                 "takes window (the policy length of an activation (plus grace))");
+  const ConfigLoadResult ok = LoadConfigText(
+      "defaults:\n  rules:\n    PRIV-SI-01: {threshold: 3, window: 5m}\n"
+      "    PRIV-SI-10: {threshold: 20}\n    PRIV-PA-05: {window: 30d}\n",
+      "cfg.yaml");
+  EXPECT_TRUE(ok.errors.empty()) << ok.errors.front().message;
+}
+
+TEST(ConfigLoader, SuggestsTheRuleIdForAMisspelledOne) {
+  ExpectOneError("defaults:\n  rules:\n    PRIV-SI01: {enabled: false}\n", 3,
+                 "did you mean PRIV-SI-01?");
+}
+
+TEST(ConfigLoader, RejectsUnknownKeyAndSuggestsTheCloseOne) {
+  ExpectOneError("pipeline:\n  shard: 4\n", 2,
+                 R"(pipeline.shard: unknown key "shard"; did you mean "shards"?)");
+  ExpectOneError("pipeline:\n  shard: 4\n", 2, "valid keys here: shards, parse_threads");
+}
+
+TEST(ConfigLoader, RejectsUnknownKeysAtEveryLevel) {
+  ExpectOneError("pipline: {shards: 2}\n", 1, "did you mean \"pipeline\"?");
+  ExpectOneError("defaults:\n  brek_glass: [a@b.c]\n", 2, "did you mean \"break_glass\"?");
+  ExpectOneError("tenants:\n  t1:\n    approved:\n      country: [US]\n", 4,
+                 "tenants.\"t1\".approved.country: unknown key \"country\"; did you mean "
+                 "\"countries\"?");
+  ExpectOneError("tenants:\n  t1:\n    rules:\n      PRIV-SI-01: {treshold: 3}\n", 4,
+                 "did you mean \"threshold\"?");
+  ExpectOneError("sources:\n  - zmq: {endpoint: \"tcp://x:1\", bnd: true}\n", 2,
+                 "sources[0].zmq.bnd: unknown key");
+  ExpectOneError("sources:\n  - kinesis: {}\n", 2, "sources[0].kinesis: unknown key \"kinesis\"");
+  ExpectOneError("sinks:\n  - stdout: {pretty: true}\n", 2,
+                 "sinks[0].stdout.pretty: unknown key \"pretty\"");
+}
+
+TEST(ConfigLoader, RejectsNameInDefaultsBecauseOnlyTenantsHaveOne) {
+  ExpectOneError("defaults:\n  name: x\n", 2, "defaults.name: unknown key \"name\"");
+}
+
+TEST(ConfigLoader, RejectsWrongTypes) {
+  ExpectOneError("pipeline:\n  shards: many\n", 2,
+                 "pipeline.shards: expected a whole number, got \"many\"");
+  ExpectOneError("tenants:\n  t1:\n    break_glass: bg@x.com\n", 3,
+                 "tenants.\"t1\".break_glass: expected a list");
+  ExpectOneError("tenants:\n  t1:\n    rules:\n      PRIV-BG-01: {enabled: maybe}\n", 4,
+                 "expected true or false");
+  ExpectOneError("defaults:\n  rules:\n    PRIV-BG-01: {severity: critical}\n", 3,
+                 "expected low, medium or high");
+  ExpectOneError("pipeline: [1, 2]\n", 1, "pipeline: expected a map");
+  ExpectOneError("- just\n- a list\n", 1, "expected a map");
+  ExpectOneError("tenants:\n  t1:\n    paw_devices: [{id: 1}]\n", 3, "paw_devices[0]");
+}
+
+TEST(ConfigLoader, RejectsBadDurationsIncludingNegativeOnes) {
+  ExpectOneError("pipeline:\n  allowed_lateness: 5 minutes\n", 2,
+                 "pipeline.allowed_lateness: expected a duration like 30s");
+  ExpectOneError("defaults:\n  learning_period: -3d\n", 2, "cannot be negative");
+  ExpectOneError("defaults:\n  rules:\n    PRIV-SI-01: {window: 10x}\n", 3,
+                 "defaults.rules.PRIV-SI-01.window: expected a duration");
+  ExpectOneError("defaults:\n  suppression: {period: 1.5h}\n", 2,
+                 "defaults.suppression.period: expected a duration");
+}
+
+TEST(ConfigLoader, RejectsBadRegexWithItsLine) {
+  ExpectOneError("tenants:\n  t1:\n    name: T\n    naming_policy: \"^(ADM_\"\n", 4,
+                 R"(tenants."t1".naming_policy: invalid regular expression "^(ADM_")");
+}
+
+TEST(ConfigLoader, RejectsBadCidrWithTheItemPath) {
+  ExpectOneError(
+      "tenants:\n  t1:\n    approved:\n      ip_ranges:\n        - 10.0.0.0/8\n"
+      "        - 10.0.0.0/33\n",
+      6,
+      "tenants.\"t1\".approved.ip_ranges[1]: prefix length must be a number from 0 "
+      "to 32");
+  ExpectOneError("defaults:\n  approved: {ip_ranges: [300.1.2.3/8]}\n", 2, "expected an IP range");
+  ExpectOneError("defaults:\n  approved: {ip_ranges: [\"2001:db8::/129\"]}\n", 2, "0 to 128");
+}
+
+TEST(ConfigLoader, RejectsBadCountryCode) {
+  ExpectOneError("defaults:\n  approved: {countries: [US, USA]}\n", 2,
+                 "approved.countries[1]: expected a two-letter country code");
+}
+
+TEST(ConfigLoader, RejectsUnknownTimezone) {
+  ExpectOneError(
+      "tenants:\n  t1:\n    working_hours:\n      timezone: Mars/Olympus_Mons\n"
+      "      hours: \"07:00-19:00\"\n",
+      4, R"(tenants."t1".working_hours.timezone: unknown time zone "Mars/Olympus_Mons")");
+}
+
+TEST(ConfigLoader, RejectsBadWorkingDaysAndHours) {
+  ExpectOneError("defaults:\n  working_hours: {days: Mon-Fry, hours: \"07:00-19:00\"}\n", 2,
+                 "working_hours.days: expected days like Mon-Fri");
+  ExpectOneError("defaults:\n  working_hours: {days: [Mon, Funday], hours: \"07:00-19:00\"}\n", 2,
+                 "working_hours.days[1]");
+  ExpectOneError("defaults:\n  working_hours:\n    hours: \"7am-7pm\"\n", 3,
+                 "working_hours.hours: expected hours like \"07:00-19:00\"");
+  ExpectOneError("defaults:\n  working_hours: {timezone: UTC}\n", 2, "needs hours");
+}
+
+TEST(ConfigLoader, RejectsThresholdZero) {
+  ExpectOneError("defaults:\n  rules:\n    PRIV-SI-01:\n      threshold: 0\n", 4,
+                 "defaults.rules.PRIV-SI-01.threshold: threshold must be at least 1");
+}
+
+TEST(ConfigLoader, RejectsMoreThan1024Shards) {
+  ExpectOneError("pipeline:\n  shards: 1025\n", 2, "pipeline.shards: must be from 0 to 1024");
+}
+
+TEST(ConfigLoader, RejectsQueueCapacityThatIsNotAPowerOfTwoOrBelowTwo) {
+  ExpectOneError("pipeline:\n  queue_capacity: 1000\n", 2, "must be a power of two");
+  ExpectOneError("pipeline:\n  queue_capacity: 1\n", 2, "must be a power of two of at least 2");
+  ExpectOneError("pipeline:\n  queue_capacity: 0\n", 2, "must be a power of two");
+}
+
+TEST(ConfigLoader, ReportsYamlSyntaxErrorsWithLineAndColumn) {
+  const ConfigLoadResult r =
+      LoadConfigText("pipeline:\n  shards: 2\n  parse_threads: [1, 2\n", "cfg.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_GE(r.errors[0].line, 3);
+  EXPECT_GT(r.errors[0].column, 0);
+  EXPECT_NE(r.errors[0].message.find("YAML syntax error"), std::string::npos);
+  ExpectOneError("tenants:\n  t1: {name: x}}\n  t2: {}\n", 2, "YAML syntax error");
+  ExpectOneError("pipeline:\n  shards: 2\n parse_threads: 1\n", 3, "YAML syntax error");
+}
+
+TEST(ConfigLoader, RejectsDuplicateKeysAndTenants) {
+  ExpectOneError("pipeline:\n  shards: 2\n  shards: 4\n", 3, "duplicate key \"shards\"");
+  ExpectOneError("tenants:\n  ABC: {}\n  abc: {}\n", 3, "tenant listed twice");
+}
+
+TEST(ConfigLoader, RejectsSourcesAndSinksMissingRequiredKeys) {
+  ExpectOneError("sources:\n  - file: {tenant: t1}\n", 2,
+                 "sources[0].file: missing required key \"path\"");
+  ExpectOneError("sinks:\n  - stdout: {}\n  - zmq_pub: {}\n", 3,
+                 "sinks[1].zmq_pub: missing required key \"endpoint\"");
+  ExpectOneError("sources:\n  - zmq: {}\n    file: {path: x}\n", 2, "exactly one key");
+}
+
+TEST(ConfigLoader, ReportsAMissingValueAtItsKeyNotTheNextLine) {
+  ExpectOneError("pipeline:\n  shards:\n  parse_threads: 2\n", 2,
+                 "cfg.yaml:2:3: pipeline.shards: expected a whole number, got nothing");
+  ExpectOneError("sources:\n  - file:\n  - stdin: {}\n", 2,
+                 "sources[0].file: missing required key \"path\"");
+}
+
+TEST(ConfigLoader, RejectsAMetricsAddressWithoutAPort) {
+  ExpectOneError("metrics:\n  listen: localhost\n", 2, "metrics.listen: expected host:port");
+}
+
+TEST(ConfigLoader, CollectsEveryErrorInsteadOfStoppingAtTheFirst) {
+  const std::string yaml =
+      "pipeline:\n"                                // 1
+      "  shards: 5000\n"                           // 2
+      "  queue_capacity: 100\n"                    // 3
+      "defaults:\n"                                // 4
+      "  learning_period: soon\n"                  // 5
+      "tenants:\n"                                 // 6
+      "  t1:\n"                                    // 7
+      "    naming_policy: \"[\"\n"                 // 8
+      "    approved: {ip_ranges: [1.2.3.4/40]}\n"  // 9
+      "    rules: {PRIV-XX-01: {}}\n";             // 10
+  const ConfigLoadResult r = LoadConfigText(yaml, "cfg.yaml");
+  ASSERT_EQ(r.errors.size(), 6u);
+  std::vector<int> lines;
+  for (const auto& e : r.errors) lines.push_back(e.line);
+  EXPECT_EQ(lines, (std::vector<int>{2, 3, 5, 8, 9, 10}));
+  EXPECT_EQ(r.config, nullptr);
+}
+
+TEST(ConfigLoader, ReportsAnUnreadableFileWithoutALine) {
+  const ConfigLoadResult r = LoadConfigFile("/nonexistent/privmon.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].line, 0);
+  EXPECT_NE(r.errors[0].message.find("/nonexistent/privmon.yaml: cannot read config file"),
+            std::string::npos);
+  EXPECT_EQ(LoadConfigFile("/tmp").errors.size(), 1u);
+}
+
+}  // namespace
+}  // namespace privmon

@@ -1,0 +1,102 @@
+// Kafka sources and sinks in the config: what `privmon check` accepts, and the errors it gives
+// for a misspelt librdkafka property, a secret written inline, or a missing group or topic.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/loader.h"
+
+namespace privmon {
+namespace {
+
+std::string Errors(const ConfigLoadResult& r) {
+  std::string out;
+  for (const auto& e : r.errors) out += e.message + "\n";
+  return out;
+}
+
+TEST(ConfigKafka, SourceAndSinkCompileWithTheirProperties) {
+  const ConfigLoadResult r = LoadConfigText(R"(
+sources:
+  - kafka: {brokers: "ns.servicebus.windows.net:9093", topics: [insights-logs-signinlogs, insights-logs-auditlogs],
+            group: privmon, tenant: t1, sasl_password_file: /etc/privmon/eventhubs.secret,
+            properties: {security.protocol: SASL_SSL, sasl.mechanism: PLAIN, sasl.username: $ConnectionString}}
+  - kafka: {brokers: "k1:9092", topic_regex: "entra-.*", group: g2, tenant_from_key: false, max_partitions: 32}
+sinks:
+  - kafka: {brokers: "k1:9092", topic: privmon-alerts, format: ocsf, properties: {acks: all}}
+)");
+  ASSERT_NE(r.config, nullptr) << Errors(r);
+  ASSERT_EQ(r.config->sources.size(), 2u);
+  const SourceSettings& eh = r.config->sources[0];
+  EXPECT_EQ(eh.type, SourceType::kKafka);
+  EXPECT_EQ(eh.name, "kafka");
+  EXPECT_EQ(eh.kafka.brokers, "ns.servicebus.windows.net:9093");
+  EXPECT_EQ(eh.kafka.topics.size(), 2u);
+  EXPECT_EQ(eh.kafka.group, "privmon");
+  EXPECT_EQ(eh.tenant, "t1");
+  EXPECT_EQ(eh.kafka.sasl_password_file, "/etc/privmon/eventhubs.secret");
+  ASSERT_EQ(eh.kafka.properties.size(), 3u);
+  EXPECT_EQ(eh.kafka.properties[2].second, "$ConnectionString");
+  const SourceSettings& regex = r.config->sources[1];
+  EXPECT_EQ(regex.name, "kafka-2");
+  ASSERT_EQ(regex.kafka.topics.size(), 1u);
+  EXPECT_EQ(regex.kafka.topics[0], "^entra-.*");  // librdkafka's marker for a pattern
+  EXPECT_FALSE(regex.kafka.tenant_from_key);
+  EXPECT_EQ(regex.kafka.max_partitions, 32u);
+  ASSERT_EQ(r.config->sinks.size(), 1u);
+  EXPECT_EQ(r.config->sinks[0].type, SinkType::kKafka);
+  EXPECT_EQ(r.config->sinks[0].format, AlertFormat::kOcsf);
+  ASSERT_EQ(r.config->sinks[0].kafka.topics.size(), 1u);
+  EXPECT_EQ(r.config->sinks[0].kafka.topics[0], "privmon-alerts");
+}
+
+TEST(ConfigKafka, ShippedEventHubsExampleIsValid) {
+  const ConfigLoadResult r =
+      LoadConfigFile(std::string(PRIVMON_SOURCE_DIR) + "/config/eventhubs.example.yaml");
+  ASSERT_NE(r.config, nullptr) << Errors(r);
+  ASSERT_EQ(r.config->sources.size(), 1u);
+  EXPECT_EQ(r.config->sources[0].kafka.topics.size(), 3u);
+  EXPECT_EQ(r.config->sources[0].kafka.sasl_password_file, "/etc/privmon/eventhubs.secret");
+}
+
+TEST(ConfigKafka, InlineSecretIsRefusedWithoutShowingIt) {
+  const ConfigLoadResult r = LoadConfigText(R"(
+sources:
+  - kafka: {brokers: "b:9093", topics: [t], group: g, properties: {sasl.password: "Endpoint=sb://x;SharedAccessKey=hunter2"}}
+)");
+  EXPECT_EQ(r.config, nullptr);
+  const std::string errors = Errors(r);
+  EXPECT_NE(errors.find("sasl_password_file"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("hunter2"), std::string::npos) << errors;
+}
+
+TEST(ConfigKafka, LibrdkafkaRefusesAMisspeltOrBadProperty) {
+  const ConfigLoadResult r = LoadConfigText(R"(
+sources:
+  - kafka: {brokers: "b:9092", topics: [t], group: g, properties: {sasl.mechanismz: PLAIN, security.protocol: TLS}}
+)");
+  EXPECT_EQ(r.config, nullptr);
+  const std::string errors = Errors(r);
+  EXPECT_NE(errors.find("sasl.mechanismz"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("security.protocol"), std::string::npos) << errors;
+  EXPECT_EQ(r.errors.size(), 2u) << errors;
+}
+
+TEST(ConfigKafka, MissingGroupTopicsOrBrokersAreErrors) {
+  const ConfigLoadResult r = LoadConfigText(R"(
+sources:
+  - kafka: {brokers: "b:9092"}
+  - kafka: {brokers: "b:9092", group: g, topics: [a], topic_regex: "b.*"}
+sinks:
+  - kafka: {topic: alerts}
+)");
+  EXPECT_EQ(r.config, nullptr);
+  const std::string errors = Errors(r);
+  EXPECT_NE(errors.find("\"group\""), std::string::npos) << errors;
+  EXPECT_NE(errors.find("\"topics\" (or \"topic_regex\")"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("not both"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("\"brokers\""), std::string::npos) << errors;
+}
+
+}  // namespace
+}  // namespace privmon

@@ -1,0 +1,256 @@
+// A good config compiles to the values the hot path reads: defaults overlaid by each tenant,
+// names hashed case-insensitively, CIDR ranges, working hours in the tenant's zone, durations.
+#include <absl/time/civil_time.h>
+#include <absl/time/time.h>
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/loader.h"
+#include "core/hash.h"
+
+namespace privmon {
+namespace {
+
+std::shared_ptr<const CompiledConfig> Load(const std::string& yaml) {
+  ConfigLoadResult r = LoadConfigText(yaml, "good.yaml");
+  for (const auto& e : r.errors) ADD_FAILURE() << e.message;
+  return r.config;
+}
+
+const TenantSettings& Tenant(const CompiledConfig& c, std::string_view id) {
+  auto it = c.tenants.find(HashLower(id));
+  EXPECT_NE(it, c.tenants.end()) << id;
+  return *it->second;
+}
+
+std::array<uint8_t, 16> Ip(const std::string& text) {
+  std::array<uint8_t, 16> out{};
+  if (in_addr v4{}; inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    out[10] = out[11] = 0xFF;
+    std::memcpy(&out[12], &v4, 4);
+  } else {
+    in6_addr v6{};
+    EXPECT_EQ(inet_pton(AF_INET6, text.c_str(), &v6), 1) << text;
+    std::memcpy(out.data(), &v6, 16);
+  }
+  return out;
+}
+
+int64_t UnixAt(absl::CivilSecond local, const char* zone_name) {
+  absl::TimeZone zone;
+  EXPECT_TRUE(absl::LoadTimeZone(zone_name, &zone));
+  return absl::ToUnixSeconds(absl::FromCivil(local, zone));
+}
+
+constexpr const char* kGood = R"(
+pipeline: {shards: 8, parse_threads: 2, queue_capacity: 1024, allowed_lateness: 1h5m,
+           max_message_bytes: 65536, max_tenant_series: 50}
+sources:
+  - zmq: {endpoint: "tcp://0.0.0.0:7000", bind: false, tenant: t0, high_water_mark: 50}
+  - zmq_sub: {endpoint: "tcp://pub:7001"}
+  - file: {path: in.ndjson, tenant: t1}
+  - stdin: {}
+  - zmq: {endpoint: "tcp://0.0.0.0:7002"}
+sinks: [{stdout: {}}, {file: {path: out.jsonl}}, {zmq_pub: {endpoint: "tcp://*:7003"}}]
+metrics: {listen: off}
+dead_letter: {path: dead.ndjson}
+defaults:
+  privileged_roles: [Global Administrator, Security Reader]
+  learning_period: 7d
+  suppression: {period: 2h}
+  rules:
+    PRIV-SI-01: {threshold: 7, window: 15m}
+    PRIV-PA-05: {window: 45d, severity: low, suppress: 30s}
+tenants:
+  "AAAA-Contoso":
+    name: Contoso
+    break_glass: [BG1@Contoso.com]
+    paw_devices: [Dev-1]
+    approved:
+      countries: [us, CA]
+      ip_ranges: [203.0.113.0/24, "2001:db8::/32", 198.51.100.7]
+      inviters: [hr@contoso.com]
+      require_managed_device: true
+    naming_policy: "^adm_"
+    working_hours: {timezone: America/New_York, days: Mon-Fri, hours: "07:00-19:00"}
+    high_value_apps: [Payroll]
+    rules:
+      PRIV-SI-01: {threshold: 3}
+      PRIV-SI-10: {enabled: false}
+  fabrikam: {}
+)";
+
+TEST(ConfigValues, PipelineSourcesSinksAndEndpointsCompileAsWritten) {
+  auto c = Load(kGood);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->pipeline.shards, 8u);
+  EXPECT_EQ(c->pipeline.parse_threads, 2u);
+  EXPECT_EQ(c->pipeline.queue_capacity, 1024u);
+  EXPECT_EQ(c->pipeline.allowed_lateness_s, 3900);
+  EXPECT_EQ(c->pipeline.max_message_bytes, 65536u);
+  EXPECT_EQ(c->pipeline.max_tenant_series, 50u);
+  ASSERT_EQ(c->sources.size(), 5u);
+  EXPECT_EQ(c->sources[0].type, SourceType::kZmqPull);
+  EXPECT_EQ(c->sources[0].endpoint, "tcp://0.0.0.0:7000");
+  EXPECT_FALSE(c->sources[0].bind);
+  EXPECT_EQ(c->sources[0].tenant, "t0");
+  EXPECT_EQ(c->sources[0].high_water_mark, 50);
+  EXPECT_EQ(c->sources[0].name, "zmq");
+  EXPECT_EQ(c->sources[1].type, SourceType::kZmqSub);
+  EXPECT_FALSE(c->sources[1].bind);
+  EXPECT_EQ(c->sources[2].type, SourceType::kFile);
+  EXPECT_EQ(c->sources[2].path, "in.ndjson");
+  EXPECT_EQ(c->sources[3].type, SourceType::kStdin);
+  EXPECT_EQ(c->sources[4].name, "zmq-2");  // unnamed sources get distinct metric labels
+  ASSERT_EQ(c->sinks.size(), 3u);
+  EXPECT_EQ(c->sinks[0].type, SinkType::kStdout);
+  EXPECT_EQ(c->sinks[1].type, SinkType::kFile);
+  EXPECT_EQ(c->sinks[1].path, "out.jsonl");
+  EXPECT_EQ(c->sinks[2].type, SinkType::kZmqPub);
+  EXPECT_EQ(c->sinks[2].endpoint, "tcp://*:7003");
+  EXPECT_EQ(c->metrics_listen, "");  // `off` disables metrics
+  EXPECT_EQ(c->dead_letter_path, "dead.ndjson");
+}
+
+TEST(ConfigValues, TenantKeepsDefaultsForEverythingItDoesNotSet) {
+  auto c = Load(kGood);
+  ASSERT_NE(c, nullptr);
+  const TenantSettings& contoso = Tenant(*c, "aaaa-contoso");  // ids are case-insensitive
+  const TenantSettings& fabrikam = Tenant(*c, "fabrikam");
+  EXPECT_EQ(contoso.tenant_id, "AAAA-Contoso");
+  EXPECT_EQ(contoso.name, "Contoso");
+  // The tenant's threshold wins; the window still comes from defaults.
+  EXPECT_EQ(contoso.rule(RuleId::kSI01).threshold, 3u);
+  EXPECT_EQ(contoso.rule(RuleId::kSI01).window_s, 15 * kMinute);
+  EXPECT_EQ(fabrikam.rule(RuleId::kSI01).threshold, 7u);
+  EXPECT_FALSE(contoso.rule(RuleId::kSI10).enabled);
+  EXPECT_TRUE(fabrikam.rule(RuleId::kSI10).enabled);
+  // suppression.period applies to every rule; a rule's own suppress wins over it.
+  EXPECT_EQ(fabrikam.rule(RuleId::kBG01).suppress_s, 2 * kHour);
+  EXPECT_EQ(fabrikam.rule(RuleId::kPA05).suppress_s, 30);
+  EXPECT_EQ(fabrikam.rule(RuleId::kPA05).window_s, 45 * kDay);
+  EXPECT_EQ(fabrikam.rule(RuleId::kPA05).severity, Severity::kLow);
+  EXPECT_EQ(fabrikam.rule(RuleId::kEL06).window_s, kHour);  // untouched: builtin
+  EXPECT_EQ(fabrikam.learning_period_s, 7 * kDay);
+  // The privileged role list replaces the builtin one.
+  EXPECT_EQ(fabrikam.privileged_roles.size(), 2u);
+  EXPECT_TRUE(fabrikam.privileged_roles.contains(HashLower("security reader")));
+  EXPECT_FALSE(fabrikam.privileged_roles.contains(HashLower("User Administrator")));
+  EXPECT_TRUE(fabrikam.break_glass.empty());
+  EXPECT_FALSE(fabrikam.working_hours.configured);
+  // Unlisted tenants read the compiled defaults.
+  EXPECT_EQ(&c->ForTenant(HashLower("unknown")), c->defaults.get());
+  EXPECT_EQ(c->defaults->rule(RuleId::kSI01).threshold, 7u);
+}
+
+TEST(ConfigValues, ListsAreHashedCaseInsensitively) {
+  auto c = Load(kGood);
+  ASSERT_NE(c, nullptr);
+  const TenantSettings& t = Tenant(*c, "AAAA-Contoso");
+  EXPECT_TRUE(t.break_glass.contains(HashLower("bg1@contoso.com")));
+  EXPECT_TRUE(t.paw_devices.contains(HashLower("DEV-1")));
+  EXPECT_TRUE(t.approved_inviters.contains(HashLower("HR@contoso.com")));
+  EXPECT_TRUE(t.high_value_apps.contains(HashLower("payroll")));
+  EXPECT_TRUE(t.approved_countries.contains(TenantSettings::PackCountry('U', 'S')));
+  EXPECT_TRUE(t.approved_countries.contains(TenantSettings::PackCountry('C', 'A')));
+  EXPECT_TRUE(t.require_managed_device);
+  ASSERT_TRUE(t.naming_policy.has_value());
+  EXPECT_TRUE(t.naming_policy->Search("adm_alice@contoso.com"));
+  EXPECT_FALSE(t.naming_policy->Search("alice@contoso.com"));
+  EXPECT_EQ(t.naming_policy_text, "^adm_");
+}
+
+TEST(ConfigValues, CidrRangesContainTheirAddressesOnly) {
+  auto c = Load(kGood);
+  ASSERT_NE(c, nullptr);
+  const auto& ranges = Tenant(*c, "AAAA-Contoso").approved_ip_ranges;
+  ASSERT_EQ(ranges.size(), 3u);
+  EXPECT_EQ(ranges[0].prefix_bits, 24 + 96);
+  EXPECT_TRUE(ranges[0].Contains(Ip("203.0.113.77")));
+  EXPECT_FALSE(ranges[0].Contains(Ip("203.0.114.1")));
+  EXPECT_EQ(ranges[1].prefix_bits, 32);
+  EXPECT_TRUE(ranges[1].Contains(Ip("2001:db8:1::5")));
+  EXPECT_FALSE(ranges[1].Contains(Ip("2001:db9::1")));
+  EXPECT_EQ(ranges[2].prefix_bits, 128);  // a bare IPv4 address is /32
+  EXPECT_TRUE(ranges[2].Contains(Ip("198.51.100.7")));
+  EXPECT_FALSE(ranges[2].Contains(Ip("198.51.100.8")));
+  EXPECT_FALSE(ranges[0].Contains(Ip("::1")));
+}
+
+TEST(ConfigValues, WorkingHoursFollowNewYorkAcrossDaylightSaving) {
+  auto c = Load(kGood);
+  ASSERT_NE(c, nullptr);
+  const WorkingHours& wh = Tenant(*c, "AAAA-Contoso").working_hours;
+  ASSERT_TRUE(wh.configured);
+  EXPECT_EQ(wh.day_mask, 0x1F);
+  EXPECT_EQ(wh.start_minute, 7 * 60);
+  EXPECT_EQ(wh.end_minute, 19 * 60);
+  // Winter (EST, UTC-5): Tuesday 2026-01-13 07:30 local = 12:30Z is inside, 06:30 local is not.
+  EXPECT_TRUE(wh.Contains(UnixAt(absl::CivilSecond(2026, 1, 13, 12, 30, 0), "UTC")));
+  EXPECT_FALSE(wh.Contains(UnixAt(absl::CivilSecond(2026, 1, 13, 11, 30, 0), "UTC")));
+  // Summer (EDT, UTC-4): Tuesday 2026-07-14 11:30Z is 07:30 local, inside; 23:30Z is 19:30 out.
+  EXPECT_TRUE(wh.Contains(UnixAt(absl::CivilSecond(2026, 7, 14, 11, 30, 0), "UTC")));
+  EXPECT_FALSE(wh.Contains(UnixAt(absl::CivilSecond(2026, 7, 14, 23, 30, 0), "UTC")));
+  // 12:30Z in summer is 08:30 local (inside), and the same UTC time on Saturday is outside.
+  EXPECT_TRUE(wh.Contains(UnixAt(absl::CivilSecond(2026, 7, 14, 12, 30, 0), "UTC")));
+  EXPECT_FALSE(wh.Contains(UnixAt(absl::CivilSecond(2026, 7, 18, 12, 30, 0), "UTC")));
+  // Sunday-to-Monday edge in local time, not UTC: Monday 01:00Z is still Sunday in New York.
+  EXPECT_FALSE(wh.Contains(UnixAt(absl::CivilSecond(2026, 7, 13, 1, 0, 0), "UTC")));
+  EXPECT_TRUE(wh.Contains(UnixAt(absl::CivilSecond(2026, 7, 13, 9, 0, 0), "America/New_York")));
+}
+
+TEST(ConfigValues, WorkingDaysAcceptListsRangesAndOvernightHours) {
+  auto c = Load(
+      "tenants:\n"
+      "  a: {working_hours: {timezone: UTC, days: [Sat, sunday], hours: \"22:00-06:00\"}}\n"
+      "  b: {working_hours: {days: \"Fri-Mon, Wed\", hours: \"00:00-24:00\"}}\n");
+  ASSERT_NE(c, nullptr);
+  const WorkingHours& a = Tenant(*c, "a").working_hours;
+  EXPECT_EQ(a.day_mask, 0x60);
+  EXPECT_TRUE(a.Contains(UnixAt(absl::CivilSecond(2026, 7, 18, 23, 0, 0), "UTC")));
+  EXPECT_TRUE(a.Contains(UnixAt(absl::CivilSecond(2026, 7, 19, 5, 59, 0), "UTC")));
+  EXPECT_FALSE(a.Contains(UnixAt(absl::CivilSecond(2026, 7, 19, 6, 0, 0), "UTC")));
+  const WorkingHours& b = Tenant(*c, "b").working_hours;
+  EXPECT_EQ(b.day_mask, 0b1110101);  // Mon, Wed, Fri, Sat, Sun
+  EXPECT_EQ(b.end_minute, 24 * 60);
+}
+
+TEST(ConfigValues, DurationsAcceptUnitsCombinationsAndPlainSeconds) {
+  const std::pair<const char*, int64_t> cases[] = {
+      {"30s", 30},    {"5m", 300}, {"1h", 3600}, {"24h", 86400},     {"14d", 14 * 86400},
+      {"1h5m", 3900}, {"90", 90},  {"0", 0},     {"2w", 14 * 86400}, {"1d12h", 129600}};
+  for (const auto& [text, seconds] : cases) {
+    auto c = Load(std::string("pipeline: {allowed_lateness: ") + text + "}\n");
+    ASSERT_NE(c, nullptr) << text;
+    EXPECT_EQ(c->pipeline.allowed_lateness_s, seconds) << text;
+  }
+  for (const char* bad : {"-5m", "h", "1.5h", "5 m", "1h5", "10y", "\"\"", "[1]"}) {
+    EXPECT_FALSE(
+        LoadConfigText(std::string("pipeline: {allowed_lateness: ") + bad + "}\n").errors.empty())
+        << bad;
+  }
+}
+
+TEST(ConfigValues, AnEmptyMapGivesTheBuiltinDefaultsButEmptyTextIsAnError) {
+  const ConfigLoadResult empty = LoadConfigText("", "empty.yaml");
+  ASSERT_EQ(empty.errors.size(), 1u);
+  EXPECT_EQ(empty.config, nullptr);
+  EXPECT_NE(empty.errors[0].message.find("the config is empty"), std::string::npos);
+  auto c = Load("{}");
+  ASSERT_NE(c, nullptr);
+  auto builtin = BuiltinDefaultConfig();
+  EXPECT_EQ(c->metrics_listen, builtin->metrics_listen);
+  EXPECT_EQ(c->sources.size(), 1u);
+  EXPECT_EQ(c->sinks.size(), 1u);
+  EXPECT_TRUE(c->tenants.empty());
+  EXPECT_EQ(c->defaults->privileged_roles.size(), DefaultPrivilegedRoles().size());
+  for (std::size_t i = 0; i < kRuleCount; ++i) {
+    EXPECT_TRUE(c->defaults->rules[i].enabled);
+    EXPECT_EQ(c->defaults->rules[i].threshold, kRuleCatalog[i].threshold);
+  }
+}
+
+}  // namespace
+}  // namespace privmon

@@ -1,0 +1,290 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+
+#include "tools/replay/command.h"
+
+namespace privmon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Received {
+  std::vector<std::string> frames;
+  std::chrono::steady_clock::time_point at;
+};
+
+class PullEndpoint {
+ public:
+  PullEndpoint() : socket_(context_, zmq::socket_type::pull) {
+    socket_.set(zmq::sockopt::rcvtimeo, 5000);
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.bind("tcp://127.0.0.1:*");
+    endpoint_ = socket_.get(zmq::sockopt::last_endpoint);
+  }
+  const std::string& endpoint() const { return endpoint_; }
+
+  // Receives up to n messages (all frames of each); stops early after a 5 s silence.
+  std::vector<Received> Receive(std::size_t n) {
+    std::vector<Received> out;
+    while (out.size() < n) {
+      Received r;
+      bool more = true;
+      while (more) {
+        zmq::message_t m;
+        if (!socket_.recv(m)) return out;
+        r.frames.push_back(m.to_string());
+        more = m.more();
+      }
+      r.at = std::chrono::steady_clock::now();
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+ private:
+  zmq::context_t context_;
+  zmq::socket_t socket_;
+  std::string endpoint_;
+};
+
+inline std::string WriteTempFile(const std::string& name, const std::string& content) {
+  const auto dir = std::filesystem::temp_directory_path() / "privmon_replay_test";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / name).string();
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  std::fwrite(content.data(), 1, content.size(), f);
+  std::fclose(f);
+  return path;
+}
+
+std::vector<std::string> Payloads(const std::vector<Received>& msgs) {
+  std::vector<std::string> out;
+  for (const Received& m : msgs) out.push_back(m.frames.back());
+  return out;
+}
+
+ReplayOptions Options(const std::string& file, const PullEndpoint& pull) {
+  ReplayOptions o;
+  o.files = {file};
+  o.endpoint = pull.endpoint();
+  o.quiet = true;
+  o.linger_s = 5;
+  return o;
+}
+
+// Runs the replay on a thread while the test receives, as the receiver must drain the socket.
+std::vector<Received> ReplayAndReceive(const ReplayOptions& o, PullEndpoint& pull,
+                                       std::size_t expected, int* exit_code) {
+  auto run = std::async(std::launch::async, [&o] { return RunReplay(o); });
+  std::vector<Received> got = pull.Receive(expected);
+  *exit_code = run.get();
+  return got;
+}
+
+const std::string kLines[] = {
+    R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs","properties":{"a":1}})",
+    R"({"records":[{"time":"2024-01-01T00:00:01Z"},{"time":"2024-01-01T00:00:02Z"}]})",
+    R"({"value":[{"activityDateTime":"2024-01-01T00:00:03Z","x":"é ü \"q\""}]})",
+    R"({"TimeGenerated":"2024-01-01T00:00:04.123Z","Type":"SigninLogs"})",
+};
+
+TEST(ReplayCommand, DeliversEveryNonEmptyLineByteExactAndInOrder) {
+  PullEndpoint pull;
+  // Blank lines are skipped; a CRLF ending is not part of the message; no final newline needed.
+  const std::string file = WriteTempFile(
+      "exact.ndjson", kLines[0] + "\n\n" + kLines[1] + "\r\n   \n" + kLines[2] + "\n" + kLines[3]);
+  int rc = -1;
+  auto got = ReplayAndReceive(Options(file, pull), pull, 4, &rc);
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(got.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    ASSERT_EQ(got[i].frames.size(), 1u);
+    EXPECT_EQ(got[i].frames[0], kLines[i]);
+  }
+}
+
+TEST(ReplayCommand, TenantOptionSendsTwoFrames) {
+  PullEndpoint pull;
+  const std::string file = WriteTempFile("tenant.ndjson", kLines[0] + "\n" + kLines[3] + "\n");
+  ReplayOptions o = Options(file, pull);
+  o.tenant = "4bbb79f7-5724-4c9e-95f3-de075f6ec090";
+  int rc = -1;
+  auto got = ReplayAndReceive(o, pull, 2, &rc);
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(got.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    ASSERT_EQ(got[i].frames.size(), 2u);
+    EXPECT_EQ(got[i].frames[0], o.tenant);
+  }
+  EXPECT_EQ(got[0].frames[1], kLines[0]);
+  EXPECT_EQ(got[1].frames[1], kLines[3]);
+}
+
+TEST(ReplayCommand, LoopReplaysTheInputKTimesAcrossFiles) {
+  PullEndpoint pull;
+  const std::string a = WriteTempFile("loop_a.ndjson", kLines[0] + "\n" + kLines[1] + "\n");
+  const std::string b = WriteTempFile("loop_b.ndjson", kLines[2] + "\n");
+  ReplayOptions o = Options(a, pull);
+  o.files.push_back(b);
+  o.loop = 3;
+  int rc = -1;
+  auto got = Payloads(ReplayAndReceive(o, pull, 9, &rc));
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(got.size(), 9u);
+  for (std::size_t i = 0; i < 9; ++i) EXPECT_EQ(got[i], kLines[i % 3]);
+}
+
+TEST(ReplayCommand, StreamsFilesLargerThanTheMemoryLimit) {
+  PullEndpoint pull;
+  std::string content;
+  for (int i = 0; i < 500; ++i) content += "{\"n\":" + std::to_string(i) + "}\n";
+  const std::string file = WriteTempFile("stream.ndjson", content);
+  ReplayOptions o = Options(file, pull);
+  o.max_memory = 16;  // forces streaming
+  o.loop = 2;
+  int rc = -1;
+  auto got = Payloads(ReplayAndReceive(o, pull, 1000, &rc));
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(got.size(), 1000u);
+  EXPECT_EQ(got[0], "{\"n\":0}");
+  EXPECT_EQ(got[499], "{\"n\":499}");
+  EXPECT_EQ(got[999], "{\"n\":499}");
+}
+
+TEST(ReplayCommand, SeveralConnectionsDeliverEveryMessage) {
+  PullEndpoint pull;
+  std::string content;
+  for (int i = 0; i < 300; ++i) content += "{\"n\":" + std::to_string(i) + "}\n";
+  ReplayOptions o = Options(WriteTempFile("conn.ndjson", content), pull);
+  o.connections = 3;
+  int rc = -1;
+  auto got = Payloads(ReplayAndReceive(o, pull, 300, &rc));
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(got.size(), 300u);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(std::unique(got.begin(), got.end()), got.end());
+}
+
+TEST(ReplayCommand, RateTakesAtLeastMostOfTheExpectedTime) {
+  PullEndpoint pull;
+  std::string content;
+  for (int i = 0; i < 100; ++i) content += "{\"n\":" + std::to_string(i) + "}\n";
+  ReplayOptions o = Options(WriteTempFile("rate.ndjson", content), pull);
+  o.rate = 200;  // 100 messages: ~0.5 s
+  const auto start = Clock::now();
+  int rc = -1;
+  auto got = ReplayAndReceive(o, pull, 100, &rc);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(got.size(), 100u);
+  EXPECT_GE(seconds, 0.7 * 99 / 200.0);
+}
+
+TEST(ReplayCommand, SpeedupKeepsTheRecordedSpacing) {
+  PullEndpoint pull;
+  // Event times 0 s, 1 s, (no time), 2 s, 4 s; at 4x the last goes ~1 s after the first.
+  const std::string content =
+      R"({"time":"2024-05-01T10:00:00Z","properties":{"createdDateTime":"2024-05-01T10:00:00.0000000+00:00"}})"
+      "\n"
+      R"({"time":"2024-05-01T10:00:01Z"})"
+      "\n"
+      R"({"no":"time"})"
+      "\n"
+      R"({"TimeGenerated": "2024-05-01T10:00:02.000Z"})"
+      "\n"
+      R"({"activityDateTime":"2024-05-01T06:00:04-04:00"})"
+      "\n";
+  ReplayOptions o = Options(WriteTempFile("speedup.ndjson", content), pull);
+  o.speedup = 4;
+  int rc = -1;
+  auto got = ReplayAndReceive(o, pull, 5, &rc);
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(got.size(), 5u);
+  auto gap = [&](int i, int j) {
+    return std::chrono::duration<double>(got[j].at - got[i].at).count();
+  };
+  EXPECT_GE(gap(0, 1), 0.7 * 0.25);
+  EXPECT_GE(gap(1, 3), 0.7 * 0.25);
+  EXPECT_GE(gap(3, 4), 0.7 * 0.5);
+  EXPECT_GE(gap(0, 4), 0.7 * 1.0);
+  EXPECT_EQ(got[2].frames[0], R"({"no":"time"})");
+}
+
+TEST(ReplayCommand, SigintStopsSendingAndExitsZero) {
+  PullEndpoint pull;
+  std::string content;
+  for (int i = 0; i < 1000; ++i) content += "{\"n\":" + std::to_string(i) + "}\n";
+  ReplayOptions o = Options(WriteTempFile("sigint.ndjson", content), pull);
+  o.rate = 50;  // would take 20 s
+  auto run = std::async(std::launch::async, [&o] { return RunReplay(o); });
+  auto first = pull.Receive(1);  // the handler is installed once sending has begun
+  ASSERT_EQ(first.size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ::kill(::getpid(), SIGINT);
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(run.get(), 0);
+}
+
+TEST(ReplayCommand, MissingFileIsARuntimeFailure) {
+  ReplayOptions o;
+  o.files = {"/nonexistent/privmon/input.ndjson"};
+  o.endpoint = "tcp://127.0.0.1:1";
+  EXPECT_EQ(RunReplay(o), 1);
+}
+
+TEST(ReplayCommand, MalformedEndpointIsARuntimeFailure) {
+  ReplayOptions o;
+  o.files = {WriteTempFile("bad_ep.ndjson", kLines[0] + "\n")};
+  o.endpoint = "nonsense://x";
+  o.quiet = true;
+  EXPECT_EQ(RunReplay(o), 1);
+}
+
+TEST(ReplayCommand, RateWithSpeedupIsAUsageError) {
+  ReplayOptions o;
+  o.files = {"x"};
+  o.endpoint = "tcp://127.0.0.1:1";
+  o.rate = 10;
+  o.speedup = 2;
+  EXPECT_EQ(RunReplay(o), 2);
+}
+
+TEST(ReplayCommand, RegisteredSubcommandParsesItsOptions) {
+  CLI::App app("privmon");
+  int exit_code = -1;
+  RegisterReplayCommand(app, &exit_code);
+  // A missing file fails at run time with 1, which proves the callback ran with parsed options.
+  const char* argv[] = {"privmon",
+                        "replay",
+                        "/nonexistent/x.ndjson",
+                        "--to",
+                        "tcp://127.0.0.1:1",
+                        "--rate",
+                        "100",
+                        "--loop",
+                        "2",
+                        "--connections",
+                        "2",
+                        "--quiet"};
+  app.parse(static_cast<int>(std::size(argv)), const_cast<char**>(argv));
+  EXPECT_EQ(exit_code, 1);
+  CLI::App app2("privmon");
+  RegisterReplayCommand(app2, &exit_code);
+  const char* bad[] = {"privmon", "replay", "f", "--to", "e", "--rate", "1", "--speedup", "2"};
+  EXPECT_THROW(app2.parse(static_cast<int>(std::size(bad)), const_cast<char**>(bad)),
+               CLI::ParseError);
+}
+
+}  // namespace
+}  // namespace privmon

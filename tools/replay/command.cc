@@ -1,0 +1,140 @@
+#include "tools/replay/command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+
+#include "tools/replay/input.h"
+#include "tools/replay/pacer.h"
+#include "tools/replay/progress.h"
+#include "tools/replay/sender.h"
+
+namespace privmon {
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void OnStopSignal(int) { g_stop.store(true, std::memory_order_relaxed); }
+
+// Installs SIGINT/SIGTERM handlers that set g_stop, and restores the previous ones on exit.
+class ScopedStopSignals {
+ public:
+  ScopedStopSignals() {
+    g_stop.store(false, std::memory_order_relaxed);
+    struct sigaction sa {};
+    sa.sa_handler = OnStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~ScopedStopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  ScopedStopSignals(const ScopedStopSignals&) = delete;
+  ScopedStopSignals& operator=(const ScopedStopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+int UsageError(const char* message) {
+  std::fprintf(stderr, "privmon replay: %s\n", message);
+  return 2;
+}
+
+}  // namespace
+
+int RunReplay(const ReplayOptions& o) {
+  if (o.files.empty()) return UsageError("no input FILE given (use - for stdin)");
+  if (o.endpoint.empty()) return UsageError("--to ENDPOINT is required");
+  if (o.rate < 0 || o.speedup < 0) return UsageError("--rate and --speedup must be positive");
+  if (o.rate > 0 && o.speedup > 0) return UsageError("--rate and --speedup exclude each other");
+  if (o.loop < 1) return UsageError("--loop must be at least 1");
+  if (o.connections < 1) return UsageError("--connections must be at least 1");
+  if (o.linger_s < 0) return UsageError("--linger must not be negative");
+
+  ScopedStopSignals signals;
+  std::string error;
+  std::unique_ptr<ReplayInput> input = ReplayInput::Open(o.files, o.loop, o.max_memory, &error);
+  if (!input) {
+    std::fprintf(stderr, "privmon replay: %s\n", error.c_str());
+    return 1;
+  }
+  const bool live = !o.quiet && ::isatty(STDERR_FILENO);
+  ReplayProgress progress(live, input->total_lines());
+  bool interrupted = false;
+  try {
+    ReplaySender sender(o.endpoint, o.connections, o.sndhwm, o.linger_s, o.tenant, &g_stop);
+    ReplayPacer pacer(o.rate, o.speedup, &g_stop);
+    const auto wait_start = ReplayProgress::Clock::now();
+    bool warned = false;
+    auto on_wait = [&] {
+      progress.MaybeDraw();
+      if (!warned && progress.messages() == 0 &&
+          ReplayProgress::Clock::now() - wait_start > std::chrono::seconds(5)) {
+        warned = true;
+        std::fprintf(stderr, "privmon replay: still waiting for a peer at %s\n",
+                     o.endpoint.c_str());
+      }
+    };
+    int loop = -1;
+    while (std::optional<std::string_view> line = input->Next()) {
+      if (input->loop() != loop) {
+        loop = input->loop();
+        pacer.StartLoop();
+      }
+      if (!pacer.WaitTurn(*line) || !sender.Send(*line, on_wait)) break;
+      progress.Count(line->size());
+    }
+    interrupted = g_stop.load(std::memory_order_relaxed);
+    if (!input->error().empty()) {
+      progress.PrintSummary(interrupted);
+      std::fprintf(stderr, "privmon replay: %s\n", input->error().c_str());
+      return 1;
+    }
+    progress.PrintSummary(interrupted);
+    // ~ReplaySender lingers here until queued messages are delivered (or --linger expires).
+  } catch (const zmq::error_t& e) {
+    progress.PrintSummary(interrupted);
+    std::fprintf(stderr, "privmon replay: ZeroMQ error on %s: %s\n", o.endpoint.c_str(), e.what());
+    return 1;
+  }
+  return 0;
+}
+
+void RegisterReplayCommand(CLI::App& root, int* exit_code) {
+  auto options = std::make_shared<ReplayOptions>();
+  CLI::App* sub = root.add_subcommand(
+      "replay", "Send recorded NDJSON lines to a ZeroMQ endpoint (PUSH), for load tests");
+  sub->add_option("files", options->files, "NDJSON files, - for stdin")->required();
+  sub->add_option("--to", options->endpoint,
+                  "ZeroMQ endpoint to connect, e.g. tcp://127.0.0.1:5556")
+      ->required();
+  auto* rate =
+      sub->add_option("--rate", options->rate, "Messages per second")->check(CLI::PositiveNumber);
+  sub->add_option("--speedup", options->speedup,
+                  "Keep the recorded event-time spacing, X times faster")
+      ->check(CLI::PositiveNumber)
+      ->excludes(rate);
+  sub->add_option("--loop", options->loop, "Replay the input K times")->check(CLI::PositiveNumber);
+  sub->add_option("--connections", options->connections, "PUSH sockets, used round-robin")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--tenant", options->tenant, "Send [tenant, payload] two-frame messages");
+  sub->add_flag("--quiet,-q", options->quiet, "No live progress line");
+  sub->add_option("--linger", options->linger_s,
+                  "Seconds to wait at exit for queued messages to be delivered")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--hwm", options->sndhwm, "Send high-water mark per socket (messages)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  sub->callback([options, exit_code] { *exit_code = RunReplay(*options); });
+}
+
+}  // namespace privmon

@@ -1,0 +1,186 @@
+#include "tools/replay/input.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace privmon {
+namespace {
+
+constexpr std::size_t kChunk = 1 << 20;
+
+std::string_view TrimLine(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+bool IsBlank(std::string_view line) {
+  for (char c : line) {
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  }
+  return true;
+}
+
+bool ReadWhole(std::FILE* f, std::string* out) {
+  char buf[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  return !std::ferror(f);
+}
+
+uint64_t CountLines(std::string_view data) {
+  uint64_t n = 0;
+  std::size_t pos = 0;
+  while (pos < data.size()) {
+    std::size_t end = data.find('\n', pos);
+    if (end == std::string_view::npos) end = data.size();
+    if (!IsBlank(data.substr(pos, end - pos))) ++n;
+    pos = end + 1;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::unique_ptr<ReplayInput> ReplayInput::Open(const std::vector<std::string>& files, int loops,
+                                               uint64_t max_memory, std::string* error) {
+  std::unique_ptr<ReplayInput> in(new ReplayInput());  // private constructor
+  in->loops_ = loops;
+  uint64_t total_size = 0;
+  for (const std::string& path : files) {
+    if (path == "-") continue;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      *error = "cannot read " + path + ": " + std::strerror(errno);
+      return nullptr;
+    }
+    total_size += static_cast<uint64_t>(st.st_size);
+  }
+  const bool all_in_memory = total_size <= max_memory;
+  uint64_t lines = 0;
+  for (const std::string& path : files) {
+    Source src;
+    src.path = path;
+    if (path == "-") {
+      src.in_memory = true;
+      if (!ReadWhole(stdin, &src.data)) {
+        *error = "cannot read stdin: " + std::string(std::strerror(errno));
+        return nullptr;
+      }
+    } else if (all_in_memory) {
+      std::FILE* f = std::fopen(path.c_str(), "rb");
+      if (f == nullptr) {
+        *error = "cannot open " + path + ": " + std::strerror(errno);
+        return nullptr;
+      }
+      const bool ok = ReadWhole(f, &src.data);
+      std::fclose(f);
+      if (!ok) {
+        *error = "cannot read " + path;
+        return nullptr;
+      }
+      src.in_memory = true;
+    } else {
+      std::FILE* f = std::fopen(path.c_str(), "rb");  // fail early, before sending anything
+      if (f == nullptr) {
+        *error = "cannot open " + path + ": " + std::strerror(errno);
+        return nullptr;
+      }
+      std::fclose(f);
+    }
+    if (src.in_memory) lines += CountLines(src.data);
+    in->sources_.push_back(std::move(src));
+  }
+  if (all_in_memory) in->total_lines_ = lines * static_cast<uint64_t>(loops);
+  return in;
+}
+
+ReplayInput::~ReplayInput() {
+  if (stream_ != nullptr) std::fclose(stream_);
+}
+
+std::optional<std::string_view> ReplayInput::NextFromMemory(Source& src) {
+  const std::string_view data = src.data;
+  while (pos_ < data.size()) {
+    std::size_t end = data.find('\n', pos_);
+    if (end == std::string_view::npos) end = data.size();
+    const std::string_view line = TrimLine(data.substr(pos_, end - pos_));
+    pos_ = end + 1;
+    if (!IsBlank(line)) return line;
+  }
+  return std::nullopt;
+}
+
+bool ReplayInput::OpenCurrentFile() {
+  stream_ = std::fopen(sources_[file_].path.c_str(), "rb");
+  if (stream_ == nullptr) {
+    error_ = "cannot open " + sources_[file_].path + ": " + std::strerror(errno);
+    return false;
+  }
+  if (chunk_.size() < kChunk) chunk_.resize(kChunk);
+  chunk_pos_ = chunk_end_ = 0;
+  stream_eof_ = false;
+  return true;
+}
+
+std::optional<std::string_view> ReplayInput::NextFromStream() {
+  std::size_t scan = chunk_pos_;
+  for (;;) {
+    const char* base = chunk_.data();
+    const void* nl = std::memchr(base + scan, '\n', chunk_end_ - scan);
+    if (nl != nullptr || (stream_eof_ && chunk_pos_ < chunk_end_)) {
+      const std::size_t end = nl ? static_cast<const char*>(nl) - base : chunk_end_;
+      const std::string_view line = TrimLine(std::string_view(base + chunk_pos_, end - chunk_pos_));
+      chunk_pos_ = scan = nl ? end + 1 : end;
+      if (!IsBlank(line)) return line;
+      continue;
+    }
+    if (stream_eof_) return std::nullopt;
+    // Keep the partial line, make room, read more.
+    const std::size_t partial = chunk_end_ - chunk_pos_;
+    std::memmove(chunk_.data(), chunk_.data() + chunk_pos_, partial);
+    chunk_pos_ = 0;
+    chunk_end_ = partial;
+    scan = partial;
+    if (chunk_.size() - chunk_end_ < kChunk / 2) chunk_.resize(chunk_.size() * 2);
+    const std::size_t n =
+        std::fread(chunk_.data() + chunk_end_, 1, chunk_.size() - chunk_end_, stream_);
+    chunk_end_ += n;
+    if (n == 0) {
+      if (std::ferror(stream_)) {
+        error_ = "cannot read " + sources_[file_].path;
+        return std::nullopt;
+      }
+      stream_eof_ = true;
+    }
+  }
+}
+
+std::optional<std::string_view> ReplayInput::Next() {
+  while (loop_ < loops_) {
+    while (file_ < sources_.size()) {
+      Source& src = sources_[file_];
+      std::optional<std::string_view> line;
+      if (src.in_memory) {
+        line = NextFromMemory(src);
+      } else {
+        if (stream_ == nullptr && !OpenCurrentFile()) return std::nullopt;
+        line = NextFromStream();
+        if (!error_.empty()) return std::nullopt;
+      }
+      if (line) return line;
+      if (stream_ != nullptr) {
+        std::fclose(stream_);
+        stream_ = nullptr;
+      }
+      ++file_;
+      pos_ = 0;
+    }
+    file_ = 0;
+    ++loop_;
+  }
+  return std::nullopt;
+}
+
+}  // namespace privmon
