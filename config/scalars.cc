@@ -1,12 +1,10 @@
 #include "config/scalars.h"
 
-#include <arpa/inet.h>
-
 #include <array>
-#include <cstring>
 #include <limits>
 
 #include "core/hash.h"
+#include "parsers/ip_address.h"
 
 namespace privmon::config {
 namespace {
@@ -118,20 +116,13 @@ bool ParseAlertFormat(std::string_view text, AlertFormat* out) {
 
 bool ParseCidr(std::string_view text, CidrRange* out, std::string* error) {
   const std::size_t slash = text.find('/');
-  const std::string address(text.substr(0, slash));
   CidrRange range;
-  unsigned max_bits = 128, offset = 0;
-  if (in_addr v4{}; inet_pton(AF_INET, address.c_str(), &v4) == 1) {
-    range.addr[10] = range.addr[11] = 0xFF;
-    std::memcpy(&range.addr[12], &v4, 4);
-    max_bits = 32;
-    offset = 96;
-  } else if (in6_addr v6{}; inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
-    std::memcpy(range.addr.data(), &v6, 16);
-  } else {
+  const uint8_t family = parsers::ParseIpAddress(text.substr(0, slash), range.addr);
+  if (family == 0) {
     *error = "expected an IP range like 203.0.113.0/24, 2001:db8::/32 or a single address";
     return false;
   }
+  const unsigned max_bits = family == 4 ? 32 : 128, offset = family == 4 ? 96 : 0;
   uint64_t bits = max_bits;
   if (slash != std::string_view::npos &&
       (!ParseUnsigned(text.substr(slash + 1), &bits) || bits > max_bits)) {

@@ -92,7 +92,7 @@ std::optional<EventTime> ParseIsoTime(std::string_view s) {
   return secs * kMicrosPerSecond + micros;
 }
 
-std::size_t FormatIsoTime(EventTime t, char* out) {
+UtcCivil ToUtcCivil(EventTime t) {
   int64_t secs = t / kMicrosPerSecond;
   int64_t micros = t % kMicrosPerSecond;
   if (micros < 0) micros += kMicrosPerSecond, --secs;
@@ -100,16 +100,25 @@ std::size_t FormatIsoTime(EventTime t, char* out) {
   int64_t rem = secs % 86400;
   if (rem < 0) rem += 86400, --days;
   const Civil c = CivilFromDays(days);
+  return {c.y,
+          c.m,
+          c.d,
+          static_cast<unsigned>(rem / 3600),
+          static_cast<unsigned>(rem / 60 % 60),
+          static_cast<unsigned>(rem % 60),
+          micros};
+}
+
+std::size_t FormatIsoTime(EventTime t, char* out) {
+  const UtcCivil c = ToUtcCivil(t);
   int n;
-  if (micros == 0) {
-    n = std::snprintf(out, 28, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                      static_cast<long long>(c.y), c.m, c.d, static_cast<long long>(rem / 3600),
-                      static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  if (c.micros == 0) {
+    n = std::snprintf(out, 28, "%04lld-%02u-%02uT%02u:%02u:%02uZ", static_cast<long long>(c.year),
+                      c.month, c.day, c.hour, c.minute, c.second);
   } else {
-    n = std::snprintf(out, 28, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
-                      static_cast<long long>(c.y), c.m, c.d, static_cast<long long>(rem / 3600),
-                      static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
-                      static_cast<long long>(micros));
+    n = std::snprintf(out, 28, "%04lld-%02u-%02uT%02u:%02u:%02u.%06lldZ",
+                      static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second,
+                      static_cast<long long>(c.micros));
   }
   return n < 0 ? 0 : static_cast<std::size_t>(n);
 }

@@ -16,6 +16,15 @@ inline constexpr EventTime kMaxTime = INT64_MAX / 2;
 
 std::optional<EventTime> ParseIsoTime(std::string_view text);
 
+// An event time as UTC calendar fields (proleptic Gregorian): privmon's one calendar, used by
+// FormatIsoTime and by every writer of time text (`privmon gen` included).
+struct UtcCivil {
+  int64_t year;
+  unsigned month, day, hour, minute, second;
+  int64_t micros;  // 0..999999
+};
+UtcCivil ToUtcCivil(EventTime t);
+
 // Writes "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (fraction only when non-zero) into out (>= 28 bytes);
 // returns the length written.
 std::size_t FormatIsoTime(EventTime t, char* out);

@@ -14,7 +14,8 @@ bool ParseIpv4(std::string_view s, uint8_t* out) {
       if (++digits > 3 || value > 255) return false;
       ++i;
     }
-    if (digits == 0) return false;
+    // "010" would be 10 here and 8 to inet_aton: an ambiguous octet is no address (as inet_pton).
+    if (digits == 0 || (digits > 1 && s[i - digits] == '0')) return false;
     out[part++] = static_cast<uint8_t>(value);
     if (part < 4) {
       if (i >= s.size() || s[i] != '.') return false;

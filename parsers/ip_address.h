@@ -1,6 +1,7 @@
 // IP address text -> 16 bytes (IPv4 mapped to ::ffff:a.b.c.d). Accepts dotted-quad IPv4 and RFC
-// 4291 IPv6 text (with "::" and an embedded IPv4 tail); anything else (CIDR, "<null>", bogus forms)
-// is unparseable. Pure function, no allocation, O(len).
+// 4291 IPv6 text (with "::" and an embedded IPv4 tail); anything else (CIDR, "<null>", bogus forms,
+// octets with a leading zero such as "010.1.1.1") is unparseable. privmon's one IP parser: events
+// and the config's IP ranges (config/scalars.cc) read addresses alike. Pure, no allocation, O(len).
 #pragma once
 
 #include <array>

@@ -2,13 +2,13 @@
 // names hashed case-insensitively, CIDR ranges, working hours in the tenant's zone, durations.
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "config/loader.h"
 #include "core/hash.h"
+#include "parsers/ip_address.h"
 
 namespace privmon {
 namespace {
@@ -27,14 +27,7 @@ const TenantSettings& Tenant(const CompiledConfig& c, std::string_view id) {
 
 std::array<uint8_t, 16> Ip(const std::string& text) {
   std::array<uint8_t, 16> out{};
-  if (in_addr v4{}; inet_pton(AF_INET, text.c_str(), &v4) == 1) {
-    out[10] = out[11] = 0xFF;
-    std::memcpy(&out[12], &v4, 4);
-  } else {
-    in6_addr v6{};
-    EXPECT_EQ(inet_pton(AF_INET6, text.c_str(), &v6), 1) << text;
-    std::memcpy(out.data(), &v6, 16);
-  }
+  EXPECT_NE(parsers::ParseIpAddress(text, out), 0) << text;
   return out;
 }
 
@@ -177,6 +170,38 @@ TEST(ConfigValues, CidrRangesContainTheirAddressesOnly) {
   EXPECT_TRUE(ranges[2].Contains(Ip("198.51.100.7")));
   EXPECT_FALSE(ranges[2].Contains(Ip("198.51.100.8")));
   EXPECT_FALSE(ranges[0].Contains(Ip("::1")));
+}
+
+// The config's ranges and the events' addresses are read by one parser, so they cannot disagree:
+// an octet with a leading zero ("010" is 10 to some readers, 8 to inet_aton) is no address in
+// either, and the same text means the same bytes in both.
+TEST(ConfigValues, IpRangesAndEventAddressesAreReadByOneParser) {
+  std::array<uint8_t, 16> event_ip{};
+  EXPECT_EQ(parsers::ParseIpAddress("010.1.1.1", event_ip), 0);
+  const ConfigLoadResult bad = LoadConfigText(R"(
+tenants:
+  T1:
+    approved: {ip_ranges: ["010.1.1.0/24"]}
+)",
+                                              "bad.yaml");
+  EXPECT_EQ(bad.config, nullptr);
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_NE(bad.errors[0].message.find("expected an IP range"), std::string::npos)
+      << bad.errors[0].message;
+  auto c = Load(R"(
+tenants:
+  T1:
+    approved: {ip_ranges: ["10.1.1.0/24", "::ffff:192.0.2.0/120"]}
+)");
+  ASSERT_NE(c, nullptr);
+  const auto& ranges = Tenant(*c, "T1").approved_ip_ranges;
+  ASSERT_EQ(ranges.size(), 2u);
+  ASSERT_EQ(parsers::ParseIpAddress("10.1.1.7", event_ip), 4);
+  EXPECT_TRUE(ranges[0].Contains(event_ip));
+  ASSERT_EQ(parsers::ParseIpAddress("::ffff:192.0.2.9", event_ip), 6);
+  EXPECT_TRUE(ranges[1].Contains(event_ip));
+  ASSERT_EQ(parsers::ParseIpAddress("192.0.2.9", event_ip), 4);  // the same address as IPv4 text
+  EXPECT_TRUE(ranges[1].Contains(event_ip));
 }
 
 TEST(ConfigValues, WorkingHoursFollowNewYorkAcrossDaylightSaving) {

@@ -14,20 +14,6 @@ void Two(std::string& o, unsigned v) {
   o += static_cast<char>('0' + v % 10);
 }
 
-// Howard Hinnant's civil_from_days.
-void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += (m <= 2);
-}
-
 }  // namespace
 
 void AppendInt(std::string& o, int64_t v) {
@@ -97,36 +83,30 @@ void AppendHex(std::string& o, uint64_t v, int digits) {
 }
 
 void AppendTime(std::string& o, EventTime t, TimeStyle style, int extra_digit) {
-  const int64_t secs =
-      t >= 0 ? t / kMicrosPerSecond : (t - kMicrosPerSecond + 1) / kMicrosPerSecond;
-  const int64_t micros = t - secs * kMicrosPerSecond;
-  const int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  const auto sod = static_cast<unsigned>(secs - days * 86400);
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, y, m, d);
+  const UtcCivil c = ToUtcCivil(t);
   char buf[40];
   int n;
   if (style == TimeStyle::kZ3) {
     n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03lldZ",
-                      static_cast<long long>(y), m, d, sod / 3600, sod / 60 % 60, sod % 60,
-                      static_cast<long long>(micros / 1000));
+                      static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second,
+                      static_cast<long long>(c.micros / 1000));
     o.append(buf, static_cast<std::size_t>(n));
     return;
   }
-  AppendInt(o, y);
+  AppendInt(o, c.year);
   o += '-';
-  Two(o, m);
+  Two(o, c.month);
   o += '-';
-  Two(o, d);
+  Two(o, c.day);
   o += 'T';
-  Two(o, sod / 3600);
+  Two(o, c.hour);
   o += ':';
-  Two(o, sod / 60 % 60);
+  Two(o, c.minute);
   o += ':';
-  Two(o, sod % 60);
+  Two(o, c.second);
   o += '.';
-  n = std::snprintf(buf, sizeof buf, "%06lld%d", static_cast<long long>(micros), extra_digit % 10);
+  n = std::snprintf(buf, sizeof buf, "%06lld%d", static_cast<long long>(c.micros),
+                    extra_digit % 10);
   o.append(buf, static_cast<std::size_t>(n));
   o += style == TimeStyle::kZ7 ? "Z" : "+00:00";
 }
