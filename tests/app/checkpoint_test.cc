@@ -20,7 +20,7 @@
 #include "pipeline/checkpoint_store.h"
 #include "pipeline/spsc_queue.h"
 #include "state/checkpoint_codec.h"
-#include "tests/pipeline/child_process.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {
@@ -193,16 +193,11 @@ TEST(CheckpointRun, NoUsableCheckpointIsExit2AndFreshStartsEmptyOnPurpose) {
   std::filesystem::create_directories(dir + "/cp");
   Overwrite(dir + "/cp/checkpoint-000000000001.pmck", "PMCKPT01 truncated");
   Overwrite(dir + "/in.ndjson", "");
-  Overwrite(dir + "/run.yaml", "sources:\n  - file: {path: " + dir +
-                                   "/in.ndjson}\nsinks:\n  - stdout: {}\nmetrics: {listen: "
-                                   "off}\ndead_letter: {path: off}\ncheckpoint: {dir: " +
-                                   dir + "/cp, interval: 1s}\n");
-  EXPECT_EQ(RunToExit({kBinary, "run", "-c", dir + "/run.yaml"}, dir + "/out", dir + "/err"), 2);
+  const std::string run = testing::WriteFileRunConfig(dir, "run", false, dir + "/alerts.jsonl");
+  EXPECT_EQ(RunToExit({kBinary, "run", "-c", run}, dir + "/out", dir + "/err"), 2);
   EXPECT_NE(ReadFile(dir + "/err").find("none is usable"), std::string::npos)
       << ReadFile(dir + "/err");
-  EXPECT_EQ(
-      RunToExit({kBinary, "run", "--fresh", "-c", dir + "/run.yaml"}, dir + "/out", dir + "/err"),
-      0);
+  EXPECT_EQ(RunToExit({kBinary, "run", "--fresh", "-c", run}, dir + "/out", dir + "/err"), 0);
   EXPECT_NE(ReadFile(dir + "/err").find("--fresh"), std::string::npos) << ReadFile(dir + "/err");
   // privmon check validates the section.
   Overwrite(dir + "/bad.yaml", "checkpoint: {interval: 0s}\n");

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "tests/pipeline/child_process.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {
@@ -19,17 +19,8 @@ using testing::RunToExit;
 using testing::TempDir;
 using testing::TempDirCleanup;
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
-
-CliRun Privmon(const std::string& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), PRIVMON_BINARY);
-  const std::string out = dir + "/out.txt", err = dir + "/err.txt";
-  const int code = RunToExit(args, out, err);
-  return {code, ReadFile(out), ReadFile(err)};
-}
+using CliRun = testing::CommandResult;
+using testing::Privmon;
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
@@ -43,7 +34,7 @@ std::string Guid(int n) {
 TEST(Cli, UnknownCommandIsNamedAndExitsTwo) {
   const std::string dir = TempDir("cli");
   TempDirCleanup cleanup(dir);
-  const CliRun r = Privmon(dir, {"bogus"});
+  const CliRun r = Privmon({"bogus"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("unknown command 'bogus'"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
@@ -52,10 +43,10 @@ TEST(Cli, UnknownCommandIsNamedAndExitsTwo) {
 TEST(Cli, ScanOfADirectoryOrAMissingFileIsAnErrorNotAnEmptySuccess) {
   const std::string dir = TempDir("cli");
   TempDirCleanup cleanup(dir);
-  CliRun r = Privmon(dir, {"scan", "--quiet", dir});
+  CliRun r = Privmon({"scan", "--quiet", dir});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
-  r = Privmon(dir, {"scan", "--quiet", dir + "/missing.ndjson"});
+  r = Privmon({"scan", "--quiet", dir + "/missing.ndjson"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("missing.ndjson: no such file"), std::string::npos) << r.err;
 }
@@ -66,8 +57,8 @@ TEST(Cli, CheckTakesConfigLikeRunAndScanAndKeepsThePositionalForm) {
   const std::string cfg = dir + "/c.yaml";
   Write(cfg,
         "tenants:\n  \"00000000-0000-4000-8000-000000000001\": {break_glass: [bg@contoso.com]}\n");
-  const CliRun by_flag = Privmon(dir, {"check", "--config", cfg});
-  const CliRun by_position = Privmon(dir, {"check", cfg});
+  const CliRun by_flag = Privmon({"check", "--config", cfg});
+  const CliRun by_position = Privmon({"check", cfg});
   EXPECT_EQ(by_flag.code, 0) << by_flag.err;
   EXPECT_EQ(by_position.code, 0) << by_position.err;
   EXPECT_NE(by_flag.out.find("OK: " + cfg + ": 1 tenant"), std::string::npos) << by_flag.out;
@@ -80,11 +71,11 @@ TEST(Cli, CheckQuietPrintsNothingForAGoodFileAndTheErrorsForABadOne) {
   const std::string good = dir + "/good.yaml", bad = dir + "/bad.yaml";
   Write(good, "tenants:\n  \"00000000-0000-4000-8000-000000000001\": {}\n");
   Write(bad, "pipeline: {shards: two}\n");
-  CliRun r = Privmon(dir, {"check", "--quiet", "--config", good});
+  CliRun r = Privmon({"check", "--quiet", "--config", good});
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "");
-  r = Privmon(dir, {"check", "--quiet", "--config", bad});
+  r = Privmon({"check", "--quiet", "--config", bad});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find(bad + ":1:"), std::string::npos) << r.err;
@@ -98,7 +89,7 @@ TEST(Cli, CheckAggregatesNotesThatRepeatAcrossTenantsAndDetailsListsThemAll) {
   for (int i = 0; i < 300; ++i) yaml += "  \"" + Guid(i) + "\": {}\n";
   const std::string cfg = dir + "/many.yaml";
   Write(cfg, yaml);
-  const CliRun r = Privmon(dir, {"check", "--config", cfg});
+  const CliRun r = Privmon({"check", "--config", cfg});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("note: PRIV-EL-06 silent: no paw_devices: 300 tenants (tenant " + Guid(0) +
                        ", tenant " + Guid(1) + ", ...)"),
@@ -107,7 +98,7 @@ TEST(Cli, CheckAggregatesNotesThatRepeatAcrossTenantsAndDetailsListsThemAll) {
   int lines = 0;
   for (char c : r.out) lines += c == '\n';
   EXPECT_LT(lines, 20) << r.out.substr(0, 2000);
-  const CliRun details = Privmon(dir, {"check", "--details", "--config", cfg});
+  const CliRun details = Privmon({"check", "--details", "--config", cfg});
   EXPECT_NE(details.out.find("note: tenant " + Guid(299) + ": PRIV-EL-06 silent: no paw_devices"),
             std::string::npos);
 }
@@ -122,7 +113,7 @@ TEST(Cli, CheckJsonIsOneParsableObjectWithErrorsAndGroupedNotes) {
   Write(bad, "pipeline: {shards: two}\n");
   simdjson::dom::parser parser;
 
-  CliRun r = Privmon(dir, {"check", "--format", "json", "--config", good});
+  CliRun r = Privmon({"check", "--format", "json", "--config", good});
   ASSERT_EQ(r.code, 0) << r.err;
   simdjson::dom::element doc;
   ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS) << r.out;
@@ -138,7 +129,7 @@ TEST(Cli, CheckJsonIsOneParsableObjectWithErrorsAndGroupedNotes) {
   }
   EXPECT_TRUE(found) << r.out;
 
-  r = Privmon(dir, {"check", "--format", "json", "--config", bad});
+  r = Privmon({"check", "--format", "json", "--config", bad});
   EXPECT_EQ(r.code, 2);
   ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS) << r.out;
   EXPECT_FALSE(doc["valid"].get_bool().value());
@@ -156,7 +147,7 @@ namespace {
 TEST(Cli, RulesListsEveryRuleWithItsKindParametersAndNeeds) {
   const std::string dir = testing::TempDir("cli");
   testing::TempDirCleanup cleanup(dir);
-  CliRun r = Privmon(dir, {"rules"});
+  CliRun r = Privmon({"rules"});
   ASSERT_EQ(r.code, 0) << r.err;
   int lines = 0;
   for (char c : r.out) lines += c == '\n';
@@ -172,7 +163,7 @@ TEST(Cli, RulesListsEveryRuleWithItsKindParametersAndNeeds) {
   Write(
       cfg,
       "tenants:\n  t1: {break_glass: [bg@x.com]}\n  t2: {rules: {PRIV-BG-01: {enabled: false}}}\n");
-  r = Privmon(dir, {"rules", "--config", cfg});
+  r = Privmon({"rules", "--config", cfg});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("PRIV-BG-01    code/match      high     -                        break_glass"
                        "       T1078.004              rules/break-glass.yaml:4           1/2 "

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/pipeline/child_process.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {
@@ -23,17 +23,8 @@ using testing::TempDirCleanup;
 constexpr const char* kTenantA = "00000000-0000-4000-8000-00000000000a";
 constexpr const char* kTenantB = "00000000-0000-4000-8000-00000000000b";
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
-
-CliRun Privmon(const std::string& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), PRIVMON_BINARY);
-  const std::string out = dir + "/out.txt", err = dir + "/err.txt";
-  const int code = RunToExit(args, out, err);
-  return {code, ReadFile(out), ReadFile(err)};
-}
+using CliRun = testing::CommandResult;
+using testing::Privmon;
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
@@ -121,7 +112,7 @@ TEST(CustomRules, MatchAndThresholdRulesFireOnTheirCasesAndNotOnNearMisses) {
   in += SignIn(kTenantB, "adm1@b.com", "13:01:00", 50076, ++n);
   Write(dir + "/in.ndjson", in);
 
-  const CliRun r = Privmon(dir, {"scan", "--quiet", "--config", cfg, dir + "/in.ndjson"});
+  const CliRun r = Privmon({"scan", "--quiet", "--config", cfg, dir + "/in.ndjson"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find(" 0 rejected"), std::string::npos) << r.err;
   const std::vector<std::string> want = {"ACME-SI-01 adm1@a.com", "ACME-SI-02 adm1@b.com",
@@ -133,7 +124,7 @@ TEST(CustomRules, MatchAndThresholdRulesFireOnTheirCasesAndNotOnNearMisses) {
   EXPECT_NE(r.out.find("\"error_code\":50055"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"count\":3"), std::string::npos) << r.out;
 
-  const CliRun listed = Privmon(dir, {"rules", "--config", cfg});
+  const CliRun listed = Privmon({"rules", "--config", cfg});
   ASSERT_EQ(listed.code, 0) << listed.err;
   EXPECT_NE(listed.out.find("ACME-SI-01    match           medium"), std::string::npos)
       << listed.out;
@@ -153,7 +144,7 @@ TEST(CustomRules, CheckNamesTheRuleFileAndLineOfAMistake) {
   const std::string cfg = dir + "/c.yaml";
   Write(cfg, "rule_files: [" + dir + "/acme.yaml, " + dir + "/missing.yaml]\n" +
                  "defaults: {rules: {ACME-SI-02: {window: 10m}}}\n");
-  const CliRun r = Privmon(dir, {"check", "--quiet", cfg});
+  const CliRun r = Privmon({"check", "--quiet", cfg});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   const std::string all = r.out + r.err;
   EXPECT_NE(all.find(dir + "/acme.yaml:10:38: rules[0].when.signin.errorcode: unknown field"),
@@ -165,7 +156,7 @@ TEST(CustomRules, CheckNamesTheRuleFileAndLineOfAMistake) {
   Write(dir + "/acme.yaml", kRuleFile);
   Write(cfg,
         "rule_files: [" + dir + "/acme.yaml]\ndefaults: {rules: {ACME-SI-01: {window: 10m}}}\n");
-  const CliRun p = Privmon(dir, {"check", "--quiet", cfg});
+  const CliRun p = Privmon({"check", "--quiet", cfg});
   EXPECT_EQ(p.code, 2) << p.out << p.err;
   EXPECT_NE((p.out + p.err).find("defaults.rules.ACME-SI-01.window"), std::string::npos)
       << p.out << p.err;

@@ -2,13 +2,13 @@
 
 #include <re2/re2.h>
 #include <simdjson.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include "tests/support/process_helpers.h"
 
 namespace privmon_test {
 
@@ -41,17 +41,13 @@ fs::path TempDir(const std::string& name) {
   return dir;
 }
 
-// `privmon scan <args>` with stdout and stderr in files of `dir`.
-ScanOutput Scan(const std::string& args, const fs::path& dir) {
-  const fs::path out = dir / "scan.out", err = dir / "scan.err";
-  const std::string cmd = std::string(PRIVMON_BINARY) + " scan --quiet " + args + " >" +
-                          out.string() + " 2>" + err.string();
-  const int status = std::system(cmd.c_str());
-  ScanOutput r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadText(out);
-  r.err = ReadText(err);
-  return r;
+// `privmon scan --quiet <args>` (args split at spaces), captured by the shared process rig.
+ScanOutput Scan(const std::string& args, const fs::path& /*dir*/) {
+  std::vector<std::string> argv = {"scan", "--quiet"};
+  std::istringstream words(args);
+  for (std::string w; words >> w;) argv.push_back(w);
+  const privmon::testing::CommandResult r = privmon::testing::Privmon(argv);
+  return {r.code, r.out, r.err};
 }
 
 std::vector<AlertLine> ParseAlerts(const std::string& out) {

@@ -5,14 +5,9 @@
 // record of a scenario must be accepted (the scan summary reports no rejected record), so a typo in
 // a record cannot turn a positive case into a silent pass. See tests/scenarios/README.md.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <simdjson.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -20,60 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/process_helpers.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
 const fs::path kScenarios = fs::path(PRIVMON_SOURCE_DIR) / "tests" / "scenarios";
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs argv with stdout and stderr captured (both drained together, so neither pipe can fill).
-RunResult RunCommand(const std::vector<std::string>& argv) {
-  RunResult r;
-  int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) return r;
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
-    close(out_pipe[0]), close(out_pipe[1]), close(err_pipe[0]), close(err_pipe[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(out_pipe[1]), close(err_pipe[1]);
-  std::array<pollfd, 2> fds{{{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}}};
-  std::string* sinks[2] = {&r.out, &r.err};
-  int open_fds = 2;
-  char buffer[65536];
-  while (open_fds > 0) {
-    if (poll(fds.data(), fds.size(), -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<std::size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 std::vector<std::string> ReadLines(const fs::path& path) {
   std::vector<std::string> lines;
@@ -157,8 +105,8 @@ TEST_P(ScenarioTest, RaisesExactlyTheExpectedAlerts) {
   ASSERT_FALSE(inputs.empty()) << "no .ndjson input in " << dir;
   argv.insert(argv.end(), inputs.begin(), inputs.end());
 
-  const RunResult r = RunCommand(argv);
-  ASSERT_EQ(r.exit_code, 0) << "privmon scan failed:\n" << r.err;
+  const privmon::testing::CommandResult r = privmon::testing::RunCapture(argv);
+  ASSERT_EQ(r.code, 0) << "privmon scan failed:\n" << r.err;
   std::string bad;
   const std::vector<std::string> actual = AlertKeys(r.out, &bad);
   EXPECT_TRUE(bad.empty()) << "lines on stdout that are not alerts:\n" << bad;

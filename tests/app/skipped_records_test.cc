@@ -3,7 +3,6 @@
 // keeps no copy in the dead-letter file unless `dead_letter: {keep_skipped: true}` asks for one.
 // Runs the real binary on real files.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,6 +12,7 @@
 #include <string>
 
 #include "sinks/dead_letter.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {
@@ -42,14 +42,10 @@ class ScanDir {
   // Runs `privmon scan --config cfg.yaml input.ndjson` with `yaml`; returns its stderr.
   std::string Scan(const std::string& yaml) {
     std::ofstream(dir_ / "cfg.yaml") << yaml;
-    const std::string cmd = std::string(PRIVMON_BINARY) + " scan --config " + Path("cfg.yaml") +
-                            " " + Path("input.ndjson") + " >" + Path("out") + " 2>" + Path("err");
-    const int status = std::system(cmd.c_str());
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << cmd;
-    std::ifstream in(dir_ / "err");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    const privmon::testing::CommandResult r =
+        privmon::testing::Privmon({"scan", "--config", Path("cfg.yaml"), Path("input.ndjson")});
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.err;
   }
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
 

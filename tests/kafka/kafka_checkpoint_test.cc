@@ -21,8 +21,7 @@
 #include <vector>
 
 #include "tests/kafka/mock_kafka.h"
-#include "tests/pipeline/child_process.h"
-#include "tests/pipeline/process_helpers.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
 namespace {
@@ -66,25 +65,18 @@ std::string Config(const std::string& dir, const std::string& name, const MockKa
 // (the source's merge has handed out what it held); `at_least` messages received first (a life
 // that restored a checkpoint covering everything receives none).
 bool WaitIdle(Child& privmon, int port, double at_least) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   double last = -1;
   auto since = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() < deadline && privmon.Alive()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    const std::string m = HttpGetBody(port, "/metrics").value_or("");
+  const auto idle = [&](const std::string& m) {
     const double received = MetricSum(m, "privmon_messages_received_total", "source=\"kafka\"");
-    const bool level = MetricSum(m, "privmon_kafka_assigned_partitions") == kPartitions &&
-                       m.find("privmon_kafka_consumer_lag_messages{") != std::string::npos &&
-                       MetricSum(m, "privmon_kafka_consumer_lag_messages") == 0 &&
-                       received >= at_least;
-    if (!level || received != last) {
+    if (!KafkaCaughtUp(m, kPartitions, at_least) || received != last) {
       last = received;
       since = std::chrono::steady_clock::now();
-      continue;
+      return false;
     }
-    if (std::chrono::steady_clock::now() - since > std::chrono::milliseconds(1500)) return true;
-  }
-  return false;
+    return std::chrono::steady_clock::now() - since > 1500ms;
+  };
+  return WaitForMetrics(privmon, port, idle, 120s, 250ms).has_value();
 }
 
 TEST(KafkaCheckpoint, LivesKilledMidwayTogetherRaiseWhatOneUninterruptedRunRaises) {

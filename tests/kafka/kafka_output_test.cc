@@ -13,6 +13,7 @@
 
 #include "sinks/sink_worker.h"
 #include "tests/kafka/mock_kafka.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
 namespace {
@@ -30,15 +31,6 @@ std::unique_ptr<KafkaOutput> Output(const MockKafka& kafka, const char* message_
   return std::make_unique<KafkaOutput>(Sink(kafka, message_timeout_ms));
 }
 
-template <class Done>
-bool WaitUntil(Done&& done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (!done() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
 // The worker's counters: written only on a delivery report, lost after the last redelivery.
 TEST(KafkaOutput, FailedDeliveryIsCountedAndProducedAgainNotCountedAsWritten) {
   MockKafka kafka;
@@ -50,11 +42,11 @@ TEST(KafkaOutput, FailedDeliveryIsCountedAndProducedAgainNotCountedAsWritten) {
     SinkWorker worker(Output(kafka, "500"), stats, SinkPolicy{});
     EXPECT_TRUE(worker.keyed_by_tenant());
     ASSERT_TRUE(worker.TryPush("tenant-1\x1f{\"alert_id\":\"a1\"}\n"));
-    ASSERT_TRUE(WaitUntil([&] { return stats.errors.load() >= 1; }));
+    ASSERT_TRUE(PollUntil([&] { return stats.errors.load() >= 1; }, 15s, 20ms));
     EXPECT_EQ(stats.written.load(), 0u);
     EXPECT_EQ(stats.dropped.load(), 0u);
     ASSERT_EQ(rd_kafka_mock_broker_set_up(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-    ASSERT_TRUE(WaitUntil([&] { return stats.written.load() == 1; }))
+    ASSERT_TRUE(PollUntil([&] { return stats.written.load() == 1; }, 15s, 20ms))
         << "errors " << stats.errors.load() << ", dropped " << stats.dropped.load();
   }
   EXPECT_EQ(stats.written.load(), 1u);
@@ -74,7 +66,7 @@ TEST(KafkaOutput, AlertIsDroppedLoudlyAfterTheLastRedelivery) {
   {
     SinkWorker worker(Output(kafka, "200"), stats, SinkPolicy{});
     ASSERT_TRUE(worker.TryPush("tenant-1\x1f{\"alert_id\":\"a2\"}\n"));
-    ASSERT_TRUE(WaitUntil([&] { return stats.dropped.load() == 1; }));
+    ASSERT_TRUE(PollUntil([&] { return stats.dropped.load() == 1; }, 15s, 20ms));
   }
   EXPECT_EQ(stats.errors.load(), 1u + KafkaOutput::kRedeliveries);
   EXPECT_EQ(stats.written.load(), 0u);

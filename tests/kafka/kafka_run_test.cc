@@ -13,8 +13,7 @@
 #include <vector>
 
 #include "tests/kafka/mock_kafka.h"
-#include "tests/pipeline/child_process.h"
-#include "tests/pipeline/process_helpers.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
 namespace {
@@ -82,20 +81,17 @@ bool NamesTenant(const std::string& line) {
 
 // Waits until privmon has read `messages` Kafka messages and has no lag left on 4 partitions.
 std::string WaitCaughtUp(Child& privmon, int port, int messages) {
-  std::string metrics;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline && privmon.Alive()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    metrics = HttpGetBody(port, "/metrics").value_or("");
-    if (MetricSum(metrics, "privmon_messages_received_total", "source=\"kafka\"") == messages &&
-        MetricSum(metrics, "privmon_kafka_assigned_partitions") == 4 &&
-        metrics.find("privmon_kafka_consumer_lag_messages{") != std::string::npos &&
-        MetricSum(metrics, "privmon_kafka_consumer_lag_messages") == 0) {
-      return metrics;
-    }
-  }
-  ADD_FAILURE() << "privmon did not read " << messages << " messages:\n" << metrics;
-  return metrics;
+  std::string last;
+  const auto metrics = WaitForMetrics(
+      privmon, port,
+      [&](const std::string& m) {
+        last = m;
+        return KafkaCaughtUp(m, 4, messages) &&
+               MetricSum(m, "privmon_messages_received_total", "source=\"kafka\"") == messages;
+      },
+      60s);
+  if (!metrics) ADD_FAILURE() << "privmon did not read " << messages << " messages:\n" << last;
+  return metrics.value_or(last);
 }
 
 std::string KafkaConfig(const std::string& dir, const MockKafka& kafka, int port) {

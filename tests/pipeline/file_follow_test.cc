@@ -11,7 +11,7 @@
 #include <zmq.hpp>
 
 #include "pipeline/message_source.h"
-#include "tests/pipeline/child_process.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {

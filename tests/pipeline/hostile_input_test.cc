@@ -13,8 +13,7 @@
 #include <zmq.hpp>
 
 #include "sinks/dead_letter.h"
-#include "tests/pipeline/child_process.h"
-#include "tests/pipeline/process_helpers.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
 namespace {

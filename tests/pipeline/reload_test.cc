@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <zmq.hpp>
 
-#include "tests/pipeline/process_helpers.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
 namespace {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include "tests/pipeline/process_helpers.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
 namespace {

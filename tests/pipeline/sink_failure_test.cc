@@ -1,13 +1,13 @@
 // Sinks that fail under a real privmon process: `scan` into a full disk exits 1 and says so; a
 // `run` whose stdout nobody reads keeps the file sink complete, shows the stuck queue in
 // /metrics, and exits on SIGTERM within the configured drain timeout, counting what it lost.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <zmq.hpp>
 
-#include "tests/pipeline/child_process.h"
-#include "tests/pipeline/process_helpers.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
 namespace {

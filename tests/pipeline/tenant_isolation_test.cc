@@ -11,8 +11,7 @@
 #include <filesystem>
 #include <set>
 
-#include "tests/pipeline/child_process.h"
-#include "tests/pipeline/process_helpers.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
 namespace {

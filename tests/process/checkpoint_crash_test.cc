@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "tests/pipeline/child_process.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {
@@ -57,16 +57,12 @@ std::vector<std::string> Lines(const std::string& path) {
   return out;
 }
 
+// Life `life`'s config: follows (or, the last life, reads to the end of) in.ndjson with
+// checkpoints, its alerts in alerts<life>.jsonl.
 std::string RunConfig(const std::string& dir, int life, bool follow, const std::string& tenants) {
-  const std::string path = dir + "/run" + std::to_string(life) + ".yaml";
-  std::ofstream out(path);
-  out << "sources:\n  - file: {path: " << dir
-      << "/in.ndjson, follow: " << (follow ? "true" : "false")
-      << "}\nsinks:\n  - file: {path: " << dir << "/alerts" << life
-      << ".jsonl}\nmetrics: {listen: off}\ndead_letter: {path: off}\n"
-      << "pipeline: {shards: 2}\ncheckpoint: {dir: " << dir << "/cp, interval: 1s}\n"
-      << tenants;
-  return path;
+  const std::string name = "run" + std::to_string(life);
+  return testing::WriteFileRunConfig(
+      dir, name, follow, dir + "/alerts" + std::to_string(life) + ".jsonl", "off", tenants);
 }
 
 class CheckpointCrash : public ::testing::TestWithParam<int> {};
@@ -76,20 +72,12 @@ TEST_P(CheckpointCrash, AlertsOfAllLivesEqualScanOfTheWholeFile) {
   const std::string dir = TempDir("ckcrash");
   TempDirCleanup cleanup(dir);
   // A world whose attacks begin after the learning period, so the kills fall among alerts.
-  ASSERT_EQ(RunToExit({kBinary, "gen", "-q", "-o", dir + "/all.ndjson", "--tenants", "3",
-                       "--accounts", "200", "--days", "20", "--records", "8000", "--attack-share",
-                       "0.05", "--config-out", dir + "/tenants.yaml"}),
-            0);
-  const std::string tenants_text = ReadFile(dir + "/tenants.yaml");
-  const std::string tenants = tenants_text.substr(tenants_text.find("tenants:"));
-  {
-    std::ofstream scan_config(dir + "/scan.yaml");
-    scan_config << tenants;
-  }
-  ASSERT_EQ(RunToExit({kBinary, "scan", "-q", "-c", dir + "/scan.yaml", dir + "/all.ndjson"},
-                      dir + "/scan.out", dir + "/scan.err"),
-            0);
-  const auto want = AlertIds(ReadFile(dir + "/scan.out"));
+  const auto reference =
+      testing::GenerateAndScan(dir, {"--tenants", "3", "--accounts", "200", "--days", "20",
+                                     "--records", "8000", "--attack-share", "0.05"});
+  ASSERT_TRUE(reference.has_value());
+  const std::string& tenants = reference->tenants;
+  const auto want = AlertIds(reference->scan_text);
   ASSERT_GT(want.size(), 100u);
 
   const std::vector<std::string> lines = Lines(dir + "/all.ndjson");

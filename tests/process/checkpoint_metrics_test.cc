@@ -7,7 +7,7 @@
 #include <string>
 #include <thread>
 
-#include "tests/pipeline/child_process.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {
@@ -21,6 +21,8 @@ using testing::RunToExit;
 using testing::Spawn;
 using testing::TempDir;
 using testing::TempDirCleanup;
+using testing::WaitForMetrics;
+using testing::WriteFileRunConfig;
 
 TEST(CheckpointMetrics, ARunFollowingAFileReportsItsCheckpoints) {
   const std::string binary = PRIVMON_BINARY;
@@ -30,22 +32,17 @@ TEST(CheckpointMetrics, ARunFollowingAFileReportsItsCheckpoints) {
                        "--accounts", "100", "--days", "3", "--records", "1000"}),
             0);
   const int port = FreeTcpPort();
-  std::ofstream(dir + "/run.yaml")
-      << "sources:\n  - file: {path: " << dir
-      << "/in.ndjson, follow: true}\nsinks:\n  - file: {path: " << dir
-      << "/alerts.jsonl}\nmetrics: {listen: \"127.0.0.1:" << port
-      << "\"}\ndead_letter: {path: off}\ncheckpoint: {dir: " << dir << "/cp, interval: 1s}\n";
-  Child run(Spawn({binary, "run", "-c", dir + "/run.yaml"}, "", dir + "/err"));
-  std::string text;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const auto body = HttpGetBody(port, "/metrics");
-    if (body && MetricSum(*body, "privmon_checkpoint_duration_seconds_count") >= 3) {
-      text = *body;
-      break;
-    }
-  }
+  const std::string config = WriteFileRunConfig(dir, "run", true, dir + "/alerts.jsonl",
+                                                "127.0.0.1:" + std::to_string(port));
+  Child run(Spawn({binary, "run", "-c", config}, "", dir + "/err"));
+  const std::string text =
+      WaitForMetrics(
+          run, port,
+          [](const std::string& m) {
+            return MetricSum(m, "privmon_checkpoint_duration_seconds_count") >= 3;
+          },
+          std::chrono::seconds(60))
+          .value_or("");
   ASSERT_FALSE(text.empty()) << ReadFile(dir + "/err");
   EXPECT_GT(MetricSum(text, "privmon_checkpoint_bytes"), 1000);
   EXPECT_EQ(MetricSum(text, "privmon_checkpoint_failures_total"), 0);

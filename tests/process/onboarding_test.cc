@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "tests/pipeline/child_process.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {

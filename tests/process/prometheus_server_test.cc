@@ -5,14 +5,14 @@
 // finds nothing to say about /metrics. Every process started here is killed and reaped, pass or
 // fail. Skipped only when /usr/bin/prometheus (or promtool) is not installed.
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 
-#include "tests/pipeline/child_process.h"
-#include "tests/pipeline/process_helpers.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
 namespace {
@@ -21,41 +21,6 @@ const std::string kBinary = PRIVMON_BINARY;
 const std::string kSourceDir = PRIVMON_SOURCE_DIR;
 const std::string kPrometheus = "/usr/bin/prometheus";
 const std::string kPromtool = "/usr/bin/promtool";
-
-// HTTP/1.0 GET on 127.0.0.1:port: the body of a 200 answer, else nullopt. Not process_helpers.h's
-// HttpGet: this binary also links tests/metrics/http_get.h, whose inline HttpGet has the same
-// signature and another return type, so odr-using either one here would break the other test.
-std::optional<std::string> Fetch(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return std::nullopt;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return std::nullopt;
-  }
-  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
-    close(fd);
-    return std::nullopt;
-  }
-  std::string response;
-  char buf[8192];
-  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
-    response.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fd);
-  if (response.compare(0, 12, "HTTP/1.1 200") != 0 &&
-      response.compare(0, 12, "HTTP/1.0 200") != 0) {
-    return std::nullopt;
-  }
-  const auto body = response.find("\r\n\r\n");
-  return body == std::string::npos ? std::string() : response.substr(body + 4);
-}
 
 std::string UrlEncode(const std::string& s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -82,26 +47,42 @@ std::vector<std::string> DashboardQueries() {
 
 // The API answer to an instant query, or "" when Prometheus does not answer.
 std::string Query(int port, const std::string& promql) {
-  return Fetch(port, "/api/v1/query?query=" + UrlEncode(promql)).value_or("");
+  return HttpGetBody(port, "/api/v1/query?query=" + UrlEncode(promql)).value_or("");
+}
+
+// The API answer's "data"."result" array, when the query succeeded.
+std::optional<simdjson::dom::array> Result(simdjson::dom::parser& parser,
+                                           const std::string& answer) {
+  simdjson::dom::element doc;
+  std::string_view status;
+  simdjson::dom::array result;
+  if (parser.parse(answer).get(doc) != simdjson::SUCCESS || doc["status"].get(status) != 0 ||
+      status != "success" || doc["data"]["result"].get(result) != 0) {
+    return std::nullopt;
+  }
+  return result;
 }
 
 bool Succeeded(const std::string& answer) {
-  return answer.find("\"status\":\"success\"") != std::string::npos;
+  simdjson::dom::parser parser;
+  return Result(parser, answer).has_value();
 }
 
 bool NonEmpty(const std::string& answer) {
-  return Succeeded(answer) && answer.find("\"result\":[]") == std::string::npos &&
-         answer.find("\"result\":[") != std::string::npos;
+  simdjson::dom::parser parser;
+  const auto result = Result(parser, answer);
+  return result && result->size() > 0;
 }
 
 // The value of the first sample of a vector answer ("value":[<time>,"<value>"]), NaN if none.
 double FirstValue(const std::string& answer) {
-  const auto at = answer.find("\"value\":[");
-  if (at == std::string::npos) return std::nan("");
-  const auto open = answer.find(",\"", at);
-  const auto close = answer.find('"', open + 2);
-  if (open == std::string::npos || close == std::string::npos) return std::nan("");
-  return std::strtod(answer.substr(open + 2, close - open - 2).c_str(), nullptr);
+  simdjson::dom::parser parser;
+  const auto result = Result(parser, answer);
+  std::string_view value;
+  if (!result || result->size() == 0 || result->at(0)["value"].at(1).get(value) != 0) {
+    return std::nan("");
+  }
+  return std::strtod(std::string(value).c_str(), nullptr);
 }
 
 // Runs `command` through the shell; returns its exit status and everything it printed.
@@ -114,16 +95,6 @@ std::pair<int, std::string> Shell(const std::string& command) {
   while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-template <class Pred>
-bool PollUntil(std::chrono::seconds timeout, Pred done) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
 }
 
 TEST(PrometheusServer, EveryDashboardQueryReturnsDataFromARealScrape) {
@@ -144,9 +115,8 @@ TEST(PrometheusServer, EveryDashboardQueryReturnsDataFromARealScrape) {
       << "checkpoint: {dir: \"" << dir << "/checkpoints\", interval: 1s}\n";
   Child privmon(Spawn({kBinary, "run", "--config", dir + "/privmon.yaml"}, dir + "/privmon.out",
                       dir + "/privmon.err"));
-  ASSERT_TRUE(PollUntil(std::chrono::seconds(30), [&] {
-    return Fetch(metrics_port, "/metrics").has_value();
-  })) << ReadFile(dir + "/privmon.err");
+  ASSERT_TRUE(PollUntil([&] { return HttpGetBody(metrics_port, "/metrics").has_value(); }, 30s))
+      << ReadFile(dir + "/privmon.err");
 
   std::ofstream(dir + "/prometheus.yml")
       << "global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}\n"
@@ -165,17 +135,16 @@ TEST(PrometheusServer, EveryDashboardQueryReturnsDataFromARealScrape) {
                       endpoint, "--rate", "500", "--loop", "100", "--linger", "0", "--quiet"},
                      dir + "/replay.out", dir + "/replay.err"));
 
-  ASSERT_TRUE(PollUntil(std::chrono::seconds(60), [&] {
-    return Fetch(prom_port, "/-/ready").has_value();
-  })) << ReadFile(dir + "/prometheus.err");
+  ASSERT_TRUE(PollUntil([&] { return HttpGetBody(prom_port, "/-/ready").has_value(); }, 60s))
+      << ReadFile(dir + "/prometheus.err");
   // rate() needs two samples in its window; wait for five scrapes that saw traffic.
-  ASSERT_TRUE(PollUntil(std::chrono::seconds(60),
-                        [&] {
-                          return FirstValue(Query(
-                                     prom_port,
-                                     "count_over_time(privmon_events_total{kind=\"signin\"}[1m])"
-                                     " and privmon_events_total{kind=\"signin\"} > 0")) >= 5;
-                        }))
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return FirstValue(Query(prom_port,
+                                "count_over_time(privmon_events_total{kind=\"signin\"}[1m])"
+                                " and privmon_events_total{kind=\"signin\"} > 0")) >= 5;
+      },
+      60s))
       << Query(prom_port, "up") << ReadFile(dir + "/prometheus.err");
   ASSERT_TRUE(replay.Alive()) << "replay ended early: " << ReadFile(dir + "/replay.err");
 
@@ -185,10 +154,12 @@ TEST(PrometheusServer, EveryDashboardQueryReturnsDataFromARealScrape) {
     SCOPED_TRACE(q);
     std::string answer;
     // A series appears at its first non-zero sample (tenant alerts, say): allow a few scrapes.
-    PollUntil(std::chrono::seconds(15), [&] {
-      answer = Query(prom_port, q);
-      return NonEmpty(answer);
-    });
+    PollUntil(
+        [&] {
+          answer = Query(prom_port, q);
+          return NonEmpty(answer);
+        },
+        15s);
     EXPECT_TRUE(Succeeded(answer)) << answer;
     EXPECT_TRUE(NonEmpty(answer)) << answer;
   }
@@ -202,7 +173,7 @@ TEST(PrometheusServer, EveryDashboardQueryReturnsDataFromARealScrape) {
   EXPECT_EQ(FirstValue(Query(prom_port, "count(privmon_queue_depth)")), 2);
 
   // promtool lints the exposition as Prometheus reads it: silence and exit 0.
-  const auto exposition = Fetch(metrics_port, "/metrics");
+  const auto exposition = HttpGetBody(metrics_port, "/metrics");
   ASSERT_TRUE(exposition.has_value());
   std::ofstream(dir + "/metrics.txt", std::ios::binary) << *exposition;
   const auto [status, output] = Shell(kPromtool + " check metrics < " + dir + "/metrics.txt");

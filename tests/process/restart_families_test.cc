@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/pipeline/child_process.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {
@@ -57,39 +57,12 @@ std::map<std::string, std::string> Alerts(const std::string& text) {
   return out;
 }
 
-// The first file source's byte offset in the newest checkpoint of `dir` (-1: none yet).
-int64_t CheckpointOffset(const std::string& dir) {
-  std::string newest;
-  std::error_code ec;
-  for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = f.path().filename().string();
-    if (name.ends_with(".pmck") && name > newest) newest = name;
-  }
-  if (newest.empty()) return -1;
-  const std::string bytes = ReadFile(dir + "/" + newest);
-  // magic 8, format, layout, partitions, shards (4 each), sequence, written (8 each), sources 4,
-  // then the first source {u32 name length, name, i64 offset}.
-  constexpr std::size_t kSources = 8 + 4 * 4 + 8 + 8;
-  if (bytes.size() < kSources + 8) return -1;
-  uint32_t count = 0, len = 0;
-  std::memcpy(&count, bytes.data() + kSources, 4);
-  std::memcpy(&len, bytes.data() + kSources + 4, 4);
-  if (count == 0 || bytes.size() < kSources + 8 + len + 8) return -1;
-  int64_t offset = 0;
-  std::memcpy(&offset, bytes.data() + kSources + 8 + len, 8);
-  return offset;
-}
-
+// Life `life`'s config: follows (or, the last life, reads to the end of) in.ndjson with
+// checkpoints, its alerts in alerts<life>.jsonl.
 std::string RunConfig(const std::string& dir, int life, bool follow, const std::string& tenants) {
-  const std::string path = dir + "/run" + std::to_string(life) + ".yaml";
-  std::ofstream out(path);
-  out << "sources:\n  - file: {path: " << dir
-      << "/in.ndjson, follow: " << (follow ? "true" : "false")
-      << "}\nsinks:\n  - file: {path: " << dir << "/alerts" << life
-      << ".jsonl}\nmetrics: {listen: off}\ndead_letter: {path: off}\n"
-      << "pipeline: {shards: 2}\ncheckpoint: {dir: " << dir << "/cp, interval: 1s}\n"
-      << tenants;
-  return path;
+  const std::string name = "run" + std::to_string(life);
+  return testing::WriteFileRunConfig(
+      dir, name, follow, dir + "/alerts" + std::to_string(life) + ".jsonl", "off", tenants);
 }
 
 std::vector<std::string> RecordIds(const std::string& alert_line) {
@@ -105,19 +78,15 @@ std::vector<std::string> RecordIds(const std::string& alert_line) {
 TEST(RestartFamilies, KillMidSequenceKeepsThresholdSequenceNoveltyAndAbsenceVerdicts) {
   const std::string dir = TempDir("ckfamilies");
   TempDirCleanup cleanup(dir);
-  ASSERT_EQ(RunToExit({kBinary, "gen", "-q", "-o", dir + "/all.ndjson", "--tenants", "3",
-                       "--accounts", "200", "--days", "40", "--records", "12000", "--attack-share",
-                       "0.05", "--seed", "11", "--config-out", dir + "/tenants.yaml"}),
-            0);
-  const std::string tenants_text = ReadFile(dir + "/tenants.yaml");
   // A 2-day absence period, so that PRIV-PA-05 fires within 40 days of generated traffic.
-  const std::string tenants = "defaults: {rules: {PRIV-PA-05: {window: 2d}}}\n" +
-                              tenants_text.substr(tenants_text.find("tenants:"));
-  std::ofstream(dir + "/scan.yaml") << tenants;
-  ASSERT_EQ(RunToExit({kBinary, "scan", "-q", "-c", dir + "/scan.yaml", dir + "/all.ndjson"},
-                      dir + "/scan.out", dir + "/scan.err"),
-            0);
-  const std::string scan_text = ReadFile(dir + "/scan.out");
+  const auto reference =
+      testing::GenerateAndScan(dir,
+                               {"--tenants", "3", "--accounts", "200", "--days", "40", "--records",
+                                "12000", "--attack-share", "0.05", "--seed", "11"},
+                               "defaults: {rules: {PRIV-PA-05: {window: 2d}}}\n");
+  ASSERT_TRUE(reference.has_value());
+  const std::string& tenants = reference->tenants;
+  const std::string& scan_text = reference->scan_text;
   const auto want = Alerts(scan_text);
   ASSERT_GT(want.size(), 100u);
   std::vector<std::string> lines;
@@ -195,12 +164,10 @@ TEST(RestartFamilies, KillMidSequenceKeepsThresholdSequenceNoveltyAndAbsenceVerd
     for (const auto& [family, id] : picked) plan << " " << family << " " << id;
     Child run(Spawn({kBinary, "run", "-c", RunConfig(dir, life, true, tenants)}, "",
                     dir + "/err" + std::to_string(life)));
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (CheckpointOffset(dir + "/cp") != static_cast<int64_t>(bytes) &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ASSERT_EQ(CheckpointOffset(dir + "/cp"), static_cast<int64_t>(bytes))
+    testing::PollUntil(
+        [&] { return testing::CheckpointFileOffset(dir + "/cp") == static_cast<int64_t>(bytes); },
+        std::chrono::seconds(120));
+    ASSERT_EQ(testing::CheckpointFileOffset(dir + "/cp"), static_cast<int64_t>(bytes))
         << plan.str() << "\n"
         << ReadFile(dir + "/err" + std::to_string(life));
     const auto code = run.Stop(SIGKILL, std::chrono::seconds(60));

@@ -13,8 +13,7 @@
 #include <zmq.hpp>
 
 #include "tests/app/determinism_helpers.h"
-#include "tests/pipeline/child_process.h"
-#include "tests/pipeline/process_helpers.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
 namespace {
@@ -33,10 +32,7 @@ TEST(SigtermDrain, EveryMessageASenderHandedOverIsProcessed) {
       << "dead_letter: {path: \"" << dir << "/rejected.ndjson\"}\n";
   Child privmon(Spawn({PRIVMON_BINARY, "run", "--config", dir + "/config.yaml"}, dir + "/run.out",
                       dir + "/run.err"));
-  for (int i = 0; i < 1500 && !HttpGetBody(metrics_port, "/readyz") && privmon.Alive(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(HttpGetBody(metrics_port, "/readyz").has_value()) << ReadFile(dir + "/run.err");
+  ASSERT_TRUE(WaitReady(privmon, metrics_port)) << ReadFile(dir + "/run.err");
 
   const std::vector<std::string> lines = privmon_test::Lines(privmon_test::ReadText(
       std::filesystem::path(PRIVMON_SOURCE_DIR) / "tests/data/pipeline/stream.ndjson"));

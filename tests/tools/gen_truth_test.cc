@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/event_time.h"
-#include "tests/pipeline/child_process.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {
