@@ -1,5 +1,7 @@
 #include "tools/replay/pacer.h"
 
+#include <simdjson.h>
+
 #include <array>
 #include <thread>
 
@@ -9,36 +11,34 @@ namespace {
 constexpr auto kMinSleep = std::chrono::milliseconds(1);
 constexpr auto kSleepSlice = std::chrono::milliseconds(50);
 
-// The quoted string value after `"key"` at or after pos, skipping whitespace and the colon.
-std::optional<std::string_view> ValueAfterKey(std::string_view line, std::size_t key_end) {
-  std::size_t p = key_end;
-  auto skip_ws = [&] {
-    while (p < line.size() && (line[p] == ' ' || line[p] == '\t')) ++p;
-  };
-  skip_ws();
-  if (p >= line.size() || line[p] != ':') return std::nullopt;
-  ++p;
-  skip_ws();
-  if (p >= line.size() || line[p] != '"') return std::nullopt;
-  ++p;
-  const std::size_t end = line.find('"', p);
-  if (end == std::string_view::npos) return std::nullopt;
-  return line.substr(p, end - p);
+// The first string member named `key`, depth first in document order, that is an ISO time.
+std::optional<EventTime> FindTime(simdjson::dom::element e, std::string_view key) {
+  if (simdjson::dom::object obj; e.get(obj) == simdjson::SUCCESS) {
+    for (const auto field : obj) {
+      std::string_view text;
+      if (field.key == key && field.value.get(text) == simdjson::SUCCESS) {
+        if (auto t = ParseIsoTime(text)) return t;
+      }
+      if (auto t = FindTime(field.value, key)) return t;
+    }
+  } else if (simdjson::dom::array arr; e.get(arr) == simdjson::SUCCESS) {
+    for (const auto item : arr) {
+      if (auto t = FindTime(item, key)) return t;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
 std::optional<EventTime> ExtractEventTime(std::string_view line) {
-  static constexpr std::array<std::string_view, 4> kKeys = {
-      "\"createdDateTime\"", "\"activityDateTime\"", "\"TimeGenerated\"", "\"time\""};
+  static constexpr std::array<std::string_view, 4> kKeys = {"createdDateTime", "activityDateTime",
+                                                            "TimeGenerated", "time"};
+  thread_local simdjson::dom::parser parser;  // keeps its buffers across lines
+  simdjson::dom::element doc;
+  if (parser.parse(line.data(), line.size()).get(doc) != simdjson::SUCCESS) return std::nullopt;
   for (std::string_view key : kKeys) {
-    std::size_t pos = 0;
-    while ((pos = line.find(key, pos)) != std::string_view::npos) {
-      pos += key.size();
-      if (auto value = ValueAfterKey(line, pos)) {
-        if (auto t = ParseIsoTime(*value)) return t;
-      }
-    }
+    if (auto t = FindTime(doc, key)) return t;
   }
   return std::nullopt;
 }

@@ -14,9 +14,10 @@
 
 namespace privmon {
 
-// The event time of an NDJSON line, found by string search (no JSON parse): the value of the
-// first key present among "createdDateTime", "activityDateTime", "TimeGenerated", "time", in
-// that order of preference. O(line length) per key tried.
+// The event time of an NDJSON line, read with simdjson (a line that is not JSON has none): the
+// first string member, at any depth, that holds an ISO time among "createdDateTime",
+// "activityDateTime", "TimeGenerated", "time", in that order of preference. O(line length) per
+// key tried; the parser is per thread and keeps its buffers.
 std::optional<EventTime> ExtractEventTime(std::string_view line);
 
 class ReplayPacer {
