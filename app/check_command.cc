@@ -5,8 +5,8 @@
 
 #include "config/lint.h"
 #include "config/loader.h"
+#include "core/json_escape.h"
 #include "pipeline/zap_authenticator.h"
-#include "sinks/json_escape.h"
 
 namespace privmon {
 namespace {

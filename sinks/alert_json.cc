@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <string_view>
 
+#include "core/json_escape.h"
 #include "sinks/alert_message.h"
 #include "sinks/json_append.h"
-#include "sinks/json_escape.h"
 
 namespace privmon {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "core/json_escape.h"
 #include "sinks/json_append.h"
-#include "sinks/json_escape.h"
 
 namespace privmon {
 

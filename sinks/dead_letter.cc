@@ -11,10 +11,10 @@
 #include <stdexcept>
 
 #include "core/hash.h"
+#include "core/json_escape.h"
 #include "core/utf8.h"
 #include "sinks/base64.h"
 #include "sinks/fd_output.h"
-#include "sinks/json_escape.h"
 
 namespace privmon {
 namespace {

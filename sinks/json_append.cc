@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "sinks/json_escape.h"
+#include "core/json_escape.h"
 
 namespace privmon {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/event_time.h"
-#include "sinks/json_escape.h"
+#include "core/json_escape.h"
 
 namespace privmon {
 namespace {

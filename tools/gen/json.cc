@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/json_escape.h"
+
 namespace privmon::genjson {
 namespace {
 
@@ -36,29 +38,7 @@ void AppendDouble(std::string& o, double v) {
   o.append(buf, static_cast<std::size_t>(end - buf));
 }
 
-void Esc(std::string& o, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        o += "\\\"";
-        break;
-      case '\\':
-        o += "\\\\";
-        break;
-      case '\n':
-        o += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          o += "\\u00";
-          o += kHexLower[(c >> 4) & 0xF];
-          o += kHexLower[c & 0xF];
-        } else {
-          o += c;
-        }
-    }
-  }
-}
+void Esc(std::string& o, std::string_view text) { AppendJsonEscaped(text, o); }
 
 void JsonTextStr(std::string& o, std::string_view k, std::string_view json) {
   Key(o, k);

@@ -57,7 +57,7 @@ inline void Elem(std::string& o, std::string_view v) {
 void AppendInt(std::string& o, int64_t v);
 void AppendDouble(std::string& o, double v);  // up to 6 decimals, trailing zeros dropped
 
-// Appends text escaped for the inside of a JSON string ('"', '\\', control characters).
+// Appends text escaped for the inside of a JSON string: core/json_escape.h's AppendJsonEscaped.
 void Esc(std::string& o, std::string_view text);
 // A string value holding JSON text: "k":"<escaped json>".
 void JsonTextStr(std::string& o, std::string_view k, std::string_view json);

@@ -1,4 +1,4 @@
-#include "sinks/json_escape.h"
+#include "core/json_escape.h"
 
 #include "core/utf8.h"
 
