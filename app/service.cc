@@ -22,6 +22,7 @@
 #include "sinks/alert_output.h"
 #include "sinks/dead_letter.h"
 #include "sinks/fd_output.h"
+#include "sinks/kafka_output.h"
 
 namespace privmon {
 namespace {
@@ -150,6 +151,12 @@ int RunService(const ServiceOptions& options) {
     dead_letters = std::make_unique<DeadLetterWriter>(
         config->dead_letter_path, &stats->dead_letters, DeadLetterWriter::Limits{},
         &stats->dead_letter_write_failures, &stats->dead_letter_rotations);
+    if (config->dead_letter_kafka) {  // dead letters to a Kafka topic as well
+      stats->dead_letter_kafka.name = config->dead_letter_kafka->name;
+      dead_letters->AlsoTo(std::make_unique<SinkWorker>(
+          std::make_unique<KafkaOutput>(*config->dead_letter_kafka), stats->dead_letter_kafka,
+          SinkPolicy{.queue_bytes = 16u << 20, .fail_fast = false}));
+    }
     if (options.scan && options.checkpoint_out.empty()) {
       outputs.push_back(std::make_unique<StdoutOutput>());
       outputs.back()->set_format(options.scan_format);

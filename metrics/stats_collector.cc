@@ -144,7 +144,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   const PipelineStats& st = *stats_;
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
-  constexpr std::size_t kMaxFamilies = 76;  // 72 + the Kafka source's 4
+  constexpr std::size_t kMaxFamilies = 82;  // 78 + the Kafka source's 4
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
@@ -301,9 +301,10 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   h.histogram.sample_count = cumulative;  // = the +Inf bucket, so the series stay consistent
   h.histogram.sample_sum = sum_ns * 1e-9;
 
-  auto& tenant_events =
-      AddFamily(out, "privmon_tenant_events_total",
-                "Events per tenant (capped; the rest count as \"other\").", MetricType::Counter);
+  auto& tenant_events = AddFamily(out, "privmon_tenant_events_total",
+                                  "Events per tenant, for the busiest tenants by recent volume "
+                                  "(pipeline.max_tenant_series; the rest count as \"other\").",
+                                  MetricType::Counter);
   auto& tenant_alerts = AddFamily(
       out, "privmon_tenant_alerts_total",
       "Alerts per tenant and severity (capped; the rest count as \"other\").", MetricType::Counter);
@@ -316,7 +317,11 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
       "Event time of the newest record per tenant, Unix seconds (capped like the other tenant "
       "series; \"other\" is the newest among the rest).",
       MetricType::Gauge);
-  for (const TenantCounters::Snapshot& t : st.tenants.Read()) {
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  for (const TenantCounters::Snapshot& t :
+       ranking_.Select(st.tenants.Read(), st.tenants.series(), now_us)) {
     const std::string tenant = SanitizeLabelValue(t.tenant);
     AddSample(tenant_events, {{"tenant", tenant}}, t.events);
     AddSample(tenant_late, {{"tenant", tenant}}, t.late);
@@ -331,6 +336,30 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
     }
   }
 
+  AddSample(AddFamily(out, "privmon_inflight_bytes",
+                      "Bytes read from a fanned-out source and not yet parsed "
+                      "(bounded by pipeline.max_inflight_bytes).",
+                      MetricType::Gauge),
+            {}, static_cast<double>(st.inflight_bytes.load(std::memory_order_relaxed)));
+  AddSample(AddFamily(out, "privmon_inflight_bytes_peak",
+                      "Highest privmon_inflight_bytes since start.", MetricType::Gauge),
+            {}, static_cast<double>(st.inflight_bytes_peak.load(std::memory_order_relaxed)));
+  AddSample(AddFamily(out, "privmon_inflight_waits_total",
+                      "Times the source reader waited for the byte budget (back-pressure).",
+                      MetricType::Counter),
+            {}, Load(st.inflight_waits));
+  AddSample(AddFamily(out, "privmon_dead_letters_kafka_written_total",
+                      "Dead-letter entries acknowledged by the Kafka dead-letter topic.",
+                      MetricType::Counter),
+            {}, Load(st.dead_letter_kafka.written));
+  AddSample(AddFamily(out, "privmon_dead_letters_kafka_dropped_total",
+                      "Dead-letter entries the Kafka dead-letter topic never acknowledged.",
+                      MetricType::Counter),
+            {}, Load(st.dead_letter_kafka.dropped));
+  AddSample(AddFamily(out, "privmon_dead_letters_kafka_errors_total",
+                      "Failed deliveries to the Kafka dead-letter topic (each retried).",
+                      MetricType::Counter),
+            {}, Load(st.dead_letter_kafka.errors));
   AddSample(AddFamily(out, "privmon_dead_letters_total", "Entries written to the dead-letter file.",
                       MetricType::Counter),
             {}, Load(st.dead_letters));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/stats.h"
+#include "metrics/tenant_ranking.h"
 
 namespace privmon {
 
@@ -25,6 +26,8 @@ class StatsCollector final : public prometheus::Collectable {
  private:
   std::shared_ptr<const PipelineStats> stats_;
   std::string version_;
+  // Per-tenant series follow the busiest tenants; the scores live across scrapes.
+  mutable TenantRanking ranking_;
 };
 
 // `text` as a Prometheus label value: bytes that are not well-formed UTF-8 become U+FFFD (tenant

@@ -139,10 +139,11 @@ TEST(KafkaSink, AlertsArriveKeyedByTenantEachOnce) {
   TempDirCleanup cleanup(dir);
   MockKafka kafka;
   kafka.CreateTopic("privmon-alerts", 2);
-  const std::string config = WriteConfig(
-      dir, "sources: [{file: {path: \"" + kScenario + "/mixed.ndjson\", tenant: " + kDefaultTenant +
-               "}}]\nsinks: [{kafka: {brokers: \"" + kafka.bootstrap_servers() +
-               "\", topic: privmon-alerts}}]\nmetrics: {listen: \"\"}\n");
+  const std::string config =
+      WriteConfig(dir, "sources: [{file: {path: \"" + kScenario +
+                           "/mixed.ndjson\", multi_tenant: true, tenant: " + kDefaultTenant +
+                           "}}]\nsinks: [{kafka: {brokers: \"" + kafka.bootstrap_servers() +
+                           "\", topic: privmon-alerts}}]\nmetrics: {listen: \"\"}\n");
   // A file source ends by itself; the sink waits for its delivery reports before exiting.
   ASSERT_EQ(RunToExit({kBinary, "run", "--config", config}, dir + "/run.out", dir + "/run.err"), 0)
       << ReadFile(dir + "/run.err");
