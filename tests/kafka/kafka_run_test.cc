@@ -99,8 +99,11 @@ std::string WaitCaughtUp(Child& privmon, int port, int messages) {
 }
 
 std::string KafkaConfig(const std::string& dir, const MockKafka& kafka, int port) {
+  // The key only fills in for records naming no tenant; a batch keyed so also holds records of
+  // other tenants: the source is multi-tenant (else those are tenant_mismatch).
   return WriteConfig(dir, "sources: [{kafka: {brokers: \"" + kafka.bootstrap_servers() +
-                              "\", topics: [entra], group: privmon-run-test}}]\n"
+                              "\", topics: [entra], group: privmon-run-test, "
+                              "multi_tenant: true}}]\n"
                               "sinks: [{file: {path: \"" +
                               dir + "/alerts.jsonl\"}}]\nmetrics: {listen: \"127.0.0.1:" +
                               std::to_string(port) + "\"}\n");
