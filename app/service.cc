@@ -32,6 +32,14 @@ EventTime WallMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(now).count();
 }
 
+// HashLower of every configured tenant id (their newest-event series are always shown).
+std::vector<uint64_t> ConfiguredTenants(const CompiledConfig& config) {
+  std::vector<uint64_t> out;
+  out.reserve(config.tenants.size());
+  for (const auto& [hash, tenant] : config.tenants) out.push_back(hash);
+  return out;
+}
+
 // Rejections go to the dead-letter file; records of Entra categories privmon does not read only
 // when the config asks (`dead_letter.keep_skipped`): they are counted either way.
 class DeadLetterRejects final : public RejectSink {
@@ -222,6 +230,7 @@ int RunService(const ServiceOptions& options) {
   if (!options.scan && !config->metrics_listen.empty()) {
     try {  // after the dispatcher: its sink series exist before the first scrape
       metrics = std::make_unique<MetricsServer>(config->metrics_listen, stats);
+      metrics->SetConfiguredTenants(ConfiguredTenants(*config));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "privmon: %s\n", e.what());
       return 1;
@@ -302,6 +311,7 @@ int RunService(const ServiceOptions& options) {
         }
         pipeline.PublishConfig(loaded.config);
         live_config = loaded.config;
+        if (metrics) metrics->SetConfiguredTenants(ConfiguredTenants(*loaded.config));
         std::fprintf(stderr, "privmon: SIGHUP: reloaded %s (tenants, defaults, rules applied)\n",
                      options.config_path.c_str());
         if (!restart.empty()) {

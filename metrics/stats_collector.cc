@@ -99,6 +99,12 @@ std::string SanitizeLabelValue(std::string_view text) {
 StatsCollector::StatsCollector(std::shared_ptr<const PipelineStats> stats, std::string version)
     : stats_(std::move(stats)), version_(std::move(version)) {}
 
+void StatsCollector::SetConfiguredTenants(std::vector<uint64_t> tenant_hashes) {
+  std::sort(tenant_hashes.begin(), tenant_hashes.end());
+  std::lock_guard lock(configured_mu_);
+  configured_ = std::move(tenant_hashes);
+}
+
 namespace {
 
 // Kafka sources (lag per partition, assignment, rebalances); a Kafka alert sink is counted with
@@ -314,14 +320,35 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
       MetricType::Counter);
   auto& tenant_newest = AddFamily(
       out, "privmon_tenant_last_event_timestamp_seconds",
-      "Event time of the newest record per tenant, Unix seconds (capped like the other tenant "
-      "series; \"other\" is the newest among the rest).",
+      "Event time of the newest record per tenant, Unix seconds: the busiest tenants (like the "
+      "other tenant series) and every configured tenant; \"other\" is the newest among the rest.",
       MetricType::Gauge);
   const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  for (const TenantCounters::Snapshot& t :
-       ranking_.Select(st.tenants.Read(), st.tenants.series(), now_us)) {
+  std::vector<TenantCounters::Snapshot> all = st.tenants.Read();
+  std::vector<uint64_t> unnamed_configured;  // configured tenants left out of the named series
+  {
+    std::lock_guard lock(configured_mu_);
+    unnamed_configured = configured_;
+  }
+  const std::vector<TenantCounters::Snapshot> selected =
+      ranking_.Select(all, st.tenants.series(), now_us);
+  for (const TenantCounters::Snapshot& t : selected) {
+    const auto it = std::lower_bound(unnamed_configured.begin(), unnamed_configured.end(), t.hash);
+    if (t.hash != 0 && it != unnamed_configured.end() && *it == t.hash) {
+      unnamed_configured.erase(it);
+    }
+  }
+  for (const TenantCounters::Snapshot& t : all) {
+    if (t.hash == 0 || t.last_event_us == 0 ||
+        !std::binary_search(unnamed_configured.begin(), unnamed_configured.end(), t.hash)) {
+      continue;
+    }
+    AddSample(tenant_newest, {{"tenant", SanitizeLabelValue(t.tenant)}},
+              static_cast<double>(t.last_event_us) / 1e6);
+  }
+  for (const TenantCounters::Snapshot& t : selected) {
     const std::string tenant = SanitizeLabelValue(t.tenant);
     AddSample(tenant_events, {{"tenant", tenant}}, t.events);
     AddSample(tenant_late, {{"tenant", tenant}}, t.late);

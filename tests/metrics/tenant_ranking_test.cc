@@ -89,5 +89,33 @@ TEST(TenantRanking, MetricsShowTheBusiestTenantsSeries) {
   EXPECT_EQ(events, (std::map<std::string, double>{{"busiest", 50}, {"other", 2}}));
 }
 
+// DESIGN.md section 10 "Metrics": every configured tenant keeps its newest-event series (the
+// silent-tenant panel) even when it is too quiet for a series of its own.
+TEST(TenantRanking, EveryConfiguredTenantKeepsItsNewestEventSeries) {
+  auto stats = std::make_shared<PipelineStats>(1, 1, 1);
+  const auto see = [&](const std::string& tenant, int n, int64_t time_us) {
+    Count(stats->tenants, tenant, n);
+    stats->tenants.SeeEventTime(stats->tenants.SlotFor(HashLower(tenant), tenant), time_us);
+  };
+  see("busy", 50, 3'000'000);
+  see("configured-quiet", 1, 2'000'000);
+  see("unconfigured-quiet", 1, 1'000'000);
+  StatsCollector collector(stats, "test");
+  collector.SetConfiguredTenants({HashLower("configured-quiet")});
+  std::map<std::string, double> newest, events;
+  for (const auto& family : collector.Collect()) {
+    for (const auto& m : family.metric) {
+      if (family.name == "privmon_tenant_last_event_timestamp_seconds") {
+        newest[m.label.at(0).value] = m.gauge.value;
+      } else if (family.name == "privmon_tenant_events_total") {
+        events[m.label.at(0).value] = m.counter.value;
+      }
+    }
+  }
+  EXPECT_EQ(newest,
+            (std::map<std::string, double>{{"busy", 3}, {"configured-quiet", 2}, {"other", 2}}));
+  EXPECT_EQ(events, (std::map<std::string, double>{{"busy", 50}, {"other", 2}}));
+}
+
 }  // namespace
 }  // namespace privmon
