@@ -6,6 +6,7 @@
 #include "config/lint.h"
 #include "config/loader.h"
 #include "core/json_escape.h"
+#include "app/host_check.h"
 #include "pipeline/zap_authenticator.h"
 
 namespace privmon {
@@ -64,7 +65,8 @@ void PrintText(const CheckOptions& o, const ConfigLoadResult& result, std::ostre
   if (aggregated) out << "(privmon check --details lists every tenant of each note)\n";
 }
 
-void PrintJson(const CheckOptions& o, const ConfigLoadResult& result, std::ostream& out) {
+void PrintJson(const CheckOptions& o, const ConfigLoadResult& result,
+               const std::vector<std::string>& host_errors, std::ostream& out) {
   std::string s = "{\"file\":";
   AppendJsonString(o.path, s);
   s += ",\"valid\":";
@@ -96,7 +98,16 @@ void PrintJson(const CheckOptions& o, const ConfigLoadResult& result, std::ostre
     }
     s += "],\"count\":" + std::to_string(g.subjects.size()) + '}';
   }
-  s += "]}\n";
+  s += ']';
+  if (o.host) {
+    s += ",\"host_errors\":[";
+    for (std::size_t i = 0; i < host_errors.size(); ++i) {
+      if (i > 0) s += ',';
+      AppendJsonString(host_errors[i], s);
+    }
+    s += ']';
+  }
+  s += "}\n";
   out << s;
 }
 
@@ -117,12 +128,21 @@ int RunCheck(const CheckOptions& o, std::ostream& out, std::ostream& err) {
         }
       }
     }
+    std::vector<std::string> host_errors;
+    if (o.host && result.errors.empty() && result.config) host_errors = CheckHost(*result.config);
     if (o.format == CheckOptions::Format::kJson) {
-      PrintJson(o, result, out);
+      PrintJson(o, result, host_errors, out);
     } else {
       PrintText(o, result, out, err);
+      for (const std::string& e : host_errors) err << o.path << ": host: " << e << '\n';
+      if (!host_errors.empty()) {
+        err << o.path << ": " << host_errors.size()
+            << (host_errors.size() == 1 ? " host problem" : " host problems")
+            << ": `run` would fail or be unsafe here\n";
+      }
     }
-    return result.errors.empty() ? 0 : 2;
+    if (!result.errors.empty()) return 2;
+    return host_errors.empty() ? 0 : 1;
   } catch (...) {
     err << o.path << ": cannot check config: unexpected error\n";
     return 2;

@@ -6,7 +6,10 @@
 //   {"file":..,"valid":bool,"tenants":N,"rules_enabled":M,
 //    "errors":[{"line":L,"column":C,"message":..}],
 //    "notes":[{"text":..,"subjects":[..],"count":K}]}
-// Returns the process exit code: 0 valid, 2 invalid or unreadable. Never throws.
+// With `host` (check --host), a valid config is also checked against this host (app/host_check.h):
+// each failure one "host: ..." line on `err` (JSON: "host_errors":[..]).
+// Returns the process exit code: 0 valid, 2 invalid or unreadable, 1 valid but the host fails
+// what `run` needs. Never throws.
 #pragma once
 
 #include <ostream>
@@ -20,6 +23,7 @@ struct CheckOptions {
   Format format = Format::kText;
   bool quiet = false;    // text: errors only
   bool details = false;  // text: one line per (tenant, note) instead of aggregated lines
+  bool host = false;     // also check what `run` needs from this host
 };
 
 int RunCheck(const CheckOptions& options, std::ostream& out, std::ostream& err);

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "app/check_command.h"
+#include "app/json_log.h"
 #include "app/rules_command.h"
 #include "app/service.h"
 #include "config/loader.h"
@@ -88,6 +89,23 @@ static int Main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
 
+  // JSON logs: installed once the command line is parsed, before the command runs; the guard
+  // (static: also destroyed on exit()) forwards the last lines and restores stderr.
+  std::string log_format = "text", log_level = "info";
+  app.add_option("--log-format", log_format,
+                 "text (default) or json: every stderr line as {\"ts\",\"level\",\"msg\"} "
+                 "(give it before the command)")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-level", log_level, "json logs: lowest level kept (info, warn, error)")
+      ->check(CLI::IsMember({"info", "warn", "error"}));
+  static std::unique_ptr<JsonStderr> json_logs;
+  app.parse_complete_callback([&] {
+    if (log_format != "json") return;
+    json_logs = JsonStderr::Install(log_level == "error"  ? LogLevel::kError
+                                    : log_level == "warn" ? LogLevel::kWarn
+                                                          : LogLevel::kInfo);
+  });
+
   std::string run_config;
   auto* run = app.add_subcommand(
       "run",
@@ -154,6 +172,7 @@ static int Main(int argc, char** argv) {
       s.type = f == "-" ? SourceType::kStdin : SourceType::kFile;
       s.path = f;
       s.tenant = scan_tenant;
+      s.multi_tenant = true;  // scan: --tenant only fills in for records naming none
       s.name = f == "-" ? "stdin" : "file";
       o.scan_sources.push_back(s);
     }
@@ -168,6 +187,9 @@ static int Main(int argc, char** argv) {
   auto* check_file = check->add_option("config", check_positional, "YAML config file (same)");
   check_config->excludes(check_file);
   check->add_flag("--quiet,-q", check_options.quiet, "Print errors only (exit code says the rest)");
+  check->add_flag("--host", check_options.host,
+                  "Also check this host: secret files and their modes, writable output paths, "
+                  "free bind addresses (exit 1 when one fails)");
   check->add_flag("--details", check_options.details,
                   "One note line per tenant instead of one line per kind of note");
   check->add_option("--format", check_format, "text (default) or json (one object, for CI)")

@@ -22,6 +22,7 @@
 #include "sinks/alert_output.h"
 #include "sinks/dead_letter.h"
 #include "sinks/fd_output.h"
+#include "sinks/kafka_output.h"
 
 namespace privmon {
 namespace {
@@ -29,6 +30,14 @@ namespace {
 EventTime WallMicros() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   return std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+}
+
+// HashLower of every configured tenant id (their newest-event series are always shown).
+std::vector<uint64_t> ConfiguredTenants(const CompiledConfig& config) {
+  std::vector<uint64_t> out;
+  out.reserve(config.tenants.size());
+  for (const auto& [hash, tenant] : config.tenants) out.push_back(hash);
+  return out;
 }
 
 // Rejections go to the dead-letter file; records of Entra categories privmon does not read only
@@ -150,6 +159,12 @@ int RunService(const ServiceOptions& options) {
     dead_letters = std::make_unique<DeadLetterWriter>(
         config->dead_letter_path, &stats->dead_letters, DeadLetterWriter::Limits{},
         &stats->dead_letter_write_failures, &stats->dead_letter_rotations);
+    if (config->dead_letter_kafka) {  // dead letters to a Kafka topic as well
+      stats->dead_letter_kafka.name = config->dead_letter_kafka->name;
+      dead_letters->AlsoTo(std::make_unique<SinkWorker>(
+          std::make_unique<KafkaOutput>(*config->dead_letter_kafka), stats->dead_letter_kafka,
+          SinkPolicy{.queue_bytes = 16u << 20, .fail_fast = false}));
+    }
     if (options.scan && options.checkpoint_out.empty()) {
       outputs.push_back(std::make_unique<StdoutOutput>());
       outputs.back()->set_format(options.scan_format);
@@ -215,6 +230,7 @@ int RunService(const ServiceOptions& options) {
   if (!options.scan && !config->metrics_listen.empty()) {
     try {  // after the dispatcher: its sink series exist before the first scrape
       metrics = std::make_unique<MetricsServer>(config->metrics_listen, stats);
+      metrics->SetConfiguredTenants(ConfiguredTenants(*config));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "privmon: %s\n", e.what());
       return 1;
@@ -295,6 +311,7 @@ int RunService(const ServiceOptions& options) {
         }
         pipeline.PublishConfig(loaded.config);
         live_config = loaded.config;
+        if (metrics) metrics->SetConfiguredTenants(ConfiguredTenants(*loaded.config));
         std::fprintf(stderr, "privmon: SIGHUP: reloaded %s (tenants, defaults, rules applied)\n",
                      options.config_path.c_str());
         if (!restart.empty()) {

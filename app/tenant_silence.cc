@@ -2,6 +2,7 @@
 
 #include <absl/container/flat_hash_set.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -12,7 +13,7 @@ namespace privmon {
 
 Alert TenantSilence::MakeAlert(const CompiledConfig& config, uint64_t tenant_hash,
                                std::string_view tenant_id, int64_t start_us,
-                               int64_t silent_since_us, int64_t now_us) {
+                               int64_t silent_since_us, int64_t now_us, int64_t limit_us) {
   const TenantSettings& tenant = config.ForTenant(tenant_hash);
   const RuleSettings& rs = tenant.rule(RuleId::kOP01);
   Alert a;
@@ -30,13 +31,22 @@ Alert TenantSilence::MakeAlert(const CompiledConfig& config, uint64_t tenant_has
   if (start_us % kMicrosPerSecond < 0) --start_s;
   a.alert_id = HashCombine(base, static_cast<uint64_t>(start_s));
   a.AddNumber("silent_seconds", (now_us - silent_since_us) / 1'000'000);
-  a.AddNumber("silence_alert_seconds", config.pipeline.tenant_silence_alert_s);
+  a.AddNumber("silence_alert_seconds", limit_us / 1'000'000);
   a.incident_key = IncidentKey(a, 0, tenant.incident_span_s);
   return a;
 }
 
+int64_t TenantSilence::LimitUs(int64_t floor_us, uint32_t learn, std::vector<int64_t> gaps) {
+  if (learn == 0 || gaps.empty()) return floor_us;
+  // p99 by rank: the value with 1% of the gaps above it (the longest under 100 gaps).
+  const std::size_t above = gaps.size() / 100;
+  auto nth = gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() - 1 - above);
+  std::nth_element(gaps.begin(), nth, gaps.end());
+  return std::max(floor_us, *nth * static_cast<int64_t>(learn));
+}
+
 void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
-  const int64_t limit_us = config.pipeline.tenant_silence_alert_s * 1'000'000;
+  const int64_t process_limit_us = config.pipeline.tenant_silence_alert_s * 1'000'000;
   std::vector<TenantCounters::Snapshot> seen = stats_.tenants.Read();
   // Configured tenants that sent nothing since start are silent since the start.
   absl::flat_hash_set<uint64_t> listed;
@@ -46,20 +56,41 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
   }
   for (const TenantCounters::Snapshot& t : seen) {
     if (t.hash == 0) continue;  // "other": not one tenant
+    const TenantSettings& settings = config.ForTenant(t.hash);
+    const int64_t floor_us =
+        settings.silence_after_s > 0 ? settings.silence_after_s * 1'000'000 : process_limit_us;
     auto [it, inserted] = watches_.try_emplace(t.hash, Watch{t.events, start_us_, false});
     Watch& w = it->second;
     if (t.events != w.events) {
-      w = Watch{t.events, now_us, false};
+      // A gap ends: kept for learning when it could raise the limit above the floor.
+      const int64_t gap = now_us - w.since_us;
+      if (w.moved && settings.silence_learn > 0 &&
+          gap * static_cast<int64_t>(settings.silence_learn) >= floor_us) {
+        if (w.gaps.size() < kGaps) {
+          w.gaps.push_back(gap);
+        } else {
+          w.gaps[w.next_gap] = gap;
+        }
+        w.next_gap = (w.next_gap + 1) % kGaps;
+      }
+      w.events = t.events;
+      w.since_us = now_us;
+      w.alerted = false;
+      w.moved = true;
       continue;
     }
     if (inserted && t.events != 0) w.since_us = now_us;  // first seen with records: from now
-    if (limit_us <= 0 || w.alerted || now_us - w.since_us < limit_us) continue;
+    if (process_limit_us <= 0 || floor_us <= 0 || w.alerted || now_us - w.since_us < floor_us) {
+      continue;
+    }
+    const int64_t limit_us = LimitUs(floor_us, settings.silence_learn, w.gaps);
+    if (now_us - w.since_us < limit_us) continue;
     w.alerted = true;
-    const RuleSettings& rs = config.ForTenant(t.hash).rule(RuleId::kOP01);
+    const RuleSettings& rs = settings.rule(RuleId::kOP01);
     if (!rs.enabled) continue;
     // The silence starts at the tenant's newest record (event time), else at privmon's start.
     const int64_t start = t.last_event_us != 0 ? t.last_event_us : start_us_;
-    const Alert a = MakeAlert(config, t.hash, t.tenant, start, w.since_us, now_us);
+    const Alert a = MakeAlert(config, t.hash, t.tenant, start, w.since_us, now_us, limit_us);
     const auto rule = static_cast<std::size_t>(RuleId::kOP01);
     Bump(stats_.operations.alerts[rule]);
     if (a.severity != GetRuleInfo(RuleId::kOP01).severity) {

@@ -6,15 +6,20 @@
 // per-tenant enabled/severity); its id is deterministic from the tenant and the silence start
 // (the event time of the tenant's newest record; privmon's start for a configured tenant that
 // sent none). Silence is measured from the wall time the control thread last saw the tenant's
-// event count move (poll granularity: one Poll); tenants beyond `max_tenant_series` (counted as
-// "other") are watched only when configured. Owned and called by the control thread only; Poll
-// is O(tenant series + configured tenants) and allocates (off the hot path).
+// event count move (poll granularity: one Poll); tenants beyond the counted ones
+// (TenantCounters::TrackedTenants, counted as "other") are watched only when configured. The
+// limit is per tenant (`silence_after`, default the pipeline's) and, with `silence_learn: k`,
+// learned: the larger of it and k x the p99 of the tenant's last kGaps gaps (wall time between two
+// polls that saw its count move) that could reach the floor (gap >= floor / k); under 100 such
+// gaps, the longest. Owned and called by the control thread only; Poll is O(tenant series +
+// configured tenants) and allocates (off the hot path).
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "core/alert.h"
 #include "core/config.h"
@@ -38,13 +43,22 @@ class TenantSilence {
   // of its newest record (or privmon's start when it sent none): the alert's time and id basis.
   static Alert MakeAlert(const CompiledConfig& config, uint64_t tenant_hash,
                          std::string_view tenant_id, int64_t start_us, int64_t silent_since_us,
-                         int64_t now_us);
+                         int64_t now_us, int64_t limit_us);
+
+  // The silence limit of a tenant with `floor_us` configured, learning factor `learn` (0 = off)
+  // and these recent gaps (any order): max(floor, learn x p99(gaps)).
+  static int64_t LimitUs(int64_t floor_us, uint32_t learn, std::vector<int64_t> gaps);
+
+  static constexpr std::size_t kGaps = 128;  // gaps kept per tenant (learning on)
 
  private:
   struct Watch {
     uint64_t events = 0;
-    int64_t since_us = 0;  // wall time the count last moved
-    bool alerted = false;  // this silence already raised its alert
+    int64_t since_us = 0;       // wall time the count last moved
+    bool alerted = false;       // this silence already raised its alert
+    bool moved = false;         // the count has moved while watched: since_us starts a real gap
+    std::vector<int64_t> gaps;  // ring of recent long gaps (learning on), at most kGaps
+    std::size_t next_gap = 0;
   };
   PipelineStats& stats_;
   SpscQueue<Alert>& alerts_;

@@ -52,9 +52,17 @@ void RequireKey(bool present, const YAML::Node& at, const std::string& path, std
 
 void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostics& diag,
                      SourceSettings* out) {
-  static constexpr std::array<std::string_view, 10> kKeys = {
-      "brokers", "topics",     "topic_regex",        "group",           "tenant",
-      "name",    "properties", "sasl_password_file", "tenant_from_key", "max_partitions"};
+  static constexpr std::array<std::string_view, 11> kKeys = {"brokers",
+                                                             "topics",
+                                                             "topic_regex",
+                                                             "group",
+                                                             "tenant",
+                                                             "multi_tenant",
+                                                             "name",
+                                                             "properties",
+                                                             "sasl_password_file",
+                                                             "tenant_from_key",
+                                                             "max_partitions"};
   out->type = SourceType::kKafka;
   KafkaSettings& k = out->kafka;
   bool has_topics = false, has_regex = false;
@@ -83,6 +91,8 @@ void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostic
       ReadString(value, key_path, diag, &k.group);
     } else if (key == "tenant") {
       ReadString(value, key_path, diag, &out->tenant);
+    } else if (key == "multi_tenant") {
+      ReadBool(value, key_path, diag, &out->multi_tenant);
     } else if (key == "name") {
       ReadString(value, key_path, diag, &out->name);
     } else if (key == "properties") {

@@ -99,7 +99,7 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
     if (top.metrics) config::ReadMetrics(*top.metrics, "metrics", diag, &config->metrics_listen);
     if (top.dead_letter) {
       config::ReadDeadLetter(*top.dead_letter, "dead_letter", diag, &config->dead_letter_path,
-                             &config->dead_letter_keep_skipped);
+                             &config->dead_letter_keep_skipped, &config->dead_letter_kafka);
     }
     if (top.checkpoint) {
       config::ReadCheckpoint(*top.checkpoint, "checkpoint", diag, &config->checkpoint);

@@ -35,11 +35,12 @@ void ReadQueueCapacity(const YAML::Node& value, const std::string& path, Diagnos
 
 void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                   PipelineSettings* out) {
-  static constexpr std::array<std::string_view, 15> kKeys = {"shards",
+  static constexpr std::array<std::string_view, 16> kKeys = {"shards",
                                                              "parse_threads",
                                                              "queue_capacity",
                                                              "allowed_lateness",
                                                              "max_message_bytes",
+                                                             "max_inflight_bytes",
                                                              "max_tenant_series",
                                                              "alert_queue_capacity",
                                                              "dedupe_horizon",
@@ -65,6 +66,11 @@ void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& di
       ReadDuration(value, key_path, diag, &out->allowed_lateness_s);
     } else if (key == "max_message_bytes") {
       ReadUint32(value, key_path, diag, 1024, 1u << 30, &out->max_message_bytes);
+    } else if (key == "max_inflight_bytes") {
+      uint32_t mib = 0;  // given in bytes; at least 1 MiB, at most 4 GiB - 1
+      if (ReadUint32(value, key_path, diag, 1u << 20, UINT32_MAX, &mib)) {
+        out->max_inflight_bytes = mib;
+      }
     } else if (key == "dedupe_horizon") {  // 0 / off: no redelivery dedupe
       if (IsOff(value)) {
         out->dedupe_horizon_s = 0;
@@ -130,11 +136,18 @@ void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& dia
 }
 
 void ReadDeadLetter(const YAML::Node& node, std::string_view path, Diagnostics& diag,
-                    std::string* file, bool* keep_skipped) {
-  static constexpr std::array<std::string_view, 2> kKeys = {"path", "keep_skipped"};
+                    std::string* file, bool* keep_skipped, std::optional<SinkSettings>* kafka) {
+  static constexpr std::array<std::string_view, 3> kKeys = {"path", "keep_skipped", "kafka"};
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
     if (key == "keep_skipped") {
       ReadBool(value, Child(path, key), diag, keep_skipped);
+      return;
+    }
+    if (key == "kafka") {  // the Kafka sink's keys (brokers, topic, properties, ...)
+      SinkSettings sink;
+      ReadKafkaSink(value, Child(path, key), diag, &sink);
+      if (sink.name.empty()) sink.name = "dead_letter";
+      if (kafka != nullptr) *kafka = std::move(sink);
       return;
     }
     if (IsOff(value)) {

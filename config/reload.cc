@@ -7,7 +7,8 @@ namespace {
 
 auto StartupPipeline(const PipelineSettings& p) {
   return std::tie(p.shards, p.parse_threads, p.queue_capacity, p.alert_queue_capacity,
-                  p.max_tenant_series, p.sink_drain_timeout_ms, p.source_drain_timeout_ms);
+                  p.max_tenant_series, p.sink_drain_timeout_ms, p.source_drain_timeout_ms,
+                  p.max_inflight_bytes);
 }
 
 }  // namespace
@@ -21,7 +22,10 @@ std::vector<std::string> SectionsNeedingRestart(const CompiledConfig& running,
   if (running.sources != next.sources) sections.emplace_back("sources");
   if (running.sinks != next.sinks) sections.emplace_back("sinks");
   if (running.metrics_listen != next.metrics_listen) sections.emplace_back("metrics");
-  if (running.dead_letter_path != next.dead_letter_path) sections.emplace_back("dead_letter");
+  if (running.dead_letter_path != next.dead_letter_path ||
+      running.dead_letter_kafka != next.dead_letter_kafka) {
+    sections.emplace_back("dead_letter");
+  }
   return sections;
 }
 

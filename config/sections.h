@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,7 +38,8 @@ void ReadMetrics(const YAML::Node& node, std::string_view path, Diagnostics& dia
 // `dead_letter: {path, keep_skipped}`; an empty, null or `off` path disables the dead-letter file;
 // keep_skipped (default false) also copies records of Entra categories privmon does not read.
 void ReadDeadLetter(const YAML::Node& node, std::string_view path, Diagnostics& diag,
-                    std::string* file, bool* keep_skipped);
+                    std::string* file, bool* keep_skipped,
+                    std::optional<SinkSettings>* kafka = nullptr);
 
 // `checkpoint: {dir, interval}`: where and how often engine state is checkpointed (default 60s).
 void ReadCheckpoint(const YAML::Node& node, std::string_view path, Diagnostics& diag,

@@ -82,10 +82,11 @@ void ReadCurve(const YAML::Node& node, std::string_view path, Diagnostics& diag,
 
 SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const std::string& path,
                           Diagnostics& diag) {
-  static constexpr std::array<std::string_view, 6> kZmqKeys = {
-      "endpoint", "bind", "tenant", "name", "high_water_mark", "curve"};
-  static constexpr std::array<std::string_view, 4> kFileKeys = {"path", "tenant", "name", "follow"};
-  static constexpr std::array<std::string_view, 2> kStdinKeys = {"tenant", "name"};
+  static constexpr std::array<std::string_view, 7> kZmqKeys = {
+      "endpoint", "bind", "tenant", "multi_tenant", "name", "high_water_mark", "curve"};
+  static constexpr std::array<std::string_view, 5> kFileKeys = {"path", "tenant", "multi_tenant",
+                                                                "name", "follow"};
+  static constexpr std::array<std::string_view, 3> kStdinKeys = {"tenant", "multi_tenant", "name"};
   SourceSettings source;
   std::span<const std::string_view> keys = kZmqKeys;
   if (type == "zmq_sub") {
@@ -107,6 +108,8 @@ SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const
       ReadBool(value, key_path, diag, &source.bind);
     } else if (key == "tenant") {
       ReadString(value, key_path, diag, &source.tenant);
+    } else if (key == "multi_tenant") {
+      ReadBool(value, key_path, diag, &source.multi_tenant);
     } else if (key == "name") {
       ReadString(value, key_path, diag, &source.name);
     } else if (key == "high_water_mark") {

@@ -9,10 +9,10 @@
 namespace privmon::config {
 namespace {
 
-constexpr std::array<std::string_view, 12> kTenantKeys = {
+constexpr std::array<std::string_view, 14> kTenantKeys = {
     "name",     "privileged_roles", "break_glass",   "privileged_accounts", "paw_devices",
     "approved", "naming_policy",    "working_hours", "high_value_apps",     "learning_period",
-    "rules",    "suppression"};
+    "rules",    "suppression",      "silence_after", "silence_learn"};
 
 void ReadNamingPolicy(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                       TenantSettings* tenant) {
@@ -62,6 +62,10 @@ void OverlayTenant(const YAML::Node& node, std::string_view path, bool is_defaul
       ReadWorkingHours(value, key_path, diag, &tenant->working_hours);
     } else if (key == "learning_period") {
       ReadDuration(value, key_path, diag, &tenant->learning_period_s);
+    } else if (key == "silence_after") {
+      ReadDuration(value, key_path, diag, &tenant->silence_after_s);
+    } else if (key == "silence_learn") {
+      ReadUint32(value, key_path, diag, 0, 100, &tenant->silence_learn);
     } else if (key == "rules") {
       rules = value;
     } else if (key == "suppression") {

@@ -61,6 +61,11 @@ struct TenantSettings {
   std::string naming_policy_text;
   WorkingHours working_hours;
   absl::flat_hash_set<uint64_t> high_value_apps;  // HashLower(app id, object id or name)
+  // PRIV-OP-01 (app/tenant_silence.h): logs stopped this long (wall time) raise it; 0 = the
+  // process-wide pipeline.tenant_silence_alert. With silence_learn = k > 0 the limit is the larger
+  // of that and k x the p99 of the tenant's own recent gaps (a small tenant's quiet nights).
+  int64_t silence_after_s = 0;
+  uint32_t silence_learn = 0;
   // Process-wide `alerts: {incident_span}`, copied into every tenant so the emitter reads it here.
   int64_t incident_span_s = kHour;
 
@@ -94,8 +99,12 @@ struct SourceSettings {
   bool bind = true;
   std::string path;     // file sources
   bool follow = false;  // file: keep reading as it grows, across rotation (tail -F)
-  std::string tenant;   // tenant for records that carry none
-  std::string name;     // metric label; defaults to the type
+  // The tenant this source carries (DESIGN.md section 10 "Tenancy"): a record naming another, or a
+  // frame / Kafka key naming another, is rejected as tenant_mismatch unless `multi_tenant`, where
+  // it only fills in for records that name none.
+  std::string tenant;
+  bool multi_tenant = false;
+  std::string name;  // metric label; defaults to the type
   int high_water_mark = 10000;
   // ZeroMQ CURVE (server side): secret key file (z85, 40 chars) and allowed client public keys.
   std::string curve_secret_key_file;
@@ -126,6 +135,10 @@ struct PipelineSettings {
   uint32_t queue_capacity = 16384;  // events per (parser, shard) queue
   int64_t allowed_lateness_s = 5 * kMinute;
   uint32_t max_message_bytes = 4u << 20;
+  // Bytes a fanned-out source (one source, parse_threads > 1) may hold read but not yet parsed;
+  // its reader waits (back-pressuring the source) beyond it. A message larger than the budget
+  // goes alone.
+  uint64_t max_inflight_bytes = 256ull << 20;
   uint32_t max_tenant_series = 200;  // per-tenant metric series cap
   uint32_t alert_queue_capacity = 4096;
   // Event time (DESIGN.md sections 4 and 10; docs/operations.md "Event time").
@@ -163,6 +176,9 @@ struct CompiledConfig {
   std::string dead_letter_path = "rejected.ndjson";
   // Records of Entra categories privmon does not read are counted; copied only when this is set.
   bool dead_letter_keep_skipped = false;
+  // `dead_letter: {kafka: {brokers, topic, ...}}`: every entry also goes to this Kafka topic
+  // (keyed by source name), through a SinkWorker like the Kafka alert sink (sinks/dead_letter.h).
+  std::optional<SinkSettings> dead_letter_kafka;
   std::shared_ptr<const TenantSettings> defaults;
   absl::flat_hash_map<uint64_t, std::shared_ptr<const TenantSettings>> tenants;  // HashLower(id)
   // The builtin catalogue plus `rule_files`; null = the builtin catalogue only (BuiltinRuleSet).

@@ -8,17 +8,18 @@
 namespace privmon {
 
 enum class RejectReason : uint8_t {
-  kOversized,      // message above pipeline.max_message_bytes
-  kInvalidJson,    // not well-formed JSON (or not UTF-8)
-  kNotObject,      // a JSON value that is not an object
-  kUnknownFormat,  // an object in none of the known record formats
-  kNoTenant,       // no tenant in the record, the ZeroMQ frame or the source config
-  kNoAccount,      // no user / principal the record concerns
-  kBadTime,        // event time missing or not ISO 8601
-  kWrongType,      // a known field with an impossible type (e.g. "records" not an array)
-  kTooDeep,        // nesting deeper than the parser accepts
-  kFutureTime,     // event time beyond the tenant's newest by more than max_future_skew
-  kBadFrames,      // a ZeroMQ message whose frames are not [payload] or [tenant, payload]
+  kOversized,       // message above pipeline.max_message_bytes
+  kInvalidJson,     // not well-formed JSON (or not UTF-8)
+  kNotObject,       // a JSON value that is not an object
+  kUnknownFormat,   // an object in none of the known record formats
+  kNoTenant,        // no tenant in the record, the ZeroMQ frame or the source config
+  kNoAccount,       // no user / principal the record concerns
+  kBadTime,         // event time missing or not ISO 8601
+  kWrongType,       // a known field with an impossible type (e.g. "records" not an array)
+  kTooDeep,         // nesting deeper than the parser accepts
+  kFutureTime,      // event time beyond the tenant's newest by more than max_future_skew
+  kBadFrames,       // a ZeroMQ message whose frames are not [payload] or [tenant, payload]
+  kTenantMismatch,  // the record names a tenant other than the one its transport names
   kCount
 };
 
@@ -46,6 +47,8 @@ constexpr std::string_view RejectReasonName(RejectReason r) {
       return "future_time";
     case RejectReason::kBadFrames:
       return "bad_frames";
+    case RejectReason::kTenantMismatch:
+      return "tenant_mismatch";
     case RejectReason::kCount:
       break;
   }

@@ -5,8 +5,10 @@
 
 namespace privmon {
 
-TenantCounters::TenantCounters(uint32_t capacity)
-    : capacity_(capacity), table_size_(std::max<uint32_t>(4, capacity * 2)) {
+TenantCounters::TenantCounters(uint32_t series)
+    : series_(series),
+      capacity_(TrackedTenants(series)),
+      table_size_(std::max<uint32_t>(4, capacity_ * 2)) {
   slots_ = std::make_unique<Slot[]>(table_size_ + 1);
 }
 

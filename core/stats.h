@@ -4,6 +4,7 @@
 // source, so no counter has two writers (except TenantCounters, which uses fetch_add).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -94,12 +95,19 @@ struct alignas(64) SinkStats {
   std::atomic<bool> failing{false};  // the last write attempt failed
 };
 
-// Per-tenant event and alert counts for at most `capacity` tenants; later tenants count under
-// "other". Lock-free: a slot is claimed by CAS on its tenant hash; counters use fetch_add because
-// every shard writes. Lookup is O(1) expected (open addressing).
+// Per-tenant event and alert counts. `series` (pipeline.max_tenant_series) is how many tenants
+// /metrics shows, the busiest by recent volume (metrics/tenant_ranking.h); counts are kept for
+// TrackedTenants(series) tenants, so a tenant that grows busy later can take a series, and tenants
+// beyond that count under "other". Lock-free: a slot is claimed by CAS on its tenant hash; counters
+// use fetch_add because every shard writes. Lookup is O(1) expected (open addressing).
 class TenantCounters {
  public:
-  explicit TenantCounters(uint32_t capacity);
+  explicit TenantCounters(uint32_t series);
+  // Tenants counted apart: 8 x the series, at least 4096 (about 250 B each); 0 when series is 0.
+  static uint32_t TrackedTenants(uint32_t series) {
+    return series == 0 ? 0 : std::max<uint32_t>(series * 8, 4096);
+  }
+  uint32_t series() const { return series_; }
   // Returns the slot for the tenant, or the overflow slot when full. Thread-safe.
   uint32_t SlotFor(uint64_t tenant_hash, std::string_view tenant_id);
   void CountEvent(uint32_t slot) { slots_[slot].events.fetch_add(1, std::memory_order_relaxed); }
@@ -135,6 +143,7 @@ class TenantCounters {
     std::atomic<uint64_t> late{0};
     std::atomic<int64_t> last_event_us{0};
   };
+  uint32_t series_;
   uint32_t capacity_;
   uint32_t table_size_;
   std::atomic<uint32_t> claimed_{0};
@@ -182,7 +191,15 @@ struct PipelineStats {
   std::deque<SourceStats> sources;
   TenantCounters tenants;
   std::deque<SinkStats> sinks;  // filled by the AlertDispatcher before the first scrape
+  // Ingest byte budget (pipeline.max_inflight_bytes, pipeline/source_fanout.h): bytes read from
+  // the source and not yet parsed, their highest value, and the reader's waits for room.
+  Gauge inflight_bytes{0};
+  Gauge inflight_bytes_peak{0};
+  Counter inflight_waits{0};
   Counter dead_letters{0};
+  // `dead_letter: {kafka: ...}`: entries acknowledged by the broker (written), given up (dropped),
+  // failed attempts (errors); kept apart from the alert sinks (checkpoints do not wait for them).
+  SinkStats dead_letter_kafka;
   Counter dead_letter_write_failures{0};
   Counter dead_letter_rotations{0};
   Counter config_reloads{0};

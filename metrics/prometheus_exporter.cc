@@ -89,4 +89,8 @@ MetricsServer::~MetricsServer() {
   exposer_.reset();  // joins the HTTP threads
 }
 
+void MetricsServer::SetConfiguredTenants(std::vector<uint64_t> tenant_hashes) {
+  collector_->SetConfiguredTenants(std::move(tenant_hashes));
+}
+
 }  // namespace privmon

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/stats.h"
 
@@ -29,6 +30,8 @@ class MetricsServer {
   MetricsServer& operator=(const MetricsServer&) = delete;
 
   int port() const { return port_; }
+  // StatsCollector::SetConfiguredTenants.
+  void SetConfiguredTenants(std::vector<uint64_t> tenant_hashes);
 
  private:
   std::shared_ptr<StatsCollector> collector_;  // the Exposer holds only a weak_ptr

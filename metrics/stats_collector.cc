@@ -99,6 +99,12 @@ std::string SanitizeLabelValue(std::string_view text) {
 StatsCollector::StatsCollector(std::shared_ptr<const PipelineStats> stats, std::string version)
     : stats_(std::move(stats)), version_(std::move(version)) {}
 
+void StatsCollector::SetConfiguredTenants(std::vector<uint64_t> tenant_hashes) {
+  std::sort(tenant_hashes.begin(), tenant_hashes.end());
+  std::lock_guard lock(configured_mu_);
+  configured_ = std::move(tenant_hashes);
+}
+
 namespace {
 
 // Kafka sources (lag per partition, assignment, rebalances); a Kafka alert sink is counted with
@@ -144,7 +150,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   const PipelineStats& st = *stats_;
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
-  constexpr std::size_t kMaxFamilies = 76;  // 72 + the Kafka source's 4
+  constexpr std::size_t kMaxFamilies = 82;  // 78 + the Kafka source's 4
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
@@ -301,9 +307,10 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   h.histogram.sample_count = cumulative;  // = the +Inf bucket, so the series stay consistent
   h.histogram.sample_sum = sum_ns * 1e-9;
 
-  auto& tenant_events =
-      AddFamily(out, "privmon_tenant_events_total",
-                "Events per tenant (capped; the rest count as \"other\").", MetricType::Counter);
+  auto& tenant_events = AddFamily(out, "privmon_tenant_events_total",
+                                  "Events per tenant, for the busiest tenants by recent volume "
+                                  "(pipeline.max_tenant_series; the rest count as \"other\").",
+                                  MetricType::Counter);
   auto& tenant_alerts = AddFamily(
       out, "privmon_tenant_alerts_total",
       "Alerts per tenant and severity (capped; the rest count as \"other\").", MetricType::Counter);
@@ -313,10 +320,35 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
       MetricType::Counter);
   auto& tenant_newest = AddFamily(
       out, "privmon_tenant_last_event_timestamp_seconds",
-      "Event time of the newest record per tenant, Unix seconds (capped like the other tenant "
-      "series; \"other\" is the newest among the rest).",
+      "Event time of the newest record per tenant, Unix seconds: the busiest tenants (like the "
+      "other tenant series) and every configured tenant; \"other\" is the newest among the rest.",
       MetricType::Gauge);
-  for (const TenantCounters::Snapshot& t : st.tenants.Read()) {
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  std::vector<TenantCounters::Snapshot> all = st.tenants.Read();
+  std::vector<uint64_t> unnamed_configured;  // configured tenants left out of the named series
+  {
+    std::lock_guard lock(configured_mu_);
+    unnamed_configured = configured_;
+  }
+  const std::vector<TenantCounters::Snapshot> selected =
+      ranking_.Select(all, st.tenants.series(), now_us);
+  for (const TenantCounters::Snapshot& t : selected) {
+    const auto it = std::lower_bound(unnamed_configured.begin(), unnamed_configured.end(), t.hash);
+    if (t.hash != 0 && it != unnamed_configured.end() && *it == t.hash) {
+      unnamed_configured.erase(it);
+    }
+  }
+  for (const TenantCounters::Snapshot& t : all) {
+    if (t.hash == 0 || t.last_event_us == 0 ||
+        !std::binary_search(unnamed_configured.begin(), unnamed_configured.end(), t.hash)) {
+      continue;
+    }
+    AddSample(tenant_newest, {{"tenant", SanitizeLabelValue(t.tenant)}},
+              static_cast<double>(t.last_event_us) / 1e6);
+  }
+  for (const TenantCounters::Snapshot& t : selected) {
     const std::string tenant = SanitizeLabelValue(t.tenant);
     AddSample(tenant_events, {{"tenant", tenant}}, t.events);
     AddSample(tenant_late, {{"tenant", tenant}}, t.late);
@@ -331,6 +363,30 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
     }
   }
 
+  AddSample(AddFamily(out, "privmon_inflight_bytes",
+                      "Bytes read from a fanned-out source and not yet parsed "
+                      "(bounded by pipeline.max_inflight_bytes).",
+                      MetricType::Gauge),
+            {}, static_cast<double>(st.inflight_bytes.load(std::memory_order_relaxed)));
+  AddSample(AddFamily(out, "privmon_inflight_bytes_peak",
+                      "Highest privmon_inflight_bytes since start.", MetricType::Gauge),
+            {}, static_cast<double>(st.inflight_bytes_peak.load(std::memory_order_relaxed)));
+  AddSample(AddFamily(out, "privmon_inflight_waits_total",
+                      "Times the source reader waited for the byte budget (back-pressure).",
+                      MetricType::Counter),
+            {}, Load(st.inflight_waits));
+  AddSample(AddFamily(out, "privmon_dead_letters_kafka_written_total",
+                      "Dead-letter entries acknowledged by the Kafka dead-letter topic.",
+                      MetricType::Counter),
+            {}, Load(st.dead_letter_kafka.written));
+  AddSample(AddFamily(out, "privmon_dead_letters_kafka_dropped_total",
+                      "Dead-letter entries the Kafka dead-letter topic never acknowledged.",
+                      MetricType::Counter),
+            {}, Load(st.dead_letter_kafka.dropped));
+  AddSample(AddFamily(out, "privmon_dead_letters_kafka_errors_total",
+                      "Failed deliveries to the Kafka dead-letter topic (each retried).",
+                      MetricType::Counter),
+            {}, Load(st.dead_letter_kafka.errors));
   AddSample(AddFamily(out, "privmon_dead_letters_total", "Entries written to the dead-letter file.",
                       MetricType::Counter),
             {}, Load(st.dead_letters));

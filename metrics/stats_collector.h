@@ -7,11 +7,14 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/stats.h"
+#include "metrics/tenant_ranking.h"
 
 namespace privmon {
 
@@ -22,9 +25,18 @@ class StatsCollector final : public prometheus::Collectable {
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
+  // Tenants of the running config (HashLower of their ids): each has its
+  // privmon_tenant_last_event_timestamp_seconds series once it sent a record, busy or not
+  // (DESIGN.md section 10 "Metrics"). Thread-safe; called at start and on SIGHUP.
+  void SetConfiguredTenants(std::vector<uint64_t> tenant_hashes);
+
  private:
   std::shared_ptr<const PipelineStats> stats_;
   std::string version_;
+  // Per-tenant series follow the busiest tenants; the scores live across scrapes.
+  mutable TenantRanking ranking_;
+  mutable std::mutex configured_mu_;
+  std::vector<uint64_t> configured_;  // guarded by configured_mu_; sorted
 };
 
 // `text` as a Prometheus label value: bytes that are not well-formed UTF-8 become U+FFFD (tenant

@@ -219,12 +219,28 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   ev.source_index = ctx.source_index;
   ev.received_ns = ctx.received_ns;
 
-  const std::string_view tenant = FirstNonEmpty(
+  const std::string_view own_tenant = FirstNonEmpty(
       {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id,
        // A Graph signIn names no tenant but its user's home tenant: the tenant
        // whose log it is (cross-tenant sign-ins show the other one as resource).
-       k.kind == EventKind::kSignIn ? f.home_tenant_id : std::string_view(), ctx.frame_tenant,
-       ctx.source_tenant});
+       k.kind == EventKind::kSignIn ? f.home_tenant_id : std::string_view()});
+  const std::string_view transport_tenant = FirstNonEmpty({ctx.frame_tenant, ctx.source_tenant});
+  if (!ctx.multi_tenant && !transport_tenant.empty()) {
+    // Tenancy is a security boundary (DESIGN.md section 10): a feed bound to one tenant (the
+    // source's `tenant`, a frame or Kafka key) never writes into another tenant's state.
+    const bool frame_vs_source =
+        !ctx.frame_tenant.empty() && !ctx.source_tenant.empty() &&
+        !EqualsIgnoreCase(TrimSpaces(ctx.frame_tenant), TrimSpaces(ctx.source_tenant));
+    if (frame_vs_source ||
+        (!own_tenant.empty() &&
+         !EqualsIgnoreCase(TrimSpaces(own_tenant), TrimSpaces(transport_tenant)))) {
+      reason = RejectReason::kTenantMismatch;
+      detail = frame_vs_source ? "the frame names a tenant other than the source's"
+                               : "the record names a tenant other than its source or frame";
+      return false;
+    }
+  }
+  const std::string_view tenant = own_tenant.empty() ? transport_tenant : own_tenant;
   if (tenant.empty()) {
     reason = RejectReason::kNoTenant;
     detail = "no tenant in the record, the frame or the source";

@@ -25,6 +25,9 @@ struct ParseContext {
   uint8_t source_index = 0;
   int64_t received_ns = 0;
   uint64_t sequence = 0;  // sequence of the message; records get sequence*1024 + index
+  // Tenancy as a security boundary (DESIGN.md section 10): when false, a frame or source tenant
+  // pins the message's tenant and a record naming another is rejected as tenant_mismatch.
+  bool multi_tenant = false;
 };
 
 struct Rejection {

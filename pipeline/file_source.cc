@@ -27,6 +27,7 @@ class FileSource final : public MessageSource {
   explicit FileSource(const SourceSettings& s)
       : name_(s.name.empty() ? (s.type == SourceType::kStdin ? "stdin" : "file") : s.name),
         tenant_(s.tenant),
+        multi_tenant_(s.multi_tenant),
         path_(s.path),
         follow_(s.follow && s.type == SourceType::kFile && s.path != "-") {
     if (s.type == SourceType::kStdin || s.path == "-") {
@@ -72,6 +73,7 @@ class FileSource final : public MessageSource {
 
   const std::string& name() const override { return name_; }
   const std::string& tenant() const override { return tenant_; }
+  bool multi_tenant() const override { return multi_tenant_; }
   int64_t Position() const override { return owned_ ? static_cast<int64_t>(offset_) : -1; }
   bool Resume(int64_t position) override {
     struct stat st {};
@@ -118,6 +120,7 @@ class FileSource final : public MessageSource {
 
   std::string name_;
   std::string tenant_;
+  bool multi_tenant_;
   std::string path_;
   bool follow_;
   std::FILE* file_ = nullptr;

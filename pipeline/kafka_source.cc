@@ -57,6 +57,7 @@ class KafkaSource final : public MessageSource {
   KafkaSource(const SourceSettings& s, KafkaSourceStats* stats)
       : name_(s.name.empty() ? "kafka" : s.name),
         tenant_(s.tenant),
+        multi_tenant_(s.multi_tenant),
         tenant_from_key_(s.kafka.tenant_from_key),
         max_partitions_(std::max(1u, s.kafka.max_partitions)),
         commit_after_checkpoint_(s.kafka.commit_after_checkpoint),
@@ -130,6 +131,7 @@ class KafkaSource final : public MessageSource {
 
   const std::string& name() const override { return name_; }
   const std::string& tenant() const override { return tenant_; }
+  bool multi_tenant() const override { return multi_tenant_; }
   uint32_t clock_inputs() const override { return max_partitions_; }
 
   // Checkpoints (commit_after_checkpoint): a position is a cut number; the source notes, for it,
@@ -428,6 +430,7 @@ class KafkaSource final : public MessageSource {
 
   std::string name_;
   std::string tenant_;
+  bool multi_tenant_;
   bool tenant_from_key_;
   uint32_t max_partitions_;
   bool commit_after_checkpoint_;

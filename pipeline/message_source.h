@@ -37,7 +37,8 @@ class MessageSource {
   // Waits at most `timeout` for one message.
   virtual ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) = 0;
   virtual const std::string& name() const = 0;
-  virtual const std::string& tenant() const = 0;  // configured tenant for records without one
+  virtual const std::string& tenant() const = 0;  // configured tenant (SourceSettings::tenant)
+  virtual bool multi_tenant() const = 0;          // SourceSettings::multi_tenant
   // Independent event-time inputs the source reads (DESIGN.md section 10 "Clocks"): each keeps
   // its own per-tenant clock, so one that lags makes no other's records late. Fixed at start-up.
   virtual uint32_t clock_inputs() const { return 1; }

@@ -34,7 +34,8 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
       rejects_(rejects) {
   // A fanned-out source is read ahead of its lanes: it has no position a cut could name.
   if (sources.size() == 1 && parsers_ > 1 && !checkpoints) {
-    sources = FanOutSource(std::move(sources[0]), parsers_);
+    sources = FanOutSource(std::move(sources[0]), parsers_, 256,
+                           config_->pipeline.max_inflight_bytes, &stats_);
     fanned_out_ = true;
   }
   source_count_ = sources.size();
@@ -289,8 +290,8 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         sstats->bytes.fetch_add(raw.payload.size(), std::memory_order_relaxed);
       }
       last_sequence = fanned_out_ ? raw.sequence : sequence;
-      ParseContext ctx{raw.tenant_frame, src.tenant(), static_cast<uint8_t>(i), NowNs(),
-                       sequence++};
+      ParseContext ctx{raw.tenant_frame, src.tenant(), static_cast<uint8_t>(i),
+                       NowNs(),          sequence++,   src.multi_tenant()};
       if (raw.frame_error != nullptr) {
         Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kBadFrames)]);
         if (rejects_ != nullptr) {

@@ -34,7 +34,36 @@ struct FanoutCore {
   std::vector<std::unique_ptr<Lane>> lanes;
   std::atomic<bool> ended{false};  // the source has no more messages (all are in `filled`)
   std::atomic<uint32_t> lanes_alive{0};
+  uint64_t budget = UINT64_MAX;
+  std::atomic<uint64_t> held_bytes{0};  // read, not yet given back by a lane
+  PipelineStats* stats = nullptr;
   std::jthread reader;
+
+  // A lane gives back the bytes of a parsed message.
+  void Release(uint64_t bytes) {
+    const uint64_t now = held_bytes.fetch_sub(bytes, std::memory_order_acq_rel) - bytes;
+    if (stats != nullptr) stats->inflight_bytes.store(static_cast<int64_t>(now));
+  }
+  // Waits for room for `bytes`; false when every lane is gone.
+  bool Acquire(uint64_t bytes) {
+    bool waited = false;
+    for (;;) {
+      const uint64_t held = held_bytes.load(std::memory_order_acquire);
+      if (held == 0 || held + bytes <= budget) break;
+      if (lanes_alive.load(std::memory_order_acquire) == 0) return false;
+      if (!waited && stats != nullptr) Bump(stats->inflight_waits);
+      waited = true;
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    const uint64_t now = held_bytes.fetch_add(bytes, std::memory_order_acq_rel) + bytes;
+    if (stats != nullptr) {
+      stats->inflight_bytes.store(static_cast<int64_t>(now));
+      if (static_cast<int64_t>(now) > stats->inflight_bytes_peak.load()) {
+        stats->inflight_bytes_peak.store(static_cast<int64_t>(now));  // reader thread only
+      }
+    }
+    return true;
+  }
 
   void Read() {
     RawMessage raw;
@@ -51,6 +80,7 @@ struct FanoutCore {
         if (lanes_alive.load(std::memory_order_acquire) == 0) return;
         std::this_thread::sleep_for(std::chrono::microseconds(20));
       }
+      if (!Acquire(raw.payload.size() + raw.tenant_frame.size())) return;
       lane.slots[slot].payload.assign(raw.payload);
       lane.slots[slot].tenant_frame.assign(raw.tenant_frame);
       lane.slots[slot].sequence = sequence++;
@@ -71,6 +101,9 @@ class FanoutLane final : public MessageSource {
 
   ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
     if (held_ != kNone) {  // the previous message's views are no longer needed
+      Slot& done = lane_.slots[held_];
+      core_->Release(done.payload.size() + done.tenant_frame.size());
+      if (done.payload.capacity() > kKeepBytes) std::string().swap(done.payload);
       lane_.free.push(held_);
       held_ = kNone;
     }
@@ -96,6 +129,7 @@ class FanoutLane final : public MessageSource {
   }
   const std::string& name() const override { return core_->source->name(); }
   const std::string& tenant() const override { return core_->source->tenant(); }
+  bool multi_tenant() const override { return core_->source->multi_tenant(); }
   uint32_t clock_inputs() const override { return core_->source->clock_inputs(); }
 
  private:
@@ -108,9 +142,13 @@ class FanoutLane final : public MessageSource {
 }  // namespace
 
 std::vector<std::unique_ptr<MessageSource>> FanOutSource(std::unique_ptr<MessageSource> source,
-                                                         uint32_t lanes, uint32_t slots_per_lane) {
+                                                         uint32_t lanes, uint32_t slots_per_lane,
+                                                         uint64_t max_inflight_bytes,
+                                                         PipelineStats* stats) {
   auto core = std::make_shared<FanoutCore>();
   core->source = std::move(source);
+  core->budget = max_inflight_bytes;
+  core->stats = stats;
   for (uint32_t i = 0; i < lanes; ++i)
     core->lanes.push_back(std::make_unique<Lane>(slots_per_lane));
   core->lanes_alive.store(lanes, std::memory_order_release);

@@ -16,7 +16,8 @@ class ZmqSource final : public MessageSource {
       : socket_(ctx,
                 s.type == SourceType::kZmqSub ? zmq::socket_type::sub : zmq::socket_type::pull),
         name_(s.name.empty() ? (s.type == SourceType::kZmqSub ? "zmq_sub" : "zmq") : s.name),
-        tenant_(s.tenant) {
+        tenant_(s.tenant),
+        multi_tenant_(s.multi_tenant) {
     socket_.set(zmq::sockopt::rcvhwm, s.high_water_mark);
     socket_.set(zmq::sockopt::linger, 0);
     if (s.type == SourceType::kZmqSub) socket_.set(zmq::sockopt::subscribe, "");
@@ -80,6 +81,7 @@ class ZmqSource final : public MessageSource {
 
   const std::string& name() const override { return name_; }
   const std::string& tenant() const override { return tenant_; }
+  bool multi_tenant() const override { return multi_tenant_; }
   bool DrainsOnStop() const override { return true; }
 
  private:
@@ -87,6 +89,7 @@ class ZmqSource final : public MessageSource {
   zmq::socket_t socket_;
   std::string name_;
   std::string tenant_;
+  bool multi_tenant_;
   // Keeps a rejected multipart message's frames for the dead letter.
   void Join(RawMessage& out) {
     joined_.assign(first_.to_string_view());

@@ -5,14 +5,17 @@
 
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 #include "core/hash.h"
 #include "core/json_escape.h"
 #include "core/utf8.h"
+#include "sinks/alert_output.h"
 #include "sinks/base64.h"
 #include "sinks/fd_output.h"
 
@@ -103,7 +106,7 @@ void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, s
   std::lock_guard lock(mu_);
   count_.fetch_add(1, std::memory_order_relaxed);
   if (counter_ != nullptr) Bump(*counter_);  // single writer: every bump happens under mu_
-  if (fd_ < 0) return;
+  if (fd_ < 0 && sink_ == nullptr) return;
   line_.clear();
   char time_buf[40];
   line_.append("{\"received\":\"");
@@ -135,7 +138,35 @@ void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, s
     line_.push_back('"');
   }
   line_.append("}\n");
-  WriteLineLocked();
+  if (fd_ >= 0) WriteLineLocked();
+  if (sink_ != nullptr) PushToSinkLocked(source);
+}
+
+void DeadLetterWriter::PushToSinkLocked(std::string_view source) {
+  keyed_.assign(source);
+  keyed_.push_back(kTenantKeySeparator);
+  keyed_.append(line_);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  bool waited = false;
+  while (!sink_->TryPush(keyed_)) {
+    if (!waited) sink_->CountBackpressureWait();
+    waited = true;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      sink_->CountLost(1);
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+void DeadLetterWriter::AlsoTo(std::unique_ptr<SinkWorker> worker) {
+  std::lock_guard lock(mu_);
+  sink_ = std::move(worker);
+}
+
+void DeadLetterWriter::FinishSink() {
+  std::lock_guard lock(mu_);
+  if (sink_ != nullptr) sink_->Finish();
 }
 
 }  // namespace privmon

@@ -9,6 +9,10 @@
 // and never opened through a symlink. Write() is thread-safe (a mutex: rejections are off the hot
 // path) and writes each entry with one write(2), so none is lost on a crash. An empty path disables
 // the file; entries are still counted.
+// A second destination (`dead_letter: {kafka: ...}`, AlsoTo): each entry is also pushed, keyed by
+// its source name, to a SinkWorker over a KafkaOutput, which counts it written only on a delivery
+// report and retries failures (PipelineStats::dead_letter_kafka); a full queue makes Write wait
+// (back-pressure on the parse threads) up to 1 s, then the entry is counted lost for Kafka.
 #pragma once
 
 #include <atomic>
@@ -23,6 +27,7 @@
 #include "core/event_time.h"
 #include "core/reject_reason.h"
 #include "core/stats.h"
+#include "sinks/sink_worker.h"
 
 namespace privmon {
 
@@ -46,6 +51,11 @@ class DeadLetterWriter {
 
   // Opens the path afresh (SIGHUP after logrotate); keeps the old file on failure.
   void Reopen();
+  // Also sends every entry to `worker` (owned; finished when the writer is destroyed or at
+  // FinishSink). Call before the first Write.
+  void AlsoTo(std::unique_ptr<SinkWorker> worker);
+  // Shutdown: delivers what the second destination holds (its grace), then stops it. Idempotent.
+  void FinishSink();
 
   void Write(RejectReason reason, std::string_view detail, std::string_view raw,
              std::string_view source, EventTime received) {
@@ -60,6 +70,7 @@ class DeadLetterWriter {
 
  private:
   void WriteLineLocked();  // line_ to the file, rotating first when it would pass the cap
+  void PushToSinkLocked(std::string_view source);  // line_ to sink_, keyed by source
   void RotateLocked();
 
   std::mutex mu_;
@@ -72,7 +83,9 @@ class DeadLetterWriter {
   Counter* write_failures_;
   Counter* rotations_;
   std::atomic<uint64_t> count_{0};
-  std::string line_;  // guarded by mu_
+  std::string line_;                  // guarded by mu_
+  std::unique_ptr<SinkWorker> sink_;  // guarded by mu_; null without a second destination
+  std::string keyed_;                 // guarded by mu_: "<source>\x1f<entry>\n" for sink_
 };
 
 struct DeadLetterEntry {

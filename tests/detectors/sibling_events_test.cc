@@ -25,6 +25,7 @@ std::vector<Event> Parse(const std::string& json) {
   static RecordParser parser;
   ParseContext ctx;
   ctx.source_tenant = kTenant;
+  ctx.multi_tenant = true;  // the source tenant only fills in
   const ParseResult& r = parser.Parse(json, ctx);
   EXPECT_TRUE(r.rejections.empty()) << json;
   return r.events;

@@ -11,6 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   static privmon::RecordParser parser(1u << 20);
   privmon::ParseContext ctx;
   ctx.source_tenant = "fuzz-tenant";
+  ctx.multi_tenant = true;  // the source tenant only fills in
   ctx.sequence = 1;
   const std::string_view message(reinterpret_cast<const char*>(data), size);
   const privmon::ParseResult& result = parser.Parse(message, ctx);

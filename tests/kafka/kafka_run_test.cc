@@ -95,8 +95,11 @@ std::string WaitCaughtUp(Child& privmon, int port, int messages) {
 }
 
 std::string KafkaConfig(const std::string& dir, const MockKafka& kafka, int port) {
+  // The key only fills in for records naming no tenant; a batch keyed so also holds records of
+  // other tenants: the source is multi-tenant (else those are tenant_mismatch).
   return WriteConfig(dir, "sources: [{kafka: {brokers: \"" + kafka.bootstrap_servers() +
-                              "\", topics: [entra], group: privmon-run-test}}]\n"
+                              "\", topics: [entra], group: privmon-run-test, "
+                              "multi_tenant: true}}]\n"
                               "sinks: [{file: {path: \"" +
                               dir + "/alerts.jsonl\"}}]\nmetrics: {listen: \"127.0.0.1:" +
                               std::to_string(port) + "\"}\n");
@@ -135,10 +138,11 @@ TEST(KafkaSink, AlertsArriveKeyedByTenantEachOnce) {
   TempDirCleanup cleanup(dir);
   MockKafka kafka;
   kafka.CreateTopic("privmon-alerts", 2);
-  const std::string config = WriteConfig(
-      dir, "sources: [{file: {path: \"" + kScenario + "/mixed.ndjson\", tenant: " + kDefaultTenant +
-               "}}]\nsinks: [{kafka: {brokers: \"" + kafka.bootstrap_servers() +
-               "\", topic: privmon-alerts}}]\nmetrics: {listen: \"\"}\n");
+  const std::string config =
+      WriteConfig(dir, "sources: [{file: {path: \"" + kScenario +
+                           "/mixed.ndjson\", multi_tenant: true, tenant: " + kDefaultTenant +
+                           "}}]\nsinks: [{kafka: {brokers: \"" + kafka.bootstrap_servers() +
+                           "\", topic: privmon-alerts}}]\nmetrics: {listen: \"\"}\n");
   // A file source ends by itself; the sink waits for its delivery reports before exiting.
   ASSERT_EQ(RunToExit({kBinary, "run", "--config", config}, dir + "/run.out", dir + "/run.err"), 0)
       << ReadFile(dir + "/run.err");

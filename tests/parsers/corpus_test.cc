@@ -27,6 +27,7 @@ Parsed ParseLines(const std::string& file, std::string_view source_tenant = {}) 
   RecordParser parser;
   ParseContext ctx;
   ctx.source_tenant = source_tenant;
+  ctx.multi_tenant = true;  // the source tenant only fills in
   Parsed out;
   for (const std::string& line : ReadLines(file)) {
     const ParseResult& r = parser.Parse(line, ctx);
@@ -42,6 +43,7 @@ Parsed ParseWhole(const std::string& file, std::string_view source_tenant = {}) 
   RecordParser parser;
   ParseContext ctx;
   ctx.source_tenant = source_tenant;
+  ctx.multi_tenant = true;  // the source tenant only fills in
   const std::string text = ReadFile(DataPath(file));
   const ParseResult& r = parser.Parse(text, ctx);
   Parsed out{r.events, {}};
@@ -356,6 +358,7 @@ TEST(RecordParserCorpus, EveryRecordOfEveryFileIsAnEventOrARejection) {
   RecordParser parser;
   ParseContext ctx;
   ctx.source_tenant = "fallback-tenant";
+  ctx.multi_tenant = true;  // the source tenant only fills in
   std::size_t records = 0, events = 0;
   for (const auto& entry : fs::recursive_directory_iterator(DataPath(""))) {
     const std::string path = entry.path().string();

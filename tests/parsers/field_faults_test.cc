@@ -17,6 +17,7 @@ constexpr std::string_view kTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
 const ParseResult& Parse(RecordParser& parser, std::string_view json) {
   ParseContext ctx;
   ctx.source_tenant = kTenant;
+  ctx.multi_tenant = true;  // the source tenant only fills in
   return parser.Parse(json, ctx);
 }
 

@@ -49,6 +49,7 @@ TEST(RecordParserAllocation, SteadyStateParseAllocatesNothing) {
   RecordParser parser;
   ParseContext ctx;
   ctx.source_tenant = "T";
+  ctx.multi_tenant = true;  // the source tenant only fills in
   const std::string diag = "{\"records\":[" + testing::ReadLines("signinlogs-sample.ndjson")[0] +
                            "," + testing::ReadLines("auditlogs-raw.ndjson")[1] + "]}";
   const std::string la = testing::ReadLines(

@@ -103,6 +103,7 @@ TEST_F(RecordParserTest, FallsBackToFrameTenantThenSourceTenant) {
   constexpr const char* kGraph =
       R"({"id":"x","createdDateTime":"2024-01-02T03:04:05Z","userId":"U","status":{}})";
   EXPECT_EQ(Rejected(kGraph), RejectReason::kNoTenant);
+  ctx_.multi_tenant = true;  // the source's tenant only fills in
   ctx_.source_tenant = "source";
   EXPECT_EQ(One(kGraph).tenant_id.view(), "source");
   ctx_.frame_tenant = "frame";
@@ -114,10 +115,46 @@ TEST_F(RecordParserTest, GraphSignInTakesItsHomeTenantBeforeTheFrameTenant) {
   constexpr const char* kGraph =
       R"({"id":"x","createdDateTime":"2024-01-02T03:04:05Z","userId":"U","status":{},)"
       R"("homeTenantId":"H1","resourceTenantId":"R1"})";
+  ctx_.multi_tenant = true;
   ctx_.frame_tenant = "frame";
   const Event& e = One(kGraph);
   EXPECT_EQ(e.tenant_id.view(), "H1");
   EXPECT_EQ(e.signin.resource_tenant_hash, HashLower("R1"));
+}
+
+// DESIGN.md section 10 "Tenancy is a security boundary": a source bound to a tenant, a frame or a
+// Kafka key naming one pins the tenant; a record naming another (in any of the fields the parser
+// takes a tenant from) is rejected, unless the source is declared multi-tenant.
+TEST_F(RecordParserTest, ARecordNamingAnotherTenantThanItsTransportIsRejected) {
+  const std::string diag_other = std::string(kDiagSignIn);  // tenantId T1
+  constexpr const char* kLogAnalytics =
+      R"({"TenantId":"workspace","Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z",)"
+      R"("AADTenantId":"T1","UserPrincipalName":"a@b.c"})";
+  constexpr const char* kGraphNoTenant =
+      R"({"id":"x","createdDateTime":"2024-01-02T03:04:05Z","userId":"U","status":{}})";
+  constexpr const char* kGraphHome =
+      R"({"id":"x","createdDateTime":"2024-01-02T03:04:05Z","userId":"U","status":{},)"
+      R"("homeTenantId":"T1"})";
+
+  ctx_.source_tenant = "T2";  // a source bound to T2
+  EXPECT_EQ(Rejected(diag_other), RejectReason::kTenantMismatch);
+  EXPECT_EQ(Rejected(kLogAnalytics), RejectReason::kTenantMismatch);  // AADTenantId, not TenantId
+  EXPECT_EQ(Rejected(kGraphHome), RejectReason::kTenantMismatch);
+  EXPECT_EQ(One(kGraphNoTenant).tenant_id.view(), "T2");
+  ctx_.source_tenant = "t1";  // the same tenant, case aside: accepted
+  EXPECT_EQ(One(diag_other).tenant_id.view(), "T1");
+  EXPECT_EQ(One(kLogAnalytics).tenant_id.view(), "T1");
+
+  ctx_.source_tenant = "";
+  ctx_.frame_tenant = "T2";  // a ZeroMQ tenant frame or Kafka key naming T2
+  EXPECT_EQ(Rejected(diag_other), RejectReason::kTenantMismatch);
+  EXPECT_EQ(One(kGraphNoTenant).tenant_id.view(), "T2");
+  ctx_.source_tenant = "T3";  // a frame naming another tenant than its bound source
+  EXPECT_EQ(Rejected(kGraphNoTenant), RejectReason::kTenantMismatch);
+
+  ctx_.multi_tenant = true;  // declared multi-tenant: the record's own tenant wins
+  EXPECT_EQ(One(diag_other).tenant_id.view(), "T1");
+  EXPECT_EQ(One(kGraphNoTenant).tenant_id.view(), "T2");
 }
 
 TEST_F(RecordParserTest, ParsesJsonInStringColumnsOfLogAnalyticsRows) {

@@ -47,8 +47,8 @@ TEST_P(RunMatchesScan, MixedStreamGivesTheVerdictsOfScan) {
     }
     config += line + "\n";
   }
-  config += "sources: [{zmq: {endpoint: \"" + endpoint + "\", bind: true, tenant: \"" + kNorthwind +
-            "\"}}]\n";
+  config += "sources: [{zmq: {endpoint: \"" + endpoint +
+            "\", bind: true, multi_tenant: true, tenant: \"" + kNorthwind + "\"}}]\n";
   config += "sinks: [{file: {path: \"" + dir + "/alerts.jsonl\"}}]\n";
   config += "metrics: {listen: \"127.0.0.1:" + std::to_string(metrics_port) + "\"}\n";
   config += "dead_letter: {path: \"" + dir + "/rejected.ndjson\"}\n";

@@ -1,0 +1,120 @@
+// PRIV-OP-01 on event sequences (app/tenant_silence.h), driven by wall times given to Poll: the
+// per-tenant `silence_after` (default: pipeline.tenant_silence_alert), and with `silence_learn`
+// a limit learned from the tenant's own gaps, floored at the configured value, so a small tenant
+// that is quiet every night raises nothing for its nights but does for a silence beyond them.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "config/loader.h"
+#include "app/tenant_silence.h"
+#include "core/hash.h"
+
+namespace privmon {
+namespace {
+
+constexpr std::string_view kBusy = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+constexpr std::string_view kSmall = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kFixed = "99999999-8888-7777-6666-555555555555";
+constexpr int64_t kMin = 60'000'000, kHourUs = 60 * kMin;
+
+class SilencePoll : public ::testing::Test {
+ protected:
+  void Load(const std::string& yaml) {
+    ConfigLoadResult r = LoadConfigText(yaml);
+    ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+    config_ = r.config;
+  }
+  // `n` events of `tenant` (event time = wall time here), then a poll at wall time `now`.
+  void Events(std::string_view tenant, int n, int64_t now) {
+    const uint32_t slot = stats_.tenants.SlotFor(HashLower(tenant), tenant);
+    for (int i = 0; i < n; ++i) stats_.tenants.CountEvent(slot);
+    stats_.tenants.SeeEventTime(slot, now);
+  }
+  // Polls at `now`; the tenants alerted in this poll.
+  std::vector<std::string> Poll(int64_t now) {
+    silence_.Poll(*config_, now);
+    std::vector<std::string> out;
+    Alert a;
+    while (queue_.pop(a)) {
+      out.emplace_back(a.tenant_id.view());
+      for (std::size_t i = 0; i < a.detail_count; ++i) {
+        if (a.details[i].key == "silence_alert_seconds") {
+          limits_.push_back(std::stoll(std::string(a.details[i].value.view())));
+        }
+      }
+    }
+    return out;
+  }
+
+  std::shared_ptr<const CompiledConfig> config_;
+  PipelineStats stats_{1, 1, 16};
+  SpscQueue<Alert> queue_{64};
+  TenantSilence silence_{stats_, queue_, 0};
+  std::vector<int64_t> limits_;
+};
+
+TEST(SilenceLimit, IsTheLargerOfTheFloorAndTheLearnedMultipleOfTheP99Gap) {
+  EXPECT_EQ(TenantSilence::LimitUs(100, 0, {1000}), 100);          // learning off
+  EXPECT_EQ(TenantSilence::LimitUs(100, 3, {}), 100);              // nothing learned yet
+  EXPECT_EQ(TenantSilence::LimitUs(100, 3, {10, 50, 20}), 150);    // under 100 gaps: the longest
+  EXPECT_EQ(TenantSilence::LimitUs(1000, 3, {10, 50, 20}), 1000);  // floored
+  std::vector<int64_t> gaps(200, 10);
+  gaps[7] = 5000;  // two outliers in 200: above the p99 (the third-longest)
+  gaps[99] = 4000;
+  gaps[150] = 30;
+  EXPECT_EQ(TenantSilence::LimitUs(1, 2, gaps), 60);
+}
+
+TEST_F(SilencePoll, EachTenantHasItsOwnSilenceAfter) {
+  Load(std::string("pipeline: {tenant_silence_alert: 1h}\ntenants:\n") + "  \"" +
+       std::string(kBusy) + "\": {name: Busy, silence_after: 10m}\n" + "  \"" +
+       std::string(kFixed) + "\": {name: Fixed}\n");
+  Events(kBusy, 5, 0);
+  Events(kFixed, 5, 0);
+  EXPECT_TRUE(Poll(1).empty());  // both seen moving from here
+  EXPECT_TRUE(Poll(9 * kMin).empty());
+  EXPECT_EQ(Poll(11 * kMin), std::vector<std::string>{std::string(kBusy)});
+  EXPECT_EQ(limits_.back(), 600);
+  EXPECT_TRUE(Poll(59 * kMin).empty());  // one alert per silence
+  EXPECT_EQ(Poll(61 * kMin), std::vector<std::string>{std::string(kFixed)});  // the default 1h
+  EXPECT_EQ(limits_.back(), 3600);
+}
+
+TEST_F(SilencePoll, ALearnedLimitKeepsASmallTenantsQuietNightsFromStorming) {
+  Load(std::string("pipeline: {tenant_silence_alert: 1h}\ntenants:\n") + "  \"" +
+       std::string(kSmall) + "\": {name: Small, silence_learn: 2}\n" + "  \"" +
+       std::string(kFixed) + "\": {name: Fixed}\n");
+  // Ten days: both tenants send during the day every 10 minutes and fall quiet for 8 hours at
+  // night. Only the tenant without learning alerts, once per night.
+  int64_t t = 0;
+  int fixed_alerts = 0, small_alerts = 0;
+  for (int day = 0; day < 10; ++day) {
+    for (int i = 0; i < 16 * 6; ++i, t += 10 * kMin) {  // 16 h of records every 10 min
+      Events(kSmall, 1, t);
+      Events(kFixed, 1, t);
+      for (const std::string& s : Poll(t)) (s == kSmall ? small_alerts : fixed_alerts)++;
+    }
+    for (int i = 0; i < 8 * 6; ++i, t += 10 * kMin) {  // 8 quiet hours, polled
+      for (const std::string& s : Poll(t)) (s == kSmall ? small_alerts : fixed_alerts)++;
+    }
+  }
+  EXPECT_EQ(fixed_alerts, 10);
+  // The first night is learned from: no gap was known yet, so it alerts at the floor (1h).
+  EXPECT_EQ(small_alerts, 1);
+  // A silence beyond its usual nights (2 x 8h10m) still raises PRIV-OP-01.
+  limits_.clear();
+  std::vector<std::string> alerted;
+  for (int i = 0; i < 20 * 6 && alerted.empty(); ++i, t += 10 * kMin) {
+    for (const std::string& s : Poll(t)) {
+      if (s == kSmall) alerted.push_back(s);
+    }
+  }
+  ASSERT_EQ(alerted.size(), 1u);
+  EXPECT_GE(limits_.back(), 2 * (8 * 3600));
+  EXPECT_LE(limits_.back(), 2 * (8 * 3600 + 600));
+}
+
+}  // namespace
+}  // namespace privmon
