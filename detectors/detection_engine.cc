@@ -15,12 +15,18 @@ DetectionEngine::DetectionEngine(std::shared_ptr<const CompiledConfig> config,
       stats_(stats),
       tenants_(tenants),
       emitter_(alerts, stats, tenants) {
+  slots_.Relayout(std::span<const RuleSlot>{}, std::span<const RuleSlot>(rules_->slots),
+                  rules_->slot_bytes);
   ApplyConfig();
 }
 
 void DetectionEngine::OnConfig(std::shared_ptr<const CompiledConfig> config) {
   config_ = std::move(config);
+  std::shared_ptr<const CompiledRuleSet> old = std::move(rules_);
   rules_ = config_->rules ? config_->rules : BuiltinRuleSet();
+  // The generic rules' state follows the new layout; a rule kept with the same kind keeps it.
+  slots_.Relayout(std::span<const RuleSlot>(old->slots), std::span<const RuleSlot>(rules_->slots),
+                  rules_->slot_bytes);
   // Configured flags (break-glass, privileged lists) are re-derived lazily per account. After a
   // wrap, every account is marked unresolved so none mistakes an old generation for the current.
   if (++config_generation_ == 0) {
@@ -335,8 +341,9 @@ void DetectionEngine::OnFinish(EventTime final_time) {
 std::size_t DetectionEngine::MemoryBytes() const {
   std::size_t timers = 0;
   for (const TenantTime& tt : tenant_time_) timers += tt.timers.MemoryBytes();
-  return accounts_.MemoryBytes() + known_.MemoryBytes() + timers + dedupe_.MemoryBytes() +
-         emitter_.MemoryBytes() + tenant_time_.capacity() * sizeof(TenantTime);
+  return accounts_.MemoryBytes() + slots_.MemoryBytes() + known_.MemoryBytes() + timers +
+         dedupe_.MemoryBytes() + emitter_.MemoryBytes() +
+         tenant_time_.capacity() * sizeof(TenantTime);
 }
 
 void DetectionEngine::PublishGauges() {

@@ -5,7 +5,7 @@
 // Owns the shard's AccountTable, KnownValues, TimerQueue and AlertEmitter. Called only from its
 // shard's thread. Per event: O(1) expected, no allocation once tables have grown, no locks.
 // The rule bodies are split by family: signin_rules.cc, audit_rules.cc, other_rules.cc,
-// timer_rules.cc; rules written as data (match and threshold kinds, rules/*.yaml and the config's
+// timer_rules.cc; rules written as data (the generic kinds, rules/*.yaml and the config's
 // rule_files) run in generic_rules.cc after their event's family.
 #pragma once
 
@@ -24,10 +24,12 @@
 #include "detectors/alert_emitter.h"
 #include "pipeline/event_consumer.h"
 #include "pipeline/spsc_queue.h"
+#include "rules/rule_eval.h"
 #include "rules/rule_language.h"
 #include "state/account_table.h"
 #include "state/dedupe_memory.h"
 #include "state/known_values.h"
+#include "state/rule_slots.h"
 #include "state/timer_queue.h"
 
 namespace privmon {
@@ -113,6 +115,12 @@ class DetectionEngine final : public EventConsumer {
   // Generic rules (generic_rules.cc): the compiled match and threshold rules of this event's
   // kind for the account on `side`, after the family code has updated that account's state.
   void RunGeneric(const Event& e, AccountSide side, const TenantSettings& tenant);
+  static bool OutsideHours(const GenericRule& r, const TenantSettings& tenant, Seconds32 t);
+  void RunSequence(const GenericRule& r, const Event& e, const AccountRef& who, AccountFacts facts,
+                   std::byte* record, const TenantSettings& tenant);
+  void RunAbsence(const GenericRule& r, const Event& e, const AccountRef& who, AccountFacts facts,
+                  std::byte* record);
+  void FireRuleAbsence(uint64_t key, AccountState& st, PrivilegedState& ps, const Timer& timer);
   void FireTimer(const Timer& t);
   void FirePawVerdict(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
   void FireActivationExpiry(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
@@ -147,9 +155,9 @@ class DetectionEngine final : public EventConsumer {
   // account is resolved, as only Resolve() inserts.
   uint64_t resolved_key_ = 0;
   AccountState* resolved_ = nullptr;
-  // Custom threshold rules' rings, by privileged_index (grown as accounts become privileged;
-  // not checkpointed: a restart starts their counts afresh).
-  std::deque<std::array<TimeRing<16>, kCustomThresholdSlots>> custom_rings_;
+  // The generic rules' per-account slot records, by privileged_index (state/rule_slots.h),
+  // laid out as rules_->slots says; checkpointed as kCkRuleSlots records.
+  RuleSlots slots_;
 };
 
 }  // namespace privmon

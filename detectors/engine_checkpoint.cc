@@ -3,6 +3,7 @@
 // shard that owns the account whatever the shard count; the rest is keyed by one-way hashes and
 // goes back to its origin shard (every shard when the count changed).
 #include <algorithm>
+#include <cstring>
 
 #include "detectors/detection_engine.h"
 #include "state/checkpoint_codec.h"
@@ -17,6 +18,25 @@ void DetectionEngine::SaveState(CheckpointShardWriter& out) {
                   st, ps);
     out.Add(kCkAccount, CheckpointRoute::kByKey, key, buf);
   });
+  if (slots_.stride() > 0) {
+    accounts_.ForEach([&](uint64_t key, const AccountState& st, const PrivilegedState*) {
+      const std::byte* record =
+          st.privileged_index == UINT32_MAX ? nullptr : slots_.RecordIfAny(st.privileged_index);
+      if (record == nullptr || std::all_of(record, record + slots_.stride(),
+                                           [](std::byte b) { return b == std::byte{0}; })) {
+        return;
+      }
+      buf.clear();
+      for (const RuleSlot& slot : rules_->slots) {
+        PutU64(buf, slot.code_hash);
+        buf.push_back(static_cast<char>(slot.kind));
+        buf.push_back(static_cast<char>(slot.size & 0xff));
+        buf.push_back(static_cast<char>(slot.size >> 8));
+        buf.append(reinterpret_cast<const char*>(record + slot.offset), slot.size);
+      }
+      out.Add(kCkRuleSlots, CheckpointRoute::kByKey, key, buf);
+    });
+  }
   known_.ForEach([&](uint64_t fp, const KnownValues::Entry& e) {
     buf.clear();
     PutU64(buf, e.tenant < tenant_time_.size() ? tenant_time_[e.tenant].tenant_hash : 0);
@@ -69,6 +89,30 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       }
       accounts_.Restore(r.key, st, has_ps ? &ps : nullptr);
       resolved_ = nullptr;  // the table may have grown
+      return true;
+    }
+    case kCkRuleSlots: {
+      // Restored after its account (same shard, same partition, written after the accounts).
+      AccountState* st = accounts_.Find(r.key);
+      if (st == nullptr) return true;
+      accounts_.Privileged(*st);
+      std::byte* record = nullptr;
+      while (!in.empty()) {
+        if (in.size() < 11) return false;
+        const uint64_t hash = GetU64(in.data());
+        const auto kind = static_cast<LangKind>(static_cast<uint8_t>(in[8]));
+        const auto size =
+            static_cast<uint16_t>(static_cast<uint8_t>(in[9]) | static_cast<uint8_t>(in[10]) << 8);
+        in.remove_prefix(11);
+        if (in.size() < size) return false;
+        for (const RuleSlot& slot : rules_->slots) {
+          if (slot.code_hash != hash || slot.kind != kind || slot.size != size) continue;
+          if (record == nullptr) record = slots_.Record(st->privileged_index);
+          std::memcpy(record + slot.offset, in.data(), size);
+        }
+        in.remove_prefix(size);
+      }
+      resolved_ = nullptr;
       return true;
     }
     case kCkKnownValue: {

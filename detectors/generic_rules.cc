@@ -1,13 +1,16 @@
-// The generic evaluators of the rule language (rules/rule_language.h): match (each event the
-// predicate accepts is an alert) and threshold (at least `threshold` accepted events of one
-// privileged account within `window` of event time). Rules run only for their record kind and
-// side (CompiledRuleSet::For), against the account state the family code just resolved: no
-// second probe, no allocation once the rings exist, no string work.
+// The generic evaluators of the rule language (rules/rule_language.h, docs/rules-language.md):
+// match, threshold, sequence, novelty, schedule and absence. Rules run only for their record kind
+// and side (CompiledRuleSet::For), against the account state the family code just resolved: no
+// second probe (the slot record of a privileged account is found by its arena index), no
+// allocation once the records exist, no string work. Novelty values go to the shard's
+// KnownValues, salted with the rule's id hash; absence verdicts wait for a TimerKind::kRuleAbsence.
 #include <algorithm>
 
+#include "core/hash.h"
 #include "detectors/alert_details.h"
 #include "detectors/detection_engine.h"
 #include "rules/rule_eval.h"
+#include "state/rule_slots.h"
 #include "state/time_ring_window.h"
 
 namespace privmon {
@@ -70,43 +73,195 @@ void DetectionEngine::RunGeneric(const Event& e, AccountSide side, const TenantS
   if (st == nullptr) return;
   const AccountFacts facts{st->privileged(), (st->flags & kBreakGlass) != 0};
   const Seconds32 t = ToSeconds32(e.time);
+  // The account's slot record: privileged accounts only, found by their arena index (no probe).
+  std::byte* record = nullptr;
+  auto slots = [&]() {
+    if (record == nullptr) {
+      accounts_.Privileged(*st);  // assigns privileged_index when new
+      record = slots_.Record(st->privileged_index);
+    }
+    return record;
+  };
   for (const uint16_t index : list) {
     const GenericRule& r = rules_->generic[index];
     const RuleSettings& rs = tenant.rule(r.id);
-    if (r.kind == LangKind::kMatch) {
-      if (!rs.enabled || !Matches(r.when, e, facts)) continue;
-      Alert a = AlertEmitter::Begin(r.id, e, who);
-      AddDetails(a, r, e);
-      Emit(a, who.key, tenant);
+    switch (r.kind) {
+      case LangKind::kMatch: {
+        if (!rs.enabled || !Matches(r.when, e, facts)) break;
+        Alert a = AlertEmitter::Begin(r.id, e, who);
+        AddDetails(a, r, e);
+        Emit(a, who.key, tenant);
+        break;
+      }
+      case LangKind::kThreshold: {
+        // Counted for privileged accounts only (their rings live with their state).
+        if (!facts.privileged || !Matches(r.when, e, facts)) break;
+        PrivilegedState& ps = accounts_.Privileged(*st);
+        WindowCount w;
+        if (r.builtin_ring == GenericRule::kRingBadPasswords) {
+          ps.bad_passwords.Add(t);
+          w = BestWindowContaining(ps.bad_passwords, t, rs.window_s);
+        } else if (r.builtin_ring == GenericRule::kRingLockouts) {
+          ps.lockouts.Add(t);
+          w = BestWindowContaining(ps.lockouts, t, rs.window_s);
+        } else {
+          auto& ring = RuleSlots::At<ThresholdSlot>(slots(), r.slot_offset);
+          ring.Add(t);
+          w = BestWindowContaining(ring, t, rs.window_s);
+        }
+        if (w.count < rs.threshold) break;
+        Alert a = AlertEmitter::Begin(r.id, e, who);
+        // Timed by the window's end, not by whichever event of the burst arrived last.
+        if (t != w.last) a.time = static_cast<EventTime>(w.last) * kMicrosPerSecond;
+        a.first_seen = static_cast<EventTime>(w.first) * kMicrosPerSecond;
+        a.last_seen = std::max(e.time, static_cast<EventTime>(w.last) * kMicrosPerSecond);
+        a.count = w.count;
+        AddDetails(a, r, e);
+        Emit(a, who.key, tenant);
+        break;
+      }
+      case LangKind::kSchedule: {
+        if (!Matches(r.when, e, facts) || !OutsideHours(r, tenant, t)) break;
+        Alert a = AlertEmitter::Begin(r.id, e, who);
+        a.AddNumber("hour_utc", static_cast<int64_t>((t % 86400) / 3600));
+        AddDetails(a, r, e);
+        Emit(a, who.key, tenant);
+        break;
+      }
+      case LangKind::kNovelty: {
+        if (!Matches(r.when, e, facts)) break;
+        const uint64_t value = FieldValue(e, r.value_field, 0, facts);
+        if (value == 0) break;  // the record does not carry the field
+        const bool fresh = known_.AddFingerprint(
+            HashCombine(HashCombine(who.key, r.code_hash), value), t, current_tenant_);
+        const int64_t learning = r.learning_s >= 0 ? r.learning_s : tenant.learning_period_s;
+        if (!fresh || static_cast<int64_t>(t) - static_cast<int64_t>(st->first_seen) < learning) {
+          break;
+        }
+        Alert a = AlertEmitter::Begin(r.id, e, who);
+        AddDetails(a, r, e);
+        Emit(a, who.key, tenant);
+        break;
+      }
+      case LangKind::kSequence:
+        if (facts.privileged) RunSequence(r, e, who, facts, slots(), tenant);
+        break;
+      case LangKind::kAbsence:
+        if (facts.privileged) RunAbsence(r, e, who, facts, slots());
+        break;
+      case LangKind::kCode:
+        break;
+    }
+  }
+}
+
+bool DetectionEngine::OutsideHours(const GenericRule& r, const TenantSettings& tenant,
+                                   Seconds32 t) {
+  if (r.tenant_hours) {
+    return tenant.working_hours.configured && !tenant.working_hours.Contains(t);
+  }
+  // 1970-01-01 was a Thursday: weekday 3 with Monday = 0.
+  const int64_t days = static_cast<int64_t>(t) / 86400;
+  const int weekday = static_cast<int>((days + 3) % 7);
+  const auto minute = static_cast<uint16_t>((t % 86400) / 60);
+  const bool in_day = (r.day_mask >> weekday & 1u) != 0;
+  const bool in_time = r.start_minute <= r.end_minute
+                           ? minute >= r.start_minute && minute < r.end_minute
+                           : minute >= r.start_minute || minute < r.end_minute;  // overnight
+  return !(in_day && in_time);
+}
+
+void DetectionEngine::RunSequence(const GenericRule& r, const Event& e, const AccountRef& who,
+                                  AccountFacts facts, std::byte* record,
+                                  const TenantSettings& tenant) {
+  SequenceSlot& s = RuleSlots::At<SequenceSlot>(record, r.slot_offset);
+  const Seconds32 t = ToSeconds32(e.time);
+  const auto last = static_cast<int>(r.steps.size()) - 1;
+  // From the last step down, so one event never serves as two consecutive steps.
+  for (int k = last; k >= 0; --k) {
+    const RuleStep& step = r.steps[static_cast<std::size_t>(k)];
+    if (step.source != e.kind || !Matches(step.when, e, facts)) continue;
+    const auto key =
+        r.keyed ? static_cast<uint32_t>(Mix64(FieldValue(e, r.key_field, 0, facts))) : 0u;
+    if (k == 0) {
+      SequenceSlot::Partial& p = s.partial[0];
+      if (t >= p.start) p = {t, t, key};  // the latest start is the likeliest to finish in time
       continue;
     }
-    // Threshold: counted for privileged accounts only (their rings live with their state).
-    if (!facts.privileged || !Matches(r.when, e, facts)) continue;
-    PrivilegedState& ps = accounts_.Privileged(*st);
-    WindowCount w;
-    if (r.threshold_slot == kSlotBadPasswords) {
-      ps.bad_passwords.Add(t);
-      w = BestWindowContaining(ps.bad_passwords, t, rs.window_s);
-    } else if (r.threshold_slot == kSlotLockouts) {
-      ps.lockouts.Add(t);
-      w = BestWindowContaining(ps.lockouts, t, rs.window_s);
-    } else {
-      while (custom_rings_.size() <= st->privileged_index) custom_rings_.emplace_back();
-      auto& ring =
-          custom_rings_[st->privileged_index][r.threshold_slot - kFirstCustomThresholdSlot];
-      ring.Add(t);
-      w = BestWindowContaining(ring, t, rs.window_s);
+    const SequenceSlot::Partial prev = s.partial[static_cast<std::size_t>(k - 1)];
+    if (prev.start == 0 || t < prev.last || static_cast<int64_t>(t - prev.start) > r.span_s ||
+        prev.key != key) {
+      continue;
     }
-    if (w.count < rs.threshold) continue;
+    if (k < last) {
+      SequenceSlot::Partial& cur = s.partial[static_cast<std::size_t>(k)];
+      if (prev.start >= cur.start) cur = {prev.start, t, key};
+      continue;
+    }
+    s = SequenceSlot{};  // complete: the next alert needs a new first step
     Alert a = AlertEmitter::Begin(r.id, e, who);
-    // Timed by the window's end, not by whichever event of the burst arrived last.
-    if (t != w.last) a.time = static_cast<EventTime>(w.last) * kMicrosPerSecond;
-    a.first_seen = static_cast<EventTime>(w.first) * kMicrosPerSecond;
-    a.last_seen = std::max(e.time, static_cast<EventTime>(w.last) * kMicrosPerSecond);
-    a.count = w.count;
+    a.first_seen = static_cast<EventTime>(prev.start) * kMicrosPerSecond;
+    a.AddNumber("steps", static_cast<int64_t>(r.steps.size()));
     AddDetails(a, r, e);
     Emit(a, who.key, tenant);
+    return;
   }
+}
+
+void DetectionEngine::RunAbsence(const GenericRule& r, const Event& e, const AccountRef& who,
+                                 AccountFacts facts, std::byte* record) {
+  AbsenceSlot& s = RuleSlots::At<AbsenceSlot>(record, r.slot_offset);
+  const Seconds32 t = ToSeconds32(e.time);
+  const RuleStep& expect = r.steps[1];
+  if (expect.source == e.kind && Matches(expect.when, e, facts)) {
+    if (s.pending != 0 && t >= s.pending && (s.met == 0 || t < s.met)) s.met = t;
+    // Met in time: settled now, and the next trigger arms afresh.
+    if (s.pending != 0 && s.met != 0 && static_cast<int64_t>(s.met - s.pending) <= r.span_s) {
+      s.pending = 0;
+      s.met = 0;
+    }
+    s.latest = std::max(s.latest, t);
+  }
+  const RuleStep& trigger = r.steps[0];
+  if (trigger.source != e.kind || !Matches(trigger.when, e, facts) || s.pending != 0) return;
+  // An expected event that arrived before its trigger (out of order) still counts.
+  if (s.latest >= t && static_cast<int64_t>(s.latest - t) <= r.span_s) return;
+  s.pending = t;
+  s.met = 0;
+  Timer timer;
+  timer.due = (static_cast<int64_t>(t) + r.span_s) * kMicrosPerSecond;
+  timer.account = who.key;
+  timer.kind = TimerKind::kRuleAbsence;
+  timer.slot = static_cast<uint8_t>(r.slot_offset / 4);
+  timer.basis = t;
+  PushTimer(e.tenant_hash, timer);
+}
+
+void DetectionEngine::FireRuleAbsence(uint64_t key, AccountState& st, PrivilegedState& ps,
+                                      const Timer& timer) {
+  const auto it = std::find_if(rules_->generic.begin(), rules_->generic.end(), [&](const auto& g) {
+    return g.kind == LangKind::kAbsence && g.slot_offset / 4 == timer.slot;
+  });
+  if (it == rules_->generic.end()) return;  // the rule is gone (reload)
+  std::byte* record = slots_.Record(st.privileged_index);
+  AbsenceSlot& s = RuleSlots::At<AbsenceSlot>(record, it->slot_offset);
+  if (s.pending != timer.basis) return;  // settled, or re-armed since
+  const bool met = s.met != 0 && static_cast<int64_t>(s.met - s.pending) <= it->span_s;
+  s.pending = 0;
+  s.met = 0;
+  if (met) return;
+  const TenantSettings& tenant = config_->ForTenant(ps.tenant_hash);
+  Alert a;
+  a.rule = it->id;
+  a.severity = GetRuleInfo(it->id).severity;
+  a.tenant_hash = ps.tenant_hash;
+  a.tenant_id = ps.tenant_id;
+  a.account_id = ps.id;
+  a.account_upn = ps.upn;
+  a.first_seen = static_cast<EventTime>(timer.basis) * kMicrosPerSecond;
+  a.time = a.last_seen = timer.due;
+  a.AddNumber("expected_within_s", it->span_s);
+  Emit(a, key, tenant);
 }
 
 }  // namespace privmon

@@ -54,6 +54,9 @@ void DetectionEngine::FireTimer(const Timer& t) {
     case TimerKind::kAbsence:
       FireAbsence(t.account, *st, *ps, t.basis);
       break;
+    case TimerKind::kRuleAbsence:
+      FireRuleAbsence(t.account, *st, *ps, t);
+      break;
   }
 }
 

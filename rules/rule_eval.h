@@ -13,10 +13,11 @@ struct AccountFacts {
   bool break_glass = false;
 };
 
-inline uint64_t FieldValue(const Event& e, const Condition& c, AccountFacts facts) {
+// The integer a field of `e` holds (`flag`: the AuditFlag bit of Field::kAuditFlag).
+inline uint64_t FieldValue(const Event& e, Field field, uint16_t flag, AccountFacts facts) {
   const SignInFields& si = e.signin;
   const AuditFields& au = e.audit;
-  switch (c.field) {
+  switch (field) {
     case Field::kSignInErrorCode:
       return static_cast<uint64_t>(static_cast<int64_t>(si.error_code));
     case Field::kSignInCaStatus:
@@ -56,7 +57,7 @@ inline uint64_t FieldValue(const Event& e, const Condition& c, AccountFacts fact
     case Field::kAuditRoleName:
       return au.role_hash;
     case Field::kAuditFlag:
-      return (au.flags & c.flag) != 0;
+      return (au.flags & flag) != 0;
     case Field::kRegistrationIsMfaRegistered:
       return e.registration.is_mfa_registered;
     case Field::kRegistrationIsAdmin:
@@ -69,12 +70,16 @@ inline uint64_t FieldValue(const Event& e, const Condition& c, AccountFacts fact
       return facts.privileged;
     case Field::kAccountBreakGlass:
       return facts.break_glass;
+    case Field::kSignInDevice:
+      return si.device_hash;
+    case Field::kSignInLocation:
+      return si.location_hash;
   }
   return 0;
 }
 
 inline bool Holds(const Condition& c, const Event& e, AccountFacts facts) {
-  const uint64_t v = FieldValue(e, c, facts);
+  const uint64_t v = FieldValue(e, c.field, c.flag, facts);
   bool in = false;
   for (uint8_t i = 0; i < c.count; ++i) in |= c.values[i] == v;
   return in != c.negate;

@@ -36,6 +36,8 @@ const FieldSpec kFields[] = {
     {"signin.guest", Field::kSignInGuest, EventKind::kSignIn, ValueType::kBool},
     {"signin.channel", Field::kSignInChannel, EventKind::kSignIn, ValueType::kEnum, kChannel},
     {"signin.country", Field::kSignInCountry, EventKind::kSignIn, ValueType::kCountry},
+    {"signin.device", Field::kSignInDevice, EventKind::kSignIn, ValueType::kHash},
+    {"signin.location", Field::kSignInLocation, EventKind::kSignIn, ValueType::kHash},
     {"audit.activity", Field::kAuditActivity, EventKind::kAudit, ValueType::kActivity},
     {"audit.activity_name", Field::kAuditActivityName, EventKind::kAudit, ValueType::kHash},
     {"audit.category", Field::kAuditCategory, EventKind::kAudit, ValueType::kCategory},
@@ -214,7 +216,23 @@ std::optional<DetailKind> FindDetail(std::string_view name) {
 std::string DetailNames() { return NameList(kDetails); }
 
 std::string_view LangKindName(LangKind k) {
-  return k == LangKind::kMatch ? "match" : k == LangKind::kThreshold ? "threshold" : "code";
+  switch (k) {
+    case LangKind::kMatch:
+      return "match";
+    case LangKind::kThreshold:
+      return "threshold";
+    case LangKind::kSequence:
+      return "sequence";
+    case LangKind::kNovelty:
+      return "novelty";
+    case LangKind::kSchedule:
+      return "schedule";
+    case LangKind::kAbsence:
+      return "absence";
+    case LangKind::kCode:
+      break;
+  }
+  return "code";
 }
 
 std::string_view CatalogueKindName(RuleKind k) {

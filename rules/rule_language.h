@@ -17,7 +17,15 @@
 namespace privmon {
 
 // What evaluates a rule: one of the generic kinds, or its own C++ code (detectors/).
-enum class LangKind : uint8_t { kMatch, kThreshold, kCode };
+enum class LangKind : uint8_t {
+  kMatch,
+  kThreshold,
+  kCode,
+  kSequence,
+  kNovelty,
+  kSchedule,
+  kAbsence,
+};
 
 // Which account of the event the alert names (and whose state `account.*` reads).
 enum class AccountSide : uint8_t { kAccount, kActor };
@@ -48,6 +56,8 @@ enum class Field : uint8_t {
   kElevateAccess,
   kAccountPrivileged,
   kAccountBreakGlass,
+  kSignInDevice,    // the device fingerprint (device id, else OS and browser)
+  kSignInLocation,  // country and city
 };
 
 struct Condition {
@@ -78,21 +88,52 @@ enum class DetailKind : uint8_t {
   kRegistration,  // is_mfa_registered, is_admin (booleans)
 };
 
+// One step of a sequence rule, or the trigger (steps[0]) and the expected event (steps[1]) of an
+// absence rule: a record kind and a predicate over it.
+struct RuleStep {
+  EventKind source = EventKind::kSignIn;
+  Predicate when;
+};
+
+inline constexpr std::size_t kMaxSequenceSteps = 4;
+
 struct GenericRule {
   RuleId id = RuleId::kCount;
   LangKind kind = LangKind::kMatch;
-  EventKind source = EventKind::kSignIn;
+  EventKind source = EventKind::kSignIn;  // match, threshold, novelty, schedule
   AccountSide side = AccountSide::kAccount;
-  Predicate when;
+  Predicate when;  // match, threshold, novelty, schedule
   std::array<DetailKind, 4> details{};
   uint8_t detail_count = 0;
-  uint8_t threshold_slot = 0;  // threshold kind: which per-account ring counts its events
+  // Threshold rings of the two builtin threshold rules live in PrivilegedState (their checkpoints
+  // hold them); every other threshold rule counts in its per-account slot.
+  uint8_t builtin_ring = kNoBuiltinRing;
+  static constexpr uint8_t kNoBuiltinRing = 0, kRingBadPasswords = 1, kRingLockouts = 2;
+  std::vector<RuleStep> steps;  // sequence: 2..4 ordered steps; absence: trigger, expected
+  int64_t span_s = 0;           // sequence: first to last step; absence: the period
+  bool keyed = false;           // sequence: every step carries the same value of key_field
+  Field key_field = Field::kSignInCountry;
+  Field value_field = Field::kSignInCountry;  // novelty: the field whose value must be new
+  int64_t learning_s = -1;                    // novelty: -1 = the tenant's learning_period
+  // schedule: outside the tenant's working_hours, or outside [start, end) UTC on day_mask days
+  bool tenant_hours = false;
+  uint8_t day_mask = 0x7f;  // bit d = weekday d (0 = Monday)
+  uint16_t start_minute = 0, end_minute = 0;
+  uint64_t code_hash = 0;  // Hash of the rule's string id (novelty values, state slots)
+  // Where its per-account state lives in the slot record (CompiledRuleSet::slot_bytes).
+  uint16_t slot_offset = 0, slot_size = 0;
 };
 
-// Threshold rings: the two builtin threshold rules keep the rings their checkpoints hold
-// (PrivilegedState); custom threshold rules get slots from kFirstCustomThresholdSlot on.
-inline constexpr uint8_t kSlotBadPasswords = 0, kSlotLockouts = 1, kFirstCustomThresholdSlot = 2;
-inline constexpr std::size_t kCustomThresholdSlots = 4;
+// One rule's slot in the per-account record, for re-laying the record out on a reload and for
+// checkpoints (matched by the rule's string id hash, kind and size).
+struct RuleSlot {
+  uint64_t code_hash = 0;
+  LangKind kind = LangKind::kMatch;
+  uint16_t offset = 0, size = 0;
+};
+
+// The per-account record of the generic rules' state is at most this many bytes (DESIGN.md 10).
+inline constexpr std::size_t kMaxSlotBytes = 256;
 
 struct RuleParamDefault {
   bool set = false;
@@ -114,7 +155,8 @@ struct RuleDefinition {
   std::vector<std::string> attack;  // ATT&CK technique ids, main first
   std::string tactic;               // TA id
   TenantList needs = TenantList::kNone;
-  RuleParamDefault threshold, window, learning_period;
+  RuleParamDefault threshold, window, learning_period;  // window: also a sequence's span and
+                                                        // an absence's period
   int generic_index = -1;  // into CompiledRuleSet::generic, -1 for code rules
 };
 
@@ -124,7 +166,9 @@ struct CompiledRuleSet {
   std::vector<GenericRule> generic;
   // Generic rule indices by (source kind, side): an event runs only the rules that can match it.
   std::array<std::vector<uint16_t>, static_cast<std::size_t>(EventKind::kCount) * 2> by_source{};
-  uint8_t custom_threshold_slots = 0;
+  // The per-account slot record: its size and each stateful rule's slot (append order).
+  uint16_t slot_bytes = 0;
+  std::vector<RuleSlot> slots;
 
   const std::vector<uint16_t>& For(EventKind kind, AccountSide side) const {
     return by_source[static_cast<std::size_t>(kind) * 2 + static_cast<std::size_t>(side)];

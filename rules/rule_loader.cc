@@ -13,9 +13,83 @@
 #include "core/hash.h"
 #include "core/mitre_attack.h"
 #include "rules/rule_fields.h"
+#include "state/rule_slots.h"
 
 namespace privmon {
 namespace {
+
+RuleKind CatalogueKindOf(LangKind k) {
+  switch (k) {
+    case LangKind::kThreshold:
+      return RuleKind::kThreshold;
+    case LangKind::kSequence:
+      return RuleKind::kSequence;
+    case LangKind::kNovelty:
+      return RuleKind::kNovelty;
+    case LangKind::kSchedule:
+      return RuleKind::kSchedule;
+    case LangKind::kAbsence:
+      return RuleKind::kAbsence;
+    case LangKind::kMatch:
+    case LangKind::kCode:
+      break;
+  }
+  return RuleKind::kMatch;
+}
+
+// The parameters each generic kind has; any other is an error.
+bool KindTakes(LangKind k, std::string_view param) {
+  switch (k) {
+    case LangKind::kThreshold:
+      return param == "threshold" || param == "window";
+    case LangKind::kSequence:
+    case LangKind::kAbsence:
+      return param == "window";
+    case LangKind::kNovelty:
+      return param == "learning_period";
+    case LangKind::kMatch:
+    case LangKind::kSchedule:
+    case LangKind::kCode:
+      break;
+  }
+  return false;
+}
+
+std::string_view KindParameters(LangKind k) {
+  switch (k) {
+    case LangKind::kThreshold:
+      return "it takes threshold and window";
+    case LangKind::kSequence:
+      return "it takes window, the span from the first step to the last";
+    case LangKind::kAbsence:
+      return "it takes window, how long the expected event may take";
+    case LangKind::kNovelty:
+      return "it takes learning_period";
+    case LangKind::kMatch:
+      return "it fires on each event";
+    case LangKind::kSchedule:
+      return "its hours are under hours:";
+    case LangKind::kCode:
+      break;
+  }
+  return "";
+}
+
+// "a threshold rule", "an absence rule".
+std::string A(LangKind k) { return k == LangKind::kAbsence ? "an " : "a "; }
+
+// The rule-level keys each generic kind reads besides the common ones.
+bool KindHasKey(LangKind k, std::string_view key) {
+  if (key == "when") {
+    return k == LangKind::kMatch || k == LangKind::kThreshold || k == LangKind::kNovelty ||
+           k == LangKind::kSchedule;
+  }
+  if (key == "steps" || key == "key") return k == LangKind::kSequence;
+  if (key == "value") return k == LangKind::kNovelty;
+  if (key == "hours") return k == LangKind::kSchedule;
+  if (key == "trigger" || key == "expect") return k == LangKind::kAbsence;
+  return true;
+}
 
 class Loader {
  public:
@@ -77,11 +151,13 @@ class Loader {
     }
     static constexpr std::string_view kKeys[] = {
         "id",     "name",   "guide_row", "kind",    "catalogue_kind", "sources", "severity",
-        "attack", "tactic", "needs",     "account", "when",           "details", "parameters"};
+        "attack", "tactic", "needs",     "account", "when",           "details", "parameters",
+        "steps",  "key",    "value",     "hours",   "trigger",        "expect"};
     RuleDefinition d;
     d.file = origin_;
     d.line = node.Mark().line + 1;
     d.builtin = builtin_;
+    node_mark_ = node.Mark();
     const std::size_t errors_before = errors_->size();
     for (const auto& kv : node) {
       const std::string key = kv.first.Scalar();
@@ -123,9 +199,10 @@ class Loader {
       g.kind = d.kind;
       CompileGeneric(node, i, &d, &g);
     } else {
-      for (std::string_view key : {"when", "details", "account"}) {
+      for (std::string_view key :
+           {"when", "details", "account", "steps", "key", "value", "hours", "trigger", "expect"}) {
         if (const YAML::Node n = node[std::string(key)]) {
-          Error(n.Mark(), Path(i, key), "only match and threshold rules take " + std::string(key));
+          Error(n.Mark(), Path(i, key), "a code rule takes no " + std::string(key));
         }
       }
     }
@@ -133,10 +210,24 @@ class Loader {
     if (!AssignId(node, i, &d)) return;
     if (generic) {
       g.id = d.id;
-      if (d.kind == LangKind::kThreshold && !SlotFor(node, i, &g)) return;
+      g.code_hash = HashBytes(d.code);
+      if (d.window.set) g.span_s = d.window.value;
+      if (d.learning_period.set) g.learning_s = d.learning_period.value;
+      if (!SlotFor(node, i, &g)) return;
       d.generic_index = static_cast<int>(out_->generic.size());
-      out_->by_source[static_cast<std::size_t>(g.source) * 2 + static_cast<std::size_t>(g.side)]
-          .push_back(static_cast<uint16_t>(out_->generic.size()));
+      const auto index = static_cast<uint16_t>(out_->generic.size());
+      // Registered once per (record kind, side) any of its predicates reads.
+      auto add = [&](EventKind source) {
+        const AccountSide side = source == EventKind::kAudit ? g.side : AccountSide::kAccount;
+        auto& list =
+            out_->by_source[static_cast<std::size_t>(source) * 2 + static_cast<std::size_t>(side)];
+        if (list.empty() || list.back() != index) list.push_back(index);
+      };
+      if (g.steps.empty()) {
+        add(g.source);
+      } else {
+        for (const RuleStep& step : g.steps) add(step.source);
+      }
       out_->generic.push_back(std::move(g));
     }
     out_->definitions.push_back(std::move(d));
@@ -145,18 +236,23 @@ class Loader {
   void ReadKind(const YAML::Node& node, std::size_t i, RuleDefinition* d) {
     const YAML::Node n = node["kind"];
     const std::string s = n && n.IsScalar() ? n.Scalar() : "";
-    if (s == "match") {
-      d->kind = LangKind::kMatch;
-    } else if (s == "threshold") {
-      d->kind = LangKind::kThreshold;
+    static constexpr std::pair<std::string_view, LangKind> kLang[] = {
+        {"match", LangKind::kMatch},       {"threshold", LangKind::kThreshold},
+        {"sequence", LangKind::kSequence}, {"novelty", LangKind::kNovelty},
+        {"schedule", LangKind::kSchedule}, {"absence", LangKind::kAbsence}};
+    const auto* it = std::find_if(std::begin(kLang), std::end(kLang),
+                                  [&](const auto& k) { return k.first == s; });
+    if (it != std::end(kLang)) {
+      d->kind = it->second;
     } else if (s == "code" && builtin_) {
       d->kind = LangKind::kCode;
     } else {
       Error(n ? n.Mark() : node.Mark(), Path(i, "kind"),
-            builtin_ ? "expected match, threshold or code"
-                     : "expected match or threshold (custom rules use a generic kind)");
+            builtin_ ? "expected match, threshold, sequence, novelty, schedule, absence or code"
+                     : "expected match, threshold, sequence, novelty, schedule or absence (custom "
+                       "rules use a generic kind)");
     }
-    d->catalogue_kind = d->kind == LangKind::kThreshold ? RuleKind::kThreshold : RuleKind::kMatch;
+    d->catalogue_kind = CatalogueKindOf(d->kind);
     if (const YAML::Node c = node["catalogue_kind"]) {
       static constexpr std::string_view kKinds[] = {"match",   "threshold", "sequence",
                                                     "novelty", "schedule",  "absence"};
@@ -266,12 +362,12 @@ class Loader {
           Error(kv.first.Mark(), path, "unknown parameter (threshold, window, learning_period)");
           continue;
         }
-        if (d->kind == LangKind::kMatch) {
-          Error(kv.first.Mark(), path, "a match rule takes no parameters (it fires on each event)");
-          continue;
-        }
-        if (!builtin_ && key == "learning_period") {
-          Error(kv.first.Mark(), path, "a threshold rule takes threshold and window only");
+        if (d->kind != LangKind::kCode && !KindTakes(d->kind, key)) {
+          const bool none = d->kind == LangKind::kMatch || d->kind == LangKind::kSchedule;
+          Error(kv.first.Mark(), path,
+                A(d->kind) + std::string(LangKindName(d->kind)) + " rule takes no " +
+                    (none ? std::string("parameters") : key) + " (" +
+                    std::string(KindParameters(d->kind)) + ")");
           continue;
         }
         YAML::Node value = kv.second;
@@ -300,6 +396,26 @@ class Loader {
       Error(n ? n.Mark() : YAML::Mark::null_mark(), Path(i, "parameters"),
             "a threshold rule sets parameters.threshold and parameters.window");
     }
+    if (threshold_kind && !builtin_ && d->threshold.set &&
+        d->threshold.value > static_cast<int64_t>(ThresholdSlot::capacity())) {
+      Error(n["threshold"].Mark(), Path(i, "parameters.threshold"),
+            "a custom threshold rule counts at most " + std::to_string(ThresholdSlot::capacity()) +
+                " events");
+    }
+    if ((d->kind == LangKind::kSequence || d->kind == LangKind::kAbsence) && !d->window.set) {
+      Error(
+          n ? n.Mark() : node_mark_, Path(i, "parameters"),
+          A(d->kind) + std::string(LangKindName(d->kind)) + " rule sets parameters.window (" +
+              std::string(d->kind == LangKind::kSequence ? "the span from first to last step"
+                                                         : "how long the expected event may take") +
+              ")");
+    }
+    if (d->kind == LangKind::kSequence && d->window.means.empty()) {
+      d->window.means = "from the first step to the last";
+    }
+    if (d->kind == LangKind::kAbsence && d->window.means.empty()) {
+      d->window.means = "how long after the trigger the expected event may come";
+    }
     if (threshold_kind && d->threshold.means.empty()) d->threshold.means = "matching events";
     if (threshold_kind && d->window.means.empty()) d->window.means = "within this time";
   }
@@ -310,32 +426,72 @@ class Loader {
   }
 
   void CompileGeneric(const YAML::Node& node, std::size_t i, RuleDefinition* d, GenericRule* g) {
-    if (std::popcount(d->sources) != 1) {
-      Error(node.Mark(), Path(i, "sources"), "a match or threshold rule reads one record kind");
+    const LangKind k = d->kind;
+    const std::string kind_name(LangKindName(k));
+    for (std::string_view key : {"when", "steps", "key", "value", "hours", "trigger", "expect"}) {
+      const YAML::Node n = node[std::string(key)];
+      if (n && !KindHasKey(k, key)) {
+        Error(n.Mark(), Path(i, key), A(k) + kind_name + " rule takes no " + std::string(key));
+      }
+    }
+    const bool stepped = k == LangKind::kSequence || k == LangKind::kAbsence;
+    if (d->sources == 0) return;
+    if (!stepped && std::popcount(d->sources) != 1) {
+      Error(node.Mark(), Path(i, "sources"), A(k) + kind_name + " rule reads one record kind");
       return;
     }
     g->source = static_cast<EventKind>(std::countr_zero(d->sources));
+    const bool audit_only = d->sources == (1u << static_cast<unsigned>(EventKind::kAudit));
     if (const YAML::Node a = node["account"]) {
       const std::string s = a.IsScalar() ? a.Scalar() : "";
-      if (s == "actor" && g->source == EventKind::kAudit) {
+      if (s == "actor" && audit_only) {
         g->side = AccountSide::kActor;
       } else if (s == "target" || s == "account") {
         g->side = AccountSide::kAccount;
       } else {
         Error(a.Mark(), Path(i, "account"),
               "expected account (the event's account; an audit record's target) or actor "
-              "(audit records only)");
+              "(rules reading audit records only)");
       }
     }
-    if (d->kind == LangKind::kThreshold && g->side == AccountSide::kActor) {
+    if (k == LangKind::kThreshold && g->side == AccountSide::kActor) {
       Error(node.Mark(), Path(i, "account"), "a threshold rule counts the event's account");
     }
-    const YAML::Node when = node["when"];
-    if (!when || !when.IsMap() || when.size() == 0) {
-      Error(when ? when.Mark() : node.Mark(), Path(i, "when"),
-            "a match or threshold rule has a `when:` map of field conditions");
-    } else {
-      Conditions(when, Path(i, "when"), g->source, &g->when.all, &g->when.any, true);
+    if (!stepped) {
+      const YAML::Node when = node["when"];
+      if (!when || !when.IsMap() || when.size() == 0) {
+        Error(when ? when.Mark() : node.Mark(), Path(i, "when"),
+              A(k) + kind_name + " rule has a `when:` map of field conditions");
+      } else {
+        Conditions(when, Path(i, "when"), g->source, &g->when.all, &g->when.any, true);
+      }
+    }
+    if (k == LangKind::kSequence) Sequence(node, i, d, g);
+    if (k == LangKind::kAbsence) {
+      for (std::string_view key : {"trigger", "expect"}) {
+        const YAML::Node n = node[std::string(key)];
+        if (!n) {
+          Error(node.Mark(), Path(i, key), "an absence rule has trigger and expect");
+          continue;
+        }
+        Step(n, Path(i, key), d, &g->steps.emplace_back());
+      }
+    }
+    if (k == LangKind::kNovelty) {
+      const YAML::Node v = node["value"];
+      const FieldSpec* spec = v && v.IsScalar() ? FindField(v.Scalar()) : nullptr;
+      if (spec == nullptr || spec->source != g->source) {
+        Error(v ? v.Mark() : node.Mark(), Path(i, "value"),
+              "a novelty rule names the field whose value must be new (fields: " +
+                  FieldNamesFor(g->source) + ")");
+      } else {
+        g->value_field = spec->field;
+      }
+    }
+    if (k == LangKind::kSchedule) Hours(node["hours"], i, g);
+    if (const YAML::Node n = node["details"]; n && k == LangKind::kAbsence) {
+      Error(n.Mark(), Path(i, "details"), "an absence alert has no event to take details from");
+      return;
     }
     if (const YAML::Node n = node["details"]) {
       if (!n.IsSequence() || n.size() > g->details.size()) {
@@ -350,6 +506,130 @@ class Loader {
           continue;
         }
         g->details[g->detail_count++] = *detail;
+      }
+    }
+  }
+
+  // One step: `{source: audit, when: {...}}`; source may be left out when the rule reads one kind.
+  void Step(const YAML::Node& n, const std::string& path, const RuleDefinition* d, RuleStep* out) {
+    if (!n.IsMap()) {
+      Error(n.Mark(), path, "expected {source: ..., when: {...}}");
+      return;
+    }
+    for (const auto& kv : n) {
+      const std::string key = kv.first.Scalar();
+      if (key != "source" && key != "when") {
+        Error(kv.first.Mark(), path + "." + key, "unknown key (a step has source and when)");
+      }
+    }
+    if (const YAML::Node s = n["source"]) {
+      bool found = false;
+      for (std::size_t k = 0; k < static_cast<std::size_t>(EventKind::kCount); ++k) {
+        if (s.IsScalar() && s.Scalar() == EventKindName(static_cast<EventKind>(k))) {
+          out->source = static_cast<EventKind>(k);
+          found = (d->sources & (1u << k)) != 0;
+        }
+      }
+      if (!found) {
+        Error(s.Mark(), path + ".source", "expected one of the rule's sources");
+        return;
+      }
+    } else if (std::popcount(d->sources) == 1) {
+      out->source = static_cast<EventKind>(std::countr_zero(d->sources));
+    } else {
+      Error(n.Mark(), path + ".source", "the rule reads several record kinds: name the step's");
+      return;
+    }
+    const YAML::Node when = n["when"];
+    if (!when || !when.IsMap() || when.size() == 0) {
+      Error(when ? when.Mark() : n.Mark(), path + ".when", "expected a map of field conditions");
+      return;
+    }
+    Conditions(when, path + ".when", out->source, &out->when.all, &out->when.any, true);
+  }
+
+  void Sequence(const YAML::Node& node, std::size_t i, const RuleDefinition* d, GenericRule* g) {
+    const YAML::Node steps = node["steps"];
+    if (!steps || !steps.IsSequence() || steps.size() < 2 || steps.size() > kMaxSequenceSteps) {
+      Error(steps ? steps.Mark() : node.Mark(), Path(i, "steps"),
+            "a sequence rule has a list of 2 to 4 steps");
+      return;
+    }
+    for (std::size_t s = 0; s < steps.size(); ++s) {
+      Step(steps[s], Path(i, "steps") + "[" + std::to_string(s) + "]", d, &g->steps.emplace_back());
+    }
+    const YAML::Node key = node["key"];
+    if (!key) return;
+    const std::string name = key.IsScalar() ? key.Scalar() : "";
+    if (name == "account") return;  // the default: every step names the same account
+    const FieldSpec* spec = FindField(name);
+    const bool everywhere = spec != nullptr && spec->source != kAnySource &&
+                            std::all_of(g->steps.begin(), g->steps.end(), [&](const RuleStep& st) {
+                              return st.source == spec->source;
+                            });
+    if (!everywhere) {
+      Error(key.Mark(), Path(i, "key"),
+            "expected account, or a field every step's record kind has");
+      return;
+    }
+    g->keyed = true;
+    g->key_field = spec->field;
+  }
+
+  // `hours: working_hours` (the tenant's) or `hours: {from: "08:00", to: "18:00", days: [mon,
+  // ...]}` in UTC; the rule fires outside them.
+  void Hours(const YAML::Node& n, std::size_t i, GenericRule* g) {
+    const std::string path = Path(i, "hours");
+    if (!n) {
+      Error(node_mark_, path,
+            "a schedule rule has hours: working_hours, or {from: HH:MM, to: HH:MM, days: [...]}");
+      return;
+    }
+    if (n.IsScalar() && n.Scalar() == "working_hours") {
+      g->tenant_hours = true;
+      return;
+    }
+    if (!n.IsMap()) {
+      Error(n.Mark(), path, "expected working_hours or {from: HH:MM, to: HH:MM, days: [...]}");
+      return;
+    }
+    auto minute = [&](const char* key, uint16_t* out) {
+      const YAML::Node v = n[key];
+      const std::string s = v && v.IsScalar() ? v.Scalar() : "";
+      int h = -1, m = -1;
+      if (s.size() == 5 && s[2] == ':') {
+        std::from_chars(s.data(), s.data() + 2, h);
+        std::from_chars(s.data() + 3, s.data() + 5, m);
+      }
+      if (h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0)) {
+        Error(v ? v.Mark() : n.Mark(), path + "." + key, "expected a time of day HH:MM (UTC)");
+        return;
+      }
+      *out = static_cast<uint16_t>(h * 60 + m);
+    };
+    minute("from", &g->start_minute);
+    minute("to", &g->end_minute);
+    if (const YAML::Node days = n["days"]) {
+      static constexpr std::string_view kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+      g->day_mask = 0;
+      if (!days.IsSequence() || days.size() == 0) {
+        Error(days.Mark(), path + ".days", "expected a list of days (mon ... sun)");
+      } else {
+        for (const auto& day : days) {
+          const std::string s = day.IsScalar() ? day.Scalar() : "";
+          const auto* it = std::find(std::begin(kDays), std::end(kDays), s);
+          if (it == std::end(kDays)) {
+            Error(day.Mark(), path + ".days", "expected mon, tue, wed, thu, fri, sat or sun");
+          } else {
+            g->day_mask |= static_cast<uint8_t>(1u << (it - std::begin(kDays)));
+          }
+        }
+      }
+    }
+    for (const auto& kv : n) {
+      const std::string key = kv.first.Scalar();
+      if (key != "from" && key != "to" && key != "days") {
+        Error(kv.first.Mark(), path + "." + key, "unknown key (from, to, days)");
       }
     }
   }
@@ -494,24 +774,41 @@ class Loader {
     return true;
   }
 
+  // Lays out the rule's per-account state in the slot record (state/rule_slots.h).
   bool SlotFor(const YAML::Node& node, std::size_t i, GenericRule* g) {
-    if (builtin_ && g->id == RuleId::kSI01) {
-      g->threshold_slot = kSlotBadPasswords;
-    } else if (builtin_ && g->id == RuleId::kSI06) {
-      g->threshold_slot = kSlotLockouts;
-    } else if (out_->custom_threshold_slots < kCustomThresholdSlots) {
-      g->threshold_slot =
-          static_cast<uint8_t>(kFirstCustomThresholdSlot + out_->custom_threshold_slots++);
-    } else {
+    std::size_t size = 0;
+    if (g->kind == LangKind::kThreshold) {
+      if (builtin_ && g->id == RuleId::kSI01) {
+        g->builtin_ring = GenericRule::kRingBadPasswords;
+      } else if (builtin_ && g->id == RuleId::kSI06) {
+        g->builtin_ring = GenericRule::kRingLockouts;
+      } else {
+        size = sizeof(ThresholdSlot);
+      }
+    } else if (g->kind == LangKind::kSequence) {
+      size = sizeof(SequenceSlot);
+    } else if (g->kind == LangKind::kAbsence) {
+      size = sizeof(AbsenceSlot);
+    }
+    if (size == 0) return true;
+    const std::size_t offset = (out_->slot_bytes + 3u) & ~std::size_t{3};
+    if (offset + size > kMaxSlotBytes) {
       Error(node.Mark(), Path(i),
-            "too many threshold rules (at most " + std::to_string(kCustomThresholdSlots) +
-                " custom ones)");
+            "the rules' per-account state would exceed " + std::to_string(kMaxSlotBytes) +
+                " bytes (a threshold rule takes " + std::to_string(sizeof(ThresholdSlot)) +
+                ", a sequence " + std::to_string(sizeof(SequenceSlot)) + ", an absence " +
+                std::to_string(sizeof(AbsenceSlot)) + ")");
       return false;
     }
+    g->slot_offset = static_cast<uint16_t>(offset);
+    g->slot_size = static_cast<uint16_t>(size);
+    out_->slot_bytes = static_cast<uint16_t>((offset + size + 3u) & ~std::size_t{3});
+    out_->slots.push_back({g->code_hash, g->kind, g->slot_offset, g->slot_size});
     return true;
   }
 
   const std::string& origin_;
+  YAML::Mark node_mark_;
   bool builtin_;
   CompiledRuleSet* out_;
   std::vector<RuleFileError>* errors_;

@@ -34,6 +34,11 @@ enum CheckpointTag : uint8_t {
   kCkDedupe = 5,
   kCkTenantClock = 6,
   // 7: kCheckpointClockInputTag (core/checkpoint_format.h), the pipeline's, never the engine's.
+  // The generic rules' slot record of one privileged account (state/rule_slots.h): per slot,
+  // u64 rule id hash, u8 kind, u16 size, then the bytes. Appended to format 2 (older files have
+  // none: those rules start afresh); matched by rule on restore, so a rule whose slot changed
+  // loses its own state only.
+  kCkRuleSlots = 8,
 };
 
 static_assert(std::is_trivially_copyable_v<AccountState>);

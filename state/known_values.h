@@ -36,7 +36,11 @@ class KnownValues {
 
   // Returns true when the value is new for the account: never seen, or not seen for the ttl.
   bool Add(uint64_t account, NoveltyKind kind, uint64_t value, Seconds32 t, uint32_t tenant) {
-    auto [it, inserted] = values_.try_emplace(Fingerprint(account, kind, value), Entry{t, tenant});
+    return AddFingerprint(Fingerprint(account, kind, value), t, tenant);
+  }
+  // The same for a fingerprint the caller computed (generic novelty rules salt it with their id).
+  bool AddFingerprint(uint64_t fp, Seconds32 t, uint32_t tenant) {
+    auto [it, inserted] = values_.try_emplace(fp, Entry{t, tenant});
     if (inserted) return true;
     Entry& e = it->second;
     e.tenant = tenant;

@@ -12,7 +12,13 @@
 
 namespace privmon {
 
-enum class TimerKind : uint8_t { kAbsence, kPawVerdict, kActivationExpiry, kInterruptVerdict };
+enum class TimerKind : uint8_t {
+  kAbsence,
+  kPawVerdict,
+  kActivationExpiry,
+  kInterruptVerdict,
+  kRuleAbsence,  // a generic absence rule: slot = its slot offset / 4, basis = the trigger time
+};
 
 struct Timer {
   EventTime due = 0;

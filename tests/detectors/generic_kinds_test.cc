@@ -1,0 +1,284 @@
+// A custom rule of each generic kind (match, threshold, sequence, novelty, schedule, absence),
+// loaded from tests/data/rules/generic_kinds.yaml like a config's rule_files: each fires on its
+// case and stays silent on its near miss; sequence and absence state survives a checkpoint; a
+// parameter or key that means nothing for a kind is an error naming the file and line.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "rules/builtin_rules.h"
+#include "rules/rule_loader.h"
+#include "state/checkpoint_codec.h"
+#include "tests/detectors/engine_harness.h"
+
+namespace privmon {
+namespace {
+
+using testing::EngineHarness;
+
+constexpr const char* kTenant = "00000000-0000-4000-8000-0000000000c1";
+constexpr const char* kAdmin = "admin@contoso.com";
+
+std::shared_ptr<const CompiledRuleSet> KindRules() {
+  auto set = std::make_shared<CompiledRuleSet>(*BuiltinRuleSet());
+  std::vector<RuleFileError> errors;
+  LoadRuleFile(std::string(PRIVMON_SOURCE_DIR) + "/tests/data/rules/generic_kinds.yaml", set.get(),
+               &errors);
+  for (const RuleFileError& e : errors) ADD_FAILURE() << e.message;
+  return set;
+}
+
+RuleId IdOf(const CompiledRuleSet& set, std::string_view code) {
+  for (const RuleDefinition& d : set.definitions) {
+    if (d.code == code) return d.id;
+  }
+  ADD_FAILURE() << code << " not loaded";
+  return RuleId::kCount;
+}
+
+class GenericKinds : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rules_ = KindRules();
+    tenant_ = EngineHarness::Tenant(kTenant);
+    tenant_->privileged_accounts.insert(HashLower(kAdmin));
+    // As the config's rule_files does (app/config_rule_files.cc): custom rules start enabled with
+    // their file's parameters.
+    for (const RuleDefinition& d : rules_->definitions) {
+      if (d.builtin) continue;
+      RuleSettings& rs = tenant_->rules[static_cast<std::size_t>(d.id)];
+      rs.enabled = true;
+      rs.severity = d.severity;
+      rs.threshold = d.threshold.set ? static_cast<uint32_t>(d.threshold.value) : 1;
+      rs.window_s = d.window.set ? d.window.value : 0;
+    }
+  }
+  std::unique_ptr<EngineHarness> Harness() {
+    return std::make_unique<EngineHarness>(tenant_, rules_);
+  }
+  // How many alerts of `code` the harness raised (after Finish: watermark-bound verdicts too).
+  std::size_t Count(EngineHarness& h, std::string_view code) {
+    h.Finish();
+    const RuleId id = IdOf(*rules_, code);
+    const std::vector<RuleId> ids = h.Rules();
+    return static_cast<std::size_t>(std::count(ids.begin(), ids.end(), id));
+  }
+  static Event SignInFrom(const char* time, int32_t error, const char* country) {
+    Event e = testing::SignIn(kTenant, kAdmin, time, error);
+    e.signin.country[0] = country[0];
+    e.signin.country[1] = country[1];
+    return e;
+  }
+  static Event AuditOf(const char* name, const char* time) {
+    return testing::Audit(kTenant, Activity::kOther, name, kAdmin, time);
+  }
+
+  std::shared_ptr<const CompiledRuleSet> rules_;
+  std::shared_ptr<TenantSettings> tenant_;
+};
+
+TEST_F(GenericKinds, Match) {
+  auto h = Harness();
+  h->Feed(SignInFrom("2026-11-03T10:00:00Z", 50055, "US"));
+  EXPECT_EQ(Count(*h, "KIND-MATCH"), 1u);
+  auto miss = Harness();
+  miss->Feed(SignInFrom("2026-11-03T10:00:00Z", 50056, "US"));
+  EXPECT_EQ(Count(*miss, "KIND-MATCH"), 0u);
+}
+
+TEST_F(GenericKinds, Threshold) {
+  auto h = Harness();
+  h->Feed(SignInFrom("2026-11-03T10:00:00Z", 50072, "US"));
+  h->Feed(SignInFrom("2026-11-03T10:02:00Z", 50076, "US"));
+  h->Feed(SignInFrom("2026-11-03T10:04:00Z", 50072, "US"));
+  EXPECT_EQ(Count(*h, "KIND-THRESHOLD"), 1u);
+  auto miss = Harness();  // three, but never three within 5 minutes
+  miss->Feed(SignInFrom("2026-11-03T10:00:00Z", 50072, "US"));
+  miss->Feed(SignInFrom("2026-11-03T10:04:00Z", 50076, "US"));
+  miss->Feed(SignInFrom("2026-11-03T10:08:00Z", 50072, "US"));
+  EXPECT_EQ(Count(*miss, "KIND-THRESHOLD"), 0u);
+}
+
+TEST_F(GenericKinds, Sequence) {
+  auto h = Harness();
+  h->Feed(AuditOf("Reset user password", "2026-11-03T10:00:00Z"));
+  h->Feed(SignInFrom("2026-11-03T10:30:00Z", 0, "US"));
+  EXPECT_EQ(Count(*h, "KIND-SEQUENCE"), 1u);
+  auto late = Harness();  // the second step beyond the span
+  late->Feed(AuditOf("Reset user password", "2026-11-03T10:00:00Z"));
+  late->Feed(SignInFrom("2026-11-03T11:30:00Z", 0, "US"));
+  EXPECT_EQ(Count(*late, "KIND-SEQUENCE"), 0u);
+  auto reversed = Harness();  // the steps in the wrong order
+  reversed->Feed(SignInFrom("2026-11-03T10:00:00Z", 0, "US"));
+  reversed->Feed(AuditOf("Reset user password", "2026-11-03T10:10:00Z"));
+  EXPECT_EQ(Count(*reversed, "KIND-SEQUENCE"), 0u);
+}
+
+TEST_F(GenericKinds, Novelty) {
+  auto h = Harness();
+  h->Feed(SignInFrom("2026-11-03T10:00:00Z", 0, "US"));  // learning
+  h->Feed(SignInFrom("2026-11-05T10:00:00Z", 0, "FR"));  // new after the learning period
+  EXPECT_EQ(Count(*h, "KIND-NOVELTY"), 1u);
+  auto miss = Harness();
+  miss->Feed(SignInFrom("2026-11-03T10:00:00Z", 0, "US"));
+  miss->Feed(SignInFrom("2026-11-03T12:00:00Z", 0, "FR"));  // new, but while learning
+  miss->Feed(SignInFrom("2026-11-05T10:00:00Z", 0, "US"));  // after, but known
+  miss->Feed(SignInFrom("2026-11-05T11:00:00Z", 0, "FR"));
+  EXPECT_EQ(Count(*miss, "KIND-NOVELTY"), 0u);
+}
+
+TEST_F(GenericKinds, Schedule) {
+  auto h = Harness();
+  h->Feed(SignInFrom("2026-11-03T03:00:00Z", 0, "FR"));  // a Tuesday, before 08:00
+  EXPECT_EQ(Count(*h, "KIND-SCHEDULE"), 1u);
+  auto weekend = Harness();
+  weekend->Feed(SignInFrom("2026-11-07T10:00:00Z", 0, "FR"));  // a Saturday
+  EXPECT_EQ(Count(*weekend, "KIND-SCHEDULE"), 1u);
+  auto miss = Harness();
+  miss->Feed(SignInFrom("2026-11-03T10:00:00Z", 0, "FR"));  // Tuesday 10:00
+  miss->Feed(SignInFrom("2026-11-03T17:59:00Z", 0, "FR"));
+  EXPECT_EQ(Count(*miss, "KIND-SCHEDULE"), 0u);
+}
+
+TEST_F(GenericKinds, Absence) {
+  auto h = Harness();
+  h->Feed(AuditOf("Add member to role", "2026-11-03T10:00:00Z"));
+  h->Feed(SignInFrom("2026-11-03T11:30:00Z", 0, "US"));  // after the period: still absent
+  EXPECT_EQ(Count(*h, "KIND-ABSENCE"), 1u);
+  auto miss = Harness();
+  miss->Feed(AuditOf("Add member to role", "2026-11-03T10:00:00Z"));
+  miss->Feed(SignInFrom("2026-11-03T10:30:00Z", 0, "US"));
+  miss->Feed(SignInFrom("2026-11-03T12:30:00Z", 0, "US"));
+  EXPECT_EQ(Count(*miss, "KIND-ABSENCE"), 0u);
+}
+
+// Feeds every record of `from`'s checkpoint to `to`, as a restore does.
+void Restore(DetectionEngine& from, DetectionEngine& to) {
+  CheckpointShardWriter w(0);
+  from.SaveState(w);
+  std::size_t slot_records = 0;
+  for (const std::string& part : w.partitions()) {
+    ASSERT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
+      slot_records += r.tag == kCkRuleSlots ? 1 : 0;
+      EXPECT_TRUE(to.LoadState(r)) << "tag " << int{r.tag};
+    }));
+  }
+  EXPECT_GE(slot_records, 1u);
+  to.OnRestored();
+}
+
+TEST_F(GenericKinds, SequenceAndAbsenceStateIsCheckpointed) {
+  auto before = Harness();
+  before->Feed(AuditOf("Reset user password", "2026-11-03T10:00:00Z"));
+  auto after = Harness();
+  Restore(before->engine(), after->engine());
+  after->Feed(SignInFrom("2026-11-03T10:30:00Z", 0, "US"));
+  EXPECT_EQ(Count(*after, "KIND-SEQUENCE"), 1u);
+  auto fresh = Harness();  // the same second step without the restored first one
+  fresh->Feed(SignInFrom("2026-11-03T10:30:00Z", 0, "US"));
+  EXPECT_EQ(Count(*fresh, "KIND-SEQUENCE"), 0u);
+
+  // An absence trigger restored with its timer, then met in time: silent; unmet: one alert.
+  auto armed = Harness();
+  armed->Feed(AuditOf("Add member to role", "2026-11-03T10:00:00Z"));
+  auto met = Harness();
+  Restore(armed->engine(), met->engine());
+  met->Feed(SignInFrom("2026-11-03T10:20:00Z", 0, "US"));
+  met->Feed(SignInFrom("2026-11-03T12:00:00Z", 0, "US"));
+  EXPECT_EQ(Count(*met, "KIND-ABSENCE"), 0u);
+  auto unmet = Harness();
+  Restore(armed->engine(), unmet->engine());
+  unmet->Feed(SignInFrom("2026-11-03T12:00:00Z", 0, "US"));
+  EXPECT_EQ(Count(*unmet, "KIND-ABSENCE"), 1u);
+}
+
+std::vector<std::string> Errors(const std::string& yaml) {
+  CompiledRuleSet set;
+  std::vector<RuleFileError> errors;
+  LoadRuleText(yaml, "acme.yaml", false, &set, &errors);
+  std::vector<std::string> out;
+  for (const RuleFileError& e : errors) out.push_back(e.message);
+  return out;
+}
+
+TEST(GenericKindErrors, AParameterOrKeyThatMeansNothingForTheKindIsAnError) {
+  const auto novelty_threshold = Errors(R"(rules:
+  - id: ERR-NOV
+    name: n
+    kind: novelty
+    sources: [signin]
+    severity: low
+    when: {signin.error_code: 0}
+    value: signin.country
+    parameters: {threshold: 3}
+)");
+  ASSERT_EQ(novelty_threshold.size(), 1u);
+  EXPECT_EQ(novelty_threshold[0],
+            "acme.yaml:9:18: rules[0].parameters.threshold: a novelty rule takes no threshold (it "
+            "takes learning_period)");
+
+  const auto sequence_when = Errors(R"(rules:
+  - id: ERR-SEQ
+    name: s
+    kind: sequence
+    sources: [signin]
+    severity: low
+    parameters: {window: 1h}
+    when: {signin.error_code: 0}
+    steps:
+      - {when: {signin.error_code: 50074}}
+      - {when: {signin.error_code: 0}}
+)");
+  ASSERT_EQ(sequence_when.size(), 1u);
+  EXPECT_EQ(sequence_when[0], "acme.yaml:8:11: rules[0].when: a sequence rule takes no when");
+
+  const auto schedule_window = Errors(R"(rules:
+  - id: ERR-SCH
+    name: s
+    kind: schedule
+    sources: [signin]
+    severity: low
+    when: {signin.error_code: 0}
+    hours: working_hours
+    parameters: {window: 1h}
+)");
+  ASSERT_EQ(schedule_window.size(), 1u);
+  EXPECT_NE(schedule_window[0].find("acme.yaml:9:18: rules[0].parameters.window: a schedule rule "
+                                    "takes no parameters"),
+            std::string::npos);
+
+  const auto absence_without_window = Errors(R"(rules:
+  - id: ERR-ABS
+    name: a
+    kind: absence
+    sources: [signin]
+    severity: low
+    trigger: {when: {signin.error_code: 50074}}
+    expect: {when: {signin.error_code: 0}}
+)");
+  ASSERT_EQ(absence_without_window.size(), 1u);
+  EXPECT_NE(absence_without_window[0].find("acme.yaml:2:5: rules[0].parameters: an absence rule "
+                                           "sets parameters.window"),
+            std::string::npos);
+
+  const auto step_source = Errors(R"(rules:
+  - id: ERR-STEP
+    name: a
+    kind: sequence
+    sources: [signin, audit]
+    severity: low
+    parameters: {window: 1h}
+    steps:
+      - {when: {signin.error_code: 50074}}
+      - {source: signin, when: {signin.error_code: 0}}
+)");
+  ASSERT_EQ(step_source.size(), 1u);
+  EXPECT_EQ(step_source[0],
+            "acme.yaml:9:9: rules[0].steps[0].source: the rule reads several record kinds: name "
+            "the step's");
+}
+
+}  // namespace
+}  // namespace privmon
