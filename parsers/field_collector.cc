@@ -11,9 +11,6 @@
 namespace privmon::parsers {
 namespace {
 
-using simdjson::error_code;
-using simdjson::SUCCESS;
-
 enum class Key : uint8_t {
   kUnknown,
   kAadTenantId,
@@ -178,46 +175,6 @@ Key LookupRecordKey(std::string_view key) {
   return id;
 }
 
-// Reads a scalar into `out` when present (strings, numbers and booleans as text); other types
-// leave `out` unchanged.
-error_code Text(od::value v, int depth, std::string_view& out) {
-  Scalar s;
-  if (auto e = ReadScalar(v, depth, s)) return e;
-  if (s.present()) out = s.text;
-  return SUCCESS;
-}
-
-// Booleans, and "true"/"false" text.
-error_code Bool(od::value v, int depth, TriBool& out) {
-  Scalar s;
-  if (auto e = ReadScalar(v, depth, s)) return e;
-  if (s.kind == Scalar::kBool) {
-    out = s.boolean ? 1 : 0;
-  } else if (s.kind == Scalar::kString) {
-    if (auto b = ParseBoolText(s.text)) out = *b ? 1 : 0;
-  }
-  return SUCCESS;
-}
-
-// A string, or an ACT-REST {"value": "...", "localizedValue": "..."} wrapper.
-error_code TextOrValueObject(od::value v, int depth, std::string_view& out) {
-  od::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  if (type != od::json_type::object) return Text(v, depth, out);
-  if (depth + 1 > kMaxDepth) return simdjson::DEPTH_ERROR;
-  od::object obj;
-  if (auto e = v.get_object().get(obj)) return e;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return e;
-    od::value child;
-    if (auto e = field.value().get(child)) return e;
-    error_code e = key == "value" ? Text(child, depth + 1, out) : SkipValue(child, depth + 1);
-    if (e) return e;
-  }
-  return SUCCESS;
-}
-
 bool MentionsFraudDenied(std::string_view s) {
   return !s.empty() && ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied");
 }
@@ -232,263 +189,269 @@ bool MentionsDisabled(std::string_view s) {
          ContainsIgnoreCase(s, "removed");
 }
 
-// Iterates an object's fields, calling on_field(key, value) -> error_code.
+// Calls on_field(key, value) for each field of an object; any other type reads as absent.
 template <typename OnField>
-error_code ForEachField(od::value v, int depth, OnField&& on_field) {
-  if (depth > kMaxDepth) return simdjson::DEPTH_ERROR;
-  od::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  if (type != od::json_type::object) return SkipValue(v, depth);  // wrong type: absent
-  od::object obj;
-  if (auto e = v.get_object().get(obj)) return e;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return e;
-    od::value child;
-    if (auto e = field.value().get(child)) return e;
-    if (auto e = on_field(key, child)) return e;
-  }
-  return SUCCESS;
+void ForEachField(dom::element v, OnField&& on_field) {
+  dom::object obj;
+  if (v.get_object().get(obj) != simdjson::SUCCESS) return;
+  for (dom::key_value_pair field : obj) on_field(field.key, field.value);
 }
 
-// Iterates an array's elements, calling on_element(value) -> error_code.
+// Calls on_element(value) for each element of an array; any other type reads as absent.
 template <typename OnElement>
-error_code ForEachElement(od::value v, int depth, OnElement&& on_element) {
-  if (depth > kMaxDepth) return simdjson::DEPTH_ERROR;
-  od::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  if (type != od::json_type::array) return SkipValue(v, depth);  // wrong type: absent
-  od::array arr;
-  if (auto e = v.get_array().get(arr)) return e;
-  for (auto element : arr) {
-    od::value child;
-    if (auto e = element.get(child)) return e;
-    if (auto e = on_element(child)) return e;
-  }
-  return SUCCESS;
+void ForEachElement(dom::element v, OnElement&& on_element) {
+  dom::array arr;
+  if (v.get_array().get(arr) != simdjson::SUCCESS) return;
+  for (dom::element element : arr) on_element(element);
 }
 
 }  // namespace
 
-error_code FieldCollector::Field(std::string_view key, od::value v, int depth, bool in_properties,
-                                 RecordFields& out) {
-  if (key == "TenantId") return SkipValue(v, depth);  // LA: the workspace, not the Entra tenant
+void FieldCollector::Text(dom::element v, std::string_view& out) {
+  const Scalar s = ReadScalar(v, numbers_);
+  if (s.present()) out = s.text;
+}
+
+void FieldCollector::Bool(dom::element v, TriBool& out) {
+  const Scalar s = ReadScalar(v, numbers_);
+  if (s.kind == Scalar::kBool) {
+    out = s.boolean ? 1 : 0;
+  } else if (s.kind == Scalar::kString) {
+    if (auto b = ParseBoolText(s.text)) out = *b ? 1 : 0;
+  }
+}
+
+void FieldCollector::TextOrValueObject(dom::element v, std::string_view& out) {
+  if (!v.is_object()) return Text(v, out);
+  ForEachField(v, [&](std::string_view key, dom::element child) {
+    if (key == "value") Text(child, out);
+  });
+}
+
+void FieldCollector::Field(std::string_view key, dom::element v, bool in_properties,
+                           RecordFields& out) {
+  if (key == "TenantId") return;  // LA: the workspace, not the Entra tenant
   switch (LookupRecordKey(key)) {
     case Key::kUnknown:
-      return SkipValue(v, depth);
+      return;
     case Key::kAadTenantId:
-      return Text(v, depth, out.aad_tenant_id);
+      return Text(v, out.aad_tenant_id);
     case Key::kAccount:
-      return Text(v, depth, out.account);
+      return Text(v, out.account);
     case Key::kActivityDateTime:
-      return Text(v, depth, out.activity_date_time);
+      return Text(v, out.activity_date_time);
     case Key::kActivityDisplayName:
-      return Text(v, depth, out.activity_display_name);
+      return Text(v, out.activity_display_name);
     case Key::kAppId:
-      return Text(v, depth, out.app_id);
+      return Text(v, out.app_id);
     case Key::kAuthenticationDetails:
-      return Dynamic(JsonTextFields::kAuthenticationDetails, v, depth, out,
+      return Dynamic(JsonTextFields::kAuthenticationDetails, v, out,
                      &FieldCollector::AuthenticationDetails);
     case Key::kCaller:
-      return Text(v, depth, out.caller);
+      return Text(v, out.caller);
     case Key::kCallerIpAddress:
-      return Text(v, depth, out.caller_ip_address);
+      return Text(v, out.caller_ip_address);
     case Key::kCategory:
-      return TextOrValueObject(v, depth, in_properties ? out.props_category : out.category);
+      return TextOrValueObject(v, in_properties ? out.props_category : out.category);
     case Key::kClaims:
-      return Claims(v, depth, out);
+      return Claims(v, out);
     case Key::kClientAppUsed:
-      return Text(v, depth, out.client_app);
+      return Text(v, out.client_app);
     case Key::kComputer:
-      return Text(v, depth, out.computer);
+      return Text(v, out.computer);
     case Key::kConditionalAccessStatus:
-      return Text(v, depth, out.ca_status);
+      return Text(v, out.ca_status);
     case Key::kCorrelationId:
-      return Text(v, depth, out.correlation_id);
+      return Text(v, out.correlation_id);
     case Key::kCreatedDateTime:
-      return Text(v, depth, out.created_date_time);
+      return Text(v, out.created_date_time);
     case Key::kDeviceDetail:
-      return Dynamic(JsonTextFields::kDeviceDetail, v, depth, out, &FieldCollector::DeviceDetail);
+      return Dynamic(JsonTextFields::kDeviceDetail, v, out, &FieldCollector::DeviceDetail);
     case Key::kEventId:
-      return Text(v, depth, out.event_id);
+      return Text(v, out.event_id);
     case Key::kEventTimestamp:
-      return Text(v, depth, out.event_timestamp);
+      return Text(v, out.event_timestamp);
     case Key::kHomeTenantId:
-      return Text(v, depth, out.home_tenant_id);
+      return Text(v, out.home_tenant_id);
     case Key::kId:
-      return Text(v, depth, out.id);
+      return Text(v, out.id);
     case Key::kIdentity:
-      return Identity(v, depth, out);
+      return Identity(v, out);
     case Key::kInitiatedBy:
-      return Dynamic(JsonTextFields::kInitiatedBy, v, depth, out, &FieldCollector::InitiatedBy);
+      return Dynamic(JsonTextFields::kInitiatedBy, v, out, &FieldCollector::InitiatedBy);
     case Key::kIpAddress:
-      return Text(v, depth, out.ip_address);
+      return Text(v, out.ip_address);
     case Key::kIsAdmin:
-      return Bool(v, depth, out.is_admin);
+      return Bool(v, out.is_admin);
     case Key::kIsInteractive:
-      return Bool(v, depth, out.is_interactive);
+      return Bool(v, out.is_interactive);
     case Key::kIsMfaRegistered:
-      return Bool(v, depth, out.is_mfa_registered);
+      return Bool(v, out.is_mfa_registered);
     case Key::kLastUpdatedDateTime:
-      return Text(v, depth, out.last_updated_date_time);
+      return Text(v, out.last_updated_date_time);
     case Key::kLocation: {
       // Envelope / LA `Location` is the country (a string); Graph `location` is an object.
-      od::json_type type;
-      if (auto e = v.type().get(type)) return e;
-      if (type == od::json_type::object) return Location(v, depth, out);
-      return Text(v, depth, out.location_country);
+      if (v.is_object()) return Location(v, out);
+      return Text(v, out.location_country);
     }
     case Key::kLocationDetails:
-      return Dynamic(JsonTextFields::kLocationDetails, v, depth, out, &FieldCollector::Location);
+      return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
     case Key::kLoggedByService:
-      return Text(v, depth, out.logged_by_service);
+      return Text(v, out.logged_by_service);
     case Key::kOperationName:
-      return TextOrValueObject(v, depth, out.operation_name);
+      return TextOrValueObject(v, out.operation_name);
     case Key::kOperationNameValue:
-      return Text(v, depth, out.operation_name_value);
+      return Text(v, out.operation_name_value);
     case Key::kProperties:
-      if (in_properties) return SkipValue(v, depth);
-      return Properties(v, depth, out);
+      if (in_properties) return;
+      return Properties(v, out);
     case Key::kResourceId:
       // Inside diag sign-in properties, resourceId is the resource app id, not the ARM path.
-      if (in_properties) return SkipValue(v, depth);
-      return Text(v, depth, out.resource_id);
+      if (in_properties) return;
+      return Text(v, out.resource_id);
     case Key::kResourceTenantId:
-      return Text(v, depth, out.resource_tenant_id);
+      return Text(v, out.resource_tenant_id);
     case Key::kResult:
-      return Text(v, depth, out.result);
+      return Text(v, out.result);
     case Key::kResultReason:
-      return Text(v, depth, out.result_reason);
+      return Text(v, out.result_reason);
     case Key::kResultType:
-      return Text(v, depth, out.result_type);
+      return Text(v, out.result_type);
     case Key::kRiskLevelAggregated:
-      return Text(v, depth, out.risk_aggregated);
+      return Text(v, out.risk_aggregated);
     case Key::kRiskLevelDuringSignIn:
-      return Text(v, depth, out.risk_during);
+      return Text(v, out.risk_during);
     case Key::kRiskState:
-      return Text(v, depth, out.risk_state);
+      return Text(v, out.risk_state);
     case Key::kServicePrincipalId:
-      return Text(v, depth, out.service_principal_id);
+      return Text(v, out.service_principal_id);
     case Key::kStatus:
-      return Dynamic(JsonTextFields::kStatus, v, depth, out, &FieldCollector::Status);
+      return Dynamic(JsonTextFields::kStatus, v, out, &FieldCollector::Status);
     case Key::kSubjectUserName:
-      return Text(v, depth, out.subject_user_name);
+      return Text(v, out.subject_user_name);
     case Key::kTargetResources:
-      return Dynamic(JsonTextFields::kTargetResources, v, depth, out,
-                     &FieldCollector::TargetResources);
+      return Dynamic(JsonTextFields::kTargetResources, v, out, &FieldCollector::TargetResources);
     case Key::kTenantId: {
       std::string_view tenant;
-      if (auto e = Text(v, depth, tenant)) return e;
+      Text(v, tenant);
       if (!in_properties || out.tenant_id.empty()) out.tenant_id = tenant;
-      return SUCCESS;
+      return;
     }
     case Key::kTime:
-      if (in_properties) return SkipValue(v, depth);
-      return Text(v, depth, out.time);
+      if (in_properties) return;
+      return Text(v, out.time);
     case Key::kTimeGenerated:
-      return Text(v, depth, out.time_generated);
+      return Text(v, out.time_generated);
     case Key::kType:
-      return Text(v, depth, out.type);
+      return Text(v, out.type);
     case Key::kUserId:
-      return Text(v, depth, out.user_id);
+      return Text(v, out.user_id);
     case Key::kUserPrincipalName:
-      return Text(v, depth, out.upn);
+      return Text(v, out.upn);
     case Key::kUserType:
-      return Text(v, depth, out.user_type);
+      return Text(v, out.user_type);
   }
-  return SkipValue(v, depth);
 }
 
-error_code FieldCollector::Properties(od::value v, int depth, RecordFields& out) {
-  od::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  if (type == od::json_type::object) out.has_properties = true;
-  return ForEachField(v, depth, [&](std::string_view key, od::value child) {
-    return Field(key, child, depth + 1, /*in_properties=*/true, out);
+void FieldCollector::Properties(dom::element v, RecordFields& out) {
+  if (v.is_object()) out.has_properties = true;
+  ForEachField(v, [&](std::string_view key, dom::element child) {
+    Field(key, child, /*in_properties=*/true, out);
   });
 }
 
-error_code FieldCollector::Status(od::value v, int depth, RecordFields& out) {
-  return ForEachField(v, depth, [&](std::string_view key, od::value child) -> error_code {
-    if (key == "errorCode") return Text(child, depth + 1, out.error_code);
-    if (key == "additionalDetails") {
+void FieldCollector::Status(dom::element v, RecordFields& out) {
+  ForEachField(v, [&](std::string_view key, dom::element child) {
+    if (key == "errorCode") {
+      Text(child, out.error_code);
+    } else if (key == "additionalDetails") {
       std::string_view details;
-      if (auto e = Text(child, depth + 1, details)) return e;
+      Text(child, details);
       if (MentionsFraudDenied(details)) out.fraud_denied = true;
-      return SUCCESS;
     }
-    return SkipValue(child, depth + 1);
   });
 }
 
-error_code FieldCollector::DeviceDetail(od::value v, int depth, RecordFields& out) {
-  return ForEachField(v, depth, [&](std::string_view key, od::value child) -> error_code {
-    if (key == "deviceId") return Text(child, depth + 1, out.device_id);
-    if (key == "displayName") return Text(child, depth + 1, out.device_name);
-    if (key == "operatingSystem") return Text(child, depth + 1, out.operating_system);
-    if (key == "browser") return Text(child, depth + 1, out.browser);
-    if (key == "isCompliant") return Bool(child, depth + 1, out.device_compliant);
-    if (key == "isManaged") return Bool(child, depth + 1, out.device_managed);
-    return SkipValue(child, depth + 1);
+void FieldCollector::DeviceDetail(dom::element v, RecordFields& out) {
+  ForEachField(v, [&](std::string_view key, dom::element child) {
+    if (key == "deviceId") {
+      Text(child, out.device_id);
+    } else if (key == "displayName") {
+      Text(child, out.device_name);
+    } else if (key == "operatingSystem") {
+      Text(child, out.operating_system);
+    } else if (key == "browser") {
+      Text(child, out.browser);
+    } else if (key == "isCompliant") {
+      Bool(child, out.device_compliant);
+    } else if (key == "isManaged") {
+      Bool(child, out.device_managed);
+    }
   });
 }
 
-error_code FieldCollector::Location(od::value v, int depth, RecordFields& out) {
-  return ForEachField(v, depth, [&](std::string_view key, od::value child) -> error_code {
-    if (key == "city") return Text(child, depth + 1, out.city);
-    if (key == "countryOrRegion") return Text(child, depth + 1, out.country_or_region);
-    return SkipValue(child, depth + 1);
+void FieldCollector::Location(dom::element v, RecordFields& out) {
+  ForEachField(v, [&](std::string_view key, dom::element child) {
+    if (key == "city") {
+      Text(child, out.city);
+    } else if (key == "countryOrRegion") {
+      Text(child, out.country_or_region);
+    }
   });
 }
 
-error_code FieldCollector::AuthenticationDetails(od::value v, int depth, RecordFields& out) {
-  return ForEachElement(v, depth, [&](od::value step) {
-    return ForEachField(step, depth + 1, [&](std::string_view key, od::value child) -> error_code {
-      if (key != "authenticationStepResultDetail") return SkipValue(child, depth + 2);
+void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
+  ForEachElement(v, [&](dom::element step) {
+    ForEachField(step, [&](std::string_view key, dom::element child) {
+      if (key != "authenticationStepResultDetail") return;
       std::string_view detail;
-      if (auto e = Text(child, depth + 2, detail)) return e;
+      Text(child, detail);
       if (MentionsFraudDenied(detail)) out.fraud_denied = true;
-      return SUCCESS;
     });
   });
 }
 
-error_code FieldCollector::InitiatedBy(od::value v, int depth, RecordFields& out) {
-  return ForEachField(v, depth, [&](std::string_view key, od::value who) -> error_code {
+void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
+  ForEachField(v, [&](std::string_view key, dom::element who) {
     if (key == "user") {
-      return ForEachField(who, depth + 1, [&](std::string_view k, od::value child) -> error_code {
-        if (k == "id") return Text(child, depth + 2, out.actor_user_id);
-        if (k == "userPrincipalName") return Text(child, depth + 2, out.actor_user_upn);
-        return SkipValue(child, depth + 2);
+      ForEachField(who, [&](std::string_view k, dom::element child) {
+        if (k == "id") {
+          Text(child, out.actor_user_id);
+        } else if (k == "userPrincipalName") {
+          Text(child, out.actor_user_upn);
+        }
+      });
+    } else if (key == "app") {
+      ForEachField(who, [&](std::string_view k, dom::element child) {
+        if (k == "servicePrincipalId") {
+          Text(child, out.actor_app_sp_id);
+        } else if (k == "appId") {
+          Text(child, out.actor_app_id);
+        } else if (k == "displayName") {
+          Text(child, out.actor_app_name);
+        }
       });
     }
-    if (key == "app") {
-      return ForEachField(who, depth + 1, [&](std::string_view k, od::value child) -> error_code {
-        if (k == "servicePrincipalId") return Text(child, depth + 2, out.actor_app_sp_id);
-        if (k == "appId") return Text(child, depth + 2, out.actor_app_id);
-        if (k == "displayName") return Text(child, depth + 2, out.actor_app_name);
-        return SkipValue(child, depth + 2);
-      });
-    }
-    return SkipValue(who, depth + 1);
   });
 }
 
-error_code FieldCollector::TargetResources(od::value v, int depth, RecordFields& out) {
-  return ForEachElement(v, depth, [&](od::value target) { return Target(target, depth + 1, out); });
+void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
+  ForEachElement(v, [&](dom::element target) { Target(target, out); });
 }
 
-error_code FieldCollector::Target(od::value v, int depth, RecordFields& out) {
+void FieldCollector::Target(dom::element v, RecordFields& out) {
   std::string_view type, id, display_name, upn, app_id, role_property, upn_property;
-  auto on_modified = [&](od::value property) {
+  auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
-    error_code e = ForEachField(property, depth + 2, [&](std::string_view k, od::value child) {
-      if (k == "displayName") return Text(child, depth + 3, name);
-      if (k == "oldValue") return Text(child, depth + 3, old_value);
-      if (k == "newValue") return Text(child, depth + 3, new_value);
-      return SkipValue(child, depth + 3);
+    ForEachField(property, [&](std::string_view k, dom::element child) {
+      if (k == "displayName") {
+        Text(child, name);
+      } else if (k == "oldValue") {
+        Text(child, old_value);
+      } else if (k == "newValue") {
+        Text(child, new_value);
+      }
     });
-    if (e) return e;
     if (EqualsIgnoreCase(name, "StrongAuthenticationMethod") ||
         (EqualsIgnoreCase(name, "Included Updated Properties") &&
          ContainsIgnoreCase(new_value, "StrongAuthenticationMethod"))) {
@@ -508,18 +471,22 @@ error_code FieldCollector::Target(od::value v, int depth, RecordFields& out) {
         MentionsDisabled(new_value) && !MentionsDisabled(old_value)) {
       out.mfa_or_approval_disabled = true;
     }
-    return SUCCESS;
   };
-  error_code e = ForEachField(v, depth, [&](std::string_view key, od::value child) -> error_code {
-    if (key == "type" || key == "Type") return Text(child, depth + 1, type);
-    if (key == "id") return Text(child, depth + 1, id);
-    if (key == "displayName") return Text(child, depth + 1, display_name);
-    if (key == "userPrincipalName") return Text(child, depth + 1, upn);
-    if (key == "appId") return Text(child, depth + 1, app_id);
-    if (key == "modifiedProperties") return ForEachElement(child, depth + 1, on_modified);
-    return SkipValue(child, depth + 1);
+  ForEachField(v, [&](std::string_view key, dom::element child) {
+    if (key == "type" || key == "Type") {
+      Text(child, type);
+    } else if (key == "id") {
+      Text(child, id);
+    } else if (key == "displayName") {
+      Text(child, display_name);
+    } else if (key == "userPrincipalName") {
+      Text(child, upn);
+    } else if (key == "appId") {
+      Text(child, app_id);
+    } else if (key == "modifiedProperties") {
+      ForEachElement(child, on_modified);
+    }
   });
-  if (e) return e;
 
   if (EqualsIgnoreCase(type, "User") && !out.has_target_user) {
     out.has_target_user = true;
@@ -541,54 +508,37 @@ error_code FieldCollector::Target(od::value v, int depth, RecordFields& out) {
     }
     if (out.app_name.empty()) out.app_name = display_name;
   }
-  return SUCCESS;
 }
 
-error_code FieldCollector::Identity(od::value v, int depth, RecordFields& out) {
-  od::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  if (type != od::json_type::object) return SkipValue(v, depth);  // sign-in: a display name
-  return ForEachField(v, depth, [&](std::string_view key, od::value child) -> error_code {
-    if (key == "claims") return Claims(child, depth + 1, out);
-    return SkipValue(child, depth + 1);
+void FieldCollector::Identity(dom::element v, RecordFields& out) {
+  // A sign-in's `identity` is a display name (not an object): absent here.
+  ForEachField(v, [&](std::string_view key, dom::element child) {
+    if (key == "claims") Claims(child, out);
   });
 }
 
-error_code FieldCollector::Claims(od::value v, int depth, RecordFields& out) {
-  return ForEachField(v, depth, [&](std::string_view key, od::value child) -> error_code {
+void FieldCollector::Claims(dom::element v, RecordFields& out) {
+  ForEachField(v, [&](std::string_view key, dom::element child) {
     if (key == "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn" || key == "upn") {
-      return Text(child, depth + 1, out.claims_upn);
+      Text(child, out.claims_upn);
+    } else if (key == "http://schemas.microsoft.com/identity/claims/objectidentifier" ||
+               key == "oid") {
+      Text(child, out.claims_object_id);
+    } else if (key == "http://schemas.microsoft.com/identity/claims/tenantid" || key == "tid") {
+      Text(child, out.claims_tenant_id);
     }
-    if (key == "http://schemas.microsoft.com/identity/claims/objectidentifier" || key == "oid") {
-      return Text(child, depth + 1, out.claims_object_id);
-    }
-    if (key == "http://schemas.microsoft.com/identity/claims/tenantid" || key == "tid") {
-      return Text(child, depth + 1, out.claims_tenant_id);
-    }
-    return SkipValue(child, depth + 1);
   });
 }
 
-error_code FieldCollector::Dynamic(JsonTextFields::Slot slot, od::value v, int depth,
-                                   RecordFields& out,
-                                   error_code (FieldCollector::*walk)(od::value, int,
-                                                                      RecordFields&)) {
-  od::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  if (type == od::json_type::object || type == od::json_type::array) {
-    return (this->*walk)(v, depth, out);
-  }
-  Scalar s;
-  if (auto e = ReadScalar(v, depth, s)) return e;
-  if (s.kind != Scalar::kString || s.text.empty()) return SUCCESS;
+void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFields& out,
+                             Walk walk) {
+  if (v.is_object() || v.is_array()) return (this->*walk)(v, out);
+  const Scalar s = ReadScalar(v, numbers_);
+  if (s.kind != Scalar::kString || s.text.empty()) return;
   // JSON text inside a string: a bad inner document makes the column absent, not the message bad.
-  od::document* doc = nullptr;
-  if (text_fields_.Open(slot, s.text, doc) != SUCCESS) return SUCCESS;
-  od::value root;
-  if (doc->get_value().get(root) != SUCCESS) return SUCCESS;
-  if ((this->*walk)(root, 1, out) != SUCCESS) return SUCCESS;
-  (void)CheckAtEnd(*doc);
-  return SUCCESS;
+  dom::element root;
+  if (text_fields_.Open(slot, s.text, root) != simdjson::SUCCESS) return;
+  (this->*walk)(root, out);
 }
 
 }  // namespace privmon::parsers

@@ -1,8 +1,8 @@
 // FieldCollector: walks the fields of one record object (any of the three formats, and the diag
-// `properties` object) into RecordFields in a single forward pass, validating every value it does
-// not need. Log Analytics dynamic columns that arrive as JSON text are parsed with JsonTextFields.
-// Errors are simdjson codes and mean "the message is not valid JSON" (or too deep); a JSON-text
-// column that is itself not valid JSON is treated as absent. No allocation in steady state.
+// `properties` object) of an already parsed DOM into RecordFields in a single forward pass. Log
+// Analytics dynamic columns that arrive as JSON text are parsed with JsonTextFields; such a column
+// that is itself not valid JSON is treated as absent. Reading cannot fail (the DOM parse validated
+// the text). No allocation in steady state; not thread-safe.
 #pragma once
 
 #include <string_view>
@@ -17,33 +17,46 @@ class FieldCollector {
  public:
   explicit FieldCollector(JsonTextFields& text_fields) : text_fields_(text_fields) {}
 
-  // One top-level field of a record (`key` already unescaped); `depth` is the value's nesting.
-  simdjson::error_code RecordField(std::string_view key, od::value value, int depth,
-                                   RecordFields& out) {
-    return Field(key, value, depth, /*in_properties=*/false, out);
+  // Starts a record: the views of the previous record's numbers and JSON-text columns may be
+  // reused from here on.
+  void BeginRecord() {
+    numbers_.Reset();
+    text_fields_.BeginRecord();
+  }
+
+  // One top-level field of a record (`key` unescaped).
+  void RecordField(std::string_view key, dom::element value, RecordFields& out) {
+    Field(key, value, /*in_properties=*/false, out);
   }
 
  private:
-  simdjson::error_code Field(std::string_view key, od::value value, int depth, bool in_properties,
-                             RecordFields& out);
-  simdjson::error_code Properties(od::value value, int depth, RecordFields& out);
-  simdjson::error_code Status(od::value value, int depth, RecordFields& out);
-  simdjson::error_code DeviceDetail(od::value value, int depth, RecordFields& out);
-  simdjson::error_code Location(od::value value, int depth, RecordFields& out);
-  simdjson::error_code AuthenticationDetails(od::value value, int depth, RecordFields& out);
-  simdjson::error_code InitiatedBy(od::value value, int depth, RecordFields& out);
-  simdjson::error_code TargetResources(od::value value, int depth, RecordFields& out);
-  simdjson::error_code Target(od::value value, int depth, RecordFields& out);
-  simdjson::error_code Identity(od::value value, int depth, RecordFields& out);
-  simdjson::error_code Claims(od::value value, int depth, RecordFields& out);
+  using Walk = void (FieldCollector::*)(dom::element, RecordFields&);
+
+  void Field(std::string_view key, dom::element value, bool in_properties, RecordFields& out);
+  void Properties(dom::element value, RecordFields& out);
+  void Status(dom::element value, RecordFields& out);
+  void DeviceDetail(dom::element value, RecordFields& out);
+  void Location(dom::element value, RecordFields& out);
+  void AuthenticationDetails(dom::element value, RecordFields& out);
+  void InitiatedBy(dom::element value, RecordFields& out);
+  void TargetResources(dom::element value, RecordFields& out);
+  void Target(dom::element value, RecordFields& out);
+  void Identity(dom::element value, RecordFields& out);
+  void Claims(dom::element value, RecordFields& out);
+
+  // Reads a scalar into `out` when present (strings, numbers and booleans as text); other types
+  // leave `out` unchanged.
+  void Text(dom::element v, std::string_view& out);
+  // Booleans, and "true"/"false" text.
+  void Bool(dom::element v, TriBool& out);
+  // A string, or an ACT-REST {"value": "...", "localizedValue": "..."} wrapper.
+  void TextOrValueObject(dom::element v, std::string_view& out);
 
   // Calls (this->*walk)(v) on an object/array value, or on the JSON parsed from a string value.
-  simdjson::error_code Dynamic(JsonTextFields::Slot slot, od::value value, int depth,
-                               RecordFields& out,
-                               simdjson::error_code (FieldCollector::*walk)(od::value, int,
-                                                                            RecordFields&));
+  void Dynamic(JsonTextFields::Slot slot, dom::element value, RecordFields& out, Walk walk);
 
   JsonTextFields& text_fields_;
+  NumberTexts numbers_;
 };
 
 }  // namespace privmon::parsers

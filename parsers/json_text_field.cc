@@ -3,13 +3,21 @@
 #include <algorithm>
 #include <cstring>
 
+#include "parsers/json_walk.h"
+
 namespace privmon::parsers {
 
+// A failed allocation is reported by every Open() of the slot (MEMALLOC), never ignored.
+JsonTextFields::JsonTextFields() {
+  for (Entry& e : entries_) e.init_error = e.parser.allocate(4096, kMaxDepth);
+}
+
 simdjson::error_code JsonTextFields::Open(Slot slot, std::string_view text,
-                                          simdjson::ondemand::document*& doc) {
+                                          simdjson::dom::element& root) {
   if (opened_ & (1u << slot)) return simdjson::INCORRECT_TYPE;
   opened_ |= 1u << slot;
   Entry& e = entries_[slot];
+  if (e.init_error) return e.init_error;
   const std::size_t needed = text.size() + simdjson::SIMDJSON_PADDING;
   if (needed > e.capacity) {
     const std::size_t capacity =
@@ -17,12 +25,9 @@ simdjson::error_code JsonTextFields::Open(Slot slot, std::string_view text,
     e.buffer = std::make_unique<char[]>(capacity);
     e.capacity = capacity;
   }
-  std::memcpy(e.buffer.get(), text.data(), text.size());
+  if (!text.empty()) std::memcpy(e.buffer.get(), text.data(), text.size());
   std::memset(e.buffer.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
-  if (auto err = validator_.Validate(e.parser, e.buffer.get(), text.size(), e.capacity)) return err;
-  if (auto err = e.parser.iterate(e.buffer.get(), text.size(), e.capacity).get(e.doc)) return err;
-  doc = &e.doc;
-  return simdjson::SUCCESS;
+  return e.parser.parse(e.buffer.get(), text.size(), /*realloc_if_needed=*/false).get(root);
 }
 
 }  // namespace privmon::parsers

@@ -1,63 +1,61 @@
 #include "parsers/json_walk.h"
 
+#include <charconv>
+
 namespace privmon::parsers {
-namespace {
 
-using simdjson::error_code;
-using simdjson::SUCCESS;
-
-std::string_view TrimToken(std::string_view t) {
-  while (!t.empty() &&
-         (t.back() == ' ' || t.back() == '\t' || t.back() == '\r' || t.back() == '\n' ||
-          t.back() == ',' || t.back() == '}' || t.back() == ']')) {
-    t.remove_suffix(1);
+std::string_view NumberTexts::Format(dom::element v) {
+  if (used_ == kSlots) return {};
+  auto& slot = slots_[used_];
+  char* const first = slot.data();
+  char* const last = first + slot.size();
+  std::to_chars_result r{};
+  switch (v.type()) {
+    case dom::element_type::INT64:
+      r = std::to_chars(first, last, v.get_int64().value_unsafe());
+      break;
+    case dom::element_type::UINT64:
+      r = std::to_chars(first, last, v.get_uint64().value_unsafe());
+      break;
+    case dom::element_type::DOUBLE:
+      r = std::to_chars(first, last, v.get_double().value_unsafe());
+      break;
+    default:
+      return {};
   }
-  return t;
+  if (r.ec != std::errc()) return {};
+  ++used_;
+  return {first, static_cast<std::size_t>(r.ptr - first)};
 }
 
-}  // namespace
-
-error_code ReadScalar(od::value v, int /*depth*/, Scalar& out) {
-  out = Scalar{};
-  od::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  switch (type) {
-    case od::json_type::string: {
-      if (auto e = v.get_string().get(out.text)) return e;
+Scalar ReadScalar(dom::element v, NumberTexts& numbers) {
+  Scalar out;
+  switch (v.type()) {
+    case dom::element_type::STRING:
+      out.text = v.get_string().value_unsafe();
       out.kind = Scalar::kString;
-      return SUCCESS;
-    }
-    case od::json_type::number: {
-      out.text = TrimToken(v.raw_json_token());
-      out.kind = Scalar::kNumber;
-      return SUCCESS;
-    }
-    case od::json_type::boolean: {
-      if (auto e = v.get_bool().get(out.boolean)) return e;
+      break;
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE:
+      out.text = numbers.Format(v);
+      if (!out.text.empty()) out.kind = Scalar::kNumber;
+      break;
+    case dom::element_type::BOOL:
+      out.boolean = v.get_bool().value_unsafe();
       out.text = out.boolean ? "true" : "false";
       out.kind = Scalar::kBool;
-      return SUCCESS;
-    }
-    case od::json_type::null: {
-      bool is_null = false;
-      if (auto e = v.is_null().get(is_null)) return e;
-      return is_null ? SUCCESS : simdjson::TAPE_ERROR;
-    }
-    case od::json_type::object:
+      break;
+    case dom::element_type::OBJECT:
       out.kind = Scalar::kObject;
-      return SUCCESS;
-    case od::json_type::array:
+      break;
+    case dom::element_type::ARRAY:
       out.kind = Scalar::kArray;
-      return SUCCESS;
+      break;
+    case dom::element_type::NULL_VALUE:
+      break;
   }
-  return simdjson::TAPE_ERROR;
-}
-
-error_code CheckAtEnd(od::document& doc) {
-  const char* location = nullptr;
-  // current_location() reports OUT_OF_BOUNDS once the whole input has been consumed.
-  if (doc.current_location().get(location) == simdjson::OUT_OF_BOUNDS) return SUCCESS;
-  return simdjson::TRAILING_CONTENT;
+  return out;
 }
 
 }  // namespace privmon::parsers

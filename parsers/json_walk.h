@@ -1,25 +1,43 @@
-// Helpers over simdjson on-demand values of a text that JsonValidator already accepted as a whole
-// (record_parser.cc and JsonTextFields validate before walking). On-demand skips every value the
-// walkers do not read when iteration moves past it; that native skip only counts brackets, which
-// is enough because the bytes are known to be well-formed. Errors are simdjson error codes (no
-// exceptions); nesting beyond kMaxDepth yields DEPTH_ERROR. No allocation (strings land in the
-// on-demand parser's own buffer).
+// Helpers over simdjson DOM elements. Every text privmon walks was parsed once by a DOM parser
+// that accepted it whole (grammar, numbers, literals, escapes, UTF-8, nesting <= kMaxDepth), so
+// reading a parsed element cannot fail: a field with an unexpected type simply reads as absent.
+// Strings are the DOM parser's unescaped copies (valid until that parser parses again); numbers,
+// which the DOM keeps as binary values, are written back as text into a NumberTexts scratch.
+// No allocation. Not thread-safe (one per RecordParser).
 #pragma once
 
 #include <simdjson.h>
 
+#include <array>
+#include <cstdint>
 #include <string_view>
 
 namespace privmon::parsers {
 
-namespace od = simdjson::ondemand;
+namespace dom = simdjson::dom;
 
-// Deepest object/array nesting accepted; deeper messages are rejected as kTooDeep.
+// Deepest object/array nesting accepted (the DOM parsers' max_depth); deeper messages are
+// rejected as kTooDeep.
 inline constexpr int kMaxDepth = 64;
 
-// A JSON value read as text: strings unescaped, numbers and booleans as their JSON token
-// ("50126", "true"), null as kAbsent. Objects and arrays are reported as kObject / kArray with no
-// text (and left for on-demand to skip), so a field with an unexpected type reads as absent.
+// Shortest text of the numbers one record reads (an integer as its decimal digits, so the token
+// 50126 reads "50126"; a double as its shortest round-trip form). Reset per record; a record that
+// reads more than kSlots numbers sees the extra ones as absent.
+class NumberTexts {
+ public:
+  void Reset() { used_ = 0; }
+  // Empty when `v` is not a number or every slot is taken.
+  std::string_view Format(dom::element v);
+
+ private:
+  static constexpr std::size_t kSlots = 64;
+  static constexpr std::size_t kSlotBytes = 32;
+  std::array<std::array<char, kSlotBytes>, kSlots> slots_{};
+  std::size_t used_ = 0;
+};
+
+// A JSON value read as text: strings unescaped, numbers and booleans as text ("50126", "true"),
+// null as kAbsent, objects and arrays only classified.
 struct Scalar {
   enum Kind : uint8_t { kAbsent, kString, kNumber, kBool, kObject, kArray };
   Kind kind = kAbsent;
@@ -28,14 +46,6 @@ struct Scalar {
   bool present() const { return kind == kString || kind == kNumber || kind == kBool; }
 };
 
-// Marks `v` as not read: on-demand skips it when the enclosing iteration advances. The text was
-// validated up front, so nothing is checked here.
-inline simdjson::error_code SkipValue(od::value /*v*/, int /*depth*/) { return simdjson::SUCCESS; }
-
-// Reads a scalar (objects and arrays are only classified).
-simdjson::error_code ReadScalar(od::value v, int depth, Scalar& out);
-
-// Ensures nothing but whitespace follows the root value of `doc`.
-simdjson::error_code CheckAtEnd(od::document& doc);
+Scalar ReadScalar(dom::element v, NumberTexts& numbers);
 
 }  // namespace privmon::parsers

@@ -1,8 +1,8 @@
 // RecordFields: what one pass over a record object collects, before the record's format is known
 // (fields arrive in any order, so format, tenant and time are decided after the walk). All views
-// point into the on-demand parsers' string buffers and stay valid until the next Parse(); nested
-// arrays (targets, authentication steps, modified properties) are folded into summaries as they
-// are walked. Plain aggregate: reset with `= {}`, no allocation.
+// point into the DOM parsers' string buffers (or the record's number texts) and stay valid until
+// the next Parse(); nested arrays (targets, authentication steps, modified properties) are folded
+// into summaries as they are walked. Plain aggregate: reset with `= {}`, no allocation.
 #pragma once
 
 #include <array>

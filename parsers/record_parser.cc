@@ -2,65 +2,106 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "parsers/event_builder.h"
 #include "parsers/field_collector.h"
 #include "parsers/json_text_field.h"
-#include "parsers/json_validator.h"
 #include "parsers/json_walk.h"
 #include "parsers/record_fields.h"
 #include "parsers/text_util.h"
 
 namespace privmon {
 
-using parsers::od::document;
-using parsers::od::json_type;
-using parsers::od::value;
-using simdjson::error_code;
-using simdjson::SUCCESS;
+namespace dom = simdjson::dom;
+
+namespace {
+
+// The byte ranges of a batch's elements, read from the DOM parser's stage-1 index of structural
+// characters ({ } [ ] : , and the first byte of every string and scalar, in text order). The DOM
+// keeps no source offsets, and simdjson 3.0.1 exposes this index only as a public member marked
+// private (`dom::parser::implementation`), so this is the one place that reads it. The text was
+// accepted whole, so brackets balance and every member is `key : value`.
+class Structurals {
+ public:
+  Structurals(const dom::parser& parser, const char* text)
+      : index_(parser.implementation->structural_indexes.get()),
+        count_(parser.implementation->n_structural_indexes),
+        text_(text) {}
+
+  char At(uint32_t i) const { return i < count_ ? text_[index_[i]] : '\0'; }
+  uint32_t Offset(uint32_t i) const { return index_[i]; }
+
+  // i: the first structural of a value. Returns the structural after the value (',', '}', ']').
+  uint32_t SkipValue(uint32_t i) const {
+    const char c = At(i);
+    if (c != '{' && c != '[') return i + 1;
+    int depth = 0;
+    do {
+      const char d = At(i++);
+      if (d == '{' || d == '[') {
+        ++depth;
+      } else if (d == '}' || d == ']') {
+        --depth;
+      }
+    } while (depth > 0 && i < count_);
+    return i;
+  }
+
+ private:
+  const uint32_t* index_;
+  uint32_t count_;
+  const char* text_;
+};
+
+}  // namespace
 
 struct RecordParser::Impl {
   explicit Impl(std::size_t max_bytes)
-      : max_message_bytes(max_bytes), text_fields(validator), collector(text_fields) {}
+      : max_message_bytes(max_bytes),
+        init_error(parser.allocate(64 * 1024, parsers::kMaxDepth)),
+        collector(text_fields) {}
 
   void Parse(std::string_view message, const ParseContext& ctx);
-  error_code ParseDocument(std::size_t length, const ParseContext& ctx);
-  error_code ParseBatch(document& doc, value records, const ParseContext& ctx);
+  void ParseRoot(dom::object root, const ParseContext& ctx);
+  void ParseBatch(dom::array records, uint32_t open_bracket, const ParseContext& ctx);
   void Emit(const parsers::RecordFields& fields, std::string_view raw, const ParseContext& ctx);
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
     result.rejections.push_back(Rejection{reason, raw, detail});
   }
+  void ClearResult() {
+    result.events.clear();
+    result.event_raw.clear();
+    result.rejections.clear();
+    result.skipped.clear();
+  }
 
   std::size_t max_message_bytes;
-  simdjson::ondemand::parser parser;
+  dom::parser parser;  // parses each message once; its strings back the views of `fields`
+  simdjson::error_code init_error;
   std::unique_ptr<char[]> buffer;  // the message, padded for simdjson
   std::size_t capacity = 0;
-  parsers::JsonValidator validator;
   parsers::JsonTextFields text_fields;
   parsers::FieldCollector collector;
   parsers::RecordFields fields;
   ParseResult result;
-  std::string_view message;      // the caller's bytes (raw of whole-message rejections)
-  std::string_view padded_view;  // the same bytes inside `buffer` (raw of batch elements)
-  bool wrong_type = false;
-  bool not_object = false;
+  std::string_view message;  // the caller's bytes (raw of oversized and single records)
+  std::string_view text;     // the JSON text: `message` without a leading byte order mark
   uint64_t record_index = 0;
 };
 
 void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
-  result.events.clear();
-  result.event_raw.clear();
-  result.rejections.clear();
-  result.skipped.clear();
+  ClearResult();
   message = msg;
   if (msg.size() > max_message_bytes) {
     Reject(RejectReason::kOversized, msg, "message above max_message_bytes");
     return;
   }
   // Windows tools (PowerShell's Out-File, exports) start UTF-8 text with a byte order mark: it is
-  // encoding metadata, not JSON. Rejections still keep the caller's bytes whole (`message`).
+  // encoding metadata, not JSON.
   if (msg.size() > 3 && msg.starts_with("\xEF\xBB\xBF")) msg.remove_prefix(3);
+  text = msg;
   const std::size_t needed = msg.size() + simdjson::SIMDJSON_PADDING;
   if (needed > capacity) {
     capacity = std::max<std::size_t>(needed, std::max<std::size_t>(64 * 1024, capacity * 2));
@@ -68,125 +109,90 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   }
   if (!msg.empty()) std::memcpy(buffer.get(), msg.data(), msg.size());
   std::memset(buffer.get() + msg.size(), 0, simdjson::SIMDJSON_PADDING);
-  padded_view = std::string_view(buffer.get(), msg.size());
-  wrong_type = false;
-  not_object = false;
   record_index = 0;
 
-  // Validate the whole message first: the walk below skips what it does not read unchecked.
-  error_code err = validator.Validate(parser, buffer.get(), msg.size(), capacity);
-  if (err == SUCCESS) err = ParseDocument(msg.size(), ctx);
-  if (err != SUCCESS) {
-    // A message is valid as a whole or not at all: drop what its earlier records produced.
-    result.events.clear();
-    result.rejections.clear();
-    result.skipped.clear();
-    if (err == simdjson::DEPTH_ERROR) {
-      Reject(RejectReason::kTooDeep, msg, "nesting deeper than 64 levels");
-    } else {
-      Reject(RejectReason::kInvalidJson, msg, simdjson::error_message(err));
-    }
+  // One parse validates the whole message (grammar, numbers, literals, escapes, UTF-8, depth)
+  // and builds the DOM the fields are read from.
+  dom::element root;
+  simdjson::error_code err = init_error;
+  if (err == simdjson::SUCCESS) {
+    err = parser.parse(buffer.get(), msg.size(), /*realloc_if_needed=*/false).get(root);
+  }
+  if (err == simdjson::DEPTH_ERROR) {
+    Reject(RejectReason::kTooDeep, text, "nesting deeper than 64 levels");
     return;
   }
-  if (wrong_type) {
-    result.events.clear();
-    result.rejections.clear();
-    result.skipped.clear();
-    Reject(RejectReason::kWrongType, msg, "\"records\" / \"value\" is not an array");
-  } else if (not_object) {
-    Reject(RejectReason::kNotObject, msg, "message is not a JSON object");
+  if (err != simdjson::SUCCESS) {
+    Reject(RejectReason::kInvalidJson, text, simdjson::error_message(err));
+    return;
   }
+  dom::object object;
+  if (root.get_object().get(object) != simdjson::SUCCESS) {
+    Reject(RejectReason::kNotObject, text, "message is not a JSON object");
+    return;
+  }
+  ParseRoot(object, ctx);
 }
 
-error_code RecordParser::Impl::ParseDocument(std::size_t length, const ParseContext& ctx) {
-  document doc;
-  if (auto e = parser.iterate(buffer.get(), length, capacity).get(doc)) return e;
-  json_type type;
-  if (auto e = doc.type().get(type)) return e;
-  if (type != json_type::object) {
-    not_object = true;  // already validated as a whole
-    return SUCCESS;
-  }
-
-  parsers::od::object root;
-  if (auto e = doc.get_object().get(root)) return e;
+void RecordParser::Impl::ParseRoot(dom::object root, const ParseContext& ctx) {
   fields = {};
-  text_fields.BeginRecord();
+  collector.BeginRecord();
   bool batch = false;
-  for (auto field : root) {
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return e;
-    value child;
-    if (auto e = field.value().get(child)) return e;
-    if (key == "records" || key == "value") {
-      json_type child_type;
-      if (auto e = child.type().get(child_type)) return e;
-      if (child_type == json_type::array) {
+  bool wrong_type = false;
+  // Structural 0 is the root's '{'; each member is key (i), ':' (i + 1), value (i + 2).
+  const Structurals structurals(parser, buffer.get());
+  uint32_t member = 1;
+  for (dom::key_value_pair field : root) {
+    const uint32_t value_at = member + 2;
+    member = structurals.SkipValue(value_at) + 1;
+    if (field.key == "records" || field.key == "value") {
+      dom::array records;
+      if (field.value.get_array().get(records) == simdjson::SUCCESS) {
         batch = true;
-        if (auto e = ParseBatch(doc, child, ctx)) return e;
-        continue;
+        ParseBatch(records, value_at, ctx);
+      } else {
+        wrong_type = true;
       }
-      wrong_type = true;
-      if (auto e = parsers::SkipValue(child, 2)) return e;
       continue;
     }
-    if (key.starts_with("@odata.")) {
-      if (auto e = parsers::SkipValue(child, 2)) return e;
-      continue;
-    }
-    if (auto e = collector.RecordField(key, child, 2, fields)) return e;
+    if (field.key.starts_with("@odata.")) continue;
+    collector.RecordField(field.key, field.value, fields);
   }
-  if (auto e = parsers::CheckAtEnd(doc)) return e;
-  if (!batch && !wrong_type) Emit(fields, parsers::TrimSpaces(message), ctx);
-  return SUCCESS;
+  if (wrong_type) {
+    // A message is valid as a whole or not at all: drop what its earlier records produced.
+    ClearResult();
+    Reject(RejectReason::kWrongType, text, "\"records\" / \"value\" is not an array");
+    return;
+  }
+  if (!batch) Emit(fields, parsers::TrimSpaces(message), ctx);
 }
 
-error_code RecordParser::Impl::ParseBatch(document& doc, value records, const ParseContext& ctx) {
-  parsers::od::array array;
-  if (auto e = records.get_array().get(array)) return e;
-  for (auto element : array) {
-    value record;
-    if (auto e = element.get(record)) return e;
-    const char* start = record.raw_json_token().data();
-    json_type type;
-    if (auto e = record.type().get(type)) return e;
-    fields = {};
-    text_fields.BeginRecord();
-    if (type == json_type::object) {
-      parsers::od::object object;
-      if (auto e = record.get_object().get(object)) return e;
-      for (auto field : object) {
-        std::string_view key;
-        if (auto e = field.unescaped_key().get(key)) return e;
-        value child;
-        if (auto e = field.value().get(child)) return e;
-        if (auto e = collector.RecordField(key, child, 4, fields)) return e;
-      }
-    } else if (type == json_type::array) {
-      parsers::od::array array_element;  // consumed via raw_json(), so its end is the location
-      std::string_view ignored;
-      if (auto e = record.get_array().get(array_element)) return e;
-      if (auto e = array_element.raw_json().get(ignored)) return e;
-    }
-    // The element's bytes run to the next structural character (',' or ']'); a scalar element
-    // is a single token.
-    const char* end = nullptr;
-    if (type == json_type::object || type == json_type::array) {
-      if (auto e = doc.current_location().get(end)) return e;
-    } else {
-      end = start + record.raw_json_token().size();
-    }
-    // Report the element as a view of the caller's message (same offsets as our padded copy).
-    const std::string_view raw = parsers::TrimSpaces(message.substr(
-        static_cast<std::size_t>(start - buffer.get()), static_cast<std::size_t>(end - start)));
-    if (type == json_type::object) {
-      Emit(fields, raw, ctx);
-    } else {
+void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
+                                    const ParseContext& ctx) {
+  const Structurals structurals(parser, buffer.get());
+  uint32_t element_at = open_bracket + 1;
+  for (dom::element record : records) {
+    const uint32_t next = structurals.SkipValue(element_at);
+    // An object or array ends at its closing bracket; a scalar runs to the next ',' or ']'.
+    const char first = structurals.At(element_at);
+    const uint32_t begin = structurals.Offset(element_at);
+    const uint32_t end = (first == '{' || first == '[') ? structurals.Offset(next - 1) + 1
+                                                        : structurals.Offset(next);
+    element_at = next + 1;
+    const std::string_view raw = parsers::TrimSpaces(text.substr(begin, end - begin));
+    dom::object object;
+    if (record.get_object().get(object) != simdjson::SUCCESS) {
       ++record_index;
       Reject(RejectReason::kNotObject, raw, "batch element is not an object");
+      continue;
     }
+    fields = {};
+    collector.BeginRecord();
+    for (dom::key_value_pair field : object) {
+      collector.RecordField(field.key, field.value, fields);
+    }
+    Emit(fields, raw, ctx);
   }
-  return SUCCESS;
 }
 
 void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view raw,

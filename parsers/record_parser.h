@@ -1,4 +1,6 @@
-// RecordParser: bytes of one message -> Events, with simdjson on-demand. A message holds one record
+// RecordParser: bytes of one message -> Events, with one simdjson DOM parse per message (which also
+// validates it whole; JSON text inside Log Analytics string columns gets one parse of its own; the
+// fields are read from the DOM, never re-parsed). A message holds one record
 // in any format of DESIGN.md section 3, an Event Hubs batch {"records":[...]} or a Graph page
 // {"value":[...]}. Each record becomes an Event, a Rejection (reason + the record's raw bytes) or,
 // for an Entra category privmon does not read, a Skipped.

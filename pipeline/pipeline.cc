@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "parsers/record_parser.h"
-#include "pipeline/backoff.h"
+#include "pipeline/clock.h"
 #include "pipeline/router.h"
 #include "pipeline/source_fanout.h"
 
@@ -56,6 +56,7 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
       std::make_unique<std::atomic<int64_t>[]>(std::max<std::size_t>(1, source_count_));
   for (std::size_t i = 0; i < source_count_; ++i) source_position_[i].store(sources[i]->Position());
   shard_cut_epoch_ = std::make_unique<std::atomic<uint64_t>[]>(shards_);
+  shard_wake_ = std::make_unique<EventCount[]>(shards_);
   sources_by_parser_.resize(parsers_);
   source_ids_by_parser_.resize(parsers_);
   for (std::size_t i = 0; i < sources.size(); ++i) {
@@ -97,6 +98,14 @@ void Pipeline::PublishConfig(std::shared_ptr<const CompiledConfig> config) {
     pending_config_ = std::move(config);
   }
   config_generation_.fetch_add(1, std::memory_order_release);
+  Signal();
+}
+
+void Pipeline::Signal() {
+  signals_.fetch_add(1, std::memory_order_release);
+  WakeShards();
+  parser_wake_.Notify();
+  control_wake_.Notify();
 }
 
 bool Pipeline::ParsersPausedFor(uint64_t epoch) const {
@@ -132,18 +141,16 @@ bool Pipeline::Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int6
   const auto start = std::chrono::steady_clock::now();
   cut_writers_ = &writers;
   const uint64_t epoch = cut_epoch_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  Signal();
   // Wait for every shard to save or to finish (kShardFinished): none may still be about to write
   // into `writers` when this returns.
   bool ok = true;
-  Backoff backoff;
-  for (uint32_t s = 0; s < shards_;) {
-    const uint64_t seen = shard_cut_epoch_[s].load(std::memory_order_acquire);
-    if (seen >= epoch) {
-      ok = ok && seen != kShardFinished;  // input over or stopping: not a cut of live state
-      ++s;
-      continue;
-    }
-    backoff.Pause();
+  for (uint32_t s = 0; s < shards_; ++s) {
+    AwaitUntil(
+        control_wake_, [&] { return shard_cut_epoch_[s].load(std::memory_order_acquire) >= epoch; },
+        std::chrono::steady_clock::time_point::max());
+    // Input over or stopping: not a cut of live state.
+    ok = ok && shard_cut_epoch_[s].load(std::memory_order_acquire) != kShardFinished;
   }
   // Every parse thread noted its positions before pausing (acquire: paused_epoch, done).
   positions->assign(source_count_, -1);
@@ -151,6 +158,7 @@ bool Pipeline::Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int6
     (*positions)[i] = source_position_[i].load(std::memory_order_relaxed);
   }
   resume_epoch_.store(epoch, std::memory_order_release);
+  parser_wake_.Notify();
   *pause_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return ok;
 }
@@ -172,10 +180,14 @@ void Pipeline::Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t rol
   auto& q = Queue(parser, shard);
   ShardMessage m{e, roles};
   if (q.push(m)) return;
-  Backoff backoff;
   auto& waits = stats_.parsers[parser].backpressure_waits[shard];
   Bump(waits);
-  while (!q.push(m)) backoff.Pause();
+  shard_wake_[shard].Notify();  // it may be parked although this message filled its queue
+  while (!q.push(m)) {
+    AwaitUntil(
+        parser_wake_, [&] { return q.write_available() > 0; },
+        std::chrono::steady_clock::time_point::max());
+  }
 }
 
 void Pipeline::PushMark(uint32_t parser, const ProgressMark& mark) {
@@ -230,6 +242,20 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   bool draining = false;
   std::chrono::steady_clock::time_point drain_deadline;
   const auto drain_quiet = std::chrono::milliseconds(100);
+  // Marks held back until the other lanes of a fanned-out source pushed what precedes them
+  // (Released) go out as those lanes move on (they notify parser_wake_).
+  auto await_marks = [&](bool until_stop) {
+    while (marks.HasPending() && !(until_stop && stop_.load(std::memory_order_acquire))) {
+      const uint32_t key = parser_wake_.PrepareWait();
+      marks.Publish(last_sequence, false, released, send);
+      WakeShards();
+      if (!marks.HasPending()) {
+        parser_wake_.CancelWait();
+        break;
+      }
+      parser_wake_.Wait(key, std::chrono::milliseconds(100));
+    }
+  };
   while (live > 0) {
     if (!draining && stop_.load(std::memory_order_acquire)) {
       draining = true;
@@ -253,12 +279,22 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         marks.Publish(last_sequence, true, released, send);
         NotePositions(sources, source_ids);
         progress_[parser].paused_epoch.store(cut, std::memory_order_release);
-        Backoff pause;
-        while (resume_epoch_.load(std::memory_order_acquire) < cut &&
-               !stop_.load(std::memory_order_acquire)) {
-          pause.Pause();
+        Signal();
+        // RequestStop() notifies nobody (it is signal-safe): the wait re-checks stop_ each slice.
+        while (!AwaitUntil(
+            parser_wake_,
+            [&] {
+              return resume_epoch_.load(std::memory_order_acquire) >= cut ||
+                     stop_.load(std::memory_order_acquire);
+            },
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(100))) {
         }
       }
+      // Whatever this round pushes (events, marks), the shards hear of it when it is done.
+      struct WakeOnExit {
+        Pipeline* pipeline;
+        ~WakeOnExit() { pipeline->WakeShards(); }
+      } wake_on_exit{this};
       MessageSource& src = *sources[i];
       const ReceiveStatus status = src.Receive(raw, draining ? drain_quiet : timeout);
       SourceProgress& progress = source_progress_[source_ids[i]];
@@ -270,14 +306,11 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       if (status == ReceiveStatus::kEnd) {
         // Every mark of this source goes out before its end is published.
         marks.Publish(last_sequence, true, released, send);
-        Backoff backoff;
-        while (marks.HasPending() && !stop_.load(std::memory_order_acquire)) {
-          backoff.Pause();
-          marks.Publish(last_sequence, false, released, send);
-        }
+        await_marks(/*until_stop=*/true);
         ended[i] = true;
         --live;
         progress.ended.store(true, std::memory_order_release);
+        Signal();
         continue;
       }
       if (status == ReceiveStatus::kIdle) {
@@ -300,6 +333,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         if (fanned_out_)
           progress_[parser].pushed_through.store(static_cast<int64_t>(raw.sequence),
                                                  std::memory_order_release);
+        parser_wake_.Notify();  // lanes waiting for this one (Released)
         continue;
       }
       const ParseResult& result = record_parser.Parse(raw.payload, ctx);
@@ -345,6 +379,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       if (fanned_out_) {
         progress_[parser].pushed_through.store(static_cast<int64_t>(raw.sequence),
                                                std::memory_order_release);
+        parser_wake_.Notify();  // lanes waiting for this one (Released)
       }
       marks.Publish(last_sequence, false, released, send);
     }
@@ -354,15 +389,14 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   // each tenant as of its own newest event, as at the end of a scan. A lane waits only for lanes
   // still pushing (never for one that stopped too).
   progress_[parser].pushing_done.store(true, std::memory_order_release);
+  parser_wake_.Notify();
   marks.Publish(last_sequence, true, released, send);
-  Backoff backoff;
-  while (marks.HasPending()) {
-    backoff.Pause();
-    marks.Publish(last_sequence, false, released, send);
-  }
+  await_marks(/*until_stop=*/false);
+  WakeShards();
   for (std::size_t id : source_ids)
     source_progress_[id].ended.store(true, std::memory_order_release);
   progress_[parser].done.store(true, std::memory_order_release);
+  Signal();
 }
 
 }  // namespace privmon

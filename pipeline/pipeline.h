@@ -24,6 +24,7 @@
 #include "core/skipped_category.h"
 #include "core/stats.h"
 #include "pipeline/event_consumer.h"
+#include "pipeline/event_count.h"
 #include "pipeline/message_source.h"
 #include "pipeline/progress_marks.h"
 #include "pipeline/spsc_queue.h"
@@ -120,6 +121,12 @@ class Pipeline {
   void NotePositions(const std::vector<std::unique_ptr<MessageSource>>& sources,
                      const std::vector<std::size_t>& source_ids);
   void Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles);
+  // Wakes the shards parked on empty queues (after a message's pushes).
+  void WakeShards() {
+    for (uint32_t s = 0; s < shards_; ++s) shard_wake_[s].Notify();
+  }
+  // A control change every parked thread must re-check.
+  void Signal();
   void PushMark(uint32_t parser, const ProgressMark& mark);
   // Fanned-out source: every lane has pushed all messages before `sequence`.
   bool Released(uint64_t sequence) const;
@@ -165,6 +172,15 @@ class Pipeline {
   std::unique_ptr<std::atomic<int64_t>[]> source_position_;  // per source, at the latest pause
   bool started_ = false;
   std::atomic<uint64_t> config_generation_{0};
+  // Waiting (pipeline/event_count.h): a shard parks on shard_wake_[shard] when its queues are
+  // empty (parse threads notify after each message); a parse thread parks on parser_wake_ for
+  // queue space, a resumed cut or other lanes (shards notify after draining); the control thread
+  // parks on control_wake_ during a cut. signals_ counts control changes a parked shard must see
+  // (config, cut, a source ended, a parse thread paused or done).
+  std::unique_ptr<EventCount[]> shard_wake_;
+  EventCount parser_wake_;
+  EventCount control_wake_;
+  std::atomic<uint64_t> signals_{0};
   std::mutex config_mutex_;
   std::shared_ptr<const CompiledConfig> pending_config_;
   std::vector<std::jthread> threads_;

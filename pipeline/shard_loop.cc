@@ -2,7 +2,7 @@
 // event-time clock (pipeline/tenant_clocks.h) fed by the progress marks in their queues.
 #include <algorithm>
 
-#include "pipeline/backoff.h"
+#include "pipeline/clock.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/tenant_clocks.h"
 
@@ -67,8 +67,15 @@ void Pipeline::ShardLoop(uint32_t shard) {
       add(ClockInputRecord{tenant, source, newest});
     });
   };
-  Backoff backoff;
+  // Idle rounds spun before parking (a burst's next message usually comes sooner than a futex).
+  constexpr uint32_t kSpinRounds = 64;
+  // A parked shard wakes at least this often (run: idle tenants, wall-clock refresh, gauges).
+  constexpr auto kParkSlice = std::chrono::milliseconds(100);
+  uint32_t idle_rounds = 0;
+  EventCount& wake = shard_wake_[shard];
   for (;;) {
+    // Before reading anything: a control change after this load makes the shard re-check below.
+    const uint64_t signals = signals_.load(std::memory_order_acquire);
     const uint64_t generation = config_generation_.load(std::memory_order_acquire);
     if (generation != seen_generation) {
       std::shared_ptr<const CompiledConfig> next;
@@ -118,6 +125,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
         });
       }
       shard_cut_epoch_[shard].store(cut, std::memory_order_release);
+      control_wake_.Notify();
     }
     sstats.queue_depth.store(depth, std::memory_order_relaxed);
     // A source ended, or (run) a second of wall time passed: idle tenants follow the sources.
@@ -140,14 +148,26 @@ void Pipeline::ShardLoop(uint32_t shard) {
         }
         shard_cut_epoch_[shard].store(kShardFinished, std::memory_order_release);
         finished_shards_.fetch_add(1, std::memory_order_acq_rel);
+        control_wake_.Notify();
+        parser_wake_.Notify();
         return;
       }
     }
-    if (drained == 0) {
-      consumer.OnIdle();
-      backoff.Pause();
+    if (drained != 0) {
+      idle_rounds = 0;
+      parser_wake_.Notify();  // parse threads may wait for queue space
+      continue;
+    }
+    consumer.OnIdle();
+    if (++idle_rounds < kSpinRounds) continue;
+    idle_rounds = 0;
+    const uint32_t key = wake.PrepareWait();
+    bool queued = false;
+    for (uint32_t p = 0; p < parsers_; ++p) queued = queued || Queue(p, shard).read_available() > 0;
+    if (queued || signals_.load(std::memory_order_acquire) != signals) {
+      wake.CancelWait();
     } else {
-      backoff.Reset();
+      wake.Wait(key, kParkSlice);
     }
   }
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "pipeline/event_count.h"
 #include "pipeline/spsc_queue.h"
 
 namespace privmon {
@@ -25,6 +26,8 @@ struct Lane {
   std::vector<Slot> slots;
   SpscQueue<uint32_t> filled;  // reader -> parse thread
   SpscQueue<uint32_t> free;    // parse thread -> reader
+  EventCount filled_wake;      // the parse thread waits here for `filled` (or the end)
+  EventCount free_wake;        // the reader waits here for `free` (or the lanes' end)
 };
 
 // Owned by the lanes; the last lane destroyed joins the reader thread (declared last, so it is
@@ -77,8 +80,14 @@ struct FanoutCore {
       next = (next + 1) % static_cast<uint32_t>(lanes.size());
       uint32_t slot = 0;
       while (!lane.free.pop(slot)) {
+        AwaitUntil(
+            lane.free_wake,
+            [&] {
+              return lane.free.read_available() > 0 ||
+                     lanes_alive.load(std::memory_order_acquire) == 0;
+            },
+            std::chrono::steady_clock::time_point::max());
         if (lanes_alive.load(std::memory_order_acquire) == 0) return;
-        std::this_thread::sleep_for(std::chrono::microseconds(20));
       }
       if (!Acquire(raw.payload.size() + raw.tenant_frame.size())) return;
       lane.slots[slot].payload.assign(raw.payload);
@@ -87,15 +96,20 @@ struct FanoutCore {
       lane.slots[slot].frame_error = raw.frame_error;
       lane.slots[slot].clock_input = raw.clock_input;
       lane.filled.push(slot);
+      lane.filled_wake.Notify();
     }
     ended.store(true, std::memory_order_release);
+    for (auto& l : lanes) l->filled_wake.Notify();
   }
 };
 
 class FanoutLane final : public MessageSource {
  public:
   FanoutLane(std::shared_ptr<FanoutCore> core, Lane& lane) : core_(std::move(core)), lane_(lane) {}
-  ~FanoutLane() override { core_->lanes_alive.fetch_sub(1, std::memory_order_acq_rel); }
+  ~FanoutLane() override {
+    core_->lanes_alive.fetch_sub(1, std::memory_order_acq_rel);
+    for (auto& l : core_->lanes) l->free_wake.Notify();  // the reader may wait on any lane
+  }
   FanoutLane(const FanoutLane&) = delete;
   FanoutLane& operator=(const FanoutLane&) = delete;
 
@@ -105,10 +119,10 @@ class FanoutLane final : public MessageSource {
       core_->Release(done.payload.size() + done.tenant_frame.size());
       if (done.payload.capacity() > kKeepBytes) std::string().swap(done.payload);
       lane_.free.push(held_);
+      lane_.free_wake.Notify();
       held_ = kNone;
     }
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    uint32_t rounds = 0;
     for (;;) {
       // Read `ended` first: if it was set, every message is already in `filled`.
       const bool ended = core_->ended.load(std::memory_order_acquire);
@@ -123,8 +137,14 @@ class FanoutLane final : public MessageSource {
         return ReceiveStatus::kMessage;
       }
       if (ended) return ReceiveStatus::kEnd;
-      if (std::chrono::steady_clock::now() >= deadline) return ReceiveStatus::kIdle;
-      if (++rounds > 64) std::this_thread::sleep_for(std::chrono::microseconds(20));
+      const bool ready = AwaitUntil(
+          lane_.filled_wake,
+          [&] {
+            return lane_.filled.read_available() > 0 ||
+                   core_->ended.load(std::memory_order_acquire);
+          },
+          deadline);
+      if (!ready) return ReceiveStatus::kIdle;
     }
   }
   const std::string& name() const override { return core_->source->name(); }

@@ -305,6 +305,27 @@ TEST_F(RecordParserTest, BatchKeepsGoodRecordsAndRejectsTheBadOneWithItsExactByt
   EXPECT_EQ(r.events[1].sequence, 3u * 1024 + 3);
 }
 
+// Element bytes come from the one parse's structural index: exact after a byte order mark, for
+// array elements, and when other members (with nested brackets inside strings) come first.
+TEST_F(RecordParserTest, BatchElementBytesAreExactAfterABomAndAroundNestedValues) {
+  const std::string bad = R"({"category":"AuditLogs","properties":{"activityDisplayName":"[}"}})";
+  const std::string message = "\xEF\xBB\xBF" + std::string(R"({"x":{"a":["]",{}]},"records":[)") +
+                              bad + R"(, [1,[2]] ,"s"],"y":[]})";
+  const ParseResult& r = Parse(message);
+  ASSERT_EQ(r.rejections.size(), 3u);
+  EXPECT_EQ(r.rejections[0].raw, bad);
+  EXPECT_EQ(r.rejections[1].raw, "[1,[2]]");
+  EXPECT_EQ(r.rejections[2].raw, R"("s")");
+}
+
+// One DOM parse decides validity: integers beyond 64 bits are refused like simdjson's DOM parser
+// refuses them (before, a second on-demand pass accepted them as doubles).
+TEST_F(RecordParserTest, IntegersBeyond64BitsAreInvalidJson) {
+  std::string message = kDiagSignIn;
+  message.insert(1, R"("big":123456789012345678901234567890,)");
+  EXPECT_EQ(Rejected(message), RejectReason::kInvalidJson);
+}
+
 TEST_F(RecordParserTest, GraphPageIgnoresODataKeys) {
   ctx_.source_tenant = "T";
   const ParseResult& r = Parse(
