@@ -10,7 +10,7 @@
 // (rd_kafka_mock_cluster_new) in this process, serving loopback TCP: its single-threaded brokers
 // bound K0 and K1 alike, so the figures say little about a real cluster's speed.
 // Usage: privmon_kafka_bench [--records N] [--accounts N] [--partitions N] [--brokers N]
-//                            [--reps N] [--dir DIR]
+//                            [--reps N] [--dir DIR] [--queued-kbytes N]
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
@@ -46,6 +46,8 @@ struct Options {
   int reps = 3;
   std::string dir = "/tmp/privmon-kafka-bench";
   std::string privmon = PRIVMON_BINARY;
+  // The bare consumer's local buffer; privmon's source sets 16384 (README).
+  std::string queued_kbytes = "16384";
 };
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
@@ -137,7 +139,8 @@ class MockCluster {
 };
 
 // K0: a bare consumer reads every message; messages/s from its first message to its last.
-double BareConsumer(const MockCluster& cluster, int partitions, uint64_t messages, int rep) {
+double BareConsumer(const Options& o, const MockCluster& cluster, uint64_t messages, int rep) {
+  const int partitions = o.partitions;
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", cluster.bootstrap().c_str(), err, sizeof err);
@@ -145,7 +148,7 @@ double BareConsumer(const MockCluster& cluster, int partitions, uint64_t message
   rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err);
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
   // The same local buffering privmon's source sets (README "Kafka and Azure Event Hubs").
-  rd_kafka_conf_set(conf, "queued.max.messages.kbytes", "16384", err, sizeof err);
+  rd_kafka_conf_set(conf, "queued.max.messages.kbytes", o.queued_kbytes.c_str(), err, sizeof err);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   Check(rk != nullptr, err);
   rd_kafka_poll_set_consumer(rk);
@@ -157,13 +160,15 @@ double BareConsumer(const MockCluster& cluster, int partitions, uint64_t message
   rd_kafka_topic_partition_list_destroy(parts);
   uint64_t seen = 0, checksum = 0;
   Clock::time_point first{};
-  const auto deadline = Clock::now() + std::chrono::seconds(600);
+  auto deadline = Clock::now() + std::chrono::seconds(30);  // 30 s without a message: stalled
   while (seen < messages) {
-    Check(Clock::now() < deadline, "bare consumer: only " + std::to_string(seen) + " messages");
+    Check(Clock::now() < deadline,
+          "bare consumer: stalled after " + std::to_string(seen) + " messages");
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
     if (m == nullptr) continue;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (seen++ == 0) first = Clock::now();
+      deadline = Clock::now() + std::chrono::seconds(30);
       const auto* p = static_cast<const unsigned char*>(m->payload);
       checksum += m->len + (m->len > 0 ? p[0] + p[m->len - 1] : 0);  // the payload is read
     }
@@ -239,6 +244,8 @@ Options ParseArgs(int argc, char** argv) {
       o.reps = std::stoi(v);
     else if (k == "--dir")
       o.dir = v;
+    else if (k == "--queued-kbytes")
+      o.queued_kbytes = v;
     else
       throw std::runtime_error("unknown option " + k);
   }
@@ -277,7 +284,7 @@ int Main(int argc, char** argv) {
   std::vector<double> bare, kafka, scan;
   uint64_t kafka_alerts = 0, scan_alerts = 0;
   for (int r = 0; r < o.reps; ++r) {
-    bare.push_back(BareConsumer(cluster, o.partitions, n, r));
+    bare.push_back(BareConsumer(o, cluster, n, r));
     kafka.push_back(PrivmonKafka(o, cluster, n, r, &kafka_alerts));
     uint64_t records = 0;
     const std::string scan_out = o.dir + "/scan-alerts.jsonl";
