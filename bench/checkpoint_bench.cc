@@ -18,6 +18,9 @@
 namespace privmon::bench {
 namespace {
 
+// One tenant for every record (its hash, as the records carry it).
+const uint64_t kTenant = Mix64(7);
+
 // One shard writer holding N synthetic accounts' records, as a shard's SaveState would write.
 CheckpointShardWriter Synthetic(uint64_t n) {
   CheckpointShardWriter w(0);
@@ -31,14 +34,18 @@ CheckpointShardWriter Synthetic(uint64_t n) {
     st.last_seen = st.first_seen + static_cast<Seconds32>(i % 86400);
     const bool privileged = i % 100 == 0;
     buf.clear();
-    EncodeAccount(buf, st, privileged ? &ps : nullptr);
+    EncodeAccount(buf, kTenant, st, privileged ? &ps : nullptr);
     w.Add(kCkAccount, CheckpointRoute::kByKey, key, buf);
-    for (uint64_t k = 0; k < 4; ++k)
-      w.Add(kCkKnownValue, CheckpointRoute::kByOrigin, Mix64(key + k), {});
+    for (uint64_t k = 0; k < 4; ++k) {
+      buf.clear();
+      PutU64(buf, kTenant);
+      PutU32(buf, st.last_seen);
+      w.Add(kCkKnownValue, CheckpointRoute::kByOrigin, Mix64(key + k), buf);
+    }
     for (uint64_t k = 0; k < 2; ++k) {
       buf.clear();
       PutU32(buf, st.last_seen);
-      PutU64(buf, 7);
+      PutU64(buf, kTenant);
       w.Add(kCkDedupe, CheckpointRoute::kByOrigin, Mix64(key ^ (k + 99)), buf);
     }
     if (privileged) {
@@ -46,7 +53,7 @@ CheckpointShardWriter Synthetic(uint64_t n) {
       t.due = 1'800'000'000'000'000;
       t.account = key;
       buf.clear();
-      PutU64(buf, 7);
+      PutU64(buf, kTenant);
       PutRaw(buf, t);
       w.Add(kCkTimer, CheckpointRoute::kByKey, key, buf);
     }
@@ -70,9 +77,16 @@ void BM_Checkpoint_SaveAndEncode(benchmark::State& state) {
   h.shards = 1;
   const std::string file = EncodeCheckpoint(h, {&input});
   DecodedCheckpoint cp;
-  DecodeCheckpoint(file, kStateLayouts, &cp);
+  if (const std::string why = DecodeCheckpoint(file, kStateLayouts, &cp); !why.empty()) {
+    state.SkipWithError(why.c_str());
+    return;
+  }
   Engine e;
-  RestoreCheckpoint(cp, {&e.engine});
+  if (const std::string why = RestoreCheckpoint(cp, {&e.engine});
+      !why.empty() || e.engine.accounts().size() != n) {
+    state.SkipWithError(("restore: " + why).c_str());
+    return;
+  }
   std::size_t bytes = 0;
   for (auto _ : state) {
     CheckpointShardWriter out(0);
@@ -98,14 +112,18 @@ void BM_Checkpoint_DecodeAndRestore(benchmark::State& state) {
     auto e = std::make_unique<Engine>();
     state.ResumeTiming();
     DecodedCheckpoint cp;
-    DecodeCheckpoint(file, kStateLayouts, &cp);
-    RestoreCheckpoint(cp, {&e->engine});
-    benchmark::DoNotOptimize(e->engine.accounts().size());
+    std::string why = DecodeCheckpoint(file, kStateLayouts, &cp);
+    if (why.empty()) why = RestoreCheckpoint(cp, {&e->engine});
+    if (!why.empty() || e->engine.accounts().size() != n) {
+      state.SkipWithError(("restore: " + why).c_str());
+      break;
+    }
     state.PauseTiming();
     e.reset();
     state.ResumeTiming();
   }
   state.counters["bytes"] = static_cast<double>(file.size());
+  state.counters["bytes_per_account"] = static_cast<double>(file.size()) / static_cast<double>(n);
 }
 
 BENCHMARK(BM_Checkpoint_SaveAndEncode)

@@ -7,7 +7,9 @@
 //   5. resident bytes per account at 1M accounts; engine records/s at 10k vs a large count;
 //   6. `privmon scan` with 1 and 2 shards.
 // The machine is shared and noisy, so every figure is given as a ratio to a baseline of this run.
+//   4c. as 4 with `checkpoint: {dir, interval: 1s}`: what checkpointing costs detection latency.
 // Usage: privmon_macro [--records N] [--accounts N] [--big-accounts N] [--reps N] [--dir DIR]
+//                      [--only latency]
 #include <simdjson.h>
 
 #include <algorithm>
@@ -25,6 +27,7 @@
 #include "bench/macro_engine.h"
 #include "bench/macro_metrics.h"
 #include "bench/macro_process.h"
+#include "bench/macro_scan.h"
 #include "pipeline/framed_line.h"
 #include "tools/gen/command.h"
 
@@ -40,6 +43,7 @@ struct Options {
   int reps = 3;
   std::string dir = "/tmp/privmon-macro";
   std::string privmon = PRIVMON_BINARY;
+  bool latency_only = false;  // --only latency: rows 3, 4 and 4c
 };
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
@@ -107,50 +111,22 @@ double DomSeconds(const Input& in) {
   return s;
 }
 
-// ---- 2, 6. scan --------------------------------------------------------------------------------
-
-std::string ScanConfig(const Options& o, int shards, int parse_threads = 1) {
-  const std::string path =
-      o.dir + "/scan-" + std::to_string(shards) + "-" + std::to_string(parse_threads) + ".yaml";
-  WriteText(path, "pipeline: {shards: " + std::to_string(shards) +
-                      ", parse_threads: " + std::to_string(parse_threads) +
-                      "}\n"
-                      "metrics: {listen: off}\n"
-                      "dead_letter: {path: off}\n");
-  return path;
-}
-
-// Runs `privmon scan` once; returns seconds and sets *records from its summary line.
-double ScanSeconds(const Options& o, const std::string& config, const std::string& input,
-                   uint64_t* records) {
-  const std::string err = o.dir + "/scan.err";
-  const auto start = Clock::now();
-  const pid_t pid = Spawn({o.privmon, "scan", "--quiet", "--config", config, "--tenant",
-                           std::string(kBenchTenant), input},
-                          "/dev/null", err);
-  const int rc = WaitExit(pid);
-  const double s = Seconds(start, Clock::now());
-  const std::string text = ReadText(err);
-  unsigned long long messages = 0, accepted = 0, rejected = 0;
-  const std::size_t at = text.find("privmon: ");
-  if (rc != 0 || at == std::string::npos ||
-      std::sscanf(text.c_str() + at, "privmon: %llu messages, %llu records accepted, %llu rejected",
-                  &messages, &accepted, &rejected) != 3) {
-    throw std::runtime_error("scan failed (exit " + std::to_string(rc) + "): " + text);
-  }
-  *records = accepted + rejected;
-  return s;
-}
-
 // ---- 3, 4. run + replay over ZeroMQ ------------------------------------------------------------
 
 class RunningService {
  public:
-  RunningService(const Options& o, int shards) : o_(o) {
+  // checkpoint_dir non-empty: `checkpoint: {dir, interval: 1s}`, the directory emptied first so
+  // the run starts fresh.
+  RunningService(const Options& o, int shards, const std::string& checkpoint_dir = "") : o_(o) {
     zmq_port_ = FreePort();
     metrics_port_ = FreePort();
     const std::string config = o.dir + "/run.yaml";
-    WriteText(config, "pipeline: {shards: " + std::to_string(shards) +
+    std::string checkpoint;
+    if (!checkpoint_dir.empty()) {
+      std::filesystem::remove_all(checkpoint_dir);
+      checkpoint = "checkpoint: {dir: \"" + checkpoint_dir + "\", interval: 1s}\n";
+    }
+    WriteText(config, checkpoint + "pipeline: {shards: " + std::to_string(shards) +
                           ", parse_threads: 1}\n"
                           "sources:\n  - zmq: {endpoint: \"" +
                           Endpoint() +
@@ -187,13 +163,17 @@ class RunningService {
 struct ReplayRun {
   double records_per_s = 0;
   std::map<double, double> latency;  // histogram buckets at the end
+  double checkpoints = 0;            // checkpoints written during the run (0 without)
+  std::map<double, double> pause;    // privmon_checkpoint_pause_seconds buckets at the end
 };
 
 // Replays the input into a fresh `privmon run` (at `rate` messages/s, 0 = as fast as it goes).
 // Throughput is timed from the first scrape that sees progress to the one that sees every record,
 // so replay's own start-up (reading the file) is not charged to privmon.
-ReplayRun Replay(const Options& o, const std::string& input, uint64_t records, double rate) {
-  RunningService service(o, 2);
+// With `checkpoint`, the run checkpoints every second into <dir>/checkpoints.
+ReplayRun Replay(const Options& o, const std::string& input, uint64_t records, double rate,
+                 bool checkpoint = false) {
+  RunningService service(o, 2, checkpoint ? o.dir + "/checkpoints" : "");
   std::vector<std::string> argv = {o.privmon,
                                    "replay",
                                    "--quiet",
@@ -222,6 +202,8 @@ ReplayRun Replay(const Options& o, const std::string& input, uint64_t records, d
       ReplayRun r;
       r.records_per_s = (n - first) / Seconds(first_at, now);
       r.latency = HistogramBuckets(metrics, "privmon_event_latency_seconds");
+      r.checkpoints = SumSamples(metrics, "privmon_checkpoint_duration_seconds_count");
+      r.pause = HistogramBuckets(metrics, "privmon_checkpoint_pause_seconds");
       if (!replay_done) WaitExit(replay);
       return r;
     }
@@ -237,6 +219,70 @@ ReplayRun Replay(const Options& o, const std::string& input, uint64_t records, d
       throw std::runtime_error("replay: only " + std::to_string(n) + " records processed");
     }
   }
+}
+
+// ---- 4, 4c. latency at half load, without and with checkpoints ----------------------------------
+
+struct Quantiles {
+  std::vector<double> p50, p99, p999;  // us, one per repetition
+  std::map<double, double> last;       // the last repetition's buckets (for the resolution)
+  void Add(const std::map<double, double>& buckets) {
+    last = buckets;
+    p50.push_back(HistogramQuantile(buckets, 0.5) * 1e6);
+    p99.push_back(HistogramQuantile(buckets, 0.99) * 1e6);
+    p999.push_back(HistogramQuantile(buckets, 0.999) * 1e6);
+  }
+};
+
+struct Latency {
+  double rate = 0;
+  Quantiles off, on, pause;  // pause: the checkpoint cut's pause of the sources
+  std::vector<double> checkpoints;
+};
+
+// Each repetition runs without then with checkpoints, so background load hits both alike.
+Latency MeasureLatency(const Options& o, const std::string& input, uint64_t records, double rate) {
+  Latency l;
+  l.rate = rate;
+  for (int r = 0; r < o.reps; ++r) {
+    l.off.Add(Replay(o, input, records, rate).latency);
+    const ReplayRun with = Replay(o, input, records, rate, true);
+    if (with.checkpoints < 1) throw std::runtime_error("the checkpointing run wrote none");
+    l.on.Add(with.latency);
+    l.pause.Add(with.pause);
+    l.checkpoints.push_back(with.checkpoints);
+  }
+  std::printf("4 latency us p50: %s; p99: %s; p99.9: %s\n", Reps(l.off.p50, "%.0f").c_str(),
+              Reps(l.off.p99, "%.0f").c_str(), Reps(l.off.p999, "%.0f").c_str());
+  std::printf(
+      "4c latency with checkpoints every 1s us p50: %s; p99: %s; p99.9: %s; checkpoints: %s; "
+      "pause p99 us: %s\n",
+      Reps(l.on.p50, "%.0f").c_str(), Reps(l.on.p99, "%.0f").c_str(),
+      Reps(l.on.p999, "%.0f").c_str(), Reps(l.checkpoints, "%.0f").c_str(),
+      Reps(l.pause.p99, "%.0f").c_str());
+  return l;
+}
+
+void PrintLatencyRows(const Options& o, const Latency& l) {
+  const auto row = [&](const char* id, const char* what, const Quantiles& q) {
+    const auto [lo, hi] = BucketAround(q.last, Median(q.p99) / 1e6);
+    std::printf(
+        "| %s | receipt-to-verdict latency at %.0f records/s (1/2 of (3))%s | p50 %.0f us, p99 "
+        "%.0f us, p99.9 %.0f us (p99 inside bucket %.0f-%.0f us) | p99 = %.2f x 1 ms | p99 <= 1 "
+        "ms: %s |\n",
+        id, l.rate, what, Median(q.p50), Median(q.p99), Median(q.p999), lo * 1e6, hi * 1e6,
+        Median(q.p99) / 1000, Median(q.p99) <= 1000 ? "met" : "missed");
+  };
+  if (o.latency_only) {
+    std::printf("\n| # | measure | median of %d | ratio | target |\n|---|---|---|---|---|\n",
+                o.reps);
+  }
+  row("4", "", l.off);
+  row("4c", ", checkpoint every 1s", l.on);
+  std::printf(
+      "| 4c/4 | p99 with checkpoints / without | %.0f checkpoints a run, pause p99 %.0f us | %.2f "
+      "x | (report) |\n",
+      Median(l.checkpoints), Median(l.pause.p99), Median(l.on.p99) / Median(l.off.p99));
 }
 
 // ---- the run -----------------------------------------------------------------------------------
@@ -274,6 +320,8 @@ Options ParseArgs(int argc, char** argv) {
       o.dir = v;
     else if (k == "--privmon")
       o.privmon = v;
+    else if (k == "--only" && v == "latency")
+      o.latency_only = true;
     else
       throw std::runtime_error("unknown option " + k);
   }
@@ -307,19 +355,20 @@ int Main(int argc, char** argv) {
 
   // 1. ceiling
   std::vector<double> dom;
-  for (int r = 0; r < o.reps; ++r) dom.push_back(n / DomSeconds(in));
+  for (int r = 0; r < o.reps && !o.latency_only; ++r) dom.push_back(n / DomSeconds(in));
   const double ceiling = Median(dom);
   std::printf("1 ceiling DOM records/s: %s\n", Reps(dom, "%.0f").c_str());
 
   // 2 + 6. scan, 2 and 1 shards, interleaved so that background load hits both alike.
-  const std::string cfg1 = ScanConfig(o, 1), cfg2 = ScanConfig(o, 2), cfg2p = ScanConfig(o, 2, 2);
+  const std::string cfg1 = ScanConfig(o.dir, 1), cfg2 = ScanConfig(o.dir, 2),
+                    cfg2p = ScanConfig(o.dir, 2, 2);
   std::vector<double> scan1, scan2, scan2p;
-  for (int r = 0; r < o.reps; ++r) {
+  for (int r = 0; r < o.reps && !o.latency_only; ++r) {
     uint64_t records = 0;
-    scan2.push_back(n / ScanSeconds(o, cfg2, input, &records));
+    scan2.push_back(n / ScanSeconds(o.privmon, o.dir, cfg2, input, &records));
     if (records != in.lines.size()) throw std::runtime_error("scan saw a different count");
-    scan1.push_back(n / ScanSeconds(o, cfg1, input, &records));
-    scan2p.push_back(n / ScanSeconds(o, cfg2p, input, &records));
+    scan1.push_back(n / ScanSeconds(o.privmon, o.dir, cfg1, input, &records));
+    scan2p.push_back(n / ScanSeconds(o.privmon, o.dir, cfg2p, input, &records));
   }
   const double scan = Median(scan2), scan_one = Median(scan1), scan_par = Median(scan2p);
   std::printf("2b scan 2 shards 2 parse threads records/s: %s\n", Reps(scan2p, "%.0f").c_str());
@@ -334,18 +383,13 @@ int Main(int argc, char** argv) {
   const double zmq_rate = Median(zmq);
   std::printf("3 run+replay records/s: %s\n", Reps(zmq, "%.0f").c_str());
 
-  // 4. latency at half of (3)'s rate
-  const double paced = zmq_rate / 2;
-  std::vector<double> p50, p99, p999;
-  std::map<double, double> last;
-  for (int r = 0; r < o.reps; ++r) {
-    last = Replay(o, input, in.lines.size(), paced).latency;
-    p50.push_back(HistogramQuantile(last, 0.5) * 1e6);
-    p99.push_back(HistogramQuantile(last, 0.99) * 1e6);
-    p999.push_back(HistogramQuantile(last, 0.999) * 1e6);
+  // 4. latency at half of (3)'s rate, without and with checkpoints (interleaved)
+  const Latency lat = MeasureLatency(o, input, in.lines.size(), zmq_rate / 2);
+  if (o.latency_only) {
+    PrintLatencyRows(o, lat);
+    std::printf("\nharness took %.0f s\n", Seconds(t0, Clock::now()));
+    return 0;
   }
-  std::printf("4 latency us p50: %s; p99: %s; p99.9: %s\n", Reps(p50, "%.0f").c_str(),
-              Reps(p99, "%.0f").c_str(), Reps(p999, "%.0f").c_str());
 
   // 5. memory per account and scaling with the account count
   const AccountMemory mem = MeasureAccountMemory(1'000'000);
@@ -380,13 +424,7 @@ int Main(int argc, char** argv) {
       "| 3 | `privmon run` fed by `privmon replay`, ZeroMQ TCP loopback | %.0f MB/s, %.0f "
       "records/s | %.2f x (2) | >= 0.8 x (2): %s |\n",
       zmq_rate * mb / n, zmq_rate, zmq_rate / scan, zmq_rate >= 0.8 * scan ? "met" : "missed");
-  const auto [lo, hi] = BucketAround(last, Median(p99) / 1e6);
-  std::printf(
-      "| 4 | receipt-to-verdict latency at %.0f records/s (1/2 of (3)) | p50 %.0f us, p99 %.0f "
-      "us, p99.9 %.0f us (p99 inside bucket %.0f-%.0f us) | p99 = %.2f x 1 ms | p99 <= 1 ms: "
-      "%s |\n",
-      paced, Median(p50), Median(p99), Median(p999), lo * 1e6, hi * 1e6, Median(p99) / 1000,
-      Median(p99) <= 1000 ? "met" : "missed");
+  PrintLatencyRows(o, lat);
   std::printf(
       "| 5a | bytes per tracked account at 1M accounts | %.0f B resident (engine's own count "
       "%.0f B) | %.2f x 256 B | <= 256 B: %s |\n",

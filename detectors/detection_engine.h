@@ -57,6 +57,7 @@ class DetectionEngine final : public EventConsumer {
   // Checkpoints (detectors/engine_checkpoint.cc, docs/operations.md "Checkpoints").
   void SaveState(CheckpointShardWriter& out) override;
   bool LoadState(const CheckpointRecordView& record) override;
+  void ReserveState(uint8_t tag, std::size_t records) override;
   void OnRestored() override { PublishGauges(); }
 
   const AccountTable& accounts() const { return accounts_; }

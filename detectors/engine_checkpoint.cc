@@ -72,6 +72,23 @@ void DetectionEngine::SaveState(CheckpointShardWriter& out) {
   });
 }
 
+void DetectionEngine::ReserveState(uint8_t tag, std::size_t records) {
+  switch (tag) {
+    case kCkAccount:
+      accounts_.Reserve(accounts_.size() + records);
+      resolved_ = nullptr;  // the table may have moved
+      break;
+    case kCkKnownValue:
+      known_.Reserve(known_.size() + records);
+      break;
+    case kCkDedupe:
+      dedupe_.Reserve(dedupe_.size() + records);
+      break;
+    default:
+      break;  // small tables (clocks, timers, suppression buckets) grow as they load
+  }
+}
+
 bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
   std::string_view in = r.payload;
   switch (r.tag) {

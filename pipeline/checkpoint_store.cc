@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -164,6 +165,31 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
                               std::vector<ClockInputRecord>* clock_inputs) {
   const auto shards = static_cast<uint32_t>(consumers.size());
   const bool same_shards = checkpoint.header.shards == shards;
+  // The shards a record goes to: by account key, its origin shard, or every shard.
+  auto route = [&](const CheckpointRecordView& r, auto&& to) {
+    if (r.route == CheckpointRoute::kByKey) {
+      to(ShardOf(r.key, shards));
+    } else if (same_shards && r.origin < shards) {
+      to(r.origin);
+    } else {
+      for (uint32_t s = 0; s < shards; ++s) to(s);
+    }
+  };
+  // A first pass over the record heads only counts each shard's records by kind, so its tables
+  // are sized once instead of growing (rehashing) through the load. A malformed body is reported
+  // by the second pass.
+  std::vector<std::array<std::size_t, 256>> counts(shards);
+  for (const std::string_view body : checkpoint.partitions) {
+    ForEachCheckpointRecord(body, [&](const CheckpointRecordView& r) {
+      if (r.tag != kCheckpointClockInputTag) route(r, [&](uint32_t s) { ++counts[s][r.tag]; });
+    });
+  }
+  for (uint32_t s = 0; s < shards; ++s) {
+    for (std::size_t tag = 0; tag < counts[s].size(); ++tag) {
+      if (counts[s][tag] != 0)
+        consumers[s]->ReserveState(static_cast<uint8_t>(tag), counts[s][tag]);
+    }
+  }
   std::string error;
   for (std::size_t p = 0; p < checkpoint.partitions.size() && error.empty(); ++p) {
     const bool well_formed =
@@ -186,13 +212,7 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
                       std::to_string(r.tag) + " refused";
             }
           };
-          if (r.route == CheckpointRoute::kByKey) {
-            load(ShardOf(r.key, shards));
-          } else if (same_shards && r.origin < shards) {
-            load(r.origin);
-          } else {
-            for (uint32_t s = 0; s < shards; ++s) load(s);
-          }
+          route(r, load);
         });
     if (!well_formed && error.empty()) error = "partition " + std::to_string(p) + " malformed";
   }

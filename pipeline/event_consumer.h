@@ -3,6 +3,7 @@
 // (never per field). Implemented in detectors/ (the detection engine).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -32,8 +33,10 @@ class EventConsumer {
   // Checkpoints (docs/operations.md "Checkpoints"). SaveState: at a cut, on the shard's thread,
   // its queues drained: append every piece of state as records. LoadState: before the pipeline
   // starts, from the control thread, once per record routed to this shard; false when the record
-  // is malformed. OnRestored: every record was loaded.
+  // is malformed. OnRestored: every record was loaded. ReserveState: before the first LoadState,
+  // how many records of kind `tag` will reach this shard, so its tables grow once.
   virtual void SaveState(CheckpointShardWriter& /*out*/) {}
+  virtual void ReserveState(uint8_t /*tag*/, std::size_t /*records*/) {}
   virtual bool LoadState(const CheckpointRecordView& /*record*/) { return true; }
   virtual void OnRestored() {}
 };

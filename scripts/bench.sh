@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
-# The benchmark command: installs what is missing, builds Release with benchmarks into build-bench,
-# runs the Google Benchmark micro benchmarks (~2 min) and the macro harness (~5-10 min on 2 cores),
-# writes both outputs to bench/results/ and prints the macro table (the one in BENCHMARKS.md).
-#   scripts/bench.sh                          what BENCHMARKS.md reports
-#   PRIVMON_MARCH=haswell scripts/bench.sh    the same with another -march (build-bench-haswell)
-#   MACRO_ARGS="--records 50000 --reps 1" scripts/bench.sh   a quicker, rougher run
+# The benchmark command: installs what is missing, builds Release with benchmarks into build-bench
+# and runs the benchmarks named as arguments (default: all), each output to bench/results/<name>.txt
+# with the machine's `uptime` (load average) before and after, since the machine may be shared:
+#   micro       Google Benchmark micro benchmarks, privmon_bench (~2 min)
+#   checkpoint  checkpoint bytes per account, save+encode and decode+restore at 1M accounts
+#               (privmon_checkpoint_bench; PRIVMON_BENCH_10M=1 adds 10M accounts: minutes)
+#   macro       ceiling vs scan vs run+replay, latency at half load with and without checkpoints,
+#               bytes per account (privmon_macro, ~5-10 min on 2 cores)
+#   months      RSS and tracked accounts per simulated month, idle eviction on, then off
+#               (privmon_months, ~1 min each)
+#   kafka       Kafka source vs scan vs a bare librdkafka consumer on the mock cluster
+#               (privmon_kafka_bench, ~2-5 min)
+# Examples:
+#   scripts/bench.sh                                  everything BENCHMARKS.md reports
+#   scripts/bench.sh checkpoint months                two of them
+#   MACRO_ARGS="--only latency" scripts/bench.sh macro    latency rows 3, 4, 4c only
+#   PRIVMON_MARCH=haswell scripts/bench.sh            another -march (build-bench-haswell)
+# MACRO_ARGS, MONTHS_ARGS and KAFKA_ARGS pass options to the harnesses (see each file's header).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh >/dev/null
@@ -17,13 +29,51 @@ if [ -n "${PRIVMON_MARCH:-}" ]; then
   cmake_args+=("-DPRIVMON_MARCH=${PRIVMON_MARCH}")
   results="bench/results/march-${PRIVMON_MARCH}"
 fi
+which=("$@")
+[ ${#which[@]} -eq 0 ] && which=(micro checkpoint macro months kafka)
+targets=(privmon)
+for w in "${which[@]}"; do
+  case "$w" in
+    micro) targets+=(privmon_bench) ;;
+    checkpoint) targets+=(privmon_checkpoint_bench) ;;
+    macro) targets+=(privmon_macro) ;;
+    months) targets+=(privmon_months) ;;
+    kafka) targets+=(privmon_kafka_bench) ;;
+    *) echo "bench.sh: unknown benchmark '$w' (micro checkpoint macro months kafka)" >&2; exit 2 ;;
+  esac
+done
 cmake -S . -B "$dir" -G Ninja "${cmake_args[@]}" >/dev/null
-ninja -C "$dir" -j "$(nproc)" privmon privmon_bench privmon_macro
+ninja -C "$dir" -j "$(nproc)" "${targets[@]}"
 mkdir -p "$results"
 
-echo "== micro benchmarks"
-"$dir/privmon_bench" --benchmark_min_time=0.3 | tee "$results/micro.txt"
+# run NAME COMMAND...: the command's output, between two `uptime` lines, to the terminal and
+# $results/NAME.txt (appended when NAME repeats within this invocation).
+declare -A started
+run() {
+  local name=$1 out="$results/$1.txt"
+  shift
+  [ -z "${started[$name]:-}" ] && : >"$out" && started[$name]=1
+  { echo "uptime before: $(uptime)"; echo "command: $*"; } | tee -a "$out"
+  "$@" | tee -a "$out"
+  echo "uptime after: $(uptime)" | tee -a "$out"
+}
 
-echo "== macro harness"
-# shellcheck disable=SC2086
-"$dir/privmon_macro" ${MACRO_ARGS:-} | tee "$results/macro.txt"
+for w in "${which[@]}"; do
+  echo "== $w"
+  case "$w" in
+    micro) run micro "$dir/privmon_bench" --benchmark_min_time=0.3 ;;
+    checkpoint)
+      filter='/1000000/'
+      [ -n "${PRIVMON_BENCH_10M:-}" ] && filter='.'
+      run checkpoint "$dir/privmon_checkpoint_bench" --benchmark_filter="$filter" ;;
+    # shellcheck disable=SC2086
+    macro) run macro "$dir/privmon_macro" ${MACRO_ARGS:-} ;;
+    months)
+      # shellcheck disable=SC2086
+      run months "$dir/privmon_months" --eviction on ${MONTHS_ARGS:-}
+      # shellcheck disable=SC2086
+      run months "$dir/privmon_months" --eviction off ${MONTHS_ARGS:-} ;;
+    # shellcheck disable=SC2086
+    kafka) run kafka "$dir/privmon_kafka_bench" ${KAFKA_ARGS:-} ;;
+  esac
+done

@@ -55,6 +55,8 @@ class DedupeMemory {
   void Restore(uint64_t fingerprint, Seconds32 time, uint32_t tenant) {
     seen_.insert_or_assign(fingerprint, Entry{time, tenant});
   }
+  // Room for n records without rehashing (a restore sizes the table once).
+  void Reserve(std::size_t n) { seen_.reserve(n); }
   std::size_t size() const { return seen_.size(); }
   std::size_t MemoryBytes() const { return seen_.capacity() * kBytesPerSlot; }
 

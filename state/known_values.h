@@ -72,6 +72,8 @@ class KnownValues {
     auto [it, inserted] = values_.try_emplace(fp, e);
     if (!inserted) it->second.last = std::max(it->second.last, e.last);
   }
+  // Room for n values without rehashing (a restore sizes the table once).
+  void Reserve(std::size_t n) { values_.reserve(n); }
   std::size_t size() const { return values_.size(); }
   std::size_t MemoryBytes() const { return values_.capacity() * kBytesPerSlot; }
 

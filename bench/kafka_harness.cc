@@ -1,0 +1,336 @@
+// Kafka source throughput (issue 13): the same generated records consumed three ways in one run,
+// each repeated and interleaved so background load hits all alike:
+//   K0. a bare librdkafka consumer in this process (assign every partition from the start, poll,
+//       touch each payload): the most any consumer gets out of this cluster, the ceiling;
+//   K1. `privmon run` with a kafka source (2 shards, alerts to a file), timed from the first
+//       /metrics scrape that shows processed records to the one that shows all of them (the group
+//       join is not charged);
+//   K2. `privmon scan` of the same records from a page-cached file (2 shards).
+// Ratios: K1 / K2 (target >= 0.8) and K1 / K0. The cluster is librdkafka's mock cluster
+// (rd_kafka_mock_cluster_new) in this process, serving loopback TCP: its single-threaded brokers
+// bound K0 and K1 alike, so the figures say little about a real cluster's speed. The mock keeps
+// only ~5 MB per partition (older message sets are dropped, as by retention): with ~4.3 KB records
+// the defaults (30,000 records on 32 partitions, ~4 MB each) stay under it; more records need more
+// partitions, else every consumer stalls short of the end.
+// Usage: privmon_kafka_bench [--records N] [--accounts N] [--partitions N] [--brokers N]
+//                            [--reps N] [--dir DIR] [--queued-kbytes N]
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/gen_command.h"
+#include "bench/macro_metrics.h"
+#include "bench/macro_process.h"
+#include "bench/macro_scan.h"
+#include "bench/signin_stream.h"
+#include "pipeline/framed_line.h"
+
+namespace privmon::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr const char* kTopic = "entra";
+
+struct Options {
+  uint64_t records = 30'000;
+  int accounts = 10'000;
+  int partitions = 32;
+  int brokers = 1;
+  int reps = 3;
+  std::string dir = "/tmp/privmon-kafka-bench";
+  std::string privmon = PRIVMON_BINARY;
+  // The bare consumer's local buffer; privmon's source sets 16384 (README).
+  std::string queued_kbytes = "16384";
+};
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+std::string Reps(const std::vector<double>& v) {
+  std::string out;
+  for (double x : v) out += (out.empty() ? "" : ", ") + std::to_string(static_cast<long long>(x));
+  return out;
+}
+
+void Check(bool ok, const std::string& what) {
+  if (!ok) throw std::runtime_error(what);
+}
+
+// The mock cluster and its topic, filled once with every line of the input: round robin over the
+// partitions, unkeyed payloads as Event Hubs spreads them; the key names the tenant (the framed
+// line's, else the bench tenant, as `scan --tenant` and `replay --tenant` do).
+class MockCluster {
+ public:
+  MockCluster(int brokers, int partitions) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
+    host_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    Check(host_ != nullptr, err);
+    cluster_ = rd_kafka_mock_cluster_new(host_, brokers);
+    Check(cluster_ != nullptr, "no mock cluster");
+    bootstrap_ = rd_kafka_mock_cluster_bootstraps(cluster_);
+    Check(rd_kafka_mock_topic_create(cluster_, kTopic, partitions, 1) == RD_KAFKA_RESP_ERR_NO_ERROR,
+          "cannot create the topic");
+  }
+  ~MockCluster() {
+    rd_kafka_mock_cluster_destroy(cluster_);
+    rd_kafka_destroy(host_);
+  }
+  MockCluster(const MockCluster&) = delete;
+  MockCluster& operator=(const MockCluster&) = delete;
+
+  const std::string& bootstrap() const { return bootstrap_; }
+
+  // Produces every line of `path`; returns how many.
+  uint64_t Fill(const std::string& path, int partitions) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "linger.ms", "20", err, sizeof err);
+    rd_kafka_conf_set(conf, "queue.buffering.max.kbytes", "1048576", err, sizeof err);
+    rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    Check(producer != nullptr, err);
+    std::ifstream in(path);
+    uint64_t n = 0;
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty()) continue;
+      const FramedLine f = SplitFramedLine(line);
+      const std::string_view key = f.tenant.empty() ? kBenchTenant : f.tenant;
+      for (;;) {
+        const rd_kafka_resp_err_t e = rd_kafka_producev(
+            producer, RD_KAFKA_V_TOPIC(kTopic),
+            RD_KAFKA_V_PARTITION(static_cast<int32_t>(n % static_cast<uint64_t>(partitions))),
+            RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+            RD_KAFKA_V_VALUE(const_cast<char*>(f.payload.data()), f.payload.size()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+          rd_kafka_poll(producer, 50);
+          continue;
+        }
+        Check(e == RD_KAFKA_RESP_ERR_NO_ERROR, rd_kafka_err2str(e));
+        break;
+      }
+      ++n;
+      rd_kafka_poll(producer, 0);
+    }
+    Check(rd_kafka_flush(producer, 120'000) == RD_KAFKA_RESP_ERR_NO_ERROR, "flush timed out");
+    rd_kafka_destroy(producer);
+    return n;
+  }
+
+ private:
+  rd_kafka_t* host_ = nullptr;
+  rd_kafka_mock_cluster_t* cluster_ = nullptr;
+  std::string bootstrap_;
+};
+
+// K0: a bare consumer reads every message; messages/s from its first message to its last.
+double BareConsumer(const Options& o, const MockCluster& cluster, uint64_t messages, int rep) {
+  const int partitions = o.partitions;
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", cluster.bootstrap().c_str(), err, sizeof err);
+  const std::string group = "bare-" + std::to_string(rep);
+  rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err);
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
+  // The same local buffering privmon's source sets (README "Kafka and Azure Event Hubs").
+  rd_kafka_conf_set(conf, "queued.max.messages.kbytes", o.queued_kbytes.c_str(), err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  Check(rk != nullptr, err);
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
+  for (int p = 0; p < partitions; ++p) {
+    rd_kafka_topic_partition_list_add(parts, kTopic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  rd_kafka_assign(rk, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  uint64_t seen = 0, checksum = 0;
+  Clock::time_point first{};
+  auto deadline = Clock::now() + std::chrono::seconds(30);  // 30 s without a message: stalled
+  while (seen < messages) {
+    Check(Clock::now() < deadline,
+          "bare consumer: stalled after " + std::to_string(seen) + " messages");
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (seen++ == 0) first = Clock::now();
+      deadline = Clock::now() + std::chrono::seconds(30);
+      const auto* p = static_cast<const unsigned char*>(m->payload);
+      checksum += m->len + (m->len > 0 ? p[0] + p[m->len - 1] : 0);  // the payload is read
+    }
+    rd_kafka_message_destroy(m);
+  }
+  const double s = Seconds(first, Clock::now());
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  if (checksum == 42) std::puts("");  // keeps the reads
+  return static_cast<double>(messages - 1) / s;
+}
+
+// K1: `privmon run` with a kafka source; records/s from first progress to all processed. Sets
+// *alerts to the alert lines it wrote.
+double PrivmonKafka(const Options& o, const MockCluster& cluster, uint64_t records, int rep,
+                    uint64_t* alerts) {
+  const int port = FreePort();
+  const std::string config = o.dir + "/kafka.yaml", out = o.dir + "/kafka-alerts.jsonl";
+  WriteText(config,
+            "pipeline: {shards: 2, parse_threads: 1}\n"
+            "sources: [{kafka: {brokers: \"" +
+                cluster.bootstrap() + "\", topics: [" + kTopic + "], group: privmon-" +
+                std::to_string(rep) +
+                "}}]\n"
+                "sinks: [{file: {path: \"" +
+                out +
+                "\"}}]\n"
+                "metrics: {listen: \"127.0.0.1:" +
+                std::to_string(port) +
+                "\"}\n"
+                "dead_letter: {path: off}\n");
+  std::filesystem::remove(out);
+  const pid_t pid =
+      Spawn({o.privmon, "run", "--config", config}, "/dev/null", o.dir + "/kafka.err");
+  double first = 0, done = 0;
+  Clock::time_point first_at{}, done_at{};
+  const auto deadline = Clock::now() + std::chrono::seconds(600);
+  while (done == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const std::string metrics = HttpGet(port, "/metrics");
+    const double n = SumSamples(metrics, "privmon_events_total") +
+                     SumSamples(metrics, "privmon_events_rejected_total");
+    const auto now = Clock::now();
+    if (n > 0 && first == 0) first = n, first_at = now;
+    if (n >= static_cast<double>(records)) done = n, done_at = now;
+    int status = 0;
+    if (now > deadline || waitpid(pid, &status, WNOHANG) == pid) {
+      kill(pid, SIGKILL);
+      throw std::runtime_error("privmon kafka: " + std::to_string(n) + " records processed; " +
+                               ReadText(o.dir + "/kafka.err"));
+    }
+  }
+  kill(pid, SIGTERM);
+  Check(WaitExit(pid) == 0, "privmon run failed: " + ReadText(o.dir + "/kafka.err"));
+  const std::string text = ReadText(out);
+  *alerts = static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
+  return (done - first) / Seconds(first_at, done_at);
+}
+
+Options ParseArgs(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--records")
+      o.records = std::stoull(v);
+    else if (k == "--accounts")
+      o.accounts = std::stoi(v);
+    else if (k == "--partitions")
+      o.partitions = std::stoi(v);
+    else if (k == "--brokers")
+      o.brokers = std::stoi(v);
+    else if (k == "--reps")
+      o.reps = std::stoi(v);
+    else if (k == "--dir")
+      o.dir = v;
+    else if (k == "--queued-kbytes")
+      o.queued_kbytes = v;
+    else
+      throw std::runtime_error("unknown option " + k);
+  }
+  return o;
+}
+
+int Main(int argc, char** argv) {
+  const Options o = ParseArgs(argc, argv);
+  std::filesystem::create_directories(o.dir);
+  const auto t0 = Clock::now();
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  std::printf("privmon kafka bench: load average %.2f %.2f %.2f at start\n", load[0], load[1],
+              load[2]);
+
+  const std::string input = o.dir + "/input.ndjson";
+  GenOptions gen;
+  gen.out = input;
+  gen.records = o.records;
+  gen.accounts = o.accounts;
+  gen.seed = 7;
+  gen.quiet = true;
+  Check(RunGen(gen) == 0, "gen failed");
+  const double mb = static_cast<double>(std::filesystem::file_size(input)) / 1e6;
+
+  MockCluster cluster(o.brokers, o.partitions);
+  const auto fill_start = Clock::now();
+  const uint64_t n = cluster.Fill(input, o.partitions);
+  std::printf(
+      "input: %llu records, %.1f MB (privmon gen --records %llu --accounts %d --seed 7), "
+      "produced to %d partitions on %d mock broker(s) in %.1f s\n",
+      static_cast<unsigned long long>(n), mb, static_cast<unsigned long long>(o.records),
+      o.accounts, o.partitions, o.brokers, Seconds(fill_start, Clock::now()));
+
+  const std::string scan_config = ScanConfig(o.dir, 2);
+  std::vector<double> bare, kafka, scan;
+  uint64_t kafka_alerts = 0, scan_alerts = 0;
+  for (int r = 0; r < o.reps; ++r) {
+    bare.push_back(BareConsumer(o, cluster, n, r));
+    kafka.push_back(PrivmonKafka(o, cluster, n, r, &kafka_alerts));
+    uint64_t records = 0;
+    const std::string scan_out = o.dir + "/scan-alerts.jsonl";
+    const double s = ScanSeconds(o.privmon, o.dir, scan_config, input, &records, scan_out);
+    Check(records == n, "scan saw a different count");
+    scan.push_back(static_cast<double>(n) / s);
+    const std::string text = ReadText(scan_out);
+    scan_alerts = static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
+  }
+  std::printf("K0 bare librdkafka consumer messages/s: %s\n", Reps(bare).c_str());
+  std::printf("K1 privmon run, kafka source records/s: %s (%llu alerts)\n", Reps(kafka).c_str(),
+              static_cast<unsigned long long>(kafka_alerts));
+  std::printf("K2 privmon scan records/s: %s (%llu alerts)\n", Reps(scan).c_str(),
+              static_cast<unsigned long long>(scan_alerts));
+
+  const double k0 = Median(bare), k1 = Median(kafka), k2 = Median(scan);
+  std::printf("\n| # | measure | median of %d | ratio | target |\n|---|---|---|---|---|\n", o.reps);
+  std::printf(
+      "| K0 | bare librdkafka consumer, mock cluster | %.0f MB/s, %.0f messages/s | "
+      "1.00 (ceiling of this cluster) | |\n",
+      k0 * mb / static_cast<double>(n), k0);
+  std::printf(
+      "| K1 | `privmon run`, kafka source, 2 shards, consume to alerts | %.0f MB/s, %.0f "
+      "records/s | %.2f x (K2); %.2f x (K0) | >= 0.8 x (K2): %s |\n",
+      k1 * mb / static_cast<double>(n), k1, k1 / k2, k1 / k0, k1 >= 0.8 * k2 ? "met" : "missed");
+  std::printf(
+      "| K2 | `privmon scan`, same records, 2 shards | %.0f MB/s, %.0f records/s | "
+      "%.2f x (K0) | |\n",
+      k2 * mb / static_cast<double>(n), k2, k2 / k0);
+  std::printf("\nalerts: kafka %llu, scan %llu; harness took %.0f s\n",
+              static_cast<unsigned long long>(kafka_alerts),
+              static_cast<unsigned long long>(scan_alerts), Seconds(t0, Clock::now()));
+  return 0;
+}
+
+}  // namespace
+}  // namespace privmon::bench
+
+int main(int argc, char** argv) {
+  try {
+    return privmon::bench::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "privmon_kafka_bench: %s\n", e.what());
+    return 1;
+  }
+}
