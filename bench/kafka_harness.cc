@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "app/gen_command.h"
+#include "tools/gen/command.h"
 #include "bench/macro_metrics.h"
 #include "bench/macro_process.h"
 #include "bench/macro_scan.h"

@@ -16,8 +16,8 @@
 #include <zmq.hpp>
 
 #include "tests/app/determinism_helpers.h"
-#include "tests/pipeline/child_process.h"
-#include "tests/pipeline/process_helpers.h"
+
+#include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
 namespace {
