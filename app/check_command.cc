@@ -3,10 +3,10 @@
 #include <map>
 #include <vector>
 
+#include "app/host_check.h"
 #include "config/lint.h"
 #include "config/loader.h"
 #include "core/json_escape.h"
-#include "app/host_check.h"
 #include "pipeline/zap_authenticator.h"
 
 namespace privmon {

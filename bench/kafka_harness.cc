@@ -28,12 +28,12 @@
 #include <thread>
 #include <vector>
 
-#include "tools/gen/command.h"
 #include "bench/macro_metrics.h"
 #include "bench/macro_process.h"
 #include "bench/macro_scan.h"
 #include "bench/signin_stream.h"
 #include "pipeline/framed_line.h"
+#include "tools/gen/command.h"
 
 namespace privmon::bench {
 namespace {

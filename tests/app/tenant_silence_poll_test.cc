@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "config/loader.h"
 #include "app/tenant_silence.h"
+#include "config/loader.h"
 #include "core/hash.h"
 
 namespace privmon {

@@ -15,7 +15,6 @@
 #include "sinks/kafka_output.h"
 #include "sinks/sink_worker.h"
 #include "tests/kafka/mock_kafka.h"
-
 #include "tests/support/process_helpers.h"
 
 namespace privmon::testing {

@@ -16,7 +16,6 @@
 #include <zmq.hpp>
 
 #include "tests/app/determinism_helpers.h"
-
 #include "tests/support/process_helpers.h"
 
 namespace privmon::testing {

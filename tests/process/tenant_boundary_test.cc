@@ -9,7 +9,6 @@
 
 #include "sinks/dead_letter.h"
 #include "tests/app/determinism_helpers.h"
-
 #include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
