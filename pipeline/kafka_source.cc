@@ -2,6 +2,9 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <librdkafka/rdkafka.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -35,8 +38,11 @@ constexpr std::array<std::pair<const char*, const char*>, 7> kConsumerDefaults =
     {"log.connection.close", "false"},
 }};
 
-constexpr uint32_t kHeldPerPartition = 64;     // messages buffered per partition for the merge
-constexpr int64_t kMergeWaitNs = 200'000'000;  // how long a lagging partition may hold others
+constexpr uint32_t kHeldPerPartition = 64;  // messages buffered per partition for the merge
+// How long a partition with nothing fetched (and not at its end) may hold the others back: as
+// long as an input may hold a tenant's watermark back (pipeline/tenant_clocks.h, 10 s), so a
+// partition whose fetches come late is waited for, never overtaken (its records would be late).
+constexpr int64_t kMergeWaitNs = 10'000'000'000;
 // After an assignment, a partition's first fetch waits for its offset lookup: until it has
 // answered (a message or its end), it may hold the others back this long.
 constexpr int64_t kFirstFetchWaitNs = 10'000'000'000;
@@ -83,6 +89,15 @@ class KafkaSource final : public MessageSource {
     if (rk_ == nullptr) throw std::runtime_error(what + ": " + err);
     (void)conf.release();  // rd_kafka_new took it
     rd_kafka_poll_set_consumer(rk_);
+    // Every partition is read from its own queue (OnRebalance), so one partition's fetched batch
+    // never stands in front of another's; queues signal this eventfd when they fill.
+    io_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (io_fd_ < 0) {
+      rd_kafka_destroy(rk_);
+      throw std::runtime_error(what + ": eventfd: " + std::strerror(errno));
+    }
+    consumer_queue_ = rd_kafka_queue_get_consumer(rk_);
+    rd_kafka_queue_io_event_enable(consumer_queue_, io_fd_, "1", 1);
     rd_kafka_topic_partition_list_t* topics =
         rd_kafka_topic_partition_list_new(static_cast<int>(s.kafka.topics.size()));
     for (const std::string& t : s.kafka.topics) {
@@ -91,6 +106,8 @@ class KafkaSource final : public MessageSource {
     const rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_queue_destroy(consumer_queue_);
+      ::close(io_fd_);
       rd_kafka_destroy(rk_);
       throw std::runtime_error(what + ": cannot subscribe: " + rd_kafka_err2str(e));
     }
@@ -100,8 +117,12 @@ class KafkaSource final : public MessageSource {
     StoreDelivered();  // the parse thread finished with it before letting the source go
     for (Partition& p : partitions_) DropHeld(p);
     rd_kafka_consumer_close(rk_);  // commits stored offsets, leaves the group (revokes first)
+    for (Partition& p : partitions_) ReleaseQueue(p);
     if (assignment_ != nullptr) rd_kafka_topic_partition_list_destroy(assignment_);
+    rd_kafka_queue_io_event_enable(consumer_queue_, -1, nullptr, 0);
+    rd_kafka_queue_destroy(consumer_queue_);
     rd_kafka_destroy(rk_);
+    ::close(io_fd_);
   }
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
@@ -186,17 +207,40 @@ class KafkaSource final : public MessageSource {
     std::array<rd_kafka_message_t*, kHeldPerPartition> ring{};
     uint32_t head = 0, count = 0;
     KafkaPartitionSlot* slot = nullptr;
+    rd_kafka_queue_t* queue = nullptr;  // its own queue while assigned (not forwarded)
   };
 
-  // Polls (waiting at most `wait_ms` for the first) until nothing more is ready or a partition's
-  // buffer is full.
+  // Takes what is ready (waiting at most `wait_ms` when nothing is): the consumer queue
+  // (rebalances, errors, messages fetched before a partition's queue was split off), then each
+  // assigned partition's own queue up to its free buffer.
   void Fill(int wait_ms) {
+    if (Sweep() || wait_ms <= 0) return;
+    pollfd pfd{io_fd_, POLLIN, 0};
+    if (::poll(&pfd, 1, wait_ms) > 0) {
+      uint64_t signals = 0;
+      (void)!::read(io_fd_, &signals, sizeof signals);  // re-armed: queues signal when they fill
+    }
+    Sweep();
+  }
+  bool Sweep() {
+    bool any = false;
+    // The consumer queue serves the rebalance callback; a message on it may belong to a full
+    // partition buffer, so it is read only while none is full.
     while (!any_full_) {
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, wait_ms);
-      if (m == nullptr) return;
-      wait_ms = 0;
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 0);
+      if (m == nullptr) break;
+      any = true;
       Hold(m);
     }
+    std::array<rd_kafka_message_t*, kHeldPerPartition> batch{};
+    for (Partition& p : partitions_) {
+      if (p.queue == nullptr || p.count == kHeldPerPartition) continue;
+      const ssize_t n =
+          rd_kafka_consume_batch_queue(p.queue, 0, batch.data(), kHeldPerPartition - p.count);
+      for (ssize_t i = 0; i < n; ++i) Hold(batch[static_cast<std::size_t>(i)]);
+      any = any || n > 0;
+    }
+    return any;
   }
 
   void Hold(rd_kafka_message_t* m) {
@@ -228,9 +272,8 @@ class KafkaSource final : public MessageSource {
   }
 
   // True when the round robin may go on: every assigned partition has a message held or is at
-  // its end, or one partition's buffer is full.
+  // its end (a full buffer does not count: the others fill from their own queues meanwhile).
   bool Level() const {
-    if (any_full_) return true;
     for (const Partition& p : partitions_) {
       if (p.assigned && p.count == 0 && !p.at_end) return false;
     }
@@ -374,7 +417,10 @@ class KafkaSource final : public MessageSource {
       p.end_offset = -1;
       // A revoked partition's undelivered messages go to its next owner (their offsets were
       // never stored).
-      if (!assign) self->DropHeld(p);
+      if (!assign) {
+        self->DropHeld(p);
+        self->ReleaseQueue(p);
+      }
       if (p.slot != nullptr) {
         p.slot->assigned.store(assign, std::memory_order_relaxed);
         if (!assign) p.slot->lag.store(-1, std::memory_order_relaxed);
@@ -391,7 +437,24 @@ class KafkaSource final : public MessageSource {
     } else {
       (void)rd_kafka_assign(rk, assign ? parts : nullptr);
     }
+    // Once assigned (librdkafka's own order, tests/0056-balanced_group_mt.c), each partition's
+    // queue stops forwarding to the consumer queue and is read on its own.
+    for (int i = 0; assign && i < parts->cnt; ++i) {
+      Partition& p = self->Find(parts->elems[i].topic, parts->elems[i].partition);
+      if (p.queue != nullptr) continue;
+      p.queue = rd_kafka_queue_get_partition(rk, p.topic.c_str(), p.partition);
+      if (p.queue == nullptr) continue;  // stays forwarded: read through the consumer queue
+      rd_kafka_queue_forward(p.queue, nullptr);
+      rd_kafka_queue_io_event_enable(p.queue, self->io_fd_, "1", 1);
+    }
     self->RefreshAssignment();
+  }
+
+  void ReleaseQueue(Partition& p) {
+    if (p.queue == nullptr) return;
+    rd_kafka_queue_io_event_enable(p.queue, -1, nullptr, 0);
+    rd_kafka_queue_destroy(p.queue);
+    p.queue = nullptr;
   }
 
   void RefreshAssignment() {
@@ -454,6 +517,8 @@ class KafkaSource final : public MessageSource {
   mutable uint64_t next_cut_ = 0;
   std::atomic<uint64_t> rebalances_{0};
   rd_kafka_t* rk_ = nullptr;
+  rd_kafka_queue_t* consumer_queue_ = nullptr;  // signals io_fd_ (rebalances, errors)
+  int io_fd_ = -1;                              // eventfd the queues write to when they fill
   rd_kafka_topic_partition_list_t* assignment_ = nullptr;
   std::vector<Partition> partitions_;               // every partition seen, in order; never shrinks
   std::vector<std::unique_ptr<std::string>> keys_;  // topic names the index keys view

@@ -8,6 +8,10 @@
 
 namespace privmon {
 
+// A live source (or Kafka partition) that has sent nothing for this long stops holding watermarks
+// back (run only: scan never reads the wall clock).
+constexpr int64_t kIdleSourceNs = 10'000'000'000;
+
 bool Pipeline::ClockSourceEnded(uint32_t clock_source) const {
   if (!fanned_out_) {
     return source_progress_[clock_owner_[clock_source]].ended.load(std::memory_order_acquire);
@@ -23,9 +27,6 @@ EventTime Pipeline::MaxEventTime(bool* all_done) const {
   for (uint32_t p = 0; p < parsers_; ++p) {
     done = done && progress_[p].done.load(std::memory_order_acquire);
   }
-  // A live source that has sent nothing for this long stops holding the watermark back (run
-  // only: scan never reads the wall clock).
-  constexpr int64_t kIdleSourceNs = 10'000'000'000;
   const int64_t now = config_->pipeline.wall_clock ? NowNs() : 0;
   EventTime lowest_active = kMaxTime, highest = kMinTime;
   for (std::size_t i = 0; i < source_count_; ++i) {
@@ -49,9 +50,11 @@ void Pipeline::ShardLoop(uint32_t shard) {
   // One clock per clock input of each source (a Kafka partition is one); lanes of a fanned-out
   // source share its inputs.
   const std::size_t clock_sources = clock_owner_.size();
+  // The partitions of one Kafka source are aligned: a lagging one holds every tenant the source
+  // carries (one silent for 10 s of wall time stops holding, as an idle source does).
   TenantClocks clocks(lateness_us_,
                       wall ? config_->pipeline.tenant_idle_timeout_s * 1'000'000'000 : 0,
-                      clock_sources, !wall);
+                      clock_sources, !wall, clock_owner_, wall ? kIdleSourceNs : 0);
   std::vector<uint8_t> ended_now(clock_sources, 0), ended_seen(clock_sources, 0);
   // A source counts as ended only once everything it pushed before its end was drained: the
   // snapshot taken before a drain is applied after it.

@@ -1,15 +1,22 @@
 // TenantClocks: one shard's view of each tenant's event time (DESIGN.md sections 4 and 10). A
 // tenant's watermark is the minimum, over the sources that carried it and are neither ended nor
-// idle, of the newest event time the source's marks reported, minus the allowed lateness. A
-// tenant whose sources are all idle (no mark for `idle_timeout` of wall time; `run` only) is
-// advanced to the sources' common watermark, so its timers still fire. Watermarks never move back.
-// Owned by one shard thread. OnMark: one hash probe + O(sources carrying the tenant); allocates
-// only for a new (tenant, source) pair.
+// idle, of the newest event time the source's marks reported, minus the allowed lateness. The
+// clock inputs of one source (a Kafka source's partitions) are one stream split up: any of them
+// may carry any tenant, and one may lag the others (its fetches come later, or it resumes after a
+// failover). So a tenant is also held back by every live input of a source that carried it, as of
+// that input's newest event of any tenant: a lagging partition's records are never late, even for
+// a tenant it has not carried yet. A tenant whose sources are all idle (no mark for
+// `idle_timeout` of wall time; `run` only) is advanced to the sources' common watermark, so its
+// timers still fire. Watermarks never move back.
+// Owned by one shard thread. OnMark: one hash probe + O(sources carrying the tenant + inputs of
+// their sources); allocates only for a new (tenant, source) pair.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/event_time.h"
@@ -22,12 +29,30 @@ class TenantClocks {
   // (`hold_unreported`), a live source that has sent no mark yet may carry any tenant: it holds
   // every tenant back until its first mark or its end (files start at different speeds; in run a
   // source that never sent anything is idle instead).
+  // `owner[s]`: the source clock input s belongs to (inputs of one source are aligned); empty:
+  // each input its own source. `input_idle_ns` > 0: an input with no mark for that long stops
+  // holding other tenants back (run; a quiet partition of a keyed topic).
   TenantClocks(int64_t lateness_us, int64_t idle_timeout_ns, std::size_t sources,
-               bool hold_unreported)
+               bool hold_unreported, std::vector<uint32_t> owner = {}, int64_t input_idle_ns = 0)
       : lateness_us_(lateness_us),
         idle_timeout_ns_(idle_timeout_ns),
+        input_idle_ns_(input_idle_ns),
         reported_(sources, hold_unreported ? 0 : 1),
-        unreported_(hold_unreported ? sources : 0) {}
+        unreported_(hold_unreported ? sources : 0),
+        owner_(std::move(owner)),
+        input_newest_(sources, kMinTime),
+        input_mark_ns_(sources, 0) {
+    if (owner_.size() != sources) {
+      owner_.resize(sources);
+      for (std::size_t s = 0; s < sources; ++s) owner_[s] = static_cast<uint32_t>(s);
+    }
+    uint32_t owners = 0;
+    for (std::size_t s = 0; s < sources; ++s) {
+      if (s > 0 && owner_[s] == owner_[s - 1]) aligned_ = true;
+      owners = std::max(owners, owner_[s] + 1);
+    }
+    source_floor_.assign(owners, kMaxTime);
+  }
 
   // Records a mark; returns the tenant's watermark when it moved, else kMinTime.
   template <class Ended>
@@ -37,6 +62,8 @@ class TenantClocks {
       reported_[source] = 1;
       --unreported_;
     }
+    NoteInput(source, newest, now_ns);
+    if (aligned_) ComputeFloors(now_ns, ended);
     Clock& c = clocks_[tenant];
     Input* in = nullptr;
     for (Input& i : c.inputs) {
@@ -52,6 +79,7 @@ class TenantClocks {
   // each tenant whose watermark moved. `source_watermark` advances idle tenants (run only).
   template <class Ended, class Moved>
   void Refresh(EventTime source_watermark, int64_t now_ns, Ended&& ended, Moved&& moved) {
+    if (aligned_) ComputeFloors(now_ns, ended);
     for (auto& [tenant, c] : clocks_) {
       const EventTime w = Advance(c, Compute(c, source_watermark, now_ns, ended));
       if (w != kMinTime) moved(tenant, w);
@@ -83,6 +111,7 @@ class TenantClocks {
       reported_[source] = 1;
       --unreported_;
     }
+    NoteInput(source, newest, now_ns);
     Clock& c = clocks_[tenant];
     for (Input& i : c.inputs) {
       if (i.source == source) {
@@ -121,11 +150,39 @@ class TenantClocks {
       any_live = true;
       lowest = lowest < i.newest ? lowest : i.newest;
     }
-    if (any_live) return lowest - lateness_us_;
+    if (any_live) {
+      if (aligned_) lowest = std::min(lowest, AlignedFloor(c));
+      return lowest - lateness_us_;
+    }
     // Every input that carried the tenant ended (the end of the whole input settles the rest).
     if (all_ended) return newest == kMinTime ? kMinTime : newest - lateness_us_;
     // Silent for the idle timeout on every input: follow the sources' common watermark.
     return source_watermark;
+  }
+  void NoteInput(uint32_t source, EventTime newest, int64_t now_ns) {
+    if (source >= input_newest_.size()) return;
+    if (newest > input_newest_[source]) input_newest_[source] = newest;
+    input_mark_ns_[source] = now_ns;
+  }
+  // Per source, the lowest newest time over its live inputs (kMaxTime: none). An input that has
+  // reported nothing holds nothing back (a Kafka source has a clock input per possible partition,
+  // most never assigned). O(inputs); once per mark or refresh.
+  template <class Ended>
+  void ComputeFloors(int64_t now_ns, Ended&& ended) {
+    std::fill(source_floor_.begin(), source_floor_.end(), kMaxTime);
+    for (std::size_t s = 0; s < owner_.size(); ++s) {
+      if (input_newest_[s] == kMinTime || ended(static_cast<uint32_t>(s))) continue;
+      if (input_idle_ns_ > 0 && now_ns - input_mark_ns_[s] > input_idle_ns_) continue;
+      source_floor_[owner_[s]] = std::min(source_floor_[owner_[s]], input_newest_[s]);
+    }
+  }
+  // The lowest floor of the sources that carried the tenant.
+  EventTime AlignedFloor(const Clock& c) const {
+    EventTime floor = kMaxTime;
+    for (const Input& i : c.inputs) {
+      if (i.source < owner_.size()) floor = std::min(floor, source_floor_[owner_[i.source]]);
+    }
+    return floor;
   }
   static EventTime Advance(Clock& c, EventTime w) {
     if (w == kMinTime || w <= c.watermark) return kMinTime;
@@ -135,8 +192,14 @@ class TenantClocks {
 
   int64_t lateness_us_;
   int64_t idle_timeout_ns_;
+  int64_t input_idle_ns_;
   std::vector<uint8_t> reported_;  // per clock source: has sent a mark
   std::size_t unreported_;
+  std::vector<uint32_t> owner_;          // per clock source: the source it belongs to
+  std::vector<EventTime> input_newest_;  // per clock source: newest time of any tenant's mark
+  std::vector<int64_t> input_mark_ns_;   // per clock source: wall time of its last mark
+  std::vector<EventTime> source_floor_;  // per source: ComputeFloors' answer
+  bool aligned_ = false;                 // some source has several clock inputs
   absl::flat_hash_map<uint64_t, Clock> clocks_;
 };
 

@@ -256,7 +256,8 @@ int64_t CheckpointFileOffset(const std::string& cp_dir) {
   std::error_code ec;
   for (const auto& f : std::filesystem::directory_iterator(cp_dir, ec)) {
     const std::string name = f.path().filename().string();
-    if (name.ends_with(".pmck") && name > newest) newest = name;
+    // ".tmp-checkpoint-*.pmck" is one being written: it may never be renamed into place.
+    if (name.starts_with("checkpoint-") && name.ends_with(".pmck") && name > newest) newest = name;
   }
   if (newest.empty()) return -1;
   const std::string bytes = ReadFile(cp_dir + "/" + newest);

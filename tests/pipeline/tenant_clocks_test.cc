@@ -1,0 +1,68 @@
+// TenantClocks: the partitions of one source are aligned (a lagging one holds every tenant the
+// source carries), separate sources are not, and an input that is silent or never reported holds
+// nothing back. The Kafka end-to-end proof is kafka.KafkaSource.* and the bench's alert equality.
+#include "pipeline/tenant_clocks.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace privmon {
+namespace {
+
+constexpr int64_t kLateness = 300 * kMicrosPerSecond;
+constexpr EventTime kHour = 3600 * kMicrosPerSecond;
+constexpr EventTime kT0 = 1'736'000'000 * kMicrosPerSecond;
+constexpr uint64_t kTenantA = 0xA, kTenantB = 0xB;
+
+auto NoneEnded() {
+  return [](uint32_t) { return false; };
+}
+
+TEST(TenantClocks, ALaggingPartitionHoldsATenantItHasNotCarried) {
+  // One source with two partitions (clock inputs 0 and 1).
+  TenantClocks clocks(kLateness, 0, 2, false, {0, 0});
+  // Partition 1 is hours behind and has only carried tenant B so far.
+  EXPECT_EQ(clocks.OnMark(kTenantB, 1, kT0, 0, NoneEnded()), kT0 - kLateness);
+  // Partition 0 races ahead with tenant A: A may still come on partition 1, as of kT0.
+  const EventTime w = clocks.OnMark(kTenantA, 0, kT0 + 5 * kHour, 0, NoneEnded());
+  EXPECT_EQ(w, kT0 - kLateness);
+  // Partition 1 catches up: A follows.
+  clocks.OnMark(kTenantB, 1, kT0 + 4 * kHour, 0, NoneEnded());
+  std::vector<std::pair<uint64_t, EventTime>> moved;
+  clocks.Refresh(kMinTime, 0, NoneEnded(),
+                 [&](uint64_t t, EventTime wm) { moved.emplace_back(t, wm); });
+  EXPECT_EQ(moved,
+            (std::vector<std::pair<uint64_t, EventTime>>{{kTenantA, kT0 + 4 * kHour - kLateness}}))
+      << "A moves to partition 1's progress; B was already there";
+}
+
+TEST(TenantClocks, SeparateSourcesDoNotHoldEachOthersTenants) {
+  // Two sources of one clock input each (two ZeroMQ feeds): tenant A's feed is not held by B's.
+  TenantClocks clocks(kLateness, 0, 2, false, {0, 1});
+  clocks.OnMark(kTenantB, 1, kT0, 0, NoneEnded());
+  EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0 + 5 * kHour, 0, NoneEnded()),
+            kT0 + 5 * kHour - kLateness);
+}
+
+TEST(TenantClocks, ASilentOrUnreportedPartitionHoldsNothing) {
+  constexpr int64_t kIdleNs = 10'000'000'000;
+  // Three partitions; partition 2 never reports (unassigned: it holds nothing).
+  TenantClocks clocks(kLateness, 0, 3, false, {0, 0, 0}, kIdleNs);
+  clocks.OnMark(kTenantB, 1, kT0, /*now_ns=*/1, NoneEnded());
+  EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0 + kHour, 2, NoneEnded()), kT0 - kLateness);
+  // Partition 1 silent for longer than the idle time: A follows partition 0 alone.
+  EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0 + 2 * kHour, 2 + kIdleNs, NoneEnded()),
+            kT0 + 2 * kHour - kLateness);
+}
+
+TEST(TenantClocks, AnEndedPartitionHoldsNothing) {
+  TenantClocks clocks(kLateness, 0, 2, false, {0, 0});
+  clocks.OnMark(kTenantB, 1, kT0, 0, NoneEnded());
+  auto one_ended = [](uint32_t s) { return s == 1; };
+  EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0 + kHour, 0, one_ended), kT0 + kHour - kLateness);
+}
+
+}  // namespace
+}  // namespace privmon
