@@ -145,7 +145,10 @@ class KafkaSource final : public MessageSource {
         if (now - unlevel_since_ns_ > MergeWait()) return Deliver(out);
       }
       if (now >= deadline) return ReceiveStatus::kIdle;
-      const int64_t wait_ms = std::min<int64_t>(10, (deadline - now) / 1'000'000 + 1);
+      // Any queue filling wakes the wait (io_fd_): with nothing held it lasts to the deadline;
+      // while the merge waits for a partition, 10 ms at a time (MergeWait is checked above).
+      const int64_t left_ms = (deadline - now) / 1'000'000 + 1;
+      const int64_t wait_ms = held_ > 0 ? std::min<int64_t>(10, left_ms) : left_ms;
       Fill(static_cast<int>(wait_ms));
     }
   }
