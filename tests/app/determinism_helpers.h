@@ -39,10 +39,7 @@ std::vector<AlertLine> ParseAlerts(const std::string& out);
 // The multiset the determinism property is stated on: "alert_id rule_id final_count", sorted.
 std::vector<std::string> Verdicts(const std::string& out, const std::string& only_tenant = "");
 
-// Event time of a line (its first record's time field), as sortable text.
-std::string LineTime(const std::string& line);
-
-// The same, as Unix seconds (0 when the line has none).
+// Event time of a line (its first record's time field), as Unix seconds (0 when it has none).
 int64_t LineSeconds(const std::string& line);
 
 }  // namespace privmon_test
