@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/process_helpers.h"
+
 namespace privmon_test {
 
 namespace fs = std::filesystem;
@@ -18,7 +20,8 @@ struct ScanOutput {
   std::string out, err;
 };
 
-std::string ReadText(const fs::path& p);
+// Whole file, "" when unreadable: the process rig's.
+using privmon::testing::ReadFile;
 // Non-empty lines of `text`.
 std::vector<std::string> Lines(const std::string& text);
 void WriteLines(const fs::path& p, const std::vector<std::string>& lines);
