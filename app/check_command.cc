@@ -6,7 +6,7 @@
 #include "app/host_check.h"
 #include "config/lint.h"
 #include "config/loader.h"
-#include "core/json_escape.h"
+#include "core/json_writer.h"
 #include "pipeline/zap_authenticator.h"
 
 namespace privmon {
@@ -65,47 +65,63 @@ void PrintText(const CheckOptions& o, const ConfigLoadResult& result, std::ostre
   if (aggregated) out << "(privmon check --details lists every tenant of each note)\n";
 }
 
+// A JSON array of strings.
+void AppendJsonStrings(const std::vector<std::string>& items, std::string& s) {
+  s += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) s += ',';
+    AppendJsonString(items[i], s);
+  }
+  s += ']';
+}
+
 void PrintJson(const CheckOptions& o, const ConfigLoadResult& result,
                const std::vector<std::string>& host_errors, std::ostream& out) {
-  std::string s = "{\"file\":";
+  std::string s = "{";
+  AppendJsonKey("file", true, s);
   AppendJsonString(o.path, s);
-  s += ",\"valid\":";
+  AppendJsonKey("valid", false, s);
   s += result.errors.empty() ? "true" : "false";
   if (result.config) {
-    s += ",\"tenants\":" + std::to_string(result.config->tenants.size());
-    s += ",\"rules_enabled\":" + std::to_string(EnabledRules(*result.config));
+    AppendJsonKey("tenants", false, s);
+    AppendJsonUint(result.config->tenants.size(), s);
+    AppendJsonKey("rules_enabled", false, s);
+    AppendJsonUint(EnabledRules(*result.config), s);
   }
-  s += ",\"errors\":[";
+  AppendJsonKey("errors", false, s);
+  s += '[';
   for (std::size_t i = 0; i < result.errors.size(); ++i) {
     const ConfigError& e = result.errors[i];
     if (i > 0) s += ',';
-    s += "{\"line\":" + std::to_string(e.line) + ",\"column\":" + std::to_string(e.column) +
-         ",\"message\":";
+    s += '{';
+    AppendJsonKey("line", true, s);
+    AppendJsonInt(e.line, s);
+    AppendJsonKey("column", false, s);
+    AppendJsonInt(e.column, s);
+    AppendJsonKey("message", false, s);
     AppendJsonString(e.message, s);
     s += '}';
   }
-  s += "],\"notes\":[";
+  s += ']';
+  AppendJsonKey("notes", false, s);
+  s += '[';
   bool first = true;
   for (const NoteGroup& g : GroupNotes(result.notes)) {
     if (!first) s += ',';
     first = false;
-    s += "{\"text\":";
+    s += '{';
+    AppendJsonKey("text", true, s);
     AppendJsonString(g.text, s);
-    s += ",\"subjects\":[";
-    for (std::size_t i = 0; i < g.subjects.size(); ++i) {
-      if (i > 0) s += ',';
-      AppendJsonString(g.subjects[i], s);
-    }
-    s += "],\"count\":" + std::to_string(g.subjects.size()) + '}';
+    AppendJsonKey("subjects", false, s);
+    AppendJsonStrings(g.subjects, s);
+    AppendJsonKey("count", false, s);
+    AppendJsonUint(g.subjects.size(), s);
+    s += '}';
   }
   s += ']';
   if (o.host) {
-    s += ",\"host_errors\":[";
-    for (std::size_t i = 0; i < host_errors.size(); ++i) {
-      if (i > 0) s += ',';
-      AppendJsonString(host_errors[i], s);
-    }
-    s += ']';
+    AppendJsonKey("host_errors", false, s);
+    AppendJsonStrings(host_errors, s);
   }
   s += "}\n";
   out << s;

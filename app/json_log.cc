@@ -8,8 +8,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "core/event_time.h"
-#include "core/json_escape.h"
+#include "core/json_writer.h"
 
 namespace privmon {
 namespace {
@@ -70,10 +69,9 @@ LogLevel LogLevelOf(std::string_view line) {
 }
 
 std::string JsonLogLine(std::string_view line, LogLevel level, int64_t unix_us) {
-  char ts[32];
-  std::string out = "{\"ts\":\"";
-  out.append(ts, FormatIsoTime(unix_us, ts));
-  out += "\",\"level\":\"";
+  std::string out = "{\"ts\":";
+  AppendJsonIsoTime(unix_us, out);
+  out += ",\"level\":\"";
   out += LevelName(level);
   out += "\",\"msg\":";
   AppendJsonString(line, out);

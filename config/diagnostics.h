@@ -29,7 +29,6 @@ class Diagnostics {
   }
   void Note(std::string text) { notes_.push_back({{}, std::move(text)}); }
 
-  bool HasErrors() const { return !errors_.empty(); }
   const std::string& origin() const { return origin_; }
   std::vector<ConfigError> TakeErrors() { return std::move(errors_); }
   std::vector<ConfigNote> TakeNotes() { return std::move(notes_); }

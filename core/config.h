@@ -191,7 +191,7 @@ struct CompiledConfig {
 };
 
 // Rule settings as RULES.md sets them, the default privileged roles, and a config with every rule
-// on and no tenant lists. Defined in core/config_defaults.cc.
+// on and no tenant lists. Defined in core/config.cc.
 RuleSettings DefaultRuleSettings(RuleId id);
 const std::vector<std::string>& DefaultPrivilegedRoles();
 std::shared_ptr<const CompiledConfig> BuiltinDefaultConfig();

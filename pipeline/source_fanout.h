@@ -1,4 +1,4 @@
-// SourceFanout: lets P parse threads share one source, so one busy ZeroMQ endpoint or one big
+// FanOutSource: lets P parse threads share one source, so one busy ZeroMQ endpoint or one big
 // file is parsed on several cores. A reader thread owns the source and copies each message into
 // a slot of the next lane, round robin; each lane is a MessageSource read by one parse thread.
 // Per lane, two SPSC queues of slot indices (filled, free) over a fixed array of slots whose

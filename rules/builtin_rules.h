@@ -1,7 +1,7 @@
 // The builtin rule catalogue: rules/*.yaml, embedded in the binary at build time
 // (cmake/embed_rules.cmake), loaded and validated with yaml-cpp once per process. The compile-time
 // tables of core/rule_catalog.h and core/rule_params.h must say exactly what these files say:
-// CatalogueDifferences lists every disagreement (tests/core/rule_files_test.cc fails on any, and
+// CatalogueDifferences lists every disagreement (tests/rules/rule_files_test.cc fails on any, and
 // BuiltinRuleSet refuses to start on any). Thread-safe: BuiltinRuleSet is built once (static).
 #pragma once
 

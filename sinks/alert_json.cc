@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <string_view>
 
-#include "core/json_escape.h"
+#include "core/json_writer.h"
+#include "sinks/alert_details_json.h"
 #include "sinks/alert_message.h"
-#include "sinks/json_append.h"
 
 namespace privmon {
 

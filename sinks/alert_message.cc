@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include "core/json_escape.h"
-#include "sinks/json_append.h"
+#include "core/json_writer.h"
 
 namespace privmon {
 

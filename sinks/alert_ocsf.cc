@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
-#include "core/json_escape.h"
+#include "core/json_writer.h"
 #include "core/mitre_attack.h"
 #include "core/version.h"
+#include "sinks/alert_details_json.h"
 #include "sinks/alert_json.h"
 #include "sinks/alert_message.h"
-#include "sinks/json_append.h"
 
 namespace privmon {
 namespace {

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -13,22 +12,13 @@
 #include <thread>
 
 #include "core/hash.h"
-#include "core/json_escape.h"
+#include "core/json_writer.h"
 #include "core/utf8.h"
 #include "sinks/alert_output.h"
 #include "sinks/base64.h"
 #include "sinks/fd_output.h"
 
 namespace privmon {
-namespace {
-
-void AppendUint(uint64_t n, std::string& out) {
-  char buf[24];
-  out.append(buf, std::to_chars(buf, buf + sizeof(buf), n).ptr);
-}
-
-}  // namespace
-
 DeadLetterWriter::DeadLetterWriter(const std::string& path, Counter* counter, Limits limits,
                                    Counter* write_failures, Counter* rotations)
     : path_(path),
@@ -108,26 +98,23 @@ void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, s
   if (counter_ != nullptr) Bump(*counter_);  // single writer: every bump happens under mu_
   if (fd_ < 0 && sink_ == nullptr) return;
   line_.clear();
-  char time_buf[40];
-  line_.append("{\"received\":\"");
-  line_.append(time_buf, FormatIsoTime(received, time_buf));
-  line_.append("\",\"reason\":");
+  line_.append("{\"received\":");
+  AppendJsonIsoTime(received, line_);
+  line_.append(",\"reason\":");
   AppendJsonString(reason, line_);
   line_.append(",\"detail\":");
   AppendJsonString(detail, line_);
   line_.append(",\"source\":");
   AppendJsonString(source, line_);
   line_.append(",\"size\":");
-  AppendUint(raw.size(), line_);
+  AppendJsonUint(raw.size(), line_);
   if (raw.size() > limits_.max_entry_bytes) {
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(HashBytes(raw)));
+    const uint64_t hash = HashBytes(raw);
     raw = raw.substr(0, limits_.max_entry_bytes);
     line_.append(",\"kept\":");
-    AppendUint(raw.size(), line_);
-    line_.append(",\"hash\":\"");
-    line_.append(hex, 16);
-    line_.push_back('"');
+    AppendJsonUint(raw.size(), line_);
+    line_.append(",\"hash\":");
+    AppendJsonHex64(hash, line_);
   }
   if (IsValidUtf8(raw)) {
     line_.append(",\"raw\":");

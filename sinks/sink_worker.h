@@ -9,8 +9,8 @@
 // as dropped (lost), so shutdown never hangs on a stuck sink. An output whose writes are deferred
 // (Kafka) has a line counted as written only when its delivery report says so, as lost when it
 // gives up; until then the line counts as neither (checkpoints wait for it). Thread contract:
-// TryPush/CountDropped from one producer thread; StartShutdownGrace/RequestReopen/Finish from any
-// thread.
+// TryPush/CountLost/CountBackpressureWait from one producer thread;
+// StartShutdownGrace/RequestReopen/Finish from any thread.
 #pragma once
 
 #include <atomic>

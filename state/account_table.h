@@ -40,7 +40,6 @@ class AccountTable {
     return s.privileged_index == UINT32_MAX ? nullptr : &privileged_[s.privileged_index];
   }
   std::size_t size() const { return accounts_.size(); }
-  std::size_t privileged_count() const { return privileged_.size(); }
   // Bytes held, counting empty slots and abseil's control bytes.
   std::size_t MemoryBytes() const {
     return accounts_.capacity() * (sizeof(std::pair<const uint64_t, AccountState>) + 1) +

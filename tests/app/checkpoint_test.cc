@@ -15,16 +15,15 @@
 
 #include "core/checkpoint_format.h"
 #include "core/config.h"
-#include "core/stats.h"
-#include "detectors/detection_engine.h"
 #include "pipeline/checkpoint_store.h"
-#include "pipeline/spsc_queue.h"
 #include "state/checkpoint_codec.h"
+#include "tests/support/engine_helpers.h"
 #include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {
 
+using testing::EngineHarness;
 using testing::ReadFile;
 using testing::RunToExit;
 using testing::TempDir;
@@ -210,23 +209,13 @@ TEST(CheckpointRun, NoUsableCheckpointIsExit2AndFreshStartsEmptyOnPurpose) {
 // Restores a checkpoint into `shards` detection engines; returns the accounts they hold.
 std::size_t RestoreInto(const DecodedCheckpoint& cp, uint32_t shards, std::string* error,
                         std::vector<CheckpointShardWriter>* saved) {
-  auto config = BuiltinDefaultConfig();
-  PipelineStats stats(shards, 1, 10);
-  std::vector<std::unique_ptr<SpscQueue<Alert>>> queues;
-  std::vector<std::unique_ptr<DetectionEngine>> engines;
-  std::vector<EventConsumer*> consumers;
-  for (uint32_t s = 0; s < shards; ++s) {
-    queues.push_back(std::make_unique<SpscQueue<Alert>>(64));
-    engines.push_back(
-        std::make_unique<DetectionEngine>(config, *queues.back(), stats.shards[s], stats.tenants));
-    consumers.push_back(engines.back().get());
-  }
-  *error = RestoreCheckpoint(cp, consumers);
+  EngineHarness engines(BuiltinDefaultConfig(), shards);
+  *error = RestoreCheckpoint(cp, engines.consumers());
   std::size_t accounts = 0;
   for (uint32_t s = 0; s < shards; ++s) {
-    accounts += engines[s]->accounts().size();
+    accounts += engines.engine(s).accounts().size();
     saved->emplace_back(static_cast<uint16_t>(s));
-    engines[s]->SaveState(saved->back());
+    engines.engine(s).SaveState(saved->back());
   }
   return accounts;
 }

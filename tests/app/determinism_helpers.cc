@@ -3,21 +3,14 @@
 #include <re2/re2.h>
 #include <simdjson.h>
 
-#include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "core/event_time.h"
 #include "tests/support/process_helpers.h"
 
 namespace privmon_test {
-
-std::string ReadText(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -86,20 +79,13 @@ std::vector<std::string> Verdicts(const std::string& out, const std::string& onl
   return v;
 }
 
-// Event time of a line (its first record's time field), as sortable text.
-std::string LineTime(const std::string& line) {
+int64_t LineSeconds(const std::string& line) {
   static const re2::RE2 re(
       R"re("(?:time|createdDateTime|activityDateTime|TimeGenerated)"\s*:\s*"([0-9T:.\-]+))re");
   std::string t;
-  return re2::RE2::PartialMatch(line, re, &t) ? t.substr(0, 19) : std::string();
-}
-
-// The same, as Unix seconds (0 when the line has none).
-int64_t LineSeconds(const std::string& line) {
-  const std::string t = LineTime(line);
-  std::tm tm{};
-  if (t.size() < 19 || strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return 0;
-  return static_cast<int64_t>(timegm(&tm));
+  if (!re2::RE2::PartialMatch(line, re, &t) || t.size() < 19) return 0;
+  const auto us = privmon::ParseIsoTime(t.substr(0, 19) + "Z");  // whole seconds, UTC
+  return us ? *us / privmon::kMicrosPerSecond : 0;
 }
 
 }  // namespace privmon_test

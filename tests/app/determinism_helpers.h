@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/process_helpers.h"
+
 namespace privmon_test {
 
 namespace fs = std::filesystem;
@@ -18,7 +20,8 @@ struct ScanOutput {
   std::string out, err;
 };
 
-std::string ReadText(const fs::path& p);
+// Whole file, "" when unreadable: the process rig's.
+using privmon::testing::ReadFile;
 // Non-empty lines of `text`.
 std::vector<std::string> Lines(const std::string& text);
 void WriteLines(const fs::path& p, const std::vector<std::string>& lines);
@@ -39,10 +42,7 @@ std::vector<AlertLine> ParseAlerts(const std::string& out);
 // The multiset the determinism property is stated on: "alert_id rule_id final_count", sorted.
 std::vector<std::string> Verdicts(const std::string& out, const std::string& only_tenant = "");
 
-// Event time of a line (its first record's time field), as sortable text.
-std::string LineTime(const std::string& line);
-
-// The same, as Unix seconds (0 when the line has none).
+// Event time of a line (its first record's time field), as Unix seconds (0 when it has none).
 int64_t LineSeconds(const std::string& line);
 
 }  // namespace privmon_test

@@ -40,15 +40,15 @@ struct Folder {
 Folder Load(const fs::path& dir) {
   Folder f;
   f.dir = dir;
-  f.config = ReadText(dir / "config.yaml");
-  if (fs::exists(dir / "args")) f.args = ReadText(dir / "args");
+  f.config = ReadFile(dir / "config.yaml");
+  if (fs::exists(dir / "args")) f.args = ReadFile(dir / "args");
   std::replace(f.args.begin(), f.args.end(), '\n', ' ');
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (e.path().extension() == ".ndjson") files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
-  for (const auto& p : files) f.files.emplace_back(p.filename().string(), Lines(ReadText(p)));
+  for (const auto& p : files) f.files.emplace_back(p.filename().string(), Lines(ReadFile(p)));
   return f;
 }
 
@@ -83,7 +83,7 @@ void CheckFolder(const fs::path& dir, int seeds) {
   std::string err;
   const std::vector<std::string> expected = ScanFolder(f, f.files, 1, 1, tmp, &err);
   ASSERT_FALSE(expected.empty() && !f.files.empty() &&
-               ReadText(dir / "expected.txt").find("PRIV-") != std::string::npos)
+               ReadFile(dir / "expected.txt").find("PRIV-") != std::string::npos)
       << dir << ": no alert at all\n"
       << err;
   constexpr std::pair<uint32_t, uint32_t> kMatrix[] = {{1, 1}, {1, 2}, {2, 1},
@@ -129,7 +129,7 @@ TEST(Determinism, GeneratedTrafficGivesOneVerdictSetAcrossShardsAndParseThreads)
   ASSERT_EQ(std::system(gen.c_str()), 0);
   Folder f;
   f.config = "pipeline: {allowed_lateness: 5m}\ndead_letter: {path: \"\"}\n";
-  f.files.emplace_back("gen.ndjson", Lines(ReadText(tmp / "gen.ndjson")));
+  f.files.emplace_back("gen.ndjson", Lines(ReadFile(tmp / "gen.ndjson")));
   ASSERT_GT(f.files[0].second.size(), 1000u);
   std::string err;
   const std::vector<std::string> expected = ScanFolder(f, f.files, 1, 1, tmp, &err);

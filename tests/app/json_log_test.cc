@@ -60,32 +60,32 @@ TEST(JsonLog, EveryStderrLineOfARealRunIsOneJsonObject) {
   const auto input =
       std::filesystem::path(PRIVMON_SOURCE_DIR) / "tests/data/pipeline/stream.ndjson";
   ASSERT_EQ(Privmon("--log-format json scan " + input.string(), dir / "scan.err"), 0);
-  const std::vector<LogLine> scan = ParseLog(privmon_test::ReadText(dir / "scan.err"));
+  const std::vector<LogLine> scan = ParseLog(privmon_test::ReadFile(dir / "scan.err"));
   ASSERT_FALSE(scan.empty());
   bool summary = false;
   for (const LogLine& l : scan) {
     EXPECT_TRUE(l.ts.size() >= 20 && l.ts[10] == 'T' && l.ts.back() == 'Z') << l.ts;
     summary |= l.msg.find("records accepted") != std::string::npos && l.level == "info";
   }
-  EXPECT_TRUE(summary) << privmon_test::ReadText(dir / "scan.err");
+  EXPECT_TRUE(summary) << privmon_test::ReadFile(dir / "scan.err");
 
   // An error (an unreadable config) is one error object; with --log-level error info is dropped.
   std::ofstream(dir / "bad.yaml") << "tenants: {not-a-guid: {}}\n";
   EXPECT_EQ(Privmon("--log-format json --log-level error check " + (dir / "bad.yaml").string(),
                     dir / "check.err"),
             2);
-  const std::vector<LogLine> check = ParseLog(privmon_test::ReadText(dir / "check.err"));
-  ASSERT_FALSE(check.empty()) << privmon_test::ReadText(dir / "check.err");
+  const std::vector<LogLine> check = ParseLog(privmon_test::ReadFile(dir / "check.err"));
+  ASSERT_FALSE(check.empty()) << privmon_test::ReadFile(dir / "check.err");
   bool names_the_key = false;
   for (const LogLine& l : check) {
     EXPECT_EQ(l.level, "error") << l.msg;
     names_the_key |= l.msg.find("bad.yaml:1:") != std::string::npos;
   }
-  EXPECT_TRUE(names_the_key) << privmon_test::ReadText(dir / "check.err");
+  EXPECT_TRUE(names_the_key) << privmon_test::ReadFile(dir / "check.err");
   EXPECT_EQ(
       Privmon("--log-format json --log-level error scan " + input.string(), dir / "quiet.err"), 0);
-  EXPECT_TRUE(privmon_test::Lines(privmon_test::ReadText(dir / "quiet.err")).empty())
-      << privmon_test::ReadText(dir / "quiet.err");
+  EXPECT_TRUE(privmon_test::Lines(privmon_test::ReadFile(dir / "quiet.err")).empty())
+      << privmon_test::ReadFile(dir / "quiet.err");
   std::filesystem::remove_all(dir);
 }
 

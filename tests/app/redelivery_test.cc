@@ -27,7 +27,7 @@ std::string Lower(std::string s) {
 TEST(Redelivery, FieldCase14RedeliveredEventHubBatchesRaiseOnlyWhatTheRecordsDo) {
   const fs::path dir = kCases / "14-eventhub-redelivered-duplicates";
   if (!fs::exists(dir)) GTEST_SKIP() << dir << " is not on this machine";
-  std::string args = fs::exists(dir / "args") ? ReadText(dir / "args") : "";
+  std::string args = fs::exists(dir / "args") ? ReadFile(dir / "args") : "";
   std::replace(args.begin(), args.end(), '\n', ' ');
   const fs::path tmp = TempDir("case14");
   const ScanOutput r = Scan("--config " + (dir / "config.yaml").string() + " " + args + " " +
@@ -39,7 +39,7 @@ TEST(Redelivery, FieldCase14RedeliveredEventHubBatchesRaiseOnlyWhatTheRecordsDo)
     if (!a.update) got.push_back(a.rule + " " + Lower(a.account));
   }
   long accepted = -1;
-  for (const std::string& line : Lines(ReadText(dir / "expected.txt"))) {
+  for (const std::string& line : Lines(ReadFile(dir / "expected.txt"))) {
     if (line.rfind("accepted ", 0) == 0) {
       accepted = std::stol(line.substr(9));
     } else if (line != "none") {
@@ -69,7 +69,7 @@ TEST(Redelivery, FieldCase14RedeliveredEventHubBatchesRaiseOnlyWhatTheRecordsDo)
 // alerts of the stream delivered once: same ids, same rules, same final counts.
 TEST(Redelivery, EveryBatchDeliveredAgainMinutesLaterGivesIdenticalAlerts) {
   const fs::path dir = kScenarios / "mixed";
-  const std::vector<std::string> lines = Lines(ReadText(dir / "mixed.ndjson"));
+  const std::vector<std::string> lines = Lines(ReadFile(dir / "mixed.ndjson"));
   ASSERT_GT(lines.size(), 20u);
   std::vector<std::string> twice;
   std::vector<std::size_t> waiting;  // lines delivered once, not yet again
@@ -92,9 +92,9 @@ TEST(Redelivery, EveryBatchDeliveredAgainMinutesLaterGivesIdenticalAlerts) {
   const fs::path tmp = TempDir("redelivery");
   WriteLines(tmp / "once.ndjson", lines);
   WriteLines(tmp / "twice.ndjson", twice);
-  std::string args = ReadText(dir / "args");
+  std::string args = ReadFile(dir / "args");
   std::replace(args.begin(), args.end(), '\n', ' ');
-  const std::string config_text = ReadText(dir / "config.yaml");
+  const std::string config_text = ReadFile(dir / "config.yaml");
   const auto at = config_text.find("pipeline: {");
   ASSERT_NE(at, std::string::npos);
   // One shard, and four: an audit record whose target and actor live in two shards is dropped
@@ -121,7 +121,7 @@ TEST(Redelivery, HorizonOffLetsRepeatsThrough) {
   const fs::path dir = kCases / "14-eventhub-redelivered-duplicates";
   if (!fs::exists(dir)) GTEST_SKIP() << dir << " is not on this machine";
   const fs::path tmp = TempDir("horizon_off");
-  std::string config = ReadText(dir / "config.yaml");
+  std::string config = ReadFile(dir / "config.yaml");
   const auto at = config.find("pipeline: {");
   ASSERT_NE(at, std::string::npos);
   config.insert(at + 11, "dedupe_horizon: off, ");

@@ -31,8 +31,8 @@ const char* kTenants[3] = {kContoso, kFabrikam, kNorthwind};
 class TenantLag : public ::testing::Test {
  protected:
   void SetUp() override {
-    lines_ = Lines(ReadText(kMixed / "mixed.ndjson"));
-    args_ = ReadText(kMixed / "args");
+    lines_ = Lines(ReadFile(kMixed / "mixed.ndjson"));
+    args_ = ReadFile(kMixed / "args");
     std::replace(args_.begin(), args_.end(), '\n', ' ');
     tmp_ = TempDir("tenant_lag");
   }
@@ -40,7 +40,7 @@ class TenantLag : public ::testing::Test {
 
   ScanOutput ScanLines(const std::vector<std::string>& lines,
                        const std::string& config_extra = "") {
-    std::string config = ReadText(kMixed / "config.yaml");
+    std::string config = ReadFile(kMixed / "config.yaml");
     const auto at = config.find("pipeline: {");
     if (at != std::string::npos) config.insert(at + 11, config_extra);
     { std::ofstream(tmp_ / "config.yaml") << config; }
@@ -152,8 +152,8 @@ TEST_F(TenantLag, AFutureRecordAcceptedMovesOnlyItsOwnTenantsClock) {
 // before their removals arrive.
 TEST(TenantLagTimers, ElevationNearMissesOfALaggingTenantStayQuiet) {
   const fs::path dir = fs::path(PRIVMON_SOURCE_DIR) / "tests" / "scenarios" / "elevation_expiry";
-  const std::vector<std::string> contoso = Lines(ReadText(dir / "diag.ndjson"));
-  const std::vector<std::string> fabrikam = Lines(ReadText(dir / "la.ndjson"));
+  const std::vector<std::string> contoso = Lines(ReadFile(dir / "diag.ndjson"));
+  const std::vector<std::string> fabrikam = Lines(ReadFile(dir / "la.ndjson"));
   const fs::path tmp = TempDir("lag_timers");
   const std::string config = "--config " + (dir / "config.yaml").string() + " ";
   auto verdicts = [&](const std::vector<std::string>& lines) {

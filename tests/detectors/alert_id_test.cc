@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "detectors/alert_emitter.h"
-#include "tests/detectors/engine_harness.h"
+#include "tests/support/engine_helpers.h"
 
 namespace privmon::testing {
 namespace {

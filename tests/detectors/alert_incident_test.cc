@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "tests/detectors/engine_harness.h"
+#include "tests/support/engine_helpers.h"
 
 namespace privmon::testing {
 namespace {

@@ -2,7 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/detectors/engine_harness.h"
+#include "tests/support/engine_helpers.h"
 
 namespace privmon::testing {
 namespace {
@@ -119,17 +119,10 @@ TEST(SequenceRule, RoleTwoDaysAfterCreationOrUnprivilegedRoleStaysSilent) {
   EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kPA01)));
 }
 
-Event Activation(const char* time) {
-  return Audit(kTenant, Activity::kAddMemberToRolePimActivation,
-               "Add member to role completed (PIM activation)", "admin@contoso.com", time,
-               "Global Administrator");
-}
+Event Activation(const char* time) { return PimActivation(kTenant, "admin@contoso.com", time); }
 
 Event SignInFrom(const char* time, std::string_view device) {
-  Event e = SignIn(kTenant, "admin@contoso.com", time);
-  e.signin.device_id.assign(device);
-  e.signin.device_hash = HashLower(device);
-  return e;
+  return SignInFromDevice(kTenant, "admin@contoso.com", time, device);
 }
 
 std::shared_ptr<TenantSettings> TenantWithPaw() {
@@ -169,15 +162,11 @@ TEST(SequenceRule, ElevationOfAnAccountPrivilegedOnlyByItUsesItsEarlierPawSignIn
   Event paw = SignIn(kTenant, "eve@contoso.com", "2026-11-24T10:00:00Z");
   paw.signin.device_id.assign("PAW-1");
   h.Feed(paw);
-  h.Feed(Audit(kTenant, Activity::kAddMemberToRolePimActivation,
-               "Add member to role completed (PIM activation)", "eve@contoso.com",
-               "2026-11-24T10:20:00Z", "Global Administrator"));
+  h.Feed(PimActivation(kTenant, "eve@contoso.com", "2026-11-24T10:20:00Z"));
   Event laptop = SignIn(kTenant, "mallory@contoso.com", "2026-11-24T10:00:00Z");
   laptop.signin.device_id.assign("laptop-3");
   h.Feed(laptop);
-  h.Feed(Audit(kTenant, Activity::kAddMemberToRolePimActivation,
-               "Add member to role completed (PIM activation)", "mallory@contoso.com",
-               "2026-11-24T10:20:00Z", "Global Administrator"));
+  h.Feed(PimActivation(kTenant, "mallory@contoso.com", "2026-11-24T10:20:00Z"));
   h.Finish();
   std::vector<std::string> el06;
   for (const auto& a : h.Drain()) {

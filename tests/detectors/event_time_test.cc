@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "tests/detectors/engine_harness.h"
+#include "tests/support/engine_helpers.h"
 
 namespace privmon::testing {
 namespace {
@@ -23,17 +23,10 @@ std::shared_ptr<TenantSettings> TenantWithPaw() {
 }
 
 Event SignInFrom(const char* time, std::string_view device) {
-  Event e = SignIn(kTenant, "admin@contoso.com", time);
-  e.signin.device_id.assign(device);
-  e.signin.device_hash = HashLower(device);
-  return e;
+  return SignInFromDevice(kTenant, "admin@contoso.com", time, device);
 }
 
-Event Activation(const char* time) {
-  return Audit(kTenant, Activity::kAddMemberToRolePimActivation,
-               "Add member to role completed (PIM activation)", "admin@contoso.com", time,
-               "Global Administrator");
-}
+Event Activation(const char* time) { return PimActivation(kTenant, "admin@contoso.com", time); }
 
 int Count(const std::vector<Alert>& alerts, RuleId rule) {
   return static_cast<int>(std::count_if(

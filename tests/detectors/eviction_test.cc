@@ -11,7 +11,7 @@
 #include <tuple>
 #include <vector>
 
-#include "tests/detectors/engine_harness.h"
+#include "tests/support/engine_helpers.h"
 
 namespace privmon::testing {
 namespace {
@@ -23,10 +23,8 @@ constexpr EventTime kDay = 86400 * kMicrosPerSecond;
 constexpr EventTime kHourUs = 3600 * kMicrosPerSecond;
 
 Event SignInAt(std::string_view upn, EventTime t, std::string_view device) {
-  Event e = SignIn(kTenant, upn, "2026-01-01T00:00:00Z");
+  Event e = SignInFromDevice(kTenant, upn, "2026-01-01T00:00:00Z", device);
   e.time = t;
-  e.signin.device_id.assign(device);
-  e.signin.device_hash = HashLower(device);
   e.record_id.assign("si-" + std::string(upn) + "-" + std::to_string(t));
   return e;
 }

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "rules/builtin_rules.h"
+#include "config/loader.h"
 #include "rules/rule_loader.h"
 #include "state/checkpoint_codec.h"
-#include "tests/detectors/engine_harness.h"
+#include "tests/support/engine_helpers.h"
 
 namespace privmon {
 namespace {
@@ -20,15 +20,6 @@ using testing::EngineHarness;
 
 constexpr const char* kTenant = "00000000-0000-4000-8000-0000000000c1";
 constexpr const char* kAdmin = "admin@contoso.com";
-
-std::shared_ptr<const CompiledRuleSet> KindRules() {
-  auto set = std::make_shared<CompiledRuleSet>(*BuiltinRuleSet());
-  std::vector<RuleFileError> errors;
-  LoadRuleFile(std::string(PRIVMON_SOURCE_DIR) + "/tests/data/rules/generic_kinds.yaml", set.get(),
-               &errors);
-  for (const RuleFileError& e : errors) ADD_FAILURE() << e.message;
-  return set;
-}
 
 RuleId IdOf(const CompiledRuleSet& set, std::string_view code) {
   for (const RuleDefinition& d : set.definitions) {
@@ -40,28 +31,24 @@ RuleId IdOf(const CompiledRuleSet& set, std::string_view code) {
 
 class GenericKinds : public ::testing::Test {
  protected:
+  // The rule file loaded as a config's rule_files does (config/rule_files.cc): custom rules start
+  // enabled with their file's parameters.
   void SetUp() override {
-    rules_ = KindRules();
-    tenant_ = EngineHarness::Tenant(kTenant);
-    tenant_->privileged_accounts.insert(HashLower(kAdmin));
-    // As the config's rule_files does (app/config_rule_files.cc): custom rules start enabled with
-    // their file's parameters.
-    for (const RuleDefinition& d : rules_->definitions) {
-      if (d.builtin) continue;
-      RuleSettings& rs = tenant_->rules[static_cast<std::size_t>(d.id)];
-      rs.enabled = true;
-      rs.severity = d.severity;
-      rs.threshold = d.threshold.set ? static_cast<uint32_t>(d.threshold.value) : 1;
-      rs.window_s = d.window.set ? d.window.value : 0;
-    }
+    const std::string file =
+        std::string(PRIVMON_SOURCE_DIR) + "/tests/data/rules/generic_kinds.yaml";
+    const std::string tenant =
+        std::string("\"") + kTenant + "\": {privileged_accounts: [" + kAdmin + "]}";
+    const ConfigLoadResult r =
+        LoadConfigText("rule_files: [\"" + file + "\"]\ntenants: {" + tenant + "}\n");
+    for (const ConfigError& e : r.errors) ADD_FAILURE() << e.line << ": " << e.message;
+    ASSERT_NE(r.config, nullptr);
+    config_ = r.config;
   }
-  std::unique_ptr<EngineHarness> Harness() {
-    return std::make_unique<EngineHarness>(tenant_, rules_);
-  }
+  std::unique_ptr<EngineHarness> Harness() { return std::make_unique<EngineHarness>(config_); }
   // How many alerts of `code` the harness raised (after Finish: watermark-bound verdicts too).
   std::size_t Count(EngineHarness& h, std::string_view code) {
     h.Finish();
-    const RuleId id = IdOf(*rules_, code);
+    const RuleId id = IdOf(*config_->rules, code);
     const std::vector<RuleId> ids = h.Rules();
     return static_cast<std::size_t>(std::count(ids.begin(), ids.end(), id));
   }
@@ -75,8 +62,7 @@ class GenericKinds : public ::testing::Test {
     return testing::Audit(kTenant, Activity::kOther, name, kAdmin, time);
   }
 
-  std::shared_ptr<const CompiledRuleSet> rules_;
-  std::shared_ptr<TenantSettings> tenant_;
+  std::shared_ptr<const CompiledConfig> config_;
 };
 
 TEST_F(GenericKinds, Match) {

@@ -7,7 +7,7 @@
 #include <new>
 
 #include "rules/builtin_rules.h"
-#include "tests/detectors/engine_harness.h"
+#include "tests/support/engine_helpers.h"
 
 namespace {
 std::atomic<long> g_allocations{0};

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "engine_harness.h"
 #include "parsers/record_parser.h"
+#include "tests/support/engine_helpers.h"
 
 namespace privmon::testing {
 namespace {

@@ -23,7 +23,7 @@ TEST_P(RunMatchesScan, MixedStreamGivesTheVerdictsOfScan) {
   const std::string dir = TempDir("run_determinism");
   TempDirCleanup cleanup(dir);
   std::vector<std::string> lines =
-      privmon_test::Lines(privmon_test::ReadText(kMixed / "mixed.ndjson"));
+      privmon_test::Lines(privmon_test::ReadFile(kMixed / "mixed.ndjson"));
   std::mt19937_64 rng(static_cast<uint64_t>(seed));
   std::uniform_int_distribution<int64_t> delay(0, 60);
   std::vector<std::pair<int64_t, std::string>> keyed;
@@ -38,7 +38,7 @@ TEST_P(RunMatchesScan, MixedStreamGivesTheVerdictsOfScan) {
   const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(port);
   std::string config;
   for (const std::string& line :
-       privmon_test::Lines(privmon_test::ReadText(kMixed / "config.yaml"))) {
+       privmon_test::Lines(privmon_test::ReadFile(kMixed / "config.yaml"))) {
     if (line.rfind("dead_letter:", 0) == 0) continue;
     if (line.rfind("pipeline:", 0) == 0) {
       config += "pipeline: {shards: 2, parse_threads: " + std::to_string(seed) +

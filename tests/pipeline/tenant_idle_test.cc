@@ -25,7 +25,7 @@ int ContosoExpiriesBeforeShutdown(const std::string& idle_timeout, std::chrono::
   const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(port);
   std::string config;
   for (const std::string& line :
-       privmon_test::Lines(privmon_test::ReadText(kScenario / "config.yaml"))) {
+       privmon_test::Lines(privmon_test::ReadFile(kScenario / "config.yaml"))) {
     if (line.rfind("dead_letter:", 0) == 0) continue;
     if (line.rfind("pipeline:", 0) == 0) {
       config += "pipeline: {shards: 2, allowed_lateness: 5m, tenant_idle_timeout: " + idle_timeout +
@@ -52,7 +52,7 @@ int ContosoExpiriesBeforeShutdown(const std::string& idle_timeout, std::chrono::
   push.connect(endpoint);
   // Contoso: its activations only (no removal will come), then silence.
   for (const std::string& line :
-       privmon_test::Lines(privmon_test::ReadText(kScenario / "diag.ndjson"))) {
+       privmon_test::Lines(privmon_test::ReadFile(kScenario / "diag.ndjson"))) {
     if (line.find("PIM activation)") != std::string::npos &&
         line.find("Remove member") == std::string::npos) {
       push.send(zmq::buffer(line), zmq::send_flags::none);
@@ -61,7 +61,7 @@ int ContosoExpiriesBeforeShutdown(const std::string& idle_timeout, std::chrono::
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   // Fabrikam: its whole day, up to 18:00, three hours past Contoso's deadlines.
   for (const std::string& line :
-       privmon_test::Lines(privmon_test::ReadText(kScenario / "la.ndjson"))) {
+       privmon_test::Lines(privmon_test::ReadFile(kScenario / "la.ndjson"))) {
     push.send(zmq::buffer(line), zmq::send_flags::none);
   }
   int contoso = 0;

@@ -62,7 +62,7 @@ TEST(TenantSilence, ASilentTenantRaisesPrivOp01OnceThroughEverySink) {
     zmq::socket_t push(ctx, zmq::socket_type::push);
     push.set(zmq::sockopt::linger, 30'000);
     push.connect(endpoint);
-    for (const std::string& line : privmon_test::Lines(privmon_test::ReadText(
+    for (const std::string& line : privmon_test::Lines(privmon_test::ReadFile(
              std::filesystem::path(PRIVMON_SOURCE_DIR) / "tests/data/pipeline/stream.ndjson"))) {
       push.send(zmq::buffer(line), zmq::send_flags::none);
     }

@@ -56,7 +56,7 @@ TEST(IdleCpu, AnIdleRunUsesUnderATenthOfACore) {
   }
   ASSERT_TRUE(HttpGetBody(metrics_port, "/readyz").has_value()) << ReadFile(dir + "/run.err");
 
-  const std::vector<std::string> lines = privmon_test::Lines(privmon_test::ReadText(
+  const std::vector<std::string> lines = privmon_test::Lines(privmon_test::ReadFile(
       std::filesystem::path(PRIVMON_SOURCE_DIR) / "tests/data/pipeline/stream.ndjson"));
   ASSERT_FALSE(lines.empty());
   zmq::context_t ctx(1);

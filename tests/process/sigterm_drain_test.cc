@@ -34,7 +34,7 @@ TEST(SigtermDrain, EveryMessageASenderHandedOverIsProcessed) {
                       dir + "/run.err"));
   ASSERT_TRUE(WaitReady(privmon, metrics_port)) << ReadFile(dir + "/run.err");
 
-  const std::vector<std::string> lines = privmon_test::Lines(privmon_test::ReadText(
+  const std::vector<std::string> lines = privmon_test::Lines(privmon_test::ReadFile(
       std::filesystem::path(PRIVMON_SOURCE_DIR) / "tests/data/pipeline/stream.ndjson"));
   ASSERT_FALSE(lines.empty());
   {

@@ -68,7 +68,7 @@ TEST(TenantBoundary, AFeedBoundToOneTenantCannotWriteIntoAnother) {
   const auto dir = privmon_test::TempDir("tenant_boundary").string();
   TempDirCleanup cleanup(dir);
   std::vector<std::string> contoso, fabrikam;
-  for (const std::string& line : privmon_test::Lines(privmon_test::ReadText(
+  for (const std::string& line : privmon_test::Lines(privmon_test::ReadFile(
            std::string(PRIVMON_SOURCE_DIR) + "/tests/data/pipeline/stream.ndjson"))) {
     if (line.find("\"tenantId\":\"" + kContoso + "\"") != std::string::npos) {
       contoso.push_back(line);

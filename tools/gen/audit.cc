@@ -3,6 +3,7 @@
 #include <array>
 #include <string_view>
 
+#include "core/json_writer.h"
 #include "tools/gen/json.h"
 #include "tools/gen/render.h"
 
@@ -115,7 +116,7 @@ AuditView Resolve(const GenRenderer& r, const GenWorld& world, const GenEvent& e
     v.id = "Directory_" + v.correlation_id + "_";
     AppendHex(v.id, e.rnd, 5);
     v.id += '_';
-    AppendInt(v.id, static_cast<int64_t>(e.rnd % 100000000));
+    AppendJsonInt(static_cast<int64_t>(e.rnd % 100000000), v.id);
   }
   return v;
 }
@@ -295,7 +296,7 @@ void GraphAudit(std::string& o, const GenWorld& world, const GenEvent& e, const 
 std::string GenRenderer::NewUserUpn(const GenEvent& e) const {
   const GenAccount& actor = world_.accounts()[e.account];
   std::string upn = "temp.support";
-  AppendInt(upn, static_cast<int64_t>(e.scenario));
+  AppendJsonInt(static_cast<int64_t>(e.scenario), upn);
   return upn + "@" + world_.tenants()[actor.tenant].domain;
 }
 

@@ -3,8 +3,6 @@
 #include <charconv>
 #include <cstdio>
 
-#include "core/json_escape.h"
-
 namespace privmon::genjson {
 namespace {
 
@@ -18,17 +16,6 @@ void Two(std::string& o, unsigned v) {
 
 }  // namespace
 
-void AppendInt(std::string& o, int64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  o.append(buf, r.ptr);
-}
-
-void Int(std::string& o, std::string_view k, int64_t v) {
-  Key(o, k);
-  AppendInt(o, v);
-}
-
 void AppendDouble(std::string& o, double v) {
   char buf[40];
   const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 6);
@@ -38,12 +25,10 @@ void AppendDouble(std::string& o, double v) {
   o.append(buf, static_cast<std::size_t>(end - buf));
 }
 
-void Esc(std::string& o, std::string_view text) { AppendJsonEscaped(text, o); }
-
 void JsonTextStr(std::string& o, std::string_view k, std::string_view json) {
   Key(o, k);
   o += '"';
-  Esc(o, json);
+  AppendJsonEscaped(json, o);
   o += '"';
 }
 
@@ -73,7 +58,7 @@ void AppendTime(std::string& o, EventTime t, TimeStyle style, int extra_digit) {
     o.append(buf, static_cast<std::size_t>(n));
     return;
   }
-  AppendInt(o, c.year);
+  AppendJsonInt(c.year, o);
   o += '-';
   Two(o, c.month);
   o += '-';

@@ -1,7 +1,8 @@
-// Append-only JSON writing for `privmon gen`, into a reused std::string (no iostreams, no
-// allocation once the buffer has grown). Key helpers insert the separating comma themselves
-// (none right after '{', '[' or ':'). Values passed as raw text must not need escaping; Esc()
-// escapes text for a JSON string (used for JSON-inside-a-string columns). Pure functions.
+// `privmon gen`'s record writing, into a reused std::string (no iostreams, no allocation once
+// the buffer has grown): the comma-placing helpers below over core/json_writer.h, privmon's one
+// JSON writer. Key helpers insert the separating comma themselves (none right after '{', '[' or
+// ':'). Values passed as raw text must not need escaping; JsonTextStr escapes JSON text held in a
+// string column. Pure functions.
 #pragma once
 
 #include <cstdint>
@@ -9,26 +10,29 @@
 #include <string_view>
 
 #include "core/event_time.h"
+#include "core/json_writer.h"
 
 namespace privmon::genjson {
 
-inline void Sep(std::string& o) {
+// Whether the next member or element is the first of its object or array (no comma before it).
+inline bool First(const std::string& o) {
   const char c = o.empty() ? '{' : o.back();
-  if (c != '{' && c != '[' && c != ':') o += ',';
+  return c == '{' || c == '[' || c == ':';
 }
-inline void Key(std::string& o, std::string_view k) {
-  Sep(o);
-  o += '"';
-  o += k;
-  o += "\":";
+inline void Sep(std::string& o) {
+  if (!First(o)) o += ',';
 }
+inline void Key(std::string& o, std::string_view k) { AppendJsonKey(k, First(o), o); }
 inline void Str(std::string& o, std::string_view k, std::string_view v) {
   Key(o, k);
   o += '"';
   o += v;
   o += '"';
 }
-void Int(std::string& o, std::string_view k, int64_t v);
+inline void Int(std::string& o, std::string_view k, int64_t v) {
+  Key(o, k);
+  AppendJsonInt(v, o);
+}
 inline void Bool(std::string& o, std::string_view k, bool v) {
   Key(o, k);
   o += v ? "true" : "false";
@@ -54,11 +58,8 @@ inline void Elem(std::string& o, std::string_view v) {
   o += '"';
 }
 
-void AppendInt(std::string& o, int64_t v);
 void AppendDouble(std::string& o, double v);  // up to 6 decimals, trailing zeros dropped
 
-// Appends text escaped for the inside of a JSON string: core/json_escape.h's AppendJsonEscaped.
-void Esc(std::string& o, std::string_view text);
 // A string value holding JSON text: "k":"<escaped json>".
 void JsonTextStr(std::string& o, std::string_view k, std::string_view json);
 

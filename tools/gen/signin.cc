@@ -1,6 +1,7 @@
 // Sign-in records (SignInLogs / NonInteractiveUserSignInLogs) in the three formats.
 #include <string_view>
 
+#include "core/json_writer.h"
 #include "tools/gen/json.h"
 #include "tools/gen/render.h"
 
@@ -56,13 +57,13 @@ SignInView Resolve(const GenWorld& world, const GenEvent& e) {
     v.ip = v.account->ip;
   } else {
     v.place = &GenWorld::foreign_places()[e.place % GenWorld::foreign_places().size()];
-    AppendInt(v.ip, v.place->ip_a);
+    AppendJsonInt(v.place->ip_a, v.ip);
     v.ip += '.';
-    AppendInt(v.ip, v.place->ip_b);
+    AppendJsonInt(v.place->ip_b, v.ip);
     v.ip += '.';
-    AppendInt(v.ip, static_cast<int64_t>((e.rnd >> 8) % 256));
+    AppendJsonInt(static_cast<int64_t>((e.rnd >> 8) % 256), v.ip);
     v.ip += '.';
-    AppendInt(v.ip, static_cast<int64_t>(1 + (e.rnd >> 16) % 254));
+    AppendJsonInt(static_cast<int64_t>(1 + (e.rnd >> 16) % 254), v.ip);
   }
   if (e.device == kNewDevice) {
     v.device_id = world.Guid(12, e.rnd);
@@ -353,7 +354,7 @@ void GenRenderer::SignIn(const GenEvent& e, std::string& o) {
     Str(o, "tenantId", v.tenant->id);
     Key(o, "resultType");
     o += '"';
-    AppendInt(o, e.error_code);
+    AppendJsonInt(e.error_code, o);
     o += '"';
     Str(o, "resultSignature", "None");
     if (v.failure_reason != nullptr) Str(o, "resultDescription", v.failure_reason);
@@ -383,7 +384,7 @@ void GenRenderer::SignIn(const GenEvent& e, std::string& o) {
   Str(o, "Category", Category(e));
   Key(o, "ResultType");
   o += '"';
-  AppendInt(o, e.error_code);
+  AppendJsonInt(e.error_code, o);
   o += '"';
   Str(o, "ResultSignature", "None");
   Str(o, "ResultDescription", v.failure_reason != nullptr ? v.failure_reason : "");

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/hash.h"
+#include "core/json_writer.h"
 #include "tools/gen/json.h"
 #include "tools/gen/random.h"
 
@@ -47,13 +48,13 @@ std::string Capitalized(const char* s) {
 
 std::string Ip(int a, int b, uint64_t r) {
   std::string o;
-  genjson::AppendInt(o, a);
+  AppendJsonInt(a, o);
   o += '.';
-  genjson::AppendInt(o, b);
+  AppendJsonInt(b, o);
   o += '.';
-  genjson::AppendInt(o, static_cast<int64_t>(r % 256));
+  AppendJsonInt(static_cast<int64_t>(r % 256), o);
   o += '.';
-  genjson::AppendInt(o, static_cast<int64_t>(1 + (r >> 8) % 254));
+  AppendJsonInt(static_cast<int64_t>(1 + (r >> 8) % 254), o);
   return o;
 }
 
@@ -150,7 +151,7 @@ GenWorld::GenWorld(uint64_t seed, int tenants, int accounts, double privileged_s
     tenant.id = Guid(1, static_cast<uint64_t>(t));
     tenant.workspace_id = Guid(2, static_cast<uint64_t>(t));
     tenant.domain = kCompanies[(t + company_offset) % kCompanyCount];
-    if (t >= kCompanyCount) genjson::AppendInt(tenant.domain, t / kCompanyCount);
+    if (t >= kCompanyCount) AppendJsonInt(t / kCompanyCount, tenant.domain);
     tenant.domain += ".onmicrosoft.com";
     tenant.region =
         static_cast<uint16_t>(rng.Below(static_cast<uint64_t>(regions)) * kPlacesPerRegion);
@@ -172,7 +173,7 @@ GenWorld::GenWorld(uint64_t seed, int tenants, int accounts, double privileged_s
     const char* first = kFirst[local % kF];
     const char* last = kLast[(local / kF + local) % kL];
     std::string user = std::string(first) + "." + last;
-    if (local >= kF * kL) genjson::AppendInt(user, static_cast<int64_t>(local / (kF * kL)));
+    if (local >= kF * kL) AppendJsonInt(static_cast<int64_t>(local / (kF * kL)), user);
     if (breakglass) {
       a.upn = "breakglass@" + tenant.domain;
       a.display_name = "Break Glass";

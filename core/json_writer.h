@@ -1,15 +1,16 @@
-// JSON pieces shared by the alert formats (native, OCSF): object keys, integers, 64-bit ids as
-// hex strings, event times as ISO 8601 strings or epoch milliseconds, typed alert details.
-// Each appends to the caller's buffer and allocates nothing once its capacity suffices.
-// Pure and thread-safe; O(size written).
+// privmon's one JSON writer, used by the alert formats (sinks/), dead letters and `privmon gen`
+// (tools/gen/): object keys, integers, 64-bit ids as hex strings, event times as ISO 8601 strings
+// or epoch milliseconds. Strings come from core/json_escape.h (included). Each function appends
+// to the caller's buffer and allocates nothing once its capacity suffices. Pure and thread-safe;
+// O(size written).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "core/alert.h"
 #include "core/event_time.h"
+#include "core/json_escape.h"
 
 namespace privmon {
 
@@ -23,9 +24,5 @@ void AppendJsonHex64(uint64_t v, std::string& out);
 void AppendJsonIsoTime(EventTime t, std::string& out);
 // Milliseconds since the epoch (OCSF timestamp_t), floored.
 void AppendJsonEpochMillis(EventTime t, std::string& out);
-// A detail's value with its JSON type: a string, a number or true/false.
-void AppendJsonDetailValue(const AlertDetail& d, std::string& out);
-// {"key":value,...} over the alert's details.
-void AppendJsonDetails(const Alert& a, std::string& out);
 
 }  // namespace privmon

@@ -1,9 +1,14 @@
-// Test harness: one DetectionEngine fed hand-built Events, collecting what it emits.
+// The one engine test rig: DetectionEngines on one config (one alert queue each, as `run` builds
+// them), fed hand-built Events on shard 0, collecting what they emit; and the builders of those
+// Events. Used by tests/detectors and the checkpoint restore tests. Not thread-safe: one test
+// thread drives it.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.h"
@@ -11,6 +16,8 @@
 #include "core/hash.h"
 #include "core/stats.h"
 #include "detectors/detection_engine.h"
+#include "pipeline/event_consumer.h"
+#include "pipeline/spsc_queue.h"
 
 namespace privmon::testing {
 
@@ -65,61 +72,58 @@ inline Event Audit(std::string_view tenant, Activity activity, std::string_view 
   return e;
 }
 
+// A sign-in of `upn` from the device `device` (its id and hash).
+inline Event SignInFromDevice(std::string_view tenant, std::string_view upn, const char* time,
+                              std::string_view device) {
+  Event e = SignIn(tenant, upn, time);
+  e.signin.device_id.assign(device);
+  e.signin.device_hash = HashLower(device);
+  return e;
+}
+
+// A PIM activation of `upn` into `role`.
+inline Event PimActivation(std::string_view tenant, std::string_view upn, const char* time,
+                           std::string_view role = "Global Administrator") {
+  return Audit(tenant, Activity::kAddMemberToRolePimActivation,
+               "Add member to role completed (PIM activation)", upn, time, role);
+}
+
 class EngineHarness {
  public:
   // `rules`: a rule set with custom rules (rules/rule_loader.h); null = the builtin catalogue.
   // `pipeline`: pipeline settings (eviction...); null = the defaults.
   explicit EngineHarness(std::shared_ptr<TenantSettings> tenant = nullptr,
                          std::shared_ptr<const CompiledRuleSet> rules = nullptr,
-                         const PipelineSettings* pipeline = nullptr)
-      : stats_(1, 1, 16), queue_(4096) {
-    auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
-    if (tenant) {
-      config->tenants[HashLower(tenant->tenant_id)] = tenant;
-    }
-    config->rules = std::move(rules);
-    if (pipeline != nullptr) config->pipeline = *pipeline;
-    config_ = config;
-    engine_ = std::make_unique<DetectionEngine>(config_, queue_, stats_.shards[0], stats_.tenants);
-  }
+                         const PipelineSettings* pipeline = nullptr);
+  // `shards` engines on a compiled config (e.g. from config/loader.h's LoadConfigText).
+  explicit EngineHarness(std::shared_ptr<const CompiledConfig> config, uint32_t shards = 1);
   // A tenant starting from the defaults, to customise before constructing the harness.
-  static std::shared_ptr<TenantSettings> Tenant(std::string_view id) {
-    auto t = std::make_shared<TenantSettings>(*BuiltinDefaultConfig()->defaults);
-    t->tenant_id = std::string(id);
-    return t;
-  }
+  static std::shared_ptr<TenantSettings> Tenant(std::string_view id);
 
-  void Feed(const Event& e) {
-    const uint8_t roles =
-        (e.account.present() ? kRouteAccount : 0) | (e.actor.present() ? kRouteActor : 0);
-    engine_->OnEvent(e, roles);
-    max_time_ = std::max(max_time_, e.time);
-    engine_->OnWatermark(max_time_ - lateness_);
-  }
-  void Finish() { engine_->OnFinish(max_time_); }
+  // Feeds shard 0's engine and advances its watermark to the latest time fed minus 5 minutes.
+  void Feed(const Event& e);
+  void Finish() { engines_[0]->OnFinish(max_time_); }
 
-  std::vector<Alert> Drain() {
-    std::vector<Alert> out;
-    queue_.consume_all([&](const Alert& a) { out.push_back(a); });
-    return out;
-  }
-  // Empties the alert queue without allocating; returns how many alerts it held.
+  // Shard 0's alerts.
+  std::vector<Alert> Drain();
+  // Empties shard 0's alert queue without allocating; returns how many alerts it held.
   std::size_t DrainCount() {
-    return queue_.consume_all([](const Alert&) {});
+    return queues_[0]->consume_all([](const Alert&) {});
   }
-  std::vector<RuleId> Rules() {
-    std::vector<RuleId> ids;
-    for (const auto& a : Drain()) ids.push_back(a.rule);
-    return ids;
-  }
-  DetectionEngine& engine() { return *engine_; }
+  std::vector<RuleId> Rules();
+
+  DetectionEngine& engine(uint32_t shard = 0) { return *engines_[shard]; }
+  // Every shard's engine, in shard order (pipeline/checkpoint_store.h's RestoreCheckpoint).
+  std::vector<EventConsumer*> consumers();
+  uint32_t shards() const { return static_cast<uint32_t>(engines_.size()); }
+  const CompiledConfig& config() const { return *config_; }
   PipelineStats& stats() { return stats_; }
 
  private:
   PipelineStats stats_;
-  SpscQueue<Alert> queue_;
   std::shared_ptr<const CompiledConfig> config_;
-  std::unique_ptr<DetectionEngine> engine_;
+  std::vector<std::unique_ptr<SpscQueue<Alert>>> queues_;
+  std::vector<std::unique_ptr<DetectionEngine>> engines_;
   EventTime max_time_ = kMinTime;
   EventTime lateness_ = 300 * kMicrosPerSecond;
 };
