@@ -118,7 +118,7 @@ void Checkpointer::Periodic(Pipeline& pipeline) {
   if (Write(writers, positions, started) && positions_) pipeline.SourcesCovered(positions);
 }
 
-void Checkpointer::Final(Pipeline& pipeline) {
+bool Checkpointer::Final(Pipeline& pipeline) {
   const auto started = std::chrono::steady_clock::now();
   auto writers = MakeWriters();
   std::vector<int64_t> positions;
@@ -126,9 +126,11 @@ void Checkpointer::Final(Pipeline& pipeline) {
   if (!WaitForSinks(std::chrono::seconds(0))) {
     Bump(stats_.checkpoints.failures);
     std::fprintf(stderr, "privmon: final checkpoint skipped: alerts not flushed to the sinks\n");
-    return;
+    return false;
   }
-  if (Write(writers, positions, started) && positions_) pipeline.SourcesCovered(positions);
+  if (!Write(writers, positions, started)) return false;
+  if (positions_) pipeline.SourcesCovered(positions);
+  return true;
 }
 
 bool Checkpointer::Write(std::vector<CheckpointShardWriter>& writers,
