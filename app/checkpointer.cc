@@ -67,8 +67,9 @@ int Checkpointer::Restore(bool fresh, const std::vector<EventConsumer*>& consume
     const int64_t offset = cp.header.sources[i].offset;
     if (!sources[i]->Resume(offset)) {
       std::fprintf(stderr,
-                   "privmon: source %s: cannot resume at byte %lld (shorter now: replaced or "
-                   "truncated while stopped); reading it from its beginning\n",
+                   "privmon: source %s: cannot resume at byte %lld (shorter now, or no line "
+                   "ends there: replaced or truncated while stopped); reading it from its "
+                   "beginning\n",
                    sources[i]->name().c_str(), static_cast<long long>(offset));
     }
   }
@@ -118,7 +119,7 @@ void Checkpointer::Periodic(Pipeline& pipeline) {
   if (Write(writers, positions, started) && positions_) pipeline.SourcesCovered(positions);
 }
 
-void Checkpointer::Final(Pipeline& pipeline) {
+bool Checkpointer::Final(Pipeline& pipeline) {
   const auto started = std::chrono::steady_clock::now();
   auto writers = MakeWriters();
   std::vector<int64_t> positions;
@@ -126,9 +127,11 @@ void Checkpointer::Final(Pipeline& pipeline) {
   if (!WaitForSinks(std::chrono::seconds(0))) {
     Bump(stats_.checkpoints.failures);
     std::fprintf(stderr, "privmon: final checkpoint skipped: alerts not flushed to the sinks\n");
-    return;
+    return false;
   }
-  if (Write(writers, positions, started) && positions_) pipeline.SourcesCovered(positions);
+  if (!Write(writers, positions, started)) return false;
+  if (positions_) pipeline.SourcesCovered(positions);
+  return true;
 }
 
 bool Checkpointer::Write(std::vector<CheckpointShardWriter>& writers,

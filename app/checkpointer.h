@@ -3,7 +3,8 @@
 // shards' consumers and resumes each source at its stored position. Periodic(): a cut
 // (Pipeline::Cut, a bounded pause), then waits until the sinks have flushed every alert raised
 // before the cut (a checkpoint covers only delivered alerts), then writes the file. Final(): after
-// a SIGTERM stop without settling and the sinks' final flush. Counts into PipelineStats.
+// a SIGTERM stop without settling and the sinks' final flush; false when no checkpoint became
+// durable (the caller exits non-zero: the pending verdicts are lost). Counts into PipelineStats.
 // Not thread-safe: the control thread only.
 #pragma once
 
@@ -38,7 +39,7 @@ class Checkpointer {
   std::vector<ClockInputRecord> TakeRestoredClocks() { return std::move(restored_clocks_); }
   bool Due() const { return std::chrono::steady_clock::now() >= next_; }
   void Periodic(Pipeline& pipeline);
-  void Final(Pipeline& pipeline);
+  [[nodiscard]] bool Final(Pipeline& pipeline);
 
  private:
   bool WaitForSinks(std::chrono::seconds timeout) const;

@@ -107,6 +107,27 @@ void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out) {
                  std::string(SkippedCategoryName(static_cast<SkippedCategory>(i))).c_str(),
                  static_cast<unsigned long long>(by_category[i]));
   }
+  // Accepted records that did not all reach the rules: each says why, as /metrics does in run.
+  uint64_t duplicates = 0, late = 0, beyond = 0;
+  for (const auto& s : stats.shards) {
+    duplicates += s.duplicates.load(std::memory_order_relaxed);
+    late += s.late_events.load(std::memory_order_relaxed);
+    beyond += s.beyond_horizon.load(std::memory_order_relaxed);
+  }
+  if (duplicates != 0) {
+    std::fprintf(out, "privmon:   duplicates      %llu (redelivered: dropped before the rules)\n",
+                 static_cast<unsigned long long>(duplicates));
+  }
+  if (late != 0) {
+    std::fprintf(out, "privmon:   late            %llu (older than their tenant's watermark)\n",
+                 static_cast<unsigned long long>(late));
+  }
+  if (beyond != 0) {
+    std::fprintf(out,
+                 "privmon:   beyond horizon  %llu (late beyond the dedupe horizon: kept from the "
+                 "rules)\n",
+                 static_cast<unsigned long long>(beyond));
+  }
 }
 
 uint64_t RecordsSoFar(const PipelineStats& stats) {
@@ -342,7 +363,8 @@ int RunService(const ServiceOptions& options) {
   dispatcher.BeginShutdown();  // scan: the input ended
   pipeline.Wait();
   dispatcher.Stop();
-  if (checkpointer && (stopping || learn_only)) checkpointer->Final(pipeline);
+  const bool final_checkpoint_missing =
+      checkpointer && (stopping || learn_only) && !checkpointer->Final(pipeline);
   if (progress) std::fprintf(stderr, "\n");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -350,6 +372,17 @@ int RunService(const ServiceOptions& options) {
   if (const uint64_t lost = dispatcher.lost(); lost != 0) {
     std::fprintf(stderr, "privmon: exit 1: %llu alert(s) not delivered to a sink\n",
                  static_cast<unsigned long long>(lost));
+    return 1;
+  }
+  if (final_checkpoint_missing) {
+    if (learn_only) {
+      std::fprintf(stderr, "privmon: exit 1: no checkpoint was written into %s\n",
+                   options.checkpoint_out.c_str());
+    } else {
+      std::fprintf(stderr,
+                   "privmon: exit 1: the final checkpoint was NOT written: the verdicts pending "
+                   "at the stop are lost; a restart resumes from the previous checkpoint\n");
+    }
     return 1;
   }
   return 0;

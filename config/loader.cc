@@ -164,6 +164,51 @@ ConfigLoadResult LoadConfigText(std::string_view yaml, std::string_view origin) 
   return result;
 }
 
+namespace {
+
+// A config file cut short by a failed write or copy often still parses as YAML, and what was cut
+// off (tenants, their lists) would silently be gone on start or SIGHUP. Text files end with a
+// newline, and none ends on a key without a value: either is taken as a cut. A cut exactly at the
+// end of a line inside a list or after a complete value cannot be told from a shorter file.
+std::optional<ConfigError> CutShort(std::string_view text, const std::string& path) {
+  if (text.empty()) return std::nullopt;  // LoadConfigText says "empty"
+  int line = 1;
+  std::string_view last;  // the last line with something besides blanks and a comment
+  int last_line = 0;
+  for (std::size_t start = 0; start < text.size(); ++line) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    std::string_view l = text.substr(start, end - start);
+    if (const std::size_t hash = l.find('#');
+        hash != std::string_view::npos &&
+        (hash == 0 || l[hash - 1] == ' ' || l[hash - 1] == '\t')) {
+      l = l.substr(0, hash);  // a comment (a '#' inside a quoted value is rare in a last line)
+    }
+    while (!l.empty() && (l.back() == ' ' || l.back() == '\t' || l.back() == '\r'))
+      l.remove_suffix(1);
+    if (l.find_first_not_of(" \t") != std::string_view::npos) {
+      last = l;
+      last_line = line;
+    }
+    start = end + 1;
+  }
+  auto error = [&](int at, const std::string& why) {
+    return ConfigError{at, 1, path + ":" + std::to_string(at) + ":1: " + why};
+  };
+  if (text.back() != '\n') {
+    return error(line - 1,
+                 "the file does not end with a newline: cut short by a failed write or copy? "
+                 "(every line of a config file ends with one)");
+  }
+  if (!last.empty() && last.back() == ':') {
+    return error(last_line,
+                 "the file ends with a key and no value: cut short by a failed write or copy? "
+                 "(write {} or [] for an empty section or list)");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 ConfigLoadResult LoadConfigFile(const std::string& path) {
   auto unreadable = [&](const std::string& why) {
     ConfigLoadResult result;
@@ -178,7 +223,12 @@ ConfigLoadResult LoadConfigFile(const std::string& path) {
     std::ostringstream text;
     text << in.rdbuf();
     if (in.bad()) return unreadable(std::strerror(errno));
-    return LoadConfigText(text.str(), path);
+    ConfigLoadResult result = LoadConfigText(text.str(), path);
+    if (auto cut = CutShort(text.str(), path)) {
+      result.errors.insert(result.errors.begin(), std::move(*cut));
+      result.config = nullptr;
+    }
+    return result;
   } catch (const std::exception& e) {
     return unreadable(e.what());
   }

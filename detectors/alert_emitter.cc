@@ -49,6 +49,10 @@ bool AlertEmitter::Emit(Alert& a, uint64_t account_key, const TenantSettings& te
   const auto rule_index = static_cast<std::size_t>(a.rule);
   if (a.severity == GetRuleInfo(a.rule).severity) a.severity = rs.severity;
   a.alert_id = AlertId(a, account_key, rs.suppress_s);
+  // Before Admit: a repeat is kept as its bucket's update line, which names the tenant and the
+  // incident as the alert it updates does.
+  a.tenant_name.assign(tenant.name);
+  a.incident_key = IncidentKey(a, account_key, tenant.incident_span_s);
   if (rs.suppress_s > 0 && !suppressor_.Admit(a, account_key, rs.suppress_s)) {
     Bump(stats_.suppressed[rule_index]);
     return false;
@@ -58,8 +62,6 @@ bool AlertEmitter::Emit(Alert& a, uint64_t account_key, const TenantSettings& te
     Bump(stats_.alerts_other_severity[rule_index][static_cast<std::size_t>(a.severity)]);
   }
   tenants_.CountAlert(tenants_.SlotFor(a.tenant_hash, a.tenant_id.view()), a.severity);
-  a.tenant_name.assign(tenant.name);
-  a.incident_key = IncidentKey(a, account_key, tenant.incident_span_s);
   Push(a);
   return true;
 }

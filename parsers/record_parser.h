@@ -54,11 +54,14 @@ struct ParseResult {
 };
 
 // The redelivery key of a record: (tenant, kind, own id), or (tenant, kind, bytes) when the record
-// has no id of its own. Exact 64-bit, never 0.
+// has no id of its own. The id compares case-insensitively (a GUID's case is not part of it: one
+// export may write it in upper case); for a lower-case id the value is the same as before.
+// Exact 64-bit, never 0.
 inline uint64_t RecordFingerprint(uint64_t tenant_hash, EventKind kind,
                                   std::string_view id_or_bytes, bool is_id) {
-  const uint64_t h = HashCombine(HashCombine(tenant_hash, static_cast<uint64_t>(kind) + 1),
-                                 HashBytes(id_or_bytes, is_id ? kHashSeed : ~kHashSeed));
+  const uint64_t h =
+      HashCombine(HashCombine(tenant_hash, static_cast<uint64_t>(kind) + 1),
+                  is_id ? HashLower(id_or_bytes, kHashSeed) : HashBytes(id_or_bytes, ~kHashSeed));
   return h == 0 ? 1 : h;
 }
 

@@ -75,9 +75,19 @@ class FileSource final : public MessageSource {
   const std::string& tenant() const override { return tenant_; }
   bool multi_tenant() const override { return multi_tenant_; }
   int64_t Position() const override { return owned_ ? static_cast<int64_t>(offset_) : -1; }
+  // A stored position is just after a whole line: a file where no line ends there was replaced
+  // while privmon was stopped (rotated, then grown past the old offset) and is not resumed, so
+  // its first lines are not skipped. (A newline exactly there is the undetected case: about one
+  // in the average line length.)
   bool Resume(int64_t position) override {
     struct stat st {};
     if (!owned_ || position < 0 || fstat(fileno(file_), &st) != 0 || st.st_size < position) {
+      return false;
+    }
+    char before = '\n';
+    if (position > 0 &&
+        (::pread(fileno(file_), &before, 1, static_cast<off_t>(position - 1)) != 1 ||
+         before != '\n')) {
       return false;
     }
     if (fseeko(file_, static_cast<off_t>(position), SEEK_SET) != 0) return false;

@@ -52,6 +52,10 @@ class AlertOutput {
   // Reopens a file output at its path (after logrotate renamed it); empty string on success,
   // else the reason. Outputs without a file succeed without doing anything.
   virtual std::string Reopen() { return {}; }
+  // File outputs: a short write left the last line unfinished (its rest still to write), and
+  // cutting that unfinished line away when its rest is dropped instead (fd_output.h).
+  virtual bool MidLine() const { return false; }
+  virtual void DiscardPartialLine() {}
   // Outputs whose writes are acknowledged later (WriteResult::deferred): lines whose fate is not
   // known yet, serving reports for up to `wait`; and giving up on what is unacknowledged (shutdown
   // past its grace: the next Poll() reports those lines as lost).

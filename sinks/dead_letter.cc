@@ -69,10 +69,17 @@ void DeadLetterWriter::RotateLocked() {
 void DeadLetterWriter::WriteLineLocked() {
   if (file_bytes_ > 0 && file_bytes_ + line_.size() > limits_.max_file_bytes) RotateLocked();
   std::string_view rest = line_;
+  PartialLine partial;  // what this entry has written so far: cut away if it cannot finish
   while (!rest.empty()) {
     const ssize_t n = ::write(fd_, rest.data(), rest.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
+      const int error = n < 0 ? errno : 0;
+      if (partial.pending()) {
+        const uint64_t written = line_.size() - rest.size();
+        if (partial.Discard(fd_)) file_bytes_ -= written;
+      }
+      errno = error;
       if (write_failures_ != nullptr) Bump(*write_failures_);
       if (!failing_) {
         std::fprintf(stderr,
@@ -83,6 +90,7 @@ void DeadLetterWriter::WriteLineLocked() {
       failing_ = true;
       return;
     }
+    partial.Wrote(rest.substr(0, static_cast<std::size_t>(n)));
     rest.remove_prefix(static_cast<std::size_t>(n));
     file_bytes_ += static_cast<uint64_t>(n);
   }

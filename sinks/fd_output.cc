@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -48,11 +49,41 @@ WriteResult WriteToFd(int fd, bool regular_file, std::string_view bytes) {
   return {static_cast<std::size_t>(w), 0, false};
 }
 
+void PartialLine::Wrote(std::string_view written) {
+  const std::size_t nl = written.rfind('\n');
+  bytes_ = nl == std::string_view::npos ? bytes_ + written.size() : written.size() - nl - 1;
+}
+
+bool PartialLine::Discard(int fd) {
+  if (bytes_ == 0) return true;
+  const uint64_t partial = bytes_;
+  bytes_ = 0;
+  const off_t end = ::lseek(fd, 0, SEEK_CUR);
+  if (end < 0 || static_cast<uint64_t>(end) < partial) return false;
+  const off_t cut = end - static_cast<off_t>(partial);
+  return ::ftruncate(fd, cut) == 0 && ::lseek(fd, cut, SEEK_SET) == cut;
+}
+
+namespace {
+
+void DiscardOrSay(PartialLine& partial, int fd, std::string_view what) {
+  if (!partial.Discard(fd)) {
+    std::fprintf(stderr, "privmon: sink %.*s: cannot cut an unfinished line: %s\n",
+                 static_cast<int>(what.size()), what.data(), std::strerror(errno));
+  }
+}
+
+}  // namespace
+
 StdoutOutput::StdoutOutput() : regular_file_(IsRegularFile(STDOUT_FILENO)) {}
 
 WriteResult StdoutOutput::Write(std::string_view bytes) {
-  return WriteToFd(STDOUT_FILENO, regular_file_, bytes);
+  const WriteResult r = WriteToFd(STDOUT_FILENO, regular_file_, bytes);
+  if (regular_file_ && r.accepted != 0) partial_.Wrote(bytes.substr(0, r.accepted));
+  return r;
 }
+
+void StdoutOutput::DiscardPartialLine() { DiscardOrSay(partial_, STDOUT_FILENO, "stdout"); }
 
 FileOutput::FileOutput(const std::string& path, bool append)
     : path_(path), fd_(OpenOutputFile(path, append)) {
@@ -69,8 +100,12 @@ FileOutput::~FileOutput() {
 }
 
 WriteResult FileOutput::Write(std::string_view bytes) {
-  return WriteToFd(fd_, regular_file_, bytes);
+  const WriteResult r = WriteToFd(fd_, regular_file_, bytes);
+  if (regular_file_ && r.accepted != 0) partial_.Wrote(bytes.substr(0, r.accepted));
+  return r;
 }
+
+void FileOutput::DiscardPartialLine() { DiscardOrSay(partial_, fd_, path_); }
 
 std::string FileOutput::Reopen() {
   const int fd = OpenOutputFile(path_, /*append=*/true);

@@ -2,10 +2,14 @@
 // stdio buffer, so a short write, ENOSPC or EPIPE is seen and the caller resumes at the exact
 // byte. On a pipe, socket or terminal, Write() first waits up to 100 ms for the descriptor to be
 // writable and then writes at most PIPE_BUF bytes, so a reader that stops reading cannot block the
-// sink thread. Files are opened O_NOFOLLOW (never through a symlink) and created 0640.
+// sink thread. Files are opened O_NOFOLLOW (never through a symlink) and created 0640. A line
+// left unfinished in a regular file by a short write (a full disk) is cut away when its rest is
+// dropped instead of written, so the file never keeps half an alert for the next line to join.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "sinks/alert_output.h"
 
@@ -15,15 +19,33 @@ namespace privmon {
 // with `mode` (before the umask). Returns the descriptor, or -1 with errno set.
 int OpenOutputFile(const std::string& path, bool append, unsigned mode = 0640);
 
+// The bytes of an unfinished last line in a regular file: after a short write the rest of the line
+// is still queued; when that rest is dropped instead (a disk still full at shutdown), Discard()
+// truncates the file back to its last whole line. One owner thread; O(1).
+class PartialLine {
+ public:
+  void Wrote(std::string_view written);  // the prefix that write(2) took
+  bool pending() const { return bytes_ != 0; }
+  // Truncates `fd` (a regular file, positioned at its end) by the unfinished bytes; false with
+  // errno set when it cannot (the bytes are then forgotten all the same).
+  bool Discard(int fd);
+
+ private:
+  uint64_t bytes_ = 0;
+};
+
 // Writes to file descriptor 1, which it does not own.
 class StdoutOutput final : public AlertOutput {
  public:
   StdoutOutput();
   WriteResult Write(std::string_view bytes) override;
   std::string_view kind() const override { return "stdout"; }
+  bool MidLine() const override { return partial_.pending(); }
+  void DiscardPartialLine() override;
 
  private:
   bool regular_file_;  // stdout redirected to a file: no writability wait, larger writes
+  PartialLine partial_;
 };
 
 // Appends (or truncates, when append is false) lines to a file it owns.
@@ -38,11 +60,14 @@ class FileOutput final : public AlertOutput {
   std::string_view kind() const override { return "file"; }
   // Opens the path afresh (appending) and closes the old descriptor.
   std::string Reopen() override;
+  bool MidLine() const override { return partial_.pending(); }
+  void DiscardPartialLine() override;
 
  private:
   std::string path_;
   int fd_ = -1;
   bool regular_file_ = true;  // false for a FIFO or device at the path
+  PartialLine partial_;       // regular files only
 };
 
 // write(2) of a prefix of `bytes` to `fd`, waiting for writability first unless `regular_file`.

@@ -110,6 +110,7 @@ void SinkWorker::SettleUnacknowledged() {
 }
 
 void SinkWorker::DropQueued() {
+  if (output_->MidLine()) output_->DiscardPartialLine();  // no half alert left in a file
   uint64_t n = 0;
   for (std::string_view chunk = ring_.Peek(); !chunk.empty(); chunk = ring_.Peek()) {
     n += CountLines(chunk);
@@ -184,7 +185,8 @@ void SinkWorker::Run(std::stop_token stop) {
   auto idle = std::chrono::duration_cast<std::chrono::microseconds>(kMinIdle);
   auto backoff = std::chrono::duration_cast<std::chrono::microseconds>(kMinBackoff);
   for (;;) {
-    if (reopen_.exchange(false, std::memory_order_acq_rel)) {
+    // A line cut by a short write is finished in the old file before a reopen.
+    if (!output_->MidLine() && reopen_.exchange(false, std::memory_order_acq_rel)) {
       if (const std::string why = output_->Reopen(); !why.empty()) {
         std::fprintf(stderr, "privmon: sink %s: reopen failed: %s; writing to the old file\n",
                      stats_.name.c_str(), why.c_str());

@@ -3,12 +3,14 @@
 // the previous one used, exit 2 only when none is usable, --fresh on purpose, and the committed
 // format-1 fixture (tests/data/checkpoint/v1) still restores, into any shard count.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <array>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,6 +25,7 @@
 namespace privmon {
 namespace {
 
+using std::chrono_literals::operator""s;
 using testing::EngineHarness;
 using testing::ReadFile;
 using testing::RunToExit;
@@ -204,6 +207,31 @@ TEST(CheckpointRun, NoUsableCheckpointIsExit2AndFreshStartsEmptyOnPurpose) {
   const std::string err = ReadFile(dir + "/out") + ReadFile(dir + "/err");
   EXPECT_NE(err.find("checkpoint.interval"), std::string::npos) << err;
   EXPECT_NE(err.find("needs `dir`"), std::string::npos) << err;
+}
+
+// A final checkpoint that cannot be written is a failure, not a clean stop: `scan --checkpoint-out`
+// and a `run` stopped by SIGTERM (which keeps its pending verdicts for the checkpoint instead of
+// settling them) exit 1 and say so. The store's temporary file is made impossible to create (a
+// directory holds its name), so the write fails as on a full disk.
+TEST(CheckpointRun, AFinalCheckpointThatCannotBeWrittenIsExit1) {
+  const std::string dir = TempDir("ckfail");
+  TempDirCleanup cleanup(dir);
+  std::filesystem::create_directories(dir + "/cp/.tmp-checkpoint-000000000001.pmck");
+  Overwrite(dir + "/in.ndjson", "");
+  EXPECT_EQ(RunToExit({kBinary, "scan", "--checkpoint-out", dir + "/cp", dir + "/in.ndjson"},
+                      dir + "/out", dir + "/err"),
+            1);
+  EXPECT_NE(ReadFile(dir + "/err").find("no checkpoint was written"), std::string::npos)
+      << ReadFile(dir + "/err");
+
+  const std::string run = testing::WriteFileRunConfig(dir, "run", true, dir + "/alerts.jsonl");
+  testing::Child child(testing::Spawn({kBinary, "run", "-c", run}, dir + "/out", dir + "/err"));
+  ASSERT_TRUE(testing::PollUntil(
+      [&] { return ReadFile(dir + "/err").find("running with") != std::string::npos; }, 30s));
+  EXPECT_EQ(child.Stop(SIGTERM, 60s), std::optional<int>(1));
+  const std::string err = ReadFile(dir + "/err");
+  EXPECT_NE(err.find("checkpoint not written"), std::string::npos) << err;
+  EXPECT_NE(err.find("final checkpoint was NOT written"), std::string::npos) << err;
 }
 
 // Restores a checkpoint into `shards` detection engines; returns the accounts they hold.

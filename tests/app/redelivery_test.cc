@@ -115,6 +115,36 @@ TEST(Redelivery, EveryBatchDeliveredAgainMinutesLaterGivesIdenticalAlerts) {
   fs::remove_all(tmp);
 }
 
+// scan's summary names every accepted record that did not reach the rules, as /metrics does in
+// run: the redelivered ones of field case 14, and a record that arrives after a later one moved
+// its tenant's watermark beyond the lateness and the dedupe horizon (field case 08 in reverse
+// order: 21 minutes apart) and is therefore kept from the rules.
+TEST(Redelivery, TheScanSummaryCountsRecordsKeptFromTheRules) {
+  const fs::path case14 = kCases / "14-eventhub-redelivered-duplicates";
+  const fs::path case08 = kCases / "08-elevate-access-audit-and-activity";
+  if (!fs::exists(case14) || !fs::exists(case08)) GTEST_SKIP() << kCases << " is not here";
+  const fs::path tmp = TempDir("summary");
+  const ScanOutput redelivered = Scan(
+      "--config " + (case14 / "config.yaml").string() + " " + (case14 / "input.ndjson").string(),
+      tmp);
+  ASSERT_EQ(redelivered.exit_code, 0) << redelivered.err;
+  EXPECT_NE(redelivered.err.find("duplicates      3 (redelivered"), std::string::npos)
+      << redelivered.err;
+  std::vector<std::string> lines = Lines(ReadFile(case08 / "input.ndjson"));
+  ASSERT_EQ(lines.size(), 2u);
+  std::reverse(lines.begin(), lines.end());
+  WriteLines(tmp / "reversed.ndjson", lines);
+  const ScanOutput reversed = Scan(
+      "--config " + (case08 / "config.yaml").string() + " " + (tmp / "reversed.ndjson").string(),
+      tmp);
+  ASSERT_EQ(reversed.exit_code, 0) << reversed.err;
+  EXPECT_NE(reversed.err.find("late            1 "), std::string::npos) << reversed.err;
+  EXPECT_NE(reversed.err.find("beyond horizon  1 (late beyond the dedupe horizon: kept from"),
+            std::string::npos)
+      << reversed.err;
+  fs::remove_all(tmp);
+}
+
 // The horizon is configurable and 0 turns dedupe off: then the repeats do reach the rules
 // (three bad passwords delivered twice make six), which shows the dedupe is what removed them.
 TEST(Redelivery, HorizonOffLetsRepeatsThrough) {

@@ -165,6 +165,46 @@ TEST(ConfigCheck, AnEmptyOrCommentOnlyFileIsAnErrorNotTheBuiltinDefaults) {
   EXPECT_EQ(Check(explicit_defaults.path()).code, 0);
 }
 
+// A file cut short at any byte (a failed write or copy, then SIGHUP) is refused, not loaded
+// without the tenants it lost: every cut that does not fall exactly at the end of a line, and a cut
+// after a key whose value was cut off. The cuts at the end of a complete line are the limit.
+TEST(ConfigCheck, AFileCutShortAtAnyByteIsRefused) {
+  const std::string whole =
+      "pipeline: {allowed_lateness: 5m}\n"
+      "tenants:\n"
+      "  \"11111111-aaaa-aaaa-aaaa-111111111111\":\n"
+      "    name: Contoso  # the first customer\n"
+      "    break_glass: [bg@a.com]\n"
+      "    privileged_accounts:\n"
+      "      - adm@a.com\n"
+      "  \"22222222-bbbb-bbbb-bbbb-222222222222\": {name: Fabrikam, break_glass: [bg@b.com]}\n";
+  ASSERT_TRUE(LoadConfigText(whole).errors.empty());
+  const std::string path = ::testing::TempDir() + "cut_" + std::to_string(::getpid()) + ".yaml";
+  std::size_t loaded = 0;
+  for (std::size_t n = 1; n < whole.size(); ++n) {
+    std::ofstream(path, std::ios::trunc) << whole.substr(0, n);
+    const ConfigLoadResult r = LoadConfigFile(path);
+    const bool line_end = whole[n - 1] == '\n';
+    const bool bare_key = line_end && whole[n - 2] == ':';
+    if (!line_end || bare_key) {
+      EXPECT_FALSE(r.errors.empty()) << "cut after " << n << " bytes loaded:\n"
+                                     << whole.substr(0, n);
+    }
+    if (r.errors.empty()) ++loaded;
+  }
+  std::filesystem::remove(path);
+  EXPECT_LE(loaded, 5u);  // "pipeline", "name", "break_glass", "- adm" lines: complete values
+  // The whole file, and a file without a trailing comment line, load.
+  std::ofstream(path, std::ios::trunc) << whole;
+  EXPECT_TRUE(LoadConfigFile(path).errors.empty());
+  std::filesystem::remove(path);
+  // The message says why.
+  TempConfig cut(whole.substr(0, whole.find("privileged_accounts:") + 10));
+  const CheckOutput c = Check(cut.path());
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find("does not end with a newline: cut short"), std::string::npos) << c.err;
+}
+
 TEST(ConfigCheck, ATruncatedFileIsAnError) {
   const std::string whole =
       "tenants:\n  \"11111111-aaaa-aaaa-aaaa-111111111111\": {name: a, break_glass: [bg@a.com]}\n";

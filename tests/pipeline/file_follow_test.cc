@@ -99,6 +99,39 @@ TEST(FileFollow, StartsAgainAtZeroWhenTheFileIsTruncated) {
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"b\":1}"}));
 }
 
+// A checkpoint's position resumes the file it was taken on; a file rotated while privmon was
+// stopped and grown past that position (no line ends there) is read from its beginning instead of
+// losing its first lines and cutting one in half.
+TEST(FileFollow, ResumesOnlyWhereALineOfTheSameFileEnds) {
+  const std::string dir = TempDir("resume");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  int64_t position = -1;
+  {
+    auto first = OpenSource(s, zmq);
+    ASSERT_EQ(ReadMessages(*first, 2).size(), 2u);
+    position = first->Position();
+  }
+  ASSERT_EQ(position, 16);
+  {
+    auto again = OpenSource(s, zmq);  // the same file: resumes after line 2
+    ASSERT_TRUE(again->Resume(position));
+    EXPECT_EQ(ReadMessages(*again, 1), (std::vector<std::string>{"{\"a\":3}"}));
+  }
+  std::filesystem::rename(path, path + ".1");  // logrotate, then the new file grows
+  Append(path, "{\"bb\":10}\n{\"bb\":20}\n{\"bb\":30}\n");
+  auto rotated = OpenSource(s, zmq);
+  EXPECT_FALSE(rotated->Resume(position));
+  EXPECT_EQ(ReadMessages(*rotated, 3),
+            (std::vector<std::string>{"{\"bb\":10}", "{\"bb\":20}", "{\"bb\":30}"}));
+}
+
 TEST(FileFollow, WithoutFollowTheSourceEndsAtTheEndOfTheFile) {
   const std::string dir = TempDir("follow");
   TempDirCleanup cleanup(dir);

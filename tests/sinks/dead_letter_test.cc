@@ -10,6 +10,7 @@
 
 #include "core/event_time.h"
 #include "sinks/base64.h"
+#include "tests/support/file_size_limit.h"
 
 namespace privmon {
 namespace {
@@ -144,6 +145,33 @@ TEST(DeadLetterWriter, AFullDiskCountsTheLostEntries) {
   w.Write(RejectReason::kInvalidJson, "x", "{", "zmq", kReceived);
   EXPECT_EQ(entries.load(), 2u);
   EXPECT_EQ(failures.load(), 2u);
+}
+
+// An entry cut short by a full file is removed, not left half-written: the entries before it and
+// the ones written once there is room again all read back, none glued to a fragment.
+TEST(DeadLetterWriter, AnEntryCutShortByAFullFileIsRemovedAndTheFileStaysReadable) {
+  const std::string path = FreshPath("cut.ndjson");
+  const std::string raw(200, 'r');
+  Counter failures{0}, entries{0};
+  DeadLetterWriter w(path, &entries, {}, &failures);
+  w.Write(RejectReason::kInvalidJson, "x", raw, "zmq", kReceived);
+  const auto entry_bytes = static_cast<rlim_t>(ReadAll(path).size());
+  {
+    testing::FileSizeLimit limit(entry_bytes * 5 / 2);  // one more whole entry, then half of one
+    w.Write(RejectReason::kInvalidJson, "x", raw, "zmq", kReceived);
+    w.Write(RejectReason::kInvalidJson, "x", raw, "zmq", kReceived);  // cut short
+    w.Write(RejectReason::kInvalidJson, "x", raw, "zmq", kReceived);  // no room at all
+  }
+  EXPECT_EQ(failures.load(), 2u);
+  EXPECT_EQ(ReadAll(path).size(), 2 * entry_bytes);
+  w.Write(RejectReason::kInvalidJson, "x", "after", "zmq", kReceived);
+  const auto read = ReadDeadLetterFile(path);
+  ASSERT_EQ(read.size(), 3u);
+  EXPECT_EQ(read[0].raw, raw);
+  EXPECT_EQ(read[1].raw, raw);
+  EXPECT_EQ(read[2].raw, "after");
+  EXPECT_EQ(entries.load(), 5u);
+  std::filesystem::remove(path);
 }
 
 TEST(DeadLetterWriter, ReopensAfterALogrotateRenameAndRefusesSymlinks) {

@@ -15,6 +15,8 @@
 
 #include "sinks/fd_output.h"
 #include "sinks/zmq_pub_output.h"
+#include "tests/support/file_size_limit.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {
@@ -78,6 +80,34 @@ TEST(SinkWorker, AFullDiskCountsErrorsRetriesAndAtShutdownDropsEachAlertOnce) {
   EXPECT_EQ(stats.dropped.load(), 50u);
   EXPECT_EQ(stats.lost.load(), 50u);
   EXPECT_EQ(stats.queue_bytes.load(), 0);
+}
+
+// A disk that fills up in the middle of an alert: the alerts that fit are written, the one cut
+// short and the rest are dropped at shutdown, and the cut one is removed from the file, so the
+// file holds whole lines only and the next writer's first alert is not glued to half of another.
+TEST(SinkWorker, AnAlertCutShortByAFullFileIsRemovedWhenItIsDropped) {
+  const std::string dir = testing::TempDir("cutline");
+  testing::TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/alerts.jsonl";
+  SinkStats stats;
+  stats.name = "file";
+  {
+    testing::FileSizeLimit limit(1000);  // 3 lines of 300 bytes, then 100 bytes of the 4th
+    SinkWorker worker(std::make_unique<FileOutput>(path, true), stats, {});
+    for (std::size_t i = 0; i < 5; ++i) ASSERT_TRUE(worker.TryPush(Line(i)));
+    ASSERT_TRUE(WaitUntil([&] { return stats.errors.load() >= 2; }));  // EFBIG, retried
+    worker.StartShutdownGrace(milliseconds(100));
+    worker.Finish();
+  }
+  EXPECT_EQ(stats.written.load(), 3u);
+  EXPECT_EQ(stats.dropped.load(), 2u);
+  EXPECT_EQ(testing::ReadFile(path), Line(0) + Line(1) + Line(2));
+  {
+    SinkWorker next(std::make_unique<FileOutput>(path, true), stats, {});
+    ASSERT_TRUE(next.TryPush(Line(5)));
+    next.Finish();
+  }
+  EXPECT_EQ(testing::ReadFile(path), Line(0) + Line(1) + Line(2) + Line(5));
 }
 
 TEST(SinkWorker, FailFastGivesUpOnTheFirstErrorAndDropsLaterAlertsToo) {
