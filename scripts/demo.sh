@@ -15,12 +15,22 @@ ninja -C build privmon
 BIN=build/privmon
 DEMO_DIR=${DEMO_DIR:-$(mktemp -d /tmp/privmon-demo-XXXXXX)}
 mkdir -p "$DEMO_DIR"
-METRICS=http://127.0.0.1:9464/metrics
+# The embedded defaults' ports; DEMO_ZMQ_PORT / DEMO_METRICS_PORT move them (the test picks free
+# ones, so a port another process holds cannot fail it).
+ZMQ_PORT=${DEMO_ZMQ_PORT:-5556}
+METRICS_PORT=${DEMO_METRICS_PORT:-9464}
+METRICS=http://127.0.0.1:$METRICS_PORT/metrics
 echo "== generating demo logs: 3 tenants, 120 accounts, 20 days, attacks injected after the"
 echo "   14-day learning period; gen also writes the tenant config of its world"
 $BIN gen --out "$DEMO_DIR/logs.ndjson" --tenants 3 --accounts 120 --days 20 --records 12000 \
   --seed 7 --attack-share 0.03 --quiet --truth "$DEMO_DIR/truth.jsonl" \
   --config-out "$DEMO_DIR/config.yaml" 2>"$DEMO_DIR/gen.log"
+if [ "$ZMQ_PORT" != 5556 ] || [ "$METRICS_PORT" != 9464 ]; then
+  cat >>"$DEMO_DIR/config.yaml" <<YAML
+sources: [{zmq: {endpoint: "tcp://127.0.0.1:$ZMQ_PORT", bind: true, name: collectors}}]
+metrics: {listen: "127.0.0.1:$METRICS_PORT"}
+YAML
+fi
 $BIN check --quiet --config "$DEMO_DIR/config.yaml"
 
 echo "== starting privmon run --config $DEMO_DIR/config.yaml (alerts to $DEMO_DIR/alerts.jsonl)"
@@ -33,7 +43,7 @@ for _ in $(seq 100); do
 done
 
 echo "== replaying $(wc -l <"$DEMO_DIR/logs.ndjson") records over ZeroMQ TCP"
-$BIN replay "$DEMO_DIR/logs.ndjson" --to tcp://127.0.0.1:5556 2>&1 | tail -1
+$BIN replay "$DEMO_DIR/logs.ndjson" --to "tcp://127.0.0.1:$ZMQ_PORT" 2>&1 | tail -1
 # Wait until privmon's shards have taken every record (the replay returns once the socket took
 # them; on a busy machine the shards may still be working): at most 60 s.
 want=$(wc -l <"$DEMO_DIR/logs.ndjson")
