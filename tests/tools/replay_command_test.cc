@@ -236,6 +236,25 @@ TEST(ReplayCommand, SigintStopsSendingAndExitsZero) {
   EXPECT_EQ(run.get(), 0);
 }
 
+TEST(ReplayCommand, NoPeerAtTheEndpointFailsAfterThePeerWait) {
+  // A free port nobody listens on (bound, its number read, closed).
+  std::string endpoint;
+  {
+    PullEndpoint probe;
+    endpoint = probe.endpoint();
+  }
+  ReplayOptions o;
+  o.files = {WriteTempFile("no_peer.ndjson", kLines[0] + "\n")};
+  o.endpoint = endpoint;
+  o.quiet = true;
+  o.linger_s = 0;
+  o.peer_wait_s = 1;
+  auto run = std::async(std::launch::async, [&o] { return RunReplay(o); });
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(60)), std::future_status::ready)
+      << "replay waits forever for a peer";
+  EXPECT_EQ(run.get(), 1);
+}
+
 TEST(ReplayCommand, MissingFileIsARuntimeFailure) {
   ReplayOptions o;
   o.files = {"/nonexistent/privmon/input.ndjson"};

@@ -73,14 +73,20 @@ int RunReplay(const ReplayOptions& o) {
     ReplaySender sender(o.endpoint, o.connections, o.sndhwm, o.linger_s, o.tenant, &g_stop);
     ReplayPacer pacer(o.rate, o.speedup, &g_stop);
     const auto wait_start = ReplayProgress::Clock::now();
-    bool warned = false;
+    bool warned = false, gave_up = false;
     auto on_wait = [&] {
       progress.MaybeDraw();
-      if (!warned && progress.messages() == 0 &&
-          ReplayProgress::Clock::now() - wait_start > std::chrono::seconds(5)) {
+      if (progress.messages() > 0) return;
+      const auto waited = ReplayProgress::Clock::now() - wait_start;
+      if (!warned && waited > std::chrono::seconds(5)) {
         warned = true;
         std::fprintf(stderr, "privmon replay: still waiting for a peer at %s\n",
                      o.endpoint.c_str());
+      }
+      // Nothing listening (a typo, privmon not started): fail instead of waiting forever.
+      if (o.peer_wait_s > 0 && waited > std::chrono::duration<double>(o.peer_wait_s)) {
+        gave_up = true;
+        g_stop.store(true, std::memory_order_relaxed);
       }
     };
     int loop = -1;
@@ -91,6 +97,13 @@ int RunReplay(const ReplayOptions& o) {
       }
       if (!pacer.WaitTurn(*line) || !sender.Send(*line, on_wait)) break;
       progress.Count(line->size());
+    }
+    if (gave_up) {
+      std::fprintf(stderr,
+                   "privmon replay: no peer took a message at %s within %g s (is `privmon run` "
+                   "listening there? --peer-wait 0 waits forever)\n",
+                   o.endpoint.c_str(), o.peer_wait_s);
+      return 1;
     }
     interrupted = g_stop.load(std::memory_order_relaxed);
     if (!input->error().empty()) {
@@ -129,6 +142,11 @@ void RegisterReplayCommand(CLI::App& root, int* exit_code) {
   sub->add_flag("--quiet,-q", options->quiet, "No live progress line");
   sub->add_option("--linger", options->linger_s,
                   "Seconds to wait at exit for queued messages to be delivered")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--peer-wait", options->peer_wait_s,
+                  "Seconds to wait for a peer to take the first message before failing (0: "
+                  "forever)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--hwm", options->sndhwm, "Send high-water mark per socket (messages)")

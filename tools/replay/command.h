@@ -21,6 +21,7 @@ struct ReplayOptions {
   bool quiet = false;                // no live progress line (summary still printed)
   double linger_s = 30;              // how long closing waits for queued messages
   int sndhwm = 10000;                // per-socket send high-water mark (messages)
+  double peer_wait_s = 30;           // no peer took the first message by then: exit 1 (0: wait)
   uint64_t max_memory = 1ULL << 30;  // inputs larger than this are streamed per loop
 };
 
