@@ -7,6 +7,7 @@
 # attributable and on time: a reject or a late event here would be a bug, and the demo says so.
 # Keeps serving until Ctrl-C (or for DEMO_SECONDS seconds when set; DEMO_SECONDS=0 stops at once).
 set -euo pipefail
+trap 'echo "demo.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -57,7 +58,7 @@ sleep 1
 metric() { curl -s "$METRICS" | awk -v n="$1" '$1 ~ "^"n {s += $2} END {printf "%d", s}'; }
 echo "== alerts (time, rule, severity, tenant, account)"
 sed -E 's/.*"rule_id":"([^"]*)".*"severity":"([^"]*)".*"tenant_id":"([^"]*)".*"upn":"([^"]*)".*"time":"([^"]*)".*/\5  \1  \2  \3  \4/' \
-  "$DEMO_DIR/alerts.jsonl" | grep -v '^{' | sort | head -40
+  "$DEMO_DIR/alerts.jsonl" | grep -v '^{' | sort | awk 'NR <= 40'  # reads all: no SIGPIPE
 total=$(grep -c . "$DEMO_DIR/alerts.jsonl" || true)
 [ "$total" -gt 40 ] && echo "   ... $((total - 40)) more in $DEMO_DIR/alerts.jsonl"
 echo "== alerts per rule"
