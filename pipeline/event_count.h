@@ -24,8 +24,9 @@ class EventCount {
  public:
   // Announces a waiter; returns the key for Wait(). Re-check the condition after this.
   uint32_t PrepareWait() {
-    waiters_.fetch_add(1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // seq_cst RMWs on waiters_ (not fences, which TSan cannot model): a Notify whose RMW comes
+    // first makes its published change visible here; one that comes after sees this waiter.
+    waiters_.fetch_add(1, std::memory_order_seq_cst);
     return epoch_.load(std::memory_order_acquire);
   }
   // The condition held after all: withdraw.
@@ -42,8 +43,7 @@ class EventCount {
   }
   // Call after publishing a change a waiter may be waiting for.
   void Notify() {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (waiters_.load(std::memory_order_relaxed) == 0) return;
+    if (waiters_.fetch_add(0, std::memory_order_seq_cst) == 0) return;
     epoch_.fetch_add(1, std::memory_order_release);
     syscall(SYS_futex, reinterpret_cast<uint32_t*>(&epoch_), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
             nullptr, 0);
