@@ -117,10 +117,10 @@ class DetectionEngine final : public EventConsumer {
   // kind for the account on `side`, after the family code has updated that account's state.
   void RunGeneric(const Event& e, AccountSide side, const TenantSettings& tenant);
   static bool OutsideHours(const GenericRule& r, const TenantSettings& tenant, Seconds32 t);
-  void RunSequence(const GenericRule& r, const Event& e, const AccountRef& who, AccountFacts facts,
-                   std::byte* record, const TenantSettings& tenant);
-  void RunAbsence(const GenericRule& r, const Event& e, const AccountRef& who, AccountFacts facts,
-                  std::byte* record);
+  void RunSequence(const GenericRule& r, const Event& e, const AccountRef& who,
+                   const AccountFacts& facts, std::byte* record, const TenantSettings& tenant);
+  void RunAbsence(const GenericRule& r, const Event& e, const AccountRef& who,
+                  const AccountFacts& facts, std::byte* record);
   void FireRuleAbsence(uint64_t key, AccountState& st, PrivilegedState& ps, const Timer& timer);
   void FireTimer(const Timer& t);
   void FirePawVerdict(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);

@@ -58,6 +58,9 @@ void AddDetails(Alert& a, const GenericRule& r, const Event& e) {
         a.AddFlag("is_mfa_registered", e.registration.is_mfa_registered);
         a.AddFlag("is_admin", e.registration.is_admin);
         break;
+      case DetailKind::kApp:
+        a.AddDetail("app", e.audit.app_name.view());
+        break;
     }
   }
 }
@@ -71,7 +74,7 @@ void DetectionEngine::RunGeneric(const Event& e, AccountSide side, const TenantS
   AccountState* st =
       resolved_ != nullptr && resolved_key_ == who.key ? resolved_ : accounts_.Find(who.key);
   if (st == nullptr) return;
-  const AccountFacts facts{st->privileged(), (st->flags & kBreakGlass) != 0};
+  const AccountFacts facts{st->privileged(), (st->flags & kBreakGlass) != 0, &who, &tenant};
   const Seconds32 t = ToSeconds32(e.time);
   // The account's slot record: privileged accounts only, found by their arena index (no probe).
   std::byte* record = nullptr;
@@ -172,7 +175,7 @@ bool DetectionEngine::OutsideHours(const GenericRule& r, const TenantSettings& t
 }
 
 void DetectionEngine::RunSequence(const GenericRule& r, const Event& e, const AccountRef& who,
-                                  AccountFacts facts, std::byte* record,
+                                  const AccountFacts& facts, std::byte* record,
                                   const TenantSettings& tenant) {
   SequenceSlot& s = RuleSlots::At<SequenceSlot>(record, r.slot_offset);
   const Seconds32 t = ToSeconds32(e.time);
@@ -209,7 +212,7 @@ void DetectionEngine::RunSequence(const GenericRule& r, const Event& e, const Ac
 }
 
 void DetectionEngine::RunAbsence(const GenericRule& r, const Event& e, const AccountRef& who,
-                                 AccountFacts facts, std::byte* record) {
+                                 const AccountFacts& facts, std::byte* record) {
   AbsenceSlot& s = RuleSlots::At<AbsenceSlot>(record, r.slot_offset);
   const Seconds32 t = ToSeconds32(e.time);
   const RuleStep& expect = r.steps[1];

@@ -1,20 +1,48 @@
 // Evaluating a compiled predicate (rules/rule_language.h) against one Event: one switch per
 // condition over the event's fixed-size fields and the named account's state, comparisons of
-// integers only. No allocation, no string work, no virtual call. Pure; any thread.
+// integers only; an `in_list` condition probes one of the tenant's hash sets (no allocation).
+// No string work, no virtual call. Pure; any thread.
 #pragma once
 
+#include "core/config.h"
 #include "rules/rule_language.h"
 
 namespace privmon {
 
-// What a predicate may read of the named account's state (filled by the shard).
+// What a predicate may read besides the event (filled by the shard): the named account's state,
+// the account itself (account.id) and its tenant's settings (in_list).
 struct AccountFacts {
   bool privileged = false;
   bool break_glass = false;
+  const AccountRef* who = nullptr;
+  const TenantSettings* tenant = nullptr;
 };
 
+// The tenant's set an `in_list` condition reads (a switch over ListId: no lookup by name).
+inline const absl::flat_hash_set<uint64_t>* ListSet(const TenantSettings& t, ListId l) {
+  switch (l) {
+    case ListId::kPrivilegedRoles:
+      return &t.privileged_roles;
+    case ListId::kPrivilegedAccounts:
+      return &t.privileged_accounts;
+    case ListId::kBreakGlass:
+      return &t.break_glass;
+    case ListId::kPawDevices:
+      return &t.paw_devices;
+    case ListId::kApprovedInviters:
+      return &t.approved_inviters;
+    case ListId::kHighValueApps:
+      return &t.high_value_apps;
+    case ListId::kNone:
+      break;
+  }
+  return nullptr;
+}
+
 // The integer a field of `e` holds (`flag`: the AuditFlag bit of Field::kAuditFlag).
-inline uint64_t FieldValue(const Event& e, Field field, uint16_t flag, AccountFacts facts) {
+// Multi-valued fields (audit.app, account.id) give their first value here (novelty, sequence keys);
+// conditions read them all (AnyValue).
+inline uint64_t FieldValue(const Event& e, Field field, uint16_t flag, const AccountFacts& facts) {
   const SignInFields& si = e.signin;
   const AuditFields& au = e.audit;
   switch (field) {
@@ -74,25 +102,58 @@ inline uint64_t FieldValue(const Event& e, Field field, uint16_t flag, AccountFa
       return si.device_hash;
     case Field::kSignInLocation:
       return si.location_hash;
+    case Field::kAuditApp:
+      return au.app_hash_count > 0 ? au.app_hashes[0] : 0;
+    case Field::kAccountId:
+      return facts.who == nullptr      ? 0
+             : facts.who->id_hash != 0 ? facts.who->id_hash
+                                       : facts.who->upn_hash;
   }
   return 0;
 }
 
-inline bool Holds(const Condition& c, const Event& e, AccountFacts facts) {
-  const uint64_t v = FieldValue(e, c.field, c.flag, facts);
-  bool in = false;
-  for (uint8_t i = 0; i < c.count; ++i) in |= c.values[i] == v;
+// Whether `pred` holds for one of the field's values: every app target of audit.app, the id or
+// the UPN of account.id (absent ones skipped), else the one value FieldValue gives.
+template <class Pred>
+inline bool AnyValue(const Event& e, const Condition& c, const AccountFacts& facts, Pred pred) {
+  if (c.field == Field::kAuditApp) {
+    for (uint8_t i = 0; i < e.audit.app_hash_count; ++i) {
+      if (pred(e.audit.app_hashes[i])) return true;
+    }
+    return false;
+  }
+  if (c.field == Field::kAccountId) {
+    if (facts.who == nullptr) return false;
+    return (facts.who->id_hash != 0 && pred(facts.who->id_hash)) ||
+           (facts.who->upn_hash != 0 && pred(facts.who->upn_hash));
+  }
+  return pred(FieldValue(e, c.field, c.flag, facts));
+}
+
+inline bool Holds(const Condition& c, const Event& e, const AccountFacts& facts) {
+  if (c.list != ListId::kNone) {
+    const absl::flat_hash_set<uint64_t>* set =
+        facts.tenant == nullptr ? nullptr : ListSet(*facts.tenant, c.list);
+    if (set == nullptr || set->empty()) return false;  // not configured: nothing to judge by
+    const bool in = AnyValue(e, c, facts, [set](uint64_t v) { return v != 0 && set->contains(v); });
+    return in != c.negate;
+  }
+  const bool in = AnyValue(e, c, facts, [&c](uint64_t v) {
+    bool any = false;
+    for (uint8_t i = 0; i < c.count; ++i) any |= c.values[i] == v;
+    return any;
+  });
   return in != c.negate;
 }
 
-inline bool HoldsAll(const std::vector<Condition>& all, const Event& e, AccountFacts facts) {
+inline bool HoldsAll(const std::vector<Condition>& all, const Event& e, const AccountFacts& facts) {
   for (const Condition& c : all) {
     if (!Holds(c, e, facts)) return false;
   }
   return true;
 }
 
-inline bool Matches(const Predicate& p, const Event& e, AccountFacts facts) {
+inline bool Matches(const Predicate& p, const Event& e, const AccountFacts& facts) {
   if (!HoldsAll(p.all, e, facts)) return false;
   for (const auto& group : p.any) {
     bool one = false;

@@ -102,11 +102,32 @@ const FieldSpec kFields[] = {
     {"elevate_access", Field::kElevateAccess, EventKind::kAzureActivity, ValueType::kBool},
     {"account.privileged", Field::kAccountPrivileged, kAnySource, ValueType::kBool},
     {"account.break_glass", Field::kAccountBreakGlass, kAnySource, ValueType::kBool},
+    {"audit.app", Field::kAuditApp, EventKind::kAudit, ValueType::kHash},
+    {"account.id", Field::kAccountId, kAnySource, ValueType::kHash},
 };
 
-constexpr NamedValue kDetails[] = {{"error_code", 0}, {"place", 1},       {"audit", 2},
-                                   {"risk_state", 3}, {"ca_status", 4},   {"event_id", 5},
-                                   {"computer", 6},   {"registration", 7}};
+// The lists `in_list` reads: config key, id, the field whose values it holds, what they are.
+struct ListSpec {
+  std::string_view name;
+  ListId id;
+  Field field;
+  std::string_view holds;
+};
+constexpr ListSpec kLists[] = {
+    {"privileged_roles", ListId::kPrivilegedRoles, Field::kAuditRoleName,
+     "role names: compare audit.role_name"},
+    {"privileged_accounts", ListId::kPrivilegedAccounts, Field::kAccountId,
+     "accounts: compare account.id"},
+    {"break_glass", ListId::kBreakGlass, Field::kAccountId, "accounts: compare account.id"},
+    {"paw_devices", ListId::kPawDevices, Field::kSignInDevice, "device ids: compare signin.device"},
+    {"approved.inviters", ListId::kApprovedInviters, Field::kAccountId,
+     "accounts: compare account.id"},
+    {"high_value_apps", ListId::kHighValueApps, Field::kAuditApp, "apps: compare audit.app"},
+};
+
+constexpr NamedValue kDetails[] = {{"error_code", 0}, {"place", 1},        {"audit", 2},
+                                   {"risk_state", 3}, {"ca_status", 4},    {"event_id", 5},
+                                   {"computer", 6},   {"registration", 7}, {"app", 8}};
 
 bool SameText(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -214,6 +235,37 @@ std::optional<DetailKind> FindDetail(std::string_view name) {
 }
 
 std::string DetailNames() { return NameList(kDetails); }
+
+std::optional<ListId> FindList(std::string_view name) {
+  for (const ListSpec& l : kLists) {
+    if (l.name == name) return l.id;
+  }
+  return std::nullopt;
+}
+
+std::string ListNames() {
+  std::string out;
+  for (const ListSpec& l : kLists) out += (out.empty() ? "" : ", ") + std::string(l.name);
+  return out;
+}
+
+bool ListFits(ListId list, Field field, std::string* why) {
+  for (const ListSpec& l : kLists) {
+    if (l.id != list) continue;
+    if (l.field == field) return true;
+    *why = std::string(l.name) + " holds " + std::string(l.holds);
+    return false;
+  }
+  *why = "unknown tenant list";
+  return false;
+}
+
+std::string_view ListName(ListId id) {
+  for (const ListSpec& l : kLists) {
+    if (l.id == id) return l.name;
+  }
+  return "-";
+}
 
 std::string_view LangKindName(LangKind k) {
   switch (k) {

@@ -49,5 +49,10 @@ bool ResolveFieldValue(const FieldSpec& spec, const std::string& text, uint64_t*
                        std::string* expected);
 std::optional<DetailKind> FindDetail(std::string_view name);
 std::string DetailNames();  // "error_code, place, ..."
+// The tenant lists `in_list` / `not_in_list` name (their config keys).
+std::optional<ListId> FindList(std::string_view name);  // nullopt when unknown
+std::string ListNames();                                // "privileged_roles, ..." for messages
+// Whether `list` holds values of `field`; when not, `why` says which field it fits.
+bool ListFits(ListId list, Field field, std::string* why);
 
 }  // namespace privmon

@@ -1,9 +1,10 @@
 // The rule language (docs/rules-language.md) after compilation: what rules/*.yaml and the config's
 // `rule_files` describe, in the form the shard reads. A predicate is a list of comparisons of one
 // Event field (an enum: no string lookup per event) against up to kMaxValues integers resolved at
-// load (enum values, error codes, lower-case hashes of names). Evaluating one is a switch per
-// condition: no allocation, no virtual call. Immutable once compiled; shared read-only between
-// threads through CompiledConfig.
+// load (enum values, error codes, lower-case hashes of names), or against one of the tenant's
+// configured lists (`in_list`, resolved at load to a ListId: one hash-set probe, no string work).
+// Evaluating one is a switch per condition: no allocation, no virtual call. Immutable once
+// compiled; shared read-only between threads through CompiledConfig.
 #pragma once
 
 #include <array>
@@ -58,6 +59,20 @@ enum class Field : uint8_t {
   kAccountBreakGlass,
   kSignInDevice,    // the device fingerprint (device id, else OS and browser)
   kSignInLocation,  // country and city
+  kAuditApp,        // every application target (up to 4 hashes: id, appId, display name)
+  kAccountId,       // the named account: its object id or UPN (either hash)
+};
+
+// A tenant list an `in_list` / `not_in_list` condition reads (TenantSettings, core/config.h), by
+// its config key. Each holds lower-case hashes of one kind of name (ListField says which field).
+enum class ListId : uint8_t {
+  kNone,
+  kPrivilegedRoles,     // privileged_roles: role display names (audit.role_name)
+  kPrivilegedAccounts,  // privileged_accounts: UPNs or object ids (account.id)
+  kBreakGlass,          // break_glass: UPNs or object ids (account.id)
+  kPawDevices,          // paw_devices: device ids (signin.device)
+  kApprovedInviters,    // approved.inviters: UPNs or object ids (account.id)
+  kHighValueApps,       // high_value_apps: app ids, object ids or names (audit.app)
 };
 
 struct Condition {
@@ -66,6 +81,9 @@ struct Condition {
   bool negate = false;  // not / not_in
   uint8_t count = 0;
   uint16_t flag = 0;  // kAuditFlag only
+  // in_list / not_in_list (negate): the tenant's list instead of `values` (count 0). Holds only
+  // where the tenant configured that list: a rule reading a list the tenant left empty is silent.
+  ListId list = ListId::kNone;
   std::array<uint64_t, kMaxValues> values{};
 };
 
@@ -86,6 +104,7 @@ enum class DetailKind : uint8_t {
   kEventId,       // event_id (number)
   kComputer,      // computer
   kRegistration,  // is_mfa_registered, is_admin (booleans)
+  kApp,           // app (the first application target's display name)
 };
 
 // One step of a sequence rule, or the trigger (steps[0]) and the expected event (steps[1]) of an
@@ -184,5 +203,6 @@ struct CompiledRuleSet {
 std::string_view LangKindName(LangKind k);
 std::string_view CatalogueKindName(RuleKind k);
 std::string_view TenantListName(TenantList l);  // "-" for none
+std::string_view ListName(ListId l);            // the config key: "paw_devices", ...
 
 }  // namespace privmon

@@ -91,6 +91,46 @@ bool KindHasKey(LangKind k, std::string_view key) {
   return true;
 }
 
+// The tenant list a custom rule needs (`privmon rules`, `check`'s silent rules): the first list its
+// in_list / not_in_list conditions read that the catalogue's TenantList names.
+TenantList NeedsOf(const GenericRule& g) {
+  auto of = [](ListId l) {
+    switch (l) {
+      case ListId::kBreakGlass:
+        return TenantList::kBreakGlass;
+      case ListId::kPawDevices:
+        return TenantList::kPawDevices;
+      case ListId::kApprovedInviters:
+        return TenantList::kInviters;
+      case ListId::kHighValueApps:
+        return TenantList::kHighValueApps;
+      case ListId::kPrivilegedRoles:
+      case ListId::kPrivilegedAccounts:
+      case ListId::kNone:
+        break;
+    }
+    return TenantList::kNone;
+  };
+  auto scan = [&](const Predicate& p) {
+    for (const Condition& c : p.all) {
+      if (of(c.list) != TenantList::kNone) return of(c.list);
+    }
+    for (const auto& group : p.any) {
+      for (const auto& alternative : group) {
+        for (const Condition& c : alternative) {
+          if (of(c.list) != TenantList::kNone) return of(c.list);
+        }
+      }
+    }
+    return TenantList::kNone;
+  };
+  if (const TenantList l = scan(g.when); l != TenantList::kNone) return l;
+  for (const RuleStep& step : g.steps) {
+    if (const TenantList l = scan(step.when); l != TenantList::kNone) return l;
+  }
+  return TenantList::kNone;
+}
+
 class Loader {
  public:
   Loader(const std::string& origin, bool builtin, CompiledRuleSet* out,
@@ -207,6 +247,7 @@ class Loader {
       }
     }
     if (errors_->size() != errors_before) return;
+    if (generic && !builtin_) d.needs = NeedsOf(g);
     if (!AssignId(node, i, &d)) return;
     if (generic) {
       g.id = d.id;
@@ -331,7 +372,8 @@ class Loader {
     const YAML::Node n = node["needs"];
     if (!n) return;
     if (!builtin_) {
-      Error(n.Mark(), Path(i, "needs"), "only builtin rules read tenant lists");
+      Error(n.Mark(), Path(i, "needs"),
+            "a custom rule's tenant lists are the ones its in_list / not_in_list conditions name");
       return;
     }
     for (int l = 1; l <= static_cast<int>(TenantList::kHighValueApps); ++l) {
@@ -681,12 +723,25 @@ class Loader {
       YAML::Node values = kv.second;
       if (values.IsMap()) {
         if (values.size() != 1) {
-          Error(values.Mark(), p, "expected one operator: in, not_in or not");
+          Error(values.Mark(), p, "expected one operator: in, not_in, not, in_list or not_in_list");
           continue;
         }
         const std::string op = values.begin()->first.Scalar();
         const YAML::Node operand = values.begin()->second;
-        if (op == "in" || op == "not_in") {
+        if (op == "in_list" || op == "not_in_list") {
+          c.negate = op == "not_in_list";
+          const std::string name = operand.IsScalar() ? operand.Scalar() : "";
+          const std::optional<ListId> list = FindList(name);
+          std::string why;
+          if (!list) {
+            Error(operand.Mark(), p + "." + op,
+                  "\"" + name + "\": unknown tenant list (" + ListNames() + ")");
+          } else if (!ListFits(*list, spec->field, &why)) {
+            Error(operand.Mark(), p + "." + op, why);
+          } else {
+            c.list = *list;
+          }
+        } else if (op == "in" || op == "not_in") {
           c.negate = op == "not_in";
           if (!operand.IsSequence() || operand.size() == 0 ||
               operand.size() > Condition::kMaxValues) {
@@ -698,19 +753,22 @@ class Loader {
           c.negate = true;
           Value(*spec, operand, p + ".not", &c);
         } else {
-          Error(values.begin()->first.Mark(), p + "." + op, "unknown operator (in, not_in, not)");
+          Error(values.begin()->first.Mark(), p + "." + op,
+                "unknown operator (in, not_in, not, in_list, not_in_list)");
           continue;
         }
       } else {
         Value(*spec, values, p, &c);
       }
-      if (c.count > 0) all->push_back(c);
+      if (c.count > 0 || c.list != ListId::kNone) all->push_back(c);
     }
   }
 
   void Value(const FieldSpec& spec, const YAML::Node& v, const std::string& path, Condition* c) {
     if (!v.IsScalar()) {
-      Error(v.Mark(), path, "expected a value, or {in: [...]}, {not_in: [...]}, {not: ...}");
+      Error(v.Mark(), path,
+            "expected a value, or {in: [...]}, {not_in: [...]}, {not: ...}, {in_list: LIST}, "
+            "{not_in_list: LIST}");
       return;
     }
     const std::string& s = v.Scalar();
