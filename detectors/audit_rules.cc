@@ -1,7 +1,7 @@
-// Audit rules written in C++. Target side (what happened to an account): BG-02/03/04, SI-03,
+// Audit rules written in C++. Target side (what happened to an account): SI-03,
 // PA-01/02/04, EL-01, EL-02, EL-04, EL-06, EL-08, and privileged-status learning.
 // Actor side (what an admin did): SI-08 (audit form), SI-18, CH-01..03, EL-03, EL-05, EL-07.
-// SI-12, SI-15, SI-17, PA-03 and PA-07 are data (rules/*.yaml, generic_rules.cc).
+// BG-02/03/04, SI-12, SI-15, SI-17, PA-03 and PA-07 are data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
 #include <string>
 
@@ -11,12 +11,6 @@
 
 namespace privmon {
 namespace {
-
-bool IsPasswordChange(Activity a) {
-  return a == Activity::kChangeUserPassword || a == Activity::kResetUserPassword ||
-         a == Activity::kResetPasswordByAdmin || a == Activity::kChangePasswordSelfService ||
-         a == Activity::kResetPasswordSelfService;
-}
 
 bool IsRoleGain(Activity a) {
   return a == Activity::kAddMemberToRole || a == Activity::kAddMemberToRoleOutsidePim ||
@@ -87,17 +81,7 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   const bool privileged = st.privileged();
   if (gains_privileged_role) CheckNamingPolicy(st, who, e, tenant);
 
-  // Emergency access accounts: every change is an alert.
-  if ((st.flags & kBreakGlass) != 0) {
-    if (IsPasswordChange(au.activity)) emit(RuleId::kBG02);
-    if (au.category == AuditCategory::kRoleManagement) emit(RuleId::kBG03);
-    if (au.category == AuditCategory::kUserManagement &&
-        ((au.flags & kActivityContainsSecurityInfo) != 0 ||
-         (au.activity == Activity::kUpdateUser && (au.flags & kStrongAuthMethodModified) != 0))) {
-      emit(RuleId::kBG04);
-    }
-  }
-  // PRIV-SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
+  // PRIV-BG-02..04, SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
   if (gains_privileged_role) {
     const bool pim_permanent = (au.flags & kPermanentAssignment) != 0;
     if (AssignedOutsidePim(au, false) || pim_permanent) emit(RuleId::kPA04);
