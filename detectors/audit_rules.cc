@@ -1,7 +1,8 @@
 // Audit rules written in C++. Target side (what happened to an account): SI-03,
-// PA-01/02/04, EL-01, EL-02, EL-04, EL-06, EL-08, and privileged-status learning.
+// PA-01/02, EL-01, EL-06, EL-08, and privileged-status learning.
 // Actor side (what an admin did): SI-08 (audit form), SI-18, CH-01..03, EL-03, EL-05, EL-07.
-// BG-02/03/04, SI-12, SI-15, SI-17, PA-03 and PA-07 are data (rules/*.yaml, generic_rules.cc).
+// BG-02/03/04, SI-12, SI-15, SI-17, PA-03, PA-04, PA-07, EL-02 and EL-04 are data (rules/*.yaml,
+// generic_rules.cc).
 #include <algorithm>
 #include <string>
 
@@ -16,18 +17,6 @@ bool IsRoleGain(Activity a) {
   return a == Activity::kAddMemberToRole || a == Activity::kAddMemberToRoleOutsidePim ||
          a == Activity::kAddEligibleMemberToRole || a == Activity::kAddMemberToRoleInPim ||
          a == Activity::kAddMemberToRolePimActivation;
-}
-
-// A role assigned outside PIM: Core Directory's "Add member to role", unless PIM's own app wrote it
-// (the copy of an activation or assignment PIM already logged), or PIM's own record of a direct
-// assignment ("Add member to role outside of PIM").
-// `logged_by_core_directory` narrows it to PRIV-EL-02's wording; PRIV-PA-04 takes any service but
-// PIM (exports that drop loggedByService).
-bool AssignedOutsidePim(const AuditFields& au, bool logged_by_core_directory) {
-  if (au.activity == Activity::kAddMemberToRoleOutsidePim) return true;
-  const bool service = logged_by_core_directory ? au.service == AuditService::kCoreDirectory
-                                                : au.service != AuditService::kPim;
-  return au.activity == Activity::kAddMemberToRole && service && (au.flags & kInitiatedByPim) == 0;
 }
 
 // PRIV-CH-02. Core Directory's generic "Update policy" is also the copy of a conditional access
@@ -82,22 +71,13 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   if (gains_privileged_role) CheckNamingPolicy(st, who, e, tenant);
 
   // PRIV-BG-02..04, SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
-  if (gains_privileged_role) {
-    const bool pim_permanent = (au.flags & kPermanentAssignment) != 0;
-    if (AssignedOutsidePim(au, false) || pim_permanent) emit(RuleId::kPA04);
-    if (AssignedOutsidePim(au, true)) emit(RuleId::kEL02);
-    if (au.service == AuditService::kPim && au.activity == Activity::kAddEligibleMemberToRole &&
-        StartsWithLower(au.activity_name.view(), "add eligible member to role in pim completed")) {
-      emit(RuleId::kEL01);
-    }
+  // PRIV-PA-04, EL-02 (role assignments outside PIM) and EL-04 (denied requests) are match rules.
+  if (gains_privileged_role && au.service == AuditService::kPim &&
+      au.activity == Activity::kAddEligibleMemberToRole &&
+      StartsWithLower(au.activity_name.view(), "add eligible member to role in pim completed")) {
+    emit(RuleId::kEL01);
   }
-  if (au.activity == Activity::kAddMemberToRoleRequestDenied ||
-      (au.activity == Activity::kRequestDenied &&
-       (au.service == AuditService::kPim || au.service == AuditService::kAccessReviews))) {
-    if (privileged) emit(RuleId::kEL04);
-  } else if (au.activity == Activity::kRequestApproved) {
-    Bump(stats_.pim_approvals);
-  }
+  if (au.activity == Activity::kRequestApproved) Bump(stats_.pim_approvals);
 
   // PRIV-PA-01 / PA-02: sequences on the target, whichever event arrives first.
   const int64_t pa01_window = tenant.rule(RuleId::kPA01).window_s;
