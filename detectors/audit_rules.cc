@@ -1,8 +1,8 @@
 // Audit rules written in C++. Target side (what happened to an account): SI-03,
 // PA-01/02, EL-01, EL-06, EL-08, and privileged-status learning.
-// Actor side (what an admin did): SI-08 (audit form), SI-18, CH-01..03, EL-03, EL-05, EL-07.
-// BG-02/03/04, SI-12, SI-15, SI-17, PA-03, PA-04, PA-07, EL-02 and EL-04 are data (rules/*.yaml,
-// generic_rules.cc).
+// Actor side (what an admin did): SI-08 (audit form), CH-01, EL-03, EL-05, EL-07.
+// BG-02/03/04, SI-12, SI-15, SI-17, SI-18, CH-02, CH-03, PA-03, PA-04, PA-07, EL-02 and EL-04 are
+// data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
 #include <string>
 
@@ -19,29 +19,12 @@ bool IsRoleGain(Activity a) {
          a == Activity::kAddMemberToRolePimActivation;
 }
 
-// PRIV-CH-02. Core Directory's generic "Update policy" is also the copy of a conditional access
-// or authentication methods change that those services log under their own names, written by a
-// Microsoft app ("Managed Service Identity"): only an update a user made counts.
-bool IsPostureChange(const AuditFields& au) {
-  const Activity a = au.activity;
-  if (a == Activity::kUpdatePolicy) return (au.flags & kActorIsApp) == 0;
-  return a == Activity::kUpdateConditionalAccessPolicy ||
-         a == Activity::kDeleteConditionalAccessPolicy || a == Activity::kUpdateAuthMethodsPolicy ||
-         a == Activity::kDisableStrongAuthentication || a == Activity::kUpdatePerUserMfaState ||
-         a == Activity::kDeleteNamedLocation || a == Activity::kUpdateNamedLocation;
-}
-
 bool StartsWithLower(std::string_view s, std::string_view lower_prefix) {
   if (s.size() < lower_prefix.size()) return false;
   for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
     if (AsciiLower(s[i]) != lower_prefix[i]) return false;
   }
   return true;
-}
-
-bool ListedRef(const absl::flat_hash_set<uint64_t>& set, const AccountRef& ref) {
-  return (ref.id_hash != 0 && set.contains(ref.id_hash)) ||
-         (ref.upn_hash != 0 && set.contains(ref.upn_hash));
 }
 
 Alert AuditAlert(RuleId rule, const Event& e, const AccountRef& who) {
@@ -184,22 +167,7 @@ void DetectionEngine::OnAuditActor(const Event& e, const TenantSettings& tenant)
        au.activity == Activity::kFraudReportedNoAction)) {
     emit(RuleId::kSI08, sev(RuleId::kSI08));
   }
-  if (success && au.activity == Activity::kInviteExternalUser &&
-      !tenant.approved_inviters.empty() && !ListedRef(tenant.approved_inviters, who)) {
-    emit(RuleId::kSI18, sev(RuleId::kSI18));
-  }
-  if (success && IsPostureChange(au)) emit(RuleId::kCH02, sev(RuleId::kCH02));
-  if (success && au.category == AuditCategory::kApplicationManagement &&
-      !tenant.high_value_apps.empty()) {
-    for (uint8_t i = 0; i < au.app_hash_count; ++i) {
-      if (tenant.high_value_apps.contains(au.app_hashes[i])) {
-        Alert a = AuditAlert(RuleId::kCH03, e, who);
-        a.AddDetail("app", au.app_name.view());
-        Emit(a, who.key, tenant);
-        break;
-      }
-    }
-  }
+  // PRIV-SI-18, CH-02 and CH-03 are match rules on the actor (rules/*.yaml, generic_rules.cc).
   if (success && au.service == AuditService::kPim &&
       au.activity == Activity::kUpdateRoleSettingInPim) {
     emit(RuleId::kEL05,
