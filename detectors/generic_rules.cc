@@ -61,6 +61,12 @@ void AddDetails(Alert& a, const GenericRule& r, const Event& e) {
       case DetailKind::kApp:
         a.AddDetail("app", e.audit.app_name.view());
         break;
+      case DetailKind::kResult:
+        a.AddDetail("result", e.signin.error_code == 0 ? "success" : "failure");
+        break;
+      case DetailKind::kCrossTenant:
+        a.AddDetail("detail", "resource tenant differs from home tenant");
+        break;
     }
   }
 }

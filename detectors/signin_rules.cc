@@ -1,5 +1,5 @@
-// Sign-in rules written in C++: PRIV-BG-01, SI-03/04/08/09/10/13/14/16, and the sign-in half of
-// EL-06 and PA-05. SI-01/02/06/07/11 and PA-06 are data (rules/*.yaml, generic_rules.cc).
+// Sign-in rules written in C++: PRIV-SI-03/04/08/09/10/13/14, and the sign-in half of EL-06 and
+// PA-05. BG-01, SI-01/02/06/07/11/16 and PA-06 are data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
 #include <string>
 
@@ -22,12 +22,6 @@ void DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
   const Seconds32 t = ToSeconds32(e.time);
   const bool success = e.signin.error_code == 0;
 
-  if ((st.flags & kBreakGlass) != 0) {
-    Alert a = AlertEmitter::Begin(RuleId::kBG01, e, who);
-    a.AddDetail("result", success ? "success" : "failure");
-    AddPlace(a, e);
-    Emit(a, who.key, tenant);
-  }
   if (success && t > st.last_success) {
     st.last_success = t;
     ArmAbsence(who.key, st, tenant);
@@ -160,14 +154,7 @@ void DetectionEngine::SignInControls(const Event& e, AccountState& st, Privilege
       Emit(a, who.key, tenant);
     }
   }
-  // The comparison has a direction: one of this tenant's accounts (home = the log's tenant) going
-  // out to another tenant. A guest from elsewhere signing in here has the tenants swapped.
-  if (si.resource_tenant_hash != 0 && si.home_tenant_hash == e.tenant_hash &&
-      si.resource_tenant_hash != si.home_tenant_hash) {
-    Alert a = AlertEmitter::Begin(RuleId::kSI16, e, who);
-    a.AddDetail("detail", "resource tenant differs from home tenant");
-    Emit(a, who.key, tenant);
-  }
+  // PRIV-SI-16 is a match rule (signin.cross_tenant, rules/sign-in.yaml).
 }
 
 void DetectionEngine::SignInNovelty(const Event& e, AccountState& st, bool privileged,

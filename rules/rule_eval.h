@@ -102,6 +102,9 @@ inline uint64_t FieldValue(const Event& e, Field field, uint16_t flag, const Acc
       return si.device_hash;
     case Field::kSignInLocation:
       return si.location_hash;
+    case Field::kSignInCrossTenant:
+      return si.resource_tenant_hash != 0 && si.home_tenant_hash == e.tenant_hash &&
+             si.resource_tenant_hash != si.home_tenant_hash;
     case Field::kAuditApp:
       return au.app_hash_count > 0 ? au.app_hashes[0] : 0;
     case Field::kAccountId:

@@ -38,6 +38,7 @@ const FieldSpec kFields[] = {
     {"signin.country", Field::kSignInCountry, EventKind::kSignIn, ValueType::kCountry},
     {"signin.device", Field::kSignInDevice, EventKind::kSignIn, ValueType::kHash},
     {"signin.location", Field::kSignInLocation, EventKind::kSignIn, ValueType::kHash},
+    {"signin.cross_tenant", Field::kSignInCrossTenant, EventKind::kSignIn, ValueType::kBool},
     {"audit.activity", Field::kAuditActivity, EventKind::kAudit, ValueType::kActivity},
     {"audit.activity_name", Field::kAuditActivityName, EventKind::kAudit, ValueType::kHash},
     {"audit.category", Field::kAuditCategory, EventKind::kAudit, ValueType::kCategory},
@@ -127,7 +128,8 @@ constexpr ListSpec kLists[] = {
 
 constexpr NamedValue kDetails[] = {{"error_code", 0}, {"place", 1},        {"audit", 2},
                                    {"risk_state", 3}, {"ca_status", 4},    {"event_id", 5},
-                                   {"computer", 6},   {"registration", 7}, {"app", 8}};
+                                   {"computer", 6},   {"registration", 7}, {"app", 8},
+                                   {"result", 9},     {"cross_tenant", 10}};
 
 bool SameText(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

@@ -61,6 +61,9 @@ enum class Field : uint8_t {
   kSignInLocation,  // country and city
   kAuditApp,        // every application target (up to 4 hashes: id, appId, display name)
   kAccountId,       // the named account: its object id or UPN (either hash)
+  // One of this tenant's accounts (home tenant = the log's tenant) signing in to another tenant
+  // (a guest from elsewhere signing in here has the two swapped).
+  kSignInCrossTenant,
 };
 
 // A tenant list an `in_list` / `not_in_list` condition reads (TenantSettings, core/config.h), by
@@ -105,6 +108,8 @@ enum class DetailKind : uint8_t {
   kComputer,      // computer
   kRegistration,  // is_mfa_registered, is_admin (booleans)
   kApp,           // app (the first application target's display name)
+  kResult,        // result: success or failure (a sign-in's error code)
+  kCrossTenant,   // detail: "resource tenant differs from home tenant"
 };
 
 // One step of a sequence rule, or the trigger (steps[0]) and the expected event (steps[1]) of an

@@ -165,7 +165,7 @@ TEST(Cli, RulesListsEveryRuleWithItsKindParametersAndNeeds) {
       "tenants:\n  t1: {break_glass: [bg@x.com]}\n  t2: {rules: {PRIV-BG-01: {enabled: false}}}\n");
   r = Privmon({"rules", "--config", cfg});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("PRIV-BG-01    code/match      high     -                        break_glass"
+  EXPECT_NE(r.out.find("PRIV-BG-01    match           high     -                        break_glass"
                        "       T1078.004              rules/break-glass.yaml:4           1/2 "
                        "enabled\n"),
             std::string::npos)
