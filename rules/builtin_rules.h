@@ -1,8 +1,8 @@
 // The builtin rule catalogue: rules/*.yaml, embedded in the binary at build time
 // (cmake/embed_rules.cmake), loaded and validated with yaml-cpp once per process. The compile-time
 // tables of core/rule_catalog.h and core/rule_params.h must say exactly what these files say:
-// CatalogueDifferences lists every disagreement (tests/rules/rule_files_test.cc fails on any, and
-// BuiltinRuleSet refuses to start on any). Thread-safe: BuiltinRuleSet is built once (static).
+// CatalogueDifferences lists every disagreement (the build runs it, rules/main_catalogue_check.cc,
+// and fails on any; so do tests/rules/rule_files_test.cc and BuiltinRuleSet at start). Thread-safe: BuiltinRuleSet is built once (static).
 #pragma once
 
 #include <memory>
