@@ -1,6 +1,6 @@
-// Audit rules written in C++. Target side (what happened to an account): SI-03,
-// PA-01/02, EL-01, EL-06, EL-08, and privileged-status learning.
-// Actor side (what an admin did): SI-08 (audit form), CH-01, EL-03, EL-05, EL-07.
+// Audit rules written in C++ still in the engine. Target side (what happened to an account):
+// SI-03, PA-01/02, EL-01, EL-06, EL-08, and privileged-status learning. SI-08, EL-03, EL-05, EL-07
+// and CH-01 are small classes in detectors/code_rules/.
 // BG-02/03/04, SI-12, SI-15, SI-17, SI-18, CH-02, CH-03, PA-03, PA-04, PA-07, EL-02 and EL-04 are
 // data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
@@ -50,11 +50,11 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   };
 
   if (gains_privileged_role) MakePrivileged(st, who, e, kPrivilegedLearned);
-  const bool privileged = st.privileged();
   if (gains_privileged_role) CheckNamingPolicy(st, who, e, tenant);
 
   // PRIV-BG-02..04, SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
   // PRIV-PA-04, EL-02 (role assignments outside PIM) and EL-04 (denied requests) are match rules.
+  // PRIV-SI-08 and EL-03 run after this (detectors/code_rules/).
   if (gains_privileged_role && au.service == AuditService::kPim &&
       au.activity == Activity::kAddEligibleMemberToRole &&
       StartsWithLower(au.activity_name.view(), "add eligible member to role in pim completed")) {
@@ -89,7 +89,6 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
 
   // Elevation: PIM activation of the target, and its end.
   if (au.activity == Activity::kAddMemberToRolePimActivation) {
-    if (!e.actor.present() || (au.flags & kActorIsApp) != 0) ActivationByAccount(e, who, tenant);
     if (st.privileged()) {
       PrivilegedState& ps = accounts_.Privileged(st);
       auto slot = std::find_if(ps.activations.begin(), ps.activations.end(),
@@ -138,83 +137,12 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       }
     }
   }
-  // The audit form of PRIV-SI-08 names the actor; an app-reported fraud names the target.
-  if ((au.activity == Activity::kFraudReportedBlocked ||
-       au.activity == Activity::kFraudReportedNoAction) &&
-      (!e.actor.present() || (au.flags & kActorIsApp) != 0) && privileged) {
-    emit(RuleId::kSI08);
-  }
 }
 
+// The actor's state. Its rules run after this: the C++ ones (SI-08, EL-03, EL-05, EL-07, CH-01:
+// detectors/code_rules/), then the data ones (SI-15, SI-18, CH-02, CH-03: rules/*.yaml).
 void DetectionEngine::OnAuditActor(const Event& e, const TenantSettings& tenant) {
-  const AuditFields& au = e.audit;
-  const AccountRef& who = e.actor;
-  AccountState& st = Resolve(who, e, tenant);
-  const Seconds32 t = ToSeconds32(e.time);
-  const bool is_user = (au.flags & kActorIsApp) == 0;
-  auto emit = [&](RuleId rule, Severity severity) {
-    Alert a = AuditAlert(rule, e, who);
-    a.severity = severity;
-    return Emit(a, who.key, tenant);
-  };
-  auto sev = [](RuleId r) { return GetRuleInfo(r).severity; };
-  // The change rules below name a change that happened: a failed record changed nothing (the
-  // sibling-event principle of RULES.md; the fraud reports of PRIV-SI-08 are reports either way).
-  const bool success = (au.flags & kAuditSuccess) != 0;
-
-  if (is_user && st.privileged() &&
-      (au.activity == Activity::kFraudReportedBlocked ||
-       au.activity == Activity::kFraudReportedNoAction)) {
-    emit(RuleId::kSI08, sev(RuleId::kSI08));
-  }
-  // PRIV-SI-18, CH-02 and CH-03 are match rules on the actor (rules/*.yaml, generic_rules.cc).
-  if (success && au.service == AuditService::kPim &&
-      au.activity == Activity::kUpdateRoleSettingInPim) {
-    emit(RuleId::kEL05,
-         (au.flags & kPimSettingDisablesMfa) != 0 ? Severity::kHigh : Severity::kMedium);
-  }
-  if (success && au.category == AuditCategory::kAzureRbacElevateAccess &&
-      (au.flags & kElevateAccessRemoved) == 0) {
-    emit(RuleId::kEL07, sev(RuleId::kEL07));
-  }
-
-  // PRIV-CH-01: an activity this privileged admin never performed while learning. A view or a
-  // failed attempt changed nothing.
-  if (au.activity_hash != 0 && success && (au.flags & kViewOnly) == 0) {
-    const bool fresh =
-        known_.Add(who.key, NoveltyKind::kActivity, au.activity_hash, t, current_tenant_);
-    if (fresh && st.privileged() && !InLearning(st, t, tenant)) {
-      emit(RuleId::kCH01, sev(RuleId::kCH01));
-    }
-  }
-  if (is_user && au.activity == Activity::kAddMemberToRolePimActivation) {
-    ActivationByAccount(e, who, tenant);
-  }
-}
-
-// PRIV-EL-03: a PIM activation of a role this account did not activate while learning, or
-// outside working hours.
-void DetectionEngine::ActivationByAccount(const Event& e, const AccountRef& who,
-                                          const TenantSettings& tenant) {
-  AccountState& st = Resolve(who, e, tenant);
-  const Seconds32 t = ToSeconds32(e.time);
-  const bool learning = InLearning(st, t, tenant);
-  const bool new_role = e.audit.role_hash != 0 && known_.Add(who.key, NoveltyKind::kActivatedRole,
-                                                             e.audit.role_hash, t, current_tenant_);
-  // "Outside working hours" as PRIV-SI-10 decides them: the tenant's hours, else the hours of day
-  // this account signed in during its learning period (under 1% of at least 20 sign-ins).
-  bool off_hours = false;
-  if (tenant.working_hours.configured) {
-    off_hours = !tenant.working_hours.Contains(t);
-  } else if (const PrivilegedState* ps = accounts_.PrivilegedIfAny(st); ps && !learning) {
-    const int hour = static_cast<int>((t % 86400) / 3600);
-    off_hours = ps->learning_signins >= tenant.rule(RuleId::kSI10).threshold &&
-                ps->learning_hours[hour] * 100u < ps->learning_signins;
-  }
-  if (!st.privileged() || !((new_role && !learning) || off_hours)) return;
-  Alert a = AuditAlert(RuleId::kEL03, e, who);
-  a.AddDetail("reason", off_hours ? "outside working hours" : "role not activated before");
-  Emit(a, who.key, tenant);
+  Resolve(e.actor, e, tenant);
 }
 
 }  // namespace privmon

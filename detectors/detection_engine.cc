@@ -17,13 +17,34 @@ DetectionEngine::DetectionEngine(std::shared_ptr<const CompiledConfig> config,
       emitter_(alerts, stats, tenants) {
   slots_.Relayout(std::span<const RuleSlot>{}, std::span<const RuleSlot>(rules_->slots),
                   rules_->slot_bytes);
+  BuildCodeTable();
   ApplyConfig();
+}
+
+void DetectionEngine::BuildCodeTable() {
+  for (auto& list : code_) list.clear();
+  for (const CodeRuleHandler& h : CodeRuleHandlers()) {
+    const RuleDefinition* d = rules_->Find(h.rule);
+    if (d == nullptr || d->kind != LangKind::kCode) continue;  // data now, or not in this set
+    code_[static_cast<std::size_t>(h.kind) * 2 + static_cast<std::size_t>(h.side)].push_back(h.run);
+  }
+}
+
+void DetectionEngine::RunCode(const Event& e, AccountSide side, const TenantSettings& tenant) {
+  const auto& list = code_[static_cast<std::size_t>(e.kind) * 2 + static_cast<std::size_t>(side)];
+  if (list.empty()) return;
+  const AccountRef& who = side == AccountSide::kActor ? e.actor : e.account;
+  AccountState* st =
+      resolved_ != nullptr && resolved_key_ == who.key ? resolved_ : accounts_.Find(who.key);
+  if (st == nullptr) return;
+  for (const CodeRuleFn run : list) run(code_context_, e, who, *st, tenant);
 }
 
 void DetectionEngine::OnConfig(std::shared_ptr<const CompiledConfig> config) {
   config_ = std::move(config);
   std::shared_ptr<const CompiledRuleSet> old = std::move(rules_);
   rules_ = config_->rules ? config_->rules : BuiltinRuleSet();
+  BuildCodeTable();
   // The generic rules' state follows the new layout; a rule kept with the same kind keeps it.
   slots_.Relayout(std::span<const RuleSlot>(old->slots), std::span<const RuleSlot>(rules_->slots),
                   rules_->slot_bytes);
@@ -162,34 +183,40 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     case EventKind::kSignIn:
       if ((roles & kRouteAccount) != 0 && e.signin.principal == PrincipalType::kUser) {
         OnSignIn(e, tenant);
+        RunCode(e, AccountSide::kAccount, tenant);
         RunGeneric(e, AccountSide::kAccount, tenant);
       }
       break;
     case EventKind::kAudit:
       if ((roles & kRouteAccount) != 0) {
         OnAuditTarget(e, tenant);
+        RunCode(e, AccountSide::kAccount, tenant);
         RunGeneric(e, AccountSide::kAccount, tenant);
       }
       if ((roles & kRouteActor) != 0) {
         OnAuditActor(e, tenant);
+        RunCode(e, AccountSide::kActor, tenant);
         RunGeneric(e, AccountSide::kActor, tenant);
       }
       break;
     case EventKind::kMfaRegistration:
       if ((roles & kRouteAccount) != 0) {
         OnRegistration(e, tenant);
+        RunCode(e, AccountSide::kAccount, tenant);
         RunGeneric(e, AccountSide::kAccount, tenant);
       }
       break;
     case EventKind::kAzureActivity:
       if ((roles & kRouteAccount) != 0) {
         OnAzureActivity(e, tenant);
+        RunCode(e, AccountSide::kAccount, tenant);
         RunGeneric(e, AccountSide::kAccount, tenant);
       }
       break;
     case EventKind::kSecurityEvent:
       if ((roles & kRouteAccount) != 0) {
         OnSecurityEvent(e, tenant);
+        RunCode(e, AccountSide::kAccount, tenant);
         RunGeneric(e, AccountSide::kAccount, tenant);
       }
       break;

@@ -5,8 +5,9 @@
 // Owns the shard's AccountTable, KnownValues, TimerQueue and AlertEmitter. Called only from its
 // shard's thread. Per event: O(1) expected, no allocation once tables have grown, no locks.
 // The rule bodies are split by family: signin_rules.cc, audit_rules.cc, other_rules.cc,
-// timer_rules.cc; rules written as data (the generic kinds, rules/*.yaml and the config's
-// rule_files) run in generic_rules.cc after their event's family.
+// timer_rules.cc, and the C++ rules moved into small classes (detectors/code_rules/) run from a
+// table after their event's family; rules written as data (the generic kinds, rules/*.yaml and the
+// config's rule_files) run in generic_rules.cc after their event's family.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -22,6 +23,7 @@
 #include "core/config.h"
 #include "core/stats.h"
 #include "detectors/alert_emitter.h"
+#include "detectors/code_rules/code_rule.h"
 #include "pipeline/event_consumer.h"
 #include "pipeline/spsc_queue.h"
 #include "rules/rule_eval.h"
@@ -109,10 +111,15 @@ class DetectionEngine final : public EventConsumer {
                       const TenantSettings& tenant);
   void OnAuditTarget(const Event& e, const TenantSettings& tenant);
   void OnAuditActor(const Event& e, const TenantSettings& tenant);
-  void ActivationByAccount(const Event& e, const AccountRef& who, const TenantSettings& tenant);
   void OnRegistration(const Event& e, const TenantSettings& tenant);
   void OnAzureActivity(const Event& e, const TenantSettings& tenant);
   void OnSecurityEvent(const Event& e, const TenantSettings& tenant);
+  // C++ rules moved out of the engine (detectors/code_rules/): the table of their handlers by
+  // (record kind, side), built from the rule set (rules it defines as `kind: code`), and running
+  // the ones of this event's kind for the account on `side`, after the family code.
+  friend class CodeRuleContext;
+  void BuildCodeTable();
+  void RunCode(const Event& e, AccountSide side, const TenantSettings& tenant);
   // Generic rules (generic_rules.cc): the compiled match and threshold rules of this event's
   // kind for the account on `side`, after the family code has updated that account's state.
   void RunGeneric(const Event& e, AccountSide side, const TenantSettings& tenant);
@@ -159,6 +166,8 @@ class DetectionEngine final : public EventConsumer {
   // The generic rules' per-account slot records, by privileged_index (state/rule_slots.h),
   // laid out as rules_->slots says; checkpointed as kCkRuleSlots records.
   RuleSlots slots_;
+  CodeRuleContext code_context_{*this};
+  std::array<std::vector<CodeRuleFn>, static_cast<std::size_t>(EventKind::kCount) * 2> code_{};
 };
 
 }  // namespace privmon

@@ -1,6 +1,6 @@
 // The other record kinds: MFA registration (learning privileged status; PRIV-SI-05 is data),
-// Azure Activity elevate access (PRIV-EL-07) and Domain Services security events (the account's
-// state; PRIV-CH-04 is data, rules/*.yaml).
+// Azure Activity (the account's state; PRIV-EL-07 is detectors/code_rules/elevate_access.h) and
+// Domain Services security events (the account's state; PRIV-CH-04 is data, rules/*.yaml).
 #include "detectors/detection_engine.h"
 
 namespace privmon {
@@ -11,12 +11,9 @@ void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenan
   // PRIV-SI-05 is a match rule (rules/sign-in.yaml) run after this.
 }
 
+// PRIV-EL-07 runs after this (detectors/code_rules/elevate_access.h).
 void DetectionEngine::OnAzureActivity(const Event& e, const TenantSettings& tenant) {
   Resolve(e.account, e, tenant);
-  if (!e.elevate_access) return;
-  Alert a = AlertEmitter::Begin(RuleId::kEL07, e, e.account);
-  a.AddDetail("operation", "Microsoft.Authorization/elevateAccess/action");
-  Emit(a, e.account.key, tenant);
 }
 
 // PRIV-CH-04 is a match rule (rules/changes-by-admins.yaml) run after this.

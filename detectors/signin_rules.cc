@@ -1,5 +1,6 @@
-// Sign-in rules written in C++: PRIV-SI-03/04/08/09/10/13/14, and the sign-in half of EL-06 and
-// PA-05. BG-01, SI-01/02/06/07/11/16 and PA-06 are data (rules/*.yaml, generic_rules.cc).
+// Sign-in rules written in C++ still in the engine: PRIV-SI-03/04/09/10/13/14, and the sign-in
+// half of EL-06 and PA-05 (SI-08: detectors/code_rules/mfa_fraud.h). BG-01, SI-01/02/06/07/11/16
+// and PA-06 are data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
 #include <string>
 
@@ -110,11 +111,6 @@ void DetectionEngine::SignInControls(const Event& e, AccountState& st, Privilege
   const Seconds32 t = ToSeconds32(e.time);
   const AccountRef& who = e.account;
 
-  if (si.fraud_reported) {
-    Alert a = AlertEmitter::Begin(RuleId::kSI08, e, who);
-    a.AddDetail("source", "sign-in authentication details");
-    Emit(a, who.key, tenant);
-  }
   // PRIV-SI-09: only the lists the tenant configured are checked.
   std::string_view violation;
   if (!tenant.approved_countries.empty() && si.country[0] != 0 &&

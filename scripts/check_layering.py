@@ -34,7 +34,8 @@ def main() -> int:
     root = pathlib.Path(__file__).resolve().parent.parent
     faults = []
     for folder in ORDER + list(TOOLS):
-        for path in sorted((root / folder).glob("*.[ch]*")):
+        # Subfolders (detectors/code_rules/) belong to their folder.
+        for path in sorted((root / folder).rglob("*.[ch]*")):
             text = path.read_text(encoding="utf-8", errors="replace")
             for line_no, line in enumerate(text.splitlines(), 1):
                 m = INCLUDE.match(line)

@@ -1,0 +1,26 @@
+// CodeRuleContext: forwards to the DetectionEngine helpers a C++ rule may use (a friend of the
+// engine). No state; the shard's thread only.
+#include "detectors/code_rules/code_rule.h"
+
+#include "detectors/detection_engine.h"
+
+namespace privmon {
+
+bool CodeRuleContext::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant) {
+  return engine_.Emit(a, account_key, tenant);
+}
+
+bool CodeRuleContext::InLearning(const AccountState& st, Seconds32 t,
+                                 const TenantSettings& tenant) const {
+  return engine_.InLearning(st, t, tenant);
+}
+
+bool CodeRuleContext::Learn(uint64_t account_key, NoveltyKind kind, uint64_t value, Seconds32 t) {
+  return engine_.known_.Add(account_key, kind, value, t, engine_.current_tenant_);
+}
+
+const PrivilegedState* CodeRuleContext::PrivilegedIfAny(const AccountState& st) const {
+  return engine_.accounts_.PrivilegedIfAny(st);
+}
+
+}  // namespace privmon

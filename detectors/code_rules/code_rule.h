@@ -1,0 +1,60 @@
+// The builtin rules no generic kind expresses (docs/rules-language.md "Builtin rules that stay
+// C++"), as small named handlers beside the generic evaluators: one file per rule (or family) in
+// this folder, each a handler per record kind and side it reads. DetectionEngine builds a table of
+// them by (record kind, side) when it takes a rule set (only rules the set defines as `kind: code`)
+// and calls each once per event of its kind: one indirect call per rule per event, no virtual call.
+// Handlers keep no state of their own: a rule's state lives in the account's AccountState /
+// PrivilegedState slots (checkpointed by detectors/engine_checkpoint.cc, DESIGN.md section 10).
+// Called only from the owning shard's thread; a handler allocates nothing.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/alert.h"
+#include "core/config.h"
+#include "core/event.h"
+#include "core/event_time.h"
+#include "rules/rule_language.h"
+#include "state/account_table.h"
+#include "state/known_values.h"
+
+namespace privmon {
+
+class DetectionEngine;
+
+// What a C++ rule may use of its shard's DetectionEngine (detectors/code_rules/code_rule.cc
+// forwards to the engine's private helpers). One per engine; the shard's thread only.
+class CodeRuleContext {
+ public:
+  explicit CodeRuleContext(DetectionEngine& engine) : engine_(engine) {}
+  // Names the alert's account from its kept identity, then emits it (the tenant's rule settings
+  // decide enabled, severity and suppression).
+  bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant);
+  // Whether the account is still in its tenant's learning period at `t`.
+  bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const;
+  // Records `value` as known for the account (KnownValues, under the event's tenant); true when
+  // it was new.
+  bool Learn(uint64_t account_key, NoveltyKind kind, uint64_t value, Seconds32 t);
+  const PrivilegedState* PrivilegedIfAny(const AccountState& st) const;
+
+ private:
+  DetectionEngine& engine_;
+};
+
+// One rule's handler for one record kind and side: `who` is the account on that side, `st` its
+// state, already resolved and updated by the engine for this event.
+using CodeRuleFn = void (*)(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
+                            AccountState& st, const TenantSettings& tenant);
+
+struct CodeRuleHandler {
+  RuleId rule;
+  EventKind kind;
+  AccountSide side;
+  CodeRuleFn run;
+};
+
+// Every handler of the rules in this folder, in run order (code_rules.cc).
+std::span<const CodeRuleHandler> CodeRuleHandlers();
+
+}  // namespace privmon

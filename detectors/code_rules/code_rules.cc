@@ -1,0 +1,41 @@
+// The handler table of the C++ rules (code_rule.h): which rule runs for which record kind and
+// side, in run order. Constant; any thread.
+#include <array>
+
+#include "detectors/code_rules/code_rule.h"
+#include "detectors/code_rules/elevate_access.h"
+#include "detectors/code_rules/mfa_fraud.h"
+#include "detectors/code_rules/pim_settings_weakened.h"
+#include "detectors/code_rules/unusual_change.h"
+#include "detectors/code_rules/unusual_elevation.h"
+
+namespace privmon {
+namespace {
+
+using code_rules::ElevateAccess;
+using code_rules::MfaFraud;
+using code_rules::PimSettingsWeakened;
+using code_rules::UnusualChange;
+using code_rules::UnusualElevation;
+
+constexpr EventKind kSignIn = EventKind::kSignIn, kAudit = EventKind::kAudit,
+                    kAzure = EventKind::kAzureActivity;
+constexpr AccountSide kAccount = AccountSide::kAccount, kActor = AccountSide::kActor;
+
+constexpr std::array kHandlers = {
+    CodeRuleHandler{RuleId::kSI08, kSignIn, kAccount, &MfaFraud::OnSignIn},
+    CodeRuleHandler{RuleId::kSI08, kAudit, kAccount, &MfaFraud::OnAuditTarget},
+    CodeRuleHandler{RuleId::kEL03, kAudit, kAccount, &UnusualElevation::OnAuditTarget},
+    CodeRuleHandler{RuleId::kSI08, kAudit, kActor, &MfaFraud::OnAuditActor},
+    CodeRuleHandler{RuleId::kEL05, kAudit, kActor, &PimSettingsWeakened::OnAuditActor},
+    CodeRuleHandler{RuleId::kEL07, kAudit, kActor, &ElevateAccess::OnAuditActor},
+    CodeRuleHandler{RuleId::kCH01, kAudit, kActor, &UnusualChange::OnAuditActor},
+    CodeRuleHandler{RuleId::kEL03, kAudit, kActor, &UnusualElevation::OnAuditActor},
+    CodeRuleHandler{RuleId::kEL07, kAzure, kAccount, &ElevateAccess::OnAzureActivity},
+};
+
+}  // namespace
+
+std::span<const CodeRuleHandler> CodeRuleHandlers() { return kHandlers; }
+
+}  // namespace privmon

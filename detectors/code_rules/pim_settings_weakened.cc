@@ -1,0 +1,21 @@
+#include "detectors/code_rules/pim_settings_weakened.h"
+
+#include "detectors/alert_details.h"
+#include "detectors/alert_emitter.h"
+
+namespace privmon::code_rules {
+
+void PimSettingsWeakened::OnAuditActor(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
+                                       AccountState& /*st*/, const TenantSettings& tenant) {
+  const AuditFields& au = e.audit;
+  if ((au.flags & kAuditSuccess) == 0 || au.service != AuditService::kPim ||
+      au.activity != Activity::kUpdateRoleSettingInPim) {
+    return;
+  }
+  Alert a = AlertEmitter::Begin(RuleId::kEL05, e, who);
+  AddAuditDetails(a, e, /*names_actor=*/true);
+  a.severity = (au.flags & kPimSettingDisablesMfa) != 0 ? Severity::kHigh : Severity::kMedium;
+  ctx.Emit(a, who.key, tenant);
+}
+
+}  // namespace privmon::code_rules

@@ -1,0 +1,22 @@
+#include "detectors/code_rules/unusual_change.h"
+
+#include "detectors/alert_details.h"
+#include "detectors/alert_emitter.h"
+
+namespace privmon::code_rules {
+
+void UnusualChange::OnAuditActor(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
+                                 AccountState& st, const TenantSettings& tenant) {
+  const AuditFields& au = e.audit;
+  if (au.activity_hash == 0 || (au.flags & kAuditSuccess) == 0 || (au.flags & kViewOnly) != 0) {
+    return;
+  }
+  const Seconds32 t = ToSeconds32(e.time);
+  const bool fresh = ctx.Learn(who.key, NoveltyKind::kActivity, au.activity_hash, t);
+  if (!fresh || !st.privileged() || ctx.InLearning(st, t, tenant)) return;
+  Alert a = AlertEmitter::Begin(RuleId::kCH01, e, who);
+  AddAuditDetails(a, e, /*names_actor=*/true);
+  ctx.Emit(a, who.key, tenant);
+}
+
+}  // namespace privmon::code_rules
