@@ -105,10 +105,6 @@ class DetectionEngine final : public EventConsumer {
   void OnSignIn(const Event& e, const TenantSettings& tenant);
   void SignInThresholds(const Event& e, AccountState& st, PrivilegedState& ps,
                         const TenantSettings& tenant);
-  void SignInNovelty(const Event& e, AccountState& st, bool privileged,
-                     const TenantSettings& tenant);
-  void SignInControls(const Event& e, AccountState& st, PrivilegedState& ps,
-                      const TenantSettings& tenant);
   void OnAuditTarget(const Event& e, const TenantSettings& tenant);
   void OnAuditActor(const Event& e, const TenantSettings& tenant);
   void OnRegistration(const Event& e, const TenantSettings& tenant);

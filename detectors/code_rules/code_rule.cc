@@ -19,6 +19,10 @@ bool CodeRuleContext::Learn(uint64_t account_key, NoveltyKind kind, uint64_t val
   return engine_.known_.Add(account_key, kind, value, t, engine_.current_tenant_);
 }
 
+PrivilegedState& CodeRuleContext::Privileged(AccountState& st) {
+  return engine_.accounts_.Privileged(st);
+}
+
 const PrivilegedState* CodeRuleContext::PrivilegedIfAny(const AccountState& st) const {
   return engine_.accounts_.PrivilegedIfAny(st);
 }

@@ -37,6 +37,8 @@ class CodeRuleContext {
   // it was new.
   bool Learn(uint64_t account_key, NoveltyKind kind, uint64_t value, Seconds32 t);
   const PrivilegedState* PrivilegedIfAny(const AccountState& st) const;
+  // The privileged state of an account (made on first use; call for privileged accounts only).
+  PrivilegedState& Privileged(AccountState& st);
 
  private:
   DetectionEngine& engine_;

@@ -2,28 +2,37 @@
 // side, in run order. Constant; any thread.
 #include <array>
 
+#include "detectors/code_rules/approved_controls.h"
 #include "detectors/code_rules/code_rule.h"
 #include "detectors/code_rules/elevate_access.h"
 #include "detectors/code_rules/mfa_fraud.h"
 #include "detectors/code_rules/pim_settings_weakened.h"
+#include "detectors/code_rules/signin_novelty.h"
 #include "detectors/code_rules/unusual_change.h"
 #include "detectors/code_rules/unusual_elevation.h"
+#include "detectors/code_rules/working_hours.h"
 
 namespace privmon {
 namespace {
 
+using code_rules::ApprovedControls;
 using code_rules::ElevateAccess;
 using code_rules::MfaFraud;
 using code_rules::PimSettingsWeakened;
+using code_rules::SignInNovelty;
 using code_rules::UnusualChange;
 using code_rules::UnusualElevation;
+using code_rules::WorkingHours;
 
 constexpr EventKind kSignIn = EventKind::kSignIn, kAudit = EventKind::kAudit,
                     kAzure = EventKind::kAzureActivity;
 constexpr AccountSide kAccount = AccountSide::kAccount, kActor = AccountSide::kActor;
 
 constexpr std::array kHandlers = {
+    CodeRuleHandler{RuleId::kSI13, kSignIn, kAccount, &SignInNovelty::OnSignIn},  // and SI-14
     CodeRuleHandler{RuleId::kSI08, kSignIn, kAccount, &MfaFraud::OnSignIn},
+    CodeRuleHandler{RuleId::kSI09, kSignIn, kAccount, &ApprovedControls::OnSignIn},
+    CodeRuleHandler{RuleId::kSI10, kSignIn, kAccount, &WorkingHours::OnSignIn},
     CodeRuleHandler{RuleId::kSI08, kAudit, kAccount, &MfaFraud::OnAuditTarget},
     CodeRuleHandler{RuleId::kEL03, kAudit, kAccount, &UnusualElevation::OnAuditTarget},
     CodeRuleHandler{RuleId::kSI08, kAudit, kActor, &MfaFraud::OnAuditActor},

@@ -1,0 +1,40 @@
+#include "detectors/code_rules/signin_novelty.h"
+
+#include "detectors/alert_details.h"
+#include "detectors/alert_emitter.h"
+
+namespace privmon::code_rules {
+
+void SignInNovelty::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
+                             AccountState& st, const TenantSettings& tenant) {
+  const SignInFields& si = e.signin;
+  const Seconds32 t = ToSeconds32(e.time);
+  const bool learning = ctx.InLearning(st, t, tenant);
+  const bool privileged = st.privileged();
+  // PRIV-SI-13: a legacy protocol this account did not use while learning.
+  if (si.client_app_hash != 0) {
+    const bool fresh = ctx.Learn(who.key, NoveltyKind::kClientApp, si.client_app_hash, t);
+    if (fresh && !learning && privileged && si.client_app == ClientApp::kLegacy) {
+      Alert a = AlertEmitter::Begin(RuleId::kSI13, e, who);
+      a.AddDetail("client_app", si.client_app_name.view());
+      ctx.Emit(a, who.key, tenant);
+    }
+  }
+  if (si.error_code != 0) return;
+  // PRIV-SI-14: a device or a place this account did not use while learning.
+  const bool new_device =
+      si.device_hash != 0 && ctx.Learn(who.key, NoveltyKind::kDevice, si.device_hash, t);
+  const bool new_place =
+      si.location_hash != 0 && ctx.Learn(who.key, NoveltyKind::kLocation, si.location_hash, t);
+  if ((new_device || new_place) && !learning && privileged) {
+    Alert a = AlertEmitter::Begin(RuleId::kSI14, e, who);
+    a.AddDetail("new", new_device && new_place ? "device and location"
+                       : new_device            ? "device"
+                                               : "location");
+    a.AddDetail("device", si.device_id.empty() ? si.device_label.view() : si.device_id.view());
+    AddPlace(a, e);
+    ctx.Emit(a, who.key, tenant);
+  }
+}
+
+}  // namespace privmon::code_rules

@@ -1,0 +1,31 @@
+#include "detectors/code_rules/working_hours.h"
+
+#include "detectors/alert_emitter.h"
+
+namespace privmon::code_rules {
+
+void WorkingHours::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
+                            AccountState& st, const TenantSettings& tenant) {
+  if (!st.privileged() || e.signin.error_code != 0) return;
+  const Seconds32 t = ToSeconds32(e.time);
+  if (tenant.working_hours.configured) {
+    if (tenant.working_hours.Contains(t)) return;
+    Alert a = AlertEmitter::Begin(RuleId::kSI10, e, who);
+    a.AddDetail("working_hours", "outside the tenant's working hours");
+    ctx.Emit(a, who.key, tenant);
+    return;
+  }
+  PrivilegedState& ps = ctx.Privileged(st);
+  const int hour = static_cast<int>((t % 86400) / 3600);
+  if (ctx.InLearning(st, t, tenant)) {
+    ++ps.learning_hours[hour];
+    ++ps.learning_signins;
+  } else if (ps.learning_signins >= tenant.rule(RuleId::kSI10).threshold &&
+             ps.learning_hours[hour] * 100u < ps.learning_signins) {
+    Alert a = AlertEmitter::Begin(RuleId::kSI10, e, who);
+    a.AddNumber("hour_utc", hour);
+    ctx.Emit(a, who.key, tenant);
+  }
+}
+
+}  // namespace privmon::code_rules
