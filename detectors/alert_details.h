@@ -5,7 +5,9 @@
 #include <string_view>
 
 #include "core/alert.h"
+#include "core/event_time.h"
 #include "detectors/alert_emitter.h"
+#include "state/privileged_state.h"
 
 namespace privmon {
 
@@ -32,5 +34,29 @@ inline void AddAuditDetails(Alert& a, const Event& e, bool names_actor) {
     a.AddDetail("target", e.account.upn.empty() ? e.account.id.view() : e.account.upn.view());
   }
 }
+
+// An alert raised by a timer has no completing event: it names the account from its state.
+inline Alert TimerAlert(RuleId rule, const PrivilegedState& ps, EventTime when) {
+  Alert a;
+  a.rule = rule;
+  a.severity = GetRuleInfo(rule).severity;
+  a.tenant_hash = ps.tenant_hash;
+  a.tenant_id = ps.tenant_id;
+  a.account_id = ps.id;
+  a.account_upn = ps.upn;
+  a.time = a.first_seen = a.last_seen = when;
+  return a;
+}
+
+inline void AddTimerEvidence(Alert& a, EventKind kind, EventTime time,
+                             const FixedString<80>& record) {
+  if (a.evidence_count == Alert::kMaxEvidence) return;
+  Evidence& ev = a.evidence[a.evidence_count++];
+  ev.kind = kind;
+  ev.time = time;
+  ev.record_id = record;
+}
+
+inline EventTime Micros(Seconds32 s) { return static_cast<EventTime>(s) * kMicrosPerSecond; }
 
 }  // namespace privmon

@@ -103,8 +103,6 @@ class DetectionEngine final : public EventConsumer {
 
   // Rule families.
   void OnSignIn(const Event& e, const TenantSettings& tenant);
-  void SignInThresholds(const Event& e, AccountState& st, PrivilegedState& ps,
-                        const TenantSettings& tenant);
   void OnAuditTarget(const Event& e, const TenantSettings& tenant);
   void OnAuditActor(const Event& e, const TenantSettings& tenant);
   void OnRegistration(const Event& e, const TenantSettings& tenant);
@@ -128,7 +126,6 @@ class DetectionEngine final : public EventConsumer {
   void FireTimer(const Timer& t);
   void FirePawVerdict(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
   void FireActivationExpiry(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
-  void FireInterrupt(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
   void FireAbsence(uint64_t key, AccountState& st, PrivilegedState& ps, uint32_t basis);
 
   std::shared_ptr<const CompiledConfig> config_;

@@ -1,38 +1,14 @@
 // Verdicts that wait in event time: PRIV-EL-06 (sign-ins before a PIM activation, once late
 // sign-ins can no longer arrive), PRIV-EL-08 (activation not ended within the policy length),
-// PRIV-SI-04 (strong-auth interrupt with no success in the window) and PRIV-PA-05 (absence).
+// PRIV-SI-04's interrupt verdict (detectors/code_rules/mfa_interrupt.h) and PRIV-PA-05 (absence).
 #include <algorithm>
 #include <string>
 
+#include "detectors/alert_details.h"
+#include "detectors/code_rules/mfa_interrupt.h"
 #include "detectors/detection_engine.h"
 
 namespace privmon {
-namespace {
-
-// An alert raised by a timer has no completing event: it names the account from its state.
-Alert TimerAlert(RuleId rule, const PrivilegedState& ps, EventTime when) {
-  Alert a;
-  a.rule = rule;
-  a.severity = GetRuleInfo(rule).severity;
-  a.tenant_hash = ps.tenant_hash;
-  a.tenant_id = ps.tenant_id;
-  a.account_id = ps.id;
-  a.account_upn = ps.upn;
-  a.time = a.first_seen = a.last_seen = when;
-  return a;
-}
-
-void AddEvidence(Alert& a, EventKind kind, EventTime time, const FixedString<80>& record) {
-  if (a.evidence_count == Alert::kMaxEvidence) return;
-  Evidence& ev = a.evidence[a.evidence_count++];
-  ev.kind = kind;
-  ev.time = time;
-  ev.record_id = record;
-}
-
-EventTime Micros(Seconds32 s) { return static_cast<EventTime>(s) * kMicrosPerSecond; }
-
-}  // namespace
 
 void DetectionEngine::FireTimer(const Timer& t) {
   AccountState* st = accounts_.Find(t.account);
@@ -49,7 +25,10 @@ void DetectionEngine::FireTimer(const Timer& t) {
       }
       break;
     case TimerKind::kInterruptVerdict:
-      if (ps->interrupts[t.slot].time == t.basis) FireInterrupt(t.account, *st, *ps, t.slot);
+      if (ps->interrupts[t.slot].time == t.basis) {
+        code_rules::MfaInterrupt::Fire(code_context_, t.account, *ps, t.slot,
+                                       config_->ForTenant(ps->tenant_hash));
+      }
       break;
     case TimerKind::kAbsence:
       FireAbsence(t.account, *st, *ps, t.basis);
@@ -86,7 +65,7 @@ void DetectionEngine::FirePawVerdict(uint64_t key, AccountState& st, PrivilegedS
   if (any && offender == nullptr && !unrecorded_non_paw) return;  // all from a PAW
   Alert a = TimerAlert(RuleId::kEL06, ps, Micros(act.time));
   if (offender != nullptr) {
-    AddEvidence(a, EventKind::kSignIn, Micros(offender->time), offender->record_id);
+    AddTimerEvidence(a, EventKind::kSignIn, Micros(offender->time), offender->record_id);
     a.first_seen = Micros(offender->time);
     a.AddDetail("device_id", offender->device_id.empty() ? "(none)" : offender->device_id.view());
     a.AddDetail("device", offender->device_label.view());
@@ -96,7 +75,7 @@ void DetectionEngine::FirePawVerdict(uint64_t key, AccountState& st, PrivilegedS
   } else {
     a.AddDetail("device_id", "(no sign-in seen in the hour before)");
   }
-  AddEvidence(a, EventKind::kAudit, Micros(act.time), act.record_id);
+  AddTimerEvidence(a, EventKind::kAudit, Micros(act.time), act.record_id);
   a.AddDetail("role", act.role.view());
   Emit(a, key, tenant);
 }
@@ -110,26 +89,9 @@ void DetectionEngine::FireActivationExpiry(uint64_t key, AccountState&, Privileg
   const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
   Alert a = TimerAlert(RuleId::kEL08, ps, Micros(act.time) + policy * kMicrosPerSecond);
   a.first_seen = Micros(act.time);
-  AddEvidence(a, EventKind::kAudit, Micros(act.time), act.record_id);
+  AddTimerEvidence(a, EventKind::kAudit, Micros(act.time), act.record_id);
   a.AddDetail("role", act.role.view());
   a.AddNumber("policy_seconds", policy);
-  Emit(a, key, tenant);
-}
-
-void DetectionEngine::FireInterrupt(uint64_t key, AccountState&, PrivilegedState& ps,
-                                    uint8_t slot) {
-  PendingInterrupt& p = ps.interrupts[slot];
-  const TenantSettings& tenant = config_->ForTenant(ps.tenant_hash);
-  const int64_t window = tenant.rule(RuleId::kSI04).window_s;
-  const bool settled = ps.successes.AnyWithin(p.time + 1, static_cast<Seconds32>(p.time + window));
-  const Seconds32 when = p.time;
-  const FixedString<80> record = p.record_id;
-  p.time = 0;
-  if (settled) return;
-  Alert a = TimerAlert(RuleId::kSI04, ps, Micros(when));
-  AddEvidence(a, EventKind::kSignIn, Micros(when), record);
-  a.AddNumber("error_code", 50074);
-  a.AddDetail("detail", "strong authentication required, no success followed");
   Emit(a, key, tenant);
 }
 

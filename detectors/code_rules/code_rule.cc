@@ -19,6 +19,10 @@ bool CodeRuleContext::Learn(uint64_t account_key, NoveltyKind kind, uint64_t val
   return engine_.known_.Add(account_key, kind, value, t, engine_.current_tenant_);
 }
 
+void CodeRuleContext::PushTimer(uint64_t tenant_hash, const Timer& t) {
+  engine_.PushTimer(tenant_hash, t);
+}
+
 PrivilegedState& CodeRuleContext::Privileged(AccountState& st) {
   return engine_.accounts_.Privileged(st);
 }

@@ -18,6 +18,7 @@
 #include "rules/rule_language.h"
 #include "state/account_table.h"
 #include "state/known_values.h"
+#include "state/timer_queue.h"
 
 namespace privmon {
 
@@ -37,6 +38,8 @@ class CodeRuleContext {
   // it was new.
   bool Learn(uint64_t account_key, NoveltyKind kind, uint64_t value, Seconds32 t);
   const PrivilegedState* PrivilegedIfAny(const AccountState& st) const;
+  // Arms an event-time timer of the tenant (TimerQueue; FireTimer dispatches it when due).
+  void PushTimer(uint64_t tenant_hash, const Timer& t);
   // The privileged state of an account (made on first use; call for privileged accounts only).
   PrivilegedState& Privileged(AccountState& st);
 

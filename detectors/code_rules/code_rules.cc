@@ -6,6 +6,7 @@
 #include "detectors/code_rules/code_rule.h"
 #include "detectors/code_rules/elevate_access.h"
 #include "detectors/code_rules/mfa_fraud.h"
+#include "detectors/code_rules/mfa_interrupt.h"
 #include "detectors/code_rules/pim_settings_weakened.h"
 #include "detectors/code_rules/signin_novelty.h"
 #include "detectors/code_rules/unusual_change.h"
@@ -18,6 +19,7 @@ namespace {
 using code_rules::ApprovedControls;
 using code_rules::ElevateAccess;
 using code_rules::MfaFraud;
+using code_rules::MfaInterrupt;
 using code_rules::PimSettingsWeakened;
 using code_rules::SignInNovelty;
 using code_rules::UnusualChange;
@@ -30,6 +32,7 @@ constexpr AccountSide kAccount = AccountSide::kAccount, kActor = AccountSide::kA
 
 constexpr std::array kHandlers = {
     CodeRuleHandler{RuleId::kSI13, kSignIn, kAccount, &SignInNovelty::OnSignIn},  // and SI-14
+    CodeRuleHandler{RuleId::kSI04, kSignIn, kAccount, &MfaInterrupt::OnSignIn},
     CodeRuleHandler{RuleId::kSI08, kSignIn, kAccount, &MfaFraud::OnSignIn},
     CodeRuleHandler{RuleId::kSI09, kSignIn, kAccount, &ApprovedControls::OnSignIn},
     CodeRuleHandler{RuleId::kSI10, kSignIn, kAccount, &WorkingHours::OnSignIn},

@@ -1,0 +1,80 @@
+#include "detectors/code_rules/mfa_interrupt.h"
+
+#include <algorithm>
+
+#include "detectors/alert_details.h"
+#include "detectors/alert_emitter.h"
+#include "state/time_ring_window.h"
+
+namespace privmon::code_rules {
+namespace {
+
+constexpr int32_t kStrongAuthRequired = 50074;
+constexpr int32_t kStrongAuthFailed = 500121;
+
+}  // namespace
+
+void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
+                            AccountState& st, const TenantSettings& tenant) {
+  if (!st.privileged()) return;
+  const int32_t code = e.signin.error_code;
+  if (code != 0 && code != kStrongAuthFailed && code != kStrongAuthRequired) return;
+  PrivilegedState& ps = ctx.Privileged(st);
+  const Seconds32 t = ToSeconds32(e.time);
+  const RuleSettings& rs = tenant.rule(RuleId::kSI04);
+  const int64_t w = rs.window_s;
+  if (code == 0) {
+    // A success settles every interrupt that it follows within the window.
+    for (auto& p : ps.interrupts) {
+      if (p.time != 0 && t > p.time && static_cast<int64_t>(t - p.time) <= w) p.time = 0;
+    }
+  } else if (code == kStrongAuthFailed) {
+    ps.strong_auth_failures.Add(t);
+    const WindowCount c = BestWindowContaining(ps.strong_auth_failures, t, w);
+    if (c.count < rs.threshold) return;
+    Alert a = AlertEmitter::Begin(RuleId::kSI04, e, who);
+    // Timed by the window's end, not by whichever event of the burst arrived last.
+    if (t != c.last) a.time = Micros(c.last);
+    a.first_seen = Micros(c.first);
+    a.last_seen = std::max(e.time, Micros(c.last));
+    a.count = c.count;
+    a.AddNumber("error_code", code);
+    AddPlace(a, e);
+    ctx.Emit(a, who.key, tenant);
+  } else {
+    if (ps.successes.AnyWithin(t + 1, static_cast<Seconds32>(t + w))) return;  // already settled
+    auto slot = std::find_if(ps.interrupts.begin(), ps.interrupts.end(),
+                             [](const PendingInterrupt& p) { return p.time == 0; });
+    if (slot == ps.interrupts.end()) {
+      slot = std::min_element(ps.interrupts.begin(), ps.interrupts.end(),
+                              [](const auto& a, const auto& b) { return a.time < b.time; });
+    }
+    slot->time = t;
+    slot->record_id = e.record_id;
+    Timer timer;
+    timer.due = e.time + w * kMicrosPerSecond;
+    timer.account = who.key;
+    timer.kind = TimerKind::kInterruptVerdict;
+    timer.slot = static_cast<uint8_t>(slot - ps.interrupts.begin());
+    timer.basis = t;
+    ctx.PushTimer(e.tenant_hash, timer);
+  }
+}
+
+void MfaInterrupt::Fire(CodeRuleContext& ctx, uint64_t account_key, PrivilegedState& ps,
+                        uint8_t slot, const TenantSettings& tenant) {
+  PendingInterrupt& p = ps.interrupts[slot];
+  const int64_t window = tenant.rule(RuleId::kSI04).window_s;
+  const bool settled = ps.successes.AnyWithin(p.time + 1, static_cast<Seconds32>(p.time + window));
+  const Seconds32 when = p.time;
+  const FixedString<80> record = p.record_id;
+  p.time = 0;
+  if (settled) return;
+  Alert a = TimerAlert(RuleId::kSI04, ps, Micros(when));
+  AddTimerEvidence(a, EventKind::kSignIn, Micros(when), record);
+  a.AddNumber("error_code", kStrongAuthRequired);
+  a.AddDetail("detail", "strong authentication required, no success followed");
+  ctx.Emit(a, account_key, tenant);
+}
+
+}  // namespace privmon::code_rules
