@@ -1,6 +1,6 @@
 // Audit rules written in C++ still in the engine. Target side (what happened to an account):
-// SI-03, PA-01/02, EL-01, EL-06, EL-08, and privileged-status learning. SI-08, EL-03, EL-05, EL-07
-// and CH-01 are small classes in detectors/code_rules/.
+// SI-03, EL-06, EL-08, and privileged-status learning. SI-08, EL-01, EL-03, EL-05, EL-07, CH-01
+// and PA-01/02 are small classes in detectors/code_rules/.
 // BG-02/03/04, SI-12, SI-15, SI-17, SI-18, CH-02, CH-03, PA-03, PA-04, PA-07, EL-02 and EL-04 are
 // data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
@@ -9,31 +9,9 @@
 #include "core/hash.h"
 #include "detectors/alert_details.h"
 #include "detectors/detection_engine.h"
+#include "detectors/role_gain.h"
 
 namespace privmon {
-namespace {
-
-bool IsRoleGain(Activity a) {
-  return a == Activity::kAddMemberToRole || a == Activity::kAddMemberToRoleOutsidePim ||
-         a == Activity::kAddEligibleMemberToRole || a == Activity::kAddMemberToRoleInPim ||
-         a == Activity::kAddMemberToRolePimActivation;
-}
-
-bool StartsWithLower(std::string_view s, std::string_view lower_prefix) {
-  if (s.size() < lower_prefix.size()) return false;
-  for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
-    if (AsciiLower(s[i]) != lower_prefix[i]) return false;
-  }
-  return true;
-}
-
-Alert AuditAlert(RuleId rule, const Event& e, const AccountRef& who) {
-  Alert a = AlertEmitter::Begin(rule, e, who);
-  AddAuditDetails(a, e, /*names_actor=*/&who == &e.actor);
-  return a;
-}
-
-}  // namespace
 
 void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant) {
   const AuditFields& au = e.audit;
@@ -42,50 +20,15 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   const Seconds32 t = ToSeconds32(e.time);
   const bool success = (au.flags & kAuditSuccess) != 0;
   const bool privileged_role = au.role_hash != 0 && tenant.privileged_roles.contains(au.role_hash);
-  // A failed assignment grants nothing: it is the harmless sibling of every role-gain rule.
-  const bool gains_privileged_role = IsRoleGain(au.activity) && privileged_role && success;
-  auto emit = [&](RuleId rule) {
-    Alert a = AuditAlert(rule, e, who);
-    return Emit(a, who.key, tenant);
-  };
+  const bool gains_privileged_role = GainsPrivilegedRole(au, tenant);
 
   if (gains_privileged_role) MakePrivileged(st, who, e, kPrivilegedLearned);
   if (gains_privileged_role) CheckNamingPolicy(st, who, e, tenant);
 
   // PRIV-BG-02..04, SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
   // PRIV-PA-04, EL-02 (role assignments outside PIM) and EL-04 (denied requests) are match rules.
-  // PRIV-SI-08 and EL-03 run after this (detectors/code_rules/).
-  if (gains_privileged_role && au.service == AuditService::kPim &&
-      au.activity == Activity::kAddEligibleMemberToRole &&
-      StartsWithLower(au.activity_name.view(), "add eligible member to role in pim completed")) {
-    emit(RuleId::kEL01);
-  }
+  // PRIV-SI-08, EL-01, EL-03 and PA-01/02 run after this (detectors/code_rules/).
   if (au.activity == Activity::kRequestApproved) Bump(stats_.pim_approvals);
-
-  // PRIV-PA-01 / PA-02: sequences on the target, whichever event arrives first.
-  const int64_t pa01_window = tenant.rule(RuleId::kPA01).window_s;
-  const int64_t pa02_window = tenant.rule(RuleId::kPA02).window_s;
-  auto within = [](Seconds32 first, Seconds32 then, int64_t window) {
-    return first != 0 && then != 0 && then >= first && static_cast<int64_t>(then - first) <= window;
-  };
-  // Only what happened counts: a failed "Add user" created no account, a failed delete kept it.
-  const bool added = success && au.activity == Activity::kAddUser;
-  const bool deleted =
-      success && (au.activity == Activity::kDeleteUser || au.activity == Activity::kHardDeleteUser);
-  if (added) {
-    if (st.user_added == 0 || t < st.user_added) st.user_added = t;
-    if (within(t, st.role_gained, pa01_window)) emit(RuleId::kPA01);
-    if (within(t, st.deleted, pa02_window)) emit(RuleId::kPA02);
-  } else if (gains_privileged_role) {
-    if (st.role_gained == 0 || (st.user_added != 0 && t >= st.user_added && t < st.role_gained) ||
-        st.role_gained < st.user_added) {
-      st.role_gained = t;
-    }
-    if (within(st.user_added, t, pa01_window)) emit(RuleId::kPA01);
-  } else if (deleted) {
-    if (st.deleted == 0 || t < st.deleted) st.deleted = t;
-    if (within(st.user_added, t, pa02_window)) emit(RuleId::kPA02);
-  }
 
   // Elevation: PIM activation of the target, and its end.
   if (au.activity == Activity::kAddMemberToRolePimActivation) {

@@ -2,9 +2,11 @@
 // side, in run order. Constant; any thread.
 #include <array>
 
+#include "detectors/code_rules/account_lifecycle.h"
 #include "detectors/code_rules/approved_controls.h"
 #include "detectors/code_rules/code_rule.h"
 #include "detectors/code_rules/elevate_access.h"
+#include "detectors/code_rules/eligible_assignment.h"
 #include "detectors/code_rules/mfa_fraud.h"
 #include "detectors/code_rules/mfa_interrupt.h"
 #include "detectors/code_rules/pim_settings_weakened.h"
@@ -16,8 +18,10 @@
 namespace privmon {
 namespace {
 
+using code_rules::AccountLifecycle;
 using code_rules::ApprovedControls;
 using code_rules::ElevateAccess;
+using code_rules::EligibleAssignment;
 using code_rules::MfaFraud;
 using code_rules::MfaInterrupt;
 using code_rules::PimSettingsWeakened;
@@ -36,6 +40,8 @@ constexpr std::array kHandlers = {
     CodeRuleHandler{RuleId::kSI08, kSignIn, kAccount, &MfaFraud::OnSignIn},
     CodeRuleHandler{RuleId::kSI09, kSignIn, kAccount, &ApprovedControls::OnSignIn},
     CodeRuleHandler{RuleId::kSI10, kSignIn, kAccount, &WorkingHours::OnSignIn},
+    CodeRuleHandler{RuleId::kEL01, kAudit, kAccount, &EligibleAssignment::OnAuditTarget},
+    CodeRuleHandler{RuleId::kPA01, kAudit, kAccount, &AccountLifecycle::OnAuditTarget},  // +PA-02
     CodeRuleHandler{RuleId::kSI08, kAudit, kAccount, &MfaFraud::OnAuditTarget},
     CodeRuleHandler{RuleId::kEL03, kAudit, kAccount, &UnusualElevation::OnAuditTarget},
     CodeRuleHandler{RuleId::kSI08, kAudit, kActor, &MfaFraud::OnAuditActor},

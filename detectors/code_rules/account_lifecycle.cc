@@ -1,0 +1,45 @@
+#include "detectors/code_rules/account_lifecycle.h"
+
+#include "detectors/alert_details.h"
+#include "detectors/alert_emitter.h"
+#include "detectors/role_gain.h"
+
+namespace privmon::code_rules {
+
+void AccountLifecycle::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
+                                     AccountState& st, const TenantSettings& tenant) {
+  const AuditFields& au = e.audit;
+  const bool success = (au.flags & kAuditSuccess) != 0;
+  const bool added = success && au.activity == Activity::kAddUser;
+  const bool deleted =
+      success && (au.activity == Activity::kDeleteUser || au.activity == Activity::kHardDeleteUser);
+  const bool gained = !added && !deleted && GainsPrivilegedRole(au, tenant);
+  if (!added && !deleted && !gained) return;
+  const Seconds32 t = ToSeconds32(e.time);
+  const int64_t pa01_window = tenant.rule(RuleId::kPA01).window_s;
+  const int64_t pa02_window = tenant.rule(RuleId::kPA02).window_s;
+  auto within = [](Seconds32 first, Seconds32 then, int64_t window) {
+    return first != 0 && then != 0 && then >= first && static_cast<int64_t>(then - first) <= window;
+  };
+  auto emit = [&](RuleId rule) {
+    Alert a = AlertEmitter::Begin(rule, e, who);
+    AddAuditDetails(a, e, /*names_actor=*/false);
+    ctx.Emit(a, who.key, tenant);
+  };
+  if (added) {
+    if (st.user_added == 0 || t < st.user_added) st.user_added = t;
+    if (within(t, st.role_gained, pa01_window)) emit(RuleId::kPA01);
+    if (within(t, st.deleted, pa02_window)) emit(RuleId::kPA02);
+  } else if (gained) {
+    if (st.role_gained == 0 || (st.user_added != 0 && t >= st.user_added && t < st.role_gained) ||
+        st.role_gained < st.user_added) {
+      st.role_gained = t;
+    }
+    if (within(st.user_added, t, pa01_window)) emit(RuleId::kPA01);
+  } else {
+    if (st.deleted == 0 || t < st.deleted) st.deleted = t;
+    if (within(st.user_added, t, pa02_window)) emit(RuleId::kPA02);
+  }
+}
+
+}  // namespace privmon::code_rules
