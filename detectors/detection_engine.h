@@ -124,8 +124,6 @@ class DetectionEngine final : public EventConsumer {
                   const AccountFacts& facts, std::byte* record);
   void FireRuleAbsence(uint64_t key, AccountState& st, PrivilegedState& ps, const Timer& timer);
   void FireTimer(const Timer& t);
-  void FirePawVerdict(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
-  void FireActivationExpiry(uint64_t key, AccountState& st, PrivilegedState& ps, uint8_t slot);
   void FireAbsence(uint64_t key, AccountState& st, PrivilegedState& ps, uint32_t basis);
 
   std::shared_ptr<const CompiledConfig> config_;

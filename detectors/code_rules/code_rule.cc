@@ -27,7 +27,7 @@ PrivilegedState& CodeRuleContext::Privileged(AccountState& st) {
   return engine_.accounts_.Privileged(st);
 }
 
-const PrivilegedState* CodeRuleContext::PrivilegedIfAny(const AccountState& st) const {
+PrivilegedState* CodeRuleContext::PrivilegedIfAny(const AccountState& st) const {
   return engine_.accounts_.PrivilegedIfAny(st);
 }
 

@@ -37,7 +37,7 @@ class CodeRuleContext {
   // Records `value` as known for the account (KnownValues, under the event's tenant); true when
   // it was new.
   bool Learn(uint64_t account_key, NoveltyKind kind, uint64_t value, Seconds32 t);
-  const PrivilegedState* PrivilegedIfAny(const AccountState& st) const;
+  PrivilegedState* PrivilegedIfAny(const AccountState& st) const;
   // Arms an event-time timer of the tenant (TimerQueue; FireTimer dispatches it when due).
   void PushTimer(uint64_t tenant_hash, const Timer& t);
   // The privileged state of an account (made on first use; call for privileged accounts only).

@@ -9,6 +9,7 @@
 #include "detectors/code_rules/eligible_assignment.h"
 #include "detectors/code_rules/mfa_fraud.h"
 #include "detectors/code_rules/mfa_interrupt.h"
+#include "detectors/code_rules/pim_activations.h"
 #include "detectors/code_rules/pim_settings_weakened.h"
 #include "detectors/code_rules/signin_novelty.h"
 #include "detectors/code_rules/unusual_change.h"
@@ -24,6 +25,7 @@ using code_rules::ElevateAccess;
 using code_rules::EligibleAssignment;
 using code_rules::MfaFraud;
 using code_rules::MfaInterrupt;
+using code_rules::PimActivations;
 using code_rules::PimSettingsWeakened;
 using code_rules::SignInNovelty;
 using code_rules::UnusualChange;
@@ -40,9 +42,11 @@ constexpr std::array kHandlers = {
     CodeRuleHandler{RuleId::kSI08, kSignIn, kAccount, &MfaFraud::OnSignIn},
     CodeRuleHandler{RuleId::kSI09, kSignIn, kAccount, &ApprovedControls::OnSignIn},
     CodeRuleHandler{RuleId::kSI10, kSignIn, kAccount, &WorkingHours::OnSignIn},
+    CodeRuleHandler{RuleId::kEL06, kSignIn, kAccount, &PimActivations::OnSignIn},
     CodeRuleHandler{RuleId::kEL01, kAudit, kAccount, &EligibleAssignment::OnAuditTarget},
     CodeRuleHandler{RuleId::kPA01, kAudit, kAccount, &AccountLifecycle::OnAuditTarget},  // +PA-02
     CodeRuleHandler{RuleId::kSI08, kAudit, kAccount, &MfaFraud::OnAuditTarget},
+    CodeRuleHandler{RuleId::kEL06, kAudit, kAccount, &PimActivations::OnAuditTarget},  // +EL-08
     CodeRuleHandler{RuleId::kEL03, kAudit, kAccount, &UnusualElevation::OnAuditTarget},
     CodeRuleHandler{RuleId::kSI08, kAudit, kActor, &MfaFraud::OnAuditActor},
     CodeRuleHandler{RuleId::kEL05, kAudit, kActor, &PimSettingsWeakened::OnAuditActor},

@@ -1,0 +1,131 @@
+#include "detectors/code_rules/pim_activations.h"
+
+#include <algorithm>
+
+#include "core/hash.h"
+#include "detectors/alert_details.h"
+
+namespace privmon::code_rules {
+
+void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& /*who*/,
+                              AccountState& st, const TenantSettings& tenant) {
+  if (tenant.paw_devices.empty()) return;
+  const Seconds32 t = ToSeconds32(e.time);
+  const bool from_paw = !e.signin.device_id.empty() &&
+                        tenant.paw_devices.contains(HashLower(e.signin.device_id.view()));
+  st.last_signin = std::max(st.last_signin, t);
+  if (!from_paw) st.last_non_paw_signin = std::max(st.last_non_paw_signin, t);
+  if (!st.privileged()) return;
+  // As runs that do not depend on the order sign-ins arrived in.
+  SignInPoint p;
+  p.time = t;
+  p.device_id = e.signin.device_id;
+  p.device_label = e.signin.device_label;
+  p.record_id = e.record_id;
+  ctx.Privileged(st).signins.Add(p, from_paw, tenant.rule(RuleId::kEL06).window_s);
+}
+
+void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
+                                   AccountState& st, const TenantSettings& tenant) {
+  const AuditFields& au = e.audit;
+  const Seconds32 t = ToSeconds32(e.time);
+  const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
+  if (au.activity == Activity::kAddMemberToRolePimActivation) {
+    if (!st.privileged()) return;
+    PrivilegedState& ps = ctx.Privileged(st);
+    auto slot = std::find_if(ps.activations.begin(), ps.activations.end(),
+                             [](const PendingActivation& p) { return p.time == 0; });
+    if (slot == ps.activations.end()) {
+      slot = std::min_element(ps.activations.begin(), ps.activations.end(),
+                              [](const auto& a, const auto& b) { return a.time < b.time; });
+    }
+    slot->time = t;
+    slot->role = au.role_name;
+    slot->record_id = e.record_id;
+    slot->paw_verdict_due = !tenant.paw_devices.empty();
+    slot->expiry_due = !ps.role_removals.AnyWithin(t, static_cast<Seconds32>(t + policy));
+    Timer timer;
+    timer.account = who.key;
+    timer.slot = static_cast<uint8_t>(slot - ps.activations.begin());
+    timer.basis = t;
+    if (slot->paw_verdict_due) {
+      timer.due = e.time;
+      timer.kind = TimerKind::kPawVerdict;
+      ctx.PushTimer(e.tenant_hash, timer);
+    }
+    if (slot->expiry_due) {
+      timer.due = e.time + policy * kMicrosPerSecond;
+      timer.kind = TimerKind::kActivationExpiry;
+      ctx.PushTimer(e.tenant_hash, timer);
+    }
+  } else if (au.activity == Activity::kRemoveMemberFromRolePimExpired ||
+             au.activity == Activity::kRemoveMemberFromRolePimDeactivate) {
+    // Kept for an activation that arrives later to find (the engine made the account privileged
+    // when the removed role is privileged).
+    PrivilegedState* ps = ctx.PrivilegedIfAny(st);
+    if (ps == nullptr) return;
+    ps->role_removals.Add(t);
+    for (auto& act : ps->activations) {
+      if (act.time != 0 && t >= act.time && static_cast<int64_t>(t - act.time) <= policy) {
+        act.expiry_due = false;
+      }
+    }
+  }
+}
+
+void PimActivations::FirePawVerdict(CodeRuleContext& ctx, uint64_t account_key, AccountState& st,
+                                    PrivilegedState& ps, uint8_t slot,
+                                    const TenantSettings& tenant) {
+  PendingActivation& act = ps.activations[slot];
+  act.paw_verdict_due = false;
+  if (tenant.paw_devices.empty()) return;
+  const int64_t window = tenant.rule(RuleId::kEL06).window_s;
+  const auto from = static_cast<Seconds32>(std::max<int64_t>(0, act.time - window));
+  const SignInPoint* offender = nullptr;
+  bool any = false;
+  for (const SignInRun& run : ps.signins.runs()) {
+    if (!run.Overlaps(from, act.time)) continue;
+    any = true;
+    if (run.paw) continue;
+    const SignInPoint& s = run.Inside(from, act.time);
+    if (offender == nullptr || s.time > offender->time) offender = &s;
+  }
+  // Sign-ins from before the account was privileged left only their times in AccountState.
+  auto in_window = [&](Seconds32 x) {
+    return x != 0 && x <= act.time && static_cast<int64_t>(act.time - x) <= window;
+  };
+  const bool unrecorded_non_paw = offender == nullptr && in_window(st.last_non_paw_signin);
+  any = any || in_window(st.last_signin);
+  if (any && offender == nullptr && !unrecorded_non_paw) return;  // all from a PAW
+  Alert a = TimerAlert(RuleId::kEL06, ps, Micros(act.time));
+  if (offender != nullptr) {
+    AddTimerEvidence(a, EventKind::kSignIn, Micros(offender->time), offender->record_id);
+    a.first_seen = Micros(offender->time);
+    a.AddDetail("device_id", offender->device_id.empty() ? "(none)" : offender->device_id.view());
+    a.AddDetail("device", offender->device_label.view());
+  } else if (unrecorded_non_paw) {
+    a.first_seen = Micros(st.last_non_paw_signin);
+    a.AddDetail("device_id", "(not a PAW; signed in before the account was known as privileged)");
+  } else {
+    a.AddDetail("device_id", "(no sign-in seen in the hour before)");
+  }
+  AddTimerEvidence(a, EventKind::kAudit, Micros(act.time), act.record_id);
+  a.AddDetail("role", act.role.view());
+  ctx.Emit(a, account_key, tenant);
+}
+
+void PimActivations::FireExpiry(CodeRuleContext& ctx, uint64_t account_key, PrivilegedState& ps,
+                                uint8_t slot, const TenantSettings& tenant) {
+  PendingActivation& act = ps.activations[slot];
+  if (!act.expiry_due) return;
+  act.expiry_due = false;
+  const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
+  Alert a = TimerAlert(RuleId::kEL08, ps, Micros(act.time) + policy * kMicrosPerSecond);
+  a.first_seen = Micros(act.time);
+  AddTimerEvidence(a, EventKind::kAudit, Micros(act.time), act.record_id);
+  a.AddDetail("role", act.role.view());
+  a.AddNumber("policy_seconds", policy);
+  ctx.Emit(a, account_key, tenant);
+}
+
+}  // namespace privmon::code_rules
