@@ -1,6 +1,6 @@
-// Audit rules written in C++ still in the engine. Target side (what happened to an account):
-// SI-03 and privileged-status learning. SI-08, EL-01, EL-03, EL-05, EL-06, EL-07, EL-08, CH-01
-// and PA-01/02 are small classes in detectors/code_rules/.
+// The audit family: the target's and the actor's state and privileged-status learning. Its C++
+// rules are small classes in detectors/code_rules/ (SI-03, SI-08, EL-01, EL-03, EL-05, EL-06,
+// EL-07, EL-08, CH-01, PA-01/02), run after this.
 // BG-02/03/04, SI-12, SI-15, SI-17, SI-18, CH-02, CH-03, PA-03, PA-04, PA-07, EL-02 and EL-04 are
 // data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
@@ -22,11 +22,10 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   const bool gains_privileged_role = GainsPrivilegedRole(au, tenant);
 
   if (gains_privileged_role) MakePrivileged(st, who, e, kPrivilegedLearned);
-  if (gains_privileged_role) CheckNamingPolicy(st, who, e, tenant);
 
   // PRIV-BG-02..04, SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
   // PRIV-PA-04, EL-02 (role assignments outside PIM) and EL-04 (denied requests) are match rules.
-  // PRIV-SI-08, EL-01, EL-03, EL-06/08 and PA-01/02 run after this (detectors/code_rules/).
+  // PRIV-SI-03, SI-08, EL-01, EL-03, EL-06/08 and PA-01/02 run after this (detectors/code_rules/).
   if (au.activity == Activity::kRequestApproved) Bump(stats_.pim_approvals);
 
   // The end of an activation of a privileged role arriving before the activation itself (within

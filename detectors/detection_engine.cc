@@ -323,17 +323,6 @@ void DetectionEngine::ArmAbsence(uint64_t key, AccountState& st, const TenantSet
   PushTimer(ps->tenant_hash, t);
 }
 
-void DetectionEngine::CheckNamingPolicy(AccountState& st, const AccountRef& ref, const Event& e,
-                                        const TenantSettings& tenant) {
-  if ((st.flags & kNamingChecked) != 0 || !tenant.naming_policy || ref.upn.empty()) return;
-  st.flags |= kNamingChecked;
-  const std::string_view upn = ref.upn.view();
-  if (tenant.naming_policy->Search(upn)) return;
-  Alert a = AlertEmitter::Begin(RuleId::kSI03, e, ref);
-  a.AddDetail("naming_policy", tenant.naming_policy_text);
-  Emit(a, ref.key, tenant);
-}
-
 void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {
   if (watermark <= tt.watermark) return;
   tt.watermark = watermark;

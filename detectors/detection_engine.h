@@ -76,8 +76,6 @@ class DetectionEngine final : public EventConsumer {
   // Names the alert's account from its kept identity (privileged accounts), then emits it.
   bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant);
   void KeepNames(PrivilegedState& ps, const AccountRef& ref, Seconds32 t);
-  void CheckNamingPolicy(AccountState& st, const AccountRef& ref, const Event& e,
-                         const TenantSettings& tenant);
   void ArmAbsence(uint64_t key, AccountState& st, const TenantSettings& tenant);
   // Event time of one tenant in this shard (DESIGN.md section 4): its watermark and its timers.
   struct TenantTime {

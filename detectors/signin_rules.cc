@@ -1,5 +1,5 @@
-// The sign-in family: the account's state (last success, the recent successes ring), PRIV-SI-03
-// and the sign-in half of PA-05, still in the engine. SI-04, SI-08, SI-09, SI-10, SI-13/14 and
+// The sign-in family: the account's state (last success, the recent successes ring) and the
+// sign-in half of PRIV-PA-05, still in the engine. SI-03, SI-04, SI-08, SI-09, SI-10, SI-13/14 and
 // EL-06's sign-in memory are small classes in detectors/code_rules/. BG-01,
 // SI-01/02/06/07/11/16 and PA-06 are data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include "state/time_ring_window.h"
 
 namespace privmon {
+
 void DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
   const AccountRef& who = e.account;
   AccountState& st = Resolve(who, e, tenant);
@@ -24,7 +25,6 @@ void DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
   if (!st.privileged()) return;
 
   PrivilegedState& ps = accounts_.Privileged(st);
-  CheckNamingPolicy(st, who, e, tenant);
   // The recent successes PRIV-SI-04's interrupts and PRIV-PA-05's absence verdicts read.
   if (success) ps.successes.Add(t);
 }

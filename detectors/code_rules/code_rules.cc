@@ -9,6 +9,7 @@
 #include "detectors/code_rules/eligible_assignment.h"
 #include "detectors/code_rules/mfa_fraud.h"
 #include "detectors/code_rules/mfa_interrupt.h"
+#include "detectors/code_rules/naming_policy.h"
 #include "detectors/code_rules/pim_activations.h"
 #include "detectors/code_rules/pim_settings_weakened.h"
 #include "detectors/code_rules/signin_novelty.h"
@@ -25,6 +26,7 @@ using code_rules::ElevateAccess;
 using code_rules::EligibleAssignment;
 using code_rules::MfaFraud;
 using code_rules::MfaInterrupt;
+using code_rules::NamingPolicy;
 using code_rules::PimActivations;
 using code_rules::PimSettingsWeakened;
 using code_rules::SignInNovelty;
@@ -38,11 +40,13 @@ constexpr AccountSide kAccount = AccountSide::kAccount, kActor = AccountSide::kA
 
 constexpr std::array kHandlers = {
     CodeRuleHandler{RuleId::kSI13, kSignIn, kAccount, &SignInNovelty::OnSignIn},  // and SI-14
+    CodeRuleHandler{RuleId::kSI03, kSignIn, kAccount, &NamingPolicy::OnSignIn},
     CodeRuleHandler{RuleId::kSI04, kSignIn, kAccount, &MfaInterrupt::OnSignIn},
     CodeRuleHandler{RuleId::kSI08, kSignIn, kAccount, &MfaFraud::OnSignIn},
     CodeRuleHandler{RuleId::kSI09, kSignIn, kAccount, &ApprovedControls::OnSignIn},
     CodeRuleHandler{RuleId::kSI10, kSignIn, kAccount, &WorkingHours::OnSignIn},
     CodeRuleHandler{RuleId::kEL06, kSignIn, kAccount, &PimActivations::OnSignIn},
+    CodeRuleHandler{RuleId::kSI03, kAudit, kAccount, &NamingPolicy::OnAuditTarget},
     CodeRuleHandler{RuleId::kEL01, kAudit, kAccount, &EligibleAssignment::OnAuditTarget},
     CodeRuleHandler{RuleId::kPA01, kAudit, kAccount, &AccountLifecycle::OnAuditTarget},  // +PA-02
     CodeRuleHandler{RuleId::kSI08, kAudit, kAccount, &MfaFraud::OnAuditTarget},

@@ -1,0 +1,31 @@
+#include "detectors/code_rules/naming_policy.h"
+
+#include "detectors/alert_emitter.h"
+#include "detectors/role_gain.h"
+
+namespace privmon::code_rules {
+namespace {
+
+void Check(CodeRuleContext& ctx, const Event& e, const AccountRef& who, AccountState& st,
+           const TenantSettings& tenant) {
+  if ((st.flags & kNamingChecked) != 0 || !tenant.naming_policy || who.upn.empty()) return;
+  st.flags |= kNamingChecked;
+  if (tenant.naming_policy->Search(who.upn.view())) return;
+  Alert a = AlertEmitter::Begin(RuleId::kSI03, e, who);
+  a.AddDetail("naming_policy", tenant.naming_policy_text);
+  ctx.Emit(a, who.key, tenant);
+}
+
+}  // namespace
+
+void NamingPolicy::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
+                            AccountState& st, const TenantSettings& tenant) {
+  if (st.privileged()) Check(ctx, e, who, st, tenant);
+}
+
+void NamingPolicy::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
+                                 AccountState& st, const TenantSettings& tenant) {
+  if (GainsPrivilegedRole(e.audit, tenant)) Check(ctx, e, who, st, tenant);
+}
+
+}  // namespace privmon::code_rules
