@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "detectors/code_rules/unused_account.h"
 #include "rules/builtin_rules.h"
 
 namespace privmon {
@@ -303,24 +304,9 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
     ps.tenant_id = e.tenant_id;
     ps.tenant_hash = e.tenant_hash;
     ps.since = ToSeconds32(e.time);
-    ArmAbsence(ref.key, st, config_->ForTenant(e.tenant_hash));
+    // PRIV-PA-05 waits from the time the account became privileged.
+    code_rules::UnusedAccount::Arm(code_context_, ref.key, st, config_->ForTenant(e.tenant_hash));
   }
-}
-
-void DetectionEngine::ArmAbsence(uint64_t key, AccountState& st, const TenantSettings& tenant) {
-  PrivilegedState* ps = accounts_.PrivilegedIfAny(st);
-  // One pending timer per account: a later sign-in moves the basis, and the timer re-arms itself
-  // when it fires early, so steady sign-in traffic never grows the timer heap.
-  if (ps == nullptr || ps->absence_timer_pending) return;
-  ps->absence_timer_pending = true;
-  const RuleSettings& rs = tenant.rule(RuleId::kPA05);
-  const Seconds32 basis = std::max(st.last_success, ps->since);
-  Timer t;
-  t.due = (static_cast<int64_t>(basis) + rs.window_s) * kMicrosPerSecond;
-  t.account = key;
-  t.kind = TimerKind::kAbsence;
-  t.basis = basis;
-  PushTimer(ps->tenant_hash, t);
 }
 
 void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {

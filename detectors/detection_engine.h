@@ -76,7 +76,6 @@ class DetectionEngine final : public EventConsumer {
   // Names the alert's account from its kept identity (privileged accounts), then emits it.
   bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant);
   void KeepNames(PrivilegedState& ps, const AccountRef& ref, Seconds32 t);
-  void ArmAbsence(uint64_t key, AccountState& st, const TenantSettings& tenant);
   // Event time of one tenant in this shard (DESIGN.md section 4): its watermark and its timers.
   struct TenantTime {
     uint64_t tenant_hash = 0;
@@ -122,7 +121,6 @@ class DetectionEngine final : public EventConsumer {
                   const AccountFacts& facts, std::byte* record);
   void FireRuleAbsence(uint64_t key, AccountState& st, PrivilegedState& ps, const Timer& timer);
   void FireTimer(const Timer& t);
-  void FireAbsence(uint64_t key, AccountState& st, PrivilegedState& ps, uint32_t basis);
 
   std::shared_ptr<const CompiledConfig> config_;
   std::shared_ptr<const CompiledRuleSet> rules_;  // config_->rules, else the builtin catalogue

@@ -1,6 +1,6 @@
-// The sign-in family: the account's state (last success, the recent successes ring) and the
-// sign-in half of PRIV-PA-05, still in the engine. SI-03, SI-04, SI-08, SI-09, SI-10, SI-13/14 and
-// EL-06's sign-in memory are small classes in detectors/code_rules/. BG-01,
+// The sign-in family: the account's state (the recent successes ring PRIV-SI-04 and PA-05 read).
+// Its C++ rules are small classes in detectors/code_rules/ (SI-03, SI-04, SI-08, SI-09, SI-10,
+// SI-13/14, EL-06's sign-in memory, PA-05's basis), run after this. BG-01,
 // SI-01/02/06/07/11/16 and PA-06 are data (rules/*.yaml, generic_rules.cc).
 #include <algorithm>
 #include <string>
@@ -18,10 +18,6 @@ void DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
   const Seconds32 t = ToSeconds32(e.time);
   const bool success = e.signin.error_code == 0;
 
-  if (success && t > st.last_success) {
-    st.last_success = t;
-    ArmAbsence(who.key, st, tenant);
-  }
   if (!st.privileged()) return;
 
   PrivilegedState& ps = accounts_.Privileged(st);

@@ -13,6 +13,7 @@
 #include "detectors/code_rules/pim_activations.h"
 #include "detectors/code_rules/pim_settings_weakened.h"
 #include "detectors/code_rules/signin_novelty.h"
+#include "detectors/code_rules/unused_account.h"
 #include "detectors/code_rules/unusual_change.h"
 #include "detectors/code_rules/unusual_elevation.h"
 #include "detectors/code_rules/working_hours.h"
@@ -30,6 +31,7 @@ using code_rules::NamingPolicy;
 using code_rules::PimActivations;
 using code_rules::PimSettingsWeakened;
 using code_rules::SignInNovelty;
+using code_rules::UnusedAccount;
 using code_rules::UnusualChange;
 using code_rules::UnusualElevation;
 using code_rules::WorkingHours;
@@ -39,6 +41,7 @@ constexpr EventKind kSignIn = EventKind::kSignIn, kAudit = EventKind::kAudit,
 constexpr AccountSide kAccount = AccountSide::kAccount, kActor = AccountSide::kActor;
 
 constexpr std::array kHandlers = {
+    CodeRuleHandler{RuleId::kPA05, kSignIn, kAccount, &UnusedAccount::OnSignIn},
     CodeRuleHandler{RuleId::kSI13, kSignIn, kAccount, &SignInNovelty::OnSignIn},  // and SI-14
     CodeRuleHandler{RuleId::kSI03, kSignIn, kAccount, &NamingPolicy::OnSignIn},
     CodeRuleHandler{RuleId::kSI04, kSignIn, kAccount, &MfaInterrupt::OnSignIn},

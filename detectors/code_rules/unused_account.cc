@@ -1,0 +1,61 @@
+#include "detectors/code_rules/unused_account.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "detectors/alert_details.h"
+
+namespace privmon::code_rules {
+
+void UnusedAccount::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
+                             AccountState& st, const TenantSettings& tenant) {
+  const Seconds32 t = ToSeconds32(e.time);
+  if (e.signin.error_code != 0 || t <= st.last_success) return;
+  st.last_success = t;
+  Arm(ctx, who.key, st, tenant);
+}
+
+void UnusedAccount::Arm(CodeRuleContext& ctx, uint64_t account_key, AccountState& st,
+                        const TenantSettings& tenant) {
+  PrivilegedState* ps = ctx.PrivilegedIfAny(st);
+  // One pending timer per account: a later sign-in moves the basis, and the timer re-arms itself
+  // when it fires early, so steady sign-in traffic never grows the timer heap.
+  if (ps == nullptr || ps->absence_timer_pending) return;
+  ps->absence_timer_pending = true;
+  const RuleSettings& rs = tenant.rule(RuleId::kPA05);
+  const Seconds32 basis = std::max(st.last_success, ps->since);
+  Timer t;
+  t.due = (static_cast<int64_t>(basis) + rs.window_s) * kMicrosPerSecond;
+  t.account = account_key;
+  t.kind = TimerKind::kAbsence;
+  t.basis = basis;
+  ctx.PushTimer(ps->tenant_hash, t);
+}
+
+void UnusedAccount::Fire(CodeRuleContext& ctx, uint64_t account_key, AccountState& st,
+                         PrivilegedState& ps, uint32_t basis, const TenantSettings& tenant) {
+  ps.absence_timer_pending = false;
+  const int64_t period = tenant.rule(RuleId::kPA05).window_s;
+  const Seconds32 current = std::max(st.last_success, ps.since);
+  const auto due = static_cast<Seconds32>(std::min<int64_t>(basis + period, UINT32_MAX));
+  // A success after the deadline that arrived before the watermark passed it does not undo the
+  // silence before it: only a success inside (basis, deadline] does.
+  const bool silent =
+      current == basis || (current > due && !ps.successes.AnyWithin(basis + 1, due));
+  if (current != basis) Arm(ctx, account_key, st, tenant);  // wait from the new basis
+  if (!silent || ps.absence_reported_for == basis) return;
+  // A privileged account deleted during the period is gone, not unused (no alert).
+  if (st.deleted != 0 && st.deleted >= basis && st.deleted <= due) return;
+  ps.absence_reported_for = basis;
+  Alert a = TimerAlert(RuleId::kPA05, ps, Micros(basis) + period * kMicrosPerSecond);
+  a.first_seen = Micros(basis);
+  char last[40];
+  const std::size_t last_len =
+      st.last_success == 0 ? 0 : FormatIsoTime(Micros(st.last_success), last);
+  a.AddDetail("last_successful_sign_in",
+              last_len == 0 ? std::string_view("none seen") : std::string_view(last, last_len));
+  a.AddNumber("period_days", period / kDay);
+  ctx.Emit(a, account_key, tenant);
+}
+
+}  // namespace privmon::code_rules
