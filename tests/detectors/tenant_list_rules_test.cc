@@ -116,6 +116,21 @@ TEST_F(TenantListRules, NotInListOnTheActorAccount) {
   EXPECT_EQ(Count({Invite(kBare, "dev@contoso.com")}, "LIST-INVITER"), 0u);
 }
 
+// `privmon rules` and check's silent-rule count read a custom rule's needs from its lists.
+TEST_F(TenantListRules, ACustomRuleNeedsTheListItReads) {
+  auto needs = [&](std::string_view code) {
+    for (const RuleDefinition& d : config_->rules->definitions) {
+      if (d.code == code) return d.needs;
+    }
+    ADD_FAILURE() << code;
+    return TenantList::kNone;
+  };
+  EXPECT_EQ(needs("LIST-PAW"), TenantList::kPawDevices);
+  EXPECT_EQ(needs("LIST-APP"), TenantList::kHighValueApps);
+  EXPECT_EQ(needs("LIST-INVITER"), TenantList::kInviters);
+  EXPECT_EQ(needs("LIST-ROLE"), TenantList::kNone);  // privileged_roles has defaults
+}
+
 TEST(TenantListRuleErrors, AListThatDoesNotFitTheFieldOrIsUnknownNamesFileAndLine) {
   CompiledRuleSet set;
   std::vector<RuleFileError> errors;
