@@ -2,7 +2,8 @@
 // (cmake/embed_rules.cmake), loaded and validated with yaml-cpp once per process. The compile-time
 // tables of core/rule_catalog.h and core/rule_params.h must say exactly what these files say:
 // CatalogueDifferences lists every disagreement (the build runs it, rules/main_catalogue_check.cc,
-// and fails on any; so do tests/rules/rule_files_test.cc and BuiltinRuleSet at start). Thread-safe: BuiltinRuleSet is built once (static).
+// and fails on any; so do tests/rules/rule_files_test.cc and BuiltinRuleSet at start). Thread-safe:
+// BuiltinRuleSet is built once (static).
 #pragma once
 
 #include <memory>
