@@ -173,5 +173,29 @@ TEST(Cli, RulesListsEveryRuleWithItsKindParametersAndNeeds) {
   EXPECT_NE(r.out.find("2/2 enabled, 1 silent (no break_glass)"), std::string::npos) << r.out;
 }
 
+// A custom rule reading a tenant list (in_list / not_in_list) lists that list under NEEDS, and the
+// tenants without it are counted as silent.
+TEST(Cli, RulesListsTheTenantListACustomRuleReads) {
+  const std::string dir = testing::TempDir("cli-lists");
+  testing::TempDirCleanup cleanup(dir);
+  Write(dir + "/acme.yaml",
+        "rules:\n"
+        "  - id: ACME-PAW-01\n"
+        "    name: Privileged sign-in not from a PAW\n"
+        "    kind: match\n"
+        "    sources: [signin]\n"
+        "    severity: high\n"
+        "    when: {account.privileged: true, signin.device: {not_in_list: paw_devices}}\n");
+  const std::string cfg = dir + "/c.yaml";
+  Write(cfg, "rule_files: [\"" + dir + "/acme.yaml\"]\n" +
+                 "tenants:\n  t1: {paw_devices: [paw-01]}\n  t2: {name: t2}\n");
+  const CliRun r = Privmon({"rules", "--config", cfg});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto at =
+      r.out.find("ACME-PAW-01   match           high     -                        paw_devices");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2/2 enabled, 1 silent (no paw_devices)", at), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace privmon
