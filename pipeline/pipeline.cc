@@ -23,7 +23,7 @@ uint32_t ResolveShardCount(uint32_t configured) {
 Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
                    std::vector<std::unique_ptr<MessageSource>> sources,
                    std::vector<std::unique_ptr<EventConsumer>> consumers, PipelineStats& stats,
-                   RejectSink* rejects, bool checkpoints)
+                   RejectSink* rejects, bool checkpoints, StatsSlots slots)
     : config_(std::move(config)),
       shards_(static_cast<uint32_t>(consumers.size())),
       parsers_(ResolveParserCount(config_->pipeline.parse_threads, sources.size())),
@@ -31,6 +31,7 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
       consumers_(std::move(consumers)),
       progress_(std::make_unique<ParserProgress[]>(parsers_)),
       stats_(stats),
+      slots_(slots),
       rejects_(rejects) {
   // A fanned-out source is read ahead of its lanes: it has no position a cut could name.
   if (sources.size() == 1 && parsers_ > 1 && !checkpoints) {
@@ -180,7 +181,7 @@ void Pipeline::Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t rol
   auto& q = Queue(parser, shard);
   ShardMessage m{e, roles};
   if (q.push(m)) return;
-  auto& waits = stats_.parsers[parser].backpressure_waits[shard];
+  auto& waits = stats_.parsers[slots_.parser_base + parser].backpressure_waits[shard];
   Bump(waits);
   shard_wake_[shard].Notify();  // it may be parked although this message filled its queue
   while (!q.push(m)) {
@@ -216,7 +217,7 @@ bool Pipeline::Released(uint64_t n) const {
 void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
                          const std::vector<std::size_t>& source_ids) {
   RecordParser record_parser(config_->pipeline.max_message_bytes);
-  ParserStats& pstats = stats_.parsers[parser];
+  ParserStats& pstats = stats_.parsers[slots_.parser_base + parser];
   std::vector<bool> ended(sources.size(), false);
   std::size_t live = sources.size();
   uint64_t sequence = 0;

@@ -50,12 +50,20 @@ struct ShardMessage {
   uint8_t roles = 0;
 };
 
+// Where a pipeline counts in PipelineStats: its shard s uses stats.shards[shard_base + s], its
+// parse thread p stats.parsers[parser_base + p] (several pipelines share one process's stats:
+// the state partitions of README "Running N instances").
+struct StatsSlots {
+  uint32_t shard_base = 0;
+  uint32_t parser_base = 0;
+};
+
 class Pipeline {
  public:
   Pipeline(std::shared_ptr<const CompiledConfig> config,
            std::vector<std::unique_ptr<MessageSource>> sources,
            std::vector<std::unique_ptr<EventConsumer>> consumers, PipelineStats& stats,
-           RejectSink* rejects, bool checkpoints = false);
+           RejectSink* rejects, bool checkpoints = false, StatsSlots slots = {});
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -158,6 +166,7 @@ class Pipeline {
   std::vector<uint32_t> clock_owner_;
   bool fanned_out_ = false;  // one source read by every parse thread (lanes)
   PipelineStats& stats_;
+  StatsSlots slots_;
   RejectSink* rejects_;
   std::atomic<bool> stop_{false};
   std::atomic<uint32_t> finished_shards_{0};

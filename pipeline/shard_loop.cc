@@ -44,7 +44,7 @@ EventTime Pipeline::MaxEventTime(bool* all_done) const {
 
 void Pipeline::ShardLoop(uint32_t shard) {
   EventConsumer& consumer = *consumers_[shard];
-  ShardStats& sstats = stats_.shards[shard];
+  ShardStats& sstats = stats_.shards[slots_.shard_base + shard];
   uint64_t seen_generation = 0;
   const bool wall = config_->pipeline.wall_clock;
   // One clock per clock input of each source (a Kafka partition is one); lanes of a fanned-out
