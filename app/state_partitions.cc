@@ -144,8 +144,8 @@ void StatePartitions::StartTask(uint32_t q) {
     std::vector<EventConsumer*> consumers{engines[0].get()};
     if (const int code = task->checkpointer->Restore(attempt > 0, consumers, sources); code != 0) {
       if (fresh_ && attempt == 0) {
-        std::fprintf(stderr,
-                     "privmon: state partition %u: --fresh: starting it with empty state\n", q);
+        std::fprintf(stderr, "privmon: state partition %u: --fresh: starting it with empty state\n",
+                     q);
         continue;
       }
       std::fprintf(stderr,
@@ -154,9 +154,9 @@ void StatePartitions::StartTask(uint32_t q) {
                    q, dir.c_str());
       return;
     }
-    task->pipeline = std::make_unique<Pipeline>(config_, std::move(sources), std::move(engines),
-                                                stats_, rejects_, /*checkpoints=*/true,
-                                                StatsSlots{q, 1 + q});
+    task->pipeline =
+        std::make_unique<Pipeline>(config_, std::move(sources), std::move(engines), stats_,
+                                   rejects_, /*checkpoints=*/true, StatsSlots{q, 1 + q});
     task->pipeline->RestoreClockInputs(task->checkpointer->TakeRestoredClocks());
     break;
   }

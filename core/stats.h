@@ -178,9 +178,9 @@ struct CheckpointStats {
 // The repartitioner (input -> state topic) and the state partitions this process runs.
 struct StateTopicStats {
   std::atomic<bool> enabled{false};
-  Gauge assigned{0};         // state partitions this process runs
-  Counter rebalances{0};     // assignments and revocations of the state group
-  Counter produced{0};       // events produced to the state topic (delivery confirmed)
+  Gauge assigned{0};          // state partitions this process runs
+  Counter rebalances{0};      // assignments and revocations of the state group
+  Counter produced{0};        // events produced to the state topic (delivery confirmed)
   Counter produce_errors{0};  // failed produce attempts and deliveries (each retried)
 };
 

@@ -97,8 +97,8 @@ class KafkaSource final : public MessageSource {
     KafkaConf conf = MakeKafkaConf(s.kafka, kConsumerDefaults, what);
     char err[512];
     if ((commit_after_checkpoint_ || manual_partition_ >= 0) &&
-        rd_kafka_conf_set(conf.get(), "enable.auto.commit", "false",
-                                                      err, sizeof err) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_set(conf.get(), "enable.auto.commit", "false", err, sizeof err) !=
+            RD_KAFKA_CONF_OK) {
       throw std::runtime_error(what + ": " + err);
     }
     if (rd_kafka_conf_set(conf.get(), "group.id", s.kafka.group.c_str(), err, sizeof err) !=
@@ -428,7 +428,8 @@ class KafkaSource final : public MessageSource {
         ->offset = manual_start_ >= 0 ? manual_start_ : RD_KAFKA_OFFSET_BEGINNING;
     Partition& p = Find(topic_names_[0].c_str(), manual_partition_);
     p.assigned = true;
-    if (const rd_kafka_resp_err_t e = rd_kafka_assign(rk_, parts); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (const rd_kafka_resp_err_t e = rd_kafka_assign(rk_, parts);
+        e != RD_KAFKA_RESP_ERR_NO_ERROR) {
       std::fprintf(stderr, "privmon: source %s: cannot assign partition %d: %s\n", name_.c_str(),
                    manual_partition_, rd_kafka_err2str(e));
     }

@@ -67,7 +67,8 @@ bool WriteEpoch(const std::string& dir, uint64_t epoch, std::string* error) {
     return false;
   }
   char text[32];
-  const int len = std::snprintf(text, sizeof text, "%llu\n", static_cast<unsigned long long>(epoch));
+  const int len =
+      std::snprintf(text, sizeof text, "%llu\n", static_cast<unsigned long long>(epoch));
   bool ok = ::write(fd, text, static_cast<std::size_t>(len)) == len && ::fsync(fd) == 0;
   if (!ok) *error = Errno("write " + tmp);
   if (::close(fd) != 0 && ok) {

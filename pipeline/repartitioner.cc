@@ -115,11 +115,11 @@ Repartitioner::Repartitioner(const SourceSettings& settings, std::size_t max_mes
                              "); create it first (README \"Running N instances\")");
   }
   if (static_cast<uint32_t>(partitions) != k.state_partitions) {
-    throw std::runtime_error(what + " has " + std::to_string(partitions) +
-                             " partitions, the config says state_partitions: " +
-                             std::to_string(k.state_partitions) +
-                             " (the count decides which partition owns a tenant: it must not "
-                             "change under running state)");
+    throw std::runtime_error(
+        what + " has " + std::to_string(partitions) +
+        " partitions, the config says state_partitions: " + std::to_string(k.state_partitions) +
+        " (the count decides which partition owns a tenant: it must not "
+        "change under running state)");
   }
   SourceSettings input = settings;
   input.kafka.commit_after_checkpoint = true;  // commits only what the producer confirmed
@@ -182,8 +182,8 @@ void Repartitioner::Handle(RecordParser& parser, const RawMessage& raw, std::sto
     }
     return;
   }
-  const ParseContext ctx{raw.tenant_frame,   input_->tenant(), 0, NowNs(), sequence_++,
-                         input_->multi_tenant()};
+  const ParseContext ctx{raw.tenant_frame, input_->tenant(), 0,
+                         NowNs(),          sequence_++,      input_->multi_tenant()};
   const ParseResult& result = parser.Parse(raw.payload, ctx);
   for (const Rejection& r : result.rejections) {
     Bump(pstats.rejected[static_cast<std::size_t>(r.reason)]);

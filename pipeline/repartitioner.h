@@ -29,8 +29,8 @@ class Repartitioner {
   // Opens the producer, checks that `settings.kafka.state_topic` exists with exactly
   // `state_partitions` partitions, then joins the input group. Throws std::runtime_error with a
   // message for the operator when it cannot.
-  Repartitioner(const SourceSettings& settings, std::size_t max_message_bytes,
-                PipelineStats& stats, RejectSink* rejects);
+  Repartitioner(const SourceSettings& settings, std::size_t max_message_bytes, PipelineStats& stats,
+                RejectSink* rejects);
   ~Repartitioner();
   Repartitioner(const Repartitioner&) = delete;
   Repartitioner& operator=(const Repartitioner&) = delete;

@@ -141,16 +141,16 @@ bool WaitSettled(std::vector<Member*> members, double expected_inputs) {
 // One plain Kafka run with checkpoints over the whole topic, stopped with SIGTERM once idle.
 AlertIdSet Reference(const std::string& dir, const MockKafka& kafka, double messages) {
   const int port = FreeTcpPort();
-  Child run(Spawn({kBinary, "run", "-c",
-                   Config(dir, "whole", kafka, "whole", dir + "/cp-whole", false, port)},
-                  "", dir + "/whole.err"));
+  Child run(Spawn(
+      {kBinary, "run", "-c", Config(dir, "whole", kafka, "whole", dir + "/cp-whole", false, port)},
+      "", dir + "/whole.err"));
   double last = -1;
   auto since = std::chrono::steady_clock::now();
   const bool idle = WaitForMetrics(
                         run, port,
                         [&](const std::string& m) {
-                          const double got = MetricSum(m, "privmon_messages_received_total",
-                                                       "source=\"kafka\"");
+                          const double got =
+                              MetricSum(m, "privmon_messages_received_total", "source=\"kafka\"");
                           if (!KafkaCaughtUp(m, kInputPartitions, messages) || got != last) {
                             last = got;
                             since = std::chrono::steady_clock::now();
@@ -195,8 +195,7 @@ TEST(KafkaStateTopic, OneProcessOnAnUnkeyedTopicRaisesWhatAPlainRunRaises) {
   Feed(kafka, lines, 0, lines.size());
 
   Member one = Start(dir, "one", kafka, dir + "/cp");
-  ASSERT_TRUE(WaitSettled({&one}, static_cast<double>(lines.size())))
-      << ReadFile(dir + "/one.err");
+  ASSERT_TRUE(WaitSettled({&one}, static_cast<double>(lines.size()))) << ReadFile(dir + "/one.err");
   const std::string metrics = HttpGetBody(one.port, "/metrics").value_or("");
   EXPECT_EQ(MetricSum(metrics, "privmon_late_events_total"), 0) << metrics;
   EXPECT_EQ(MetricSum(metrics, "privmon_state_topic_produce_errors_total"), 0) << metrics;
@@ -238,9 +237,9 @@ TEST(KafkaStateTopic, SurvivorTakesOverAKilledMembersPartitionsWithTheirState) {
   // Both run some state partitions, and a has checkpointed (interval 1 s) before it dies.
   const std::string a_metrics = HttpGetBody(a.port, "/metrics").value_or("");
   EXPECT_GT(MetricSum(a_metrics, "privmon_state_partitions_assigned"), 0);
-  EXPECT_GT(MetricSum(HttpGetBody(b.port, "/metrics").value_or(""),
-                      "privmon_state_partitions_assigned"),
-            0);
+  EXPECT_GT(
+      MetricSum(HttpGetBody(b.port, "/metrics").value_or(""), "privmon_state_partitions_assigned"),
+      0);
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   for (std::size_t i = half; i < half + 6; ++i) {  // a little more while both run
     Feed(kafka, lines, i, i + 1);
@@ -282,9 +281,9 @@ TEST(KafkaStateTopic, AThirdProcessJoiningMidStreamChangesNoAlert) {
   }
   ASSERT_TRUE(WaitSettled({&a, &b, &c}, static_cast<double>(lines.size())))
       << ReadFile(dir + "/a.err") << ReadFile(dir + "/b.err") << ReadFile(dir + "/c.err");
-  EXPECT_GT(MetricSum(HttpGetBody(c.port, "/metrics").value_or(""),
-                      "privmon_state_partitions_assigned"),
-            0);
+  EXPECT_GT(
+      MetricSum(HttpGetBody(c.port, "/metrics").value_or(""), "privmon_state_partitions_assigned"),
+      0);
   AlertIdSet got;
   for (Member* m : {&a, &b, &c}) {
     ASSERT_EQ(m->child->Stop(SIGTERM, std::chrono::seconds(60)), 0)
