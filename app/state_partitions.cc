@@ -1,6 +1,10 @@
 #include "app/state_partitions.h"
 
+#include <sys/stat.h>
+
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <stdexcept>
 #include <utility>
@@ -43,6 +47,11 @@ StatePartitions::StatePartitions(std::shared_ptr<const CompiledConfig> config,
       rejects_(rejects),
       fresh_(fresh) {
   tasks_.resize(source.kafka.state_partitions);
+  // Shared by the group: each partition's own directory is made on its first claim.
+  if (::mkdir(config_->checkpoint.dir.c_str(), 0750) != 0 && errno != EEXIST) {
+    throw std::runtime_error("checkpoint dir " + config_->checkpoint.dir + ": " +
+                             std::strerror(errno));
+  }
   const std::string what = "state group " + source.kafka.group + ".state";
   KafkaConf conf = MakeKafkaConf(source.kafka, kCoordinatorDefaults, what);
   char err[512];
