@@ -4,8 +4,8 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
@@ -26,6 +26,11 @@ constexpr std::array<std::pair<const char*, const char*>, 4> kCoordinatorDefault
     {"enable.partition.eof", "false"},
     {"log.connection.close", "false"},
 }};
+
+// An input partition silent this long behind the hop stops holding its tenants back: longer than
+// a failover (session timeout, rebalance, restore) so that the records of a partition resuming
+// after one are not late; a partition quiet for good delays absence verdicts by this much.
+constexpr int64_t kQuietInputHoldNs = 120'000'000'000;
 
 }  // namespace
 
@@ -167,6 +172,7 @@ void StatePartitions::StartTask(uint32_t q) {
         std::make_unique<Pipeline>(config_, std::move(sources), std::move(engines), stats_,
                                    rejects_, /*checkpoints=*/true, StatsSlots{q, 1 + q});
     task->pipeline->RestoreClockInputs(task->checkpointer->TakeRestoredClocks());
+    task->pipeline->HoldQuietInputsFor(kQuietInputHoldNs);
     break;
   }
   task->pipeline->Start();

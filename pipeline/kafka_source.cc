@@ -356,6 +356,7 @@ class KafkaSource final : public MessageSource {
     out.clock_input = p->clock;
     out.topic = p->topic;
     out.partition = p->partition;
+    out.mark_us = INT64_MIN;
     if (clock_from_header_ && !StateHeaders(m, out)) return ReceiveStatus::kMessage;
     // A `tenant` header names the tenant; else the key, when the source says keys are tenants.
     rd_kafka_headers_t* headers = nullptr;
@@ -417,6 +418,18 @@ class KafkaSource final : public MessageSource {
         partition = partition * 10 + (c - '0');
       }
       out.clock_input = ClockOf(input_topics_, max_partitions_, input.substr(0, colon), partition);
+    }
+    if (const std::string_view mark = get(kStateMarkHeader); !mark.empty()) {
+      int64_t us = 0;
+      bool negative = false;
+      for (char c : mark) {
+        if (c == '-') {
+          negative = true;
+        } else if (c >= '0' && c <= '9') {
+          us = us * 10 + (c - '0');
+        }
+      }
+      out.mark_us = negative ? -us : us;
     }
     return true;
   }

@@ -30,6 +30,9 @@ struct RawMessage {
   // A Kafka message's topic and partition (the repartitioner names the input partition with them).
   std::string_view topic;
   int32_t partition = -1;
+  // A state topic's progress mark (pipeline/state_topic_format.h): the input clock_input has read
+  // up to this event time; no payload. INT64_MIN: not a mark.
+  int64_t mark_us = INT64_MIN;
 };
 
 enum class ReceiveStatus { kMessage, kIdle, kEnd };

@@ -337,6 +337,13 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         parser_wake_.Notify();  // lanes waiting for this one (Released)
         continue;
       }
+      if (raw.mark_us != INT64_MIN) {  // a progress mark from the state topic: no record
+        const std::size_t id = source_ids[i];
+        marks.AdmitInput(clock_base_[id] + std::min(raw.clock_input, clock_inputs_[id] - 1),
+                         raw.mark_us, settings.wall_clock ? WallMicros() : 0);
+        marks.Publish(last_sequence, false, released, send);
+        continue;
+      }
       const ParseResult& result = record_parser.Parse(raw.payload, ctx);
       for (const Rejection& r : result.rejections) {
         Bump(pstats.rejected[static_cast<std::size_t>(r.reason)]);

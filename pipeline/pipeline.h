@@ -88,6 +88,11 @@ class Pipeline {
   // where their parse threads stopped.
   void SaveStopped(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions);
   void Wait();
+  // Before Start() (run): how long a clock input (a Kafka partition) with no mark keeps holding
+  // its tenants back before it counts as idle (default 10 s). A state partition's inputs are the
+  // input partitions behind the repartition hop: one that resumes after a failover (the session
+  // timeout, a rebalance, a restore) must still hold, so its records are not late.
+  void HoldQuietInputsFor(int64_t ns) { input_idle_ns_ = ns; }
   // Before Start(): each tenant's per-input clocks from a restored checkpoint.
   void RestoreClockInputs(std::vector<ClockInputRecord> inputs) {
     restored_clocks_ = std::move(inputs);
@@ -167,6 +172,7 @@ class Pipeline {
   bool fanned_out_ = false;  // one source read by every parse thread (lanes)
   PipelineStats& stats_;
   StatsSlots slots_;
+  int64_t input_idle_ns_ = 10'000'000'000;
   RejectSink* rejects_;
   std::atomic<bool> stop_{false};
   std::atomic<uint32_t> finished_shards_{0};

@@ -48,7 +48,7 @@ struct Repartitioner::Producer {
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Producer*>(opaque);
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      Bump(self->stats->produced);
+      if (m->len > 0) Bump(self->stats->produced);  // a record, not a progress mark
       return;
     }
     Bump(self->stats->produce_errors);
@@ -166,6 +166,29 @@ void Repartitioner::Commit(int timeout_ms) {
   if (rd_kafka_flush(producer_->rk, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
   if (incomplete_ || producer_->lost.load(std::memory_order_relaxed) != 0) return;
   input_->Covered(cut);
+  SendMarks();
+}
+
+void Repartitioner::SendMarks() {
+  char value[32];
+  for (auto& [input, clock] : inputs_) {
+    if (clock.newest == clock.marked) continue;
+    clock.marked = clock.newest;
+    const int len =
+        std::snprintf(value, sizeof value, "%lld", static_cast<long long>(clock.newest));
+    for (uint32_t q = 0; q < settings_.kafka.state_partitions; ++q) {
+      const rd_kafka_resp_err_t e = rd_kafka_producev(
+          producer_->rk, RD_KAFKA_V_TOPIC(settings_.kafka.state_topic.c_str()),
+          RD_KAFKA_V_PARTITION(static_cast<int32_t>(q)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_HEADER(kStateFormatHeader, kStateFormatValue, -1),
+          RD_KAFKA_V_HEADER(kStateInputHeader, input.data(), static_cast<ssize_t>(input.size())),
+          RD_KAFKA_V_HEADER(kStateMarkHeader, value, len), RD_KAFKA_V_END);
+      if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        clock.marked = INT64_MIN;  // sent again after the next commit
+        break;
+      }
+    }
+  }
 }
 
 void Repartitioner::Handle(RecordParser& parser, const RawMessage& raw, std::stop_token stop) {
@@ -197,6 +220,8 @@ void Repartitioner::Handle(RecordParser& parser, const RawMessage& raw, std::sto
   const int len = std::snprintf(input, sizeof input, "%.*s:%d", static_cast<int>(raw.topic.size()),
                                 raw.topic.data(), raw.partition);
   const std::string_view input_name(input, static_cast<std::size_t>(std::max(0, len)));
+  int64_t newest = INT64_MIN;
+  for (const Event& e : result.events) newest = std::max<int64_t>(newest, e.time);
   for (std::size_t i = 0; i < result.events.size(); ++i) {
     const Event& e = result.events[i];
     const int32_t partition = StatePartitionOf(e.tenant_hash, settings_.kafka.state_partitions);
@@ -204,6 +229,11 @@ void Repartitioner::Handle(RecordParser& parser, const RawMessage& raw, std::sto
       incomplete_ = true;
       return;
     }
+  }
+  if (newest != INT64_MIN) {
+    input_key_.assign(input_name);  // reused: no allocation per message
+    InputClock& clock = inputs_[input_key_];
+    clock.newest = std::max(clock.newest, newest);
   }
 }
 

@@ -10,7 +10,10 @@
 // per message only inside librdkafka (the produced copy).
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -47,6 +50,9 @@ class Repartitioner {
   bool Produce(std::string_view record, std::string_view tenant, int32_t partition,
                std::string_view input, std::stop_token stop);
   void Commit(int timeout_ms);
+  // After a commit: every input partition whose newest event time moved sends a progress mark to
+  // every state partition (behind the records it covers, which are delivered).
+  void SendMarks();
 
   SourceSettings settings_;
   std::size_t max_message_bytes_;
@@ -55,6 +61,12 @@ class Repartitioner {
   SourceStats* source_stats_ = nullptr;
   std::unique_ptr<Producer> producer_;
   std::unique_ptr<MessageSource> input_;
+  struct InputClock {
+    int64_t newest = INT64_MIN;
+    int64_t marked = INT64_MIN;
+  };
+  absl::flat_hash_map<std::string, InputClock> inputs_;  // by "<topic>:<partition>"
+  std::string input_key_;
   uint64_t sequence_ = 0;
   uint64_t produce_failures_ = 0;
   bool incomplete_ = false;  // a message's records not all produced: commit nothing more
