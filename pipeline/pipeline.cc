@@ -233,6 +233,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   // trails by that much more, and marks stay rare next to events.
   ProgressMarks marks(std::max<int64_t>(kMicrosPerSecond, lateness_us_ / 10),
                       settings.max_future_skew_s * kMicrosPerSecond);
+  for (const ClockInputRecord& r : restored_clocks_) marks.KnowTenant(r.tenant);
   auto released = [&](uint64_t n) { return !fanned_out_ || Released(n); };
   auto send = [&](const ProgressMark& m) { PushMark(parser, m); };
   uint64_t last_sequence = 0;

@@ -12,6 +12,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -42,6 +43,13 @@ class ProgressMarks {
   // are never late). O(tenants seen); allocates only for a new (tenant, source) pair.
   // A mark implausibly far ahead of a tenant's newest time (max_future_skew) is not recorded.
   void AdmitInput(uint32_t source, EventTime newest, int64_t wall_now_us);
+  // A tenant restored from a checkpoint: AdmitInput covers it before its next record (else a
+  // restored tenant with no new record would keep its restored clocks, its verdicts pending).
+  void KnowTenant(uint64_t tenant) {
+    if (std::find(tenants_.begin(), tenants_.end(), tenant) == tenants_.end()) {
+      tenants_.push_back(tenant);
+    }
+  }
 
   // After the events of message `sequence` are pushed: queues the marks worth sending (all of
   // the moved ones when `flush`) and calls send(mark) for each queued mark `released` allows.

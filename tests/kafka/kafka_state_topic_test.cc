@@ -270,6 +270,13 @@ TEST(KafkaStateTopic, DISABLED_SurvivorTakesOverAKilledMembersPartitionsWithThei
     Feed(kafka, lines, i, i + 1);
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
   }
+  const auto counts = [](const std::string& m) {
+    return "late " + std::to_string(MetricSum(m, "privmon_late_events_total")) + ", duplicates " +
+           std::to_string(MetricSum(m, "privmon_duplicates_total"));
+  };
+  const std::string a_before_kill = counts(HttpGetBody(a.port, "/metrics").value_or("")) +
+                                    "; b: " +
+                                    counts(HttpGetBody(b.port, "/metrics").value_or(""));
   ASSERT_TRUE(a.child->Stop(SIGKILL, std::chrono::seconds(30)).has_value());
   Feed(kafka, lines, half + 6, lines.size());
   // b alone: after the session timeout it holds every partition and reads the rest.
@@ -282,7 +289,7 @@ TEST(KafkaStateTopic, DISABLED_SurvivorTakesOverAKilledMembersPartitionsWithThei
   const AlertIdSet from_b = AlertIds(ReadFile(dir + "/b.jsonl"));
   got.insert(from_b.begin(), from_b.end());
   ExpectSame(got, Reference(dir, kafka, static_cast<double>(lines.size())), dir,
-             ReadFile(dir + "/a.err") + ReadFile(dir + "/b.err"));
+             "a before the kill: " + a_before_kill + "\n" + ReadFile(dir + "/b.err"));
 }
 
 TEST(KafkaStateTopic, AThirdProcessJoiningMidStreamChangesNoAlert) {
