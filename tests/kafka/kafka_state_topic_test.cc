@@ -244,6 +244,8 @@ TEST(KafkaStateTopic, OneProcessOnAnUnkeyedTopicRaisesWhatAPlainRunRaises) {
              ReadFile(dir + "/one.err"));
 }
 
+// Disabled: fails in about 2 runs of 3 (1 to 4 alerts of the reference raised by neither member;
+// README "Running N instances", known broken). Run with --gtest_also_run_disabled_tests.
 TEST(KafkaStateTopic, DISABLED_SurvivorTakesOverAKilledMembersPartitionsWithTheirState) {
   const std::string dir = TempDir("kafka-state-two");
   TempDirCleanup cleanup(dir);
@@ -275,8 +277,7 @@ TEST(KafkaStateTopic, DISABLED_SurvivorTakesOverAKilledMembersPartitionsWithThei
            std::to_string(MetricSum(m, "privmon_duplicates_total"));
   };
   const std::string a_before_kill = counts(HttpGetBody(a.port, "/metrics").value_or("")) +
-                                    "; b: " +
-                                    counts(HttpGetBody(b.port, "/metrics").value_or(""));
+                                    "; b: " + counts(HttpGetBody(b.port, "/metrics").value_or(""));
   ASSERT_TRUE(a.child->Stop(SIGKILL, std::chrono::seconds(30)).has_value());
   Feed(kafka, lines, half + 6, lines.size());
   // b alone: after the session timeout it holds every partition and reads the rest.
