@@ -17,8 +17,8 @@ int64_t WallUs() {
 }  // namespace
 
 Checkpointer::Checkpointer(const CheckpointSettings& settings, PipelineStats& stats,
-                           uint32_t shards)
-    : store_(settings.dir),
+                           uint32_t shards, const PartitionFence* fence)
+    : store_(settings.dir, fence),
       interval_(settings.interval_s),
       stats_(stats),
       shards_(shards),
@@ -152,6 +152,12 @@ bool Checkpointer::Write(std::vector<CheckpointShardWriter>& writers,
   const std::string bytes = EncodeCheckpoint(h, parts);
   if (std::string error = store_.Write(bytes); !error.empty()) {
     Bump(stats_.checkpoints.failures);
+    if (store_.last_write_fenced()) {
+      Bump(stats_.checkpoints.fenced);
+      std::fprintf(stderr, "privmon: checkpoint REFUSED (%s): this process lost the partition\n",
+                   error.c_str());
+      return false;
+    }
     std::fprintf(stderr, "privmon: checkpoint not written: %s\n", error.c_str());
     return false;
   }

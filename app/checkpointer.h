@@ -23,8 +23,10 @@ namespace privmon {
 
 class Checkpointer {
  public:
-  // Throws std::runtime_error when the directory cannot be created.
-  Checkpointer(const CheckpointSettings& settings, PipelineStats& stats, uint32_t shards);
+  // Throws std::runtime_error when the directory cannot be created. With a `fence` (a state
+  // partition, README "Running N instances"), every write is fenced (CheckpointStore).
+  Checkpointer(const CheckpointSettings& settings, PipelineStats& stats, uint32_t shards,
+               const PartitionFence* fence = nullptr);
 
   // 0: go on (restored, or nothing to restore, or --fresh); 2: checkpoints exist, none usable.
   int Restore(bool fresh, const std::vector<EventConsumer*>& consumers,

@@ -11,6 +11,8 @@
 #include <zmq.hpp>
 
 #include "app/checkpointer.h"
+#include "app/service_parts.h"
+#include "app/state_service.h"
 #include "app/tenant_silence.h"
 #include "config/loader.h"
 #include "config/reload.h"
@@ -27,10 +29,7 @@
 namespace privmon {
 namespace {
 
-EventTime WallMicros() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-}
+EventTime WallMicros() { return ServiceWallMicros(); }
 
 // HashLower of every configured tenant id (their newest-event series are always shown).
 std::vector<uint64_t> ConfiguredTenants(const CompiledConfig& config) {
@@ -40,26 +39,6 @@ std::vector<uint64_t> ConfiguredTenants(const CompiledConfig& config) {
   return out;
 }
 
-// Rejections go to the dead-letter file; records of Entra categories privmon does not read only
-// when the config asks (`dead_letter.keep_skipped`): they are counted either way.
-class DeadLetterRejects final : public RejectSink {
- public:
-  DeadLetterRejects(DeadLetterWriter& writer, bool keep_skipped)
-      : writer_(writer), keep_skipped_(keep_skipped) {}
-  void OnReject(RejectReason reason, std::string_view detail, std::string_view raw,
-                std::string_view source) override {
-    writer_.Write(reason, detail, raw, source, WallMicros());
-  }
-  void OnSkip(SkippedCategory category, std::string_view raw, std::string_view source) override {
-    if (keep_skipped_)
-      writer_.Write("skipped", SkippedCategoryName(category), raw, source, WallMicros());
-  }
-
- private:
-  DeadLetterWriter& writer_;
-  bool keep_skipped_;
-};
-
 uint64_t Sum(const std::deque<ShardStats>& shards, auto field) {
   uint64_t n = 0;
   for (const auto& s : shards) {
@@ -67,6 +46,8 @@ uint64_t Sum(const std::deque<ShardStats>& shards, auto field) {
   }
   return n;
 }
+
+}  // namespace
 
 void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out) {
   uint64_t messages = 0, records = 0, rejected = 0, skipped = 0;
@@ -130,6 +111,8 @@ void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out) {
   }
 }
 
+namespace {
+
 uint64_t RecordsSoFar(const PipelineStats& stats) {
   uint64_t n = 0;
   for (const auto& p : stats.parsers) {
@@ -157,6 +140,10 @@ int RunService(const ServiceOptions& options) {
     auto scan_config = std::make_shared<CompiledConfig>(*config);
     scan_config->pipeline.wall_clock = false;
     config = std::move(scan_config);
+  }
+  // `state_topic`: the input goes through privmon's own topic to per-partition state tasks.
+  if (!options.scan && StateTopicSource(*config) != nullptr) {
+    return RunStateTopicService(options, config, signals);
   }
   const std::vector<SourceSettings>& source_settings =
       options.scan ? options.scan_sources : config->sources;

@@ -52,7 +52,7 @@ void RequireKey(bool present, const YAML::Node& at, const std::string& path, std
 
 void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostics& diag,
                      SourceSettings* out) {
-  static constexpr std::array<std::string_view, 11> kKeys = {"brokers",
+  static constexpr std::array<std::string_view, 13> kKeys = {"brokers",
                                                              "topics",
                                                              "topic_regex",
                                                              "group",
@@ -62,7 +62,9 @@ void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostic
                                                              "properties",
                                                              "sasl_password_file",
                                                              "tenant_from_key",
-                                                             "max_partitions"};
+                                                             "max_partitions",
+                                                             "state_topic",
+                                                             "state_partitions"};
   out->type = SourceType::kKafka;
   KafkaSettings& k = out->kafka;
   bool has_topics = false, has_regex = false;
@@ -103,11 +105,25 @@ void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostic
       ReadBool(value, key_path, diag, &k.tenant_from_key);
     } else if (key == "max_partitions") {
       ReadUint32(value, key_path, diag, 1, 100'000, &k.max_partitions);
+    } else if (key == "state_topic") {
+      ReadString(value, key_path, diag, &k.state_topic);
+    } else if (key == "state_partitions") {
+      ReadUint32(value, key_path, diag, 1, 100'000, &k.state_partitions);
     }
   });
   if (!node.IsMap()) return;
   RequireKey(!k.brokers.empty(), node, path, "brokers", diag);
   RequireKey(!k.group.empty(), node, path, "group", diag);
+  if (!k.state_topic.empty() && k.state_partitions == 0) {
+    diag.Error(node, path,
+               "state_topic needs state_partitions (the partition count the topic was created "
+               "with)");
+  } else if (k.state_topic.empty() && k.state_partitions != 0) {
+    diag.Error(node, path, "state_partitions without state_topic");
+  }
+  if (!k.state_topic.empty() && has_regex) {
+    diag.Error(node, path, "state_topic needs named topics (input clocks are per named topic)");
+  }
   if (has_topics == has_regex) {
     diag.Error(node, path,
                has_topics ? "give topics or topic_regex, not both"

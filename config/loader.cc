@@ -104,6 +104,18 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
     if (top.checkpoint) {
       config::ReadCheckpoint(*top.checkpoint, "checkpoint", diag, &config->checkpoint);
     }
+    for (const SourceSettings& s : config->sources) {
+      if (s.type != SourceType::kKafka || s.kafka.state_topic.empty()) continue;
+      if (config->checkpoint.dir.empty()) {
+        diag.Error(YAML::Mark::null_mark(), "sources",
+                   "kafka state_topic needs checkpoint.dir (each state partition's state moves "
+                   "with it through its checkpoints; a shared directory for a group)");
+      }
+      if (config->sources.size() != 1) {
+        diag.Error(YAML::Mark::null_mark(), "sources",
+                   "a kafka source with state_topic must be the only source");
+      }
+    }
     auto defaults = std::make_shared<TenantSettings>(*config->defaults);
     if (top.rule_files) {
       config::ReadRuleFiles(*top.rule_files, "rule_files", diag, &rule_file_errors, config.get(),

@@ -90,6 +90,16 @@ struct KafkaSettings {
   // Source, set by `run` when checkpoints are on (not a config key): no auto commit; offsets are
   // committed once a durable checkpoint covers them (MessageSource::Covered).
   bool commit_after_checkpoint = false;
+  // Source: the topic privmon owns, keyed by tenant, whose partitions are the units of state
+  // (README "Running N instances"); empty: the input feeds the engine directly.
+  std::string state_topic;
+  uint32_t state_partitions = 0;  // the partitions state_topic must have (checked at start)
+  // Set by `run` for a state partition's own consumer (not config keys): read only this partition
+  // of topics[0] (no group membership), and take each message's clock input from its
+  // `privmon-input` header (the input partition it came from) rather than its own partition.
+  int32_t assign_partition = -1;
+  bool clock_from_header = false;
+  std::vector<std::string> input_topics;  // clock_from_header: the input topics, in config order
   bool operator==(const KafkaSettings&) const = default;
 };
 

@@ -169,8 +169,19 @@ struct CheckpointStats {
   Gauge last_written_us{0};  // wall time of the latest checkpoint written or restored; 0 = none
   Gauge bytes{0};            // size of the latest checkpoint file
   Counter failures{0};
+  // Writes refused because another process claimed the state partition since (fencing).
+  Counter fenced{0};
   CheckpointHistogram duration;  // cut to durable file
   CheckpointHistogram pause;     // sources stopped to sources resumed
+};
+
+// The repartitioner (input -> state topic) and the state partitions this process runs.
+struct StateTopicStats {
+  std::atomic<bool> enabled{false};
+  Gauge assigned{0};          // state partitions this process runs
+  Counter rebalances{0};      // assignments and revocations of the state group
+  Counter produced{0};        // events produced to the state topic (delivery confirmed)
+  Counter produce_errors{0};  // failed produce attempts and deliveries (each retried)
 };
 
 // What GET /readyz reads (metrics/health.h); written by the control thread of `run`.
@@ -209,6 +220,8 @@ struct PipelineStats {
   CheckpointStats checkpoints;
   ReadinessStats readiness;
   std::deque<KafkaSourceStats> kafka_sources;  // one per Kafka source, added as each is opened
+  // `state_topic` (README "Running N instances"): the repartition hop and the state partitions.
+  StateTopicStats state_topic;
 };
 
 }  // namespace privmon

@@ -144,13 +144,39 @@ void CollectKafka(const PipelineStats& st, std::vector<MetricFamily>& out) {
   }
 }
 
+// `state_topic` (README "Running N instances"): families appear only in that mode.
+void CollectStateTopic(const PipelineStats& st, std::vector<MetricFamily>& out) {
+  const StateTopicStats& s = st.state_topic;
+  if (!s.enabled.load(std::memory_order_relaxed)) return;
+  AddSample(AddFamily(out, "privmon_state_partitions_assigned",
+                      "State partitions this process runs (each with its own engine task).",
+                      MetricType::Gauge),
+            {}, static_cast<double>(Load(s.assigned)));
+  AddSample(AddFamily(out, "privmon_state_rebalances_total",
+                      "Rebalances of the state group (assignments and revocations).",
+                      MetricType::Counter),
+            {}, static_cast<double>(Load(s.rebalances)));
+  AddSample(AddFamily(out, "privmon_state_topic_produced_total",
+                      "Records the repartitioner produced to the state topic (delivery confirmed).",
+                      MetricType::Counter),
+            {}, static_cast<double>(Load(s.produced)));
+  AddSample(AddFamily(out, "privmon_state_topic_produce_errors_total",
+                      "Failed produce attempts and deliveries to the state topic (each retried).",
+                      MetricType::Counter),
+            {}, static_cast<double>(Load(s.produce_errors)));
+  AddSample(AddFamily(out, "privmon_checkpoint_fenced_total",
+                      "Checkpoint writes refused: another process claimed the state partition.",
+                      MetricType::Counter),
+            {}, static_cast<double>(Load(st.checkpoints.fenced)));
+}
+
 }  // namespace
 
 std::vector<MetricFamily> StatsCollector::Collect() const {
   const PipelineStats& st = *stats_;
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
-  constexpr std::size_t kMaxFamilies = 82;  // 78 + the Kafka source's 4
+  constexpr std::size_t kMaxFamilies = 87;  // 78 + the Kafka source's 4 + the state topic's 5
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
@@ -435,6 +461,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
             {}, Load(st.config_reload_failures));
   AddCheckpointFamilies(out, st.checkpoints);
   CollectKafka(st, out);
+  CollectStateTopic(st, out);
   assert(out.size() <= kMaxFamilies);
   AppendProcessMetrics(out);  // appends after the references above are done with
   return out;

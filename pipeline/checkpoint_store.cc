@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -48,7 +49,8 @@ bool SyncDir(const std::string& dir) {
 
 }  // namespace
 
-CheckpointStore::CheckpointStore(std::string dir) : dir_(std::move(dir)) {
+CheckpointStore::CheckpointStore(std::string dir, const PartitionFence* fence)
+    : dir_(std::move(dir)), fence_(fence) {
   if (::mkdir(dir_.c_str(), 0750) != 0 && errno != EEXIST) {
     throw std::runtime_error(Errno("checkpoint dir " + dir_));
   }
@@ -59,6 +61,12 @@ CheckpointStore::CheckpointStore(std::string dir) : dir_(std::move(dir)) {
   // One writer per directory: two processes sharing one would restore each other's state (a
   // Kafka group's members each need their own). The kernel drops the lock when the process dies.
   // The lock is on the directory itself (flock works on a directory's descriptor): no file added.
+  // A fenced store (a state partition's) is shared by design: its fence decides who writes.
+  if (fence_ != nullptr) {
+    const auto seqs = Sequences();
+    if (!seqs.empty()) next_sequence_ = seqs.front() + 1;
+    return;
+  }
   lock_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (lock_fd_ < 0) throw std::runtime_error(Errno("checkpoint dir " + dir_));
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -109,6 +117,19 @@ std::string CheckpointStore::PathOf(uint64_t sequence) const {
 }
 
 std::string CheckpointStore::Write(const std::string& bytes) {
+  last_write_fenced_ = false;
+  std::optional<PartitionFence::Guard> guard;
+  if (fence_ != nullptr) {
+    guard.emplace(*fence_);
+    if (!guard->ok()) {
+      last_write_fenced_ = guard->found() > fence_->epoch();
+      return guard->error();
+    }
+    // The previous owner may have written since this store was opened.
+    if (const auto seqs = Sequences(); !seqs.empty() && seqs.front() >= next_sequence_) {
+      next_sequence_ = seqs.front() + 1;
+    }
+  }
   const uint64_t seq = next_sequence_;
   const std::string final_path = PathOf(seq);
   const std::string tmp = dir_ + "/.tmp-" + final_path.substr(dir_.size() + 1);

@@ -12,6 +12,7 @@
 
 #include "core/checkpoint_format.h"
 #include "pipeline/event_consumer.h"
+#include "pipeline/partition_fence.h"
 
 namespace privmon {
 
@@ -22,7 +23,10 @@ class CheckpointStore {
   // Creates the directory when missing (mode 0750) and holds an exclusive flock on it for the
   // store's life. Throws std::runtime_error when it cannot, or when another store
   // (another process) holds the directory.
-  explicit CheckpointStore(std::string dir);
+  // With a `fence` (a state partition's directory, shared by a group's processes): no lifelong
+  // flock; every Write instead checks the fence under its lock and is refused when another process
+  // claimed the partition since (last_write_fenced()). The fence must outlive the store.
+  explicit CheckpointStore(std::string dir, const PartitionFence* fence = nullptr);
   ~CheckpointStore();
   CheckpointStore(const CheckpointStore&) = delete;
   CheckpointStore& operator=(const CheckpointStore&) = delete;
@@ -30,6 +34,7 @@ class CheckpointStore {
   // Writes `bytes` as the next checkpoint and prunes old ones. Returns "" or the reason it failed
   // (the previous checkpoints are then untouched).
   std::string Write(const std::string& bytes);
+  bool last_write_fenced() const { return last_write_fenced_; }
 
   enum class Found { kNone, kLoaded, kNoneUsable };
   // Reads the newest usable checkpoint into *bytes / *out (views into *bytes). `notes` gets one
@@ -46,6 +51,8 @@ class CheckpointStore {
  private:
   std::string dir_;
   int lock_fd_ = -1;
+  const PartitionFence* fence_ = nullptr;
+  bool last_write_fenced_ = false;
   uint64_t next_sequence_ = 1;
 };
 

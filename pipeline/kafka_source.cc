@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "pipeline/kafka_config.h"
+#include "pipeline/state_topic_format.h"
 
 namespace privmon {
 namespace {
@@ -54,6 +55,23 @@ int64_t NowNs() {
       .count();
 }
 
+// A fixed clock per (topic, partition), the same in every run and process, so a checkpoint's
+// per-partition clocks come back to the same partitions: named topics split max_partitions into
+// equal ranges (in their configured order); regex topics share one range.
+uint32_t Stride(const std::vector<std::string>& topics, uint32_t max_partitions) {
+  return std::max(1u, max_partitions / std::max<uint32_t>(1, topics.size()));
+}
+uint32_t ClockOf(const std::vector<std::string>& topics, uint32_t max_partitions,
+                 std::string_view topic, int32_t partition) {
+  uint32_t topic_index = 0;
+  for (std::size_t t = 0; t < topics.size(); ++t) {
+    if (topics[t] == topic) topic_index = static_cast<uint32_t>(t);
+  }
+  const uint32_t stride = Stride(topics, max_partitions);
+  return topic_index * stride +
+         std::min<uint32_t>(static_cast<uint32_t>(std::max(0, partition)), stride - 1);
+}
+
 bool LooksLikeTenant(std::string_view v) {
   return v.size() <= 128 && v.find_first_of("{[\"\n") == std::string_view::npos;
 }
@@ -67,6 +85,9 @@ class KafkaSource final : public MessageSource {
         tenant_from_key_(s.kafka.tenant_from_key),
         max_partitions_(std::max(1u, s.kafka.max_partitions)),
         commit_after_checkpoint_(s.kafka.commit_after_checkpoint),
+        manual_partition_(s.kafka.assign_partition),
+        clock_from_header_(s.kafka.clock_from_header),
+        input_topics_(s.kafka.input_topics),
         topic_names_(s.kafka.topics.size() == 1 && !s.kafka.topics[0].empty() &&
                              s.kafka.topics[0][0] == '^'
                          ? std::vector<std::string>{}
@@ -75,8 +96,9 @@ class KafkaSource final : public MessageSource {
     const std::string what = "source " + name_;
     KafkaConf conf = MakeKafkaConf(s.kafka, kConsumerDefaults, what);
     char err[512];
-    if (commit_after_checkpoint_ && rd_kafka_conf_set(conf.get(), "enable.auto.commit", "false",
-                                                      err, sizeof err) != RD_KAFKA_CONF_OK) {
+    if ((commit_after_checkpoint_ || manual_partition_ >= 0) &&
+        rd_kafka_conf_set(conf.get(), "enable.auto.commit", "false", err, sizeof err) !=
+            RD_KAFKA_CONF_OK) {
       throw std::runtime_error(what + ": " + err);
     }
     if (rd_kafka_conf_set(conf.get(), "group.id", s.kafka.group.c_str(), err, sizeof err) !=
@@ -98,6 +120,9 @@ class KafkaSource final : public MessageSource {
     }
     consumer_queue_ = rd_kafka_queue_get_consumer(rk_);
     rd_kafka_queue_io_event_enable(consumer_queue_, io_fd_, "1", 1);
+    // A state partition's consumer is assigned its one partition at the first Receive (after
+    // Resume gave it the checkpoint's offset); it joins no group.
+    if (manual_partition_ >= 0) return;
     rd_kafka_topic_partition_list_t* topics =
         rd_kafka_topic_partition_list_new(static_cast<int>(s.kafka.topics.size()));
     for (const std::string& t : s.kafka.topics) {
@@ -130,6 +155,7 @@ class KafkaSource final : public MessageSource {
   ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
     // Receive is called again only once the previous message was parsed and queued to the shards.
     StoreDelivered();
+    if (manual_partition_ >= 0 && !manual_assigned_) AssignManual();
     const int64_t deadline = NowNs() + timeout.count() * 1'000'000;
     for (;;) {
       Fill(0);
@@ -163,6 +189,12 @@ class KafkaSource final : public MessageSource {
   // thread pauses between messages). Covered() commits the noted offsets, unless the group was
   // rebalanced since the cut (the partitions may have a new owner: its next checkpoint commits).
   int64_t Position() const override {
+    if (manual_partition_ >= 0) {  // the next offset of the one partition
+      for (const Partition& p : partitions_) {
+        if (p.next_offset >= 0) return p.next_offset;
+      }
+      return manual_start_;
+    }
     if (!commit_after_checkpoint_) return -1;
     std::lock_guard<std::mutex> lock(cuts_mutex_);
     Cut& cut = cuts_[next_cut_ % cuts_.size()];
@@ -177,8 +209,16 @@ class KafkaSource final : public MessageSource {
     return cut.number;
   }
   // Kafka resumes from the group's committed offsets, which a checkpoint always covers.
-  bool Resume(int64_t /*position*/) override { return commit_after_checkpoint_; }
+  // A state partition's consumer resumes at the offset its checkpoint stored.
+  bool Resume(int64_t position) override {
+    if (manual_partition_ >= 0) {
+      manual_start_ = position;
+      return true;
+    }
+    return commit_after_checkpoint_;
+  }
   void Covered(int64_t position) override {
+    if (manual_partition_ >= 0) return;  // the checkpoint holds the offset; no group commits
     if (!commit_after_checkpoint_ || position < 0) return;
     std::lock_guard<std::mutex> lock(cuts_mutex_);
     const Cut& cut = cuts_[static_cast<uint64_t>(position) % cuts_.size()];
@@ -314,6 +354,10 @@ class KafkaSource final : public MessageSource {
     out.frame_error = nullptr;
     out.sequence = 0;
     out.clock_input = p->clock;
+    out.topic = p->topic;
+    out.partition = p->partition;
+    out.mark_us = INT64_MIN;
+    if (clock_from_header_ && !StateHeaders(m, out)) return ReceiveStatus::kMessage;
     // A `tenant` header names the tenant; else the key, when the source says keys are tenants.
     rd_kafka_headers_t* headers = nullptr;
     const void* value = nullptr;
@@ -330,6 +374,81 @@ class KafkaSource final : public MessageSource {
       out.tenant_frame = {};
     }
     return ReceiveStatus::kMessage;
+  }
+
+  // A state-topic message (pipeline/repartitioner.h): its `privmon-format` major must be one this
+  // build reads, and its clock input is the input partition it came from (`privmon-input`), so
+  // tenant clocks stay per (input partition, tenant) through the hop. False: refused (frame_error).
+  bool StateHeaders(const rd_kafka_message_t* m, RawMessage& out) {
+    rd_kafka_headers_t* headers = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) headers = nullptr;
+    auto get = [&](const char* name) -> std::string_view {
+      if (headers == nullptr ||
+          rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+          value == nullptr) {
+        return {};
+      }
+      return std::string_view(static_cast<const char*>(value), size);
+    };
+    const std::string_view format = get("privmon-format");
+    uint32_t major = 0;
+    for (char c : format.substr(0, format.find('.'))) {
+      if (c < '0' || c > '9') break;
+      major = major * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (major != kStateFormatMajor) {
+      if (++refused_ <= 10 || refused_ % 1000 == 0) {
+        std::fprintf(stderr,
+                     "privmon: source %s: state-topic message of privmon-format \"%.*s\" refused "
+                     "(this privmon reads format %u; upgrade it) (%llu so far)\n",
+                     name_.c_str(), static_cast<int>(format.size()), format.data(),
+                     kStateFormatMajor, static_cast<unsigned long long>(refused_));
+      }
+      out.frame_error = "privmon-format header missing or of a format this privmon cannot read";
+      return false;
+    }
+    const std::string_view input = get("privmon-input");
+    const std::size_t colon = input.rfind(':');
+    if (colon != std::string_view::npos) {
+      int32_t partition = 0;
+      for (char c : input.substr(colon + 1)) {
+        if (c < '0' || c > '9') break;
+        partition = partition * 10 + (c - '0');
+      }
+      out.clock_input = ClockOf(input_topics_, max_partitions_, input.substr(0, colon), partition);
+    }
+    if (const std::string_view mark = get(kStateMarkHeader); !mark.empty()) {
+      int64_t us = 0;
+      bool negative = false;
+      for (char c : mark) {
+        if (c == '-') {
+          negative = true;
+        } else if (c >= '0' && c <= '9') {
+          us = us * 10 + (c - '0');
+        }
+      }
+      out.mark_us = negative ? -us : us;
+    }
+    return true;
+  }
+
+  void AssignManual() {
+    manual_assigned_ = true;
+    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, topic_names_.at(0).c_str(), manual_partition_)
+        ->offset = manual_start_ >= 0 ? manual_start_ : RD_KAFKA_OFFSET_BEGINNING;
+    Partition& p = Find(topic_names_[0].c_str(), manual_partition_);
+    p.assigned = true;
+    if (const rd_kafka_resp_err_t e = rd_kafka_assign(rk_, parts);
+        e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::fprintf(stderr, "privmon: source %s: cannot assign partition %d: %s\n", name_.c_str(),
+                   manual_partition_, rd_kafka_err2str(e));
+    }
+    SplitQueues(rk_, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    RefreshAssignment();
   }
 
   // The message handed out last is parsed and queued: its offset may be committed (auto commit).
@@ -350,17 +469,8 @@ class KafkaSource final : public MessageSource {
     Partition& p = partitions_.emplace_back();
     p.topic = topic;
     p.partition = partition;
-    // A fixed clock per (topic, partition), the same in every run and process, so a checkpoint's
-    // per-partition clocks come back to the same partitions: named topics split max_partitions
-    // into equal ranges (in their configured order); regex topics share one range.
-    uint32_t topic_index = 0;
-    for (std::size_t t = 0; t < topic_names_.size(); ++t) {
-      if (topic_names_[t] == topic) topic_index = static_cast<uint32_t>(t);
-    }
-    const uint32_t stride =
-        std::max(1u, max_partitions_ / std::max<uint32_t>(1, topic_names_.size()));
-    p.clock =
-        topic_index * stride + std::min<uint32_t>(static_cast<uint32_t>(partition), stride - 1);
+    p.clock = ClockOf(topic_names_, max_partitions_, topic, partition);
+    const uint32_t stride = Stride(topic_names_, max_partitions_);
     if (static_cast<uint32_t>(partition) >= stride) {
       // Shares a clock: still correct for tenants' verdicts, but a lag on one of the sharing
       // partitions can make the other's records late.
@@ -440,17 +550,21 @@ class KafkaSource final : public MessageSource {
     } else {
       (void)rd_kafka_assign(rk, assign ? parts : nullptr);
     }
-    // Once assigned (librdkafka's own order, tests/0056-balanced_group_mt.c), each partition's
-    // queue stops forwarding to the consumer queue and is read on its own.
-    for (int i = 0; assign && i < parts->cnt; ++i) {
-      Partition& p = self->Find(parts->elems[i].topic, parts->elems[i].partition);
+    if (assign) self->SplitQueues(rk, parts);
+    self->RefreshAssignment();
+  }
+
+  // Once assigned (librdkafka's own order, tests/0056-balanced_group_mt.c), each partition's
+  // queue stops forwarding to the consumer queue and is read on its own.
+  void SplitQueues(rd_kafka_t* rk, const rd_kafka_topic_partition_list_t* parts) {
+    for (int i = 0; i < parts->cnt; ++i) {
+      Partition& p = Find(parts->elems[i].topic, parts->elems[i].partition);
       if (p.queue != nullptr) continue;
       p.queue = rd_kafka_queue_get_partition(rk, p.topic.c_str(), p.partition);
       if (p.queue == nullptr) continue;  // stays forwarded: read through the consumer queue
       rd_kafka_queue_forward(p.queue, nullptr);
-      rd_kafka_queue_io_event_enable(p.queue, self->io_fd_, "1", 1);
+      rd_kafka_queue_io_event_enable(p.queue, io_fd_, "1", 1);
     }
-    self->RefreshAssignment();
   }
 
   void ReleaseQueue(Partition& p) {
@@ -500,6 +614,12 @@ class KafkaSource final : public MessageSource {
   bool tenant_from_key_;
   uint32_t max_partitions_;
   bool commit_after_checkpoint_;
+  int32_t manual_partition_;  // >= 0: a state partition's consumer (no group)
+  bool clock_from_header_;
+  std::vector<std::string> input_topics_;  // clock_from_header_: the input's topics, in order
+  bool manual_assigned_ = false;
+  int64_t manual_start_ = -1;  // Resume()d offset; -1: the partition's beginning
+  uint64_t refused_ = 0;
   std::vector<std::string> topic_names_;  // configured names (empty for a regex)
   KafkaSourceStats* stats_;
   struct CutOffset {

@@ -27,6 +27,12 @@ struct RawMessage {
   // Set (a static string) when the message's frames are not [payload] or [tenant, payload]:
   // the message is rejected as bad_frames with this reason and `payload` as its bytes.
   const char* frame_error = nullptr;
+  // A Kafka message's topic and partition (the repartitioner names the input partition with them).
+  std::string_view topic;
+  int32_t partition = -1;
+  // A state topic's progress mark (pipeline/state_topic_format.h): the input clock_input has read
+  // up to this event time; no payload. INT64_MIN: not a mark.
+  int64_t mark_us = INT64_MIN;
 };
 
 enum class ReceiveStatus { kMessage, kIdle, kEnd };

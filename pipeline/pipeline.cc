@@ -23,7 +23,7 @@ uint32_t ResolveShardCount(uint32_t configured) {
 Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
                    std::vector<std::unique_ptr<MessageSource>> sources,
                    std::vector<std::unique_ptr<EventConsumer>> consumers, PipelineStats& stats,
-                   RejectSink* rejects, bool checkpoints)
+                   RejectSink* rejects, bool checkpoints, StatsSlots slots)
     : config_(std::move(config)),
       shards_(static_cast<uint32_t>(consumers.size())),
       parsers_(ResolveParserCount(config_->pipeline.parse_threads, sources.size())),
@@ -31,6 +31,7 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
       consumers_(std::move(consumers)),
       progress_(std::make_unique<ParserProgress[]>(parsers_)),
       stats_(stats),
+      slots_(slots),
       rejects_(rejects) {
   // A fanned-out source is read ahead of its lanes: it has no position a cut could name.
   if (sources.size() == 1 && parsers_ > 1 && !checkpoints) {
@@ -180,7 +181,7 @@ void Pipeline::Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t rol
   auto& q = Queue(parser, shard);
   ShardMessage m{e, roles};
   if (q.push(m)) return;
-  auto& waits = stats_.parsers[parser].backpressure_waits[shard];
+  auto& waits = stats_.parsers[slots_.parser_base + parser].backpressure_waits[shard];
   Bump(waits);
   shard_wake_[shard].Notify();  // it may be parked although this message filled its queue
   while (!q.push(m)) {
@@ -216,7 +217,7 @@ bool Pipeline::Released(uint64_t n) const {
 void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
                          const std::vector<std::size_t>& source_ids) {
   RecordParser record_parser(config_->pipeline.max_message_bytes);
-  ParserStats& pstats = stats_.parsers[parser];
+  ParserStats& pstats = stats_.parsers[slots_.parser_base + parser];
   std::vector<bool> ended(sources.size(), false);
   std::size_t live = sources.size();
   uint64_t sequence = 0;
@@ -232,6 +233,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   // trails by that much more, and marks stay rare next to events.
   ProgressMarks marks(std::max<int64_t>(kMicrosPerSecond, lateness_us_ / 10),
                       settings.max_future_skew_s * kMicrosPerSecond);
+  for (const ClockInputRecord& r : restored_clocks_) marks.KnowTenant(r.tenant);
   auto released = [&](uint64_t n) { return !fanned_out_ || Released(n); };
   auto send = [&](const ProgressMark& m) { PushMark(parser, m); };
   uint64_t last_sequence = 0;
@@ -334,6 +336,13 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
           progress_[parser].pushed_through.store(static_cast<int64_t>(raw.sequence),
                                                  std::memory_order_release);
         parser_wake_.Notify();  // lanes waiting for this one (Released)
+        continue;
+      }
+      if (raw.mark_us != INT64_MIN) {  // a progress mark from the state topic: no record
+        const std::size_t id = source_ids[i];
+        marks.AdmitInput(clock_base_[id] + std::min(raw.clock_input, clock_inputs_[id] - 1),
+                         raw.mark_us, settings.wall_clock ? WallMicros() : 0);
+        marks.Publish(last_sequence, false, released, send);
         continue;
       }
       const ParseResult& result = record_parser.Parse(raw.payload, ctx);

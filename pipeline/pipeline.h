@@ -50,12 +50,20 @@ struct ShardMessage {
   uint8_t roles = 0;
 };
 
+// Where a pipeline counts in PipelineStats: its shard s uses stats.shards[shard_base + s], its
+// parse thread p stats.parsers[parser_base + p] (several pipelines share one process's stats:
+// the state partitions of README "Running N instances").
+struct StatsSlots {
+  uint32_t shard_base = 0;
+  uint32_t parser_base = 0;
+};
+
 class Pipeline {
  public:
   Pipeline(std::shared_ptr<const CompiledConfig> config,
            std::vector<std::unique_ptr<MessageSource>> sources,
            std::vector<std::unique_ptr<EventConsumer>> consumers, PipelineStats& stats,
-           RejectSink* rejects, bool checkpoints = false);
+           RejectSink* rejects, bool checkpoints = false, StatsSlots slots = {});
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -80,6 +88,11 @@ class Pipeline {
   // where their parse threads stopped.
   void SaveStopped(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions);
   void Wait();
+  // Before Start() (run): how long a clock input (a Kafka partition) with no mark keeps holding
+  // its tenants back before it counts as idle (default 10 s). A state partition's inputs are the
+  // input partitions behind the repartition hop: one that resumes after a failover (the session
+  // timeout, a rebalance, a restore) must still hold, so its records are not late.
+  void HoldQuietInputsFor(int64_t ns) { input_idle_ns_ = ns; }
   // Before Start(): each tenant's per-input clocks from a restored checkpoint.
   void RestoreClockInputs(std::vector<ClockInputRecord> inputs) {
     restored_clocks_ = std::move(inputs);
@@ -158,6 +171,8 @@ class Pipeline {
   std::vector<uint32_t> clock_owner_;
   bool fanned_out_ = false;  // one source read by every parse thread (lanes)
   PipelineStats& stats_;
+  StatsSlots slots_;
+  int64_t input_idle_ns_ = 10'000'000'000;
   RejectSink* rejects_;
   std::atomic<bool> stop_{false};
   std::atomic<uint32_t> finished_shards_{0};

@@ -12,6 +12,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -35,6 +36,20 @@ class ProgressMarks {
   // False when `e` is implausibly far ahead (reject it); else records its time.
   // `wall_now_us` is 0 in `scan` (never read the wall clock there).
   bool Admit(uint32_t source, const Event& e, int64_t wall_now_us);
+  // A progress mark read from the state topic (pipeline/state_topic_format.h): input `source` has
+  // read up to `newest` (any tenant). Recorded for every tenant this parse thread has seen, as if
+  // the input had carried each of them, so an input holds every tenant of the state partition
+  // back, not only those its records happened to carry here (a lagging input partition's records
+  // are never late). O(tenants seen); allocates only for a new (tenant, source) pair.
+  // A mark implausibly far ahead of a tenant's newest time (max_future_skew) is not recorded.
+  void AdmitInput(uint32_t source, EventTime newest, int64_t wall_now_us);
+  // A tenant restored from a checkpoint: AdmitInput covers it before its next record (else a
+  // restored tenant with no new record would keep its restored clocks, its verdicts pending).
+  void KnowTenant(uint64_t tenant) {
+    if (std::find(tenants_.begin(), tenants_.end(), tenant) == tenants_.end()) {
+      tenants_.push_back(tenant);
+    }
+  }
 
   // After the events of message `sequence` are pushed: queues the marks worth sending (all of
   // the moved ones when `flush`) and calls send(mark) for each queued mark `released` allows.
@@ -68,6 +83,7 @@ class ProgressMarks {
   int64_t skew_us_;
   absl::flat_hash_map<uint64_t, Entry> entries_;  // key: HashCombine(tenant, source)
   std::vector<uint64_t> touched_;                 // keys touched by the current message
+  std::vector<uint64_t> tenants_;                 // every tenant seen (AdmitInput)
   std::vector<ProgressMark> pending_;
   std::size_t head_ = 0;
 };

@@ -44,17 +44,17 @@ EventTime Pipeline::MaxEventTime(bool* all_done) const {
 
 void Pipeline::ShardLoop(uint32_t shard) {
   EventConsumer& consumer = *consumers_[shard];
-  ShardStats& sstats = stats_.shards[shard];
+  ShardStats& sstats = stats_.shards[slots_.shard_base + shard];
   uint64_t seen_generation = 0;
   const bool wall = config_->pipeline.wall_clock;
   // One clock per clock input of each source (a Kafka partition is one); lanes of a fanned-out
   // source share its inputs.
   const std::size_t clock_sources = clock_owner_.size();
   // The partitions of one Kafka source are aligned: a lagging one holds every tenant the source
-  // carries (one silent for 10 s of wall time stops holding, as an idle source does).
+  // carries (one silent for input_idle_ns_ of wall time stops holding, as an idle source does).
   TenantClocks clocks(lateness_us_,
                       wall ? config_->pipeline.tenant_idle_timeout_s * 1'000'000'000 : 0,
-                      clock_sources, !wall, clock_owner_, wall ? kIdleSourceNs : 0);
+                      clock_sources, !wall, clock_owner_, wall ? input_idle_ns_ : 0);
   std::vector<uint8_t> ended_now(clock_sources, 0), ended_seen(clock_sources, 0);
   // A source counts as ended only once everything it pushed before its end was drained: the
   // snapshot taken before a drain is applied after it.

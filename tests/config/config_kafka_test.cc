@@ -98,5 +98,31 @@ sinks:
   EXPECT_NE(errors.find("\"brokers\""), std::string::npos) << errors;
 }
 
+TEST(ConfigKafka, StateTopicCompilesWithItsPartitionsAndACheckpointDir) {
+  const ConfigLoadResult r = LoadConfigText(R"(
+sources:
+  - kafka: {brokers: "b:9092", group: g, topics: [entra], state_topic: privmon-events,
+            state_partitions: 8}
+checkpoint: {dir: /shared/privmon/cp, interval: 30s}
+)");
+  ASSERT_NE(r.config, nullptr) << Errors(r);
+  EXPECT_EQ(r.config->sources[0].kafka.state_topic, "privmon-events");
+  EXPECT_EQ(r.config->sources[0].kafka.state_partitions, 8u);
+}
+
+TEST(ConfigKafka, StateTopicNeedsPartitionsACheckpointDirAndToBeTheOnlySource) {
+  const ConfigLoadResult r = LoadConfigText(R"(
+sources:
+  - kafka: {brokers: "b:9092", group: g, topics: [entra], state_topic: privmon-events}
+  - kafka: {brokers: "b:9092", group: h, topics: [other], state_partitions: 4}
+)");
+  EXPECT_EQ(r.config, nullptr);
+  const std::string errors = Errors(r);
+  EXPECT_NE(errors.find("state_topic needs state_partitions"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("state_partitions without state_topic"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("state_topic needs checkpoint.dir"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("must be the only source"), std::string::npos) << errors;
+}
+
 }  // namespace
 }  // namespace privmon

@@ -1,0 +1,44 @@
+// Parts `run` shares between its two shapes (app/service.cc: sources feed the engine;
+// app/state_service.cc: `state_topic`, README "Running N instances"): the dead-letter reject sink
+// and the end-of-run summary. Control thread, except DeadLetterRejects (any parse thread).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string_view>
+
+#include "core/stats.h"
+#include "pipeline/pipeline.h"
+#include "sinks/dead_letter.h"
+
+namespace privmon {
+
+inline EventTime ServiceWallMicros() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+}
+
+// Rejections go to the dead-letter file; records of Entra categories privmon does not read only
+// when the config asks (`dead_letter.keep_skipped`): they are counted either way.
+class DeadLetterRejects final : public RejectSink {
+ public:
+  DeadLetterRejects(DeadLetterWriter& writer, bool keep_skipped)
+      : writer_(writer), keep_skipped_(keep_skipped) {}
+  void OnReject(RejectReason reason, std::string_view detail, std::string_view raw,
+                std::string_view source) override {
+    writer_.Write(reason, detail, raw, source, ServiceWallMicros());
+  }
+  void OnSkip(SkippedCategory category, std::string_view raw, std::string_view source) override {
+    if (keep_skipped_)
+      writer_.Write("skipped", SkippedCategoryName(category), raw, source, ServiceWallMicros());
+  }
+
+ private:
+  DeadLetterWriter& writer_;
+  bool keep_skipped_;
+};
+
+// Messages, records (accepted, rejected by reason, skipped by category), alerts, rate.
+void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out);
+
+}  // namespace privmon

@@ -1,0 +1,64 @@
+// StatePartitions: the stateful side of `state_topic` (README "Running N instances"), in the
+// manner of Kafka Streams: one task per state partition this process is assigned, each a Pipeline
+// with its own consumer of that one partition (manually assigned, from the offset its checkpoint
+// stored), its own DetectionEngine and its own checkpoints in <checkpoint.dir>/partition-<q>/,
+// fenced by a claim epoch (pipeline/partition_fence.h). Membership comes from a coordinator
+// consumer in group `<group>.state` (eager `range` assignor; it fetches nothing): an assignment
+// claims, restores and starts each partition's task; a revocation stops each without settling
+// and writes its final checkpoint before the callback returns (so the next owner restores it).
+// Task q's engine writes alerts into alert_queues[q] and counts in stats.shards[q] and
+// stats.parsers[1 + q]. Control thread only (Poll, Stop, PublishConfig).
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/stats.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/spsc_queue.h"
+
+namespace privmon {
+
+struct Alert;
+
+class StatePartitions {
+ public:
+  // `source`: the configured kafka source (state_topic, state_partitions set). Joins the state
+  // group; throws std::runtime_error when the consumer cannot be created.
+  StatePartitions(std::shared_ptr<const CompiledConfig> config, const SourceSettings& source,
+                  PipelineStats& stats, std::vector<SpscQueue<Alert>*> alert_queues,
+                  RejectSink* rejects, bool fresh);
+  ~StatePartitions();
+  StatePartitions(const StatePartitions&) = delete;
+  StatePartitions& operator=(const StatePartitions&) = delete;
+
+  // Serves the group's callbacks (assignments, revocations) and the tasks' periodic checkpoints.
+  void Poll();
+  // SIGTERM: every task stops without settling and writes its final checkpoint; leaves the group.
+  // False when a final checkpoint was not written.
+  [[nodiscard]] bool Stop();
+  void PublishConfig(std::shared_ptr<const CompiledConfig> config);
+
+ private:
+  struct Task;
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* parts, void* opaque);
+  void StartTask(uint32_t q);
+  bool StopTasks();  // every task: stop unsettled, final checkpoint; false if one was not written
+
+  std::shared_ptr<const CompiledConfig> config_;
+  SourceSettings source_;
+  PipelineStats& stats_;
+  std::vector<SpscQueue<Alert>*> alert_queues_;
+  RejectSink* rejects_;
+  bool fresh_;
+  rd_kafka_t* rk_ = nullptr;
+  bool final_missing_ = false;
+  std::vector<std::unique_ptr<Task>> tasks_;  // by state partition; null when not ours
+};
+
+}  // namespace privmon
