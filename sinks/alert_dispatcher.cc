@@ -54,6 +54,8 @@ void AlertDispatcher::Stop() {
   thread_.request_stop();
   thread_.join();
   for (auto& sink : sinks_) sink->Finish();
+  // The sinks wrote their last lines after the loop's last count: a final checkpoint waits on this.
+  PublishAcknowledged();
   const uint64_t n = lost();
   if (n != 0) {
     std::fprintf(stderr,

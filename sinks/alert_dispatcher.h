@@ -71,7 +71,7 @@ class AlertDispatcher {
   std::deque<SinkStats> own_stats_;  // used when no PipelineStats is given
   PipelineStats* stats_;             // may be null (tests)
   std::deque<SinkStats>* sink_stats_;
-  uint64_t handed_total_ = 0;  // alerts handed to every sink so far; sink thread only
+  uint64_t handed_total_ = 0;  // alerts handed to every sink; dispatcher thread, then Stop()
   std::vector<std::unique_ptr<SinkWorker>> sinks_;
   std::atomic<bool> shutting_down_{false};
   std::string keyed_;  // KeyedLine's buffer (grows to the longest line, then reused)

@@ -132,6 +132,30 @@ TEST(AlertDispatcher, StopIsIdempotentAndWritesEachQueuedAlertExactlyOnce) {
   EXPECT_EQ(dispatcher.lost(), 0u);
 }
 
+// A sink still writing when the dispatcher's loop ends: the acknowledged count a final checkpoint
+// waits on must include what the sink wrote during Stop(), or that checkpoint is skipped.
+TEST(AlertDispatcher, AlertsASlowSinkWritesDuringStopAreAcknowledged) {
+  class SlowOutput final : public AlertOutput {
+   public:
+    WriteResult Write(std::string_view line) override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      return {line.size(), 0, false};
+    }
+    bool OneLinePerWrite() const override { return true; }
+    std::string_view kind() const override { return "slow"; }
+  };
+  constexpr uint64_t kAlerts = 20;
+  SpscQueue<Alert> q(64);
+  PipelineStats stats(1, 1, 4);
+  std::vector<std::unique_ptr<AlertOutput>> outputs;
+  outputs.push_back(std::make_unique<SlowOutput>());
+  AlertDispatcher dispatcher({&q}, std::move(outputs), &stats);
+  for (uint64_t id = 1; id <= kAlerts; ++id) ASSERT_TRUE(q.push(NumberedAlert(id)));
+  dispatcher.Stop();
+  EXPECT_EQ(stats.sinks[0].written.load(), kAlerts);
+  EXPECT_EQ(stats.alerts_flushed.load(), kAlerts);
+}
+
 TEST(AlertDispatcher, AFullDiskUnderOneFileSinkLosesNothingForTheOtherAndCountsItsDrops) {
   constexpr uint64_t kAlerts = 300;
   SpscQueue<Alert> q(64);
