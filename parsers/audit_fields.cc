@@ -49,16 +49,6 @@ std::string_view UnquoteJsonText(std::string_view s, char* buffer, std::size_t c
   return std::string_view(buffer, n);
 }
 
-bool MentionsMfaOrApproval(std::string_view s) {
-  return ContainsIgnoreCase(s, "mfa") || ContainsIgnoreCase(s, "multi-factor") ||
-         ContainsIgnoreCase(s, "multifactor") || ContainsIgnoreCase(s, "approval");
-}
-
-bool MentionsDisabled(std::string_view s) {
-  return ContainsIgnoreCase(s, "disabled") || ContainsIgnoreCase(s, "false") ||
-         ContainsIgnoreCase(s, "removed");
-}
-
 // A modifiedProperties value holding one UPN as JSON text: ["x@y"] or "x@y" -> x@y; empty when the
 // value is empty, null or not a UPN.
 std::string_view UpnFromPropertyValue(std::string_view v) {

@@ -179,16 +179,6 @@ bool MentionsFraudDenied(std::string_view s) {
   return !s.empty() && ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied");
 }
 
-bool MentionsMfaOrApproval(std::string_view s) {
-  return ContainsIgnoreCase(s, "mfa") || ContainsIgnoreCase(s, "multi-factor") ||
-         ContainsIgnoreCase(s, "multifactor") || ContainsIgnoreCase(s, "approval");
-}
-
-bool MentionsDisabled(std::string_view s) {
-  return ContainsIgnoreCase(s, "disabled") || ContainsIgnoreCase(s, "false") ||
-         ContainsIgnoreCase(s, "removed");
-}
-
 // Calls on_field(key, value) for each field of an object; any other type reads as absent.
 template <typename OnField>
 void ForEachField(dom::element v, OnField&& on_field) {

@@ -63,6 +63,17 @@ inline bool ContainsIgnoreCase(std::string_view hay, std::string_view needle) {
   return false;
 }
 
+// Phrases of audit property names and values (an MFA or approval setting switched off).
+inline bool MentionsMfaOrApproval(std::string_view s) {
+  return ContainsIgnoreCase(s, "mfa") || ContainsIgnoreCase(s, "multi-factor") ||
+         ContainsIgnoreCase(s, "multifactor") || ContainsIgnoreCase(s, "approval");
+}
+
+inline bool MentionsDisabled(std::string_view s) {
+  return ContainsIgnoreCase(s, "disabled") || ContainsIgnoreCase(s, "false") ||
+         ContainsIgnoreCase(s, "removed");
+}
+
 inline std::string_view TrimSpaces(std::string_view s) {
   while (!s.empty() &&
          (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {

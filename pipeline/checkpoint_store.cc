@@ -16,6 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "pipeline/os_error.h"
 #include "pipeline/router.h"
 
 namespace privmon {
@@ -23,8 +24,6 @@ namespace {
 
 constexpr std::string_view kPrefix = "checkpoint-";
 constexpr std::string_view kSuffix = ".pmck";
-
-std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 bool WriteAll(int fd, const std::string& bytes) {
   std::size_t done = 0;
@@ -52,7 +51,7 @@ bool SyncDir(const std::string& dir) {
 CheckpointStore::CheckpointStore(std::string dir, const PartitionFence* fence)
     : dir_(std::move(dir)), fence_(fence) {
   if (::mkdir(dir_.c_str(), 0750) != 0 && errno != EEXIST) {
-    throw std::runtime_error(Errno("checkpoint dir " + dir_));
+    throw std::runtime_error(ErrnoText("checkpoint dir " + dir_));
   }
   struct stat st {};
   if (::stat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -68,7 +67,7 @@ CheckpointStore::CheckpointStore(std::string dir, const PartitionFence* fence)
     return;
   }
   lock_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (lock_fd_ < 0) throw std::runtime_error(Errno("checkpoint dir " + dir_));
+  if (lock_fd_ < 0) throw std::runtime_error(ErrnoText("checkpoint dir " + dir_));
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
     ::close(lock_fd_);
@@ -134,20 +133,20 @@ std::string CheckpointStore::Write(const std::string& bytes) {
   const std::string final_path = PathOf(seq);
   const std::string tmp = dir_ + "/.tmp-" + final_path.substr(dir_.size() + 1);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return Errno("create " + tmp);
+  if (fd < 0) return ErrnoText("create " + tmp);
   std::string error;
-  if (::fchmod(fd, 0640) != 0) error = Errno("chmod " + tmp);
-  if (error.empty() && !WriteAll(fd, bytes)) error = Errno("write " + tmp);
-  if (error.empty() && ::fsync(fd) != 0) error = Errno("fsync " + tmp);
-  if (::close(fd) != 0 && error.empty()) error = Errno("close " + tmp);
+  if (::fchmod(fd, 0640) != 0) error = ErrnoText("chmod " + tmp);
+  if (error.empty() && !WriteAll(fd, bytes)) error = ErrnoText("write " + tmp);
+  if (error.empty() && ::fsync(fd) != 0) error = ErrnoText("fsync " + tmp);
+  if (::close(fd) != 0 && error.empty()) error = ErrnoText("close " + tmp);
   if (error.empty() && ::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    error = Errno("rename " + tmp);
+    error = ErrnoText("rename " + tmp);
   }
   if (!error.empty()) {
     ::unlink(tmp.c_str());
     return error;
   }
-  if (!SyncDir(dir_)) return Errno("fsync " + dir_);
+  if (!SyncDir(dir_)) return ErrnoText("fsync " + dir_);
   next_sequence_ = seq + 1;
   const auto seqs = Sequences();
   for (std::size_t i = kKeep; i < seqs.size(); ++i) ::unlink(PathOf(seqs[i]).c_str());
@@ -164,7 +163,7 @@ CheckpointStore::Found CheckpointStore::LoadLatest(std::span<const uint32_t> lay
     const std::string p = PathOf(seq);
     std::ifstream in(p, std::ios::binary);
     if (!in) {
-      notes->push_back(Errno(p));
+      notes->push_back(ErrnoText(p));
       continue;
     }
     std::ostringstream ss;

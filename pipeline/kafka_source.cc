@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "pipeline/clock.h"
 #include "pipeline/kafka_config.h"
 #include "pipeline/state_topic_format.h"
 
@@ -48,12 +49,6 @@ constexpr int64_t kMergeWaitNs = 10'000'000'000;
 // answered (a message or its end), it may hold the others back this long.
 constexpr int64_t kFirstFetchWaitNs = 10'000'000'000;
 constexpr int64_t kLagEveryNs = 1'000'000'000;
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // A fixed clock per (topic, partition), the same in every run and process, so a checkpoint's
 // per-partition clocks come back to the same partitions: named topics split max_partitions into

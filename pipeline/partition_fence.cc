@@ -10,22 +10,22 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "pipeline/os_error.h"
+
 namespace privmon {
 namespace {
-
-std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 // Opens and flocks `dir`/lock (blocking: the holder only reads or writes a few bytes).
 int LockFence(const std::string& dir, std::string* error) {
   const std::string path = dir + "/lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) {
-    *error = Errno("open " + path);
+    *error = ErrnoText("open " + path);
     return -1;
   }
   while (::flock(fd, LOCK_EX) != 0) {
     if (errno == EINTR) continue;
-    *error = Errno("flock " + path);
+    *error = ErrnoText("flock " + path);
     ::close(fd);
     return -1;
   }
@@ -39,14 +39,14 @@ bool ReadEpoch(const std::string& dir, uint64_t* epoch, std::string* error) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return true;
-    *error = Errno("open " + path);
+    *error = ErrnoText("open " + path);
     return false;
   }
   char text[32] = {};
   const ssize_t n = ::read(fd, text, sizeof text - 1);
   ::close(fd);
   if (n < 0) {
-    *error = Errno("read " + path);
+    *error = ErrnoText("read " + path);
     return false;
   }
   char* end = nullptr;
@@ -63,26 +63,26 @@ bool WriteEpoch(const std::string& dir, uint64_t epoch, std::string* error) {
   const std::string tmp = dir + "/.tmp-epoch";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) {
-    *error = Errno("create " + tmp);
+    *error = ErrnoText("create " + tmp);
     return false;
   }
   char text[32];
   const int len =
       std::snprintf(text, sizeof text, "%llu\n", static_cast<unsigned long long>(epoch));
   bool ok = ::write(fd, text, static_cast<std::size_t>(len)) == len && ::fsync(fd) == 0;
-  if (!ok) *error = Errno("write " + tmp);
+  if (!ok) *error = ErrnoText("write " + tmp);
   if (::close(fd) != 0 && ok) {
     ok = false;
-    *error = Errno("close " + tmp);
+    *error = ErrnoText("close " + tmp);
   }
   if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) {
     ok = false;
-    *error = Errno("rename " + tmp);
+    *error = ErrnoText("rename " + tmp);
   }
   if (ok) {
     const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ok = dfd >= 0 && ::fsync(dfd) == 0;
-    if (!ok) *error = Errno("fsync " + dir);
+    if (!ok) *error = ErrnoText("fsync " + dir);
     if (dfd >= 0) ::close(dfd);
   }
   return ok;
@@ -92,7 +92,7 @@ bool WriteEpoch(const std::string& dir, uint64_t epoch, std::string* error) {
 
 bool PartitionFence::Claim(const std::string& dir, std::string* error) {
   if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
-    *error = Errno("mkdir " + dir);
+    *error = ErrnoText("mkdir " + dir);
     return false;
   }
   const int fd = LockFence(dir, error);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "parsers/record_parser.h"
+#include "pipeline/clock.h"
 #include "pipeline/kafka_config.h"
 #include "pipeline/kafka_source.h"
 #include "pipeline/state_topic_format.h"
@@ -26,12 +27,6 @@ constexpr std::array<std::pair<const char*, const char*>, 5> kProducerDefaults =
     {"log.connection.close", "false"},
 }};
 constexpr auto kCommitEvery = std::chrono::milliseconds(500);
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 

@@ -6,7 +6,6 @@
 namespace privmon {
 namespace {
 
-constexpr EventTime kSecond = kMicrosPerSecond;
 constexpr EventTime kMinute = 60 * kSecond;
 
 int ScenarioSize(GenScenario s, GenRandom& rng) {

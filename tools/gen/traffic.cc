@@ -8,7 +8,6 @@ namespace privmon {
 namespace {
 
 constexpr int64_t kDay = 86400;
-constexpr EventTime kSecond = kMicrosPerSecond;
 
 }  // namespace
 

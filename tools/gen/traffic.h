@@ -15,6 +15,9 @@
 
 namespace privmon {
 
+// One second of event time (microseconds), for the generator's arithmetic.
+inline constexpr EventTime kSecond = kMicrosPerSecond;
+
 // Picks a record format from weights (diag, graph, la); registration records are always Graph.
 class GenFormatPicker {
  public:
