@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # clang-tidy (.clang-tidy) on every production source file and the project headers they
 # include; any finding fails. Needs a configured build's compile database:
-#   scripts/tidy.sh BUILD_DIR        (scripts/test.sh runs it on its release build)
+#   scripts/tidy.sh BUILD_DIR        (scripts/test.sh: a configure-only tree, build-tidy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:?usage: scripts/tidy.sh BUILD_DIR}
