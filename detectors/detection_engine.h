@@ -45,11 +45,11 @@ class DetectionEngine final : public EventConsumer {
   void OnWatermark(EventTime watermark) override;
   void OnTenantWatermark(uint64_t tenant_hash, EventTime watermark) override;
   void OnIdle() override {
-    // An idle shard sweeps only while a lap is under way or a watermark moved since the last lap
-    // began (nothing else makes an entry evictable), so a quiet process does not spin laps.
-    if (config_->pipeline.idle_eviction &&
-        (accounts_.cursor().valid || watermark_moves_ != moves_at_lap_start_) &&
-        EvictStep(kEvictPerIdle)) {
+    // An idle shard sweeps only while a lap is under way or once a tenant's watermark moved by its
+    // lap step since the last lap began (nothing else makes an entry evictable, and horizons are
+    // days): a quiet process does not spin laps, nor does a busy one whose shards idle between
+    // events while the watermark creeps.
+    if (config_->pipeline.idle_eviction && (lap_open_ || lap_due_) && EvictStep(kEvictPerIdle)) {
       gauges_dirty_ = true;
     }
     if (gauges_dirty_) PublishGauges();
@@ -84,14 +84,20 @@ class DetectionEngine final : public EventConsumer {
     // The learning period or the longest rule window, whichever is longer: an account idle this
     // long (event time) can no longer influence a verdict, and starts over as new.
     int64_t idle_horizon_s = 0;
+    // Idle eviction laps: the watermark when the current lap began, and how far it must move
+    // (event time) before an idle shard starts another lap (LapStep).
+    EventTime lap_start_watermark = kMinTime;
+    int64_t lap_step_us = 0;
     TimerQueue timers;
   };
   // Idle eviction (docs/operations.md section 5): each event visits kEvictPerEvent accounts and
-  // known values, each idle tick kEvictPerIdle. Returns true when something was evicted.
+  // known values, each idle tick kEvictPerIdle (only while a lap is under way or one is due).
+  // Returns true when something was evicted.
   static constexpr std::size_t kEvictPerEvent = 2;
   static constexpr std::size_t kEvictPerIdle = 512;
   bool EvictStep(std::size_t budget);
-  void ApplyConfig();  // the settings derived from config_ (horizons, ttl, margin)
+  void ApplyConfig();               // the settings derived from config_ (horizons, ttl, margin)
+  void SetHorizon(TenantTime& tt);  // idle_horizon_s and lap_step_us from the tenant's settings
   uint32_t TenantIndex(uint64_t tenant_hash, std::string_view tenant_id);
   void AdvanceTenant(TenantTime& tt, EventTime watermark);
   void PushTimer(uint64_t tenant_hash, const Timer& t);
@@ -129,8 +135,8 @@ class DetectionEngine final : public EventConsumer {
   int64_t evict_margin_s_ = 0;   // how late a record may still reach the rules
   // For accounts of unknown tenant (restored from format 1): the lowest tenant watermark and the
   // longest horizon, taken at the start of each eviction lap.
-  uint64_t watermark_moves_ = 0;     // tenant watermark advances (idle sweeps)
-  uint64_t moves_at_lap_start_ = 0;  // watermark_moves_ when the current account lap began
+  bool lap_due_ = false;   // a tenant watermark moved by its lap step since the last lap began
+  bool lap_open_ = false;  // an account lap began and has not reached the table's end
   EventTime unknown_tenant_floor_ = kMinTime;
   int64_t unknown_tenant_horizon_s_ = 0;
   ShardStats& stats_;
