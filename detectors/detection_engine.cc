@@ -239,7 +239,10 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     case EventKind::kCount:
       break;
   }
-  if (config_->pipeline.idle_eviction) EvictStep(kEvictPerEvent);
+  if (config_->pipeline.idle_eviction && ++events_since_evict_ >= kEvictEvery) {
+    events_since_evict_ = 0;
+    EvictStep(kEvictPerEvent * kEvictEvery);
+  }
   gauges_dirty_ = true;
   if (++events_since_gauges_ >= 4096) PublishGauges();
 }

@@ -61,6 +61,8 @@ class DetectionEngine final : public EventConsumer {
   bool LoadState(const CheckpointRecordView& record) override;
   void ReserveState(uint8_t tag, std::size_t records) override;
   void OnRestored() override { PublishGauges(); }
+  // The alert dispatcher's wake, notified after each alert queued (sinks/alert_dispatcher.h).
+  void SetAlertWake(EventCount* wake) { emitter_.set_wake(wake); }
 
   const AccountTable& accounts() const { return accounts_; }
   std::size_t known_value_count() const { return known_.size(); }
@@ -94,6 +96,9 @@ class DetectionEngine final : public EventConsumer {
   // known values, each idle tick kEvictPerIdle (only while a lap is under way or one is due).
   // Returns true when something was evicted.
   static constexpr std::size_t kEvictPerEvent = 2;
+  // The events' visits are made in one step every kEvictEvery events: one cursor probe (a cache
+  // miss in a large table) per step instead of per event.
+  static constexpr uint32_t kEvictEvery = 16;
   static constexpr std::size_t kEvictPerIdle = 512;
   bool EvictStep(std::size_t budget);
   void ApplyConfig();               // the settings derived from config_ (horizons, ttl, margin)
@@ -151,7 +156,8 @@ class DetectionEngine final : public EventConsumer {
   uint32_t last_tenant_index_ = 0;
   EventTime watermark_ = kMinTime;  // the newest tenant watermark (gauge only)
   uint64_t events_since_gauges_ = 0;
-  bool gauges_dirty_ = false;  // events or watermarks since the gauges were published
+  uint32_t events_since_evict_ = 0;  // events since the last per-event eviction step
+  bool gauges_dirty_ = false;        // events or watermarks since the gauges were published
   // The account Resolve() returned last (one probe per account per event): valid until another
   // account is resolved, as only Resolve() inserts.
   uint64_t resolved_key_ = 0;
