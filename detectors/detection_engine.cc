@@ -114,7 +114,7 @@ bool DetectionEngine::EvictStep(std::size_t budget) {
   });
   // The cursor is also invalid after a step that erased all it visited: only the table's end
   // ends a lap.
-  if (accounts_.cursor().laps != laps) lap_open_ = false;
+  if (accounts_.cursor().laps != laps) lap_open_ = idle_lap_ = false;
   std::size_t values = 0;
   if (known_.ttl() > 0) {
     values = known_.Sweep(2 * budget, [&](const KnownValues::Entry& e) {

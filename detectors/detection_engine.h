@@ -45,12 +45,13 @@ class DetectionEngine final : public EventConsumer {
   void OnWatermark(EventTime watermark) override;
   void OnTenantWatermark(uint64_t tenant_hash, EventTime watermark) override;
   void OnIdle() override {
-    // An idle shard sweeps only while a lap is under way or once a tenant's watermark moved by its
-    // lap step since the last lap began (nothing else makes an entry evictable, and horizons are
-    // days): a quiet process does not spin laps, nor does a busy one whose shards idle between
-    // events while the watermark creeps.
-    if (config_->pipeline.idle_eviction && (lap_open_ || lap_due_) && EvictStep(kEvictPerIdle)) {
-      gauges_dirty_ = true;
+    // An idle shard sweeps only once a tenant's watermark moved by its lap step since the last
+    // lap began, and then until that lap's end (nothing else makes an entry evictable, and
+    // horizons are days): a quiet process does not spin laps, nor does a busy one whose shards
+    // idle between events while the watermark creeps. Laps the events' steps open are theirs.
+    if (config_->pipeline.idle_eviction && (idle_lap_ || lap_due_)) {
+      idle_lap_ = true;
+      if (EvictStep(kEvictPerIdle)) gauges_dirty_ = true;
     }
     if (gauges_dirty_) PublishGauges();
   }
@@ -142,6 +143,7 @@ class DetectionEngine final : public EventConsumer {
   // longest horizon, taken at the start of each eviction lap.
   bool lap_due_ = false;   // a tenant watermark moved by its lap step since the last lap began
   bool lap_open_ = false;  // an account lap began and has not reached the table's end
+  bool idle_lap_ = false;  // idle ticks sweep the open lap (it was due) until its end
   EventTime unknown_tenant_floor_ = kMinTime;
   int64_t unknown_tenant_horizon_s_ = 0;
   ShardStats& stats_;
