@@ -188,13 +188,17 @@ int RunService(const ServiceOptions& options) {
 
   std::vector<std::unique_ptr<SpscQueue<Alert>>> alert_queues;
   std::vector<SpscQueue<Alert>*> alert_queue_ptrs;
+  // Every producer of the dispatcher's queues notifies it: the idle dispatcher blocks.
+  EventCount alert_wake;
   std::vector<std::unique_ptr<EventConsumer>> engines;
   for (uint32_t s = 0; s < shards; ++s) {
     alert_queues.push_back(
         std::make_unique<SpscQueue<Alert>>(config->pipeline.alert_queue_capacity));
     alert_queue_ptrs.push_back(alert_queues.back().get());
-    engines.push_back(std::make_unique<DetectionEngine>(config, *alert_queues.back(),
-                                                        stats->shards[s], stats->tenants));
+    auto engine = std::make_unique<DetectionEngine>(config, *alert_queues.back(), stats->shards[s],
+                                                    stats->tenants);
+    engine->SetAlertWake(&alert_wake);
+    engines.push_back(std::move(engine));
   }
   // Checkpoints (run only): restore before any thread starts.
   std::unique_ptr<Checkpointer> checkpointer;
@@ -228,9 +232,11 @@ int RunService(const ServiceOptions& options) {
   if (!options.scan) {
     alert_queue_ptrs.push_back(&operations_queue);
     silence = std::make_unique<TenantSilence>(*stats, operations_queue, WallMicros());
+    silence->set_wake(&alert_wake);
   }
   std::shared_ptr<const CompiledConfig> live_config = config;  // follows SIGHUP
   DispatcherOptions dispatch_options;
+  dispatch_options.wake = &alert_wake;
   dispatch_options.sink.fail_fast = options.scan;  // scan: a failing stdout ends in exit 1
   dispatch_options.drain_timeout =
       std::chrono::milliseconds(config->pipeline.sink_drain_timeout_ms);

@@ -102,6 +102,7 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
       // alert waits for room rather than being lost.
       while (!alerts_.push(a)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    if (wake_ != nullptr) wake_->Notify();
     Bump(stats_.operations.alerts_queued);
   }
 }

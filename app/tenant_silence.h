@@ -24,6 +24,7 @@
 #include "core/alert.h"
 #include "core/config.h"
 #include "core/stats.h"
+#include "pipeline/event_count.h"
 #include "pipeline/spsc_queue.h"
 
 namespace privmon {
@@ -35,6 +36,9 @@ class TenantSilence {
   // sent nothing yet).
   TenantSilence(PipelineStats& stats, SpscQueue<Alert>& alerts, int64_t start_us)
       : stats_(stats), alerts_(alerts), start_us_(start_us) {}
+
+  // The dispatcher's wake, notified after each alert pushed (null: none).
+  void set_wake(EventCount* wake) { wake_ = wake; }
 
   // Checks every watched tenant at wall time `now_us` under `config` (the running one).
   void Poll(const CompiledConfig& config, int64_t now_us);
@@ -64,6 +68,7 @@ class TenantSilence {
   SpscQueue<Alert>& alerts_;
   int64_t start_us_;
   absl::flat_hash_map<uint64_t, Watch> watches_;
+  EventCount* wake_ = nullptr;
 };
 
 }  // namespace privmon

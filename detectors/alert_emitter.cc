@@ -40,6 +40,7 @@ void AlertEmitter::Push(const Alert& a) {
   if (!queue_.push(a)) {
     while (!queue_.push(a)) std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
+  if (wake_ != nullptr) wake_->Notify();
   Bump(stats_.alerts_queued);
 }
 

@@ -10,6 +10,7 @@
 #include "core/alert.h"
 #include "core/config.h"
 #include "core/stats.h"
+#include "pipeline/event_count.h"
 #include "pipeline/spsc_queue.h"
 #include "state/suppressor.h"
 
@@ -19,6 +20,10 @@ class AlertEmitter {
  public:
   AlertEmitter(SpscQueue<Alert>& queue, ShardStats& stats, TenantCounters& tenants)
       : queue_(queue), stats_(stats), tenants_(tenants) {}
+
+  // The dispatcher's wake (sinks/alert_dispatcher.h DispatcherOptions::wake), notified after each
+  // push (one atomic RMW; a futex wake only when the dispatcher is parked). Null: none.
+  void set_wake(EventCount* wake) { wake_ = wake; }
 
   // Starts an alert for `rule` about `account` (names copied), timed by `e`, with `e` as evidence.
   static Alert Begin(RuleId rule, const Event& e, const AccountRef& account);
@@ -53,6 +58,7 @@ class AlertEmitter {
   ShardStats& stats_;
   TenantCounters& tenants_;
   Suppressor suppressor_;
+  EventCount* wake_ = nullptr;
 };
 
 }  // namespace privmon

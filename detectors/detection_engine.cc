@@ -64,7 +64,18 @@ int64_t IdleHorizon(const TenantSettings& tenant) {
   for (const RuleSettings& r : tenant.rules) h = std::max(h, r.window_s);
   return h;
 }
+// An idle lap is due once the watermark moved by 1/32 of the shortest horizon an entry of the
+// tenant can be evicted by (at least 1 s): an entry then stays at most that much longer (plus one
+// lap) than its horizon, and a stream whose event time moves fast does not sweep continuously.
+constexpr int64_t kLapStepDivisor = 32;
 }  // namespace
+
+void DetectionEngine::SetHorizon(TenantTime& tt) {
+  tt.idle_horizon_s = IdleHorizon(config_->ForTenant(tt.tenant_hash));
+  int64_t shortest = tt.idle_horizon_s;
+  if (known_.ttl() > 0) shortest = std::min<int64_t>(shortest, known_.ttl());
+  tt.lap_step_us = std::max<int64_t>(1, shortest / kLapStepDivisor) * kMicrosPerSecond;
+}
 
 void DetectionEngine::ApplyConfig() {
   const PipelineSettings& p = config_->pipeline;
@@ -72,17 +83,17 @@ void DetectionEngine::ApplyConfig() {
   // beyond the allowed lateness: eviction waits this much longer than the horizon.
   evict_margin_s_ = std::max(p.allowed_lateness_s, p.dedupe_horizon_s);
   known_.set_ttl(p.known_value_ttl_s);
-  for (TenantTime& tt : tenant_time_) {
-    tt.idle_horizon_s = IdleHorizon(config_->ForTenant(tt.tenant_hash));
-  }
+  for (TenantTime& tt : tenant_time_) SetHorizon(tt);
 }
 
 bool DetectionEngine::EvictStep(std::size_t budget) {
-  if (!accounts_.cursor().valid) {  // a new lap: the bounds for accounts of unknown tenant
-    moves_at_lap_start_ = watermark_moves_;
+  if (!lap_open_) {  // a new lap: the bounds for accounts of unknown tenant
+    lap_open_ = true;
+    lap_due_ = false;
     unknown_tenant_floor_ = tenant_time_.empty() ? kMinTime : kMaxTime;
     unknown_tenant_horizon_s_ = 0;
-    for (const TenantTime& tt : tenant_time_) {
+    for (TenantTime& tt : tenant_time_) {
+      tt.lap_start_watermark = tt.watermark;
       unknown_tenant_floor_ = std::min(unknown_tenant_floor_, tt.watermark);
       unknown_tenant_horizon_s_ = std::max(unknown_tenant_horizon_s_, tt.idle_horizon_s);
     }
@@ -93,6 +104,7 @@ bool DetectionEngine::EvictStep(std::size_t budget) {
     return last != 0 && watermark != kMinTime && watermark != kMaxTime &&
            static_cast<int64_t>(last) + horizon + evict_margin_s_ < watermark / kMicrosPerSecond;
   };
+  const uint64_t laps = accounts_.cursor().laps;
   const std::size_t accounts = accounts_.Sweep(budget, [&](const AccountState& st) {
     if (st.tenant < tenant_time_.size()) {
       const TenantTime& tt = tenant_time_[st.tenant];
@@ -100,6 +112,9 @@ bool DetectionEngine::EvictStep(std::size_t budget) {
     }
     return past(st.last_seen, unknown_tenant_floor_, unknown_tenant_horizon_s_);
   });
+  // The cursor is also invalid after a step that erased all it visited: only the table's end
+  // ends a lap.
+  if (accounts_.cursor().laps != laps) lap_open_ = idle_lap_ = false;
   std::size_t values = 0;
   if (known_.ttl() > 0) {
     values = known_.Sweep(2 * budget, [&](const KnownValues::Entry& e) {
@@ -120,7 +135,7 @@ uint32_t DetectionEngine::TenantIndex(uint64_t tenant_hash, std::string_view ten
       TenantTime& tt = tenant_time_.emplace_back();
       tt.tenant_hash = tenant_hash;
       tt.counter_slot = UINT32_MAX;  // known once an event names the tenant
-      tt.idle_horizon_s = IdleHorizon(config_->ForTenant(tenant_hash));
+      SetHorizon(tt);
     }
     last_tenant_hash_ = tenant_hash;
     last_tenant_index_ = it->second;
@@ -224,7 +239,10 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     case EventKind::kCount:
       break;
   }
-  if (config_->pipeline.idle_eviction) EvictStep(kEvictPerEvent);
+  if (config_->pipeline.idle_eviction && ++events_since_evict_ >= kEvictEvery) {
+    events_since_evict_ = 0;
+    EvictStep(kEvictPerEvent * kEvictEvery);
+  }
   gauges_dirty_ = true;
   if (++events_since_gauges_ >= 4096) PublishGauges();
 }
@@ -312,7 +330,9 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
 void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {
   if (watermark <= tt.watermark) return;
   tt.watermark = watermark;
-  ++watermark_moves_;
+  if (tt.lap_start_watermark == kMinTime || watermark - tt.lap_start_watermark >= tt.lap_step_us) {
+    lap_due_ = true;
+  }
   watermark_ = std::max(watermark_, watermark);
   gauges_dirty_ = true;
   while (tt.timers.HasDue(watermark)) FireTimer(tt.timers.Pop());

@@ -45,12 +45,13 @@ class DetectionEngine final : public EventConsumer {
   void OnWatermark(EventTime watermark) override;
   void OnTenantWatermark(uint64_t tenant_hash, EventTime watermark) override;
   void OnIdle() override {
-    // An idle shard sweeps only while a lap is under way or a watermark moved since the last lap
-    // began (nothing else makes an entry evictable), so a quiet process does not spin laps.
-    if (config_->pipeline.idle_eviction &&
-        (accounts_.cursor().valid || watermark_moves_ != moves_at_lap_start_) &&
-        EvictStep(kEvictPerIdle)) {
-      gauges_dirty_ = true;
+    // An idle shard sweeps only once a tenant's watermark moved by its lap step since the last
+    // lap began, and then until that lap's end (nothing else makes an entry evictable, and
+    // horizons are days): a quiet process does not spin laps, nor does a busy one whose shards
+    // idle between events while the watermark creeps. Laps the events' steps open are theirs.
+    if (config_->pipeline.idle_eviction && (idle_lap_ || lap_due_)) {
+      idle_lap_ = true;
+      if (EvictStep(kEvictPerIdle)) gauges_dirty_ = true;
     }
     if (gauges_dirty_) PublishGauges();
   }
@@ -61,6 +62,8 @@ class DetectionEngine final : public EventConsumer {
   bool LoadState(const CheckpointRecordView& record) override;
   void ReserveState(uint8_t tag, std::size_t records) override;
   void OnRestored() override { PublishGauges(); }
+  // The alert dispatcher's wake, notified after each alert queued (sinks/alert_dispatcher.h).
+  void SetAlertWake(EventCount* wake) { emitter_.set_wake(wake); }
 
   const AccountTable& accounts() const { return accounts_; }
   std::size_t known_value_count() const { return known_.size(); }
@@ -84,14 +87,23 @@ class DetectionEngine final : public EventConsumer {
     // The learning period or the longest rule window, whichever is longer: an account idle this
     // long (event time) can no longer influence a verdict, and starts over as new.
     int64_t idle_horizon_s = 0;
+    // Idle eviction laps: the watermark when the current lap began, and how far it must move
+    // (event time) before an idle shard starts another lap (LapStep).
+    EventTime lap_start_watermark = kMinTime;
+    int64_t lap_step_us = 0;
     TimerQueue timers;
   };
   // Idle eviction (docs/operations.md section 5): each event visits kEvictPerEvent accounts and
-  // known values, each idle tick kEvictPerIdle. Returns true when something was evicted.
+  // known values, each idle tick kEvictPerIdle (only while a lap is under way or one is due).
+  // Returns true when something was evicted.
   static constexpr std::size_t kEvictPerEvent = 2;
+  // The events' visits are made in one step every kEvictEvery events: one cursor probe (a cache
+  // miss in a large table) per step instead of per event.
+  static constexpr uint32_t kEvictEvery = 16;
   static constexpr std::size_t kEvictPerIdle = 512;
   bool EvictStep(std::size_t budget);
-  void ApplyConfig();  // the settings derived from config_ (horizons, ttl, margin)
+  void ApplyConfig();               // the settings derived from config_ (horizons, ttl, margin)
+  void SetHorizon(TenantTime& tt);  // idle_horizon_s and lap_step_us from the tenant's settings
   uint32_t TenantIndex(uint64_t tenant_hash, std::string_view tenant_id);
   void AdvanceTenant(TenantTime& tt, EventTime watermark);
   void PushTimer(uint64_t tenant_hash, const Timer& t);
@@ -129,8 +141,9 @@ class DetectionEngine final : public EventConsumer {
   int64_t evict_margin_s_ = 0;   // how late a record may still reach the rules
   // For accounts of unknown tenant (restored from format 1): the lowest tenant watermark and the
   // longest horizon, taken at the start of each eviction lap.
-  uint64_t watermark_moves_ = 0;     // tenant watermark advances (idle sweeps)
-  uint64_t moves_at_lap_start_ = 0;  // watermark_moves_ when the current account lap began
+  bool lap_due_ = false;   // a tenant watermark moved by its lap step since the last lap began
+  bool lap_open_ = false;  // an account lap began and has not reached the table's end
+  bool idle_lap_ = false;  // idle ticks sweep the open lap (it was due) until its end
   EventTime unknown_tenant_floor_ = kMinTime;
   int64_t unknown_tenant_horizon_s_ = 0;
   ShardStats& stats_;
@@ -145,7 +158,8 @@ class DetectionEngine final : public EventConsumer {
   uint32_t last_tenant_index_ = 0;
   EventTime watermark_ = kMinTime;  // the newest tenant watermark (gauge only)
   uint64_t events_since_gauges_ = 0;
-  bool gauges_dirty_ = false;  // events or watermarks since the gauges were published
+  uint32_t events_since_evict_ = 0;  // events since the last per-event eviction step
+  bool gauges_dirty_ = false;        // events or watermarks since the gauges were published
   // The account Resolve() returned last (one probe per account per event): valid until another
   // account is resolved, as only Resolve() inserts.
   uint64_t resolved_key_ = 0;

@@ -7,6 +7,7 @@
 #include "pipeline/clock.h"
 #include "pipeline/router.h"
 #include "pipeline/source_fanout.h"
+#include "pipeline/wake_batch.h"
 
 namespace privmon {
 
@@ -183,7 +184,9 @@ void Pipeline::Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t rol
   if (q.push(m)) return;
   auto& waits = stats_.parsers[slots_.parser_base + parser].backpressure_waits[shard];
   Bump(waits);
-  shard_wake_[shard].Notify();  // it may be parked although this message filled its queue
+  // The full queue's shard may be parked (wakes are batched: pipeline/wake_batch.h), and so may
+  // others holding part of a batch while this thread waits.
+  WakeShards();
   while (!q.push(m)) {
     AwaitUntil(
         parser_wake_, [&] { return q.write_available() > 0; },
@@ -235,7 +238,18 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
                       settings.max_future_skew_s * kMicrosPerSecond);
   for (const ClockInputRecord& r : restored_clocks_) marks.KnowTenant(r.tenant);
   auto released = [&](uint64_t n) { return !fanned_out_ || Released(n); };
-  auto send = [&](const ProgressMark& m) { PushMark(parser, m); };
+  // Parked shards are woken per batch of pushes, and before this thread may block.
+  WakeBatch wake_batch;
+  int64_t last_received_ns = NowNs();
+  auto wake_shards = [&] {
+    if (!wake_batch.pending()) return;
+    WakeShards();
+    wake_batch.Woke();
+  };
+  auto send = [&](const ProgressMark& m) {
+    PushMark(parser, m);
+    wake_batch.Pushed(shards_, last_received_ns);
+  };
   uint64_t last_sequence = 0;
   const auto timeout = std::chrono::milliseconds(sources.size() > 1 ? 10 : 50);
   uint64_t paused_through = 0;
@@ -292,13 +306,16 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
             std::chrono::steady_clock::now() + std::chrono::milliseconds(100))) {
         }
       }
-      // Whatever this round pushes (events, marks), the shards hear of it when it is done.
-      struct WakeOnExit {
-        Pipeline* pipeline;
-        ~WakeOnExit() { pipeline->WakeShards(); }
-      } wake_on_exit{this};
+      if (wake_batch.Due(last_received_ns)) wake_shards();
       MessageSource& src = *sources[i];
-      const ReceiveStatus status = src.Receive(raw, draining ? drain_quiet : timeout);
+      // With pushes not yet woken for, first see whether a message is ready: if not, the shards
+      // get what was pushed before this thread may block in the source.
+      ReceiveStatus status = ReceiveStatus::kIdle;
+      if (wake_batch.pending()) status = src.Receive(raw, std::chrono::milliseconds(0));
+      if (status == ReceiveStatus::kIdle) {
+        wake_shards();
+        status = src.Receive(raw, draining ? drain_quiet : timeout);
+      }
       SourceProgress& progress = source_progress_[source_ids[i]];
       if (draining && status == ReceiveStatus::kIdle) {  // drained: nothing left in the socket
         ended[i] = true;
@@ -327,6 +344,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       last_sequence = fanned_out_ ? raw.sequence : sequence;
       ParseContext ctx{raw.tenant_frame, src.tenant(), static_cast<uint8_t>(i),
                        NowNs(),          sequence++,   src.multi_tenant()};
+      last_received_ns = ctx.received_ns;
       if (raw.frame_error != nullptr) {
         Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kBadFrames)]);
         if (rejects_ != nullptr) {
@@ -378,6 +396,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         for (uint8_t k2 = 0; k2 < route.count; ++k2) {
           Push(parser, route.shard[k2], e, route.roles[k2]);
         }
+        wake_batch.Pushed(route.count, last_received_ns);
         max_time = std::max(max_time, e.time);
       }
       if (any) {

@@ -188,7 +188,8 @@ class Pipeline {
   bool started_ = false;
   std::atomic<uint64_t> config_generation_{0};
   // Waiting (pipeline/event_count.h): a shard parks on shard_wake_[shard] when its queues are
-  // empty (parse threads notify after each message); a parse thread parks on parser_wake_ for
+  // empty (parse threads notify per batch of pushes and before they may block:
+  // pipeline/wake_batch.h); a parse thread parks on parser_wake_ for
   // queue space, a resumed cut or other lanes (shards notify after draining); the control thread
   // parks on control_wake_ during a cut. signals_ counts control changes a parked shard must see
   // (config, cut, a source ended, a parse thread paused or done).

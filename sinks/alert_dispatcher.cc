@@ -52,6 +52,7 @@ void AlertDispatcher::Stop() {
   if (!thread_.joinable()) return;
   BeginShutdown();
   thread_.request_stop();
+  if (options_.wake != nullptr) options_.wake->Notify();
   thread_.join();
   for (auto& sink : sinks_) sink->Finish();
   // The sinks wrote their last lines after the loop's last count: a final checkpoint waits on this.
@@ -122,8 +123,7 @@ std::size_t AlertDispatcher::DrainOnce() {
 // Checkpoints cover only alerts the sinks are done with (DESIGN.md section 10): an alert is
 // acknowledged once every sink has written it (its last byte handed to the kernel) or counted it
 // as dropped.
-void AlertDispatcher::PublishAcknowledged() {
-  if (stats_ == nullptr) return;
+bool AlertDispatcher::PublishAcknowledged() {
   uint64_t done = handed_total_;
   const std::size_t first = sink_stats_->size() - sinks_.size();
   for (std::size_t i = first; i < sink_stats_->size(); ++i) {
@@ -131,7 +131,15 @@ void AlertDispatcher::PublishAcknowledged() {
     done = std::min<uint64_t>(done, s.written.load(std::memory_order_acquire) +
                                         s.dropped.load(std::memory_order_acquire));
   }
-  stats_->alerts_flushed.store(done, std::memory_order_release);
+  if (stats_ != nullptr) stats_->alerts_flushed.store(done, std::memory_order_release);
+  return done == handed_total_;
+}
+
+bool AlertDispatcher::QueuesEmpty() const {
+  for (const SpscQueue<Alert>* q : queues_) {
+    if (q->read_available() != 0) return false;
+  }
+  return true;
 }
 
 void AlertDispatcher::Run(std::stop_token stop) {
@@ -143,9 +151,17 @@ void AlertDispatcher::Run(std::stop_token stop) {
       sleep = kMinSleep;
       continue;
     }
-    PublishAcknowledged();
+    const bool acknowledged = PublishAcknowledged();
     if (++idle_rounds <= kSpinRounds) {
       std::this_thread::yield();
+    } else if (options_.wake != nullptr && acknowledged) {
+      // Nothing queued and nothing left to acknowledge: park until a producer pushes (or Stop).
+      const uint32_t key = options_.wake->PrepareWait();
+      if (!QueuesEmpty() || stop.stop_requested()) {
+        options_.wake->CancelWait();
+      } else {
+        options_.wake->Wait(key, std::chrono::milliseconds(100));
+      }
     } else {
       std::this_thread::sleep_for(sleep);
       sleep = std::min(sleep * 2, kMaxSleep);

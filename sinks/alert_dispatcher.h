@@ -3,10 +3,12 @@
 // line to every sink's SinkWorker (each with its own bounded queue and thread). When a sink's
 // queue is full the dispatcher waits (privmon_sink_backpressure_waits_total{sink}), the shard
 // queues fill and the pipeline slows: a stuck sink is visible, never silent. Idle cost: a few
-// yields, then 200us-1ms sleeps. Start/Stop from one control thread. BeginShutdown starts the
-// bounded drain: a sink that makes no progress for drain_timeout has what it cannot take counted
-// as dropped instead of holding the pipeline. Stop() assumes the producers have stopped pushing,
-// drains what is queued (until the deadline), joins the sink workers and reports every loss.
+// yields, then, with DispatcherOptions::wake (its producers notify it), a futex wait once every
+// sink acknowledged what it was handed; otherwise (or until then) 200us-1ms sleeps. Start/Stop from
+// one control thread. BeginShutdown starts the bounded drain: a sink that makes no progress for
+// drain_timeout has what it cannot take counted as dropped instead of holding the pipeline. Stop()
+// assumes the producers have stopped pushing, drains what is queued (until the deadline), joins the
+// sink workers and reports every loss.
 #pragma once
 
 #include <atomic>
@@ -19,6 +21,7 @@
 
 #include "core/alert.h"
 #include "core/stats.h"
+#include "pipeline/event_count.h"
 #include "pipeline/spsc_queue.h"
 #include "sinks/alert_format.h"
 #include "sinks/alert_output.h"
@@ -31,6 +34,9 @@ struct DispatcherOptions {
   // After BeginShutdown/Stop: how long a sink may make no progress before what it holds is
   // counted as dropped.
   std::chrono::milliseconds drain_timeout{5000};
+  // Every producer of every queue calls wake->Notify() after each push: the idle dispatcher then
+  // parks on it instead of sleeping in short rounds. Null: it polls. Must outlive the dispatcher.
+  EventCount* wake = nullptr;
 };
 
 class AlertDispatcher {
@@ -64,7 +70,9 @@ class AlertDispatcher {
   void Hand(SinkWorker& sink, std::string_view line);
   // "<tenant>\x1f<line>" for sinks keyed by tenant (Kafka), in keyed_.
   std::string_view KeyedLine(const Alert& alert, std::string_view line);
-  void PublishAcknowledged();
+  // Publishes how many alerts every sink is done with; true when that is all it was handed.
+  bool PublishAcknowledged();
+  bool QueuesEmpty() const;
 
   std::vector<SpscQueue<Alert>*> queues_;
   DispatcherOptions options_;

@@ -7,8 +7,9 @@
 namespace privmon {
 namespace {
 
-constexpr auto kMinIdle = std::chrono::microseconds(200);
-constexpr auto kMaxIdle = std::chrono::milliseconds(2);
+constexpr int kIdleSpins = 64;  // empty-ring rounds before parking
+constexpr auto kParkSlice = std::chrono::milliseconds(100);
+constexpr auto kAckWait = std::chrono::milliseconds(2);  // waits for delivery reports (Kafka)
 constexpr auto kMinBackoff = std::chrono::milliseconds(10);
 constexpr auto kMaxBackoff = std::chrono::seconds(1);
 constexpr auto kDefaultFinishGrace = std::chrono::seconds(5);
@@ -44,6 +45,7 @@ bool SinkWorker::TryPush(std::string_view line) {
   }
   if (!ring_.TryPush(line)) return false;
   stats_.queue_bytes.store(static_cast<int64_t>(ring_.size()), std::memory_order_relaxed);
+  wake_.Notify();
   return true;
 }
 
@@ -69,6 +71,7 @@ void SinkWorker::Finish() {
   if (!thread_.joinable()) return;
   StartShutdownGrace(kDefaultFinishGrace);  // keeps a grace already started
   thread_.request_stop();
+  wake_.Notify();
   thread_.join();
 }
 
@@ -182,7 +185,7 @@ bool SinkWorker::WriteSome() {
 }
 
 void SinkWorker::Run(std::stop_token stop) {
-  auto idle = std::chrono::duration_cast<std::chrono::microseconds>(kMinIdle);
+  int idle_rounds = 0;
   auto backoff = std::chrono::duration_cast<std::chrono::microseconds>(kMinBackoff);
   for (;;) {
     // A line cut by a short write is finished in the old file before a reopen.
@@ -196,14 +199,22 @@ void SinkWorker::Run(std::stop_token stop) {
     if (ring_.size() == 0) {
       if (stop.stop_requested()) break;
       if (output_->Unacknowledged() != 0) {  // wait for delivery reports instead of sleeping
-        CollectAcknowledgements(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxIdle));
+        CollectAcknowledgements(kAckWait);
         continue;
       }
-      std::this_thread::sleep_for(idle);
-      idle = std::min<std::chrono::microseconds>(idle * 2, kMaxIdle);
+      if (++idle_rounds < kIdleSpins) continue;
+      // Park until a push, a reopen or the stop (each notifies after publishing it).
+      idle_rounds = 0;
+      const uint32_t key = wake_.PrepareWait();
+      if (ring_.size() != 0 || stop.stop_requested() || reopen_.load(std::memory_order_acquire) ||
+          failed()) {
+        wake_.CancelWait();
+      } else {
+        wake_.Wait(key, kParkSlice);
+      }
       continue;
     }
-    idle = kMinIdle;
+    idle_rounds = 0;
     if (WriteSome()) {
       backoff = kMinBackoff;
       if (output_->Unacknowledged() != 0) CollectAcknowledgements(std::chrono::milliseconds(0));

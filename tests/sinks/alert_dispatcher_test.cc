@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -189,6 +190,41 @@ TEST(AlertDispatcher, AFullDiskUnderOneFileSinkLosesNothingForTheOtherAndCountsI
   for (std::string l; std::getline(in, l); ++lines) ids.insert(l.substr(13, 16));
   EXPECT_EQ(lines, kAlerts);
   EXPECT_EQ(ids.size(), kAlerts);
+}
+
+// With a wake (issue 15: idle costs nothing), the dispatcher and the sink workers park between
+// bursts; every alert of every burst is still written and acknowledged (alerts_flushed, which a
+// checkpoint waits for), and Stop() returns while they are parked.
+TEST(AlertDispatcher, WithAWakeItParksBetweenBurstsAndLosesNone) {
+  constexpr uint64_t kBursts = 20, kPerBurst = 50;
+  SpscQueue<Alert> q0(256), q1(256);
+  PipelineStats stats(2, 1, 4);
+  MemoryOutput::Log log;
+  std::vector<std::unique_ptr<AlertOutput>> outputs;
+  outputs.push_back(std::make_unique<MemoryOutput>(log));
+  EventCount wake;
+  DispatcherOptions options;
+  options.wake = &wake;
+  AlertDispatcher dispatcher({&q0, &q1}, std::move(outputs), &stats, options);
+  uint64_t id = 0;
+  for (uint64_t b = 0; b < kBursts; ++b) {
+    for (uint64_t i = 0; i < kPerBurst; ++i, ++id) {
+      SpscQueue<Alert>& q = id % 2 == 0 ? q0 : q1;
+      while (!q.push(NumberedAlert(id))) std::this_thread::yield();
+      wake.Notify();
+    }
+    // Every alert so far acknowledged before the next burst (a generous hang bound, not a timing).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (stats.alerts_flushed.load() < id && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_EQ(stats.alerts_flushed.load(), id) << "burst " << b;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // long enough to park
+  }
+  dispatcher.Stop();
+  EXPECT_EQ(stats.sinks[0].written.load(), kBursts * kPerBurst);
+  EXPECT_EQ(stats.sinks[0].dropped.load(), 0u);
+  EXPECT_EQ(log.lines.size(), kBursts * kPerBurst);
 }
 
 }  // namespace

@@ -1,0 +1,90 @@
+// Idle eviction laps follow event time, not idle ticks (issue 15, docs/operations.md section 5):
+// an idle shard whose watermark creeps (the shards of a busy scan idle between events) does not
+// start a sweep lap per watermark move; it starts one once a tenant's watermark moved by 1/32 of
+// its shortest horizon since the last lap began, and eviction still happens.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "tests/support/engine_helpers.h"
+
+namespace privmon::testing {
+namespace {
+
+constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr EventTime kHourUs = 3600 * kMicrosPerSecond;
+constexpr EventTime kDayUs = 24 * kHourUs;
+
+// Idle ticks enough to finish any lap of the tables below (512 accounts a tick).
+void IdleTicks(DetectionEngine& engine, int ticks = 64) {
+  for (int i = 0; i < ticks; ++i) engine.OnIdle();
+}
+
+TEST(IdleLaps, AWatermarkThatCreepsStartsNoLapUntilItMovedALapStep) {
+  // Defaults: the longest window is 30 days and known values live 180 days, so the lap step is
+  // 30 days / 32 = 22.5 hours of event time.
+  auto tenant = EngineHarness::Tenant(kTenant);
+  int64_t horizon = tenant->learning_period_s;
+  for (const RuleSettings& r : tenant->rules) horizon = std::max(horizon, r.window_s);
+  ASSERT_EQ(horizon, 30 * 86400) << "the lap step below assumes a 30-day horizon";
+  EngineHarness h(tenant);
+  DetectionEngine& engine = h.engine();
+  const EventTime start = At("2026-01-05T00:00:00Z");
+  constexpr int kAccounts = 5000;
+  for (int i = 0; i < kAccounts; ++i) {
+    const std::string upn = "u" + std::to_string(i) + "@contoso.com";
+    Event e = SignInFromDevice(kTenant, upn, "2026-01-01T00:00:00Z", "dev-" + upn);
+    e.time = start + i * kMicrosPerSecond;
+    e.record_id.assign("si-" + upn);
+    h.Feed(e);
+  }
+  ASSERT_EQ(engine.accounts().size(), static_cast<std::size_t>(kAccounts));
+  // A day later a lap is due: the idle ticks take over the lap the events opened, finish it (and
+  // at most one more), then stop.
+  EventTime w = start + kAccounts * kMicrosPerSecond + 24 * kHourUs;
+  engine.OnWatermark(w);
+  IdleTicks(engine);
+  ASSERT_FALSE(engine.accounts().cursor().valid) << "a lap was still under way";
+  const uint64_t laps = engine.accounts().cursor().laps;
+
+  // Ten hourly moves, each followed by idle ticks: no new lap (before: a lap per move).
+  for (int hour = 1; hour <= 10; ++hour) {
+    engine.OnWatermark(w + hour * kHourUs);
+    IdleTicks(engine);
+  }
+  EXPECT_EQ(engine.accounts().cursor().laps, laps);
+  // Nor when a few events come in between: their own steps open a lap (2 visits an event), which
+  // idle ticks leave to them (before: the idle ticks finished it, and every lap after it).
+  for (int hour = 11; hour <= 20; ++hour) {
+    for (int i = 0; i < 16; ++i) {
+      Event e = SignInFromDevice(kTenant, "busy@contoso.com", "2026-01-01T00:00:00Z", "busy-pc");
+      e.time = w + hour * kHourUs + i * kMicrosPerSecond;
+      e.record_id.assign("busy-" + std::to_string(hour) + "-" + std::to_string(i));
+      h.Feed(e);
+    }
+    IdleTicks(engine);
+  }
+  EXPECT_EQ(engine.accounts().cursor().laps, laps);
+
+  // Past the lap step (22.5 h since the events' lap began, at hour 11): the idle ticks finish
+  // that lap, then sweep at most one more whole lap, and stop.
+  w += 36 * kHourUs;
+  engine.OnWatermark(w);
+  IdleTicks(engine);
+  EXPECT_GE(engine.accounts().cursor().laps, laps + 1);
+  EXPECT_LE(engine.accounts().cursor().laps, laps + 2);
+  EXPECT_FALSE(engine.accounts().cursor().valid);
+  // None idle long enough: the 5000 and the busy one are kept.
+  EXPECT_EQ(engine.accounts().size(), static_cast<std::size_t>(kAccounts) + 1);
+
+  // Every account idle beyond its horizon (30 days) and the lateness margin: the next idle lap
+  // evicts them all.
+  engine.OnWatermark(w + 40 * kDayUs);
+  IdleTicks(engine);
+  EXPECT_EQ(engine.accounts().size(), 0u);
+  EXPECT_EQ(h.stats().shards[0].accounts_evicted.load(), static_cast<uint64_t>(kAccounts) + 1);
+}
+
+}  // namespace
+}  // namespace privmon::testing
