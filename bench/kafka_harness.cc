@@ -1,18 +1,22 @@
-// Kafka source throughput (issue 13): the same generated records consumed three ways in one run,
+// Kafka source throughput (issue 13): the same generated records consumed four ways in one run,
 // each repeated and interleaved so background load hits all alike:
 //   K0. a bare librdkafka consumer in this process (assign every partition from the start, poll,
 //       touch each payload): the most any consumer gets out of this cluster, the ceiling;
 //   K1. `privmon run` with a kafka source (2 shards, alerts to a file), timed from the first
 //       /metrics scrape that shows processed records to the one that shows all of them (the group
 //       join is not charged);
-//   K2. `privmon scan` of the same records from a page-cached file (2 shards).
-// Ratios: K1 / K2 (target >= 0.8) and K1 / K0. The cluster is librdkafka's mock cluster
+//   K2. `privmon scan` of the same records from a page-cached file (2 shards);
+//   K3. K1 through privmon's own topic (`kafka: {state_topic, state_partitions}`, twice the
+//       input's partitions, one process, checkpoints every 5 s): the repartition hop's cost
+//       for unkeyed input (README "Running N instances"), timed the same way on the state side.
+// Ratios: K1 / K2 (target >= 0.8), K3 / K2 and K1 / K0. The cluster is librdkafka's mock cluster
 // (rd_kafka_mock_cluster_new) in this process, serving loopback TCP: its single-threaded brokers
 // bound K0 and K1 alike, so the figures say little about a real cluster's speed. The mock keeps
 // only ~5 MB per partition (older message sets are dropped, as by retention): with ~4.3 KB records
 // the defaults (30,000 records on 32 partitions, ~4 MB each) stay under it; more records need more
 // partitions, else every consumer stalls short of the end.
-// Usage: privmon_kafka_bench [--records N] [--accounts N] [--partitions N] [--brokers N]
+// Usage: privmon_kafka_bench [--records N] [--accounts N] [--tenants N] [--partitions N] [--brokers
+// N]
 //                            [--reps N] [--dir DIR] [--queued-kbytes N]
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -44,6 +48,9 @@ constexpr const char* kTopic = "entra";
 struct Options {
   uint64_t records = 30'000;
   int accounts = 10'000;
+  // Spread over the tenants: privmon's own topic keys by tenant, so a tenant's records share one
+  // state partition, which must stay under the mock's ~5 MB per partition too.
+  int tenants = 1000;
   int partitions = 32;
   int brokers = 1;
   int reps = 3;
@@ -97,6 +104,13 @@ class MockCluster {
   MockCluster& operator=(const MockCluster&) = delete;
 
   const std::string& bootstrap() const { return bootstrap_; }
+
+  // privmon's own topic, created by the operator in production (privmon checks its count).
+  void CreateTopic(const std::string& name, int partitions) const {
+    Check(rd_kafka_mock_topic_create(cluster_, name.c_str(), partitions, 1) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR,
+          "cannot create topic " + name);
+  }
 
   // Produces every line of `path`; returns how many.
   uint64_t Fill(const std::string& path, int partitions) {
@@ -184,20 +198,32 @@ double BareConsumer(const Options& o, const MockCluster& cluster, uint64_t messa
   return static_cast<double>(messages - 1) / s;
 }
 
-// K1: `privmon run` with a kafka source; records/s from first progress to all processed. Sets
-// *alerts to the alert lines it wrote.
+// K1 (hop false) and K3 (hop true): `privmon run` with a kafka source; records/s from first
+// progress to all processed. Sets *alerts to the alert lines it wrote.
 double PrivmonKafka(const Options& o, const MockCluster& cluster, uint64_t records, int rep,
-                    uint64_t* alerts) {
+                    bool hop, uint64_t* alerts) {
   const int port = FreePort();
-  const std::string config = o.dir + "/kafka.yaml", out = o.dir + "/kafka-alerts.jsonl";
+  const std::string name = hop ? "kafka-hop" : "kafka";
+  const std::string config = o.dir + "/" + name + ".yaml",
+                    out = o.dir + "/" + name + "-alerts.jsonl",
+                    checkpoints = o.dir + "/" + name + "-checkpoints-" + std::to_string(rep);
+  std::filesystem::remove_all(checkpoints);
+  // Each run its own state topic (a fresh one, as its checkpoints are), with twice the input's
+  // partitions: the repartitioner outruns the state side, and every state partition must hold
+  // what it is behind under the mock's ~5 MB retention (else records are deleted unread).
+  const std::string state_topic = "privmon-state-" + std::to_string(rep);
+  const int state_partitions = 2 * o.partitions;
+  if (hop) cluster.CreateTopic(state_topic, state_partitions);
+  const std::string state = hop ? ", state_topic: " + state_topic +
+                                      ", state_partitions: " + std::to_string(state_partitions)
+                                : std::string();
   WriteText(config,
             "pipeline: {shards: 2, parse_threads: 1}\n"
             "sources: [{kafka: {brokers: \"" +
-                cluster.bootstrap() + "\", topics: [" + kTopic + "], group: privmon-" +
-                std::to_string(rep) +
-                ", multi_tenant: true}}]\n"
-                "sinks: [{file: {path: \"" +
-                out +
+                cluster.bootstrap() + "\", topics: [" + kTopic + "], group: " + name + "-" +
+                std::to_string(rep) + ", multi_tenant: true" + state + "}}]\n" +
+                (hop ? "checkpoint: {dir: \"" + checkpoints + "\", interval: 5s}\n" : "") +
+                "sinks: [{file: {path: \"" + out +
                 "\"}}]\n"
                 "metrics: {listen: \"127.0.0.1:" +
                 std::to_string(port) +
@@ -205,38 +231,45 @@ double PrivmonKafka(const Options& o, const MockCluster& cluster, uint64_t recor
                 "dead_letter: {path: off}\n");
   std::filesystem::remove(out);
   const pid_t pid =
-      Spawn({o.privmon, "run", "--config", config}, "/dev/null", o.dir + "/kafka.err");
-  double first = 0, done = 0;
+      Spawn({o.privmon, "run", "--config", config}, "/dev/null", o.dir + "/" + name + ".err");
+  double first = 0, done = 0, last_n = -1;
   Clock::time_point first_at{}, done_at{};
-  const auto deadline = Clock::now() + std::chrono::seconds(600);
+  auto deadline = Clock::now() + std::chrono::seconds(120);  // 120 s without progress: stalled
   while (done == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const std::string metrics = HttpGet(port, "/metrics");
     const double n = SumSamples(metrics, "privmon_events_total") +
                      SumSamples(metrics, "privmon_events_rejected_total");
     const auto now = Clock::now();
+    if (n != last_n) last_n = n, deadline = now + std::chrono::seconds(120);
     if (n > 0 && first == 0) first = n, first_at = now;
     if (n >= static_cast<double>(records)) done = n, done_at = now;
     int status = 0;
     if (now > deadline || waitpid(pid, &status, WNOHANG) == pid) {
+      const std::string how = now > deadline ? "stalled (120 s without progress)"
+                              : WIFSIGNALED(status)
+                                  ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                  : "exited with " + std::to_string(WEXITSTATUS(status));
+      WriteText(o.dir + "/" + name + ".metrics", metrics);  // what it showed last
       kill(pid, SIGKILL);
-      throw std::runtime_error("privmon kafka: " + std::to_string(n) + " records processed; " +
-                               ReadText(o.dir + "/kafka.err"));
+      throw std::runtime_error("privmon " + name + " " + how + " after " + std::to_string(n) +
+                               " records processed (last metrics in " + name + ".metrics); " +
+                               ReadText(o.dir + "/" + name + ".err"));
     }
   }
   // Records the order of consumption made late (the tenant's watermark had passed them): a
   // verdict may then differ from scan's (docs/operations.md section 4, late records).
   const std::string last = HttpGet(port, "/metrics");
   std::printf(
-      "K1 rep %d: late records %.0f, beyond dedupe horizon %.0f, duplicates %.0f, messages "
+      "%s rep %d: late records %.0f, beyond dedupe horizon %.0f, duplicates %.0f, messages "
       "received %.0f, rebalances %.0f\n",
-      rep, SumSamples(last, "privmon_late_events_total"),
+      hop ? "K3" : "K1", rep, SumSamples(last, "privmon_late_events_total"),
       SumSamples(last, "privmon_events_beyond_dedupe_horizon_total"),
       SumSamples(last, "privmon_duplicates_total"),
       SumSamples(last, "privmon_messages_received_total"),
       SumSamples(last, "privmon_kafka_rebalances_total"));
   kill(pid, SIGTERM);
-  Check(WaitExit(pid) == 0, "privmon run failed: " + ReadText(o.dir + "/kafka.err"));
+  Check(WaitExit(pid) == 0, "privmon run failed: " + ReadText(o.dir + "/" + name + ".err"));
   const std::string text = ReadText(out);
   *alerts = static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
   return (done - first) / Seconds(first_at, done_at);
@@ -250,6 +283,8 @@ Options ParseArgs(int argc, char** argv) {
       o.records = std::stoull(v);
     else if (k == "--accounts")
       o.accounts = std::stoi(v);
+    else if (k == "--tenants")
+      o.tenants = std::stoi(v);
     else if (k == "--partitions")
       o.partitions = std::stoi(v);
     else if (k == "--brokers")
@@ -280,6 +315,7 @@ int Main(int argc, char** argv) {
   gen.out = input;
   gen.records = o.records;
   gen.accounts = o.accounts;
+  gen.tenants = o.tenants;
   gen.seed = 7;
   gen.quiet = true;
   Check(RunGen(gen) == 0, "gen failed");
@@ -289,17 +325,19 @@ int Main(int argc, char** argv) {
   const auto fill_start = Clock::now();
   const uint64_t n = cluster.Fill(input, o.partitions);
   std::printf(
-      "input: %llu records, %.1f MB (privmon gen --records %llu --accounts %d --seed 7), "
+      "input: %llu records, %.1f MB (privmon gen --records %llu --accounts %d --tenants %d "
+      "--seed 7), "
       "produced to %d partitions on %d mock broker(s) in %.1f s\n",
       static_cast<unsigned long long>(n), mb, static_cast<unsigned long long>(o.records),
-      o.accounts, o.partitions, o.brokers, Seconds(fill_start, Clock::now()));
+      o.accounts, o.tenants, o.partitions, o.brokers, Seconds(fill_start, Clock::now()));
 
   const std::string scan_config = ScanConfig(o.dir, 2);
-  std::vector<double> bare, kafka, scan;
-  uint64_t kafka_alerts = 0, scan_alerts = 0;
+  std::vector<double> bare, kafka, hop, scan;
+  uint64_t kafka_alerts = 0, hop_alerts = 0, scan_alerts = 0;
   for (int r = 0; r < o.reps; ++r) {
     bare.push_back(BareConsumer(o, cluster, n, r));
-    kafka.push_back(PrivmonKafka(o, cluster, n, r, &kafka_alerts));
+    kafka.push_back(PrivmonKafka(o, cluster, n, r, /*hop=*/false, &kafka_alerts));
+    hop.push_back(PrivmonKafka(o, cluster, n, r, /*hop=*/true, &hop_alerts));
     uint64_t records = 0;
     const std::string scan_out = o.dir + "/scan-alerts.jsonl";
     const double s = ScanSeconds(o.privmon, o.dir, scan_config, input, &records, scan_out);
@@ -313,8 +351,10 @@ int Main(int argc, char** argv) {
               static_cast<unsigned long long>(kafka_alerts));
   std::printf("K2 privmon scan records/s: %s (%llu alerts)\n", Reps(scan).c_str(),
               static_cast<unsigned long long>(scan_alerts));
+  std::printf("K3 privmon run, kafka source through the state topic records/s: %s (%llu alerts)\n",
+              Reps(hop).c_str(), static_cast<unsigned long long>(hop_alerts));
 
-  const double k0 = Median(bare), k1 = Median(kafka), k2 = Median(scan);
+  const double k0 = Median(bare), k1 = Median(kafka), k2 = Median(scan), k3 = Median(hop);
   std::printf("\n| # | measure | median of %d | ratio | target |\n|---|---|---|---|---|\n", o.reps);
   std::printf(
       "| K0 | bare librdkafka consumer, mock cluster | %.0f MB/s, %.0f messages/s | "
@@ -328,9 +368,15 @@ int Main(int argc, char** argv) {
       "| K2 | `privmon scan`, same records, 2 shards | %.0f MB/s, %.0f records/s | "
       "%.2f x (K0) | |\n",
       k2 * mb / static_cast<double>(n), k2, k2 / k0);
-  std::printf("\nalerts: kafka %llu, scan %llu; harness took %.0f s\n",
-              static_cast<unsigned long long>(kafka_alerts),
-              static_cast<unsigned long long>(scan_alerts), Seconds(t0, Clock::now()));
+  std::printf(
+      "| K3 | K1 through the state topic (%d partitions, 1 process, checkpoints every 5 s) | "
+      "%.0f MB/s, %.0f records/s | %.2f x (K2); %.2f x (K1) | >= 0.8 x (K2): %s |\n",
+      2 * o.partitions, k3 * mb / static_cast<double>(n), k3, k3 / k2, k3 / k1,
+      k3 >= 0.8 * k2 ? "met" : "missed");
+  std::printf(
+      "\nalerts: kafka %llu, through the state topic %llu, scan %llu; harness took %.0f s\n",
+      static_cast<unsigned long long>(kafka_alerts), static_cast<unsigned long long>(hop_alerts),
+      static_cast<unsigned long long>(scan_alerts), Seconds(t0, Clock::now()));
   return 0;
 }
 
