@@ -44,7 +44,10 @@ class RejectSink {
 };
 
 // An event for the shard (roles != 0), or a progress mark (roles == 0: event.tenant_hash,
-// event.time = the newest event time of that tenant on clock source event.sequence).
+// event.time = the newest event time of that tenant on clock source event.sequence), or an input
+// mark (roles == kInputMarkRoles: event.time = the newest event time of any tenant on clock
+// source event.sequence; the state topic's marks, pipeline/progress_marks.h).
+inline constexpr uint8_t kInputMarkRoles = 0x80;
 struct ShardMessage {
   Event event;
   uint8_t roles = 0;

@@ -98,6 +98,11 @@ void Pipeline::ShardLoop(uint32_t shard) {
     int64_t depth = 0;
     auto drain = [&](uint32_t p) {
       return Queue(p, shard).consume_all([&](const ShardMessage& m) {
+        if (m.roles == kInputMarkRoles) {
+          clocks.OnInputMark(static_cast<uint32_t>(m.event.sequence), m.event.time, now, ended,
+                             moved);
+          return;
+        }
         if (m.roles == 0) {
           const EventTime w =
               clocks.OnMark(m.event.tenant_hash, static_cast<uint32_t>(m.event.sequence),

@@ -25,6 +25,10 @@ namespace privmon {
 
 class TenantClocks {
  public:
+  // The tenant of a checkpointed input clock (ForEachInput, RestoreInput): no tenant id hashes to
+  // 0 in practice (core/hash.h); such a record restores the input's own clock only.
+  static constexpr uint64_t kInputClockTenant = 0;
+
   // idle_timeout_ns <= 0: tenants never go idle (scan). `sources`: clock sources. In scan
   // (`hold_unreported`), a live source that has sent no mark yet may carry any tenant: it holds
   // every tenant back until its first mark or its end (files start at different speeds; in run a
@@ -41,7 +45,8 @@ class TenantClocks {
         unreported_(hold_unreported ? sources : 0),
         owner_(std::move(owner)),
         input_newest_(sources, kMinTime),
-        input_mark_ns_(sources, 0) {
+        input_mark_ns_(sources, 0),
+        input_marked_(sources, 0) {
     if (owner_.size() != sources) {
       owner_.resize(sources);
       for (std::size_t s = 0; s < sources; ++s) owner_[s] = static_cast<uint32_t>(s);
@@ -75,6 +80,22 @@ class TenantClocks {
     return Advance(c, Compute(c, kMinTime, now_ns, ended));
   }
 
+  // An input mark (the state topic's, pipeline/progress_marks.h): clock input `source` has read
+  // up to `newest`, any tenant. Moves only the input's own clock (the floor that holds back every
+  // tenant of its source), never a tenant's newest time on it; calls moved(tenant, wm) for each
+  // tenant whose watermark moved. O(tenants + inputs).
+  template <class Ended, class Moved>
+  void OnInputMark(uint32_t source, EventTime newest, int64_t now_ns, Ended&& ended,
+                   Moved&& moved) {
+    if (source < reported_.size() && reported_[source] == 0) {
+      reported_[source] = 1;
+      --unreported_;
+    }
+    NoteInput(source, newest, now_ns);
+    if (source < input_marked_.size()) input_marked_[source] = 1;
+    Refresh(kMinTime, now_ns, ended, moved);
+  }
+
   // Re-evaluates every tenant (a source ended, or wall time passed): calls moved(tenant, wm) for
   // each tenant whose watermark moved. `source_watermark` advances idle tenants (run only).
   template <class Ended, class Moved>
@@ -100,10 +121,15 @@ class TenantClocks {
 
   // Checkpoints: f(tenant, input, newest) for every input that carried a tenant; and putting one
   // back after a restart (before any mark; counts as a mark at now_ns).
+  // Tenant 0 (kInputClockTenant) stands for an input's own clock set by input marks, so a restored
+  // state partition's inputs hold its tenants back before their next marks.
   template <class F>
   void ForEachInput(F&& f) const {
     for (const auto& [tenant, c] : clocks_) {
       for (const Input& i : c.inputs) f(tenant, i.source, i.newest);
+    }
+    for (std::size_t s = 0; s < input_marked_.size(); ++s) {
+      if (input_marked_[s] != 0) f(kInputClockTenant, static_cast<uint32_t>(s), input_newest_[s]);
     }
   }
   void RestoreInput(uint64_t tenant, uint32_t source, EventTime newest, int64_t now_ns) {
@@ -112,6 +138,10 @@ class TenantClocks {
       --unreported_;
     }
     NoteInput(source, newest, now_ns);
+    if (tenant == kInputClockTenant) {
+      if (source < input_marked_.size()) input_marked_[source] = 1;
+      return;
+    }
     Clock& c = clocks_[tenant];
     for (Input& i : c.inputs) {
       if (i.source == source) {
@@ -198,6 +228,7 @@ class TenantClocks {
   std::vector<uint32_t> owner_;          // per clock source: the source it belongs to
   std::vector<EventTime> input_newest_;  // per clock source: newest time of any tenant's mark
   std::vector<int64_t> input_mark_ns_;   // per clock source: wall time of its last mark
+  std::vector<uint8_t> input_marked_;    // per clock source: set by an input mark (checkpointed)
   std::vector<EventTime> source_floor_;  // per source: ComputeFloors' answer
   bool aligned_ = false;                 // some source has several clock inputs
   absl::flat_hash_map<uint64_t, Clock> clocks_;
