@@ -33,23 +33,6 @@ const std::string kDefaultTenant = "bbbbbbbb-0000-4000-8000-000000000003";  // i
 constexpr int kInputPartitions = 4;
 constexpr int kStatePartitions = 8;
 
-using AlertIdSet = std::set<std::pair<std::string, bool>>;
-
-// (alert_id, is an update line) of every alert line.
-AlertIdSet AlertIds(const std::string& text) {
-  AlertIdSet ids;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto at = line.find("\"alert_id\":\"");
-    if (at == std::string::npos) continue;
-    const auto start = at + 12;
-    ids.emplace(line.substr(start, line.find('"', start) - start),
-                line.find("\"update\":true") != std::string::npos);
-  }
-  return ids;
-}
-
 std::vector<std::string> ScenarioLines() {
   std::vector<std::string> lines;
   std::ifstream in(kScenario + "/mixed.ndjson");

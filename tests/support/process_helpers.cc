@@ -341,4 +341,18 @@ bool WaitReady(Child& child, int port, std::chrono::milliseconds timeout) {
          child.Alive();
 }
 
+AlertIdSet AlertIds(const std::string& text) {
+  AlertIdSet ids;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto at = line.find("\"alert_id\":\"");
+    if (at == std::string::npos) continue;
+    const auto start = at + 12;
+    ids.emplace(line.substr(start, line.find('"', start) - start),
+                line.find("\"update\":true") != std::string::npos);
+  }
+  return ids;
+}
+
 }  // namespace privmon::testing
