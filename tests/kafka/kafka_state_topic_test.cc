@@ -227,9 +227,7 @@ TEST(KafkaStateTopic, OneProcessOnAnUnkeyedTopicRaisesWhatAPlainRunRaises) {
              ReadFile(dir + "/one.err"));
 }
 
-// Disabled: fails in about 2 runs of 3 (1 to 4 alerts of the reference raised by neither member;
-// README "Running N instances", known broken). Run with --gtest_also_run_disabled_tests.
-TEST(KafkaStateTopic, DISABLED_SurvivorTakesOverAKilledMembersPartitionsWithTheirState) {
+TEST(KafkaStateTopic, SurvivorTakesOverAKilledMembersPartitionsWithTheirState) {
   const std::string dir = TempDir("kafka-state-two");
   TempDirCleanup cleanup(dir);
   const std::vector<std::string> lines = ScenarioLines();
@@ -276,9 +274,7 @@ TEST(KafkaStateTopic, DISABLED_SurvivorTakesOverAKilledMembersPartitionsWithThei
              "a before the kill: " + a_before_kill + "\n" + ReadFile(dir + "/b.err"));
 }
 
-// Disabled: fails in about 1 run of 3 (an alert lost, another extra), as the SIGKILL test above:
-// several repartitioners (README "Running N instances", known broken).
-TEST(KafkaStateTopic, DISABLED_AThirdProcessJoiningMidStreamChangesNoAlert) {
+TEST(KafkaStateTopic, AThirdProcessJoiningMidStreamChangesNoAlert) {
   const std::string dir = TempDir("kafka-state-join");
   TempDirCleanup cleanup(dir);
   const std::vector<std::string> lines = ScenarioLines();
