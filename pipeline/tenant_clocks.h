@@ -46,7 +46,8 @@ class TenantClocks {
         owner_(std::move(owner)),
         input_newest_(sources, kMinTime),
         input_mark_ns_(sources, 0),
-        input_marked_(sources, 0) {
+        input_marked_(sources, 0),
+        input_held_(sources, 0) {
     if (owner_.size() != sources) {
       owner_.resize(sources);
       for (std::size_t s = 0; s < sources; ++s) owner_[s] = static_cast<uint32_t>(s);
@@ -57,6 +58,16 @@ class TenantClocks {
       owners = std::max(owners, owner_[s] + 1);
     }
     source_floor_.assign(owners, kMaxTime);
+  }
+
+  // Clock input `source` holds every tenant of its source back from the start, before its first
+  // mark, until it marks or stays quiet for `input_idle_ns` (a state partition's input
+  // partitions: another process's repartitioner may start reading one later than the others are
+  // read). Before any mark. O(1).
+  void HoldInput(uint32_t source, int64_t now_ns) {
+    if (source >= input_held_.size()) return;
+    input_held_[source] = 1;
+    input_mark_ns_[source] = now_ns;
   }
 
   // Records a mark; returns the tenant's watermark when it moved, else kMinTime.
@@ -196,12 +207,13 @@ class TenantClocks {
   }
   // Per source, the lowest newest time over its live inputs (kMaxTime: none). An input that has
   // reported nothing holds nothing back (a Kafka source has a clock input per possible partition,
-  // most never assigned). O(inputs); once per mark or refresh.
+  // most never assigned), unless HoldInput named it. O(inputs); once per mark or refresh.
   template <class Ended>
   void ComputeFloors(int64_t now_ns, Ended&& ended) {
     std::fill(source_floor_.begin(), source_floor_.end(), kMaxTime);
     for (std::size_t s = 0; s < owner_.size(); ++s) {
-      if (input_newest_[s] == kMinTime || ended(static_cast<uint32_t>(s))) continue;
+      if (input_newest_[s] == kMinTime && input_held_[s] == 0) continue;
+      if (ended(static_cast<uint32_t>(s))) continue;
       if (input_idle_ns_ > 0 && now_ns - input_mark_ns_[s] > input_idle_ns_) continue;
       source_floor_[owner_[s]] = std::min(source_floor_[owner_[s]], input_newest_[s]);
     }
@@ -229,6 +241,7 @@ class TenantClocks {
   std::vector<EventTime> input_newest_;  // per clock source: newest time of any tenant's mark
   std::vector<int64_t> input_mark_ns_;   // per clock source: wall time of its last mark
   std::vector<uint8_t> input_marked_;    // per clock source: set by an input mark (checkpointed)
+  std::vector<uint8_t> input_held_;      // per clock source: holds before its first mark
   std::vector<EventTime> source_floor_;  // per source: ComputeFloors' answer
   bool aligned_ = false;                 // some source has several clock inputs
   absl::flat_hash_map<uint64_t, Clock> clocks_;

@@ -113,3 +113,30 @@ TEST(TenantClocks, InputClocksSurviveACheckpoint) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A state partition's input partitions hold its tenants back from the start: another process's
+// repartitioner may start reading one later than the others are read. A held input that never
+// marks stops holding once quiet for the input idle time.
+TEST(TenantClocks, AHeldInputHoldsBeforeItsFirstMarkUntilQuiet) {
+  constexpr int64_t kIdleNs = 120'000'000'000;
+  TenantClocks clocks(kLateness, 0, 2, false, {0, 0}, kIdleNs);
+  clocks.HoldInput(1, /*now_ns=*/1);
+  EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0, 2, NoneEnded()), kMinTime)
+      << "partition 1 has not been read yet: it may still carry A, as of any time";
+  std::vector<std::pair<uint64_t, EventTime>> moved;
+  auto record = [&](uint64_t t, EventTime wm) { moved.emplace_back(t, wm); };
+  clocks.OnInputMark(1, kT0 - kHour, 3, NoneEnded(), record);
+  EXPECT_EQ(moved,
+            (std::vector<std::pair<uint64_t, EventTime>>{{kTenantA, kT0 - kHour - kLateness}}));
+  // Another held input that never marks: it holds until quiet for the idle time.
+  TenantClocks quiet(kLateness, 0, 2, false, {0, 0}, kIdleNs);
+  quiet.HoldInput(1, 1);
+  EXPECT_EQ(quiet.OnMark(kTenantA, 0, kT0, kIdleNs, NoneEnded()), kMinTime);
+  EXPECT_EQ(quiet.OnMark(kTenantA, 0, kT0 + 1, kIdleNs + 2, NoneEnded()), kT0 + 1 - kLateness);
+}
+
+}  // namespace
+}  // namespace privmon

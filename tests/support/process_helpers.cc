@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -52,7 +53,9 @@ std::string TempDir(const std::string& tag) {
 }
 
 TempDirCleanup::~TempDirCleanup() {
-  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir_);
+  // PRIVMON_TEST_KEEP_DIRS set: kept after a pass too (to compare a passing run's files).
+  if (!::testing::Test::HasFailure() && std::getenv("PRIVMON_TEST_KEEP_DIRS") == nullptr)
+    std::filesystem::remove_all(dir_);
 }
 
 pid_t Spawn(const std::vector<std::string>& args, const std::string& out_path,

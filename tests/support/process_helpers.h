@@ -33,7 +33,8 @@ std::string ReadFile(const std::string& path);  // whole file, "" when unreadabl
 // A fresh directory /tmp/privmon-<tag>-XXXXXX.
 std::string TempDir(const std::string& tag);
 
-// Removes a test's temporary directory when the test passed; keeps it for post-mortems otherwise.
+// Removes a test's temporary directory when the test passed (unless PRIVMON_TEST_KEEP_DIRS is
+// set); keeps it for post-mortems otherwise.
 // Declared before the processes that write into it, so it is destroyed after they are reaped.
 class TempDirCleanup {
  public:
