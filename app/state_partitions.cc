@@ -85,6 +85,37 @@ StatePartitions::StatePartitions(std::shared_ptr<const CompiledConfig> config,
     throw std::runtime_error(what + ": cannot subscribe: " + rd_kafka_err2str(e));
   }
   stats_.state_topic.enabled.store(true, std::memory_order_relaxed);
+  held_inputs_ = InputClockInputs();
+}
+
+std::vector<uint32_t> StatePartitions::InputClockInputs() const {
+  std::vector<uint32_t> inputs;
+  for (const std::string& topic : source_.kafka.topics) {
+    if (!topic.empty() && topic[0] == '^') return {};  // a pattern: the partitions are unknown
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
+    int partitions = -1;
+    for (int attempt = 0; attempt < 3 && partitions < 0; ++attempt) {
+      const rd_kafka_metadata_t* md = nullptr;
+      if (rd_kafka_metadata(rk_, 0, rkt, &md, 3000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        partitions = md->topics[0].partition_cnt;
+      }
+      if (md != nullptr) rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_topic_destroy(rkt);
+    if (partitions < 0) {
+      std::fprintf(stderr,
+                   "privmon: input topic %s: partition count unknown; a state partition takes an "
+                   "input partition into account from its first mark only\n",
+                   topic.c_str());
+      return {};
+    }
+    for (int32_t p = 0; p < partitions; ++p) {
+      inputs.push_back(
+          KafkaClockInput(source_.kafka.topics, source_.kafka.max_partitions, topic, p));
+    }
+  }
+  return inputs;
 }
 
 StatePartitions::~StatePartitions() { (void)Stop(); }
@@ -173,6 +204,7 @@ void StatePartitions::StartTask(uint32_t q) {
                                    rejects_, /*checkpoints=*/true, StatsSlots{q, 1 + q});
     task->pipeline->RestoreClockInputs(task->checkpointer->TakeRestoredClocks());
     task->pipeline->HoldQuietInputsFor(kQuietInputHoldNs);
+    task->pipeline->HoldInputsUntilMarked(held_inputs_);
     break;
   }
   task->pipeline->Start();

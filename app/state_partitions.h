@@ -49,6 +49,10 @@ class StatePartitions {
                           rd_kafka_topic_partition_list_t* parts, void* opaque);
   void StartTask(uint32_t q);
   bool StopTasks();  // every task: stop unsettled, final checkpoint; false if one was not written
+  // The clock inputs of every partition of the input topics (from the brokers' metadata; empty
+  // when unknown): each holds a task's tenants back until its first mark, so the records of an
+  // input partition that another process starts reading late are not late.
+  std::vector<uint32_t> InputClockInputs() const;
 
   std::shared_ptr<const CompiledConfig> config_;
   SourceSettings source_;
@@ -59,6 +63,7 @@ class StatePartitions {
   rd_kafka_t* rk_ = nullptr;
   bool final_missing_ = false;
   std::vector<std::unique_ptr<Task>> tasks_;  // by state partition; null when not ours
+  std::vector<uint32_t> held_inputs_;         // InputClockInputs(), once
 };
 
 }  // namespace privmon

@@ -45,6 +45,7 @@ struct CheckpointRecordView {
 // pipeline, filled by one shard thread (EventConsumer::SaveState), read after that shard is done.
 // The pipeline's own record (not the engine's): the newest event time one clock input (a source,
 // or a Kafka partition) reported for a tenant, so a restart keeps each tenant's per-input clock.
+// Tenant 0: the input's own clock (any tenant; a state partition's input marks).
 inline constexpr uint8_t kCheckpointClockInputTag = 7;
 struct ClockInputRecord {
   uint64_t tenant = 0;

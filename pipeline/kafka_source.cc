@@ -657,4 +657,9 @@ std::unique_ptr<MessageSource> OpenKafkaSource(const SourceSettings& settings,
   return std::make_unique<KafkaSource>(settings, stats);
 }
 
+uint32_t KafkaClockInput(const std::vector<std::string>& topics, uint32_t max_partitions,
+                         std::string_view topic, int32_t partition) {
+  return ClockOf(topics, max_partitions, topic, partition);
+}
+
 }  // namespace privmon

@@ -12,6 +12,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/config.h"
 #include "core/kafka_stats.h"
@@ -24,5 +27,11 @@ namespace privmon {
 // counted, and librdkafka keeps retrying). `stats` may be null.
 std::unique_ptr<MessageSource> OpenKafkaSource(const SourceSettings& settings,
                                                KafkaSourceStats* stats);
+
+// The clock input of (topic, partition) for a source of `topics` (named, in their configured
+// order) and `max_partitions`: the same in every run and process (a state-topic header names the
+// input partition; this maps it). O(topics).
+uint32_t KafkaClockInput(const std::vector<std::string>& topics, uint32_t max_partitions,
+                         std::string_view topic, int32_t partition);
 
 }  // namespace privmon

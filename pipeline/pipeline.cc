@@ -200,7 +200,7 @@ void Pipeline::PushMark(uint32_t parser, const ProgressMark& mark) {
   e.tenant_hash = mark.tenant_hash;
   e.time = mark.newest;
   e.sequence = mark.source;
-  for (uint32_t s = 0; s < shards_; ++s) Push(parser, s, e, 0);
+  for (uint32_t s = 0; s < shards_; ++s) Push(parser, s, e, mark.input ? kInputMarkRoles : 0);
 }
 
 bool Pipeline::Released(uint64_t n) const {
@@ -236,7 +236,6 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   // trails by that much more, and marks stay rare next to events.
   ProgressMarks marks(std::max<int64_t>(kMicrosPerSecond, lateness_us_ / 10),
                       settings.max_future_skew_s * kMicrosPerSecond);
-  for (const ClockInputRecord& r : restored_clocks_) marks.KnowTenant(r.tenant);
   auto released = [&](uint64_t n) { return !fanned_out_ || Released(n); };
   // Parked shards are woken per batch of pushes, and before this thread may block.
   WakeBatch wake_batch;
@@ -421,8 +420,14 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   marks.Publish(last_sequence, true, released, send);
   await_marks(/*until_stop=*/false);
   WakeShards();
-  for (std::size_t id : source_ids)
-    source_progress_[id].ended.store(true, std::memory_order_release);
+  // Stopped without settling (SIGTERM with checkpoints, a state partition given up): the sources
+  // did not end, so their inputs keep holding their tenants back. Marking them ended would move
+  // every tenant's watermark to its newest time over all inputs, and the checkpoint would carry
+  // it: after the restore a lagging input's records would be late (or beyond the dedupe horizon).
+  if (settle_on_stop_.load(std::memory_order_acquire)) {
+    for (std::size_t id : source_ids)
+      source_progress_[id].ended.store(true, std::memory_order_release);
+  }
   progress_[parser].done.store(true, std::memory_order_release);
   Signal();
 }

@@ -44,7 +44,10 @@ class RejectSink {
 };
 
 // An event for the shard (roles != 0), or a progress mark (roles == 0: event.tenant_hash,
-// event.time = the newest event time of that tenant on clock source event.sequence).
+// event.time = the newest event time of that tenant on clock source event.sequence), or an input
+// mark (roles == kInputMarkRoles: event.time = the newest event time of any tenant on clock
+// source event.sequence; the state topic's marks, pipeline/progress_marks.h).
+inline constexpr uint8_t kInputMarkRoles = 0x80;
 struct ShardMessage {
   Event event;
   uint8_t roles = 0;
@@ -93,6 +96,12 @@ class Pipeline {
   // input partitions behind the repartition hop: one that resumes after a failover (the session
   // timeout, a rebalance, a restore) must still hold, so its records are not late.
   void HoldQuietInputsFor(int64_t ns) { input_idle_ns_ = ns; }
+  // Before Start(): clock inputs of the first source that hold every tenant back before their
+  // first mark (TenantClocks::HoldInput; a state partition's input partitions), for as long as
+  // HoldQuietInputsFor says at most.
+  void HoldInputsUntilMarked(std::vector<uint32_t> clock_inputs) {
+    held_inputs_ = std::move(clock_inputs);
+  }
   // Before Start(): each tenant's per-input clocks from a restored checkpoint.
   void RestoreClockInputs(std::vector<ClockInputRecord> inputs) {
     restored_clocks_ = std::move(inputs);
@@ -158,6 +167,7 @@ class Pipeline {
   // Every shard's clocks get every mark, so shard 0's stand for all: it writes them at a cut, and
   // leaves them in final_clocks_ when it stops without settling (SaveStopped writes them).
   std::vector<ClockInputRecord> restored_clocks_;
+  std::vector<uint32_t> held_inputs_;  // HoldInputsUntilMarked
   std::vector<ClockInputRecord> final_clocks_;
   std::vector<std::unique_ptr<EventConsumer>> consumers_;
   std::vector<std::unique_ptr<SpscQueue<ShardMessage>>> queues_;

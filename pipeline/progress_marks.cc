@@ -15,9 +15,6 @@ bool ProgressMarks::Admit(uint32_t source, const Event& e, int64_t wall_now_us) 
   if (it == entries_.end()) {
     if (skew_us_ > 0 && wall_now_us != 0 && e.time > wall_now_us + skew_us_) return false;
     it = entries_.try_emplace(key, Entry{e.tenant_hash, source, e.time, kMinTime, false}).first;
-    if (std::find(tenants_.begin(), tenants_.end(), e.tenant_hash) == tenants_.end()) {
-      tenants_.push_back(e.tenant_hash);
-    }
   } else if (skew_us_ > 0 && e.time > it->second.newest + skew_us_) {
     return false;
   }
@@ -31,22 +28,11 @@ bool ProgressMarks::Admit(uint32_t source, const Event& e, int64_t wall_now_us) 
 }
 
 void ProgressMarks::AdmitInput(uint32_t source, EventTime newest, int64_t wall_now_us) {
-  for (const uint64_t tenant : tenants_) {
-    const uint64_t key = HashCombine(tenant, source + 1u);
-    auto it = entries_.find(key);
-    if (it == entries_.end()) {
-      if (skew_us_ > 0 && wall_now_us != 0 && newest > wall_now_us + skew_us_) continue;
-      it = entries_.try_emplace(key, Entry{tenant, source, newest, kMinTime, false}).first;
-    } else if (skew_us_ > 0 && newest > it->second.newest + skew_us_ &&
-               it->second.newest != kMinTime) {
-      continue;
-    }
-    Entry& entry = it->second;
-    if (newest > entry.newest) entry.newest = newest;
-    if (!entry.touched) {
-      entry.touched = true;
-      touched_.push_back(key);
-    }
+  if (skew_us_ > 0 && wall_now_us != 0 && newest > wall_now_us + skew_us_) return;
+  Input& input = inputs_[source];
+  if (newest > input.newest) {
+    input.newest = newest;
+    inputs_moved_ = true;
   }
 }
 

@@ -25,6 +25,7 @@ struct ProgressMark {
   uint32_t source = 0;  // clock source id (all lanes of a fanned-out source share one)
   EventTime newest = kMinTime;
   uint64_t sequence = 0;  // the source-order sequence of the message it was taken after
+  bool input = false;     // an input mark: `newest` of any tenant on `source` (tenant_hash 0)
 };
 
 class ProgressMarks {
@@ -37,19 +38,13 @@ class ProgressMarks {
   // `wall_now_us` is 0 in `scan` (never read the wall clock there).
   bool Admit(uint32_t source, const Event& e, int64_t wall_now_us);
   // A progress mark read from the state topic (pipeline/state_topic_format.h): input `source` has
-  // read up to `newest` (any tenant). Recorded for every tenant this parse thread has seen, as if
-  // the input had carried each of them, so an input holds every tenant of the state partition
-  // back, not only those its records happened to carry here (a lagging input partition's records
-  // are never late). O(tenants seen); allocates only for a new (tenant, source) pair.
-  // A mark implausibly far ahead of a tenant's newest time (max_future_skew) is not recorded.
+  // read up to `newest` (any tenant). Sent on as an input mark (ProgressMark::input): it moves
+  // that input's clock (the floor that holds back every tenant of the source, as a lagging Kafka
+  // partition does without the hop), never a tenant's own newest time on that input, which only
+  // the tenant's records move (DESIGN.md section 10 "Clocks"; the same watermarks as a plain run
+  // over the input topic). A mark more than max_future_skew ahead of the wall clock (`run`) is
+  // ignored. O(1); allocates only for a new input.
   void AdmitInput(uint32_t source, EventTime newest, int64_t wall_now_us);
-  // A tenant restored from a checkpoint: AdmitInput covers it before its next record (else a
-  // restored tenant with no new record would keep its restored clocks, its verdicts pending).
-  void KnowTenant(uint64_t tenant) {
-    if (std::find(tenants_.begin(), tenants_.end(), tenant) == tenants_.end()) {
-      tenants_.push_back(tenant);
-    }
-  }
 
   // After the events of message `sequence` are pushed: queues the marks worth sending (all of
   // the moved ones when `flush`) and calls send(mark) for each queued mark `released` allows.
@@ -61,6 +56,13 @@ class ProgressMarks {
       for (uint64_t key : touched_) Queue(entries_.find(key)->second, sequence, false);
     }
     touched_.clear();
+    for (auto& [source, input] : inputs_) {
+      if (!inputs_moved_) break;
+      if (input.newest <= input.sent) continue;
+      input.sent = input.newest;
+      pending_.push_back(ProgressMark{0, source, input.newest, sequence, true});
+    }
+    inputs_moved_ = false;
     while (head_ < pending_.size() && released(pending_[head_].sequence)) send(pending_[head_++]);
     if (head_ == pending_.size()) {
       pending_.clear();
@@ -77,13 +79,18 @@ class ProgressMarks {
     EventTime sent = kMinTime;
     bool touched = false;
   };
+  struct Input {
+    EventTime newest = kMinTime;
+    EventTime sent = kMinTime;
+  };
   void Queue(Entry& entry, uint64_t sequence, bool flush);
 
   int64_t granularity_us_;
   int64_t skew_us_;
   absl::flat_hash_map<uint64_t, Entry> entries_;  // key: HashCombine(tenant, source)
   std::vector<uint64_t> touched_;                 // keys touched by the current message
-  std::vector<uint64_t> tenants_;                 // every tenant seen (AdmitInput)
+  absl::flat_hash_map<uint32_t, Input> inputs_;   // input marks (AdmitInput), by source
+  bool inputs_moved_ = false;                     // an input's newest moved since the last Publish
   std::vector<ProgressMark> pending_;
   std::size_t head_ = 0;
 };

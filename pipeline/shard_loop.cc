@@ -61,6 +61,10 @@ void Pipeline::ShardLoop(uint32_t shard) {
   auto ended = [&](uint32_t source) { return source < clock_sources && ended_seen[source] != 0; };
   auto moved = [&](uint64_t tenant, EventTime w) { consumer.OnTenantWatermark(tenant, w); };
   int64_t last_refresh_ns = 0;
+  for (const uint32_t input : held_inputs_) {
+    if (!clock_base_.empty() && input < clock_inputs_[0])
+      clocks.HoldInput(clock_base_[0] + input, wall ? NowNs() : 0);
+  }
   for (const ClockInputRecord& r : restored_clocks_) {
     if (r.source < clock_sources)
       clocks.RestoreInput(r.tenant, r.source, r.newest, wall ? NowNs() : 0);
@@ -98,6 +102,11 @@ void Pipeline::ShardLoop(uint32_t shard) {
     int64_t depth = 0;
     auto drain = [&](uint32_t p) {
       return Queue(p, shard).consume_all([&](const ShardMessage& m) {
+        if (m.roles == kInputMarkRoles) {
+          clocks.OnInputMark(static_cast<uint32_t>(m.event.sequence), m.event.time, now, ended,
+                             moved);
+          return;
+        }
         if (m.roles == 0) {
           const EventTime w =
               clocks.OnMark(m.event.tenant_hash, static_cast<uint32_t>(m.event.sequence),

@@ -25,6 +25,10 @@ namespace privmon {
 
 class TenantClocks {
  public:
+  // The tenant of a checkpointed input clock (ForEachInput, RestoreInput): no tenant id hashes to
+  // 0 in practice (core/hash.h); such a record restores the input's own clock only.
+  static constexpr uint64_t kInputClockTenant = 0;
+
   // idle_timeout_ns <= 0: tenants never go idle (scan). `sources`: clock sources. In scan
   // (`hold_unreported`), a live source that has sent no mark yet may carry any tenant: it holds
   // every tenant back until its first mark or its end (files start at different speeds; in run a
@@ -41,7 +45,9 @@ class TenantClocks {
         unreported_(hold_unreported ? sources : 0),
         owner_(std::move(owner)),
         input_newest_(sources, kMinTime),
-        input_mark_ns_(sources, 0) {
+        input_mark_ns_(sources, 0),
+        input_marked_(sources, 0),
+        input_held_(sources, 0) {
     if (owner_.size() != sources) {
       owner_.resize(sources);
       for (std::size_t s = 0; s < sources; ++s) owner_[s] = static_cast<uint32_t>(s);
@@ -52,6 +58,16 @@ class TenantClocks {
       owners = std::max(owners, owner_[s] + 1);
     }
     source_floor_.assign(owners, kMaxTime);
+  }
+
+  // Clock input `source` holds every tenant of its source back from the start, before its first
+  // mark, until it marks or stays quiet for `input_idle_ns` (a state partition's input
+  // partitions: another process's repartitioner may start reading one later than the others are
+  // read). Before any mark. O(1).
+  void HoldInput(uint32_t source, int64_t now_ns) {
+    if (source >= input_held_.size()) return;
+    input_held_[source] = 1;
+    input_mark_ns_[source] = now_ns;
   }
 
   // Records a mark; returns the tenant's watermark when it moved, else kMinTime.
@@ -73,6 +89,22 @@ class TenantClocks {
     if (newest > in->newest) in->newest = newest;
     in->last_mark_ns = now_ns;
     return Advance(c, Compute(c, kMinTime, now_ns, ended));
+  }
+
+  // An input mark (the state topic's, pipeline/progress_marks.h): clock input `source` has read
+  // up to `newest`, any tenant. Moves only the input's own clock (the floor that holds back every
+  // tenant of its source), never a tenant's newest time on it; calls moved(tenant, wm) for each
+  // tenant whose watermark moved. O(tenants + inputs).
+  template <class Ended, class Moved>
+  void OnInputMark(uint32_t source, EventTime newest, int64_t now_ns, Ended&& ended,
+                   Moved&& moved) {
+    if (source < reported_.size() && reported_[source] == 0) {
+      reported_[source] = 1;
+      --unreported_;
+    }
+    NoteInput(source, newest, now_ns);
+    if (source < input_marked_.size()) input_marked_[source] = 1;
+    Refresh(kMinTime, now_ns, ended, moved);
   }
 
   // Re-evaluates every tenant (a source ended, or wall time passed): calls moved(tenant, wm) for
@@ -100,10 +132,15 @@ class TenantClocks {
 
   // Checkpoints: f(tenant, input, newest) for every input that carried a tenant; and putting one
   // back after a restart (before any mark; counts as a mark at now_ns).
+  // Tenant 0 (kInputClockTenant) stands for an input's own clock set by input marks, so a restored
+  // state partition's inputs hold its tenants back before their next marks.
   template <class F>
   void ForEachInput(F&& f) const {
     for (const auto& [tenant, c] : clocks_) {
       for (const Input& i : c.inputs) f(tenant, i.source, i.newest);
+    }
+    for (std::size_t s = 0; s < input_marked_.size(); ++s) {
+      if (input_marked_[s] != 0) f(kInputClockTenant, static_cast<uint32_t>(s), input_newest_[s]);
     }
   }
   void RestoreInput(uint64_t tenant, uint32_t source, EventTime newest, int64_t now_ns) {
@@ -112,6 +149,10 @@ class TenantClocks {
       --unreported_;
     }
     NoteInput(source, newest, now_ns);
+    if (tenant == kInputClockTenant) {
+      if (source < input_marked_.size()) input_marked_[source] = 1;
+      return;
+    }
     Clock& c = clocks_[tenant];
     for (Input& i : c.inputs) {
       if (i.source == source) {
@@ -166,12 +207,13 @@ class TenantClocks {
   }
   // Per source, the lowest newest time over its live inputs (kMaxTime: none). An input that has
   // reported nothing holds nothing back (a Kafka source has a clock input per possible partition,
-  // most never assigned). O(inputs); once per mark or refresh.
+  // most never assigned), unless HoldInput named it. O(inputs); once per mark or refresh.
   template <class Ended>
   void ComputeFloors(int64_t now_ns, Ended&& ended) {
     std::fill(source_floor_.begin(), source_floor_.end(), kMaxTime);
     for (std::size_t s = 0; s < owner_.size(); ++s) {
-      if (input_newest_[s] == kMinTime || ended(static_cast<uint32_t>(s))) continue;
+      if (input_newest_[s] == kMinTime && input_held_[s] == 0) continue;
+      if (ended(static_cast<uint32_t>(s))) continue;
       if (input_idle_ns_ > 0 && now_ns - input_mark_ns_[s] > input_idle_ns_) continue;
       source_floor_[owner_[s]] = std::min(source_floor_[owner_[s]], input_newest_[s]);
     }
@@ -198,6 +240,8 @@ class TenantClocks {
   std::vector<uint32_t> owner_;          // per clock source: the source it belongs to
   std::vector<EventTime> input_newest_;  // per clock source: newest time of any tenant's mark
   std::vector<int64_t> input_mark_ns_;   // per clock source: wall time of its last mark
+  std::vector<uint8_t> input_marked_;    // per clock source: set by an input mark (checkpointed)
+  std::vector<uint8_t> input_held_;      // per clock source: holds before its first mark
   std::vector<EventTime> source_floor_;  // per source: ComputeFloors' answer
   bool aligned_ = false;                 // some source has several clock inputs
   absl::flat_hash_map<uint64_t, Clock> clocks_;

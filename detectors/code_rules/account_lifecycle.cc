@@ -21,24 +21,33 @@ void AccountLifecycle::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const
   auto within = [](Seconds32 first, Seconds32 then, int64_t window) {
     return first != 0 && then != 0 && then >= first && static_cast<int64_t>(then - first) <= window;
   };
-  auto emit = [&](RuleId rule) {
+  // Timed by the pair's later event in event time, whichever of the two arrived second, so the
+  // verdict's time (and the id: its suppression bucket) never depends on the arrival order
+  // (docs/operations.md "Alert ids"). `other`: the stored time of the pair's other event.
+  auto emit = [&](RuleId rule, Seconds32 other) {
     Alert a = AlertEmitter::Begin(rule, e, who);
+    const EventTime other_us = static_cast<EventTime>(other) * kMicrosPerSecond;
+    if (other > t) {
+      a.time = a.last_seen = other_us;
+    } else if (other < t) {
+      a.first_seen = other_us;
+    }
     AddAuditDetails(a, e, /*names_actor=*/false);
     ctx.Emit(a, who.key, tenant);
   };
   if (added) {
     if (st.user_added == 0 || t < st.user_added) st.user_added = t;
-    if (within(t, st.role_gained, pa01_window)) emit(RuleId::kPA01);
-    if (within(t, st.deleted, pa02_window)) emit(RuleId::kPA02);
+    if (within(t, st.role_gained, pa01_window)) emit(RuleId::kPA01, st.role_gained);
+    if (within(t, st.deleted, pa02_window)) emit(RuleId::kPA02, st.deleted);
   } else if (gained) {
     if (st.role_gained == 0 || (st.user_added != 0 && t >= st.user_added && t < st.role_gained) ||
         st.role_gained < st.user_added) {
       st.role_gained = t;
     }
-    if (within(st.user_added, t, pa01_window)) emit(RuleId::kPA01);
+    if (within(st.user_added, t, pa01_window)) emit(RuleId::kPA01, st.user_added);
   } else {
     if (st.deleted == 0 || t < st.deleted) st.deleted = t;
-    if (within(st.user_added, t, pa02_window)) emit(RuleId::kPA02);
+    if (within(st.user_added, t, pa02_window)) emit(RuleId::kPA02, st.user_added);
   }
 }
 

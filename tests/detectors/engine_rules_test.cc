@@ -108,6 +108,47 @@ TEST(SequenceRule, FiresWhenRoleArrivesBeforeUserCreation) {
   EXPECT_THAT(h.Rules(), Contains(RuleId::kPA01));
 }
 
+// Either arrival order of the pair gives one alert id and time: the pair's later event in event
+// time times the verdict (DESIGN.md section 10: no arrival order enters the id; two
+// repartitioners may deliver a tenant's records in either order).
+TEST(SequenceRule, EitherArrivalOrderGivesOneAlertIdAndTime) {
+  const Event add =
+      Audit(kTenant, Activity::kAddUser, "Add user", "new@contoso.com", "2026-11-24T10:50:00Z");
+  const Event role = Audit(kTenant, Activity::kAddMemberToRole, "Add member to role",
+                           "new@contoso.com", "2026-11-24T12:10:00Z", "Global Administrator");
+  const Event del = Audit(kTenant, Activity::kDeleteUser, "Delete user", "new@contoso.com",
+                          "2026-11-24T13:20:00Z");
+  for (const RuleId rule : {RuleId::kPA01, RuleId::kPA02}) {
+    const Event& then = rule == RuleId::kPA01 ? role : del;
+    auto of_rule = [rule](std::vector<Alert> all) {
+      std::vector<Alert> out;
+      for (const Alert& a : all) {
+        if (a.rule == rule) out.push_back(a);
+      }
+      return out;
+    };
+    std::vector<Alert> in_order, reversed;
+    {
+      EngineHarness h;
+      h.Feed(add);
+      h.Feed(then);
+      in_order = of_rule(h.Drain());
+    }
+    {
+      EngineHarness h;
+      h.Feed(then);
+      h.Feed(add);
+      reversed = of_rule(h.Drain());
+    }
+    ASSERT_EQ(in_order.size(), 1u) << GetRuleInfo(rule).code;
+    ASSERT_EQ(reversed.size(), 1u) << GetRuleInfo(rule).code;
+    EXPECT_EQ(reversed[0].alert_id, in_order[0].alert_id) << GetRuleInfo(rule).code;
+    EXPECT_EQ(reversed[0].time, then.time) << GetRuleInfo(rule).code;
+    EXPECT_EQ(in_order[0].time, then.time) << GetRuleInfo(rule).code;
+    EXPECT_EQ(reversed[0].first_seen, add.time) << GetRuleInfo(rule).code;
+  }
+}
+
 TEST(SequenceRule, RoleTwoDaysAfterCreationOrUnprivilegedRoleStaysSilent) {
   EngineHarness h;
   h.Feed(Audit(kTenant, Activity::kAddUser, "Add user", "a@contoso.com", "2026-11-20T10:00:00Z"));

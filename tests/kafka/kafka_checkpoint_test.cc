@@ -31,21 +31,6 @@ const std::string kScenario = std::string(PRIVMON_SOURCE_DIR) + "/tests/scenario
 const std::string kDefaultTenant = "bbbbbbbb-0000-4000-8000-000000000003";  // its `args`
 constexpr int kPartitions = 4;
 
-// (alert_id, is an update line) of every alert line.
-std::set<std::pair<std::string, bool>> AlertIds(const std::string& text) {
-  std::set<std::pair<std::string, bool>> ids;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto at = line.find("\"alert_id\":\"");
-    if (at == std::string::npos) continue;
-    const auto start = at + 12;
-    ids.emplace(line.substr(start, line.find('"', start) - start),
-                line.find("\"update\":true") != std::string::npos);
-  }
-  return ids;
-}
-
 // The scenario's config (tenants, lateness) with a Kafka source, a file sink and checkpoints. A
 // short session timeout lets the group notice a killed member in seconds.
 std::string Config(const std::string& dir, const std::string& name, const MockKafka& kafka,

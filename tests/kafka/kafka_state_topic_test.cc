@@ -33,23 +33,6 @@ const std::string kDefaultTenant = "bbbbbbbb-0000-4000-8000-000000000003";  // i
 constexpr int kInputPartitions = 4;
 constexpr int kStatePartitions = 8;
 
-using AlertIdSet = std::set<std::pair<std::string, bool>>;
-
-// (alert_id, is an update line) of every alert line.
-AlertIdSet AlertIds(const std::string& text) {
-  AlertIdSet ids;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto at = line.find("\"alert_id\":\"");
-    if (at == std::string::npos) continue;
-    const auto start = at + 12;
-    ids.emplace(line.substr(start, line.find('"', start) - start),
-                line.find("\"update\":true") != std::string::npos);
-  }
-  return ids;
-}
-
 std::vector<std::string> ScenarioLines() {
   std::vector<std::string> lines;
   std::ifstream in(kScenario + "/mixed.ndjson");
@@ -244,9 +227,7 @@ TEST(KafkaStateTopic, OneProcessOnAnUnkeyedTopicRaisesWhatAPlainRunRaises) {
              ReadFile(dir + "/one.err"));
 }
 
-// Disabled: fails in about 2 runs of 3 (1 to 4 alerts of the reference raised by neither member;
-// README "Running N instances", known broken). Run with --gtest_also_run_disabled_tests.
-TEST(KafkaStateTopic, DISABLED_SurvivorTakesOverAKilledMembersPartitionsWithTheirState) {
+TEST(KafkaStateTopic, SurvivorTakesOverAKilledMembersPartitionsWithTheirState) {
   const std::string dir = TempDir("kafka-state-two");
   TempDirCleanup cleanup(dir);
   const std::vector<std::string> lines = ScenarioLines();
@@ -293,9 +274,7 @@ TEST(KafkaStateTopic, DISABLED_SurvivorTakesOverAKilledMembersPartitionsWithThei
              "a before the kill: " + a_before_kill + "\n" + ReadFile(dir + "/b.err"));
 }
 
-// Disabled: fails in about 1 run of 3 (an alert lost, another extra), as the SIGKILL test above:
-// several repartitioners (README "Running N instances", known broken).
-TEST(KafkaStateTopic, DISABLED_AThirdProcessJoiningMidStreamChangesNoAlert) {
+TEST(KafkaStateTopic, AThirdProcessJoiningMidStreamChangesNoAlert) {
   const std::string dir = TempDir("kafka-state-join");
   TempDirCleanup cleanup(dir);
   const std::vector<std::string> lines = ScenarioLines();

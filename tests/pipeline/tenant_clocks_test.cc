@@ -66,3 +66,77 @@ TEST(TenantClocks, AnEndedPartitionHoldsNothing) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// Behind the state topic's hop, an input mark (any tenant's newest time on an input partition)
+// holds every tenant back as that partition's floor, but never counts as a tenant's own newest
+// time there: the watermark is the one a plain run over the input topic would have.
+TEST(TenantClocks, AnInputMarkMovesThePartitionsFloorNotATenantsOwnTime) {
+  TenantClocks clocks(kLateness, 0, 2, false, {0, 0});
+  // Tenant A's newest record came on partition 0 at kT0; partition 1 carried nothing of it.
+  EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0, 0, NoneEnded()), kT0 - kLateness);
+  std::vector<std::pair<uint64_t, EventTime>> moved;
+  auto record = [&](uint64_t t, EventTime wm) { moved.emplace_back(t, wm); };
+  // Partition 0 has read hours further (other tenants): A stays as of its own newest time.
+  clocks.OnInputMark(0, kT0 + 5 * kHour, 0, NoneEnded(), record);
+  // Partition 1 lags: it holds A back below A's own time.
+  clocks.OnInputMark(1, kT0 - kHour, 0, NoneEnded(), record);
+  EXPECT_TRUE(moved.empty());
+  EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0 + kHour, 0, NoneEnded()), kMinTime)
+      << "held by partition 1's floor";
+  clocks.OnInputMark(1, kT0 + 5 * kHour, 0, NoneEnded(), record);
+  EXPECT_EQ(moved,
+            (std::vector<std::pair<uint64_t, EventTime>>{{kTenantA, kT0 + kHour - kLateness}}))
+      << "A follows its own newest time, not the partitions' (kT0 + 5 h)";
+}
+
+// A checkpoint keeps the inputs' own clocks (tenant 0): a restored state partition's lagging
+// input holds its tenants back before its next mark.
+TEST(TenantClocks, InputClocksSurviveACheckpoint) {
+  TenantClocks before(kLateness, 0, 2, false, {0, 0});
+  auto ignore = [](uint64_t, EventTime) {};
+  before.OnMark(kTenantA, 0, kT0 + 5 * kHour, 0, NoneEnded());
+  before.OnInputMark(1, kT0, 0, NoneEnded(), ignore);
+  TenantClocks after(kLateness, 0, 2, false, {0, 0});
+  int inputs = 0;
+  before.ForEachInput([&](uint64_t tenant, uint32_t source, EventTime newest) {
+    inputs += tenant == TenantClocks::kInputClockTenant ? 1 : 0;
+    after.RestoreInput(tenant, source, newest, 0);
+  });
+  EXPECT_EQ(inputs, 1);
+  EXPECT_EQ(after.size(), 1u) << "tenant 0 is no tenant";
+  EXPECT_EQ(after.OnMark(kTenantA, 0, kT0 + 6 * kHour, 0, NoneEnded()), kT0 - kLateness)
+      << "partition 1, restored at kT0, still holds A";
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A state partition's input partitions hold its tenants back from the start: another process's
+// repartitioner may start reading one later than the others are read. A held input that never
+// marks stops holding once quiet for the input idle time.
+TEST(TenantClocks, AHeldInputHoldsBeforeItsFirstMarkUntilQuiet) {
+  constexpr int64_t kIdleNs = 120'000'000'000;
+  TenantClocks clocks(kLateness, 0, 2, false, {0, 0}, kIdleNs);
+  clocks.HoldInput(1, /*now_ns=*/1);
+  EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0, 2, NoneEnded()), kMinTime)
+      << "partition 1 has not been read yet: it may still carry A, as of any time";
+  std::vector<std::pair<uint64_t, EventTime>> moved;
+  auto record = [&](uint64_t t, EventTime wm) { moved.emplace_back(t, wm); };
+  clocks.OnInputMark(1, kT0 - kHour, 3, NoneEnded(), record);
+  EXPECT_EQ(moved,
+            (std::vector<std::pair<uint64_t, EventTime>>{{kTenantA, kT0 - kHour - kLateness}}));
+  // Another held input that never marks: it holds until quiet for the idle time.
+  TenantClocks quiet(kLateness, 0, 2, false, {0, 0}, kIdleNs);
+  quiet.HoldInput(1, 1);
+  EXPECT_EQ(quiet.OnMark(kTenantA, 0, kT0, kIdleNs, NoneEnded()), kMinTime);
+  EXPECT_EQ(quiet.OnMark(kTenantA, 0, kT0 + 1, kIdleNs + 2, NoneEnded()), kT0 + 1 - kLateness);
+}
+
+}  // namespace
+}  // namespace privmon

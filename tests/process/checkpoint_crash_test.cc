@@ -25,6 +25,7 @@
 namespace privmon {
 namespace {
 
+using testing::AlertIds;
 using testing::Child;
 using testing::ReadFile;
 using testing::RunToExit;
@@ -33,21 +34,6 @@ using testing::TempDir;
 using testing::TempDirCleanup;
 
 const std::string kBinary = PRIVMON_BINARY;
-
-// (alert_id, is an update line) of every alert line.
-std::set<std::pair<std::string, bool>> AlertIds(const std::string& text) {
-  std::set<std::pair<std::string, bool>> ids;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto at = line.find("\"alert_id\":\"");
-    if (at == std::string::npos) continue;
-    const auto start = at + 12;
-    ids.emplace(line.substr(start, line.find('"', start) - start),
-                line.find("\"update\":true") != std::string::npos);
-  }
-  return ids;
-}
 
 std::vector<std::string> Lines(const std::string& path) {
   std::ifstream in(path);

@@ -20,6 +20,7 @@
 namespace privmon {
 namespace {
 
+using testing::AlertIds;
 using testing::ReadFile;
 using testing::RunToExit;
 using testing::TempDir;
@@ -27,20 +28,6 @@ using testing::TempDirCleanup;
 
 const std::string kBinary = PRIVMON_BINARY;
 using Ids = std::set<std::pair<std::string, bool>>;
-
-Ids AlertIds(const std::string& text) {
-  Ids ids;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto at = line.find("\"alert_id\":\"");
-    if (at == std::string::npos) continue;
-    const auto start = at + 12;
-    ids.emplace(line.substr(start, line.find('"', start) - start),
-                line.find("\"update\":true") != std::string::npos);
-  }
-  return ids;
-}
 
 Ids Minus(const Ids& a, const Ids& b) {
   Ids out;

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -52,7 +53,9 @@ std::string TempDir(const std::string& tag) {
 }
 
 TempDirCleanup::~TempDirCleanup() {
-  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir_);
+  // PRIVMON_TEST_KEEP_DIRS set: kept after a pass too (to compare a passing run's files).
+  if (!::testing::Test::HasFailure() && std::getenv("PRIVMON_TEST_KEEP_DIRS") == nullptr)
+    std::filesystem::remove_all(dir_);
 }
 
 pid_t Spawn(const std::vector<std::string>& args, const std::string& out_path,
@@ -339,6 +342,20 @@ bool WaitReady(Child& child, int port, std::chrono::milliseconds timeout) {
   return PollUntil([&] { return !child.Alive() || HttpGetBody(port, "/readyz").has_value(); },
                    timeout, 20ms) &&
          child.Alive();
+}
+
+AlertIdSet AlertIds(const std::string& text) {
+  AlertIdSet ids;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto at = line.find("\"alert_id\":\"");
+    if (at == std::string::npos) continue;
+    const auto start = at + 12;
+    ids.emplace(line.substr(start, line.find('"', start) - start),
+                line.find("\"update\":true") != std::string::npos);
+  }
+  return ids;
 }
 
 }  // namespace privmon::testing

@@ -16,9 +16,11 @@
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace privmon::testing {
@@ -31,7 +33,8 @@ std::string ReadFile(const std::string& path);  // whole file, "" when unreadabl
 // A fresh directory /tmp/privmon-<tag>-XXXXXX.
 std::string TempDir(const std::string& tag);
 
-// Removes a test's temporary directory when the test passed; keeps it for post-mortems otherwise.
+// Removes a test's temporary directory when the test passed (unless PRIVMON_TEST_KEEP_DIRS is
+// set); keeps it for post-mortems otherwise.
 // Declared before the processes that write into it, so it is destroyed after they are reaped.
 class TempDirCleanup {
  public:
@@ -92,6 +95,12 @@ double MetricSum(const std::string& text, const std::string& name,
 // A Kafka-fed privmon has caught up: `partitions` partitions assigned, a lag series reported and
 // every lag 0, at least `received` Kafka messages read.
 bool KafkaCaughtUp(const std::string& metrics, int partitions, double received);
+
+// --- alerts ------------------------------------------------------------------------------------
+// (alert_id, is an update line) of every alert line of privmon's native output (a sink file or
+// scan's stdout); other lines are ignored.
+using AlertIdSet = std::set<std::pair<std::string, bool>>;
+AlertIdSet AlertIds(const std::string& text);
 
 // --- privmon runs over a file, with checkpoints -----------------------------------------------
 // Writes <dir>/<name>.yaml: one file source <dir>/in.ndjson (followed or read to its end), a file
