@@ -184,8 +184,10 @@ void StatePartitions::StartTask(uint32_t q) {
       std::fprintf(stderr, "privmon: state partition %u NOT started: %s\n", q, e.what());
       return;
     }
-    engines.push_back(std::make_unique<DetectionEngine>(config_, *alert_queues_[q],
-                                                        stats_.shards[q], stats_.tenants));
+    auto engine = std::make_unique<DetectionEngine>(config_, *alert_queues_[q], stats_.shards[q],
+                                                    stats_.tenants);
+    if (alert_wake_ != nullptr) engine->SetAlertWake(alert_wake_);
+    engines.push_back(std::move(engine));
     std::vector<EventConsumer*> consumers{engines[0].get()};
     if (const int code = task->checkpointer->Restore(attempt > 0, consumers, sources); code != 0) {
       if (fresh_ && attempt == 0) {

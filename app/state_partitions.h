@@ -18,6 +18,7 @@
 
 #include "core/config.h"
 #include "core/stats.h"
+#include "pipeline/event_count.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/spsc_queue.h"
 
@@ -42,6 +43,8 @@ class StatePartitions {
   // False when a final checkpoint was not written.
   [[nodiscard]] bool Stop();
   void PublishConfig(std::shared_ptr<const CompiledConfig> config);
+  // The alert dispatcher's wake, given to every task's engine; set before the first Poll().
+  void SetAlertWake(EventCount* wake) { alert_wake_ = wake; }
 
  private:
   struct Task;
@@ -60,6 +63,7 @@ class StatePartitions {
   std::vector<SpscQueue<Alert>*> alert_queues_;
   RejectSink* rejects_;
   bool fresh_;
+  EventCount* alert_wake_ = nullptr;  // not owned; outlives this
   rd_kafka_t* rk_ = nullptr;
   bool final_missing_ = false;
   std::vector<std::unique_ptr<Task>> tasks_;  // by state partition; null when not ours

@@ -11,6 +11,7 @@
 #include "app/tenant_silence.h"
 #include "config/loader.h"
 #include "metrics/prometheus_exporter.h"
+#include "pipeline/event_count.h"
 #include "pipeline/repartitioner.h"
 #include "sinks/alert_dispatcher.h"
 #include "sinks/alert_output.h"
@@ -70,7 +71,11 @@ int RunStateTopicService(const ServiceOptions& options,
   SpscQueue<Alert> operations_queue(64);  // PRIV-OP-01, the control thread's
   dispatched.push_back(&operations_queue);
   TenantSilence silence(*stats, operations_queue, ServiceWallMicros());
+  // The tasks' engines and PRIV-OP-01 wake the dispatcher when it parks (sinks/alert_dispatcher.h).
+  EventCount alert_wake;
+  silence.set_wake(&alert_wake);
   DispatcherOptions dispatch_options;
+  dispatch_options.wake = &alert_wake;
   dispatch_options.drain_timeout =
       std::chrono::milliseconds(config->pipeline.sink_drain_timeout_ms);
   AlertDispatcher dispatcher(dispatched, std::move(outputs), stats.get(), dispatch_options);
@@ -94,6 +99,7 @@ int RunStateTopicService(const ServiceOptions& options,
                                                     *stats, &rejects);
     state = std::make_unique<StatePartitions>(config, source, *stats, queue_ptrs, &rejects,
                                               options.fresh);
+    state->SetAlertWake(&alert_wake);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "privmon: %s\n", e.what());
     return 1;
