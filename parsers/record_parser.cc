@@ -15,6 +15,7 @@
 namespace privmon {
 
 namespace dom = simdjson::dom;
+static_assert(kParsePadding == simdjson::SIMDJSON_PADDING);
 
 namespace {
 
@@ -80,8 +81,9 @@ struct RecordParser::Impl {
   std::size_t max_message_bytes;
   dom::parser parser;  // parses each message once; its strings back the views of `fields`
   simdjson::error_code init_error;
-  std::unique_ptr<char[]> buffer;  // the message, padded for simdjson
+  std::unique_ptr<char[]> buffer;  // a copy of the message, padded for simdjson
   std::size_t capacity = 0;
+  const char* base = nullptr;  // what simdjson parsed: the caller's bytes or `buffer`
   parsers::JsonTextFields text_fields;
   parsers::FieldCollector collector;
   parsers::RecordFields fields;
@@ -102,13 +104,20 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   // encoding metadata, not JSON.
   if (msg.size() > 3 && msg.starts_with("\xEF\xBB\xBF")) msg.remove_prefix(3);
   text = msg;
-  const std::size_t needed = msg.size() + simdjson::SIMDJSON_PADDING;
-  if (needed > capacity) {
-    capacity = std::max<std::size_t>(needed, std::max<std::size_t>(64 * 1024, capacity * 2));
-    buffer = std::make_unique<char[]>(capacity);
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end (their content does not matter):
+  // a source that has them allocated (a file's line buffer) is parsed in place, others copied.
+  if (ctx.readable_after >= kParsePadding) {
+    base = msg.data();
+  } else {
+    const std::size_t needed = msg.size() + simdjson::SIMDJSON_PADDING;
+    if (needed > capacity) {
+      capacity = std::max<std::size_t>(needed, std::max<std::size_t>(64 * 1024, capacity * 2));
+      buffer = std::make_unique<char[]>(capacity);
+    }
+    if (!msg.empty()) std::memcpy(buffer.get(), msg.data(), msg.size());
+    std::memset(buffer.get() + msg.size(), 0, simdjson::SIMDJSON_PADDING);
+    base = buffer.get();
   }
-  if (!msg.empty()) std::memcpy(buffer.get(), msg.data(), msg.size());
-  std::memset(buffer.get() + msg.size(), 0, simdjson::SIMDJSON_PADDING);
   record_index = 0;
 
   // One parse validates the whole message (grammar, numbers, literals, escapes, UTF-8, depth)
@@ -116,7 +125,7 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   dom::element root;
   simdjson::error_code err = init_error;
   if (err == simdjson::SUCCESS) {
-    err = parser.parse(buffer.get(), msg.size(), /*realloc_if_needed=*/false).get(root);
+    err = parser.parse(base, msg.size(), /*realloc_if_needed=*/false).get(root);
   }
   if (err == simdjson::DEPTH_ERROR) {
     Reject(RejectReason::kTooDeep, text, "nesting deeper than 64 levels");
@@ -140,7 +149,7 @@ void RecordParser::Impl::ParseRoot(dom::object root, const ParseContext& ctx) {
   bool batch = false;
   bool wrong_type = false;
   // Structural 0 is the root's '{'; each member is key (i), ':' (i + 1), value (i + 2).
-  const Structurals structurals(parser, buffer.get());
+  const Structurals structurals(parser, base);
   uint32_t member = 1;
   for (dom::key_value_pair field : root) {
     const uint32_t value_at = member + 2;
@@ -169,7 +178,7 @@ void RecordParser::Impl::ParseRoot(dom::object root, const ParseContext& ctx) {
 
 void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
                                     const ParseContext& ctx) {
-  const Structurals structurals(parser, buffer.get());
+  const Structurals structurals(parser, base);
   uint32_t element_at = open_bracket + 1;
   for (dom::element record : records) {
     const uint32_t next = structurals.SkipValue(element_at);

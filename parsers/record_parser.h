@@ -21,6 +21,11 @@
 
 namespace privmon {
 
+// Bytes simdjson may read past a message's end (simdjson::SIMDJSON_PADDING, checked where simdjson
+// is included): a source whose buffer has this many allocated bytes after a message lets the
+// parser read it in place.
+inline constexpr std::size_t kParsePadding = 64;
+
 struct ParseContext {
   std::string_view frame_tenant;   // tenant from a two-frame ZeroMQ message, may be empty
   std::string_view source_tenant;  // the source's configured tenant, may be empty
@@ -30,6 +35,9 @@ struct ParseContext {
   // Tenancy as a security boundary (DESIGN.md section 10): when false, a frame or source tenant
   // pins the message's tenant and a record naming another is rejected as tenant_mismatch.
   bool multi_tenant = false;
+  // Bytes the caller guarantees allocated and readable right after the message (any content).
+  // At least kParsePadding: the message is parsed where it lies, not copied.
+  std::size_t readable_after = 0;
 };
 
 struct Rejection {

@@ -4,7 +4,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
@@ -23,6 +25,9 @@ namespace {
 // when it was truncated (copytruncate). `Position()` is the byte position after the last line read;
 // `Resume()` seeks to one.
 class FileSource final : public MessageSource {
+  static constexpr std::size_t kLineBytes = 64 * 1024;
+  static constexpr std::size_t kStdioBytes = 1 << 20;
+
  public:
   explicit FileSource(const SourceSettings& s)
       : name_(s.name.empty() ? (s.type == SourceType::kStdin ? "stdin" : "file") : s.name),
@@ -32,9 +37,14 @@ class FileSource final : public MessageSource {
         follow_(s.follow && s.type == SourceType::kFile && s.path != "-") {
     if (s.type == SourceType::kStdin || s.path == "-") {
       file_ = stdin;
+      Buffer();
     } else {
       Open();
     }
+    // getline grows this buffer as needed; starting large leaves the parser's padding after
+    // typical lines, so they are parsed where they lie.
+    line_ = static_cast<char*>(std::malloc(kLineBytes));
+    capacity_ = line_ != nullptr ? kLineBytes : 0;
   }
   ~FileSource() override {
     if (owned_) std::fclose(file_);
@@ -67,6 +77,8 @@ class FileSource final : public MessageSource {
       const FramedLine framed = SplitFramedLine(std::string_view(line_, len));
       out.payload = framed.payload;
       out.tenant_frame = framed.tenant;
+      out.readable_after = capacity_ - static_cast<std::size_t>(framed.payload.data() +
+                                                                framed.payload.size() - line_);
       return ReceiveStatus::kMessage;
     }
   }
@@ -103,6 +115,22 @@ class FileSource final : public MessageSource {
     }
     owned_ = true;
     offset_ = 0;
+    Buffer();
+  }
+
+  // Large reads: stdio's default buffer (one block, 4 KiB) costs a read(2) per typical record.
+  // glibc ignores the size unless given the buffer, which must outlive the stream: an owned
+  // file's is this source's; stdin's (never closed) is static.
+  void Buffer() {
+    char* buffer = nullptr;
+    if (file_ == stdin) {
+      static char stdin_buffer[kStdioBytes];
+      buffer = stdin_buffer;
+    } else {
+      if (stdio_buffer_ == nullptr) stdio_buffer_ = std::make_unique<char[]>(kStdioBytes);
+      buffer = stdio_buffer_.get();
+    }
+    std::setvbuf(file_, buffer, _IOFBF, kStdioBytes);
   }
 
   // At the end of the file: true when it moved on to a replaced or truncated file (read again
@@ -118,6 +146,7 @@ class FileSource final : public MessageSource {
       std::fclose(file_);
       file_ = next;
       offset_ = 0;
+      Buffer();
       return true;
     }
     if (open_file.st_size < offset_) {  // truncated in place
@@ -135,8 +164,9 @@ class FileSource final : public MessageSource {
   bool follow_;
   std::FILE* file_ = nullptr;
   bool owned_ = false;
-  off_t offset_ = 0;      // after the last whole line read
-  char* line_ = nullptr;  // getline's buffer, reused across lines
+  off_t offset_ = 0;                      // after the last whole line read
+  std::unique_ptr<char[]> stdio_buffer_;  // the open file's stdio buffer (outlives its fclose)
+  char* line_ = nullptr;                  // getline's buffer, reused across lines
   std::size_t capacity_ = 0;
 };
 

@@ -33,6 +33,10 @@ struct RawMessage {
   // A state topic's progress mark (pipeline/state_topic_format.h): the input clock_input has read
   // up to this event time; no payload. INT64_MIN: not a mark.
   int64_t mark_us = INT64_MIN;
+  // Bytes allocated and readable after `payload` in the source's own buffer (content unspecified):
+  // at least kParsePadding (parsers/record_parser.h) lets the parser read the payload in place.
+  // The parse thread resets it before every Receive; only a source that knows it sets it.
+  std::size_t readable_after = 0;
 };
 
 enum class ReceiveStatus { kMessage, kIdle, kEnd };

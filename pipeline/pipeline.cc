@@ -310,6 +310,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       // With pushes not yet woken for, first see whether a message is ready: if not, the shards
       // get what was pushed before this thread may block in the source.
       ReceiveStatus status = ReceiveStatus::kIdle;
+      raw.readable_after = 0;  // only a source that has the padding says so
       if (wake_batch.pending()) status = src.Receive(raw, std::chrono::milliseconds(0));
       if (status == ReceiveStatus::kIdle) {
         wake_shards();
@@ -341,8 +342,8 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         sstats->bytes.fetch_add(raw.payload.size(), std::memory_order_relaxed);
       }
       last_sequence = fanned_out_ ? raw.sequence : sequence;
-      ParseContext ctx{raw.tenant_frame, src.tenant(), static_cast<uint8_t>(i),
-                       NowNs(),          sequence++,   src.multi_tenant()};
+      ParseContext ctx{raw.tenant_frame, src.tenant(),       static_cast<uint8_t>(i), NowNs(),
+                       sequence++,       src.multi_tenant(), raw.readable_after};
       last_received_ns = ctx.received_ns;
       if (raw.frame_error != nullptr) {
         Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kBadFrames)]);

@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "parsers/record_parser.h"
 #include "pipeline/event_count.h"
 #include "pipeline/spsc_queue.h"
 
@@ -90,6 +91,8 @@ struct FanoutCore {
         if (lanes_alive.load(std::memory_order_acquire) == 0) return;
       }
       if (!Acquire(raw.payload.size() + raw.tenant_frame.size())) return;
+      // Room for the parser's padding, so the lane's parse thread reads the copy in place.
+      lane.slots[slot].payload.reserve(raw.payload.size() + kParsePadding);
       lane.slots[slot].payload.assign(raw.payload);
       lane.slots[slot].tenant_frame.assign(raw.tenant_frame);
       lane.slots[slot].sequence = sequence++;
@@ -134,6 +137,7 @@ class FanoutLane final : public MessageSource {
         out.sequence = lane_.slots[slot].sequence;
         out.frame_error = lane_.slots[slot].frame_error;
         out.clock_input = lane_.slots[slot].clock_input;
+        out.readable_after = lane_.slots[slot].payload.capacity() - out.payload.size();
         return ReceiveStatus::kMessage;
       }
       if (ended) return ReceiveStatus::kEnd;

@@ -1,0 +1,51 @@
+// The file source hands the parser lines it may read in place: RawMessage::readable_after counts
+// the allocated bytes after each payload, and is at least kParsePadding wherever the source says
+// a line can be parsed without a copy. Real files, the real source.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <zmq.hpp>
+
+#include "parsers/record_parser.h"
+#include "pipeline/message_source.h"
+#include "tests/support/process_helpers.h"
+
+namespace privmon {
+namespace {
+
+using testing::TempDir;
+using testing::TempDirCleanup;
+
+TEST(FileSourcePadding, ShortAndHugeLinesArriveWholeWithTheirReadableTail) {
+  const std::string dir = TempDir("padding");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  const std::string huge = "{\"a\":\"" + std::string(300 * 1024, 'x') + "\"}";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string text = "{\"a\":1}\r\n" + huge + "\n\n  \nT1\t{\"b\":2}";  // no final newline
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+  }
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq);
+  RawMessage m;
+  ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+  EXPECT_EQ(m.payload, "{\"a\":1}");
+  EXPECT_GE(m.readable_after, kParsePadding);  // a typical line: parsed in place
+  ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+  EXPECT_EQ(m.payload, huge);  // longer than the starting buffer: getline grew it
+  ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+  EXPECT_EQ(m.tenant_frame, "T1");
+  EXPECT_EQ(m.payload, "{\"b\":2}");
+  EXPECT_GE(m.readable_after, kParsePadding);
+  EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kEnd);
+}
+
+}  // namespace
+}  // namespace privmon
