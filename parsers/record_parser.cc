@@ -148,13 +148,18 @@ void RecordParser::Impl::ParseRoot(dom::object root, const ParseContext& ctx) {
   collector.BeginRecord();
   bool batch = false;
   bool wrong_type = false;
-  // Structural 0 is the root's '{'; each member is key (i), ':' (i + 1), value (i + 2).
+  // Structural 0 is the root's '{'; each member is key (i), ':' (i + 1), value (i + 2). Only a
+  // batch needs its array's position, so members are skipped up to it when one is met (a single
+  // record walks no structurals twice).
   const Structurals structurals(parser, base);
-  uint32_t member = 1;
+  uint32_t index = 0;    // this member's place in the root object
+  uint32_t skipped = 0;  // members before `member`
+  uint32_t member = 1;   // the key structural of member `skipped`
   for (dom::key_value_pair field : root) {
-    const uint32_t value_at = member + 2;
-    member = structurals.SkipValue(value_at) + 1;
     if (field.key == "records" || field.key == "value") {
+      for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+      const uint32_t value_at = member + 2;
+      ++index;
       dom::array records;
       if (field.value.get_array().get(records) == simdjson::SUCCESS) {
         batch = true;
@@ -164,6 +169,7 @@ void RecordParser::Impl::ParseRoot(dom::object root, const ParseContext& ctx) {
       }
       continue;
     }
+    ++index;
     if (field.key.starts_with("@odata.")) continue;
     collector.RecordField(field.key, field.value, fields);
   }

@@ -318,6 +318,17 @@ TEST_F(RecordParserTest, BatchElementBytesAreExactAfterABomAndAroundNestedValues
   EXPECT_EQ(r.rejections[2].raw, R"("s")");
 }
 
+// Members are skipped only up to a batch key: a second one after more members is found too.
+TEST_F(RecordParserTest, BatchElementBytesAreExactForEveryBatchKeyOfAMessage) {
+  const std::string message =
+      R"({"n":1,"records":[ [3] , 4],"m":{"k":["}",{"j":[]}]},"s":"]","value":[{"z":[1]}]})";
+  const ParseResult& r = Parse(message);
+  ASSERT_EQ(r.rejections.size(), 3u);
+  EXPECT_EQ(r.rejections[0].raw, "[3]");
+  EXPECT_EQ(r.rejections[1].raw, "4");
+  EXPECT_EQ(r.rejections[2].raw, R"({"z":[1]})");
+}
+
 // One DOM parse decides validity: integers beyond 64 bits are refused like simdjson's DOM parser
 // refuses them (before, a second on-demand pass accepted them as doubles).
 TEST_F(RecordParserTest, IntegersBeyond64BitsAreInvalidJson) {
