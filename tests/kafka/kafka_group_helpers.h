@@ -21,7 +21,8 @@ inline constexpr int kStatePartitions = 8;  // privmon-events, the state topic
 extern const char* const kDefaultTenant;
 
 std::vector<std::string> ScenarioLines();
-// The tenant a line names (tenantId / TenantId), else kDefaultTenant.
+// The tenant a line names (AADTenantId, tenantId, an Activity record's tenantid claim), else
+// kDefaultTenant.
 std::string TenantOf(const std::string& line);
 
 enum class Spread {
@@ -41,7 +42,7 @@ enum class GroupMode { kPlain, kStateTopic, kKeyed };
 // notice a killed member soon.
 std::string GroupConfig(const std::string& dir, const std::string& name, const MockKafka& kafka,
                         const std::string& group, const std::string& cp_dir, GroupMode mode,
-                        int port);
+                        int port, const std::string& topic = "entra");
 
 struct Member {
   std::string name;
@@ -60,8 +61,19 @@ bool WaitSettled(const std::vector<Member*>& members, double expected_inputs, in
                  bool all_read = true);
 
 // One plain Kafka run with checkpoints over the whole topic (group "whole"), stopped with SIGTERM
-// once idle; its alerts, checked to be among `scan`'s of the same records.
-AlertIdSet Reference(const std::string& dir, const MockKafka& kafka, double messages);
+// once idle; its alerts, checked to be among `scan`'s of the same records. `topic` (of
+// `partitions`) and `name` (files <dir>/<name>.*) for a run over another topic.
+AlertIdSet Reference(const std::string& dir, const MockKafka& kafka, double messages,
+                     const std::string& topic = "entra", int partitions = kInputPartitions,
+                     const std::string& name = "whole");
+
+// The reference for input keyed by tenant: a plain run holds every tenant back by every partition
+// of its source (any partition of an unkeyed topic may carry any tenant), where a keyed
+// partition's tenants have only their own partition's clock (DESIGN.md section 10 "Clocks": the
+// inputs that carry the tenant). So: one plain checkpointed run per keyed partition, each over a
+// 1-partition topic holding exactly that partition's records of `lines`; their alerts together.
+AlertIdSet KeyedReference(const std::string& dir, MockKafka& kafka,
+                          const std::vector<std::string>& lines);
 
 // got == want, listing the reference's lines of the alerts lost and the first extra one.
 void ExpectSame(const AlertIdSet& got, const AlertIdSet& want, const std::string& reference_dir,

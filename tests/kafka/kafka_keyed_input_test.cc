@@ -1,10 +1,11 @@
 // `keyed_by_tenant` (README "Running N instances"): the input topic is keyed by tenant (each of the
 // `mixed` scenario's three tenants on its own partition of a 4-partition topic of librdkafka's mock
 // cluster), so its partitions are the units of state and no record crosses privmon's own topic.
-// The reference is the one the state-topic tests use: one plain checkpointed run over the same
-// topic (a subset of `scan`'s alerts). One process, then two sharing a checkpoint directory with
-// one SIGKILLed midway: the alerts of both together (unique by alert_id) equal the reference's,
-// none lost, none extra. And a record of one tenant put on a second partition is counted.
+// The reference is the state-topic tests' plain checkpointed run (a subset of `scan`'s alerts), one
+// per keyed partition over its records alone (kafka_group_helpers.h KeyedReference). One process,
+// then two sharing a checkpoint directory with one SIGKILLed midway: the alerts of both together
+// (unique by alert_id) equal the reference's, none lost, none extra. And a record of one tenant put
+// on a second partition is counted.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -67,8 +68,7 @@ TEST(KafkaKeyedInput, OneProcessOnATenantKeyedTopicRaisesWhatAPlainRunRaises) {
       EXPECT_LT(committed[p], 0) << "partition " << p << " is empty: nothing to commit";
     }
   }
-  ExpectSame(AlertIds(ReadFile(dir + "/one.jsonl")),
-             Reference(dir, kafka, static_cast<double>(lines.size())), dir,
+  ExpectSame(AlertIds(ReadFile(dir + "/one.jsonl")), KeyedReference(dir, kafka, lines), dir,
              ReadFile(dir + "/one.err"));
 }
 
@@ -112,7 +112,7 @@ TEST(KafkaKeyedInput, SurvivorTakesOverAKilledMembersPartitionsWithTheirState) {
   AlertIdSet got = AlertIds(ReadFile(dir + "/a.jsonl"));
   const AlertIdSet from_b = AlertIds(ReadFile(dir + "/b.jsonl"));
   got.insert(from_b.begin(), from_b.end());
-  ExpectSame(got, Reference(dir, kafka, static_cast<double>(lines.size())), dir,
+  ExpectSame(got, KeyedReference(dir, kafka, lines), dir,
              ReadFile(dir + "/a.err") + ReadFile(dir + "/b.err"));
 }
 
