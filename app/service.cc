@@ -141,7 +141,8 @@ int RunService(const ServiceOptions& options) {
     scan_config->pipeline.wall_clock = false;
     config = std::move(scan_config);
   }
-  // `state_topic`: the input goes through privmon's own topic to per-partition state tasks.
+  // `state_topic` (the input goes through privmon's own topic) or `keyed_by_tenant` (the input's
+  // own partitions): per-partition state tasks.
   if (!options.scan && StateTopicSource(*config) != nullptr) {
     return RunStateTopicService(options, config, signals);
   }

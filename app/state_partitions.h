@@ -8,6 +8,14 @@
 // and writes its final checkpoint before the callback returns (so the next owner restores it).
 // Task q's engine writes alerts into alert_queues[q] and counts in stats.shards[q] and
 // stats.parsers[1 + q]. Control thread only (Poll, Stop, PublishConfig).
+// With `keyed_by_tenant` (input already keyed by tenant, no hop) the same machinery runs on the
+// input topic itself: the coordinator is a member of the input group `<group>`, each task reads
+// and parses its input partition q, and after each of its checkpoints (periodic, on revocation, on
+// SIGTERM) the offset the checkpoint stored is committed to the group through the coordinator (the
+// broker refuses a commit from a past generation: a member that lost the partition cannot commit
+// it). A TenantPartitionWatch counts a tenant seen on two input partitions.
+// Metrics: the state side's partitions are a KafkaSourceStats of their own (source "state", or the
+// input's name when keyed): lag per partition, assigned partitions, rebalances, records lost.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -17,10 +25,12 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/kafka_stats.h"
 #include "core/stats.h"
 #include "pipeline/event_count.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/spsc_queue.h"
+#include "pipeline/tenant_partition_watch.h"
 
 namespace privmon {
 
@@ -48,6 +58,7 @@ class StatePartitions {
 
  private:
   struct Task;
+  void CommitCovered(Task& task);  // keyed_by_tenant: the offset its last checkpoint stored
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* parts, void* opaque);
   void StartTask(uint32_t q);
@@ -66,8 +77,12 @@ class StatePartitions {
   EventCount* alert_wake_ = nullptr;  // not owned; outlives this
   rd_kafka_t* rk_ = nullptr;
   bool final_missing_ = false;
-  std::vector<std::unique_ptr<Task>> tasks_;  // by state partition; null when not ours
-  std::vector<uint32_t> held_inputs_;         // InputClockInputs(), once
+  std::vector<std::unique_ptr<Task>> tasks_;     // by state partition; null when not ours
+  std::vector<uint32_t> held_inputs_;            // InputClockInputs(), once
+  bool keyed_ = false;                           // keyed_by_tenant: the input's own partitions
+  std::string topic_;                            // the topic whose partitions the tasks read
+  KafkaSourceStats* kafka_stats_ = nullptr;      // in stats.kafka_sources, one slot per partition
+  std::unique_ptr<TenantPartitionWatch> watch_;  // keyed_by_tenant
 };
 
 }  // namespace privmon

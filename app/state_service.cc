@@ -21,7 +21,7 @@ namespace privmon {
 
 const SourceSettings* StateTopicSource(const CompiledConfig& config) {
   for (const SourceSettings& s : config.sources) {
-    if (s.type == SourceType::kKafka && !s.kafka.state_topic.empty()) return &s;
+    if (s.type == SourceType::kKafka && s.kafka.state_partitioned()) return &s;
   }
   return nullptr;
 }
@@ -29,9 +29,10 @@ const SourceSettings* StateTopicSource(const CompiledConfig& config) {
 int RunStateTopicService(const ServiceOptions& options,
                          std::shared_ptr<const CompiledConfig> config, const sigset_t& signals) {
   const SourceSettings& source = *StateTopicSource(*config);
-  if (config->checkpoint.dir.empty()) {  // `privmon check` says so too
-    std::fprintf(stderr,
-                 "privmon: state_topic needs checkpoint.dir (state moves with its partitions)\n");
+  const bool keyed = source.kafka.keyed_by_tenant;  // no hop: the input's partitions hold state
+  if (config->checkpoint.dir.empty()) {             // `privmon check` says so too
+    std::fprintf(stderr, "privmon: %s needs checkpoint.dir (state moves with its partitions)\n",
+                 keyed ? "keyed_by_tenant" : "state_topic");
     return 1;
   }
   const uint32_t partitions = source.kafka.state_partitions;
@@ -40,7 +41,7 @@ int RunStateTopicService(const ServiceOptions& options,
                                                config->pipeline.max_tenant_series);
   const std::string input_name = source.name.empty() ? "kafka" : source.name;
   stats->sources.emplace_back().name = input_name;
-  stats->sources.emplace_back().name = "state";
+  if (!keyed) stats->sources.emplace_back().name = "state";
 
   zmq::context_t zmq_context(1);
   std::unique_ptr<DeadLetterWriter> dead_letters;
@@ -79,6 +80,22 @@ int RunStateTopicService(const ServiceOptions& options,
   dispatch_options.drain_timeout =
       std::chrono::milliseconds(config->pipeline.sink_drain_timeout_ms);
   AlertDispatcher dispatcher(dispatched, std::move(outputs), stats.get(), dispatch_options);
+  DeadLetterRejects rejects(*dead_letters, config->dead_letter_keep_skipped);
+  std::unique_ptr<Repartitioner> repartitioner;
+  std::unique_ptr<StatePartitions> state;
+  try {
+    if (!keyed) {
+      repartitioner = std::make_unique<Repartitioner>(source, config->pipeline.max_message_bytes,
+                                                      *stats, &rejects);
+    }
+    state = std::make_unique<StatePartitions>(config, source, *stats, queue_ptrs, &rejects,
+                                              options.fresh);
+    state->SetAlertWake(&alert_wake);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "privmon: %s\n", e.what());
+    return 1;
+  }
+  // After the group members: stats->kafka_sources is complete before the first scrape.
   std::unique_ptr<MetricsServer> metrics;
   if (!config->metrics_listen.empty()) {
     try {
@@ -91,28 +108,23 @@ int RunStateTopicService(const ServiceOptions& options,
       return 1;
     }
   }
-  DeadLetterRejects rejects(*dead_letters, config->dead_letter_keep_skipped);
-  std::unique_ptr<Repartitioner> repartitioner;
-  std::unique_ptr<StatePartitions> state;
-  try {
-    repartitioner = std::make_unique<Repartitioner>(source, config->pipeline.max_message_bytes,
-                                                    *stats, &rejects);
-    state = std::make_unique<StatePartitions>(config, source, *stats, queue_ptrs, &rejects,
-                                              options.fresh);
-    state->SetAlertWake(&alert_wake);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "privmon: %s\n", e.what());
-    return 1;
+  const std::string where =
+      metrics ? "; metrics on http://" + config->metrics_listen + "/metrics" : std::string();
+  if (keyed) {
+    std::fprintf(stderr,
+                 "privmon: running on keyed input %s (%u partitions, each a state partition, "
+                 "group %s); source kafka %s%s\n",
+                 source.kafka.topics[0].c_str(), partitions, source.kafka.group.c_str(),
+                 source.kafka.brokers.c_str(), where.c_str());
+  } else {
+    std::fprintf(stderr,
+                 "privmon: running on state topic %s (%u partitions, group %s.state); source "
+                 "kafka %s (group %s)%s\n",
+                 source.kafka.state_topic.c_str(), partitions, source.kafka.group.c_str(),
+                 source.kafka.brokers.c_str(), source.kafka.group.c_str(), where.c_str());
   }
-  std::fprintf(stderr,
-               "privmon: running on state topic %s (%u partitions, group %s.state); source kafka "
-               "%s (group %s)%s%s\n",
-               source.kafka.state_topic.c_str(), partitions, source.kafka.group.c_str(),
-               source.kafka.brokers.c_str(), source.kafka.group.c_str(),
-               metrics ? "; metrics on http://" : "",
-               metrics ? (config->metrics_listen + "/metrics").c_str() : "");
   const auto started = std::chrono::steady_clock::now();
-  repartitioner->Start();
+  if (repartitioner) repartitioner->Start();
   stats->readiness.started_us.store(ServiceWallMicros(), std::memory_order_relaxed);
   stats->readiness.checkpoint_interval_us.store(config->checkpoint.interval_s * 1'000'000,
                                                 std::memory_order_relaxed);
@@ -154,7 +166,7 @@ int RunStateTopicService(const ServiceOptions& options,
       silence.Poll(*live_config, ServiceWallMicros());
     }
   }
-  repartitioner->Stop();  // commits what the state topic confirmed
+  if (repartitioner) repartitioner->Stop();  // commits what the state topic confirmed
   const bool checkpointed = state->Stop();
   dispatcher.BeginShutdown();
   dispatcher.Stop();

@@ -3,6 +3,8 @@
 // checkpointed per partition and fenced) feeding the process's sinks, dead letters and /metrics.
 // Blocks until SIGTERM/SIGINT; then stops the repartitioner (committing what was delivered), gives
 // up every state partition with its final checkpoint, drains the sinks. Main thread only.
+// With `keyed_by_tenant` there is no repartitioner: the StatePartitions tasks read the input
+// topic's own partitions (README "Running N instances", "Input already keyed by tenant").
 #pragma once
 
 #include <signal.h>
@@ -14,7 +16,7 @@
 
 namespace privmon {
 
-// The kafka source with `state_topic` set, or null.
+// The kafka source with `state_topic` or `keyed_by_tenant` set, or null.
 const SourceSettings* StateTopicSource(const CompiledConfig& config);
 
 // `signals` (SIGTERM, SIGINT, SIGHUP) are blocked in every thread already.

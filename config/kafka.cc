@@ -52,7 +52,7 @@ void RequireKey(bool present, const YAML::Node& at, const std::string& path, std
 
 void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostics& diag,
                      SourceSettings* out) {
-  static constexpr std::array<std::string_view, 13> kKeys = {"brokers",
+  static constexpr std::array<std::string_view, 14> kKeys = {"brokers",
                                                              "topics",
                                                              "topic_regex",
                                                              "group",
@@ -64,7 +64,8 @@ void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostic
                                                              "tenant_from_key",
                                                              "max_partitions",
                                                              "state_topic",
-                                                             "state_partitions"};
+                                                             "state_partitions",
+                                                             "keyed_by_tenant"};
   out->type = SourceType::kKafka;
   KafkaSettings& k = out->kafka;
   bool has_topics = false, has_regex = false;
@@ -109,17 +110,35 @@ void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostic
       ReadString(value, key_path, diag, &k.state_topic);
     } else if (key == "state_partitions") {
       ReadUint32(value, key_path, diag, 1, 100'000, &k.state_partitions);
+    } else if (key == "keyed_by_tenant") {
+      ReadBool(value, key_path, diag, &k.keyed_by_tenant);
     }
   });
   if (!node.IsMap()) return;
   RequireKey(!k.brokers.empty(), node, path, "brokers", diag);
   RequireKey(!k.group.empty(), node, path, "group", diag);
-  if (!k.state_topic.empty() && k.state_partitions == 0) {
+  if (k.keyed_by_tenant && !k.state_topic.empty()) {
+    diag.Error(node, path,
+               "keyed_by_tenant and state_topic exclude each other: keyed_by_tenant: true when the "
+               "producer keys the input by tenant (its partitions hold the state, no hop); "
+               "state_topic when it does not (Event Hubs: privmon repartitions by tenant)");
+  } else if (k.keyed_by_tenant && k.state_partitions == 0) {
+    diag.Error(node, path,
+               "keyed_by_tenant needs state_partitions: the partition count of the input topic "
+               "(checked at start; it decides which partition holds a tenant and must not change)");
+  } else if (!k.state_topic.empty() && k.state_partitions == 0) {
     diag.Error(node, path,
                "state_topic needs state_partitions (the partition count the topic was created "
                "with)");
-  } else if (k.state_topic.empty() && k.state_partitions != 0) {
-    diag.Error(node, path, "state_partitions without state_topic");
+  } else if (!k.state_partitioned() && k.state_partitions != 0) {
+    diag.Error(node, path,
+               "state_partitions without state_topic (or keyed_by_tenant: true): it is the "
+               "partition count of the topic whose partitions hold the state");
+  }
+  if (k.keyed_by_tenant && (has_regex || k.topics.size() != 1)) {
+    diag.Error(node, path,
+               "keyed_by_tenant needs exactly one topic, by name (its partitions are the state "
+               "partitions); give topics: [<one topic>]");
   }
   if (!k.state_topic.empty() && has_regex) {
     diag.Error(node, path, "state_topic needs named topics (input clocks are per named topic)");

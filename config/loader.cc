@@ -105,15 +105,17 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
       config::ReadCheckpoint(*top.checkpoint, "checkpoint", diag, &config->checkpoint);
     }
     for (const SourceSettings& s : config->sources) {
-      if (s.type != SourceType::kKafka || s.kafka.state_topic.empty()) continue;
+      if (s.type != SourceType::kKafka || !s.kafka.state_partitioned()) continue;
+      const std::string key = s.kafka.keyed_by_tenant ? "keyed_by_tenant" : "state_topic";
       if (config->checkpoint.dir.empty()) {
         diag.Error(YAML::Mark::null_mark(), "sources",
-                   "kafka state_topic needs checkpoint.dir (each state partition's state moves "
-                   "with it through its checkpoints; a shared directory for a group)");
+                   "kafka " + key +
+                       " needs checkpoint.dir (each state partition's state moves with it "
+                       "through its checkpoints; a shared directory for a group)");
       }
       if (config->sources.size() != 1) {
         diag.Error(YAML::Mark::null_mark(), "sources",
-                   "a kafka source with state_topic must be the only source");
+                   "a kafka source with " + key + " must be the only source");
       }
     }
     auto defaults = std::make_shared<TenantSettings>(*config->defaults);

@@ -94,12 +94,18 @@ struct KafkaSettings {
   // (README "Running N instances"); empty: the input feeds the engine directly.
   std::string state_topic;
   uint32_t state_partitions = 0;  // the partitions state_topic must have (checked at start)
+  // Source: the input topic (exactly one, named) is keyed by tenant, so its own partitions are the
+  // units of state and the hop through state_topic is skipped (README "Running N instances");
+  // state_partitions is then the input topic's partition count (checked at start).
+  bool keyed_by_tenant = false;
   // Set by `run` for a state partition's own consumer (not config keys): read only this partition
   // of topics[0] (no group membership), and take each message's clock input from its
   // `privmon-input` header (the input partition it came from) rather than its own partition.
   int32_t assign_partition = -1;
   bool clock_from_header = false;
   std::vector<std::string> input_topics;  // clock_from_header: the input topics, in config order
+  // State partitions run per partition of state_topic, or of the keyed input itself.
+  bool state_partitioned() const { return !state_topic.empty() || keyed_by_tenant; }
   bool operator==(const KafkaSettings&) const = default;
 };
 

@@ -182,6 +182,10 @@ struct StateTopicStats {
   Counter rebalances{0};      // assignments and revocations of the state group
   Counter produced{0};        // events produced to the state topic (delivery confirmed)
   Counter produce_errors{0};  // failed produce attempts and deliveries (each retried)
+  // keyed_by_tenant: records of a tenant this process first saw on another input partition
+  // (pipeline/tenant_partition_watch.h): the input is not keyed by tenant after all.
+  Counter tenant_split_records{0};
+  std::atomic<bool> keyed{false};  // keyed_by_tenant (no hop): the produce counters stay 0
 };
 
 // What GET /readyz reads (metrics/health.h); written by the control thread of `run`.

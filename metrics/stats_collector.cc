@@ -123,6 +123,15 @@ void CollectKafka(const PipelineStats& st, std::vector<MetricFamily>& out) {
                   "Consumer group rebalances (assignments and revocations).", MetricType::Counter);
     auto& errors = AddFamily(out, "privmon_kafka_consumer_errors_total",
                              "Errors librdkafka reported to the consumer.", MetricType::Counter);
+    MetricFamily* lost = nullptr;
+    for (const KafkaSourceStats& k : st.kafka_sources) {
+      if (k.state_partitions && lost == nullptr) {
+        lost = &AddFamily(out, "privmon_kafka_records_lost_total",
+                          "Records of a state partition deleted (retention) before this process "
+                          "read them: the offset gap after its checkpoint or previous record.",
+                          MetricType::Counter);
+      }
+    }
     for (const KafkaSourceStats& k : st.kafka_sources) {
       const std::string source = SanitizeLabelValue(k.name);
       AddSample(assigned, {{"source", source}}, static_cast<double>(Load(k.assigned)));
@@ -132,6 +141,13 @@ void CollectKafka(const PipelineStats& st, std::vector<MetricFamily>& out) {
       for (uint32_t i = 0; i < used; ++i) {
         const KafkaPartitionSlot& p = k.partitions[i];
         if (!p.ready.load(std::memory_order_acquire)) continue;
+        if (k.state_partitions && lost != nullptr) {
+          AddSample(*lost,
+                    {{"source", source},
+                     {"topic", SanitizeLabelValue(p.topic)},
+                     {"partition", std::to_string(p.partition)}},
+                    static_cast<double>(p.lost.load(std::memory_order_relaxed)));
+        }
         const int64_t value = p.lag.load(std::memory_order_relaxed);
         if (!p.assigned.load(std::memory_order_relaxed) || value < 0) continue;
         AddSample(lag,
@@ -164,6 +180,13 @@ void CollectStateTopic(const PipelineStats& st, std::vector<MetricFamily>& out) 
                       "Failed produce attempts and deliveries to the state topic (each retried).",
                       MetricType::Counter),
             {}, static_cast<double>(Load(s.produce_errors)));
+  if (s.keyed.load(std::memory_order_relaxed)) {
+    AddSample(AddFamily(out, "privmon_kafka_tenant_split_records_total",
+                        "keyed_by_tenant: records of a tenant this process first saw on another "
+                        "input partition (the input is not keyed by tenant).",
+                        MetricType::Counter),
+              {}, static_cast<double>(Load(s.tenant_split_records)));
+  }
   AddSample(AddFamily(out, "privmon_checkpoint_fenced_total",
                       "Checkpoint writes refused: another process claimed the state partition.",
                       MetricType::Counter),
@@ -176,7 +199,8 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   const PipelineStats& st = *stats_;
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
-  constexpr std::size_t kMaxFamilies = 87;  // 78 + the Kafka source's 4 + the state topic's 5
+  // 78 + the Kafka sources' 5 + the state topic's 6.
+  constexpr std::size_t kMaxFamilies = 89;
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};

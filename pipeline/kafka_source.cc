@@ -134,7 +134,14 @@ class KafkaSource final : public MessageSource {
   }
 
   ~KafkaSource() override {
-    StoreDelivered();  // the parse thread finished with it before letting the source go
+    StoreDelivered();              // the parse thread finished with it before letting the source go
+    if (manual_partition_ >= 0) {  // a state partition given up: its slot shows no lag
+      for (Partition& p : partitions_) {
+        if (p.slot == nullptr) continue;
+        p.slot->assigned.store(false, std::memory_order_relaxed);
+        p.slot->lag.store(-1, std::memory_order_relaxed);
+      }
+    }
     for (Partition& p : partitions_) DropHeld(p);
     rd_kafka_consumer_close(rk_);  // commits stored offsets, leaves the group (revokes first)
     for (Partition& p : partitions_) ReleaseQueue(p);
@@ -341,6 +348,12 @@ class KafkaSource final : public MessageSource {
     if (p->slot != nullptr) p->slot->messages.fetch_add(1, std::memory_order_relaxed);
 
     const rd_kafka_message_t* m = current_;
+    // A state partition's consumer knows where it was to go on (its checkpoint's offset, then its
+    // previous message's): a message further on means what lay between was deleted (retention)
+    // before it was read; librdkafka reset the offset to the partition's earliest.
+    if (manual_partition_ >= 0 && p->next_offset >= 0 && m->offset > p->next_offset) {
+      Lost(*p, m->offset - p->next_offset);
+    }
     p->next_offset = m->offset + 1;
     out.payload = m->payload != nullptr
                       ? std::string_view(static_cast<const char*>(m->payload), m->len)
@@ -429,6 +442,22 @@ class KafkaSource final : public MessageSource {
     return true;
   }
 
+  void Lost(Partition& p, int64_t records) {
+    lost_ += static_cast<uint64_t>(records);
+    if (p.slot != nullptr) {
+      p.slot->lost.fetch_add(static_cast<uint64_t>(records), std::memory_order_relaxed);
+    }
+    if (++lost_reports_ <= 10 || lost_reports_ % 1000 == 0) {
+      std::fprintf(stderr,
+                   "privmon: source %s: %s[%d]: RECORDS LOST: %lld record(s) before offset %lld "
+                   "were deleted before they were read (retention shorter than the lag; %llu "
+                   "lost so far, privmon_kafka_records_lost_total)\n",
+                   name_.c_str(), p.topic.c_str(), p.partition, static_cast<long long>(records),
+                   static_cast<long long>(p.next_offset + records),
+                   static_cast<unsigned long long>(lost_));
+    }
+  }
+
   void AssignManual() {
     manual_assigned_ = true;
     rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
@@ -436,6 +465,8 @@ class KafkaSource final : public MessageSource {
         ->offset = manual_start_ >= 0 ? manual_start_ : RD_KAFKA_OFFSET_BEGINNING;
     Partition& p = Find(topic_names_[0].c_str(), manual_partition_);
     p.assigned = true;
+    p.next_offset = manual_start_;  // -1 (from the beginning): nothing is known to precede it
+    if (p.slot != nullptr) p.slot->assigned.store(true, std::memory_order_relaxed);
     if (const rd_kafka_resp_err_t e = rd_kafka_assign(rk_, parts);
         e != RD_KAFKA_RESP_ERR_NO_ERROR) {
       std::fprintf(stderr, "privmon: source %s: cannot assign partition %d: %s\n", name_.c_str(),
@@ -474,7 +505,8 @@ class KafkaSource final : public MessageSource {
                    "shares an event-time clock (raise max_partitions)\n",
                    name_.c_str(), topic, partition, stride);
     }
-    if (stats_ != nullptr && p.clock < stats_->capacity) {
+    if (stats_ != nullptr) p.slot = LabelledSlot(topic, partition);
+    if (stats_ != nullptr && p.slot == nullptr && p.clock < stats_->capacity) {
       const uint32_t i = stats_->used.load(std::memory_order_relaxed);
       if (i < stats_->capacity) {
         p.slot = &stats_->partitions[i];
@@ -489,6 +521,20 @@ class KafkaSource final : public MessageSource {
     index_.emplace(std::make_pair(std::string_view(*keys_.back()), partition),
                    static_cast<uint32_t>(partitions_.size() - 1));
     return p;
+  }
+
+  // A slot labelled (topic, partition) already: the state partitions' slots are labelled by their
+  // coordinator up front, one per partition, and each task's consumer counts in its own.
+  KafkaPartitionSlot* LabelledSlot(const char* topic, int32_t partition) const {
+    const uint32_t used = stats_->used.load(std::memory_order_acquire);
+    for (uint32_t i = 0; i < used; ++i) {
+      KafkaPartitionSlot& slot = stats_->partitions[i];
+      if (slot.ready.load(std::memory_order_acquire) && slot.partition == partition &&
+          slot.topic == topic) {
+        return &slot;
+      }
+    }
+    return nullptr;
   }
 
   void DropHeld(Partition& p) {
@@ -573,7 +619,8 @@ class KafkaSource final : public MessageSource {
     if (assignment_ != nullptr) rd_kafka_topic_partition_list_destroy(assignment_);
     assignment_ = nullptr;
     (void)rd_kafka_assignment(rk_, &assignment_);
-    if (stats_ != nullptr && assignment_ != nullptr) {
+    // A state partition's consumer shares its stats with the other tasks: the coordinator counts.
+    if (stats_ != nullptr && assignment_ != nullptr && manual_partition_ < 0) {
       stats_->assigned.store(assignment_->cnt, std::memory_order_relaxed);
     }
     last_lag_ns_ = 0;
@@ -647,6 +694,8 @@ class KafkaSource final : public MessageSource {
   int64_t unlevel_since_ns_ = 0;  // when the round robin first found a partition behind
   int64_t last_lag_ns_ = 0;
   uint64_t errors_ = 0;
+  uint64_t lost_ = 0;  // records deleted before they were read (Lost)
+  uint64_t lost_reports_ = 0;
   rd_kafka_message_t* current_ = nullptr;  // handed out by the last Receive
 };
 

@@ -392,6 +392,9 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         }
         any = true;
         Bump(pstats.records);
+        if (tenant_watch_ != nullptr) {
+          (void)tenant_watch_->Note(e.tenant_hash, raw.partition, e.tenant_id.view());
+        }
         const Route route = RouteEvent(e, shards_);
         for (uint8_t k2 = 0; k2 < route.count; ++k2) {
           Push(parser, route.shard[k2], e, route.roles[k2]);

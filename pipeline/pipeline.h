@@ -28,6 +28,7 @@
 #include "pipeline/message_source.h"
 #include "pipeline/progress_marks.h"
 #include "pipeline/spsc_queue.h"
+#include "pipeline/tenant_partition_watch.h"
 
 namespace privmon {
 
@@ -102,6 +103,9 @@ class Pipeline {
   void HoldInputsUntilMarked(std::vector<uint32_t> clock_inputs) {
     held_inputs_ = std::move(clock_inputs);
   }
+  // Before Start(): every event's (tenant, Kafka partition) is reported to `watch` (not owned,
+  // outlives the pipeline): keyed_by_tenant input, where a tenant on two partitions is an error.
+  void WatchTenantPartitions(TenantPartitionWatch* watch) { tenant_watch_ = watch; }
   // Before Start(): each tenant's per-input clocks from a restored checkpoint.
   void RestoreClockInputs(std::vector<ClockInputRecord> inputs) {
     restored_clocks_ = std::move(inputs);
@@ -168,6 +172,7 @@ class Pipeline {
   // leaves them in final_clocks_ when it stops without settling (SaveStopped writes them).
   std::vector<ClockInputRecord> restored_clocks_;
   std::vector<uint32_t> held_inputs_;  // HoldInputsUntilMarked
+  TenantPartitionWatch* tenant_watch_ = nullptr;
   std::vector<ClockInputRecord> final_clocks_;
   std::vector<std::unique_ptr<EventConsumer>> consumers_;
   std::vector<std::unique_ptr<SpscQueue<ShardMessage>>> queues_;

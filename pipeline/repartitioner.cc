@@ -11,6 +11,7 @@
 #include "parsers/record_parser.h"
 #include "pipeline/clock.h"
 #include "pipeline/kafka_config.h"
+#include "pipeline/kafka_metadata.h"
 #include "pipeline/kafka_source.h"
 #include "pipeline/state_topic_format.h"
 
@@ -88,23 +89,8 @@ Repartitioner::Repartitioner(const SourceSettings& settings, std::size_t max_mes
   (void)conf.release();
   // The operator creates the topic with its partition count (README "Running N instances"): a
   // topic with another count would move tenants between partitions and their state.
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(producer_->rk, k.state_topic.c_str(), nullptr);
-  int partitions = -1;
-  std::string why = "no answer from the brokers";
-  for (int attempt = 0; attempt < 20 && partitions < 0; ++attempt) {
-    const rd_kafka_metadata_t* md = nullptr;
-    const rd_kafka_resp_err_t e = rd_kafka_metadata(producer_->rk, 0, rkt, &md, 3000);
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      why = rd_kafka_err2str(e);
-    } else if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      partitions = md->topics[0].partition_cnt;
-    } else if (md->topic_cnt == 1) {
-      why = rd_kafka_err2str(md->topics[0].err);
-    }
-    if (md != nullptr) rd_kafka_metadata_destroy(md);
-    if (partitions < 0) std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-  rd_kafka_topic_destroy(rkt);
+  std::string why;
+  const int partitions = KafkaTopicPartitions(producer_->rk, k.state_topic, 20, &why);
   if (partitions < 0) {
     throw std::runtime_error(what + ": cannot read its metadata (" + why +
                              "); create it first (README \"Running N instances\")");

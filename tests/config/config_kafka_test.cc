@@ -124,5 +124,63 @@ sources:
   EXPECT_NE(errors.find("must be the only source"), std::string::npos) << errors;
 }
 
+TEST(ConfigKafka, KeyedByTenantCompilesWithTheInputsPartitionCount) {
+  const ConfigLoadResult r = LoadConfigText(R"(
+sources:
+  - kafka: {brokers: "b:9092", group: g, topics: [entra-by-tenant], keyed_by_tenant: true,
+            state_partitions: 12}
+checkpoint: {dir: /shared/privmon/cp, interval: 30s}
+)");
+  ASSERT_NE(r.config, nullptr) << Errors(r);
+  const KafkaSettings& k = r.config->sources[0].kafka;
+  EXPECT_TRUE(k.keyed_by_tenant);
+  EXPECT_TRUE(k.state_partitioned());
+  EXPECT_TRUE(k.state_topic.empty());
+  EXPECT_EQ(k.state_partitions, 12u);
+}
+
+TEST(ConfigKafka, KeyedByTenantNeedsPartitionsOneNamedTopicACheckpointDirAndNoStateTopic) {
+  const auto errors_of = [](const std::string& source, const std::string& rest) {
+    const ConfigLoadResult r = LoadConfigText(
+        "sources:\n  - kafka: {brokers: \"b:9092\", "
+        "group: g, keyed_by_tenant: true, " +
+        source + "}\n" + rest);
+    EXPECT_EQ(r.config, nullptr) << source;
+    return Errors(r);
+  };
+  const std::string cp = "checkpoint: {dir: /tmp/cp}\n";
+  std::string e = errors_of("topics: [entra]", cp);
+  EXPECT_NE(e.find("keyed_by_tenant needs state_partitions: the partition count of the input "
+                   "topic"),
+            std::string::npos)
+      << e;
+  e = errors_of("topics: [a, b], state_partitions: 4", cp);
+  EXPECT_NE(e.find("keyed_by_tenant needs exactly one topic, by name"), std::string::npos) << e;
+  e = errors_of("topic_regex: \"entra-.*\", state_partitions: 4", cp);
+  EXPECT_NE(e.find("keyed_by_tenant needs exactly one topic, by name"), std::string::npos) << e;
+  e = errors_of("topics: [entra], state_partitions: 4, state_topic: privmon-events", cp);
+  EXPECT_NE(e.find("keyed_by_tenant and state_topic exclude each other"), std::string::npos) << e;
+  e = errors_of("topics: [entra], state_partitions: 4", "");
+  EXPECT_NE(e.find("kafka keyed_by_tenant needs checkpoint.dir"), std::string::npos) << e;
+  const ConfigLoadResult two = LoadConfigText(R"(
+sources:
+  - kafka: {brokers: "b:9092", group: g, topics: [entra], keyed_by_tenant: true, state_partitions: 4}
+  - file: {path: /tmp/x.ndjson}
+checkpoint: {dir: /tmp/cp}
+)");
+  EXPECT_EQ(two.config, nullptr);
+  EXPECT_NE(Errors(two).find("a kafka source with keyed_by_tenant must be the only source"),
+            std::string::npos)
+      << Errors(two);
+  // keyed_by_tenant: false leaves state_partitions without a use.
+  const ConfigLoadResult off = LoadConfigText(R"(
+sources:
+  - kafka: {brokers: "b:9092", group: g, topics: [entra], keyed_by_tenant: false, state_partitions: 4}
+)");
+  EXPECT_NE(Errors(off).find("state_partitions without state_topic (or keyed_by_tenant: true)"),
+            std::string::npos)
+      << Errors(off);
+}
+
 }  // namespace
 }  // namespace privmon

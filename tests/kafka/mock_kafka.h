@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace privmon::testing {
@@ -51,13 +52,7 @@ class MockKafka {
   // Produces `value` to `partition` (unkeyed when `key` is empty); Flush() waits for all.
   void Produce(const std::string& topic, int32_t partition, const std::string& value,
                const std::string& key = "") {
-    if (producer_ == nullptr) {
-      char err[512];
-      rd_kafka_conf_t* conf = rd_kafka_conf_new();
-      rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_.c_str(), err, sizeof err);
-      producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-      ASSERT_NE(producer_, nullptr) << err;
-    }
+    ASSERT_NE(Producer(), nullptr);
     const rd_kafka_resp_err_t e = rd_kafka_producev(
         producer_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
         RD_KAFKA_V_KEY(key.empty() ? nullptr : const_cast<char*>(key.data()), key.size()),
@@ -68,6 +63,39 @@ class MockKafka {
   void Flush() {
     if (producer_ == nullptr) return;
     ASSERT_EQ(rd_kafka_flush(producer_, 30'000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+  // The partition's low and high watermarks (the first offset kept, the next offset written).
+  std::pair<int64_t, int64_t> Watermarks(const std::string& topic, int32_t partition) {
+    int64_t low = -1, high = -1;
+    if (Producer() == nullptr) return {low, high};
+    const rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(producer_, topic.c_str(), partition, &low, &high, 10'000);
+    EXPECT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(e);
+    return {low, high};
+  }
+
+  // The offsets `group` committed for the topic's partitions [0, partitions) (-1001: none).
+  std::vector<int64_t> Committed(const std::string& group, const std::string& topic,
+                                 int partitions) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err);
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    std::vector<int64_t> out;
+    if (rk == nullptr) {
+      ADD_FAILURE() << err;
+      return out;
+    }
+    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
+    for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(parts, topic.c_str(), p);
+    const rd_kafka_resp_err_t e = rd_kafka_committed(rk, parts, 10'000);
+    EXPECT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(e);
+    for (int p = 0; p < parts->cnt; ++p) out.push_back(parts->elems[p].offset);
+    rd_kafka_topic_partition_list_destroy(parts);
+    rd_kafka_destroy(rk);
+    return out;
   }
 
   // Every message of the topic's partitions [0, partitions), read from the start to the end.
@@ -113,6 +141,17 @@ class MockKafka {
   }
 
  private:
+  rd_kafka_t* Producer() {
+    if (producer_ == nullptr) {
+      char err[512];
+      rd_kafka_conf_t* conf = rd_kafka_conf_new();
+      rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_.c_str(), err, sizeof err);
+      producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+      if (producer_ == nullptr) ADD_FAILURE() << err;
+    }
+    return producer_;
+  }
+
   rd_kafka_t* host_ = nullptr;  // the mock cluster's bookkeeping handle
   rd_kafka_mock_cluster_t* cluster_ = nullptr;
   rd_kafka_t* producer_ = nullptr;
