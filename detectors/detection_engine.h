@@ -42,6 +42,10 @@ class DetectionEngine final : public EventConsumer {
                   ShardStats& stats, TenantCounters& tenants);
 
   void OnEvent(const Event& event, uint8_t roles) override;
+  // Prefetches what OnEvent(event, roles) will probe: the dedupe memory, the account table for
+  // each account this shard owns, and a user sign-in's client-app, device and place values
+  // (detectors/engine_prefetch.cc). Reads the tables' sizes only; no state changes.
+  void Prefetch(const Event& event, uint8_t roles) override;
   void OnWatermark(EventTime watermark) override;
   void OnTenantWatermark(uint64_t tenant_hash, EventTime watermark) override;
   void OnIdle() override {

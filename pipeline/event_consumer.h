@@ -20,6 +20,10 @@ class EventConsumer {
  public:
   virtual ~EventConsumer() = default;
   virtual void OnEvent(const Event& event, uint8_t roles) = 0;
+  // A hint: `event` will reach OnEvent soon (the shard looks a few messages ahead,
+  // pipeline/shard_queue.h). An implementation may start loading the state the event will touch;
+  // it must change nothing OnEvent does. Cheap, no allocation.
+  virtual void Prefetch(const Event& /*event*/, uint8_t /*roles*/) {}
   // Event-time watermark of every tenant: no event older than this is expected any more.
   virtual void OnWatermark(EventTime watermark) = 0;
   // Watermark of one tenant (DESIGN.md section 4: event time is per tenant). Never moves back.

@@ -67,7 +67,7 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
   }
   queues_.reserve(static_cast<std::size_t>(parsers_) * shards_);
   for (uint32_t i = 0; i < parsers_ * shards_; ++i) {
-    queues_.push_back(std::make_unique<SpscQueue<ShardMessage>>(config_->pipeline.queue_capacity));
+    queues_.push_back(std::make_unique<ShardQueue>(config_->pipeline.queue_capacity));
   }
 }
 

@@ -27,6 +27,7 @@
 #include "pipeline/event_count.h"
 #include "pipeline/message_source.h"
 #include "pipeline/progress_marks.h"
+#include "pipeline/shard_queue.h"
 #include "pipeline/spsc_queue.h"
 #include "pipeline/tenant_partition_watch.h"
 
@@ -42,16 +43,6 @@ class RejectSink {
   // A record of an Entra category privmon does not read (already counted); kept only on request.
   virtual void OnSkip(SkippedCategory /*category*/, std::string_view /*raw*/,
                       std::string_view /*source*/) {}
-};
-
-// An event for the shard (roles != 0), or a progress mark (roles == 0: event.tenant_hash,
-// event.time = the newest event time of that tenant on clock source event.sequence), or an input
-// mark (roles == kInputMarkRoles: event.time = the newest event time of any tenant on clock
-// source event.sequence; the state topic's marks, pipeline/progress_marks.h).
-inline constexpr uint8_t kInputMarkRoles = 0x80;
-struct ShardMessage {
-  Event event;
-  uint8_t roles = 0;
 };
 
 // Where a pipeline counts in PipelineStats: its shard s uses stats.shards[shard_base + s], its
@@ -158,9 +149,7 @@ class Pipeline {
   bool Released(uint64_t sequence) const;
   bool ClockSourceEnded(uint32_t clock_source) const;
   EventTime MaxEventTime(bool* all_done) const;
-  SpscQueue<ShardMessage>& Queue(uint32_t parser, uint32_t shard) {
-    return *queues_[parser * shards_ + shard];
-  }
+  ShardQueue& Queue(uint32_t parser, uint32_t shard) { return *queues_[parser * shards_ + shard]; }
 
   std::shared_ptr<const CompiledConfig> config_;
   uint32_t shards_;
@@ -175,7 +164,7 @@ class Pipeline {
   TenantPartitionWatch* tenant_watch_ = nullptr;
   std::vector<ClockInputRecord> final_clocks_;
   std::vector<std::unique_ptr<EventConsumer>> consumers_;
-  std::vector<std::unique_ptr<SpscQueue<ShardMessage>>> queues_;
+  std::vector<std::unique_ptr<ShardQueue>> queues_;
   std::unique_ptr<ParserProgress[]> progress_;
   std::unique_ptr<SourceProgress[]> source_progress_;
   std::size_t source_count_ = 0;

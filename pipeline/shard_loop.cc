@@ -101,7 +101,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
     std::size_t drained = 0;
     int64_t depth = 0;
     auto drain = [&](uint32_t p) {
-      return Queue(p, shard).consume_all([&](const ShardMessage& m) {
+      return DrainShardQueue(Queue(p, shard), consumer, [&](const ShardMessage& m) {
         if (m.roles == kInputMarkRoles) {
           clocks.OnInputMark(static_cast<uint32_t>(m.event.sequence), m.event.time, now, ended,
                              moved);

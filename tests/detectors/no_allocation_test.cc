@@ -59,6 +59,7 @@ TEST(HotPath, SteadyStateSignInsAndAuditsAllocateNothing) {
   auto feed_day = [&](int d) {
     for (Event e : day) {
       e.time += static_cast<EventTime>(d) * 86400 * kMicrosPerSecond + (e.sequence++ % 60);
+      h.engine().Prefetch(e, kRouteAccount | kRouteActor);  // the shard's look-ahead hint
       h.Feed(e);
     }
   };
