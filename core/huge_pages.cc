@@ -18,12 +18,14 @@ void* HugePageAlloc(std::size_t bytes) {
   void* raw = mmap(nullptr, size + kHugePageBytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
+  // Pointers are moved by offsets within the mapping (no integer-to-pointer casts).
+  char* const base = static_cast<char*>(raw);
   const auto start = reinterpret_cast<std::uintptr_t>(raw);
-  const std::uintptr_t aligned = (start + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
-  if (aligned > start) munmap(raw, aligned - start);
-  const std::uintptr_t end = start + size + kHugePageBytes;
-  if (end > aligned + size) munmap(reinterpret_cast<void*>(aligned + size), end - aligned - size);
-  void* p = reinterpret_cast<void*>(aligned);
+  const std::size_t head = ((start + kHugePageBytes - 1) & ~(kHugePageBytes - 1)) - start;
+  if (head > 0) munmap(base, head);
+  const std::size_t tail = kHugePageBytes - head;  // the mapping ends at base + size + huge page
+  if (tail > 0) munmap(base + head + size, tail);
+  void* p = base + head;
   madvise(p, size, MADV_HUGEPAGE);  // advice only: without THP the pages stay 4 KiB
   return p;
 }

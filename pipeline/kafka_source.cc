@@ -453,7 +453,7 @@ class KafkaSource final : public MessageSource {
                    "were deleted before they were read (retention shorter than the lag; %llu "
                    "lost so far, privmon_kafka_records_lost_total)\n",
                    name_.c_str(), p.topic.c_str(), p.partition, static_cast<long long>(records),
-                   static_cast<long long>(p.next_offset + records),
+                   static_cast<long long>(p.next_offset) + static_cast<long long>(records),
                    static_cast<unsigned long long>(lost_));
     }
   }

@@ -81,7 +81,7 @@ class AccountTable {
   }
 
  private:
-  absl::flat_hash_map<uint64_t, AccountState, absl::Hash<uint64_t>, std::equal_to<uint64_t>,
+  absl::flat_hash_map<uint64_t, AccountState, absl::Hash<uint64_t>, std::equal_to<>,
                       HugePageAllocator<std::pair<const uint64_t, AccountState>>>
       accounts_;
   std::deque<PrivilegedState> privileged_;

@@ -71,7 +71,7 @@ class DedupeMemory {
     Seconds32 time;
     uint32_t tenant;  // the shard's tenant index (DetectionEngine::TenantTime)
   };
-  absl::flat_hash_map<uint64_t, Entry, absl::Hash<uint64_t>, std::equal_to<uint64_t>,
+  absl::flat_hash_map<uint64_t, Entry, absl::Hash<uint64_t>, std::equal_to<>,
                       HugePageAllocator<std::pair<const uint64_t, Entry>>>
       seen_;
   std::size_t next_sweep_ = kMinSweep;

@@ -84,7 +84,7 @@ class KnownValues {
   std::size_t MemoryBytes() const { return values_.capacity() * kBytesPerSlot; }
 
  private:
-  absl::flat_hash_map<uint64_t, Entry, absl::Hash<uint64_t>, std::equal_to<uint64_t>,
+  absl::flat_hash_map<uint64_t, Entry, absl::Hash<uint64_t>, std::equal_to<>,
                       HugePageAllocator<std::pair<const uint64_t, Entry>>>
       values_;
   SweepCursor cursor_;
