@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "app/checkpointer.h"
+#include "app/state_identity.h"
 #include "detectors/detection_engine.h"
 #include "pipeline/kafka_config.h"
 #include "pipeline/kafka_metadata.h"
@@ -87,6 +88,12 @@ StatePartitions::StatePartitions(std::shared_ptr<const CompiledConfig> config,
   if (::mkdir(config_->checkpoint.dir.c_str(), 0750) != 0 && errno != EEXIST) {
     throw std::runtime_error("checkpoint dir " + config_->checkpoint.dir + ": " +
                              std::strerror(errno));
+  }
+  // The checkpoints hold offsets and state by partition number only: a directory used for another
+  // topic, group or mode would restore them on the wrong partitions (app/state_identity.h).
+  if (std::string error;
+      !CheckStateIdentity(config_->checkpoint.dir, StateIdentityOf(source), &error)) {
+    throw std::runtime_error(error);
   }
   // keyed_by_tenant: the input group itself (its offsets are committed after checkpoints).
   const std::string group = keyed_ ? source.kafka.group : source.kafka.group + ".state";
