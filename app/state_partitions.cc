@@ -219,11 +219,29 @@ void StatePartitions::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   auto* self = static_cast<StatePartitions*>(opaque);
   Bump(self->stats_.state_topic.rebalances);
   self->kafka_stats_->rebalances.fetch_add(1, std::memory_order_relaxed);
+  int64_t unread = 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     for (int i = 0; i < parts->cnt; ++i) {
       const int32_t q = parts->elems[i].partition;
-      if (q >= 0 && static_cast<std::size_t>(q) < self->tasks_.size() && !self->tasks_[q]) {
-        self->StartTask(static_cast<uint32_t>(q));
+      const bool known = q >= 0 && static_cast<std::size_t>(q) < self->tasks_.size();
+      if (known && !self->tasks_[q]) self->StartTask(static_cast<uint32_t>(q));
+      if (known && self->tasks_[q]) continue;
+      // Assigned to this process, so no other member reads it either: say so loudly.
+      ++unread;
+      if (known) {
+        std::fprintf(stderr,
+                     "privmon: ERROR: partition %s[%d] is assigned to this process but NOT read "
+                     "(its task did not start, see above): its records wait unread and /readyz "
+                     "fails; fix the cause and restart this process\n",
+                     self->topic_.c_str(), q);
+      } else {
+        std::fprintf(stderr,
+                     "privmon: ERROR: partition %s[%d] is assigned to this process but NOT read: "
+                     "the topic has more partitions than state_partitions: %zu (it grew after "
+                     "start); its records wait unread and /readyz fails. A tenant's partition "
+                     "depends on the count: set state_partitions to the topic's partition count "
+                     "and start with a new checkpoint.dir\n",
+                     self->topic_.c_str(), q, self->tasks_.size());
       }
     }
     (void)rd_kafka_assign(rk, parts);
@@ -233,6 +251,7 @@ void StatePartitions::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     if (!self->StopTasks()) self->final_missing_ = true;
     (void)rd_kafka_assign(rk, nullptr);
   }
+  self->stats_.state_topic.unread.store(unread, std::memory_order_relaxed);
   int64_t assigned = 0;
   for (const auto& t : self->tasks_) assigned += t ? 1 : 0;
   self->stats_.state_topic.assigned.store(assigned, std::memory_order_relaxed);

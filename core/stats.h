@@ -178,7 +178,11 @@ struct CheckpointStats {
 // The repartitioner (input -> state topic) and the state partitions this process runs.
 struct StateTopicStats {
   std::atomic<bool> enabled{false};
-  Gauge assigned{0};          // state partitions this process runs
+  Gauge assigned{0};  // state partitions this process runs
+  // Partitions the group assigned to this process that no task reads (the task did not start:
+  // claim refused, checkpoints unusable; or a partition >= state_partitions, the topic grew):
+  // their records wait unread. /readyz fails while it is > 0 (metrics/health.h).
+  Gauge unread{0};
   Counter rebalances{0};      // assignments and revocations of the state group
   Counter produced{0};        // events produced to the state topic (delivery confirmed)
   Counter produce_errors{0};  // failed produce attempts and deliveries (each retried)

@@ -17,6 +17,10 @@ std::string ReadinessFailures(const PipelineStats& stats, int64_t now_us) {
       out += "sink " + sink.name + ": last write failed\n";
     }
   }
+  if (const int64_t unread = stats.state_topic.unread.load(std::memory_order_relaxed); unread > 0) {
+    out += "state partitions: " + std::to_string(unread) +
+           " assigned to this process but not read (see its stderr)\n";
+  }
   const int64_t interval = r.checkpoint_interval_us.load(std::memory_order_relaxed);
   if (interval > 0) {
     // A checkpoint restored at start may be days old: the clock starts at the later of the two.

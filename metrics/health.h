@@ -1,5 +1,6 @@
 // Readiness of a running privmon for GET /readyz (docs/operations.md "Health endpoints"): the
-// sources are started and not stopping, no sink's last write failed, and with checkpoints the
+// sources are started and not stopping, no sink's last write failed, no assigned
+// state partition is left unread (core/stats.h StateTopicStats::unread), and with checkpoints the
 // newest one written since start (or the start itself) is at most 3 intervals old. Pure function
 // of relaxed atomics: any thread, no allocation when ready, O(sinks).
 #pragma once

@@ -168,6 +168,11 @@ void CollectStateTopic(const PipelineStats& st, std::vector<MetricFamily>& out) 
                       "State partitions this process runs (each with its own engine task).",
                       MetricType::Gauge),
             {}, static_cast<double>(Load(s.assigned)));
+  AddSample(AddFamily(out, "privmon_state_partitions_unread",
+                      "Partitions assigned to this process that no task reads (task not started, "
+                      "or beyond state_partitions): their records wait; /readyz fails.",
+                      MetricType::Gauge),
+            {}, static_cast<double>(Load(s.unread)));
   AddSample(AddFamily(out, "privmon_state_rebalances_total",
                       "Rebalances of the state group (assignments and revocations).",
                       MetricType::Counter),

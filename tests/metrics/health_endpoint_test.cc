@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "metrics/health.h"
 #include "metrics/prometheus_exporter.h"
 #include "tests/metrics/http_get.h"
 
@@ -68,6 +69,28 @@ TEST(HealthEndpoints, ReadyzNamesEachFailingCheckAndIsReadyWhenAllPass) {
   EXPECT_EQ(ready.status, 503);
   EXPECT_EQ(ready.body,
             "sources: stopping (SIGTERM received, draining)\nsink file: last write failed\n");
+}
+
+// A state partition assigned to this process that no task reads (its task did not start, or the
+// topic grew beyond state_partitions) fails readiness, and the gauge is exported.
+TEST(HealthEndpoints, UnreadStatePartitionsFailReadinessAndAreExported) {
+  auto stats = std::make_shared<PipelineStats>(1, 1, 4);
+  stats->readiness.started_us.store(NowMicros());
+  stats->readiness.sources_started.store(true);
+  stats->state_topic.enabled.store(true);
+  stats->state_topic.assigned.store(3);
+  EXPECT_EQ(ReadinessFailures(*stats, NowMicros()), "");
+  stats->state_topic.unread.store(2);
+  EXPECT_EQ(ReadinessFailures(*stats, NowMicros()),
+            "state partitions: 2 assigned to this process but not read (see its stderr)\n");
+  MetricsServer server("127.0.0.1:0", stats);
+  const auto ready = testing::HttpGet(server.port(), "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  const auto metrics = testing::HttpGet(server.port(), "/metrics");
+  EXPECT_NE(metrics.body.find("\nprivmon_state_partitions_unread 2\n"), std::string::npos)
+      << metrics.body;
+  stats->state_topic.unread.store(0);
+  EXPECT_EQ(testing::HttpGet(server.port(), "/readyz").status, 200);
 }
 
 TEST(HealthEndpoints, TwoServersInOneProcessAnswerForTheirOwnStats) {
