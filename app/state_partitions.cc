@@ -221,6 +221,9 @@ void StatePartitions::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   self->kafka_stats_->rebalances.fetch_add(1, std::memory_order_relaxed);
   int64_t unread = 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    // A final checkpoint refused at an earlier revocation was logged then (its next owner resumed
+    // from the previous one); the exit code is decided by those of the partitions owned from now.
+    self->final_missing_ = false;
     for (int i = 0; i < parts->cnt; ++i) {
       const int32_t q = parts->elems[i].partition;
       const bool known = q >= 0 && static_cast<std::size_t>(q) < self->tasks_.size();

@@ -76,6 +76,7 @@ class StatePartitions {
   bool fresh_;
   EventCount* alert_wake_ = nullptr;  // not owned; outlives this
   rd_kafka_t* rk_ = nullptr;
+  // A revocation's final checkpoint was not written since the last assignment.
   bool final_missing_ = false;
   std::vector<std::unique_ptr<Task>> tasks_;     // by state partition; null when not ours
   std::vector<uint32_t> held_inputs_;            // InputClockInputs(), once
