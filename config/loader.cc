@@ -107,15 +107,16 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
     for (const SourceSettings& s : config->sources) {
       if (s.type != SourceType::kKafka || !s.kafka.state_partitioned()) continue;
       const std::string key = s.kafka.keyed_by_tenant ? "keyed_by_tenant" : "state_topic";
+      // Pointed at the sources list (a state-partitioned source exists, so it does).
+      const YAML::Mark at = top.sources ? top.sources->Mark() : YAML::Mark::null_mark();
       if (config->checkpoint.dir.empty()) {
-        diag.Error(YAML::Mark::null_mark(), "sources",
+        diag.Error(at, "sources",
                    "kafka " + key +
                        " needs checkpoint.dir (each state partition's state moves with it "
                        "through its checkpoints; a shared directory for a group)");
       }
       if (config->sources.size() != 1) {
-        diag.Error(YAML::Mark::null_mark(), "sources",
-                   "a kafka source with " + key + " must be the only source");
+        diag.Error(at, "sources", "a kafka source with " + key + " must be the only source");
       }
     }
     auto defaults = std::make_shared<TenantSettings>(*config->defaults);

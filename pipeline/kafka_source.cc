@@ -96,6 +96,14 @@ class KafkaSource final : public MessageSource {
             RD_KAFKA_CONF_OK) {
       throw std::runtime_error(what + ": " + err);
     }
+    // A state partition's consumer resumes at its checkpoint's offset: if retention deleted
+    // that offset, librdkafka reports it (ERR__AUTO_OFFSET_RESET) instead of moving on silently,
+    // and Hold() counts exactly the records deleted unread (not offset gaps, which transaction
+    // markers and Event Hubs' own offsets leave without any record lost).
+    if (manual_partition_ >= 0 && rd_kafka_conf_set(conf.get(), "auto.offset.reset", "error", err,
+                                                    sizeof err) != RD_KAFKA_CONF_OK) {
+      throw std::runtime_error(what + ": " + err);
+    }
     if (rd_kafka_conf_set(conf.get(), "group.id", s.kafka.group.c_str(), err, sizeof err) !=
         RD_KAFKA_CONF_OK) {
       throw std::runtime_error(what + ": group: " + err);
@@ -299,6 +307,12 @@ class KafkaSource final : public MessageSource {
       rd_kafka_message_destroy(m);
       return;
     }
+    if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET && manual_partition_ >= 0 &&
+        m->rkt != nullptr) {
+      OffsetOutOfRange(Find(rd_kafka_topic_name(m->rkt), m->partition));
+      rd_kafka_message_destroy(m);
+      return;
+    }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (stats_ != nullptr) stats_->errors.fetch_add(1, std::memory_order_relaxed);
       if (++errors_ <= 10 || errors_ % 1000 == 0) {
@@ -348,12 +362,6 @@ class KafkaSource final : public MessageSource {
     if (p->slot != nullptr) p->slot->messages.fetch_add(1, std::memory_order_relaxed);
 
     const rd_kafka_message_t* m = current_;
-    // A state partition's consumer knows where it was to go on (its checkpoint's offset, then its
-    // previous message's): a message further on means what lay between was deleted (retention)
-    // before it was read; librdkafka reset the offset to the partition's earliest.
-    if (manual_partition_ >= 0 && p->next_offset >= 0 && m->offset > p->next_offset) {
-      Lost(*p, m->offset - p->next_offset);
-    }
     p->next_offset = m->offset + 1;
     out.payload = m->payload != nullptr
                       ? std::string_view(static_cast<const char*>(m->payload), m->len)
@@ -440,6 +448,40 @@ class KafkaSource final : public MessageSource {
       out.mark_us = negative ? -us : us;
     }
     return true;
+  }
+
+  // The offset a state partition was to resume at is no longer in the log (retention deleted
+  // it): the records from there up to the partition's earliest kept offset were never read.
+  // Count them, then go on from the earliest kept record. One broker round trip, only here.
+  void OffsetOutOfRange(Partition& p) {
+    int64_t low = -1, high = -1;
+    const rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
+        rk_, p.topic.c_str(), p.partition, &low, &high, /*timeout_ms=*/10'000);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR || low < 0) {
+      std::fprintf(stderr,
+                   "privmon: source %s: %s[%d]: offset %lld is no longer in the log and its "
+                   "earliest offset is unknown (%s): RECORDS MAY BE LOST; reading on from the "
+                   "partition's beginning\n",
+                   name_.c_str(), p.topic.c_str(), p.partition,
+                   static_cast<long long>(p.next_offset), rd_kafka_err2str(e));
+      low = RD_KAFKA_OFFSET_BEGINNING;
+    } else if (p.next_offset >= 0 && low > p.next_offset) {
+      Lost(p, low - p.next_offset);
+    }
+    if (low >= 0) p.next_offset = low;
+    // The partition stopped fetching at the error; assigning it again at `low` restarts it (a
+    // seek is refused on a partition that is not fetching). Its queue is split off again.
+    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, p.topic.c_str(), p.partition)->offset = low;
+    if (const rd_kafka_resp_err_t a = rd_kafka_assign(rk_, parts);
+        a != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::fprintf(stderr, "privmon: source %s: %s[%d]: cannot resume at offset %lld: %s\n",
+                   name_.c_str(), p.topic.c_str(), p.partition, static_cast<long long>(low),
+                   rd_kafka_err2str(a));
+    }
+    ReleaseQueue(p);
+    SplitQueues(rk_, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
   }
 
   void Lost(Partition& p, int64_t records) {

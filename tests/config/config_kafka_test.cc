@@ -122,6 +122,13 @@ sources:
   EXPECT_NE(errors.find("state_partitions without state_topic"), std::string::npos) << errors;
   EXPECT_NE(errors.find("state_topic needs checkpoint.dir"), std::string::npos) << errors;
   EXPECT_NE(errors.find("must be the only source"), std::string::npos) << errors;
+  // Both point at the sources list, not at line 0.
+  for (const ConfigError& e : r.errors) {
+    if (e.message.find("checkpoint.dir") != std::string::npos ||
+        e.message.find("only source") != std::string::npos) {
+      EXPECT_EQ(e.line, 3) << e.message;
+    }
+  }
 }
 
 TEST(ConfigKafka, KeyedByTenantCompilesWithTheInputsPartitionCount) {

@@ -1,10 +1,13 @@
 // Records deleted before a state partition's consumer read them (README "Running N instances",
 // "Retention"): librdkafka's mock cluster keeps about 5 MB per partition and deletes the oldest
 // records beyond it, as retention does. A state partition's consumer (manually assigned, resuming
-// at its checkpoint's offset) that finds its next record gone is reset by librdkafka to the
-// earliest record kept; the gap is counted in its partition slot (privmon_kafka_records_lost_total)
-// and reported on stderr. A consumer resuming at a kept offset, or from the beginning without a
-// checkpoint, counts nothing.
+// at its checkpoint's offset, with auto.offset.reset=error) that finds its next record gone gets
+// ERR__AUTO_OFFSET_RESET from librdkafka, counts the records
+// below the partition's earliest kept offset in its slot (privmon_kafka_records_lost_total),
+// reports them on stderr and goes on from there. A consumer resuming at a kept offset, or from the
+// beginning without a checkpoint, counts nothing. Offset gaps alone (transaction markers, Event
+// Hubs' offsets) count nothing by construction; librdkafka 2.0.2's mock writes no transaction
+// markers into its log, so no test here shows such a gap.
 #include <gtest/gtest.h>
 
 #include <chrono>
