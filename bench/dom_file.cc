@@ -21,34 +21,7 @@
 namespace {
 
 using privmon::bench::Walk;
-
-std::size_t WalkWithJsonText(simdjson::dom::parser& inner, simdjson::dom::element e) {
-  switch (e.type()) {
-    case simdjson::dom::element_type::OBJECT: {
-      std::size_t n = 0;
-      for (auto field : simdjson::dom::object(e)) {
-        n += field.key.size() + WalkWithJsonText(inner, field.value);
-      }
-      return n;
-    }
-    case simdjson::dom::element_type::ARRAY: {
-      std::size_t n = 0;
-      for (auto child : simdjson::dom::array(e)) n += WalkWithJsonText(inner, child);
-      return n;
-    }
-    case simdjson::dom::element_type::STRING: {
-      const std::string_view s(e);
-      simdjson::dom::element root;
-      if (!s.empty() && (s[0] == '{' || s[0] == '[') &&
-          !inner.parse(s.data(), s.size(), true).get(root)) {
-        return s.size() + Walk(root);
-      }
-      return s.size();
-    }
-    default:
-      return 1;
-  }
-}
+using privmon::bench::WalkWithJsonText;
 
 double ThreadCpuSeconds() {
   timespec t{};
