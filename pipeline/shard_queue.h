@@ -57,7 +57,7 @@ inline bool IsEventMessage(uint8_t roles) { return roles != 0 && roles != kInput
 class ShardQueue {
  public:
   // Arena bytes per slot when none are given: about twice the strings of a typical sign-in or
-  // audit (~250 B), so the slots, not the arena, normally bound what is queued. The arena is
+  // audit (~200-250 B), so the slots, not the arena, normally bound what is queued. The arena is
   // capacity x 512 B rounded up to a power of two, at least 4 KiB (any one event's strings, at
   // most kMaxPackedStringBytes = 888 B, always fit an empty arena) and at most 1 GiB: 8 MiB at
   // the builtin queue_capacity 16384, beside 4 MiB of slots (pages touched when first used).
