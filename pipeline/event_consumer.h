@@ -21,7 +21,8 @@ class EventConsumer {
   virtual ~EventConsumer() = default;
   virtual void OnEvent(const Event& event, uint8_t roles) = 0;
   // A hint: `event` will reach OnEvent soon (the shard looks a few messages ahead,
-  // pipeline/shard_queue.h). An implementation may start loading the state the event will touch;
+  // pipeline/shard_queue.h). Only its fixed fields are set: its strings are still packed in the
+  // queue and read empty here. An implementation may start loading the state the event will touch;
   // it must change nothing OnEvent does. Cheap, no allocation.
   virtual void Prefetch(const Event& /*event*/, uint8_t /*roles*/) {}
   // Event-time watermark of every tenant: no event older than this is expected any more.

@@ -180,14 +180,13 @@ void Pipeline::SaveStopped(std::vector<CheckpointShardWriter>& writers,
 
 void Pipeline::Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles) {
   auto& q = Queue(parser, shard);
-  ShardMessage m{e, roles};
-  if (q.push(m)) return;
+  if (q.push(e, roles)) return;
   auto& waits = stats_.parsers[slots_.parser_base + parser].backpressure_waits[shard];
   Bump(waits);
   // The full queue's shard may be parked (wakes are batched: pipeline/wake_batch.h), and so may
   // others holding part of a batch while this thread waits.
   WakeShards();
-  while (!q.push(m)) {
+  while (!q.push(e, roles)) {
     AwaitUntil(
         parser_wake_, [&] { return q.write_available() > 0; },
         std::chrono::steady_clock::time_point::max());

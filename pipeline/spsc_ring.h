@@ -1,5 +1,6 @@
-// SpscRing: the parse-thread-to-shard queue. A bounded, lock-free, single-producer single-consumer
-// ring with the calls of SpscQueue (boost::lockfree::spsc_queue) the pipeline uses, plus a drain
+// SpscRing: the slots of the parse-thread-to-shard queue (pipeline/shard_queue.h, which adds the
+// byte arena of their strings). A bounded, lock-free, single-producer single-consumer ring with
+// the calls of SpscQueue (boost::lockfree::spsc_queue) the pipeline uses, plus a drain
 // that looks ahead: consume_all_ahead hands element i to `f` in order, and shows element
 // i + distance to `ahead` first, so a consumer can prefetch the state that element will touch
 // while it handles the ones before it (the shard's account-table and known-value probes are DRAM
@@ -7,7 +8,7 @@
 // handling of the elements are exactly those of consume_all.
 // Exactly one thread pushes and exactly one other thread consumes (read_available, empty and the
 // consume calls are the consumer's; write_available the producer's). push and each element of a
-// drain are O(1) and wait-free; no allocation after construction. T is a plain value (Event).
+// drain are O(1) and wait-free; no allocation after construction. T is a plain value (PackedEvent).
 #pragma once
 
 #include <algorithm>
@@ -53,6 +54,23 @@ class SpscRing {
       if (next == read_cache_) return false;
     }
     ::new (static_cast<void*>(buffer_ + w)) T(value);  // pages are touched when first used
+    write_.store(next, std::memory_order_release);
+    return true;
+  }
+  // Producer: as push, the element written in place by fill(T& slot), which returns whether to
+  // publish it (false: nothing is pushed). What fill writes elsewhere before returning true is
+  // visible to the consumer with the element. False when the ring is full (fill not called).
+  template <class Fill>
+  bool push_with(Fill&& fill) {
+    const std::size_t w = write_.load(std::memory_order_relaxed);
+    const std::size_t next = w + 1 == size_ ? 0 : w + 1;
+    if (next == read_cache_) {
+      read_cache_ = read_.load(std::memory_order_acquire);
+      if (next == read_cache_) return false;
+    }
+    static_assert(std::is_trivially_default_constructible_v<T>, "fill writes a raw slot");
+    T* slot = ::new (static_cast<void*>(buffer_ + w)) T;  // default-initialised: nothing written
+    if (!fill(*slot)) return false;
     write_.store(next, std::memory_order_release);
     return true;
   }
