@@ -151,6 +151,15 @@ int RunService(const ServiceOptions& options) {
   const uint32_t shards = ResolveShardCount(config->pipeline.shards);
   const uint32_t parsers =
       ResolveParserCount(config->pipeline.parse_threads, source_settings.size());
+  if (config->pipeline.parse_threads > parsers) {
+    // Not silent: a source is read and parsed by one thread (BENCHMARKS.md says why the fan-out
+    // of one source over several parse threads is not enabled).
+    std::fprintf(stderr,
+                 "privmon: pipeline.parse_threads is %u but there %s %zu source(s): running %u "
+                 "parse thread(s), at most one per source\n",
+                 config->pipeline.parse_threads, source_settings.size() == 1 ? "is" : "are",
+                 source_settings.size(), parsers);
+  }
   auto stats = std::make_shared<PipelineStats>(shards, parsers, config->pipeline.max_tenant_series);
 
   zmq::context_t zmq_context(1);
