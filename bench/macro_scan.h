@@ -40,7 +40,10 @@ inline double ScanSeconds(const std::string& privmon, const std::string& dir,
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::string text = ReadText(err);
   unsigned long long messages = 0, accepted = 0, rejected = 0;
-  const std::size_t at = text.find("privmon: ");
+  // The summary line (a parse_threads warning may come before it).
+  const std::size_t summary = text.find(" messages, ");
+  const std::size_t at =
+      summary == std::string::npos ? std::string::npos : text.rfind("privmon: ", summary);
   if (rc != 0 || at == std::string::npos ||
       std::sscanf(text.c_str() + at, "privmon: %llu messages, %llu records accepted, %llu rejected",
                   &messages, &accepted, &rejected) != 3) {
