@@ -1,19 +1,17 @@
 // AccountTable: one shard's accounts, keyed by the (tenant, account) hash. Owns the compact
-// AccountState of every account (abseil flat_hash_map, ~40 bytes a slot) and the PrivilegedState
+// AccountState of every account (LinearProbeMap, 48 bytes a slot) and the PrivilegedState
 // arena (std::deque: references stay valid as it grows). Single-threaded: its shard only.
 // Find/FindOrAdd are O(1) expected; allocation happens only when the table grows (or shrinks at
 // the end of an eviction lap, state/incremental_sweep.h).
 #pragma once
 
-#include <absl/container/flat_hash_map.h>
-
 #include <cstdint>
 #include <deque>
 #include <functional>
 
-#include "core/huge_pages.h"
 #include "state/account_state.h"
 #include "state/incremental_sweep.h"
+#include "state/linear_probe_map.h"
 #include "state/privileged_state.h"
 
 namespace privmon {
@@ -24,8 +22,8 @@ class AccountTable {
     auto it = accounts_.find(key);
     return it == accounts_.end() ? nullptr : &it->second;
   }
-  // Starts loading the memory a Find/FindOrAdd of `key` reads (control bytes and first slot of its
-  // probe group); changes nothing. Issued a few events ahead (pipeline/shard_queue.h).
+  // Starts loading the memory a Find/FindOrAdd of `key` reads (its home slot and the next);
+  // changes nothing. Issued a few events ahead (pipeline/shard_queue.h).
   void Prefetch(uint64_t key) const { accounts_.prefetch(key); }
   // Returns the state, creating it with first_seen = now when new (*created set accordingly).
   AccountState& FindOrAdd(uint64_t key, Seconds32 now, bool* created) {
@@ -45,9 +43,9 @@ class AccountTable {
     return s.privileged_index == UINT32_MAX ? nullptr : &privileged_[s.privileged_index];
   }
   std::size_t size() const { return accounts_.size(); }
-  // Bytes held, counting empty slots and abseil's control bytes.
+  // Bytes held, counting empty slots.
   std::size_t MemoryBytes() const {
-    return accounts_.capacity() * (sizeof(std::pair<const uint64_t, AccountState>) + 1) +
+    return accounts_.capacity() * sizeof(LinearProbeMap<AccountState>::Slot) +
            privileged_.size() * sizeof(PrivilegedState);
   }
   void Reserve(std::size_t n) { accounts_.reserve(n); }
@@ -81,9 +79,7 @@ class AccountTable {
   }
 
  private:
-  absl::flat_hash_map<uint64_t, AccountState, absl::Hash<uint64_t>, std::equal_to<>,
-                      HugePageAllocator<std::pair<const uint64_t, AccountState>>>
-      accounts_;
+  LinearProbeMap<AccountState> accounts_;
   std::deque<PrivilegedState> privileged_;
   SweepCursor cursor_;
 };

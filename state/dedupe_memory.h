@@ -3,28 +3,26 @@
 // record's exact 64-bit fingerprint (tenant, kind, own id or bytes; RecordFingerprint). A record
 // is remembered while its event time is within `horizon` of its tenant's watermark, so the answer
 // does not depend on arrival order for any record that is not late.
-// Memory: 16 B per slot (fingerprint, event time, tenant index) + 1 control byte, at a load of
-// 7/16..7/8: 19..39 B per remembered record (kBytesPerSlot; bench/dedupe_bench.cc measures it,
-// tests/state pins the bound). Single-threaded (its shard). Repeat() is one hash probe; Sweep() is
-// O(size) and runs when the table has doubled since the last sweep, so its cost is amortized O(1)
-// per record.
+// Memory: 16 B per slot (fingerprint, event time, tenant index), at a load of 3/8..3/4
+// (state/linear_probe_map.h): 21..43 B per remembered record (kBytesPerSlot; bench/dedupe_bench.cc
+// measures it, tests/state pins the bound). Single-threaded (its shard). Repeat() is one hash
+// probe; Sweep() is O(size) and runs when the table has doubled since the last sweep, so its cost
+// is amortized O(1) per record.
 #pragma once
-
-#include <absl/container/flat_hash_map.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <utility>
 
-#include "core/huge_pages.h"
 #include "state/account_state.h"
+#include "state/linear_probe_map.h"
 
 namespace privmon {
 
 class DedupeMemory {
  public:
-  static constexpr std::size_t kBytesPerSlot = sizeof(uint64_t) + 2 * sizeof(uint32_t) + 1;
+  static constexpr std::size_t kBytesPerSlot = sizeof(uint64_t) + 2 * sizeof(uint32_t);
 
   // True when `fingerprint` was seen within the horizon (a repeat: drop it); otherwise remembers
   // it. `expired` says whether a remembered time is older than its tenant's horizon.
@@ -47,8 +45,7 @@ class DedupeMemory {
   // Forgets every record `expired(tenant, time)` says is beyond its tenant's horizon.
   template <class Expired>
   void Sweep(Expired&& expired) {
-    absl::erase_if(seen_,
-                   [&](const auto& kv) { return expired(kv.second.tenant, kv.second.time); });
+    seen_.erase_if([&](const auto& kv) { return expired(kv.second.tenant, kv.second.time); });
     next_sweep_ = std::max<std::size_t>(kMinSweep, 2 * seen_.size());
   }
 
@@ -71,12 +68,10 @@ class DedupeMemory {
     Seconds32 time;
     uint32_t tenant;  // the shard's tenant index (DetectionEngine::TenantTime)
   };
-  absl::flat_hash_map<uint64_t, Entry, absl::Hash<uint64_t>, std::equal_to<>,
-                      HugePageAllocator<std::pair<const uint64_t, Entry>>>
-      seen_;
+  LinearProbeMap<Entry> seen_;
   std::size_t next_sweep_ = kMinSweep;
 
-  static_assert(sizeof(std::pair<const uint64_t, Entry>) + 1 == kBytesPerSlot,
+  static_assert(sizeof(LinearProbeMap<Entry>::Slot) == kBytesPerSlot,
                 "the header states the bytes per slot");
 };
 

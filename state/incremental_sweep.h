@@ -1,4 +1,4 @@
-// SweepStep: walks an abseil flat_hash_map keyed by uint64_t a few slots at a time, erasing the
+// SweepStep: walks a LinearProbeMap (state/linear_probe_map.h) a few slots at a time, erasing the
 // entries a predicate names, so that eviction never pauses the shard (docs/operations.md
 // section 5). The position is kept as the last key kept, found again by one probe, so the table
 // may grow in between; a rehash reorders it, which at worst delays an eviction to the next lap.
@@ -34,7 +34,7 @@ std::size_t SweepStep(Table& table, SweepCursor& c, std::size_t budget, Evictabl
   std::size_t erased = 0;
   for (; budget > 0 && it != table.end(); --budget) {
     if (evictable(it->first, it->second)) {
-      table.erase(it++);
+      it = table.erase(it);
       ++erased;
     } else {
       c.key = it->first;

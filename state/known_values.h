@@ -4,19 +4,17 @@
 // index), so per-account state stays fixed-size. Bounded per tenant by event time: a value unseen
 // for `ttl` is novel again when it returns (whether or not the sweep already erased it), and the
 // engine's incremental sweep erases such values once their tenant's watermark is past them.
-// Single-threaded (its shard). O(1) expected per operation; 17 bytes per slot.
+// Single-threaded (its shard). O(1) expected per operation; 16 bytes per slot.
 #pragma once
-
-#include <absl/container/flat_hash_map.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <functional>
 
 #include "core/hash.h"
-#include "core/huge_pages.h"
 #include "state/account_state.h"
 #include "state/incremental_sweep.h"
+#include "state/linear_probe_map.h"
 
 namespace privmon {
 
@@ -28,7 +26,7 @@ class KnownValues {
     Seconds32 last = 0;  // newest event time the value was seen at (0: restored from format 1)
     uint32_t tenant = 0;
   };
-  static constexpr std::size_t kBytesPerSlot = sizeof(uint64_t) + sizeof(Entry) + 1;
+  static constexpr std::size_t kBytesPerSlot = sizeof(uint64_t) + sizeof(Entry);
 
   static uint64_t Fingerprint(uint64_t account, NoveltyKind kind, uint64_t value) {
     return HashCombine(HashCombine(account, static_cast<uint64_t>(kind) + 1), value);
@@ -84,9 +82,7 @@ class KnownValues {
   std::size_t MemoryBytes() const { return values_.capacity() * kBytesPerSlot; }
 
  private:
-  absl::flat_hash_map<uint64_t, Entry, absl::Hash<uint64_t>, std::equal_to<>,
-                      HugePageAllocator<std::pair<const uint64_t, Entry>>>
-      values_;
+  LinearProbeMap<Entry> values_;
   SweepCursor cursor_;
   int64_t ttl_s_ = 0;
 };

@@ -41,8 +41,8 @@ TEST(DedupeMemory, BytesPerRememberedRecordStayWithinTheStatedBound) {
     DedupeMemory memory;
     for (uint64_t i = 1; i <= n; ++i) memory.Repeat(Mix64(i), 1, 0, never);
     const double per_record = static_cast<double>(memory.MemoryBytes()) / static_cast<double>(n);
-    EXPECT_GE(per_record, 19.0) << n;
-    EXPECT_LE(per_record, 39.0) << n;
+    EXPECT_GE(per_record, 21.0) << n;
+    EXPECT_LE(per_record, 43.0) << n;
   }
 }
 
