@@ -97,8 +97,8 @@ class DetectionEngine final : public EventConsumer {
     int64_t lap_step_us = 0;
     TimerQueue timers;
   };
-  // Idle eviction (docs/operations.md section 5): each event visits kEvictPerEvent accounts and
-  // known values, each idle tick kEvictPerIdle (only while a lap is under way or one is due).
+  // Idle eviction (docs/operations.md section 5): while a lap is under way or one is due, each
+  // event visits kEvictPerEvent accounts and known values, each idle tick kEvictPerIdle.
   // Returns true when something was evicted.
   static constexpr std::size_t kEvictPerEvent = 2;
   // The events' visits are made in one step every kEvictEvery events: one cursor probe (a cache
