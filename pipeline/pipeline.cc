@@ -236,8 +236,9 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   ProgressMarks marks(std::max<int64_t>(kMicrosPerSecond, lateness_us_ / 10),
                       settings.max_future_skew_s * kMicrosPerSecond);
   auto released = [&](uint64_t n) { return !fanned_out_ || Released(n); };
-  // Parked shards are woken per batch of pushes, and before this thread may block.
-  WakeBatch wake_batch;
+  // Parked shards are woken per batch of pushes, and before this thread may block; `scan` (no
+  // wall clock) in larger batches.
+  WakeBatch wake_batch = settings.wall_clock ? WakeBatch::Latency() : WakeBatch::Throughput();
   int64_t last_received_ns = NowNs();
   auto wake_shards = [&] {
     if (!wake_batch.pending()) return;
