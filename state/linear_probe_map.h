@@ -4,9 +4,12 @@
 // adjacent cache lines that Prefetch(key) loads exactly. abseil's flat_hash_map reads a control
 // group and then a slot up to 15 slots away that its prefetch cannot name; at 10M accounts those
 // second lines were the engine's DRAM misses (BENCHMARKS.md, session 9).
-// - Keys are hashes already; the home slot is a Fibonacci (multiply-shift) hash of the key, so
-//   structured keys spread too. Key 0 marks an empty slot: a caller's key 0 is stored as
-//   kZeroStandIn (the two alias; for hash keys the chance is 2^-64).
+// - Keys are hashes already, of names the input chooses with a hash anyone can compute; the home
+//   slot is a multiply-shift hash of the key with an odd multiplier drawn at random per table, so
+//   nobody can craft names whose keys pile up in one cluster (linear probing would then cost
+//   O(cluster) per lookup), and structured keys spread too. Iteration order differs per table. Key
+//   0 marks an empty slot: a caller's key 0 is stored as kZeroStandIn (the two alias; for hash keys
+//   the chance is 2^-64).
 // - Load at most 3/4 (capacity a power of two >= 16): expected slots read ~2.5 for a hit, ~8.5 for
 //   a miss at the maximum load, fewer after growth. Erase shifts the cluster back (no tombstones),
 //   so probes never lengthen with churn.
@@ -19,6 +22,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <random>
 #include <type_traits>
 #include <utility>
 
@@ -72,7 +76,7 @@ class LinearProbeMap {
   using iterator = Iter<false>;
   using const_iterator = Iter<true>;
 
-  LinearProbeMap() = default;
+  LinearProbeMap() : multiplier_(RandomOddMultiplier()) {}
   LinearProbeMap(const LinearProbeMap&) = delete;
   LinearProbeMap& operator=(const LinearProbeMap&) = delete;
   ~LinearProbeMap() { Free(slots_, capacity_); }
@@ -183,6 +187,10 @@ class LinearProbeMap {
   static constexpr unsigned kEmptyShift = 63;  // no slots: Home() is 0 or 1, only prefetch uses it
 
   static uint64_t Stored(uint64_t key) { return key == 0 ? kZeroStandIn : key; }
+  static uint64_t RandomOddMultiplier() {
+    std::random_device random;
+    return ((static_cast<uint64_t>(random()) << 32) ^ random()) | 1;
+  }
   // Capacity for n entries at a load of at most 3/4.
   static std::size_t Grown(std::size_t n) {
     std::size_t cap = kMinCapacity;
@@ -190,7 +198,7 @@ class LinearProbeMap {
     return cap;
   }
   std::size_t Home(uint64_t k) const {
-    return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ULL) >> shift_);
+    return static_cast<std::size_t>((k * multiplier_) >> shift_);
   }
   Slot* Next(Slot* s) const { return s + 1 == slots_ + capacity_ ? slots_ : s + 1; }
   Slot* Lookup(uint64_t k) {
@@ -234,6 +242,7 @@ class LinearProbeMap {
     Free(old, old_capacity);
   }
 
+  uint64_t multiplier_;  // odd, random per table (see the header)
   Slot* slots_ = nullptr;
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
