@@ -219,12 +219,25 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   ev.source_index = ctx.source_index;
   ev.received_ns = ctx.received_ns;
 
-  const std::string_view own_tenant = FirstNonEmpty(
-      {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id,
-       // A Graph signIn names no tenant but its user's home tenant: the tenant
-       // whose log it is (cross-tenant sign-ins show the other one as resource).
-       k.kind == EventKind::kSignIn ? f.home_tenant_id : std::string_view()});
+  std::string_view own_tenant = FirstNonEmpty(
+      {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id});
   const std::string_view transport_tenant = FirstNonEmpty({ctx.frame_tenant, ctx.source_tenant});
+  if (own_tenant.empty() && k.kind == EventKind::kSignIn) {
+    // A Graph signIn names no tenant of its own, only its user's home tenant and the resource's.
+    // A tenant's log holds both directions: its users signing in elsewhere (home = the tenant)
+    // and guests signing in here (resource = the tenant). The transport's tenant decides which
+    // one is the log's when it names one of them (a record naming neither is another tenant's);
+    // without a transport tenant the home tenant stands.
+    const std::string_view home = TrimSpaces(f.home_tenant_id);
+    const std::string_view resource = TrimSpaces(f.resource_tenant_id);
+    const std::string_view transport = TrimSpaces(transport_tenant);
+    if (transport.empty() || EqualsIgnoreCase(home, transport) ||
+        EqualsIgnoreCase(resource, transport)) {
+      own_tenant = transport.empty() ? home : transport;
+    } else {
+      own_tenant = home.empty() ? resource : home;
+    }
+  }
   if (!ctx.multi_tenant && !transport_tenant.empty()) {
     // Tenancy is a security boundary (DESIGN.md section 10): a feed bound to one tenant (the
     // source's `tenant`, a frame or Kafka key) never writes into another tenant's state.
