@@ -244,7 +244,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kCategory:
       return TextOrValueObject(v, in_properties ? out.props_category : out.category);
     case Key::kClaims:
-      return Claims(v, out);
+      // Log Analytics AzureActivity `Claims`: an object, or JSON text like every dynamic column.
+      return Dynamic(JsonTextFields::kClaims, v, out, &FieldCollector::Claims);
     case Key::kClientAppUsed:
       return Text(v, out.client_app);
     case Key::kComputer:

@@ -26,6 +26,7 @@ class JsonTextFields {
     kAuthenticationDetails,
     kInitiatedBy,
     kTargetResources,
+    kClaims,
     kSlotCount
   };
 
