@@ -310,7 +310,16 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       }
       FillAccount(ev.tenant_hash, id, upn, ev.account);
       const std::string_view op = FirstNonEmpty({f.operation_name_value, f.operation_name});
-      ev.elevate_access = EqualsIgnoreCase(op, "Microsoft.Authorization/elevateAccess/action");
+      // Azure Activity writes a record per step of an operation (Start, Success, Failure): a
+      // failed elevation elevated nothing.
+      bool failed = false;
+      for (std::string_view status : {f.result_type, f.activity_status}) {
+        status = TrimSpaces(status);
+        failed =
+            failed || EqualsIgnoreCase(status, "Failure") || EqualsIgnoreCase(status, "Failed");
+      }
+      ev.elevate_access =
+          !failed && EqualsIgnoreCase(op, "Microsoft.Authorization/elevateAccess/action");
       break;
     }
     case EventKind::kSecurityEvent: {

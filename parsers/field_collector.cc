@@ -15,6 +15,7 @@ enum class Key : uint8_t {
   kUnknown,
   kAadTenantId,
   kAccount,
+  kActivityStatus,
   kActivityDateTime,
   kActivityDisplayName,
   kAppId,
@@ -70,11 +71,13 @@ enum class Key : uint8_t {
 // Record keys, lower-cased and sorted: Graph/diag camelCase and LA PascalCase spell the same
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
-constexpr std::array<std::pair<std::string_view, Key>, 52> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 54> kRecordKeys = {{
     {"aadtenantid", Key::kAadTenantId},
     {"account", Key::kAccount},
     {"activitydatetime", Key::kActivityDateTime},
     {"activitydisplayname", Key::kActivityDisplayName},
+    {"activitystatus", Key::kActivityStatus},
+    {"activitystatusvalue", Key::kActivityStatus},
     {"appid", Key::kAppId},
     {"authenticationdetails", Key::kAuthenticationDetails},
     {"caller", Key::kCaller},
@@ -130,10 +133,10 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 
 // Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
 // shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 7 bits.
-// The multiplier was searched so that the 52 names above land in distinct slots (asserted below);
+// The multiplier was searched so that the 54 names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
 constexpr int kKeyHashBits = 7;
-constexpr uint64_t kKeyHashMultiplier = 0x5b256cec507f1d99ull;
+constexpr uint64_t kKeyHashMultiplier = 0x99fc878925340243ull;
 
 constexpr uint64_t KeyHash(std::string_view key) {
   const std::size_t n = key.size();
@@ -232,6 +235,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.activity_date_time);
     case Key::kActivityDisplayName:
       return Text(v, out.activity_display_name);
+    case Key::kActivityStatus:
+      return Text(v, out.activity_status);
     case Key::kAppId:
       return Text(v, out.app_id);
     case Key::kAuthenticationDetails:
@@ -355,6 +360,8 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (key == "errorCode") {
       Text(child, out.error_code);
+    } else if (key == "value") {
+      Text(child, out.activity_status);  // Azure Activity: {"value":"Succeeded",...}
     } else if (key == "additionalDetails") {
       std::string_view details;
       Text(child, details);

@@ -23,6 +23,7 @@ struct RecordFields {
   bool has_properties = false;
   std::string_view operation_name;        // operationName (string, or ACT-REST {"value":..})
   std::string_view operation_name_value;  // LA AzureActivity OperationNameValue
+  std::string_view activity_status;  // LA AzureActivity ActivityStatusValue; Activity status.value
 
   // Times.
   std::string_view time;  // envelope "time"
