@@ -211,6 +211,8 @@ void FieldCollector::Bool(dom::element v, TriBool& out) {
     out = s.boolean ? 1 : 0;
   } else if (s.kind == Scalar::kString) {
     if (auto b = ParseBoolText(s.text)) out = *b ? 1 : 0;
+  } else if (s.kind == Scalar::kNumber && (s.text == "0" || s.text == "1")) {
+    out = s.text == "1" ? 1 : 0;  // exports that write booleans as 0 / 1
   }
 }
 
