@@ -116,23 +116,32 @@ std::string_view FirstNonEmpty(std::initializer_list<std::string_view> values) {
   return {};
 }
 
-std::string_view TimeText(const RecordFields& f, const Kind& k) {
+// The first of `candidates` that reads as a timestamp: a record whose preferred time field is
+// present but malformed still has its other time fields.
+std::optional<EventTime> FirstTime(std::initializer_list<std::string_view> candidates) {
+  for (std::string_view c : candidates) {
+    if (auto t = ParseEventTimeText(c)) return t;
+  }
+  return std::nullopt;
+}
+
+std::optional<EventTime> EventTimeOf(const RecordFields& f, const Kind& k) {
   const bool la = k.format == RecordFormat::kLogAnalytics;
   switch (k.kind) {
     case EventKind::kSignIn:
-      return la ? FirstNonEmpty({f.time_generated, f.created_date_time})
-                : FirstNonEmpty({f.created_date_time, f.time, f.time_generated});
+      return la ? FirstTime({f.time_generated, f.created_date_time})
+                : FirstTime({f.created_date_time, f.time, f.time_generated});
     case EventKind::kAudit:
-      return la ? FirstNonEmpty({f.time_generated, f.activity_date_time})
-                : FirstNonEmpty({f.activity_date_time, f.time, f.time_generated});
+      return la ? FirstTime({f.time_generated, f.activity_date_time})
+                : FirstTime({f.activity_date_time, f.time, f.time_generated});
     case EventKind::kMfaRegistration:
-      return f.last_updated_date_time;
+      return FirstTime({f.last_updated_date_time});
     case EventKind::kAzureActivity:
     case EventKind::kSecurityEvent:
     case EventKind::kCount:
       break;
   }
-  return FirstNonEmpty({f.time, f.time_generated, f.event_timestamp});
+  return FirstTime({f.time, f.time_generated, f.event_timestamp});
 }
 
 // Entra categories (diagnostic `category`, or Log Analytics `Type`) privmon does not read.
@@ -262,7 +271,7 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   ev.tenant_hash = HashLower(tenant);
   ev.tenant_id.assign(tenant);
 
-  const std::optional<EventTime> time = ParseEventTimeText(TimeText(f, k));
+  const std::optional<EventTime> time = EventTimeOf(f, k);
   if (!time) {
     reason = RejectReason::kBadTime;
     detail = "event time missing or not a recognised timestamp";

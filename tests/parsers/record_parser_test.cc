@@ -438,7 +438,11 @@ TEST(TimeText, ReadsIsoAndUsLocaleTimesOfRealExports) {
   EXPECT_EQ(ParseEventTimeText("9/19/2023, 1:45:17.287 PM"),
             testing::At("2023-09-19T13:45:17.287Z"));
   EXPECT_EQ(ParseEventTimeText("12/12/2025 12:03:58 AM"), testing::At("2025-12-12T00:03:58Z"));
-  EXPECT_FALSE(ParseEventTimeText("2022-09-09T8:48:50.361Z"));
+  // Unpadded hour (Identity Protection's detectedDateTime), month or day: unambiguous, read.
+  EXPECT_EQ(ParseEventTimeText("2022-09-09T8:48:50.361Z"), testing::At("2022-09-09T08:48:50.361Z"));
+  EXPECT_EQ(ParseEventTimeText("2007-1-9 9:41:00+00:00"), expected);
+  EXPECT_FALSE(ParseEventTimeText("2022-09-09T8:4:50Z"));
+  EXPECT_FALSE(ParseEventTimeText("2022-09-09T:48:50Z"));
   EXPECT_FALSE(ParseEventTimeText("String (timestamp)"));
 }
 
