@@ -394,6 +394,11 @@ TEST_F(RecordParserTest, BadTimeIsRejected) {
 TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
   using parsers::LookupActivity;
   EXPECT_EQ(LookupActivity("Disable PIM Alert"), Activity::kDisablePimAlert);
+  EXPECT_EQ(LookupActivity("Fraud reported \u2013 user is blocked for MFA"),
+            Activity::kFraudReportedBlocked);
+  EXPECT_EQ(LookupActivity("Fraud reported\u00a0-  no action taken"),
+            Activity::kFraudReportedNoAction);
+  EXPECT_EQ(LookupActivity("Reset  password \u2014 (by admin)"), Activity::kOther);
   EXPECT_EQ(LookupActivity("add member to role"), Activity::kAddMemberToRole);
   EXPECT_EQ(LookupActivity("Add eligible member to role in PIM completed (permanent)"),
             Activity::kAddEligibleMemberToRole);
