@@ -302,7 +302,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.operation_name_value);
     case Key::kProperties:
       if (in_properties) return;
-      return Properties(v, out);
+      // An object, or JSON text from a shipper that stringifies nested objects.
+      return Dynamic(JsonTextFields::kProperties, v, out, &FieldCollector::Properties);
     case Key::kResourceId:
       // Inside diag sign-in properties, resourceId is the resource app id, not the ARM path.
       if (in_properties) return;

@@ -27,6 +27,7 @@ class JsonTextFields {
     kInitiatedBy,
     kTargetResources,
     kClaims,
+    kProperties,
     kSlotCount
   };
 
