@@ -288,9 +288,16 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kLastUpdatedDateTime:
       return Text(v, out.last_updated_date_time);
     case Key::kLocation: {
-      // Envelope / LA `Location` is the country (a string); Graph `location` is an object.
+      // Envelope / LA `Location` is the country (a string); Graph `location` is an object, or
+      // that object as JSON text (which names no country by itself).
       if (v.is_object()) return Location(v, out);
-      return Text(v, out.location_country);
+      std::string_view text = out.location_country;
+      Text(v, text);
+      if (TrimSpaces(text).starts_with('{')) {
+        return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
+      }
+      out.location_country = text;
+      return;
     }
     case Key::kLocationDetails:
       return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
