@@ -97,6 +97,14 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
         RecordFormat::kGraph, PrincipalType::kUser,
         f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
   }
+  // A Graph (beta) signIn of an app: no user, its service principal (signInEventTypes says
+  // which kind). Parsed and counted, kept out of user rules, as in the other two formats.
+  if (!f.created_date_time.empty() && !TrimSpaces(f.service_principal_id).empty()) {
+    return SignIn(RecordFormat::kGraph,
+                  f.event_type_managed_identity ? PrincipalType::kManagedIdentity
+                                                : PrincipalType::kServicePrincipal,
+                  SignInChannel::kOther);
+  }
   unknown_detail = "object in no known record format";
   return {};
 }

@@ -56,6 +56,7 @@ enum class Key : uint8_t {
   kRiskLevelDuringSignIn,
   kRiskState,
   kServicePrincipalId,
+  kSignInEventTypes,
   kStatus,
   kSubjectUserName,
   kTargetResources,
@@ -71,7 +72,7 @@ enum class Key : uint8_t {
 // Record keys, lower-cased and sorted: Graph/diag camelCase and LA PascalCase spell the same
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
-constexpr std::array<std::pair<std::string_view, Key>, 54> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 55> kRecordKeys = {{
     {"aadtenantid", Key::kAadTenantId},
     {"account", Key::kAccount},
     {"activitydatetime", Key::kActivityDateTime},
@@ -116,6 +117,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 54> kRecordKeys = {{
     {"risklevelduringsignin", Key::kRiskLevelDuringSignIn},
     {"riskstate", Key::kRiskState},
     {"serviceprincipalid", Key::kServicePrincipalId},
+    {"signineventtypes", Key::kSignInEventTypes},
     {"status", Key::kStatus},
     {"subjectusername", Key::kSubjectUserName},
     {"targetresources", Key::kTargetResources},
@@ -133,10 +135,10 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 
 // Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
 // shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 7 bits.
-// The multiplier was searched so that the 54 names above land in distinct slots (asserted below);
+// The multiplier was searched so that the 55 names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
 constexpr int kKeyHashBits = 7;
-constexpr uint64_t kKeyHashMultiplier = 0x99fc878925340243ull;
+constexpr uint64_t kKeyHashMultiplier = 0x1af28085721b0797ull;
 
 constexpr uint64_t KeyHash(std::string_view key) {
   const std::size_t n = key.size();
@@ -331,6 +333,14 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.risk_state);
     case Key::kServicePrincipalId:
       return Text(v, out.service_principal_id);
+    case Key::kSignInEventTypes:
+      // Graph beta signIn: ["interactiveUser"], ["servicePrincipal"], ["managedIdentity"], ...
+      return ForEachElement(v, [&](dom::element type) {
+        std::string_view t;
+        Text(type, t);
+        if (EqualsIgnoreCase(t, "servicePrincipal")) out.event_type_service_principal = true;
+        if (EqualsIgnoreCase(t, "managedIdentity")) out.event_type_managed_identity = true;
+      });
     case Key::kStatus:
       return Dynamic(JsonTextFields::kStatus, v, out, &FieldCollector::Status);
     case Key::kSubjectUserName:

@@ -65,6 +65,8 @@ struct RecordFields {
   TriBool device_compliant = -1;
   TriBool device_managed = -1;
   TriBool is_interactive = -1;
+  bool event_type_service_principal = false;  // Graph signInEventTypes
+  bool event_type_managed_identity = false;
   std::string_view city;
   std::string_view country_or_region;  // location.countryOrRegion
   std::string_view location_country;   // envelope `location` / LA `Location` (a string)
