@@ -23,7 +23,7 @@ Kind Of(RecordFormat format, EventKind kind) { return {true, kind, format}; }
 // Log Analytics tables (the `Type` column).
 Kind FromLogAnalyticsType(std::string_view t) {
   constexpr auto kLa = RecordFormat::kLogAnalytics;
-  if (EqualsIgnoreCase(t, "SigninLogs")) {
+  if (EqualsIgnoreCase(t, "SigninLogs") || EqualsIgnoreCase(t, "ADFSSignInLogs")) {
     return SignIn(kLa, PrincipalType::kUser, SignInChannel::kInteractive);
   }
   if (EqualsIgnoreCase(t, "AADNonInteractiveUserSignInLogs")) {
