@@ -213,8 +213,11 @@ void FieldCollector::Bool(dom::element v, TriBool& out) {
     out = s.boolean ? 1 : 0;
   } else if (s.kind == Scalar::kString) {
     if (auto b = ParseBoolText(s.text)) out = *b ? 1 : 0;
-  } else if (s.kind == Scalar::kNumber && (s.text == "0" || s.text == "1")) {
-    out = s.text == "1" ? 1 : 0;  // exports that write booleans as 0 / 1
+  }
+  // Exports that write booleans as 0 / 1, as numbers or as text.
+  const std::string_view digit = s.kind == Scalar::kString ? TrimSpaces(s.text) : s.text;
+  if ((s.kind == Scalar::kNumber || s.kind == Scalar::kString) && (digit == "0" || digit == "1")) {
+    out = digit == "1" ? 1 : 0;
   }
 }
 

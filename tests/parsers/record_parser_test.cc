@@ -271,6 +271,21 @@ TEST_F(RecordParserTest, RegistrationDetailsNeedLastUpdatedDateTime) {
   EXPECT_EQ(Rejected(R"({"id":"U1","isMfaRegistered":true})"), RejectReason::kBadTime);
 }
 
+// Booleans as exports write them: JSON booleans, "true"/"True"/"TRUE", and 1/0 as numbers or text.
+TEST_F(RecordParserTest, BooleansAsTextAndAsZeroOrOne) {
+  ctx_.source_tenant = "T";
+  for (const char* admin : {"true", "\"True\"", "1", "\"1\""}) {
+    const std::string record =
+        std::string(R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":)") + admin +
+        R"(,"isMfaRegistered":)" + (admin[0] == '"' ? R"("0")" : "0") +
+        R"(,"lastUpdatedDateTime":"2024-05-01T00:00:00Z"})";
+    const Event& e = One(record);
+    EXPECT_EQ(e.kind, EventKind::kMfaRegistration) << record;
+    EXPECT_TRUE(e.registration.is_admin) << record;
+    EXPECT_FALSE(e.registration.is_mfa_registered) << record;
+  }
+}
+
 TEST_F(RecordParserTest, LogAnalyticsAzureActivityElevateAccess) {
   const Event& e = One(
       R"({"Type":"AzureActivity","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
