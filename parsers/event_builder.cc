@@ -242,18 +242,15 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   if (own_tenant.empty() && k.kind == EventKind::kSignIn) {
     // A Graph signIn names no tenant of its own, only its user's home tenant and the resource's.
     // A tenant's log holds both directions: its users signing in elsewhere (home = the tenant)
-    // and guests signing in here (resource = the tenant). The transport's tenant decides which
-    // one is the log's when it names one of them (a record naming neither is another tenant's);
-    // without a transport tenant the home tenant stands.
+    // and guests signing in here (resource = the tenant). A transport tenant (frame, source) that
+    // the record names as home or resource is the log's; otherwise the home tenant stands (a
+    // record whose home is another tenant is that tenant's).
     const std::string_view home = TrimSpaces(f.home_tenant_id);
-    const std::string_view resource = TrimSpaces(f.resource_tenant_id);
     const std::string_view transport = TrimSpaces(transport_tenant);
-    if (transport.empty() || EqualsIgnoreCase(home, transport) ||
-        EqualsIgnoreCase(resource, transport)) {
-      own_tenant = transport.empty() ? home : transport;
-    } else {
-      own_tenant = home.empty() ? resource : home;
-    }
+    const bool names_transport =
+        !transport.empty() && (EqualsIgnoreCase(home, transport) ||
+                               EqualsIgnoreCase(TrimSpaces(f.resource_tenant_id), transport));
+    own_tenant = names_transport ? transport : home;
   }
   if (!ctx.multi_tenant && !transport_tenant.empty()) {
     // Tenancy is a security boundary (DESIGN.md section 10): a feed bound to one tenant (the

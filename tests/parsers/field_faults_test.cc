@@ -152,6 +152,10 @@ TEST(GraphSignInTenant, TheBoundSourceTenantIsTheLogsWhenTheRecordNamesIt) {
       parser.Parse(signin(other, "b3d9a1f7-2c4e-4a6b-8d0f-1e3c5a7b9d2f"), ctx);
   ASSERT_EQ(foreign.rejections.size(), 1u);
   EXPECT_EQ(foreign.rejections[0].reason, RejectReason::kTenantMismatch);
+  // No home tenant: the transport's tenant fills in, whatever the resource (as before).
+  const ParseResult& no_home = parser.Parse(signin("", other), ctx);
+  ASSERT_EQ(no_home.events.size(), 1u);
+  EXPECT_EQ(no_home.events[0].tenant_id.view(), kTenant);
   // Without a transport tenant the home tenant stands.
   const ParseResult& alone = parser.Parse(signin(other, kTenant), ParseContext{});
   ASSERT_EQ(alone.events.size(), 1u);
