@@ -463,6 +463,11 @@ TEST(TimeText, ReadsIsoAndUsLocaleTimesOfRealExports) {
   EXPECT_EQ(ParseEventTimeText("2007-1-9 9:41:00+00:00"), expected);
   EXPECT_FALSE(ParseEventTimeText("2022-09-09T8:4:50Z"));
   EXPECT_FALSE(ParseEventTimeText("2022-09-09T:48:50Z"));
+  // Days the month does not have are corrupt, not the next month's; leap days are real.
+  EXPECT_FALSE(ParseEventTimeText("2025-02-30T10:00:00Z"));
+  EXPECT_FALSE(ParseEventTimeText("2025-04-31T10:00:00Z"));
+  EXPECT_FALSE(ParseEventTimeText("2/29/2025 10:00:00 AM"));
+  EXPECT_EQ(ParseEventTimeText("2024-02-29T10:00:00Z"), testing::At("2024-02-29T10:00:00Z"));
   EXPECT_FALSE(ParseEventTimeText("String (timestamp)"));
 }
 
