@@ -44,6 +44,12 @@ bool Digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   return true;
 }
 
+constexpr int DaysInMonth(int y, int m) {
+  constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
 }  // namespace
 
 std::optional<EventTime> ParseIsoTime(std::string_view s) {
@@ -54,7 +60,10 @@ std::optional<EventTime> ParseIsoTime(std::string_view s) {
       !Digits(s, 17, 2, sec)) {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  // A day the month does not have (2025-02-30) is a corrupt record, not the next month's day.
+  if (mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo) || h > 23 || mi > 59 || sec > 60) {
+    return std::nullopt;
+  }
   std::size_t pos = 19;
   int64_t micros = 0;
   if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {

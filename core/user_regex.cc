@@ -7,7 +7,8 @@ namespace privmon {
 std::optional<UserRegex> UserRegex::Compile(const std::string& pattern, std::string* error) {
   RE2::Options options;
   options.set_log_errors(false);
-  options.set_max_mem(8 << 20);  // bounds the compiled program and the DFA cache
+  options.set_max_mem(8 << 20);       // bounds the compiled program and the DFA cache
+  options.set_case_sensitive(false);  // UPNs compare case-insensitively (DESIGN.md section 6)
   auto re = std::make_shared<const re2::RE2>(pattern, options);
   if (!re->ok()) {
     if (error != nullptr) *error = re->error();

@@ -1,8 +1,9 @@
 // UserRegex: a regular expression from the config (naming_policy), compiled once at load on RE2,
 // a linear-time engine: matching costs O(pattern x text) whatever the pattern, so a pattern like
 // ^(a+)+$ cannot stall a shard thread (std::regex backtracks exponentially on it). RE2 syntax is
-// ECMAScript's without backreferences and lookaround; Compile reports those as errors. Immutable
-// after Compile; Search is thread-safe and does not allocate for these patterns.
+// ECMAScript's without backreferences and lookaround; Compile reports those as errors. Matching
+// ignores case (the texts are UPNs, which compare case-insensitively). Immutable after Compile;
+// Search is thread-safe and does not allocate for these patterns.
 #pragma once
 
 #include <memory>

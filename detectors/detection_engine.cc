@@ -188,9 +188,13 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
   }
   // A record older than the dedupe memory reaches cannot be told from a redelivery (an Event Hubs
   // replay or an overlapping Graph poll hours later): feeding it to the rules would count it twice.
+  // Except a registration (Graph userRegistrationDetails): a snapshot polled at any time, whose
+  // time is when it last changed, usually long before the poll; a tenant with live logs would
+  // keep every one from the rules. Its one rule (PRIV-SI-05) is a match: a re-poll raises the
+  // same alert_id again (same event time), at least once, as after a restart.
   const int64_t horizon = config_->pipeline.dedupe_horizon_s;
   if (horizon > 0 && e.fingerprint != 0 && tt.watermark != kMinTime &&
-      e.time + horizon * kMicrosPerSecond < tt.watermark) {
+      e.kind != EventKind::kMfaRegistration && e.time + horizon * kMicrosPerSecond < tt.watermark) {
     if (counts) Bump(stats_.beyond_horizon);
     return;
   }

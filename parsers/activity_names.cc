@@ -56,8 +56,22 @@ Activity LookupActivity(std::string_view raw) {
   const std::string_view name = TrimSpaces(raw);
   char lower[128];
   if (name.empty() || name.size() > sizeof(lower)) return Activity::kOther;
-  for (std::size_t i = 0; i < name.size(); ++i) lower[i] = AsciiLower(name[i]);
-  const std::string_view n(lower, name.size());
+  // Real names drift in typography (SCHEMA-detail 2.4): an en or em dash for the hyphen ("Fraud
+  // reported \u2013 user is blocked for MFA"), no-break or doubled spaces. Folded here: lower
+  // case, dashes to '-', each run of spaces to one.
+  std::size_t len = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = AsciiLower(name[i]);
+    const std::string_view rest = name.substr(i);
+    if (rest.starts_with("\xE2\x80\x93") || rest.starts_with("\xE2\x80\x94")) {
+      c = '-', i += 2;
+    } else if (rest.starts_with("\xC2\xA0")) {
+      c = ' ', i += 1;
+    }
+    if (c == ' ' && len > 0 && lower[len - 1] == ' ') continue;
+    lower[len++] = c;
+  }
+  const std::string_view n(lower, len);
 
   // Most specific first: the PIM activation family shares prefixes with the plain names.
   if (n == "add member to role completed (pim activation)") {

@@ -9,7 +9,8 @@
 
 namespace privmon::parsers {
 
-// Resolves an activityDisplayName / OperationName. Surrounding spaces are ignored.
+// Resolves an activityDisplayName / OperationName. Surrounding spaces are ignored; case, en/em
+// dashes (as '-') and runs of spaces (no-break ones too) are folded.
 Activity LookupActivity(std::string_view name);
 
 AuditCategory LookupAuditCategory(std::string_view category);

@@ -8,9 +8,19 @@ namespace privmon::parsers {
 namespace {
 
 // A modifiedProperties value is JSON text inside the string: "\"Global Administrator\"" ->
-// Global Administrator. Handles the simple escapes; \u escapes outside ASCII become '?'.
+// Global Administrator, or an array of one such string ("[\"Global Administrator\"]", the shape
+// of the other properties: its first string). Handles the simple escapes; \u escapes outside
+// ASCII become '?'.
 std::string_view UnquoteJsonText(std::string_view s, char* buffer, std::size_t capacity) {
   s = TrimSpaces(s);
+  if (s.size() >= 2 && s.front() == '[' && s.back() == ']') {
+    s = TrimSpaces(s.substr(1, s.size() - 2));
+    if (s.empty() || s.front() != '"') return {};  // [] or [null]: no name here
+    std::size_t close = 1;  // the first string ends at its first unescaped quote
+    while (close < s.size() && s[close] != '"') close += s[close] == '\\' ? 2 : 1;
+    if (close >= s.size()) return {};
+    s = s.substr(0, close + 1);
+  }
   if (s.size() < 2 || s.front() != '"' || s.back() != '"') return s;
   s = s.substr(1, s.size() - 2);
   std::size_t n = 0;

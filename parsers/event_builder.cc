@@ -23,7 +23,7 @@ Kind Of(RecordFormat format, EventKind kind) { return {true, kind, format}; }
 // Log Analytics tables (the `Type` column).
 Kind FromLogAnalyticsType(std::string_view t) {
   constexpr auto kLa = RecordFormat::kLogAnalytics;
-  if (EqualsIgnoreCase(t, "SigninLogs")) {
+  if (EqualsIgnoreCase(t, "SigninLogs") || EqualsIgnoreCase(t, "ADFSSignInLogs")) {
     return SignIn(kLa, PrincipalType::kUser, SignInChannel::kInteractive);
   }
   if (EqualsIgnoreCase(t, "AADNonInteractiveUserSignInLogs")) {
@@ -97,6 +97,14 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
         RecordFormat::kGraph, PrincipalType::kUser,
         f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
   }
+  // A Graph (beta) signIn of an app: no user, its service principal (signInEventTypes says
+  // which kind). Parsed and counted, kept out of user rules, as in the other two formats.
+  if (!f.created_date_time.empty() && !TrimSpaces(f.service_principal_id).empty()) {
+    return SignIn(RecordFormat::kGraph,
+                  f.event_type_managed_identity ? PrincipalType::kManagedIdentity
+                                                : PrincipalType::kServicePrincipal,
+                  SignInChannel::kOther);
+  }
   unknown_detail = "object in no known record format";
   return {};
 }
@@ -116,23 +124,32 @@ std::string_view FirstNonEmpty(std::initializer_list<std::string_view> values) {
   return {};
 }
 
-std::string_view TimeText(const RecordFields& f, const Kind& k) {
+// The first of `candidates` that reads as a timestamp: a record whose preferred time field is
+// present but malformed still has its other time fields.
+std::optional<EventTime> FirstTime(std::initializer_list<std::string_view> candidates) {
+  for (std::string_view c : candidates) {
+    if (auto t = ParseEventTimeText(c)) return t;
+  }
+  return std::nullopt;
+}
+
+std::optional<EventTime> EventTimeOf(const RecordFields& f, const Kind& k) {
   const bool la = k.format == RecordFormat::kLogAnalytics;
   switch (k.kind) {
     case EventKind::kSignIn:
-      return la ? FirstNonEmpty({f.time_generated, f.created_date_time})
-                : FirstNonEmpty({f.created_date_time, f.time, f.time_generated});
+      return la ? FirstTime({f.time_generated, f.created_date_time})
+                : FirstTime({f.created_date_time, f.time, f.time_generated});
     case EventKind::kAudit:
-      return la ? FirstNonEmpty({f.time_generated, f.activity_date_time})
-                : FirstNonEmpty({f.activity_date_time, f.time, f.time_generated});
+      return la ? FirstTime({f.time_generated, f.activity_date_time})
+                : FirstTime({f.activity_date_time, f.time, f.time_generated});
     case EventKind::kMfaRegistration:
-      return f.last_updated_date_time;
+      return FirstTime({f.last_updated_date_time});
     case EventKind::kAzureActivity:
     case EventKind::kSecurityEvent:
     case EventKind::kCount:
       break;
   }
-  return FirstNonEmpty({f.time, f.time_generated, f.event_timestamp});
+  return FirstTime({f.time, f.time_generated, f.event_timestamp});
 }
 
 // Entra categories (diagnostic `category`, or Log Analytics `Type`) privmon does not read.
@@ -219,12 +236,22 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   ev.source_index = ctx.source_index;
   ev.received_ns = ctx.received_ns;
 
-  const std::string_view own_tenant = FirstNonEmpty(
-      {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id,
-       // A Graph signIn names no tenant but its user's home tenant: the tenant
-       // whose log it is (cross-tenant sign-ins show the other one as resource).
-       k.kind == EventKind::kSignIn ? f.home_tenant_id : std::string_view()});
+  std::string_view own_tenant = FirstNonEmpty(
+      {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id});
   const std::string_view transport_tenant = FirstNonEmpty({ctx.frame_tenant, ctx.source_tenant});
+  if (own_tenant.empty() && k.kind == EventKind::kSignIn) {
+    // A Graph signIn names no tenant of its own, only its user's home tenant and the resource's.
+    // A tenant's log holds both directions: its users signing in elsewhere (home = the tenant)
+    // and guests signing in here (resource = the tenant). A transport tenant (frame, source) that
+    // the record names as home or resource is the log's; otherwise the home tenant stands (a
+    // record whose home is another tenant is that tenant's).
+    const std::string_view home = TrimSpaces(f.home_tenant_id);
+    const std::string_view transport = TrimSpaces(transport_tenant);
+    const bool names_transport =
+        !transport.empty() && (EqualsIgnoreCase(home, transport) ||
+                               EqualsIgnoreCase(TrimSpaces(f.resource_tenant_id), transport));
+    own_tenant = names_transport ? transport : home;
+  }
   if (!ctx.multi_tenant && !transport_tenant.empty()) {
     // Tenancy is a security boundary (DESIGN.md section 10): a feed bound to one tenant (the
     // source's `tenant`, a frame or Kafka key) never writes into another tenant's state.
@@ -249,7 +276,7 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   ev.tenant_hash = HashLower(tenant);
   ev.tenant_id.assign(tenant);
 
-  const std::optional<EventTime> time = ParseEventTimeText(TimeText(f, k));
+  const std::optional<EventTime> time = EventTimeOf(f, k);
   if (!time) {
     reason = RejectReason::kBadTime;
     detail = "event time missing or not a recognised timestamp";
@@ -297,7 +324,16 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       }
       FillAccount(ev.tenant_hash, id, upn, ev.account);
       const std::string_view op = FirstNonEmpty({f.operation_name_value, f.operation_name});
-      ev.elevate_access = EqualsIgnoreCase(op, "Microsoft.Authorization/elevateAccess/action");
+      // Azure Activity writes a record per step of an operation (Start, Success, Failure): a
+      // failed elevation elevated nothing.
+      bool failed = false;
+      for (std::string_view status : {f.result_type, f.activity_status}) {
+        status = TrimSpaces(status);
+        failed =
+            failed || EqualsIgnoreCase(status, "Failure") || EqualsIgnoreCase(status, "Failed");
+      }
+      ev.elevate_access =
+          !failed && EqualsIgnoreCase(op, "Microsoft.Authorization/elevateAccess/action");
       break;
     }
     case EventKind::kSecurityEvent: {

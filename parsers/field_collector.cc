@@ -15,6 +15,7 @@ enum class Key : uint8_t {
   kUnknown,
   kAadTenantId,
   kAccount,
+  kActivityStatus,
   kActivityDateTime,
   kActivityDisplayName,
   kAppId,
@@ -55,6 +56,7 @@ enum class Key : uint8_t {
   kRiskLevelDuringSignIn,
   kRiskState,
   kServicePrincipalId,
+  kSignInEventTypes,
   kStatus,
   kSubjectUserName,
   kTargetResources,
@@ -70,11 +72,13 @@ enum class Key : uint8_t {
 // Record keys, lower-cased and sorted: Graph/diag camelCase and LA PascalCase spell the same
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
-constexpr std::array<std::pair<std::string_view, Key>, 52> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 55> kRecordKeys = {{
     {"aadtenantid", Key::kAadTenantId},
     {"account", Key::kAccount},
     {"activitydatetime", Key::kActivityDateTime},
     {"activitydisplayname", Key::kActivityDisplayName},
+    {"activitystatus", Key::kActivityStatus},
+    {"activitystatusvalue", Key::kActivityStatus},
     {"appid", Key::kAppId},
     {"authenticationdetails", Key::kAuthenticationDetails},
     {"caller", Key::kCaller},
@@ -113,6 +117,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 52> kRecordKeys = {{
     {"risklevelduringsignin", Key::kRiskLevelDuringSignIn},
     {"riskstate", Key::kRiskState},
     {"serviceprincipalid", Key::kServicePrincipalId},
+    {"signineventtypes", Key::kSignInEventTypes},
     {"status", Key::kStatus},
     {"subjectusername", Key::kSubjectUserName},
     {"targetresources", Key::kTargetResources},
@@ -130,10 +135,10 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 
 // Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
 // shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 7 bits.
-// The multiplier was searched so that the 52 names above land in distinct slots (asserted below);
+// The multiplier was searched so that the 55 names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
 constexpr int kKeyHashBits = 7;
-constexpr uint64_t kKeyHashMultiplier = 0x5b256cec507f1d99ull;
+constexpr uint64_t kKeyHashMultiplier = 0x1af28085721b0797ull;
 
 constexpr uint64_t KeyHash(std::string_view key) {
   const std::size_t n = key.size();
@@ -209,6 +214,11 @@ void FieldCollector::Bool(dom::element v, TriBool& out) {
   } else if (s.kind == Scalar::kString) {
     if (auto b = ParseBoolText(s.text)) out = *b ? 1 : 0;
   }
+  // Exports that write booleans as 0 / 1, as numbers or as text.
+  const std::string_view digit = s.kind == Scalar::kString ? TrimSpaces(s.text) : s.text;
+  if ((s.kind == Scalar::kNumber || s.kind == Scalar::kString) && (digit == "0" || digit == "1")) {
+    out = digit == "1" ? 1 : 0;
+  }
 }
 
 void FieldCollector::TextOrValueObject(dom::element v, std::string_view& out) {
@@ -232,6 +242,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.activity_date_time);
     case Key::kActivityDisplayName:
       return Text(v, out.activity_display_name);
+    case Key::kActivityStatus:
+      return Text(v, out.activity_status);
     case Key::kAppId:
       return Text(v, out.app_id);
     case Key::kAuthenticationDetails:
@@ -244,7 +256,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kCategory:
       return TextOrValueObject(v, in_properties ? out.props_category : out.category);
     case Key::kClaims:
-      return Claims(v, out);
+      // Log Analytics AzureActivity `Claims`: an object, or JSON text like every dynamic column.
+      return Dynamic(JsonTextFields::kClaims, v, out, &FieldCollector::Claims);
     case Key::kClientAppUsed:
       return Text(v, out.client_app);
     case Key::kComputer:
@@ -280,9 +293,16 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kLastUpdatedDateTime:
       return Text(v, out.last_updated_date_time);
     case Key::kLocation: {
-      // Envelope / LA `Location` is the country (a string); Graph `location` is an object.
+      // Envelope / LA `Location` is the country (a string); Graph `location` is an object, or
+      // that object as JSON text (which names no country by itself).
       if (v.is_object()) return Location(v, out);
-      return Text(v, out.location_country);
+      std::string_view text = out.location_country;
+      Text(v, text);
+      if (TrimSpaces(text).starts_with('{')) {
+        return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
+      }
+      out.location_country = text;
+      return;
     }
     case Key::kLocationDetails:
       return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
@@ -294,7 +314,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.operation_name_value);
     case Key::kProperties:
       if (in_properties) return;
-      return Properties(v, out);
+      // An object, or JSON text from a shipper that stringifies nested objects.
+      return Dynamic(JsonTextFields::kProperties, v, out, &FieldCollector::Properties);
     case Key::kResourceId:
       // Inside diag sign-in properties, resourceId is the resource app id, not the ARM path.
       if (in_properties) return;
@@ -315,6 +336,14 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.risk_state);
     case Key::kServicePrincipalId:
       return Text(v, out.service_principal_id);
+    case Key::kSignInEventTypes:
+      // Graph beta signIn: ["interactiveUser"], ["servicePrincipal"], ["managedIdentity"], ...
+      return ForEachElement(v, [&](dom::element type) {
+        std::string_view t;
+        Text(type, t);
+        if (EqualsIgnoreCase(t, "servicePrincipal")) out.event_type_service_principal = true;
+        if (EqualsIgnoreCase(t, "managedIdentity")) out.event_type_managed_identity = true;
+      });
     case Key::kStatus:
       return Dynamic(JsonTextFields::kStatus, v, out, &FieldCollector::Status);
     case Key::kSubjectUserName:
@@ -354,6 +383,8 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (key == "errorCode") {
       Text(child, out.error_code);
+    } else if (key == "value") {
+      Text(child, out.activity_status);  // Azure Activity: {"value":"Succeeded",...}
     } else if (key == "additionalDetails") {
       std::string_view details;
       Text(child, details);

@@ -26,6 +26,8 @@ class JsonTextFields {
     kAuthenticationDetails,
     kInitiatedBy,
     kTargetResources,
+    kClaims,
+    kProperties,
     kSlotCount
   };
 

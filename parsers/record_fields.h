@@ -23,6 +23,7 @@ struct RecordFields {
   bool has_properties = false;
   std::string_view operation_name;        // operationName (string, or ACT-REST {"value":..})
   std::string_view operation_name_value;  // LA AzureActivity OperationNameValue
+  std::string_view activity_status;  // LA AzureActivity ActivityStatusValue; Activity status.value
 
   // Times.
   std::string_view time;  // envelope "time"
@@ -64,6 +65,8 @@ struct RecordFields {
   TriBool device_compliant = -1;
   TriBool device_managed = -1;
   TriBool is_interactive = -1;
+  bool event_type_service_principal = false;  // Graph signInEventTypes
+  bool event_type_managed_identity = false;
   std::string_view city;
   std::string_view country_or_region;  // location.countryOrRegion
   std::string_view location_country;   // envelope `location` / LA `Location` (a string)

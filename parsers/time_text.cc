@@ -72,12 +72,34 @@ std::optional<EventTime> ParseUsTime(std::string_view s) {
   return ParseIsoTime(std::string_view(iso, static_cast<std::size_t>(n)));
 }
 
+// ISO 8601 with unpadded month, day or hour ("2022-09-09T8:48:50.361Z", seen in Identity
+// Protection exports): padded to two digits and read as ISO.
+std::optional<EventTime> ParseUnpaddedIsoTime(std::string_view s) {
+  std::size_t pos = 0;
+  int year, month, day, hour;
+  if (!Number(s, pos, 4, year) || pos != 4 || !Expect(s, pos, '-') || !Number(s, pos, 2, month) ||
+      !Expect(s, pos, '-') || !Number(s, pos, 2, day) || pos >= s.size() ||
+      (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ')) {
+    return std::nullopt;
+  }
+  const char separator = s[pos++];
+  if (!Number(s, pos, 2, hour) || pos >= s.size() || s[pos] != ':') return std::nullopt;
+  const std::string_view rest = s.substr(pos);  // ":MM:SS[.f][zone]"
+  char iso[64];
+  if (rest.size() > sizeof(iso) - 13) return std::nullopt;
+  const int n = std::snprintf(iso, sizeof(iso), "%04d-%02d-%02d%c%02d%.*s", year, month, day,
+                              separator, hour, static_cast<int>(rest.size()), rest.data());
+  if (n <= 0 || n >= static_cast<int>(sizeof(iso))) return std::nullopt;
+  return ParseIsoTime(std::string_view(iso, static_cast<std::size_t>(n)));
+}
+
 }  // namespace
 
 std::optional<EventTime> ParseEventTimeText(std::string_view text) {
   text = TrimSpaces(text);
   if (text.empty()) return std::nullopt;
   if (auto t = ParseIsoTime(text)) return t;
+  if (auto t = ParseUnpaddedIsoTime(text)) return t;
   return ParseUsTime(text);
 }
 

@@ -1,8 +1,8 @@
 // Framed NDJSON lines: the file image of a two-frame ZeroMQ message [tenant, payload]. A line whose
-// first non-blank byte opens no JSON value ('{' or '[') and that holds a TAB is read as
-// "<tenant>\t<payload>": the tenant of the records in the payload that carry none (Graph
-// directoryAudit and userRegistrationDetails name no tenant; a collector that polls Graph per
-// tenant knows it). Every other line is the payload alone. `privmon gen` writes such lines for
+// first non-blank byte (after a byte order mark) opens no JSON value ('{' or '[') and that holds a
+// TAB is read as "<tenant>\t<payload>": the tenant of the records in the payload that carry none
+// (Graph directoryAudit and userRegistrationDetails name no tenant; a collector that polls Graph
+// per tenant knows it). Every other line is the payload alone. `privmon gen` writes such lines for
 // those records, `scan` and the file source read them, `replay` sends them as two frames.
 // Pure, O(position of the first TAB), no allocation.
 #pragma once
@@ -17,7 +17,9 @@ struct FramedLine {
 };
 
 inline FramedLine SplitFramedLine(std::string_view line) {
-  std::size_t first = 0;
+  // A byte order mark that Windows tools put before a file's first line is no part of a tenant
+  // (the record parser skips it before plain JSON).
+  std::size_t first = line.starts_with("\xEF\xBB\xBF") ? 3 : 0;
   while (first < line.size() && (line[first] == ' ' || line[first] == '\t')) ++first;
   if (first == line.size() || line[first] == '{' || line[first] == '[') return {{}, line};
   const std::size_t tab = line.find('\t', first);

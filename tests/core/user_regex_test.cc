@@ -17,6 +17,15 @@ TEST(UserRegex, SearchesLikeRegexSearch) {
   EXPECT_EQ(re->pattern(), "^adm_");
 }
 
+TEST(UserRegex, IgnoresCaseAsUpnsDo) {
+  std::string error;
+  auto re = UserRegex::Compile("^adm[-_]", &error);
+  ASSERT_TRUE(re) << error;
+  EXPECT_TRUE(re->Search("ADM-Vendor@Northwind.example"));
+  EXPECT_TRUE(re->Search("Adm_alice@contoso.com"));
+  EXPECT_FALSE(re->Search("vendor.adm@contoso.com"));
+}
+
 TEST(UserRegex, ACatastrophicPatternFinishesInLinearTime) {
   // std::regex took 25 s on this (issue 14); a generous bound catches a hang, not a slowdown.
   std::string error;

@@ -127,5 +127,40 @@ TEST(OtherEntraCategories, LogAnalyticsTablesAreSkippedToo) {
   EXPECT_TRUE(r.rejections.empty());
 }
 
+// A Graph signIn names no tenant of its own, only home and resource tenants. On a source bound
+// to a tenant (not multi-tenant), a guest's sign-in into that tenant (home = the guest's) is the
+// tenant's record, not another tenant's; a record naming neither tenant is another tenant's.
+TEST(GraphSignInTenant, TheBoundSourceTenantIsTheLogsWhenTheRecordNamesIt) {
+  RecordParser parser;
+  ParseContext ctx;
+  ctx.source_tenant = kTenant;
+  ctx.multi_tenant = false;
+  auto signin = [](std::string_view home, std::string_view resource) {
+    return R"({"id":"s1","createdDateTime":"2025-05-06T08:02:11Z","userId":"u1",)"
+           R"("userPrincipalName":"vendor.ops_fabrikam.example#EXT#@northwind.onmicrosoft.example",)"
+           R"("status":{"errorCode":53003},"homeTenantId":")" +
+           std::string(home) + R"(","resourceTenantId":")" + std::string(resource) + R"("})";
+  };
+  const std::string other = "0c8f4e2a-7b1d-4e3f-9a5c-6d2e8f1b3a7c";
+  const ParseResult& guest = parser.Parse(signin(other, kTenant), ctx);
+  ASSERT_EQ(guest.events.size(), 1u);
+  EXPECT_EQ(guest.events[0].tenant_id.view(), kTenant);
+  const ParseResult& outbound = parser.Parse(signin(kTenant, other), ctx);
+  ASSERT_EQ(outbound.events.size(), 1u);
+  EXPECT_EQ(outbound.events[0].tenant_id.view(), kTenant);
+  const ParseResult& foreign =
+      parser.Parse(signin(other, "b3d9a1f7-2c4e-4a6b-8d0f-1e3c5a7b9d2f"), ctx);
+  ASSERT_EQ(foreign.rejections.size(), 1u);
+  EXPECT_EQ(foreign.rejections[0].reason, RejectReason::kTenantMismatch);
+  // No home tenant: the transport's tenant fills in, whatever the resource (as before).
+  const ParseResult& no_home = parser.Parse(signin("", other), ctx);
+  ASSERT_EQ(no_home.events.size(), 1u);
+  EXPECT_EQ(no_home.events[0].tenant_id.view(), kTenant);
+  // Without a transport tenant the home tenant stands.
+  const ParseResult& alone = parser.Parse(signin(other, kTenant), ParseContext{});
+  ASSERT_EQ(alone.events.size(), 1u);
+  EXPECT_EQ(alone.events[0].tenant_id.view(), other);
+}
+
 }  // namespace
 }  // namespace privmon

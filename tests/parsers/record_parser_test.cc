@@ -271,6 +271,21 @@ TEST_F(RecordParserTest, RegistrationDetailsNeedLastUpdatedDateTime) {
   EXPECT_EQ(Rejected(R"({"id":"U1","isMfaRegistered":true})"), RejectReason::kBadTime);
 }
 
+// Booleans as exports write them: JSON booleans, "true"/"True"/"TRUE", and 1/0 as numbers or text.
+TEST_F(RecordParserTest, BooleansAsTextAndAsZeroOrOne) {
+  ctx_.source_tenant = "T";
+  for (const char* admin : {"true", "\"True\"", "1", "\"1\""}) {
+    const std::string record =
+        std::string(R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":)") + admin +
+        R"(,"isMfaRegistered":)" + (admin[0] == '"' ? R"("0")" : "0") +
+        R"(,"lastUpdatedDateTime":"2024-05-01T00:00:00Z"})";
+    const Event& e = One(record);
+    EXPECT_EQ(e.kind, EventKind::kMfaRegistration) << record;
+    EXPECT_TRUE(e.registration.is_admin) << record;
+    EXPECT_FALSE(e.registration.is_mfa_registered) << record;
+  }
+}
+
 TEST_F(RecordParserTest, LogAnalyticsAzureActivityElevateAccess) {
   const Event& e = One(
       R"({"Type":"AzureActivity","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
@@ -394,6 +409,11 @@ TEST_F(RecordParserTest, BadTimeIsRejected) {
 TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
   using parsers::LookupActivity;
   EXPECT_EQ(LookupActivity("Disable PIM Alert"), Activity::kDisablePimAlert);
+  EXPECT_EQ(LookupActivity("Fraud reported \u2013 user is blocked for MFA"),
+            Activity::kFraudReportedBlocked);
+  EXPECT_EQ(LookupActivity("Fraud reported\u00a0-  no action taken"),
+            Activity::kFraudReportedNoAction);
+  EXPECT_EQ(LookupActivity("Reset  password \u2014 (by admin)"), Activity::kOther);
   EXPECT_EQ(LookupActivity("add member to role"), Activity::kAddMemberToRole);
   EXPECT_EQ(LookupActivity("Add eligible member to role in PIM completed (permanent)"),
             Activity::kAddEligibleMemberToRole);
@@ -438,7 +458,16 @@ TEST(TimeText, ReadsIsoAndUsLocaleTimesOfRealExports) {
   EXPECT_EQ(ParseEventTimeText("9/19/2023, 1:45:17.287 PM"),
             testing::At("2023-09-19T13:45:17.287Z"));
   EXPECT_EQ(ParseEventTimeText("12/12/2025 12:03:58 AM"), testing::At("2025-12-12T00:03:58Z"));
-  EXPECT_FALSE(ParseEventTimeText("2022-09-09T8:48:50.361Z"));
+  // Unpadded hour (Identity Protection's detectedDateTime), month or day: unambiguous, read.
+  EXPECT_EQ(ParseEventTimeText("2022-09-09T8:48:50.361Z"), testing::At("2022-09-09T08:48:50.361Z"));
+  EXPECT_EQ(ParseEventTimeText("2007-1-9 9:41:00+00:00"), expected);
+  EXPECT_FALSE(ParseEventTimeText("2022-09-09T8:4:50Z"));
+  EXPECT_FALSE(ParseEventTimeText("2022-09-09T:48:50Z"));
+  // Days the month does not have are corrupt, not the next month's; leap days are real.
+  EXPECT_FALSE(ParseEventTimeText("2025-02-30T10:00:00Z"));
+  EXPECT_FALSE(ParseEventTimeText("2025-04-31T10:00:00Z"));
+  EXPECT_FALSE(ParseEventTimeText("2/29/2025 10:00:00 AM"));
+  EXPECT_EQ(ParseEventTimeText("2024-02-29T10:00:00Z"), testing::At("2024-02-29T10:00:00Z"));
   EXPECT_FALSE(ParseEventTimeText("String (timestamp)"));
 }
 
