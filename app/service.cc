@@ -171,7 +171,8 @@ int RunService(const ServiceOptions& options) {
     for (SourceSettings s : source_settings) {
       // With checkpoints, a Kafka source commits only offsets that a durable checkpoint covers.
       s.kafka.commit_after_checkpoint = !options.scan && !config->checkpoint.dir.empty();
-      sources.push_back(OpenSource(s, zmq_context, stats.get()));
+      sources.push_back(
+          OpenSource(s, zmq_context, stats.get(), config->pipeline.max_message_bytes));
       stats->sources.emplace_back().name = sources.back()->name();
     }
     dead_letters = std::make_unique<DeadLetterWriter>(

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,45 +11,42 @@
 #include <stdexcept>
 #include <thread>
 
+#include "parsers/record_parser.h"
 #include "pipeline/framed_line.h"
+#include "pipeline/line_reader.h"
 #include "pipeline/message_source.h"
 
 namespace privmon {
 namespace {
 
 // NDJSON: one message per line (a framed line "<tenant>\t<payload>" carries its tenant, as a
-// two-frame ZeroMQ message does); blank lines are skipped. Lines of any length are read whole
-// (the parser rejects oversized ones, counted, rather than the reader splitting them).
+// two-frame ZeroMQ message does); blank lines are skipped. Lines are handed out where they lie in
+// the reader's buffer (pipeline/line_reader.h); a line longer than max_message_bytes is handed out
+// cut to max_message_bytes + 1 bytes, which the parser rejects as oversized (counted, a bounded
+// prefix dead-lettered), so one endless line cannot exhaust memory.
 // With `follow`, the file is read as `tail -F` does: at its end the source polls for appended
 // lines (a line is taken only once its newline is written), and it reopens the path when the file
 // was replaced (rotation by rename: the old file is read to its end first) or starts again at 0
 // when it was truncated (copytruncate). `Position()` is the byte position after the last line read;
 // `Resume()` seeks to one.
 class FileSource final : public MessageSource {
-  static constexpr std::size_t kLineBytes = 64 * 1024;
-  static constexpr std::size_t kStdioBytes = 64 * 1024;
-
  public:
-  explicit FileSource(const SourceSettings& s)
+  FileSource(const SourceSettings& s, std::size_t max_message_bytes)
       : name_(s.name.empty() ? (s.type == SourceType::kStdin ? "stdin" : "file") : s.name),
         tenant_(s.tenant),
         multi_tenant_(s.multi_tenant),
         path_(s.path),
-        follow_(s.follow && s.type == SourceType::kFile && s.path != "-") {
+        follow_(s.follow && s.type == SourceType::kFile && s.path != "-"),
+        reader_(max_message_bytes, kParsePadding) {
     if (s.type == SourceType::kStdin || s.path == "-") {
-      file_ = stdin;
-      Buffer();
+      fd_ = STDIN_FILENO;
+      reader_.Reset(fd_);
     } else {
       Open();
     }
-    // getline grows this buffer as needed; starting large leaves the parser's padding after
-    // typical lines, so they are parsed where they lie.
-    line_ = static_cast<char*>(std::malloc(kLineBytes));
-    capacity_ = line_ != nullptr ? kLineBytes : 0;
   }
   ~FileSource() override {
-    if (owned_) std::fclose(file_);
-    std::free(line_);
+    if (owned_) ::close(fd_);
   }
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
@@ -56,29 +54,31 @@ class FileSource final : public MessageSource {
   ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-      const ssize_t n = getline(&line_, &capacity_, file_);
-      if (n < 0 || (follow_ && line_[n - 1] != '\n')) {
+      LineReader::Line line;
+      if (reader_.Next(/*take_partial=*/!follow_, &line) == LineReader::Status::kEnd) {
         if (!follow_) return ReceiveStatus::kEnd;
-        // A partial last line is a writer mid-line: leave it for the next try.
-        std::clearerr(file_);
-        if (n > 0) fseeko(file_, offset_, SEEK_SET);
+        // A partial last line is a writer mid-line: the reader keeps it for the next try.
         if (!FollowRotation() && std::chrono::steady_clock::now() >= deadline) {
           return ReceiveStatus::kIdle;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         continue;
       }
-      offset_ += n;
-      std::size_t len = static_cast<std::size_t>(n);
-      while (len > 0 && (line_[len - 1] == '\n' || line_[len - 1] == '\r')) --len;
-      std::size_t first = 0;
-      while (first < len && (line_[first] == ' ' || line_[first] == '\t')) ++first;
-      if (first == len) continue;  // blank line
-      const FramedLine framed = SplitFramedLine(std::string_view(line_, len));
+      offset_ += static_cast<off_t>(line.consumed);
+      std::string_view text = line.bytes;
+      if (!line.cut) {
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+        std::size_t first = 0;
+        while (first < text.size() && (text[first] == ' ' || text[first] == '\t')) ++first;
+        if (first == text.size()) continue;  // blank line
+      }
+      const FramedLine framed = SplitFramedLine(text);
       out.payload = framed.payload;
       out.tenant_frame = framed.tenant;
-      out.readable_after = capacity_ - static_cast<std::size_t>(framed.payload.data() +
-                                                                framed.payload.size() - line_);
+      out.readable_after =
+          line.readable_after +
+          static_cast<std::size_t>(text.data() + text.size() -
+                                   (framed.payload.data() + framed.payload.size()));
       return ReceiveStatus::kMessage;
     }
   }
@@ -93,46 +93,25 @@ class FileSource final : public MessageSource {
   // in the average line length.)
   bool Resume(int64_t position) override {
     struct stat st {};
-    if (!owned_ || position < 0 || fstat(fileno(file_), &st) != 0 || st.st_size < position) {
-      return false;
-    }
+    if (!owned_ || position < 0 || fstat(fd_, &st) != 0 || st.st_size < position) return false;
     char before = '\n';
     if (position > 0 &&
-        (::pread(fileno(file_), &before, 1, static_cast<off_t>(position - 1)) != 1 ||
-         before != '\n')) {
+        (::pread(fd_, &before, 1, static_cast<off_t>(position - 1)) != 1 || before != '\n')) {
       return false;
     }
-    if (fseeko(file_, static_cast<off_t>(position), SEEK_SET) != 0) return false;
+    if (::lseek(fd_, static_cast<off_t>(position), SEEK_SET) < 0) return false;
     offset_ = static_cast<off_t>(position);
+    reader_.Reset(fd_);
     return true;
   }
 
  private:
   void Open() {
-    file_ = std::fopen(path_.c_str(), "rb");
-    if (file_ == nullptr) {
-      throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
-    }
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
     owned_ = true;
     offset_ = 0;
-    Buffer();
-  }
-
-  // Larger reads: stdio's default buffer (one block, 4 KiB) costs a read(2) per typical record.
-  // 64 KiB stays in L2 between the kernel's copy and getline's; 1 MiB measured slower (the
-  // kernel's copy_to_iter rose from 4% to 14% of a scan's samples).
-  // glibc ignores the size unless given the buffer, which must outlive the stream: an owned
-  // file's is this source's; stdin's (never closed) is static.
-  void Buffer() {
-    char* buffer = nullptr;
-    if (file_ == stdin) {
-      static char stdin_buffer[kStdioBytes];
-      buffer = stdin_buffer;
-    } else {
-      if (stdio_buffer_ == nullptr) stdio_buffer_ = std::make_unique<char[]>(kStdioBytes);
-      buffer = stdio_buffer_.get();
-    }
-    std::setvbuf(file_, buffer, _IOFBF, kStdioBytes);
+    reader_.Reset(fd_);
   }
 
   // At the end of the file: true when it moved on to a replaced or truncated file (read again
@@ -140,20 +119,22 @@ class FileSource final : public MessageSource {
   bool FollowRotation() {
     struct stat now {
     }, open_file{};
-    if (fstat(fileno(file_), &open_file) != 0) return false;
+    if (fstat(fd_, &open_file) != 0) return false;
     if (stat(path_.c_str(), &now) != 0) return false;  // renamed away, new one not there yet
     if (now.st_ino != open_file.st_ino || now.st_dev != open_file.st_dev) {
-      std::FILE* next = std::fopen(path_.c_str(), "rb");
-      if (next == nullptr) return false;
-      std::fclose(file_);
-      file_ = next;
+      const int next = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (next < 0) return false;
+      ::close(fd_);
+      fd_ = next;
       offset_ = 0;
-      Buffer();
+      reader_.Reset(fd_);
       return true;
     }
-    if (open_file.st_size < offset_) {  // truncated in place
-      fseeko(file_, 0, SEEK_SET);
+    // Truncated in place: what the reader holds (a partial line) is gone with it.
+    if (open_file.st_size < offset_ + static_cast<off_t>(reader_.pending())) {
+      ::lseek(fd_, 0, SEEK_SET);
       offset_ = 0;
+      reader_.Reset(fd_);
       return true;
     }
     return false;
@@ -164,18 +145,17 @@ class FileSource final : public MessageSource {
   bool multi_tenant_;
   std::string path_;
   bool follow_;
-  std::FILE* file_ = nullptr;
+  LineReader reader_;
+  int fd_ = -1;
   bool owned_ = false;
-  off_t offset_ = 0;                      // after the last whole line read
-  std::unique_ptr<char[]> stdio_buffer_;  // the open file's stdio buffer (outlives its fclose)
-  char* line_ = nullptr;                  // getline's buffer, reused across lines
-  std::size_t capacity_ = 0;
+  off_t offset_ = 0;  // after the last whole line read
 };
 
 }  // namespace
 
-std::unique_ptr<MessageSource> OpenFileSource(const SourceSettings& s) {
-  return std::make_unique<FileSource>(s);
+std::unique_ptr<MessageSource> OpenFileSource(const SourceSettings& s,
+                                              std::size_t max_message_bytes) {
+  return std::make_unique<FileSource>(s, max_message_bytes);
 }
 
 }  // namespace privmon

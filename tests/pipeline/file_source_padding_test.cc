@@ -39,7 +39,7 @@ TEST(FileSourcePadding, ShortAndHugeLinesArriveWholeWithTheirReadableTail) {
   EXPECT_EQ(m.payload, "{\"a\":1}");
   EXPECT_GE(m.readable_after, kParsePadding);  // a typical line: parsed in place
   ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
-  EXPECT_EQ(m.payload, huge);  // longer than the starting buffer: getline grew it
+  EXPECT_EQ(m.payload, huge);  // longer than one read: arrives whole
   ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
   EXPECT_EQ(m.tenant_frame, "T1");
   EXPECT_EQ(m.payload, "{\"b\":2}");

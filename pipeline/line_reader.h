@@ -1,0 +1,65 @@
+// LineReader: the lines of an NDJSON stream read from a file descriptor into one buffer and handed
+// out where they lie (no copy per line), each with bytes allocated after it for the parser's
+// padding. Memory is bounded whatever the input: a line longer than `max_line` is handed out cut
+// to its first max_line + 1 bytes (so the parser rejects it as oversized and the dead-letter keeps
+// a bounded prefix), and the rest of it up to its newline is skipped as it is read.
+// Reads are 64 KiB (the buffer's hot part stays in L2 between the kernel's copy and the parser);
+// the partial line at the end of a read is moved to the front before the next one.
+// Memory: one buffer of max_line + 64 KiB + padding, allocated once, touched as lines need it.
+// Not thread-safe: the source's parse thread only. Errors of read(2) other than EINTR end the
+// stream (Next returns kEnd) with the errno kept in error().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace privmon {
+
+class LineReader {
+ public:
+  static constexpr std::size_t kReadBytes = 64 * 1024;
+
+  // `padding`: bytes kept allocated after any line (the parser's kParsePadding or more).
+  LineReader(std::size_t max_line, std::size_t padding);
+
+  struct Line {
+    std::string_view bytes;          // without its newline
+    bool cut = false;                // longer than max_line: these are its first max_line + 1 bytes
+    std::size_t readable_after = 0;  // bytes allocated after `bytes` in this reader's buffer
+    std::size_t consumed = 0;        // bytes of the stream this line took, its newline included
+  };
+  enum class Status { kLine, kEnd };
+
+  // Starts reading `fd` from where it stands (after a seek, a reopen or at start): drops what is
+  // buffered. The reader does not own the descriptor.
+  void Reset(int fd);
+  // The next line. At the end of the stream a last line without a newline is handed out when
+  // `take_partial` (a finished file), else kept buffered for the next call (a writer mid-line, in
+  // follow mode: the next call reads on from the same descriptor).
+  Status Next(bool take_partial, Line* out);
+  // Bytes of a line without its newline buffered now (what a follow-mode source would lose by
+  // switching files).
+  std::size_t pending() const { return end_ - begin_; }
+  int error() const { return error_; }
+
+ private:
+  // Reads once more into the buffer (after moving the unread bytes to its front); returns the
+  // bytes read (0: end of stream or error).
+  std::size_t Fill();
+
+  const std::size_t max_line_;
+  const std::size_t capacity_;  // bytes the lines may occupy; padding follows
+  const std::size_t allocated_;
+  std::unique_ptr<char[]> buffer_;
+  int fd_ = -1;
+  std::size_t begin_ = 0;    // first unread byte
+  std::size_t scan_ = 0;     // bytes before this (from begin_) hold no newline
+  std::size_t end_ = 0;      // end of the bytes read
+  bool skipping_ = false;    // discarding the rest of a cut line up to its newline
+  std::size_t skipped_ = 0;  // bytes of a cut line discarded so far (they count as consumed)
+  int error_ = 0;
+};
+
+}  // namespace privmon

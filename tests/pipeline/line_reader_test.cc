@@ -1,0 +1,161 @@
+// LineReader (pipeline/line_reader.h) over real files: lines across read boundaries arrive whole,
+// a line longer than the limit arrives cut to limit + 1 bytes with the next line intact and every
+// byte counted as consumed, a last line without a newline is taken or kept as asked, and memory
+// stays bounded by the limit however long a line is. Then the file source's view of the same: an
+// oversized line reaches the parser cut (it rejects it as oversized) and positions stay exact.
+#include "pipeline/line_reader.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "parsers/record_parser.h"
+#include "pipeline/message_source.h"
+#include "tests/support/process_helpers.h"
+
+namespace privmon {
+namespace {
+
+using testing::TempDir;
+using testing::TempDirCleanup;
+
+void Write(const std::string& path, const std::string& text, const char* mode = "wb") {
+  std::FILE* f = std::fopen(path.c_str(), mode);
+  ASSERT_NE(f, nullptr);
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+}
+
+struct Read {
+  std::vector<std::string> lines;
+  std::vector<bool> cut;
+  std::size_t consumed = 0;
+};
+
+Read ReadAll(const std::string& path, std::size_t max_line, bool take_partial = true) {
+  Read r;
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  EXPECT_GE(fd, 0);
+  LineReader reader(max_line, kParsePadding);
+  reader.Reset(fd);
+  LineReader::Line line;
+  while (reader.Next(take_partial, &line) == LineReader::Status::kLine) {
+    r.lines.emplace_back(line.bytes);
+    r.cut.push_back(line.cut);
+    r.consumed += line.consumed;
+    EXPECT_GE(line.readable_after, kParsePadding);
+  }
+  ::close(fd);
+  return r;
+}
+
+TEST(LineReader, LinesAcrossReadBoundariesArriveWhole) {
+  const std::string dir = TempDir("line-reader");
+  TempDirCleanup cleanup(dir);
+  std::string text;
+  std::vector<std::string> want;
+  for (int i = 0; i < 3000; ++i) {  // ~600 KiB: many 64 KiB reads end mid-line
+    want.push_back("{\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(i % 400, 'p') +
+                   "\"}");
+    text += want.back() + "\n";
+  }
+  Write(dir + "/in", text);
+  const Read r = ReadAll(dir + "/in", 1 << 20);
+  EXPECT_EQ(r.lines, want);
+  EXPECT_EQ(r.consumed, text.size());
+}
+
+TEST(LineReader, ALineBeyondTheLimitIsCutAndTheNextLineIsIntact) {
+  const std::string dir = TempDir("line-reader");
+  TempDirCleanup cleanup(dir);
+  const std::size_t limit = 1024;
+  const std::string huge(3 * LineReader::kReadBytes + 17, 'x');  // spans several reads
+  const std::string text = "first\n" + huge + "\nsecond\n" + std::string(limit, 'y') + "\nlast";
+  Write(dir + "/in", text);
+  const Read r = ReadAll(dir + "/in", limit);
+  ASSERT_EQ(r.lines.size(), 5u);
+  EXPECT_EQ(r.lines[0], "first");
+  EXPECT_EQ(r.lines[1], huge.substr(0, limit + 1));
+  EXPECT_TRUE(r.cut[1]);
+  EXPECT_EQ(r.lines[2], "second");
+  EXPECT_FALSE(r.cut[2]);
+  EXPECT_EQ(r.lines[3], std::string(limit, 'y')) << "exactly the limit is not cut";
+  EXPECT_FALSE(r.cut[3]);
+  EXPECT_EQ(r.lines[4], "last");
+  EXPECT_EQ(r.consumed, text.size()) << "a cut line's skipped bytes count as consumed";
+}
+
+TEST(LineReader, AnEndlessLastLineIsCutAtTheEndOfTheFile) {
+  const std::string dir = TempDir("line-reader");
+  TempDirCleanup cleanup(dir);
+  const std::string text = "a\n" + std::string(5 * LineReader::kReadBytes, 'z');  // no newline
+  Write(dir + "/in", text);
+  const Read r = ReadAll(dir + "/in", 4096);
+  ASSERT_EQ(r.lines.size(), 2u);
+  EXPECT_EQ(r.lines[1].size(), 4097u);
+  EXPECT_TRUE(r.cut[1]);
+  EXPECT_EQ(r.consumed, text.size());
+}
+
+TEST(LineReader, APartialLastLineIsKeptUntilItsNewlineWhenAsked) {
+  const std::string dir = TempDir("line-reader");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in";
+  Write(path, "one\ntw");
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  LineReader reader(1024, kParsePadding);
+  reader.Reset(fd);
+  LineReader::Line line;
+  ASSERT_EQ(reader.Next(false, &line), LineReader::Status::kLine);
+  EXPECT_EQ(line.bytes, "one");
+  EXPECT_EQ(reader.Next(false, &line), LineReader::Status::kEnd);
+  EXPECT_EQ(reader.pending(), 2u);
+  Write(path, "o\nthree\n", "ab");  // the writer finishes the line
+  ASSERT_EQ(reader.Next(false, &line), LineReader::Status::kLine);
+  EXPECT_EQ(line.bytes, "two");
+  EXPECT_EQ(line.consumed, 4u);
+  ASSERT_EQ(reader.Next(false, &line), LineReader::Status::kLine);
+  EXPECT_EQ(line.bytes, "three");
+  EXPECT_EQ(reader.Next(false, &line), LineReader::Status::kEnd);
+  ::close(fd);
+}
+
+// The same through the file source: the parser gets limit + 1 bytes (and so rejects the line as
+// oversized), the next record arrives, and the position after them is the file's size.
+TEST(FileSourceLimits, AnOversizedLineReachesTheParserCutAndPositionsStayExact) {
+  const std::string dir = TempDir("line-reader");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  const std::string text = "{\"a\":\"" + std::string(2 << 20, 'x') + "\"}\n{\"b\":2}\n";
+  Write(path, text);
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  zmq::context_t zmq;
+  const std::size_t limit = 64 * 1024;
+  auto source = OpenSource(s, zmq, nullptr, limit);
+  RawMessage m;
+  ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+  EXPECT_EQ(m.payload.size(), limit + 1);
+  EXPECT_EQ(m.payload.substr(0, 6), "{\"a\":\"");
+  RecordParser parser(limit);
+  ParseContext ctx;
+  ctx.readable_after = m.readable_after;
+  const ParseResult& parsed = parser.Parse(m.payload, ctx);
+  ASSERT_EQ(parsed.rejections.size(), 1u);
+  EXPECT_EQ(parsed.rejections[0].reason, RejectReason::kOversized);
+  EXPECT_TRUE(parsed.events.empty());
+  ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+  EXPECT_EQ(m.payload, "{\"b\":2}");
+  EXPECT_EQ(source->Position(), static_cast<int64_t>(text.size()));
+  EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kEnd);
+}
+
+}  // namespace
+}  // namespace privmon
