@@ -12,13 +12,21 @@ namespace {
 
 class ZmqSource final : public MessageSource {
  public:
-  ZmqSource(const SourceSettings& s, zmq::context_t& ctx)
+  // The largest message a peer may send: a bigger one disconnects the peer (ZMQ_MAXMSGSIZE) instead
+  // of growing privmon's memory with it. Above max_message_bytes (rejected as oversized, counted,
+  // dead-lettered) by a wide margin, so only an absurd message meets it.
+  static int64_t MaxMessageSize(std::size_t max_message_bytes) {
+    return static_cast<int64_t>(std::max<std::size_t>(std::size_t{1} << 20, 4 * max_message_bytes));
+  }
+
+  ZmqSource(const SourceSettings& s, zmq::context_t& ctx, std::size_t max_message_bytes)
       : socket_(ctx,
                 s.type == SourceType::kZmqSub ? zmq::socket_type::sub : zmq::socket_type::pull),
         name_(s.name.empty() ? (s.type == SourceType::kZmqSub ? "zmq_sub" : "zmq") : s.name),
         tenant_(s.tenant),
         multi_tenant_(s.multi_tenant) {
     socket_.set(zmq::sockopt::rcvhwm, s.high_water_mark);
+    socket_.set(zmq::sockopt::maxmsgsize, MaxMessageSize(max_message_bytes));
     socket_.set(zmq::sockopt::linger, 0);
     if (s.type == SourceType::kZmqSub) socket_.set(zmq::sockopt::subscribe, "");
     if (!s.curve_secret_key_file.empty()) {
@@ -123,7 +131,7 @@ std::unique_ptr<MessageSource> OpenSource(const SourceSettings& s, zmq::context_
     }
     return OpenKafkaSource(s, kstats);
   }
-  return std::make_unique<ZmqSource>(s, ctx);
+  return std::make_unique<ZmqSource>(s, ctx, max_message_bytes);
 }
 
 }  // namespace privmon
