@@ -126,6 +126,32 @@ TEST(LineReader, APartialLastLineIsKeptUntilItsNewlineWhenAsked) {
   ::close(fd);
 }
 
+// A CRLF line of exactly the limit (its \r stripped later) is not cut, wherever the reads end: here
+// the first 64 KiB read ends just after its \r, so limit + 1 bytes lie buffered without a newline.
+TEST(LineReader, ACrlfLineOfTheLimitIsNotCutWhenAReadEndsAfterItsCarriageReturn) {
+  const std::string dir = TempDir("line-reader");
+  TempDirCleanup cleanup(dir);
+  const std::size_t limit = 1024;
+  const std::string filler(LineReader::kReadBytes - limit - 2, 'f');  // its \n, then limit bytes
+  const std::string target = std::string(limit, 'y') + "\r";
+  const std::string text = filler + "\n" + target + "\n" + target + "\n";
+  ASSERT_EQ(text.find('\r'), LineReader::kReadBytes - 1);
+  Write(dir + "/in", text);
+  const Read r = ReadAll(dir + "/in", limit);
+  ASSERT_EQ(r.lines.size(), 3u);
+  EXPECT_EQ(r.lines[1], target) << "the read boundary decided";
+  EXPECT_FALSE(r.cut[1]);
+  EXPECT_EQ(r.lines[2], target);
+  EXPECT_FALSE(r.cut[2]);
+  EXPECT_EQ(r.consumed, text.size());
+  // A line longer than that is still cut.
+  Write(dir + "/in2", filler + "\n" + std::string(limit + 1, 'y') + "\r\n");
+  const Read r2 = ReadAll(dir + "/in2", limit);
+  ASSERT_EQ(r2.lines.size(), 2u);
+  EXPECT_TRUE(r2.cut[1]);
+  EXPECT_EQ(r2.lines[1], std::string(limit + 1, 'y'));
+}
+
 // The same through the file source: the parser gets limit + 1 bytes (and so rejects the line as
 // oversized), the next record arrives, and the position after them is the file's size.
 TEST(FileSourceLimits, AnOversizedLineReachesTheParserCutAndPositionsStayExact) {
