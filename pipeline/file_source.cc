@@ -130,8 +130,11 @@ class FileSource final : public MessageSource {
       reader_.Reset(fd_);
       return true;
     }
-    // Truncated in place: what the reader holds (a partial line) is gone with it.
-    if (open_file.st_size < offset_ + static_cast<off_t>(reader_.pending())) {
+    // Truncated in place: what the reader holds (a partial line) is gone with it. Compared with
+    // where the descriptor stands, not offset_ + pending(): the rest of a cut line was read and
+    // skipped, not kept.
+    const off_t read_to = ::lseek(fd_, 0, SEEK_CUR);
+    if (read_to >= 0 && open_file.st_size < read_to) {
       ::lseek(fd_, 0, SEEK_SET);
       offset_ = 0;
       reader_.Reset(fd_);

@@ -99,6 +99,30 @@ TEST(FileFollow, StartsAgainAtZeroWhenTheFileIsTruncated) {
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"b\":1}"}));
 }
 
+// Truncated while a cut line's rest is being skipped: the reader has read far past the bytes it
+// still holds, and the file grown again past those (but not past where the reader stands) is still
+// a truncation: the lines written after it arrive.
+TEST(FileFollow, StartsAgainAtZeroWhenTruncatedWhileSkippingAnOversizedLine) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, "{\"a\":1}\n" + std::string(4000, 'x'));  // an oversized line, mid-write
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq, nullptr, /*max_message_bytes=*/64);
+  EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
+  RawMessage m;
+  EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
+  std::filesystem::resize_file(path, 0);  // copytruncate
+  std::string lines;
+  for (int i = 0; i < 20; ++i) lines += "{\"b\":" + std::to_string(i % 10) + "}\n";  // 160 bytes
+  Append(path, lines);
+  EXPECT_EQ(ReadMessages(*source, 20).size(), 20u);
+}
+
 // A checkpoint's position resumes the file it was taken on; a file rotated while privmon was
 // stopped and grown past that position (no line ends there) is read from its beginning instead of
 // losing its first lines and cutting one in half.
