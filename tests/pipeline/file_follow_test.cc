@@ -156,6 +156,43 @@ TEST(FileFollow, ResumesOnlyWhereALineOfTheSameFileEnds) {
             (std::vector<std::string>{"{\"bb\":10}", "{\"bb\":20}", "{\"bb\":30}"}));
 }
 
+// An oversized line written in pieces while followed arrives once, cut, when its newline is
+// written; the position after it is exact, and a restart resumes there.
+TEST(FileFollow, AnOversizedLineWrittenInPiecesArrivesCutOnceAndResumesAfterIt) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, "{\"a\":1}\n" + std::string(50, 'x'));
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  const std::size_t limit = 64;
+  int64_t position = -1;
+  {
+    auto source = OpenSource(s, zmq, nullptr, limit);
+    EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
+    RawMessage m;
+    EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
+    Append(path, std::string(50, 'y'));  // past the limit, no newline yet
+    EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
+    Append(path, std::string(70000, 'z'));
+    EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
+    Append(path, "\n{\"b\":2}\n");
+    const std::vector<std::string> got = ReadMessages(*source, 2);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0], std::string(50, 'x') + std::string(limit + 1 - 50, 'y'));
+    EXPECT_EQ(got[1], "{\"b\":2}");
+    position = source->Position();
+    EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path)));
+  }
+  Append(path, "{\"c\":3}\n");
+  auto again = OpenSource(s, zmq, nullptr, limit);
+  ASSERT_TRUE(again->Resume(position));
+  EXPECT_EQ(ReadMessages(*again, 1), (std::vector<std::string>{"{\"c\":3}"}));
+}
+
 TEST(FileFollow, WithoutFollowTheSourceEndsAtTheEndOfTheFile) {
   const std::string dir = TempDir("follow");
   TempDirCleanup cleanup(dir);

@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 #include <zmq.hpp>
 
@@ -150,6 +151,47 @@ TEST(LineReader, ACrlfLineOfTheLimitIsNotCutWhenAReadEndsAfterItsCarriageReturn)
   ASSERT_EQ(r2.lines.size(), 2u);
   EXPECT_TRUE(r2.cut[1]);
   EXPECT_EQ(r2.lines[1], std::string(limit + 1, 'y'));
+}
+
+// A pipe that delivers one byte per read (stdin from a slow writer): the same lines, a cut one
+// included, with the last line taken at the writer's close.
+TEST(LineReader, APipeDeliveringOneByteAtATimeGivesTheSameLines) {
+  const std::size_t limit = 8;
+  const std::string text = std::string("ab\r\n\n") + std::string(limit, 'c') + "\r\n" +
+                           std::string(limit + 3, 'd') + std::string("\ne\0f\nlast", 9);
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::thread writer([&] {
+    for (char c : text) {
+      if (::write(fds[1], &c, 1) != 1) break;
+    }
+    ::close(fds[1]);
+  });
+  LineReader reader(limit, kParsePadding);
+  reader.Reset(fds[0]);
+  std::vector<std::string> lines;
+  std::vector<bool> cut;
+  std::size_t consumed = 0;
+  LineReader::Line line;
+  while (reader.Next(true, &line) == LineReader::Status::kLine) {
+    lines.emplace_back(line.bytes);
+    cut.push_back(line.cut);
+    consumed += line.consumed;
+    EXPECT_GE(line.readable_after, kParsePadding);
+  }
+  writer.join();
+  ::close(fds[0]);
+  // The long line arrives cut when the reads end before its newline, else whole (the writer may
+  // be ahead of the reader): too long for the parser either way.
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[3], cut[3] ? std::string(limit + 1, 'd') : std::string(limit + 3, 'd'));
+  lines.erase(lines.begin() + 3);
+  cut.erase(cut.begin() + 3);
+  const std::vector<std::string> want = {"ab\r", "", std::string(limit, 'c') + "\r",
+                                         std::string("e\0f", 3), "last"};
+  EXPECT_EQ(lines, want);
+  EXPECT_EQ(cut, std::vector<bool>(5, false));
+  EXPECT_EQ(consumed, text.size());
 }
 
 // The same through the file source: the parser gets limit + 1 bytes (and so rejects the line as
