@@ -10,6 +10,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "pipeline/framed_line.h"
 #include "pipeline/message_source.h"
 #include "tests/support/process_helpers.h"
 
@@ -182,7 +183,8 @@ TEST(FileFollow, AnOversizedLineWrittenInPiecesArrivesCutOnceAndResumesAfterIt) 
     Append(path, "\n{\"b\":2}\n");
     const std::vector<std::string> got = ReadMessages(*source, 2);
     ASSERT_EQ(got.size(), 2u);
-    EXPECT_EQ(got[0], std::string(50, 'x') + std::string(limit + 1 - 50, 'y'));
+    EXPECT_EQ(got[0], std::string(50, 'x') + std::string(50, 'y') +
+                          std::string(limit + kTenantFrameRoom + 1 - 100, 'z'));
     EXPECT_EQ(got[1], "{\"b\":2}");
     position = source->Position();
     EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path)));

@@ -16,6 +16,7 @@
 #include <zmq.hpp>
 
 #include "parsers/record_parser.h"
+#include "pipeline/framed_line.h"
 #include "pipeline/message_source.h"
 #include "tests/support/process_helpers.h"
 
@@ -194,8 +195,9 @@ TEST(LineReader, APipeDeliveringOneByteAtATimeGivesTheSameLines) {
   EXPECT_EQ(consumed, text.size());
 }
 
-// The same through the file source: the parser gets limit + 1 bytes (and so rejects the line as
-// oversized), the next record arrives, and the position after them is the file's size.
+// The same through the file source: the parser gets limit + kTenantFrameRoom + 1 bytes (and so
+// rejects the line as oversized), the next record arrives, and the position after them is the
+// file's size.
 TEST(FileSourceLimits, AnOversizedLineReachesTheParserCutAndPositionsStayExact) {
   const std::string dir = TempDir("line-reader");
   TempDirCleanup cleanup(dir);
@@ -210,7 +212,7 @@ TEST(FileSourceLimits, AnOversizedLineReachesTheParserCutAndPositionsStayExact) 
   auto source = OpenSource(s, zmq, nullptr, limit);
   RawMessage m;
   ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
-  EXPECT_EQ(m.payload.size(), limit + 1);
+  EXPECT_EQ(m.payload.size(), limit + kTenantFrameRoom + 1);
   EXPECT_EQ(m.payload.substr(0, 6), "{\"a\":\"");
   RecordParser parser(limit);
   ParseContext ctx;
@@ -222,6 +224,39 @@ TEST(FileSourceLimits, AnOversizedLineReachesTheParserCutAndPositionsStayExact) 
   ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
   EXPECT_EQ(m.payload, "{\"b\":2}");
   EXPECT_EQ(source->Position(), static_cast<int64_t>(text.size()));
+  EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kEnd);
+}
+
+// A framed line "<tenant>\t<payload>" whose payload is within the limit is read whole wherever the
+// reads end (the limit is the payload's, as for a two-frame message): here the first 64 KiB read
+// ends past limit + 1 bytes of it, before its newline. A cut framed line still reaches the parser
+// oversized (not as a truncated payload it might even parse).
+TEST(FileSourceLimits, AFramedLineWhosePayloadFitsIsNotCutWhereverTheReadsEnd) {
+  const std::string dir = TempDir("line-reader");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  const std::size_t limit = 1024;
+  const std::string tenant = "11111111-2222-3333-4444-555555555555";
+  const std::string payload = "{\"a\":\"" + std::string(limit - 8, 'x') + "\"}";
+  ASSERT_EQ(payload.size(), limit);
+  const std::string filler(LineReader::kReadBytes - 1 - (limit + 10), 'f');
+  const std::string text = filler + "\n" + tenant + "\t" + payload + "\n" + tenant + "\t{\"b\":\"" +
+                           std::string(890, 'y') + "\"}" + std::string(100000, ' ') + "\n";
+  Write(path, text);
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq, nullptr, limit);
+  RawMessage m;
+  ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+  EXPECT_EQ(m.payload, filler);
+  ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+  EXPECT_EQ(m.tenant_frame, tenant);
+  EXPECT_EQ(m.payload, payload) << "cut by where a read ended";
+  // Valid JSON then spaces past the limit: cut, it must not reach the parser short enough to pass.
+  ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+  EXPECT_GT(m.payload.size(), limit);
   EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kEnd);
 }
 
