@@ -136,5 +136,32 @@ TEST(IdleLaps, KnownValuesOfOneAccountStayBoundedInALongStreamOfEvents) {
   EXPECT_GT(h.stats().shards[0].known_values_evicted.load(), 0u);
 }
 
+// Accounts that go idle keep being evicted lap after lap in a long stream of events alone (no idle
+// ticks): 200 new accounts a day for 600 days stay bounded by the 30-day horizon and the laps.
+TEST(IdleLaps, AccountsThatGoIdleStayBoundedInALongStreamOfEvents) {
+  EngineHarness h(EngineHarness::Tenant(kTenant));
+  DetectionEngine& engine = h.engine();
+  const EventTime start = At("2026-01-05T00:00:00Z");
+  constexpr int kPerDay = 200;
+  constexpr int kDays = 600;
+  std::size_t most = 0;
+  for (int day = 0; day < kDays; ++day) {
+    for (int i = 0; i < kPerDay; ++i) {
+      const std::string upn = "u" + std::to_string(day) + "-" + std::to_string(i) + "@contoso.com";
+      Event e = SignInFromDevice(kTenant, upn, "2026-01-01T00:00:00Z", "pc");
+      e.time = start + day * kDayUs + i * 60 * kMicrosPerSecond;
+      e.record_id.assign("si-" + upn);
+      h.Feed(e);
+    }
+    h.DrainCount();
+    most = std::max(most, engine.accounts().size());
+  }
+  // 30 days of horizon plus the lateness margin, a lap step and up to two laps (a lap visits 2
+  // accounts an event: ~15 days of accounts here); ~68 days' worth is reached.
+  EXPECT_LE(most, static_cast<std::size_t>(kPerDay) * 80);
+  EXPECT_GE(h.stats().shards[0].accounts_evicted.load(),
+            static_cast<uint64_t>(kPerDay) * (kDays - 70));
+}
+
 }  // namespace
 }  // namespace privmon::testing
