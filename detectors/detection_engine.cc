@@ -90,6 +90,7 @@ bool DetectionEngine::EvictStep(std::size_t budget) {
   if (!lap_open_) {  // a new lap: the bounds for accounts of unknown tenant
     lap_open_ = true;
     lap_due_ = false;
+    accounts_lap_done_ = values_lap_done_ = false;
     unknown_tenant_floor_ = tenant_time_.empty() ? kMinTime : kMaxTime;
     unknown_tenant_horizon_s_ = 0;
     for (TenantTime& tt : tenant_time_) {
@@ -104,24 +105,35 @@ bool DetectionEngine::EvictStep(std::size_t budget) {
     return last != 0 && watermark != kMinTime && watermark != kMaxTime &&
            static_cast<int64_t>(last) + horizon + evict_margin_s_ < watermark / kMicrosPerSecond;
   };
-  const uint64_t laps = accounts_.cursor().laps;
-  const std::size_t accounts = accounts_.Sweep(budget, [&](const AccountState& st) {
-    if (st.tenant < tenant_time_.size()) {
-      const TenantTime& tt = tenant_time_[st.tenant];
-      return past(st.last_seen, tt.watermark, tt.idle_horizon_s);
-    }
-    return past(st.last_seen, unknown_tenant_floor_, unknown_tenant_horizon_s_);
-  });
-  // The cursor is also invalid after a step that erased all it visited: only the table's end
-  // ends a lap.
-  if (accounts_.cursor().laps != laps) lap_open_ = idle_lap_ = false;
+  std::size_t accounts = 0;
+  if (!accounts_lap_done_) {
+    const uint64_t laps = accounts_.cursor().laps;
+    accounts = accounts_.Sweep(budget, [&](const AccountState& st) {
+      if (st.tenant < tenant_time_.size()) {
+        const TenantTime& tt = tenant_time_[st.tenant];
+        return past(st.last_seen, tt.watermark, tt.idle_horizon_s);
+      }
+      return past(st.last_seen, unknown_tenant_floor_, unknown_tenant_horizon_s_);
+    });
+    // The cursor is also invalid after a step that erased all it visited: only the table's end
+    // ends a lap.
+    accounts_lap_done_ = accounts_.cursor().laps != laps;
+  }
+  // The known values' lap is walked to its end as well: there may be far more of them than
+  // accounts (one account, thousands of devices), and a lap that ended with the accounts' would
+  // leave all but 2 values an account visit to laps due a lap step later, not keeping up.
   std::size_t values = 0;
-  if (known_.ttl() > 0) {
+  if (known_.ttl() > 0 && !values_lap_done_) {
+    const uint64_t laps = known_.cursor().laps;
     values = known_.Sweep(2 * budget, [&](const KnownValues::Entry& e) {
       return e.tenant < tenant_time_.size() &&
              past(e.last, tenant_time_[e.tenant].watermark, known_.ttl());
     });
+    values_lap_done_ = known_.cursor().laps != laps;
+  } else {
+    values_lap_done_ = true;
   }
+  if (accounts_lap_done_ && values_lap_done_) lap_open_ = idle_lap_ = false;
   if (accounts > 0) stats_.accounts_evicted.fetch_add(accounts, std::memory_order_relaxed);
   if (values > 0) stats_.known_values_evicted.fetch_add(values, std::memory_order_relaxed);
   return accounts + values > 0;

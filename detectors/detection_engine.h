@@ -146,8 +146,10 @@ class DetectionEngine final : public EventConsumer {
   // For accounts of unknown tenant (restored from format 1): the lowest tenant watermark and the
   // longest horizon, taken at the start of each eviction lap.
   bool lap_due_ = false;   // a tenant watermark moved by its lap step since the last lap began
-  bool lap_open_ = false;  // an account lap began and has not reached the table's end
-  bool idle_lap_ = false;  // idle ticks sweep the open lap (it was due) until its end
+  bool lap_open_ = false;  // a lap began and has not reached both tables' ends
+  bool accounts_lap_done_ = false;  // this lap reached the account table's end
+  bool values_lap_done_ = false;    // this lap reached the known values' end (or has none)
+  bool idle_lap_ = false;           // idle ticks sweep the open lap (it was due) until its end
   EventTime unknown_tenant_floor_ = kMinTime;
   int64_t unknown_tenant_horizon_s_ = 0;
   ShardStats& stats_;

@@ -21,9 +21,10 @@ namespace {
 
 // NDJSON: one message per line (a framed line "<tenant>\t<payload>" carries its tenant, as a
 // two-frame ZeroMQ message does); blank lines are skipped. Lines are handed out where they lie in
-// the reader's buffer (pipeline/line_reader.h); a line longer than max_message_bytes is handed out
-// cut to max_message_bytes + 1 bytes, which the parser rejects as oversized (counted, a bounded
-// prefix dead-lettered), so one endless line cannot exhaust memory.
+// the reader's buffer (pipeline/line_reader.h); a line longer than max_message_bytes plus room for
+// a tenant frame (kTenantFrameRoom: the limit is the payload's) is handed out cut to that + 1
+// bytes, unsplit, which the parser rejects as oversized (counted, a bounded prefix dead-lettered),
+// so one endless line cannot exhaust memory.
 // With `follow`, the file is read as `tail -F` does: at its end the source polls for appended
 // lines (a line is taken only once its newline is written), and it reopens the path when the file
 // was replaced (rotation by rename: the old file is read to its end first) or starts again at 0
@@ -37,7 +38,7 @@ class FileSource final : public MessageSource {
         multi_tenant_(s.multi_tenant),
         path_(s.path),
         follow_(s.follow && s.type == SourceType::kFile && s.path != "-"),
-        reader_(max_message_bytes, kParsePadding) {
+        reader_(max_message_bytes + kTenantFrameRoom, kParsePadding) {
     if (s.type == SourceType::kStdin || s.path == "-") {
       fd_ = STDIN_FILENO;
       reader_.Reset(fd_);
@@ -72,7 +73,8 @@ class FileSource final : public MessageSource {
         while (first < text.size() && (text[first] == ' ' || text[first] == '\t')) ++first;
         if (first == text.size()) continue;  // blank line
       }
-      const FramedLine framed = SplitFramedLine(text);
+      // A cut line is handed out whole, never split: its payload could be short enough to parse.
+      const FramedLine framed = line.cut ? FramedLine{{}, text} : SplitFramedLine(text);
       out.payload = framed.payload;
       out.tenant_frame = framed.tenant;
       out.readable_after =
@@ -130,8 +132,11 @@ class FileSource final : public MessageSource {
       reader_.Reset(fd_);
       return true;
     }
-    // Truncated in place: what the reader holds (a partial line) is gone with it.
-    if (open_file.st_size < offset_ + static_cast<off_t>(reader_.pending())) {
+    // Truncated in place: what the reader holds (a partial line) is gone with it. Compared with
+    // where the descriptor stands, not offset_ + pending(): the rest of a cut line was read and
+    // skipped, not kept.
+    const off_t read_to = ::lseek(fd_, 0, SEEK_CUR);
+    if (read_to >= 0 && open_file.st_size < read_to) {
       ::lseek(fd_, 0, SEEK_SET);
       offset_ = 0;
       reader_.Reset(fd_);

@@ -7,9 +7,15 @@
 // Pure, O(position of the first TAB), no allocation.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace privmon {
+
+// Bytes a file source allows a line beyond pipeline.max_message_bytes for its tenant frame (the
+// limit is the payload's, as for a two-frame message): a tenant id is 36 bytes, a domain at most
+// 253. A longer line is cut (pipeline/file_source.cc).
+inline constexpr std::size_t kTenantFrameRoom = 256;
 
 struct FramedLine {
   std::string_view tenant;  // empty when the line is not framed

@@ -90,7 +90,10 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
       return Status::kLine;
     }
     scan_ = end_ - begin_;
-    if (end_ - begin_ > max_line_) {
+    // A line of max_line bytes may still be followed by the \r of its CRLF (stripped by the
+    // source, as a line read whole would be), wherever a read ends: cut only what cannot be that.
+    if (end_ - begin_ > max_line_ + 1 ||
+        (end_ - begin_ == max_line_ + 1 && buf[end_ - 1] != '\r')) {
       // Too long to be a message: keep its first max_line + 1 bytes at the buffer's front and
       // skip the rest (the room after them takes the reads).
       std::memmove(buf, buf + begin_, max_line_ + 1);

@@ -2,7 +2,8 @@
 // out where they lie (no copy per line), each with bytes allocated after it for the parser's
 // padding. Memory is bounded whatever the input: a line longer than `max_line` is handed out cut
 // to its first max_line + 1 bytes (so the parser rejects it as oversized and the dead-letter keeps
-// a bounded prefix), and the rest of it up to its newline is skipped as it is read.
+// a bounded prefix), and the rest of it up to its newline is skipped as it is read. A line of
+// max_line bytes and \r\n is not cut, wherever the reads end (the source strips the \r).
 // Reads are 64 KiB (the buffer's hot part stays in L2 between the kernel's copy and the parser);
 // the partial line at the end of a read is moved to the front before the next one.
 // Memory: one buffer of max_line + 64 KiB + padding, allocated once, touched as lines need it.
@@ -40,7 +41,7 @@ class LineReader {
   // follow mode: the next call reads on from the same descriptor).
   Status Next(bool take_partial, Line* out);
   // Bytes of a line without its newline buffered now (what a follow-mode source would lose by
-  // switching files).
+  // switching files); the skipped rest of a cut line is not counted.
   std::size_t pending() const { return end_ - begin_; }
   int error() const { return error_; }
 

@@ -71,8 +71,9 @@ class MessageSource {
 // Opens a source (binds/connects sockets, opens files, joins a Kafka group). Throws
 // std::runtime_error with a clear message when it cannot (start-up only). A Kafka source adds its
 // counters to `stats->kafka_sources` (when stats is given). A file source hands out lines longer
-// than `max_message_bytes` (pipeline.max_message_bytes) cut to that + 1 bytes; a ZeroMQ source
-// disconnects a peer that sends a message above max(1 MiB, 4 x max_message_bytes).
+// than `max_message_bytes` (pipeline.max_message_bytes) + kTenantFrameRoom (framed_line.h) cut to
+// that + 1 bytes; a ZeroMQ source disconnects a peer that sends a message above max(1 MiB, 4 x
+// max_message_bytes).
 std::unique_ptr<MessageSource> OpenSource(const SourceSettings& settings, zmq::context_t& zmq,
                                           PipelineStats* stats = nullptr,
                                           std::size_t max_message_bytes = 4u << 20);

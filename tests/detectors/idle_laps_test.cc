@@ -86,5 +86,82 @@ TEST(IdleLaps, AWatermarkThatCreepsStartsNoLapUntilItMovedALapStep) {
   EXPECT_EQ(h.stats().shards[0].accounts_evicted.load(), static_cast<uint64_t>(kAccounts) + 1);
 }
 
+// Known values are swept by the same laps as accounts, but there may be far more of them (one
+// account, thousands of devices): a lap lasts until both tables were walked to their end, so a due
+// lap forgets every stale value, not one account lap's worth (2 values per account visit).
+TEST(IdleLaps, ADueLapSweepsEveryStaleKnownValueHoweverFewTheAccounts) {
+  EngineHarness h(EngineHarness::Tenant(kTenant));
+  DetectionEngine& engine = h.engine();
+  const EventTime start = At("2026-01-05T00:00:00Z");
+  constexpr int kDevices = 5000;
+  for (int i = 0; i < kDevices; ++i) {
+    const std::string device = "dev-" + std::to_string(i);
+    Event e = SignInFromDevice(kTenant, "spray@contoso.com", "2026-01-01T00:00:00Z", device);
+    e.time = start + i * kMicrosPerSecond;
+    e.record_id.assign("si-" + device);
+    h.Feed(e);
+  }
+  h.DrainCount();
+  ASSERT_GE(engine.known_value_count(), static_cast<std::size_t>(kDevices));
+  // Past the known values' ttl (180 days) and the accounts' horizon: one due lap forgets all.
+  engine.OnWatermark(start + 200 * kDayUs);
+  IdleTicks(engine);
+  EXPECT_EQ(engine.accounts().size(), 0u);
+  EXPECT_EQ(engine.known_value_count(), 0u);
+}
+
+// The same fed by events only (no idle ticks): an account that signs in from a new device at every
+// event keeps its known values bounded by their ttl in a long stream, not growing with it.
+TEST(IdleLaps, KnownValuesOfOneAccountStayBoundedInALongStreamOfEvents) {
+  EngineHarness h(EngineHarness::Tenant(kTenant));
+  DetectionEngine& engine = h.engine();
+  const EventTime start = At("2026-01-05T00:00:00Z");
+  constexpr int kPerDay = 200;
+  constexpr int kDays = 600;
+  std::size_t most = 0;
+  for (int day = 0; day < kDays; ++day) {
+    for (int i = 0; i < kPerDay; ++i) {
+      const std::string device = "dev-" + std::to_string(day) + "-" + std::to_string(i);
+      Event e = SignInFromDevice(kTenant, "spray@contoso.com", "2026-01-01T00:00:00Z", device);
+      e.time = start + day * kDayUs + i * 60 * kMicrosPerSecond;
+      e.record_id.assign("si-" + device);
+      h.Feed(e);
+    }
+    h.DrainCount();
+    most = std::max(most, engine.known_value_count());
+  }
+  // Values live 180 days past their last sighting, plus the lateness margin and up to two laps of
+  // the values table (a lap visits 4 values an event: ~45 days here).
+  EXPECT_LE(most, static_cast<std::size_t>(kPerDay) * (180 + 100));
+  EXPECT_GT(h.stats().shards[0].known_values_evicted.load(), 0u);
+}
+
+// Accounts that go idle keep being evicted lap after lap in a long stream of events alone (no idle
+// ticks): 200 new accounts a day for 600 days stay bounded by the 30-day horizon and the laps.
+TEST(IdleLaps, AccountsThatGoIdleStayBoundedInALongStreamOfEvents) {
+  EngineHarness h(EngineHarness::Tenant(kTenant));
+  DetectionEngine& engine = h.engine();
+  const EventTime start = At("2026-01-05T00:00:00Z");
+  constexpr int kPerDay = 200;
+  constexpr int kDays = 600;
+  std::size_t most = 0;
+  for (int day = 0; day < kDays; ++day) {
+    for (int i = 0; i < kPerDay; ++i) {
+      const std::string upn = "u" + std::to_string(day) + "-" + std::to_string(i) + "@contoso.com";
+      Event e = SignInFromDevice(kTenant, upn, "2026-01-01T00:00:00Z", "pc");
+      e.time = start + day * kDayUs + i * 60 * kMicrosPerSecond;
+      e.record_id.assign("si-" + upn);
+      h.Feed(e);
+    }
+    h.DrainCount();
+    most = std::max(most, engine.accounts().size());
+  }
+  // 30 days of horizon plus the lateness margin, a lap step and up to two laps (a lap visits 2
+  // accounts an event: ~15 days of accounts here); ~68 days' worth is reached.
+  EXPECT_LE(most, static_cast<std::size_t>(kPerDay) * 80);
+  EXPECT_GE(h.stats().shards[0].accounts_evicted.load(),
+            static_cast<uint64_t>(kPerDay) * (kDays - 70));
+}
+
 }  // namespace
 }  // namespace privmon::testing

@@ -10,6 +10,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "pipeline/framed_line.h"
 #include "pipeline/message_source.h"
 #include "tests/support/process_helpers.h"
 
@@ -99,6 +100,30 @@ TEST(FileFollow, StartsAgainAtZeroWhenTheFileIsTruncated) {
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"b\":1}"}));
 }
 
+// Truncated while a cut line's rest is being skipped: the reader has read far past the bytes it
+// still holds, and the file grown again past those (but not past where the reader stands) is still
+// a truncation: the lines written after it arrive.
+TEST(FileFollow, StartsAgainAtZeroWhenTruncatedWhileSkippingAnOversizedLine) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, "{\"a\":1}\n" + std::string(4000, 'x'));  // an oversized line, mid-write
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq, nullptr, /*max_message_bytes=*/64);
+  EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
+  RawMessage m;
+  EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
+  std::filesystem::resize_file(path, 0);  // copytruncate
+  std::string lines;
+  for (int i = 0; i < 20; ++i) lines += "{\"b\":" + std::to_string(i % 10) + "}\n";  // 160 bytes
+  Append(path, lines);
+  EXPECT_EQ(ReadMessages(*source, 20).size(), 20u);
+}
+
 // A checkpoint's position resumes the file it was taken on; a file rotated while privmon was
 // stopped and grown past that position (no line ends there) is read from its beginning instead of
 // losing its first lines and cutting one in half.
@@ -130,6 +155,44 @@ TEST(FileFollow, ResumesOnlyWhereALineOfTheSameFileEnds) {
   EXPECT_FALSE(rotated->Resume(position));
   EXPECT_EQ(ReadMessages(*rotated, 3),
             (std::vector<std::string>{"{\"bb\":10}", "{\"bb\":20}", "{\"bb\":30}"}));
+}
+
+// An oversized line written in pieces while followed arrives once, cut, when its newline is
+// written; the position after it is exact, and a restart resumes there.
+TEST(FileFollow, AnOversizedLineWrittenInPiecesArrivesCutOnceAndResumesAfterIt) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, "{\"a\":1}\n" + std::string(50, 'x'));
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  const std::size_t limit = 64;
+  int64_t position = -1;
+  {
+    auto source = OpenSource(s, zmq, nullptr, limit);
+    EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
+    RawMessage m;
+    EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
+    Append(path, std::string(50, 'y'));  // past the limit, no newline yet
+    EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
+    Append(path, std::string(70000, 'z'));
+    EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
+    Append(path, "\n{\"b\":2}\n");
+    const std::vector<std::string> got = ReadMessages(*source, 2);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0], std::string(50, 'x') + std::string(50, 'y') +
+                          std::string(limit + kTenantFrameRoom + 1 - 100, 'z'));
+    EXPECT_EQ(got[1], "{\"b\":2}");
+    position = source->Position();
+    EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path)));
+  }
+  Append(path, "{\"c\":3}\n");
+  auto again = OpenSource(s, zmq, nullptr, limit);
+  ASSERT_TRUE(again->Resume(position));
+  EXPECT_EQ(ReadMessages(*again, 1), (std::vector<std::string>{"{\"c\":3}"}));
 }
 
 TEST(FileFollow, WithoutFollowTheSourceEndsAtTheEndOfTheFile) {

@@ -11,10 +11,12 @@
 
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 #include <zmq.hpp>
 
 #include "parsers/record_parser.h"
+#include "pipeline/framed_line.h"
 #include "pipeline/message_source.h"
 #include "tests/support/process_helpers.h"
 
@@ -126,8 +128,76 @@ TEST(LineReader, APartialLastLineIsKeptUntilItsNewlineWhenAsked) {
   ::close(fd);
 }
 
-// The same through the file source: the parser gets limit + 1 bytes (and so rejects the line as
-// oversized), the next record arrives, and the position after them is the file's size.
+// A CRLF line of exactly the limit (its \r stripped later) is not cut, wherever the reads end: here
+// the first 64 KiB read ends just after its \r, so limit + 1 bytes lie buffered without a newline.
+TEST(LineReader, ACrlfLineOfTheLimitIsNotCutWhenAReadEndsAfterItsCarriageReturn) {
+  const std::string dir = TempDir("line-reader");
+  TempDirCleanup cleanup(dir);
+  const std::size_t limit = 1024;
+  const std::string filler(LineReader::kReadBytes - limit - 2, 'f');  // its \n, then limit bytes
+  const std::string target = std::string(limit, 'y') + "\r";
+  const std::string text = filler + "\n" + target + "\n" + target + "\n";
+  ASSERT_EQ(text.find('\r'), LineReader::kReadBytes - 1);
+  Write(dir + "/in", text);
+  const Read r = ReadAll(dir + "/in", limit);
+  ASSERT_EQ(r.lines.size(), 3u);
+  EXPECT_EQ(r.lines[1], target) << "the read boundary decided";
+  EXPECT_FALSE(r.cut[1]);
+  EXPECT_EQ(r.lines[2], target);
+  EXPECT_FALSE(r.cut[2]);
+  EXPECT_EQ(r.consumed, text.size());
+  // A line longer than that is still cut.
+  Write(dir + "/in2", filler + "\n" + std::string(limit + 1, 'y') + "\r\n");
+  const Read r2 = ReadAll(dir + "/in2", limit);
+  ASSERT_EQ(r2.lines.size(), 2u);
+  EXPECT_TRUE(r2.cut[1]);
+  EXPECT_EQ(r2.lines[1], std::string(limit + 1, 'y'));
+}
+
+// A pipe that delivers one byte per read (stdin from a slow writer): the same lines, a cut one
+// included, with the last line taken at the writer's close.
+TEST(LineReader, APipeDeliveringOneByteAtATimeGivesTheSameLines) {
+  const std::size_t limit = 8;
+  const std::string text = std::string("ab\r\n\n") + std::string(limit, 'c') + "\r\n" +
+                           std::string(limit + 3, 'd') + std::string("\ne\0f\nlast", 9);
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::thread writer([&] {
+    for (char c : text) {
+      if (::write(fds[1], &c, 1) != 1) break;
+    }
+    ::close(fds[1]);
+  });
+  LineReader reader(limit, kParsePadding);
+  reader.Reset(fds[0]);
+  std::vector<std::string> lines;
+  std::vector<bool> cut;
+  std::size_t consumed = 0;
+  LineReader::Line line;
+  while (reader.Next(true, &line) == LineReader::Status::kLine) {
+    lines.emplace_back(line.bytes);
+    cut.push_back(line.cut);
+    consumed += line.consumed;
+    EXPECT_GE(line.readable_after, kParsePadding);
+  }
+  writer.join();
+  ::close(fds[0]);
+  // The long line arrives cut when the reads end before its newline, else whole (the writer may
+  // be ahead of the reader): too long for the parser either way.
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[3], cut[3] ? std::string(limit + 1, 'd') : std::string(limit + 3, 'd'));
+  lines.erase(lines.begin() + 3);
+  cut.erase(cut.begin() + 3);
+  const std::vector<std::string> want = {"ab\r", "", std::string(limit, 'c') + "\r",
+                                         std::string("e\0f", 3), "last"};
+  EXPECT_EQ(lines, want);
+  EXPECT_EQ(cut, std::vector<bool>(5, false));
+  EXPECT_EQ(consumed, text.size());
+}
+
+// The same through the file source: the parser gets limit + kTenantFrameRoom + 1 bytes (and so
+// rejects the line as oversized), the next record arrives, and the position after them is the
+// file's size.
 TEST(FileSourceLimits, AnOversizedLineReachesTheParserCutAndPositionsStayExact) {
   const std::string dir = TempDir("line-reader");
   TempDirCleanup cleanup(dir);
@@ -142,7 +212,7 @@ TEST(FileSourceLimits, AnOversizedLineReachesTheParserCutAndPositionsStayExact) 
   auto source = OpenSource(s, zmq, nullptr, limit);
   RawMessage m;
   ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
-  EXPECT_EQ(m.payload.size(), limit + 1);
+  EXPECT_EQ(m.payload.size(), limit + kTenantFrameRoom + 1);
   EXPECT_EQ(m.payload.substr(0, 6), "{\"a\":\"");
   RecordParser parser(limit);
   ParseContext ctx;
@@ -154,6 +224,39 @@ TEST(FileSourceLimits, AnOversizedLineReachesTheParserCutAndPositionsStayExact) 
   ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
   EXPECT_EQ(m.payload, "{\"b\":2}");
   EXPECT_EQ(source->Position(), static_cast<int64_t>(text.size()));
+  EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kEnd);
+}
+
+// A framed line "<tenant>\t<payload>" whose payload is within the limit is read whole wherever the
+// reads end (the limit is the payload's, as for a two-frame message): here the first 64 KiB read
+// ends past limit + 1 bytes of it, before its newline. A cut framed line still reaches the parser
+// oversized (not as a truncated payload it might even parse).
+TEST(FileSourceLimits, AFramedLineWhosePayloadFitsIsNotCutWhereverTheReadsEnd) {
+  const std::string dir = TempDir("line-reader");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  const std::size_t limit = 1024;
+  const std::string tenant = "11111111-2222-3333-4444-555555555555";
+  const std::string payload = "{\"a\":\"" + std::string(limit - 8, 'x') + "\"}";
+  ASSERT_EQ(payload.size(), limit);
+  const std::string filler(LineReader::kReadBytes - 1 - (limit + 10), 'f');
+  const std::string text = filler + "\n" + tenant + "\t" + payload + "\n" + tenant + "\t{\"b\":\"" +
+                           std::string(890, 'y') + "\"}" + std::string(100000, ' ') + "\n";
+  Write(path, text);
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq, nullptr, limit);
+  RawMessage m;
+  ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+  EXPECT_EQ(m.payload, filler);
+  ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+  EXPECT_EQ(m.tenant_frame, tenant);
+  EXPECT_EQ(m.payload, payload) << "cut by where a read ended";
+  // Valid JSON then spaces past the limit: cut, it must not reach the parser short enough to pass.
+  ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+  EXPECT_GT(m.payload.size(), limit);
   EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kEnd);
 }
 
