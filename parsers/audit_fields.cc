@@ -1,5 +1,6 @@
 // Audit specific fields of an Event (AuditFields, actor and target accounts) from RecordFields.
 #include "core/hash.h"
+#include "core/role_templates.h"
 #include "parsers/activity_names.h"
 #include "parsers/event_builder.h"
 #include "parsers/text_util.h"
@@ -115,6 +116,15 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   char role_buffer[128];
   std::string_view role = UnquoteJsonText(f.role_from_property, role_buffer, sizeof(role_buffer));
   if (TrimSpaces(role).empty()) role = f.role_target_name;
+  char template_buffer[64];
+  if (TrimSpaces(role).empty()) {
+    // Named only by its template id: a built-in role's id reads as its name; another (a custom
+    // role) keys the role by the id, which a config may list.
+    const std::string_view id =
+        TrimSpaces(UnquoteJsonText(f.role_template, template_buffer, sizeof(template_buffer)));
+    const std::string_view builtin = BuiltinRoleName(id);
+    role = builtin.empty() ? id : builtin;
+  }
   role = TrimSpaces(role);
   a.role_hash = role.empty() ? 0 : HashLower(role);
   a.role_name.assign(role);
@@ -134,7 +144,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     FillAccount(ev.tenant_hash, f.actor_user_id, f.actor_user_upn, ev.actor);
   } else {
     // An app initiator is keyed by its service principal id and named by its display name.
-    const std::string_view app_name = TrimSpaces(f.actor_app_name);
+    // The display name, else the service principal name (an export may fill only that one).
+    std::string_view app_name = TrimSpaces(f.actor_app_name);
+    if (app_name.empty()) app_name = TrimSpaces(f.actor_app_sp_name);
     std::string_view app_id = TrimSpaces(f.actor_app_sp_id);
     if (app_id.empty()) app_id = TrimSpaces(f.actor_app_id);
     if (app_id.empty()) app_id = app_name;

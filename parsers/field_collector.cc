@@ -450,6 +450,8 @@ void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
           Text(child, out.actor_app_id);
         } else if (k == "displayName") {
           Text(child, out.actor_app_name);
+        } else if (k == "servicePrincipalName") {
+          Text(child, out.actor_app_sp_name);
         }
       });
     }
@@ -461,7 +463,7 @@ void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
 }
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
-  std::string_view type, id, display_name, upn, app_id, role_property, upn_property;
+  std::string_view type, id, display_name, upn, app_id, role_property, upn_property, template_id;
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
@@ -485,6 +487,11 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     if (EqualsIgnoreCase(name, "UserPrincipalName")) upn_property = new_value;
     if (EqualsIgnoreCase(name, "Role.DisplayName") && role_property.empty()) {
       role_property = new_value;
+    }
+    if ((EqualsIgnoreCase(name, "Role.TemplateId") || EqualsIgnoreCase(name, "TemplateId") ||
+         EqualsIgnoreCase(name, "RoleDefinitionOriginId")) &&
+        template_id.empty()) {
+      template_id = new_value;
     }
     // PIM role-setting heuristic: the property (name or new value) is about MFA or approval, the
     // new value says disabled/false/removed and the old value did not.
@@ -521,6 +528,7 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
   if (EqualsIgnoreCase(type, "Role") && out.role_target_name.empty()) {
     out.role_target_name = display_name;
   }
+  if (!template_id.empty() && out.role_template.empty()) out.role_template = template_id;
   if (EqualsIgnoreCase(type, "Application") || EqualsIgnoreCase(type, "ServicePrincipal")) {
     for (std::string_view k : {id, app_id, display_name}) {
       if (!k.empty() && out.app_key_count < out.app_keys.size()) {
