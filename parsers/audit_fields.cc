@@ -63,11 +63,15 @@ std::string_view UnquoteJsonText(std::string_view s, char* buffer, std::size_t c
 // A modifiedProperties value holding one UPN as JSON text: ["x@y"] or "x@y" -> x@y; empty when the
 // value is empty, null or not a UPN.
 std::string_view UpnFromPropertyValue(std::string_view v) {
+  std::string_view upn = TrimSpaces(v);  // unquoted: a decoded array's string
   const std::size_t open = v.find('"');
-  if (open == std::string_view::npos) return {};
-  const std::size_t close = v.find('"', open + 1);
-  if (close == std::string_view::npos) return {};
-  const std::string_view upn = TrimSpaces(v.substr(open + 1, close - open - 1));
+  if (open != std::string_view::npos) {
+    const std::size_t close = v.find('"', open + 1);
+    if (close == std::string_view::npos) return {};
+    upn = TrimSpaces(v.substr(open + 1, close - open - 1));
+  } else if (upn.find_first_of("[]{}, ") != std::string_view::npos) {
+    return {};
+  }
   return upn.find('@') == std::string_view::npos ? std::string_view() : upn;
 }
 

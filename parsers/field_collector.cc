@@ -221,6 +221,21 @@ void FieldCollector::Bool(dom::element v, TriBool& out) {
   }
 }
 
+void FieldCollector::PropertyValue(dom::element v, std::string_view& out) {
+  // JSON text in a string ("[\"Guest\"]"), or, from exports that decode it, the array itself:
+  // its first scalar stands for it (["Guest"], ["x@y"], ["Security Administrator"]).
+  if (!v.is_array()) return Text(v, out);
+  dom::array arr;
+  if (v.get_array().get(arr) != simdjson::SUCCESS) return;
+  for (dom::element element : arr) {
+    const Scalar s = ReadScalar(element, numbers_);
+    if (s.present()) {
+      out = s.text;
+      return;
+    }
+  }
+}
+
 void FieldCollector::TextOrValueObject(dom::element v, std::string_view& out) {
   if (!v.is_object()) return Text(v, out);
   ForEachField(v, [&](std::string_view key, dom::element child) {
@@ -470,9 +485,9 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
       if (k == "displayName") {
         Text(child, name);
       } else if (k == "oldValue") {
-        Text(child, old_value);
+        PropertyValue(child, old_value);
       } else if (k == "newValue") {
-        Text(child, new_value);
+        PropertyValue(child, new_value);
       }
     });
     if (EqualsIgnoreCase(name, "StrongAuthenticationMethod") ||
