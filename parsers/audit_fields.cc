@@ -143,6 +143,18 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     const std::string_view new_upn = UpnFromPropertyValue(f.target_user_new_upn);
     FillAccount(ev.tenant_hash, f.target_user_id, new_upn.empty() ? f.target_user_upn : new_upn,
                 ev.account);
+    // A rename is still the account a config lists by its former UPN: the record names it by its
+    // new UPN and matches lists (break_glass, privileged_accounts) by the former one. Keyed as
+    // before (by its id; by the former UPN, as its earlier records were, when it has none).
+    const std::string_view old_upn = StripDeletedUserPrefix(
+        TrimSpaces(f.target_user_id), UpnFromPropertyValue(f.target_user_old_upn));
+    if (!new_upn.empty() && !old_upn.empty() && !EqualsIgnoreCase(old_upn, ev.account.upn.view())) {
+      ev.account.upn_hash = HashLower(old_upn);
+      if (ev.account.id_hash == 0) {
+        ev.account.key = HashCombine(ev.tenant_hash, ev.account.upn_hash);
+        if (ev.account.key == 0) ev.account.key = 1;
+      }
+    }
   }
   if (!TrimSpaces(f.actor_user_id).empty() || !TrimSpaces(f.actor_user_upn).empty()) {
     FillAccount(ev.tenant_hash, f.actor_user_id, f.actor_user_upn, ev.actor);

@@ -478,7 +478,8 @@ void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
 }
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
-  std::string_view type, id, display_name, upn, app_id, role_property, upn_property, template_id;
+  std::string_view type, id, display_name, upn, app_id, role_property, upn_property, template_id,
+      old_upn_property;
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
@@ -499,7 +500,10 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
         ContainsIgnoreCase(new_value, "Member")) {
       out.guest_to_member = true;
     }
-    if (EqualsIgnoreCase(name, "UserPrincipalName")) upn_property = new_value;
+    if (EqualsIgnoreCase(name, "UserPrincipalName")) {
+      upn_property = new_value;
+      old_upn_property = old_value;
+    }
     if (EqualsIgnoreCase(name, "Role.DisplayName") && role_property.empty()) {
       role_property = new_value;
     }
@@ -536,6 +540,7 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     out.target_user_id = id;
     out.target_user_upn = upn;
     out.target_user_new_upn = upn_property;
+    out.target_user_old_upn = old_upn_property;
   }
   if (!role_property.empty() && out.role_from_property.empty()) {
     out.role_from_property = role_property;

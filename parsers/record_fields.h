@@ -90,6 +90,7 @@ struct RecordFields {
   std::string_view target_user_id;
   std::string_view target_user_upn;
   std::string_view target_user_new_upn;  // its "UserPrincipalName" newValue (add, rename): ["x@y"]
+  std::string_view target_user_old_upn;  // its "UserPrincipalName" oldValue (rename)
   bool has_target_user = false;
   std::string_view role_from_property;  // Role.DisplayName newValue (still JSON-quoted)
   std::string_view role_target_name;    // displayName of the first target of type Role
