@@ -339,12 +339,14 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       FillAccount(ev.tenant_hash, id, upn, ev.account);
       const std::string_view op = FirstNonEmpty({f.operation_name_value, f.operation_name});
       // Azure Activity writes a record per step of an operation (Start, Success, Failure): a
-      // failed elevation elevated nothing.
+      // failed elevation elevated nothing, and its Start record (also written before a failure)
+      // has not elevated yet; its outcome record says whether it did.
       bool failed = false;
       for (std::string_view status : {f.result_type, f.activity_status}) {
         status = TrimSpaces(status);
-        failed =
-            failed || EqualsIgnoreCase(status, "Failure") || EqualsIgnoreCase(status, "Failed");
+        failed = failed || EqualsIgnoreCase(status, "Failure") ||
+                 EqualsIgnoreCase(status, "Failed") || EqualsIgnoreCase(status, "Start") ||
+                 EqualsIgnoreCase(status, "Started") || EqualsIgnoreCase(status, "Accepted");
       }
       ev.elevate_access =
           !failed && EqualsIgnoreCase(op, "Microsoft.Authorization/elevateAccess/action");
