@@ -5,6 +5,8 @@
 
 #include "config/reader.h"
 #include "config/scalars.h"
+#include "core/hash.h"
+#include "core/role_templates.h"
 
 namespace privmon::config {
 namespace {
@@ -45,7 +47,14 @@ void OverlayTenant(const YAML::Node& node, std::string_view path, bool is_defaul
     if (key == "name") {
       ReadString(value, key_path, diag, &tenant->name);
     } else if (key == "privileged_roles") {
-      ReadHashList(value, key_path, diag, &tenant->privileged_roles);
+      if (ReadHashList(value, key_path, diag, &tenant->privileged_roles) && value.IsSequence()) {
+        // A built-in role listed by its template id: records name it by its display name.
+        for (const YAML::Node& item : value) {
+          if (!item.IsScalar()) continue;
+          const std::string_view name = BuiltinRoleName(item.Scalar());
+          if (!name.empty()) tenant->privileged_roles.insert(HashLower(name));
+        }
+      }
     } else if (key == "break_glass") {
       ReadHashList(value, key_path, diag, &tenant->break_glass);
     } else if (key == "privileged_accounts") {

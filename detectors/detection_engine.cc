@@ -301,6 +301,14 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
     if (Listed(tenant.break_glass, ref)) st.flags |= kBreakGlass | kPrivilegedConfigured;
     if (Listed(tenant.privileged_accounts, ref)) st.flags |= kPrivilegedConfigured;
     if ((st.flags & kPrivilegedConfigured) != 0) MakePrivileged(st, ref, e, kPrivilegedConfigured);
+  } else if ((st.flags & kPrivilegedConfigured) == 0 && ref.upn_hash != 0 &&
+             (Listed(tenant.break_glass, ref) || Listed(tenant.privileged_accounts, ref))) {
+    // An account the config lists by a UPN it has only now been seen under (renamed to it, or its
+    // first records named it by id and another UPN): listed from here on.
+    if (Listed(tenant.break_glass, ref)) st.flags |= kBreakGlass;
+    MakePrivileged(st, ref, e, kPrivilegedConfigured);
+    PrivilegedState& ps = accounts_.Privileged(st);
+    ps.since = std::min(ps.since, st.first_seen);  // listed since its earliest event, as above
   }
   if (st.privileged_index != UINT32_MAX) {
     PrivilegedState& ps = accounts_.Privileged(st);

@@ -58,7 +58,7 @@ Activity LookupActivity(std::string_view raw) {
   if (name.empty() || name.size() > sizeof(lower)) return Activity::kOther;
   // Real names drift in typography (SCHEMA-detail 2.4): an en or em dash for the hyphen ("Fraud
   // reported \u2013 user is blocked for MFA"), no-break or doubled spaces. Folded here: lower
-  // case, dashes to '-', each run of spaces to one.
+  // case, dashes to '-', each run of spaces to one, "multi-factor" to "multifactor".
   std::size_t len = 0;
   for (std::size_t i = 0; i < name.size(); ++i) {
     char c = AsciiLower(name[i]);
@@ -69,6 +69,11 @@ Activity LookupActivity(std::string_view raw) {
       c = ' ', i += 1;
     }
     if (c == ' ' && len > 0 && lower[len - 1] == ' ') continue;
+    // Microsoft's spelling moved from "multi-factor" to "multifactor": both name one activity.
+    if (c == '-' && std::string_view(lower, len).ends_with("multi") &&
+        StartsWithIgnoreCase(name.substr(i + 1), "factor")) {
+      continue;
+    }
     lower[len++] = c;
   }
   const std::string_view n(lower, len);

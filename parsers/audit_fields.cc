@@ -1,5 +1,6 @@
 // Audit specific fields of an Event (AuditFields, actor and target accounts) from RecordFields.
 #include "core/hash.h"
+#include "core/role_templates.h"
 #include "parsers/activity_names.h"
 #include "parsers/event_builder.h"
 #include "parsers/text_util.h"
@@ -62,11 +63,15 @@ std::string_view UnquoteJsonText(std::string_view s, char* buffer, std::size_t c
 // A modifiedProperties value holding one UPN as JSON text: ["x@y"] or "x@y" -> x@y; empty when the
 // value is empty, null or not a UPN.
 std::string_view UpnFromPropertyValue(std::string_view v) {
+  std::string_view upn = TrimSpaces(v);  // unquoted: a decoded array's string
   const std::size_t open = v.find('"');
-  if (open == std::string_view::npos) return {};
-  const std::size_t close = v.find('"', open + 1);
-  if (close == std::string_view::npos) return {};
-  const std::string_view upn = TrimSpaces(v.substr(open + 1, close - open - 1));
+  if (open != std::string_view::npos) {
+    const std::size_t close = v.find('"', open + 1);
+    if (close == std::string_view::npos) return {};
+    upn = TrimSpaces(v.substr(open + 1, close - open - 1));
+  } else if (upn.find_first_of("[]{}, ") != std::string_view::npos) {
+    return {};
+  }
   return upn.find('@') == std::string_view::npos ? std::string_view() : upn;
 }
 
@@ -115,6 +120,15 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   char role_buffer[128];
   std::string_view role = UnquoteJsonText(f.role_from_property, role_buffer, sizeof(role_buffer));
   if (TrimSpaces(role).empty()) role = f.role_target_name;
+  char template_buffer[64];
+  if (TrimSpaces(role).empty()) {
+    // Named only by its template id: a built-in role's id reads as its name; another (a custom
+    // role) keys the role by the id, which a config may list.
+    const std::string_view id =
+        TrimSpaces(UnquoteJsonText(f.role_template, template_buffer, sizeof(template_buffer)));
+    const std::string_view builtin = BuiltinRoleName(id);
+    role = builtin.empty() ? id : builtin;
+  }
   role = TrimSpaces(role);
   a.role_hash = role.empty() ? 0 : HashLower(role);
   a.role_name.assign(role);
@@ -129,12 +143,26 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     const std::string_view new_upn = UpnFromPropertyValue(f.target_user_new_upn);
     FillAccount(ev.tenant_hash, f.target_user_id, new_upn.empty() ? f.target_user_upn : new_upn,
                 ev.account);
+    // A rename is still the account a config lists by its former UPN: the record names it by its
+    // new UPN and matches lists (break_glass, privileged_accounts) by the former one. Keyed as
+    // before (by its id; by the former UPN, as its earlier records were, when it has none).
+    const std::string_view old_upn = StripDeletedUserPrefix(
+        TrimSpaces(f.target_user_id), UpnFromPropertyValue(f.target_user_old_upn));
+    if (!new_upn.empty() && !old_upn.empty() && !EqualsIgnoreCase(old_upn, ev.account.upn.view())) {
+      ev.account.upn_hash = HashLower(old_upn);
+      if (ev.account.id_hash == 0) {
+        ev.account.key = HashCombine(ev.tenant_hash, ev.account.upn_hash);
+        if (ev.account.key == 0) ev.account.key = 1;
+      }
+    }
   }
   if (!TrimSpaces(f.actor_user_id).empty() || !TrimSpaces(f.actor_user_upn).empty()) {
     FillAccount(ev.tenant_hash, f.actor_user_id, f.actor_user_upn, ev.actor);
   } else {
     // An app initiator is keyed by its service principal id and named by its display name.
-    const std::string_view app_name = TrimSpaces(f.actor_app_name);
+    // The display name, else the service principal name (an export may fill only that one).
+    std::string_view app_name = TrimSpaces(f.actor_app_name);
+    if (app_name.empty()) app_name = TrimSpaces(f.actor_app_sp_name);
     std::string_view app_id = TrimSpaces(f.actor_app_sp_id);
     if (app_id.empty()) app_id = TrimSpaces(f.actor_app_id);
     if (app_id.empty()) app_id = app_name;

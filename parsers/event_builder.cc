@@ -67,6 +67,15 @@ Kind FromDiagnosticCategory(std::string_view c) {
   return {};
 }
 
+// A Log Analytics table of an Entra category privmon does not read: the AAD* tables (every one
+// privmon reads was matched before) and the known others.
+bool IsOtherEntraTable(std::string_view t) {
+  t = TrimSpaces(t);
+  return StartsWithIgnoreCase(t, "AAD") || EqualsIgnoreCase(t, "MicrosoftGraphActivityLogs") ||
+         EqualsIgnoreCase(t, "ADFSSignInLogs") || EndsWithIgnoreCase(t, "AuditLogs") ||
+         EndsWithIgnoreCase(t, "SignInLogs");
+}
+
 // Decides the record's shape. `unknown_detail` names why nothing matched.
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.type.empty()) {
@@ -74,7 +83,10 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
     if (k.known) return k;
     // KQL projections can overwrite `Type` (the OTRF AuditLogs export carries the target type
     // there); a row with the AuditLogs time and activity columns is still an audit row.
-    if (!f.activity_date_time.empty() && !f.activity_display_name.empty()) {
+    // Not so the table of another Entra category with the same columns (custom security
+    // attribute audits, provisioning, risk events): read as in the diagnostic form (skipped).
+    if (!f.activity_date_time.empty() && !f.activity_display_name.empty() &&
+        !IsOtherEntraTable(f.type)) {
       return Of(RecordFormat::kLogAnalytics, EventKind::kAudit);
     }
     unknown_detail = "Log Analytics row of an unsupported Type";
@@ -184,6 +196,8 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   // except the 2018 schema of the kinds privmon reads ("Audit", "SignIn"): those stay rejections,
   // a diagnostic setting to fix rather than a category to ignore.
   if (EqualsIgnoreCase(name, "Audit") || EqualsIgnoreCase(name, "SignIn")) return std::nullopt;
+  // A Log Analytics table of another Entra category (AADCustomSecurityAttributeAuditLogs, ...).
+  if (!f.type.empty() && IsOtherEntraTable(f.type)) return SkippedCategory::kOtherEntra;
   if (f.type.empty() && f.has_properties && !TenantFromResourceId(f.resource_id).empty() &&
       ContainsIgnoreCase(f.resource_id, "/providers/microsoft.aadiam")) {
     return SkippedCategory::kOtherEntra;
@@ -325,12 +339,14 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       FillAccount(ev.tenant_hash, id, upn, ev.account);
       const std::string_view op = FirstNonEmpty({f.operation_name_value, f.operation_name});
       // Azure Activity writes a record per step of an operation (Start, Success, Failure): a
-      // failed elevation elevated nothing.
+      // failed elevation elevated nothing, and its Start record (also written before a failure)
+      // has not elevated yet; its outcome record says whether it did.
       bool failed = false;
       for (std::string_view status : {f.result_type, f.activity_status}) {
         status = TrimSpaces(status);
-        failed =
-            failed || EqualsIgnoreCase(status, "Failure") || EqualsIgnoreCase(status, "Failed");
+        failed = failed || EqualsIgnoreCase(status, "Failure") ||
+                 EqualsIgnoreCase(status, "Failed") || EqualsIgnoreCase(status, "Start") ||
+                 EqualsIgnoreCase(status, "Started") || EqualsIgnoreCase(status, "Accepted");
       }
       ev.elevate_access =
           !failed && EqualsIgnoreCase(op, "Microsoft.Authorization/elevateAccess/action");

@@ -221,6 +221,21 @@ void FieldCollector::Bool(dom::element v, TriBool& out) {
   }
 }
 
+void FieldCollector::PropertyValue(dom::element v, std::string_view& out) {
+  // JSON text in a string ("[\"Guest\"]"), or, from exports that decode it, the array itself:
+  // its first scalar stands for it (["Guest"], ["x@y"], ["Security Administrator"]).
+  if (!v.is_array()) return Text(v, out);
+  dom::array arr;
+  if (v.get_array().get(arr) != simdjson::SUCCESS) return;
+  for (dom::element element : arr) {
+    const Scalar s = ReadScalar(element, numbers_);
+    if (s.present()) {
+      out = s.text;
+      return;
+    }
+  }
+}
+
 void FieldCollector::TextOrValueObject(dom::element v, std::string_view& out) {
   if (!v.is_object()) return Text(v, out);
   ForEachField(v, [&](std::string_view key, dom::element child) {
@@ -450,6 +465,8 @@ void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
           Text(child, out.actor_app_id);
         } else if (k == "displayName") {
           Text(child, out.actor_app_name);
+        } else if (k == "servicePrincipalName") {
+          Text(child, out.actor_app_sp_name);
         }
       });
     }
@@ -461,16 +478,17 @@ void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
 }
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
-  std::string_view type, id, display_name, upn, app_id, role_property, upn_property;
+  std::string_view type, id, display_name, upn, app_id, role_property, upn_property, template_id,
+      old_upn_property;
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
       if (k == "displayName") {
         Text(child, name);
       } else if (k == "oldValue") {
-        Text(child, old_value);
+        PropertyValue(child, old_value);
       } else if (k == "newValue") {
-        Text(child, new_value);
+        PropertyValue(child, new_value);
       }
     });
     if (EqualsIgnoreCase(name, "StrongAuthenticationMethod") ||
@@ -482,9 +500,17 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
         ContainsIgnoreCase(new_value, "Member")) {
       out.guest_to_member = true;
     }
-    if (EqualsIgnoreCase(name, "UserPrincipalName")) upn_property = new_value;
+    if (EqualsIgnoreCase(name, "UserPrincipalName")) {
+      upn_property = new_value;
+      old_upn_property = old_value;
+    }
     if (EqualsIgnoreCase(name, "Role.DisplayName") && role_property.empty()) {
       role_property = new_value;
+    }
+    if ((EqualsIgnoreCase(name, "Role.TemplateId") || EqualsIgnoreCase(name, "TemplateId") ||
+         EqualsIgnoreCase(name, "RoleDefinitionOriginId")) &&
+        template_id.empty()) {
+      template_id = new_value;
     }
     // PIM role-setting heuristic: the property (name or new value) is about MFA or approval, the
     // new value says disabled/false/removed and the old value did not.
@@ -514,6 +540,7 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     out.target_user_id = id;
     out.target_user_upn = upn;
     out.target_user_new_upn = upn_property;
+    out.target_user_old_upn = old_upn_property;
   }
   if (!role_property.empty() && out.role_from_property.empty()) {
     out.role_from_property = role_property;
@@ -521,6 +548,7 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
   if (EqualsIgnoreCase(type, "Role") && out.role_target_name.empty()) {
     out.role_target_name = display_name;
   }
+  if (!template_id.empty() && out.role_template.empty()) out.role_template = template_id;
   if (EqualsIgnoreCase(type, "Application") || EqualsIgnoreCase(type, "ServicePrincipal")) {
     for (std::string_view k : {id, app_id, display_name}) {
       if (!k.empty() && out.app_key_count < out.app_keys.size()) {

@@ -49,6 +49,9 @@ class FieldCollector {
   void Text(dom::element v, std::string_view& out);
   // Booleans, and "true"/"false" text.
   void Bool(dom::element v, TriBool& out);
+  // A modified property's oldValue / newValue: JSON text in a string, or a decoded array (read as
+  // its first scalar).
+  void PropertyValue(dom::element v, std::string_view& out);
   // A string, or an ACT-REST {"value": "...", "localizedValue": "..."} wrapper.
   void TextOrValueObject(dom::element v, std::string_view& out);
 

@@ -86,12 +86,18 @@ struct RecordFields {
   std::string_view actor_app_sp_id;
   std::string_view actor_app_id;
   std::string_view actor_app_name;
+  std::string_view actor_app_sp_name;  // initiatedBy.app.servicePrincipalName
   std::string_view target_user_id;
   std::string_view target_user_upn;
   std::string_view target_user_new_upn;  // its "UserPrincipalName" newValue (add, rename): ["x@y"]
+  std::string_view target_user_old_upn;  // its "UserPrincipalName" oldValue (rename)
   bool has_target_user = false;
-  std::string_view role_from_property;         // Role.DisplayName newValue (still JSON-quoted)
-  std::string_view role_target_name;           // displayName of the first target of type Role
+  std::string_view role_from_property;  // Role.DisplayName newValue (still JSON-quoted)
+  std::string_view role_target_name;    // displayName of the first target of type Role
+  // The role's template id where the record names it (Role.TemplateId of a User target; TemplateId
+  // or RoleDefinitionOriginId of a Role target), still JSON-quoted: the name when no other is
+  // given.
+  std::string_view role_template;
   std::array<std::string_view, 4> app_keys{};  // id / appId / displayName of app targets
   uint8_t app_key_count = 0;
   std::string_view app_name;

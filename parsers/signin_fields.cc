@@ -34,7 +34,29 @@ ClientApp ClassifyClientApp(std::string_view app) {
   return ClientApp::kModern;
 }
 
+// Exports that write Graph enums by their numeric value (as the audit `result` 0 of a documented
+// example): the members in the order Graph declares them, from 0.
+int EnumNumber(std::string_view s) {
+  if (s.empty() || s.size() > 2) return -1;
+  int n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
 CaStatus ParseCaStatus(std::string_view s) {
+  switch (EnumNumber(s)) {  // conditionalAccessStatus: success, failure, notApplied
+    case 0:
+      return CaStatus::kSuccess;
+    case 1:
+      return CaStatus::kFailure;
+    case 2:
+      return CaStatus::kNotApplied;
+    default:
+      break;
+  }
   if (EqualsIgnoreCase(s, "success")) return CaStatus::kSuccess;
   if (EqualsIgnoreCase(s, "failure")) return CaStatus::kFailure;
   if (EqualsIgnoreCase(s, "notApplied")) return CaStatus::kNotApplied;
@@ -43,6 +65,19 @@ CaStatus ParseCaStatus(std::string_view s) {
 
 RiskState ParseRiskState(std::string_view s) {
   if (s.empty()) return RiskState::kUnknown;
+  // riskState: none, confirmedSafe, remediated, dismissed, atRisk, confirmedCompromised
+  switch (EnumNumber(s)) {
+    case -1:
+      break;
+    case 0:
+      return RiskState::kNone;
+    case 4:
+      return RiskState::kAtRisk;
+    case 5:
+      return RiskState::kConfirmedCompromised;
+    default:
+      return RiskState::kOther;
+  }
   if (EqualsIgnoreCase(s, "none")) return RiskState::kNone;
   if (EqualsIgnoreCase(s, "atRisk")) return RiskState::kAtRisk;
   if (EqualsIgnoreCase(s, "confirmedCompromised")) return RiskState::kConfirmedCompromised;
@@ -50,6 +85,22 @@ RiskState ParseRiskState(std::string_view s) {
 }
 
 RiskLevel ParseRiskLevel(std::string_view s) {
+  switch (EnumNumber(s)) {  // riskLevel: low, medium, high, hidden, none
+    case -1:
+      break;
+    case 0:
+      return RiskLevel::kLow;
+    case 1:
+      return RiskLevel::kMedium;
+    case 2:
+      return RiskLevel::kHigh;
+    case 3:
+      return RiskLevel::kHidden;
+    case 4:
+      return RiskLevel::kNone;
+    default:
+      return RiskLevel::kUnknown;
+  }
   if (EqualsIgnoreCase(s, "none")) return RiskLevel::kNone;
   if (EqualsIgnoreCase(s, "low")) return RiskLevel::kLow;
   if (EqualsIgnoreCase(s, "medium")) return RiskLevel::kMedium;

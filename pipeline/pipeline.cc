@@ -400,7 +400,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
           Push(parser, route.shard[k2], e, route.roles[k2]);
         }
         wake_batch.Pushed(route.count, last_received_ns);
-        max_time = std::max(max_time, e.time);
+        if (e.kind != EventKind::kMfaRegistration) max_time = std::max(max_time, e.time);
       }
       if (any) {
         progress.last_event_ns.store(ctx.received_ns, std::memory_order_relaxed);

@@ -10,6 +10,12 @@ ProgressMarks::ProgressMarks(int64_t granularity_us, int64_t max_future_skew_us)
     : granularity_us_(granularity_us), skew_us_(max_future_skew_us) {}
 
 bool ProgressMarks::Admit(uint32_t source, const Event& e, int64_t wall_now_us) {
+  // A registration's time is when it last changed (a Graph snapshot polled at any time), not how
+  // far its tenant's logs have come: it moves no clock (a poll whose snapshots are newer than the
+  // audit and sign-in records still arriving would make those late).
+  if (e.kind == EventKind::kMfaRegistration) {
+    return !(skew_us_ > 0 && wall_now_us != 0 && e.time > wall_now_us + skew_us_);
+  }
   const uint64_t key = HashCombine(e.tenant_hash, source + 1u);
   auto it = entries_.find(key);
   if (it == entries_.end()) {

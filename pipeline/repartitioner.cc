@@ -202,7 +202,10 @@ void Repartitioner::Handle(RecordParser& parser, const RawMessage& raw, std::sto
                                 raw.topic.data(), raw.partition);
   const std::string_view input_name(input, static_cast<std::size_t>(std::max(0, len)));
   int64_t newest = INT64_MIN;
-  for (const Event& e : result.events) newest = std::max<int64_t>(newest, e.time);
+  for (const Event& e : result.events) {
+    // A registration's time (when it last changed) moves no clock (ProgressMarks::Admit).
+    if (e.kind != EventKind::kMfaRegistration) newest = std::max<int64_t>(newest, e.time);
+  }
   for (std::size_t i = 0; i < result.events.size(); ++i) {
     const Event& e = result.events[i];
     const int32_t partition = StatePartitionOf(e.tenant_hash, settings_.kafka.state_partitions);

@@ -9,8 +9,10 @@ namespace {
 void Check(CodeRuleContext& ctx, const Event& e, const AccountRef& who, AccountState& st,
            const TenantSettings& tenant) {
   if ((st.flags & kNamingChecked) != 0 || !tenant.naming_policy || who.upn.empty()) return;
-  st.flags |= kNamingChecked;
+  // Once per account, for the first name that violates the policy: a compliant name is checked
+  // again at the account's next record (a rename to a name outside the policy is the same fault).
   if (tenant.naming_policy->Search(who.upn.view())) return;
+  st.flags |= kNamingChecked;
   Alert a = AlertEmitter::Begin(RuleId::kSI03, e, who);
   a.AddDetail("naming_policy", tenant.naming_policy_text);
   ctx.Emit(a, who.key, tenant);

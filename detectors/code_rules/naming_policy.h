@@ -1,10 +1,12 @@
 // PRIV-SI-03 "Naming policy violated" (RULES.md, guide row "Privileged accounts that don't follow
 // naming policy"): a privileged account whose UPN does not match the tenant's naming_policy
-// (a regular expression, RE2: linear time). Checked once per account, when it is first seen
-// privileged: its first sign-in as a privileged account or the record that grants it a privileged
-// role. C++ because it is a once-per-account check with a regular expression, not a predicate per
-// event. State: AccountState's kNamingChecked flag (checkpointed). Thread-safety: the shard's
-// thread. Cost: one RE2 search per privileged account, a flag test per event after that.
+// (a regular expression, RE2: linear time). Checked at each sign-in as a privileged account and
+// each record that grants it a privileged role, until it fires once for the account: an account
+// renamed out of the policy after its first (compliant) check is caught. C++ because it is a
+// once-per-account verdict with a regular expression, not a predicate per event. State:
+// AccountState's kNamingChecked flag (checkpointed; set when the alert fires). Thread-safety: the
+// shard's thread. Cost: one RE2 search per privileged sign-in of a compliant account (UPNs are
+// short), a flag test per event after a violation.
 #pragma once
 
 #include "detectors/code_rules/code_rule.h"

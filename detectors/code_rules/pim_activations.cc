@@ -28,6 +28,9 @@ void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const Accoun
 void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
                                    AccountState& st, const TenantSettings& tenant) {
   const AuditFields& au = e.audit;
+  // A failed activation elevated nothing (no PAW verdict, no expiry to wait for); a failed removal
+  // removed nothing (the activation still runs).
+  if ((au.flags & kAuditSuccess) == 0) return;
   const Seconds32 t = ToSeconds32(e.time);
   const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
   if (au.activity == Activity::kAddMemberToRolePimActivation) {

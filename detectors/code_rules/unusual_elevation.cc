@@ -8,6 +8,7 @@ namespace {
 
 void Judge(CodeRuleContext& ctx, const Event& e, const AccountRef& who, AccountState& st,
            const TenantSettings& tenant) {
+  if ((e.audit.flags & kAuditSuccess) == 0) return;  // a failed activation elevated nothing
   const Seconds32 t = ToSeconds32(e.time);
   const bool learning = ctx.InLearning(st, t, tenant);
   const bool new_role = e.audit.role_hash != 0 &&
