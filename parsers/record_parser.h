@@ -62,11 +62,15 @@ struct ParseResult {
 };
 
 // The redelivery key of a record: (tenant, kind, own id), or (tenant, kind, bytes) when the record
-// has no id of its own. The id compares case-insensitively (a GUID's case is not part of it: one
-// export may write it in upper case); for a lower-case id the value is the same as before.
+// has no id of its own. The id compares case-insensitively and without the braces of the registry
+// form "{GUID}" (neither is part of a GUID: one export may write it in upper case, another in
+// braces); for a lower-case id without braces the value is the same as before.
 // Exact 64-bit, never 0.
 inline uint64_t RecordFingerprint(uint64_t tenant_hash, EventKind kind,
                                   std::string_view id_or_bytes, bool is_id) {
+  if (is_id && id_or_bytes.size() >= 2 && id_or_bytes.front() == '{' && id_or_bytes.back() == '}') {
+    id_or_bytes = id_or_bytes.substr(1, id_or_bytes.size() - 2);
+  }
   const uint64_t h =
       HashCombine(HashCombine(tenant_hash, static_cast<uint64_t>(kind) + 1),
                   is_id ? HashLower(id_or_bytes, kHashSeed) : HashBytes(id_or_bytes, ~kHashSeed));
