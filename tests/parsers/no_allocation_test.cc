@@ -1,48 +1,31 @@
-// Steady-state parsing allocates nothing: a replaced global operator new counts allocations made
-// by this thread while counting is on.
+// Steady-state parsing allocates nothing: operator new calls are counted by the shared counter
+// (tests/support/allocation_helpers.h), which this binary first proves counts.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <new>
+#include <memory>
 #include <string>
 
 #include "parsers/record_parser.h"
 #include "tests/parsers/parser_test_util.h"
-
-namespace {
-thread_local bool g_counting = false;
-thread_local std::size_t g_allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (g_counting) ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  if (g_counting) ++g_allocations;
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
-  return operator new(size, tag);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/support/allocation_helpers.h"
 
 namespace privmon {
 namespace {
 
+TEST(ParserAllocations, TheCounterCountsAnAllocation) {
+  const long before = testing::AllocationCount();
+  auto p = std::make_unique<int>(7);
+  EXPECT_GT(testing::AllocationCount(), before);
+  EXPECT_EQ(*p, 7);
+}
+
 std::size_t AllocationsDuring(RecordParser& parser, const std::string& message,
                               const ParseContext& ctx) {
-  g_allocations = 0;
-  g_counting = true;
+  const long before = testing::AllocationCount();
   const ParseResult& r = parser.Parse(message, ctx);
-  g_counting = false;
+  const long after = testing::AllocationCount();
   EXPECT_GT(r.records(), 0u);
-  return g_allocations;
+  return static_cast<std::size_t>(after - before);
 }
 
 TEST(RecordParserAllocation, SteadyStateParseAllocatesNothing) {
