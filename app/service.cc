@@ -109,6 +109,17 @@ void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out) {
                  "rules)\n",
                  static_cast<unsigned long long>(beyond));
   }
+  if (stats.parsers.size() > 1) {  // how the work was shared (a fanned-out source's lanes)
+    // Records each parse thread handled: accepted, rejected or skipped.
+    std::string line = "privmon:   records per parse thread";
+    for (const auto& p : stats.parsers) {
+      uint64_t n = p.records.load(std::memory_order_relaxed);
+      for (const auto& r : p.rejected) n += r.load(std::memory_order_relaxed);
+      for (const auto& k : p.skipped) n += k.load(std::memory_order_relaxed);
+      line += " " + std::to_string(n);
+    }
+    std::fprintf(out, "%s\n", line.c_str());
+  }
 }
 
 namespace {
@@ -149,16 +160,26 @@ int RunService(const ServiceOptions& options) {
   const std::vector<SourceSettings>& source_settings =
       options.scan ? options.scan_sources : config->sources;
   const uint32_t shards = ResolveShardCount(config->pipeline.shards);
+  // One source fans out to every parse thread (pipeline/pipeline.h) unless it is Kafka (its
+  // partitions and marks stay with one parse thread) or checkpoints need its position: the same
+  // test as Pipeline's (MessageSource::CanFanOut), made here before the sources are open.
+  const bool checkpoints =
+      options.scan ? !options.checkpoint_out.empty() : !config->checkpoint.dir.empty();
+  const bool fans_out =
+      source_settings.size() == 1 && !checkpoints && source_settings[0].type != SourceType::kKafka;
   const uint32_t parsers =
-      ResolveParserCount(config->pipeline.parse_threads, source_settings.size());
+      ResolveParserCount(config->pipeline.parse_threads, source_settings.size(), fans_out);
   if (config->pipeline.parse_threads > parsers) {
-    // Not silent: a source is read and parsed by one thread (BENCHMARKS.md says why the fan-out
-    // of one source over several parse threads is not enabled).
+    // Not silent: why fewer parse threads run than configured.
     std::fprintf(stderr,
-                 "privmon: pipeline.parse_threads is %u but there %s %zu source(s): running %u "
+                 "privmon: pipeline.parse_threads is %u but there %s %zu source(s)%s: running %u "
                  "parse thread(s), at most one per source\n",
                  config->pipeline.parse_threads, source_settings.size() == 1 ? "is" : "are",
-                 source_settings.size(), parsers);
+                 source_settings.size(),
+                 source_settings.size() != 1 ? ""
+                 : checkpoints               ? " and checkpoints need its position"
+                                             : " that keeps its own order (Kafka)",
+                 parsers);
   }
   auto stats = std::make_shared<PipelineStats>(shards, parsers, config->pipeline.max_tenant_series);
 

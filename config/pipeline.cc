@@ -35,8 +35,9 @@ void ReadQueueCapacity(const YAML::Node& value, const std::string& path, Diagnos
 
 void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                   PipelineSettings* out) {
-  static constexpr std::array<std::string_view, 16> kKeys = {"shards",
+  static constexpr std::array<std::string_view, 17> kKeys = {"shards",
                                                              "parse_threads",
+                                                             "fanout_block",
                                                              "queue_capacity",
                                                              "allowed_lateness",
                                                              "max_message_bytes",
@@ -58,6 +59,8 @@ void ReadPipeline(const YAML::Node& node, std::string_view path, Diagnostics& di
       ReadUint32(value, key_path, diag, 0, kMaxShards, &out->shards);
     } else if (key == "parse_threads") {
       ReadUint32(value, key_path, diag, 1, kMaxParseThreads, &out->parse_threads);
+    } else if (key == "fanout_block") {
+      ReadUint32(value, key_path, diag, 1, 64, &out->fanout_block);
     } else if (key == "queue_capacity") {
       ReadQueueCapacity(value, key_path, diag, &out->queue_capacity);
     } else if (key == "alert_queue_capacity") {

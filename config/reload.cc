@@ -8,7 +8,7 @@ namespace {
 auto StartupPipeline(const PipelineSettings& p) {
   return std::tie(p.shards, p.parse_threads, p.queue_capacity, p.alert_queue_capacity,
                   p.max_tenant_series, p.sink_drain_timeout_ms, p.source_drain_timeout_ms,
-                  p.max_inflight_bytes);
+                  p.max_inflight_bytes, p.fanout_block);
 }
 
 }  // namespace

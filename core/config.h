@@ -148,6 +148,10 @@ struct SinkSettings {
 struct PipelineSettings {
   uint32_t shards = 0;  // 0 = one per core
   uint32_t parse_threads = 1;
+  // One source fanned out to the parse threads: messages dealt to each in a row (1..64). Each
+  // takes its block, parses it (one parser per message held), then emits it in source order, so
+  // the turn passes between parse threads once a block.
+  uint32_t fanout_block = 8;
   uint32_t queue_capacity = 16384;  // events per (parser, shard) queue
   int64_t allowed_lateness_s = 5 * kMinute;
   uint32_t max_message_bytes = 4u << 20;

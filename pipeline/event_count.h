@@ -55,6 +55,16 @@ class EventCount {
   std::atomic<uint32_t> waiters_{0};
 };
 
+// A spin-wait hint to the core (x86 `pause`): the spinning thread yields pipeline resources to
+// its sibling hyperthread and leaves the loop without a memory-order mis-speculation.
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 // Waits for `ready()` to hold: a few spins (yielding nothing), then PrepareWait / re-check /
 // Wait(slice) rounds on `ec`. Returns true when ready() held, false at `deadline`.
 template <class Ready>

@@ -89,6 +89,7 @@ class FileSource final : public MessageSource {
   const std::string& tenant() const override { return tenant_; }
   bool multi_tenant() const override { return multi_tenant_; }
   int64_t Position() const override { return owned_ ? static_cast<int64_t>(offset_) : -1; }
+  bool CanFanOut() const override { return true; }
   // A stored position is just after a whole line: a file where no line ends there was replaced
   // while privmon was stopped (rotated, then grown past the old offset) and is not resumed, so
   // its first lines are not skipped. (A newline exactly there is the undetected case: about one

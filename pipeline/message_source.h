@@ -62,6 +62,10 @@ class MessageSource {
   // queue), which the parse thread then reads until the source is quiet or the drain timeout
   // passes; false (files, stdin) stops at once.
   virtual bool DrainsOnStop() const { return false; }
+  // True when a reader thread may read the source ahead of several parse threads (Pipeline's
+  // fan-out of one source, pipeline/source_fanout.h): each message stands alone, with no progress
+  // marks, partitions or positions a checkpoint would need. Files, stdin and ZeroMQ.
+  virtual bool CanFanOut() const { return false; }
   // A checkpoint holding `position` (a Position() value) is durable. Called from the control
   // thread while the parse thread may be reading: a source that acts on it (Kafka: commits the
   // offsets the position stands for) must be thread-safe here.

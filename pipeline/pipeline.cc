@@ -11,10 +11,21 @@
 
 namespace privmon {
 
-uint32_t ResolveParserCount(uint32_t configured, std::size_t sources) {
+uint32_t ResolveParserCount(uint32_t configured, std::size_t sources, bool fans_out) {
+  if (sources == 1 && fans_out) return std::max(1u, configured);
   return std::max<uint32_t>(
       1, std::min<uint32_t>(std::max(1u, configured), static_cast<uint32_t>(sources)));
 }
+
+Pipeline::EmitState::EmitState(const PipelineSettings& settings, int64_t lateness_us)
+    // Marks are sent when a tenant moved by a tenth of the lateness (at least 1 s): the watermark
+    // trails by that much more, and marks stay rare next to events.
+    : marks(std::max<int64_t>(kMicrosPerSecond, lateness_us / 10),
+            settings.max_future_skew_s * kMicrosPerSecond),
+      // Parked shards are woken per batch of pushes, and before a parse thread may block; `scan`
+      // (no wall clock) in larger batches.
+      wake_batch(settings.wall_clock ? WakeBatch::Latency() : WakeBatch::Throughput()),
+      last_received_ns(NowNs()) {}
 
 uint32_t ResolveShardCount(uint32_t configured) {
   if (configured != 0) return configured;
@@ -27,27 +38,17 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
                    RejectSink* rejects, bool checkpoints, StatsSlots slots)
     : config_(std::move(config)),
       shards_(static_cast<uint32_t>(consumers.size())),
-      parsers_(ResolveParserCount(config_->pipeline.parse_threads, sources.size())),
+      parsers_(ResolveParserCount(config_->pipeline.parse_threads, sources.size(),
+                                  sources.size() == 1 && !checkpoints && sources[0]->CanFanOut())),
       lateness_us_(config_->pipeline.allowed_lateness_s * kMicrosPerSecond),
       consumers_(std::move(consumers)),
       progress_(std::make_unique<ParserProgress[]>(parsers_)),
       stats_(stats),
       slots_(slots),
       rejects_(rejects) {
-  // A fanned-out source is read ahead of its lanes: it has no position a cut could name.
-  if (sources.size() == 1 && parsers_ > 1 && !checkpoints) {
-    sources = FanOutSource(std::move(sources[0]), parsers_, 256,
-                           config_->pipeline.max_inflight_bytes, &stats_);
-    fanned_out_ = true;
-  }
   source_count_ = sources.size();
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const uint32_t inputs = std::max(1u, sources[i]->clock_inputs());
-    if (fanned_out_ && i > 0) {  // lanes share the one source's clock inputs
-      clock_base_.push_back(0);
-      clock_inputs_.push_back(inputs);
-      continue;
-    }
     clock_base_.push_back(static_cast<uint32_t>(clock_owner_.size()));
     clock_inputs_.push_back(inputs);
     clock_owner_.insert(clock_owner_.end(), inputs, static_cast<uint32_t>(i));
@@ -57,13 +58,39 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
   source_position_ =
       std::make_unique<std::atomic<int64_t>[]>(std::max<std::size_t>(1, source_count_));
   for (std::size_t i = 0; i < source_count_; ++i) source_position_[i].store(sources[i]->Position());
+  for (const auto& src : sources) {
+    SourceStats* found = nullptr;
+    for (auto& st : stats_.sources) {
+      if (st.name == src->name()) found = &st;
+    }
+    source_stats_.push_back(found);
+  }
   shard_cut_epoch_ = std::make_unique<std::atomic<uint64_t>[]>(shards_);
   shard_wake_ = std::make_unique<EventCount[]>(shards_);
   sources_by_parser_.resize(parsers_);
   source_ids_by_parser_.resize(parsers_);
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    sources_by_parser_[i % parsers_].push_back(std::move(sources[i]));
-    source_ids_by_parser_[i % parsers_].push_back(i);
+  if (sources.size() == 1 && parsers_ > 1) {
+    // One source, every parse thread: a reader thread deals its messages to the lanes (it reads
+    // ahead of them, so the source has no position a cut could name: no checkpoints here).
+    fanned_out_ = true;
+    lane_block_ = std::max(1u, config_->pipeline.fanout_block);
+    ordered_ = std::make_unique<EmitState>(config_->pipeline, lateness_us_);
+    turn_wake_ = std::make_unique<EventCount[]>(parsers_);
+    const bool drains = sources[0]->DrainsOnStop();
+    std::vector<std::unique_ptr<MessageSource>> lanes = FanOutSource(
+        std::move(sources[0]), parsers_, 256, config_->pipeline.max_inflight_bytes, &stats_,
+        FanOutStop{&stop_, std::chrono::milliseconds(
+                               drains ? config_->pipeline.source_drain_timeout_ms : 0)},
+        lane_block_);
+    for (uint32_t p = 0; p < parsers_; ++p) {
+      sources_by_parser_[p].push_back(std::move(lanes[p]));
+      source_ids_by_parser_[p].push_back(0);
+    }
+  } else {
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      sources_by_parser_[i % parsers_].push_back(std::move(sources[i]));
+      source_ids_by_parser_[i % parsers_].push_back(i);
+    }
   }
   queues_.reserve(static_cast<std::size_t>(parsers_) * shards_);
   for (uint32_t i = 0; i < parsers_ * shards_; ++i) {
@@ -74,12 +101,18 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
 Pipeline::~Pipeline() {
   RequestStop();
   Wait();
+  // A fanned-out source's reader thread reads stop_: the last lane joins it, before stop_ goes.
+  sources_by_parser_.clear();
 }
 
 void Pipeline::Start() {
   started_ = true;
   for (uint32_t s = 0; s < shards_; ++s) threads_.emplace_back([this, s] { ShardLoop(s); });
   for (uint32_t p = 0; p < parsers_; ++p) {
+    if (fanned_out_) {
+      threads_.emplace_back([this, p] { LaneLoop(p, *sources_by_parser_[p][0]); });
+      continue;
+    }
     // The sources stay the pipeline's: a checkpoint made after the parse threads ended still
     // tells them what it covers (SourcesCovered).
     threads_.emplace_back(
@@ -202,54 +235,91 @@ void Pipeline::PushMark(uint32_t parser, const ProgressMark& mark) {
   for (uint32_t s = 0; s < shards_; ++s) Push(parser, s, e, mark.input ? kInputMarkRoles : 0);
 }
 
-bool Pipeline::Released(uint64_t n) const {
-  // The fan-out reader deals messages round robin: lane l gets sequences l, l + P, l + 2P, ...
-  for (uint32_t l = 0; l < parsers_; ++l) {
-    if (n <= l) continue;  // lane l was given nothing before n
-    if (progress_[l].pushing_done.load(std::memory_order_acquire)) continue;
-    const uint64_t before = n - 1 - ((n - 1 - l) % parsers_);
-    if (progress_[l].pushed_through.load(std::memory_order_acquire) <
-        static_cast<int64_t>(before)) {
-      return false;
-    }
+void Pipeline::SendMarks(uint32_t queue_parser, EmitState& st, bool flush) {
+  st.marks.Publish(flush, [&](const ProgressMark& m) {
+    PushMark(queue_parser, m);
+    st.wake_batch.Pushed(shards_, st.last_received_ns);
+  });
+}
+
+void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, MessageSource& src,
+                    std::size_t source_id, const RawMessage& raw, const ParseResult* result,
+                    int64_t received_ns) {
+  const PipelineSettings& settings = config_->pipeline;
+  ParserStats& pstats = stats_.parsers[slots_.parser_base + parser];
+  if (SourceStats* sstats = source_stats_[source_id]; sstats != nullptr) {
+    // Several parse threads may share a name's counters: add atomically.
+    sstats->messages.fetch_add(1, std::memory_order_relaxed);
+    sstats->bytes.fetch_add(raw.payload.size(), std::memory_order_relaxed);
   }
-  return true;
+  st.last_received_ns = received_ns;
+  if (raw.frame_error != nullptr) {
+    Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kBadFrames)]);
+    if (rejects_ != nullptr) {
+      rejects_->OnReject(RejectReason::kBadFrames, raw.frame_error, raw.payload, src.name());
+    }
+    return;
+  }
+  const uint32_t clock_source =
+      clock_base_[source_id] + std::min(raw.clock_input, clock_inputs_[source_id] - 1);
+  if (raw.mark_us != INT64_MIN) {  // a progress mark from the state topic: no record
+    st.marks.AdmitInput(clock_source, raw.mark_us, settings.wall_clock ? WallMicros() : 0);
+    SendMarks(queue_parser, st, false);
+    return;
+  }
+  for (const Rejection& r : result->rejections) {
+    Bump(pstats.rejected[static_cast<std::size_t>(r.reason)]);
+    if (rejects_ != nullptr) rejects_->OnReject(r.reason, r.detail, r.raw, src.name());
+  }
+  for (const Skipped& s : result->skipped) {
+    Bump(pstats.skipped[static_cast<std::size_t>(s.category)]);
+    if (rejects_ != nullptr) rejects_->OnSkip(s.category, s.raw, src.name());
+  }
+  SourceProgress& progress = source_progress_[source_id];
+  const int64_t wall_us = settings.wall_clock ? WallMicros() : 0;
+  EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
+  bool any = false;
+  for (std::size_t k = 0; k < result->events.size(); ++k) {
+    const Event& e = result->events[k];
+    if (!st.marks.Admit(clock_source, e, wall_us)) {
+      Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kFutureTime)]);
+      if (rejects_ != nullptr) {
+        rejects_->OnReject(RejectReason::kFutureTime,
+                           "event time more than max_future_skew ahead of the tenant's "
+                           "newest event (moves no clock)",
+                           result->event_raw[k], src.name());
+      }
+      continue;
+    }
+    any = true;
+    Bump(pstats.records);
+    if (tenant_watch_ != nullptr) {
+      (void)tenant_watch_->Note(e.tenant_hash, raw.partition, e.tenant_id.view());
+    }
+    const Route route = RouteEvent(e, shards_);
+    for (uint8_t k2 = 0; k2 < route.count; ++k2) {
+      Push(queue_parser, route.shard[k2], e, route.roles[k2]);
+    }
+    st.wake_batch.Pushed(route.count, received_ns);
+    if (e.kind != EventKind::kMfaRegistration) max_time = std::max(max_time, e.time);
+  }
+  if (any) {
+    progress.last_event_ns.store(received_ns, std::memory_order_relaxed);
+    // Published after the pushes: a shard that sees this time also sees those events.
+    progress.max_event_time.store(max_time, std::memory_order_release);
+  }
+  SendMarks(queue_parser, st, false);
 }
 
 void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
                          const std::vector<std::size_t>& source_ids) {
   RecordParser record_parser(config_->pipeline.max_message_bytes);
-  ParserStats& pstats = stats_.parsers[slots_.parser_base + parser];
   std::vector<bool> ended(sources.size(), false);
   std::size_t live = sources.size();
   uint64_t sequence = 0;
   RawMessage raw;
-  std::vector<SourceStats*> source_stats(sources.size(), nullptr);
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    for (auto& s : stats_.sources) {
-      if (s.name == sources[i]->name()) source_stats[i] = &s;
-    }
-  }
   const PipelineSettings& settings = config_->pipeline;
-  // Marks are sent when a tenant moved by a tenth of the lateness (at least 1 s): the watermark
-  // trails by that much more, and marks stay rare next to events.
-  ProgressMarks marks(std::max<int64_t>(kMicrosPerSecond, lateness_us_ / 10),
-                      settings.max_future_skew_s * kMicrosPerSecond);
-  auto released = [&](uint64_t n) { return !fanned_out_ || Released(n); };
-  // Parked shards are woken per batch of pushes, and before this thread may block; `scan` (no
-  // wall clock) in larger batches.
-  WakeBatch wake_batch = settings.wall_clock ? WakeBatch::Latency() : WakeBatch::Throughput();
-  int64_t last_received_ns = NowNs();
-  auto wake_shards = [&] {
-    if (!wake_batch.pending()) return;
-    WakeShards();
-    wake_batch.Woke();
-  };
-  auto send = [&](const ProgressMark& m) {
-    PushMark(parser, m);
-    wake_batch.Pushed(shards_, last_received_ns);
-  };
-  uint64_t last_sequence = 0;
+  EmitState st(settings, lateness_us_);
   const auto timeout = std::chrono::milliseconds(sources.size() > 1 ? 10 : 50);
   uint64_t paused_through = 0;
   // SIGTERM drains: a ZeroMQ source is read until it has nothing queued for `drain_quiet` (what a
@@ -257,20 +327,6 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   bool draining = false;
   std::chrono::steady_clock::time_point drain_deadline;
   const auto drain_quiet = std::chrono::milliseconds(100);
-  // Marks held back until the other lanes of a fanned-out source pushed what precedes them
-  // (Released) go out as those lanes move on (they notify parser_wake_).
-  auto await_marks = [&](bool until_stop) {
-    while (marks.HasPending() && !(until_stop && stop_.load(std::memory_order_acquire))) {
-      const uint32_t key = parser_wake_.PrepareWait();
-      marks.Publish(last_sequence, false, released, send);
-      WakeShards();
-      if (!marks.HasPending()) {
-        parser_wake_.CancelWait();
-        break;
-      }
-      parser_wake_.Wait(key, std::chrono::milliseconds(100));
-    }
-  };
   while (live > 0) {
     if (!draining && stop_.load(std::memory_order_acquire)) {
       draining = true;
@@ -291,7 +347,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         // (the marks go to the shards before they save: a restart resumes after the cut, so a
         // mark held back now would be lost), note where every source stands and wait.
         paused_through = cut;
-        marks.Publish(last_sequence, true, released, send);
+        SendMarks(parser, st, true);
         NotePositions(sources, source_ids);
         progress_[parser].paused_epoch.store(cut, std::memory_order_release);
         Signal();
@@ -305,15 +361,15 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
             std::chrono::steady_clock::now() + std::chrono::milliseconds(100))) {
         }
       }
-      if (wake_batch.Due(last_received_ns)) wake_shards();
+      if (st.wake_batch.Due(st.last_received_ns)) WakeIfPending(st);
       MessageSource& src = *sources[i];
       // With pushes not yet woken for, first see whether a message is ready: if not, the shards
       // get what was pushed before this thread may block in the source.
       ReceiveStatus status = ReceiveStatus::kIdle;
       raw.readable_after = 0;  // only a source that has the padding says so
-      if (wake_batch.pending()) status = src.Receive(raw, std::chrono::milliseconds(0));
+      if (st.wake_batch.pending()) status = src.Receive(raw, std::chrono::milliseconds(0));
       if (status == ReceiveStatus::kIdle) {
-        wake_shards();
+        WakeIfPending(st);
         status = src.Receive(raw, draining ? drain_quiet : timeout);
       }
       SourceProgress& progress = source_progress_[source_ids[i]];
@@ -324,8 +380,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       }
       if (status == ReceiveStatus::kEnd) {
         // Every mark of this source goes out before its end is published.
-        marks.Publish(last_sequence, true, released, send);
-        await_marks(/*until_stop=*/true);
+        SendMarks(parser, st, true);
         ended[i] = true;
         --live;
         progress.ended.store(true, std::memory_order_release);
@@ -333,96 +388,24 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         continue;
       }
       if (status == ReceiveStatus::kIdle) {
-        marks.Publish(last_sequence, true, released, send);  // a pause: bring every clock up
+        SendMarks(parser, st, true);  // a pause: bring every clock up
         continue;
       }
-      if (SourceStats* sstats = source_stats[i]; sstats != nullptr) {
-        // Lanes of a fanned-out source share its counters: add atomically.
-        sstats->messages.fetch_add(1, std::memory_order_relaxed);
-        sstats->bytes.fetch_add(raw.payload.size(), std::memory_order_relaxed);
+      const int64_t received_ns = NowNs();
+      const ParseContext ctx{raw.tenant_frame,  src.tenant(), static_cast<uint8_t>(i),
+                             received_ns,       sequence++,   src.multi_tenant(),
+                             raw.readable_after};
+      const ParseResult* result = nullptr;
+      if (raw.frame_error == nullptr && raw.mark_us == INT64_MIN) {
+        result = &record_parser.Parse(raw.payload, ctx);
       }
-      last_sequence = fanned_out_ ? raw.sequence : sequence;
-      ParseContext ctx{raw.tenant_frame, src.tenant(),       static_cast<uint8_t>(i), NowNs(),
-                       sequence++,       src.multi_tenant(), raw.readable_after};
-      last_received_ns = ctx.received_ns;
-      if (raw.frame_error != nullptr) {
-        Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kBadFrames)]);
-        if (rejects_ != nullptr) {
-          rejects_->OnReject(RejectReason::kBadFrames, raw.frame_error, raw.payload, src.name());
-        }
-        if (fanned_out_)
-          progress_[parser].pushed_through.store(static_cast<int64_t>(raw.sequence),
-                                                 std::memory_order_release);
-        parser_wake_.Notify();  // lanes waiting for this one (Released)
-        continue;
-      }
-      if (raw.mark_us != INT64_MIN) {  // a progress mark from the state topic: no record
-        const std::size_t id = source_ids[i];
-        marks.AdmitInput(clock_base_[id] + std::min(raw.clock_input, clock_inputs_[id] - 1),
-                         raw.mark_us, settings.wall_clock ? WallMicros() : 0);
-        marks.Publish(last_sequence, false, released, send);
-        continue;
-      }
-      const ParseResult& result = record_parser.Parse(raw.payload, ctx);
-      for (const Rejection& r : result.rejections) {
-        Bump(pstats.rejected[static_cast<std::size_t>(r.reason)]);
-        if (rejects_ != nullptr) rejects_->OnReject(r.reason, r.detail, r.raw, src.name());
-      }
-      for (const Skipped& s : result.skipped) {
-        Bump(pstats.skipped[static_cast<std::size_t>(s.category)]);
-        if (rejects_ != nullptr) rejects_->OnSkip(s.category, s.raw, src.name());
-      }
-      const std::size_t id = source_ids[i];
-      const uint32_t clock_source =
-          clock_base_[id] + std::min(raw.clock_input, clock_inputs_[id] - 1);
-      const int64_t wall_us = settings.wall_clock ? WallMicros() : 0;
-      EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
-      bool any = false;
-      for (std::size_t k = 0; k < result.events.size(); ++k) {
-        const Event& e = result.events[k];
-        if (!marks.Admit(clock_source, e, wall_us)) {
-          Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kFutureTime)]);
-          if (rejects_ != nullptr) {
-            rejects_->OnReject(RejectReason::kFutureTime,
-                               "event time more than max_future_skew ahead of the tenant's "
-                               "newest event (moves no clock)",
-                               result.event_raw[k], src.name());
-          }
-          continue;
-        }
-        any = true;
-        Bump(pstats.records);
-        if (tenant_watch_ != nullptr) {
-          (void)tenant_watch_->Note(e.tenant_hash, raw.partition, e.tenant_id.view());
-        }
-        const Route route = RouteEvent(e, shards_);
-        for (uint8_t k2 = 0; k2 < route.count; ++k2) {
-          Push(parser, route.shard[k2], e, route.roles[k2]);
-        }
-        wake_batch.Pushed(route.count, last_received_ns);
-        if (e.kind != EventKind::kMfaRegistration) max_time = std::max(max_time, e.time);
-      }
-      if (any) {
-        progress.last_event_ns.store(ctx.received_ns, std::memory_order_relaxed);
-        // Published after the pushes: a shard that sees this time also sees those events.
-        progress.max_event_time.store(max_time, std::memory_order_release);
-      }
-      if (fanned_out_) {
-        progress_[parser].pushed_through.store(static_cast<int64_t>(raw.sequence),
-                                               std::memory_order_release);
-        parser_wake_.Notify();  // lanes waiting for this one (Released)
-      }
-      marks.Publish(last_sequence, false, released, send);
+      Emit(parser, parser, st, src, source_ids[i], raw, result, received_ns);
     }
   }
   NotePositions(sources, source_ids);
   // Stopped (SIGTERM) or ended: every clock goes out as of what was pushed, so the shards settle
-  // each tenant as of its own newest event, as at the end of a scan. A lane waits only for lanes
-  // still pushing (never for one that stopped too).
-  progress_[parser].pushing_done.store(true, std::memory_order_release);
-  parser_wake_.Notify();
-  marks.Publish(last_sequence, true, released, send);
-  await_marks(/*until_stop=*/false);
+  // each tenant as of its own newest event, as at the end of a scan.
+  SendMarks(parser, st, true);
   WakeShards();
   // Stopped without settling (SIGTERM with checkpoints, a state partition given up): the sources
   // did not end, so their inputs keep holding their tenants back. Marking them ended would move
@@ -433,6 +416,146 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       source_progress_[id].ended.store(true, std::memory_order_release);
   }
   progress_[parser].done.store(true, std::memory_order_release);
+  Signal();
+}
+
+// Spins (with a pause hint) a lane waits for its turn before it parks; set at build time for the
+// A/B of BENCHMARKS.md.
+#ifndef PRIVMON_TURN_SPINS
+#define PRIVMON_TURN_SPINS 128
+#endif
+constexpr int kTurnSpins = PRIVMON_TURN_SPINS;
+constexpr std::size_t kLargeMessageBytes = 256 * 1024;
+
+void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
+  const PipelineSettings& settings = config_->pipeline;
+  const uint32_t block_size = lane_block_;
+  // A lane parses up to a block of messages (its own, consecutive in source order) before it
+  // waits for their turn, so lanes hand the turn on once a block, not once a message. Each
+  // message of a block keeps its parser (its events' strings live there) until it is emitted.
+  std::vector<std::unique_ptr<RecordParser>> parsers;
+  for (uint32_t k = 0; k < block_size; ++k) {
+    parsers.push_back(std::make_unique<RecordParser>(settings.max_message_bytes));
+  }
+  struct Parsed {
+    RawMessage raw;
+    const ParseResult* result = nullptr;
+    int64_t received_ns = 0;
+  };
+  std::vector<Parsed> block(block_size);
+  EmitState& st = *ordered_;  // used only while this lane holds the turn
+  // The reader deals blocks of block_size messages round robin: this lane gets sequences
+  // [lane * B, lane * B + B), then that + P * B, ...
+  const uint64_t span = static_cast<uint64_t>(block_size) * parsers_;
+  uint64_t next = static_cast<uint64_t>(lane) * block_size;  // this lane's next message
+  auto after = [&](uint64_t s) {
+    return (s + 1) % block_size != 0 ? s + 1 : s + 1 - block_size + span;
+  };
+  // SIGTERM: a source that drains (ZeroMQ) is drained by the reader, which then ends the input;
+  // the lanes go on until that end or the drain timeout. Other sources stop at once.
+  const bool drains = src.DrainsOnStop();
+  bool stopping = false;
+  std::chrono::steady_clock::time_point deadline;
+  auto stop_now = [&] {
+    if (!stopping) {
+      if (!stop_.load(std::memory_order_acquire)) return false;
+      stopping = true;
+      deadline = std::chrono::steady_clock::now() +
+                 std::chrono::milliseconds(drains ? settings.source_drain_timeout_ms : 0);
+    }
+    return !drains || std::chrono::steady_clock::now() >= deadline;
+  };
+  // The turn is this lane's while every message before `next` is emitted and `next` is not here
+  // yet: no other lane may use the ordered state then, and this one may (as one parse thread
+  // does when its source is quiet).
+  auto holds_turn = [&] { return turn_.load(std::memory_order_acquire) == next; };
+  // Waits for message `sequence`'s turn; false when stopping first. A turn usually comes within
+  // a block's parse on another lane: spin briefly before parking.
+  auto await_turn = [&](uint64_t sequence) {
+    for (int spin = 0; spin < kTurnSpins; ++spin) {
+      if (turn_.load(std::memory_order_acquire) == sequence) return true;
+      CpuRelax();
+    }
+    for (;;) {
+      if (AwaitUntil(
+              turn_wake_[lane], [&] { return turn_.load(std::memory_order_acquire) == sequence; },
+              std::chrono::steady_clock::now() + std::chrono::milliseconds(100))) {
+        return true;
+      }
+      if (stop_now()) return false;
+    }
+  };
+  bool saw_end = false;
+  bool stopped = false;
+  while (!saw_end && !stopped && !stop_now()) {
+    Parsed& first = block[0];
+    first.raw.readable_after = 0;
+    ReceiveStatus status = src.Receive(first.raw, std::chrono::milliseconds(0));
+    if (status == ReceiveStatus::kIdle) {
+      if (holds_turn()) WakeIfPending(st);  // before this lane may block
+      status = src.Receive(first.raw, std::chrono::milliseconds(50));
+      if (status == ReceiveStatus::kIdle) {
+        if (holds_turn()) {  // a pause: bring every clock up
+          SendMarks(0, st, true);
+          WakeIfPending(st);
+        }
+        continue;
+      }
+    }
+    if (status == ReceiveStatus::kEnd) break;
+    // Parse the message and whatever more of the block is already here.
+    std::size_t n = 0;
+    for (;;) {
+      Parsed& m = block[n];
+      m.received_ns = NowNs();
+      const ParseContext ctx{m.raw.tenant_frame,  src.tenant(),   0,
+                             m.received_ns,       m.raw.sequence, src.multi_tenant(),
+                             m.raw.readable_after};
+      m.result = m.raw.frame_error == nullptr ? &parsers[n]->Parse(m.raw.payload, ctx) : nullptr;
+      next = after(m.raw.sequence);
+      if (++n == block_size || next % block_size == 0) break;  // the block is complete
+      block[n].raw.readable_after = 0;
+      status = src.Receive(block[n].raw, std::chrono::milliseconds(0));
+      if (status == ReceiveStatus::kEnd) saw_end = true;
+      if (status != ReceiveStatus::kMessage) break;
+    }
+    // The ordered section, message by message: what one parse thread does after its parse, in
+    // source order, through parse thread 0's queues.
+    for (std::size_t k = 0; k < n; ++k) {
+      const Parsed& m = block[k];
+      if (!await_turn(m.raw.sequence)) {
+        stopped = true;  // stopping while another lane holds the turn: the rest is not emitted
+        break;
+      }
+      Emit(lane, 0, st, src, 0, m.raw, m.result, m.received_ns);
+      if (settings.wall_clock || st.wake_batch.Due(m.received_ns)) WakeIfPending(st);
+      turn_.store(m.raw.sequence + 1, std::memory_order_release);
+      // The turn leaves this lane's block: wake the lane it goes to (if parked).
+      if ((m.raw.sequence + 1) % block_size == 0) {
+        turn_wake_[((m.raw.sequence + 1) / block_size) % parsers_].Notify();
+      }
+    }
+    // A parser keeps the capacity of the largest message it parsed: only the first of a lane's
+    // parsers may keep a large one's (rare: an allocation then, none in steady state), so a lane
+    // holds at most one large parser, not one per message of its block.
+    for (std::size_t k = 1; k < n; ++k) {
+      if (block[k].raw.payload.size() > kLargeMessageBytes) {
+        parsers[k] = std::make_unique<RecordParser>(settings.max_message_bytes);
+      }
+    }
+  }
+  if (saw_end) lane_saw_end_.store(true, std::memory_order_relaxed);
+  // The last lane out ends the source as one parse thread would: every lane has left its loop, so
+  // every message dealt was emitted (or, stopped, is dropped unread as a stopped source's rest).
+  if (lanes_out_.fetch_add(1, std::memory_order_acq_rel) + 1 == parsers_) {
+    SendMarks(0, st, true);
+    WakeShards();
+    if (lane_saw_end_.load(std::memory_order_relaxed) ||
+        settle_on_stop_.load(std::memory_order_acquire)) {
+      source_progress_[0].ended.store(true, std::memory_order_release);
+    }
+  }
+  progress_[lane].done.store(true, std::memory_order_release);
   Signal();
 }
 

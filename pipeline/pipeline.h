@@ -1,8 +1,13 @@
 // Pipeline: the threads and queues between the sources and the shards' consumers.
 //   P parse threads (each owns some sources and one RecordParser) -> P x S SPSC queues ->
 //   S shard threads (each owns one EventConsumer, i.e. its accounts' state and rules).
-// No queue has two writers, no lock is taken per event, and a full queue makes its parser wait
-// (counted as back-pressure) instead of dropping. Start() launches the threads; RequestStop()
+// One source with P > 1 parse threads (file, stdin, ZeroMQ; no checkpoints) is fanned out: a
+// reader thread deals its messages round robin to P lanes (pipeline/source_fanout.h), each lane's
+// thread parses its messages in parallel with the others, then waits for its message's turn in
+// source order to admit, push and send marks (the ordered section): the shards get exactly what
+// one parse thread would have pushed, in the same order, through parse thread 0's queues.
+// No queue has two writers at once, no lock is taken per event, and a full queue makes its parser
+// wait (counted as back-pressure) instead of dropping. Start() launches the threads; RequestStop()
 // (thread-safe, signal-safe via an atomic) stops reading sources; Wait() returns once every queue
 // is drained and every consumer has finished. Files end by themselves; sockets end on stop.
 // Checkpoints (docs/operations.md "Checkpoints"): Cut() is a bounded pause: every parse thread
@@ -30,8 +35,11 @@
 #include "pipeline/shard_queue.h"
 #include "pipeline/spsc_queue.h"
 #include "pipeline/tenant_partition_watch.h"
+#include "pipeline/wake_batch.h"
 
 namespace privmon {
+
+struct ParseResult;
 
 // Receives every refused record (reason + raw bytes) from the parse threads. Called concurrently
 // from several parse threads; off the hot path (only for rejected input).
@@ -125,14 +133,34 @@ class Pipeline {
   };
   struct alignas(64) ParserProgress {
     std::atomic<bool> done{false};
-    // Fanned-out source: the source-order sequence of the last message this lane fully pushed.
-    std::atomic<int64_t> pushed_through{-1};
-    std::atomic<bool> pushing_done{false};  // this lane will push nothing more
     std::atomic<uint64_t> paused_epoch{0};  // the latest cut this parse thread stopped for
+  };
+  // What the steps that run in source order keep between messages: the tenants' newest times
+  // (marks, future-skew check) and the wake batching of the pushes. A parse thread's own; the
+  // lanes of a fanned-out source share one, used only by the lane whose message is next.
+  struct EmitState {
+    EmitState(const PipelineSettings& settings, int64_t lateness_us);
+    ProgressMarks marks;
+    WakeBatch wake_batch;
+    int64_t last_received_ns = 0;  // receipt of the latest message (wake batching)
   };
 
   void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
                  const std::vector<std::size_t>& source_ids);
+  // A lane of the fanned-out source: parses its messages, emits each in its turn.
+  void LaneLoop(uint32_t lane, MessageSource& source);
+  // The steps of one message after its parse, in source order: counts, rejects, admits and pushes
+  // its events into `queue_parser`'s queues and sends the marks worth sending. `result` is null
+  // for a message that was not parsed (bad frames, a state topic's mark).
+  void Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, MessageSource& src,
+            std::size_t source_id, const RawMessage& raw, const ParseResult* result,
+            int64_t received_ns);
+  void SendMarks(uint32_t queue_parser, EmitState& st, bool flush);
+  void WakeIfPending(EmitState& st) {
+    if (!st.wake_batch.pending()) return;
+    WakeShards();
+    st.wake_batch.Woke();
+  }
   void ShardLoop(uint32_t shard);
   bool ParsersPausedFor(uint64_t epoch) const;
   void NotePositions(const std::vector<std::unique_ptr<MessageSource>>& sources,
@@ -145,8 +173,6 @@ class Pipeline {
   // A control change every parked thread must re-check.
   void Signal();
   void PushMark(uint32_t parser, const ProgressMark& mark);
-  // Fanned-out source: every lane has pushed all messages before `sequence`.
-  bool Released(uint64_t sequence) const;
   bool ClockSourceEnded(uint32_t clock_source) const;
   EventTime MaxEventTime(bool* all_done) const;
   ShardQueue& Queue(uint32_t parser, uint32_t shard) { return *queues_[parser * shards_ + shard]; }
@@ -174,6 +200,17 @@ class Pipeline {
   std::vector<uint32_t> clock_inputs_;
   std::vector<uint32_t> clock_owner_;
   bool fanned_out_ = false;  // one source read by every parse thread (lanes)
+  // Fanned-out source: the sequence of the message whose turn it is in the ordered section; the
+  // state that section uses; a lane waiting for its turn parks on its turn_wake_.
+  // Messages dealt to a lane in a row, parsed before their turn (one RecordParser each):
+  // pipeline.fanout_block.
+  uint32_t lane_block_ = 1;
+  std::atomic<uint64_t> turn_{0};
+  std::unique_ptr<EmitState> ordered_;
+  std::unique_ptr<EventCount[]> turn_wake_;  // per lane
+  std::atomic<uint32_t> lanes_out_{0};       // lanes that left their loop
+  std::atomic<bool> lane_saw_end_{false};    // the fanned-out source ended (not stopped)
+  std::vector<SourceStats*> source_stats_;   // per source id (null: none)
   PipelineStats& stats_;
   StatsSlots slots_;
   int64_t input_idle_ns_ = 10'000'000'000;
@@ -206,8 +243,9 @@ class Pipeline {
   std::vector<std::jthread> threads_;
 };
 
-// Parse threads the pipeline will run for this many sources (never more threads than sources).
-uint32_t ResolveParserCount(uint32_t configured, std::size_t sources);
+// Parse threads the pipeline will run for this many sources: never more threads than sources,
+// except one source that `fans_out` (MessageSource::CanFanOut, no checkpoints), which gets all.
+uint32_t ResolveParserCount(uint32_t configured, std::size_t sources, bool fans_out = false);
 
 // Number of shards to run: the configured count, or one per core when 0.
 uint32_t ResolveShardCount(uint32_t configured);

@@ -42,12 +42,12 @@ void ProgressMarks::AdmitInput(uint32_t source, EventTime newest, int64_t wall_n
   }
 }
 
-void ProgressMarks::Queue(Entry& entry, uint64_t sequence, bool flush) {
+void ProgressMarks::Queue(Entry& entry, bool flush) {
   entry.touched = false;
   if (entry.newest <= entry.sent) return;
   if (!flush && entry.sent != kMinTime && entry.newest - entry.sent < granularity_us_) return;
   entry.sent = entry.newest;
-  pending_.push_back(ProgressMark{entry.tenant_hash, entry.source, entry.newest, sequence});
+  pending_.push_back(ProgressMark{entry.tenant_hash, entry.source, entry.newest});
 }
 
 }  // namespace privmon

@@ -2,12 +2,13 @@
 // into marks that travel to every shard in-band, behind the events they cover (DESIGN.md
 // section 10 "Clocks"). A shard's queue from one parse thread is FIFO, so when a shard reads a
 // mark it has read every event of that parse thread that preceded it.
-// With one source fanned out over several lanes (parse threads), lanes can reorder messages: a
-// mark taken after message n may only be sent once every lane has pushed all messages before n
-// (`released(n)`); marks wait in a FIFO until then.
+// With one source fanned out over several lanes (parse threads), the lanes share one
+// ProgressMarks and use it only in source order, one message at a time (Pipeline's ordered
+// section), so its marks are those one parse thread would send.
 // Also rejects a record dated more than `max_future_skew` ahead of its tenant's newest event on
 // that source (or of the wall clock, in `run`, for a tenant's first record): it moves no clock.
-// Owned by one parse thread. Per event: one hash probe; no allocation once tables have grown.
+// Used by one thread at a time (not thread-safe). Per event: one hash probe; no allocation once
+// tables have grown.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -24,8 +25,7 @@ struct ProgressMark {
   uint64_t tenant_hash = 0;
   uint32_t source = 0;  // clock source id (all lanes of a fanned-out source share one)
   EventTime newest = kMinTime;
-  uint64_t sequence = 0;  // the source-order sequence of the message it was taken after
-  bool input = false;     // an input mark: `newest` of any tenant on `source` (tenant_hash 0)
+  bool input = false;  // an input mark: `newest` of any tenant on `source` (tenant_hash 0)
 };
 
 class ProgressMarks {
@@ -46,30 +46,26 @@ class ProgressMarks {
   // ignored. O(1); allocates only for a new input.
   void AdmitInput(uint32_t source, EventTime newest, int64_t wall_now_us);
 
-  // After the events of message `sequence` are pushed: queues the marks worth sending (all of
-  // the moved ones when `flush`) and calls send(mark) for each queued mark `released` allows.
-  template <class Released, class Send>
-  void Publish(uint64_t sequence, bool flush, Released&& released, Send&& send) {
+  // After a message's events are pushed: calls send(mark) for each mark worth sending (all of
+  // the moved ones when `flush`).
+  template <class Send>
+  void Publish(bool flush, Send&& send) {
     if (flush) {
-      for (auto& [key, entry] : entries_) Queue(entry, sequence, true);
+      for (auto& [key, entry] : entries_) Queue(entry, true);
     } else {
-      for (uint64_t key : touched_) Queue(entries_.find(key)->second, sequence, false);
+      for (uint64_t key : touched_) Queue(entries_.find(key)->second, false);
     }
     touched_.clear();
     for (auto& [source, input] : inputs_) {
       if (!inputs_moved_) break;
       if (input.newest <= input.sent) continue;
       input.sent = input.newest;
-      pending_.push_back(ProgressMark{0, source, input.newest, sequence, true});
+      pending_.push_back(ProgressMark{0, source, input.newest, true});
     }
     inputs_moved_ = false;
-    while (head_ < pending_.size() && released(pending_[head_].sequence)) send(pending_[head_++]);
-    if (head_ == pending_.size()) {
-      pending_.clear();
-      head_ = 0;
-    }
+    for (const ProgressMark& m : pending_) send(m);
+    pending_.clear();
   }
-  bool HasPending() const { return head_ < pending_.size(); }
 
  private:
   struct Entry {
@@ -83,7 +79,7 @@ class ProgressMarks {
     EventTime newest = kMinTime;
     EventTime sent = kMinTime;
   };
-  void Queue(Entry& entry, uint64_t sequence, bool flush);
+  void Queue(Entry& entry, bool flush);
 
   int64_t granularity_us_;
   int64_t skew_us_;
@@ -91,8 +87,7 @@ class ProgressMarks {
   std::vector<uint64_t> touched_;                 // keys touched by the current message
   absl::flat_hash_map<uint32_t, Input> inputs_;   // input marks (AdmitInput), by source
   bool inputs_moved_ = false;                     // an input's newest moved since the last Publish
-  std::vector<ProgressMark> pending_;
-  std::size_t head_ = 0;
+  std::vector<ProgressMark> pending_;  // the marks of one Publish (kept for its capacity)
 };
 
 }  // namespace privmon

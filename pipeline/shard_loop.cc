@@ -13,13 +13,7 @@ namespace privmon {
 constexpr int64_t kIdleSourceNs = 10'000'000'000;
 
 bool Pipeline::ClockSourceEnded(uint32_t clock_source) const {
-  if (!fanned_out_) {
-    return source_progress_[clock_owner_[clock_source]].ended.load(std::memory_order_acquire);
-  }
-  for (std::size_t i = 0; i < source_count_; ++i) {
-    if (!source_progress_[i].ended.load(std::memory_order_acquire)) return false;
-  }
-  return true;
+  return source_progress_[clock_owner_[clock_source]].ended.load(std::memory_order_acquire);
 }
 
 EventTime Pipeline::MaxEventTime(bool* all_done) const {

@@ -1,9 +1,11 @@
 #include "pipeline/source_fanout.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "parsers/record_parser.h"
 #include "pipeline/event_count.h"
@@ -15,13 +17,14 @@ namespace {
 struct Slot {
   std::string payload;
   std::string tenant_frame;
-  uint64_t sequence = 0;  // source order: lane = sequence % lanes (strict round robin)
+  uint64_t sequence = 0;  // source order: lane = (sequence / block) % lanes
   const char* frame_error = nullptr;
   uint32_t clock_input = 0;
 };
 
 struct Lane {
-  Lane(uint32_t slots) : slots(slots), filled(slots), free(slots) {
+  Lane(uint32_t slots, uint32_t block)
+      : slots(slots), filled(slots), free(slots), refill(std::max(1u, (slots - block) / 4)) {
     for (uint32_t i = 0; i < slots; ++i) free.push(i);
   }
   std::vector<Slot> slots;
@@ -29,6 +32,9 @@ struct Lane {
   SpscQueue<uint32_t> free;    // parse thread -> reader
   EventCount filled_wake;      // the parse thread waits here for `filled` (or the end)
   EventCount free_wake;        // the reader waits here for `free` (or the lanes' end)
+  // A reader that found the lane full waits until this many slots are free again: one wake per
+  // refill, not one per message (a lane behind the reader frees a slot per message).
+  uint32_t refill;
 };
 
 // Owned by the lanes; the last lane destroyed joins the reader thread (declared last, so it is
@@ -41,6 +47,8 @@ struct FanoutCore {
   uint64_t budget = UINT64_MAX;
   std::atomic<uint64_t> held_bytes{0};  // read, not yet given back by a lane
   PipelineStats* stats = nullptr;
+  FanOutStop stop;
+  uint32_t block = 1;
   std::jthread reader;
 
   // A lane gives back the bytes of a parsed message.
@@ -71,20 +79,31 @@ struct FanoutCore {
 
   void Read() {
     RawMessage raw;
-    uint32_t next = 0;
     uint64_t sequence = 0;
+    bool draining = false;
+    std::chrono::steady_clock::time_point drain_deadline;
     while (lanes_alive.load(std::memory_order_acquire) > 0) {
-      const ReceiveStatus status = source->Receive(raw, std::chrono::milliseconds(50));
+      if (!draining && stop.requested != nullptr &&
+          stop.requested->load(std::memory_order_acquire)) {
+        if (!source->DrainsOnStop()) break;
+        draining = true;
+        drain_deadline = std::chrono::steady_clock::now() + stop.drain_timeout;
+      }
+      if (draining && std::chrono::steady_clock::now() >= drain_deadline) break;
+      const ReceiveStatus status =
+          source->Receive(raw, draining ? stop.drain_quiet : std::chrono::milliseconds(50));
       if (status == ReceiveStatus::kEnd) break;
-      if (status == ReceiveStatus::kIdle) continue;
-      Lane& lane = *lanes[next];
-      next = (next + 1) % static_cast<uint32_t>(lanes.size());
+      if (status == ReceiveStatus::kIdle) {
+        if (draining) break;  // drained: nothing left that a sender handed over
+        continue;
+      }
+      Lane& lane = *lanes[(sequence / block) % lanes.size()];
       uint32_t slot = 0;
       while (!lane.free.pop(slot)) {
         AwaitUntil(
             lane.free_wake,
             [&] {
-              return lane.free.read_available() > 0 ||
+              return lane.free.read_available() >= lane.refill ||
                      lanes_alive.load(std::memory_order_acquire) == 0;
             },
             std::chrono::steady_clock::time_point::max());
@@ -108,7 +127,8 @@ struct FanoutCore {
 
 class FanoutLane final : public MessageSource {
  public:
-  FanoutLane(std::shared_ptr<FanoutCore> core, Lane& lane) : core_(std::move(core)), lane_(lane) {}
+  FanoutLane(std::shared_ptr<FanoutCore> core, Lane& lane)
+      : core_(std::move(core)), lane_(lane), held_(core_->block) {}
   ~FanoutLane() override {
     core_->lanes_alive.fetch_sub(1, std::memory_order_acq_rel);
     for (auto& l : core_->lanes) l->free_wake.Notify();  // the reader may wait on any lane
@@ -117,13 +137,15 @@ class FanoutLane final : public MessageSource {
   FanoutLane& operator=(const FanoutLane&) = delete;
 
   ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
-    if (held_ != kNone) {  // the previous message's views are no longer needed
-      Slot& done = lane_.slots[held_];
+    if (held_count_ == held_.size()) {  // the oldest held message's views are no longer needed
+      const uint32_t oldest = held_[held_head_];
+      held_head_ = (held_head_ + 1) % held_.size();
+      --held_count_;
+      Slot& done = lane_.slots[oldest];
       core_->Release(done.payload.size() + done.tenant_frame.size());
       if (done.payload.capacity() > kKeepBytes) std::string().swap(done.payload);
-      lane_.free.push(held_);
-      lane_.free_wake.Notify();
-      held_ = kNone;
+      lane_.free.push(oldest);
+      if (lane_.free.read_available() >= lane_.refill) lane_.free_wake.Notify();
     }
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
@@ -131,7 +153,8 @@ class FanoutLane final : public MessageSource {
       const bool ended = core_->ended.load(std::memory_order_acquire);
       uint32_t slot = 0;
       if (lane_.filled.pop(slot)) {
-        held_ = slot;
+        held_[(held_head_ + held_count_) % held_.size()] = slot;
+        ++held_count_;
         out.payload = lane_.slots[slot].payload;
         out.tenant_frame = lane_.slots[slot].tenant_frame;
         out.sequence = lane_.slots[slot].sequence;
@@ -155,12 +178,17 @@ class FanoutLane final : public MessageSource {
   const std::string& tenant() const override { return core_->source->tenant(); }
   bool multi_tenant() const override { return core_->source->multi_tenant(); }
   uint32_t clock_inputs() const override { return core_->source->clock_inputs(); }
+  // The reader drains the source on a stop request; the lane hands out what it read until kEnd.
+  bool DrainsOnStop() const override { return core_->source->DrainsOnStop(); }
 
  private:
-  static constexpr uint32_t kNone = UINT32_MAX;
   std::shared_ptr<FanoutCore> core_;
   Lane& lane_;
-  uint32_t held_ = kNone;
+  // The slots of the last `block` messages handed out, oldest at held_head_: their views stay
+  // valid until as many later messages were asked for.
+  std::vector<uint32_t> held_;
+  std::size_t held_head_ = 0;
+  std::size_t held_count_ = 0;
 };
 
 }  // namespace
@@ -168,13 +196,16 @@ class FanoutLane final : public MessageSource {
 std::vector<std::unique_ptr<MessageSource>> FanOutSource(std::unique_ptr<MessageSource> source,
                                                          uint32_t lanes, uint32_t slots_per_lane,
                                                          uint64_t max_inflight_bytes,
-                                                         PipelineStats* stats) {
+                                                         PipelineStats* stats, FanOutStop stop,
+                                                         uint32_t block) {
   auto core = std::make_shared<FanoutCore>();
+  core->stop = stop;
+  core->block = std::max(1u, std::min(block, slots_per_lane));
   core->source = std::move(source);
   core->budget = max_inflight_bytes;
   core->stats = stats;
   for (uint32_t i = 0; i < lanes; ++i)
-    core->lanes.push_back(std::make_unique<Lane>(slots_per_lane));
+    core->lanes.push_back(std::make_unique<Lane>(slots_per_lane, core->block));
   core->lanes_alive.store(lanes, std::memory_order_release);
   std::vector<std::unique_ptr<MessageSource>> out;
   for (uint32_t i = 0; i < lanes; ++i)

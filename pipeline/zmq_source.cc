@@ -95,6 +95,7 @@ class ZmqSource final : public MessageSource {
   const std::string& tenant() const override { return tenant_; }
   bool multi_tenant() const override { return multi_tenant_; }
   bool DrainsOnStop() const override { return true; }
+  bool CanFanOut() const override { return true; }
 
  private:
   std::unique_ptr<ZapAuthenticator> zap_;  // must outlive the socket's handshakes

@@ -1,5 +1,6 @@
 #include "tests/app/determinism_helpers.h"
 
+#include <gtest/gtest.h>
 #include <re2/re2.h>
 #include <simdjson.h>
 
@@ -86,6 +87,18 @@ int64_t LineSeconds(const std::string& line) {
   if (!re2::RE2::PartialMatch(line, re, &t) || t.size() < 19) return 0;
   const auto us = privmon::ParseIsoTime(t.substr(0, 19) + "Z");  // whole seconds, UTC
   return us ? *us / privmon::kMicrosPerSecond : 0;
+}
+
+void ExpectEveryParseThreadParsed(const std::string& err, uint32_t parsers) {
+  const std::string label = "records per parse thread";
+  const auto at = err.find(label);
+  ASSERT_NE(at, std::string::npos) << err;
+  std::istringstream in(err.substr(at + label.size()));
+  for (uint32_t p = 0; p < parsers; ++p) {
+    uint64_t records = 0;
+    in >> records;
+    EXPECT_GT(records, 0u) << "parse thread " << p << "\n" << err;
+  }
 }
 
 }  // namespace privmon_test

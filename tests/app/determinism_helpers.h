@@ -45,4 +45,8 @@ std::vector<std::string> Verdicts(const std::string& out, const std::string& onl
 // Event time of a line (its first record's time field), as Unix seconds (0 when it has none).
 int64_t LineSeconds(const std::string& line);
 
+// A scan's stderr shows `parsers` parse threads that each handled records (the one file was
+// fanned out to all of them). A gtest assertion.
+void ExpectEveryParseThreadParsed(const std::string& err, uint32_t parsers);
+
 }  // namespace privmon_test

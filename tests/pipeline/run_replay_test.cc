@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
+#include <string>
 
 #include "tests/support/process_helpers.h"
 
@@ -130,20 +132,47 @@ TEST(RunAndReplay, ShardCountDoesNotChangeTheAlerts) {
   EXPECT_EQ(one, ScanAlerts(3, 1));
 }
 
-// One file is parsed by one thread (the fan-out is off, BENCHMARKS.md): more parse threads than
-// sources are said on stderr, run as one, and change nothing.
-TEST(RunAndReplay, ParseThreadsBeyondOnePerSourceAreSaidAndChangeNothing) {
+// One file with several parse threads is fanned out (pipeline/pipeline.h): every parse thread
+// parses records, nothing is said on stderr, and the alerts are those of one parse thread.
+TEST(RunAndReplay, OneFileFansOutToEveryParseThreadAndChangesNothing) {
   std::string err;
   const auto one = ScanAlerts(2, 1, &err);
   EXPECT_FALSE(one.empty());
-  EXPECT_EQ(err.find("parse_threads"), std::string::npos) << err;
+  EXPECT_EQ(err.find("records per parse thread"), std::string::npos) << err;
   for (uint32_t p : {2u, 3u}) {
     EXPECT_EQ(one, ScanAlerts(2, p, &err));
-    EXPECT_NE(err.find("pipeline.parse_threads is " + std::to_string(p) +
-                       " but there is 1 source(s): running 1 parse thread(s)"),
-              std::string::npos)
-        << err;
+    EXPECT_EQ(err.find("parse_threads"), std::string::npos) << err;
+    const auto at = err.find("records per parse thread");
+    ASSERT_NE(at, std::string::npos) << err;
+    std::istringstream counts(err.substr(at + std::string("records per parse thread").size()));
+    uint64_t total = 0;
+    for (uint32_t t = 0; t < p; ++t) {
+      uint64_t records = 0;
+      counts >> records;
+      EXPECT_GT(records, 0u) << "parse thread " << t << "\n" << err;
+      total += records;
+    }
+    EXPECT_EQ(total, 1823u) << err;  // 1820 accepted, 3 rejected
   }
+}
+
+// Checkpoints need the one source's position, which a reader running ahead of its lanes does not
+// have: one parse thread runs, and stderr says why.
+TEST(RunAndReplay, ParseThreadsBeyondOnePerSourceWithCheckpointsAreSaid) {
+  const std::string dir = TempDir("fanout_checkpoint");
+  std::ofstream(dir + "/config.yaml") << "pipeline: {shards: 2, parse_threads: 2}\n"
+                                      << "dead_letter: {path: \"" << dir << "/dl.ndjson\"}\n";
+  ASSERT_EQ(RunToExit({kBinary, "scan", "--quiet", "--config", dir + "/config.yaml",
+                       "--checkpoint-out", dir + "/state", kStream},
+                      dir + "/alerts.jsonl", dir + "/stderr"),
+            0)
+      << ReadFile(dir + "/stderr");
+  const std::string err = ReadFile(dir + "/stderr");
+  EXPECT_NE(err.find("pipeline.parse_threads is 2 but there is 1 source(s) and checkpoints need "
+                     "its position: running 1 parse thread(s)"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("records per parse thread"), std::string::npos) << err;
 }
 
 TEST(RunAndReplay, SigIntDrainsAndExitsZeroWhileIdle) {

@@ -1,7 +1,8 @@
 // SIGTERM drains ZeroMQ (issue 14): a real PUSH sender hands 50,000 messages to a real
 // `privmon run` and closes (its linger returns once every message is written to the socket);
 // SIGTERM right after. Every message the sender handed over is counted in privmon's summary:
-// what sat in the ZeroMQ receive queue and the kernel buffers was read, not dropped.
+// what sat in the ZeroMQ receive queue and the kernel buffers was read, not dropped. With two
+// parse threads the one socket is fanned out: its reader drains it, the lanes parse what it read.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -18,14 +19,16 @@
 namespace privmon::testing {
 namespace {
 
-TEST(SigtermDrain, EveryMessageASenderHandedOverIsProcessed) {
+class SigtermDrain : public ::testing::TestWithParam<int> {};
+
+TEST_P(SigtermDrain, EveryMessageASenderHandedOverIsProcessed) {
   constexpr int kMessages = 50'000;
   const std::string dir = TempDir("sigterm_drain");
   TempDirCleanup cleanup(dir);
   const int port = FreeTcpPort(), metrics_port = FreeTcpPort();
   const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(port);
   std::ofstream(dir + "/config.yaml")
-      << "pipeline: {shards: 2, source_drain_timeout: 30s}\n"
+      << "pipeline: {shards: 2, parse_threads: " << GetParam() << ", source_drain_timeout: 30s}\n"
       << "sources: [{zmq: {endpoint: \"" << endpoint << "\", bind: true}}]\n"
       << "sinks: [{file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
       << "metrics: {listen: \"127.0.0.1:" << metrics_port << "\"}\n"
@@ -58,7 +61,12 @@ TEST(SigtermDrain, EveryMessageASenderHandedOverIsProcessed) {
   std::smatch m;
   ASSERT_TRUE(std::regex_search(err, m, std::regex(R"(privmon: (\d+) messages,)"))) << err;
   EXPECT_EQ(std::stoll(m[1].str()), kMessages) << err;
+  if (GetParam() > 1) {
+    EXPECT_NE(err.find("records per parse thread"), std::string::npos) << err;
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(ParseThreads, SigtermDrain, ::testing::Values(1, 2));
 
 }  // namespace
 }  // namespace privmon::testing
