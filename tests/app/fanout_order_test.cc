@@ -150,7 +150,7 @@ TEST(FanoutOrder, RedeliveryBehindTheMarksIsJudgedAsWithOneParseThread) {
     lines.push_back(Record(time, i));
   }
   lines.push_back(Record("2026-11-03T15:11:30.0000000", 7));
-  ExpectSameAsOneParseThread(lines, "fanout_order_race", 30);
+  ExpectSameAsOneParseThread(lines, "fanout_order_race", 15);
 }
 
 }  // namespace
