@@ -90,7 +90,7 @@ enum class Activity : uint8_t {
   kAddMemberToRoleRequestDenied,    // "Add member to role request denied (PIM activation)"
   kRequestDenied,                   // PIM / Access Reviews "Request denied"
   kRequestApproved,                 // any "... approved ..." (metrics only)
-  kRemoveMemberFromRolePimExpired,  // "Remove member from role completed (PIM activation expired)"
+  kRemoveMemberFromRolePimExpired,  // "Remove member from role [completed] (PIM activation expired)"
   kRemoveMemberFromRolePimDeactivate,  // "Remove member from role (PIM activation)" / deactivation
   kRemoveMemberFromRole,               // other role removals
   kUpdateRoleSettingInPim,

@@ -105,6 +105,11 @@ Activity LookupActivity(std::string_view raw) {
     return Activity::kAddMemberToRoleOutsidePim;
   }
   if (n.starts_with("remove member from role")) {
+    // PIM writes an expiry as "Remove member from role (PIM activation expired)" (the activity
+    // reference's spelling, initiated by its app "Azure AD PIM"), without "completed".
+    if (n.find("(pim activation expired)") != std::string_view::npos) {
+      return Activity::kRemoveMemberFromRolePimExpired;
+    }
     if (n.find("(pim activation)") != std::string_view::npos ||
         n.find("deactivat") != std::string_view::npos) {
       return Activity::kRemoveMemberFromRolePimDeactivate;

@@ -436,6 +436,11 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
             Activity::kRequestApproved);
   EXPECT_EQ(LookupActivity("Remove member from role completed (PIM activation expired)"),
             Activity::kRemoveMemberFromRolePimExpired);
+  // The activity reference's spelling of an expiry (no "completed"), and a deactivation's.
+  EXPECT_EQ(LookupActivity("Remove member from role (PIM activation expired)"),
+            Activity::kRemoveMemberFromRolePimExpired);
+  EXPECT_EQ(LookupActivity("Remove member from role completed (PIM deactivate)"),
+            Activity::kRemoveMemberFromRolePimDeactivate);
   EXPECT_EQ(LookupActivity("Remove member from role (PIM activation)"),
             Activity::kRemoveMemberFromRolePimDeactivate);
   EXPECT_EQ(LookupActivity("Remove member from role"), Activity::kRemoveMemberFromRole);
