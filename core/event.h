@@ -82,15 +82,15 @@ enum class Activity : uint8_t {
   kAddUser,
   kDeleteUser,
   kHardDeleteUser,
-  kAddMemberToRole,                 // "Add member to role" (direct, Core Directory)
-  kAddMemberToRoleOutsidePim,       // "Add member to role outside of PIM*" (PIM's own record)
-  kAddEligibleMemberToRole,         // "Add eligible member to role*" (PIM eligibility)
-  kAddMemberToRoleInPim,            // "Add member to role in PIM*" (PIM assignment)
-  kAddMemberToRolePimActivation,    // "Add member to role completed (PIM activation)"
-  kAddMemberToRoleRequestDenied,    // "Add member to role request denied (PIM activation)"
-  kRequestDenied,                   // PIM / Access Reviews "Request denied"
-  kRequestApproved,                 // any "... approved ..." (metrics only)
-  kRemoveMemberFromRolePimExpired,  // "Remove member from role [completed] (PIM activation expired)"
+  kAddMemberToRole,                    // "Add member to role" (direct, Core Directory)
+  kAddMemberToRoleOutsidePim,          // "Add member to role outside of PIM*" (PIM's own record)
+  kAddEligibleMemberToRole,            // "Add eligible member to role*" (PIM eligibility)
+  kAddMemberToRoleInPim,               // "Add member to role in PIM*" (PIM assignment)
+  kAddMemberToRolePimActivation,       // "Add member to role completed (PIM activation)"
+  kAddMemberToRoleRequestDenied,       // "Add member to role request denied (PIM activation)"
+  kRequestDenied,                      // PIM / Access Reviews "Request denied"
+  kRequestApproved,                    // any "... approved ..." (metrics only)
+  kRemoveMemberFromRolePimExpired,     // "Remove member from role (PIM activation expired)"
   kRemoveMemberFromRolePimDeactivate,  // "Remove member from role (PIM activation)" / deactivation
   kRemoveMemberFromRole,               // other role removals
   kUpdateRoleSettingInPim,
@@ -130,6 +130,9 @@ enum AuditFlag : uint16_t {
   kInitiatedByPim = 1 << 8,
   kElevateAccessRemoved = 1 << 9,  // AzureRBACRoleManagementElevateAccess: the elevation removed
   kViewOnly = 1 << 10,             // a view logged like a change ("User reviewed security info")
+  // The target is a service principal or a group given a role (no User target): named by its
+  // display name; no user account (not learned as privileged, no naming policy).
+  kTargetNotUser = 1 << 11,
 };
 
 // One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);

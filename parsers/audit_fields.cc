@@ -156,6 +156,19 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       }
     }
   }
+  const bool role_gain = a.activity == Activity::kAddMemberToRole ||
+                         a.activity == Activity::kAddMemberToRoleOutsidePim ||
+                         a.activity == Activity::kAddEligibleMemberToRole ||
+                         a.activity == Activity::kAddMemberToRoleInPim ||
+                         a.activity == Activity::kAddMemberToRolePimActivation;
+  if (!f.has_target_user && role_gain &&
+      (!TrimSpaces(f.target_principal_id).empty() ||
+       !TrimSpaces(f.target_principal_name).empty())) {
+    // A role given to a service principal or to a role-assignable group is still a role assigned
+    // (outside PIM, permanently, eligibly): the principal is the target, named by its display name.
+    FillAccount(ev.tenant_hash, f.target_principal_id, f.target_principal_name, ev.account);
+    a.flags |= kTargetNotUser;
+  }
   if (!TrimSpaces(f.actor_user_id).empty() || !TrimSpaces(f.actor_user_upn).empty()) {
     FillAccount(ev.tenant_hash, f.actor_user_id, f.actor_user_upn, ev.actor);
   } else {

@@ -549,6 +549,11 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     out.role_target_name = display_name;
   }
   if (!template_id.empty() && out.role_template.empty()) out.role_template = template_id;
+  if ((EqualsIgnoreCase(type, "ServicePrincipal") || EqualsIgnoreCase(type, "Group")) &&
+      out.target_principal_id.empty() && out.target_principal_name.empty()) {
+    out.target_principal_id = id;
+    out.target_principal_name = display_name;
+  }
   if (EqualsIgnoreCase(type, "Application") || EqualsIgnoreCase(type, "ServicePrincipal")) {
     for (std::string_view k : {id, app_id, display_name}) {
       if (!k.empty() && out.app_key_count < out.app_keys.size()) {
