@@ -101,6 +101,9 @@ enum class Activity : uint8_t {
   kAdminDeletedSecurityInfo,
   kUserRegisteredAllRequiredSecurityInfo,
   kAdminRegisteredSecurityInfo,  // PRIV-PA-07 (with a TAP result reason)
+  // Azure MFA's "Suspicious activity reported": the user denied an MFA prompt as not theirs (the
+  // report that replaces the fraud alert), PRIV-SI-08 as the two "Fraud reported - ..." are.
+  kSuspiciousActivityReported,
   kCount
 };
 

@@ -11,7 +11,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 32> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 33> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -33,6 +33,7 @@ constexpr std::array<std::pair<std::string_view, Activity>, 32> kExactActivities
     {"reset password (by admin)", Activity::kResetPasswordByAdmin},
     {"reset password (self-service)", Activity::kResetPasswordSelfService},
     {"reset user password", Activity::kResetUserPassword},
+    {"suspicious activity reported", Activity::kSuspiciousActivityReported},
     {"update authentication methods policy", Activity::kUpdateAuthMethodsPolicy},
     {"update conditional access policy", Activity::kUpdateConditionalAccessPolicy},
     {"update named location", Activity::kUpdateNamedLocation},

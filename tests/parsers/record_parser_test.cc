@@ -413,6 +413,7 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
             Activity::kFraudReportedBlocked);
   EXPECT_EQ(LookupActivity("Fraud reported\u00a0-  no action taken"),
             Activity::kFraudReportedNoAction);
+  EXPECT_EQ(LookupActivity("Suspicious activity reported"), Activity::kSuspiciousActivityReported);
   EXPECT_EQ(LookupActivity("Reset  password \u2014 (by admin)"), Activity::kOther);
   EXPECT_EQ(LookupActivity("add member to role"), Activity::kAddMemberToRole);
   EXPECT_EQ(LookupActivity("Add eligible member to role in PIM completed (permanent)"),
