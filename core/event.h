@@ -121,7 +121,7 @@ enum class AuditService : uint8_t { kOther, kCoreDirectory, kPim, kAccessReviews
 // Bit flags the parser derives from nested audit fields so rules never re-read JSON.
 enum AuditFlag : uint16_t {
   kAuditSuccess = 1 << 0,
-  kStrongAuthMethodModified = 1 << 1,  // "Update user" touching StrongAuthenticationMethod
+  kStrongAuthMethodModified = 1 << 1,  // "Update user": StrongAuthentication{Method,UserDetails}
   kGuestPromotedToMember = 1 << 2,     // UserType "Guest" -> "Member"
   kTemporaryAccessPass = 1 << 3,       // result reason mentions "temporary access pass"
   kPimSettingDisablesMfa = 1 << 4,     // "Update role setting in PIM" removing MFA or approval

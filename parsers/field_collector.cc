@@ -491,9 +491,15 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
         PropertyValue(child, new_value);
       }
     });
+    // The per-user MFA methods (StrongAuthenticationMethod) and their phone numbers and e-mail
+    // (StrongAuthenticationUserDetails, changed alone when only the number changes): both are the
+    // account's credentials. Not StrongAuthenticationPhoneAppDetail, which every MFA sign-in
+    // updates (its last-authenticated time).
     if (EqualsIgnoreCase(name, "StrongAuthenticationMethod") ||
+        EqualsIgnoreCase(name, "StrongAuthenticationUserDetails") ||
         (EqualsIgnoreCase(name, "Included Updated Properties") &&
-         ContainsIgnoreCase(new_value, "StrongAuthenticationMethod"))) {
+         (ContainsIgnoreCase(new_value, "StrongAuthenticationMethod") ||
+          ContainsIgnoreCase(new_value, "StrongAuthenticationUserDetails")))) {
       out.strong_auth_method_modified = true;
     }
     if (EqualsIgnoreCase(name, "UserType") && ContainsIgnoreCase(old_value, "Guest") &&
