@@ -105,6 +105,13 @@ Activity LookupActivity(std::string_view raw) {
   if (n.starts_with("add member to role outside of pim")) {
     return Activity::kAddMemberToRoleOutsidePim;
   }
+  // Core Directory's direct assignments scoped to an administrative unit ("Add scoped member to
+  // role", "Add member to role scoped over Restricted Management Administrative Unit") are direct
+  // assignments as "Add member to role" is; so are their removals.
+  if (n == "add scoped member to role" || n.starts_with("add member to role scoped over")) {
+    return Activity::kAddMemberToRole;
+  }
+  if (n == "remove scoped member from role") return Activity::kRemoveMemberFromRole;
   if (n.starts_with("remove member from role")) {
     // PIM writes an expiry as "Remove member from role (PIM activation expired)" (the activity
     // reference's spelling, initiated by its app "Azure AD PIM"), without "completed".

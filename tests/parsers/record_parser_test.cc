@@ -445,6 +445,11 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
   EXPECT_EQ(LookupActivity("Remove member from role (PIM activation)"),
             Activity::kRemoveMemberFromRolePimDeactivate);
   EXPECT_EQ(LookupActivity("Remove member from role"), Activity::kRemoveMemberFromRole);
+  EXPECT_EQ(LookupActivity("Add scoped member to role"), Activity::kAddMemberToRole);
+  EXPECT_EQ(
+      LookupActivity("Add member to role scoped over Restricted Management Administrative Unit"),
+      Activity::kAddMemberToRole);
+  EXPECT_EQ(LookupActivity("Remove scoped member from role"), Activity::kRemoveMemberFromRole);
   EXPECT_EQ(LookupActivity("Update Conditional Access policy "),
             Activity::kUpdateConditionalAccessPolicy);
   EXPECT_EQ(LookupActivity("Add service principal"), Activity::kOther);
