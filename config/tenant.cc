@@ -53,6 +53,10 @@ void OverlayTenant(const YAML::Node& node, std::string_view path, bool is_defaul
           if (!item.IsScalar()) continue;
           const std::string_view name = BuiltinRoleName(item.Scalar());
           if (!name.empty()) tenant->privileged_roles.insert(HashLower(name));
+          // A built-in role listed by another of its names: records are read under the
+          // catalogue's (core/role_templates.h).
+          const std::string_view canonical = CanonicalRoleName(item.Scalar());
+          tenant->privileged_roles.insert(HashLower(canonical));
         }
       }
     } else if (key == "break_glass") {

@@ -82,15 +82,15 @@ enum class Activity : uint8_t {
   kAddUser,
   kDeleteUser,
   kHardDeleteUser,
-  kAddMemberToRole,                 // "Add member to role" (direct, Core Directory)
-  kAddMemberToRoleOutsidePim,       // "Add member to role outside of PIM*" (PIM's own record)
-  kAddEligibleMemberToRole,         // "Add eligible member to role*" (PIM eligibility)
-  kAddMemberToRoleInPim,            // "Add member to role in PIM*" (PIM assignment)
-  kAddMemberToRolePimActivation,    // "Add member to role completed (PIM activation)"
-  kAddMemberToRoleRequestDenied,    // "Add member to role request denied (PIM activation)"
-  kRequestDenied,                   // PIM / Access Reviews "Request denied"
-  kRequestApproved,                 // any "... approved ..." (metrics only)
-  kRemoveMemberFromRolePimExpired,  // "Remove member from role completed (PIM activation expired)"
+  kAddMemberToRole,                    // "Add member to role" (direct, Core Directory)
+  kAddMemberToRoleOutsidePim,          // "Add member to role outside of PIM*" (PIM's own record)
+  kAddEligibleMemberToRole,            // "Add eligible member to role*" (PIM eligibility)
+  kAddMemberToRoleInPim,               // "Add member to role in PIM*" (PIM assignment)
+  kAddMemberToRolePimActivation,       // "Add member to role completed (PIM activation)"
+  kAddMemberToRoleRequestDenied,       // "Add member to role request denied (PIM activation)"
+  kRequestDenied,                      // PIM / Access Reviews "Request denied"
+  kRequestApproved,                    // any "... approved ..." (metrics only)
+  kRemoveMemberFromRolePimExpired,     // "Remove member from role (PIM activation expired)"
   kRemoveMemberFromRolePimDeactivate,  // "Remove member from role (PIM activation)" / deactivation
   kRemoveMemberFromRole,               // other role removals
   kUpdateRoleSettingInPim,
@@ -101,6 +101,9 @@ enum class Activity : uint8_t {
   kAdminDeletedSecurityInfo,
   kUserRegisteredAllRequiredSecurityInfo,
   kAdminRegisteredSecurityInfo,  // PRIV-PA-07 (with a TAP result reason)
+  // Azure MFA's "Suspicious activity reported": the user denied an MFA prompt as not theirs (the
+  // report that replaces the fraud alert), PRIV-SI-08 as the two "Fraud reported - ..." are.
+  kSuspiciousActivityReported,
   kCount
 };
 
@@ -118,7 +121,7 @@ enum class AuditService : uint8_t { kOther, kCoreDirectory, kPim, kAccessReviews
 // Bit flags the parser derives from nested audit fields so rules never re-read JSON.
 enum AuditFlag : uint16_t {
   kAuditSuccess = 1 << 0,
-  kStrongAuthMethodModified = 1 << 1,  // "Update user" touching StrongAuthenticationMethod
+  kStrongAuthMethodModified = 1 << 1,  // "Update user": StrongAuthentication{Method,UserDetails}
   kGuestPromotedToMember = 1 << 2,     // UserType "Guest" -> "Member"
   kTemporaryAccessPass = 1 << 3,       // result reason mentions "temporary access pass"
   kPimSettingDisablesMfa = 1 << 4,     // "Update role setting in PIM" removing MFA or approval
@@ -130,6 +133,9 @@ enum AuditFlag : uint16_t {
   kInitiatedByPim = 1 << 8,
   kElevateAccessRemoved = 1 << 9,  // AzureRBACRoleManagementElevateAccess: the elevation removed
   kViewOnly = 1 << 10,             // a view logged like a change ("User reviewed security info")
+  // The target is a service principal or a group given a role (no User target): named by its
+  // display name; no user account (not learned as privileged, no naming policy).
+  kTargetNotUser = 1 << 11,
 };
 
 // One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);

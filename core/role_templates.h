@@ -57,4 +57,34 @@ inline std::string_view BuiltinRoleName(std::string_view template_id) {
   return {};
 }
 
+// Names real records give built-in roles besides the catalogue's (RULES.md): a role's current name
+// after a rename (the Entra rebranding) and the names the older directory APIs still write. Each
+// reads as the catalogue's name, so privileged_roles (listed either way) matches every spelling.
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kRoleNameAliases = {{
+    {"Company Administrator", "Global Administrator"},
+    {"Microsoft Entra Joined Device Local Administrator",
+     "Azure AD Joined Device Local Administrator"},
+    {"Device Administrators", "Azure AD Joined Device Local Administrator"},
+    {"Exchange Service Administrator", "Exchange Administrator"},
+    {"SharePoint Service Administrator", "SharePoint Administrator"},
+    {"Intune Service Administrator", "Intune Administrator"},
+}};
+
+// The catalogue's name of a built-in role named `name` (case-insensitive); `name` itself when it
+// is no other name of one.
+inline std::string_view CanonicalRoleName(std::string_view name) {
+  for (const auto& [alias, canonical] : kRoleNameAliases) {
+    if (alias.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < alias.size() && same; ++i) {
+      char a = alias[i], b = name[i];
+      if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+      if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
+      same = a == b;
+    }
+    if (same) return canonical;
+  }
+  return name;
+}
+
 }  // namespace privmon

@@ -21,7 +21,11 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   const bool privileged_role = au.role_hash != 0 && tenant.privileged_roles.contains(au.role_hash);
   const bool gains_privileged_role = GainsPrivilegedRole(au, tenant);
 
-  if (gains_privileged_role) MakePrivileged(st, who, e, kPrivilegedLearned);
+  // A service principal or a group given a role is no user account: its rules (EL-01, EL-02,
+  // PA-04) name it, but it signs in as no user (PA-05, SI-03 would misjudge it).
+  if (gains_privileged_role && (au.flags & kTargetNotUser) == 0) {
+    MakePrivileged(st, who, e, kPrivilegedLearned);
+  }
 
   // PRIV-BG-02..04, SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
   // PRIV-PA-04, EL-02 (role assignments outside PIM) and EL-04 (denied requests) are match rules.

@@ -11,7 +11,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 32> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 33> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -33,6 +33,7 @@ constexpr std::array<std::pair<std::string_view, Activity>, 32> kExactActivities
     {"reset password (by admin)", Activity::kResetPasswordByAdmin},
     {"reset password (self-service)", Activity::kResetPasswordSelfService},
     {"reset user password", Activity::kResetUserPassword},
+    {"suspicious activity reported", Activity::kSuspiciousActivityReported},
     {"update authentication methods policy", Activity::kUpdateAuthMethodsPolicy},
     {"update conditional access policy", Activity::kUpdateConditionalAccessPolicy},
     {"update named location", Activity::kUpdateNamedLocation},
@@ -104,7 +105,19 @@ Activity LookupActivity(std::string_view raw) {
   if (n.starts_with("add member to role outside of pim")) {
     return Activity::kAddMemberToRoleOutsidePim;
   }
+  // Core Directory's direct assignments scoped to an administrative unit ("Add scoped member to
+  // role", "Add member to role scoped over Restricted Management Administrative Unit") are direct
+  // assignments as "Add member to role" is; so are their removals.
+  if (n == "add scoped member to role" || n.starts_with("add member to role scoped over")) {
+    return Activity::kAddMemberToRole;
+  }
+  if (n == "remove scoped member from role") return Activity::kRemoveMemberFromRole;
   if (n.starts_with("remove member from role")) {
+    // PIM writes an expiry as "Remove member from role (PIM activation expired)" (the activity
+    // reference's spelling, initiated by its app "Azure AD PIM"), without "completed".
+    if (n.find("(pim activation expired)") != std::string_view::npos) {
+      return Activity::kRemoveMemberFromRolePimExpired;
+    }
     if (n.find("(pim activation)") != std::string_view::npos ||
         n.find("deactivat") != std::string_view::npos) {
       return Activity::kRemoveMemberFromRolePimDeactivate;

@@ -121,15 +121,20 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   std::string_view role = UnquoteJsonText(f.role_from_property, role_buffer, sizeof(role_buffer));
   if (TrimSpaces(role).empty()) role = f.role_target_name;
   char template_buffer[64];
-  if (TrimSpaces(role).empty()) {
-    // Named only by its template id: a built-in role's id reads as its name; another (a custom
-    // role) keys the role by the id, which a config may list.
-    const std::string_view id =
-        TrimSpaces(UnquoteJsonText(f.role_template, template_buffer, sizeof(template_buffer)));
-    const std::string_view builtin = BuiltinRoleName(id);
-    role = builtin.empty() ? id : builtin;
+  const std::string_view template_id =
+      TrimSpaces(UnquoteJsonText(f.role_template, template_buffer, sizeof(template_buffer)));
+  const std::string_view builtin = BuiltinRoleName(template_id);
+  if (!builtin.empty()) {
+    // A built-in role's template id is the same in every tenant and under every name the role has
+    // had: it reads as the catalogue's name ("Microsoft Entra Joined Device Local Administrator",
+    // the renamed "Azure AD Joined Device Local Administrator", is still that role).
+    role = builtin;
+  } else if (TrimSpaces(role).empty()) {
+    // Named only by its template id: a custom role is keyed by the id, which a config may list.
+    role = template_id;
   }
-  role = TrimSpaces(role);
+  // A built-in role's other names (former or current) read as the catalogue's name.
+  role = CanonicalRoleName(TrimSpaces(role));
   a.role_hash = role.empty() ? 0 : HashLower(role);
   a.role_name.assign(role);
 
@@ -155,6 +160,19 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
         if (ev.account.key == 0) ev.account.key = 1;
       }
     }
+  }
+  const bool role_gain = a.activity == Activity::kAddMemberToRole ||
+                         a.activity == Activity::kAddMemberToRoleOutsidePim ||
+                         a.activity == Activity::kAddEligibleMemberToRole ||
+                         a.activity == Activity::kAddMemberToRoleInPim ||
+                         a.activity == Activity::kAddMemberToRolePimActivation;
+  if (!f.has_target_user && role_gain &&
+      (!TrimSpaces(f.target_principal_id).empty() ||
+       !TrimSpaces(f.target_principal_name).empty())) {
+    // A role given to a service principal or to a role-assignable group is still a role assigned
+    // (outside PIM, permanently, eligibly): the principal is the target, named by its display name.
+    FillAccount(ev.tenant_hash, f.target_principal_id, f.target_principal_name, ev.account);
+    a.flags |= kTargetNotUser;
   }
   if (!TrimSpaces(f.actor_user_id).empty() || !TrimSpaces(f.actor_user_upn).empty()) {
     FillAccount(ev.tenant_hash, f.actor_user_id, f.actor_user_upn, ev.actor);

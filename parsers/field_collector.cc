@@ -491,9 +491,15 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
         PropertyValue(child, new_value);
       }
     });
+    // The per-user MFA methods (StrongAuthenticationMethod) and their phone numbers and e-mail
+    // (StrongAuthenticationUserDetails, changed alone when only the number changes): both are the
+    // account's credentials. Not StrongAuthenticationPhoneAppDetail, which every MFA sign-in
+    // updates (its last-authenticated time).
     if (EqualsIgnoreCase(name, "StrongAuthenticationMethod") ||
+        EqualsIgnoreCase(name, "StrongAuthenticationUserDetails") ||
         (EqualsIgnoreCase(name, "Included Updated Properties") &&
-         ContainsIgnoreCase(new_value, "StrongAuthenticationMethod"))) {
+         (ContainsIgnoreCase(new_value, "StrongAuthenticationMethod") ||
+          ContainsIgnoreCase(new_value, "StrongAuthenticationUserDetails")))) {
       out.strong_auth_method_modified = true;
     }
     if (EqualsIgnoreCase(name, "UserType") && ContainsIgnoreCase(old_value, "Guest") &&
@@ -549,6 +555,11 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     out.role_target_name = display_name;
   }
   if (!template_id.empty() && out.role_template.empty()) out.role_template = template_id;
+  if ((EqualsIgnoreCase(type, "ServicePrincipal") || EqualsIgnoreCase(type, "Group")) &&
+      out.target_principal_id.empty() && out.target_principal_name.empty()) {
+    out.target_principal_id = id;
+    out.target_principal_name = display_name;
+  }
   if (EqualsIgnoreCase(type, "Application") || EqualsIgnoreCase(type, "ServicePrincipal")) {
     for (std::string_view k : {id, app_id, display_name}) {
       if (!k.empty() && out.app_key_count < out.app_keys.size()) {

@@ -92,6 +92,10 @@ struct RecordFields {
   std::string_view target_user_new_upn;  // its "UserPrincipalName" newValue (add, rename): ["x@y"]
   std::string_view target_user_old_upn;  // its "UserPrincipalName" oldValue (rename)
   bool has_target_user = false;
+  // The first target of type ServicePrincipal or Group: the principal a role is given to when no
+  // User target is (an app, or a role-assignable group whose members hold the role).
+  std::string_view target_principal_id;
+  std::string_view target_principal_name;
   std::string_view role_from_property;  // Role.DisplayName newValue (still JSON-quoted)
   std::string_view role_target_name;    // displayName of the first target of type Role
   // The role's template id where the record names it (Role.TemplateId of a User target; TemplateId

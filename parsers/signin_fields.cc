@@ -111,6 +111,19 @@ RiskLevel ParseRiskLevel(std::string_view s) {
 
 uint64_t HashOptional(std::string_view s) { return s.empty() ? 0 : HashLower(s); }
 
+// A browser without its version ("Chrome 120.0.6099" -> "Chrome", "Rich Client 4.40.0.0" ->
+// "Rich Client"): the browser updates itself on the same device, and each new version is not a
+// new device (PRIV-SI-14).
+std::string_view WithoutVersion(std::string_view name) {
+  while (true) {
+    const std::size_t space = name.find_last_of(' ');
+    if (space == std::string_view::npos || space + 1 >= name.size()) return name;
+    const char c = name[space + 1];
+    if (c < '0' || c > '9') return name;
+    name = TrimSpaces(name.substr(0, space));
+  }
+}
+
 // HashLower(a + sep + b) without building the string.
 uint64_t HashJoined(std::string_view a, std::string_view sep, std::string_view b) {
   char buffer[256];
@@ -154,7 +167,7 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   if (!device_id.empty()) {
     s.device_hash = HashLower(device_id);
   } else if (!os.empty() || !browser.empty()) {
-    s.device_hash = HashJoined(os, "|", browser);
+    s.device_hash = HashJoined(os, "|", WithoutVersion(browser));
   }
   s.device_id.assign(device_id);
   const std::string_view device_name = TrimSpaces(f.device_name);

@@ -23,10 +23,13 @@ struct PendingActivation {
   FixedString<80> record_id;
 };
 
-struct PendingInterrupt {  // PRIV-SI-04: 50074 waiting for a success within the window
+struct PendingInterrupt {  // PRIV-SI-04: 50074 / 50076 waiting for a success within the window
   Seconds32 time = 0;
   FixedString<80> record_id;
+  uint8_t code_50076 =
+      0;  // 1: the interrupt was 50076 (in what was padding: checkpoints unchanged)
 };
+static_assert(sizeof(PendingInterrupt) == 88, "checkpointed as raw bytes");
 
 struct PrivilegedState {
   FixedString<40> id;

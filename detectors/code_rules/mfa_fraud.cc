@@ -7,7 +7,8 @@ namespace privmon::code_rules {
 namespace {
 
 bool IsFraudReport(Activity a) {
-  return a == Activity::kFraudReportedBlocked || a == Activity::kFraudReportedNoAction;
+  return a == Activity::kFraudReportedBlocked || a == Activity::kFraudReportedNoAction ||
+         a == Activity::kSuspiciousActivityReported;
 }
 
 }  // namespace

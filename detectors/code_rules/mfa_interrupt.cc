@@ -10,6 +10,10 @@ namespace privmon::code_rules {
 namespace {
 
 constexpr int32_t kStrongAuthRequired = 50074;
+// "Due to a configuration change made by your administrator, or because you moved to a new
+// location, you must use multi-factor authentication": the same interrupt (strong authentication
+// required, the password was right), as common in real logs as 50074.
+constexpr int32_t kStrongAuthRequiredConfig = 50076;
 constexpr int32_t kStrongAuthFailed = 500121;
 
 }  // namespace
@@ -18,7 +22,10 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
                             AccountState& st, const TenantSettings& tenant) {
   if (!st.privileged()) return;
   const int32_t code = e.signin.error_code;
-  if (code != 0 && code != kStrongAuthFailed && code != kStrongAuthRequired) return;
+  if (code != 0 && code != kStrongAuthFailed && code != kStrongAuthRequired &&
+      code != kStrongAuthRequiredConfig) {
+    return;
+  }
   PrivilegedState& ps = ctx.Privileged(st);
   const Seconds32 t = ToSeconds32(e.time);
   const RuleSettings& rs = tenant.rule(RuleId::kSI04);
@@ -51,6 +58,7 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
     }
     slot->time = t;
     slot->record_id = e.record_id;
+    slot->code_50076 = code == kStrongAuthRequiredConfig ? 1 : 0;
     Timer timer;
     timer.due = e.time + w * kMicrosPerSecond;
     timer.account = who.key;
@@ -68,11 +76,12 @@ void MfaInterrupt::Fire(CodeRuleContext& ctx, uint64_t account_key, PrivilegedSt
   const bool settled = ps.successes.AnyWithin(p.time + 1, static_cast<Seconds32>(p.time + window));
   const Seconds32 when = p.time;
   const FixedString<80> record = p.record_id;
+  const int32_t code = p.code_50076 == 1 ? kStrongAuthRequiredConfig : kStrongAuthRequired;
   p.time = 0;
   if (settled) return;
   Alert a = TimerAlert(RuleId::kSI04, ps, Micros(when));
   AddTimerEvidence(a, EventKind::kSignIn, Micros(when), record);
-  a.AddNumber("error_code", kStrongAuthRequired);
+  a.AddNumber("error_code", code);
   a.AddDetail("detail", "strong authentication required, no success followed");
   ctx.Emit(a, account_key, tenant);
 }

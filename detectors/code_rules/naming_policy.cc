@@ -27,7 +27,10 @@ void NamingPolicy::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
 
 void NamingPolicy::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
                                  AccountState& st, const TenantSettings& tenant) {
-  if (GainsPrivilegedRole(e.audit, tenant)) Check(ctx, e, who, st, tenant);
+  // A user's name only: a service principal or a group given a role follows no UPN policy.
+  if (GainsPrivilegedRole(e.audit, tenant) && (e.audit.flags & kTargetNotUser) == 0) {
+    Check(ctx, e, who, st, tenant);
+  }
 }
 
 }  // namespace privmon::code_rules

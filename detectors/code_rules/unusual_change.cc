@@ -11,6 +11,13 @@ void UnusualChange::OnAuditActor(CodeRuleContext& ctx, const Event& e, const Acc
   if (au.activity_hash == 0 || (au.flags & kAuditSuccess) == 0 || (au.flags & kViewOnly) != 0) {
     return;
   }
+  // The account acting on itself (its own password, security info, profile, PIM activation) is
+  // self-service, not a change an admin makes to the tenant: SI-12, PA-03 and EL-03 judge those.
+  const AccountRef& target = e.account;
+  if ((target.id_hash != 0 && target.id_hash == who.id_hash) ||
+      (target.upn_hash != 0 && target.upn_hash == who.upn_hash)) {
+    return;
+  }
   const Seconds32 t = ToSeconds32(e.time);
   const bool fresh = ctx.Learn(who.key, NoveltyKind::kActivity, au.activity_hash, t);
   if (!fresh || !st.privileged() || ctx.InLearning(st, t, tenant)) return;

@@ -3,9 +3,10 @@
 // during its learning period. C++ because it learns from every account's changes (an admin
 // promoted later is judged against what it did before) and its learned activities are checkpointed
 // under their own key (NoveltyKind::kActivity); a novelty rule learns only what its `when` admits.
-// A view or a failed attempt changed nothing and is not learned. State: the shard's KnownValues.
-// Thread-safety: the shard's thread. Cost: one KnownValues probe per successful audit change of
-// the actor, an alert when it fires.
+// A view or a failed attempt changed nothing and is not learned; nor is the account acting on
+// itself (self-service: its own password, security info, activation), no admin change. State: the
+// shard's KnownValues. Thread-safety: the shard's thread. Cost: one KnownValues probe per
+// successful audit change of the actor, an alert when it fires.
 #pragma once
 
 #include "detectors/code_rules/code_rule.h"

@@ -64,7 +64,7 @@ rules:
     parameters: {threshold: 3, window: 5m}
     when:
       account.privileged: true
-      signin.error_code: {in: [50072, 50076]}
+      signin.error_code: {in: [50072, 50058]}
     details: [error_code]
 )";
 
@@ -103,13 +103,13 @@ TEST(CustomRules, MatchAndThresholdRulesFireOnTheirCasesAndNotOnNearMisses) {
   // ACME-SI-02 case: 3 interruptions in 4 minutes. Near miss: 3 spread over 12 minutes; and in
   // tenant B, 2 in a minute reach its override of the threshold.
   in += SignIn(kTenantA, "adm2@a.com", "11:00:00", 50072, ++n);
-  in += SignIn(kTenantA, "adm2@a.com", "11:02:00", 50076, ++n);
+  in += SignIn(kTenantA, "adm2@a.com", "11:02:00", 50058, ++n);
   in += SignIn(kTenantA, "adm2@a.com", "11:04:00", 50072, ++n);
   in += SignIn(kTenantA, "adm3@a.com", "12:00:00", 50072, ++n);
   in += SignIn(kTenantA, "adm3@a.com", "12:06:00", 50072, ++n);
   in += SignIn(kTenantA, "adm3@a.com", "12:12:00", 50072, ++n);
-  in += SignIn(kTenantB, "adm1@b.com", "13:00:00", 50076, ++n);
-  in += SignIn(kTenantB, "adm1@b.com", "13:01:00", 50076, ++n);
+  in += SignIn(kTenantB, "adm1@b.com", "13:00:00", 50058, ++n);
+  in += SignIn(kTenantB, "adm1@b.com", "13:01:00", 50058, ++n);
   Write(dir + "/in.ndjson", in);
 
   const CliRun r = Privmon({"scan", "--quiet", "--config", cfg, dir + "/in.ndjson"});

@@ -66,7 +66,7 @@ TEST(HotPath, CustomMatchAndThresholdRulesAllocateNothing) {
     sources: [signin]
     severity: low
     parameters: {threshold: 2, window: 10m}
-    when: {account.privileged: true, signin.error_code: 50076}
+    when: {account.privileged: true, signin.error_code: 50158}
 )",
                "hotpath.yaml", false, rules.get(), &errors);
   ASSERT_TRUE(errors.empty()) << errors[0].message;
@@ -87,8 +87,8 @@ TEST(HotPath, CustomMatchAndThresholdRulesAllocateNothing) {
   for (int i = 0; i < 50; ++i) {
     const std::string upn = "adm" + std::to_string(i) + "@c.com";
     day.push_back(SignIn(kTenant, upn, "2026-11-01T10:00:00Z", 50055));
-    day.push_back(SignIn(kTenant, upn, "2026-11-01T10:01:00Z", 50076));
-    day.push_back(SignIn(kTenant, upn, "2026-11-01T10:02:00Z", 50076));
+    day.push_back(SignIn(kTenant, upn, "2026-11-01T10:01:00Z", 50158));
+    day.push_back(SignIn(kTenant, upn, "2026-11-01T10:02:00Z", 50158));
   }
   auto feed_day = [&](int d) {
     for (Event e : day) {

@@ -413,6 +413,7 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
             Activity::kFraudReportedBlocked);
   EXPECT_EQ(LookupActivity("Fraud reported\u00a0-  no action taken"),
             Activity::kFraudReportedNoAction);
+  EXPECT_EQ(LookupActivity("Suspicious activity reported"), Activity::kSuspiciousActivityReported);
   EXPECT_EQ(LookupActivity("Reset  password \u2014 (by admin)"), Activity::kOther);
   EXPECT_EQ(LookupActivity("add member to role"), Activity::kAddMemberToRole);
   EXPECT_EQ(LookupActivity("Add eligible member to role in PIM completed (permanent)"),
@@ -436,9 +437,19 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
             Activity::kRequestApproved);
   EXPECT_EQ(LookupActivity("Remove member from role completed (PIM activation expired)"),
             Activity::kRemoveMemberFromRolePimExpired);
+  // The activity reference's spelling of an expiry (no "completed"), and a deactivation's.
+  EXPECT_EQ(LookupActivity("Remove member from role (PIM activation expired)"),
+            Activity::kRemoveMemberFromRolePimExpired);
+  EXPECT_EQ(LookupActivity("Remove member from role completed (PIM deactivate)"),
+            Activity::kRemoveMemberFromRolePimDeactivate);
   EXPECT_EQ(LookupActivity("Remove member from role (PIM activation)"),
             Activity::kRemoveMemberFromRolePimDeactivate);
   EXPECT_EQ(LookupActivity("Remove member from role"), Activity::kRemoveMemberFromRole);
+  EXPECT_EQ(LookupActivity("Add scoped member to role"), Activity::kAddMemberToRole);
+  EXPECT_EQ(
+      LookupActivity("Add member to role scoped over Restricted Management Administrative Unit"),
+      Activity::kAddMemberToRole);
+  EXPECT_EQ(LookupActivity("Remove scoped member from role"), Activity::kRemoveMemberFromRole);
   EXPECT_EQ(LookupActivity("Update Conditional Access policy "),
             Activity::kUpdateConditionalAccessPolicy);
   EXPECT_EQ(LookupActivity("Add service principal"), Activity::kOther);
