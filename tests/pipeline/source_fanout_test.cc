@@ -22,8 +22,8 @@ namespace privmon {
 namespace {
 
 std::filesystem::path WriteLines(const std::string& name, int lines) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("privmon_fanout_" + name + "_" + std::to_string(::getpid()) + ".ndjson");
+  auto path = std::filesystem::temp_directory_path() /
+              ("privmon_fanout_" + name + "_" + std::to_string(::getpid()) + ".ndjson");
   std::ofstream out(path);
   for (int i = 0; i < lines; ++i) {
     char line[32];
