@@ -66,6 +66,10 @@ class MessageSource {
   // fan-out of one source, pipeline/source_fanout.h): each message stands alone, with no progress
   // marks, partitions or positions a checkpoint would need. Files, stdin and ZeroMQ.
   virtual bool CanFanOut() const { return false; }
+  // The caller is done with every message Receive handed out so far: their views may go. A lane of
+  // a fanned-out source gives their slots and bytes back to its reader at once, instead of after
+  // `block` later messages (its reader may be waiting for those bytes). Nothing for the others.
+  virtual void ReleaseHandedOut() {}
   // A checkpoint holding `position` (a Position() value) is durable. Called from the control
   // thread while the parse thread may be reading: a source that acts on it (Kafka: commits the
   // offsets the position stands for) must be thread-safe here.

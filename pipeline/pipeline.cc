@@ -543,6 +543,9 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
         parsers[k] = std::make_unique<RecordParser>(settings.max_message_bytes);
       }
     }
+    // Emitted (or dropped, stopping): their bytes go back to the reader now, which may be waiting
+    // for room in max_inflight_bytes to read the next message of this very lane.
+    src.ReleaseHandedOut();
   }
   if (saw_end) lane_saw_end_.store(true, std::memory_order_relaxed);
   // The last lane out ends the source as one parse thread would: every lane has left its loop, so

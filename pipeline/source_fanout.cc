@@ -137,16 +137,8 @@ class FanoutLane final : public MessageSource {
   FanoutLane& operator=(const FanoutLane&) = delete;
 
   ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
-    if (held_count_ == held_.size()) {  // the oldest held message's views are no longer needed
-      const uint32_t oldest = held_[held_head_];
-      held_head_ = (held_head_ + 1) % held_.size();
-      --held_count_;
-      Slot& done = lane_.slots[oldest];
-      core_->Release(done.payload.size() + done.tenant_frame.size());
-      if (done.payload.capacity() > kKeepBytes) std::string().swap(done.payload);
-      lane_.free.push(oldest);
-      if (lane_.free.read_available() >= lane_.refill) lane_.free_wake.Notify();
-    }
+    // The oldest held message's views are no longer needed.
+    if (held_count_ == held_.size()) ReleaseOldest();
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       // Read `ended` first: if it was set, every message is already in `filled`.
@@ -180,8 +172,24 @@ class FanoutLane final : public MessageSource {
   uint32_t clock_inputs() const override { return core_->source->clock_inputs(); }
   // The reader drains the source on a stop request; the lane hands out what it read until kEnd.
   bool DrainsOnStop() const override { return core_->source->DrainsOnStop(); }
+  // The reader may be waiting for these bytes (max_inflight_bytes): a lane that emitted its
+  // messages and finds nothing more must not keep them until `block` later messages come.
+  void ReleaseHandedOut() override {
+    while (held_count_ > 0) ReleaseOldest();
+  }
 
  private:
+  void ReleaseOldest() {
+    const uint32_t oldest = held_[held_head_];
+    held_head_ = (held_head_ + 1) % held_.size();
+    --held_count_;
+    Slot& done = lane_.slots[oldest];
+    core_->Release(done.payload.size() + done.tenant_frame.size());
+    if (done.payload.capacity() > kKeepBytes) std::string().swap(done.payload);
+    lane_.free.push(oldest);
+    if (lane_.free.read_available() >= lane_.refill) lane_.free_wake.Notify();
+  }
+
   std::shared_ptr<FanoutCore> core_;
   Lane& lane_;
   // The slots of the last `block` messages handed out, oldest at held_head_: their views stay

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,57 @@ TEST(FanoutOrder, RedeliveryBehindTheMarksIsJudgedAsWithOneParseThread) {
   }
   lines.push_back(Record("2026-11-03T15:11:30.0000000", 7));
   ExpectSameAsOneParseThread(lines, "fanout_order_race", 15);
+}
+
+// Byte budget (pipeline.max_inflight_bytes, here its 1 MiB minimum) and blocks: six Event Hubs
+// batches of about 600 KB, so the reader holds one at a time. A lane gave a message's bytes back
+// only once `fanout_block` later messages were asked for: lane 0 kept batch 1 after emitting it,
+// the reader waited for room for batch 2 forever, and the scan hung. Bounded by a generous wait.
+TEST(FanoutOrder, MessagesOverHalfTheByteBudgetDoNotHangTheReader) {
+  std::vector<std::string> lines;
+  int id = 0;
+  for (int b = 0; b < 6; ++b) {
+    std::string batch = R"({"records":[)";
+    for (int i = 0; i < 360; ++i) {
+      char time[40];
+      std::snprintf(time, sizeof time, "2026-11-03T15:%02d:%02d.%07d", b, i % 60, i);
+      if (i > 0) batch += ",";
+      batch += Record(time, ++id, i == 0 ? "FR" : "US");
+    }
+    lines.push_back(batch + "]}");
+  }
+  const fs::path tmp = TempDir("fanout_order_budget");
+  WriteLines(tmp / "in.ndjson", lines);
+  std::vector<std::string> verdicts_one;
+  for (const uint32_t parsers : {1u, 2u, 3u}) {
+    for (const uint32_t block : {1u, 2u, 8u}) {
+      if (parsers == 1 && block > 1) continue;
+      std::ofstream(tmp / "config.yaml")
+          << "pipeline: {shards: 1, parse_threads: " << parsers << ", fanout_block: " << block
+          << ", max_inflight_bytes: 1048576, allowed_lateness: 5m, max_future_skew: 1d}\n"
+             "dead_letter: {path: \"\"}\n"
+             "tenants:\n"
+             "  \"11111111-2222-3333-4444-555555555555\":\n"
+             "    name: Contoso\n"
+             "    break_glass: ['bg1@contoso.com']\n"
+             "    approved: {countries: ['US', 'CA']}\n";
+      privmon::testing::Child scan(
+          privmon::testing::Spawn({PRIVMON_BINARY, "scan", "-q", "-c",
+                                   (tmp / "config.yaml").string(), (tmp / "in.ndjson").string()},
+                                  (tmp / "out").string(), (tmp / "err").string()));
+      const std::optional<int> code = scan.Wait(std::chrono::seconds(60));
+      ASSERT_TRUE(code.has_value())
+          << parsers << " parse threads, blocks of " << block << ": still running after 60 s";
+      ASSERT_EQ(*code, 0) << ReadFile((tmp / "err").string());
+      const std::vector<std::string> verdicts = Verdicts(ReadFile((tmp / "out").string()));
+      if (parsers == 1) {
+        verdicts_one = verdicts;
+        ASSERT_FALSE(verdicts_one.empty()) << ReadFile((tmp / "err").string());
+      }
+      EXPECT_EQ(verdicts, verdicts_one) << parsers << " parse threads, blocks of " << block;
+    }
+  }
+  fs::remove_all(tmp);
 }
 
 }  // namespace
