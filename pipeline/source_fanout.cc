@@ -20,6 +20,7 @@ struct Slot {
   uint64_t sequence = 0;  // source order: lane = (sequence / block) % lanes
   const char* frame_error = nullptr;
   uint32_t clock_input = 0;
+  bool after_pause = false;  // the source said kIdle just before this message
 };
 
 struct Lane {
@@ -47,6 +48,9 @@ struct FanoutCore {
   uint64_t budget = UINT64_MAX;
   std::atomic<uint64_t> held_bytes{0};  // read, not yet given back by a lane
   PipelineStats* stats = nullptr;
+  // The sequence of the message after the source's latest pause (kIdle): it had said nothing more
+  // after `paused_at` messages. UINT64_MAX: no pause yet.
+  std::atomic<uint64_t> paused_at{UINT64_MAX};
   FanOutStop stop;
   uint32_t block = 1;
   std::jthread reader;
@@ -80,6 +84,7 @@ struct FanoutCore {
   void Read() {
     RawMessage raw;
     uint64_t sequence = 0;
+    bool paused = false;  // kIdle since the last message
     bool draining = false;
     std::chrono::steady_clock::time_point drain_deadline;
     while (lanes_alive.load(std::memory_order_acquire) > 0) {
@@ -95,6 +100,8 @@ struct FanoutCore {
       if (status == ReceiveStatus::kEnd) break;
       if (status == ReceiveStatus::kIdle) {
         if (draining) break;  // drained: nothing left that a sender handed over
+        paused = true;
+        paused_at.store(sequence, std::memory_order_release);
         continue;
       }
       Lane& lane = *lanes[(sequence / block) % lanes.size()];
@@ -117,6 +124,8 @@ struct FanoutCore {
       lane.slots[slot].sequence = sequence++;
       lane.slots[slot].frame_error = raw.frame_error;
       lane.slots[slot].clock_input = raw.clock_input;
+      lane.slots[slot].after_pause = paused;
+      paused = false;
       lane.filled.push(slot);
       lane.filled_wake.Notify();
     }
@@ -152,6 +161,7 @@ class FanoutLane final : public MessageSource {
         out.sequence = lane_.slots[slot].sequence;
         out.frame_error = lane_.slots[slot].frame_error;
         out.clock_input = lane_.slots[slot].clock_input;
+        out.after_pause = lane_.slots[slot].after_pause;
         out.readable_after = lane_.slots[slot].payload.capacity() - out.payload.size();
         return ReceiveStatus::kMessage;
       }
@@ -176,6 +186,9 @@ class FanoutLane final : public MessageSource {
   // messages and finds nothing more must not keep them until `block` later messages come.
   void ReleaseHandedOut() override {
     while (held_count_ > 0) ReleaseOldest();
+  }
+  bool PausedAfter(uint64_t messages) const override {
+    return core_->paused_at.load(std::memory_order_acquire) == messages;
   }
 
  private:

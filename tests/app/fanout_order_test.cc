@@ -205,4 +205,59 @@ TEST(FanoutOrder, MessagesOverHalfTheByteBudgetDoNotHangTheReader) {
   fs::remove_all(tmp);
 }
 
+// Marks are flushed when the source has nothing for a while (a quiet ZeroMQ endpoint, a followed
+// file's end), between the messages before and after the pause. stdin read from a slow pipe never
+// says so (its read blocks): one parse thread flushes nothing there. Fanned out, a lane that
+// waited 50 ms for the reader flushed every mark, wherever the reader was: a slow pipe (or a file
+// on a loaded machine) gave other verdicts. Records as in LaneFirstMarkDoesNotMakeARecordLate,
+// with stdin pausing after record 2: record 2's mark (29 s on) is not sent, record 3 is not late.
+TEST(FanoutOrder, APauseOfTheSourceFlushesMarksWhereOneParseThreadDoes) {
+  const fs::path tmp = TempDir("fanout_order_pause");
+  WriteLines(tmp / "r1.ndjson", {Record("2026-11-03T15:10:00.0000000", 1)});
+  WriteLines(tmp / "r2.ndjson", {Record("2026-11-03T15:10:29.0000000", 2)});
+  WriteLines(tmp / "r3.ndjson", {Record("2026-11-03T15:05:28.5000000", 3)});
+  // stdin with a pause of 0.4 s after record 2: the reader blocks in read().
+  auto scan = [&](uint32_t parsers, uint32_t block) -> ::Run {
+    std::ofstream(tmp / "config.yaml")
+        << "pipeline: {shards: 1, parse_threads: " << parsers << ", fanout_block: " << block
+        << ", allowed_lateness: 5m, max_future_skew: 1d}\n"
+           "dead_letter: {path: \"\"}\n"
+           "tenants:\n"
+           "  \"11111111-2222-3333-4444-555555555555\":\n"
+           "    name: Contoso\n"
+           "    break_glass: ['bg1@contoso.com']\n"
+           "    approved: {countries: ['US', 'CA']}\n";
+    std::string feed = "(";
+    for (int i = 1; i <= 3; ++i) {
+      feed += "cat " + (tmp / ("r" + std::to_string(i) + ".ndjson")).string() + "; ";
+      if (i == 2) feed += "sleep 0.4; ";
+    }
+    feed += ") | " + std::string(PRIVMON_BINARY) + " scan -q -c " + (tmp / "config.yaml").string() +
+            " - >" + (tmp / "out").string() + " 2>" + (tmp / "err").string();
+    privmon::testing::Child sh(privmon::testing::Spawn({"/bin/sh", "-c", feed}));
+    const std::optional<int> code = sh.Wait(std::chrono::seconds(60));
+    EXPECT_EQ(code, std::optional<int>(0)) << ReadFile((tmp / "err").string());
+    ::Run run;
+    run.err = ReadFile((tmp / "err").string());
+    run.verdicts = Verdicts(ReadFile((tmp / "out").string()));
+    for (const std::string& l : Lines(run.err)) {
+      if (l.find("records per parse thread") != std::string::npos) continue;
+      const auto in = l.find(" in ");
+      run.summary += (in == std::string::npos ? l : l.substr(0, in)) + "\n";
+    }
+    return run;
+  };
+  const ::Run one = scan(1, 1);
+  ASSERT_FALSE(one.verdicts.empty()) << one.err;
+  EXPECT_EQ(one.summary.find("late"), std::string::npos) << one.summary;
+  for (const uint32_t parsers : {2u, 3u}) {
+    for (const uint32_t block : {1u, 8u}) {
+      const ::Run many = scan(parsers, block);
+      EXPECT_EQ(many.verdicts, one.verdicts) << parsers << " parse threads, blocks of " << block;
+      EXPECT_EQ(many.summary, one.summary) << parsers << " parse threads, blocks of " << block;
+    }
+  }
+  fs::remove_all(tmp);
+}
+
 }  // namespace
