@@ -46,6 +46,10 @@ struct FanoutCore {
   std::atomic<bool> ended{false};  // the source has no more messages (all are in `filled`)
   std::atomic<uint32_t> lanes_alive{0};
   uint64_t budget = UINT64_MAX;
+  // A slot keeps its buffer between messages up to this capacity: kKeepBytes, or its share of the
+  // budget when that is less (the reader cycles through every slot of a lane, so each one ends up
+  // as large as the messages it held: lanes x slots of them must stay within the budget).
+  std::size_t keep_bytes = kKeepBytes;
   std::atomic<uint64_t> held_bytes{0};  // read, not yet given back by a lane
   PipelineStats* stats = nullptr;
   // The sequence of the message after the source's latest pause (kIdle): it had said nothing more
@@ -198,7 +202,7 @@ class FanoutLane final : public MessageSource {
     --held_count_;
     Slot& done = lane_.slots[oldest];
     core_->Release(done.payload.size() + done.tenant_frame.size());
-    if (done.payload.capacity() > kKeepBytes) std::string().swap(done.payload);
+    if (done.payload.capacity() > core_->keep_bytes) std::string().swap(done.payload);
     lane_.free.push(oldest);
     if (lane_.free.read_available() >= lane_.refill) lane_.free_wake.Notify();
   }
@@ -224,6 +228,8 @@ std::vector<std::unique_ptr<MessageSource>> FanOutSource(std::unique_ptr<Message
   core->block = std::max(1u, std::min(block, slots_per_lane));
   core->source = std::move(source);
   core->budget = max_inflight_bytes;
+  core->keep_bytes = static_cast<std::size_t>(std::min<uint64_t>(
+      kKeepBytes, max_inflight_bytes / std::max<uint64_t>(1, uint64_t{lanes} * slots_per_lane)));
   core->stats = stats;
   for (uint32_t i = 0; i < lanes; ++i)
     core->lanes.push_back(std::make_unique<Lane>(slots_per_lane, core->block));
