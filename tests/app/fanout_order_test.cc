@@ -12,6 +12,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/app/determinism_helpers.h"
@@ -256,6 +257,58 @@ TEST(FanoutOrder, APauseOfTheSourceFlushesMarksWhereOneParseThreadDoes) {
       EXPECT_EQ(many.verdicts, one.verdicts) << parsers << " parse threads, blocks of " << block;
       EXPECT_EQ(many.summary, one.summary) << parsers << " parse threads, blocks of " << block;
     }
+  }
+  fs::remove_all(tmp);
+}
+
+// The other side of APauseOfTheSourceFlushesMarksWhereOneParseThreadDoes: a source that does
+// pause (a followed file at its end) still flushes the marks there when fanned out. `run` follows
+// a file holding records 1 and 2; once record 1's alert is out and the file has paused, record 3
+// is appended: record 2's mark went out in the pause, so record 3 is late, as with one thread.
+TEST(FanoutOrder, AFollowedFilePausingFlushesMarksAsWithOneParseThread) {
+  const fs::path tmp = TempDir("fanout_order_follow");
+  for (const uint32_t parsers : {1u, 2u, 3u}) {
+    const fs::path dir = tmp / std::to_string(parsers);
+    fs::create_directories(dir);
+    const std::string in = (dir / "in.ndjson").string(), alerts = (dir / "alerts.jsonl").string();
+    const std::string err = (dir / "err").string();
+    const int port = privmon::testing::FreeTcpPort();
+    WriteLines(
+        in, {Record("2026-11-03T15:10:00.0000000", 1), Record("2026-11-03T15:10:29.0000000", 2)});
+    std::ofstream(dir / "config.yaml")
+        << "pipeline: {shards: 1, parse_threads: " << parsers
+        << ", fanout_block: 8, allowed_lateness: 5m, max_future_skew: 1d}\n"
+        << "sources: [{file: {path: \"" << in << "\", follow: true}}]\n"
+        << "sinks: [{file: {path: \"" << alerts << "\"}}]\n"
+        << "metrics: {listen: \"127.0.0.1:" << port
+        << "\"}\n"
+           "dead_letter: {path: \"\"}\n"
+           "tenants:\n"
+           "  \"11111111-2222-3333-4444-555555555555\":\n"
+           "    name: Contoso\n"
+           "    break_glass: ['bg1@contoso.com']\n"
+           "    approved: {countries: ['US', 'CA']}\n";
+    privmon::testing::Child run(privmon::testing::Spawn(
+        {PRIVMON_BINARY, "run", "--config", (dir / "config.yaml").string()}, "", err));
+    ASSERT_TRUE(privmon::testing::WaitReady(run, port)) << ReadFile(err);
+    ASSERT_TRUE(privmon::testing::PollUntil([&] { return !ReadFile(alerts).empty(); },
+                                            std::chrono::seconds(60)))
+        << ReadFile(err);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the file pauses at its end
+    std::ofstream(in, std::ios::app) << Record("2026-11-03T15:05:28.5000000", 3) << "\n";
+    ASSERT_TRUE(privmon::testing::WaitForMetrics(
+        run, port,
+        [](const std::string& m) {
+          return privmon::testing::MetricSum(m, "privmon_messages_received_total") >= 3;
+        },
+        std::chrono::seconds(60)))
+        << ReadFile(err);
+    const std::optional<int> code = run.Stop(SIGTERM, std::chrono::seconds(60));
+    EXPECT_EQ(code, std::optional<int>(0)) << ReadFile(err);
+    EXPECT_NE(ReadFile(err).find("3 messages"), std::string::npos) << ReadFile(err);
+    EXPECT_NE(ReadFile(err).find("late            1"), std::string::npos)
+        << parsers << " parse threads\n"
+        << ReadFile(err);
   }
   fs::remove_all(tmp);
 }
