@@ -37,6 +37,9 @@ struct RawMessage {
   // at least kParsePadding (parsers/record_parser.h) lets the parser read the payload in place.
   // The parse thread resets it before every Receive; only a source that knows it sets it.
   std::size_t readable_after = 0;
+  // Set by a fanned-out source's lanes: the source had nothing for a while (Receive said kIdle)
+  // just before this message, where one parse thread would have flushed its marks.
+  bool after_pause = false;
 };
 
 enum class ReceiveStatus { kMessage, kIdle, kEnd };
@@ -66,6 +69,14 @@ class MessageSource {
   // fan-out of one source, pipeline/source_fanout.h): each message stands alone, with no progress
   // marks, partitions or positions a checkpoint would need. Files, stdin and ZeroMQ.
   virtual bool CanFanOut() const { return false; }
+  // The caller is done with every message Receive handed out so far: their views may go. A lane of
+  // a fanned-out source gives their slots and bytes back to its reader at once, instead of after
+  // `block` later messages (its reader may be waiting for those bytes). Nothing for the others.
+  virtual void ReleaseHandedOut() {}
+  // A fanned-out source's lanes: true when the source, read up to its first `messages` messages,
+  // has since had nothing for a while (a pause: one parse thread flushes its marks there). A lane
+  // waiting for its reader is no pause: the reader may be blocked in a slow read (stdin).
+  virtual bool PausedAfter(uint64_t /*messages*/) const { return false; }
   // A checkpoint holding `position` (a Position() value) is durable. Called from the control
   // thread while the parse thread may be reading: a source that acts on it (Kafka: commits the
   // offsets the position stands for) must be thread-safe here.

@@ -495,8 +495,11 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
       if (holds_turn()) WakeIfPending(st);  // before this lane may block
       status = src.Receive(first.raw, std::chrono::milliseconds(50));
       if (status == ReceiveStatus::kIdle) {
-        if (holds_turn()) {  // a pause: bring every clock up
-          SendMarks(0, st, true);
+        if (holds_turn()) {
+          // A pause of the source right after the messages emitted so far: bring every clock up,
+          // as one parse thread does. Not when only the reader is slow (a blocked read of stdin):
+          // one parse thread would have sent nothing there.
+          if (src.PausedAfter(next)) SendMarks(0, st, true);
           WakeIfPending(st);
         }
         continue;
@@ -527,6 +530,9 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
         stopped = true;  // stopping while another lane holds the turn: the rest is not emitted
         break;
       }
+      // The source paused before this message: the flush one parse thread did then (if this lane
+      // or the previous one did not already, waiting in the pause: then nothing moved since).
+      if (m.raw.after_pause) SendMarks(0, st, true);
       Emit(lane, 0, st, src, 0, m.raw, m.result, m.received_ns);
       if (settings.wall_clock || st.wake_batch.Due(m.received_ns)) WakeIfPending(st);
       turn_.store(m.raw.sequence + 1, std::memory_order_release);
@@ -543,6 +549,9 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
         parsers[k] = std::make_unique<RecordParser>(settings.max_message_bytes);
       }
     }
+    // Emitted (or dropped, stopping): their bytes go back to the reader now, which may be waiting
+    // for room in max_inflight_bytes to read the next message of this very lane.
+    src.ReleaseHandedOut();
   }
   if (saw_end) lane_saw_end_.store(true, std::memory_order_relaxed);
   // The last lane out ends the source as one parse thread would: every lane has left its loop, so

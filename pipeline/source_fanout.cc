@@ -20,6 +20,7 @@ struct Slot {
   uint64_t sequence = 0;  // source order: lane = (sequence / block) % lanes
   const char* frame_error = nullptr;
   uint32_t clock_input = 0;
+  bool after_pause = false;  // the source said kIdle just before this message
 };
 
 struct Lane {
@@ -45,8 +46,15 @@ struct FanoutCore {
   std::atomic<bool> ended{false};  // the source has no more messages (all are in `filled`)
   std::atomic<uint32_t> lanes_alive{0};
   uint64_t budget = UINT64_MAX;
+  // A slot keeps its buffer between messages up to this capacity: kKeepBytes, or its share of the
+  // budget when that is less (the reader cycles through every slot of a lane, so each one ends up
+  // as large as the messages it held: lanes x slots of them must stay within the budget).
+  std::size_t keep_bytes = kKeepBytes;
   std::atomic<uint64_t> held_bytes{0};  // read, not yet given back by a lane
   PipelineStats* stats = nullptr;
+  // The sequence of the message after the source's latest pause (kIdle): it had said nothing more
+  // after `paused_at` messages. UINT64_MAX: no pause yet.
+  std::atomic<uint64_t> paused_at{UINT64_MAX};
   FanOutStop stop;
   uint32_t block = 1;
   std::jthread reader;
@@ -80,6 +88,7 @@ struct FanoutCore {
   void Read() {
     RawMessage raw;
     uint64_t sequence = 0;
+    bool paused = false;  // kIdle since the last message
     bool draining = false;
     std::chrono::steady_clock::time_point drain_deadline;
     while (lanes_alive.load(std::memory_order_acquire) > 0) {
@@ -95,6 +104,8 @@ struct FanoutCore {
       if (status == ReceiveStatus::kEnd) break;
       if (status == ReceiveStatus::kIdle) {
         if (draining) break;  // drained: nothing left that a sender handed over
+        paused = true;
+        paused_at.store(sequence, std::memory_order_release);
         continue;
       }
       Lane& lane = *lanes[(sequence / block) % lanes.size()];
@@ -117,6 +128,8 @@ struct FanoutCore {
       lane.slots[slot].sequence = sequence++;
       lane.slots[slot].frame_error = raw.frame_error;
       lane.slots[slot].clock_input = raw.clock_input;
+      lane.slots[slot].after_pause = paused;
+      paused = false;
       lane.filled.push(slot);
       lane.filled_wake.Notify();
     }
@@ -137,16 +150,8 @@ class FanoutLane final : public MessageSource {
   FanoutLane& operator=(const FanoutLane&) = delete;
 
   ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
-    if (held_count_ == held_.size()) {  // the oldest held message's views are no longer needed
-      const uint32_t oldest = held_[held_head_];
-      held_head_ = (held_head_ + 1) % held_.size();
-      --held_count_;
-      Slot& done = lane_.slots[oldest];
-      core_->Release(done.payload.size() + done.tenant_frame.size());
-      if (done.payload.capacity() > kKeepBytes) std::string().swap(done.payload);
-      lane_.free.push(oldest);
-      if (lane_.free.read_available() >= lane_.refill) lane_.free_wake.Notify();
-    }
+    // The oldest held message's views are no longer needed.
+    if (held_count_ == held_.size()) ReleaseOldest();
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       // Read `ended` first: if it was set, every message is already in `filled`.
@@ -160,6 +165,7 @@ class FanoutLane final : public MessageSource {
         out.sequence = lane_.slots[slot].sequence;
         out.frame_error = lane_.slots[slot].frame_error;
         out.clock_input = lane_.slots[slot].clock_input;
+        out.after_pause = lane_.slots[slot].after_pause;
         out.readable_after = lane_.slots[slot].payload.capacity() - out.payload.size();
         return ReceiveStatus::kMessage;
       }
@@ -180,8 +186,27 @@ class FanoutLane final : public MessageSource {
   uint32_t clock_inputs() const override { return core_->source->clock_inputs(); }
   // The reader drains the source on a stop request; the lane hands out what it read until kEnd.
   bool DrainsOnStop() const override { return core_->source->DrainsOnStop(); }
+  // The reader may be waiting for these bytes (max_inflight_bytes): a lane that emitted its
+  // messages and finds nothing more must not keep them until `block` later messages come.
+  void ReleaseHandedOut() override {
+    while (held_count_ > 0) ReleaseOldest();
+  }
+  bool PausedAfter(uint64_t messages) const override {
+    return core_->paused_at.load(std::memory_order_acquire) == messages;
+  }
 
  private:
+  void ReleaseOldest() {
+    const uint32_t oldest = held_[held_head_];
+    held_head_ = (held_head_ + 1) % held_.size();
+    --held_count_;
+    Slot& done = lane_.slots[oldest];
+    core_->Release(done.payload.size() + done.tenant_frame.size());
+    if (done.payload.capacity() > core_->keep_bytes) std::string().swap(done.payload);
+    lane_.free.push(oldest);
+    if (lane_.free.read_available() >= lane_.refill) lane_.free_wake.Notify();
+  }
+
   std::shared_ptr<FanoutCore> core_;
   Lane& lane_;
   // The slots of the last `block` messages handed out, oldest at held_head_: their views stay
@@ -203,6 +228,8 @@ std::vector<std::unique_ptr<MessageSource>> FanOutSource(std::unique_ptr<Message
   core->block = std::max(1u, std::min(block, slots_per_lane));
   core->source = std::move(source);
   core->budget = max_inflight_bytes;
+  core->keep_bytes = static_cast<std::size_t>(std::min<uint64_t>(
+      kKeepBytes, max_inflight_bytes / std::max<uint64_t>(1, uint64_t{lanes} * slots_per_lane)));
   core->stats = stats;
   for (uint32_t i = 0; i < lanes; ++i)
     core->lanes.push_back(std::make_unique<Lane>(slots_per_lane, core->block));

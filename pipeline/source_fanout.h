@@ -21,10 +21,13 @@
 namespace privmon {
 
 // Byte budget: the reader holds at most `max_inflight_bytes` of messages read and not yet parsed
-// (a lane gives a message's bytes back when its parse thread asks for the next one); beyond it the
+// (a lane gives a message's bytes back when its parse thread asks for the `block`th next one, or
+// at once with ReleaseHandedOut, which Pipeline's lanes call after each block); beyond it the
 // reader waits, so the source is not read (ZeroMQ's high-water mark then pushes back on senders).
 // A message larger than the budget is read once nothing else is held. A slot whose buffer grew
-// past kKeepBytes is freed after its message, so RSS comes back after large messages. Accounted
+// past kKeepBytes, or past its share of the budget (budget / (lanes x slots_per_lane)) when that
+// is less, is freed after its message, so what the slots keep stays within the budget and RSS
+// comes back after large messages. Accounted
 // in `stats` (inflight_bytes, inflight_bytes_peak, inflight_waits) when given.
 inline constexpr std::size_t kKeepBytes = 1u << 20;
 

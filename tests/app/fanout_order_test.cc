@@ -10,7 +10,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/app/determinism_helpers.h"
@@ -151,6 +153,164 @@ TEST(FanoutOrder, RedeliveryBehindTheMarksIsJudgedAsWithOneParseThread) {
   }
   lines.push_back(Record("2026-11-03T15:11:30.0000000", 7));
   ExpectSameAsOneParseThread(lines, "fanout_order_race", 15);
+}
+
+// Byte budget (pipeline.max_inflight_bytes, here its 1 MiB minimum) and blocks: six Event Hubs
+// batches of about 600 KB, so the reader holds one at a time. A lane gave a message's bytes back
+// only once `fanout_block` later messages were asked for: lane 0 kept batch 1 after emitting it,
+// the reader waited for room for batch 2 forever, and the scan hung. Bounded by a generous wait.
+TEST(FanoutOrder, MessagesOverHalfTheByteBudgetDoNotHangTheReader) {
+  std::vector<std::string> lines;
+  int id = 0;
+  for (int b = 0; b < 6; ++b) {
+    std::string batch = R"({"records":[)";
+    for (int i = 0; i < 360; ++i) {
+      char time[40];
+      std::snprintf(time, sizeof time, "2026-11-03T15:%02d:%02d.%07d", b, i % 60, i);
+      if (i > 0) batch += ",";
+      batch += Record(time, ++id, i == 0 ? "FR" : "US");
+    }
+    lines.push_back(batch + "]}");
+  }
+  const fs::path tmp = TempDir("fanout_order_budget");
+  WriteLines(tmp / "in.ndjson", lines);
+  std::vector<std::string> verdicts_one;
+  for (const uint32_t parsers : {1u, 2u, 3u}) {
+    for (const uint32_t block : {1u, 2u, 8u}) {
+      if (parsers == 1 && block > 1) continue;
+      std::ofstream(tmp / "config.yaml")
+          << "pipeline: {shards: 1, parse_threads: " << parsers << ", fanout_block: " << block
+          << ", max_inflight_bytes: 1048576, allowed_lateness: 5m, max_future_skew: 1d}\n"
+             "dead_letter: {path: \"\"}\n"
+             "tenants:\n"
+             "  \"11111111-2222-3333-4444-555555555555\":\n"
+             "    name: Contoso\n"
+             "    break_glass: ['bg1@contoso.com']\n"
+             "    approved: {countries: ['US', 'CA']}\n";
+      privmon::testing::Child scan(
+          privmon::testing::Spawn({PRIVMON_BINARY, "scan", "-q", "-c",
+                                   (tmp / "config.yaml").string(), (tmp / "in.ndjson").string()},
+                                  (tmp / "out").string(), (tmp / "err").string()));
+      const std::optional<int> code = scan.Wait(std::chrono::seconds(60));
+      ASSERT_TRUE(code.has_value())
+          << parsers << " parse threads, blocks of " << block << ": still running after 60 s";
+      ASSERT_EQ(*code, 0) << ReadFile((tmp / "err").string());
+      const std::vector<std::string> verdicts = Verdicts(ReadFile((tmp / "out").string()));
+      if (parsers == 1) {
+        verdicts_one = verdicts;
+        ASSERT_FALSE(verdicts_one.empty()) << ReadFile((tmp / "err").string());
+      }
+      EXPECT_EQ(verdicts, verdicts_one) << parsers << " parse threads, blocks of " << block;
+    }
+  }
+  fs::remove_all(tmp);
+}
+
+// Marks are flushed when the source has nothing for a while (a quiet ZeroMQ endpoint, a followed
+// file's end), between the messages before and after the pause. stdin read from a slow pipe never
+// says so (its read blocks): one parse thread flushes nothing there. Fanned out, a lane that
+// waited 50 ms for the reader flushed every mark, wherever the reader was: a slow pipe (or a file
+// on a loaded machine) gave other verdicts. Records as in LaneFirstMarkDoesNotMakeARecordLate,
+// with stdin pausing after record 2: record 2's mark (29 s on) is not sent, record 3 is not late.
+TEST(FanoutOrder, APauseOfTheSourceFlushesMarksWhereOneParseThreadDoes) {
+  const fs::path tmp = TempDir("fanout_order_pause");
+  WriteLines(tmp / "r1.ndjson", {Record("2026-11-03T15:10:00.0000000", 1)});
+  WriteLines(tmp / "r2.ndjson", {Record("2026-11-03T15:10:29.0000000", 2)});
+  WriteLines(tmp / "r3.ndjson", {Record("2026-11-03T15:05:28.5000000", 3)});
+  // stdin with a pause of 0.4 s after record 2: the reader blocks in read().
+  auto scan = [&](uint32_t parsers, uint32_t block) -> ::Run {
+    std::ofstream(tmp / "config.yaml")
+        << "pipeline: {shards: 1, parse_threads: " << parsers << ", fanout_block: " << block
+        << ", allowed_lateness: 5m, max_future_skew: 1d}\n"
+           "dead_letter: {path: \"\"}\n"
+           "tenants:\n"
+           "  \"11111111-2222-3333-4444-555555555555\":\n"
+           "    name: Contoso\n"
+           "    break_glass: ['bg1@contoso.com']\n"
+           "    approved: {countries: ['US', 'CA']}\n";
+    std::string feed = "(";
+    for (int i = 1; i <= 3; ++i) {
+      feed += "cat " + (tmp / ("r" + std::to_string(i) + ".ndjson")).string() + "; ";
+      if (i == 2) feed += "sleep 0.4; ";
+    }
+    feed += ") | " + std::string(PRIVMON_BINARY) + " scan -q -c " + (tmp / "config.yaml").string() +
+            " - >" + (tmp / "out").string() + " 2>" + (tmp / "err").string();
+    privmon::testing::Child sh(privmon::testing::Spawn({"/bin/sh", "-c", feed}));
+    const std::optional<int> code = sh.Wait(std::chrono::seconds(60));
+    EXPECT_EQ(code, std::optional<int>(0)) << ReadFile((tmp / "err").string());
+    ::Run run;
+    run.err = ReadFile((tmp / "err").string());
+    run.verdicts = Verdicts(ReadFile((tmp / "out").string()));
+    for (const std::string& l : Lines(run.err)) {
+      if (l.find("records per parse thread") != std::string::npos) continue;
+      const auto in = l.find(" in ");
+      run.summary += (in == std::string::npos ? l : l.substr(0, in)) + "\n";
+    }
+    return run;
+  };
+  const ::Run one = scan(1, 1);
+  ASSERT_FALSE(one.verdicts.empty()) << one.err;
+  EXPECT_EQ(one.summary.find("late"), std::string::npos) << one.summary;
+  for (const uint32_t parsers : {2u, 3u}) {
+    for (const uint32_t block : {1u, 8u}) {
+      const ::Run many = scan(parsers, block);
+      EXPECT_EQ(many.verdicts, one.verdicts) << parsers << " parse threads, blocks of " << block;
+      EXPECT_EQ(many.summary, one.summary) << parsers << " parse threads, blocks of " << block;
+    }
+  }
+  fs::remove_all(tmp);
+}
+
+// The other side of APauseOfTheSourceFlushesMarksWhereOneParseThreadDoes: a source that does
+// pause (a followed file at its end) still flushes the marks there when fanned out. `run` follows
+// a file holding records 1 and 2; once record 1's alert is out and the file has paused, record 3
+// is appended: record 2's mark went out in the pause, so record 3 is late, as with one thread.
+TEST(FanoutOrder, AFollowedFilePausingFlushesMarksAsWithOneParseThread) {
+  const fs::path tmp = TempDir("fanout_order_follow");
+  for (const uint32_t parsers : {1u, 2u, 3u}) {
+    const fs::path dir = tmp / std::to_string(parsers);
+    fs::create_directories(dir);
+    const std::string in = (dir / "in.ndjson").string(), alerts = (dir / "alerts.jsonl").string();
+    const std::string err = (dir / "err").string();
+    const int port = privmon::testing::FreeTcpPort();
+    WriteLines(
+        in, {Record("2026-11-03T15:10:00.0000000", 1), Record("2026-11-03T15:10:29.0000000", 2)});
+    std::ofstream(dir / "config.yaml")
+        << "pipeline: {shards: 1, parse_threads: " << parsers
+        << ", fanout_block: 8, allowed_lateness: 5m, max_future_skew: 1d}\n"
+        << "sources: [{file: {path: \"" << in << "\", follow: true}}]\n"
+        << "sinks: [{file: {path: \"" << alerts << "\"}}]\n"
+        << "metrics: {listen: \"127.0.0.1:" << port
+        << "\"}\n"
+           "dead_letter: {path: \"\"}\n"
+           "tenants:\n"
+           "  \"11111111-2222-3333-4444-555555555555\":\n"
+           "    name: Contoso\n"
+           "    break_glass: ['bg1@contoso.com']\n"
+           "    approved: {countries: ['US', 'CA']}\n";
+    privmon::testing::Child run(privmon::testing::Spawn(
+        {PRIVMON_BINARY, "run", "--config", (dir / "config.yaml").string()}, "", err));
+    ASSERT_TRUE(privmon::testing::WaitReady(run, port)) << ReadFile(err);
+    ASSERT_TRUE(privmon::testing::PollUntil([&] { return !ReadFile(alerts).empty(); },
+                                            std::chrono::seconds(60)))
+        << ReadFile(err);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the file pauses at its end
+    std::ofstream(in, std::ios::app) << Record("2026-11-03T15:05:28.5000000", 3) << "\n";
+    ASSERT_TRUE(privmon::testing::WaitForMetrics(
+        run, port,
+        [](const std::string& m) {
+          return privmon::testing::MetricSum(m, "privmon_messages_received_total") >= 3;
+        },
+        std::chrono::seconds(60)))
+        << ReadFile(err);
+    const std::optional<int> code = run.Stop(SIGTERM, std::chrono::seconds(60));
+    EXPECT_EQ(code, std::optional<int>(0)) << ReadFile(err);
+    EXPECT_NE(ReadFile(err).find("3 messages"), std::string::npos) << ReadFile(err);
+    EXPECT_NE(ReadFile(err).find("late            1"), std::string::npos)
+        << parsers << " parse threads\n"
+        << ReadFile(err);
+  }
+  fs::remove_all(tmp);
 }
 
 }  // namespace

@@ -68,5 +68,48 @@ TEST(InflightBudget, TheReaderHoldsAtMostTheBudgetOfLargeMessages) {
   std::filesystem::remove(path);
 }
 
+// What the slots keep between messages is within the budget too. A slot kept its buffer's
+// capacity up to 1 MiB whatever the budget, and the reader cycles through every slot of a lane:
+// after a run of 900 KB Event Hubs batches, 256 slots x P lanes kept ~230 MB x P (a scan of such
+// batches: 58 MB of RSS with one parse thread, 600 MB with two, 920 MB with three, under the
+// default 256 MiB budget). Here 2 lanes of 4 slots under a 4 MiB budget may keep 512 KiB a slot:
+// after eight messages of 600 KB, the small messages that follow in the same slots must not sit
+// in 600 KB buffers (readable_after shows a slot's capacity past the message).
+TEST(InflightBudget, SlotsKeepNoMoreThanTheirShareOfTheBudget) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("privmon_inflight_keep_" + std::to_string(::getpid()) + ".ndjson");
+  constexpr std::size_t kLarge = 600'000;
+  {
+    std::ofstream out(path);
+    for (int i = 0; i < 8; ++i) out << std::string(kLarge - 1, 'a' + i) << '\n';
+    for (int i = 0; i < 8; ++i) out << "{\"n\":" << i << "}\n";
+  }
+  PipelineStats stats(1, 2, 0);
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path.string();
+  zmq::context_t zmq;
+  auto lanes = FanOutSource(OpenSource(s, zmq), 2, 4, 4u << 20, &stats);
+  ASSERT_EQ(lanes.size(), 2u);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  RawMessage raw;
+  // Source order: message n is lane n % 2's (blocks of 1).
+  for (uint64_t n = 0; n < 16 && std::chrono::steady_clock::now() < until;) {
+    raw.readable_after = 0;
+    const ReceiveStatus st = lanes[n % 2]->Receive(raw, std::chrono::milliseconds(10));
+    ASSERT_NE(st, ReceiveStatus::kEnd) << "message " << n;
+    if (st != ReceiveStatus::kMessage) continue;
+    ASSERT_EQ(raw.sequence, n);
+    if (n >= 8) {
+      EXPECT_LT(raw.readable_after, std::size_t{64} << 10)
+          << "message " << n << " (" << raw.payload.size() << " bytes) sits in a buffer of "
+          << raw.payload.size() + raw.readable_after << " bytes";
+    }
+    ++n;
+  }
+  lanes.clear();
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace privmon
