@@ -125,7 +125,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     // Named only by its template id: a built-in role's id reads as its name; another (a custom
     // role) keys the role by the id, which a config may list.
     const std::string_view id =
-        TrimSpaces(UnquoteJsonText(f.role_template, template_buffer, sizeof(template_buffer)));
+        NormalizeId(UnquoteJsonText(f.role_template, template_buffer, sizeof(template_buffer)));
     const std::string_view builtin = BuiltinRoleName(id);
     role = builtin.empty() ? id : builtin;
   }
@@ -133,7 +133,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   a.role_hash = role.empty() ? 0 : HashLower(role);
   a.role_name.assign(role);
 
-  for (uint8_t i = 0; i < f.app_key_count; ++i) a.app_hashes[i] = HashLower(f.app_keys[i]);
+  for (uint8_t i = 0; i < f.app_key_count; ++i) {
+    a.app_hashes[i] = HashLower(NormalizeId(f.app_keys[i]));
+  }
   a.app_hash_count = f.app_key_count;
   a.app_name.assign(TrimSpaces(f.app_name));
 
@@ -147,7 +149,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     // new UPN and matches lists (break_glass, privileged_accounts) by the former one. Keyed as
     // before (by its id; by the former UPN, as its earlier records were, when it has none).
     const std::string_view old_upn = StripDeletedUserPrefix(
-        TrimSpaces(f.target_user_id), UpnFromPropertyValue(f.target_user_old_upn));
+        NormalizeId(f.target_user_id), UpnFromPropertyValue(f.target_user_old_upn));
     if (!new_upn.empty() && !old_upn.empty() && !EqualsIgnoreCase(old_upn, ev.account.upn.view())) {
       ev.account.upn_hash = HashLower(old_upn);
       if (ev.account.id_hash == 0) {
@@ -170,7 +172,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       FillAccount(ev.tenant_hash, app_id, app_name, ev.actor);
       a.flags |= kActorIsApp;
     }
-    if (IsPimApp(app_name, TrimSpaces(f.actor_app_id))) a.flags |= kInitiatedByPim;
+    if (IsPimApp(app_name, NormalizeId(f.actor_app_id))) a.flags |= kInitiatedByPim;
   }
 }
 
