@@ -187,7 +187,7 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   std::string_view ip = TrimSpaces(f.ip_address);
   if (ip.empty()) ip = TrimSpaces(f.caller_ip_address);
   s.ip_text.assign(ip);
-  s.ip_family = ip.empty() ? 0 : ParseIpAddress(ip, s.ip);
+  s.ip_family = ip.empty() ? 0 : ParseRecordIpAddress(ip, s.ip);
 
   s.home_tenant_hash = HashOptional(NormalizeId(f.home_tenant_id));
   s.resource_tenant_hash = HashOptional(NormalizeId(f.resource_tenant_id));
