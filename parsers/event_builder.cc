@@ -251,8 +251,11 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   ev.received_ns = ctx.received_ns;
 
   // Tenant ids compare case-insensitively and without the braces of the registry form "{GUID}".
+  // An AzureActivity row names its tenant in Claims (or Claims_d), else as the root of its
+  // Hierarchy.
   std::string_view own_tenant = NormalizeId(FirstNonEmpty(
-      {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id}));
+      {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id,
+       k.kind == EventKind::kAzureActivity ? f.hierarchy_tenant_id : std::string_view()}));
   const std::string_view transport_tenant =
       NormalizeId(FirstNonEmpty({ctx.frame_tenant, ctx.source_tenant}));
   if (own_tenant.empty() && k.kind == EventKind::kSignIn) {

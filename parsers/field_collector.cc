@@ -32,6 +32,7 @@ enum class Key : uint8_t {
   kDeviceDetail,
   kEventId,
   kEventTimestamp,
+  kHierarchy,
   kHomeTenantId,
   kId,
   kIdentity,
@@ -72,7 +73,7 @@ enum class Key : uint8_t {
 // Record keys, lower-cased and sorted: Graph/diag camelCase and LA PascalCase spell the same
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
-constexpr std::array<std::pair<std::string_view, Key>, 55> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 57> kRecordKeys = {{
     {"aadtenantid", Key::kAadTenantId},
     {"account", Key::kAccount},
     {"activitydatetime", Key::kActivityDateTime},
@@ -85,6 +86,8 @@ constexpr std::array<std::pair<std::string_view, Key>, 55> kRecordKeys = {{
     {"calleripaddress", Key::kCallerIpAddress},
     {"category", Key::kCategory},
     {"claims", Key::kClaims},
+    // Log Analytics AzureActivity: the dynamic copy of Claims (the string column may be empty).
+    {"claims_d", Key::kClaims},
     {"clientappused", Key::kClientAppUsed},
     {"computer", Key::kComputer},
     {"conditionalaccessstatus", Key::kConditionalAccessStatus},
@@ -93,6 +96,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 55> kRecordKeys = {{
     {"devicedetail", Key::kDeviceDetail},
     {"eventid", Key::kEventId},
     {"eventtimestamp", Key::kEventTimestamp},
+    {"hierarchy", Key::kHierarchy},
     {"hometenantid", Key::kHomeTenantId},
     {"id", Key::kId},
     {"identity", Key::kIdentity},
@@ -134,11 +138,11 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
                              [](const auto& a, const auto& b) { return a.first < b.first; }));
 
 // Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
-// shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 7 bits.
-// The multiplier was searched so that the 55 names above land in distinct slots (asserted below);
+// shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 8 bits.
+// The multiplier was searched so that the 57 names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
-constexpr int kKeyHashBits = 7;
-constexpr uint64_t kKeyHashMultiplier = 0x1af28085721b0797ull;
+constexpr int kKeyHashBits = 8;
+constexpr uint64_t kKeyHashMultiplier = 0x9101e39f107d14cfull;
 
 constexpr uint64_t KeyHash(std::string_view key) {
   const std::size_t n = key.size();
@@ -289,6 +293,14 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.event_id);
     case Key::kEventTimestamp:
       return Text(v, out.event_timestamp);
+    case Key::kHierarchy: {
+      // Log Analytics AzureActivity: "<tenant id>/<management group>/.../<subscription>".
+      std::string_view hierarchy;
+      Text(v, hierarchy);
+      hierarchy = TrimSpaces(hierarchy);
+      out.hierarchy_tenant_id = hierarchy.substr(0, hierarchy.find('/'));
+      return;
+    }
     case Key::kHomeTenantId:
       return Text(v, out.home_tenant_id);
     case Key::kId:
