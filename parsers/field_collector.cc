@@ -188,7 +188,10 @@ bool MentionsFraudDenied(std::string_view s) {
   return !s.empty() && ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied");
 }
 
-// Calls on_field(key, value) for each field of an object; any other type reads as absent.
+// Calls on_field(key, value) for each field of an object; any other type reads as absent. Nested
+// keys, like record keys, match case-insensitively: exports drift in key case below the record too
+// (Graph v1.0 writes a target's "Type"; Graph PowerShell exports write "ErrorCode", "DeviceId",
+// "UserPrincipalName", "ModifiedProperties", ...).
 template <typename OnField>
 void ForEachField(dom::element v, OnField&& on_field) {
   dom::object obj;
@@ -243,7 +246,7 @@ void FieldCollector::PropertyValue(dom::element v, std::string_view& out) {
 void FieldCollector::TextOrValueObject(dom::element v, std::string_view& out) {
   if (!v.is_object()) return Text(v, out);
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "value") Text(child, out);
+    if (EqualsIgnoreCase(key, "value")) Text(child, out);
   });
 }
 
@@ -408,11 +411,11 @@ void FieldCollector::Properties(dom::element v, RecordFields& out) {
 
 void FieldCollector::Status(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "errorCode") {
+    if (EqualsIgnoreCase(key, "errorCode")) {
       Text(child, out.error_code);
-    } else if (key == "value") {
+    } else if (EqualsIgnoreCase(key, "value")) {
       Text(child, out.activity_status);  // Azure Activity: {"value":"Succeeded",...}
-    } else if (key == "additionalDetails") {
+    } else if (EqualsIgnoreCase(key, "additionalDetails")) {
       std::string_view details;
       Text(child, details);
       if (MentionsFraudDenied(details)) out.fraud_denied = true;
@@ -422,17 +425,17 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
 
 void FieldCollector::DeviceDetail(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "deviceId") {
+    if (EqualsIgnoreCase(key, "deviceId")) {
       Text(child, out.device_id);
-    } else if (key == "displayName") {
+    } else if (EqualsIgnoreCase(key, "displayName")) {
       Text(child, out.device_name);
-    } else if (key == "operatingSystem") {
+    } else if (EqualsIgnoreCase(key, "operatingSystem")) {
       Text(child, out.operating_system);
-    } else if (key == "browser") {
+    } else if (EqualsIgnoreCase(key, "browser")) {
       Text(child, out.browser);
-    } else if (key == "isCompliant") {
+    } else if (EqualsIgnoreCase(key, "isCompliant")) {
       Bool(child, out.device_compliant);
-    } else if (key == "isManaged") {
+    } else if (EqualsIgnoreCase(key, "isManaged")) {
       Bool(child, out.device_managed);
     }
   });
@@ -440,9 +443,9 @@ void FieldCollector::DeviceDetail(dom::element v, RecordFields& out) {
 
 void FieldCollector::Location(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "city") {
+    if (EqualsIgnoreCase(key, "city")) {
       Text(child, out.city);
-    } else if (key == "countryOrRegion") {
+    } else if (EqualsIgnoreCase(key, "countryOrRegion")) {
       Text(child, out.country_or_region);
     }
   });
@@ -451,7 +454,7 @@ void FieldCollector::Location(dom::element v, RecordFields& out) {
 void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
   ForEachElement(v, [&](dom::element step) {
     ForEachField(step, [&](std::string_view key, dom::element child) {
-      if (key != "authenticationStepResultDetail") return;
+      if (!EqualsIgnoreCase(key, "authenticationStepResultDetail")) return;
       std::string_view detail;
       Text(child, detail);
       if (MentionsFraudDenied(detail)) out.fraud_denied = true;
@@ -461,23 +464,23 @@ void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
 
 void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element who) {
-    if (key == "user") {
+    if (EqualsIgnoreCase(key, "user")) {
       ForEachField(who, [&](std::string_view k, dom::element child) {
-        if (k == "id") {
+        if (EqualsIgnoreCase(k, "id")) {
           Text(child, out.actor_user_id);
-        } else if (k == "userPrincipalName") {
+        } else if (EqualsIgnoreCase(k, "userPrincipalName")) {
           Text(child, out.actor_user_upn);
         }
       });
-    } else if (key == "app") {
+    } else if (EqualsIgnoreCase(key, "app")) {
       ForEachField(who, [&](std::string_view k, dom::element child) {
-        if (k == "servicePrincipalId") {
+        if (EqualsIgnoreCase(k, "servicePrincipalId")) {
           Text(child, out.actor_app_sp_id);
-        } else if (k == "appId") {
+        } else if (EqualsIgnoreCase(k, "appId")) {
           Text(child, out.actor_app_id);
-        } else if (k == "displayName") {
+        } else if (EqualsIgnoreCase(k, "displayName")) {
           Text(child, out.actor_app_name);
-        } else if (k == "servicePrincipalName") {
+        } else if (EqualsIgnoreCase(k, "servicePrincipalName")) {
           Text(child, out.actor_app_sp_name);
         }
       });
@@ -495,11 +498,11 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
-      if (k == "displayName") {
+      if (EqualsIgnoreCase(k, "displayName")) {
         Text(child, name);
-      } else if (k == "oldValue") {
+      } else if (EqualsIgnoreCase(k, "oldValue")) {
         PropertyValue(child, old_value);
-      } else if (k == "newValue") {
+      } else if (EqualsIgnoreCase(k, "newValue")) {
         PropertyValue(child, new_value);
       }
     });
@@ -532,17 +535,17 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     }
   };
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "type" || key == "Type") {
+    if (EqualsIgnoreCase(key, "type")) {
       Text(child, type);
-    } else if (key == "id") {
+    } else if (EqualsIgnoreCase(key, "id")) {
       Text(child, id);
-    } else if (key == "displayName") {
+    } else if (EqualsIgnoreCase(key, "displayName")) {
       Text(child, display_name);
-    } else if (key == "userPrincipalName") {
+    } else if (EqualsIgnoreCase(key, "userPrincipalName")) {
       Text(child, upn);
-    } else if (key == "appId") {
+    } else if (EqualsIgnoreCase(key, "appId")) {
       Text(child, app_id);
-    } else if (key == "modifiedProperties") {
+    } else if (EqualsIgnoreCase(key, "modifiedProperties")) {
       ForEachElement(child, on_modified);
     }
   });
@@ -574,18 +577,21 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
 void FieldCollector::Identity(dom::element v, RecordFields& out) {
   // A sign-in's `identity` is a display name (not an object): absent here.
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "claims") Claims(child, out);
+    if (EqualsIgnoreCase(key, "claims")) Claims(child, out);
   });
 }
 
 void FieldCollector::Claims(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn" || key == "upn") {
+    if (EqualsIgnoreCase(key, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn") ||
+        EqualsIgnoreCase(key, "upn")) {
       Text(child, out.claims_upn);
-    } else if (key == "http://schemas.microsoft.com/identity/claims/objectidentifier" ||
-               key == "oid") {
+    } else if (EqualsIgnoreCase(key,
+                                "http://schemas.microsoft.com/identity/claims/objectidentifier") ||
+               EqualsIgnoreCase(key, "oid")) {
       Text(child, out.claims_object_id);
-    } else if (key == "http://schemas.microsoft.com/identity/claims/tenantid" || key == "tid") {
+    } else if (EqualsIgnoreCase(key, "http://schemas.microsoft.com/identity/claims/tenantid") ||
+               EqualsIgnoreCase(key, "tid")) {
       Text(child, out.claims_tenant_id);
     }
   });
