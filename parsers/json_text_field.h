@@ -28,6 +28,7 @@ class JsonTextFields {
     kTargetResources,
     kClaims,
     kProperties,
+    kRecord,  // a batch element that is a record as JSON text
     kSlotCount
   };
 

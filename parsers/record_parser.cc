@@ -136,11 +136,20 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
     return;
   }
   dom::object object;
-  if (root.get_object().get(object) != simdjson::SUCCESS) {
-    Reject(RejectReason::kNotObject, text, "message is not a JSON object");
+  if (root.get_object().get(object) == simdjson::SUCCESS) {
+    ParseRoot(object, ctx);
     return;
   }
-  ParseRoot(object, ctx);
+  // A bare JSON array of records (PowerShell's ConvertTo-Json of a list of Graph objects, the Azure
+  // CLI's query output, jq -c of a page): a batch like {"value":[...]} when it holds records, i.e.
+  // objects only. Its '[' is structural 0.
+  dom::array array;
+  if (root.get_array().get(array) == simdjson::SUCCESS && array.size() > 0 &&
+      std::all_of(array.begin(), array.end(), [](dom::element e) { return e.is_object(); })) {
+    ParseBatch(array, 0, ctx);
+    return;
+  }
+  Reject(RejectReason::kNotObject, text, "message is not a JSON object");
 }
 
 void RecordParser::Impl::ParseRoot(dom::object root, const ParseContext& ctx) {
@@ -195,18 +204,33 @@ void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
                                                         : structurals.Offset(next);
     element_at = next + 1;
     const std::string_view raw = parsers::TrimSpaces(text.substr(begin, end - begin));
-    dom::object object;
-    if (record.get_object().get(object) != simdjson::SUCCESS) {
-      ++record_index;
-      Reject(RejectReason::kNotObject, raw, "batch element is not an object");
-      continue;
-    }
     fields = {};
     collector.BeginRecord();
-    for (dom::key_value_pair field : object) {
-      collector.RecordField(field.key, field.value, fields);
+    dom::object object;
+    if (record.get_object().get(object) == simdjson::SUCCESS) {
+      for (dom::key_value_pair field : object) {
+        collector.RecordField(field.key, field.value, fields);
+      }
+      Emit(fields, raw, ctx);
+      continue;
     }
-    Emit(fields, raw, ctx);
+    // A record stringified by its shipper ({"records":["{\"time\":...}"]}, as nested objects
+    // arrive as JSON text): the record is the object that text holds, and its bytes that text.
+    std::string_view record_text;
+    dom::element inner;
+    if (record.get_string().get(record_text) == simdjson::SUCCESS &&
+        parsers::TrimSpaces(record_text).starts_with('{') &&
+        text_fields.Open(parsers::JsonTextFields::kRecord, record_text, inner) ==
+            simdjson::SUCCESS &&
+        inner.get_object().get(object) == simdjson::SUCCESS) {
+      for (dom::key_value_pair field : object) {
+        collector.RecordField(field.key, field.value, fields);
+      }
+      Emit(fields, parsers::TrimSpaces(record_text), ctx);
+      continue;
+    }
+    ++record_index;
+    Reject(RejectReason::kNotObject, raw, "batch element is not an object");
   }
 }
 
