@@ -246,9 +246,10 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
     // Redelivery key (DESIGN.md section 10): the record's own id, never its correlation id;
     // a registration's id is its user's, so registrations (and records without an id) are keyed
     // by their bytes.
-    const bool own_id = !f.id.empty() && event.kind != EventKind::kMfaRegistration;
-    event.fingerprint =
-        RecordFingerprint(event.tenant_hash, event.kind, own_id ? f.id : raw, own_id);
+    // The id as NormalizeId reads every id: without surrounding white space or braces.
+    const std::string_view id = parsers::NormalizeId(f.id);
+    const bool own_id = !id.empty() && event.kind != EventKind::kMfaRegistration;
+    event.fingerprint = RecordFingerprint(event.tenant_hash, event.kind, own_id ? id : raw, own_id);
     result.event_raw.push_back(raw);
     return;
   }
