@@ -65,7 +65,11 @@ struct RecordParser::Impl {
         collector(text_fields) {}
 
   void Parse(std::string_view message, const ParseContext& ctx);
-  void ParseRoot(dom::object root, const ParseContext& ctx);
+  // An object: a record, or an envelope ({"records":[...]}, {"value":[...]}) whose records are
+  // parsed. `open_brace`: its '{' structural; `raw`: its bytes. A batch element may itself be an
+  // envelope (a forwarder's array of Event Hubs bodies); the message's root is `is_root`.
+  void ParseObject(dom::object object, uint32_t open_brace, std::string_view raw, bool is_root,
+                   const ParseContext& ctx);
   void ParseBatch(dom::array records, uint32_t open_bracket, const ParseContext& ctx);
   void Emit(const parsers::RecordFields& fields, std::string_view raw, const ParseContext& ctx);
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
@@ -137,7 +141,7 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   }
   dom::object object;
   if (root.get_object().get(object) == simdjson::SUCCESS) {
-    ParseRoot(object, ctx);
+    ParseObject(object, 0, parsers::TrimSpaces(message), /*is_root=*/true, ctx);
     return;
   }
   // A bare JSON array of records (PowerShell's ConvertTo-Json of a list of Graph objects, the Azure
@@ -152,18 +156,19 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   Reject(RejectReason::kNotObject, text, "message is not a JSON object");
 }
 
-void RecordParser::Impl::ParseRoot(dom::object root, const ParseContext& ctx) {
+void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std::string_view raw,
+                                     bool is_root, const ParseContext& ctx) {
   fields = {};
   collector.BeginRecord();
   bool batch = false;
   bool wrong_type = false;
-  // Structural 0 is the root's '{'; each member is key (i), ':' (i + 1), value (i + 2). Only a
-  // batch needs its array's position, so members are skipped up to it when one is met (a single
-  // record walks no structurals twice).
+  // Structural `open_brace` is the object's '{'; each member is key (i), ':' (i + 1), value
+  // (i + 2). Only a batch needs its array's position, so members are skipped up to it when one is
+  // met (a single record walks no structurals twice).
   const Structurals structurals(parser, base);
-  uint32_t index = 0;    // this member's place in the root object
-  uint32_t skipped = 0;  // members before `member`
-  uint32_t member = 1;   // the key structural of member `skipped`
+  uint32_t index = 0;                // this member's place in the object
+  uint32_t skipped = 0;              // members before `member`
+  uint32_t member = open_brace + 1;  // the key structural of member `skipped`
   for (dom::key_value_pair field : root) {
     if (field.key == "records" || field.key == "value") {
       for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
@@ -183,12 +188,18 @@ void RecordParser::Impl::ParseRoot(dom::object root, const ParseContext& ctx) {
     collector.RecordField(field.key, field.value, fields);
   }
   if (wrong_type) {
-    // A message is valid as a whole or not at all: drop what its earlier records produced.
-    ClearResult();
-    Reject(RejectReason::kWrongType, text, "\"records\" / \"value\" is not an array");
+    if (is_root) {
+      // A message is valid as a whole or not at all: drop what its earlier records produced.
+      ClearResult();
+      Reject(RejectReason::kWrongType, text, "\"records\" / \"value\" is not an array");
+    } else {
+      ++record_index;
+      Reject(RejectReason::kWrongType, raw,
+             "batch element: \"records\" / \"value\" is not an array");
+    }
     return;
   }
-  if (!batch) Emit(fields, parsers::TrimSpaces(message), ctx);
+  if (!batch) Emit(fields, raw, ctx);
 }
 
 void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
@@ -202,18 +213,16 @@ void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
     const uint32_t begin = structurals.Offset(element_at);
     const uint32_t end = (first == '{' || first == '[') ? structurals.Offset(next - 1) + 1
                                                         : structurals.Offset(next);
+    const uint32_t element_at_before = element_at;
     element_at = next + 1;
     const std::string_view raw = parsers::TrimSpaces(text.substr(begin, end - begin));
-    fields = {};
-    collector.BeginRecord();
     dom::object object;
     if (record.get_object().get(object) == simdjson::SUCCESS) {
-      for (dom::key_value_pair field : object) {
-        collector.RecordField(field.key, field.value, fields);
-      }
-      Emit(fields, raw, ctx);
+      ParseObject(object, element_at_before, raw, /*is_root=*/false, ctx);
       continue;
     }
+    fields = {};
+    collector.BeginRecord();
     // A record stringified by its shipper ({"records":["{\"time\":...}"]}, as nested objects
     // arrive as JSON text): the record is the object that text holds, and its bytes that text.
     std::string_view record_text;
