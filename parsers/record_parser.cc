@@ -71,6 +71,9 @@ struct RecordParser::Impl {
   void ParseObject(dom::object object, uint32_t open_brace, std::string_view raw, bool is_root,
                    const ParseContext& ctx);
   void ParseBatch(dom::array records, uint32_t open_bracket, const ParseContext& ctx);
+  // A Log Analytics (or Kusto) query response's tables: {"tables":[{"name":..,"columns":[{"name":
+  // ..,"type":..}],"rows":[[..],..]}]}; each row is a record whose columns are named by `columns`.
+  void ParseTables(dom::array tables, uint32_t open_bracket, const ParseContext& ctx);
   void Emit(const parsers::RecordFields& fields, std::string_view raw, const ParseContext& ctx);
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
     result.rejections.push_back(Rejection{reason, raw, detail});
@@ -170,6 +173,16 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
   uint32_t skipped = 0;              // members before `member`
   uint32_t member = open_brace + 1;  // the key structural of member `skipped`
   for (dom::key_value_pair field : root) {
+    if (is_root && (field.key == "tables" || field.key == "Tables")) {
+      dom::array tables;
+      if (field.value.get_array().get(tables) == simdjson::SUCCESS) {
+        for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+        batch = true;
+        ParseTables(tables, member + 2, ctx);
+      }
+      ++index;
+      continue;
+    }
     if (field.key == "records" || field.key == "value") {
       for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
       const uint32_t value_at = member + 2;
@@ -240,6 +253,72 @@ void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
     }
     ++record_index;
     Reject(RejectReason::kNotObject, raw, "batch element is not an object");
+  }
+}
+
+void RecordParser::Impl::ParseTables(dom::array tables, uint32_t open_bracket,
+                                     const ParseContext& ctx) {
+  const Structurals structurals(parser, base);
+  uint32_t table_at = open_bracket + 1;
+  for (dom::element table_element : tables) {
+    const uint32_t table_next = structurals.SkipValue(table_at);
+    const uint32_t table_open = table_at;
+    table_at = table_next + 1;
+    dom::object table;
+    if (table_element.get_object().get(table) != simdjson::SUCCESS) continue;
+    // The members in text order, beside their structurals: the rows' '[' is needed for their bytes.
+    dom::array columns, rows;
+    bool has_columns = false, has_rows = false;
+    uint32_t rows_at = 0;
+    uint32_t member = table_open + 1;
+    for (dom::key_value_pair field : table) {
+      const uint32_t value_at = member + 2;
+      member = structurals.SkipValue(value_at) + 1;
+      if (parsers::EqualsIgnoreCase(field.key, "columns")) {
+        has_columns = field.value.get_array().get(columns) == simdjson::SUCCESS;
+      } else if (parsers::EqualsIgnoreCase(field.key, "rows")) {
+        has_rows = field.value.get_array().get(rows) == simdjson::SUCCESS;
+        rows_at = value_at;
+      }
+    }
+    if (!has_columns || !has_rows) continue;
+    uint32_t row_at = rows_at + 1;
+    for (dom::element row_element : rows) {
+      const uint32_t next = structurals.SkipValue(row_at);
+      const char first = structurals.At(row_at);
+      const uint32_t begin = structurals.Offset(row_at);
+      const uint32_t end = (first == '{' || first == '[') ? structurals.Offset(next - 1) + 1
+                                                          : structurals.Offset(next);
+      row_at = next + 1;
+      const std::string_view raw = parsers::TrimSpaces(text.substr(begin, end - begin));
+      dom::array row;
+      if (row_element.get_array().get(row) != simdjson::SUCCESS) {
+        ++record_index;
+        Reject(RejectReason::kNotObject, raw, "table row is not an array");
+        continue;
+      }
+      fields = {};
+      collector.BeginRecord();
+      auto column = columns.begin();
+      for (dom::element value : row) {
+        if (column == columns.end()) break;
+        // {"name": "TimeGenerated", "type": "datetime"} (Log Analytics), {"ColumnName": ...}
+        // (Kusto v1).
+        std::string_view name;
+        dom::object column_object;
+        if ((*column).get_object().get(column_object) == simdjson::SUCCESS) {
+          for (dom::key_value_pair c : column_object) {
+            if (parsers::EqualsIgnoreCase(c.key, "name") ||
+                parsers::EqualsIgnoreCase(c.key, "ColumnName")) {
+              if (c.value.get_string().get(name) != simdjson::SUCCESS) name = {};
+            }
+          }
+        }
+        ++column;
+        if (!name.empty()) collector.RecordField(name, value, fields);
+      }
+      Emit(fields, raw, ctx);
+    }
   }
 }
 
