@@ -173,7 +173,7 @@ constexpr std::array<uint8_t, 1u << kKeyHashBits> kKeySlots = [] {
   return slots;
 }();
 
-Key LookupRecordKey(std::string_view key) {
+Key LookupExactRecordKey(std::string_view key) {
   const uint8_t slot = kKeySlots[KeyHash(key)];
   if (slot == 0) return Key::kUnknown;
   const auto& [name, id] = kRecordKeys[slot - 1];
@@ -182,6 +182,22 @@ Key LookupRecordKey(std::string_view key) {
     if (AsciiLower(key[i]) != name[i]) return Key::kUnknown;
   }
   return id;
+}
+
+// A Log Analytics portal export (CSV, then JSON) names its columns as the portal shows them:
+// "TimeGenerated [UTC]", "CreatedDateTime [UTC]", and each dynamic column twice, "Status_dynamic"
+// and "Status_string" (one of them empty). These are the table's columns: read as such. Only keys
+// that are no column otherwise pay for the second look.
+Key LookupRecordKey(std::string_view key) {
+  const Key k = LookupExactRecordKey(key);
+  if (k != Key::kUnknown || key.size() < 6) return k;
+  if (EndsWithIgnoreCase(key, " [UTC]")) return LookupExactRecordKey(key.substr(0, key.size() - 6));
+  if (EndsWithIgnoreCase(key, "_dynamic")) {
+    return LookupExactRecordKey(key.substr(0, key.size() - 8));
+  }
+  if (EndsWithIgnoreCase(key, "_string"))
+    return LookupExactRecordKey(key.substr(0, key.size() - 7));
+  return Key::kUnknown;
 }
 
 bool MentionsFraudDenied(std::string_view s) {
