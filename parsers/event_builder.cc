@@ -146,14 +146,14 @@ std::optional<EventTime> FirstTime(std::initializer_list<std::string_view> candi
 }
 
 std::optional<EventTime> EventTimeOf(const RecordFields& f, const Kind& k) {
-  const bool la = k.format == RecordFormat::kLogAnalytics;
   switch (k.kind) {
+    // The sign-in's / activity's own time first, in every format: `time` (diagnostic) and
+    // TimeGenerated (Log Analytics, the same instant carried over) are when the record was written,
+    // which can lag it by minutes; the same record must have the same event time in each shape.
     case EventKind::kSignIn:
-      return la ? FirstTime({f.time_generated, f.created_date_time})
-                : FirstTime({f.created_date_time, f.time, f.time_generated});
+      return FirstTime({f.created_date_time, f.time, f.time_generated});
     case EventKind::kAudit:
-      return la ? FirstTime({f.time_generated, f.activity_date_time})
-                : FirstTime({f.activity_date_time, f.time, f.time_generated});
+      return FirstTime({f.activity_date_time, f.time, f.time_generated});
     case EventKind::kMfaRegistration:
       return FirstTime({f.last_updated_date_time});
     case EventKind::kAzureActivity:
