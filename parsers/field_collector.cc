@@ -325,6 +325,14 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kId:
       return Text(v, out.id);
     case Key::kIdentity:
+      // Azure Activity's {"authorization":..,"claims":..}, or that object as JSON text from a
+      // shipper that stringifies nested objects; a sign-in's `identity` is a display name.
+      if (v.is_string()) {
+        std::string_view text;
+        Text(v, text);
+        if (!TrimSpaces(text).starts_with('{')) return;
+        return Dynamic(JsonTextFields::kIdentity, v, out, &FieldCollector::Identity);
+      }
       return Identity(v, out);
     case Key::kInitiatedBy:
       return Dynamic(JsonTextFields::kInitiatedBy, v, out, &FieldCollector::InitiatedBy);
@@ -593,7 +601,9 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
 void FieldCollector::Identity(dom::element v, RecordFields& out) {
   // A sign-in's `identity` is a display name (not an object): absent here.
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (EqualsIgnoreCase(key, "claims")) Claims(child, out);
+    if (EqualsIgnoreCase(key, "claims")) {
+      Dynamic(JsonTextFields::kClaims, child, out, &FieldCollector::Claims);
+    }
   });
 }
 

@@ -29,6 +29,7 @@ class JsonTextFields {
     kClaims,
     kProperties,
     kRecord,  // a batch element that is a record as JSON text
+    kIdentity,
     kSlotCount
   };
 
