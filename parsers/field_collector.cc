@@ -355,7 +355,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (TrimSpaces(text).starts_with('{')) {
         return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
       }
-      out.location_country = text;
+      if (!TrimSpaces(text).empty()) out.location_country = text;  // "" names no country
       return;
     }
     case Key::kLocationDetails:
