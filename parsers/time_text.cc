@@ -151,12 +151,39 @@ std::optional<EventTime> ParseUnixTime(std::string_view s) {
   return t;
 }
 
+// ISO with its zone written apart or by name, as databases and shippers print it:
+// "2025-12-02 08:01:10 UTC", "2025-12-02T08:01:10Z" spelled "... GMT", "2025-12-02T08:01:10
+// +01:00".
+std::optional<EventTime> ParseIsoTimeWithSpacedZone(std::string_view s) {
+  const std::size_t space = s.rfind(' ');
+  if (space == std::string_view::npos || space < 19) return std::nullopt;
+  const std::string_view head = TrimSpaces(s.substr(0, space));
+  const std::string_view zone = s.substr(space + 1);
+  char iso[64];
+  if (head.size() + zone.size() + 1 > sizeof(iso)) return std::nullopt;
+  std::string_view suffix;
+  if (EqualsIgnoreCase(zone, "UTC") || EqualsIgnoreCase(zone, "GMT") || zone == "Z") {
+    suffix = "Z";
+  } else if (zone.size() >= 3 && (zone.front() == '+' || zone.front() == '-')) {
+    suffix = zone;
+  } else {
+    return std::nullopt;
+  }
+  const int n = std::snprintf(iso, sizeof(iso), "%.*s%.*s", static_cast<int>(head.size()),
+                              head.data(), static_cast<int>(suffix.size()), suffix.data());
+  if (n <= 0 || n >= static_cast<int>(sizeof(iso))) return std::nullopt;
+  const std::string_view joined(iso, static_cast<std::size_t>(n));
+  if (auto t = ParseIsoTime(joined)) return t;
+  return ParseUnpaddedIsoTime(joined);
+}
+
 }  // namespace
 
 std::optional<EventTime> ParseEventTimeText(std::string_view text) {
   text = TrimSpaces(text);
   if (text.empty()) return std::nullopt;
   if (auto t = ParseIsoTime(text)) return t;
+  if (auto t = ParseIsoTimeWithSpacedZone(text)) return t;
   if (auto t = ParseUnpaddedIsoTime(text)) return t;
   if (auto t = ParseUsTime(text)) return t;
   return ParseUnixTime(text);

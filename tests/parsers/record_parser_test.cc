@@ -490,6 +490,18 @@ TEST(TimeText, ReadsUnixTimesAndDotNetDates) {
   EXPECT_FALSE(ParseEventTimeText("/Date(abc)/"));
 }
 
+TEST(TimeText, ReadsIsoWithItsZoneWrittenApart) {
+  using parsers::ParseEventTimeText;
+  const EventTime t = testing::At("2025-12-02T08:01:10.33Z");
+  for (const char* text :
+       {"2025-12-02 08:01:10.33 UTC", "2025-12-02T08:01:10.33 GMT", "2025-12-02T08:01:10.33 Z",
+        "2025-12-02T09:01:10.33 +01:00", "2025-12-02 03:01:10.33 -0500"}) {
+    EXPECT_EQ(ParseEventTimeText(text), t) << text;
+  }
+  EXPECT_FALSE(ParseEventTimeText("2025-12-02 08:01:10 CET"));
+  EXPECT_FALSE(ParseEventTimeText("2025-12-02 08:01:10 +"));
+}
+
 TEST(IpAddress, RecordAddressesWithPortBracketsOrZone) {
   std::array<uint8_t, 16> ip{}, plain{};
   ASSERT_EQ(parsers::ParseIpAddress("203.0.113.9", plain), 4);
