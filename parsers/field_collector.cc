@@ -190,13 +190,28 @@ Key LookupExactRecordKey(std::string_view key) {
 // that are no column otherwise pay for the second look.
 Key LookupRecordKey(std::string_view key) {
   const Key k = LookupExactRecordKey(key);
-  if (k != Key::kUnknown || key.size() < 6) return k;
-  if (EndsWithIgnoreCase(key, " [UTC]")) return LookupExactRecordKey(key.substr(0, key.size() - 6));
-  if (EndsWithIgnoreCase(key, "_dynamic")) {
-    return LookupExactRecordKey(key.substr(0, key.size() - 8));
+  if (k != Key::kUnknown || key.size() < 7) return k;
+  switch (key.back()) {  // one byte decides for most keys
+    case ']':
+      if (EndsWithIgnoreCase(key, " [UTC]")) {
+        return LookupExactRecordKey(key.substr(0, key.size() - 6));
+      }
+      break;
+    case 'c':
+    case 'C':
+      if (EndsWithIgnoreCase(key, "_dynamic")) {
+        return LookupExactRecordKey(key.substr(0, key.size() - 8));
+      }
+      break;
+    case 'g':
+    case 'G':
+      if (EndsWithIgnoreCase(key, "_string")) {
+        return LookupExactRecordKey(key.substr(0, key.size() - 7));
+      }
+      break;
+    default:
+      break;
   }
-  if (EndsWithIgnoreCase(key, "_string"))
-    return LookupExactRecordKey(key.substr(0, key.size() - 7));
   return Key::kUnknown;
 }
 
