@@ -358,6 +358,14 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     }
     case EventKind::kSecurityEvent: {
       FillAccount(ev.tenant_hash, {}, FirstNonEmpty({f.account, f.subject_user_name}), ev.account);
+      // "DOMAIN\\sam" (Account) and "sam" (SubjectUserName) name one account: keyed and listed by
+      // the name without its domain, which config lists derive from UPNs too (config/tenant.cc).
+      if (const std::string_view name = ev.account.upn.view();
+          name.find('\\') != std::string_view::npos && !name.ends_with('\\')) {
+        ev.account.upn_hash = HashLower(name.substr(name.rfind('\\') + 1));
+        ev.account.key = HashCombine(ev.tenant_hash, ev.account.upn_hash);
+        if (ev.account.key == 0) ev.account.key = 1;
+      }
       if (auto id = ParseInt(f.event_id); id && *id >= 0) {
         ev.security.event_id = static_cast<uint32_t>(*id);
       }
