@@ -7,6 +7,7 @@
 #include "config/scalars.h"
 #include "core/hash.h"
 #include "core/role_templates.h"
+#include "parsers/text_util.h"
 
 namespace privmon::config {
 namespace {
@@ -26,7 +27,7 @@ bool ReadAccountList(const YAML::Node& n, std::string_view path, Diagnostics& di
   if (!ReadHashList(n, path, diag, out) || !n.IsSequence()) return false;
   for (const YAML::Node& item : n) {
     if (!item.IsScalar()) continue;
-    std::string_view text = item.Scalar();
+    std::string_view text = parsers::NormalizeId(item.Scalar());
     if (const std::size_t slash = text.rfind('\\'); slash != std::string_view::npos) {
       text = text.substr(slash + 1);
     } else if (const std::size_t at = text.find('@'); at != std::string_view::npos && at > 0) {
