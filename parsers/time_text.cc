@@ -1,5 +1,6 @@
 #include "parsers/time_text.h"
 
+#include <cstdint>
 #include <cstdio>
 
 #include "parsers/text_util.h"
@@ -120,10 +121,10 @@ std::optional<EventTime> ParseUnixTime(std::string_view s) {
   if (whole.empty() || whole.size() > 19 || (dot != std::string_view::npos && fraction.empty())) {
     return std::nullopt;
   }
-  int64_t v = 0;
+  uint64_t v = 0;  // 19 digits fit (< 1.8e19)
   for (char c : whole) {
     if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
+    v = v * 10 + static_cast<uint64_t>(c - '0');
   }
   for (char c : fraction) {
     if (c < '0' || c > '9') return std::nullopt;
@@ -142,9 +143,9 @@ std::optional<EventTime> ParseUnixTime(std::string_view s) {
   } else {
     return std::nullopt;
   }
-  if (unit_us < 0) return v / -unit_us;
-  int64_t t = v * unit_us;
-  int64_t scale = unit_us / 10;  // the fraction's digits, to microseconds
+  if (unit_us < 0) return static_cast<int64_t>(v / static_cast<uint64_t>(-unit_us));
+  int64_t t = static_cast<int64_t>(v) * unit_us;  // below 1e16
+  int64_t scale = unit_us / 10;                   // the fraction's digits, to microseconds
   for (std::size_t i = 0; i < fraction.size() && scale > 0; ++i, scale /= 10) {
     t += (fraction[i] - '0') * scale;
   }
