@@ -4,6 +4,7 @@
 
 #include "config/scalars.h"
 #include "core/hash.h"
+#include "parsers/text_util.h"
 
 namespace privmon::config {
 
@@ -128,7 +129,8 @@ bool ReadHashList(const YAML::Node& n, std::string_view path, Diagnostics& diag,
           items_ok = false;
           return;
         }
-        hashes.insert(HashLower(text));
+        // Ids compare as records' do: trimmed, case and the braces of "{GUID}" ignored.
+        hashes.insert(HashLower(parsers::NormalizeId(text)));
       });
   if (ok && items_ok) *out = std::move(hashes);
   return ok && items_ok;

@@ -7,6 +7,7 @@
 #include "config/scalars.h"
 #include "core/hash.h"
 #include "core/role_templates.h"
+#include "parsers/text_util.h"
 
 namespace privmon::config {
 namespace {
@@ -15,6 +16,29 @@ constexpr std::array<std::string_view, 14> kTenantKeys = {
     "name",     "privileged_roles", "break_glass",   "privileged_accounts", "paw_devices",
     "approved", "naming_policy",    "working_hours", "high_value_apps",     "learning_period",
     "rules",    "suppression",      "silence_after", "silence_learn"};
+
+// A list of accounts (break_glass, privileged_accounts): each entry by its UPN or object id, and
+// also by its account name as Domain Services' Windows events write it ("DOMAIN\\sam", or the bare
+// "sam"): "adm-x@contoso.com" and "CONTOSO\\adm-x" both list the name "adm-x"
+// (parsers/event_builder.cc keys those events by it). Only records that name an account so (no
+// domain, no '@') match the extra hash.
+bool ReadAccountList(const YAML::Node& n, std::string_view path, Diagnostics& diag,
+                     absl::flat_hash_set<uint64_t>* out) {
+  if (!ReadHashList(n, path, diag, out) || !n.IsSequence()) return false;
+  for (const YAML::Node& item : n) {
+    if (!item.IsScalar()) continue;
+    std::string_view text = parsers::NormalizeId(item.Scalar());
+    if (const std::size_t slash = text.rfind('\\'); slash != std::string_view::npos) {
+      text = text.substr(slash + 1);
+    } else if (const std::size_t at = text.find('@'); at != std::string_view::npos && at > 0) {
+      text = text.substr(0, at);
+    } else {
+      continue;
+    }
+    if (!text.empty()) out->insert(HashLower(text));
+  }
+  return true;
+}
 
 void ReadNamingPolicy(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                       TenantSettings* tenant) {
@@ -60,9 +84,9 @@ void OverlayTenant(const YAML::Node& node, std::string_view path, bool is_defaul
         }
       }
     } else if (key == "break_glass") {
-      ReadHashList(value, key_path, diag, &tenant->break_glass);
+      ReadAccountList(value, key_path, diag, &tenant->break_glass);
     } else if (key == "privileged_accounts") {
-      ReadHashList(value, key_path, diag, &tenant->privileged_accounts);
+      ReadAccountList(value, key_path, diag, &tenant->privileged_accounts);
     } else if (key == "paw_devices") {
       ReadHashList(value, key_path, diag, &tenant->paw_devices);
     } else if (key == "high_value_apps") {

@@ -1,4 +1,7 @@
 // Audit specific fields of an Event (AuditFields, actor and target accounts) from RecordFields.
+#include <cstdint>
+#include <optional>
+
 #include "core/hash.h"
 #include "core/role_templates.h"
 #include "parsers/activity_names.h"
@@ -8,67 +11,135 @@
 namespace privmon::parsers {
 namespace {
 
+// The 4 hex digits at s[i], or -1.
+int32_t Hex4(std::string_view s, std::size_t i) {
+  if (i + 4 > s.size()) return -1;
+  int32_t code = 0;
+  for (std::size_t k = i; k < i + 4; ++k) {
+    const char h = s[k];
+    const int v = h >= '0' && h <= '9'   ? h - '0'
+                  : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                  : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                         : -1;
+    if (v < 0) return -1;
+    code = code * 16 + v;
+  }
+  return code;
+}
+
+// The body of a JSON string (between its quotes) unescaped into `buffer`, as UTF-8: a name written
+// "g\u00e9n\u00e9ral" (serializers that escape every non-ASCII character) is the same name as
+// "général" written as it is. A lone surrogate becomes U+FFFD. Stops at `capacity`.
+std::string_view UnescapeJsonString(std::string_view s, char* buffer, std::size_t capacity) {
+  std::size_t n = 0;
+  auto put = [&](char c) {
+    if (n < capacity) buffer[n++] = c;
+  };
+  auto put_code_point = [&](uint32_t cp) {
+    if (cp < 0x80) {
+      put(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      put(static_cast<char>(0xC0 | cp >> 6));
+      put(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      put(static_cast<char>(0xE0 | cp >> 12));
+      put(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
+      put(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      put(static_cast<char>(0xF0 | cp >> 18));
+      put(static_cast<char>(0x80 | (cp >> 12 & 0x3F)));
+      put(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
+      put(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  };
+  for (std::size_t i = 0; i < s.size() && n < capacity; ++i) {
+    const char c = s[i];
+    if (c != '\\' || i + 1 >= s.size()) {
+      put(c);
+      continue;
+    }
+    const char e = s[++i];
+    switch (e) {
+      case 'n':
+        put('\n');
+        break;
+      case 't':
+        put('\t');
+        break;
+      case 'r':
+        put('\r');
+        break;
+      case 'b':
+        put('\b');
+        break;
+      case 'f':
+        put('\f');
+        break;
+      case 'u': {
+        const int32_t code = Hex4(s, i + 1);
+        if (code < 0) {
+          put('?');
+          break;
+        }
+        i += 4;
+        uint32_t cp = static_cast<uint32_t>(code);
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          const int32_t low =
+              i + 2 < s.size() && s[i + 1] == '\\' && s[i + 2] == 'u' ? Hex4(s, i + 3) : -1;
+          if (low >= 0xDC00 && low <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (static_cast<uint32_t>(low) - 0xDC00);
+            i += 6;
+          } else {
+            cp = 0xFFFD;
+          }
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+          cp = 0xFFFD;
+        }
+        put_code_point(cp);
+        break;
+      }
+      default:
+        put(e);  // \" \\ \/
+        break;
+    }
+  }
+  return std::string_view(buffer, n);
+}
+
+// The first JSON string of `s` (from its opening quote at `open`): its body, still escaped, or
+// nullopt when it does not end.
+std::optional<std::string_view> QuotedBody(std::string_view s, std::size_t open) {
+  std::size_t close = open + 1;  // the string ends at its first unescaped quote
+  while (close < s.size() && s[close] != '"') close += s[close] == '\\' ? 2 : 1;
+  if (close >= s.size()) return std::nullopt;
+  return s.substr(open + 1, close - open - 1);
+}
+
 // A modifiedProperties value is JSON text inside the string: "\"Global Administrator\"" ->
 // Global Administrator, or an array of one such string ("[\"Global Administrator\"]", the shape
-// of the other properties: its first string). Handles the simple escapes; \u escapes outside
-// ASCII become '?'.
+// of the other properties: its first string), unescaped into `buffer` (UnescapeJsonString).
 std::string_view UnquoteJsonText(std::string_view s, char* buffer, std::size_t capacity) {
   s = TrimSpaces(s);
   if (s.size() >= 2 && s.front() == '[' && s.back() == ']') {
     s = TrimSpaces(s.substr(1, s.size() - 2));
     if (s.empty() || s.front() != '"') return {};  // [] or [null]: no name here
-    std::size_t close = 1;  // the first string ends at its first unescaped quote
-    while (close < s.size() && s[close] != '"') close += s[close] == '\\' ? 2 : 1;
-    if (close >= s.size()) return {};
-    s = s.substr(0, close + 1);
+    const auto body = QuotedBody(s, 0);
+    if (!body) return {};
+    return UnescapeJsonString(*body, buffer, capacity);
   }
   if (s.size() < 2 || s.front() != '"' || s.back() != '"') return s;
-  s = s.substr(1, s.size() - 2);
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < s.size() && n < capacity; ++i) {
-    char c = s[i];
-    if (c == '\\' && i + 1 < s.size()) {
-      const char e = s[++i];
-      switch (e) {
-        case 'n':
-          c = '\n';
-          break;
-        case 't':
-          c = '\t';
-          break;
-        case 'u': {
-          unsigned code = 0;
-          bool ok = i + 4 < s.size();
-          for (int k = 1; ok && k <= 4; ++k) {
-            const char h = s[i + k];
-            code = code * 16 + static_cast<unsigned>(h >= '0' && h <= '9'   ? h - '0'
-                                                     : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                                                     : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                                                            : (ok = false, 0));
-          }
-          if (ok) i += 4;
-          c = (ok && code < 0x80) ? static_cast<char>(code) : '?';
-          break;
-        }
-        default:
-          c = e;
-          break;  // \" \\ \/
-      }
-    }
-    buffer[n++] = c;
-  }
-  return std::string_view(buffer, n);
+  return UnescapeJsonString(s.substr(1, s.size() - 2), buffer, capacity);
 }
 
-// A modifiedProperties value holding one UPN as JSON text: ["x@y"] or "x@y" -> x@y; empty when the
-// value is empty, null or not a UPN.
-std::string_view UpnFromPropertyValue(std::string_view v) {
+// A modifiedProperties value holding one UPN as JSON text: ["x@y"] or "x@y" -> x@y (unescaped into
+// `buffer`); empty when the value is empty, null or not a UPN.
+std::string_view UpnFromPropertyValue(std::string_view v, char* buffer, std::size_t capacity) {
   std::string_view upn = TrimSpaces(v);  // unquoted: a decoded array's string
   const std::size_t open = v.find('"');
   if (open != std::string_view::npos) {
-    const std::size_t close = v.find('"', open + 1);
-    if (close == std::string_view::npos) return {};
-    upn = TrimSpaces(v.substr(open + 1, close - open - 1));
+    const auto body = QuotedBody(v, open);
+    if (!body) return {};
+    upn = TrimSpaces(UnescapeJsonString(*body, buffer, capacity));
   } else if (upn.find_first_of("[]{}, ") != std::string_view::npos) {
     return {};
   }
@@ -117,12 +188,12 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.flags |= kElevateAccessRemoved;
   }
 
-  char role_buffer[128];
+  char role_buffer[256];
   std::string_view role = UnquoteJsonText(f.role_from_property, role_buffer, sizeof(role_buffer));
   if (TrimSpaces(role).empty()) role = f.role_target_name;
   char template_buffer[64];
   const std::string_view template_id =
-      TrimSpaces(UnquoteJsonText(f.role_template, template_buffer, sizeof(template_buffer)));
+      NormalizeId(UnquoteJsonText(f.role_template, template_buffer, sizeof(template_buffer)));
   const std::string_view builtin = BuiltinRoleName(template_id);
   if (!builtin.empty()) {
     // A built-in role's template id is the same in every tenant and under every name the role has
@@ -138,21 +209,26 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   a.role_hash = role.empty() ? 0 : HashLower(role);
   a.role_name.assign(role);
 
-  for (uint8_t i = 0; i < f.app_key_count; ++i) a.app_hashes[i] = HashLower(f.app_keys[i]);
+  for (uint8_t i = 0; i < f.app_key_count; ++i) {
+    a.app_hashes[i] = HashLower(NormalizeId(f.app_keys[i]));
+  }
   a.app_hash_count = f.app_key_count;
   a.app_name.assign(TrimSpaces(f.app_name));
 
   if (f.has_target_user) {
     // A rename (or the creation) states the account's current UPN in the modified properties; the
     // target's own userPrincipalName may still be the old one.
-    const std::string_view new_upn = UpnFromPropertyValue(f.target_user_new_upn);
+    char new_upn_buffer[256], old_upn_buffer[256];
+    const std::string_view new_upn =
+        UpnFromPropertyValue(f.target_user_new_upn, new_upn_buffer, sizeof(new_upn_buffer));
     FillAccount(ev.tenant_hash, f.target_user_id, new_upn.empty() ? f.target_user_upn : new_upn,
                 ev.account);
     // A rename is still the account a config lists by its former UPN: the record names it by its
     // new UPN and matches lists (break_glass, privileged_accounts) by the former one. Keyed as
     // before (by its id; by the former UPN, as its earlier records were, when it has none).
     const std::string_view old_upn = StripDeletedUserPrefix(
-        TrimSpaces(f.target_user_id), UpnFromPropertyValue(f.target_user_old_upn));
+        NormalizeId(f.target_user_id),
+        UpnFromPropertyValue(f.target_user_old_upn, old_upn_buffer, sizeof(old_upn_buffer)));
     if (!new_upn.empty() && !old_upn.empty() && !EqualsIgnoreCase(old_upn, ev.account.upn.view())) {
       ev.account.upn_hash = HashLower(old_upn);
       if (ev.account.id_hash == 0) {
@@ -188,7 +264,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       FillAccount(ev.tenant_hash, app_id, app_name, ev.actor);
       a.flags |= kActorIsApp;
     }
-    if (IsPimApp(app_name, TrimSpaces(f.actor_app_id))) a.flags |= kInitiatedByPim;
+    if (IsPimApp(app_name, NormalizeId(f.actor_app_id))) a.flags |= kInitiatedByPim;
   }
 }
 

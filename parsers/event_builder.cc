@@ -146,14 +146,14 @@ std::optional<EventTime> FirstTime(std::initializer_list<std::string_view> candi
 }
 
 std::optional<EventTime> EventTimeOf(const RecordFields& f, const Kind& k) {
-  const bool la = k.format == RecordFormat::kLogAnalytics;
   switch (k.kind) {
+    // The sign-in's / activity's own time first, in every format: `time` (diagnostic) and
+    // TimeGenerated (Log Analytics, the same instant carried over) are when the record was written,
+    // which can lag it by minutes; the same record must have the same event time in each shape.
     case EventKind::kSignIn:
-      return la ? FirstTime({f.time_generated, f.created_date_time})
-                : FirstTime({f.created_date_time, f.time, f.time_generated});
+      return FirstTime({f.created_date_time, f.time, f.time_generated});
     case EventKind::kAudit:
-      return la ? FirstTime({f.time_generated, f.activity_date_time})
-                : FirstTime({f.activity_date_time, f.time, f.time_generated});
+      return FirstTime({f.activity_date_time, f.time, f.time_generated});
     case EventKind::kMfaRegistration:
       return FirstTime({f.last_updated_date_time});
     case EventKind::kAzureActivity:
@@ -224,7 +224,7 @@ std::string_view StripDeletedUserPrefix(std::string_view id, std::string_view up
 }
 
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out) {
-  id = TrimSpaces(id);
+  id = NormalizeId(id);  // "{GUID}" is the account of "guid"
   upn = StripDeletedUserPrefix(id, TrimSpaces(upn));
   out = AccountRef{};
   out.id_hash = id.empty() ? 0 : HashLower(id);
@@ -250,20 +250,25 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   ev.source_index = ctx.source_index;
   ev.received_ns = ctx.received_ns;
 
-  std::string_view own_tenant = FirstNonEmpty(
-      {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id});
-  const std::string_view transport_tenant = FirstNonEmpty({ctx.frame_tenant, ctx.source_tenant});
+  // Tenant ids compare case-insensitively and without the braces of the registry form "{GUID}".
+  // An AzureActivity row names its tenant in Claims (or Claims_d), else as the root of its
+  // Hierarchy.
+  std::string_view own_tenant = NormalizeId(FirstNonEmpty(
+      {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id,
+       k.kind == EventKind::kAzureActivity ? f.hierarchy_tenant_id : std::string_view()}));
+  const std::string_view transport_tenant =
+      NormalizeId(FirstNonEmpty({ctx.frame_tenant, ctx.source_tenant}));
   if (own_tenant.empty() && k.kind == EventKind::kSignIn) {
     // A Graph signIn names no tenant of its own, only its user's home tenant and the resource's.
     // A tenant's log holds both directions: its users signing in elsewhere (home = the tenant)
     // and guests signing in here (resource = the tenant). A transport tenant (frame, source) that
     // the record names as home or resource is the log's; otherwise the home tenant stands (a
     // record whose home is another tenant is that tenant's).
-    const std::string_view home = TrimSpaces(f.home_tenant_id);
-    const std::string_view transport = TrimSpaces(transport_tenant);
+    const std::string_view home = NormalizeId(f.home_tenant_id);
+    const std::string_view transport = transport_tenant;
     const bool names_transport =
         !transport.empty() && (EqualsIgnoreCase(home, transport) ||
-                               EqualsIgnoreCase(TrimSpaces(f.resource_tenant_id), transport));
+                               EqualsIgnoreCase(NormalizeId(f.resource_tenant_id), transport));
     own_tenant = names_transport ? transport : home;
   }
   if (!ctx.multi_tenant && !transport_tenant.empty()) {
@@ -271,10 +276,9 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     // source's `tenant`, a frame or Kafka key) never writes into another tenant's state.
     const bool frame_vs_source =
         !ctx.frame_tenant.empty() && !ctx.source_tenant.empty() &&
-        !EqualsIgnoreCase(TrimSpaces(ctx.frame_tenant), TrimSpaces(ctx.source_tenant));
+        !EqualsIgnoreCase(NormalizeId(ctx.frame_tenant), NormalizeId(ctx.source_tenant));
     if (frame_vs_source ||
-        (!own_tenant.empty() &&
-         !EqualsIgnoreCase(TrimSpaces(own_tenant), TrimSpaces(transport_tenant)))) {
+        (!own_tenant.empty() && !EqualsIgnoreCase(own_tenant, transport_tenant))) {
       reason = RejectReason::kTenantMismatch;
       detail = frame_vs_source ? "the frame names a tenant other than the source's"
                                : "the record names a tenant other than its source or frame";
@@ -354,6 +358,14 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     }
     case EventKind::kSecurityEvent: {
       FillAccount(ev.tenant_hash, {}, FirstNonEmpty({f.account, f.subject_user_name}), ev.account);
+      // "DOMAIN\\sam" (Account) and "sam" (SubjectUserName) name one account: keyed and listed by
+      // the name without its domain, which config lists derive from UPNs too (config/tenant.cc).
+      if (const std::string_view name = ev.account.upn.view();
+          name.find('\\') != std::string_view::npos && !name.ends_with('\\')) {
+        ev.account.upn_hash = HashLower(name.substr(name.rfind('\\') + 1));
+        ev.account.key = HashCombine(ev.tenant_hash, ev.account.upn_hash);
+        if (ev.account.key == 0) ev.account.key = 1;
+      }
       if (auto id = ParseInt(f.event_id); id && *id >= 0) {
         ev.security.event_id = static_cast<uint32_t>(*id);
       }

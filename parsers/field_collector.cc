@@ -32,6 +32,7 @@ enum class Key : uint8_t {
   kDeviceDetail,
   kEventId,
   kEventTimestamp,
+  kHierarchy,
   kHomeTenantId,
   kId,
   kIdentity,
@@ -72,7 +73,7 @@ enum class Key : uint8_t {
 // Record keys, lower-cased and sorted: Graph/diag camelCase and LA PascalCase spell the same
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
-constexpr std::array<std::pair<std::string_view, Key>, 55> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 57> kRecordKeys = {{
     {"aadtenantid", Key::kAadTenantId},
     {"account", Key::kAccount},
     {"activitydatetime", Key::kActivityDateTime},
@@ -85,6 +86,8 @@ constexpr std::array<std::pair<std::string_view, Key>, 55> kRecordKeys = {{
     {"calleripaddress", Key::kCallerIpAddress},
     {"category", Key::kCategory},
     {"claims", Key::kClaims},
+    // Log Analytics AzureActivity: the dynamic copy of Claims (the string column may be empty).
+    {"claims_d", Key::kClaims},
     {"clientappused", Key::kClientAppUsed},
     {"computer", Key::kComputer},
     {"conditionalaccessstatus", Key::kConditionalAccessStatus},
@@ -93,6 +96,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 55> kRecordKeys = {{
     {"devicedetail", Key::kDeviceDetail},
     {"eventid", Key::kEventId},
     {"eventtimestamp", Key::kEventTimestamp},
+    {"hierarchy", Key::kHierarchy},
     {"hometenantid", Key::kHomeTenantId},
     {"id", Key::kId},
     {"identity", Key::kIdentity},
@@ -134,11 +138,11 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
                              [](const auto& a, const auto& b) { return a.first < b.first; }));
 
 // Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
-// shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 7 bits.
-// The multiplier was searched so that the 55 names above land in distinct slots (asserted below);
+// shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 8 bits.
+// The multiplier was searched so that the 57 names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
-constexpr int kKeyHashBits = 7;
-constexpr uint64_t kKeyHashMultiplier = 0x1af28085721b0797ull;
+constexpr int kKeyHashBits = 8;
+constexpr uint64_t kKeyHashMultiplier = 0x9101e39f107d14cfull;
 
 constexpr uint64_t KeyHash(std::string_view key) {
   const std::size_t n = key.size();
@@ -169,7 +173,7 @@ constexpr std::array<uint8_t, 1u << kKeyHashBits> kKeySlots = [] {
   return slots;
 }();
 
-Key LookupRecordKey(std::string_view key) {
+Key LookupExactRecordKey(std::string_view key) {
   const uint8_t slot = kKeySlots[KeyHash(key)];
   if (slot == 0) return Key::kUnknown;
   const auto& [name, id] = kRecordKeys[slot - 1];
@@ -180,11 +184,45 @@ Key LookupRecordKey(std::string_view key) {
   return id;
 }
 
+// A Log Analytics portal export (CSV, then JSON) names its columns as the portal shows them:
+// "TimeGenerated [UTC]", "CreatedDateTime [UTC]", and each dynamic column twice, "Status_dynamic"
+// and "Status_string" (one of them empty). These are the table's columns: read as such. Only keys
+// that are no column otherwise pay for the second look.
+Key LookupRecordKey(std::string_view key) {
+  const Key k = LookupExactRecordKey(key);
+  if (k != Key::kUnknown || key.size() < 7) return k;
+  switch (key.back()) {  // one byte decides for most keys
+    case ']':
+      if (EndsWithIgnoreCase(key, " [UTC]")) {
+        return LookupExactRecordKey(key.substr(0, key.size() - 6));
+      }
+      break;
+    case 'c':
+    case 'C':
+      if (EndsWithIgnoreCase(key, "_dynamic")) {
+        return LookupExactRecordKey(key.substr(0, key.size() - 8));
+      }
+      break;
+    case 'g':
+    case 'G':
+      if (EndsWithIgnoreCase(key, "_string")) {
+        return LookupExactRecordKey(key.substr(0, key.size() - 7));
+      }
+      break;
+    default:
+      break;
+  }
+  return Key::kUnknown;
+}
+
 bool MentionsFraudDenied(std::string_view s) {
   return !s.empty() && ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied");
 }
 
-// Calls on_field(key, value) for each field of an object; any other type reads as absent.
+// Calls on_field(key, value) for each field of an object; any other type reads as absent. Nested
+// keys, like record keys, match case-insensitively: exports drift in key case below the record too
+// (Graph v1.0 writes a target's "Type"; Graph PowerShell exports write "ErrorCode", "DeviceId",
+// "UserPrincipalName", "ModifiedProperties", ...).
 template <typename OnField>
 void ForEachField(dom::element v, OnField&& on_field) {
   dom::object obj;
@@ -239,7 +277,7 @@ void FieldCollector::PropertyValue(dom::element v, std::string_view& out) {
 void FieldCollector::TextOrValueObject(dom::element v, std::string_view& out) {
   if (!v.is_object()) return Text(v, out);
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "value") Text(child, out);
+    if (EqualsIgnoreCase(key, "value")) Text(child, out);
   });
 }
 
@@ -289,11 +327,27 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.event_id);
     case Key::kEventTimestamp:
       return Text(v, out.event_timestamp);
+    case Key::kHierarchy: {
+      // Log Analytics AzureActivity: "<tenant id>/<management group>/.../<subscription>".
+      std::string_view hierarchy;
+      Text(v, hierarchy);
+      hierarchy = TrimSpaces(hierarchy);
+      out.hierarchy_tenant_id = hierarchy.substr(0, hierarchy.find('/'));
+      return;
+    }
     case Key::kHomeTenantId:
       return Text(v, out.home_tenant_id);
     case Key::kId:
       return Text(v, out.id);
     case Key::kIdentity:
+      // Azure Activity's {"authorization":..,"claims":..}, or that object as JSON text from a
+      // shipper that stringifies nested objects; a sign-in's `identity` is a display name.
+      if (v.is_string()) {
+        std::string_view text;
+        Text(v, text);
+        if (!TrimSpaces(text).starts_with('{')) return;
+        return Dynamic(JsonTextFields::kIdentity, v, out, &FieldCollector::Identity);
+      }
       return Identity(v, out);
     case Key::kInitiatedBy:
       return Dynamic(JsonTextFields::kInitiatedBy, v, out, &FieldCollector::InitiatedBy);
@@ -316,7 +370,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (TrimSpaces(text).starts_with('{')) {
         return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
       }
-      out.location_country = text;
+      if (!TrimSpaces(text).empty()) out.location_country = text;  // "" names no country
       return;
     }
     case Key::kLocationDetails:
@@ -396,11 +450,11 @@ void FieldCollector::Properties(dom::element v, RecordFields& out) {
 
 void FieldCollector::Status(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "errorCode") {
+    if (EqualsIgnoreCase(key, "errorCode")) {
       Text(child, out.error_code);
-    } else if (key == "value") {
+    } else if (EqualsIgnoreCase(key, "value")) {
       Text(child, out.activity_status);  // Azure Activity: {"value":"Succeeded",...}
-    } else if (key == "additionalDetails") {
+    } else if (EqualsIgnoreCase(key, "additionalDetails")) {
       std::string_view details;
       Text(child, details);
       if (MentionsFraudDenied(details)) out.fraud_denied = true;
@@ -410,17 +464,17 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
 
 void FieldCollector::DeviceDetail(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "deviceId") {
+    if (EqualsIgnoreCase(key, "deviceId")) {
       Text(child, out.device_id);
-    } else if (key == "displayName") {
+    } else if (EqualsIgnoreCase(key, "displayName")) {
       Text(child, out.device_name);
-    } else if (key == "operatingSystem") {
+    } else if (EqualsIgnoreCase(key, "operatingSystem")) {
       Text(child, out.operating_system);
-    } else if (key == "browser") {
+    } else if (EqualsIgnoreCase(key, "browser")) {
       Text(child, out.browser);
-    } else if (key == "isCompliant") {
+    } else if (EqualsIgnoreCase(key, "isCompliant")) {
       Bool(child, out.device_compliant);
-    } else if (key == "isManaged") {
+    } else if (EqualsIgnoreCase(key, "isManaged")) {
       Bool(child, out.device_managed);
     }
   });
@@ -428,9 +482,9 @@ void FieldCollector::DeviceDetail(dom::element v, RecordFields& out) {
 
 void FieldCollector::Location(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "city") {
+    if (EqualsIgnoreCase(key, "city")) {
       Text(child, out.city);
-    } else if (key == "countryOrRegion") {
+    } else if (EqualsIgnoreCase(key, "countryOrRegion")) {
       Text(child, out.country_or_region);
     }
   });
@@ -439,7 +493,7 @@ void FieldCollector::Location(dom::element v, RecordFields& out) {
 void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
   ForEachElement(v, [&](dom::element step) {
     ForEachField(step, [&](std::string_view key, dom::element child) {
-      if (key != "authenticationStepResultDetail") return;
+      if (!EqualsIgnoreCase(key, "authenticationStepResultDetail")) return;
       std::string_view detail;
       Text(child, detail);
       if (MentionsFraudDenied(detail)) out.fraud_denied = true;
@@ -449,23 +503,23 @@ void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
 
 void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element who) {
-    if (key == "user") {
+    if (EqualsIgnoreCase(key, "user")) {
       ForEachField(who, [&](std::string_view k, dom::element child) {
-        if (k == "id") {
+        if (EqualsIgnoreCase(k, "id")) {
           Text(child, out.actor_user_id);
-        } else if (k == "userPrincipalName") {
+        } else if (EqualsIgnoreCase(k, "userPrincipalName")) {
           Text(child, out.actor_user_upn);
         }
       });
-    } else if (key == "app") {
+    } else if (EqualsIgnoreCase(key, "app")) {
       ForEachField(who, [&](std::string_view k, dom::element child) {
-        if (k == "servicePrincipalId") {
+        if (EqualsIgnoreCase(k, "servicePrincipalId")) {
           Text(child, out.actor_app_sp_id);
-        } else if (k == "appId") {
+        } else if (EqualsIgnoreCase(k, "appId")) {
           Text(child, out.actor_app_id);
-        } else if (k == "displayName") {
+        } else if (EqualsIgnoreCase(k, "displayName")) {
           Text(child, out.actor_app_name);
-        } else if (k == "servicePrincipalName") {
+        } else if (EqualsIgnoreCase(k, "servicePrincipalName")) {
           Text(child, out.actor_app_sp_name);
         }
       });
@@ -483,11 +537,11 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
-      if (k == "displayName") {
+      if (EqualsIgnoreCase(k, "displayName")) {
         Text(child, name);
-      } else if (k == "oldValue") {
+      } else if (EqualsIgnoreCase(k, "oldValue")) {
         PropertyValue(child, old_value);
-      } else if (k == "newValue") {
+      } else if (EqualsIgnoreCase(k, "newValue")) {
         PropertyValue(child, new_value);
       }
     });
@@ -526,17 +580,17 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     }
   };
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "type" || key == "Type") {
+    if (EqualsIgnoreCase(key, "type")) {
       Text(child, type);
-    } else if (key == "id") {
+    } else if (EqualsIgnoreCase(key, "id")) {
       Text(child, id);
-    } else if (key == "displayName") {
+    } else if (EqualsIgnoreCase(key, "displayName")) {
       Text(child, display_name);
-    } else if (key == "userPrincipalName") {
+    } else if (EqualsIgnoreCase(key, "userPrincipalName")) {
       Text(child, upn);
-    } else if (key == "appId") {
+    } else if (EqualsIgnoreCase(key, "appId")) {
       Text(child, app_id);
-    } else if (key == "modifiedProperties") {
+    } else if (EqualsIgnoreCase(key, "modifiedProperties")) {
       ForEachElement(child, on_modified);
     }
   });
@@ -573,18 +627,23 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
 void FieldCollector::Identity(dom::element v, RecordFields& out) {
   // A sign-in's `identity` is a display name (not an object): absent here.
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "claims") Claims(child, out);
+    if (EqualsIgnoreCase(key, "claims")) {
+      Dynamic(JsonTextFields::kClaims, child, out, &FieldCollector::Claims);
+    }
   });
 }
 
 void FieldCollector::Claims(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (key == "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn" || key == "upn") {
+    if (EqualsIgnoreCase(key, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn") ||
+        EqualsIgnoreCase(key, "upn")) {
       Text(child, out.claims_upn);
-    } else if (key == "http://schemas.microsoft.com/identity/claims/objectidentifier" ||
-               key == "oid") {
+    } else if (EqualsIgnoreCase(key,
+                                "http://schemas.microsoft.com/identity/claims/objectidentifier") ||
+               EqualsIgnoreCase(key, "oid")) {
       Text(child, out.claims_object_id);
-    } else if (key == "http://schemas.microsoft.com/identity/claims/tenantid" || key == "tid") {
+    } else if (EqualsIgnoreCase(key, "http://schemas.microsoft.com/identity/claims/tenantid") ||
+               EqualsIgnoreCase(key, "tid")) {
       Text(child, out.claims_tenant_id);
     }
   });

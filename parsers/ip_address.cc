@@ -111,4 +111,25 @@ uint8_t ParseIpAddress(std::string_view text, std::array<uint8_t, 16>& out) {
   return 6;
 }
 
+uint8_t ParseRecordIpAddress(std::string_view text, std::array<uint8_t, 16>& out) {
+  if (!text.empty() && text.front() == '[') {
+    // "[v6]" or "[v6]:port"
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos) return 0;
+    const std::string_view rest = text.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return 0;
+    text = text.substr(1, close - 1);
+  } else if (const std::size_t colon = text.find(':');
+             colon != std::string_view::npos &&
+             text.find(':', colon + 1) == std::string_view::npos &&
+             text.substr(0, colon).find('.') != std::string_view::npos) {
+    text = text.substr(0, colon);  // "a.b.c.d:port": one colon, after a dotted quad
+  }
+  if (const std::size_t zone = text.find('%');
+      zone != std::string_view::npos && text.find(':') != std::string_view::npos) {
+    text = text.substr(0, zone);
+  }
+  return ParseIpAddress(text, out);
+}
+
 }  // namespace privmon::parsers

@@ -28,6 +28,8 @@ class JsonTextFields {
     kTargetResources,
     kClaims,
     kProperties,
+    kRecord,  // a batch element that is a record as JSON text
+    kIdentity,
     kSlotCount
   };
 

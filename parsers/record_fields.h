@@ -38,6 +38,7 @@ struct RecordFields {
   std::string_view aad_tenant_id;  // LA AADTenantId
   std::string_view resource_id;    // envelope resourceId "/tenants/<id>/..."
   std::string_view claims_tenant_id;
+  std::string_view hierarchy_tenant_id;  // LA AzureActivity Hierarchy's first segment
 
   // Record id.
   std::string_view id;

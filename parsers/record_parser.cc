@@ -65,8 +65,15 @@ struct RecordParser::Impl {
         collector(text_fields) {}
 
   void Parse(std::string_view message, const ParseContext& ctx);
-  void ParseRoot(dom::object root, const ParseContext& ctx);
+  // An object: a record, or an envelope ({"records":[...]}, {"value":[...]}) whose records are
+  // parsed. `open_brace`: its '{' structural; `raw`: its bytes. A batch element may itself be an
+  // envelope (a forwarder's array of Event Hubs bodies); the message's root is `is_root`.
+  void ParseObject(dom::object object, uint32_t open_brace, std::string_view raw, bool is_root,
+                   const ParseContext& ctx);
   void ParseBatch(dom::array records, uint32_t open_bracket, const ParseContext& ctx);
+  // A Log Analytics (or Kusto) query response's tables: {"tables":[{"name":..,"columns":[{"name":
+  // ..,"type":..}],"rows":[[..],..]}]}; each row is a record whose columns are named by `columns`.
+  void ParseTables(dom::array tables, uint32_t open_bracket, const ParseContext& ctx);
   void Emit(const parsers::RecordFields& fields, std::string_view raw, const ParseContext& ctx);
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
     result.rejections.push_back(Rejection{reason, raw, detail});
@@ -136,26 +143,46 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
     return;
   }
   dom::object object;
-  if (root.get_object().get(object) != simdjson::SUCCESS) {
-    Reject(RejectReason::kNotObject, text, "message is not a JSON object");
+  if (root.get_object().get(object) == simdjson::SUCCESS) {
+    ParseObject(object, 0, parsers::TrimSpaces(message), /*is_root=*/true, ctx);
     return;
   }
-  ParseRoot(object, ctx);
+  // A bare JSON array of records (PowerShell's ConvertTo-Json of a list of Graph objects, the Azure
+  // CLI's query output, jq -c of a page): a batch like {"value":[...]} when it holds records, i.e.
+  // objects only. Its '[' is structural 0.
+  dom::array array;
+  if (root.get_array().get(array) == simdjson::SUCCESS && array.size() > 0 &&
+      std::all_of(array.begin(), array.end(), [](dom::element e) { return e.is_object(); })) {
+    ParseBatch(array, 0, ctx);
+    return;
+  }
+  Reject(RejectReason::kNotObject, text, "message is not a JSON object");
 }
 
-void RecordParser::Impl::ParseRoot(dom::object root, const ParseContext& ctx) {
+void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std::string_view raw,
+                                     bool is_root, const ParseContext& ctx) {
   fields = {};
   collector.BeginRecord();
   bool batch = false;
   bool wrong_type = false;
-  // Structural 0 is the root's '{'; each member is key (i), ':' (i + 1), value (i + 2). Only a
-  // batch needs its array's position, so members are skipped up to it when one is met (a single
-  // record walks no structurals twice).
+  // Structural `open_brace` is the object's '{'; each member is key (i), ':' (i + 1), value
+  // (i + 2). Only a batch needs its array's position, so members are skipped up to it when one is
+  // met (a single record walks no structurals twice).
   const Structurals structurals(parser, base);
-  uint32_t index = 0;    // this member's place in the root object
-  uint32_t skipped = 0;  // members before `member`
-  uint32_t member = 1;   // the key structural of member `skipped`
+  uint32_t index = 0;                // this member's place in the object
+  uint32_t skipped = 0;              // members before `member`
+  uint32_t member = open_brace + 1;  // the key structural of member `skipped`
   for (dom::key_value_pair field : root) {
+    if (is_root && (field.key == "tables" || field.key == "Tables")) {
+      dom::array tables;
+      if (field.value.get_array().get(tables) == simdjson::SUCCESS) {
+        for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+        batch = true;
+        ParseTables(tables, member + 2, ctx);
+      }
+      ++index;
+      continue;
+    }
     if (field.key == "records" || field.key == "value") {
       for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
       const uint32_t value_at = member + 2;
@@ -174,12 +201,18 @@ void RecordParser::Impl::ParseRoot(dom::object root, const ParseContext& ctx) {
     collector.RecordField(field.key, field.value, fields);
   }
   if (wrong_type) {
-    // A message is valid as a whole or not at all: drop what its earlier records produced.
-    ClearResult();
-    Reject(RejectReason::kWrongType, text, "\"records\" / \"value\" is not an array");
+    if (is_root) {
+      // A message is valid as a whole or not at all: drop what its earlier records produced.
+      ClearResult();
+      Reject(RejectReason::kWrongType, text, "\"records\" / \"value\" is not an array");
+    } else {
+      ++record_index;
+      Reject(RejectReason::kWrongType, raw,
+             "batch element: \"records\" / \"value\" is not an array");
+    }
     return;
   }
-  if (!batch) Emit(fields, parsers::TrimSpaces(message), ctx);
+  if (!batch) Emit(fields, raw, ctx);
 }
 
 void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
@@ -193,20 +226,99 @@ void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
     const uint32_t begin = structurals.Offset(element_at);
     const uint32_t end = (first == '{' || first == '[') ? structurals.Offset(next - 1) + 1
                                                         : structurals.Offset(next);
+    const uint32_t element_at_before = element_at;
     element_at = next + 1;
     const std::string_view raw = parsers::TrimSpaces(text.substr(begin, end - begin));
     dom::object object;
-    if (record.get_object().get(object) != simdjson::SUCCESS) {
-      ++record_index;
-      Reject(RejectReason::kNotObject, raw, "batch element is not an object");
+    if (record.get_object().get(object) == simdjson::SUCCESS) {
+      ParseObject(object, element_at_before, raw, /*is_root=*/false, ctx);
       continue;
     }
     fields = {};
     collector.BeginRecord();
-    for (dom::key_value_pair field : object) {
-      collector.RecordField(field.key, field.value, fields);
+    // A record stringified by its shipper ({"records":["{\"time\":...}"]}, as nested objects
+    // arrive as JSON text): the record is the object that text holds, and its bytes that text.
+    std::string_view record_text;
+    dom::element inner;
+    if (record.get_string().get(record_text) == simdjson::SUCCESS &&
+        parsers::TrimSpaces(record_text).starts_with('{') &&
+        text_fields.Open(parsers::JsonTextFields::kRecord, record_text, inner) ==
+            simdjson::SUCCESS &&
+        inner.get_object().get(object) == simdjson::SUCCESS) {
+      for (dom::key_value_pair field : object) {
+        collector.RecordField(field.key, field.value, fields);
+      }
+      Emit(fields, parsers::TrimSpaces(record_text), ctx);
+      continue;
     }
-    Emit(fields, raw, ctx);
+    ++record_index;
+    Reject(RejectReason::kNotObject, raw, "batch element is not an object");
+  }
+}
+
+void RecordParser::Impl::ParseTables(dom::array tables, uint32_t open_bracket,
+                                     const ParseContext& ctx) {
+  const Structurals structurals(parser, base);
+  uint32_t table_at = open_bracket + 1;
+  for (dom::element table_element : tables) {
+    const uint32_t table_next = structurals.SkipValue(table_at);
+    const uint32_t table_open = table_at;
+    table_at = table_next + 1;
+    dom::object table;
+    if (table_element.get_object().get(table) != simdjson::SUCCESS) continue;
+    // The members in text order, beside their structurals: the rows' '[' is needed for their bytes.
+    dom::array columns, rows;
+    bool has_columns = false, has_rows = false;
+    uint32_t rows_at = 0;
+    uint32_t member = table_open + 1;
+    for (dom::key_value_pair field : table) {
+      const uint32_t value_at = member + 2;
+      member = structurals.SkipValue(value_at) + 1;
+      if (parsers::EqualsIgnoreCase(field.key, "columns")) {
+        has_columns = field.value.get_array().get(columns) == simdjson::SUCCESS;
+      } else if (parsers::EqualsIgnoreCase(field.key, "rows")) {
+        has_rows = field.value.get_array().get(rows) == simdjson::SUCCESS;
+        rows_at = value_at;
+      }
+    }
+    if (!has_columns || !has_rows) continue;
+    uint32_t row_at = rows_at + 1;
+    for (dom::element row_element : rows) {
+      const uint32_t next = structurals.SkipValue(row_at);
+      const char first = structurals.At(row_at);
+      const uint32_t begin = structurals.Offset(row_at);
+      const uint32_t end = (first == '{' || first == '[') ? structurals.Offset(next - 1) + 1
+                                                          : structurals.Offset(next);
+      row_at = next + 1;
+      const std::string_view raw = parsers::TrimSpaces(text.substr(begin, end - begin));
+      dom::array row;
+      if (row_element.get_array().get(row) != simdjson::SUCCESS) {
+        ++record_index;
+        Reject(RejectReason::kNotObject, raw, "table row is not an array");
+        continue;
+      }
+      fields = {};
+      collector.BeginRecord();
+      auto column = columns.begin();
+      for (dom::element value : row) {
+        if (column == columns.end()) break;
+        // {"name": "TimeGenerated", "type": "datetime"} (Log Analytics), {"ColumnName": ...}
+        // (Kusto v1).
+        std::string_view name;
+        dom::object column_object;
+        if ((*column).get_object().get(column_object) == simdjson::SUCCESS) {
+          for (dom::key_value_pair c : column_object) {
+            if (parsers::EqualsIgnoreCase(c.key, "name") ||
+                parsers::EqualsIgnoreCase(c.key, "ColumnName")) {
+              if (c.value.get_string().get(name) != simdjson::SUCCESS) name = {};
+            }
+          }
+        }
+        ++column;
+        if (!name.empty()) collector.RecordField(name, value, fields);
+      }
+      Emit(fields, raw, ctx);
+    }
   }
 }
 
@@ -222,9 +334,10 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
     // Redelivery key (DESIGN.md section 10): the record's own id, never its correlation id;
     // a registration's id is its user's, so registrations (and records without an id) are keyed
     // by their bytes.
-    const bool own_id = !f.id.empty() && event.kind != EventKind::kMfaRegistration;
-    event.fingerprint =
-        RecordFingerprint(event.tenant_hash, event.kind, own_id ? f.id : raw, own_id);
+    // The id as NormalizeId reads every id: without surrounding white space or braces.
+    const std::string_view id = parsers::NormalizeId(f.id);
+    const bool own_id = !id.empty() && event.kind != EventKind::kMfaRegistration;
+    event.fingerprint = RecordFingerprint(event.tenant_hash, event.kind, own_id ? id : raw, own_id);
     result.event_raw.push_back(raw);
     return;
   }

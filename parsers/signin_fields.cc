@@ -161,7 +161,7 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   s.client_app_name.assign(app);
   s.fraud_reported = f.fraud_denied;
 
-  const std::string_view device_id = TrimSpaces(f.device_id);
+  const std::string_view device_id = NormalizeId(f.device_id);
   const std::string_view os = TrimSpaces(f.operating_system);
   const std::string_view browser = TrimSpaces(f.browser);
   if (!device_id.empty()) {
@@ -200,10 +200,10 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   std::string_view ip = TrimSpaces(f.ip_address);
   if (ip.empty()) ip = TrimSpaces(f.caller_ip_address);
   s.ip_text.assign(ip);
-  s.ip_family = ip.empty() ? 0 : ParseIpAddress(ip, s.ip);
+  s.ip_family = ip.empty() ? 0 : ParseRecordIpAddress(ip, s.ip);
 
-  s.home_tenant_hash = HashOptional(TrimSpaces(f.home_tenant_id));
-  s.resource_tenant_hash = HashOptional(TrimSpaces(f.resource_tenant_id));
+  s.home_tenant_hash = HashOptional(NormalizeId(f.home_tenant_id));
+  s.resource_tenant_hash = HashOptional(NormalizeId(f.resource_tenant_id));
 }
 
 }  // namespace privmon::parsers

@@ -86,6 +86,17 @@ inline std::string_view TrimSpaces(std::string_view s) {
   return s;
 }
 
+// An identifier as records write it: trimmed, and without the braces of the registry form
+// "{GUID}" (not part of the GUID: .NET's Guid.ToString("B"), PowerShell and registry-minded exports
+// write ids so). Ids compare case-insensitively (HashLower); this makes "{ABC-...}" equal
+// "abc-...".
+inline std::string_view NormalizeId(std::string_view s) {
+  s = TrimSpaces(s);
+  if (s.size() >= 2 && s.front() == '{' && s.back() == '}')
+    s = TrimSpaces(s.substr(1, s.size() - 2));
+  return s;
+}
+
 // Integer from text such as "50126", "-1" or " 4673 " (a number that arrived as a string, or the
 // raw token of a JSON number). Fractions, exponents and overflow yield nullopt.
 inline std::optional<int64_t> ParseInt(std::string_view s) {

@@ -482,6 +482,56 @@ TEST(TimeText, ReadsIsoAndUsLocaleTimesOfRealExports) {
   EXPECT_FALSE(ParseEventTimeText("String (timestamp)"));
 }
 
+TEST(TimeText, ReadsUnixTimesAndDotNetDates) {
+  using parsers::ParseEventTimeText;
+  const EventTime t = testing::At("2025-12-02T08:01:10Z");
+  EXPECT_EQ(ParseEventTimeText("1764662470"), t);
+  EXPECT_EQ(ParseEventTimeText("1764662470.25"), t + 250000);
+  EXPECT_EQ(ParseEventTimeText("1764662470123"), t + 123000);
+  EXPECT_EQ(ParseEventTimeText("1764662470123456"), t + 123456);
+  EXPECT_EQ(ParseEventTimeText("1764662470123456789"), t + 123456);
+  EXPECT_EQ(ParseEventTimeText("/Date(1764662470123)/"), t + 123000);
+  EXPECT_EQ(ParseEventTimeText("/Date(1764662470123+0100)/"), t + 123000);
+  // Small numbers, negative ones and other digits are no timestamps.
+  EXPECT_FALSE(ParseEventTimeText("0"));
+  EXPECT_FALSE(ParseEventTimeText("4"));
+  EXPECT_FALSE(ParseEventTimeText("50126"));
+  EXPECT_FALSE(ParseEventTimeText("-1764662470"));
+  EXPECT_FALSE(ParseEventTimeText("1764662470."));
+  EXPECT_FALSE(ParseEventTimeText("/Date(abc)/"));
+}
+
+TEST(TimeText, ReadsIsoWithItsZoneWrittenApart) {
+  using parsers::ParseEventTimeText;
+  const EventTime t = testing::At("2025-12-02T08:01:10.33Z");
+  for (const char* text :
+       {"2025-12-02 08:01:10.33 UTC", "2025-12-02T08:01:10.33 GMT", "2025-12-02T08:01:10.33 Z",
+        "2025-12-02T09:01:10.33 +01:00", "2025-12-02 03:01:10.33 -0500"}) {
+    EXPECT_EQ(ParseEventTimeText(text), t) << text;
+  }
+  EXPECT_FALSE(ParseEventTimeText("2025-12-02 08:01:10 CET"));
+  EXPECT_FALSE(ParseEventTimeText("2025-12-02 08:01:10 +"));
+}
+
+TEST(IpAddress, RecordAddressesWithPortBracketsOrZone) {
+  std::array<uint8_t, 16> ip{}, plain{};
+  ASSERT_EQ(parsers::ParseIpAddress("203.0.113.9", plain), 4);
+  EXPECT_EQ(parsers::ParseRecordIpAddress("203.0.113.9:50432", ip), 4);
+  EXPECT_EQ(ip, plain);
+  ASSERT_EQ(parsers::ParseIpAddress("2001:db8::7", plain), 6);
+  for (const char* text : {"[2001:db8::7]", "[2001:db8::7]:443", "2001:db8::7%eth0"}) {
+    ip = {};
+    EXPECT_EQ(parsers::ParseRecordIpAddress(text, ip), 6) << text;
+    EXPECT_EQ(ip, plain) << text;
+  }
+  EXPECT_EQ(parsers::ParseRecordIpAddress("::ffff:203.0.113.9", ip), 6);
+  EXPECT_EQ(parsers::ParseRecordIpAddress("[2001:db8::7", ip), 0);
+  EXPECT_EQ(parsers::ParseRecordIpAddress("[2001:db8::7]x", ip), 0);
+  EXPECT_EQ(parsers::ParseRecordIpAddress("127.0.0.0/8", ip), 0);
+  // The config's ranges are read strictly.
+  EXPECT_EQ(parsers::ParseIpAddress("203.0.113.9:50432", ip), 0);
+}
+
 TEST(IpAddress, ParsesIpv4Ipv6AndRefusesBogusForms) {
   std::array<uint8_t, 16> ip{};
   EXPECT_EQ(parsers::ParseIpAddress("81.2.69.144", ip), 4);
