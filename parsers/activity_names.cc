@@ -11,7 +11,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 33> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 34> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -46,6 +46,7 @@ constexpr std::array<std::pair<std::string_view, Activity>, 33> kExactActivities
     {"user registered all required security info",
      Activity::kUserRegisteredAllRequiredSecurityInfo},
     {"user registered security info", Activity::kUserRegisteredSecurityInfo},
+    {"user updated security info", Activity::kUserUpdatedSecurityInfo},
 }};
 
 static_assert(std::is_sorted(kExactActivities.begin(), kExactActivities.end(),
