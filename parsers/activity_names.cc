@@ -11,7 +11,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 34> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 35> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -30,6 +30,9 @@ constexpr std::array<std::pair<std::string_view, Activity>, 34> kExactActivities
     {"hard delete user", Activity::kHardDeleteUser},
     {"invite external user", Activity::kInviteExternalUser},
     {"request denied", Activity::kRequestDenied},
+    // Core Directory's admin reset as the audit activity reference names it ("Reset user password"
+    // in older records): the same password action.
+    {"reset password", Activity::kResetUserPassword},
     {"reset password (by admin)", Activity::kResetPasswordByAdmin},
     {"reset password (self-service)", Activity::kResetPasswordSelfService},
     {"reset user password", Activity::kResetUserPassword},
