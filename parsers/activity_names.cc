@@ -128,6 +128,13 @@ Activity LookupActivity(std::string_view raw) {
     }
     return Activity::kRemoveMemberFromRole;
   }
+  // PIM's denial of a request to extend or renew an assignment ("Update member in PIM denied by
+  // admin (extend/renew)", the activity reference's name in all three PIM categories) is a denied
+  // PIM request as "Request denied" is; its "approved by admin" sibling is an approval below.
+  if ((n.starts_with("update member in pim") || n.starts_with("update eligible member in pim")) &&
+      n.find("denied") != std::string_view::npos) {
+    return Activity::kRequestDenied;
+  }
   if (n.find("approved") != std::string_view::npos) return Activity::kRequestApproved;
   return Activity::kOther;
 }
