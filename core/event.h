@@ -104,6 +104,9 @@ enum class Activity : uint8_t {
   // Azure MFA's "Suspicious activity reported": the user denied an MFA prompt as not theirs (the
   // report that replaces the fraud alert), PRIV-SI-08 as the two "Fraud reported - ..." are.
   kSuspiciousActivityReported,
+  // "User updated security info" (a method changed, as the audit activity reference lists it):
+  // PRIV-PA-03 with the group above.
+  kUserUpdatedSecurityInfo,
   kCount
 };
 

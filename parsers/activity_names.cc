@@ -11,7 +11,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 33> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 35> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -30,6 +30,9 @@ constexpr std::array<std::pair<std::string_view, Activity>, 33> kExactActivities
     {"hard delete user", Activity::kHardDeleteUser},
     {"invite external user", Activity::kInviteExternalUser},
     {"request denied", Activity::kRequestDenied},
+    // Core Directory's admin reset as the audit activity reference names it ("Reset user password"
+    // in older records): the same password action.
+    {"reset password", Activity::kResetUserPassword},
     {"reset password (by admin)", Activity::kResetPasswordByAdmin},
     {"reset password (self-service)", Activity::kResetPasswordSelfService},
     {"reset user password", Activity::kResetUserPassword},
@@ -46,6 +49,7 @@ constexpr std::array<std::pair<std::string_view, Activity>, 33> kExactActivities
     {"user registered all required security info",
      Activity::kUserRegisteredAllRequiredSecurityInfo},
     {"user registered security info", Activity::kUserRegisteredSecurityInfo},
+    {"user updated security info", Activity::kUserUpdatedSecurityInfo},
 }};
 
 static_assert(std::is_sorted(kExactActivities.begin(), kExactActivities.end(),
@@ -123,6 +127,13 @@ Activity LookupActivity(std::string_view raw) {
       return Activity::kRemoveMemberFromRolePimDeactivate;
     }
     return Activity::kRemoveMemberFromRole;
+  }
+  // PIM's denial of a request to extend or renew an assignment ("Update member in PIM denied by
+  // admin (extend/renew)", the activity reference's name in all three PIM categories) is a denied
+  // PIM request as "Request denied" is; its "approved by admin" sibling is an approval below.
+  if ((n.starts_with("update member in pim") || n.starts_with("update eligible member in pim")) &&
+      n.find("denied") != std::string_view::npos) {
+    return Activity::kRequestDenied;
   }
   if (n.find("approved") != std::string_view::npos) return Activity::kRequestApproved;
   return Activity::kOther;

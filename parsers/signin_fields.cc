@@ -27,9 +27,17 @@ constexpr std::array<std::string_view, 12> kLegacyClientApps = {
 };
 
 ClientApp ClassifyClientApp(std::string_view app) {
+  app = TrimSpaces(app);
   if (app.empty()) return ClientApp::kUnknown;
   for (std::string_view legacy : kLegacyClientApps) {
     if (EqualsIgnoreCase(app, legacy)) return ClientApp::kLegacy;
+  }
+  // The sign-in log's older spellings of the same clients, still in exports and older tenants'
+  // records: "Other clients; IMAP" (POP, SMTP, MAPI, "Older Office clients"), and Exchange
+  // ActiveSync qualified as "(Supported)" / "(Unsupported)".
+  if (StartsWithIgnoreCase(app, "Other clients;") ||
+      StartsWithIgnoreCase(app, "Exchange ActiveSync (")) {
+    return ClientApp::kLegacy;
   }
   return ClientApp::kModern;
 }

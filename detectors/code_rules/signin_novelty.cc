@@ -1,5 +1,6 @@
 #include "detectors/code_rules/signin_novelty.h"
 
+#include "core/hash.h"
 #include "detectors/alert_details.h"
 #include "detectors/alert_emitter.h"
 
@@ -21,7 +22,14 @@ void SignInNovelty::OnSignIn(CodeRuleContext& ctx, const Event& e, const Account
     }
   }
   if (si.error_code != 0) return;
-  // PRIV-SI-14: a device or a place this account did not use while learning.
+  // PRIV-SI-14: a device or a place this account did not use while learning. A sign-in whose
+  // city is unknown (its address located to the country only, as many mobile and IPv6 addresses
+  // are) is no new place in a country the account was seen in: every sign-in with a city also
+  // teaches its country alone, the key of a cityless sign-in there.
+  if (!si.city.empty() && si.country[0] != 0) {
+    const char country_only[3] = {si.country[0], si.country[1], '/'};
+    ctx.Learn(who.key, NoveltyKind::kLocation, HashLower(std::string_view(country_only, 3)), t);
+  }
   const bool new_device =
       si.device_hash != 0 && ctx.Learn(who.key, NoveltyKind::kDevice, si.device_hash, t);
   const bool new_place =
