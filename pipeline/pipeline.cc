@@ -534,7 +534,12 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
       // or the previous one did not already, waiting in the pause: then nothing moved since).
       if (m.raw.after_pause) SendMarks(0, st, true);
       Emit(lane, 0, st, src, 0, m.raw, m.result, m.received_ns);
-      if (settings.wall_clock || st.wake_batch.Due(m.received_ns)) WakeIfPending(st);
+      // Parked shards are woken per batch of pushes (WakeBatch) and, in `run`, before this lane
+      // goes back to its source, where it may block (as one parse thread does when its source has
+      // nothing ready): a verdict never waits for the next message.
+      if ((settings.wall_clock && k + 1 == n) || st.wake_batch.Due(m.received_ns)) {
+        WakeIfPending(st);
+      }
       turn_.store(m.raw.sequence + 1, std::memory_order_release);
       // The turn leaves this lane's block: wake the lane it goes to (if parked).
       if ((m.raw.sequence + 1) % block_size == 0) {
