@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "parsers/event_builder.h"
 #include "parsers/field_collector.h"
@@ -48,6 +49,14 @@ class Structurals {
       }
     } while (depth > 0 && i < count_);
     return i;
+  }
+
+  // The text offsets [begin, end) of the value whose first structural is `i` and whose following
+  // structural is `next` (SkipValue(i)): an object or array ends at its closing bracket, a scalar
+  // runs to the next ',' or ']'.
+  std::pair<uint32_t, uint32_t> ValueSpan(uint32_t i, uint32_t next) const {
+    const char first = At(i);
+    return {Offset(i), (first == '{' || first == '[') ? Offset(next - 1) + 1 : Offset(next)};
   }
 
  private:
@@ -221,11 +230,7 @@ void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
   uint32_t element_at = open_bracket + 1;
   for (dom::element record : records) {
     const uint32_t next = structurals.SkipValue(element_at);
-    // An object or array ends at its closing bracket; a scalar runs to the next ',' or ']'.
-    const char first = structurals.At(element_at);
-    const uint32_t begin = structurals.Offset(element_at);
-    const uint32_t end = (first == '{' || first == '[') ? structurals.Offset(next - 1) + 1
-                                                        : structurals.Offset(next);
+    const auto [begin, end] = structurals.ValueSpan(element_at, next);
     const uint32_t element_at_before = element_at;
     element_at = next + 1;
     const std::string_view raw = parsers::TrimSpaces(text.substr(begin, end - begin));
@@ -285,10 +290,7 @@ void RecordParser::Impl::ParseTables(dom::array tables, uint32_t open_bracket,
     uint32_t row_at = rows_at + 1;
     for (dom::element row_element : rows) {
       const uint32_t next = structurals.SkipValue(row_at);
-      const char first = structurals.At(row_at);
-      const uint32_t begin = structurals.Offset(row_at);
-      const uint32_t end = (first == '{' || first == '[') ? structurals.Offset(next - 1) + 1
-                                                          : structurals.Offset(next);
+      const auto [begin, end] = structurals.ValueSpan(row_at, next);
       row_at = next + 1;
       const std::string_view raw = parsers::TrimSpaces(text.substr(begin, end - begin));
       dom::array row;

@@ -47,20 +47,30 @@ struct Run {
   std::string err;
 };
 
+// The tests' config: Contoso with bg1 as break-glass and US/CA approved. `more_pipeline` adds
+// pipeline keys (", key: value"), `sections` top-level sections (sources, sinks, metrics).
+std::string Config(uint32_t parsers, uint32_t block, const std::string& more_pipeline = "",
+                   const std::string& sections = "") {
+  return "pipeline: {shards: 1, parse_threads: " + std::to_string(parsers) +
+         ", fanout_block: " + std::to_string(block) + more_pipeline +
+         ", allowed_lateness: 5m, max_future_skew: 1d}\n" + sections +
+         "dead_letter: {path: \"\"}\n"
+         "tenants:\n"
+         "  \"11111111-2222-3333-4444-555555555555\":\n"
+         "    name: Contoso\n"
+         "    break_glass: ['bg1@contoso.com']\n"
+         "    approved: {countries: ['US', 'CA']}\n";
+}
+
+void WriteConfig(const fs::path& tmp, uint32_t parsers, uint32_t block,
+                 const std::string& more_pipeline = "") {
+  std::ofstream(tmp / "config.yaml") << Config(parsers, block, more_pipeline);
+}
+
 Run ScanLines(const std::vector<std::string>& lines, uint32_t parsers, const fs::path& tmp,
               uint32_t block = 1) {
   WriteLines(tmp / "in.ndjson", lines);
-  {
-    std::ofstream(tmp / "config.yaml")
-        << "pipeline: {shards: 1, parse_threads: " << parsers << ", fanout_block: " << block
-        << ", allowed_lateness: 5m, max_future_skew: 1d}\n"
-           "dead_letter: {path: \"\"}\n"
-           "tenants:\n"
-           "  \"11111111-2222-3333-4444-555555555555\":\n"
-           "    name: Contoso\n"
-           "    break_glass: ['bg1@contoso.com']\n"
-           "    approved: {countries: ['US', 'CA']}\n";
-  }
+  WriteConfig(tmp, parsers, block);
   const ScanOutput r =
       Scan("--config " + (tmp / "config.yaml").string() + " " + (tmp / "in.ndjson").string(), tmp);
   Run run;
@@ -178,15 +188,7 @@ TEST(FanoutOrder, MessagesOverHalfTheByteBudgetDoNotHangTheReader) {
   for (const uint32_t parsers : {1u, 2u, 3u}) {
     for (const uint32_t block : {1u, 2u, 8u}) {
       if (parsers == 1 && block > 1) continue;
-      std::ofstream(tmp / "config.yaml")
-          << "pipeline: {shards: 1, parse_threads: " << parsers << ", fanout_block: " << block
-          << ", max_inflight_bytes: 1048576, allowed_lateness: 5m, max_future_skew: 1d}\n"
-             "dead_letter: {path: \"\"}\n"
-             "tenants:\n"
-             "  \"11111111-2222-3333-4444-555555555555\":\n"
-             "    name: Contoso\n"
-             "    break_glass: ['bg1@contoso.com']\n"
-             "    approved: {countries: ['US', 'CA']}\n";
+      WriteConfig(tmp, parsers, block, ", max_inflight_bytes: 1048576");
       privmon::testing::Child scan(
           privmon::testing::Spawn({PRIVMON_BINARY, "scan", "-q", "-c",
                                    (tmp / "config.yaml").string(), (tmp / "in.ndjson").string()},
@@ -219,15 +221,7 @@ TEST(FanoutOrder, APauseOfTheSourceFlushesMarksWhereOneParseThreadDoes) {
   WriteLines(tmp / "r3.ndjson", {Record("2026-11-03T15:05:28.5000000", 3)});
   // stdin with a pause of 0.4 s after record 2: the reader blocks in read().
   auto scan = [&](uint32_t parsers, uint32_t block) -> ::Run {
-    std::ofstream(tmp / "config.yaml")
-        << "pipeline: {shards: 1, parse_threads: " << parsers << ", fanout_block: " << block
-        << ", allowed_lateness: 5m, max_future_skew: 1d}\n"
-           "dead_letter: {path: \"\"}\n"
-           "tenants:\n"
-           "  \"11111111-2222-3333-4444-555555555555\":\n"
-           "    name: Contoso\n"
-           "    break_glass: ['bg1@contoso.com']\n"
-           "    approved: {countries: ['US', 'CA']}\n";
+    WriteConfig(tmp, parsers, block);
     std::string feed = "(";
     for (int i = 1; i <= 3; ++i) {
       feed += "cat " + (tmp / ("r" + std::to_string(i) + ".ndjson")).string() + "; ";
@@ -275,19 +269,14 @@ TEST(FanoutOrder, AFollowedFilePausingFlushesMarksAsWithOneParseThread) {
     const int port = privmon::testing::FreeTcpPort();
     WriteLines(
         in, {Record("2026-11-03T15:10:00.0000000", 1), Record("2026-11-03T15:10:29.0000000", 2)});
-    std::ofstream(dir / "config.yaml")
-        << "pipeline: {shards: 1, parse_threads: " << parsers
-        << ", fanout_block: 8, allowed_lateness: 5m, max_future_skew: 1d}\n"
-        << "sources: [{file: {path: \"" << in << "\", follow: true}}]\n"
-        << "sinks: [{file: {path: \"" << alerts << "\"}}]\n"
-        << "metrics: {listen: \"127.0.0.1:" << port
-        << "\"}\n"
-           "dead_letter: {path: \"\"}\n"
-           "tenants:\n"
-           "  \"11111111-2222-3333-4444-555555555555\":\n"
-           "    name: Contoso\n"
-           "    break_glass: ['bg1@contoso.com']\n"
-           "    approved: {countries: ['US', 'CA']}\n";
+    std::ofstream(dir / "config.yaml") << Config(parsers, 8, "",
+                                                 "sources: [{file: {path: \"" + in +
+                                                     "\", follow: true}}]\n"
+                                                     "sinks: [{file: {path: \"" +
+                                                     alerts +
+                                                     "\"}}]\n"
+                                                     "metrics: {listen: \"127.0.0.1:" +
+                                                     std::to_string(port) + "\"}\n");
     privmon::testing::Child run(privmon::testing::Spawn(
         {PRIVMON_BINARY, "run", "--config", (dir / "config.yaml").string()}, "", err));
     ASSERT_TRUE(privmon::testing::WaitReady(run, port)) << ReadFile(err);
