@@ -26,6 +26,13 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
       code != kStrongAuthRequiredConfig) {
     return;
   }
+  // A non-interactive 50076 is a client refreshing its token silently (Outlook, Teams, OneDrive
+  // for a resource whose policy now wants MFA): nobody was there to be prompted, and the client
+  // prompts interactively when the user next opens it. No MFA was owed by a person and none
+  // refused; counted, every admin with a desktop client left open raised PRIV-SI-04.
+  if (code == kStrongAuthRequiredConfig && e.signin.channel == SignInChannel::kNonInteractive) {
+    return;
+  }
   PrivilegedState& ps = ctx.Privileged(st);
   const Seconds32 t = ToSeconds32(e.time);
   const RuleSettings& rs = tenant.rule(RuleId::kSI04);

@@ -1,9 +1,10 @@
 // PRIV-SI-04 "MFA interrupted" (RULES.md, guide row "Interrupt"): for a privileged account, at
 // least `threshold` strong-auth failures (500121) within `window` (timed by the window's end, as
 // the threshold kind), or an interrupt (50074 / 50076, strong authentication required) that no
-// successful sign-in follows within `window`: a verdict that waits for the tenant's watermark to
-// pass the window (a TimerKind::kInterruptVerdict), settled by a success whatever order they arrive
-// in. C++ because it joins a threshold and an absence in one rule. State: PrivilegedState's
+// successful sign-in follows within `window` (a non-interactive 50076 is no interrupt: a client
+// refreshing its token silently): a verdict that waits for the tenant's watermark to pass the
+// window (a TimerKind::kInterruptVerdict), settled by a success whatever order they arrive in. C++
+// because it joins a threshold and an absence in one rule. State: PrivilegedState's
 // strong_auth_failures ring, its pending interrupts (4 slots, the oldest replaced) and the recent
 // successes the engine keeps (also read by PRIV-PA-05); all checkpointed. Thread-safety: the
 // shard's thread. Cost: O(ring) per privileged sign-in of those codes, one timer per interrupt.
