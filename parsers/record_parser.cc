@@ -65,6 +65,65 @@ class Structurals {
   const char* text_;
 };
 
+// A query-response column's name: {"name": ..} (Log Analytics) or {"ColumnName": ..} (Kusto v1).
+std::string_view QueryColumnName(dom::element column) {
+  dom::object column_object;
+  if (column.get_object().get(column_object) != simdjson::SUCCESS) return {};
+  std::string_view name;
+  for (dom::key_value_pair c : column_object) {
+    if (parsers::EqualsIgnoreCase(c.key, "name") ||
+        parsers::EqualsIgnoreCase(c.key, "ColumnName")) {
+      if (c.value.get_string().get(name) != simdjson::SUCCESS) name = {};
+    }
+  }
+  return name;
+}
+
+// A Kusto v1 response of more than one table ends with its table of contents (columns Ordinal,
+// Kind, Name, Id, PrettyName): the tables whose TOC row is of Kind "QueryResult" hold the query's
+// rows; the others (@ExtendedProperties, QueryStatus) and the TOC itself are about the query.
+// Returns a bit per table ordinal (below 64) to read, or all bits when `tables` has no TOC.
+uint64_t QueryResultTables(dom::array tables) {
+  constexpr uint64_t kAll = ~uint64_t{0};
+  const std::size_t count = tables.size();
+  if (count < 2) return kAll;
+  dom::object toc;
+  if (tables.at(count - 1).get_object().get(toc) != simdjson::SUCCESS) return kAll;
+  dom::array columns, rows;
+  for (dom::key_value_pair field : toc) {
+    if (parsers::EqualsIgnoreCase(field.key, "columns")) {
+      if (field.value.get_array().get(columns) != simdjson::SUCCESS) return kAll;
+    } else if (parsers::EqualsIgnoreCase(field.key, "rows")) {
+      if (field.value.get_array().get(rows) != simdjson::SUCCESS) return kAll;
+    }
+  }
+  int ordinal_at = -1, kind_at = -1, at = 0;
+  for (dom::element column : columns) {
+    const std::string_view name = QueryColumnName(column);
+    if (parsers::EqualsIgnoreCase(name, "Ordinal")) ordinal_at = at;
+    if (parsers::EqualsIgnoreCase(name, "Kind")) kind_at = at;
+    ++at;
+  }
+  if (ordinal_at < 0 || kind_at < 0) return kAll;
+  uint64_t read = 0;
+  for (dom::element row : rows) {
+    dom::array cells;
+    if (row.get_array().get(cells) != simdjson::SUCCESS) continue;
+    int64_t ordinal = -1;
+    std::string_view kind;
+    at = 0;
+    for (dom::element cell : cells) {
+      if (at == ordinal_at && cell.get_int64().get(ordinal) != simdjson::SUCCESS) ordinal = -1;
+      if (at == kind_at && cell.get_string().get(kind) != simdjson::SUCCESS) kind = {};
+      ++at;
+    }
+    if (ordinal >= 0 && ordinal < 64 && parsers::EqualsIgnoreCase(kind, "QueryResult")) {
+      read |= uint64_t{1} << ordinal;
+    }
+  }
+  return read != 0 ? read : kAll;  // no result named: read them all, as without a TOC
+}
+
 }  // namespace
 
 struct RecordParser::Impl {
@@ -264,11 +323,15 @@ void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
 void RecordParser::Impl::ParseTables(dom::array tables, uint32_t open_bracket,
                                      const ParseContext& ctx) {
   const Structurals structurals(parser, base);
+  const uint64_t read = QueryResultTables(tables);
   uint32_t table_at = open_bracket + 1;
+  uint32_t ordinal = 0;
   for (dom::element table_element : tables) {
     const uint32_t table_next = structurals.SkipValue(table_at);
     const uint32_t table_open = table_at;
     table_at = table_next + 1;
+    const uint32_t this_ordinal = ordinal++;
+    if (this_ordinal >= 64 ? read != ~uint64_t{0} : (read >> this_ordinal & 1) == 0) continue;
     dom::object table;
     if (table_element.get_object().get(table) != simdjson::SUCCESS) continue;
     // The members in text order, beside their structurals: the rows' '[' is needed for their bytes.
@@ -306,16 +369,7 @@ void RecordParser::Impl::ParseTables(dom::array tables, uint32_t open_bracket,
         if (column == columns.end()) break;
         // {"name": "TimeGenerated", "type": "datetime"} (Log Analytics), {"ColumnName": ...}
         // (Kusto v1).
-        std::string_view name;
-        dom::object column_object;
-        if ((*column).get_object().get(column_object) == simdjson::SUCCESS) {
-          for (dom::key_value_pair c : column_object) {
-            if (parsers::EqualsIgnoreCase(c.key, "name") ||
-                parsers::EqualsIgnoreCase(c.key, "ColumnName")) {
-              if (c.value.get_string().get(name) != simdjson::SUCCESS) name = {};
-            }
-          }
-        }
+        const std::string_view name = QueryColumnName(*column);
         ++column;
         if (!name.empty()) collector.RecordField(name, value, fields);
       }
