@@ -13,9 +13,15 @@ void UnusualChange::OnAuditActor(CodeRuleContext& ctx, const Event& e, const Acc
   }
   // The account acting on itself (its own password, security info, profile, PIM activation) is
   // self-service, not a change an admin makes to the tenant: SI-12, PA-03 and EL-03 judge those.
+  // Not a role the admin assigns itself (directly, as eligible or permanent in PIM): no user can
+  // give itself a role as self-service, only an admin able to assign roles; that is a change.
   const AccountRef& target = e.account;
-  if ((target.id_hash != 0 && target.id_hash == who.id_hash) ||
-      (target.upn_hash != 0 && target.upn_hash == who.upn_hash)) {
+  const bool assigns_role = au.activity == Activity::kAddMemberToRole ||
+                            au.activity == Activity::kAddMemberToRoleOutsidePim ||
+                            au.activity == Activity::kAddEligibleMemberToRole ||
+                            au.activity == Activity::kAddMemberToRoleInPim;
+  if (!assigns_role && ((target.id_hash != 0 && target.id_hash == who.id_hash) ||
+                        (target.upn_hash != 0 && target.upn_hash == who.upn_hash))) {
     return;
   }
   const Seconds32 t = ToSeconds32(e.time);

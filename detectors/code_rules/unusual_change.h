@@ -4,7 +4,8 @@
 // promoted later is judged against what it did before) and its learned activities are checkpointed
 // under their own key (NoveltyKind::kActivity); a novelty rule learns only what its `when` admits.
 // A view or a failed attempt changed nothing and is not learned; nor is the account acting on
-// itself (self-service: its own password, security info, activation), no admin change. State: the
+// itself (self-service: its own password, security info, activation), no admin change, unless
+// it assigns itself a role. State: the
 // shard's KnownValues. Thread-safety: the shard's thread. Cost: one KnownValues probe per
 // successful audit change of the actor, an alert when it fires.
 #pragma once
