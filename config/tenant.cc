@@ -20,11 +20,13 @@ constexpr std::array<std::string_view, 14> kTenantKeys = {
 // A list of accounts (break_glass, privileged_accounts): each entry by its UPN or object id, and
 // also by its account name as Domain Services' Windows events write it ("DOMAIN\\sam", or the bare
 // "sam"): "adm-x@contoso.com" and "CONTOSO\\adm-x" both list the name "adm-x"
-// (parsers/event_builder.cc keys those events by it). Only records that name an account so (no
-// domain, no '@') match the extra hash.
+// (parsers/event_builder.cc keys those events by it). The names go to `names`, which only
+// security events match: another record naming a principal so (a group or an app given a role is
+// named by its display name) is not that account.
 bool ReadAccountList(const YAML::Node& n, std::string_view path, Diagnostics& diag,
-                     absl::flat_hash_set<uint64_t>* out) {
+                     absl::flat_hash_set<uint64_t>* out, absl::flat_hash_set<uint64_t>* names) {
   if (!ReadHashList(n, path, diag, out) || !n.IsSequence()) return false;
+  names->clear();
   for (const YAML::Node& item : n) {
     if (!item.IsScalar()) continue;
     std::string_view text = parsers::NormalizeId(item.Scalar());
@@ -35,7 +37,7 @@ bool ReadAccountList(const YAML::Node& n, std::string_view path, Diagnostics& di
     } else {
       continue;
     }
-    if (!text.empty()) out->insert(HashLower(text));
+    if (!text.empty()) names->insert(HashLower(text));
   }
   return true;
 }
@@ -84,9 +86,10 @@ void OverlayTenant(const YAML::Node& node, std::string_view path, bool is_defaul
         }
       }
     } else if (key == "break_glass") {
-      ReadAccountList(value, key_path, diag, &tenant->break_glass);
+      ReadAccountList(value, key_path, diag, &tenant->break_glass, &tenant->break_glass_names);
     } else if (key == "privileged_accounts") {
-      ReadAccountList(value, key_path, diag, &tenant->privileged_accounts);
+      ReadAccountList(value, key_path, diag, &tenant->privileged_accounts,
+                      &tenant->privileged_account_names);
     } else if (key == "paw_devices") {
       ReadHashList(value, key_path, diag, &tenant->paw_devices);
     } else if (key == "high_value_apps") {

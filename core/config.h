@@ -52,8 +52,13 @@ struct TenantSettings {
   absl::flat_hash_set<uint64_t> privileged_roles;     // HashLower(role display name)
   absl::flat_hash_set<uint64_t> break_glass;          // HashLower(UPN or object id)
   absl::flat_hash_set<uint64_t> privileged_accounts;  // HashLower(UPN or object id)
-  absl::flat_hash_set<uint64_t> paw_devices;          // HashLower(device id)
-  absl::flat_hash_set<uint16_t> approved_countries;   // two upper-case letters packed
+  // The account names ("sam" of "sam@domain" or "DOMAIN\\sam") of the two lists above, as Domain
+  // Services' Windows events name accounts: matched by security events only (a group or an app
+  // named "BreakGlass" is not the account breakglass@...).
+  absl::flat_hash_set<uint64_t> break_glass_names;
+  absl::flat_hash_set<uint64_t> privileged_account_names;
+  absl::flat_hash_set<uint64_t> paw_devices;         // HashLower(device id)
+  absl::flat_hash_set<uint16_t> approved_countries;  // two upper-case letters packed
   std::vector<CidrRange> approved_ip_ranges;
   bool require_managed_device = false;
   absl::flat_hash_set<uint64_t> approved_inviters;  // HashLower(UPN or object id)

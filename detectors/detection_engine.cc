@@ -273,6 +273,14 @@ bool Listed(const absl::flat_hash_set<uint64_t>& set, const AccountRef& ref) {
   return (ref.id_hash != 0 && set.contains(ref.id_hash)) ||
          (ref.upn_hash != 0 && set.contains(ref.upn_hash));
 }
+
+// Listed in `set`, or, for a Domain Services security event (keyed by the account name without
+// its domain), by that name in `names` (config/tenant.cc ReadAccountList).
+bool ListedAs(const absl::flat_hash_set<uint64_t>& set, const absl::flat_hash_set<uint64_t>& names,
+              const AccountRef& ref, const Event& e) {
+  return Listed(set, ref) ||
+         (e.kind == EventKind::kSecurityEvent && ref.upn_hash != 0 && names.contains(ref.upn_hash));
+}
 }  // namespace
 
 AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
@@ -298,14 +306,17 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
   if (st.config_generation != config_generation_) {
     st.config_generation = config_generation_;
     st.flags &= static_cast<uint8_t>(~(kPrivilegedConfigured | kBreakGlass));
-    if (Listed(tenant.break_glass, ref)) st.flags |= kBreakGlass | kPrivilegedConfigured;
-    if (Listed(tenant.privileged_accounts, ref)) st.flags |= kPrivilegedConfigured;
+    if (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e))
+      st.flags |= kBreakGlass | kPrivilegedConfigured;
+    if (ListedAs(tenant.privileged_accounts, tenant.privileged_account_names, ref, e))
+      st.flags |= kPrivilegedConfigured;
     if ((st.flags & kPrivilegedConfigured) != 0) MakePrivileged(st, ref, e, kPrivilegedConfigured);
   } else if ((st.flags & kPrivilegedConfigured) == 0 && ref.upn_hash != 0 &&
-             (Listed(tenant.break_glass, ref) || Listed(tenant.privileged_accounts, ref))) {
+             (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e) ||
+              ListedAs(tenant.privileged_accounts, tenant.privileged_account_names, ref, e))) {
     // An account the config lists by a UPN it has only now been seen under (renamed to it, or its
     // first records named it by id and another UPN): listed from here on.
-    if (Listed(tenant.break_glass, ref)) st.flags |= kBreakGlass;
+    if (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e)) st.flags |= kBreakGlass;
     MakePrivileged(st, ref, e, kPrivilegedConfigured);
     PrivilegedState& ps = accounts_.Privileged(st);
     ps.since = std::min(ps.since, st.first_seen);  // listed since its earliest event, as above
