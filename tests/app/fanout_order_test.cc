@@ -33,7 +33,7 @@ void ReplaceAll(std::string& s, const std::string& from, const std::string& to) 
 
 std::string Record(const std::string& time, int id, const std::string& country = "US") {
   std::string r = kRecord;
-  char uuid[40];
+  char uuid[64];
   std::snprintf(uuid, sizeof uuid, "00000000-0000-0000-0000-%012d", id);
   ReplaceAll(r, "@TIME@", time);
   ReplaceAll(r, "@ID@", uuid);
@@ -124,7 +124,7 @@ TEST(FanoutOrder, BatchOfMoreThan1024RecordsKeepsSourceOrder) {
   std::vector<std::string> lines{Record("2026-11-03T15:00:00.0000000", 1)};
   std::string batch = R"({"records":[)";
   for (int i = 0; i < 1100; ++i) {
-    char time[40];
+    char time[64];
     std::snprintf(time, sizeof time, "2026-11-03T15:00:%02d.%07d", 1 + i / 100, i);
     if (i > 0) batch += ",";
     batch += Record(time, 100 + i);
@@ -157,7 +157,7 @@ TEST(FanoutOrder, RedeliveryBehindTheMarksIsJudgedAsWithOneParseThread) {
   std::vector<std::string> lines;
   for (int i = 0; i < 20; ++i) {
     const int t = i == 7 ? 690 : i * 100;
-    char time[40];
+    char time[64];
     std::snprintf(time, sizeof time, "2026-11-03T15:%02d:%02d.0000000", t / 60, t % 60);
     lines.push_back(Record(time, i));
   }
@@ -175,7 +175,7 @@ TEST(FanoutOrder, MessagesOverHalfTheByteBudgetDoNotHangTheReader) {
   for (int b = 0; b < 6; ++b) {
     std::string batch = R"({"records":[)";
     for (int i = 0; i < 360; ++i) {
-      char time[40];
+      char time[64];
       std::snprintf(time, sizeof time, "2026-11-03T15:%02d:%02d.%07d", b, i % 60, i);
       if (i > 0) batch += ",";
       batch += Record(time, ++id, i == 0 ? "FR" : "US");
