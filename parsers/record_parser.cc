@@ -89,14 +89,20 @@ uint64_t QueryResultTables(dom::array tables) {
   if (count < 2) return kAll;
   dom::object toc;
   if (tables.at(count - 1).get_object().get(toc) != simdjson::SUCCESS) return kAll;
+  // A default dom::array has no document: iterating one that no member set is undefined
+  // (found by parser_fuzz), so a TOC lacking either member is no TOC.
   dom::array columns, rows;
+  bool has_columns = false, has_rows = false;
   for (dom::key_value_pair field : toc) {
     if (parsers::EqualsIgnoreCase(field.key, "columns")) {
       if (field.value.get_array().get(columns) != simdjson::SUCCESS) return kAll;
+      has_columns = true;
     } else if (parsers::EqualsIgnoreCase(field.key, "rows")) {
       if (field.value.get_array().get(rows) != simdjson::SUCCESS) return kAll;
+      has_rows = true;
     }
   }
+  if (!has_columns || !has_rows) return kAll;
   int ordinal_at = -1, kind_at = -1, at = 0;
   for (dom::element column : columns) {
     const std::string_view name = QueryColumnName(column);

@@ -21,6 +21,11 @@ find "$root/tests/data/parsers" -type f \( -name '*.json' -o -name '*.ndjson' -o
 find "$root/tests/data/parsers" -type f \( -name '*.ndjson' -o -name '*.log' \) | while read -r f; do
   split -l 1 -a 4 "$f" "$corpus/$(basename "$f")."
 done
+# The field-fault regressions hold the message shapes met in real deployments (query responses,
+# nested envelopes, stringified records...): one seed per line too.
+for f in "$root"/tests/regressions/*/input.ndjson; do
+  split -l 1 -a 4 "$f" "$corpus/$(basename "$(dirname "$f")")."
+done
 
 mkdir -p "$build/fuzz-artifacts"
 "$build/parser_fuzz" -max_total_time="$seconds" -max_len=65536 -timeout=10 \

@@ -570,5 +570,24 @@ TEST(RecordParserRegression, DuplicatedJsonTextColumnKeepsTheFirst) {
   EXPECT_EQ(r.events[0].audit.app_hashes[0], HashLower("A1"));
 }
 
+// Found by parser_fuzz (CI, UBSan): a query response whose last table (read as a Kusto table of
+// contents) has no "columns" or no "rows" iterated a default dom::array, which has no document.
+// Such a last table is no TOC: every table is read.
+TEST(RecordParserRegression, QueryResponseWhoseLastTableLacksColumnsOrRowsReadsEveryTable) {
+  RecordParser parser;
+  ParseContext ctx;
+  const std::string first =
+      R"({"name":"PrimaryResult","columns":[{"name":"TimeGenerated"},{"name":"AADTenantId"},)"
+      R"({"name":"Type"},{"name":"UserId"},{"name":"ResultType"}],)"
+      R"("rows":[["2024-01-02T03:04:05Z","T","SigninLogs","U","0"]]})";
+  for (const char* last : {R"({"name":"X","rows":[[0,"QueryResult"]]})",
+                           R"({"columns":[{"name":"Ordinal"},{"name":"Kind"}]})", R"({})"}) {
+    const std::string response = R"({"tables":[)" + first + "," + last + "]}";
+    const ParseResult& r = parser.Parse(response, ctx);
+    EXPECT_EQ(r.events.size(), 1u) << last;
+    EXPECT_TRUE(r.rejections.empty()) << last;
+  }
+}
+
 }  // namespace
 }  // namespace privmon
