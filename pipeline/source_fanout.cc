@@ -51,6 +51,7 @@ struct FanoutCore {
   // as large as the messages it held: lanes x slots of them must stay within the budget).
   std::size_t keep_bytes = kKeepBytes;
   std::atomic<uint64_t> held_bytes{0};  // read, not yet given back by a lane
+  EventCount budget_wake;               // the reader waits here for room in the budget
   PipelineStats* stats = nullptr;
   // The sequence of the message after the source's latest pause (kIdle): it had said nothing more
   // after `paused_at` messages. UINT64_MAX: no pause yet.
@@ -63,17 +64,21 @@ struct FanoutCore {
   void Release(uint64_t bytes) {
     const uint64_t now = held_bytes.fetch_sub(bytes, std::memory_order_acq_rel) - bytes;
     if (stats != nullptr) stats->inflight_bytes.store(static_cast<int64_t>(now));
+    budget_wake.Notify();  // one fence and one load unless the reader waits for room
   }
-  // Waits for room for `bytes`; false when every lane is gone.
+  // Waits for room for `bytes` (blocked until a lane gives bytes back); false when every lane is
+  // gone.
   bool Acquire(uint64_t bytes) {
-    bool waited = false;
-    for (;;) {
+    auto room = [&] {
       const uint64_t held = held_bytes.load(std::memory_order_acquire);
-      if (held == 0 || held + bytes <= budget) break;
-      if (lanes_alive.load(std::memory_order_acquire) == 0) return false;
-      if (!waited && stats != nullptr) Bump(stats->inflight_waits);
-      waited = true;
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
+      return held == 0 || held + bytes <= budget;
+    };
+    if (!room()) {
+      if (stats != nullptr) Bump(stats->inflight_waits);
+      AwaitUntil(
+          budget_wake, [&] { return room() || lanes_alive.load(std::memory_order_acquire) == 0; },
+          std::chrono::steady_clock::time_point::max());
+      if (!room()) return false;  // every lane is gone
     }
     const uint64_t now = held_bytes.fetch_add(bytes, std::memory_order_acq_rel) + bytes;
     if (stats != nullptr) {
@@ -145,6 +150,7 @@ class FanoutLane final : public MessageSource {
   ~FanoutLane() override {
     core_->lanes_alive.fetch_sub(1, std::memory_order_acq_rel);
     for (auto& l : core_->lanes) l->free_wake.Notify();  // the reader may wait on any lane
+    core_->budget_wake.Notify();                         // or for room in the budget
   }
   FanoutLane(const FanoutLane&) = delete;
   FanoutLane& operator=(const FanoutLane&) = delete;

@@ -16,6 +16,7 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "core/stats.h"
 #include "pipeline/message_source.h"
 
 namespace privmon {
@@ -31,6 +32,18 @@ std::filesystem::path WriteLines(const std::string& name, int lines) {
     out << line << '\n';
   }
   return path;
+}
+
+// Asks `lane` for its next message until it has one or says the source ended, or `until` passes;
+// returns the last status (kIdle: `until` passed).
+ReceiveStatus ReceiveWithin(MessageSource& lane, RawMessage& raw,
+                            std::chrono::steady_clock::time_point until,
+                            std::chrono::milliseconds slice = std::chrono::milliseconds(10)) {
+  ReceiveStatus st = ReceiveStatus::kIdle;
+  while (st == ReceiveStatus::kIdle && std::chrono::steady_clock::now() < until) {
+    st = lane.Receive(raw, slice);
+  }
+  return st;
 }
 
 std::string Expected(uint64_t sequence) {
@@ -57,11 +70,7 @@ TEST(SourceFanout, BlocksAreDealtRoundRobinAndTheLastBlockStaysReadable) {
   // Read as the lanes' parse threads do, in source order: sequence n is lane (n / B) % 2's.
   for (uint64_t n = 0; n < kLines; ++n) {
     const uint32_t lane = (n / kBlock) % 2;
-    ReceiveStatus st = ReceiveStatus::kIdle;
-    while (st == ReceiveStatus::kIdle && std::chrono::steady_clock::now() < until) {
-      st = lanes[lane]->Receive(raw, std::chrono::milliseconds(10));
-    }
-    ASSERT_EQ(st, ReceiveStatus::kMessage) << "sequence " << n;
+    ASSERT_EQ(ReceiveWithin(*lanes[lane], raw, until), ReceiveStatus::kMessage) << "sequence " << n;
     EXPECT_EQ(raw.sequence, n) << "lane " << lane;
     EXPECT_EQ(raw.payload, Expected(raw.sequence));
     held[lane].emplace_back(raw.payload, raw.sequence);
@@ -70,13 +79,7 @@ TEST(SourceFanout, BlocksAreDealtRoundRobinAndTheLastBlockStaysReadable) {
       EXPECT_EQ(view, Expected(sequence)) << "lane " << lane << " at " << n;
     }
   }
-  for (auto& lane : lanes) {
-    ReceiveStatus st = ReceiveStatus::kIdle;
-    while (st == ReceiveStatus::kIdle && std::chrono::steady_clock::now() < until) {
-      st = lane->Receive(raw, std::chrono::milliseconds(10));
-    }
-    EXPECT_EQ(st, ReceiveStatus::kEnd);
-  }
+  for (auto& lane : lanes) EXPECT_EQ(ReceiveWithin(*lane, raw, until), ReceiveStatus::kEnd);
   lanes.clear();
   std::filesystem::remove(path);
 }
@@ -103,12 +106,35 @@ TEST(SourceFanout, AStopRequestEndsASourceThatNeverEnds) {
   EXPECT_EQ(lanes[0]->Receive(raw, std::chrono::milliseconds(200)), ReceiveStatus::kIdle);
   stop.store(true);
   for (auto& lane : lanes) {
-    ReceiveStatus st = ReceiveStatus::kIdle;
-    while (st == ReceiveStatus::kIdle && std::chrono::steady_clock::now() < until) {
-      st = lane->Receive(raw, std::chrono::milliseconds(50));
-    }
-    EXPECT_EQ(st, ReceiveStatus::kEnd);
+    EXPECT_EQ(ReceiveWithin(*lane, raw, until, std::chrono::milliseconds(50)), ReceiveStatus::kEnd);
   }
+  lanes.clear();
+  std::filesystem::remove(path);
+}
+
+// A byte budget smaller than two messages: the reader holds one message at a time and waits for
+// room (blocked, woken by the lane that gives bytes back), never more than the budget allows.
+TEST(SourceFanout, TheReaderWaitsForRoomInTheByteBudget) {
+  constexpr int kLines = 40;
+  const auto path = WriteLines("budget", kLines);
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path.string();
+  zmq::context_t zmq;
+  PipelineStats stats(1, 2, 16);
+  const uint64_t budget = Expected(0).size() + 1;  // one message fits, two do not
+  auto lanes = FanOutSource(OpenSource(s, zmq), 2, 4, budget, &stats, {}, 1);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  RawMessage raw;
+  for (uint64_t n = 0; n < kLines; ++n) {
+    MessageSource& lane = *lanes[n % 2];
+    ASSERT_EQ(ReceiveWithin(lane, raw, until), ReceiveStatus::kMessage) << "sequence " << n;
+    EXPECT_EQ(raw.payload, Expected(n));
+    lane.ReleaseHandedOut();  // as a lane does after its block
+  }
+  for (auto& lane : lanes) EXPECT_EQ(ReceiveWithin(*lane, raw, until), ReceiveStatus::kEnd);
+  EXPECT_LE(stats.inflight_bytes_peak.load(), static_cast<int64_t>(budget));
+  EXPECT_GT(stats.inflight_waits.load(), 0u);
   lanes.clear();
   std::filesystem::remove(path);
 }
