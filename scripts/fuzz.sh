@@ -27,6 +27,17 @@ for f in "$root"/tests/regressions/*/input.ndjson; do
   split -l 1 -a 4 "$f" "$corpus/$(basename "$(dirname "$f")")."
 done
 
+rm -rf "$build/fuzz-artifacts"
 mkdir -p "$build/fuzz-artifacts"
+status=0
 "$build/parser_fuzz" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
-  -artifact_prefix="$build/fuzz-artifacts/" -print_final_stats=1 "$corpus"
+  -artifact_prefix="$build/fuzz-artifacts/" -print_final_stats=1 "$corpus" || status=$?
+# CI keeps only the log's tail: end it with each failing input, so it can be replayed anywhere
+# (base64 -d > crash; build-fuzz/parser_fuzz crash).
+for f in "$build"/fuzz-artifacts/*; do
+  [ -f "$f" ] || continue
+  echo "fuzz.sh: failing input $(basename "$f") ($(stat -c %s "$f") bytes), base64:"
+  head -c 8192 "$f" | base64 -w 0
+  echo
+done
+exit "$status"
