@@ -27,6 +27,9 @@ for f in "$root"/tests/regressions/*/input.ndjson; do
   split -l 1 -a 4 "$f" "$corpus/$(basename "$(dirname "$f")")."
 done
 
+# Inputs that once broke the parser or this harness (tests/fuzz/seeds), replayed first.
+cp "$root"/tests/fuzz/seeds/* "$corpus/"
+
 mkdir -p "$build/fuzz-artifacts"
 "$build/parser_fuzz" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
   -artifact_prefix="$build/fuzz-artifacts/" -print_final_stats=1 "$corpus"
