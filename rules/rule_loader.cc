@@ -427,7 +427,8 @@ class Loader {
         if (!ok) {
           Error(value.Mark(), path,
                 key == "threshold" ? "expected a count of at least 1"
-                                   : "expected a duration such as 10m, 1h or 14d");
+                                   : "expected a duration such as 10m, 1h or 14d (at most "
+                                     "100 years)");
           continue;
         }
         p->set = true;
@@ -885,7 +886,10 @@ bool ParseRuleDuration(std::string_view text, int64_t* seconds) {
                         : unit == "h"               ? kHour
                         : unit == "d"               ? kDay
                                                     : 0;
-  if (scale == 0) return false;
+  // At most 100 years, as the config's durations (config/scalars.cc): n * scale overflowed an
+  // int64 for a huge count, and windows are added to event times in seconds and microseconds.
+  constexpr int64_t kMaxSeconds = 100LL * 365 * kDay;
+  if (scale == 0 || n > kMaxSeconds / scale) return false;
   *seconds = n * scale;
   return true;
 }

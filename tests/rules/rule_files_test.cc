@@ -117,6 +117,13 @@ TEST(RuleFiles, DurationsAndCustomIdsAreStable) {
   EXPECT_EQ(s, 14 * 86400);
   EXPECT_FALSE(ParseRuleDuration("10 minutes", &s));
   EXPECT_FALSE(ParseRuleDuration("", &s));
+  // Durations are bounded as the config's are (100 years): a count of days whose seconds pass an
+  // int64 overflowed (undefined behaviour), one just below made every window sum overflow later.
+  EXPECT_FALSE(ParseRuleDuration("999999999999999999d", &s));
+  EXPECT_FALSE(ParseRuleDuration("106751991167d", &s));
+  EXPECT_FALSE(ParseRuleDuration("36501d", &s));
+  ASSERT_TRUE(ParseRuleDuration("36500d", &s));
+  EXPECT_EQ(s, 36500LL * 86400);
   const std::string text = R"(rules:
   - id: ACME-STABLE
     name: Stable id
