@@ -12,6 +12,7 @@
 #include "core/custom_rules.h"
 #include "core/hash.h"
 #include "core/mitre_attack.h"
+#include "core/small_file.h"
 #include "rules/rule_fields.h"
 #include "state/rule_slots.h"
 
@@ -906,14 +907,12 @@ void LoadRuleText(std::string_view yaml, const std::string& origin, bool builtin
 
 void LoadRuleFile(const std::string& path, CompiledRuleSet* out,
                   std::vector<RuleFileError>* errors) {
-  std::ifstream in(path);
-  if (!in) {
-    errors->push_back({0, 0, path + ": cannot read the rule file"});
+  std::string text;
+  if (const std::string why = ReadSmallFile(path, &text); !why.empty()) {
+    errors->push_back({0, 0, path + ": cannot read the rule file: " + why});
     return;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  LoadRuleText(text.str(), path, /*builtin=*/false, out, errors);
+  LoadRuleText(text, path, /*builtin=*/false, out, errors);
 }
 
 }  // namespace privmon

@@ -3,6 +3,7 @@
 // file with mistakes is refused with file:line errors.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -107,6 +108,27 @@ TEST(RuleFiles, CustomRuleMistakesNameFileAndLine) {
             std::string::npos)
       << all;
   EXPECT_TRUE(set.definitions.empty());
+}
+
+// A rule file far larger than any (a path mistyped to a log, /dev/zero) is refused at a bound
+// instead of read whole into memory.
+TEST(RuleFiles, AFileLargerThanAnyRuleFileIsRefusedNamingIt) {
+  const std::string path = ::testing::TempDir() + "privmon_huge_rules.yaml";
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    const std::string comments(1 << 20, '#');
+    for (int i = 0; i < 33; ++i) out << comments << '\n';
+    out << "rules: []\n";
+  }
+  CompiledRuleSet set;
+  std::vector<RuleFileError> errors;
+  LoadRuleFile(path, &set, &errors);
+  std::remove(path.c_str());
+  ASSERT_EQ(errors.size(), 1u) << Joined(errors);
+  EXPECT_EQ(errors[0].line, 0);
+  EXPECT_NE(errors[0].message.find(path + ": cannot read the rule file: larger than 32 MiB"),
+            std::string::npos)
+      << errors[0].message;
 }
 
 TEST(RuleFiles, DurationsAndCustomIdsAreStable) {
