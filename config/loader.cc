@@ -19,6 +19,7 @@
 #include "config/tenant.h"
 #include "core/custom_rules.h"
 #include "core/hash.h"
+#include "core/small_file.h"
 #include "rules/builtin_rules.h"
 
 namespace privmon {
@@ -233,13 +234,10 @@ ConfigLoadResult LoadConfigFile(const std::string& path) {
   try {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) return unreadable("is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return unreadable(std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) return unreadable(std::strerror(errno));
-    ConfigLoadResult result = LoadConfigText(text.str(), path);
-    if (auto cut = CutShort(text.str(), path)) {
+    std::string text;
+    if (const std::string why = ReadSmallFile(path, &text); !why.empty()) return unreadable(why);
+    ConfigLoadResult result = LoadConfigText(text, path);
+    if (auto cut = CutShort(text, path)) {
       result.errors.insert(result.errors.begin(), std::move(*cut));
       result.config = nullptr;
     }

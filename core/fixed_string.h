@@ -30,6 +30,13 @@ class FixedString {
   std::size_t size() const { return len_; }
   bool truncated() const { return truncated_; }
   static constexpr std::size_t capacity() { return N; }
+  // A value copied in byte for byte (a checkpoint record): its length within the capacity, its
+  // flag 0 or 1 (read as a byte: a bool of another value is undefined to load).
+  bool WellFormed() const {
+    uint8_t truncated = 0;
+    std::memcpy(&truncated, &truncated_, 1);
+    return len_ <= N && truncated <= 1;
+  }
 
   friend bool operator==(const FixedString& a, const FixedString& b) {
     return a.view() == b.view();

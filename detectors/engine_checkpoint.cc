@@ -160,7 +160,7 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       const uint64_t tenant = GetU64(in.data());
       in.remove_prefix(8);
       Timer t;
-      if (!GetRaw(in, &t)) return false;
+      if (!GetRaw(in, &t) || !Plausible(t)) return false;
       PushTimer(tenant, t);
       return true;
     }

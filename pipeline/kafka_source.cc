@@ -8,6 +8,7 @@
 
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -409,10 +410,12 @@ class KafkaSource final : public MessageSource {
       return std::string_view(static_cast<const char*>(value), size);
     };
     const std::string_view format = get("privmon-format");
+    // The leading digits (before any '.'); digits past a uint32 are no major this build reads.
+    const std::string_view major_text = format.substr(0, format.find('.'));
     uint32_t major = 0;
-    for (char c : format.substr(0, format.find('.'))) {
-      if (c < '0' || c > '9') break;
-      major = major * 10 + static_cast<uint32_t>(c - '0');
+    if (std::from_chars(major_text.data(), major_text.data() + major_text.size(), major).ec !=
+        std::errc()) {
+      major = 0;
     }
     if (major != kStateFormatMajor) {
       if (++refused_ <= 10 || refused_ % 1000 == 0) {
@@ -425,27 +428,19 @@ class KafkaSource final : public MessageSource {
       out.frame_error = "privmon-format header missing or of a format this privmon cannot read";
       return false;
     }
-    const std::string_view input = get("privmon-input");
-    const std::size_t colon = input.rfind(':');
-    if (colon != std::string_view::npos) {
-      int32_t partition = 0;
-      for (char c : input.substr(colon + 1)) {
-        if (c < '0' || c > '9') break;
-        partition = partition * 10 + (c - '0');
-      }
-      out.clock_input = ClockOf(input_topics_, max_partitions_, input.substr(0, colon), partition);
+    // A privmon-input that is not "<topic>:<int32>" leaves the partition's own clock input.
+    std::string_view input_topic;
+    int32_t partition = 0;
+    if (ParseStateInput(get("privmon-input"), &input_topic, &partition)) {
+      out.clock_input = ClockOf(input_topics_, max_partitions_, input_topic, partition);
     }
     if (const std::string_view mark = get(kStateMarkHeader); !mark.empty()) {
       int64_t us = 0;
-      bool negative = false;
-      for (char c : mark) {
-        if (c == '-') {
-          negative = true;
-        } else if (c >= '0' && c <= '9') {
-          us = us * 10 + (c - '0');
-        }
+      if (!ParseStateMark(mark, &us) || us == INT64_MIN) {
+        out.frame_error = "privmon-mark header is not a number of microseconds";
+        return false;
       }
-      out.mark_us = negative ? -us : us;
+      out.mark_us = us;
     }
     return true;
   }

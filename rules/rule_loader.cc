@@ -12,6 +12,7 @@
 #include "core/custom_rules.h"
 #include "core/hash.h"
 #include "core/mitre_attack.h"
+#include "core/small_file.h"
 #include "rules/rule_fields.h"
 #include "state/rule_slots.h"
 
@@ -427,7 +428,8 @@ class Loader {
         if (!ok) {
           Error(value.Mark(), path,
                 key == "threshold" ? "expected a count of at least 1"
-                                   : "expected a duration such as 10m, 1h or 14d");
+                                   : "expected a duration such as 10m, 1h or 14d (at most "
+                                     "100 years)");
           continue;
         }
         p->set = true;
@@ -885,7 +887,10 @@ bool ParseRuleDuration(std::string_view text, int64_t* seconds) {
                         : unit == "h"               ? kHour
                         : unit == "d"               ? kDay
                                                     : 0;
-  if (scale == 0) return false;
+  // At most 100 years, as the config's durations (config/scalars.cc): n * scale overflowed an
+  // int64 for a huge count, and windows are added to event times in seconds and microseconds.
+  constexpr int64_t kMaxSeconds = 100LL * 365 * kDay;
+  if (scale == 0 || n > kMaxSeconds / scale) return false;
   *seconds = n * scale;
   return true;
 }
@@ -902,14 +907,12 @@ void LoadRuleText(std::string_view yaml, const std::string& origin, bool builtin
 
 void LoadRuleFile(const std::string& path, CompiledRuleSet* out,
                   std::vector<RuleFileError>* errors) {
-  std::ifstream in(path);
-  if (!in) {
-    errors->push_back({0, 0, path + ": cannot read the rule file"});
+  std::string text;
+  if (const std::string why = ReadSmallFile(path, &text); !why.empty()) {
+    errors->push_back({0, 0, path + ": cannot read the rule file: " + why});
     return;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  LoadRuleText(text.str(), path, /*builtin=*/false, out, errors);
+  LoadRuleText(text, path, /*builtin=*/false, out, errors);
 }
 
 }  // namespace privmon

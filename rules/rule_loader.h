@@ -28,7 +28,7 @@ void LoadRuleText(std::string_view yaml, const std::string& origin, bool builtin
 void LoadRuleFile(const std::string& path, CompiledRuleSet* out,
                   std::vector<RuleFileError>* errors);
 
-// "10m", "14d", "1h", "90s" or a plain number of seconds; false otherwise.
+// "10m", "14d", "1h", "90s" or a plain number of seconds, at most 100 years; false otherwise.
 bool ParseRuleDuration(std::string_view text, int64_t* seconds);
 
 }  // namespace privmon

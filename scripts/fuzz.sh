@@ -27,6 +27,9 @@ for f in "$root"/tests/regressions/*/input.ndjson; do
   split -l 1 -a 4 "$f" "$corpus/$(basename "$(dirname "$f")")."
 done
 
+# Inputs that once broke the parser or this harness (tests/fuzz/seeds), replayed first.
+cp "$root"/tests/fuzz/seeds/* "$corpus/"
+
 rm -rf "$build/fuzz-artifacts"
 mkdir -p "$build/fuzz-artifacts"
 status=0

@@ -57,12 +57,30 @@ void DeadLetterWriter::Reopen() {
 
 void DeadLetterWriter::RotateLocked() {
   const std::string old = path_ + ".1";
-  if (std::rename(path_.c_str(), old.c_str()) != 0) return;  // keep writing; the cap is soft
+  // A rotation that fails keeps writing to the file (the cap is soft: no entry is dropped for
+  // it), said once on stderr until a rotation succeeds; it was silent, the file unbounded.
+  auto failed = [&](const char* step, int error) {
+    if (!rotate_failing_) {
+      std::fprintf(stderr,
+                   "privmon: dead letter: cannot rotate '%s' past its %llu-byte cap (%s: %s); "
+                   "writing on past the cap\n",
+                   path_.c_str(), static_cast<unsigned long long>(limits_.max_file_bytes), step,
+                   std::strerror(error));
+    }
+    rotate_failing_ = true;
+  };
+  if (std::rename(path_.c_str(), old.c_str()) != 0) return failed("rename", errno);
   const int fd = OpenOutputFile(path_, /*append=*/true);
-  if (fd < 0) return;
+  if (fd < 0) {
+    const int error = errno;
+    // Back under its name, so the next rotation tries again instead of writing into <path>.1.
+    (void)std::rename(old.c_str(), path_.c_str());
+    return failed("open", error);
+  }
   ::close(fd_);
   fd_ = fd;
   file_bytes_ = 0;
+  rotate_failing_ = false;
   if (rotations_ != nullptr) Bump(*rotations_);
 }
 

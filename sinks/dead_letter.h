@@ -5,7 +5,8 @@
 // "kept":K and "hash" (64-bit hash of the whole message, hex) beside the full "size" (DESIGN.md
 // section 10). The file is bounded: past max_file_bytes it is renamed to <path>.1 (replacing the
 // previous one) and a new file is started; entries that cannot be written are counted
-// (privmon_dead_letter_write_failures_total) and reported once per burst. Files are created 0640
+// (privmon_dead_letter_write_failures_total) and reported once per burst; a rotation that fails is
+// reported once and the file grows on past the cap (no entry lost). Files are created 0640
 // and never opened through a symlink. Write() is thread-safe (a mutex: rejections are off the hot
 // path) and writes each entry with one write(2), so none is lost on a crash. An empty path disables
 // the file; entries are still counted.
@@ -76,9 +77,10 @@ class DeadLetterWriter {
   std::mutex mu_;
   std::string path_;
   Limits limits_;
-  int fd_ = -1;              // guarded by mu_; -1 when disabled
-  uint64_t file_bytes_ = 0;  // guarded by mu_
-  bool failing_ = false;     // guarded by mu_: a write failure already reported
+  int fd_ = -1;                  // guarded by mu_; -1 when disabled
+  uint64_t file_bytes_ = 0;      // guarded by mu_
+  bool failing_ = false;         // guarded by mu_: a write failure already reported
+  bool rotate_failing_ = false;  // guarded by mu_: a failed rotation already reported
   Counter* counter_;
   Counter* write_failures_;
   Counter* rotations_;

@@ -30,6 +30,20 @@ void EncodeAlert(std::string& out, const Alert& a) {
 bool DecodeAlert(std::string_view& in, Alert* a) {
   if (!GetRaw(in, a)) return false;
   if (a->detail_count > Alert::kMaxDetails || a->evidence_count > Alert::kMaxEvidence) return false;
+  // Values no build writes (checkpoint_codec.h, Plausible): refused, not loaded.
+  if (static_cast<std::size_t>(a->rule) >= kMaxRules || a->severity > Severity::kHigh ||
+      !ByteIsBool(a->update) || !Plausible(a->tenant_id) || !Plausible(a->tenant_name) ||
+      !Plausible(a->account_id) || !Plausible(a->account_upn)) {
+    return false;
+  }
+  for (uint8_t i = 0; i < a->evidence_count; ++i) {
+    const Evidence& e = a->evidence[i];
+    if (e.kind >= EventKind::kCount || !Plausible(e.record_id)) return false;
+  }
+  for (uint8_t i = 0; i < a->detail_count; ++i) {
+    const AlertDetail& d = a->details[i];
+    if (d.type > DetailType::kBool || !Plausible(d.value)) return false;
+  }
   for (uint8_t i = 0; i < Alert::kMaxDetails; ++i) {
     if (i >= a->detail_count) {
       a->details[i].key = {};

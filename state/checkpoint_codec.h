@@ -15,6 +15,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 #include "core/alert.h"
@@ -85,6 +86,61 @@ bool GetRaw(std::string_view& in, T* v) {
   return true;
 }
 
+// A record's structs come back byte for byte: a file whose checksums hold can still carry values
+// no build writes (by hand, a faulty writer). These refuse what would index past an array or a
+// string's capacity, and bools that are neither 0 nor 1 (reading one is undefined).
+inline bool ByteIsBool(const bool& b) {
+  uint8_t v = 0;
+  std::memcpy(&v, &b, 1);
+  return v <= 1;
+}
+template <std::size_t N>
+bool Plausible(const FixedString<N>& s) {
+  return s.WellFormed();
+}
+template <std::size_t N>
+bool Plausible(const TimeRing<N>& r) {
+  return r.size() <= N;
+}
+inline bool Plausible(const SignInPoint& p) {
+  return Plausible(p.device_id) && Plausible(p.device_label) && Plausible(p.record_id);
+}
+inline bool Plausible(const PrivilegedState& p) {
+  if (!Plausible(p.id) || !Plausible(p.upn) || !Plausible(p.tenant_id) ||
+      !ByteIsBool(p.absence_timer_pending) || !Plausible(p.bad_passwords) ||
+      !Plausible(p.lockouts) || !Plausible(p.strong_auth_failures) || !Plausible(p.successes) ||
+      !Plausible(p.role_removals)) {
+    return false;
+  }
+  for (const PendingInterrupt& i : p.interrupts) {
+    if (!Plausible(i.record_id)) return false;
+  }
+  for (const PendingActivation& a : p.activations) {
+    if (!Plausible(a.role) || !Plausible(a.record_id) || !ByteIsBool(a.paw_verdict_due) ||
+        !ByteIsBool(a.expiry_due)) {
+      return false;
+    }
+  }
+  for (const SignInRun& run : p.signins.runs()) {
+    if (!Plausible(run.first) || !Plausible(run.last) || !ByteIsBool(run.paw)) return false;
+  }
+  return true;
+}
+// A timer's kind is one this build fires, its slot inside the array it names.
+inline bool Plausible(const Timer& t) {
+  switch (t.kind) {
+    case TimerKind::kAbsence:
+    case TimerKind::kRuleAbsence:
+      return true;
+    case TimerKind::kPawVerdict:
+    case TimerKind::kActivationExpiry:
+      return t.slot < std::tuple_size_v<decltype(PrivilegedState::activations)>;
+    case TimerKind::kInterruptVerdict:
+      return t.slot < std::tuple_size_v<decltype(PrivilegedState::interrupts)>;
+  }
+  return false;
+}
+
 // An account (format 2): its tenant's hash (0: unknown), its state, then a flag byte and its
 // PrivilegedState when it has one.
 inline void EncodeAccount(std::string& out, uint64_t tenant_hash, const AccountState& st,
@@ -122,7 +178,7 @@ inline bool DecodeAccount(uint32_t format, std::string_view in, uint64_t* tenant
   if (in.empty()) return false;
   *has_ps = in[0] != 0;
   in.remove_prefix(1);
-  return !*has_ps || GetRaw(in, ps);
+  return !*has_ps || (GetRaw(in, ps) && Plausible(*ps));
 }
 
 // An alert; its detail keys as text (interned on decode: the keys must outlive the alert).

@@ -40,6 +40,7 @@ class TimeRing {
   void ForEach(F&& f) const {
     for (std::size_t i = 0; i < size_; ++i) f(times_[i]);
   }
+  std::size_t size() const { return size_; }
   static constexpr std::size_t capacity() { return N; }
 
  private:

@@ -3,6 +3,9 @@
 // verdict does not depend on which event of a burst arrived last. O(N^2) for N <= 16.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
+
 #include "state/time_ring.h"
 
 namespace privmon {
@@ -16,10 +19,12 @@ struct WindowCount {
 template <std::size_t N>
 WindowCount BestWindowContaining(const TimeRing<N>& ring, Seconds32 t, int64_t window) {
   WindowCount best;
-  const auto w = static_cast<Seconds32>(window < 0 ? 0 : window);
+  const auto w = static_cast<Seconds32>(std::clamp<int64_t>(window, 0, UINT32_MAX));
   // A window [end - w, end] containing t ends somewhere in [t, t + w]; it is enough to try the
-  // recorded times in that range as window ends.
-  for (Seconds32 end = t; end <= t + w;) {
+  // recorded times in that range as window ends. t + w stops at the last second a Seconds32 holds
+  // (a window of decades passes it: wrapped around, it counted nothing).
+  const Seconds32 last_end = t > UINT32_MAX - w ? UINT32_MAX : t + w;
+  for (Seconds32 end = t; end <= last_end;) {
     const Seconds32 start = end >= w ? end - w : 0;
     const uint32_t n = ring.CountWithin(start, end);
     if (n > best.count) {
@@ -29,7 +34,7 @@ WindowCount BestWindowContaining(const TimeRing<N>& ring, Seconds32 t, int64_t w
     }
     Seconds32 next = UINT32_MAX;
     ring.ForEach([&](Seconds32 x) {
-      if (x > end && x <= t + w && x < next) next = x;
+      if (x > end && x <= last_end && x < next) next = x;
     });
     if (next == UINT32_MAX) break;
     end = next;

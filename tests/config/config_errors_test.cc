@@ -2,6 +2,8 @@
 // and a message naming the file and the key path.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "config/loader.h"
@@ -223,6 +225,25 @@ TEST(ConfigLoader, ReportsAnUnreadableFileWithoutALine) {
   EXPECT_NE(r.errors[0].message.find("/nonexistent/privmon.yaml: cannot read config file"),
             std::string::npos);
   EXPECT_EQ(LoadConfigFile("/tmp").errors.size(), 1u);
+}
+
+// A file far larger than any config (a path mistyped to a log, /dev/zero, a pipe that never ends)
+// is refused at a bound instead of read whole into memory.
+TEST(ConfigLoader, RefusesAFileLargerThanAnyConfigInsteadOfReadingItAll) {
+  const std::string path = ::testing::TempDir() + "privmon_huge_config.yaml";
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    const std::string comments(1 << 20, '#');
+    for (int i = 0; i < 33; ++i) out << comments << '\n';
+    out << "pipeline: {shards: 2}\n";
+  }
+  const ConfigLoadResult r = LoadConfigFile(path);
+  std::remove(path.c_str());
+  EXPECT_EQ(r.config, nullptr);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find(path + ": cannot read config file: larger than 32 MiB"),
+            std::string::npos)
+      << r.errors[0].message;
 }
 
 }  // namespace

@@ -589,5 +589,31 @@ TEST(RecordParserRegression, QueryResponseWhoseLastTableLacksColumnsOrRowsReadsE
   }
 }
 
+// Found by parser_fuzz (900 s run): a batch element holding its record as JSON text that is then
+// rejected. The rejection's bytes are the decoded record (a record on its own, as the dead letter
+// keeps it), not bytes of the message: the harness's "inside the message" check aborted on it,
+// the parser was right. Pinned here: the reason, and raw is the decoded text.
+TEST(RecordParserRegression, ARejectedStringifiedBatchElementKeepsItsDecodedRecordAsRaw) {
+  RecordParser parser;
+  ParseContext ctx;
+  ctx.source_tenant = "00000000-0000-4000-8000-0000000000f1";
+  const std::string inner =
+      R"({"time":"2025-12-02T08:20:10Z","category":"SignInLogs","properties":{"status":{}}})";
+  std::string escaped;
+  for (const char c : inner) {
+    if (c == '"') escaped.push_back('\\');
+    escaped.push_back(c);
+  }
+  const std::string message = R"({"records":[")" + escaped + R"("]})";
+  const ParseResult& r = parser.Parse(message, ctx);
+  EXPECT_TRUE(r.events.empty());
+  ASSERT_EQ(r.rejections.size(), 1u);
+  EXPECT_EQ(r.rejections[0].raw, inner);
+  const bool inside = r.rejections[0].raw.data() >= message.data() &&
+                      r.rejections[0].raw.data() < message.data() + message.size();
+  EXPECT_FALSE(inside);
+  EXPECT_FALSE(r.rejections[0].detail.empty());
+}
+
 }  // namespace
 }  // namespace privmon

@@ -3,6 +3,7 @@
 // file with mistakes is refused with file:line errors.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -109,6 +110,27 @@ TEST(RuleFiles, CustomRuleMistakesNameFileAndLine) {
   EXPECT_TRUE(set.definitions.empty());
 }
 
+// A rule file far larger than any (a path mistyped to a log, /dev/zero) is refused at a bound
+// instead of read whole into memory.
+TEST(RuleFiles, AFileLargerThanAnyRuleFileIsRefusedNamingIt) {
+  const std::string path = ::testing::TempDir() + "privmon_huge_rules.yaml";
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    const std::string comments(1 << 20, '#');
+    for (int i = 0; i < 33; ++i) out << comments << '\n';
+    out << "rules: []\n";
+  }
+  CompiledRuleSet set;
+  std::vector<RuleFileError> errors;
+  LoadRuleFile(path, &set, &errors);
+  std::remove(path.c_str());
+  ASSERT_EQ(errors.size(), 1u) << Joined(errors);
+  EXPECT_EQ(errors[0].line, 0);
+  EXPECT_NE(errors[0].message.find(path + ": cannot read the rule file: larger than 32 MiB"),
+            std::string::npos)
+      << errors[0].message;
+}
+
 TEST(RuleFiles, DurationsAndCustomIdsAreStable) {
   int64_t s = 0;
   ASSERT_TRUE(ParseRuleDuration("10m", &s));
@@ -117,6 +139,13 @@ TEST(RuleFiles, DurationsAndCustomIdsAreStable) {
   EXPECT_EQ(s, 14 * 86400);
   EXPECT_FALSE(ParseRuleDuration("10 minutes", &s));
   EXPECT_FALSE(ParseRuleDuration("", &s));
+  // Durations are bounded as the config's are (100 years): a count of days whose seconds pass an
+  // int64 overflowed (undefined behaviour), one just below made every window sum overflow later.
+  EXPECT_FALSE(ParseRuleDuration("999999999999999999d", &s));
+  EXPECT_FALSE(ParseRuleDuration("106751991167d", &s));
+  EXPECT_FALSE(ParseRuleDuration("36501d", &s));
+  ASSERT_TRUE(ParseRuleDuration("36500d", &s));
+  EXPECT_EQ(s, 36500LL * 86400);
   const std::string text = R"(rules:
   - id: ACME-STABLE
     name: Stable id

@@ -138,6 +138,30 @@ TEST(DeadLetterWriter, RotatesAtItsSizeCapAndCountsTheRotation) {
   EXPECT_EQ(ReadDeadLetterFile(path).size() + per_file * rotations.load(), 40u);
 }
 
+// A rotation that cannot happen (here <path>.1 is a directory that is not empty) leaves the file
+// growing past its cap: said once on stderr, not silently. The entries are all kept.
+TEST(DeadLetterWriter, ARotationThatFailsIsReportedOnceAndLosesNoEntry) {
+  const std::string path = FreshPath("unrotatable.ndjson");
+  std::filesystem::remove_all(path + ".1");
+  std::filesystem::create_directories(path + ".1/keep");
+  Counter rotations{0};
+  ::testing::internal::CaptureStderr();
+  {
+    DeadLetterWriter w(path, nullptr, {.max_file_bytes = 4096}, nullptr, &rotations);
+    for (int i = 0; i < 40; ++i) {
+      w.Write(RejectReason::kInvalidJson, "x", std::string(200, 'q'), "zmq", kReceived);
+    }
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rotations.load(), 0u);
+  EXPECT_EQ(ReadDeadLetterFile(path).size(), 40u);
+  const std::size_t first = err.find("cannot rotate");
+  EXPECT_NE(first, std::string::npos) << err;
+  EXPECT_EQ(err.find("cannot rotate", first + 1), std::string::npos) << "reported once: " << err;
+  std::filesystem::remove_all(path + ".1");
+  std::filesystem::remove(path);
+}
+
 TEST(DeadLetterWriter, AFullDiskCountsTheLostEntries) {
   Counter failures{0}, entries{0};
   DeadLetterWriter w("/dev/full", &entries, {}, &failures);
