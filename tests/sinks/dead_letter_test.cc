@@ -37,7 +37,7 @@ TEST(DeadLetterWriter, WritesTheDocumentedLineForText) {
   DeadLetterWriter w(path, &counter);
   w.Write(RejectReason::kInvalidJson, "expected '}'", "{\"a\":\n\"x", "zmq", kReceived);
   EXPECT_EQ(ReadAll(path),  // flushed already, before the writer closes
-            R"({"received":"2026-11-24T10:01:02Z","reason":"invalid_json",)"
+            R"({"received":"2026-11-24T10:01:02.000000Z","reason":"invalid_json",)"
             R"("detail":"expected '}'","source":"zmq","size":8,"raw":"{\"a\":\u000a\"x"})"
             "\n");
   EXPECT_EQ(w.count(), 1u);
@@ -57,7 +57,7 @@ TEST(DeadLetterWriter, RoundTripsTextExactly) {
   EXPECT_EQ(entries[0].reason, "no_tenant");
   EXPECT_EQ(entries[0].detail, "no tenant");
   EXPECT_EQ(entries[0].source, "file:a.ndjson");
-  EXPECT_EQ(entries[0].received, "2026-11-24T10:01:02Z");
+  EXPECT_EQ(entries[0].received, "2026-11-24T10:01:02.000000Z");
   EXPECT_EQ(entries[0].size, raw.size());
   EXPECT_NE(ReadAll(path).find("\"raw\":"), std::string::npos);
 }
