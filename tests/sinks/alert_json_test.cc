@@ -166,6 +166,31 @@ TEST(AlertJson, EscapesHostileStrings) {
   EXPECT_EQ(out.find('\n'), out.size() - 1);
 }
 
+// A name longer than its field is cut at a character boundary: an app, role or device display
+// name in Japanese or with accents (2-4 bytes a character) ends in whole characters. Before, the
+// cut fell inside a character and the alert carried a trailing U+FFFD (and the OCSF line, a
+// resource or user name, too) where the SIEM expected the name's prefix.
+TEST(AlertJson, ALongNameIsCutAtACharacterBoundary) {
+  Alert a = PawAlert();
+  a.detail_count = 0;
+  std::string app = "a";
+  for (int i = 0; i < 60; ++i) app += "\xc3\xa9";  // 121 bytes: the 96-byte cut splits an 'e'
+  a.AddDetail("app", app);
+  std::string upn;
+  for (int i = 0; i < 40; ++i) upn += "\xe7\xae\xa1";  // 120 bytes of a 3-byte character
+  a.account_upn.assign(upn);
+  EXPECT_TRUE(a.details[0].value.truncated());
+  EXPECT_TRUE(a.account_upn.truncated());
+  std::string out;
+  AppendAlertJson(a, out);
+  EXPECT_EQ(out.find("\\ufffd"), std::string::npos) << out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  ASSERT_EQ(parser.parse(out).get(root), simdjson::SUCCESS) << out;
+  EXPECT_EQ(std::string_view(root["details"]["app"]), app.substr(0, 95));
+  EXPECT_EQ(std::string_view(root["account"]["upn"]), upn.substr(0, 96));
+}
+
 TEST(JsonEscape, ReplacesEachInvalidUtf8ByteWithReplacementCharacter) {
   const auto esc = [](std::string_view s) {
     std::string out;
