@@ -191,6 +191,27 @@ TEST(AlertJson, ALongNameIsCutAtACharacterBoundary) {
   EXPECT_EQ(std::string_view(root["account"]["upn"]), upn.substr(0, 96));
 }
 
+// A custom rule may list one detail twice (`details: [place, place]`, `[error_code, error_code]`):
+// the details object keeps each key once. Before, the key appeared twice in one JSON object, which
+// Elasticsearch (strict duplicate detection) rejects: the alert never reached the SIEM.
+TEST(AlertJson, DetailsKeepEachKeyOnce) {
+  Alert a = PawAlert();
+  a.detail_count = 0;
+  a.AddNumber("error_code", 50126);
+  a.AddDetail("country", "NO");
+  a.AddNumber("error_code", 50126);
+  a.AddDetail("country", "NO");
+  std::string out;
+  AppendAlertJson(a, out);
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  ASSERT_EQ(parser.parse(out).get(root), simdjson::SUCCESS) << out;
+  std::vector<std::string> keys;
+  for (auto field : simdjson::dom::object(root["details"])) keys.emplace_back(field.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"error_code", "country"})) << out;
+  EXPECT_NE(out.find(R"x(in Contoso (error_code=50126, country=NO)")x"), std::string::npos) << out;
+}
+
 TEST(JsonEscape, ReplacesEachInvalidUtf8ByteWithReplacementCharacter) {
   const auto esc = [](std::string_view s) {
     std::string out;
