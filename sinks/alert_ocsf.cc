@@ -211,8 +211,11 @@ void AppendAlertOcsf(const Alert& a, std::string& out) {
   out.append(",\"product\":{\"name\":\"privmon\",\"vendor_name\":\"privmon\",\"version\":");
   AppendJsonString(PRIVMON_VERSION, out);
   out.append("},\"profiles\":[\"cloud\",\"security_control\"]");
+  // metadata.uid names this event: an update is another event about the same finding, so it
+  // gets its own uid (consumers drop an event whose uid they already stored).
   AppendJsonKey("uid", false, out);
   AppendJsonHex64(a.alert_id, out);
+  if (a.update) out.insert(out.size() - 1, "-update");
   AppendJsonKey("correlation_uid", false, out);
   AppendJsonHex64(a.incident_key, out);
   AppendJsonKey("tenant_uid", false, out);

@@ -331,6 +331,11 @@ TEST(OcsfFinding, AnUpdateLineIsAnUpdateActivityOfTheSameFinding) {
   EXPECT_EQ(std::string_view(u["type_name"]), "Detection Finding: Update");
   EXPECT_EQ(std::string_view(u["finding_info"]["uid"]), std::string_view(c["finding_info"]["uid"]));
   EXPECT_EQ(int64_t(u["count"]), 7);
+  // metadata.uid names the event, not the finding: the update is another event, so a consumer
+  // that drops an event uid it already stored (Security Lake, a SIEM's dedupe) keeps it.
+  // Before, both lines carried metadata.uid = alert_id and the update was dropped as a duplicate.
+  EXPECT_EQ(std::string_view(c["metadata"]["uid"]), "0123456789abcdef");
+  EXPECT_EQ(std::string_view(u["metadata"]["uid"]), "0123456789abcdef-update");
 }
 
 TEST(OcsfFinding, AppendsWithoutReallocatingOnceLargeEnough) {
