@@ -5,12 +5,15 @@
 
 #include "config/reader.h"
 #include "config/scalars.h"
+#include "core/alert.h"
 #include "core/hash.h"
 #include "core/role_templates.h"
 #include "parsers/text_util.h"
 
 namespace privmon::config {
 namespace {
+
+constexpr std::size_t kTenantNameCapacity = decltype(Alert::tenant_name)::capacity();
 
 constexpr std::array<std::string_view, 14> kTenantKeys = {
     "name",     "privileged_roles", "break_glass",   "privileged_accounts", "paw_devices",
@@ -72,6 +75,11 @@ void OverlayTenant(const YAML::Node& node, std::string_view path, bool is_defaul
     const std::string key_path = Child(path, key);
     if (key == "name") {
       ReadString(value, key_path, diag, &tenant->name);
+      if (tenant->name.size() > kTenantNameCapacity) {  // Alert::tenant_name
+        diag.Note(key_path + ": " + std::to_string(tenant->name.size()) +
+                  " bytes; alerts carry the first " + std::to_string(kTenantNameCapacity) +
+                  " (tenant_name, the message, OCSF cloud.account.name), cut at a character");
+      }
     } else if (key == "privileged_roles") {
       if (ReadHashList(value, key_path, diag, &tenant->privileged_roles) && value.IsSequence()) {
         // A built-in role listed by its template id: records name it by its display name.

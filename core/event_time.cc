@@ -132,4 +132,12 @@ std::size_t FormatIsoTime(EventTime t, char* out) {
   return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
+std::size_t FormatIsoTimeMicros(EventTime t, char* out) {
+  const UtcCivil c = ToUtcCivil(t);
+  const int n = std::snprintf(out, 28, "%04lld-%02u-%02uT%02u:%02u:%02u.%06lldZ",
+                              static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute,
+                              c.second, static_cast<long long>(c.micros));
+  return n < 0 ? 0 : static_cast<std::size_t>(n);
+}
+
 }  // namespace privmon

@@ -28,5 +28,9 @@ UtcCivil ToUtcCivil(EventTime t);
 // Writes "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (fraction only when non-zero) into out (>= 28 bytes);
 // returns the length written.
 std::size_t FormatIsoTime(EventTime t, char* out);
+// Writes "YYYY-MM-DDTHH:MM:SS.ffffffZ", always six fraction digits (RFC 3339 UTC of one fixed
+// width, what SIEM timestamp parsers with a fixed pattern need): every time privmon writes for a
+// machine (alerts, dead letters, JSON logs). out >= 28 bytes; returns the length written.
+std::size_t FormatIsoTimeMicros(EventTime t, char* out);
 
 }  // namespace privmon

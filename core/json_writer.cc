@@ -33,7 +33,7 @@ void AppendJsonHex64(uint64_t v, std::string& out) {
 
 void AppendJsonIsoTime(EventTime t, std::string& out) {
   char buf[40];
-  const std::size_t n = FormatIsoTime(t, buf);
+  const std::size_t n = FormatIsoTimeMicros(t, buf);
   out.push_back('"');
   out.append(buf, n);
   out.push_back('"');

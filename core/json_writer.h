@@ -20,7 +20,7 @@ void AppendJsonUint(uint64_t v, std::string& out);
 void AppendJsonInt(int64_t v, std::string& out);
 // "00abcdef01234567": 16 lower-case hex digits, quoted.
 void AppendJsonHex64(uint64_t v, std::string& out);
-// "2026-11-24T10:01:02Z", quoted.
+// "2026-11-24T10:01:02.000000Z", quoted: RFC 3339 UTC, always six fraction digits.
 void AppendJsonIsoTime(EventTime t, std::string& out);
 // Milliseconds since the epoch (OCSF timestamp_t), floored.
 void AppendJsonEpochMillis(EventTime t, std::string& out);

@@ -54,22 +54,16 @@ static_assert(CapacitySum() == kMaxPackedStringBytes);
 // Zeros for the bytes a shorter string leaves behind (every FixedString capacity is < 256).
 constexpr char kZeros[256] = {};
 
-// Sets `s` to the `len` bytes at `bytes` and `truncated`. FixedString::assign cuts a longer input
-// and says so: a truncated string is restored from its N kept bytes and one more. The bytes past
-// the old length are zeroed first: a parser's Event has zeros past each string (Event{}), and the
-// state that copies a FixedString whole (PrivilegedState, checkpointed raw) must not pick up
-// another event's bytes from the shard's reused scratch Event.
+// Sets `s` to the `len` bytes at `bytes` and `truncated` (FixedString::assign cuts a longer input
+// at a character boundary, so a truncated string may keep fewer than N bytes). The bytes past the
+// old length are zeroed first: a parser's Event has zeros past each string (Event{}), and the state
+// that copies a FixedString whole (PrivilegedState, checkpointed raw) must not pick up another
+// event's bytes from the shard's reused scratch Event.
 template <std::size_t N>
 void RestorePackedString(FixedString<N>& s, const char* bytes, std::size_t len, bool truncated) {
   if (s.size() > len) s.assign(std::string_view(kZeros, s.size()));
-  if (!truncated || len != N) {  // (assign marks only a full string truncated)
-    s.assign(std::string_view(bytes, len));
-    return;
-  }
-  char longer[N + 1];
-  std::memcpy(longer, bytes, N);
-  longer[N] = '\0';
-  s.assign(std::string_view(longer, N + 1));
+  s.assign(std::string_view(bytes, len));
+  s.set_truncated(truncated);
 }
 
 // memcpy of n bytes (a string: n < 256) without a library call: overlapping moves of 16, 8, 4 or

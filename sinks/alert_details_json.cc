@@ -32,11 +32,19 @@ void AppendJsonDetailValue(const AlertDetail& d, std::string& out) {
 
 }  // namespace
 
+bool IsRepeatedDetail(const Alert& a, std::size_t i) {
+  for (std::size_t k = 0; k < i; ++k) {
+    if (a.details[k].key == a.details[i].key) return true;
+  }
+  return false;
+}
+
 void AppendJsonDetails(const Alert& a, std::string& out) {
   out.push_back('{');
   const std::size_t n = std::min<std::size_t>(a.detail_count, Alert::kMaxDetails);
   for (std::size_t i = 0; i < n; ++i) {
-    if (i != 0) out.push_back(',');
+    if (IsRepeatedDetail(a, i)) continue;
+    if (out.back() != '{') out.push_back(',');
     AppendJsonString(a.details[i].key, out);
     out.push_back(':');
     AppendJsonDetailValue(a.details[i], out);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/json_writer.h"
+#include "sinks/alert_details_json.h"
 
 namespace privmon {
 
@@ -24,6 +25,7 @@ void AppendAlertMessage(const Alert& a, std::string& out) {
   }
   const std::size_t n = std::min<std::size_t>(a.detail_count, Alert::kMaxDetails);
   for (std::size_t i = 0; i < n; ++i) {
+    if (IsRepeatedDetail(a, i)) continue;  // as in the details object
     out.append(i == 0 ? " (" : ", ");
     AppendJsonEscaped(a.details[i].key, out);
     out.push_back('=');

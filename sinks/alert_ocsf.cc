@@ -107,12 +107,14 @@ void AppendAlertOcsf(const Alert& a, std::string& out) {
   AppendJsonKey("category_uid", false, out);
   AppendJsonUint(kOcsfCategoryUid, out);
   out.append(",\"category_name\":\"Findings\"");
+  const int activity = a.update ? kOcsfActivityUpdate : kOcsfActivityCreate;
   AppendJsonKey("activity_id", false, out);
-  AppendJsonUint(kOcsfActivityCreate, out);
-  out.append(",\"activity_name\":\"Create\"");
+  AppendJsonUint(static_cast<uint64_t>(activity), out);
+  out.append(a.update ? ",\"activity_name\":\"Update\"" : ",\"activity_name\":\"Create\"");
   AppendJsonKey("type_uid", false, out);
-  AppendJsonUint(kOcsfClassUid * 100 + kOcsfActivityCreate, out);
-  out.append(",\"type_name\":\"Detection Finding: Create\"");
+  AppendJsonUint(static_cast<uint64_t>(kOcsfClassUid) * 100 + static_cast<uint64_t>(activity), out);
+  out.append(a.update ? ",\"type_name\":\"Detection Finding: Update\""
+                      : ",\"type_name\":\"Detection Finding: Create\"");
   AppendJsonKey("severity_id", false, out);
   AppendJsonUint(static_cast<uint64_t>(SeverityId(a.severity)), out);
   AppendJsonKey("severity", false, out);
@@ -209,8 +211,11 @@ void AppendAlertOcsf(const Alert& a, std::string& out) {
   out.append(",\"product\":{\"name\":\"privmon\",\"vendor_name\":\"privmon\",\"version\":");
   AppendJsonString(PRIVMON_VERSION, out);
   out.append("},\"profiles\":[\"cloud\",\"security_control\"]");
+  // metadata.uid names this event: an update is another event about the same finding, so it
+  // gets its own uid (consumers drop an event whose uid they already stored).
   AppendJsonKey("uid", false, out);
   AppendJsonHex64(a.alert_id, out);
+  if (a.update) out.insert(out.size() - 1, "-update");
   AppendJsonKey("correlation_uid", false, out);
   AppendJsonHex64(a.incident_key, out);
   AppendJsonKey("tenant_uid", false, out);

@@ -19,6 +19,23 @@
 #include "sinks/fd_output.h"
 
 namespace privmon {
+namespace {
+
+// Text whose JSON escaping would more than double it (control bytes take 6 bytes each: a block of
+// NULs, a binary record that happens to be UTF-8) goes as base64 (4/3) instead, so an entry's line
+// stays within about twice its kept bytes. Quotes and backslashes double at most: a rejected JSON
+// text always stays readable as "raw".
+bool EscapingMoreThanDoubles(std::string_view raw) {
+  std::size_t escaped = 0;
+  for (const char ch : raw) {
+    const auto c = static_cast<unsigned char>(ch);
+    escaped += c < 0x20 ? 6 : (c == '"' || c == '\\') ? 2 : 1;
+  }
+  return escaped > 2 * raw.size();
+}
+
+}  // namespace
+
 DeadLetterWriter::DeadLetterWriter(const std::string& path, Counter* counter, Limits limits,
                                    Counter* write_failures, Counter* rotations)
     : path_(path),
@@ -142,7 +159,7 @@ void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, s
     line_.append(",\"hash\":");
     AppendJsonHex64(hash, line_);
   }
-  if (IsValidUtf8(raw)) {
+  if (IsValidUtf8(raw) && !EscapingMoreThanDoubles(raw)) {
     line_.append(",\"raw\":");
     AppendJsonString(raw, line_);
   } else {

@@ -1,7 +1,9 @@
 // Dead-letter file: every rejected message or record, one NDJSON entry per line:
 //   {"received":"<iso>","reason":"invalid_json","detail":"...","source":"zmq","size":N,"raw":"..."}
-// with "raw_base64" instead of "raw" when the bytes are not UTF-8, so ReadDeadLetterFile gives back
-// the exact bytes. A message over max_entry_bytes is kept as a prefix of that many bytes with
+// with "raw_base64" instead of "raw" when the bytes are not UTF-8 or escaping would more than
+// double them (mostly control bytes: a line stays within about twice the bytes kept), so
+// ReadDeadLetterFile gives back the exact bytes. A message over max_entry_bytes is kept as a
+// prefix of that many bytes with
 // "kept":K and "hash" (64-bit hash of the whole message, hex) beside the full "size" (DESIGN.md
 // section 10). The file is bounded: past max_file_bytes it is renamed to <path>.1 (replacing the
 // previous one) and a new file is started; entries that cannot be written are counted

@@ -1,13 +1,14 @@
 #include "sinks/zmq_pub_output.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <stdexcept>
 
 namespace privmon {
 
 ZmqPubOutput::ZmqPubOutput(zmq::context_t& context, const std::string& endpoint,
                            int send_high_water_mark)
-    : socket_(context, zmq::socket_type::xpub) {
+    : socket_(context, zmq::socket_type::xpub), endpoint_(endpoint) {
   socket_.set(zmq::sockopt::linger, 1000);
   socket_.set(zmq::sockopt::sndhwm, send_high_water_mark);
   socket_.set(zmq::sockopt::xpub_nodrop, true);
@@ -36,14 +37,31 @@ WriteResult ZmqPubOutput::Write(std::string_view line) {
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   try {
     ReadSubscriptions();
-    if (subscriptions_ == 0) return {taken, 0, /*dropped=*/true};
+    if (subscriptions_ == 0) return Dropped(taken, "no subscriber");
     const auto sent =
         socket_.send(zmq::const_buffer(line.data(), line.size()), zmq::send_flags::dontwait);
-    if (!sent) return {taken, 0, /*dropped=*/true};  // EAGAIN: a subscriber is at its HWM
+    if (!sent) return Dropped(taken, "a subscriber is at its high-water mark (not reading)");
+    if (dropped_run_ != 0) {
+      std::fprintf(stderr,
+                   "privmon: sink zmq_pub %s: delivering again after %llu dropped alert(s)\n",
+                   endpoint_.c_str(), static_cast<unsigned long long>(dropped_run_));
+      dropped_run_ = 0;
+    }
     return {taken, 0, false};
   } catch (const zmq::error_t& e) {
     return {0, e.num() != 0 ? e.num() : EIO, false};
   }
+}
+
+// A PUB socket loses by design; the first loss of a run is said, not only counted.
+WriteResult ZmqPubOutput::Dropped(std::size_t taken, const char* why) {
+  if (dropped_run_++ == 0) {
+    std::fprintf(stderr,
+                 "privmon: sink zmq_pub %s: %s: alerts are DROPPED until one takes them "
+                 "(privmon_alerts_dropped_total)\n",
+                 endpoint_.c_str(), why);
+  }
+  return {taken, 0, /*dropped=*/true};
 }
 
 std::string ZmqPubOutput::last_endpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }

@@ -5,9 +5,12 @@
 // fails with EAGAIN instead of vanishing, and it tracks subscriptions (ZMQ_XPUB_VERBOSER), so an
 // alert published to nobody is reported as dropped, not written. The cost of exact accounting:
 // while one subscriber is at its high-water mark, the alerts it cannot take are dropped for every
-// subscriber (counted in privmon_alerts_dropped_total{sink}). Owned by one thread.
+// subscriber (counted in privmon_alerts_dropped_total{sink}). A run of drops is also said on
+// stderr once, when it starts (no subscriber, or one at its high-water mark) and when alerts are
+// delivered again (with how many were dropped). Owned by one thread.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <zmq.hpp>
 
@@ -29,9 +32,12 @@ class ZmqPubOutput final : public AlertOutput {
 
  private:
   void ReadSubscriptions();
+  WriteResult Dropped(std::size_t taken, const char* why);
 
   zmq::socket_t socket_;
-  int subscriptions_ = 0;  // subscribe minus unsubscribe messages seen (every peer's)
+  std::string endpoint_;
+  int subscriptions_ = 0;     // subscribe minus unsubscribe messages seen (every peer's)
+  uint64_t dropped_run_ = 0;  // alerts dropped since the last delivered one
 };
 
 }  // namespace privmon

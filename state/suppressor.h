@@ -1,8 +1,9 @@
 // Suppressor: one alert per (rule, account) per suppression bucket, in event time. A verdict at
 // event time t falls in bucket floor(t / suppress); the first verdict of a bucket is emitted, the
 // repeats are counted, and once the tenant's watermark passes the bucket's end one update (the
-// same alert_id, "update": true, the final count) reports them (DESIGN.md section 10). Buckets do
-// not depend on which verdict arrived first, so the ids and final counts do not either.
+// same alert_id, "update": true, the final count, first_seen/last_seen spanning the repeats)
+// reports them (DESIGN.md section 10). Buckets do not depend on which verdict arrived first, so
+// the ids and final counts do not either.
 // Memory: one 32-byte entry per (rule, account, bucket) that alerted, plus one Alert copy per
 // bucket with repeats until its update is sent; entries are swept once a day of event time old.
 // Single-threaded (its shard); Admit is O(1) expected, Settle O(pending updates).
@@ -48,7 +49,12 @@ class Suppressor {
       pending_.push_back(Pending{key, a});
       pending_.back().alert.update = true;
     }
-    pending_[e.pending].alert.count = e.count;
+    Alert& update = pending_[e.pending].alert;
+    update.count = e.count;
+    // The update spans its repeats: the earliest first_seen and the latest last_seen among them
+    // (before, the first repeat's, so an update of repeats until 10:45 said last seen 10:05).
+    update.first_seen = std::min(update.first_seen, a.first_seen);
+    update.last_seen = std::max(update.last_seen, a.last_seen);
     return false;
   }
 

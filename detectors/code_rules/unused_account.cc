@@ -51,7 +51,7 @@ void UnusedAccount::Fire(CodeRuleContext& ctx, uint64_t account_key, AccountStat
   a.first_seen = Micros(basis);
   char last[40];
   const std::size_t last_len =
-      st.last_success == 0 ? 0 : FormatIsoTime(Micros(st.last_success), last);
+      st.last_success == 0 ? 0 : FormatIsoTimeMicros(Micros(st.last_success), last);
   a.AddDetail("last_successful_sign_in",
               last_len == 0 ? std::string_view("none seen") : std::string_view(last, last_len));
   a.AddNumber("period_days", period / kDay);

@@ -52,7 +52,8 @@ TEST(JsonLog, LevelsFollowPrivmonsWording) {
   EXPECT_EQ(LogLevelOf("privmon: running with 2 shard(s)"), LogLevel::kInfo);
   EXPECT_EQ(LogLevelOf("/etc/privmon.yaml:3:5: tenant id \"x\" is not a GUID"), LogLevel::kError);
   const std::string line = JsonLogLine("a \"quoted\"\ttab", LogLevel::kWarn, 1'700'000'000'000'000);
-  EXPECT_EQ(line, R"({"ts":"2023-11-14T22:13:20Z","level":"warn","msg":"a \"quoted\"\u0009tab"})");
+  EXPECT_EQ(line,
+            R"({"ts":"2023-11-14T22:13:20.000000Z","level":"warn","msg":"a \"quoted\"\u0009tab"})");
 }
 
 TEST(JsonLog, EveryStderrLineOfARealRunIsOneJsonObject) {

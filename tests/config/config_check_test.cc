@@ -238,6 +238,21 @@ TEST(ConfigCheck, RefusesUnknownEndpointSchemes) {
       << c.err;
 }
 
+// Alerts carry a tenant's name in a 64-byte field: a longer name is said, not silently cut.
+// Before, a 70-byte name loaded without a word and every alert of the tenant carried its prefix.
+TEST(ConfigCheck, NotesATenantNameLongerThanAlertsCarry) {
+  const std::string name(70, 'n');
+  TempConfig cfg("tenants:\n  \"11111111-2222-3333-4444-555555555555\":\n    name: " + name +
+                 "\n  \"11111111-2222-3333-4444-555555555556\":\n    name: short\n");
+  const ConfigLoadResult r = LoadConfigFile(cfg.path());
+  for (const auto& e : r.errors) ADD_FAILURE() << e.message;
+  int long_names = 0;
+  for (const ConfigNote& note : r.notes) {
+    if (note.Line().find("70 bytes; alerts carry the first 64") != std::string::npos) ++long_names;
+  }
+  EXPECT_EQ(long_names, 1);
+}
+
 TEST(ConfigCheck, RefusesTwoSocketsBoundOnOneAddress) {
   TempConfig cfg(
       "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:5556\"}},\n"

@@ -70,6 +70,22 @@ TEST(Dashboard, EveryPanelQueryIsListedInQueriesTxtAndNothingElse) {
   for (const auto& l : lines) EXPECT_EQ(l.find('$'), std::string::npos) << l;
 }
 
+// Every alert reaches every sink, so the per-sink delivery counters count each alert once per
+// sink: a query over them keeps `by (sink)` (or takes one sink's figure), never a plain sum.
+// Before, the overview's "Alerts written/s" summed privmon_alerts_written_total over the sinks and
+// showed three times the alert rate to an MSSP writing native, OCSF and Kafka.
+TEST(Dashboard, PerSinkCountersAreNeverSummedAcrossSinks) {
+  for (const std::string& expr : DashboardExprs()) {
+    for (const char* metric : {"privmon_alerts_written_total", "privmon_alerts_dropped_total",
+                               "privmon_sink_errors_total", "privmon_sink_queue_bytes",
+                               "privmon_sink_backpressure_waits_total"}) {
+      if (expr.find(metric) == std::string::npos) continue;
+      EXPECT_NE(expr.find("by (sink)"), std::string::npos) << expr;
+      EXPECT_EQ(expr.rfind("sum(", 0), std::string::npos) << expr;
+    }
+  }
+}
+
 TEST(Dashboard, HasTheDatasourceAndTenantVariables) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.load(kDashboard);

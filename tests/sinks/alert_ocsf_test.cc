@@ -306,6 +306,38 @@ TEST(OcsfFinding, HostileStringsStayOneValidLine) {
   EXPECT_EQ(std::string_view(root["cloud"]["account"]["name"]), "Con\"toso\n");
 }
 
+// An update line (a suppression bucket's final count, "update": true in native) amends the
+// finding its first line created: activity 2 "Update", type_uid 200402, the same finding uid.
+// Before, it was written as a second "Create" of the same uid, which an OCSF consumer takes for a
+// new finding (or rejects as a duplicate create) and whose final count it never applies.
+TEST(OcsfFinding, AnUpdateLineIsAnUpdateActivityOfTheSameFinding) {
+  Alert a = SampleAlert(RuleId::kSI01);
+  std::string created, updated;
+  AppendAlertOcsf(a, created);
+  a.update = true;
+  a.count = 7;
+  AppendAlertOcsf(a, updated);
+  simdjson::dom::parser p1, p2;
+  element c, u;
+  ASSERT_EQ(p1.parse(created).get(c), simdjson::SUCCESS) << created;
+  ASSERT_EQ(p2.parse(updated).get(u), simdjson::SUCCESS) << updated;
+  ExpectValidDetectionFinding(u);
+  EXPECT_EQ(int64_t(c["activity_id"]), 1);
+  EXPECT_EQ(std::string_view(c["activity_name"]), "Create");
+  EXPECT_EQ(int64_t(c["type_uid"]), 200401);
+  EXPECT_EQ(int64_t(u["activity_id"]), 2);
+  EXPECT_EQ(std::string_view(u["activity_name"]), "Update");
+  EXPECT_EQ(int64_t(u["type_uid"]), 200402);
+  EXPECT_EQ(std::string_view(u["type_name"]), "Detection Finding: Update");
+  EXPECT_EQ(std::string_view(u["finding_info"]["uid"]), std::string_view(c["finding_info"]["uid"]));
+  EXPECT_EQ(int64_t(u["count"]), 7);
+  // metadata.uid names the event, not the finding: the update is another event, so a consumer
+  // that drops an event uid it already stored (Security Lake, a SIEM's dedupe) keeps it.
+  // Before, both lines carried metadata.uid = alert_id and the update was dropped as a duplicate.
+  EXPECT_EQ(std::string_view(c["metadata"]["uid"]), "0123456789abcdef");
+  EXPECT_EQ(std::string_view(u["metadata"]["uid"]), "0123456789abcdef-update");
+}
+
 TEST(OcsfFinding, AppendsWithoutReallocatingOnceLargeEnough) {
   std::string out;
   out.reserve(8192);

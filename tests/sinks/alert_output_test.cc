@@ -182,6 +182,31 @@ TEST(ZmqPubOutput, WithoutASubscriberEveryAlertIsReportedDropped) {
   EXPECT_TRUE(r.dropped);
 }
 
+// The PUB sink's losses are said on stderr, once per run of drops, not only counted: a SIEM
+// connector that went away for hours used to lose every alert without a line in privmon's log.
+TEST(ZmqPubOutput, SaysWhenItStartsAndStopsDropping) {
+  zmq::context_t ctx;
+  ZmqPubOutput pub(ctx, "tcp://127.0.0.1:*");
+  testing::internal::CaptureStderr();
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(pub.Write("{\"alert\":1}\n").dropped);
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::subscribe, "");
+  sub.connect(pub.last_endpoint());
+  int dropped = 3;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (pub.Write("{\"probe\":true}\n").dropped && std::chrono::steady_clock::now() < deadline) {
+    ++dropped;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const std::string err = testing::internal::GetCapturedStderr();
+  const std::string start = "no subscriber: alerts are DROPPED";
+  ASSERT_NE(err.find(start), std::string::npos) << err;
+  EXPECT_EQ(err.find(start, err.find(start) + 1), std::string::npos) << "said once: " << err;
+  EXPECT_NE(err.find("delivering again after " + std::to_string(dropped) + " dropped alert(s)"),
+            std::string::npos)
+      << err;
+}
+
 TEST(MakeAlertOutputs, BuildsOneOutputPerSinkInOrder) {
   zmq::context_t ctx;
   const std::string path = TempPath("made.jsonl");

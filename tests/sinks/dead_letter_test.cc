@@ -37,7 +37,7 @@ TEST(DeadLetterWriter, WritesTheDocumentedLineForText) {
   DeadLetterWriter w(path, &counter);
   w.Write(RejectReason::kInvalidJson, "expected '}'", "{\"a\":\n\"x", "zmq", kReceived);
   EXPECT_EQ(ReadAll(path),  // flushed already, before the writer closes
-            R"({"received":"2026-11-24T10:01:02Z","reason":"invalid_json",)"
+            R"({"received":"2026-11-24T10:01:02.000000Z","reason":"invalid_json",)"
             R"("detail":"expected '}'","source":"zmq","size":8,"raw":"{\"a\":\u000a\"x"})"
             "\n");
   EXPECT_EQ(w.count(), 1u);
@@ -57,7 +57,7 @@ TEST(DeadLetterWriter, RoundTripsTextExactly) {
   EXPECT_EQ(entries[0].reason, "no_tenant");
   EXPECT_EQ(entries[0].detail, "no tenant");
   EXPECT_EQ(entries[0].source, "file:a.ndjson");
-  EXPECT_EQ(entries[0].received, "2026-11-24T10:01:02Z");
+  EXPECT_EQ(entries[0].received, "2026-11-24T10:01:02.000000Z");
   EXPECT_EQ(entries[0].size, raw.size());
   EXPECT_NE(ReadAll(path).find("\"raw\":"), std::string::npos);
 }
@@ -96,6 +96,31 @@ TEST(DeadLetterWriter, RoundTripsHugePayloads) {
   EXPECT_TRUE(entries[0].raw == text);
   EXPECT_TRUE(entries[1].raw == binary);
   EXPECT_EQ(entries[0].reason, "oversized");
+}
+
+// A message of control bytes that is valid UTF-8 (a block of NULs from a file cut by a crash, a
+// binary record) goes as base64: its line stays near its kept size and the bytes come back exactly.
+// Before, it went as "raw" with each byte escaped to \u0000 (6 bytes): a 1 MiB entry made a 6 MiB
+// line, beyond what a Kafka dead-letter topic or a SIEM's line limit takes.
+TEST(DeadLetterWriter, ControlBytesGoAsBase64SoTheLineStaysBounded) {
+  const std::string path = FreshPath("nuls.ndjson");
+  const std::string nuls((1u << 20) + 10, '\0');
+  const std::string text = "{\"a\":\"\\\"\"}\t";  // JSON text with a tab: stays readable
+  {
+    DeadLetterWriter w(path);
+    w.Write(RejectReason::kInvalidJson, "no JSON value", nuls, "file:a.ndjson", kReceived);
+    w.Write(RejectReason::kInvalidJson, "x", text, "zmq", kReceived);
+  }
+  EXPECT_LT(std::filesystem::file_size(path), (1u << 20) * 3 / 2);
+  const std::string all = ReadAll(path);
+  EXPECT_NE(all.find("\"raw_base64\":\""), std::string::npos);
+  EXPECT_NE(all.find("\"raw\":"), std::string::npos);
+  const auto entries = ReadDeadLetterFile(path);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].size, nuls.size());
+  EXPECT_EQ(entries[0].kept, 1u << 20);
+  EXPECT_TRUE(entries[0].raw == nuls.substr(0, 1u << 20));
+  EXPECT_EQ(entries[1].raw, text);
 }
 
 TEST(DeadLetterWriter, KeepsABoundedPrefixTheSizeAndAHashOfA64MegabyteMessage) {
