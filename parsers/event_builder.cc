@@ -223,6 +223,12 @@ std::string_view StripDeletedUserPrefix(std::string_view id, std::string_view up
   return upn.substr(kHexDigits);
 }
 
+void KeyAccountByUpn(uint64_t tenant_hash, AccountRef& account) {
+  if (account.upn_hash == 0) return;
+  account.key = HashCombine(tenant_hash, account.upn_hash);
+  if (account.key == 0) account.key = 1;
+}
+
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out) {
   id = NormalizeId(id);  // "{GUID}" is the account of "guid"
   upn = StripDeletedUserPrefix(id, TrimSpaces(upn));
@@ -354,6 +360,7 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       }
       ev.elevate_access =
           !failed && EqualsIgnoreCase(op, "Microsoft.Authorization/elevateAccess/action");
+      if (ev.elevate_access) KeyAccountByUpn(ev.tenant_hash, ev.account);
       break;
     }
     case EventKind::kSecurityEvent: {
