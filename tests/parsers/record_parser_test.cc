@@ -433,6 +433,11 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
   EXPECT_EQ(LookupActivity("Add member to role request denied (PIM activation)"),
             Activity::kAddMemberToRoleRequestDenied);
   EXPECT_EQ(LookupActivity("Request Denied"), Activity::kRequestDenied);
+  // PIM's audit history names a refused activation without the suffix (y08); an approval so
+  // named stays an approval.
+  EXPECT_EQ(LookupActivity("Add member to role request denied"),
+            Activity::kAddMemberToRoleRequestDenied);
+  EXPECT_EQ(LookupActivity("Add member to role request approved"), Activity::kRequestApproved);
   EXPECT_EQ(LookupActivity("Add member to role request approved (PIM activation)"),
             Activity::kRequestApproved);
   EXPECT_EQ(LookupActivity("Remove member from role completed (PIM activation expired)"),
