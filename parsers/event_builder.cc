@@ -155,6 +155,10 @@ std::optional<EventTime> EventTimeOf(const RecordFields& f, const Kind& k) {
     case EventKind::kAudit:
       return FirstTime({f.activity_date_time, f.time, f.time_generated});
     case EventKind::kMfaRegistration:
+      // A snapshot without a time of its own (Graph beta credentialUserRegistrationDetails, the
+      // guide's own source for PRIV-SI-05, has none): timeless, event time 0 (DESIGN: the engine
+      // keeps it out of every time-kept state).
+      if (TrimSpaces(f.last_updated_date_time).empty()) return EventTime{0};
       return FirstTime({f.last_updated_date_time});
     case EventKind::kAzureActivity:
     case EventKind::kSecurityEvent:
