@@ -193,7 +193,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     Bump(stats_.events[static_cast<std::size_t>(e.kind)]);
     tenants_.CountEvent(tt.counter_slot);
     tenants_.SeeEventTime(tt.counter_slot, e.time);
-    if (e.time < tt.watermark) {
+    if (e.time < tt.watermark && !(e.kind == EventKind::kMfaRegistration && e.time == 0)) {
       Bump(stats_.late_events);
       tenants_.CountLate(tt.counter_slot);
     }
@@ -285,9 +285,13 @@ bool ListedAs(const absl::flat_hash_set<uint64_t>& set, const absl::flat_hash_se
 
 AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
                                        const TenantSettings& tenant) {
-  const Seconds32 t = ToSeconds32(e.time);
+  const Seconds32 t = e.time == 0 ? 0 : ToSeconds32(e.time);  // 0: a timeless registration
   bool created = false;
   AccountState& st = accounts_.FindOrAdd(ref.key, t, &created);
+  // A timeless registration (t == 0: no lastUpdatedDateTime) resolves the account's lists and
+  // names, none of its times: first seen, last seen and the PRIV-PA-05 basis stay unset (0) until
+  // its first timed record, where they start.
+  if (st.first_seen == 0) st.first_seen = t;
   const TenantTime& tt = tenant_time_[current_tenant_];
   // Idle beyond every window and the learning period, a non-privileged account starts over as
   // new, whether or not the eviction sweep already forgot it: verdicts never depend on when the
@@ -301,7 +305,7 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
       current_tenant_ < kUnknownTenant ? static_cast<uint16_t>(current_tenant_) : kUnknownTenant;
   resolved_key_ = ref.key;
   resolved_ = &st;
-  st.first_seen = std::min(st.first_seen, t);
+  if (t != 0) st.first_seen = std::min(st.first_seen, t);
   st.last_seen = std::max(st.last_seen, t);
   if (st.config_generation != config_generation_) {
     st.config_generation = config_generation_;
@@ -319,14 +323,21 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
     if (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e)) st.flags |= kBreakGlass;
     MakePrivileged(st, ref, e, kPrivilegedConfigured);
     PrivilegedState& ps = accounts_.Privileged(st);
-    ps.since = std::min(ps.since, st.first_seen);  // listed since its earliest event, as above
+    if (st.first_seen != 0) {
+      ps.since = std::min(ps.since, st.first_seen);  // listed since its earliest event, as above
+    }
   }
   if (st.privileged_index != UINT32_MAX) {
     PrivilegedState& ps = accounts_.Privileged(st);
     KeepNames(ps, ref, t);
     // A listed account is privileged since its earliest event, whichever arrived first (the
     // PRIV-PA-05 basis before any success).
-    if ((st.flags & kPrivilegedConfigured) != 0 && t < ps.since) ps.since = t;
+    if ((st.flags & kPrivilegedConfigured) != 0 && t != 0 && t < ps.since) ps.since = t;
+    if (ps.since == 0 && t != 0) {
+      // Made privileged by a timeless registration: privileged since its first timed record.
+      ps.since = t;
+      code_rules::UnusedAccount::Arm(code_context_, ref.key, st, tenant);
+    }
   }
   return st;
 }
@@ -361,9 +372,12 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
   if (fresh) {
     ps.tenant_id = e.tenant_id;
     ps.tenant_hash = e.tenant_hash;
-    ps.since = ToSeconds32(e.time);
-    // PRIV-PA-05 waits from the time the account became privileged.
-    code_rules::UnusedAccount::Arm(code_context_, ref.key, st, config_->ForTenant(e.tenant_hash));
+    ps.since = e.time == 0 ? 0 : ToSeconds32(e.time);  // 0: a timeless registration
+    // PRIV-PA-05 waits from the time the account became privileged (a timeless registration's
+    // account from its first timed record: Resolve).
+    if (ps.since != 0) {
+      code_rules::UnusedAccount::Arm(code_context_, ref.key, st, config_->ForTenant(e.tenant_hash));
+    }
   }
 }
 

@@ -96,6 +96,13 @@ Activity LookupActivity(std::string_view raw) {
   const auto it = std::lower_bound(kExactActivities.begin(), kExactActivities.end(), n,
                                    [](const auto& e, std::string_view x) { return e.first < x; });
   if (it != kExactActivities.end() && it->first == n) return it->second;
+  // A refused request for a role, under any of PIM's names for it: the activity reference's "Add
+  // member to role request denied (PIM activation)", PIM's own audit history's "Add member to role
+  // request denied" (no suffix, beside its "... request approved"), other suffixes. Not a grant.
+  if ((n.starts_with("add member to role") || n.starts_with("add eligible member to role")) &&
+      n.find("denied") != std::string_view::npos) {
+    return Activity::kAddMemberToRoleRequestDenied;
+  }
   // A PIM request ("... requested (...)", "... canceled ...") is not yet a role granted: only its
   // completion is (the request may still be denied or withdrawn).
   const bool pim_request =

@@ -252,6 +252,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   }
   if (!TrimSpaces(f.actor_user_id).empty() || !TrimSpaces(f.actor_user_upn).empty()) {
     FillAccount(ev.tenant_hash, f.actor_user_id, f.actor_user_upn, ev.actor);
+    // The elevating account, keyed as its Azure Activity record keys it (KeyAccountByUpn).
+    if (a.category == AuditCategory::kAzureRbacElevateAccess)
+      KeyAccountByUpn(ev.tenant_hash, ev.actor);
   } else {
     // An app initiator is keyed by its service principal id and named by its display name.
     // The display name, else the service principal name (an export may fill only that one).

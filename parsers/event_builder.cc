@@ -155,6 +155,10 @@ std::optional<EventTime> EventTimeOf(const RecordFields& f, const Kind& k) {
     case EventKind::kAudit:
       return FirstTime({f.activity_date_time, f.time, f.time_generated});
     case EventKind::kMfaRegistration:
+      // A snapshot without a time of its own (Graph beta credentialUserRegistrationDetails, the
+      // guide's own source for PRIV-SI-05, has none): timeless, event time 0 (DESIGN: the engine
+      // keeps it out of every time-kept state).
+      if (TrimSpaces(f.last_updated_date_time).empty()) return EventTime{0};
       return FirstTime({f.last_updated_date_time});
     case EventKind::kAzureActivity:
     case EventKind::kSecurityEvent:
@@ -221,6 +225,12 @@ std::string_view StripDeletedUserPrefix(std::string_view id, std::string_view up
   // are taken as one (no real user name starts so).
   if (!id.empty() && matched != kHexDigits) return upn;
   return upn.substr(kHexDigits);
+}
+
+void KeyAccountByUpn(uint64_t tenant_hash, AccountRef& account) {
+  if (account.upn_hash == 0) return;
+  account.key = HashCombine(tenant_hash, account.upn_hash);
+  if (account.key == 0) account.key = 1;
 }
 
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out) {
@@ -354,6 +364,7 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       }
       ev.elevate_access =
           !failed && EqualsIgnoreCase(op, "Microsoft.Authorization/elevateAccess/action");
+      if (ev.elevate_access) KeyAccountByUpn(ev.tenant_hash, ev.account);
       break;
     }
     case EventKind::kSecurityEvent: {

@@ -27,6 +27,11 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& fields);
 // (StripDeletedUserPrefix).
 std::string_view StripDeletedUserPrefix(std::string_view id, std::string_view upn);
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out);
+// Keys an account by its UPN where it names one (else as FillAccount keyed it). For the two records
+// of one elevation of access (the audit log's and Azure Activity's): the Azure Activity caller may
+// be named by UPN alone (a Log Analytics row whose Claims are empty names it by `Caller`), so both
+// are keyed by the name both carry, and one elevation is one PRIV-EL-07 in any shard count.
+void KeyAccountByUpn(uint64_t tenant_hash, AccountRef& account);
 void FillSignInFields(const RecordFields& f, Event& event);
 void FillAuditFields(const RecordFields& f, Event& event);
 

@@ -259,7 +259,7 @@ TEST_F(RecordParserTest, AuditWithNeitherActorNorTargetUserIsNoAccount) {
       RejectReason::kNoAccount);
 }
 
-TEST_F(RecordParserTest, RegistrationDetailsNeedLastUpdatedDateTime) {
+TEST_F(RecordParserTest, RegistrationDetailsReadLastUpdatedDateTimeOrAreTimeless) {
   ctx_.source_tenant = "T";
   const Event& e =
       One(R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"isMfaRegistered":false,)"
@@ -268,7 +268,15 @@ TEST_F(RecordParserTest, RegistrationDetailsNeedLastUpdatedDateTime) {
   EXPECT_FALSE(e.registration.is_mfa_registered);
   EXPECT_TRUE(e.registration.is_admin);
   EXPECT_EQ(e.account.id.view(), "U1");
-  EXPECT_EQ(Rejected(R"({"id":"U1","isMfaRegistered":true})"), RejectReason::kBadTime);
+  // Graph beta credentialUserRegistrationDetails (the guide's source for PRIV-SI-05) names no
+  // time: a timeless snapshot, event time 0 (y09). A malformed time is still no time.
+  const Event& timeless =
+      One(R"({"id":"U1","userPrincipalName":"a@c.com","isMfaRegistered":false})");
+  EXPECT_EQ(timeless.kind, EventKind::kMfaRegistration);
+  EXPECT_EQ(timeless.time, 0);
+  EXPECT_FALSE(timeless.registration.is_mfa_registered);
+  EXPECT_EQ(Rejected(R"({"id":"U1","isMfaRegistered":true,"lastUpdatedDateTime":"yesterday"})"),
+            RejectReason::kBadTime);
 }
 
 // Booleans as exports write them: JSON booleans, "true"/"True"/"TRUE", and 1/0 as numbers or text.
@@ -433,6 +441,11 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
   EXPECT_EQ(LookupActivity("Add member to role request denied (PIM activation)"),
             Activity::kAddMemberToRoleRequestDenied);
   EXPECT_EQ(LookupActivity("Request Denied"), Activity::kRequestDenied);
+  // PIM's audit history names a refused activation without the suffix (y08); an approval so
+  // named stays an approval.
+  EXPECT_EQ(LookupActivity("Add member to role request denied"),
+            Activity::kAddMemberToRoleRequestDenied);
+  EXPECT_EQ(LookupActivity("Add member to role request approved"), Activity::kRequestApproved);
   EXPECT_EQ(LookupActivity("Add member to role request approved (PIM activation)"),
             Activity::kRequestApproved);
   EXPECT_EQ(LookupActivity("Remove member from role completed (PIM activation expired)"),

@@ -828,7 +828,8 @@ def auth_methods(s, f):
     s.expect("PRIV-PA-07", tap)
     s.audit(f, at(3, 15, 25), "Admin registered security info", [user_target(phone)], actor=helpdesk,
             service="Authentication Methods", operation_type="Add",
-            reason="Admin registered phone method for user")                              # near miss
+            reason="Admin registered phone method for user")       # PA-07 near miss, PA-03 (y06)
+    s.expect("PRIV-PA-03", phone)
     s.audit(f, at(3, 15, 30), "Admin registered security info", [user_target(user)], actor=helpdesk,
             service="Authentication Methods", operation_type="Add",
             reason="Admin registered temporary access pass method for user")              # not privileged
