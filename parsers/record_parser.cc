@@ -130,6 +130,44 @@ uint64_t QueryResultTables(dom::array tables) {
   return read != 0 ? read : kAll;  // no result named: read them all, as without a TOC
 }
 
+// Why a message is not JSON, in the words of the likely cause where the bytes show one (a
+// rejected message only: the accepted path never calls it).
+std::string_view InvalidJsonDetail(std::string_view text, simdjson::error_code err) {
+  const bool utf16_bom = text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF");
+  if (utf16_bom || (text.size() >= 2 && (text[0] == '\0' || text[1] == '\0'))) {
+    return "UTF-16 text, not UTF-8 (Windows PowerShell's Out-File and '>' write UTF-16): save the "
+           "export as UTF-8 (Out-File -Encoding utf8, or iconv -f UTF-16 -t UTF-8)";
+  }
+  if (std::memchr(text.data(), '\0', text.size()) != nullptr) {
+    return "NUL bytes in the text (a file padded with zeros after a crash, or UTF-16 text)";
+  }
+  // Brackets left open at the end: the text was cut short.
+  int depth = 0;
+  bool in_string = false, escape = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escape) {
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  if (depth > 0 || in_string) {
+    return "incomplete JSON value: brackets left open at its end (a truncated export or line, or "
+           "a pretty-printed value cut short by a line that starts a new value at column 0)";
+  }
+  return simdjson::error_message(err);
+}
+
 }  // namespace
 
 struct RecordParser::Impl {
@@ -145,6 +183,9 @@ struct RecordParser::Impl {
   void ParseObject(dom::object object, uint32_t open_brace, std::string_view raw, bool is_root,
                    const ParseContext& ctx);
   void ParseBatch(dom::array records, uint32_t open_bracket, const ParseContext& ctx);
+  // A record given as JSON text (a string holding an object): parsed as that record (its bytes
+  // are the text). False, with nothing emitted, for any other value.
+  bool ParseRecordText(dom::element value, const ParseContext& ctx);
   // A Log Analytics (or Kusto) query response's tables: {"tables":[{"name":..,"columns":[{"name":
   // ..,"type":..}],"rows":[[..],..]}]}; each row is a record whose columns are named by `columns`.
   void ParseTables(dom::array tables, uint32_t open_bracket, const ParseContext& ctx);
@@ -213,7 +254,7 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
     return;
   }
   if (err != simdjson::SUCCESS) {
-    Reject(RejectReason::kInvalidJson, text, simdjson::error_message(err));
+    Reject(RejectReason::kInvalidJson, text, InvalidJsonDetail(text, err));
     return;
   }
   dom::object object;
@@ -230,6 +271,9 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
     ParseBatch(array, 0, ctx);
     return;
   }
+  // A whole message that is a record as JSON text: a shipper that encodes each record twice, or a
+  // stringified element of a batch the file source streamed (pipeline/json_stream_framer.h).
+  if (ParseRecordText(root, ctx)) return;
   Reject(RejectReason::kNotObject, text, "message is not a JSON object");
 }
 
@@ -304,26 +348,31 @@ void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
       ParseObject(object, element_at_before, raw, /*is_root=*/false, ctx);
       continue;
     }
-    fields = {};
-    collector.BeginRecord();
-    // A record stringified by its shipper ({"records":["{\"time\":...}"]}, as nested objects
-    // arrive as JSON text): the record is the object that text holds, and its bytes that text.
-    std::string_view record_text;
-    dom::element inner;
-    if (record.get_string().get(record_text) == simdjson::SUCCESS &&
-        parsers::TrimSpaces(record_text).starts_with('{') &&
-        text_fields.Open(parsers::JsonTextFields::kRecord, record_text, inner) ==
-            simdjson::SUCCESS &&
-        inner.get_object().get(object) == simdjson::SUCCESS) {
-      for (dom::key_value_pair field : object) {
-        collector.RecordField(field.key, field.value, fields);
-      }
-      Emit(fields, parsers::TrimSpaces(record_text), ctx);
-      continue;
-    }
+    if (ParseRecordText(record, ctx)) continue;
     ++record_index;
     Reject(RejectReason::kNotObject, raw, "batch element is not an object");
   }
+}
+
+bool RecordParser::Impl::ParseRecordText(dom::element value, const ParseContext& ctx) {
+  fields = {};
+  collector.BeginRecord();
+  // A record stringified by its shipper ({"records":["{\"time\":...}"]}, as nested objects
+  // arrive as JSON text): the record is the object that text holds, and its bytes that text.
+  std::string_view record_text;
+  dom::element inner;
+  dom::object object;
+  if (value.get_string().get(record_text) == simdjson::SUCCESS &&
+      parsers::TrimSpaces(record_text).starts_with('{') &&
+      text_fields.Open(parsers::JsonTextFields::kRecord, record_text, inner) == simdjson::SUCCESS &&
+      inner.get_object().get(object) == simdjson::SUCCESS) {
+    for (dom::key_value_pair field : object) {
+      collector.RecordField(field.key, field.value, fields);
+    }
+    Emit(fields, parsers::TrimSpaces(record_text), ctx);
+    return true;
+  }
+  return false;
 }
 
 void RecordParser::Impl::ParseTables(dom::array tables, uint32_t open_bracket,

@@ -591,3 +591,58 @@ TEST(RecordParserRegression, QueryResponseWhoseLastTableLacksColumnsOrRowsReadsE
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A message that is a record as JSON text (a shipper that encodes each record twice; a stringified
+// element of a batch the file source streamed out of a pretty-printed envelope) is that record,
+// as a stringified batch element already was; other strings stay not_object.
+TEST(RecordParserShapes, AMessageThatIsARecordAsJsonTextIsThatRecord) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  std::string quoted = "\"";
+  for (const char c : std::string_view(kDiagSignIn)) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  quoted += "\"";
+  const ParseResult& r = parser.Parse(quoted, ctx);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_TRUE(r.rejections.empty());
+  EXPECT_EQ(r.events[0].record_id.view(), "sid-1");
+  EXPECT_EQ(parser.Parse("\"{not json\"", ctx).rejections.at(0).reason, RejectReason::kNotObject);
+}
+
+// Text that is not JSON says why where the bytes show it: UTF-16 (Windows PowerShell's default
+// encoding), NUL padding, a value cut short (a truncated export; a pretty-printed value cut by
+// the next one).
+TEST(RecordParserShapes, InvalidJsonNamesUtf16NulsAndTruncation) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  auto detail = [&](std::string_view m) {
+    const ParseResult& r = parser.Parse(m, ctx);
+    EXPECT_EQ(r.rejections.size(), 1u);
+    if (r.rejections.empty()) return std::string();
+    EXPECT_EQ(r.rejections[0].reason, RejectReason::kInvalidJson);
+    return std::string(r.rejections[0].detail);
+  };
+  EXPECT_NE(detail(std::string_view("\xFF\xFE{\0\"\0a\0\"\0:\0"
+                                    "1\0}\0",
+                                    16))
+                .find("UTF-16"),
+            std::string::npos);
+  EXPECT_NE(detail(std::string_view("{\0\"\0a\0\"\0:\0"
+                                    "1\0}\0",
+                                    14))
+                .find("UTF-16"),
+            std::string::npos);
+  EXPECT_NE(detail(std::string_view("{\"a\":1}\0\0", 9)).find("NUL"), std::string::npos);
+  const std::string_view full = kDiagSignIn;
+  EXPECT_NE(detail(full.substr(0, full.size() / 2)).find("incomplete JSON value"),
+            std::string::npos);
+  EXPECT_EQ(detail("{\"a\":1,}").find("incomplete"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace privmon
