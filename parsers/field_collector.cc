@@ -219,6 +219,27 @@ bool MentionsFraudDenied(std::string_view s) {
   return !s.empty() && ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied");
 }
 
+// PowerShell's ConvertTo-Json writes an object nested below its -Depth (2 by default) as the
+// object's .NET type name ("Microsoft.Graph.PowerShell.Models.MicrosoftGraphUserIdentity"; the
+// AzureAD module's "Microsoft.Open.MSGraph.Model..."; a dictionary's "System.Collections..."):
+// the first such name met where an object is read, for the record's reject detail. Per thread (one
+// collector per parse thread); reset by BeginRecord, moved into RecordFields per top-level field.
+thread_local std::string_view tl_net_type_name;
+
+bool IsNetTypeName(std::string_view s) {
+  return (s.starts_with("Microsoft.Graph.") || s.starts_with("Microsoft.Open.") ||
+          s.starts_with("System.Collections.")) &&
+         s.find(' ') == std::string_view::npos;
+}
+
+// Notes `v` when it is a type name standing where an object was expected (cold: a failed read).
+void NoteTypeName(dom::element v) {
+  std::string_view s;
+  if (tl_net_type_name.empty() && v.get_string().get(s) == simdjson::SUCCESS && IsNetTypeName(s)) {
+    tl_net_type_name = s;
+  }
+}
+
 // Calls on_field(key, value) for each field of an object; any other type reads as absent. Nested
 // keys, like record keys, match case-insensitively: exports drift in key case below the record too
 // (Graph v1.0 writes a target's "Type"; Graph PowerShell exports write "ErrorCode", "DeviceId",
@@ -226,7 +247,7 @@ bool MentionsFraudDenied(std::string_view s) {
 template <typename OnField>
 void ForEachField(dom::element v, OnField&& on_field) {
   dom::object obj;
-  if (v.get_object().get(obj) != simdjson::SUCCESS) return;
+  if (v.get_object().get(obj) != simdjson::SUCCESS) return NoteTypeName(v);
   for (dom::key_value_pair field : obj) on_field(field.key, field.value);
 }
 
@@ -234,7 +255,7 @@ void ForEachField(dom::element v, OnField&& on_field) {
 template <typename OnElement>
 void ForEachElement(dom::element v, OnElement&& on_element) {
   dom::array arr;
-  if (v.get_array().get(arr) != simdjson::SUCCESS) return;
+  if (v.get_array().get(arr) != simdjson::SUCCESS) return NoteTypeName(v);
   for (dom::element element : arr) on_element(element);
 }
 
@@ -656,8 +677,26 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
   if (s.kind != Scalar::kString || s.text.empty()) return;
   // JSON text inside a string: a bad inner document makes the column absent, not the message bad.
   dom::element root;
-  if (text_fields_.Open(slot, s.text, root) != simdjson::SUCCESS) return;
+  if (text_fields_.Open(slot, s.text, root) != simdjson::SUCCESS) {
+    if (tl_net_type_name.empty() && IsNetTypeName(s.text)) tl_net_type_name = s.text;
+    if (slot == JsonTextFields::kStatus && IsNetTypeName(s.text)) out.status_is_type_name = true;
+    return;
+  }
   (this->*walk)(root, out);
+}
+
+void FieldCollector::BeginRecord() {
+  numbers_.Reset();
+  text_fields_.BeginRecord();
+  tl_net_type_name = {};
+}
+
+void FieldCollector::RecordField(std::string_view key, dom::element value, RecordFields& out) {
+  Field(key, value, /*in_properties=*/false, out);
+  if (!tl_net_type_name.empty()) [[unlikely]] {
+    if (out.net_type_name.empty()) out.net_type_name = tl_net_type_name;
+    tl_net_type_name = {};
+  }
 }
 
 }  // namespace privmon::parsers

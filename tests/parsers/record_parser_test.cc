@@ -646,3 +646,45 @@ TEST(RecordParserShapes, InvalidJsonNamesUtf16NulsAndTruncation) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// PowerShell's ConvertTo-Json writes objects nested below its -Depth (2 by default) as their
+// .NET type names. A sign-in whose status is one would read as a success whatever happened: it is
+// rejected (wrong_type) saying to export again with a larger -Depth; an audit whose initiator and
+// targets are type names says the same instead of a bare no_account; a sign-in that lost only its
+// authentication steps is read without them.
+TEST(RecordParserShapes, ObjectsCutToDotNetTypeNamesByConvertToJsonDepthAreNamed) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  ctx.source_tenant = "T1";
+  const ParseResult& status =
+      parser.Parse(R"({"Id":"s1","CreatedDateTime":"2025-12-02T08:01:10Z","UserId":"U1",)"
+                   R"("UserPrincipalName":"a@x.example","AppId":"app",)"
+                   R"("Status":"Microsoft.Graph.PowerShell.Models.MicrosoftGraphSignInStatus"})",
+                   ctx);
+  ASSERT_EQ(status.rejections.size(), 1u);
+  EXPECT_EQ(status.rejections[0].reason, RejectReason::kWrongType);
+  EXPECT_NE(status.rejections[0].detail.find("-Depth"), std::string_view::npos);
+  const ParseResult& audit = parser.Parse(
+      R"({"Id":"a1","ActivityDateTime":"2025-12-02T08:01:10Z","ActivityDisplayName":)"
+      R"("Add member to role","Category":"RoleManagement","LoggedByService":"Core Directory",)"
+      R"("Result":"success","InitiatedBy":{"App":null,"User":)"
+      R"("Microsoft.Graph.PowerShell.Models.MicrosoftGraphUserIdentity"},"TargetResources":)"
+      R"(["Microsoft.Graph.PowerShell.Models.MicrosoftGraphTargetResource"]})",
+      ctx);
+  ASSERT_EQ(audit.rejections.size(), 1u);
+  EXPECT_EQ(audit.rejections[0].reason, RejectReason::kNoAccount);
+  EXPECT_NE(audit.rejections[0].detail.find("-Depth"), std::string_view::npos);
+  const ParseResult& steps = parser.Parse(
+      R"({"Id":"s2","CreatedDateTime":"2025-12-02T08:01:10Z","UserId":"U1","AppId":"app",)"
+      R"("Status":{"ErrorCode":50126},"AuthenticationDetails":)"
+      R"(["Microsoft.Graph.PowerShell.Models.MicrosoftGraphAuthenticationDetail"]})",
+      ctx);
+  ASSERT_EQ(steps.events.size(), 1u);
+  EXPECT_EQ(steps.events[0].signin.error_code, 50126);
+}
+
+}  // namespace
+}  // namespace privmon
