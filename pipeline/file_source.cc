@@ -42,8 +42,12 @@ class FileSource final : public MessageSource {
         multi_tenant_(s.multi_tenant),
         path_(s.path),
         follow_(s.follow && s.type == SourceType::kFile && s.path != "-"),
-        reader_(max_message_bytes + kTenantFrameRoom, kParsePadding),
+        max_line_(max_message_bytes + kTenantFrameRoom),
+        reader_(max_line_, kParsePadding),
         framer_(max_message_bytes, kParsePadding) {
+    // A followed file keeps cutting long lines whole (a writer mid-line: the cut message waits for
+    // its newline, a truncation drops it); a finished file or stdin streams them.
+    reader_.set_chunk_long_lines(!follow_);
     if (s.type == SourceType::kStdin || s.path == "-") {
       fd_ = STDIN_FILENO;
       reader_.Reset(fd_);
@@ -89,6 +93,42 @@ class FileSource final : public MessageSource {
         line_start_ = offset_;
         offset_ += static_cast<off_t>(line.consumed);
       }
+      if (long_line_ != LongLine::kNone) {
+        // A piece of a line too long to be one message: streamed on, or skipped.
+        std::string_view piece = line.bytes;
+        if (!line.partial) {
+          while (!piece.empty() && (piece.back() == '\n' || piece.back() == '\r')) {
+            piece.remove_suffix(1);
+          }
+        }
+        if (long_line_ == LongLine::kStream) framer_.PushMore(piece);
+        if (!line.partial) long_line_ = LongLine::kNone;
+        continue;
+      }
+      if (line.partial) {
+        // The first piece of a line too long to be one message. A compact array or batch (a
+        // Graph page fetched with curl, a portal download) is streamed element by element like a
+        // pretty-printed one; any other line is handed out cut to max_line + 1 bytes, unsplit,
+        // for the parser to reject as oversized, and the rest of it is skipped.
+        long_line_start_ = line_start_;
+        if (framer_.active()) {
+          framer_.Push(line.bytes);
+          long_line_ = LongLine::kStream;
+          continue;
+        }
+        const FramedLine framed = SplitFramedLine(line.bytes);
+        if (JsonStreamFramer::StreamsAt(framed.payload)) {
+          value_start_ = line_start_;
+          framer_.Start(framed.tenant, framed.payload);
+          long_line_ = LongLine::kStream;
+          continue;
+        }
+        long_line_ = LongLine::kSkip;
+        out.payload = line.bytes.substr(0, max_line_ + 1);
+        out.tenant_frame = {};
+        out.readable_after = line.readable_after + (line.bytes.size() - out.payload.size());
+        return ReceiveStatus::kMessage;
+      }
       std::string_view text = line.bytes;
       if (!line.cut) {
         while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
@@ -118,7 +158,10 @@ class FileSource final : public MessageSource {
       }
       // A cut line is handed out whole, never split: its payload could be short enough to parse.
       const FramedLine framed = line.cut ? FramedLine{{}, text} : SplitFramedLine(text);
-      if (!line.cut && JsonStreamFramer::Opens(framed.payload)) {
+      if (!line.cut &&
+          (JsonStreamFramer::Opens(framed.payload) ||
+           (framed.payload.size() > max_line_ && JsonStreamFramer::StreamsAt(framed.payload)))) {
+        // A value spread over lines, or a compact array or batch too long to be one message.
         value_start_ = line_start_;
         framer_.Start(framed.tenant, framed.payload);
         continue;
@@ -140,7 +183,8 @@ class FileSource final : public MessageSource {
   // reads the whole value again (its records are redeliveries, deduplicated).
   int64_t Position() const override {
     if (!owned_) return -1;
-    return static_cast<int64_t>(framer_.active() ? value_start_ : offset_);
+    if (framer_.active()) return static_cast<int64_t>(value_start_);
+    return static_cast<int64_t>(long_line_ != LongLine::kNone ? long_line_start_ : offset_);
   }
   bool CanFanOut() const override { return true; }
   // A stored position is just after a whole line: a file where no line ends there was replaced
@@ -159,6 +203,7 @@ class FileSource final : public MessageSource {
     offset_ = static_cast<off_t>(position);
     reader_.Reset(fd_);
     framer_.Reset();
+    long_line_ = LongLine::kNone;
     return true;
   }
 
@@ -170,6 +215,7 @@ class FileSource final : public MessageSource {
     offset_ = 0;
     reader_.Reset(fd_);
     framer_.Reset();
+    long_line_ = LongLine::kNone;
   }
 
   // At the end of the file: true when it moved on to a replaced or truncated file (read again
@@ -187,6 +233,7 @@ class FileSource final : public MessageSource {
       offset_ = 0;
       reader_.Reset(fd_);
       framer_.Reset();
+      long_line_ = LongLine::kNone;
       held_ = false;
       return true;
     }
@@ -199,6 +246,7 @@ class FileSource final : public MessageSource {
       offset_ = 0;
       reader_.Reset(fd_);
       framer_.Reset();
+      long_line_ = LongLine::kNone;
       held_ = false;
       return true;
     }
@@ -220,8 +268,12 @@ class FileSource final : public MessageSource {
   bool multi_tenant_;
   std::string path_;
   bool follow_;
+  std::size_t max_line_;
   LineReader reader_;
   JsonStreamFramer framer_;
+  enum class LongLine { kNone, kStream, kSkip };
+  LongLine long_line_ = LongLine::kNone;  // inside a line longer than max_line_
+  off_t long_line_start_ = 0;
   LineReader::Line held_line_;  // a line that ended an open value, read again next
   bool held_ = false;
   int fd_ = -1;

@@ -22,6 +22,53 @@ bool JsonStreamFramer::Opens(std::string_view payload) {
   return payload[last - 1] != '}' && payload[last - 1] != ']';
 }
 
+bool JsonStreamFramer::StreamsAt(std::string_view payload) {
+  std::size_t i = payload.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  while (i < payload.size() && IsBlank(payload[i])) ++i;
+  if (i == payload.size()) return false;
+  if (payload[i] == '[') return true;
+  if (payload[i] != '{') return false;
+  int depth = 0;
+  bool in_string = false, escape = false;
+  std::size_t key_start = 0;
+  int envelope_key = 0;  // as in Scan's kValue: 1 after the key, 2 after its ':'
+  for (; i < payload.size(); ++i) {
+    const char c = payload[i];
+    if (in_string) {
+      if (escape) {
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        in_string = false;
+        if (depth == 1) {
+          const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
+          envelope_key = (key == "records" || key == "value") ? 1 : 0;
+        }
+      }
+      continue;
+    }
+    if (IsBlank(c)) continue;
+    if (depth == 1) {
+      if (c == ':' && envelope_key == 1) {
+        envelope_key = 2;
+        continue;
+      }
+      if (c == '[' && envelope_key == 2) return true;
+      envelope_key = 0;
+    }
+    if (c == '"') {
+      in_string = true;
+      key_start = i;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return false;
+    }
+  }
+  return false;
+}
+
 void JsonStreamFramer::Start(std::string_view tenant, std::string_view payload) {
   if (!buf_) buf_ = std::make_unique<char[]>(max_bytes_ + 1 + padding_);
   Reset();

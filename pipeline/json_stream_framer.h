@@ -54,6 +54,15 @@ class JsonStreamFramer {
   void Start(std::string_view tenant, std::string_view payload);
   // The next line of the open value. Its bytes must stay valid until Next() returns false.
   void Push(std::string_view line);
+  // More of the same line (a line longer than the reader's buffer arrives in pieces).
+  void PushMore(std::string_view piece) {
+    pending_ = piece;
+    pos_ = 0;
+  }
+  // True when `payload`, the start of a line too long to be one message, opens an array whose
+  // elements are streamed: a top-level array, or a top-level object whose "records" / "value"
+  // member, met in `payload`, is an array (a compact Graph page or Event Hubs batch). Cold.
+  static bool StreamsAt(std::string_view payload);
   // The next complete message from the lines pushed so far; false when more lines are needed (or
   // the value ended: active() says which). `readable_after`: allocated bytes after the payload.
   bool Next(std::string_view* payload, std::size_t* readable_after);

@@ -94,6 +94,13 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
     // source, as a line read whole would be), wherever a read ends: cut only what cannot be that.
     if (end_ - begin_ > max_line_ + 1 ||
         (end_ - begin_ == max_line_ + 1 && buf[end_ - 1] != '\r')) {
+      if (chunk_long_lines_) {
+        *out = Line{std::string_view(buf + begin_, end_ - begin_), false, allocated_ - end_,
+                    end_ - begin_, /*partial=*/true};
+        begin_ = end_;
+        scan_ = 0;
+        return Status::kLine;
+      }
       // Too long to be a message: keep its first max_line + 1 bytes at the buffer's front and
       // skip the rest (the room after them takes the reads).
       std::memmove(buf, buf + begin_, max_line_ + 1);

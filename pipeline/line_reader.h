@@ -30,7 +30,13 @@ class LineReader {
     bool cut = false;                // longer than max_line: these are its first max_line + 1 bytes
     std::size_t readable_after = 0;  // bytes allocated after `bytes` in this reader's buffer
     std::size_t consumed = 0;        // bytes of the stream this line took, its newline included
+    // With chunk_long_lines: a piece of a line longer than max_line, not its end (no newline yet);
+    // the next lines handed out continue it, up to the first that is not partial.
+    bool partial = false;
   };
+  // Hands out a line longer than max_line as successive pieces (Line::partial) instead of cut,
+  // for a caller that streams it (pipeline/json_stream_framer.h) or cuts it itself.
+  void set_chunk_long_lines(bool on) { chunk_long_lines_ = on; }
   enum class Status { kLine, kEnd };
 
   // Starts reading `fd` from where it stands (after a seek, a reopen or at start): drops what is
@@ -61,6 +67,7 @@ class LineReader {
   bool skipping_ = false;    // discarding the rest of a cut line up to its newline
   std::size_t skipped_ = 0;  // bytes of a cut line discarded so far (they count as consumed)
   int error_ = 0;
+  bool chunk_long_lines_ = false;
 };
 
 }  // namespace privmon

@@ -12,6 +12,7 @@
 #include <zmq.hpp>
 
 #include "parsers/record_parser.h"
+#include "pipeline/framed_line.h"
 #include "pipeline/message_source.h"
 #include "tests/support/process_helpers.h"
 
@@ -141,6 +142,36 @@ TEST(JsonStreamFramer, NdjsonLinesAndNulPaddingArriveAsBefore) {
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].payload, "{\"id\":\"1\"}");
   EXPECT_EQ(got[1].payload, "{\"id\":\"2\"}");
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A compact array or batch on one line longer than max_message_bytes (a Graph page fetched with
+// curl, a portal download) was one oversized reject: every record in it lost. It is streamed
+// element by element like a pretty-printed one; another long line is still cut and rejected.
+TEST(JsonStreamFramer, ALongCompactArrayOrPageIsStreamedAndOtherLongLinesCut) {
+  std::string page = R"({"@odata.context":"x","value":[)";
+  std::string array = "[";
+  for (int i = 0; i < 800; ++i) {
+    const std::string record =
+        R"({"id":")" + std::to_string(i) + R"(","pad":")" + std::string(100, 'p') + R"("})";
+    page += (i ? "," : "") + record;
+    array += (i ? "," : "") + record;
+  }
+  page += R"(],"@odata.nextLink":"https://g/?$skiptoken=a"})";
+  array += "]";
+  const std::string long_object = R"({"a":")" + std::string(5000, 'x') + R"("})";
+  const auto got = ReadAll(page + "\n" + array + "\r\n" + long_object + "\n{\"id\":\"end\"}", 1024);
+  ASSERT_EQ(got.size(), 1602u);
+  EXPECT_EQ(got[0].payload, R"({"id":"0","pad":")" + std::string(100, 'p') + R"("})");
+  EXPECT_EQ(got[799].payload, R"({"id":"799","pad":")" + std::string(100, 'p') + R"("})");
+  EXPECT_EQ(got[1599].payload, R"({"id":"799","pad":")" + std::string(100, 'p') + R"("})");
+  EXPECT_GT(got[1600].payload.size(), 1024u);  // whole or cut: the parser rejects it as oversized
+  EXPECT_EQ(got[1601].payload, R"({"id":"end"})");
 }
 
 }  // namespace
