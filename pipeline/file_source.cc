@@ -182,7 +182,8 @@ class FileSource final : public MessageSource {
   // Inside a value spread over lines, the position is the line that opened it: a resumed source
   // reads the whole value again (its records are redeliveries, deduplicated).
   int64_t Position() const override {
-    if (!owned_) return -1;
+    // A UTF-16 file's lines are counted in UTF-8 bytes: it has no position to resume at.
+    if (!owned_ || reader_.transcoding()) return -1;
     if (framer_.active()) return static_cast<int64_t>(value_start_);
     return static_cast<int64_t>(long_line_ != LongLine::kNone ? long_line_start_ : offset_);
   }
