@@ -65,7 +65,7 @@ class FileSource final : public MessageSource {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       // A value spread over lines (pretty-printed JSON) hands out its messages first.
-      if (framer_.Next(&out.payload, &out.readable_after)) {
+      if (!framer_.idle() && framer_.Next(&out.payload, &out.readable_after)) {
         out.tenant_frame = framer_.tenant();
         return ReceiveStatus::kMessage;
       }

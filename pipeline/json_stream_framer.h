@@ -41,6 +41,8 @@ class JsonStreamFramer {
   }
 
   bool active() const { return mode_ != Mode::kNone; }
+  // Nothing to hand out and nothing to scan: Next() would return false (the NDJSON path's check).
+  bool idle() const { return !ready_ && mode_ == Mode::kNone && pos_ >= pending_.size(); }
   // True while a value or an array's element is being gathered (not between elements): a line
   // that StartsAtColumnZero then means the gathered bytes were cut short. Between an array's
   // elements such a line is the next element (arrays written one record per line).
