@@ -212,6 +212,9 @@ Key LookupRecordKey(std::string_view key) {
     default:
       break;
   }
+  // Log Analytics' hidden column "_ResourceId" ("/tenants/<id>/providers/microsoft.aadiam" in the
+  // Entra tables): a KQL projection or export that keeps it may drop AADTenantId and ResourceId.
+  if (EqualsIgnoreCase(key, "_ResourceId")) return Key::kResourceId;
   return Key::kUnknown;
 }
 
@@ -409,7 +412,16 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kResourceId:
       // Inside diag sign-in properties, resourceId is the resource app id, not the ARM path.
       if (in_properties) return;
-      return Text(v, out.resource_id);
+      {
+        // "ResourceId" and "_ResourceId" may both come: one naming a tenant is kept.
+        std::string_view id;
+        Text(v, id);
+        if (!StartsWithIgnoreCase(out.resource_id, "/tenants/") ||
+            StartsWithIgnoreCase(id, "/tenants/")) {
+          out.resource_id = id;
+        }
+      }
+      return;
     case Key::kResourceTenantId:
       return Text(v, out.resource_tenant_id);
     case Key::kResult:
@@ -433,6 +445,10 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         Text(type, t);
         if (EqualsIgnoreCase(t, "servicePrincipal")) out.event_type_service_principal = true;
         if (EqualsIgnoreCase(t, "managedIdentity")) out.event_type_managed_identity = true;
+        // A non-interactive user sign-in whose isInteractive a $select left out.
+        if (EqualsIgnoreCase(t, "nonInteractiveUser") && out.is_interactive < 0) {
+          out.is_interactive = 0;
+        }
       });
     case Key::kStatus:
       return Dynamic(JsonTextFields::kStatus, v, out, &FieldCollector::Status);
