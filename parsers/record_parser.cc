@@ -138,6 +138,13 @@ std::string_view InvalidJsonDetail(std::string_view text, simdjson::error_code e
     return "UTF-16 text, not UTF-8 (Windows PowerShell's Out-File and '>' write UTF-16): save the "
            "export as UTF-8 (Out-File -Encoding utf8, or iconv -f UTF-16 -t UTF-8)";
   }
+  if (text.starts_with("Obj\x01")) {
+    return "an Avro container file (Event Hubs Capture), not JSON: out of scope; read the hub with "
+           "the Kafka source, or convert the records to JSON lines";
+  }
+  if (text.starts_with("\x1F\x8B")) {
+    return "gzip-compressed data, not JSON: decompress it first (zcat FILE | privmon scan -)";
+  }
   if (std::memchr(text.data(), '\0', text.size()) != nullptr) {
     return "NUL bytes in the text (a file padded with zeros after a crash, or UTF-16 text)";
   }
@@ -164,6 +171,13 @@ std::string_view InvalidJsonDetail(std::string_view text, simdjson::error_code e
   if (depth > 0 || in_string) {
     return "incomplete JSON value: brackets left open at its end (a truncated export or line, or "
            "a pretty-printed value cut short by a line that starts a new value at column 0)";
+  }
+  // Text that starts no JSON value: a CSV export's row or header, a log line.
+  const std::string_view trimmed = parsers::TrimSpaces(text);
+  if (!trimmed.empty() &&
+      std::string_view("{[\"-0123456789tfn").find(trimmed.front()) == std::string_view::npos) {
+    return "not JSON (a CSV export, a header or a text line?): privmon reads JSON records, "
+           "batches or pages, one per line or pretty-printed";
   }
   return simdjson::error_message(err);
 }

@@ -688,3 +688,29 @@ TEST(RecordParserShapes, ObjectsCutToDotNetTypeNamesByConvertToJsonDepthAreNamed
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// Files that are not JSON at all say what they are: an Event Hubs Capture Avro file (out of
+// scope), gzip, a CSV export.
+TEST(RecordParserShapes, InvalidJsonNamesAvroGzipAndCsv) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  auto detail = [&](std::string_view m) {
+    const ParseResult& r = parser.Parse(m, ctx);
+    return r.rejections.empty() ? std::string() : std::string(r.rejections[0].detail);
+  };
+  EXPECT_NE(detail(std::string_view("Obj\x01\x04\x14"
+                                    "avro.codec",
+                                    16))
+                .find("Avro"),
+            std::string::npos);
+  EXPECT_NE(detail(std::string_view("\x1F\x8B\x08\x00\x00", 5)).find("gzip"), std::string::npos);
+  EXPECT_NE(detail("TenantId,SourceSystem,TimeGenerated [UTC],ResourceId").find("CSV"),
+            std::string::npos);
+  EXPECT_EQ(detail("{\"a\":}").find("CSV"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace privmon
