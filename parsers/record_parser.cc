@@ -207,6 +207,24 @@ struct RecordParser::Impl {
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
     result.rejections.push_back(Rejection{reason, raw, detail});
   }
+  // Objects written back to back in one message ({..}{..}, {..},{..}: a shipper that writes no
+  // newline between records), which simdjson refuses whole: each object is parsed as a message of
+  // its own (a bad one rejected alone). False, with nothing done, for any other text. Cold.
+  bool ParseConcatenated(const ParseContext& ctx);
+  void ParseDocument(const ParseContext& ctx, bool whole_message);
+  // The results of the document being parsed start here (a message may hold several documents).
+  void MarkDocument() {
+    doc_events = result.events.size();
+    doc_rejections = result.rejections.size();
+    doc_skipped = result.skipped.size();
+  }
+  void DropDocument() {
+    result.events.resize(doc_events);
+    result.event_raw.resize(doc_events);
+    result.rejections.resize(doc_rejections);
+    result.skipped.resize(doc_skipped);
+  }
+  std::size_t doc_events = 0, doc_rejections = 0, doc_skipped = 0;
   void ClearResult() {
     result.events.clear();
     result.event_raw.clear();
@@ -255,25 +273,31 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
     base = buffer.get();
   }
   record_index = 0;
+  MarkDocument();
+  ParseDocument(ctx, /*whole_message=*/true);
+}
 
+void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_message) {
   // One parse validates the whole message (grammar, numbers, literals, escapes, UTF-8, depth)
   // and builds the DOM the fields are read from.
   dom::element root;
   simdjson::error_code err = init_error;
   if (err == simdjson::SUCCESS) {
-    err = parser.parse(base, msg.size(), /*realloc_if_needed=*/false).get(root);
+    err = parser.parse(base, text.size(), /*realloc_if_needed=*/false).get(root);
   }
   if (err == simdjson::DEPTH_ERROR) {
     Reject(RejectReason::kTooDeep, text, "nesting deeper than 64 levels");
     return;
   }
   if (err != simdjson::SUCCESS) {
+    if (whole_message && ParseConcatenated(ctx)) return;
     Reject(RejectReason::kInvalidJson, text, InvalidJsonDetail(text, err));
     return;
   }
   dom::object object;
   if (root.get_object().get(object) == simdjson::SUCCESS) {
-    ParseObject(object, 0, parsers::TrimSpaces(message), /*is_root=*/true, ctx);
+    ParseObject(object, 0, parsers::TrimSpaces(whole_message ? message : text), /*is_root=*/true,
+                ctx);
     return;
   }
   // A bare JSON array of records (PowerShell's ConvertTo-Json of a list of Graph objects, the Azure
@@ -335,7 +359,7 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
   if (wrong_type) {
     if (is_root) {
       // A message is valid as a whole or not at all: drop what its earlier records produced.
-      ClearResult();
+      DropDocument();
       Reject(RejectReason::kWrongType, text, "\"records\" / \"value\" is not an array");
     } else {
       ++record_index;
@@ -366,6 +390,61 @@ void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
     ++record_index;
     Reject(RejectReason::kNotObject, raw, "batch element is not an object");
   }
+}
+
+bool RecordParser::Impl::ParseConcatenated(const ParseContext& ctx) {
+  // Pass 0 checks the shape (objects only, at least two, separated by blanks or commas); pass 1
+  // parses each.
+  const std::string_view whole = text;
+  const char* const whole_base = base;
+  for (int pass = 0; pass < 2; ++pass) {
+    int values = 0;
+    std::size_t i = 0;
+    while (i < whole.size()) {
+      const char c = whole[i];
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',') {
+        ++i;
+        continue;
+      }
+      if (c != '{') return false;
+      const std::size_t begin = i;
+      int depth = 0;
+      bool in_string = false, escape = false;
+      for (; i < whole.size(); ++i) {
+        const char d = whole[i];
+        if (in_string) {
+          if (escape) {
+            escape = false;
+          } else if (d == '\\') {
+            escape = true;
+          } else if (d == '"') {
+            in_string = false;
+          }
+        } else if (d == '"') {
+          in_string = true;
+        } else if (d == '{' || d == '[') {
+          ++depth;
+        } else if ((d == '}' || d == ']') && --depth == 0) {
+          ++i;
+          break;
+        }
+      }
+      if (depth != 0 && pass == 0) return false;  // the last one is cut short: not this shape
+      // Each a record: "{...} {}" is a record with trailing bytes, as simdjson says.
+      if (parsers::TrimSpaces(whole.substr(begin + 1, i - begin - 2)).empty()) return false;
+      ++values;
+      if (pass == 1) {
+        text = whole.substr(begin, i - begin);
+        base = whole_base + begin;
+        MarkDocument();
+        ParseDocument(ctx, /*whole_message=*/false);
+      }
+    }
+    if (pass == 0 && values < 2) return false;
+  }
+  text = whole;
+  base = whole_base;
+  return true;
 }
 
 bool RecordParser::Impl::ParseRecordText(dom::element value, const ParseContext& ctx) {

@@ -714,3 +714,28 @@ TEST(RecordParserShapes, InvalidJsonNamesAvroGzipAndCsv) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// Records written back to back on one line (a shipper that writes no newline between them:
+// {..}{..} or {..},{..}) were one invalid_json message: each is now a message of its own, a bad
+// one rejected alone. A record followed by other bytes stays invalid.
+TEST(RecordParserShapes, RecordsWrittenBackToBackAreEachRead) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  const std::string two = std::string(kDiagSignIn) + kDiagSignIn;
+  EXPECT_EQ(parser.Parse(two, ctx).events.size(), 2u);
+  const std::string three = std::string(kDiagSignIn) + " ,\n" + kDiagSignIn + R"({"a":tru})";
+  const ParseResult& r = parser.Parse(three, ctx);
+  EXPECT_EQ(r.events.size(), 2u);
+  ASSERT_EQ(r.rejections.size(), 1u);
+  EXPECT_EQ(r.rejections[0].reason, RejectReason::kInvalidJson);
+  EXPECT_EQ(r.rejections[0].raw, R"({"a":tru})");
+  EXPECT_EQ(r.event_raw[1], kDiagSignIn);
+  EXPECT_EQ(parser.Parse(std::string(kDiagSignIn) + " x", ctx).rejections.size(), 1u);
+  EXPECT_TRUE(parser.Parse(std::string(kDiagSignIn) + " x", ctx).events.empty());
+}
+
+}  // namespace
+}  // namespace privmon
