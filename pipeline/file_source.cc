@@ -142,6 +142,11 @@ class FileSource final : public MessageSource {
           if (first == text.size()) continue;
           text.remove_prefix(first);
         }
+        // ... and after the last record, when the zeros follow it on its line.
+        if (text.back() == '\0') {
+          while (!text.empty() && (text.back() == '\0' || text.back() == ' '))
+            text.remove_suffix(1);
+        }
       }
       if (framer_.active()) {
         if (framer_.gathering() && StartsNewValue(text)) {

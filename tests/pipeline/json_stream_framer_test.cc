@@ -137,11 +137,12 @@ TEST(JsonStreamFramer, AnElementAboveTheLimitIsCutAndTheNextOnesRead) {
 
 TEST(JsonStreamFramer, NdjsonLinesAndNulPaddingArriveAsBefore) {
   const std::string text = std::string("{\"id\":\"1\"}\r\n") + std::string(100, '\0') +
-                           "{\"id\":\"2\"}\n" + std::string(50, '\0');
+                           "{\"id\":\"2\"}\n{\"id\":\"3\"}" + std::string(50, '\0');
   const auto got = ReadAll(text);
-  ASSERT_EQ(got.size(), 2u);
+  ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].payload, "{\"id\":\"1\"}");
   EXPECT_EQ(got[1].payload, "{\"id\":\"2\"}");
+  EXPECT_EQ(got[2].payload, "{\"id\":\"3\"}");  // the zeros after it on its line dropped
 }
 
 }  // namespace
