@@ -118,31 +118,41 @@ std::optional<std::string_view> QuotedBody(std::string_view s, std::size_t open)
 // A modifiedProperties value is JSON text inside the string: "\"Global Administrator\"" ->
 // Global Administrator, or an array of one such string ("[\"Global Administrator\"]", the shape
 // of the other properties: its first string), unescaped into `buffer` (UnescapeJsonString).
+// A value encoded twice (a shipper that JSON-encodes the already encoded text:
+// "\"\\\"Security Administrator\\\"\"") is decoded again, up to kMaxEncodings levels (in place:
+// unescaping only shortens).
+constexpr int kMaxEncodings = 3;
+
 std::string_view UnquoteJsonText(std::string_view s, char* buffer, std::size_t capacity) {
-  s = TrimSpaces(s);
-  if (s.size() >= 2 && s.front() == '[' && s.back() == ']') {
-    s = TrimSpaces(s.substr(1, s.size() - 2));
-    if (s.empty() || s.front() != '"') return {};  // [] or [null]: no name here
-    const auto body = QuotedBody(s, 0);
-    if (!body) return {};
-    return UnescapeJsonString(*body, buffer, capacity);
+  for (int level = 0; level < kMaxEncodings; ++level) {
+    s = TrimSpaces(s);
+    if (s.size() >= 2 && s.front() == '[' && s.back() == ']') {
+      s = TrimSpaces(s.substr(1, s.size() - 2));
+      if (s.empty() || s.front() != '"') return {};  // [] or [null]: no name here
+      const auto body = QuotedBody(s, 0);
+      if (!body) return {};
+      s = UnescapeJsonString(*body, buffer, capacity);
+    } else if (s.size() >= 2 && s.front() == '"' && s.back() == '"') {
+      s = UnescapeJsonString(s.substr(1, s.size() - 2), buffer, capacity);
+    } else {
+      return s;
+    }
   }
-  if (s.size() < 2 || s.front() != '"' || s.back() != '"') return s;
-  return UnescapeJsonString(s.substr(1, s.size() - 2), buffer, capacity);
+  return s;
 }
 
 // A modifiedProperties value holding one UPN as JSON text: ["x@y"] or "x@y" -> x@y (unescaped into
 // `buffer`); empty when the value is empty, null or not a UPN.
 std::string_view UpnFromPropertyValue(std::string_view v, char* buffer, std::size_t capacity) {
   std::string_view upn = TrimSpaces(v);  // unquoted: a decoded array's string
-  const std::size_t open = v.find('"');
-  if (open != std::string_view::npos) {
-    const auto body = QuotedBody(v, open);
+  for (int level = 0; level < kMaxEncodings; ++level) {
+    const std::size_t open = upn.find('"');
+    if (open == std::string_view::npos) break;
+    const auto body = QuotedBody(upn, open);
     if (!body) return {};
-    upn = TrimSpaces(UnescapeJsonString(*body, buffer, capacity));
-  } else if (upn.find_first_of("[]{}, ") != std::string_view::npos) {
-    return {};
+    upn = TrimSpaces(UnescapeJsonString(*body, buffer, capacity));  // in place from level 1
   }
+  if (upn.find_first_of("[]{}, \"") != std::string_view::npos) return {};
   return upn.find('@') == std::string_view::npos ? std::string_view() : upn;
 }
 

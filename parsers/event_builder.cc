@@ -247,6 +247,15 @@ void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn
   }
 }
 
+namespace {
+
+constexpr std::string_view kDepthCutDetail =
+    "a nested object is written as its .NET type name (\"Microsoft.Graph.PowerShell.Models...\"): "
+    "PowerShell's ConvertTo-Json cut the export at its -Depth (2 by default); export again with "
+    "ConvertTo-Json -Depth 10";
+
+}  // namespace
+
 bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, RejectReason& reason,
                 std::string_view& detail) {
   const Kind k = Classify(f, detail);
@@ -325,7 +334,14 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       }
       if (!ev.account.present()) {
         reason = RejectReason::kNoAccount;
-        detail = "sign-in names no user id, UPN or service principal";
+        detail = f.net_type_name.empty() ? "sign-in names no user id, UPN or service principal"
+                                         : kDepthCutDetail;
+        return false;
+      }
+      if (f.status_is_type_name && f.error_code.empty() && f.result_type.empty()) {
+        // Without its status a failed sign-in would read as a success.
+        reason = RejectReason::kWrongType;
+        detail = kDepthCutDetail;
         return false;
       }
       FillSignInFields(f, ev);
@@ -335,7 +351,9 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       FillAuditFields(f, ev);
       if (!ev.account.present() && !ev.actor.present()) {
         reason = RejectReason::kNoAccount;
-        detail = "audit record names neither an initiator nor a target user";
+        detail = f.net_type_name.empty()
+                     ? "audit record names neither an initiator nor a target user"
+                     : kDepthCutDetail;
         return false;
       }
       return true;
@@ -388,7 +406,7 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   }
   if (!ev.account.present()) {
     reason = RejectReason::kNoAccount;
-    detail = "record names no account";
+    detail = f.net_type_name.empty() ? "record names no account" : kDepthCutDetail;
     return false;
   }
   return true;

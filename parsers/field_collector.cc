@@ -212,11 +212,35 @@ Key LookupRecordKey(std::string_view key) {
     default:
       break;
   }
+  // Log Analytics' hidden column "_ResourceId" ("/tenants/<id>/providers/microsoft.aadiam" in the
+  // Entra tables): a KQL projection or export that keeps it may drop AADTenantId and ResourceId.
+  if (EqualsIgnoreCase(key, "_ResourceId")) return Key::kResourceId;
   return Key::kUnknown;
 }
 
 bool MentionsFraudDenied(std::string_view s) {
   return !s.empty() && ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied");
+}
+
+// PowerShell's ConvertTo-Json writes an object nested below its -Depth (2 by default) as the
+// object's .NET type name ("Microsoft.Graph.PowerShell.Models.MicrosoftGraphUserIdentity"; the
+// AzureAD module's "Microsoft.Open.MSGraph.Model..."; a dictionary's "System.Collections..."):
+// the first such name met where an object is read, for the record's reject detail. Per thread (one
+// collector per parse thread); reset by BeginRecord, moved into RecordFields per top-level field.
+thread_local std::string_view tl_net_type_name;
+
+bool IsNetTypeName(std::string_view s) {
+  return (s.starts_with("Microsoft.Graph.") || s.starts_with("Microsoft.Open.") ||
+          s.starts_with("System.Collections.")) &&
+         s.find(' ') == std::string_view::npos;
+}
+
+// Notes `v` when it is a type name standing where an object was expected (cold: a failed read).
+void NoteTypeName(dom::element v) {
+  std::string_view s;
+  if (tl_net_type_name.empty() && v.get_string().get(s) == simdjson::SUCCESS && IsNetTypeName(s)) {
+    tl_net_type_name = s;
+  }
 }
 
 // Calls on_field(key, value) for each field of an object; any other type reads as absent. Nested
@@ -226,7 +250,7 @@ bool MentionsFraudDenied(std::string_view s) {
 template <typename OnField>
 void ForEachField(dom::element v, OnField&& on_field) {
   dom::object obj;
-  if (v.get_object().get(obj) != simdjson::SUCCESS) return;
+  if (v.get_object().get(obj) != simdjson::SUCCESS) return NoteTypeName(v);
   for (dom::key_value_pair field : obj) on_field(field.key, field.value);
 }
 
@@ -234,7 +258,7 @@ void ForEachField(dom::element v, OnField&& on_field) {
 template <typename OnElement>
 void ForEachElement(dom::element v, OnElement&& on_element) {
   dom::array arr;
-  if (v.get_array().get(arr) != simdjson::SUCCESS) return;
+  if (v.get_array().get(arr) != simdjson::SUCCESS) return NoteTypeName(v);
   for (dom::element element : arr) on_element(element);
 }
 
@@ -388,7 +412,16 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kResourceId:
       // Inside diag sign-in properties, resourceId is the resource app id, not the ARM path.
       if (in_properties) return;
-      return Text(v, out.resource_id);
+      {
+        // "ResourceId" and "_ResourceId" may both come: one naming a tenant is kept.
+        std::string_view id;
+        Text(v, id);
+        if (!StartsWithIgnoreCase(out.resource_id, "/tenants/") ||
+            StartsWithIgnoreCase(id, "/tenants/")) {
+          out.resource_id = id;
+        }
+      }
+      return;
     case Key::kResourceTenantId:
       return Text(v, out.resource_tenant_id);
     case Key::kResult:
@@ -412,6 +445,10 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         Text(type, t);
         if (EqualsIgnoreCase(t, "servicePrincipal")) out.event_type_service_principal = true;
         if (EqualsIgnoreCase(t, "managedIdentity")) out.event_type_managed_identity = true;
+        // A non-interactive user sign-in whose isInteractive a $select left out.
+        if (EqualsIgnoreCase(t, "nonInteractiveUser") && out.is_interactive < 0) {
+          out.is_interactive = 0;
+        }
       });
     case Key::kStatus:
       return Dynamic(JsonTextFields::kStatus, v, out, &FieldCollector::Status);
@@ -656,8 +693,26 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
   if (s.kind != Scalar::kString || s.text.empty()) return;
   // JSON text inside a string: a bad inner document makes the column absent, not the message bad.
   dom::element root;
-  if (text_fields_.Open(slot, s.text, root) != simdjson::SUCCESS) return;
+  if (text_fields_.Open(slot, s.text, root) != simdjson::SUCCESS) {
+    if (tl_net_type_name.empty() && IsNetTypeName(s.text)) tl_net_type_name = s.text;
+    if (slot == JsonTextFields::kStatus && IsNetTypeName(s.text)) out.status_is_type_name = true;
+    return;
+  }
   (this->*walk)(root, out);
+}
+
+void FieldCollector::BeginRecord() {
+  numbers_.Reset();
+  text_fields_.BeginRecord();
+  tl_net_type_name = {};
+}
+
+void FieldCollector::RecordField(std::string_view key, dom::element value, RecordFields& out) {
+  Field(key, value, /*in_properties=*/false, out);
+  if (!tl_net_type_name.empty()) [[unlikely]] {
+    if (out.net_type_name.empty()) out.net_type_name = tl_net_type_name;
+    tl_net_type_name = {};
+  }
 }
 
 }  // namespace privmon::parsers

@@ -19,15 +19,10 @@ class FieldCollector {
 
   // Starts a record: the views of the previous record's numbers and JSON-text columns may be
   // reused from here on.
-  void BeginRecord() {
-    numbers_.Reset();
-    text_fields_.BeginRecord();
-  }
+  void BeginRecord();
 
   // One top-level field of a record (`key` unescaped).
-  void RecordField(std::string_view key, dom::element value, RecordFields& out) {
-    Field(key, value, /*in_properties=*/false, out);
-  }
+  void RecordField(std::string_view key, dom::element value, RecordFields& out);
 
  private:
   using Walk = void (FieldCollector::*)(dom::element, RecordFields&);

@@ -54,6 +54,11 @@ struct RecordFields {
   // Sign-in.
   std::string_view result_type;  // resultType / ResultType (text)
   std::string_view error_code;   // status.errorCode (number token or text)
+  // A nested object the export wrote as its .NET type name ("Microsoft.Graph.PowerShell.Models.
+  // MicrosoftGraphUserIdentity": PowerShell's ConvertTo-Json below its -Depth, 2 by default) where
+  // privmon reads an object: the first such name; `status_is_type_name` when it is the status.
+  std::string_view net_type_name;
+  bool status_is_type_name = false;
   std::string_view client_app;
   std::string_view ca_status;
   std::string_view risk_state;

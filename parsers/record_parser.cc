@@ -130,6 +130,58 @@ uint64_t QueryResultTables(dom::array tables) {
   return read != 0 ? read : kAll;  // no result named: read them all, as without a TOC
 }
 
+// Why a message is not JSON, in the words of the likely cause where the bytes show one (a
+// rejected message only: the accepted path never calls it).
+std::string_view InvalidJsonDetail(std::string_view text, simdjson::error_code err) {
+  const bool utf16_bom = text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF");
+  if (utf16_bom || (text.size() >= 2 && (text[0] == '\0' || text[1] == '\0'))) {
+    return "UTF-16 text, not UTF-8 (Windows PowerShell's Out-File and '>' write UTF-16): save the "
+           "export as UTF-8 (Out-File -Encoding utf8, or iconv -f UTF-16 -t UTF-8)";
+  }
+  if (text.starts_with("Obj\x01")) {
+    return "an Avro container file (Event Hubs Capture), not JSON: out of scope; read the hub with "
+           "the Kafka source, or convert the records to JSON lines";
+  }
+  if (text.starts_with("\x1F\x8B")) {
+    return "gzip-compressed data, not JSON: decompress it first (zcat FILE | privmon scan -)";
+  }
+  if (std::memchr(text.data(), '\0', text.size()) != nullptr) {
+    return "NUL bytes in the text (a file padded with zeros after a crash, or UTF-16 text)";
+  }
+  // Brackets left open at the end: the text was cut short.
+  int depth = 0;
+  bool in_string = false, escape = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escape) {
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  if (depth > 0 || in_string) {
+    return "incomplete JSON value: brackets left open at its end (a truncated export or line, or "
+           "a pretty-printed value cut short by a line that starts a new value at column 0)";
+  }
+  // Text that starts no JSON value: a CSV export's row or header, a log line.
+  const std::string_view trimmed = parsers::TrimSpaces(text);
+  if (!trimmed.empty() &&
+      std::string_view("{[\"-0123456789tfn").find(trimmed.front()) == std::string_view::npos) {
+    return "not JSON (a CSV export, a header or a text line?): privmon reads JSON records, "
+           "batches or pages, one per line or pretty-printed";
+  }
+  return simdjson::error_message(err);
+}
+
 }  // namespace
 
 struct RecordParser::Impl {
@@ -145,6 +197,9 @@ struct RecordParser::Impl {
   void ParseObject(dom::object object, uint32_t open_brace, std::string_view raw, bool is_root,
                    const ParseContext& ctx);
   void ParseBatch(dom::array records, uint32_t open_bracket, const ParseContext& ctx);
+  // A record given as JSON text (a string holding an object): parsed as that record (its bytes
+  // are the text). False, with nothing emitted, for any other value.
+  bool ParseRecordText(dom::element value, const ParseContext& ctx);
   // A Log Analytics (or Kusto) query response's tables: {"tables":[{"name":..,"columns":[{"name":
   // ..,"type":..}],"rows":[[..],..]}]}; each row is a record whose columns are named by `columns`.
   void ParseTables(dom::array tables, uint32_t open_bracket, const ParseContext& ctx);
@@ -152,6 +207,24 @@ struct RecordParser::Impl {
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
     result.rejections.push_back(Rejection{reason, raw, detail});
   }
+  // Objects written back to back in one message ({..}{..}, {..},{..}: a shipper that writes no
+  // newline between records), which simdjson refuses whole: each object is parsed as a message of
+  // its own (a bad one rejected alone). False, with nothing done, for any other text. Cold.
+  bool ParseConcatenated(const ParseContext& ctx);
+  void ParseDocument(const ParseContext& ctx, bool whole_message);
+  // The results of the document being parsed start here (a message may hold several documents).
+  void MarkDocument() {
+    doc_events = result.events.size();
+    doc_rejections = result.rejections.size();
+    doc_skipped = result.skipped.size();
+  }
+  void DropDocument() {
+    result.events.resize(doc_events);
+    result.event_raw.resize(doc_events);
+    result.rejections.resize(doc_rejections);
+    result.skipped.resize(doc_skipped);
+  }
+  std::size_t doc_events = 0, doc_rejections = 0, doc_skipped = 0;
   void ClearResult() {
     result.events.clear();
     result.event_raw.clear();
@@ -200,25 +273,31 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
     base = buffer.get();
   }
   record_index = 0;
+  MarkDocument();
+  ParseDocument(ctx, /*whole_message=*/true);
+}
 
+void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_message) {
   // One parse validates the whole message (grammar, numbers, literals, escapes, UTF-8, depth)
   // and builds the DOM the fields are read from.
   dom::element root;
   simdjson::error_code err = init_error;
   if (err == simdjson::SUCCESS) {
-    err = parser.parse(base, msg.size(), /*realloc_if_needed=*/false).get(root);
+    err = parser.parse(base, text.size(), /*realloc_if_needed=*/false).get(root);
   }
   if (err == simdjson::DEPTH_ERROR) {
     Reject(RejectReason::kTooDeep, text, "nesting deeper than 64 levels");
     return;
   }
   if (err != simdjson::SUCCESS) {
-    Reject(RejectReason::kInvalidJson, text, simdjson::error_message(err));
+    if (whole_message && ParseConcatenated(ctx)) return;
+    Reject(RejectReason::kInvalidJson, text, InvalidJsonDetail(text, err));
     return;
   }
   dom::object object;
   if (root.get_object().get(object) == simdjson::SUCCESS) {
-    ParseObject(object, 0, parsers::TrimSpaces(message), /*is_root=*/true, ctx);
+    ParseObject(object, 0, parsers::TrimSpaces(whole_message ? message : text), /*is_root=*/true,
+                ctx);
     return;
   }
   // A bare JSON array of records (PowerShell's ConvertTo-Json of a list of Graph objects, the Azure
@@ -230,6 +309,9 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
     ParseBatch(array, 0, ctx);
     return;
   }
+  // A whole message that is a record as JSON text: a shipper that encodes each record twice, or a
+  // stringified element of a batch the file source streamed (pipeline/json_stream_framer.h).
+  if (ParseRecordText(root, ctx)) return;
   Reject(RejectReason::kNotObject, text, "message is not a JSON object");
 }
 
@@ -277,7 +359,7 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
   if (wrong_type) {
     if (is_root) {
       // A message is valid as a whole or not at all: drop what its earlier records produced.
-      ClearResult();
+      DropDocument();
       Reject(RejectReason::kWrongType, text, "\"records\" / \"value\" is not an array");
     } else {
       ++record_index;
@@ -304,26 +386,86 @@ void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
       ParseObject(object, element_at_before, raw, /*is_root=*/false, ctx);
       continue;
     }
-    fields = {};
-    collector.BeginRecord();
-    // A record stringified by its shipper ({"records":["{\"time\":...}"]}, as nested objects
-    // arrive as JSON text): the record is the object that text holds, and its bytes that text.
-    std::string_view record_text;
-    dom::element inner;
-    if (record.get_string().get(record_text) == simdjson::SUCCESS &&
-        parsers::TrimSpaces(record_text).starts_with('{') &&
-        text_fields.Open(parsers::JsonTextFields::kRecord, record_text, inner) ==
-            simdjson::SUCCESS &&
-        inner.get_object().get(object) == simdjson::SUCCESS) {
-      for (dom::key_value_pair field : object) {
-        collector.RecordField(field.key, field.value, fields);
-      }
-      Emit(fields, parsers::TrimSpaces(record_text), ctx);
-      continue;
-    }
+    if (ParseRecordText(record, ctx)) continue;
     ++record_index;
     Reject(RejectReason::kNotObject, raw, "batch element is not an object");
   }
+}
+
+bool RecordParser::Impl::ParseConcatenated(const ParseContext& ctx) {
+  // Pass 0 checks the shape (objects only, at least two, separated by blanks or commas); pass 1
+  // parses each.
+  const std::string_view whole = text;
+  const char* const whole_base = base;
+  for (int pass = 0; pass < 2; ++pass) {
+    int values = 0;
+    std::size_t i = 0;
+    while (i < whole.size()) {
+      const char c = whole[i];
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',') {
+        ++i;
+        continue;
+      }
+      if (c != '{') return false;
+      const std::size_t begin = i;
+      int depth = 0;
+      bool in_string = false, escape = false;
+      for (; i < whole.size(); ++i) {
+        const char d = whole[i];
+        if (in_string) {
+          if (escape) {
+            escape = false;
+          } else if (d == '\\') {
+            escape = true;
+          } else if (d == '"') {
+            in_string = false;
+          }
+        } else if (d == '"') {
+          in_string = true;
+        } else if (d == '{' || d == '[') {
+          ++depth;
+        } else if ((d == '}' || d == ']') && --depth == 0) {
+          ++i;
+          break;
+        }
+      }
+      if (depth != 0 && pass == 0) return false;  // the last one is cut short: not this shape
+      // Each a record: "{...} {}" is a record with trailing bytes, as simdjson says.
+      if (parsers::TrimSpaces(whole.substr(begin + 1, i - begin - 2)).empty()) return false;
+      ++values;
+      if (pass == 1) {
+        text = whole.substr(begin, i - begin);
+        base = whole_base + begin;
+        MarkDocument();
+        ParseDocument(ctx, /*whole_message=*/false);
+      }
+    }
+    if (pass == 0 && values < 2) return false;
+  }
+  text = whole;
+  base = whole_base;
+  return true;
+}
+
+bool RecordParser::Impl::ParseRecordText(dom::element value, const ParseContext& ctx) {
+  fields = {};
+  collector.BeginRecord();
+  // A record stringified by its shipper ({"records":["{\"time\":...}"]}, as nested objects
+  // arrive as JSON text): the record is the object that text holds, and its bytes that text.
+  std::string_view record_text;
+  dom::element inner;
+  dom::object object;
+  if (value.get_string().get(record_text) == simdjson::SUCCESS &&
+      parsers::TrimSpaces(record_text).starts_with('{') &&
+      text_fields.Open(parsers::JsonTextFields::kRecord, record_text, inner) == simdjson::SUCCESS &&
+      inner.get_object().get(object) == simdjson::SUCCESS) {
+    for (dom::key_value_pair field : object) {
+      collector.RecordField(field.key, field.value, fields);
+    }
+    Emit(fields, parsers::TrimSpaces(record_text), ctx);
+    return true;
+  }
+  return false;
 }
 
 void RecordParser::Impl::ParseTables(dom::array tables, uint32_t open_bracket,

@@ -13,6 +13,7 @@
 
 #include "parsers/record_parser.h"
 #include "pipeline/framed_line.h"
+#include "pipeline/json_stream_framer.h"
 #include "pipeline/line_reader.h"
 #include "pipeline/message_source.h"
 
@@ -20,16 +21,19 @@ namespace privmon {
 namespace {
 
 // NDJSON: one message per line (a framed line "<tenant>\t<payload>" carries its tenant, as a
-// two-frame ZeroMQ message does); blank lines are skipped. Lines are handed out where they lie in
-// the reader's buffer (pipeline/line_reader.h); a line longer than max_message_bytes plus room for
-// a tenant frame (kTenantFrameRoom: the limit is the payload's) is handed out cut to that + 1
-// bytes, unsplit, which the parser rejects as oversized (counted, a bounded prefix dead-lettered),
-// so one endless line cannot exhaust memory.
-// With `follow`, the file is read as `tail -F` does: at its end the source polls for appended
-// lines (a line is taken only once its newline is written), and it reopens the path when the file
-// was replaced (rotation by rename: the old file is read to its end first) or starts again at 0
-// when it was truncated (copytruncate). `Position()` is the byte position after the last line read;
-// `Resume()` seeks to one.
+// two-frame ZeroMQ message does); blank lines are skipped. A line that opens a JSON value it does
+// not close (pretty-printed JSON) hands the lines of that value to a JsonStreamFramer
+// (pipeline/json_stream_framer.h), which streams the elements of a top-level array or batch and
+// gathers any other value whole; NDJSON lines never reach it (a check of their last byte). Lines
+// are handed out where they lie in the reader's buffer (pipeline/line_reader.h); a line longer than
+// max_message_bytes plus room for a tenant frame (kTenantFrameRoom: the limit is the payload's) is
+// handed out cut to that + 1 bytes, unsplit, which the parser rejects as oversized (counted, a
+// bounded prefix dead-lettered), so one endless line cannot exhaust memory. With `follow`, the file
+// is read as `tail -F` does: at its end the source polls for appended lines (a line is taken only
+// once its newline is written), and it reopens the path when the file was replaced (rotation by
+// rename: the old file is read to its end first) or starts again at 0 when it was truncated
+// (copytruncate). `Position()` is the byte position after the last line read; `Resume()` seeks to
+// one.
 class FileSource final : public MessageSource {
  public:
   FileSource(const SourceSettings& s, std::size_t max_message_bytes)
@@ -38,7 +42,12 @@ class FileSource final : public MessageSource {
         multi_tenant_(s.multi_tenant),
         path_(s.path),
         follow_(s.follow && s.type == SourceType::kFile && s.path != "-"),
-        reader_(max_message_bytes + kTenantFrameRoom, kParsePadding) {
+        max_line_(max_message_bytes + kTenantFrameRoom),
+        reader_(max_line_, kParsePadding),
+        framer_(max_message_bytes, kParsePadding) {
+    // A followed file keeps cutting long lines whole (a writer mid-line: the cut message waits for
+    // its newline, a truncation drops it); a finished file or stdin streams them.
+    reader_.set_chunk_long_lines(!follow_);
     if (s.type == SourceType::kStdin || s.path == "-") {
       fd_ = STDIN_FILENO;
       reader_.Reset(fd_);
@@ -55,26 +64,113 @@ class FileSource final : public MessageSource {
   ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
+      // A value spread over lines (pretty-printed JSON) hands out its messages first.
+      if (!framer_.idle() && framer_.Next(&out.payload, &out.readable_after)) {
+        out.tenant_frame = framer_.tenant();
+        return ReceiveStatus::kMessage;
+      }
       LineReader::Line line;
-      if (reader_.Next(/*take_partial=*/!follow_, &line) == LineReader::Status::kEnd) {
-        if (!follow_) return ReceiveStatus::kEnd;
+      if (held_) {
+        line = held_line_;
+        held_ = false;
+        line_start_ = offset_;
+        offset_ += static_cast<off_t>(line.consumed);
+      } else if (reader_.Next(/*take_partial=*/!follow_, &line) == LineReader::Status::kEnd) {
+        if (!follow_) {
+          if (framer_.active()) {
+            framer_.Abort();  // the input ends inside a value: handed out as it stands
+            continue;
+          }
+          return ReceiveStatus::kEnd;
+        }
         // A partial last line is a writer mid-line: the reader keeps it for the next try.
         if (!FollowRotation() && std::chrono::steady_clock::now() >= deadline) {
           return ReceiveStatus::kIdle;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         continue;
+      } else {
+        line_start_ = offset_;
+        offset_ += static_cast<off_t>(line.consumed);
       }
-      offset_ += static_cast<off_t>(line.consumed);
+      if (long_line_ != LongLine::kNone) {
+        // A piece of a line too long to be one message: streamed on, or skipped.
+        std::string_view piece = line.bytes;
+        if (!line.partial) {
+          while (!piece.empty() && (piece.back() == '\n' || piece.back() == '\r')) {
+            piece.remove_suffix(1);
+          }
+        }
+        if (long_line_ == LongLine::kStream) framer_.PushMore(piece);
+        if (!line.partial) long_line_ = LongLine::kNone;
+        continue;
+      }
+      if (line.partial) {
+        // The first piece of a line too long to be one message. A compact array or batch (a
+        // Graph page fetched with curl, a portal download) is streamed element by element like a
+        // pretty-printed one; any other line is handed out cut to max_line + 1 bytes, unsplit,
+        // for the parser to reject as oversized, and the rest of it is skipped.
+        long_line_start_ = line_start_;
+        if (framer_.active()) {
+          framer_.Push(line.bytes);
+          long_line_ = LongLine::kStream;
+          continue;
+        }
+        const FramedLine framed = SplitFramedLine(line.bytes);
+        if (JsonStreamFramer::StreamsAt(framed.payload)) {
+          value_start_ = line_start_;
+          framer_.Start(framed.tenant, framed.payload);
+          long_line_ = LongLine::kStream;
+          continue;
+        }
+        long_line_ = LongLine::kSkip;
+        out.payload = line.bytes.substr(0, max_line_ + 1);
+        out.tenant_frame = {};
+        out.readable_after = line.readable_after + (line.bytes.size() - out.payload.size());
+        return ReceiveStatus::kMessage;
+      }
       std::string_view text = line.bytes;
       if (!line.cut) {
         while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
         std::size_t first = 0;
         while (first < text.size() && (text[first] == ' ' || text[first] == '\t')) ++first;
         if (first == text.size()) continue;  // blank line
+        // NUL bytes before a line (the zero-filled tail a crash leaves in a log file, then the
+        // next record appended after it) are no part of it; a line of NULs is blank.
+        if (text[first] == '\0') {
+          while (first < text.size() && (text[first] == '\0' || text[first] == ' ')) ++first;
+          if (first == text.size()) continue;
+          text.remove_prefix(first);
+        }
+        // ... and after the last record, when the zeros follow it on its line.
+        if (text.back() == '\0') {
+          while (!text.empty() && (text.back() == '\0' || text.back() == ' '))
+            text.remove_suffix(1);
+        }
+      }
+      if (framer_.active()) {
+        if (framer_.gathering() && StartsNewValue(text)) {
+          // The open value was cut short (a truncated document): it is handed out as it stands,
+          // then this line is read afresh.
+          framer_.Abort();
+          held_line_ = line;
+          held_ = true;
+          offset_ = line_start_;  // a checkpoint taken now resumes at this line
+          continue;
+        }
+        framer_.Push(text);
+        continue;
       }
       // A cut line is handed out whole, never split: its payload could be short enough to parse.
       const FramedLine framed = line.cut ? FramedLine{{}, text} : SplitFramedLine(text);
+      if (!line.cut &&
+          (JsonStreamFramer::Opens(framed.payload) ||
+           (framed.payload.size() > max_line_ && JsonStreamFramer::StreamsAt(framed.payload)))) {
+        // A value spread over lines, or a compact array or batch too long to be one message.
+        value_start_ = line_start_;
+        framer_.Start(framed.tenant, framed.payload);
+        continue;
+      }
       out.payload = framed.payload;
       out.tenant_frame = framed.tenant;
       out.readable_after =
@@ -88,7 +184,14 @@ class FileSource final : public MessageSource {
   const std::string& name() const override { return name_; }
   const std::string& tenant() const override { return tenant_; }
   bool multi_tenant() const override { return multi_tenant_; }
-  int64_t Position() const override { return owned_ ? static_cast<int64_t>(offset_) : -1; }
+  // Inside a value spread over lines, the position is the line that opened it: a resumed source
+  // reads the whole value again (its records are redeliveries, deduplicated).
+  int64_t Position() const override {
+    // A UTF-16 file's lines are counted in UTF-8 bytes: it has no position to resume at.
+    if (!owned_ || reader_.transcoding()) return -1;
+    if (framer_.active()) return static_cast<int64_t>(value_start_);
+    return static_cast<int64_t>(long_line_ != LongLine::kNone ? long_line_start_ : offset_);
+  }
   bool CanFanOut() const override { return true; }
   // A stored position is just after a whole line: a file where no line ends there was replaced
   // while privmon was stopped (rotated, then grown past the old offset) and is not resumed, so
@@ -105,6 +208,8 @@ class FileSource final : public MessageSource {
     if (::lseek(fd_, static_cast<off_t>(position), SEEK_SET) < 0) return false;
     offset_ = static_cast<off_t>(position);
     reader_.Reset(fd_);
+    framer_.Reset();
+    long_line_ = LongLine::kNone;
     return true;
   }
 
@@ -115,6 +220,8 @@ class FileSource final : public MessageSource {
     owned_ = true;
     offset_ = 0;
     reader_.Reset(fd_);
+    framer_.Reset();
+    long_line_ = LongLine::kNone;
   }
 
   // At the end of the file: true when it moved on to a replaced or truncated file (read again
@@ -131,6 +238,9 @@ class FileSource final : public MessageSource {
       fd_ = next;
       offset_ = 0;
       reader_.Reset(fd_);
+      framer_.Reset();
+      long_line_ = LongLine::kNone;
+      held_ = false;
       return true;
     }
     // Truncated in place: what the reader holds (a partial line) is gone with it. Compared with
@@ -141,9 +251,22 @@ class FileSource final : public MessageSource {
       ::lseek(fd_, 0, SEEK_SET);
       offset_ = 0;
       reader_.Reset(fd_);
+      framer_.Reset();
+      long_line_ = LongLine::kNone;
+      held_ = false;
       return true;
     }
     return false;
+  }
+
+  // A line inside an open value that starts a value of its own at column 0, plain or framed: pretty
+  // printers indent everything inside a value, so the open one was cut short.
+  static bool StartsNewValue(std::string_view line) {
+    if (JsonStreamFramer::StartsAtColumnZero(line)) return true;
+    const FramedLine framed = SplitFramedLine(line);
+    if (framed.tenant.empty() || framed.tenant.find('"') != std::string_view::npos) return false;
+    return !framed.payload.empty() &&
+           (framed.payload.front() == '{' || framed.payload.front() == '[');
   }
 
   std::string name_;
@@ -151,10 +274,19 @@ class FileSource final : public MessageSource {
   bool multi_tenant_;
   std::string path_;
   bool follow_;
+  std::size_t max_line_;
   LineReader reader_;
+  JsonStreamFramer framer_;
+  enum class LongLine { kNone, kStream, kSkip };
+  LongLine long_line_ = LongLine::kNone;  // inside a line longer than max_line_
+  off_t long_line_start_ = 0;
+  LineReader::Line held_line_;  // a line that ended an open value, read again next
+  bool held_ = false;
   int fd_ = -1;
   bool owned_ = false;
-  off_t offset_ = 0;  // after the last whole line read
+  off_t offset_ = 0;       // after the last whole line read
+  off_t line_start_ = 0;   // where the last line read starts
+  off_t value_start_ = 0;  // where the line that opened the framer's value starts
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "pipeline/line_reader.h"
 
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,10 @@ LineReader::LineReader(std::size_t max_line, std::size_t padding)
 
 void LineReader::Reset(int fd) {
   fd_ = fd;
+  // At the start of the stream (a pipe cannot tell: it is read from its start).
+  at_start_ = ::lseek(fd, 0, SEEK_CUR) <= 0;
+  utf16_ = 0;
+  raw_len_ = 0;
   begin_ = scan_ = end_ = 0;
   skipping_ = false;
   skipped_ = 0;
@@ -29,16 +34,93 @@ std::size_t LineReader::Fill() {
     begin_ = 0;
   }
   const std::size_t room = std::min(kReadBytes, capacity_ - end_);
-  for (;;) {
-    const ssize_t n = ::read(fd_, buffer_.get() + end_, room);
-    if (n > 0) {
-      end_ += static_cast<std::size_t>(n);
-      return static_cast<std::size_t>(n);
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) error_ = errno;
-    return 0;
+  const ssize_t n = ReadSome(buffer_.get() + end_, room);
+  if (n > 0) {
+    end_ += static_cast<std::size_t>(n);
+    return static_cast<std::size_t>(n);
   }
+  if (n < 0) error_ = errno;
+  return 0;
+}
+
+ssize_t LineReader::ReadSome(char* dst, std::size_t room) {
+  for (;;) {
+    if (utf16_ == 0) {
+      ssize_t n = ::read(fd_, dst, std::min(room, kReadBytes));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0 || !at_start_) return n;
+      at_start_ = false;
+      while (n == 1) {  // a pipe that gave one byte: a byte order mark has two
+        const ssize_t more = ::read(fd_, dst + 1, 1);
+        if (more < 0 && errno == EINTR) continue;
+        if (more == 1) n = 2;
+        break;
+      }
+      const auto* u = reinterpret_cast<const unsigned char*>(dst);
+      if (n < 2 || !((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) return n;
+      // UTF-16 text: what was read after its byte order mark is transcoded from here on.
+      utf16_ = u[0] == 0xFF ? 1 : 2;
+      raw_ = std::make_unique<char[]>(kReadBytes + 4);  // a read's worth and a split unit
+      raw_len_ = static_cast<std::size_t>(n) - 2;
+      std::memcpy(raw_.get(), dst + 2, raw_len_);
+      const std::size_t produced = Transcode(dst, room);
+      if (produced > 0) return static_cast<ssize_t>(produced);
+      continue;
+    }
+    // What was read before and did not fit goes first.
+    if (const std::size_t produced = Transcode(dst, room); produced > 0) {
+      return static_cast<ssize_t>(produced);
+    }
+    const std::size_t want = std::min(kReadBytes - raw_len_, room);
+    if (want < 2 && raw_len_ >= 4) return 0;  // no room for one more code point
+    const ssize_t n = ::read(fd_, raw_.get() + raw_len_, std::max<std::size_t>(want, 2));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n;  // an odd byte left at the end is dropped
+    raw_len_ += static_cast<std::size_t>(n);
+  }
+}
+
+std::size_t LineReader::Transcode(char* dst, std::size_t room) {
+  const auto* in = reinterpret_cast<const unsigned char*>(raw_.get());
+  auto unit = [&](std::size_t i) -> uint32_t {
+    return utf16_ == 1 ? (in[i] | (in[i + 1] << 8)) : ((in[i] << 8) | in[i + 1]);
+  };
+  std::size_t i = 0, out = 0;
+  while (i + 2 <= raw_len_ && out + 4 <= room) {
+    uint32_t c = unit(i);
+    std::size_t used = 2;
+    if (c >= 0xD800 && c <= 0xDBFF) {
+      if (i + 4 > raw_len_) break;  // its low surrogate is not read yet
+      const uint32_t low = unit(i + 2);
+      if (low >= 0xDC00 && low <= 0xDFFF) {
+        c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+        used = 4;
+      } else {
+        c = 0xFFFD;
+      }
+    } else if (c >= 0xDC00 && c <= 0xDFFF) {
+      c = 0xFFFD;
+    }
+    if (c < 0x80) {
+      dst[out++] = static_cast<char>(c);
+    } else if (c < 0x800) {
+      dst[out++] = static_cast<char>(0xC0 | (c >> 6));
+      dst[out++] = static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      dst[out++] = static_cast<char>(0xE0 | (c >> 12));
+      dst[out++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      dst[out++] = static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      dst[out++] = static_cast<char>(0xF0 | (c >> 18));
+      dst[out++] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      dst[out++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      dst[out++] = static_cast<char>(0x80 | (c & 0x3F));
+    }
+    i += used;
+  }
+  raw_len_ -= i;
+  std::memmove(raw_.get(), raw_.get() + i, raw_len_);
+  return out;
 }
 
 LineReader::Status LineReader::Next(bool take_partial, Line* out) {
@@ -62,10 +144,7 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
         skipped_ += end_ - cut_end;
         end_ = cut_end;
       }
-      ssize_t n = 0;
-      do {
-        n = ::read(fd_, buf + end_, capacity_ - end_);
-      } while (n < 0 && errno == EINTR);
+      const ssize_t n = ReadSome(buf + end_, capacity_ - end_);
       if (n > 0) {
         end_ += static_cast<std::size_t>(n);
         continue;
@@ -94,6 +173,13 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
     // source, as a line read whole would be), wherever a read ends: cut only what cannot be that.
     if (end_ - begin_ > max_line_ + 1 ||
         (end_ - begin_ == max_line_ + 1 && buf[end_ - 1] != '\r')) {
+      if (chunk_long_lines_) {
+        *out = Line{std::string_view(buf + begin_, end_ - begin_), false, allocated_ - end_,
+                    end_ - begin_, /*partial=*/true};
+        begin_ = end_;
+        scan_ = 0;
+        return Status::kLine;
+      }
       // Too long to be a message: keep its first max_line + 1 bytes at the buffer's front and
       // skip the rest (the room after them takes the reads).
       std::memmove(buf, buf + begin_, max_line_ + 1);

@@ -11,6 +11,8 @@
 // stream (Next returns kEnd) with the errno kept in error().
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -30,7 +32,13 @@ class LineReader {
     bool cut = false;                // longer than max_line: these are its first max_line + 1 bytes
     std::size_t readable_after = 0;  // bytes allocated after `bytes` in this reader's buffer
     std::size_t consumed = 0;        // bytes of the stream this line took, its newline included
+    // With chunk_long_lines: a piece of a line longer than max_line, not its end (no newline yet);
+    // the next lines handed out continue it, up to the first that is not partial.
+    bool partial = false;
   };
+  // Hands out a line longer than max_line as successive pieces (Line::partial) instead of cut,
+  // for a caller that streams it (pipeline/json_stream_framer.h) or cuts it itself.
+  void set_chunk_long_lines(bool on) { chunk_long_lines_ = on; }
   enum class Status { kLine, kEnd };
 
   // Starts reading `fd` from where it stands (after a seek, a reopen or at start): drops what is
@@ -44,11 +52,20 @@ class LineReader {
   // switching files); the skipped rest of a cut line is not counted.
   std::size_t pending() const { return end_ - begin_; }
   int error() const { return error_; }
+  // True once the stream was found to be UTF-16 (a byte order mark FF FE or FE FF at its start:
+  // Windows PowerShell 5's Out-File and '>'): its text is handed out as UTF-8, so `consumed`
+  // counts UTF-8 bytes, not the file's.
+  bool transcoding() const { return utf16_ != 0; }
 
  private:
   // Reads once more into the buffer (after moving the unread bytes to its front); returns the
   // bytes read (0: end of stream or error).
   std::size_t Fill();
+  // read(2) into dst (at most `room` bytes), through the UTF-16 transcoder once the stream is
+  // known to be UTF-16. Returns what read(2) returns (EINTR retried); 0 at the end.
+  ssize_t ReadSome(char* dst, std::size_t room);
+  // raw_ -> UTF-8 at dst (at most `room` bytes); keeps what does not fit and an incomplete unit.
+  std::size_t Transcode(char* dst, std::size_t room);
 
   const std::size_t max_line_;
   const std::size_t capacity_;  // bytes the lines may occupy; padding follows
@@ -61,6 +78,11 @@ class LineReader {
   bool skipping_ = false;    // discarding the rest of a cut line up to its newline
   std::size_t skipped_ = 0;  // bytes of a cut line discarded so far (they count as consumed)
   int error_ = 0;
+  bool chunk_long_lines_ = false;
+  bool at_start_ = false;        // nothing read yet from the start of the stream
+  int utf16_ = 0;                // 0: bytes as read; 1: UTF-16LE; 2: UTF-16BE
+  std::unique_ptr<char[]> raw_;  // UTF-16 bytes read, not transcoded yet
+  std::size_t raw_len_ = 0;
 };
 
 }  // namespace privmon

@@ -630,3 +630,151 @@ TEST(RecordParserRegression, ARejectedStringifiedBatchElementKeepsItsDecodedReco
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A message that is a record as JSON text (a shipper that encodes each record twice; a stringified
+// element of a batch the file source streamed out of a pretty-printed envelope) is that record,
+// as a stringified batch element already was; other strings stay not_object.
+TEST(RecordParserShapes, AMessageThatIsARecordAsJsonTextIsThatRecord) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  std::string quoted = "\"";
+  for (const char c : std::string_view(kDiagSignIn)) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  quoted += "\"";
+  const ParseResult& r = parser.Parse(quoted, ctx);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_TRUE(r.rejections.empty());
+  EXPECT_EQ(r.events[0].record_id.view(), "sid-1");
+  EXPECT_EQ(parser.Parse("\"{not json\"", ctx).rejections.at(0).reason, RejectReason::kNotObject);
+}
+
+// Text that is not JSON says why where the bytes show it: UTF-16 (Windows PowerShell's default
+// encoding), NUL padding, a value cut short (a truncated export; a pretty-printed value cut by
+// the next one).
+TEST(RecordParserShapes, InvalidJsonNamesUtf16NulsAndTruncation) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  auto detail = [&](std::string_view m) {
+    const ParseResult& r = parser.Parse(m, ctx);
+    EXPECT_EQ(r.rejections.size(), 1u);
+    if (r.rejections.empty()) return std::string();
+    EXPECT_EQ(r.rejections[0].reason, RejectReason::kInvalidJson);
+    return std::string(r.rejections[0].detail);
+  };
+  EXPECT_NE(detail(std::string_view("\xFF\xFE{\0\"\0a\0\"\0:\0"
+                                    "1\0}\0",
+                                    16))
+                .find("UTF-16"),
+            std::string::npos);
+  EXPECT_NE(detail(std::string_view("{\0\"\0a\0\"\0:\0"
+                                    "1\0}\0",
+                                    14))
+                .find("UTF-16"),
+            std::string::npos);
+  EXPECT_NE(detail(std::string_view("{\"a\":1}\0\0", 9)).find("NUL"), std::string::npos);
+  const std::string_view full = kDiagSignIn;
+  EXPECT_NE(detail(full.substr(0, full.size() / 2)).find("incomplete JSON value"),
+            std::string::npos);
+  EXPECT_EQ(detail("{\"a\":1,}").find("incomplete"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// PowerShell's ConvertTo-Json writes objects nested below its -Depth (2 by default) as their
+// .NET type names. A sign-in whose status is one would read as a success whatever happened: it is
+// rejected (wrong_type) saying to export again with a larger -Depth; an audit whose initiator and
+// targets are type names says the same instead of a bare no_account; a sign-in that lost only its
+// authentication steps is read without them.
+TEST(RecordParserShapes, ObjectsCutToDotNetTypeNamesByConvertToJsonDepthAreNamed) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  ctx.source_tenant = "T1";
+  const ParseResult& status =
+      parser.Parse(R"({"Id":"s1","CreatedDateTime":"2025-12-02T08:01:10Z","UserId":"U1",)"
+                   R"("UserPrincipalName":"a@x.example","AppId":"app",)"
+                   R"("Status":"Microsoft.Graph.PowerShell.Models.MicrosoftGraphSignInStatus"})",
+                   ctx);
+  ASSERT_EQ(status.rejections.size(), 1u);
+  EXPECT_EQ(status.rejections[0].reason, RejectReason::kWrongType);
+  EXPECT_NE(status.rejections[0].detail.find("-Depth"), std::string_view::npos);
+  const ParseResult& audit = parser.Parse(
+      R"({"Id":"a1","ActivityDateTime":"2025-12-02T08:01:10Z","ActivityDisplayName":)"
+      R"("Add member to role","Category":"RoleManagement","LoggedByService":"Core Directory",)"
+      R"("Result":"success","InitiatedBy":{"App":null,"User":)"
+      R"("Microsoft.Graph.PowerShell.Models.MicrosoftGraphUserIdentity"},"TargetResources":)"
+      R"(["Microsoft.Graph.PowerShell.Models.MicrosoftGraphTargetResource"]})",
+      ctx);
+  ASSERT_EQ(audit.rejections.size(), 1u);
+  EXPECT_EQ(audit.rejections[0].reason, RejectReason::kNoAccount);
+  EXPECT_NE(audit.rejections[0].detail.find("-Depth"), std::string_view::npos);
+  const ParseResult& steps = parser.Parse(
+      R"({"Id":"s2","CreatedDateTime":"2025-12-02T08:01:10Z","UserId":"U1","AppId":"app",)"
+      R"("Status":{"ErrorCode":50126},"AuthenticationDetails":)"
+      R"(["Microsoft.Graph.PowerShell.Models.MicrosoftGraphAuthenticationDetail"]})",
+      ctx);
+  ASSERT_EQ(steps.events.size(), 1u);
+  EXPECT_EQ(steps.events[0].signin.error_code, 50126);
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// Files that are not JSON at all say what they are: an Event Hubs Capture Avro file (out of
+// scope), gzip, a CSV export.
+TEST(RecordParserShapes, InvalidJsonNamesAvroGzipAndCsv) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  auto detail = [&](std::string_view m) {
+    const ParseResult& r = parser.Parse(m, ctx);
+    return r.rejections.empty() ? std::string() : std::string(r.rejections[0].detail);
+  };
+  EXPECT_NE(detail(std::string_view("Obj\x01\x04\x14"
+                                    "avro.codec",
+                                    16))
+                .find("Avro"),
+            std::string::npos);
+  EXPECT_NE(detail(std::string_view("\x1F\x8B\x08\x00\x00", 5)).find("gzip"), std::string::npos);
+  EXPECT_NE(detail("TenantId,SourceSystem,TimeGenerated [UTC],ResourceId").find("CSV"),
+            std::string::npos);
+  EXPECT_EQ(detail("{\"a\":}").find("CSV"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// Records written back to back on one line (a shipper that writes no newline between them:
+// {..}{..} or {..},{..}) were one invalid_json message: each is now a message of its own, a bad
+// one rejected alone. A record followed by other bytes stays invalid.
+TEST(RecordParserShapes, RecordsWrittenBackToBackAreEachRead) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  const std::string two = std::string(kDiagSignIn) + kDiagSignIn;
+  EXPECT_EQ(parser.Parse(two, ctx).events.size(), 2u);
+  const std::string three = std::string(kDiagSignIn) + " ,\n" + kDiagSignIn + R"({"a":tru})";
+  const ParseResult& r = parser.Parse(three, ctx);
+  EXPECT_EQ(r.events.size(), 2u);
+  ASSERT_EQ(r.rejections.size(), 1u);
+  EXPECT_EQ(r.rejections[0].reason, RejectReason::kInvalidJson);
+  EXPECT_EQ(r.rejections[0].raw, R"({"a":tru})");
+  EXPECT_EQ(r.event_raw[1], kDiagSignIn);
+  EXPECT_EQ(parser.Parse(std::string(kDiagSignIn) + " x", ctx).rejections.size(), 1u);
+  EXPECT_TRUE(parser.Parse(std::string(kDiagSignIn) + " x", ctx).events.empty());
+}
+
+}  // namespace
+}  // namespace privmon

@@ -262,3 +262,42 @@ TEST(FileSourceLimits, AFramedLineWhosePayloadFitsIsNotCutWhereverTheReadsEnd) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// UTF-16 text (Windows PowerShell 5's Out-File and '>' default, with its byte order mark) was
+// read as bytes: every line invalid_json. It is handed out as UTF-8 (little and big endian,
+// surrogate pairs, units split across reads: a pipe giving one byte at a time).
+TEST(LineReader, Utf16TextWithItsByteOrderMarkIsHandedOutAsUtf8) {
+  const std::u16string text = u"{\"n\":\"Zo\u00eb \U0001D49C \u2713\"}\r\n\r\n{\"n\":2}";
+  for (const bool big_endian : {false, true}) {
+    std::string bytes = big_endian ? "\xFE\xFF" : "\xFF\xFE";
+    for (const char16_t u : text) {
+      const char lo = static_cast<char>(u & 0xFF), hi = static_cast<char>(u >> 8);
+      bytes += big_endian ? std::string{hi, lo} : std::string{lo, hi};
+    }
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    std::thread writer([&] {
+      for (char c : bytes) {
+        if (::write(fds[1], &c, 1) != 1) break;
+      }
+      ::close(fds[1]);
+    });
+    LineReader reader(1024, kParsePadding);
+    reader.Reset(fds[0]);
+    std::vector<std::string> lines;
+    LineReader::Line line;
+    while (reader.Next(true, &line) == LineReader::Status::kLine) lines.emplace_back(line.bytes);
+    writer.join();
+    ::close(fds[0]);
+    EXPECT_TRUE(reader.transcoding());
+    const std::vector<std::string> want = {"{\"n\":\"Zo\xC3\xAB \xF0\x9D\x92\x9C \xE2\x9C\x93\"}\r",
+                                           "\r", "{\"n\":2}"};
+    EXPECT_EQ(lines, want) << (big_endian ? "big endian" : "little endian");
+  }
+}
+
+}  // namespace
+}  // namespace privmon

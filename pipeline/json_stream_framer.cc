@@ -1,0 +1,306 @@
+#include "pipeline/json_stream_framer.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace privmon {
+namespace {
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
+JsonStreamFramer::JsonStreamFramer(std::size_t max_bytes, std::size_t padding)
+    : max_bytes_(max_bytes), padding_(padding) {}
+
+bool JsonStreamFramer::Opens(std::string_view payload) {
+  std::size_t first = payload.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  while (first < payload.size() && IsBlank(payload[first])) ++first;
+  if (first == payload.size() || (payload[first] != '{' && payload[first] != '[')) return false;
+  std::size_t last = payload.size();
+  while (last > first && IsBlank(payload[last - 1])) --last;
+  return payload[last - 1] != '}' && payload[last - 1] != ']';
+}
+
+bool JsonStreamFramer::StreamsAt(std::string_view payload) {
+  std::size_t i = payload.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  while (i < payload.size() && IsBlank(payload[i])) ++i;
+  if (i == payload.size()) return false;
+  if (payload[i] == '[') return true;
+  if (payload[i] != '{') return false;
+  int depth = 0;
+  bool in_string = false, escape = false;
+  std::size_t key_start = 0;
+  int envelope_key = 0;  // as in Scan's kValue: 1 after the key, 2 after its ':'
+  for (; i < payload.size(); ++i) {
+    const char c = payload[i];
+    if (in_string) {
+      if (escape) {
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        in_string = false;
+        if (depth == 1) {
+          const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
+          envelope_key = (key == "records" || key == "value") ? 1 : 0;
+        }
+      }
+      continue;
+    }
+    if (IsBlank(c)) continue;
+    if (depth == 1) {
+      if (c == ':' && envelope_key == 1) {
+        envelope_key = 2;
+        continue;
+      }
+      if (c == '[' && envelope_key == 2) return true;
+      envelope_key = 0;
+    }
+    if (c == '"') {
+      in_string = true;
+      key_start = i;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return false;
+    }
+  }
+  return false;
+}
+
+void JsonStreamFramer::Start(std::string_view tenant, std::string_view payload) {
+  if (!buf_) buf_ = std::make_unique<char[]>(max_bytes_ + 1 + padding_);
+  Reset();
+  tenant_.assign(tenant);
+  if (payload.starts_with("\xEF\xBB\xBF")) payload.remove_prefix(3);
+  pending_ = payload;
+}
+
+void JsonStreamFramer::Push(std::string_view line) {
+  if (mode_ == Mode::kValue || (mode_ == Mode::kElements && in_element_)) line_break_ = true;
+  pending_ = line;
+  pos_ = 0;
+}
+
+void JsonStreamFramer::Reset() {
+  mode_ = Mode::kNone;
+  tenant_.clear();
+  pending_ = {};
+  pos_ = 0;
+  len_ = 0;
+  overflow_ = ready_ = line_break_ = false;
+  depth_ = 0;
+  in_string_ = escape_ = in_element_ = top_array_ = false;
+  envelope_key_ = 0;
+}
+
+void JsonStreamFramer::Abort() {
+  const bool open = mode_ == Mode::kValue || (mode_ == Mode::kElements && in_element_);
+  if (open && len_ > 0) ready_ = true;  // handed out as it stands: the parser says what is wrong
+  mode_ = Mode::kNone;
+  in_element_ = false;
+  pending_ = {};
+  pos_ = 0;
+}
+
+bool JsonStreamFramer::Next(std::string_view* payload, std::size_t* readable_after) {
+  if (!ready_ && !Scan()) return false;
+  ready_ = false;
+  *payload = std::string_view(buf_.get(), len_);
+  *readable_after = max_bytes_ + 1 + padding_ - len_;
+  return true;
+}
+
+void JsonStreamFramer::Append(std::string_view bytes) {
+  if (line_break_) {
+    line_break_ = false;
+    Append("\n");
+  }
+  const std::size_t room = max_bytes_ + 1 - len_;
+  const std::size_t n = std::min(room, bytes.size());
+  if (n < bytes.size()) overflow_ = true;  // cut: the parser rejects max_bytes + 1 as oversized
+  if (n > 0) std::memcpy(buf_.get() + len_, bytes.data(), n);
+  len_ += n;
+}
+
+void JsonStreamFramer::BeginElement() {
+  len_ = 0;
+  overflow_ = line_break_ = false;
+  depth_ = 0;
+  in_string_ = escape_ = false;
+  in_element_ = true;
+}
+
+bool JsonStreamFramer::Ready() {
+  ready_ = true;
+  return true;
+}
+
+bool JsonStreamFramer::Scan() {
+  while (pos_ < pending_.size()) {
+    const char c = pending_[pos_];
+    switch (mode_) {
+      case Mode::kNone: {
+        // Between top-level values (the rest of a line a value ended on, or an opening line).
+        if (IsBlank(c) || c == ',') {
+          ++pos_;
+          continue;
+        }
+        if (c == '{' || c == '[') {
+          BeginElement();
+          in_element_ = false;
+          envelope_key_ = 0;
+          if (c == '[') {
+            mode_ = Mode::kElements;
+            top_array_ = true;
+            ++pos_;
+          } else {
+            mode_ = Mode::kValue;
+          }
+          continue;
+        }
+        // Bytes that start no value: handed out as they are, for the parser to refuse.
+        len_ = 0;
+        overflow_ = line_break_ = false;
+        Append(pending_.substr(pos_));
+        pos_ = pending_.size();
+        return Ready();
+      }
+      case Mode::kValue: {
+        ++pos_;
+        if (in_string_) {
+          if (escape_) {
+            escape_ = false;
+          } else if (c == '\\') {
+            escape_ = true;
+          } else if (c == '"') {
+            in_string_ = false;
+            if (depth_ == 1) {
+              const std::string_view key(buf_.get() + key_start_ + 1,
+                                         overflow_ ? 0 : len_ - key_start_ - 1);
+              envelope_key_ = (!overflow_ && (key == "records" || key == "value")) ? 1 : 0;
+            }
+          }
+          Append(std::string_view(&c, 1));
+          continue;
+        }
+        if (depth_ == 1 && !IsBlank(c)) {
+          if (c == ':' && envelope_key_ == 1) {
+            envelope_key_ = 2;
+            Append(std::string_view(&c, 1));
+            continue;
+          }
+          if (c == '[' && envelope_key_ == 2) {
+            // A batch's array: its elements are the messages; the rest of the envelope is not.
+            mode_ = Mode::kElements;
+            top_array_ = false;
+            in_element_ = false;
+            len_ = 0;
+            overflow_ = line_break_ = false;
+            continue;
+          }
+          envelope_key_ = 0;
+        }
+        if (c == '"') {
+          in_string_ = true;
+          if (depth_ == 1) key_start_ = len_ + (line_break_ ? 1 : 0);
+        } else if (c == '{' || c == '[') {
+          ++depth_;
+        } else if (c == '}' || c == ']') {
+          --depth_;
+        }
+        Append(std::string_view(&c, 1));
+        if (depth_ == 0) {
+          mode_ = Mode::kNone;
+          return Ready();
+        }
+        continue;
+      }
+      case Mode::kElements: {
+        if (!in_element_) {
+          if (IsBlank(c) || c == ',') {
+            ++pos_;
+            continue;
+          }
+          if (c == ']') {
+            ++pos_;
+            if (top_array_) {
+              mode_ = Mode::kNone;
+            } else {
+              mode_ = Mode::kSkipRest;  // the envelope's members after its array
+              depth_ = 1;
+              in_string_ = escape_ = false;
+            }
+            continue;
+          }
+          BeginElement();
+          element_kind_ = (c == '{' || c == '[') ? c : (c == '"' ? '"' : 's');
+        }
+        if (element_kind_ == 's') {
+          if (IsBlank(c) || c == ',' || c == ']' || c == '}') {
+            in_element_ = false;  // the terminator is read as between elements
+            return Ready();
+          }
+          ++pos_;
+          Append(std::string_view(&c, 1));
+          continue;
+        }
+        ++pos_;
+        Append(std::string_view(&c, 1));
+        if (in_string_) {
+          if (escape_) {
+            escape_ = false;
+          } else if (c == '\\') {
+            escape_ = true;
+          } else if (c == '"') {
+            in_string_ = false;
+            if (element_kind_ == '"') {
+              in_element_ = false;
+              return Ready();
+            }
+          }
+          continue;
+        }
+        if (c == '"') {
+          in_string_ = true;
+        } else if (c == '{' || c == '[') {
+          ++depth_;
+        } else if (c == '}' || c == ']') {
+          if (--depth_ == 0) {
+            in_element_ = false;
+            return Ready();
+          }
+        }
+        continue;
+      }
+      case Mode::kSkipRest: {
+        ++pos_;
+        if (in_string_) {
+          if (escape_) {
+            escape_ = false;
+          } else if (c == '\\') {
+            escape_ = true;
+          } else if (c == '"') {
+            in_string_ = false;
+          }
+        } else if (c == '"') {
+          in_string_ = true;
+        } else if (c == '{' || c == '[') {
+          ++depth_;
+        } else if ((c == '}' || c == ']') && --depth_ == 0) {
+          mode_ = Mode::kNone;
+        }
+        continue;
+      }
+    }
+  }
+  // The line is used up. A scalar element ends with its line.
+  if (mode_ == Mode::kElements && in_element_ && element_kind_ == 's') {
+    in_element_ = false;
+    return Ready();
+  }
+  return false;
+}
+
+}  // namespace privmon

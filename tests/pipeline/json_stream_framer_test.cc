@@ -1,0 +1,179 @@
+// Pretty-printed (multi-line) JSON read by the file source: a value spread over lines is one
+// message, a top-level array or a batch's array is streamed element by element, a value cut
+// short is handed out whole for the parser to refuse without swallowing the lines after it, and
+// NDJSON lines arrive as before. Real files, the real source.
+#include "pipeline/json_stream_framer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "parsers/record_parser.h"
+#include "pipeline/framed_line.h"
+#include "pipeline/message_source.h"
+#include "tests/support/process_helpers.h"
+
+namespace privmon {
+namespace {
+
+using testing::TempDir;
+using testing::TempDirCleanup;
+
+struct Got {
+  std::string tenant;
+  std::string payload;
+};
+
+std::vector<Got> ReadAll(const std::string& text, std::size_t max_bytes = 4u << 20,
+                         std::vector<int64_t>* positions = nullptr) {
+  const std::string dir = TempDir("framer");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.json";
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  EXPECT_NE(f, nullptr);
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq, nullptr, max_bytes);
+  std::vector<Got> got;
+  RawMessage m;
+  while (source->Receive(m, std::chrono::milliseconds(100)) == ReceiveStatus::kMessage) {
+    EXPECT_GE(m.readable_after, kParsePadding);
+    got.push_back({std::string(m.tenant_frame), std::string(m.payload)});
+    if (positions != nullptr) positions->push_back(source->Position());
+  }
+  return got;
+}
+
+TEST(JsonStreamFramer, OpensOnlyLinesThatLeaveAValueOpen) {
+  EXPECT_FALSE(JsonStreamFramer::Opens(R"({"a":1})"));
+  EXPECT_FALSE(JsonStreamFramer::Opens(R"([{"a":1}]  )"));
+  EXPECT_FALSE(JsonStreamFramer::Opens("  \"a\": 1,"));
+  EXPECT_FALSE(JsonStreamFramer::Opens(""));
+  EXPECT_TRUE(JsonStreamFramer::Opens("{"));
+  EXPECT_TRUE(JsonStreamFramer::Opens("\xEF\xBB\xBF["));
+  EXPECT_TRUE(JsonStreamFramer::Opens(R"({"a":1},)"));
+  EXPECT_TRUE(JsonStreamFramer::Opens(R"(  {"records": [)"));
+}
+
+TEST(JsonStreamFramer, APrettyArrayIsStreamedElementByElement) {
+  // PowerShell 5's layout (4 spaces, two after a colon), CRLF, a byte order mark; brackets and
+  // escaped quotes inside strings do not count.
+  const std::string text =
+      "\xEF\xBB\xBF[\r\n    {\r\n        \"a\":  \"x]}\\\"{\",\r\n        \"b\":  {\r\n"
+      "                  \"c\":  [1, 2]\r\n              }\r\n    },\r\n    {\r\n"
+      "        \"a\":  2\r\n    }\r\n]\r\n";
+  const auto got = ReadAll(text);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].payload,
+            "{\n        \"a\":  \"x]}\\\"{\",\n        \"b\":  {\n                  \"c\":  [1, "
+            "2]\n              }\n    }");
+  EXPECT_EQ(got[1].payload, "{\n        \"a\":  2\n    }");
+}
+
+TEST(JsonStreamFramer, ABatchOrPageIsStreamedAndOtherObjectsGatheredWhole) {
+  const std::string text =
+      "{\n  \"@odata.context\": \"x\",\n  \"value\": [\n    {\n      \"id\": \"1\"\n    },\n"
+      "    \"{\\\"id\\\":\\\"2\\\"}\"\n  ],\n  \"@odata.nextLink\": "
+      "\"https://g/?$skiptoken=a]\"\n}\n"
+      "T1\t{\n  \"records\": [{\"id\": \"3\"}, {\"id\": \"4\"}]\n}\n"
+      "{\n  \"tables\": [\n    {\"name\": \"PrimaryResult\", \"rows\": []}\n  ]\n}\n"
+      "{\"id\":\"ndjson\"}\n";
+  const auto got = ReadAll(text);
+  ASSERT_EQ(got.size(), 6u);
+  EXPECT_EQ(got[0].payload, "{\n      \"id\": \"1\"\n    }");
+  EXPECT_EQ(got[1].payload, "\"{\\\"id\\\":\\\"2\\\"}\"");  // the parser reads the text's record
+  EXPECT_EQ(got[2].tenant, "T1");
+  EXPECT_EQ(got[2].payload, "{\"id\": \"3\"}");
+  EXPECT_EQ(got[3].payload, "{\"id\": \"4\"}");
+  EXPECT_EQ(got[4].tenant, "");
+  EXPECT_EQ(got[4].payload,
+            "{\n  \"tables\": [\n    {\"name\": \"PrimaryResult\", \"rows\": []}\n  ]\n}");
+  EXPECT_EQ(got[5].payload, "{\"id\":\"ndjson\"}");
+}
+
+TEST(JsonStreamFramer, AnArrayWrittenOneRecordPerLineStreamsItsRecords) {
+  const auto got = ReadAll("[\n{\"id\":\"1\"},\n{\"id\":\"2\"}\n]");  // no final newline
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].payload, "{\"id\":\"1\"}");
+  EXPECT_EQ(got[1].payload, "{\"id\":\"2\"}");
+}
+
+TEST(JsonStreamFramer, AValueCutShortIsHandedOutAndTheLinesAfterItAreRead) {
+  // A truncated pretty object, then NDJSON: the cut value is one message (the parser refuses it),
+  // the records after it are not swallowed. At the end, a value the file ends inside.
+  const std::string text =
+      "{\n  \"id\": \"cut\",\n  \"status\": {\n{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\n  \"id\": "
+      "\"eof\"";
+  std::vector<int64_t> positions;
+  const auto got = ReadAll(text, 4u << 20, &positions);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].payload, "{\n  \"id\": \"cut\",\n  \"status\": {");
+  EXPECT_EQ(got[1].payload, "{\"id\":\"a\"}");
+  EXPECT_EQ(got[2].payload, "{\"id\":\"b\"}");
+  EXPECT_EQ(got[3].payload, "{\n  \"id\": \"eof\"");
+  RecordParser parser(1 << 20);
+  const ParseResult& r = parser.Parse(got[0].payload, ParseContext{});
+  ASSERT_EQ(r.rejections.size(), 1u);
+  EXPECT_EQ(r.rejections[0].reason, RejectReason::kInvalidJson);
+  EXPECT_NE(r.rejections[0].detail.find("incomplete JSON value"), std::string_view::npos);
+  // Positions stay at whole lines outside a value: a resumed source reads "a" again, not "b".
+  EXPECT_EQ(positions[1], static_cast<int64_t>(text.find("{\"id\":\"b\"}")));
+}
+
+TEST(JsonStreamFramer, AnElementAboveTheLimitIsCutAndTheNextOnesRead) {
+  const std::string big = "    {\"id\": \"" + std::string(3000, 'x') + "\"},\n";
+  const auto got = ReadAll("[\n" + big + "    {\"id\": \"small\"}\n]\n", 1024);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].payload.size(), 1025u);  // the parser rejects it as oversized
+  EXPECT_EQ(got[1].payload, "{\"id\": \"small\"}");
+}
+
+TEST(JsonStreamFramer, NdjsonLinesAndNulPaddingArriveAsBefore) {
+  const std::string text = std::string("{\"id\":\"1\"}\r\n") + std::string(100, '\0') +
+                           "{\"id\":\"2\"}\n{\"id\":\"3\"}" + std::string(50, '\0');
+  const auto got = ReadAll(text);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].payload, "{\"id\":\"1\"}");
+  EXPECT_EQ(got[1].payload, "{\"id\":\"2\"}");
+  EXPECT_EQ(got[2].payload, "{\"id\":\"3\"}");  // the zeros after it on its line dropped
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A compact array or batch on one line longer than max_message_bytes (a Graph page fetched with
+// curl, a portal download) was one oversized reject: every record in it lost. It is streamed
+// element by element like a pretty-printed one; another long line is still cut and rejected.
+TEST(JsonStreamFramer, ALongCompactArrayOrPageIsStreamedAndOtherLongLinesCut) {
+  std::string page = R"({"@odata.context":"x","value":[)";
+  std::string array = "[";
+  for (int i = 0; i < 800; ++i) {
+    const std::string record =
+        R"({"id":")" + std::to_string(i) + R"(","pad":")" + std::string(100, 'p') + R"("})";
+    page += (i ? "," : "") + record;
+    array += (i ? "," : "") + record;
+  }
+  page += R"(],"@odata.nextLink":"https://g/?$skiptoken=a"})";
+  array += "]";
+  const std::string long_object = R"({"a":")" + std::string(5000, 'x') + R"("})";
+  const auto got = ReadAll(page + "\n" + array + "\r\n" + long_object + "\n{\"id\":\"end\"}", 1024);
+  ASSERT_EQ(got.size(), 1602u);
+  EXPECT_EQ(got[0].payload, R"({"id":"0","pad":")" + std::string(100, 'p') + R"("})");
+  EXPECT_EQ(got[799].payload, R"({"id":"799","pad":")" + std::string(100, 'p') + R"("})");
+  EXPECT_EQ(got[1599].payload, R"({"id":"799","pad":")" + std::string(100, 'p') + R"("})");
+  EXPECT_GT(got[1600].payload.size(), 1024u);  // whole or cut: the parser rejects it as oversized
+  EXPECT_EQ(got[1601].payload, R"({"id":"end"})");
+}
+
+}  // namespace
+}  // namespace privmon
