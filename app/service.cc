@@ -49,6 +49,20 @@ uint64_t Sum(const std::deque<ShardStats>& shards, auto field) {
 
 }  // namespace
 
+uint64_t ReportDeadLettersLost(DeadLetterWriter& dead_letters, const PipelineStats& stats) {
+  dead_letters.FinishSink();
+  const uint64_t lost = stats.dead_letter_write_failures.load(std::memory_order_relaxed) +
+                        stats.dead_letter_kafka.dropped.load(std::memory_order_relaxed);
+  if (lost != 0) {
+    std::fprintf(stderr,
+                 "privmon: exit 1: %llu rejected message(s) NOT kept: the dead letter could not "
+                 "write them (privmon_dead_letter_write_failures_total, "
+                 "privmon_dead_letters_kafka_dropped_total)\n",
+                 static_cast<unsigned long long>(lost));
+  }
+  return lost;
+}
+
 void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out) {
   uint64_t messages = 0, records = 0, rejected = 0, skipped = 0;
   for (const auto& s : stats.sources) messages += s.messages.load(std::memory_order_relaxed);
@@ -399,6 +413,7 @@ int RunService(const ServiceOptions& options) {
                  static_cast<unsigned long long>(lost));
     return 1;
   }
+  if (ReportDeadLettersLost(*dead_letters, *stats) != 0) return 1;
   if (final_checkpoint_missing) {
     if (learn_only) {
       std::fprintf(stderr, "privmon: exit 1: no checkpoint was written into %s\n",

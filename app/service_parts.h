@@ -41,4 +41,9 @@ class DeadLetterRejects final : public RejectSink {
 // Messages, records (accepted, rejected by reason, skipped by category), alerts, rate.
 void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out);
 
+// After the input stopped: finishes the dead letter's second destination, then says on stderr how
+// many rejected messages it could not keep (file writes that failed, Kafka deliveries given up)
+// and returns that number (the caller exits 1 when it is not 0, as for undelivered alerts).
+uint64_t ReportDeadLettersLost(DeadLetterWriter& dead_letters, const PipelineStats& stats);
+
 }  // namespace privmon

@@ -178,6 +178,7 @@ int RunStateTopicService(const ServiceOptions& options,
                  static_cast<unsigned long long>(lost));
     return 1;
   }
+  if (ReportDeadLettersLost(*dead_letters, *stats) != 0) return 1;
   if (!checkpointed) {
     std::fprintf(stderr,
                  "privmon: exit 1: a state partition's final checkpoint was NOT written: its "

@@ -1,20 +1,42 @@
 // libFuzzer target: arbitrary bytes as one message through RecordParser::Parse. Checks the parser's
 // own invariants (every rejection's raw bytes lie inside the message, or are a stringified batch
-// element's record) besides the sanitizers'.
+// element's record) besides the sanitizers'. An input "<tenant>TAB<json>" (pipeline/framed_line.h)
+// is read as the file source reads such a line: its tenant frame pins the tenant (a single-tenant
+// source: tenant_mismatch paths) and the payload is parsed in place, with exactly the padding a
+// line buffer guarantees (an over-read past it shows under ASan). Any other input is one message of
+// a multi-tenant source, which the parser copies.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "parsers/record_parser.h"
+#include "pipeline/framed_line.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   static privmon::RecordParser parser(1u << 20);
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const privmon::FramedLine framed = privmon::SplitFramedLine(input);
   privmon::ParseContext ctx;
   ctx.source_tenant = "fuzz-tenant";
-  ctx.multi_tenant = true;  // the source tenant only fills in
   ctx.sequence = 1;
-  const std::string_view message(reinterpret_cast<const char*>(data), size);
+  std::string_view message = input;
+  std::unique_ptr<char[]> padded;
+  if (!framed.tenant.empty()) {
+    ctx.frame_tenant = framed.tenant;
+    ctx.multi_tenant = false;
+    padded.reset(new char[framed.payload.size() + privmon::kParsePadding]);
+    if (!framed.payload.empty()) {
+      std::memcpy(padded.get(), framed.payload.data(), framed.payload.size());
+    }
+    std::memset(padded.get() + framed.payload.size(), 'x', privmon::kParsePadding);
+    message = std::string_view(padded.get(), framed.payload.size());
+    ctx.readable_after = privmon::kParsePadding;
+  } else {
+    ctx.multi_tenant = true;  // the source tenant only fills in
+  }
   const privmon::ParseResult& result = parser.Parse(message, ctx);
   // Every byte a rejection, a skipped record or an event names is read, so the sanitizer sees a
   // view into freed or reused memory.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <fstream>
 #include <zmq.hpp>
 
 #include "tests/support/process_helpers.h"
@@ -29,6 +30,23 @@ TEST(SinkFailure, ScanIntoAFullDiskExitsNonZeroAndSaysHowManyAlertsWereLost) {
   // The same scan into a file succeeds: the failure above is the disk's.
   EXPECT_EQ(RunToExit({kBinary, "scan", "--quiet", kStream}, dir + "/out", dir + "/err2"), 0);
   EXPECT_GT(Lines(ReadFile(dir + "/out")), 0u);
+}
+
+// The dead letter is an output too: rejected messages it could not keep (a full disk) make scan
+// exit 1 saying how many, as undelivered alerts do; it exited 0.
+TEST(SinkFailure, ScanWithTheDeadLetterOnAFullDiskExitsNonZeroAndSaysHowManyRejectsWereLost) {
+  const std::string dir = TempDir("dlfull");
+  TempDirCleanup cleanup(dir);
+  {
+    std::ofstream(dir + "/bad.ndjson") << "not json\n{\"a\":1}\n[1]\n";
+    std::ofstream(dir + "/cfg.yaml") << "dead_letter: {path: /dev/full}\n";
+  }
+  const int code =
+      RunToExit({kBinary, "scan", "--quiet", "--config", dir + "/cfg.yaml", dir + "/bad.ndjson"},
+                dir + "/out", dir + "/err");
+  const std::string err = ReadFile(dir + "/err");
+  EXPECT_EQ(code, 1) << err;
+  EXPECT_NE(err.find("3 rejected message(s) NOT kept"), std::string::npos) << err;
 }
 
 TEST(SinkFailure, AStuckStdoutDoesNotCostTheFileSinkAnAlertNorHangSigterm) {
