@@ -303,8 +303,10 @@ void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_messa
   // A bare JSON array of records (PowerShell's ConvertTo-Json of a list of Graph objects, the Azure
   // CLI's query output, jq -c of a page): a batch like {"value":[...]} when it holds records, i.e.
   // objects only. Its '[' is structural 0.
+  // An empty array is an export with no rows (`az monitor log-analytics query` of an empty
+  // result prints []): no records, as an empty {"value":[]} page.
   dom::array array;
-  if (root.get_array().get(array) == simdjson::SUCCESS && array.size() > 0 &&
+  if (root.get_array().get(array) == simdjson::SUCCESS &&
       std::all_of(array.begin(), array.end(), [](dom::element e) { return e.is_object(); })) {
     ParseBatch(array, 0, ctx);
     return;

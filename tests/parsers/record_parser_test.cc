@@ -612,6 +612,9 @@ TEST(RecordParserShapes, AMessageThatIsARecordAsJsonTextIsThatRecord) {
   EXPECT_TRUE(r.rejections.empty());
   EXPECT_EQ(r.events[0].record_id.view(), "sid-1");
   EXPECT_EQ(parser.Parse("\"{not json\"", ctx).rejections.at(0).reason, RejectReason::kNotObject);
+  // An export of no rows ([], as `az monitor log-analytics query` prints an empty result) is no
+  // record and no reject, as an empty page is.
+  EXPECT_EQ(parser.Parse(" [ ] ", ctx).records(), 0u);
 }
 
 // Text that is not JSON says why where the bytes show it: UTF-16 (Windows PowerShell's default
