@@ -174,6 +174,9 @@ std::string_view InvalidJsonDetail(std::string_view text, simdjson::error_code e
   }
   // Text that starts no JSON value: a CSV export's row or header, a log line.
   const std::string_view trimmed = parsers::TrimSpaces(text);
+  if (!trimmed.empty() && (trimmed.front() == ']' || trimmed.front() == '}')) {
+    return "a closing bracket that closes no value: the end of a value whose start was cut off";
+  }
   if (!trimmed.empty() &&
       std::string_view("{[\"-0123456789tfn").find(trimmed.front()) == std::string_view::npos) {
     return "not JSON (a CSV export, a header or a text line?): privmon reads JSON records, "

@@ -713,6 +713,7 @@ TEST(RecordParserShapes, InvalidJsonNamesAvroGzipAndCsv) {
   EXPECT_NE(detail("TenantId,SourceSystem,TimeGenerated [UTC],ResourceId").find("CSV"),
             std::string::npos);
   EXPECT_EQ(detail("{\"a\":}").find("CSV"), std::string::npos);
+  EXPECT_NE(detail("  ]").find("closing bracket"), std::string::npos);
 }
 
 }  // namespace
