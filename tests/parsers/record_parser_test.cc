@@ -743,3 +743,23 @@ TEST(RecordParserShapes, RecordsWrittenBackToBackAreEachRead) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A Log Analytics row whose only tenant column is TenantId (the workspace: a KQL projection that
+// dropped AADTenantId) is rejected as no_tenant saying why, not with the bare reason.
+TEST(RecordParserShapes, ANoTenantRejectOfALogAnalyticsRowNamesTheWorkspaceTenantId) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  const ParseResult& r =
+      parser.Parse(R"({"Type":"SigninLogs","TenantId":"9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",)"
+                   R"("TimeGenerated":"2025-12-02T08:01:10Z","UserId":"U1","ResultType":"0"})",
+                   ctx);
+  ASSERT_EQ(r.rejections.size(), 1u);
+  EXPECT_EQ(r.rejections[0].reason, RejectReason::kNoTenant);
+  EXPECT_NE(r.rejections[0].detail.find("workspace"), std::string_view::npos);
+}
+
+}  // namespace
+}  // namespace privmon
