@@ -147,6 +147,10 @@ bool JsonStreamFramer::Scan() {
           ++pos_;
           continue;
         }
+        if (pending_.substr(pos_).starts_with("\xEF\xBB\xBF")) {  // files joined with `cat`
+          pos_ += 3;
+          continue;
+        }
         if (c == '{' || c == '[') {
           BeginElement();
           in_element_ = false;

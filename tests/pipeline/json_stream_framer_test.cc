@@ -177,3 +177,25 @@ TEST(JsonStreamFramer, ALongCompactArrayOrPageIsStreamedAndOtherLongLinesCut) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// PowerShell exports joined with `cat` (each with its byte order mark, the first without a final
+// newline, the second cut short, a third after it): the records of each are read, the cut one is
+// one message.
+TEST(JsonStreamFramer, ExportsJoinedWithCatAreReadOneAfterAnother) {
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string text = bom + "[\r\n    {\"id\": \"1\"}\r\n]" + bom +
+                           "[\r\n    {\"id\": \"2\"},\r\n" + "    {\"id\":\r\n" + bom +
+                           "{\r\n  \"id\": \"3\"\r\n}\r\n";
+  const auto got = ReadAll(text);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].payload, "{\"id\": \"1\"}");
+  EXPECT_EQ(got[1].payload, "{\"id\": \"2\"}");
+  EXPECT_EQ(got[2].payload, "{\"id\":");  // cut short: the parser rejects it
+  EXPECT_EQ(got[3].payload, "{\n  \"id\": \"3\"\n}");
+}
+
+}  // namespace
+}  // namespace privmon
