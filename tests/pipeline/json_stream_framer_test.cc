@@ -199,3 +199,38 @@ TEST(JsonStreamFramer, ExportsJoinedWithCatAreReadOneAfterAnother) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// Random lines of JSON punctuation: the source always ends, every message is non-empty (but a
+// framed line's empty payload, as before) and no
+// longer than the limit + 1, and there are never more messages than bytes.
+TEST(JsonStreamFramer, RandomPunctuationAlwaysEndsWithBoundedMessages) {
+  const std::string alphabet = "{}[]\",: \\ax\t";
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int round = 0; round < 200; ++round) {
+    std::string text;
+    const int lines = 1 + static_cast<int>(next() % 12);
+    for (int l = 0; l < lines; ++l) {
+      const int n = static_cast<int>(next() % 40);
+      for (int i = 0; i < n; ++i) text += alphabet[next() % alphabet.size()];
+      text += '\n';
+    }
+    const auto got = ReadAll(text, 1024);
+    EXPECT_LE(got.size(), text.size()) << text;
+    for (const Got& g : got) {
+      EXPECT_FALSE(g.payload.empty() && g.tenant.empty()) << text;  // "x\t": a frame, no payload
+      EXPECT_LE(g.payload.size(), 1025u) << text;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace privmon
