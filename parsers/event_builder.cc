@@ -307,7 +307,11 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   const std::string_view tenant = own_tenant.empty() ? transport_tenant : own_tenant;
   if (tenant.empty()) {
     reason = RejectReason::kNoTenant;
-    detail = "no tenant in the record, the frame or the source";
+    detail = f.has_workspace_id
+                 ? "no tenant in the record (its TenantId is the Log Analytics workspace, not the "
+                   "Entra tenant: keep AADTenantId in the export, or name the tenant with --tenant "
+                   "or the source's tenant), the frame or the source"
+                 : "no tenant in the record, the frame or the source";
     return false;
   }
   ev.tenant_hash = HashLower(tenant);

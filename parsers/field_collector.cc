@@ -307,7 +307,10 @@ void FieldCollector::TextOrValueObject(dom::element v, std::string_view& out) {
 
 void FieldCollector::Field(std::string_view key, dom::element v, bool in_properties,
                            RecordFields& out) {
-  if (key == "TenantId") return;  // LA: the workspace, not the Entra tenant
+  if (key == "TenantId") {  // LA: the workspace, not the Entra tenant
+    out.has_workspace_id = true;
+    return;
+  }
   switch (LookupRecordKey(key)) {
     case Key::kUnknown:
       return;

@@ -35,6 +35,7 @@ struct RecordFields {
 
   // Tenant.
   std::string_view tenant_id;      // tenantId (diag envelope); never LA TenantId (workspace)
+  bool has_workspace_id = false;   // an LA "TenantId" was there (for the no_tenant detail)
   std::string_view aad_tenant_id;  // LA AADTenantId
   std::string_view resource_id;    // envelope resourceId "/tenants/<id>/..."
   std::string_view claims_tenant_id;

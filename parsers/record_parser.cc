@@ -174,6 +174,9 @@ std::string_view InvalidJsonDetail(std::string_view text, simdjson::error_code e
   }
   // Text that starts no JSON value: a CSV export's row or header, a log line.
   const std::string_view trimmed = parsers::TrimSpaces(text);
+  if (!trimmed.empty() && (trimmed.front() == ']' || trimmed.front() == '}')) {
+    return "a closing bracket that closes no value: the end of a value whose start was cut off";
+  }
   if (!trimmed.empty() &&
       std::string_view("{[\"-0123456789tfn").find(trimmed.front()) == std::string_view::npos) {
     return "not JSON (a CSV export, a header or a text line?): privmon reads JSON records, "
@@ -303,8 +306,10 @@ void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_messa
   // A bare JSON array of records (PowerShell's ConvertTo-Json of a list of Graph objects, the Azure
   // CLI's query output, jq -c of a page): a batch like {"value":[...]} when it holds records, i.e.
   // objects only. Its '[' is structural 0.
+  // An empty array is an export with no rows (`az monitor log-analytics query` of an empty
+  // result prints []): no records, as an empty {"value":[]} page.
   dom::array array;
-  if (root.get_array().get(array) == simdjson::SUCCESS && array.size() > 0 &&
+  if (root.get_array().get(array) == simdjson::SUCCESS &&
       std::all_of(array.begin(), array.end(), [](dom::element e) { return e.is_object(); })) {
     ParseBatch(array, 0, ctx);
     return;

@@ -147,6 +147,10 @@ bool JsonStreamFramer::Scan() {
           ++pos_;
           continue;
         }
+        if (pending_.substr(pos_).starts_with("\xEF\xBB\xBF")) {  // files joined with `cat`
+          pos_ += 3;
+          continue;
+        }
         if (c == '{' || c == '[') {
           BeginElement();
           in_element_ = false;
@@ -238,7 +242,9 @@ bool JsonStreamFramer::Scan() {
           element_kind_ = (c == '{' || c == '[') ? c : (c == '"' ? '"' : 's');
         }
         if (element_kind_ == 's') {
-          if (IsBlank(c) || c == ',' || c == ']' || c == '}') {
+          // A scalar's first byte is always its own (a stray '}' is a one-byte element the parser
+          // refuses, not an empty one read forever).
+          if (len_ > 0 && (IsBlank(c) || c == ',' || c == ']' || c == '}')) {
             in_element_ = false;  // the terminator is read as between elements
             return Ready();
           }

@@ -37,6 +37,7 @@ class JsonStreamFramer {
   // printers indent whatever is inside a value, so such a line inside one means the open value was
   // cut short and a new one begins.
   static bool StartsAtColumnZero(std::string_view line) {
+    if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // the next of files joined
     return !line.empty() && (line.front() == '{' || line.front() == '[');
   }
 

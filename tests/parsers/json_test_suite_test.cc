@@ -10,6 +10,15 @@
 namespace privmon {
 namespace {
 
+// "[]" with any blanks around or inside: an export of no rows.
+bool IsEmptyArray(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || text[first] != '[') return false;
+  const auto next = text.find_first_not_of(" \t\r\n", first + 1);
+  return next != std::string::npos && text[next] == ']' &&
+         text.find_first_not_of(" \t\r\n", next + 1) == std::string::npos;
+}
+
 // Each file is parsed twice: copied into the parser's padded buffer, and in place in a buffer whose
 // kParsePadding bytes after the text are hostile (quotes, brackets, digits): simdjson may read
 // them, and what they hold must change no verdict.
@@ -42,6 +51,11 @@ TEST_P(JsonTestSuite, RejectsEveryInvalidFileAndNeverCrashes) {
       EXPECT_EQ(r.rejections[0].raw, text);
     } else if (name.starts_with("y_")) {
       ++y_files;
+      // An empty array is an export of no rows: no record, no reject (as an empty page).
+      if (IsEmptyArray(text)) {
+        EXPECT_EQ(r.records(), 0u);
+        continue;
+      }
       ASSERT_EQ(r.records(), 1u);
       ASSERT_EQ(r.rejections.size(), 1u);
       const RejectReason reason = r.rejections[0].reason;

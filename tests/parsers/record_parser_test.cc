@@ -651,6 +651,9 @@ TEST(RecordParserShapes, AMessageThatIsARecordAsJsonTextIsThatRecord) {
   EXPECT_TRUE(r.rejections.empty());
   EXPECT_EQ(r.events[0].record_id.view(), "sid-1");
   EXPECT_EQ(parser.Parse("\"{not json\"", ctx).rejections.at(0).reason, RejectReason::kNotObject);
+  // An export of no rows ([], as `az monitor log-analytics query` prints an empty result) is no
+  // record and no reject, as an empty page is.
+  EXPECT_EQ(parser.Parse(" [ ] ", ctx).records(), 0u);
 }
 
 // Text that is not JSON says why where the bytes show it: UTF-16 (Windows PowerShell's default
@@ -749,6 +752,7 @@ TEST(RecordParserShapes, InvalidJsonNamesAvroGzipAndCsv) {
   EXPECT_NE(detail("TenantId,SourceSystem,TimeGenerated [UTC],ResourceId").find("CSV"),
             std::string::npos);
   EXPECT_EQ(detail("{\"a\":}").find("CSV"), std::string::npos);
+  EXPECT_NE(detail("  ]").find("closing bracket"), std::string::npos);
 }
 
 }  // namespace
@@ -774,6 +778,26 @@ TEST(RecordParserShapes, RecordsWrittenBackToBackAreEachRead) {
   EXPECT_EQ(r.event_raw[1], kDiagSignIn);
   EXPECT_EQ(parser.Parse(std::string(kDiagSignIn) + " x", ctx).rejections.size(), 1u);
   EXPECT_TRUE(parser.Parse(std::string(kDiagSignIn) + " x", ctx).events.empty());
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A Log Analytics row whose only tenant column is TenantId (the workspace: a KQL projection that
+// dropped AADTenantId) is rejected as no_tenant saying why, not with the bare reason.
+TEST(RecordParserShapes, ANoTenantRejectOfALogAnalyticsRowNamesTheWorkspaceTenantId) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  const ParseResult& r =
+      parser.Parse(R"({"Type":"SigninLogs","TenantId":"9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",)"
+                   R"("TimeGenerated":"2025-12-02T08:01:10Z","UserId":"U1","ResultType":"0"})",
+                   ctx);
+  ASSERT_EQ(r.rejections.size(), 1u);
+  EXPECT_EQ(r.rejections[0].reason, RejectReason::kNoTenant);
+  EXPECT_NE(r.rejections[0].detail.find("workspace"), std::string_view::npos);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "parsers/record_parser.h"
 #include "pipeline/framed_line.h"
+#include "pipeline/line_reader.h"
 #include "pipeline/message_source.h"
 #include "tests/support/process_helpers.h"
 
@@ -173,6 +174,68 @@ TEST(JsonStreamFramer, ALongCompactArrayOrPageIsStreamedAndOtherLongLinesCut) {
   EXPECT_EQ(got[1599].payload, R"({"id":"799","pad":")" + std::string(100, 'p') + R"("})");
   EXPECT_GT(got[1600].payload.size(), 1024u);  // whole or cut: the parser rejects it as oversized
   EXPECT_EQ(got[1601].payload, R"({"id":"end"})");
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// PowerShell exports joined with `cat` (each with its byte order mark, the first without a final
+// newline, the second cut short, a third after it): the records of each are read, the cut one is
+// one message.
+TEST(JsonStreamFramer, ExportsJoinedWithCatAreReadOneAfterAnother) {
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string text = bom + "[\r\n    {\"id\": \"1\"}\r\n]" + bom +
+                           "[\r\n    {\"id\": \"2\"},\r\n" + "    {\"id\":\r\n" + bom +
+                           "{\r\n  \"id\": \"3\"\r\n}\r\n";
+  const auto got = ReadAll(text);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].payload, "{\"id\": \"1\"}");
+  EXPECT_EQ(got[1].payload, "{\"id\": \"2\"}");
+  EXPECT_EQ(got[2].payload, "{\"id\":");  // cut short: the parser rejects it
+  EXPECT_EQ(got[3].payload, "{\n  \"id\": \"3\"\n}");
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// Random lines of JSON punctuation: the source always ends, every message is non-empty (but a
+// framed line's empty payload, as before) and bounded, and there are never more messages than
+// bytes.
+TEST(JsonStreamFramer, RandomPunctuationAlwaysEndsWithBoundedMessages) {
+  const std::string alphabet = "{}[]\",: \\ax\t";
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int round = 0; round < 230; ++round) {
+    // The last rounds write lines longer than the limit across the reader's 64 KiB reads (the
+    // pieces of a long line).
+    const bool long_lines = round >= 200;
+    std::string text;
+    const int lines = long_lines ? 60 : 1 + static_cast<int>(next() % 12);
+    for (int l = 0; l < lines; ++l) {
+      const int n = static_cast<int>(next() % (long_lines ? 6000 : 40));
+      for (int i = 0; i < n; ++i) text += alphabet[next() % alphabet.size()];
+      text += '\n';
+    }
+    const auto got = ReadAll(text, 1024);
+    EXPECT_LE(got.size(), text.size()) << text;
+    for (const Got& g : got) {
+      EXPECT_FALSE(g.payload.empty() && g.tenant.empty()) << text;  // "x\t": a frame, no payload
+      // The framer's messages are cut at the limit + 1; a line found whole in the reader's
+      // buffer goes to the parser whole, as before (rejected as oversized there).
+      EXPECT_LE(g.payload.size(), long_lines ? 1024 + LineReader::kReadBytes + 1024 : 1025u);
+    }
+  }
 }
 
 }  // namespace
