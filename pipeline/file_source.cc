@@ -42,6 +42,7 @@ class FileSource final : public MessageSource {
         multi_tenant_(s.multi_tenant),
         path_(s.path),
         follow_(s.follow && s.type == SourceType::kFile && s.path != "-"),
+        max_message_bytes_(max_message_bytes),
         max_line_(max_message_bytes + kTenantFrameRoom),
         reader_(max_line_, kParsePadding),
         framer_(max_message_bytes, kParsePadding) {
@@ -163,10 +164,12 @@ class FileSource final : public MessageSource {
       }
       // A cut line is handed out whole, never split: its payload could be short enough to parse.
       const FramedLine framed = line.cut ? FramedLine{{}, text} : SplitFramedLine(text);
-      if (!line.cut &&
-          (JsonStreamFramer::Opens(framed.payload) ||
-           (framed.payload.size() > max_line_ && JsonStreamFramer::StreamsAt(framed.payload)))) {
-        // A value spread over lines, or a compact array or batch too long to be one message.
+      if (!line.cut && (JsonStreamFramer::Opens(framed.payload) ||
+                        (framed.payload.size() > max_message_bytes_ &&
+                         JsonStreamFramer::StreamsAt(framed.payload)))) {
+        // A value spread over lines, or a compact array or batch too long to be one message (the
+        // reader cuts a line only past max_line_, the payload's limit plus a tenant frame's room:
+        // a payload between the two is streamed here).
         value_start_ = line_start_;
         framer_.Start(framed.tenant, framed.payload);
         continue;
@@ -189,7 +192,9 @@ class FileSource final : public MessageSource {
   int64_t Position() const override {
     // A UTF-16 file's lines are counted in UTF-8 bytes: it has no position to resume at.
     if (!owned_ || reader_.transcoding()) return -1;
-    if (framer_.active()) return static_cast<int64_t>(value_start_);
+    // Also while the framer holds the rest of a line a value ended on ({..}{.. : the next value
+    // starts on a line already counted in offset_).
+    if (framer_.active() || !framer_.idle()) return static_cast<int64_t>(value_start_);
     return static_cast<int64_t>(long_line_ != LongLine::kNone ? long_line_start_ : offset_);
   }
   bool CanFanOut() const override { return true; }
@@ -274,6 +279,7 @@ class FileSource final : public MessageSource {
   bool multi_tenant_;
   std::string path_;
   bool follow_;
+  std::size_t max_message_bytes_;
   std::size_t max_line_;
   LineReader reader_;
   JsonStreamFramer framer_;

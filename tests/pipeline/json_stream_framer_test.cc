@@ -175,5 +175,39 @@ TEST(JsonStreamFramer, ALongCompactArrayOrPageIsStreamedAndOtherLongLinesCut) {
   EXPECT_EQ(got[1601].payload, R"({"id":"end"})");
 }
 
+// A line that ends one value and opens the next ({..}{.. , the rest on the next line): after the
+// first value the position was past that line, so a checkpoint taken then resumed after it and
+// the second record was never read. The position stays at the line until the framer is done.
+TEST(JsonStreamFramer, APositionNeverSkipsAValueStartedOnALineAlreadyRead) {
+  const std::string text = "{\"id\":\"a\"}{\"id\":\"b\",\n  \"c\": 1}\n{\"id\":\"z\"}\n";
+  std::vector<int64_t> positions;
+  const auto got = ReadAll(text, 4u << 20, &positions);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].payload, R"({"id":"a"})");
+  EXPECT_EQ(got[1].payload, "{\"id\":\"b\",\n  \"c\": 1}");
+  EXPECT_EQ(got[2].payload, R"({"id":"z"})");
+  EXPECT_EQ(positions[0], 0);  // was the end of the first line: "b" lost on resume
+  EXPECT_EQ(positions[2], static_cast<int64_t>(text.size()));
+}
+
+// Positions inside a streamed long line are its start (a resume reads it again, deduplicated);
+// after it, the next line's.
+TEST(JsonStreamFramer, PositionsOfAStreamedLongLineAreItsStart) {
+  std::string array = "[";
+  for (int i = 0; i < 6000; ++i)
+    array += std::string(i ? "," : "") + R"({"id":")" + std::to_string(i) + R"("})";
+  array += "]";
+  const std::string first = "{\"id\":\"first\"}\n";
+  const std::string text = first + array + "\n{\"id\":\"end\"}\n";
+  std::vector<int64_t> positions;
+  const auto got = ReadAll(text, 1024, &positions);  // the line (90 KB) arrives in pieces
+  ASSERT_EQ(got.size(), 6002u);
+  EXPECT_EQ(got[6000].payload, R"({"id":"5999"})");
+  for (int i = 1; i <= 6000; ++i) {
+    ASSERT_EQ(positions[i], static_cast<int64_t>(first.size())) << i;
+  }
+  EXPECT_EQ(positions[6001], static_cast<int64_t>(text.size()));
+}
+
 }  // namespace
 }  // namespace privmon
