@@ -120,6 +120,7 @@ class FileSource final : public MessageSource {
         const FramedLine framed = SplitFramedLine(line.bytes);
         if (JsonStreamFramer::StreamsAt(framed.payload)) {
           value_start_ = line_start_;
+          flat_layout_ = false;
           framer_.Start(framed.tenant, framed.payload);
           long_line_ = LongLine::kStream;
           continue;
@@ -150,7 +151,7 @@ class FileSource final : public MessageSource {
         }
       }
       if (framer_.active()) {
-        if (framer_.gathering() && StartsNewValue(text)) {
+        if (framer_.gathering() && !flat_layout_ && StartsNewValue(text)) {
           // The open value was cut short (a truncated document): it is handed out as it stands,
           // then this line is read afresh.
           framer_.Abort();
@@ -158,6 +159,13 @@ class FileSource final : public MessageSource {
           held_ = true;
           offset_ = line_start_;  // a checkpoint taken now resumes at this line
           continue;
+        }
+        // A member, or the end of one, at column 0 inside the value: printed without indentation
+        // (Go's MarshalIndent(v, "", ""), Python's indent=0), where a nested object's "{" starts
+        // at column 0 too and says nothing of a truncation.
+        if (!text.empty() && text[0] != ' ' && text[0] != '\t' && text[0] != '{' &&
+            text[0] != '[') {
+          flat_layout_ = true;
         }
         framer_.Push(text);
         continue;
@@ -171,6 +179,7 @@ class FileSource final : public MessageSource {
         // reader cuts a line only past max_line_, the payload's limit plus a tenant frame's room:
         // a payload between the two is streamed here).
         value_start_ = line_start_;
+        flat_layout_ = false;
         framer_.Start(framed.tenant, framed.payload);
         continue;
       }
@@ -288,6 +297,7 @@ class FileSource final : public MessageSource {
   off_t long_line_start_ = 0;
   LineReader::Line held_line_;  // a line that ended an open value, read again next
   bool held_ = false;
+  bool flat_layout_ = false;  // the open value's lines are not indented (see Receive)
   int fd_ = -1;
   bool owned_ = false;
   off_t offset_ = 0;       // after the last whole line read

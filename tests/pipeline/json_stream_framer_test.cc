@@ -127,6 +127,26 @@ TEST(JsonStreamFramer, AValueCutShortIsHandedOutAndTheLinesAfterItAreRead) {
   EXPECT_EQ(positions[1], static_cast<int64_t>(text.find("{\"id\":\"b\"}")));
 }
 
+// A document printed with newlines but no indentation (Go's json.MarshalIndent(v, "", ""),
+// Python's json.dump(v, f, indent=0)) puts every line at column 0, a nested array's objects too:
+// each "{" inside a record was taken for a new value after a truncation, every record was cut
+// into pieces and every line rejected (2000 records: 98444 rejects, none accepted). A value whose
+// lines show that layout (a member at column 0) is read to its end; a truncated line followed by
+// a record is still cut short there.
+TEST(JsonStreamFramer, AnUnindentedDocumentIsReadWhole) {
+  const std::string record1 =
+      "{\n\"id\": \"1\",\n\"authenticationDetails\": [\n{\n\"step\": 1\n},\n{\n\"step\": "
+      "2\n}\n],\n\"status\": {\n\"errorCode\": 0\n}\n}";
+  const std::string record2 = "{\n\"id\": \"2\",\n\"a\": [\n[\n1\n]\n]\n}";
+  const auto got =
+      ReadAll("[\n" + record1 + ",\n" + record2 + "\n]\n{\"id\":\"cut\",\n{\"id\":\"z\"}\n");
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].payload, record1);
+  EXPECT_EQ(got[1].payload, record2);
+  EXPECT_EQ(got[2].payload, "{\"id\":\"cut\",");  // a truncated NDJSON line stays cut short
+  EXPECT_EQ(got[3].payload, "{\"id\":\"z\"}");
+}
+
 TEST(JsonStreamFramer, AnElementAboveTheLimitIsCutAndTheNextOnesRead) {
   const std::string big = "    {\"id\": \"" + std::string(3000, 'x') + "\"},\n";
   const auto got = ReadAll("[\n" + big + "    {\"id\": \"small\"}\n]\n", 1024);
