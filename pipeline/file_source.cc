@@ -102,7 +102,7 @@ class FileSource final : public MessageSource {
             piece.remove_suffix(1);
           }
         }
-        if (long_line_ == LongLine::kStream) framer_.PushMore(piece);
+        if (long_line_ == LongLine::kStream) framer_.PushMore(piece, /*line_ends=*/!line.partial);
         if (!line.partial) long_line_ = LongLine::kNone;
         continue;
       }
@@ -113,7 +113,7 @@ class FileSource final : public MessageSource {
         // for the parser to reject as oversized, and the rest of it is skipped.
         long_line_start_ = line_start_;
         if (framer_.active()) {
-          framer_.Push(line.bytes);
+          framer_.Push(line.bytes, /*line_ends=*/false);
           long_line_ = LongLine::kStream;
           continue;
         }
@@ -121,7 +121,7 @@ class FileSource final : public MessageSource {
         if (JsonStreamFramer::StreamsAt(framed.payload)) {
           value_start_ = line_start_;
           flat_layout_ = false;
-          framer_.Start(framed.tenant, framed.payload);
+          framer_.Start(framed.tenant, framed.payload, /*line_ends=*/false);
           long_line_ = LongLine::kStream;
           continue;
         }

@@ -147,6 +147,18 @@ TEST(JsonStreamFramer, AnUnindentedDocumentIsReadWhole) {
   EXPECT_EQ(got[3].payload, "{\"id\":\"z\"}");
 }
 
+// A long line arrives in pieces of the reader's buffer: a scalar element (a number, true) ended
+// with each piece as if it were the line's end, so one cut by a piece boundary became two
+// messages (two rejects, each half dead-lettered).
+TEST(JsonStreamFramer, AScalarElementCutByAPieceOfALongLineIsOneMessage) {
+  std::string array = "[";
+  for (int i = 0; i < 40000; ++i) array += std::string(i ? "," : "") + "123456789";
+  array += "]";
+  const auto got = ReadAll(array + "\n", 1024);  // 400 KB: several pieces
+  ASSERT_EQ(got.size(), 40000u);
+  for (const Got& g : got) ASSERT_EQ(g.payload, "123456789");
+}
+
 TEST(JsonStreamFramer, AnElementAboveTheLimitIsCutAndTheNextOnesRead) {
   const std::string big = "    {\"id\": \"" + std::string(3000, 'x') + "\"},\n";
   const auto got = ReadAll("[\n" + big + "    {\"id\": \"small\"}\n]\n", 1024);
