@@ -37,6 +37,33 @@ uint64_t AlertEmitter::AlertId(const Alert& a, uint64_t account_key, int64_t sup
 }
 
 void AlertEmitter::Push(const Alert& a) {
+  if (a.time == 0 || a.first_seen == 0) [[unlikely]] {
+    PushTimeless(a);
+    return;
+  }
+  PushQueued(a);
+}
+
+// An alert about a timeless record (a registration snapshot naming no time: event time 0) goes
+// out with the time it was raised wherever its times are 0: written as the epoch, a SIEM filed it
+// in 1970, outside any time-bounded search. Its alert_id and incident_key (already computed, from
+// time 0) stay, so a re-poll of the snapshot repeats the same alert_id. Cold: one copy.
+void AlertEmitter::PushTimeless(const Alert& a) {
+  Alert stamped = a;
+  const EventTime now = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  auto stamp = [now](EventTime& t) {
+    if (t == 0) t = now;
+  };
+  stamp(stamped.time);
+  stamp(stamped.first_seen);
+  stamp(stamped.last_seen);
+  for (uint8_t i = 0; i < stamped.evidence_count; ++i) stamp(stamped.evidence[i].time);
+  PushQueued(stamped);
+}
+
+void AlertEmitter::PushQueued(const Alert& a) {
   if (!queue_.push(a)) {
     while (!queue_.push(a)) std::this_thread::sleep_for(std::chrono::microseconds(50));
   }

@@ -53,6 +53,8 @@ class AlertEmitter {
 
  private:
   void Push(const Alert& a);
+  void PushTimeless(const Alert& a);
+  void PushQueued(const Alert& a);
 
   SpscQueue<Alert>& queue_;
   ShardStats& stats_;

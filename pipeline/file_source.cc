@@ -42,6 +42,7 @@ class FileSource final : public MessageSource {
         multi_tenant_(s.multi_tenant),
         path_(s.path),
         follow_(s.follow && s.type == SourceType::kFile && s.path != "-"),
+        max_message_bytes_(max_message_bytes),
         max_line_(max_message_bytes + kTenantFrameRoom),
         reader_(max_line_, kParsePadding),
         framer_(max_message_bytes, kParsePadding) {
@@ -101,7 +102,7 @@ class FileSource final : public MessageSource {
             piece.remove_suffix(1);
           }
         }
-        if (long_line_ == LongLine::kStream) framer_.PushMore(piece);
+        if (long_line_ == LongLine::kStream) framer_.PushMore(piece, /*line_ends=*/!line.partial);
         if (!line.partial) long_line_ = LongLine::kNone;
         continue;
       }
@@ -112,14 +113,15 @@ class FileSource final : public MessageSource {
         // for the parser to reject as oversized, and the rest of it is skipped.
         long_line_start_ = line_start_;
         if (framer_.active()) {
-          framer_.Push(line.bytes);
+          framer_.Push(line.bytes, /*line_ends=*/false);
           long_line_ = LongLine::kStream;
           continue;
         }
         const FramedLine framed = SplitFramedLine(line.bytes);
         if (JsonStreamFramer::StreamsAt(framed.payload)) {
           value_start_ = line_start_;
-          framer_.Start(framed.tenant, framed.payload);
+          flat_layout_ = false;
+          framer_.Start(framed.tenant, framed.payload, /*line_ends=*/false);
           long_line_ = LongLine::kStream;
           continue;
         }
@@ -149,7 +151,7 @@ class FileSource final : public MessageSource {
         }
       }
       if (framer_.active()) {
-        if (framer_.gathering() && StartsNewValue(text)) {
+        if (framer_.gathering() && !flat_layout_ && StartsNewValue(text)) {
           // The open value was cut short (a truncated document): it is handed out as it stands,
           // then this line is read afresh.
           framer_.Abort();
@@ -158,16 +160,26 @@ class FileSource final : public MessageSource {
           offset_ = line_start_;  // a checkpoint taken now resumes at this line
           continue;
         }
+        // A member, or the end of one, at column 0 inside the value: printed without indentation
+        // (Go's MarshalIndent(v, "", ""), Python's indent=0), where a nested object's "{" starts
+        // at column 0 too and says nothing of a truncation.
+        if (!text.empty() && text[0] != ' ' && text[0] != '\t' && text[0] != '{' &&
+            text[0] != '[') {
+          flat_layout_ = true;
+        }
         framer_.Push(text);
         continue;
       }
       // A cut line is handed out whole, never split: its payload could be short enough to parse.
       const FramedLine framed = line.cut ? FramedLine{{}, text} : SplitFramedLine(text);
-      if (!line.cut &&
-          (JsonStreamFramer::Opens(framed.payload) ||
-           (framed.payload.size() > max_line_ && JsonStreamFramer::StreamsAt(framed.payload)))) {
-        // A value spread over lines, or a compact array or batch too long to be one message.
+      if (!line.cut && (JsonStreamFramer::Opens(framed.payload) ||
+                        (framed.payload.size() > max_message_bytes_ &&
+                         JsonStreamFramer::StreamsAt(framed.payload)))) {
+        // A value spread over lines, or a compact array or batch too long to be one message (the
+        // reader cuts a line only past max_line_, the payload's limit plus a tenant frame's room:
+        // a payload between the two is streamed here).
         value_start_ = line_start_;
+        flat_layout_ = false;
         framer_.Start(framed.tenant, framed.payload);
         continue;
       }
@@ -189,7 +201,9 @@ class FileSource final : public MessageSource {
   int64_t Position() const override {
     // A UTF-16 file's lines are counted in UTF-8 bytes: it has no position to resume at.
     if (!owned_ || reader_.transcoding()) return -1;
-    if (framer_.active()) return static_cast<int64_t>(value_start_);
+    // Also while the framer holds the rest of a line a value ended on ({..}{.. : the next value
+    // starts on a line already counted in offset_).
+    if (framer_.active() || !framer_.idle()) return static_cast<int64_t>(value_start_);
     return static_cast<int64_t>(long_line_ != LongLine::kNone ? long_line_start_ : offset_);
   }
   bool CanFanOut() const override { return true; }
@@ -274,6 +288,7 @@ class FileSource final : public MessageSource {
   bool multi_tenant_;
   std::string path_;
   bool follow_;
+  std::size_t max_message_bytes_;
   std::size_t max_line_;
   LineReader reader_;
   JsonStreamFramer framer_;
@@ -282,6 +297,7 @@ class FileSource final : public MessageSource {
   off_t long_line_start_ = 0;
   LineReader::Line held_line_;  // a line that ended an open value, read again next
   bool held_ = false;
+  bool flat_layout_ = false;  // the open value's lines are not indented (see Receive)
   int fd_ = -1;
   bool owned_ = false;
   off_t offset_ = 0;       // after the last whole line read

@@ -69,18 +69,20 @@ bool JsonStreamFramer::StreamsAt(std::string_view payload) {
   return false;
 }
 
-void JsonStreamFramer::Start(std::string_view tenant, std::string_view payload) {
+void JsonStreamFramer::Start(std::string_view tenant, std::string_view payload, bool line_ends) {
   if (!buf_) buf_ = std::make_unique<char[]>(max_bytes_ + 1 + padding_);
   Reset();
   tenant_.assign(tenant);
   if (payload.starts_with("\xEF\xBB\xBF")) payload.remove_prefix(3);
   pending_ = payload;
+  line_ends_ = line_ends;
 }
 
-void JsonStreamFramer::Push(std::string_view line) {
+void JsonStreamFramer::Push(std::string_view line, bool line_ends) {
   if (mode_ == Mode::kValue || (mode_ == Mode::kElements && in_element_)) line_break_ = true;
   pending_ = line;
   pos_ = 0;
+  line_ends_ = line_ends;
 }
 
 void JsonStreamFramer::Reset() {
@@ -88,6 +90,7 @@ void JsonStreamFramer::Reset() {
   tenant_.clear();
   pending_ = {};
   pos_ = 0;
+  line_ends_ = true;
   len_ = 0;
   overflow_ = ready_ = line_break_ = false;
   depth_ = 0;
@@ -301,8 +304,8 @@ bool JsonStreamFramer::Scan() {
       }
     }
   }
-  // The line is used up. A scalar element ends with its line.
-  if (mode_ == Mode::kElements && in_element_ && element_kind_ == 's') {
+  // The line is used up. A scalar element ends with its line (not with a piece of a long one).
+  if (mode_ == Mode::kElements && in_element_ && element_kind_ == 's' && line_ends_) {
     in_element_ = false;
     return Ready();
   }

@@ -53,14 +53,17 @@ class JsonStreamFramer {
   // The tenant frame of the line that opened the value (framed_line.h), for all its messages.
   std::string_view tenant() const { return tenant_; }
 
-  // Starts a value at `payload` (Opens(payload)) with that line's tenant frame.
-  void Start(std::string_view tenant, std::string_view payload);
+  // Starts a value at `payload` (Opens(payload)) with that line's tenant frame. `line_ends`:
+  // false when the bytes are the first piece of a longer line (PushMore brings the rest).
+  void Start(std::string_view tenant, std::string_view payload, bool line_ends = true);
   // The next line of the open value. Its bytes must stay valid until Next() returns false.
-  void Push(std::string_view line);
-  // More of the same line (a line longer than the reader's buffer arrives in pieces).
-  void PushMore(std::string_view piece) {
+  void Push(std::string_view line, bool line_ends = true);
+  // More of the same line (a line longer than the reader's buffer arrives in pieces); `line_ends`
+  // for its last piece. A scalar element ends with its line, not with a piece.
+  void PushMore(std::string_view piece, bool line_ends) {
     pending_ = piece;
     pos_ = 0;
+    line_ends_ = line_ends;
   }
   // True when `payload`, the start of a line too long to be one message, opens an array whose
   // elements are streamed: a top-level array, or a top-level object whose "records" / "value"
@@ -95,6 +98,7 @@ class JsonStreamFramer {
   std::string tenant_;
   std::string_view pending_;  // the line being scanned
   std::size_t pos_ = 0;
+  bool line_ends_ = true;  // pending_ ends its line (else a piece of a long line follows)
 
   // Inside the value being gathered (kValue), or the element (kElements with in_element_), or
   // the rest of an envelope (kSkipRest): nesting depth of '{' / '[', string and escape state.

@@ -41,11 +41,13 @@ WriteResult ZmqPubOutput::Write(std::string_view line) {
     const auto sent =
         socket_.send(zmq::const_buffer(line.data(), line.size()), zmq::send_flags::dontwait);
     if (!sent) return Dropped(taken, "a subscriber is at its high-water mark (not reading)");
-    if (dropped_run_ != 0) {
+    if (dropped_run_ != 0 && (announced_ || NoticeDue())) {
       std::fprintf(stderr,
                    "privmon: sink zmq_pub %s: delivering again after %llu dropped alert(s)\n",
                    endpoint_.c_str(), static_cast<unsigned long long>(dropped_run_));
       dropped_run_ = 0;
+      announced_ = false;
+      last_notice_ = std::chrono::steady_clock::now();
     }
     return {taken, 0, false};
   } catch (const zmq::error_t& e) {
@@ -53,13 +55,23 @@ WriteResult ZmqPubOutput::Write(std::string_view line) {
   }
 }
 
-// A PUB socket loses by design; the first loss of a run is said, not only counted.
+// A PUB socket loses by design; a run of losses is said, not only counted. At most one notice a
+// minute: a subscriber at its high-water mark that reads slowly flips the sink between dropping
+// and delivering at every alert, which was two lines per alert taken. The recovery line counts
+// every drop since the last one said.
+bool ZmqPubOutput::NoticeDue() const {
+  return !noticed_ || std::chrono::steady_clock::now() - last_notice_ >= kNoticeEvery;
+}
+
 WriteResult ZmqPubOutput::Dropped(std::size_t taken, const char* why) {
-  if (dropped_run_++ == 0) {
+  ++dropped_run_;
+  if (!announced_ && NoticeDue()) {
     std::fprintf(stderr,
                  "privmon: sink zmq_pub %s: %s: alerts are DROPPED until one takes them "
                  "(privmon_alerts_dropped_total)\n",
                  endpoint_.c_str(), why);
+    announced_ = noticed_ = true;
+    last_notice_ = std::chrono::steady_clock::now();
   }
   return {taken, 0, /*dropped=*/true};
 }

@@ -7,9 +7,11 @@
 // while one subscriber is at its high-water mark, the alerts it cannot take are dropped for every
 // subscriber (counted in privmon_alerts_dropped_total{sink}). A run of drops is also said on
 // stderr once, when it starts (no subscriber, or one at its high-water mark) and when alerts are
-// delivered again (with how many were dropped). Owned by one thread.
+// delivered again (with how many were dropped), at most once a minute (a slow subscriber at its
+// mark flips between the two at every alert). Owned by one thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <zmq.hpp>
@@ -33,11 +35,16 @@ class ZmqPubOutput final : public AlertOutput {
  private:
   void ReadSubscriptions();
   WriteResult Dropped(std::size_t taken, const char* why);
+  bool NoticeDue() const;
+  static constexpr std::chrono::seconds kNoticeEvery{60};
 
   zmq::socket_t socket_;
   std::string endpoint_;
   int subscriptions_ = 0;     // subscribe minus unsubscribe messages seen (every peer's)
-  uint64_t dropped_run_ = 0;  // alerts dropped since the last delivered one
+  uint64_t dropped_run_ = 0;  // alerts dropped since the last recovery line
+  bool announced_ = false;    // the current run of drops was said
+  bool noticed_ = false;      // a line was written (last_notice_ holds when)
+  std::chrono::steady_clock::time_point last_notice_{};
 };
 
 }  // namespace privmon

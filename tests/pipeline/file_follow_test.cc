@@ -212,3 +212,48 @@ TEST(FileFollow, WithoutFollowTheSourceEndsAtTheEndOfTheFile) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// Review of today's framing: a followed file takes pretty-printed JSON as it is written (an array
+// open across polls, its elements handed out as they complete; the position stays at the line
+// that opened it), and a UTF-16 file (Windows PowerShell's Out-File) as it grows.
+TEST(FileFollow, ReadsAPrettyArrayAndUtf16TextAsTheyAreWritten) {
+  const std::string dir = testing::TempDir("follow");
+  testing::TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.json";
+  Append(path, "{\"a\":0}\n[\n  {\n    \"a\": 1");
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq);
+  EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":0}"}));
+  ExpectIdle(*source);
+  Append(path, "\n  },\n  {\n");
+  EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\n    \"a\": 1\n  }"}));
+  EXPECT_EQ(source->Position(), 8);  // inside the array: the line that opened it
+  ExpectIdle(*source);
+  Append(path, "    \"a\": 2\n  }\n]\n{\"a\":3}\n");
+  EXPECT_EQ(ReadMessages(*source, 2),
+            (std::vector<std::string>{"{\n    \"a\": 2\n  }", "{\"a\":3}"}));
+
+  const std::string wide = dir + "/wide.json";
+  auto utf16 = [](const std::string& ascii) {
+    std::string out;
+    for (char c : ascii) out += std::string{c, '\0'};
+    return out;
+  };
+  Append(wide, "\xFF\xFE" + utf16("{\"a\":1}\r\n{\"a\""));
+  s.path = wide;
+  auto wide_source = OpenSource(s, zmq);
+  EXPECT_EQ(ReadMessages(*wide_source, 1), (std::vector<std::string>{"{\"a\":1}"}));
+  ExpectIdle(*wide_source);
+  Append(wide, utf16(":2}\r\n"));
+  EXPECT_EQ(ReadMessages(*wide_source, 1), (std::vector<std::string>{"{\"a\":2}"}));
+}
+
+}  // namespace
+}  // namespace privmon

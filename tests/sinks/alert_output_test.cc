@@ -207,6 +207,42 @@ TEST(ZmqPubOutput, SaysWhenItStartsAndStopsDropping) {
       << err;
 }
 
+// A subscriber at its high-water mark that reads slowly (a SIEM connector behind in an alert
+// storm) makes the sink alternate drops and deliveries: each switch was a stderr line, two per
+// alert taken, a log flood in the storm. Runs of drops are said at most once a minute (the
+// recovery line counts every drop since the last line).
+TEST(ZmqPubOutput, AFlappingSubscriberIsSaidOnceAMinuteNotPerAlert) {
+  zmq::context_t ctx;
+  ZmqPubOutput pub(ctx, "inproc://flapping", /*send_high_water_mark=*/1);
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::rcvhwm, 1);
+  sub.set(zmq::sockopt::subscribe, "");
+  sub.connect("inproc://flapping");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (pub.subscriptions() == 0 && std::chrono::steady_clock::now() < deadline) {
+    pub.Write("{\"probe\":true}\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  testing::internal::CaptureStderr();
+  int switches = 0;
+  bool last_dropped = false;
+  for (int i = 0; i < 20000 && switches < 40 && std::chrono::steady_clock::now() < deadline; ++i) {
+    const bool dropped = pub.Write("{\"alert\":1}\n").dropped;
+    if (dropped != last_dropped) ++switches;
+    last_dropped = dropped;
+    if (dropped) {  // the subscriber takes what is queued, then falls behind again
+      zmq::message_t m;
+      while (sub.recv(m, zmq::recv_flags::dontwait)) {
+      }
+    }
+  }
+  const std::string err = testing::internal::GetCapturedStderr();
+  ASSERT_GE(switches, 10) << "the subscriber never flapped";
+  std::size_t lines = 0;
+  for (char c : err) lines += c == '\n' ? 1 : 0;
+  EXPECT_LE(lines, 2u) << err;  // was one per switch
+}
+
 TEST(MakeAlertOutputs, BuildsOneOutputPerSinkInOrder) {
   zmq::context_t ctx;
   const std::string path = TempPath("made.jsonl");
