@@ -160,13 +160,12 @@ class FileSource final : public MessageSource {
           offset_ = line_start_;  // a checkpoint taken now resumes at this line
           continue;
         }
-        // A member, or the end of one, at column 0 inside the value: printed without indentation
-        // (Go's MarshalIndent(v, "", ""), Python's indent=0), where a nested object's "{" starts
-        // at column 0 too and says nothing of a truncation.
-        if (!text.empty() && text[0] != ' ' && text[0] != '\t' && text[0] != '{' &&
-            text[0] != '[') {
-          flat_layout_ = true;
-        }
+        // A member at column 0 inside the value: printed without indentation (Go's
+        // MarshalIndent(v, "", ""), Python's indent=0), where a nested object's "{" starts at
+        // column 0 too and says nothing of a truncation. Only a key says so: a closing bracket at
+        // column 0 also ends an indented document (and exports joined with `cat` put the next
+        // one's opening bracket after it on the same line).
+        if (!text.empty() && text[0] == '"') flat_layout_ = true;
         framer_.Push(text);
         continue;
       }
