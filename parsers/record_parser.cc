@@ -8,6 +8,7 @@
 
 #include "parsers/event_builder.h"
 #include "parsers/field_collector.h"
+#include "parsers/json_depth_scan.h"
 #include "parsers/json_text_field.h"
 #include "parsers/json_walk.h"
 #include "parsers/record_fields.h"
@@ -149,26 +150,9 @@ std::string_view InvalidJsonDetail(std::string_view text, simdjson::error_code e
     return "NUL bytes in the text (a file padded with zeros after a crash, or UTF-16 text)";
   }
   // Brackets left open at the end: the text was cut short.
-  int depth = 0;
-  bool in_string = false, escape = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escape) {
-        escape = false;
-      } else if (c == '\\') {
-        escape = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  if (depth > 0 || in_string) {
+  parsers::JsonDepthScan scan;
+  for (const char c : text) scan.Step(c);
+  if (scan.depth() > 0 || scan.in_string()) {
     return "incomplete JSON value: brackets left open at its end (a truncated export or line, or "
            "a pretty-printed value cut short by a line that starts a new value at column 0)";
   }
@@ -413,28 +397,15 @@ bool RecordParser::Impl::ParseConcatenated(const ParseContext& ctx) {
       }
       if (c != '{') return false;
       const std::size_t begin = i;
-      int depth = 0;
-      bool in_string = false, escape = false;
+      parsers::JsonDepthScan scan;
       for (; i < whole.size(); ++i) {
-        const char d = whole[i];
-        if (in_string) {
-          if (escape) {
-            escape = false;
-          } else if (d == '\\') {
-            escape = true;
-          } else if (d == '"') {
-            in_string = false;
-          }
-        } else if (d == '"') {
-          in_string = true;
-        } else if (d == '{' || d == '[') {
-          ++depth;
-        } else if ((d == '}' || d == ']') && --depth == 0) {
+        if (scan.Step(whole[i]) == parsers::JsonDepthScan::Byte::kClose && scan.depth() == 0) {
           ++i;
           break;
         }
       }
-      if (depth != 0 && pass == 0) return false;  // the last one is cut short: not this shape
+      // The last one is cut short: not this shape.
+      if (scan.depth() != 0 && pass == 0) return false;
       // Each a record: "{...} {}" is a record with trailing bytes, as simdjson says.
       if (parsers::TrimSpaces(whole.substr(begin + 1, i - begin - 2)).empty()) return false;
       ++values;

@@ -6,6 +6,8 @@
 namespace privmon {
 namespace {
 
+using Byte = parsers::JsonDepthScan::Byte;
+
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 }  // namespace
@@ -28,28 +30,20 @@ bool JsonStreamFramer::StreamsAt(std::string_view payload) {
   if (i == payload.size()) return false;
   if (payload[i] == '[') return true;
   if (payload[i] != '{') return false;
-  int depth = 0;
-  bool in_string = false, escape = false;
+  parsers::JsonDepthScan scan;
   std::size_t key_start = 0;
   int envelope_key = 0;  // as in Scan's kValue: 1 after the key, 2 after its ':'
   for (; i < payload.size(); ++i) {
     const char c = payload[i];
-    if (in_string) {
-      if (escape) {
-        escape = false;
-      } else if (c == '\\') {
-        escape = true;
-      } else if (c == '"') {
-        in_string = false;
-        if (depth == 1) {
-          const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
-          envelope_key = (key == "records" || key == "value") ? 1 : 0;
-        }
+    if (scan.in_string()) {
+      if (scan.Step(c) == Byte::kStringClose && scan.depth() == 1) {
+        const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
+        envelope_key = (key == "records" || key == "value") ? 1 : 0;
       }
       continue;
     }
     if (IsBlank(c)) continue;
-    if (depth == 1) {
+    if (scan.depth() == 1) {
       if (c == ':' && envelope_key == 1) {
         envelope_key = 2;
         continue;
@@ -57,14 +51,9 @@ bool JsonStreamFramer::StreamsAt(std::string_view payload) {
       if (c == '[' && envelope_key == 2) return true;
       envelope_key = 0;
     }
-    if (c == '"') {
-      in_string = true;
-      key_start = i;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if ((c == '}' || c == ']') && --depth == 0) {
-      return false;
-    }
+    const Byte b = scan.Step(c);
+    if (b == Byte::kStringOpen) key_start = i;
+    if (b == Byte::kClose && scan.depth() == 0) return false;
   }
   return false;
 }
@@ -93,8 +82,8 @@ void JsonStreamFramer::Reset() {
   line_ends_ = true;
   len_ = 0;
   overflow_ = ready_ = line_break_ = false;
-  depth_ = 0;
-  in_string_ = escape_ = in_element_ = top_array_ = false;
+  scan_.Reset();
+  in_element_ = top_array_ = false;
   envelope_key_ = 0;
 }
 
@@ -130,8 +119,7 @@ void JsonStreamFramer::Append(std::string_view bytes) {
 void JsonStreamFramer::BeginElement() {
   len_ = 0;
   overflow_ = line_break_ = false;
-  depth_ = 0;
-  in_string_ = escape_ = false;
+  scan_.Reset();
   in_element_ = true;
 }
 
@@ -176,23 +164,16 @@ bool JsonStreamFramer::Scan() {
       }
       case Mode::kValue: {
         ++pos_;
-        if (in_string_) {
-          if (escape_) {
-            escape_ = false;
-          } else if (c == '\\') {
-            escape_ = true;
-          } else if (c == '"') {
-            in_string_ = false;
-            if (depth_ == 1) {
-              const std::string_view key(buf_.get() + key_start_ + 1,
-                                         overflow_ ? 0 : len_ - key_start_ - 1);
-              envelope_key_ = (!overflow_ && (key == "records" || key == "value")) ? 1 : 0;
-            }
+        if (scan_.in_string()) {
+          if (scan_.Step(c) == Byte::kStringClose && scan_.depth() == 1) {
+            const std::string_view key(buf_.get() + key_start_ + 1,
+                                       overflow_ ? 0 : len_ - key_start_ - 1);
+            envelope_key_ = (!overflow_ && (key == "records" || key == "value")) ? 1 : 0;
           }
           Append(std::string_view(&c, 1));
           continue;
         }
-        if (depth_ == 1 && !IsBlank(c)) {
+        if (scan_.depth() == 1 && !IsBlank(c)) {
           if (c == ':' && envelope_key_ == 1) {
             envelope_key_ = 2;
             Append(std::string_view(&c, 1));
@@ -209,16 +190,11 @@ bool JsonStreamFramer::Scan() {
           }
           envelope_key_ = 0;
         }
-        if (c == '"') {
-          in_string_ = true;
-          if (depth_ == 1) key_start_ = len_ + (line_break_ ? 1 : 0);
-        } else if (c == '{' || c == '[') {
-          ++depth_;
-        } else if (c == '}' || c == ']') {
-          --depth_;
+        if (scan_.Step(c) == Byte::kStringOpen && scan_.depth() == 1) {
+          key_start_ = len_ + (line_break_ ? 1 : 0);
         }
         Append(std::string_view(&c, 1));
-        if (depth_ == 0) {
+        if (scan_.depth() == 0) {
           mode_ = Mode::kNone;
           return Ready();
         }
@@ -236,8 +212,7 @@ bool JsonStreamFramer::Scan() {
               mode_ = Mode::kNone;
             } else {
               mode_ = Mode::kSkipRest;  // the envelope's members after its array
-              depth_ = 1;
-              in_string_ = escape_ = false;
+              scan_.Reset(1);
             }
             continue;
           }
@@ -257,49 +232,18 @@ bool JsonStreamFramer::Scan() {
         }
         ++pos_;
         Append(std::string_view(&c, 1));
-        if (in_string_) {
-          if (escape_) {
-            escape_ = false;
-          } else if (c == '\\') {
-            escape_ = true;
-          } else if (c == '"') {
-            in_string_ = false;
-            if (element_kind_ == '"') {
-              in_element_ = false;
-              return Ready();
-            }
-          }
-          continue;
-        }
-        if (c == '"') {
-          in_string_ = true;
-        } else if (c == '{' || c == '[') {
-          ++depth_;
-        } else if (c == '}' || c == ']') {
-          if (--depth_ == 0) {
-            in_element_ = false;
-            return Ready();
-          }
+        const Byte b = scan_.Step(c);
+        // A string element ends with its closing quote, a container with its closing bracket.
+        if ((b == Byte::kStringClose && element_kind_ == '"') ||
+            (b == Byte::kClose && scan_.depth() == 0)) {
+          in_element_ = false;
+          return Ready();
         }
         continue;
       }
       case Mode::kSkipRest: {
         ++pos_;
-        if (in_string_) {
-          if (escape_) {
-            escape_ = false;
-          } else if (c == '\\') {
-            escape_ = true;
-          } else if (c == '"') {
-            in_string_ = false;
-          }
-        } else if (c == '"') {
-          in_string_ = true;
-        } else if (c == '{' || c == '[') {
-          ++depth_;
-        } else if ((c == '}' || c == ']') && --depth_ == 0) {
-          mode_ = Mode::kNone;
-        }
+        if (scan_.Step(c) == Byte::kClose && scan_.depth() == 0) mode_ = Mode::kNone;
         continue;
       }
     }

@@ -23,6 +23,8 @@
 #include <string>
 #include <string_view>
 
+#include "parsers/json_depth_scan.h"
+
 namespace privmon {
 
 class JsonStreamFramer {
@@ -102,9 +104,7 @@ class JsonStreamFramer {
 
   // Inside the value being gathered (kValue), or the element (kElements with in_element_), or
   // the rest of an envelope (kSkipRest): nesting depth of '{' / '[', string and escape state.
-  int depth_ = 0;
-  bool in_string_ = false;
-  bool escape_ = false;
+  parsers::JsonDepthScan scan_;
   bool in_element_ = false;
   char element_kind_ = 0;   // '{' or '[' (container), '"' (string), 's' (another scalar)
   bool top_array_ = false;  // kElements: the array is the top-level value (else an envelope's)
