@@ -8,10 +8,12 @@
 //   4. receipt-to-verdict latency p50/p99/p99.9 from /metrics at half of (3)'s rate;
 //   5. resident bytes per account at 1M accounts; engine records/s at 10k vs a large count;
 //   6. `privmon scan` with 1 and 2 shards.
+//   2e, 3e, 3te. (2), (3) and (3t) on the same records regrouped as a feed delivers them, up to
+//      --batch (default 50) records per Event Hubs body (bench/event_hubs_batches.h).
 // The machine is shared and noisy, so every figure is given as a ratio to a baseline of this run.
 //   4c. as 4 with `checkpoint: {dir, interval: 1s}`: what checkpointing costs detection latency.
 // Usage: privmon_macro [--records N] [--accounts N] [--big-accounts N] [--reps N] [--dir DIR]
-//                      [--only latency|engine]
+//                      [--batch N] [--only latency|engine]
 //   --only engine runs rows 5a and 5b alone (no input, no privmon processes).
 #include <simdjson.h>
 
@@ -22,11 +24,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench/dom_walk.h"
+#include "bench/event_hubs_batches.h"
 #include "bench/macro_engine.h"
 #include "bench/macro_metrics.h"
 #include "bench/macro_process.h"
@@ -49,6 +53,7 @@ struct Options {
   std::string privmon = PRIVMON_BINARY;
   bool latency_only = false;  // --only latency: rows 3, 4 and 4c
   bool engine_only = false;   // --only engine: rows 5a and 5b
+  std::size_t batch = 50;     // --batch: records per Event Hubs body in rows 2e, 3e, 3te (0: off)
 };
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
@@ -68,6 +73,14 @@ std::string Reps(const std::vector<double>& v, const char* fmt) {
     out += (out.empty() ? "" : ", ") + std::string(buf);
   }
   return out;
+}
+
+// Lines in a file (alerts written), 0 when it cannot be read.
+uint64_t CountLines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  uint64_t n = 0;
+  for (std::string line; std::getline(in, line);) n += !line.empty();
+  return n;
 }
 
 // ---- 1. the ceiling ----------------------------------------------------------------------------
@@ -158,6 +171,7 @@ class RunningService {
   }
   std::string Endpoint() const { return "tcp://127.0.0.1:" + std::to_string(zmq_port_); }
   std::string Scrape() const { return HttpGet(metrics_port_, "/metrics"); }
+  double CpuSeconds() const { return ProcessCpuSeconds(pid_); }
   static double Processed(const std::string& metrics) {
     return SumSamples(metrics, "privmon_events_total") +
            SumSamples(metrics, "privmon_events_rejected_total");
@@ -172,6 +186,7 @@ class RunningService {
 
 struct ReplayRun {
   double records_per_s = 0;
+  double cpu_us_per_record = 0;      // privmon run's CPU time (all threads, start-up included)
   std::map<double, double> latency;  // histogram buckets at the end
   double checkpoints = 0;            // checkpoints written during the run (0 without)
   std::map<double, double> pause;    // privmon_checkpoint_pause_seconds buckets at the end
@@ -219,6 +234,7 @@ ReplayRun Replay(const Options& o, const std::string& input, uint64_t records, d
       }
       ReplayRun r;
       r.records_per_s = (n - first) / Seconds(first_at, now);
+      r.cpu_us_per_record = service.CpuSeconds() * 1e6 / n;
       r.latency = HistogramBuckets(metrics, "privmon_event_latency_seconds");
       r.checkpoints = SumSamples(metrics, "privmon_checkpoint_duration_seconds_count");
       r.pause = HistogramBuckets(metrics, "privmon_checkpoint_pause_seconds");
@@ -394,6 +410,8 @@ Options ParseArgs(int argc, char** argv) {
       o.dir = v;
     else if (k == "--privmon")
       o.privmon = v;
+    else if (k == "--batch")
+      o.batch = std::stoull(v);
     else if (k == "--only" && v == "latency")
       o.latency_only = true;
     else if (k == "--only" && v == "engine")
@@ -450,10 +468,12 @@ int Main(int argc, char** argv) {
   // 2 + 6. scan, 2 and 1 shards, interleaved so that background load hits both alike.
   const std::string cfg1 = ScanConfig(o.dir, 1), cfg2 = ScanConfig(o.dir, 2),
                     cfg2p = ScanConfig(o.dir, 2, 2);
-  std::vector<double> scan1, scan2, scan2p;
+  std::vector<double> scan1, scan2, scan2p, scan_cpu;
   for (int r = 0; r < o.reps && !o.latency_only; ++r) {
     uint64_t records = 0;
-    scan2.push_back(n / ScanSeconds(o.privmon, o.dir, cfg2, input, &records));
+    double cpu = 0;
+    scan2.push_back(n / ScanSeconds(o.privmon, o.dir, cfg2, input, &records, "/dev/null", &cpu));
+    scan_cpu.push_back(cpu * 1e6 / n);
     if (records != in.lines.size()) throw std::runtime_error("scan saw a different count");
     scan1.push_back(n / ScanSeconds(o.privmon, o.dir, cfg1, input, &records));
     scan2p.push_back(n / ScanSeconds(o.privmon, o.dir, cfg2p, input, &records));
@@ -466,9 +486,11 @@ int Main(int argc, char** argv) {
 
   // 3 + 3t. replay over ZeroMQ, unpaced, into privmon run and into a discarding PULL socket
   // (interleaved).
-  std::vector<double> zmq, transport;
+  std::vector<double> zmq, transport, zmq_cpu;
   for (int r = 0; r < o.reps; ++r) {
-    zmq.push_back(Replay(o, input, in.lines.size(), 0).records_per_s);
+    const ReplayRun run = Replay(o, input, in.lines.size(), 0);
+    zmq.push_back(run.records_per_s);
+    zmq_cpu.push_back(run.cpu_us_per_record);
     transport.push_back(
         TransportAloneRate(o.privmon, o.dir, input, in.lines.size(), std::string(kBenchTenant)));
   }
@@ -480,8 +502,51 @@ int Main(int argc, char** argv) {
   const double zmq_par_rate = zmq_par.empty() ? 0 : Median(zmq_par);
   const double zmq_rate = Median(zmq), transport_rate = Median(transport);
   std::printf("3 run+replay records/s: %s\n", Reps(zmq, "%.0f").c_str());
+  std::printf("2, 3 CPU us per record, scan: %s; run: %s\n", Reps(scan_cpu, "%.2f").c_str(),
+              Reps(zmq_cpu, "%.2f").c_str());
   std::printf("3t replay into a discarding PULL records/s: %s\n", Reps(transport, "%.0f").c_str());
   std::printf("6c run+replay parse_threads 2 records/s: %s\n", Reps(zmq_par, "%.0f").c_str());
+
+  // 2e, 3e, 3te: the same records as a feed delivers them, up to --batch records per Event Hubs
+  // body (bench/event_hubs_batches.h): scan, run + replay and the transport alone.
+  std::vector<double> scan_b, zmq_b, transport_b, scan_b_cpu, zmq_b_cpu;
+  Batches batches;
+  std::string batched_alerts;
+  if (o.batch > 0 && !o.latency_only) {
+    const std::string batched = o.dir + "/input-batched.ndjson";
+    batches = WriteEventHubsBatches(input, batched, o.batch);
+    if (batches.records != in.lines.size()) throw std::runtime_error("batching lost records");
+    const double per_message =
+        static_cast<double>(batches.records) / static_cast<double>(batches.messages);
+    for (int r = 0; r < o.reps; ++r) {
+      uint64_t records = 0;
+      // The first repetition keeps both scans' alerts: the batched order must not change them.
+      const bool keep = r == 0;
+      double cpu = 0;
+      scan_b.push_back(n / ScanSeconds(o.privmon, o.dir, cfg2, batched, &records,
+                                       keep ? o.dir + "/alerts-batched.ndjson" : "/dev/null",
+                                       &cpu));
+      scan_b_cpu.push_back(cpu * 1e6 / n);
+      if (records != in.lines.size()) throw std::runtime_error("batched scan saw another count");
+      if (keep) ScanSeconds(o.privmon, o.dir, cfg2, input, &records, o.dir + "/alerts.ndjson");
+      const ReplayRun run = Replay(o, batched, in.lines.size(), 0);
+      zmq_b.push_back(run.records_per_s);
+      zmq_b_cpu.push_back(run.cpu_us_per_record);
+      transport_b.push_back(per_message * TransportAloneRate(o.privmon, o.dir, batched,
+                                                             batches.messages,
+                                                             std::string(kBenchTenant)));
+    }
+    batched_alerts = std::to_string(CountLines(o.dir + "/alerts-batched.ndjson")) + " alerts vs " +
+                     std::to_string(CountLines(o.dir + "/alerts.ndjson")) + " one record a line";
+    std::printf("2e scan of %llu batches (%.1f records each) records/s: %s (%s)\n",
+                static_cast<unsigned long long>(batches.messages), per_message,
+                Reps(scan_b, "%.0f").c_str(), batched_alerts.c_str());
+    std::printf("3e run+replay of the batches records/s: %s\n", Reps(zmq_b, "%.0f").c_str());
+    std::printf("3te the batches into a discarding PULL records/s: %s\n",
+                Reps(transport_b, "%.0f").c_str());
+    std::printf("2e, 3e CPU us per record, scan: %s; run: %s\n", Reps(scan_b_cpu, "%.2f").c_str(),
+                Reps(zmq_b_cpu, "%.2f").c_str());
+  }
 
   // 4. latency at half of (3)'s rate, without and with checkpoints (interleaved)
   const Latency lat = MeasureLatency(o, input, in.lines.size(), zmq_rate / 2);
@@ -517,6 +582,31 @@ int Main(int argc, char** argv) {
       "| 3t | the transport alone: the same replay into a ZeroMQ PULL socket that discards | %.0f "
       "MB/s, %.0f records/s | %.2f x (2) | (report) |\n",
       transport_rate * mb / n, transport_rate, transport_rate / scan);
+  if (!scan_cpu.empty()) {
+    std::printf(
+        "| 3/2 cpu | CPU time per record (all threads), `run` (3) vs `scan` (2) | %.2f vs %.2f us "
+        "| %.2f x | (report) |\n",
+        Median(zmq_cpu), Median(scan_cpu), Median(zmq_cpu) / Median(scan_cpu));
+  }
+  if (!scan_b.empty()) {
+    const double sb = Median(scan_b), zb = Median(zmq_b), tb = Median(transport_b);
+    std::printf(
+        "| 2e | `privmon scan` of the same records in Event Hubs bodies of up to %zu "
+        "(%s) | %.0f records/s | %.2f x (1); %.2f x (2) | (report) |\n",
+        o.batch, batched_alerts.c_str(), sb, sb / ceiling, sb / scan);
+    std::printf(
+        "| 3e | `privmon run` + `replay` of those batches, ZeroMQ TCP loopback | %.0f records/s | "
+        "%.2f x (2e); %.2f x (3te) | >= 0.9 x (2e): %s |\n",
+        zb, zb / sb, zb / tb, zb >= 0.9 * sb ? "met" : "missed");
+    std::printf(
+        "| 3e/2e cpu | CPU time per record (all threads), `run` of the batches vs their `scan` | "
+        "%.2f vs %.2f us | %.2f x | (report) |\n",
+        Median(zmq_b_cpu), Median(scan_b_cpu), Median(zmq_b_cpu) / Median(scan_b_cpu));
+    std::printf(
+        "| 3te | the transport alone: the batches into a discarding PULL socket | %.0f records/s | "
+        "%.2f x (2e) | (report) |\n",
+        tb, tb / sb);
+  }
   PrintLatencyRows(o, lat);
   PrintEngineRows(o, engine);
   // The engine is one part of a record's cost: add its extra cost at the large count to the

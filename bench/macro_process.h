@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -44,13 +46,36 @@ inline pid_t Spawn(const std::vector<std::string>& argv, const std::string& out,
   return pid;
 }
 
-// Waits for the process and returns its exit code (128 + signal when killed).
-inline int WaitExit(pid_t pid) {
+// Waits for the process and returns its exit code (128 + signal when killed); `cpu_seconds`, when
+// given, receives the CPU time (user + system) it used over its life.
+inline int WaitExit(pid_t pid, double* cpu_seconds = nullptr) {
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0) {
     if (errno != EINTR) return -1;
   }
+  if (cpu_seconds != nullptr) {
+    auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    *cpu_seconds = s(usage.ru_utime) + s(usage.ru_stime);
+  }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// CPU time (user + system, all threads) a running process has used so far; 0 when unreadable.
+inline double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start after its closing parenthesis;
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after that point.
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 1; i <= 13 && fields >> f; ++i) {
+    if (i >= 12) ticks += std::stod(f);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 inline std::string ReadText(const std::string& path) {

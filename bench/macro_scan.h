@@ -27,16 +27,16 @@ inline std::string ScanConfig(const std::string& dir, int shards, int parse_thre
 }
 
 // Runs `privmon scan` once, alerts to `alerts` ("/dev/null" to drop); returns seconds and sets
-// *records from its summary line.
+// *records from its summary line, and *cpu_seconds (when given) to the CPU time it used.
 inline double ScanSeconds(const std::string& privmon, const std::string& dir,
                           const std::string& config, const std::string& input, uint64_t* records,
-                          const std::string& alerts = "/dev/null") {
+                          const std::string& alerts = "/dev/null", double* cpu_seconds = nullptr) {
   const std::string err = dir + "/scan.err";
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = Spawn({privmon, "scan", "--quiet", "--config", config, "--tenant",
                            std::string(kBenchTenant), input},
                           alerts, err);
-  const int rc = WaitExit(pid);
+  const int rc = WaitExit(pid, cpu_seconds);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::string text = ReadText(err);
   unsigned long long messages = 0, accepted = 0, rejected = 0;
