@@ -172,14 +172,18 @@ void ReadSources(const YAML::Node& node, std::string_view path, Diagnostics& dia
 
 void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                std::vector<SinkSettings>* out) {
-  static constexpr std::array<std::string_view, 1> kStdoutKeys = {"format"};
-  static constexpr std::array<std::string_view, 2> kFileKeys = {"path", "format"};
-  static constexpr std::array<std::string_view, 2> kZmqKeys = {"endpoint", "format"};
+  static constexpr std::array<std::string_view, 2> kStdoutKeys = {"format", "name"};
+  static constexpr std::array<std::string_view, 3> kFileKeys = {"path", "format", "name"};
+  static constexpr std::array<std::string_view, 3> kZmqKeys = {"endpoint", "format", "name"};
   std::vector<SinkSettings> sinks;
+  std::vector<std::string> kinds;  // each sink's type, for the default labels below
+  std::vector<YAML::Node> named;   // each sink's `name` node (null when unnamed), for errors
   ForEachTyped(
       node, path, kSinkTypes, diag,
       [&](const std::string& type, const YAML::Node& settings, const std::string& item_path) {
         SinkSettings sink;
+        kinds.push_back(type);
+        named.push_back(settings.IsMap() ? settings["name"] : YAML::Node());
         if (type == "kafka") {
           ReadKafkaSink(settings, item_path, diag, &sink);
           sinks.push_back(std::move(sink));
@@ -198,6 +202,8 @@ void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                        const std::string key_path = Child(item_path, key);
                        if (key == "format") {
                          ReadSinkFormat(value, key_path, diag, &sink.format);
+                       } else if (key == "name") {
+                         ReadString(value, key_path, diag, &sink.name);
                        } else {
                          present = ReadString(value, key_path, diag, target) && !target->empty();
                        }
@@ -206,6 +212,28 @@ void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
           Require(present, settings, item_path, is_file ? "path" : "endpoint", diag);
         sinks.push_back(std::move(sink));
       });
+  // Each sink's metric label (`sink="..."`): its name, else its kind numbered from the second sink
+  // of that kind on ("file", "file_2"). Two sinks with one label would be one series in /metrics
+  // (and one name in stderr messages): refused.
+  for (std::size_t i = 0; i < sinks.size() && i < kinds.size(); ++i) {
+    if (!sinks[i].name.empty()) continue;
+    std::size_t same = 0;
+    for (std::size_t j = 0; j < i; ++j) same += kinds[j] == kinds[i] ? 1 : 0;
+    sinks[i].name = kinds[i] + (same > 0 ? "_" + std::to_string(same + 1) : "");
+  }
+  for (std::size_t i = 0; i < sinks.size() && i < named.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (sinks[j].name != sinks[i].name) continue;
+      const YAML::Node& at = named[i] ? named[i] : named[j] ? named[j] : node;
+      diag.Error(at, Child(Index(path, i), "name"),
+                 "two sinks are named \"" + sinks[i].name + "\" (sinks " + std::to_string(j) +
+                     " and " + std::to_string(i) +
+                     ", counting from 0; an unnamed sink is named by its kind, numbered from the "
+                     "second of a kind on: \"file\", \"file_2\"): give each a distinct `name`, "
+                     "its metric label sink=\"...\"");
+      break;
+    }
+  }
   if (sinks.empty()) diag.Note("no sinks configured: alerts will be counted but not written");
   *out = std::move(sinks);
 }

@@ -146,7 +146,10 @@ struct SinkSettings {
   std::string endpoint;
   AlertFormat format = AlertFormat::kNative;
   KafkaSettings kafka;  // kafka sink
-  std::string name;  // kafka sink: its name in stderr messages (metric label: `kafka`, `kafka_2`)
+  // The metric label `sink="..."` and the name in stderr messages: the sink's `name`, else its
+  // kind, numbered from the second sink of a kind on ("file", "file_2"); unique
+  // (config/sources.cc).
+  std::string name;
   bool operator==(const SinkSettings&) const = default;
 };
 

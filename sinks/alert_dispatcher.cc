@@ -11,8 +11,10 @@ constexpr int kSpinRounds = 16;      // idle rounds with yield() before sleeping
 constexpr auto kMinSleep = std::chrono::microseconds(200);
 constexpr auto kMaxSleep = std::chrono::microseconds(1000);
 
-// "file", then "file_2", "file_3" for further sinks of the same kind.
+// The output's name (from the config: its `name`, else "file", "file_2"...), else by kind: "file",
+// then "file_2", "file_3" for further sinks of the same kind.
 std::string SinkLabel(const std::vector<std::unique_ptr<AlertOutput>>& outputs, std::size_t i) {
+  if (!outputs[i]->name().empty()) return outputs[i]->name();
   std::size_t same = 0;
   for (std::size_t j = 0; j < i; ++j) same += outputs[j]->kind() == outputs[i]->kind() ? 1 : 0;
   std::string label(outputs[i]->kind());

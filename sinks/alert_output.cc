@@ -47,6 +47,7 @@ std::vector<std::unique_ptr<AlertOutput>> MakeAlertOutputs(const std::vector<Sin
         break;
     }
     outputs.back()->set_format(s.format);
+    outputs.back()->set_name(s.name);
   }
   return outputs;
 }

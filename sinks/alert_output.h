@@ -67,9 +67,15 @@ class AlertOutput {
   // The format of the lines this output wants (the sink's `format`); set once at start-up.
   AlertFormat format() const { return format_; }
   void set_format(AlertFormat format) { format_ = format; }
+  // The sink's metric label (`sink="..."`), its `name` in the config or the label the config gave
+  // it ("file", "file_2"); empty for an output made without a config (the dispatcher labels it by
+  // kind). Set once at start-up.
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
 
  private:
   AlertFormat format_ = AlertFormat::kNative;
+  std::string name_;
 };
 
 // True for errors a retry cannot cure (the reader is gone, the descriptor is unusable).

@@ -246,5 +246,21 @@ TEST(ConfigLoader, RefusesAFileLargerThanAnyConfigInsteadOfReadingItAll) {
       << r.errors[0].message;
 }
 
+TEST(ConfigLoader, RejectsTwoSinksWithOneMetricLabel) {
+  // Named like another sink's default label ("file" is the first file sink's): one series in
+  // /metrics for two sinks.
+  ExpectOneError(
+      "sinks:\n"
+      "  - file: {path: a.jsonl}\n"
+      "  - zmq_pub: {endpoint: \"tcp://*:7003\", name: file}\n",
+      3, "two sinks are named \"file\"");
+  // Two sinks given one name.
+  ExpectOneError(
+      "sinks:\n"
+      "  - file: {path: a.jsonl, name: siem}\n"
+      "  - file: {path: b.jsonl, name: siem}\n",
+      3, "give each a distinct `name`");
+}
+
 }  // namespace
 }  // namespace privmon

@@ -277,5 +277,22 @@ TEST(ConfigValues, AnEmptyMapGivesTheBuiltinDefaultsButEmptyTextIsAnError) {
   }
 }
 
+TEST(ConfigValues, SinksAreLabelledByTheirNameElseByKindNumberedWithinTheKind) {
+  auto c = Load(
+      "sinks:\n"
+      "  - stdout: {}\n"
+      "  - file: {path: archive.jsonl, name: siem-archive}\n"
+      "  - file: {path: b.jsonl}\n"
+      "  - zmq_pub: {endpoint: \"tcp://*:7003\", name: soc-bus}\n"
+      "  - file: {path: c.jsonl}\n");
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(c->sinks.size(), 5u);
+  EXPECT_EQ(c->sinks[0].name, "stdout");
+  EXPECT_EQ(c->sinks[1].name, "siem-archive");
+  EXPECT_EQ(c->sinks[2].name, "file_2");  // the second file sink, named or not
+  EXPECT_EQ(c->sinks[3].name, "soc-bus");
+  EXPECT_EQ(c->sinks[4].name, "file_3");
+}
+
 }  // namespace
 }  // namespace privmon

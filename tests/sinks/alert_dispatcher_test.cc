@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "sinks/alert_output.h"
 #include "sinks/fd_output.h"
 
 namespace privmon {
@@ -225,6 +226,29 @@ TEST(AlertDispatcher, WithAWakeItParksBetweenBurstsAndLosesNone) {
   EXPECT_EQ(stats.sinks[0].written.load(), kBursts * kPerBurst);
   EXPECT_EQ(stats.sinks[0].dropped.load(), 0u);
   EXPECT_EQ(log.lines.size(), kBursts * kPerBurst);
+}
+
+TEST(AlertDispatcher, LabelsEachSinkByItsConfiguredName) {
+  SpscQueue<Alert> q(64);
+  PipelineStats stats(1, 1, 4);
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("privmon_named_" + std::to_string(::getpid())))
+          .string();
+  std::filesystem::create_directories(dir);
+  std::vector<SinkSettings> sinks(2);
+  sinks[0].type = sinks[1].type = SinkType::kFile;
+  sinks[0].path = dir + "/a.jsonl";
+  sinks[0].name = "siem-archive";
+  sinks[1].path = dir + "/b.jsonl";  // unnamed: labelled by kind
+  zmq::context_t context;
+  AlertDispatcher dispatcher({&q}, MakeAlertOutputs(sinks, context), &stats);
+  ASSERT_TRUE(q.push(NumberedAlert(1)));
+  dispatcher.Stop();
+  ASSERT_EQ(stats.sinks.size(), 2u);
+  EXPECT_EQ(stats.sinks[0].name, "siem-archive");
+  EXPECT_EQ(stats.sinks[0].written.load(), 1u);
+  EXPECT_EQ(stats.sinks[1].name, "file_2");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
