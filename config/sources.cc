@@ -219,7 +219,7 @@ void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
     if (!sinks[i].name.empty()) continue;
     std::size_t same = 0;
     for (std::size_t j = 0; j < i; ++j) same += kinds[j] == kinds[i] ? 1 : 0;
-    sinks[i].name = kinds[i] + (same > 0 ? "_" + std::to_string(same + 1) : "");
+    sinks[i].name = DefaultSinkName(kinds[i], same);
   }
   for (std::size_t i = 0; i < sinks.size() && i < named.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {

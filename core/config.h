@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -135,6 +136,14 @@ struct SourceSettings {
 };
 
 enum class SinkType : uint8_t { kStdout, kFile, kZmqPub, kKafka };
+
+// The name (metric label) of an unnamed sink: its kind ("file"), numbered from the second sink of
+// that kind on ("file_2"); `earlier_of_kind` counts the sinks of that kind before it.
+inline std::string DefaultSinkName(std::string_view kind, std::size_t earlier_of_kind) {
+  std::string name(kind);
+  if (earlier_of_kind > 0) name += "_" + std::to_string(earlier_of_kind + 1);
+  return name;
+}
 
 // How a sink writes each alert: the native JSON line of DESIGN.md section 5, or an OCSF
 // Detection Finding (sinks/alert_ocsf.h).

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/config.h"
+
 namespace privmon {
 namespace {
 
@@ -17,9 +19,7 @@ std::string SinkLabel(const std::vector<std::unique_ptr<AlertOutput>>& outputs, 
   if (!outputs[i]->name().empty()) return outputs[i]->name();
   std::size_t same = 0;
   for (std::size_t j = 0; j < i; ++j) same += outputs[j]->kind() == outputs[i]->kind() ? 1 : 0;
-  std::string label(outputs[i]->kind());
-  if (same > 0) label += "_" + std::to_string(same + 1);
-  return label;
+  return DefaultSinkName(outputs[i]->kind(), same);
 }
 
 }  // namespace
