@@ -114,6 +114,56 @@ TEST(ReplayCommand, DeliversEveryNonEmptyLineByteExactAndInOrder) {
   }
 }
 
+// What pretty printers write (`az rest`, `az monitor log-analytics query`, PowerShell's
+// ConvertTo-Json, jq): replay sends the messages `scan` reads from such a file, each element of an
+// array alone, instead of one line of it per message (which privmon rejected, line by line).
+std::string WithoutBlanks(std::string s) {
+  std::erase_if(s, [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
+  return s;
+}
+
+TEST(ReplayCommand, SendsEachValueOfAPrettyPrintedFileAsScanReadsIt) {
+  PullEndpoint pull;
+  const std::string file = WriteTempFile(
+      "pretty.json",
+      "[\n  {\n    \"time\": \"2024-01-01T00:00:00Z\",\n    \"category\": \"SignInLogs\"\n  },\n"
+      "  {\n    \"TimeGenerated\": \"2024-01-01T00:00:04Z\",\n    \"Type\": \"SigninLogs\"\n  "
+      "}\n]\n"
+      "4bbb79f7-5724-4c9e-95f3-de075f6ec090\t{\n  \"activityDateTime\": "
+      "\"2024-01-01T00:00:05Z\"\n}\n");
+  int rc = -1;
+  auto got = ReplayAndReceive(Options(file, pull), pull, 3, &rc);
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(got.size(), 3u);
+  ASSERT_EQ(got[0].frames.size(), 1u);
+  EXPECT_EQ(WithoutBlanks(got[0].frames[0]),
+            R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs"})");
+  ASSERT_EQ(got[1].frames.size(), 1u);
+  EXPECT_EQ(WithoutBlanks(got[1].frames[0]),
+            R"({"TimeGenerated":"2024-01-01T00:00:04Z","Type":"SigninLogs"})");
+  // A framed value keeps its tenant frame.
+  ASSERT_EQ(got[2].frames.size(), 2u);
+  EXPECT_EQ(got[2].frames[0], "4bbb79f7-5724-4c9e-95f3-de075f6ec090");
+  EXPECT_EQ(WithoutBlanks(got[2].frames[1]), R"({"activityDateTime":"2024-01-01T00:00:05Z"})");
+}
+
+TEST(ReplayCommand, TranscodesAUtf16FileWithAByteOrderMark) {
+  PullEndpoint pull;
+  // Windows PowerShell 5's Out-File writes UTF-16LE with a byte order mark.
+  std::string utf16 = "\xFF\xFE";
+  for (char c : kLines[0] + "\r\n" + kLines[3] + "\r\n") {
+    utf16.push_back(c);
+    utf16.push_back('\0');
+  }
+  const std::string file = WriteTempFile("utf16.json", utf16);
+  int rc = -1;
+  auto got = Payloads(ReplayAndReceive(Options(file, pull), pull, 2, &rc));
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], kLines[0]);
+  EXPECT_EQ(got[1], kLines[3]);
+}
+
 TEST(ReplayCommand, TenantOptionSendsTwoFrames) {
   PullEndpoint pull;
   const std::string file = WriteTempFile("tenant.ndjson", kLines[0] + "\n" + kLines[3] + "\n");

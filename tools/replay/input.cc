@@ -4,6 +4,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
+#include <zmq.hpp>
+
+#include "core/config.h"
+#include "pipeline/framed_line.h"
+#include "pipeline/json_stream_framer.h"
+#include "pipeline/message_source.h"
 
 namespace privmon {
 namespace {
@@ -41,7 +48,60 @@ uint64_t CountLines(std::string_view data) {
   return n;
 }
 
+// privmon's default pipeline.max_message_bytes: a longer line is a compact array the file source
+// streams per element.
+constexpr std::size_t kMaxMessageBytes = 4u << 20;
+
+// True when `data` is not plain NDJSON, one message per line: a UTF-16 byte order mark, NUL bytes,
+// a line that opens a value continuing on the next lines, or a line longer than a message may be.
+bool NeedsFileSource(std::string_view data) {
+  if (data.starts_with("\xFF\xFE") || data.starts_with("\xFE\xFF")) return true;
+  if (data.find('\0') != std::string_view::npos) return true;
+  std::size_t pos = 0;
+  while (pos < data.size()) {
+    std::size_t end = data.find('\n', pos);
+    if (end == std::string_view::npos) end = data.size();
+    const std::string_view line = TrimLine(data.substr(pos, end - pos));
+    if (line.size() > kMaxMessageBytes) return true;
+    if (!IsBlank(line) && JsonStreamFramer::Opens(SplitFramedLine(line).payload)) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool ReplayInput::ReadAsPrivmonDoes(Source& src) {
+  if (!NeedsFileSource(src.data)) return true;
+  SourceSettings settings;
+  settings.type = SourceType::kFile;
+  settings.path = src.path;
+  try {
+    zmq::context_t unused(0);
+    std::unique_ptr<MessageSource> source = OpenSource(settings, unused, nullptr, kMaxMessageBytes);
+    RawMessage msg;
+    while (source->Receive(msg, std::chrono::milliseconds(0)) != ReceiveStatus::kEnd) {
+      std::string_view payload = msg.payload;
+      // A value's bytes start where its line did: the sender frames by the first byte.
+      while (!payload.empty() && (payload.front() == ' ' || payload.front() == '\t' ||
+                                  payload.front() == '\r' || payload.front() == '\n')) {
+        payload.remove_prefix(1);
+      }
+      if (payload.empty() && msg.tenant_frame.empty()) continue;
+      std::string& m = src.messages.emplace_back();
+      if (!msg.tenant_frame.empty()) m.append(msg.tenant_frame).push_back('\t');
+      m.append(payload);
+      msg = RawMessage{};
+    }
+  } catch (const std::exception& e) {
+    error_ = "cannot read " + src.path + ": " + e.what();
+    return false;
+  }
+  src.data.clear();
+  src.data.shrink_to_fit();
+  src.framed = true;
+  return true;
+}
 
 std::unique_ptr<ReplayInput> ReplayInput::Open(const std::vector<std::string>& files, int loops,
                                                uint64_t max_memory, std::string* error) {
@@ -81,6 +141,10 @@ std::unique_ptr<ReplayInput> ReplayInput::Open(const std::vector<std::string>& f
         return nullptr;
       }
       src.in_memory = true;
+      if (!in->ReadAsPrivmonDoes(src)) {
+        *error = in->error_;
+        return nullptr;
+      }
     } else {
       std::FILE* f = std::fopen(path.c_str(), "rb");  // fail early, before sending anything
       if (f == nullptr) {
@@ -89,7 +153,7 @@ std::unique_ptr<ReplayInput> ReplayInput::Open(const std::vector<std::string>& f
       }
       std::fclose(f);
     }
-    if (src.in_memory) lines += CountLines(src.data);
+    if (src.in_memory) lines += src.framed ? src.messages.size() : CountLines(src.data);
     in->sources_.push_back(std::move(src));
   }
   if (all_in_memory) in->total_lines_ = lines * static_cast<uint64_t>(loops);
@@ -101,6 +165,10 @@ ReplayInput::~ReplayInput() {
 }
 
 std::optional<std::string_view> ReplayInput::NextFromMemory(Source& src) {
+  if (src.framed) {
+    if (pos_ >= src.messages.size()) return std::nullopt;
+    return src.messages[pos_++];
+  }
   const std::string_view data = src.data;
   while (pos_ < data.size()) {
     std::size_t end = data.find('\n', pos_);

@@ -1,7 +1,12 @@
-// The lines a replay sends: every non-empty line of the input files, in order, once per loop.
+// The messages a replay sends: every non-empty line of the input files, in order, once per loop.
 // Files are read into memory once when they fit (then the total is known); otherwise each loop
 // streams them again. stdin ("-") is always held in memory, as it cannot be read twice.
-// Single-threaded.
+// A file in memory that is not plain NDJSON (pretty-printed or multi-line JSON, a UTF-16 file with
+// a byte order mark, NUL padding, a compact array longer than max_message_bytes: what `az rest`,
+// PowerShell and exports write) is read once through privmon's own file source, so replay sends
+// the messages `scan` would read from it (each array or batch element alone, UTF-16 transcoded);
+// a framed message is "<tenant>\t<payload>" as in a file. Streamed files and stdin are read as
+// lines. Single-threaded.
 #pragma once
 
 #include <cstdint>
@@ -37,11 +42,17 @@ class ReplayInput {
     std::string path;
     std::string data;  // whole file when in memory
     bool in_memory = false;
+    // A file in memory that is not plain NDJSON: the messages privmon's file source read from it.
+    std::vector<std::string> messages;
+    bool framed = false;  // read through the file source: `messages` holds it
   };
   ReplayInput() = default;
   bool OpenCurrentFile();
   std::optional<std::string_view> NextFromMemory(Source& src);
   std::optional<std::string_view> NextFromStream();
+  // Reads `src` (a file in memory) through the file source into src.messages when it is not plain
+  // NDJSON; false with error_ set when the source fails.
+  bool ReadAsPrivmonDoes(Source& src);
 
   std::vector<Source> sources_;
   int loops_ = 1;
