@@ -208,6 +208,33 @@ TEST(Unlearn, AnExAdminIsNotReportedUnusedAndARegainMakesItPrivilegedAgain) {
   EXPECT_TRUE(BadPasswordBurst(h, "2026-12-06T10"));
 }
 
+// The same for an account the config no longer lists (a reload): its PRIV-PA-05 timer, armed
+// while it was listed, drops itself instead of reporting an ordinary account as unused.
+TEST(Unlearn, AnAccountNoLongerListedIsNotReportedUnused) {
+  for (const bool unlisted : {false, true}) {
+    auto t = EngineHarness::Tenant(kTenant);
+    t->privileged_accounts.insert(HashLower(kAdmin));
+    EngineHarness h(t);
+    h.Feed(SignIn(kTenant, kAdmin, "2026-09-01T08:00:00Z"));
+    if (unlisted) {
+      auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
+      config->tenants[HashLower(kTenant)] = EngineHarness::Tenant(kTenant);
+      h.engine().OnConfig(config);
+    }
+    h.Feed(SignIn(kTenant, kAdmin, "2026-09-02T08:00:00Z", 50126));  // seen under the new config
+    for (const char* time : {"2026-10-15T10:00:00Z", "2026-11-15T10:00:00Z"}) {
+      h.Feed(SignIn(kTenant, "other@contoso.com", time));
+    }
+    h.Finish();
+    const int pa05 = CountPa05(h.Drain());
+    if (unlisted) {
+      EXPECT_EQ(pa05, 0);
+    } else {
+      EXPECT_GE(pa05, 1);
+    }
+  }
+}
+
 // Saves shard 0 of `from` and loads it into a fresh harness, as format `format` would have it (a
 // format-2 account is format 3's without the held roles).
 void Transfer(EngineHarness& from, EngineHarness& to, uint32_t format) {
