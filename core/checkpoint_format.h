@@ -1,4 +1,4 @@
-// Checkpoint file format, version 2 (docs/operations.md "Checkpoints"): the byte layout shared by
+// Checkpoint file format, version 3 (docs/operations.md "Checkpoints"): the byte layout shared by
 // the pipeline (which cuts, writes and restores checkpoints) and the state it carries (which
 // encodes its own records, state/checkpoint_codec.h). Knows nothing of what a record means.
 //
@@ -25,7 +25,7 @@
 
 namespace privmon {
 
-inline constexpr uint32_t kCheckpointFormat = 2;  // reads 1 and 2 (DecodeCheckpoint)
+inline constexpr uint32_t kCheckpointFormat = 3;  // reads 1, 2 and 3 (DecodeCheckpoint)
 inline constexpr uint32_t kCheckpointPartitions = 16;
 
 enum class CheckpointRoute : uint8_t { kByKey = 0, kByOrigin = 1 };

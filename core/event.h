@@ -92,7 +92,8 @@ enum class Activity : uint8_t {
   kRequestApproved,                    // any "... approved ..." (metrics only)
   kRemoveMemberFromRolePimExpired,     // "Remove member from role (PIM activation expired)"
   kRemoveMemberFromRolePimDeactivate,  // "Remove member from role (PIM activation)" / deactivation
-  kRemoveMemberFromRole,               // other role removals
+  kRemoveMemberFromRole,               // an active assignment removed ("Remove member from
+                                       // role", "... in PIM completed (permanent)", ...)
   kUpdateRoleSettingInPim,
   kUserRegisteredSecurityInfo,  // PRIV-PA-03 group
   kUserChangedDefaultSecurityInfo,
@@ -107,6 +108,10 @@ enum class Activity : uint8_t {
   // "User updated security info" (a method changed, as the audit activity reference lists it):
   // PRIV-PA-03 with the group above.
   kUserUpdatedSecurityInfo,
+  // An eligible assignment removed: "Remove eligible member from role" (Core Directory), "Remove
+  // eligible member from role in PIM completed (permanent/timebound)", "Remove permanent eligible
+  // role assignment" (PIM). Un-learns (docs/RULES.md "Learned privilege").
+  kRemoveEligibleMemberFromRole,
   kCount
 };
 
@@ -197,6 +202,7 @@ struct AuditFields {
 struct RegistrationFields {
   bool is_mfa_registered = true;
   bool is_admin = false;
+  bool is_admin_stated = false;  // the record states isAdmin (true or false), not left it out
 };
 
 struct SecurityEventFields {

@@ -23,8 +23,16 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
 
   // A service principal or a group given a role is no user account: its rules (EL-01, EL-02,
   // PA-04) name it, but it signs in as no user (PA-05, SI-03 would misjudge it).
+  const Seconds32 t = ToSeconds32(e.time);
   if (gains_privileged_role && (au.flags & kTargetNotUser) == 0) {
     MakePrivileged(st, who, e, kPrivilegedLearned);
+    accounts_.Privileged(st).roles.Grant(au.role_hash, RoleHold(au.activity), t);
+  } else if (IsRoleRemoval(au.activity) && success && au.role_hash != 0) {
+    // The removal of an assignment the account is known to hold; the last one un-learns its
+    // privilege (docs/RULES.md "Learned privilege"). A role never seen granted changes nothing.
+    if (PrivilegedState* ps = accounts_.PrivilegedIfAny(st)) {
+      if (ps->roles.Remove(au.role_hash, RemovedHold(au.activity), t)) Unlearn(st, *ps, t);
+    }
   }
 
   // PRIV-BG-02..04, SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
@@ -35,10 +43,16 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   // The end of an activation of a privileged role arriving before the activation itself (within
   // the allowed lateness) must not be lost: the account activated that role, so it is privileged
   // (PRIV-EL-06/08, detectors/code_rules/pim_activations.h, keep the removal for it).
+  // An account whose privilege was un-learned is not made privileged again by the end of an
+  // activation (its removal may have ended the activation): only by a new gain.
   if ((au.activity == Activity::kRemoveMemberFromRolePimExpired ||
        au.activity == Activity::kRemoveMemberFromRolePimDeactivate) &&
-      privileged_role && success && !st.privileged()) {
-    MakePrivileged(st, who, e, kPrivilegedLearned);
+      privileged_role && success && !st.privileged() && (au.flags & kTargetNotUser) == 0) {
+    const PrivilegedState* ps = accounts_.PrivilegedIfAny(st);
+    if (ps == nullptr || ps->roles.unlearned == 0) {
+      MakePrivileged(st, who, e, kPrivilegedLearned);
+      accounts_.Privileged(st).roles.Grant(au.role_hash, HeldRoles::kEligible, t);
+    }
   }
 }
 

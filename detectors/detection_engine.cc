@@ -365,10 +365,17 @@ bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings&
 
 void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, const Event& e,
                                      uint8_t how) {
+  const bool was_privileged = st.privileged();
   st.flags |= how;
   const bool fresh = st.privileged_index == UINT32_MAX;
   PrivilegedState& ps = accounts_.Privileged(st);
   KeepNames(ps, ref, ToSeconds32(e.time));
+  if (!fresh && !was_privileged && ps.since != 0 && e.time != 0) {
+    // Privileged again after its privilege was un-learned (Unlearn): its state is reused, and
+    // PRIV-PA-05 waits from now, as for an account new to privilege.
+    ps.since = ToSeconds32(e.time);
+    code_rules::UnusedAccount::Arm(code_context_, ref.key, st, config_->ForTenant(e.tenant_hash));
+  }
   if (fresh) {
     ps.tenant_id = e.tenant_id;
     ps.tenant_hash = e.tenant_hash;
@@ -379,6 +386,16 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
       code_rules::UnusedAccount::Arm(code_context_, ref.key, st, config_->ForTenant(e.tenant_hash));
     }
   }
+}
+
+void DetectionEngine::Unlearn(AccountState& st, PrivilegedState& ps, Seconds32 t) {
+  if ((st.flags & kPrivilegedLearned) == 0 || !ps.roles.Empty()) return;
+  st.flags &= static_cast<uint8_t>(~kPrivilegedLearned);
+  if (st.privileged()) return;  // a configured account stays privileged
+  // The slot stays (names, look-backs, held roles; reused on re-learning), as does any pending
+  // timer: PRIV-PA-05's drops itself for an account no longer privileged (UnusedAccount::Fire);
+  // verdicts armed while it was privileged (EL-06, EL-08, SI-04) are still judged.
+  ps.roles.unlearned = std::max<Seconds32>(t, 1);
 }
 
 void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {

@@ -77,6 +77,10 @@ class DetectionEngine final : public EventConsumer {
   // Shared helpers (detection_engine.cc).
   AccountState& Resolve(const AccountRef& ref, const Event& e, const TenantSettings& tenant);
   void MakePrivileged(AccountState& st, const AccountRef& ref, const Event& e, uint8_t how);
+  // A learned account left holding no role and no source naming none (HeldRoles::Empty) is
+  // privileged no more: clears kPrivilegedLearned (never kPrivilegedConfigured). `t`: the event
+  // time of the record that removed the last one.
+  void Unlearn(AccountState& st, PrivilegedState& ps, Seconds32 t);
   bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const {
     return static_cast<int64_t>(t) - static_cast<int64_t>(st.first_seen) < tenant.learning_period_s;
   }

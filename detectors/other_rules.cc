@@ -7,7 +7,18 @@ namespace privmon {
 
 void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenant) {
   AccountState& st = Resolve(e.account, e, tenant);
-  if (e.registration.is_admin) MakePrivileged(st, e.account, e, kPrivilegedLearned);
+  // isAdmin names no role: a source of its own, cleared by a later report of isAdmin false (only
+  // a record that states isAdmin; docs/RULES.md "Learned privilege").
+  if (e.registration.is_admin) {
+    MakePrivileged(st, e.account, e, kPrivilegedLearned);
+    accounts_.Privileged(st).roles.sources |= HeldRoles::kIsAdmin;
+  } else if (e.registration.is_admin_stated) {
+    if (PrivilegedState* ps = accounts_.PrivilegedIfAny(st);
+        ps != nullptr && (ps->roles.sources & HeldRoles::kIsAdmin) != 0) {
+      ps->roles.sources &= static_cast<uint8_t>(~HeldRoles::kIsAdmin);
+      Unlearn(st, *ps, e.time == 0 ? 0 : ToSeconds32(e.time));
+    }
+  }
   // PRIV-SI-05 is a match rule (rules/sign-in.yaml) run after this.
 }
 

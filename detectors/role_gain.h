@@ -1,11 +1,13 @@
 // Whether an audit record grants its target a privileged role: a successful role-granting activity
 // (direct, outside PIM, eligible, PIM assignment or activation) of a role in the tenant's
 // privileged_roles. Shared by the engine (privileged-status learning) and the C++ rules that judge
-// role gains (detectors/code_rules/). Pure; any thread; one hash-set probe.
+// role gains (detectors/code_rules/); and which records remove a held role. Pure; any thread; one
+// hash-set probe.
 #pragma once
 
 #include "core/config.h"
 #include "core/event.h"
+#include "state/held_roles.h"
 
 namespace privmon {
 
@@ -13,6 +15,24 @@ inline bool IsRoleGain(Activity a) {
   return a == Activity::kAddMemberToRole || a == Activity::kAddMemberToRoleOutsidePim ||
          a == Activity::kAddEligibleMemberToRole || a == Activity::kAddMemberToRoleInPim ||
          a == Activity::kAddMemberToRolePimActivation;
+}
+
+// An assignment removed (active or eligible); PIM's activation expiry and deactivation are not:
+// the account stays eligible (docs/RULES.md "Learned privilege").
+inline bool IsRoleRemoval(Activity a) {
+  return a == Activity::kRemoveMemberFromRole || a == Activity::kRemoveEligibleMemberFromRole;
+}
+
+// How a gain holds its role (HeldRoles::Hold): an eligible assignment, an active one, or both for
+// a PIM activation (only an eligible account activates).
+inline uint8_t RoleHold(Activity a) {
+  if (a == Activity::kAddEligibleMemberToRole) return HeldRoles::kEligible;
+  if (a == Activity::kAddMemberToRolePimActivation)
+    return HeldRoles::kEligible | HeldRoles::kActive;
+  return HeldRoles::kActive;
+}
+inline uint8_t RemovedHold(Activity a) {
+  return a == Activity::kRemoveEligibleMemberFromRole ? HeldRoles::kEligible : HeldRoles::kActive;
 }
 
 // A failed assignment grants nothing: it is the harmless sibling of every role-gain rule.

@@ -122,7 +122,12 @@ Activity LookupActivity(std::string_view raw) {
   if (n == "add scoped member to role" || n.starts_with("add member to role scoped over")) {
     return Activity::kAddMemberToRole;
   }
-  if (n == "remove scoped member from role") return Activity::kRemoveMemberFromRole;
+  if (n == "remove scoped member from role" || n == "remove permanent direct role assignment") {
+    return Activity::kRemoveMemberFromRole;
+  }
+  if (n == "remove permanent eligible role assignment") {
+    return Activity::kRemoveEligibleMemberFromRole;
+  }
   if (n.starts_with("remove member from role")) {
     // PIM writes an expiry as "Remove member from role (PIM activation expired)" (the activity
     // reference's spelling, initiated by its app "Azure AD PIM"), without "completed".
@@ -133,7 +138,12 @@ Activity LookupActivity(std::string_view raw) {
         n.find("deactivat") != std::string_view::npos) {
       return Activity::kRemoveMemberFromRolePimDeactivate;
     }
-    return Activity::kRemoveMemberFromRole;
+    // A PIM request to remove ("... in PIM requested (permanent)") removes nothing yet: only its
+    // completion does.
+    return pim_request ? Activity::kOther : Activity::kRemoveMemberFromRole;
+  }
+  if (n.starts_with("remove eligible member from role")) {
+    return pim_request ? Activity::kOther : Activity::kRemoveEligibleMemberFromRole;
   }
   // PIM's denial of a request to extend or renew an assignment ("Update member in PIM denied by
   // admin (extend/renew)", the activity reference's name in all three PIM categories) is a denied

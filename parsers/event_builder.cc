@@ -365,6 +365,7 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       FillAccount(ev.tenant_hash, FirstNonEmpty({f.id, f.user_id}), f.upn, ev.account);
       ev.registration.is_mfa_registered = f.is_mfa_registered != 0;
       ev.registration.is_admin = f.is_admin == 1;
+      ev.registration.is_admin_stated = f.is_admin != -1;
       break;
     case EventKind::kAzureActivity: {
       std::string_view id = f.claims_object_id, upn = f.claims_upn;

@@ -567,6 +567,14 @@ void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
   });
 }
 
+namespace {
+// A modified property's value that names nothing: absent, null, or an empty JSON string.
+bool PropertyValueEmpty(std::string_view v) {
+  v = TrimSpaces(v);
+  return v.empty() || v == "\"\"" || v == "null" || v == "[]";
+}
+}  // namespace
+
 void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
   ForEachElement(v, [&](dom::element target) { Target(target, out); });
 }
@@ -604,13 +612,16 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
       upn_property = new_value;
       old_upn_property = old_value;
     }
+    // A removal ("Remove member from role") names the role it took away in the old value only
+    // (its new value is null): the role is the new value, else the old one.
+    const std::string_view role_value = PropertyValueEmpty(new_value) ? old_value : new_value;
     if (EqualsIgnoreCase(name, "Role.DisplayName") && role_property.empty()) {
-      role_property = new_value;
+      role_property = role_value;
     }
     if ((EqualsIgnoreCase(name, "Role.TemplateId") || EqualsIgnoreCase(name, "TemplateId") ||
          EqualsIgnoreCase(name, "RoleDefinitionOriginId")) &&
         template_id.empty()) {
-      template_id = new_value;
+      template_id = role_value;
     }
     // PIM role-setting heuristic: the property (name or new value) is about MFA or approval, the
     // new value says disabled/false/removed and the old value did not.

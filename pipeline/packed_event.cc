@@ -20,6 +20,7 @@ enum PackedBool : uint8_t {
   kPackedMfaRegistered = 1 << 4,
   kPackedAdmin = 1 << 5,
   kPackedElevateAccess = 1 << 6,
+  kPackedAdminStated = 1 << 7,
 };
 
 // f(string) for each FixedString of `e` (Event or const Event), always in this order.
@@ -137,12 +138,14 @@ void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out) {
   p.category = au.category;
   p.service = au.service;
   p.app_hash_count = au.app_hash_count;
-  p.bools = static_cast<uint8_t>(
-      (si.fraud_reported ? kPackedFraudReported : 0) |
-      (si.device_compliant ? kPackedDeviceCompliant : 0) |
-      (si.device_managed ? kPackedDeviceManaged : 0) | (si.guest ? kPackedGuest : 0) |
-      (e.registration.is_mfa_registered ? kPackedMfaRegistered : 0) |
-      (e.registration.is_admin ? kPackedAdmin : 0) | (e.elevate_access ? kPackedElevateAccess : 0));
+  p.bools = static_cast<uint8_t>((si.fraud_reported ? kPackedFraudReported : 0) |
+                                 (si.device_compliant ? kPackedDeviceCompliant : 0) |
+                                 (si.device_managed ? kPackedDeviceManaged : 0) |
+                                 (si.guest ? kPackedGuest : 0) |
+                                 (e.registration.is_mfa_registered ? kPackedMfaRegistered : 0) |
+                                 (e.registration.is_admin ? kPackedAdmin : 0) |
+                                 (e.registration.is_admin_stated ? kPackedAdminStated : 0) |
+                                 (e.elevate_access ? kPackedElevateAccess : 0));
   std::size_t i = 0, at = 0;
   uint16_t truncated = 0;
   ForEachPackedString(e, [&](const auto& s) {
@@ -205,6 +208,7 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   au.app_hash_count = p.app_hash_count;
   e.registration.is_mfa_registered = (p.bools & kPackedMfaRegistered) != 0;
   e.registration.is_admin = (p.bools & kPackedAdmin) != 0;
+  e.registration.is_admin_stated = (p.bools & kPackedAdminStated) != 0;
   e.security.event_id = p.event_id;
   e.elevate_access = (p.bools & kPackedElevateAccess) != 0;
 }

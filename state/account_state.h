@@ -13,7 +13,8 @@ inline constexpr uint16_t kUnknownTenant = UINT16_MAX;
 
 enum AccountFlag : uint8_t {
   kPrivilegedConfigured = 1 << 0,  // listed in privileged_accounts or break_glass
-  kPrivilegedLearned = 1 << 1,     // gained / activated a privileged role, or isAdmin
+  kPrivilegedLearned = 1 << 1,     // gained / activated a privileged role, or isAdmin; cleared
+                                   // when it holds none any more (PrivilegedState::roles)
   kBreakGlass = 1 << 2,
   kNamingChecked = 1 << 3,   // PRIV-SI-03 fires once per account
   kConfigResolved = 1 << 4,  // configured flags computed for the current config generation

@@ -2,8 +2,9 @@
 // account (its AccountState and, when privileged, its PrivilegedState), known value, pending
 // timer, suppression bucket, remembered record (dedupe) and tenant clock. Plain structs are
 // copied byte for byte, so kStateLayout (their sizes and the format) is part of the file: a build
-// whose layouts differ refuses the file instead of misreading it. Format 1 files are migrated on
-// read (DecodeAccount; known values without their time and tenant). Alerts (pending suppression
+// whose layouts differ refuses the file instead of misreading it. Format 1 and 2 files are migrated
+// on read (DecodeAccount; format 1's known values without their time and tenant; both formats'
+// privileged accounts without their held roles). Alerts (pending suppression
 // updates) are copied likewise, except their detail keys (pointers to literals), written as text
 // and interned. Pure functions; EncodeX appends to a reused buffer, DecodeX returns false on a
 // short payload.
@@ -51,8 +52,9 @@ static_assert(std::is_trivially_copyable_v<Alert>);
 // meaning what it meant, so the layout counts the 41 rules of the guide, not kRuleCount.
 inline constexpr std::size_t kCheckpointRuleIds = 41;
 static_assert(kRuleCount >= kCheckpointRuleIds);
-// Format 2's layout: the sizes, salted with the format number (format 2 kept every size of
-// format 1 but repacked AccountState's flags to make room for its tenant index).
+// This format's layout: the sizes, salted with the format number (format 2 kept every size of
+// format 1 but repacked AccountState's flags to make room for its tenant index; format 3 appended
+// the held roles to PrivilegedState).
 inline constexpr uint32_t kStateLayout = static_cast<uint32_t>(Mix64(
     HashCombine(HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
                             HashCombine(sizeof(Timer), sizeof(Alert) * 131 + kCheckpointRuleIds)),
@@ -70,9 +72,14 @@ struct AccountStateV1 {
 };
 static_assert(sizeof(AccountStateV1) == 40);
 
+// Format 2 (the committed fixture tests/data/checkpoint/v2): its layout hash, frozen. Its
+// PrivilegedState is format 3's without the held roles (kPrivilegedStateV2Bytes, the same in
+// format 1).
+inline constexpr uint32_t kStateLayoutV2 = 3006745713u;
+
 // The layout hash this build accepts for each format it reads (index = format; 0: none).
-inline constexpr std::array<uint32_t, kCheckpointFormat + 1> kStateLayouts = {0, kStateLayoutV1,
-                                                                              kStateLayout};
+inline constexpr std::array<uint32_t, kCheckpointFormat + 1> kStateLayouts = {
+    0, kStateLayoutV1, kStateLayoutV2, kStateLayout};
 
 template <class T>
 void PutRaw(std::string& out, const T& v) {
@@ -109,7 +116,7 @@ inline bool Plausible(const PrivilegedState& p) {
   if (!Plausible(p.id) || !Plausible(p.upn) || !Plausible(p.tenant_id) ||
       !ByteIsBool(p.absence_timer_pending) || !Plausible(p.bad_passwords) ||
       !Plausible(p.lockouts) || !Plausible(p.strong_auth_failures) || !Plausible(p.successes) ||
-      !Plausible(p.role_removals)) {
+      !Plausible(p.role_removals) || !p.roles.Plausible()) {
     return false;
   }
   for (const PendingInterrupt& i : p.interrupts) {
@@ -141,8 +148,8 @@ inline bool Plausible(const Timer& t) {
   return false;
 }
 
-// An account (format 2): its tenant's hash (0: unknown), its state, then a flag byte and its
-// PrivilegedState when it has one.
+// An account (formats 2 and 3): its tenant's hash (0: unknown), its state, then a flag byte and
+// its PrivilegedState when it has one.
 inline void EncodeAccount(std::string& out, uint64_t tenant_hash, const AccountState& st,
                           const PrivilegedState* ps) {
   PutU64(out, tenant_hash);
@@ -150,7 +157,9 @@ inline void EncodeAccount(std::string& out, uint64_t tenant_hash, const AccountS
   out.push_back(ps != nullptr ? 1 : 0);
   if (ps != nullptr) PutRaw(out, *ps);
 }
-// Decodes an account record of `format` (1 or 2); a format-1 account has no tenant (0).
+// Decodes an account record of `format` (1, 2 or 3); a format-1 account has no tenant (0). A
+// PrivilegedState of format 1 or 2 did not keep the roles its account holds: restored with
+// HeldRoles::kUnknown, its learned privilege is never un-learned by a role removal.
 inline bool DecodeAccount(uint32_t format, std::string_view in, uint64_t* tenant_hash,
                           AccountState* st, PrivilegedState* ps, bool* has_ps) {
   *tenant_hash = 0;
@@ -178,7 +187,16 @@ inline bool DecodeAccount(uint32_t format, std::string_view in, uint64_t* tenant
   if (in.empty()) return false;
   *has_ps = in[0] != 0;
   in.remove_prefix(1);
-  return !*has_ps || (GetRaw(in, ps) && Plausible(*ps));
+  if (!*has_ps) return true;
+  if (format < 3) {
+    if (in.size() < kPrivilegedStateV2Bytes) return false;
+    *ps = PrivilegedState{};
+    std::memcpy(static_cast<void*>(ps), in.data(), kPrivilegedStateV2Bytes);
+    ps->roles = HeldRoles{};
+    ps->roles.sources = HeldRoles::kUnknown;
+    return Plausible(*ps);
+  }
+  return GetRaw(in, ps) && Plausible(*ps);
 }
 
 // An alert; its detail keys as text (interned on decode: the keys must outlive the alert).

@@ -1,15 +1,17 @@
 // PrivilegedState: the extra memory of a privileged account (configured or learned), allocated
 // once when the account becomes privileged and kept in its shard's arena. Holds the names an
 // alert raised from a timer needs, the short event-time look-backs of threshold and sequence
-// rules, and the learned sign-in hours. Touched only by the owning shard's thread; < 3 KiB
-// (pinned below).
+// rules, the learned sign-in hours and the privileged roles it is known to hold
+// (state/held_roles.h). Touched only by the owning shard's thread; < 3 KiB (pinned below).
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "core/fixed_string.h"
 #include "state/account_state.h"
+#include "state/held_roles.h"
 #include "state/signin_runs.h"
 #include "state/time_ring.h"
 
@@ -50,8 +52,15 @@ struct PrivilegedState {
   std::array<PendingActivation, 4> activations{};
   std::array<uint16_t, 24> learning_hours{};  // PRIV-SI-10: successful sign-ins per UTC hour
   uint32_t learning_signins = 0;
+  // Appended in checkpoint format 3: format 2's PrivilegedState is this struct's first
+  // kPrivilegedStateV2Bytes bytes (state/checkpoint_codec.h migrates it).
+  HeldRoles roles;  // what its learned privilege rests on (docs/RULES.md "Learned privilege")
 };
 
+// Format 2's PrivilegedState ended where `roles` begins.
+inline constexpr std::size_t kPrivilegedStateV2Bytes = 2896;
+static_assert(offsetof(PrivilegedState, roles) == kPrivilegedStateV2Bytes,
+              "format 2's layout is a prefix of format 3's");
 static_assert(sizeof(PrivilegedState) <= 3072, "the header states < 3 KiB per privileged account");
 
 }  // namespace privmon

@@ -35,6 +35,9 @@ void UnusedAccount::Arm(CodeRuleContext& ctx, uint64_t account_key, AccountState
 void UnusedAccount::Fire(CodeRuleContext& ctx, uint64_t account_key, AccountState& st,
                          PrivilegedState& ps, uint32_t basis, const TenantSettings& tenant) {
   ps.absence_timer_pending = false;
+  // No longer privileged (its learned privilege was un-learned, or the config no longer lists it):
+  // nothing to judge, and no re-arming; becoming privileged again arms a timer afresh.
+  if (!st.privileged()) return;
   const int64_t period = tenant.rule(RuleId::kPA05).window_s;
   const Seconds32 current = std::max(st.last_success, ps.since);
   const auto due = static_cast<Seconds32>(std::min<int64_t>(basis + period, UINT32_MAX));
@@ -46,6 +49,10 @@ void UnusedAccount::Fire(CodeRuleContext& ctx, uint64_t account_key, AccountStat
   if (!silent || ps.absence_reported_for == basis) return;
   // A privileged account deleted during the period is gone, not unused (no alert).
   if (st.deleted != 0 && st.deleted >= basis && st.deleted <= due) return;
+  // Nor is one whose privilege was un-learned during the period (and has since been learned
+  // again): it was not a privileged account all along (docs/RULES.md "Learned privilege").
+  const Seconds32 unlearned = ps.roles.unlearned;
+  if (unlearned != 0 && unlearned >= basis && unlearned <= due) return;
   ps.absence_reported_for = basis;
   Alert a = TimerAlert(RuleId::kPA05, ps, Micros(basis) + period * kMicrosPerSecond);
   a.first_seen = Micros(basis);

@@ -1,7 +1,8 @@
 // Checkpoint files and restore (issue 12, docs/operations.md "Checkpoints"): atomic files of mode
 // 0640, the newest kept few, a truncated or bit-flipped newest file refused with its reason and
 // the previous one used, exit 2 only when none is usable, --fresh on purpose, and the committed
-// format-1 fixture (tests/data/checkpoint/v1) still restores, into any shard count.
+// fixtures of formats 1, 2 and 3 (tests/data/checkpoint/v1, v2, v3) still restore, into any shard
+// count.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -35,6 +36,7 @@ using testing::TempDirCleanup;
 const std::string kBinary = PRIVMON_BINARY;
 const std::string kFixtureDir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v1";
 const std::string kFixtureV2Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v2";
+const std::string kFixtureV3Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v3";
 
 std::string SmallCheckpoint(uint64_t marker) {
   CheckpointShardWriter w(0);
@@ -145,13 +147,13 @@ TEST(CheckpointStore, ATruncatedOrBitFlippedNewestFallsBackToThePreviousOne) {
   CheckpointStore other(dir + "/other");
   ASSERT_EQ(other.Write(SmallCheckpoint(9)), "");
   notes.clear();
-  const std::array<uint32_t, 3> others = {0, kStateLayoutV1, kStateLayout + 1};
+  const std::array<uint32_t, 4> others = {0, kStateLayoutV1, kStateLayoutV2, kStateLayout + 1};
   EXPECT_EQ(other.LoadLatest(others, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_EQ(notes.size(), 1u);
   // The refusal names the file's format and layout and the ones this build reads and writes.
-  EXPECT_NE(notes[0].find("format 2 with state layout " + std::to_string(kStateLayout) +
-                          " of another build: this build reads format 2 with layout " +
+  EXPECT_NE(notes[0].find("format 3 with state layout " + std::to_string(kStateLayout) +
+                          " of another build: this build reads format 3 with layout " +
                           std::to_string(kStateLayout + 1)),
             std::string::npos)
       << notes[0];
@@ -174,7 +176,7 @@ TEST(CheckpointStore, RefusesAnUnknownFutureFormatWithAClearMessage) {
   EXPECT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].find("format 3 is newer than the formats 1 to 2 this build reads"),
+  EXPECT_NE(notes[0].find("format 4 is newer than the formats 1 to 3 this build reads"),
             std::string::npos)
       << notes[0];
   // Format 0 was never written: refused the same way, not read as format 1.
@@ -184,7 +186,7 @@ TEST(CheckpointStore, RefusesAnUnknownFutureFormatWithAClearMessage) {
   EXPECT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_FALSE(notes.empty());
-  EXPECT_NE(notes[0].find("format 0 is not one of the formats 1 to 2"), std::string::npos)
+  EXPECT_NE(notes[0].find("format 0 is not one of the formats 1 to 3"), std::string::npos)
       << notes[0];
 }
 
@@ -234,14 +236,30 @@ TEST(CheckpointRun, AFinalCheckpointThatCannotBeWrittenIsExit1) {
   EXPECT_NE(err.find("final checkpoint was NOT written"), std::string::npos) << err;
 }
 
+// Of the accounts restored: how many have a PrivilegedState, and how many of those hold roles
+// not known (HeldRoles::kUnknown: restored from format 1 or 2, never un-learned by a removal).
+struct RestoreCounts {
+  std::size_t with_privileged_state = 0;
+  std::size_t unknown_roles = 0;
+};
+
 // Restores a checkpoint into `shards` detection engines; returns the accounts they hold.
 std::size_t RestoreInto(const DecodedCheckpoint& cp, uint32_t shards, std::string* error,
-                        std::vector<CheckpointShardWriter>* saved) {
+                        std::vector<CheckpointShardWriter>* saved,
+                        RestoreCounts* counts = nullptr) {
   EngineHarness engines(BuiltinDefaultConfig(), shards);
   *error = RestoreCheckpoint(cp, engines.consumers());
   std::size_t accounts = 0;
   for (uint32_t s = 0; s < shards; ++s) {
     accounts += engines.engine(s).accounts().size();
+    if (counts != nullptr) {
+      engines.engine(s).accounts().ForEach(
+          [&](uint64_t, const AccountState&, const PrivilegedState* ps) {
+            if (ps == nullptr) return;
+            ++counts->with_privileged_state;
+            if ((ps->roles.sources & HeldRoles::kUnknown) != 0) ++counts->unknown_roles;
+          });
+    }
     saved->emplace_back(static_cast<uint16_t>(s));
     engines.engine(s).SaveState(saved->back());
   }
@@ -268,14 +286,18 @@ TEST(CheckpointFixture, FormatOneFixtureStillRestoresIntoAnyShardCount) {
   EXPECT_GT(records, 100u);
   std::string error;
   std::vector<CheckpointShardWriter> same, more;
-  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same);
+  RestoreCounts unlearn;
+  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &unlearn);
   EXPECT_EQ(error, "");
   EXPECT_GT(at_origin, 50u);
+  EXPECT_GT(unlearn.with_privileged_state, 0u);
+  EXPECT_EQ(unlearn.unknown_roles, unlearn.with_privileged_state);  // never un-learned
   // Accounts are routed by key: another shard count holds the same accounts.
   EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
   EXPECT_EQ(error, "");
-  // Migrated: saved again it is a format-2 file, which restores to the same accounts and saves
-  // to as many bytes again (format 2 adds each account's tenant and each known value's time).
+  // Migrated: saved again it is a format-3 file, which restores to the same accounts and saves
+  // to as many bytes again (format 2 added each account's tenant and each known value's time,
+  // format 3 each privileged account's held roles).
   CheckpointHeader h = cp.header;
   h.format = kCheckpointFormat;
   h.layout = kStateLayout;
@@ -285,7 +307,7 @@ TEST(CheckpointFixture, FormatOneFixtureStillRestoresIntoAnyShardCount) {
   EXPECT_GT(again.size(), bytes.size());
   DecodedCheckpoint cp2;
   ASSERT_EQ(DecodeCheckpoint(again, kStateLayouts, &cp2), "");
-  EXPECT_EQ(cp2.header.format, 2u);
+  EXPECT_EQ(cp2.header.format, 3u);
   std::vector<CheckpointShardWriter> twice;
   EXPECT_EQ(RestoreInto(cp2, cp.header.shards, &error, &twice), at_origin);
   EXPECT_EQ(error, "");
@@ -308,15 +330,71 @@ TEST(CheckpointFixture, FormatTwoFixtureStillRestoresIntoAnyShardCount) {
   EXPECT_GT(cp.header.sources[0].offset, 0);
   std::string error;
   std::vector<CheckpointShardWriter> same, more;
-  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same);
+  RestoreCounts unlearn;
+  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &unlearn);
   EXPECT_EQ(error, "");
   EXPECT_GT(at_origin, 50u);
+  // Format 2 did not keep the roles an account holds: every privileged account is restored with
+  // its roles unknown, so no role removal un-learns it.
+  EXPECT_GT(unlearn.with_privileged_state, 0u);
+  EXPECT_EQ(unlearn.unknown_roles, unlearn.with_privileged_state);
   EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
   EXPECT_EQ(error, "");
-  // Saved again at the same shard count: as many bytes (nothing lost or added on the way).
+  // Migrated: saved again it is a format-3 file, larger by the held roles of each privileged
+  // account and nothing else, which restores to the same accounts and saves to as many bytes.
+  CheckpointHeader h = cp.header;
+  h.format = kCheckpointFormat;
+  h.layout = kStateLayout;
   std::vector<const CheckpointShardWriter*> parts;
   for (const auto& w : same) parts.push_back(&w);
-  EXPECT_EQ(EncodeCheckpoint(cp.header, parts).size(), bytes.size());
+  const std::string again = EncodeCheckpoint(h, parts);
+  EXPECT_EQ(again.size() - bytes.size(),
+            unlearn.with_privileged_state * (sizeof(PrivilegedState) - kPrivilegedStateV2Bytes));
+  DecodedCheckpoint cp2;
+  ASSERT_EQ(DecodeCheckpoint(again, kStateLayouts, &cp2), "");
+  std::vector<CheckpointShardWriter> twice;
+  RestoreCounts kept;
+  EXPECT_EQ(RestoreInto(cp2, cp.header.shards, &error, &twice, &kept), at_origin);
+  EXPECT_EQ(kept.with_privileged_state, unlearn.with_privileged_state);
+  EXPECT_EQ(kept.unknown_roles, unlearn.unknown_roles);
+  parts.clear();
+  for (const auto& w : twice) parts.push_back(&w);
+  EXPECT_EQ(EncodeCheckpoint(h, parts).size(), again.size());
+}
+
+// Format 3 keeps each privileged account's held roles: restored as saved (learned accounts with
+// their roles known, so a removal can un-learn them), and saved again to the same bytes.
+TEST(CheckpointFixture, FormatThreeFixtureStillRestoresIntoAnyShardCount) {
+  CheckpointStore store(kFixtureV3Dir);
+  std::string bytes, path;
+  DecodedCheckpoint cp;
+  std::vector<std::string> notes;
+  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kLoaded)
+      << (notes.empty() ? "" : notes[0])
+      << "\nA change of the state layout needs a migration of format-3 files (DESIGN.md 10)";
+  EXPECT_EQ(cp.header.format, 3u);
+  std::string error;
+  std::vector<CheckpointShardWriter> same, more;
+  RestoreCounts counts;
+  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &counts);
+  EXPECT_EQ(error, "");
+  EXPECT_GT(at_origin, 50u);
+  EXPECT_GT(counts.with_privileged_state, 0u);
+  EXPECT_LT(counts.unknown_roles, counts.with_privileged_state);
+  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
+  EXPECT_EQ(error, "");
+  // Saved again: as many bytes, but for the pipeline's own clock-input records (tag 7), which
+  // the engines do not write.
+  std::size_t clock_inputs = 0;
+  for (auto part : cp.partitions) {
+    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
+      if (r.tag == kCheckpointClockInputTag) clock_inputs += 16 + r.payload.size();
+    }));
+  }
+  std::vector<const CheckpointShardWriter*> parts;
+  for (const auto& w : same) parts.push_back(&w);
+  EXPECT_EQ(EncodeCheckpoint(cp.header, parts).size() + clock_inputs, bytes.size());
 }
 
 }  // namespace

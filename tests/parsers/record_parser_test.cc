@@ -222,6 +222,24 @@ TEST_F(RecordParserTest, AuditRoleFromModifiedPropertyAndGuestPromotion) {
   EXPECT_FALSE(e.audit.flags & kActorIsApp);
 }
 
+// Core Directory's removal names the role it took away in the old values only (new value null):
+// the role is read from them, so that the removal un-learns the privilege its gain taught.
+TEST_F(RecordParserTest, AuditRoleOfARemovalFromItsOldValue) {
+  const Event& e = One(
+      R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"AuditLogs","properties":{)"
+      R"("activityDisplayName":"Remove member from role","activityDateTime":"2024-01-02T03:04:01Z",)"
+      R"("category":"RoleManagement","loggedByService":"Core Directory","result":"success",)"
+      R"("initiatedBy":{"user":{"id":"ADMIN","userPrincipalName":"admin@c.com"}},)"
+      R"("targetResources":[{"type":"User","id":"TARGET","userPrincipalName":"t@c.com",)"
+      R"("modifiedProperties":[{"displayName":"Role.DisplayName",)"
+      R"("oldValue":"\"Privileged Role Administrator\"","newValue":null},)"
+      R"({"displayName":"Role.TemplateId","oldValue":"\"e8611ab8-c189-46e8-94e1-60213ab1f814\"",)"
+      R"("newValue":null}]}]}})");
+  EXPECT_EQ(e.audit.activity, Activity::kRemoveMemberFromRole);
+  EXPECT_EQ(e.audit.role_name.view(), "Privileged Role Administrator");
+  EXPECT_EQ(e.audit.role_hash, HashLower("privileged role administrator"));
+}
+
 TEST_F(RecordParserTest, AuditFlagsForSecurityInfoTapStrongAuthAndPimSettings) {
   ctx_.source_tenant = "T";
   const Event& tap = One(
@@ -267,7 +285,14 @@ TEST_F(RecordParserTest, RegistrationDetailsReadLastUpdatedDateTimeOrAreTimeless
   EXPECT_EQ(e.kind, EventKind::kMfaRegistration);
   EXPECT_FALSE(e.registration.is_mfa_registered);
   EXPECT_TRUE(e.registration.is_admin);
+  EXPECT_TRUE(e.registration.is_admin_stated);
   EXPECT_EQ(e.account.id.view(), "U1");
+  // isAdmin false is stated (it un-learns an isAdmin privilege); left out, it is not.
+  const Event& not_admin =
+      One(R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":false,"isMfaRegistered":true,)"
+          R"("lastUpdatedDateTime":"2024-05-02T00:00:00Z"})");
+  EXPECT_FALSE(not_admin.registration.is_admin);
+  EXPECT_TRUE(not_admin.registration.is_admin_stated);
   // Graph beta credentialUserRegistrationDetails (the guide's source for PRIV-SI-05) names no
   // time: a timeless snapshot, event time 0 (y09). A malformed time is still no time.
   const Event& timeless =
@@ -275,6 +300,7 @@ TEST_F(RecordParserTest, RegistrationDetailsReadLastUpdatedDateTimeOrAreTimeless
   EXPECT_EQ(timeless.kind, EventKind::kMfaRegistration);
   EXPECT_EQ(timeless.time, 0);
   EXPECT_FALSE(timeless.registration.is_mfa_registered);
+  EXPECT_FALSE(timeless.registration.is_admin_stated);
   EXPECT_EQ(Rejected(R"({"id":"U1","isMfaRegistered":true,"lastUpdatedDateTime":"yesterday"})"),
             RejectReason::kBadTime);
 }
@@ -463,6 +489,26 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
       LookupActivity("Add member to role scoped over Restricted Management Administrative Unit"),
       Activity::kAddMemberToRole);
   EXPECT_EQ(LookupActivity("Remove scoped member from role"), Activity::kRemoveMemberFromRole);
+  // Removals of assignments (they un-learn a learned privilege): active ones, eligible ones; a
+  // PIM request to remove is no removal yet.
+  EXPECT_EQ(LookupActivity("Remove member from role in PIM completed (permanent)"),
+            Activity::kRemoveMemberFromRole);
+  EXPECT_EQ(LookupActivity("Remove member from role in PIM completed (timebound)"),
+            Activity::kRemoveMemberFromRole);
+  EXPECT_EQ(LookupActivity("Remove permanent direct role assignment"),
+            Activity::kRemoveMemberFromRole);
+  EXPECT_EQ(LookupActivity("Remove member from role in PIM requested (permanent)"),
+            Activity::kOther);
+  EXPECT_EQ(LookupActivity("Remove eligible member from role"),
+            Activity::kRemoveEligibleMemberFromRole);
+  EXPECT_EQ(LookupActivity("Remove eligible member from role in PIM completed (timebound)"),
+            Activity::kRemoveEligibleMemberFromRole);
+  EXPECT_EQ(LookupActivity("Remove permanent eligible role assignment"),
+            Activity::kRemoveEligibleMemberFromRole);
+  EXPECT_EQ(LookupActivity("Remove eligible member from role in PIM requested (permanent)"),
+            Activity::kOther);
+  EXPECT_EQ(LookupActivity("Remove member from role requested (PIM deactivate)"),
+            Activity::kRemoveMemberFromRolePimDeactivate);
   EXPECT_EQ(LookupActivity("Update Conditional Access policy "),
             Activity::kUpdateConditionalAccessPolicy);
   EXPECT_EQ(LookupActivity("Add service principal"), Activity::kOther);

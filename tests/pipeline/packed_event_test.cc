@@ -105,6 +105,7 @@ Event Filled(EventKind kind, uint64_t s, Strings strings) {
   au.app_hash_count = 3;
   e.registration.is_mfa_registered = false;
   e.registration.is_admin = true;
+  e.registration.is_admin_stated = true;
   e.security.event_id = 4624 + static_cast<uint32_t>(s);
   e.elevate_access = true;
   EachString(e, [&](auto& str, int i) {
@@ -178,6 +179,7 @@ void ExpectSameEvent(const Event& got, const Event& want) {
   EXPECT_EQ(ga.app_hash_count, wa.app_hash_count);
   EXPECT_EQ(got.registration.is_mfa_registered, want.registration.is_mfa_registered);
   EXPECT_EQ(got.registration.is_admin, want.registration.is_admin);
+  EXPECT_EQ(got.registration.is_admin_stated, want.registration.is_admin_stated);
   EXPECT_EQ(got.security.event_id, want.security.event_id);
   EXPECT_EQ(got.elevate_access, want.elevate_access);
   std::vector<std::pair<std::string, bool>> want_strings;

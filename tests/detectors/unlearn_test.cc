@@ -1,0 +1,297 @@
+// Learned privilege is un-learned when the account's last privileged role is removed
+// (docs/RULES.md "Learned privilege"): PrivilegedState::roles keeps the privileged roles a learned
+// account is known to hold (state/held_roles.h); an explicit removal of its last assignment, or
+// isAdmin false for an account privileged by isAdmin alone, makes it an ordinary account again.
+// Configured accounts never change; PIM's activation expiry keeps the eligibility; PRIV-PA-05
+// stops; a new gain makes it privileged again; the set survives a checkpoint, and accounts
+// restored from format 1 or 2 (which did not keep it) are never un-learned by a removal.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "state/checkpoint_codec.h"
+#include "tests/support/engine_helpers.h"
+
+namespace privmon::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kAdmin = "jdoe@contoso.com";
+
+Event Gain(const char* time, std::string_view role = "Global Administrator",
+           Activity a = Activity::kAddMemberToRole, std::string_view name = "Add member to role") {
+  return Audit(kTenant, a, name, kAdmin, time, role);
+}
+Event Removal(const char* time, std::string_view role = "Global Administrator",
+              Activity a = Activity::kRemoveMemberFromRole,
+              std::string_view name = "Remove member from role") {
+  return Audit(kTenant, a, name, kAdmin, time, role);
+}
+Event EligibleRemoval(const char* time, std::string_view role = "Global Administrator") {
+  return Removal(time, role, Activity::kRemoveEligibleMemberFromRole,
+                 "Remove eligible member from role in PIM completed (timebound)");
+}
+Event AdminReport(const char* time, bool is_admin) {
+  Event e;
+  e.kind = EventKind::kMfaRegistration;
+  e.tenant_id.assign(kTenant);
+  e.tenant_hash = HashLower(kTenant);
+  e.time = At(time);
+  e.account = Account(kTenant, kAdmin);
+  e.registration.is_admin = is_admin;
+  e.registration.is_admin_stated = true;
+  e.record_id.assign(std::string("reg-") + time);
+  return e;
+}
+
+// Five failed passwords of kAdmin within ten minutes from `hour` (e.g. "2026-11-24T10"):
+// PRIV-SI-01 for a privileged account. Returns whether it fired.
+bool BadPasswordBurst(EngineHarness& h, const std::string& hour) {
+  h.Drain();
+  for (int i = 0; i < 5; ++i) {
+    const std::string time = hour + ":0" + std::to_string(i) + ":00Z";
+    h.Feed(SignIn(kTenant, kAdmin, time.c_str(), 50126));
+  }
+  for (const Alert& a : h.Drain()) {
+    if (a.rule == RuleId::kSI01) return true;
+  }
+  return false;
+}
+
+bool Privileged(EngineHarness& h) {
+  const AccountState* st =
+      const_cast<AccountTable&>(h.engine().accounts()).Find(Account(kTenant, kAdmin).key);
+  return st != nullptr && st->privileged();
+}
+
+TEST(Unlearn, TheLastRoleRemovedMakesTheAccountOrdinaryAgain) {
+  EngineHarness h;
+  h.Feed(Gain("2026-11-24T08:00:00Z"));
+  EXPECT_TRUE(BadPasswordBurst(h, "2026-11-24T10"));
+  h.Feed(Removal("2026-11-24T12:00:00Z"));
+  EXPECT_FALSE(Privileged(h));
+  EXPECT_FALSE(BadPasswordBurst(h, "2026-11-24T14"));
+}
+
+TEST(Unlearn, TwoRolesOneRemovedStaysPrivileged) {
+  EngineHarness h;
+  h.Feed(Gain("2026-11-24T08:00:00Z"));
+  h.Feed(Gain("2026-11-24T08:10:00Z", "Privileged Role Administrator"));
+  h.Feed(Removal("2026-11-24T09:00:00Z"));
+  EXPECT_TRUE(BadPasswordBurst(h, "2026-11-24T10"));
+  h.Feed(Removal("2026-11-24T12:00:00Z", "Privileged Role Administrator"));
+  EXPECT_FALSE(BadPasswordBurst(h, "2026-11-24T14"));
+}
+
+TEST(Unlearn, ARemovalOfARoleNeverSeenGrantedChangesNothing) {
+  EngineHarness h;
+  h.Feed(Gain("2026-11-24T08:00:00Z"));
+  h.Feed(Removal("2026-11-24T09:00:00Z", "Security Administrator"));
+  // A failed removal removes nothing; nor does an older removal arriving late.
+  Event failed = Removal("2026-11-24T09:10:00Z");
+  failed.audit.flags = 0;
+  h.Feed(failed);
+  h.Feed(Removal("2026-11-24T07:00:00Z"));
+  EXPECT_TRUE(BadPasswordBurst(h, "2026-11-24T10"));
+  // An account never privileged stays as it was.
+  h.Feed(Audit(kTenant, Activity::kRemoveMemberFromRole, "Remove member from role",
+               "user@contoso.com", "2026-11-24T11:00:00Z", "Global Administrator"));
+  const AccountState* st = const_cast<AccountTable&>(h.engine().accounts())
+                               .Find(Account(kTenant, "user@contoso.com").key);
+  ASSERT_NE(st, nullptr);
+  EXPECT_FALSE(st->privileged());
+  EXPECT_EQ(st->privileged_index, UINT32_MAX);
+}
+
+TEST(Unlearn, IsAdminIsASourceOfItsOwnClearedByIsAdminFalse) {
+  EngineHarness h;
+  h.Feed(AdminReport("2026-11-24T07:00:00Z", true));
+  h.Feed(Gain("2026-11-24T08:00:00Z"));
+  h.Feed(Removal("2026-11-24T09:00:00Z"));
+  EXPECT_TRUE(Privileged(h));  // isAdmin names no role: a removal does not un-learn it
+  h.Feed(Gain("2026-11-24T09:30:00Z"));
+  h.Feed(AdminReport("2026-11-24T09:40:00Z", false));
+  EXPECT_TRUE(BadPasswordBurst(h, "2026-11-24T10"));  // still holds Global Administrator
+  h.Feed(Removal("2026-11-24T12:00:00Z"));
+  EXPECT_FALSE(BadPasswordBurst(h, "2026-11-24T14"));
+
+  // isAdmin alone, then isAdmin false: ordinary. A report that leaves isAdmin out changes nothing.
+  EngineHarness g;
+  Event g_true = AdminReport("2026-11-24T07:00:00Z", true);
+  g.Feed(g_true);
+  Event unstated = AdminReport("2026-11-24T08:00:00Z", false);
+  unstated.registration.is_admin_stated = false;
+  g.Feed(unstated);
+  EXPECT_TRUE(BadPasswordBurst(g, "2026-11-24T10"));
+  g.Feed(AdminReport("2026-11-24T12:00:00Z", false));
+  EXPECT_FALSE(BadPasswordBurst(g, "2026-11-24T14"));
+}
+
+TEST(Unlearn, AConfiguredAccountIsUnaffected) {
+  auto t = EngineHarness::Tenant(kTenant);
+  t->privileged_accounts.insert(HashLower(kAdmin));
+  EngineHarness h(t);
+  h.Feed(Gain("2026-11-24T08:00:00Z"));
+  h.Feed(Removal("2026-11-24T09:00:00Z"));
+  EXPECT_TRUE(BadPasswordBurst(h, "2026-11-24T10"));
+}
+
+TEST(Unlearn, PimActivationExpiryKeepsTheEligibleAccountPrivileged) {
+  EngineHarness h;
+  h.Feed(Gain("2026-11-24T07:00:00Z", "Global Administrator", Activity::kAddEligibleMemberToRole,
+              "Add eligible member to role in PIM completed (permanent)"));
+  h.Feed(PimActivation(kTenant, kAdmin, "2026-11-24T08:00:00Z"));
+  // The activation ends: PIM's expiry, and Core Directory's removal of the active assignment.
+  h.Feed(Removal("2026-11-24T09:00:00Z", "Global Administrator",
+                 Activity::kRemoveMemberFromRolePimExpired,
+                 "Remove member from role (PIM activation expired)"));
+  h.Feed(Removal("2026-11-24T09:00:01Z"));
+  h.Feed(Removal("2026-11-24T09:05:00Z", "Global Administrator",
+                 Activity::kRemoveMemberFromRolePimDeactivate,
+                 "Remove member from role completed (PIM deactivate)"));
+  EXPECT_TRUE(BadPasswordBurst(h, "2026-11-24T10"));
+  h.Feed(EligibleRemoval("2026-11-24T12:00:00Z"));
+  EXPECT_FALSE(BadPasswordBurst(h, "2026-11-24T14"));
+  // The end of an activation no longer makes it privileged again (its removal may have ended it).
+  h.Feed(Removal("2026-11-24T15:00:00Z", "Global Administrator",
+                 Activity::kRemoveMemberFromRolePimExpired,
+                 "Remove member from role (PIM activation expired)"));
+  EXPECT_FALSE(Privileged(h));
+}
+
+int CountPa05(const std::vector<Alert>& alerts) {
+  int n = 0;
+  for (const Alert& a : alerts) n += a.rule == RuleId::kPA05 ? 1 : 0;
+  return n;
+}
+
+TEST(Unlearn, AnExAdminIsNotReportedUnusedAndARegainMakesItPrivilegedAgain) {
+  for (const bool removed : {false, true}) {
+    EngineHarness h;
+    h.Feed(Gain("2026-09-01T08:00:00Z"));
+    if (removed) h.Feed(Removal("2026-09-02T08:00:00Z"));
+    for (const char* time : {"2026-10-01T10:00:00Z", "2026-11-01T10:00:00Z", "2026-12-01T10:00:00Z",
+                             "2027-01-01T10:00:00Z"}) {
+      h.Feed(SignIn(kTenant, "other@contoso.com", time));
+    }
+    h.Finish();
+    const int pa05 = CountPa05(h.Drain());
+    if (removed) {
+      EXPECT_EQ(pa05, 0);
+    } else {
+      EXPECT_GE(pa05, 1);
+    }
+  }
+  // Privileged again by a new gain: its rules judge it again, PRIV-PA-05 from the new gain.
+  EngineHarness h;
+  h.Feed(Gain("2026-09-01T08:00:00Z"));
+  h.Feed(Removal("2026-09-02T08:00:00Z"));
+  h.Feed(Gain("2026-11-01T08:00:00Z", "Security Administrator"));
+  EXPECT_TRUE(Privileged(h));
+  // The timer armed by the first gain (due 2026-10-01) fires now: the account was un-learned in
+  // that period, so no alert; it waits from the new gain.
+  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-11-25T10:00:00Z"));
+  EXPECT_EQ(CountPa05(h.Drain()), 0);
+  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-12-05T10:00:00Z"));
+  const auto alerts = h.Drain();
+  ASSERT_EQ(CountPa05(alerts), 1);
+  for (const Alert& a : alerts) {
+    if (a.rule == RuleId::kPA05) {
+      EXPECT_EQ(a.first_seen, At("2026-11-01T08:00:00Z"));
+    }
+  }
+  EXPECT_TRUE(BadPasswordBurst(h, "2026-12-06T10"));
+}
+
+// The same for an account the config no longer lists (a reload): its PRIV-PA-05 timer, armed
+// while it was listed, drops itself instead of reporting an ordinary account as unused.
+TEST(Unlearn, AnAccountNoLongerListedIsNotReportedUnused) {
+  for (const bool unlisted : {false, true}) {
+    auto t = EngineHarness::Tenant(kTenant);
+    t->privileged_accounts.insert(HashLower(kAdmin));
+    EngineHarness h(t);
+    h.Feed(SignIn(kTenant, kAdmin, "2026-09-01T08:00:00Z"));
+    if (unlisted) {
+      auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
+      config->tenants[HashLower(kTenant)] = EngineHarness::Tenant(kTenant);
+      h.engine().OnConfig(config);
+    }
+    h.Feed(SignIn(kTenant, kAdmin, "2026-09-02T08:00:00Z", 50126));  // seen under the new config
+    for (const char* time : {"2026-10-15T10:00:00Z", "2026-11-15T10:00:00Z"}) {
+      h.Feed(SignIn(kTenant, "other@contoso.com", time));
+    }
+    h.Finish();
+    const int pa05 = CountPa05(h.Drain());
+    if (unlisted) {
+      EXPECT_EQ(pa05, 0);
+    } else {
+      EXPECT_GE(pa05, 1);
+    }
+  }
+}
+
+// Saves shard 0 of `from` and loads it into a fresh harness, as format `format` would have it (a
+// format-2 account is format 3's without the held roles).
+void Transfer(EngineHarness& from, EngineHarness& to, uint32_t format) {
+  CheckpointShardWriter w(0);
+  from.engine().SaveState(w);
+  for (const std::string& part : w.partitions()) {
+    ASSERT_TRUE(ForEachCheckpointRecord(part, [&](CheckpointRecordView r) {
+      std::string payload(r.payload);
+      if (format < 3 && r.tag == kCkAccount && payload.size() > 8 + sizeof(AccountState) + 1) {
+        payload.resize(8 + sizeof(AccountState) + 1 + kPrivilegedStateV2Bytes);
+      }
+      r.payload = payload;
+      r.format = format;
+      EXPECT_TRUE(to.engine().LoadState(r));
+    }));
+  }
+  to.engine().OnRestored();
+}
+
+TEST(Unlearn, TheHeldRolesSurviveACheckpointAndFormatTwoAccountsAreNeverUnlearned) {
+  EngineHarness before;
+  before.Feed(Gain("2026-11-24T08:00:00Z"));
+  before.Feed(Gain("2026-11-24T08:10:00Z", "Privileged Role Administrator"));
+
+  EngineHarness after;
+  Transfer(before, after, kCheckpointFormat);
+  after.Feed(Removal("2026-11-24T09:00:00Z"));
+  EXPECT_TRUE(BadPasswordBurst(after, "2026-11-24T10"));
+  after.Feed(Removal("2026-11-24T12:00:00Z", "Privileged Role Administrator"));
+  EXPECT_FALSE(BadPasswordBurst(after, "2026-11-24T14"));
+
+  EngineHarness old;
+  Transfer(before, old, 2);
+  old.Feed(Removal("2026-11-24T09:00:00Z"));
+  old.Feed(Removal("2026-11-24T12:00:00Z", "Privileged Role Administrator"));
+  EXPECT_TRUE(BadPasswordBurst(old, "2026-11-24T14"));
+}
+
+TEST(HeldRoles, KeepsFourRolesThenMarksTheRestUnknown) {
+  HeldRoles r;
+  for (uint64_t role = 1; role <= 4; ++role) r.Grant(role, HeldRoles::kActive, 100);
+  EXPECT_EQ(r.count(), 4u);
+  EXPECT_EQ(r.sources, 0);
+  r.Grant(5, HeldRoles::kActive, 100);
+  EXPECT_EQ(r.sources, HeldRoles::kUnknown);
+  for (uint64_t role = 1; role <= 4; ++role) EXPECT_TRUE(r.Remove(role, HeldRoles::kActive, 200));
+  EXPECT_FALSE(r.Empty());  // the fifth role is unknown: never un-learned
+  EXPECT_FALSE(r.Remove(5, HeldRoles::kActive, 200));
+  // Eligible and active holds of one role are removed separately; an older removal is ignored.
+  HeldRoles e;
+  e.Grant(7, HeldRoles::kEligible | HeldRoles::kActive, 100);
+  EXPECT_FALSE(e.Remove(7, HeldRoles::kEligible, 50));
+  EXPECT_TRUE(e.Remove(7, HeldRoles::kActive, 150));
+  EXPECT_TRUE(e.Holds(7));
+  EXPECT_TRUE(e.Remove(7, HeldRoles::kEligible, 160));
+  EXPECT_TRUE(e.Empty());
+}
+
+}  // namespace
+}  // namespace privmon::testing
