@@ -218,8 +218,15 @@ Key LookupRecordKey(std::string_view key) {
   return Key::kUnknown;
 }
 
-bool MentionsFraudDenied(std::string_view s) {
-  return !s.empty() && ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied");
+// A user reporting an MFA prompt it did not start: the fraud alert's result details ("MFA denied;
+// Phone App Reported Fraud", "MFA denied, fraud code entered"), or the report suspicious activity
+// feature that replaces it, whose step result detail is "SuspiciousActivityReported" (error 500121;
+// the sign-in side of the audit log's "Suspicious activity reported").
+bool MentionsFraudReport(std::string_view s) {
+  if (s.empty()) return false;
+  if (ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied")) return true;
+  return ContainsIgnoreCase(s, "SuspiciousActivityReported") ||
+         ContainsIgnoreCase(s, "suspicious activity reported");
 }
 
 // PowerShell's ConvertTo-Json writes an object nested below its -Depth (2 by default) as the
@@ -497,7 +504,7 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key, "additionalDetails")) {
       std::string_view details;
       Text(child, details);
-      if (MentionsFraudDenied(details)) out.fraud_denied = true;
+      if (MentionsFraudReport(details)) out.fraud_denied = true;
     }
   });
 }
@@ -536,7 +543,7 @@ void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
       if (!EqualsIgnoreCase(key, "authenticationStepResultDetail")) return;
       std::string_view detail;
       Text(child, detail);
-      if (MentionsFraudDenied(detail)) out.fraud_denied = true;
+      if (MentionsFraudReport(detail)) out.fraud_denied = true;
     });
   });
 }

@@ -191,6 +191,21 @@ TEST_F(RecordParserTest, FraudDeniedInAuthenticationStepSetsFraudReported) {
   EXPECT_TRUE(e.signin.fraud_reported);
 }
 
+// The report suspicious activity feature (which replaces the fraud alert) writes its report as
+// the step result detail "SuspiciousActivityReported"; a declined prompt is no report.
+TEST_F(RecordParserTest, SuspiciousActivityReportedStepSetsFraudReported) {
+  const Event& e = One(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T",)"
+                       R"("status":{"errorCode":500121},"authenticationDetails":[)"
+                       R"({"authenticationStepResultDetail":"Correct password"},)"
+                       R"({"authenticationStepResultDetail":"SuspiciousActivityReported"}]})");
+  EXPECT_TRUE(e.signin.fraud_reported);
+  const Event& declined =
+      One(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T",)"
+          R"("status":{"errorCode":500121,"additionalDetails":"MFA denied; user declined the )"
+          R"(authentication"}})");
+  EXPECT_FALSE(declined.signin.fraud_reported);
+}
+
 TEST_F(RecordParserTest, ServicePrincipalSignInKeysOnServicePrincipalId) {
   const Event& e = One(
       R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"ServicePrincipalSignInLogs",)"
