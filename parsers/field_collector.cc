@@ -379,7 +379,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (v.is_string()) {
         std::string_view text;
         Text(v, text);
-        if (!TrimSpaces(text).starts_with('{')) return;
+        if (!TrimSpaces(text).starts_with('{') && !TrimSpaces(text).starts_with("\"{")) return;
         return Dynamic(JsonTextFields::kIdentity, v, out, &FieldCollector::Identity);
       }
       return Identity(v, out);
@@ -401,7 +401,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (v.is_object()) return Location(v, out);
       std::string_view text = out.location_country;
       Text(v, text);
-      if (TrimSpaces(text).starts_with('{')) {
+      if (TrimSpaces(text).starts_with('{') || TrimSpaces(text).starts_with("\"{")) {
         return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
       }
       if (!TrimSpaces(text).empty()) out.location_country = text;  // "" names no country
@@ -707,6 +707,16 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
     if (tl_net_type_name.empty() && IsNetTypeName(s.text)) tl_net_type_name = s.text;
     if (slot == JsonTextFields::kStatus && IsNetTypeName(s.text)) out.status_is_type_name = true;
     return;
+  }
+  // JSON text encoded again ("\"{\\\"errorCode\\\":500121,...}\""): a shipper that JSON-encodes
+  // the already encoded column, as modifiedProperties values arrive (audit_fields.cc). Decoded
+  // again, up to three levels, while the text is still an object or an array.
+  for (int level = 1; level < 3 && root.is_string(); ++level) {
+    std::string_view inner;
+    if (root.get_string().get(inner) != simdjson::SUCCESS) return;
+    inner = TrimSpaces(inner);
+    if (inner.empty() || (inner.front() != '{' && inner.front() != '[')) return;
+    if (text_fields_.Reopen(slot, inner, root) != simdjson::SUCCESS) return;
   }
   (this->*walk)(root, out);
 }

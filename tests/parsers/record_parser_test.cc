@@ -184,6 +184,20 @@ TEST_F(RecordParserTest, BadJsonInsideAStringColumnMakesOnlyThatColumnAbsent) {
   EXPECT_EQ(e.signin.device_hash, 0u);
 }
 
+// A dynamic column JSON-encoded twice (a shipper that encodes the already encoded text) is
+// decoded again: its fields are read as from the column encoded once.
+TEST_F(RecordParserTest, DynamicColumnEncodedTwiceIsDecodedAgain) {
+  const Event& e =
+      One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserId":"U","Status":"\"{\\\"errorCode\\\":53003}\"",)"
+          R"("AuthenticationDetails":"\"[{\\\"authenticationStepResultDetail\\\":)"
+          R"(\\\"MFA denied; Phone App Reported Fraud\\\"}]\"",)"
+          R"("LocationDetails":"\"{\\\"countryOrRegion\\\":\\\"NG\\\"}\""})");
+  EXPECT_EQ(e.signin.error_code, 53003);
+  EXPECT_TRUE(e.signin.fraud_reported);
+  EXPECT_EQ(e.signin.country[0], 'N');
+}
+
 TEST_F(RecordParserTest, FraudDeniedInAuthenticationStepSetsFraudReported) {
   const Event& e = One(
       R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T","status":{},)"
