@@ -198,6 +198,22 @@ TEST_F(RecordParserTest, DynamicColumnEncodedTwiceIsDecodedAgain) {
   EXPECT_EQ(e.signin.country[0], 'N');
 }
 
+// Entra's Conditional Access does not evaluate an AD FS sign-in: its "notApplied" is no exemption.
+TEST_F(RecordParserTest, AdfsSignInHasNoConditionalAccessStatus) {
+  const Event& adfs =
+      One(R"({"Type":"ADFSSignInLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserId":"U","ResultType":"0","ConditionalAccessStatus":"notApplied"})");
+  EXPECT_EQ(adfs.signin.ca_status, CaStatus::kUnknown);
+  const Event& diag =
+      One(R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"ADFSSignInLogs",)"
+          R"("properties":{"userId":"U","conditionalAccessStatus":"notApplied"}})");
+  EXPECT_EQ(diag.signin.ca_status, CaStatus::kUnknown);
+  const Event& entra =
+      One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserId":"U","ResultType":"0","ConditionalAccessStatus":"notApplied"})");
+  EXPECT_EQ(entra.signin.ca_status, CaStatus::kNotApplied);
+}
+
 TEST_F(RecordParserTest, FraudDeniedInAuthenticationStepSetsFraudReported) {
   const Event& e = One(
       R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T","status":{},)"
