@@ -235,21 +235,7 @@ void KeyAccountByUpn(uint64_t tenant_hash, AccountRef& account) {
 
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out) {
   id = NormalizeId(id);  // "{GUID}" is the account of "guid"
-  const std::string_view named = TrimSpaces(upn);
-  upn = StripDeletedUserPrefix(id, named);
-  // A deleted user named without its object id (a "Delete user" / "Hard delete user" target with
-  // only its renamed UPN) still names it: the prefix is the id, 32 hex digits without dashes. The
-  // account is keyed by that id as the records before the deletion key it ("Add user" of
-  // PRIV-PA-02), not by its UPN.
-  char derived_id[36];
-  if (id.empty() && upn.size() != named.size()) {
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < 32; ++i) {
-      if (i == 8 || i == 12 || i == 16 || i == 20) derived_id[n++] = '-';
-      derived_id[n++] = AsciiLower(named[i]);
-    }
-    id = std::string_view(derived_id, n);
-  }
+  upn = StripDeletedUserPrefix(id, TrimSpaces(upn));
   out = AccountRef{};
   out.id_hash = id.empty() ? 0 : HashLower(id);
   out.upn_hash = upn.empty() ? 0 : HashLower(upn);

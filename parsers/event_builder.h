@@ -24,8 +24,7 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& fields);
 // Helpers shared by the per-kind builders (signin_fields.cc, audit_fields.cc).
 // FillAccount names the account by its clean UPN: a deleted user's UPN arrives as its object id
 // (32 hex digits, no dashes) glued to the UPN, and that prefix is stripped
-// (StripDeletedUserPrefix); a record that names such a UPN but no id is keyed by the id the prefix
-// spells (in the GUID form), as the account's records before its deletion are.
+// (StripDeletedUserPrefix).
 std::string_view StripDeletedUserPrefix(std::string_view id, std::string_view upn);
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out);
 // Keys an account by its UPN where it names one (else as FillAccount keyed it). For the two records

@@ -59,28 +59,6 @@ TEST(DeletedUserUpn, OnlyTheKnownPrefixIsStripped) {
       "ae790c2f3c215d17a1da08929ae6cb1a@northwind.example");
 }
 
-// A deleted user named by its renamed UPN alone is keyed by the object id of the prefix, as its
-// records before the deletion (named by id) are: one account, whatever the prefix's case.
-TEST(DeletedUserUpn, WithoutAnIdThePrefixIsTheId) {
-  RecordParser parser;
-  const ParseResult& with_id = Parse(
-      parser,
-      Audit(
-          "Add user",
-          R"([{"id":"ae790c2f-3c21-5d17-a1da-08929ae6cb1a","type":"User","userPrincipalName":"temp.svc@northwind.example"}])"));
-  ASSERT_EQ(with_id.events.size(), 1u);
-  const uint64_t key = with_id.events[0].account.key;
-  const ParseResult& r = Parse(
-      parser,
-      Audit(
-          "Delete user",
-          R"([{"id":null,"type":"User","userPrincipalName":"AE790C2F3C215D17A1DA08929AE6CB1Atemp.svc@northwind.example"}])"));
-  ASSERT_EQ(r.events.size(), 1u);
-  EXPECT_EQ(r.events[0].account.upn.view(), "temp.svc@northwind.example");
-  EXPECT_EQ(r.events[0].account.id.view(), "ae790c2f-3c21-5d17-a1da-08929ae6cb1a");
-  EXPECT_EQ(r.events[0].account.key, key);
-}
-
 TEST(RenamedUser, TheNewUpnOfTheModifiedPropertiesNamesTheAccount) {
   RecordParser parser;
   const ParseResult& r = Parse(
