@@ -10,8 +10,11 @@
 namespace privmon::parsers {
 namespace {
 
-// RULES.md PRIV-SI-13, compared case-insensitively.
-constexpr std::array<std::string_view, 12> kLegacyClientApps = {
+// RULES.md PRIV-SI-13, compared case-insensitively: the sign-in log's legacy clients (its filter's
+// and the Graph signIn resource's list: "Outlook Service", the Windows 10 Mail and Calendar app,
+// is "Universal Outlook" in the Conditional Access documentation), and the guide's and Graph
+// documentation's short names of the same protocols ("Other client, IMAP, POP3, MAPI, SMTP").
+constexpr std::array<std::string_view, 19> kLegacyClientApps = {
     "Other clients",
     "IMAP4",
     "POP3",
@@ -24,6 +27,13 @@ constexpr std::array<std::string_view, 12> kLegacyClientApps = {
     "Outlook Anywhere (RPC over HTTP)",
     "Offline Address Book",
     "Reporting Web Services",
+    "Outlook Service",
+    "Universal Outlook",
+    "Other client",
+    "IMAP",
+    "POP",
+    "SMTP",
+    "MAPI",
 };
 
 ClientApp ClassifyClientApp(std::string_view app) {

@@ -214,6 +214,20 @@ TEST_F(RecordParserTest, AdfsSignInHasNoConditionalAccessStatus) {
   EXPECT_EQ(entra.signin.ca_status, CaStatus::kNotApplied);
 }
 
+// The sign-in log's legacy clients include "Outlook Service" (the Windows 10 Mail and Calendar
+// app), and the guide names protocols by their short names ("IMAP", "SMTP").
+TEST_F(RecordParserTest, OutlookServiceAndShortProtocolNamesAreLegacyClients) {
+  for (const char* app : {"Outlook Service", "IMAP", "smtp", "Other client"}) {
+    const Event& e = One(std::string(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U",)") +
+                         R"("tenantId":"T","clientAppUsed":")" + app + R"("})");
+    EXPECT_EQ(e.signin.client_app, ClientApp::kLegacy) << app;
+  }
+  const Event& modern =
+      One(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T",)"
+          R"("clientAppUsed":"Mobile Apps and Desktop clients"})");
+  EXPECT_EQ(modern.signin.client_app, ClientApp::kModern);
+}
+
 TEST_F(RecordParserTest, FraudDeniedInAuthenticationStepSetsFraudReported) {
   const Event& e = One(
       R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T","status":{},)"
