@@ -222,6 +222,14 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
 
   s.home_tenant_hash = HashOptional(NormalizeId(f.home_tenant_id));
   s.resource_tenant_hash = HashOptional(NormalizeId(f.resource_tenant_id));
+  // A tenant's log holds its own users' sign-ins (into any tenant) and other tenants' users'
+  // sign-ins into it. A user's sign-in that names no home tenant ("", null or absent, as older
+  // records and projections leave it) into another tenant's resource is therefore one of this
+  // tenant's users signing in elsewhere (PRIV-SI-16): its home is the log's tenant.
+  if (s.home_tenant_hash == 0 && s.resource_tenant_hash != 0 &&
+      s.resource_tenant_hash != ev.tenant_hash && s.principal == PrincipalType::kUser) {
+    s.home_tenant_hash = ev.tenant_hash;
+  }
 }
 
 }  // namespace privmon::parsers

@@ -228,6 +228,18 @@ TEST_F(RecordParserTest, OutlookServiceAndShortProtocolNamesAreLegacyClients) {
   EXPECT_EQ(modern.signin.client_app, ClientApp::kModern);
 }
 
+// A user's sign-in in a tenant's log naming no home tenant, into another tenant's resource, is one
+// of the log's users signing in elsewhere: its home is the log's tenant.
+TEST_F(RecordParserTest, SignInWithoutHomeTenantToAnotherTenantIsFromTheLogsTenant) {
+  const Event& e = One(R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"SignInLogs",)"
+                       R"("properties":{"userId":"U","homeTenantId":"","resourceTenantId":"R"}})");
+  EXPECT_EQ(e.signin.home_tenant_hash, e.tenant_hash);
+  EXPECT_NE(e.signin.resource_tenant_hash, e.tenant_hash);
+  const Event& own = One(R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"SignInLogs",)"
+                         R"("properties":{"userId":"U","resourceTenantId":"T"}})");
+  EXPECT_EQ(own.signin.home_tenant_hash, 0u);
+}
+
 TEST_F(RecordParserTest, FraudDeniedInAuthenticationStepSetsFraudReported) {
   const Event& e = One(
       R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T","status":{},)"
