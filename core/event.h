@@ -166,7 +166,7 @@ struct SignInFields {
   RiskLevel risk_during = RiskLevel::kUnknown;
   RiskLevel risk_aggregated = RiskLevel::kUnknown;
   ClientApp client_app = ClientApp::kUnknown;
-  bool fraud_reported = false;  // a step result / additional detail with "fraud" and "denied"
+  bool fraud_reported = false;  // a step result / additional detail reporting fraud (PRIV-SI-08)
   bool device_compliant = false;
   bool device_managed = false;
   bool guest = false;

@@ -349,6 +349,13 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
         return false;
       }
       FillSignInFields(f, ev);
+      // An AD FS sign-in (Connect Health's category and table ADFSSignInLogs) is an authentication
+      // by the on-premises federation service, which Entra's Conditional Access does not evaluate:
+      // its conditionalAccessStatus is always "notApplied", no exemption (PRIV-PA-06). Its token
+      // is then issued by Entra in a sign-in of its own, where Conditional Access applies.
+      if (EqualsIgnoreCase(TrimSpaces(f.type.empty() ? f.category : f.type), "ADFSSignInLogs")) {
+        ev.signin.ca_status = CaStatus::kUnknown;
+      }
       return true;
     }
     case EventKind::kAudit:

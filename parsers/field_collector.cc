@@ -218,8 +218,15 @@ Key LookupRecordKey(std::string_view key) {
   return Key::kUnknown;
 }
 
-bool MentionsFraudDenied(std::string_view s) {
-  return !s.empty() && ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied");
+// A user reporting an MFA prompt it did not start: the fraud alert's result details ("MFA denied;
+// Phone App Reported Fraud", "MFA denied, fraud code entered"), or the report suspicious activity
+// feature that replaces it, whose step result detail is "SuspiciousActivityReported" (error 500121;
+// the sign-in side of the audit log's "Suspicious activity reported").
+bool MentionsFraudReport(std::string_view s) {
+  if (s.empty()) return false;
+  if (ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied")) return true;
+  return ContainsIgnoreCase(s, "SuspiciousActivityReported") ||
+         ContainsIgnoreCase(s, "suspicious activity reported");
 }
 
 // PowerShell's ConvertTo-Json writes an object nested below its -Depth (2 by default) as the
@@ -372,7 +379,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (v.is_string()) {
         std::string_view text;
         Text(v, text);
-        if (!TrimSpaces(text).starts_with('{')) return;
+        if (!TrimSpaces(text).starts_with('{') && !TrimSpaces(text).starts_with("\"{")) return;
         return Dynamic(JsonTextFields::kIdentity, v, out, &FieldCollector::Identity);
       }
       return Identity(v, out);
@@ -394,7 +401,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (v.is_object()) return Location(v, out);
       std::string_view text = out.location_country;
       Text(v, text);
-      if (TrimSpaces(text).starts_with('{')) {
+      if (TrimSpaces(text).starts_with('{') || TrimSpaces(text).starts_with("\"{")) {
         return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
       }
       if (!TrimSpaces(text).empty()) out.location_country = text;  // "" names no country
@@ -497,7 +504,7 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key, "additionalDetails")) {
       std::string_view details;
       Text(child, details);
-      if (MentionsFraudDenied(details)) out.fraud_denied = true;
+      if (MentionsFraudReport(details)) out.fraud_denied = true;
     }
   });
 }
@@ -536,7 +543,7 @@ void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
       if (!EqualsIgnoreCase(key, "authenticationStepResultDetail")) return;
       std::string_view detail;
       Text(child, detail);
-      if (MentionsFraudDenied(detail)) out.fraud_denied = true;
+      if (MentionsFraudReport(detail)) out.fraud_denied = true;
     });
   });
 }
@@ -711,6 +718,16 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
     if (tl_net_type_name.empty() && IsNetTypeName(s.text)) tl_net_type_name = s.text;
     if (slot == JsonTextFields::kStatus && IsNetTypeName(s.text)) out.status_is_type_name = true;
     return;
+  }
+  // JSON text encoded again ("\"{\\\"errorCode\\\":500121,...}\""): a shipper that JSON-encodes
+  // the already encoded column, as modifiedProperties values arrive (audit_fields.cc). Decoded
+  // again, up to three levels, while the text is still an object or an array.
+  for (int level = 1; level < 3 && root.is_string(); ++level) {
+    std::string_view inner;
+    if (root.get_string().get(inner) != simdjson::SUCCESS) return;
+    inner = TrimSpaces(inner);
+    if (inner.empty() || (inner.front() != '{' && inner.front() != '[')) return;
+    if (text_fields_.Reopen(slot, inner, root) != simdjson::SUCCESS) return;
   }
   (this->*walk)(root, out);
 }

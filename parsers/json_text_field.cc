@@ -30,4 +30,17 @@ simdjson::error_code JsonTextFields::Open(Slot slot, std::string_view text,
   return e.parser.parse(e.buffer.get(), text.size(), /*realloc_if_needed=*/false).get(root);
 }
 
+simdjson::error_code JsonTextFields::Reopen(Slot slot, std::string_view text,
+                                            simdjson::dom::element& root) {
+  Entry& e = entries_[slot];
+  if ((opened_ & (1u << slot)) == 0 || e.init_error ||
+      text.size() + simdjson::SIMDJSON_PADDING > e.capacity) {
+    return simdjson::INCORRECT_TYPE;
+  }
+  // `text` lives in the parser's string buffer, which the parse below rewrites: copied first.
+  std::memmove(e.buffer.get(), text.data(), text.size());
+  std::memset(e.buffer.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+  return e.parser.parse(e.buffer.get(), text.size(), /*realloc_if_needed=*/false).get(root);
+}
+
 }  // namespace privmon::parsers

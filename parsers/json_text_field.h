@@ -43,6 +43,12 @@ class JsonTextFields {
   // record.
   simdjson::error_code Open(Slot slot, std::string_view text, simdjson::dom::element& root);
 
+  // Parses `text`, a string of the document the slot's last Open() (or Reopen()) gave, in its
+  // place: the column was JSON text encoded again (a shipper that JSON-encodes the already encoded
+  // column). The string is no longer than the slot's text was, so nothing is allocated; the
+  // slot's earlier views are gone.
+  simdjson::error_code Reopen(Slot slot, std::string_view text, simdjson::dom::element& root);
+
  private:
   struct Entry {
     simdjson::dom::parser parser;

@@ -81,7 +81,7 @@ struct RecordFields {
   std::string_view caller_ip_address;
   std::string_view home_tenant_id;
   std::string_view resource_tenant_id;
-  bool fraud_denied = false;  // a step result detail / additional details with fraud + denied
+  bool fraud_denied = false;  // a step result detail / additional details reporting fraud
 
   // Audit.
   std::string_view activity_display_name;

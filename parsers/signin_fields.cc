@@ -10,8 +10,11 @@
 namespace privmon::parsers {
 namespace {
 
-// RULES.md PRIV-SI-13, compared case-insensitively.
-constexpr std::array<std::string_view, 12> kLegacyClientApps = {
+// RULES.md PRIV-SI-13, compared case-insensitively: the sign-in log's legacy clients (its filter's
+// and the Graph signIn resource's list: "Outlook Service", the Windows 10 Mail and Calendar app,
+// is "Universal Outlook" in the Conditional Access documentation), and the guide's and Graph
+// documentation's short names of the same protocols ("Other client, IMAP, POP3, MAPI, SMTP").
+constexpr std::array<std::string_view, 19> kLegacyClientApps = {
     "Other clients",
     "IMAP4",
     "POP3",
@@ -24,6 +27,13 @@ constexpr std::array<std::string_view, 12> kLegacyClientApps = {
     "Outlook Anywhere (RPC over HTTP)",
     "Offline Address Book",
     "Reporting Web Services",
+    "Outlook Service",
+    "Universal Outlook",
+    "Other client",
+    "IMAP",
+    "POP",
+    "SMTP",
+    "MAPI",
 };
 
 ClientApp ClassifyClientApp(std::string_view app) {
@@ -212,6 +222,14 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
 
   s.home_tenant_hash = HashOptional(NormalizeId(f.home_tenant_id));
   s.resource_tenant_hash = HashOptional(NormalizeId(f.resource_tenant_id));
+  // A tenant's log holds its own users' sign-ins (into any tenant) and other tenants' users'
+  // sign-ins into it. A user's sign-in that names no home tenant ("", null or absent, as older
+  // records and projections leave it) into another tenant's resource is therefore one of this
+  // tenant's users signing in elsewhere (PRIV-SI-16): its home is the log's tenant.
+  if (s.home_tenant_hash == 0 && s.resource_tenant_hash != 0 &&
+      s.resource_tenant_hash != ev.tenant_hash && s.principal == PrincipalType::kUser) {
+    s.home_tenant_hash = ev.tenant_hash;
+  }
 }
 
 }  // namespace privmon::parsers

@@ -38,9 +38,11 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
   const RuleSettings& rs = tenant.rule(RuleId::kSI04);
   const int64_t w = rs.window_s;
   if (code == 0) {
-    // A success settles every interrupt that it follows within the window.
+    // A success settles every interrupt that it follows within the window, one in the same second
+    // included: times are kept in seconds (and Graph v1.0 writes whole seconds), so an interrupt
+    // and the success that settles it a fraction later read as the same time.
     for (auto& p : ps.interrupts) {
-      if (p.time != 0 && t > p.time && static_cast<int64_t>(t - p.time) <= w) p.time = 0;
+      if (p.time != 0 && t >= p.time && static_cast<int64_t>(t - p.time) <= w) p.time = 0;
     }
   } else if (code == kStrongAuthFailed) {
     ps.strong_auth_failures.Add(t);
@@ -56,7 +58,7 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
     AddPlace(a, e);
     ctx.Emit(a, who.key, tenant);
   } else {
-    if (ps.successes.AnyWithin(t + 1, static_cast<Seconds32>(t + w))) return;  // already settled
+    if (ps.successes.AnyWithin(t, static_cast<Seconds32>(t + w))) return;  // already settled
     auto slot = std::find_if(ps.interrupts.begin(), ps.interrupts.end(),
                              [](const PendingInterrupt& p) { return p.time == 0; });
     if (slot == ps.interrupts.end()) {
@@ -80,7 +82,7 @@ void MfaInterrupt::Fire(CodeRuleContext& ctx, uint64_t account_key, PrivilegedSt
                         uint8_t slot, const TenantSettings& tenant) {
   PendingInterrupt& p = ps.interrupts[slot];
   const int64_t window = tenant.rule(RuleId::kSI04).window_s;
-  const bool settled = ps.successes.AnyWithin(p.time + 1, static_cast<Seconds32>(p.time + window));
+  const bool settled = ps.successes.AnyWithin(p.time, static_cast<Seconds32>(p.time + window));
   const Seconds32 when = p.time;
   const FixedString<80> record = p.record_id;
   const int32_t code = p.code_50076 == 1 ? kStrongAuthRequiredConfig : kStrongAuthRequired;

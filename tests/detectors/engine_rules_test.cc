@@ -67,6 +67,25 @@ TEST(ThresholdRule, FiveBadPasswordsInTenMinutesAlertOnce) {
   EXPECT_EQ(alerts[0].first_seen, At("2026-11-24T10:00:00Z"));
 }
 
+// Times are kept in seconds (Graph v1.0 writes whole seconds): a success in the same second as
+// a strong-auth-required interrupt settles it, whichever of the two arrives first.
+TEST(ThresholdRule, InterruptSettledBySuccessInTheSameSecondStaysSilent) {
+  auto t = TenantWithAdmin();
+  t->privileged_accounts.insert(HashLower("admin2@contoso.com"));
+  t->privileged_accounts.insert(HashLower("admin3@contoso.com"));
+  EngineHarness h(t);
+  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-24T10:00:05Z", 0));
+  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-24T10:00:05Z", 50074));
+  h.Feed(SignIn(kTenant, "admin2@contoso.com", "2026-11-24T10:01:07Z", 50074));
+  h.Feed(SignIn(kTenant, "admin2@contoso.com", "2026-11-24T10:01:07Z", 0));
+  h.Feed(SignIn(kTenant, "admin3@contoso.com", "2026-11-24T10:02:09Z", 50074));
+  h.Feed(SignIn(kTenant, "someone@contoso.com", "2026-11-24T11:00:00Z", 0));
+  auto alerts = h.Drain();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule, RuleId::kSI04);
+  EXPECT_EQ(alerts[0].account_upn.view(), "admin3@contoso.com");
+}
+
 TEST(ThresholdRule, FiveBadPasswordsSpreadOverAnHourStaySilent) {
   EngineHarness h(TenantWithAdmin());
   for (int i = 0; i < 5; ++i) {

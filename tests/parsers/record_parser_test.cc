@@ -184,11 +184,82 @@ TEST_F(RecordParserTest, BadJsonInsideAStringColumnMakesOnlyThatColumnAbsent) {
   EXPECT_EQ(e.signin.device_hash, 0u);
 }
 
+// A dynamic column JSON-encoded twice (a shipper that encodes the already encoded text) is
+// decoded again: its fields are read as from the column encoded once.
+TEST_F(RecordParserTest, DynamicColumnEncodedTwiceIsDecodedAgain) {
+  const Event& e =
+      One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserId":"U","Status":"\"{\\\"errorCode\\\":53003}\"",)"
+          R"("AuthenticationDetails":"\"[{\\\"authenticationStepResultDetail\\\":)"
+          R"(\\\"MFA denied; Phone App Reported Fraud\\\"}]\"",)"
+          R"("LocationDetails":"\"{\\\"countryOrRegion\\\":\\\"NG\\\"}\""})");
+  EXPECT_EQ(e.signin.error_code, 53003);
+  EXPECT_TRUE(e.signin.fraud_reported);
+  EXPECT_EQ(e.signin.country[0], 'N');
+}
+
+// Entra's Conditional Access does not evaluate an AD FS sign-in: its "notApplied" is no exemption.
+TEST_F(RecordParserTest, AdfsSignInHasNoConditionalAccessStatus) {
+  const Event& adfs =
+      One(R"({"Type":"ADFSSignInLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserId":"U","ResultType":"0","ConditionalAccessStatus":"notApplied"})");
+  EXPECT_EQ(adfs.signin.ca_status, CaStatus::kUnknown);
+  const Event& diag =
+      One(R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"ADFSSignInLogs",)"
+          R"("properties":{"userId":"U","conditionalAccessStatus":"notApplied"}})");
+  EXPECT_EQ(diag.signin.ca_status, CaStatus::kUnknown);
+  const Event& entra =
+      One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserId":"U","ResultType":"0","ConditionalAccessStatus":"notApplied"})");
+  EXPECT_EQ(entra.signin.ca_status, CaStatus::kNotApplied);
+}
+
+// The sign-in log's legacy clients include "Outlook Service" (the Windows 10 Mail and Calendar
+// app), and the guide names protocols by their short names ("IMAP", "SMTP").
+TEST_F(RecordParserTest, OutlookServiceAndShortProtocolNamesAreLegacyClients) {
+  for (const char* app : {"Outlook Service", "IMAP", "smtp", "Other client"}) {
+    const Event& e = One(std::string(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U",)") +
+                         R"("tenantId":"T","clientAppUsed":")" + app + R"("})");
+    EXPECT_EQ(e.signin.client_app, ClientApp::kLegacy) << app;
+  }
+  const Event& modern =
+      One(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T",)"
+          R"("clientAppUsed":"Mobile Apps and Desktop clients"})");
+  EXPECT_EQ(modern.signin.client_app, ClientApp::kModern);
+}
+
+// A user's sign-in in a tenant's log naming no home tenant, into another tenant's resource, is one
+// of the log's users signing in elsewhere: its home is the log's tenant.
+TEST_F(RecordParserTest, SignInWithoutHomeTenantToAnotherTenantIsFromTheLogsTenant) {
+  const Event& e = One(R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"SignInLogs",)"
+                       R"("properties":{"userId":"U","homeTenantId":"","resourceTenantId":"R"}})");
+  EXPECT_EQ(e.signin.home_tenant_hash, e.tenant_hash);
+  EXPECT_NE(e.signin.resource_tenant_hash, e.tenant_hash);
+  const Event& own = One(R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"SignInLogs",)"
+                         R"("properties":{"userId":"U","resourceTenantId":"T"}})");
+  EXPECT_EQ(own.signin.home_tenant_hash, 0u);
+}
+
 TEST_F(RecordParserTest, FraudDeniedInAuthenticationStepSetsFraudReported) {
   const Event& e = One(
       R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T","status":{},)"
       R"("authenticationDetails":[{"authenticationStepResultDetail":"MFA denied; fraud code entered"}]})");
   EXPECT_TRUE(e.signin.fraud_reported);
+}
+
+// The report suspicious activity feature (which replaces the fraud alert) writes its report as
+// the step result detail "SuspiciousActivityReported"; a declined prompt is no report.
+TEST_F(RecordParserTest, SuspiciousActivityReportedStepSetsFraudReported) {
+  const Event& e = One(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T",)"
+                       R"("status":{"errorCode":500121},"authenticationDetails":[)"
+                       R"({"authenticationStepResultDetail":"Correct password"},)"
+                       R"({"authenticationStepResultDetail":"SuspiciousActivityReported"}]})");
+  EXPECT_TRUE(e.signin.fraud_reported);
+  const Event& declined =
+      One(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T",)"
+          R"("status":{"errorCode":500121,"additionalDetails":"MFA denied; user declined the )"
+          R"(authentication"}})");
+  EXPECT_FALSE(declined.signin.fraud_reported);
 }
 
 TEST_F(RecordParserTest, ServicePrincipalSignInKeysOnServicePrincipalId) {
