@@ -262,6 +262,16 @@ void ForEachElement(dom::element v, OnElement&& on_element) {
   for (dom::element element : arr) on_element(element);
 }
 
+// The target kind an OData type names: "#microsoft.graph.targetResourceUser" -> "User" (the
+// type's last segment without its "targetResource" prefix, any case); empty for another type.
+std::string_view TargetTypeFromODataType(std::string_view odata_type) {
+  odata_type = TrimSpaces(odata_type);
+  odata_type.remove_prefix(std::min(odata_type.size(), odata_type.rfind('.') + 1));
+  constexpr std::string_view kPrefix = "targetResource";
+  if (!StartsWithIgnoreCase(odata_type, kPrefix)) return {};
+  return odata_type.substr(kPrefix.size());
+}
+
 }  // namespace
 
 void FieldCollector::Text(dom::element v, std::string_view& out) {
@@ -572,8 +582,8 @@ void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
 }
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
-  std::string_view type, id, display_name, upn, app_id, role_property, upn_property, template_id,
-      old_upn_property;
+  std::string_view type, odata_type, id, display_name, upn, app_id, role_property, upn_property,
+      template_id, old_upn_property;
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
@@ -622,6 +632,8 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (EqualsIgnoreCase(key, "type")) {
       Text(child, type);
+    } else if (EqualsIgnoreCase(key, "@odata.type")) {
+      Text(child, odata_type);
     } else if (EqualsIgnoreCase(key, "id")) {
       Text(child, id);
     } else if (EqualsIgnoreCase(key, "displayName")) {
@@ -635,6 +647,10 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     }
   });
 
+  // Graph beta names a target's kind by its OData type alone ("@odata.type":
+  // "#microsoft.graph.targetResourceUser", "#microsoft.graph.TargetResourceGroup", the
+  // documented beta directoryAudit response): the kind is what follows "targetResource".
+  if (TrimSpaces(type).empty()) type = TargetTypeFromODataType(odata_type);
   if (EqualsIgnoreCase(type, "User") && !out.has_target_user) {
     out.has_target_user = true;
     out.target_user_id = id;

@@ -353,6 +353,20 @@ TEST(RecordParserCorpus, DocumentationRecordsAndTemplates) {
   EXPECT_EQ(sample.events[0].signin.ip_family, 0);  // "<IP ADDRESS>"
 }
 
+TEST(RecordParserCorpus, GraphBetaTargetsTypedByODataTypeAlone) {
+  // The documented beta directoryAudit response names its targets' kinds only by "@odata.type"
+  // ("#microsoft.graph.targetResourceUser", "#microsoft.graph.TargetResourceGroup"): the user
+  // target is the account, as v1.0's "type": "User" is.
+  for (const char* file :
+       {"more/microsoft-graph-docs/beta_api_directoryaudit-get_response_1.json",
+        "more/microsoft-graph-docs/beta_api_directoryaudit-list_response_1.json"}) {
+    const Parsed p = ParseWhole(file, "source-tenant");
+    ASSERT_EQ(p.events.size(), 1u) << file;
+    EXPECT_EQ(p.events[0].account.upn.view(), "jdoe@contoso.com") << file;
+    EXPECT_EQ(p.events[0].actor.upn.view(), "jdoe@wingtiptoysonline.com") << file;
+  }
+}
+
 TEST(RecordParserCorpus, EveryRecordOfEveryFileIsAnEventOrARejection) {
   namespace fs = std::filesystem;
   RecordParser parser;
