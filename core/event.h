@@ -107,6 +107,10 @@ enum class Activity : uint8_t {
   // "User updated security info" (a method changed, as the audit activity reference lists it):
   // PRIV-PA-03 with the group above.
   kUserUpdatedSecurityInfo,
+  // Self-service Password Management's "Security info saved for self-service password reset": the
+  // phone, e-mail or questions a password reset will trust, saved (PRIV-PA-03 with the group
+  // above).
+  kSecurityInfoSavedForSspr,
   kCount
 };
 

@@ -11,7 +11,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 35> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 36> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -36,6 +36,9 @@ constexpr std::array<std::pair<std::string_view, Activity>, 35> kExactActivities
     {"reset password (by admin)", Activity::kResetPasswordByAdmin},
     {"reset password (self-service)", Activity::kResetPasswordSelfService},
     {"reset user password", Activity::kResetUserPassword},
+    // Self-service Password Management's save of the methods a password reset trusts (the audit
+    // activity reference's name): security info changed as "User registered security info" is.
+    {"security info saved for self-service password reset", Activity::kSecurityInfoSavedForSspr},
     {"suspicious activity reported", Activity::kSuspiciousActivityReported},
     {"update authentication methods policy", Activity::kUpdateAuthMethodsPolicy},
     {"update conditional access policy", Activity::kUpdateConditionalAccessPolicy},

@@ -422,6 +422,9 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
   EXPECT_EQ(LookupActivity("Fraud reported\u00a0-  no action taken"),
             Activity::kFraudReportedNoAction);
   EXPECT_EQ(LookupActivity("Suspicious activity reported"), Activity::kSuspiciousActivityReported);
+  EXPECT_EQ(LookupActivity("Security info saved for self-service password reset"),
+            Activity::kSecurityInfoSavedForSspr);
+  EXPECT_EQ(LookupActivity("Self-service password reset flow activity progress"), Activity::kOther);
   EXPECT_EQ(LookupActivity("Reset  password \u2014 (by admin)"), Activity::kOther);
   EXPECT_EQ(LookupActivity("add member to role"), Activity::kAddMemberToRole);
   EXPECT_EQ(LookupActivity("Add eligible member to role in PIM completed (permanent)"),
