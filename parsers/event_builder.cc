@@ -168,7 +168,8 @@ std::optional<EventTime> EventTimeOf(const RecordFields& f, const Kind& k) {
   return FirstTime({f.time, f.time_generated, f.event_timestamp});
 }
 
-// Entra categories (diagnostic `category`, or Log Analytics `Type`) privmon does not read.
+// Entra and Azure Activity categories (diagnostic `category`, or Log Analytics `Type`) privmon does
+// not read.
 constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
     {"MicrosoftGraphActivityLogs", SkippedCategory::kGraphActivity},
     {"RiskyUsers", SkippedCategory::kRiskyUsers},
@@ -186,6 +187,14 @@ constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
     {"NetworkAccessAlerts", SkippedCategory::kNetworkAccess},
     {"NetworkAccessConnectionEvents", SkippedCategory::kNetworkAccess},
     {"RemoteNetworkHealthLogs", SkippedCategory::kNetworkAccess},
+    // Azure Activity (diagnostic `category`, REST `category.value`) beside Administrative.
+    {"ServiceHealth", SkippedCategory::kActivityOther},
+    {"ResourceHealth", SkippedCategory::kActivityOther},
+    {"Alert", SkippedCategory::kActivityOther},
+    {"Autoscale", SkippedCategory::kActivityOther},
+    {"Recommendation", SkippedCategory::kActivityOther},
+    {"Security", SkippedCategory::kActivityOther},
+    {"Policy", SkippedCategory::kActivityOther},
 };
 
 }  // namespace
@@ -194,7 +203,11 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);
   if (name.empty()) return std::nullopt;
   for (const auto& [known, category] : kSkippedNames) {
-    if (EqualsIgnoreCase(name, known)) return category;
+    if (!EqualsIgnoreCase(name, known)) continue;
+    // An Azure Activity record names its resource; a Graph audit record of category "Policy"
+    // without its time is still a reject.
+    if (category == SkippedCategory::kActivityOther && TrimSpaces(f.resource_id).empty()) break;
+    return category;
   }
   // Another category of an Entra diagnostic record ("/tenants/<id>/providers/microsoft.aadiam"),
   // except the 2018 schema of the kinds privmon reads ("Audit", "SignIn"): those stay rejections,

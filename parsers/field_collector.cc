@@ -481,6 +481,9 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kTimeGenerated:
       return Text(v, out.time_generated);
     case Key::kType:
+      // The Log Analytics table, a column of the row itself: a diagnostic record's properties may
+      // hold a `type` of their own (Azure Activity ResourceHealth: "type": "Downtime").
+      if (in_properties) return;
       return Text(v, out.type);
     case Key::kUserId:
       return Text(v, out.user_id);
