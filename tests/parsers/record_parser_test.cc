@@ -425,6 +425,8 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
   EXPECT_EQ(LookupActivity("Security info saved for self-service password reset"),
             Activity::kSecurityInfoSavedForSspr);
   EXPECT_EQ(LookupActivity("Self-service password reset flow activity progress"), Activity::kOther);
+  EXPECT_EQ(LookupActivity("Invite external user with reset invitation status"),
+            Activity::kInviteExternalUser);
   EXPECT_EQ(LookupActivity("Reset  password \u2014 (by admin)"), Activity::kOther);
   EXPECT_EQ(LookupActivity("add member to role"), Activity::kAddMemberToRole);
   EXPECT_EQ(LookupActivity("Add eligible member to role in PIM completed (permanent)"),
