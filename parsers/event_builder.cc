@@ -76,9 +76,32 @@ bool IsOtherEntraTable(std::string_view t) {
          EndsWithIgnoreCase(t, "SignInLogs");
 }
 
+// The Azure Activity log's categories beside Administrative (the one whose operations privmon
+// reads): ServiceHealth, ResourceHealth, Alert, Autoscale, Recommendation, Security, Policy.
+bool IsOtherActivityCategory(std::string_view c) {
+  c = TrimSpaces(c);
+  for (std::string_view name : {"ServiceHealth", "ResourceHealth", "Alert", "Autoscale",
+                                "Recommendation", "Security", "Policy"}) {
+    if (EqualsIgnoreCase(c, name)) return true;
+  }
+  return false;
+}
+
+// A Log Analytics AzureActivity row of another Activity log category (`CategoryValue`, or the
+// older `Category`): most name no caller, and none is what privmon reads.
+bool IsOtherActivityRow(const RecordFields& f) {
+  return EqualsIgnoreCase(TrimSpaces(f.type), "AzureActivity") &&
+         IsOtherActivityCategory(TrimSpaces(f.category_value).empty() ? f.category
+                                                                      : f.category_value);
+}
+
 // Decides the record's shape. `unknown_detail` names why nothing matched.
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.type.empty()) {
+    if (IsOtherActivityRow(f)) {
+      unknown_detail = "Log Analytics AzureActivity row of a category privmon does not read";
+      return {};
+    }
     Kind k = FromLogAnalyticsType(f.type);
     if (k.known) return k;
     // KQL projections can overwrite `Type` (the OTRF AuditLogs export carries the target type
@@ -202,6 +225,7 @@ constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);
   if (name.empty()) return std::nullopt;
+  if (IsOtherActivityRow(f)) return SkippedCategory::kActivityOther;
   for (const auto& [known, category] : kSkippedNames) {
     if (!EqualsIgnoreCase(name, known)) continue;
     // An Azure Activity record names its resource; a Graph audit record of category "Policy"

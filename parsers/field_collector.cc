@@ -23,6 +23,7 @@ enum class Key : uint8_t {
   kCaller,
   kCallerIpAddress,
   kCategory,
+  kCategoryValue,
   kClaims,
   kClientAppUsed,
   kComputer,
@@ -73,7 +74,7 @@ enum class Key : uint8_t {
 // Record keys, lower-cased and sorted: Graph/diag camelCase and LA PascalCase spell the same
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
-constexpr std::array<std::pair<std::string_view, Key>, 57> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 58> kRecordKeys = {{
     {"aadtenantid", Key::kAadTenantId},
     {"account", Key::kAccount},
     {"activitydatetime", Key::kActivityDateTime},
@@ -85,6 +86,8 @@ constexpr std::array<std::pair<std::string_view, Key>, 57> kRecordKeys = {{
     {"caller", Key::kCaller},
     {"calleripaddress", Key::kCallerIpAddress},
     {"category", Key::kCategory},
+    // Log Analytics AzureActivity: the Activity log category (Administrative, Policy, ...).
+    {"categoryvalue", Key::kCategoryValue},
     {"claims", Key::kClaims},
     // Log Analytics AzureActivity: the dynamic copy of Claims (the string column may be empty).
     {"claims_d", Key::kClaims},
@@ -139,10 +142,10 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 
 // Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
 // shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 8 bits.
-// The multiplier was searched so that the 57 names above land in distinct slots (asserted below);
+// The multiplier was searched so that the 58 names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
 constexpr int kKeyHashBits = 8;
-constexpr uint64_t kKeyHashMultiplier = 0x9101e39f107d14cfull;
+constexpr uint64_t kKeyHashMultiplier = 0x6ab03eaa278eba6dull;
 
 constexpr uint64_t KeyHash(std::string_view key) {
   const std::size_t n = key.size();
@@ -345,6 +348,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.caller_ip_address);
     case Key::kCategory:
       return TextOrValueObject(v, in_properties ? out.props_category : out.category);
+    case Key::kCategoryValue:
+      return Text(v, out.category_value);
     case Key::kClaims:
       // Log Analytics AzureActivity `Claims`: an object, or JSON text like every dynamic column.
       return Dynamic(JsonTextFields::kClaims, v, out, &FieldCollector::Claims);

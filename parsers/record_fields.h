@@ -20,6 +20,7 @@ struct RecordFields {
   std::string_view type;
   std::string_view category;
   std::string_view props_category;
+  std::string_view category_value;  // LA AzureActivity CategoryValue (the Activity log category)
   bool has_properties = false;
   std::string_view operation_name;        // operationName (string, or ACT-REST {"value":..})
   std::string_view operation_name_value;  // LA AzureActivity OperationNameValue

@@ -805,5 +805,29 @@ TEST(RecordParserShapes, ANoTenantRejectOfALogAnalyticsRowNamesTheWorkspaceTenan
   EXPECT_NE(r.rejections[0].detail.find("workspace"), std::string_view::npos);
 }
 
+TEST_F(RecordParserTest, AzureActivityRowsOfOtherCategoriesAreSkipped) {
+  // Log Analytics AzureActivity rows of the Activity log's other categories (here ServiceHealth and
+  // Policy, by CategoryValue or the older Category) name no caller: skipped, not `no_account`.
+  ctx_.source_tenant = "T";
+  for (const char* row :
+       {R"({"Type":"AzureActivity","CategoryValue":"ServiceHealth","Caller":"","Claims":"{}",)"
+        R"("OperationNameValue":"Microsoft.ServiceHealth/incident/action","TimeGenerated":)"
+        R"("2025-09-12T09:30:40Z","ResourceId":"/subscriptions/S"})",
+        R"({"Type":"AzureActivity","Category":"Policy","Caller":"","TimeGenerated":)"
+        R"("2025-09-12T09:31:40Z","ResourceId":"/subscriptions/S/resourcegroups/rg"})"}) {
+    const ParseResult& r = Parse(row);
+    EXPECT_TRUE(r.events.empty()) << row;
+    EXPECT_TRUE(r.rejections.empty()) << row;
+    ASSERT_EQ(r.skipped.size(), 1u) << row;
+    EXPECT_EQ(r.skipped[0].category, SkippedCategory::kActivityOther) << row;
+  }
+  // An Administrative row is read as before.
+  EXPECT_EQ(One(R"({"Type":"AzureActivity","CategoryValue":"Administrative",)"
+                R"("Caller":"adm@x.example","TimeGenerated":"2025-09-12T09:31:40Z",)"
+                R"("OperationNameValue":"Microsoft.Authorization/elevateAccess/action"})")
+                .kind,
+            EventKind::kAzureActivity);
+}
+
 }  // namespace
 }  // namespace privmon
