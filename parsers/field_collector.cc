@@ -387,7 +387,10 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (v.is_string()) {
         std::string_view text;
         Text(v, text);
-        if (!TrimSpaces(text).starts_with('{')) return;
+        if (!TrimSpaces(text).starts_with('{')) {
+          if (!in_properties) out.identity_name = text;
+          return;
+        }
         return Dynamic(JsonTextFields::kIdentity, v, out, &FieldCollector::Identity);
       }
       return Identity(v, out);

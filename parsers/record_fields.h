@@ -95,6 +95,9 @@ struct RecordFields {
   std::string_view actor_app_id;
   std::string_view actor_app_name;
   std::string_view actor_app_sp_name;  // initiatedBy.app.servicePrincipalName
+  // The envelope `identity` (diagnostic) / `Identity` column (Log Analytics) when it is text: the
+  // initiator's display name ("MS-PIM"), the only one a record with an empty initiatedBy names.
+  std::string_view identity_name;
   std::string_view target_user_id;
   std::string_view target_user_upn;
   std::string_view target_user_new_upn;  // its "UserPrincipalName" newValue (add, rename): ["x@y"]

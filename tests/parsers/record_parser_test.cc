@@ -829,5 +829,21 @@ TEST_F(RecordParserTest, AzureActivityRowsOfOtherCategoriesAreSkipped) {
             EventKind::kAzureActivity);
 }
 
+TEST_F(RecordParserTest, EmptyInitiatorNamedByIdentityIsPimWhenItSaysSo) {
+  // Core Directory's copy of a PIM assignment with an empty initiatedBy names PIM only in the
+  // envelope identity (diagnostic `identity`, Log Analytics `Identity`): PIM's, not a direct one.
+  const auto record = [](std::string_view identity) {
+    return std::string(R"({"time":"2025-03-04T09:15:03Z","category":"AuditLogs","tenantId":"T",)") +
+           R"("identity":")" + std::string(identity) +
+           R"(","properties":{"activityDisplayName":"Add member to role","activityDateTime":)"
+           R"("2025-03-04T09:15:03Z","loggedByService":"Core Directory","result":"success",)"
+           R"("initiatedBy":{},"targetResources":[{"type":"User","id":"U","modifiedProperties":)"
+           R"([{"displayName":"Role.DisplayName","newValue":"\"Global Administrator\""}]}]}})";
+  };
+  EXPECT_TRUE(One(record("MS-PIM")).audit.flags & kInitiatedByPim);
+  EXPECT_TRUE(One(record("MS-PIM-Fairfax")).audit.flags & kInitiatedByPim);
+  EXPECT_FALSE(One(record("Tom Lind (admin)")).audit.flags & kInitiatedByPim);
+}
+
 }  // namespace
 }  // namespace privmon
