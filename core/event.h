@@ -112,6 +112,10 @@ enum class Activity : uint8_t {
   // eligible member from role in PIM completed (permanent/timebound)", "Remove permanent eligible
   // role assignment" (PIM). Un-learns (docs/RULES.md "Learned privilege").
   kRemoveEligibleMemberFromRole,
+  // Self-service Password Management's "Security info saved for self-service password reset": the
+  // phone, e-mail or questions a password reset will trust, saved (PRIV-PA-03 with the group
+  // above).
+  kSecurityInfoSavedForSspr,
   kCount
 };
 

@@ -17,6 +17,10 @@ enum class SkippedCategory : uint8_t {
   kProvisioning,            // ProvisioningLogs / AADProvisioningLogs
   kNetworkAccess,           // Global Secure Access: NetworkAccess*, RemoteNetworkHealthLogs
   kOtherEntra,              // any other category of an Entra (microsoft.aadiam) record
+  // The Azure Activity log's categories other than Administrative (ServiceHealth, ResourceHealth,
+  // Alert, Autoscale, Recommendation, Security, Policy): one diagnostic setting streams them to the
+  // same Event Hub as the Administrative records PRIV-EL-07 reads.
+  kActivityOther,
   kCount
 };
 
@@ -40,6 +44,8 @@ constexpr std::string_view SkippedCategoryName(SkippedCategory c) {
       return "network_access";
     case SkippedCategory::kOtherEntra:
       return "other_entra";
+    case SkippedCategory::kActivityOther:
+      return "azure_activity_other";
     case SkippedCategory::kCount:
       break;
   }

@@ -11,7 +11,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 35> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 37> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -29,6 +29,9 @@ constexpr std::array<std::pair<std::string_view, Activity>, 35> kExactActivities
     {"fraud reported - user is blocked for mfa", Activity::kFraudReportedBlocked},
     {"hard delete user", Activity::kHardDeleteUser},
     {"invite external user", Activity::kInviteExternalUser},
+    // The Invited Users service's re-invitation of an existing guest (the activity reference's
+    // name): a new invitation whose redemption can bind the guest account to another identity.
+    {"invite external user with reset invitation status", Activity::kInviteExternalUser},
     {"request denied", Activity::kRequestDenied},
     // Core Directory's admin reset as the audit activity reference names it ("Reset user password"
     // in older records): the same password action.
@@ -36,6 +39,9 @@ constexpr std::array<std::pair<std::string_view, Activity>, 35> kExactActivities
     {"reset password (by admin)", Activity::kResetPasswordByAdmin},
     {"reset password (self-service)", Activity::kResetPasswordSelfService},
     {"reset user password", Activity::kResetUserPassword},
+    // Self-service Password Management's save of the methods a password reset trusts (the audit
+    // activity reference's name): security info changed as "User registered security info" is.
+    {"security info saved for self-service password reset", Activity::kSecurityInfoSavedForSspr},
     {"suspicious activity reported", Activity::kSuspiciousActivityReported},
     {"update authentication methods policy", Activity::kUpdateAuthMethodsPolicy},
     {"update conditional access policy", Activity::kUpdateConditionalAccessPolicy},

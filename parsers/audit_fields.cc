@@ -278,6 +278,12 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       a.flags |= kActorIsApp;
     }
     if (IsPimApp(app_name, NormalizeId(f.actor_app_id))) a.flags |= kInitiatedByPim;
+    // A record whose initiatedBy names nobody ({}: Microsoft's own AuditLogs example, PIM's
+    // "identity": "MS-PIM"; or an export without the column) still names its initiator in the
+    // envelope identity: PIM's copy of its own assignment is no direct one (PRIV-EL-02, PA-04).
+    if (app_name.empty() && app_id.empty() && IsPimApp(TrimSpaces(f.identity_name), {})) {
+      a.flags |= kInitiatedByPim;
+    }
   }
 }
 

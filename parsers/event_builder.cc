@@ -76,9 +76,32 @@ bool IsOtherEntraTable(std::string_view t) {
          EndsWithIgnoreCase(t, "SignInLogs");
 }
 
+// The Azure Activity log's categories beside Administrative (the one whose operations privmon
+// reads): ServiceHealth, ResourceHealth, Alert, Autoscale, Recommendation, Security, Policy.
+bool IsOtherActivityCategory(std::string_view c) {
+  c = TrimSpaces(c);
+  for (std::string_view name : {"ServiceHealth", "ResourceHealth", "Alert", "Autoscale",
+                                "Recommendation", "Security", "Policy"}) {
+    if (EqualsIgnoreCase(c, name)) return true;
+  }
+  return false;
+}
+
+// A Log Analytics AzureActivity row of another Activity log category (`CategoryValue`, or the
+// older `Category`): most name no caller, and none is what privmon reads.
+bool IsOtherActivityRow(const RecordFields& f) {
+  return EqualsIgnoreCase(TrimSpaces(f.type), "AzureActivity") &&
+         IsOtherActivityCategory(TrimSpaces(f.category_value).empty() ? f.category
+                                                                      : f.category_value);
+}
+
 // Decides the record's shape. `unknown_detail` names why nothing matched.
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.type.empty()) {
+    if (IsOtherActivityRow(f)) {
+      unknown_detail = "Log Analytics AzureActivity row of a category privmon does not read";
+      return {};
+    }
     Kind k = FromLogAnalyticsType(f.type);
     if (k.known) return k;
     // KQL projections can overwrite `Type` (the OTRF AuditLogs export carries the target type
@@ -168,7 +191,8 @@ std::optional<EventTime> EventTimeOf(const RecordFields& f, const Kind& k) {
   return FirstTime({f.time, f.time_generated, f.event_timestamp});
 }
 
-// Entra categories (diagnostic `category`, or Log Analytics `Type`) privmon does not read.
+// Entra and Azure Activity categories (diagnostic `category`, or Log Analytics `Type`) privmon does
+// not read.
 constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
     {"MicrosoftGraphActivityLogs", SkippedCategory::kGraphActivity},
     {"RiskyUsers", SkippedCategory::kRiskyUsers},
@@ -186,6 +210,14 @@ constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
     {"NetworkAccessAlerts", SkippedCategory::kNetworkAccess},
     {"NetworkAccessConnectionEvents", SkippedCategory::kNetworkAccess},
     {"RemoteNetworkHealthLogs", SkippedCategory::kNetworkAccess},
+    // Azure Activity (diagnostic `category`, REST `category.value`) beside Administrative.
+    {"ServiceHealth", SkippedCategory::kActivityOther},
+    {"ResourceHealth", SkippedCategory::kActivityOther},
+    {"Alert", SkippedCategory::kActivityOther},
+    {"Autoscale", SkippedCategory::kActivityOther},
+    {"Recommendation", SkippedCategory::kActivityOther},
+    {"Security", SkippedCategory::kActivityOther},
+    {"Policy", SkippedCategory::kActivityOther},
 };
 
 }  // namespace
@@ -193,8 +225,13 @@ constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);
   if (name.empty()) return std::nullopt;
+  if (IsOtherActivityRow(f)) return SkippedCategory::kActivityOther;
   for (const auto& [known, category] : kSkippedNames) {
-    if (EqualsIgnoreCase(name, known)) return category;
+    if (!EqualsIgnoreCase(name, known)) continue;
+    // An Azure Activity record names its resource; a Graph audit record of category "Policy"
+    // without its time is still a reject.
+    if (category == SkippedCategory::kActivityOther && TrimSpaces(f.resource_id).empty()) break;
+    return category;
   }
   // Another category of an Entra diagnostic record ("/tenants/<id>/providers/microsoft.aadiam"),
   // except the 2018 schema of the kinds privmon reads ("Audit", "SignIn"): those stay rejections,

@@ -23,6 +23,7 @@ enum class Key : uint8_t {
   kCaller,
   kCallerIpAddress,
   kCategory,
+  kCategoryValue,
   kClaims,
   kClientAppUsed,
   kComputer,
@@ -73,7 +74,7 @@ enum class Key : uint8_t {
 // Record keys, lower-cased and sorted: Graph/diag camelCase and LA PascalCase spell the same
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
-constexpr std::array<std::pair<std::string_view, Key>, 57> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 58> kRecordKeys = {{
     {"aadtenantid", Key::kAadTenantId},
     {"account", Key::kAccount},
     {"activitydatetime", Key::kActivityDateTime},
@@ -85,6 +86,8 @@ constexpr std::array<std::pair<std::string_view, Key>, 57> kRecordKeys = {{
     {"caller", Key::kCaller},
     {"calleripaddress", Key::kCallerIpAddress},
     {"category", Key::kCategory},
+    // Log Analytics AzureActivity: the Activity log category (Administrative, Policy, ...).
+    {"categoryvalue", Key::kCategoryValue},
     {"claims", Key::kClaims},
     // Log Analytics AzureActivity: the dynamic copy of Claims (the string column may be empty).
     {"claims_d", Key::kClaims},
@@ -139,10 +142,10 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 
 // Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
 // shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 8 bits.
-// The multiplier was searched so that the 57 names above land in distinct slots (asserted below);
+// The multiplier was searched so that the 58 names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
 constexpr int kKeyHashBits = 8;
-constexpr uint64_t kKeyHashMultiplier = 0x9101e39f107d14cfull;
+constexpr uint64_t kKeyHashMultiplier = 0x6ab03eaa278eba6dull;
 
 constexpr uint64_t KeyHash(std::string_view key) {
   const std::size_t n = key.size();
@@ -269,6 +272,16 @@ void ForEachElement(dom::element v, OnElement&& on_element) {
   for (dom::element element : arr) on_element(element);
 }
 
+// The target kind an OData type names: "#microsoft.graph.targetResourceUser" -> "User" (the
+// type's last segment without its "targetResource" prefix, any case); empty for another type.
+std::string_view TargetTypeFromODataType(std::string_view odata_type) {
+  odata_type = TrimSpaces(odata_type);
+  odata_type.remove_prefix(std::min(odata_type.size(), odata_type.rfind('.') + 1));
+  constexpr std::string_view kPrefix = "targetResource";
+  if (!StartsWithIgnoreCase(odata_type, kPrefix)) return {};
+  return odata_type.substr(kPrefix.size());
+}
+
 }  // namespace
 
 void FieldCollector::Text(dom::element v, std::string_view& out) {
@@ -342,6 +355,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.caller_ip_address);
     case Key::kCategory:
       return TextOrValueObject(v, in_properties ? out.props_category : out.category);
+    case Key::kCategoryValue:
+      return Text(v, out.category_value);
     case Key::kClaims:
       // Log Analytics AzureActivity `Claims`: an object, or JSON text like every dynamic column.
       return Dynamic(JsonTextFields::kClaims, v, out, &FieldCollector::Claims);
@@ -379,7 +394,10 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (v.is_string()) {
         std::string_view text;
         Text(v, text);
-        if (!TrimSpaces(text).starts_with('{') && !TrimSpaces(text).starts_with("\"{")) return;
+        if (!TrimSpaces(text).starts_with('{') && !TrimSpaces(text).starts_with("\"{")) {
+          if (!in_properties) out.identity_name = text;
+          return;
+        }
         return Dynamic(JsonTextFields::kIdentity, v, out, &FieldCollector::Identity);
       }
       return Identity(v, out);
@@ -478,6 +496,9 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kTimeGenerated:
       return Text(v, out.time_generated);
     case Key::kType:
+      // The Log Analytics table, a column of the row itself: a diagnostic record's properties may
+      // hold a `type` of their own (Azure Activity ResourceHealth: "type": "Downtime").
+      if (in_properties) return;
       return Text(v, out.type);
     case Key::kUserId:
       return Text(v, out.user_id);
@@ -587,8 +608,8 @@ void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
 }
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
-  std::string_view type, id, display_name, upn, app_id, role_property, upn_property, template_id,
-      old_upn_property;
+  std::string_view type, odata_type, id, display_name, upn, app_id, role_property, upn_property,
+      template_id, old_upn_property;
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
@@ -640,6 +661,8 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (EqualsIgnoreCase(key, "type")) {
       Text(child, type);
+    } else if (EqualsIgnoreCase(key, "@odata.type")) {
+      Text(child, odata_type);
     } else if (EqualsIgnoreCase(key, "id")) {
       Text(child, id);
     } else if (EqualsIgnoreCase(key, "displayName")) {
@@ -653,6 +676,10 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     }
   });
 
+  // Graph beta names a target's kind by its OData type alone ("@odata.type":
+  // "#microsoft.graph.targetResourceUser", "#microsoft.graph.TargetResourceGroup", the
+  // documented beta directoryAudit response): the kind is what follows "targetResource".
+  if (TrimSpaces(type).empty()) type = TargetTypeFromODataType(odata_type);
   if (EqualsIgnoreCase(type, "User") && !out.has_target_user) {
     out.has_target_user = true;
     out.target_user_id = id;

@@ -20,6 +20,7 @@ struct RecordFields {
   std::string_view type;
   std::string_view category;
   std::string_view props_category;
+  std::string_view category_value;  // LA AzureActivity CategoryValue (the Activity log category)
   bool has_properties = false;
   std::string_view operation_name;        // operationName (string, or ACT-REST {"value":..})
   std::string_view operation_name_value;  // LA AzureActivity OperationNameValue
@@ -94,6 +95,9 @@ struct RecordFields {
   std::string_view actor_app_id;
   std::string_view actor_app_name;
   std::string_view actor_app_sp_name;  // initiatedBy.app.servicePrincipalName
+  // The envelope `identity` (diagnostic) / `Identity` column (Log Analytics) when it is text: the
+  // initiator's display name ("MS-PIM"), the only one a record with an empty initiatedBy names.
+  std::string_view identity_name;
   std::string_view target_user_id;
   std::string_view target_user_upn;
   std::string_view target_user_new_upn;  // its "UserPrincipalName" newValue (add, rename): ["x@y"]

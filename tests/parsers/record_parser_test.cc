@@ -519,6 +519,11 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
   EXPECT_EQ(LookupActivity("Fraud reported\u00a0-  no action taken"),
             Activity::kFraudReportedNoAction);
   EXPECT_EQ(LookupActivity("Suspicious activity reported"), Activity::kSuspiciousActivityReported);
+  EXPECT_EQ(LookupActivity("Security info saved for self-service password reset"),
+            Activity::kSecurityInfoSavedForSspr);
+  EXPECT_EQ(LookupActivity("Self-service password reset flow activity progress"), Activity::kOther);
+  EXPECT_EQ(LookupActivity("Invite external user with reset invitation status"),
+            Activity::kInviteExternalUser);
   EXPECT_EQ(LookupActivity("Reset  password \u2014 (by admin)"), Activity::kOther);
   EXPECT_EQ(LookupActivity("add member to role"), Activity::kAddMemberToRole);
   EXPECT_EQ(LookupActivity("Add eligible member to role in PIM completed (permanent)"),
@@ -915,6 +920,46 @@ TEST(RecordParserShapes, ANoTenantRejectOfALogAnalyticsRowNamesTheWorkspaceTenan
   ASSERT_EQ(r.rejections.size(), 1u);
   EXPECT_EQ(r.rejections[0].reason, RejectReason::kNoTenant);
   EXPECT_NE(r.rejections[0].detail.find("workspace"), std::string_view::npos);
+}
+
+TEST_F(RecordParserTest, AzureActivityRowsOfOtherCategoriesAreSkipped) {
+  // Log Analytics AzureActivity rows of the Activity log's other categories (here ServiceHealth and
+  // Policy, by CategoryValue or the older Category) name no caller: skipped, not `no_account`.
+  ctx_.source_tenant = "T";
+  for (const char* row :
+       {R"({"Type":"AzureActivity","CategoryValue":"ServiceHealth","Caller":"","Claims":"{}",)"
+        R"("OperationNameValue":"Microsoft.ServiceHealth/incident/action","TimeGenerated":)"
+        R"("2025-09-12T09:30:40Z","ResourceId":"/subscriptions/S"})",
+        R"({"Type":"AzureActivity","Category":"Policy","Caller":"","TimeGenerated":)"
+        R"("2025-09-12T09:31:40Z","ResourceId":"/subscriptions/S/resourcegroups/rg"})"}) {
+    const ParseResult& r = Parse(row);
+    EXPECT_TRUE(r.events.empty()) << row;
+    EXPECT_TRUE(r.rejections.empty()) << row;
+    ASSERT_EQ(r.skipped.size(), 1u) << row;
+    EXPECT_EQ(r.skipped[0].category, SkippedCategory::kActivityOther) << row;
+  }
+  // An Administrative row is read as before.
+  EXPECT_EQ(One(R"({"Type":"AzureActivity","CategoryValue":"Administrative",)"
+                R"("Caller":"adm@x.example","TimeGenerated":"2025-09-12T09:31:40Z",)"
+                R"("OperationNameValue":"Microsoft.Authorization/elevateAccess/action"})")
+                .kind,
+            EventKind::kAzureActivity);
+}
+
+TEST_F(RecordParserTest, EmptyInitiatorNamedByIdentityIsPimWhenItSaysSo) {
+  // Core Directory's copy of a PIM assignment with an empty initiatedBy names PIM only in the
+  // envelope identity (diagnostic `identity`, Log Analytics `Identity`): PIM's, not a direct one.
+  const auto record = [](std::string_view identity) {
+    return std::string(R"({"time":"2025-03-04T09:15:03Z","category":"AuditLogs","tenantId":"T",)") +
+           R"("identity":")" + std::string(identity) +
+           R"(","properties":{"activityDisplayName":"Add member to role","activityDateTime":)"
+           R"("2025-03-04T09:15:03Z","loggedByService":"Core Directory","result":"success",)"
+           R"("initiatedBy":{},"targetResources":[{"type":"User","id":"U","modifiedProperties":)"
+           R"([{"displayName":"Role.DisplayName","newValue":"\"Global Administrator\""}]}]}})";
+  };
+  EXPECT_TRUE(One(record("MS-PIM")).audit.flags & kInitiatedByPim);
+  EXPECT_TRUE(One(record("MS-PIM-Fairfax")).audit.flags & kInitiatedByPim);
+  EXPECT_FALSE(One(record("Tom Lind (admin)")).audit.flags & kInitiatedByPim);
 }
 
 }  // namespace
