@@ -18,8 +18,10 @@
 #include "config/loader.h"
 #include "core/checkpoint_format.h"
 #include "core/stats.h"
+#include "pipeline/checkpoint_store.h"
 #include "pipeline/message_source.h"
 #include "pipeline/pipeline.h"
+#include "tests/support/process_helpers.h"
 
 namespace privmon {
 namespace {
@@ -173,6 +175,39 @@ TEST(CheckpointCut, EventsReachTheShardWhileItsSnapshotIsEncoded) {
   src.End();
   pipeline.Wait();
   EXPECT_EQ(counting.events.load(), 6u);
+}
+
+// The control thread writes the file from its pieces (the header, then every partition's buffer
+// of every shard) without joining them: the file is byte for byte the encoded checkpoint, and
+// the writers, emptied for the next checkpoint, keep nothing of this one.
+TEST(CheckpointCut, AFileWrittenInPiecesIsTheEncodedCheckpoint) {
+  std::vector<CheckpointShardWriter> writers;
+  for (uint16_t s = 0; s < 3; ++s) {
+    writers.emplace_back(s);
+    for (uint64_t k = 1; k <= 200; ++k) {
+      writers.back().Add(1, CheckpointRoute::kByKey, k * 7919 + s, std::string(k % 13, 'a' + s));
+    }
+  }
+  std::vector<const CheckpointShardWriter*> parts;
+  for (const auto& w : writers) parts.push_back(&w);
+  CheckpointHeader h;
+  h.layout = 42;
+  h.shards = 3;
+  h.sequence = 1;
+  h.sources.push_back({"file.ndjson", 1234});
+  const std::string header = EncodeCheckpointHeader(h, parts);
+  std::vector<std::string_view> pieces{header};
+  for (uint32_t p = 0; p < kCheckpointPartitions; ++p) {
+    for (const auto* w : parts) pieces.push_back(w->partitions()[p]);
+  }
+  const std::string dir = testing::TempDir("checkpoint-pieces");
+  CheckpointStore store(dir + "/cp");
+  ASSERT_EQ(store.Write(pieces), "");
+  EXPECT_EQ(testing::ReadFile(store.PathOf(1)), EncodeCheckpoint(h, parts));
+  for (auto& w : writers) {
+    w.Clear();
+    EXPECT_EQ(w.bytes(), 0u);
+  }
 }
 
 }  // namespace
