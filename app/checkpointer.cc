@@ -120,6 +120,11 @@ void Checkpointer::Periodic(Pipeline& pipeline) {
     return;
   }
   if (Write(writers, positions, started) && positions_) pipeline.SourcesCovered(positions);
+  // Small checkpoints keep their buffers for the next one; big ones (many accounts) give the
+  // memory back rather than hold the file's size between checkpoints.
+  std::size_t held = 0;
+  for (const CheckpointShardWriter& w : writers_) held += w.capacity();
+  if (held > kRetainedWriterBytes) writers_.clear();
 }
 
 bool Checkpointer::Final(Pipeline& pipeline) {

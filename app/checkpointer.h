@@ -49,7 +49,9 @@ class Checkpointer {
   bool Write(std::vector<CheckpointShardWriter>& writers, const std::vector<int64_t>& positions,
              std::chrono::steady_clock::time_point cut_started);
   // The shards' writers, emptied: their buffers keep their capacity from one checkpoint to the
-  // next (no multi-megabyte allocation, first touch and unmapping per checkpoint).
+  // next (no multi-megabyte allocation, first touch and unmapping per checkpoint) as long as they
+  // hold at most kRetainedWriterBytes in all; bigger ones are freed after each checkpoint.
+  static constexpr std::size_t kRetainedWriterBytes = 64u << 20;
   std::vector<CheckpointShardWriter>& MakeWriters();
 
   CheckpointStore store_;

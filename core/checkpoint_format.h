@@ -80,6 +80,11 @@ class CheckpointShardWriter {
   }
   const std::vector<std::string>& partitions() const { return parts_; }
   std::size_t bytes() const;
+  std::size_t capacity() const {
+    std::size_t n = 0;
+    for (const std::string& p : parts_) n += p.capacity();
+    return n;
+  }
 
  private:
   uint16_t shard_;
