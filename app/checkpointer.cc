@@ -80,11 +80,14 @@ int Checkpointer::Restore(bool fresh, const std::vector<EventConsumer*>& consume
   return 0;
 }
 
-std::vector<CheckpointShardWriter> Checkpointer::MakeWriters() const {
-  std::vector<CheckpointShardWriter> writers;
-  writers.reserve(shards_);
-  for (uint32_t s = 0; s < shards_; ++s) writers.emplace_back(static_cast<uint16_t>(s));
-  return writers;
+std::vector<CheckpointShardWriter>& Checkpointer::MakeWriters() {
+  if (writers_.size() != shards_) {
+    writers_.clear();
+    writers_.reserve(shards_);
+    for (uint32_t s = 0; s < shards_; ++s) writers_.emplace_back(static_cast<uint16_t>(s));
+  }
+  for (CheckpointShardWriter& w : writers_) w.Clear();
+  return writers_;
 }
 
 bool Checkpointer::WaitForSinks(std::chrono::seconds timeout) const {
@@ -103,7 +106,7 @@ bool Checkpointer::WaitForSinks(std::chrono::seconds timeout) const {
 void Checkpointer::Periodic(Pipeline& pipeline) {
   next_ = std::chrono::steady_clock::now() + interval_;
   const auto started = std::chrono::steady_clock::now();
-  auto writers = MakeWriters();
+  auto& writers = MakeWriters();
   std::vector<int64_t> positions;
   double pause_s = 0;
   if (!pipeline.Cut(writers, &positions, &pause_s)) return;  // input over or stopping
@@ -117,11 +120,16 @@ void Checkpointer::Periodic(Pipeline& pipeline) {
     return;
   }
   if (Write(writers, positions, started) && positions_) pipeline.SourcesCovered(positions);
+  // Small checkpoints keep their buffers for the next one; big ones (many accounts) give the
+  // memory back rather than hold the file's size between checkpoints.
+  std::size_t held = 0;
+  for (const CheckpointShardWriter& w : writers_) held += w.capacity();
+  if (held > kRetainedWriterBytes) writers_.clear();
 }
 
 bool Checkpointer::Final(Pipeline& pipeline) {
   const auto started = std::chrono::steady_clock::now();
-  auto writers = MakeWriters();
+  auto& writers = MakeWriters();
   std::vector<int64_t> positions;
   pipeline.SaveStopped(writers, &positions);
   // The sinks were stopped (drained) before this; a short grace lets the last flush counts land.
@@ -149,8 +157,17 @@ bool Checkpointer::Write(std::vector<CheckpointShardWriter>& writers,
   }
   std::vector<const CheckpointShardWriter*> parts;
   for (const auto& w : writers) parts.push_back(&w);
-  const std::string bytes = EncodeCheckpoint(h, parts);
-  if (std::string error = store_.Write(bytes); !error.empty()) {
+  // The file as pieces (EncodeCheckpointHeader): the header, then each partition's buffers.
+  const std::string header = EncodeCheckpointHeader(h, parts);
+  std::vector<std::string_view> pieces{header};
+  std::size_t size = header.size();
+  for (uint32_t p = 0; p < kCheckpointPartitions; ++p) {
+    for (const auto* w : parts) {
+      pieces.push_back(w->partitions()[p]);
+      size += w->partitions()[p].size();
+    }
+  }
+  if (std::string error = store_.Write(pieces); !error.empty()) {
     Bump(stats_.checkpoints.failures);
     if (store_.last_write_fenced()) {
       Bump(stats_.checkpoints.fenced);
@@ -162,7 +179,7 @@ bool Checkpointer::Write(std::vector<CheckpointShardWriter>& writers,
     return false;
   }
   stats_.checkpoints.last_written_us.store(h.written_us, std::memory_order_relaxed);
-  stats_.checkpoints.bytes.store(static_cast<int64_t>(bytes.size()), std::memory_order_relaxed);
+  stats_.checkpoints.bytes.store(static_cast<int64_t>(size), std::memory_order_relaxed);
   stats_.checkpoints.duration.Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - cut_started).count());
   return true;

@@ -48,7 +48,11 @@ class Checkpointer {
   // True once the file is durable.
   bool Write(std::vector<CheckpointShardWriter>& writers, const std::vector<int64_t>& positions,
              std::chrono::steady_clock::time_point cut_started);
-  std::vector<CheckpointShardWriter> MakeWriters() const;
+  // The shards' writers, emptied: their buffers keep their capacity from one checkpoint to the
+  // next (no multi-megabyte allocation, first touch and unmapping per checkpoint) as long as they
+  // hold at most kRetainedWriterBytes in all; bigger ones are freed after each checkpoint.
+  static constexpr std::size_t kRetainedWriterBytes = 64u << 20;
+  std::vector<CheckpointShardWriter>& MakeWriters();
 
   CheckpointStore store_;
   std::chrono::seconds interval_;
@@ -58,6 +62,7 @@ class Checkpointer {
   std::chrono::steady_clock::time_point next_;
   bool positions_ = true;
   std::vector<ClockInputRecord> restored_clocks_;
+  std::vector<CheckpointShardWriter> writers_;
 };
 
 }  // namespace privmon

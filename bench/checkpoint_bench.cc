@@ -1,5 +1,6 @@
-// Checkpoints (docs/operations.md section 5): the shard-side save (what the cut's pause costs per
-// account), encoding plus CRC, and decode plus restore, for N accounts in one shard (1% privileged,
+// Checkpoints (docs/operations.md section 5): the shard-side work at a cut (what the cut's pause
+// costs: the whole save before session 12, the snapshot copy since), save plus encoding plus CRC,
+// and decode plus restore, for N accounts in one shard (1% privileged,
 // 4 known values, 2 dedupe entries and one timer per privileged account, as a busy shard holds).
 // Counters: bytes_per_account on disk; the times are per whole checkpoint.
 #include <benchmark/benchmark.h>
@@ -99,6 +100,52 @@ void BM_Checkpoint_SaveAndEncode(benchmark::State& state) {
   state.counters["accounts"] = static_cast<double>(e.engine.accounts().size());
 }
 
+// An engine restored from N synthetic accounts (as above); null after SkipWithError.
+std::unique_ptr<Engine> Restored(benchmark::State& state, uint64_t n) {
+  const CheckpointShardWriter input = Synthetic(n);
+  CheckpointHeader h;
+  h.layout = kStateLayout;
+  h.shards = 1;
+  const std::string file = EncodeCheckpoint(h, {&input});
+  DecodedCheckpoint cp;
+  auto e = std::make_unique<Engine>();
+  std::string why = DecodeCheckpoint(file, kStateLayouts, &cp);
+  if (why.empty()) why = RestoreCheckpoint(cp, {&e->engine});
+  if (!why.empty() || e->engine.accounts().size() != n) {
+    state.SkipWithError(("restore: " + why).c_str());
+    return nullptr;
+  }
+  return e;
+}
+
+// What a shard's events waited for at each cut until session 12: its whole state encoded into a
+// fresh writer on the shard's thread (SaveState).
+void BM_Checkpoint_ShardSaveAtCut(benchmark::State& state) {
+  const auto n = static_cast<uint64_t>(state.range(0));
+  auto e = Restored(state, n);
+  if (e == nullptr) return;
+  for (auto _ : state) {
+    CheckpointShardWriter out(0);
+    e->engine.SaveState(out);
+    benchmark::DoNotOptimize(out.partitions().data());
+  }
+}
+
+// What they wait for now (session 12): the copy (SnapshotState), in steady state (its buffers
+// kept from the previous cut); the encoding runs on the control thread.
+void BM_Checkpoint_ShardSnapshotAtCut(benchmark::State& state) {
+  const auto n = static_cast<uint64_t>(state.range(0));
+  auto e = Restored(state, n);
+  if (e == nullptr) return;
+  const double state_bytes = static_cast<double>(e->engine.MemoryBytes());
+  e->engine.SnapshotState();  // the first cut sizes the buffers
+  for (auto _ : state) benchmark::DoNotOptimize(e->engine.SnapshotState());
+  // The engine's memory per account without the copy, and what the copy adds (held between cuts).
+  state.counters["state_bytes_per_account"] = state_bytes / static_cast<double>(n);
+  state.counters["snapshot_bytes_per_account"] =
+      (static_cast<double>(e->engine.MemoryBytes()) - state_bytes) / static_cast<double>(n);
+}
+
 // The start of a run: checksums checked, every record routed and loaded.
 void BM_Checkpoint_DecodeAndRestore(benchmark::State& state) {
   const auto n = static_cast<uint64_t>(state.range(0));
@@ -131,6 +178,16 @@ BENCHMARK(BM_Checkpoint_SaveAndEncode)
     ->Arg(10'000'000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
+BENCHMARK(BM_Checkpoint_ShardSaveAtCut)
+    ->Arg(10'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(0.5);
+BENCHMARK(BM_Checkpoint_ShardSnapshotAtCut)
+    ->Arg(10'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(0.5);
 BENCHMARK(BM_Checkpoint_DecodeAndRestore)
     ->Arg(1'000'000)
     ->Arg(10'000'000)

@@ -30,7 +30,10 @@ inline constexpr uint32_t kCheckpointPartitions = 16;
 
 enum class CheckpointRoute : uint8_t { kByKey = 0, kByOrigin = 1 };
 
+// CRC-32C of `bytes` continuing `crc`: SSE4.2's instruction where the CPU has it, else a table
+// (Crc32cPortable, the same function).
 uint32_t Crc32c(std::string_view bytes, uint32_t crc = 0);
+uint32_t Crc32cPortable(std::string_view bytes, uint32_t crc = 0);
 
 struct CheckpointRecordView {
   uint8_t tag = 0;
@@ -71,8 +74,17 @@ class CheckpointShardWriter {
  public:
   explicit CheckpointShardWriter(uint16_t shard) : shard_(shard), parts_(kCheckpointPartitions) {}
   void Add(uint8_t tag, CheckpointRoute route, uint64_t key, std::string_view payload);
+  // Empties every partition, keeping its capacity (the next checkpoint's records fit in it).
+  void Clear() {
+    for (std::string& p : parts_) p.clear();
+  }
   const std::vector<std::string>& partitions() const { return parts_; }
   std::size_t bytes() const;
+  std::size_t capacity() const {
+    std::size_t n = 0;
+    for (const std::string& p : parts_) n += p.capacity();
+    return n;
+  }
 
  private:
   uint16_t shard_;
@@ -96,6 +108,11 @@ struct CheckpointHeader {
 // The whole file: header, then the shards' partition buffers concatenated per partition.
 std::string EncodeCheckpoint(const CheckpointHeader& header,
                              const std::vector<const CheckpointShardWriter*>& shards);
+// The header alone (with every partition's length and checksum); the file is the header followed
+// by, for each partition in order, every shard's buffer of it in shard order (written piece by
+// piece, never copied into one string: CheckpointStore::Write).
+std::string EncodeCheckpointHeader(const CheckpointHeader& header,
+                                   const std::vector<const CheckpointShardWriter*>& shards);
 
 // A decoded file: the header and each partition's body (views into the caller's bytes).
 struct DecodedCheckpoint {

@@ -436,7 +436,7 @@ std::size_t DetectionEngine::MemoryBytes() const {
   for (const TenantTime& tt : tenant_time_) timers += tt.timers.MemoryBytes();
   return accounts_.MemoryBytes() + slots_.MemoryBytes() + known_.MemoryBytes() + timers +
          dedupe_.MemoryBytes() + emitter_.MemoryBytes() +
-         tenant_time_.capacity() * sizeof(TenantTime);
+         tenant_time_.capacity() * sizeof(TenantTime) + snapshot_.MemoryBytes();
 }
 
 void DetectionEngine::PublishGauges() {

@@ -24,6 +24,7 @@
 #include "core/stats.h"
 #include "detectors/alert_emitter.h"
 #include "detectors/code_rules/code_rule.h"
+#include "detectors/engine_snapshot.h"
 #include "pipeline/event_consumer.h"
 #include "pipeline/spsc_queue.h"
 #include "rules/rule_eval.h"
@@ -61,8 +62,12 @@ class DetectionEngine final : public EventConsumer {
   }
   void OnConfig(std::shared_ptr<const CompiledConfig> config) override;
   void OnFinish(EventTime final_time) override;
-  // Checkpoints (detectors/engine_checkpoint.cc, docs/operations.md "Checkpoints").
+  // Checkpoints (detectors/engine_checkpoint.cc, docs/operations.md "Checkpoints"). At a cut the
+  // shard only copies its tables (SnapshotState); the control thread encodes the copy
+  // (EncodeSnapshot) while the shard goes on. SaveState is the two back to back.
   void SaveState(CheckpointShardWriter& out) override;
+  bool SnapshotState() override;
+  void EncodeSnapshot(CheckpointShardWriter& out) override;
   bool LoadState(const CheckpointRecordView& record) override;
   void ReserveState(uint8_t tag, std::size_t records) override;
   void OnRestored() override { PublishGauges(); }
@@ -177,6 +182,9 @@ class DetectionEngine final : public EventConsumer {
   // The generic rules' per-account slot records, by privileged_index (state/rule_slots.h),
   // laid out as rules_->slots says; checkpointed as kCkRuleSlots records.
   RuleSlots slots_;
+  // The state copied at the last checkpoint cut, until the control thread has encoded it; its
+  // buffers are kept for the next cut.
+  EngineSnapshot snapshot_;
   CodeRuleContext code_context_{*this};
   std::array<std::vector<CodeRuleFn>, static_cast<std::size_t>(EventKind::kCount) * 2> code_{};
 };

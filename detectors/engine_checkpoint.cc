@@ -11,65 +11,126 @@
 namespace privmon {
 
 void DetectionEngine::SaveState(CheckpointShardWriter& out) {
-  std::string buf;
+  SnapshotState();
+  EncodeSnapshot(out);
+}
+
+// Copies only (no encoding, no hashing): the cut's pause of the shard is a few flat copies of
+// entries it reads anyway, into vectors whose capacity stays from the last cut.
+bool DetectionEngine::SnapshotState() {
+  EngineSnapshot& s = snapshot_;
+  s.accounts.clear();
+  s.privileged.clear();
+  s.accounts.reserve(accounts_.size());
   accounts_.ForEach([&](uint64_t key, const AccountState& st, const PrivilegedState* ps) {
-    buf.clear();
-    EncodeAccount(buf, st.tenant < tenant_time_.size() ? tenant_time_[st.tenant].tenant_hash : 0,
-                  st, ps);
-    out.Add(kCkAccount, CheckpointRoute::kByKey, key, buf);
+    uint32_t privileged = UINT32_MAX;
+    if (ps != nullptr) {
+      privileged = static_cast<uint32_t>(s.privileged.size());
+      s.privileged.push_back(*ps);
+    }
+    s.accounts.push_back(EngineSnapshot::Account{key, st, privileged});
   });
-  if (slots_.stride() > 0) {
-    accounts_.ForEach([&](uint64_t key, const AccountState& st, const PrivilegedState*) {
-      const std::byte* record =
-          st.privileged_index == UINT32_MAX ? nullptr : slots_.RecordIfAny(st.privileged_index);
-      if (record == nullptr || std::all_of(record, record + slots_.stride(),
-                                           [](std::byte b) { return b == std::byte{0}; })) {
-        return;
+  s.slot_stride = slots_.stride();
+  s.slot_bytes.assign(slots_.bytes().begin(), slots_.bytes().end());
+  s.rules = rules_;
+  s.known.clear();
+  s.known.reserve(known_.size());
+  known_.ForEach([&](uint64_t fp, const KnownValues::Entry& e) { s.known.emplace_back(fp, e); });
+  s.tenant_hashes.clear();
+  s.clocks.clear();
+  s.timers.clear();
+  for (const TenantTime& tt : tenant_time_) {
+    s.tenant_hashes.push_back(tt.tenant_hash);
+    tt.timers.ForEach([&](const Timer& t) { s.timers.push_back(t); });
+    s.clocks.push_back(EngineSnapshot::TenantClock{tt.tenant_hash, tt.watermark, s.timers.size()});
+  }
+  s.buckets.clear();
+  s.updates.clear();
+  emitter_.suppressor().ForEach([&](uint64_t key, uint64_t tenant, EventTime bucket_end,
+                                    uint32_t count, uint8_t state, const Alert* update) {
+    uint32_t index = UINT32_MAX;
+    if (update != nullptr) {
+      index = static_cast<uint32_t>(s.updates.size());
+      s.updates.push_back(*update);
+    }
+    s.buckets.push_back(EngineSnapshot::Bucket{key, tenant, bucket_end, count, state, index});
+  });
+  s.dedupe.clear();
+  s.dedupe.reserve(dedupe_.size());
+  dedupe_.ForEach([&](uint64_t fp, Seconds32 time, uint32_t tenant) {
+    s.dedupe.push_back(EngineSnapshot::Remembered{fp, time, tenant});
+  });
+  return true;
+}
+
+// Reads the snapshot only (never the live tables, which the shard changes meanwhile): the records
+// SaveState wrote at the cut, in the same order.
+void DetectionEngine::EncodeSnapshot(CheckpointShardWriter& out) {
+  const EngineSnapshot& s = snapshot_;
+  std::string buf;
+  auto tenant_hash = [&](uint32_t tenant) {
+    return tenant < s.tenant_hashes.size() ? s.tenant_hashes[tenant] : 0;
+  };
+  for (const EngineSnapshot::Account& a : s.accounts) {
+    buf.clear();
+    EncodeAccount(buf, tenant_hash(a.state.tenant), a.state,
+                  a.privileged == UINT32_MAX ? nullptr : &s.privileged[a.privileged]);
+    out.Add(kCkAccount, CheckpointRoute::kByKey, a.key, buf);
+  }
+  const std::size_t stride = s.slot_stride;
+  if (stride > 0 && s.rules != nullptr) {
+    for (const EngineSnapshot::Account& a : s.accounts) {
+      const std::size_t index = a.state.privileged_index;
+      if (index == UINT32_MAX || (index + 1) * stride > s.slot_bytes.size()) continue;
+      const std::byte* record = s.slot_bytes.data() + index * stride;
+      if (std::all_of(record, record + stride, [](std::byte b) { return b == std::byte{0}; })) {
+        continue;
       }
       buf.clear();
-      for (const RuleSlot& slot : rules_->slots) {
+      for (const RuleSlot& slot : s.rules->slots) {
         PutU64(buf, slot.code_hash);
         buf.push_back(static_cast<char>(slot.kind));
         buf.push_back(static_cast<char>(slot.size & 0xff));
         buf.push_back(static_cast<char>(slot.size >> 8));
         buf.append(reinterpret_cast<const char*>(record + slot.offset), slot.size);
       }
-      out.Add(kCkRuleSlots, CheckpointRoute::kByKey, key, buf);
-    });
+      out.Add(kCkRuleSlots, CheckpointRoute::kByKey, a.key, buf);
+    }
   }
-  known_.ForEach([&](uint64_t fp, const KnownValues::Entry& e) {
+  for (const auto& [fp, e] : s.known) {
     buf.clear();
-    PutU64(buf, e.tenant < tenant_time_.size() ? tenant_time_[e.tenant].tenant_hash : 0);
+    PutU64(buf, tenant_hash(e.tenant));
     PutU32(buf, e.last);
     out.Add(kCkKnownValue, CheckpointRoute::kByOrigin, fp, buf);
-  });
-  for (const TenantTime& tt : tenant_time_) {
+  }
+  std::size_t timer = 0;
+  for (const EngineSnapshot::TenantClock& c : s.clocks) {
     buf.clear();
-    PutU64(buf, static_cast<uint64_t>(tt.watermark));
-    out.Add(kCkTenantClock, CheckpointRoute::kByOrigin, tt.tenant_hash, buf);
-    tt.timers.ForEach([&](const Timer& t) {
+    PutU64(buf, static_cast<uint64_t>(c.watermark));
+    out.Add(kCkTenantClock, CheckpointRoute::kByOrigin, c.tenant_hash, buf);
+    for (; timer < c.timers_end; ++timer) {
+      const Timer& t = s.timers[timer];
       buf.clear();
-      PutU64(buf, tt.tenant_hash);
+      PutU64(buf, c.tenant_hash);
       PutRaw(buf, t);
       out.Add(kCkTimer, CheckpointRoute::kByKey, t.account, buf);
-    });
+    }
   }
-  emitter_.suppressor().ForEach([&](uint64_t key, uint64_t tenant, EventTime bucket_end,
-                                    uint32_t count, uint8_t state, const Alert* update) {
+  for (const EngineSnapshot::Bucket& b : s.buckets) {
     buf.clear();
-    PutU64(buf, tenant);
-    PutU64(buf, static_cast<uint64_t>(bucket_end));
-    PutU32(buf, count);
-    buf.push_back(static_cast<char>(state));
-    if (update != nullptr) EncodeAlert(buf, *update);
-    out.Add(kCkSuppression, CheckpointRoute::kByOrigin, key, buf);
-  });
-  dedupe_.ForEach([&](uint64_t fp, Seconds32 time, uint32_t tenant) {
+    PutU64(buf, b.tenant_hash);
+    PutU64(buf, static_cast<uint64_t>(b.bucket_end));
+    PutU32(buf, b.count);
+    buf.push_back(static_cast<char>(b.state));
+    if (b.update != UINT32_MAX) EncodeAlert(buf, s.updates[b.update]);
+    out.Add(kCkSuppression, CheckpointRoute::kByOrigin, b.key, buf);
+  }
+  for (const EngineSnapshot::Remembered& r : s.dedupe) {
     buf.clear();
-    PutU32(buf, time);
-    PutU64(buf, tenant_time_[tenant].tenant_hash);
-    out.Add(kCkDedupe, CheckpointRoute::kByOrigin, fp, buf);
-  });
+    PutU32(buf, r.time);
+    PutU64(buf, tenant_hash(r.tenant));
+    out.Add(kCkDedupe, CheckpointRoute::kByOrigin, r.fingerprint, buf);
+  }
 }
 
 void DetectionEngine::ReserveState(uint8_t tag, std::size_t records) {

@@ -25,7 +25,7 @@ namespace {
 constexpr std::string_view kPrefix = "checkpoint-";
 constexpr std::string_view kSuffix = ".pmck";
 
-bool WriteAll(int fd, const std::string& bytes) {
+bool WriteAll(int fd, std::string_view bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -116,6 +116,11 @@ std::string CheckpointStore::PathOf(uint64_t sequence) const {
 }
 
 std::string CheckpointStore::Write(const std::string& bytes) {
+  const std::string_view whole = bytes;
+  return Write(std::span<const std::string_view>(&whole, 1));
+}
+
+std::string CheckpointStore::Write(std::span<const std::string_view> pieces) {
   last_write_fenced_ = false;
   std::optional<PartitionFence::Guard> guard;
   if (fence_ != nullptr) {
@@ -136,7 +141,9 @@ std::string CheckpointStore::Write(const std::string& bytes) {
   if (fd < 0) return ErrnoText("create " + tmp);
   std::string error;
   if (::fchmod(fd, 0640) != 0) error = ErrnoText("chmod " + tmp);
-  if (error.empty() && !WriteAll(fd, bytes)) error = ErrnoText("write " + tmp);
+  for (const std::string_view piece : pieces) {
+    if (error.empty() && !WriteAll(fd, piece)) error = ErrnoText("write " + tmp);
+  }
   if (error.empty() && ::fsync(fd) != 0) error = ErrnoText("fsync " + tmp);
   if (::close(fd) != 0 && error.empty()) error = ErrnoText("close " + tmp);
   if (error.empty() && ::rename(tmp.c_str(), final_path.c_str()) != 0) {

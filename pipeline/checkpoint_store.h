@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/checkpoint_format.h"
@@ -34,6 +36,9 @@ class CheckpointStore {
   // Writes `bytes` as the next checkpoint and prunes old ones. Returns "" or the reason it failed
   // (the previous checkpoints are then untouched).
   std::string Write(const std::string& bytes);
+  // The same for a file given as pieces written one after the other (a header, then the shards'
+  // partition buffers: no copy of the whole file is made).
+  std::string Write(std::span<const std::string_view> pieces);
   bool last_write_fenced() const { return last_write_fenced_; }
 
   enum class Found { kNone, kLoaded, kNoneUsable };

@@ -41,6 +41,15 @@ class EventConsumer {
   // is malformed. OnRestored: every record was loaded. ReserveState: before the first LoadState,
   // how many records of kind `tag` will reach this shard, so its tables grow once.
   virtual void SaveState(CheckpointShardWriter& /*out*/) {}
+  // A checkpoint cut in two steps, so the shard's events wait for a copy, not for the encoding.
+  // SnapshotState: at the cut, on the shard's thread, its queues drained: copies the state
+  // SaveState would write (bounded work: flat copies into buffers kept from the last cut, no
+  // encoding) and returns true; false (the default): no snapshot, SaveState runs at the cut on the
+  // shard's thread instead. EncodeSnapshot: after the cut, on the control thread, while the shard
+  // goes on with events and before the next cut: appends that copy as the records SaveState would
+  // have appended at the cut. Only the snapshot is shared between the two threads.
+  virtual bool SnapshotState() { return false; }
+  virtual void EncodeSnapshot(CheckpointShardWriter& /*out*/) {}
   virtual void ReserveState(uint8_t /*tag*/, std::size_t /*records*/) {}
   virtual bool LoadState(const CheckpointRecordView& /*record*/) { return true; }
   virtual void OnRestored() {}

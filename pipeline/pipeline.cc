@@ -66,6 +66,7 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
     source_stats_.push_back(found);
   }
   shard_cut_epoch_ = std::make_unique<std::atomic<uint64_t>[]>(shards_);
+  shard_snapshot_.assign(shards_, 0);
   shard_wake_ = std::make_unique<EventCount[]>(shards_);
   sources_by_parser_.resize(parsers_);
   source_ids_by_parser_.resize(parsers_);
@@ -195,6 +196,14 @@ bool Pipeline::Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int6
   resume_epoch_.store(epoch, std::memory_order_release);
   parser_wake_.Notify();
   *pause_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // The sources and shards go on; each snapshot is the shard's state at the cut, which only this
+  // thread reads until the next cut (acquire above: shard_cut_epoch_). A shard that finished
+  // instead took none (ok is then false, and nothing is written).
+  for (uint32_t s = 0; s < shards_; ++s) {
+    if (shard_snapshot_[s] == 0) continue;
+    shard_snapshot_[s] = 0;
+    if (ok) consumers_[s]->EncodeSnapshot(writers[s]);
+  }
   return ok;
 }
 

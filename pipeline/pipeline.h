@@ -12,7 +12,8 @@
 // is drained and every consumer has finished. Files end by themselves; sockets end on stop.
 // Checkpoints (docs/operations.md "Checkpoints"): Cut() is a bounded pause: every parse thread
 // stops between two messages and notes its sources' positions, every shard drains its queues and
-// saves its state on its own thread, then the sources resume.
+// copies its state on its own thread (EventConsumer::SnapshotState: flat copies, no encoding),
+// then the sources resume; the control thread encodes the copies while events flow again.
 #pragma once
 
 #include <atomic>
@@ -84,7 +85,8 @@ class Pipeline {
   // A consistent cut of every shard's state and every source's position (see above). Control
   // thread only, never concurrently with Wait(). `writers` has one entry per shard; `positions`
   // gets one entry per source (-1: no position). Returns false (nothing usable) when the pipeline
-  // finished or was stopped before every shard saved. `*pause_s` is how long sources were paused.
+  // finished or was stopped before every shard saved. `*pause_s` is how long sources were paused;
+  // the shards' snapshots are encoded into `writers` after that, on the calling thread.
   bool Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions,
            double* pause_s);
   // After Wait(): every consumer's SaveState on the calling thread, and the sources' positions
@@ -223,6 +225,9 @@ class Pipeline {
   std::atomic<uint64_t> cut_epoch_{0};
   std::atomic<uint64_t> resume_epoch_{0};
   std::vector<CheckpointShardWriter>* cut_writers_ = nullptr;
+  // Per shard, written before it publishes shard_cut_epoch_: its consumer took a snapshot at the
+  // cut (EventConsumer::SnapshotState), which Cut() encodes once the sources resumed.
+  std::vector<uint8_t> shard_snapshot_;
   std::unique_ptr<std::atomic<uint64_t>[]> shard_cut_epoch_;  // kShardFinished once it returned
   static constexpr uint64_t kShardFinished = UINT64_MAX;
   std::unique_ptr<std::atomic<int64_t>[]> source_position_;  // per source, at the latest pause

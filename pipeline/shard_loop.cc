@@ -125,7 +125,13 @@ void Pipeline::ShardLoop(uint32_t shard) {
         while (drain(p) != 0) {
         }
       }
-      consumer.SaveState((*cut_writers_)[shard]);
+      // A copy only (encoded by the control thread once the sources resumed), or, for a
+      // consumer without snapshots, its records now.
+      if (consumer.SnapshotState()) {
+        shard_snapshot_[shard] = 1;
+      } else {
+        consumer.SaveState((*cut_writers_)[shard]);
+      }
       if (shard == 0) {
         save_clocks([&](const ClockInputRecord& r) {
           (*cut_writers_)[0].Add(kCheckpointClockInputTag, CheckpointRoute::kByOrigin, r.tenant,

@@ -69,6 +69,8 @@ class RuleSlots {
     return *reinterpret_cast<T*>(record + offset);
   }
   std::size_t records() const { return stride_ == 0 ? 0 : bytes_.size() / stride_; }
+  // Every record's bytes, record i at i * stride() (a checkpoint's snapshot copies them).
+  const std::vector<std::byte>& bytes() const { return bytes_; }
   std::size_t MemoryBytes() const { return bytes_.capacity(); }
 
   // Moves every record to a new layout: a slot keeps its bytes when the new layout has a slot of
