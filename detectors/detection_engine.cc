@@ -440,6 +440,7 @@ std::size_t DetectionEngine::MemoryBytes() const {
 }
 
 void DetectionEngine::PublishGauges() {
+  ReleaseLargeSnapshot();
   events_since_gauges_ = 0;
   gauges_dirty_ = false;
   stats_.accounts.store(static_cast<int64_t>(accounts_.size()), std::memory_order_relaxed);

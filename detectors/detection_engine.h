@@ -13,6 +13,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -58,6 +59,7 @@ class DetectionEngine final : public EventConsumer {
       idle_lap_ = true;
       if (EvictStep(kEvictPerIdle)) gauges_dirty_ = true;
     }
+    if (snapshot_encoded_.load(std::memory_order_relaxed)) ReleaseLargeSnapshot();
     if (gauges_dirty_) PublishGauges();
   }
   void OnConfig(std::shared_ptr<const CompiledConfig> config) override;
@@ -71,6 +73,12 @@ class DetectionEngine final : public EventConsumer {
   bool LoadState(const CheckpointRecordView& record) override;
   void ReserveState(uint8_t tag, std::size_t records) override;
   void OnRestored() override { PublishGauges(); }
+  // A snapshot whose buffers hold more than this is freed once encoded, on the shard's thread (its
+  // next gauges or idle step), instead of kept for the next cut: a cut in steady state allocates
+  // nothing below it, and a large state is not held twice between cuts (the <= 256 B per account
+  // of issue 15; above it the next cut allocates its copy again). Tests set it lower.
+  static constexpr std::size_t kKeptSnapshotBytes = std::size_t{64} << 20;
+  void set_kept_snapshot_bytes(std::size_t bytes) { kept_snapshot_bytes_ = bytes; }
   // The alert dispatcher's wake, notified after each alert queued (sinks/alert_dispatcher.h).
   void SetAlertWake(EventCount* wake) { emitter_.set_wake(wake); }
 
@@ -185,6 +193,10 @@ class DetectionEngine final : public EventConsumer {
   // The state copied at the last checkpoint cut, until the control thread has encoded it; its
   // buffers are kept for the next cut.
   EngineSnapshot snapshot_;
+  // Set (release) by EncodeSnapshot once done with snapshot_; the shard then owns it again.
+  std::atomic<bool> snapshot_encoded_{false};
+  std::size_t kept_snapshot_bytes_ = kKeptSnapshotBytes;
+  void ReleaseLargeSnapshot();
   CodeRuleContext code_context_{*this};
   std::array<std::vector<CodeRuleFn>, static_cast<std::size_t>(EventKind::kCount) * 2> code_{};
 };

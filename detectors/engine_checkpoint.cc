@@ -18,6 +18,7 @@ void DetectionEngine::SaveState(CheckpointShardWriter& out) {
 // Copies only (no encoding, no hashing): the cut's pause of the shard is a few flat copies of
 // entries it reads anyway, into vectors whose capacity stays from the last cut.
 bool DetectionEngine::SnapshotState() {
+  snapshot_encoded_.store(false, std::memory_order_relaxed);
   EngineSnapshot& s = snapshot_;
   s.accounts.clear();
   s.privileged.clear();
@@ -131,6 +132,14 @@ void DetectionEngine::EncodeSnapshot(CheckpointShardWriter& out) {
     PutU64(buf, tenant_hash(r.tenant));
     out.Add(kCkDedupe, CheckpointRoute::kByOrigin, r.fingerprint, buf);
   }
+  // Done with snapshot_: the shard may free it (ReleaseLargeSnapshot) from now on.
+  snapshot_encoded_.store(true, std::memory_order_release);
+}
+
+void DetectionEngine::ReleaseLargeSnapshot() {
+  if (!snapshot_encoded_.load(std::memory_order_acquire)) return;
+  snapshot_encoded_.store(false, std::memory_order_relaxed);
+  if (snapshot_.MemoryBytes() > kept_snapshot_bytes_) snapshot_ = EngineSnapshot{};
 }
 
 void DetectionEngine::ReserveState(uint8_t tag, std::size_t records) {

@@ -134,5 +134,30 @@ TEST(EngineSnapshot, ACutInSteadyStateAllocatesNothingOnTheShard) {
   EXPECT_EQ(AllocationCount() - before, 0) << "allocations of a cut on the shard's thread";
 }
 
+TEST(EngineSnapshot, ALargeSnapshotIsFreedOnceEncodedAndASmallOneKept) {
+  EngineHarness h;
+  for (const Event& e : Day(2, 40)) h.Feed(e);
+  const std::size_t live = h.engine().MemoryBytes();
+  ASSERT_TRUE(h.engine().SnapshotState());
+  const std::size_t with_copy = h.engine().MemoryBytes();
+  ASSERT_GT(with_copy, live);  // the copy counts in privmon_state_bytes
+  // Under the kept size: the copy stays for the next cut (no allocation there, test above).
+  CheckpointShardWriter first(0);
+  h.engine().EncodeSnapshot(first);
+  h.engine().OnIdle();
+  EXPECT_EQ(h.engine().MemoryBytes(), with_copy);
+  // Over it (a large state, scaled down): freed by the shard once encoded, not held between cuts
+  // as a second copy of the state.
+  h.engine().set_kept_snapshot_bytes(0);
+  ASSERT_TRUE(h.engine().SnapshotState());
+  h.engine().OnIdle();  // not encoded yet: the control thread may still be reading it
+  EXPECT_EQ(h.engine().MemoryBytes(), with_copy);
+  CheckpointShardWriter second(0);
+  h.engine().EncodeSnapshot(second);
+  EXPECT_EQ(Records(second), Records(first));
+  h.engine().OnIdle();
+  EXPECT_EQ(h.engine().MemoryBytes(), live);
+}
+
 }  // namespace
 }  // namespace privmon::testing
