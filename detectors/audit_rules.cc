@@ -45,13 +45,18 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   // (PRIV-EL-06/08, detectors/code_rules/pim_activations.h, keep the removal for it).
   // An account whose privilege was un-learned is not made privileged again by the end of an
   // activation (its removal may have ended the activation): only by a new gain.
+  // An account already learned privileged by another role keeps the expired role as eligible too
+  // (its activation may precede the logs): removing the other role does not un-learn it.
   if ((au.activity == Activity::kRemoveMemberFromRolePimExpired ||
        au.activity == Activity::kRemoveMemberFromRolePimDeactivate) &&
-      privileged_role && success && !st.privileged() && (au.flags & kTargetNotUser) == 0) {
-    const PrivilegedState* ps = accounts_.PrivilegedIfAny(st);
-    if (ps == nullptr || ps->roles.unlearned == 0) {
+      privileged_role && success && (au.flags & kTargetNotUser) == 0) {
+    PrivilegedState* ps = accounts_.PrivilegedIfAny(st);
+    if (!st.privileged() && (ps == nullptr || ps->roles.unlearned == 0)) {
       MakePrivileged(st, who, e, kPrivilegedLearned);
       accounts_.Privileged(st).roles.Grant(au.role_hash, HeldRoles::kEligible, t);
+    } else if (ps != nullptr && (st.flags & kPrivilegedLearned) != 0 &&
+               !ps->roles.Holds(au.role_hash)) {
+      ps->roles.Grant(au.role_hash, HeldRoles::kEligible, t);
     }
   }
 }

@@ -229,8 +229,13 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   for (const auto& [known, category] : kSkippedNames) {
     if (!EqualsIgnoreCase(name, known)) continue;
     // An Azure Activity record names its resource; a Graph audit record of category "Policy"
-    // without its time is still a reject.
-    if (category == SkippedCategory::kActivityOther && TrimSpaces(f.resource_id).empty()) break;
+    // without its time is still a reject, and so is an Entra audit row privmon cannot read whose
+    // category bears an Activity log name (Entra's "Policy": its resource id is Entra's).
+    if (category == SkippedCategory::kActivityOther &&
+        (TrimSpaces(f.resource_id).empty() ||
+         ContainsIgnoreCase(f.resource_id, "/providers/microsoft.aadiam"))) {
+      break;
+    }
     return category;
   }
   // Another category of an Entra diagnostic record ("/tenants/<id>/providers/microsoft.aadiam"),

@@ -946,6 +946,26 @@ TEST_F(RecordParserTest, AzureActivityRowsOfOtherCategoriesAreSkipped) {
             EventKind::kAzureActivity);
 }
 
+TEST_F(RecordParserTest, EntraAuditRowsOfCategoryPolicyAreNoAzureActivity) {
+  // Entra's audit log has categories named as Activity log ones ("Policy": Conditional Access
+  // changes, PRIV-CH-02). A Log Analytics AuditLogs row privmon cannot read (its Type dropped or
+  // overwritten with the target's type, as the OTRF export does, and no ActivityDateTime) names
+  // an Entra resource id: it stays a reject (a dead letter to look at), not an Activity record
+  // skipped without a trace.
+  ctx_.source_tenant = "T";
+  for (const char* row :
+       {R"({"Category":"Policy","OperationName":"Update conditional access policy",)"
+        R"("TimeGenerated":"2026-11-03T15:00:00Z","LoggedByService":"Conditional Access",)"
+        R"("ResourceId":"/tenants/T/providers/Microsoft.aadiam"})",
+        R"({"Type":"Policy","Category":"Policy","OperationName":"Update conditional access )"
+        R"(policy","ActivityDisplayName":"Update conditional access policy","TimeGenerated":)"
+        R"("2026-11-03T15:00:00Z","ResourceId":"/tenants/T/providers/Microsoft.aadiam"})"}) {
+    const ParseResult& r = Parse(row);
+    EXPECT_TRUE(r.skipped.empty()) << row;
+    EXPECT_EQ(r.rejections.size(), 1u) << row;
+  }
+}
+
 TEST_F(RecordParserTest, EmptyInitiatorNamedByIdentityIsPimWhenItSaysSo) {
   // Core Directory's copy of a PIM assignment with an empty initiatedBy names PIM only in the
   // envelope identity (diagnostic `identity`, Log Analytics `Identity`): PIM's, not a direct one.
