@@ -12,6 +12,7 @@
 
 #include "state/checkpoint_codec.h"
 #include "tests/support/allocation_helpers.h"
+#include "tests/support/checkpoint_records.h"
 #include "tests/support/engine_helpers.h"
 
 namespace privmon::testing {
@@ -19,29 +20,8 @@ namespace {
 
 constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
 
-// Every record of `out`, sorted (two engines' hash tables iterate in different orders). A timer
-// is written as its raw struct, padding and all: its fields are compared instead.
 std::vector<std::string> Records(const CheckpointShardWriter& out) {
-  std::vector<std::string> records;
-  for (const std::string& body : out.partitions()) {
-    EXPECT_TRUE(ForEachCheckpointRecord(body, [&](const CheckpointRecordView& r) {
-      std::string rec(1, static_cast<char>(r.tag));
-      rec.append(reinterpret_cast<const char*>(&r.key), sizeof r.key);
-      if (r.tag == kCkTimer && r.payload.size() == 8 + sizeof(Timer)) {
-        Timer t;
-        std::memcpy(&t, r.payload.data() + 8, sizeof t);
-        rec.append(r.payload.substr(0, 8));
-        rec += std::to_string(t.due) + "/" + std::to_string(t.account) + "/" +
-               std::to_string(static_cast<int>(t.kind)) + "/" + std::to_string(t.slot) + "/" +
-               std::to_string(t.basis);
-      } else {
-        rec.append(r.payload);
-      }
-      records.push_back(std::move(rec));
-    }));
-  }
-  std::sort(records.begin(), records.end());
-  return records;
+  return SortedCheckpointRecords(out);
 }
 
 std::size_t CountTag(const std::vector<std::string>& records, uint8_t tag) {

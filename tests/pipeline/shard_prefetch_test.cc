@@ -17,6 +17,7 @@
 #include "pipeline/spsc_ring.h"
 #include "state/checkpoint_codec.h"
 #include "state/timer_queue.h"
+#include "tests/support/checkpoint_records.h"
 #include "tests/support/engine_helpers.h"
 
 namespace privmon::testing {
@@ -190,30 +191,9 @@ void Handle(DetectionEngine& engine, const ShardMessage& m) {
 std::vector<std::string> State(DetectionEngine& engine) {
   CheckpointShardWriter out(0);
   engine.SaveState(out);
-  std::vector<std::string> records;
-  for (const std::string& body : out.partitions()) {
-    EXPECT_TRUE(ForEachCheckpointRecord(body, [&](const CheckpointRecordView& r) {
-      std::string rec(1, static_cast<char>(r.tag));
-      rec.append(reinterpret_cast<const char*>(&r.key), sizeof r.key);
-      if (r.tag == kCkTimer && r.payload.size() == 8 + sizeof(Timer)) {
-        // A timer is written as its raw struct, padding bytes and all: compare its fields.
-        Timer t;
-        std::memcpy(&t, r.payload.data() + 8, sizeof t);
-        rec.append(r.payload.substr(0, 8));
-        rec += std::to_string(t.due) + "/" + std::to_string(t.account) + "/" +
-               std::to_string(static_cast<int>(t.kind)) + "/" + std::to_string(t.slot) + "/" +
-               std::to_string(t.basis);
-      } else {
-        rec.append(r.payload);
-      }
-      records.push_back(std::move(rec));
-    }));
-  }
-  std::sort(records.begin(), records.end());
-  return records;
+  return SortedCheckpointRecords(out);
 }
 
-// Compares without printing kilobytes of binary records: the count, then the first difference.
 void ExpectSameState(const std::vector<std::string>& got, const std::vector<std::string>& want,
                      std::size_t distance) {
   ASSERT_EQ(got.size(), want.size()) << "records, distance " << distance;
