@@ -33,7 +33,7 @@ std::size_t CountTag(const std::vector<std::string>& records, uint8_t tag) {
 // role grants and PIM activations of some (privileged state, timers), failures (suppression).
 std::vector<Event> Day(int day, int users) {
   std::vector<Event> out;
-  char time[32];
+  char time[64];
   for (int i = 0; i < users; ++i) {
     const std::string upn = "user" + std::to_string(i) + "@contoso.com";
     std::snprintf(time, sizeof time, "2026-11-%02dT10:%02d:%02dZ", day, i / 60, i % 60);
