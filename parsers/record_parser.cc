@@ -213,6 +213,7 @@ struct RecordParser::Impl {
   }
   std::size_t doc_events = 0, doc_rejections = 0, doc_skipped = 0;
   void ClearResult() {
+    result.more_pages = false;
     result.events.clear();
     result.event_raw.clear();
     result.rejections.clear();
@@ -342,7 +343,16 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       continue;
     }
     ++index;
-    if (field.key.starts_with("@odata.")) continue;
+    if (field.key.starts_with("@odata.")) {
+      // A Graph page that names its next page: more of the listing follows, older records first
+      // come last (Graph lists newest first); the pipeline holds the clock until the listing ends.
+      std::string_view next;
+      if (is_root && field.key == "@odata.nextLink" &&
+          field.value.get_string().get(next) == simdjson::SUCCESS && !next.empty()) {
+        result.more_pages = true;
+      }
+      continue;
+    }
     collector.RecordField(field.key, field.value, fields);
   }
   if (wrong_type) {

@@ -58,6 +58,9 @@ struct ParseResult {
   std::vector<std::string_view> event_raw;  // the bytes of events[i] (for dead letters)
   std::vector<Rejection> rejections;
   std::vector<Skipped> skipped;
+  // The message is a Graph page whose envelope names a non-empty "@odata.nextLink": more pages of
+  // the same listing follow (older ones: Graph lists sign-ins and audits newest first).
+  bool more_pages = false;
   std::size_t records() const { return events.size() + rejections.size() + skipped.size(); }
 };
 

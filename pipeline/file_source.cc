@@ -63,11 +63,13 @@ class FileSource final : public MessageSource {
   FileSource& operator=(const FileSource&) = delete;
 
   ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
+    out.in_stream = false;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       // A value spread over lines (pretty-printed JSON) hands out its messages first.
       if (!framer_.idle() && framer_.Next(&out.payload, &out.readable_after)) {
         out.tenant_frame = framer_.tenant();
+        out.in_stream = framer_.streaming();
         return ReceiveStatus::kMessage;
       }
       LineReader::Line line;

@@ -52,6 +52,9 @@ class JsonStreamFramer {
   bool gathering() const {
     return mode_ == Mode::kValue || (mode_ == Mode::kElements && in_element_);
   }
+  // True after Next() handed out an element of a streamed array (its document goes on, or ends
+  // with the next bytes scanned); false for a value gathered whole or cut short.
+  bool streaming() const { return mode_ == Mode::kElements; }
   // The tenant frame of the line that opened the value (framed_line.h), for all its messages.
   std::string_view tenant() const { return tenant_; }
 

@@ -40,6 +40,11 @@ struct RawMessage {
   // Set by a fanned-out source's lanes: the source had nothing for a while (Receive said kIdle)
   // just before this message, where one parse thread would have flushed its marks.
   bool after_pause = false;
+  // An element of an array the file source streams (pipeline/json_stream_framer.h: a pretty-printed
+  // Graph page or batch): more of its document may follow, so the parse thread holds its progress
+  // marks as it does for a page that names a next page (one clock step per listing). Reset by
+  // the parse thread before every Receive.
+  bool in_stream = false;
 };
 
 enum class ReceiveStatus { kMessage, kIdle, kEnd };

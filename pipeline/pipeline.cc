@@ -245,6 +245,7 @@ void Pipeline::PushMark(uint32_t parser, const ProgressMark& mark) {
 }
 
 void Pipeline::SendMarks(uint32_t queue_parser, EmitState& st, bool flush) {
+  st.held_events = 0;
   st.marks.Publish(flush, [&](const ProgressMark& m) {
     PushMark(queue_parser, m);
     st.wake_batch.Pushed(shards_, st.last_received_ns);
@@ -317,6 +318,14 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
     // Published after the pushes: a shard that sees this time also sees those events.
     progress.max_event_time.store(max_time, std::memory_order_release);
   }
+  // A listing that goes on (a Graph page naming its next page, an element of a streamed page or
+  // batch) is one clock step: its marks wait for its end, so the older records of its later pages
+  // (Graph lists newest first) are not late against its first. Bounded: after kMaxHeldEvents
+  // events the marks go out anyway; a pause or the end of the source flushes them too.
+  if ((result->more_pages || raw.in_stream) && st.held_events < kMaxHeldEvents) {
+    st.held_events += result->events.size() + 1;
+    return;
+  }
   SendMarks(queue_parser, st, false);
 }
 
@@ -376,6 +385,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       // get what was pushed before this thread may block in the source.
       ReceiveStatus status = ReceiveStatus::kIdle;
       raw.readable_after = 0;  // only a source that has the padding says so
+      raw.in_stream = false;
       if (st.wake_batch.pending()) status = src.Receive(raw, std::chrono::milliseconds(0));
       if (status == ReceiveStatus::kIdle) {
         WakeIfPending(st);
@@ -499,6 +509,7 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
   while (!saw_end && !stopped && !stop_now()) {
     Parsed& first = block[0];
     first.raw.readable_after = 0;
+    first.raw.in_stream = false;
     ReceiveStatus status = src.Receive(first.raw, std::chrono::milliseconds(0));
     if (status == ReceiveStatus::kIdle) {
       if (holds_turn()) WakeIfPending(st);  // before this lane may block
@@ -527,6 +538,7 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
       next = after(m.raw.sequence);
       if (++n == block_size || next % block_size == 0) break;  // the block is complete
       block[n].raw.readable_after = 0;
+      block[n].raw.in_stream = false;
       status = src.Receive(block[n].raw, std::chrono::milliseconds(0));
       if (status == ReceiveStatus::kEnd) saw_end = true;
       if (status != ReceiveStatus::kMessage) break;

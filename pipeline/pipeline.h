@@ -145,7 +145,12 @@ class Pipeline {
     ProgressMarks marks;
     WakeBatch wake_batch;
     int64_t last_received_ns = 0;  // receipt of the latest message (wake batching)
+    // Events (+1 per message) emitted since the marks were last sent, while a listing goes on
+    // (ParseResult::more_pages, RawMessage::in_stream).
+    std::size_t held_events = 0;
   };
+  // The most events a listing that goes on holds the marks for (dedupe memory grows with it).
+  static constexpr std::size_t kMaxHeldEvents = std::size_t{1} << 16;
 
   void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
                  const std::vector<std::size_t>& source_ids);

@@ -21,6 +21,7 @@ struct Slot {
   const char* frame_error = nullptr;
   uint32_t clock_input = 0;
   bool after_pause = false;  // the source said kIdle just before this message
+  bool in_stream = false;    // RawMessage::in_stream
 };
 
 struct Lane {
@@ -134,6 +135,7 @@ struct FanoutCore {
       lane.slots[slot].frame_error = raw.frame_error;
       lane.slots[slot].clock_input = raw.clock_input;
       lane.slots[slot].after_pause = paused;
+      lane.slots[slot].in_stream = raw.in_stream;
       paused = false;
       lane.filled.push(slot);
       lane.filled_wake.Notify();
@@ -172,6 +174,7 @@ class FanoutLane final : public MessageSource {
         out.frame_error = lane_.slots[slot].frame_error;
         out.clock_input = lane_.slots[slot].clock_input;
         out.after_pause = lane_.slots[slot].after_pause;
+        out.in_stream = lane_.slots[slot].in_stream;
         out.readable_after = lane_.slots[slot].payload.capacity() - out.payload.size();
         return ReceiveStatus::kMessage;
       }

@@ -464,6 +464,19 @@ TEST_F(RecordParserTest, GraphPageIgnoresODataKeys) {
       R"("@odata.nextLink":"https://graph/next"})");
   EXPECT_EQ(r.events.size(), 1u);
   EXPECT_TRUE(r.rejections.empty());
+  EXPECT_TRUE(r.more_pages);  // the pipeline holds the clock until the listing's last page
+}
+
+TEST_F(RecordParserTest, OnlyAPageNamingANextPageSaysMorePagesFollow) {
+  ctx_.source_tenant = "T";
+  const std::string record = R"({"id":"1","createdDateTime":"2024-01-02T03:04:05Z","userId":"U"})";
+  EXPECT_FALSE(Parse(R"({"@odata.context":"x","value":[)" + record + "]}").more_pages);
+  EXPECT_FALSE(Parse(R"({"value":[)" + record + R"(],"@odata.nextLink":""})").more_pages);
+  EXPECT_FALSE(Parse(R"({"value":[)" + record + R"(],"@odata.nextLink":null})").more_pages);
+  EXPECT_FALSE(Parse(record).more_pages);
+  // The flag is the message's own: it does not outlive the page that set it.
+  EXPECT_TRUE(Parse(R"({"value":[)" + record + R"(],"@odata.nextLink":"https://g/n"})").more_pages);
+  EXPECT_FALSE(Parse(R"({"records":[)" + record + "]}").more_pages);
 }
 
 TEST_F(RecordParserTest, InvalidJsonLateInABatchDiscardsEarlierEvents) {

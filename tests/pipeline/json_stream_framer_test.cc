@@ -26,6 +26,7 @@ using testing::TempDirCleanup;
 struct Got {
   std::string tenant;
   std::string payload;
+  bool in_stream = false;  // RawMessage::in_stream
 };
 
 std::vector<Got> ReadAll(const std::string& text, std::size_t max_bytes = 4u << 20,
@@ -46,7 +47,7 @@ std::vector<Got> ReadAll(const std::string& text, std::size_t max_bytes = 4u << 
   RawMessage m;
   while (source->Receive(m, std::chrono::milliseconds(100)) == ReceiveStatus::kMessage) {
     EXPECT_GE(m.readable_after, kParsePadding);
-    got.push_back({std::string(m.tenant_frame), std::string(m.payload)});
+    got.push_back({std::string(m.tenant_frame), std::string(m.payload), m.in_stream});
     if (positions != nullptr) positions->push_back(source->Position());
   }
   return got;
@@ -97,6 +98,11 @@ TEST(JsonStreamFramer, ABatchOrPageIsStreamedAndOtherObjectsGatheredWhole) {
   EXPECT_EQ(got[4].payload,
             "{\n  \"tables\": [\n    {\"name\": \"PrimaryResult\", \"rows\": []}\n  ]\n}");
   EXPECT_EQ(got[5].payload, "{\"id\":\"ndjson\"}");
+  // The elements of a streamed page or batch say that their document may go on (the parse thread
+  // holds its marks until it ends); a value gathered whole and an NDJSON line do not.
+  for (int i : {0, 1, 2, 3}) EXPECT_TRUE(got[i].in_stream) << i;
+  EXPECT_FALSE(got[4].in_stream);
+  EXPECT_FALSE(got[5].in_stream);
 }
 
 TEST(JsonStreamFramer, AnArrayWrittenOneRecordPerLineStreamsItsRecords) {
