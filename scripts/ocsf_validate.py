@@ -7,7 +7,8 @@ Checks every line against events/findings/detection_finding.json (with finding.j
 the cloud and security_control profiles), the objects it uses and dictionary.json: each attribute is
 defined where it appears, has the dictionary's JSON type (timestamps in epoch ms), enum values are
 listed and their captions (siblings) match, required attributes are present, objects' at_least_one /
-just_one constraints hold, type_uid = class_uid * 100 + activity_id. Prints each error; exit 1 if any.
+just_one constraints hold, type_uid = class_uid * 100 + activity_id, and each observable's type_id
+is the one the schema gives the attribute its name points to (the enum the schema server builds). Prints each error; exit 1 if any.
 """
 import json, os, sys
 ROOT = sys.argv[1]
@@ -88,7 +89,7 @@ def check_obj(path, val, attrs, constraints):
         if enum and not spec.get('is_array') and str(v) not in enum:
             errors.append('%s.%s: %r not in enum %s' % (path, k, v, list(enum)))
         sib = spec.get('sibling')
-        if enum and sib and sib in val and str(v) in enum and str(v) != '99':
+        if enum and sib and sib in val and str(v) in enum and str(v) != '99' and enum[str(v)].get('caption'):
             if val[sib] != enum[str(v)]['caption']:
                 errors.append('%s.%s: %r is not the caption %r of %s=%r' % (path, sib, val[sib], enum[str(v)]['caption'], k, v))
     for k, spec in attrs.items():
@@ -99,11 +100,52 @@ def check_obj(path, val, attrs, constraints):
             errors.append('%s: needs at least one of %s' % (path, names))
         if kind == 'just_one' and sum(n in val for n in names) != 1:
             errors.append('%s: needs just one of %s' % (path, names))
+# observable.json's type_id enum is built by the schema server from the schema's annotations:
+# dictionary types and attributes, objects and object attributes with an "observable" id.
+def observable_id(obj, attr):
+    """The observable id of attribute `attr` of object `obj` (None for the event class)."""
+    spec = {**DATTR.get(attr, {}), **((obj_attrs(obj)[0] if obj else CLS).get(attr) or {})}
+    if 'observable' in spec: return spec['observable']
+    t = spec.get('type')
+    while t in DTYPES:
+        if 'observable' in DTYPES[t]: return DTYPES[t]['observable']
+        t = DTYPES[t].get('type')
+    o = spec.get('object_type') or (t if t in OBJ_FILES else None)
+    return OBJ_FILES[o].get('observable') if o in OBJ_FILES else None
+OBSERVABLE_ENUM = dict(OBJ_FILES['observable']['attributes']['type_id']['enum'])
+for v in DTYPES.values():
+    if 'observable' in v: OBSERVABLE_ENUM[str(v['observable'])] = {'caption': v.get('caption')}
+for d in OBJ_FILES.values():
+    if 'observable' in d: OBSERVABLE_ENUM[str(d['observable'])] = {'caption': d.get('caption')}
+    for a in d.get('attributes', {}).values():  # an attribute's own id: no caption of its own
+        if isinstance(a, dict) and 'observable' in a: OBSERVABLE_ENUM.setdefault(str(a['observable']), {})
+for a in DATTR.values():
+    if isinstance(a, dict) and 'observable' in a: OBSERVABLE_ENUM.setdefault(str(a['observable']), {})
+OBJ_FILES['observable']['attributes']['type_id']['enum'] = OBSERVABLE_ENUM
+OBSERVABLE_IDS = {int(k) for k in OBSERVABLE_ENUM}
+def check_observables(path, ev):
+    for i, ob in enumerate(ev.get('observables', [])):
+        where = '%s.observables[%d]' % (path, i)
+        if ob.get('type_id') not in OBSERVABLE_IDS:
+            errors.append('%s.type_id: %r is no observable type of the schema' % (where, ob.get('type_id'))); continue
+        steps = ob.get('name', '').split('.')
+        if steps[0] == 'unmapped': continue  # free-form: no schema attribute to compare
+        obj, val = None, ev
+        for k, step in enumerate(steps):
+            attr = step.split('[')[0]
+            if k == len(steps) - 1:
+                want = observable_id(obj, attr)
+                if want != ob['type_id']:
+                    errors.append('%s: %s is observable type %r, not %r' % (where, ob['name'], want, ob['type_id']))
+                break
+            spec = {**DATTR.get(attr, {}), **((obj_attrs(obj)[0] if obj else CLS).get(attr) or {})}
+            obj = spec.get('object_type') or spec.get('type')
 CLS = class_attrs('events/findings/detection_finding.json', ['cloud', 'security_control'])
 for n, line in enumerate(open(sys.argv[2]), 1):
     ev = json.loads(line)
     before = len(errors)
     check_obj('L%d' % n, ev, CLS, {})
+    check_observables('L%d' % n, ev)
     if ev.get('type_uid') != ev.get('class_uid', 0) * 100 + ev.get('activity_id', -1): errors.append('L%d: type_uid' % n)
     if ev.get('class_uid') != 2004: errors.append('L%d class_uid' % n)
 for e in sorted(set(errors)): print(e)

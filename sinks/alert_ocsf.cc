@@ -96,6 +96,54 @@ void AppendUser(const Alert& a, std::string& out) {
   out.append(",\"type_id\":6,\"type\":\"Azure AD Account\"}}");
 }
 
+// One observable: {name, type_id[, type], value}. `type` only where the schema's caption is fixed
+// (dictionary types and objects); attribute observables have no caption of their own.
+void AppendObservable(std::string_view name, int type_id, std::string_view type,
+                      std::string_view value, bool& first, std::string& out) {
+  if (value.empty()) return;
+  if (!first) out.push_back(',');
+  first = false;
+  out.append("{\"name\":");
+  AppendJsonString(name, out);
+  out.append(",\"type_id\":");
+  AppendJsonUint(static_cast<uint64_t>(type_id), out);
+  if (!type.empty()) {
+    out.append(",\"type\":");
+    AppendJsonString(type, out);
+  }
+  out.append(",\"value\":");
+  AppendJsonString(value, out);
+  out.push_back('}');
+}
+
+// OCSF 1.8.0 observable type ids, as the schema assigns them (dictionary.json types, objects/*.json
+// attributes): resource_uid_t 10 "Resource UID", username_t 4 "User Name", ip_t 2 "IP Address",
+// resource_details.name 38, user.uid 31, account.uid 35. Each names the attribute it points to.
+void AppendObservables(const Alert& a, std::string& out) {
+  out.push_back('[');
+  bool first = true;
+  if (a.account_id.empty() && a.account_upn.empty()) {  // PRIV-OP-01: the tenant is the resource
+    AppendObservable("resources[0].uid", 10, "Resource UID", a.tenant_id.view(), first, out);
+  } else {
+    const std::string_view name =
+        a.account_upn.empty() ? a.account_id.view() : a.account_upn.view();
+    AppendObservable("resources[0].uid", 10, "Resource UID", a.account_id.view(), first, out);
+    AppendObservable("resources[0].name", 38, "", name, first, out);
+    if (a.evidence_count > 0) {  // each evidence names the account as its user
+      AppendObservable("evidences[].user.uid", 31, "", a.account_id.view(), first, out);
+      AppendObservable("evidences[].user.name", 4, "User Name", name, first, out);
+    }
+  }
+  AppendObservable("cloud.account.uid", 35, "", a.tenant_id.view(), first, out);
+  for (std::size_t i = 0; i < std::min<std::size_t>(a.detail_count, Alert::kMaxDetails); ++i) {
+    if (a.details[i].key == "ip_address" && !IsRepeatedDetail(a, i)) {
+      AppendObservable("unmapped.details.ip_address", 2, "IP Address", a.details[i].value.view(),
+                       first, out);
+    }
+  }
+  out.push_back(']');
+}
+
 }  // namespace
 
 void AppendAlertOcsf(const Alert& a, std::string& out) {
@@ -189,12 +237,17 @@ void AppendAlertOcsf(const Alert& a, std::string& out) {
     AppendJsonKey("uid", false, out);
     AppendJsonString(ev.record_id.view(), out);
     AppendJsonKey("data", false, out);
-    AppendEvidenceJson(ev, out);  // the native alert's evidence object
-    AppendJsonKey("user", false, out);
-    AppendUser(a, out);
+    AppendEvidenceJson(ev, out);                            // the native alert's evidence object
+    if (!a.account_id.empty() || !a.account_upn.empty()) {  // PRIV-OP-01 names no user
+      AppendJsonKey("user", false, out);
+      AppendUser(a, out);
+    }
     out.push_back('}');
   }
   out.push_back(']');
+
+  AppendJsonKey("observables", false, out);
+  AppendObservables(a, out);
 
   AppendJsonKey("cloud", false, out);
   out.append("{\"provider\":\"Azure\",\"account\":{\"uid\":");

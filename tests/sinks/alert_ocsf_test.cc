@@ -91,7 +91,76 @@ constexpr Attr kWritten[] = {
     {"metadata.correlation_uid", JsonType::kString},
     {"metadata.tenant_uid", JsonType::kString},
     {"unmapped", JsonType::kObject},
+    {"observables", JsonType::kArray},
 };
+
+// The observable type ids the 1.8.0 schema assigns to the attributes privmon points observables
+// at (objects/observable.json's type_id enum is built from these annotations): dictionary.json
+// types resource_uid_t 10, username_t 4, ip_t 2; objects/resource_details.json name 38,
+// objects/user.json uid 31, objects/account.json uid 35. `caption`: the type's caption, written
+// as `type`; empty for an attribute's own observable id (no caption of its own).
+struct ObservableKind {
+  std::string_view name;
+  int64_t type_id;
+  std::string_view caption;
+};
+constexpr ObservableKind kObservableKinds[] = {
+    {"resources[0].uid", 10, "Resource UID"},
+    {"resources[0].name", 38, ""},
+    {"evidences[].user.uid", 31, ""},
+    {"evidences[].user.name", 4, "User Name"},
+    {"cloud.account.uid", 35, ""},
+    {"unmapped.details.ip_address", 2, "IP Address"},
+};
+
+// The values an observable name points to: "a.b" one, "a[0].b" the first element's, "a[].b" each
+// element's. Empty when a step is missing.
+void Resolve(element cur, std::string_view path, std::vector<std::string_view>& out) {
+  if (path.empty()) {
+    std::string_view v;
+    if (cur.get(v) == simdjson::SUCCESS) out.push_back(v);
+    return;
+  }
+  std::size_t end = path.find('.');
+  std::string_view step = path.substr(0, end);
+  const std::string_view rest = end == std::string_view::npos ? "" : path.substr(end + 1);
+  const std::size_t bracket = step.find('[');
+  element next;
+  if (cur[step.substr(0, bracket)].get(next) != simdjson::SUCCESS) return;
+  if (bracket == std::string_view::npos) return Resolve(next, rest, out);
+  simdjson::dom::array array;
+  if (next.get(array) != simdjson::SUCCESS) return;
+  if (step.substr(bracket) == "[]") {
+    for (element e : array) Resolve(e, rest, out);
+  } else if (step.substr(bracket) == "[0]" && array.size() > 0) {
+    Resolve(array.at(0).value(), rest, out);
+  }
+}
+
+// observable.json: type_id required, its id the one the schema gives the attribute `name` points
+// to, and `value` what that attribute holds (in every element, for "[]").
+void ExpectObservables(element root) {
+  for (element ob : simdjson::dom::array(root["observables"])) {
+    std::string_view name, value, type;
+    int64_t type_id = 0;
+    ASSERT_EQ(ob["name"].get(name), simdjson::SUCCESS);
+    ASSERT_EQ(ob["type_id"].get(type_id), simdjson::SUCCESS) << name;
+    ASSERT_EQ(ob["value"].get(value), simdjson::SUCCESS) << name;
+    const auto* kind = std::find_if(std::begin(kObservableKinds), std::end(kObservableKinds),
+                                    [&](const ObservableKind& k) { return k.name == name; });
+    ASSERT_NE(kind, std::end(kObservableKinds)) << "observable of an unlisted attribute: " << name;
+    EXPECT_EQ(type_id, kind->type_id) << name;
+    if (ob["type"].get(type) == simdjson::SUCCESS) {
+      EXPECT_EQ(type, kind->caption) << name;
+    } else {
+      EXPECT_TRUE(kind->caption.empty()) << name << ": type missing";
+    }
+    std::vector<std::string_view> targets;
+    Resolve(root, name, targets);
+    ASSERT_FALSE(targets.empty()) << name << " points to nothing";
+    for (std::string_view t : targets) EXPECT_EQ(t, value) << name;
+  }
+}
 
 bool HasType(element e, JsonType t) {
   switch (t) {
@@ -190,13 +259,18 @@ void ExpectValidDetectionFinding(element root) {
     ExpectEntity(resource, "resources[]");
   }
   for (element ev : simdjson::dom::array(root["evidences"])) {
-    // evidences.json "at_least_one" of actor, api, ..., data, ..., user: this writes data + user.
-    element user;
-    ASSERT_EQ(ev["user"].get(user), simdjson::SUCCESS);
+    // evidences.json "at_least_one" of actor, api, ..., data, ..., user: this writes data, and
+    // user when the alert names an account (PRIV-OP-01 names none).
     EXPECT_TRUE(HasType(ev["data"].value(), JsonType::kObject));
+    element user;
+    if (ev["user"].get(user) != simdjson::SUCCESS) {
+      EXPECT_EQ(std::string_view(root["finding_info"]["analytic"]["uid"]), "PRIV-OP-01");
+      continue;
+    }
     ExpectEntity(user, "evidences[].user");  // user.json: at_least_one of account, name, uid
     ExpectEntity(user["account"].value(), "evidences[].user.account");
   }
+  ExpectObservables(root);
   // attack.json "at_least_one" of tactic, technique, sub_technique; each an _entity.
   for (std::string_view where : {"attacks", "finding_info.attacks"}) {
     for (element attack : simdjson::dom::array(At(root, where).value())) {
@@ -277,6 +351,45 @@ INSTANTIATE_TEST_SUITE_P(EveryRule, OcsfFinding, testing::Range<std::size_t>(0, 
                            }
                            return name;
                          });
+
+// Observables let a SIEM pivot on the account, the tenant and a sign-in's address without knowing
+// where a Detection Finding keeps them. Before, none were written.
+TEST(OcsfFinding, ObservablesNameTheAccountTheTenantAndTheAddress) {
+  Alert a = SampleAlert(RuleId::kSI02);
+  a.AddDetail("ip_address", "203.0.113.7");
+  std::string line;
+  AppendAlertOcsf(a, line);
+  simdjson::dom::parser parser;
+  element root;
+  ASSERT_EQ(parser.parse(line).get(root), simdjson::SUCCESS) << line;
+  ExpectValidDetectionFinding(root);
+  std::vector<std::string> seen;
+  for (element ob : simdjson::dom::array(root["observables"])) {
+    seen.push_back(std::string(std::string_view(ob["name"])) + "=" +
+                   std::string(std::string_view(ob["value"])));
+  }
+  const std::vector<std::string> expected = {
+      "resources[0].uid=0b1c2d3e-aaaa-bbbb-cccc-1234567890ab",
+      "resources[0].name=alice-admin@contoso.com",
+      "evidences[].user.uid=0b1c2d3e-aaaa-bbbb-cccc-1234567890ab",
+      "evidences[].user.name=alice-admin@contoso.com",
+      "cloud.account.uid=72f988bf-86f1-41af-91ab-2d7cd011db47",
+      "unmapped.details.ip_address=203.0.113.7"};
+  EXPECT_EQ(seen, expected);
+
+  // PRIV-OP-01 names no account: the tenant is its resource.
+  Alert op = SampleAlert(RuleId::kOP01);
+  op.account_id.clear();
+  op.account_upn.clear();
+  std::string op_line;
+  AppendAlertOcsf(op, op_line);
+  simdjson::dom::parser op_parser;
+  element op_root;
+  ASSERT_EQ(op_parser.parse(op_line).get(op_root), simdjson::SUCCESS) << op_line;
+  ExpectValidDetectionFinding(op_root);
+  EXPECT_EQ(std::string_view(op_root["observables"].at(0)["value"]),
+            "72f988bf-86f1-41af-91ab-2d7cd011db47");
+}
 
 TEST(OcsfFinding, OmitsTheTenantNameWhenNoneIsConfiguredAndStaysValid) {
   Alert a = SampleAlert(RuleId::kBG01);
