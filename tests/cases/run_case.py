@@ -23,7 +23,13 @@ def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
         return 2
-    binary, root, name = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
+    return judge(sys.argv[1], sys.argv[2], sys.argv[3])
+
+
+def judge(binary, root, name):
+    """0 when case `name` of folder `root` passes; else prints what differs and returns 1 (2: no
+    such case)."""
+    binary, root = os.path.abspath(binary), os.path.abspath(root)
     case = os.path.join(root, name)
     if not os.path.isfile(os.path.join(case, "expected.txt")):
         print(f"field case {case} is missing (expected {root}/<case>/expected.txt)", file=sys.stderr)

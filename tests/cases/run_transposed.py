@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Judges every case of the given folders again in another shape (tests/cases/transpose.py): the
+same records as Graph objects, diagnostic records or Log Analytics rows must give the same verdicts.
+
+    run_transposed.py FORM PRIVMON_BINARY CASES_DIR...        FORM: graph | diag | la
+
+Each case folder (one holding expected.txt) is transposed into a temporary folder and judged by
+run_case.py, as the case itself is. Cases listed in NOT_CARRIED are skipped in the shapes that
+cannot carry what they test (said why). Prints each failure; exit 1 if any, 2 on a usage error.
+"""
+import contextlib
+import io
+import os
+import sys
+import tempfile
+
+import run_case
+import transpose
+
+# case -> (shapes it is skipped in, why): what one shape holds and another has no field for.
+NOT_CARRIED = {
+    "gp1_graph_pages_newest_first": (
+        {"graph", "diag", "la"}, "tests a listing's @odata.nextLink, which a record per line drops"),
+    "h06_pim_mirror_named_by_identity_only": (
+        {"graph"}, "tests the diagnostic envelope's identity: a Graph directoryAudit has none"),
+    "n03_empty_location_keeps_envelope_country": (
+        {"graph", "diag", "la"}, "tests the diagnostic envelope's location beside an empty one"),
+    "t01_unpadded_hour": (
+        {"graph", "diag", "la"}, "tests the envelope time beside a malformed record time"),
+}
+
+
+def main():
+    if len(sys.argv) < 4 or sys.argv[1] not in ("graph", "diag", "la"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    form, binary, roots = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3:]
+    failed, judged = [], 0
+    with tempfile.TemporaryDirectory() as out:
+        for root in roots:
+            for name in sorted(os.listdir(root)):
+                case = os.path.join(root, name)
+                if not os.path.isfile(os.path.join(case, "expected.txt")):
+                    continue
+                if form in NOT_CARRIED.get(name, (set(),))[0]:
+                    continue
+                transpose.transpose_case(form, case, os.path.join(out, name))
+                judged += 1
+                with contextlib.redirect_stdout(io.StringIO()):  # "field case X: N alerts ..."
+                    if run_case.judge(binary, out, name) != 0:
+                        failed.append(name)
+    print(f"{judged} cases judged as {form}: {len(failed)} failed {' '.join(failed)}")
+    return 1 if failed or judged == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""Writes a field case (../shared/cases, tests/regressions) again in another of the three shapes that
+carry Entra data, so that the same case is judged in every shape privmon reads.
+
+    transpose.py FORM CASE_DIR OUT_DIR        FORM: graph | diag | la
+
+The three shapes (../shared/corpus/SCHEMA.md): a Microsoft Graph object (signIn, directoryAudit;
+one per line, with a "<tenant>\\t" frame when the tenant is known: Graph records name none), an Azure
+Monitor diagnostic record (the Graph object in `properties`, `time`, `tenantId`, `category`,
+`operationName`, `resultType`, `correlationId`, `identity` around it) and a Log Analytics row
+(PascalCase columns, `Type` naming the table, the tenant in `AADTenantId`). Sign-ins and audit
+records are read from any of the three (an Event Hubs batch or a Graph page is read element by
+element) and written one per line in FORM; every other line or record (registration details, Azure
+Activity, other categories, lines that are not JSON) is written as it was. config.yaml, args and
+expected.txt are copied: the verdicts must not depend on the shape.
+
+What a shape cannot carry is not invented: a diagnostic record's `identity` has no Graph field (it
+is dropped in the Graph shape) and a Graph record names no tenant (the frame carries it).
+Exit 0 when OUT_DIR was written, 2 on a usage error.
+"""
+import json
+import os
+import shutil
+import sys
+
+SIGNIN_TABLES = {  # diagnostic category -> Log Analytics table
+    "SignInLogs": "SigninLogs",
+    "NonInteractiveUserSignInLogs": "AADNonInteractiveUserSignInLogs",
+    "ServicePrincipalSignInLogs": "AADServicePrincipalSignInLogs",
+    "ManagedIdentitySignInLogs": "AADManagedIdentitySignInLogs",
+}
+AUDIT_TABLE = "AuditLogs"
+# Graph name -> Log Analytics column where the column is not the name with its first letter raised.
+SIGNIN_RENAMED = {
+    "ipAddress": "IPAddress",
+    "location": "LocationDetails",
+    "appliedConditionalAccessPolicies": "ConditionalAccessPolicies",
+    "riskEventTypes_v2": "RiskEventTypes_V2",
+}
+AUDIT_RENAMED = {"operationType": "AADOperationType"}
+WORKSPACE_ID = "00000000-0000-4000-8000-0000000000a1"  # the LA workspace (TenantId column)
+
+
+def upper_first(name):
+    return name[:1].upper() + name[1:]
+
+
+def lower_first(name):
+    return name[:1].lower() + name[1:]
+
+
+# Graph beta's signInEventTypes -> the diagnostic category that holds such sign-ins.
+EVENT_TYPE_CATEGORIES = {
+    "servicePrincipal": "ServicePrincipalSignInLogs",
+    "managedIdentity": "ManagedIdentitySignInLogs",
+    "nonInteractiveUser": "NonInteractiveUserSignInLogs",
+    "interactiveUser": "SignInLogs",
+}
+
+
+def kind_of_graph(rec):
+    if "createdDateTime" in rec or "CreatedDateTime" in rec:
+        types = rec.get("signInEventTypes")
+        for t in types if isinstance(types, list) else []:
+            if t in EVENT_TYPE_CATEGORIES:
+                return EVENT_TYPE_CATEGORIES[t]
+        return "SignInLogs" if rec.get("isInteractive", True) not in (False, "false", "False") \
+            else "NonInteractiveUserSignInLogs"
+    if "activityDateTime" in rec or "ActivityDateTime" in rec:
+        return AUDIT_TABLE
+    return None
+
+
+def dynamic(value):
+    """A Log Analytics dynamic column given as JSON text: its value."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def from_la(row):
+    """(category, tenant, graph record, identity) of a Log Analytics row, or None."""
+    table = row.get("Type")
+    category = next((c for c, t in SIGNIN_TABLES.items() if t == table), None)
+    if table == AUDIT_TABLE:
+        category = AUDIT_TABLE
+    if category is None:
+        return None
+    renamed = AUDIT_RENAMED if category == AUDIT_TABLE else SIGNIN_RENAMED
+    back = {v: k for k, v in renamed.items()}
+    rec = {}
+    skip = {"Type", "TenantId", "AADTenantId", "TimeGenerated", "SourceSystem", "OperationName",
+            "Identity", "Level", "Location", "ResultType", "ResultDescription", "ResultSignature",
+            "DurationMs", "OperationVersion", "Resource", "ResourceGroup", "ResourceId",
+            "ResourceProvider", "_ResourceId", "_SubscriptionId", "Category"}
+    for key, value in row.items():
+        if key in skip:
+            continue
+        rec[back.get(key, lower_first(key))] = dynamic(value)
+    if category == AUDIT_TABLE:
+        rec["category"] = row.get("Category")
+        rec.setdefault("activityDisplayName", row.get("OperationName"))
+    else:
+        status = rec.get("status") if isinstance(rec.get("status"), dict) else {}
+        if "ResultType" in row and "errorCode" not in status:
+            try:
+                status["errorCode"] = int(row["ResultType"])
+            except (TypeError, ValueError):
+                status["errorCode"] = row["ResultType"]
+        if row.get("ResultDescription") and "failureReason" not in status:
+            status["failureReason"] = row["ResultDescription"]
+        rec["status"] = status
+    time_key = "activityDateTime" if category == AUDIT_TABLE else "createdDateTime"
+    rec.setdefault(time_key, row.get("TimeGenerated"))
+    tenant = row.get("AADTenantId")
+    for key in ("_ResourceId", "ResourceId"):  # "/tenants/<id>/providers/Microsoft.aadiam"
+        path = str(row.get(key) or "")
+        if not tenant and path.lower().startswith("/tenants/"):
+            tenant = path.split("/")[2]
+    return category, tenant, rec, row.get("Identity")
+
+
+def from_diag(rec):
+    category = rec.get("category")
+    if not isinstance(category, str) or (category not in SIGNIN_TABLES and category != AUDIT_TABLE):
+        return None
+    props = rec.get("properties")
+    if isinstance(props, str):
+        props = dynamic(props)
+    if not isinstance(props, dict):
+        return None
+    graph = dict(props)
+    time_key = "activityDateTime" if category == AUDIT_TABLE else "createdDateTime"
+    graph.setdefault(time_key, rec.get("time"))
+    if category == AUDIT_TABLE:
+        graph.setdefault("category", props.get("category"))
+    return category, rec.get("tenantId"), graph, rec.get("identity")
+
+
+def read(obj, frame_tenant):
+    """(category, tenant, graph record, identity) of one record in any shape, or None."""
+    if not isinstance(obj, dict):
+        return None
+    if "Type" in obj:
+        return from_la(obj)
+    if "properties" in obj and "category" in obj:
+        return from_diag(obj)
+    category = kind_of_graph(obj)
+    if category is None or any(k[:1].isupper() for k in obj):  # PascalCase exports stay as they are
+        return None
+    return category, frame_tenant, dict(obj), None
+
+
+def to_graph(category, tenant, rec, identity):
+    line = json.dumps(rec, separators=(",", ":"))
+    return f"{tenant}\t{line}" if tenant else line
+
+
+def to_diag(category, tenant, rec, identity):
+    audit = category == AUDIT_TABLE
+    time = rec.get("activityDateTime" if audit else "createdDateTime")
+    out = {"time": time, "resourceId": f"/tenants/{tenant}/providers/Microsoft.aadiam"
+           if tenant else "/providers/Microsoft.aadiam",
+           "operationName": rec.get("activityDisplayName") if audit else "Sign-in activity",
+           "operationVersion": "1.0", "category": category}
+    if tenant:
+        out["tenantId"] = tenant
+    if audit:
+        out["resultType"] = rec.get("result") or ""
+    else:
+        status = rec.get("status") if isinstance(rec.get("status"), dict) else {}
+        out["resultType"] = str(status.get("errorCode", ""))
+    if rec.get("correlationId"):
+        out["correlationId"] = rec["correlationId"]
+    if identity:
+        out["identity"] = identity
+    out["Level"] = 4
+    out["properties"] = rec
+    return json.dumps(out, separators=(",", ":"))
+
+
+def to_la(category, tenant, rec, identity):
+    audit = category == AUDIT_TABLE
+    renamed = AUDIT_RENAMED if audit else SIGNIN_RENAMED
+    row = {"TenantId": WORKSPACE_ID, "SourceSystem": "Azure AD",
+           "TimeGenerated": rec.get("activityDateTime" if audit else "createdDateTime")}
+    for key, value in rec.items():
+        row[renamed.get(key, upper_first(key))] = value
+    if audit:
+        row["OperationName"] = rec.get("activityDisplayName")
+        row["Category"] = rec.get("category")
+        if identity:
+            row["Identity"] = identity
+    else:
+        status = rec.get("status") if isinstance(rec.get("status"), dict) else {}
+        row["OperationName"] = "Sign-in activity"
+        row["Category"] = category
+        row["ResultType"] = str(status.get("errorCode", ""))
+        row["ResultDescription"] = status.get("failureReason")
+        location = rec.get("location") if isinstance(rec.get("location"), dict) else {}
+        row["Location"] = location.get("countryOrRegion")
+    if tenant:
+        row["AADTenantId"] = tenant
+    row["Type"] = AUDIT_TABLE if audit else SIGNIN_TABLES[category]
+    return json.dumps(row, separators=(",", ":"))
+
+
+WRITERS = {"graph": to_graph, "diag": to_diag, "la": to_la}
+
+
+def transpose_line(line, write):
+    line = line.removeprefix("\ufeff")  # a byte order mark is no part of a frame or a record
+    frame_tenant, payload = None, line
+    head = line.lstrip()
+    if head[:1] not in ("{", "[") and "\t" in line:
+        frame_tenant, payload = line.split("\t", 1)
+        frame_tenant = frame_tenant.strip()
+    def read_bare(obj, tenant):  # a frame names the tenant bare: "{GUID}" would open a JSON value
+        got = read(obj, tenant)
+        if got and got[1]:
+            got = (got[0], str(got[1]).strip("{}"), got[2], got[3])
+        return got
+    try:
+        doc = json.loads(payload)
+    except ValueError:
+        return [line]
+    elements = None
+    if isinstance(doc, list):
+        elements = doc
+    elif isinstance(doc, dict) and isinstance(doc.get("records"), list):
+        elements = doc["records"]
+    elif isinstance(doc, dict) and isinstance(doc.get("value"), list):
+        elements = doc["value"]
+    if elements is None:
+        got = read_bare(doc, frame_tenant)
+        return [write(*got) if got else line]
+    out, kept = [], []
+    for element in elements:
+        got = read_bare(element, frame_tenant)
+        if got:
+            out.append(write(*got))
+        else:
+            kept.append(element)
+    if kept:  # what cannot be transposed stays in its envelope, in its order
+        if isinstance(doc, list):
+            rest = kept
+        else:
+            rest = dict(doc)
+            rest["records" if "records" in doc else "value"] = kept
+        text = json.dumps(rest, separators=(",", ":"))
+        out.insert(0, f"{frame_tenant}\t{text}" if frame_tenant else text)
+    return out
+
+
+def main():
+    if len(sys.argv) != 4 or sys.argv[1] not in WRITERS:
+        print(__doc__, file=sys.stderr)
+        return 2
+    transpose_case(sys.argv[1], sys.argv[2], sys.argv[3])
+    return 0
+
+
+def transpose_case(form, case, out_dir):
+    """Writes case folder `case` into `out_dir` with its records in `form`."""
+    os.makedirs(out_dir, exist_ok=True)
+    for name in ("config.yaml", "args", "expected.txt"):
+        if os.path.exists(os.path.join(case, name)):
+            shutil.copy(os.path.join(case, name), os.path.join(out_dir, name))
+    lines = []
+    with open(os.path.join(case, "input.ndjson"), encoding="utf-8", errors="surrogateescape") as f:
+        for line in f.read().splitlines():
+            lines.extend(transpose_line(line, WRITERS[form]) if line.strip() else [line])
+    with open(os.path.join(out_dir, "input.ndjson"), "w", encoding="utf-8",
+              errors="surrogateescape") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
