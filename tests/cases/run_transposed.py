@@ -2,7 +2,7 @@
 """Judges every case of the given folders again in another shape (tests/cases/transpose.py): the
 same records as Graph objects, diagnostic records or Log Analytics rows must give the same verdicts.
 
-    run_transposed.py FORM PRIVMON_BINARY CASES_DIR...        FORM: graph | diag | la
+    run_transposed.py FORM PRIVMON_BINARY CASES_DIR...   FORM: graph | diag | la | la_text | graph_ps
 
 Each case folder (one holding expected.txt) is transposed into a temporary folder and judged by
 run_case.py, as the case itself is. Cases listed in NOT_CARRIED are skipped in the shapes that
@@ -20,18 +20,18 @@ import transpose
 # case -> (shapes it is skipped in, why): what one shape holds and another has no field for.
 NOT_CARRIED = {
     "gp1_graph_pages_newest_first": (
-        {"graph", "diag", "la"}, "tests a listing's @odata.nextLink, which a record per line drops"),
+        set(transpose.WRITERS), "tests a listing's @odata.nextLink, which a record per line drops"),
     "h06_pim_mirror_named_by_identity_only": (
-        {"graph"}, "tests the diagnostic envelope's identity: a Graph directoryAudit has none"),
+        {"graph", "graph_ps"}, "tests the diagnostic envelope's identity: a Graph directoryAudit has none"),
     "n03_empty_location_keeps_envelope_country": (
-        {"graph", "diag", "la"}, "tests the diagnostic envelope's location beside an empty one"),
+        set(transpose.WRITERS), "tests the diagnostic envelope's location beside an empty one"),
     "t01_unpadded_hour": (
-        {"graph", "diag", "la"}, "tests the envelope time beside a malformed record time"),
+        set(transpose.WRITERS), "tests the envelope time beside a malformed record time"),
 }
 
 
 def main():
-    if len(sys.argv) < 4 or sys.argv[1] not in ("graph", "diag", "la"):
+    if len(sys.argv) < 4 or sys.argv[1] not in transpose.WRITERS:
         print(__doc__, file=sys.stderr)
         return 2
     form, binary, roots = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3:]

@@ -2,7 +2,7 @@
 """Writes a field case (../shared/cases, tests/regressions) again in another of the three shapes that
 carry Entra data, so that the same case is judged in every shape privmon reads.
 
-    transpose.py FORM CASE_DIR OUT_DIR        FORM: graph | diag | la
+    transpose.py FORM CASE_DIR OUT_DIR        FORM: graph | diag | la | la_text | graph_ps
 
 The three shapes (../shared/corpus/SCHEMA.md): a Microsoft Graph object (signIn, directoryAudit;
 one per line, with a "<tenant>\\t" frame when the tenant is known: Graph records name none), an Azure
@@ -11,7 +11,9 @@ Monitor diagnostic record (the Graph object in `properties`, `time`, `tenantId`,
 (PascalCase columns, `Type` naming the table, the tenant in `AADTenantId`). Sign-ins and audit
 records are read from any of the three (an Event Hubs batch or a Graph page is read element by
 element) and written one per line in FORM; every other line or record (registration details, Azure
-Activity, other categories, lines that are not JSON) is written as it was. config.yaml, args and
+Activity, other categories, lines that are not JSON) is written as it was. Two variants of the
+shapes as real exports write them: `la_text` (a row's dynamic columns as JSON text) and `graph_ps`
+(a Graph object with PascalCase names at every depth, as Graph PowerShell's ConvertTo-Json writes). config.yaml, args and
 expected.txt are copied: the verdicts must not depend on the shape.
 
 What a shape cannot carry is not invented: a diagnostic record's `identity` has no Graph field (it
@@ -208,7 +210,30 @@ def to_la(category, tenant, rec, identity):
     return json.dumps(row, separators=(",", ":"))
 
 
-WRITERS = {"graph": to_graph, "diag": to_diag, "la": to_la}
+def to_la_text(category, tenant, rec, identity):
+    """A Log Analytics row whose dynamic columns arrive as JSON text (SCHEMA.md: either way)."""
+    row = json.loads(to_la(category, tenant, rec, identity))
+    for key, value in row.items():
+        if isinstance(value, (dict, list)):
+            row[key] = json.dumps(value, separators=(",", ":"))
+    return json.dumps(row, separators=(",", ":"))
+
+
+def pascal(value):
+    if isinstance(value, dict):
+        return {upper_first(k): pascal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [pascal(v) for v in value]
+    return value
+
+
+def to_graph_ps(category, tenant, rec, identity):
+    """A Graph object as Graph PowerShell's ConvertTo-Json writes it: PascalCase at every depth."""
+    return to_graph(category, tenant, pascal(rec), identity)
+
+
+WRITERS = {"graph": to_graph, "diag": to_diag, "la": to_la, "la_text": to_la_text,
+           "graph_ps": to_graph_ps}
 
 
 def transpose_line(line, write):
