@@ -255,6 +255,11 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     case EventKind::kCount:
       break;
   }
+  if (registration_recheck_) {
+    registration_recheck_ = false;
+    RunGeneric(recheck_event_, AccountSide::kAccount,
+               config_->ForTenant(recheck_event_.tenant_hash));
+  }
   // Events sweep only while a lap is under way or due, as idle ticks do: between laps nothing can
   // have become evictable that the next due lap will not find (laps are due every 1/32 of the
   // shortest horizon of event time), and a continuous sweep cost a quarter of the per-event time
@@ -367,6 +372,13 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
                                      uint8_t how) {
   const bool was_privileged = st.privileged();
   st.flags |= how;
+  if (!was_privileged && (st.flags & kMfaUnregistered) != 0 &&
+      e.kind != EventKind::kMfaRegistration) {
+    // Privileged after a registration record said it has no MFA: the registration's own rule
+    // (PRIV-SI-05, a match on that record) would have fired had the record come after; it is run
+    // once this event is handled, on the record as it is known (OnEvent).
+    QueueRegistrationRecheck(ref, e);
+  }
   const bool fresh = st.privileged_index == UINT32_MAX;
   PrivilegedState& ps = accounts_.Privileged(st);
   KeepNames(ps, ref, ToSeconds32(e.time));
@@ -386,6 +398,24 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
       code_rules::UnusedAccount::Arm(code_context_, ref.key, st, config_->ForTenant(e.tenant_hash));
     }
   }
+}
+
+void DetectionEngine::QueueRegistrationRecheck(const AccountRef& ref, const Event& e) {
+  // The registration record as privmon knows it: timeless (time 0, as the record itself), its id
+  // the user's object id (userRegistrationDetails' id), no MFA registered. Its alert therefore
+  // has the alert_id, evidence and time the record's own verdict has in the other order.
+  Event& r = recheck_event_;
+  r = Event{};
+  r.kind = EventKind::kMfaRegistration;
+  r.format = RecordFormat::kGraph;
+  r.source_index = e.source_index;
+  r.received_ns = e.received_ns;
+  r.tenant_hash = e.tenant_hash;
+  r.tenant_id = e.tenant_id;
+  r.record_id.assign(ref.id.empty() ? ref.upn.view() : ref.id.view());
+  r.account = ref;
+  r.registration.is_mfa_registered = false;
+  registration_recheck_ = true;
 }
 
 void DetectionEngine::Unlearn(AccountState& st, PrivilegedState& ps, Seconds32 t) {

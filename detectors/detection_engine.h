@@ -90,6 +90,9 @@ class DetectionEngine final : public EventConsumer {
   // Shared helpers (detection_engine.cc).
   AccountState& Resolve(const AccountRef& ref, const Event& e, const TenantSettings& tenant);
   void MakePrivileged(AccountState& st, const AccountRef& ref, const Event& e, uint8_t how);
+  // Runs the registration rules (PRIV-SI-05) for `ref` once the current event is handled, on its
+  // latest registration record as kept (kMfaUnregistered): set when `e` made it privileged.
+  void QueueRegistrationRecheck(const AccountRef& ref, const Event& e);
   // A learned account left holding no role and no source naming none (HeldRoles::Empty) is
   // privileged no more: clears kPrivilegedLearned (never kPrivilegedConfigured). `t`: the event
   // time of the record that removed the last one.
@@ -187,6 +190,9 @@ class DetectionEngine final : public EventConsumer {
   // account is resolved, as only Resolve() inserts.
   uint64_t resolved_key_ = 0;
   AccountState* resolved_ = nullptr;
+  // QueueRegistrationRecheck's record, run at the end of OnEvent (kept: no allocation).
+  Event recheck_event_;
+  bool registration_recheck_ = false;
   // The generic rules' per-account slot records, by privileged_index (state/rule_slots.h),
   // laid out as rules_->slots says; checkpointed as kCkRuleSlots records.
   RuleSlots slots_;

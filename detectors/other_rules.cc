@@ -7,6 +7,11 @@ namespace privmon {
 
 void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenant) {
   AccountState& st = Resolve(e.account, e, tenant);
+  if (e.registration.is_mfa_registered) {
+    st.flags &= static_cast<uint8_t>(~kMfaUnregistered);
+  } else {
+    st.flags |= kMfaUnregistered;
+  }
   // isAdmin names no role: a source of its own, cleared by a later report of isAdmin false (only
   // a record that states isAdmin; docs/RULES.md "Learned privilege").
   if (e.registration.is_admin) {

@@ -18,6 +18,9 @@ enum AccountFlag : uint8_t {
   kBreakGlass = 1 << 2,
   kNamingChecked = 1 << 3,   // PRIV-SI-03 fires once per account
   kConfigResolved = 1 << 4,  // configured flags computed for the current config generation
+  // The account's latest registration record (userRegistrationDetails) said isMfaRegistered false:
+  // PRIV-SI-05 is raised when the account becomes privileged after it (either order of arrival).
+  kMfaUnregistered = 1 << 5,
 };
 
 struct AccountState {
