@@ -2,7 +2,6 @@
 
 #include <array>
 #include <optional>
-#include <string>
 
 #include "config/reader.h"
 #include "config/scalars.h"
@@ -27,30 +26,6 @@ constexpr std::array<std::string_view, 14> kTenantKeys = {
 // (parsers/event_builder.cc keys those events by it). The names go to `names`, which only
 // security events match: another record naming a principal so (a group or an app given a role is
 // named by its display name) is not that account.
-// A guest's UPN in the inviting tenant is made from its e-mail address: "vendor.ops@fabrikam.com"
-// becomes "vendor.ops_fabrikam.com#EXT#@northwind.onmicrosoft.com" (the '@' written as '_', then
-// "#EXT#@" and the tenant's initial domain). Its sign-ins name it by the address it signs in with,
-// its home UPN ("they simply sign in as bob@contoso.com"; Graph finds a guest's sign-ins by that
-// address, not by the #EXT# name): the home UPN of a listed #EXT# UPN, else "".
-std::string GuestHomeUpn(std::string_view upn) {
-  constexpr std::string_view kExt = "#EXT#@";
-  std::size_t ext = std::string_view::npos;
-  for (std::size_t i = 0; i + kExt.size() <= upn.size(); ++i) {
-    if (parsers::EqualsIgnoreCase(upn.substr(i, kExt.size()), kExt)) {
-      ext = i;
-      break;
-    }
-  }
-  if (ext == std::string_view::npos) return {};
-  const std::string_view mail = upn.substr(0, ext);
-  // The '@' of the address is its last '_' (a domain holds none; a local part may).
-  const std::size_t at = mail.rfind('_');
-  if (at == std::string_view::npos || at == 0 || at + 1 >= mail.size()) return {};
-  std::string home(mail);
-  home[at] = '@';
-  return home;
-}
-
 bool ReadAccountList(const YAML::Node& n, std::string_view path, Diagnostics& diag,
                      absl::flat_hash_set<uint64_t>* out, absl::flat_hash_set<uint64_t>* names) {
   if (!ReadHashList(n, path, diag, out) || !n.IsSequence()) return false;
@@ -59,7 +34,9 @@ bool ReadAccountList(const YAML::Node& n, std::string_view path, Diagnostics& di
     if (!item.IsScalar()) continue;
     std::string_view text = parsers::NormalizeId(item.Scalar());
     // A guest listed by its #EXT# UPN is also listed by the home UPN its sign-ins name.
-    if (const std::string home = GuestHomeUpn(text); !home.empty()) out->insert(HashLower(home));
+    char home_buffer[256];
+    const std::string_view home = parsers::GuestHomeUpn(text, home_buffer, sizeof(home_buffer));
+    if (!home.empty()) out->insert(HashLower(home));
     if (const std::size_t slash = text.rfind('\\'); slash != std::string_view::npos) {
       text = text.substr(slash + 1);
     } else if (const std::size_t at = text.find('@'); at != std::string_view::npos && at > 0) {
