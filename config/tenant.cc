@@ -33,6 +33,10 @@ bool ReadAccountList(const YAML::Node& n, std::string_view path, Diagnostics& di
   for (const YAML::Node& item : n) {
     if (!item.IsScalar()) continue;
     std::string_view text = parsers::NormalizeId(item.Scalar());
+    // A guest listed by its #EXT# UPN is also listed by the home UPN its sign-ins name.
+    char home_buffer[256];
+    const std::string_view home = parsers::GuestHomeUpn(text, home_buffer, sizeof(home_buffer));
+    if (!home.empty()) out->insert(HashLower(home));
     if (const std::size_t slash = text.rfind('\\'); slash != std::string_view::npos) {
       text = text.substr(slash + 1);
     } else if (const std::size_t at = text.find('@'); at != std::string_view::npos && at > 0) {

@@ -21,8 +21,19 @@ void DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
   if (!st.privileged()) return;
 
   PrivilegedState& ps = accounts_.Privileged(st);
-  // The recent successes PRIV-SI-04's interrupts and PRIV-PA-05's absence verdicts read.
-  if (success) ps.successes.Add(t);
+  // The recent successes PRIV-SI-04's interrupts and PRIV-PA-05's absence verdicts read, and which
+  // of them were interactive (only those complete an MFA prompt: PRIV-SI-04).
+  if (success) {
+    const int slot = ps.successes.Put(t);
+    if (slot >= 0) {
+      const auto bit = static_cast<uint8_t>(1u << slot);
+      if (e.signin.channel == SignInChannel::kNonInteractive) {
+        ps.interactive_successes &= static_cast<uint8_t>(~bit);
+      } else {
+        ps.interactive_successes |= bit;
+      }
+    }
+  }
 }
 
 }  // namespace privmon

@@ -36,17 +36,31 @@ constexpr std::array<std::string_view, 19> kLegacyClientApps = {
     "MAPI",
 };
 
+// Whether `text` starts with `prefix` (all of it when `whole`), ignoring case and spaces: the
+// Graph signIn documentation writes "Exchange Active Sync" where the sign-in log writes "Exchange
+// ActiveSync".
+bool MatchesIgnoringCaseAndSpaces(std::string_view text, std::string_view prefix, bool whole) {
+  std::size_t i = 0, j = 0;
+  while (true) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    while (j < prefix.size() && prefix[j] == ' ') ++j;
+    if (j == prefix.size()) return !whole || i == text.size();
+    if (i == text.size() || AsciiLower(text[i]) != AsciiLower(prefix[j])) return false;
+    ++i, ++j;
+  }
+}
+
 ClientApp ClassifyClientApp(std::string_view app) {
   app = TrimSpaces(app);
   if (app.empty()) return ClientApp::kUnknown;
   for (std::string_view legacy : kLegacyClientApps) {
-    if (EqualsIgnoreCase(app, legacy)) return ClientApp::kLegacy;
+    if (MatchesIgnoringCaseAndSpaces(app, legacy, /*whole=*/true)) return ClientApp::kLegacy;
   }
   // The sign-in log's older spellings of the same clients, still in exports and older tenants'
   // records: "Other clients; IMAP" (POP, SMTP, MAPI, "Older Office clients"), and Exchange
   // ActiveSync qualified as "(Supported)" / "(Unsupported)".
-  if (StartsWithIgnoreCase(app, "Other clients;") ||
-      StartsWithIgnoreCase(app, "Exchange ActiveSync (")) {
+  if (MatchesIgnoringCaseAndSpaces(app, "Other clients;", /*whole=*/false) ||
+      MatchesIgnoringCaseAndSpaces(app, "Exchange ActiveSync (", /*whole=*/false)) {
     return ClientApp::kLegacy;
   }
   return ClientApp::kModern;

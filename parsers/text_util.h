@@ -116,6 +116,30 @@ inline std::optional<int64_t> ParseInt(std::string_view s) {
   return negative ? -v : v;
 }
 
+// A guest's UPN in the inviting tenant is made from its e-mail address: "vendor.ops@fabrikam.com"
+// becomes "vendor.ops_fabrikam.com#EXT#@northwind.onmicrosoft.com" (the '@' written as '_', then
+// "#EXT#@" and the tenant's initial domain). Its sign-ins name it by that address, its home UPN
+// (Graph finds a guest's sign-ins by it, not by the #EXT# form). The home UPN of such a UPN,
+// written into `buffer`; empty for any other UPN (or one longer than `capacity`). The address's
+// '@' is the last '_' before "#EXT#": a domain holds none, a local part may.
+inline std::string_view GuestHomeUpn(std::string_view upn, char* buffer, std::size_t capacity) {
+  constexpr std::string_view kExt = "#EXT#@";
+  std::size_t ext = std::string_view::npos;
+  for (std::size_t i = upn.find('#'); i != std::string_view::npos && i + kExt.size() <= upn.size();
+       i = upn.find('#', i + 1)) {
+    if (EqualsIgnoreCase(upn.substr(i, kExt.size()), kExt)) {
+      ext = i;
+      break;
+    }
+  }
+  if (ext == std::string_view::npos || ext > capacity) return {};
+  const std::size_t at = upn.rfind('_', ext);
+  if (at == std::string_view::npos || at == 0 || at + 1 >= ext) return {};
+  for (std::size_t i = 0; i < ext; ++i) buffer[i] = upn[i];
+  buffer[at] = '@';
+  return std::string_view(buffer, ext);
+}
+
 // "true"/"false" in any case (CSV-style exports write TRUE/FALSE); nullopt otherwise.
 inline std::optional<bool> ParseBoolText(std::string_view s) {
   s = TrimSpaces(s);

@@ -30,6 +30,7 @@ struct PendingInterrupt {  // PRIV-SI-04: 50074 / 50076 waiting for a success wi
   FixedString<80> record_id;
   uint8_t code_50076 =
       0;  // 1: the interrupt was 50076 (in what was padding: checkpoints unchanged)
+  uint8_t non_interactive = 0;  // 1: a non-interactive interrupt (padding too)
 };
 static_assert(sizeof(PendingInterrupt) == 88, "checkpointed as raw bytes");
 
@@ -42,11 +43,15 @@ struct PrivilegedState {
   Seconds32 since = 0;                 // became privileged (absence basis before any success)
   Seconds32 absence_reported_for = 0;  // PRIV-PA-05: the basis already reported
   bool absence_timer_pending = false;  // one absence timer per account, re-armed when it fires
-  TimeRing<16> bad_passwords;          // PRIV-SI-01
-  TimeRing<8> lockouts;                // PRIV-SI-06
-  TimeRing<8> strong_auth_failures;    // PRIV-SI-04 (500121)
-  TimeRing<8> successes;               // recent successful sign-ins
-  TimeRing<4> role_removals;           // PRIV-EL-08, removals that arrived first
+  // PRIV-SI-04: bit i set when successes' slot i holds an interactive success (a non-interactive
+  // one, a background token refresh, completes no MFA prompt). In what was padding: checkpoints
+  // unchanged (one of an older format reads its padding, at worst a few stale marks).
+  uint8_t interactive_successes = 0;
+  TimeRing<16> bad_passwords;        // PRIV-SI-01
+  TimeRing<8> lockouts;              // PRIV-SI-06
+  TimeRing<8> strong_auth_failures;  // PRIV-SI-04 (500121)
+  TimeRing<8> successes;             // recent successful sign-ins
+  TimeRing<4> role_removals;         // PRIV-EL-08, removals that arrived first
   std::array<PendingInterrupt, 4> interrupts{};
   SignInRuns signins;  // PRIV-EL-06: sign-ins from a PAW or not, as runs
   std::array<PendingActivation, 4> activations{};
@@ -59,6 +64,9 @@ struct PrivilegedState {
 
 // Format 2's PrivilegedState ended where `roles` begins.
 inline constexpr std::size_t kPrivilegedStateV2Bytes = 2896;
+static_assert(
+    offsetof(PrivilegedState, bad_passwords) == 212 && offsetof(PrivilegedState, interrupts) == 408,
+    "interactive_successes sits in what was padding: the checkpointed layout is unchanged");
 static_assert(offsetof(PrivilegedState, roles) == kPrivilegedStateV2Bytes,
               "format 2's layout is a prefix of format 3's");
 static_assert(sizeof(PrivilegedState) <= 3072, "the header states < 3 KiB per privileged account");

@@ -14,13 +14,25 @@ namespace privmon {
 template <std::size_t N>
 class TimeRing {
  public:
-  void Add(Seconds32 t) {
+  void Add(Seconds32 t) { Put(t); }
+  // Add, telling the slot `t` went to (a caller keeping a per-slot mark beside the ring), or -1
+  // when the ring is full of newer times and `t` was not kept.
+  int Put(Seconds32 t) {
     if (size_ < N) {
-      times_[size_++] = t;
-      return;
+      times_[size_] = t;
+      return size_++;
     }
     auto oldest = std::min_element(times_.begin(), times_.end());
-    if (*oldest < t) *oldest = t;
+    if (*oldest >= t) return -1;
+    *oldest = t;
+    return static_cast<int>(oldest - times_.begin());
+  }
+  // Whether a time in [from, to] is kept in a slot whose bit is set in `slots`.
+  bool AnyWithinSlots(Seconds32 from, Seconds32 to, uint32_t slots) const {
+    for (std::size_t i = 0; i < size_; ++i) {
+      if ((slots >> i & 1) != 0 && times_[i] >= from && times_[i] <= to) return true;
+    }
+    return false;
   }
   // Events with time in [from, to].
   uint32_t CountWithin(Seconds32 from, Seconds32 to) const {

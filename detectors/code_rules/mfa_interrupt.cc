@@ -16,6 +16,14 @@ constexpr int32_t kStrongAuthRequired = 50074;
 constexpr int32_t kStrongAuthRequiredConfig = 50076;
 constexpr int32_t kStrongAuthFailed = 500121;
 
+// Whether a success within [from, to] settles an interrupt. A non-interactive success is a client
+// refreshing its token in the background (Teams, Outlook): it completes no MFA prompt, so it
+// settles only a non-interactive interrupt; an interactive success settles either.
+bool SettledWithin(const PrivilegedState& ps, Seconds32 from, Seconds32 to, bool non_interactive) {
+  return non_interactive ? ps.successes.AnyWithin(from, to)
+                         : ps.successes.AnyWithinSlots(from, to, ps.interactive_successes);
+}
+
 }  // namespace
 
 void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
@@ -37,12 +45,17 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
   const Seconds32 t = ToSeconds32(e.time);
   const RuleSettings& rs = tenant.rule(RuleId::kSI04);
   const int64_t w = rs.window_s;
+  const bool non_interactive = e.signin.channel == SignInChannel::kNonInteractive;
   if (code == 0) {
     // A success settles every interrupt that it follows within the window, one in the same second
     // included: times are kept in seconds (and Graph v1.0 writes whole seconds), so an interrupt
-    // and the success that settles it a fraction later read as the same time.
+    // and the success that settles it a fraction later read as the same time. A non-interactive
+    // success (a background token refresh) settles only non-interactive interrupts.
     for (auto& p : ps.interrupts) {
-      if (p.time != 0 && t >= p.time && static_cast<int64_t>(t - p.time) <= w) p.time = 0;
+      if (p.time != 0 && t >= p.time && static_cast<int64_t>(t - p.time) <= w &&
+          (!non_interactive || p.non_interactive == 1)) {
+        p.time = 0;
+      }
     }
   } else if (code == kStrongAuthFailed) {
     ps.strong_auth_failures.Add(t);
@@ -58,7 +71,7 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
     AddPlace(a, e);
     ctx.Emit(a, who.key, tenant);
   } else {
-    if (ps.successes.AnyWithin(t, static_cast<Seconds32>(t + w))) return;  // already settled
+    if (SettledWithin(ps, t, static_cast<Seconds32>(t + w), non_interactive)) return;  // settled
     auto slot = std::find_if(ps.interrupts.begin(), ps.interrupts.end(),
                              [](const PendingInterrupt& p) { return p.time == 0; });
     if (slot == ps.interrupts.end()) {
@@ -68,6 +81,7 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
     slot->time = t;
     slot->record_id = e.record_id;
     slot->code_50076 = code == kStrongAuthRequiredConfig ? 1 : 0;
+    slot->non_interactive = non_interactive ? 1 : 0;
     Timer timer;
     timer.due = e.time + w * kMicrosPerSecond;
     timer.account = who.key;
@@ -82,7 +96,8 @@ void MfaInterrupt::Fire(CodeRuleContext& ctx, uint64_t account_key, PrivilegedSt
                         uint8_t slot, const TenantSettings& tenant) {
   PendingInterrupt& p = ps.interrupts[slot];
   const int64_t window = tenant.rule(RuleId::kSI04).window_s;
-  const bool settled = ps.successes.AnyWithin(p.time, static_cast<Seconds32>(p.time + window));
+  const bool settled =
+      SettledWithin(ps, p.time, static_cast<Seconds32>(p.time + window), p.non_interactive == 1);
   const Seconds32 when = p.time;
   const FixedString<80> record = p.record_id;
   const int32_t code = p.code_50076 == 1 ? kStrongAuthRequiredConfig : kStrongAuthRequired;

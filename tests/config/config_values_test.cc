@@ -155,6 +155,33 @@ TEST(ConfigValues, ListsAreHashedCaseInsensitively) {
   EXPECT_EQ(t.naming_policy_text, "^adm_");
 }
 
+TEST(ConfigValues, GuestListedByExtUpnIsAlsoListedByItsHomeUpn) {
+  // A guest's directory UPN spells its e-mail address with '_' for '@' before "#EXT#@"; its
+  // sign-ins name it by that address (its home UPN).
+  auto c = Load(R"(
+tenants:
+  "AAAA-Contoso":
+    name: Contoso
+    privileged_accounts:
+      - Vendor.Ops_Fabrikam.example#EXT#@contoso.onmicrosoft.com
+      - first_last_partner.example#ext#@contoso.onmicrosoft.com
+      - _odd#EXT#@contoso.onmicrosoft.com
+      - adm_x@contoso.com
+)");
+  ASSERT_NE(c, nullptr);
+  const TenantSettings& t = Tenant(*c, "AAAA-Contoso");
+  EXPECT_TRUE(t.privileged_accounts.contains(
+      HashLower("vendor.ops_fabrikam.example#ext#@contoso.onmicrosoft.com")));
+  EXPECT_TRUE(t.privileged_accounts.contains(HashLower("vendor.ops@fabrikam.example")));
+  // The address's '@' is the last '_': a local part may hold one, a domain does not.
+  EXPECT_TRUE(t.privileged_accounts.contains(HashLower("first_last@partner.example")));
+  EXPECT_FALSE(t.privileged_accounts.contains(HashLower("first@last_partner.example")));
+  // No address before "#EXT#" (nothing before its '_'), and a member's UPN: nothing more listed.
+  EXPECT_FALSE(t.privileged_accounts.contains(HashLower("@odd")));
+  EXPECT_FALSE(t.privileged_accounts.contains(HashLower("adm@x@contoso.com")));
+  EXPECT_EQ(t.privileged_accounts.size(), 6u);
+}
+
 TEST(ConfigValues, CidrRangesContainTheirAddressesOnly) {
   auto c = Load(kGood);
   ASSERT_NE(c, nullptr);

@@ -7,6 +7,7 @@
 
 #include "parsers/event_builder.h"
 #include "parsers/record_parser.h"
+#include "parsers/text_util.h"
 #include "tests/parsers/parser_test_util.h"
 
 namespace privmon {
@@ -29,6 +30,23 @@ std::string Audit(
          std::string(activity) +
          R"(","activityDateTime":"2025-07-01T13:41:57Z","loggedByService":"Core Directory","initiatedBy":)" +
          std::string(initiator) + R"(,"targetResources":)" + std::string(target) + "}";
+}
+
+// A guest's #EXT# UPN spells the address it signs in with: the last '_' before "#EXT#" is its '@'.
+TEST(GuestUpn, TheExtFormSpellsTheHomeUpn) {
+  char buffer[96];
+  EXPECT_EQ(parsers::GuestHomeUpn("vendor.ops_fabrikam.example#EXT#@northwind.onmicrosoft.example",
+                                  buffer, sizeof(buffer)),
+            "vendor.ops@fabrikam.example");
+  EXPECT_EQ(parsers::GuestHomeUpn("first_last_partner.example#ext#@t.example", buffer, 96),
+            "first_last@partner.example");
+  EXPECT_EQ(parsers::GuestHomeUpn("a#b_c.example#EXT#@t.example", buffer, 96), "a#b@c.example");
+  for (const char* other : {"adm_x@contoso.com", "_odd#EXT#@t.example", "odd_#EXT#@t.example",
+                            "noat#EXT#@t.example", "x_y.example#EXT", ""}) {
+    EXPECT_TRUE(parsers::GuestHomeUpn(other, buffer, 96).empty()) << other;
+  }
+  EXPECT_TRUE(
+      parsers::GuestHomeUpn("vendor.ops_fabrikam.example#EXT#@t.example", buffer, 8).empty());
 }
 
 TEST(DeletedUserUpn, TheObjectIdPrefixIsStripped) {

@@ -228,6 +228,22 @@ TEST_F(RecordParserTest, OutlookServiceAndShortProtocolNamesAreLegacyClients) {
   EXPECT_EQ(modern.signin.client_app, ClientApp::kModern);
 }
 
+// The Graph signIn documentation spells Exchange ActiveSync "Exchange Active Sync": client names
+// compare ignoring case and spaces.
+TEST_F(RecordParserTest, ClientAppNamesCompareIgnoringSpaces) {
+  for (const char* app : {"Exchange Active Sync", "ExchangeActiveSync", "exchange activesync",
+                          "Exchange Active Sync (Unsupported)", "Other clients ; IMAP"}) {
+    const Event& e = One(std::string(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U",)") +
+                         R"("tenantId":"T","clientAppUsed":")" + app + R"("})");
+    EXPECT_EQ(e.signin.client_app, ClientApp::kLegacy) << app;
+  }
+  for (const char* app : {"Browser", "Modern clients", "Exchange Active", "POP server"}) {
+    const Event& e = One(std::string(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U",)") +
+                         R"("tenantId":"T","clientAppUsed":")" + app + R"("})");
+    EXPECT_EQ(e.signin.client_app, ClientApp::kModern) << app;
+  }
+}
+
 // A user's sign-in in a tenant's log naming no home tenant, into another tenant's resource, is one
 // of the log's users signing in elsewhere: its home is the log's tenant.
 TEST_F(RecordParserTest, SignInWithoutHomeTenantToAnotherTenantIsFromTheLogsTenant) {

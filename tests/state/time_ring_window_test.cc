@@ -24,5 +24,21 @@ TEST(TimeRingWindow, AWindowReachingPastTheEndOfSeconds32StillCountsItsEvents) {
   EXPECT_EQ(BestWindowContaining(ring, t, 50).count, 1u);
 }
 
+// Put tells the slot a time went to, so a caller can mark slots (PRIV-SI-04 marks the successes
+// that were interactive); a full ring replaces its oldest time, and keeps a newer one over an
+// older.
+TEST(TimeRing, PutNamesTheSlotAndAnyWithinSlotsReadsOnlyMarkedOnes) {
+  TimeRing<2> ring;
+  EXPECT_EQ(ring.Put(100), 0);
+  EXPECT_EQ(ring.Put(200), 1);
+  EXPECT_EQ(ring.Put(50), -1);  // older than everything kept
+  EXPECT_EQ(ring.Put(300), 0);  // replaces 100
+  EXPECT_TRUE(ring.AnyWithinSlots(250, 350, 0b01));
+  EXPECT_FALSE(ring.AnyWithinSlots(250, 350, 0b10));
+  EXPECT_TRUE(ring.AnyWithinSlots(150, 250, 0b10));
+  EXPECT_FALSE(ring.AnyWithinSlots(90, 110, 0b11));  // 100 is gone
+  EXPECT_TRUE(ring.AnyWithin(150, 350));
+}
+
 }  // namespace
 }  // namespace privmon
