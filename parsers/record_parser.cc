@@ -66,6 +66,35 @@ class Structurals {
   const char* text_;
 };
 
+// The members of an object that are not record columns: an envelope's "records" / "value" array,
+// a query response's "tables" / "Tables" (at the message's root only), an OData annotation
+// ("@odata.context", "@odata.nextLink", "@odata.type"...). Exact, case-sensitive names.
+enum class EnvelopeKey : uint8_t { kNone, kRecords, kTables, kODataAnnotation };
+
+inline bool SameBytes(std::string_view key, std::string_view name) {
+  return key.size() == name.size() && std::memcmp(key.data(), name.data(), name.size()) == 0;
+}
+
+EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
+  if (key.size() < 5) return EnvelopeKey::kNone;
+  switch (key[0]) {
+    case 'r':
+      return SameBytes(key, "records") ? EnvelopeKey::kRecords : EnvelopeKey::kNone;
+    case 'v':
+      return SameBytes(key, "value") ? EnvelopeKey::kRecords : EnvelopeKey::kNone;
+    case 't':
+      return SameBytes(key, "tables") ? EnvelopeKey::kTables : EnvelopeKey::kNone;
+    case 'T':
+      return SameBytes(key, "Tables") ? EnvelopeKey::kTables : EnvelopeKey::kNone;
+    case '@':
+      return key.size() >= 7 && std::memcmp(key.data(), "@odata.", 7) == 0
+                 ? EnvelopeKey::kODataAnnotation
+                 : EnvelopeKey::kNone;
+    default:
+      return EnvelopeKey::kNone;
+  }
+}
+
 // A query-response column's name: {"name": ..} (Log Analytics) or {"ColumnName": ..} (Kusto v1).
 std::string_view QueryColumnName(dom::element column) {
   dom::object column_object;
@@ -319,7 +348,26 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
   uint32_t skipped = 0;              // members before `member`
   uint32_t member = open_brace + 1;  // the key structural of member `skipped`
   for (dom::key_value_pair field : root) {
-    if (is_root && (field.key == "tables" || field.key == "Tables")) {
+    // Most keys are record columns: one byte and the length rule out the envelope members below
+    // before any compare (string_view's == is an out-of-line memcmp per key: 4% of a parse).
+    const EnvelopeKey envelope = ClassifyEnvelopeKey(field.key);
+    if (envelope == EnvelopeKey::kNone) [[likely]] {
+      ++index;
+      collector.RecordField(field.key, field.value, fields);
+      continue;
+    }
+    if (envelope == EnvelopeKey::kODataAnnotation) {
+      // A Graph page that names its next page: more of the listing follows, older records first
+      // come last (Graph lists newest first); the pipeline holds the clock until the listing ends.
+      std::string_view next;
+      if (is_root && field.key == "@odata.nextLink" &&
+          field.value.get_string().get(next) == simdjson::SUCCESS && !next.empty()) {
+        result.more_pages = true;
+      }
+      ++index;
+      continue;
+    }
+    if (is_root && envelope == EnvelopeKey::kTables) {
       dom::array tables;
       if (field.value.get_array().get(tables) == simdjson::SUCCESS) {
         for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
@@ -329,7 +377,7 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       ++index;
       continue;
     }
-    if (field.key == "records" || field.key == "value") {
+    if (envelope == EnvelopeKey::kRecords) {
       for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
       const uint32_t value_at = member + 2;
       ++index;
@@ -342,17 +390,8 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       }
       continue;
     }
+    // "tables" below the root: a record column like any other.
     ++index;
-    if (field.key.starts_with("@odata.")) {
-      // A Graph page that names its next page: more of the listing follows, older records first
-      // come last (Graph lists newest first); the pipeline holds the clock until the listing ends.
-      std::string_view next;
-      if (is_root && field.key == "@odata.nextLink" &&
-          field.value.get_string().get(next) == simdjson::SUCCESS && !next.empty()) {
-        result.more_pages = true;
-      }
-      continue;
-    }
     collector.RecordField(field.key, field.value, fields);
   }
   if (wrong_type) {
