@@ -134,6 +134,17 @@ Activity LookupActivity(std::string_view raw) {
   if (n == "remove permanent eligible role assignment") {
     return Activity::kRemoveEligibleMemberFromRole;
   }
+  // PIM's restore of a removed assignment (the activity reference's RoleManagement,
+  // ResourceManagement and GroupManagement names): the account holds the role again, as after its
+  // assignment.
+  if (n.starts_with("restore eligible member from role") ||
+      n == "restore permanent eligible role assignment") {
+    return pim_request ? Activity::kOther : Activity::kAddEligibleMemberToRole;
+  }
+  if (n.starts_with("restore member from role") ||
+      n == "restore permanent direct role assignment") {
+    return pim_request ? Activity::kOther : Activity::kAddMemberToRoleInPim;
+  }
   if (n.starts_with("remove member from role")) {
     // PIM writes an expiry as "Remove member from role (PIM activation expired)" (the activity
     // reference's spelling, initiated by its app "Azure AD PIM"), without "completed".
