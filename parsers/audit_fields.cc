@@ -156,6 +156,18 @@ std::string_view UpnFromPropertyValue(std::string_view v, char* buffer, std::siz
   return upn.find('@') == std::string_view::npos ? std::string_view() : upn;
 }
 
+// The two activities of the elevate-access category (AzureRBACRoleManagementElevateAccess): the
+// elevation and its end.
+bool IsElevateAccessActivity(std::string_view name) {
+  return EqualsIgnoreCase(
+             name,
+             "User has elevated their access to User Access Administrator for their Azure "
+             "Resources") ||
+         EqualsIgnoreCase(
+             name,
+             "The role assignment of User Access Administrator has been removed from the user");
+}
+
 // PIM's own first-party app: by display name (commercial and US Government clouds) or app id.
 bool IsPimApp(std::string_view display_name, std::string_view app_id) {
   return EqualsIgnoreCase(display_name, "MS-PIM") ||
@@ -172,8 +184,16 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   a.activity = LookupActivity(name);
   a.activity_hash = name.empty() ? 0 : HashLower(name);
   a.activity_name.assign(name);
-  a.category =
-      LookupAuditCategory(ev.format == RecordFormat::kAzureMonitor ? f.props_category : f.category);
+  const std::string_view category =
+      ev.format == RecordFormat::kAzureMonitor ? f.props_category : f.category;
+  a.category = LookupAuditCategory(category);
+  // An elevation of access named by its own activity where the record names no category (a
+  // diagnostic record without properties.category, a projection without Category): the
+  // elevate-access documentation's and the vendor's Sigma rule's activity names are that
+  // category's alone (PRIV-EL-07's audit form, the account keyed by its UPN, no CH-01).
+  if (TrimSpaces(category).empty() && IsElevateAccessActivity(name)) {
+    a.category = AuditCategory::kAzureRbacElevateAccess;
+  }
   a.service = LookupAuditService(f.logged_by_service);
 
   const std::string_view result = TrimSpaces(f.result);
