@@ -287,11 +287,15 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       KeyAccountByUpn(ev.tenant_hash, ev.actor);
   } else {
     // An app initiator is keyed by its service principal id and named by its display name.
-    // The display name, else the service principal name (an export may fill only that one).
+    // The display name, else the service principal name (an export may fill only that one), else
+    // the envelope identity, the initiator's display name (diagnostic `identity`, Log Analytics
+    // `Identity`) when the app names itself by ids alone ("displayName": null, as Graph often
+    // writes it): Core Directory's copy of a PIM activation so named is PIM's ("MS-PIM").
     std::string_view app_name = TrimSpaces(f.actor_app_name);
     if (app_name.empty()) app_name = TrimSpaces(f.actor_app_sp_name);
     std::string_view app_id = TrimSpaces(f.actor_app_sp_id);
     if (app_id.empty()) app_id = TrimSpaces(f.actor_app_id);
+    if (app_name.empty() && !app_id.empty()) app_name = TrimSpaces(f.identity_name);
     if (app_id.empty()) app_id = app_name;
     if (!app_id.empty()) {
       FillAccount(ev.tenant_hash, app_id, app_name, ev.actor);
