@@ -59,13 +59,12 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   // The end of an activation of a privileged role arriving before the activation itself (within
   // the allowed lateness) must not be lost: the account activated that role, so it is privileged
   // (PRIV-EL-06/08, detectors/code_rules/pim_activations.h, keep the removal for it).
-  // An account whose privilege was un-learned is not made privileged again by the end of an
-  // activation (its removal may have ended the activation): only by a new gain.
   // An account already learned privileged by another role keeps the expired role as eligible too
   // (its activation may precede the logs): removing the other role does not un-learn it.
   // The eligibility an expiry proves is a weak grant (time 0): any removal of that eligibility,
   // older or newer, arriving before or after, wins (a removal of the eligible assignment ends its
-  // activation, whose expiry PIM writes after it), so the outcome is the same in any order.
+  // activation, whose expiry PIM writes after it: such an account is not made privileged again),
+  // so the outcome is the same in any order.
   if ((au.activity == Activity::kRemoveMemberFromRolePimExpired ||
        au.activity == Activity::kRemoveMemberFromRolePimDeactivate) &&
       privileged_role && success && (au.flags & kTargetNotUser) == 0) {
