@@ -173,6 +173,28 @@ Activity LookupActivity(std::string_view raw) {
   return Activity::kOther;
 }
 
+std::string_view FoldActivityName(std::string_view raw, char* buffer, std::size_t capacity) {
+  const std::string_view name = TrimSpaces(raw);
+  if (name.size() > capacity) return name;
+  std::size_t len = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    const std::string_view rest = name.substr(i);
+    if (rest.starts_with("\xE2\x80\x93") || rest.starts_with("\xE2\x80\x94")) {
+      c = '-', i += 2;
+    } else if (rest.starts_with("\xC2\xA0")) {
+      c = ' ', i += 1;
+    }
+    if (c == ' ' && len > 0 && buffer[len - 1] == ' ') continue;
+    if (c == '-' && len >= 5 && EqualsIgnoreCase(std::string_view(buffer + len - 5, 5), "multi") &&
+        StartsWithIgnoreCase(name.substr(i + 1), "factor")) {
+      continue;
+    }
+    buffer[len++] = c;
+  }
+  return std::string_view(buffer, len);
+}
+
 AuditCategory LookupAuditCategory(std::string_view c) {
   c = TrimSpaces(c);
   if (EqualsIgnoreCase(c, "RoleManagement")) return AuditCategory::kRoleManagement;

@@ -179,8 +179,12 @@ bool IsPimApp(std::string_view display_name, std::string_view app_id) {
 
 void FillAuditFields(const RecordFields& f, Event& ev) {
   AuditFields& a = ev.audit;
+  // Folded as the lookup folds it (no-break and doubled spaces, en dashes): every check below and
+  // the rules' own (EL-01's prefix) read the same name the activity was resolved from.
+  char name_buffer[256];
   const std::string_view name =
-      TrimSpaces(f.activity_display_name.empty() ? f.operation_name : f.activity_display_name);
+      FoldActivityName(f.activity_display_name.empty() ? f.operation_name : f.activity_display_name,
+                       name_buffer, sizeof(name_buffer));
   a.activity = LookupActivity(name);
   a.activity_hash = name.empty() ? 0 : HashLower(name);
   a.activity_name.assign(name);
