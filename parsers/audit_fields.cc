@@ -168,6 +168,26 @@ bool IsElevateAccessActivity(std::string_view name) {
              "The role assignment of User Access Administrator has been removed from the user");
 }
 
+// The role assignment family (Core Directory's and PIM's grants, removals, requests denied, the
+// end of an activation): RoleManagement where the record names no category.
+bool IsRoleAssignmentActivity(Activity a) {
+  switch (a) {
+    case Activity::kAddMemberToRole:
+    case Activity::kAddMemberToRoleOutsidePim:
+    case Activity::kAddEligibleMemberToRole:
+    case Activity::kAddMemberToRoleInPim:
+    case Activity::kAddMemberToRolePimActivation:
+    case Activity::kAddMemberToRoleRequestDenied:
+    case Activity::kRemoveMemberFromRolePimExpired:
+    case Activity::kRemoveMemberFromRolePimDeactivate:
+    case Activity::kRemoveMemberFromRole:
+    case Activity::kRemoveEligibleMemberFromRole:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // PIM's own first-party app: by display name (commercial and US Government clouds) or app id.
 bool IsPimApp(std::string_view display_name, std::string_view app_id) {
   return EqualsIgnoreCase(display_name, "MS-PIM") ||
@@ -215,6 +235,17 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.flags |= kPimSettingDisablesMfa;
   }
   if (ContainsIgnoreCase(name, "security info")) a.flags |= kActivityContainsSecurityInfo;
+  // A record naming no category (a projection without Category, a Graph $select without
+  // category, a diagnostic record without properties.category) is in its activity's documented
+  // one, as the rules that read no category already take it: "Update user" and the security info
+  // family are UserManagement (PRIV-BG-04), the role assignments RoleManagement (PRIV-BG-03).
+  if (TrimSpaces(category).empty() && a.category == AuditCategory::kOther) {
+    if (a.activity == Activity::kUpdateUser || (a.flags & kActivityContainsSecurityInfo) != 0) {
+      a.category = AuditCategory::kUserManagement;
+    } else if (IsRoleAssignmentActivity(a.activity)) {
+      a.category = AuditCategory::kRoleManagement;
+    }
+  }
   if (ContainsIgnoreCase(name, "reviewed security info")) a.flags |= kViewOnly;
   // The elevate-access category also holds the end of the elevation ("The role assignment of User
   // Access Administrator has been removed from the user").
