@@ -4,7 +4,7 @@
 // active one, or both) and, per hold, the event time of the latest grant or removal of it known;
 // and the sources naming no role: kUnknown (more roles than fit, or state restored from a
 // checkpoint of format 1 or 2, which did not keep them: never un-learned by a removal) and
-// kIsAdmin (userRegistrationDetails' isAdmin true, cleared by its isAdmin false).
+// kIsAdmin (userRegistrationDetails' isAdmin true, cleared by a newer isAdmin false).
 // Each (role, hold) is decided by its newest record in event time, whatever order the records
 // arrive in (a removal arriving before the older gain it undoes leaves the role removed; at one
 // second, a grant wins): a role seen removed keeps its slot (hash, times, no hold) so that an older
@@ -37,6 +37,23 @@ struct HeldRoles {
   Seconds32 unlearned = 0;  // event time of the removal that last un-learned the account; 0: never
   std::array<uint8_t, kMax> holds{};  // Hold bits; 0 = no hold (a free slot or a removed role)
   uint8_t sources = 0;
+  // Event time (lastUpdatedDateTime) of the newest registration record that stated isAdmin, true
+  // or false (0: none, or timeless ones only). In what was padding: format 4's size.
+  Seconds32 is_admin_at = 0;
+
+  // isAdmin stated at `t` (0: a timeless record): the newest statement decides (at one second,
+  // true wins), whatever order the registration pages arrive in. Returns whether kIsAdmin is set
+  // after it.
+  bool StateIsAdmin(bool is_admin, Seconds32 t) {
+    if (is_admin && t >= is_admin_at) {
+      sources |= kIsAdmin;
+      is_admin_at = t;
+    } else if (!is_admin && t > is_admin_at) {
+      sources &= static_cast<uint8_t>(~kIsAdmin);
+      is_admin_at = t;
+    }
+    return (sources & kIsAdmin) != 0;
+  }
 
   // Whether a grant of `role` held as `hold` at `t` would hold it: some hold of it is not known
   // to be granted or removed after `t` (at the same time, a grant wins).

@@ -390,6 +390,33 @@ TEST(Unlearn, TheFinalPrivilegeFollowsEventTimeInAnyArrivalOrder) {
       false);
 }
 
+// isAdmin (userRegistrationDetails) is stated by records dated by their lastUpdatedDateTime, polled
+// in any order: the newest statement decides. Before, the last to arrive did: a page polled late
+// with an older isAdmin true made an account privileged again after a newer isAdmin false.
+TEST(Unlearn, IsAdminFollowsTheNewestStatementInAnyArrivalOrder) {
+  for (const bool false_first : {false, true}) {
+    EngineHarness h;
+    // Privileged once before (a statement of a never-privileged account is kept only once it has
+    // a PrivilegedState: docs/RULES.md).
+    h.Feed(Gain("2026-11-24T05:00:00Z"));
+    h.Feed(Removal("2026-11-24T05:30:00Z"));
+    const Event older_true = AdminReport("2026-11-24T07:00:00Z", true);
+    const Event newer_false = AdminReport("2026-11-24T08:00:00Z", false);
+    h.Feed(false_first ? newer_false : older_true);
+    h.Feed(false_first ? older_true : newer_false);
+    EXPECT_FALSE(Privileged(h)) << (false_first ? "false first" : "true first");
+    EXPECT_FALSE(BadPasswordBurst(h, "2026-11-24T10"));
+  }
+  for (const bool true_first : {false, true}) {
+    EngineHarness h;
+    const Event older_false = AdminReport("2026-11-24T07:00:00Z", false);
+    const Event newer_true = AdminReport("2026-11-24T08:00:00Z", true);
+    h.Feed(true_first ? newer_true : older_false);
+    h.Feed(true_first ? older_false : newer_true);
+    EXPECT_TRUE(Privileged(h)) << (true_first ? "true first" : "false first");
+  }
+}
+
 TEST(HeldRoles, EachHoldFollowsItsNewestRecordWhateverTheArrivalOrder) {
   // A removal first, then the older grant it undoes: nothing held.
   HeldRoles r;
@@ -416,6 +443,14 @@ TEST(HeldRoles, EachHoldFollowsItsNewestRecordWhateverTheArrivalOrder) {
   w.Grant(5, HeldRoles::kEligible, 0);
   EXPECT_TRUE(w.Remove(5, HeldRoles::kEligible, 1));
   EXPECT_FALSE(w.Admits(5, HeldRoles::kEligible, 0));
+  // isAdmin: the newest statement wins, true at a tie; a timeless one (0) is the oldest.
+  HeldRoles a;
+  EXPECT_FALSE(a.StateIsAdmin(false, 200));
+  EXPECT_FALSE(a.StateIsAdmin(true, 100));
+  EXPECT_FALSE(a.StateIsAdmin(true, 0));
+  EXPECT_TRUE(a.StateIsAdmin(true, 200));
+  EXPECT_TRUE(a.StateIsAdmin(false, 150));
+  EXPECT_FALSE(a.StateIsAdmin(false, 300));
   // Roles seen removed give their slots to new roles, the longest-removed first.
   HeldRoles f;
   for (uint64_t role = 1; role <= 4; ++role) f.Remove(role, HeldRoles::kActive, 100 + role);
