@@ -257,8 +257,11 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   std::string_view role = UnquoteJsonText(f.role_from_property, role_buffer, sizeof(role_buffer));
   if (TrimSpaces(role).empty()) role = f.role_target_name;
   char template_buffer[64];
-  const std::string_view template_id =
-      NormalizeId(UnquoteJsonText(f.role_template, template_buffer, sizeof(template_buffer)));
+  // The role's template id from its target, else from additionalDetails (PIM's "TemplateId" /
+  // "RoleDefinitionOriginId": a Role target with no name and no modified properties).
+  const std::string_view template_id = NormalizeId(UnquoteJsonText(
+      TrimSpaces(f.role_template).empty() ? f.details_role_template : f.role_template,
+      template_buffer, sizeof(template_buffer)));
   const std::string_view builtin = BuiltinRoleName(template_id);
   if (!builtin.empty()) {
     // A built-in role's template id is the same in every tenant and under every name the role has
