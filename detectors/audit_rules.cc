@@ -25,14 +25,30 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   // PA-04) name it, but it signs in as no user (PA-05, SI-03 would misjudge it).
   const Seconds32 t = ToSeconds32(e.time);
   if (gains_privileged_role && (au.flags & kTargetNotUser) == 0) {
-    MakePrivileged(st, who, e, kPrivilegedLearned);
-    accounts_.Privileged(st).roles.Grant(au.role_hash, RoleHold(au.activity), t);
-  } else if (IsRoleRemoval(au.activity) && success && au.role_hash != 0) {
-    // The removal of an assignment the account is known to hold; the last one un-learns its
-    // privilege (docs/RULES.md "Learned privilege"). A role never seen granted changes nothing.
-    if (PrivilegedState* ps = accounts_.PrivilegedIfAny(st)) {
-      if (ps->roles.Remove(au.role_hash, RemovedHold(au.activity), t)) Unlearn(st, *ps, t);
+    // Each held role follows its newest record in event time: a gain older than a removal of the
+    // same hold already seen (the removal arrived first) grants nothing.
+    const PrivilegedState* known = accounts_.PrivilegedIfAny(st);
+    if (known == nullptr || known->roles.Admits(au.role_hash, RoleHold(au.activity), t)) {
+      MakePrivileged(st, who, e, kPrivilegedLearned);
+      accounts_.Privileged(st).roles.Grant(au.role_hash, RoleHold(au.activity), t);
     }
+  } else if (IsRoleRemoval(au.activity) && success && privileged_role &&
+             (au.flags & kTargetNotUser) == 0) {
+    // The removal of an assignment the account is known to hold; the last one un-learns its
+    // privilege (docs/RULES.md "Learned privilege"). A removal of a role never seen granted is
+    // remembered (its time), so that the gain it undoes, arriving after it, grants nothing: the
+    // same final privilege in any arrival order.
+    const bool fresh = st.privileged_index == UINT32_MAX;
+    PrivilegedState& ps = accounts_.Privileged(st);
+    if (fresh) {
+      // Never privileged: the slot keeps the removal only. Named and dated as a slot left by an
+      // un-learned account (MakePrivileged restarts its PRIV-PA-05 period at a later gain).
+      ps.tenant_id = e.tenant_id;
+      ps.tenant_hash = e.tenant_hash;
+      ps.since = std::max<Seconds32>(t, 1);
+      KeepNames(ps, who, t);
+    }
+    if (ps.roles.Remove(au.role_hash, RemovedHold(au.activity), t)) Unlearn(st, ps, t);
   }
 
   // PRIV-BG-02..04, SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
@@ -43,20 +59,23 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   // The end of an activation of a privileged role arriving before the activation itself (within
   // the allowed lateness) must not be lost: the account activated that role, so it is privileged
   // (PRIV-EL-06/08, detectors/code_rules/pim_activations.h, keep the removal for it).
-  // An account whose privilege was un-learned is not made privileged again by the end of an
-  // activation (its removal may have ended the activation): only by a new gain.
   // An account already learned privileged by another role keeps the expired role as eligible too
   // (its activation may precede the logs): removing the other role does not un-learn it.
+  // The eligibility an expiry proves is a weak grant (time 0): any removal of that eligibility,
+  // older or newer, arriving before or after, wins (a removal of the eligible assignment ends its
+  // activation, whose expiry PIM writes after it: such an account is not made privileged again),
+  // so the outcome is the same in any order.
   if ((au.activity == Activity::kRemoveMemberFromRolePimExpired ||
        au.activity == Activity::kRemoveMemberFromRolePimDeactivate) &&
       privileged_role && success && (au.flags & kTargetNotUser) == 0) {
     PrivilegedState* ps = accounts_.PrivilegedIfAny(st);
-    if (!st.privileged() && (ps == nullptr || ps->roles.unlearned == 0)) {
+    const bool admitted = ps == nullptr || ps->roles.Admits(au.role_hash, HeldRoles::kEligible, 0);
+    if (!st.privileged() && admitted) {
       MakePrivileged(st, who, e, kPrivilegedLearned);
-      accounts_.Privileged(st).roles.Grant(au.role_hash, HeldRoles::kEligible, t);
-    } else if (ps != nullptr && (st.flags & kPrivilegedLearned) != 0 &&
+      accounts_.Privileged(st).roles.Grant(au.role_hash, HeldRoles::kEligible, 0);
+    } else if (ps != nullptr && admitted && (st.flags & kPrivilegedLearned) != 0 &&
                !ps->roles.Holds(au.role_hash)) {
-      ps->roles.Grant(au.role_hash, HeldRoles::kEligible, t);
+      ps->roles.Grant(au.role_hash, HeldRoles::kEligible, 0);
     }
   }
 }

@@ -12,16 +12,32 @@ void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenan
   } else {
     st.flags |= kMfaUnregistered;
   }
-  // isAdmin names no role: a source of its own, cleared by a later report of isAdmin false (only
-  // a record that states isAdmin; docs/RULES.md "Learned privilege").
+  // isAdmin names no role: a source of its own, cleared by a newer report of isAdmin false (only
+  // a record that states isAdmin; docs/RULES.md "Learned privilege"). The newest statement by
+  // lastUpdatedDateTime decides, in any arrival order: an older isAdmin true polled after a newer
+  // false changes nothing.
+  const Seconds32 t = e.time == 0 ? 0 : ToSeconds32(e.time);
   if (e.registration.is_admin) {
-    MakePrivileged(st, e.account, e, kPrivilegedLearned);
-    accounts_.Privileged(st).roles.sources |= HeldRoles::kIsAdmin;
+    const PrivilegedState* known = accounts_.PrivilegedIfAny(st);
+    if (known == nullptr || t >= known->roles.is_admin_at) {
+      MakePrivileged(st, e.account, e, kPrivilegedLearned);
+      accounts_.Privileged(st).roles.StateIsAdmin(true, t);
+    }
+  } else if (e.registration.is_admin_stated && t != 0) {
+    // Kept for an account with a PrivilegedState only: every user of a registration page states
+    // isAdmin false, and a slot each would cost ~3 KiB per user (docs/RULES.md: a never-privileged
+    // account's older isAdmin true arriving after its newer false still makes it privileged).
+    if (PrivilegedState* ps = accounts_.PrivilegedIfAny(st)) {
+      const bool had = (ps->roles.sources & HeldRoles::kIsAdmin) != 0;
+      if (!ps->roles.StateIsAdmin(false, t) && had) Unlearn(st, *ps, t);
+    }
   } else if (e.registration.is_admin_stated) {
+    // A timeless isAdmin false: clears only a timeless true (any timed statement is newer).
     if (PrivilegedState* ps = accounts_.PrivilegedIfAny(st);
-        ps != nullptr && (ps->roles.sources & HeldRoles::kIsAdmin) != 0) {
+        ps != nullptr && (ps->roles.sources & HeldRoles::kIsAdmin) != 0 &&
+        ps->roles.is_admin_at == 0) {
       ps->roles.sources &= static_cast<uint8_t>(~HeldRoles::kIsAdmin);
-      Unlearn(st, *ps, e.time == 0 ? 0 : ToSeconds32(e.time));
+      Unlearn(st, *ps, 0);
     }
   }
   // PRIV-SI-05 is a match rule (rules/sign-in.yaml) run after this.

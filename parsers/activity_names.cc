@@ -134,6 +134,17 @@ Activity LookupActivity(std::string_view raw) {
   if (n == "remove permanent eligible role assignment") {
     return Activity::kRemoveEligibleMemberFromRole;
   }
+  // PIM's restore of a removed assignment (the activity reference's RoleManagement,
+  // ResourceManagement and GroupManagement names): the account holds the role again, as after its
+  // assignment.
+  if (n.starts_with("restore eligible member from role") ||
+      n == "restore permanent eligible role assignment") {
+    return pim_request ? Activity::kOther : Activity::kAddEligibleMemberToRole;
+  }
+  if (n.starts_with("restore member from role") ||
+      n == "restore permanent direct role assignment") {
+    return pim_request ? Activity::kOther : Activity::kAddMemberToRoleInPim;
+  }
   if (n.starts_with("remove member from role")) {
     // PIM writes an expiry as "Remove member from role (PIM activation expired)" (the activity
     // reference's spelling, initiated by its app "Azure AD PIM"), without "completed".
@@ -160,6 +171,28 @@ Activity LookupActivity(std::string_view raw) {
   }
   if (n.find("approved") != std::string_view::npos) return Activity::kRequestApproved;
   return Activity::kOther;
+}
+
+std::string_view FoldActivityName(std::string_view raw, char* buffer, std::size_t capacity) {
+  const std::string_view name = TrimSpaces(raw);
+  if (name.size() > capacity) return name;
+  std::size_t len = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    const std::string_view rest = name.substr(i);
+    if (rest.starts_with("\xE2\x80\x93") || rest.starts_with("\xE2\x80\x94")) {
+      c = '-', i += 2;
+    } else if (rest.starts_with("\xC2\xA0")) {
+      c = ' ', i += 1;
+    }
+    if (c == ' ' && len > 0 && buffer[len - 1] == ' ') continue;
+    if (c == '-' && len >= 5 && EqualsIgnoreCase(std::string_view(buffer + len - 5, 5), "multi") &&
+        StartsWithIgnoreCase(name.substr(i + 1), "factor")) {
+      continue;
+    }
+    buffer[len++] = c;
+  }
+  return std::string_view(buffer, len);
 }
 
 AuditCategory LookupAuditCategory(std::string_view c) {

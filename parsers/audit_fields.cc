@@ -156,6 +156,38 @@ std::string_view UpnFromPropertyValue(std::string_view v, char* buffer, std::siz
   return upn.find('@') == std::string_view::npos ? std::string_view() : upn;
 }
 
+// The two activities of the elevate-access category (AzureRBACRoleManagementElevateAccess): the
+// elevation and its end.
+bool IsElevateAccessActivity(std::string_view name) {
+  return EqualsIgnoreCase(
+             name,
+             "User has elevated their access to User Access Administrator for their Azure "
+             "Resources") ||
+         EqualsIgnoreCase(
+             name,
+             "The role assignment of User Access Administrator has been removed from the user");
+}
+
+// The role assignment family (Core Directory's and PIM's grants, removals, requests denied, the
+// end of an activation): RoleManagement where the record names no category.
+bool IsRoleAssignmentActivity(Activity a) {
+  switch (a) {
+    case Activity::kAddMemberToRole:
+    case Activity::kAddMemberToRoleOutsidePim:
+    case Activity::kAddEligibleMemberToRole:
+    case Activity::kAddMemberToRoleInPim:
+    case Activity::kAddMemberToRolePimActivation:
+    case Activity::kAddMemberToRoleRequestDenied:
+    case Activity::kRemoveMemberFromRolePimExpired:
+    case Activity::kRemoveMemberFromRolePimDeactivate:
+    case Activity::kRemoveMemberFromRole:
+    case Activity::kRemoveEligibleMemberFromRole:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // PIM's own first-party app: by display name (commercial and US Government clouds) or app id.
 bool IsPimApp(std::string_view display_name, std::string_view app_id) {
   return EqualsIgnoreCase(display_name, "MS-PIM") ||
@@ -167,13 +199,25 @@ bool IsPimApp(std::string_view display_name, std::string_view app_id) {
 
 void FillAuditFields(const RecordFields& f, Event& ev) {
   AuditFields& a = ev.audit;
+  // Folded as the lookup folds it (no-break and doubled spaces, en dashes): every check below and
+  // the rules' own (EL-01's prefix) read the same name the activity was resolved from.
+  char name_buffer[256];
   const std::string_view name =
-      TrimSpaces(f.activity_display_name.empty() ? f.operation_name : f.activity_display_name);
+      FoldActivityName(f.activity_display_name.empty() ? f.operation_name : f.activity_display_name,
+                       name_buffer, sizeof(name_buffer));
   a.activity = LookupActivity(name);
   a.activity_hash = name.empty() ? 0 : HashLower(name);
   a.activity_name.assign(name);
-  a.category =
-      LookupAuditCategory(ev.format == RecordFormat::kAzureMonitor ? f.props_category : f.category);
+  const std::string_view category =
+      ev.format == RecordFormat::kAzureMonitor ? f.props_category : f.category;
+  a.category = LookupAuditCategory(category);
+  // An elevation of access named by its own activity where the record names no category (a
+  // diagnostic record without properties.category, a projection without Category): the
+  // elevate-access documentation's and the vendor's Sigma rule's activity names are that
+  // category's alone (PRIV-EL-07's audit form, the account keyed by its UPN, no CH-01).
+  if (TrimSpaces(category).empty() && IsElevateAccessActivity(name)) {
+    a.category = AuditCategory::kAzureRbacElevateAccess;
+  }
   a.service = LookupAuditService(f.logged_by_service);
 
   const std::string_view result = TrimSpaces(f.result);
@@ -191,6 +235,17 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.flags |= kPimSettingDisablesMfa;
   }
   if (ContainsIgnoreCase(name, "security info")) a.flags |= kActivityContainsSecurityInfo;
+  // A record naming no category (a projection without Category, a Graph $select without
+  // category, a diagnostic record without properties.category) is in its activity's documented
+  // one, as the rules that read no category already take it: "Update user" and the security info
+  // family are UserManagement (PRIV-BG-04), the role assignments RoleManagement (PRIV-BG-03).
+  if (TrimSpaces(category).empty() && a.category == AuditCategory::kOther) {
+    if (a.activity == Activity::kUpdateUser || (a.flags & kActivityContainsSecurityInfo) != 0) {
+      a.category = AuditCategory::kUserManagement;
+    } else if (IsRoleAssignmentActivity(a.activity)) {
+      a.category = AuditCategory::kRoleManagement;
+    }
+  }
   if (ContainsIgnoreCase(name, "reviewed security info")) a.flags |= kViewOnly;
   // The elevate-access category also holds the end of the elevation ("The role assignment of User
   // Access Administrator has been removed from the user").
@@ -202,8 +257,11 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   std::string_view role = UnquoteJsonText(f.role_from_property, role_buffer, sizeof(role_buffer));
   if (TrimSpaces(role).empty()) role = f.role_target_name;
   char template_buffer[64];
-  const std::string_view template_id =
-      NormalizeId(UnquoteJsonText(f.role_template, template_buffer, sizeof(template_buffer)));
+  // The role's template id from its target, else from additionalDetails (PIM's "TemplateId" /
+  // "RoleDefinitionOriginId": a Role target with no name and no modified properties).
+  const std::string_view template_id = NormalizeId(UnquoteJsonText(
+      TrimSpaces(f.role_template).empty() ? f.details_role_template : f.role_template,
+      template_buffer, sizeof(template_buffer)));
   const std::string_view builtin = BuiltinRoleName(template_id);
   if (!builtin.empty()) {
     // A built-in role's template id is the same in every tenant and under every name the role has
@@ -267,11 +325,15 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       KeyAccountByUpn(ev.tenant_hash, ev.actor);
   } else {
     // An app initiator is keyed by its service principal id and named by its display name.
-    // The display name, else the service principal name (an export may fill only that one).
+    // The display name, else the service principal name (an export may fill only that one), else
+    // the envelope identity, the initiator's display name (diagnostic `identity`, Log Analytics
+    // `Identity`) when the app names itself by ids alone ("displayName": null, as Graph often
+    // writes it): Core Directory's copy of a PIM activation so named is PIM's ("MS-PIM").
     std::string_view app_name = TrimSpaces(f.actor_app_name);
     if (app_name.empty()) app_name = TrimSpaces(f.actor_app_sp_name);
     std::string_view app_id = TrimSpaces(f.actor_app_sp_id);
     if (app_id.empty()) app_id = TrimSpaces(f.actor_app_id);
+    if (app_name.empty() && !app_id.empty()) app_name = TrimSpaces(f.identity_name);
     if (app_id.empty()) app_id = app_name;
     if (!app_id.empty()) {
       FillAccount(ev.tenant_hash, app_id, app_name, ev.actor);

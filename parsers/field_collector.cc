@@ -390,6 +390,12 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
                            RecordFields& out) {
   switch (LookupRecordKey(key)) {
     case Key::kUnknown:
+      // An audit record's additionalDetails (object array, or JSON text in Log Analytics): not a
+      // key of the perfect hash, so matched here, after the cheap length test.
+      if (key.size() == 17 && EqualsIgnoreCase(key, "additionalDetails")) {
+        return Dynamic(JsonTextFields::kAdditionalDetails, v, out,
+                       &FieldCollector::AdditionalDetails);
+      }
       return;
     case Key::kAadTenantId:
       return Text(v, out.aad_tenant_id);
@@ -795,6 +801,26 @@ void FieldCollector::Claims(dom::element v, RecordFields& out) {
       Text(child, out.claims_tenant_id);
     }
   });
+}
+
+void FieldCollector::AdditionalDetails(dom::element v, RecordFields& out) {
+  std::string_view origin;
+  ForEachElement(v, [&](dom::element detail) {
+    std::string_view key, value;
+    ForEachField(detail, [&](std::string_view k, dom::element child) {
+      if (EqualsIgnoreCase(k, "key")) {
+        Text(child, key);
+      } else if (EqualsIgnoreCase(k, "value")) {
+        Text(child, value);
+      }
+    });
+    if (EqualsIgnoreCase(TrimSpaces(key), "TemplateId") && out.details_role_template.empty()) {
+      out.details_role_template = value;
+    } else if (EqualsIgnoreCase(TrimSpaces(key), "RoleDefinitionOriginId") && origin.empty()) {
+      origin = value;
+    }
+  });
+  if (out.details_role_template.empty()) out.details_role_template = origin;
 }
 
 void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFields& out,

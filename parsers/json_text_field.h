@@ -30,6 +30,7 @@ class JsonTextFields {
     kProperties,
     kRecord,  // a batch element that is a record as JSON text
     kIdentity,
+    kAdditionalDetails,
     kSlotCount
   };
 

@@ -113,6 +113,9 @@ struct RecordFields {
   // or RoleDefinitionOriginId of a Role target), still JSON-quoted: the name when no other is
   // given.
   std::string_view role_template;
+  // An audit record's additionalDetails "TemplateId", else "RoleDefinitionOriginId" (PIM writes
+  // the role's there too): the role's template id when no target names the role.
+  std::string_view details_role_template;
   std::array<std::string_view, 4> app_keys{};  // id / appId / displayName of app targets
   uint8_t app_key_count = 0;
   std::string_view app_name;

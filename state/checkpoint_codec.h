@@ -54,7 +54,8 @@ inline constexpr std::size_t kCheckpointRuleIds = 41;
 static_assert(kRuleCount >= kCheckpointRuleIds);
 // This format's layout: the sizes, salted with the format number (format 2 kept every size of
 // format 1 but repacked AccountState's flags to make room for its tenant index; format 3 appended
-// the held roles to PrivilegedState).
+// the held roles to PrivilegedState; format 4 keeps a time per held role's eligible and active
+// hold, and the roles seen removed).
 inline constexpr uint32_t kStateLayout = static_cast<uint32_t>(Mix64(
     HashCombine(HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
                             HashCombine(sizeof(Timer), sizeof(Alert) * 131 + kCheckpointRuleIds)),
@@ -77,9 +78,15 @@ static_assert(sizeof(AccountStateV1) == 40);
 // format 1).
 inline constexpr uint32_t kStateLayoutV2 = 3006745713u;
 
+// Format 3 (the committed fixture tests/data/checkpoint/v3): its layout hash, frozen. Its
+// PrivilegedState is format 4's with the held roles of format 3 (HeldRolesV3, 64 B).
+inline constexpr uint32_t kStateLayoutV3 = 1967020380u;
+inline constexpr std::size_t kPrivilegedStateV3Bytes =
+    kPrivilegedStateV2Bytes + sizeof(HeldRolesV3);
+
 // The layout hash this build accepts for each format it reads (index = format; 0: none).
 inline constexpr std::array<uint32_t, kCheckpointFormat + 1> kStateLayouts = {
-    0, kStateLayoutV1, kStateLayoutV2, kStateLayout};
+    0, kStateLayoutV1, kStateLayoutV2, kStateLayoutV3, kStateLayout};
 
 template <class T>
 void PutRaw(std::string& out, const T& v) {
@@ -148,7 +155,7 @@ inline bool Plausible(const Timer& t) {
   return false;
 }
 
-// An account (formats 2 and 3): its tenant's hash (0: unknown), its state, then a flag byte and
+// An account (formats 2 to 4): its tenant's hash (0: unknown), its state, then a flag byte and
 // its PrivilegedState when it has one.
 inline void EncodeAccount(std::string& out, uint64_t tenant_hash, const AccountState& st,
                           const PrivilegedState* ps) {
@@ -157,9 +164,10 @@ inline void EncodeAccount(std::string& out, uint64_t tenant_hash, const AccountS
   out.push_back(ps != nullptr ? 1 : 0);
   if (ps != nullptr) PutRaw(out, *ps);
 }
-// Decodes an account record of `format` (1, 2 or 3); a format-1 account has no tenant (0). A
+// Decodes an account record of `format` (1 to 4); a format-1 account has no tenant (0). A
 // PrivilegedState of format 1 or 2 did not keep the roles its account holds: restored with
-// HeldRoles::kUnknown, its learned privilege is never un-learned by a role removal.
+// HeldRoles::kUnknown, its learned privilege is never un-learned by a role removal. Format 3's
+// held roles are migrated (HeldRolesV3::Migrate).
 inline bool DecodeAccount(uint32_t format, std::string_view in, uint64_t* tenant_hash,
                           AccountState* st, PrivilegedState* ps, bool* has_ps) {
   *tenant_hash = 0;
@@ -194,6 +202,15 @@ inline bool DecodeAccount(uint32_t format, std::string_view in, uint64_t* tenant
     std::memcpy(static_cast<void*>(ps), in.data(), kPrivilegedStateV2Bytes);
     ps->roles = HeldRoles{};
     ps->roles.sources = HeldRoles::kUnknown;
+    return Plausible(*ps);
+  }
+  if (format == 3) {
+    if (in.size() < kPrivilegedStateV3Bytes) return false;
+    *ps = PrivilegedState{};
+    std::memcpy(static_cast<void*>(ps), in.data(), kPrivilegedStateV2Bytes);
+    HeldRolesV3 v3;
+    std::memcpy(static_cast<void*>(&v3), in.data() + kPrivilegedStateV2Bytes, sizeof(v3));
+    ps->roles = v3.Migrate();
     return Plausible(*ps);
   }
   return GetRaw(in, ps) && Plausible(*ps);

@@ -57,8 +57,9 @@ struct PrivilegedState {
   std::array<PendingActivation, 4> activations{};
   std::array<uint16_t, 24> learning_hours{};  // PRIV-SI-10: successful sign-ins per UTC hour
   uint32_t learning_signins = 0;
-  // Appended in checkpoint format 3: format 2's PrivilegedState is this struct's first
-  // kPrivilegedStateV2Bytes bytes (state/checkpoint_codec.h migrates it).
+  // Appended in checkpoint format 3 (64 B, HeldRolesV3), 80 B since format 4: format 2's
+  // PrivilegedState is this struct's first kPrivilegedStateV2Bytes bytes (state/checkpoint_codec.h
+  // migrates both).
   HeldRoles roles;  // what its learned privilege rests on (docs/RULES.md "Learned privilege")
 };
 

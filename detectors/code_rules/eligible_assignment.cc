@@ -23,8 +23,12 @@ bool StartsWithLower(std::string_view s, std::string_view lower_prefix) {
 void EligibleAssignment::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
                                        AccountState& /*st*/, const TenantSettings& tenant) {
   const AuditFields& au = e.audit;
-  if (au.service != AuditService::kPim || au.activity != Activity::kAddEligibleMemberToRole ||
-      !GainsPrivilegedRole(au, tenant) ||
+  // The name is PIM's alone ("... in PIM completed"; Core Directory's copy is "Add eligible member
+  // to role"): a record naming no service (a projection or $select without loggedByService) is
+  // PIM's, as PA-04 and EL-02 read theirs (t15); Core Directory and Access Reviews write no such
+  // record.
+  if (au.service == AuditService::kCoreDirectory || au.service == AuditService::kAccessReviews ||
+      au.activity != Activity::kAddEligibleMemberToRole || !GainsPrivilegedRole(au, tenant) ||
       !StartsWithLower(au.activity_name.view(), "add eligible member to role in pim completed")) {
     return;
   }

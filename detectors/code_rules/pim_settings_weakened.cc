@@ -8,7 +8,10 @@ namespace privmon::code_rules {
 void PimSettingsWeakened::OnAuditActor(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
                                        AccountState& /*st*/, const TenantSettings& tenant) {
   const AuditFields& au = e.audit;
-  if ((au.flags & kAuditSuccess) == 0 || au.service != AuditService::kPim ||
+  // "Update role setting in PIM" is PIM's name alone: a record naming no service (a projection or
+  // $select without loggedByService) is PIM's (t16), as EL-01 and EL-02 read theirs.
+  if ((au.flags & kAuditSuccess) == 0 || au.service == AuditService::kCoreDirectory ||
+      au.service == AuditService::kAccessReviews ||
       au.activity != Activity::kUpdateRoleSettingInPim) {
     return;
   }

@@ -8,7 +8,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "state/checkpoint_codec.h"
 #include "tests/support/engine_helpers.h"
@@ -105,7 +110,6 @@ TEST(Unlearn, ARemovalOfARoleNeverSeenGrantedChangesNothing) {
                                .Find(Account(kTenant, "user@contoso.com").key);
   ASSERT_NE(st, nullptr);
   EXPECT_FALSE(st->privileged());
-  EXPECT_EQ(st->privileged_index, UINT32_MAX);
 }
 
 TEST(Unlearn, IsAdminIsASourceOfItsOwnClearedByIsAdminFalse) {
@@ -243,8 +247,23 @@ void Transfer(EngineHarness& from, EngineHarness& to, uint32_t format) {
   for (const std::string& part : w.partitions()) {
     ASSERT_TRUE(ForEachCheckpointRecord(part, [&](CheckpointRecordView r) {
       std::string payload(r.payload);
-      if (format < 3 && r.tag == kCkAccount && payload.size() > 8 + sizeof(AccountState) + 1) {
-        payload.resize(8 + sizeof(AccountState) + 1 + kPrivilegedStateV2Bytes);
+      const std::size_t prefix = 8 + sizeof(AccountState) + 1;
+      if (format < 4 && r.tag == kCkAccount && payload.size() > prefix) {
+        // Format 3 ends with its held roles (HeldRolesV3: one grant time per role).
+        HeldRoles roles;
+        std::memcpy(static_cast<void*>(&roles),
+                    payload.data() + prefix + offsetof(PrivilegedState, roles), sizeof(roles));
+        HeldRolesV3 v3;
+        for (std::size_t i = 0; i < HeldRoles::kMax; ++i) {
+          if (roles.holds[i] == 0) continue;
+          v3.hashes[i] = roles.hashes[i];
+          v3.holds[i] = roles.holds[i];
+          v3.granted[i] = std::max(roles.eligible_at[i], roles.active_at[i]);
+        }
+        v3.unlearned = roles.unlearned;
+        v3.sources = roles.sources;
+        payload.resize(prefix + kPrivilegedStateV2Bytes);
+        if (format == 3) payload.append(reinterpret_cast<const char*>(&v3), sizeof(v3));
       }
       r.payload = payload;
       r.format = format;
@@ -266,11 +285,180 @@ TEST(Unlearn, TheHeldRolesSurviveACheckpointAndFormatTwoAccountsAreNeverUnlearne
   after.Feed(Removal("2026-11-24T12:00:00Z", "Privileged Role Administrator"));
   EXPECT_FALSE(BadPasswordBurst(after, "2026-11-24T14"));
 
+  EngineHarness v3;  // format 3's held roles are migrated
+  Transfer(before, v3, 3);
+  v3.Feed(Removal("2026-11-24T09:00:00Z"));
+  EXPECT_TRUE(BadPasswordBurst(v3, "2026-11-24T10"));
+  v3.Feed(Removal("2026-11-24T12:00:00Z", "Privileged Role Administrator"));
+  EXPECT_FALSE(BadPasswordBurst(v3, "2026-11-24T14"));
+
   EngineHarness old;
   Transfer(before, old, 2);
   old.Feed(Removal("2026-11-24T09:00:00Z"));
   old.Feed(Removal("2026-11-24T12:00:00Z", "Privileged Role Administrator"));
   EXPECT_TRUE(BadPasswordBurst(old, "2026-11-24T14"));
+}
+
+// Role gains and removals of one account in every arrival order (all within the allowed lateness):
+// the final privilege is the one event-time order gives (docs/operations.md section 4). Before,
+// un-learning followed arrival order: a removal arriving before the gain it undoes found nothing
+// to remove (the account stayed privileged), and the end of an activation arriving after another
+// role's removal no longer kept the account eligible.
+struct Step {
+  const char* time;
+  const char* role;
+  Activity activity;
+  const char* name;
+};
+
+Event StepEvent(const Step& s) {
+  return Audit(kTenant, s.activity, s.name, kAdmin, s.time, s.role);
+}
+
+// Feeds `steps` in the order of `order` and returns whether the admin ends privileged and whether a
+// bad-password burst after them raises PRIV-SI-01.
+std::pair<bool, bool> FinalPrivilege(const std::vector<Step>& steps,
+                                     const std::vector<int>& order) {
+  EngineHarness h;
+  for (const int i : order) h.Feed(StepEvent(steps[i]));
+  const bool privileged = Privileged(h);
+  return {privileged, BadPasswordBurst(h, "2026-11-24T12")};
+}
+
+void ExpectSameInEveryOrder(const std::vector<Step>& steps, bool privileged) {
+  std::vector<int> order(steps.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);  // event time
+  const auto expected = FinalPrivilege(steps, order);
+  EXPECT_EQ(expected.first, privileged);
+  EXPECT_EQ(expected.second, privileged);
+  do {
+    std::string arrival;
+    for (const int i : order)
+      arrival += std::string(" ") + steps[i].time + " " + steps[i].name + ";";
+    EXPECT_EQ(FinalPrivilege(steps, order), expected) << "arrival order:" << arrival;
+  } while (std::next_permutation(order.begin(), order.end()));
+}
+
+constexpr const char* kGa = "Global Administrator";
+constexpr const char* kPra = "Privileged Role Administrator";
+
+TEST(Unlearn, TheFinalPrivilegeFollowsEventTimeInAnyArrivalOrder) {
+  // A direct assignment and its removal two minutes later: ordinary in any order.
+  ExpectSameInEveryOrder(
+      {{"2026-11-24T08:00:00Z", kGa, Activity::kAddMemberToRole, "Add member to role"},
+       {"2026-11-24T08:02:00Z", kGa, Activity::kRemoveMemberFromRole, "Remove member from role"}},
+      false);
+  // A removal of an older assignment, then a new one: privileged in any order.
+  ExpectSameInEveryOrder(
+      {{"2026-11-24T08:00:00Z", kGa, Activity::kRemoveMemberFromRole, "Remove member from role"},
+       {"2026-11-24T08:02:00Z", kGa, Activity::kAddMemberToRole, "Add member to role"}},
+      true);
+  // Assigned, removed, assigned again.
+  ExpectSameInEveryOrder(
+      {{"2026-11-24T08:00:00Z", kGa, Activity::kAddMemberToRole, "Add member to role"},
+       {"2026-11-24T08:01:00Z", kGa, Activity::kRemoveMemberFromRole, "Remove member from role"},
+       {"2026-11-24T08:02:00Z", kGa, Activity::kAddMemberToRole, "Add member to role"}},
+      true);
+  // PIM: eligible, activated, the activation's end (Core Directory's removal of the active
+  // assignment and PIM's expiry), then the eligibility removed: ordinary in any order.
+  ExpectSameInEveryOrder(
+      {{"2026-11-24T08:00:00Z", kPra, Activity::kAddEligibleMemberToRole,
+        "Add eligible member to role in PIM completed (permanent)"},
+       {"2026-11-24T08:01:00Z", kPra, Activity::kAddMemberToRolePimActivation,
+        "Add member to role completed (PIM activation)"},
+       {"2026-11-24T08:02:00Z", kPra, Activity::kRemoveMemberFromRole, "Remove member from role"},
+       {"2026-11-24T08:02:01Z", kPra, Activity::kRemoveMemberFromRolePimExpired,
+        "Remove member from role (PIM activation expired)"},
+       {"2026-11-24T08:03:00Z", kPra, Activity::kRemoveEligibleMemberFromRole,
+        "Remove eligible member from role in PIM completed (permanent)"}},
+      false);
+  // A direct Global Administrator assignment and the end of an activation of Privileged Role
+  // Administrator (its start before the logs): removing Global Administrator leaves an account
+  // eligible for the other role, whichever arrives first.
+  ExpectSameInEveryOrder(
+      {{"2026-11-24T08:00:00Z", kGa, Activity::kAddMemberToRole, "Add member to role"},
+       {"2026-11-24T08:01:00Z", kPra, Activity::kRemoveMemberFromRolePimExpired,
+        "Remove member from role (PIM activation expired)"},
+       {"2026-11-24T08:02:00Z", kGa, Activity::kRemoveMemberFromRole, "Remove member from role"}},
+      true);
+  // Two roles, one removed, one assigned and removed.
+  ExpectSameInEveryOrder(
+      {{"2026-11-24T08:00:00Z", kGa, Activity::kAddMemberToRole, "Add member to role"},
+       {"2026-11-24T08:01:00Z", kPra, Activity::kAddMemberToRole, "Add member to role"},
+       {"2026-11-24T08:02:00Z", kGa, Activity::kRemoveMemberFromRole, "Remove member from role"},
+       {"2026-11-24T08:03:00Z", kPra, Activity::kRemoveMemberFromRole, "Remove member from role"}},
+      false);
+}
+
+// isAdmin (userRegistrationDetails) is stated by records dated by their lastUpdatedDateTime, polled
+// in any order: the newest statement decides. Before, the last to arrive did: a page polled late
+// with an older isAdmin true made an account privileged again after a newer isAdmin false.
+TEST(Unlearn, IsAdminFollowsTheNewestStatementInAnyArrivalOrder) {
+  for (const bool false_first : {false, true}) {
+    EngineHarness h;
+    // Privileged once before (a statement of a never-privileged account is kept only once it has
+    // a PrivilegedState: docs/RULES.md).
+    h.Feed(Gain("2026-11-24T05:00:00Z"));
+    h.Feed(Removal("2026-11-24T05:30:00Z"));
+    const Event older_true = AdminReport("2026-11-24T07:00:00Z", true);
+    const Event newer_false = AdminReport("2026-11-24T08:00:00Z", false);
+    h.Feed(false_first ? newer_false : older_true);
+    h.Feed(false_first ? older_true : newer_false);
+    EXPECT_FALSE(Privileged(h)) << (false_first ? "false first" : "true first");
+    EXPECT_FALSE(BadPasswordBurst(h, "2026-11-24T10"));
+  }
+  for (const bool true_first : {false, true}) {
+    EngineHarness h;
+    const Event older_false = AdminReport("2026-11-24T07:00:00Z", false);
+    const Event newer_true = AdminReport("2026-11-24T08:00:00Z", true);
+    h.Feed(true_first ? newer_true : older_false);
+    h.Feed(true_first ? older_false : newer_true);
+    EXPECT_TRUE(Privileged(h)) << (true_first ? "true first" : "false first");
+  }
+}
+
+TEST(HeldRoles, EachHoldFollowsItsNewestRecordWhateverTheArrivalOrder) {
+  // A removal first, then the older grant it undoes: nothing held.
+  HeldRoles r;
+  EXPECT_FALSE(r.Remove(7, HeldRoles::kActive, 200));
+  EXPECT_FALSE(r.Admits(7, HeldRoles::kActive, 100));
+  r.Grant(7, HeldRoles::kActive, 100);
+  EXPECT_FALSE(r.Holds(7));
+  EXPECT_TRUE(r.Empty());
+  // A newer grant holds it; at the removal's own second, the grant wins.
+  EXPECT_TRUE(r.Admits(7, HeldRoles::kActive, 200));
+  r.Grant(7, HeldRoles::kActive, 200);
+  EXPECT_TRUE(r.Holds(7));
+  EXPECT_FALSE(r.Remove(7, HeldRoles::kActive, 200));
+  // The eligible hold has a time of its own: the active one's removal does not touch it.
+  HeldRoles e;
+  e.Grant(9, HeldRoles::kEligible, 100);
+  e.Remove(9, HeldRoles::kActive, 300);
+  e.Grant(9, HeldRoles::kActive, 200);  // older than the active removal: ignored
+  EXPECT_TRUE(e.Holds(9));
+  EXPECT_TRUE(e.Remove(9, HeldRoles::kEligible, 150));
+  EXPECT_FALSE(e.Holds(9));
+  // A weak grant (time 0: an activation's end) yields to any removal of the eligibility.
+  HeldRoles w;
+  w.Grant(5, HeldRoles::kEligible, 0);
+  EXPECT_TRUE(w.Remove(5, HeldRoles::kEligible, 1));
+  EXPECT_FALSE(w.Admits(5, HeldRoles::kEligible, 0));
+  // isAdmin: the newest statement wins, true at a tie; a timeless one (0) is the oldest.
+  HeldRoles a;
+  EXPECT_FALSE(a.StateIsAdmin(false, 200));
+  EXPECT_FALSE(a.StateIsAdmin(true, 100));
+  EXPECT_FALSE(a.StateIsAdmin(true, 0));
+  EXPECT_TRUE(a.StateIsAdmin(true, 200));
+  EXPECT_TRUE(a.StateIsAdmin(false, 150));
+  EXPECT_FALSE(a.StateIsAdmin(false, 300));
+  // Roles seen removed give their slots to new roles, the longest-removed first.
+  HeldRoles f;
+  for (uint64_t role = 1; role <= 4; ++role) f.Remove(role, HeldRoles::kActive, 100 + role);
+  f.Grant(8, HeldRoles::kActive, 50);
+  EXPECT_TRUE(f.Holds(8));
+  EXPECT_EQ(f.sources, 0);
+  EXPECT_TRUE(f.Admits(1, HeldRoles::kActive, 50));  // role 1's removal was forgotten
+  EXPECT_FALSE(f.Admits(2, HeldRoles::kActive, 50));
 }
 
 TEST(HeldRoles, KeepsFourRolesThenMarksTheRestUnknown) {

@@ -540,6 +540,24 @@ TEST_F(RecordParserTest, BadTimeIsRejected) {
             RejectReason::kBadTime);
 }
 
+// The name an audit record's checks read is folded as the lookup folds it, case kept (t11).
+TEST(ActivityNames, FoldKeepsCaseAndFoldsTheTypographyOfRealExports) {
+  char buffer[128];
+  auto fold = [&](std::string_view s) {
+    return std::string(parsers::FoldActivityName(s, buffer, sizeof(buffer)));
+  };
+  EXPECT_EQ(fold(" Add eligible member to role in PIM  completed (permanent) "),
+            "Add eligible member to role in PIM completed (permanent)");
+  EXPECT_EQ(fold("User registered security\u00a0info"), "User registered security info");
+  EXPECT_EQ(fold("Update application \u2013 Certificates and secrets management "),
+            "Update application - Certificates and secrets management");
+  EXPECT_EQ(fold("Update per-user Multi-Factor authentication state"),
+            "Update per-user MultiFactor authentication state");
+  // Longer than the buffer: trimmed only.
+  const std::string long_name(200, 'x');
+  EXPECT_EQ(fold(long_name), long_name);
+}
+
 TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
   using parsers::LookupActivity;
   EXPECT_EQ(LookupActivity("Disable PIM Alert"), Activity::kDisablePimAlert);
