@@ -23,6 +23,8 @@ NOT_CARRIED = {
         set(transpose.WRITERS), "tests a listing's @odata.nextLink, which a record per line drops"),
     "h06_pim_mirror_named_by_identity_only": (
         {"graph", "graph_ps"}, "tests the diagnostic envelope's identity: a Graph directoryAudit has none"),
+    "t10_pim_mirror_app_named_by_identity": (
+        {"graph", "graph_ps"}, "tests the diagnostic envelope's identity: a Graph directoryAudit has none"),
     "n03_empty_location_keeps_envelope_country": (
         set(transpose.WRITERS), "tests the diagnostic envelope's location beside an empty one"),
     "t01_unpadded_hour": (

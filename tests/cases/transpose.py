@@ -138,7 +138,13 @@ def from_diag(rec):
     time_key = "activityDateTime" if category == AUDIT_TABLE else "createdDateTime"
     graph.setdefault(time_key, rec.get("time"))
     if category == AUDIT_TABLE:
-        graph.setdefault("category", props.get("category"))
+        # What a record names only in its envelope (the activity in operationName, the outcome):
+        # the Graph shape keeps it where a Graph directoryAudit has it.
+        if "activityDisplayName" not in graph and rec.get("operationName"):
+            graph["activityDisplayName"] = rec["operationName"]
+        outcome = rec.get("result") or rec.get("resultType")
+        if "result" not in graph and outcome:
+            graph["result"] = outcome
     return category, rec.get("tenantId"), graph, rec.get("identity")
 
 
