@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <zmq.hpp>
@@ -49,11 +50,20 @@ class ZmqSource final : public MessageSource {
 
   ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
     // A message already queued is taken without a poll(2) (one system call per message saved
-    // while the socket has a backlog); only an empty socket is polled with the timeout.
+    // while the socket has a backlog). A non-blocking receive that finds nothing has already
+    // processed the socket's pending commands (a reader activation) and looked again, so with no
+    // timeout the socket is empty: no zmq_poll (it cost a getsockopt(ZMQ_EVENTS) with its own
+    // poll(2) on the mailbox, a poll(2) on the socket's fd and a second receive, once per message
+    // at half load, where the parse thread asks with no timeout before it wakes the shards). With
+    // a timeout, a blocking receive bounded by ZMQ_RCVTIMEO waits in the mailbox itself.
     if (!socket_.recv(first_, zmq::recv_flags::dontwait)) {
-      zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-      if (zmq::poll(&item, 1, timeout) == 0) return ReceiveStatus::kIdle;
-      if (!socket_.recv(first_, zmq::recv_flags::dontwait)) return ReceiveStatus::kIdle;
+      if (timeout.count() <= 0) return ReceiveStatus::kIdle;
+      const int ms = static_cast<int>(std::min<int64_t>(timeout.count(), INT32_MAX));
+      if (ms != receive_timeout_ms_) {
+        socket_.set(zmq::sockopt::rcvtimeo, ms);  // no system call: a socket option of zmq's
+        receive_timeout_ms_ = ms;
+      }
+      if (!socket_.recv(first_, zmq::recv_flags::none)) return ReceiveStatus::kIdle;
     }
     out.tenant_frame = {};
     out.frame_error = nullptr;
@@ -115,7 +125,8 @@ class ZmqSource final : public MessageSource {
   static constexpr std::size_t kMaxTenantFrame = 128;
   zmq::message_t first_;
   zmq::message_t second_;
-  std::string joined_;  // keeps its capacity: no allocation once grown
+  std::string joined_;           // keeps its capacity: no allocation once grown
+  int receive_timeout_ms_ = -1;  // ZMQ_RCVTIMEO as last set (-1: zmq's default, blocking)
 };
 
 }  // namespace
