@@ -23,7 +23,7 @@ thread_local int polls = 0;
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) int poll(struct pollfd* fds, nfds_t n,
-                                                            int timeout) {
+                                                           int timeout) {
   using PollFn = int (*)(struct pollfd*, nfds_t, int);
   static const auto real = reinterpret_cast<PollFn>(dlsym(RTLD_NEXT, "poll"));
   if (counting_polls) ++polls;
