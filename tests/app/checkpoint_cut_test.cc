@@ -198,6 +198,52 @@ std::string SignInRecordOf(int n, const std::string& user) {
          R"("status":{"errorCode":0},"clientAppUsed":"Browser"}})";
 }
 
+// Several parse threads keep the cut a pause (their streams are lined up): every parse thread
+// stops, the shard copies the state of everything read before, the sources resume, and the
+// positions are those at the cut.
+TEST(CheckpointCut, SeveralParseThreadsPauseAndTheCutHoldsEveryoneBeforeIt) {
+  const ConfigLoadResult loaded =
+      LoadConfigText("pipeline: {shards: 1, parse_threads: 2, allowed_lateness: 0s}\n");
+  ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().message;
+  auto first = std::make_unique<HandedSource>();
+  auto second = std::make_unique<HandedSource>();
+  HandedSource& a = *first;
+  HandedSource& b = *second;
+  auto consumer = std::make_unique<CountingConsumer>();
+  CountingConsumer& counting = *consumer;
+  std::vector<std::unique_ptr<MessageSource>> sources;
+  sources.push_back(std::move(first));
+  sources.push_back(std::move(second));
+  std::vector<std::unique_ptr<EventConsumer>> consumers;
+  consumers.push_back(std::move(consumer));
+  PipelineStats stats(2, 1, 16);
+  Pipeline pipeline(loaded.config, std::move(sources), std::move(consumers), stats, nullptr,
+                    /*checkpoints=*/true);
+  pipeline.Start();
+  for (int n = 0; n < 3; ++n) a.Add(SignInRecordOf(n, "a" + std::to_string(n)));
+  for (int n = 3; n < 5; ++n) b.Add(SignInRecordOf(n, "b" + std::to_string(n)));
+  ASSERT_TRUE(WaitFor([&] { return counting.events.load() == 5; }));
+  // A record sent once the shard has copied reaches it after the sources resume, while the copy
+  // is encoded (CountingConsumer waits for it there).
+  std::jthread sender([&] {
+    if (WaitFor([&] { return counting.snapshot_taken.load(); })) a.Add(SignInRecordOf(150, "c"));
+  });
+  std::vector<CheckpointShardWriter> writers;
+  writers.emplace_back(0);
+  std::vector<int64_t> positions;
+  double pause_s = -1;
+  ASSERT_TRUE(pipeline.Cut(writers, &positions, &pause_s));
+  sender.join();
+  EXPECT_EQ(counting.at_cut, 5u);
+  EXPECT_TRUE(counting.events_during_encoding.load());
+  EXPECT_GE(pause_s, 0.0);
+  EXPECT_EQ(positions, (std::vector<int64_t>{3, 2}));
+  a.End();
+  b.End();
+  pipeline.Wait();
+  EXPECT_EQ(counting.events.load(), 6u);
+}
+
 // Two shards. Shard 0's copy at the cut waits (up to a generous bound) until shard 1 has received
 // an event sent after shard 0 began copying: that can only happen when the parse thread goes on
 // reading while a shard copies.
