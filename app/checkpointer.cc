@@ -109,17 +109,26 @@ void Checkpointer::Periodic(Pipeline& pipeline) {
   auto& writers = MakeWriters();
   std::vector<int64_t> positions;
   double pause_s = 0;
-  if (!pipeline.Cut(writers, &positions, &pause_s)) return;  // input over or stopping
-  stats_.checkpoints.pause.Observe(pause_s);
-  // The shards saved: every alert they raised before the cut is counted in alerts_queued.
-  if (!WaitForSinks(std::chrono::seconds(30))) {
-    Bump(stats_.checkpoints.failures);
-    std::fprintf(stderr,
-                 "privmon: checkpoint skipped: the sinks did not flush the alerts before the cut "
-                 "within 30 s\n");
+  if (!pipeline.CutState(writers, &positions, &pause_s)) {  // input over or stopping
+    pipeline.EncodeCut(writers, false);
     return;
   }
-  if (Write(writers, positions, started) && positions_) pipeline.SourcesCovered(positions);
+  stats_.checkpoints.pause.Observe(pause_s);
+  // The sources run again: the rest is done at the worker's lower priority (checkpoint_worker.h).
+  bool written = false;
+  worker_.Run([&] {
+    pipeline.EncodeCut(writers, true);
+    // The shards saved: every alert they raised before the cut is counted in alerts_queued.
+    if (!WaitForSinks(std::chrono::seconds(30))) {
+      Bump(stats_.checkpoints.failures);
+      std::fprintf(stderr,
+                   "privmon: checkpoint skipped: the sinks did not flush the alerts before the "
+                   "cut within 30 s\n");
+      return;
+    }
+    written = Write(writers, positions, started);
+  });
+  if (written && positions_) pipeline.SourcesCovered(positions);
   // Small checkpoints keep their buffers for the next one; big ones (many accounts) give the
   // memory back rather than hold the file's size between checkpoints.
   std::size_t held = 0;

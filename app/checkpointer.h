@@ -1,11 +1,12 @@
 // Checkpointer: checkpoints for `run` (docs/operations.md "Checkpoints"), driven from the control
 // thread. Restore(): before the pipeline starts, loads the newest usable checkpoint into the
 // shards' consumers and resumes each source at its stored position. Periodic(): a cut
-// (Pipeline::Cut, a bounded pause), then waits until the sinks have flushed every alert raised
-// before the cut (a checkpoint covers only delivered alerts), then writes the file. Final(): after
-// a SIGTERM stop without settling and the sinks' final flush; false when no checkpoint became
-// durable (the caller exits non-zero: the pending verdicts are lost). Counts into PipelineStats.
-// Not thread-safe: the control thread only.
+// (Pipeline::CutState, a bounded pause), then, on its worker thread at a lower priority
+// (app/checkpoint_worker.h), encodes the shards' copies, waits until the sinks have flushed every
+// alert raised before the cut (a checkpoint covers only delivered alerts) and writes the file.
+// Final(): after a SIGTERM stop without settling and the sinks' final flush; false when no
+// checkpoint became durable (the caller exits non-zero: the pending verdicts are lost). Counts into
+// PipelineStats. Not thread-safe: the control thread only.
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "app/checkpoint_worker.h"
 #include "core/config.h"
 #include "core/stats.h"
 #include "pipeline/checkpoint_store.h"
@@ -63,6 +65,7 @@ class Checkpointer {
   bool positions_ = true;
   std::vector<ClockInputRecord> restored_clocks_;
   std::vector<CheckpointShardWriter> writers_;
+  CheckpointWorker worker_;  // encodes and writes each periodic checkpoint after its cut
 };
 
 }  // namespace privmon

@@ -74,7 +74,9 @@ void AddCheckpointFamilies(std::vector<MetricFamily>& out, const CheckpointStats
                c.duration);
   AddHistogram(
       AddFamily(out, "privmon_checkpoint_pause_seconds",
-                "How long sources were paused for a checkpoint cut.", MetricType::Histogram),
+                "How long a checkpoint cut held events back: from the first parse thread stopping "
+                "between two messages to the sources resuming (not a wait in an idle receive).",
+                MetricType::Histogram),
       c.pause);
 }
 

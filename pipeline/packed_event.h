@@ -51,7 +51,7 @@ struct alignas(64) PackedEvent {
   EventKind kind;
   RecordFormat format;
   uint8_t source_index;
-  uint8_t roles;  // the ShardMessage's roles (0, kInputMarkRoles or RouteRole bits)
+  uint8_t roles;  // the ShardMessage's roles (0, kInputMarkRoles, kCutMarkRoles or RouteRole bits)
   PrincipalType principal;
   SignInChannel channel;
   CaStatus ca_status;

@@ -65,7 +65,12 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
     }
     source_stats_.push_back(found);
   }
+  cut_position_ = std::make_unique<std::atomic<int64_t>[]>(std::max<std::size_t>(1, source_count_));
+  shard_copy_ns_ = std::make_unique<std::atomic<int64_t>[]>(shards_);
   shard_cut_epoch_ = std::make_unique<std::atomic<uint64_t>[]>(shards_);
+  // One parse thread: nothing to line up between parse threads, so its cut is a marker in its
+  // stream, and no event waits for a pause (Cut()).
+  cut_by_marker_ = checkpoints && parsers_ == 1;
   shard_snapshot_.assign(shards_, 0);
   shard_wake_ = std::make_unique<EventCount[]>(shards_);
   sources_by_parser_.resize(parsers_);
@@ -155,9 +160,11 @@ bool Pipeline::ParsersPausedFor(uint64_t epoch) const {
 }
 
 void Pipeline::NotePositions(const std::vector<std::unique_ptr<MessageSource>>& sources,
-                             const std::vector<std::size_t>& source_ids) {
+                             const std::vector<std::size_t>& source_ids,
+                             std::atomic<int64_t>* into) {
+  if (into == nullptr) into = source_position_.get();
   for (std::size_t i = 0; i < sources.size(); ++i) {
-    source_position_[source_ids[i]].store(sources[i]->Position(), std::memory_order_relaxed);
+    into[source_ids[i]].store(sources[i]->Position(), std::memory_order_relaxed);
   }
 }
 
@@ -174,7 +181,13 @@ void Pipeline::SourcesCovered(const std::vector<int64_t>& positions) {
 
 bool Pipeline::Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions,
                    double* pause_s) {
-  const auto start = std::chrono::steady_clock::now();
+  const bool ok = CutState(writers, positions, pause_s);
+  EncodeCut(writers, ok);
+  return ok;
+}
+
+bool Pipeline::CutState(std::vector<CheckpointShardWriter>& writers,
+                        std::vector<int64_t>* positions, double* pause_s) {
   cut_writers_ = &writers;
   const uint64_t epoch = cut_epoch_.fetch_add(1, std::memory_order_acq_rel) + 1;
   Signal();
@@ -188,23 +201,56 @@ bool Pipeline::Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int6
     // Input over or stopping: not a cut of live state.
     ok = ok && shard_cut_epoch_[s].load(std::memory_order_acquire) != kShardFinished;
   }
-  // Every parse thread noted its positions before pausing (acquire: paused_epoch, done).
+  // Every parse thread noted its positions before pausing (acquire: paused_epoch, done); the one
+  // parse thread of a cut by marker noted them before pushing its marker, which every shard drained
+  // before publishing its epoch (or, when it ended first, where it stopped: done).
+  const bool marked = cut_by_marker_ && cut_marked_epoch_.load(std::memory_order_acquire) == epoch;
   positions->assign(source_count_, -1);
   for (std::size_t i = 0; i < source_count_; ++i) {
-    (*positions)[i] = source_position_[i].load(std::memory_order_relaxed);
+    (*positions)[i] =
+        (marked ? cut_position_ : source_position_)[i].load(std::memory_order_relaxed);
+  }
+  if (cut_by_marker_) {
+    // No parse thread paused: events were held back only while each shard copied its state, the
+    // events behind its marker in its queue.
+    int64_t longest = 0;
+    for (uint32_t s = 0; s < shards_; ++s) {
+      longest = std::max(longest, shard_copy_ns_[s].load(std::memory_order_relaxed));
+    }
+    *pause_s = static_cast<double>(longest) * 1e-9;
+    resume_epoch_.store(epoch, std::memory_order_release);
+    return ok;
+  }
+  // Events are held back from the moment the first parse thread stopped (acquire above: every
+  // parse thread that stopped for this cut published paused_ns before paused_epoch), not from the
+  // cut's start: until then each parse thread went on taking messages, or waited in an idle
+  // source's receive (up to its 50 ms timeout) with nothing to hold.
+  int64_t first_paused_ns = INT64_MAX;
+  for (uint32_t p = 0; p < parsers_; ++p) {
+    if (progress_[p].paused_epoch.load(std::memory_order_acquire) == epoch) {
+      first_paused_ns =
+          std::min(first_paused_ns, progress_[p].paused_ns.load(std::memory_order_relaxed));
+    }
   }
   resume_epoch_.store(epoch, std::memory_order_release);
   parser_wake_.Notify();
-  *pause_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // The sources and shards go on; each snapshot is the shard's state at the cut, which only this
-  // thread reads until the next cut (acquire above: shard_cut_epoch_). A shard that finished
-  // instead took none (ok is then false, and nothing is written).
+  const int64_t resumed_ns = NowNs();
+  *pause_s = first_paused_ns == INT64_MAX
+                 ? 0.0
+                 : static_cast<double>(std::max<int64_t>(0, resumed_ns - first_paused_ns)) * 1e-9;
+  return ok;
+}
+
+void Pipeline::EncodeCut(std::vector<CheckpointShardWriter>& writers, bool ok) {
+  // The sources and shards go on; each snapshot is the shard's state at the cut, which only the
+  // encoding thread reads until the next cut (acquire in CutState: shard_cut_epoch_, then the
+  // caller's hand-over). A shard that finished instead took none (ok is then false, and nothing
+  // is written).
   for (uint32_t s = 0; s < shards_; ++s) {
     if (shard_snapshot_[s] == 0) continue;
     shard_snapshot_[s] = 0;
     if (ok) consumers_[s]->EncodeSnapshot(writers[s]);
   }
-  return ok;
 }
 
 void Pipeline::SaveStopped(std::vector<CheckpointShardWriter>& writers,
@@ -363,20 +409,35 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire); cut != paused_through) {
         // A checkpoint cut: between two messages, bring every tenant clock up to what was read
         // (the marks go to the shards before they save: a restart resumes after the cut, so a
-        // mark held back now would be lost), note where every source stands and wait.
+        // mark held back now would be lost), note where every source stands and wait, or, as
+        // the only parse thread, mark the cut in the stream and go on.
         paused_through = cut;
         SendMarks(parser, st, true);
-        NotePositions(sources, source_ids);
-        progress_[parser].paused_epoch.store(cut, std::memory_order_release);
-        Signal();
-        // RequestStop() notifies nobody (it is signal-safe): the wait re-checks stop_ each slice.
-        while (!AwaitUntil(
-            parser_wake_,
-            [&] {
-              return resume_epoch_.load(std::memory_order_acquire) >= cut ||
-                     stop_.load(std::memory_order_acquire);
-            },
-            std::chrono::steady_clock::now() + std::chrono::milliseconds(100))) {
+        if (cut_by_marker_) {
+          // The only parse thread: its stream is cut here. The shards copy their state when they
+          // drain the marker; this thread does not wait (Cut()).
+          NotePositions(sources, source_ids, cut_position_.get());
+          cut_marked_epoch_.store(cut, std::memory_order_release);
+          Event marker;
+          marker.sequence = cut;
+          for (uint32_t s = 0; s < shards_; ++s) Push(parser, s, marker, kCutMarkRoles);
+          st.wake_batch.Pushed(shards_, st.last_received_ns);
+          WakeIfPending(st);
+        } else {
+          NotePositions(sources, source_ids);
+          progress_[parser].paused_ns.store(NowNs(), std::memory_order_relaxed);
+          progress_[parser].paused_epoch.store(cut, std::memory_order_release);
+          Signal();
+          // RequestStop() notifies nobody (it is signal-safe): the wait re-checks stop_ each
+          // slice.
+          while (!AwaitUntil(
+              parser_wake_,
+              [&] {
+                return resume_epoch_.load(std::memory_order_acquire) >= cut ||
+                       stop_.load(std::memory_order_acquire);
+              },
+              std::chrono::steady_clock::now() + std::chrono::milliseconds(100))) {
+          }
         }
       }
       if (st.wake_batch.Due(st.last_received_ns)) WakeIfPending(st);

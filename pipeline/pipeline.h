@@ -10,10 +10,13 @@
 // wait (counted as back-pressure) instead of dropping. Start() launches the threads; RequestStop()
 // (thread-safe, signal-safe via an atomic) stops reading sources; Wait() returns once every queue
 // is drained and every consumer has finished. Files end by themselves; sockets end on stop.
-// Checkpoints (docs/operations.md "Checkpoints"): Cut() is a bounded pause: every parse thread
-// stops between two messages and notes its sources' positions, every shard drains its queues and
-// copies its state on its own thread (EventConsumer::SnapshotState: flat copies, no encoding),
-// then the sources resume; the control thread encodes the copies while events flow again.
+// Checkpoints (docs/operations.md "Checkpoints"): with one parse thread, Cut() is a marker in its
+// stream: the parse thread notes its sources' positions, pushes a cut marker to every shard and
+// goes on; each shard copies its state on its own thread when it drains the marker
+// (EventConsumer::SnapshotState: flat copies, no encoding). With several parse threads it is a
+// bounded pause: every parse thread stops between two messages and notes its sources' positions,
+// every shard drains its queues and copies its state, then the sources resume. Either way the
+// copies are encoded afterwards (EncodeCut) while events flow.
 #pragma once
 
 #include <atomic>
@@ -85,10 +88,22 @@ class Pipeline {
   // A consistent cut of every shard's state and every source's position (see above). Control
   // thread only, never concurrently with Wait(). `writers` has one entry per shard; `positions`
   // gets one entry per source (-1: no position). Returns false (nothing usable) when the pipeline
-  // finished or was stopped before every shard saved. `*pause_s` is how long sources were paused;
-  // the shards' snapshots are encoded into `writers` after that, on the calling thread.
+  // finished or was stopped before every shard saved. `*pause_s` is how long events were held back
+  // by the cut: with one parse thread the longest shard copy (the events behind its marker); with
+  // several, from the first parse thread stopping between two messages to the sources resuming
+  // (never from the cut's start: a parse thread waiting in an idle source's receive, up to its
+  // timeout, holds no event back). The shards' snapshots are encoded into `writers` after that, on
+  // the calling thread.
   bool Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions,
            double* pause_s);
+  // Cut() in its two steps, for a caller that encodes elsewhere (app/checkpoint_worker.h):
+  // CutState() returns once the sources have resumed, with every shard's copy taken (true) or the
+  // pipeline over (false); EncodeCut(writers, ok) then encodes the copies into `writers` when ok
+  // and releases them either way. Any one thread may call EncodeCut, once after each CutState and
+  // before the next one.
+  bool CutState(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions,
+                double* pause_s);
+  void EncodeCut(std::vector<CheckpointShardWriter>& writers, bool ok);
   // After Wait(): every consumer's SaveState on the calling thread, and the sources' positions
   // where their parse threads stopped.
   void SaveStopped(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions);
@@ -136,6 +151,7 @@ class Pipeline {
   struct alignas(64) ParserProgress {
     std::atomic<bool> done{false};
     std::atomic<uint64_t> paused_epoch{0};  // the latest cut this parse thread stopped for
+    std::atomic<int64_t> paused_ns{0};      // steady clock when it stopped (before paused_epoch)
   };
   // What the steps that run in source order keep between messages: the tenants' newest times
   // (marks, future-skew check) and the wake batching of the pushes. A parse thread's own; the
@@ -171,7 +187,8 @@ class Pipeline {
   void ShardLoop(uint32_t shard);
   bool ParsersPausedFor(uint64_t epoch) const;
   void NotePositions(const std::vector<std::unique_ptr<MessageSource>>& sources,
-                     const std::vector<std::size_t>& source_ids);
+                     const std::vector<std::size_t>& source_ids,
+                     std::atomic<int64_t>* into = nullptr);
   void Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles);
   // Wakes the shards parked on empty queues (after a message's pushes).
   void WakeShards() {
@@ -226,7 +243,8 @@ class Pipeline {
   std::atomic<uint32_t> finished_shards_{0};
   std::atomic<bool> settle_on_stop_{true};
   // Cuts: the control thread raises cut_epoch_, parse threads pause until resume_epoch_ reaches
-  // it, each shard saves into cut_writers_[shard] and publishes shard_cut_epoch_[shard].
+  // it (or, cut_by_marker_, the one parse thread marks its stream), each shard saves into
+  // cut_writers_[shard] and publishes shard_cut_epoch_[shard].
   std::atomic<uint64_t> cut_epoch_{0};
   std::atomic<uint64_t> resume_epoch_{0};
   std::vector<CheckpointShardWriter>* cut_writers_ = nullptr;
@@ -236,6 +254,16 @@ class Pipeline {
   std::unique_ptr<std::atomic<uint64_t>[]> shard_cut_epoch_;  // kShardFinished once it returned
   static constexpr uint64_t kShardFinished = UINT64_MAX;
   std::unique_ptr<std::atomic<int64_t>[]> source_position_;  // per source, at the latest pause
+  // One parse thread (and checkpoints): a cut is a marker in its stream instead of a pause
+  // (Cut()): the parse thread notes its sources' positions at the cut in cut_position_ (not
+  // overwritten until the next cut), pushes kCutMarkRoles to every shard and goes on; each shard
+  // copies its state when it drains the marker. cut_marked_epoch_: the latest cut so marked
+  // (published after cut_position_). shard_copy_ns_: how long each shard's copy at the latest cut
+  // held its queue (written before shard_cut_epoch_).
+  bool cut_by_marker_ = false;
+  std::unique_ptr<std::atomic<int64_t>[]> cut_position_;
+  std::atomic<uint64_t> cut_marked_epoch_{0};
+  std::unique_ptr<std::atomic<int64_t>[]> shard_copy_ns_;
   bool started_ = false;
   std::atomic<uint64_t> config_generation_{0};
   // Waiting (pipeline/event_count.h): a shard parks on shard_wake_[shard] when its queues are

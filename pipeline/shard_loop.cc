@@ -96,8 +96,34 @@ void Pipeline::ShardLoop(uint32_t shard) {
     const int64_t now = wall ? NowNs() : 0;
     std::size_t drained = 0;
     int64_t depth = 0;
+    // The shard's part of cut `cut`: everything drained so far precedes it. A copy only (encoded
+    // by the control thread once the sources resumed), or, for a consumer without snapshots, its
+    // records now.
+    auto take_cut = [&](uint64_t cut) {
+      const int64_t copy_started = NowNs();
+      if (consumer.SnapshotState()) {
+        shard_snapshot_[shard] = 1;
+      } else {
+        consumer.SaveState((*cut_writers_)[shard]);
+      }
+      if (shard == 0) {
+        save_clocks([&](const ClockInputRecord& r) {
+          (*cut_writers_)[0].Add(kCheckpointClockInputTag, CheckpointRoute::kByOrigin, r.tenant,
+                                 EncodeClockInput(r));
+        });
+      }
+      shard_copy_ns_[shard].store(NowNs() - copy_started, std::memory_order_relaxed);
+      shard_cut_epoch_[shard].store(cut, std::memory_order_release);
+      control_wake_.Notify();
+    };
     auto drain = [&](uint32_t p) {
       return DrainShardQueue(Queue(p, shard), scratch, consumer, [&](const ShardMessage& m) {
+        if (m.roles == kCutMarkRoles) {  // the one parse thread's stream is cut here
+          if (m.event.sequence > shard_cut_epoch_[shard].load(std::memory_order_relaxed)) {
+            take_cut(m.event.sequence);
+          }
+          return;
+        }
         if (m.roles == kInputMarkRoles) {
           clocks.OnInputMark(static_cast<uint32_t>(m.event.sequence), m.event.time, now, ended,
                              moved);
@@ -120,26 +146,14 @@ void Pipeline::ShardLoop(uint32_t shard) {
     }
     if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire);
         cut > shard_cut_epoch_[shard].load(std::memory_order_relaxed) && ParsersPausedFor(cut)) {
-      // Every parse thread is paused: what is queued is all that precedes the cut.
+      // Every parse thread is paused (or done: with a cut by marker, the parse thread ended
+      // before it saw the cut, or after its marker, which the drain below then meets first):
+      // what is queued is all that precedes the cut.
       for (uint32_t p = 0; p < parsers_; ++p) {
         while (drain(p) != 0) {
         }
       }
-      // A copy only (encoded by the control thread once the sources resumed), or, for a
-      // consumer without snapshots, its records now.
-      if (consumer.SnapshotState()) {
-        shard_snapshot_[shard] = 1;
-      } else {
-        consumer.SaveState((*cut_writers_)[shard]);
-      }
-      if (shard == 0) {
-        save_clocks([&](const ClockInputRecord& r) {
-          (*cut_writers_)[0].Add(kCheckpointClockInputTag, CheckpointRoute::kByOrigin, r.tenant,
-                                 EncodeClockInput(r));
-        });
-      }
-      shard_cut_epoch_[shard].store(cut, std::memory_order_release);
-      control_wake_.Notify();
+      if (shard_cut_epoch_[shard].load(std::memory_order_relaxed) < cut) take_cut(cut);
     }
     sstats.queue_depth.store(depth, std::memory_order_relaxed);
     // A source ended, or (run) a second of wall time passed: idle tenants follow the sources.

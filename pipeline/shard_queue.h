@@ -31,6 +31,9 @@ namespace privmon {
 // source event.sequence; the state topic's marks, pipeline/progress_marks.h). The unpacked form:
 // what the drain hands the handler.
 inline constexpr uint8_t kInputMarkRoles = 0x80;
+// A checkpoint cut's marker (roles == kCutMarkRoles: event.sequence = the cut's epoch): the one
+// parse thread's stream is cut here, every message before it precedes the cut (Pipeline::Cut).
+inline constexpr uint8_t kCutMarkRoles = 0x40;
 struct ShardMessage {
   Event event;
   uint8_t roles = 0;
@@ -49,10 +52,10 @@ struct ShardScratch {
 // without evicting what was prefetched (bench/engine_bench.cc BM_Engine_SteadySignInBatched).
 inline constexpr std::size_t kPrefetchDistance = 8;
 
-inline bool IsEventMessage(const ShardMessage& m) {
-  return m.roles != 0 && m.roles != kInputMarkRoles;
+inline bool IsEventMessage(uint8_t roles) {
+  return roles != 0 && roles != kInputMarkRoles && roles != kCutMarkRoles;
 }
-inline bool IsEventMessage(uint8_t roles) { return roles != 0 && roles != kInputMarkRoles; }
+inline bool IsEventMessage(const ShardMessage& m) { return IsEventMessage(m.roles); }
 
 class ShardQueue {
  public:
