@@ -324,12 +324,20 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
   st.last_seen = std::max(st.last_seen, t);
   if (st.config_generation != config_generation_) {
     st.config_generation = config_generation_;
-    st.flags &= static_cast<uint8_t>(~(kPrivilegedConfigured | kBreakGlass));
+    // Listed now (a reload, or the account's first record): MakePrivileged() tells a new
+    // privilege (PRIV-SI-05's recheck) by the flags before the listing is applied.
+    uint8_t listed = 0;
     if (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e))
-      st.flags |= kBreakGlass | kPrivilegedConfigured;
+      listed |= kBreakGlass | kPrivilegedConfigured;
     if (ListedAs(tenant.privileged_accounts, tenant.privileged_account_names, ref, e))
-      st.flags |= kPrivilegedConfigured;
-    if ((st.flags & kPrivilegedConfigured) != 0) MakePrivileged(st, ref, e, kPrivilegedConfigured);
+      listed |= kPrivilegedConfigured;
+    // Listed before and still: not new (no second PRIV-SI-05 on a reload).
+    const auto kept = static_cast<uint8_t>(st.flags & listed & kPrivilegedConfigured);
+    st.flags &= static_cast<uint8_t>(~(kPrivilegedConfigured | kBreakGlass));
+    if (listed != 0) {
+      st.flags |= static_cast<uint8_t>((listed & kBreakGlass) | kept);
+      MakePrivileged(st, ref, e, kPrivilegedConfigured);
+    }
   } else if ((st.flags & kPrivilegedConfigured) == 0 && ref.upn_hash != 0 &&
              (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e) ||
               ListedAs(tenant.privileged_accounts, tenant.privileged_account_names, ref, e))) {

@@ -295,3 +295,43 @@ TEST(HeldRoles, KeepsFourRolesThenMarksTheRestUnknown) {
 
 }  // namespace
 }  // namespace privmon::testing
+
+namespace privmon::testing {
+namespace {
+
+int CountSi05(const std::vector<Alert>& alerts) {
+  int n = 0;
+  for (const Alert& a : alerts) n += a.rule == RuleId::kSI05 ? 1 : 0;
+  return n;
+}
+
+// PRIV-SI-05 in either order (si5, si5b) also when what makes the account privileged is a reload
+// that lists it: a registration said it has no MFA, then the config lists it in
+// privileged_accounts. Resolve() set the configured flag before MakePrivileged() asked whether the
+// account was privileged already, so the account seemed so and nothing was raised (listed first,
+// the registration raises PRIV-SI-05).
+TEST(RegistrationRecheck, AnAccountListedByAReloadAfterItsNoMfaRegistrationRaisesSi05) {
+  for (const bool mfa : {false, true}) {
+    EngineHarness h(EngineHarness::Tenant(kTenant));
+    Event reg = AdminReport("2026-09-01T08:00:00Z", false);
+    reg.registration.is_admin_stated = false;
+    reg.registration.is_mfa_registered = mfa;
+    h.Feed(reg);
+    EXPECT_EQ(CountSi05(h.Drain()), 0);  // not privileged yet
+    auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
+    auto t = EngineHarness::Tenant(kTenant);
+    t->privileged_accounts.insert(HashLower(kAdmin));
+    config->tenants[HashLower(kTenant)] = t;
+    h.engine().OnConfig(config);
+    h.Feed(SignIn(kTenant, kAdmin, "2026-09-01T09:00:00Z"));
+    EXPECT_EQ(CountSi05(h.Drain()), mfa ? 0 : 1) << "mfa registered: " << mfa;
+    // Another reload that still lists it: nothing new (no second PRIV-SI-05).
+    h.engine().OnConfig(std::make_shared<CompiledConfig>(*config));
+    h.Feed(SignIn(kTenant, kAdmin, "2026-09-01T10:00:00Z"));
+    h.Finish();
+    EXPECT_EQ(CountSi05(h.Drain()), 0) << "mfa registered: " << mfa;
+  }
+}
+
+}  // namespace
+}  // namespace privmon::testing
