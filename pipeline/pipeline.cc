@@ -404,8 +404,17 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       }
       if (status == ReceiveStatus::kEnd) {
         // Every mark of this source goes out before its end is published.
+        // While another input's listing goes on, only this source's marks go (the others wait).
         st.SetListing(source_ids[i], false);
-        SendMarks(parser, st, true);
+        if (st.open_listings == 0) {
+          SendMarks(parser, st, true);
+        } else {
+          const std::size_t id = source_ids[i];
+          st.marks.PublishSources(clock_base_[id], clock_inputs_[id], [&](const ProgressMark& m) {
+            PushMark(parser, m);
+            st.wake_batch.Pushed(shards_, st.last_received_ns);
+          });
+        }
         ended[i] = true;
         --live;
         progress.ended.store(true, std::memory_order_release);

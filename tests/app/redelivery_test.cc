@@ -192,9 +192,12 @@ TEST(Redelivery, AGraphListingIsOneClockStepBesideAnotherInputOnItsParseThread) 
         R"("status":{"errorCode":0},"isInteractive":true}})");
   }
   WriteLines(tmp / "other.ndjson", other);
+  WriteLines(tmp / "short.ndjson", {other[0]});  // ends between the listing's two pages
   const std::string listing = (gp1 / "input.ndjson").string();
   const std::string other_input = (tmp / "other.ndjson").string();
-  for (const std::string& inputs : {other_input + " " + listing, listing + " " + other_input}) {
+  const std::string short_input = (tmp / "short.ndjson").string();
+  for (const std::string& inputs :
+       {other_input + " " + listing, listing + " " + other_input, short_input + " " + listing}) {
     const std::string args =
         "--config " + (tmp / "config.yaml").string() + " " + ReadFile(gp1 / "args") + " " + inputs;
     const ScanOutput r = Scan(args, tmp);
