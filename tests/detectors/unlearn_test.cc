@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "state/checkpoint_codec.h"
@@ -331,6 +332,32 @@ TEST(RegistrationRecheck, AnAccountListedByAReloadAfterItsNoMfaRegistrationRaise
     h.Finish();
     EXPECT_EQ(CountSi05(h.Drain()), 0) << "mfa registered: " << mfa;
   }
+}
+
+// A registration's time is when it last changed (lastUpdatedDateTime), often months before the
+// poll that read it: the account of a no-MFA registration, idle since by that time, was evicted
+// (or started over as new at its next record) with what the registration said, so the role grant
+// that made it an admin months later raised no PRIV-SI-05 (si5c; in the other order it fires).
+TEST(RegistrationRecheck, ANoMfaRegistrationMonthsBeforeTheGrantOutlivesEviction) {
+  PipelineSettings pipeline = BuiltinDefaultConfig()->pipeline;
+  pipeline.idle_eviction = true;
+  EngineHarness h(EngineHarness::Tenant(kTenant), nullptr, &pipeline);
+  Event reg = AdminReport("2026-01-05T08:00:00Z", false);
+  reg.registration.is_admin_stated = false;
+  reg.registration.is_mfa_registered = false;
+  h.Feed(reg);
+  // Months of another user's sign-ins move the tenant's clock; the shard sweeps between them.
+  for (int month = 2; month <= 7; ++month) {
+    for (int day = 1; day <= 28; ++day) {
+      char time[64];
+      std::snprintf(time, sizeof(time), "2026-%02d-%02dT09:00:00Z", month, day);
+      h.Feed(SignIn(kTenant, "other@contoso.com", time));
+      for (int tick = 0; tick < 4; ++tick) h.engine().OnIdle();
+    }
+  }
+  EXPECT_EQ(CountSi05(h.Drain()), 0);
+  h.Feed(Gain("2026-08-01T10:00:00Z"));
+  EXPECT_EQ(CountSi05(h.Drain()), 1);
 }
 
 }  // namespace
