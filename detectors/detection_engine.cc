@@ -110,6 +110,9 @@ bool DetectionEngine::EvictStep(std::size_t budget) {
   if (!accounts_lap_done_) {
     const uint64_t laps = accounts_.cursor().laps;
     accounts = accounts_.Sweep(budget, [&](const AccountState& st) {
+      // An account whose latest registration said it has no MFA is kept (its registration's time
+      // is when it last changed, not when it was read): PRIV-SI-05 when it becomes privileged.
+      if ((st.flags & kMfaUnregistered) != 0) return false;
       if (st.tenant < tenant_time_.size()) {
         const TenantTime& tt = tenant_time_[st.tenant];
         return past(st.last_seen, tt.watermark, tt.idle_horizon_s);
@@ -313,8 +316,12 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
   // sweep ran (docs/operations.md section 5).
   if (!created && st.privileged_index == UINT32_MAX && !st.privileged() && st.last_seen != 0 &&
       static_cast<int64_t>(t) > static_cast<int64_t>(st.last_seen) + tt.idle_horizon_s) {
+    // Except what its latest registration said (kMfaUnregistered): a registration's time is when
+    // it last changed, often months before the poll that read it, yet it holds as of that poll.
+    const auto keep = static_cast<uint8_t>(st.flags & kMfaUnregistered);
     st = AccountState{};
     st.first_seen = t;
+    st.flags = keep;
   }
   st.tenant =
       current_tenant_ < kUnknownTenant ? static_cast<uint16_t>(current_tenant_) : kUnknownTenant;
@@ -324,12 +331,20 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
   st.last_seen = std::max(st.last_seen, t);
   if (st.config_generation != config_generation_) {
     st.config_generation = config_generation_;
-    st.flags &= static_cast<uint8_t>(~(kPrivilegedConfigured | kBreakGlass));
+    // Listed now (a reload, or the account's first record): MakePrivileged() tells a new
+    // privilege (PRIV-SI-05's recheck) by the flags before the listing is applied.
+    uint8_t listed = 0;
     if (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e))
-      st.flags |= kBreakGlass | kPrivilegedConfigured;
+      listed |= kBreakGlass | kPrivilegedConfigured;
     if (ListedAs(tenant.privileged_accounts, tenant.privileged_account_names, ref, e))
-      st.flags |= kPrivilegedConfigured;
-    if ((st.flags & kPrivilegedConfigured) != 0) MakePrivileged(st, ref, e, kPrivilegedConfigured);
+      listed |= kPrivilegedConfigured;
+    // Listed before and still: not new (no second PRIV-SI-05 on a reload).
+    const auto kept = static_cast<uint8_t>(st.flags & listed & kPrivilegedConfigured);
+    st.flags &= static_cast<uint8_t>(~(kPrivilegedConfigured | kBreakGlass));
+    if (listed != 0) {
+      st.flags |= static_cast<uint8_t>((listed & kBreakGlass) | kept);
+      MakePrivileged(st, ref, e, kPrivilegedConfigured);
+    }
   } else if ((st.flags & kPrivilegedConfigured) == 0 && ref.upn_hash != 0 &&
              (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e) ||
               ListedAs(tenant.privileged_accounts, tenant.privileged_account_names, ref, e))) {

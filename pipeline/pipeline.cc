@@ -17,7 +17,8 @@ uint32_t ResolveParserCount(uint32_t configured, std::size_t sources, bool fans_
       1, std::min<uint32_t>(std::max(1u, configured), static_cast<uint32_t>(sources)));
 }
 
-Pipeline::EmitState::EmitState(const PipelineSettings& settings, int64_t lateness_us)
+Pipeline::EmitState::EmitState(const PipelineSettings& settings, int64_t lateness_us,
+                               std::size_t sources)
     // Marks are sent when a tenant moved by a tenth of the lateness (at least 1 s): the watermark
     // trails by that much more, and marks stay rare next to events.
     : marks(std::max<int64_t>(kMicrosPerSecond, lateness_us / 10),
@@ -25,7 +26,8 @@ Pipeline::EmitState::EmitState(const PipelineSettings& settings, int64_t latenes
       // Parked shards are woken per batch of pushes, and before a parse thread may block; `scan`
       // (no wall clock) in larger batches.
       wake_batch(settings.wall_clock ? WakeBatch::Latency() : WakeBatch::Throughput()),
-      last_received_ns(NowNs()) {}
+      last_received_ns(NowNs()),
+      listing(std::max<std::size_t>(1, sources), 0) {}
 
 uint32_t ResolveShardCount(uint32_t configured) {
   if (configured != 0) return configured;
@@ -80,7 +82,7 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
     // ahead of them, so the source has no position a cut could name: no checkpoints here).
     fanned_out_ = true;
     lane_block_ = std::max(1u, config_->pipeline.fanout_block);
-    ordered_ = std::make_unique<EmitState>(config_->pipeline, lateness_us_);
+    ordered_ = std::make_unique<EmitState>(config_->pipeline, lateness_us_, source_count_);
     turn_wake_ = std::make_unique<EventCount[]>(parsers_);
     const bool drains = sources[0]->DrainsOnStop();
     std::vector<std::unique_ptr<MessageSource>> lanes = FanOutSource(
@@ -368,7 +370,10 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   // batch) is one clock step: its marks wait for its end, so the older records of its later pages
   // (Graph lists newest first) are not late against its first. Bounded: after kMaxHeldEvents
   // events the marks go out anyway; a pause or the end of the source flushes them too.
-  if ((result->more_pages || raw.in_stream) && st.held_events < kMaxHeldEvents) {
+  // Several inputs on one parse thread: a listing of one holds the marks while the others' messages
+  // come between its pages.
+  st.SetListing(source_id, result->more_pages || raw.in_stream);
+  if (st.open_listings > 0 && st.held_events < kMaxHeldEvents) {
     st.held_events += result->events.size() + 1;
     return;
   }
@@ -383,7 +388,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   uint64_t sequence = 0;
   RawMessage raw;
   const PipelineSettings& settings = config_->pipeline;
-  EmitState st(settings, lateness_us_);
+  EmitState st(settings, lateness_us_, source_count_);
   const auto timeout = std::chrono::milliseconds(sources.size() > 1 ? 10 : 50);
   uint64_t paused_through = 0;
   // SIGTERM drains: a ZeroMQ source is read until it has nothing queued for `drain_quiet` (what a
@@ -460,7 +465,17 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       }
       if (status == ReceiveStatus::kEnd) {
         // Every mark of this source goes out before its end is published.
-        SendMarks(parser, st, true);
+        // While another input's listing goes on, only this source's marks go (the others wait).
+        st.SetListing(source_ids[i], false);
+        if (st.open_listings == 0) {
+          SendMarks(parser, st, true);
+        } else {
+          const std::size_t id = source_ids[i];
+          st.marks.PublishSources(clock_base_[id], clock_inputs_[id], [&](const ProgressMark& m) {
+            PushMark(parser, m);
+            st.wake_batch.Pushed(shards_, st.last_received_ns);
+          });
+        }
         ended[i] = true;
         --live;
         progress.ended.store(true, std::memory_order_release);
@@ -468,7 +483,10 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         continue;
       }
       if (status == ReceiveStatus::kIdle) {
-        SendMarks(parser, st, true);  // a pause: bring every clock up
+        // A pause ends this source's listing and brings every clock up, unless another input's
+        // listing goes on (its own pause, end or its last page sends them).
+        st.SetListing(source_ids[i], false);
+        if (st.open_listings == 0) SendMarks(parser, st, true);
         continue;
       }
       const int64_t received_ns = NowNs();

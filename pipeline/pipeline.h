@@ -157,13 +157,27 @@ class Pipeline {
   // (marks, future-skew check) and the wake batching of the pushes. A parse thread's own; the
   // lanes of a fanned-out source share one, used only by the lane whose message is next.
   struct EmitState {
-    EmitState(const PipelineSettings& settings, int64_t lateness_us);
+    EmitState(const PipelineSettings& settings, int64_t lateness_us, std::size_t sources);
     ProgressMarks marks;
     WakeBatch wake_batch;
     int64_t last_received_ns = 0;  // receipt of the latest message (wake batching)
     // Events (+1 per message) emitted since the marks were last sent, while a listing goes on
     // (ParseResult::more_pages, RawMessage::in_stream).
     std::size_t held_events = 0;
+    // By source id: its latest message said its listing goes on; and how many do. While one does,
+    // no other input's message or pause on the same parse thread sends the marks (that cut the
+    // listing short: its older pages were late against its newest). Sized once.
+    std::vector<uint8_t> listing;
+    std::size_t open_listings = 0;
+    void SetListing(std::size_t source_id, bool goes_on) {
+      if ((listing[source_id] != 0) == goes_on) return;
+      listing[source_id] = goes_on ? 1 : 0;
+      if (goes_on) {
+        ++open_listings;
+      } else {
+        --open_listings;
+      }
+    }
   };
   // The most events a listing that goes on holds the marks for (dedupe memory grows with it).
   static constexpr std::size_t kMaxHeldEvents = std::size_t{1} << 16;

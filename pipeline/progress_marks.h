@@ -67,6 +67,22 @@ class ProgressMarks {
     pending_.clear();
   }
 
+  // At the end of a source whose clock sources are [first, first + count): sends every mark of
+  // those (as a flush does) and none of the others' (another input's listing holds them).
+  template <class Send>
+  void PublishSources(uint32_t first, uint32_t count, Send&& send) {
+    for (auto& [key, entry] : entries_) {
+      if (entry.source - first < count) Queue(entry, true);
+    }
+    for (auto& [source, input] : inputs_) {
+      if (source - first >= count || input.newest <= input.sent) continue;
+      input.sent = input.newest;
+      pending_.push_back(ProgressMark{0, source, input.newest, true});
+    }
+    for (const ProgressMark& m : pending_) send(m);
+    pending_.clear();
+  }
+
  private:
   struct Entry {
     uint64_t tenant_hash = 0;

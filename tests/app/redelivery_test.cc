@@ -166,3 +166,44 @@ TEST(Redelivery, HorizonOffLetsRepeatsThrough) {
 }
 
 }  // namespace
+
+// A Graph listing (pages newest first, each naming its @odata.nextLink) is one clock step even
+// when the parse thread reads another input between its pages: with two inputs on one parse thread
+// the other input's message sent the held marks, so gp1's second page, 38 min older than its
+// first, was beyond the dedupe horizon and its break-glass sign-in (PRIV-BG-01) was lost.
+TEST(Redelivery, AGraphListingIsOneClockStepBesideAnotherInputOnItsParseThread) {
+  const fs::path gp1 =
+      fs::path(PRIVMON_SOURCE_DIR) / "tests/regressions/gp1_graph_pages_newest_first";
+  const fs::path tmp = TempDir("listing_two_inputs");
+  std::string config = ReadFile(gp1 / "config.yaml");
+  const auto at = config.find("pipeline: {");
+  ASSERT_NE(at, std::string::npos);
+  config.insert(at + 11, "parse_threads: 1, ");
+  { std::ofstream(tmp / "config.yaml") << config; }
+  // Another input of another tenant: its records never move this tenant's clock themselves.
+  std::vector<std::string> other;
+  for (int i = 0; i < 4; ++i) {
+    other.push_back(
+        R"({"time":"2025-05-06T08:0)" + std::to_string(i) +
+        R"(:00Z","tenantId":"0a0b0c0d-0000-4000-8000-000000000001","category":"SignInLogs",)"
+        R"("operationName":"Sign-in activity","properties":{"id":"o)" +
+        std::to_string(i) + R"(","createdDateTime":"2025-05-06T08:0)" + std::to_string(i) +
+        R"(:00Z","userPrincipalName":"user@contoso.example","userId":"u1",)"
+        R"("status":{"errorCode":0},"isInteractive":true}})");
+  }
+  WriteLines(tmp / "other.ndjson", other);
+  WriteLines(tmp / "short.ndjson", {other[0]});  // ends between the listing's two pages
+  const std::string listing = (gp1 / "input.ndjson").string();
+  const std::string other_input = (tmp / "other.ndjson").string();
+  const std::string short_input = (tmp / "short.ndjson").string();
+  for (const std::string& inputs :
+       {other_input + " " + listing, listing + " " + other_input, short_input + " " + listing}) {
+    const std::string args =
+        "--config " + (tmp / "config.yaml").string() + " " + ReadFile(gp1 / "args") + " " + inputs;
+    const ScanOutput r = Scan(args, tmp);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("\"PRIV-BG-01\""), std::string::npos) << inputs << "\n" << r.out << r.err;
+    EXPECT_EQ(r.err.find("beyond horizon"), std::string::npos) << inputs << "\n" << r.err;
+  }
+  fs::remove_all(tmp);
+}

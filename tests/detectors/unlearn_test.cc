@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -479,6 +480,72 @@ TEST(HeldRoles, KeepsFourRolesThenMarksTheRestUnknown) {
   EXPECT_TRUE(e.Holds(7));
   EXPECT_TRUE(e.Remove(7, HeldRoles::kEligible, 160));
   EXPECT_TRUE(e.Empty());
+}
+
+}  // namespace
+}  // namespace privmon::testing
+
+namespace privmon::testing {
+namespace {
+
+int CountSi05(const std::vector<Alert>& alerts) {
+  int n = 0;
+  for (const Alert& a : alerts) n += a.rule == RuleId::kSI05 ? 1 : 0;
+  return n;
+}
+
+// PRIV-SI-05 in either order (si5, si5b) also when what makes the account privileged is a reload
+// that lists it: a registration said it has no MFA, then the config lists it in
+// privileged_accounts. Resolve() set the configured flag before MakePrivileged() asked whether the
+// account was privileged already, so the account seemed so and nothing was raised (listed first,
+// the registration raises PRIV-SI-05).
+TEST(RegistrationRecheck, AnAccountListedByAReloadAfterItsNoMfaRegistrationRaisesSi05) {
+  for (const bool mfa : {false, true}) {
+    EngineHarness h(EngineHarness::Tenant(kTenant));
+    Event reg = AdminReport("2026-09-01T08:00:00Z", false);
+    reg.registration.is_admin_stated = false;
+    reg.registration.is_mfa_registered = mfa;
+    h.Feed(reg);
+    EXPECT_EQ(CountSi05(h.Drain()), 0);  // not privileged yet
+    auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
+    auto t = EngineHarness::Tenant(kTenant);
+    t->privileged_accounts.insert(HashLower(kAdmin));
+    config->tenants[HashLower(kTenant)] = t;
+    h.engine().OnConfig(config);
+    h.Feed(SignIn(kTenant, kAdmin, "2026-09-01T09:00:00Z"));
+    EXPECT_EQ(CountSi05(h.Drain()), mfa ? 0 : 1) << "mfa registered: " << mfa;
+    // Another reload that still lists it: nothing new (no second PRIV-SI-05).
+    h.engine().OnConfig(std::make_shared<CompiledConfig>(*config));
+    h.Feed(SignIn(kTenant, kAdmin, "2026-09-01T10:00:00Z"));
+    h.Finish();
+    EXPECT_EQ(CountSi05(h.Drain()), 0) << "mfa registered: " << mfa;
+  }
+}
+
+// A registration's time is when it last changed (lastUpdatedDateTime), often months before the
+// poll that read it: the account of a no-MFA registration, idle since by that time, was evicted
+// (or started over as new at its next record) with what the registration said, so the role grant
+// that made it an admin months later raised no PRIV-SI-05 (si5c; in the other order it fires).
+TEST(RegistrationRecheck, ANoMfaRegistrationMonthsBeforeTheGrantOutlivesEviction) {
+  PipelineSettings pipeline = BuiltinDefaultConfig()->pipeline;
+  pipeline.idle_eviction = true;
+  EngineHarness h(EngineHarness::Tenant(kTenant), nullptr, &pipeline);
+  Event reg = AdminReport("2026-01-05T08:00:00Z", false);
+  reg.registration.is_admin_stated = false;
+  reg.registration.is_mfa_registered = false;
+  h.Feed(reg);
+  // Months of another user's sign-ins move the tenant's clock; the shard sweeps between them.
+  for (int month = 2; month <= 7; ++month) {
+    for (int day = 1; day <= 28; ++day) {
+      char time[64];
+      std::snprintf(time, sizeof(time), "2026-%02d-%02dT09:00:00Z", month, day);
+      h.Feed(SignIn(kTenant, "other@contoso.com", time));
+      for (int tick = 0; tick < 4; ++tick) h.engine().OnIdle();
+    }
+  }
+  EXPECT_EQ(CountSi05(h.Drain()), 0);
+  h.Feed(Gain("2026-08-01T10:00:00Z"));
+  EXPECT_EQ(CountSi05(h.Drain()), 1);
 }
 
 }  // namespace
