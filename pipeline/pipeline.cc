@@ -322,7 +322,9 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
       clock_base_[source_id] + std::min(raw.clock_input, clock_inputs_[source_id] - 1);
   if (raw.mark_us != INT64_MIN) {  // a progress mark from the state topic: no record
     st.marks.AdmitInput(clock_source, raw.mark_us, settings.wall_clock ? WallMicros() : 0);
-    SendMarks(queue_parser, st, false);
+    // Held with the rest while another input's listing goes on (its end sends them).
+    if (st.open_listings == 0 || st.held_events >= kMaxHeldEvents)
+      SendMarks(queue_parser, st, false);
     return;
   }
   for (const Rejection& r : result->rejections) {
