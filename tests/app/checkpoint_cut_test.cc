@@ -87,16 +87,21 @@ class HandedSource final : public MessageSource {
   const std::string tenant_;
 };
 
-// Counts events. Its snapshot is the count at the cut; encoding it waits (up to a generous bound)
-// until an event sent after the cut has reached the shard, which can only happen when the sources
-// and the shard run while the snapshot is being encoded.
-class CountingConsumer final : public EventConsumer {
+// The consumers below: clocks, configs and the end mean nothing to them.
+class ClockBlindConsumer : public EventConsumer {
  public:
-  void OnEvent(const Event&, uint8_t) override { events.fetch_add(1); }
   void OnWatermark(EventTime) override {}
   void OnTenantWatermark(uint64_t, EventTime) override {}
   void OnConfig(std::shared_ptr<const CompiledConfig>) override {}
   void OnFinish(EventTime) override {}
+};
+
+// Counts events. Its snapshot is the count at the cut; encoding it waits (up to a generous bound)
+// until an event sent after the cut has reached the shard, which can only happen when the sources
+// and the shard run while the snapshot is being encoded.
+class CountingConsumer final : public ClockBlindConsumer {
+ public:
+  void OnEvent(const Event&, uint8_t) override { events.fetch_add(1); }
   // A consumer without the two steps would do both at the cut, on the shard's thread.
   void SaveState(CheckpointShardWriter& out) override {
     SnapshotState();
@@ -249,14 +254,10 @@ TEST(CheckpointCut, SeveralParseThreadsPauseAndTheCutHoldsEveryoneBeforeIt) {
 // reading while a shard copies.
 class ShardPair {
  public:
-  class Consumer final : public EventConsumer {
+  class Consumer final : public ClockBlindConsumer {
    public:
     Consumer(ShardPair& pair, int shard) : pair_(pair), shard_(shard) {}
     void OnEvent(const Event&, uint8_t) override { events.fetch_add(1); }
-    void OnWatermark(EventTime) override {}
-    void OnTenantWatermark(uint64_t, EventTime) override {}
-    void OnConfig(std::shared_ptr<const CompiledConfig>) override {}
-    void OnFinish(EventTime) override {}
     void SaveState(CheckpointShardWriter& out) override {
       SnapshotState();
       EncodeSnapshot(out);
@@ -349,13 +350,9 @@ TEST(CheckpointCut, OneParseThreadGoesOnWhileAShardCopiesItsState) {
 }
 
 // Takes and encodes an empty snapshot at once.
-class QuietConsumer final : public EventConsumer {
+class QuietConsumer final : public ClockBlindConsumer {
  public:
   void OnEvent(const Event&, uint8_t) override {}
-  void OnWatermark(EventTime) override {}
-  void OnTenantWatermark(uint64_t, EventTime) override {}
-  void OnConfig(std::shared_ptr<const CompiledConfig>) override {}
-  void OnFinish(EventTime) override {}
   void SaveState(CheckpointShardWriter& out) override { EncodeSnapshot(out); }
   bool SnapshotState() override { return true; }
   void EncodeSnapshot(CheckpointShardWriter& out) override {
@@ -446,13 +443,9 @@ TEST(CheckpointCut, ThePauseLeavesOutAParseThreadsWaitInAnIdleReceive) {
 }
 
 // Records the scheduling class and nice value of the thread that encodes its snapshot.
-class PriorityRecordingConsumer final : public EventConsumer {
+class PriorityRecordingConsumer final : public ClockBlindConsumer {
  public:
   void OnEvent(const Event&, uint8_t) override {}
-  void OnWatermark(EventTime) override {}
-  void OnTenantWatermark(uint64_t, EventTime) override {}
-  void OnConfig(std::shared_ptr<const CompiledConfig>) override {}
-  void OnFinish(EventTime) override {}
   void SaveState(CheckpointShardWriter& out) override {
     SnapshotState();
     EncodeSnapshot(out);
