@@ -95,6 +95,20 @@ bool IsOtherActivityRow(const RecordFields& f) {
                                                                       : f.category_value);
 }
 
+// A Graph object with a `createdDateTime` and a `userPrincipalName` is a signIn only when it says
+// something a sign-in says: a Graph `user` (a users page, Get-MgUser's output, a deleted user of
+// `directory/deletedItems`) has both, and its `id`, but no `userId` and none of these; read as a
+// sign-in, its creation time was a successful sign-in of every listed account (a false PRIV-BG-01).
+bool NamesASignInField(const RecordFields& f) {
+  return !f.error_code.empty() || !f.result_type.empty() || f.status_is_type_name ||
+         !f.app_id.empty() || !f.ip_address.empty() || !f.client_app.empty() ||
+         !f.ca_status.empty() || f.is_interactive >= 0 || !f.correlation_id.empty() ||
+         !f.risk_state.empty() || !f.device_id.empty() || !f.operating_system.empty() ||
+         !f.browser.empty() || !f.country_or_region.empty() || !f.city.empty() ||
+         !f.home_tenant_id.empty() || !f.resource_tenant_id.empty() ||
+         f.event_type_service_principal || f.event_type_managed_identity || f.fraud_denied;
+}
+
 // Decides the record's shape. `unknown_detail` names why nothing matched.
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.type.empty()) {
@@ -127,7 +141,8 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.activity_date_time.empty() && !f.activity_display_name.empty()) {
     return Of(RecordFormat::kGraph, EventKind::kAudit);
   }
-  if (!f.created_date_time.empty() && (!f.upn.empty() || !f.user_id.empty())) {
+  if (!f.created_date_time.empty() &&
+      (!f.user_id.empty() || (!f.upn.empty() && NamesASignInField(f)))) {
     return SignIn(
         RecordFormat::kGraph, PrincipalType::kUser,
         f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
@@ -223,6 +238,12 @@ constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
 }  // namespace
 
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
+  // A Graph user (a users page, Get-MgUser's output, a deleted user): an Entra directory object
+  // polled beside the logs, no record of them.
+  if (f.type.empty() && f.category.empty() && !f.created_date_time.empty() &&
+      !TrimSpaces(f.upn).empty() && f.user_id.empty() && !NamesASignInField(f)) {
+    return SkippedCategory::kOtherEntra;
+  }
   const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);
   if (name.empty()) return std::nullopt;
   if (IsOtherActivityRow(f)) return SkippedCategory::kActivityOther;
