@@ -220,9 +220,17 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   }
   a.service = LookupAuditService(f.logged_by_service);
 
-  const std::string_view result = TrimSpaces(f.result);
-  // Graph's operationResult enum puts success at 0, which one documented diag example prints.
-  if (EqualsIgnoreCase(result, "success") || result == "0") a.flags |= kAuditSuccess;
+  // Graph's operationResult enum puts success at 0, which one documented diag example prints. A
+  // record that states no result (a KQL projection without `Result`, a Graph `$select` without
+  // `result`) reads as its envelope `resultType` / `ResultType` says, and as a success when that
+  // says nothing either: nothing says it failed, as a sign-in without a status and an Azure
+  // Activity record without a status are read. A stated failure, timeout or other value is none.
+  std::string_view result = TrimSpaces(f.result);
+  if (result.empty() || EqualsIgnoreCase(result, "null")) result = TrimSpaces(f.result_type);
+  if (result.empty() || EqualsIgnoreCase(result, "null") || EqualsIgnoreCase(result, "success") ||
+      result == "0") {
+    a.flags |= kAuditSuccess;
+  }
   if (ContainsIgnoreCase(f.result_reason, "temporary access pass")) a.flags |= kTemporaryAccessPass;
   if (a.activity == Activity::kUpdateUser && f.strong_auth_method_modified) {
     a.flags |= kStrongAuthMethodModified;
