@@ -325,11 +325,17 @@ void ForEachField(dom::element v, OnField&& on_field) {
   for (dom::key_value_pair field : obj) on_field(field.key, field.value);
 }
 
-// Calls on_element(value) for each element of an array; any other type reads as absent.
+// Calls on_element(value) for each element of an array. An object stands for an array of one: a
+// KQL `mv-expand` of TargetResources, AuthenticationDetails or modifiedProperties (the vendor's own
+// hunting queries expand them so) leaves one element per row, and PowerShell's pipeline and XML
+// converters unwrap a single-element array into its element. Any other type reads as absent.
 template <typename OnElement>
 void ForEachElement(dom::element v, OnElement&& on_element) {
   dom::array arr;
-  if (v.get_array().get(arr) != simdjson::SUCCESS) return NoteTypeName(v);
+  if (v.get_array().get(arr) != simdjson::SUCCESS) {
+    if (v.is_object()) return on_element(v);
+    return NoteTypeName(v);
+  }
   for (dom::element element : arr) on_element(element);
 }
 
