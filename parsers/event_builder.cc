@@ -95,6 +95,18 @@ bool IsOtherActivityRow(const RecordFields& f) {
                                                                       : f.category_value);
 }
 
+// Whether a Graph object with a time and a user has a member of the signIn resource that the
+// other Graph objects so shaped (user, networkAccessTraffic) lack: its status or result, its
+// client, app, Conditional Access status, interactivity, event types, risk, device or location.
+bool HasSignInMember(const RecordFields& f) {
+  return !f.error_code.empty() || !f.result_type.empty() || f.status_is_type_name ||
+         !f.client_app.empty() || !f.ca_status.empty() || f.is_interactive >= 0 ||
+         f.event_types_named || !f.app_id.empty() || !f.risk_state.empty() ||
+         !f.risk_during.empty() || !f.risk_aggregated.empty() || !f.device_id.empty() ||
+         !f.operating_system.empty() || !f.browser.empty() || !f.country_or_region.empty() ||
+         !f.city.empty() || f.fraud_denied;
+}
+
 // Decides the record's shape. `unknown_detail` names why nothing matched.
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.type.empty()) {
@@ -127,7 +139,12 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.activity_date_time.empty() && !f.activity_display_name.empty()) {
     return Of(RecordFormat::kGraph, EventKind::kAudit);
   }
-  if (!f.created_date_time.empty() && (!f.upn.empty() || !f.user_id.empty())) {
+  // A Graph signIn: its time, its user and at least one member only a sign-in has. Other Graph
+  // objects carry createdDateTime and a user too (Global Secure Access's networkAccessTraffic, a
+  // page of users or deleted users): read as sign-ins, each was a successful sign-in of that user
+  // (a false PRIV-BG-01 for a break-glass account's web traffic or directory entry).
+  if (!f.created_date_time.empty() && (!f.upn.empty() || !f.user_id.empty()) &&
+      HasSignInMember(f)) {
     return SignIn(
         RecordFormat::kGraph, PrincipalType::kUser,
         f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
@@ -139,6 +156,13 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
                   f.event_type_managed_identity ? PrincipalType::kManagedIdentity
                                                 : PrincipalType::kServicePrincipal,
                   SignInChannel::kOther);
+  }
+  if (!f.created_date_time.empty() && (!f.upn.empty() || !f.user_id.empty())) {
+    unknown_detail =
+        "Graph object with createdDateTime and a user but no member of a signIn (status, "
+        "clientAppUsed, isInteractive, conditionalAccessStatus, appId, ...): another resource "
+        "(a user, Global Secure Access traffic), not a sign-in";
+    return {};
   }
   unknown_detail = "object in no known record format";
   return {};
@@ -222,7 +246,25 @@ constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
 
 }  // namespace
 
+std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
+  if (TrimSpaces(name).empty()) return std::nullopt;
+  if (ContainsIgnoreCase(name, "networkAccess")) return SkippedCategory::kNetworkAccess;
+  if (ContainsIgnoreCase(name, "riskyServicePrincipal") ||
+      ContainsIgnoreCase(name, "servicePrincipalRiskDetection")) {
+    return SkippedCategory::kRiskyServicePrincipals;
+  }
+  if (ContainsIgnoreCase(name, "riskyUser")) return SkippedCategory::kRiskyUsers;
+  if (ContainsIgnoreCase(name, "riskDetection")) return SkippedCategory::kUserRiskEvents;
+  if (ContainsIgnoreCase(name, "provisioning")) return SkippedCategory::kProvisioning;
+  if (ContainsIgnoreCase(name, "signUp")) return SkippedCategory::kOtherEntra;
+  return std::nullopt;
+}
+
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
+  // A Graph object of another log's resource, by its own "@odata.type".
+  if (f.type.empty() && f.category.empty()) {
+    if (const auto c = GraphOtherLogCategory(f.odata_type)) return c;
+  }
   const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);
   if (name.empty()) return std::nullopt;
   if (IsOtherActivityRow(f)) return SkippedCategory::kActivityOther;

@@ -531,6 +531,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.service_principal_id);
     case Key::kSignInEventTypes:
       // Graph beta signIn: ["interactiveUser"], ["servicePrincipal"], ["managedIdentity"], ...
+      if (v.is_array()) out.event_types_named = true;
       return ForEachElement(v, [&](dom::element type) {
         std::string_view t;
         Text(type, t);
