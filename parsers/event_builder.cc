@@ -95,15 +95,18 @@ bool IsOtherActivityRow(const RecordFields& f) {
                                                                       : f.category_value);
 }
 
-// A Graph object with a `createdDateTime` and a `userPrincipalName` is a signIn only when it says
-// something a sign-in says: a Graph `user` (a users page, Get-MgUser's output, a deleted user of
-// `directory/deletedItems`) has both, and its `id`, but no `userId` and none of these; read as a
-// sign-in, its creation time was a successful sign-in of every listed account (a false PRIV-BG-01).
-bool NamesASignInField(const RecordFields& f) {
+// Whether a Graph object with a time and a user has a member of the signIn resource that the
+// other Graph objects so shaped lack (a `user` of a users page, Get-MgUser's output or
+// `directory/deletedItems`; Global Secure Access's networkAccessTraffic): its status or result,
+// client, app, IP, correlation, Conditional Access status, interactivity, event types, risk,
+// device, location or tenants. Read as sign-ins, each such object was a successful sign-in of that
+// user (a false PRIV-BG-01 for a break-glass account's directory entry or web traffic).
+bool HasSignInMember(const RecordFields& f) {
   return !f.error_code.empty() || !f.result_type.empty() || f.status_is_type_name ||
-         !f.app_id.empty() || !f.ip_address.empty() || !f.client_app.empty() ||
-         !f.ca_status.empty() || f.is_interactive >= 0 || !f.correlation_id.empty() ||
-         !f.risk_state.empty() || !f.device_id.empty() || !f.operating_system.empty() ||
+         !f.client_app.empty() || !f.ca_status.empty() || f.is_interactive >= 0 ||
+         f.event_types_named || !f.app_id.empty() || !f.ip_address.empty() ||
+         !f.correlation_id.empty() || !f.risk_state.empty() || !f.risk_during.empty() ||
+         !f.risk_aggregated.empty() || !f.device_id.empty() || !f.operating_system.empty() ||
          !f.browser.empty() || !f.country_or_region.empty() || !f.city.empty() ||
          !f.home_tenant_id.empty() || !f.resource_tenant_id.empty() ||
          f.event_type_service_principal || f.event_type_managed_identity || f.fraud_denied;
@@ -141,8 +144,14 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.activity_date_time.empty() && !f.activity_display_name.empty()) {
     return Of(RecordFormat::kGraph, EventKind::kAudit);
   }
-  if (!f.created_date_time.empty() &&
-      (!f.user_id.empty() || (!f.upn.empty() && NamesASignInField(f)))) {
+  // A Graph signIn: its time, its user and at least one member only a sign-in has. Other Graph
+  // objects carry createdDateTime and a user too (Global Secure Access's networkAccessTraffic, a
+  // page of users or deleted users): read as sign-ins, each was a successful sign-in of that user
+  // (a false PRIV-BG-01 for a break-glass account's web traffic or directory entry).
+  // A `userId` is a signIn's (a user object names itself by `id`), unless the object's
+  // @odata.type names another log's resource (a networkAccessTraffic record has one too).
+  if (!f.created_date_time.empty() && !GraphOtherLogCategory(f.odata_type) &&
+      (!f.user_id.empty() || (!f.upn.empty() && HasSignInMember(f)))) {
     return SignIn(
         RecordFormat::kGraph, PrincipalType::kUser,
         f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
@@ -154,6 +163,13 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
                   f.event_type_managed_identity ? PrincipalType::kManagedIdentity
                                                 : PrincipalType::kServicePrincipal,
                   SignInChannel::kOther);
+  }
+  if (!f.created_date_time.empty() && (!f.upn.empty() || !f.user_id.empty())) {
+    unknown_detail =
+        "Graph object with createdDateTime and a user but no member of a signIn (status, "
+        "clientAppUsed, isInteractive, conditionalAccessStatus, appId, ...): another resource "
+        "(a user, Global Secure Access traffic), not a sign-in";
+    return {};
   }
   unknown_detail = "object in no known record format";
   return {};
@@ -237,11 +253,29 @@ constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
 
 }  // namespace
 
+std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
+  if (TrimSpaces(name).empty()) return std::nullopt;
+  if (ContainsIgnoreCase(name, "networkAccess")) return SkippedCategory::kNetworkAccess;
+  if (ContainsIgnoreCase(name, "riskyServicePrincipal") ||
+      ContainsIgnoreCase(name, "servicePrincipalRiskDetection")) {
+    return SkippedCategory::kRiskyServicePrincipals;
+  }
+  if (ContainsIgnoreCase(name, "riskyUser")) return SkippedCategory::kRiskyUsers;
+  if (ContainsIgnoreCase(name, "riskDetection")) return SkippedCategory::kUserRiskEvents;
+  if (ContainsIgnoreCase(name, "provisioning")) return SkippedCategory::kProvisioning;
+  if (ContainsIgnoreCase(name, "signUp")) return SkippedCategory::kOtherEntra;
+  return std::nullopt;
+}
+
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
+  // A Graph object of another log's resource, by its own "@odata.type".
+  if (f.type.empty() && f.category.empty()) {
+    if (const auto c = GraphOtherLogCategory(f.odata_type)) return c;
+  }
   // A Graph user (a users page, Get-MgUser's output, a deleted user): an Entra directory object
   // polled beside the logs, no record of them.
   if (f.type.empty() && f.category.empty() && !f.created_date_time.empty() &&
-      !TrimSpaces(f.upn).empty() && f.user_id.empty() && !NamesASignInField(f)) {
+      !TrimSpaces(f.upn).empty() && f.user_id.empty() && !HasSignInMember(f)) {
     return SkippedCategory::kOtherEntra;
   }
   const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);

@@ -21,6 +21,13 @@ bool BuildEvent(const RecordFields& fields, const ParseContext& ctx, Event& even
 // one privmon does not read; nullopt for anything else (which stays a rejection).
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& fields);
 
+// The Entra log privmon does not read that a Graph resource name stands for: a record's
+// "@odata.type" ("#microsoft.graph.networkaccess.networkAccessTraffic", "#microsoft.graph.
+// riskDetection") or a page's "@odata.context" entity set ("$metadata#networkAccess/logs/traffic",
+// "identityProtection/riskyUsers", "auditLogs/provisioning", "auditLogs/signUps"); nullopt for
+// the resources privmon reads and any other.
+std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name);
+
 // Helpers shared by the per-kind builders (signin_fields.cc, audit_fields.cc).
 // FillAccount names the account by its clean UPN: a deleted user's UPN arrives as its object id
 // (32 hex digits, no dashes) glued to the UPN, and that prefix is stripped

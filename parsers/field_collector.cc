@@ -363,10 +363,10 @@ void FieldCollector::Bool(dom::element v, TriBool& out) {
   } else if (s.kind == Scalar::kString) {
     if (auto b = ParseBoolText(s.text)) out = *b ? 1 : 0;
   }
-  // Exports that write booleans as 0 / 1, as numbers or as text.
-  const std::string_view digit = s.kind == Scalar::kString ? TrimSpaces(s.text) : s.text;
-  if ((s.kind == Scalar::kNumber || s.kind == Scalar::kString) && (digit == "0" || digit == "1")) {
-    out = digit == "1" ? 1 : 0;
+  // Exports that write booleans as 0 / 1, as numbers or as text (also "1.0": a numeric column
+  // carried as floating point, as the JSON number 1.0 reads "1").
+  if (s.kind == Scalar::kNumber || s.kind == Scalar::kString) {
+    if (const auto n = ParseInt(s.text); n && (*n == 0 || *n == 1)) out = *n == 1 ? 1 : 0;
   }
 }
 
@@ -537,6 +537,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.service_principal_id);
     case Key::kSignInEventTypes:
       // Graph beta signIn: ["interactiveUser"], ["servicePrincipal"], ["managedIdentity"], ...
+      if (v.is_array()) out.event_types_named = true;
       return ForEachElement(v, [&](dom::element type) {
         std::string_view t;
         Text(type, t);

@@ -42,6 +42,10 @@ struct RecordFields {
   std::string_view claims_tenant_id;
   std::string_view hierarchy_tenant_id;  // LA AzureActivity Hierarchy's first segment
 
+  // The record's "@odata.type" (a Graph object of a derived or namespaced type:
+  // "#microsoft.graph.networkaccess.networkAccessTraffic").
+  std::string_view odata_type;
+
   // Record id.
   std::string_view id;
   std::string_view correlation_id;
@@ -75,6 +79,7 @@ struct RecordFields {
   TriBool is_interactive = -1;
   bool event_type_service_principal = false;  // Graph signInEventTypes
   bool event_type_managed_identity = false;
+  bool event_types_named = false;  // a signInEventTypes array was there (a signIn's own member)
   std::string_view city;
   std::string_view country_or_region;  // location.countryOrRegion
   std::string_view location_country;   // envelope `location` / LA `Location` (a string)

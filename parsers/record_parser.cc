@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "parsers/event_builder.h"
@@ -262,6 +263,8 @@ struct RecordParser::Impl {
   std::string_view message;  // the caller's bytes (raw of oversized and single records)
   std::string_view text;     // the JSON text: `message` without a leading byte order mark
   uint64_t record_index = 0;
+  // The log the Graph page being read belongs to, when it is one privmon does not read.
+  std::optional<SkippedCategory> page_category;
 };
 
 void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
@@ -364,6 +367,10 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
           field.value.get_string().get(next) == simdjson::SUCCESS && !next.empty()) {
         result.more_pages = true;
       }
+      // The object's own type (a Graph object of another log names it: networkAccessTraffic).
+      if (field.key == "@odata.type" && field.value.get_string().get(next) == simdjson::SUCCESS) {
+        fields.odata_type = next;
+      }
       ++index;
       continue;
     }
@@ -384,7 +391,19 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       dom::array records;
       if (field.value.get_array().get(records) == simdjson::SUCCESS) {
         batch = true;
+        // A Graph page of another log's resource (its "@odata.context" names the entity set:
+        // "$metadata#networkAccess/logs/traffic", "identityProtection/riskDetections"): its
+        // records are that log's, skipped as such, whatever their members look like.
+        std::string_view context;
+        if (is_root &&
+            root.at_key("@odata.context").get_string().get(context) == simdjson::SUCCESS) {
+          const std::size_t hash = context.find('#');
+          if (hash != std::string_view::npos) {
+            page_category = parsers::GraphOtherLogCategory(context.substr(hash + 1));
+          }
+        }
         ParseBatch(records, value_at, ctx);
+        page_category.reset();
       } else {
         wrong_type = true;
       }
@@ -554,6 +573,10 @@ void RecordParser::Impl::ParseTables(dom::array tables, uint32_t open_bracket,
 void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view raw,
                               const ParseContext& ctx) {
   const uint64_t index = record_index++;
+  if (page_category) [[unlikely]] {
+    result.skipped.push_back(Skipped{*page_category, raw});
+    return;
+  }
   result.events.emplace_back();
   Event& event = result.events.back();
   RejectReason reason = RejectReason::kUnknownFormat;

@@ -98,9 +98,17 @@ inline std::string_view NormalizeId(std::string_view s) {
 }
 
 // Integer from text such as "50126", "-1" or " 4673 " (a number that arrived as a string, or the
-// raw token of a JSON number). Fractions, exponents and overflow yield nullopt.
+// raw token of a JSON number), or an integral decimal "50126.0" (exports that carry a numeric
+// column as floating point write its text so; the JSON number 50126.0 already reads "50126").
+// Other fractions, exponents and overflow yield nullopt.
 inline std::optional<int64_t> ParseInt(std::string_view s) {
   s = TrimSpaces(s);
+  if (const std::size_t dot = s.find('.'); dot != std::string_view::npos) {
+    if (dot + 1 == s.size() || s.find_first_not_of('0', dot + 1) != std::string_view::npos) {
+      return std::nullopt;
+    }
+    s = s.substr(0, dot);
+  }
   if (s.empty()) return std::nullopt;
   bool negative = false;
   if (s.front() == '-' || s.front() == '+') {

@@ -60,8 +60,27 @@ EVENT_TYPE_CATEGORIES = {
 }
 
 
+# Members only a Graph signIn has among the objects with createdDateTime and a user (a user,
+# Global Secure Access's networkAccessTraffic): privmon reads an object as a sign-in by one of them.
+SIGNIN_MEMBERS = ("status", "resultType", "clientAppUsed", "conditionalAccessStatus", "isInteractive",
+                  "signInEventTypes", "appId", "riskState", "riskLevelDuringSignIn",
+                  "riskLevelAggregated", "deviceDetail", "location")
+# Graph resources of the logs privmon does not read (a record's @odata.type, a page's context).
+OTHER_LOG_RESOURCES = ("networkaccess", "riskyserviceprincipal", "serviceprincipalriskdetection",
+                       "riskyuser", "riskdetection", "provisioning", "signup")
+
+
+def other_log_resource(name):
+    return isinstance(name, str) and any(r in name.lower() for r in OTHER_LOG_RESOURCES)
+
+
 def kind_of_graph(rec):
+    if other_log_resource(rec.get("@odata.type")):
+        return None
     if "createdDateTime" in rec or "CreatedDateTime" in rec:
+        if not any(k in rec or upper_first(k) in rec for k in SIGNIN_MEMBERS) and \
+                "servicePrincipalId" not in rec:
+            return None
         types = rec.get("signInEventTypes")
         for t in types if isinstance(types, list) else []:
             if t in EVENT_TYPE_CATEGORIES:
@@ -258,6 +277,9 @@ def transpose_line(line, write):
         doc = json.loads(payload)
     except ValueError:
         return [line]
+    context = doc.get("@odata.context") if isinstance(doc, dict) else None
+    if isinstance(context, str) and other_log_resource(context.partition("#")[2]):
+        return [line]  # a page of another log's resource: its records are that log's
     elements = None
     if isinstance(doc, list):
         elements = doc
