@@ -325,9 +325,13 @@ void ForEachField(dom::element v, OnField&& on_field) {
   for (dom::key_value_pair field : obj) on_field(field.key, field.value);
 }
 
-// Calls on_element(value) for each element of an array; any other type reads as absent.
+// Calls on_element(value) for each element of an array. An object where an array of objects is
+// read is its one element: KQL's `mv-expand TargetResources` (or `TargetResources[0]`) writes
+// each target of an audit row as the column itself, and PowerShell unrolls a one-element array.
+// Any other type reads as absent.
 template <typename OnElement>
 void ForEachElement(dom::element v, OnElement&& on_element) {
+  if (v.is_object()) return on_element(v);
   dom::array arr;
   if (v.get_array().get(arr) != simdjson::SUCCESS) return NoteTypeName(v);
   for (dom::element element : arr) on_element(element);
