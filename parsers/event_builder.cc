@@ -99,12 +99,12 @@ bool IsOtherActivityRow(const RecordFields& f) {
 // other Graph objects so shaped (user, networkAccessTraffic) lack: its status or result, its
 // client, app, Conditional Access status, interactivity, event types, risk, device or location.
 bool HasSignInMember(const RecordFields& f) {
-  return !f.error_code.empty() || !f.result_type.empty() || f.status_is_type_name ||
-         !f.client_app.empty() || !f.ca_status.empty() || f.is_interactive >= 0 ||
-         f.event_types_named || !f.app_id.empty() || !f.risk_state.empty() ||
-         !f.risk_during.empty() || !f.risk_aggregated.empty() || !f.device_id.empty() ||
-         !f.operating_system.empty() || !f.browser.empty() || !f.country_or_region.empty() ||
-         !f.city.empty() || f.fraud_denied;
+  return f.status_named || !f.error_code.empty() || !f.result_type.empty() ||
+         f.status_is_type_name || !f.client_app.empty() || !f.ca_status.empty() ||
+         f.is_interactive >= 0 || f.event_types_named || !f.app_id.empty() ||
+         !f.risk_state.empty() || !f.risk_during.empty() || !f.risk_aggregated.empty() ||
+         !f.device_id.empty() || !f.operating_system.empty() || !f.browser.empty() ||
+         !f.country_or_region.empty() || !f.city.empty() || f.fraud_denied;
 }
 
 // Decides the record's shape. `unknown_detail` names why nothing matched.
