@@ -102,13 +102,13 @@ bool IsOtherActivityRow(const RecordFields& f) {
 // device, location or tenants. Read as sign-ins, each such object was a successful sign-in of that
 // user (a false PRIV-BG-01 for a break-glass account's directory entry or web traffic).
 bool HasSignInMember(const RecordFields& f) {
-  return !f.error_code.empty() || !f.result_type.empty() || f.status_is_type_name ||
-         !f.client_app.empty() || !f.ca_status.empty() || f.is_interactive >= 0 ||
-         f.event_types_named || !f.app_id.empty() || !f.ip_address.empty() ||
-         !f.correlation_id.empty() || !f.risk_state.empty() || !f.risk_during.empty() ||
-         !f.risk_aggregated.empty() || !f.device_id.empty() || !f.operating_system.empty() ||
-         !f.browser.empty() || !f.country_or_region.empty() || !f.city.empty() ||
-         !f.home_tenant_id.empty() || !f.resource_tenant_id.empty() ||
+  return f.status_named || !f.error_code.empty() || !f.result_type.empty() ||
+         f.status_is_type_name || !f.client_app.empty() || !f.ca_status.empty() ||
+         f.is_interactive >= 0 || f.event_types_named || !f.app_id.empty() ||
+         !f.ip_address.empty() || !f.correlation_id.empty() || !f.risk_state.empty() ||
+         !f.risk_during.empty() || !f.risk_aggregated.empty() || !f.device_id.empty() ||
+         !f.operating_system.empty() || !f.browser.empty() || !f.country_or_region.empty() ||
+         !f.city.empty() || !f.home_tenant_id.empty() || !f.resource_tenant_id.empty() ||
          f.event_type_service_principal || f.event_type_managed_identity || f.fraud_denied;
 }
 

@@ -549,6 +549,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         }
       });
     case Key::kStatus:
+      if (!v.is_null()) out.status_named = true;
       return Dynamic(JsonTextFields::kStatus, v, out, &FieldCollector::Status);
     case Key::kSubjectUserName:
       return Text(v, out.subject_user_name);

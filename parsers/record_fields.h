@@ -79,6 +79,7 @@ struct RecordFields {
   TriBool is_interactive = -1;
   bool event_type_service_principal = false;  // Graph signInEventTypes
   bool event_type_managed_identity = false;
+  bool status_named = false;       // a status member was there (a signIn's own, even if empty)
   bool event_types_named = false;  // a signInEventTypes array was there (a signIn's own member)
   std::string_view city;
   std::string_view country_or_region;  // location.countryOrRegion

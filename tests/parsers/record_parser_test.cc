@@ -476,7 +476,7 @@ TEST_F(RecordParserTest, IntegersBeyond64BitsAreInvalidJson) {
 TEST_F(RecordParserTest, GraphPageIgnoresODataKeys) {
   ctx_.source_tenant = "T";
   const ParseResult& r = Parse(
-      R"({"@odata.context":"x","value":[{"id":"1","createdDateTime":"2024-01-02T03:04:05Z","userId":"U"}],)"
+      R"({"@odata.context":"x","value":[{"id":"1","createdDateTime":"2024-01-02T03:04:05Z","userId":"U","status":{}}],)"
       R"("@odata.nextLink":"https://graph/next"})");
   EXPECT_EQ(r.events.size(), 1u);
   EXPECT_TRUE(r.rejections.empty());
