@@ -1,12 +1,12 @@
 // Checkpointer: checkpoints for `run` (docs/operations.md "Checkpoints"), driven from the control
 // thread. Restore(): before the pipeline starts, loads the newest usable checkpoint into the
 // shards' consumers and resumes each source at its stored position. Periodic(): a cut
-// (Pipeline::CutState, a bounded pause), then, on its worker thread at a lower priority
-// (app/checkpoint_worker.h), encodes the shards' copies, waits until the sinks have flushed every
-// alert raised before the cut (a checkpoint covers only delivered alerts) and writes the file.
-// Final(): after a SIGTERM stop without settling and the sinks' final flush; false when no
-// checkpoint became durable (the caller exits non-zero: the pending verdicts are lost). Counts into
-// PipelineStats. Not thread-safe: the control thread only.
+// (Pipeline::CutState, an aligned marker cut: no source stops), then, on its worker thread at a
+// lower priority (app/checkpoint_worker.h), encodes the shards' copies, waits until the sinks have
+// flushed every alert raised before the cut (a checkpoint covers only delivered alerts) and writes
+// the file. Final(): after a SIGTERM stop without settling and the sinks' final flush; false when
+// no checkpoint became durable (the caller exits non-zero: the pending verdicts are lost). Counts
+// into PipelineStats. Not thread-safe: the control thread only.
 #pragma once
 
 #include <chrono>

@@ -74,8 +74,8 @@ void AddCheckpointFamilies(std::vector<MetricFamily>& out, const CheckpointStats
                c.duration);
   AddHistogram(
       AddFamily(out, "privmon_checkpoint_pause_seconds",
-                "How long a checkpoint cut held events back: from the first parse thread stopping "
-                "between two messages to the sources resuming (not a wait in an idle receive).",
+                "How long a checkpoint cut held events back: the longest, over the shards, from "
+                "a shard blocking a queue on its cut marker to its resuming after its copy.",
                 MetricType::Histogram),
       c.pause);
 }

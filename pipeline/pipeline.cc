@@ -68,11 +68,8 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
     source_stats_.push_back(found);
   }
   cut_position_ = std::make_unique<std::atomic<int64_t>[]>(std::max<std::size_t>(1, source_count_));
-  shard_copy_ns_ = std::make_unique<std::atomic<int64_t>[]>(shards_);
+  shard_held_ns_ = std::make_unique<std::atomic<int64_t>[]>(shards_);
   shard_cut_epoch_ = std::make_unique<std::atomic<uint64_t>[]>(shards_);
-  // One parse thread: nothing to line up between parse threads, so its cut is a marker in its
-  // stream, and no event waits for a pause (Cut()).
-  cut_by_marker_ = checkpoints && parsers_ == 1;
   shard_snapshot_.assign(shards_, 0);
   shard_wake_ = std::make_unique<EventCount[]>(shards_);
   sources_by_parser_.resize(parsers_);
@@ -99,6 +96,11 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
       sources_by_parser_[i % parsers_].push_back(std::move(sources[i]));
       source_ids_by_parser_[i % parsers_].push_back(i);
     }
+  }
+  // A fanned-out source's lanes all push through parse thread 0's queues.
+  source_parser_.assign(std::max<std::size_t>(1, source_count_), 0);
+  for (uint32_t p = 0; p < parsers_ && !fanned_out_; ++p) {
+    for (const std::size_t id : source_ids_by_parser_[p]) source_parser_[id] = p;
   }
   queues_.reserve(static_cast<std::size_t>(parsers_) * shards_);
   for (uint32_t i = 0; i < parsers_ * shards_; ++i) {
@@ -151,16 +153,6 @@ void Pipeline::Signal() {
   control_wake_.Notify();
 }
 
-bool Pipeline::ParsersPausedFor(uint64_t epoch) const {
-  for (uint32_t p = 0; p < parsers_; ++p) {
-    if (progress_[p].paused_epoch.load(std::memory_order_acquire) < epoch &&
-        !progress_[p].done.load(std::memory_order_acquire)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 void Pipeline::NotePositions(const std::vector<std::unique_ptr<MessageSource>>& sources,
                              const std::vector<std::size_t>& source_ids,
                              std::atomic<int64_t>* into) {
@@ -193,8 +185,8 @@ bool Pipeline::CutState(std::vector<CheckpointShardWriter>& writers,
   cut_writers_ = &writers;
   const uint64_t epoch = cut_epoch_.fetch_add(1, std::memory_order_acq_rel) + 1;
   Signal();
-  // Wait for every shard to save or to finish (kShardFinished): none may still be about to write
-  // into `writers` when this returns.
+  // Wait for every shard to align and save, or to finish (kShardFinished): none may still be
+  // about to write into `writers` when this returns.
   bool ok = true;
   for (uint32_t s = 0; s < shards_; ++s) {
     AwaitUntil(
@@ -203,43 +195,24 @@ bool Pipeline::CutState(std::vector<CheckpointShardWriter>& writers,
     // Input over or stopping: not a cut of live state.
     ok = ok && shard_cut_epoch_[s].load(std::memory_order_acquire) != kShardFinished;
   }
-  // Every parse thread noted its positions before pausing (acquire: paused_epoch, done); the one
-  // parse thread of a cut by marker noted them before pushing its marker, which every shard drained
-  // before publishing its epoch (or, when it ended first, where it stopped: done).
-  const bool marked = cut_by_marker_ && cut_marked_epoch_.load(std::memory_order_acquire) == epoch;
+  // Every shard that saved drained each parse thread's marker (published after its positions and
+  // marked_epoch) or saw it done (after its final positions) with its queue empty: the acquires
+  // above order those writes before these reads. A parse thread that marked this cut stands at its
+  // marker; one that did not had ended before it.
   positions->assign(source_count_, -1);
   for (std::size_t i = 0; i < source_count_; ++i) {
+    const bool marked =
+        progress_[source_parser_[i]].marked_epoch.load(std::memory_order_acquire) == epoch;
     (*positions)[i] =
         (marked ? cut_position_ : source_position_)[i].load(std::memory_order_relaxed);
   }
-  if (cut_by_marker_) {
-    // No parse thread paused: events were held back only while each shard copied its state, the
-    // events behind its marker in its queue.
-    int64_t longest = 0;
-    for (uint32_t s = 0; s < shards_; ++s) {
-      longest = std::max(longest, shard_copy_ns_[s].load(std::memory_order_relaxed));
-    }
-    *pause_s = static_cast<double>(longest) * 1e-9;
-    resume_epoch_.store(epoch, std::memory_order_release);
-    return ok;
+  // No parse thread stopped: events were held back only in the queues a shard had blocked while
+  // it aligned, and behind its copy.
+  int64_t longest = 0;
+  for (uint32_t s = 0; s < shards_; ++s) {
+    longest = std::max(longest, shard_held_ns_[s].load(std::memory_order_relaxed));
   }
-  // Events are held back from the moment the first parse thread stopped (acquire above: every
-  // parse thread that stopped for this cut published paused_ns before paused_epoch), not from the
-  // cut's start: until then each parse thread went on taking messages, or waited in an idle
-  // source's receive (up to its 50 ms timeout) with nothing to hold.
-  int64_t first_paused_ns = INT64_MAX;
-  for (uint32_t p = 0; p < parsers_; ++p) {
-    if (progress_[p].paused_epoch.load(std::memory_order_acquire) == epoch) {
-      first_paused_ns =
-          std::min(first_paused_ns, progress_[p].paused_ns.load(std::memory_order_relaxed));
-    }
-  }
-  resume_epoch_.store(epoch, std::memory_order_release);
-  parser_wake_.Notify();
-  const int64_t resumed_ns = NowNs();
-  *pause_s = first_paused_ns == INT64_MAX
-                 ? 0.0
-                 : static_cast<double>(std::max<int64_t>(0, resumed_ns - first_paused_ns)) * 1e-9;
+  *pause_s = static_cast<double>(longest) * 1e-9;
   return ok;
 }
 
@@ -382,6 +355,23 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   SendMarks(queue_parser, st, false);
 }
 
+void Pipeline::MarkCut(uint32_t parser, uint64_t cut, EmitState& st,
+                       const std::vector<std::unique_ptr<MessageSource>>& sources,
+                       const std::vector<std::size_t>& source_ids) {
+  // Every tenant clock up to what was read first (the marks reach the shards before the marker,
+  // so before they save: a restart resumes after the cut, so a mark held back now would be lost).
+  SendMarks(parser, st, true);
+  NotePositions(sources, source_ids, cut_position_.get());
+  progress_[parser].marked_epoch.store(cut, std::memory_order_release);
+  // To every shard before going on: a shard aligning on another queue may block this thread's
+  // queue to it only after this marker (pipeline.h: no deadlock).
+  Event marker;
+  marker.sequence = cut;
+  for (uint32_t s = 0; s < shards_; ++s) Push(parser, s, marker, kCutMarkRoles);
+  st.wake_batch.Pushed(shards_, st.last_received_ns);
+  WakeIfPending(st);
+}
+
 void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
                          const std::vector<std::size_t>& source_ids) {
   RecordParser record_parser(config_->pipeline.max_message_bytes);
@@ -391,8 +381,11 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   RawMessage raw;
   const PipelineSettings& settings = config_->pipeline;
   EmitState st(settings, lateness_us_, source_count_);
-  const auto timeout = std::chrono::milliseconds(sources.size() > 1 ? 10 : 50);
-  uint64_t paused_through = 0;
+  // How long an idle receive waits: a cut is noticed between two receives, and with several parse
+  // threads the shards hold the other parse threads' queues until this one's marker comes (an
+  // aligned cut), so at most 10 ms then; 50 ms for the only parse thread of one source.
+  const auto timeout = std::chrono::milliseconds(sources.size() > 1 || parsers_ > 1 ? 10 : 50);
+  uint64_t marked_through = 0;
   // SIGTERM drains: a ZeroMQ source is read until it has nothing queued for `drain_quiet` (what a
   // sender handed over is processed, not lost) or until the drain timeout; other sources stop.
   bool draining = false;
@@ -413,39 +406,11 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
     if (draining && std::chrono::steady_clock::now() >= drain_deadline) break;
     for (std::size_t i = 0; i < sources.size(); ++i) {
       if (ended[i]) continue;
-      if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire); cut != paused_through) {
-        // A checkpoint cut: between two messages, bring every tenant clock up to what was read
-        // (the marks go to the shards before they save: a restart resumes after the cut, so a
-        // mark held back now would be lost), note where every source stands and wait, or, as
-        // the only parse thread, mark the cut in the stream and go on.
-        paused_through = cut;
-        SendMarks(parser, st, true);
-        if (cut_by_marker_) {
-          // The only parse thread: its stream is cut here. The shards copy their state when they
-          // drain the marker; this thread does not wait (Cut()).
-          NotePositions(sources, source_ids, cut_position_.get());
-          cut_marked_epoch_.store(cut, std::memory_order_release);
-          Event marker;
-          marker.sequence = cut;
-          for (uint32_t s = 0; s < shards_; ++s) Push(parser, s, marker, kCutMarkRoles);
-          st.wake_batch.Pushed(shards_, st.last_received_ns);
-          WakeIfPending(st);
-        } else {
-          NotePositions(sources, source_ids);
-          progress_[parser].paused_ns.store(NowNs(), std::memory_order_relaxed);
-          progress_[parser].paused_epoch.store(cut, std::memory_order_release);
-          Signal();
-          // RequestStop() notifies nobody (it is signal-safe): the wait re-checks stop_ each
-          // slice.
-          while (!AwaitUntil(
-              parser_wake_,
-              [&] {
-                return resume_epoch_.load(std::memory_order_acquire) >= cut ||
-                       stop_.load(std::memory_order_acquire);
-              },
-              std::chrono::steady_clock::now() + std::chrono::milliseconds(100))) {
-          }
-        }
+      if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire); cut != marked_through) {
+        // A checkpoint cut: this stream is cut here, between two messages (the shards align on
+        // the markers; this thread does not wait).
+        marked_through = cut;
+        MarkCut(parser, cut, st, sources, source_ids);
       }
       if (st.wake_batch.Due(st.last_received_ns)) WakeIfPending(st);
       MessageSource& src = *sources[i];

@@ -10,13 +10,35 @@
 // wait (counted as back-pressure) instead of dropping. Start() launches the threads; RequestStop()
 // (thread-safe, signal-safe via an atomic) stops reading sources; Wait() returns once every queue
 // is drained and every consumer has finished. Files end by themselves; sockets end on stop.
-// Checkpoints (docs/operations.md "Checkpoints"): with one parse thread, Cut() is a marker in its
-// stream: the parse thread notes its sources' positions, pushes a cut marker to every shard and
-// goes on; each shard copies its state on its own thread when it drains the marker
-// (EventConsumer::SnapshotState: flat copies, no encoding). With several parse threads it is a
-// bounded pause: every parse thread stops between two messages and notes its sources' positions,
-// every shard drains its queues and copies its state, then the sources resume. Either way the
-// copies are encoded afterwards (EncodeCut) while events flow.
+// Checkpoints (docs/operations.md "Checkpoints"): a cut is an aligned marker cut (as Flink's
+// aligned checkpoint barriers, or Chandy-Lamport on FIFO channels), whatever the number of parse
+// threads. Cut() raises cut_epoch_. Each parse thread, seeing the new epoch between two messages
+// (it checks before every receive, so also when its sources are idle: within one receive timeout,
+// 10 ms with several parse threads), sends its held progress marks, notes its own sources'
+// positions for that epoch (cut_position_), publishes marked_epoch, pushes a cut marker
+// (kCutMarkRoles) into its queue to every shard and goes on reading without waiting. Each shard
+// drains its queues as usual; when it pops the marker from parse thread p's queue it stops draining
+// that queue (its later messages follow the cut) and keeps draining the queues whose marker has not
+// come. Once it holds the marker of every parse thread (a parse thread that is done, with its queue
+// drained, counts as aligned: everything it pushed precedes the cut, and its positions are those it
+// stopped at), it copies its state (EventConsumer::SnapshotState: flat copies, no encoding),
+// publishes its epoch and resumes every queue. The copies are encoded afterwards (EncodeCut) while
+// events flow. With one parse thread the marker aligns at once: the shard copies when it drains it.
+// The pause the cut with several parse threads used to be (every parse thread stopped until every
+// shard had copied) is gone: nothing needs it (a fanned-out source's lanes mark no cut: that
+// source has no checkpoints, `checkpoints` keeps it from being fanned out).
+// No deadlock: (1) a shard stops draining queue p only after p's marker, so every push p makes up
+// to and including its markers completes (each shard drains p until then; a full queue wakes its
+// shard); (2) a parse thread pushes its marker to every shard before it goes on, so one blocked on
+// a full queue to a shard aligning on another queue has already given every shard its marker;
+// (3) the next cut is raised only after every shard published the previous one (CutState), so a
+// queue holds at most one unaligned marker; (4) a parse thread that stops or ends during a cut
+// counts as aligned once its queue is drained, and a stop never waits for a cut. So every shard
+// aligns once every live parse thread has come between two messages. The shard's alignment state
+// (which queues are blocked, since when) is its own, touched only when a marker arrives or while
+// it aligns: nothing per event. While a queue is blocked the shard does not apply sources' ends or
+// idle refreshes to its tenant clocks (its snapshot of them was taken before a partial drain):
+// a blocked queue only delays marks and clocks, never reorders them.
 #pragma once
 
 #include <atomic>
@@ -87,17 +109,16 @@ class Pipeline {
   void KeepPendingAtEnd() { settle_on_stop_.store(false, std::memory_order_release); }
   // A consistent cut of every shard's state and every source's position (see above). Control
   // thread only, never concurrently with Wait(). `writers` has one entry per shard; `positions`
-  // gets one entry per source (-1: no position). Returns false (nothing usable) when the pipeline
-  // finished or was stopped before every shard saved. `*pause_s` is how long events were held back
-  // by the cut: with one parse thread the longest shard copy (the events behind its marker); with
-  // several, from the first parse thread stopping between two messages to the sources resuming
-  // (never from the cut's start: a parse thread waiting in an idle source's receive, up to its
-  // timeout, holds no event back). The shards' snapshots are encoded into `writers` after that, on
-  // the calling thread.
+  // gets one entry per source (-1: no position): each is where its parse thread pushed its marker
+  // (or stopped, when it ended first). Returns false (nothing usable) when the pipeline finished
+  // or was stopped before every shard saved. `*pause_s` is how long events were held back by the
+  // cut: the longest, over the shards, from its first marker blocking a queue to its resuming
+  // every queue after its copy (with one parse thread: its copy). No parse thread stops. The
+  // shards' snapshots are encoded into `writers` after that, on the calling thread.
   bool Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions,
            double* pause_s);
   // Cut() in its two steps, for a caller that encodes elsewhere (app/checkpoint_worker.h):
-  // CutState() returns once the sources have resumed, with every shard's copy taken (true) or the
+  // CutState() returns once every shard has resumed, with every shard's copy taken (true) or the
   // pipeline over (false); EncodeCut(writers, ok) then encodes the copies into `writers` when ok
   // and releases them either way. Any one thread may call EncodeCut, once after each CutState and
   // before the next one.
@@ -150,8 +171,9 @@ class Pipeline {
   };
   struct alignas(64) ParserProgress {
     std::atomic<bool> done{false};
-    std::atomic<uint64_t> paused_epoch{0};  // the latest cut this parse thread stopped for
-    std::atomic<int64_t> paused_ns{0};      // steady clock when it stopped (before paused_epoch)
+    // The latest cut this parse thread pushed its markers for, published after its sources'
+    // positions at that cut (cut_position_) and before the markers.
+    std::atomic<uint64_t> marked_epoch{0};
   };
   // What the steps that run in source order keep between messages: the tenants' newest times
   // (marks, future-skew check) and the wake batching of the pushes. A parse thread's own; the
@@ -199,7 +221,10 @@ class Pipeline {
     st.wake_batch.Woke();
   }
   void ShardLoop(uint32_t shard);
-  bool ParsersPausedFor(uint64_t epoch) const;
+  // Between two messages of a parse thread: the positions, the marks and the markers of `cut`.
+  void MarkCut(uint32_t parser, uint64_t cut, EmitState& st,
+               const std::vector<std::unique_ptr<MessageSource>>& sources,
+               const std::vector<std::size_t>& source_ids);
   void NotePositions(const std::vector<std::unique_ptr<MessageSource>>& sources,
                      const std::vector<std::size_t>& source_ids,
                      std::atomic<int64_t>* into = nullptr);
@@ -256,36 +281,33 @@ class Pipeline {
   std::atomic<bool> stop_{false};
   std::atomic<uint32_t> finished_shards_{0};
   std::atomic<bool> settle_on_stop_{true};
-  // Cuts: the control thread raises cut_epoch_, parse threads pause until resume_epoch_ reaches
-  // it (or, cut_by_marker_, the one parse thread marks its stream), each shard saves into
-  // cut_writers_[shard] and publishes shard_cut_epoch_[shard].
+  // Cuts (see the top): the control thread raises cut_epoch_, each parse thread notes its sources'
+  // positions at its marker in cut_position_ (not overwritten until the next cut, which comes
+  // only after every shard aligned on this one) and pushes kCutMarkRoles to every shard; each
+  // shard, aligned, saves into cut_writers_[shard], stores how long its queues were held back
+  // (shard_held_ns_) and publishes shard_cut_epoch_[shard].
   std::atomic<uint64_t> cut_epoch_{0};
-  std::atomic<uint64_t> resume_epoch_{0};
   std::vector<CheckpointShardWriter>* cut_writers_ = nullptr;
   // Per shard, written before it publishes shard_cut_epoch_: its consumer took a snapshot at the
-  // cut (EventConsumer::SnapshotState), which Cut() encodes once the sources resumed.
+  // cut (EventConsumer::SnapshotState), which Cut() encodes once the shards resumed.
   std::vector<uint8_t> shard_snapshot_;
   std::unique_ptr<std::atomic<uint64_t>[]> shard_cut_epoch_;  // kShardFinished once it returned
   static constexpr uint64_t kShardFinished = UINT64_MAX;
-  std::unique_ptr<std::atomic<int64_t>[]> source_position_;  // per source, at the latest pause
-  // One parse thread (and checkpoints): a cut is a marker in its stream instead of a pause
-  // (Cut()): the parse thread notes its sources' positions at the cut in cut_position_ (not
-  // overwritten until the next cut), pushes kCutMarkRoles to every shard and goes on; each shard
-  // copies its state when it drains the marker. cut_marked_epoch_: the latest cut so marked
-  // (published after cut_position_). shard_copy_ns_: how long each shard's copy at the latest cut
-  // held its queue (written before shard_cut_epoch_).
-  bool cut_by_marker_ = false;
+  // Per source: where its parse thread stopped (written before its done), and at its latest
+  // marker.
+  std::unique_ptr<std::atomic<int64_t>[]> source_position_;
   std::unique_ptr<std::atomic<int64_t>[]> cut_position_;
-  std::atomic<uint64_t> cut_marked_epoch_{0};
-  std::unique_ptr<std::atomic<int64_t>[]> shard_copy_ns_;
+  std::unique_ptr<std::atomic<int64_t>[]> shard_held_ns_;
+  // The parse thread that reads each source (its positions: ParserProgress::marked_epoch).
+  std::vector<uint32_t> source_parser_;
   bool started_ = false;
   std::atomic<uint64_t> config_generation_{0};
   // Waiting (pipeline/event_count.h): a shard parks on shard_wake_[shard] when its queues are
   // empty (parse threads notify per batch of pushes and before they may block:
   // pipeline/wake_batch.h); a parse thread parks on parser_wake_ for
-  // queue space, a resumed cut or other lanes (shards notify after draining); the control thread
+  // queue space or other lanes (shards notify after draining); the control thread
   // parks on control_wake_ during a cut. signals_ counts control changes a parked shard must see
-  // (config, cut, a source ended, a parse thread paused or done).
+  // (config, cut, a source ended, a parse thread done).
   std::unique_ptr<EventCount[]> shard_wake_;
   EventCount parser_wake_;
   EventCount control_wake_;

@@ -76,6 +76,12 @@ void Pipeline::ShardLoop(uint32_t shard) {
   EventCount& wake = shard_wake_[shard];
   // The shard's unpack targets for every drain (pipeline/shard_queue.h): ~2.4 KB kept hot.
   ShardScratch scratch;
+  // Alignment on a cut (pipeline.h): the queues whose parse thread's marker of cut `aligning` was
+  // drained (blocked until the shard saves), how many, and since when the first one was.
+  std::vector<uint8_t> blocked(parsers_, 0);
+  uint32_t blocked_count = 0;
+  uint64_t aligning = 0;
+  int64_t held_since_ns = 0;
   for (;;) {
     // Before reading anything: a control change after this load makes the shard re-check below.
     const uint64_t signals = signals_.load(std::memory_order_acquire);
@@ -96,11 +102,11 @@ void Pipeline::ShardLoop(uint32_t shard) {
     const int64_t now = wall ? NowNs() : 0;
     std::size_t drained = 0;
     int64_t depth = 0;
-    // The shard's part of cut `cut`: everything drained so far precedes it. A copy only (encoded
-    // by the control thread once the sources resumed), or, for a consumer without snapshots, its
-    // records now.
-    auto take_cut = [&](uint64_t cut) {
-      const int64_t copy_started = NowNs();
+    // The shard's part of cut `cut`: everything drained so far precedes it, everything still
+    // queued follows it. A copy only (encoded by the control thread once the shards resumed),
+    // or, for a consumer without snapshots, its records now. `held_since`: when the first of its
+    // queues was blocked for it (or the copy's start).
+    auto take_cut = [&](uint64_t cut, int64_t held_since) {
       if (consumer.SnapshotState()) {
         shard_snapshot_[shard] = 1;
       } else {
@@ -112,57 +118,76 @@ void Pipeline::ShardLoop(uint32_t shard) {
                                  EncodeClockInput(r));
         });
       }
-      shard_copy_ns_[shard].store(NowNs() - copy_started, std::memory_order_relaxed);
+      shard_held_ns_[shard].store(NowNs() - held_since, std::memory_order_relaxed);
       shard_cut_epoch_[shard].store(cut, std::memory_order_release);
       control_wake_.Notify();
     };
+    // Drains queue p, up to and including its parse thread's marker of a cut not yet saved.
     auto drain = [&](uint32_t p) {
       return DrainShardQueue(Queue(p, shard), scratch, consumer, [&](const ShardMessage& m) {
-        if (m.roles == kCutMarkRoles) {  // the one parse thread's stream is cut here
-          if (m.event.sequence > shard_cut_epoch_[shard].load(std::memory_order_relaxed)) {
-            take_cut(m.event.sequence);
+        if (m.roles == kCutMarkRoles) {  // parse thread p's stream is cut here
+          if (m.event.sequence <= shard_cut_epoch_[shard].load(std::memory_order_relaxed)) {
+            return true;  // a cut this shard already saved (cannot happen: CutState waits)
           }
-          return;
+          if (blocked_count == 0) {
+            aligning = m.event.sequence;
+            held_since_ns = NowNs();
+          }
+          blocked[p] = 1;
+          ++blocked_count;
+          return false;  // the rest of queue p follows the cut: held until the shard saved
         }
         if (m.roles == kInputMarkRoles) {
           clocks.OnInputMark(static_cast<uint32_t>(m.event.sequence), m.event.time, now, ended,
                              moved);
-          return;
+          return true;
         }
         if (m.roles == 0) {
           const EventTime w =
               clocks.OnMark(m.event.tenant_hash, static_cast<uint32_t>(m.event.sequence),
                             m.event.time, now, ended);
           if (w != kMinTime) consumer.OnTenantWatermark(m.event.tenant_hash, w);
-          return;
+          return true;
         }
         consumer.OnEvent(m.event, m.roles);
         sstats.ObserveLatency(NowNs() - m.event.received_ns);
+        return true;
       });
     };
     for (uint32_t p = 0; p < parsers_; ++p) {
-      drained += drain(p);
+      if (blocked[p] == 0) drained += drain(p);
       depth += static_cast<int64_t>(Queue(p, shard).read_available());
     }
-    if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire);
-        cut > shard_cut_epoch_[shard].load(std::memory_order_relaxed) && ParsersPausedFor(cut)) {
-      // Every parse thread is paused (or done: with a cut by marker, the parse thread ended
-      // before it saw the cut, or after its marker, which the drain below then meets first):
-      // what is queued is all that precedes the cut.
-      for (uint32_t p = 0; p < parsers_; ++p) {
-        while (drain(p) != 0) {
-        }
+    // A queue blocked during this round was drained only in part: the sources' ends and times
+    // read before it may cover messages still queued behind its marker.
+    const bool partial = blocked_count != 0;
+    if (const uint64_t cut = std::max(aligning, cut_epoch_.load(std::memory_order_acquire));
+        cut > shard_cut_epoch_[shard].load(std::memory_order_relaxed)) {
+      // Aligned when every parse thread's marker was drained, or the parse thread is done and
+      // its queue empty (done before the check: it pushes nothing more, and no marker of `cut`
+      // was among what it pushed). Then everything drained precedes the cut, everything queued
+      // follows it.
+      bool aligned = true;
+      for (uint32_t p = 0; p < parsers_ && aligned; ++p) {
+        aligned = blocked[p] != 0 ||
+                  (progress_[p].done.load(std::memory_order_acquire) && Queue(p, shard).empty());
       }
-      if (shard_cut_epoch_[shard].load(std::memory_order_relaxed) < cut) take_cut(cut);
+      if (aligned) {
+        take_cut(cut, blocked_count != 0 ? held_since_ns : NowNs());
+        std::fill(blocked.begin(), blocked.end(), uint8_t{0});
+        if (blocked_count != 0) ++drained;  // the resumed queues: drain them before parking
+        blocked_count = 0;
+        aligning = 0;
+      }
     }
     sstats.queue_depth.store(depth, std::memory_order_relaxed);
     // A source ended, or (run) a second of wall time passed: idle tenants follow the sources.
-    if (ended_now != ended_seen || (wall && now - last_refresh_ns > 1'000'000'000)) {
+    if (!partial && (ended_now != ended_seen || (wall && now - last_refresh_ns > 1'000'000'000))) {
       ended_seen = ended_now;
       last_refresh_ns = now;
       clocks.Refresh(max_time == kMinTime ? kMinTime : max_time - lateness_us_, now, ended, moved);
     }
-    if (all_done && drained == 0) {
+    if (all_done && drained == 0 && blocked_count == 0) {
       bool empty = true;
       for (uint32_t p = 0; p < parsers_; ++p) empty = empty && Queue(p, shard).empty();
       if (empty) {
@@ -191,7 +216,10 @@ void Pipeline::ShardLoop(uint32_t shard) {
     idle_rounds = 0;
     const uint32_t key = wake.PrepareWait();
     bool queued = false;
-    for (uint32_t p = 0; p < parsers_; ++p) queued = queued || Queue(p, shard).read_available() > 0;
+    // A blocked queue waits for the other parse threads' markers (they wake the shard).
+    for (uint32_t p = 0; p < parsers_; ++p) {
+      queued = queued || (blocked[p] == 0 && Queue(p, shard).read_available() > 0);
+    }
     if (queued || signals_.load(std::memory_order_acquire) != signals) {
       wake.CancelWait();
     } else {

@@ -31,8 +31,9 @@ namespace privmon {
 // source event.sequence; the state topic's marks, pipeline/progress_marks.h). The unpacked form:
 // what the drain hands the handler.
 inline constexpr uint8_t kInputMarkRoles = 0x80;
-// A checkpoint cut's marker (roles == kCutMarkRoles: event.sequence = the cut's epoch): the one
-// parse thread's stream is cut here, every message before it precedes the cut (Pipeline::Cut).
+// A checkpoint cut's marker (roles == kCutMarkRoles: event.sequence = the cut's epoch): this parse
+// thread's stream is cut here, every message before it precedes the cut, every one after it
+// follows (Pipeline::Cut; the shard stops draining the queue there until it is aligned).
 inline constexpr uint8_t kCutMarkRoles = 0x40;
 struct ShardMessage {
   Event event;
@@ -100,15 +101,17 @@ class ShardQueue {
 
   // Consumer: f(slot, its string bytes) for every message queued now, oldest first, and
   // ahead(slot) `distance` messages before (SpscRing::consume_all_ahead); then releases their
-  // string bytes. Returns how many.
+  // string bytes. An f returning false (when it returns bool) ends the drain after that message.
+  // Returns how many.
   template <class F, class Ahead>
   std::size_t consume_all_ahead(std::size_t distance, F&& f, Ahead&& ahead) {
     uint32_t end = 0;
     const std::size_t n = ring_.consume_all_ahead(
         distance,
         [&](const PackedEvent& p) {
-          f(p, arena_.Bytes(p.arena_end, p.string_bytes));
+          const bool goes_on = CallGoesOn(f, p, arena_.Bytes(p.arena_end, p.string_bytes));
           end = p.arena_end;
+          return goes_on;
         },
         ahead);
     if (n != 0) arena_.Release(end);  // after the last read of those bytes
@@ -121,7 +124,8 @@ class ShardQueue {
 };
 
 // Drains every message queued now into handle(message), in order, with the look-ahead above;
-// `message` is scratch.message, valid until handle returns.
+// `message` is scratch.message, valid until handle returns. A handle returning bool ends the drain
+// after a message it returns false for (a cut marker: the queue's later messages follow the cut).
 template <class Handle>
 std::size_t DrainShardQueue(ShardQueue& queue, ShardScratch& scratch, EventConsumer& consumer,
                             Handle&& handle, std::size_t distance = kPrefetchDistance) {
@@ -130,7 +134,7 @@ std::size_t DrainShardQueue(ShardQueue& queue, ShardScratch& scratch, EventConsu
       [&](const PackedEvent& p, const char* strings) {
         Unpack(p, strings, &scratch.message.event);
         scratch.message.roles = p.roles;
-        handle(static_cast<const ShardMessage&>(scratch.message));
+        return CallGoesOn(handle, static_cast<const ShardMessage&>(scratch.message));
       },
       [&](const PackedEvent& p) {
         if (!IsEventMessage(p.roles)) return;

@@ -17,20 +17,34 @@
 #include <memory>
 #include <new>
 #include <type_traits>
+#include <utility>
 
 namespace privmon {
 
+// Calls f(args...); true unless f returns a bool and it is false (the walk stops after this one).
+template <class F, class... Args>
+bool CallGoesOn(F& f, Args&&... args) {
+  if constexpr (std::is_same_v<std::invoke_result_t<F&, Args...>, bool>) {
+    return f(std::forward<Args>(args)...);
+  } else {
+    f(std::forward<Args>(args)...);
+    return true;
+  }
+}
+
 // The look-ahead walk of consume_all_ahead over any n elements at(0..n-1): ahead(at(0..d-1)) first,
 // then for each i, ahead(at(i + d)) while i + d < n, and f(at(i)). f sees every element once, in
-// order; d = 0 calls no ahead.
+// order; d = 0 calls no ahead. An f that returns bool stops the walk by returning false (a shard
+// meets a cut marker: pipeline/shard_loop.cc); returns how many elements f saw.
 template <class At, class F, class Ahead>
-void ForEachAhead(std::size_t n, std::size_t distance, At&& at, F&& f, Ahead&& ahead) {
+std::size_t ForEachAhead(std::size_t n, std::size_t distance, At&& at, F&& f, Ahead&& ahead) {
   const std::size_t warm = std::min(distance, n);
   for (std::size_t i = 0; i < warm; ++i) ahead(at(i));
   for (std::size_t i = 0; i < n; ++i) {
     if (distance != 0 && i + distance < n) ahead(at(i + distance));
-    f(at(i));
+    if (!CallGoesOn(f, at(i))) return i + 1;
   }
+  return n;
 }
 
 template <class T>
@@ -94,18 +108,20 @@ class SpscRing {
     return consume_all_ahead(0, f, [](const T&) {});
   }
   // As consume_all, and ahead(element i + distance) before f(element i) while there is one (the
-  // first `distance` elements are shown before the first f). distance 0: no look-ahead.
+  // first `distance` elements are shown before the first f). distance 0: no look-ahead. An f
+  // that returns false (when it returns bool) ends the drain after that element: the later ones
+  // stay queued (ahead may have seen some of them: a hint only).
   template <class F, class Ahead>
   std::size_t consume_all_ahead(std::size_t distance, F&& f, Ahead&& ahead) {
     const std::size_t w = write_.load(std::memory_order_acquire);
     const std::size_t r = read_.load(std::memory_order_relaxed);
-    const std::size_t n = (w + size_ - r) % size_;
-    if (n == 0) return 0;
+    const std::size_t queued = (w + size_ - r) % size_;
+    if (queued == 0) return 0;
     auto at = [&](std::size_t i) -> const T& {
       const std::size_t j = r + i;
       return buffer_[j >= size_ ? j - size_ : j];
     };
-    ForEachAhead(n, distance, at, f, ahead);
+    const std::size_t n = ForEachAhead(queued, distance, at, f, ahead);
     const std::size_t end = r + n;
     read_.store(end >= size_ ? end - size_ : end, std::memory_order_release);
     return n;

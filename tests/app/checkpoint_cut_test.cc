@@ -1,5 +1,6 @@
-// A checkpoint cut pauses the sources only while the shards copy their state: the copy is encoded
-// on the control thread after the sources resumed, while events go on reaching the shards
+// A checkpoint cut holds events back only while the shards align on the cut markers and copy their
+// state (no source stops): the copy is encoded on the control thread after the shards resumed,
+// while events go on reaching the shards
 // (Pipeline::Cut, EventConsumer::SnapshotState / EncodeSnapshot). Before, every shard encoded its
 // whole state at the cut on its own thread while the sources were paused, so every event queued
 // behind the cut waited for the slowest shard's encoding (BENCHMARKS.md sessions 11 and 12:
@@ -203,10 +204,10 @@ std::string SignInRecordOf(int n, const std::string& user) {
          R"("status":{"errorCode":0},"clientAppUsed":"Browser"}})";
 }
 
-// Several parse threads keep the cut a pause (their streams are lined up): every parse thread
-// stops, the shard copies the state of everything read before, the sources resume, and the
-// positions are those at the cut.
-TEST(CheckpointCut, SeveralParseThreadsPauseAndTheCutHoldsEveryoneBeforeIt) {
+// Several parse threads: the shard aligns on both parse threads' markers (pipeline/pipeline.h),
+// copies the state of everything read before them and resumes; the positions are those at the
+// markers (tests/app/checkpoint_align_test.cc has more).
+TEST(CheckpointCut, SeveralParseThreadsAlignAndTheCutHoldsEveryoneBeforeIt) {
   const ConfigLoadResult loaded =
       LoadConfigText("pipeline: {shards: 1, parse_threads: 2, allowed_lateness: 0s}\n");
   ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().message;
@@ -228,7 +229,7 @@ TEST(CheckpointCut, SeveralParseThreadsPauseAndTheCutHoldsEveryoneBeforeIt) {
   for (int n = 0; n < 3; ++n) a.Add(SignInRecordOf(n, "a" + std::to_string(n)));
   for (int n = 3; n < 5; ++n) b.Add(SignInRecordOf(n, "b" + std::to_string(n)));
   ASSERT_TRUE(WaitFor([&] { return counting.events.load() == 5; }));
-  // A record sent once the shard has copied reaches it after the sources resume, while the copy
+  // A record sent once the shard has copied reaches it after the shard resumed, while the copy
   // is encoded (CountingConsumer waits for it there).
   std::jthread sender([&] {
     if (WaitFor([&] { return counting.snapshot_taken.load(); })) a.Add(SignInRecordOf(150, "c"));
