@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <zmq.hpp>
 
 #include "core/stats.h"
@@ -130,11 +131,18 @@ TEST(SourceFanout, TheReaderWaitsForRoomInTheByteBudget) {
     MessageSource& lane = *lanes[n % 2];
     ASSERT_EQ(ReceiveWithin(lane, raw, until), ReceiveStatus::kMessage) << "sequence " << n;
     EXPECT_EQ(raw.payload, Expected(n));
+    if (n == 0) {
+      // Hold the first message: the reader, with the next one read, has no room and must wait
+      // (a consumer that always released first would leave it nothing to wait for).
+      while (stats.inflight_waits.load() == 0 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      ASSERT_GT(stats.inflight_waits.load(), 0u) << "the reader never waited for the budget";
+    }
     lane.ReleaseHandedOut();  // as a lane does after its block
   }
   for (auto& lane : lanes) EXPECT_EQ(ReceiveWithin(*lane, raw, until), ReceiveStatus::kEnd);
   EXPECT_LE(stats.inflight_bytes_peak.load(), static_cast<int64_t>(budget));
-  EXPECT_GT(stats.inflight_waits.load(), 0u);
   lanes.clear();
   std::filesystem::remove(path);
 }
