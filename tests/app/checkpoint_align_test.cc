@@ -9,12 +9,9 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +21,7 @@
 #include "pipeline/checkpoint_store.h"
 #include "pipeline/message_source.h"
 #include "pipeline/pipeline.h"
+#include "tests/support/handed_source.h"
 
 namespace privmon {
 namespace {
@@ -46,67 +44,7 @@ std::string AlignedSignIn(int n, const std::string& user) {
          R"(","status":{"errorCode":0},"clientAppUsed":"Browser"}})";
 }
 
-// Messages the test hands over; its position is the count read. Read counts are atomic (the test
-// watches them while the parse thread reads). Optionally blocks in Receive until released (an
-// idle socket waiting up to its timeout), and ends when told to.
-class FedSource final : public MessageSource {
- public:
-  explicit FedSource(std::string name) : name_(std::move(name)) {}
-  void Add(std::string message) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queued_.push_back(std::move(message));
-  }
-  void End() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ended_ = true;
-    cv_.notify_all();
-  }
-  // Receive waits (until Release or End) while held.
-  void Hold() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    held_ = true;
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    held_ = false;
-    cv_.notify_all();
-  }
-  ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (held_) {
-      waiting.store(true);
-      cv_.wait_for(lock, std::chrono::seconds(30), [&] { return !held_ || ended_; });
-    }
-    if (!queued_.empty()) {
-      current_ = std::move(queued_.front());
-      queued_.pop_front();
-      out.payload = current_;
-      read.fetch_add(1);
-      return ReceiveStatus::kMessage;
-    }
-    if (ended_) return ReceiveStatus::kEnd;
-    lock.unlock();
-    std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds(1)));
-    return ReceiveStatus::kIdle;
-  }
-  const std::string& name() const override { return name_; }
-  const std::string& tenant() const override { return tenant_; }
-  bool multi_tenant() const override { return true; }
-  int64_t Position() const override { return read.load(); }
-
-  std::atomic<int64_t> read{0};
-  std::atomic<bool> waiting{false};
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::string> queued_;
-  bool ended_ = false;
-  bool held_ = false;
-  std::string current_;
-  const std::string name_;
-  const std::string tenant_;
-};
+using testing::HandedSource;
 
 // Counts events per source (the last letter of the tenant: 'a' + source index). Its snapshot is
 // the counts at the cut; `while_copying`, when set, runs inside the copy (on the shard's thread).
@@ -173,7 +111,7 @@ struct AlignRig {
     EXPECT_TRUE(loaded.errors.empty());
     std::vector<std::unique_ptr<MessageSource>> owned;
     for (std::size_t i = 0; i < sources; ++i) {
-      auto s = std::make_unique<FedSource>(std::string(1, static_cast<char>('a' + i)));
+      auto s = std::make_unique<HandedSource>(std::string(1, static_cast<char>('a' + i)));
       src.push_back(s.get());
       owned.push_back(std::move(s));
     }
@@ -193,7 +131,7 @@ struct AlignRig {
     for (const auto* c : counter) n += c->total();
     return n;
   }
-  std::vector<FedSource*> src;
+  std::vector<HandedSource*> src;
   std::vector<PerSourceCounter*> counter;
   std::vector<CheckpointShardWriter> writers;
   std::unique_ptr<PipelineStats> stats;
@@ -207,8 +145,8 @@ struct AlignRig {
 TEST(CheckpointAlign, ParseThreadsReadOnWhileTheShardCopiesItsState) {
   AlignRig rig(2, 2);
   ASSERT_EQ(rig.pipeline->parser_count(), 2u);
-  FedSource& a = *rig.src[0];
-  FedSource& b = *rig.src[1];
+  HandedSource& a = *rig.src[0];
+  HandedSource& b = *rig.src[1];
   PerSourceCounter& counter = *rig.counter[0];
   std::atomic<int64_t> target{INT64_MAX};
   std::atomic<bool> read_during_copy{false};
@@ -305,8 +243,8 @@ INSTANTIATE_TEST_SUITE_P(ParseThreads, CheckpointAlignPositions, ::testing::Valu
 // final position and everything it read.
 TEST(CheckpointAlign, AParseThreadThatEndsDuringTheAlignmentCountsAsAligned) {
   AlignRig rig(2, 2);
-  FedSource& a = *rig.src[0];
-  FedSource& b = *rig.src[1];
+  HandedSource& a = *rig.src[0];
+  HandedSource& b = *rig.src[1];
   PerSourceCounter& counter = *rig.counter[0];
   for (int n = 0; n < 4; ++n) a.Add(AlignedSignIn(n, "a" + std::to_string(n)));
   for (int n = 0; n < 7; ++n) b.Add(AlignedSignIn(n, "b" + std::to_string(n)));
@@ -338,8 +276,8 @@ TEST(CheckpointAlign, AParseThreadThatEndsDuringTheAlignmentCountsAsAligned) {
 // cut completes or reports the pipeline over, and Wait returns.
 TEST(CheckpointAlign, AStopDuringTheAlignmentEndsEverything) {
   AlignRig rig(2, 2);
-  FedSource& a = *rig.src[0];
-  FedSource& b = *rig.src[1];
+  HandedSource& a = *rig.src[0];
+  HandedSource& b = *rig.src[1];
   for (int n = 0; n < 4; ++n) a.Add(AlignedSignIn(n, "a" + std::to_string(n)));
   rig.pipeline->Start();
   ASSERT_TRUE(AwaitAligned([&] { return rig.counter[0]->total() == 4; }));

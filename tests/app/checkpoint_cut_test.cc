@@ -16,7 +16,6 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,6 +29,7 @@
 #include "pipeline/checkpoint_store.h"
 #include "pipeline/message_source.h"
 #include "pipeline/pipeline.h"
+#include "tests/support/handed_source.h"
 #include "tests/support/process_helpers.h"
 
 namespace privmon {
@@ -47,46 +47,7 @@ std::string SignInRecord(int n) {
          R"("status":{"errorCode":0},"clientAppUsed":"Browser"}})";
 }
 
-// Messages the test hands over one by one; its position is the count read.
-class HandedSource final : public MessageSource {
- public:
-  void Add(std::string message) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queued_.push_back(std::move(message));
-  }
-  void End() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ended_ = true;
-  }
-  ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!queued_.empty()) {
-        current_ = std::move(queued_.front());
-        queued_.pop_front();
-        out.payload = current_;
-        ++read_;
-        return ReceiveStatus::kMessage;
-      }
-      if (ended_) return ReceiveStatus::kEnd;
-    }
-    std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds(1)));
-    return ReceiveStatus::kIdle;
-  }
-  const std::string& name() const override { return name_; }
-  const std::string& tenant() const override { return tenant_; }
-  bool multi_tenant() const override { return true; }
-  int64_t Position() const override { return read_; }
-
- private:
-  std::mutex mutex_;
-  std::deque<std::string> queued_;
-  bool ended_ = false;
-  std::string current_;
-  int64_t read_ = 0;
-  const std::string name_ = "handed";
-  const std::string tenant_;
-};
+using testing::HandedSource;
 
 // The consumers below: clocks, configs and the end mean nothing to them.
 class ClockBlindConsumer : public EventConsumer {
