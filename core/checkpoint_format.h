@@ -25,7 +25,7 @@
 
 namespace privmon {
 
-inline constexpr uint32_t kCheckpointFormat = 4;  // reads 1 to 4 (DecodeCheckpoint)
+inline constexpr uint32_t kCheckpointFormat = 5;  // reads 1 to 5 (DecodeCheckpoint)
 inline constexpr uint32_t kCheckpointPartitions = 16;
 
 enum class CheckpointRoute : uint8_t { kByKey = 0, kByOrigin = 1 };

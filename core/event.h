@@ -148,6 +148,9 @@ enum AuditFlag : uint16_t {
   // The target is a service principal or a group given a role (no User target): named by its
   // display name; no user account (not learned as privileged, no naming policy).
   kTargetNotUser = 1 << 11,
+  // A request to activate a role in PIM (its request, approval, denial or cancellation): only an
+  // account eligible for the role asks (docs/RULES.md "Learned privilege").
+  kPimActivationRequest = 1 << 12,
 };
 
 // One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);

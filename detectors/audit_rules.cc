@@ -65,8 +65,11 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   // older or newer, arriving before or after, wins (a removal of the eligible assignment ends its
   // activation, whose expiry PIM writes after it: such an account is not made privileged again),
   // so the outcome is the same in any order.
+  // A request to activate the role (asked, approved, denied, canceled) proves the same
+  // eligibility: only an eligible account asks (PRIV-EL-04 judges a denied one of such an account).
   if ((au.activity == Activity::kRemoveMemberFromRolePimExpired ||
-       au.activity == Activity::kRemoveMemberFromRolePimDeactivate) &&
+       au.activity == Activity::kRemoveMemberFromRolePimDeactivate ||
+       (au.flags & kPimActivationRequest) != 0) &&
       privileged_role && success && (au.flags & kTargetNotUser) == 0) {
     PrivilegedState* ps = accounts_.PrivilegedIfAny(st);
     const bool admitted = ps == nullptr || ps->roles.Admits(au.role_hash, HeldRoles::kEligible, 0);

@@ -188,6 +188,24 @@ bool IsRoleAssignmentActivity(Activity a) {
   }
 }
 
+// A request to activate a role in PIM, not the activation itself: "Add member to role requested
+// (PIM activation)", "... request approved (PIM activation)", "... request denied (PIM
+// activation)", "... canceled (PIM activation)" (the activity reference), and PIM's own audit
+// history's "Add member to role request denied" / "... request approved" without the suffix.
+// Requests to assign a role ("... in PIM requested (permanent)") name an account that may not be
+// eligible yet: not these.
+bool IsPimActivationRequest(Activity a, std::string_view name) {
+  if (a == Activity::kAddMemberToRolePimActivation ||
+      !StartsWithIgnoreCase(name, "Add member to role ") ||
+      StartsWithIgnoreCase(name, "Add member to role in PIM") ||
+      StartsWithIgnoreCase(name, "Add member to role outside")) {
+    return false;
+  }
+  return ContainsIgnoreCase(name, "(PIM activation)") ||
+         EqualsIgnoreCase(name, "Add member to role request denied") ||
+         EqualsIgnoreCase(name, "Add member to role request approved");
+}
+
 // PIM's own first-party app: by display name (commercial and US Government clouds) or app id.
 bool IsPimApp(std::string_view display_name, std::string_view app_id) {
   return EqualsIgnoreCase(display_name, "MS-PIM") ||
@@ -255,6 +273,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     }
   }
   if (ContainsIgnoreCase(name, "reviewed security info")) a.flags |= kViewOnly;
+  if (IsPimActivationRequest(a.activity, name)) a.flags |= kPimActivationRequest;
   // The elevate-access category also holds the end of the elevation ("The role assignment of User
   // Access Administrator has been removed from the user").
   if (a.category == AuditCategory::kAzureRbacElevateAccess && ContainsIgnoreCase(name, "remove")) {

@@ -55,7 +55,8 @@ static_assert(kRuleCount >= kCheckpointRuleIds);
 // This format's layout: the sizes, salted with the format number (format 2 kept every size of
 // format 1 but repacked AccountState's flags to make room for its tenant index; format 3 appended
 // the held roles to PrivilegedState; format 4 keeps a time per held role's eligible and active
-// hold, and the roles seen removed).
+// hold, and the roles seen removed; format 5 appends the role of each pending activation and kept
+// activation end, PRIV-EL-08's).
 inline constexpr uint32_t kStateLayout = static_cast<uint32_t>(Mix64(
     HashCombine(HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
                             HashCombine(sizeof(Timer), sizeof(Alert) * 131 + kCheckpointRuleIds)),
@@ -84,9 +85,14 @@ inline constexpr uint32_t kStateLayoutV3 = 1967020380u;
 inline constexpr std::size_t kPrivilegedStateV3Bytes =
     kPrivilegedStateV2Bytes + sizeof(HeldRolesV3);
 
+// Format 4 (the committed fixture tests/data/checkpoint/v4): its layout hash, frozen. Its
+// PrivilegedState is format 5's without the roles of PRIV-EL-08's activations and removals
+// (kPrivilegedStateV4Bytes).
+inline constexpr uint32_t kStateLayoutV4 = 1765622770u;
+
 // The layout hash this build accepts for each format it reads (index = format; 0: none).
 inline constexpr std::array<uint32_t, kCheckpointFormat + 1> kStateLayouts = {
-    0, kStateLayoutV1, kStateLayoutV2, kStateLayoutV3, kStateLayout};
+    0, kStateLayoutV1, kStateLayoutV2, kStateLayoutV3, kStateLayoutV4, kStateLayout};
 
 template <class T>
 void PutRaw(std::string& out, const T& v) {
@@ -155,7 +161,19 @@ inline bool Plausible(const Timer& t) {
   return false;
 }
 
-// An account (formats 2 to 4): its tenant's hash (0: unknown), its state, then a flag byte and
+// Before format 5 a PrivilegedState kept no role of PRIV-EL-08's activations and removals: each
+// pending activation's is its kept name's (as the record that opened it named the role, the
+// catalogue's name of a built-in one), and each removal's unknown (0: it ends an activation of any
+// role within the policy length, as it did when it was saved).
+inline void MigrateActivationRoles(PrivilegedState* ps) {
+  ps->role_removal_roles = {};
+  for (std::size_t i = 0; i < ps->activations.size(); ++i) {
+    const PendingActivation& a = ps->activations[i];
+    ps->activation_roles[i] = a.time == 0 || a.role.empty() ? 0 : HashLower(a.role.view());
+  }
+}
+
+// An account (formats 2 to 5): its tenant's hash (0: unknown), its state, then a flag byte and
 // its PrivilegedState when it has one.
 inline void EncodeAccount(std::string& out, uint64_t tenant_hash, const AccountState& st,
                           const PrivilegedState* ps) {
@@ -164,10 +182,11 @@ inline void EncodeAccount(std::string& out, uint64_t tenant_hash, const AccountS
   out.push_back(ps != nullptr ? 1 : 0);
   if (ps != nullptr) PutRaw(out, *ps);
 }
-// Decodes an account record of `format` (1 to 4); a format-1 account has no tenant (0). A
+// Decodes an account record of `format` (1 to 5); a format-1 account has no tenant (0). A
 // PrivilegedState of format 1 or 2 did not keep the roles its account holds: restored with
 // HeldRoles::kUnknown, its learned privilege is never un-learned by a role removal. Format 3's
-// held roles are migrated (HeldRolesV3::Migrate).
+// held roles are migrated (HeldRolesV3::Migrate); formats 1 to 4's PRIV-EL-08 roles too
+// (MigrateActivationRoles).
 inline bool DecodeAccount(uint32_t format, std::string_view in, uint64_t* tenant_hash,
                           AccountState* st, PrivilegedState* ps, bool* has_ps) {
   *tenant_hash = 0;
@@ -202,6 +221,7 @@ inline bool DecodeAccount(uint32_t format, std::string_view in, uint64_t* tenant
     std::memcpy(static_cast<void*>(ps), in.data(), kPrivilegedStateV2Bytes);
     ps->roles = HeldRoles{};
     ps->roles.sources = HeldRoles::kUnknown;
+    MigrateActivationRoles(ps);
     return Plausible(*ps);
   }
   if (format == 3) {
@@ -211,6 +231,14 @@ inline bool DecodeAccount(uint32_t format, std::string_view in, uint64_t* tenant
     HeldRolesV3 v3;
     std::memcpy(static_cast<void*>(&v3), in.data() + kPrivilegedStateV2Bytes, sizeof(v3));
     ps->roles = v3.Migrate();
+    MigrateActivationRoles(ps);
+    return Plausible(*ps);
+  }
+  if (format == 4) {
+    if (in.size() < kPrivilegedStateV4Bytes) return false;
+    *ps = PrivilegedState{};
+    std::memcpy(static_cast<void*>(ps), in.data(), kPrivilegedStateV4Bytes);
+    MigrateActivationRoles(ps);
     return Plausible(*ps);
   }
   return GetRaw(in, ps) && Plausible(*ps);

@@ -2,12 +2,14 @@
 // once when the account becomes privileged and kept in its shard's arena. Holds the names an
 // alert raised from a timer needs, the short event-time look-backs of threshold and sequence
 // rules, the learned sign-in hours and the privileged roles it is known to hold
-// (state/held_roles.h). Touched only by the owning shard's thread; < 3 KiB (pinned below).
+// (state/held_roles.h) and, for PRIV-EL-08, the role of each pending activation and kept removal.
+// Touched only by the owning shard's thread; < 3 KiB (pinned below).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <tuple>
 
 #include "core/fixed_string.h"
 #include "state/account_state.h"
@@ -61,7 +63,21 @@ struct PrivilegedState {
   // PrivilegedState is this struct's first kPrivilegedStateV2Bytes bytes (state/checkpoint_codec.h
   // migrates both).
   HeldRoles roles;  // what its learned privilege rests on (docs/RULES.md "Learned privilege")
+  // Appended in checkpoint format 5 (format 4's PrivilegedState is this struct's first
+  // kPrivilegedStateV4Bytes bytes): PRIV-EL-08 pairs an activation's end with an activation of the
+  // same role. The role (au.role_hash; 0: the record named none, paired by time alone) of
+  // role_removals' slot i and of activations[i].
+  std::array<uint64_t, 4> role_removal_roles{};
+  std::array<uint64_t, 4> activation_roles{};
 };
+
+// Format 4's PrivilegedState ended where `role_removal_roles` begins.
+inline constexpr std::size_t kPrivilegedStateV4Bytes = 2976;
+static_assert(offsetof(PrivilegedState, role_removal_roles) == kPrivilegedStateV4Bytes,
+              "format 4's layout is a prefix of format 5's");
+static_assert(decltype(PrivilegedState::role_removals)::capacity() ==
+                  std::tuple_size_v<decltype(PrivilegedState::role_removal_roles)>,
+              "one role per kept removal");
 
 // Format 2's PrivilegedState ended where `roles` begins.
 inline constexpr std::size_t kPrivilegedStateV2Bytes = 2896;

@@ -6,6 +6,17 @@
 #include "detectors/alert_details.h"
 
 namespace privmon::code_rules {
+namespace {
+
+// Whether an activation's end (expiry or deactivation) and an activation name the same role, as
+// au.role_hash keys it (a built-in role by the catalogue's name, whether the record named it by
+// template id or by any of its names; a custom role by its name, else its id). A record that
+// names no role (0) is paired by time alone, as every end was before the role was kept.
+bool SameActivatedRole(uint64_t end_role, uint64_t activation_role) {
+  return end_role == 0 || activation_role == 0 || end_role == activation_role;
+}
+
+}  // namespace
 
 void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& /*who*/,
                               AccountState& st, const TenantSettings& tenant) {
@@ -42,14 +53,22 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
       slot = std::min_element(ps.activations.begin(), ps.activations.end(),
                               [](const auto& a, const auto& b) { return a.time < b.time; });
     }
+    const auto index = static_cast<std::size_t>(slot - ps.activations.begin());
     slot->time = t;
     slot->role = au.role_name;
     slot->record_id = e.record_id;
     slot->paw_verdict_due = !tenant.paw_devices.empty();
-    slot->expiry_due = !ps.role_removals.AnyWithin(t, static_cast<Seconds32>(t + policy));
+    ps.activation_roles[index] = au.role_hash;
+    // Ended by a kept end of the same role (or of a role not named) within the policy length.
+    uint32_t same_role = 0;
+    for (std::size_t i = 0; i < ps.role_removal_roles.size(); ++i) {
+      if (SameActivatedRole(ps.role_removal_roles[i], au.role_hash)) same_role |= 1u << i;
+    }
+    slot->expiry_due =
+        !ps.role_removals.AnyWithinSlots(t, static_cast<Seconds32>(t + policy), same_role);
     Timer timer;
     timer.account = who.key;
-    timer.slot = static_cast<uint8_t>(slot - ps.activations.begin());
+    timer.slot = static_cast<uint8_t>(index);
     timer.basis = t;
     if (slot->paw_verdict_due) {
       timer.due = e.time;
@@ -67,9 +86,13 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
     // when the removed role is privileged).
     PrivilegedState* ps = ctx.PrivilegedIfAny(st);
     if (ps == nullptr) return;
-    ps->role_removals.Add(t);
-    for (auto& act : ps->activations) {
-      if (act.time != 0 && t >= act.time && static_cast<int64_t>(t - act.time) <= policy) {
+    const int kept = ps->role_removals.Put(t);
+    if (kept >= 0) ps->role_removal_roles[static_cast<std::size_t>(kept)] = au.role_hash;
+    // It ends the activation of its own role: another role activated by the account runs on.
+    for (std::size_t i = 0; i < ps->activations.size(); ++i) {
+      PendingActivation& act = ps->activations[i];
+      if (act.time != 0 && t >= act.time && static_cast<int64_t>(t - act.time) <= policy &&
+          SameActivatedRole(ps->activation_roles[i], au.role_hash)) {
         act.expiry_due = false;
       }
     }

@@ -1,16 +1,18 @@
 // The PIM activation family (RULES.md, guide row "Elevations" and "Elevation not occurring on
 // SAW/PAW"): PRIV-EL-06 "Elevation not from a privileged access workstation" (an activation with
 // a sign-in not from the tenant's paw_devices, or none at all, in the `window` before it) and
-// PRIV-EL-08 "Elevation longer than policy" (an activation not ended by a removal of the role
-// within `window`, the policy length plus grace). C++ because both are verdicts on an activation
-// that wait in event time for late records (timers kPawVerdict and kActivationExpiry, fired as the
-// watermark passes) over state no generic kind keeps: the account's sign-in runs from and not
-// from a PAW, and activations paired with removals in either arrival order.
+// PRIV-EL-08 "Elevation longer than policy" (an activation not ended by an expiry or deactivation
+// of the same role within `window`, the policy length plus grace; an end naming no role ends
+// any). C++ because both are verdicts on an activation that wait in event time for late records
+// (timers kPawVerdict and kActivationExpiry, fired as the watermark passes) over state no generic
+// kind keeps: the account's sign-in runs from and not from a PAW, and activations paired with
+// their ends in either arrival order.
 // State: AccountState::last_signin / last_non_paw_signin (every account, where the tenant lists
 // PAWs), PrivilegedState::signins (runs), activations (4 slots, the oldest replaced) and
-// role_removals; all checkpointed. Thread-safety: the shard's thread. Cost: one hash of the device
-// id per sign-in where the tenant lists PAWs; O(slots) per activation or removal; one or two
-// timers per activation.
+// role_removals (the newest 4), each with its role (activation_roles, role_removal_roles); all
+// checkpointed. Thread-safety: the shard's thread. Cost: one hash of the device id per sign-in
+// where the tenant lists PAWs; O(slots) per activation or removal; one or two timers per
+// activation.
 #pragma once
 
 #include "detectors/code_rules/code_rule.h"

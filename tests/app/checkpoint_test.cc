@@ -1,7 +1,7 @@
 // Checkpoint files and restore (issue 12, docs/operations.md "Checkpoints"): atomic files of mode
 // 0640, the newest kept few, a truncated or bit-flipped newest file refused with its reason and
 // the previous one used, exit 2 only when none is usable, --fresh on purpose, and the committed
-// fixtures of formats 1 to 4 (tests/data/checkpoint/v1 to v4) still restore (migrated), into
+// fixtures of formats 1 to 5 (tests/data/checkpoint/v1 to v5) still restore (migrated), into
 // any shard count.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -38,6 +38,7 @@ const std::string kFixtureDir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/c
 const std::string kFixtureV2Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v2";
 const std::string kFixtureV3Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v3";
 const std::string kFixtureV4Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v4";
+const std::string kFixtureV5Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v5";
 
 std::string SmallCheckpoint(uint64_t marker) {
   CheckpointShardWriter w(0);
@@ -148,14 +149,14 @@ TEST(CheckpointStore, ATruncatedOrBitFlippedNewestFallsBackToThePreviousOne) {
   CheckpointStore other(dir + "/other");
   ASSERT_EQ(other.Write(SmallCheckpoint(9)), "");
   notes.clear();
-  const std::array<uint32_t, 5> others = {0, kStateLayoutV1, kStateLayoutV2, kStateLayoutV3,
-                                          kStateLayout + 1};
+  const std::array<uint32_t, 6> others = {
+      0, kStateLayoutV1, kStateLayoutV2, kStateLayoutV3, kStateLayoutV4, kStateLayout + 1};
   EXPECT_EQ(other.LoadLatest(others, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_EQ(notes.size(), 1u);
   // The refusal names the file's format and layout and the ones this build reads and writes.
-  EXPECT_NE(notes[0].find("format 4 with state layout " + std::to_string(kStateLayout) +
-                          " of another build: this build reads format 4 with layout " +
+  EXPECT_NE(notes[0].find("format 5 with state layout " + std::to_string(kStateLayout) +
+                          " of another build: this build reads format 5 with layout " +
                           std::to_string(kStateLayout + 1)),
             std::string::npos)
       << notes[0];
@@ -178,7 +179,7 @@ TEST(CheckpointStore, RefusesAnUnknownFutureFormatWithAClearMessage) {
   EXPECT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].find("format 5 is newer than the formats 1 to 4 this build reads"),
+  EXPECT_NE(notes[0].find("format 6 is newer than the formats 1 to 5 this build reads"),
             std::string::npos)
       << notes[0];
   // Format 0 was never written: refused the same way, not read as format 1.
@@ -188,7 +189,7 @@ TEST(CheckpointStore, RefusesAnUnknownFutureFormatWithAClearMessage) {
   EXPECT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_FALSE(notes.empty());
-  EXPECT_NE(notes[0].find("format 0 is not one of the formats 1 to 4"), std::string::npos)
+  EXPECT_NE(notes[0].find("format 0 is not one of the formats 1 to 5"), std::string::npos)
       << notes[0];
 }
 
@@ -387,8 +388,9 @@ TEST(CheckpointFixture, FormatThreeFixtureStillRestoresIntoAnyShardCount) {
   EXPECT_LT(counts.unknown_roles, counts.with_privileged_state);
   EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
   EXPECT_EQ(error, "");
-  // Migrated (format 4 keeps a time per hold, HeldRolesV3::Migrate): saved again, as many bytes
-  // but for the held roles' 16 more per privileged account and the pipeline's own clock-input
+  // Migrated (format 4 keeps a time per hold, HeldRolesV3::Migrate; format 5 the roles of
+  // PRIV-EL-08's activations and their ends): saved again, as many bytes but for the held roles'
+  // 16 and those roles' 64 more per privileged account and the pipeline's own clock-input
   // records (tag 7), which the engines do not write; it reads back as this build's format, to the
   // same accounts.
   std::size_t clock_inputs = 0;
@@ -403,9 +405,10 @@ TEST(CheckpointFixture, FormatThreeFixtureStillRestoresIntoAnyShardCount) {
   std::vector<const CheckpointShardWriter*> parts;
   for (const auto& w : same) parts.push_back(&w);
   const std::string again = EncodeCheckpoint(h, parts);
-  EXPECT_EQ(
-      again.size() + clock_inputs,
-      bytes.size() + counts.with_privileged_state * (sizeof(HeldRoles) - sizeof(HeldRolesV3)));
+  EXPECT_EQ(again.size() + clock_inputs,
+            bytes.size() +
+                counts.with_privileged_state * (sizeof(HeldRoles) - sizeof(HeldRolesV3) +
+                                                sizeof(PrivilegedState) - kPrivilegedStateV4Bytes));
   DecodedCheckpoint cp2;
   ASSERT_EQ(DecodeCheckpoint(again, kStateLayouts, &cp2), "");
   EXPECT_EQ(cp2.header.format, kCheckpointFormat);
@@ -417,7 +420,8 @@ TEST(CheckpointFixture, FormatThreeFixtureStillRestoresIntoAnyShardCount) {
 }
 
 // Format 4 keeps a time per held role's hold and the roles seen removed: restored as saved, and
-// saved again to the same bytes.
+// saved again (migrated: format 5 adds the roles of PRIV-EL-08's activations and their ends) to as
+// many bytes but for those roles.
 TEST(CheckpointFixture, FormatFourFixtureStillRestoresIntoAnyShardCount) {
   CheckpointStore store(kFixtureV4Dir);
   std::string bytes, path;
@@ -428,6 +432,54 @@ TEST(CheckpointFixture, FormatFourFixtureStillRestoresIntoAnyShardCount) {
       << (notes.empty() ? "" : notes[0])
       << "\nA change of the state layout needs a migration of format-4 files (DESIGN.md 10)";
   EXPECT_EQ(cp.header.format, 4u);
+  std::string error;
+  std::vector<CheckpointShardWriter> same, more;
+  RestoreCounts counts;
+  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &counts);
+  EXPECT_EQ(error, "");
+  EXPECT_GT(at_origin, 50u);
+  EXPECT_GT(counts.with_privileged_state, 0u);
+  EXPECT_LT(counts.unknown_roles, counts.with_privileged_state);
+  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
+  EXPECT_EQ(error, "");
+  // Saved again: as many bytes, but for the pipeline's own clock-input records (tag 7), which
+  // the engines do not write, and PRIV-EL-08's roles (64 more per privileged account).
+  std::size_t clock_inputs = 0;
+  for (auto part : cp.partitions) {
+    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
+      if (r.tag == kCheckpointClockInputTag) clock_inputs += 16 + r.payload.size();
+    }));
+  }
+  CheckpointHeader h = cp.header;
+  h.format = kCheckpointFormat;
+  h.layout = kStateLayout;
+  std::vector<const CheckpointShardWriter*> parts;
+  for (const auto& w : same) parts.push_back(&w);
+  const std::string again = EncodeCheckpoint(h, parts);
+  EXPECT_EQ(again.size() + clock_inputs,
+            bytes.size() +
+                counts.with_privileged_state * (sizeof(PrivilegedState) - kPrivilegedStateV4Bytes));
+  DecodedCheckpoint cp2;
+  ASSERT_EQ(DecodeCheckpoint(again, kStateLayouts, &cp2), "");
+  EXPECT_EQ(cp2.header.format, kCheckpointFormat);
+  std::vector<CheckpointShardWriter> twice;
+  RestoreCounts kept;
+  EXPECT_EQ(RestoreInto(cp2, cp.header.shards, &error, &twice, &kept), at_origin);
+  EXPECT_EQ(kept.with_privileged_state, counts.with_privileged_state);
+}
+
+// Format 5 keeps the roles of PRIV-EL-08's activations and their ends: restored as saved, and
+// saved again to the same bytes.
+TEST(CheckpointFixture, FormatFiveFixtureStillRestoresIntoAnyShardCount) {
+  CheckpointStore store(kFixtureV5Dir);
+  std::string bytes, path;
+  DecodedCheckpoint cp;
+  std::vector<std::string> notes;
+  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kLoaded)
+      << (notes.empty() ? "" : notes[0])
+      << "\nA change of the state layout needs a migration of format-5 files (DESIGN.md 10)";
+  EXPECT_EQ(cp.header.format, 5u);
   std::string error;
   std::vector<CheckpointShardWriter> same, more;
   RestoreCounts counts;

@@ -1029,5 +1029,30 @@ TEST_F(RecordParserTest, EmptyInitiatorNamedByIdentityIsPimWhenItSaysSo) {
   EXPECT_FALSE(One(record("Tom Lind (admin)")).audit.flags & kInitiatedByPim);
 }
 
+TEST_F(RecordParserTest, RequestsToActivateARoleAreMarkedNotRequestsToAssignOne) {
+  // Only an account eligible for a role asks to activate it (docs/RULES.md "Learned privilege").
+  const auto record = [](std::string_view activity) {
+    return std::string(R"({"time":"2025-06-17T22:41:09Z","category":"AuditLogs","tenantId":"T",)") +
+           R"("properties":{"activityDisplayName":")" + std::string(activity) +
+           R"(","activityDateTime":"2025-06-17T22:41:09Z","loggedByService":"PIM",)"
+           R"("result":"success","targetResources":[{"type":"Role","displayName":)"
+           R"("Exchange Administrator"},{"type":"User","id":"U","userPrincipalName":"a@b.example"}]}})";
+  };
+  for (const char* request :
+       {"Add member to role request denied (PIM activation)", "Add member to role request denied",
+        "Add member to role request approved (PIM activation)",
+        "Add member to role request approved", "Add member to role requested (PIM activation)",
+        "Add member to role canceled (PIM activation)"}) {
+    EXPECT_TRUE(One(record(request)).audit.flags & kPimActivationRequest) << request;
+  }
+  for (const char* other : {"Add member to role completed (PIM activation)", "Add member to role",
+                            "Add member to role in PIM requested (permanent)",
+                            "Add member to role in PIM request denied (timebound)",
+                            "Add eligible member to role in PIM requested (timebound)",
+                            "Add member to role outside of PIM (permanent)"}) {
+    EXPECT_FALSE(One(record(other)).audit.flags & kPimActivationRequest) << other;
+  }
+}
+
 }  // namespace
 }  // namespace privmon
