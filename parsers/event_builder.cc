@@ -112,6 +112,37 @@ bool HasSignInMember(const RecordFields& f) {
          f.event_type_service_principal || f.event_type_managed_identity || f.fraud_denied;
 }
 
+}  // namespace
+
+std::optional<SkippedCategory> OtherLogByMembers(const RecordFields& f) {
+  const uint8_t m = f.other_log_members;
+  if (m == 0) [[likely]] {
+    return std::nullopt;
+  }
+  // A service principal's risk names its app (riskyServicePrincipal: appId;
+  // servicePrincipalRiskDetection: servicePrincipalId), a user's its user.
+  const bool names_user = !TrimSpaces(f.upn).empty() || !TrimSpaces(f.user_id).empty();
+  const bool of_app =
+      !names_user && (!TrimSpaces(f.app_id).empty() || !TrimSpaces(f.service_principal_id).empty());
+  if ((m & kRiskyPrincipalMember) != 0) {
+    return of_app ? SkippedCategory::kRiskyServicePrincipals : SkippedCategory::kRiskyUsers;
+  }
+  return of_app ? SkippedCategory::kRiskyServicePrincipals : SkippedCategory::kUserRiskEvents;
+}
+
+namespace {
+
+// The log privmon does not read that a Graph object belongs to: by its own "@odata.type", by the
+// entity set its "@odata.context" names (a single object: "...#identityProtection/riskyUsers/
+// $entity"), else by the members only that log's objects have.
+std::optional<SkippedCategory> GraphObjectOfOtherLog(const RecordFields& f) {
+  if (const auto c = GraphOtherLogCategory(f.odata_type)) return c;
+  if (const std::size_t hash = f.odata_context.find('#'); hash != std::string_view::npos) {
+    if (const auto c = GraphOtherLogCategory(f.odata_context.substr(hash + 1))) return c;
+  }
+  return OtherLogByMembers(f);
+}
+
 // Decides the record's shape. `unknown_detail` names why nothing matched.
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.type.empty()) {
@@ -268,9 +299,8 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
 }
 
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
-  // A Graph object of another log's resource, by its own "@odata.type".
   if (f.type.empty() && f.category.empty()) {
-    if (const auto c = GraphOtherLogCategory(f.odata_type)) return c;
+    if (const auto c = GraphObjectOfOtherLog(f)) return c;
   }
   // A Graph user (a users page, Get-MgUser's output, a deleted user): an Entra directory object
   // polled beside the logs, no record of them.

@@ -386,6 +386,12 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       if (field.key == "@odata.type" && field.value.get_string().get(next) == simdjson::SUCCESS) {
         fields.odata_type = next;
       }
+      // A single object's entity set ("$metadata#identityProtection/riskyUsers/$entity": a GET of
+      // one object, alone or in a $batch response).
+      if (is_page && field.key == "@odata.context" &&
+          field.value.get_string().get(next) == simdjson::SUCCESS) {
+        fields.odata_context = next;
+      }
       ++index;
       continue;
     }

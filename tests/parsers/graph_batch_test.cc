@@ -1,5 +1,6 @@
-// A Graph JSON batch response (POST /$batch), whose responses each hold the page or object a
-// request would have answered alone.
+// Graph shapes beside the plain page: a JSON batch response (POST /$batch, whose responses each
+// hold the page or object a request would have answered alone) and Identity Protection's objects
+// (riskyUsers, riskDetections, their service principal forms) without an @odata annotation.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -118,12 +119,18 @@ TEST(GraphBatchResponse, ABodyOfAnotherLogIsSkippedAsThatLog) {
           "1", 200,
           R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskyUsers","value":[)"
           R"({"id":"d845984f-39d4-51a2-ae83-d5abd5e8fabf","userPrincipalName":"bg-05@northwind.example","riskState":"atRisk"}]})") +
+      "," +
+      Response(
+          "2", 200,
+          R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskyUsers/$entity",)"
+          R"("id":"d845984f-39d4-51a2-ae83-d5abd5e8fabf","userPrincipalName":"bg-05@northwind.example"})") +
       "]}";
   const ParseResult& r = Parse(parser, batch);
   EXPECT_TRUE(r.events.empty());
   EXPECT_TRUE(r.rejections.empty());
-  ASSERT_EQ(r.skipped.size(), 1u);
+  ASSERT_EQ(r.skipped.size(), 2u);
   EXPECT_EQ(r.skipped[0].category, SkippedCategory::kRiskyUsers);
+  EXPECT_EQ(r.skipped[1].category, SkippedCategory::kRiskyUsers);
 }
 
 TEST(GraphBatchResponse, ResponsesBelowTheRootAreNoBatch) {
@@ -134,6 +141,60 @@ TEST(GraphBatchResponse, ResponsesBelowTheRootAreNoBatch) {
       R"({"value":[{"responses":[{"id":"1","status":200,"body":{"value":[]}}],)"
       R"("createdDateTime":"2025-05-06T07:42:19Z","userId":"u1","userPrincipalName":"a@b"}]})");
   EXPECT_EQ(r.events.size(), 1u);
+}
+
+// Identity Protection objects as a poller or an export writes them without @odata annotations:
+// each is its log's (skipped), never a sign-in, never an unknown-format reject.
+TEST(IdentityProtectionObjects, WithoutODataAnnotationsAreSkippedAsTheirCategory) {
+  RecordParser parser;
+  const std::string page =
+      R"({"value":[)"
+      // riskyUser (v1.0)
+      R"({"id":"d845984f-39d4-51a2-ae83-d5abd5e8fabf","isDeleted":false,"isProcessing":false,)"
+      R"("riskLastUpdatedDateTime":"2025-03-21T10:26:03.958Z","riskLevel":"high","riskState":"atRisk",)"
+      R"("riskDetail":"none","userDisplayName":"bg-05","userPrincipalName":"bg-05@northwind.example"},)"
+      // riskDetection (v1.0)
+      R"({"id":"ce0ed07f","requestId":"e1b6d9d7","correlationId":"266133c2","riskEventType":"anonymizedIPAddress",)"
+      R"("riskState":"atRisk","riskLevel":"high","riskDetail":"none","source":"IdentityProtection",)"
+      R"("detectionTimingType":"realtime","activity":"signin","tokenIssuerType":"AzureAD","ipAddress":"192.0.2.7",)"
+      R"("location":{"city":"Dresden","countryOrRegion":"DE"},"activityDateTime":"2025-03-21T10:05:06.133Z",)"
+      R"("detectedDateTime":"2025-03-21T10:05:06.133Z","lastUpdatedDateTime":"2025-03-21T10:07:16.894Z",)"
+      R"("userId":"d845984f-39d4-51a2-ae83-d5abd5e8fabf","userDisplayName":"bg-05","userPrincipalName":"bg-05@northwind.example"},)"
+      // servicePrincipalRiskDetection
+      R"({"id":"sp-rd-1","riskEventType":"leakedCredentials","riskState":"atRisk","activity":"servicePrincipal",)"
+      R"("activityDateTime":"2025-03-21T10:05:06Z","detectedDateTime":"2025-03-21T10:05:06Z",)"
+      R"("servicePrincipalId":"cb017df3-cd65-5184-a218-9ef4fe61f638","servicePrincipalDisplayName":"App","appId":"a1"},)"
+      // riskyServicePrincipal
+      R"({"id":"cb017df3-cd65-5184-a218-9ef4fe61f638","appId":"a1","displayName":"App","isEnabled":true,)"
+      R"("isProcessing":false,"riskLastUpdatedDateTime":"2025-03-21T10:05:06Z","riskLevel":"high","riskState":"atRisk"},)"
+      // a Log Analytics AADRiskyUsers row projected without Type
+      R"({"TimeGenerated":"2025-03-21T10:26:03Z","Id":"d845984f","UserPrincipalName":"bg-05@northwind.example",)"
+      R"("RiskLastUpdatedDateTime":"2025-03-21T10:26:03.958Z","RiskLevel":"high","RiskState":"atRisk"},)"
+      // an AADUserRiskEvents row projected without Type
+      R"({"TimeGenerated":"2025-03-21T10:26:03Z","UserId":"d845984f","UserPrincipalName":"bg-05@northwind.example",)"
+      R"("RiskEventType":"passwordSpray","DetectedDateTime":"2025-03-21T10:05:06Z","IpAddress":"192.0.2.7"})"
+      R"(]})";
+  const ParseResult& r = Parse(parser, page);
+  EXPECT_TRUE(r.events.empty());
+  EXPECT_TRUE(r.rejections.empty()) << (r.rejections.empty() ? "" : r.rejections[0].detail);
+  ASSERT_EQ(r.skipped.size(), 6u);
+  EXPECT_EQ(r.skipped[0].category, SkippedCategory::kRiskyUsers);
+  EXPECT_EQ(r.skipped[1].category, SkippedCategory::kUserRiskEvents);
+  EXPECT_EQ(r.skipped[2].category, SkippedCategory::kRiskyServicePrincipals);
+  EXPECT_EQ(r.skipped[3].category, SkippedCategory::kRiskyServicePrincipals);
+  EXPECT_EQ(r.skipped[4].category, SkippedCategory::kRiskyUsers);
+  EXPECT_EQ(r.skipped[5].category, SkippedCategory::kUserRiskEvents);
+}
+
+TEST(IdentityProtectionObjects, ASignInWithRiskMembersIsStillASignIn) {
+  RecordParser parser;
+  const ParseResult& r = Parse(
+      parser,
+      R"({"id":"s1","createdDateTime":"2025-03-21T10:05:06Z","userId":"u1","userPrincipalName":"a@b",)"
+      R"("riskState":"atRisk","riskLevelDuringSignIn":"high","riskLevelAggregated":"high",)"
+      R"("riskEventTypes_v2":["anonymizedIPAddress"],"status":{"errorCode":0}})");
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].kind, EventKind::kSignIn);
 }
 
 }  // namespace
