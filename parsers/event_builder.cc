@@ -127,7 +127,11 @@ std::optional<SkippedCategory> OtherLogByMembers(const RecordFields& f) {
   if ((m & kRiskyPrincipalMember) != 0) {
     return of_app ? SkippedCategory::kRiskyServicePrincipals : SkippedCategory::kRiskyUsers;
   }
-  return of_app ? SkippedCategory::kRiskyServicePrincipals : SkippedCategory::kUserRiskEvents;
+  if ((m & kRiskDetectionMember) != 0) {
+    return of_app ? SkippedCategory::kRiskyServicePrincipals : SkippedCategory::kUserRiskEvents;
+  }
+  if ((m & kNetworkAccessMember) != 0) return SkippedCategory::kNetworkAccess;
+  return SkippedCategory::kProvisioning;
 }
 
 namespace {
@@ -171,6 +175,13 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
       return {};
     }
   }
+  // An object of another log is none of the Graph kinds below, whatever it shares with them: Global
+  // Secure Access traffic has a signIn's createdDateTime and userId (exported without its
+  // @odata.type, `jq '.value[]'` of a page, each request was a sign-in: a false PRIV-BG-01).
+  if (GraphObjectOfOtherLog(f)) {
+    unknown_detail = "Graph object of a log privmon does not read";
+    return {};
+  }
   if (f.is_mfa_registered >= 0) return Of(RecordFormat::kGraph, EventKind::kMfaRegistration);
   if (!f.activity_date_time.empty() && !f.activity_display_name.empty()) {
     return Of(RecordFormat::kGraph, EventKind::kAudit);
@@ -179,9 +190,9 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   // objects carry createdDateTime and a user too (Global Secure Access's networkAccessTraffic, a
   // page of users or deleted users): read as sign-ins, each was a successful sign-in of that user
   // (a false PRIV-BG-01 for a break-glass account's web traffic or directory entry).
-  // A `userId` is a signIn's (a user object names itself by `id`), unless the object's
-  // @odata.type names another log's resource (a networkAccessTraffic record has one too).
-  if (!f.created_date_time.empty() && !GraphOtherLogCategory(f.odata_type) &&
+  // A `userId` is a signIn's (a user object names itself by `id`); a networkAccessTraffic record
+  // has one too, but was told above.
+  if (!f.created_date_time.empty() &&
       (!f.user_id.empty() || (!f.upn.empty() && HasSignInMember(f)))) {
     return SignIn(
         RecordFormat::kGraph, PrincipalType::kUser,

@@ -286,10 +286,21 @@ Key LookupRecordKey(std::string_view key) {
 // length first, as most keys are of none of these lengths.
 uint8_t OtherLogMemberOf(std::string_view key) {
   switch (key.size()) {
+    case 11:
+      return EqualsIgnoreCase(key, "trafficType") ? kNetworkAccessMember : 0;
     case 13:
-      return EqualsIgnoreCase(key, "riskEventType") ? kRiskDetectionMember : 0;
+      if (EqualsIgnoreCase(key, "riskEventType")) return kRiskDetectionMember;
+      return EqualsIgnoreCase(key, "transactionId") ? kNetworkAccessMember : 0;
+    case 15:
+      return EqualsIgnoreCase(key, "destinationFQDN") ? kNetworkAccessMember : 0;
     case 16:
       return EqualsIgnoreCase(key, "detectedDateTime") ? kRiskDetectionMember : 0;
+    case 17:
+      return EqualsIgnoreCase(key, "provisioningSteps") ? kProvisioningMember : 0;
+    case 18:
+      return EqualsIgnoreCase(key, "provisioningAction") ? kProvisioningMember : 0;
+    case 22:
+      return EqualsIgnoreCase(key, "provisioningStatusInfo") ? kProvisioningMember : 0;
     case 23:
       return EqualsIgnoreCase(key, "riskLastUpdatedDateTime") ? kRiskyPrincipalMember : 0;
     default:

@@ -22,6 +22,12 @@ enum OtherLogMember : uint8_t {
   // riskEventType, detectedDateTime: riskDetection, servicePrincipalRiskDetection;
   // AADUserRiskEvents, AADServicePrincipalRiskEvents.
   kRiskDetectionMember = 2,
+  // transactionId, trafficType, destinationFQDN: Global Secure Access's networkAccessTraffic;
+  // NetworkAccessTraffic.
+  kNetworkAccessMember = 4,
+  // provisioningAction, provisioningSteps, provisioningStatusInfo: provisioningObjectSummary;
+  // AADProvisioningLogs.
+  kProvisioningMember = 8,
 };
 
 struct RecordFields {

@@ -72,7 +72,9 @@ OTHER_LOG_RESOURCES = ("networkaccess", "riskyserviceprincipal", "serviceprincip
 
 # Members only the objects of those logs have (parsers/record_fields.h, OtherLogMember): privmon
 # tells such an object by one of them when no @odata annotation names its log.
-OTHER_LOG_MEMBERS = ("risklastupdateddatetime", "riskeventtype", "detecteddatetime")
+OTHER_LOG_MEMBERS = ("risklastupdateddatetime", "riskeventtype", "detecteddatetime",
+                     "transactionid", "traffictype", "destinationfqdn", "provisioningaction",
+                     "provisioningsteps", "provisioningstatusinfo")
 
 
 def other_log_resource(name):

@@ -186,6 +186,28 @@ TEST(IdentityProtectionObjects, WithoutODataAnnotationsAreSkippedAsTheirCategory
   EXPECT_EQ(r.skipped[5].category, SkippedCategory::kUserRiskEvents);
 }
 
+// Global Secure Access traffic has a signIn's createdDateTime and userId; without its @odata.type
+// it was read as a successful sign-in of that user.
+TEST(OtherLogObjects, TrafficAndProvisioningWithoutODataAnnotationsAreSkippedNotSignIns) {
+  RecordParser parser;
+  const ParseResult& r = Parse(
+      parser,
+      R"([{"transactionId":"a4e0e12c","createdDateTime":"2025-05-06T08:10:11Z","connectionId":"Xb3Y",)"
+      R"("trafficType":"internet","destinationFQDN":"www.example.org","sourceIp":"192.0.2.200",)"
+      R"("deviceId":"5c1d3e2f","userId":"4c5ae8db","userPrincipalName":"bg-04@northwind.example","action":"allow"},)"
+      R"({"TransactionId":"b5f1f23d","CreatedDateTime":"2025-05-06T08:10:12Z","TrafficType":"microsoft365",)"
+      R"("UserId":"4c5ae8db","UserPrincipalName":"bg-04@northwind.example"},)"
+      R"({"id":"5c223b95","activityDateTime":"2025-03-21T10:27:50Z","jobId":"j","cycleId":"c","changeId":"x",)"
+      R"("provisioningAction":"create","provisioningStatusInfo":{"status":"skipped"},"provisioningSteps":[],)"
+      R"("sourceIdentity":{"id":"d845984f","displayName":"bg-05","identityType":"User"}}])");
+  EXPECT_TRUE(r.events.empty());
+  EXPECT_TRUE(r.rejections.empty());
+  ASSERT_EQ(r.skipped.size(), 3u);
+  EXPECT_EQ(r.skipped[0].category, SkippedCategory::kNetworkAccess);
+  EXPECT_EQ(r.skipped[1].category, SkippedCategory::kNetworkAccess);
+  EXPECT_EQ(r.skipped[2].category, SkippedCategory::kProvisioning);
+}
+
 TEST(IdentityProtectionObjects, ASignInWithRiskMembersIsStillASignIn) {
   RecordParser parser;
   const ParseResult& r = Parse(
