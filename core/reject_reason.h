@@ -20,6 +20,7 @@ enum class RejectReason : uint8_t {
   kFutureTime,      // event time beyond the tenant's newest by more than max_future_skew
   kBadFrames,       // a ZeroMQ message whose frames are not [payload] or [tenant, payload]
   kTenantMismatch,  // the record names a tenant other than the one its transport names
+  kErrorResponse,   // a Graph $batch response that failed (status >= 400, body.error): no records
   kCount
 };
 
@@ -49,6 +50,8 @@ constexpr std::string_view RejectReasonName(RejectReason r) {
       return "bad_frames";
     case RejectReason::kTenantMismatch:
       return "tenant_mismatch";
+    case RejectReason::kErrorResponse:
+      return "error_response";
     case RejectReason::kCount:
       break;
   }

@@ -112,6 +112,41 @@ bool HasSignInMember(const RecordFields& f) {
          f.event_type_service_principal || f.event_type_managed_identity || f.fraud_denied;
 }
 
+}  // namespace
+
+std::optional<SkippedCategory> OtherLogByMembers(const RecordFields& f) {
+  const uint8_t m = f.other_log_members;
+  if (m == 0) [[likely]] {
+    return std::nullopt;
+  }
+  // A service principal's risk names its app (riskyServicePrincipal: appId;
+  // servicePrincipalRiskDetection: servicePrincipalId), a user's its user.
+  const bool names_user = !TrimSpaces(f.upn).empty() || !TrimSpaces(f.user_id).empty();
+  const bool of_app =
+      !names_user && (!TrimSpaces(f.app_id).empty() || !TrimSpaces(f.service_principal_id).empty());
+  if ((m & kRiskyPrincipalMember) != 0) {
+    return of_app ? SkippedCategory::kRiskyServicePrincipals : SkippedCategory::kRiskyUsers;
+  }
+  if ((m & kRiskDetectionMember) != 0) {
+    return of_app ? SkippedCategory::kRiskyServicePrincipals : SkippedCategory::kUserRiskEvents;
+  }
+  if ((m & kNetworkAccessMember) != 0) return SkippedCategory::kNetworkAccess;
+  return SkippedCategory::kProvisioning;
+}
+
+namespace {
+
+// The log privmon does not read that a Graph object belongs to: by its own "@odata.type", by the
+// entity set its "@odata.context" names (a single object: "...#identityProtection/riskyUsers/
+// $entity"), else by the members only that log's objects have.
+std::optional<SkippedCategory> GraphObjectOfOtherLog(const RecordFields& f) {
+  if (const auto c = GraphOtherLogCategory(f.odata_type)) return c;
+  if (const std::size_t hash = f.odata_context.find('#'); hash != std::string_view::npos) {
+    if (const auto c = GraphOtherLogCategory(f.odata_context.substr(hash + 1))) return c;
+  }
+  return OtherLogByMembers(f);
+}
+
 // Decides the record's shape. `unknown_detail` names why nothing matched.
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.type.empty()) {
@@ -140,6 +175,13 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
       return {};
     }
   }
+  // An object of another log is none of the Graph kinds below, whatever it shares with them: Global
+  // Secure Access traffic has a signIn's createdDateTime and userId (exported without its
+  // @odata.type, `jq '.value[]'` of a page, each request was a sign-in: a false PRIV-BG-01).
+  if (GraphObjectOfOtherLog(f)) {
+    unknown_detail = "Graph object of a log privmon does not read";
+    return {};
+  }
   if (f.is_mfa_registered >= 0) return Of(RecordFormat::kGraph, EventKind::kMfaRegistration);
   if (!f.activity_date_time.empty() && !f.activity_display_name.empty()) {
     return Of(RecordFormat::kGraph, EventKind::kAudit);
@@ -148,9 +190,9 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   // objects carry createdDateTime and a user too (Global Secure Access's networkAccessTraffic, a
   // page of users or deleted users): read as sign-ins, each was a successful sign-in of that user
   // (a false PRIV-BG-01 for a break-glass account's web traffic or directory entry).
-  // A `userId` is a signIn's (a user object names itself by `id`), unless the object's
-  // @odata.type names another log's resource (a networkAccessTraffic record has one too).
-  if (!f.created_date_time.empty() && !GraphOtherLogCategory(f.odata_type) &&
+  // A `userId` is a signIn's (a user object names itself by `id`); a networkAccessTraffic record
+  // has one too, but was told above.
+  if (!f.created_date_time.empty() &&
       (!f.user_id.empty() || (!f.upn.empty() && HasSignInMember(f)))) {
     return SignIn(
         RecordFormat::kGraph, PrincipalType::kUser,
@@ -268,9 +310,8 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
 }
 
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
-  // A Graph object of another log's resource, by its own "@odata.type".
   if (f.type.empty() && f.category.empty()) {
-    if (const auto c = GraphOtherLogCategory(f.odata_type)) return c;
+    if (const auto c = GraphObjectOfOtherLog(f)) return c;
   }
   // A Graph user (a users page, Get-MgUser's output, a deleted user): an Entra directory object
   // polled beside the logs, no record of them.

@@ -28,6 +28,12 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& fields);
 // the resources privmon reads and any other.
 std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name);
 
+// The log privmon does not read that a record's own members name (RecordFields::
+// other_log_members: Identity Protection's risky users and risk detections, Global Secure Access
+// traffic, provisioning), for a Graph object or a Log Analytics row that names it by neither an
+// @odata annotation nor `Type`; nullopt for any other record.
+std::optional<SkippedCategory> OtherLogByMembers(const RecordFields& fields);
+
 // Helpers shared by the per-kind builders (signin_fields.cc, audit_fields.cc).
 // FillAccount names the account by its clean UPN: a deleted user's UPN arrives as its object id
 // (32 hex digits, no dashes) glued to the UPN, and that prefix is stripped

@@ -282,6 +282,32 @@ Key LookupRecordKey(std::string_view key) {
   return Key::kUnknown;
 }
 
+// The OtherLogMember bit of a record key (record_fields.h), 0 for any other key: a switch on the
+// length first, as most keys are of none of these lengths.
+uint8_t OtherLogMemberOf(std::string_view key) {
+  switch (key.size()) {
+    case 11:
+      return EqualsIgnoreCase(key, "trafficType") ? kNetworkAccessMember : 0;
+    case 13:
+      if (EqualsIgnoreCase(key, "riskEventType")) return kRiskDetectionMember;
+      return EqualsIgnoreCase(key, "transactionId") ? kNetworkAccessMember : 0;
+    case 15:
+      return EqualsIgnoreCase(key, "destinationFQDN") ? kNetworkAccessMember : 0;
+    case 16:
+      return EqualsIgnoreCase(key, "detectedDateTime") ? kRiskDetectionMember : 0;
+    case 17:
+      return EqualsIgnoreCase(key, "provisioningSteps") ? kProvisioningMember : 0;
+    case 18:
+      return EqualsIgnoreCase(key, "provisioningAction") ? kProvisioningMember : 0;
+    case 22:
+      return EqualsIgnoreCase(key, "provisioningStatusInfo") ? kProvisioningMember : 0;
+    case 23:
+      return EqualsIgnoreCase(key, "riskLastUpdatedDateTime") ? kRiskyPrincipalMember : 0;
+    default:
+      return 0;
+  }
+}
+
 // A user reporting an MFA prompt it did not start: the fraud alert's result details ("MFA denied;
 // Phone App Reported Fraud", "MFA denied, fraud code entered"), or the report suspicious activity
 // feature that replaces it, whose step result detail is "SuspiciousActivityReported" (error 500121;
@@ -402,6 +428,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         return Dynamic(JsonTextFields::kAdditionalDetails, v, out,
                        &FieldCollector::AdditionalDetails);
       }
+      if (!in_properties && !v.is_null()) out.other_log_members |= OtherLogMemberOf(key);
       return;
     case Key::kAadTenantId:
       return Text(v, out.aad_tenant_id);

@@ -14,6 +14,22 @@ namespace privmon::parsers {
 // -1 unknown, 0 false, 1 true.
 using TriBool = int8_t;
 
+// Members of the Graph objects (and Log Analytics columns) of logs privmon does not read, one bit
+// per log. A signIn names its risk events in the plural (`riskEventTypes`), never these.
+enum OtherLogMember : uint8_t {
+  // riskLastUpdatedDateTime: riskyUser, riskyUserHistoryItem, riskyServicePrincipal; AADRiskyUsers.
+  kRiskyPrincipalMember = 1,
+  // riskEventType, detectedDateTime: riskDetection, servicePrincipalRiskDetection;
+  // AADUserRiskEvents, AADServicePrincipalRiskEvents.
+  kRiskDetectionMember = 2,
+  // transactionId, trafficType, destinationFQDN: Global Secure Access's networkAccessTraffic;
+  // NetworkAccessTraffic.
+  kNetworkAccessMember = 4,
+  // provisioningAction, provisioningSteps, provisioningStatusInfo: provisioningObjectSummary;
+  // AADProvisioningLogs.
+  kProvisioningMember = 8,
+};
+
 struct RecordFields {
   // Which record: the LA table, the top-level category (diag log category; LA/Graph audit
   // category), the diag properties.category (audit category) and the operation.
@@ -45,6 +61,13 @@ struct RecordFields {
   // The record's "@odata.type" (a Graph object of a derived or namespaced type:
   // "#microsoft.graph.networkaccess.networkAccessTraffic").
   std::string_view odata_type;
+  // A single Graph object's "@odata.context" at the message's root or in a $batch response's body
+  // ("$metadata#identityProtection/riskyUsers/$entity"): the entity set it belongs to.
+  std::string_view odata_context;
+  // Members only another log's objects have (no signIn, directoryAudit, user or registration has
+  // them): they name that log where no @odata annotation, `Type` or `category` does (OtherLogMember
+  // bits).
+  uint8_t other_log_members = 0;
 
   // Record id.
   std::string_view id;

@@ -68,9 +68,14 @@ class Structurals {
 };
 
 // The members of an object that are not record columns: an envelope's "records" / "value" array,
-// a query response's "tables" / "Tables" (at the message's root only), an OData annotation
-// ("@odata.context", "@odata.nextLink", "@odata.type"...). Exact, case-sensitive names.
-enum class EnvelopeKey : uint8_t { kNone, kRecords, kTables, kODataAnnotation };
+// a query response's "tables" / "Tables" and a Graph JSON batch response's "responses" (at the
+// message's root only), an OData annotation ("@odata.context", "@odata.nextLink",
+// "@odata.type"...). Exact, case-sensitive names.
+enum class EnvelopeKey : uint8_t { kNone, kRecords, kTables, kResponses, kODataAnnotation };
+
+// Where an object sits: the message's root, the body of one response of a Graph JSON batch
+// (a page or an object, as the request would have answered alone), or an element of a batch.
+enum class ObjectLevel : uint8_t { kMessage, kResponseBody, kElement };
 
 inline bool SameBytes(std::string_view key, std::string_view name) {
   return key.size() == name.size() && std::memcmp(key.data(), name.data(), name.size()) == 0;
@@ -80,7 +85,8 @@ EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
   if (key.size() < 5) return EnvelopeKey::kNone;
   switch (key[0]) {
     case 'r':
-      return SameBytes(key, "records") ? EnvelopeKey::kRecords : EnvelopeKey::kNone;
+      if (SameBytes(key, "records")) return EnvelopeKey::kRecords;
+      return SameBytes(key, "responses") ? EnvelopeKey::kResponses : EnvelopeKey::kNone;
     case 'v':
       return SameBytes(key, "value") ? EnvelopeKey::kRecords : EnvelopeKey::kNone;
     case 't':
@@ -210,10 +216,17 @@ struct RecordParser::Impl {
   void Parse(std::string_view message, const ParseContext& ctx);
   // An object: a record, or an envelope ({"records":[...]}, {"value":[...]}) whose records are
   // parsed. `open_brace`: its '{' structural; `raw`: its bytes. A batch element may itself be an
-  // envelope (a forwarder's array of Event Hubs bodies); the message's root is `is_root`.
-  void ParseObject(dom::object object, uint32_t open_brace, std::string_view raw, bool is_root,
+  // envelope (a forwarder's array of Event Hubs bodies); a page's annotations (@odata.nextLink,
+  // @odata.context) are read at the message's root and in a $batch response's body.
+  void ParseObject(dom::object object, uint32_t open_brace, std::string_view raw, ObjectLevel level,
                    const ParseContext& ctx);
   void ParseBatch(dom::array records, uint32_t open_bracket, const ParseContext& ctx);
+  // A Graph JSON batch response {"responses":[{"id":..,"status":..,"headers":{..},"body":{..}}]}
+  // (POST /$batch): each successful response's body is read as the page or object it is; a
+  // failed one (status >= 300, or a body naming an "error") is rejected as error_response.
+  void ParseResponses(dom::array responses, uint32_t open_bracket, const ParseContext& ctx);
+  void ParseResponse(dom::object response, uint32_t open_brace, std::string_view raw,
+                     const ParseContext& ctx);
   // A record given as JSON text (a string holding an object): parsed as that record (its bytes
   // are the text). False, with nothing emitted, for any other value.
   bool ParseRecordText(dom::element value, const ParseContext& ctx);
@@ -316,8 +329,8 @@ void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_messa
   }
   dom::object object;
   if (root.get_object().get(object) == simdjson::SUCCESS) {
-    ParseObject(object, 0, parsers::TrimSpaces(whole_message ? message : text), /*is_root=*/true,
-                ctx);
+    ParseObject(object, 0, parsers::TrimSpaces(whole_message ? message : text),
+                ObjectLevel::kMessage, ctx);
     return;
   }
   // A bare JSON array of records (PowerShell's ConvertTo-Json of a list of Graph objects, the Azure
@@ -338,7 +351,9 @@ void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_messa
 }
 
 void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std::string_view raw,
-                                     bool is_root, const ParseContext& ctx) {
+                                     ObjectLevel level, const ParseContext& ctx) {
+  const bool is_root = level == ObjectLevel::kMessage;
+  const bool is_page = level != ObjectLevel::kElement;  // where a page's annotations are read
   fields = {};
   collector.BeginRecord();
   bool batch = false;
@@ -363,13 +378,29 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       // A Graph page that names its next page: more of the listing follows, older records first
       // come last (Graph lists newest first); the pipeline holds the clock until the listing ends.
       std::string_view next;
-      if (is_root && field.key == "@odata.nextLink" &&
+      if (is_page && field.key == "@odata.nextLink" &&
           field.value.get_string().get(next) == simdjson::SUCCESS && !next.empty()) {
         result.more_pages = true;
       }
       // The object's own type (a Graph object of another log names it: networkAccessTraffic).
       if (field.key == "@odata.type" && field.value.get_string().get(next) == simdjson::SUCCESS) {
         fields.odata_type = next;
+      }
+      // A single object's entity set ("$metadata#identityProtection/riskyUsers/$entity": a GET of
+      // one object, alone or in a $batch response).
+      if (is_page && field.key == "@odata.context" &&
+          field.value.get_string().get(next) == simdjson::SUCCESS) {
+        fields.odata_context = next;
+      }
+      ++index;
+      continue;
+    }
+    if (is_root && envelope == EnvelopeKey::kResponses) {
+      dom::array responses;
+      if (field.value.get_array().get(responses) == simdjson::SUCCESS) {
+        for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+        batch = true;
+        ParseResponses(responses, member + 2, ctx);
       }
       ++index;
       continue;
@@ -395,7 +426,7 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
         // "$metadata#networkAccess/logs/traffic", "identityProtection/riskDetections"): its
         // records are that log's, skipped as such, whatever their members look like.
         std::string_view context;
-        if (is_root &&
+        if (is_page &&
             root.at_key("@odata.context").get_string().get(context) == simdjson::SUCCESS) {
           const std::size_t hash = context.find('#');
           if (hash != std::string_view::npos) {
@@ -409,7 +440,7 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       }
       continue;
     }
-    // "tables" below the root: a record column like any other.
+    // "tables" / "responses" below the root: a record column like any other.
     ++index;
     collector.RecordField(field.key, field.value, fields);
   }
@@ -421,7 +452,9 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
     } else {
       ++record_index;
       Reject(RejectReason::kWrongType, raw,
-             "batch element: \"records\" / \"value\" is not an array");
+             level == ObjectLevel::kResponseBody
+                 ? "Graph $batch response body: \"value\" is not an array"
+                 : "batch element: \"records\" / \"value\" is not an array");
     }
     return;
   }
@@ -440,13 +473,107 @@ void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
     const std::string_view raw = parsers::TrimSpaces(text.substr(begin, end - begin));
     dom::object object;
     if (record.get_object().get(object) == simdjson::SUCCESS) {
-      ParseObject(object, element_at_before, raw, /*is_root=*/false, ctx);
+      ParseObject(object, element_at_before, raw, ObjectLevel::kElement, ctx);
       continue;
     }
     if (ParseRecordText(record, ctx)) continue;
     ++record_index;
     Reject(RejectReason::kNotObject, raw, "batch element is not an object");
   }
+}
+
+void RecordParser::Impl::ParseResponses(dom::array responses, uint32_t open_bracket,
+                                        const ParseContext& ctx) {
+  const Structurals structurals(parser, base);
+  uint32_t element_at = open_bracket + 1;
+  for (dom::element response : responses) {
+    const uint32_t next = structurals.SkipValue(element_at);
+    const auto [begin, end] = structurals.ValueSpan(element_at, next);
+    const uint32_t open_brace = element_at;
+    element_at = next + 1;
+    const std::string_view raw = parsers::TrimSpaces(text.substr(begin, end - begin));
+    dom::object object;
+    if (response.get_object().get(object) == simdjson::SUCCESS) {
+      ParseResponse(object, open_brace, raw, ctx);
+      continue;
+    }
+    ++record_index;
+    Reject(RejectReason::kNotObject, raw, "Graph $batch response is not an object");
+  }
+}
+
+void RecordParser::Impl::ParseResponse(dom::object response, uint32_t open_brace,
+                                       std::string_view raw, const ParseContext& ctx) {
+  int64_t status = 0;  // 0: not stated
+  dom::element body;
+  bool has_body = false;
+  uint32_t body_index = 0;  // the body's place among the response's members
+  uint32_t index = 0;
+  for (dom::key_value_pair field : response) {
+    if (parsers::EqualsIgnoreCase(field.key, "status")) {
+      std::string_view status_text;
+      if (field.value.get_int64().get(status) != simdjson::SUCCESS) {
+        status = 0;
+        if (field.value.get_string().get(status_text) == simdjson::SUCCESS) {
+          status = parsers::ParseInt(parsers::TrimSpaces(status_text)).value_or(0);
+        }
+      }
+    } else if (parsers::EqualsIgnoreCase(field.key, "body") && !field.value.is_null()) {
+      body = field.value;
+      has_body = true;
+      body_index = index;
+    }
+    ++index;
+  }
+  dom::object body_object;
+  const bool body_is_object = has_body && body.get_object().get(body_object) == simdjson::SUCCESS;
+  // A failed request answers {"error":{"code":..,"message":..}} with its status (403, 404, 429):
+  // no records, and a gap in the poll that an operator must see (a missing permission, throttling).
+  dom::element error;
+  const bool names_error =
+      body_is_object && body_object.at_key("error").get(error) == simdjson::SUCCESS;
+  if (status >= 400 || names_error) {
+    ++record_index;
+    Reject(RejectReason::kErrorResponse, raw,
+           "Graph $batch response of a failed request (status >= 400, body.error): no records; "
+           "its error code and message are in the response");
+    return;
+  }
+  if (status >= 300) {
+    ++record_index;
+    Reject(RejectReason::kErrorResponse, raw,
+           "Graph $batch response with a redirect status (3xx): no records (the Location it "
+           "names is not followed)");
+    return;
+  }
+  if (!has_body) return;  // 204 No Content, or a request that answers no body: no records
+  if (!body_is_object) {
+    ++record_index;
+    // PowerShell's ConvertTo-Json writes what lies below its -Depth (2 by default) as the .NET
+    // type name: a batch response's body is at depth 3.
+    std::string_view body_text;
+    if (body.get_string().get(body_text) == simdjson::SUCCESS &&
+        (body_text.starts_with("System.Collections.") || body_text.starts_with("Microsoft.")) &&
+        body_text.find(' ') == std::string_view::npos) {
+      Reject(RejectReason::kWrongType, raw,
+             "Graph $batch response whose body is written as its .NET type name: PowerShell's "
+             "ConvertTo-Json cut the export at its -Depth (2 by default); export again with "
+             "ConvertTo-Json -Depth 10");
+      return;
+    }
+    Reject(RejectReason::kUnknownFormat, raw,
+           "Graph $batch response whose body is not a JSON object (the base64 body of a response "
+           "that is not JSON)");
+    return;
+  }
+  // The body's '{': skip the members before it.
+  const Structurals structurals(parser, base);
+  uint32_t member = open_brace + 1;
+  for (uint32_t i = 0; i < body_index; ++i) member = structurals.SkipValue(member + 2) + 1;
+  const uint32_t body_at = member + 2;
+  const auto [begin, end] = structurals.ValueSpan(body_at, structurals.SkipValue(body_at));
+  ParseObject(body_object, body_at, parsers::TrimSpaces(text.substr(begin, end - begin)),
+              ObjectLevel::kResponseBody, ctx);
 }
 
 bool RecordParser::Impl::ParseConcatenated(const ParseContext& ctx) {

@@ -70,12 +70,21 @@ OTHER_LOG_RESOURCES = ("networkaccess", "riskyserviceprincipal", "serviceprincip
                        "riskyuser", "riskdetection", "provisioning", "signup")
 
 
+# Members only the objects of those logs have (parsers/record_fields.h, OtherLogMember): privmon
+# tells such an object by one of them when no @odata annotation names its log.
+OTHER_LOG_MEMBERS = ("risklastupdateddatetime", "riskeventtype", "detecteddatetime",
+                     "transactionid", "traffictype", "destinationfqdn", "provisioningaction",
+                     "provisioningsteps", "provisioningstatusinfo")
+
+
 def other_log_resource(name):
     return isinstance(name, str) and any(r in name.lower() for r in OTHER_LOG_RESOURCES)
 
 
 def kind_of_graph(rec):
     if other_log_resource(rec.get("@odata.type")):
+        return None
+    if any(k.lower() in OTHER_LOG_MEMBERS and rec[k] is not None for k in rec):
         return None
     if "createdDateTime" in rec or "CreatedDateTime" in rec:
         if not any(k in rec or upper_first(k) in rec for k in SIGNIN_MEMBERS) and \
