@@ -304,12 +304,16 @@ bool ListedAs(const absl::flat_hash_set<uint64_t>& set, const absl::flat_hash_se
 AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
                                        const TenantSettings& tenant) {
   const Seconds32 t = e.time == 0 ? 0 : ToSeconds32(e.time);  // 0: a timeless registration
+  // A registration resolves the account's lists and names and starts none of its times: its
+  // lastUpdatedDateTime is when the registration last changed, often months before the poll and
+  // before the logs start (0001-01-01, .NET's default, when it never did), not when the account
+  // was seen; a timeless one has no time at all. First seen (the learning period) and the
+  // PRIV-PA-05 basis stay unset (0) until the account's first record of another kind; a timed
+  // registration still counts as last seen (idle eviction, as before).
+  const Seconds32 start = e.kind == EventKind::kMfaRegistration ? 0 : t;
   bool created = false;
-  AccountState& st = accounts_.FindOrAdd(ref.key, t, &created);
-  // A timeless registration (t == 0: no lastUpdatedDateTime) resolves the account's lists and
-  // names, none of its times: first seen, last seen and the PRIV-PA-05 basis stay unset (0) until
-  // its first timed record, where they start.
-  if (st.first_seen == 0) st.first_seen = t;
+  AccountState& st = accounts_.FindOrAdd(ref.key, start, &created);
+  if (st.first_seen == 0) st.first_seen = start;
   const TenantTime& tt = tenant_time_[current_tenant_];
   // Idle beyond every window and the learning period, a non-privileged account starts over as
   // new, whether or not the eviction sweep already forgot it: verdicts never depend on when the
@@ -320,14 +324,14 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
     // it last changed, often months before the poll that read it, yet it holds as of that poll.
     const auto keep = static_cast<uint8_t>(st.flags & kMfaUnregistered);
     st = AccountState{};
-    st.first_seen = t;
+    st.first_seen = start;
     st.flags = keep;
   }
   st.tenant =
       current_tenant_ < kUnknownTenant ? static_cast<uint16_t>(current_tenant_) : kUnknownTenant;
   resolved_key_ = ref.key;
   resolved_ = &st;
-  if (t != 0) st.first_seen = std::min(st.first_seen, t);
+  if (start != 0) st.first_seen = std::min(st.first_seen, start);
   st.last_seen = std::max(st.last_seen, t);
   if (st.config_generation != config_generation_) {
     st.config_generation = config_generation_;
@@ -362,10 +366,12 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
     KeepNames(ps, ref, t);
     // A listed account is privileged since its earliest event, whichever arrived first (the
     // PRIV-PA-05 basis before any success).
-    if ((st.flags & kPrivilegedConfigured) != 0 && t != 0 && t < ps.since) ps.since = t;
-    if (ps.since == 0 && t != 0) {
-      // Made privileged by a timeless registration: privileged since its first timed record.
-      ps.since = t;
+    if ((st.flags & kPrivilegedConfigured) != 0 && start != 0 && start < ps.since) {
+      ps.since = start;
+    }
+    if (ps.since == 0 && start != 0) {
+      // Made privileged by a registration: privileged since its first record of another kind.
+      ps.since = start;
       code_rules::UnusedAccount::Arm(code_context_, ref.key, st, tenant);
     }
   }
@@ -407,7 +413,9 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
   const bool fresh = st.privileged_index == UINT32_MAX;
   PrivilegedState& ps = accounts_.Privileged(st);
   KeepNames(ps, ref, ToSeconds32(e.time));
-  if (!fresh && !was_privileged && ps.since != 0 && e.time != 0) {
+  // A registration's time starts none of the account's times (Resolve).
+  const bool timed = e.time != 0 && e.kind != EventKind::kMfaRegistration;
+  if (!fresh && !was_privileged && ps.since != 0 && timed) {
     // Privileged again after its privilege was un-learned (Unlearn): its state is reused, and
     // PRIV-PA-05 waits from now, as for an account new to privilege.
     ps.since = ToSeconds32(e.time);
@@ -416,7 +424,7 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
   if (fresh) {
     ps.tenant_id = e.tenant_id;
     ps.tenant_hash = e.tenant_hash;
-    ps.since = e.time == 0 ? 0 : ToSeconds32(e.time);  // 0: a timeless registration
+    ps.since = timed ? ToSeconds32(e.time) : 0;  // 0: a registration (Resolve)
     // PRIV-PA-05 waits from the time the account became privileged (a timeless registration's
     // account from its first timed record: Resolve).
     if (ps.since != 0) {

@@ -97,8 +97,10 @@ class DetectionEngine final : public EventConsumer {
   // privileged no more: clears kPrivilegedLearned (never kPrivilegedConfigured). `t`: the event
   // time of the record that removed the last one.
   void Unlearn(AccountState& st, PrivilegedState& ps, Seconds32 t);
+  // Unset first seen (only registrations so far, which start none of its times): not begun yet.
   bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const {
-    return static_cast<int64_t>(t) - static_cast<int64_t>(st.first_seen) < tenant.learning_period_s;
+    return st.first_seen == 0 ||
+           static_cast<int64_t>(t) - static_cast<int64_t>(st.first_seen) < tenant.learning_period_s;
   }
   // Names the alert's account from its kept identity (privileged accounts), then emits it.
   bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant);

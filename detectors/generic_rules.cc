@@ -144,7 +144,9 @@ void DetectionEngine::RunGeneric(const Event& e, AccountSide side, const TenantS
         const bool fresh = known_.AddFingerprint(
             HashCombine(HashCombine(who.key, r.code_hash), value), t, current_tenant_);
         const int64_t learning = r.learning_s >= 0 ? r.learning_s : tenant.learning_period_s;
-        if (!fresh || static_cast<int64_t>(t) - static_cast<int64_t>(st->first_seen) < learning) {
+        // first_seen 0: only registrations so far, which start no learning period (InLearning).
+        if (!fresh || st->first_seen == 0 ||
+            static_cast<int64_t>(t) - static_cast<int64_t>(st->first_seen) < learning) {
           break;
         }
         Alert a = AlertEmitter::Begin(r.id, e, who);

@@ -710,13 +710,19 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
   std::string_view detail;
   if (parsers::BuildEvent(f, ctx, event, reason, detail)) {
     event.sequence = ctx.sequence * 1024 + index;
-    // Redelivery key (DESIGN.md section 10): the record's own id, never its correlation id;
-    // a registration's id is its user's, so registrations (and records without an id) are keyed
-    // by their bytes.
+    // Redelivery key (DESIGN.md section 10): the record's own id, never its correlation id alone;
+    // a record without an id by what it says (ContentFingerprint: a re-serialized copy has other
+    // bytes); a registration's id is its user's, so registrations are keyed by their bytes.
     // The id as NormalizeId reads every id: without surrounding white space or braces.
     const std::string_view id = parsers::NormalizeId(f.id);
-    const bool own_id = !id.empty() && event.kind != EventKind::kMfaRegistration;
-    event.fingerprint = RecordFingerprint(event.tenant_hash, event.kind, own_id ? id : raw, own_id);
+    const bool registration = event.kind == EventKind::kMfaRegistration;
+    if (!id.empty() && !registration) {
+      event.fingerprint = RecordFingerprint(event.tenant_hash, event.kind, id, true);
+    } else if (!registration) {
+      event.fingerprint = ContentFingerprint(event);
+    } else {
+      event.fingerprint = RecordFingerprint(event.tenant_hash, event.kind, raw, false);
+    }
     result.event_raw.push_back(raw);
     return;
   }

@@ -80,6 +80,37 @@ inline uint64_t RecordFingerprint(uint64_t tenant_hash, EventKind kind,
   return h == 0 ? 1 : h;
 }
 
+// The redelivery key of a record without an id of its own (a Log Analytics projection without
+// `Id`, an Azure Activity record): what it says, not its bytes. A forwarder that re-serializes the
+// record (other white space, key order, escapes, number forms) or an export of the same rows in
+// another shape (rows, a query API response, a Graph object) leaves the key alone: its event time
+// to the microsecond, account, initiator, correlation id and what happened (error code; activity;
+// event id), which every shape carries alike, not the fields one shape drops (the envelope
+// country, a device, a place). Two records that differ in any of these do not share it.
+// Registrations keep the key of their bytes (RecordFingerprint): their `id` is their user's.
+// Exact 64-bit, never 0.
+inline uint64_t ContentFingerprint(const Event& e) {
+  uint64_t h = HashCombine(HashCombine(e.tenant_hash, static_cast<uint64_t>(e.kind) + 1),
+                           HashCombine(static_cast<uint64_t>(e.time), 0x636f6e74656e74ULL));
+  h = HashCombine(h, HashCombine(e.account.key, e.actor.key));
+  h = HashCombine(h, HashLower(e.record_id.view(), ~kHashSeed));  // its correlation id, if any
+  switch (e.kind) {
+    case EventKind::kSignIn:
+      h = HashCombine(h, static_cast<uint64_t>(static_cast<uint32_t>(e.signin.error_code)));
+      break;
+    case EventKind::kAudit:
+      h = HashCombine(h, e.audit.activity_hash);
+      break;
+    case EventKind::kSecurityEvent:
+      h = HashCombine(h, e.security.event_id);
+      break;
+    default:
+      h = HashCombine(h, e.elevate_access ? 1 : 0);
+      break;
+  }
+  return h == 0 ? 1 : h;
+}
+
 class RecordParser {
  public:
   explicit RecordParser(std::size_t max_message_bytes = 4u << 20);

@@ -46,8 +46,12 @@ void AccountLifecycle::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const
     }
     if (within(st.user_added, t, pa01_window)) emit(RuleId::kPA01, st.user_added);
   } else {
+    // One short life, one alert: the soft delete ("Delete user") and the purge from the recycle
+    // bin that follows it ("Hard delete user", the same prefixed UPN) end the same account, so a
+    // deletion already paired with its creation raises no second PRIV-PA-02 (in either order).
+    const bool paired = within(st.user_added, st.deleted, pa02_window);
     if (st.deleted == 0 || t < st.deleted) st.deleted = t;
-    if (within(st.user_added, t, pa02_window)) emit(RuleId::kPA02, st.user_added);
+    if (!paired && within(st.user_added, t, pa02_window)) emit(RuleId::kPA02, st.user_added);
   }
 }
 

@@ -172,8 +172,13 @@ int RunGen(const GenOptions& o) {
       return a.order != b.order ? a.order < b.order : a.rnd < b.rnd;
     });
     for (const GenEvent& e : events) {
+      // A registration's lastUpdatedDateTime is when the registration last changed, not when the
+      // account was seen: it starts none of privmon's account times (docs/RULES.md PRIV-SI-05),
+      // so the learning period counts from the account's first record of another kind.
       for (uint32_t who : {e.account, e.target}) {
-        if (who != kNoAccount) first_seen[who] = std::min(first_seen[who], e.time);
+        if (who != kNoAccount && e.kind != GenKind::kRegistration) {
+          first_seen[who] = std::min(first_seen[who], e.time);
+        }
       }
       renderer.Render(e, output.buffer());
       output.buffer() += '\n';

@@ -2,7 +2,8 @@
 // exactly. Judged for privmon on the config `gen --config-out` writes, with the builtin rule
 // parameters (14-day learning period per account, one alert per rule and account per hour):
 // - a novelty scenario (PRIV-SI-13 legacy protocol, PRIV-SI-14 new device/place) inside its
-//   account's learning period, counted from the account's first record, is not raisable;
+//   account's learning period, counted from the account's first record other than a
+//   registration (whose time is when the registration last changed), is not raisable;
 // - PRIV-SI-13 for a protocol the account already used (an earlier scenario) is not raisable;
 // - a scenario of the same rule and account in the suppression bucket of a raisable one
 //   (floor(time / 1 h), DESIGN.md section 10) is counted in that alert, not raised again.
@@ -16,7 +17,8 @@
 
 namespace privmon {
 
-// first_seen[i]: event time of account i's first record in the output (kMaxTime when none).
+// first_seen[i]: event time of account i's first record in the output other than a registration
+// (kMaxTime when none).
 void MarkRaisable(std::vector<GenTruth>& truth, const std::vector<EventTime>& first_seen);
 
 }  // namespace privmon
