@@ -1,6 +1,7 @@
 #include "parsers/event_builder.h"
 
 #include "core/hash.h"
+#include "parsers/json_text_field.h"
 #include "parsers/text_util.h"
 #include "parsers/time_text.h"
 
@@ -519,6 +520,30 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     return false;
   }
   return true;
+}
+
+uint64_t SingleElementFacts(const RecordFields& f) {
+  const uint16_t columns = f.single_element_columns;
+  if (columns == 0) return 0;
+  uint64_t h = HashCombine(kHashSeed, columns);
+  auto text = [&h](std::string_view s) { h = HashCombine(h, HashLower(TrimSpaces(s), kHashSeed)); };
+  auto flag = [&h](bool b) { h = HashCombine(h, b ? 2 : 1); };
+  if ((columns & (1u << JsonTextFields::kTargetResources)) != 0) {
+    for (std::string_view s :
+         {f.target_user_id, f.target_user_upn, f.target_user_new_upn, f.target_user_old_upn,
+          f.target_principal_id, f.target_principal_name, f.role_from_property, f.role_target_name,
+          f.role_template, f.app_name}) {
+      text(s);
+    }
+    for (uint8_t i = 0; i < f.app_key_count && i < f.app_keys.size(); ++i) text(f.app_keys[i]);
+    for (bool b : {f.has_target_user, f.strong_auth_method_modified, f.guest_to_member,
+                   f.mfa_or_approval_disabled}) {
+      flag(b);
+    }
+  }
+  if ((columns & (1u << JsonTextFields::kAuthenticationDetails)) != 0) flag(f.fraud_denied);
+  if ((columns & (1u << JsonTextFields::kAdditionalDetails)) != 0) text(f.details_role_template);
+  return h == 0 ? 1 : h;
 }
 
 }  // namespace privmon::parsers

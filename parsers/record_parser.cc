@@ -590,6 +590,14 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
     const std::string_view id = parsers::NormalizeId(f.id);
     const bool own_id = !id.empty() && event.kind != EventKind::kMfaRegistration;
     event.fingerprint = RecordFingerprint(event.tenant_hash, event.kind, own_id ? id : raw, own_id);
+    // A row of a KQL `mv-expand` (an array column as one element) shares its record's id with the
+    // other rows of that record: what it read from its element is part of its key, so rows that
+    // say different things (a fraud report in the second authentication step, the user among a
+    // PIM record's targets) all reach the rules, while the same row again is still a repeat.
+    if (const uint64_t facts = parsers::SingleElementFacts(f); own_id && facts != 0) {
+      const uint64_t h = HashCombine(event.fingerprint, facts);
+      event.fingerprint = h == 0 ? 1 : h;
+    }
     result.event_raw.push_back(raw);
     return;
   }
