@@ -145,6 +145,15 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.activity_date_time.empty() && !f.activity_display_name.empty()) {
     return Of(RecordFormat::kGraph, EventKind::kAudit);
   }
+  // A projection of AuditLogs (`project TimeGenerated, OperationName, LoggedByService, Result,
+  // InitiatedBy, TargetResources, ...`: a query response or export of a hunting query) keeps
+  // neither `Type` nor `ActivityDisplayName`: its OperationName is the activity (the same column
+  // in AuditLogs) and LoggedByService is an audit record's own (no other table privmon reads has
+  // it), as the sign-in projection is known by its CreatedDateTime and user.
+  if (!TrimSpaces(f.logged_by_service).empty() && !TrimSpaces(f.operation_name).empty() &&
+      (!f.activity_date_time.empty() || !f.time_generated.empty())) {
+    return Of(RecordFormat::kLogAnalytics, EventKind::kAudit);
+  }
   // A Graph signIn: its time, its user and at least one member only a sign-in has. Other Graph
   // objects carry createdDateTime and a user too (Global Secure Access's networkAccessTraffic, a
   // page of users or deleted users): read as sign-ins, each was a successful sign-in of that user
