@@ -174,6 +174,17 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
                                                 : PrincipalType::kServicePrincipal,
                   SignInChannel::kOther);
   }
+  // A projection of SigninLogs that keeps neither `Type` nor CreatedDateTime (`project
+  // TimeGenerated, UserPrincipalName, ResultType, ...`, the usual hunting query): TimeGenerated,
+  // the same instant carried over, is its time; its user and a member only a sign-in has make it
+  // one (an audit projection, known by its LoggedByService, was taken above).
+  if (f.created_date_time.empty() && !f.time_generated.empty() &&
+      !GraphOtherLogCategory(f.odata_type) && (!f.user_id.empty() || !f.upn.empty()) &&
+      HasSignInMember(f)) {
+    return SignIn(
+        RecordFormat::kLogAnalytics, PrincipalType::kUser,
+        f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
+  }
   if (!f.created_date_time.empty() && (!f.upn.empty() || !f.user_id.empty())) {
     unknown_detail =
         "Graph object with createdDateTime and a user but no member of a signIn (status, "
