@@ -1,6 +1,7 @@
 #include "parsers/event_builder.h"
 
 #include "core/hash.h"
+#include "parsers/json_text_field.h"
 #include "parsers/text_util.h"
 #include "parsers/time_text.h"
 
@@ -186,6 +187,15 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.activity_date_time.empty() && !f.activity_display_name.empty()) {
     return Of(RecordFormat::kGraph, EventKind::kAudit);
   }
+  // A projection of AuditLogs (`project TimeGenerated, OperationName, LoggedByService, Result,
+  // InitiatedBy, TargetResources, ...`: a query response or export of a hunting query) keeps
+  // neither `Type` nor `ActivityDisplayName`: its OperationName is the activity (the same column
+  // in AuditLogs) and LoggedByService is an audit record's own (no other table privmon reads has
+  // it), as the sign-in projection is known by its CreatedDateTime and user.
+  if (!TrimSpaces(f.logged_by_service).empty() && !TrimSpaces(f.operation_name).empty() &&
+      (!f.activity_date_time.empty() || !f.time_generated.empty())) {
+    return Of(RecordFormat::kLogAnalytics, EventKind::kAudit);
+  }
   // A Graph signIn: its time, its user and at least one member only a sign-in has. Other Graph
   // objects carry createdDateTime and a user too (Global Secure Access's networkAccessTraffic, a
   // page of users or deleted users): read as sign-ins, each was a successful sign-in of that user
@@ -205,6 +215,17 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
                   f.event_type_managed_identity ? PrincipalType::kManagedIdentity
                                                 : PrincipalType::kServicePrincipal,
                   SignInChannel::kOther);
+  }
+  // A projection of SigninLogs that keeps neither `Type` nor CreatedDateTime (`project
+  // TimeGenerated, UserPrincipalName, ResultType, ...`, the usual hunting query): TimeGenerated,
+  // the same instant carried over, is its time; its user and a member only a sign-in has make it
+  // one (an audit projection, known by its LoggedByService, was taken above).
+  if (f.created_date_time.empty() && !f.time_generated.empty() &&
+      !GraphOtherLogCategory(f.odata_type) && (!f.user_id.empty() || !f.upn.empty()) &&
+      HasSignInMember(f)) {
+    return SignIn(
+        RecordFormat::kLogAnalytics, PrincipalType::kUser,
+        f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
   }
   if (!f.created_date_time.empty() && (!f.upn.empty() || !f.user_id.empty())) {
     unknown_detail =
@@ -560,6 +581,30 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     return false;
   }
   return true;
+}
+
+uint64_t SingleElementFacts(const RecordFields& f) {
+  const uint16_t columns = f.single_element_columns;
+  if (columns == 0) return 0;
+  uint64_t h = HashCombine(kHashSeed, columns);
+  auto text = [&h](std::string_view s) { h = HashCombine(h, HashLower(TrimSpaces(s), kHashSeed)); };
+  auto flag = [&h](bool b) { h = HashCombine(h, b ? 2 : 1); };
+  if ((columns & (1u << JsonTextFields::kTargetResources)) != 0) {
+    for (std::string_view s :
+         {f.target_user_id, f.target_user_upn, f.target_user_new_upn, f.target_user_old_upn,
+          f.target_principal_id, f.target_principal_name, f.role_from_property, f.role_target_name,
+          f.role_template, f.app_name}) {
+      text(s);
+    }
+    for (uint8_t i = 0; i < f.app_key_count && i < f.app_keys.size(); ++i) text(f.app_keys[i]);
+    for (bool b : {f.has_target_user, f.strong_auth_method_modified, f.guest_to_member,
+                   f.mfa_or_approval_disabled}) {
+      flag(b);
+    }
+  }
+  if ((columns & (1u << JsonTextFields::kAuthenticationDetails)) != 0) flag(f.fraud_denied);
+  if ((columns & (1u << JsonTextFields::kAdditionalDetails)) != 0) text(f.details_role_template);
+  return h == 0 ? 1 : h;
 }
 
 }  // namespace privmon::parsers

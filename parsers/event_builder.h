@@ -17,6 +17,13 @@ namespace privmon::parsers {
 bool BuildEvent(const RecordFields& fields, const ParseContext& ctx, Event& event,
                 RejectReason& reason, std::string_view& detail);
 
+// What a record read from its array columns that arrived as one element (single_element_columns:
+// the rows of a KQL `mv-expand`): the target's user, principal, role, apps and modified-property
+// flags for TargetResources, the fraud report for AuthenticationDetails, the role template for
+// AdditionalDetails. 0 when no column is one element. Two rows of one record with the same value
+// say the same to every rule; the redelivery key adds it (record_parser.cc).
+uint64_t SingleElementFacts(const RecordFields& fields);
+
 // The Entra category of a record BuildEvent found in no known format (kUnknownFormat), when it is
 // one privmon does not read; nullopt for anything else (which stays a rejection).
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& fields);

@@ -860,7 +860,10 @@ void FieldCollector::AdditionalDetails(dom::element v, RecordFields& out) {
 
 void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFields& out,
                              Walk walk) {
-  if (v.is_object() || v.is_array()) return (this->*walk)(v, out);
+  if (v.is_object() || v.is_array()) {
+    NoteSingleElement(slot, v, out);
+    return (this->*walk)(v, out);
+  }
   const Scalar s = ReadScalar(v, numbers_);
   if (s.kind != Scalar::kString || s.text.empty()) return;
   // JSON text inside a string: a bad inner document makes the column absent, not the message bad.
@@ -880,7 +883,19 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
     if (inner.empty() || (inner.front() != '{' && inner.front() != '[')) return;
     if (text_fields_.Reopen(slot, inner, root) != simdjson::SUCCESS) return;
   }
+  NoteSingleElement(slot, root, out);
   (this->*walk)(root, out);
+}
+
+void FieldCollector::NoteSingleElement(JsonTextFields::Slot slot, dom::element v,
+                                       RecordFields& out) {
+  // An object where an array of objects is read: one row of a KQL `mv-expand` (object or JSON
+  // text alike, so the key of a row does not depend on how the export wrote the column).
+  if ((slot == JsonTextFields::kTargetResources || slot == JsonTextFields::kAuthenticationDetails ||
+       slot == JsonTextFields::kAdditionalDetails) &&
+      v.is_object()) {
+    out.single_element_columns |= static_cast<uint16_t>(1u << slot);
+  }
 }
 
 void FieldCollector::BeginRecord() {

@@ -53,6 +53,8 @@ class FieldCollector {
 
   // Calls (this->*walk)(v) on an object/array value, or on the JSON parsed from a string value.
   void Dynamic(JsonTextFields::Slot slot, dom::element value, RecordFields& out, Walk walk);
+  // Notes in out.single_element_columns an array column that is one object (an mv-expand row).
+  static void NoteSingleElement(JsonTextFields::Slot slot, dom::element v, RecordFields& out);
 
   JsonTextFields& text_fields_;
   NumberTexts numbers_;

@@ -152,6 +152,13 @@ struct RecordFields {
   bool guest_to_member = false;
   bool mfa_or_approval_disabled = false;
 
+  // The array columns read as summaries above (TargetResources, AuthenticationDetails,
+  // AdditionalDetails) that arrived as one element instead of an array: a row of a KQL `mv-expand`,
+  // one of several rows sharing the record's id (or PowerShell's unwrapped array of one). Bit i:
+  // JsonTextFields slot i. The redelivery key then adds what was read from that element
+  // (record_parser.cc), so the rows of one record that say different things all reach the rules.
+  uint16_t single_element_columns = 0;
+
   // Registration (Graph userRegistrationDetails).
   TriBool is_mfa_registered = -1;
   TriBool is_admin = -1;

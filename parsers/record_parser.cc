@@ -116,6 +116,22 @@ std::string_view QueryColumnName(dom::element column) {
   return name;
 }
 
+// A Kusto v2 response (Azure Data Explorer's /v2/rest/query, the Kusto SDKs', a Log Analytics
+// workspace queried through the Data Explorer proxy): a bare array of frames, {"FrameType":
+// "DataSetHeader"}, {"FrameType": "DataTable", "TableKind": "PrimaryResult", "Columns": [...],
+// "Rows": [...]}, ..., {"FrameType": "DataSetCompletion"}: its DataTable frames are the tables.
+// A frame names its FrameType first (one compare per message: not a walk of every record's keys).
+bool IsKustoV2Frame(dom::object object) {
+  const auto first = object.begin();
+  return first != object.end() && first.key() == "FrameType";
+}
+
+bool IsKustoV2Frames(dom::array array) {
+  dom::object first;
+  if (array.size() == 0 || array.at(0).get_object().get(first) != simdjson::SUCCESS) return false;
+  return IsKustoV2Frame(first);
+}
+
 // A Kusto v1 response of more than one table ends with its table of contents (columns Ordinal,
 // Kind, Name, Id, PrettyName): the tables whose TOC row is of Kind "QueryResult" hold the query's
 // rows; the others (@ExtendedProperties, QueryStatus) and the TOC itself are about the query.
@@ -233,6 +249,9 @@ struct RecordParser::Impl {
   // A Log Analytics (or Kusto) query response's tables: {"tables":[{"name":..,"columns":[{"name":
   // ..,"type":..}],"rows":[[..],..]}]}; each row is a record whose columns are named by `columns`.
   void ParseTables(dom::array tables, uint32_t open_bracket, const ParseContext& ctx);
+  // One table of them (its '{' is structural `table_open`); also one Kusto v2 frame on its own
+  // (a pretty-printed v2 response, whose frames the file source streams one by one).
+  void ParseTable(dom::object table, uint32_t table_open, const ParseContext& ctx);
   void Emit(const parsers::RecordFields& fields, std::string_view raw, const ParseContext& ctx);
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
     result.rejections.push_back(Rejection{reason, raw, detail});
@@ -329,6 +348,10 @@ void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_messa
   }
   dom::object object;
   if (root.get_object().get(object) == simdjson::SUCCESS) {
+    if (IsKustoV2Frame(object)) {
+      ParseTable(object, 0, ctx);
+      return;
+    }
     ParseObject(object, 0, parsers::TrimSpaces(whole_message ? message : text),
                 ObjectLevel::kMessage, ctx);
     return;
@@ -339,6 +362,10 @@ void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_messa
   // An empty array is an export with no rows (`az monitor log-analytics query` of an empty
   // result prints []): no records, as an empty {"value":[]} page.
   dom::array array;
+  if (root.get_array().get(array) == simdjson::SUCCESS && IsKustoV2Frames(array)) {
+    ParseTables(array, 0, ctx);
+    return;
+  }
   if (root.get_array().get(array) == simdjson::SUCCESS &&
       std::all_of(array.begin(), array.end(), [](dom::element e) { return e.is_object(); })) {
     ParseBatch(array, 0, ctx);
@@ -653,9 +680,20 @@ void RecordParser::Impl::ParseTables(dom::array tables, uint32_t open_bracket,
     if (this_ordinal >= 64 ? read != ~uint64_t{0} : (read >> this_ordinal & 1) == 0) continue;
     dom::object table;
     if (table_element.get_object().get(table) != simdjson::SUCCESS) continue;
+    ParseTable(table, table_open, ctx);
+  }
+}
+
+void RecordParser::Impl::ParseTable(dom::object table, uint32_t table_open,
+                                    const ParseContext& ctx) {
+  const Structurals structurals(parser, base);
+  {
     // The members in text order, beside their structurals: the rows' '[' is needed for their bytes.
     dom::array columns, rows;
     bool has_columns = false, has_rows = false;
+    // A Kusto v2 DataTable frame of another kind than the query's rows (QueryProperties,
+    // QueryCompletionInformation: about the query).
+    bool about_the_query = false;
     uint32_t rows_at = 0;
     uint32_t member = table_open + 1;
     for (dom::key_value_pair field : table) {
@@ -666,9 +704,13 @@ void RecordParser::Impl::ParseTables(dom::array tables, uint32_t open_bracket,
       } else if (parsers::EqualsIgnoreCase(field.key, "rows")) {
         has_rows = field.value.get_array().get(rows) == simdjson::SUCCESS;
         rows_at = value_at;
+      } else if (parsers::EqualsIgnoreCase(field.key, "TableKind")) {
+        std::string_view kind;
+        about_the_query = field.value.get_string().get(kind) == simdjson::SUCCESS &&
+                          !parsers::EqualsIgnoreCase(kind, "PrimaryResult");
       }
     }
-    if (!has_columns || !has_rows) continue;
+    if (!has_columns || !has_rows || about_the_query) return;
     uint32_t row_at = rows_at + 1;
     for (dom::element row_element : rows) {
       const uint32_t next = structurals.SkipValue(row_at);
@@ -722,6 +764,15 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
       event.fingerprint = ContentFingerprint(event);
     } else {
       event.fingerprint = RecordFingerprint(event.tenant_hash, event.kind, raw, false);
+    }
+    // A row of a KQL `mv-expand` (an array column as one element) shares its record's id (or, with
+    // no id, what ContentFingerprint reads) with the other rows of that record: what it read from
+    // its element is part of its key, so rows that say different things (a fraud report in the
+    // second authentication step, the user among a PIM record's targets) all reach the rules,
+    // while the same row again is still a repeat.
+    if (const uint64_t facts = parsers::SingleElementFacts(f); !registration && facts != 0) {
+      const uint64_t h = HashCombine(event.fingerprint, facts);
+      event.fingerprint = h == 0 ? 1 : h;
     }
     result.event_raw.push_back(raw);
     return;

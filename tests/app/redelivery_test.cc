@@ -145,6 +145,33 @@ TEST(Redelivery, TheScanSummaryCountsRecordsKeptFromTheRules) {
   fs::remove_all(tmp);
 }
 
+// A KQL `mv-expand` makes one row per array element, all with the record's id: rows that read
+// differently from their element are events of their own, the same rows again repeats. In
+// tests/regressions/k6a_*, a query response (run twice) of 8 rows: adm-ayoung's sign-in whose
+// second step reports fraud (2 events), adm-cbell's whose steps report nothing (1), adm-dfox's 4
+// bad passwords of one step each (4); the second run repeats all 16 rows' keys. PRIV-SI-08 is
+// raised from the second step, and the bad passwords count 4 (under PRIV-SI-01's 5).
+TEST(Redelivery, MvExpandRowsOfOneRecordReachTheRulesAndTheirRepeatsDoNot) {
+  const fs::path dir =
+      fs::path(PRIVMON_SOURCE_DIR) / "tests/regressions/k6a_la_query_mv_expand_auth_steps";
+  const fs::path tmp = TempDir("mvexpand");
+  const ScanOutput r = Scan(
+      "--config " + (dir / "config.yaml").string() + " " + (dir / "input.ndjson").string(), tmp);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(" 16 records accepted, 0 rejected"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("duplicates      9 (redelivered"), std::string::npos) << r.err;
+  std::vector<std::string> got;
+  for (const AlertLine& a : ParseAlerts(r.out)) {
+    if (!a.update) got.push_back(a.rule + " " + a.account);
+  }
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"PRIV-SI-04 adm-ayoung@northwind.example",
+                                           "PRIV-SI-04 adm-cbell@northwind.example",
+                                           "PRIV-SI-08 adm-ayoung@northwind.example"}))
+      << r.out;
+  fs::remove_all(tmp);
+}
+
 // The horizon is configurable and 0 turns dedupe off: then the repeats do reach the rules
 // (three bad passwords delivered twice make six), which shows the dedupe is what removed them.
 TEST(Redelivery, HorizonOffLetsRepeatsThrough) {

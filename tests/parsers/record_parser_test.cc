@@ -1054,5 +1054,63 @@ TEST_F(RecordParserTest, RequestsToActivateARoleAreMarkedNotRequestsToAssignOne)
   }
 }
 
+// KQL `mv-expand` writes one row per element of an array column, each with the record's id: the
+// rows that read differently from their element have different redelivery keys (all reach the
+// rules), the same row again the same key (a redelivery), whether the element is an object or
+// JSON text; a record whose columns are arrays keeps the key of its id alone.
+TEST_F(RecordParserTest, MvExpandRowsOfOneRecordDifferInTheirRedeliveryKey) {
+  const auto signin = [](std::string_view step) {
+    return std::string(R"({"Type":"SigninLogs","TimeGenerated":"2025-08-05T16:20:31Z",)") +
+           R"("AADTenantId":"T","Id":"S1","UserId":"U1","UserPrincipalName":"a@x","ResultType":)"
+           R"("500121","AuthenticationDetails":)" +
+           std::string(step) + "}";
+  };
+  constexpr std::string_view kPassword = R"({"authenticationMethod":"Password","succeeded":true,)"
+                                         R"("authenticationStepResultDetail":"Correct password"})";
+  constexpr std::string_view kFraud =
+      R"({"authenticationMethod":"Mobile app notification","succeeded":false,)"
+      R"("authenticationStepResultDetail":"MFA denied; Phone App Reported Fraud"})";
+  const auto json_text = [](std::string_view object) {
+    std::string out = "\"";
+    for (char c : object) {
+      if (c == '"') out += '\\';
+      out += c;
+    }
+    return out + "\"";
+  };
+  const uint64_t password = One(signin(kPassword)).fingerprint;
+  const uint64_t fraud = One(signin(kFraud)).fingerprint;
+  EXPECT_NE(password, fraud);
+  EXPECT_EQ(One(signin(kFraud)).fingerprint, fraud);
+  EXPECT_EQ(One(signin(json_text(kFraud))).fingerprint, fraud);
+  // Rows that differ only in what no rule reads are one event.
+  EXPECT_EQ(One(signin(R"({"authenticationMethod":"Password","succeeded":true})")).fingerprint,
+            password);
+  // The whole array: the id alone, as before.
+  const uint64_t whole =
+      One(signin(std::string("[") + std::string(kPassword) + "," + std::string(kFraud) + "]"))
+          .fingerprint;
+  EXPECT_EQ(whole, One(signin("[]")).fingerprint);
+  EXPECT_NE(whole, fraud);
+
+  const auto audit = [](std::string_view target) {
+    return std::string(R"({"Type":"AuditLogs","TimeGenerated":"2025-11-18T10:02:45Z",)") +
+           R"("AADTenantId":"T","Id":"PIM_1","LoggedByService":"PIM","Result":"success",)"
+           R"x("ActivityDisplayName":"Add member to role in PIM completed (permanent)",)x"
+           R"("InitiatedBy":{"user":{"id":"A1","userPrincipalName":"adm@x"}},"TargetResources":)" +
+           std::string(target) + "}";
+  };
+  const uint64_t role =
+      One(audit(R"({"type":"Role","displayName":"Global Administrator"})")).fingerprint;
+  const uint64_t user =
+      One(audit(R"({"type":"User","id":"U2","userPrincipalName":"b@x"})")).fingerprint;
+  const uint64_t request = One(audit(R"({"type":"Request","id":"R1"})")).fingerprint;
+  EXPECT_NE(role, user);
+  EXPECT_NE(role, request);
+  EXPECT_NE(user, request);
+  EXPECT_EQ(One(audit(R"({"type":"Directory","id":"T"})")).fingerprint, request);
+  EXPECT_EQ(One(audit(R"({"type":"user","id":"u2","userPrincipalName":"B@X"})")).fingerprint, user);
+}
+
 }  // namespace
 }  // namespace privmon
