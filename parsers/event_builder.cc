@@ -202,7 +202,11 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   // (a false PRIV-BG-01 for a break-glass account's web traffic or directory entry).
   // A `userId` is a signIn's (a user object names itself by `id`); a networkAccessTraffic record
   // has one too, but was told above.
-  if (!f.created_date_time.empty() &&
+  // A signIn whose signInEventTypes names an app (servicePrincipal, managedIdentity) is that
+  // app's, even where an export fills `userId` (the nil GUID, the principal's own id): below.
+  const bool app_event = (f.event_type_service_principal || f.event_type_managed_identity) &&
+                         !TrimSpaces(f.service_principal_id).empty();
+  if (!f.created_date_time.empty() && !app_event &&
       (!f.user_id.empty() || (!f.upn.empty() && HasSignInMember(f)))) {
     return SignIn(
         RecordFormat::kGraph, PrincipalType::kUser,

@@ -286,6 +286,31 @@ TEST_F(RecordParserTest, ServicePrincipalSignInKeysOnServicePrincipalId) {
   EXPECT_EQ(e.account.id.view(), "SP1");
 }
 
+// A Graph signIn whose signInEventTypes names an app (servicePrincipal, managedIdentity) is that
+// app's sign-in even when it fills `userId` (the nil GUID, or the principal's own id, as exports
+// of app sign-ins may): keyed by its service principal, kept out of the user rules.
+TEST_F(RecordParserTest, GraphAppSignInNamedByItsEventTypeIsNoUserSignIn) {
+  const auto app = [](std::string_view type, std::string_view user_id) {
+    return std::string(R"({"id":"S1","createdDateTime":"2025-05-06T07:49:40Z","tenantId":"T",)") +
+           R"("userId":")" + std::string(user_id) +
+           R"(","userPrincipalName":"","appId":"A1","servicePrincipalId":"SP1",)"
+           R"("servicePrincipalName":"aks-kubelet-mi","signInEventTypes":[")" +
+           std::string(type) + R"("],"status":{"errorCode":0}})";
+  };
+  for (const char* user_id : {"00000000-0000-0000-0000-000000000000", "SP1"}) {
+    const Event& mi = One(app("managedIdentity", user_id));
+    EXPECT_EQ(mi.signin.principal, PrincipalType::kManagedIdentity) << user_id;
+    EXPECT_EQ(mi.account.id.view(), "SP1") << user_id;
+    EXPECT_EQ(One(app("servicePrincipal", user_id)).signin.principal,
+              PrincipalType::kServicePrincipal)
+        << user_id;
+  }
+  // A user's sign-in names a user event type: still the user's.
+  const Event& user = One(app("nonInteractiveUser", "U1"));
+  EXPECT_EQ(user.signin.principal, PrincipalType::kUser);
+  EXPECT_EQ(user.account.id.view(), "U1");
+}
+
 TEST_F(RecordParserTest, AuditRoleFromModifiedPropertyAndGuestPromotion) {
   const Event& e = One(
       R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"AuditLogs","properties":{)"
