@@ -313,10 +313,12 @@ uint8_t OtherLogMemberOf(std::string_view key) {
 // feature that replaces it, whose step result detail is "SuspiciousActivityReported" (error 500121;
 // the sign-in side of the audit log's "Suspicious activity reported").
 bool MentionsFraudReport(std::string_view s) {
-  if (s.empty()) return false;
+  if (s.size() < 5) return false;
   if (ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied")) return true;
-  return ContainsIgnoreCase(s, "SuspiciousActivityReported") ||
-         ContainsIgnoreCase(s, "suspicious activity reported");
+  // Both phrases of a suspicious-activity report contain "suspicious": one scan rules out most.
+  return ContainsIgnoreCase(s, "suspicious") &&
+         (ContainsIgnoreCase(s, "SuspiciousActivityReported") ||
+          ContainsIgnoreCase(s, "suspicious activity reported"));
 }
 
 // PowerShell's ConvertTo-Json writes an object nested below its -Depth (2 by default) as the

@@ -53,14 +53,17 @@ bool MatchesIgnoringCaseAndSpaces(std::string_view text, std::string_view prefix
 ClientApp ClassifyClientApp(std::string_view app) {
   app = TrimSpaces(app);
   if (app.empty()) return ClientApp::kUnknown;
+  const char first = AsciiLower(app.front());  // trimmed: no name here starts with a space
   for (std::string_view legacy : kLegacyClientApps) {
+    if (AsciiLower(legacy.front()) != first) continue;
     if (MatchesIgnoringCaseAndSpaces(app, legacy, /*whole=*/true)) return ClientApp::kLegacy;
   }
   // The sign-in log's older spellings of the same clients, still in exports and older tenants'
   // records: "Other clients; IMAP" (POP, SMTP, MAPI, "Older Office clients"), and Exchange
   // ActiveSync qualified as "(Supported)" / "(Unsupported)".
-  if (MatchesIgnoringCaseAndSpaces(app, "Other clients;", /*whole=*/false) ||
-      MatchesIgnoringCaseAndSpaces(app, "Exchange ActiveSync (", /*whole=*/false)) {
+  if ((first == 'o' && MatchesIgnoringCaseAndSpaces(app, "Other clients;", /*whole=*/false)) ||
+      (first == 'e' &&
+       MatchesIgnoringCaseAndSpaces(app, "Exchange ActiveSync (", /*whole=*/false))) {
     return ClientApp::kLegacy;
   }
   return ClientApp::kModern;

@@ -33,7 +33,8 @@ inline bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix) {
 
 // `needle` must be non-empty. With AVX2, 32 positions at a time are filtered on the needle's
 // first two bytes (folded with |0x20, a superset of the A-Z folding) and the candidates confirmed
-// with EqualsIgnoreCase; the tail and short needles take the scalar loop.
+// with EqualsIgnoreCase; the tail and short needles take the scalar loop, which filters each
+// position on the first byte (folded the same way) before confirming it.
 inline bool ContainsIgnoreCase(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) return false;
   const std::size_t last = hay.size() - needle.size();  // last candidate position
@@ -57,7 +58,9 @@ inline bool ContainsIgnoreCase(std::string_view hay, std::string_view needle) {
     }
   }
 #endif
+  const char first_folded = static_cast<char>(needle[0] | 0x20);
   for (; i <= last; ++i) {
+    if ((hay[i] | 0x20) != first_folded) continue;  // a filter: EqualsIgnoreCase confirms
     if (EqualsIgnoreCase(hay.substr(i, needle.size()), needle)) return true;
   }
   return false;
