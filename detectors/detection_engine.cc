@@ -398,9 +398,10 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
   const AuditFields& au = e.audit;
   if ((au.flags & kAuditSuccess) == 0 || au.role_hash == 0 || !e.account.present()) return &e;
   const Seconds32 t = ToSeconds32(e.time);
-  if (au.service == AuditService::kPim && (au.activity == Activity::kAddMemberToRolePimActivation ||
-                                           au.activity == Activity::kAddMemberToRoleInPim ||
-                                           au.activity == Activity::kAddMemberToRole)) {
+  // PIM's activities are PIM's by their names alone (a projection without loggedByService).
+  if (au.activity == Activity::kAddMemberToRolePimActivation ||
+      au.activity == Activity::kAddMemberToRoleInPim ||
+      (au.service == AuditService::kPim && au.activity == Activity::kAddMemberToRole)) {
     pim_copies_.AddGrant(e.tenant_hash, e.account.key, au.role_hash, t);
     return &e;
   }
