@@ -151,6 +151,10 @@ enum AuditFlag : uint16_t {
   // A request to activate a role in PIM (its request, approval, denial or cancellation): only an
   // account eligible for the role asks (docs/RULES.md "Learned privilege").
   kPimActivationRequest = 1 << 12,
+  // The initiator is no user and names no app (an app by its ids alone, no display, service
+  // principal or envelope name; or no initiator at all) and is not PIM's app by its appId: a Core
+  // Directory "Add member to role" so initiated may be PIM's copy (state/pim_copies.h).
+  kInitiatorUnnamed = 1 << 13,
 };
 
 // One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);

@@ -223,18 +223,21 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
         RunGeneric(e, AccountSide::kAccount, tenant);
       }
       break;
-    case EventKind::kAudit:
+    case EventKind::kAudit: {
+      const Event& a = (roles & kRouteAccount) != 0 ? *PairPimCopy(e) : e;
       if ((roles & kRouteAccount) != 0) {
-        OnAuditTarget(e, tenant);
-        RunCode(e, AccountSide::kAccount, tenant);
-        RunGeneric(e, AccountSide::kAccount, tenant);
+        OnAuditTarget(a, tenant);
+        RunCode(a, AccountSide::kAccount, tenant);
+        RunGeneric(a, AccountSide::kAccount, tenant);
       }
+      held_copy_ = false;
       if ((roles & kRouteActor) != 0) {
         OnAuditActor(e, tenant);
         RunCode(e, AccountSide::kActor, tenant);
         RunGeneric(e, AccountSide::kActor, tenant);
       }
       break;
+    }
     case EventKind::kMfaRegistration:
       if ((roles & kRouteAccount) != 0) {
         OnRegistration(e, tenant);
@@ -387,7 +390,49 @@ void DetectionEngine::KeepNames(PrivilegedState& ps, const AccountRef& ref, Seco
   }
 }
 
+// PIM's own record of a role it grants is kept; Core Directory's "Add member to role" initiated by
+// an app it does not name is PIM's copy when such a record of the same role and account lies
+// within the window (then returned as PIM's), else its direct-assignment verdicts wait
+// (held_copy_) for a PIM record to arrive within the lateness (ReleasePimCopies).
+const Event* DetectionEngine::PairPimCopy(const Event& e) {
+  const AuditFields& au = e.audit;
+  if ((au.flags & kAuditSuccess) == 0 || au.role_hash == 0 || !e.account.present()) return &e;
+  const Seconds32 t = ToSeconds32(e.time);
+  // PIM's activities are PIM's by their names alone (a projection without loggedByService).
+  if (au.activity == Activity::kAddMemberToRolePimActivation ||
+      au.activity == Activity::kAddMemberToRoleInPim ||
+      (au.service == AuditService::kPim && au.activity == Activity::kAddMemberToRole)) {
+    pim_copies_.AddGrant(e.tenant_hash, e.account.key, au.role_hash, t);
+    return &e;
+  }
+  if (au.activity != Activity::kAddMemberToRole || au.service == AuditService::kPim ||
+      (au.flags & (kInitiatedByPim | kInitiatorUnnamed)) != kInitiatorUnnamed) {
+    return &e;
+  }
+  if (!pim_copies_.Paired(e.tenant_hash, e.account.key, au.role_hash, t)) {
+    held_copy_ = true;
+    held_role_ = au.role_hash;
+    return &e;
+  }
+  pim_copy_event_ = e;
+  pim_copy_event_.audit.flags = static_cast<uint16_t>((au.flags | kInitiatedByPim) &
+                                                      ~static_cast<uint16_t>(kInitiatorUnnamed));
+  return &pim_copy_event_;
+}
+
+void DetectionEngine::ReleasePimCopies(uint64_t tenant_hash, EventTime watermark, bool all) {
+  if (!pim_copies_.HasPending()) return;
+  const TenantSettings& tenant = config_->ForTenant(tenant_hash);
+  pim_copies_.Release(tenant_hash, watermark, all,
+                      [&](Alert& a, uint64_t account) { Emit(a, account, tenant); });
+}
+
 bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant) {
+  // A direct assignment's verdict on what may be PIM's copy waits for the pairing (PairPimCopy).
+  if (held_copy_ && (a.rule == RuleId::kEL02 || a.rule == RuleId::kPA04)) {
+    const Seconds32 t = ToSeconds32(a.time);
+    if (pim_copies_.Hold(a.tenant_hash, account_key, held_role_, t, a)) return true;
+  }
   // Name a privileged account by the best identity kept for it, not by whichever record raised the
   // alert (a late record may carry a UPN the account has since been renamed from).
   if (const AccountState* st = accounts_.Find(account_key)) {
@@ -470,6 +515,7 @@ void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {
   watermark_ = std::max(watermark_, watermark);
   gauges_dirty_ = true;
   while (tt.timers.HasDue(watermark)) FireTimer(tt.timers.Pop());
+  ReleasePimCopies(tt.tenant_hash, watermark, false);
   emitter_.Settle(tt.tenant_hash, watermark);
   emitter_.Sweep([&](uint64_t tenant) {
     auto it = tenant_index_.find(tenant);
@@ -490,6 +536,7 @@ void DetectionEngine::OnTenantWatermark(uint64_t tenant_hash, EventTime watermar
 void DetectionEngine::OnFinish(EventTime final_time) {
   // Nothing can arrive late any more: every verdict due by the last event time is final.
   if (final_time != kMinTime) OnWatermark(final_time);
+  for (const TenantTime& tt : tenant_time_) ReleasePimCopies(tt.tenant_hash, final_time, true);
   emitter_.SettleAll();
   PublishGauges();
 }
@@ -498,7 +545,7 @@ std::size_t DetectionEngine::MemoryBytes() const {
   std::size_t timers = 0;
   for (const TenantTime& tt : tenant_time_) timers += tt.timers.MemoryBytes();
   return accounts_.MemoryBytes() + slots_.MemoryBytes() + known_.MemoryBytes() + timers +
-         dedupe_.MemoryBytes() + emitter_.MemoryBytes() +
+         dedupe_.MemoryBytes() + emitter_.MemoryBytes() + pim_copies_.MemoryBytes() +
          tenant_time_.capacity() * sizeof(TenantTime) + snapshot_.MemoryBytes();
 }
 

@@ -33,6 +33,7 @@
 #include "state/account_table.h"
 #include "state/dedupe_memory.h"
 #include "state/known_values.h"
+#include "state/pim_copies.h"
 #include "state/rule_slots.h"
 #include "state/timer_queue.h"
 
@@ -192,6 +193,16 @@ class DetectionEngine final : public EventConsumer {
   // account is resolved, as only Resolve() inserts.
   uint64_t resolved_key_ = 0;
   AccountState* resolved_ = nullptr;
+  // Core Directory's copies of PIM's grants that name no app (state/pim_copies.h): PIM's records
+  // kept to pair them, and the direct-assignment verdicts of the copies not paired yet. While an
+  // unpaired copy is handled, held_copy_ says so and Emit holds its PRIV-EL-02 / PA-04 alerts.
+  // pim_copy_event_: a paired copy as PIM's (kept: no allocation).
+  PimCopies pim_copies_;
+  Event pim_copy_event_;
+  bool held_copy_ = false;
+  uint64_t held_role_ = 0;  // the held copy's role
+  const Event* PairPimCopy(const Event& e);
+  void ReleasePimCopies(uint64_t tenant_hash, EventTime watermark, bool all);
   // QueueRegistrationRecheck's record, run at the end of OnEvent (kept: no allocation).
   Event recheck_event_;
   bool registration_recheck_ = false;

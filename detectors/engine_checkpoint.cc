@@ -56,6 +56,10 @@ bool DetectionEngine::SnapshotState() {
     }
     s.buckets.push_back(EngineSnapshot::Bucket{key, tenant, bucket_end, count, state, index});
   });
+  s.pim_grants.clear();
+  s.pim_pending.clear();
+  pim_copies_.ForEachGrant([&](const PimCopies::Grant& g) { s.pim_grants.push_back(g); });
+  pim_copies_.ForEachPending([&](const PimCopies::Pending& p) { s.pim_pending.push_back(p); });
   s.dedupe.clear();
   s.dedupe.reserve(dedupe_.size());
   dedupe_.ForEach([&](uint64_t fp, Seconds32 time, uint32_t tenant) {
@@ -131,6 +135,22 @@ void DetectionEngine::EncodeSnapshot(CheckpointShardWriter& out) {
     PutU32(buf, r.time);
     PutU64(buf, tenant_hash(r.tenant));
     out.Add(kCkDedupe, CheckpointRoute::kByOrigin, r.fingerprint, buf);
+  }
+  auto pim_copy = [&](uint8_t type, uint64_t tenant, uint64_t role, Seconds32 time) {
+    buf.clear();
+    buf.push_back(static_cast<char>(type));
+    PutU64(buf, tenant);
+    PutU64(buf, role);
+    PutU32(buf, time);
+  };
+  for (const PimCopies::Grant& g : s.pim_grants) {
+    pim_copy(0, g.tenant_hash, g.role, g.time);
+    out.Add(kCkPimCopy, CheckpointRoute::kByKey, g.account, buf);
+  }
+  for (const PimCopies::Pending& p : s.pim_pending) {
+    pim_copy(1, p.tenant_hash, p.role, p.time);
+    EncodeAlert(buf, p.alert);
+    out.Add(kCkPimCopy, CheckpointRoute::kByKey, p.account, buf);
   }
   // Done with snapshot_: the shard may free it (ReleaseLargeSnapshot) from now on.
   snapshot_encoded_.store(true, std::memory_order_release);
@@ -253,6 +273,23 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       const uint32_t time = GetU32(in.data());
       const uint64_t tenant = GetU64(in.data() + 4);
       dedupe_.Restore(r.key, time, TenantIndex(tenant, {}));
+      return true;
+    }
+    case kCkPimCopy: {
+      if (in.size() < 1 + 8 + 8 + 4) return false;
+      const auto type = static_cast<uint8_t>(in[0]);
+      const uint64_t tenant = GetU64(in.data() + 1);
+      const uint64_t role = GetU64(in.data() + 9);
+      const uint32_t time = GetU32(in.data() + 17);
+      in.remove_prefix(21);
+      if (type == 0) {
+        pim_copies_.RestoreGrant(PimCopies::Grant{tenant, r.key, role, time});
+        return true;
+      }
+      if (type != 1) return false;
+      PimCopies::Pending p{tenant, r.key, role, time, Alert{}};
+      if (!DecodeAlert(in, &p.alert)) return false;
+      pim_copies_.RestorePending(p);
       return true;
     }
     default:

@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "state/account_state.h"
 #include "state/known_values.h"
+#include "state/pim_copies.h"
 #include "state/privileged_state.h"
 #include "state/timer_queue.h"
 
@@ -61,13 +62,17 @@ struct EngineSnapshot {
   std::vector<Bucket> buckets;
   std::vector<Alert> updates;
   std::vector<Remembered> dedupe;
+  std::vector<PimCopies::Grant> pim_grants;
+  std::vector<PimCopies::Pending> pim_pending;
 
   std::size_t MemoryBytes() const {
     return accounts.capacity() * sizeof(Account) + privileged.capacity() * sizeof(PrivilegedState) +
            slot_bytes.capacity() + known.capacity() * sizeof(known[0]) +
            tenant_hashes.capacity() * sizeof(uint64_t) + clocks.capacity() * sizeof(TenantClock) +
            timers.capacity() * sizeof(Timer) + buckets.capacity() * sizeof(Bucket) +
-           updates.capacity() * sizeof(Alert) + dedupe.capacity() * sizeof(Remembered);
+           updates.capacity() * sizeof(Alert) + dedupe.capacity() * sizeof(Remembered) +
+           pim_grants.capacity() * sizeof(PimCopies::Grant) +
+           pim_pending.capacity() * sizeof(PimCopies::Pending);
   }
 };
 

@@ -373,6 +373,12 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     if (app_name.empty() && app_id.empty() && IsPimApp(TrimSpaces(f.identity_name), {})) {
       a.flags |= kInitiatedByPim;
     }
+    // Named by no name at all (ids alone, or nothing): PIM's copy or not is told by pairing it
+    // with PIM's own record (state/pim_copies.h), not here.
+    if ((a.flags & kInitiatedByPim) == 0 && app_name.empty() &&
+        TrimSpaces(f.identity_name).empty()) {
+      a.flags |= kInitiatorUnnamed;
+    }
   }
 }
 

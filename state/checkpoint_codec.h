@@ -41,6 +41,10 @@ enum CheckpointTag : uint8_t {
   // none: those rules start afresh); matched by rule on restore, so a rule whose slot changed
   // loses its own state only.
   kCkRuleSlots = 8,
+  // Core Directory's copies of PIM's grants (state/pim_copies.h), by account: u8 0 = PIM's record
+  // of a grant, 1 = a held verdict; u64 tenant, u64 role, u32 time, then (1) the alert. Appended to
+  // format 5 (older files have none: nothing was held).
+  kCkPimCopy = 9,
 };
 
 static_assert(std::is_trivially_copyable_v<AccountState>);

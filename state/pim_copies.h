@@ -1,0 +1,119 @@
+// PimCopies: pairs Core Directory's copy of a PIM activation or assignment with PIM's own record
+// when the copy does not name PIM's app (docs/RULES.md "PIM's copies"). Core Directory writes
+// "Add member to role" for every role PIM grants, initiated by PIM's service principal; a Graph
+// directoryAudit names that app by its servicePrincipalId alone (appId and displayName null, no
+// envelope identity), which no list can tell from another app. Such a copy is PIM's when PIM's
+// own record of a grant of the same role to the same account lies within kWindowS of event time
+// of it, in either arrival order:
+//  - the PIM records of the last while (tenant, account, role, time), in a bounded ring;
+//  - the verdicts (alerts) a copy not paired yet would raise as a direct assignment (PRIV-EL-02,
+//    PA-04), held until the tenant's watermark passes the copy's time + kWindowS, then dropped
+//    when a PIM record pairs it, else emitted.
+// Bounded: kMaxGrants records and kMaxPending held alerts per shard (a shard with more held
+// alerts emits the next at once: an alert too many, never one lost). Both are checkpointed
+// (kCkPimCopy): a restart within the window keeps the verdict. Single-threaded (the shard's).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "core/alert.h"
+#include "core/event_time.h"
+#include "state/account_state.h"
+
+namespace privmon {
+
+class PimCopies {
+ public:
+  static constexpr int64_t kWindowS = 300;
+  static constexpr std::size_t kMaxGrants = 4096;
+  static constexpr std::size_t kMaxPending = 1024;
+
+  struct Grant {
+    uint64_t tenant_hash = 0;
+    uint64_t account = 0;
+    uint64_t role = 0;
+    Seconds32 time = 0;  // 0: a free slot
+  };
+  struct Pending {
+    uint64_t tenant_hash = 0;
+    uint64_t account = 0;
+    uint64_t role = 0;
+    Seconds32 time = 0;  // the copy's event time
+    Alert alert;
+  };
+
+  // The held verdicts grow as copies are held (rare: only apps named by ids alone), and keep
+  // their capacity.
+  PimCopies() { grants_.resize(kMaxGrants); }
+
+  // PIM's own record of a grant of `role` to `account` at `t`.
+  void AddGrant(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) {
+    if (role == 0 || t == 0) return;
+    grants_[next_] = Grant{tenant_hash, account, role, t};
+    next_ = (next_ + 1) % kMaxGrants;
+  }
+  // Whether PIM's record of the same grant lies within the window of a copy at `t`.
+  bool Paired(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) const {
+    if (role == 0) return false;
+    return std::any_of(grants_.begin(), grants_.end(), [&](const Grant& g) {
+      const int64_t d = static_cast<int64_t>(g.time) - static_cast<int64_t>(t);
+      return g.time != 0 && g.role == role && g.account == account &&
+             g.tenant_hash == tenant_hash && d <= kWindowS && d >= -kWindowS;
+    });
+  }
+  // Holds `alert` until the copy's pairing is decided; false when full (emit it now).
+  bool Hold(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t, const Alert& a) {
+    if (pending_.size() >= kMaxPending) return false;
+    pending_.push_back(Pending{tenant_hash, account, role, t, a});
+    return true;
+  }
+  bool HasPending() const { return !pending_.empty(); }
+  // The held alerts of `tenant_hash` whose window the watermark passed (every one when `all`),
+  // in event-time order: `emit(alert, account)` for the copies no PIM record paired, dropped else.
+  template <class F>
+  void Release(uint64_t tenant_hash, EventTime watermark, bool all, F&& emit) {
+    if (pending_.empty()) return;
+    auto due = [&](const Pending& p) {
+      return p.tenant_hash == tenant_hash &&
+             (all || (static_cast<EventTime>(p.time) + kWindowS) * kMicrosPerSecond <= watermark);
+    };
+    auto split = std::stable_partition(pending_.begin(), pending_.end(),
+                                       [&](const Pending& p) { return !due(p); });
+    std::sort(split, pending_.end(), [](const Pending& a, const Pending& b) {
+      if (a.time != b.time) return a.time < b.time;
+      if (a.account != b.account) return a.account < b.account;
+      return a.alert.rule < b.alert.rule;
+    });
+    for (auto it = split; it != pending_.end(); ++it) {
+      if (!Paired(it->tenant_hash, it->account, it->role, it->time)) emit(it->alert, it->account);
+    }
+    pending_.erase(split, pending_.end());
+  }
+  // Checkpoint support.
+  template <class F>
+  void ForEachGrant(F&& f) const {
+    for (const Grant& g : grants_) {
+      if (g.time != 0) f(g);
+    }
+  }
+  template <class F>
+  void ForEachPending(F&& f) const {
+    for (const Pending& p : pending_) f(p);
+  }
+  void RestoreGrant(const Grant& g) { AddGrant(g.tenant_hash, g.account, g.role, g.time); }
+  void RestorePending(const Pending& p) {
+    if (pending_.size() < kMaxPending) pending_.push_back(p);
+  }
+  std::size_t MemoryBytes() const {
+    return grants_.capacity() * sizeof(Grant) + pending_.capacity() * sizeof(Pending);
+  }
+
+ private:
+  std::vector<Grant> grants_;
+  std::size_t next_ = 0;
+  std::vector<Pending> pending_;
+};
+
+}  // namespace privmon
