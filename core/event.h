@@ -225,6 +225,10 @@ struct Event {
   int64_t received_ns = 0;   // steady-clock receipt time, for latency metrics
   uint64_t sequence = 0;     // arrival order within its source, for stable tie-breaks
   uint64_t fingerprint = 0;  // redelivery key: hash of (tenant, kind, own id or bytes)
+  // What the record says (parsers ContentFingerprint, with an mv-expand row's element facts): the
+  // record's key across copies with and without an id of its own (DetectionEngine::Duplicate).
+  // Equal to `fingerprint` for a record without an id; 0 for a registration.
+  uint64_t content_key = 0;
   uint64_t tenant_hash = 0;  // HashLower(tenant id)
   FixedString<40> tenant_id;
   FixedString<80> record_id;  // id / Id / correlationId

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/hash.h"
 #include "detectors/code_rules/unused_account.h"
 #include "parsers/text_util.h"
 #include "rules/builtin_rules.h"
@@ -176,9 +177,24 @@ bool DetectionEngine::Duplicate(const Event& e, uint32_t tenant) {
     const EventTime w = tenant_time_[t].watermark;
     return w != kMinTime && static_cast<int64_t>(time) + horizon < w / kMicrosPerSecond;
   };
-  if (dedupe_.Repeat(e.fingerprint, ToSeconds32(e.time), tenant, expired)) return true;
+  const Seconds32 t = ToSeconds32(e.time);
+  if (dedupe_.Repeat(e.fingerprint, t, tenant, expired)) return true;
   if (dedupe_.SweepDue()) dedupe_.Sweep(expired);
-  return false;
+  // One record in a copy with its id and a copy without (a diagnostic-settings record and a KQL
+  // projection without `Id`, a Graph object and an export of its rows): keyed by what it says
+  // (content_key). A copy with an id leaves its content under a key of its own, which a copy
+  // without an id finds; it claims (forgets) the content a copy without an id left, so two
+  // records with ids that say the same each pair with one copy at most, in any arrival order.
+  // Copies with ids never compare their content with each other: their ids decide.
+  if (e.content_key == 0) return false;  // a registration: keyed by its bytes alone
+  const uint64_t named = HashCombine(e.content_key, 0x6e616d6564ULL);  // "named"
+  if (e.content_key != e.fingerprint) {
+    dedupe_.Repeat(named, t, tenant, expired);
+    return dedupe_.Claim(e.content_key, expired);
+  }
+  if (!dedupe_.Seen(named, expired)) return false;
+  dedupe_.Claim(e.fingerprint, expired);  // this copy leaves nothing for another to claim
+  return true;
 }
 
 void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
