@@ -243,6 +243,9 @@ struct Event {
   RegistrationFields registration;
   SecurityEventFields security;
   bool elevate_access = false;  // Azure Activity "Microsoft.Authorization/elevateAccess/action"
+  // One row of a KQL mv-expand (an array column as one element): its record's other rows are
+  // events too, and the rules count the record once (DetectionEngine::RowCounted).
+  bool expanded_row = false;
 };
 
 }  // namespace privmon

@@ -101,6 +101,7 @@ void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out) {
   p.sequence = e.sequence;
   p.fingerprint = e.fingerprint;
   p.content_key = e.content_key;
+  p.expanded_row = e.expanded_row ? 1 : 0;
   p.tenant_hash = e.tenant_hash;
   p.account_key = e.account.key;
   p.account_id_hash = e.account.id_hash;
@@ -171,6 +172,7 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   e.sequence = p.sequence;
   e.fingerprint = p.fingerprint;
   e.content_key = p.content_key;
+  e.expanded_row = p.expanded_row != 0;
   e.tenant_hash = p.tenant_hash;
   e.account.key = p.account_key;
   e.account.id_hash = p.account_id_hash;

@@ -66,6 +66,7 @@ struct alignas(64) PackedEvent {
   AuditService service;
   uint8_t app_hash_count;
   uint8_t bools;  // PackedBool bits
+  uint8_t expanded_row;
   std::array<uint8_t, kPackedStringCount> lengths;
 };
 static_assert(sizeof(PackedEvent) <= 256, "a queued event is at most four cache lines");
