@@ -229,6 +229,10 @@ struct Event {
   int64_t received_ns = 0;   // steady-clock receipt time, for latency metrics
   uint64_t sequence = 0;     // arrival order within its source, for stable tie-breaks
   uint64_t fingerprint = 0;  // redelivery key: hash of (tenant, kind, own id or bytes)
+  // What the record says (parsers ContentFingerprint, with an mv-expand row's element facts): the
+  // record's key across copies with and without an id of its own (DetectionEngine::Duplicate).
+  // Equal to `fingerprint` for a record without an id; 0 for a registration.
+  uint64_t content_key = 0;
   uint64_t tenant_hash = 0;  // HashLower(tenant id)
   FixedString<40> tenant_id;
   FixedString<80> record_id;  // id / Id / correlationId
@@ -243,6 +247,9 @@ struct Event {
   RegistrationFields registration;
   SecurityEventFields security;
   bool elevate_access = false;  // Azure Activity "Microsoft.Authorization/elevateAccess/action"
+  // One row of a KQL mv-expand (an array column as one element): its record's other rows are
+  // events too, and the rules count the record once (DetectionEngine::RowCounted).
+  bool expanded_row = false;
 };
 
 }  // namespace privmon

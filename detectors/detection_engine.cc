@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/hash.h"
 #include "detectors/code_rules/unused_account.h"
 #include "parsers/text_util.h"
 #include "rules/builtin_rules.h"
@@ -167,6 +168,21 @@ void DetectionEngine::PushTimer(uint64_t tenant_hash, const Timer& t) {
   tenant_time_[TenantIndex(tenant_hash, {})].timers.Push(t);
 }
 
+namespace {
+// What every row a KQL mv-expand made of one record shares (its element aside): the record's own
+// id (else its correlation id), time, initiator and outcome. Not its account: the rows of one
+// audit record name different targets, and RowCounted adds the account of the side it counts.
+uint64_t ExpandedRecordKey(const Event& e) {
+  uint64_t h = HashCombine(HashCombine(e.tenant_hash, static_cast<uint64_t>(e.kind) + 1),
+                           HashCombine(static_cast<uint64_t>(e.time), 0x726f7773ULL));  // "rows"
+  h = HashCombine(h, HashCombine(e.actor.key, HashLower(e.record_id.view(), ~kHashSeed)));
+  h = HashCombine(h, e.kind == EventKind::kAudit
+                         ? e.audit.activity_hash
+                         : static_cast<uint64_t>(static_cast<uint32_t>(e.signin.error_code)));
+  return h == 0 ? 1 : h;
+}
+}  // namespace
+
 bool DetectionEngine::Duplicate(const Event& e, uint32_t tenant) {
   const int64_t horizon = config_->pipeline.dedupe_horizon_s;
   if (horizon <= 0 || e.fingerprint == 0) return false;
@@ -176,9 +192,24 @@ bool DetectionEngine::Duplicate(const Event& e, uint32_t tenant) {
     const EventTime w = tenant_time_[t].watermark;
     return w != kMinTime && static_cast<int64_t>(time) + horizon < w / kMicrosPerSecond;
   };
-  if (dedupe_.Repeat(e.fingerprint, ToSeconds32(e.time), tenant, expired)) return true;
+  const Seconds32 t = ToSeconds32(e.time);
+  if (dedupe_.Repeat(e.fingerprint, t, tenant, expired)) return true;
   if (dedupe_.SweepDue()) dedupe_.Sweep(expired);
-  return false;
+  // One record in a copy with its id and a copy without (a diagnostic-settings record and a KQL
+  // projection without `Id`, a Graph object and an export of its rows): keyed by what it says
+  // (content_key). A copy with an id leaves its content under a key of its own, which a copy
+  // without an id finds; it claims (forgets) the content a copy without an id left, so two
+  // records with ids that say the same each pair with one copy at most, in any arrival order.
+  // Copies with ids never compare their content with each other: their ids decide.
+  if (e.content_key == 0) return false;  // a registration: keyed by its bytes alone
+  const uint64_t named = HashCombine(e.content_key, 0x6e616d6564ULL);  // "named"
+  if (e.content_key != e.fingerprint) {
+    dedupe_.Repeat(named, t, tenant, expired);
+    return dedupe_.Claim(e.content_key, expired);
+  }
+  if (!dedupe_.Seen(named, expired)) return false;
+  dedupe_.Claim(e.fingerprint, expired);  // this copy leaves nothing for another to claim
+  return true;
 }
 
 void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
@@ -215,6 +246,8 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     return;
   }
   const TenantSettings& tenant = config_->ForTenant(e.tenant_hash);
+  row_key_ = e.expanded_row ? ExpandedRecordKey(e) : 0;
+  row_time_ = ToSeconds32(e.time);
   switch (e.kind) {
     case EventKind::kSignIn:
       if ((roles & kRouteAccount) != 0 && e.signin.principal == PrincipalType::kUser) {
@@ -262,6 +295,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     case EventKind::kCount:
       break;
   }
+  row_key_ = 0;
   if (registration_recheck_) {
     registration_recheck_ = false;
     RunGeneric(recheck_event_, AccountSide::kAccount,
@@ -427,7 +461,21 @@ void DetectionEngine::ReleasePimCopies(uint64_t tenant_hash, EventTime watermark
                       [&](Alert& a, uint64_t account) { Emit(a, account, tenant); });
 }
 
+bool DetectionEngine::RowCounted(uint64_t account_key, uint64_t what) {
+  const int64_t horizon = config_->pipeline.dedupe_horizon_s;
+  if (row_key_ == 0 || horizon <= 0) return false;  // dedupe off: nothing is remembered
+  auto expired = [&](uint32_t t, Seconds32 time) {
+    const EventTime w = tenant_time_[t].watermark;
+    return w != kMinTime && static_cast<int64_t>(time) + horizon < w / kMicrosPerSecond;
+  };
+  const uint64_t key = HashCombine(HashCombine(row_key_, account_key), what);
+  return dedupe_.Repeat(key == 0 ? 1 : key, row_time_, current_tenant_, expired);
+}
+
 bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant) {
+  if (RowCounted(account_key, HashCombine(static_cast<uint64_t>(a.rule), 0x616c657274ULL))) {
+    return false;  // another row of this record raised it ("alert")
+  }
   // A direct assignment's verdict on what may be PIM's copy waits for the pairing (PairPimCopy).
   if (held_copy_ && (a.rule == RuleId::kEL02 || a.rule == RuleId::kPA04)) {
     const Seconds32 t = ToSeconds32(a.time);

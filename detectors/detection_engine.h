@@ -104,7 +104,12 @@ class DetectionEngine final : public EventConsumer {
            static_cast<int64_t>(t) - static_cast<int64_t>(st.first_seen) < tenant.learning_period_s;
   }
   // Names the alert's account from its kept identity (privileged accounts), then emits it.
+  // An mv-expand row raises no alert its record's other rows raised already (same rule, account).
   bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant);
+  // An mv-expand row (Event::expanded_row) whose record already counted for `what` (a rule, salted
+  // by the use) and this account: true from the second row on, whichever row came first, so one
+  // record counts once in a window, a baseline or an alert. False for every other record.
+  bool RowCounted(uint64_t account_key, uint64_t what);
   void KeepNames(PrivilegedState& ps, const AccountRef& ref, Seconds32 t);
   // Event time of one tenant in this shard (DESIGN.md section 4): its watermark and its timers.
   struct TenantTime {
@@ -165,7 +170,10 @@ class DetectionEngine final : public EventConsumer {
   std::shared_ptr<const CompiledRuleSet> rules_;  // config_->rules, else the builtin catalogue
   uint8_t config_generation_ = 1;
   uint32_t current_tenant_ = 0;  // tenant_time_ index of the event being handled
-  int64_t evict_margin_s_ = 0;   // how late a record may still reach the rules
+  // The record key of the mv-expand row being handled by the rules (else 0), and its time.
+  uint64_t row_key_ = 0;
+  Seconds32 row_time_ = 0;
+  int64_t evict_margin_s_ = 0;  // how late a record may still reach the rules
   // For accounts of unknown tenant (restored from format 1): the lowest tenant watermark and the
   // longest horizon, taken at the start of each eviction lap.
   bool lap_due_ = false;   // a tenant watermark moved by its lap step since the last lap began

@@ -105,6 +105,8 @@ void DetectionEngine::RunGeneric(const Event& e, AccountSide side, const TenantS
       case LangKind::kThreshold: {
         // Counted for privileged accounts only (their rings live with their state).
         if (!facts.privileged || !Matches(r.when, e, facts)) break;
+        // Another row of this mv-expand record counted already: one record counts once.
+        if (RowCounted(who.key, HashCombine(r.code_hash, 0x636f756e74ULL))) break;  // "count"
         PrivilegedState& ps = accounts_.Privileged(*st);
         WindowCount w;
         if (r.builtin_ring == GenericRule::kRingBadPasswords) {

@@ -89,11 +89,13 @@ inline uint64_t RecordFingerprint(uint64_t tenant_hash, EventKind kind,
 // country, a device, a place). Two records that differ in any of these do not share it.
 // Registrations keep the key of their bytes (RecordFingerprint): their `id` is their user's.
 // Exact 64-bit, never 0.
-inline uint64_t ContentFingerprint(const Event& e) {
+// `correlation_id`: the record's correlation id (a record without an id of its own keeps it as its
+// record_id; one with an id names it beside), so a copy with its id and one without share the key.
+inline uint64_t ContentFingerprint(const Event& e, std::string_view correlation_id) {
   uint64_t h = HashCombine(HashCombine(e.tenant_hash, static_cast<uint64_t>(e.kind) + 1),
                            HashCombine(static_cast<uint64_t>(e.time), 0x636f6e74656e74ULL));
   h = HashCombine(h, HashCombine(e.account.key, e.actor.key));
-  h = HashCombine(h, HashLower(e.record_id.view(), ~kHashSeed));  // its correlation id, if any
+  h = HashCombine(h, HashLower(correlation_id, ~kHashSeed));
   switch (e.kind) {
     case EventKind::kSignIn:
       h = HashCombine(h, static_cast<uint64_t>(static_cast<uint32_t>(e.signin.error_code)));
@@ -109,6 +111,10 @@ inline uint64_t ContentFingerprint(const Event& e) {
       break;
   }
   return h == 0 ? 1 : h;
+}
+// A record without an id of its own: its record_id is its correlation id, if any.
+inline uint64_t ContentFingerprint(const Event& e) {
+  return ContentFingerprint(e, e.record_id.view());
 }
 
 class RecordParser {

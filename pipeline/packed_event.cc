@@ -8,7 +8,7 @@ namespace privmon {
 
 // A field added to Event must be carried here (Pack, UnpackFixed, ForEachPackedString) and in
 // tests/pipeline/packed_event_test.cc (its Fill and ExpectSameEvent): this fails until then.
-static_assert(sizeof(Event) == 1176, "Event changed: update pipeline/packed_event.cc");
+static_assert(sizeof(Event) == 1184, "Event changed: update pipeline/packed_event.cc");
 
 namespace {
 
@@ -100,6 +100,8 @@ void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out) {
   p.received_ns = e.received_ns;
   p.sequence = e.sequence;
   p.fingerprint = e.fingerprint;
+  p.content_key = e.content_key;
+  p.expanded_row = e.expanded_row ? 1 : 0;
   p.tenant_hash = e.tenant_hash;
   p.account_key = e.account.key;
   p.account_id_hash = e.account.id_hash;
@@ -169,6 +171,8 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   e.received_ns = p.received_ns;
   e.sequence = p.sequence;
   e.fingerprint = p.fingerprint;
+  e.content_key = p.content_key;
+  e.expanded_row = p.expanded_row != 0;
   e.tenant_hash = p.tenant_hash;
   e.account.key = p.account_key;
   e.account.id_hash = p.account_id_hash;

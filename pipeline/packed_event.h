@@ -33,6 +33,7 @@ struct alignas(64) PackedEvent {
   int64_t received_ns;
   uint64_t sequence;
   uint64_t fingerprint;
+  uint64_t content_key;
   uint64_t tenant_hash;
   uint64_t account_key, account_id_hash, account_upn_hash;
   uint64_t actor_key, actor_id_hash, actor_upn_hash;
@@ -65,6 +66,7 @@ struct alignas(64) PackedEvent {
   AuditService service;
   uint8_t app_hash_count;
   uint8_t bools;  // PackedBool bits
+  uint8_t expanded_row;
   std::array<uint8_t, kPackedStringCount> lengths;
 };
 static_assert(sizeof(PackedEvent) <= 256, "a queued event is at most four cache lines");

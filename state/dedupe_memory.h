@@ -37,6 +37,23 @@ class DedupeMemory {
     return true;
   }
 
+  // True when `key` is remembered within the horizon; changes nothing.
+  template <class Expired>
+  bool Seen(uint64_t key, Expired&& expired) const {
+    const auto it = seen_.find(key);
+    return it != seen_.end() && !expired(it->second.tenant, it->second.time);
+  }
+
+  // Forgets `key`; true when it was remembered within the horizon (so it is claimed once).
+  template <class Expired>
+  bool Claim(uint64_t key, Expired&& expired) {
+    const auto it = seen_.find(key);
+    if (it == seen_.end()) return false;
+    const bool live = !expired(it->second.tenant, it->second.time);
+    seen_.erase(it);
+    return live;
+  }
+
   // Starts loading the memory a Repeat of `fingerprint` reads; changes nothing.
   void Prefetch(uint64_t fingerprint) const { seen_.prefetch(fingerprint); }
 

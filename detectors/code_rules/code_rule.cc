@@ -10,6 +10,10 @@ bool CodeRuleContext::Emit(Alert& a, uint64_t account_key, const TenantSettings&
   return engine_.Emit(a, account_key, tenant);
 }
 
+bool CodeRuleContext::RowCounted(RuleId rule, uint64_t account_key) {
+  return engine_.RowCounted(account_key, static_cast<uint64_t>(rule) + 1);
+}
+
 bool CodeRuleContext::InLearning(const AccountState& st, Seconds32 t,
                                  const TenantSettings& tenant) const {
   return engine_.InLearning(st, t, tenant);

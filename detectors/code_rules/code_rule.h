@@ -32,6 +32,9 @@ class CodeRuleContext {
   // Names the alert's account from its kept identity, then emits it (the tenant's rule settings
   // decide enabled, severity and suppression).
   bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant);
+  // An mv-expand row whose record's other rows were already counted by `rule` for this account
+  // (a window, a baseline): the rule skips it, so one record counts once. Call once per event.
+  bool RowCounted(RuleId rule, uint64_t account_key);
   // Whether the account is still in its tenant's learning period at `t`.
   bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const;
   // Records `value` as known for the account (KnownValues, under the event's tenant); true when

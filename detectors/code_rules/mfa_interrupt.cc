@@ -41,6 +41,9 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
   if (code == kStrongAuthRequiredConfig && e.signin.channel == SignInChannel::kNonInteractive) {
     return;
   }
+  // One sign-in counts once however a KQL mv-expand split it into rows (the failed step and the
+  // fraud report of one sign-in are one interrupt; its code is the record's, not the row's).
+  if (ctx.RowCounted(RuleId::kSI04, who.key)) return;
   PrivilegedState& ps = ctx.Privileged(st);
   const Seconds32 t = ToSeconds32(e.time);
   const RuleSettings& rs = tenant.rule(RuleId::kSI04);

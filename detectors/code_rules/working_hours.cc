@@ -7,6 +7,8 @@ namespace privmon::code_rules {
 void WorkingHours::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
                             AccountState& st, const TenantSettings& tenant) {
   if (!st.privileged() || e.signin.error_code != 0) return;
+  // One sign-in is one sign-in of the baseline (and one verdict) however mv-expand split it.
+  if (ctx.RowCounted(RuleId::kSI10, who.key)) return;
   const Seconds32 t = ToSeconds32(e.time);
   if (tenant.working_hours.configured) {
     if (tenant.working_hours.Contains(t)) return;

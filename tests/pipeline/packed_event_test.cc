@@ -64,6 +64,8 @@ Event Filled(EventKind kind, uint64_t s, Strings strings) {
   e.received_ns = 2'000'000 + static_cast<int64_t>(s);
   e.sequence = 3 + s;
   e.fingerprint = 4 + s;
+  e.content_key = 41 + s;
+  e.expanded_row = (s & 1) != 0;
   e.tenant_hash = 5 + s;
   e.account.key = 6 + s;
   e.account.id_hash = 7 + s;
@@ -137,6 +139,8 @@ void ExpectSameEvent(const Event& got, const Event& want) {
   EXPECT_EQ(got.received_ns, want.received_ns);
   EXPECT_EQ(got.sequence, want.sequence);
   EXPECT_EQ(got.fingerprint, want.fingerprint);
+  EXPECT_EQ(got.content_key, want.content_key);
+  EXPECT_EQ(got.expanded_row, want.expanded_row);
   EXPECT_EQ(got.tenant_hash, want.tenant_hash);
   auto same_account = [](const AccountRef& g, const AccountRef& w) {
     EXPECT_EQ(g.key, w.key);
