@@ -77,6 +77,14 @@ enum class EnvelopeKey : uint8_t { kNone, kRecords, kTables, kResponses, kODataA
 // (a page or an object, as the request would have answered alone), or an element of a batch.
 enum class ObjectLevel : uint8_t { kMessage, kResponseBody, kElement };
 
+// The log of another resource a Graph page's "@odata.context" names by its entity set after '#'
+// ("...$metadata#auditLogs/signUps"), if any.
+std::optional<SkippedCategory> PageContextCategory(std::string_view context) {
+  const std::size_t hash = context.find('#');
+  if (hash == std::string_view::npos) return std::nullopt;
+  return parsers::GraphOtherLogCategory(context.substr(hash + 1));
+}
+
 inline bool SameBytes(std::string_view key, std::string_view name) {
   return key.size() == name.size() && std::memcmp(key.data(), name.data(), name.size()) == 0;
 }
@@ -326,7 +334,13 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   }
   record_index = 0;
   MarkDocument();
+  // An element the file source streamed out of a Graph page (pretty-printed, or longer than a
+  // message) is its page's, as it is when the page is read whole: of the log its context names.
+  if (!ctx.page_context.empty()) [[unlikely]] {
+    page_category = PageContextCategory(ctx.page_context);
+  }
   ParseDocument(ctx, /*whole_message=*/true);
+  page_category.reset();
 }
 
 void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_message) {
@@ -451,17 +465,16 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
         batch = true;
         // A Graph page of another log's resource (its "@odata.context" names the entity set:
         // "$metadata#networkAccess/logs/traffic", "identityProtection/riskDetections"): its
-        // records are that log's, skipped as such, whatever their members look like.
+        // records are that log's, skipped as such, whatever their members look like. So too for
+        // a page that is an element of an array (PowerShell's ConvertTo-Json of the pages it
+        // fetched, `jq -s` of `az rest` outputs): a page wherever it stands.
+        const std::optional<SkippedCategory> outer = page_category;
         std::string_view context;
-        if (is_page &&
-            root.at_key("@odata.context").get_string().get(context) == simdjson::SUCCESS) {
-          const std::size_t hash = context.find('#');
-          if (hash != std::string_view::npos) {
-            page_category = parsers::GraphOtherLogCategory(context.substr(hash + 1));
-          }
+        if (root.at_key("@odata.context").get_string().get(context) == simdjson::SUCCESS) {
+          if (const auto category = PageContextCategory(context)) page_category = category;
         }
         ParseBatch(records, value_at, ctx);
-        page_category.reset();
+        page_category = outer;
       } else {
         wrong_type = true;
       }

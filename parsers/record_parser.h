@@ -38,6 +38,10 @@ struct ParseContext {
   // Bytes the caller guarantees allocated and readable right after the message (any content).
   // At least kParsePadding: the message is parsed where it lies, not copied.
   std::size_t readable_after = 0;
+  // The "@odata.context" of the Graph page an element the file source streams on its own came from
+  // (RawMessage::page_context: a pretty-printed page, or a compact one longer than a message), so
+  // the element is read as its page's, as it is in the page whole. Empty otherwise.
+  std::string_view page_context;
 };
 
 struct Rejection {

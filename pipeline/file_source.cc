@@ -64,12 +64,14 @@ class FileSource final : public MessageSource {
 
   ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
     out.in_stream = false;
+    out.page_context = {};
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       // A value spread over lines (pretty-printed JSON) hands out its messages first.
       if (!framer_.idle() && framer_.Next(&out.payload, &out.readable_after)) {
         out.tenant_frame = framer_.tenant();
         out.in_stream = framer_.streaming();
+        out.page_context = framer_.page_context();
         return ReceiveStatus::kMessage;
       }
       LineReader::Line line;

@@ -85,6 +85,8 @@ void JsonStreamFramer::Reset() {
   scan_.Reset();
   in_element_ = top_array_ = false;
   envelope_key_ = 0;
+  context_key_ = 0;
+  page_context_.clear();
 }
 
 void JsonStreamFramer::Abort() {
@@ -146,6 +148,8 @@ bool JsonStreamFramer::Scan() {
           BeginElement();
           in_element_ = false;
           envelope_key_ = 0;
+          context_key_ = 0;
+          page_context_.clear();
           if (c == '[') {
             mode_ = Mode::kElements;
             top_array_ = true;
@@ -169,11 +173,22 @@ bool JsonStreamFramer::Scan() {
             const std::string_view key(buf_.get() + key_start_ + 1,
                                        overflow_ ? 0 : len_ - key_start_ - 1);
             envelope_key_ = (!overflow_ && (key == "records" || key == "value")) ? 1 : 0;
+            if (context_key_ == 2) {  // the string is "@odata.context"'s value
+              if (!overflow_) page_context_.assign(key);
+              context_key_ = 0;
+            } else {
+              context_key_ = (!overflow_ && key == "@odata.context") ? 1 : 0;
+            }
           }
           Append(std::string_view(&c, 1));
           continue;
         }
         if (scan_.depth() == 1 && !IsBlank(c)) {
+          if (c == ':' && context_key_ == 1) {
+            context_key_ = 2;
+          } else if (c != '"' || context_key_ != 2) {
+            context_key_ = 0;
+          }
           if (c == ':' && envelope_key_ == 1) {
             envelope_key_ = 2;
             Append(std::string_view(&c, 1));

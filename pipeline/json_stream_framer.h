@@ -5,8 +5,11 @@
 // - A top-level array, and the "records" / "value" array of a top-level object (an Event Hubs
 //   batch, a Graph page), is streamed: each element is handed out as a message of its own as soon
 //   as it is complete, so an export of any length works as a bare array or a batch does, with no
-//   size limit but each record's. The envelope's other members (@odata.context, @odata.nextLink)
-//   are dropped, as the record parser ignores them.
+//   size limit but each record's. The envelope's "@odata.context" (a Graph page's: the log its
+//   elements belong to, which an element may not say itself, as a `signUps` object does not) is
+//   kept for its elements (page_context()) when it comes before the array, as Graph, `az rest`,
+//   Graph PowerShell and Graph Explorer write it; the envelope's other members (@odata.nextLink)
+//   are dropped.
 // - Any other value (one record, a query response {"tables": ...}) is gathered whole, lines joined
 //   by '\n', and handed out once its brackets balance.
 // - A value or element above `max_bytes` is handed out cut to max_bytes + 1 bytes (the parser
@@ -57,6 +60,11 @@ class JsonStreamFramer {
   bool streaming() const { return mode_ == Mode::kElements; }
   // The tenant frame of the line that opened the value (framed_line.h), for all its messages.
   std::string_view tenant() const { return tenant_; }
+  // While streaming() an envelope's array: the string value of the envelope's "@odata.context"
+  // member met before the array (as written, escapes and all); else empty.
+  std::string_view page_context() const {
+    return mode_ == Mode::kElements ? std::string_view(page_context_) : std::string_view();
+  }
 
   // Starts a value at `payload` (Opens(payload)) with that line's tenant frame. `line_ends`:
   // false when the bytes are the first piece of a longer line (PushMore brings the rest).
@@ -115,6 +123,10 @@ class JsonStreamFramer {
   // just read (1), and its ':' (2): a '[' next streams that array.
   int envelope_key_ = 0;
   std::size_t key_start_ = 0;  // offset in buf_ of the key string being read at depth 1
+  // kValue: the key "@odata.context" was just read at depth 1 (1), and its ':' (2): the string
+  // that follows is the page's context, kept in page_context_ (capacity kept across values).
+  int context_key_ = 0;
+  std::string page_context_;
 };
 
 }  // namespace privmon

@@ -45,6 +45,10 @@ struct RawMessage {
   // marks as it does for a page that names a next page (one clock step per listing). Reset by
   // the parse thread before every Receive.
   bool in_stream = false;
+  // With in_stream: the "@odata.context" of the Graph page the element came from (its log, when
+  // the element does not say: `auditLogs/signUps`), read by the parser as the page's
+  // (ParseContext::page_context). Valid as the payload is; reset with in_stream.
+  std::string_view page_context;
 };
 
 enum class ReceiveStatus { kMessage, kIdle, kEnd };

@@ -419,6 +419,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       ReceiveStatus status = ReceiveStatus::kIdle;
       raw.readable_after = 0;  // only a source that has the padding says so
       raw.in_stream = false;
+      raw.page_context = {};
       if (st.wake_batch.pending()) status = src.Receive(raw, std::chrono::milliseconds(0));
       if (status == ReceiveStatus::kIdle) {
         WakeIfPending(st);
@@ -457,9 +458,9 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         continue;
       }
       const int64_t received_ns = NowNs();
-      const ParseContext ctx{raw.tenant_frame,  src.tenant(), static_cast<uint8_t>(i),
-                             received_ns,       sequence++,   src.multi_tenant(),
-                             raw.readable_after};
+      const ParseContext ctx{raw.tenant_frame,   src.tenant(),    static_cast<uint8_t>(i),
+                             received_ns,        sequence++,      src.multi_tenant(),
+                             raw.readable_after, raw.page_context};
       const ParseResult* result = nullptr;
       if (raw.frame_error == nullptr && raw.mark_us == INT64_MIN) {
         result = &record_parser.Parse(raw.payload, ctx);
@@ -556,6 +557,7 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
     Parsed& first = block[0];
     first.raw.readable_after = 0;
     first.raw.in_stream = false;
+    first.raw.page_context = {};
     ReceiveStatus status = src.Receive(first.raw, std::chrono::milliseconds(0));
     if (status == ReceiveStatus::kIdle) {
       if (holds_turn()) WakeIfPending(st);  // before this lane may block
@@ -577,14 +579,15 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
     for (;;) {
       Parsed& m = block[n];
       m.received_ns = NowNs();
-      const ParseContext ctx{m.raw.tenant_frame,  src.tenant(),   0,
-                             m.received_ns,       m.raw.sequence, src.multi_tenant(),
-                             m.raw.readable_after};
+      const ParseContext ctx{m.raw.tenant_frame,   src.tenant(),      0,
+                             m.received_ns,        m.raw.sequence,    src.multi_tenant(),
+                             m.raw.readable_after, m.raw.page_context};
       m.result = m.raw.frame_error == nullptr ? &parsers[n]->Parse(m.raw.payload, ctx) : nullptr;
       next = after(m.raw.sequence);
       if (++n == block_size || next % block_size == 0) break;  // the block is complete
       block[n].raw.readable_after = 0;
       block[n].raw.in_stream = false;
+      block[n].raw.page_context = {};
       status = src.Receive(block[n].raw, std::chrono::milliseconds(0));
       if (status == ReceiveStatus::kEnd) saw_end = true;
       if (status != ReceiveStatus::kMessage) break;

@@ -1,5 +1,6 @@
 // PRIV-SI-10 "Sign-in outside working hours" (RULES.md, guide row "Outside of normal sign-in
-// times"): a privileged account's successful sign-in outside the tenant's working hours; where the
+// times"): a privileged account's successful interactive sign-in (a non-interactive one is a
+// client renewing its token unattended) outside the tenant's working hours; where the
 // tenant set none, outside the hours of day the account signed in while learning (an hour holding
 // under 1 % of at least `threshold` learned sign-ins). C++ because a schedule rule has no learned
 // hours. State: PrivilegedState::learning_hours / learning_signins (checkpointed; PRIV-EL-03 reads

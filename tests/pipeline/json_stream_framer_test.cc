@@ -26,7 +26,8 @@ using testing::TempDirCleanup;
 struct Got {
   std::string tenant;
   std::string payload;
-  bool in_stream = false;  // RawMessage::in_stream
+  bool in_stream = false;    // RawMessage::in_stream
+  std::string page_context;  // RawMessage::page_context
 };
 
 std::vector<Got> ReadAll(const std::string& text, std::size_t max_bytes = 4u << 20,
@@ -47,7 +48,8 @@ std::vector<Got> ReadAll(const std::string& text, std::size_t max_bytes = 4u << 
   RawMessage m;
   while (source->Receive(m, std::chrono::milliseconds(100)) == ReceiveStatus::kMessage) {
     EXPECT_GE(m.readable_after, kParsePadding);
-    got.push_back({std::string(m.tenant_frame), std::string(m.payload), m.in_stream});
+    got.push_back({std::string(m.tenant_frame), std::string(m.payload), m.in_stream,
+                   std::string(m.page_context)});
     if (positions != nullptr) positions->push_back(source->Position());
   }
   return got;
@@ -103,6 +105,36 @@ TEST(JsonStreamFramer, ABatchOrPageIsStreamedAndOtherObjectsGatheredWhole) {
   for (int i : {0, 1, 2, 3}) EXPECT_TRUE(got[i].in_stream) << i;
   EXPECT_FALSE(got[4].in_stream);
   EXPECT_FALSE(got[5].in_stream);
+}
+
+TEST(JsonStreamFramer, AStreamedPageElementKeepsItsPagesContext) {
+  // Graph PowerShell / Graph Explorer: an indented page names its log in "@odata.context" before
+  // its "value"; each element streamed on its own carries it (its log, which a `signUps` object
+  // does not say itself). A batch without one, a top-level array and an NDJSON line have none,
+  // nor has the next page anything of the page before. A long compact page streams the same way.
+  const std::string context = "https://graph.microsoft.com/beta/$metadata#auditLogs/signUps";
+  const std::string pad(250, 'x');  // two elements of a message each, the page longer than one
+  const std::string long_page = R"({"@odata.context":"https://g/$metadata#auditLogs/signIns",)"
+                                R"("value":[{"id":"5","pad":")" +
+                                pad + R"("},{"id":"6","pad":")" + pad + R"("}]})";
+  const std::string text =
+      "{\n  \"@odata.context\": \"" + context +
+      "\",\n  \"@odata.nextLink\": \"https://g/?$skiptoken=a\",\n"
+      "  \"value\": [\n    {\n      \"id\": \"1\"\n    },\n    {\"id\": \"2\"}\n"
+      "  ]\n}\n"
+      "{\n  \"records\": [{\"id\": \"3\"}]\n}\n"
+      "[\n  {\"id\": \"4\"}\n]\n" +
+      long_page + "\n{\"id\":\"ndjson\"}\n";
+  const auto got = ReadAll(text, /*max_bytes=*/400);
+  ASSERT_EQ(got.size(), 7u);
+  EXPECT_EQ(got[0].page_context, context);
+  EXPECT_EQ(got[1].page_context, context);
+  EXPECT_EQ(got[2].payload, "{\"id\": \"3\"}");
+  EXPECT_EQ(got[2].page_context, "");
+  EXPECT_EQ(got[3].page_context, "");
+  EXPECT_EQ(got[4].page_context, "https://g/$metadata#auditLogs/signIns");
+  EXPECT_EQ(got[5].page_context, "https://g/$metadata#auditLogs/signIns");
+  EXPECT_EQ(got[6].page_context, "");
 }
 
 TEST(JsonStreamFramer, AnArrayWrittenOneRecordPerLineStreamsItsRecords) {
