@@ -44,13 +44,18 @@ class PimCopies {
     Alert alert;
   };
 
-  // The held verdicts grow as copies are held (rare: only apps named by ids alone), and keep
-  // their capacity.
-  PimCopies() { grants_.resize(kMaxGrants); }
+  // The ring of grants grows as PIM records arrive, up to kMaxGrants (32 B each: 128 KiB per
+  // shard at most, none in a tenant set without PIM); the held verdicts grow as copies are held
+  // (rare: only apps named by ids alone). Both keep their capacity.
+  PimCopies() = default;
 
   // PIM's own record of a grant of `role` to `account` at `t`.
   void AddGrant(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) {
     if (role == 0 || t == 0) return;
+    if (grants_.size() < kMaxGrants) {
+      grants_.push_back(Grant{tenant_hash, account, role, t});
+      return;
+    }
     grants_[next_] = Grant{tenant_hash, account, role, t};
     next_ = (next_ + 1) % kMaxGrants;
   }
