@@ -22,6 +22,13 @@ void SignInNovelty::OnSignIn(CodeRuleContext& ctx, const Event& e, const Account
     }
   }
   if (si.error_code != 0) return;
+  // PRIV-SI-14 judges and learns only a sign-in the person made. A non-interactive one is a client
+  // renewing its token by itself (Outlook or Teams left on, a phone whose carrier's egress
+  // geolocates to another city each hour): its place and device are those of a session already
+  // open, not of an admin signing in, and learning them would hide the admin's own. As PRIV-SI-10
+  // (z3a), and as the Microsoft Sentinel queries tagged for the guide's privileged rows read
+  // SigninLogs alone. PRIV-SI-09 still judges it against the tenant's approved controls.
+  if (si.channel == SignInChannel::kNonInteractive) return;
   // PRIV-SI-14: a device or a place this account did not use while learning. A sign-in whose
   // city is unknown (its address located to the country only, as many mobile and IPv6 addresses
   // are) is no new place in a country the account was seen in: every sign-in with a city also

@@ -1,11 +1,11 @@
 // The sign-in novelty family (RULES.md): PRIV-SI-13 "Legacy authentication protocol" (a legacy
 // client app a privileged account did not use while learning: every account's client apps are
-// learned, the alert names the app) and PRIV-SI-14 "New device or location" (a successful sign-in
-// of a privileged account from a device or a place it did not use while learning, one alert whose
-// `new` detail says which). C++ because the novelty kind learns only what its `when` admits and
-// judges one value per rule. State: the shard's KnownValues (NoveltyKind::kClientApp, kDevice,
-// kLocation; checkpointed). Thread-safety: the shard's thread. Cost: up to three KnownValues
-// probes per sign-in.
+// learned, the alert names the app) and PRIV-SI-14 "New device or location" (a successful
+// interactive sign-in of a privileged account from a device or a place it did not use while
+// learning, one alert whose `new` detail says which). C++ because the novelty kind learns only what
+// its `when` admits and judges one value per rule. State: the shard's KnownValues
+// (NoveltyKind::kClientApp, kDevice, kLocation; checkpointed). Thread-safety: the shard's thread.
+// Cost: up to three KnownValues probes per sign-in.
 #pragma once
 
 #include "detectors/code_rules/code_rule.h"
