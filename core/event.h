@@ -203,6 +203,10 @@ struct AuditFields {
   uint16_t flags = 0;          // AuditFlag bits
   uint64_t activity_hash = 0;  // HashLower(activityDisplayName)
   uint64_t role_hash = 0;      // HashLower(role display name), 0 when the record names no role
+  // A custom role's id (its template / role definition id, HashLower) when the record names one,
+  // beside its name or alone (then role_hash is this too); 0 for a built-in role or none. The
+  // shard learns which name an id is (DetectionEngine::ResolveRoleAlias): one role, not two.
+  uint64_t role_id_hash = 0;
   std::array<uint64_t, 4> app_hashes{};  // HashLower of id/appId/displayName of app targets
   uint8_t app_hash_count = 0;
   FixedString<96> activity_name;

@@ -295,9 +295,11 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     // had: it reads as the catalogue's name ("Microsoft Entra Joined Device Local Administrator",
     // the renamed "Azure AD Joined Device Local Administrator", is still that role).
     role = builtin;
-  } else if (TrimSpaces(role).empty()) {
+  } else if (!template_id.empty()) {
+    // A custom role's id, kept beside its name so the shard learns they are one role.
+    a.role_id_hash = HashLower(template_id);
     // Named only by its template id: a custom role is keyed by the id, which a config may list.
-    role = template_id;
+    if (TrimSpaces(role).empty()) role = template_id;
   }
   // A built-in role's other names (former or current) read as the catalogue's name.
   role = CanonicalRoleName(TrimSpaces(role));
