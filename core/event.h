@@ -155,6 +155,10 @@ enum AuditFlag : uint16_t {
   // principal or envelope name; or no initiator at all) and is not PIM's app by its appId: a Core
   // Directory "Add member to role" so initiated may be PIM's copy (state/pim_copies.h).
   kInitiatorUnnamed = 1 << 13,
+  // PIM's activity for an Azure resource role or a group (category "ResourceManagement" /
+  // "GroupManagement"): the same names as a directory role's ("Add member to role completed (PIM
+  // activation)"), no directory role elevation (PRIV-EL-03, EL-06, EL-08 read RoleManagement's).
+  kPimOtherProvider = 1 << 14,
 };
 
 // One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);

@@ -237,6 +237,12 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.category = AuditCategory::kAzureRbacElevateAccess;
   }
   a.service = LookupAuditService(f.logged_by_service);
+  // PIM names an Azure resource role's activation and a group's as a directory role's: the
+  // category tells them apart (a record naming none is a directory role's, as before).
+  if (EqualsIgnoreCase(TrimSpaces(category), "ResourceManagement") ||
+      EqualsIgnoreCase(TrimSpaces(category), "GroupManagement")) {
+    a.flags |= kPimOtherProvider;
+  }
 
   // Graph's operationResult enum puts success at 0, which one documented diag example prints. A
   // record that states no result (a KQL projection without `Result`, a Graph `$select` without

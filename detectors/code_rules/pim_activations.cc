@@ -49,6 +49,9 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
   // A failed activation elevated nothing (no PAW verdict, no expiry to wait for); a failed removal
   // removed nothing (the activation still runs).
   if ((au.flags & kAuditSuccess) == 0) return;
+  // An Azure resource role's or a group's activation (and its end) is no directory role's
+  // elevation: the guide's rows name category Role management.
+  if ((au.flags & kPimOtherProvider) != 0) return;
   const Seconds32 t = ToSeconds32(e.time);
   const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
   if (au.activity == Activity::kAddMemberToRolePimActivation) {
