@@ -155,6 +155,10 @@ enum AuditFlag : uint16_t {
   // principal or envelope name; or no initiator at all) and is not PIM's app by its appId: a Core
   // Directory "Add member to role" so initiated may be PIM's copy (state/pim_copies.h).
   kInitiatorUnnamed = 1 << 13,
+  // PIM's activity for an Azure resource role or a group (category "ResourceManagement" /
+  // "GroupManagement"): the same names as a directory role's ("Add member to role completed (PIM
+  // activation)"), no directory role elevation (PRIV-EL-03, EL-06, EL-08 read RoleManagement's).
+  kPimOtherProvider = 1 << 14,
 };
 
 // One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);
@@ -203,6 +207,10 @@ struct AuditFields {
   uint16_t flags = 0;          // AuditFlag bits
   uint64_t activity_hash = 0;  // HashLower(activityDisplayName)
   uint64_t role_hash = 0;      // HashLower(role display name), 0 when the record names no role
+  // A custom role's id (its template / role definition id, HashLower) when the record names one,
+  // beside its name or alone (then role_hash is this too); 0 for a built-in role or none. The
+  // shard learns which name an id is (DetectionEngine::ResolveRoleAlias): one role, not two.
+  uint64_t role_id_hash = 0;
   std::array<uint64_t, 4> app_hashes{};  // HashLower of id/appId/displayName of app targets
   uint8_t app_hash_count = 0;
   FixedString<96> activity_name;

@@ -257,7 +257,8 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
       }
       break;
     case EventKind::kAudit: {
-      const Event& a = (roles & kRouteAccount) != 0 ? *PairPimCopy(e) : e;
+      const Event& r = ResolveRoleAlias(e, tenant);
+      const Event& a = (roles & kRouteAccount) != 0 ? *PairPimCopy(r) : r;
       if ((roles & kRouteAccount) != 0) {
         OnAuditTarget(a, tenant);
         RunCode(a, AccountSide::kAccount, tenant);
@@ -265,9 +266,9 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
       }
       held_copy_ = false;
       if ((roles & kRouteActor) != 0) {
-        OnAuditActor(e, tenant);
-        RunCode(e, AccountSide::kActor, tenant);
-        RunGeneric(e, AccountSide::kActor, tenant);
+        OnAuditActor(r, tenant);
+        RunCode(r, AccountSide::kActor, tenant);
+        RunGeneric(r, AccountSide::kActor, tenant);
       }
       break;
     }
@@ -422,6 +423,37 @@ void DetectionEngine::KeepNames(PrivilegedState& ps, const AccountRef& ref, Seco
     ps.upn = ref.upn;
     ps.upn_time = t;
   }
+}
+
+// A custom role named by its id and its name teaches the pair; one named by either alone reads as
+// the pair so learned (one role, however each record names it: PRIV-EL-08's pairing, held roles,
+// EL-03's novelty, PIM's copies). The role is keyed by its name, as before, or by its id where the
+// tenant's privileged_roles lists the id and not the name (so a listed custom role is privileged
+// whichever way a record names it).
+const Event& DetectionEngine::ResolveRoleAlias(const Event& e, const TenantSettings& tenant) {
+  const AuditFields& au = e.audit;
+  if (au.role_hash == 0) return e;
+  uint64_t id = au.role_id_hash;
+  uint64_t name = id != au.role_hash ? au.role_hash : 0;
+  std::string_view text = au.role_name.view();
+  if (id != 0 && name != 0) {
+    role_aliases_.Learn(e.tenant_hash, id, name, text);
+  } else if (const RoleAliases::Pair* p = role_aliases_.Find(e.tenant_hash, au.role_hash)) {
+    id = p->id_hash;
+    name = p->name_hash;
+    text = p->name.view();
+  } else {
+    return e;
+  }
+  const bool by_id =
+      tenant.privileged_roles.contains(id) && !tenant.privileged_roles.contains(name);
+  const uint64_t key = by_id ? id : name;
+  if (key == au.role_hash && id == au.role_id_hash) return e;
+  role_alias_event_ = e;
+  role_alias_event_.audit.role_hash = key;
+  role_alias_event_.audit.role_id_hash = id;
+  role_alias_event_.audit.role_name.assign(text);
+  return role_alias_event_;
 }
 
 // PIM's own record of a role it grants is kept; Core Directory's "Add member to role" initiated by
@@ -594,7 +626,8 @@ std::size_t DetectionEngine::MemoryBytes() const {
   for (const TenantTime& tt : tenant_time_) timers += tt.timers.MemoryBytes();
   return accounts_.MemoryBytes() + slots_.MemoryBytes() + known_.MemoryBytes() + timers +
          dedupe_.MemoryBytes() + emitter_.MemoryBytes() + pim_copies_.MemoryBytes() +
-         tenant_time_.capacity() * sizeof(TenantTime) + snapshot_.MemoryBytes();
+         role_aliases_.MemoryBytes() + tenant_time_.capacity() * sizeof(TenantTime) +
+         snapshot_.MemoryBytes();
 }
 
 void DetectionEngine::PublishGauges() {

@@ -34,6 +34,7 @@
 #include "state/dedupe_memory.h"
 #include "state/known_values.h"
 #include "state/pim_copies.h"
+#include "state/role_aliases.h"
 #include "state/rule_slots.h"
 #include "state/timer_queue.h"
 
@@ -210,6 +211,12 @@ class DetectionEngine final : public EventConsumer {
   bool held_copy_ = false;
   uint64_t held_role_ = 0;  // the held copy's role
   const Event* PairPimCopy(const Event& e);
+  // The names of the tenants' custom roles by their ids (state/role_aliases.h): a record naming a
+  // custom role by its id alone reads as the name another record gave it (role_alias_event_, kept:
+  // no allocation).
+  RoleAliases role_aliases_;
+  Event role_alias_event_;
+  const Event& ResolveRoleAlias(const Event& e, const TenantSettings& tenant);
   void ReleasePimCopies(uint64_t tenant_hash, EventTime watermark, bool all);
   // QueueRegistrationRecheck's record, run at the end of OnEvent (kept: no allocation).
   Event recheck_event_;

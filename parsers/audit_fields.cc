@@ -237,6 +237,12 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.category = AuditCategory::kAzureRbacElevateAccess;
   }
   a.service = LookupAuditService(f.logged_by_service);
+  // PIM names an Azure resource role's activation and a group's as a directory role's: the
+  // category tells them apart (a record naming none is a directory role's, as before).
+  if (EqualsIgnoreCase(TrimSpaces(category), "ResourceManagement") ||
+      EqualsIgnoreCase(TrimSpaces(category), "GroupManagement")) {
+    a.flags |= kPimOtherProvider;
+  }
 
   // Graph's operationResult enum puts success at 0, which one documented diag example prints. A
   // record that states no result (a KQL projection without `Result`, a Graph `$select` without
@@ -295,9 +301,11 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     // had: it reads as the catalogue's name ("Microsoft Entra Joined Device Local Administrator",
     // the renamed "Azure AD Joined Device Local Administrator", is still that role).
     role = builtin;
-  } else if (TrimSpaces(role).empty()) {
+  } else if (!template_id.empty()) {
+    // A custom role's id, kept beside its name so the shard learns they are one role.
+    a.role_id_hash = HashLower(template_id);
     // Named only by its template id: a custom role is keyed by the id, which a config may list.
-    role = template_id;
+    if (TrimSpaces(role).empty()) role = template_id;
   }
   // A built-in role's other names (former or current) read as the catalogue's name.
   role = CanonicalRoleName(TrimSpaces(role));

@@ -8,7 +8,7 @@ namespace privmon {
 
 // A field added to Event must be carried here (Pack, UnpackFixed, ForEachPackedString) and in
 // tests/pipeline/packed_event_test.cc (its Fill and ExpectSameEvent): this fails until then.
-static_assert(sizeof(Event) == 1184, "Event changed: update pipeline/packed_event.cc");
+static_assert(sizeof(Event) == 1192, "Event changed: update pipeline/packed_event.cc");
 
 namespace {
 
@@ -112,7 +112,9 @@ void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out) {
   const SignInFields& si = e.signin;
   p.client_app_hash = si.client_app_hash;
   p.device_hash = si.device_hash;
-  p.location_hash = si.location_hash;
+  // An audit record has no sign-in location: the slot carries its custom role's id instead (a
+  // PackedEvent has no 8 bytes to spare).
+  p.location_hash = e.kind == EventKind::kAudit ? e.audit.role_id_hash : si.location_hash;
   p.home_tenant_hash = si.home_tenant_hash;
   p.resource_tenant_hash = si.resource_tenant_hash;
   const AuditFields& au = e.audit;
@@ -195,7 +197,7 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   si.guest = (p.bools & kPackedGuest) != 0;
   si.client_app_hash = p.client_app_hash;
   si.device_hash = p.device_hash;
-  si.location_hash = p.location_hash;
+  si.location_hash = p.kind == EventKind::kAudit ? 0 : p.location_hash;
   si.home_tenant_hash = p.home_tenant_hash;
   si.resource_tenant_hash = p.resource_tenant_hash;
   si.ip = p.ip;
@@ -208,6 +210,7 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   au.flags = p.audit_flags;
   au.activity_hash = p.activity_hash;
   au.role_hash = p.role_hash;
+  au.role_id_hash = p.kind == EventKind::kAudit ? p.location_hash : 0;
   au.app_hashes = p.app_hashes;
   au.app_hash_count = p.app_hash_count;
   e.registration.is_mfa_registered = (p.bools & kPackedMfaRegistered) != 0;

@@ -16,6 +16,13 @@ bool SameActivatedRole(uint64_t end_role, uint64_t activation_role) {
   return end_role == 0 || activation_role == 0 || end_role == activation_role;
 }
 
+// The same for a kept role and the record at hand, which may name a custom role by its name and
+// its id (au.role_id_hash): the kept one (an end or an activation seen first) named it by either.
+bool SameRoleAsRecord(uint64_t kept_role, const AuditFields& au) {
+  return SameActivatedRole(kept_role, au.role_hash) ||
+         (au.role_id_hash != 0 && kept_role == au.role_id_hash);
+}
+
 }  // namespace
 
 void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& /*who*/,
@@ -42,6 +49,9 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
   // A failed activation elevated nothing (no PAW verdict, no expiry to wait for); a failed removal
   // removed nothing (the activation still runs).
   if ((au.flags & kAuditSuccess) == 0) return;
+  // An Azure resource role's or a group's activation (and its end) is no directory role's
+  // elevation: the guide's rows name category Role management.
+  if ((au.flags & kPimOtherProvider) != 0) return;
   const Seconds32 t = ToSeconds32(e.time);
   const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
   if (au.activity == Activity::kAddMemberToRolePimActivation) {
@@ -62,7 +72,7 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
     // Ended by a kept end of the same role (or of a role not named) within the policy length.
     uint32_t same_role = 0;
     for (std::size_t i = 0; i < ps.role_removal_roles.size(); ++i) {
-      if (SameActivatedRole(ps.role_removal_roles[i], au.role_hash)) same_role |= 1u << i;
+      if (SameRoleAsRecord(ps.role_removal_roles[i], au)) same_role |= 1u << i;
     }
     slot->expiry_due =
         !ps.role_removals.AnyWithinSlots(t, static_cast<Seconds32>(t + policy), same_role);
@@ -92,7 +102,7 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
     for (std::size_t i = 0; i < ps->activations.size(); ++i) {
       PendingActivation& act = ps->activations[i];
       if (act.time != 0 && t >= act.time && static_cast<int64_t>(t - act.time) <= policy &&
-          SameActivatedRole(ps->activation_roles[i], au.role_hash)) {
+          SameRoleAsRecord(ps->activation_roles[i], au)) {
         act.expiry_due = false;
       }
     }

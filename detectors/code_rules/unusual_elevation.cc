@@ -9,6 +9,8 @@ namespace {
 void Judge(CodeRuleContext& ctx, const Event& e, const AccountRef& who, AccountState& st,
            const TenantSettings& tenant) {
   if ((e.audit.flags & kAuditSuccess) == 0) return;  // a failed activation elevated nothing
+  // An Azure resource role's or a group's activation: no directory role elevation.
+  if ((e.audit.flags & kPimOtherProvider) != 0) return;
   const Seconds32 t = ToSeconds32(e.time);
   const bool learning = ctx.InLearning(st, t, tenant);
   const bool new_role = e.audit.role_hash != 0 &&

@@ -88,7 +88,8 @@ Event Filled(EventKind kind, uint64_t s, Strings strings) {
   si.guest = true;
   si.client_app_hash = 13 + s;
   si.device_hash = 14 + s;
-  si.location_hash = 15 + s;
+  // An audit record's slot of the location carries its custom role's id (packed_event.cc).
+  si.location_hash = kind == EventKind::kAudit ? 0 : 15 + s;
   si.home_tenant_hash = 16 + s;
   si.resource_tenant_hash = 17 + s;
   for (std::size_t i = 0; i < si.ip.size(); ++i) si.ip[i] = static_cast<uint8_t>(18 + i + s);
@@ -103,6 +104,7 @@ Event Filled(EventKind kind, uint64_t s, Strings strings) {
   au.flags = static_cast<uint16_t>(0x5a5 + s);
   au.activity_hash = 19 + s;
   au.role_hash = 20 + s;
+  au.role_id_hash = kind == EventKind::kAudit ? 22 + s : 0;
   for (std::size_t i = 0; i < au.app_hashes.size(); ++i) au.app_hashes[i] = 21 + i + s;
   au.app_hash_count = 3;
   e.registration.is_mfa_registered = false;
@@ -179,6 +181,7 @@ void ExpectSameEvent(const Event& got, const Event& want) {
   EXPECT_EQ(ga.flags, wa.flags);
   EXPECT_EQ(ga.activity_hash, wa.activity_hash);
   EXPECT_EQ(ga.role_hash, wa.role_hash);
+  EXPECT_EQ(ga.role_id_hash, wa.role_id_hash);
   EXPECT_EQ(ga.app_hashes, wa.app_hashes);
   EXPECT_EQ(ga.app_hash_count, wa.app_hash_count);
   EXPECT_EQ(got.registration.is_mfa_registered, want.registration.is_mfa_registered);

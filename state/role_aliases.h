@@ -1,0 +1,71 @@
+// RoleAliases: which name a custom directory role's id is, per tenant, learned from the audit
+// records that name both (docs/RULES.md "Role names"). A built-in role's template id reads as its
+// catalogue name in the parser (core/role_templates.h), but a custom role's id is the tenant's
+// own: PIM's activation names the role by its Role target's name and `TemplateId` /
+// `RoleDefinitionOriginId`, Core Directory by `Role.DisplayName` and `Role.TemplateId`, and a
+// record that names it by its id alone (a Role target whose `displayName` is null, PIM's
+// `additionalDetails` only) was another role: PRIV-EL-08 raised an activation whose end named the
+// role the other way, a removal by id did not take a hold granted by name, EL-03 learned the role
+// twice. A record naming only the id (or only the name) is read as the pair learned for it: keyed
+// by the name, or by the id where the tenant's privileged_roles lists the id and not the name.
+// Bounded: kSlots / 2 pairs per shard, direct-mapped by (tenant, id) (a collision forgets the older
+// pair), allocated at the first custom role seen; not checkpointed (relearned from the next
+// record that names both). Single-threaded (the shard's). No allocation after the first.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/fixed_string.h"
+#include "core/hash.h"
+
+namespace privmon {
+
+class RoleAliases {
+ public:
+  static constexpr std::size_t kSlots = 512;
+
+  struct Pair {
+    uint64_t id_hash = 0;
+    uint64_t name_hash = 0;  // 0: a free slot
+    FixedString<64> name;
+  };
+
+  // A record names the custom role `id_hash` by the name `name` (hash `name_hash`): kept under both
+  // keys, so a record naming either finds the other.
+  void Learn(uint64_t tenant_hash, uint64_t id_hash, uint64_t name_hash, std::string_view name) {
+    if (id_hash == 0 || name_hash == 0 || name_hash == id_hash) return;
+    if (slots_.empty()) slots_.resize(kSlots);
+    for (const uint64_t h : {id_hash, name_hash}) {
+      Slot& s = slots_[Index(tenant_hash, h)];
+      s.key = HashCombine(tenant_hash, h);
+      s.pair.id_hash = id_hash;
+      s.pair.name_hash = name_hash;
+      s.pair.name.assign(name);
+    }
+  }
+
+  // The pair learned for the role the tenant's records key by `role_hash` (its id or its name).
+  const Pair* Find(uint64_t tenant_hash, uint64_t role_hash) const {
+    if (slots_.empty() || role_hash == 0) return nullptr;
+    const Slot& s = slots_[Index(tenant_hash, role_hash)];
+    if (s.pair.name_hash == 0 || s.key != HashCombine(tenant_hash, role_hash)) return nullptr;
+    return &s.pair;
+  }
+
+  std::size_t MemoryBytes() const { return slots_.capacity() * sizeof(Slot); }
+
+ private:
+  struct Slot {
+    uint64_t key = 0;
+    Pair pair;
+  };
+  static std::size_t Index(uint64_t tenant_hash, uint64_t role_hash) {
+    return static_cast<std::size_t>(HashCombine(tenant_hash, role_hash) % kSlots);
+  }
+  std::vector<Slot> slots_;
+};
+
+}  // namespace privmon
