@@ -331,6 +331,14 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
   if (ContainsIgnoreCase(name, "riskDetection")) return SkippedCategory::kUserRiskEvents;
   if (ContainsIgnoreCase(name, "provisioning")) return SkippedCategory::kProvisioning;
   if (ContainsIgnoreCase(name, "signUp")) return SkippedCategory::kOtherEntra;
+  // Directory objects a poller lists beside the logs: users ("users", "users(id,...)",
+  // "users/$entity": GET /users answers businessPhones, displayName, mail, ..., with no
+  // createdDateTime to know them by) and the recycle bin's "directory/deletedItems/...".
+  if (StartsWithIgnoreCase(name, "users") &&
+      (name.size() == 5 || name[5] == '(' || name[5] == '/' || name[5] == '$')) {
+    return SkippedCategory::kOtherEntra;
+  }
+  if (StartsWithIgnoreCase(name, "directory/deletedItems")) return SkippedCategory::kOtherEntra;
   return std::nullopt;
 }
 

@@ -3,12 +3,18 @@
 #include <algorithm>
 #include <cstring>
 
+#include "parsers/text_util.h"
+
 namespace privmon {
 namespace {
 
 using Byte = parsers::JsonDepthScan::Byte;
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// A $batch response gathered whole is handed out as a batch of that one response.
+constexpr std::string_view kOneResponseOpen = "{\"responses\":[";
+constexpr std::string_view kOneResponseClose = "]}";
 
 }  // namespace
 
@@ -38,7 +44,7 @@ bool JsonStreamFramer::StreamsAt(std::string_view payload) {
     if (scan.in_string()) {
       if (scan.Step(c) == Byte::kStringClose && scan.depth() == 1) {
         const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
-        envelope_key = (key == "records" || key == "value") ? 1 : 0;
+        envelope_key = (key == "records" || key == "value" || key == "responses") ? 1 : 0;
       }
       continue;
     }
@@ -68,7 +74,7 @@ void JsonStreamFramer::Start(std::string_view tenant, std::string_view payload, 
 }
 
 void JsonStreamFramer::Push(std::string_view line, bool line_ends) {
-  if (mode_ == Mode::kValue || (mode_ == Mode::kElements && in_element_)) line_break_ = true;
+  if (gathering()) line_break_ = true;
   pending_ = line;
   pos_ = 0;
   line_ends_ = line_ends;
@@ -87,11 +93,15 @@ void JsonStreamFramer::Reset() {
   envelope_key_ = 0;
   context_key_ = 0;
   page_context_.clear();
+  status_key_ = body_key_ = 0;
+  status_ = -1;
+  in_body_ = body_elements_ = false;
+  skip_to_ = Mode::kNone;
 }
 
 void JsonStreamFramer::Abort() {
-  const bool open = mode_ == Mode::kValue || (mode_ == Mode::kElements && in_element_);
-  if (open && len_ > 0) ready_ = true;  // handed out as it stands: the parser says what is wrong
+  if (gathering() && len_ > 0)
+    ready_ = true;  // handed out as it stands: the parser says what is wrong
   mode_ = Mode::kNone;
   in_element_ = false;
   pending_ = {};
@@ -130,6 +140,101 @@ bool JsonStreamFramer::Ready() {
   return true;
 }
 
+void JsonStreamFramer::BeginResponse(char first) {
+  BeginElement();
+  in_element_ = false;
+  Append(kOneResponseOpen);
+  element_kind_ = (first == '{' || first == '[') ? first : (first == '"' ? '"' : 's');
+  status_key_ = body_key_ = context_key_ = envelope_key_ = 0;
+  status_ = -1;
+  in_body_ = false;
+  page_context_.clear();
+  mode_ = Mode::kResponse;
+}
+
+bool JsonStreamFramer::EndResponse() {
+  Append(kOneResponseClose);
+  mode_ = Mode::kResponses;
+  return Ready();
+}
+
+void JsonStreamFramer::ResponseString(int depth) {
+  const std::string_view text(buf_.get() + key_start_ + 1, overflow_ ? 0 : len_ - key_start_ - 1);
+  if (depth == 1) {
+    if (status_key_ == 2) {  // "status": "200" (a status written as text)
+      status_ = 0;
+      for (const char d : text) {
+        if (d < '0' || d > '9') {
+          status_ = -1;
+          break;
+        }
+        status_ = std::min(status_ * 10 + (d - '0'), 1000);
+      }
+      status_key_ = 0;
+      return;
+    }
+    status_key_ = parsers::EqualsIgnoreCase(text, "status") ? 1 : 0;
+    body_key_ = parsers::EqualsIgnoreCase(text, "body") ? 1 : 0;
+    return;
+  }
+  if (context_key_ == 2) {  // the string is the body's "@odata.context" value
+    if (!overflow_) page_context_.assign(text);
+    context_key_ = 0;
+    return;
+  }
+  context_key_ = (!overflow_ && text == "@odata.context") ? 1 : 0;
+  envelope_key_ = (!overflow_ && (text == "value" || text == "records")) ? 1 : 0;
+}
+
+bool JsonStreamFramer::ResponseStructure(char c) {
+  if (scan_.depth() == 1) {
+    if (status_key_ == 1 && c == ':') {
+      status_key_ = 2;
+    } else if (status_key_ == 2 && c >= '0' && c <= '9') {
+      status_ = std::min((status_ < 0 ? 0 : status_) * 10 + (c - '0'), 1000);
+    } else if (status_key_ != 2 || c != '"') {
+      status_key_ = 0;
+    }
+    if (body_key_ == 1 && c == ':') {
+      body_key_ = 2;
+    } else if (body_key_ == 2 && c == '{') {
+      in_body_ = true;
+      body_key_ = context_key_ = envelope_key_ = 0;
+    } else {
+      body_key_ = 0;
+    }
+    return false;
+  }
+  // In the body (depth 2).
+  if (c == '}') {
+    in_body_ = false;
+    return false;
+  }
+  if (context_key_ == 1 && c == ':') {
+    context_key_ = 2;
+  } else if (context_key_ != 2 || c != '"') {
+    context_key_ = 0;
+  }
+  if (envelope_key_ == 1 && c == ':') {
+    envelope_key_ = 2;
+    return false;
+  }
+  if (envelope_key_ == 2 && c == '[' && status_ >= 200 && status_ < 300) {
+    // A successful response's page: its elements are the messages, each with the body's context
+    // read so far; the rest of the response (its id, status, headers, the body's other members)
+    // is not.
+    mode_ = Mode::kElements;
+    top_array_ = false;
+    body_elements_ = true;
+    in_element_ = false;
+    len_ = 0;
+    overflow_ = line_break_ = false;
+    return true;
+  }
+  envelope_key_ = 0;
+  return false;
+}
+
 bool JsonStreamFramer::Scan() {
   while (pos_ < pending_.size()) {
     const char c = pending_[pos_];
@@ -150,6 +255,7 @@ bool JsonStreamFramer::Scan() {
           envelope_key_ = 0;
           context_key_ = 0;
           page_context_.clear();
+          body_elements_ = false;
           if (c == '[') {
             mode_ = Mode::kElements;
             top_array_ = true;
@@ -172,7 +278,10 @@ bool JsonStreamFramer::Scan() {
           if (scan_.Step(c) == Byte::kStringClose && scan_.depth() == 1) {
             const std::string_view key(buf_.get() + key_start_ + 1,
                                        overflow_ ? 0 : len_ - key_start_ - 1);
-            envelope_key_ = (!overflow_ && (key == "records" || key == "value")) ? 1 : 0;
+            envelope_key_ = overflow_                              ? 0
+                            : (key == "records" || key == "value") ? 1
+                            : key == "responses"                   ? 3
+                                                                   : 0;
             if (context_key_ == 2) {  // the string is "@odata.context"'s value
               if (!overflow_) page_context_.assign(key);
               context_key_ = 0;
@@ -189,9 +298,16 @@ bool JsonStreamFramer::Scan() {
           } else if (c != '"' || context_key_ != 2) {
             context_key_ = 0;
           }
-          if (c == ':' && envelope_key_ == 1) {
-            envelope_key_ = 2;
+          if (c == ':' && (envelope_key_ == 1 || envelope_key_ == 3)) {
+            ++envelope_key_;
             Append(std::string_view(&c, 1));
+            continue;
+          }
+          if (c == '[' && envelope_key_ == 4) {
+            // A Graph $batch response's array: each response is streamed or handed out alone.
+            mode_ = Mode::kResponses;
+            len_ = 0;
+            overflow_ = line_break_ = false;
             continue;
           }
           if (c == '[' && envelope_key_ == 2) {
@@ -225,8 +341,15 @@ bool JsonStreamFramer::Scan() {
             ++pos_;
             if (top_array_) {
               mode_ = Mode::kNone;
+            } else if (body_elements_) {
+              // The rest of a $batch response's body and of the response; then the next one.
+              body_elements_ = false;
+              mode_ = Mode::kSkipRest;
+              skip_to_ = Mode::kResponses;
+              scan_.Reset(2);
             } else {
               mode_ = Mode::kSkipRest;  // the envelope's members after its array
+              skip_to_ = Mode::kNone;
               scan_.Reset(1);
             }
             continue;
@@ -258,7 +381,50 @@ bool JsonStreamFramer::Scan() {
       }
       case Mode::kSkipRest: {
         ++pos_;
-        if (scan_.Step(c) == Byte::kClose && scan_.depth() == 0) mode_ = Mode::kNone;
+        if (scan_.Step(c) == Byte::kClose && scan_.depth() == 0) mode_ = skip_to_;
+        continue;
+      }
+      case Mode::kResponses: {
+        if (IsBlank(c) || c == ',') {
+          ++pos_;
+          continue;
+        }
+        if (c == ']') {
+          ++pos_;
+          mode_ = Mode::kSkipRest;  // the batch's members after its responses
+          skip_to_ = Mode::kNone;
+          scan_.Reset(1);
+          continue;
+        }
+        BeginResponse(c);
+        continue;
+      }
+      case Mode::kResponse: {
+        if (element_kind_ == 's') {  // not an object: the parser refuses it, alone
+          if (len_ > kOneResponseOpen.size() && (IsBlank(c) || c == ',' || c == ']' || c == '}')) {
+            return EndResponse();
+          }
+          ++pos_;
+          Append(std::string_view(&c, 1));
+          continue;
+        }
+        ++pos_;
+        if (element_kind_ == '{' && !scan_.in_string() && !IsBlank(c) &&
+            (scan_.depth() == 1 || (in_body_ && scan_.depth() == 2)) && ResponseStructure(c)) {
+          continue;
+        }
+        const Byte b = scan_.Step(c);
+        if (b == Byte::kStringOpen) {
+          key_start_ = len_ + (line_break_ ? 1 : 0);
+        } else if (b == Byte::kStringClose && element_kind_ == '{' &&
+                   (scan_.depth() == 1 || (in_body_ && scan_.depth() == 2))) {
+          ResponseString(scan_.depth());
+        }
+        Append(std::string_view(&c, 1));
+        if ((b == Byte::kStringClose && element_kind_ == '"') ||
+            (b == Byte::kClose && scan_.depth() == 0)) {
+          return EndResponse();
+        }
         continue;
       }
     }
@@ -268,6 +434,7 @@ bool JsonStreamFramer::Scan() {
     in_element_ = false;
     return Ready();
   }
+  if (mode_ == Mode::kResponse && element_kind_ == 's' && line_ends_) return EndResponse();
   return false;
 }
 

@@ -10,6 +10,15 @@
 //   kept for its elements (page_context()) when it comes before the array, as Graph, `az rest`,
 //   Graph PowerShell and Graph Explorer write it; the envelope's other members (@odata.nextLink)
 //   are dropped.
+// - A Graph JSON batch response ({"responses":[{"id":..,"status":..,"headers":{..},"body":{..}}]},
+//   POST /$batch) is streamed too: a response whose "status" (before its body, as Graph writes
+//   it) is 2xx and whose body is a page has the elements of the body's "value" handed out one by
+//   one, each with that body's "@odata.context" (page_context(): one batch may list several logs);
+//   any other response (a failed one, 3xx / 4xx / 5xx with an error body; one whose status comes
+//   after its body; a single object) is gathered whole and handed out as a batch of that one
+//   response, `{"responses":[` response `]}`, which the parser reads (or rejects, as
+//   error_response) as it reads the batch. The members around a streamed body's elements (id,
+//   status, headers, @odata.nextLink) are stepped over, checked for balanced brackets only.
 // - Any other value (one record, a query response {"tables": ...}) is gathered whole, lines joined
 //   by '\n', and handed out once its brackets balance.
 // - A value or element above `max_bytes` is handed out cut to max_bytes + 1 bytes (the parser
@@ -52,16 +61,20 @@ class JsonStreamFramer {
   // True while a value or an array's element is being gathered (not between elements): a line
   // that StartsAtColumnZero then means the gathered bytes were cut short. Between an array's
   // elements such a line is the next element (arrays written one record per line).
+  // Between the responses of a $batch, as between an array's elements, it is the next response.
   bool gathering() const {
-    return mode_ == Mode::kValue || (mode_ == Mode::kElements && in_element_);
+    return mode_ == Mode::kValue || mode_ == Mode::kResponse ||
+           (mode_ == Mode::kElements && in_element_);
   }
-  // True after Next() handed out an element of a streamed array (its document goes on, or ends
-  // with the next bytes scanned); false for a value gathered whole or cut short.
-  bool streaming() const { return mode_ == Mode::kElements; }
+  // True after Next() handed out an element of a streamed array or a response of a streamed
+  // $batch (its document goes on, or ends with the next bytes scanned); false for a value gathered
+  // whole or cut short.
+  bool streaming() const { return mode_ == Mode::kElements || mode_ == Mode::kResponses; }
   // The tenant frame of the line that opened the value (framed_line.h), for all its messages.
   std::string_view tenant() const { return tenant_; }
   // While streaming() an envelope's array: the string value of the envelope's "@odata.context"
-  // member met before the array (as written, escapes and all); else empty.
+  // member met before the array (as written, escapes and all), or of the $batch response body's
+  // the element came from; else empty.
   std::string_view page_context() const {
     return mode_ == Mode::kElements ? std::string_view(page_context_) : std::string_view();
   }
@@ -92,12 +105,21 @@ class JsonStreamFramer {
   void Reset();
 
  private:
-  enum class Mode { kNone, kValue, kElements, kSkipRest };
+  // kResponses: between the responses of a $batch's array; kResponse: gathering one of them.
+  enum class Mode { kNone, kValue, kElements, kSkipRest, kResponses, kResponse };
 
   bool Scan();  // scans pending_ from pos_; true when a message is ready in buf_
   void Append(std::string_view bytes);
   void BeginElement();
   bool Ready();
+  void BeginResponse(char first);
+  bool EndResponse();  // closes the batch of one response around it; Ready()
+  // A response's string that ends at depth 1 (its member keys and values) or in its body at
+  // depth 2: buf_ [key_start_ + 1, len_).
+  void ResponseString(int depth);
+  // A structural byte outside strings at depth 1 or 2 of a response; true when it opened the
+  // body's "value" array and the body's elements are streamed from here.
+  bool ResponseStructure(char c);
 
   const std::size_t max_bytes_;
   const std::size_t padding_;
@@ -127,6 +149,17 @@ class JsonStreamFramer {
   // that follows is the page's context, kept in page_context_ (capacity kept across values).
   int context_key_ = 0;
   std::string page_context_;
+  // $batch: the value is a batch response (kValue: "responses" (3) and its ':' (4) set
+  // envelope_key_). kResponse of an object: its "status" key (1), ':' (2), the status read so
+  // far (-1: none), its "body" key (1), ':' (2), the body open at depth 2; kElements of a body
+  // (body_elements_): at its ']' the rest of the body and response are skipped back to
+  // kResponses (skip_to_).
+  int status_key_ = 0;
+  int status_ = -1;
+  int body_key_ = 0;
+  bool in_body_ = false;
+  bool body_elements_ = false;
+  Mode skip_to_ = Mode::kNone;
 };
 
 }  // namespace privmon

@@ -48,7 +48,9 @@ def main():
                 case = os.path.join(root, name)
                 if not os.path.isfile(os.path.join(case, "expected.txt")):
                     continue
-                if form in NOT_CARRIED.get(name, (set(),))[0]:
+                # A $batch response carries what a Graph object carries.
+                shape = "graph" if form == "graph_batch" else form
+                if shape in NOT_CARRIED.get(name, (set(),))[0]:
                     continue
                 transpose.transpose_case(form, case, os.path.join(out, name))
                 judged += 1

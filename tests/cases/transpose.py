@@ -2,7 +2,8 @@
 """Writes a field case (../shared/cases, tests/regressions) again in another of the three shapes that
 carry Entra data, so that the same case is judged in every shape privmon reads.
 
-    transpose.py FORM CASE_DIR OUT_DIR        FORM: graph | diag | la | la_text | graph_ps
+    transpose.py FORM CASE_DIR OUT_DIR        FORM: graph | diag | la | la_text | graph_ps |
+                                              graph_batch
 
 The three shapes (../shared/corpus/SCHEMA.md): a Microsoft Graph object (signIn, directoryAudit;
 one per line, with a "<tenant>\\t" frame when the tenant is known: Graph records name none), an Azure
@@ -13,7 +14,8 @@ records are read from any of the three (an Event Hubs batch or a Graph page is r
 element) and written one per line in FORM; every other line or record (registration details, Azure
 Activity, other categories, lines that are not JSON) is written as it was. Two variants of the
 shapes as real exports write them: `la_text` (a row's dynamic columns as JSON text) and `graph_ps`
-(a Graph object with PascalCase names at every depth, as Graph PowerShell's ConvertTo-Json writes). config.yaml, args and
+(a Graph object with PascalCase names at every depth, as Graph PowerShell's ConvertTo-Json writes),
+and `graph_batch` (each Graph object in an indented Graph JSON $batch response). config.yaml, args and
 expected.txt are copied: the verdicts must not depend on the shape.
 
 What a shape cannot carry is not invented: a diagnostic record's `identity` has no Graph field (it
@@ -266,8 +268,21 @@ def to_graph_ps(category, tenant, rec, identity):
     return to_graph(category, tenant, pascal(rec), identity)
 
 
+def to_graph_batch(category, tenant, rec, identity):
+    """A Graph object as one response of a Graph JSON $batch response (POST /$batch: the page its
+    listing answered), indented as `az rest` and Graph PowerShell save it: the file source streams
+    it (pipeline/json_stream_framer.h)."""
+    log = "directoryAudits" if category == AUDIT_TABLE else "signIns"
+    batch = {"responses": [{
+        "id": "1", "status": 200, "headers": {"Content-Type": "application/json"},
+        "body": {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs/" + log,
+                 "value": [rec]}}]}
+    text = json.dumps(batch, indent=2)
+    return f"{tenant}\t{text}" if tenant else text
+
+
 WRITERS = {"graph": to_graph, "diag": to_diag, "la": to_la, "la_text": to_la_text,
-           "graph_ps": to_graph_ps}
+           "graph_ps": to_graph_ps, "graph_batch": to_graph_batch}
 
 
 def transpose_line(line, write):

@@ -137,6 +137,132 @@ TEST(JsonStreamFramer, AStreamedPageElementKeepsItsPagesContext) {
   EXPECT_EQ(got[6].page_context, "");
 }
 
+// A Graph JSON $batch response was gathered whole (a 48 MB batch of 20 sign-in listings took
+// 180 MB, and one above max_message_bytes was lost as one oversized reject). Its responses are
+// streamed: a 2xx body's elements one by one, each with ITS body's context (one batch may list
+// several logs); any other response (a failed one, one whose status follows its body, a single
+// object) alone, as a batch of that one response that the parser reads or rejects as before.
+TEST(JsonStreamFramer, ABatchResponseIsStreamedResponseByResponseWithEachBodysContext) {
+  const std::string sign_ins = "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns";
+  const std::string sign_ups = "https://graph.microsoft.com/beta/$metadata#auditLogs/signUps";
+  const std::string text =
+      "{\n  \"responses\": [\n"
+      "    {\n      \"id\": \"1\",\n      \"status\": 200,\n      \"headers\": {\n"
+      "        \"Content-Type\": \"application/json\"\n      },\n      \"body\": {\n"
+      "        \"@odata.context\": \"" +
+      sign_ins +
+      "\",\n"
+      "        \"@odata.nextLink\": \"https://g/?$skiptoken=a]}\",\n"
+      "        \"value\": [\n          {\n            \"id\": \"a1\",\n"
+      "            \"status\": {\"errorCode\": 0}\n          },\n          {\"id\": \"a2\"}\n"
+      "        ]\n      }\n    },\n"
+      "    {\n      \"id\": \"2\",\n      \"status\": \"200\",\n      \"body\": {\n"
+      "        \"@odata.context\": \"" +
+      sign_ups +
+      "\",\n"
+      "        \"value\": [\n          {\"id\": \"b1\"}\n        ]\n      }\n    },\n"
+      "    {\n      \"id\": \"3\",\n      \"status\": 403,\n      \"body\": {\n"
+      "        \"error\": {\"code\": \"Authorization_RequestDenied\", \"message\": \"x\"}\n"
+      "      }\n    },\n"
+      "    {\n      \"body\": {\"value\": [{\"id\": \"c1\"}]},\n      \"id\": \"4\",\n"
+      "      \"status\": 200\n    },\n"
+      "    {\"id\": \"5\", \"status\": 200, \"body\": {\"@odata.context\": \"x/$entity\", "
+      "\"id\": \"d1\"}}\n"
+      "  ]\n}\n"
+      "{\"id\":\"ndjson\"}\n";
+  const auto got = ReadAll(text);
+  ASSERT_EQ(got.size(), 7u);
+  EXPECT_EQ(got[0].payload,
+            "{\n            \"id\": \"a1\",\n            \"status\": {\"errorCode\": 0}\n"
+            "          }");
+  EXPECT_EQ(got[0].page_context, sign_ins);
+  EXPECT_EQ(got[1].payload, "{\"id\": \"a2\"}");
+  EXPECT_EQ(got[1].page_context, sign_ins);
+  EXPECT_EQ(got[2].payload, "{\"id\": \"b1\"}");
+  EXPECT_EQ(got[2].page_context, sign_ups);
+  // The others alone, each a batch of one response.
+  EXPECT_EQ(got[3].payload,
+            "{\"responses\":[{\n      \"id\": \"3\",\n      \"status\": 403,\n      \"body\": {\n"
+            "        \"error\": {\"code\": \"Authorization_RequestDenied\", \"message\": \"x\"}\n"
+            "      }\n    }]}");
+  EXPECT_EQ(got[3].page_context, "");
+  EXPECT_EQ(got[4].payload,
+            "{\"responses\":[{\n      \"body\": {\"value\": [{\"id\": \"c1\"}]},\n      \"id\": "
+            "\"4\",\n      \"status\": 200\n    }]}");
+  EXPECT_EQ(got[5].payload,
+            "{\"responses\":[{\"id\": \"5\", \"status\": 200, \"body\": {\"@odata.context\": "
+            "\"x/$entity\", \"id\": \"d1\"}}]}");
+  for (int i = 0; i < 6; ++i) EXPECT_TRUE(got[i].in_stream) << i;
+  EXPECT_EQ(got[6].payload, "{\"id\":\"ndjson\"}");
+  EXPECT_FALSE(got[6].in_stream);
+
+  // What the parser makes of them: the failed response dead-lettered with its reason, the others
+  // read as in the batch whole.
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  ctx.source_tenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
+  const ParseResult& failed = parser.Parse(got[3].payload, ctx);
+  ASSERT_EQ(failed.rejections.size(), 1u);
+  EXPECT_EQ(failed.rejections[0].reason, RejectReason::kErrorResponse);
+  EXPECT_NE(failed.rejections[0].raw.find("Authorization_RequestDenied"), std::string_view::npos);
+  EXPECT_TRUE(failed.events.empty());
+}
+
+// A compact $batch on one line longer than a message streams the same way; a response above the
+// limit that is not streamed is cut and rejected alone, and the responses after it are read.
+TEST(JsonStreamFramer, ALongCompactBatchResponseIsStreamed) {
+  std::string batch = R"({"responses":[)";
+  for (int r = 0; r < 3; ++r) {
+    batch += (r ? "," : "");
+    batch += R"({"id":")" + std::to_string(r) + R"(","status":200,"body":{"@odata.context":"c)" +
+             std::to_string(r) + R"(","value":[)";
+    for (int i = 0; i < 10; ++i) {
+      batch += (i ? "," : "");
+      batch += R"({"id":")" + std::to_string(r * 10 + i) + R"(","pad":")" + std::string(100, 'p') +
+               R"("})";
+    }
+    batch += "]}}";
+  }
+  batch += R"(,{"id":"big","status":500,"body":{"error":{"message":")" + std::string(2000, 'e') +
+           R"("}}},{"id":"9","status":204}]})";
+  const auto got = ReadAll(batch + "\n{\"id\":\"end\"}\n", 1024);
+  ASSERT_EQ(got.size(), 33u);
+  EXPECT_EQ(got[0].page_context, "c0");
+  EXPECT_EQ(got[29].payload, R"({"id":"29","pad":")" + std::string(100, 'p') + R"("})");
+  EXPECT_EQ(got[29].page_context, "c2");
+  EXPECT_EQ(got[30].payload.size(), 1025u);  // cut: the parser rejects it as oversized
+  EXPECT_EQ(got[31].payload, R"({"responses":[{"id":"9","status":204}]})");
+  EXPECT_EQ(got[32].payload, R"({"id":"end"})");
+}
+
+// A $batch cut at every byte (a truncated download): the source always ends, with bounded,
+// non-empty messages, never more than the bytes.
+TEST(JsonStreamFramer, ABatchResponseCutAnywhereEndsWithBoundedMessages) {
+  const std::string batch =
+      "{\n  \"responses\": [\n    {\n      \"id\": \"1\",\n      \"status\": 200,\n"
+      "      \"body\": {\n        \"@odata.context\": \"c\",\n        \"value\": [\n"
+      "          {\"id\": \"a\"},\n          5,\n          \"{}\"\n        ]\n      }\n    },\n"
+      "    {\"id\": \"2\", \"status\": 403, \"body\": {\"error\": {\"code\": \"x\"}}},\n"
+      "    7,\n    [1],\n    \"s\"\n  ]\n}\n";
+  for (std::size_t cut = 1; cut <= batch.size(); ++cut) {
+    const std::string text = batch.substr(0, cut) + "\n{\"id\":\"next\"}\n";
+    const auto got = ReadAll(text, 1024);
+    ASSERT_FALSE(got.empty()) << cut;
+    EXPECT_LE(got.size(), text.size()) << cut;
+    for (const Got& g : got) {
+      EXPECT_FALSE(g.payload.empty()) << cut;
+      EXPECT_LE(g.payload.size(), 1025u) << cut;
+    }
+  }
+  const auto whole = ReadAll(batch, 1024);
+  ASSERT_EQ(whole.size(), 7u);
+  EXPECT_EQ(whole[1].payload, "5");
+  EXPECT_EQ(whole[2].payload, "\"{}\"");
+  EXPECT_EQ(whole[4].payload, "{\"responses\":[7]}");
+  EXPECT_EQ(whole[5].payload, "{\"responses\":[[1]]}");
+  EXPECT_EQ(whole[6].payload, "{\"responses\":[\"s\"]}");
+}
+
 TEST(JsonStreamFramer, AnArrayWrittenOneRecordPerLineStreamsItsRecords) {
   const auto got = ReadAll("[\n{\"id\":\"1\"},\n{\"id\":\"2\"}\n]");  // no final newline
   ASSERT_EQ(got.size(), 2u);
