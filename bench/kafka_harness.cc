@@ -225,9 +225,15 @@ double BareConsumer(const Options& o, const MockCluster& cluster, uint64_t messa
 }
 
 // K1 (hop false) and K3 (hop true): `privmon run` with a kafka source; records/s from first
-// progress to all processed. Sets *alerts to the alert lines it wrote.
+// progress to all processed. Sets *alerts to the alert lines it wrote and *cpu to its CPU
+// microseconds per record over the same span, all threads and without the metrics server's
+// (civetweb threads, serving this harness's scrape every 20 ms: ~128 KB of text each with
+// 1,000 tenants' series, about a quarter of K1's CPU by perf).
+struct CpuPerRecord {
+  double all = 0, without_metrics = 0;
+};
 double PrivmonKafka(const Options& o, const MockCluster& cluster, uint64_t records, int rep,
-                    bool hop, uint64_t* alerts) {
+                    bool hop, uint64_t* alerts, CpuPerRecord* cpu) {
   const int port = FreePort();
   const std::string name = hop ? "kafka-hop" : "kafka";
   const std::string config = o.dir + "/" + name + ".yaml",
@@ -259,6 +265,7 @@ double PrivmonKafka(const Options& o, const MockCluster& cluster, uint64_t recor
   const pid_t pid =
       Spawn({o.privmon, "run", "--config", config}, "/dev/null", o.dir + "/" + name + ".err");
   double first = 0, done = 0, last_n = -1;
+  double cpu_first = 0, metrics_first = 0, cpu_done = 0, metrics_done = 0;
   Clock::time_point first_at{}, done_at{};
   auto deadline = Clock::now() + std::chrono::seconds(120);  // 120 s without progress: stalled
   while (done == 0) {
@@ -268,8 +275,14 @@ double PrivmonKafka(const Options& o, const MockCluster& cluster, uint64_t recor
                      SumSamples(metrics, "privmon_events_rejected_total");
     const auto now = Clock::now();
     if (n != last_n) last_n = n, deadline = now + std::chrono::seconds(120);
-    if (n > 0 && first == 0) first = n, first_at = now;
-    if (n >= static_cast<double>(records)) done = n, done_at = now;
+    if (n > 0 && first == 0) {
+      first = n, first_at = now;
+      cpu_first = ProcessCpuSeconds(pid), metrics_first = ThreadsCpuSeconds(pid, "civetweb");
+    }
+    if (n >= static_cast<double>(records)) {
+      done = n, done_at = now;
+      cpu_done = ProcessCpuSeconds(pid), metrics_done = ThreadsCpuSeconds(pid, "civetweb");
+    }
     int status = 0;
     if (now > deadline || waitpid(pid, &status, WNOHANG) == pid) {
       const std::string how = now > deadline ? "stalled (120 s without progress)"
@@ -298,6 +311,9 @@ double PrivmonKafka(const Options& o, const MockCluster& cluster, uint64_t recor
   Check(WaitExit(pid) == 0, "privmon run failed: " + ReadText(o.dir + "/" + name + ".err"));
   const std::string text = ReadText(out);
   *alerts = static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
+  const double span = std::max(1.0, done - first);
+  cpu->all = (cpu_done - cpu_first) * 1e6 / span;
+  cpu->without_metrics = cpu->all - (metrics_done - metrics_first) * 1e6 / span;
   return (done - first) / Seconds(first_at, done_at);
 }
 
@@ -373,15 +389,20 @@ int Main(int argc, char** argv) {
       Seconds(fill_start, Clock::now()));
 
   const std::string scan_config = ScanConfig(o.dir, 2);
-  std::vector<double> bare, kafka, hop, scan;
+  std::vector<double> bare, kafka, hop, scan, kafka_cpu, kafka_cpu_bare, scan_cpu;
   uint64_t kafka_alerts = 0, hop_alerts = 0, scan_alerts = 0;
   for (int r = 0; r < o.reps; ++r) {
     bare.push_back(BareConsumer(o, cluster, messages, r));
-    kafka.push_back(PrivmonKafka(o, cluster, n, r, /*hop=*/false, &kafka_alerts));
-    hop.push_back(PrivmonKafka(o, cluster, n, r, /*hop=*/true, &hop_alerts));
+    CpuPerRecord cpu, hop_cpu;
+    kafka.push_back(PrivmonKafka(o, cluster, n, r, /*hop=*/false, &kafka_alerts, &cpu));
+    kafka_cpu.push_back(cpu.all), kafka_cpu_bare.push_back(cpu.without_metrics);
+    hop.push_back(PrivmonKafka(o, cluster, n, r, /*hop=*/true, &hop_alerts, &hop_cpu));
     uint64_t records = 0;
     const std::string scan_out = o.dir + "/scan-alerts.jsonl";
-    const double s = ScanSeconds(o.privmon, o.dir, scan_config, input, &records, scan_out);
+    double scan_cpu_s = 0;
+    const double s =
+        ScanSeconds(o.privmon, o.dir, scan_config, input, &records, scan_out, &scan_cpu_s);
+    scan_cpu.push_back(scan_cpu_s * 1e6 / static_cast<double>(n));
     Check(records == n, "scan saw a different count");
     scan.push_back(static_cast<double>(n) / s);
     const std::string text = ReadText(scan_out);
@@ -390,6 +411,8 @@ int Main(int argc, char** argv) {
   std::printf("K0 bare librdkafka consumer messages/s: %s\n", Reps(bare).c_str());
   std::printf("K1 privmon run, kafka source records/s: %s (%llu alerts)\n", Reps(kafka).c_str(),
               static_cast<unsigned long long>(kafka_alerts));
+  std::printf("K1 CPU us per record, all threads: %s; without the metrics server: %s; scan: %s\n",
+              Reps(kafka_cpu).c_str(), Reps(kafka_cpu_bare).c_str(), Reps(scan_cpu).c_str());
   std::printf("K2 privmon scan records/s: %s (%llu alerts)\n", Reps(scan).c_str(),
               static_cast<unsigned long long>(scan_alerts));
   std::printf("K3 privmon run, kafka source through the state topic records/s: %s (%llu alerts)\n",
@@ -417,6 +440,12 @@ int Main(int argc, char** argv) {
       "%.0f MB/s, %.0f records/s | %.2f x (K2); %.2f x (K1) | >= 0.8 x (K2): %s |\n",
       2 * o.partitions, k3 * mb / static_cast<double>(n), k3, k3 / k2, k3 / k1,
       k3 >= 0.8 * k2 ? "met" : "missed");
+  std::printf(
+      "| K1/K2 cpu | CPU us per record, `run` with the kafka source (all threads; without its "
+      "metrics server) vs `scan` (whole process, start-up included) | %.2f; %.2f vs %.2f | "
+      "%.2f x; %.2f x | (report) |\n",
+      Median(kafka_cpu), Median(kafka_cpu_bare), Median(scan_cpu),
+      Median(kafka_cpu) / Median(scan_cpu), Median(kafka_cpu_bare) / Median(scan_cpu));
   std::printf(
       "\nalerts: kafka %llu, through the state topic %llu, scan %llu; harness took %.0f s\n",
       static_cast<unsigned long long>(kafka_alerts), static_cast<unsigned long long>(hop_alerts),
