@@ -27,8 +27,15 @@ namespace privmon {
 namespace {
 
 // privmon's defaults; any of them can be overridden under `properties`.
-constexpr std::array<std::pair<const char*, const char*>, 7> kConsumerDefaults = {{
+constexpr std::array<std::pair<const char*, const char*>, 8> kConsumerDefaults = {{
     {"client.id", "privmon"},
+    // A fetch that finds no new data waits this long at the broker (default 500 ms). While it
+    // waits, partitions left out of it because their local queue was full cannot be fetched
+    // again, and the event-time merge waits on whichever of them empties first: catching up on
+    // a backlog (a restart, a replay) ran at ~0.45 x scan with 500 ms, ~0.95 x with 100 ms
+    // (privmon_kafka_bench K1, BENCHMARKS.md session 18). At the head of an idle topic a
+    // consumer asks each broker at most 10 times a second.
+    {"fetch.wait.max.ms", "100"},
     // Offsets are stored only for messages parsed and queued to the shards (see StoreDelivered).
     {"enable.auto.offset.store", "false"},
     // Bounded local buffering: past this, librdkafka stops fetching (back-pressure).
