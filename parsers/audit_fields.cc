@@ -6,6 +6,7 @@
 #include "core/role_templates.h"
 #include "parsers/activity_names.h"
 #include "parsers/event_builder.h"
+#include "parsers/outcome.h"
 #include "parsers/text_util.h"
 
 namespace privmon::parsers {
@@ -249,12 +250,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   // `result`) reads as its envelope `resultType` / `ResultType` says, and as a success when that
   // says nothing either: nothing says it failed, as a sign-in without a status and an Azure
   // Activity record without a status are read. A stated failure, timeout or other value is none.
-  std::string_view result = TrimSpaces(f.result);
-  if (result.empty() || EqualsIgnoreCase(result, "null")) result = TrimSpaces(f.result_type);
-  if (result.empty() || EqualsIgnoreCase(result, "null") || EqualsIgnoreCase(result, "success") ||
-      result == "0") {
-    a.flags |= kAuditSuccess;
-  }
+  if (AuditSucceeded(f.result, f.result_type)) a.flags |= kAuditSuccess;
   if (ContainsIgnoreCase(f.result_reason, "temporary access pass")) a.flags |= kTemporaryAccessPass;
   if (a.activity == Activity::kUpdateUser && f.strong_auth_method_modified) {
     a.flags |= kStrongAuthMethodModified;

@@ -2,6 +2,7 @@
 
 #include "core/hash.h"
 #include "parsers/json_text_field.h"
+#include "parsers/outcome.h"
 #include "parsers/text_util.h"
 #include "parsers/time_text.h"
 
@@ -553,18 +554,12 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       }
       FillAccount(ev.tenant_hash, id, upn, ev.account);
       const std::string_view op = FirstNonEmpty({f.operation_name_value, f.operation_name});
-      // Azure Activity writes a record per step of an operation (Start, Success, Failure): a
-      // failed elevation elevated nothing, and its Start record (also written before a failure)
-      // has not elevated yet; its outcome record says whether it did.
-      bool failed = false;
-      for (std::string_view status : {f.result_type, f.activity_status}) {
-        status = TrimSpaces(status);
-        failed = failed || EqualsIgnoreCase(status, "Failure") ||
-                 EqualsIgnoreCase(status, "Failed") || EqualsIgnoreCase(status, "Start") ||
-                 EqualsIgnoreCase(status, "Started") || EqualsIgnoreCase(status, "Accepted");
-      }
-      ev.elevate_access =
-          !failed && EqualsIgnoreCase(op, "Microsoft.Authorization/elevateAccess/action");
+      // Azure Activity writes a record per step of an operation (Start, Accepted, Success,
+      // Failure, Canceled): a failed or canceled elevation elevated nothing, and its Start,
+      // Accepted or In Progress record (also written before a failure) has not elevated yet; its
+      // outcome record says whether it did (parsers/outcome.h).
+      ev.elevate_access = ActivitySucceeded(f.result_type, f.activity_status) &&
+                          EqualsIgnoreCase(op, "Microsoft.Authorization/elevateAccess/action");
       if (ev.elevate_access) KeyAccountByUpn(ev.tenant_hash, ev.account);
       break;
     }

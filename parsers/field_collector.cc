@@ -440,8 +440,15 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Text(v, out.activity_date_time);
     case Key::kActivityDisplayName:
       return Text(v, out.activity_display_name);
-    case Key::kActivityStatus:
-      return Text(v, out.activity_status);
+    case Key::kActivityStatus: {
+      // Log Analytics AzureActivity has two status columns, `ActivityStatusValue` and the legacy
+      // `ActivityStatus`, empty in today's rows and exported after it: an empty one states nothing
+      // and must not erase the other ("Failure" read as no status, a success).
+      std::string_view status;
+      Text(v, status);
+      if (!TrimSpaces(status).empty() || out.activity_status.empty()) out.activity_status = status;
+      return;
+    }
     case Key::kAppId:
       return Text(v, out.app_id);
     case Key::kAuthenticationDetails:
@@ -627,7 +634,10 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
     if (EqualsIgnoreCase(key, "errorCode")) {
       Text(child, out.error_code);
     } else if (EqualsIgnoreCase(key, "value")) {
-      Text(child, out.activity_status);  // Azure Activity: {"value":"Succeeded",...}
+      // Azure Activity REST: {"value":"Succeeded",...}; an empty one states nothing.
+      std::string_view status;
+      Text(child, status);
+      if (!TrimSpaces(status).empty() || out.activity_status.empty()) out.activity_status = status;
     } else if (EqualsIgnoreCase(key, "additionalDetails")) {
       std::string_view details;
       Text(child, details);

@@ -5,6 +5,7 @@
 #include "core/hash.h"
 #include "parsers/event_builder.h"
 #include "parsers/ip_address.h"
+#include "parsers/outcome.h"
 #include "parsers/text_util.h"
 
 namespace privmon::parsers {
@@ -175,12 +176,9 @@ uint64_t HashJoined(std::string_view a, std::string_view sep, std::string_view b
 
 void FillSignInFields(const RecordFields& f, Event& ev) {
   SignInFields& s = ev.signin;
-  // status.errorCode (number) is authoritative; the envelope/LA resultType is text.
-  if (auto code = ParseInt(f.error_code)) {
-    s.error_code = static_cast<int32_t>(*code);
-  } else if (auto result = ParseInt(f.result_type)) {
-    s.error_code = static_cast<int32_t>(*result);
-  }
+  // status.errorCode (number) is authoritative; the envelope/LA resultType is text, a code or,
+  // in some exports, "Success" / "Failure" (parsers/outcome.h).
+  s.error_code = SignInErrorCode(f.error_code, f.result_type);
   if (s.channel != SignInChannel::kOther && f.is_interactive == 0 &&
       ev.format == RecordFormat::kGraph) {
     s.channel = SignInChannel::kNonInteractive;

@@ -28,6 +28,10 @@ bool SameRoleAsRecord(uint64_t kept_role, const AuditFields& au) {
 void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& /*who*/,
                               AccountState& st, const TenantSettings& tenant) {
   if (tenant.paw_devices.empty()) return;
+  // Only a successful sign-in opens a session an activation can come from: a failed one (a
+  // password spray's 50126, a 53003 blocked by Conditional Access) or an interrupt (50074, an MFA
+  // prompt nobody answered; 50140) from another machine shows no elevation came from there.
+  if (e.signin.error_code != 0) return;
   const Seconds32 t = ToSeconds32(e.time);
   const bool from_paw = !e.signin.device_id.empty() &&
                         tenant.paw_devices.contains(HashLower(e.signin.device_id.view()));

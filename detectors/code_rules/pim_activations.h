@@ -1,6 +1,7 @@
 // The PIM activation family (RULES.md, guide row "Elevations" and "Elevation not occurring on
 // SAW/PAW"): PRIV-EL-06 "Elevation not from a privileged access workstation" (an activation with
-// a sign-in not from the tenant's paw_devices, or none at all, in the `window` before it) and
+// a successful sign-in not from the tenant's paw_devices, or none at all, in the `window` before
+// it; a failed or interrupted sign-in opened no session and is no evidence either way) and
 // PRIV-EL-08 "Elevation longer than policy" (an activation not ended by an expiry or deactivation
 // of the same role within `window`, the policy length plus grace; an end naming no role ends
 // any). C++ because both are verdicts on an activation that wait in event time for late records

@@ -175,6 +175,16 @@ def from_diag(rec):
         outcome = rec.get("result") or rec.get("resultType")
         if "result" not in graph and outcome:
             graph["result"] = outcome
+    elif rec.get("resultType") not in (None, ""):
+        # A sign-in's outcome stated only by the envelope ("50126", or "Failure" as some exports
+        # write it): kept in status.errorCode, as from_la keeps a row's ResultType.
+        status = dict(graph["status"]) if isinstance(graph.get("status"), dict) else {}
+        if "errorCode" not in status:
+            try:
+                status["errorCode"] = int(rec["resultType"])
+            except (TypeError, ValueError):
+                status["errorCode"] = rec["resultType"]
+            graph["status"] = status
     return category, rec.get("tenantId"), graph, rec.get("identity")
 
 
