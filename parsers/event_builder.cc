@@ -116,7 +116,9 @@ bool HasSignInMember(const RecordFields& f) {
 }  // namespace
 
 std::optional<SkippedCategory> OtherLogByMembers(const RecordFields& f) {
-  const uint8_t m = f.other_log_members;
+  // A directory object's members (a user's, a group's) name no log: SkippedCategoryOf reads them
+  // only once a record is of no kind privmon reads.
+  const uint8_t m = f.other_log_members & ~uint8_t{kDirectoryObjectMember};
   if (m == 0) [[likely]] {
     return std::nullopt;
   }
@@ -350,6 +352,14 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   // polled beside the logs, no record of them.
   if (f.type.empty() && f.category.empty() && !f.created_date_time.empty() &&
       !TrimSpaces(f.upn).empty() && f.user_id.empty() && !HasSignInMember(f)) {
+    return SkippedCategory::kOtherEntra;
+  }
+  // So too a user or group without the createdDateTime above and without an @odata.context
+  // naming its entity set (`az ad user list`, `jq '.value[]'` of GET /users, Get-MgUser |
+  // ConvertTo-Json, Get-MgGroup): known by the members only a directory object has. Read only
+  // here, once the record is of no kind privmon reads (a script's report joining a user's
+  // properties to its MFA registration is still a registration).
+  if (f.type.empty() && f.category.empty() && (f.other_log_members & kDirectoryObjectMember) != 0) {
     return SkippedCategory::kOtherEntra;
   }
   const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);

@@ -286,17 +286,36 @@ Key LookupRecordKey(std::string_view key) {
 // length first, as most keys are of none of these lengths.
 uint8_t OtherLogMemberOf(std::string_view key) {
   switch (key.size()) {
+    case 7:
+      return EqualsIgnoreCase(key, "surname") ? kDirectoryObjectMember : 0;
+    case 8:
+      return EqualsIgnoreCase(key, "jobTitle") ? kDirectoryObjectMember : 0;
+    case 9:
+      return EqualsIgnoreCase(key, "givenName") ? kDirectoryObjectMember : 0;
+    case 10:
+      return EqualsIgnoreCase(key, "groupTypes") ? kDirectoryObjectMember : 0;
     case 11:
-      return EqualsIgnoreCase(key, "trafficType") ? kNetworkAccessMember : 0;
+      if (EqualsIgnoreCase(key, "trafficType")) return kNetworkAccessMember;
+      return EqualsIgnoreCase(key, "mobilePhone") || EqualsIgnoreCase(key, "mailEnabled")
+                 ? kDirectoryObjectMember
+                 : 0;
+    case 12:
+      return EqualsIgnoreCase(key, "mailNickname") ? kDirectoryObjectMember : 0;
     case 13:
       if (EqualsIgnoreCase(key, "riskEventType")) return kRiskDetectionMember;
       return EqualsIgnoreCase(key, "transactionId") ? kNetworkAccessMember : 0;
+    case 14:
+      return EqualsIgnoreCase(key, "businessPhones") || EqualsIgnoreCase(key, "officeLocation")
+                 ? kDirectoryObjectMember
+                 : 0;
     case 15:
-      return EqualsIgnoreCase(key, "destinationFQDN") ? kNetworkAccessMember : 0;
+      if (EqualsIgnoreCase(key, "destinationFQDN")) return kNetworkAccessMember;
+      return EqualsIgnoreCase(key, "securityEnabled") ? kDirectoryObjectMember : 0;
     case 16:
       return EqualsIgnoreCase(key, "detectedDateTime") ? kRiskDetectionMember : 0;
     case 17:
-      return EqualsIgnoreCase(key, "provisioningSteps") ? kProvisioningMember : 0;
+      if (EqualsIgnoreCase(key, "provisioningSteps")) return kProvisioningMember;
+      return EqualsIgnoreCase(key, "preferredLanguage") ? kDirectoryObjectMember : 0;
     case 18:
       return EqualsIgnoreCase(key, "provisioningAction") ? kProvisioningMember : 0;
     case 22:
@@ -430,7 +449,12 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         return Dynamic(JsonTextFields::kAdditionalDetails, v, out,
                        &FieldCollector::AdditionalDetails);
       }
-      if (!in_properties && !v.is_null()) out.other_log_members |= OtherLogMemberOf(key);
+      if (!in_properties) {
+        // A directory object writes its every property, null or not (Get-MgUser, `az ad user
+        // list`): its null members name it as well.
+        const uint8_t member = OtherLogMemberOf(key);
+        if (!v.is_null() || member == kDirectoryObjectMember) out.other_log_members |= member;
+      }
       return;
     case Key::kAadTenantId:
       return Text(v, out.aad_tenant_id);

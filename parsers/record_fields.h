@@ -28,6 +28,11 @@ enum OtherLogMember : uint8_t {
   // provisioningAction, provisioningSteps, provisioningStatusInfo: provisioningObjectSummary;
   // AADProvisioningLogs.
   kProvisioningMember = 8,
+  // businessPhones, givenName, surname, jobTitle, mobilePhone, officeLocation, preferredLanguage
+  // (a user's default properties: GET /users, `az ad user list`, Get-MgUser); groupTypes,
+  // mailEnabled, mailNickname, securityEnabled (a group's): directory objects a poller or script
+  // lists beside the logs, no log record of any kind has them.
+  kDirectoryObjectMember = 16,
 };
 
 struct RecordFields {
