@@ -240,6 +240,14 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
         "(a user, Global Secure Access traffic), not a sign-in";
     return {};
   }
+  if (f.ecs_document) {
+    unknown_detail =
+        "Elastic Common Schema document (Elastic's Azure integration output) without "
+        "event.original: its fields are renamed (snake_case) and the Azure record is not kept; "
+        "ship the Azure records themselves, or keep them with the integration's "
+        "preserve_original_event tag";
+    return {};
+  }
   unknown_detail = "object in no known record format";
   return {};
 }

@@ -449,6 +449,16 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         return Dynamic(JsonTextFields::kAdditionalDetails, v, out,
                        &FieldCollector::AdditionalDetails);
       }
+      if (!in_properties && key.size() <= 5) [[unlikely]] {
+        // An ECS document's "ecs" ({"version": ..}) and "event" objects (record_fields.h).
+        if (key.size() == 3 && EqualsIgnoreCase(key, "ecs") && v.is_object()) {
+          out.ecs_document = true;
+        } else if (key.size() == 5 && EqualsIgnoreCase(key, "event")) {
+          ForEachField(v, [&](std::string_view k, dom::element child) {
+            if (EqualsIgnoreCase(k, "original") && child.is_string()) Text(child, out.ecs_original);
+          });
+        }
+      }
       if (!in_properties) {
         // A directory object writes its every property, null or not (Get-MgUser, `az ad user
         // list`): its null members name it as well.

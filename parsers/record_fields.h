@@ -74,6 +74,13 @@ struct RecordFields {
   // bits).
   uint8_t other_log_members = 0;
 
+  // An Elastic Common Schema document (the output of Elastic's Azure integration, read back from
+  // Elasticsearch): `ecs_document` when it has the "ecs" object every such document carries, and
+  // `ecs_original` the Azure record it was made from, as JSON text ("event": {"original": ..}),
+  // when the integration kept it (its preserve_original_event tag).
+  bool ecs_document = false;
+  std::string_view ecs_original;
+
   // Record id.
   std::string_view id;
   std::string_view correlation_id;
