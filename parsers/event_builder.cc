@@ -452,6 +452,15 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     reason = RejectReason::kUnknownFormat;
     return false;
   }
+  // A part privmon reads was cut by PowerShell's ConvertTo-Json at its -Depth (a single
+  // directoryAudit at the default 2 keeps its targets but writes their modifiedProperties as type
+  // names): read without it, a break-glass account's MFA change or a role's name would be missed
+  // silently. Rejected as the export that lost it; one re-exported deeper is read whole.
+  if (!f.net_type_name.empty()) [[unlikely]] {
+    reason = RejectReason::kWrongType;
+    detail = kDepthCutDetail;
+    return false;
+  }
   ev = Event{};
   ev.kind = k.kind;
   ev.format = k.format;

@@ -347,10 +347,22 @@ bool MentionsFraudReport(std::string_view s) {
 // collector per parse thread); reset by BeginRecord, moved into RecordFields per top-level field.
 thread_local std::string_view tl_net_type_name;
 
-bool IsNetTypeName(std::string_view s) {
+bool IsOneNetTypeName(std::string_view s) {
   return (s.starts_with("Microsoft.Graph.") || s.starts_with("Microsoft.Open.") ||
           s.starts_with("System.Collections.")) &&
          s.find(' ') == std::string_view::npos;
+}
+
+// An array below the -Depth is written as its elements converted to text, joined by spaces (four
+// modified properties: "Microsoft.Graph.PowerShell.Models.MicrosoftGraphModifiedProperty
+// Microsoft.Graph.PowerShell.Models.MicrosoftGraphModifiedProperty ..."): each is a type name.
+bool IsNetTypeName(std::string_view s) {
+  if (!IsOneNetTypeName(s.substr(0, s.find(' ')))) return false;
+  for (std::size_t space = s.find(' '); space != std::string_view::npos; space = s.find(' ')) {
+    s.remove_prefix(space + 1);
+    if (!IsOneNetTypeName(s.substr(0, s.find(' ')))) return false;
+  }
+  return true;
 }
 
 // Notes `v` when it is a type name standing where an object was expected (cold: a failed read).
