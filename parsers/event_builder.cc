@@ -344,9 +344,14 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
   // Directory objects a poller lists beside the logs: users ("users", "users(id,...)",
   // "users/$entity": GET /users answers businessPhones, displayName, mail, ..., with no
   // createdDateTime to know them by) and the recycle bin's "directory/deletedItems/...".
-  if (StartsWithIgnoreCase(name, "users") &&
-      (name.size() == 5 || name[5] == '(' || name[5] == '/' || name[5] == '$')) {
-    return SkippedCategory::kOtherEntra;
+  // So too the directory's other objects (GET /groups, /servicePrincipals, ..., and their /delta
+  // pages, whose minimal elements name little beside their id and "members@delta").
+  for (std::string_view set : {"users", "groups", "servicePrincipals", "applications", "devices",
+                               "directoryRoles", "directoryObjects"}) {
+    if (StartsWithIgnoreCase(name, set) && (name.size() == set.size() || name[set.size()] == '(' ||
+                                            name[set.size()] == '/' || name[set.size()] == '$')) {
+      return SkippedCategory::kOtherEntra;
+    }
   }
   if (StartsWithIgnoreCase(name, "directory/deletedItems")) return SkippedCategory::kOtherEntra;
   return std::nullopt;
