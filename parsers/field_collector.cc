@@ -461,14 +461,25 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         return Dynamic(JsonTextFields::kAdditionalDetails, v, out,
                        &FieldCollector::AdditionalDetails);
       }
-      if (!in_properties && key.size() <= 5) [[unlikely]] {
-        // An ECS document's "ecs" ({"version": ..}) and "event" objects (record_fields.h).
-        if (key.size() == 3 && EqualsIgnoreCase(key, "ecs") && v.is_object()) {
-          out.ecs_document = true;
-        } else if (key.size() == 5 && EqualsIgnoreCase(key, "event")) {
-          ForEachField(v, [&](std::string_view k, dom::element child) {
-            if (EqualsIgnoreCase(k, "original") && child.is_string()) Text(child, out.ecs_original);
-          });
+      if (!in_properties && key.size() <= 7) [[unlikely]] {
+        // An ECS document's "ecs" ({"version": ..}) and "event" objects (record_fields.h), at the
+        // record's root or in the "_source" of an Elasticsearch hit as elasticdump writes it
+        // ({"_index": .., "_id": .., "_source": {..}}).
+        auto ecs_member = [&](std::string_view k, dom::element child) {
+          if (k.size() == 3 && EqualsIgnoreCase(k, "ecs") && child.is_object()) {
+            out.ecs_document = true;
+          } else if (k.size() == 5 && EqualsIgnoreCase(k, "event")) {
+            ForEachField(child, [&](std::string_view name, dom::element value) {
+              if (EqualsIgnoreCase(name, "original") && value.is_string()) {
+                Text(value, out.ecs_original);
+              }
+            });
+          }
+        };
+        if (key.size() == 7 && EqualsIgnoreCase(key, "_source") && v.is_object()) {
+          ForEachField(v, ecs_member);
+        } else {
+          ecs_member(key, v);
         }
       }
       if (!in_properties) {
