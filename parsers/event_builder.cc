@@ -117,7 +117,9 @@ bool HasSignInMember(const RecordFields& f) {
 }  // namespace
 
 std::optional<SkippedCategory> OtherLogByMembers(const RecordFields& f) {
-  const uint8_t m = f.other_log_members;
+  // A directory object's members (a user's, a group's) name no log: SkippedCategoryOf reads them
+  // only once a record is of no kind privmon reads.
+  const uint8_t m = f.other_log_members & ~uint8_t{kDirectoryObjectMember};
   if (m == 0) [[likely]] {
     return std::nullopt;
   }
@@ -239,6 +241,14 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
         "(a user, Global Secure Access traffic), not a sign-in";
     return {};
   }
+  if (f.ecs_document) {
+    unknown_detail =
+        "Elastic Common Schema document (Elastic's Azure integration output) without "
+        "event.original: its fields are renamed (snake_case) and the Azure record is not kept; "
+        "ship the Azure records themselves, or keep them with the integration's "
+        "preserve_original_event tag";
+    return {};
+  }
   unknown_detail = "object in no known record format";
   return {};
 }
@@ -335,9 +345,14 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
   // Directory objects a poller lists beside the logs: users ("users", "users(id,...)",
   // "users/$entity": GET /users answers businessPhones, displayName, mail, ..., with no
   // createdDateTime to know them by) and the recycle bin's "directory/deletedItems/...".
-  if (StartsWithIgnoreCase(name, "users") &&
-      (name.size() == 5 || name[5] == '(' || name[5] == '/' || name[5] == '$')) {
-    return SkippedCategory::kOtherEntra;
+  // So too the directory's other objects (GET /groups, /servicePrincipals, ..., and their /delta
+  // pages, whose minimal elements name little beside their id and "members@delta").
+  for (std::string_view set : {"users", "groups", "servicePrincipals", "applications", "devices",
+                               "directoryRoles", "directoryObjects"}) {
+    if (StartsWithIgnoreCase(name, set) && (name.size() == set.size() || name[set.size()] == '(' ||
+                                            name[set.size()] == '/' || name[set.size()] == '$')) {
+      return SkippedCategory::kOtherEntra;
+    }
   }
   if (StartsWithIgnoreCase(name, "directory/deletedItems")) return SkippedCategory::kOtherEntra;
   return std::nullopt;
@@ -351,6 +366,14 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   // polled beside the logs, no record of them.
   if (f.type.empty() && f.category.empty() && !f.created_date_time.empty() &&
       !TrimSpaces(f.upn).empty() && f.user_id.empty() && !HasSignInMember(f)) {
+    return SkippedCategory::kOtherEntra;
+  }
+  // So too a user or group without the createdDateTime above and without an @odata.context
+  // naming its entity set (`az ad user list`, `jq '.value[]'` of GET /users, Get-MgUser |
+  // ConvertTo-Json, Get-MgGroup): known by the members only a directory object has. Read only
+  // here, once the record is of no kind privmon reads (a script's report joining a user's
+  // properties to its MFA registration is still a registration).
+  if (f.type.empty() && f.category.empty() && (f.other_log_members & kDirectoryObjectMember) != 0) {
     return SkippedCategory::kOtherEntra;
   }
   const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);
@@ -433,6 +456,15 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   const Kind k = Classify(f, detail);
   if (!k.known) {
     reason = RejectReason::kUnknownFormat;
+    return false;
+  }
+  // A part privmon reads was cut by PowerShell's ConvertTo-Json at its -Depth (a single
+  // directoryAudit at the default 2 keeps its targets but writes their modifiedProperties as type
+  // names): read without it, a break-glass account's MFA change or a role's name would be missed
+  // silently. Rejected as the export that lost it; one re-exported deeper is read whole.
+  if (!f.net_type_name.empty()) [[unlikely]] {
+    reason = RejectReason::kWrongType;
+    detail = kDepthCutDetail;
     return false;
   }
   ev = Event{};

@@ -286,17 +286,36 @@ Key LookupRecordKey(std::string_view key) {
 // length first, as most keys are of none of these lengths.
 uint8_t OtherLogMemberOf(std::string_view key) {
   switch (key.size()) {
+    case 7:
+      return EqualsIgnoreCase(key, "surname") ? kDirectoryObjectMember : 0;
+    case 8:
+      return EqualsIgnoreCase(key, "jobTitle") ? kDirectoryObjectMember : 0;
+    case 9:
+      return EqualsIgnoreCase(key, "givenName") ? kDirectoryObjectMember : 0;
+    case 10:
+      return EqualsIgnoreCase(key, "groupTypes") ? kDirectoryObjectMember : 0;
     case 11:
-      return EqualsIgnoreCase(key, "trafficType") ? kNetworkAccessMember : 0;
+      if (EqualsIgnoreCase(key, "trafficType")) return kNetworkAccessMember;
+      return EqualsIgnoreCase(key, "mobilePhone") || EqualsIgnoreCase(key, "mailEnabled")
+                 ? kDirectoryObjectMember
+                 : 0;
+    case 12:
+      return EqualsIgnoreCase(key, "mailNickname") ? kDirectoryObjectMember : 0;
     case 13:
       if (EqualsIgnoreCase(key, "riskEventType")) return kRiskDetectionMember;
       return EqualsIgnoreCase(key, "transactionId") ? kNetworkAccessMember : 0;
+    case 14:
+      return EqualsIgnoreCase(key, "businessPhones") || EqualsIgnoreCase(key, "officeLocation")
+                 ? kDirectoryObjectMember
+                 : 0;
     case 15:
-      return EqualsIgnoreCase(key, "destinationFQDN") ? kNetworkAccessMember : 0;
+      if (EqualsIgnoreCase(key, "destinationFQDN")) return kNetworkAccessMember;
+      return EqualsIgnoreCase(key, "securityEnabled") ? kDirectoryObjectMember : 0;
     case 16:
       return EqualsIgnoreCase(key, "detectedDateTime") ? kRiskDetectionMember : 0;
     case 17:
-      return EqualsIgnoreCase(key, "provisioningSteps") ? kProvisioningMember : 0;
+      if (EqualsIgnoreCase(key, "provisioningSteps")) return kProvisioningMember;
+      return EqualsIgnoreCase(key, "preferredLanguage") ? kDirectoryObjectMember : 0;
     case 18:
       return EqualsIgnoreCase(key, "provisioningAction") ? kProvisioningMember : 0;
     case 22:
@@ -328,10 +347,22 @@ bool MentionsFraudReport(std::string_view s) {
 // collector per parse thread); reset by BeginRecord, moved into RecordFields per top-level field.
 thread_local std::string_view tl_net_type_name;
 
-bool IsNetTypeName(std::string_view s) {
+bool IsOneNetTypeName(std::string_view s) {
   return (s.starts_with("Microsoft.Graph.") || s.starts_with("Microsoft.Open.") ||
           s.starts_with("System.Collections.")) &&
          s.find(' ') == std::string_view::npos;
+}
+
+// An array below the -Depth is written as its elements converted to text, joined by spaces (four
+// modified properties: "Microsoft.Graph.PowerShell.Models.MicrosoftGraphModifiedProperty
+// Microsoft.Graph.PowerShell.Models.MicrosoftGraphModifiedProperty ..."): each is a type name.
+bool IsNetTypeName(std::string_view s) {
+  if (!IsOneNetTypeName(s.substr(0, s.find(' ')))) return false;
+  for (std::size_t space = s.find(' '); space != std::string_view::npos; space = s.find(' ')) {
+    s.remove_prefix(space + 1);
+    if (!IsOneNetTypeName(s.substr(0, s.find(' ')))) return false;
+  }
+  return true;
 }
 
 // Notes `v` when it is a type name standing where an object was expected (cold: a failed read).
@@ -430,7 +461,33 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         return Dynamic(JsonTextFields::kAdditionalDetails, v, out,
                        &FieldCollector::AdditionalDetails);
       }
-      if (!in_properties && !v.is_null()) out.other_log_members |= OtherLogMemberOf(key);
+      if (!in_properties && key.size() <= 7) [[unlikely]] {
+        // An ECS document's "ecs" ({"version": ..}) and "event" objects (record_fields.h), at the
+        // record's root or in the "_source" of an Elasticsearch hit as elasticdump writes it
+        // ({"_index": .., "_id": .., "_source": {..}}).
+        auto ecs_member = [&](std::string_view k, dom::element child) {
+          if (k.size() == 3 && EqualsIgnoreCase(k, "ecs") && child.is_object()) {
+            out.ecs_document = true;
+          } else if (k.size() == 5 && EqualsIgnoreCase(k, "event")) {
+            ForEachField(child, [&](std::string_view name, dom::element value) {
+              if (EqualsIgnoreCase(name, "original") && value.is_string()) {
+                Text(value, out.ecs_original);
+              }
+            });
+          }
+        };
+        if (key.size() == 7 && EqualsIgnoreCase(key, "_source") && v.is_object()) {
+          ForEachField(v, ecs_member);
+        } else {
+          ecs_member(key, v);
+        }
+      }
+      if (!in_properties) {
+        // A directory object writes its every property, null or not (Get-MgUser, `az ad user
+        // list`): its null members name it as well.
+        const uint8_t member = OtherLogMemberOf(key);
+        if (!v.is_null() || member == kDirectoryObjectMember) out.other_log_members |= member;
+      }
       return;
     case Key::kAadTenantId:
       return Text(v, out.aad_tenant_id);

@@ -28,6 +28,11 @@ enum OtherLogMember : uint8_t {
   // provisioningAction, provisioningSteps, provisioningStatusInfo: provisioningObjectSummary;
   // AADProvisioningLogs.
   kProvisioningMember = 8,
+  // businessPhones, givenName, surname, jobTitle, mobilePhone, officeLocation, preferredLanguage
+  // (a user's default properties: GET /users, `az ad user list`, Get-MgUser); groupTypes,
+  // mailEnabled, mailNickname, securityEnabled (a group's): directory objects a poller or script
+  // lists beside the logs, no log record of any kind has them.
+  kDirectoryObjectMember = 16,
 };
 
 struct RecordFields {
@@ -68,6 +73,13 @@ struct RecordFields {
   // them): they name that log where no @odata annotation, `Type` or `category` does (OtherLogMember
   // bits).
   uint8_t other_log_members = 0;
+
+  // An Elastic Common Schema document (the output of Elastic's Azure integration, read back from
+  // Elasticsearch): `ecs_document` when it has the "ecs" object every such document carries, and
+  // `ecs_original` the Azure record it was made from, as JSON text ("event": {"original": ..}),
+  // when the integration kept it (its preserve_original_event tag).
+  bool ecs_document = false;
+  std::string_view ecs_original;
 
   // Record id.
   std::string_view id;

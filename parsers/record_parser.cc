@@ -261,6 +261,11 @@ struct RecordParser::Impl {
   // (a pretty-printed v2 response, whose frames the file source streams one by one).
   void ParseTable(dom::object table, uint32_t table_open, const ParseContext& ctx);
   void Emit(const parsers::RecordFields& fields, std::string_view raw, const ParseContext& ctx);
+  // An Elastic Common Schema document's event.original (RecordFields::ecs_original): the Azure
+  // record it was made from, read as that record (its bytes are the text), as were it shipped
+  // itself. False, with nothing emitted, when the text is no JSON object.
+  bool EmitOriginal(std::string_view original, const ParseContext& ctx);
+  bool reading_original = false;
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
     result.rejections.push_back(Rejection{reason, raw, detail});
   }
@@ -752,8 +757,32 @@ void RecordParser::Impl::ParseTable(dom::object table, uint32_t table_open,
   }
 }
 
+bool RecordParser::Impl::EmitOriginal(std::string_view original, const ParseContext& ctx) {
+  original = parsers::TrimSpaces(original);
+  dom::element inner;
+  dom::object object;
+  if (!original.starts_with('{') ||
+      text_fields.Open(parsers::JsonTextFields::kRecord, original, inner) != simdjson::SUCCESS ||
+      inner.get_object().get(object) != simdjson::SUCCESS) {
+    return false;
+  }
+  // `original` lies in the message's DOM, `object` in the slot's: both outlive the fields reset.
+  fields = {};
+  collector.BeginRecord();
+  for (dom::key_value_pair field : object) collector.RecordField(field.key, field.value, fields);
+  reading_original = true;
+  Emit(fields, original, ctx);
+  reading_original = false;
+  return true;
+}
+
 void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view raw,
                               const ParseContext& ctx) {
+  // Elastic's document of an Azure record that kept the record itself: the record is read, not
+  // the document's renamed fields.
+  if (!f.ecs_original.empty() && !reading_original) [[unlikely]] {
+    if (EmitOriginal(f.ecs_original, ctx)) return;
+  }
   const uint64_t index = record_index++;
   if (page_category) [[unlikely]] {
     result.skipped.push_back(Skipped{*page_category, raw});

@@ -2,7 +2,8 @@
 """Judges every case of the given folders again in another shape (tests/cases/transpose.py): the
 same records as Graph objects, diagnostic records or Log Analytics rows must give the same verdicts.
 
-    run_transposed.py FORM PRIVMON_BINARY CASES_DIR...   FORM: graph | diag | la | la_text | graph_ps
+    run_transposed.py FORM PRIVMON_BINARY CASES_DIR...   FORM: graph | diag | la | la_text | graph_ps |
+                                                       graph_batch | ecs
 
 Each case folder (one holding expected.txt) is transposed into a temporary folder and judged by
 run_case.py, as the case itself is. Cases listed in NOT_CARRIED are skipped in the shapes that
@@ -49,7 +50,8 @@ def main():
                 if not os.path.isfile(os.path.join(case, "expected.txt")):
                     continue
                 # A $batch response carries what a Graph object carries.
-                shape = "graph" if form == "graph_batch" else form
+                # An ECS document keeps the diagnostic record.
+                shape = {"graph_batch": "graph", "ecs": "diag"}.get(form, form)
                 if shape in NOT_CARRIED.get(name, (set(),))[0]:
                     continue
                 transpose.transpose_case(form, case, os.path.join(out, name))

@@ -3,7 +3,7 @@
 carry Entra data, so that the same case is judged in every shape privmon reads.
 
     transpose.py FORM CASE_DIR OUT_DIR        FORM: graph | diag | la | la_text | graph_ps |
-                                              graph_batch
+                                              graph_batch | ecs
 
 The three shapes (../shared/corpus/SCHEMA.md): a Microsoft Graph object (signIn, directoryAudit;
 one per line, with a "<tenant>\\t" frame when the tenant is known: Graph records name none), an Azure
@@ -15,7 +15,8 @@ element) and written one per line in FORM; every other line or record (registrat
 Activity, other categories, lines that are not JSON) is written as it was. Two variants of the
 shapes as real exports write them: `la_text` (a row's dynamic columns as JSON text) and `graph_ps`
 (a Graph object with PascalCase names at every depth, as Graph PowerShell's ConvertTo-Json writes),
-and `graph_batch` (each Graph object in an indented Graph JSON $batch response). config.yaml, args and
+`graph_batch` (each Graph object in an indented Graph JSON $batch response) and `ecs` (each
+record as Elastic's Azure integration stores it, the diagnostic record in event.original). config.yaml, args and
 expected.txt are copied: the verdicts must not depend on the shape.
 
 What a shape cannot carry is not invented: a diagnostic record's `identity` has no Graph field (it
@@ -291,8 +292,31 @@ def to_graph_batch(category, tenant, rec, identity):
     return f"{tenant}\t{text}" if tenant else text
 
 
+def to_ecs(category, tenant, rec, identity):
+    """A diagnostic record as Elastic's Azure integration stores it: an Elastic Common Schema
+    document (field names as in corpus/more/elastic-integrations/ecs-expected) keeping the record
+    in event.original (the integration's preserve_original_event tag), read back from Elasticsearch
+    one document per line."""
+    original = to_diag(category, tenant, rec, identity)
+    diag = json.loads(original)
+    log = "auditlogs" if category == AUDIT_TABLE else "signinlogs"
+    azure = {log: {"category": category, "operation_name": diag.get("operationName"),
+                   "operation_version": "1.0"},
+             "resource": {"id": diag["resourceId"], "provider": "Microsoft.aadiam"}}
+    if diag.get("correlationId"):
+        azure["correlation_id"] = diag["correlationId"]
+    if tenant:
+        azure["tenant_id"] = tenant
+    doc = {"@timestamp": diag.get("time"), "azure": azure, "cloud": {"provider": "azure"},
+           "ecs": {"version": "8.11.0"},
+           "event": {"action": diag.get("operationName"), "kind": "event", "original": original},
+           "tags": ["preserve_original_event"]}
+    line = json.dumps(doc, separators=(",", ":"))
+    return f"{tenant}\t{line}" if tenant else line
+
+
 WRITERS = {"graph": to_graph, "diag": to_diag, "la": to_la, "la_text": to_la_text,
-           "graph_ps": to_graph_ps, "graph_batch": to_graph_batch}
+           "graph_ps": to_graph_ps, "graph_batch": to_graph_batch, "ecs": to_ecs}
 
 
 def transpose_line(line, write):

@@ -1,6 +1,7 @@
 // Every real record of the corpus copies in tests/data/parsers, with expected values read from
 // the records themselves (see tests/data/parsers/README.md for where each file comes from).
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <filesystem>
 
@@ -456,6 +457,50 @@ TEST(RecordParserCorpus, InPlaceParsesEqualCopiedParsesOnEveryFile) {
     }
   }
   EXPECT_GT(compared, 100u);
+}
+
+// Elastic's Azure integration writes each record as an Elastic Common Schema document, its fields
+// renamed; with the integration's preserve_original_event tag it keeps the record in
+// event.original. Read back from Elasticsearch, such a document is the record it kept (the same
+// event as the record shipped itself), and one without it is rejected with a reason that says so.
+TEST(RecordParserCorpus, ElasticDocumentIsReadAsTheRecordItKept) {
+  const std::string wrapped =
+      ReadFile(DataPath("more/elastic-integrations/ecs-expected/"
+                        "test-auditlogs-result-reason.log-expected.json"));
+  simdjson::dom::parser dom;
+  simdjson::dom::element document;
+  ASSERT_EQ(dom.parse(wrapped).get(document), simdjson::SUCCESS);
+  simdjson::dom::element ecs;
+  ASSERT_EQ(document.at_pointer("/expected/0").get(ecs), simdjson::SUCCESS);
+  const std::string ecs_line = simdjson::minify(ecs);
+
+  const Parsed raw =
+      ParseLines("more/elastic-integrations/auditlogs/test-auditlogs-result-reason.log");
+  ASSERT_EQ(raw.events.size(), 1u);
+  RecordParser parser;
+  ParseContext ctx;
+  const ParseResult& r = parser.Parse(ecs_line, ctx);
+  ASSERT_EQ(r.events.size(), 1u) << (r.rejections.empty() ? "" : r.rejections[0].detail);
+  const Event& e = r.events[0];
+  EXPECT_EQ(e.kind, EventKind::kAudit);
+  EXPECT_EQ(e.tenant_id.view(), raw.events[0].tenant_id.view());
+  EXPECT_EQ(e.time, raw.events[0].time);
+  EXPECT_EQ(e.record_id.view(), raw.events[0].record_id.view());
+  EXPECT_EQ(e.fingerprint, raw.events[0].fingerprint);
+  EXPECT_EQ(e.audit.activity, Activity::kAddMemberToRole);
+  EXPECT_FALSE(e.audit.flags & kAuditSuccess);
+  EXPECT_EQ(e.actor.key, raw.events[0].actor.key);
+
+  // The same document without event.original (the integration's default).
+  const std::size_t at = ecs_line.find("\"original\":");
+  ASSERT_NE(at, std::string::npos);
+  std::string without = ecs_line;
+  without.replace(at, std::string_view("\"original\":").size(), "\"original_dropped\":");
+  const ParseResult& j = parser.Parse(without, ctx);
+  EXPECT_TRUE(j.events.empty());
+  ASSERT_EQ(j.rejections.size(), 1u);
+  EXPECT_EQ(j.rejections[0].reason, RejectReason::kUnknownFormat);
+  EXPECT_NE(j.rejections[0].detail.find("Elastic Common Schema"), std::string_view::npos);
 }
 
 }  // namespace

@@ -888,9 +888,11 @@ namespace {
 
 // PowerShell's ConvertTo-Json writes objects nested below its -Depth (2 by default) as their
 // .NET type names. A sign-in whose status is one would read as a success whatever happened: it is
-// rejected (wrong_type) saying to export again with a larger -Depth; an audit whose initiator and
-// targets are type names says the same instead of a bare no_account; a sign-in that lost only its
-// authentication steps is read without them.
+// rejected (wrong_type) saying to export again with a larger -Depth; so is an audit whose initiator
+// and targets are type names, one that kept its targets but lost their modified properties (a
+// single directoryAudit at the default -Depth 2: the MFA methods or role name they name), and a
+// sign-in that lost only its authentication steps (-Depth 1: a fraud report is named there). An
+// array below the -Depth is its elements' type names joined by spaces.
 TEST(RecordParserShapes, ObjectsCutToDotNetTypeNamesByConvertToJsonDepthAreNamed) {
   RecordParser parser(1 << 20);
   ParseContext ctx;
@@ -911,15 +913,34 @@ TEST(RecordParserShapes, ObjectsCutToDotNetTypeNamesByConvertToJsonDepthAreNamed
       R"(["Microsoft.Graph.PowerShell.Models.MicrosoftGraphTargetResource"]})",
       ctx);
   ASSERT_EQ(audit.rejections.size(), 1u);
-  EXPECT_EQ(audit.rejections[0].reason, RejectReason::kNoAccount);
+  EXPECT_EQ(audit.rejections[0].reason, RejectReason::kWrongType);
   EXPECT_NE(audit.rejections[0].detail.find("-Depth"), std::string_view::npos);
+  const ParseResult& properties = parser.Parse(
+      R"({"Id":"a2","ActivityDateTime":"2025-12-02T08:01:10Z","ActivityDisplayName":)"
+      R"("Update user","Category":"UserManagement","LoggedByService":"Core Directory",)"
+      R"("Result":"success","TargetResources":[{"Id":"U1","Type":"User","UserPrincipalName":)"
+      R"("bg@x.example","ModifiedProperties":"Microsoft.Graph.PowerShell.Models.)"
+      R"(MicrosoftGraphModifiedProperty Microsoft.Graph.PowerShell.Models.)"
+      R"(MicrosoftGraphModifiedProperty"}]})",
+      ctx);
+  EXPECT_TRUE(properties.events.empty());
+  ASSERT_EQ(properties.rejections.size(), 1u);
+  EXPECT_EQ(properties.rejections[0].reason, RejectReason::kWrongType);
+  EXPECT_NE(properties.rejections[0].detail.find("-Depth"), std::string_view::npos);
   const ParseResult& steps = parser.Parse(
       R"({"Id":"s2","CreatedDateTime":"2025-12-02T08:01:10Z","UserId":"U1","AppId":"app",)"
       R"("Status":{"ErrorCode":50126},"AuthenticationDetails":)"
       R"(["Microsoft.Graph.PowerShell.Models.MicrosoftGraphAuthenticationDetail"]})",
       ctx);
-  ASSERT_EQ(steps.events.size(), 1u);
-  EXPECT_EQ(steps.events[0].signin.error_code, 50126);
+  EXPECT_TRUE(steps.events.empty());
+  ASSERT_EQ(steps.rejections.size(), 1u);
+  EXPECT_EQ(steps.rejections[0].reason, RejectReason::kWrongType);
+  // Text that only starts like a type name is no cut object.
+  const ParseResult& text = parser.Parse(
+      R"({"Id":"s3","CreatedDateTime":"2025-12-02T08:01:10Z","UserId":"U1","AppId":"app",)"
+      R"("Status":{"ErrorCode":0},"DeviceDetail":"Microsoft.Graph.PowerShell.Models.X and more"})",
+      ctx);
+  ASSERT_EQ(text.events.size(), 1u);
 }
 
 }  // namespace
