@@ -406,7 +406,16 @@ void KeyAccountByUpn(uint64_t tenant_hash, AccountRef& account) {
 
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out) {
   id = NormalizeId(id);  // "{GUID}" is the account of "guid"
-  upn = StripDeletedUserPrefix(id, TrimSpaces(upn));
+  upn = TrimSpaces(upn);
+  if (IsGuidText(upn)) {
+    // A UPN field holding an object id (non-interactive sign-ins name some users so: corpus
+    // test-signinlogs-raw.log) is no name: the account's id when the record names none, else
+    // nothing. As a UPN it named the account in alerts (the newest name kept) and failed the
+    // naming policy (a false PRIV-SI-03).
+    if (id.empty()) id = NormalizeId(upn);
+    upn = {};
+  }
+  upn = StripDeletedUserPrefix(id, upn);
   out = AccountRef{};
   out.id_hash = id.empty() ? 0 : HashLower(id);
   out.upn_hash = upn.empty() ? 0 : HashLower(upn);
