@@ -579,6 +579,20 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
           id = caller;
         }
       }
+      if (upn.empty()) {
+        // Without a upn claim or an address as Caller (a guest's token in a diagnostic-settings
+        // record, which has no Caller), the name claim names the user: the address it signs in
+        // with (" admin@contoso.com" in Microsoft's sample, a space before it), after an identity
+        // provider's prefix ("live.com#") where it has one.
+        std::string_view name = TrimSpaces(f.claims_name);
+        if (const std::size_t at = name.find('@'); at != std::string_view::npos) {
+          const std::size_t hash = name.rfind('#', at);
+          if (hash != std::string_view::npos && !ContainsIgnoreCase(name, "#EXT#")) {
+            name = name.substr(hash + 1);
+          }
+          upn = name;
+        }
+      }
       FillAccount(ev.tenant_hash, id, upn, ev.account);
       const std::string_view op = FirstNonEmpty({f.operation_name_value, f.operation_name});
       // Azure Activity writes a record per step of an operation (Start, Success, Failure): a
