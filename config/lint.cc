@@ -7,6 +7,7 @@
 #include <map>
 
 #include "config/diagnostics.h"
+#include "parsers/text_util.h"
 
 namespace privmon {
 namespace {
@@ -72,7 +73,7 @@ void LintTenants(const YAML::Node& root, Diagnostics& diag) {
   if (!tenants.IsMap()) return;
   for (const auto& entry : tenants) {
     const std::string id = entry.first.as<std::string>("");
-    if (!IsGuid(id)) {
+    if (!IsGuid(parsers::NormalizeId(id))) {  // "{GUID}" is a GUID too, as records write it
       diag.Error(entry.first.Mark(), config::Quoted("tenants", id),
                  "a tenant id is the Entra tenant's GUID "
                  "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx); put a display name under `name:`");

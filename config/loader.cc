@@ -20,6 +20,7 @@
 #include "core/custom_rules.h"
 #include "core/hash.h"
 #include "core/small_file.h"
+#include "parsers/text_util.h"
 #include "rules/builtin_rules.h"
 
 namespace privmon {
@@ -47,8 +48,10 @@ void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diag
                     CompiledConfig* out, std::vector<ConfigNote>* notes) {
   config::ForEachKeyedEntry(
       node, "tenants", diag, [&](const YAML::Node& key, const YAML::Node& value) {
-        const std::string& id = key.Scalar();
-        const std::string path = config::Quoted("tenants", id);
+        // As records' tenant ids compare (parsers NormalizeId): trimmed, case and the braces of
+        // the registry form "{GUID}" ignored. A key written so named no tenant of any record.
+        const std::string id(parsers::NormalizeId(key.Scalar()));
+        const std::string path = config::Quoted("tenants", key.Scalar());
         if (id.empty()) {
           diag.Error(key, path, "a tenant id cannot be empty");
           return;

@@ -174,7 +174,10 @@ void OverlayApproved(const YAML::Node& node, std::string_view path, Diagnostics&
           });
       tenant->approved_ip_ranges = std::move(ranges);
     } else if (key == "inviters") {
-      ReadHashList(value, key_path, diag, &tenant->approved_inviters);
+      // Accounts, as break_glass lists them: a guest listed by its #EXT# UPN is also listed by
+      // the home UPN it spells (no Domain Services names: only audit actors are judged).
+      absl::flat_hash_set<uint64_t> names;
+      ReadAccountList(value, key_path, diag, &tenant->approved_inviters, &names);
     } else if (key == "require_managed_device") {
       ReadBool(value, key_path, diag, &tenant->require_managed_device);
     }

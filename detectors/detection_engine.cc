@@ -5,8 +5,8 @@
 
 #include "core/hash.h"
 #include "detectors/code_rules/unused_account.h"
-#include "parsers/text_util.h"
 #include "rules/builtin_rules.h"
+#include "rules/rule_eval.h"
 
 namespace privmon {
 
@@ -317,17 +317,9 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
 
 namespace {
 bool Listed(const absl::flat_hash_set<uint64_t>& set, const AccountRef& ref) {
-  if ((ref.id_hash != 0 && set.contains(ref.id_hash)) ||
-      (ref.upn_hash != 0 && set.contains(ref.upn_hash))) {
-    return true;
-  }
   // A guest named by its #EXT# UPN (the directory's: audit and registration records) is also the
   // account a list names by its home UPN, as its sign-ins do (config lists the other way round).
-  const std::string_view upn = ref.upn.view();
-  if (upn.find('#') == std::string_view::npos) return false;
-  char buffer[decltype(ref.upn)::capacity()];
-  const std::string_view home = parsers::GuestHomeUpn(upn, buffer, sizeof(buffer));
-  return !home.empty() && set.contains(HashLower(home));
+  return AccountListed(set, ref);
 }
 
 // Listed in `set`, or, for a Domain Services security event (keyed by the account name without

@@ -424,13 +424,33 @@ std::string_view StripDeletedUserPrefix(std::string_view id, std::string_view up
 
 void KeyAccountByUpn(uint64_t tenant_hash, AccountRef& account) {
   if (account.upn_hash == 0) return;
-  account.key = HashCombine(tenant_hash, account.upn_hash);
+  // A guest's #EXT# UPN (the audit log's name of a guest administrator) by the address it spells:
+  // Azure Activity names a guest, whose token carries no upn claim, by its e-mail address
+  // (`Caller`: "the email address of the user ..., the UPN claim or SPN claim based on
+  // availability").
+  uint64_t name = account.upn_hash;
+  const std::string_view upn = account.upn.view();
+  if (upn.find('#') != std::string_view::npos) {
+    char buffer[decltype(account.upn)::capacity()];
+    const std::string_view home = GuestHomeUpn(upn, buffer, sizeof(buffer));
+    if (!home.empty()) name = HashLower(home);
+  }
+  account.key = HashCombine(tenant_hash, name);
   if (account.key == 0) account.key = 1;
 }
 
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out) {
   id = NormalizeId(id);  // "{GUID}" is the account of "guid"
-  upn = StripDeletedUserPrefix(id, TrimSpaces(upn));
+  upn = TrimSpaces(upn);
+  if (IsGuidText(upn)) {
+    // A UPN field holding an object id (non-interactive sign-ins name some users so: corpus
+    // test-signinlogs-raw.log) is no name: the account's id when the record names none, else
+    // nothing. As a UPN it named the account in alerts (the newest name kept) and failed the
+    // naming policy (a false PRIV-SI-03).
+    if (id.empty()) id = NormalizeId(upn);
+    upn = {};
+  }
+  upn = StripDeletedUserPrefix(id, upn);
   out = AccountRef{};
   out.id_hash = id.empty() ? 0 : HashLower(id);
   out.upn_hash = upn.empty() ? 0 : HashLower(upn);
@@ -579,10 +599,32 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       ev.registration.is_admin_stated = f.is_admin != -1;
       break;
     case EventKind::kAzureActivity: {
-      std::string_view id = f.claims_object_id, upn = f.claims_upn;
+      std::string_view id = TrimSpaces(f.claims_object_id), upn = TrimSpaces(f.claims_upn);
+      // Caller is "the email address of the user ..., the UPN claim or SPN claim based on
+      // availability": a name where the claims carry no upn (a guest's token has none: its
+      // objectidentifier alone named it, and its elevation keyed apart from its audit record),
+      // else an id (an SPN, an object id) where they carry no objectidentifier.
       const std::string_view caller = TrimSpaces(f.caller);
-      if (id.empty() && upn.empty() && !caller.empty()) {
-        (caller.find('@') != std::string_view::npos ? upn : id) = caller;
+      if (!caller.empty()) {
+        if (caller.find('@') != std::string_view::npos) {
+          if (upn.empty()) upn = caller;
+        } else if (id.empty() && upn.empty()) {
+          id = caller;
+        }
+      }
+      if (upn.empty()) {
+        // Without a upn claim or an address as Caller (a guest's token in a diagnostic-settings
+        // record, which has no Caller), the name claim names the user: the address it signs in
+        // with (" admin@contoso.com" in Microsoft's sample, a space before it), after an identity
+        // provider's prefix ("live.com#") where it has one.
+        std::string_view name = TrimSpaces(f.claims_name);
+        if (const std::size_t at = name.find('@'); at != std::string_view::npos) {
+          const std::size_t hash = name.rfind('#', at);
+          if (hash != std::string_view::npos && !ContainsIgnoreCase(name, "#EXT#")) {
+            name = name.substr(hash + 1);
+          }
+          upn = name;
+        }
       }
       FillAccount(ev.tenant_hash, id, upn, ev.account);
       const std::string_view op = FirstNonEmpty({f.operation_name_value, f.operation_name});

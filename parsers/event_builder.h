@@ -44,7 +44,8 @@ std::optional<SkippedCategory> OtherLogByMembers(const RecordFields& fields);
 // Helpers shared by the per-kind builders (signin_fields.cc, audit_fields.cc).
 // FillAccount names the account by its clean UPN: a deleted user's UPN arrives as its object id
 // (32 hex digits, no dashes) glued to the UPN, and that prefix is stripped
-// (StripDeletedUserPrefix).
+// (StripDeletedUserPrefix); a "UPN" that is a GUID (an object id written in the UPN field) is no
+// name: the account's id when the record names no other, else dropped.
 std::string_view StripDeletedUserPrefix(std::string_view id, std::string_view upn);
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out);
 // Keys an account by its UPN where it names one (else as FillAccount keyed it). For the two records

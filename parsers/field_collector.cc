@@ -903,6 +903,9 @@ void FieldCollector::Claims(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key, "http://schemas.microsoft.com/identity/claims/tenantid") ||
                EqualsIgnoreCase(key, "tid")) {
       Text(child, out.claims_tenant_id);
+    } else if (EqualsIgnoreCase(key,
+                                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name")) {
+      Text(child, out.claims_name);
     }
   });
 }

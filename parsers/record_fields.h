@@ -178,6 +178,7 @@ struct RecordFields {
   // Azure Activity and SecurityEvent.
   std::string_view claims_upn;
   std::string_view claims_object_id;
+  std::string_view claims_name;  // the name claim (a guest's token has no upn claim)
   std::string_view caller;
   std::string_view event_id;
   std::string_view computer;

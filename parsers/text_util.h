@@ -100,6 +100,22 @@ inline std::string_view NormalizeId(std::string_view s) {
   return s;
 }
 
+// Whether `s` (trimmed, braces dropped: NormalizeId) is a GUID in its canonical form,
+// "8-4-4-4-12" hex digits: an object id, not a name.
+inline bool IsGuidText(std::string_view s) {
+  s = NormalizeId(s);
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (AsciiLower(c) >= 'a' && AsciiLower(c) <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Integer from text such as "50126", "-1" or " 4673 " (a number that arrived as a string, or the
 // raw token of a JSON number), or an integral decimal "50126.0" (exports that carry a numeric
 // column as floating point write its text so; the JSON number 50126.0 already reads "50126").

@@ -1,10 +1,12 @@
 // Evaluating a compiled predicate (rules/rule_language.h) against one Event: one switch per
 // condition over the event's fixed-size fields and the named account's state, comparisons of
 // integers only; an `in_list` condition probes one of the tenant's hash sets (no allocation).
-// No string work, no virtual call. Pure; any thread.
+// No string work (but a guest's #EXT# UPN read as its home UPN for an account list), no virtual
+// call. Pure; any thread.
 #pragma once
 
 #include "core/config.h"
+#include "parsers/text_util.h"
 #include "rules/rule_language.h"
 
 namespace privmon {
@@ -17,6 +19,23 @@ struct AccountFacts {
   const AccountRef* who = nullptr;
   const TenantSettings* tenant = nullptr;
 };
+
+// Whether an account list (break_glass, privileged_accounts, approved.inviters, ...) names `ref`:
+// by its object id or UPN, or, for a guest named by its #EXT# UPN (the directory's form: audit
+// and registration records), by the home UPN that spells (the address it signs in with, as an
+// admin lists a guest; config lists add the home UPN of their #EXT# entries the other way round).
+// The string work is for a UPN holding '#' only.
+inline bool AccountListed(const absl::flat_hash_set<uint64_t>& set, const AccountRef& ref) {
+  if ((ref.id_hash != 0 && set.contains(ref.id_hash)) ||
+      (ref.upn_hash != 0 && set.contains(ref.upn_hash))) {
+    return true;
+  }
+  const std::string_view upn = ref.upn.view();
+  if (upn.find('#') == std::string_view::npos) return false;
+  char buffer[decltype(ref.upn)::capacity()];
+  const std::string_view home = parsers::GuestHomeUpn(upn, buffer, sizeof(buffer));
+  return !home.empty() && set.contains(HashLower(home));
+}
 
 // The tenant's set an `in_list` condition reads (a switch over ListId: no lookup by name).
 inline const absl::flat_hash_set<uint64_t>* ListSet(const TenantSettings& t, ListId l) {
@@ -138,7 +157,13 @@ inline bool Holds(const Condition& c, const Event& e, const AccountFacts& facts)
     const absl::flat_hash_set<uint64_t>* set =
         facts.tenant == nullptr ? nullptr : ListSet(*facts.tenant, c.list);
     if (set == nullptr || set->empty()) return false;  // not configured: nothing to judge by
-    const bool in = AnyValue(e, c, facts, [set](uint64_t v) { return v != 0 && set->contains(v); });
+    // account.id: its id, its UPN, or a guest's home UPN (AccountListed), as the account lists
+    // of Resolve match them: an inviter approved by the address it signs in with is the guest the
+    // audit record names by its #EXT# UPN.
+    const bool in =
+        c.field == Field::kAccountId
+            ? facts.who != nullptr && AccountListed(*set, *facts.who)
+            : AnyValue(e, c, facts, [set](uint64_t v) { return v != 0 && set->contains(v); });
     return in != c.negate;
   }
   const bool in = AnyValue(e, c, facts, [&c](uint64_t v) {
