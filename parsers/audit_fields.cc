@@ -372,6 +372,15 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     if (app_id.empty()) app_id = app_name;
     if (!app_id.empty()) {
       FillAccount(ev.tenant_hash, app_id, app_name, ev.actor);
+      // An account list (approved.inviters: an app that invites guests) names an app by its
+      // application (client) id, the id its owners know it by, or by its service principal's
+      // object id: the initiator matches by either. The display name, which any app
+      // registration may copy, names it only where the record gives no appId.
+      char client_id_buffer[36];
+      const std::string_view client_id = CanonicalId(f.actor_app_id, client_id_buffer);
+      if (!client_id.empty() && HashLower(client_id) != ev.actor.id_hash) {
+        ev.actor.upn_hash = HashLower(client_id);
+      }
       a.flags |= kActorIsApp;
     }
     if (IsPimApp(app_name, NormalizeId(f.actor_app_id))) a.flags |= kInitiatedByPim;
