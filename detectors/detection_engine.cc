@@ -337,7 +337,7 @@ bool ListedAs(const absl::flat_hash_set<uint64_t>& set, const absl::flat_hash_se
 AccountRef KeptNames(const PrivilegedState& ps) {
   AccountRef ref;
   ref.id = ps.id;
-  ref.upn = ps.upn;
+  ref.upn.assign(ps.upn.view());
   ref.id_hash = ps.id.empty() ? 0 : HashLower(ps.id.view());
   ref.upn_hash = ps.upn.empty() ? 0 : HashLower(ps.upn.view());
   return ref;
@@ -448,7 +448,7 @@ void DetectionEngine::KeepNames(PrivilegedState& ps, const AccountRef& ref, Seco
   if (!ref.id.empty()) ps.id = ref.id;
   // The newest UPN by event time (a rename), whatever order the records arrive in.
   if (!ref.upn.empty() && t >= ps.upn_time) {
-    ps.upn = ref.upn;
+    ps.upn.assign(ref.upn.view());
     ps.upn_time = t;
   }
 }
@@ -545,7 +545,11 @@ bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings&
   // alert (a late record may carry a UPN the account has since been renamed from).
   if (const AccountState* st = accounts_.Find(account_key)) {
     if (const PrivilegedState* ps = accounts_.PrivilegedIfAny(*st)) {
-      if (!ps->upn.empty()) a.account_upn = ps->upn;
+      // Unless the kept UPN is the first 96 bytes of the alert's own (PrivilegedState keeps no
+      // more): the alert then names the account by the record's UPN whole.
+      if (!ps->upn.empty() && !(ps->upn.truncated() && a.upn().starts_with(ps->upn.view()))) {
+        a.SetUpn(ps->upn.view());
+      }
       if (a.account_id.empty()) a.account_id = ps->id;
     }
   }
