@@ -951,13 +951,15 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
     if (slot == JsonTextFields::kStatus) {
       if (IsNetTypeName(s.text)) {
         out.status_is_type_name = true;
-      } else {
+      } else if (const std::string_view text = TrimSpaces(s.text);
+                 !text.empty() && text.front() != '{' && text.front() != '[') {
         // The status as plain text ("status": "Succeeded": Get-AzLog's Status is a string, and
         // flattening exports write the REST wrapper's value so): the outcome it states, as
         // `status.value` (Azure Activity) or a textual `status.errorCode` (a sign-in) would. Read
-        // as no status, a Failed or Started elevation counted as done.
-        if (out.activity_status.empty()) out.activity_status = s.text;
-        if (out.error_code.empty()) out.error_code = s.text;
+        // as no status, a Failed or Started elevation counted as done. A JSON text that does not
+        // parse (cut short) is no status, as before.
+        if (out.activity_status.empty()) out.activity_status = text;
+        if (out.error_code.empty()) out.error_code = text;
       }
     }
     return;
