@@ -129,8 +129,10 @@ bool ReadHashList(const YAML::Node& n, std::string_view path, Diagnostics& diag,
           items_ok = false;
           return;
         }
-        // Ids compare as records' do: trimmed, case and the braces of "{GUID}" ignored.
-        hashes.insert(HashLower(parsers::NormalizeId(text)));
+        // Ids compare as records' do: trimmed, case, the braces of "{GUID}" and a GUID's
+        // missing dashes ignored (CanonicalId).
+        char id_buffer[36];
+        hashes.insert(HashLower(parsers::CanonicalId(text, id_buffer)));
       });
   if (ok && items_ok) *out = std::move(hashes);
   return ok && items_ok;

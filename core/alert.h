@@ -41,6 +41,7 @@ struct Alert {
   FixedString<40> tenant_id;
   FixedString<64> tenant_name;  // the tenant's configured `name`, empty when it has none
   FixedString<40> account_id;
+  // The UPN as a checkpoint stores it: up to 96 bytes. upn() reads it whole (account_upn_whole).
   FixedString<96> account_upn;
   EventTime time = 0;  // event time of the event that completed the rule
   EventTime first_seen = 0;
@@ -53,6 +54,24 @@ struct Alert {
   uint8_t detail_count = 0;
   std::array<Evidence, kMaxEvidence> evidence{};
   std::array<AlertDetail, kMaxDetails> details{};
+  // The UPN whole where it is longer than account_upn holds (Entra ID allows 113 characters, and
+  // a guest's #EXT# UPN spells its whole address before the tenant's domain); empty otherwise.
+  // Last, so a checkpoint keeps the members before it byte for byte as before and this one after
+  // the detail keys (state/checkpoint_codec.cc).
+  FixedString<kEventUpnCapacity> account_upn_whole;
+
+  // The account's UPN, whole (what sinks write).
+  std::string_view upn() const {
+    return account_upn_whole.empty() ? account_upn.view() : account_upn_whole.view();
+  }
+  void SetUpn(std::string_view upn) {
+    account_upn.assign(upn);
+    if (account_upn.truncated()) {
+      account_upn_whole.assign(upn);
+    } else {
+      account_upn_whole.clear();
+    }
+  }
 
   void AddEvidence(const Event& e) {
     if (evidence_count == kMaxEvidence) return;

@@ -163,12 +163,18 @@ enum AuditFlag : uint16_t {
 
 // One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);
 // 0 when the record names no such account.
+// The longest UPN an event carries whole: Entra ID allows 113 characters (64 before the @, 48
+// after), and a guest's #EXT# UPN spells its whole e-mail address before "#EXT#@" and the
+// tenant's domain. Judged on the whole text (the naming policy, a guest's home address); alerts
+// and PrivilegedState keep their own shorter copy (core/alert.h, state/privileged_state.h).
+inline constexpr std::size_t kEventUpnCapacity = 192;
+
 struct AccountRef {
   uint64_t key = 0;
   uint64_t id_hash = 0;   // HashLower(object id), 0 when absent
   uint64_t upn_hash = 0;  // HashLower(UPN), 0 when absent
   FixedString<40> id;
-  FixedString<96> upn;
+  FixedString<kEventUpnCapacity> upn;
   bool present() const { return key != 0; }
 };
 

@@ -15,7 +15,7 @@ Alert AlertEmitter::Begin(RuleId rule, const Event& e, const AccountRef& account
   a.tenant_hash = e.tenant_hash;
   a.tenant_id = e.tenant_id;
   a.account_id = account.id;
-  a.account_upn = account.upn;
+  a.SetUpn(account.upn.view());
   a.time = a.first_seen = a.last_seen = e.time;
   a.received_ns = e.received_ns;
   a.AddEvidence(e);

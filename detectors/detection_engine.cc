@@ -329,7 +329,42 @@ bool ListedAs(const absl::flat_hash_set<uint64_t>& set, const absl::flat_hash_se
   return Listed(set, ref) ||
          (e.kind == EventKind::kSecurityEvent && ref.upn_hash != 0 && names.contains(ref.upn_hash));
 }
+
+// The account as its PrivilegedState names it: its object id and its newest UPN. A reload (or a
+// restore) re-reads an account's listing from these as well as from the record at hand, which
+// may name it by its id alone (a non-interactive sign-in writing the id in the UPN field) while
+// the config lists its UPN.
+AccountRef KeptNames(const PrivilegedState& ps) {
+  AccountRef ref;
+  ref.id = ps.id;
+  ref.upn.assign(ps.upn.view());
+  ref.id_hash = ps.id.empty() ? 0 : HashLower(ps.id.view());
+  ref.upn_hash = ps.upn.empty() ? 0 : HashLower(ps.upn.view());
+  return ref;
+}
+
+// kBreakGlass | kPrivilegedConfigured as the tenant's lists name `ref` (ListedAs).
+uint8_t ListedFlags(const TenantSettings& tenant, const AccountRef& ref, const Event& e) {
+  uint8_t listed = 0;
+  if (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e))
+    listed |= kBreakGlass | kPrivilegedConfigured;
+  if (ListedAs(tenant.privileged_accounts, tenant.privileged_account_names, ref, e))
+    listed |= kPrivilegedConfigured;
+  return listed;
+}
 }  // namespace
+
+void DetectionEngine::DropStaleListing(AccountState& st, const PrivilegedState& ps) {
+  if (st.config_generation == config_generation_) return;
+  // Configured since a reload or a restore, and not seen since: a verdict that waits in event
+  // time (PRIV-PA-05's absence, SI-04, EL-06, EL-08, rule absences) reads the listing as the
+  // current config has it. What the config no longer lists is dropped now (a de-listed account
+  // is no longer privileged or break-glass); what it newly lists is taken up by the account's
+  // next record (Resolve: the listing's first effects, PRIV-SI-05's recheck, need one).
+  const uint8_t listed = ListedFlags(config_->ForTenant(ps.tenant_hash), KeptNames(ps), Event{});
+  st.flags &= static_cast<uint8_t>(
+      ~(static_cast<uint8_t>(kPrivilegedConfigured | kBreakGlass) & static_cast<uint8_t>(~listed)));
+}
 
 AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
                                        const TenantSettings& tenant) {
@@ -366,12 +401,13 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
   if (st.config_generation != config_generation_) {
     st.config_generation = config_generation_;
     // Listed now (a reload, or the account's first record): MakePrivileged() tells a new
-    // privilege (PRIV-SI-05's recheck) by the flags before the listing is applied.
-    uint8_t listed = 0;
-    if (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e))
-      listed |= kBreakGlass | kPrivilegedConfigured;
-    if (ListedAs(tenant.privileged_accounts, tenant.privileged_account_names, ref, e))
-      listed |= kPrivilegedConfigured;
+    // privilege (PRIV-SI-05's recheck) by the flags before the listing is applied. By the record,
+    // or by the names the account's earlier records gave (KeptNames): an account the config lists
+    // by UPN stays listed when the first record after a reload names it by its id alone.
+    uint8_t listed = ListedFlags(tenant, ref, e);
+    if (const PrivilegedState* kept_names = accounts_.PrivilegedIfAny(st)) {
+      listed |= ListedFlags(tenant, KeptNames(*kept_names), e);
+    }
     // Listed before and still: not new (no second PRIV-SI-05 on a reload).
     const auto kept = static_cast<uint8_t>(st.flags & listed & kPrivilegedConfigured);
     st.flags &= static_cast<uint8_t>(~(kPrivilegedConfigured | kBreakGlass));
@@ -412,7 +448,7 @@ void DetectionEngine::KeepNames(PrivilegedState& ps, const AccountRef& ref, Seco
   if (!ref.id.empty()) ps.id = ref.id;
   // The newest UPN by event time (a rename), whatever order the records arrive in.
   if (!ref.upn.empty() && t >= ps.upn_time) {
-    ps.upn = ref.upn;
+    ps.upn.assign(ref.upn.view());
     ps.upn_time = t;
   }
 }
@@ -509,7 +545,11 @@ bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings&
   // alert (a late record may carry a UPN the account has since been renamed from).
   if (const AccountState* st = accounts_.Find(account_key)) {
     if (const PrivilegedState* ps = accounts_.PrivilegedIfAny(*st)) {
-      if (!ps->upn.empty()) a.account_upn = ps->upn;
+      // Unless the kept UPN is the first 96 bytes of the alert's own (PrivilegedState keeps no
+      // more): the alert then names the account by the record's UPN whole.
+      if (!ps->upn.empty() && !(ps->upn.truncated() && a.upn().starts_with(ps->upn.view()))) {
+        a.SetUpn(ps->upn.view());
+      }
       if (a.account_id.empty()) a.account_id = ps->id;
     }
   }

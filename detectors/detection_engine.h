@@ -112,6 +112,9 @@ class DetectionEngine final : public EventConsumer {
   // record counts once in a window, a baseline or an alert. False for every other record.
   bool RowCounted(uint64_t account_key, uint64_t what);
   void KeepNames(PrivilegedState& ps, const AccountRef& ref, Seconds32 t);
+  // Drops the configured flags (privileged_accounts, break_glass) of an account the current
+  // config no longer lists when no record of it arrived since the reload (FireTimer).
+  void DropStaleListing(AccountState& st, const PrivilegedState& ps);
   // Event time of one tenant in this shard (DESIGN.md section 4): its watermark and its timers.
   struct TenantTime {
     uint64_t tenant_hash = 0;

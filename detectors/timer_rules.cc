@@ -18,6 +18,9 @@ void DetectionEngine::FireTimer(const Timer& t) {
   if (st == nullptr) return;
   PrivilegedState* ps = accounts_.PrivilegedIfAny(*st);
   if (ps == nullptr) return;
+  // A reload since the account's last record: judged as the current config lists it (a
+  // de-listed account's pending absence is no unused privileged account).
+  DropStaleListing(*st, *ps);
   switch (t.kind) {
     case TimerKind::kPawVerdict:
       if (ps->activations[t.slot].time == t.basis) {

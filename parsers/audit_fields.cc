@@ -285,12 +285,15 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   char role_buffer[256];
   std::string_view role = UnquoteJsonText(f.role_from_property, role_buffer, sizeof(role_buffer));
   if (TrimSpaces(role).empty()) role = f.role_target_name;
-  char template_buffer[64];
+  char template_buffer[64], template_id_buffer[36];
   // The role's template id from its target, else from additionalDetails (PIM's "TemplateId" /
-  // "RoleDefinitionOriginId": a Role target with no name and no modified properties).
-  const std::string_view template_id = NormalizeId(UnquoteJsonText(
-      TrimSpaces(f.role_template).empty() ? f.details_role_template : f.role_template,
-      template_buffer, sizeof(template_buffer)));
+  // "RoleDefinitionOriginId": a Role target with no name and no modified properties); without
+  // its dashes, the dashed id (CanonicalId).
+  const std::string_view template_id =
+      CanonicalId(UnquoteJsonText(TrimSpaces(f.role_template).empty() ? f.details_role_template
+                                                                      : f.role_template,
+                                  template_buffer, sizeof(template_buffer)),
+                  template_id_buffer);
   const std::string_view builtin = BuiltinRoleName(template_id);
   if (!builtin.empty()) {
     // A built-in role's template id is the same in every tenant and under every name the role has
@@ -309,7 +312,8 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   a.role_name.assign(role);
 
   for (uint8_t i = 0; i < f.app_key_count; ++i) {
-    a.app_hashes[i] = HashLower(NormalizeId(f.app_keys[i]));
+    char app_key_buffer[36];  // an app id without its dashes is the dashed one (CanonicalId)
+    a.app_hashes[i] = HashLower(CanonicalId(f.app_keys[i], app_key_buffer));
   }
   a.app_hash_count = f.app_key_count;
   a.app_name.assign(TrimSpaces(f.app_name));
@@ -368,6 +372,15 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     if (app_id.empty()) app_id = app_name;
     if (!app_id.empty()) {
       FillAccount(ev.tenant_hash, app_id, app_name, ev.actor);
+      // An account list (approved.inviters: an app that invites guests) names an app by its
+      // application (client) id, the id its owners know it by, or by its service principal's
+      // object id: the initiator matches by either. The display name, which any app
+      // registration may copy, names it only where the record gives no appId.
+      char client_id_buffer[36];
+      const std::string_view client_id = CanonicalId(f.actor_app_id, client_id_buffer);
+      if (!client_id.empty() && HashLower(client_id) != ev.actor.id_hash) {
+        ev.actor.upn_hash = HashLower(client_id);
+      }
       a.flags |= kActorIsApp;
     }
     if (IsPimApp(app_name, NormalizeId(f.actor_app_id))) a.flags |= kInitiatedByPim;

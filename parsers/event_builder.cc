@@ -440,14 +440,16 @@ void KeyAccountByUpn(uint64_t tenant_hash, AccountRef& account) {
 }
 
 void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn, AccountRef& out) {
-  id = NormalizeId(id);  // "{GUID}" is the account of "guid"
+  // "{GUID}" is the account of "guid", and so is the GUID without its dashes (32 hex digits).
+  char id_buffer[36], upn_id_buffer[36];
+  id = CanonicalId(id, id_buffer);
   upn = TrimSpaces(upn);
-  if (IsGuidText(upn)) {
+  if (IsGuidText(upn) || IsDashlessGuidText(upn)) {
     // A UPN field holding an object id (non-interactive sign-ins name some users so: corpus
-    // test-signinlogs-raw.log) is no name: the account's id when the record names none, else
-    // nothing. As a UPN it named the account in alerts (the newest name kept) and failed the
-    // naming policy (a false PRIV-SI-03).
-    if (id.empty()) id = NormalizeId(upn);
+    // test-signinlogs-raw.log; dashed, braced or as 32 hex digits) is no name: the account's id
+    // when the record names none, else nothing. As a UPN it named the account in alerts (the
+    // newest name kept) and failed the naming policy (a false PRIV-SI-03).
+    if (id.empty()) id = CanonicalId(upn, upn_id_buffer);
     upn = {};
   }
   upn = StripDeletedUserPrefix(id, upn);

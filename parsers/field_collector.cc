@@ -695,6 +695,12 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
       std::string_view status;
       Text(child, status);
       if (!TrimSpaces(status).empty() || out.activity_status.empty()) out.activity_status = status;
+    } else if (EqualsIgnoreCase(key, "localizedValue")) {
+      // The wrapper's display text, read where it alone states the status (an export keeping
+      // only {"localizedValue": "Failed"}): `value` wins when both are there.
+      std::string_view status;
+      Text(child, status);
+      if (TrimSpaces(out.activity_status).empty()) out.activity_status = status;
     } else if (EqualsIgnoreCase(key, "additionalDetails")) {
       std::string_view details;
       Text(child, details);
@@ -942,7 +948,20 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
   dom::element root;
   if (text_fields_.Open(slot, s.text, root) != simdjson::SUCCESS) {
     if (tl_net_type_name.empty() && IsNetTypeName(s.text)) tl_net_type_name = s.text;
-    if (slot == JsonTextFields::kStatus && IsNetTypeName(s.text)) out.status_is_type_name = true;
+    if (slot == JsonTextFields::kStatus) {
+      if (IsNetTypeName(s.text)) {
+        out.status_is_type_name = true;
+      } else if (const std::string_view text = TrimSpaces(s.text);
+                 !text.empty() && text.front() != '{' && text.front() != '[') {
+        // The status as plain text ("status": "Succeeded": Get-AzLog's Status is a string, and
+        // flattening exports write the REST wrapper's value so): the outcome it states, as
+        // `status.value` (Azure Activity) or a textual `status.errorCode` (a sign-in) would. Read
+        // as no status, a Failed or Started elevation counted as done. A JSON text that does not
+        // parse (cut short) is no status, as before.
+        if (out.activity_status.empty()) out.activity_status = text;
+        if (out.error_code.empty()) out.error_code = text;
+      }
+    }
     return;
   }
   // JSON text encoded again ("\"{\\\"errorCode\\\":500121,...}\""): a shipper that JSON-encodes

@@ -194,7 +194,8 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   s.client_app_name.assign(app);
   s.fraud_reported = f.fraud_denied;
 
-  const std::string_view device_id = NormalizeId(f.device_id);
+  char device_id_buffer[36];  // a device id without its dashes is the dashed one (CanonicalId)
+  const std::string_view device_id = CanonicalId(f.device_id, device_id_buffer);
   const std::string_view os = TrimSpaces(f.operating_system);
   const std::string_view browser = TrimSpaces(f.browser);
   if (!device_id.empty()) {

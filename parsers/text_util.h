@@ -116,6 +116,32 @@ inline bool IsGuidText(std::string_view s) {
   return true;
 }
 
+// Whether `s` (trimmed, braces dropped: NormalizeId) is a GUID written without its dashes, 32 hex
+// digits (.NET's Guid.ToString("N"); Graph and PowerShell exports print some ids so): an object
+// id, not a name.
+inline bool IsDashlessGuidText(std::string_view s) {
+  s = NormalizeId(s);
+  if (s.size() != 32) return false;
+  for (const char c : s) {
+    if (!((c >= '0' && c <= '9') || (AsciiLower(c) >= 'a' && AsciiLower(c) <= 'f'))) return false;
+  }
+  return true;
+}
+
+// An id as records and config compare it: NormalizeId, and a GUID written without dashes in its
+// canonical "8-4-4-4-12" form (spelled into `buffer`), so "a1b2...32 hex" is the account
+// "a1b2....-....". Any other text is returned as NormalizeId gives it.
+inline std::string_view CanonicalId(std::string_view s, char (&buffer)[36]) {
+  s = NormalizeId(s);
+  if (!IsDashlessGuidText(s)) return s;
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 12 || i == 16 || i == 20) buffer[j++] = '-';
+    buffer[j++] = s[i];
+  }
+  return {buffer, sizeof(buffer)};
+}
+
 // Integer from text such as "50126", "-1" or " 4673 " (a number that arrived as a string, or the
 // raw token of a JSON number), or an integral decimal "50126.0" (exports that carry a numeric
 // column as floating point write its text so; the JSON number 50126.0 already reads "50126").

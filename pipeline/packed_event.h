@@ -1,5 +1,5 @@
 // PackedEvent: the queued form of an Event on its way from a parse thread to a shard
-// (pipeline/shard_queue.h). An Event is ~1.2 KB, mostly the inline buffers of its 15 FixedStrings,
+// (pipeline/shard_queue.h). An Event is ~1.4 KB, mostly the inline buffers of its 15 FixedStrings,
 // which are nearly empty; a PackedEvent is 256 B (four cache lines): every fixed field of the
 // Event, the route roles, and for each string its length and truncated bit. The string bytes
 // themselves go, back to back and only the present ones, into a byte arena that travels with the
@@ -25,7 +25,7 @@ namespace privmon {
 inline constexpr std::size_t kPackedStringCount = 15;
 // The most string bytes one Event can carry (the sum of its FixedStrings' capacities).
 inline constexpr std::size_t kMaxPackedStringBytes =
-    40 + 80 + 2 * (40 + 96) + 40 + 48 + 40 + 40 + 40 + 96 + 64 + 64 + 64;
+    40 + 80 + 2 * (40 + kEventUpnCapacity) + 40 + 48 + 40 + 40 + 40 + 96 + 64 + 64 + 64;
 
 // No default member initializers: a slot is written field by field by Pack, never zeroed first.
 struct alignas(64) PackedEvent {

@@ -1,7 +1,7 @@
 // The queue from a parse thread to a shard, and the shard's drain of it. A message is an event for
 // the shard, or a progress or input mark. It travels packed (pipeline/packed_event.h): a 256 B
 // PackedEvent slot in an SpscRing, its string bytes in a byte arena owned by the same queue, so a
-// push copies the fixed fields and the strings' present bytes instead of a ~1.2 KB Event. The
+// push copies the fixed fields and the strings' present bytes instead of a ~1.4 KB Event. The
 // drain unpacks each message into the shard's scratch ShardMessage (one per shard, reused, so it
 // stays in cache) and hands it to the shard's handler in queue order; kPrefetchDistance messages
 // ahead it shows the consumer's Prefetch hint each event's fixed fields (a second scratch Event,
@@ -63,7 +63,7 @@ class ShardQueue {
   // Arena bytes per slot when none are given: about twice the strings of a typical sign-in or
   // audit (~200-250 B), so the slots, not the arena, normally bound what is queued. The arena is
   // capacity x 512 B rounded up to a power of two, at least 4 KiB (any one event's strings, at
-  // most kMaxPackedStringBytes = 888 B, always fit an empty arena) and at most 1 GiB: 8 MiB at
+  // most kMaxPackedStringBytes = 1080 B, always fit an empty arena) and at most 1 GiB: 8 MiB at
   // the builtin queue_capacity 16384, beside 4 MiB of slots (pages touched when first used).
   static constexpr std::size_t kArenaBytesPerSlot = 512;
 

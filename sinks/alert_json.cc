@@ -38,7 +38,7 @@ void AppendAlertJson(const Alert& a, std::string& out) {
   AppendJsonKey("id", true, out);
   AppendJsonString(a.account_id.view(), out);
   AppendJsonKey("upn", false, out);
-  AppendJsonString(a.account_upn.view(), out);
+  AppendJsonString(a.upn(), out);
   out.push_back('}');
   AppendJsonKey("time", false, out);
   AppendJsonIsoTime(a.time, out);

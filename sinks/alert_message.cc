@@ -10,8 +10,7 @@ namespace privmon {
 void AppendAlertMessage(const Alert& a, std::string& out) {
   out.push_back('"');
   AppendJsonEscaped(GetRuleInfo(a.rule).name, out);
-  const std::string_view account =
-      a.account_upn.empty() ? a.account_id.view() : a.account_upn.view();
+  const std::string_view account = a.upn().empty() ? a.account_id.view() : a.upn();
   if (!account.empty()) {  // PRIV-OP-01 names a tenant only
     out.append(": ");
     AppendJsonEscaped(account, out);

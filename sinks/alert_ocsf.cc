@@ -87,12 +87,12 @@ void AppendUser(const Alert& a, std::string& out) {
   AppendJsonKey("uid", true, out);
   AppendJsonString(a.account_id.view(), out);
   AppendJsonKey("name", false, out);
-  AppendJsonString(a.account_upn.empty() ? a.account_id.view() : a.account_upn.view(), out);
+  AppendJsonString(a.upn().empty() ? a.account_id.view() : a.upn(), out);
   AppendJsonKey("account", false, out);
   out.append("{\"uid\":");
   AppendJsonString(a.account_id.view(), out);
   out.append(",\"name\":");
-  AppendJsonString(a.account_upn.empty() ? a.account_id.view() : a.account_upn.view(), out);
+  AppendJsonString(a.upn().empty() ? a.account_id.view() : a.upn(), out);
   out.append(",\"type_id\":6,\"type\":\"Azure AD Account\"}}");
 }
 
@@ -122,11 +122,10 @@ void AppendObservable(std::string_view name, int type_id, std::string_view type,
 void AppendObservables(const Alert& a, std::string& out) {
   out.push_back('[');
   bool first = true;
-  if (a.account_id.empty() && a.account_upn.empty()) {  // PRIV-OP-01: the tenant is the resource
+  if (a.account_id.empty() && a.upn().empty()) {  // PRIV-OP-01: the tenant is the resource
     AppendObservable("resources[0].uid", 10, "Resource UID", a.tenant_id.view(), first, out);
   } else {
-    const std::string_view name =
-        a.account_upn.empty() ? a.account_id.view() : a.account_upn.view();
+    const std::string_view name = a.upn().empty() ? a.account_id.view() : a.upn();
     AppendObservable("resources[0].uid", 10, "Resource UID", a.account_id.view(), first, out);
     AppendObservable("resources[0].name", 38, "", name, first, out);
     if (a.evidence_count > 0) {  // each evidence names the account as its user
@@ -210,7 +209,7 @@ void AppendAlertOcsf(const Alert& a, std::string& out) {
   AppendAttacks(a, out);
 
   AppendJsonKey("resources", false, out);
-  if (a.account_id.empty() && a.account_upn.empty()) {  // PRIV-OP-01: the tenant itself
+  if (a.account_id.empty() && a.upn().empty()) {  // PRIV-OP-01: the tenant itself
     out.append("[{\"type\":\"M365 Tenant\",\"uid\":");
     AppendJsonString(a.tenant_id.view(), out);
     out.append(",\"name\":");
@@ -220,7 +219,7 @@ void AppendAlertOcsf(const Alert& a, std::string& out) {
     out.append("[{\"type\":\"User\",\"uid\":");
     AppendJsonString(a.account_id.view(), out);
     out.append(",\"name\":");
-    AppendJsonString(a.account_upn.empty() ? a.account_id.view() : a.account_upn.view(), out);
+    AppendJsonString(a.upn().empty() ? a.account_id.view() : a.upn(), out);
     out.append(NamesActor(a.rule) ? ",\"role_id\":2,\"role\":\"Actor\"}]"
                                   : ",\"role_id\":1,\"role\":\"Target\"}]");
   }
@@ -237,8 +236,8 @@ void AppendAlertOcsf(const Alert& a, std::string& out) {
     AppendJsonKey("uid", false, out);
     AppendJsonString(ev.record_id.view(), out);
     AppendJsonKey("data", false, out);
-    AppendEvidenceJson(ev, out);                            // the native alert's evidence object
-    if (!a.account_id.empty() || !a.account_upn.empty()) {  // PRIV-OP-01 names no user
+    AppendEvidenceJson(ev, out);                      // the native alert's evidence object
+    if (!a.account_id.empty() || !a.upn().empty()) {  // PRIV-OP-01 names no user
       AppendJsonKey("user", false, out);
       AppendUser(a, out);
     }

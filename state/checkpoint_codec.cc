@@ -19,16 +19,26 @@ std::string_view Intern(std::string_view key) {
 }  // namespace
 
 void EncodeAlert(std::string& out, const Alert& a) {
-  PutRaw(out, a);
+  out.append(reinterpret_cast<const char*>(&a), kAlertStoredBytes);
   for (uint8_t i = 0; i < a.detail_count && i < Alert::kMaxDetails; ++i) {
     const std::string_view k = a.details[i].key;
     out.push_back(static_cast<char>(std::min<std::size_t>(k.size(), 255)));
     out.append(k.substr(0, 255));
   }
+  // A UPN longer than account_upn holds: a tag byte, its length and its bytes, after the keys (an
+  // alert is the last thing of its record; a file without them reads as before).
+  if (!a.account_upn_whole.empty()) {
+    out.push_back(static_cast<char>(kAlertWholeUpnTag));
+    out.push_back(static_cast<char>(a.account_upn_whole.size()));
+    out.append(a.account_upn_whole.view());
+  }
 }
 
 bool DecodeAlert(std::string_view& in, Alert* a) {
-  if (!GetRaw(in, a)) return false;
+  if (in.size() < kAlertStoredBytes) return false;
+  *a = Alert{};
+  std::memcpy(static_cast<void*>(a), in.data(), kAlertStoredBytes);
+  in.remove_prefix(kAlertStoredBytes);
   if (a->detail_count > Alert::kMaxDetails || a->evidence_count > Alert::kMaxEvidence) return false;
   // Values no build writes (checkpoint_codec.h, Plausible): refused, not loaded.
   if (static_cast<std::size_t>(a->rule) >= kMaxRules || a->severity > Severity::kHigh ||
@@ -55,6 +65,14 @@ bool DecodeAlert(std::string_view& in, Alert* a) {
     if (in.size() < len) return false;
     a->details[i].key = Intern(in.substr(0, len));
     in.remove_prefix(len);
+  }
+  if (!in.empty() && static_cast<uint8_t>(in[0]) == kAlertWholeUpnTag) {
+    if (in.size() < 2) return false;
+    const std::size_t len = static_cast<uint8_t>(in[1]);
+    if (len > decltype(Alert::account_upn_whole)::capacity() || in.size() < 2 + len) return false;
+    a->account_upn_whole.assign(in.substr(2, len));
+    in.remove_prefix(2 + len);
+    if (!Plausible(a->account_upn_whole)) return false;
   }
   return true;
 }

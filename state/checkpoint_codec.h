@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -52,6 +53,13 @@ static_assert(std::is_trivially_copyable_v<PrivilegedState>);
 static_assert(std::is_trivially_copyable_v<Timer>);
 static_assert(std::is_trivially_copyable_v<Alert>);
 
+// The bytes of an Alert a checkpoint copies raw: the members before account_upn_whole, the size
+// of the whole Alert before that member was added (so format 5 is unchanged). A UPN longer than
+// account_upn holds follows the detail keys (EncodeAlert).
+inline constexpr std::size_t kAlertStoredBytes = offsetof(Alert, account_upn_whole);
+static_assert(kAlertStoredBytes == 1224, "the stored Alert changed: a new checkpoint format");
+inline constexpr uint8_t kAlertWholeUpnTag = 0xA5;  // EncodeAlert: the UPN whole follows
+
 // Rule ids are append-only (core/rule_catalog.h): a rule added at the end leaves every stored id
 // meaning what it meant, so the layout counts the 41 rules of the guide, not kRuleCount.
 inline constexpr std::size_t kCheckpointRuleIds = 41;
@@ -61,10 +69,10 @@ static_assert(kRuleCount >= kCheckpointRuleIds);
 // the held roles to PrivilegedState; format 4 keeps a time per held role's eligible and active
 // hold, and the roles seen removed; format 5 appends the role of each pending activation and kept
 // activation end, PRIV-EL-08's).
-inline constexpr uint32_t kStateLayout = static_cast<uint32_t>(Mix64(
-    HashCombine(HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
-                            HashCombine(sizeof(Timer), sizeof(Alert) * 131 + kCheckpointRuleIds)),
-                kCheckpointFormat)));
+inline constexpr uint32_t kStateLayout = static_cast<uint32_t>(Mix64(HashCombine(
+    HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
+                HashCombine(sizeof(Timer), kAlertStoredBytes * 131 + kCheckpointRuleIds)),
+    kCheckpointFormat)));
 
 // Format 1 (the committed fixture tests/data/checkpoint/v1): its layout hash, frozen, and its
 // AccountState as it was stored (flags and config generation 16-bit, no tenant index).

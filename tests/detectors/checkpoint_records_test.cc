@@ -113,5 +113,44 @@ TEST(CheckpointRecords, ASuppressionUpdateOfAnUnknownRuleOrOverlongStringIsRefus
   EXPECT_FALSE(h.engine().LoadState(Record(kCkSuppression, bad_update)));
 }
 
+// k12: an alert names an account by its whole UPN (Entra ID allows 113 characters). A checkpoint
+// keeps the Alert's bytes as format 5 stored them and the UPN whole after the detail keys, so a
+// pending update keeps it, and a record written before reads as it did.
+TEST(CheckpointRecords, AnAlertKeepsItsWholeUpnAndAnEarlierRecordReadsAsBefore) {
+  std::string upn(64, 'a');
+  upn += "@" + std::string(36, 'x') + ".example.com";  // 113 characters
+  Alert a;
+  a.rule = RuleId::kBG01;
+  a.SetUpn(upn);
+  a.AddDetail("app", "Azure Portal");
+  EXPECT_EQ(a.upn(), upn);
+  std::string out;
+  EncodeAlert(out, a);
+  EXPECT_EQ(out.size(), kAlertStoredBytes + 1 + 3 + 2 + upn.size());
+  std::string_view in = out;
+  Alert back;
+  ASSERT_TRUE(DecodeAlert(in, &back));
+  EXPECT_TRUE(in.empty());
+  EXPECT_EQ(back.upn(), upn);
+  EXPECT_EQ(back.details[0].value.view(), "Azure Portal");
+  // A record of a build before: the stored bytes and the detail keys, no whole UPN.
+  std::string_view before(out.data(), kAlertStoredBytes + 1 + 3);
+  Alert old;
+  ASSERT_TRUE(DecodeAlert(before, &old));
+  EXPECT_EQ(old.upn(), upn.substr(0, 96));
+  // A UPN that fits appends nothing.
+  Alert short_upn;
+  short_upn.SetUpn("admin@contoso.com");
+  std::string plain;
+  EncodeAlert(plain, short_upn);
+  EXPECT_EQ(plain.size(), kAlertStoredBytes);
+  // An overlong stated length is refused, not read past the record.
+  std::string bad = out;
+  bad[kAlertStoredBytes + 1 + 3 + 1] = static_cast<char>(250);
+  std::string_view bad_in = bad;
+  Alert refused;
+  EXPECT_FALSE(DecodeAlert(bad_in, &refused));
+}
+
 }  // namespace
 }  // namespace privmon

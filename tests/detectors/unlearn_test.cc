@@ -550,3 +550,40 @@ TEST(RegistrationRecheck, ANoMfaRegistrationMonthsBeforeTheGrantOutlivesEviction
 
 }  // namespace
 }  // namespace privmon::testing
+
+namespace privmon::testing {
+namespace {
+
+// k12: an account the config lists by UPN is known by its object id once a record names the two
+// together; a reload re-read its listing from the first record after it alone, so a break-glass
+// account whose next sign-in named it by its id only (a non-interactive sign-in writing the id in
+// the UPN field) was no longer break-glass: no PRIV-BG-01. Its kept names count too now.
+TEST(ReloadListing, AnAccountListedByUpnStaysListedWhenTheRecordAfterAReloadNamesItsIdAlone) {
+  auto tenant = EngineHarness::Tenant(kTenant);
+  tenant->break_glass.insert(HashLower("bg@contoso.com"));
+  EngineHarness h(tenant);
+  Event named = SignIn(kTenant, "bg@contoso.com", "2026-09-01T08:00:00Z");
+  named.account = Account(kTenant, "bg@contoso.com", "id-bg");
+  h.Feed(named);
+  auto count_bg01 = [](const std::vector<Alert>& alerts) {
+    return std::count_if(alerts.begin(), alerts.end(),
+                         [](const Alert& a) { return a.rule == RuleId::kBG01; });
+  };
+  EXPECT_EQ(count_bg01(h.Drain()), 1);
+  auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
+  config->tenants[HashLower(kTenant)] = tenant;
+  h.engine().OnConfig(config);
+  Event by_id = SignIn(kTenant, "", "2026-09-01T10:00:00Z");  // another suppression hour
+  by_id.account = AccountRef{};
+  by_id.account.id.assign("id-bg");
+  by_id.account.id_hash = HashLower("id-bg");
+  by_id.account.key = HashCombine(HashLower(kTenant), by_id.account.id_hash);
+  h.Feed(by_id);
+  h.Finish();
+  const std::vector<Alert> alerts = h.Drain();
+  EXPECT_EQ(count_bg01(alerts), 1);
+  for (const Alert& a : alerts) EXPECT_EQ(a.account_upn.view(), "bg@contoso.com");
+}
+
+}  // namespace
+}  // namespace privmon::testing

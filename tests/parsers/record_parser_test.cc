@@ -8,6 +8,7 @@
 #include "core/hash.h"
 #include "parsers/activity_names.h"
 #include "parsers/ip_address.h"
+#include "parsers/outcome.h"
 #include "parsers/time_text.h"
 #include "tests/parsers/parser_test_util.h"
 
@@ -182,6 +183,20 @@ TEST_F(RecordParserTest, BadJsonInsideAStringColumnMakesOnlyThatColumnAbsent) {
       R"("UserId":"U","ResultType":"50053","Status":"{not json","DeviceDetail":"[User.Read,x]"})");
   EXPECT_EQ(e.signin.error_code, 50053);
   EXPECT_EQ(e.signin.device_hash, 0u);
+}
+
+// k12: a status written as plain text states an outcome (Azure Activity's "status": "Failed",
+// read as status.value; a sign-in's as a textual errorCode), but a JSON text cut short is still
+// no status: the sign-in below states nothing else and reads as a success, as before.
+TEST_F(RecordParserTest, APlainTextStatusStatesAnOutcomeAndACutJsonStatusNone) {
+  const Event& cut =
+      One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserId":"U","Status":"{\"errorCode\":5012"})");
+  EXPECT_EQ(cut.signin.error_code, 0);
+  const Event& plain =
+      One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserId":"U","Status":" Failure "})");
+  EXPECT_EQ(plain.signin.error_code, parsers::kFailureWithoutCode);
 }
 
 // A dynamic column JSON-encoded twice (a shipper that encodes the already encoded text) is

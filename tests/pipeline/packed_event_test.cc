@@ -333,10 +333,10 @@ TEST(ShardQueue, ArenaIsSizedFromTheCapacity) {
 
 TEST(ShardQueue, FullArenaRefusesAPushUntilDrained) {
   ShardQueue q(64, 4096);
-  const Event big = Filled(EventKind::kSignIn, 5, Strings::kFull);  // 888 string bytes
-  EXPECT_EQ(PushUntilRefused(q, big), 4u);                          // 4 x 888 = 3552 of 4096 bytes
-  EXPECT_EQ(q.read_available(), 4u);
-  EXPECT_EQ(q.write_available(), 0u);  // 60 slots free, but not the bytes
+  const Event big = Filled(EventKind::kSignIn, 5, Strings::kFull);  // 1080 string bytes
+  EXPECT_EQ(PushUntilRefused(q, big), 3u);                          // 3 x 1080 = 3240 of 4096 bytes
+  EXPECT_EQ(q.read_available(), 3u);
+  EXPECT_EQ(q.write_available(), 0u);  // 61 slots free, but not the bytes
   // An event without strings (a progress mark) still fits.
   Event mark;
   mark.tenant_hash = 77;
@@ -345,11 +345,11 @@ TEST(ShardQueue, FullArenaRefusesAPushUntilDrained) {
   EXPECT_TRUE(q.push(mark, 0));
   EXPECT_TRUE(q.push(mark, kInputMarkRoles));
   const std::vector<ShardMessage> out = DrainAll(q);
-  ASSERT_EQ(out.size(), 6u);
-  for (int i = 0; i < 4; ++i) ExpectSameEvent(out[static_cast<std::size_t>(i)].event, big);
-  ExpectSameEvent(out[4].event, mark);
-  EXPECT_EQ(out[4].roles, 0);
-  EXPECT_EQ(out[5].roles, kInputMarkRoles);
+  ASSERT_EQ(out.size(), 5u);
+  for (int i = 0; i < 3; ++i) ExpectSameEvent(out[static_cast<std::size_t>(i)].event, big);
+  ExpectSameEvent(out[3].event, mark);
+  EXPECT_EQ(out[3].roles, 0);
+  EXPECT_EQ(out[4].roles, kInputMarkRoles);
   EXPECT_GT(q.write_available(), 0u);
   EXPECT_TRUE(q.push(big, 1));
   ASSERT_EQ(DrainAll(q).size(), 1u);

@@ -106,6 +106,45 @@ TEST_F(Reload, NewBreakGlassListAppliesAfterSighupAndLearnedPrivilegeIsKept) {
   EXPECT_NE(alerts.find("\"PRIV-SI-02\""), std::string::npos) << alerts;
 }
 
+TEST_F(Reload, AnAccountDelistedBySighupRaisesNothingNotEvenItsPendingAbsence) {
+  // k12: listed at start; "adm" signs in (privileged: its PRIV-PA-05 absence is armed for 30
+  // days on), "bg" is break-glass. A reload lists neither. bg's very next sign-in must raise no
+  // PRIV-BG-01, and adm, never seen again, is no unused privileged account 30 days on: its
+  // listing used to be re-read only from its next record, so the pending absence fired.
+  WriteConfig(std::string("tenants:\n  \"") + kTenant +
+              "\":\n    privileged_accounts: [adm@contoso.com]\n    break_glass: "
+              "[bg@contoso.com]\n");
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 1), 1);
+  Send(SignIn("adm@contoso.com", "2026-09-01T09:00:00Z", 0));
+  Send(SignIn("bg@contoso.com", "2026-09-01T09:01:00Z", 0));
+  ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\"", 1), 1);
+
+  WriteConfig(std::string("tenants:\n  \"") + kTenant + "\":\n    break_glass: []\n");
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 2), 2);
+  Send(SignIn("bg@contoso.com", "2026-09-02T09:00:00Z", 0));     // de-listed: no PRIV-BG-01
+  Send(SignIn("carol@contoso.com", "2026-10-15T09:00:00Z", 0));  // 44 days on: adm's absence due
+  ASSERT_EQ(WaitMetric("privmon_events_total", "", 4), 4);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(Metric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\""), 1);
+  const std::string alerts = Alerts();
+  EXPECT_EQ(alerts.find("\"PRIV-PA-05\""), std::string::npos) << alerts;
+
+  // Listed again: the listed account's pending absence is judged again (control: the same
+  // input does raise PRIV-PA-05 for an account still listed).
+  WriteConfig(std::string("tenants:\n  \"") + kTenant +
+              "\":\n    privileged_accounts: [dave@contoso.com]\n");
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 3), 3);
+  Send(SignIn("dave@contoso.com", "2026-10-16T09:00:00Z", 0));
+  Send(SignIn("carol@contoso.com", "2026-11-30T09:00:00Z", 0));
+  ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-PA-05\"", 1), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(Metric("privmon_alerts_total", "rule_id=\"PRIV-PA-05\""), 1) << Alerts();
+  EXPECT_NE(Alerts().find("dave@contoso.com"), std::string::npos) << Alerts();
+}
+
 TEST_F(Reload, BadFileIsRefusedWholeAndTheRunningConfigStays) {
   WriteConfig(std::string("tenants:\n  \"") + kTenant + "\":\n    break_glass: [bg@contoso.com]\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
