@@ -321,7 +321,18 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   }
   // Windows tools (PowerShell's Out-File, exports) start UTF-8 text with a byte order mark: it is
   // encoding metadata, not JSON.
-  if (msg.size() > 3 && msg.starts_with("\xEF\xBB\xBF")) msg.remove_prefix(3);
+  // So too after white space (a writer that puts a newline before it): the rest reads as it does
+  // without them.
+  {
+    std::size_t lead = 0;
+    while (lead < msg.size() &&
+           (msg[lead] == ' ' || msg[lead] == '\t' || msg[lead] == '\r' || msg[lead] == '\n')) {
+      ++lead;
+    }
+    if (msg.size() > lead + 3 && msg.substr(lead).starts_with("\xEF\xBB\xBF")) {
+      msg.remove_prefix(lead + 3);
+    }
+  }
   text = msg;
   // simdjson reads up to SIMDJSON_PADDING bytes past the end (their content does not matter):
   // a source that has them allocated (a file's line buffer) is parsed in place, others copied.
@@ -672,13 +683,13 @@ bool RecordParser::Impl::ParseRecordText(dom::element value, const ParseContext&
   dom::element inner;
   dom::object object;
   if (value.get_string().get(record_text) == simdjson::SUCCESS &&
-      parsers::TrimSpaces(record_text).starts_with('{') &&
+      parsers::TrimJsonText(record_text).starts_with('{') &&
       text_fields.Open(parsers::JsonTextFields::kRecord, record_text, inner) == simdjson::SUCCESS &&
       inner.get_object().get(object) == simdjson::SUCCESS) {
     for (dom::key_value_pair field : object) {
       collector.RecordField(field.key, field.value, fields);
     }
-    Emit(fields, parsers::TrimSpaces(record_text), ctx);
+    Emit(fields, parsers::TrimJsonText(record_text), ctx);
     return true;
   }
   return false;
@@ -758,7 +769,7 @@ void RecordParser::Impl::ParseTable(dom::object table, uint32_t table_open,
 }
 
 bool RecordParser::Impl::EmitOriginal(std::string_view original, const ParseContext& ctx) {
-  original = parsers::TrimSpaces(original);
+  original = parsers::TrimJsonText(original);
   dom::element inner;
   dom::object object;
   if (!original.starts_with('{') ||
