@@ -358,6 +358,23 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
   return std::nullopt;
 }
 
+bool ContextNamesReadLog(std::string_view context) {
+  const std::size_t hash = context.find('#');
+  if (hash == std::string_view::npos) return false;
+  const std::string_view set = TrimSpaces(context.substr(hash + 1));
+  // "auditLogs/signIns", "auditLogs/signIns/$entity", "auditLogs/signIns(id,createdDateTime)".
+  for (std::string_view known : {"auditLogs/signIns", "auditLogs/directoryAudits",
+                                 "reports/authenticationMethods/userRegistrationDetails",
+                                 "reports/credentialUserRegistrationDetails"}) {
+    if (StartsWithIgnoreCase(set, known) &&
+        (set.size() == known.size() || set[known.size()] == '/' || set[known.size()] == '(' ||
+         set[known.size()] == '$')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   if (f.type.empty() && f.category.empty()) {
     if (const auto c = GraphObjectOfOtherLog(f)) return c;

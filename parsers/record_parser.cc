@@ -310,6 +310,9 @@ struct RecordParser::Impl {
   uint64_t record_index = 0;
   // The log the Graph page being read belongs to, when it is one privmon does not read.
   std::optional<SkippedCategory> page_category;
+  // The records being read are a Graph page's whose "@odata.context" names a log privmon reads
+  // (ContextNamesReadLog): one that cannot be read as that log's is rejected, never skipped.
+  bool page_reads = false;
 };
 
 void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
@@ -354,9 +357,11 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   // message) is its page's, as it is when the page is read whole: of the log its context names.
   if (!ctx.page_context.empty()) [[unlikely]] {
     page_category = PageContextCategory(ctx.page_context);
+    page_reads = parsers::ContextNamesReadLog(ctx.page_context);
   }
   ParseDocument(ctx, /*whole_message=*/true);
   page_category.reset();
+  page_reads = false;
 }
 
 void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_message) {
@@ -485,12 +490,15 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
         // a page that is an element of an array (PowerShell's ConvertTo-Json of the pages it
         // fetched, `jq -s` of `az rest` outputs): a page wherever it stands.
         const std::optional<SkippedCategory> outer = page_category;
+        const bool outer_reads = page_reads;
         std::string_view context;
         if (root.at_key("@odata.context").get_string().get(context) == simdjson::SUCCESS) {
           if (const auto category = PageContextCategory(context)) page_category = category;
+          if (parsers::ContextNamesReadLog(context)) page_reads = true;
         }
         ParseBatch(records, value_at, ctx);
         page_category = outer;
+        page_reads = outer_reads;
       } else {
         wrong_type = true;
       }
@@ -843,9 +851,20 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
   }
   result.events.pop_back();
   if (reason == RejectReason::kUnknownFormat) {
+    // The page's context (or the object's own "$entity" context) says what the record is before
+    // its members do: a record of a sign-in or audit page that cannot be read as one is rejected
+    // with its reason, not skipped as a user for its `givenName`. Members decide only where no
+    // context names the log (Log Analytics `Type` and diagnostic `category` are decided above).
+    const bool context_reads = page_reads || parsers::ContextNamesReadLog(f.odata_context);
     if (const auto category = parsers::SkippedCategoryOf(f)) {
-      result.skipped.push_back(Skipped{*category, raw});
-      return;
+      if (!context_reads) {
+        result.skipped.push_back(Skipped{*category, raw});
+        return;
+      }
+      detail =
+          "record of a Graph page (or object) whose @odata.context names a log privmon reads "
+          "(signIns, directoryAudits, registration details) that cannot be read as one of its "
+          "records: rejected, not skipped as another resource's object for the members it carries";
     }
   }
   Reject(reason, raw, detail);

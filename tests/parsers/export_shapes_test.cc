@@ -21,6 +21,53 @@ const ParseResult& Parse(RecordParser& parser, std::string_view json,
   return parser.Parse(json, ctx);
 }
 
+// A user object as GET /users writes it (givenName, jobTitle: a directory object's members), with
+// a createdDateTime: no member of a signIn, so it cannot be read as one.
+constexpr std::string_view kUserObject =
+    R"({"id":"4c5ae8db-af12-58ff-bb88-dd77b3ccff99","createdDateTime":"2025-05-06T07:50:02Z",)"
+    R"("userPrincipalName":"bg-04@northwind.example","givenName":"Break","jobTitle":"Glass"})";
+
+std::string Page(std::string_view entity_set, std::string_view element) {
+  return R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#)" +
+         std::string(entity_set) + R"(","value":[)" + std::string(element) + "]}";
+}
+
+// m5 (gap 3): a record of a signIns / directoryAudits page that cannot be read as one is
+// rejected with its reason; it was skipped as a user (other_entra) for its givenName. Members
+// decide only where no context names the log.
+TEST(PageContextDecidesFirst, AnUnreadableRecordOfASignInPageIsRejectedNotSkipped) {
+  RecordParser parser;
+  for (std::string_view set : {"auditLogs/signIns", "auditLogs/directoryAudits"}) {
+    const ParseResult& r = Parse(parser, Page(set, kUserObject));
+    EXPECT_TRUE(r.skipped.empty()) << set;
+    ASSERT_EQ(r.rejections.size(), 1u) << set;
+    EXPECT_EQ(r.rejections[0].reason, RejectReason::kUnknownFormat);
+    EXPECT_NE(r.rejections[0].detail.find("@odata.context"), std::string_view::npos);
+  }
+  // An element the file source streamed out of such a page carries its context.
+  const ParseResult& streamed =
+      Parse(parser, kUserObject, "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns");
+  EXPECT_TRUE(streamed.skipped.empty());
+  EXPECT_EQ(streamed.rejections.size(), 1u);
+  // One object of the entity set ("$entity"), and a page in a $batch response's body.
+  std::string single(kUserObject);
+  single.insert(1, R"("@odata.context":"https://graph.microsoft.com/beta/$metadata#auditLogs/)"
+                   R"(signIns/$entity",)");
+  EXPECT_EQ(Parse(parser, single).rejections.size(), 1u);
+  const std::string batch = R"({"responses":[{"id":"1","status":200,"body":)" +
+                            Page("auditLogs/signIns", kUserObject) + "}]}";
+  const ParseResult& in_batch = Parse(parser, batch);
+  EXPECT_TRUE(in_batch.skipped.empty());
+  EXPECT_EQ(in_batch.rejections.size(), 1u);
+  // A page of users, and the object with no context: the members decide (skipped, as before).
+  const ParseResult& users = Parse(parser, Page("users", kUserObject));
+  ASSERT_EQ(users.skipped.size(), 1u);
+  EXPECT_EQ(users.skipped[0].category, SkippedCategory::kOtherEntra);
+  const ParseResult& alone = Parse(parser, kUserObject);
+  ASSERT_EQ(alone.skipped.size(), 1u);
+  EXPECT_TRUE(alone.rejections.empty());
+}
+
 constexpr std::string_view kDiagSignIn =
     R"({"time":"2025-05-06T07:42:19Z","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",)"
     R"("category":"SignInLogs","resultType":"50126","properties":{"id":"de1de16d",)"
