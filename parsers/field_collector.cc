@@ -483,6 +483,12 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         }
       }
       if (!in_properties) {
+        // The HTTP Data Collector API's column names: a name and its type's suffix (_s string,
+        // _d double, _b boolean, _t date/time, _g GUID). One compare of the last two bytes.
+        if (key.size() > 2 && key[key.size() - 2] == '_') [[unlikely]] {
+          const char t = key.back();
+          if (t == 's' || t == 'd' || t == 'b' || t == 't' || t == 'g') out.suffixed_columns = true;
+        }
         // A directory object writes its every property, null or not (Get-MgUser, `az ad user
         // list`): its null members name it as well.
         const uint8_t member = OtherLogMemberOf(key);

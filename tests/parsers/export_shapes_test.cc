@@ -68,6 +68,41 @@ TEST(PageContextDecidesFirst, AnUnreadableRecordOfASignInPageIsRejectedNotSkippe
   EXPECT_TRUE(alone.rejections.empty());
 }
 
+// m5 (gap 4): rows of a Log Analytics custom table (the HTTP Data Collector API's `_CL` tables, a
+// Logic App's copy of the Entra logs) are refused naming the custom table, never read as another
+// format nor skipped as another Entra log.
+TEST(CustomTables, RowsOfACustomTableAreRefusedAsSuch) {
+  RecordParser parser;
+  const std::string suffixed =
+      R"({"TimeGenerated":"2025-05-06T07:42:19Z","UserPrincipalName_s":"adm-egarcia@northwind.example",)"
+      R"("ResultType_d":50126,"IPAddress_s":"192.0.2.200","IsInteractive_b":true,)"
+      R"("CreatedDateTime_t":"2025-05-06T07:42:19Z","UserId_g":"76e93d01-bdfe-56dd-b663-076e69ceb7bb")";
+  for (std::string_view type : {"SigninLogs_CL", "AADNonInteractiveUserSignInLogs_CL"}) {
+    const ParseResult& r = Parse(parser, suffixed + R"(,"Type":")" + std::string(type) + "\"}");
+    EXPECT_TRUE(r.events.empty()) << type;
+    EXPECT_TRUE(r.skipped.empty()) << type;  // AAD..._CL was skipped as another Entra table
+    ASSERT_EQ(r.rejections.size(), 1u) << type;
+    EXPECT_EQ(r.rejections[0].reason, RejectReason::kUnknownFormat);
+    EXPECT_NE(r.rejections[0].detail.find("custom table"), std::string_view::npos);
+  }
+  // Projected without Type: the suffixed columns say why it is refused.
+  const ParseResult& projected = Parse(parser, suffixed + "}");
+  ASSERT_EQ(projected.rejections.size(), 1u);
+  EXPECT_NE(projected.rejections[0].detail.find("custom table"), std::string_view::npos);
+  // An AuditLogs_CL row whose columns a DCR or Logic App kept unsuffixed was read as an audit
+  // of the AuditLogs table (its ActivityDateTime and ActivityDisplayName).
+  const ParseResult& audit = Parse(
+      parser,
+      R"({"Type":"AuditLogs_CL","TimeGenerated":"2025-05-06T07:42:19Z","AADTenantId":")" +
+          std::string(kTenant) +
+          R"(","ActivityDateTime":"2025-05-06T07:42:19Z","ActivityDisplayName":)"
+          R"("Add member to role","Category":"RoleManagement","Result":"success",)"
+          R"("InitiatedBy":"{\"user\":{\"userPrincipalName\":\"adm-egarcia@northwind.example\"}}"})");
+  EXPECT_TRUE(audit.events.empty());
+  ASSERT_EQ(audit.rejections.size(), 1u);
+  EXPECT_NE(audit.rejections[0].detail.find("custom table"), std::string_view::npos);
+}
+
 constexpr std::string_view kDiagSignIn =
     R"({"time":"2025-05-06T07:42:19Z","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",)"
     R"("category":"SignInLogs","resultType":"50126","properties":{"id":"de1de16d",)"
