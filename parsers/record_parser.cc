@@ -70,8 +70,18 @@ class Structurals {
 // The members of an object that are not record columns: an envelope's "records" / "value" array,
 // a query response's "tables" / "Tables" and a Graph JSON batch response's "responses" (at the
 // message's root only), an OData annotation ("@odata.context", "@odata.nextLink",
-// "@odata.type"...). Exact, case-sensitive names.
-enum class EnvelopeKey : uint8_t { kNone, kRecords, kTables, kResponses, kODataAnnotation };
+// "@odata.type"...), and an Elasticsearch search response's "hits" ({"took":..,"hits":{"total":..,
+// "hits":[hit, ...]}}) and a hit's "_source" ({"_index":..,"_id":..,"_source":{record}}).
+// Exact, case-sensitive names.
+enum class EnvelopeKey : uint8_t {
+  kNone,
+  kRecords,
+  kTables,
+  kResponses,
+  kODataAnnotation,
+  kHits,
+  kSource
+};
 
 // Where an object sits: the message's root, the body of one response of a Graph JSON batch
 // (a page or an object, as the request would have answered alone), or an element of a batch.
@@ -90,8 +100,12 @@ inline bool SameBytes(std::string_view key, std::string_view name) {
 }
 
 EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
-  if (key.size() < 5) return EnvelopeKey::kNone;
+  if (key.size() < 4) return EnvelopeKey::kNone;
   switch (key[0]) {
+    case 'h':
+      return SameBytes(key, "hits") ? EnvelopeKey::kHits : EnvelopeKey::kNone;
+    case '_':
+      return SameBytes(key, "_source") ? EnvelopeKey::kSource : EnvelopeKey::kNone;
     case 'r':
       if (SameBytes(key, "records")) return EnvelopeKey::kRecords;
       return SameBytes(key, "responses") ? EnvelopeKey::kResponses : EnvelopeKey::kNone;
@@ -420,6 +434,10 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
   collector.BeginRecord();
   bool batch = false;
   bool wrong_type = false;
+  // An Elasticsearch hit's "_source" object (the document: the record, or an ECS document of it)
+  // and its '{' structural.
+  dom::object source;
+  uint32_t source_at = 0;
   // Structural `open_brace` is the object's '{'; each member is key (i), ':' (i + 1), value
   // (i + 2). Only a batch needs its array's position, so members are skipped up to it when one is
   // met (a single record walks no structurals twice).
@@ -504,6 +522,39 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       }
       continue;
     }
+    if (envelope == EnvelopeKey::kHits) {
+      // An Elasticsearch search response (`curl .../_search?size=1000`, a scroll page, one
+      // response of an _msearch): {"took":..,"timed_out":..,"_shards":{..},"hits":{"total":..,
+      // "max_score":..,"hits":[hit, ...]}}. Its hits are its records, each read as the same hit
+      // alone on a line (elasticdump's output) is.
+      dom::object hits_object;
+      if (field.value.get_object().get(hits_object) == simdjson::SUCCESS) {
+        for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+        uint32_t inner = member + 3;  // the key structural of the hits object's first member
+        for (dom::key_value_pair hits_field : hits_object) {
+          dom::array hits;
+          if (hits_field.key == "hits" &&
+              hits_field.value.get_array().get(hits) == simdjson::SUCCESS) {
+            batch = true;
+            ParseBatch(hits, inner + 2, ctx);
+            break;
+          }
+          inner = structurals.SkipValue(inner + 2) + 1;
+        }
+      }
+      ++index;
+      if (!batch) collector.RecordField(field.key, field.value, fields);
+      continue;
+    }
+    if (envelope == EnvelopeKey::kSource) {
+      if (source_at == 0 && field.value.get_object().get(source) == simdjson::SUCCESS) {
+        for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+        source_at = member + 2;
+      }
+      ++index;
+      collector.RecordField(field.key, field.value, fields);
+      continue;
+    }
     // "tables" / "responses" below the root: a record column like any other.
     ++index;
     collector.RecordField(field.key, field.value, fields);
@@ -520,6 +571,12 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
                  ? "Graph $batch response body: \"value\" is not an array"
                  : "batch element: \"records\" / \"value\" is not an array");
     }
+    return;
+  }
+  if (!batch && source_at != 0) {
+    // An Elasticsearch hit ({"_index":..,"_id":..,"_score":..,"_source":{..}}): its document is
+    // the record, read as the same document alone is (its bytes: the hit's, as it came).
+    ParseObject(source, source_at, raw, ObjectLevel::kElement, ctx);
     return;
   }
   if (!batch) Emit(fields, raw, ctx);
@@ -610,7 +667,15 @@ void RecordParser::Impl::ParseResponse(dom::object response, uint32_t open_brace
            "names is not followed)");
     return;
   }
-  if (!has_body) return;  // 204 No Content, or a request that answers no body: no records
+  if (!has_body) {
+    // One response of an Elasticsearch _msearch ({"responses":[{"took":..,"hits":{..},
+    // "status":200}]}): its hits are in the response itself, read as a search response's.
+    dom::object hits;
+    if (response.at_key("hits").get_object().get(hits) == simdjson::SUCCESS) {
+      ParseObject(response, open_brace, raw, ObjectLevel::kResponseBody, ctx);
+    }
+    return;  // 204 No Content, or a request that answers no body: no records
+  }
   if (!body_is_object) {
     ++record_index;
     // PowerShell's ConvertTo-Json writes what lies below its -Depth (2 by default) as the .NET

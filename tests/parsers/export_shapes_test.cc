@@ -109,6 +109,35 @@ constexpr std::string_view kDiagSignIn =
     R"("createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
     R"("userPrincipalName":"adm-egarcia@northwind.example","status":{"errorCode":50126}}})";
 
+// m5 (gap 1): an Elasticsearch search response's hits are its records, each read as the same
+// hit alone is; its hits may hold the Azure records themselves (no ECS document), and an
+// _msearch response holds search responses (each read; it yielded nothing, silently).
+TEST(ElasticsearchResponses, HitsAreReadAsTheyAreAlone) {
+  RecordParser parser;
+  const std::string hit = R"({"_index":"azure-signins","_id":"a1","_score":1.0,"_source":)" +
+                          std::string(kDiagSignIn) + "}";
+  const ParseResult& one = Parse(parser, hit);
+  ASSERT_EQ(one.events.size(), 1u);
+  EXPECT_EQ(one.events[0].account.upn.view(), "adm-egarcia@northwind.example");
+  const std::string search =
+      R"({"took":3,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},)"
+      R"("hits":{"total":{"value":1,"relation":"eq"},"max_score":1.0,"hits":[)" +
+      hit + "]}}";
+  const ParseResult& r = Parse(parser, search);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_TRUE(r.rejections.empty());
+  EXPECT_EQ(r.event_raw[0], hit);
+  const ParseResult& msearch =
+      Parse(parser, R"({"took":5,"responses":[)" + search.substr(0, search.size() - 1) +
+                        R"(,"status":200}]})");
+  EXPECT_EQ(msearch.events.size(), 1u);
+  EXPECT_TRUE(msearch.rejections.empty());
+  // No hits: no records, nothing refused (an empty page).
+  const ParseResult& empty =
+      Parse(parser, R"({"took":1,"hits":{"total":{"value":0,"relation":"eq"},"hits":[]}})");
+  EXPECT_EQ(empty.records(), 0u);
+}
+
 // m5 (gap 2): JSON held in a string reads the same with a UTF-8 byte order mark or white space
 // around it: an Event Hubs record stringified by its shipper, a Log Analytics dynamic column.
 TEST(JsonTextWithByteOrderMark, ReadsAsWithout) {
