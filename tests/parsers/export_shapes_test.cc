@@ -162,6 +162,24 @@ TEST(JsonTextWithByteOrderMark, ReadsAsWithout) {
   const ParseResult& r = Parse(parser, row);
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].actor.upn.view(), "adm-dfox@northwind.example");
+  // A modifiedProperties value (JSON text, encoded once or twice) after a mark: the role named.
+  for (std::string_view value :
+       {R"(\"Global Administrator\")", R"(\ufeff\"Global Administrator\")",
+        R"(\ufeff [\"Global Administrator\"])", R"(\"\\ufeff\\\"Global Administrator\\\"\")"}) {
+    const std::string audit =
+        R"({"time":"2025-05-06T07:42:19Z","category":"AuditLogs","tenantId":")" +
+        std::string(kTenant) +
+        R"(","properties":{"id":"Directory_2","activityDisplayName":"Add member to role",)"
+        R"("activityDateTime":"2025-05-06T07:42:19Z","loggedByService":"Core Directory",)"
+        R"("category":"RoleManagement","result":"success","initiatedBy":{"user":{"id":"u9",)"
+        R"("userPrincipalName":"adm-dfox@northwind.example"}},"targetResources":[{"type":"User",)"
+        R"("id":"U","userPrincipalName":"a@northwind.example","modifiedProperties":[{"displayName":)"
+        R"("Role.DisplayName","newValue":")" +
+        std::string(value) + R"("}]}]}})";
+    const ParseResult& role = Parse(parser, audit);
+    ASSERT_EQ(role.events.size(), 1u) << value;
+    EXPECT_EQ(role.events[0].audit.role_name.view(), "Global Administrator") << value;
+  }
   // So too a message whose mark follows white space.
   const ParseResult& message = Parse(parser, "\n\xEF\xBB\xBF" + std::string(kDiagSignIn));
   EXPECT_EQ(message.events.size(), 1u);
