@@ -124,6 +124,22 @@ EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
   }
 }
 
+// The action line of an Elasticsearch bulk file (the _bulk API's NDJSON, as a bulk export such as
+// esindexdump writes an index: {"index":{"_index":..,"_id":..}} before each document): one member,
+// index / create / update / delete, naming the document's index or id. Not a record: the document
+// on the next line is.
+bool IsBulkAction(dom::object object) {
+  const auto first = object.begin();
+  if (first == object.end()) return false;
+  const std::string_view key = first.key();
+  if (key != "index" && key != "create" && key != "update" && key != "delete") return false;
+  dom::object meta;
+  if (first.value().get_object().get(meta) != simdjson::SUCCESS) return false;
+  dom::element unused;
+  return meta.at_key("_index").get(unused) == simdjson::SUCCESS ||
+         meta.at_key("_id").get(unused) == simdjson::SUCCESS;
+}
+
 // A query-response column's name: {"name": ..} (Log Analytics) or {"ColumnName": ..} (Kusto v1).
 std::string_view QueryColumnName(dom::element column) {
   dom::object column_object;
@@ -430,6 +446,9 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
                                      ObjectLevel level, const ParseContext& ctx) {
   const bool is_root = level == ObjectLevel::kMessage;
   const bool is_page = level != ObjectLevel::kElement;  // where a page's annotations are read
+  if (is_root && root.size() == 1 && IsBulkAction(root)) [[unlikely]] {
+    return;  // no record: the document is the next line
+  }
   fields = {};
   collector.BeginRecord();
   bool batch = false;
