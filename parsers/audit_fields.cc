@@ -126,9 +126,9 @@ constexpr int kMaxEncodings = 3;
 
 std::string_view UnquoteJsonText(std::string_view s, char* buffer, std::size_t capacity) {
   for (int level = 0; level < kMaxEncodings; ++level) {
-    s = TrimSpaces(s);
+    s = TrimJsonText(s);
     if (s.size() >= 2 && s.front() == '[' && s.back() == ']') {
-      s = TrimSpaces(s.substr(1, s.size() - 2));
+      s = TrimJsonText(s.substr(1, s.size() - 2));
       if (s.empty() || s.front() != '"') return {};  // [] or [null]: no name here
       const auto body = QuotedBody(s, 0);
       if (!body) return {};
@@ -145,13 +145,13 @@ std::string_view UnquoteJsonText(std::string_view s, char* buffer, std::size_t c
 // A modifiedProperties value holding one UPN as JSON text: ["x@y"] or "x@y" -> x@y (unescaped into
 // `buffer`); empty when the value is empty, null or not a UPN.
 std::string_view UpnFromPropertyValue(std::string_view v, char* buffer, std::size_t capacity) {
-  std::string_view upn = TrimSpaces(v);  // unquoted: a decoded array's string
+  std::string_view upn = TrimJsonText(v);  // unquoted: a decoded array's string
   for (int level = 0; level < kMaxEncodings; ++level) {
     const std::size_t open = upn.find('"');
     if (open == std::string_view::npos) break;
     const auto body = QuotedBody(upn, open);
     if (!body) return {};
-    upn = TrimSpaces(UnescapeJsonString(*body, buffer, capacity));  // in place from level 1
+    upn = TrimJsonText(UnescapeJsonString(*body, buffer, capacity));  // in place from level 1
   }
   if (upn.find_first_of("[]{}, \"") != std::string_view::npos) return {};
   return upn.find('@') == std::string_view::npos ? std::string_view() : upn;

@@ -71,6 +71,17 @@ Kind FromDiagnosticCategory(std::string_view c) {
 
 // A Log Analytics table of an Entra category privmon does not read: the AAD* tables (every one
 // privmon reads was matched before) and the known others.
+// A Log Analytics custom table: "SigninLogs_CL", "AuditLogs_CL" (the HTTP Data Collector API's
+// tables, which a Logic App or script fills with a copy of the Entra logs, and DCR-based custom
+// tables): its columns are what its sender wrote, not the Entra tables' (README "Custom tables").
+bool IsCustomTable(std::string_view t) { return EndsWithIgnoreCase(TrimSpaces(t), "_CL"); }
+
+constexpr std::string_view kCustomTableDetail =
+    "Log Analytics custom table (a Type ending in _CL, such as SigninLogs_CL or AuditLogs_CL, "
+    "filled by the HTTP Data Collector API or a Logic App): not read, its columns are its "
+    "sender's (type-suffixed: UserPrincipalName_s, ResultType_d, ...), not the Entra tables'; "
+    "export the Entra tables themselves, or rename the columns and Type in the query";
+
 bool IsOtherEntraTable(std::string_view t) {
   t = TrimSpaces(t);
   return StartsWithIgnoreCase(t, "AAD") || EqualsIgnoreCase(t, "MicrosoftGraphActivityLogs") ||
@@ -154,6 +165,12 @@ std::optional<SkippedCategory> GraphObjectOfOtherLog(const RecordFields& f) {
 // Decides the record's shape. `unknown_detail` names why nothing matched.
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.type.empty()) {
+    // Before any column is trusted: a custom table's `SigninLogs_CL` row is refused as such,
+    // whatever columns of the Entra tables it happens to carry unsuffixed.
+    if (IsCustomTable(f.type)) [[unlikely]] {
+      unknown_detail = kCustomTableDetail;
+      return {};
+    }
     if (IsOtherActivityRow(f)) {
       unknown_detail = "Log Analytics AzureActivity row of a category privmon does not read";
       return {};
@@ -247,6 +264,12 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
         "event.original: its fields are renamed (snake_case) and the Azure record is not kept; "
         "ship the Azure records themselves, or keep them with the integration's "
         "preserve_original_event tag";
+    return {};
+  }
+  if (f.suffixed_columns) {
+    // A custom table's rows projected without `Type` (`SigninLogs_CL | project TimeGenerated,
+    // UserPrincipalName_s, ResultType_d`).
+    unknown_detail = kCustomTableDetail;
     return {};
   }
   unknown_detail = "object in no known record format";
@@ -358,7 +381,29 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
   return std::nullopt;
 }
 
+bool ContextNamesReadLog(std::string_view context) {
+  const std::size_t hash = context.find('#');
+  if (hash == std::string_view::npos) return false;
+  const std::string_view set = TrimSpaces(context.substr(hash + 1));
+  // "auditLogs/signIns", "auditLogs/signIns/$entity", "auditLogs/signIns(id,createdDateTime)".
+  for (std::string_view known : {"auditLogs/signIns", "auditLogs/directoryAudits",
+                                 "reports/authenticationMethods/userRegistrationDetails",
+                                 "reports/credentialUserRegistrationDetails"}) {
+    if (StartsWithIgnoreCase(set, known) &&
+        (set.size() == known.size() || set[known.size()] == '/' || set[known.size()] == '(' ||
+         set[known.size()] == '$')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
+  // A custom table names no Entra category, whatever its name says ("AADNonInteractiveUser
+  // SignInLogs_CL" is a copy of sign-ins, not another log): refused, never skipped.
+  if (IsCustomTable(f.type)) [[unlikely]] {
+    return std::nullopt;
+  }
   if (f.type.empty() && f.category.empty()) {
     if (const auto c = GraphObjectOfOtherLog(f)) return c;
   }

@@ -35,6 +35,14 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& fields);
 // the resources privmon reads and any other.
 std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name);
 
+// Whether a Graph "@odata.context" (a page's, or a single object's "$entity") names an entity set
+// of a log privmon reads: sign-ins ("$metadata#auditLogs/signIns"), directory audits
+// ("auditLogs/directoryAudits") and the registration reports ("reports/authenticationMethods/
+// userRegistrationDetails", "reports/credentialUserRegistrationDetails"). Such a context says what
+// its records are before their members do: one that cannot be read as that log's is rejected with
+// its reason, never skipped as another log's object for a member it carries (a `givenName`).
+bool ContextNamesReadLog(std::string_view context);
+
 // The log privmon does not read that a record's own members name (RecordFields::
 // other_log_members: Identity Protection's risky users and risk detections, Global Secure Access
 // traffic, provisioning), for a Graph object or a Log Analytics row that names it by neither an

@@ -483,6 +483,12 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         }
       }
       if (!in_properties) {
+        // The HTTP Data Collector API's column names: a name and its type's suffix (_s string,
+        // _d double, _b boolean, _t date/time, _g GUID). One compare of the last two bytes.
+        if (key.size() > 2 && key[key.size() - 2] == '_') [[unlikely]] {
+          const char t = key.back();
+          if (t == 's' || t == 'd' || t == 'b' || t == 't' || t == 'g') out.suffixed_columns = true;
+        }
         // A directory object writes its every property, null or not (Get-MgUser, `az ad user
         // list`): its null members name it as well.
         const uint8_t member = OtherLogMemberOf(key);
@@ -556,7 +562,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (v.is_string()) {
         std::string_view text;
         Text(v, text);
-        if (!TrimSpaces(text).starts_with('{') && !TrimSpaces(text).starts_with("\"{")) {
+        if (!TrimJsonText(text).starts_with('{') && !TrimJsonText(text).starts_with("\"{")) {
           if (!in_properties) out.identity_name = text;
           return;
         }
@@ -581,7 +587,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (v.is_object()) return Location(v, out);
       std::string_view text = out.location_country;
       Text(v, text);
-      if (TrimSpaces(text).starts_with('{') || TrimSpaces(text).starts_with("\"{")) {
+      if (TrimJsonText(text).starts_with('{') || TrimJsonText(text).starts_with("\"{")) {
         return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
       }
       if (!TrimSpaces(text).empty()) out.location_country = text;  // "" names no country
@@ -970,7 +976,7 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
   for (int level = 1; level < 3 && root.is_string(); ++level) {
     std::string_view inner;
     if (root.get_string().get(inner) != simdjson::SUCCESS) return;
-    inner = TrimSpaces(inner);
+    inner = TrimJsonText(inner);
     if (inner.empty() || (inner.front() != '{' && inner.front() != '[')) return;
     if (text_fields_.Reopen(slot, inner, root) != simdjson::SUCCESS) return;
   }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "parsers/json_walk.h"
+#include "parsers/text_util.h"
 
 namespace privmon::parsers {
 
@@ -16,6 +17,9 @@ simdjson::error_code JsonTextFields::Open(Slot slot, std::string_view text,
                                           simdjson::dom::element& root) {
   if (opened_ & (1u << slot)) return simdjson::INCORRECT_TYPE;
   opened_ |= 1u << slot;
+  // Every JSON text privmon reads from a string comes through here: a byte order mark or white
+  // space around it reads as the text without them.
+  text = TrimJsonText(text);
   Entry& e = entries_[slot];
   if (e.init_error) return e.init_error;
   const std::size_t needed = text.size() + simdjson::SIMDJSON_PADDING;
@@ -32,6 +36,7 @@ simdjson::error_code JsonTextFields::Open(Slot slot, std::string_view text,
 
 simdjson::error_code JsonTextFields::Reopen(Slot slot, std::string_view text,
                                             simdjson::dom::element& root) {
+  text = TrimJsonText(text);
   Entry& e = entries_[slot];
   if ((opened_ & (1u << slot)) == 0 || e.init_error ||
       text.size() + simdjson::SIMDJSON_PADDING > e.capacity) {

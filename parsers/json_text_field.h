@@ -38,7 +38,8 @@ class JsonTextFields {
   // stay valid for the whole record (a duplicated column is ignored rather than re-parsed).
   void BeginRecord() { opened_ = 0; }
 
-  // Copies `text` into the slot's padded buffer and parses it. `root` (owned by the slot's parser)
+  // Copies `text` (without white space or a UTF-8 byte order mark around it: TrimJsonText) into
+  // the slot's padded buffer and parses it. `root` (owned by the slot's parser)
   // is valid until the next record's Open() of the slot. Fails if the text is not valid JSON or
   // nests deeper than kMaxDepth, or without touching the slot if it was already opened for this
   // record.

@@ -79,6 +79,10 @@ struct RecordFields {
   // `ecs_original` the Azure record it was made from, as JSON text ("event": {"original": ..}),
   // when the integration kept it (its preserve_original_event tag).
   bool ecs_document = false;
+  // A column named as the HTTP Data Collector API names a custom table's columns: its name and a
+  // suffix of its type (`UserPrincipalName_s`, `ResultType_d`, `IsInteractive_b`,
+  // `CreatedDateTime_t`, `UserId_g`). Read only to say why a row of no known format is refused.
+  bool suffixed_columns = false;
   std::string_view ecs_original;
 
   // Record id.

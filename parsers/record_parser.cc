@@ -70,8 +70,18 @@ class Structurals {
 // The members of an object that are not record columns: an envelope's "records" / "value" array,
 // a query response's "tables" / "Tables" and a Graph JSON batch response's "responses" (at the
 // message's root only), an OData annotation ("@odata.context", "@odata.nextLink",
-// "@odata.type"...). Exact, case-sensitive names.
-enum class EnvelopeKey : uint8_t { kNone, kRecords, kTables, kResponses, kODataAnnotation };
+// "@odata.type"...), and an Elasticsearch search response's "hits" ({"took":..,"hits":{"total":..,
+// "hits":[hit, ...]}}) and a hit's "_source" ({"_index":..,"_id":..,"_source":{record}}).
+// Exact, case-sensitive names.
+enum class EnvelopeKey : uint8_t {
+  kNone,
+  kRecords,
+  kTables,
+  kResponses,
+  kODataAnnotation,
+  kHits,
+  kSource
+};
 
 // Where an object sits: the message's root, the body of one response of a Graph JSON batch
 // (a page or an object, as the request would have answered alone), or an element of a batch.
@@ -90,8 +100,12 @@ inline bool SameBytes(std::string_view key, std::string_view name) {
 }
 
 EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
-  if (key.size() < 5) return EnvelopeKey::kNone;
+  if (key.size() < 4) return EnvelopeKey::kNone;
   switch (key[0]) {
+    case 'h':
+      return SameBytes(key, "hits") ? EnvelopeKey::kHits : EnvelopeKey::kNone;
+    case '_':
+      return SameBytes(key, "_source") ? EnvelopeKey::kSource : EnvelopeKey::kNone;
     case 'r':
       if (SameBytes(key, "records")) return EnvelopeKey::kRecords;
       return SameBytes(key, "responses") ? EnvelopeKey::kResponses : EnvelopeKey::kNone;
@@ -108,6 +122,22 @@ EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
     default:
       return EnvelopeKey::kNone;
   }
+}
+
+// The action line of an Elasticsearch bulk file (the _bulk API's NDJSON, as a bulk export such as
+// esindexdump writes an index: {"index":{"_index":..,"_id":..}} before each document): one member,
+// index / create / update / delete, naming the document's index or id. Not a record: the document
+// on the next line is.
+bool IsBulkAction(dom::object object) {
+  const auto first = object.begin();
+  if (first == object.end()) return false;
+  const std::string_view key = first.key();
+  if (key != "index" && key != "create" && key != "update" && key != "delete") return false;
+  dom::object meta;
+  if (first.value().get_object().get(meta) != simdjson::SUCCESS) return false;
+  dom::element unused;
+  return meta.at_key("_index").get(unused) == simdjson::SUCCESS ||
+         meta.at_key("_id").get(unused) == simdjson::SUCCESS;
 }
 
 // A query-response column's name: {"name": ..} (Log Analytics) or {"ColumnName": ..} (Kusto v1).
@@ -310,6 +340,9 @@ struct RecordParser::Impl {
   uint64_t record_index = 0;
   // The log the Graph page being read belongs to, when it is one privmon does not read.
   std::optional<SkippedCategory> page_category;
+  // The records being read are a Graph page's whose "@odata.context" names a log privmon reads
+  // (ContextNamesReadLog): one that cannot be read as that log's is rejected, never skipped.
+  bool page_reads = false;
 };
 
 void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
@@ -321,7 +354,18 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   }
   // Windows tools (PowerShell's Out-File, exports) start UTF-8 text with a byte order mark: it is
   // encoding metadata, not JSON.
-  if (msg.size() > 3 && msg.starts_with("\xEF\xBB\xBF")) msg.remove_prefix(3);
+  // So too after white space (a writer that puts a newline before it): the rest reads as it does
+  // without them.
+  {
+    std::size_t lead = 0;
+    while (lead < msg.size() &&
+           (msg[lead] == ' ' || msg[lead] == '\t' || msg[lead] == '\r' || msg[lead] == '\n')) {
+      ++lead;
+    }
+    if (msg.size() > lead + 3 && msg.substr(lead).starts_with("\xEF\xBB\xBF")) {
+      msg.remove_prefix(lead + 3);
+    }
+  }
   text = msg;
   // simdjson reads up to SIMDJSON_PADDING bytes past the end (their content does not matter):
   // a source that has them allocated (a file's line buffer) is parsed in place, others copied.
@@ -343,9 +387,11 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   // message) is its page's, as it is when the page is read whole: of the log its context names.
   if (!ctx.page_context.empty()) [[unlikely]] {
     page_category = PageContextCategory(ctx.page_context);
+    page_reads = parsers::ContextNamesReadLog(ctx.page_context);
   }
   ParseDocument(ctx, /*whole_message=*/true);
   page_category.reset();
+  page_reads = false;
 }
 
 void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_message) {
@@ -400,10 +446,17 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
                                      ObjectLevel level, const ParseContext& ctx) {
   const bool is_root = level == ObjectLevel::kMessage;
   const bool is_page = level != ObjectLevel::kElement;  // where a page's annotations are read
+  if (is_root && root.size() == 1 && IsBulkAction(root)) [[unlikely]] {
+    return;  // no record: the document is the next line
+  }
   fields = {};
   collector.BeginRecord();
   bool batch = false;
   bool wrong_type = false;
+  // An Elasticsearch hit's "_source" object (the document: the record, or an ECS document of it)
+  // and its '{' structural.
+  dom::object source;
+  uint32_t source_at = 0;
   // Structural `open_brace` is the object's '{'; each member is key (i), ':' (i + 1), value
   // (i + 2). Only a batch needs its array's position, so members are skipped up to it when one is
   // met (a single record walks no structurals twice).
@@ -474,15 +527,51 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
         // a page that is an element of an array (PowerShell's ConvertTo-Json of the pages it
         // fetched, `jq -s` of `az rest` outputs): a page wherever it stands.
         const std::optional<SkippedCategory> outer = page_category;
+        const bool outer_reads = page_reads;
         std::string_view context;
         if (root.at_key("@odata.context").get_string().get(context) == simdjson::SUCCESS) {
           if (const auto category = PageContextCategory(context)) page_category = category;
+          if (parsers::ContextNamesReadLog(context)) page_reads = true;
         }
         ParseBatch(records, value_at, ctx);
         page_category = outer;
+        page_reads = outer_reads;
       } else {
         wrong_type = true;
       }
+      continue;
+    }
+    if (envelope == EnvelopeKey::kHits) {
+      // An Elasticsearch search response (`curl .../_search?size=1000`, a scroll page, one
+      // response of an _msearch): {"took":..,"timed_out":..,"_shards":{..},"hits":{"total":..,
+      // "max_score":..,"hits":[hit, ...]}}. Its hits are its records, each read as the same hit
+      // alone on a line (elasticdump's output) is.
+      dom::object hits_object;
+      if (field.value.get_object().get(hits_object) == simdjson::SUCCESS) {
+        for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+        uint32_t inner = member + 3;  // the key structural of the hits object's first member
+        for (dom::key_value_pair hits_field : hits_object) {
+          dom::array hits;
+          if (hits_field.key == "hits" &&
+              hits_field.value.get_array().get(hits) == simdjson::SUCCESS) {
+            batch = true;
+            ParseBatch(hits, inner + 2, ctx);
+            break;
+          }
+          inner = structurals.SkipValue(inner + 2) + 1;
+        }
+      }
+      ++index;
+      if (!batch) collector.RecordField(field.key, field.value, fields);
+      continue;
+    }
+    if (envelope == EnvelopeKey::kSource) {
+      if (source_at == 0 && field.value.get_object().get(source) == simdjson::SUCCESS) {
+        for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+        source_at = member + 2;
+      }
+      ++index;
+      collector.RecordField(field.key, field.value, fields);
       continue;
     }
     // "tables" / "responses" below the root: a record column like any other.
@@ -501,6 +590,12 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
                  ? "Graph $batch response body: \"value\" is not an array"
                  : "batch element: \"records\" / \"value\" is not an array");
     }
+    return;
+  }
+  if (!batch && source_at != 0) {
+    // An Elasticsearch hit ({"_index":..,"_id":..,"_score":..,"_source":{..}}): its document is
+    // the record, read as the same document alone is (its bytes: the hit's, as it came).
+    ParseObject(source, source_at, raw, ObjectLevel::kElement, ctx);
     return;
   }
   if (!batch) Emit(fields, raw, ctx);
@@ -591,7 +686,15 @@ void RecordParser::Impl::ParseResponse(dom::object response, uint32_t open_brace
            "names is not followed)");
     return;
   }
-  if (!has_body) return;  // 204 No Content, or a request that answers no body: no records
+  if (!has_body) {
+    // One response of an Elasticsearch _msearch ({"responses":[{"took":..,"hits":{..},
+    // "status":200}]}): its hits are in the response itself, read as a search response's.
+    dom::object hits;
+    if (response.at_key("hits").get_object().get(hits) == simdjson::SUCCESS) {
+      ParseObject(response, open_brace, raw, ObjectLevel::kResponseBody, ctx);
+    }
+    return;  // 204 No Content, or a request that answers no body: no records
+  }
   if (!body_is_object) {
     ++record_index;
     // PowerShell's ConvertTo-Json writes what lies below its -Depth (2 by default) as the .NET
@@ -672,13 +775,13 @@ bool RecordParser::Impl::ParseRecordText(dom::element value, const ParseContext&
   dom::element inner;
   dom::object object;
   if (value.get_string().get(record_text) == simdjson::SUCCESS &&
-      parsers::TrimSpaces(record_text).starts_with('{') &&
+      parsers::TrimJsonText(record_text).starts_with('{') &&
       text_fields.Open(parsers::JsonTextFields::kRecord, record_text, inner) == simdjson::SUCCESS &&
       inner.get_object().get(object) == simdjson::SUCCESS) {
     for (dom::key_value_pair field : object) {
       collector.RecordField(field.key, field.value, fields);
     }
-    Emit(fields, parsers::TrimSpaces(record_text), ctx);
+    Emit(fields, parsers::TrimJsonText(record_text), ctx);
     return true;
   }
   return false;
@@ -758,7 +861,7 @@ void RecordParser::Impl::ParseTable(dom::object table, uint32_t table_open,
 }
 
 bool RecordParser::Impl::EmitOriginal(std::string_view original, const ParseContext& ctx) {
-  original = parsers::TrimSpaces(original);
+  original = parsers::TrimJsonText(original);
   dom::element inner;
   dom::object object;
   if (!original.starts_with('{') ||
@@ -832,9 +935,20 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
   }
   result.events.pop_back();
   if (reason == RejectReason::kUnknownFormat) {
+    // The page's context (or the object's own "$entity" context) says what the record is before
+    // its members do: a record of a sign-in or audit page that cannot be read as one is rejected
+    // with its reason, not skipped as a user for its `givenName`. Members decide only where no
+    // context names the log (Log Analytics `Type` and diagnostic `category` are decided above).
+    const bool context_reads = page_reads || parsers::ContextNamesReadLog(f.odata_context);
     if (const auto category = parsers::SkippedCategoryOf(f)) {
-      result.skipped.push_back(Skipped{*category, raw});
-      return;
+      if (!context_reads) {
+        result.skipped.push_back(Skipped{*category, raw});
+        return;
+      }
+      detail =
+          "record of a Graph page (or object) whose @odata.context names a log privmon reads "
+          "(signIns, directoryAudits, registration details) that cannot be read as one of its "
+          "records: rejected, not skipped as another resource's object for the members it carries";
     }
   }
   Reject(reason, raw, detail);

@@ -89,6 +89,20 @@ inline std::string_view TrimSpaces(std::string_view s) {
   return s;
 }
 
+// JSON held in a string (a Log Analytics dynamic column given as text, a modifiedProperties value,
+// an Event Hubs body, an ECS event.original, a record stringified by its shipper) as a parser
+// reads it: without surrounding white space and without the UTF-8 byte order mark (U+FEFF) that a
+// .NET or PowerShell writer may put before it ("\xEF\xBB\xBF{...}", or "\ufeff{...}" escaped),
+// which no JSON parser accepts and which says nothing. The same text with or without them reads
+// the same. A message's own leading mark is dropped where it is received (record_parser.cc).
+inline std::string_view TrimJsonText(std::string_view s) {
+  s = TrimSpaces(s);
+  while (s.size() >= 3 && s[0] == '\xEF' && s[1] == '\xBB' && s[2] == '\xBF') {
+    s = TrimSpaces(s.substr(3));
+  }
+  return s;
+}
+
 // An identifier as records write it: trimmed, and without the braces of the registry form
 // "{GUID}" (not part of the GUID: .NET's Guid.ToString("B"), PowerShell and registry-minded exports
 // write ids so). Ids compare case-insensitively (HashLower); this makes "{ABC-...}" equal

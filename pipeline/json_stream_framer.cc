@@ -39,12 +39,19 @@ bool JsonStreamFramer::StreamsAt(std::string_view payload) {
   parsers::JsonDepthScan scan;
   std::size_t key_start = 0;
   int envelope_key = 0;  // as in Scan's kValue: 1 after the key, 2 after its ':'
+  // An Elasticsearch search response's "hits" object: 1 after its key, 2 after ':', then in the
+  // object 3 (a member), 4 after its "hits" key, 5 after that key's ':'.
+  int hits_key = 0;
   for (; i < payload.size(); ++i) {
     const char c = payload[i];
     if (scan.in_string()) {
       if (scan.Step(c) == Byte::kStringClose && scan.depth() == 1) {
         const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
         envelope_key = (key == "records" || key == "value" || key == "responses") ? 1 : 0;
+        hits_key = key == "hits" ? 1 : 0;
+      } else if (scan.depth() == 2 && hits_key >= 3) {
+        const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
+        hits_key = key == "hits" ? 4 : 3;
       }
       continue;
     }
@@ -56,6 +63,18 @@ bool JsonStreamFramer::StreamsAt(std::string_view payload) {
       }
       if (c == '[' && envelope_key == 2) return true;
       envelope_key = 0;
+      if (c == ':' && hits_key == 1) {
+        hits_key = 2;
+        continue;
+      }
+      hits_key = (c == '{' && hits_key == 2) ? 3 : 0;
+    } else if (scan.depth() == 2 && hits_key >= 3) {
+      if (c == ':' && hits_key == 4) {
+        hits_key = 5;
+        continue;
+      }
+      if (c == '[' && hits_key == 5) return true;
+      hits_key = c == '}' ? 0 : 3;
     }
     const Byte b = scan.Step(c);
     if (b == Byte::kStringOpen) key_start = i;
@@ -92,6 +111,8 @@ void JsonStreamFramer::Reset() {
   in_element_ = top_array_ = false;
   envelope_key_ = 0;
   context_key_ = 0;
+  hits_key_ = 0;
+  hits_elements_ = false;
   page_context_.clear();
   status_key_ = body_key_ = 0;
   status_ = -1;
@@ -254,6 +275,8 @@ bool JsonStreamFramer::Scan() {
           in_element_ = false;
           envelope_key_ = 0;
           context_key_ = 0;
+          hits_key_ = 0;
+          hits_elements_ = false;
           page_context_.clear();
           body_elements_ = false;
           if (c == '[') {
@@ -281,6 +304,7 @@ bool JsonStreamFramer::Scan() {
             envelope_key_ = overflow_                              ? 0
                             : (key == "records" || key == "value") ? 1
                             : key == "responses"                   ? 3
+                            : key == "hits"                        ? 5
                                                                    : 0;
             if (context_key_ == 2) {  // the string is "@odata.context"'s value
               if (!overflow_) page_context_.assign(key);
@@ -288,6 +312,11 @@ bool JsonStreamFramer::Scan() {
             } else {
               context_key_ = (!overflow_ && key == "@odata.context") ? 1 : 0;
             }
+          } else if (hits_key_ > 0 && scan_.depth() == 2 && !scan_.in_string()) {
+            // A member key of an Elasticsearch search response's "hits" object.
+            const std::string_view key(buf_.get() + key_start_ + 1,
+                                       overflow_ ? 0 : len_ - key_start_ - 1);
+            hits_key_ = (!overflow_ && key == "hits") ? 2 : 1;
           }
           Append(std::string_view(&c, 1));
           continue;
@@ -298,11 +327,14 @@ bool JsonStreamFramer::Scan() {
           } else if (c != '"' || context_key_ != 2) {
             context_key_ = 0;
           }
-          if (c == ':' && (envelope_key_ == 1 || envelope_key_ == 3)) {
+          if (c == ':' && (envelope_key_ == 1 || envelope_key_ == 3 || envelope_key_ == 5)) {
             ++envelope_key_;
             Append(std::string_view(&c, 1));
             continue;
           }
+          // An Elasticsearch search response's "hits" object opens: its "hits" array is looked
+          // for among its members (depth 2).
+          if (c == '{' && envelope_key_ == 6) hits_key_ = 1;
           if (c == '[' && envelope_key_ == 4) {
             // A Graph $batch response's array: each response is streamed or handed out alone.
             mode_ = Mode::kResponses;
@@ -320,8 +352,28 @@ bool JsonStreamFramer::Scan() {
             continue;
           }
           envelope_key_ = 0;
+        } else if (hits_key_ > 0 && scan_.depth() == 2 && !IsBlank(c)) {
+          if (c == ':' && hits_key_ == 2) {
+            hits_key_ = 3;
+            Append(std::string_view(&c, 1));
+            continue;
+          }
+          if (c == '[' && hits_key_ == 3) {
+            // The hits: each is a message, read as elasticdump's hit alone on a line is; the rest
+            // of the response (took, _shards, total) is not.
+            mode_ = Mode::kElements;
+            top_array_ = false;
+            in_element_ = false;
+            hits_elements_ = true;
+            hits_key_ = 0;
+            len_ = 0;
+            overflow_ = line_break_ = false;
+            continue;
+          }
+          hits_key_ = c == '}' ? 0 : 1;
         }
-        if (scan_.Step(c) == Byte::kStringOpen && scan_.depth() == 1) {
+        if (scan_.Step(c) == Byte::kStringOpen &&
+            (scan_.depth() == 1 || (hits_key_ > 0 && scan_.depth() == 2))) {
           key_start_ = len_ + (line_break_ ? 1 : 0);
         }
         Append(std::string_view(&c, 1));
@@ -341,6 +393,12 @@ bool JsonStreamFramer::Scan() {
             ++pos_;
             if (top_array_) {
               mode_ = Mode::kNone;
+            } else if (hits_elements_) {
+              // The rest of the search response's "hits" object and of the response.
+              hits_elements_ = false;
+              mode_ = Mode::kSkipRest;
+              skip_to_ = Mode::kNone;
+              scan_.Reset(2);
             } else if (body_elements_) {
               // The rest of a $batch response's body and of the response; then the next one.
               body_elements_ = false;

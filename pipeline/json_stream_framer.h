@@ -19,6 +19,10 @@
 //   response, `{"responses":[` response `]}`, which the parser reads (or rejects, as
 //   error_response) as it reads the batch. The members around a streamed body's elements (id,
 //   status, headers, @odata.nextLink) are stepped over, checked for balanced brackets only.
+// - An Elasticsearch search response ({"took":..,"hits":{"total":..,"hits":[hit, ...]}}, `curl
+//   .../_search?pretty`, a scroll page) is streamed the same way: each hit of its "hits" object's
+//   "hits" array is a message, read as a hit alone on a line (elasticdump's output) is; the
+//   response's other members are dropped.
 // - Any other value (one record, a query response {"tables": ...}) is gathered whole, lines joined
 //   by '\n', and handed out once its brackets balance.
 // - A value or element above `max_bytes` is handed out cut to max_bytes + 1 bytes (the parser
@@ -93,7 +97,8 @@ class JsonStreamFramer {
   }
   // True when `payload`, the start of a line too long to be one message, opens an array whose
   // elements are streamed: a top-level array, or a top-level object whose "records" / "value"
-  // member, met in `payload`, is an array (a compact Graph page or Event Hubs batch). Cold.
+  // member, met in `payload`, is an array (a compact Graph page or Event Hubs batch), or whose
+  // "hits" object's "hits" member is (a compact Elasticsearch search response). Cold.
   static bool StreamsAt(std::string_view payload);
   // The next complete message from the lines pushed so far; false when more lines are needed (or
   // the value ended: active() says which). `readable_after`: allocated bytes after the payload.
@@ -160,6 +165,11 @@ class JsonStreamFramer {
   bool in_body_ = false;
   bool body_elements_ = false;
   Mode skip_to_ = Mode::kNone;
+  // kValue in an Elasticsearch search response's "hits" object (envelope_key_ 5: its key, 6: its
+  // ':'): 1 between its members, 2 after its "hits" key, 3 after that key's ':' (a '[' next
+  // streams the hits); kElements of those hits (hits_elements_): at the ']' the rest is skipped.
+  int hits_key_ = 0;
+  bool hits_elements_ = false;
 };
 
 }  // namespace privmon

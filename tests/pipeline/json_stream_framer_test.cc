@@ -468,5 +468,13 @@ TEST(JsonStreamFramer, RandomPunctuationAlwaysEndsWithBoundedMessages) {
   }
 }
 
+// m5: a compact Elasticsearch search response longer than a message: its hits are streamed.
+TEST(ElasticsearchResponses, ALongCompactResponseIsStreamed) {
+  EXPECT_TRUE(JsonStreamFramer::StreamsAt(R"({"took":3,"hits":{"total":{"value":9},"hits":[{"_)"));
+  EXPECT_TRUE(JsonStreamFramer::StreamsAt(R"({"hits" : { "hits" : [ {"_id")"));
+  EXPECT_FALSE(JsonStreamFramer::StreamsAt(R"({"took":3,"hits":{"total":{"hits":[)"));
+  EXPECT_FALSE(JsonStreamFramer::StreamsAt(R"({"took":3,"x":{"hits":[{"_)"));
+}
+
 }  // namespace
 }  // namespace privmon

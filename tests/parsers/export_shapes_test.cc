@@ -1,0 +1,189 @@
+// Export shapes of the h-shape2 hunt (tests/regressions m5*): Elasticsearch search responses,
+// JSON held in strings after a byte order mark, a Graph page's context deciding before a record's
+// members, and Log Analytics custom tables (`SigninLogs_CL`).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "parsers/record_parser.h"
+
+namespace privmon {
+namespace {
+
+constexpr std::string_view kTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
+
+const ParseResult& Parse(RecordParser& parser, std::string_view json,
+                         std::string_view page_context = {}) {
+  ParseContext ctx;
+  ctx.source_tenant = kTenant;
+  ctx.multi_tenant = true;  // the source tenant only fills in
+  ctx.page_context = page_context;
+  return parser.Parse(json, ctx);
+}
+
+// A user object as GET /users writes it (givenName, jobTitle: a directory object's members), with
+// a createdDateTime: no member of a signIn, so it cannot be read as one.
+constexpr std::string_view kUserObject =
+    R"({"id":"4c5ae8db-af12-58ff-bb88-dd77b3ccff99","createdDateTime":"2025-05-06T07:50:02Z",)"
+    R"("userPrincipalName":"bg-04@northwind.example","givenName":"Break","jobTitle":"Glass"})";
+
+std::string Page(std::string_view entity_set, std::string_view element) {
+  return R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#)" +
+         std::string(entity_set) + R"(","value":[)" + std::string(element) + "]}";
+}
+
+// m5 (gap 3): a record of a signIns / directoryAudits page that cannot be read as one is
+// rejected with its reason; it was skipped as a user (other_entra) for its givenName. Members
+// decide only where no context names the log.
+TEST(PageContextDecidesFirst, AnUnreadableRecordOfASignInPageIsRejectedNotSkipped) {
+  RecordParser parser;
+  for (std::string_view set : {"auditLogs/signIns", "auditLogs/directoryAudits"}) {
+    const ParseResult& r = Parse(parser, Page(set, kUserObject));
+    EXPECT_TRUE(r.skipped.empty()) << set;
+    ASSERT_EQ(r.rejections.size(), 1u) << set;
+    EXPECT_EQ(r.rejections[0].reason, RejectReason::kUnknownFormat);
+    EXPECT_NE(r.rejections[0].detail.find("@odata.context"), std::string_view::npos);
+  }
+  // An element the file source streamed out of such a page carries its context.
+  const ParseResult& streamed =
+      Parse(parser, kUserObject, "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns");
+  EXPECT_TRUE(streamed.skipped.empty());
+  EXPECT_EQ(streamed.rejections.size(), 1u);
+  // One object of the entity set ("$entity"), and a page in a $batch response's body.
+  std::string single(kUserObject);
+  single.insert(1, R"("@odata.context":"https://graph.microsoft.com/beta/$metadata#auditLogs/)"
+                   R"(signIns/$entity",)");
+  EXPECT_EQ(Parse(parser, single).rejections.size(), 1u);
+  const std::string batch = R"({"responses":[{"id":"1","status":200,"body":)" +
+                            Page("auditLogs/signIns", kUserObject) + "}]}";
+  const ParseResult& in_batch = Parse(parser, batch);
+  EXPECT_TRUE(in_batch.skipped.empty());
+  EXPECT_EQ(in_batch.rejections.size(), 1u);
+  // A page of users, and the object with no context: the members decide (skipped, as before).
+  const ParseResult& users = Parse(parser, Page("users", kUserObject));
+  ASSERT_EQ(users.skipped.size(), 1u);
+  EXPECT_EQ(users.skipped[0].category, SkippedCategory::kOtherEntra);
+  const ParseResult& alone = Parse(parser, kUserObject);
+  ASSERT_EQ(alone.skipped.size(), 1u);
+  EXPECT_TRUE(alone.rejections.empty());
+}
+
+// m5 (gap 4): rows of a Log Analytics custom table (the HTTP Data Collector API's `_CL` tables, a
+// Logic App's copy of the Entra logs) are refused naming the custom table, never read as another
+// format nor skipped as another Entra log.
+TEST(CustomTables, RowsOfACustomTableAreRefusedAsSuch) {
+  RecordParser parser;
+  const std::string suffixed =
+      R"({"TimeGenerated":"2025-05-06T07:42:19Z","UserPrincipalName_s":"adm-egarcia@northwind.example",)"
+      R"("ResultType_d":50126,"IPAddress_s":"192.0.2.200","IsInteractive_b":true,)"
+      R"("CreatedDateTime_t":"2025-05-06T07:42:19Z","UserId_g":"76e93d01-bdfe-56dd-b663-076e69ceb7bb")";
+  for (std::string_view type : {"SigninLogs_CL", "AADNonInteractiveUserSignInLogs_CL"}) {
+    const ParseResult& r = Parse(parser, suffixed + R"(,"Type":")" + std::string(type) + "\"}");
+    EXPECT_TRUE(r.events.empty()) << type;
+    EXPECT_TRUE(r.skipped.empty()) << type;  // AAD..._CL was skipped as another Entra table
+    ASSERT_EQ(r.rejections.size(), 1u) << type;
+    EXPECT_EQ(r.rejections[0].reason, RejectReason::kUnknownFormat);
+    EXPECT_NE(r.rejections[0].detail.find("custom table"), std::string_view::npos);
+  }
+  // Projected without Type: the suffixed columns say why it is refused.
+  const ParseResult& projected = Parse(parser, suffixed + "}");
+  ASSERT_EQ(projected.rejections.size(), 1u);
+  EXPECT_NE(projected.rejections[0].detail.find("custom table"), std::string_view::npos);
+  // An AuditLogs_CL row whose columns a DCR or Logic App kept unsuffixed was read as an audit
+  // of the AuditLogs table (its ActivityDateTime and ActivityDisplayName).
+  const ParseResult& audit = Parse(
+      parser,
+      R"({"Type":"AuditLogs_CL","TimeGenerated":"2025-05-06T07:42:19Z","AADTenantId":")" +
+          std::string(kTenant) +
+          R"(","ActivityDateTime":"2025-05-06T07:42:19Z","ActivityDisplayName":)"
+          R"("Add member to role","Category":"RoleManagement","Result":"success",)"
+          R"("InitiatedBy":"{\"user\":{\"userPrincipalName\":\"adm-egarcia@northwind.example\"}}"})");
+  EXPECT_TRUE(audit.events.empty());
+  ASSERT_EQ(audit.rejections.size(), 1u);
+  EXPECT_NE(audit.rejections[0].detail.find("custom table"), std::string_view::npos);
+}
+
+constexpr std::string_view kDiagSignIn =
+    R"({"time":"2025-05-06T07:42:19Z","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",)"
+    R"("category":"SignInLogs","resultType":"50126","properties":{"id":"de1de16d",)"
+    R"("createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
+    R"("userPrincipalName":"adm-egarcia@northwind.example","status":{"errorCode":50126}}})";
+
+// m5 (gap 1): an Elasticsearch search response's hits are its records, each read as the same
+// hit alone is; its hits may hold the Azure records themselves (no ECS document), and an
+// _msearch response holds search responses (each read; it yielded nothing, silently).
+TEST(ElasticsearchResponses, HitsAreReadAsTheyAreAlone) {
+  RecordParser parser;
+  const std::string hit = R"({"_index":"azure-signins","_id":"a1","_score":1.0,"_source":)" +
+                          std::string(kDiagSignIn) + "}";
+  const ParseResult& one = Parse(parser, hit);
+  ASSERT_EQ(one.events.size(), 1u);
+  EXPECT_EQ(one.events[0].account.upn.view(), "adm-egarcia@northwind.example");
+  const std::string search =
+      R"({"took":3,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},)"
+      R"("hits":{"total":{"value":1,"relation":"eq"},"max_score":1.0,"hits":[)" +
+      hit + "]}}";
+  const ParseResult& r = Parse(parser, search);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_TRUE(r.rejections.empty());
+  EXPECT_EQ(r.event_raw[0], hit);
+  const ParseResult& msearch =
+      Parse(parser, R"({"took":5,"responses":[)" + search.substr(0, search.size() - 1) +
+                        R"(,"status":200}]})");
+  EXPECT_EQ(msearch.events.size(), 1u);
+  EXPECT_TRUE(msearch.rejections.empty());
+  // No hits: no records, nothing refused (an empty page).
+  const ParseResult& empty =
+      Parse(parser, R"({"took":1,"hits":{"total":{"value":0,"relation":"eq"},"hits":[]}})");
+  EXPECT_EQ(empty.records(), 0u);
+}
+
+// m5 (gap 2): JSON held in a string reads the same with a UTF-8 byte order mark or white space
+// around it: an Event Hubs record stringified by its shipper, a Log Analytics dynamic column.
+TEST(JsonTextWithByteOrderMark, ReadsAsWithout) {
+  RecordParser parser;
+  std::string escaped;
+  for (const char c : kDiagSignIn) {
+    if (c == '"') escaped += '\\';
+    escaped += c;
+  }
+  for (std::string_view lead : {"", "\\ufeff", "\xEF\xBB\xBF", " \\r\\n\\ufeff "}) {
+    const ParseResult& r =
+        Parse(parser, R"({"records":[")" + std::string(lead) + escaped + R"(\n"]})");
+    ASSERT_EQ(r.events.size(), 1u) << lead;
+    EXPECT_EQ(r.events[0].account.upn.view(), "adm-egarcia@northwind.example");
+  }
+  const std::string row =
+      R"({"Type":"AuditLogs","TimeGenerated":"2025-05-06T07:42:19Z","AADTenantId":")" +
+      std::string(kTenant) +
+      R"(","Id":"Directory_1","ActivityDateTime":"2025-05-06T07:42:19Z","ActivityDisplayName":)"
+      R"("Update user","Category":"UserManagement","Result":"success","LoggedByService":"Core Directory",)"
+      R"("InitiatedBy":"\ufeff {\"user\":{\"id\":\"u9\",\"userPrincipalName\":\"adm-dfox@northwind.example\"}}\r\n"})";
+  const ParseResult& r = Parse(parser, row);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].actor.upn.view(), "adm-dfox@northwind.example");
+  // A modifiedProperties value (JSON text, encoded once or twice) after a mark: the role named.
+  for (std::string_view value :
+       {R"(\"Global Administrator\")", R"(\ufeff\"Global Administrator\")",
+        R"(\ufeff [\"Global Administrator\"])", R"(\"\\ufeff\\\"Global Administrator\\\"\")"}) {
+    const std::string audit =
+        R"({"time":"2025-05-06T07:42:19Z","category":"AuditLogs","tenantId":")" +
+        std::string(kTenant) +
+        R"(","properties":{"id":"Directory_2","activityDisplayName":"Add member to role",)"
+        R"("activityDateTime":"2025-05-06T07:42:19Z","loggedByService":"Core Directory",)"
+        R"("category":"RoleManagement","result":"success","initiatedBy":{"user":{"id":"u9",)"
+        R"("userPrincipalName":"adm-dfox@northwind.example"}},"targetResources":[{"type":"User",)"
+        R"("id":"U","userPrincipalName":"a@northwind.example","modifiedProperties":[{"displayName":)"
+        R"("Role.DisplayName","newValue":")" +
+        std::string(value) + R"("}]}]}})";
+    const ParseResult& role = Parse(parser, audit);
+    ASSERT_EQ(role.events.size(), 1u) << value;
+    EXPECT_EQ(role.events[0].audit.role_name.view(), "Global Administrator") << value;
+  }
+  // So too a message whose mark follows white space.
+  const ParseResult& message = Parse(parser, "\n\xEF\xBB\xBF" + std::string(kDiagSignIn));
+  EXPECT_EQ(message.events.size(), 1u);
+}
+
+}  // namespace
+}  // namespace privmon
