@@ -308,10 +308,21 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   a.role_hash = role.empty() ? 0 : HashLower(role);
   a.role_name.assign(role);
 
-  for (uint8_t i = 0; i < f.app_key_count; ++i) {
-    a.app_hashes[i] = HashLower(NormalizeId(f.app_keys[i]));
-  }
-  a.app_hash_count = f.app_key_count;
+  // The app targets' keys (id, appId, display name), each once, and the application id Core
+  // Directory names in additionalDetails "AppId" of a record that changed an app: how an admin
+  // lists an app in high_value_apps, and no target carries it (PRIV-CH-03).
+  a.app_hash_count = 0;
+  auto add_app_key = [&a](std::string_view key) {
+    key = NormalizeId(key);
+    if (key.empty()) return;
+    const uint64_t h = HashLower(key);
+    for (uint8_t i = 0; i < a.app_hash_count; ++i) {
+      if (a.app_hashes[i] == h) return;
+    }
+    if (a.app_hash_count < a.app_hashes.size()) a.app_hashes[a.app_hash_count++] = h;
+  };
+  for (uint8_t i = 0; i < f.app_key_count; ++i) add_app_key(f.app_keys[i]);
+  if (f.app_key_count > 0) add_app_key(f.details_app_id);
   a.app_name.assign(TrimSpaces(f.app_name));
 
   if (f.has_target_user) {

@@ -159,6 +159,9 @@ struct RecordFields {
   std::string_view details_role_template;
   std::array<std::string_view, 4> app_keys{};  // id / appId / displayName of app targets
   uint8_t app_key_count = 0;
+  // An audit record's additionalDetails "AppId": Core Directory names there the application
+  // (client) id of the app its ApplicationManagement record changed, which no target carries.
+  std::string_view details_app_id;
   std::string_view app_name;
   bool strong_auth_method_modified = false;
   bool guest_to_member = false;
