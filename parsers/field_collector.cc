@@ -328,12 +328,18 @@ uint8_t OtherLogMemberOf(std::string_view key) {
 }
 
 // A user reporting an MFA prompt it did not start: the fraud alert's result details ("MFA denied;
-// Phone App Reported Fraud", "MFA denied, fraud code entered"), or the report suspicious activity
-// feature that replaces it, whose step result detail is "SuspiciousActivityReported" (error 500121;
-// the sign-in side of the audit log's "Suspicious activity reported").
+// Phone App Reported Fraud", "MFA denied, fraud code entered", and the step result detail the Graph
+// authenticationDetail documentation gives as its example, "fraud code entered", with no "denied"),
+// or the report suspicious activity feature that replaces it, whose step result detail is
+// "SuspiciousActivityReported" (error 500121; the sign-in side of the audit log's "Suspicious
+// activity reported").
 bool MentionsFraudReport(std::string_view s) {
   if (s.size() < 5) return false;
-  if (ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied")) return true;
+  if (ContainsIgnoreCase(s, "fraud") &&
+      (ContainsIgnoreCase(s, "denied") || ContainsIgnoreCase(s, "fraud code entered") ||
+       ContainsIgnoreCase(s, "reported fraud") || ContainsIgnoreCase(s, "fraud reported"))) {
+    return true;
+  }
   // Both phrases of a suspicious-activity report contain "suspicious": one scan rules out most.
   return ContainsIgnoreCase(s, "suspicious") &&
          (ContainsIgnoreCase(s, "SuspiciousActivityReported") ||
