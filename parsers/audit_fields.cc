@@ -189,6 +189,17 @@ bool IsRoleAssignmentActivity(Activity a) {
   }
 }
 
+// Core Directory's changes of an app (category ApplicationManagement): "Add / Update / Delete /
+// Hard delete / Restore application", "Update application – Certificates and secrets management",
+// "Add / Update / Delete service principal", "Add / Remove service principal credentials", "Add
+// owner to application / service principal", "Consent to application", "Add / Remove delegated
+// permission grant", "Add app role assignment to service principal". Where a record names no
+// category, the activity names its category (with an app target: PRIV-CH-03).
+bool IsAppManagementActivity(std::string_view name) {
+  return ContainsIgnoreCase(name, "application") || ContainsIgnoreCase(name, "service principal") ||
+         ContainsIgnoreCase(name, "delegated permission grant");
+}
+
 // A request to activate a role in PIM, not the activation itself: "Add member to role requested
 // (PIM activation)", "... request approved (PIM activation)", "... request denied (PIM
 // activation)", "... canceled (PIM activation)" (the activity reference), and PIM's own audit
@@ -266,12 +277,15 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   // A record naming no category (a projection without Category, a Graph $select without
   // category, a diagnostic record without properties.category) is in its activity's documented
   // one, as the rules that read no category already take it: "Update user" and the security info
-  // family are UserManagement (PRIV-BG-04), the role assignments RoleManagement (PRIV-BG-03).
+  // family are UserManagement (PRIV-BG-04), the role assignments RoleManagement (PRIV-BG-03), and
+  // the changes of an application or service principal ApplicationManagement (PRIV-CH-03).
   if (TrimSpaces(category).empty() && a.category == AuditCategory::kOther) {
     if (a.activity == Activity::kUpdateUser || (a.flags & kActivityContainsSecurityInfo) != 0) {
       a.category = AuditCategory::kUserManagement;
     } else if (IsRoleAssignmentActivity(a.activity)) {
       a.category = AuditCategory::kRoleManagement;
+    } else if (f.app_key_count > 0 && IsAppManagementActivity(name)) {
+      a.category = AuditCategory::kApplicationManagement;
     }
   }
   if (ContainsIgnoreCase(name, "reviewed security info")) a.flags |= kViewOnly;
