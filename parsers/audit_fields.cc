@@ -262,7 +262,13 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   // says nothing either: nothing says it failed, as a sign-in without a status and an Azure
   // Activity record without a status are read. A stated failure, timeout or other value is none.
   if (AuditSucceeded(f.result, f.result_type)) a.flags |= kAuditSuccess;
-  if (ContainsIgnoreCase(f.result_reason, "temporary access pass")) a.flags |= kTemporaryAccessPass;
+  // A Temporary Access Pass: the result reason says so ("Admin registered temporary access pass
+  // method for user"), or, where the record carries none (an AuditLogs projection or a Graph
+  // $select without it), the pass's own modified properties ("TemporaryAccessPass.Id", ...).
+  if (ContainsIgnoreCase(f.result_reason, "temporary access pass") ||
+      f.temporary_access_pass_modified) {
+    a.flags |= kTemporaryAccessPass;
+  }
   if (a.activity == Activity::kUpdateUser && f.strong_auth_method_modified) {
     a.flags |= kStrongAuthMethodModified;
   }

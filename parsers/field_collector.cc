@@ -830,6 +830,8 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
           ContainsIgnoreCase(new_value, "StrongAuthenticationUserDetails")))) {
       out.strong_auth_method_modified = true;
     }
+    if (StartsWithIgnoreCase(name, "TemporaryAccessPass."))
+      out.temporary_access_pass_modified = true;
     if (EqualsIgnoreCase(name, "UserType") && ContainsIgnoreCase(old_value, "Guest") &&
         ContainsIgnoreCase(new_value, "Member")) {
       out.guest_to_member = true;

@@ -164,6 +164,10 @@ struct RecordFields {
   std::string_view details_app_id;
   std::string_view app_name;
   bool strong_auth_method_modified = false;
+  // A target's modified property "TemporaryAccessPass.*" (Id, StartDateTime, EndDateTime,
+  // AccessPassUsage): the Temporary Access Pass an "Admin registered security info" issued, where
+  // the record carries no resultReason to say so (a projection or $select without it).
+  bool temporary_access_pass_modified = false;
   bool guest_to_member = false;
   bool mfa_or_approval_disabled = false;
 
