@@ -189,6 +189,17 @@ bool IsRoleAssignmentActivity(Activity a) {
   }
 }
 
+// Core Directory's changes of an app (category ApplicationManagement): "Add / Update / Delete /
+// Hard delete / Restore application", "Update application – Certificates and secrets management",
+// "Add / Update / Delete service principal", "Add / Remove service principal credentials", "Add
+// owner to application / service principal", "Consent to application", "Add / Remove delegated
+// permission grant", "Add app role assignment to service principal". Where a record names no
+// category, the activity names its category (with an app target: PRIV-CH-03).
+bool IsAppManagementActivity(std::string_view name) {
+  return ContainsIgnoreCase(name, "application") || ContainsIgnoreCase(name, "service principal") ||
+         ContainsIgnoreCase(name, "delegated permission grant");
+}
+
 // A request to activate a role in PIM, not the activation itself: "Add member to role requested
 // (PIM activation)", "... request approved (PIM activation)", "... request denied (PIM
 // activation)", "... canceled (PIM activation)" (the activity reference), and PIM's own audit
@@ -251,7 +262,13 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   // says nothing either: nothing says it failed, as a sign-in without a status and an Azure
   // Activity record without a status are read. A stated failure, timeout or other value is none.
   if (AuditSucceeded(f.result, f.result_type)) a.flags |= kAuditSuccess;
-  if (ContainsIgnoreCase(f.result_reason, "temporary access pass")) a.flags |= kTemporaryAccessPass;
+  // A Temporary Access Pass: the result reason says so ("Admin registered temporary access pass
+  // method for user"), or, where the record carries none (an AuditLogs projection or a Graph
+  // $select without it), the pass's own modified properties ("TemporaryAccessPass.Id", ...).
+  if (ContainsIgnoreCase(f.result_reason, "temporary access pass") ||
+      f.temporary_access_pass_modified) {
+    a.flags |= kTemporaryAccessPass;
+  }
   if (a.activity == Activity::kUpdateUser && f.strong_auth_method_modified) {
     a.flags |= kStrongAuthMethodModified;
   }
@@ -266,12 +283,15 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   // A record naming no category (a projection without Category, a Graph $select without
   // category, a diagnostic record without properties.category) is in its activity's documented
   // one, as the rules that read no category already take it: "Update user" and the security info
-  // family are UserManagement (PRIV-BG-04), the role assignments RoleManagement (PRIV-BG-03).
+  // family are UserManagement (PRIV-BG-04), the role assignments RoleManagement (PRIV-BG-03), and
+  // the changes of an application or service principal ApplicationManagement (PRIV-CH-03).
   if (TrimSpaces(category).empty() && a.category == AuditCategory::kOther) {
     if (a.activity == Activity::kUpdateUser || (a.flags & kActivityContainsSecurityInfo) != 0) {
       a.category = AuditCategory::kUserManagement;
     } else if (IsRoleAssignmentActivity(a.activity)) {
       a.category = AuditCategory::kRoleManagement;
+    } else if (f.app_key_count > 0 && IsAppManagementActivity(name)) {
+      a.category = AuditCategory::kApplicationManagement;
     }
   }
   if (ContainsIgnoreCase(name, "reviewed security info")) a.flags |= kViewOnly;
@@ -316,6 +336,21 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.app_hashes[i] = HashLower(CanonicalId(f.app_keys[i], app_key_buffer));
   }
   a.app_hash_count = f.app_key_count;
+  // The app targets' keys (id, appId, display name), each once, and the application id Core
+  // Directory names in additionalDetails "AppId" of a record that changed an app: how an admin
+  // lists an app in high_value_apps, and no target carries it (PRIV-CH-03).
+  a.app_hash_count = 0;
+  auto add_app_key = [&a](std::string_view key) {
+    key = NormalizeId(key);
+    if (key.empty()) return;
+    const uint64_t h = HashLower(key);
+    for (uint8_t i = 0; i < a.app_hash_count; ++i) {
+      if (a.app_hashes[i] == h) return;
+    }
+    if (a.app_hash_count < a.app_hashes.size()) a.app_hashes[a.app_hash_count++] = h;
+  };
+  for (uint8_t i = 0; i < f.app_key_count; ++i) add_app_key(f.app_keys[i]);
+  if (f.app_key_count > 0) add_app_key(f.details_app_id);
   a.app_name.assign(TrimSpaces(f.app_name));
 
   if (f.has_target_user) {

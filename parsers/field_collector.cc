@@ -328,12 +328,18 @@ uint8_t OtherLogMemberOf(std::string_view key) {
 }
 
 // A user reporting an MFA prompt it did not start: the fraud alert's result details ("MFA denied;
-// Phone App Reported Fraud", "MFA denied, fraud code entered"), or the report suspicious activity
-// feature that replaces it, whose step result detail is "SuspiciousActivityReported" (error 500121;
-// the sign-in side of the audit log's "Suspicious activity reported").
+// Phone App Reported Fraud", "MFA denied, fraud code entered", and the step result detail the Graph
+// authenticationDetail documentation gives as its example, "fraud code entered", with no "denied"),
+// or the report suspicious activity feature that replaces it, whose step result detail is
+// "SuspiciousActivityReported" (error 500121; the sign-in side of the audit log's "Suspicious
+// activity reported").
 bool MentionsFraudReport(std::string_view s) {
   if (s.size() < 5) return false;
-  if (ContainsIgnoreCase(s, "fraud") && ContainsIgnoreCase(s, "denied")) return true;
+  if (ContainsIgnoreCase(s, "fraud") &&
+      (ContainsIgnoreCase(s, "denied") || ContainsIgnoreCase(s, "fraud code entered") ||
+       ContainsIgnoreCase(s, "reported fraud") || ContainsIgnoreCase(s, "fraud reported"))) {
+    return true;
+  }
   // Both phrases of a suspicious-activity report contain "suspicious": one scan rules out most.
   return ContainsIgnoreCase(s, "suspicious") &&
          (ContainsIgnoreCase(s, "SuspiciousActivityReported") ||
@@ -782,6 +788,25 @@ void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
 
 namespace {
 // A modified property's value that names nothing: absent, null, or an empty JSON string.
+// The first GUID (8-4-4-4-12 hex digits) in a modified property's value: the application id in
+// "AppId" / "AppPrincipalId" / "ServicePrincipalName" (`["<app id>"]`) and first in
+// "TargetId.ServicePrincipalNames" (`"<app id>;https://..."`); empty when there is none.
+std::string_view FirstGuidInPropertyValue(std::string_view v) {
+  constexpr std::size_t kGuidLength = 36;
+  auto is_hex = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  };
+  for (std::size_t at = 0; at + kGuidLength <= v.size(); ++at) {
+    bool guid = true;
+    for (std::size_t i = 0; i < kGuidLength && guid; ++i) {
+      const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+      guid = dash ? v[at + i] == '-' : is_hex(v[at + i]);
+    }
+    if (guid) return v.substr(at, kGuidLength);
+  }
+  return {};
+}
+
 bool PropertyValueEmpty(std::string_view v) {
   v = TrimSpaces(v);
   return v.empty() || v == "\"\"" || v == "null" || v == "[]";
@@ -794,7 +819,7 @@ void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
   std::string_view type, odata_type, id, display_name, upn, app_id, role_property, upn_property,
-      template_id, old_upn_property;
+      template_id, old_upn_property, property_app_id;
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
@@ -817,9 +842,22 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
           ContainsIgnoreCase(new_value, "StrongAuthenticationUserDetails")))) {
       out.strong_auth_method_modified = true;
     }
+    if (StartsWithIgnoreCase(name, "TemporaryAccessPass."))
+      out.temporary_access_pass_modified = true;
     if (EqualsIgnoreCase(name, "UserType") && ContainsIgnoreCase(old_value, "Guest") &&
         ContainsIgnoreCase(new_value, "Member")) {
       out.guest_to_member = true;
+    }
+    // An app's application (client) id, which a target never carries itself: "AppId" (Add
+    // application), "AppPrincipalId" and "ServicePrincipalName" (Add service principal),
+    // "TargetId.ServicePrincipalNames" (Add service principal credentials, Update service
+    // principal); the old value where a removal leaves the new one empty.
+    if (property_app_id.empty() &&
+        (EqualsIgnoreCase(name, "AppId") || EqualsIgnoreCase(name, "AppPrincipalId") ||
+         EqualsIgnoreCase(name, "ServicePrincipalName") ||
+         EqualsIgnoreCase(name, "TargetId.ServicePrincipalNames"))) {
+      property_app_id = FirstGuidInPropertyValue(new_value);
+      if (property_app_id.empty()) property_app_id = FirstGuidInPropertyValue(old_value);
     }
     if (EqualsIgnoreCase(name, "UserPrincipalName")) {
       upn_property = new_value;
@@ -885,6 +923,7 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     out.target_principal_name = display_name;
   }
   if (EqualsIgnoreCase(type, "Application") || EqualsIgnoreCase(type, "ServicePrincipal")) {
+    if (TrimSpaces(app_id).empty()) app_id = property_app_id;
     for (std::string_view k : {id, app_id, display_name}) {
       if (!k.empty() && out.app_key_count < out.app_keys.size()) {
         out.app_keys[out.app_key_count++] = k;
@@ -937,6 +976,8 @@ void FieldCollector::AdditionalDetails(dom::element v, RecordFields& out) {
       out.details_role_template = value;
     } else if (EqualsIgnoreCase(TrimSpaces(key), "RoleDefinitionOriginId") && origin.empty()) {
       origin = value;
+    } else if (EqualsIgnoreCase(TrimSpaces(key), "AppId") && out.details_app_id.empty()) {
+      out.details_app_id = value;
     }
   });
   if (out.details_role_template.empty()) out.details_role_template = origin;

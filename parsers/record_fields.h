@@ -163,8 +163,15 @@ struct RecordFields {
   std::string_view details_role_template;
   std::array<std::string_view, 4> app_keys{};  // id / appId / displayName of app targets
   uint8_t app_key_count = 0;
+  // An audit record's additionalDetails "AppId": Core Directory names there the application
+  // (client) id of the app its ApplicationManagement record changed, which no target carries.
+  std::string_view details_app_id;
   std::string_view app_name;
   bool strong_auth_method_modified = false;
+  // A target's modified property "TemporaryAccessPass.*" (Id, StartDateTime, EndDateTime,
+  // AccessPassUsage): the Temporary Access Pass an "Admin registered security info" issued, where
+  // the record carries no resultReason to say so (a projection or $select without it).
+  bool temporary_access_pass_modified = false;
   bool guest_to_member = false;
   bool mfa_or_approval_disabled = false;
 

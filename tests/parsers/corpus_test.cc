@@ -134,9 +134,13 @@ TEST(RecordParserCorpus, DiagnosticAuditEdgeCasesWithServicePrincipalTarget) {
     EXPECT_EQ(e.actor.id.view(), "b9814691-9ca1-4e55-a1ac-8ef5dd010ec0");
     EXPECT_TRUE(e.audit.flags & kActorIsApp);
     EXPECT_EQ(e.audit.app_name.view(), "billing-test-wus");
-    ASSERT_EQ(e.audit.app_hash_count, 2);
+    // The service principal's object id, its application id (the first of its
+    // "TargetId.ServicePrincipalNames", also the record's additionalDetails "AppId": no target
+    // carries it; regressions z6a) and its display name, each once.
+    ASSERT_EQ(e.audit.app_hash_count, 3);
     EXPECT_EQ(e.audit.app_hashes[0], HashLower("a7d5dcbe-0627-4ddf-a2f4-86b6785bcc42"));
-    EXPECT_EQ(e.audit.app_hashes[1], HashLower("billing-test-wus"));
+    EXPECT_EQ(e.audit.app_hashes[1], HashLower("a70a7931-c387-4dce-9f35-fbf95bdcc91e"));
+    EXPECT_EQ(e.audit.app_hashes[2], HashLower("billing-test-wus"));
   }
 }
 
