@@ -6,7 +6,7 @@
 # switches per record, and, optionally, a `perf record -g` profile, system calls counted with
 # `perf record -e raw_syscalls:sys_enter`, glibc tunables for the run only, and idle CPU before
 # the replay (BENCHMARKS.md session 14, run path). Needs an input from `privmon gen`.
-# usage: scripts/run_cost.py PRIVMON [--rate N] [--records N] [--input F] [--perf-record OUT]
+# usage: scripts/run_cost.py PRIVMON [--replay PRIVMON2] [--rate N] [--records N] [--input F] [--perf-record OUT]
 #        [--syscalls OUT] [--tunables T] [--idle SECONDS] [--label L]
 import argparse, os, socket, subprocess, sys, time, urllib.request
 
@@ -22,6 +22,7 @@ p.add_argument("--syscalls", default="")
 p.add_argument("--tunables", default="")
 p.add_argument("--label", default="")
 p.add_argument("--idle", type=float, default=0)
+p.add_argument("--replay", default="", help="privmon binary whose replay feeds the run (default: PRIVMON)")
 a = p.parse_args()
 os.makedirs(a.dir, exist_ok=True)
 
@@ -96,10 +97,16 @@ def threads(pid):
             st = open("/proc/%d/task/%s/status" % (pid, t)).read()
             vcs = int(st.split("voluntary_ctxt_switches:")[1].split()[0])
             nvcs = int(st.split("nonvoluntary_ctxt_switches:")[1].split()[0])
-            out[int(t)] = (comm, (int(f[11]) + int(f[12])) / CLK, int(f[11]) / CLK, int(f[12]) / CLK, vcs, nvcs)
+            out[int(t)] = (comm, (int(f[11]) + int(f[12])) / CLK, int(f[11]) / CLK, int(f[12]) / CLK, vcs, nvcs, int(f[7]))
         except Exception:
             pass
     return out
+
+
+def process_cpu(pid):
+    f = open("/proc/%d/stat" % pid).read()
+    f = f[f.rindex(")") + 2:].split()
+    return ((int(f[11]) + int(f[12])) / CLK, int(f[11]) / CLK, int(f[12]) / CLK, int(f[7]))
 
 
 for _ in range(500):
@@ -123,7 +130,7 @@ elif a.syscalls:
 elif a.perf_record:
     perf = subprocess.Popen(["perf", "record", "-g", "-F", "2000", "-o", a.perf_record, "-p", str(run.pid)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-argv = [a.privmon, "replay", "--quiet", "--to", "tcp://127.0.0.1:%d" % zport, "--tenant",
+argv = [a.replay or a.privmon, "replay", "--quiet", "--to", "tcp://127.0.0.1:%d" % zport, "--tenant",
         "00000000-0000-4000-8000-00000000beef"]
 if a.rate:
     argv += ["--rate", str(a.rate)]
@@ -138,6 +145,7 @@ while True:
     now = time.time()
     if n > 0 and first == 0:
         first, first_at = n, now
+        rp_first = process_cpu(rp.pid)
     if n >= a.records:
         break
     if now > deadline:
@@ -155,7 +163,7 @@ load = open("/proc/loadavg").read().split()[0]
 groups = {}
 for k in end:
     v = end[k]
-    bv = base.get(k, (v[0], 0, 0, 0, 0, 0))
+    bv = base.get(k, (v[0], 0, 0, 0, 0, 0, 0))
     g = "io" if v[0].startswith("ZMQ") else ("web" if v[0].startswith("civet") else "pm")
     groups.setdefault(g, []).append((v[1] - bv[1]) * 1e6 / a.records)
 pm = sorted(groups.get("pm", []), reverse=True)
@@ -165,13 +173,20 @@ print("%s rate=%d records/s=%.0f cpu_us/rec=%.2f ctxsw/rec=%.3f p50=%.0f p99=%.0
     quantile(b, .999) * 1e6, load) + grp)
 for k in sorted(end):
     v = end[k]
-    bv = base.get(k, (v[0], 0, 0, 0, 0, 0))
+    bv = base.get(k, (v[0], 0, 0, 0, 0, 0, 0))
     d = v[1] - bv[1]
     if d > 0.005 or v[4] - bv[4] > 100:
-        print("   tid %d %-14s cpu %.2f us/rec (usr %.2f sys %.2f) vcs/rec %.3f nvcs/rec %.3f" % (
+        print("   tid %d %-14s cpu %.2f us/rec (usr %.2f sys %.2f) vcs/rec %.3f nvcs/rec %.3f minflt/rec %.3f" % (
             k, v[0], d * 1e6 / a.records, (v[2] - bv[2]) * 1e6 / a.records, (v[3] - bv[3]) * 1e6 / a.records,
-            (v[4] - bv[4]) / a.records, (v[5] - bv[5]) / a.records))
-rp.wait()
+            (v[4] - bv[4]) / a.records, (v[5] - bv[5]) / a.records, (v[6] - bv[6]) / a.records))
+# The replay's CPU while it sends: its whole process (exited threads included) from privmon's first
+# record to its own exit, its start-up (reading the whole input) excluded; per record privmon counted.
+_, _, ru = os.wait4(rp.pid, 0)
+sent = max(n - first, 1)
+rp_cpu = ru.ru_utime + ru.ru_stime - rp_first[0]
+print("   replay cpu_us/rec=%.2f (usr %.2f sys %.2f; whole process while sending) minflt/rec %.3f" % (
+    rp_cpu * 1e6 / sent, (ru.ru_utime - rp_first[1]) * 1e6 / sent, (ru.ru_stime - rp_first[2]) * 1e6 / sent,
+    (ru.ru_minflt - rp_first[3]) / sent))
 run.terminate()
 run.wait()
 if a.perf_stat:

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <zmq.hpp>
 
 #include "tools/replay/command.h"
+#include "tools/replay/sender.h"
 
 namespace privmon {
 namespace {
@@ -179,6 +181,45 @@ TEST(ReplayCommand, TenantOptionSendsTwoFrames) {
   }
   EXPECT_EQ(got[0].frames[1], kLines[0]);
   EXPECT_EQ(got[1].frames[1], kLines[3]);
+}
+
+// An input held in memory is sent where it lies (no copy per message): ZeroMQ reads the bytes of
+// the --tenant frame and of the lines as late as its I/O thread writes them, which for messages
+// still queued when the sender ends is during ~ReplaySender's linger. Each must arrive byte-exact:
+// the sender's own --tenant copy must outlive its context (freed first, glibc's free overwrites
+// its first 16 bytes and the queued tenant frames would carry them).
+TEST(ReplaySender, MessagesStillQueuedAtItsEndArriveByteExact) {
+  PullEndpoint pull;
+  const std::string tenant = "4bbb79f7-5724-4c9e-95f3-de075f6ec090-not-in-sso";
+  std::vector<std::string> lines;
+  for (int i = 0; i < 20000; ++i) {
+    lines.push_back(R"({"time":"2024-01-01T00:00:00Z","n":)" + std::to_string(i) + R"(,"pad":")" +
+                    std::string(1000, static_cast<char>('a' + i % 26)) + "\"}");
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<bool> queued{false};
+  auto send = std::async(std::launch::async, [&] {
+    ReplaySender sender(pull.endpoint(), 1, 100000, 10, std::string(tenant), &stop);
+    for (const std::string& line : lines) {
+      if (!sender.Send(
+              line, [] {}, /*outlives_sender=*/true))
+        return false;
+    }
+    queued.store(true);
+    return true;  // ~ReplaySender lingers here until the receiver has read what was queued
+  });
+  // Nothing read until the sender has queued every message (~20 MB, more than the sockets'
+  // buffers hold, so most are still queued in the sender when it ends) and begun to end.
+  while (!queued.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::vector<Received> got = pull.Receive(lines.size());
+  ASSERT_TRUE(send.get());
+  ASSERT_EQ(got.size(), lines.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i].frames.size(), 2u) << i;
+    ASSERT_EQ(got[i].frames[0], tenant) << i;
+    ASSERT_EQ(got[i].frames[1], lines[i]) << i;
+  }
 }
 
 TEST(ReplayCommand, LoopReplaysTheInputKTimesAcrossFiles) {

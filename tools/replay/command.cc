@@ -95,7 +95,8 @@ int RunReplay(const ReplayOptions& o) {
         loop = input->loop();
         pacer.StartLoop();
       }
-      if (!pacer.WaitTurn(*line) || !sender.Send(*line, on_wait)) break;
+      if (!pacer.WaitTurn(*line) || !sender.Send(*line, on_wait, input->LastViewOutlivesNext()))
+        break;
       progress.Count(line->size());
     }
     if (gave_up) {

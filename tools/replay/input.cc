@@ -230,6 +230,7 @@ std::optional<std::string_view> ReplayInput::Next() {
     while (file_ < sources_.size()) {
       Source& src = sources_[file_];
       std::optional<std::string_view> line;
+      last_stable_ = src.in_memory;
       if (src.in_memory) {
         line = NextFromMemory(src);
       } else {

@@ -32,6 +32,11 @@ class ReplayInput {
   // Cost: O(line length); streaming reads 1 MiB chunks.
   std::optional<std::string_view> Next();
 
+  // True when the view the last Next() returned stays valid, unchanged, as long as this input
+  // lives (a file held in memory): a sender may then hand ZeroMQ the bytes without copying them.
+  // False for a streamed file (its chunk is reused by the next call).
+  bool LastViewOutlivesNext() const { return last_stable_; }
+
   // Lines across all loops, when known up front (in-memory inputs).
   std::optional<uint64_t> total_lines() const { return total_lines_; }
   int loop() const { return loop_; }  // 0-based index of the loop being read
@@ -64,6 +69,7 @@ class ReplayInput {
   std::size_t chunk_pos_ = 0;
   std::size_t chunk_end_ = 0;
   bool stream_eof_ = false;
+  bool last_stable_ = false;
   std::optional<uint64_t> total_lines_;
   std::string error_;
 };

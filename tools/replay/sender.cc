@@ -4,7 +4,7 @@ namespace privmon {
 
 ReplaySender::ReplaySender(const std::string& endpoint, int connections, int sndhwm,
                            double linger_s, std::string tenant, const std::atomic<bool>* stop)
-    : context_(1), tenant_(std::move(tenant)), stop_(stop) {
+    : tenant_(std::move(tenant)), context_(1), stop_(stop) {
   sockets_.reserve(static_cast<std::size_t>(connections));
   for (int i = 0; i < connections; ++i) {
     zmq::socket_t s(context_, zmq::socket_type::push);

@@ -25,19 +25,39 @@ class ReplaySender {
   // Sends one line as one message: a framed line ("<tenant>\t<payload>", pipeline/framed_line.h)
   // as [tenant, payload], else [--tenant, line] or the line alone. False when stopped before it
   // was accepted. While blocked it calls on_wait() every 100 ms (to refresh progress).
+  // `outlives_sender`: the line's bytes stay valid and unchanged until this sender is destroyed
+  // (an input held in memory): ZeroMQ then sends them where they lie (a constant message: no
+  // allocation and no copy of each message in this thread), else it copies them.
   template <typename OnWait>
-  bool Send(std::string_view line, OnWait&& on_wait) {
+  bool Send(std::string_view line, OnWait&& on_wait, bool outlives_sender = false) {
     zmq::socket_t& s = sockets_[next_];
     next_ = (next_ + 1) % sockets_.size();
     const FramedLine framed = SplitFramedLine(line);
+    // --tenant is this sender's own (it outlives every message it queued); a framed line's tenant
+    // is part of the line.
+    const bool tenant_outlives = framed.tenant.empty() || outlives_sender;
     const std::string_view tenant = framed.tenant.empty() ? tenant_ : framed.tenant;
-    if (!tenant.empty() && !SendFrame(s, tenant, zmq::send_flags::sndmore, on_wait)) return false;
-    return SendFrame(s, framed.payload, zmq::send_flags::none, on_wait);
+    if (!tenant.empty() &&
+        !SendFrame(s, tenant, zmq::send_flags::sndmore, on_wait, tenant_outlives)) {
+      return false;
+    }
+    return SendFrame(s, framed.payload, zmq::send_flags::none, on_wait, outlives_sender);
   }
 
  private:
   template <typename OnWait>
-  bool SendFrame(zmq::socket_t& s, std::string_view data, zmq::send_flags flags, OnWait& on_wait) {
+  bool SendFrame(zmq::socket_t& s, std::string_view data, zmq::send_flags flags, OnWait& on_wait,
+                 bool outlives_sender) {
+    if (outlives_sender) {
+      // A constant message (no free function): libzmq reads the bytes where they are, as late as
+      // its I/O thread writes them, which is before the context's termination in ~ReplaySender.
+      zmq::message_t msg(const_cast<char*>(data.data()), data.size(), nullptr, nullptr);
+      for (;;) {
+        if (s.send(msg, flags)) return true;  // a failed send leaves msg as it was
+        if (stop_->load(std::memory_order_relaxed)) return false;
+        on_wait();
+      }
+    }
     for (;;) {
       if (s.send(zmq::const_buffer(data.data(), data.size()), flags)) return true;
       if (stop_->load(std::memory_order_relaxed)) return false;
@@ -45,10 +65,11 @@ class ReplaySender {
     }
   }
 
+  // Declared before context_: queued messages may point into it until the context terminates.
+  std::string tenant_;
   zmq::context_t context_;
   std::vector<zmq::socket_t> sockets_;
   std::size_t next_ = 0;
-  std::string tenant_;
   const std::atomic<bool>* stop_;
 };
 
