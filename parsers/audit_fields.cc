@@ -331,17 +331,13 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   a.role_hash = role.empty() ? 0 : HashLower(role);
   a.role_name.assign(role);
 
-  for (uint8_t i = 0; i < f.app_key_count; ++i) {
-    char app_key_buffer[36];  // an app id without its dashes is the dashed one (CanonicalId)
-    a.app_hashes[i] = HashLower(CanonicalId(f.app_keys[i], app_key_buffer));
-  }
-  a.app_hash_count = f.app_key_count;
   // The app targets' keys (id, appId, display name), each once, and the application id Core
   // Directory names in additionalDetails "AppId" of a record that changed an app: how an admin
   // lists an app in high_value_apps, and no target carries it (PRIV-CH-03).
   a.app_hash_count = 0;
   auto add_app_key = [&a](std::string_view key) {
-    key = NormalizeId(key);
+    char app_key_buffer[36];  // an app id without its dashes is the dashed one (CanonicalId)
+    key = CanonicalId(key, app_key_buffer);
     if (key.empty()) return;
     const uint64_t h = HashLower(key);
     for (uint8_t i = 0; i < a.app_hash_count; ++i) {
