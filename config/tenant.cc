@@ -9,6 +9,7 @@
 #include "core/hash.h"
 #include "core/role_templates.h"
 #include "parsers/text_util.h"
+#include "state/privileged_state.h"
 
 namespace privmon::config {
 namespace {
@@ -37,6 +38,9 @@ bool ReadAccountList(const YAML::Node& n, std::string_view path, Diagnostics& di
     char home_buffer[256];
     const std::string_view home = parsers::GuestHomeUpn(text, home_buffer, sizeof(home_buffer));
     if (!home.empty()) out->insert(HashLower(home));
+    // A UPN longer than an account's state keeps: also as that state names it
+    // (state/privileged_state.h).
+    if (const uint64_t cut = KeptUpnCutHashOf(text); cut != 0) out->insert(cut);
     if (const std::size_t slash = text.rfind('\\'); slash != std::string_view::npos) {
       text = text.substr(slash + 1);
     } else if (const std::size_t at = text.find('@'); at != std::string_view::npos && at > 0) {

@@ -339,7 +339,11 @@ AccountRef KeptNames(const PrivilegedState& ps) {
   ref.id = ps.id;
   ref.upn.assign(ps.upn.view());
   ref.id_hash = ps.id.empty() ? 0 : HashLower(ps.id.view());
-  ref.upn_hash = ps.upn.empty() ? 0 : HashLower(ps.upn.view());
+  // A UPN kept cut (longer than kKeptUpnCapacity) is listed by its cut's own hash
+  // (state/privileged_state.h).
+  ref.upn_hash = ps.upn.empty()       ? 0
+                 : ps.upn.truncated() ? KeptUpnCutHash(ps.upn.view())
+                                      : HashLower(ps.upn.view());
   return ref;
 }
 

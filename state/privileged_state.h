@@ -9,9 +9,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <tuple>
 
 #include "core/fixed_string.h"
+#include "core/hash.h"
 #include "state/account_state.h"
 #include "state/held_roles.h"
 #include "state/signin_runs.h"
@@ -36,10 +38,24 @@ struct PendingInterrupt {  // PRIV-SI-04: 50074 / 50076 waiting for a success wi
 };
 static_assert(sizeof(PendingInterrupt) == 88, "checkpointed as raw bytes");
 
+// PrivilegedState keeps an account's UPN by its first kKeptUpnCapacity bytes (cut at a character,
+// FixedString; Entra ID allows 113), and a reload or a restore re-reads the account's listing from
+// that kept UPN. An account list (break_glass, privileged_accounts) holds a longer UPN also as
+// KeptUpnCutHash of that cut, hashed under its own seed so that no record's whole UPN matches it.
+inline constexpr std::size_t kKeptUpnCapacity = 96;
+constexpr uint64_t KeptUpnCutHash(std::string_view cut) {
+  return HashLower(cut, kHashSeed ^ 0x4B45505455504E43ULL);
+}
+// KeptUpnCutHash of `upn` as PrivilegedState keeps it; 0 when it keeps `upn` whole.
+inline uint64_t KeptUpnCutHashOf(std::string_view upn) {
+  if (upn.size() <= kKeptUpnCapacity) return 0;
+  return KeptUpnCutHash(FixedString<kKeptUpnCapacity>(upn).view());
+}
+
 struct PrivilegedState {
   FixedString<40> id;
-  FixedString<96> upn;     // the UPN of the latest record (by event time) that named one
-  Seconds32 upn_time = 0;  // that record's event time
+  FixedString<kKeptUpnCapacity> upn;  // the UPN of the latest record (by event time) that named one
+  Seconds32 upn_time = 0;             // that record's event time
   FixedString<40> tenant_id;
   uint64_t tenant_hash = 0;
   Seconds32 since = 0;                 // became privileged (absence basis before any success)

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/loader.h"
 #include "state/checkpoint_codec.h"
 #include "tests/support/engine_helpers.h"
 
@@ -583,6 +584,41 @@ TEST(ReloadListing, AnAccountListedByUpnStaysListedWhenTheRecordAfterAReloadName
   const std::vector<Alert> alerts = h.Drain();
   EXPECT_EQ(count_bg01(alerts), 1);
   for (const Alert& a : alerts) EXPECT_EQ(a.account_upn.view(), "bg@contoso.com");
+}
+
+// z7a: PrivilegedState keeps an account's UPN by its first 96 bytes (Entra ID allows 113
+// characters). A break-glass account listed by such a UPN was re-read after a reload from that cut
+// UPN, which the config's list does not hold: when its first record after the reload named it by
+// its object id alone, it was no longer break-glass (no PRIV-BG-01), and a due PRIV-PA-05 absence
+// was dropped as de-listed. The list now also holds the cut form of a longer UPN.
+TEST(ReloadListing, AnAccountListedByALongUpnStaysListedWhenTheRecordAfterAReloadNamesItsIdAlone) {
+  const std::string upn =
+      "adm-emergency-access-0123456789012345678901234567890123456789abc@"
+      "tenant-xxxxxxxxxxxxxxxxxxxxxxxxxxxxx.example.com";  // 113 characters
+  ASSERT_EQ(upn.size(), 113u);
+  const ConfigLoadResult loaded = LoadConfigText("tenants:\n  \"" + std::string(kTenant) +
+                                                 "\":\n    break_glass: [" + upn + "]\n");
+  ASSERT_TRUE(loaded.errors.empty());
+  EngineHarness h(loaded.config);
+  Event named = SignIn(kTenant, upn, "2026-09-01T08:00:00Z");
+  named.account = Account(kTenant, upn, "id-bg");
+  h.Feed(named);
+  auto count_bg01 = [](const std::vector<Alert>& alerts) {
+    return std::count_if(alerts.begin(), alerts.end(),
+                         [](const Alert& a) { return a.rule == RuleId::kBG01; });
+  };
+  EXPECT_EQ(count_bg01(h.Drain()), 1);
+  h.engine().OnConfig(LoadConfigText("tenants:\n  \"" + std::string(kTenant) +
+                                     "\":\n    break_glass: [" + upn + "]\n")
+                          .config);
+  Event by_id = SignIn(kTenant, "", "2026-09-01T10:00:00Z");  // another suppression hour
+  by_id.account = AccountRef{};
+  by_id.account.id.assign("id-bg");
+  by_id.account.id_hash = HashLower("id-bg");
+  by_id.account.key = HashCombine(HashLower(kTenant), by_id.account.id_hash);
+  h.Feed(by_id);
+  h.Finish();
+  EXPECT_EQ(count_bg01(h.Drain()), 1);
 }
 
 }  // namespace
