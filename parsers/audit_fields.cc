@@ -409,9 +409,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       // registration may copy, names it only where the record gives no appId.
       char client_id_buffer[36];
       const std::string_view client_id = CanonicalId(f.actor_app_id, client_id_buffer);
-      if (!client_id.empty() && HashLower(client_id) != ev.actor.id_hash) {
-        ev.actor.upn_hash = HashLower(client_id);
-      }
+      // Also where the appId is the record's only id (no servicePrincipalId): the display name
+      // then still named it.
+      if (!client_id.empty()) ev.actor.upn_hash = HashLower(client_id);
       a.flags |= kActorIsApp;
     }
     if (IsPimApp(app_name, NormalizeId(f.actor_app_id))) a.flags |= kInitiatedByPim;
