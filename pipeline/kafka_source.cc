@@ -27,7 +27,7 @@ namespace privmon {
 namespace {
 
 // privmon's defaults; any of them can be overridden under `properties`.
-constexpr std::array<std::pair<const char*, const char*>, 8> kConsumerDefaults = {{
+constexpr std::array<std::pair<const char*, const char*>, 9> kConsumerDefaults = {{
     {"client.id", "privmon"},
     // A fetch that finds no new data waits this long at the broker (default 500 ms). While it
     // waits, partitions left out of it because their local queue was full cannot be fetched
@@ -41,6 +41,12 @@ constexpr std::array<std::pair<const char*, const char*>, 8> kConsumerDefaults =
     // Bounded local buffering: past this, librdkafka stops fetching (back-pressure).
     {"queued.max.messages.kbytes", "16384"},
     {"queued.min.messages", "1000"},
+    // A fetch response is read into one buffer of its size (librdkafka's default cap here is the
+    // 16 MiB above). Kept under privmon's mmap threshold (core/heap_retention.h, 4 MiB), it comes
+    // from the retained heap instead of a fresh mapping faulted in page by page and unmapped again:
+    // ~0.8 us less CPU per record catching up (privmon_kafka_bench K1, BENCHMARKS.md session 19).
+    // It must stay >= message.max.bytes (1000000 by default).
+    {"fetch.max.bytes", "3145728"},
     // A partition at its end does not hold the round robin back.
     {"enable.partition.eof", "true"},
     // A new group reads what the topic retains rather than missing it.
@@ -57,6 +63,9 @@ constexpr int64_t kMergeWaitNs = 10'000'000'000;
 // answered (a message or its end), it may hold the others back this long.
 constexpr int64_t kFirstFetchWaitNs = 10'000'000'000;
 constexpr int64_t kLagEveryNs = 1'000'000'000;
+// While every assigned partition has a message held (or is at its end), librdkafka's queues are
+// swept once per this many messages handed out (rebalances and errors are served then too).
+constexpr uint32_t kDeliveriesPerSweep = 32;
 
 // A fixed clock per (topic, partition), the same in every run and process, so a checkpoint's
 // per-partition clocks come back to the same partitions: named topics split max_partitions into
@@ -176,13 +185,22 @@ class KafkaSource final : public MessageSource {
     if (manual_partition_ >= 0 && !manual_assigned_) AssignManual();
     const int64_t deadline = NowNs() + timeout.count() * 1'000'000;
     for (;;) {
-      Fill(0);
+      // librdkafka's queues are swept (a lock and a call per assigned partition, and the
+      // consumer queue's poll) when the merge needs a message it does not hold, else once every
+      // kDeliveriesPerSweep messages: not for every message.
+      bool level = held_ > 0 && Level();
+      if (!level || delivered_since_sweep_ >= kDeliveriesPerSweep) {
+        Fill(0);
+        delivered_since_sweep_ = 0;
+        level = held_ > 0 && Level();
+      }
       const int64_t now = NowNs();
       if (now - last_lag_ns_ > kLagEveryNs) UpdateLag(now);
       if (held_ > 0) {
         // A partition that has nothing yet holds the others back for kMergeWaitNs at most.
-        if (Level()) {
+        if (level) {
           unlevel_since_ns_ = 0;
+          ++delivered_since_sweep_;
           return Deliver(out);
         }
         if (unlevel_since_ns_ == 0) unlevel_since_ns_ = now;
@@ -734,6 +752,7 @@ class KafkaSource final : public MessageSource {
   absl::flat_hash_map<std::pair<std::string_view, int32_t>, uint32_t> index_;
   std::size_t next_ = 0;  // round-robin cursor into partitions_
   uint64_t held_ = 0;
+  uint32_t delivered_since_sweep_ = 0;
   bool any_full_ = false;
   int64_t unlevel_since_ns_ = 0;  // when the round robin first found a partition behind
   int64_t last_lag_ns_ = 0;
