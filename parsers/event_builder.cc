@@ -69,8 +69,6 @@ Kind FromDiagnosticCategory(std::string_view c) {
   return {};
 }
 
-// A Log Analytics table of an Entra category privmon does not read: the AAD* tables (every one
-// privmon reads was matched before) and the known others.
 // A Log Analytics custom table: "SigninLogs_CL", "AuditLogs_CL" (the HTTP Data Collector API's
 // tables, which a Logic App or script fills with a copy of the Entra logs, and DCR-based custom
 // tables): its columns are what its sender wrote, not the Entra tables' (README "Custom tables").
@@ -82,6 +80,8 @@ constexpr std::string_view kCustomTableDetail =
     "sender's (type-suffixed: UserPrincipalName_s, ResultType_d, ...), not the Entra tables'; "
     "export the Entra tables themselves, or rename the columns and Type in the query";
 
+// A Log Analytics table of an Entra category privmon does not read: the AAD* tables (every one
+// privmon reads was matched before) and the known others.
 bool IsOtherEntraTable(std::string_view t) {
   t = TrimSpaces(t);
   return StartsWithIgnoreCase(t, "AAD") || EqualsIgnoreCase(t, "MicrosoftGraphActivityLogs") ||

@@ -787,26 +787,19 @@ void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
 }
 
 namespace {
-// A modified property's value that names nothing: absent, null, or an empty JSON string.
 // The first GUID (8-4-4-4-12 hex digits) in a modified property's value: the application id in
 // "AppId" / "AppPrincipalId" / "ServicePrincipalName" (`["<app id>"]`) and first in
 // "TargetId.ServicePrincipalNames" (`"<app id>;https://..."`); empty when there is none.
 std::string_view FirstGuidInPropertyValue(std::string_view v) {
   constexpr std::size_t kGuidLength = 36;
-  auto is_hex = [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  };
   for (std::size_t at = 0; at + kGuidLength <= v.size(); ++at) {
-    bool guid = true;
-    for (std::size_t i = 0; i < kGuidLength && guid; ++i) {
-      const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-      guid = dash ? v[at + i] == '-' : is_hex(v[at + i]);
-    }
-    if (guid) return v.substr(at, kGuidLength);
+    const std::string_view window = v.substr(at, kGuidLength);
+    if (IsGuidText(window)) return window;
   }
   return {};
 }
 
+// A modified property's value that names nothing: absent, null, or an empty JSON string.
 bool PropertyValueEmpty(std::string_view v) {
   v = TrimSpaces(v);
   return v.empty() || v == "\"\"" || v == "null" || v == "[]";
