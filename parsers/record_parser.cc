@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "parsers/event_builder.h"
@@ -297,7 +299,7 @@ struct RecordParser::Impl {
   bool EmitOriginal(std::string_view original, const ParseContext& ctx);
   bool reading_original = false;
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
-    result.rejections.push_back(Rejection{reason, raw, detail});
+    result.rejections.push_back(Rejection{reason, Kept(raw), Kept(detail)});
   }
   // Objects written back to back in one message ({..}{..}, {..},{..}: a shipper that writes no
   // newline between records), which simdjson refuses whole: each object is parsed as a message of
@@ -317,7 +319,21 @@ struct RecordParser::Impl {
     result.skipped.resize(doc_skipped);
   }
   std::size_t doc_events = 0, doc_rejections = 0, doc_skipped = 0;
+  // ParseConcatenated parses each object with `parser` again, which reuses its string buffer: a
+  // view into a decoded string of an earlier object (a record held as JSON text, an ECS
+  // event.original, an error's message) would then read another object's bytes. While it runs,
+  // such views are copied here (cold: back-to-back objects only); cleared with the result.
+  bool several_documents = false;
+  std::deque<std::string> kept_texts;
+  std::string_view Kept(std::string_view v) {
+    if (!several_documents || v.empty() ||
+        (v.data() >= message.data() && v.data() + v.size() <= message.data() + message.size())) {
+      return v;
+    }
+    return kept_texts.emplace_back(v);
+  }
   void ClearResult() {
+    kept_texts.clear();
     result.more_pages = false;
     result.events.clear();
     result.event_raw.clear();
@@ -753,6 +769,7 @@ bool RecordParser::Impl::ParseConcatenated(const ParseContext& ctx) {
       if (parsers::TrimSpaces(whole.substr(begin + 1, i - begin - 2)).empty()) return false;
       ++values;
       if (pass == 1) {
+        several_documents = true;
         text = whole.substr(begin, i - begin);
         base = whole_base + begin;
         MarkDocument();
@@ -761,6 +778,7 @@ bool RecordParser::Impl::ParseConcatenated(const ParseContext& ctx) {
     }
     if (pass == 0 && values < 2) return false;
   }
+  several_documents = false;
   text = whole;
   base = whole_base;
   return true;
@@ -888,7 +906,7 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
   }
   const uint64_t index = record_index++;
   if (page_category) [[unlikely]] {
-    result.skipped.push_back(Skipped{*page_category, raw});
+    result.skipped.push_back(Skipped{*page_category, Kept(raw)});
     return;
   }
   result.events.emplace_back();
@@ -930,7 +948,7 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
       const uint64_t c = HashCombine(event.content_key, facts);
       event.content_key = c == 0 ? 1 : c;
     }
-    result.event_raw.push_back(raw);
+    result.event_raw.push_back(Kept(raw));
     return;
   }
   result.events.pop_back();
@@ -942,7 +960,7 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
     const bool context_reads = page_reads || parsers::ContextNamesReadLog(f.odata_context);
     if (const auto category = parsers::SkippedCategoryOf(f)) {
       if (!context_reads) {
-        result.skipped.push_back(Skipped{*category, raw});
+        result.skipped.push_back(Skipped{*category, Kept(raw)});
         return;
       }
       detail =
