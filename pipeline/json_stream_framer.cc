@@ -121,8 +121,18 @@ void JsonStreamFramer::Reset() {
 }
 
 void JsonStreamFramer::Abort() {
-  if (gathering() && len_ > 0)
+  if (gathering() && len_ > 0) {
     ready_ = true;  // handed out as it stands: the parser says what is wrong
+  } else if (mode_ == Mode::kElements || mode_ == Mode::kResponses) {
+    // Cut between two elements of a streamed array (an export stopped after a record's "},"):
+    // the elements before it were handed out, the array was never closed and its later elements
+    // are missing. Handed out as the open bracket the input left open, which the parser rejects
+    // as an incomplete JSON value (counted and dead-lettered, not a silent end).
+    buf_[0] = '[';
+    len_ = 1;
+    overflow_ = line_break_ = false;
+    ready_ = true;
+  }
   mode_ = Mode::kNone;
   in_element_ = false;
   pending_ = {};

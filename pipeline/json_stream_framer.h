@@ -29,7 +29,9 @@
 //   rejects it as oversized and dead-letters a prefix) and the rest of it is skipped.
 // - Abort() (the source saw a line that starts a new value at column 0: the open one was cut short)
 //   and Finish() (end of input) hand out the incomplete value as it is, which the parser rejects
-//   as invalid_json ("incomplete JSON value ...").
+//   as invalid_json ("incomplete JSON value ..."). An input cut between two elements of a streamed
+//   array (after a record's "},": its later elements are missing) hands out "[", the bracket it
+//   left open, which the parser rejects the same way: a truncated export is never a silent end.
 // Strings are tracked (brackets inside them do not count), escapes too. Memory: one buffer of
 // max_bytes + 1 + padding, allocated at the first use. Not thread-safe.
 #pragma once

@@ -292,6 +292,36 @@ TEST(JsonStreamFramer, AValueCutShortIsHandedOutAndTheLinesAfterItAreRead) {
   EXPECT_EQ(positions[1], static_cast<int64_t>(text.find("{\"id\":\"b\"}")));
 }
 
+// An export cut between two elements of its streamed array (a download or copy stopped after a
+// record's "},"): every element before the cut was read, and the cut itself vanished: no reject,
+// no dead letter, exit 0, while the export's later records were missing. The array left open is
+// handed out as its open bracket, which the parser rejects as an incomplete JSON value.
+TEST(JsonStreamFramer, AnArrayCutBetweenElementsIsRejectedAsIncomplete) {
+  const std::string one = R"({"id":"1"})";
+  const std::string page = R"({"@odata.context":"c","value":[)";
+  std::string long_array = "[";
+  for (int i = 0; i < 20; ++i) long_array += R"({"id":")" + std::to_string(i) + R"(","p":"pppp"},)";
+  RecordParser parser(1 << 20);
+  for (const std::string& text :
+       {"[\n  " + one + ",\n", "[\n  " + one + "\n", "[" + one + ",\n", page + "\n  " + one + ",\n",
+        "{\n  \"records\": [\n    " + one + ",\n"}) {
+    const auto got = ReadAll(text);
+    ASSERT_EQ(got.size(), 2u) << text;
+    EXPECT_EQ(got[0].payload, one) << text;
+    const ParseResult& r = parser.Parse(got[1].payload, ParseContext{});
+    ASSERT_EQ(r.rejections.size(), 1u) << text;
+    EXPECT_EQ(r.rejections[0].reason, RejectReason::kInvalidJson) << text;
+    EXPECT_NE(r.rejections[0].detail.find("incomplete JSON value"), std::string_view::npos);
+  }
+  // A compact array longer than a message, streamed from its long line, cut the same way.
+  const auto got = ReadAll(long_array + "\n", 128);
+  ASSERT_EQ(got.size(), 21u);
+  EXPECT_EQ(got[19].payload, R"({"id":"19","p":"pppp"})");
+  EXPECT_EQ(got[20].payload, "[");
+  // A whole array still ends with its last element.
+  EXPECT_EQ(ReadAll("[\n  " + one + "\n]\n").size(), 1u);
+}
+
 // A document printed with newlines but no indentation (Go's json.MarshalIndent(v, "", ""),
 // Python's json.dump(v, f, indent=0)) puts every line at column 0, a nested array's objects too:
 // each "{" inside a record was taken for a new value after a truncation, every record was cut
