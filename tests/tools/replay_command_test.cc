@@ -149,6 +149,38 @@ TEST(ReplayCommand, SendsEachValueOfAPrettyPrintedFileAsScanReadsIt) {
   EXPECT_EQ(WithoutBlanks(got[2].frames[1]), R"({"activityDateTime":"2024-01-01T00:00:05Z"})");
 }
 
+// Pretty-printed Graph pages of one listing (`az rest`, newest first: a later page is older than
+// the allowed lateness). scan holds the clock until the listing ends and reads each element as its
+// page's; replay sent each element alone, so `run` found a later page's break-glass sign-in beyond
+// the dedupe horizon and raised nothing (regression gp2 through run + replay), and an element that
+// names no log of its own lost its page's @odata.context. The elements of one listing go as
+// compact pages of their context, each but the listing's last naming a next page.
+TEST(ReplayCommand, APrettyPrintedGraphListingIsSentAsPagesOfOneListing) {
+  PullEndpoint pull;
+  const std::string signins = R"(https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns)";
+  const std::string audits =
+      R"(https://graph.microsoft.com/v1.0/$metadata#auditLogs/directoryAudits)";
+  const auto page = [](const std::string& ctx, const std::string& elements) {
+    return "{\n  \"@odata.context\": \"" + ctx + "\",\n  \"value\": [\n" + elements +
+           "\n  ],\n  \"@odata.nextLink\": \"https://graph.microsoft.com/next\"\n}\n";
+  };
+  const std::string file =
+      WriteTempFile("listing.json",
+                    page(signins, "    {\"id\": \"a\"},\n    {\"id\": \"b\"}") +
+                        page(signins, "    {\"id\": \"c\"}") + page(audits, "    {\"id\": \"d\"}") +
+                        R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs"})" + "\n");
+  int rc = -1;
+  auto got = ReplayAndReceive(Options(file, pull), pull, 3, &rc);
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(got.size(), 3u);
+  const std::vector<std::string> payloads = Payloads(got);
+  EXPECT_EQ(payloads[0], R"({"@odata.context":")" + signins +
+                             R"(","value":[{"id": "a"},{"id": "b"},{"id": "c"}],)"
+                             R"("@odata.nextLink":"privmon-replay:listing-continues"})");
+  EXPECT_EQ(payloads[1], R"({"@odata.context":")" + audits + R"(","value":[{"id": "d"}]})");
+  EXPECT_EQ(payloads[2], R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs"})");
+}
+
 TEST(ReplayCommand, TranscodesAUtf16FileWithAByteOrderMark) {
   PullEndpoint pull;
   // Windows PowerShell 5's Out-File writes UTF-16LE with a byte order mark.

@@ -1,5 +1,6 @@
 #include "tools/replay/input.h"
 
+#include <simdjson.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -69,6 +70,69 @@ bool NeedsFileSource(std::string_view data) {
   return false;
 }
 
+// The elements of a Graph listing the file source streamed (a pretty-printed `az rest` page, or
+// one longer than a message: RawMessage::in_stream with the page's @odata.context). scan holds
+// their progress marks until the listing ends (Graph lists newest first: a later page is older)
+// and reads each as its page's record; sent alone over ZeroMQ they lost both, so `run` found a
+// later page's records late, beyond the dedupe horizon, and raised nothing for them. Consecutive
+// elements of one listing are sent as compact pages of their @odata.context (at most
+// kReplayPageBytes of elements each), every page but the listing's last naming a next page, which
+// holds the clock in `run` as it does in scan. An element that is not valid JSON alone is sent
+// alone, as scan reads it (the parser rejects it alone).
+constexpr std::size_t kReplayPageBytes = 1u << 20;
+constexpr std::string_view kReplayNextLink = "privmon-replay:listing-continues";
+
+class ListingPages {
+ public:
+  explicit ListingPages(std::vector<std::string>* out) : out_(out) {}
+
+  // Takes `msg` into the current page when it is an element of a streamed Graph page; false
+  // otherwise (the caller sends it alone, after Flush).
+  bool Take(const RawMessage& msg, std::string_view payload) {
+    if (!msg.in_stream || msg.page_context.empty() || !ValidAlone(payload)) return false;
+    if (count_ != 0 && (msg.tenant_frame != tenant_ || msg.page_context != context_ ||
+                        values_.size() + payload.size() > kReplayPageBytes)) {
+      Flush(/*listing_continues=*/true);
+    }
+    if (count_ == 0) {
+      tenant_.assign(msg.tenant_frame);
+      context_.assign(msg.page_context);
+    } else {
+      values_.push_back(',');
+    }
+    values_.append(payload);
+    ++count_;
+    return true;
+  }
+
+  // Sends the page gathered so far, naming a next page when the listing goes on.
+  void Flush(bool listing_continues) {
+    if (count_ == 0) return;
+    std::string& m = out_->emplace_back();
+    if (!tenant_.empty()) m.append(tenant_).push_back('\t');
+    m.append(R"({"@odata.context":")").append(context_).append(R"(","value":[)");
+    m.append(values_).push_back(']');
+    if (listing_continues)
+      m.append(R"(,"@odata.nextLink":")").append(kReplayNextLink).push_back('"');
+    m.push_back('}');
+    values_.clear();
+    count_ = 0;
+  }
+
+ private:
+  bool ValidAlone(std::string_view payload) {
+    simdjson::dom::element unused;
+    return parser_.parse(payload.data(), payload.size()).get(unused) == simdjson::SUCCESS;
+  }
+
+  std::vector<std::string>* out_;
+  simdjson::dom::parser parser_;
+  std::string tenant_;
+  std::string context_;
+  std::string values_;
+  std::size_t count_ = 0;
+};
+
 }  // namespace
 
 bool ReplayInput::ReadAsPrivmonDoes(Source& src) {
@@ -80,6 +144,7 @@ bool ReplayInput::ReadAsPrivmonDoes(Source& src) {
     zmq::context_t unused(0);
     std::unique_ptr<MessageSource> source = OpenSource(settings, unused, nullptr, kMaxMessageBytes);
     RawMessage msg;
+    ListingPages pages(&src.messages);
     while (source->Receive(msg, std::chrono::milliseconds(0)) != ReceiveStatus::kEnd) {
       std::string_view payload = msg.payload;
       // A value's bytes start where its line did: the sender frames by the first byte.
@@ -88,11 +153,17 @@ bool ReplayInput::ReadAsPrivmonDoes(Source& src) {
         payload.remove_prefix(1);
       }
       if (payload.empty() && msg.tenant_frame.empty()) continue;
+      if (pages.Take(msg, payload)) {
+        msg = RawMessage{};
+        continue;
+      }
+      pages.Flush(/*listing_continues=*/msg.in_stream);
       std::string& m = src.messages.emplace_back();
       if (!msg.tenant_frame.empty()) m.append(msg.tenant_frame).push_back('\t');
       m.append(payload);
       msg = RawMessage{};
     }
+    pages.Flush(/*listing_continues=*/false);
   } catch (const std::exception& e) {
     error_ = "cannot read " + src.path + ": " + e.what();
     return false;

@@ -4,7 +4,8 @@
 // A file in memory that is not plain NDJSON (pretty-printed or multi-line JSON, a UTF-16 file with
 // a byte order mark, NUL padding, a compact array longer than max_message_bytes: what `az rest`,
 // PowerShell and exports write) is read once through privmon's own file source, so replay sends
-// the messages `scan` would read from it (each array or batch element alone, UTF-16 transcoded);
+// the messages `scan` would read from it (each array or batch element alone, UTF-16 transcoded;
+// the elements of a Graph listing as compact pages of one listing, input.cc ListingPages);
 // a framed message is "<tenant>\t<payload>" as in a file. Streamed files and stdin are read as
 // lines. Single-threaded.
 #pragma once
