@@ -276,7 +276,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
       if ((roles & kRouteAccount) != 0) {
         OnRegistration(e, tenant);
         RunCode(e, AccountSide::kAccount, tenant);
-        RunGeneric(e, AccountSide::kAccount, tenant);
+        RunGeneric(AnchorRegistration(e), AccountSide::kAccount, tenant);
       }
       break;
     case EventKind::kAzureActivity:
@@ -299,6 +299,9 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
   row_key_ = 0;
   if (registration_recheck_) {
     registration_recheck_ = false;
+    if (const AccountState* st = accounts_.Find(recheck_event_.account.key)) {
+      recheck_event_.time = LearnedPrivilegeTime(*st);
+    }
     RunGeneric(recheck_event_, AccountSide::kAccount,
                config_->ForTenant(recheck_event_.tenant_hash));
   }
@@ -594,10 +597,30 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
   }
 }
 
+EventTime DetectionEngine::LearnedPrivilegeTime(const AccountState& st) {
+  if ((st.flags & (kPrivilegedLearned | kPrivilegedConfigured)) != kPrivilegedLearned) return 0;
+  const PrivilegedState* ps = accounts_.PrivilegedIfAny(st);
+  return ps == nullptr ? 0 : static_cast<EventTime>(ps->since) * kMicrosPerSecond;
+}
+
+const Event& DetectionEngine::AnchorRegistration(const Event& e) {
+  if (e.registration.is_mfa_registered || e.registration.is_admin || resolved_ == nullptr ||
+      resolved_key_ != e.account.key) {
+    return e;
+  }
+  const EventTime t = LearnedPrivilegeTime(*resolved_);
+  if (t == 0) return e;
+  anchored_event_ = e;  // cold: a no-MFA registration of a privileged account
+  anchored_event_.time = t;
+  return anchored_event_;
+}
+
 void DetectionEngine::QueueRegistrationRecheck(const AccountRef& ref, const Event& e) {
-  // The registration record as privmon knows it: timeless (time 0, as the record itself), its id
-  // the user's object id (userRegistrationDetails' id), no MFA registered. Its alert therefore
-  // has the alert_id, evidence and time the record's own verdict has in the other order.
+  // The registration record as privmon knows it: its id the user's object id
+  // (userRegistrationDetails' id), no MFA registered, and (at the end of OnEvent) the time
+  // LearnedPrivilegeTime gives, which AnchorRegistration gives the record in the other order: its
+  // alert has the same alert_id, time and evidence time in both (a listed account's recheck, after
+  // a reload, stays timeless: time 0).
   Event& r = recheck_event_;
   r = Event{};
   r.kind = EventKind::kMfaRegistration;

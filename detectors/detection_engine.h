@@ -95,6 +95,15 @@ class DetectionEngine final : public EventConsumer {
   // Runs the registration rules (PRIV-SI-05) for `ref` once the current event is handled, on its
   // latest registration record as kept (kMfaUnregistered): set when `e` made it privileged.
   void QueueRegistrationRecheck(const AccountRef& ref, const Event& e);
+  // The event time (microseconds) PRIV-SI-05 is raised at for an account privileged by a learned
+  // role only (not listed): when it became privileged (PrivilegedState::since, whole seconds), in
+  // either arrival order of its no-MFA registration and that role grant; 0 for any other account
+  // (the registration's own time then decides).
+  EventTime LearnedPrivilegeTime(const AccountState& st);
+  // `e` (a registration), or a copy of it at LearnedPrivilegeTime when its account has one and
+  // `e` does not itself make it privileged (isAdmin true): the rules then see the record as the
+  // recheck of the other arrival order sees it (same alert_id, time and evidence time).
+  const Event& AnchorRegistration(const Event& e);
   // A learned account left holding no role and no source naming none (HeldRoles::Empty) is
   // privileged no more: clears kPrivilegedLearned (never kPrivilegedConfigured). `t`: the event
   // time of the record that removed the last one.
@@ -224,6 +233,8 @@ class DetectionEngine final : public EventConsumer {
   // QueueRegistrationRecheck's record, run at the end of OnEvent (kept: no allocation).
   Event recheck_event_;
   bool registration_recheck_ = false;
+  // AnchorRegistration's copy (kept: no allocation).
+  Event anchored_event_;
   // The generic rules' per-account slot records, by privileged_index (state/rule_slots.h),
   // laid out as rules_->slots says; checkpointed as kCkRuleSlots records.
   RuleSlots slots_;

@@ -48,12 +48,6 @@ KNOWN = {
 }
 # Faults found by this script and reported, not fixed yet (printed as REPORTED, not failing):
 REPORTED = {
-    # The role grant before the registration snapshot raises PRIV-SI-05 on the registration with
-    # its lastUpdatedDateTime; the snapshot first keeps only a flag (AccountState is full at 40
-    # bytes), so the SI-05 raised when the grant arrives is "timeless": alert_id of time 0 and the
-    # wall clock as its time, in scan too. Same two records, two alert_ids by arrival order.
-    "si5_registration_before_role_grant": "PRIV-SI-05 from the kept registration flag has no time",
-    "si5b_role_grant_before_registration": "PRIV-SI-05 from the kept registration flag has no time",
 }
 
 LATENESS_MARGIN = 30.0  # seconds kept from the allowed lateness when shuffling
