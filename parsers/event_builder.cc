@@ -543,30 +543,37 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   // Tenant ids compare case-insensitively and without the braces of the registry form "{GUID}".
   // An AzureActivity row names its tenant in Claims (or Claims_d), else as the root of its
   // Hierarchy.
-  std::string_view own_tenant = NormalizeId(FirstNonEmpty(
-      {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id,
-       k.kind == EventKind::kAzureActivity ? f.hierarchy_tenant_id : std::string_view()}));
+  // A tenant id written without its dashes (32 hex digits) is the dashed one (CanonicalId), from
+  // whichever of record, frame, source and config it comes: one tenant, one state and one clock.
+  char own_buffer[36], transport_buffer[36], home_buffer[36], resource_buffer[36];
+  char frame_buffer[36], source_buffer[36];
+  std::string_view own_tenant = CanonicalId(
+      FirstNonEmpty(
+          {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id,
+           k.kind == EventKind::kAzureActivity ? f.hierarchy_tenant_id : std::string_view()}),
+      own_buffer);
   const std::string_view transport_tenant =
-      NormalizeId(FirstNonEmpty({ctx.frame_tenant, ctx.source_tenant}));
+      CanonicalId(FirstNonEmpty({ctx.frame_tenant, ctx.source_tenant}), transport_buffer);
   if (own_tenant.empty() && k.kind == EventKind::kSignIn) {
     // A Graph signIn names no tenant of its own, only its user's home tenant and the resource's.
     // A tenant's log holds both directions: its users signing in elsewhere (home = the tenant)
     // and guests signing in here (resource = the tenant). A transport tenant (frame, source) that
     // the record names as home or resource is the log's; otherwise the home tenant stands (a
     // record whose home is another tenant is that tenant's).
-    const std::string_view home = NormalizeId(f.home_tenant_id);
+    const std::string_view home = CanonicalId(f.home_tenant_id, home_buffer);
     const std::string_view transport = transport_tenant;
     const bool names_transport =
-        !transport.empty() && (EqualsIgnoreCase(home, transport) ||
-                               EqualsIgnoreCase(NormalizeId(f.resource_tenant_id), transport));
+        !transport.empty() &&
+        (EqualsIgnoreCase(home, transport) ||
+         EqualsIgnoreCase(CanonicalId(f.resource_tenant_id, resource_buffer), transport));
     own_tenant = names_transport ? transport : home;
   }
   if (!ctx.multi_tenant && !transport_tenant.empty()) {
     // Tenancy is a security boundary (DESIGN.md section 10): a feed bound to one tenant (the
     // source's `tenant`, a frame or Kafka key) never writes into another tenant's state.
-    const bool frame_vs_source =
-        !ctx.frame_tenant.empty() && !ctx.source_tenant.empty() &&
-        !EqualsIgnoreCase(NormalizeId(ctx.frame_tenant), NormalizeId(ctx.source_tenant));
+    const bool frame_vs_source = !ctx.frame_tenant.empty() && !ctx.source_tenant.empty() &&
+                                 !EqualsIgnoreCase(CanonicalId(ctx.frame_tenant, frame_buffer),
+                                                   CanonicalId(ctx.source_tenant, source_buffer));
     if (frame_vs_source ||
         (!own_tenant.empty() && !EqualsIgnoreCase(own_tenant, transport_tenant))) {
       reason = RejectReason::kTenantMismatch;
