@@ -515,7 +515,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       // and must not erase the other ("Failure" read as no status, a success).
       std::string_view status;
       Text(v, status);
-      if (!TrimSpaces(status).empty() || out.activity_status.empty()) out.activity_status = status;
+      if (!TrimJsonText(status).empty() || out.activity_status.empty())
+        out.activity_status = status;
       return;
     }
     case Key::kAppId:
@@ -706,13 +707,14 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
       // Azure Activity REST: {"value":"Succeeded",...}; an empty one states nothing.
       std::string_view status;
       Text(child, status);
-      if (!TrimSpaces(status).empty() || out.activity_status.empty()) out.activity_status = status;
+      if (!TrimJsonText(status).empty() || out.activity_status.empty())
+        out.activity_status = status;
     } else if (EqualsIgnoreCase(key, "localizedValue")) {
       // The wrapper's display text, read where it alone states the status (an export keeping
       // only {"localizedValue": "Failed"}): `value` wins when both are there.
       std::string_view status;
       Text(child, status);
-      if (TrimSpaces(out.activity_status).empty()) out.activity_status = status;
+      if (TrimJsonText(out.activity_status).empty()) out.activity_status = status;
     } else if (EqualsIgnoreCase(key, "additionalDetails")) {
       std::string_view details;
       Text(child, details);
@@ -991,7 +993,7 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
     if (slot == JsonTextFields::kStatus) {
       if (IsNetTypeName(s.text)) {
         out.status_is_type_name = true;
-      } else if (const std::string_view text = TrimSpaces(s.text);
+      } else if (const std::string_view text = TrimJsonText(s.text);
                  !text.empty() && text.front() != '{' && text.front() != '[') {
         // The status as plain text ("status": "Succeeded": Get-AzLog's Status is a string, and
         // flattening exports write the REST wrapper's value so): the outcome it states, as
