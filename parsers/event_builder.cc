@@ -342,6 +342,10 @@ constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
     {"NetworkAccessAlerts", SkippedCategory::kNetworkAccess},
     {"NetworkAccessConnectionEvents", SkippedCategory::kNetworkAccess},
     {"RemoteNetworkHealthLogs", SkippedCategory::kNetworkAccess},
+    // Microsoft Sentinel's tables of accounts (UEBA's IdentityInfo, IdentityAccountInfo: an
+    // account's AccountUPN, GivenName, CreatedDateTime, ...): directory snapshots, no log.
+    {"IdentityInfo", SkippedCategory::kDirectoryObject},
+    {"IdentityAccountInfo", SkippedCategory::kDirectoryObject},
     // Azure Activity (diagnostic `category`, REST `category.value`) beside Administrative.
     {"ServiceHealth", SkippedCategory::kActivityOther},
     {"ResourceHealth", SkippedCategory::kActivityOther},
@@ -374,10 +378,12 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
                                "directoryRoles", "directoryObjects"}) {
     if (StartsWithIgnoreCase(name, set) && (name.size() == set.size() || name[set.size()] == '(' ||
                                             name[set.size()] == '/' || name[set.size()] == '$')) {
-      return SkippedCategory::kOtherEntra;
+      return SkippedCategory::kDirectoryObject;
     }
   }
-  if (StartsWithIgnoreCase(name, "directory/deletedItems")) return SkippedCategory::kOtherEntra;
+  if (StartsWithIgnoreCase(name, "directory/deletedItems")) {
+    return SkippedCategory::kDirectoryObject;
+  }
   return std::nullopt;
 }
 
@@ -408,10 +414,13 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
     if (const auto c = GraphObjectOfOtherLog(f)) return c;
   }
   // A Graph user (a users page, Get-MgUser's output, a deleted user): an Entra directory object
-  // polled beside the logs, no record of them.
+  // polled beside the logs, no record of them. So too a Kusto or Log Analytics query's row of a
+  // user's Graph properties (createdDateTime, userPrincipalName, givenName: a table a connector
+  // filled from GET /users, no `Type` naming a log): a directory object, no record of any log,
+  // skipped as one (`directory_object`).
   if (f.type.empty() && f.category.empty() && !f.created_date_time.empty() &&
       !TrimSpaces(f.upn).empty() && f.user_id.empty() && !HasSignInMember(f)) {
-    return SkippedCategory::kOtherEntra;
+    return SkippedCategory::kDirectoryObject;
   }
   // So too a user or group without the createdDateTime above and without an @odata.context
   // naming its entity set (`az ad user list`, `jq '.value[]'` of GET /users, Get-MgUser |
@@ -419,7 +428,7 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   // here, once the record is of no kind privmon reads (a script's report joining a user's
   // properties to its MFA registration is still a registration).
   if (f.type.empty() && f.category.empty() && (f.other_log_members & kDirectoryObjectMember) != 0) {
-    return SkippedCategory::kOtherEntra;
+    return SkippedCategory::kDirectoryObject;
   }
   const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);
   if (name.empty()) return std::nullopt;
