@@ -854,6 +854,22 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
       property_app_id = FirstGuidInPropertyValue(new_value);
       if (property_app_id.empty()) property_app_id = FirstGuidInPropertyValue(old_value);
     }
+    // The client a consent ("Add delegated permission grant", "Add app role assignment to
+    // service principal") grants access to the API its target is, as the API's modified
+    // properties name it.
+    if (StartsWithIgnoreCase(name, "ServicePrincipal.")) [[unlikely]] {
+      const std::string_view value = PropertyValueEmpty(new_value) ? old_value : new_value;
+      if (EqualsIgnoreCase(name, "ServicePrincipal.ObjectID")) {
+        if (out.consent_client_id.empty()) out.consent_client_id = FirstGuidInPropertyValue(value);
+      } else if (EqualsIgnoreCase(name, "ServicePrincipal.AppId")) {
+        if (out.consent_client_app_id.empty()) {
+          out.consent_client_app_id = FirstGuidInPropertyValue(value);
+        }
+      } else if (EqualsIgnoreCase(name, "ServicePrincipal.DisplayName") &&
+                 !PropertyValueEmpty(value) && out.consent_client_name.empty()) {
+        out.consent_client_name = value;
+      }
+    }
     if (EqualsIgnoreCase(name, "UserPrincipalName")) {
       upn_property = new_value;
       old_upn_property = old_value;
@@ -919,11 +935,13 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
   }
   if (EqualsIgnoreCase(type, "Application") || EqualsIgnoreCase(type, "ServicePrincipal")) {
     if (TrimSpaces(app_id).empty()) app_id = property_app_id;
+    const bool first_app_target = out.app_key_count == 0 && out.app_name.empty();
     for (std::string_view k : {id, app_id, display_name}) {
       if (!k.empty() && out.app_key_count < out.app_keys.size()) {
         out.app_keys[out.app_key_count++] = k;
       }
     }
+    if (first_app_target) out.first_app_target_keys = out.app_key_count;
     if (out.app_name.empty()) out.app_name = display_name;
   }
 }
