@@ -8,6 +8,7 @@
 
 #include "parsers/outcome.h"
 #include "parsers/record_parser.h"
+#include "parsers/text_util.h"
 
 namespace privmon {
 namespace {
@@ -130,6 +131,9 @@ TEST(OutcomeTexts, AfterAByteOrderMarkReadAsWithout) {
   EXPECT_EQ(parsers::ReadOutcome("\xEF\xBB\xBFSucceeded"), parsers::Outcome::kSuccess);
   EXPECT_EQ(parsers::ReadOutcome(" \xEF\xBB\xBF Failed"), parsers::Outcome::kFailure);
   EXPECT_TRUE(parsers::ActivitySucceeded("", "\xEF\xBB\xBFSucceeded"));
+  EXPECT_EQ(parsers::ParseBoolText("\xEF\xBB\xBF"
+                                   "false"),
+            false);
   EXPECT_EQ(parsers::SignInErrorCode("\xEF\xBB\xBF"
                                      "50126",
                                      ""),
