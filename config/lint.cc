@@ -73,7 +73,9 @@ void LintTenants(const YAML::Node& root, Diagnostics& diag) {
   if (!tenants.IsMap()) return;
   for (const auto& entry : tenants) {
     const std::string id = entry.first.as<std::string>("");
-    if (!IsGuid(parsers::NormalizeId(id))) {  // "{GUID}" is a GUID too, as records write it
+    // "{GUID}" and a GUID without its dashes are GUIDs too, as records write them.
+    char id_buffer[36];
+    if (!IsGuid(parsers::CanonicalId(id, id_buffer))) {
       diag.Error(entry.first.Mark(), config::Quoted("tenants", id),
                  "a tenant id is the Entra tenant's GUID "
                  "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx); put a display name under `name:`");

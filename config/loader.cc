@@ -48,9 +48,11 @@ void CompileTenants(const YAML::Node& node, const TenantSettings& defaults, Diag
                     CompiledConfig* out, std::vector<ConfigNote>* notes) {
   config::ForEachKeyedEntry(
       node, "tenants", diag, [&](const YAML::Node& key, const YAML::Node& value) {
-        // As records' tenant ids compare (parsers NormalizeId): trimmed, case and the braces of
-        // the registry form "{GUID}" ignored. A key written so named no tenant of any record.
-        const std::string id(parsers::NormalizeId(key.Scalar()));
+        // As records' tenant ids compare (parsers CanonicalId): trimmed, case, the braces of the
+        // registry form "{GUID}" and a GUID's missing dashes ignored. A key written so named no
+        // tenant of any record.
+        char id_buffer[36];
+        const std::string id(parsers::CanonicalId(key.Scalar(), id_buffer));
         const std::string path = config::Quoted("tenants", key.Scalar());
         if (id.empty()) {
           diag.Error(key, path, "a tenant id cannot be empty");

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <optional>
+#include <string>
 
 #include "config/reader.h"
 #include "config/scalars.h"
@@ -41,6 +42,19 @@ bool ReadAccountList(const YAML::Node& n, std::string_view path, Diagnostics& di
     // A UPN longer than an account's state keeps: also as that state names it
     // (state/privileged_state.h).
     if (const uint64_t cut = KeptUpnCutHashOf(text); cut != 0) out->insert(cut);
+    // A guest listed by its home address: its #EXT# UPN ("user_home.example#EXT#@tenant...")
+    // begins with the address, '@' written '_', then "#EXT#@". When that much is longer than an
+    // account's state keeps, the kept UPN (the cut) holds no whole "#EXT#@" to read the address
+    // back from: the list holds the cut as the state names it, the same whatever the tenant's
+    // domain after it.
+    if (const std::size_t at = text.rfind('@'); home.empty() && at != std::string_view::npos &&
+                                                at > 0 && text.size() + 6 > kKeptUpnCapacity &&
+                                                text.find('#') == std::string_view::npos) {
+      std::string ext_prefix(text);
+      ext_prefix[at] = '_';
+      ext_prefix += "#EXT#@";
+      if (const uint64_t cut = KeptUpnCutHashOf(ext_prefix); cut != 0) out->insert(cut);
+    }
     if (const std::size_t slash = text.rfind('\\'); slash != std::string_view::npos) {
       text = text.substr(slash + 1);
     } else if (const std::size_t at = text.find('@'); at != std::string_view::npos && at > 0) {

@@ -21,6 +21,11 @@ enum class SkippedCategory : uint8_t {
   // Alert, Autoscale, Recommendation, Security, Policy): one diagnostic setting streams them to the
   // same Event Hub as the Administrative records PRIV-EL-07 reads.
   kActivityOther,
+  // An Entra directory object, no log record: a user or group (GET /users, Get-MgUser, `az ad user
+  // list`, a deleted user), another object of the directory, or a query's row of one (Sentinel's
+  // IdentityInfo, a Kusto or Log Analytics row of a user's createdDateTime, userPrincipalName and
+  // givenName): an inventory polled beside the logs.
+  kDirectoryObject,
   kCount
 };
 
@@ -46,6 +51,8 @@ constexpr std::string_view SkippedCategoryName(SkippedCategory c) {
       return "other_entra";
     case SkippedCategory::kActivityOther:
       return "azure_activity_other";
+    case SkippedCategory::kDirectoryObject:
+      return "directory_object";
     case SkippedCategory::kCount:
       break;
   }

@@ -124,6 +124,15 @@ std::optional<std::string_view> QuotedBody(std::string_view s, std::size_t open)
 // unescaping only shortens).
 constexpr int kMaxEncodings = 3;
 
+// A consent's audit activity: a delegated permission grant or an app role assignment to a
+// service principal (an application permission), added or removed.
+bool IsConsentActivity(std::string_view name) {
+  return EqualsIgnoreCase(name, "Add delegated permission grant") ||
+         EqualsIgnoreCase(name, "Remove delegated permission grant") ||
+         EqualsIgnoreCase(name, "Add app role assignment to service principal") ||
+         EqualsIgnoreCase(name, "Remove app role assignment from service principal");
+}
+
 std::string_view UnquoteJsonText(std::string_view s, char* buffer, std::size_t capacity) {
   for (int level = 0; level < kMaxEncodings; ++level) {
     s = TrimJsonText(s);
@@ -345,9 +354,30 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     }
     if (a.app_hash_count < a.app_hashes.size()) a.app_hashes[a.app_hash_count++] = h;
   };
-  for (uint8_t i = 0; i < f.app_key_count; ++i) add_app_key(f.app_keys[i]);
-  if (f.app_key_count > 0) add_app_key(f.details_app_id);
-  a.app_name.assign(TrimSpaces(f.app_name));
+  // A consent ("Add delegated permission grant", "Add app role assignment to service principal",
+  // and their removals) names first the API it grants access to (Microsoft Graph: the grant is
+  // kept on the API's service principal) and then the client it grants it to, which its first
+  // target's "ServicePrincipal.*" properties name too. The app whose access changed is the
+  // client: a high-value API is not changed by every app's consent to it (docs/RULES.md).
+  if (IsConsentActivity(name)) [[unlikely]] {
+    for (uint8_t i = f.first_app_target_keys; i < f.app_key_count; ++i) add_app_key(f.app_keys[i]);
+    add_app_key(f.consent_client_id);
+    add_app_key(f.consent_client_app_id);
+    char client_name_buffer[256];
+    const std::string_view client_name =
+        UnquoteJsonText(f.consent_client_name, client_name_buffer, sizeof(client_name_buffer));
+    add_app_key(client_name);
+    std::string_view shown = TrimSpaces(client_name);
+    if (shown.empty() && f.first_app_target_keys < f.app_key_count) {
+      shown = TrimSpaces(f.app_keys[f.app_key_count - 1]);
+    }
+    if (shown.empty()) shown = NormalizeId(f.consent_client_id);
+    a.app_name.assign(shown);
+  } else {
+    for (uint8_t i = 0; i < f.app_key_count; ++i) add_app_key(f.app_keys[i]);
+    if (f.app_key_count > 0) add_app_key(f.details_app_id);
+    a.app_name.assign(TrimSpaces(f.app_name));
+  }
 
   if (f.has_target_user) {
     // A rename (or the creation) states the account's current UPN in the modified properties; the

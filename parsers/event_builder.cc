@@ -342,6 +342,10 @@ constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
     {"NetworkAccessAlerts", SkippedCategory::kNetworkAccess},
     {"NetworkAccessConnectionEvents", SkippedCategory::kNetworkAccess},
     {"RemoteNetworkHealthLogs", SkippedCategory::kNetworkAccess},
+    // Microsoft Sentinel's tables of accounts (UEBA's IdentityInfo, IdentityAccountInfo: an
+    // account's AccountUPN, GivenName, CreatedDateTime, ...): directory snapshots, no log.
+    {"IdentityInfo", SkippedCategory::kDirectoryObject},
+    {"IdentityAccountInfo", SkippedCategory::kDirectoryObject},
     // Azure Activity (diagnostic `category`, REST `category.value`) beside Administrative.
     {"ServiceHealth", SkippedCategory::kActivityOther},
     {"ResourceHealth", SkippedCategory::kActivityOther},
@@ -374,10 +378,12 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
                                "directoryRoles", "directoryObjects"}) {
     if (StartsWithIgnoreCase(name, set) && (name.size() == set.size() || name[set.size()] == '(' ||
                                             name[set.size()] == '/' || name[set.size()] == '$')) {
-      return SkippedCategory::kOtherEntra;
+      return SkippedCategory::kDirectoryObject;
     }
   }
-  if (StartsWithIgnoreCase(name, "directory/deletedItems")) return SkippedCategory::kOtherEntra;
+  if (StartsWithIgnoreCase(name, "directory/deletedItems")) {
+    return SkippedCategory::kDirectoryObject;
+  }
   return std::nullopt;
 }
 
@@ -408,10 +414,13 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
     if (const auto c = GraphObjectOfOtherLog(f)) return c;
   }
   // A Graph user (a users page, Get-MgUser's output, a deleted user): an Entra directory object
-  // polled beside the logs, no record of them.
+  // polled beside the logs, no record of them. So too a Kusto or Log Analytics query's row of a
+  // user's Graph properties (createdDateTime, userPrincipalName, givenName: a table a connector
+  // filled from GET /users, no `Type` naming a log): a directory object, no record of any log,
+  // skipped as one (`directory_object`).
   if (f.type.empty() && f.category.empty() && !f.created_date_time.empty() &&
       !TrimSpaces(f.upn).empty() && f.user_id.empty() && !HasSignInMember(f)) {
-    return SkippedCategory::kOtherEntra;
+    return SkippedCategory::kDirectoryObject;
   }
   // So too a user or group without the createdDateTime above and without an @odata.context
   // naming its entity set (`az ad user list`, `jq '.value[]'` of GET /users, Get-MgUser |
@@ -419,7 +428,7 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   // here, once the record is of no kind privmon reads (a script's report joining a user's
   // properties to its MFA registration is still a registration).
   if (f.type.empty() && f.category.empty() && (f.other_log_members & kDirectoryObjectMember) != 0) {
-    return SkippedCategory::kOtherEntra;
+    return SkippedCategory::kDirectoryObject;
   }
   const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);
   if (name.empty()) return std::nullopt;
@@ -543,30 +552,37 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   // Tenant ids compare case-insensitively and without the braces of the registry form "{GUID}".
   // An AzureActivity row names its tenant in Claims (or Claims_d), else as the root of its
   // Hierarchy.
-  std::string_view own_tenant = NormalizeId(FirstNonEmpty(
-      {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id,
-       k.kind == EventKind::kAzureActivity ? f.hierarchy_tenant_id : std::string_view()}));
+  // A tenant id written without its dashes (32 hex digits) is the dashed one (CanonicalId), from
+  // whichever of record, frame, source and config it comes: one tenant, one state and one clock.
+  char own_buffer[36], transport_buffer[36], home_buffer[36], resource_buffer[36];
+  char frame_buffer[36], source_buffer[36];
+  std::string_view own_tenant = CanonicalId(
+      FirstNonEmpty(
+          {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id,
+           k.kind == EventKind::kAzureActivity ? f.hierarchy_tenant_id : std::string_view()}),
+      own_buffer);
   const std::string_view transport_tenant =
-      NormalizeId(FirstNonEmpty({ctx.frame_tenant, ctx.source_tenant}));
+      CanonicalId(FirstNonEmpty({ctx.frame_tenant, ctx.source_tenant}), transport_buffer);
   if (own_tenant.empty() && k.kind == EventKind::kSignIn) {
     // A Graph signIn names no tenant of its own, only its user's home tenant and the resource's.
     // A tenant's log holds both directions: its users signing in elsewhere (home = the tenant)
     // and guests signing in here (resource = the tenant). A transport tenant (frame, source) that
     // the record names as home or resource is the log's; otherwise the home tenant stands (a
     // record whose home is another tenant is that tenant's).
-    const std::string_view home = NormalizeId(f.home_tenant_id);
+    const std::string_view home = CanonicalId(f.home_tenant_id, home_buffer);
     const std::string_view transport = transport_tenant;
     const bool names_transport =
-        !transport.empty() && (EqualsIgnoreCase(home, transport) ||
-                               EqualsIgnoreCase(NormalizeId(f.resource_tenant_id), transport));
+        !transport.empty() &&
+        (EqualsIgnoreCase(home, transport) ||
+         EqualsIgnoreCase(CanonicalId(f.resource_tenant_id, resource_buffer), transport));
     own_tenant = names_transport ? transport : home;
   }
   if (!ctx.multi_tenant && !transport_tenant.empty()) {
     // Tenancy is a security boundary (DESIGN.md section 10): a feed bound to one tenant (the
     // source's `tenant`, a frame or Kafka key) never writes into another tenant's state.
-    const bool frame_vs_source =
-        !ctx.frame_tenant.empty() && !ctx.source_tenant.empty() &&
-        !EqualsIgnoreCase(NormalizeId(ctx.frame_tenant), NormalizeId(ctx.source_tenant));
+    const bool frame_vs_source = !ctx.frame_tenant.empty() && !ctx.source_tenant.empty() &&
+                                 !EqualsIgnoreCase(CanonicalId(ctx.frame_tenant, frame_buffer),
+                                                   CanonicalId(ctx.source_tenant, source_buffer));
     if (frame_vs_source ||
         (!own_tenant.empty() && !EqualsIgnoreCase(own_tenant, transport_tenant))) {
       reason = RejectReason::kTenantMismatch;

@@ -515,7 +515,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       // and must not erase the other ("Failure" read as no status, a success).
       std::string_view status;
       Text(v, status);
-      if (!TrimSpaces(status).empty() || out.activity_status.empty()) out.activity_status = status;
+      if (!TrimJsonText(status).empty() || out.activity_status.empty())
+        out.activity_status = status;
       return;
     }
     case Key::kAppId:
@@ -706,13 +707,14 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
       // Azure Activity REST: {"value":"Succeeded",...}; an empty one states nothing.
       std::string_view status;
       Text(child, status);
-      if (!TrimSpaces(status).empty() || out.activity_status.empty()) out.activity_status = status;
+      if (!TrimJsonText(status).empty() || out.activity_status.empty())
+        out.activity_status = status;
     } else if (EqualsIgnoreCase(key, "localizedValue")) {
       // The wrapper's display text, read where it alone states the status (an export keeping
       // only {"localizedValue": "Failed"}): `value` wins when both are there.
       std::string_view status;
       Text(child, status);
-      if (TrimSpaces(out.activity_status).empty()) out.activity_status = status;
+      if (TrimJsonText(out.activity_status).empty()) out.activity_status = status;
     } else if (EqualsIgnoreCase(key, "additionalDetails")) {
       std::string_view details;
       Text(child, details);
@@ -852,6 +854,22 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
       property_app_id = FirstGuidInPropertyValue(new_value);
       if (property_app_id.empty()) property_app_id = FirstGuidInPropertyValue(old_value);
     }
+    // The client a consent ("Add delegated permission grant", "Add app role assignment to
+    // service principal") grants access to the API its target is, as the API's modified
+    // properties name it.
+    if (StartsWithIgnoreCase(name, "ServicePrincipal.")) [[unlikely]] {
+      const std::string_view value = PropertyValueEmpty(new_value) ? old_value : new_value;
+      if (EqualsIgnoreCase(name, "ServicePrincipal.ObjectID")) {
+        if (out.consent_client_id.empty()) out.consent_client_id = FirstGuidInPropertyValue(value);
+      } else if (EqualsIgnoreCase(name, "ServicePrincipal.AppId")) {
+        if (out.consent_client_app_id.empty()) {
+          out.consent_client_app_id = FirstGuidInPropertyValue(value);
+        }
+      } else if (EqualsIgnoreCase(name, "ServicePrincipal.DisplayName") &&
+                 !PropertyValueEmpty(value) && out.consent_client_name.empty()) {
+        out.consent_client_name = value;
+      }
+    }
     if (EqualsIgnoreCase(name, "UserPrincipalName")) {
       upn_property = new_value;
       old_upn_property = old_value;
@@ -917,11 +935,13 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
   }
   if (EqualsIgnoreCase(type, "Application") || EqualsIgnoreCase(type, "ServicePrincipal")) {
     if (TrimSpaces(app_id).empty()) app_id = property_app_id;
+    const bool first_app_target = out.app_key_count == 0 && out.app_name.empty();
     for (std::string_view k : {id, app_id, display_name}) {
       if (!k.empty() && out.app_key_count < out.app_keys.size()) {
         out.app_keys[out.app_key_count++] = k;
       }
     }
+    if (first_app_target) out.first_app_target_keys = out.app_key_count;
     if (out.app_name.empty()) out.app_name = display_name;
   }
 }
@@ -991,7 +1011,7 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
     if (slot == JsonTextFields::kStatus) {
       if (IsNetTypeName(s.text)) {
         out.status_is_type_name = true;
-      } else if (const std::string_view text = TrimSpaces(s.text);
+      } else if (const std::string_view text = TrimJsonText(s.text);
                  !text.empty() && text.front() != '{' && text.front() != '[') {
         // The status as plain text ("status": "Succeeded": Get-AzLog's Status is a string, and
         // flattening exports write the REST wrapper's value so): the outcome it states, as

@@ -5,7 +5,9 @@
 namespace privmon::parsers {
 
 Outcome ReadOutcome(std::string_view text) {
-  text = TrimSpaces(text);
+  // Without white space and a byte order mark around it (TrimJsonText: a .NET writer's
+  // "\ufeffSucceeded"): the same outcome.
+  text = TrimJsonText(text);
   if (text.empty() || EqualsIgnoreCase(text, "null")) return Outcome::kUnstated;
   if (const auto code = ParseInt(text)) return *code == 0 ? Outcome::kSuccess : Outcome::kFailure;
   switch (AsciiLower(text[0])) {  // one byte rules out most of the names
@@ -62,8 +64,8 @@ bool ActivitySucceeded(std::string_view result_type, std::string_view activity_s
 }
 
 int32_t SignInErrorCode(std::string_view error_code, std::string_view result_type) {
-  if (const auto code = ParseInt(error_code)) return static_cast<int32_t>(*code);
-  if (const auto code = ParseInt(result_type)) return static_cast<int32_t>(*code);
+  if (const auto code = ParseInt(TrimJsonText(error_code))) return static_cast<int32_t>(*code);
+  if (const auto code = ParseInt(TrimJsonText(result_type))) return static_cast<int32_t>(*code);
   for (const std::string_view text : {error_code, result_type}) {
     const Outcome outcome = ReadOutcome(text);
     if (outcome != Outcome::kSuccess && outcome != Outcome::kUnstated) return kFailureWithoutCode;

@@ -163,6 +163,14 @@ struct RecordFields {
   std::string_view details_role_template;
   std::array<std::string_view, 4> app_keys{};  // id / appId / displayName of app targets
   uint8_t app_key_count = 0;
+  // How many of app_keys the first app target gave (a consent's resource API: PRIV-CH-03 reads the
+  // client instead), and the client a consent names in that target's modified properties
+  // "ServicePrincipal.ObjectID" (a GUID, still JSON-quoted), "ServicePrincipal.AppId" and
+  // "ServicePrincipal.DisplayName" (JSON-quoted).
+  uint8_t first_app_target_keys = 0;
+  std::string_view consent_client_id;
+  std::string_view consent_client_app_id;
+  std::string_view consent_client_name;
   // An audit record's additionalDetails "AppId": Core Directory names there the application
   // (client) id of the app its ApplicationManagement record changed, which no target carries.
   std::string_view details_app_id;

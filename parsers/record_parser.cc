@@ -82,7 +82,11 @@ enum class EnvelopeKey : uint8_t {
   kResponses,
   kODataAnnotation,
   kHits,
-  kSource
+  kSource,
+  kDocs,       // an Elasticsearch _mget response's documents
+  kUpdateDoc,  // a bulk update body's "doc" / "upsert" (the document)
+  kHitIndex,   // an Elasticsearch hit's "_index"
+  kHitFields   // an Elasticsearch hit's "fields"
 };
 
 // Where an object sits: the message's root, the body of one response of a Graph JSON batch
@@ -102,12 +106,22 @@ inline bool SameBytes(std::string_view key, std::string_view name) {
 }
 
 EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
-  if (key.size() < 4) return EnvelopeKey::kNone;
+  if (key.size() < 4) {
+    return key.size() == 3 && key[0] == 'd' && SameBytes(key, "doc") ? EnvelopeKey::kUpdateDoc
+                                                                     : EnvelopeKey::kNone;
+  }
   switch (key[0]) {
     case 'h':
       return SameBytes(key, "hits") ? EnvelopeKey::kHits : EnvelopeKey::kNone;
     case '_':
+      if (SameBytes(key, "_index")) return EnvelopeKey::kHitIndex;
       return SameBytes(key, "_source") ? EnvelopeKey::kSource : EnvelopeKey::kNone;
+    case 'd':
+      return SameBytes(key, "docs") ? EnvelopeKey::kDocs : EnvelopeKey::kNone;
+    case 'f':
+      return SameBytes(key, "fields") ? EnvelopeKey::kHitFields : EnvelopeKey::kNone;
+    case 'u':
+      return SameBytes(key, "upsert") ? EnvelopeKey::kUpdateDoc : EnvelopeKey::kNone;
     case 'r':
       if (SameBytes(key, "records")) return EnvelopeKey::kRecords;
       return SameBytes(key, "responses") ? EnvelopeKey::kResponses : EnvelopeKey::kNone;
@@ -140,6 +154,50 @@ bool IsBulkAction(dom::object object) {
   dom::element unused;
   return meta.at_key("_index").get(unused) == simdjson::SUCCESS ||
          meta.at_key("_id").get(unused) == simdjson::SUCCESS;
+}
+
+// The body of an update action in an Elasticsearch bulk file ({"update":{..}} then {"doc":{..},
+// "doc_as_upsert":true}, as Logstash's elasticsearch output writes with `action => update`, or
+// {"script":{..},"upsert":{..}}): members of the update API's body only. Its "doc" (else its
+// "upsert") is the document.
+bool IsBulkUpdateBody(dom::object object) {
+  for (dom::key_value_pair m : object) {
+    const std::string_view k = m.key;
+    if (k != "doc" && k != "upsert" && k != "doc_as_upsert" && k != "detect_noop" &&
+        k != "script" && k != "scripted_upsert" && k != "_source" && k != "lang" && k != "params" &&
+        k != "retry_on_conflict") {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The first string of an Elasticsearch hit's "fields" member `name` (values are arrays:
+// {"event.original": ["{..}"]}), or empty.
+std::string_view HitFieldText(dom::object fields, std::string_view name) {
+  dom::array values;
+  if (fields.at_key(name).get_array().get(values) != simdjson::SUCCESS) return {};
+  for (dom::element v : values) {
+    std::string_view text;
+    if (v.get_string().get(text) == simdjson::SUCCESS) return text;
+  }
+  return {};
+}
+
+// An Elasticsearch hit (or _mget document) without "_source": hit metadata members only
+// (`_index`, `_id`, `_score`, `fields`, `found`, ...), so no record's members read as one.
+bool IsHitWithoutSource(dom::object object) {
+  for (dom::key_value_pair m : object) {
+    const std::string_view k = m.key;
+    if (k != "_index" && k != "_id" && k != "_score" && k != "_type" && k != "_version" &&
+        k != "_seq_no" && k != "_primary_term" && k != "_routing" && k != "_ignored" &&
+        k != "_shard" && k != "_node" && k != "_explanation" && k != "found" && k != "fields" &&
+        k != "sort" && k != "highlight" && k != "matched_queries" && k != "inner_hits" &&
+        k != "ignored_field_values" && k != "error") {
+      return false;
+    }
+  }
+  return true;
 }
 
 // A query-response column's name: {"name": ..} (Log Analytics) or {"ColumnName": ..} (Kusto v1).
@@ -286,6 +344,11 @@ struct RecordParser::Impl {
   // A record given as JSON text (a string holding an object): parsed as that record (its bytes
   // are the text). False, with nothing emitted, for any other value.
   bool ParseRecordText(dom::element value, const ParseContext& ctx);
+  // An Elasticsearch hit or _mget document without "_source" (IsHitWithoutSource): its
+  // "fields"' event.original read as the record; else rejected with what it lacks. False, with
+  // nothing done, for an object that is no such hit. Cold.
+  bool ReadHitWithoutSource(dom::object hit, const dom::object* hit_fields, std::string_view raw,
+                            const ParseContext& ctx);
   // A Log Analytics (or Kusto) query response's tables: {"tables":[{"name":..,"columns":[{"name":
   // ..,"type":..}],"rows":[[..],..]}]}; each row is a record whose columns are named by `columns`.
   void ParseTables(dom::array tables, uint32_t open_bracket, const ParseContext& ctx);
@@ -473,6 +536,14 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
   // and its '{' structural.
   dom::object source;
   uint32_t source_at = 0;
+  // A bulk update body's document ("doc", else "upsert") and its '{' structural; an
+  // Elasticsearch hit's "_index" and "fields" (a hit of a search that asked for fields, or of an
+  // index without _source).
+  dom::object update_doc;
+  uint32_t update_doc_at = 0;
+  bool es_hit = false;
+  dom::object hit_fields;
+  bool has_hit_fields = false;
   // Structural `open_brace` is the object's '{'; each member is key (i), ':' (i + 1), value
   // (i + 2). Only a batch needs its array's position, so members are skipped up to it when one is
   // met (a single record walks no structurals twice).
@@ -581,6 +652,43 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       if (!batch) collector.RecordField(field.key, field.value, fields);
       continue;
     }
+    if (envelope == EnvelopeKey::kDocs) {
+      // An Elasticsearch _mget response ({"docs":[{"_index":..,"_id":..,"found":true,
+      // "_source":{..}}, ..]}): its documents are its records, each read as a hit.
+      dom::array docs;
+      if (is_root && field.value.get_array().get(docs) == simdjson::SUCCESS) {
+        for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+        batch = true;
+        ParseBatch(docs, member + 2, ctx);
+      } else {
+        collector.RecordField(field.key, field.value, fields);
+      }
+      ++index;
+      continue;
+    }
+    if (envelope == EnvelopeKey::kUpdateDoc) {
+      const bool is_doc = field.key.size() == 3;
+      dom::object doc;
+      if (level != ObjectLevel::kResponseBody && (update_doc_at == 0 || is_doc) &&
+          field.value.get_object().get(doc) == simdjson::SUCCESS) {
+        for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+        update_doc = doc;
+        update_doc_at = member + 2;
+      }
+      ++index;
+      collector.RecordField(field.key, field.value, fields);
+      continue;
+    }
+    if (envelope == EnvelopeKey::kHitIndex || envelope == EnvelopeKey::kHitFields) {
+      if (envelope == EnvelopeKey::kHitIndex) {
+        es_hit = true;
+      } else if (field.value.get_object().get(hit_fields) == simdjson::SUCCESS) {
+        has_hit_fields = true;
+      }
+      ++index;
+      collector.RecordField(field.key, field.value, fields);
+      continue;
+    }
     if (envelope == EnvelopeKey::kSource) {
       if (source_at == 0 && field.value.get_object().get(source) == simdjson::SUCCESS) {
         for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
@@ -613,6 +721,16 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
     // the record, read as the same document alone is (its bytes: the hit's, as it came).
     ParseObject(source, source_at, raw, ObjectLevel::kElement, ctx);
     return;
+  }
+  if (!batch && update_doc_at != 0) [[unlikely]] {
+    // The body of a bulk update ({"doc":{..},"doc_as_upsert":true}): its document is the record.
+    if (IsBulkUpdateBody(root)) {
+      ParseObject(update_doc, update_doc_at, raw, ObjectLevel::kElement, ctx);
+      return;
+    }
+  }
+  if (!batch && es_hit) [[unlikely]] {
+    if (ReadHitWithoutSource(root, has_hit_fields ? &hit_fields : nullptr, raw, ctx)) return;
   }
   if (!batch) Emit(fields, raw, ctx);
 }
@@ -876,6 +994,38 @@ void RecordParser::Impl::ParseTable(dom::object table, uint32_t table_open,
       Emit(fields, raw, ctx);
     }
   }
+}
+
+bool RecordParser::Impl::ReadHitWithoutSource(dom::object hit, const dom::object* hit_fields,
+                                              std::string_view raw, const ParseContext& ctx) {
+  if (!IsHitWithoutSource(hit)) return false;
+  bool found = true;
+  dom::element error;
+  if ((hit.at_key("found").get_bool().get(found) == simdjson::SUCCESS && !found) ||
+      hit.at_key("error").get(error) == simdjson::SUCCESS) {
+    ++record_index;
+    Reject(RejectReason::kErrorResponse, raw,
+           "Elasticsearch document that was not found (an _mget document with \"found\": false "
+           "or an \"error\"): no record");
+    return true;
+  }
+  // The search asked for `fields` (values as arrays, read from _source): an ECS document's
+  // event.original among them is the Azure record, read as the document's would be.
+  if (hit_fields != nullptr) {
+    const std::string_view original = HitFieldText(*hit_fields, "event.original");
+    if (!original.empty() && EmitOriginal(original, ctx)) return true;
+  }
+  ++record_index;
+  Reject(RejectReason::kUnknownFormat, raw,
+         hit_fields != nullptr
+             ? "Elasticsearch hit with \"fields\" and no \"_source\" (a search that asked for "
+               "fields, or `_source: false`) and no event.original among them: fields flatten the "
+               "record's objects and arrays (each value an array) and privmon reads the Azure "
+               "record itself; search with _source, or add event.original to `fields`"
+             : "Elasticsearch hit without \"_source\" or \"fields\" (a search with `_source: "
+               "false`, or an index that keeps no _source): the document is not in it; search "
+               "with _source");
+  return true;
 }
 
 bool RecordParser::Impl::EmitOriginal(std::string_view original, const ParseContext& ctx) {

@@ -236,8 +236,9 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   s.ip_text.assign(ip);
   s.ip_family = ip.empty() ? 0 : ParseRecordIpAddress(ip, s.ip);
 
-  s.home_tenant_hash = HashOptional(NormalizeId(f.home_tenant_id));
-  s.resource_tenant_hash = HashOptional(NormalizeId(f.resource_tenant_id));
+  char home_tenant_buffer[36], resource_tenant_buffer[36];  // without dashes: the dashed id
+  s.home_tenant_hash = HashOptional(CanonicalId(f.home_tenant_id, home_tenant_buffer));
+  s.resource_tenant_hash = HashOptional(CanonicalId(f.resource_tenant_id, resource_tenant_buffer));
   // A tenant's log holds its own users' sign-ins (into any tenant) and other tenants' users'
   // sign-ins into it. A user's sign-in that names no home tenant ("", null or absent, as older
   // records and projections leave it) into another tenant's resource is therefore one of this

@@ -207,9 +207,10 @@ inline std::string_view GuestHomeUpn(std::string_view upn, char* buffer, std::si
   return std::string_view(buffer, ext);
 }
 
-// "true"/"false" in any case (CSV-style exports write TRUE/FALSE); nullopt otherwise.
+// "true"/"false" in any case (CSV-style exports write TRUE/FALSE), also after a byte order mark
+// (TrimJsonText); nullopt otherwise.
 inline std::optional<bool> ParseBoolText(std::string_view s) {
-  s = TrimSpaces(s);
+  s = TrimJsonText(s);
   if (EqualsIgnoreCase(s, "true")) return true;
   if (EqualsIgnoreCase(s, "false")) return false;
   return std::nullopt;

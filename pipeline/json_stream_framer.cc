@@ -47,7 +47,9 @@ bool JsonStreamFramer::StreamsAt(std::string_view payload) {
     if (scan.in_string()) {
       if (scan.Step(c) == Byte::kStringClose && scan.depth() == 1) {
         const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
-        envelope_key = (key == "records" || key == "value" || key == "responses") ? 1 : 0;
+        // "docs": an Elasticsearch _mget response's documents, each read as a hit.
+        envelope_key =
+            (key == "records" || key == "value" || key == "responses" || key == "docs") ? 1 : 0;
         hits_key = key == "hits" ? 1 : 0;
       } else if (scan.depth() == 2 && hits_key >= 3) {
         const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
@@ -311,11 +313,11 @@ bool JsonStreamFramer::Scan() {
           if (scan_.Step(c) == Byte::kStringClose && scan_.depth() == 1) {
             const std::string_view key(buf_.get() + key_start_ + 1,
                                        overflow_ ? 0 : len_ - key_start_ - 1);
-            envelope_key_ = overflow_                              ? 0
-                            : (key == "records" || key == "value") ? 1
-                            : key == "responses"                   ? 3
-                            : key == "hits"                        ? 5
-                                                                   : 0;
+            envelope_key_ = overflow_                                               ? 0
+                            : (key == "records" || key == "value" || key == "docs") ? 1
+                            : key == "responses"                                    ? 3
+                            : key == "hits"                                         ? 5
+                                                                                    : 0;
             if (context_key_ == 2) {  // the string is "@odata.context"'s value
               if (!overflow_) page_context_.assign(key);
               context_key_ = 0;

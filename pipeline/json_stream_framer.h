@@ -3,13 +3,13 @@
 // portal's downloads), fed one line at a time by the file source once a line opens a value it does
 // not close (pipeline/file_source.cc; NDJSON lines never reach it).
 // - A top-level array, and the "records" / "value" array of a top-level object (an Event Hubs
-//   batch, a Graph page), is streamed: each element is handed out as a message of its own as soon
-//   as it is complete, so an export of any length works as a bare array or a batch does, with no
-//   size limit but each record's. The envelope's "@odata.context" (a Graph page's: the log its
-//   elements belong to, which an element may not say itself, as a `signUps` object does not) is
-//   kept for its elements (page_context()) when it comes before the array, as Graph, `az rest`,
-//   Graph PowerShell and Graph Explorer write it; the envelope's other members (@odata.nextLink)
-//   are dropped.
+//   batch, a Graph page; also an Elasticsearch _mget response's "docs"), is streamed: each element
+//   is handed out as a message of its own as soon as it is complete, so an export of any length
+//   works as a bare array or a batch does, with no size limit but each record's. The envelope's
+//   "@odata.context" (a Graph page's: the log its elements belong to, which an element may not say
+//   itself, as a `signUps` object does not) is kept for its elements (page_context()) when it comes
+//   before the array, as Graph, `az rest`, Graph PowerShell and Graph Explorer write it; the
+//   envelope's other members (@odata.nextLink) are dropped.
 // - A Graph JSON batch response ({"responses":[{"id":..,"status":..,"headers":{..},"body":{..}}]},
 //   POST /$batch) is streamed too: a response whose "status" (before its body, as Graph writes
 //   it) is 2xx and whose body is a page has the elements of the body's "value" handed out one by

@@ -62,7 +62,7 @@ TEST(PageContextDecidesFirst, AnUnreadableRecordOfASignInPageIsRejectedNotSkippe
   // A page of users, and the object with no context: the members decide (skipped, as before).
   const ParseResult& users = Parse(parser, Page("users", kUserObject));
   ASSERT_EQ(users.skipped.size(), 1u);
-  EXPECT_EQ(users.skipped[0].category, SkippedCategory::kOtherEntra);
+  EXPECT_EQ(users.skipped[0].category, SkippedCategory::kDirectoryObject);
   const ParseResult& alone = Parse(parser, kUserObject);
   ASSERT_EQ(alone.skipped.size(), 1u);
   EXPECT_TRUE(alone.rejections.empty());
