@@ -6,6 +6,7 @@
 #include "core/role_templates.h"
 #include "parsers/activity_names.h"
 #include "parsers/event_builder.h"
+#include "parsers/hash_memo.h"
 #include "parsers/outcome.h"
 #include "parsers/text_util.h"
 
@@ -245,7 +246,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       FoldActivityName(f.activity_display_name.empty() ? f.operation_name : f.activity_display_name,
                        name_buffer, sizeof(name_buffer));
   a.activity = LookupActivity(name);
-  a.activity_hash = name.empty() ? 0 : HashLower(name);
+  a.activity_hash = name.empty() ? 0 : MemoHashLower(name);
   a.activity_name.assign(name);
   const std::string_view category =
       ev.format == RecordFormat::kAzureMonitor ? f.props_category : f.category;
@@ -337,7 +338,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   }
   // A built-in role's other names (former or current) read as the catalogue's name.
   role = CanonicalRoleName(TrimSpaces(role));
-  a.role_hash = role.empty() ? 0 : HashLower(role);
+  a.role_hash = role.empty() ? 0 : MemoHashLower(role);
   a.role_name.assign(role);
 
   // The app targets' keys (id, appId, display name), each once, and the application id Core

@@ -1,6 +1,7 @@
 #include "parsers/event_builder.h"
 
 #include "core/hash.h"
+#include "parsers/hash_memo.h"
 #include "parsers/json_text_field.h"
 #include "parsers/outcome.h"
 #include "parsers/text_util.h"
@@ -601,7 +602,7 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
                  : "no tenant in the record, the frame or the source";
     return false;
   }
-  ev.tenant_hash = HashLower(tenant);
+  ev.tenant_hash = MemoHashLower(tenant);
   ev.tenant_id.assign(tenant);
 
   const std::optional<EventTime> time = EventTimeOf(f, k);

@@ -4,6 +4,7 @@
 
 #include "core/hash.h"
 #include "parsers/event_builder.h"
+#include "parsers/hash_memo.h"
 #include "parsers/ip_address.h"
 #include "parsers/outcome.h"
 #include "parsers/text_util.h"
@@ -145,7 +146,8 @@ RiskLevel ParseRiskLevel(std::string_view s) {
   return RiskLevel::kUnknown;
 }
 
-uint64_t HashOptional(std::string_view s) { return s.empty() ? 0 : HashLower(s); }
+// Texts that repeat (tenant ids, client apps) through the thread's memo.
+uint64_t HashOptional(std::string_view s) { return s.empty() ? 0 : MemoHashLower(s); }
 
 // A browser without its version ("Chrome 120.0.6099" -> "Chrome", "Rich Client 4.40.0.0" ->
 // "Rich Client"): the browser updates itself on the same device, and each new version is not a
@@ -160,7 +162,7 @@ std::string_view WithoutVersion(std::string_view name) {
   }
 }
 
-// HashLower(a + sep + b) without building the string.
+// HashLower(a + sep + b) without building the string (through the thread's memo: places repeat).
 uint64_t HashJoined(std::string_view a, std::string_view sep, std::string_view b) {
   char buffer[256];
   if (a.size() + sep.size() + b.size() > sizeof(buffer)) {
@@ -169,7 +171,7 @@ uint64_t HashJoined(std::string_view a, std::string_view sep, std::string_view b
   char* end = std::copy(a.begin(), a.end(), buffer);
   end = std::copy(sep.begin(), sep.end(), end);
   end = std::copy(b.begin(), b.end(), end);
-  return HashLower(std::string_view(buffer, static_cast<std::size_t>(end - buffer)));
+  return MemoHashLower(std::string_view(buffer, static_cast<std::size_t>(end - buffer)));
 }
 
 }  // namespace
