@@ -25,6 +25,13 @@
 //   response's other members are dropped.
 // - Any other value (one record, a query response {"tables": ...}) is gathered whole, lines joined
 //   by '\n', and handed out once its brackets balance.
+// - A Log Analytics / Kusto v1 query response ({"tables":[{"name":..,"columns":[..],"rows":[..]}]},
+//   "Tables" / "Columns" / "Rows" too) longer than max_bytes is handed out in parts: before a byte
+//   would make the message too long, the rows gathered so far go out as a response of their own
+//   (`{"tables":[` the table's members before its rows `,"rows":[` rows `]}]}`), and the next part
+//   opens with the same table members (its name and columns, which name the rows). A response
+//   within max_bytes is one message as before (a Kusto v1 table of contents names the result
+//   tables of its own message only). Only rows whose columns come before them are cut so.
 // - A value or element above `max_bytes` is handed out cut to max_bytes + 1 bytes (the parser
 //   rejects it as oversized and dead-letters a prefix) and the rest of it is skipped.
 // - Abort() (the source saw a line that starts a new value at column 0: the open one was cut short)
@@ -125,6 +132,12 @@ class JsonStreamFramer {
   // A structural byte outside strings at depth 1 or 2 of a response; true when it opened the
   // body's "value" array and the body's elements are streamed from here.
   bool ResponseStructure(char c);
+  // A query response's rows: hands out the rows gathered so far (FlushRows), opens the next part
+  // (RebuildRows, at the next Scan), and follows the tables' members and rows (TableStructure,
+  // after each byte appended inside the "tables" array; `depth_before`: the depth before it).
+  bool FlushRows();
+  void RebuildRows();
+  void TableStructure(char c, int depth_before, parsers::JsonDepthScan::Byte b);
 
   const std::size_t max_bytes_;
   const std::size_t padding_;
@@ -170,6 +183,24 @@ class JsonStreamFramer {
   // streams the hits); kElements of those hits (hits_elements_): at the ']' the rest is skipped.
   int hits_key_ = 0;
   bool hits_elements_ = false;
+  // kValue in a query response: its "tables" key (1), ':' (2), the array open (3); in a table, its
+  // "rows" key (1) and ':' (2) (rows_key_); the table's "columns" seen (table_columns_); its rows
+  // open and chunked (rows_open_). Offsets in buf_: the table's '{', the end of its last complete
+  // row (0: none in this part), the key being read. table_header_ / carry_: the table's members
+  // before its rows, and a row begun when a part went out (capacity kept: cold, once a part).
+  int tables_key_ = 0;
+  int rows_key_ = 0;
+  bool table_columns_ = false;
+  bool rows_open_ = false;
+  bool rebuild_ = false;
+  std::size_t table_start_ = 0;
+  std::size_t last_row_end_ = 0;
+  std::size_t table_key_start_ = 0;
+  // The length of a part opened with no row begun (0: none): the bytes between rows that follow
+  // are skipped until the next row.
+  std::size_t part_start_ = 0;
+  std::string table_header_;
+  std::string carry_;
 };
 
 }  // namespace privmon

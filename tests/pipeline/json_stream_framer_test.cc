@@ -468,6 +468,54 @@ TEST(JsonStreamFramer, RandomPunctuationAlwaysEndsWithBoundedMessages) {
   }
 }
 
+// z8a: a Log Analytics / Kusto v1 query response longer than a message is handed out in parts,
+// each a response of its own with the table's members before its rows (the columns name them).
+std::string QueryResponse(int rows, bool pretty, bool columns_first = true) {
+  const std::string nl = pretty ? "\n" : "";
+  const std::string in = pretty ? "      " : "";
+  const std::string columns =
+      in + R"("columns": [{"name": "Id", "type": "string"}, {"name": "Note", "type": "string"}])";
+  std::string text = "{" + nl + R"(  "tables": [)" + nl + "    {" + nl + in +
+                     R"("name": "PrimaryResult",)" + nl +
+                     (columns_first ? columns + "," + nl : "") + in + R"("rows": [)" + nl;
+  for (int r = 0; r < rows; ++r) {
+    text += in + "  [\"row-" + std::to_string(r) + "\", \"" + std::string(60, 'x') + "\"]" +
+            (r + 1 < rows ? "," : "") + nl;
+  }
+  text +=
+      in + "]" + (columns_first ? "" : "," + nl + columns) + nl + "    }" + nl + "  ]" + nl + "}\n";
+  return text;
+}
+
+TEST(QueryResponses, ALongResponseIsHandedOutInPartsEachWithItsColumns) {
+  EXPECT_TRUE(JsonStreamFramer::StreamsAt(R"({"tables":[{"name":"PrimaryResult","columns":[)"));
+  EXPECT_TRUE(JsonStreamFramer::StreamsAt(R"({"Tables": [{"TableName":"Table_0")"));
+  for (const bool pretty : {false, true}) {
+    const std::string text = QueryResponse(20, pretty);
+    ASSERT_GT(text.size(), 600u);
+    const auto got = ReadAll(text, 600);
+    ASSERT_GT(got.size(), 1u) << text;
+    int rows = 0;
+    for (const Got& g : got) {
+      EXPECT_LE(g.payload.size(), 600u) << g.payload;
+      EXPECT_TRUE(g.payload.ends_with("}")) << g.payload;
+      EXPECT_NE(g.payload.find(R"("columns": [{"name": "Id")"), std::string::npos) << g.payload;
+      EXPECT_EQ(g.payload.find("[,"), std::string::npos) << g.payload;
+      for (std::size_t at = g.payload.find("\"row-"); at != std::string::npos;
+           at = g.payload.find("\"row-", at + 1)) {
+        ++rows;
+      }
+    }
+    EXPECT_EQ(rows, 20) << text;
+  }
+  // Within the limit: one message, as before.
+  EXPECT_EQ(ReadAll(QueryResponse(3, true), 600).size(), 1u);
+  // Rows before the columns that name them are not cut: gathered whole (and refused as too long).
+  const auto whole = ReadAll(QueryResponse(20, true, /*columns_first=*/false), 600);
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_EQ(whole[0].payload.size(), 601u);
+}
+
 // m5: a compact Elasticsearch search response longer than a message: its hits are streamed.
 TEST(ElasticsearchResponses, ALongCompactResponseIsStreamed) {
   EXPECT_TRUE(JsonStreamFramer::StreamsAt(R"({"took":3,"hits":{"total":{"value":9},"hits":[{"_)"));
