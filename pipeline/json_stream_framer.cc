@@ -15,9 +15,11 @@ bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 // A $batch response gathered whole is handed out as a batch of that one response.
 constexpr std::string_view kOneResponseOpen = "{\"responses\":[";
 constexpr std::string_view kOneResponseClose = "]}";
-// A query response handed out in parts: each part opens as a response and closes its rows.
+// A query response handed out in parts: each part opens as a response and closes its rows (a
+// Kusto v2 DataTable frame: the frame alone, as each frame of a streamed frame array is read).
 constexpr std::string_view kTablesOpen = "{\"tables\":[";
 constexpr std::string_view kRowsClose = "]}]}";
+constexpr std::string_view kFrameRowsClose = "]}";
 
 }  // namespace
 
@@ -125,7 +127,8 @@ void JsonStreamFramer::Reset() {
   in_body_ = body_elements_ = false;
   skip_to_ = Mode::kNone;
   tables_key_ = rows_key_ = 0;
-  table_columns_ = rows_open_ = rebuild_ = false;
+  table_base_ = kTablesBase;
+  table_columns_ = rows_open_ = rebuild_ = frame_rows_ = false;
   table_start_ = last_row_end_ = table_key_start_ = part_start_ = 0;
 }
 
@@ -271,8 +274,9 @@ bool JsonStreamFramer::FlushRows() {
   // tables array closed. The bytes after that row (a row begun) are kept for the next message.
   carry_.assign(buf_.get() + last_row_end_, len_ - last_row_end_);
   len_ = last_row_end_;
-  std::memcpy(buf_.get() + len_, kRowsClose.data(), kRowsClose.size());
-  len_ += kRowsClose.size();
+  const std::string_view close = RowsClose();
+  std::memcpy(buf_.get() + len_, close.data(), close.size());
+  len_ += close.size();
   last_row_end_ = 0;
   rebuild_ = true;
   return Ready();
@@ -285,7 +289,7 @@ void JsonStreamFramer::RebuildRows() {
   const bool line_break = line_break_;
   line_break_ = false;
   len_ = 0;
-  Append(kTablesOpen);
+  if (table_base_ == kTablesBase) Append(kTablesOpen);
   table_start_ = len_;
   Append(table_header_);
   std::string_view rest = carry_;
@@ -295,38 +299,45 @@ void JsonStreamFramer::RebuildRows() {
   line_break_ = line_break;
 }
 
+std::string_view JsonStreamFramer::RowsClose() const {
+  return table_base_ == kTablesBase ? kRowsClose : kFrameRowsClose;
+}
+
 void JsonStreamFramer::TableStructure(char c, int depth_before, Byte b) {
+  // The depths below are those of a v1 response's tables (a table's members at 3); a Kusto v2
+  // frame streamed alone has its members at 1.
   const int depth = scan_.depth();
-  if (b == Byte::kClose && depth == 1) {  // the tables array ends
+  const int base = table_base_;
+  if (base == kTablesBase && b == Byte::kClose && depth == 1) {  // the tables array ends
     tables_key_ = 0;
     rows_open_ = false;
     return;
   }
-  if (b == Byte::kOpen && depth == 3) {  // a table begins
+  if (b == Byte::kOpen && depth == base) {  // a table begins
     table_start_ = len_ - 1;
     table_columns_ = rows_open_ = false;
     rows_key_ = 0;
     last_row_end_ = 0;
     return;
   }
-  if (b == Byte::kStringClose && depth == 3) {  // a member key of the table (or a value)
+  if (b == Byte::kStringClose && depth == base) {  // a member key of the table (or a value)
     const std::string_view key(buf_.get() + table_key_start_ + 1, len_ - table_key_start_ - 2);
     if (parsers::EqualsIgnoreCase(key, "columns")) table_columns_ = true;
     rows_key_ = parsers::EqualsIgnoreCase(key, "rows") ? 1 : 0;
     return;
   }
-  if (b == Byte::kClose && depth == 4 && rows_open_) {  // a row ends
+  if (b == Byte::kClose && depth == base + 1 && rows_open_) {  // a row ends
     // A part closes after a row only where it still fits; a row too long for a part with the
     // table's header is gathered on and rejected as oversized, as before.
-    if (len_ + kRowsClose.size() <= max_bytes_) last_row_end_ = len_;
+    if (len_ + RowsClose().size() <= max_bytes_) last_row_end_ = len_;
     return;
   }
-  if (b == Byte::kClose && depth == 3) {  // the rows array ends
+  if (b == Byte::kClose && depth == base) {  // the rows array ends
     rows_open_ = false;
     last_row_end_ = 0;
     return;
   }
-  if (depth_before != 3 || IsBlank(c) || scan_.in_string()) return;
+  if (depth_before != base || IsBlank(c) || scan_.in_string()) return;
   if (c == ':' && rows_key_ == 1) {
     rows_key_ = 2;
   } else if (c == '[' && rows_key_ == 2) {
@@ -338,6 +349,22 @@ void JsonStreamFramer::TableStructure(char c, int depth_before, Byte b) {
   } else if (b != Byte::kStringOpen) {
     rows_key_ = 0;
   }
+}
+
+bool JsonStreamFramer::RowsPartFull() const {
+  // Before a byte would make the part too long for its closing brackets.
+  return rows_open_ && last_row_end_ > 0 && !overflow_ &&
+         len_ + (line_break_ ? 1 : 0) + 1 + RowsClose().size() > max_bytes_;
+}
+
+bool JsonStreamFramer::SkipBetweenRows(char c) {
+  // The comma and blanks after the last row of the part handed out: no part of the next.
+  if (rows_open_ && last_row_end_ == 0 && len_ == part_start_ && scan_.depth() == table_base_ + 1 &&
+      !scan_.in_string() && (IsBlank(c) || c == ',')) {
+    line_break_ = false;
+    return true;
+  }
+  return false;
 }
 
 bool JsonStreamFramer::Scan() {
@@ -383,17 +410,9 @@ bool JsonStreamFramer::Scan() {
       case Mode::kValue: {
         // A query response longer than a message: the rows gathered so far are handed out as a
         // response of their own before the next byte would make it too long.
-        if (rows_open_ && last_row_end_ > 0 && !overflow_ &&
-            len_ + (line_break_ ? 1 : 0) + 1 + kRowsClose.size() > max_bytes_) {
-          return FlushRows();
-        }
+        if (RowsPartFull()) return FlushRows();
         ++pos_;
-        // The comma and blanks after the last row of the part handed out: no part of the next.
-        if (rows_open_ && last_row_end_ == 0 && len_ == part_start_ && scan_.depth() == 4 &&
-            !scan_.in_string() && (IsBlank(c) || c == ',')) {
-          line_break_ = false;
-          continue;
-        }
+        if (SkipBetweenRows(c)) continue;
         const int depth_before = scan_.depth();
         if (scan_.in_string()) {
           const Byte sb = scan_.Step(c);
@@ -429,6 +448,7 @@ bool JsonStreamFramer::Scan() {
         if (scan_.depth() == 1 && !IsBlank(c) && tables_key_ > 0 && tables_key_ < 3) {
           // A query response's "tables": its tables' rows are chunked where it is too long.
           tables_key_ = (c == ':' && tables_key_ == 1) ? 2 : (c == '[' && tables_key_ == 2) ? 3 : 0;
+          if (tables_key_ == 3) table_base_ = kTablesBase;
         }
         if (scan_.depth() == 1 && !IsBlank(c)) {
           if (c == ':' && context_key_ == 1) {
@@ -528,6 +548,12 @@ bool JsonStreamFramer::Scan() {
           }
           BeginElement();
           element_kind_ = (c == '{' || c == '[') ? c : (c == '"' ? '"' : 's');
+          // An object of a top-level array may be a Kusto v2 frame (its rows cut as a table's).
+          frame_rows_ = top_array_ && c == '{';
+          table_base_ = kFrameBase;
+          table_columns_ = rows_open_ = false;
+          rows_key_ = 0;
+          last_row_end_ = part_start_ = 0;
         }
         if (element_kind_ == 's') {
           // A scalar's first byte is always its own (a stray '}' is a one-byte element the parser
@@ -540,9 +566,17 @@ bool JsonStreamFramer::Scan() {
           Append(std::string_view(&c, 1));
           continue;
         }
+        // A Kusto v2 DataTable frame longer than a message: its rows go out in parts too.
+        if (frame_rows_ && RowsPartFull()) return FlushRows();
         ++pos_;
+        if (frame_rows_ && SkipBetweenRows(c)) continue;
+        const int depth_before = scan_.depth();
         Append(std::string_view(&c, 1));
         const Byte b = scan_.Step(c);
+        if (frame_rows_ && !overflow_) {
+          if (b == Byte::kStringOpen && scan_.depth() == kFrameBase) table_key_start_ = len_ - 1;
+          TableStructure(c, depth_before, b);
+        }
         // A string element ends with its closing quote, a container with its closing bracket.
         if ((b == Byte::kStringClose && element_kind_ == '"') ||
             (b == Byte::kClose && scan_.depth() == 0)) {

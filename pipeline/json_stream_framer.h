@@ -31,7 +31,9 @@
 //   (`{"tables":[` the table's members before its rows `,"rows":[` rows `]}]}`), and the next part
 //   opens with the same table members (its name and columns, which name the rows). A response
 //   within max_bytes is one message as before (a Kusto v1 table of contents names the result
-//   tables of its own message only). Only rows whose columns come before them are cut so.
+//   tables of its own message only). Only rows whose columns come before them are cut so. A Kusto
+//   v2 DataTable frame (an element of a streamed frame array) longer than max_bytes likewise:
+//   each part is the frame's members before its rows, then rows, `]}`.
 // - A value or element above `max_bytes` is handed out cut to max_bytes + 1 bytes (the parser
 //   rejects it as oversized and dead-letters a prefix) and the rest of it is skipped.
 // - Abort() (the source saw a line that starts a new value at column 0: the open one was cut short)
@@ -137,6 +139,9 @@ class JsonStreamFramer {
   // after each byte appended inside the "tables" array; `depth_before`: the depth before it).
   bool FlushRows();
   void RebuildRows();
+  bool RowsPartFull() const;     // the next byte would make the part too long: FlushRows first
+  bool SkipBetweenRows(char c);  // c is between the rows, before the first of a new part
+  std::string_view RowsClose() const;
   void TableStructure(char c, int depth_before, parsers::JsonDepthScan::Byte b);
 
   const std::size_t max_bytes_;
@@ -190,6 +195,12 @@ class JsonStreamFramer {
   // before its rows, and a row begun when a part went out (capacity kept: cold, once a part).
   int tables_key_ = 0;
   int rows_key_ = 0;
+  // The depth of a table's members: a v1 response's tables (kTablesBase), a Kusto v2 frame of a
+  // streamed frame array (kFrameBase, frame_rows_: the element is an object of a top-level array).
+  static constexpr int kTablesBase = 3;
+  static constexpr int kFrameBase = 1;
+  int table_base_ = kTablesBase;
+  bool frame_rows_ = false;
   bool table_columns_ = false;
   bool rows_open_ = false;
   bool rebuild_ = false;

@@ -516,6 +516,38 @@ TEST(QueryResponses, ALongResponseIsHandedOutInPartsEachWithItsColumns) {
   EXPECT_EQ(whole[0].payload.size(), 601u);
 }
 
+// z8b: a Kusto v2 DataTable frame (an element of a streamed frame array) longer than a message is
+// handed out in parts, each the frame's members before its rows, then rows.
+TEST(QueryResponses, ALongKustoV2FrameIsHandedOutInParts) {
+  std::string text =
+      R"([{"FrameType":"DataSetHeader","Version":"v2.0"},)"
+      R"({"FrameType":"DataTable","TableKind":"PrimaryResult","TableName":"PrimaryResult",)"
+      R"("Columns":[{"ColumnName":"Id","ColumnType":"string"}],"Rows":[)";
+  for (int r = 0; r < 20; ++r) {
+    text += (r > 0 ? "," : "") + std::string("[\"row-") + std::to_string(r) + std::string(60, 'x') +
+            "\"]";
+  }
+  text += R"(]},{"FrameType":"DataSetCompletion","HasErrors":false}])"
+          "\n";
+  const auto got = ReadAll(text, 600);
+  int rows = 0, parts = 0;
+  for (const Got& g : got) {
+    EXPECT_LE(g.payload.size(), 600u) << g.payload;
+    EXPECT_EQ(g.payload.find("[,"), std::string::npos) << g.payload;
+    if (g.payload.find("\"row-") == std::string::npos) continue;
+    ++parts;
+    EXPECT_TRUE(g.payload.starts_with(R"({"FrameType":"DataTable","TableKind":"PrimaryResult")"))
+        << g.payload;
+    EXPECT_TRUE(g.payload.ends_with("]}")) << g.payload;
+    for (std::size_t at = g.payload.find("\"row-"); at != std::string::npos;
+         at = g.payload.find("\"row-", at + 1)) {
+      ++rows;
+    }
+  }
+  EXPECT_GT(parts, 1);
+  EXPECT_EQ(rows, 20);
+}
+
 // m5: a compact Elasticsearch search response longer than a message: its hits are streamed.
 TEST(ElasticsearchResponses, ALongCompactResponseIsStreamed) {
   EXPECT_TRUE(JsonStreamFramer::StreamsAt(R"({"took":3,"hits":{"total":{"value":9},"hits":[{"_)"));
