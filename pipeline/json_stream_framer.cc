@@ -126,9 +126,9 @@ void JsonStreamFramer::Reset() {
   status_ = -1;
   in_body_ = body_elements_ = false;
   skip_to_ = Mode::kNone;
-  tables_key_ = rows_key_ = 0;
+  tables_key_ = rows_key_ = table_ordinal_ = 0;
   table_base_ = kTablesBase;
-  table_columns_ = rows_open_ = rebuild_ = frame_rows_ = false;
+  table_columns_ = rows_open_ = rebuild_ = frame_rows_ = rows_end_part_ = false;
   table_start_ = last_row_end_ = table_key_start_ = part_start_ = 0;
 }
 
@@ -314,6 +314,7 @@ void JsonStreamFramer::TableStructure(char c, int depth_before, Byte b) {
     return;
   }
   if (b == Byte::kOpen && depth == base) {  // a table begins
+    ++table_ordinal_;
     table_start_ = len_ - 1;
     table_columns_ = rows_open_ = false;
     rows_key_ = 0;
@@ -333,8 +334,13 @@ void JsonStreamFramer::TableStructure(char c, int depth_before, Byte b) {
     return;
   }
   if (b == Byte::kClose && depth == base) {  // the rows array ends
+    // A long response is cut after a table's last row too, so that the tables after it (a Kusto
+    // v1 response's @ExtendedProperties, QueryStatus and table of contents) have a part's room;
+    // the table stays in that part with no rows, so the contents' ordinals still name it.
+    rows_end_part_ =
+        rows_open_ && base == kTablesBase && last_row_end_ > 0 && len_ > max_bytes_ / 2;
     rows_open_ = false;
-    last_row_end_ = 0;
+    if (!rows_end_part_) last_row_end_ = 0;
     return;
   }
   if (depth_before != base || IsBlank(c) || scan_.in_string()) return;
@@ -344,7 +350,10 @@ void JsonStreamFramer::TableStructure(char c, int depth_before, Byte b) {
     // The rows open. Rows are chunked only where the columns that name them came before them (as
     // the query API, az rest and the Kusto clients write them).
     rows_key_ = 0;
-    rows_open_ = table_columns_;
+    // In a v1 response, the first table's only: each part then opens with it, so that a Kusto
+    // table of contents (in the last part, with the tables after it) names the tables by their
+    // ordinals in the response. A later table is gathered whole, as before.
+    rows_open_ = table_columns_ && (base != kTablesBase || table_ordinal_ == 1);
     if (rows_open_) table_header_.assign(buf_.get() + table_start_, len_ - table_start_);
   } else if (b != Byte::kStringOpen) {
     rows_key_ = 0;
@@ -448,7 +457,10 @@ bool JsonStreamFramer::Scan() {
         if (scan_.depth() == 1 && !IsBlank(c) && tables_key_ > 0 && tables_key_ < 3) {
           // A query response's "tables": its tables' rows are chunked where it is too long.
           tables_key_ = (c == ':' && tables_key_ == 1) ? 2 : (c == '[' && tables_key_ == 2) ? 3 : 0;
-          if (tables_key_ == 3) table_base_ = kTablesBase;
+          if (tables_key_ == 3) {
+            table_base_ = kTablesBase;
+            table_ordinal_ = 0;
+          }
         }
         if (scan_.depth() == 1 && !IsBlank(c)) {
           if (c == ':' && context_key_ == 1) {
@@ -510,6 +522,10 @@ bool JsonStreamFramer::Scan() {
         if (tables_key_ == 3 && !overflow_) {
           if (b == Byte::kStringOpen && scan_.depth() == 3) table_key_start_ = len_ - 1;
           TableStructure(c, depth_before, b);
+          if (rows_end_part_) {
+            rows_end_part_ = false;
+            return FlushRows();
+          }
         }
         if (scan_.depth() == 0) {
           mode_ = Mode::kNone;

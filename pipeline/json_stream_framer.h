@@ -29,10 +29,12 @@
 //   "Tables" / "Columns" / "Rows" too) longer than max_bytes is handed out in parts: before a byte
 //   would make the message too long, the rows gathered so far go out as a response of their own
 //   (`{"tables":[` the table's members before its rows `,"rows":[` rows `]}]}`), and the next part
-//   opens with the same table members (its name and columns, which name the rows). A response
-//   within max_bytes is one message as before (a Kusto v1 table of contents names the result
-//   tables of its own message only). Only rows whose columns come before them are cut so. A Kusto
-//   v2 DataTable frame (an element of a streamed frame array) longer than max_bytes likewise:
+//   opens with the same table members (its name and columns, which name the rows). Only the
+//   first table's rows, and only where its columns come before them, are cut so; and a response
+//   past half of max_bytes at the end of that table's rows is cut there too (the table stays, with
+//   no rows, in the part with the tables after it, so a Kusto v1 table of contents there still
+//   names each table by its ordinal). A response within max_bytes / 2 is one message as before. A
+//   Kusto v2 DataTable frame (an element of a streamed frame array) longer than max_bytes likewise:
 //   each part is the frame's members before its rows, then rows, `]}`.
 // - A value or element above `max_bytes` is handed out cut to max_bytes + 1 bytes (the parser
 //   rejects it as oversized and dead-letters a prefix) and the rest of it is skipped.
@@ -201,6 +203,9 @@ class JsonStreamFramer {
   static constexpr int kFrameBase = 1;
   int table_base_ = kTablesBase;
   bool frame_rows_ = false;
+  bool rows_end_part_ = false;
+  int table_ordinal_ = 0;  // the tables of a v1 response begun so far (1: the first)  // a table's
+                           // rows just ended in a long response: a part goes out
   bool table_columns_ = false;
   bool rows_open_ = false;
   bool rebuild_ = false;

@@ -508,8 +508,15 @@ TEST(QueryResponses, ALongResponseIsHandedOutInPartsEachWithItsColumns) {
     }
     EXPECT_EQ(rows, 20) << text;
   }
-  // Within the limit: one message, as before.
-  EXPECT_EQ(ReadAll(QueryResponse(3, true), 600).size(), 1u);
+  // Within half the limit: one message, as before.
+  ASSERT_LT(QueryResponse(2, false).size(), 300u);
+  EXPECT_EQ(ReadAll(QueryResponse(2, false), 600).size(), 1u);
+  // Past half the limit at the end of its rows: cut there, the table kept with no rows (the
+  // tables after it, a Kusto v1 table of contents, then have a part's room).
+  const auto cut = ReadAll(QueryResponse(3, true), 600);
+  ASSERT_EQ(cut.size(), 2u);
+  EXPECT_NE(cut[0].payload.find("row-2"), std::string::npos) << cut[0].payload;
+  EXPECT_EQ(cut[1].payload.find("row-"), std::string::npos) << cut[1].payload;
   // Rows before the columns that name them are not cut: gathered whole (and refused as too long).
   const auto whole = ReadAll(QueryResponse(20, true, /*columns_first=*/false), 600);
   ASSERT_EQ(whole.size(), 1u);
