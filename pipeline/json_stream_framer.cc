@@ -15,6 +15,11 @@ bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 // A $batch response gathered whole is handed out as a batch of that one response.
 constexpr std::string_view kOneResponseOpen = "{\"responses\":[";
 constexpr std::string_view kOneResponseClose = "]}";
+// A query response handed out in parts: each part opens as a response and closes its rows (a
+// Kusto v2 DataTable frame: the frame alone, as each frame of a streamed frame array is read).
+constexpr std::string_view kTablesOpen = "{\"tables\":[";
+constexpr std::string_view kRowsClose = "]}]}";
+constexpr std::string_view kFrameRowsClose = "]}";
 
 }  // namespace
 
@@ -48,8 +53,10 @@ bool JsonStreamFramer::StreamsAt(std::string_view payload) {
       if (scan.Step(c) == Byte::kStringClose && scan.depth() == 1) {
         const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
         // "docs": an Elasticsearch _mget response's documents, each read as a hit.
-        envelope_key =
-            (key == "records" || key == "value" || key == "responses" || key == "docs") ? 1 : 0;
+        envelope_key = (key == "records" || key == "value" || key == "responses" || key == "docs" ||
+                        parsers::EqualsIgnoreCase(key, "tables"))
+                           ? 1
+                           : 0;
         hits_key = key == "hits" ? 1 : 0;
       } else if (scan.depth() == 2 && hits_key >= 3) {
         const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
@@ -120,9 +127,14 @@ void JsonStreamFramer::Reset() {
   status_ = -1;
   in_body_ = body_elements_ = false;
   skip_to_ = Mode::kNone;
+  tables_key_ = rows_key_ = table_ordinal_ = 0;
+  table_base_ = kTablesBase;
+  table_columns_ = rows_open_ = rebuild_ = frame_rows_ = rows_end_part_ = false;
+  table_start_ = last_row_end_ = table_key_start_ = part_start_ = 0;
 }
 
 void JsonStreamFramer::Abort() {
+  if (rebuild_) RebuildRows();  // the part handed out last is no part of what is left
   if (gathering() && len_ > 0) {
     ready_ = true;  // handed out as it stands: the parser says what is wrong
   } else if (mode_ == Mode::kElements || mode_ == Mode::kResponses) {
@@ -268,7 +280,115 @@ bool JsonStreamFramer::ResponseStructure(char c) {
   return false;
 }
 
+bool JsonStreamFramer::FlushRows() {
+  // The message: the response so far up to its last complete row, its open rows array, table and
+  // tables array closed. The bytes after that row (a row begun) are kept for the next message.
+  carry_.assign(buf_.get() + last_row_end_, len_ - last_row_end_);
+  len_ = last_row_end_;
+  const std::string_view close = RowsClose();
+  std::memcpy(buf_.get() + len_, close.data(), close.size());
+  len_ += close.size();
+  last_row_end_ = 0;
+  rebuild_ = true;
+  return Ready();
+}
+
+void JsonStreamFramer::RebuildRows() {
+  // The next message opens as the last did, with the table's members before its rows (its name
+  // and columns: they name the rows), then the row begun, without the comma before it.
+  rebuild_ = false;
+  const bool line_break = line_break_;
+  line_break_ = false;
+  len_ = 0;
+  if (table_base_ == kTablesBase) Append(kTablesOpen);
+  table_start_ = len_;
+  Append(table_header_);
+  std::string_view rest = carry_;
+  while (!rest.empty() && (IsBlank(rest.front()) || rest.front() == ',')) rest.remove_prefix(1);
+  Append(rest);
+  part_start_ = rest.empty() ? len_ : 0;
+  line_break_ = line_break;
+}
+
+std::string_view JsonStreamFramer::RowsClose() const {
+  return table_base_ == kTablesBase ? kRowsClose : kFrameRowsClose;
+}
+
+void JsonStreamFramer::TableStructure(char c, int depth_before, Byte b) {
+  // The depths below are those of a v1 response's tables (a table's members at 3); a Kusto v2
+  // frame streamed alone has its members at 1.
+  const int depth = scan_.depth();
+  const int base = table_base_;
+  if (base == kTablesBase && b == Byte::kClose && depth == 1) {  // the tables array ends
+    tables_key_ = 0;
+    rows_open_ = false;
+    return;
+  }
+  if (b == Byte::kOpen && depth == base) {  // a table begins
+    ++table_ordinal_;
+    table_start_ = len_ - 1;
+    table_columns_ = rows_open_ = false;
+    rows_key_ = 0;
+    last_row_end_ = 0;
+    return;
+  }
+  if (b == Byte::kStringClose && depth == base) {  // a member key of the table (or a value)
+    const std::string_view key(buf_.get() + table_key_start_ + 1, len_ - table_key_start_ - 2);
+    if (parsers::EqualsIgnoreCase(key, "columns")) table_columns_ = true;
+    rows_key_ = parsers::EqualsIgnoreCase(key, "rows") ? 1 : 0;
+    return;
+  }
+  if (b == Byte::kClose && depth == base + 1 && rows_open_) {  // a row ends
+    // A part closes after a row only where it still fits; a row too long for a part with the
+    // table's header is gathered on and rejected as oversized, as before.
+    if (len_ + RowsClose().size() <= max_bytes_) last_row_end_ = len_;
+    return;
+  }
+  if (b == Byte::kClose && depth == base) {  // the rows array ends
+    // A long response is cut after a table's last row too, so that the tables after it (a Kusto
+    // v1 response's @ExtendedProperties, QueryStatus and table of contents) have a part's room;
+    // the table stays in that part with no rows, so the contents' ordinals still name it.
+    rows_end_part_ =
+        rows_open_ && base == kTablesBase && last_row_end_ > 0 && len_ > max_bytes_ / 2;
+    rows_open_ = false;
+    if (!rows_end_part_) last_row_end_ = 0;
+    return;
+  }
+  if (depth_before != base || IsBlank(c) || scan_.in_string()) return;
+  if (c == ':' && rows_key_ == 1) {
+    rows_key_ = 2;
+  } else if (c == '[' && rows_key_ == 2) {
+    // The rows open. Rows are chunked only where the columns that name them came before them (as
+    // the query API, az rest and the Kusto clients write them).
+    rows_key_ = 0;
+    // In a v1 response, the first table's only: each part then opens with it, so that a Kusto
+    // table of contents (in the last part, with the tables after it) names the tables by their
+    // ordinals in the response. A later table is gathered whole, as before.
+    rows_open_ = table_columns_ && (base != kTablesBase || table_ordinal_ == 1);
+    if (rows_open_) table_header_.assign(buf_.get() + table_start_, len_ - table_start_);
+  } else if (b != Byte::kStringOpen) {
+    rows_key_ = 0;
+  }
+}
+
+bool JsonStreamFramer::RowsPartFull() const {
+  // Before a byte would make the part too long for its closing brackets.
+  return rows_open_ && last_row_end_ > 0 && !overflow_ &&
+         len_ + (line_break_ ? 1 : 0) + 1 + RowsClose().size() > max_bytes_;
+}
+
+bool JsonStreamFramer::SkipBetweenRows(char c) {
+  // The comma and blanks after the last row of the part handed out: no part of the next.
+  if (rows_open_ && last_row_end_ == 0 && len_ == part_start_ && scan_.depth() == table_base_ + 1 &&
+      !scan_.in_string() && (IsBlank(c) || c == ',')) {
+    line_break_ = false;
+    return true;
+  }
+  return false;
+}
+
 bool JsonStreamFramer::Scan() {
+  if (rebuild_) RebuildRows();
   while (pos_ < pending_.size()) {
     const char c = pending_[pos_];
     switch (mode_) {
@@ -308,9 +428,20 @@ bool JsonStreamFramer::Scan() {
         return Ready();
       }
       case Mode::kValue: {
+        // A query response longer than a message: the rows gathered so far are handed out as a
+        // response of their own before the next byte would make it too long.
+        if (RowsPartFull()) return FlushRows();
         ++pos_;
+        if (SkipBetweenRows(c)) continue;
+        const int depth_before = scan_.depth();
         if (scan_.in_string()) {
-          if (scan_.Step(c) == Byte::kStringClose && scan_.depth() == 1) {
+          const Byte sb = scan_.Step(c);
+          if (tables_key_ == 3 && !overflow_) {
+            Append(std::string_view(&c, 1));
+            if (sb == Byte::kStringClose) TableStructure(c, depth_before, sb);
+            continue;
+          }
+          if (sb == Byte::kStringClose && scan_.depth() == 1) {
             const std::string_view key(buf_.get() + key_start_ + 1,
                                        overflow_ ? 0 : len_ - key_start_ - 1);
             envelope_key_ = overflow_                                               ? 0
@@ -318,6 +449,7 @@ bool JsonStreamFramer::Scan() {
                             : key == "responses"                                    ? 3
                             : key == "hits"                                         ? 5
                                                                                     : 0;
+            tables_key_ = (!overflow_ && parsers::EqualsIgnoreCase(key, "tables")) ? 1 : 0;
             if (context_key_ == 2) {  // the string is "@odata.context"'s value
               if (!overflow_) page_context_.assign(key);
               context_key_ = 0;
@@ -332,6 +464,14 @@ bool JsonStreamFramer::Scan() {
           }
           Append(std::string_view(&c, 1));
           continue;
+        }
+        if (scan_.depth() == 1 && !IsBlank(c) && tables_key_ > 0 && tables_key_ < 3) {
+          // A query response's "tables": its tables' rows are chunked where it is too long.
+          tables_key_ = (c == ':' && tables_key_ == 1) ? 2 : (c == '[' && tables_key_ == 2) ? 3 : 0;
+          if (tables_key_ == 3) {
+            table_base_ = kTablesBase;
+            table_ordinal_ = 0;
+          }
         }
         if (scan_.depth() == 1 && !IsBlank(c)) {
           if (c == ':' && context_key_ == 1) {
@@ -384,11 +524,20 @@ bool JsonStreamFramer::Scan() {
           }
           hits_key_ = c == '}' ? 0 : 1;
         }
-        if (scan_.Step(c) == Byte::kStringOpen &&
+        const Byte b = scan_.Step(c);
+        if (b == Byte::kStringOpen &&
             (scan_.depth() == 1 || (hits_key_ > 0 && scan_.depth() == 2))) {
           key_start_ = len_ + (line_break_ ? 1 : 0);
         }
         Append(std::string_view(&c, 1));
+        if (tables_key_ == 3 && !overflow_) {
+          if (b == Byte::kStringOpen && scan_.depth() == 3) table_key_start_ = len_ - 1;
+          TableStructure(c, depth_before, b);
+          if (rows_end_part_) {
+            rows_end_part_ = false;
+            return FlushRows();
+          }
+        }
         if (scan_.depth() == 0) {
           mode_ = Mode::kNone;
           return Ready();
@@ -426,6 +575,12 @@ bool JsonStreamFramer::Scan() {
           }
           BeginElement();
           element_kind_ = (c == '{' || c == '[') ? c : (c == '"' ? '"' : 's');
+          // An object of a top-level array may be a Kusto v2 frame (its rows cut as a table's).
+          frame_rows_ = top_array_ && c == '{';
+          table_base_ = kFrameBase;
+          table_columns_ = rows_open_ = false;
+          rows_key_ = 0;
+          last_row_end_ = part_start_ = 0;
         }
         if (element_kind_ == 's') {
           // A scalar's first byte is always its own (a stray '}' is a one-byte element the parser
@@ -438,9 +593,17 @@ bool JsonStreamFramer::Scan() {
           Append(std::string_view(&c, 1));
           continue;
         }
+        // A Kusto v2 DataTable frame longer than a message: its rows go out in parts too.
+        if (frame_rows_ && RowsPartFull()) return FlushRows();
         ++pos_;
+        if (frame_rows_ && SkipBetweenRows(c)) continue;
+        const int depth_before = scan_.depth();
         Append(std::string_view(&c, 1));
         const Byte b = scan_.Step(c);
+        if (frame_rows_ && !overflow_) {
+          if (b == Byte::kStringOpen && scan_.depth() == kFrameBase) table_key_start_ = len_ - 1;
+          TableStructure(c, depth_before, b);
+        }
         // A string element ends with its closing quote, a container with its closing bracket.
         if ((b == Byte::kStringClose && element_kind_ == '"') ||
             (b == Byte::kClose && scan_.depth() == 0)) {

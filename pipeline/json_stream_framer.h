@@ -25,6 +25,17 @@
 //   response's other members are dropped.
 // - Any other value (one record, a query response {"tables": ...}) is gathered whole, lines joined
 //   by '\n', and handed out once its brackets balance.
+// - A Log Analytics / Kusto v1 query response ({"tables":[{"name":..,"columns":[..],"rows":[..]}]},
+//   "Tables" / "Columns" / "Rows" too) longer than max_bytes is handed out in parts: before a byte
+//   would make the message too long, the rows gathered so far go out as a response of their own
+//   (`{"tables":[` the table's members before its rows `,"rows":[` rows `]}]}`), and the next part
+//   opens with the same table members (its name and columns, which name the rows). Only the
+//   first table's rows, and only where its columns come before them, are cut so; and a response
+//   past half of max_bytes at the end of that table's rows is cut there too (the table stays, with
+//   no rows, in the part with the tables after it, so a Kusto v1 table of contents there still
+//   names each table by its ordinal). A response within max_bytes / 2 is one message as before. A
+//   Kusto v2 DataTable frame (an element of a streamed frame array) longer than max_bytes likewise:
+//   each part is the frame's members before its rows, then rows, `]}`.
 // - A value or element above `max_bytes` is handed out cut to max_bytes + 1 bytes (the parser
 //   rejects it as oversized and dead-letters a prefix) and the rest of it is skipped.
 // - Abort() (the source saw a line that starts a new value at column 0: the open one was cut short)
@@ -127,6 +138,15 @@ class JsonStreamFramer {
   // A structural byte outside strings at depth 1 or 2 of a response; true when it opened the
   // body's "value" array and the body's elements are streamed from here.
   bool ResponseStructure(char c);
+  // A query response's rows: hands out the rows gathered so far (FlushRows), opens the next part
+  // (RebuildRows, at the next Scan), and follows the tables' members and rows (TableStructure,
+  // after each byte appended inside the "tables" array; `depth_before`: the depth before it).
+  bool FlushRows();
+  void RebuildRows();
+  bool RowsPartFull() const;     // the next byte would make the part too long: FlushRows first
+  bool SkipBetweenRows(char c);  // c is between the rows, before the first of a new part
+  std::string_view RowsClose() const;
+  void TableStructure(char c, int depth_before, parsers::JsonDepthScan::Byte b);
 
   const std::size_t max_bytes_;
   const std::size_t padding_;
@@ -172,6 +192,33 @@ class JsonStreamFramer {
   // streams the hits); kElements of those hits (hits_elements_): at the ']' the rest is skipped.
   int hits_key_ = 0;
   bool hits_elements_ = false;
+  // kValue in a query response: its "tables" key (1), ':' (2), the array open (3); in a table, its
+  // "rows" key (1) and ':' (2) (rows_key_); the table's "columns" seen (table_columns_); its rows
+  // open and chunked (rows_open_). Offsets in buf_: the table's '{', the end of its last complete
+  // row (0: none in this part), the key being read. table_header_ / carry_: the table's members
+  // before its rows, and a row begun when a part went out (capacity kept: cold, once a part).
+  int tables_key_ = 0;
+  int rows_key_ = 0;
+  // The depth of a table's members: a v1 response's tables (kTablesBase), a Kusto v2 frame of a
+  // streamed frame array (kFrameBase, frame_rows_: the element is an object of a top-level array).
+  static constexpr int kTablesBase = 3;
+  static constexpr int kFrameBase = 1;
+  int table_base_ = kTablesBase;
+  bool frame_rows_ = false;
+  bool rows_end_part_ = false;
+  int table_ordinal_ = 0;  // the tables of a v1 response begun so far (1: the first)  // a table's
+                           // rows just ended in a long response: a part goes out
+  bool table_columns_ = false;
+  bool rows_open_ = false;
+  bool rebuild_ = false;
+  std::size_t table_start_ = 0;
+  std::size_t last_row_end_ = 0;
+  std::size_t table_key_start_ = 0;
+  // The length of a part opened with no row begun (0: none): the bytes between rows that follow
+  // are skipped until the next row.
+  std::size_t part_start_ = 0;
+  std::string table_header_;
+  std::string carry_;
 };
 
 }  // namespace privmon

@@ -498,6 +498,93 @@ TEST(JsonStreamFramer, RandomPunctuationAlwaysEndsWithBoundedMessages) {
   }
 }
 
+// z8a: a Log Analytics / Kusto v1 query response longer than a message is handed out in parts,
+// each a response of its own with the table's members before its rows (the columns name them).
+std::string QueryResponse(int rows, bool pretty, bool columns_first = true) {
+  const std::string nl = pretty ? "\n" : "";
+  const std::string in = pretty ? "      " : "";
+  const std::string columns =
+      in + R"("columns": [{"name": "Id", "type": "string"}, {"name": "Note", "type": "string"}])";
+  std::string text = "{" + nl + R"(  "tables": [)" + nl + "    {" + nl + in +
+                     R"("name": "PrimaryResult",)" + nl +
+                     (columns_first ? columns + "," + nl : "") + in + R"("rows": [)" + nl;
+  for (int r = 0; r < rows; ++r) {
+    text += in + "  [\"row-" + std::to_string(r) + "\", \"" + std::string(60, 'x') + "\"]" +
+            (r + 1 < rows ? "," : "") + nl;
+  }
+  text +=
+      in + "]" + (columns_first ? "" : "," + nl + columns) + nl + "    }" + nl + "  ]" + nl + "}\n";
+  return text;
+}
+
+TEST(QueryResponses, ALongResponseIsHandedOutInPartsEachWithItsColumns) {
+  EXPECT_TRUE(JsonStreamFramer::StreamsAt(R"({"tables":[{"name":"PrimaryResult","columns":[)"));
+  EXPECT_TRUE(JsonStreamFramer::StreamsAt(R"({"Tables": [{"TableName":"Table_0")"));
+  for (const bool pretty : {false, true}) {
+    const std::string text = QueryResponse(20, pretty);
+    ASSERT_GT(text.size(), 600u);
+    const auto got = ReadAll(text, 600);
+    ASSERT_GT(got.size(), 1u) << text;
+    int rows = 0;
+    for (const Got& g : got) {
+      EXPECT_LE(g.payload.size(), 600u) << g.payload;
+      EXPECT_TRUE(g.payload.ends_with("}")) << g.payload;
+      EXPECT_NE(g.payload.find(R"("columns": [{"name": "Id")"), std::string::npos) << g.payload;
+      EXPECT_EQ(g.payload.find("[,"), std::string::npos) << g.payload;
+      for (std::size_t at = g.payload.find("\"row-"); at != std::string::npos;
+           at = g.payload.find("\"row-", at + 1)) {
+        ++rows;
+      }
+    }
+    EXPECT_EQ(rows, 20) << text;
+  }
+  // Within half the limit: one message, as before.
+  ASSERT_LT(QueryResponse(2, false).size(), 300u);
+  EXPECT_EQ(ReadAll(QueryResponse(2, false), 600).size(), 1u);
+  // Past half the limit at the end of its rows: cut there, the table kept with no rows (the
+  // tables after it, a Kusto v1 table of contents, then have a part's room).
+  const auto cut = ReadAll(QueryResponse(3, true), 600);
+  ASSERT_EQ(cut.size(), 2u);
+  EXPECT_NE(cut[0].payload.find("row-2"), std::string::npos) << cut[0].payload;
+  EXPECT_EQ(cut[1].payload.find("row-"), std::string::npos) << cut[1].payload;
+  // Rows before the columns that name them are not cut: gathered whole (and refused as too long).
+  const auto whole = ReadAll(QueryResponse(20, true, /*columns_first=*/false), 600);
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_EQ(whole[0].payload.size(), 601u);
+}
+
+// z8b: a Kusto v2 DataTable frame (an element of a streamed frame array) longer than a message is
+// handed out in parts, each the frame's members before its rows, then rows.
+TEST(QueryResponses, ALongKustoV2FrameIsHandedOutInParts) {
+  std::string text =
+      R"([{"FrameType":"DataSetHeader","Version":"v2.0"},)"
+      R"({"FrameType":"DataTable","TableKind":"PrimaryResult","TableName":"PrimaryResult",)"
+      R"("Columns":[{"ColumnName":"Id","ColumnType":"string"}],"Rows":[)";
+  for (int r = 0; r < 20; ++r) {
+    text += (r > 0 ? "," : "") + std::string("[\"row-") + std::to_string(r) + std::string(60, 'x') +
+            "\"]";
+  }
+  text += R"(]},{"FrameType":"DataSetCompletion","HasErrors":false}])"
+          "\n";
+  const auto got = ReadAll(text, 600);
+  int rows = 0, parts = 0;
+  for (const Got& g : got) {
+    EXPECT_LE(g.payload.size(), 600u) << g.payload;
+    EXPECT_EQ(g.payload.find("[,"), std::string::npos) << g.payload;
+    if (g.payload.find("\"row-") == std::string::npos) continue;
+    ++parts;
+    EXPECT_TRUE(g.payload.starts_with(R"({"FrameType":"DataTable","TableKind":"PrimaryResult")"))
+        << g.payload;
+    EXPECT_TRUE(g.payload.ends_with("]}")) << g.payload;
+    for (std::size_t at = g.payload.find("\"row-"); at != std::string::npos;
+         at = g.payload.find("\"row-", at + 1)) {
+      ++rows;
+    }
+  }
+  EXPECT_GT(parts, 1);
+  EXPECT_EQ(rows, 20);
+}
+
 // m5: a compact Elasticsearch search response longer than a message: its hits are streamed.
 TEST(ElasticsearchResponses, ALongCompactResponseIsStreamed) {
   EXPECT_TRUE(JsonStreamFramer::StreamsAt(R"({"took":3,"hits":{"total":{"value":9},"hits":[{"_)"));
