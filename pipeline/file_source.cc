@@ -139,6 +139,7 @@ class FileSource final : public MessageSource {
         // Its first max_line + 1 bytes are kept (copied: the reader's buffer takes the rest) and
         // the rest of the line is skipped here, counted: the dead letter names the line's real
         // size, as a ZeroMQ message's (the rest of a finished file or stdin is there to read).
+        oversized_.reserve(max_line_ + 1 + kParsePadding);  // the parser's padding after it
         oversized_.assign(line.bytes.substr(0, max_line_ + 1));
         uint64_t whole = line.bytes.size();
         for (LineReader::Line rest; line.partial;) {
@@ -155,7 +156,7 @@ class FileSource final : public MessageSource {
         }
         out.payload = oversized_;
         out.tenant_frame = {};
-        out.readable_after = 0;
+        out.readable_after = oversized_.capacity() - oversized_.size();
         out.whole_size = whole;
         return ReceiveStatus::kMessage;
       }

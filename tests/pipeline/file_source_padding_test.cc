@@ -75,6 +75,7 @@ TEST(FileSourcePadding, AnOversizedLineSaysItsRealSize) {
     EXPECT_LT(m.payload.size(), huge.size());
     EXPECT_EQ(huge.substr(0, m.payload.size()), m.payload);
     EXPECT_EQ(m.whole_size, huge.size());
+    EXPECT_GE(m.readable_after, kParsePadding);
     if (i == 1) break;
     ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
     EXPECT_EQ(m.payload, "{\"b\":2}");
