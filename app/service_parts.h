@@ -24,9 +24,10 @@ class DeadLetterRejects final : public RejectSink {
  public:
   DeadLetterRejects(DeadLetterWriter& writer, bool keep_skipped)
       : writer_(writer), keep_skipped_(keep_skipped) {}
+  using RejectSink::OnReject;
   void OnReject(RejectReason reason, std::string_view detail, std::string_view raw,
-                std::string_view source) override {
-    writer_.Write(reason, detail, raw, source, ServiceWallMicros());
+                std::string_view source, uint64_t whole_size) override {
+    writer_.Write(reason, detail, raw, source, ServiceWallMicros(), whole_size);
   }
   void OnSkip(SkippedCategory category, std::string_view raw, std::string_view source) override {
     if (keep_skipped_)

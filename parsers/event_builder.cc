@@ -544,6 +544,14 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     detail = kDepthCutDetail;
     return false;
   }
+  // A field a rule or routing reads came with a type it cannot have (a UPN that is a number, an
+  // error code that is a boolean, a tenant id that is an object): read without it or defaulted, a
+  // failed sign-in would read as a success and a break-glass account's sign-in as nobody's.
+  if (!f.wrong_type_detail.empty()) [[unlikely]] {
+    reason = RejectReason::kWrongType;
+    detail = f.wrong_type_detail;
+    return false;
+  }
   ev = Event{};
   ev.kind = k.kind;
   ev.format = k.format;
@@ -628,6 +636,14 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
         reason = RejectReason::kNoAccount;
         detail = f.net_type_name.empty() ? "sign-in names no user id, UPN or service principal"
                                          : kDepthCutDetail;
+        return false;
+      }
+      if (f.outcome_null && TrimJsonText(f.error_code).empty() &&
+          TrimJsonText(f.result_type).empty()) [[unlikely]] {
+        // A null status.errorCode / ResultType and no other outcome: no sign-in writes one (0 is
+        // success), and read as absent a failed sign-in would count as a success.
+        reason = RejectReason::kWrongType;
+        detail = "status.errorCode / resultType is null: the sign-in's outcome is not stated";
         return false;
       }
       if (f.status_is_type_name && f.error_code.empty() && f.result_type.empty()) {

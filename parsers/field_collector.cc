@@ -421,6 +421,33 @@ void FieldCollector::Text(dom::element v, std::string_view& out) {
   if (s.present()) out = s.text;
 }
 
+void FieldCollector::IdText(dom::element v, std::string_view& out, RecordFields& fields,
+                            std::string_view detail) {
+  std::string_view text;
+  if (v.get_string().get(text) == simdjson::SUCCESS) {
+    out = text;
+  } else if (!v.is_null() && fields.wrong_type_detail.empty()) {
+    fields.wrong_type_detail = detail;
+  }
+}
+
+void FieldCollector::CodeText(dom::element v, std::string_view& out, RecordFields& fields,
+                              std::string_view detail) {
+  if (v.is_null()) {
+    fields.outcome_null = true;
+    return;
+  }
+  const Scalar s = ReadScalar(v, numbers_);
+  const bool integral =
+      s.kind == Scalar::kString ||
+      (s.kind == Scalar::kNumber && (!v.is_double() || ParseInt(s.text).has_value()));
+  if (integral) {
+    out = s.text;
+  } else if (fields.wrong_type_detail.empty()) {
+    fields.wrong_type_detail = detail;
+  }
+}
+
 void FieldCollector::Bool(dom::element v, TriBool& out) {
   const Scalar s = ReadScalar(v, numbers_);
   if (s.kind == Scalar::kBool) {
@@ -502,7 +529,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       }
       return;
     case Key::kAadTenantId:
-      return Text(v, out.aad_tenant_id);
+      return IdText(v, out.aad_tenant_id, out, "AADTenantId is not a string (a tenant id)");
     case Key::kAccount:
       return Text(v, out.account);
     case Key::kActivityDateTime:
@@ -525,7 +552,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return Dynamic(JsonTextFields::kAuthenticationDetails, v, out,
                      &FieldCollector::AuthenticationDetails);
     case Key::kCaller:
-      return Text(v, out.caller);
+      return IdText(v, out.caller, out, "caller is not a string (the caller's UPN or id)");
     case Key::kCallerIpAddress:
       return Text(v, out.caller_ip_address);
     case Key::kCategory:
@@ -560,9 +587,9 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return;
     }
     case Key::kHomeTenantId:
-      return Text(v, out.home_tenant_id);
+      return IdText(v, out.home_tenant_id, out, "homeTenantId is not a string (a tenant id)");
     case Key::kId:
-      return Text(v, out.id);
+      return IdText(v, out.id, out, "id is not a string (the record's or user's id)");
     case Key::kIdentity:
       // Azure Activity's {"authorization":..,"claims":..}, or that object as JSON text from a
       // shipper that stringifies nested objects; a sign-in's `identity` is a display name.
@@ -626,13 +653,15 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       }
       return;
     case Key::kResourceTenantId:
-      return Text(v, out.resource_tenant_id);
+      return IdText(v, out.resource_tenant_id, out,
+                    "resourceTenantId is not a string (a tenant id)");
     case Key::kResult:
-      return Text(v, out.result);
+      return CodeText(v, out.result, out, "result is not text or an integer (the outcome)");
     case Key::kResultReason:
       return Text(v, out.result_reason);
     case Key::kResultType:
-      return Text(v, out.result_type);
+      return CodeText(v, out.result_type, out,
+                      "resultType is not text or an integer (the outcome code)");
     case Key::kRiskLevelAggregated:
       return Text(v, out.risk_aggregated);
     case Key::kRiskLevelDuringSignIn:
@@ -669,7 +698,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         return;
       }
       std::string_view tenant;
-      Text(v, tenant);
+      IdText(v, tenant, out, "tenantId is not a string (a tenant id)");
       if (!in_properties || out.tenant_id.empty()) out.tenant_id = tenant;
       return;
     }
@@ -684,9 +713,9 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (in_properties) return;
       return Text(v, out.type);
     case Key::kUserId:
-      return Text(v, out.user_id);
+      return IdText(v, out.user_id, out, "userId is not a string (a user id)");
     case Key::kUserPrincipalName:
-      return Text(v, out.upn);
+      return IdText(v, out.upn, out, "userPrincipalName is not a string");
     case Key::kUserType:
       return Text(v, out.user_type);
   }
@@ -702,7 +731,8 @@ void FieldCollector::Properties(dom::element v, RecordFields& out) {
 void FieldCollector::Status(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (EqualsIgnoreCase(key, "errorCode")) {
-      Text(child, out.error_code);
+      CodeText(child, out.error_code, out,
+               "status.errorCode is not an integer or text (the sign-in's outcome)");
     } else if (EqualsIgnoreCase(key, "value")) {
       // Azure Activity REST: {"value":"Succeeded",...}; an empty one states nothing.
       std::string_view status;
@@ -767,9 +797,10 @@ void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
     if (EqualsIgnoreCase(key, "user")) {
       ForEachField(who, [&](std::string_view k, dom::element child) {
         if (EqualsIgnoreCase(k, "id")) {
-          Text(child, out.actor_user_id);
+          IdText(child, out.actor_user_id, out, "initiatedBy.user.id is not a string");
         } else if (EqualsIgnoreCase(k, "userPrincipalName")) {
-          Text(child, out.actor_user_upn);
+          IdText(child, out.actor_user_upn, out,
+                 "initiatedBy.user.userPrincipalName is not a string");
         }
       });
     } else if (EqualsIgnoreCase(key, "app")) {
@@ -898,11 +929,11 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key, "@odata.type")) {
       Text(child, odata_type);
     } else if (EqualsIgnoreCase(key, "id")) {
-      Text(child, id);
+      IdText(child, id, out, "targetResources[].id is not a string");
     } else if (EqualsIgnoreCase(key, "displayName")) {
       Text(child, display_name);
     } else if (EqualsIgnoreCase(key, "userPrincipalName")) {
-      Text(child, upn);
+      IdText(child, upn, out, "targetResources[].userPrincipalName is not a string");
     } else if (EqualsIgnoreCase(key, "appId")) {
       Text(child, app_id);
     } else if (EqualsIgnoreCase(key, "modifiedProperties")) {

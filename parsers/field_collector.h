@@ -43,6 +43,15 @@ class FieldCollector {
   // Reads a scalar into `out` when present (strings, numbers and booleans as text); other types
   // leave `out` unchanged.
   void Text(dom::element v, std::string_view& out);
+  // An identity or tenant field (UPN, user / object id, caller, tenant id): a string; null reads as
+  // absent; any other type notes `detail` (the field's path) in out.wrong_type_detail.
+  static void IdText(dom::element v, std::string_view& out, RecordFields& fields,
+                     std::string_view detail);
+  // An outcome code (status.errorCode, resultType / ResultType, an audit's result): a string or an
+  // integral number; null notes out.outcome_null; any other type (boolean, object, array, a number
+  // with a fraction) notes `detail` in out.wrong_type_detail.
+  void CodeText(dom::element v, std::string_view& out, RecordFields& fields,
+                std::string_view detail);
   // Booleans, and "true"/"false" text.
   void Bool(dom::element v, TriBool& out);
   // A modified property's oldValue / newValue: JSON text in a string, or a decoded array (read as

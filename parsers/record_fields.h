@@ -85,6 +85,13 @@ struct RecordFields {
   bool suffixed_columns = false;
   std::string_view ecs_original;
 
+  // The first field a rule or routing reads that came with a type it cannot have (a UPN that is a
+  // number, an error code that is a boolean, a tenant id that is an object): a static text naming
+  // the field. Such a record is rejected (wrong_type), never read with the field dropped or
+  // defaulted. `outcome_null`: a sign-in's status.errorCode / ResultType was null.
+  std::string_view wrong_type_detail;
+  bool outcome_null = false;
+
   // Record id.
   std::string_view id;
   std::string_view correlation_id;

@@ -281,6 +281,68 @@ uint64_t QueryResultTables(dom::array tables) {
   return read != 0 ? read : kAll;  // no result named: read them all, as without a TOC
 }
 
+// True when `text` holds a \u escape of a UTF-16 surrogate without its pair (a high one not
+// followed by a low one, or a low one alone): JSON text a UTF-16 string cut mid-character made.
+bool HasLoneSurrogateEscape(std::string_view text) {
+  auto surrogate = [&](std::size_t at, char first_hex_lo, char first_hex_hi) {
+    if (at + 6 > text.size() || text[at] != '\\' || (text[at + 1] | 0x20) != 'u') return false;
+    const char c0 = static_cast<char>(text[at + 2] | 0x20);
+    const char c1 = static_cast<char>(text[at + 3] | 0x20);
+    return c0 == 'd' && c1 >= first_hex_lo && c1 <= first_hex_hi;
+  };
+  for (std::size_t at = 0; at + 6 <= text.size(); ++at) {
+    if (text[at] != '\\') continue;
+    if (text[at + 1] == '\\') {  // an escaped backslash: skip both
+      ++at;
+      continue;
+    }
+    if (surrogate(at, '8', 'b')) {
+      if (!surrogate(at + 6, 'c', 'f')) return true;
+      at += 11;
+    } else if (surrogate(at, 'c', 'f')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// simdjson's error, in words that say what is wrong with the text (its own messages, such as
+// "Problem while parsing a string", name no cause).
+std::string_view JsonErrorDetail(std::string_view text, simdjson::error_code err) {
+  switch (err) {
+    case simdjson::STRING_ERROR:
+      if (HasLoneSurrogateEscape(text)) {
+        return "invalid string escape: a lone UTF-16 surrogate (\\ud800-\\udfff without its "
+               "pair) in a string";
+      }
+      return "invalid string escape: an unknown escape or a malformed \\u escape in a string";
+    case simdjson::UNESCAPED_CHARS:
+      return "a control character (tab, newline, ...) unescaped inside a string";
+    case simdjson::UTF8_ERROR:
+      return "invalid UTF-8 (text in another encoding such as Windows-1252 / Latin-1, or a "
+             "character cut short): save the export as UTF-8";
+    case simdjson::UNCLOSED_STRING:
+      return "a string left open (a missing closing quote)";
+    case simdjson::NUMBER_ERROR:
+      return "a malformed number (leading zeros, a lone '-', NaN or Infinity, a number cut "
+             "short, or an integer beyond 64 bits)";
+    case simdjson::T_ATOM_ERROR:
+    case simdjson::F_ATOM_ERROR:
+    case simdjson::N_ATOM_ERROR:
+      return "a malformed literal: JSON's are true, false and null, in lower case (Python's "
+             "True / None are not JSON)";
+    case simdjson::TAPE_ERROR:
+      return "malformed JSON structure (a missing or extra comma, colon or bracket, or a value "
+             "where a key must be)";
+    case simdjson::TRAILING_CONTENT:
+      return "text after the end of the JSON value";
+    case simdjson::EMPTY:
+      return "no JSON value (an empty or white-space-only message)";
+    default:
+      return simdjson::error_message(err);
+  }
+}
+
 // Why a message is not JSON, in the words of the likely cause where the bytes show one (a
 // rejected message only: the accepted path never calls it).
 std::string_view InvalidJsonDetail(std::string_view text, simdjson::error_code err) {
@@ -316,7 +378,7 @@ std::string_view InvalidJsonDetail(std::string_view text, simdjson::error_code e
     return "not JSON (a CSV export, a header or a text line?): privmon reads JSON records, "
            "batches or pages, one per line or pretty-printed";
   }
-  return simdjson::error_message(err);
+  return JsonErrorDetail(text, err);
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ class FileSource final : public MessageSource {
 
   ReceiveStatus Receive(RawMessage& out, std::chrono::milliseconds timeout) override {
     out.in_stream = false;
+    out.whole_size = 0;
     out.page_context = {};
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
@@ -135,10 +136,28 @@ class FileSource final : public MessageSource {
           long_line_ = LongLine::kStream;
           continue;
         }
-        long_line_ = LongLine::kSkip;
-        out.payload = line.bytes.substr(0, max_line_ + 1);
+        // Its first max_line + 1 bytes are kept (copied: the reader's buffer takes the rest) and
+        // the rest of the line is skipped here, counted: the dead letter names the line's real
+        // size, as a ZeroMQ message's (the rest of a finished file or stdin is there to read).
+        oversized_.reserve(max_line_ + 1 + kParsePadding);  // the parser's padding after it
+        oversized_.assign(line.bytes.substr(0, max_line_ + 1));
+        uint64_t whole = line.bytes.size();
+        for (LineReader::Line rest; line.partial;) {
+          if (reader_.Next(/*take_partial=*/true, &rest) == LineReader::Status::kEnd) break;
+          offset_ += static_cast<off_t>(rest.consumed);
+          std::string_view piece = rest.bytes;
+          if (!rest.partial) {
+            while (!piece.empty() && (piece.back() == '\n' || piece.back() == '\r')) {
+              piece.remove_suffix(1);
+            }
+          }
+          whole += piece.size();
+          line.partial = rest.partial;
+        }
+        out.payload = oversized_;
         out.tenant_frame = {};
-        out.readable_after = line.readable_after + (line.bytes.size() - out.payload.size());
+        out.readable_after = oversized_.capacity() - oversized_.size();
+        out.whole_size = whole;
         return ReceiveStatus::kMessage;
       }
       std::string_view text = line.bytes;
@@ -299,6 +318,7 @@ class FileSource final : public MessageSource {
   std::string path_;
   bool follow_;
   std::size_t max_message_bytes_;
+  std::string oversized_;  // the kept first bytes of a line too long to be one message
   std::size_t max_line_;
   LineReader reader_;
   JsonStreamFramer framer_;

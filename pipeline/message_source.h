@@ -37,6 +37,10 @@ struct RawMessage {
   // at least kParsePadding (parsers/record_parser.h) lets the parser read the payload in place.
   // The parse thread resets it before every Receive; only a source that knows it sets it.
   std::size_t readable_after = 0;
+  // The whole message's size when `payload` is only its first bytes (a file line longer than
+  // max_message_bytes, rejected as oversized: its dead letter says the line's real size), else 0.
+  // Reset by the parse thread before every Receive.
+  uint64_t whole_size = 0;
   // Set by a fanned-out source's lanes: the source had nothing for a while (Receive said kIdle)
   // just before this message, where one parse thread would have flushed its marks.
   bool after_pause = false;

@@ -302,7 +302,11 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   }
   for (const Rejection& r : result->rejections) {
     Bump(pstats.rejected[static_cast<std::size_t>(r.reason)]);
-    if (rejects_ != nullptr) rejects_->OnReject(r.reason, r.detail, r.raw, src.name());
+    if (rejects_ != nullptr) {
+      // An oversized line the file source cut: its size is the whole line's.
+      const uint64_t whole = r.reason == RejectReason::kOversized ? raw.whole_size : 0;
+      rejects_->OnReject(r.reason, r.detail, r.raw, src.name(), whole);
+    }
   }
   for (const Skipped& s : result->skipped) {
     Bump(pstats.skipped[static_cast<std::size_t>(s.category)]);
@@ -418,6 +422,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       // get what was pushed before this thread may block in the source.
       ReceiveStatus status = ReceiveStatus::kIdle;
       raw.readable_after = 0;  // only a source that has the padding says so
+      raw.whole_size = 0;
       raw.in_stream = false;
       raw.page_context = {};
       if (st.wake_batch.pending()) status = src.Receive(raw, std::chrono::milliseconds(0));
@@ -556,6 +561,7 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
   while (!saw_end && !stopped && !stop_now()) {
     Parsed& first = block[0];
     first.raw.readable_after = 0;
+    first.raw.whole_size = 0;
     first.raw.in_stream = false;
     first.raw.page_context = {};
     ReceiveStatus status = src.Receive(first.raw, std::chrono::milliseconds(0));
@@ -586,6 +592,7 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
       next = after(m.raw.sequence);
       if (++n == block_size || next % block_size == 0) break;  // the block is complete
       block[n].raw.readable_after = 0;
+      block[n].raw.whole_size = 0;
       block[n].raw.in_stream = false;
       block[n].raw.page_context = {};
       status = src.Receive(block[n].raw, std::chrono::milliseconds(0));

@@ -22,6 +22,7 @@ struct Slot {
   uint32_t clock_input = 0;
   bool after_pause = false;  // the source said kIdle just before this message
   bool in_stream = false;    // RawMessage::in_stream
+  uint64_t whole_size = 0;   // RawMessage::whole_size
   std::string page_context;  // RawMessage::page_context (kept capacity: no allocation per message)
 };
 
@@ -137,6 +138,7 @@ struct FanoutCore {
       lane.slots[slot].clock_input = raw.clock_input;
       lane.slots[slot].after_pause = paused;
       lane.slots[slot].in_stream = raw.in_stream;
+      lane.slots[slot].whole_size = raw.whole_size;
       lane.slots[slot].page_context.assign(raw.page_context);
       paused = false;
       lane.filled.push(slot);
@@ -177,6 +179,7 @@ class FanoutLane final : public MessageSource {
         out.clock_input = lane_.slots[slot].clock_input;
         out.after_pause = lane_.slots[slot].after_pause;
         out.in_stream = lane_.slots[slot].in_stream;
+        out.whole_size = lane_.slots[slot].whole_size;
         out.page_context = lane_.slots[slot].page_context;
         out.readable_after = lane_.slots[slot].payload.capacity() - out.payload.size();
         return ReceiveStatus::kMessage;

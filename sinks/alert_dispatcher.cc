@@ -59,6 +59,21 @@ void AlertDispatcher::Stop() {
   for (auto& sink : sinks_) sink->Finish();
   // The sinks wrote their last lines after the loop's last count: a final checkpoint waits on this.
   PublishAcknowledged();
+  // Alerts a PUB sink dropped by design (no subscriber, or one at its high-water mark) are no
+  // delivery failure (README "Metrics": exit status unchanged), but the run ends saying how many,
+  // as loud as the lost alerts of a file or stdout sink: its notices may be long scrolled away.
+  for (const SinkStats& s : *sink_stats_) {
+    const uint64_t dropped = s.dropped.load(std::memory_order_relaxed);
+    const uint64_t failed = s.lost.load(std::memory_order_relaxed);
+    if (dropped > failed) {
+      std::fprintf(stderr,
+                   "privmon: warning: sink %s dropped %llu alert(s) no subscriber took (ZeroMQ "
+                   "PUB: none connected, or one stopped reading); counted in "
+                   "privmon_alerts_dropped_total{sink=\"%s\"}\n",
+                   s.name.c_str(), static_cast<unsigned long long>(dropped - failed),
+                   s.name.c_str());
+    }
+  }
   const uint64_t n = lost();
   if (n != 0) {
     std::fprintf(stderr,

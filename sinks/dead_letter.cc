@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -135,7 +136,7 @@ void DeadLetterWriter::WriteLineLocked() {
 }
 
 void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, std::string_view raw,
-                             std::string_view source, EventTime received) {
+                             std::string_view source, EventTime received, uint64_t whole_size) {
   std::lock_guard lock(mu_);
   count_.fetch_add(1, std::memory_order_relaxed);
   if (counter_ != nullptr) Bump(*counter_);  // single writer: every bump happens under mu_
@@ -150,10 +151,10 @@ void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, s
   line_.append(",\"source\":");
   AppendJsonString(source, line_);
   line_.append(",\"size\":");
-  AppendJsonUint(raw.size(), line_);
-  if (raw.size() > limits_.max_entry_bytes) {
+  AppendJsonUint(std::max<uint64_t>(raw.size(), whole_size), line_);
+  if (raw.size() > limits_.max_entry_bytes || whole_size > raw.size()) {
     const uint64_t hash = HashBytes(raw);
-    raw = raw.substr(0, limits_.max_entry_bytes);
+    raw = raw.substr(0, std::min(raw.size(), limits_.max_entry_bytes));
     line_.append(",\"kept\":");
     AppendJsonUint(raw.size(), line_);
     line_.append(",\"hash\":");

@@ -60,13 +60,16 @@ class DeadLetterWriter {
   // Shutdown: delivers what the second destination holds (its grace), then stops it. Idempotent.
   void FinishSink();
 
+  // `whole_size`: the size of the whole message when `raw` is a cut prefix of it (a file line
+  // above max_message_bytes, of which the source kept the first bytes), else 0: the entry's
+  // "size" is then the whole message's, its "kept" the prefix's, its "hash" the prefix's.
   void Write(RejectReason reason, std::string_view detail, std::string_view raw,
-             std::string_view source, EventTime received) {
-    Write(RejectReasonName(reason), detail, raw, source, received);
+             std::string_view source, EventTime received, uint64_t whole_size = 0) {
+    Write(RejectReasonName(reason), detail, raw, source, received, whole_size);
   }
   // `reason` is a RejectReasonName, or "skipped" for a record kept by `dead_letter.keep_skipped`.
   void Write(std::string_view reason, std::string_view detail, std::string_view raw,
-             std::string_view source, EventTime received);
+             std::string_view source, EventTime received, uint64_t whole_size = 0);
 
   uint64_t count() const { return count_.load(std::memory_order_relaxed); }
   bool enabled() const { return !path_.empty(); }

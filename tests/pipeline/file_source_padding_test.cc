@@ -47,5 +47,42 @@ TEST(FileSourcePadding, ShortAndHugeLinesArriveWholeWithTheirReadableTail) {
   EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kEnd);
 }
 
+// z9e: a line longer than max_message_bytes is handed out cut, for the parser to reject as
+// oversized; its dead letter's "size" was the cut's (4194561 for any line above 4 MiB), where a
+// ZeroMQ message's is its real size. The source now skips the rest of the line counting it, and
+// says the line's real size (without its line break) in RawMessage::whole_size.
+TEST(FileSourcePadding, AnOversizedLineSaysItsRealSize) {
+  const std::string dir = TempDir("oversized");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  const std::string huge = "{\"pad\":\"" + std::string(700 * 1024, 'x') + "\"}";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string text = huge + "\r\n{\"b\":2}\n" + huge;  // the last without a newline
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+  }
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq, nullptr, 64 * 1024);
+  RawMessage m;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+    EXPECT_GT(m.payload.size(), 64u * 1024);
+    EXPECT_LT(m.payload.size(), huge.size());
+    EXPECT_EQ(huge.substr(0, m.payload.size()), m.payload);
+    EXPECT_EQ(m.whole_size, huge.size());
+    EXPECT_GE(m.readable_after, kParsePadding);
+    if (i == 1) break;
+    ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
+    EXPECT_EQ(m.payload, "{\"b\":2}");
+    EXPECT_EQ(m.whole_size, 0u);
+  }
+  EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kEnd);
+}
+
 }  // namespace
 }  // namespace privmon

@@ -283,11 +283,14 @@ TEST(HostileInput, MalformedMessagesAreRejectedByteExactAndPrivmonKeepsServing) 
   messages.push_back({"properties is a string",
                       record.substr(0, props) + "\"properties\":\"not an object\"}", std::nullopt,
                       Expect::kRejected});
-  // An unreadable errorCode is ignored like a missing one: the envelope's resultType decides.
+  // An errorCode of a type it cannot have is refused naming it (z9a): read as absent, a failed
+  // sign-in whose envelope resultType says 0 counted as a success.
   messages.push_back({"status.errorCode is an object",
                       Replace(record, "\"status\":{\"errorCode\":0}",
                               "\"status\":{\"errorCode\":{\"code\":50126}}"),
-                      std::nullopt, Expect::kAccepted});
+                      std::nullopt,
+                      Expect::kRejected,
+                      {"wrong_type"}});
   messages.push_back(
       {"time is a boolean",
        Replace(Replace(record, "\"time\":\"2026-11-10T00:00:02.5158312Z\"", "\"time\":true"),

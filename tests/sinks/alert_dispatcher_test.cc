@@ -36,6 +36,14 @@ class MemoryOutput final : public AlertOutput {
   Log& log_;
 };
 
+// Takes every line and drops it, as a ZeroMQ PUB socket with no subscriber does.
+class DroppingOutput final : public AlertOutput {
+ public:
+  WriteResult Write(std::string_view line) override { return {line.size(), 0, /*dropped=*/true}; }
+  bool OneLinePerWrite() const override { return true; }
+  std::string_view kind() const override { return "zmq_pub"; }
+};
+
 Alert NumberedAlert(uint64_t id) {
   Alert a;
   a.rule = RuleId::kSI01;
@@ -249,6 +257,24 @@ TEST(AlertDispatcher, LabelsEachSinkByItsConfiguredName) {
   EXPECT_EQ(stats.sinks[0].written.load(), 1u);
   EXPECT_EQ(stats.sinks[1].name, "file_2");
   std::filesystem::remove_all(dir);
+}
+
+// z9f: the alerts a PUB sink dropped (no subscriber) were only counted in the metrics and said
+// when the drops began: the run ended with no word of them, while a file or stdout sink's lost
+// alerts end it with a count. Stop() now says how many each sink dropped; no failure (lost 0).
+TEST(AlertDispatcher, StopSaysHowManyAlertsAPubSinkDropped) {
+  SpscQueue<Alert> q(64);
+  PipelineStats stats(1, 1, 1);
+  std::vector<std::unique_ptr<AlertOutput>> outputs;
+  outputs.push_back(std::make_unique<DroppingOutput>());
+  AlertDispatcher dispatcher({&q}, std::move(outputs), &stats);
+  for (uint64_t i = 0; i < 3; ++i) ASSERT_TRUE(q.push(NumberedAlert(i)));
+  ::testing::internal::CaptureStderr();
+  dispatcher.Stop();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(stats.sinks[0].dropped.load(), 3u);
+  EXPECT_EQ(dispatcher.lost(), 0u);
+  EXPECT_NE(err.find("sink zmq_pub dropped 3 alert(s)"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -102,6 +102,23 @@ TEST(DeadLetterWriter, RoundTripsHugePayloads) {
 // binary record) goes as base64: its line stays near its kept size and the bytes come back exactly.
 // Before, it went as "raw" with each byte escaped to \u0000 (6 bytes): a 1 MiB entry made a 6 MiB
 // line, beyond what a Kafka dead-letter topic or a SIEM's line limit takes.
+// z9e: the cut first bytes of an oversized file line: "size" is the whole line's, "kept" and
+// "hash" say that only a prefix is kept, and the entry reads back.
+TEST(DeadLetterWriter, ACutMessageKeepsItsPrefixAndNamesItsWholeSize) {
+  const std::string path = FreshPath("cut.ndjson");
+  const std::string prefix(1000, 'a');
+  {
+    DeadLetterWriter w(path);
+    w.Write(RejectReason::kOversized, "message above max_message_bytes", prefix, "file", kReceived,
+            5000000);
+  }
+  const auto entries = ReadDeadLetterFile(path);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].size, 5000000u);
+  EXPECT_EQ(entries[0].kept, prefix.size());
+  EXPECT_EQ(entries[0].raw, prefix);
+}
+
 TEST(DeadLetterWriter, ControlBytesGoAsBase64SoTheLineStaysBounded) {
   const std::string path = FreshPath("nuls.ndjson");
   const std::string nuls((1u << 20) + 10, '\0');
