@@ -348,8 +348,9 @@ void JsonStreamFramer::TableStructure(char c, int depth_before, Byte b) {
     // A long response is cut after a table's last row too, so that the tables after it (a Kusto
     // v1 response's @ExtendedProperties, QueryStatus and table of contents) have a part's room;
     // the table stays in that part with no rows, so the contents' ordinals still name it.
-    rows_end_part_ =
-        rows_open_ && base == kTablesBase && last_row_end_ > 0 && len_ > max_bytes_ / 2;
+    // So too a Kusto v2 DataTable frame's rows: the bytes after its rows (the frame's close, as
+    // pretty-printed as the rest) have no room counted at the last row's end.
+    rows_end_part_ = rows_open_ && last_row_end_ > 0 && len_ > max_bytes_ / 2;
     rows_open_ = false;
     if (!rows_end_part_) last_row_end_ = 0;
     return;
@@ -603,6 +604,10 @@ bool JsonStreamFramer::Scan() {
         if (frame_rows_ && !overflow_) {
           if (b == Byte::kStringOpen && scan_.depth() == kFrameBase) table_key_start_ = len_ - 1;
           TableStructure(c, depth_before, b);
+          if (rows_end_part_) {
+            rows_end_part_ = false;
+            return FlushRows();
+          }
         }
         // A string element ends with its closing quote, a container with its closing bracket.
         if ((b == Byte::kStringClose && element_kind_ == '"') ||
