@@ -604,8 +604,8 @@ EventTime DetectionEngine::LearnedPrivilegeTime(const AccountState& st) {
 }
 
 const Event& DetectionEngine::AnchorRegistration(const Event& e) {
-  if (e.registration.is_mfa_registered || e.registration.is_admin || resolved_ == nullptr ||
-      resolved_key_ != e.account.key) {
+  if (e.registration.is_mfa_registered || e.registration.is_admin || registration_lost_mfa_ ||
+      resolved_ == nullptr || resolved_key_ != e.account.key) {
     return e;
   }
   const EventTime t = LearnedPrivilegeTime(*resolved_);

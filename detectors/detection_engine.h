@@ -101,7 +101,8 @@ class DetectionEngine final : public EventConsumer {
   // (the registration's own time then decides).
   EventTime LearnedPrivilegeTime(const AccountState& st);
   // `e` (a registration), or a copy of it at LearnedPrivilegeTime when its account has one and
-  // `e` does not itself make it privileged (isAdmin true): the rules then see the record as the
+  // `e` does not itself make it privileged (isAdmin true) nor follows a registration that said
+  // MFA registered (a new loss of MFA keeps its own time): the rules then see the record as the
   // recheck of the other arrival order sees it (same alert_id, time and evidence time).
   const Event& AnchorRegistration(const Event& e);
   // A learned account left holding no role and no source naming none (HeldRoles::Empty) is
@@ -235,6 +236,9 @@ class DetectionEngine final : public EventConsumer {
   bool registration_recheck_ = false;
   // AnchorRegistration's copy (kept: no allocation).
   Event anchored_event_;
+  // The registration being handled says no MFA where the account's previous one said MFA
+  // registered (OnRegistration): not re-dated by AnchorRegistration, a new PRIV-SI-05.
+  bool registration_lost_mfa_ = false;
   // The generic rules' per-account slot records, by privileged_index (state/rule_slots.h),
   // laid out as rules_->slots says; checkpointed as kCkRuleSlots records.
   RuleSlots slots_;

@@ -7,6 +7,10 @@ namespace privmon {
 
 void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenant) {
   AccountState& st = Resolve(e.account, e, tenant);
+  // Had MFA by its latest registration, and this one says it has none: lost it again.
+  registration_lost_mfa_ = !e.registration.is_mfa_registered &&
+                           (st.flags & (kRegistrationSeen | kMfaUnregistered)) == kRegistrationSeen;
+  st.flags |= kRegistrationSeen;
   if (e.registration.is_mfa_registered) {
     st.flags &= static_cast<uint8_t>(~kMfaUnregistered);
   } else {

@@ -21,6 +21,10 @@ enum AccountFlag : uint8_t {
   // The account's latest registration record (userRegistrationDetails) said isMfaRegistered false:
   // PRIV-SI-05 is raised when the account becomes privileged after it (either order of arrival).
   kMfaUnregistered = 1 << 5,
+  // A registration record of this account was seen (with kMfaUnregistered clear: the latest said
+  // MFA registered): a no-MFA one after it is a new loss of MFA, dated by its own time
+  // (PRIV-SI-05).
+  kRegistrationSeen = 1 << 6,
 };
 
 struct AccountState {
