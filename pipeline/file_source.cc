@@ -55,14 +55,8 @@ class FileSource final : public MessageSource {
     } else {
       Open();
     }
-    // A finished regular file is read ahead by a thread of the reader's own while this source's
-    // thread parses (not a pipe, whose read could block that thread's end; not a followed file,
-    // which is replaced, truncated and polled at its end).
-    struct stat st {};
-    reader_.set_read_ahead(!follow_ && owned_ && fstat(fd_, &st) == 0 && S_ISREG(st.st_mode));
   }
   ~FileSource() override {
-    reader_.StopReadAhead();  // its thread reads fd_
     if (owned_) ::close(fd_);
   }
   FileSource(const FileSource&) = delete;
@@ -242,7 +236,6 @@ class FileSource final : public MessageSource {
   bool Resume(int64_t position) override {
     struct stat st {};
     if (!owned_ || position < 0 || fstat(fd_, &st) != 0 || st.st_size < position) return false;
-    reader_.StopReadAhead();  // the descriptor stands after the bytes the reader holds again
     char before = '\n';
     if (position > 0 &&
         (::pread(fd_, &before, 1, static_cast<off_t>(position - 1)) != 1 || before != '\n')) {

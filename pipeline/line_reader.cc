@@ -1,106 +1,21 @@
 #include "pipeline/line_reader.h"
 
-#include <pthread.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
-#include <thread>
 
 namespace privmon {
-
-// The read-ahead: kBuffers buffers of the reader's layout, read in turn by `thread`, each one's
-// read at offset max_line + 1 (room for the partial line carried over in front of it). The
-// reader takes them in order and releases each when it moves on to the next (its lines are dead
-// by then, as they are when Fill moves bytes in the one buffer). The thread waits while all are
-// read and not released, and is woken only once half of them are free again; the reader waits
-// only when the thread is behind. Allocated once, at the first read-ahead.
-struct LineReader::ReadAhead {
-  static constexpr uint64_t kBuffers = 8;
-  std::array<std::unique_ptr<char[]>, kBuffers> buffers;
-  std::array<ssize_t, kBuffers> got{};  // each read's result: bytes, 0 at the end, -1 (see err)
-  int err = 0;
-  uint64_t produced = 0;  // reads done (buffer produced % kBuffers is the next one read)
-  uint64_t taken = 0;     // buffers handed to the reader
-  uint64_t released = 0;  // buffers the reader is done with
-  bool stop = false;
-  bool thread_waits = false;
-  bool reader_waits = false;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::thread thread;
-
-  void Run(int fd, std::size_t at) {
-    for (;;) {
-      std::unique_lock<std::mutex> lock(mu);
-      if (produced - released == kBuffers) {
-        thread_waits = true;
-        cv.wait(lock, [&] { return stop || !thread_waits; });
-      }
-      if (stop) return;
-      const uint64_t slot = produced % kBuffers;
-      lock.unlock();
-      ssize_t n = 0;
-      do {
-        n = ::read(fd, buffers[slot].get() + at, kReadBytes);
-      } while (n < 0 && errno == EINTR);
-      const int e = n < 0 ? errno : 0;
-      lock.lock();
-      got[slot] = n;
-      err = e;
-      ++produced;
-      const bool wake = reader_waits;
-      reader_waits = false;
-      lock.unlock();
-      if (wake) cv.notify_all();
-      if (n <= 0) return;
-    }
-  }
-
-  // Ends the thread; returns the bytes it read that the reader did not take.
-  std::size_t Halt() {
-    if (!thread.joinable()) return 0;
-    {
-      const std::lock_guard<std::mutex> lock(mu);
-      stop = true;
-    }
-    cv.notify_all();
-    thread.join();
-    std::size_t unread = 0;
-    for (uint64_t i = taken; i < produced; ++i) {
-      if (got[i % kBuffers] > 0) unread += static_cast<std::size_t>(got[i % kBuffers]);
-    }
-    produced = taken;  // the next thread reads on from there
-    stop = false;
-    thread_waits = reader_waits = false;
-    return unread;
-  }
-};
 
 LineReader::LineReader(std::size_t max_line, std::size_t padding)
     : max_line_(max_line),
       capacity_(max_line + 1 + kReadBytes),
       allocated_(capacity_ + padding),
-      buffer_(new char[allocated_]),  // left uninitialized: pages are touched as lines need them
-      buf_(buffer_.get()) {}
-
-LineReader::~LineReader() {
-  if (ahead_) ahead_->Halt();
-}
-
-void LineReader::StopReadAhead() {
-  if (!ahead_) return;
-  const std::size_t unread = ahead_->Halt();
-  if (unread > 0) ::lseek(fd_, -static_cast<off_t>(unread), SEEK_CUR);
-}
+      buffer_(new char[allocated_]) {}  // left uninitialized: pages are touched as lines need them
 
 void LineReader::Reset(int fd) {
-  if (ahead_) ahead_->Halt();  // what it read ahead is dropped with the rest
   fd_ = fd;
   // At the start of the stream (a pipe cannot tell: it is read from its start).
   at_start_ = ::lseek(fd, 0, SEEK_CUR) <= 0;
@@ -113,78 +28,19 @@ void LineReader::Reset(int fd) {
 }
 
 std::size_t LineReader::Fill() {
-  // From the second read of a stream that is not UTF-16 (the first one looked for a byte order
-  // mark).
-  if (read_ahead_ && utf16_ == 0 && !at_start_ && fd_ >= 0) return FillAhead();
-  return FillHere();
-}
-
-std::size_t LineReader::FillHere() {
   if (begin_ > 0) {
-    std::memmove(buf_, buf_ + begin_, end_ - begin_);
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
   const std::size_t room = std::min(kReadBytes, capacity_ - end_);
-  const ssize_t n = ReadSome(buf_ + end_, room);
+  const ssize_t n = ReadSome(buffer_.get() + end_, room);
   if (n > 0) {
     end_ += static_cast<std::size_t>(n);
     return static_cast<std::size_t>(n);
   }
   if (n < 0) error_ = errno;
   return 0;
-}
-
-std::size_t LineReader::FillAhead() {
-  ReadAhead* a = ahead_.get();
-  if (a == nullptr) {
-    ahead_ = std::make_unique<ReadAhead>();
-    a = ahead_.get();
-    for (auto& b : a->buffers) b.reset(new char[allocated_]);  // uninitialized, as buffer_
-  }
-  const std::size_t head = max_line_ + 1;  // Next calls Fill with at most this much unread
-  if (!a->thread.joinable()) {
-    a->thread = std::thread([a, fd = fd_, head] {
-      pthread_setname_np(pthread_self(), "privmon-read");
-      a->Run(fd, head);
-    });
-  }
-  uint64_t slot = 0;
-  ssize_t n = 0;
-  {
-    std::unique_lock<std::mutex> lock(a->mu);
-    if (a->taken == a->produced) {
-      a->reader_waits = true;
-      a->cv.wait(lock, [a] { return a->taken < a->produced; });
-    }
-    slot = a->taken % ReadAhead::kBuffers;
-    n = a->got[slot];
-    if (n <= 0) {  // the end (or an error): left there, so that every later call sees it too
-      if (n < 0) error_ = a->err;
-      return 0;
-    }
-    ++a->taken;
-  }
-  char* const next = a->buffers[slot].get();
-  const std::size_t tail = end_ - begin_;
-  std::memcpy(next + head - tail, buf_ + begin_, tail);
-  const bool release = buf_ != buffer_.get();  // the ring's buffers are released in turn
-  buf_ = next;
-  begin_ = head - tail;
-  end_ = head + static_cast<std::size_t>(n);
-  if (release) {
-    bool wake = false;
-    {
-      const std::lock_guard<std::mutex> lock(a->mu);
-      ++a->released;
-      if (a->thread_waits && a->produced - a->released <= ReadAhead::kBuffers / 2) {
-        a->thread_waits = false;
-        wake = true;
-      }
-    }
-    if (wake) a->cv.notify_all();
-  }
-  return static_cast<std::size_t>(n);
 }
 
 ssize_t LineReader::ReadSome(char* dst, std::size_t room) {
@@ -268,8 +124,8 @@ std::size_t LineReader::Transcode(char* dst, std::size_t room) {
 }
 
 LineReader::Status LineReader::Next(bool take_partial, Line* out) {
+  char* const buf = buffer_.get();
   for (;;) {
-    char* const buf = buf_;  // Fill may hand over another buffer
     if (skipping_) {
       // The cut line's first max_line + 1 bytes stay at [begin_, cut_end); the rest of it is read
       // after them and discarded until its newline.
@@ -288,10 +144,12 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
         skipped_ += end_ - cut_end;
         end_ = cut_end;
       }
-      // begin_ is 0 here (the cut line was moved to the front): the reads go after its kept bytes,
-      // in this thread (a read-ahead would copy them in front of each buffer).
-      StopReadAhead();
-      if (FillHere() > 0) continue;
+      const ssize_t n = ReadSome(buf + end_, capacity_ - end_);
+      if (n > 0) {
+        end_ += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0) error_ = errno;
       if (!take_partial) return Status::kEnd;  // a writer mid-line: skip on at the next call
       *out = Line{std::string_view(buf + begin_, max_line_ + 1), true, allocated_ - cut_end,
                   (cut_end - begin_) + skipped_};

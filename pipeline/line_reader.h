@@ -9,12 +9,6 @@
 // Memory: one buffer of max_line + 64 KiB + padding, allocated once, touched as lines need it.
 // Not thread-safe: the source's parse thread only. Errors of read(2) other than EINTR end the
 // stream (Next returns kEnd) with the errno kept in error().
-// Read-ahead (set_read_ahead, for a finished file or stdin read once to its end): after the first
-// read, a thread of the reader's own does the reads into a few more buffers of the same layout
-// while the caller parses, and a buffer is handed over whole (only the partial line at its end is
-// copied into the next one's front): the kernel's copy of the file leaves the parse thread, which
-// is what limits a scan (BENCHMARKS.md session 20). The descriptor must then stay open and not be
-// read or seeked by anyone else until StopReadAhead() or Reset().
 #pragma once
 
 #include <sys/types.h>
@@ -45,17 +39,7 @@ class LineReader {
   // Hands out a line longer than max_line as successive pieces (Line::partial) instead of cut,
   // for a caller that streams it (pipeline/json_stream_framer.h) or cuts it itself.
   void set_chunk_long_lines(bool on) { chunk_long_lines_ = on; }
-  // Reads ahead in a thread from the second read on (not for UTF-16 text; see above).
-  void set_read_ahead(bool on) { read_ahead_ = on; }
   enum class Status { kLine, kEnd };
-
-  ~LineReader();
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
-  // Ends the read-ahead thread and moves the descriptor back to just after the bytes this reader
-  // holds (what was read ahead and not handed over is read again), so the caller may seek or close
-  // it; the reader goes on reading in the calling thread until its next read starts another.
-  void StopReadAhead();
 
   // Starts reading `fd` from where it stands (after a seek, a reopen or at start): drops what is
   // buffered. The reader does not own the descriptor.
@@ -77,10 +61,6 @@ class LineReader {
   // Reads once more into the buffer (after moving the unread bytes to its front); returns the
   // bytes read (0: end of stream or error).
   std::size_t Fill();
-  // Fill by a read(2) in this thread, into the buffer the lines are in.
-  std::size_t FillHere();
-  // Fill in read-ahead mode: the next buffer the thread read, with [begin_, end_) copied in front.
-  std::size_t FillAhead();
   // read(2) into dst (at most `room` bytes), through the UTF-16 transcoder once the stream is
   // known to be UTF-16. Returns what read(2) returns (EINTR retried); 0 at the end.
   ssize_t ReadSome(char* dst, std::size_t room);
@@ -91,7 +71,6 @@ class LineReader {
   const std::size_t capacity_;  // bytes the lines may occupy; padding follows
   const std::size_t allocated_;
   std::unique_ptr<char[]> buffer_;
-  char* buf_ = nullptr;  // the buffer the lines are in: buffer_ or one of the read-ahead's
   int fd_ = -1;
   std::size_t begin_ = 0;    // first unread byte
   std::size_t scan_ = 0;     // bytes before this (from begin_) hold no newline
@@ -104,10 +83,6 @@ class LineReader {
   int utf16_ = 0;                // 0: bytes as read; 1: UTF-16LE; 2: UTF-16BE
   std::unique_ptr<char[]> raw_;  // UTF-16 bytes read, not transcoded yet
   std::size_t raw_len_ = 0;
-  bool read_ahead_ = false;
-  struct ReadAhead;
-  std::unique_ptr<ReadAhead>
-      ahead_;  // its buffers stay allocated once made; the thread may not run
 };
 
 }  // namespace privmon

@@ -39,14 +39,11 @@ struct Read {
   std::size_t consumed = 0;
 };
 
-Read ReadAll(const std::string& path, std::size_t max_line, bool take_partial = true,
-             bool read_ahead = false, bool chunk_long_lines = false) {
+Read ReadAll(const std::string& path, std::size_t max_line, bool take_partial = true) {
   Read r;
   const int fd = ::open(path.c_str(), O_RDONLY);
   EXPECT_GE(fd, 0);
   LineReader reader(max_line, kParsePadding);
-  reader.set_read_ahead(read_ahead);
-  reader.set_chunk_long_lines(chunk_long_lines);
   reader.Reset(fd);
   LineReader::Line line;
   while (reader.Next(take_partial, &line) == LineReader::Status::kLine) {
@@ -272,95 +269,6 @@ namespace {
 // UTF-16 text (Windows PowerShell 5's Out-File and '>' default, with its byte order mark) was
 // read as bytes: every line invalid_json. It is handed out as UTF-8 (little and big endian,
 // surrogate pairs, units split across reads: a pipe giving one byte at a time).
-// Read ahead by the reader's thread (a finished file): the same lines and counts as read in the
-// caller's thread, over many more 64 KiB reads than the read-ahead has buffers (they are reused),
-// with lines across every buffer's end.
-TEST(LineReader, ReadAheadGivesTheSameLinesOverManyBuffers) {
-  const std::string dir = TempDir("line-reader");
-  TempDirCleanup cleanup(dir);
-  std::string text;
-  std::vector<std::string> want;
-  for (int i = 0; i < 20000; ++i) {  // ~4 MiB: 60 reads, 8 buffers
-    want.push_back("{\"n\":" + std::to_string(i) + ",\"pad\":\"" +
-                   std::string((i * 37) % 700, static_cast<char>('a' + i % 26)) + "\"}");
-    text += want.back() + "\n";
-  }
-  text += "last";
-  want.emplace_back("last");
-  Write(dir + "/in", text);
-  for (const bool chunk : {false, true}) {
-    const Read r = ReadAll(dir + "/in", 1 << 20, true, /*read_ahead=*/true, chunk);
-    EXPECT_EQ(r.lines, want);
-    EXPECT_EQ(r.consumed, text.size());
-  }
-}
-
-// Long lines with read-ahead: cut (the reads after the kept part go on in the caller's thread) or
-// handed out in pieces, the lines after them intact.
-TEST(LineReader, ReadAheadCutsAndChunksLongLinesAsWithout) {
-  const std::string dir = TempDir("line-reader");
-  TempDirCleanup cleanup(dir);
-  const std::size_t limit = 1024;
-  const std::string huge(20 * LineReader::kReadBytes + 17, 'x');  // spans more reads than buffers
-  std::string text;
-  for (int i = 0; i < 300; ++i) text += "line " + std::to_string(i) + std::string(500, '.') + "\n";
-  text += huge + "\nsecond\n";
-  for (int i = 0; i < 300; ++i) text += "more " + std::to_string(i) + std::string(500, ':') + "\n";
-  text += huge;
-  Write(dir + "/in", text);
-  for (const bool chunk : {false, true}) {
-    const Read plain = ReadAll(dir + "/in", limit, true, false, chunk);
-    const Read ahead = ReadAll(dir + "/in", limit, true, true, chunk);
-    EXPECT_EQ(ahead.lines, plain.lines) << chunk;
-    EXPECT_EQ(ahead.cut, plain.cut) << chunk;
-    EXPECT_EQ(ahead.consumed, text.size()) << chunk;
-    EXPECT_EQ(plain.consumed, text.size()) << chunk;
-  }
-  const Read cut = ReadAll(dir + "/in", limit, true, true);
-  ASSERT_EQ(cut.lines.size(), 603u);
-  EXPECT_EQ(cut.lines[300], huge.substr(0, limit + 1));
-  EXPECT_TRUE(cut.cut[300]);
-  EXPECT_EQ(cut.lines[301], "second");
-}
-
-// Stopping the read-ahead puts the descriptor back just after the bytes the reader holds (a file
-// source seeks it to resume), and reading on gives the rest of the lines.
-TEST(LineReader, StoppingTheReadAheadPutsTheDescriptorBackAfterWhatTheReaderHolds) {
-  const std::string dir = TempDir("line-reader");
-  TempDirCleanup cleanup(dir);
-  std::string text;
-  std::vector<std::string> want;
-  for (int i = 0; i < 10000; ++i) {
-    want.push_back(std::to_string(i) + std::string(i % 300, 'q'));
-    text += want.back() + "\n";
-  }
-  Write(dir + "/in", text);
-  const int fd = ::open((dir + "/in").c_str(), O_RDONLY);
-  ASSERT_GE(fd, 0);
-  LineReader reader(4096, kParsePadding);
-  reader.set_read_ahead(true);
-  reader.Reset(fd);
-  std::vector<std::string> got;
-  std::size_t consumed = 0;
-  LineReader::Line line;
-  for (const std::size_t stop_after : {1000u, 1001u, 5000u, 9999u}) {
-    while (got.size() < stop_after && reader.Next(true, &line) == LineReader::Status::kLine) {
-      got.emplace_back(line.bytes);
-      consumed += line.consumed;
-    }
-    reader.StopReadAhead();
-    EXPECT_EQ(static_cast<std::size_t>(::lseek(fd, 0, SEEK_CUR)), consumed + reader.pending())
-        << stop_after;
-  }
-  while (reader.Next(true, &line) == LineReader::Status::kLine) {
-    got.emplace_back(line.bytes);
-    consumed += line.consumed;
-  }
-  ::close(fd);
-  EXPECT_EQ(got, want);
-  EXPECT_EQ(consumed, text.size());
-}
-
 TEST(LineReader, Utf16TextWithItsByteOrderMarkIsHandedOutAsUtf8) {
   const std::u16string text = u"{\"n\":\"Zo\u00eb \U0001D49C \u2713\"}\r\n\r\n{\"n\":2}";
   for (const bool big_endian : {false, true}) {
