@@ -442,7 +442,9 @@ TEST(CheckpointCut, APeriodicCheckpointIsEncodedAtALowerPriority) {
   consumers.push_back(std::move(consumer));
   PipelineStats stats(1, 1, 16);
   CheckpointSettings settings;
-  settings.dir = testing::TempDir("checkpoint-priority") + "/cp";
+  const std::string priority_dir = testing::TempDir("checkpoint-priority");
+  testing::TempDirCleanup cleanup_priority(priority_dir);
+  settings.dir = priority_dir + "/cp";
   settings.interval_s = 1;
   Checkpointer checkpointer(settings, stats, 1);
   Pipeline pipeline(loaded.config, std::move(sources), std::move(consumers), stats, nullptr,
@@ -486,6 +488,7 @@ TEST(CheckpointCut, AFileWrittenInPiecesIsTheEncodedCheckpoint) {
     for (const auto* w : parts) pieces.push_back(w->partitions()[p]);
   }
   const std::string dir = testing::TempDir("checkpoint-pieces");
+  testing::TempDirCleanup cleanup_pieces(dir);
   CheckpointStore store(dir + "/cp");
   ASSERT_EQ(store.Write(pieces), "");
   EXPECT_EQ(testing::ReadFile(store.PathOf(1)), EncodeCheckpoint(h, parts));

@@ -4,9 +4,12 @@
 #include <re2/re2.h>
 #include <simdjson.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <system_error>
+#include <vector>
 
 #include "core/event_time.h"
 #include "tests/support/process_helpers.h"
@@ -27,11 +30,38 @@ void WriteLines(const fs::path& p, const std::vector<std::string>& lines) {
   for (const auto& l : lines) out << l << '\n';
 }
 
+namespace {
+
+// The directories TempDir made in this process, removed at its exit when no test of it failed
+// (kept for post-mortems otherwise, or with PRIVMON_TEST_KEEP_DIRS set, as TempDirCleanup does).
+struct MadeTempDirs {
+  std::vector<fs::path> dirs;
+  MadeTempDirs() = default;
+  MadeTempDirs(const MadeTempDirs&) = delete;
+  MadeTempDirs& operator=(const MadeTempDirs&) = delete;
+  ~MadeTempDirs() {
+    if (::testing::UnitTest::GetInstance()->Failed() ||
+        std::getenv("PRIVMON_TEST_KEEP_DIRS") != nullptr) {
+      return;
+    }
+    std::error_code ignored;
+    for (const fs::path& d : dirs) fs::remove_all(d, ignored);
+  }
+};
+
+MadeTempDirs& TempDirsOfThisProcess() {
+  static MadeTempDirs made;
+  return made;
+}
+
+}  // namespace
+
 fs::path TempDir(const std::string& name) {
   const fs::path dir =
       fs::temp_directory_path() / ("privmon_" + name + "_" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
+  TempDirsOfThisProcess().dirs.push_back(dir);
   return dir;
 }
 

@@ -25,7 +25,8 @@ using privmon::testing::ReadFile;
 // Non-empty lines of `text`.
 std::vector<std::string> Lines(const std::string& text);
 void WriteLines(const fs::path& p, const std::vector<std::string>& lines);
-// A fresh, empty directory under the temp dir, unique to this process.
+// A fresh, empty directory under the temp dir, unique to this process; removed when the process
+// exits with no failed test (kept otherwise, or with PRIVMON_TEST_KEEP_DIRS set).
 fs::path TempDir(const std::string& name);
 
 // `privmon scan <args>` with stdout and stderr in files of `dir`.

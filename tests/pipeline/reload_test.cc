@@ -54,6 +54,7 @@ class Reload : public ::testing::Test {
       kill(pid_, SIGKILL);
       WaitExit(pid_, std::chrono::seconds(10));
     }
+    TempDirCleanup cleanup(dir_);  // removed now that its process is reaped, unless the test failed
   }
   void WriteConfig(const std::string& tenant_yaml) {
     std::ofstream(dir_ + "/config.yaml")

@@ -72,6 +72,7 @@ class RunAndReplayThreads : public ::testing::TestWithParam<uint32_t> {};
 
 TEST_P(RunAndReplayThreads, SameAlertsAsScanAndEveryRecordCounted) {
   RunningPrivmon r = StartRun(2, "", GetParam());
+  TempDirCleanup cleanup_run(r.dir);
   ASSERT_TRUE(HttpGetBody(r.metrics_port, "/metrics")) << ReadFile(r.dir + "/stderr");
 
   ASSERT_EQ(RunToExit({kBinary, "replay", kStream, "--to",
@@ -100,6 +101,8 @@ TEST_P(RunAndReplayThreads, SameAlertsAsScanAndEveryRecordCounted) {
   EXPECT_NE(dead.find("this is not json"), std::string::npos);
 
   const std::string scan_dir = TempDir("scan");
+
+  TempDirCleanup cleanup_scan(scan_dir);
   ASSERT_EQ(RunToExit({kBinary, "scan", "--quiet", "--config", r.dir + "/config.yaml", kStream},
                       scan_dir + "/alerts.jsonl", scan_dir + "/stderr"),
             0);
@@ -112,6 +115,7 @@ TEST_P(RunAndReplayThreads, SameAlertsAsScanAndEveryRecordCounted) {
 std::multiset<std::string> ScanAlerts(uint32_t shards, uint32_t parse_threads,
                                       std::string* err = nullptr) {
   const std::string dir = TempDir("shards");
+  TempDirCleanup cleanup_shards(dir);
   std::ofstream(dir + "/config.yaml")
       << "pipeline: {shards: " << shards << ", parse_threads: " << parse_threads << "}\n"
       << "dead_letter: {path: \"" << dir << "/dl.ndjson\"}\n";
@@ -160,6 +164,7 @@ TEST(RunAndReplay, OneFileFansOutToEveryParseThreadAndChangesNothing) {
 // have: one parse thread runs, and stderr says why.
 TEST(RunAndReplay, ParseThreadsBeyondOnePerSourceWithCheckpointsAreSaid) {
   const std::string dir = TempDir("fanout_checkpoint");
+  TempDirCleanup cleanup_fanout_checkpoint(dir);
   std::ofstream(dir + "/config.yaml") << "pipeline: {shards: 2, parse_threads: 2}\n"
                                       << "dead_letter: {path: \"" << dir << "/dl.ndjson\"}\n";
   ASSERT_EQ(RunToExit({kBinary, "scan", "--quiet", "--config", dir + "/config.yaml",
@@ -177,6 +182,7 @@ TEST(RunAndReplay, ParseThreadsBeyondOnePerSourceWithCheckpointsAreSaid) {
 
 TEST(RunAndReplay, SigIntDrainsAndExitsZeroWhileIdle) {
   RunningPrivmon r = StartRun(1);
+  TempDirCleanup cleanup_run(r.dir);
   ASSERT_TRUE(HttpGetBody(r.metrics_port, "/metrics"));
   ASSERT_EQ(kill(r.pid, SIGINT), 0);
   const auto code = WaitExit(r.pid, std::chrono::seconds(30));
@@ -186,9 +192,11 @@ TEST(RunAndReplay, SigIntDrainsAndExitsZeroWhileIdle) {
 
 TEST(RunAndReplay, TwoFrameMessagesGiveTheirTenantToRecordsWithout) {
   RunningPrivmon r = StartRun(1);
+  TempDirCleanup cleanup_run(r.dir);
   ASSERT_TRUE(HttpGetBody(r.metrics_port, "/metrics"));
   // A Graph signIn carries no tenant: the first ZeroMQ frame names it.
   const std::string dir = TempDir("graph");
+  TempDirCleanup cleanup_graph(dir);
   std::ofstream(dir + "/in.ndjson")
       << R"({"id":"66ea54eb-6301-4ee5-be62-ff5a759b0100","createdDateTime":"2026-11-24T10:00:00Z",)"
       << R"("userDisplayName":"Alex","userPrincipalName":"alex@contoso.com",)"
