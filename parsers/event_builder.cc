@@ -620,7 +620,10 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     return false;
   }
   ev.time = *time;
-  ev.record_id.assign(FirstNonEmpty({f.id, f.correlation_id}));
+  // A GUID record id in lower case (CanonicalId), as redeliveries are keyed: an alert's id and
+  // evidence read the same whichever case an export wrote it in.
+  char record_id_buffer[36];
+  ev.record_id.assign(CanonicalId(FirstNonEmpty({f.id, f.correlation_id}), record_id_buffer));
 
   switch (k.kind) {
     case EventKind::kSignIn: {

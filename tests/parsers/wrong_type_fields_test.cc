@@ -342,5 +342,45 @@ TEST_F(LenientFieldsTest, ActivitySecurityEventAndAppIdsOfAnotherTypeAreRejected
       Names(Rejected(With(signin, R"("notApplied")", R"({"x":1})")), "conditionalAccessStatus"));
 }
 
+// z12d: a tenant id (or account id, record id) written in upper case kept that case in the event
+// and the alert ("5E7A3C1D-..." beside "5e7a3c1d-..." for one tenant), dashless or not, whether
+// it came from the record, the frame or the source: GUIDs are now lower case throughout.
+TEST_F(LenientFieldsTest, GuidsOfAnyCaseReadInLowerCase) {
+  const std::string upper = "5E7A3C1D-8B2F-4D6A-9C0E-1F2A3B4C5D6E";
+  const std::string upper_dashless = "5E7A3C1D8B2F4D6A9C0E1F2A3B4C5D6E";
+  auto la = [](std::string_view tenant) {
+    return R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":")" +
+           std::string(tenant) +
+           R"(","Id":"DE1DE16D-0000-4000-8000-00000000000A","UserId":)"
+           R"("76E93D01-0000-4000-8000-00000000000B","ResultType":"0"})";
+  };
+  uint64_t hash = 0;
+  for (const std::string& t : {upper, upper_dashless, std::string(kTenant), "{" + upper + "}"}) {
+    const ParseResult& r = Parse(la(t));
+    ASSERT_EQ(r.events.size(), 1u) << t;
+    const Event& e = r.events[0];
+    EXPECT_EQ(e.tenant_id.view(), kTenant) << t;
+    EXPECT_EQ(e.account.id.view(), "76e93d01-0000-4000-8000-00000000000b") << t;
+    EXPECT_EQ(e.record_id.view(), "de1de16d-0000-4000-8000-00000000000a") << t;
+    if (hash == 0) hash = e.tenant_hash;
+    EXPECT_EQ(e.tenant_hash, hash) << t;
+  }
+  // The source's (--tenant) and a frame's tenant, for a record naming none.
+  const std::string graph =
+      R"({"id":"s1","createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
+      R"("status":{"errorCode":0}})";
+  for (const bool frame : {false, true}) {
+    ParseContext ctx;
+    (frame ? ctx.frame_tenant : ctx.source_tenant) = upper_dashless;
+    const ParseResult& r = parser_.Parse(graph, ctx);
+    ASSERT_EQ(r.events.size(), 1u);
+    EXPECT_EQ(r.events[0].tenant_id.view(), kTenant);
+    EXPECT_EQ(r.events[0].tenant_hash, hash);
+  }
+  // Non-GUID text keeps its case.
+  char buffer[36];
+  EXPECT_EQ(parsers::CanonicalId(" Directory_ABC ", buffer), "Directory_ABC");
+}
+
 }  // namespace
 }  // namespace privmon
