@@ -460,7 +460,27 @@ void FieldCollector::CodeText(dom::element v, std::string_view& out, RecordField
   }
 }
 
-void FieldCollector::Bool(dom::element v, TriBool& out) {
+void FieldCollector::Bool(dom::element v, TriBool& out, RecordFields& fields,
+                          std::string_view detail) {
+  if (v.is_object() || v.is_array()) [[unlikely]] {
+    return NoteWrongType(fields, detail);
+  }
+  const TriBool before = out;
+  out = -1;
+  BoolValue(v, out);
+  if (out < 0) {
+    out = before;
+    // Text or a number that is no boolean ("maybe", 2): read as absent, a non-interactive sign-in
+    // counted as interactive, a registration as none. Empty text states nothing.
+    const Scalar s = ReadScalar(v, numbers_);
+    if ((s.kind == Scalar::kString && !TrimJsonText(s.text).empty()) || s.kind == Scalar::kNumber)
+        [[unlikely]] {
+      NoteWrongType(fields, detail);
+    }
+  }
+}
+
+void FieldCollector::BoolValue(dom::element v, TriBool& out) {
   const Scalar s = ReadScalar(v, numbers_);
   if (s.kind == Scalar::kBool) {
     out = s.boolean ? 1 : 0;
@@ -623,11 +643,11 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kIpAddress:
       return ScalarText(v, out.ip_address, out, "ipAddress is not text");
     case Key::kIsAdmin:
-      return Bool(v, out.is_admin);
+      return Bool(v, out.is_admin, out, "isAdmin is not a boolean");
     case Key::kIsInteractive:
-      return Bool(v, out.is_interactive);
+      return Bool(v, out.is_interactive, out, "isInteractive is not a boolean");
     case Key::kIsMfaRegistered:
-      return Bool(v, out.is_mfa_registered);
+      return Bool(v, out.is_mfa_registered, out, "isMfaRegistered is not a boolean");
     case Key::kLastUpdatedDateTime:
       return ScalarText(v, out.last_updated_date_time, out,
                         "lastUpdatedDateTime is not text (a time)");
@@ -694,6 +714,13 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kSignInEventTypes:
       // Graph beta signIn: ["interactiveUser"], ["servicePrincipal"], ["managedIdentity"], ...
       if (v.is_array()) out.event_types_named = true;
+      if (!v.is_array() && !v.is_null()) [[unlikely]] {
+        // A service principal's sign-in whose types are no array read as a user's.
+        std::string_view name;
+        if (v.get_string().get(name) != simdjson::SUCCESS || !IsNetTypeName(name)) {
+          NoteWrongType(out, "signInEventTypes is not an array");
+        }
+      }
       return ForEachElement(v, [&](dom::element type) {
         std::string_view t;
         Text(type, t);
@@ -785,9 +812,9 @@ void FieldCollector::DeviceDetail(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key, "browser")) {
       Text(child, out.browser);
     } else if (EqualsIgnoreCase(key, "isCompliant")) {
-      Bool(child, out.device_compliant);
+      Bool(child, out.device_compliant, out, "deviceDetail.isCompliant is not a boolean");
     } else if (EqualsIgnoreCase(key, "isManaged")) {
-      Bool(child, out.device_managed);
+      Bool(child, out.device_managed, out, "deviceDetail.isManaged is not a boolean");
     }
   });
 }

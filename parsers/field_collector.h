@@ -61,8 +61,10 @@ class FieldCollector {
   // with a fraction) notes `detail` in out.wrong_type_detail.
   void CodeText(dom::element v, std::string_view& out, RecordFields& fields,
                 std::string_view detail);
-  // Booleans, and "true"/"false" text.
-  void Bool(dom::element v, TriBool& out);
+  // Booleans, and "true"/"false" text (also 0 / 1); an object, an array, or text or a number that
+  // is no boolean notes `detail` in fields.wrong_type_detail (empty text and null are absent).
+  void Bool(dom::element v, TriBool& out, RecordFields& fields, std::string_view detail);
+  void BoolValue(dom::element v, TriBool& out);
   // A modified property's oldValue / newValue: JSON text in a string, or a decoded array (read as
   // its first scalar).
   void PropertyValue(dom::element v, std::string_view& out);

@@ -342,6 +342,36 @@ TEST_F(LenientFieldsTest, ActivitySecurityEventAndAppIdsOfAnotherTypeAreRejected
       Names(Rejected(With(signin, R"("notApplied")", R"({"x":1})")), "conditionalAccessStatus"));
 }
 
+// z12a (siblings): a boolean a rule reads (isInteractive, isMfaRegistered, isAdmin, a device's
+// isCompliant / isManaged) written as an object, an array, or text or a number that is no boolean,
+// and a signIn's signInEventTypes that is no array, were read as absent: a non-interactive sign-in
+// counted as interactive, a service principal's sign-in as a user's.
+TEST_F(LenientFieldsTest, BooleansAndEventTypesOfAnotherTypeAreRejected) {
+  const std::string signin = With(std::string(kSignIn), "STATUS", R"({"errorCode":0})");
+  for (const char* v : {"{}", "[true]", R"("maybe")", "2"}) {
+    EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
+                                    std::string(R"("id":"s1","isInteractive":)") + v + ",")),
+                      "isInteractive"))
+        << v;
+  }
+  for (const char* v : {"true", "false", R"("True")", "0", R"("1")", R"("")", "null"}) {
+    EXPECT_EQ(Rejected(With(signin, R"("id":"s1",)",
+                            std::string(R"("id":"s1","isInteractive":)") + v + ",")),
+              "accepted")
+        << v;
+  }
+  EXPECT_TRUE(Names(
+      Rejected(With(signin, R"("id":"s1",)", R"("id":"s1","deviceDetail":{"isCompliant":"yes"},)")),
+      "isCompliant"));
+  EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
+                                  R"("id":"s1","signInEventTypes":"servicePrincipal",)")),
+                    "signInEventTypes"));
+  EXPECT_TRUE(
+      Names(Rejected(R"({"id":"U1","userPrincipalName":"a@c.com","isMfaRegistered":[false],)"
+                     R"("lastUpdatedDateTime":"2024-05-01T00:00:00Z"})"),
+            "isMfaRegistered"));
+}
+
 // z12d: a tenant id (or account id, record id) written in upper case kept that case in the event
 // and the alert ("5E7A3C1D-..." beside "5e7a3c1d-..." for one tenant), dashless or not, whether
 // it came from the record, the frame or the source: GUIDs are now lower case throughout.
