@@ -712,25 +712,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return IdText(v, out.service_principal_id, out,
                     "servicePrincipalId is not a string (a service principal id)");
     case Key::kSignInEventTypes:
-      // Graph beta signIn: ["interactiveUser"], ["servicePrincipal"], ["managedIdentity"], ...
-      if (v.is_array()) out.event_types_named = true;
-      if (!v.is_array() && !v.is_null()) [[unlikely]] {
-        // A service principal's sign-in whose types are no array read as a user's.
-        std::string_view name;
-        if (v.get_string().get(name) != simdjson::SUCCESS || !IsNetTypeName(name)) {
-          NoteWrongType(out, "signInEventTypes is not an array");
-        }
-      }
-      return ForEachElement(v, [&](dom::element type) {
-        std::string_view t;
-        Text(type, t);
-        if (EqualsIgnoreCase(t, "servicePrincipal")) out.event_type_service_principal = true;
-        if (EqualsIgnoreCase(t, "managedIdentity")) out.event_type_managed_identity = true;
-        // A non-interactive user sign-in whose isInteractive a $select left out.
-        if (EqualsIgnoreCase(t, "nonInteractiveUser") && out.is_interactive < 0) {
-          out.is_interactive = 0;
-        }
-      });
+      // An array, or its JSON text (a Log Analytics dynamic column).
+      return Dynamic(JsonTextFields::kSignInEventTypes, v, out, &FieldCollector::SignInEventTypes);
     case Key::kStatus:
       if (!v.is_null()) out.status_named = true;
       return Dynamic(JsonTextFields::kStatus, v, out, &FieldCollector::Status);
@@ -1080,6 +1063,21 @@ void FieldCollector::Claims(dom::element v, RecordFields& out) {
   });
 }
 
+void FieldCollector::SignInEventTypes(dom::element v, RecordFields& out) {
+  // Graph beta signIn: ["interactiveUser"], ["servicePrincipal"], ["managedIdentity"], ...
+  if (v.is_array()) out.event_types_named = true;
+  ForEachElement(v, [&](dom::element type) {
+    std::string_view t;
+    Text(type, t);
+    if (EqualsIgnoreCase(t, "servicePrincipal")) out.event_type_service_principal = true;
+    if (EqualsIgnoreCase(t, "managedIdentity")) out.event_type_managed_identity = true;
+    // A non-interactive user sign-in whose isInteractive a $select left out.
+    if (EqualsIgnoreCase(t, "nonInteractiveUser") && out.is_interactive < 0) {
+      out.is_interactive = 0;
+    }
+  });
+}
+
 void FieldCollector::AdditionalDetails(dom::element v, RecordFields& out) {
   std::string_view origin;
   ForEachElement(v, [&](dom::element detail) {
@@ -1109,7 +1107,7 @@ namespace {
 bool ArraySlot(JsonTextFields::Slot slot) {
   return slot == JsonTextFields::kTargetResources ||
          slot == JsonTextFields::kAuthenticationDetails ||
-         slot == JsonTextFields::kAdditionalDetails;
+         slot == JsonTextFields::kAdditionalDetails || slot == JsonTextFields::kSignInEventTypes;
 }
 
 // A dynamic column of a type it cannot have: a number or boolean, an array where one object is
@@ -1138,6 +1136,8 @@ std::string_view DynamicWrongTypeDetail(JsonTextFields::Slot slot) {
       return "identity is neither an object, its name, nor JSON text of an object";
     case JsonTextFields::kAdditionalDetails:
       return "additionalDetails is neither an array nor JSON text of one";
+    case JsonTextFields::kSignInEventTypes:
+      return "signInEventTypes is neither an array nor JSON text of one";
     case JsonTextFields::kRecord:
     case JsonTextFields::kSlotCount:
       break;

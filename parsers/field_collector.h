@@ -39,6 +39,7 @@ class FieldCollector {
   void Identity(dom::element value, RecordFields& out);
   void Claims(dom::element value, RecordFields& out);
   void AdditionalDetails(dom::element value, RecordFields& out);
+  void SignInEventTypes(dom::element value, RecordFields& out);
 
   // Reads a scalar into `out` when present (strings, numbers and booleans as text); other types
   // leave `out` unchanged.

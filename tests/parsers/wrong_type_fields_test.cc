@@ -366,6 +366,12 @@ TEST_F(LenientFieldsTest, BooleansAndEventTypesOfAnotherTypeAreRejected) {
   EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
                                   R"("id":"s1","signInEventTypes":"servicePrincipal",)")),
                     "signInEventTypes"));
+  // Its JSON text (a dynamic column) is read as the array (it read as absent before).
+  const ParseResult& text =
+      Parse(R"({"id":"s2","createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
+            R"("status":{"errorCode":0},"signInEventTypes":"[\"nonInteractiveUser\"]"})");
+  ASSERT_EQ(text.events.size(), 1u);
+  EXPECT_EQ(text.events[0].signin.channel, SignInChannel::kNonInteractive);
   EXPECT_TRUE(
       Names(Rejected(R"({"id":"U1","userPrincipalName":"a@c.com","isMfaRegistered":[false],)"
                      R"("lastUpdatedDateTime":"2024-05-01T00:00:00Z"})"),
