@@ -620,7 +620,10 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     return false;
   }
   ev.time = *time;
-  ev.record_id.assign(FirstNonEmpty({f.id, f.correlation_id}));
+  // A GUID record id in lower case (CanonicalId), as redeliveries are keyed: an alert's id and
+  // evidence read the same whichever case an export wrote it in.
+  char record_id_buffer[36];
+  ev.record_id.assign(CanonicalId(FirstNonEmpty({f.id, f.correlation_id}), record_id_buffer));
 
   switch (k.kind) {
     case EventKind::kSignIn: {
@@ -640,10 +643,11 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       }
       if (f.outcome_null && TrimJsonText(f.error_code).empty() &&
           TrimJsonText(f.result_type).empty()) [[unlikely]] {
-        // A null status.errorCode / ResultType and no other outcome: no sign-in writes one (0 is
-        // success), and read as absent a failed sign-in would count as a success.
+        // A null status, status.errorCode or ResultType and no other outcome: no sign-in writes
+        // one (0 is success), and read as absent a failed sign-in would count as a success.
         reason = RejectReason::kWrongType;
-        detail = "status.errorCode / resultType is null: the sign-in's outcome is not stated";
+        detail =
+            "status / status.errorCode / resultType is null: the sign-in's outcome is not stated";
         return false;
       }
       if (f.status_is_type_name && f.error_code.empty() && f.result_type.empty()) {
@@ -663,6 +667,14 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       return true;
     }
     case EventKind::kAudit:
+      if (f.outcome_null && TrimJsonText(f.result).empty() && TrimJsonText(f.result_type).empty())
+          [[unlikely]] {
+        // A null result and no envelope resultType: no audit record writes one (success, failure,
+        // timeout), and read as absent a failed role grant would count as done.
+        reason = RejectReason::kWrongType;
+        detail = "result / resultType is null: the audit record's outcome is not stated";
+        return false;
+      }
       FillAuditFields(f, ev);
       if (!ev.account.present() && !ev.actor.present()) {
         reason = RejectReason::kNoAccount;

@@ -431,6 +431,18 @@ void FieldCollector::IdText(dom::element v, std::string_view& out, RecordFields&
   }
 }
 
+void FieldCollector::NoteWrongType(RecordFields& fields, std::string_view detail) {
+  if (fields.wrong_type_detail.empty()) fields.wrong_type_detail = detail;
+}
+
+void FieldCollector::ScalarText(dom::element v, std::string_view& out, RecordFields& fields,
+                                std::string_view detail) {
+  if (v.is_object() || v.is_array()) [[unlikely]] {
+    return NoteWrongType(fields, detail);
+  }
+  Text(v, out);
+}
+
 void FieldCollector::CodeText(dom::element v, std::string_view& out, RecordFields& fields,
                               std::string_view detail) {
   if (v.is_null()) {
@@ -448,7 +460,27 @@ void FieldCollector::CodeText(dom::element v, std::string_view& out, RecordField
   }
 }
 
-void FieldCollector::Bool(dom::element v, TriBool& out) {
+void FieldCollector::Bool(dom::element v, TriBool& out, RecordFields& fields,
+                          std::string_view detail) {
+  if (v.is_object() || v.is_array()) [[unlikely]] {
+    return NoteWrongType(fields, detail);
+  }
+  const TriBool before = out;
+  out = -1;
+  BoolValue(v, out);
+  if (out < 0) {
+    out = before;
+    // Text or a number that is no boolean ("maybe", 2): read as absent, a non-interactive sign-in
+    // counted as interactive, a registration as none. Empty text states nothing.
+    const Scalar s = ReadScalar(v, numbers_);
+    if ((s.kind == Scalar::kString && !TrimJsonText(s.text).empty()) || s.kind == Scalar::kNumber)
+        [[unlikely]] {
+      NoteWrongType(fields, detail);
+    }
+  }
+}
+
+void FieldCollector::BoolValue(dom::element v, TriBool& out) {
   const Scalar s = ReadScalar(v, numbers_);
   if (s.kind == Scalar::kBool) {
     out = s.boolean ? 1 : 0;
@@ -477,8 +509,9 @@ void FieldCollector::PropertyValue(dom::element v, std::string_view& out) {
   }
 }
 
-void FieldCollector::TextOrValueObject(dom::element v, std::string_view& out) {
-  if (!v.is_object()) return Text(v, out);
+void FieldCollector::TextOrValueObject(dom::element v, std::string_view& out, RecordFields& fields,
+                                       std::string_view detail) {
+  if (!v.is_object()) return ScalarText(v, out, fields, detail);
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (EqualsIgnoreCase(key, "value")) Text(child, out);
   });
@@ -531,57 +564,59 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kAadTenantId:
       return IdText(v, out.aad_tenant_id, out, "AADTenantId is not a string (a tenant id)");
     case Key::kAccount:
-      return Text(v, out.account);
+      return IdText(v, out.account, out, "Account is not a string (the account's name)");
     case Key::kActivityDateTime:
-      return Text(v, out.activity_date_time);
+      return ScalarText(v, out.activity_date_time, out, "activityDateTime is not text (a time)");
     case Key::kActivityDisplayName:
-      return Text(v, out.activity_display_name);
+      return ScalarText(v, out.activity_display_name, out,
+                        "activityDisplayName is not text (the audit's activity)");
     case Key::kActivityStatus: {
       // Log Analytics AzureActivity has two status columns, `ActivityStatusValue` and the legacy
       // `ActivityStatus`, empty in today's rows and exported after it: an empty one states nothing
       // and must not erase the other ("Failure" read as no status, a success).
       std::string_view status;
-      Text(v, status);
+      ScalarText(v, status, out, "ActivityStatusValue / ActivityStatus is not text");
       if (!TrimJsonText(status).empty() || out.activity_status.empty())
         out.activity_status = status;
       return;
     }
     case Key::kAppId:
-      return Text(v, out.app_id);
+      return IdText(v, out.app_id, out, "appId is not a string (an application id)");
     case Key::kAuthenticationDetails:
       return Dynamic(JsonTextFields::kAuthenticationDetails, v, out,
                      &FieldCollector::AuthenticationDetails);
     case Key::kCaller:
       return IdText(v, out.caller, out, "caller is not a string (the caller's UPN or id)");
     case Key::kCallerIpAddress:
-      return Text(v, out.caller_ip_address);
+      return ScalarText(v, out.caller_ip_address, out, "callerIpAddress is not text");
     case Key::kCategory:
-      return TextOrValueObject(v, in_properties ? out.props_category : out.category);
+      return TextOrValueObject(v, in_properties ? out.props_category : out.category, out,
+                               "category is neither text nor a {\"value\": ..} object");
     case Key::kCategoryValue:
-      return Text(v, out.category_value);
+      return ScalarText(v, out.category_value, out, "CategoryValue is not text");
     case Key::kClaims:
       // Log Analytics AzureActivity `Claims`: an object, or JSON text like every dynamic column.
       return Dynamic(JsonTextFields::kClaims, v, out, &FieldCollector::Claims);
     case Key::kClientAppUsed:
-      return Text(v, out.client_app);
+      return ScalarText(v, out.client_app, out, "clientAppUsed is not text (the client)");
     case Key::kComputer:
-      return Text(v, out.computer);
+      return ScalarText(v, out.computer, out, "Computer is not text");
     case Key::kConditionalAccessStatus:
-      return Text(v, out.ca_status);
+      return ScalarText(v, out.ca_status, out, "conditionalAccessStatus is not text");
     case Key::kCorrelationId:
-      return Text(v, out.correlation_id);
+      return ScalarText(v, out.correlation_id, out, "correlationId is not text");
     case Key::kCreatedDateTime:
-      return Text(v, out.created_date_time);
+      return ScalarText(v, out.created_date_time, out, "createdDateTime is not text (a time)");
     case Key::kDeviceDetail:
       return Dynamic(JsonTextFields::kDeviceDetail, v, out, &FieldCollector::DeviceDetail);
     case Key::kEventId:
-      return Text(v, out.event_id);
+      return ScalarText(v, out.event_id, out, "EventID is not a number or text");
     case Key::kEventTimestamp:
-      return Text(v, out.event_timestamp);
+      return ScalarText(v, out.event_timestamp, out, "eventTimestamp is not text (a time)");
     case Key::kHierarchy: {
       // Log Analytics AzureActivity: "<tenant id>/<management group>/.../<subscription>".
       std::string_view hierarchy;
-      Text(v, hierarchy);
+      ScalarText(v, hierarchy, out, "Hierarchy is not text");
       hierarchy = TrimSpaces(hierarchy);
       out.hierarchy_tenant_id = hierarchy.substr(0, hierarchy.find('/'));
       return;
@@ -606,19 +641,23 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kInitiatedBy:
       return Dynamic(JsonTextFields::kInitiatedBy, v, out, &FieldCollector::InitiatedBy);
     case Key::kIpAddress:
-      return Text(v, out.ip_address);
+      return ScalarText(v, out.ip_address, out, "ipAddress is not text");
     case Key::kIsAdmin:
-      return Bool(v, out.is_admin);
+      return Bool(v, out.is_admin, out, "isAdmin is not a boolean");
     case Key::kIsInteractive:
-      return Bool(v, out.is_interactive);
+      return Bool(v, out.is_interactive, out, "isInteractive is not a boolean");
     case Key::kIsMfaRegistered:
-      return Bool(v, out.is_mfa_registered);
+      return Bool(v, out.is_mfa_registered, out, "isMfaRegistered is not a boolean");
     case Key::kLastUpdatedDateTime:
-      return Text(v, out.last_updated_date_time);
+      return ScalarText(v, out.last_updated_date_time, out,
+                        "lastUpdatedDateTime is not text (a time)");
     case Key::kLocation: {
       // Envelope / LA `Location` is the country (a string); Graph `location` is an object, or
       // that object as JSON text (which names no country by itself).
       if (v.is_object()) return Location(v, out);
+      if (v.is_array() || v.is_bool()) [[unlikely]] {
+        return NoteWrongType(out, "location is neither text (a country) nor an object");
+      }
       std::string_view text = out.location_country;
       Text(v, text);
       if (TrimJsonText(text).starts_with('{') || TrimJsonText(text).starts_with("\"{")) {
@@ -630,11 +669,12 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kLocationDetails:
       return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
     case Key::kLoggedByService:
-      return Text(v, out.logged_by_service);
+      return ScalarText(v, out.logged_by_service, out, "loggedByService is not text");
     case Key::kOperationName:
-      return TextOrValueObject(v, out.operation_name);
+      return TextOrValueObject(v, out.operation_name, out,
+                               "operationName is neither text nor a {\"value\": ..} object");
     case Key::kOperationNameValue:
-      return Text(v, out.operation_name_value);
+      return ScalarText(v, out.operation_name_value, out, "OperationNameValue is not text");
     case Key::kProperties:
       if (in_properties) return;
       // An object, or JSON text from a shipper that stringifies nested objects.
@@ -645,7 +685,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       {
         // "ResourceId" and "_ResourceId" may both come: one naming a tenant is kept.
         std::string_view id;
-        Text(v, id);
+        IdText(v, id, out, "resourceId is not a string (the resource's path or id)");
         if (!StartsWithIgnoreCase(out.resource_id, "/tenants/") ||
             StartsWithIgnoreCase(id, "/tenants/")) {
           out.resource_id = id;
@@ -658,36 +698,27 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kResult:
       return CodeText(v, out.result, out, "result is not text or an integer (the outcome)");
     case Key::kResultReason:
-      return Text(v, out.result_reason);
+      return ScalarText(v, out.result_reason, out, "resultReason is not text");
     case Key::kResultType:
       return CodeText(v, out.result_type, out,
                       "resultType is not text or an integer (the outcome code)");
     case Key::kRiskLevelAggregated:
-      return Text(v, out.risk_aggregated);
+      return ScalarText(v, out.risk_aggregated, out, "riskLevelAggregated is not text");
     case Key::kRiskLevelDuringSignIn:
-      return Text(v, out.risk_during);
+      return ScalarText(v, out.risk_during, out, "riskLevelDuringSignIn is not text");
     case Key::kRiskState:
-      return Text(v, out.risk_state);
+      return ScalarText(v, out.risk_state, out, "riskState is not text");
     case Key::kServicePrincipalId:
-      return Text(v, out.service_principal_id);
+      return IdText(v, out.service_principal_id, out,
+                    "servicePrincipalId is not a string (a service principal id)");
     case Key::kSignInEventTypes:
-      // Graph beta signIn: ["interactiveUser"], ["servicePrincipal"], ["managedIdentity"], ...
-      if (v.is_array()) out.event_types_named = true;
-      return ForEachElement(v, [&](dom::element type) {
-        std::string_view t;
-        Text(type, t);
-        if (EqualsIgnoreCase(t, "servicePrincipal")) out.event_type_service_principal = true;
-        if (EqualsIgnoreCase(t, "managedIdentity")) out.event_type_managed_identity = true;
-        // A non-interactive user sign-in whose isInteractive a $select left out.
-        if (EqualsIgnoreCase(t, "nonInteractiveUser") && out.is_interactive < 0) {
-          out.is_interactive = 0;
-        }
-      });
+      // An array, or its JSON text (a Log Analytics dynamic column).
+      return Dynamic(JsonTextFields::kSignInEventTypes, v, out, &FieldCollector::SignInEventTypes);
     case Key::kStatus:
       if (!v.is_null()) out.status_named = true;
       return Dynamic(JsonTextFields::kStatus, v, out, &FieldCollector::Status);
     case Key::kSubjectUserName:
-      return Text(v, out.subject_user_name);
+      return IdText(v, out.subject_user_name, out, "SubjectUserName is not a string");
     case Key::kTargetResources:
       return Dynamic(JsonTextFields::kTargetResources, v, out, &FieldCollector::TargetResources);
     case Key::kTenantId: {
@@ -704,20 +735,20 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     }
     case Key::kTime:
       if (in_properties) return;
-      return Text(v, out.time);
+      return ScalarText(v, out.time, out, "time is not text (a time)");
     case Key::kTimeGenerated:
-      return Text(v, out.time_generated);
+      return ScalarText(v, out.time_generated, out, "TimeGenerated is not text (a time)");
     case Key::kType:
       // The Log Analytics table, a column of the row itself: a diagnostic record's properties may
       // hold a `type` of their own (Azure Activity ResourceHealth: "type": "Downtime").
       if (in_properties) return;
-      return Text(v, out.type);
+      return ScalarText(v, out.type, out, "Type is not text (the Log Analytics table)");
     case Key::kUserId:
       return IdText(v, out.user_id, out, "userId is not a string (a user id)");
     case Key::kUserPrincipalName:
       return IdText(v, out.upn, out, "userPrincipalName is not a string");
     case Key::kUserType:
-      return Text(v, out.user_type);
+      return ScalarText(v, out.user_type, out, "userType is not text");
   }
 }
 
@@ -764,9 +795,9 @@ void FieldCollector::DeviceDetail(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key, "browser")) {
       Text(child, out.browser);
     } else if (EqualsIgnoreCase(key, "isCompliant")) {
-      Bool(child, out.device_compliant);
+      Bool(child, out.device_compliant, out, "deviceDetail.isCompliant is not a boolean");
     } else if (EqualsIgnoreCase(key, "isManaged")) {
-      Bool(child, out.device_managed);
+      Bool(child, out.device_managed, out, "deviceDetail.isManaged is not a boolean");
     }
   });
 }
@@ -794,7 +825,17 @@ void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
 
 void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element who) {
-    if (EqualsIgnoreCase(key, "user")) {
+    const bool user = EqualsIgnoreCase(key, "user");
+    if ((user || EqualsIgnoreCase(key, "app")) && !who.is_object() && !who.is_null()) [[unlikely]] {
+      // An initiator that is no object (a name, a number): read as none, the audit record named
+      // no actor. A .NET type name is PowerShell's depth cut (noted as such by ForEachField).
+      std::string_view name;
+      if (who.get_string().get(name) != simdjson::SUCCESS || !IsNetTypeName(name)) {
+        NoteWrongType(
+            out, user ? "initiatedBy.user is not an object" : "initiatedBy.app is not an object");
+      }
+    }
+    if (user) {
       ForEachField(who, [&](std::string_view k, dom::element child) {
         if (EqualsIgnoreCase(k, "id")) {
           IdText(child, out.actor_user_id, out, "initiatedBy.user.id is not a string");
@@ -806,9 +847,10 @@ void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key, "app")) {
       ForEachField(who, [&](std::string_view k, dom::element child) {
         if (EqualsIgnoreCase(k, "servicePrincipalId")) {
-          Text(child, out.actor_app_sp_id);
+          IdText(child, out.actor_app_sp_id, out,
+                 "initiatedBy.app.servicePrincipalId is not a string");
         } else if (EqualsIgnoreCase(k, "appId")) {
-          Text(child, out.actor_app_id);
+          IdText(child, out.actor_app_id, out, "initiatedBy.app.appId is not a string");
         } else if (EqualsIgnoreCase(k, "displayName")) {
           Text(child, out.actor_app_name);
         } else if (EqualsIgnoreCase(k, "servicePrincipalName")) {
@@ -840,7 +882,15 @@ bool PropertyValueEmpty(std::string_view v) {
 }  // namespace
 
 void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
-  ForEachElement(v, [&](dom::element target) { Target(target, out); });
+  ForEachElement(v, [&](dom::element target) {
+    if (!target.is_object() && !target.is_null()) [[unlikely]] {
+      std::string_view name;
+      if (target.get_string().get(name) != simdjson::SUCCESS || !IsNetTypeName(name)) {
+        NoteWrongType(out, "targetResources[] holds an element that is not an object");
+      }
+    }
+    Target(target, out);
+  });
 }
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
@@ -925,7 +975,7 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
   };
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (EqualsIgnoreCase(key, "type")) {
-      Text(child, type);
+      ScalarText(child, type, out, "targetResources[].type is not text");
     } else if (EqualsIgnoreCase(key, "@odata.type")) {
       Text(child, odata_type);
     } else if (EqualsIgnoreCase(key, "id")) {
@@ -935,8 +985,16 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key, "userPrincipalName")) {
       IdText(child, upn, out, "targetResources[].userPrincipalName is not a string");
     } else if (EqualsIgnoreCase(key, "appId")) {
-      Text(child, app_id);
+      IdText(child, app_id, out, "targetResources[].appId is not a string");
     } else if (EqualsIgnoreCase(key, "modifiedProperties")) {
+      if (!child.is_array() && !child.is_object() && !child.is_null()) [[unlikely]] {
+        // A number, or text (JSON text of the array a shipper stringified, a name): read as
+        // none, the role a grant names or a break-glass account's MFA change was missed.
+        std::string_view name;
+        if (child.get_string().get(name) != simdjson::SUCCESS || !IsNetTypeName(name)) {
+          NoteWrongType(out, "targetResources[].modifiedProperties is not an array");
+        }
+      }
       ForEachElement(child, on_modified);
     }
   });
@@ -990,17 +1048,32 @@ void FieldCollector::Claims(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (EqualsIgnoreCase(key, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn") ||
         EqualsIgnoreCase(key, "upn")) {
-      Text(child, out.claims_upn);
+      IdText(child, out.claims_upn, out, "claims' upn is not a string");
     } else if (EqualsIgnoreCase(key,
                                 "http://schemas.microsoft.com/identity/claims/objectidentifier") ||
                EqualsIgnoreCase(key, "oid")) {
-      Text(child, out.claims_object_id);
+      IdText(child, out.claims_object_id, out, "claims' objectidentifier is not a string");
     } else if (EqualsIgnoreCase(key, "http://schemas.microsoft.com/identity/claims/tenantid") ||
                EqualsIgnoreCase(key, "tid")) {
-      Text(child, out.claims_tenant_id);
+      IdText(child, out.claims_tenant_id, out, "claims' tenantid is not a string");
     } else if (EqualsIgnoreCase(key,
                                 "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name")) {
-      Text(child, out.claims_name);
+      IdText(child, out.claims_name, out, "claims' name is not a string");
+    }
+  });
+}
+
+void FieldCollector::SignInEventTypes(dom::element v, RecordFields& out) {
+  // Graph beta signIn: ["interactiveUser"], ["servicePrincipal"], ["managedIdentity"], ...
+  if (v.is_array()) out.event_types_named = true;
+  ForEachElement(v, [&](dom::element type) {
+    std::string_view t;
+    Text(type, t);
+    if (EqualsIgnoreCase(t, "servicePrincipal")) out.event_type_service_principal = true;
+    if (EqualsIgnoreCase(t, "managedIdentity")) out.event_type_managed_identity = true;
+    // A non-interactive user sign-in whose isInteractive a $select left out.
+    if (EqualsIgnoreCase(t, "nonInteractiveUser") && out.is_interactive < 0) {
+      out.is_interactive = 0;
     }
   });
 }
@@ -1027,33 +1100,109 @@ void FieldCollector::AdditionalDetails(dom::element v, RecordFields& out) {
   if (out.details_role_template.empty()) out.details_role_template = origin;
 }
 
+namespace {
+
+// The slots read as an array of objects (an object standing for an array of one); the others are
+// one object.
+bool ArraySlot(JsonTextFields::Slot slot) {
+  return slot == JsonTextFields::kTargetResources ||
+         slot == JsonTextFields::kAuthenticationDetails ||
+         slot == JsonTextFields::kAdditionalDetails || slot == JsonTextFields::kSignInEventTypes;
+}
+
+// A dynamic column of a type it cannot have: a number or boolean, an array where one object is
+// read, or text that is not the JSON of one (cut short, or no JSON at all). Read as absent, a
+// failed sign-in read as a success (a status of 7, a status cut short), an audit record named no
+// initiator or target and an Activity record no account: rejected (wrong_type) naming the field.
+std::string_view DynamicWrongTypeDetail(JsonTextFields::Slot slot) {
+  switch (slot) {
+    case JsonTextFields::kStatus:
+      return "status is neither an object nor JSON text of one (nor an outcome as text)";
+    case JsonTextFields::kDeviceDetail:
+      return "deviceDetail is neither an object nor JSON text of one";
+    case JsonTextFields::kLocationDetails:
+      return "location / LocationDetails is neither an object nor JSON text of one";
+    case JsonTextFields::kAuthenticationDetails:
+      return "authenticationDetails is neither an array nor JSON text of one";
+    case JsonTextFields::kInitiatedBy:
+      return "initiatedBy is neither an object nor JSON text of one";
+    case JsonTextFields::kTargetResources:
+      return "targetResources is neither an array nor JSON text of one";
+    case JsonTextFields::kClaims:
+      return "claims is neither an object nor JSON text of one";
+    case JsonTextFields::kProperties:
+      return "properties is neither an object nor JSON text of one";
+    case JsonTextFields::kIdentity:
+      return "identity is neither an object, its name, nor JSON text of an object";
+    case JsonTextFields::kAdditionalDetails:
+      return "additionalDetails is neither an array nor JSON text of one";
+    case JsonTextFields::kSignInEventTypes:
+      return "signInEventTypes is neither an array nor JSON text of one";
+    case JsonTextFields::kRecord:
+    case JsonTextFields::kSlotCount:
+      break;
+  }
+  return "a nested field is of a type it cannot have";
+}
+
+}  // namespace
+
+void FieldCollector::StatusText(std::string_view text, RecordFields& out) {
+  // The status as plain text ("status": "Succeeded": Get-AzLog's Status is a string, and
+  // flattening exports write the REST wrapper's value so; "50126", "0": a sign-in's code): the
+  // outcome it states, as `status.value` (Azure Activity) or a textual `status.errorCode` (a
+  // sign-in) would. Read as no status, a Failed or Started elevation counted as done.
+  text = TrimJsonText(text);
+  if (text.empty()) return;
+  if (EqualsIgnoreCase(text, "null")) {
+    out.outcome_null = true;
+    return;
+  }
+  if (out.activity_status.empty()) out.activity_status = text;
+  if (out.error_code.empty()) out.error_code = text;
+}
+
 void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFields& out,
                              Walk walk) {
   if (v.is_object() || v.is_array()) {
+    if (v.is_array() && !ArraySlot(slot)) [[unlikely]] {
+      return NoteWrongType(out, DynamicWrongTypeDetail(slot));
+    }
     NoteSingleElement(slot, v, out);
     return (this->*walk)(v, out);
   }
-  const Scalar s = ReadScalar(v, numbers_);
-  if (s.kind != Scalar::kString || s.text.empty()) return;
-  // JSON text inside a string: a bad inner document makes the column absent, not the message bad.
-  dom::element root;
-  if (text_fields_.Open(slot, s.text, root) != simdjson::SUCCESS) {
-    if (tl_net_type_name.empty() && IsNetTypeName(s.text)) tl_net_type_name = s.text;
-    if (slot == JsonTextFields::kStatus) {
-      if (IsNetTypeName(s.text)) {
-        out.status_is_type_name = true;
-      } else if (const std::string_view text = TrimJsonText(s.text);
-                 !text.empty() && text.front() != '{' && text.front() != '[') {
-        // The status as plain text ("status": "Succeeded": Get-AzLog's Status is a string, and
-        // flattening exports write the REST wrapper's value so): the outcome it states, as
-        // `status.value` (Azure Activity) or a textual `status.errorCode` (a sign-in) would. Read
-        // as no status, a Failed or Started elevation counted as done. A JSON text that does not
-        // parse (cut short) is no status, as before.
-        if (out.activity_status.empty()) out.activity_status = text;
-        if (out.error_code.empty()) out.error_code = text;
-      }
-    }
+  if (v.is_null()) {
+    // Absent, as real exports write an empty column; a null status is a sign-in's outcome not
+    // stated (rejected unless its resultType states it, as a null errorCode).
+    if (slot == JsonTextFields::kStatus) out.outcome_null = true;
     return;
+  }
+  std::string_view text;
+  if (v.get_string().get(text) != simdjson::SUCCESS) [[unlikely]] {
+    return NoteWrongType(out, DynamicWrongTypeDetail(slot));  // a number or a boolean
+  }
+  if (TrimJsonText(text).empty()) return;  // an empty column (Log Analytics writes "")
+  dom::element root;
+  if (const simdjson::error_code err = text_fields_.Open(slot, text, root);
+      err != simdjson::SUCCESS) {
+    if (IsNetTypeName(text)) {
+      if (tl_net_type_name.empty()) tl_net_type_name = text;
+      if (slot == JsonTextFields::kStatus) out.status_is_type_name = true;
+      return;
+    }
+    // The slot already read for this record (a duplicated column) or out of memory: as before.
+    if (err == simdjson::INCORRECT_TYPE || err == simdjson::MEMALLOC ||
+        err == simdjson::DEPTH_ERROR) {
+      return;
+    }
+    const std::string_view trimmed = TrimJsonText(text);
+    const bool plain = trimmed.front() != '{' && trimmed.front() != '[';
+    if (slot == JsonTextFields::kStatus && plain) return StatusText(trimmed, out);
+    // The 2018 audit schema's "additionalDetails": "None" (Microsoft's sample record): no details.
+    if (slot == JsonTextFields::kAdditionalDetails && plain) return;
+    // JSON text that does not parse (cut short, or no JSON at all): read as absent, a cut status
+    // made a failed sign-in a success.
+    return NoteWrongType(out, DynamicWrongTypeDetail(slot));
   }
   // JSON text encoded again ("\"{\\\"errorCode\\\":500121,...}\""): a shipper that JSON-encodes
   // the already encoded column, as modifiedProperties values arrive (audit_fields.cc). Decoded
@@ -1062,9 +1211,31 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
     std::string_view inner;
     if (root.get_string().get(inner) != simdjson::SUCCESS) return;
     inner = TrimJsonText(inner);
-    if (inner.empty() || (inner.front() != '{' && inner.front() != '[')) return;
-    if (text_fields_.Reopen(slot, inner, root) != simdjson::SUCCESS) return;
+    if (inner.empty()) return;
+    if (inner.front() != '{' && inner.front() != '[') {
+      // A text encoded once more: a status's outcome ("\"Failure\""), else no JSON of the column.
+      if (slot == JsonTextFields::kStatus) return StatusText(inner, out);
+      return NoteWrongType(out, DynamicWrongTypeDetail(slot));
+    }
+    if (text_fields_.Reopen(slot, inner, root) != simdjson::SUCCESS) {
+      return NoteWrongType(out, DynamicWrongTypeDetail(slot));
+    }
   }
+  if (!root.is_object() && !root.is_array()) {
+    // JSON text of a scalar: a status's outcome ("0", "50126", "true" is none), null as a null
+    // column; any other column's is of a type it cannot have.
+    if (root.is_null()) {
+      if (slot == JsonTextFields::kStatus) out.outcome_null = true;
+      return;
+    }
+    if (slot == JsonTextFields::kStatus && (root.is_number() || root.is_string())) {
+      std::string_view code;
+      Text(root, code);
+      return StatusText(code, out);
+    }
+    return NoteWrongType(out, DynamicWrongTypeDetail(slot));
+  }
+  if (root.is_array() && !ArraySlot(slot)) return NoteWrongType(out, DynamicWrongTypeDetail(slot));
   NoteSingleElement(slot, root, out);
   (this->*walk)(root, out);
 }

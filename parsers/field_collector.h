@@ -1,8 +1,8 @@
 // FieldCollector: walks the fields of one record object (any of the three formats, and the diag
 // `properties` object) of an already parsed DOM into RecordFields in a single forward pass. Log
 // Analytics dynamic columns that arrive as JSON text are parsed with JsonTextFields; such a column
-// that is itself not valid JSON is treated as absent. Reading cannot fail (the DOM parse validated
-// the text). No allocation in steady state; not thread-safe.
+// that is itself not valid JSON is of the wrong type (RecordFields::wrong_type_detail). Reading
+// cannot fail (the DOM parse validated the text). No allocation in steady state; not thread-safe.
 #pragma once
 
 #include <string_view>
@@ -39,6 +39,7 @@ class FieldCollector {
   void Identity(dom::element value, RecordFields& out);
   void Claims(dom::element value, RecordFields& out);
   void AdditionalDetails(dom::element value, RecordFields& out);
+  void SignInEventTypes(dom::element value, RecordFields& out);
 
   // Reads a scalar into `out` when present (strings, numbers and booleans as text); other types
   // leave `out` unchanged.
@@ -47,20 +48,35 @@ class FieldCollector {
   // absent; any other type notes `detail` (the field's path) in out.wrong_type_detail.
   static void IdText(dom::element v, std::string_view& out, RecordFields& fields,
                      std::string_view detail);
+  // A text field a rule reads (an activity, a client, a time, ...): a scalar as Text reads it; null
+  // reads as absent; an object or an array notes `detail` in out.wrong_type_detail.
+  void ScalarText(dom::element v, std::string_view& out, RecordFields& fields,
+                  std::string_view detail);
+  // Notes `detail` as the record's wrong-typed field, unless one was noted before.
+  static void NoteWrongType(RecordFields& fields, std::string_view detail);
+  // A status written as text (not an object): the outcome it states ("Failed", "50126"), or a
+  // null outcome ("null").
+  static void StatusText(std::string_view text, RecordFields& out);
   // An outcome code (status.errorCode, resultType / ResultType, an audit's result): a string or an
   // integral number; null notes out.outcome_null; any other type (boolean, object, array, a number
   // with a fraction) notes `detail` in out.wrong_type_detail.
   void CodeText(dom::element v, std::string_view& out, RecordFields& fields,
                 std::string_view detail);
-  // Booleans, and "true"/"false" text.
-  void Bool(dom::element v, TriBool& out);
+  // Booleans, and "true"/"false" text (also 0 / 1); an object, an array, or text or a number that
+  // is no boolean notes `detail` in fields.wrong_type_detail (empty text and null are absent).
+  void Bool(dom::element v, TriBool& out, RecordFields& fields, std::string_view detail);
+  void BoolValue(dom::element v, TriBool& out);
   // A modified property's oldValue / newValue: JSON text in a string, or a decoded array (read as
   // its first scalar).
   void PropertyValue(dom::element v, std::string_view& out);
-  // A string, or an ACT-REST {"value": "...", "localizedValue": "..."} wrapper.
-  void TextOrValueObject(dom::element v, std::string_view& out);
+  // A string, or an ACT-REST {"value": "...", "localizedValue": "..."} wrapper; an array notes
+  // `detail` in fields.wrong_type_detail.
+  void TextOrValueObject(dom::element v, std::string_view& out, RecordFields& fields,
+                         std::string_view detail);
 
   // Calls (this->*walk)(v) on an object/array value, or on the JSON parsed from a string value.
+  // A value of a type the column cannot have (a number, a boolean, an array for an object column,
+  // text that is not its JSON) notes the column in out.wrong_type_detail; null and "" are absent.
   void Dynamic(JsonTextFields::Slot slot, dom::element value, RecordFields& out, Walk walk);
   // Notes in out.single_element_columns an array column that is one object (an mv-expand row).
   static void NoteSingleElement(JsonTextFields::Slot slot, dom::element v, RecordFields& out);

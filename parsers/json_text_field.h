@@ -31,6 +31,7 @@ class JsonTextFields {
     kRecord,  // a batch element that is a record as JSON text
     kIdentity,
     kAdditionalDetails,
+    kSignInEventTypes,
     kSlotCount
   };
 

@@ -1164,6 +1164,16 @@ void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view r
     return;
   }
   result.events.pop_back();
+  if (reason == RejectReason::kUnknownFormat && !f.wrong_type_detail.empty()) [[unlikely]] {
+    // A record of no known shape with a field of a type it cannot have (an activityDisplayName
+    // that is an object, a category that is an array): it is of no shape for want of that field.
+    // Not so an object of another log privmon skips, whatever its fields' types.
+    if (!parsers::SkippedCategoryOf(f) || page_reads ||
+        parsers::ContextNamesReadLog(f.odata_context)) {
+      reason = RejectReason::kWrongType;
+      detail = f.wrong_type_detail;
+    }
+  }
   if (reason == RejectReason::kUnknownFormat) {
     // The page's context (or the object's own "$entity" context) says what the record is before
     // its members do: a record of a sign-in or audit page that cannot be read as one is rejected

@@ -142,16 +142,25 @@ inline bool IsDashlessGuidText(std::string_view s) {
   return true;
 }
 
-// An id as records and config compare it: NormalizeId, and a GUID written without dashes in its
-// canonical "8-4-4-4-12" form (spelled into `buffer`), so "a1b2...32 hex" is the account
-// "a1b2....-....". Any other text is returned as NormalizeId gives it.
+// An id as records and config compare it: NormalizeId, and a GUID in its canonical form, lower
+// case and "8-4-4-4-12" (spelled into `buffer` when the text differs: written without its dashes,
+// "a1b2...32 hex", or in upper case, "A1B2C3D4-..."), so one tenant, account or device written in
+// two cases or without dashes is one, and reads the same in alerts. Any other text is returned as
+// NormalizeId gives it.
 inline std::string_view CanonicalId(std::string_view s, char (&buffer)[36]) {
   s = NormalizeId(s);
+  if (s.size() == 36) {
+    bool upper = false;
+    for (const char c : s) upper |= c >= 'A' && c <= 'Z';
+    if (!upper || !IsGuidText(s)) return s;
+    for (std::size_t i = 0; i < s.size(); ++i) buffer[i] = AsciiLower(s[i]);
+    return {buffer, sizeof(buffer)};
+  }
   if (!IsDashlessGuidText(s)) return s;
   std::size_t j = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (i == 8 || i == 12 || i == 16 || i == 20) buffer[j++] = '-';
-    buffer[j++] = s[i];
+    buffer[j++] = AsciiLower(s[i]);
   }
   return {buffer, sizeof(buffer)};
 }

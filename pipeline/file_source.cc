@@ -207,6 +207,9 @@ class FileSource final : public MessageSource {
       }
       out.payload = framed.payload;
       out.tenant_frame = framed.tenant;
+      // A line a followed file's reader cut (its first max_line + 1 bytes): the dead letter names
+      // the line's real size, as for a finished file's (above) and a ZeroMQ message's.
+      if (line.cut) out.whole_size = line.whole_size;
       out.readable_after =
           line.readable_after +
           static_cast<std::size_t>(text.data() + text.size() -

@@ -135,6 +135,11 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
           const auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - buf);
           *out = Line{std::string_view(buf + begin_, max_line_ + 1), true, allocated_ - cut_end,
                       (cut_end - begin_) + skipped_ + (at - cut_end) + 1};
+          // The byte before the newline: read now, discarded with the last read, or kept.
+          const char before = at > cut_end   ? buf[at - 1]
+                              : skipped_ > 0 ? skipped_last_
+                                             : buf[cut_end - 1];
+          out->whole_size = (cut_end - begin_) + skipped_ + (at - cut_end) - (before == '\r');
           skipping_ = false;
           skipped_ = 0;
           begin_ = at + 1;
@@ -142,6 +147,7 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
           return Status::kLine;
         }
         skipped_ += end_ - cut_end;
+        skipped_last_ = buf[end_ - 1];
         end_ = cut_end;
       }
       const ssize_t n = ReadSome(buf + end_, capacity_ - end_);
@@ -153,6 +159,7 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
       if (!take_partial) return Status::kEnd;  // a writer mid-line: skip on at the next call
       *out = Line{std::string_view(buf + begin_, max_line_ + 1), true, allocated_ - cut_end,
                   (cut_end - begin_) + skipped_};
+      out->whole_size = (cut_end - begin_) + skipped_;
       skipping_ = false;
       skipped_ = 0;
       begin_ = end_ = cut_end;
@@ -182,6 +189,7 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
       }
       // Too long to be a message: keep its first max_line + 1 bytes at the buffer's front and
       // skip the rest (the room after them takes the reads).
+      skipped_last_ = buf[end_ - 1];
       std::memmove(buf, buf + begin_, max_line_ + 1);
       skipped_ = end_ - begin_ - (max_line_ + 1);
       begin_ = 0;

@@ -35,6 +35,9 @@ class LineReader {
     // With chunk_long_lines: a piece of a line longer than max_line, not its end (no newline yet);
     // the next lines handed out continue it, up to the first that is not partial.
     bool partial = false;
+    // A cut line's real size, without its line break (\n or \r\n): what a dead letter names.
+    // 0 for a line that is not cut.
+    uint64_t whole_size = 0;
   };
   // Hands out a line longer than max_line as successive pieces (Line::partial) instead of cut,
   // for a caller that streams it (pipeline/json_stream_framer.h) or cuts it itself.
@@ -77,6 +80,7 @@ class LineReader {
   std::size_t end_ = 0;      // end of the bytes read
   bool skipping_ = false;    // discarding the rest of a cut line up to its newline
   std::size_t skipped_ = 0;  // bytes of a cut line discarded so far (they count as consumed)
+  char skipped_last_ = 0;    // the last byte discarded (a \r before the newline is no content)
   int error_ = 0;
   bool chunk_long_lines_ = false;
   bool at_start_ = false;        // nothing read yet from the start of the stream

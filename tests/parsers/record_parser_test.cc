@@ -177,22 +177,27 @@ TEST_F(RecordParserTest, ParsesJsonInStringColumnsOfLogAnalyticsRows) {
   EXPECT_EQ(e.signin.ip[15], 1);
 }
 
-TEST_F(RecordParserTest, BadJsonInsideAStringColumnMakesOnlyThatColumnAbsent) {
-  const Event& e = One(
-      R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
-      R"("UserId":"U","ResultType":"50053","Status":"{not json","DeviceDetail":"[User.Read,x]"})");
-  EXPECT_EQ(e.signin.error_code, 50053);
-  EXPECT_EQ(e.signin.device_hash, 0u);
+// A dynamic column whose JSON text does not parse (cut short, or no JSON) is no longer read as
+// absent (z12a): the record is rejected naming the column, whatever else it states.
+TEST_F(RecordParserTest, BadJsonInsideAStringColumnRejectsTheRecordNamingIt) {
+  EXPECT_EQ(
+      Rejected(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+               R"("UserId":"U","ResultType":"50053","Status":"{not json"})"),
+      RejectReason::kWrongType);
+  EXPECT_EQ(
+      Rejected(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+               R"("UserId":"U","ResultType":"50053","DeviceDetail":"[User.Read,x]"})"),
+      RejectReason::kWrongType);
 }
 
 // k12: a status written as plain text states an outcome (Azure Activity's "status": "Failed",
-// read as status.value; a sign-in's as a textual errorCode), but a JSON text cut short is still
-// no status: the sign-in below states nothing else and reads as a success, as before.
-TEST_F(RecordParserTest, APlainTextStatusStatesAnOutcomeAndACutJsonStatusNone) {
-  const Event& cut =
-      One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
-          R"("UserId":"U","Status":"{\"errorCode\":5012"})");
-  EXPECT_EQ(cut.signin.error_code, 0);
+// read as status.value; a sign-in's as a textual errorCode). A JSON text cut short was read as no
+// status, a success: since z12a it is a wrong_type reject.
+TEST_F(RecordParserTest, APlainTextStatusStatesAnOutcomeAndACutJsonStatusIsRejected) {
+  EXPECT_EQ(
+      Rejected(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+               R"("UserId":"U","Status":"{\"errorCode\":5012"})"),
+      RejectReason::kWrongType);
   const Event& plain =
       One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
           R"("UserId":"U","Status":" Failure "})");
@@ -456,13 +461,25 @@ TEST_F(RecordParserTest, LogAnalyticsAzureActivityElevateAccess) {
   EXPECT_EQ(e.account.upn.view(), "root@c.com");
 }
 
-TEST_F(RecordParserTest, WrongTypesOnOptionalFieldsReadAsAbsent) {
+// Optional fields written null read as absent, as real exports write an empty value. Of another
+// type (a status of 7, a deviceDetail of 12, a location array, a clientAppUsed object) they were
+// read as absent too, a failed sign-in as a success and a new device as none: since z12a such a
+// record is rejected (wrong_type) naming the field.
+TEST_F(RecordParserTest, NullOptionalFieldsReadAsAbsentOtherTypesAreRejected) {
   const Event& e =
-      One(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T","status":7,)"
-          R"("deviceDetail":12,"location":[1,2],"clientAppUsed":{"x":1},"riskState":null})");
+      One(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T",)"
+          R"("status":{"errorCode":0},"deviceDetail":null,"location":null,"clientAppUsed":null,)"
+          R"("riskState":null})");
   EXPECT_EQ(e.signin.device_hash, 0u);
   EXPECT_EQ(e.signin.client_app, ClientApp::kUnknown);
   EXPECT_EQ(e.signin.risk_state, RiskState::kUnknown);
+  for (const char* field : {R"("status":7)", R"("deviceDetail":12)", R"("location":[1,2])",
+                            R"("clientAppUsed":{"x":1})", R"("riskState":["atRisk"])"}) {
+    EXPECT_EQ(Rejected(std::string(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U",)") +
+                       R"("tenantId":"T","isInteractive":true,)" + field + "}"),
+              RejectReason::kWrongType)
+        << field;
+  }
 }
 
 TEST_F(RecordParserTest, BatchKeepsGoodRecordsAndRejectsTheBadOneWithItsExactBytes) {
@@ -950,12 +967,16 @@ TEST(RecordParserShapes, ObjectsCutToDotNetTypeNamesByConvertToJsonDepthAreNamed
   EXPECT_TRUE(steps.events.empty());
   ASSERT_EQ(steps.rejections.size(), 1u);
   EXPECT_EQ(steps.rejections[0].reason, RejectReason::kWrongType);
-  // Text that only starts like a type name is no cut object.
+  // Text that only starts like a type name is no cut object: a deviceDetail that is no object
+  // (read as absent before z12a, now wrong_type naming it, without the -Depth advice).
   const ParseResult& text = parser.Parse(
       R"({"Id":"s3","CreatedDateTime":"2025-12-02T08:01:10Z","UserId":"U1","AppId":"app",)"
       R"("Status":{"ErrorCode":0},"DeviceDetail":"Microsoft.Graph.PowerShell.Models.X and more"})",
       ctx);
-  ASSERT_EQ(text.events.size(), 1u);
+  ASSERT_EQ(text.rejections.size(), 1u);
+  EXPECT_EQ(text.rejections[0].reason, RejectReason::kWrongType);
+  EXPECT_NE(text.rejections[0].detail.find("deviceDetail"), std::string_view::npos);
+  EXPECT_EQ(text.rejections[0].detail.find("-Depth"), std::string_view::npos);
 }
 
 }  // namespace

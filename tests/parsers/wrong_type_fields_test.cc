@@ -5,9 +5,13 @@
 // (an error code as a number or text, 50126.0, a null UPN beside a user id) are read as before.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
+#include <utility>
 
+#include "parsers/outcome.h"
 #include "parsers/record_parser.h"
+#include "parsers/text_util.h"
 
 namespace privmon {
 namespace {
@@ -157,6 +161,261 @@ TEST_F(WrongTypeFieldsTest, InvalidJsonSaysWhatIsWrongWithTheText) {
             std::string::npos);
   // A surrogate pair is a character like any other.
   EXPECT_EQ(Rejected(GraphSignIn("0", R"("bg\ud83d\udd11@x.example")")), "accepted");
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+class LenientFieldsTest : public WrongTypeFieldsTest {
+ protected:
+  // `json` with the first `from` replaced by `to`.
+  static std::string With(std::string json, std::string_view from, std::string_view to) {
+    const std::size_t at = json.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) json.replace(at, from.size(), to);
+    return json;
+  }
+  static bool Names(const std::string& detail, std::string_view field) {
+    return detail.find(field) != std::string::npos;
+  }
+};
+
+constexpr std::string_view kSignIn =
+    R"({"id":"s1","createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
+    R"("userPrincipalName":"bg@x.example","appId":"c44b4083-3bb0-49c1-b47d-974e53cbdf3c",)"
+    R"("conditionalAccessStatus":"notApplied","status":STATUS})";
+
+// z12a: a sign-in's status that is no object was read as absent (a success): a number, a boolean,
+// an array, JSON text cut short, or JSON text of a number ("50126": a failure read as success).
+TEST_F(LenientFieldsTest, AStatusThatIsNoObjectIsRejectedOrReadAsItsOutcome) {
+  const std::string signin(kSignIn);
+  for (const char* status :
+       {"7", "true", "[]", R"([{"errorCode":50126}])", R"("{\"errorCode\":5012")", R"("[1,")"}) {
+    EXPECT_TRUE(Names(Rejected(With(signin, "STATUS", status)), "status")) << status;
+  }
+  // null states no outcome: rejected as a null errorCode is, unless a resultType states it.
+  EXPECT_TRUE(Names(Rejected(With(signin, "STATUS", "null")), "null"));
+  const ParseResult& la = Parse(
+      R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",)"
+      R"("UserId":"U","ResultType":"50126","Status":null})");
+  ASSERT_EQ(la.events.size(), 1u);
+  EXPECT_EQ(la.events[0].signin.error_code, 50126);
+  // An outcome as text is read as such: a code, also as JSON text of a number or of a string.
+  for (const auto& [status, code] : std::initializer_list<std::pair<const char*, int32_t>>{
+           {R"("50126")", 50126},
+           {R"(" 0 ")", 0},
+           {R"("\"53003\"")", 53003},
+           {R"("Failure")", parsers::kFailureWithoutCode},
+           {R"("\"Failure\"")", parsers::kFailureWithoutCode},
+           {R"("x")", parsers::kFailureWithoutCode},
+           {R"({})", 0},
+           {R"("")", 0}}) {
+    const ParseResult& r = Parse(With(signin, "STATUS", status));
+    ASSERT_EQ(r.events.size(), 1u) << status;
+    EXPECT_EQ(r.events[0].signin.error_code, code) << status;
+  }
+}
+
+constexpr std::string_view kAudit =
+    R"({"id":"a1","category":"RoleManagement","result":"success","activityDisplayName":)"
+    R"("Add member to role","activityDateTime":"2025-07-01T13:41:57Z","operationType":"Assign",)"
+    R"("loggedByService":"Core Directory","initiatedBy":{"user":{"id":"u",)"
+    R"("userPrincipalName":"a@x.example"}},"targetResources":[{"id":"t","type":"User",)"
+    R"("userPrincipalName":"bg@x.example","modifiedProperties":[{"displayName":)"
+    R"("Role.DisplayName","oldValue":null,"newValue":"\"Global Administrator\""}]}]})";
+
+// z12b: an audit record's fields of a type they cannot have were read as absent: a null result
+// as a success, targets or initiator of another type as none (an audit of nobody), an activity or
+// category that is an object or array as none.
+TEST_F(LenientFieldsTest, AuditFieldsOfAnotherTypeAreRejectedNamingTheField) {
+  const std::string audit(kAudit);
+  EXPECT_EQ(Rejected(audit), "accepted");
+  // operationType is read by no rule: any type is accepted.
+  EXPECT_EQ(Rejected(With(audit, R"("Assign")", R"({"x":1})")), "accepted");
+  EXPECT_TRUE(Names(Rejected(With(audit, R"("success")", "null")), "result"));
+  for (const char* activity : {R"({"x":1})", R"(["Add member to role"])"}) {
+    EXPECT_TRUE(
+        Names(Rejected(With(audit, R"("Add member to role")", activity)), "activityDisplayName"))
+        << activity;
+  }
+  EXPECT_TRUE(
+      Names(Rejected(With(audit, R"("RoleManagement")", R"(["RoleManagement"])")), "category"));
+  const std::string targets = audit.substr(audit.find(R"([{"id":"t")"));
+  const std::string targets_json = targets.substr(0, targets.size() - 1);  // without the last }
+  for (const char* other : {"7", "true", R"("x")", R"([5])"}) {
+    EXPECT_TRUE(Names(Rejected(With(audit, targets_json, other)), "targetResources")) << other;
+  }
+  EXPECT_TRUE(
+      Names(Rejected(With(audit, R"({"user":{"id":"u","userPrincipalName":"a@x.example"}})", "7")),
+            "initiatedBy"));
+  EXPECT_TRUE(Names(
+      Rejected(With(audit, R"({"id":"u","userPrincipalName":"a@x.example"})", R"("a@x.example")")),
+      "initiatedBy.user"));
+  EXPECT_TRUE(Names(Rejected(With(audit,
+                                  R"([{"displayName":"Role.DisplayName","oldValue":null,)"
+                                  R"("newValue":"\"Global Administrator\""}])",
+                                  "5")),
+                    "modifiedProperties"));
+  // The diagnostic envelope's properties, and a Log Analytics row with JSON text columns.
+  const std::string diag =
+      R"({"time":"2025-07-01T13:41:57Z","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e","category":"AuditLogs",)"
+      R"("properties":)" +
+      audit + "}";
+  EXPECT_EQ(Rejected(diag), "accepted");
+  EXPECT_TRUE(Names(Rejected(With(diag, R"("success")", "null")), "result"));
+  EXPECT_TRUE(Names(Rejected(With(diag, targets_json, "7")), "targetResources"));
+  EXPECT_TRUE(
+      Names(Rejected(With(diag, R"("properties":{)", R"("properties":7,"x":{)")), "properties"));
+  const std::string la =
+      R"({"Type":"AuditLogs","TimeGenerated":"2025-07-01T13:41:57Z","AADTenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e","Id":"a1",)"
+      R"("Category":"RoleManagement","Result":"success","ActivityDisplayName":)"
+      R"("Add member to role","ActivityDateTime":"2025-07-01T13:41:57Z",)"
+      R"("LoggedByService":"Core Directory","InitiatedBy":"{\"user\":{\"id\":\"u\"}}",)"
+      R"("TargetResources":"[{\"id\":\"t\",\"type\":\"User\",\"userPrincipalName\":\"b@x\"}]"})";
+  EXPECT_EQ(Rejected(la), "accepted");
+  EXPECT_TRUE(Names(Rejected(With(la, R"("success")", "null")), "result"));
+  EXPECT_TRUE(Names(Rejected(With(la, R"(\"userPrincipalName\":\"b@x\"}]")", R"(\"userP")")),
+                    "targetResources"));
+  EXPECT_TRUE(Names(Rejected(With(la, R"("{\"user\":{\"id\":\"u\"}}")", "5")), "initiatedBy"));
+  EXPECT_TRUE(
+      Names(Rejected(With(la, R"("Add member to role")", R"(["x"])")), "activityDisplayName"));
+  // An empty column and null are absent, as before.
+  EXPECT_EQ(Rejected(With(la, R"("{\"user\":{\"id\":\"u\"}}")", R"("")")), "accepted");
+  EXPECT_EQ(Rejected(With(audit, R"("operationType":"Assign")", R"("resultReason":null)")),
+            "accepted");
+}
+
+// z12c: Azure Activity's claims and status, SecurityEvent's account and a sign-in's app ids of
+// another type were read as absent: an elevation of nobody (no_account) or by its caller alone, a
+// failed one as done, a sign-in of no app.
+TEST_F(LenientFieldsTest, ActivitySecurityEventAndAppIdsOfAnotherTypeAreRejected) {
+  const std::string act =
+      R"({"Type":"AzureActivity","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",)"
+      R"("OperationNameValue":"MICROSOFT.AUTHORIZATION/ELEVATEACCESS/ACTION",)"
+      R"("ActivityStatusValue":"Success","Claims":CLAIMS})";
+  EXPECT_EQ(Rejected(With(act, "CLAIMS", R"({"upn":"root@x.example"})")), "accepted");
+  for (const char* claims : {"5", R"("{\"upn\":")", "[]", R"({"upn":7})", R"({"oid":{}})"}) {
+    EXPECT_TRUE(Names(Rejected(With(act, "CLAIMS", claims)), "claims")) << claims;
+  }
+  EXPECT_TRUE(Names(Rejected(With(With(act, "CLAIMS", R"({"upn":"root@x.example"})"),
+                                  R"("Success")", R"(["Failed"])")),
+                    "ActivityStatus"));
+  const std::string rest =
+      R"({"eventTimestamp":"2024-01-02T03:04:05Z","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e","operationName":{"value":)"
+      R"("Microsoft.Authorization/elevateAccess/action"},"caller":"root@x.example",)"
+      R"("category":{"value":"Administrative"},"status":STATUS})";
+  const std::string rest_ok = With(rest, "STATUS", R"({"value":"Succeeded"})");
+  EXPECT_EQ(Rejected(With(rest, "STATUS", R"({"value":"Succeeded"})")), "accepted");
+  EXPECT_TRUE(Names(Rejected(With(rest, "STATUS", "7")), "status"));
+  EXPECT_TRUE(Names(Rejected(With(rest_ok, R"({"value":"Administrative"})", "[1]")), "category"));
+  EXPECT_TRUE(
+      Names(Rejected(With(rest_ok, R"({"value":"Microsoft.Authorization/elevateAccess/action"})",
+                          R"(["Microsoft.Authorization/elevateAccess/action"])")),
+            "operationName"));
+  const std::string se =
+      R"({"Type":"SecurityEvent","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",)"
+      R"("EventID":4673,"Computer":"dc1","Account":ACCOUNT})";
+  EXPECT_EQ(Rejected(With(se, "ACCOUNT", R"("NW\\admin")")), "accepted");
+  for (const char* account : {"7", R"({"a":1})"}) {
+    EXPECT_TRUE(Names(Rejected(With(se, "ACCOUNT", account)), "Account")) << account;
+  }
+  const std::string signin = With(std::string(kSignIn), "STATUS", R"({"errorCode":0})");
+  for (const char* app : {"5", "{}", R"(["c44b4083-3bb0-49c1-b47d-974e53cbdf3c"])"}) {
+    EXPECT_TRUE(
+        Names(Rejected(With(signin, R"("c44b4083-3bb0-49c1-b47d-974e53cbdf3c")", app)), "appId"))
+        << app;
+  }
+  EXPECT_TRUE(Names(
+      Rejected(
+          R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z",)"
+          R"("AADTenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e","UserId":"U","ResultType":"0","AppId":["x"]})"),
+      "appId"));
+  EXPECT_TRUE(Names(
+      Rejected(
+          R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z",)"
+          R"("AADTenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e","UserId":"U","ResultType":"0","ResourceId":{}})"),
+      "resourceId"));
+  EXPECT_TRUE(
+      Names(Rejected(With(signin, R"("notApplied")", R"({"x":1})")), "conditionalAccessStatus"));
+}
+
+// z12a (siblings): a boolean a rule reads (isInteractive, isMfaRegistered, isAdmin, a device's
+// isCompliant / isManaged) written as an object, an array, or text or a number that is no boolean,
+// and a signIn's signInEventTypes that is no array, were read as absent: a non-interactive sign-in
+// counted as interactive, a service principal's sign-in as a user's.
+TEST_F(LenientFieldsTest, BooleansAndEventTypesOfAnotherTypeAreRejected) {
+  const std::string signin = With(std::string(kSignIn), "STATUS", R"({"errorCode":0})");
+  for (const char* v : {"{}", "[true]", R"("maybe")", "2"}) {
+    EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
+                                    std::string(R"("id":"s1","isInteractive":)") + v + ",")),
+                      "isInteractive"))
+        << v;
+  }
+  for (const char* v : {"true", "false", R"("True")", "0", R"("1")", R"("")", "null"}) {
+    EXPECT_EQ(Rejected(With(signin, R"("id":"s1",)",
+                            std::string(R"("id":"s1","isInteractive":)") + v + ",")),
+              "accepted")
+        << v;
+  }
+  EXPECT_TRUE(Names(
+      Rejected(With(signin, R"("id":"s1",)", R"("id":"s1","deviceDetail":{"isCompliant":"yes"},)")),
+      "isCompliant"));
+  EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
+                                  R"("id":"s1","signInEventTypes":"servicePrincipal",)")),
+                    "signInEventTypes"));
+  // Its JSON text (a dynamic column) is read as the array (it read as absent before).
+  const ParseResult& text =
+      Parse(R"({"id":"s2","createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
+            R"("status":{"errorCode":0},"signInEventTypes":"[\"nonInteractiveUser\"]"})");
+  ASSERT_EQ(text.events.size(), 1u);
+  EXPECT_EQ(text.events[0].signin.channel, SignInChannel::kNonInteractive);
+  EXPECT_TRUE(
+      Names(Rejected(R"({"id":"U1","userPrincipalName":"a@c.com","isMfaRegistered":[false],)"
+                     R"("lastUpdatedDateTime":"2024-05-01T00:00:00Z"})"),
+            "isMfaRegistered"));
+}
+
+// z12d: a tenant id (or account id, record id) written in upper case kept that case in the event
+// and the alert ("5E7A3C1D-..." beside "5e7a3c1d-..." for one tenant), dashless or not, whether
+// it came from the record, the frame or the source: GUIDs are now lower case throughout.
+TEST_F(LenientFieldsTest, GuidsOfAnyCaseReadInLowerCase) {
+  const std::string upper = "5E7A3C1D-8B2F-4D6A-9C0E-1F2A3B4C5D6E";
+  const std::string upper_dashless = "5E7A3C1D8B2F4D6A9C0E1F2A3B4C5D6E";
+  auto la = [](std::string_view tenant) {
+    return R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":")" +
+           std::string(tenant) +
+           R"(","Id":"DE1DE16D-0000-4000-8000-00000000000A","UserId":)"
+           R"("76E93D01-0000-4000-8000-00000000000B","ResultType":"0"})";
+  };
+  uint64_t hash = 0;
+  for (const std::string& t : {upper, upper_dashless, std::string(kTenant), "{" + upper + "}"}) {
+    const ParseResult& r = Parse(la(t));
+    ASSERT_EQ(r.events.size(), 1u) << t;
+    const Event& e = r.events[0];
+    EXPECT_EQ(e.tenant_id.view(), kTenant) << t;
+    EXPECT_EQ(e.account.id.view(), "76e93d01-0000-4000-8000-00000000000b") << t;
+    EXPECT_EQ(e.record_id.view(), "de1de16d-0000-4000-8000-00000000000a") << t;
+    if (hash == 0) hash = e.tenant_hash;
+    EXPECT_EQ(e.tenant_hash, hash) << t;
+  }
+  // The source's (--tenant) and a frame's tenant, for a record naming none.
+  const std::string graph =
+      R"({"id":"s1","createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
+      R"("status":{"errorCode":0}})";
+  for (const bool frame : {false, true}) {
+    ParseContext ctx;
+    (frame ? ctx.frame_tenant : ctx.source_tenant) = upper_dashless;
+    const ParseResult& r = parser_.Parse(graph, ctx);
+    ASSERT_EQ(r.events.size(), 1u);
+    EXPECT_EQ(r.events[0].tenant_id.view(), kTenant);
+    EXPECT_EQ(r.events[0].tenant_hash, hash);
+  }
+  // Non-GUID text keeps its case.
+  char buffer[36];
+  EXPECT_EQ(parsers::CanonicalId(" Directory_ABC ", buffer), "Directory_ABC");
 }
 
 }  // namespace

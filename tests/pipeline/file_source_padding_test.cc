@@ -84,5 +84,48 @@ TEST(FileSourcePadding, AnOversizedLineSaysItsRealSize) {
   EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kEnd);
 }
 
+// z12e: a followed file (`follow: true`) cuts a long line in its reader, and its dead letter named
+// the cut's size (max_message_bytes + the frame's room + 1) where a finished file's names the
+// line's real size (z9e): the reader now counts the rest it skips, whatever the reads' sizes, and
+// the line break (\n or \r\n) is no part of the size.
+TEST(FileSourcePadding, AFollowedFilesOversizedLineSaysItsRealSize) {
+  const std::string dir = TempDir("oversized_follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  const std::string huge = "{\"pad\":\"" + std::string(700 * 1024, 'x') + "\"}";
+  const std::string longer = "{\"pad\":\"" + std::string(65 * 1024, 'y') + "\"}";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string text = huge + "\r\n{\"b\":2}\n" + longer + "\n" + huge + "\n";
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+  }
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq, nullptr, 64 * 1024);
+  RawMessage m;
+  for (const std::string* line :
+       {&huge, static_cast<const std::string*>(nullptr), &longer, &huge}) {
+    ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(500)), ReceiveStatus::kMessage);
+    if (line == nullptr) {
+      EXPECT_EQ(m.payload, "{\"b\":2}");
+      EXPECT_EQ(m.whole_size, 0u);
+      continue;
+    }
+    // The size a dead letter names: the whole size of a cut line, else the payload's (a line
+    // whose newline is already in the reader's buffer arrives whole).
+    EXPECT_GT(m.payload.size(), 64u * 1024);
+    EXPECT_EQ(line->substr(0, m.payload.size()), m.payload);
+    EXPECT_EQ(m.whole_size != 0 ? m.whole_size : m.payload.size(), line->size());
+    if (line == &huge) {
+      EXPECT_LT(m.payload.size(), line->size());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace privmon
