@@ -359,6 +359,15 @@ uint8_t ListedFlags(const TenantSettings& tenant, const AccountRef& ref, const E
     listed |= kPrivilegedConfigured;
   return listed;
 }
+// The lists a rename record matches its account in by the former UPN alone: such a record names
+// the account by its new UPN's text and its former UPN's hash (parsers/audit_fields.cc).
+uint8_t FormerUpnListing(const TenantSettings& tenant, const AccountRef& ref) {
+  if (ref.upn_hash == 0 || ref.upn.empty() || ref.upn_hash == HashLower(ref.upn.view())) return 0;
+  uint8_t listed = 0;
+  if (tenant.break_glass.contains(ref.upn_hash)) listed |= kBreakGlass | kPrivilegedConfigured;
+  if (tenant.privileged_accounts.contains(ref.upn_hash)) listed |= kPrivilegedConfigured;
+  return listed;
+}
 }  // namespace
 
 void DetectionEngine::DropStaleListing(AccountState& st, const PrivilegedState& ps) {
@@ -368,7 +377,9 @@ void DetectionEngine::DropStaleListing(AccountState& st, const PrivilegedState& 
   // current config has it. What the config no longer lists is dropped now (a de-listed account
   // is no longer privileged or break-glass); what it newly lists is taken up by the account's
   // next record (Resolve: the listing's first effects, PRIV-SI-05's recheck, need one).
-  const uint8_t listed = ListedFlags(config_->ForTenant(ps.tenant_hash), KeptNames(ps), Event{});
+  const uint8_t listed =
+      static_cast<uint8_t>(ListedFlags(config_->ForTenant(ps.tenant_hash), KeptNames(ps), Event{}) |
+                           ps.former_upn_listing);
   st.flags &= static_cast<uint8_t>(
       ~(static_cast<uint8_t>(kPrivilegedConfigured | kBreakGlass) & static_cast<uint8_t>(~listed)));
 }
@@ -414,6 +425,7 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
     uint8_t listed = ListedFlags(tenant, ref, e);
     if (const PrivilegedState* kept_names = accounts_.PrivilegedIfAny(st)) {
       listed |= ListedFlags(tenant, KeptNames(*kept_names), e);
+      listed |= kept_names->former_upn_listing;  // renamed away from its listed UPN
     }
     // Listed before and still: not new (no second PRIV-SI-05 on a reload).
     const auto kept = static_cast<uint8_t>(st.flags & listed & kPrivilegedConfigured);
@@ -436,6 +448,11 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
   }
   if (st.privileged_index != UINT32_MAX) {
     PrivilegedState& ps = accounts_.Privileged(st);
+    // A rename away from a listed UPN: the kept names lose it, the listing is kept here (an audit
+    // record's target only; no hash per sign-in).
+    if (e.kind == EventKind::kAudit && (st.flags & kPrivilegedConfigured) != 0) {
+      ps.former_upn_listing |= FormerUpnListing(tenant, ref);
+    }
     KeepNames(ps, ref, t);
     // A listed account is privileged since its earliest event, whichever arrived first (the
     // PRIV-PA-05 basis before any success).

@@ -218,10 +218,18 @@ std::string_view QueryColumnName(dom::element column) {
 // workspace queried through the Data Explorer proxy): a bare array of frames, {"FrameType":
 // "DataSetHeader"}, {"FrameType": "DataTable", "TableKind": "PrimaryResult", "Columns": [...],
 // "Rows": [...]}, ..., {"FrameType": "DataSetCompletion"}: its DataTable frames are the tables.
-// A frame names its FrameType first (one compare per message: not a walk of every record's keys).
+// Kusto writes a frame's FrameType first, but a re-serializer may not (`jq -S` sorts it after
+// "Columns", "Cancelled" or "ErrorReportingPlacement"): a frame is an object of at most
+// kMaxKustoFrameMembers members, one of them "FrameType" with a string value. A frame has 3 to 7
+// members; a record far more, so a record's keys are walked only when it is that small (the size is
+// O(1)).
+constexpr std::size_t kMaxKustoFrameMembers = 8;
 bool IsKustoV2Frame(dom::object object) {
-  const auto first = object.begin();
-  return first != object.end() && first.key() == "FrameType";
+  if (object.size() > kMaxKustoFrameMembers) return false;
+  for (dom::key_value_pair field : object) {
+    if (field.key == "FrameType") return field.value.is_string();
+  }
+  return false;
 }
 
 bool IsKustoV2Frames(dom::array array) {

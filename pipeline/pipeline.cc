@@ -27,7 +27,7 @@ Pipeline::EmitState::EmitState(const PipelineSettings& settings, int64_t latenes
       // (no wall clock) in larger batches.
       wake_batch(settings.wall_clock ? WakeBatch::Latency() : WakeBatch::Throughput()),
       last_received_ns(NowNs()),
-      listing(std::max<std::size_t>(1, sources), 0) {}
+      last_tenant(std::max<std::size_t>(1, sources), 0) {}
 
 uint32_t ResolveShardCount(uint32_t configured) {
   if (configured != 0) return configured;
@@ -273,6 +273,15 @@ void Pipeline::SendMarks(uint32_t queue_parser, EmitState& st, bool flush) {
   });
 }
 
+void Pipeline::SendUnheldMarks(uint32_t queue_parser, EmitState& st, bool flush) {
+  st.marks.PublishUnheld(
+      flush, [&](uint64_t tenant_hash) { return st.Held(tenant_hash); },
+      [&](const ProgressMark& m) {
+        PushMark(queue_parser, m);
+        st.wake_batch.Pushed(shards_, st.last_received_ns);
+      });
+}
+
 void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, MessageSource& src,
                     std::size_t source_id, const RawMessage& raw, const ParseResult* result,
                     int64_t received_ns) {
@@ -351,9 +360,24 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   // events the marks go out anyway; a pause or the end of the source flushes them too.
   // Several inputs on one parse thread: a listing of one holds the marks while the others' messages
   // come between its pages.
-  st.SetListing(source_id, result->more_pages || raw.in_stream);
+  // Listings are told apart by tenant: a collector polling several tenants may interleave their
+  // pages on one input, and one tenant's last page must not end another's listing.
+  uint64_t tenant = st.last_tenant[source_id];
+  if (!result->events.empty()) {
+    tenant = result->events.front().tenant_hash;
+    for (const Event& e : result->events) {
+      if (e.tenant_hash != tenant) {
+        tenant = 0;  // a listing of several tenants holds them all
+        break;
+      }
+    }
+    st.last_tenant[source_id] = tenant;
+  }
+  const bool closed = st.SetListing(source_id, tenant, result->more_pages || raw.in_stream);
   if (st.open_listings > 0 && st.held_events < kMaxHeldEvents) {
     st.held_events += result->events.size() + 1;
+    // The tenants no listing holds move on (all of a listing that just ended).
+    SendUnheldMarks(queue_parser, st, closed);
     return;
   }
   SendMarks(queue_parser, st, false);
@@ -439,7 +463,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       if (status == ReceiveStatus::kEnd) {
         // Every mark of this source goes out before its end is published.
         // While another input's listing goes on, only this source's marks go (the others wait).
-        st.SetListing(source_ids[i], false);
+        st.EndListings(source_ids[i]);
         if (st.open_listings == 0) {
           SendMarks(parser, st, true);
         } else {
@@ -456,10 +480,14 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         continue;
       }
       if (status == ReceiveStatus::kIdle) {
-        // A pause ends this source's listing and brings every clock up, unless another input's
-        // listing goes on (its own pause, end or its last page sends them).
-        st.SetListing(source_ids[i], false);
-        if (st.open_listings == 0) SendMarks(parser, st, true);
+        // A pause ends this source's listings and brings every clock up, but those of the tenants
+        // whose listing goes on on another input (its own pause, end or last page sends them).
+        st.EndListings(source_ids[i]);
+        if (st.open_listings == 0) {
+          SendMarks(parser, st, true);
+        } else {
+          SendUnheldMarks(parser, st, true);
+        }
         continue;
       }
       const int64_t received_ns = NowNs();

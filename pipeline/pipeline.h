@@ -191,19 +191,43 @@ class Pipeline {
     // Events (+1 per message) emitted since the marks were last sent, while a listing goes on
     // (ParseResult::more_pages, RawMessage::in_stream).
     std::size_t held_events = 0;
-    // By source id: its latest message said its listing goes on; and how many do. While one does,
-    // no other input's message or pause on the same parse thread sends the marks (that cut the
-    // listing short: its older pages were late against its newest). Sized once.
-    std::vector<uint8_t> listing;
+    // The listings that go on: by source id and tenant, its latest message of that tenant said
+    // its listing goes on (tenant 0: a message of several tenants, which holds every tenant).
+    // While one does, no other message or pause on the same parse thread sends that tenant's marks
+    // (that cut the listing short: its older pages were late against its newest); other tenants'
+    // marks go on (one collector interleaving several tenants' listings). A few entries at most.
+    struct OpenListing {
+      std::size_t source_id = 0;
+      uint64_t tenant_hash = 0;
+    };
+    std::vector<OpenListing> listings;
+    std::vector<uint64_t> last_tenant;  // by source id: the tenant of its latest message
     std::size_t open_listings = 0;
-    void SetListing(std::size_t source_id, bool goes_on) {
-      if ((listing[source_id] != 0) == goes_on) return;
-      listing[source_id] = goes_on ? 1 : 0;
-      if (goes_on) {
-        ++open_listings;
-      } else {
-        --open_listings;
+    // True when this closed a listing.
+    bool SetListing(std::size_t source_id, uint64_t tenant_hash, bool goes_on) {
+      for (std::size_t i = 0; i < listings.size(); ++i) {
+        if (listings[i].source_id != source_id || listings[i].tenant_hash != tenant_hash) continue;
+        if (goes_on) return false;
+        listings[i] = listings.back();
+        listings.pop_back();
+        open_listings = listings.size();
+        return true;
       }
+      if (goes_on) listings.push_back(OpenListing{source_id, tenant_hash});
+      open_listings = listings.size();
+      return false;
+    }
+    // A pause or the end of a source ends each of its listings.
+    void EndListings(std::size_t source_id) {
+      std::erase_if(listings, [&](const OpenListing& l) { return l.source_id == source_id; });
+      open_listings = listings.size();
+    }
+    // True while a listing of this tenant (or of several tenants) goes on.
+    bool Held(uint64_t tenant_hash) const {
+      for (const OpenListing& l : listings) {
+        if (l.tenant_hash == tenant_hash || l.tenant_hash == 0) return true;
+      }
+      return false;
     }
   };
   // The most events a listing that goes on holds the marks for (dedupe memory grows with it).
@@ -220,6 +244,8 @@ class Pipeline {
             std::size_t source_id, const RawMessage& raw, const ParseResult* result,
             int64_t received_ns);
   void SendMarks(uint32_t queue_parser, EmitState& st, bool flush);
+  // The marks of the tenants no listing holds (EmitState::Held); `flush` sends all of theirs.
+  void SendUnheldMarks(uint32_t queue_parser, EmitState& st, bool flush);
   void WakeIfPending(EmitState& st) {
     if (!st.wake_batch.pending()) return;
     WakeShards();

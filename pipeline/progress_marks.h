@@ -67,6 +67,30 @@ class ProgressMarks {
     pending_.clear();
   }
 
+  // As Publish, for the tenants `held(tenant_hash)` says no: a held tenant's moved entries stay
+  // moved for a later Publish, and no input mark goes (an input's floor holds every tenant).
+  template <class Held, class Send>
+  void PublishUnheld(bool flush, Held&& held, Send&& send) {
+    kept_.clear();
+    if (flush) {
+      for (auto& [key, entry] : entries_) {
+        if (!held(entry.tenant_hash)) Queue(entry, true);
+      }
+    }
+    for (uint64_t key : touched_) {
+      Entry& entry = entries_.find(key)->second;
+      if (held(entry.tenant_hash)) {
+        entry.touched = true;
+        kept_.push_back(key);
+      } else if (!flush) {
+        Queue(entry, false);
+      }
+    }
+    touched_.swap(kept_);
+    for (const ProgressMark& m : pending_) send(m);
+    pending_.clear();
+  }
+
   // At the end of a source whose clock sources are [first, first + count): sends every mark of
   // those (as a flush does) and none of the others' (another input's listing holds them).
   template <class Send>
@@ -101,6 +125,7 @@ class ProgressMarks {
   int64_t skew_us_;
   absl::flat_hash_map<uint64_t, Entry> entries_;  // key: HashCombine(tenant, source)
   std::vector<uint64_t> touched_;                 // keys touched by the current message
+  std::vector<uint64_t> kept_;                    // PublishUnheld: the held ones among them
   absl::flat_hash_map<uint32_t, Input> inputs_;   // input marks (AdmitInput), by source
   bool inputs_moved_ = false;                     // an input's newest moved since the last Publish
   std::vector<ProgressMark> pending_;  // the marks of one Publish (kept for its capacity)

@@ -65,6 +65,11 @@ struct PrivilegedState {
   // one, a background token refresh, completes no MFA prompt). In what was padding: checkpoints
   // unchanged (one of an older format reads its padding, at worst a few stale marks).
   uint8_t interactive_successes = 0;
+  // kBreakGlass | kPrivilegedConfigured as the config listed the account by a former UPN (a
+  // rename record matches lists by it: parsers/audit_fields.cc), which `upn` no longer holds: a
+  // reload or a restore re-reads the listing from the kept names and keeps these. In what was
+  // padding, as above (older checkpoints read 0: written from value-initialized states).
+  uint8_t former_upn_listing = 0;
   TimeRing<16> bad_passwords;        // PRIV-SI-01
   TimeRing<8> lockouts;              // PRIV-SI-06
   TimeRing<8> strong_auth_failures;  // PRIV-SI-04 (500121)

@@ -53,5 +53,35 @@ TEST(GuestListing, AGuestListedByHomeAddressStaysListedAfterAReloadWhenNamedById
   }
 }
 
+// m6c (tests/scripts/variations.py, restart form, over j09 / u01 / v08): a break-glass account
+// listed by its former UPN and renamed ("Update user", the UPN's oldValue listed) kept its listing
+// only until a reload or a restore: those re-read the listing from the kept names (its id and its
+// newest UPN, which no list holds), so its sign-in under the new UPN raised no PRIV-BG-01. The
+// listing by the former UPN is now kept with the account (PrivilegedState::former_upn_listing).
+TEST(RenamedListing, ABreakGlassAccountRenamedAwayFromItsListedUpnStaysListedAfterAReload) {
+  const std::string yaml =
+      "tenants:\n  \"" + std::string(kTenant) + "\":\n    break_glass: [bg-old@contoso.example]\n";
+  const ConfigLoadResult loaded = LoadConfigText(yaml);
+  ASSERT_TRUE(loaded.errors.empty());
+  EngineHarness h(loaded.config);
+  // The rename as parsers/audit_fields.cc reads it: the new UPN's text, the former one's hash.
+  Event rename = Audit(kTenant, Activity::kUpdateUser, "Update user", "bg-new@contoso.example",
+                       "2026-09-01T08:00:00Z");
+  rename.account = Account(kTenant, "bg-new@contoso.example", "id-bg");
+  rename.account.upn_hash = HashLower("bg-old@contoso.example");
+  rename.audit.category = AuditCategory::kUserManagement;
+  h.Feed(rename);
+  Event before = SignIn(kTenant, "bg-new@contoso.example", "2026-09-01T08:05:00Z");
+  before.account = Account(kTenant, "bg-new@contoso.example", "id-bg");
+  h.Feed(before);
+  EXPECT_EQ(CountBg01(h.Drain()), 1);  // listed by its former UPN: as before
+  h.engine().OnConfig(LoadConfigText(yaml).config);
+  Event after = SignIn(kTenant, "bg-new@contoso.example", "2026-09-01T10:00:00Z");  // next hour
+  after.account = Account(kTenant, "bg-new@contoso.example", "id-bg");
+  h.Feed(after);
+  h.Finish();
+  EXPECT_EQ(CountBg01(h.Drain()), 1);
+}
+
 }  // namespace
 }  // namespace privmon::testing

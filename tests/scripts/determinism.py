@@ -121,6 +121,116 @@ def shuffle_within(msgs, lateness, rng):
     return [msgs[i][0] for i in out]
 
 
+def containers(obj):
+    """The lists of records a message holds that may be reordered: an Event Hubs batch's
+    `records`, a Graph page's `value`, a bare array's elements (of records or of batches), a Log
+    Analytics / Kusto v1 table's `rows`, a Kusto v2 DataTable frame's `Rows`, a Graph $batch's
+    responses and their pages' `value`, an Elasticsearch response's hits or `docs`."""
+    if isinstance(obj, list):
+        if all(isinstance(e, dict) and "FrameType" in e for e in obj):
+            return [f["Rows"] for f in obj if f.get("FrameType") == "DataTable"
+                    and isinstance(f.get("Rows"), list)]
+        out = [obj]
+        for e in obj:
+            if isinstance(e, dict):
+                out += containers(e)
+        return out
+    if not isinstance(obj, dict):
+        return []
+    out = []
+    for key in ("records", "value", "Records", "Value"):
+        if isinstance(obj.get(key), list):
+            out.append(obj[key])
+    if isinstance(obj.get("docs"), list):  # an Elasticsearch _mget response
+        out.append(obj["docs"])
+    hits = obj.get("hits")
+    if isinstance(hits, dict) and isinstance(hits.get("hits"), list):  # a search response
+        out.append(hits["hits"])
+    if isinstance(obj.get("responses"), list):  # a Graph $batch or an _msearch response
+        out.append(obj["responses"])
+        for r in obj["responses"]:
+            if isinstance(r, dict):
+                out += containers(r.get("body") if isinstance(r.get("body"), dict) else r)
+    for key in ("tables", "Tables"):
+        for t in obj.get(key) or []:
+            rows = t.get("rows", t.get("Rows")) if isinstance(t, dict) else None
+            if isinstance(rows, list):
+                out.append(rows)
+    return out
+
+
+def shuffle_inside(line, lateness, rng):
+    """The message on `line` with the records of each of its containers in a random order within
+    the lateness (as shuffle_within), re-serialized compactly; the line itself when nothing in it
+    can move (one record, or a record without an ISO time)."""
+    text = line.decode("utf-8", "replace").strip("\r\x00 ")
+    frame = ""
+    if "\t" in text and not text.startswith(("{", "[")):
+        frame, text = text.split("\t", 1)
+        frame += "\t"
+    try:
+        obj = json.loads(text, object_pairs_hook=dict)
+    except ValueError:
+        return line, False
+    moved = False
+    for items in containers(obj):
+        if len(items) < 2:
+            continue
+        elems = []
+        for e in items:
+            times = iso_times(json.dumps(e, ensure_ascii=False))
+            if not times:
+                break
+            elems.append((e, min(times), max(times)))
+        else:
+            for _ in range(10):  # an order that moves something, when one is allowed
+                order = shuffle_within(elems, lateness, rng)
+                if order != items:
+                    break
+            if order != items:
+                items[:] = order
+                moved = True
+    if not moved:
+        return line, False
+    return (frame + json.dumps(obj, ensure_ascii=False, separators=(",", ":"))).encode(), True
+
+
+def shuffle_documents(data, lateness, rng):
+    """A file that is not one message per line (pretty-printed documents, UTF-8 or UTF-16 with its
+    byte order mark) with the records inside each of its documents shuffled as shuffle_inside does,
+    written back indented in the file's encoding; None when it is not a sequence of JSON values."""
+    encoding, bom = "utf-8", b""
+    for mark, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(mark):
+            encoding, bom, data = enc, mark, data[len(mark):]
+            break
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    decoder = json.JSONDecoder(object_pairs_hook=dict)
+    docs, pos = [], 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n\x00":
+            pos += 1
+        if pos >= len(text):
+            break
+        try:
+            obj, pos = decoder.raw_decode(text, pos)
+        except ValueError:
+            return None
+        docs.append(obj)
+    moved = False
+    out = []
+    for obj in docs:
+        line, m = shuffle_inside(json.dumps(obj, ensure_ascii=False).encode(), lateness, rng)
+        moved |= m
+        out.append(json.dumps(json.loads(line), ensure_ascii=False, indent=2))
+    if not moved:
+        return None
+    return bom + ("\n".join(out) + "\n").encode(encoding)
+
+
 def read_alerts(text):
     """{(alert_id, rule, accounts, final count)}: accounts = every name the alert's lines give
     (operations.md "Suppression and update lines": which verdict of a bucket arrived first may
@@ -243,6 +353,26 @@ def check_case(privmon, case, opts, work):
     opts.note = f"{len(msgs)} messages shuffled" if msgs and len(msgs) > 1 else "not shuffled"
 
     inputs = [("as written", input_path)]
+    # The records inside one message (a batch, a page, an array, a table's rows) move too.
+    inside_lines = [m[0] for m in msgs] if msgs else []
+    inside = []
+    if msgs:
+        rng = random.Random(0)
+        moved = [shuffle_inside(line, lateness - LATENESS_MARGIN, rng) for line in inside_lines]
+        if any(m[1] for m in moved):
+            p = os.path.join(work, "inside.ndjson")
+            with open(p, "wb") as f:
+                f.write(b"\n".join(m[0] for m in moved) + b"\n")
+            inside = [("records shuffled inside their messages", p)]
+            opts.note += f", records inside {sum(m[1] for m in moved)} message(s) shuffled"
+    elif not msgs:
+        doc = shuffle_documents(data, lateness - LATENESS_MARGIN, random.Random(0))
+        if doc is not None:
+            p = os.path.join(work, "inside.json")
+            with open(p, "wb") as f:
+                f.write(doc)
+            inside = [("records shuffled inside their documents", p)]
+            opts.note += ", records inside its documents shuffled"
     if msgs and len(msgs) > 1:
         for seed in range(1, opts.seeds + 1):
             order = shuffle_within(msgs, lateness - LATENESS_MARGIN, random.Random(seed))
@@ -250,6 +380,7 @@ def check_case(privmon, case, opts, work):
             with open(p, "wb") as f:
                 f.write(b"\n".join(order) + b"\n")
             inputs.append((f"shuffled seed {seed}", p))
+    inputs += inside
 
     cfg_path = os.path.join(work, "scan.yaml")
     write_config(base, cfg_path, 1, 1)
