@@ -103,6 +103,28 @@ TEST(CustomTables, RowsOfACustomTableAreRefusedAsSuch) {
   EXPECT_NE(audit.rejections[0].detail.find("custom table"), std::string_view::npos);
 }
 
+// k14b: a query response refused as oversized (its parts, each the table's columns and whole
+// rows, could not be made) says so, not only "message above max_message_bytes".
+TEST(QueryResponses, AnOversizedQueryResponseSaysWhyNoRowWasRead) {
+  RecordParser parser(200);
+  const std::string columns =
+      R"({"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},)"
+      R"({"name":"UserPrincipalName","type":"string"},{"name":"ResultType","type":"string"},)";
+  const ParseResult& header = Parse(parser, columns + std::string(60, ' '));
+  ASSERT_EQ(header.rejections.size(), 1u);
+  EXPECT_EQ(header.rejections[0].reason, RejectReason::kOversized);
+  EXPECT_NE(header.rejections[0].detail.find("columns alone"), std::string_view::npos)
+      << header.rejections[0].detail;
+  const ParseResult& row = Parse(parser, R"({"tables":[{"name":"PrimaryResult","columns":[],)"
+                                         R"("rows":[["2025-05-06T07:42:19Z",")" +
+                                             std::string(200, 'x'));
+  ASSERT_EQ(row.rejections.size(), 1u);
+  EXPECT_NE(row.rejections[0].detail.find("columns with a row"), std::string_view::npos);
+  const ParseResult& other = Parse(parser, R"({"value":")" + std::string(300, 'x'));
+  ASSERT_EQ(other.rejections.size(), 1u);
+  EXPECT_EQ(other.rejections[0].detail, "message above max_message_bytes");
+}
+
 constexpr std::string_view kDiagSignIn =
     R"({"time":"2025-05-06T07:42:19Z","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",)"
     R"("category":"SignInLogs","resultType":"50126","properties":{"id":"de1de16d",)"
