@@ -208,6 +208,29 @@ TEST(ReplayCommand, APrettyPrintedGraphListingIsSentAsPagesOfOneListing) {
   EXPECT_EQ(payloads[2], R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs"})");
 }
 
+// Pages of a listing must fit the `run` they go to, whose max_message_bytes replay does not know:
+// 1 MiB pages were refused whole as oversized by a run with a 64 KiB limit (every record lost,
+// where the elements alone were read). Pages hold at most 64 KiB of elements; the next-page link
+// keeps the clock held across them.
+TEST(ReplayCommand, PagesOfAListingStayWithin64KiB) {
+  PullEndpoint pull;
+  std::string text = "[\n";
+  for (int i = 0; i < 100; ++i) {
+    text += std::string(i > 0 ? ",\n" : "") + "  {\"id\": \"" + std::to_string(i) +
+            "\", \"note\": \"" + std::string(1000, 'x') + "\"}";
+  }
+  text += "\n]\n";
+  const std::string file = WriteTempFile("long.json", text);
+  int rc = -1;
+  auto got = ReplayAndReceive(Options(file, pull), pull, 2, &rc);
+  EXPECT_EQ(rc, 0);
+  const std::vector<std::string> payloads = Payloads(got);
+  ASSERT_EQ(payloads.size(), 2u);
+  EXPECT_LE(payloads[0].size(), (64u << 10) + 100);
+  EXPECT_NE(payloads[0].find("privmon-replay:listing-continues"), std::string::npos);
+  EXPECT_EQ(payloads[1].find("privmon-replay:listing-continues"), std::string::npos);
+}
+
 TEST(ReplayCommand, TranscodesAUtf16FileWithAByteOrderMark) {
   PullEndpoint pull;
   // Windows PowerShell 5's Out-File writes UTF-16LE with a byte order mark.

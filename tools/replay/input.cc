@@ -89,7 +89,11 @@ bool NeedsFileSource(std::string_view data) {
 // "records", "tables", "hits", "docs", "responses", "FrameType", "_source", "_index" or
 // "@odata." annotations) are sent alone, as before: read as an element of a page they would not be
 // read as the parser reads them alone.
-constexpr std::size_t kReplayPageBytes = 1u << 20;
+// 64 KiB: a page must fit the `run` it is sent to, whose max_message_bytes replay does not know
+// (1 MiB pages were refused as oversized by a run with a smaller limit, every record of them lost,
+// where the elements alone were read); the next-page link holds the clock across pages, so a
+// smaller page costs messages, not verdicts.
+constexpr std::size_t kReplayPageBytes = 64u << 10;
 constexpr std::string_view kReplayNextLink = "privmon-replay:listing-continues";
 
 class ListingPages {
