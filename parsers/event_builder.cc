@@ -126,6 +126,53 @@ bool HasSignInMember(const RecordFields& f) {
          f.event_type_service_principal || f.event_type_managed_identity || f.fraud_denied;
 }
 
+constexpr std::string_view kCustomTableOtherColumnsDetail =
+    "Log Analytics custom table (a Type ending in _CL) without type-suffixed columns (a DCR-based "
+    "table: Logs ingestion API or a workspace transformation) whose columns are not those of "
+    "SigninLogs (TimeGenerated or CreatedDateTime, UserId or UserPrincipalName, ResultType or "
+    "Status, ...) or AuditLogs (ActivityDateTime or TimeGenerated, ActivityDisplayName or "
+    "OperationName, LoggedByService, Result, ...): not read; define the table with the Entra "
+    "table's columns, or rename them in the DCR's transformation";
+
+// A custom table's row with no type-suffixed column: a DCR-based table (Logs ingestion API, a
+// workspace transformation), whose columns are named as its DCR defines them, often the Entra
+// table's own (SigninLogs_CL holding SigninLogs' columns). Read as the table whose columns it
+// carries: a sign-in needs its time, user and stated outcome (ResultType or Status: a sign-in
+// without one would read as a success); an audit its time, activity, LoggedByService and
+// Result. A table named for another Entra log privmon does not read, or for another table, and
+// a row with neither set of columns is refused with a detail saying so. Cold.
+Kind CustomTableByColumns(const RecordFields& f, std::string_view& unknown_detail) {
+  std::string_view base = TrimSpaces(f.type);
+  base.remove_suffix(3);  // "_CL"
+  const bool has_time =
+      !f.time_generated.empty() || !f.created_date_time.empty() || !f.activity_date_time.empty();
+  const bool has_outcome = !TrimSpaces(f.result_type).empty() || !TrimSpaces(f.error_code).empty();
+  const bool audit_columns =
+      has_time && !TrimSpaces(f.logged_by_service).empty() && !TrimSpaces(f.result).empty() &&
+      (!TrimSpaces(f.activity_display_name).empty() || !TrimSpaces(f.operation_name).empty());
+  const bool user_signin_columns =
+      has_time && has_outcome && (!f.user_id.empty() || !f.upn.empty()) && HasSignInMember(f);
+  const SignInChannel channel =
+      f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive;
+  const Kind named = FromLogAnalyticsType(base);
+  if (named.known) {
+    if (named.kind == EventKind::kAudit && audit_columns) return named;
+    if (named.kind == EventKind::kSignIn && has_time && has_outcome &&
+        (named.principal == PrincipalType::kUser ? user_signin_columns
+                                                 : !TrimSpaces(f.service_principal_id).empty())) {
+      return named;
+    }
+  } else if (!IsOtherEntraTable(base)) {
+    if (audit_columns && !user_signin_columns)
+      return Of(RecordFormat::kLogAnalytics, EventKind::kAudit);
+    if (user_signin_columns && !audit_columns) {
+      return SignIn(RecordFormat::kLogAnalytics, PrincipalType::kUser, channel);
+    }
+  }
+  unknown_detail = kCustomTableOtherColumnsDetail;
+  return {};
+}
+
 }  // namespace
 
 std::optional<SkippedCategory> OtherLogByMembers(const RecordFields& f) {
@@ -169,6 +216,7 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
     // Before any column is trusted: a custom table's `SigninLogs_CL` row is refused as such,
     // whatever columns of the Entra tables it happens to carry unsuffixed.
     if (IsCustomTable(f.type)) [[unlikely]] {
+      if (!f.suffixed_columns) return CustomTableByColumns(f, unknown_detail);
       unknown_detail = kCustomTableDetail;
       return {};
     }

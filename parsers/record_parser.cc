@@ -289,6 +289,25 @@ uint64_t QueryResultTables(dom::array tables) {
   return read != 0 ? read : kAll;  // no result named: read them all, as without a TOC
 }
 
+// The reason an oversized message is refused. The file source hands a query response longer than
+// a message out in parts, each its table's name and columns and as many rows as fit: a part
+// refused as oversized is one whose table's columns alone, or columns with one row, do not fit
+// (every row of the response lost with it). Cold.
+std::string_view OversizedDetail(std::string_view msg) {
+  const std::string_view head = msg.substr(0, 256);
+  const bool query_response = parsers::ContainsIgnoreCase(head, "\"tables\"") ||
+                              parsers::ContainsIgnoreCase(head, "\"FrameType\"");
+  if (!query_response) return "message above max_message_bytes";
+  return parsers::ContainsIgnoreCase(msg, "\"rows\":")
+             ? "query response above max_message_bytes: its table's name and columns with a "
+               "row do not fit one message (the response is handed out in parts of whole rows, "
+               "each after the columns), so the rows from that one on are not read; raise "
+               "pipeline.max_message_bytes"
+             : "query response above max_message_bytes: its table's name and columns alone do "
+               "not fit one message (the response is handed out in parts of whole rows, each "
+               "after the columns), so none of its rows is read; raise pipeline.max_message_bytes";
+}
+
 // True when `text` holds a \u escape of a UTF-16 surrogate without its pair (a high one not
 // followed by a low one, or a low one alone): JSON text a UTF-16 string cut mid-character made.
 bool HasLoneSurrogateEscape(std::string_view text) {
@@ -498,7 +517,7 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   ClearResult();
   message = msg;
   if (msg.size() > max_message_bytes) {
-    Reject(RejectReason::kOversized, msg, "message above max_message_bytes");
+    Reject(RejectReason::kOversized, msg, OversizedDetail(msg));
     return;
   }
   // Windows tools (PowerShell's Out-File, exports) start UTF-8 text with a byte order mark: it is

@@ -127,9 +127,10 @@ void JsonStreamFramer::Reset() {
   status_ = -1;
   in_body_ = body_elements_ = false;
   skip_to_ = Mode::kNone;
-  tables_key_ = rows_key_ = table_ordinal_ = 0;
+  tables_key_ = rows_key_ = table_ordinal_ = table_parts_ = 0;
+  rows_start_ = 0;
   table_base_ = kTablesBase;
-  table_columns_ = rows_open_ = rebuild_ = frame_rows_ = rows_end_part_ = false;
+  table_columns_ = rows_open_ = rebuild_ = frame_rows_ = rows_end_part_ = frame_named_ = false;
   table_start_ = last_row_end_ = table_key_start_ = part_start_ = 0;
 }
 
@@ -281,6 +282,7 @@ bool JsonStreamFramer::ResponseStructure(char c) {
 }
 
 bool JsonStreamFramer::FlushRows() {
+  ++table_parts_;
   // The message: the response so far up to its last complete row, its open rows array, table and
   // tables array closed. The bytes after that row (a row begun) are kept for the next message.
   carry_.assign(buf_.get() + last_row_end_, len_ - last_row_end_);
@@ -300,9 +302,16 @@ void JsonStreamFramer::RebuildRows() {
   const bool line_break = line_break_;
   line_break_ = false;
   len_ = 0;
-  if (table_base_ == kTablesBase) Append(kTablesOpen);
+  if (table_base_ == kTablesBase) {
+    Append(kTablesOpen);
+    // A later table of a v1 response: the tables before it stand as empty objects (no columns,
+    // no rows: nothing read), so that a table of contents in a later part still names each table
+    // by its ordinal in the response.
+    for (int i = 1; i < table_ordinal_; ++i) Append("{},");
+  }
   table_start_ = len_;
   Append(table_header_);
+  rows_start_ = len_;
   std::string_view rest = carry_;
   while (!rest.empty() && (IsBlank(rest.front()) || rest.front() == ',')) rest.remove_prefix(1);
   Append(rest);
@@ -335,6 +344,8 @@ void JsonStreamFramer::TableStructure(char c, int depth_before, Byte b) {
   if (b == Byte::kStringClose && depth == base) {  // a member key of the table (or a value)
     const std::string_view key(buf_.get() + table_key_start_ + 1, len_ - table_key_start_ - 2);
     if (parsers::EqualsIgnoreCase(key, "columns")) table_columns_ = true;
+    // A Kusto v2 frame names its FrameType (first, as the service writes it).
+    if (base == kFrameBase && key == "FrameType") frame_named_ = true;
     rows_key_ = parsers::EqualsIgnoreCase(key, "rows") ? 1 : 0;
     return;
   }
@@ -350,7 +361,12 @@ void JsonStreamFramer::TableStructure(char c, int depth_before, Byte b) {
     // the table stays in that part with no rows, so the contents' ordinals still name it.
     // So too a Kusto v2 DataTable frame's rows: the bytes after its rows (the frame's close, as
     // pretty-printed as the rest) have no room counted at the last row's end.
-    rows_end_part_ = rows_open_ && last_row_end_ > 0 && len_ > max_bytes_ / 2;
+    // A later table is cut there only when it was cut before or its rows are long (a query's
+    // result; the tables about the query, @ExtendedProperties and QueryStatus, are a few rows):
+    // a part without the contents reads every table it holds.
+    rows_end_part_ = rows_open_ && last_row_end_ > 0 && len_ > max_bytes_ / 2 &&
+                     (base != kTablesBase || table_ordinal_ == 1 || table_parts_ > 0 ||
+                      len_ - rows_start_ > max_bytes_ / 4);
     rows_open_ = false;
     if (!rows_end_part_) last_row_end_ = 0;
     return;
@@ -362,10 +378,13 @@ void JsonStreamFramer::TableStructure(char c, int depth_before, Byte b) {
     // The rows open. Rows are chunked only where the columns that name them came before them (as
     // the query API, az rest and the Kusto clients write them).
     rows_key_ = 0;
-    // In a v1 response, the first table's only: each part then opens with it, so that a Kusto
-    // table of contents (in the last part, with the tables after it) names the tables by their
-    // ordinals in the response. A later table is gathered whole, as before.
-    rows_open_ = table_columns_ && (base != kTablesBase || table_ordinal_ == 1);
+    // In a v1 response, any table's: a part of a later table opens with an empty object in the
+    // place of each table before it (RebuildRows), so that a Kusto table of contents (in the
+    // last part, with the tables after it) names the tables by their ordinals in the response,
+    // whichever of them holds the query's result.
+    rows_open_ = table_columns_;
+    table_parts_ = 0;
+    rows_start_ = len_;
     if (rows_open_) table_header_.assign(buf_.get() + table_start_, len_ - table_start_);
   } else if (b != Byte::kStringOpen) {
     rows_key_ = 0;
@@ -525,6 +544,17 @@ bool JsonStreamFramer::Scan() {
           }
           hits_key_ = c == '}' ? 0 : 1;
         }
+        if (tables_key_ == 3 && !rows_open_) {
+          // A query response's tables outside the rows being cut (their names and columns, the
+          // tables about the query) are gathered without their blanks and line breaks: an
+          // indented column list (`az rest`, the portal's download) is several times its compact
+          // size, and each part repeats it before its rows.
+          line_break_ = false;
+          if (IsBlank(c)) {
+            scan_.Step(c);
+            continue;
+          }
+        }
         const Byte b = scan_.Step(c);
         if (b == Byte::kStringOpen &&
             (scan_.depth() == 1 || (hits_key_ > 0 && scan_.depth() == 2))) {
@@ -578,6 +608,7 @@ bool JsonStreamFramer::Scan() {
           element_kind_ = (c == '{' || c == '[') ? c : (c == '"' ? '"' : 's');
           // An object of a top-level array may be a Kusto v2 frame (its rows cut as a table's).
           frame_rows_ = top_array_ && c == '{';
+          frame_named_ = false;
           table_base_ = kFrameBase;
           table_columns_ = rows_open_ = false;
           rows_key_ = 0;
@@ -598,6 +629,15 @@ bool JsonStreamFramer::Scan() {
         if (frame_rows_ && RowsPartFull()) return FlushRows();
         ++pos_;
         if (frame_rows_ && SkipBetweenRows(c)) continue;
+        if (frame_named_ && !rows_open_ && !scan_.in_string()) {
+          // A Kusto v2 frame outside the rows being cut: gathered without blanks, as a v1
+          // response's tables are (its indented Columns repeat in every part).
+          line_break_ = false;
+          if (IsBlank(c)) {
+            scan_.Step(c);
+            continue;
+          }
+        }
         const int depth_before = scan_.depth();
         Append(std::string_view(&c, 1));
         const Byte b = scan_.Step(c);

@@ -29,13 +29,19 @@
 //   "Tables" / "Columns" / "Rows" too) longer than max_bytes is handed out in parts: before a byte
 //   would make the message too long, the rows gathered so far go out as a response of their own
 //   (`{"tables":[` the table's members before its rows `,"rows":[` rows `]}]}`), and the next part
-//   opens with the same table members (its name and columns, which name the rows). Only the
-//   first table's rows, and only where its columns come before them, are cut so; and a response
-//   past half of max_bytes at the end of that table's rows is cut there too (the table stays, with
-//   no rows, in the part with the tables after it, so a Kusto v1 table of contents there still
-//   names each table by its ordinal). A response within max_bytes / 2 is one message as before. A
+//   opens with the same table members (its name and columns, which name the rows). Any table's
+//   rows are cut so where its columns come before them; a part of a later table holds an empty
+//   object `{}` in the place of each table before it. A response past half of max_bytes at the end
+//   of a table's rows is cut there too (the first table's, a table cut before, or one whose rows
+//   pass max_bytes / 4: not the few rows of @ExtendedProperties or QueryStatus); the table stays,
+//   with no rows, in the part with the tables after it, so a Kusto v1 table of contents there
+//   still names each table by its ordinal, whichever holds the query's result. Outside the rows
+//   being cut, the tables are gathered without blanks or line breaks (an indented column list is
+//   several times its compact size, and every part repeats it). A response within max_bytes / 2
+//   is one message as before. A
 //   Kusto v2 DataTable frame (an element of a streamed frame array) longer than max_bytes likewise:
-//   each part is the frame's members before its rows, then rows, `]}`.
+//   each part is the frame's members before its rows (gathered without blanks once the frame has
+//   named its FrameType), then rows, `]}`.
 // - A value or element above `max_bytes` is handed out cut to max_bytes + 1 bytes (the parser
 //   rejects it as oversized and dead-letters a prefix) and the rest of it is skipped.
 // - Abort() (the source saw a line that starts a new value at column 0: the open one was cut short)
@@ -205,9 +211,12 @@ class JsonStreamFramer {
   static constexpr int kFrameBase = 1;
   int table_base_ = kTablesBase;
   bool frame_rows_ = false;
+  bool frame_named_ = false;  // frame_rows_: the element named its "FrameType" (a v2 frame)
   bool rows_end_part_ = false;
   int table_ordinal_ = 0;  // the tables of a v1 response begun so far (1: the first)  // a table's
                            // rows just ended in a long response: a part goes out
+  int table_parts_ = 0;    // parts handed out of the rows of the table being read
+  std::size_t rows_start_ = 0;  // offset in buf_ of the rows' '[' (of this part)
   bool table_columns_ = false;
   bool rows_open_ = false;
   bool rebuild_ = false;

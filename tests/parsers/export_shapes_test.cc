@@ -103,6 +103,74 @@ TEST(CustomTables, RowsOfACustomTableAreRefusedAsSuch) {
   EXPECT_NE(audit.rejections[0].detail.find("custom table"), std::string_view::npos);
 }
 
+// k14e: a DCR-based custom table (Logs ingestion API, a workspace transformation) has the
+// columns its DCR defines, with no type suffixes: SigninLogs_CL / AuditLogs_CL defined with the
+// Entra tables' own columns were refused like the Data Collector API's. A row with the columns of
+// a table privmon reads is read as that table's; one without (no outcome, no LoggedByService) or
+// named for another Entra log is refused with a detail saying what it lacks.
+TEST(CustomTables, DcrTablesWithTheEntraTablesColumnsAreRead) {
+  RecordParser parser;
+  const std::string signin =
+      R"({"TimeGenerated":"2025-05-06T07:42:19Z","CreatedDateTime":"2025-05-06T07:42:19Z",)"
+      R"("AADTenantId":")" +
+      std::string(kTenant) +
+      R"(","UserPrincipalName":"adm-egarcia@northwind.example",)"
+      R"("UserId":"76e93d01-bdfe-56dd-b663-076e69ceb7bb","IPAddress":"192.0.2.200",)"
+      R"("ClientAppUsed":"Browser","IsInteractive":true)";
+  for (std::string_view type : {"SigninLogs_CL", "EntraSignIns_CL"}) {
+    const ParseResult& r =
+        Parse(parser, signin + R"(,"ResultType":"50126","Type":")" + std::string(type) + "\"}");
+    ASSERT_EQ(r.events.size(), 1u) << type;
+    EXPECT_EQ(r.events[0].kind, EventKind::kSignIn);
+    EXPECT_EQ(r.events[0].account.upn.view(), "adm-egarcia@northwind.example");
+  }
+  // No outcome (no ResultType or Status): read, it would be a success.
+  const ParseResult& no_outcome = Parse(parser, signin + R"(,"Type":"SigninLogs_CL"})");
+  EXPECT_TRUE(no_outcome.events.empty());
+  ASSERT_EQ(no_outcome.rejections.size(), 1u);
+  EXPECT_EQ(no_outcome.rejections[0].reason, RejectReason::kUnknownFormat);
+  EXPECT_NE(no_outcome.rejections[0].detail.find("without type-suffixed columns"),
+            std::string_view::npos);
+  // Named for another Entra log privmon does not read: refused, not read for its columns.
+  const ParseResult& other =
+      Parse(parser, signin + R"(,"ResultType":"0","Type":"AADProvisioningLogs_CL"})");
+  EXPECT_TRUE(other.events.empty());
+  EXPECT_TRUE(other.skipped.empty());
+  ASSERT_EQ(other.rejections.size(), 1u);
+  const std::string audit =
+      R"({"Type":"AuditLogs_CL","TimeGenerated":"2025-05-06T07:42:19Z","AADTenantId":")" +
+      std::string(kTenant) +
+      R"(","ActivityDateTime":"2025-05-06T07:42:19Z","ActivityDisplayName":"Add member to role",)"
+      R"("OperationName":"Add member to role","Category":"RoleManagement","Result":"success",)"
+      R"("LoggedByService":"Core Directory",)"
+      R"("InitiatedBy":"{\"user\":{\"userPrincipalName\":\"adm-egarcia@northwind.example\"}}"})";
+  const ParseResult& a = Parse(parser, audit);
+  ASSERT_EQ(a.events.size(), 1u) << (a.rejections.empty() ? "" : a.rejections[0].detail);
+  EXPECT_EQ(a.events[0].kind, EventKind::kAudit);
+}
+
+// k14b: a query response refused as oversized (its parts, each the table's columns and whole
+// rows, could not be made) says so, not only "message above max_message_bytes".
+TEST(QueryResponses, AnOversizedQueryResponseSaysWhyNoRowWasRead) {
+  RecordParser parser(200);
+  const std::string columns =
+      R"({"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},)"
+      R"({"name":"UserPrincipalName","type":"string"},{"name":"ResultType","type":"string"},)";
+  const ParseResult& header = Parse(parser, columns + std::string(60, ' '));
+  ASSERT_EQ(header.rejections.size(), 1u);
+  EXPECT_EQ(header.rejections[0].reason, RejectReason::kOversized);
+  EXPECT_NE(header.rejections[0].detail.find("columns alone"), std::string_view::npos)
+      << header.rejections[0].detail;
+  const ParseResult& row = Parse(parser, R"({"tables":[{"name":"PrimaryResult","columns":[],)"
+                                         R"("rows":[["2025-05-06T07:42:19Z",")" +
+                                             std::string(200, 'x'));
+  ASSERT_EQ(row.rejections.size(), 1u);
+  EXPECT_NE(row.rejections[0].detail.find("columns with a row"), std::string_view::npos);
+  const ParseResult& other = Parse(parser, R"({"value":")" + std::string(300, 'x'));
+  ASSERT_EQ(other.rejections.size(), 1u);
+  EXPECT_EQ(other.rejections[0].detail, "message above max_message_bytes");
+}
+
 constexpr std::string_view kDiagSignIn =
     R"({"time":"2025-05-06T07:42:19Z","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",)"
     R"("category":"SignInLogs","resultType":"50126","properties":{"id":"de1de16d",)"

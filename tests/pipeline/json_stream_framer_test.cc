@@ -97,8 +97,8 @@ TEST(JsonStreamFramer, ABatchOrPageIsStreamedAndOtherObjectsGatheredWhole) {
   EXPECT_EQ(got[2].payload, "{\"id\": \"3\"}");
   EXPECT_EQ(got[3].payload, "{\"id\": \"4\"}");
   EXPECT_EQ(got[4].tenant, "");
-  EXPECT_EQ(got[4].payload,
-            "{\n  \"tables\": [\n    {\"name\": \"PrimaryResult\", \"rows\": []}\n  ]\n}");
+  // A query response's tables are gathered without their blanks (k14b).
+  EXPECT_EQ(got[4].payload, "{\n  \"tables\": [{\"name\":\"PrimaryResult\",\"rows\":[]}]\n}");
   EXPECT_EQ(got[5].payload, "{\"id\":\"ndjson\"}");
   // The elements of a streamed page or batch say that their document may go on (the parse thread
   // holds its marks until it ends); a value gathered whole and an NDJSON line do not.
@@ -529,7 +529,8 @@ TEST(QueryResponses, ALongResponseIsHandedOutInPartsEachWithItsColumns) {
     for (const Got& g : got) {
       EXPECT_LE(g.payload.size(), 600u) << g.payload;
       EXPECT_TRUE(g.payload.ends_with("}")) << g.payload;
-      EXPECT_NE(g.payload.find(R"("columns": [{"name": "Id")"), std::string::npos) << g.payload;
+      // Outside the rows, gathered without blanks (k14b).
+      EXPECT_NE(g.payload.find(R"("columns":[{"name":"Id")"), std::string::npos) << g.payload;
       EXPECT_EQ(g.payload.find("[,"), std::string::npos) << g.payload;
       for (std::size_t at = g.payload.find("\"row-"); at != std::string::npos;
            at = g.payload.find("\"row-", at + 1)) {
@@ -551,6 +552,81 @@ TEST(QueryResponses, ALongResponseIsHandedOutInPartsEachWithItsColumns) {
   const auto whole = ReadAll(QueryResponse(20, true, /*columns_first=*/false), 600);
   ASSERT_EQ(whole.size(), 1u);
   EXPECT_EQ(whole[0].payload.size(), 601u);
+}
+
+// k14a: a Kusto v1 response whose table of contents names a later table as a query result (a
+// batch of two queries: its first result is small) longer than a message. Only the first table's
+// rows were cut: the second was gathered whole and refused as oversized, every row lost. Any
+// table's rows are cut now; a part of a later table holds `{}` in the place of each table before
+// it, so the contents in the last part still name the tables by their ordinals.
+TEST(QueryResponses, ALaterResultTableIsCutWithTheTablesBeforeItHeldEmpty) {
+  for (const bool pretty : {false, true}) {
+    const std::string nl = pretty ? "\n  " : "";
+    std::string text =
+        R"({"Tables":[)" + nl +
+        R"({"TableName":"Table_0","Columns":[{"ColumnName":"Count"}],"Rows":[[1]]},)" + nl +
+        R"({"TableName":"Table_1","Columns":[{"ColumnName":"Id"}],"Rows":[)";
+    for (int r = 0; r < 20; ++r) {
+      text +=
+          (r > 0 ? "," : "") + nl + "[\"row-" + std::to_string(r) + std::string(60, 'x') + "\"]";
+    }
+    text += "]}," + nl +
+            R"({"TableName":"Table_2","Columns":[{"ColumnName":"Ordinal"},{"ColumnName":"Kind"}],)"
+            R"("Rows":[[0,"QueryResult"],[1,"QueryResult"]]}]})"
+            "\n";
+    const auto got = ReadAll(text, 600);
+    ASSERT_GT(got.size(), 2u) << text;
+    int rows = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      const std::string& m = got[i].payload;
+      EXPECT_LE(m.size(), 600u) << m;
+      EXPECT_EQ(m.find("[,"), std::string::npos) << m;
+      if (i > 0) {
+        EXPECT_TRUE(m.starts_with(R"({"tables":[{},{"TableName":"Table_1")")) << m;
+      }
+      for (std::size_t at = m.find("\"row-"); at != std::string::npos;
+           at = m.find("\"row-", at + 1)) {
+        ++rows;
+      }
+    }
+    EXPECT_EQ(rows, 20) << text;
+    EXPECT_NE(got.back().payload.find(R"("ColumnName":"Ordinal")"), std::string::npos);
+    EXPECT_EQ(got.back().payload.find("\"row-"), std::string::npos) << got.back().payload;
+  }
+}
+
+// k14b: an indented column list (`az rest`, 41 columns of SigninLogs: 3.5 KB) left no room for a
+// row under a small max_message_bytes: the whole response was one oversized reject. Outside the
+// rows being cut, the tables are gathered without blanks: each part is the compact columns and
+// as many rows as fit.
+TEST(QueryResponses, AnIndentedColumnListIsGatheredWithoutItsBlanks) {
+  std::string text =
+      "{\n  \"tables\": [\n    {\n      \"name\": \"PrimaryResult\",\n      \"columns\": [";
+  for (int c = 0; c < 12; ++c) {
+    text += std::string(c > 0 ? "," : "") + "\n        {\n          \"name\": \"Column" +
+            std::to_string(c) + "\",\n          \"type\": \"string\"\n        }";
+  }
+  text += "\n      ],\n      \"rows\": [";
+  for (int r = 0; r < 6; ++r) {
+    text += std::string(r > 0 ? "," : "") + "\n        [\n          \"row-" + std::to_string(r) +
+            "\"\n        ]";
+  }
+  text += "\n      ]\n    }\n  ]\n}\n";
+  // The indented header alone is longer than the limit; compact, it and a row fit.
+  ASSERT_GT(text.find("\"rows\""), 700u);
+  const auto got = ReadAll(text, 700);
+  int rows = 0;
+  for (const Got& g : got) {
+    EXPECT_LE(g.payload.size(), 700u) << g.payload;
+    EXPECT_NE(g.payload.find(R"("columns":[{"name":"Column0","type":"string"},)"),
+              std::string::npos)
+        << g.payload;
+    for (std::size_t at = g.payload.find("\"row-"); at != std::string::npos;
+         at = g.payload.find("\"row-", at + 1)) {
+      ++rows;
+    }
+  }
+  EXPECT_EQ(rows, 6);
 }
 
 // z8b: a Kusto v2 DataTable frame (an element of a streamed frame array) longer than a message is

@@ -134,19 +134,46 @@ TEST(ReplayCommand, SendsEachValueOfAPrettyPrintedFileAsScanReadsIt) {
       "4bbb79f7-5724-4c9e-95f3-de075f6ec090\t{\n  \"activityDateTime\": "
       "\"2024-01-01T00:00:05Z\"\n}\n");
   int rc = -1;
-  auto got = ReplayAndReceive(Options(file, pull), pull, 3, &rc);
+  auto got = ReplayAndReceive(Options(file, pull), pull, 2, &rc);
   EXPECT_EQ(rc, 0);
-  ASSERT_EQ(got.size(), 3u);
+  ASSERT_EQ(got.size(), 2u);
+  // The array's elements as one page (k14c: scan holds the clock over a streamed array).
   ASSERT_EQ(got[0].frames.size(), 1u);
   EXPECT_EQ(WithoutBlanks(got[0].frames[0]),
-            R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs"})");
-  ASSERT_EQ(got[1].frames.size(), 1u);
-  EXPECT_EQ(WithoutBlanks(got[1].frames[0]),
-            R"({"TimeGenerated":"2024-01-01T00:00:04Z","Type":"SigninLogs"})");
+            R"({"value":[{"time":"2024-01-01T00:00:00Z","category":"SignInLogs"},)"
+            R"({"TimeGenerated":"2024-01-01T00:00:04Z","Type":"SigninLogs"}]})");
   // A framed value keeps its tenant frame.
-  ASSERT_EQ(got[2].frames.size(), 2u);
-  EXPECT_EQ(got[2].frames[0], "4bbb79f7-5724-4c9e-95f3-de075f6ec090");
-  EXPECT_EQ(WithoutBlanks(got[2].frames[1]), R"({"activityDateTime":"2024-01-01T00:00:05Z"})");
+  ASSERT_EQ(got[1].frames.size(), 2u);
+  EXPECT_EQ(got[1].frames[0], "4bbb79f7-5724-4c9e-95f3-de075f6ec090");
+  EXPECT_EQ(WithoutBlanks(got[1].frames[1]), R"({"activityDateTime":"2024-01-01T00:00:05Z"})");
+}
+
+// k14c/k14d: a pretty-printed bare array or Event Hubs batch out of order by more than the allowed
+// lateness (newest first). scan holds the clock over the streamed elements as over a listing;
+// replay sent each element alone, so `run` found the older break-glass sign-in late and raised
+// nothing. Plain records go as pages of one listing ({"value":[...]}, each but the last naming
+// a next page); Kusto v2 frames and elements that are envelopes themselves still go alone.
+TEST(ReplayCommand, APrettyPrintedArrayOrBatchIsSentAsPagesOfOneListing) {
+  PullEndpoint pull;
+  const std::string file = WriteTempFile(
+      "batch.json",
+      "{\n  \"records\": [\n    {\"time\": \"2024-01-01T00:40:00Z\"},\n"
+      "    {\"time\": \"2024-01-01T00:02:00Z\"}\n  ]\n}\n"
+      "[\n  {\"FrameType\": \"DataSetHeader\"},\n  {\"FrameType\": \"DataSetCompletion\"}\n]\n"
+      "[\n  {\"value\": [{\"id\": \"a\"}]},\n  {\"id\": \"b\"}\n]\n");
+  int rc = -1;
+  auto got = ReplayAndReceive(Options(file, pull), pull, 5, &rc);
+  EXPECT_EQ(rc, 0);
+  const std::vector<std::string> payloads = Payloads(got);
+  ASSERT_EQ(payloads.size(), 5u);
+  EXPECT_EQ(payloads[0], R"({"value":[{"time": "2024-01-01T00:40:00Z"},{"time": )"
+                         R"("2024-01-01T00:02:00Z"}],"@odata.nextLink":")"
+                         R"(privmon-replay:listing-continues"})");
+  // Each frame alone (gathered without blanks after its FrameType, as the file source does).
+  EXPECT_EQ(payloads[1], R"({"FrameType":"DataSetHeader"})");
+  EXPECT_EQ(payloads[2], R"({"FrameType":"DataSetCompletion"})");
+  EXPECT_EQ(payloads[3], R"({"value": [{"id": "a"}]})");
+  EXPECT_EQ(payloads[4], R"({"value":[{"id": "b"}]})");
 }
 
 // Pretty-printed Graph pages of one listing (`az rest`, newest first: a later page is older than
@@ -179,6 +206,29 @@ TEST(ReplayCommand, APrettyPrintedGraphListingIsSentAsPagesOfOneListing) {
                              R"("@odata.nextLink":"privmon-replay:listing-continues"})");
   EXPECT_EQ(payloads[1], R"({"@odata.context":")" + audits + R"(","value":[{"id": "d"}]})");
   EXPECT_EQ(payloads[2], R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs"})");
+}
+
+// Pages of a listing must fit the `run` they go to, whose max_message_bytes replay does not know:
+// 1 MiB pages were refused whole as oversized by a run with a 64 KiB limit (every record lost,
+// where the elements alone were read). Pages hold at most 64 KiB of elements; the next-page link
+// keeps the clock held across them.
+TEST(ReplayCommand, PagesOfAListingStayWithin64KiB) {
+  PullEndpoint pull;
+  std::string text = "[\n";
+  for (int i = 0; i < 100; ++i) {
+    text += std::string(i > 0 ? ",\n" : "") + "  {\"id\": \"" + std::to_string(i) +
+            "\", \"note\": \"" + std::string(1000, 'x') + "\"}";
+  }
+  text += "\n]\n";
+  const std::string file = WriteTempFile("long.json", text);
+  int rc = -1;
+  auto got = ReplayAndReceive(Options(file, pull), pull, 2, &rc);
+  EXPECT_EQ(rc, 0);
+  const std::vector<std::string> payloads = Payloads(got);
+  ASSERT_EQ(payloads.size(), 2u);
+  EXPECT_LE(payloads[0].size(), (64u << 10) + 100);
+  EXPECT_NE(payloads[0].find("privmon-replay:listing-continues"), std::string::npos);
+  EXPECT_EQ(payloads[1].find("privmon-replay:listing-continues"), std::string::npos);
 }
 
 TEST(ReplayCommand, TranscodesAUtf16FileWithAByteOrderMark) {

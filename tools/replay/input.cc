@@ -79,7 +79,21 @@ bool NeedsFileSource(std::string_view data) {
 // kReplayPageBytes of elements each), every page but the listing's last naming a next page, which
 // holds the clock in `run` as it does in scan. An element that is not valid JSON alone is sent
 // alone, as scan reads it (the parser rejects it alone).
-constexpr std::size_t kReplayPageBytes = 1u << 20;
+// So too the elements of a bare array or of an Event Hubs batch ({"records":[...]}) the file
+// source streamed (pretty-printed, or longer than a message): scan holds the clock over them as
+// over a listing, so an export out of order by more than the allowed lateness gave late records
+// through `run` when each element was sent alone. They go out as pages with no @odata.context
+// ({"value":[...]}, read as a batch is), every page but the last naming a next page. Kusto v2
+// frames and elements that are envelopes themselves (a page, a batch, a query response, an
+// Elasticsearch response or hit, a Graph object naming its context: their own "value",
+// "records", "tables", "hits", "docs", "responses", "FrameType", "_source", "_index" or
+// "@odata." annotations) are sent alone, as before: read as an element of a page they would not be
+// read as the parser reads them alone.
+// 64 KiB: a page must fit the `run` it is sent to, whose max_message_bytes replay does not know
+// (1 MiB pages were refused as oversized by a run with a smaller limit, every record of them lost,
+// where the elements alone were read); the next-page link holds the clock across pages, so a
+// smaller page costs messages, not verdicts.
+constexpr std::size_t kReplayPageBytes = 64u << 10;
 constexpr std::string_view kReplayNextLink = "privmon-replay:listing-continues";
 
 class ListingPages {
@@ -89,7 +103,9 @@ class ListingPages {
   // Takes `msg` into the current page when it is an element of a streamed Graph page; false
   // otherwise (the caller sends it alone, after Flush).
   bool Take(const RawMessage& msg, std::string_view payload) {
-    if (!msg.in_stream || msg.page_context.empty() || !ValidAlone(payload)) return false;
+    if (!msg.in_stream || !ValidAlone(payload, /*plain_object=*/msg.page_context.empty())) {
+      return false;
+    }
     if (count_ != 0 && (msg.tenant_frame != tenant_ || msg.page_context != context_ ||
                         values_.size() + payload.size() > kReplayPageBytes)) {
       Flush(/*listing_continues=*/true);
@@ -110,7 +126,11 @@ class ListingPages {
     if (count_ == 0) return;
     std::string& m = out_->emplace_back();
     if (!tenant_.empty()) m.append(tenant_).push_back('\t');
-    m.append(R"({"@odata.context":")").append(context_).append(R"(","value":[)");
+    if (context_.empty()) {
+      m.append(R"({"value":[)");
+    } else {
+      m.append(R"({"@odata.context":")").append(context_).append(R"(","value":[)");
+    }
     m.append(values_).push_back(']');
     if (listing_continues)
       m.append(R"(,"@odata.nextLink":")").append(kReplayNextLink).push_back('"');
@@ -120,9 +140,25 @@ class ListingPages {
   }
 
  private:
-  bool ValidAlone(std::string_view payload) {
-    simdjson::dom::element unused;
-    return parser_.parse(payload.data(), payload.size()).get(unused) == simdjson::SUCCESS;
+  // `payload` parses alone; with `plain_object`, it is also an object that is no envelope of
+  // records (see above).
+  bool ValidAlone(std::string_view payload, bool plain_object) {
+    simdjson::dom::element element;
+    if (parser_.parse(payload.data(), payload.size()).get(element) != simdjson::SUCCESS) {
+      return false;
+    }
+    if (!plain_object) return true;
+    simdjson::dom::object object;
+    if (element.get_object().get(object) != simdjson::SUCCESS) return false;
+    for (simdjson::dom::key_value_pair field : object) {
+      const std::string_view k = field.key;
+      if (k == "value" || k == "records" || k == "tables" || k == "Tables" || k == "hits" ||
+          k == "docs" || k == "responses" || k == "FrameType" || k == "_source" || k == "_index" ||
+          k.starts_with("@odata.")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   std::vector<std::string>* out_;
