@@ -828,9 +828,11 @@ void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
     const bool user = EqualsIgnoreCase(key, "user");
     if ((user || EqualsIgnoreCase(key, "app")) && !who.is_object() && !who.is_null()) [[unlikely]] {
       // An initiator that is no object (a name, a number): read as none, the audit record named
-      // no actor. A .NET type name is PowerShell's depth cut (noted as such by ForEachField).
+      // no actor. A .NET type name is PowerShell's depth cut (noted as such by ForEachField);
+      // empty text is a flattening export's null (an app's change names no user).
       std::string_view name;
-      if (who.get_string().get(name) != simdjson::SUCCESS || !IsNetTypeName(name)) {
+      if (who.get_string().get(name) != simdjson::SUCCESS ||
+          (!TrimJsonText(name).empty() && !IsNetTypeName(name))) {
         NoteWrongType(
             out, user ? "initiatedBy.user is not an object" : "initiatedBy.app is not an object");
       }
@@ -891,6 +893,30 @@ void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
     }
     Target(target, out);
   });
+}
+
+template <typename OnModified>
+void FieldCollector::ModifiedPropertiesText(dom::element v, RecordFields& out,
+                                            OnModified& on_modified) {
+  // Text where the array belongs. Empty ("" of a flattening export, as a null) or "[]": none.
+  // JSON text of the array (a shipper that stringifies nested arrays, as Log Analytics does the
+  // targetResources column around it): read as the array; read as none, the role a grant names
+  // or a break-glass account's MFA change was missed. A number, other text, or a second target's
+  // JSON text in one record (one slot per record) is of the wrong type; a .NET type name is
+  // PowerShell's depth cut (noted as such where the record is read).
+  constexpr std::string_view kDetail = "targetResources[].modifiedProperties is not an array";
+  std::string_view text;
+  if (v.get_string().get(text) != simdjson::SUCCESS) return NoteWrongType(out, kDetail);
+  text = TrimJsonText(text);
+  if (IsNetTypeName(text)) return NoteTypeName(v);
+  if (text.empty() || text == "[]") return;
+  dom::element root;
+  if (text.front() != '[' ||
+      text_fields_.Open(JsonTextFields::kModifiedProperties, text, root) != simdjson::SUCCESS ||
+      !root.is_array()) [[unlikely]] {
+    return NoteWrongType(out, kDetail);
+  }
+  ForEachElement(root, on_modified);
 }
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
@@ -988,12 +1014,7 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
       IdText(child, app_id, out, "targetResources[].appId is not a string");
     } else if (EqualsIgnoreCase(key, "modifiedProperties")) {
       if (!child.is_array() && !child.is_object() && !child.is_null()) [[unlikely]] {
-        // A number, or text (JSON text of the array a shipper stringified, a name): read as
-        // none, the role a grant names or a break-glass account's MFA change was missed.
-        std::string_view name;
-        if (child.get_string().get(name) != simdjson::SUCCESS || !IsNetTypeName(name)) {
-          NoteWrongType(out, "targetResources[].modifiedProperties is not an array");
-        }
+        return ModifiedPropertiesText(child, out, on_modified);
       }
       ForEachElement(child, on_modified);
     }
@@ -1069,13 +1090,38 @@ void FieldCollector::SignInEventTypes(dom::element v, RecordFields& out) {
   ForEachElement(v, [&](dom::element type) {
     std::string_view t;
     Text(type, t);
-    if (EqualsIgnoreCase(t, "servicePrincipal")) out.event_type_service_principal = true;
-    if (EqualsIgnoreCase(t, "managedIdentity")) out.event_type_managed_identity = true;
-    // A non-interactive user sign-in whose isInteractive a $select left out.
-    if (EqualsIgnoreCase(t, "nonInteractiveUser") && out.is_interactive < 0) {
-      out.is_interactive = 0;
-    }
+    EventTypeName(t, out);
   });
+}
+
+void FieldCollector::EventTypeName(std::string_view t, RecordFields& out) {
+  if (EqualsIgnoreCase(t, "servicePrincipal")) out.event_type_service_principal = true;
+  if (EqualsIgnoreCase(t, "managedIdentity")) out.event_type_managed_identity = true;
+  // A non-interactive user sign-in whose isInteractive a $select left out.
+  if (EqualsIgnoreCase(t, "nonInteractiveUser") && out.is_interactive < 0) out.is_interactive = 0;
+}
+
+void FieldCollector::EventTypesText(std::string_view text, RecordFields& out) {
+  // signInEventTypes as plain text: an mv-expand row's one name ("nonInteractiveUser"), or the
+  // names joined by a flattening export ("interactiveUser, nonInteractiveUser"): read as those
+  // names. Text of anything but names (letters) is of the wrong type.
+  std::string_view rest = text;
+  bool any = false;
+  while (!rest.empty()) {
+    const std::size_t end = rest.find_first_of(",; \t\r\n");
+    const std::string_view token = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    if (token.empty()) continue;
+    for (const char c : token) {
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+        return NoteWrongType(out,
+                             "signInEventTypes is neither an array, JSON text of one, nor names");
+      }
+    }
+    any = true;
+    EventTypeName(token, out);
+  }
+  if (any) out.event_types_named = true;
 }
 
 void FieldCollector::AdditionalDetails(dom::element v, RecordFields& out) {
@@ -1138,6 +1184,8 @@ std::string_view DynamicWrongTypeDetail(JsonTextFields::Slot slot) {
       return "additionalDetails is neither an array nor JSON text of one";
     case JsonTextFields::kSignInEventTypes:
       return "signInEventTypes is neither an array nor JSON text of one";
+    case JsonTextFields::kModifiedProperties:
+      return "targetResources[].modifiedProperties is not an array";
     case JsonTextFields::kRecord:
     case JsonTextFields::kSlotCount:
       break;
@@ -1198,6 +1246,7 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
     const std::string_view trimmed = TrimJsonText(text);
     const bool plain = trimmed.front() != '{' && trimmed.front() != '[';
     if (slot == JsonTextFields::kStatus && plain) return StatusText(trimmed, out);
+    if (slot == JsonTextFields::kSignInEventTypes && plain) return EventTypesText(trimmed, out);
     // The 2018 audit schema's "additionalDetails": "None" (Microsoft's sample record): no details.
     if (slot == JsonTextFields::kAdditionalDetails && plain) return;
     // JSON text that does not parse (cut short, or no JSON at all): read as absent, a cut status
@@ -1215,6 +1264,7 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
     if (inner.front() != '{' && inner.front() != '[') {
       // A text encoded once more: a status's outcome ("\"Failure\""), else no JSON of the column.
       if (slot == JsonTextFields::kStatus) return StatusText(inner, out);
+      if (slot == JsonTextFields::kSignInEventTypes) return EventTypesText(inner, out);
       return NoteWrongType(out, DynamicWrongTypeDetail(slot));
     }
     if (text_fields_.Reopen(slot, inner, root) != simdjson::SUCCESS) {
@@ -1232,6 +1282,11 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
       std::string_view code;
       Text(root, code);
       return StatusText(code, out);
+    }
+    if (slot == JsonTextFields::kSignInEventTypes && root.is_string()) {
+      std::string_view names;
+      Text(root, names);
+      return EventTypesText(TrimJsonText(names), out);
     }
     return NoteWrongType(out, DynamicWrongTypeDetail(slot));
   }

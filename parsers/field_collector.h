@@ -57,6 +57,15 @@ class FieldCollector {
   // A status written as text (not an object): the outcome it states ("Failed", "50126"), or a
   // null outcome ("null").
   static void StatusText(std::string_view text, RecordFields& out);
+  // signInEventTypes as plain text: one name (an mv-expand row) or names joined by commas,
+  // semicolons or blanks; any other text notes the field in out.wrong_type_detail.
+  static void EventTypesText(std::string_view text, RecordFields& out);
+  // One sign-in event type name ("servicePrincipal", "nonInteractiveUser", ...) into `out`.
+  static void EventTypeName(std::string_view name, RecordFields& out);
+  // A target's modifiedProperties written as text: "" / "[]" none, JSON text of the array read
+  // as it; anything else notes the field in out.wrong_type_detail.
+  template <typename OnModified>
+  void ModifiedPropertiesText(dom::element v, RecordFields& out, OnModified& on_modified);
   // An outcome code (status.errorCode, resultType / ResultType, an audit's result): a string or an
   // integral number; null notes out.outcome_null; any other type (boolean, object, array, a number
   // with a fraction) notes `detail` in out.wrong_type_detail.

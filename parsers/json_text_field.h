@@ -32,6 +32,7 @@ class JsonTextFields {
     kIdentity,
     kAdditionalDetails,
     kSignInEventTypes,
+    kModifiedProperties,  // a target's modifiedProperties as JSON text (a stringifying shipper)
     kSlotCount
   };
 

@@ -24,6 +24,7 @@ is dropped in the Graph shape) and a Graph record names no tenant (the frame car
 Exit 0 when OUT_DIR was written, 2 on a usage error.
 """
 import json
+import re
 import os
 import shutil
 import sys
@@ -94,6 +95,8 @@ def kind_of_graph(rec):
                 "servicePrincipalId" not in rec:
             return None
         types = rec.get("signInEventTypes")
+        if isinstance(types, str):  # plain text names (m7b): an mv-expand row, or names joined
+            types = [t for t in re.split(r"[,;\s]+", types) if t]
         for t in types if isinstance(types, list) else []:
             if t in EVENT_TYPE_CATEGORIES:
                 return EVENT_TYPE_CATEGORIES[t]

@@ -254,11 +254,15 @@ TEST_F(LenientFieldsTest, AuditFieldsOfAnotherTypeAreRejectedNamingTheField) {
   EXPECT_TRUE(Names(
       Rejected(With(audit, R"({"id":"u","userPrincipalName":"a@x.example"})", R"("a@x.example")")),
       "initiatedBy.user"));
-  EXPECT_TRUE(Names(Rejected(With(audit,
-                                  R"([{"displayName":"Role.DisplayName","oldValue":null,)"
-                                  R"("newValue":"\"Global Administrator\""}])",
-                                  "5")),
-                    "modifiedProperties"));
+  const std::string modified =
+      R"([{"displayName":"Role.DisplayName","oldValue":null,"newValue":"\"Global Administrator\""}])";
+  for (const char* other : {"5", R"("x")", R"("[{\"displayName\":")"}) {
+    EXPECT_TRUE(Names(Rejected(With(audit, modified, other)), "modifiedProperties")) << other;
+  }
+  // m7a: none written "" or "[]", or the array as JSON text (a stringifying shipper): read.
+  for (const char* none : {R"("")", R"("[]")", R"(" [ ] ")"}) {
+    EXPECT_EQ(Rejected(With(audit, modified, none)), "accepted") << none;
+  }
   // The diagnostic envelope's properties, and a Log Analytics row with JSON text columns.
   const std::string diag =
       R"({"time":"2025-07-01T13:41:57Z","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e","category":"AuditLogs",)"
@@ -363,9 +367,23 @@ TEST_F(LenientFieldsTest, BooleansAndEventTypesOfAnotherTypeAreRejected) {
   EXPECT_TRUE(Names(
       Rejected(With(signin, R"("id":"s1",)", R"("id":"s1","deviceDetail":{"isCompliant":"yes"},)")),
       "isCompliant"));
-  EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
-                                  R"("id":"s1","signInEventTypes":"servicePrincipal",)")),
-                    "signInEventTypes"));
+  for (const char* v : {"7", R"("servicePrincipal!")", R"("[servicePrincipal")"}) {
+    EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
+                                    std::string(R"("id":"s1","signInEventTypes":)") + v + ",")),
+                      "signInEventTypes"))
+        << v;
+  }
+  // m7b: plain text names (an mv-expand row's one name, names joined by a flattening export) are
+  // read as those names (wrong_type since 33e0aee).
+  for (const char* v : {R"("nonInteractiveUser")", R"("interactiveUser, nonInteractiveUser")",
+                        R"("\"nonInteractiveUser\"")"}) {
+    const ParseResult& plain =
+        Parse(R"({"id":"s3","createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
+              R"("status":{"errorCode":0},"signInEventTypes":)" +
+              std::string(v) + "}");
+    ASSERT_EQ(plain.events.size(), 1u) << v;
+    EXPECT_EQ(plain.events[0].signin.channel, SignInChannel::kNonInteractive) << v;
+  }
   // Its JSON text (a dynamic column) is read as the array (it read as absent before).
   const ParseResult& text =
       Parse(R"({"id":"s2","createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
