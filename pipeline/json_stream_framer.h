@@ -211,11 +211,10 @@ class JsonStreamFramer {
   static constexpr int kFrameBase = 1;
   int table_base_ = kTablesBase;
   bool frame_rows_ = false;
-  bool frame_named_ = false;  // frame_rows_: the element named its "FrameType" (a v2 frame)
-  bool rows_end_part_ = false;
-  int table_ordinal_ = 0;  // the tables of a v1 response begun so far (1: the first)  // a table's
-                           // rows just ended in a long response: a part goes out
-  int table_parts_ = 0;    // parts handed out of the rows of the table being read
+  bool frame_named_ = false;    // frame_rows_: the element named its "FrameType" (a v2 frame)
+  bool rows_end_part_ = false;  // a table's rows just ended in a long response: a part goes out
+  int table_ordinal_ = 0;       // the tables of a v1 response begun so far (1: the first)
+  int table_parts_ = 0;         // parts handed out of the rows of the table being read
   std::size_t rows_start_ = 0;  // offset in buf_ of the rows' '[' (of this part)
   bool table_columns_ = false;
   bool rows_open_ = false;
