@@ -168,7 +168,10 @@ struct RecordFields {
   // An audit record's additionalDetails "TemplateId", else "RoleDefinitionOriginId" (PIM writes
   // the role's there too): the role's template id when no target names the role.
   std::string_view details_role_template;
-  std::array<std::string_view, 4> app_keys{};  // id / appId / displayName of app targets
+  // id / appId / displayName of the app targets: room for two targets' three each (a consent's
+  // API and its client: with 4, the API's three left the client its id alone, so a consent
+  // naming its client by its target's displayName did not match high_value_apps by that name).
+  std::array<std::string_view, 6> app_keys{};
   uint8_t app_key_count = 0;
   // How many of app_keys the first app target gave (a consent's resource API: PRIV-CH-03 reads the
   // client instead), and the client a consent names in that target's modified properties
