@@ -53,7 +53,8 @@ int Checkpointer::Restore(bool fresh, const std::vector<EventConsumer*>& consume
                  store_.dir().c_str());
     return 2;
   }
-  if (std::string error = RestoreCheckpoint(cp, consumers, &restored_clocks_); !error.empty()) {
+  if (std::string error = RestoreCheckpoint(cp, consumers, &restored_clocks_, &restored_held_);
+      !error.empty()) {
     std::fprintf(stderr, "privmon: checkpoint %s: %s (run --fresh to start empty on purpose)\n",
                  path.c_str(), error.c_str());
     return 2;

@@ -41,6 +41,9 @@ class Checkpointer {
   }
   // The per-input tenant clocks Restore() read, for Pipeline::RestoreClockInputs (once).
   std::vector<ClockInputRecord> TakeRestoredClocks() { return std::move(restored_clocks_); }
+  // The listings going on at the restored checkpoint and their held marks, for
+  // Pipeline::RestoreHeldMarks (once).
+  std::vector<HeldMarkRecord> TakeRestoredHeldMarks() { return std::move(restored_held_); }
   bool Due() const { return std::chrono::steady_clock::now() >= next_; }
   void Periodic(Pipeline& pipeline);
   [[nodiscard]] bool Final(Pipeline& pipeline);
@@ -64,6 +67,7 @@ class Checkpointer {
   std::chrono::steady_clock::time_point next_;
   bool positions_ = true;
   std::vector<ClockInputRecord> restored_clocks_;
+  std::vector<HeldMarkRecord> restored_held_;
   std::vector<CheckpointShardWriter> writers_;
   CheckpointWorker worker_;  // encodes and writes each periodic checkpoint after its cut
 };

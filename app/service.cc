@@ -303,7 +303,10 @@ int RunService(const ServiceOptions& options) {
   DeadLetterRejects rejects(*dead_letters, config->dead_letter_keep_skipped);
   Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects,
                     checkpointer != nullptr);
-  if (checkpointer) pipeline.RestoreClockInputs(checkpointer->TakeRestoredClocks());
+  if (checkpointer) {
+    pipeline.RestoreClockInputs(checkpointer->TakeRestoredClocks());
+    pipeline.RestoreHeldMarks(checkpointer->TakeRestoredHeldMarks());
+  }
   const bool learn_only = options.scan && checkpointer != nullptr;
   if (learn_only) pipeline.KeepPendingAtEnd();  // the run that continues decides them
 

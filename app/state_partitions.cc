@@ -318,6 +318,7 @@ void StatePartitions::StartTask(uint32_t q) {
         std::make_unique<Pipeline>(config_, std::move(sources), std::move(engines), stats_,
                                    rejects_, /*checkpoints=*/true, StatsSlots{q, 1 + q});
     task->pipeline->RestoreClockInputs(task->checkpointer->TakeRestoredClocks());
+    task->pipeline->RestoreHeldMarks(task->checkpointer->TakeRestoredHeldMarks());
     if (keyed_) {
       task->pipeline->WatchTenantPartitions(watch_.get());
     } else {  // behind the hop: the input partitions' clocks come through marks

@@ -1,4 +1,4 @@
-// Checkpoint file format, version 3 (docs/operations.md "Checkpoints"): the byte layout shared by
+// Checkpoint file format, version 6 (docs/operations.md "Checkpoints"): the byte layout shared by
 // the pipeline (which cuts, writes and restores checkpoints) and the state it carries (which
 // encodes its own records, state/checkpoint_codec.h). Knows nothing of what a record means.
 //
@@ -25,7 +25,7 @@
 
 namespace privmon {
 
-inline constexpr uint32_t kCheckpointFormat = 5;  // reads 1 to 5 (DecodeCheckpoint)
+inline constexpr uint32_t kCheckpointFormat = 6;  // reads 1 to 6 (DecodeCheckpoint)
 inline constexpr uint32_t kCheckpointPartitions = 16;
 
 enum class CheckpointRoute : uint8_t { kByKey = 0, kByOrigin = 1 };
@@ -68,6 +68,40 @@ inline bool DecodeClockInput(const CheckpointRecordView& v, ClockInputRecord* r)
   std::memcpy(&r->source, v.payload.data(), 4);
   std::memcpy(&r->newest, v.payload.data() + 4, 8);
   return true;
+}
+
+// The pipeline's own record too: what a parse thread held back at the cut (or stop) for a Graph
+// listing that goes on (Pipeline::EmitState::listings, docs/operations.md "A listing is one clock
+// step"), so a listing that straddles a cut or a restart is still one clock step after it: its
+// older pages stay on time. Kind 0: a held progress mark, the newest event time `clock_source`
+// read for `tenant` (ProgressMarks) that no shard was sent; kind 1: an open listing of source
+// `source_id` and `tenant` (0: a listing of several tenants). Appended in format 6 (older files
+// have none: a restart from one ends every listing, as before).
+inline constexpr uint8_t kCheckpointHeldMarkTag = 10;
+struct HeldMarkRecord {
+  uint64_t tenant = 0;
+  uint32_t source_id = 0;
+  uint32_t clock_source = 0;
+  int64_t newest = 0;
+  uint8_t kind = 0;  // 0: a held mark, 1: an open listing
+};
+// Payload: source id (4), clock source (4), newest (8), kind (1).
+inline std::string EncodeHeldMark(const HeldMarkRecord& r) {
+  std::string out(17, '\0');
+  std::memcpy(out.data(), &r.source_id, 4);
+  std::memcpy(out.data() + 4, &r.clock_source, 4);
+  std::memcpy(out.data() + 8, &r.newest, 8);
+  out[16] = static_cast<char>(r.kind);
+  return out;
+}
+inline bool DecodeHeldMark(const CheckpointRecordView& v, HeldMarkRecord* r) {
+  if (v.payload.size() != 17) return false;
+  r->tenant = v.key;
+  std::memcpy(&r->source_id, v.payload.data(), 4);
+  std::memcpy(&r->clock_source, v.payload.data() + 4, 4);
+  std::memcpy(&r->newest, v.payload.data() + 8, 8);
+  r->kind = static_cast<uint8_t>(v.payload[16]);
+  return r->kind <= 1;
 }
 
 class CheckpointShardWriter {

@@ -189,7 +189,8 @@ CheckpointStore::Found CheckpointStore::LoadLatest(std::span<const uint32_t> lay
 
 std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
                               const std::vector<EventConsumer*>& consumers,
-                              std::vector<ClockInputRecord>* clock_inputs) {
+                              std::vector<ClockInputRecord>* clock_inputs,
+                              std::vector<HeldMarkRecord>* held_marks) {
   const auto shards = static_cast<uint32_t>(consumers.size());
   const bool same_shards = checkpoint.header.shards == shards;
   // The shards a record goes to: by account key, its origin shard, or every shard.
@@ -208,7 +209,9 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
   std::vector<std::array<std::size_t, 256>> counts(shards);
   for (const std::string_view body : checkpoint.partitions) {
     ForEachCheckpointRecord(body, [&](const CheckpointRecordView& r) {
-      if (r.tag != kCheckpointClockInputTag) route(r, [&](uint32_t s) { ++counts[s][r.tag]; });
+      if (r.tag != kCheckpointClockInputTag && r.tag != kCheckpointHeldMarkTag) {
+        route(r, [&](uint32_t s) { ++counts[s][r.tag]; });
+      }
     });
   }
   for (uint32_t s = 0; s < shards; ++s) {
@@ -228,6 +231,15 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
               error = "partition " + std::to_string(p) + ": malformed clock input";
             } else if (clock_inputs != nullptr) {
               clock_inputs->push_back(c);
+            }
+            return;
+          }
+          if (r.tag == kCheckpointHeldMarkTag) {  // the parse threads' (a listing going on)
+            HeldMarkRecord h;
+            if (!DecodeHeldMark(r, &h)) {
+              error = "partition " + std::to_string(p) + ": malformed held mark";
+            } else if (held_marks != nullptr) {
+              held_marks->push_back(h);
             }
             return;
           }

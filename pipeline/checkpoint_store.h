@@ -66,6 +66,7 @@ class CheckpointStore {
 // count changed), then calls OnRestored. Returns "" or why a record was refused.
 std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
                               const std::vector<EventConsumer*>& consumers,
-                              std::vector<ClockInputRecord>* clock_inputs = nullptr);
+                              std::vector<ClockInputRecord>* clock_inputs = nullptr,
+                              std::vector<HeldMarkRecord>* held_marks = nullptr);
 
 }  // namespace privmon

@@ -27,7 +27,20 @@ Pipeline::EmitState::EmitState(const PipelineSettings& settings, int64_t latenes
       // (no wall clock) in larger batches.
       wake_batch(settings.wall_clock ? WakeBatch::Latency() : WakeBatch::Throughput()),
       last_received_ns(NowNs()),
-      last_tenant(std::max<std::size_t>(1, sources), 0) {}
+      last_tenant(std::max<std::size_t>(1, sources), 0),
+      quiet_since(std::max<std::size_t>(1, sources), 0) {}
+
+void Pipeline::SendPauseMarks(uint32_t queue_parser, EmitState& st, std::size_t source_id) {
+  const int64_t now_ns = NowNs();
+  int64_t& quiet = st.quiet_since[source_id];
+  if (quiet == 0) quiet = now_ns;
+  if (now_ns - quiet >= kListingPauseNs) st.EndListings(source_id);
+  if (st.open_listings == 0) {
+    SendMarks(queue_parser, st, true);
+  } else {
+    SendUnheldMarks(queue_parser, st, true);
+  }
+}
 
 uint32_t ResolveShardCount(uint32_t configured) {
   if (configured != 0) return configured;
@@ -74,6 +87,8 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
   shard_wake_ = std::make_unique<EventCount[]>(shards_);
   sources_by_parser_.resize(parsers_);
   source_ids_by_parser_.resize(parsers_);
+  cut_held_.resize(parsers_);
+  stop_held_.resize(parsers_);
   if (sources.size() == 1 && parsers_ > 1) {
     // One source, every parse thread: a reader thread deals its messages to the lanes (it reads
     // ahead of them, so the source has no position a cut could name: no checkpoints here).
@@ -206,6 +221,17 @@ bool Pipeline::CutState(std::vector<CheckpointShardWriter>& writers,
     (*positions)[i] =
         (marked ? cut_position_ : source_position_)[i].load(std::memory_order_relaxed);
   }
+  // The listings that went on at each parse thread's marker and the marks they held (written
+  // before its marked_epoch): the restart goes on with them. One that ended first held none.
+  if (ok && !fanned_out_) {
+    for (uint32_t p = 0; p < parsers_; ++p) {
+      if (progress_[p].marked_epoch.load(std::memory_order_acquire) != epoch) continue;
+      for (const HeldMarkRecord& r : cut_held_[p]) {
+        writers[0].Add(kCheckpointHeldMarkTag, CheckpointRoute::kByOrigin, r.tenant,
+                       EncodeHeldMark(r));
+      }
+    }
+  }
   // No parse thread stopped: events were held back only in the queues a shard had blocked while
   // it aligned, and behind its copy.
   int64_t longest = 0;
@@ -234,6 +260,12 @@ void Pipeline::SaveStopped(std::vector<CheckpointShardWriter>& writers,
   for (const ClockInputRecord& r : final_clocks_) {
     writers[0].Add(kCheckpointClockInputTag, CheckpointRoute::kByOrigin, r.tenant,
                    EncodeClockInput(r));
+  }
+  for (const std::vector<HeldMarkRecord>& held : stop_held_) {
+    for (const HeldMarkRecord& r : held) {
+      writers[0].Add(kCheckpointHeldMarkTag, CheckpointRoute::kByOrigin, r.tenant,
+                     EncodeHeldMark(r));
+    }
   }
   positions->assign(source_count_, -1);
   for (std::size_t i = 0; i < source_count_; ++i) {
@@ -387,8 +419,17 @@ void Pipeline::MarkCut(uint32_t parser, uint64_t cut, EmitState& st,
                        const std::vector<std::unique_ptr<MessageSource>>& sources,
                        const std::vector<std::size_t>& source_ids) {
   // Every tenant clock up to what was read first (the marks reach the shards before the marker,
-  // so before they save: a restart resumes after the cut, so a mark held back now would be lost).
-  SendMarks(parser, st, true);
+  // so before they save: a restart resumes after the cut). A listing that goes on is not ended by
+  // the cut: the marks it holds stay held, and the checkpoint carries them with the listing
+  // (cut_held_, read by CutState), so its older pages are on time after the cut, and after a
+  // restart from it, as without the cut.
+  if (st.open_listings == 0) {
+    SendMarks(parser, st, true);
+    cut_held_[parser].clear();
+  } else {
+    SendUnheldMarks(parser, st, true);
+    st.Save(&cut_held_[parser]);
+  }
   NotePositions(sources, source_ids, cut_position_.get());
   progress_[parser].marked_epoch.store(cut, std::memory_order_release);
   // To every shard before going on: a shard aligning on another queue may block this thread's
@@ -409,6 +450,23 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   RawMessage raw;
   const PipelineSettings& settings = config_->pipeline;
   EmitState st(settings, lateness_us_, source_count_);
+  // The listings of this thread's sources that went on at the restored checkpoint, with the marks
+  // they held (a clock source still of its source: the same config's).
+  for (const HeldMarkRecord& r : restored_held_) {
+    const bool mine = r.kind == 1
+                          ? std::find(source_ids.begin(), source_ids.end(),
+                                      static_cast<std::size_t>(r.source_id)) != source_ids.end()
+                          : r.clock_source < clock_owner_.size() &&
+                                std::find(source_ids.begin(), source_ids.end(),
+                                          clock_owner_[r.clock_source]) != source_ids.end();
+    if (!mine) continue;
+    if (r.kind == 1) {
+      st.SetListing(r.source_id, r.tenant, true);
+      st.last_tenant[r.source_id] = r.tenant;
+    } else {
+      st.marks.RestoreHeld(r.clock_source, r.tenant, r.newest);
+    }
+  }
   // How long an idle receive waits: a cut is noticed between two receives, and with several parse
   // threads the shards hold the other parse threads' queues until this one's marker comes (an
   // aligned cut), so at most 10 ms then; 50 ms for the only parse thread of one source.
@@ -480,16 +538,13 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         continue;
       }
       if (status == ReceiveStatus::kIdle) {
-        // A pause ends this source's listings and brings every clock up, but those of the tenants
-        // whose listing goes on on another input (its own pause, end or last page sends them).
-        st.EndListings(source_ids[i]);
-        if (st.open_listings == 0) {
-          SendMarks(parser, st, true);
-        } else {
-          SendUnheldMarks(parser, st, true);
-        }
+        // A pause brings every clock up, but those of the tenants whose listing goes on; a pause
+        // of kListingPauseNs ends this source's listings too (a collector fetches the next page
+        // in far less: a listing's pages are not cut apart by the round trip between them).
+        SendPauseMarks(parser, st, source_ids[i]);
         continue;
       }
+      st.quiet_since[source_ids[i]] = 0;
       const int64_t received_ns = NowNs();
       const ParseContext ctx{raw.tenant_frame,   src.tenant(),    static_cast<uint8_t>(i),
                              received_ns,        sequence++,      src.multi_tenant(),
@@ -503,8 +558,15 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   }
   NotePositions(sources, source_ids);
   // Stopped (SIGTERM) or ended: every clock goes out as of what was pushed, so the shards settle
-  // each tenant as of its own newest event, as at the end of a scan.
-  SendMarks(parser, st, true);
+  // each tenant as of its own newest event, as at the end of a scan. Stopped without settling
+  // (checkpointed: the restart resumes after this), a listing that goes on keeps its marks, and
+  // the checkpoint carries them with it (stop_held_, SaveStopped), as a cut does.
+  if (!settle_on_stop_.load(std::memory_order_acquire) && st.open_listings > 0) {
+    SendUnheldMarks(parser, st, true);
+    st.Save(&stop_held_[parser]);
+  } else {
+    SendMarks(parser, st, true);
+  }
   WakeShards();
   // Stopped without settling (SIGTERM with checkpoints, a state partition given up): the sources
   // did not end, so their inputs keep holding their tenants back. Marking them ended would move
@@ -601,7 +663,7 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
           // A pause of the source right after the messages emitted so far: bring every clock up,
           // as one parse thread does. Not when only the reader is slow (a blocked read of stdin):
           // one parse thread would have sent nothing there.
-          if (src.PausedAfter(next)) SendMarks(0, st, true);
+          if (src.PausedAfter(next)) SendPauseMarks(0, st, 0);
           WakeIfPending(st);
         }
         continue;
@@ -637,7 +699,8 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
       }
       // The source paused before this message: the flush one parse thread did then (if this lane
       // or the previous one did not already, waiting in the pause: then nothing moved since).
-      if (m.raw.after_pause) SendMarks(0, st, true);
+      if (m.raw.after_pause) SendPauseMarks(0, st, 0);
+      st.quiet_since[0] = 0;
       Emit(lane, 0, st, src, 0, m.raw, m.result, m.received_ns);
       // Parked shards are woken per batch of pushes (WakeBatch) and, in `run`, before this lane
       // goes back to its source, where it may block (as one parse thread does when its source has

@@ -152,6 +152,9 @@ class Pipeline {
   void RestoreClockInputs(std::vector<ClockInputRecord> inputs) {
     restored_clocks_ = std::move(inputs);
   }
+  // Before Start(): the listings that went on at the restored checkpoint and the marks they held
+  // (each parse thread takes those of its sources back: EmitState::Restore).
+  void RestoreHeldMarks(std::vector<HeldMarkRecord> held) { restored_held_ = std::move(held); }
   // Control thread, after a checkpoint holding `positions` (from Cut or SaveStopped) is durable:
   // each source may give up its input up to there (a Kafka source commits its offsets).
   void SourcesCovered(const std::vector<int64_t>& positions);
@@ -229,9 +232,28 @@ class Pipeline {
       }
       return false;
     }
+    // The listings that go on and the marks they hold, as a checkpoint carries them (a cut or a
+    // stop without settling ends no listing: the restart goes on with it).
+    void Save(std::vector<HeldMarkRecord>* out) const {
+      out->clear();
+      for (const OpenListing& l : listings) {
+        out->push_back(HeldMarkRecord{l.tenant_hash, static_cast<uint32_t>(l.source_id), 0, 0, 1});
+      }
+      marks.ForEachHeld([&](uint64_t tenant) { return Held(tenant); },
+                        [&](uint64_t tenant, uint32_t source, EventTime newest) {
+                          out->push_back(HeldMarkRecord{tenant, 0, source, newest, 0});
+                        });
+    }
+    // Since when each source has been quiet (ns; 0: a message is the latest thing it gave), for
+    // a pause long enough to end its listings (kListingPauseNs).
+    std::vector<int64_t> quiet_since;
   };
   // The most events a listing that goes on holds the marks for (dedupe memory grows with it).
   static constexpr std::size_t kMaxHeldEvents = std::size_t{1} << 16;
+  // A source quiet this long ends its listings (their marks go out): a collector fetches the next
+  // page of a Graph listing in well under this (an HTTP round trip, a throttled retry), and one
+  // whose rest never comes holds its tenant's timers back no longer than this.
+  static constexpr int64_t kListingPauseNs = 10'000'000'000;
 
   void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
                  const std::vector<std::size_t>& source_ids);
@@ -246,6 +268,9 @@ class Pipeline {
   void SendMarks(uint32_t queue_parser, EmitState& st, bool flush);
   // The marks of the tenants no listing holds (EmitState::Held); `flush` sends all of theirs.
   void SendUnheldMarks(uint32_t queue_parser, EmitState& st, bool flush);
+  // A pause of source `source_id`: every clock up but those a listing holds; a pause of
+  // kListingPauseNs (since its latest message) ends its listings too.
+  void SendPauseMarks(uint32_t queue_parser, EmitState& st, std::size_t source_id);
   void WakeIfPending(EmitState& st) {
     if (!st.wake_batch.pending()) return;
     WakeShards();
@@ -283,6 +308,13 @@ class Pipeline {
   std::vector<uint32_t> held_inputs_;  // HoldInputsUntilMarked
   TenantPartitionWatch* tenant_watch_ = nullptr;
   std::vector<ClockInputRecord> final_clocks_;
+  // Held listing marks (HeldMarkRecord): restored before Start() (each parse thread takes its
+  // sources' back), and, per parse thread, what it held at its marker of the latest cut (written
+  // before its marked_epoch, read by CutState after it) and where it stopped without settling
+  // (read by SaveStopped after Wait()).
+  std::vector<HeldMarkRecord> restored_held_;
+  std::vector<std::vector<HeldMarkRecord>> cut_held_;
+  std::vector<std::vector<HeldMarkRecord>> stop_held_;
   std::vector<std::unique_ptr<EventConsumer>> consumers_;
   std::vector<std::unique_ptr<ShardQueue>> queues_;
   std::unique_ptr<ParserProgress[]> progress_;

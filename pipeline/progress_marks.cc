@@ -42,6 +42,17 @@ void ProgressMarks::AdmitInput(uint32_t source, EventTime newest, int64_t wall_n
   }
 }
 
+void ProgressMarks::RestoreHeld(uint32_t source, uint64_t tenant_hash, EventTime newest) {
+  const uint64_t key = HashCombine(tenant_hash, source + 1u);
+  Entry& entry =
+      entries_.try_emplace(key, Entry{tenant_hash, source, newest, kMinTime, false}).first->second;
+  entry.newest = std::max(entry.newest, newest);
+  if (!entry.touched) {
+    entry.touched = true;
+    touched_.push_back(key);
+  }
+}
+
 void ProgressMarks::Queue(Entry& entry, bool flush) {
   entry.touched = false;
   if (entry.newest <= entry.sent) return;

@@ -91,6 +91,21 @@ class ProgressMarks {
     pending_.clear();
   }
 
+  // The marks `held(tenant_hash)` holds back that no shard was sent yet: f(tenant_hash, source,
+  // newest) for each (a checkpoint carries them, so a listing that straddles a cut or a restart
+  // stays one clock step). No allocation.
+  template <class Held, class F>
+  void ForEachHeld(Held&& held, F&& f) const {
+    for (const auto& [key, entry] : entries_) {
+      if (entry.newest > entry.sent && held(entry.tenant_hash)) {
+        f(entry.tenant_hash, entry.source, entry.newest);
+      }
+    }
+  }
+  // A held mark restored from a checkpoint (ForEachHeld before the restart): the tenant's newest
+  // time on `source`, not yet sent, moved (the listing's end sends it).
+  void RestoreHeld(uint32_t source, uint64_t tenant_hash, EventTime newest);
+
   // At the end of a source whose clock sources are [first, first + count): sends every mark of
   // those (as a flush does) and none of the others' (another input's listing holds them).
   template <class Send>

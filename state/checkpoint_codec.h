@@ -68,7 +68,7 @@ static_assert(kRuleCount >= kCheckpointRuleIds);
 // format 1 but repacked AccountState's flags to make room for its tenant index; format 3 appended
 // the held roles to PrivilegedState; format 4 keeps a time per held role's eligible and active
 // hold, and the roles seen removed; format 5 appends the role of each pending activation and kept
-// activation end, PRIV-EL-08's).
+// activation end, PRIV-EL-08's; format 6 adds records only: see kStateLayoutV5).
 inline constexpr uint32_t kStateLayout = static_cast<uint32_t>(Mix64(HashCombine(
     HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
                 HashCombine(sizeof(Timer), kAlertStoredBytes * 131 + kCheckpointRuleIds)),
@@ -104,7 +104,8 @@ inline constexpr uint32_t kStateLayoutV4 = 1765622770u;
 
 // The layout hash this build accepts for each format it reads (index = format; 0: none).
 inline constexpr std::array<uint32_t, kCheckpointFormat + 1> kStateLayouts = {
-    0, kStateLayoutV1, kStateLayoutV2, kStateLayoutV3, kStateLayoutV4, kStateLayout};
+    0,           kStateLayoutV1, kStateLayoutV2, kStateLayoutV3, kStateLayoutV4, kStateLayoutV5,
+    kStateLayout};
 
 template <class T>
 void PutRaw(std::string& out, const T& v) {
@@ -112,6 +113,11 @@ void PutRaw(std::string& out, const T& v) {
 }
 template <class T>
 bool GetRaw(std::string_view& in, T* v) {
+// Format 5 (the committed fixture tests/data/checkpoint/v5): its layout hash, frozen. Format 6
+// keeps its structs and adds records (a parse thread's held listing marks, kept registration
+// times).
+inline constexpr uint32_t kStateLayoutV5 = 2113942076u;
+
   if (in.size() < sizeof(T)) return false;
   std::memcpy(static_cast<void*>(v), in.data(), sizeof(T));
   in.remove_prefix(sizeof(T));
@@ -194,7 +200,7 @@ inline void EncodeAccount(std::string& out, uint64_t tenant_hash, const AccountS
   out.push_back(ps != nullptr ? 1 : 0);
   if (ps != nullptr) PutRaw(out, *ps);
 }
-// Decodes an account record of `format` (1 to 5); a format-1 account has no tenant (0). A
+// Decodes an account record of `format` (1 to 6; 6 is 5's); a format-1 account has no tenant (0). A
 // PrivilegedState of format 1 or 2 did not keep the roles its account holds: restored with
 // HeldRoles::kUnknown, its learned privilege is never un-learned by a role removal. Format 3's
 // held roles are migrated (HeldRolesV3::Migrate); formats 1 to 4's PRIV-EL-08 roles too
