@@ -301,6 +301,15 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
     registration_recheck_ = false;
     if (const AccountState* st = accounts_.Find(recheck_event_.account.key)) {
       recheck_event_.time = LearnedPrivilegeTime(*st);
+      // Listed (a reload, a restart on a new config): dated by the registration record as kept,
+      // as the record itself is when the listing came first (timeless only when it named no
+      // time, or came from a checkpoint older than format 6).
+      if (recheck_event_.time == 0 && (st->flags & kPrivilegedConfigured) != 0) {
+        if (auto it = registration_time_.find(recheck_event_.account.key);
+            it != registration_time_.end()) {
+          recheck_event_.time = it->second;
+        }
+      }
     }
     RunGeneric(recheck_event_, AccountSide::kAccount,
                config_->ForTenant(recheck_event_.tenant_hash));
@@ -637,7 +646,7 @@ void DetectionEngine::QueueRegistrationRecheck(const AccountRef& ref, const Even
   // (userRegistrationDetails' id), no MFA registered, and (at the end of OnEvent) the time
   // LearnedPrivilegeTime gives, which AnchorRegistration gives the record in the other order: its
   // alert has the same alert_id, time and evidence time in both (a listed account's recheck, after
-  // a reload, stays timeless: time 0).
+  // a reload, the registration's own time, registration_time_, as when listed first).
   Event& r = recheck_event_;
   r = Event{};
   r.kind = EventKind::kMfaRegistration;
@@ -703,6 +712,7 @@ std::size_t DetectionEngine::MemoryBytes() const {
   return accounts_.MemoryBytes() + slots_.MemoryBytes() + known_.MemoryBytes() + timers +
          dedupe_.MemoryBytes() + emitter_.MemoryBytes() + pim_copies_.MemoryBytes() +
          role_aliases_.MemoryBytes() + tenant_time_.capacity() * sizeof(TenantTime) +
+         registration_time_.capacity() * (sizeof(uint64_t) + sizeof(EventTime) + 1) +
          snapshot_.MemoryBytes();
 }
 

@@ -233,6 +233,13 @@ class DetectionEngine final : public EventConsumer {
   void ReleasePimCopies(uint64_t tenant_hash, EventTime watermark, bool all);
   // QueueRegistrationRecheck's record, run at the end of OnEvent (kept: no allocation).
   Event recheck_event_;
+  // By account key: the time (lastUpdatedDateTime) of the account's latest registration record,
+  // where it said no MFA (kMfaUnregistered) and named a time (a v1.0 userRegistrationDetails; a
+  // beta snapshot is timeless). AccountState has no room for it (40 B); only such accounts have
+  // an entry, dropped when a registration says MFA registered. The recheck of an account listed
+  // after it (a reload, a restart on a new config) is dated by it, as the record is when listed
+  // first (PRIV-SI-05); checkpointed (kCkRegistrationTime).
+  absl::flat_hash_map<uint64_t, EventTime> registration_time_;
   bool registration_recheck_ = false;
   // AnchorRegistration's copy (kept: no allocation).
   Event anchored_event_;

@@ -60,6 +60,15 @@ bool DetectionEngine::SnapshotState() {
   s.pim_pending.clear();
   pim_copies_.ForEachGrant([&](const PimCopies::Grant& g) { s.pim_grants.push_back(g); });
   pim_copies_.ForEachPending([&](const PimCopies::Pending& p) { s.pim_pending.push_back(p); });
+  s.registration_times.clear();
+  for (const auto& [key, time] : registration_time_) {
+    const AccountState* st = accounts_.Find(key);
+    if (st != nullptr && (st->flags & kMfaUnregistered) != 0) {
+      s.registration_times.emplace_back(key, time);
+    }
+  }
+  s.role_aliases.clear();
+  role_aliases_.ForEach([&](const RoleAliases::Pair& p) { s.role_aliases.push_back(p); });
   s.dedupe.clear();
   s.dedupe.reserve(dedupe_.size());
   dedupe_.ForEach([&](uint64_t fp, Seconds32 time, uint32_t tenant) {
@@ -151,6 +160,19 @@ void DetectionEngine::EncodeSnapshot(CheckpointShardWriter& out) {
     pim_copy(1, p.tenant_hash, p.role, p.time);
     EncodeAlert(buf, p.alert);
     out.Add(kCkPimCopy, CheckpointRoute::kByKey, p.account, buf);
+  }
+  for (const auto& [key, time] : s.registration_times) {
+    buf.clear();
+    PutU64(buf, static_cast<uint64_t>(time));
+    out.Add(kCkRegistrationTime, CheckpointRoute::kByKey, key, buf);
+  }
+  for (const RoleAliases::Pair& p : s.role_aliases) {
+    buf.clear();
+    PutU64(buf, p.tenant_hash);
+    PutU64(buf, p.id_hash);
+    PutU64(buf, p.name_hash);
+    buf.append(p.name.view());
+    out.Add(kCkRoleAlias, CheckpointRoute::kByOrigin, HashCombine(p.tenant_hash, p.id_hash), buf);
   }
   // Done with snapshot_: the shard may free it (ReleaseLargeSnapshot) from now on.
   snapshot_encoded_.store(true, std::memory_order_release);
@@ -290,6 +312,17 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       PimCopies::Pending p{tenant, r.key, role, time, Alert{}};
       if (!DecodeAlert(in, &p.alert)) return false;
       pim_copies_.RestorePending(p);
+      return true;
+    }
+    case kCkRegistrationTime: {
+      if (in.size() != 8) return false;
+      registration_time_[r.key] = static_cast<EventTime>(GetU64(in.data()));
+      return true;
+    }
+    case kCkRoleAlias: {
+      if (in.size() < 24 || in.size() > 24 + 64) return false;
+      role_aliases_.Learn(GetU64(in.data()), GetU64(in.data() + 8), GetU64(in.data() + 16),
+                          in.substr(24));
       return true;
     }
     default:

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/alert.h"
@@ -17,6 +18,7 @@
 #include "state/known_values.h"
 #include "state/pim_copies.h"
 #include "state/privileged_state.h"
+#include "state/role_aliases.h"
 #include "state/timer_queue.h"
 
 namespace privmon {
@@ -64,6 +66,8 @@ struct EngineSnapshot {
   std::vector<Remembered> dedupe;
   std::vector<PimCopies::Grant> pim_grants;
   std::vector<PimCopies::Pending> pim_pending;
+  std::vector<std::pair<uint64_t, EventTime>> registration_times;  // by account key
+  std::vector<RoleAliases::Pair> role_aliases;
 
   std::size_t MemoryBytes() const {
     return accounts.capacity() * sizeof(Account) + privileged.capacity() * sizeof(PrivilegedState) +
@@ -72,7 +76,9 @@ struct EngineSnapshot {
            timers.capacity() * sizeof(Timer) + buckets.capacity() * sizeof(Bucket) +
            updates.capacity() * sizeof(Alert) + dedupe.capacity() * sizeof(Remembered) +
            pim_grants.capacity() * sizeof(PimCopies::Grant) +
-           pim_pending.capacity() * sizeof(PimCopies::Pending);
+           pim_pending.capacity() * sizeof(PimCopies::Pending) +
+           registration_times.capacity() * sizeof(registration_times[0]) +
+           role_aliases.capacity() * sizeof(RoleAliases::Pair);
   }
 };
 

@@ -13,8 +13,15 @@ void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenan
   st.flags |= kRegistrationSeen;
   if (e.registration.is_mfa_registered) {
     st.flags &= static_cast<uint8_t>(~kMfaUnregistered);
+    registration_time_.erase(e.account.key);
   } else {
     st.flags |= kMfaUnregistered;
+    // Its time, for the PRIV-SI-05 of a listing that comes after it (QueueRegistrationRecheck).
+    if (e.time != 0) {
+      registration_time_[e.account.key] = e.time;
+    } else {
+      registration_time_.erase(e.account.key);
+    }
   }
   // isAdmin names no role: a source of its own, cleared by a newer report of isAdmin false (only
   // a record that states isAdmin; docs/RULES.md "Learned privilege"). The newest statement by

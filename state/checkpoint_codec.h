@@ -46,6 +46,16 @@ enum CheckpointTag : uint8_t {
   // of a grant, 1 = a held verdict; u64 tenant, u64 role, u32 time, then (1) the alert. Appended to
   // format 5 (older files have none: nothing was held).
   kCkPimCopy = 9,
+  // 10: kCheckpointHeldMarkTag (core/checkpoint_format.h), the pipeline's.
+  // The lastUpdatedDateTime (i64 Unix microseconds) of an account's latest registration record
+  // that said it has no MFA (kMfaUnregistered), by account: the time of the PRIV-SI-05 it raises
+  // when it becomes privileged later by a listing (a reload). Format 6 (older files have none:
+  // such an alert is timeless, as before).
+  kCkRegistrationTime = 11,
+  // A custom role's id and name learned by a shard (state/role_aliases.h): u64 tenant, u64 id
+  // hash, u64 name hash, then the name's bytes. Format 6 (older files have none: relearned from
+  // the next record naming both, as before).
+  kCkRoleAlias = 12,
 };
 
 static_assert(std::is_trivially_copyable_v<AccountState>);
@@ -102,6 +112,11 @@ inline constexpr std::size_t kPrivilegedStateV3Bytes =
 // (kPrivilegedStateV4Bytes).
 inline constexpr uint32_t kStateLayoutV4 = 1765622770u;
 
+// Format 5 (the committed fixture tests/data/checkpoint/v5): its layout hash, frozen. Format 6
+// keeps its structs and adds records (a parse thread's held listing marks, kept registration
+// times).
+inline constexpr uint32_t kStateLayoutV5 = 2113942076u;
+
 // The layout hash this build accepts for each format it reads (index = format; 0: none).
 inline constexpr std::array<uint32_t, kCheckpointFormat + 1> kStateLayouts = {
     0,           kStateLayoutV1, kStateLayoutV2, kStateLayoutV3, kStateLayoutV4, kStateLayoutV5,
@@ -113,11 +128,6 @@ void PutRaw(std::string& out, const T& v) {
 }
 template <class T>
 bool GetRaw(std::string_view& in, T* v) {
-// Format 5 (the committed fixture tests/data/checkpoint/v5): its layout hash, frozen. Format 6
-// keeps its structs and adds records (a parse thread's held listing marks, kept registration
-// times).
-inline constexpr uint32_t kStateLayoutV5 = 2113942076u;
-
   if (in.size() < sizeof(T)) return false;
   std::memcpy(static_cast<void*>(v), in.data(), sizeof(T));
   in.remove_prefix(sizeof(T));

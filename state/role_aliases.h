@@ -9,8 +9,10 @@
 // twice. A record naming only the id (or only the name) is read as the pair learned for it: keyed
 // by the name, or by the id where the tenant's privileged_roles lists the id and not the name.
 // Bounded: kSlots / 2 pairs per shard, direct-mapped by (tenant, id) (a collision forgets the older
-// pair), allocated at the first custom role seen; not checkpointed (relearned from the next
-// record that names both). Single-threaded (the shard's). No allocation after the first.
+// pair), allocated at the first custom role seen; checkpointed since format 6 (kCkRoleAlias:
+// before, a restart forgot every pair until a record named both again, so a record naming the
+// role one way after the restart was another role than the one named the other way before it).
+// Single-threaded (the shard's). No allocation after the first.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +33,7 @@ class RoleAliases {
     uint64_t id_hash = 0;
     uint64_t name_hash = 0;  // 0: a free slot
     FixedString<64> name;
+    uint64_t tenant_hash = 0;
   };
 
   // A record names the custom role `id_hash` by the name `name` (hash `name_hash`): kept under both
@@ -44,6 +47,26 @@ class RoleAliases {
       s.pair.id_hash = id_hash;
       s.pair.name_hash = name_hash;
       s.pair.name.assign(name);
+      s.pair.tenant_hash = tenant_hash;
+    }
+  }
+
+  // f(pair) for each pair kept, once (under its id's slot, or its name's where a collision took
+  // the id's): what a checkpoint carries (Learn restores it).
+  template <class F>
+  void ForEach(F&& f) const {
+    for (const Slot& s : slots_) {
+      const Pair& p = s.pair;
+      if (p.name_hash == 0) continue;
+      const bool id_slot = s.key == HashCombine(p.tenant_hash, p.id_hash);
+      if (!id_slot) {
+        const Slot& by_id = slots_[Index(p.tenant_hash, p.id_hash)];
+        if (by_id.key == HashCombine(p.tenant_hash, p.id_hash) &&
+            by_id.pair.name_hash == p.name_hash) {
+          continue;  // written under its id's slot
+        }
+      }
+      f(p);
     }
   }
 

@@ -549,6 +549,54 @@ TEST(RegistrationRecheck, ANoMfaRegistrationMonthsBeforeTheGrantOutlivesEviction
   EXPECT_EQ(CountSi05(h.Drain()), 1);
 }
 
+// k15 (h-hold): an account listed (privileged_accounts, break_glass) by a reload after its v1.0
+// registration (userRegistrationDetails, lastUpdatedDateTime) said it has no MFA raised a timeless
+// PRIV-SI-05 (time 0: dated when privmon raised it, months after the record the same alert is
+// dated by when the listing comes first), because the registration's time was not kept; nor was it
+// across a checkpoint restore. It is now kept (DetectionEngine::registration_time_, checkpoint
+// format 6) and dates the alert as the record itself does when the listing comes first.
+TEST(RegistrationRecheck, AnAccountListedByAReloadIsDatedByItsRegistrationsTime) {
+  const char* kRegistered = "2026-09-01T08:00:00.25Z";
+  for (const bool break_glass : {false, true}) {
+    for (const bool restart : {false, true}) {
+      auto listed = [&] {
+        auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
+        auto t = EngineHarness::Tenant(kTenant);
+        (break_glass ? t->break_glass : t->privileged_accounts).insert(HashLower(kAdmin));
+        config->tenants[HashLower(kTenant)] = t;
+        return config;
+      };
+      // The reference: listed first, the registration raises PRIV-SI-05 itself.
+      EngineHarness first(EngineHarness::Tenant(kTenant));
+      first.engine().OnConfig(listed());
+      Event reg = AdminReport(kRegistered, false);
+      reg.registration.is_admin_stated = false;
+      reg.registration.is_mfa_registered = false;
+      first.Feed(reg);
+      const auto want = first.Drain();
+      ASSERT_EQ(CountSi05(want), 1);
+      const Alert& ref = *std::find_if(want.begin(), want.end(),
+                                       [](const Alert& a) { return a.rule == RuleId::kSI05; });
+      EXPECT_EQ(ref.time, At(kRegistered));
+
+      EngineHarness before(EngineHarness::Tenant(kTenant));
+      before.Feed(reg);
+      EXPECT_EQ(CountSi05(before.Drain()), 0);  // not privileged yet
+      EngineHarness after(EngineHarness::Tenant(kTenant));
+      if (restart) Transfer(before, after, kCheckpointFormat);
+      EngineHarness& h = restart ? after : before;
+      h.engine().OnConfig(listed());
+      h.Feed(SignIn(kTenant, kAdmin, "2026-09-01T09:00:00Z"));
+      const auto got = h.Drain();
+      ASSERT_EQ(CountSi05(got), 1) << break_glass << restart;
+      const Alert& a = *std::find_if(got.begin(), got.end(),
+                                     [](const Alert& x) { return x.rule == RuleId::kSI05; });
+      EXPECT_EQ(a.time, At(kRegistered)) << "break_glass " << break_glass << " restart "
+                                         << restart;  // was the wall clock (timeless)
+    }
+  }
+}
+
 }  // namespace
 }  // namespace privmon::testing
 
@@ -619,6 +667,42 @@ TEST(ReloadListing, AnAccountListedByALongUpnStaysListedWhenTheRecordAfterAReloa
   h.Feed(by_id);
   h.Finish();
   EXPECT_EQ(count_bg01(h.Drain()), 1);
+}
+
+}  // namespace
+}  // namespace privmon::testing
+
+namespace privmon::testing {
+namespace {
+
+// k15 (h-hold, the same kind: state a restart lost): a custom role's id and name, learned from a
+// record naming both (state/role_aliases.h), were not checkpointed. A tenant listing the role in
+// privileged_roles by its id made the role privileged however a record named it, but only until a
+// restart: the first assignment after it, named by the role's name alone (Core Directory's
+// "Add member to role" naming Role.DisplayName), was an unlisted role, so no PRIV-PA-04. The pairs
+// are now checkpointed (kCkRoleAlias, format 6).
+TEST(RoleAliasCheckpoint, ACustomRoleListedByItsIdStaysPrivilegedAfterARestart) {
+  constexpr std::string_view kRoleId = "7b2c1f9e-0d4a-4e8b-9c3d-2f1e0a9b8c7d";
+  constexpr std::string_view kRoleName = "Payroll Approver";
+  auto t = EngineHarness::Tenant(kTenant);
+  t->privileged_roles.insert(HashLower(kRoleId));  // listed by its id only
+  auto count_pa04 = [](const std::vector<Alert>& alerts, std::string_view upn) {
+    return std::count_if(alerts.begin(), alerts.end(),
+                         [&](const Alert& a) { return a.rule == RuleId::kPA04 && a.upn() == upn; });
+  };
+  for (const bool restart : {false, true}) {
+    EngineHarness before(t);
+    Event both = Gain("2026-11-24T08:00:00Z", kRoleName);  // names the role both ways
+    both.audit.role_id_hash = HashLower(kRoleId);
+    before.Feed(both);
+    EngineHarness after(t);
+    if (restart) Transfer(before, after, kCheckpointFormat);
+    EngineHarness& h = restart ? after : before;
+    h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role",
+                 "other.admin@contoso.com", "2026-11-24T09:00:00Z", kRoleName));
+    h.Finish();
+    EXPECT_EQ(count_pa04(h.Drain(), "other.admin@contoso.com"), 1) << "restart " << restart;
+  }
 }
 
 }  // namespace
