@@ -35,7 +35,7 @@ const std::string kGp1 =
     std::string(PRIVMON_SOURCE_DIR) + "/tests/regressions/gp1_graph_pages_newest_first";
 
 std::string Config(const std::string& dir, bool follow, const std::string& alerts) {
-  const std::string path = dir + "/run.yaml";
+  std::string path = dir + "/run.yaml";
   std::ofstream(path) << "sources:\n  - file: {path: \"" << dir
                       << "/in.ndjson\", follow: " << (follow ? "true" : "false")
                       << ", name: graph, tenant: \"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\"}\n"
