@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -147,12 +148,28 @@ inline bool IsDashlessGuidText(std::string_view s) {
 // "a1b2...32 hex", or in upper case, "A1B2C3D4-..."), so one tenant, account or device written in
 // two cases or without dashes is one, and reads the same in alerts. Any other text is returned as
 // NormalizeId gives it.
+// Whether any of the 8 bytes of `w` is an ASCII capital letter, 'A'-'Z' (8 bytes at a time:
+// bytes of 0x80 and above are none).
+inline bool HasAsciiUpper8(uint64_t w) {
+  const uint64_t low7 = w & 0x7F7F7F7F7F7F7F7FULL;
+  const uint64_t at_least_a = low7 + 0x3F3F3F3F3F3F3F3FULL;  // high bit: 'A' or above
+  const uint64_t above_z = low7 + 0x2525252525252525ULL;     // high bit: above 'Z'
+  return (at_least_a & ~above_z & ~w & 0x8080808080808080ULL) != 0;
+}
+
+inline bool HasAsciiUpper36(const char* p) {
+  uint64_t w[5];
+  std::memcpy(&w[0], p, 32);
+  std::memcpy(&w[4], p + 28, 8);  // bytes 28-35 (28-31 again)
+  return HasAsciiUpper8(w[0]) || HasAsciiUpper8(w[1]) || HasAsciiUpper8(w[2]) ||
+         HasAsciiUpper8(w[3]) || HasAsciiUpper8(w[4]);
+}
+
 inline std::string_view CanonicalId(std::string_view s, char (&buffer)[36]) {
   s = NormalizeId(s);
   if (s.size() == 36) {
-    bool upper = false;
-    for (const char c : s) upper |= c >= 'A' && c <= 'Z';
-    if (!upper || !IsGuidText(s)) return s;
+    // Most ids are in lower case already: a word-at-a-time look for a capital letter first.
+    if (!HasAsciiUpper36(s.data()) || !IsGuidText(s)) return s;
     for (std::size_t i = 0; i < s.size(); ++i) buffer[i] = AsciiLower(s[i]);
     return {buffer, sizeof(buffer)};
   }

@@ -49,6 +49,9 @@ class FileSource final : public MessageSource {
     // A followed file keeps cutting long lines whole (a writer mid-line: the cut message waits for
     // its newline, a truncation drops it); a finished file or stdin streams them.
     reader_.set_chunk_long_lines(!follow_);
+    // A finished file is read through a memory map (no read(2) copy); a followed one with
+    // read(2), where a writer may be mid-line.
+    reader_.set_map_files(!follow_);
     if (s.type == SourceType::kStdin || s.path == "-") {
       fd_ = STDIN_FILENO;
       reader_.Reset(fd_);
@@ -83,6 +86,15 @@ class FileSource final : public MessageSource {
         offset_ += static_cast<off_t>(line.consumed);
       } else if (reader_.Next(/*take_partial=*/!follow_, &line) == LineReader::Status::kEnd) {
         if (!follow_) {
+          if (const int err = reader_.error(); err != 0 && !read_error_logged_) {
+            // The rest of the input is not read: said, not a silent cut.
+            read_error_logged_ = true;
+            std::fprintf(stderr,
+                         "privmon: source %s: %s: %s after byte %lld: the rest is not read\n",
+                         name_.c_str(), path_.empty() ? "-" : path_.c_str(),
+                         reader_.shrank() ? "file shrank while read" : std::strerror(err),
+                         static_cast<long long>(offset_));
+          }
           if (framer_.active()) {
             framer_.Abort();  // the input ends inside a value: handed out as it stands
             continue;
@@ -323,6 +335,7 @@ class FileSource final : public MessageSource {
   off_t long_line_start_ = 0;
   LineReader::Line held_line_;  // a line that ended an open value, read again next
   bool held_ = false;
+  bool read_error_logged_ = false;
   bool flat_layout_ = false;  // the open value's lines are not indented (see Receive)
   int fd_ = -1;
   bool owned_ = false;

@@ -1,5 +1,6 @@
 #include "pipeline/line_reader.h"
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -13,7 +14,8 @@ LineReader::LineReader(std::size_t max_line, std::size_t padding)
     : max_line_(max_line),
       capacity_(max_line + 1 + kReadBytes),
       allocated_(capacity_ + padding),
-      buffer_(new char[allocated_]) {}  // left uninitialized: pages are touched as lines need them
+      buffer_(new char[allocated_]),  // left uninitialized: pages are touched as lines need them
+      padding_(padding) {}
 
 void LineReader::Reset(int fd) {
   fd_ = fd;
@@ -25,6 +27,126 @@ void LineReader::Reset(int fd) {
   skipping_ = false;
   skipped_ = 0;
   error_ = 0;
+  shrank_ = ended_ = false;
+  mid_line_ = false;
+  map_state_ = MapState::kOff;
+  map_size_ = 0;
+  if (window_) window_->Unmap();
+  if (!map_files_) return;
+  // A regular file with more than the padding left: read through the map. (A smaller rest would
+  // be handed out by the buffer anyway: its lines lie too near the end for the padding.)
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return;
+  const off_t at = ::lseek(fd, 0, SEEK_CUR);
+  if (at < 0 || st.st_size - at <= static_cast<off_t>(padding_)) return;
+  if (at_start_) {
+    unsigned char bom[2] = {0, 0};
+    if (::pread(fd, bom, 2, 0) == 2 &&
+        ((bom[0] == 0xFF && bom[1] == 0xFE) || (bom[0] == 0xFE && bom[1] == 0xFF))) {
+      return;  // UTF-16: transcoded from read(2)
+    }
+  }
+  if (!window_) window_ = std::make_unique<MappedWindow>();
+  map_size_ = st.st_size;
+  pos_ = at;
+  map_state_ = MapState::kMapped;
+}
+
+LineReader::Status LineReader::Next(bool take_partial, Line* out) {
+  if (ended_) return Status::kEnd;
+  if (map_state_ == MapState::kResume && !skipping_ && !mid_line_) {
+    // Past the long line the buffer read: the map again, from the first byte not handed out (the
+    // buffer holds the file's bytes up to where the descriptor stands).
+    const off_t fd_at = ::lseek(fd_, 0, SEEK_CUR);
+    if (fd_at >= 0) {
+      pos_ = fd_at - static_cast<off_t>(end_ - begin_);
+      begin_ = scan_ = end_ = 0;
+      map_state_ = MapState::kMapped;
+    } else {
+      map_state_ = MapState::kOff;
+    }
+  }
+  if (map_state_ == MapState::kMapped) {
+    switch (NextMapped(out)) {
+      case MapStep::kLine:
+        return Status::kLine;
+      case MapStep::kEnd:
+        return Status::kEnd;
+      case MapStep::kFallback:
+        break;
+    }
+  }
+  const Status status = NextBuffered(take_partial, out);
+  if (status == Status::kLine) {
+    mid_line_ = out->partial;
+  } else if (map_size_ > 0 && error_ == 0 && take_partial) {
+    // The end of a mapped file before the size it had at Reset: it shrank after its map read the
+    // lines before (a read(2) found the end early), not a silent cut.
+    const off_t fd_at = ::lseek(fd_, 0, SEEK_CUR);
+    if (fd_at >= 0 && fd_at < map_size_) {
+      shrank_ = ended_ = true;
+      error_ = EIO;
+    }
+  }
+  return status;
+}
+
+LineReader::MapStep LineReader::NextMapped(Line* out) {
+  // A line of max_line bytes, its newline and the padding after it.
+  const std::size_t need = max_line_ + 1 + padding_;
+  const auto shrank = [&] {
+    shrank_ = ended_ = true;
+    error_ = EIO;
+    window_->Unmap();
+    map_state_ = MapState::kOff;
+    return MapStep::kEnd;
+  };
+  const auto fallback = [&](MapState next) {
+    // The buffer reads on from the first byte not handed out.
+    map_state_ = next;
+    begin_ = scan_ = end_ = 0;
+    if (::lseek(fd_, pos_, SEEK_SET) < 0) {
+      error_ = errno;
+      map_state_ = MapState::kOff;
+      ended_ = true;
+      return MapStep::kEnd;
+    }
+    return MapStep::kFallback;
+  };
+  for (;;) {
+    if (window_->truncated()) return shrank();
+    const off_t win_end = window_->offset() + static_cast<off_t>(window_->size());
+    const bool inside = window_->data() != nullptr && pos_ >= window_->offset() && pos_ <= win_end;
+    const std::size_t avail = inside ? static_cast<std::size_t>(win_end - pos_) : 0;
+    if (!inside || (avail < need && win_end < map_size_)) {
+      // The next window, from the page pos_ lies in (the one before is unmapped: the memory a
+      // file's pages take stays bounded by one window).
+      const auto page = static_cast<off_t>(MappedWindow::PageSize());
+      const off_t from = pos_ / page * page;
+      const auto window = static_cast<off_t>(std::max(
+          kMapWindow, (need + 2 * static_cast<std::size_t>(page)) / static_cast<std::size_t>(page) *
+                          static_cast<std::size_t>(page)));
+      if (from >= map_size_ ||
+          !window_->Map(fd_, from, static_cast<std::size_t>(std::min(window, map_size_ - from)),
+                        /*populate=*/false)) {
+        return fallback(MapState::kOff);
+      }
+      continue;
+    }
+    const char* p = window_->data() + (pos_ - window_->offset());
+    const void* nl = std::memchr(p, '\n', std::min(avail, max_line_ + 1));
+    if (window_->truncated()) return shrank();  // what memchr read may be zeros
+    const std::size_t len =
+        nl == nullptr ? avail : static_cast<std::size_t>(static_cast<const char*>(nl) - p);
+    if (nl == nullptr || avail - len < padding_) {
+      // A line longer than max_line goes through the buffer (cut or in pieces), then the map
+      // again; the lines at the file's end go through the buffer to the end.
+      return fallback(nl == nullptr && avail >= need ? MapState::kResume : MapState::kOff);
+    }
+    *out = Line{std::string_view(p, len), false, avail - len, len + 1};
+    pos_ += static_cast<off_t>(len + 1);
+    return MapStep::kLine;
+  }
 }
 
 std::size_t LineReader::Fill() {
@@ -123,7 +245,7 @@ std::size_t LineReader::Transcode(char* dst, std::size_t room) {
   return out;
 }
 
-LineReader::Status LineReader::Next(bool take_partial, Line* out) {
+LineReader::Status LineReader::NextBuffered(bool take_partial, Line* out) {
   char* const buf = buffer_.get();
   for (;;) {
     if (skipping_) {

@@ -9,6 +9,13 @@
 // Memory: one buffer of max_line + 64 KiB + padding, allocated once, touched as lines need it.
 // Not thread-safe: the source's parse thread only. Errors of read(2) other than EINTR end the
 // stream (Next returns kEnd) with the errno kept in error().
+// With set_map_files (a finished file: not for follow mode, where a writer may be mid-line), a
+// regular file is read through a memory map (pipeline/mapped_file.h) in windows of kMapWindow
+// bytes instead of read(2)'s copy: a line that ends with at least `padding` bytes of the window
+// after its newline is handed out where it lies in the mapping. The rest (a line longer than
+// max_line, the lines at the file's end, a UTF-16 file, what a file grew by after Reset) is read
+// with read(2) into the buffer exactly as without the map. A file truncated while mapped ends the
+// stream with error() EIO and shrank() true ("file shrank while read"), never a crash.
 #pragma once
 
 #include <sys/types.h>
@@ -17,6 +24,8 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+
+#include "pipeline/mapped_file.h"
 
 namespace privmon {
 
@@ -42,6 +51,16 @@ class LineReader {
   // Hands out a line longer than max_line as successive pieces (Line::partial) instead of cut,
   // for a caller that streams it (pipeline/json_stream_framer.h) or cuts it itself.
   void set_chunk_long_lines(bool on) { chunk_long_lines_ = on; }
+  // Takes effect at the next Reset. `window`: bytes mapped at once (tests map small windows).
+  void set_map_files(bool on, std::size_t window = kMapWindow) {
+    map_files_ = on;
+    map_window_ = window;
+  }
+  static constexpr std::size_t kMapWindow = 64u << 20;
+  // True when the stream ended because the file shrank under its map (error() is EIO then).
+  bool shrank() const { return shrank_; }
+  // True while lines come from a map (tests).
+  bool mapped() const { return map_state_ == MapState::kMapped; }
   enum class Status { kLine, kEnd };
 
   // Starts reading `fd` from where it stands (after a seek, a reopen or at start): drops what is
@@ -61,6 +80,12 @@ class LineReader {
   bool transcoding() const { return utf16_ != 0; }
 
  private:
+  enum class MapState { kOff, kMapped, kResume };
+  // The next line from the map; kLine, kEnd (the file shrank), or kFallback: the fd stands at
+  // pos_ with the buffer empty, for NextBuffered.
+  enum class MapStep { kLine, kEnd, kFallback };
+  MapStep NextMapped(Line* out);
+  Status NextBuffered(bool take_partial, Line* out);
   // Reads once more into the buffer (after moving the unread bytes to its front); returns the
   // bytes read (0: end of stream or error).
   std::size_t Fill();
@@ -87,6 +112,17 @@ class LineReader {
   int utf16_ = 0;                // 0: bytes as read; 1: UTF-16LE; 2: UTF-16BE
   std::unique_ptr<char[]> raw_;  // UTF-16 bytes read, not transcoded yet
   std::size_t raw_len_ = 0;
+  // Reading through a map (set_map_files).
+  const std::size_t padding_;
+  bool map_files_ = false;
+  std::size_t map_window_ = kMapWindow;
+  MapState map_state_ = MapState::kOff;
+  bool mid_line_ = false;  // the last line handed out was a piece (Line::partial)
+  bool shrank_ = false;
+  bool ended_ = false;  // the map failed beyond repair (shrank_, or a seek): kEnd on
+  off_t map_size_ = 0;  // the file's size at Reset: what may be mapped
+  off_t pos_ = 0;       // with kMapped: the file offset of the next unread byte
+  std::unique_ptr<MappedWindow> window_;
 };
 
 }  // namespace privmon
