@@ -46,6 +46,7 @@ struct RecordFields {
   std::string_view operation_name;        // operationName (string, or ACT-REST {"value":..})
   std::string_view operation_name_value;  // LA AzureActivity OperationNameValue
   std::string_view activity_status;  // LA AzureActivity ActivityStatusValue; Activity status.value
+  std::string_view authorization_action;  // Azure Activity authorization.action (RBAC action)
 
   // Times.
   std::string_view time;  // envelope "time"
