@@ -242,6 +242,11 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.category.empty()) {
     Kind k = FromDiagnosticCategory(f.category);
     if (k.known) return k;
+    // The 2018 audit schema: category "Audit", its target in `properties` (targetResourceName,
+    // targetUpdatedProperties), its activity the envelope operationName.
+    if (f.legacy_audit && f.has_properties && EqualsIgnoreCase(TrimSpaces(f.category), "Audit")) {
+      return Of(RecordFormat::kAzureMonitor, EventKind::kAudit);
+    }
     if (f.has_properties) {
       unknown_detail = "diagnostic record of an unsupported category";
       return {};

@@ -527,6 +527,20 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         return Dynamic(JsonTextFields::kAdditionalDetails, v, out,
                        &FieldCollector::AdditionalDetails);
       }
+      // The 2018 audit schema's members of `properties` (Microsoft's "legacy" Audit records):
+      // its target (read by Properties), its initiator's kind and its audit category.
+      if (in_properties && key.size() >= 12 && key.size() <= 23) [[unlikely]] {
+        if (EqualsIgnoreCase(key, "targetResourceName") ||
+            EqualsIgnoreCase(key, "targetResourceType") ||
+            EqualsIgnoreCase(key, "targetUpdatedProperties")) {
+          out.legacy_audit = true;
+        } else if (EqualsIgnoreCase(key, "identityType")) {
+          ScalarText(v, out.legacy_identity_type, out, "identityType is not text");
+        } else if (EqualsIgnoreCase(key, "auditEventCategory")) {
+          if (out.props_category.empty()) Text(v, out.props_category);
+        }
+        return;
+      }
       // An Azure Activity record's `authorization` (REST, PSEventData's `Authorization`): the RBAC
       // action the operation was authorised as, the operation's name where Get-AzActivityLog
       // writes its OperationName as the localized text only.
@@ -775,6 +789,11 @@ void FieldCollector::Properties(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
     Field(key, child, /*in_properties=*/true, out);
   });
+  // The 2018 audit schema (diagnostic category "Audit") keeps its one target in `properties`
+  // itself (targetResourceType, targetResourceName, targetUpdatedProperties): read as a target.
+  if (out.legacy_audit) [[unlikely]] {
+    Target(v, out);
+  }
 }
 
 void FieldCollector::Status(dom::element v, RecordFields& out) {
@@ -1009,11 +1028,12 @@ void FieldCollector::ModifiedPropertiesText(dom::element v, RecordFields& out,
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
   std::string_view type, odata_type, id, display_name, upn, app_id, role_property, upn_property,
-      template_id, old_upn_property, property_app_id;
+      template_id, old_upn_property, property_app_id, legacy_fields, legacy_values;
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
-      if (EqualsIgnoreCase(k, "displayName")) {
+      // "Name": the 2018 audit schema's targetUpdatedProperties[] ({Name, OldValue, NewValue}).
+      if (EqualsIgnoreCase(k, "displayName") || EqualsIgnoreCase(k, "Name")) {
         Text(child, name);
       } else if (EqualsIgnoreCase(k, "oldValue")) {
         PropertyValue(child, old_value);
@@ -1100,13 +1120,39 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
       IdText(child, upn, out, "targetResources[].userPrincipalName is not a string");
     } else if (EqualsIgnoreCase(key, "appId")) {
       IdText(child, app_id, out, "targetResources[].appId is not a string");
-    } else if (EqualsIgnoreCase(key, "modifiedProperties")) {
+    } else if (EqualsIgnoreCase(key, "modifiedProperties") ||
+               EqualsIgnoreCase(key, "targetUpdatedProperties")) {
       if (!child.is_array() && !child.is_object() && !child.is_null()) [[unlikely]] {
         return ModifiedPropertiesText(child, out, on_modified);
       }
       ForEachElement(child, on_modified);
+    } else if (EqualsIgnoreCase(key, "targetResourceType")) [[unlikely]] {
+      Text(child, legacy_fields);
+    } else if (EqualsIgnoreCase(key, "targetResourceName")) [[unlikely]] {
+      Text(child, legacy_values);
     }
   });
+  // The 2018 audit schema names its one target by two texts joined by "__", the field names
+  // ("UPN__TenantContextID__PUID__ObjectID__ObjectClass") and their values
+  // ("x@y__<tenant>__<puid>__<object id>__User"): read as the target's upn, id, type, name and
+  // app id (the last field takes the rest of the values).
+  while (!legacy_fields.empty() && !legacy_values.empty()) [[unlikely]] {
+      const std::size_t field_end = legacy_fields.find("__");
+      const std::string_view field = legacy_fields.substr(0, field_end);
+      const bool last = field_end == std::string_view::npos;
+      const std::size_t value_end = last ? std::string_view::npos : legacy_values.find("__");
+      const std::string_view value = TrimSpaces(legacy_values.substr(0, value_end));
+      std::string_view* into = EqualsIgnoreCase(field, "UPN")           ? &upn
+                               : EqualsIgnoreCase(field, "ObjectID")    ? &id
+                               : EqualsIgnoreCase(field, "ObjectClass") ? &type
+                               : EqualsIgnoreCase(field, "Name")        ? &display_name
+                               : EqualsIgnoreCase(field, "AppId")       ? &app_id
+                                                                        : nullptr;
+      if (into != nullptr && into->empty()) *into = value;
+      if (last || value_end == std::string_view::npos) break;
+      legacy_fields.remove_prefix(field_end + 2);
+      legacy_values.remove_prefix(value_end + 2);
+    }
 
   // Graph beta names a target's kind by its OData type alone ("@odata.type":
   // "#microsoft.graph.targetResourceUser", "#microsoft.graph.TargetResourceGroup", the

@@ -138,6 +138,11 @@ struct RecordFields {
   bool fraud_denied = false;  // a step result detail / additional details reporting fraud
 
   // Audit.
+  // The 2018 audit schema (diagnostic category "Audit", before initiatedBy / targetResources): its
+  // `properties` named a target (targetResourceName / Type / targetUpdatedProperties), and its
+  // identityType ("UPN": the envelope `identity` is the initiating user's UPN).
+  bool legacy_audit = false;
+  std::string_view legacy_identity_type;
   std::string_view activity_display_name;
   std::string_view logged_by_service;
   std::string_view result;
