@@ -564,6 +564,11 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
             });
           }
         };
+        // A Splunk event exported alone ({"_raw": "<the event>", "_time": .., "sourcetype": ..}).
+        if (key.size() == 4 && EqualsIgnoreCase(key, "_raw") && v.is_string()) {
+          Text(v, out.ecs_original);
+          return;
+        }
         if (key.size() == 7 && EqualsIgnoreCase(key, "_source") && v.is_object()) {
           ForEachField(v, ecs_member);
         } else {
@@ -727,6 +732,20 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return IdText(v, out.resource_tenant_id, out,
                     "resourceTenantId is not a string (a tenant id)");
     case Key::kResult:
+      // A Splunk search export (REST search/jobs/export, output_mode=json): each line
+      // {"preview":false,"offset":..,"result":{"_raw":"<the event>","_time":..,"sourcetype":..}}:
+      // the event the Splunk add-on indexed (azure:aad:signin, azure:aad:audit: the Graph or
+      // diagnostic record) is `_raw`, read as that record, as an ECS document's event.original.
+      if (!in_properties && v.is_object()) [[unlikely]] {
+        std::string_view raw;
+        ForEachField(v, [&](std::string_view k, dom::element child) {
+          if (k.size() == 4 && EqualsIgnoreCase(k, "_raw")) Text(child, raw);
+        });
+        if (!TrimJsonText(raw).empty()) {
+          out.ecs_original = raw;
+          return;
+        }
+      }
       return CodeText(v, out.result, out, "result is not text or an integer (the outcome)");
     case Key::kResultReason:
       return ScalarText(v, out.result_reason, out, "resultReason is not text");

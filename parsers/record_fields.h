@@ -84,6 +84,7 @@ struct RecordFields {
   // suffix of its type (`UserPrincipalName_s`, `ResultType_d`, `IsInteractive_b`,
   // `CreatedDateTime_t`, `UserId_g`). Read only to say why a row of no known format is refused.
   bool suffixed_columns = false;
+  // Also a Splunk export's `_raw` (the indexed event's text), read the same way.
   std::string_view ecs_original;
 
   // The first field a rule or routing reads that came with a type it cannot have (a UPN that is a
