@@ -158,7 +158,13 @@ Kind CustomTableByColumns(const RecordFields& f, std::string_view& unknown_detai
       has_time && has_outcome && (!f.user_id.empty() || !f.upn.empty()) && HasSignInMember(f);
   const SignInChannel channel =
       f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive;
-  const Kind named = FromLogAnalyticsType(base);
+  Kind named = FromLogAnalyticsType(base);
+  // A custom table holds what its sender copied into it: a SigninLogs_CL filled from Graph's
+  // signIns holds both kinds, and a row stating isInteractive false is a non-interactive one.
+  if (named.kind == EventKind::kSignIn && named.channel == SignInChannel::kInteractive &&
+      f.is_interactive == 0) {
+    named.channel = SignInChannel::kNonInteractive;
+  }
   if (named.known) {
     if (named.kind == EventKind::kAudit && audit_columns) return named;
     if (named.kind == EventKind::kSignIn && has_time && has_outcome &&

@@ -101,6 +101,14 @@ TEST(CustomTables, RowsOfACustomTableAreReadByTheirSuffixedColumns) {
   ASSERT_EQ(graph.events.size(), 1u)
       << (graph.rejections.empty() ? "" : graph.rejections[0].detail);
   EXPECT_EQ(graph.events[0].signin.error_code, 50126);
+  // A Logic App copying Graph signIns of both kinds into one SigninLogs_CL: a row stating
+  // isInteractive false is a non-interactive sign-in, whatever the table is named (it was read as
+  // interactive, SigninLogs' own channel).
+  {
+    const ParseResult& r = Parse(parser, suffixed + R"(,"Type":"SigninLogs_CL"})");
+    ASSERT_EQ(r.events.size(), 1u);
+    EXPECT_EQ(r.events[0].signin.channel, SignInChannel::kNonInteractive);
+  }
   // Projected without Type: read as the projection of a sign-in its columns are.
   const ParseResult& projected = Parse(parser, suffixed + "}");
   ASSERT_EQ(projected.events.size(), 1u);
