@@ -242,9 +242,11 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   // Folded as the lookup folds it (no-break and doubled spaces, en dashes): every check below and
   // the rules' own (EL-01's prefix) read the same name the activity was resolved from.
   char name_buffer[256];
-  const std::string_view name =
+  std::string_view name =
       FoldActivityName(f.activity_display_name.empty() ? f.operation_name : f.activity_display_name,
                        name_buffer, sizeof(name_buffer));
+  // The 2018 schema ends some activity names with a period ("Update service principal.").
+  if (f.legacy_audit && name.ends_with('.')) name.remove_suffix(1);
   a.activity = LookupActivity(name);
   a.activity_hash = name.empty() ? 0 : MemoHashLower(name);
   a.activity_name.assign(name);
@@ -415,8 +417,15 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     FillAccount(ev.tenant_hash, f.target_principal_id, f.target_principal_name, ev.account);
     a.flags |= kTargetNotUser;
   }
-  if (!TrimSpaces(f.actor_user_id).empty() || !TrimSpaces(f.actor_user_upn).empty()) {
-    FillAccount(ev.tenant_hash, f.actor_user_id, f.actor_user_upn, ev.actor);
+  // The 2018 schema names a user initiator by the envelope `identity` alone, its UPN where
+  // properties.identityType says "UPN".
+  std::string_view actor_upn = f.actor_user_upn;
+  if (f.legacy_audit && TrimSpaces(actor_upn).empty() && TrimSpaces(f.actor_user_id).empty() &&
+      EqualsIgnoreCase(TrimSpaces(f.legacy_identity_type), "UPN")) {
+    actor_upn = f.identity_name;
+  }
+  if (!TrimSpaces(f.actor_user_id).empty() || !TrimSpaces(actor_upn).empty()) {
+    FillAccount(ev.tenant_hash, f.actor_user_id, actor_upn, ev.actor);
     // The elevating account, keyed as its Azure Activity record keys it (KeyAccountByUpn).
     if (a.category == AuditCategory::kAzureRbacElevateAccess)
       KeyAccountByUpn(ev.tenant_hash, ev.actor);

@@ -77,9 +77,11 @@ bool IsCustomTable(std::string_view t) { return EndsWithIgnoreCase(TrimSpaces(t)
 
 constexpr std::string_view kCustomTableDetail =
     "Log Analytics custom table (a Type ending in _CL, such as SigninLogs_CL or AuditLogs_CL, "
-    "filled by the HTTP Data Collector API or a Logic App): not read, its columns are its "
-    "sender's (type-suffixed: UserPrincipalName_s, ResultType_d, ...), not the Entra tables'; "
-    "export the Entra tables themselves, or rename the columns and Type in the query";
+    "filled by the HTTP Data Collector API or a Logic App) whose type-suffixed columns "
+    "(userPrincipalName_s, status_errorCode_d, initiatedBy_user_userPrincipalName_s, ...) are not "
+    "those of a sign-in (its time, user and stated outcome) or an audit record (its time, "
+    "activity, loggedByService and result): not read; forward the Entra records whole, or export "
+    "the Entra tables themselves";
 
 // A Log Analytics table of an Entra category privmon does not read: the AAD* tables (every one
 // privmon reads was matched before) and the known others.
@@ -134,13 +136,15 @@ constexpr std::string_view kCustomTableOtherColumnsDetail =
     "OperationName, LoggedByService, Result, ...): not read; define the table with the Entra "
     "table's columns, or rename them in the DCR's transformation";
 
-// A custom table's row with no type-suffixed column: a DCR-based table (Logs ingestion API, a
-// workspace transformation), whose columns are named as its DCR defines them, often the Entra
-// table's own (SigninLogs_CL holding SigninLogs' columns). Read as the table whose columns it
-// carries: a sign-in needs its time, user and stated outcome (ResultType or Status: a sign-in
-// without one would read as a success); an audit its time, activity, LoggedByService and
-// Result. A table named for another Entra log privmon does not read, or for another table, and
-// a row with neither set of columns is refused with a detail saying so. Cold.
+// A custom table's row: a DCR-based table (Logs ingestion API, a workspace transformation), whose
+// columns are named as its DCR defines them, often the Entra table's own (SigninLogs_CL holding
+// SigninLogs' columns), or the HTTP Data Collector API's, whose columns are the forwarded record's
+// members with a type suffix, nested ones flattened (userPrincipalName_s, status_errorCode_d: read
+// as those members by the field collector). Read as the table whose columns it carries: a sign-in
+// needs its time, user and stated outcome (ResultType or Status: a sign-in without one would read
+// as a success); an audit its time, activity, LoggedByService and Result. A table named for another
+// Entra log privmon does not read, or for another table, and a row with neither set of columns is
+// refused with a detail saying so. Cold.
 Kind CustomTableByColumns(const RecordFields& f, std::string_view& unknown_detail) {
   std::string_view base = TrimSpaces(f.type);
   base.remove_suffix(3);  // "_CL"
@@ -154,7 +158,13 @@ Kind CustomTableByColumns(const RecordFields& f, std::string_view& unknown_detai
       has_time && has_outcome && (!f.user_id.empty() || !f.upn.empty()) && HasSignInMember(f);
   const SignInChannel channel =
       f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive;
-  const Kind named = FromLogAnalyticsType(base);
+  Kind named = FromLogAnalyticsType(base);
+  // A custom table holds what its sender copied into it: a SigninLogs_CL filled from Graph's
+  // signIns holds both kinds, and a row stating isInteractive false is a non-interactive one.
+  if (named.kind == EventKind::kSignIn && named.channel == SignInChannel::kInteractive &&
+      f.is_interactive == 0) {
+    named.channel = SignInChannel::kNonInteractive;
+  }
   if (named.known) {
     if (named.kind == EventKind::kAudit && audit_columns) return named;
     if (named.kind == EventKind::kSignIn && has_time && has_outcome &&
@@ -169,7 +179,7 @@ Kind CustomTableByColumns(const RecordFields& f, std::string_view& unknown_detai
       return SignIn(RecordFormat::kLogAnalytics, PrincipalType::kUser, channel);
     }
   }
-  unknown_detail = kCustomTableOtherColumnsDetail;
+  unknown_detail = f.suffixed_columns ? kCustomTableDetail : kCustomTableOtherColumnsDetail;
   return {};
 }
 
@@ -216,9 +226,7 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
     // Before any column is trusted: a custom table's `SigninLogs_CL` row is refused as such,
     // whatever columns of the Entra tables it happens to carry unsuffixed.
     if (IsCustomTable(f.type)) [[unlikely]] {
-      if (!f.suffixed_columns) return CustomTableByColumns(f, unknown_detail);
-      unknown_detail = kCustomTableDetail;
-      return {};
+      return CustomTableByColumns(f, unknown_detail);
     }
     if (IsOtherActivityRow(f)) {
       unknown_detail = "Log Analytics AzureActivity row of a category privmon does not read";
@@ -240,6 +248,11 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.category.empty()) {
     Kind k = FromDiagnosticCategory(f.category);
     if (k.known) return k;
+    // The 2018 audit schema: category "Audit", its target in `properties` (targetResourceName,
+    // targetUpdatedProperties), its activity the envelope operationName.
+    if (f.legacy_audit && f.has_properties && EqualsIgnoreCase(TrimSpaces(f.category), "Audit")) {
+      return Of(RecordFormat::kAzureMonitor, EventKind::kAudit);
+    }
     if (f.has_properties) {
       unknown_detail = "diagnostic record of an unsupported category";
       return {};
@@ -655,6 +668,10 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
                  ? "no tenant in the record (its TenantId is the Log Analytics workspace, not the "
                    "Entra tenant: keep AADTenantId in the export, or name the tenant with --tenant "
                    "or the source's tenant), the frame or the source"
+             : k.kind == EventKind::kAzureActivity
+                 ? "no tenant in the Azure Activity record (no tenantId, no tenantid claim in its "
+                   "claims, no Hierarchy), the frame or the source: name the tenant with --tenant "
+                   "or the source's tenant"
                  : "no tenant in the record, the frame or the source";
     return false;
   }
@@ -767,7 +784,13 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
         }
       }
       FillAccount(ev.tenant_hash, id, upn, ev.account);
-      const std::string_view op = FirstNonEmpty({f.operation_name_value, f.operation_name});
+      std::string_view op = FirstNonEmpty({f.operation_name_value, f.operation_name});
+      // Get-AzActivityLog (Az.Monitor's PSEventData) writes OperationName as its localized text
+      // only ("Assigns the caller to User Access Administrator role"): no operation name, which
+      // has a '/', is there; the RBAC action it was authorised as names the operation.
+      if (op.find('/') == std::string_view::npos && !TrimSpaces(f.authorization_action).empty()) {
+        op = TrimSpaces(f.authorization_action);
+      }
       // Azure Activity writes a record per step of an operation (Start, Accepted, Success,
       // Failure, Canceled): a failed or canceled elevation elevated nothing, and its Start,
       // Accepted or In Progress record (also written before a failure) has not elevated yet; its

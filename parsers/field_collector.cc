@@ -527,6 +527,28 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         return Dynamic(JsonTextFields::kAdditionalDetails, v, out,
                        &FieldCollector::AdditionalDetails);
       }
+      // The 2018 audit schema's members of `properties` (Microsoft's "legacy" Audit records):
+      // its target (read by Properties), its initiator's kind and its audit category.
+      if (in_properties && key.size() >= 12 && key.size() <= 23) [[unlikely]] {
+        if (EqualsIgnoreCase(key, "targetResourceName") ||
+            EqualsIgnoreCase(key, "targetResourceType") ||
+            EqualsIgnoreCase(key, "targetUpdatedProperties")) {
+          out.legacy_audit = true;
+        } else if (EqualsIgnoreCase(key, "identityType")) {
+          ScalarText(v, out.legacy_identity_type, out, "identityType is not text");
+        } else if (EqualsIgnoreCase(key, "auditEventCategory")) {
+          if (out.props_category.empty()) Text(v, out.props_category);
+        }
+        return;
+      }
+      // An Azure Activity record's `authorization` (REST, PSEventData's `Authorization`): the RBAC
+      // action the operation was authorised as, the operation's name where Get-AzActivityLog
+      // writes its OperationName as the localized text only.
+      if (!in_properties && key.size() == 13 && EqualsIgnoreCase(key, "authorization")) {
+        return ForEachField(v, [&](std::string_view k, dom::element child) {
+          if (EqualsIgnoreCase(k, "action")) Text(child, out.authorization_action);
+        });
+      }
       if (!in_properties && key.size() <= 7) [[unlikely]] {
         // An ECS document's "ecs" ({"version": ..}) and "event" objects (record_fields.h), at the
         // record's root or in the "_source" of an Elasticsearch hit as elasticdump writes it
@@ -542,6 +564,11 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
             });
           }
         };
+        // A Splunk event exported alone ({"_raw": "<the event>", "_time": .., "sourcetype": ..}).
+        if (key.size() == 4 && EqualsIgnoreCase(key, "_raw") && v.is_string()) {
+          Text(v, out.ecs_original);
+          return;
+        }
         if (key.size() == 7 && EqualsIgnoreCase(key, "_source") && v.is_object()) {
           ForEachField(v, ecs_member);
         } else {
@@ -551,9 +578,18 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (!in_properties) {
         // The HTTP Data Collector API's column names: a name and its type's suffix (_s string,
         // _d double, _b boolean, _t date/time, _g GUID). One compare of the last two bytes.
-        if (key.size() > 2 && key[key.size() - 2] == '_') [[unlikely]] {
-          const char t = key.back();
-          if (t == 's' || t == 'd' || t == 'b' || t == 't' || t == 'g') out.suffixed_columns = true;
+        // Read as the field it names ("UserPrincipalName_s" as UserPrincipalName,
+        // "status_errorCode_d" as status.errorCode): a Logic App or Function that forwards the
+        // Entra logs to a custom table writes them so (CustomTableByColumns decides the kind).
+        // A portal export writes a datetime column "createdDateTime_t [UTC]".
+        std::string_view column = key;
+        if (column.size() > 8 && EndsWithIgnoreCase(column, " [UTC]")) column.remove_suffix(6);
+        if (column.size() > 2 && column[column.size() - 2] == '_') [[unlikely]] {
+          const char t = column.back();
+          if (t == 's' || t == 'd' || t == 'b' || t == 't' || t == 'g') {
+            out.suffixed_columns = true;
+            if (SuffixedColumn(column.substr(0, column.size() - 2), v, out)) return;
+          }
         }
         // A directory object writes its every property, null or not (Get-MgUser, `az ad user
         // list`): its null members name it as well.
@@ -696,6 +732,20 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return IdText(v, out.resource_tenant_id, out,
                     "resourceTenantId is not a string (a tenant id)");
     case Key::kResult:
+      // A Splunk search export (REST search/jobs/export, output_mode=json): each line
+      // {"preview":false,"offset":..,"result":{"_raw":"<the event>","_time":..,"sourcetype":..}}:
+      // the event the Splunk add-on indexed (azure:aad:signin, azure:aad:audit: the Graph or
+      // diagnostic record) is `_raw`, read as that record, as an ECS document's event.original.
+      if (!in_properties && v.is_object()) [[unlikely]] {
+        std::string_view raw;
+        ForEachField(v, [&](std::string_view k, dom::element child) {
+          if (k.size() == 4 && EqualsIgnoreCase(k, "_raw")) Text(child, raw);
+        });
+        if (!TrimJsonText(raw).empty()) {
+          out.ecs_original = raw;
+          return;
+        }
+      }
       return CodeText(v, out.result, out, "result is not text or an integer (the outcome)");
     case Key::kResultReason:
       return ScalarText(v, out.result_reason, out, "resultReason is not text");
@@ -725,7 +775,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       // LA "TenantId" (exactly so spelled) is the workspace, not the Entra tenant. Checked here,
       // where the lookup already chose the key, rather than by a compare of every key.
       if (key.size() == 8 && std::memcmp(key.data(), "TenantId", 8) == 0) {
-        out.has_workspace_id = true;
+        // A null one names nothing (Get-AzActivityLog's PSEventData writes "TenantId": null).
+        if (!v.is_null()) out.has_workspace_id = true;
         return;
       }
       std::string_view tenant;
@@ -757,10 +808,19 @@ void FieldCollector::Properties(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
     Field(key, child, /*in_properties=*/true, out);
   });
+  // The 2018 audit schema (diagnostic category "Audit") keeps its one target in `properties`
+  // itself (targetResourceType, targetResourceName, targetUpdatedProperties): read as a target.
+  if (out.legacy_audit) [[unlikely]] {
+    Target(v, out);
+  }
 }
 
 void FieldCollector::Status(dom::element v, RecordFields& out) {
-  ForEachField(v, [&](std::string_view key, dom::element child) {
+  ForEachField(v, [&](std::string_view key, dom::element child) { StatusMember(key, child, out); });
+}
+
+void FieldCollector::StatusMember(std::string_view key, dom::element child, RecordFields& out) {
+  {
     if (EqualsIgnoreCase(key, "errorCode")) {
       CodeText(child, out.error_code, out,
                "status.errorCode is not an integer or text (the sign-in's outcome)");
@@ -781,11 +841,17 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
       Text(child, details);
       if (MentionsFraudReport(details)) out.fraud_denied = true;
     }
-  });
+  }
 }
 
 void FieldCollector::DeviceDetail(dom::element v, RecordFields& out) {
-  ForEachField(v, [&](std::string_view key, dom::element child) {
+  ForEachField(
+      v, [&](std::string_view key, dom::element child) { DeviceDetailMember(key, child, out); });
+}
+
+void FieldCollector::DeviceDetailMember(std::string_view key, dom::element child,
+                                        RecordFields& out) {
+  {
     if (EqualsIgnoreCase(key, "deviceId")) {
       Text(child, out.device_id);
     } else if (EqualsIgnoreCase(key, "displayName")) {
@@ -799,17 +865,20 @@ void FieldCollector::DeviceDetail(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key, "isManaged")) {
       Bool(child, out.device_managed, out, "deviceDetail.isManaged is not a boolean");
     }
-  });
+  }
 }
 
 void FieldCollector::Location(dom::element v, RecordFields& out) {
-  ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (EqualsIgnoreCase(key, "city")) {
-      Text(child, out.city);
-    } else if (EqualsIgnoreCase(key, "countryOrRegion")) {
-      Text(child, out.country_or_region);
-    }
-  });
+  ForEachField(v,
+               [&](std::string_view key, dom::element child) { LocationMember(key, child, out); });
+}
+
+void FieldCollector::LocationMember(std::string_view key, dom::element child, RecordFields& out) {
+  if (EqualsIgnoreCase(key, "city")) {
+    Text(child, out.city);
+  } else if (EqualsIgnoreCase(key, "countryOrRegion")) {
+    Text(child, out.country_or_region);
+  }
 }
 
 void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
@@ -838,29 +907,86 @@ void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
       }
     }
     if (user) {
-      ForEachField(who, [&](std::string_view k, dom::element child) {
-        if (EqualsIgnoreCase(k, "id")) {
-          IdText(child, out.actor_user_id, out, "initiatedBy.user.id is not a string");
-        } else if (EqualsIgnoreCase(k, "userPrincipalName")) {
-          IdText(child, out.actor_user_upn, out,
-                 "initiatedBy.user.userPrincipalName is not a string");
-        }
-      });
+      ForEachField(
+          who, [&](std::string_view k, dom::element child) { InitiatorUserMember(k, child, out); });
     } else if (EqualsIgnoreCase(key, "app")) {
-      ForEachField(who, [&](std::string_view k, dom::element child) {
-        if (EqualsIgnoreCase(k, "servicePrincipalId")) {
-          IdText(child, out.actor_app_sp_id, out,
-                 "initiatedBy.app.servicePrincipalId is not a string");
-        } else if (EqualsIgnoreCase(k, "appId")) {
-          IdText(child, out.actor_app_id, out, "initiatedBy.app.appId is not a string");
-        } else if (EqualsIgnoreCase(k, "displayName")) {
-          Text(child, out.actor_app_name);
-        } else if (EqualsIgnoreCase(k, "servicePrincipalName")) {
-          Text(child, out.actor_app_sp_name);
-        }
-      });
+      ForEachField(
+          who, [&](std::string_view k, dom::element child) { InitiatorAppMember(k, child, out); });
     }
   });
+}
+
+void FieldCollector::InitiatorUserMember(std::string_view k, dom::element child,
+                                         RecordFields& out) {
+  if (EqualsIgnoreCase(k, "id")) {
+    IdText(child, out.actor_user_id, out, "initiatedBy.user.id is not a string");
+  } else if (EqualsIgnoreCase(k, "userPrincipalName")) {
+    IdText(child, out.actor_user_upn, out, "initiatedBy.user.userPrincipalName is not a string");
+  }
+}
+
+void FieldCollector::InitiatorAppMember(std::string_view k, dom::element child, RecordFields& out) {
+  if (EqualsIgnoreCase(k, "servicePrincipalId")) {
+    IdText(child, out.actor_app_sp_id, out, "initiatedBy.app.servicePrincipalId is not a string");
+  } else if (EqualsIgnoreCase(k, "appId")) {
+    IdText(child, out.actor_app_id, out, "initiatedBy.app.appId is not a string");
+  } else if (EqualsIgnoreCase(k, "displayName")) {
+    Text(child, out.actor_app_name);
+  } else if (EqualsIgnoreCase(k, "servicePrincipalName")) {
+    Text(child, out.actor_app_sp_name);
+  }
+}
+
+bool FieldCollector::SuffixedColumn(std::string_view name, dom::element v, RecordFields& out) {
+  // A diagnostic-settings record forwarded whole: its `properties` flattened as well
+  // ("properties_userPrincipalName_s"), read as the members of `properties` are.
+  bool in_properties = false;
+  if (StartsWithIgnoreCase(name, "properties_")) {
+    name.remove_prefix(11);
+    in_properties = true;
+  }
+  const Key key = LookupRecordKey(name);
+  // Not `Type` (the custom table's own column names its table; a sender's "Type_s" does not).
+  if (key != Key::kUnknown && key != Key::kType && key != Key::kProperties) {
+    Field(name, v, in_properties, out);
+    return true;
+  }
+  if (EqualsIgnoreCase(name, "additionalDetails")) {
+    Field(name, v, in_properties, out);
+    return true;
+  }
+  // A nested object flattened into columns: its path joined by '_'.
+  const std::size_t cut = name.find('_');
+  if (cut == std::string_view::npos) return false;
+  const std::string_view head = name.substr(0, cut);
+  std::string_view member = name.substr(cut + 1);
+  if (EqualsIgnoreCase(head, "status")) {
+    if (!v.is_null()) out.status_named = true;
+    if (v.is_object() || v.is_array()) [[unlikely]] {
+      NoteWrongType(out, "a status member column is not a scalar");
+      return true;
+    }
+    StatusMember(member, v, out);
+  } else if (EqualsIgnoreCase(head, "deviceDetail")) {
+    DeviceDetailMember(member, v, out);
+  } else if (EqualsIgnoreCase(head, "location") || EqualsIgnoreCase(head, "locationDetails")) {
+    LocationMember(member, v, out);
+  } else if (EqualsIgnoreCase(head, "initiatedBy")) {
+    const std::size_t next = member.find('_');
+    if (next == std::string_view::npos) return false;
+    const std::string_view who = member.substr(0, next);
+    member.remove_prefix(next + 1);
+    if (EqualsIgnoreCase(who, "user")) {
+      InitiatorUserMember(member, v, out);
+    } else if (EqualsIgnoreCase(who, "app")) {
+      InitiatorAppMember(member, v, out);
+    } else {
+      return false;
+    }
+  } else {
+    return false;
+  }
+  return true;
 }
 
 namespace {
@@ -921,11 +1047,12 @@ void FieldCollector::ModifiedPropertiesText(dom::element v, RecordFields& out,
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
   std::string_view type, odata_type, id, display_name, upn, app_id, role_property, upn_property,
-      template_id, old_upn_property, property_app_id;
+      template_id, old_upn_property, property_app_id, legacy_fields, legacy_values;
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
-      if (EqualsIgnoreCase(k, "displayName")) {
+      // "Name": the 2018 audit schema's targetUpdatedProperties[] ({Name, OldValue, NewValue}).
+      if (EqualsIgnoreCase(k, "displayName") || EqualsIgnoreCase(k, "Name")) {
         Text(child, name);
       } else if (EqualsIgnoreCase(k, "oldValue")) {
         PropertyValue(child, old_value);
@@ -1012,13 +1139,39 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
       IdText(child, upn, out, "targetResources[].userPrincipalName is not a string");
     } else if (EqualsIgnoreCase(key, "appId")) {
       IdText(child, app_id, out, "targetResources[].appId is not a string");
-    } else if (EqualsIgnoreCase(key, "modifiedProperties")) {
+    } else if (EqualsIgnoreCase(key, "modifiedProperties") ||
+               EqualsIgnoreCase(key, "targetUpdatedProperties")) {
       if (!child.is_array() && !child.is_object() && !child.is_null()) [[unlikely]] {
         return ModifiedPropertiesText(child, out, on_modified);
       }
       ForEachElement(child, on_modified);
+    } else if (EqualsIgnoreCase(key, "targetResourceType")) [[unlikely]] {
+      Text(child, legacy_fields);
+    } else if (EqualsIgnoreCase(key, "targetResourceName")) [[unlikely]] {
+      Text(child, legacy_values);
     }
   });
+  // The 2018 audit schema names its one target by two texts joined by "__", the field names
+  // ("UPN__TenantContextID__PUID__ObjectID__ObjectClass") and their values
+  // ("x@y__<tenant>__<puid>__<object id>__User"): read as the target's upn, id, type, name and
+  // app id (the last field takes the rest of the values).
+  while (!legacy_fields.empty() && !legacy_values.empty()) [[unlikely]] {
+      const std::size_t field_end = legacy_fields.find("__");
+      const std::string_view field = legacy_fields.substr(0, field_end);
+      const bool last = field_end == std::string_view::npos;
+      const std::size_t value_end = last ? std::string_view::npos : legacy_values.find("__");
+      const std::string_view value = TrimSpaces(legacy_values.substr(0, value_end));
+      std::string_view* into = EqualsIgnoreCase(field, "UPN")           ? &upn
+                               : EqualsIgnoreCase(field, "ObjectID")    ? &id
+                               : EqualsIgnoreCase(field, "ObjectClass") ? &type
+                               : EqualsIgnoreCase(field, "Name")        ? &display_name
+                               : EqualsIgnoreCase(field, "AppId")       ? &app_id
+                                                                        : nullptr;
+      if (into != nullptr && into->empty()) *into = value;
+      if (last || value_end == std::string_view::npos) break;
+      legacy_fields.remove_prefix(field_end + 2);
+      legacy_values.remove_prefix(value_end + 2);
+    }
 
   // Graph beta names a target's kind by its OData type alone ("@odata.type":
   // "#microsoft.graph.targetResourceUser", "#microsoft.graph.TargetResourceGroup", the
@@ -1080,6 +1233,10 @@ void FieldCollector::Claims(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key,
                                 "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name")) {
       IdText(child, out.claims_name, out, "claims' name is not a string");
+    } else if (EqualsIgnoreCase(key, "Content") && child.is_object()) {
+      // Get-AzActivityLog's (Get-AzLog's) PSEventData wraps the claims in a PSDictionaryElement,
+      // which ConvertTo-Json writes as {"Content": {<claims>}}: the claims themselves.
+      Claims(child, out);
     }
   });
 }

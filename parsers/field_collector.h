@@ -40,6 +40,18 @@ class FieldCollector {
   void Claims(dom::element value, RecordFields& out);
   void AdditionalDetails(dom::element value, RecordFields& out);
   void SignInEventTypes(dom::element value, RecordFields& out);
+  // One member of a status, deviceDetail, location, initiatedBy.user or initiatedBy.app object:
+  // what the walks above read of each, also where a custom table flattened the object into columns.
+  void StatusMember(std::string_view key, dom::element child, RecordFields& out);
+  void DeviceDetailMember(std::string_view key, dom::element child, RecordFields& out);
+  void LocationMember(std::string_view key, dom::element child, RecordFields& out);
+  void InitiatorUserMember(std::string_view key, dom::element child, RecordFields& out);
+  void InitiatorAppMember(std::string_view key, dom::element child, RecordFields& out);
+  // A column of a Log Analytics custom table filled by the HTTP Data Collector API: `name` without
+  // its type suffix (_s, _d, _b, _t, _g), a record key or a nested member's path joined by '_'
+  // ("status_errorCode", "initiatedBy_user_userPrincipalName", "properties_userId"). Read as that
+  // field; returns false for a name that is none privmon reads.
+  bool SuffixedColumn(std::string_view name, dom::element value, RecordFields& out);
 
   // Reads a scalar into `out` when present (strings, numbers and booleans as text); other types
   // leave `out` unchanged.

@@ -46,6 +46,7 @@ struct RecordFields {
   std::string_view operation_name;        // operationName (string, or ACT-REST {"value":..})
   std::string_view operation_name_value;  // LA AzureActivity OperationNameValue
   std::string_view activity_status;  // LA AzureActivity ActivityStatusValue; Activity status.value
+  std::string_view authorization_action;  // Azure Activity authorization.action (RBAC action)
 
   // Times.
   std::string_view time;  // envelope "time"
@@ -83,6 +84,7 @@ struct RecordFields {
   // suffix of its type (`UserPrincipalName_s`, `ResultType_d`, `IsInteractive_b`,
   // `CreatedDateTime_t`, `UserId_g`). Read only to say why a row of no known format is refused.
   bool suffixed_columns = false;
+  // Also a Splunk export's `_raw` (the indexed event's text), read the same way.
   std::string_view ecs_original;
 
   // The first field a rule or routing reads that came with a type it cannot have (a UPN that is a
@@ -137,6 +139,11 @@ struct RecordFields {
   bool fraud_denied = false;  // a step result detail / additional details reporting fraud
 
   // Audit.
+  // The 2018 audit schema (diagnostic category "Audit", before initiatedBy / targetResources): its
+  // `properties` named a target (targetResourceName / Type / targetUpdatedProperties), and its
+  // identityType ("UPN": the envelope `identity` is the initiating user's UPN).
+  bool legacy_audit = false;
+  std::string_view legacy_identity_type;
   std::string_view activity_display_name;
   std::string_view logged_by_service;
   std::string_view result;

@@ -341,12 +341,23 @@ TEST(RecordParserCorpus, InvalidMicrosoftExamplesAreRejectedAsInvalidJson) {
 }
 
 TEST(RecordParserCorpus, DocumentationRecordsAndTemplates) {
-  // Legacy 2018 "Audit" category: a different schema, not supported.
+  // z13c: the 2018 "Audit" category's schema (was refused as unknown_format): the activity is
+  // operationName, the user initiator the envelope identity (identityType "UPN"), the target the
+  // "__"-joined targetResourceName its targetResourceType names the parts of.
+  const Parsed legacy = ParseWhole(
+      "more/microsoft-docs/azure-docs_aad-auditlogs-azuremonitor_records_1_legacy-Audit.json");
+  ASSERT_EQ(legacy.events.size(), 1u);
+  EXPECT_EQ(legacy.events[0].kind, EventKind::kAudit);
+  EXPECT_EQ(legacy.events[0].audit.activity_name.view(), "Change password (self-service)");
+  EXPECT_EQ(legacy.events[0].account.upn.view(), "sreens@wingtiptoysonline.com");
+  EXPECT_EQ(legacy.events[0].account.id.view(), "7a408bdd-7d97-4574-8511-dd747b56465d");
+  EXPECT_EQ(legacy.events[0].actor.upn.view(), "sreens@wingtiptoysonline.com");
+  // Its service principal update names no initiator ("identity": "NA") and no user target.
   EXPECT_EQ(
       ParseWhole(
-          "more/microsoft-docs/azure-docs_aad-auditlogs-azuremonitor_records_1_legacy-Audit.json")
+          "more/microsoft-docs/azure-docs_aad-auditlogs-azuremonitor_records_2_legacy-Audit.json")
           .rejected,
-      std::vector<RejectReason>{RejectReason::kUnknownFormat});
+      std::vector<RejectReason>{RejectReason::kNoAccount});
   // Modern AuditLogs with initiatedBy {} and only a Policy target: nobody to key on.
   EXPECT_EQ(
       ParseWhole(

@@ -68,27 +68,59 @@ TEST(PageContextDecidesFirst, AnUnreadableRecordOfASignInPageIsRejectedNotSkippe
   EXPECT_TRUE(alone.rejections.empty());
 }
 
-// m5 (gap 4): rows of a Log Analytics custom table (the HTTP Data Collector API's `_CL` tables, a
-// Logic App's copy of the Entra logs) are refused naming the custom table, never read as another
-// format nor skipped as another Entra log.
-TEST(CustomTables, RowsOfACustomTableAreRefusedAsSuch) {
+// m5 (gap 4), z13b: rows of a Log Analytics custom table (the HTTP Data Collector API's `_CL`
+// tables, a Logic App's copy of the Entra logs) are never skipped as another Entra log. Their
+// type-suffixed columns (UserPrincipalName_s, ResultType_d, status_errorCode_d) were refused
+// (unknown_format); they are read as the columns they name, and a row without a sign-in's or an
+// audit record's columns is still refused naming the custom table.
+TEST(CustomTables, RowsOfACustomTableAreReadByTheirSuffixedColumns) {
   RecordParser parser;
   const std::string suffixed =
       R"({"TimeGenerated":"2025-05-06T07:42:19Z","UserPrincipalName_s":"adm-egarcia@northwind.example",)"
-      R"("ResultType_d":50126,"IPAddress_s":"192.0.2.200","IsInteractive_b":true,)"
-      R"("CreatedDateTime_t":"2025-05-06T07:42:19Z","UserId_g":"76e93d01-bdfe-56dd-b663-076e69ceb7bb")";
+      R"("ResultType_d":50126,"IPAddress_s":"192.0.2.200","IsInteractive_b":false,)"
+      R"("CreatedDateTime_t":"2025-05-06T07:42:19Z","UserId_g":"76e93d01-bdfe-56dd-b663-076e69ceb7bb",)"
+      R"("AADTenantId_g":")" +
+      std::string(kTenant) + "\"";
   for (std::string_view type : {"SigninLogs_CL", "AADNonInteractiveUserSignInLogs_CL"}) {
     const ParseResult& r = Parse(parser, suffixed + R"(,"Type":")" + std::string(type) + "\"}");
-    EXPECT_TRUE(r.events.empty()) << type;
     EXPECT_TRUE(r.skipped.empty()) << type;  // AAD..._CL was skipped as another Entra table
-    ASSERT_EQ(r.rejections.size(), 1u) << type;
-    EXPECT_EQ(r.rejections[0].reason, RejectReason::kUnknownFormat);
-    EXPECT_NE(r.rejections[0].detail.find("custom table"), std::string_view::npos);
+    ASSERT_EQ(r.events.size(), 1u) << (r.rejections.empty() ? "" : r.rejections[0].detail);
+    EXPECT_EQ(r.events[0].kind, EventKind::kSignIn);
+    EXPECT_EQ(r.events[0].account.upn.view(), "adm-egarcia@northwind.example");
+    EXPECT_EQ(r.events[0].signin.error_code, 50126);
   }
-  // Projected without Type: the suffixed columns say why it is refused.
+  // A Graph signIn forwarded by a Logic App: nested members flattened ("status_errorCode_d").
+  const ParseResult& graph = Parse(
+      parser,
+      R"({"Type":"EntraSignIns_CL","TimeGenerated":"2025-05-06T07:43:00Z",)"
+      R"("createdDateTime_t":"2025-05-06T07:42:19Z","userPrincipalName_s":"bg-01@northwind.example",)"
+      R"("userId_g":"76e93d01-bdfe-56dd-b663-076e69ceb7bc","status_errorCode_d":50126,)"
+      R"("status_failureReason_s":"Invalid username or password.","isInteractive_b":true,)"
+      R"("homeTenantId_g":")" +
+          std::string(kTenant) + R"(","location_countryOrRegion_s":"IS"})");
+  ASSERT_EQ(graph.events.size(), 1u)
+      << (graph.rejections.empty() ? "" : graph.rejections[0].detail);
+  EXPECT_EQ(graph.events[0].signin.error_code, 50126);
+  // A Logic App copying Graph signIns of both kinds into one SigninLogs_CL: a row stating
+  // isInteractive false is a non-interactive sign-in, whatever the table is named (it was read as
+  // interactive, SigninLogs' own channel).
+  {
+    const ParseResult& r = Parse(parser, suffixed + R"(,"Type":"SigninLogs_CL"})");
+    ASSERT_EQ(r.events.size(), 1u);
+    EXPECT_EQ(r.events[0].signin.channel, SignInChannel::kNonInteractive);
+  }
+  // Projected without Type: read as the projection of a sign-in its columns are.
   const ParseResult& projected = Parse(parser, suffixed + "}");
-  ASSERT_EQ(projected.rejections.size(), 1u);
-  EXPECT_NE(projected.rejections[0].detail.find("custom table"), std::string_view::npos);
+  ASSERT_EQ(projected.events.size(), 1u);
+  // No outcome: refused naming the custom table's columns.
+  const ParseResult& no_outcome = Parse(
+      parser,
+      R"({"Type":"SigninLogs_CL","TimeGenerated":"2025-05-06T07:42:19Z","UserPrincipalName_s":)"
+      R"("adm-egarcia@northwind.example","IPAddress_s":"192.0.2.200"})");
+  EXPECT_TRUE(no_outcome.events.empty());
+  ASSERT_EQ(no_outcome.rejections.size(), 1u);
+  EXPECT_EQ(no_outcome.rejections[0].reason, RejectReason::kUnknownFormat);
+  EXPECT_NE(no_outcome.rejections[0].detail.find("type-suffixed"), std::string_view::npos);
   // An AuditLogs_CL row whose columns a DCR or Logic App kept unsuffixed was read as an audit
   // of the AuditLogs table (its ActivityDateTime and ActivityDisplayName).
   const ParseResult& audit = Parse(
