@@ -1135,7 +1135,7 @@ void FieldCollector::SignInEventTypes(dom::element v, RecordFields& out) {
   // a service principal's sign-in as a user's).
   const auto name = [&](dom::element type) {
     std::string_view t;
-    Text(type, t);
+    ScalarText(type, t, out, "signInEventTypes holds an element that is not text");
     EventTypeName(t, out);
   };
   if (v.is_object()) [[unlikely]] {
@@ -1185,13 +1185,22 @@ void FieldCollector::AdditionalDetails(dom::element v, RecordFields& out) {
   std::string_view origin;
   ForEachElement(v, [&](dom::element detail) {
     std::string_view key, value;
+    bool value_not_text = false;  // an object or an array
     ForEachField(detail, [&](std::string_view k, dom::element child) {
       if (EqualsIgnoreCase(k, "key")) {
         Text(child, key);
       } else if (EqualsIgnoreCase(k, "value")) {
+        value_not_text = child.is_object() || child.is_array();
         Text(child, value);
       }
     });
+    // The value of a detail privmon reads (a role's template, an app's id) that is no text was
+    // read as absent; other details may hold anything.
+    if (value_not_text && (EqualsIgnoreCase(TrimSpaces(key), "TemplateId") ||
+                           EqualsIgnoreCase(TrimSpaces(key), "RoleDefinitionOriginId") ||
+                           EqualsIgnoreCase(TrimSpaces(key), "AppId"))) [[unlikely]] {
+      NoteWrongType(out, "additionalDetails[].value of TemplateId / AppId is not text");
+    }
     if (EqualsIgnoreCase(TrimSpaces(key), "TemplateId") && out.details_role_template.empty()) {
       out.details_role_template = value;
     } else if (EqualsIgnoreCase(TrimSpaces(key), "RoleDefinitionOriginId") && origin.empty()) {

@@ -561,6 +561,9 @@ TEST_F(FieldFaultsTest, WrongTypesOnceReadAsAbsentAreNamed) {
 // tables type it bool; Graph, Elastic, Sentinel and the corpus write true / false): wrong_type.
 TEST_F(FieldFaultsTest, NestedTextFieldsOfAnotherTypeAreRejectedNamingTheField) {
   const std::string signin = With(std::string(kSignIn), "STATUS", R"({"errorCode":0})");
+  const std::string audit_with_details =
+      With(std::string(kAudit), R"("operationType":"Assign",)",
+           R"("operationType":"Assign","additionalDetails":[{"key":"TemplateId","value":VALUE}],)");
   const std::pair<const char*, const char*> nested[] = {
       {R"("deviceDetail":{"deviceId":X})", "deviceDetail.deviceId"},
       {R"("deviceDetail":{"displayName":X})", "deviceDetail.displayName"},
@@ -591,6 +594,15 @@ TEST_F(FieldFaultsTest, NestedTextFieldsOfAnotherTypeAreRejectedNamingTheField) 
   EXPECT_TRUE(Names(Rejected(With(std::string(kSignIn), "STATUS",
                                   R"({"errorCode":0,"additionalDetails":{"x":1}})")),
                     "status.additionalDetails"));
+  EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
+                                  R"("id":"s1","signInEventTypes":[{"t":"servicePrincipal"}],)")),
+                    "signInEventTypes"));
+  EXPECT_TRUE(Names(Rejected(With(audit_with_details, "VALUE", R"({"id":"62e90394"})")),
+                    "additionalDetails"));
+  EXPECT_EQ(Rejected(With(audit_with_details, "VALUE", R"("62e90394")")), "accepted");
+  EXPECT_EQ(Rejected(With(With(audit_with_details, "VALUE", R"({"id":"62e90394"})"),
+                          R"("key":"TemplateId")", R"("key":"Other")")),
+            "accepted");
   for (const char* v : {R"("Yes")", R"("No")"}) {
     EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
                                     std::string(R"("id":"s1","isInteractive":)") + v + ",")),
