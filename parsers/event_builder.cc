@@ -613,6 +613,11 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     detail = f.wrong_type_detail;
     return false;
   }
+  if (!f.too_deep_detail.empty()) [[unlikely]] {
+    reason = RejectReason::kTooDeep;
+    detail = f.too_deep_detail;
+    return false;
+  }
   ev = Event{};
   ev.kind = k.kind;
   ev.format = k.format;

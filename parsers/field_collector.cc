@@ -414,6 +414,16 @@ std::string_view TargetTypeFromODataType(std::string_view odata_type) {
   return odata_type.substr(kPrefix.size());
 }
 
+// Windows PowerShell 5.1's ConvertTo-Json of an array carrying the ETS Count property:
+// {"value":[...],"Count":n} (PowerShell issues #3153, #5579), exactly those two members.
+bool PowerShellArray(dom::element v, dom::array& array) {
+  dom::object object;
+  if (v.get_object().get(object) != simdjson::SUCCESS || object.size() != 2) return false;
+  dom::element count;
+  return object.at_key("value").get_array().get(array) == simdjson::SUCCESS &&
+         object.at_key("Count").get(count) == simdjson::SUCCESS && count.is_number();
+}
+
 }  // namespace
 
 void FieldCollector::Text(dom::element v, std::string_view& out) {
@@ -673,6 +683,12 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         }
         return Dynamic(JsonTextFields::kIdentity, v, out, &FieldCollector::Identity);
       }
+      // A number, a boolean or an array: of a type `identity` cannot have (read as no identity,
+      // an Activity record named no caller: no_account).
+      if (!v.is_object() && !v.is_null()) [[unlikely]] {
+        return NoteWrongType(out,
+                             "identity is neither an object, its name, nor JSON text of an object");
+      }
       return Identity(v, out);
     case Key::kInitiatedBy:
       return Dynamic(JsonTextFields::kInitiatedBy, v, out, &FieldCollector::InitiatedBy);
@@ -827,18 +843,18 @@ void FieldCollector::StatusMember(std::string_view key, dom::element child, Reco
     } else if (EqualsIgnoreCase(key, "value")) {
       // Azure Activity REST: {"value":"Succeeded",...}; an empty one states nothing.
       std::string_view status;
-      Text(child, status);
+      ScalarText(child, status, out, "status.value is not text (the operation's outcome)");
       if (!TrimJsonText(status).empty() || out.activity_status.empty())
         out.activity_status = status;
     } else if (EqualsIgnoreCase(key, "localizedValue")) {
       // The wrapper's display text, read where it alone states the status (an export keeping
       // only {"localizedValue": "Failed"}): `value` wins when both are there.
       std::string_view status;
-      Text(child, status);
+      ScalarText(child, status, out, "status.localizedValue is not text (the outcome)");
       if (TrimJsonText(out.activity_status).empty()) out.activity_status = status;
     } else if (EqualsIgnoreCase(key, "additionalDetails")) {
       std::string_view details;
-      Text(child, details);
+      ScalarText(child, details, out, "status.additionalDetails is not text");
       if (MentionsFraudReport(details)) out.fraud_denied = true;
     }
   }
@@ -853,13 +869,13 @@ void FieldCollector::DeviceDetailMember(std::string_view key, dom::element child
                                         RecordFields& out) {
   {
     if (EqualsIgnoreCase(key, "deviceId")) {
-      Text(child, out.device_id);
+      ScalarText(child, out.device_id, out, "deviceDetail.deviceId is not text");
     } else if (EqualsIgnoreCase(key, "displayName")) {
-      Text(child, out.device_name);
+      ScalarText(child, out.device_name, out, "deviceDetail.displayName is not text");
     } else if (EqualsIgnoreCase(key, "operatingSystem")) {
-      Text(child, out.operating_system);
+      ScalarText(child, out.operating_system, out, "deviceDetail.operatingSystem is not text");
     } else if (EqualsIgnoreCase(key, "browser")) {
-      Text(child, out.browser);
+      ScalarText(child, out.browser, out, "deviceDetail.browser is not text");
     } else if (EqualsIgnoreCase(key, "isCompliant")) {
       Bool(child, out.device_compliant, out, "deviceDetail.isCompliant is not a boolean");
     } else if (EqualsIgnoreCase(key, "isManaged")) {
@@ -875,9 +891,9 @@ void FieldCollector::Location(dom::element v, RecordFields& out) {
 
 void FieldCollector::LocationMember(std::string_view key, dom::element child, RecordFields& out) {
   if (EqualsIgnoreCase(key, "city")) {
-    Text(child, out.city);
+    ScalarText(child, out.city, out, "location.city is not text");
   } else if (EqualsIgnoreCase(key, "countryOrRegion")) {
-    Text(child, out.country_or_region);
+    ScalarText(child, out.country_or_region, out, "location.countryOrRegion is not text");
   }
 }
 
@@ -886,7 +902,8 @@ void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
     ForEachField(step, [&](std::string_view key, dom::element child) {
       if (!EqualsIgnoreCase(key, "authenticationStepResultDetail")) return;
       std::string_view detail;
-      Text(child, detail);
+      ScalarText(child, detail, out,
+                 "authenticationDetails[].authenticationStepResultDetail is not text");
       if (MentionsFraudReport(detail)) out.fraud_denied = true;
     });
   });
@@ -931,9 +948,10 @@ void FieldCollector::InitiatorAppMember(std::string_view k, dom::element child, 
   } else if (EqualsIgnoreCase(k, "appId")) {
     IdText(child, out.actor_app_id, out, "initiatedBy.app.appId is not a string");
   } else if (EqualsIgnoreCase(k, "displayName")) {
-    Text(child, out.actor_app_name);
+    ScalarText(child, out.actor_app_name, out, "initiatedBy.app.displayName is not text");
   } else if (EqualsIgnoreCase(k, "servicePrincipalName")) {
-    Text(child, out.actor_app_sp_name);
+    ScalarText(child, out.actor_app_sp_name, out,
+               "initiatedBy.app.servicePrincipalName is not text");
   }
 }
 
@@ -1023,37 +1041,59 @@ void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
 
 template <typename OnModified>
 void FieldCollector::ModifiedPropertiesText(dom::element v, RecordFields& out,
-                                            OnModified& on_modified) {
+                                            OnModified& on_modified, bool& keep_views) {
   // Text where the array belongs. Empty ("" of a flattening export, as a null) or "[]": none.
   // JSON text of the array (a shipper that stringifies nested arrays, as Log Analytics does the
   // targetResources column around it): read as the array; read as none, the role a grant names
-  // or a break-glass account's MFA change was missed. A number, other text, or a second target's
-  // JSON text in one record (one slot per record) is of the wrong type; a .NET type name is
-  // PowerShell's depth cut (noted as such where the record is read).
+  // or a break-glass account's MFA change was missed. A number or other text is of the wrong
+  // type; a .NET type name is PowerShell's depth cut (noted as such where the record is read).
+  // Each target's text is parsed in a slot of its own, so the views read from one target stay
+  // valid while the next is read (one slot per record refused a second target's text as
+  // wrong_type, the whole record lost). Bounded: the targets past the first
+  // kModifiedPropertiesSlots - 1 share the last slot and are read for what they change (an MFA
+  // method, a Temporary Access Pass, a guest made member, MFA or approval disabled), not for the
+  // names they carry (a role, a template, an app id, a new UPN), which the earlier targets name
+  // first (docs/RULES.md "Known limits"). Never a rejection.
   constexpr std::string_view kDetail = "targetResources[].modifiedProperties is not an array";
   std::string_view text;
   if (v.get_string().get(text) != simdjson::SUCCESS) return NoteWrongType(out, kDetail);
   text = TrimJsonText(text);
   if (IsNetTypeName(text)) return NoteTypeName(v);
   if (text.empty() || text == "[]") return;
-  dom::element root;
-  if (text.front() != '[' ||
-      text_fields_.Open(JsonTextFields::kModifiedProperties, text, root) != simdjson::SUCCESS ||
-      !root.is_array()) [[unlikely]] {
+  if (text.front() != '[') [[unlikely]] {
     return NoteWrongType(out, kDetail);
   }
-  ForEachElement(root, on_modified);
+  constexpr uint32_t kLast = JsonTextFields::kModifiedPropertiesSlots - 1;
+  const uint32_t used = std::min(modified_text_slots_, kLast);
+  const auto slot = static_cast<JsonTextFields::Slot>(JsonTextFields::kModifiedProperties + used);
+  dom::element root;
+  simdjson::error_code err;
+  if (used < kLast) {
+    ++modified_text_slots_;
+    err = text_fields_.Open(slot, text, root);
+  } else {
+    keep_views = false;  // this slot is read again by the next such target
+    err = text_fields_.OpenAgain(slot, text, root);
+  }
+  if (err == simdjson::SUCCESS && root.is_array()) {
+    ForEachElement(root, on_modified);
+  } else if (err != simdjson::MEMALLOC) [[unlikely]] {
+    NoteWrongType(out, kDetail);  // not JSON (cut short), or JSON of no array
+  }
+  keep_views = true;
 }
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
   std::string_view type, odata_type, id, display_name, upn, app_id, role_property, upn_property,
       template_id, old_upn_property, property_app_id, legacy_fields, legacy_values;
+  bool keep_views = true;  // false: the property's views go with the slot (ModifiedPropertiesText)
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
       // "Name": the 2018 audit schema's targetUpdatedProperties[] ({Name, OldValue, NewValue}).
       if (EqualsIgnoreCase(k, "displayName") || EqualsIgnoreCase(k, "Name")) {
-        Text(child, name);
+        ScalarText(child, name, out,
+                   "targetResources[].modifiedProperties[].displayName is not text");
       } else if (EqualsIgnoreCase(k, "oldValue")) {
         PropertyValue(child, old_value);
       } else if (EqualsIgnoreCase(k, "newValue")) {
@@ -1081,6 +1121,15 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     // application), "AppPrincipalId" and "ServicePrincipalName" (Add service principal),
     // "TargetId.ServicePrincipalNames" (Add service principal credentials, Update service
     // principal); the old value where a removal leaves the new one empty.
+    // PIM role-setting heuristic: the property (name or new value) is about MFA or approval, the
+    // new value says disabled/false/removed and the old value did not.
+    if ((MentionsMfaOrApproval(name) || MentionsMfaOrApproval(new_value)) &&
+        MentionsDisabled(new_value) && !MentionsDisabled(old_value)) {
+      out.mfa_or_approval_disabled = true;
+    }
+    if (!keep_views) [[unlikely]] {
+      return;
+    }
     if (property_app_id.empty() &&
         (EqualsIgnoreCase(name, "AppId") || EqualsIgnoreCase(name, "AppPrincipalId") ||
          EqualsIgnoreCase(name, "ServicePrincipalName") ||
@@ -1119,12 +1168,6 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
         template_id.empty()) {
       template_id = role_value;
     }
-    // PIM role-setting heuristic: the property (name or new value) is about MFA or approval, the
-    // new value says disabled/false/removed and the old value did not.
-    if ((MentionsMfaOrApproval(name) || MentionsMfaOrApproval(new_value)) &&
-        MentionsDisabled(new_value) && !MentionsDisabled(old_value)) {
-      out.mfa_or_approval_disabled = true;
-    }
   };
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (EqualsIgnoreCase(key, "type")) {
@@ -1142,7 +1185,7 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key, "modifiedProperties") ||
                EqualsIgnoreCase(key, "targetUpdatedProperties")) {
       if (!child.is_array() && !child.is_object() && !child.is_null()) [[unlikely]] {
-        return ModifiedPropertiesText(child, out, on_modified);
+        return ModifiedPropertiesText(child, out, on_modified, keep_views);
       }
       ForEachElement(child, on_modified);
     } else if (EqualsIgnoreCase(key, "targetResourceType")) [[unlikely]] {
@@ -1243,12 +1286,26 @@ void FieldCollector::Claims(dom::element v, RecordFields& out) {
 
 void FieldCollector::SignInEventTypes(dom::element v, RecordFields& out) {
   // Graph beta signIn: ["interactiveUser"], ["servicePrincipal"], ["managedIdentity"], ...
-  if (v.is_array()) out.event_types_named = true;
-  ForEachElement(v, [&](dom::element type) {
+  // Windows PowerShell 5.1 writes an array that carries its ETS Count property (re-converted
+  // ConvertFrom-Json output, Select-Object's calculated properties) as {"value":[...],"Count":n}:
+  // read as that array. Any other object is of the wrong type (read as no event types before,
+  // a service principal's sign-in as a user's).
+  const auto name = [&](dom::element type) {
     std::string_view t;
-    Text(type, t);
+    ScalarText(type, t, out, "signInEventTypes holds an element that is not text");
     EventTypeName(t, out);
-  });
+  };
+  if (v.is_object()) [[unlikely]] {
+    dom::array wrapped;
+    if (!PowerShellArray(v, wrapped)) {
+      return NoteWrongType(out, "signInEventTypes is neither an array nor JSON text of one");
+    }
+    out.event_types_named = true;
+    for (dom::element type : wrapped) name(type);
+    return;
+  }
+  if (v.is_array()) out.event_types_named = true;
+  ForEachElement(v, name);
 }
 
 void FieldCollector::EventTypeName(std::string_view t, RecordFields& out) {
@@ -1285,13 +1342,22 @@ void FieldCollector::AdditionalDetails(dom::element v, RecordFields& out) {
   std::string_view origin;
   ForEachElement(v, [&](dom::element detail) {
     std::string_view key, value;
+    bool value_not_text = false;  // an object or an array
     ForEachField(detail, [&](std::string_view k, dom::element child) {
       if (EqualsIgnoreCase(k, "key")) {
         Text(child, key);
       } else if (EqualsIgnoreCase(k, "value")) {
+        value_not_text = child.is_object() || child.is_array();
         Text(child, value);
       }
     });
+    // The value of a detail privmon reads (a role's template, an app's id) that is no text was
+    // read as absent; other details may hold anything.
+    if (value_not_text && (EqualsIgnoreCase(TrimSpaces(key), "TemplateId") ||
+                           EqualsIgnoreCase(TrimSpaces(key), "RoleDefinitionOriginId") ||
+                           EqualsIgnoreCase(TrimSpaces(key), "AppId"))) [[unlikely]] {
+      NoteWrongType(out, "additionalDetails[].value of TemplateId / AppId is not text");
+    }
     if (EqualsIgnoreCase(TrimSpaces(key), "TemplateId") && out.details_role_template.empty()) {
       out.details_role_template = value;
     } else if (EqualsIgnoreCase(TrimSpaces(key), "RoleDefinitionOriginId") && origin.empty()) {
@@ -1342,12 +1408,45 @@ std::string_view DynamicWrongTypeDetail(JsonTextFields::Slot slot) {
     case JsonTextFields::kSignInEventTypes:
       return "signInEventTypes is neither an array nor JSON text of one";
     case JsonTextFields::kModifiedProperties:
+    case JsonTextFields::kModifiedPropertiesLast:
       return "targetResources[].modifiedProperties is not an array";
     case JsonTextFields::kRecord:
+    case JsonTextFields::kDuplicate:
     case JsonTextFields::kSlotCount:
       break;
   }
   return "a nested field is of a type it cannot have";
+}
+
+// A JSON-text column nested deeper than kMaxDepth (64) levels.
+std::string_view DynamicTooDeepDetail(JsonTextFields::Slot slot) {
+  switch (slot) {
+    case JsonTextFields::kStatus:
+      return "status as JSON text nests deeper than 64 levels";
+    case JsonTextFields::kDeviceDetail:
+      return "deviceDetail as JSON text nests deeper than 64 levels";
+    case JsonTextFields::kLocationDetails:
+      return "location / LocationDetails as JSON text nests deeper than 64 levels";
+    case JsonTextFields::kAuthenticationDetails:
+      return "authenticationDetails as JSON text nests deeper than 64 levels";
+    case JsonTextFields::kInitiatedBy:
+      return "initiatedBy as JSON text nests deeper than 64 levels";
+    case JsonTextFields::kTargetResources:
+      return "targetResources as JSON text nests deeper than 64 levels";
+    case JsonTextFields::kClaims:
+      return "claims as JSON text nests deeper than 64 levels";
+    case JsonTextFields::kProperties:
+      return "properties as JSON text nests deeper than 64 levels";
+    case JsonTextFields::kIdentity:
+      return "identity as JSON text nests deeper than 64 levels";
+    case JsonTextFields::kAdditionalDetails:
+      return "additionalDetails as JSON text nests deeper than 64 levels";
+    case JsonTextFields::kSignInEventTypes:
+      return "signInEventTypes as JSON text nests deeper than 64 levels";
+    default:
+      break;
+  }
+  return "a column's JSON text nests deeper than 64 levels";
 }
 
 }  // namespace
@@ -1388,18 +1487,31 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
   }
   if (TrimJsonText(text).empty()) return;  // an empty column (Log Analytics writes "")
   dom::element root;
-  if (const simdjson::error_code err = text_fields_.Open(slot, text, root);
-      err != simdjson::SUCCESS) {
+  // The slot the text is parsed in: the column's, or kDuplicate for a column given again in this
+  // record (read as absent before: a "null" or "{}" first spelling hid the second).
+  JsonTextFields::Slot parsed_in = slot;
+  simdjson::error_code err = text_fields_.Open(slot, text, root);
+  if (err == simdjson::INCORRECT_TYPE) [[unlikely]] {
+    parsed_in = JsonTextFields::kDuplicate;
+    err = text_fields_.Open(parsed_in, text, root);
+    if (err == simdjson::INCORRECT_TYPE) {
+      // A third spelling of one column, or a second duplicated column: not read, never silently.
+      return NoteWrongType(out, "a JSON-text column is given more than once in one record");
+    }
+  }
+  if (err != simdjson::SUCCESS) {
     if (IsNetTypeName(text)) {
       if (tl_net_type_name.empty()) tl_net_type_name = text;
       if (slot == JsonTextFields::kStatus) out.status_is_type_name = true;
       return;
     }
-    // The slot already read for this record (a duplicated column) or out of memory: as before.
-    if (err == simdjson::INCORRECT_TYPE || err == simdjson::MEMALLOC ||
-        err == simdjson::DEPTH_ERROR) {
+    if (err == simdjson::DEPTH_ERROR) [[unlikely]] {
+      // Nested deeper than any export writes it: rejected as too_deep naming the column (read as
+      // absent before, so its record named no one or read a failure as a success).
+      if (out.too_deep_detail.empty()) out.too_deep_detail = DynamicTooDeepDetail(slot);
       return;
     }
+    if (err == simdjson::MEMALLOC) return;  // out of memory: every Open of the slot says so
     const std::string_view trimmed = TrimJsonText(text);
     const bool plain = trimmed.front() != '{' && trimmed.front() != '[';
     if (slot == JsonTextFields::kStatus && plain) return StatusText(trimmed, out);
@@ -1424,7 +1536,12 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
       if (slot == JsonTextFields::kSignInEventTypes) return EventTypesText(inner, out);
       return NoteWrongType(out, DynamicWrongTypeDetail(slot));
     }
-    if (text_fields_.Reopen(slot, inner, root) != simdjson::SUCCESS) {
+    if (const simdjson::error_code again = text_fields_.Reopen(parsed_in, inner, root);
+        again != simdjson::SUCCESS) {
+      if (again == simdjson::DEPTH_ERROR && out.too_deep_detail.empty()) {
+        out.too_deep_detail = DynamicTooDeepDetail(slot);
+        return;
+      }
       return NoteWrongType(out, DynamicWrongTypeDetail(slot));
     }
   }
@@ -1466,6 +1583,7 @@ void FieldCollector::NoteSingleElement(JsonTextFields::Slot slot, dom::element v
 void FieldCollector::BeginRecord() {
   numbers_.Reset();
   text_fields_.BeginRecord();
+  modified_text_slots_ = 0;
   tl_net_type_name = {};
 }
 

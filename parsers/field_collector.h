@@ -75,9 +75,12 @@ class FieldCollector {
   // One sign-in event type name ("servicePrincipal", "nonInteractiveUser", ...) into `out`.
   static void EventTypeName(std::string_view name, RecordFields& out);
   // A target's modifiedProperties written as text: "" / "[]" none, JSON text of the array read
-  // as it; anything else notes the field in out.wrong_type_detail.
+  // as it (each target's in a slot of its own); anything else notes the field in
+  // out.wrong_type_detail. `keep_views`: false while on_modified runs for a target past the
+  // slots that keep their views (JsonTextFields::kModifiedPropertiesSlots).
   template <typename OnModified>
-  void ModifiedPropertiesText(dom::element v, RecordFields& out, OnModified& on_modified);
+  void ModifiedPropertiesText(dom::element v, RecordFields& out, OnModified& on_modified,
+                              bool& keep_views);
   // An outcome code (status.errorCode, resultType / ResultType, an audit's result): a string or an
   // integral number; null notes out.outcome_null; any other type (boolean, object, array, a number
   // with a fraction) notes `detail` in out.wrong_type_detail.
@@ -104,6 +107,7 @@ class FieldCollector {
 
   JsonTextFields& text_fields_;
   NumberTexts numbers_;
+  uint32_t modified_text_slots_ = 0;  // modifiedProperties slots this record opened
 };
 
 }  // namespace privmon::parsers

@@ -10,7 +10,9 @@ namespace privmon::parsers {
 
 // A failed allocation is reported by every Open() of the slot (MEMALLOC), never ignored.
 JsonTextFields::JsonTextFields() {
-  for (Entry& e : entries_) e.init_error = e.parser.allocate(4096, kMaxDepth);
+  for (std::size_t i = 0; i <= kModifiedProperties; ++i) {
+    entries_[i].init_error = entries_[i].parser.allocate(4096, kMaxDepth);
+  }
 }
 
 simdjson::error_code JsonTextFields::Open(Slot slot, std::string_view text,
@@ -21,6 +23,9 @@ simdjson::error_code JsonTextFields::Open(Slot slot, std::string_view text,
   // space around it reads as the text without them.
   text = TrimJsonText(text);
   Entry& e = entries_[slot];
+  if (slot > kModifiedProperties && e.capacity == 0 && e.parser.capacity() == 0) [[unlikely]] {
+    e.init_error = e.parser.allocate(4096, kMaxDepth);  // a second target's, first used
+  }
   if (e.init_error) return e.init_error;
   const std::size_t needed = text.size() + simdjson::SIMDJSON_PADDING;
   if (needed > e.capacity) {

@@ -93,6 +93,10 @@ struct RecordFields {
   // defaulted. `outcome_null`: a sign-in's status.errorCode / ResultType was null.
   std::string_view wrong_type_detail;
   bool outcome_null = false;
+  // A JSON-text column nested deeper than the parser reads (64 levels): read as absent, its
+  // record named nobody or read a failed sign-in as a success. Such a record is rejected
+  // (too_deep) naming the column.
+  std::string_view too_deep_detail;
 
   // Record id.
   std::string_view id;

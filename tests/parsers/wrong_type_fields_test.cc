@@ -438,3 +438,192 @@ TEST_F(LenientFieldsTest, GuidsOfAnyCaseReadInLowerCase) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+class FieldFaultsTest : public LenientFieldsTest {};
+
+// An "Update user" audit of `targets` (a JSON array's members, without the brackets).
+std::string UpdateUser(const std::string& targets) {
+  return R"({"id":"a2","category":"UserManagement","result":"success","activityDisplayName":)"
+         R"("Update user","activityDateTime":"2025-02-11T14:03:27Z","loggedByService":)"
+         R"("Core Directory","initiatedBy":{"app":{"displayName":"Azure MFA )"
+         R"(StrongAuthenticationService","servicePrincipalId":"26ff5bce"}},"targetResources":[)" +
+         targets + "]}";
+}
+// A target whose modifiedProperties is JSON text (a stringifying shipper) of one property.
+std::string TextTarget(const std::string& id, const std::string& type, const std::string& property,
+                       const std::string& new_value) {
+  return R"({"id":")" + id + R"(","type":")" + type +
+         R"(","userPrincipalName":"bg@x.example","modifiedProperties":"[{\"displayName\":\")" +
+         property + R"(\",\"oldValue\":\"[]\",\"newValue\":\")" + new_value + R"(\"}]"})";
+}
+
+// m8b: a target's modifiedProperties as JSON text was read for one target per record (one parse
+// slot): a second target's non-empty text in the same record was refused as wrong_type, the whole
+// record lost (a break-glass account's MFA change behind another target raised no PRIV-BG-04).
+// Every target's text is read now; past the slots that keep their views, a target is still read
+// for what it changes, never refused.
+TEST_F(FieldFaultsTest, EveryTargetsModifiedPropertiesTextIsRead) {
+  const std::string other = TextTarget("d1", "Device", "DisplayName", "pc-01");
+  const std::string mfa = TextTarget("t1", "User", "StrongAuthenticationMethod", "[6]");
+  const ParseResult& two = Parse(UpdateUser(other + "," + mfa));
+  ASSERT_EQ(two.rejections.size(), 0u) << two.rejections[0].detail;
+  ASSERT_EQ(two.events.size(), 1u);
+  EXPECT_NE(two.events[0].audit.flags & kStrongAuthMethodModified, 0);
+  // The role a second target's text names is read too.
+  const std::string role =
+      TextTarget("t2", "User", "Role.DisplayName", R"(\\\"Global Administrator\\\")");
+  const ParseResult& named = Parse(With(std::string(kAudit), R"([{"id":"t","type":"User",)",
+                                        "[" + other + "," + role + R"(,{"id":"t","type":"User",)"));
+  ASSERT_EQ(named.events.size(), 1u)
+      << (named.rejections.empty() ? "" : named.rejections[0].detail);
+  EXPECT_EQ(named.events[0].audit.role_name.view(), "Global Administrator");
+  // Forty targets with text: every one read, the MFA change of the last one too.
+  std::string many;
+  for (int i = 0; i < 39; ++i) many += other + ",";
+  const ParseResult& forty = Parse(UpdateUser(many + mfa));
+  ASSERT_EQ(forty.rejections.size(), 0u) << forty.rejections[0].detail;
+  ASSERT_EQ(forty.events.size(), 1u);
+  EXPECT_NE(forty.events[0].audit.flags & kStrongAuthMethodModified, 0);
+  // Text that is no JSON array is still of the wrong type, in any target.
+  const std::string cut = R"({"id":"t9","type":"User","modifiedProperties":"[{\"displayName\":"})";
+  EXPECT_TRUE(Names(Rejected(UpdateUser(other + "," + cut + "," + other)), "modifiedProperties"));
+}
+
+// m8c: fields of a type they cannot have that were read as absent: signInEventTypes as an object
+// (a service principal's sign-in read as a user's), an Azure Activity `identity` that is a number
+// (rejected as no_account, naming no field); a JSON-text column nested deeper than 64 levels (read
+// as absent) and a JSON-text column given twice (the second spelling ignored: a "null" first one
+// hid it).
+TEST_F(FieldFaultsTest, WrongTypesOnceReadAsAbsentAreNamed) {
+  const std::string signin = With(std::string(kSignIn), "STATUS", R"({"errorCode":0})");
+  for (const char* v : {R"({"type":"servicePrincipal"})", "{}", R"({"value":"x","Count":1})"}) {
+    EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
+                                    std::string(R"("id":"s1","signInEventTypes":)") + v + ",")),
+                      "signInEventTypes"))
+        << v;
+  }
+  // Windows PowerShell 5.1's {"value":[...],"Count":n} of an array is that array.
+  const ParseResult& ps =
+      Parse(With(signin, R"("id":"s1",)",
+                 R"("id":"s1","signInEventTypes":{"value":["nonInteractiveUser"],"Count":1},)"));
+  ASSERT_EQ(ps.events.size(), 1u);
+  EXPECT_EQ(ps.events[0].signin.channel, SignInChannel::kNonInteractive);
+
+  const std::string activity =
+      R"({"time":"2024-01-02T03:04:05Z","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",)"
+      R"("operationName":"MICROSOFT.AUTHORIZATION/ELEVATEACCESS/ACTION","category":)"
+      R"("Administrative","resultType":"Success","identity":IDENTITY})";
+  EXPECT_EQ(Rejected(With(activity, "IDENTITY",
+                          R"({"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/)"
+                          R"(claims/upn":"root@x.example"}})")),
+            "accepted");
+  for (const char* v : {"42", "true", R"([{"claims":{}}])"}) {
+    EXPECT_TRUE(Names(Rejected(With(activity, "IDENTITY", v)), "identity")) << v;
+  }
+
+  // Nested deeper than 64 levels inside JSON text: rejected as too_deep naming the column.
+  std::string deep;
+  for (int i = 0; i < 70; ++i) deep += R"({\"a\":)";
+  deep += "1";
+  for (int i = 0; i < 70; ++i) deep += "}";
+  const std::string la =
+      R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":)"
+      R"("5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e","UserId":"U","ResultType":"0",)"
+      R"("DeviceDetail":"DEVICE"})";
+  const ParseResult& too_deep = Parse(With(la, "DEVICE", deep));
+  ASSERT_EQ(too_deep.rejections.size(), 1u);
+  EXPECT_EQ(too_deep.rejections[0].reason, RejectReason::kTooDeep);
+  EXPECT_TRUE(Names(std::string(too_deep.rejections[0].detail), "deviceDetail"));
+
+  // Given twice (two spellings of the status as JSON text): the second is read too.
+  const std::string twice =
+      R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":)"
+      R"("5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e","UserId":"U",)"
+      R"("Status":"{}","status":"{\"errorCode\":50126}"})";
+  const ParseResult& failed = Parse(twice);
+  ASSERT_EQ(failed.events.size(), 1u)
+      << (failed.rejections.empty() ? "" : failed.rejections[0].detail);
+  EXPECT_EQ(failed.events[0].signin.error_code, 50126);
+  // A third spelling is refused, naming why.
+  EXPECT_TRUE(Names(Rejected(With(twice, R"("Status":"{}",)", R"("Status":"{}","STATUS":"{}",)")),
+                    "more than once"));
+}
+
+// m8c (hunt): nested text fields a rule reads, written as an object or an array, were read as
+// absent: a device or place of a sign-in (new-device and new-location rules), an authentication
+// step's or status's details (a fraud report, PRIV-SI-08), an Azure Activity status's value (a
+// failed elevation read as done), an initiating app's name (PIM's own copies), a modified
+// property's name (an MFA change, a role). Each is now wrong_type naming the field; text, numbers
+// and null read as before. isInteractive "Yes" / "No": no real exporter writes it (the Entra
+// tables type it bool; Graph, Elastic, Sentinel and the corpus write true / false): wrong_type.
+TEST_F(FieldFaultsTest, NestedTextFieldsOfAnotherTypeAreRejectedNamingTheField) {
+  const std::string signin = With(std::string(kSignIn), "STATUS", R"({"errorCode":0})");
+  const std::string audit_with_details =
+      With(std::string(kAudit), R"("operationType":"Assign",)",
+           R"("operationType":"Assign","additionalDetails":[{"key":"TemplateId","value":VALUE}],)");
+  const std::pair<const char*, const char*> nested[] = {
+      {R"("deviceDetail":{"deviceId":X})", "deviceDetail.deviceId"},
+      {R"("deviceDetail":{"displayName":X})", "deviceDetail.displayName"},
+      {R"("deviceDetail":{"operatingSystem":X})", "deviceDetail.operatingSystem"},
+      {R"("deviceDetail":{"browser":X})", "deviceDetail.browser"},
+      {R"("location":{"city":X})", "location.city"},
+      {R"("location":{"countryOrRegion":X})", "location.countryOrRegion"},
+      {R"("authenticationDetails":[{"authenticationStepResultDetail":X}])",
+       "authenticationStepResultDetail"},
+  };
+  for (const auto& [field, name] : nested) {
+    const std::string member = field;
+    const std::string at = member.substr(0, member.find('X'));
+    const std::string rest = member.substr(member.find('X') + 1);
+    for (const char* v : {R"({"a":1})", R"(["x"])"}) {
+      EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
+                                      std::string(R"("id":"s1",)") + at + v + rest + ",")),
+                        name))
+          << name << " " << v;
+    }
+    for (const char* v : {R"("x")", "7", "null"}) {
+      EXPECT_EQ(Rejected(With(signin, R"("id":"s1",)",
+                              std::string(R"("id":"s1",)") + at + v + rest + ",")),
+                "accepted")
+          << name << " " << v;
+    }
+  }
+  EXPECT_TRUE(Names(Rejected(With(std::string(kSignIn), "STATUS",
+                                  R"({"errorCode":0,"additionalDetails":{"x":1}})")),
+                    "status.additionalDetails"));
+  EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
+                                  R"("id":"s1","signInEventTypes":[{"t":"servicePrincipal"}],)")),
+                    "signInEventTypes"));
+  EXPECT_TRUE(Names(Rejected(With(audit_with_details, "VALUE", R"({"id":"62e90394"})")),
+                    "additionalDetails"));
+  EXPECT_EQ(Rejected(With(audit_with_details, "VALUE", R"("62e90394")")), "accepted");
+  EXPECT_EQ(Rejected(With(With(audit_with_details, "VALUE", R"({"id":"62e90394"})"),
+                          R"("key":"TemplateId")", R"("key":"Other")")),
+            "accepted");
+  for (const char* v : {R"("Yes")", R"("No")"}) {
+    EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
+                                    std::string(R"("id":"s1","isInteractive":)") + v + ",")),
+                      "isInteractive"))
+        << v;
+  }
+  const std::string rest =
+      R"({"eventTimestamp":"2024-01-02T03:04:05Z","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e","operationName":{"value":)"
+      R"("Microsoft.Authorization/elevateAccess/action"},"caller":"root@x.example",)"
+      R"("category":{"value":"Administrative"},"status":STATUS})";
+  EXPECT_TRUE(Names(Rejected(With(rest, "STATUS", R"({"value":{"v":"Failed"}})")), "status.value"));
+  EXPECT_TRUE(Names(Rejected(With(rest, "STATUS", R"({"localizedValue":["Failed"]})")),
+                    "status.localizedValue"));
+  const std::string audit(kAudit);
+  EXPECT_TRUE(Names(Rejected(With(audit, R"("displayName":"Role.DisplayName")",
+                                  R"("displayName":{"n":"Role.DisplayName"})")),
+                    "modifiedProperties[].displayName"));
+  EXPECT_TRUE(Names(Rejected(With(audit, R"({"user":{"id":"u","userPrincipalName":"a@x.example"}})",
+                                  R"({"app":{"displayName":["MS-PIM"]}})")),
+                    "initiatedBy.app.displayName"));
+}
+
+}  // namespace
+}  // namespace privmon

@@ -16,6 +16,11 @@ the alerts of `privmon scan` over the input as written are the reference: a set 
   - two_tenants: the same records again under a second tenant (its id in place of the first's, the
     config's tenant section copied for it), the lines of both interleaved: each tenant must raise
     the reference's (rule, account) pairs, the first tenant its alert_ids;
+  - replay: the messages (plain records, one tenant), newest first, written as one
+    pretty-printed bare array and as one Event Hubs batch ({"records":[...]}), every second element an Event Hubs body of
+    its record ({"records":[record]}), as a collector that gathers plain records and batches
+    writes them: `privmon run` fed by `privmon replay` of each must raise exactly what `privmon
+    scan` of the same file raises (m8a: an envelope element ended run's hold over the array);
   - restart: `privmon run` reading the input as a followed file with checkpoints, stopped
     (SIGTERM) after the first half of the messages (--all-splits: after each message in turn) and restarted on the same checkpoint directory
     with the rest appended: the alert_ids of both runs together must be the reference's (at least
@@ -40,7 +45,7 @@ SECOND_TENANT = "0b5e7a3c-9d1f-4e2a-8c3b-5d6e7f8091a2"
 # a listing cut by a restart between its pages (gp1, m6b, k15a) goes on after it, its held marks
 # carried by the checkpoint.
 KNOWN_RESTART = {}
-FORMS = ("reordered", "sorted", "redelivered", "batched", "two_tenants", "restart")
+FORMS = ("reordered", "sorted", "redelivered", "batched", "two_tenants", "replay", "restart")
 GUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 
 
@@ -174,6 +179,78 @@ def two_tenants(case, msgs, base_cfg, args, work):
         f.write(cfg_text)
     new_args = [a for i, a in enumerate(args) if a != "--tenant" and (i == 0 or args[i - 1] != "--tenant")]
     return path, cfg_path, new_args, first
+
+
+ENVELOPE_KEYS = ("value", "records", "tables", "Tables", "hits", "docs", "responses",
+                 "FrameType", "_source", "_index")
+
+
+def mixed_shapes(msgs, work):
+    """[(label, path)]: the plain records of `msgs` as a pretty bare array and a pretty batch, every
+    second element wrapped as {"records":[element]}; [] when a message is framed or an envelope."""
+    records = []
+    for fr, o, _ in msgs:
+        if fr is not None or not isinstance(o, dict):
+            return []
+        if any(k in o for k in ENVELOPE_KEYS) or any(k.startswith("@odata.") for k in o):
+            return []
+        records.append(o)
+    if len(records) < 2:
+        return []
+    # Newest first, as a listing is written (the input's order reversed): scan holds the clock over
+    # the whole document, so `run` must too.
+    records.reverse()
+    mixed = [({"records": [r]} if i % 2 else r) for i, r in enumerate(records)]
+    out = []
+    for label, doc in (("bare array mixing records and Event Hubs bodies", mixed),
+                       ("Event Hubs batch mixing records and bodies", {"records": mixed})):
+        p = os.path.join(work, f"mixed{len(out)}.json")
+        with open(p, "w") as f:
+            f.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        out.append((label, p))
+    return out
+
+
+def run_replay(privmon, base_cfg, args, path, work):
+    """`privmon run` (ZeroMQ PULL) fed by `privmon replay PATH`: its alerts."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    src = {"endpoint": f"tcp://127.0.0.1:{port}", "bind": True}
+    tenant = args[args.index("--tenant") + 1] if "--tenant" in args else None
+    if tenant:
+        src["tenant"] = tenant
+        src["multi_tenant"] = True
+    sink = os.path.join(work, "replayed.jsonl")
+    if os.path.exists(sink):
+        os.unlink(sink)
+    cfg_path = os.path.join(work, "replay.yaml")
+    with open(cfg_path, "w") as f:
+        f.write(strip_dead_letter(base_cfg) + "\n"
+                + f"sources: [{{zmq: {json.dumps(src)}}}]\n"
+                + f"sinks: [{{file: {{path: {json.dumps(sink)}}}}}]\n"
+                + "metrics: {listen: \"off\"}\ndead_letter: {path: \"\"}\n")
+    run = subprocess.Popen([privmon, "run", "--config", cfg_path], cwd=work,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        rep = subprocess.run([privmon, "replay", path, "--to", f"tcp://127.0.0.1:{port}",
+                              "--peer-wait", "10", "-q"] + (["--tenant", tenant] if tenant else []),
+                             capture_output=True, cwd=work, timeout=120)
+        if rep.returncode != 0:
+            return None, f"replay exit {rep.returncode}: {rep.stderr.decode(errors='replace')[-300:]}"
+        time.sleep(0.3)
+    finally:
+        run.send_signal(signal.SIGTERM)
+        try:
+            _, err = run.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            _, err = run.communicate()
+    if run.returncode != 0:
+        return None, f"run exit {run.returncode}: {err.decode(errors='replace')[-400:]}"
+    with open(sink) as f:
+        return alerts_of(f.read()), None
 
 
 def run_restart(privmon, base_cfg, args, msgs_raw, work, half=None):
@@ -318,6 +395,22 @@ def check_case(privmon, case, forms, work, all_splits=False):
                 other = sorted((v[0], v[2]) for v in got.values() if v[1] == SECOND_TENANT)
                 if want != other:
                     faults.append(f"  two tenants: the second tenant raised {other}, want {want}")
+    if ("replay" in forms and msgs and "max_message_bytes" not in base_cfg
+            and not re.search(r"^(sources|sinks|metrics):", base_cfg, re.M)):
+        for label, p in mixed_shapes(msgs, work):
+            want, err = scan(privmon, cfg_path, args, p, work)
+            if err:
+                faults.append(f"  scan of {label}: {err}")
+                continue
+            got, err = run_replay(privmon, base_cfg, args, p, work)
+            if err:
+                faults.append(f"  run+replay of {label}: {err}")
+                continue
+            if {k: v[0] for k, v in got.items()} != {k: v[0] for k, v in want.items()}:
+                lines = [f"  run+replay of {label} (against scan of it):"]
+                lines += [f"      missing {k} {v}" for k, v in sorted(want.items()) if k not in got]
+                lines += [f"      extra   {k} {v}" for k, v in sorted(got.items()) if k not in want]
+                faults.append("\n".join(lines))
     if "restart" in forms and msgs and len(msgs) >= 2 and "max_message_bytes" not in base_cfg:
         splits = range(1, len(msgs)) if all_splits else [len(msgs) // 2]
         for k in splits:

@@ -172,8 +172,41 @@ TEST(ReplayCommand, APrettyPrintedArrayOrBatchIsSentAsPagesOfOneListing) {
   // Each frame alone (gathered without blanks after its FrameType, as the file source does).
   EXPECT_EQ(payloads[1], R"({"FrameType":"DataSetHeader"})");
   EXPECT_EQ(payloads[2], R"({"FrameType":"DataSetCompletion"})");
-  EXPECT_EQ(payloads[3], R"({"value": [{"id": "a"}]})");
+  // An envelope element goes alone, naming a next page while its array goes on (m8a).
+  EXPECT_EQ(payloads[3],
+            R"({"value": [{"id": "a"}],"@odata.nextLink":"privmon-replay:listing-continues"})");
   EXPECT_EQ(payloads[4], R"({"value":[{"id": "b"}]})");
+}
+
+// m8a: a pretty-printed bare array mixing plain records and Event Hubs bodies ({"records":[...]},
+// a collector that gathers both into one array), newest first. scan holds the clock over the whole
+// array; replay sent the body alone, naming no next page, which ended `run`'s hold between the
+// pages around it: the older break-glass sign-in after it was late and PRIV-BG-01 was lost. An
+// envelope element now names a next page while its array goes on (the last element does not),
+// and a record as JSON text joins the page (read in a page as alone).
+TEST(ReplayCommand, AnEnvelopeElementOfAStreamedArrayKeepsTheListingGoing) {
+  PullEndpoint pull;
+  const std::string file =
+      WriteTempFile("mixed.json",
+                    "[\n  {\"time\": \"2024-01-01T00:40:00Z\"},\n"
+                    "  {\n    \"records\": [{\"time\": \"2024-01-01T00:35:00Z\"}]\n  },\n"
+                    "  \"{\\\"time\\\": \\\"2024-01-01T00:03:00Z\\\"}\",\n"
+                    "  {\"time\": \"2024-01-01T00:02:00Z\"},\n"
+                    "  {\"records\": [{\"time\": \"2024-01-01T00:01:00Z\"}]}\n]\n");
+  int rc = -1;
+  auto got = ReplayAndReceive(Options(file, pull), pull, 4, &rc);
+  EXPECT_EQ(rc, 0);
+  const std::vector<std::string> payloads = Payloads(got);
+  ASSERT_EQ(payloads.size(), 4u);
+  EXPECT_EQ(payloads[0], R"({"value":[{"time": "2024-01-01T00:40:00Z"}],"@odata.nextLink":")"
+                         R"(privmon-replay:listing-continues"})");
+  EXPECT_EQ(WithoutBlanks(payloads[1]),
+            R"({"records":[{"time":"2024-01-01T00:35:00Z"}],"@odata.nextLink":")"
+            R"(privmon-replay:listing-continues"})");
+  EXPECT_EQ(payloads[2], R"({"value":["{\"time\": \"2024-01-01T00:03:00Z\"}",)"
+                         R"({"time": "2024-01-01T00:02:00Z"}],"@odata.nextLink":")"
+                         R"(privmon-replay:listing-continues"})");
+  EXPECT_EQ(payloads[3], R"({"records": [{"time": "2024-01-01T00:01:00Z"}]})");
 }
 
 // Pretty-printed Graph pages of one listing (`az rest`, newest first: a later page is older than

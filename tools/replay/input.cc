@@ -101,8 +101,10 @@ class ListingPages {
   explicit ListingPages(std::vector<std::string>* out) : out_(out) {}
 
   // Takes `msg` into the current page when it is an element of a streamed Graph page; false
-  // otherwise (the caller sends it alone, after Flush).
+  // otherwise (the caller sends it alone, after Flush; envelope() then says whether it is an
+  // object that holds records of its own).
   bool Take(const RawMessage& msg, std::string_view payload) {
+    envelope_ = false;
     if (!msg.in_stream || !ValidAlone(payload, /*plain_object=*/msg.page_context.empty())) {
       return false;
     }
@@ -139,15 +141,19 @@ class ListingPages {
     count_ = 0;
   }
 
+  // The last message Take refused is an object with a member that makes it an envelope (above).
+  bool envelope() const { return envelope_; }
+
  private:
   // `payload` parses alone; with `plain_object`, it is also an object that is no envelope of
-  // records (see above).
+  // records (see above), or a string (a record as JSON text: read in a page as alone).
   bool ValidAlone(std::string_view payload, bool plain_object) {
     simdjson::dom::element element;
     if (parser_.parse(payload.data(), payload.size()).get(element) != simdjson::SUCCESS) {
       return false;
     }
     if (!plain_object) return true;
+    if (element.is_string()) return true;
     simdjson::dom::object object;
     if (element.get_object().get(object) != simdjson::SUCCESS) return false;
     for (simdjson::dom::key_value_pair field : object) {
@@ -155,6 +161,7 @@ class ListingPages {
       if (k == "value" || k == "records" || k == "tables" || k == "Tables" || k == "hits" ||
           k == "docs" || k == "responses" || k == "FrameType" || k == "_source" || k == "_index" ||
           k.starts_with("@odata.")) {
+        envelope_ = k != "FrameType";  // a Kusto v2 frame reads no page annotation
         return false;
       }
     }
@@ -167,7 +174,23 @@ class ListingPages {
   std::string context_;
   std::string values_;
   std::size_t count_ = 0;
+  bool envelope_ = false;
 };
+
+// Makes `message` (an envelope object sent alone, after its tenant frame) name a next page, so the
+// `run` it is sent to holds the clock over it as scan holds it over the stream it is an element
+// of: `,"@odata.nextLink":"<kReplayNextLink>"` before its closing brace. The parser reads a next
+// link on any envelope read at the message's top (a batch, a page, a $batch response, a search
+// response or hit), and its records stay as they were.
+void ContinueListing(std::string& message) {
+  const std::size_t close = message.find_last_not_of(" \t\r\n");
+  if (close == std::string::npos || message[close] != '}') return;
+  const std::size_t before = message.find_last_not_of(" \t\r\n", close - 1);
+  std::string link = R"("@odata.nextLink":")";
+  link.append(kReplayNextLink).push_back('"');
+  if (before != std::string::npos && message[before] != '{') link.insert(0, 1, ',');
+  message.insert(close, link);
+}
 
 }  // namespace
 
@@ -181,6 +204,12 @@ bool ReplayInput::ReadAsPrivmonDoes(Source& src) {
     std::unique_ptr<MessageSource> source = OpenSource(settings, unused, nullptr, kMaxMessageBytes);
     RawMessage msg;
     ListingPages pages(&src.messages);
+    // An envelope that is an element of a streamed array or batch (a bare array mixing records and
+    // Event Hubs bodies {"records":[...]}), sent alone: scan holds the clock over it with the rest
+    // of the stream, so while the stream goes on (the next message is of it too) it names a next
+    // page. Sent without one it ended `run`'s hold between the pages around it, and the older
+    // records after it were late.
+    std::size_t envelope_alone = std::string::npos;
     while (source->Receive(msg, std::chrono::milliseconds(0)) != ReceiveStatus::kEnd) {
       std::string_view payload = msg.payload;
       // A value's bytes start where its line did: the sender frames by the first byte.
@@ -189,6 +218,10 @@ bool ReplayInput::ReadAsPrivmonDoes(Source& src) {
         payload.remove_prefix(1);
       }
       if (payload.empty() && msg.tenant_frame.empty()) continue;
+      if (envelope_alone != std::string::npos) {
+        if (msg.in_stream) ContinueListing(src.messages[envelope_alone]);
+        envelope_alone = std::string::npos;
+      }
       if (pages.Take(msg, payload)) {
         msg = RawMessage{};
         continue;
@@ -197,6 +230,7 @@ bool ReplayInput::ReadAsPrivmonDoes(Source& src) {
       std::string& m = src.messages.emplace_back();
       if (!msg.tenant_frame.empty()) m.append(msg.tenant_frame).push_back('\t');
       m.append(payload);
+      if (msg.in_stream && pages.envelope()) envelope_alone = src.messages.size() - 1;
       msg = RawMessage{};
     }
     pages.Flush(/*listing_continues=*/false);
