@@ -64,6 +64,20 @@ uint64_t ReportDeadLettersLost(DeadLetterWriter& dead_letters, const PipelineSta
   return lost;
 }
 
+uint64_t ReportSourceReadErrors(const PipelineStats& stats) {
+  uint64_t failed = 0;
+  for (const auto& s : stats.sources) {
+    const uint64_t n = s.read_errors.load(std::memory_order_relaxed);
+    if (n == 0) continue;
+    failed += n;
+    std::fprintf(stderr,
+                 "privmon: exit 1: source %s was NOT read to its end: a read failed "
+                 "(privmon_source_read_errors_total; the error is logged above)\n",
+                 s.name.c_str());
+  }
+  return failed;
+}
+
 void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out) {
   uint64_t messages = 0, records = 0, rejected = 0, skipped = 0;
   for (const auto& s : stats.sources) messages += s.messages.load(std::memory_order_relaxed);
@@ -421,6 +435,7 @@ int RunService(const ServiceOptions& options) {
     return 1;
   }
   if (ReportDeadLettersLost(*dead_letters, *stats) != 0) return 1;
+  if (ReportSourceReadErrors(*stats) != 0) return 1;
   if (final_checkpoint_missing) {
     if (learn_only) {
       std::fprintf(stderr, "privmon: exit 1: no checkpoint was written into %s\n",

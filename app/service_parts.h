@@ -47,4 +47,8 @@ void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out);
 // and returns that number (the caller exits 1 when it is not 0, as for undelivered alerts).
 uint64_t ReportDeadLettersLost(DeadLetterWriter& dead_letters, const PipelineStats& stats);
 
+// After the input stopped: names on stderr each source whose input was not read to its end (a
+// read failed: SourceStats::read_errors) and returns how many reads failed (the caller exits 1).
+uint64_t ReportSourceReadErrors(const PipelineStats& stats);
+
 }  // namespace privmon

@@ -78,6 +78,9 @@ struct alignas(64) SourceStats {
   std::string name;
   Counter messages{0};
   Counter bytes{0};
+  // Reads that failed and ended the input early (an I/O error, a file that shrank while read):
+  // the rest of the input was not read. Added by the parse thread that saw the source end.
+  Counter read_errors{0};
 };
 
 // One alert sink's delivery accounting. `written` and `errors` have one writer (the sink's

@@ -207,7 +207,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
   // 78 + the Kafka sources' 5 + the state topic's 6.
-  constexpr std::size_t kMaxFamilies = 89;
+  constexpr std::size_t kMaxFamilies = 90;
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
@@ -221,9 +221,15 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                              "Messages received, by source.", MetricType::Counter);
   auto& bytes = AddFamily(out, "privmon_message_bytes_received_total",
                           "Message payload bytes received, by source.", MetricType::Counter);
+  auto& read_errors = AddFamily(
+      out, "privmon_source_read_errors_total",
+      "Reads that failed and ended a source before its input's end (an I/O error, a file that "
+      "shrank while read): the rest was not read. By source.",
+      MetricType::Counter);
   for (const SourceStats& s : st.sources) {
     AddSample(messages, {{"source", SanitizeLabelValue(s.name)}}, Load(s.messages));
     AddSample(bytes, {{"source", SanitizeLabelValue(s.name)}}, Load(s.bytes));
+    AddSample(read_errors, {{"source", SanitizeLabelValue(s.name)}}, Load(s.read_errors));
   }
 
   auto& events = AddFamily(out, "privmon_events_total", "Events parsed and routed, by kind.",

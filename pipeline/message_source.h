@@ -86,6 +86,10 @@ class MessageSource {
   // a fanned-out source gives their slots and bytes back to its reader at once, instead of after
   // `block` later messages (its reader may be waiting for those bytes). Nothing for the others.
   virtual void ReleaseHandedOut() {}
+  // Reads that failed and ended the input before its end (an I/O error; a file that shrank while
+  // read): 0 or 1 for a file. Valid once Receive returned kEnd; a fanned-out source's first lane
+  // answers for the source (the others 0), so the sum over lanes counts each failure once.
+  virtual uint64_t read_errors() const { return 0; }
   // A fanned-out source's lanes: true when the source, read up to its first `messages` messages,
   // has since had nothing for a while (a pause: one parse thread flushes its marks there). A lane
   // waiting for its reader is no pause: the reader may be blocked in a slow read (stdin).

@@ -314,6 +314,14 @@ void Pipeline::SendUnheldMarks(uint32_t queue_parser, EmitState& st, bool flush)
       });
 }
 
+void Pipeline::CountReadErrors(std::size_t source_id, const MessageSource& src) {
+  const uint64_t errors = src.read_errors();
+  SourceStats* sstats = source_stats_[source_id];
+  if (errors != 0 && sstats != nullptr) {
+    sstats->read_errors.fetch_add(errors, std::memory_order_relaxed);
+  }
+}
+
 void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, MessageSource& src,
                     std::size_t source_id, const RawMessage& raw, const ParseResult* result,
                     int64_t received_ns) {
@@ -522,6 +530,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         continue;
       }
       if (status == ReceiveStatus::kEnd) {
+        CountReadErrors(source_ids[i], src);
         // Every mark of this source goes out before its end is published.
         // While another input's listing goes on, only this source's marks go (the others wait).
         st.EndListings(source_ids[i]);
@@ -657,6 +666,7 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
     }
   };
   bool saw_end = false;
+  bool read_to_end = false;  // Receive said kEnd at a block's start (read_errors() is valid)
   bool stopped = false;
   while (!saw_end && !stopped && !stop_now()) {
     Parsed& first = block[0];
@@ -679,7 +689,10 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
         continue;
       }
     }
-    if (status == ReceiveStatus::kEnd) break;
+    if (status == ReceiveStatus::kEnd) {
+      read_to_end = true;
+      break;
+    }
     // Parse the message and whatever more of the block is already here.
     std::size_t n = 0;
     for (;;) {
@@ -737,6 +750,7 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
     src.ReleaseHandedOut();
   }
   if (saw_end) lane_saw_end_.store(true, std::memory_order_relaxed);
+  if (saw_end || read_to_end) CountReadErrors(0, src);
   // The last lane out ends the source as one parse thread would: every lane has left its loop, so
   // every message dealt was emitted (or, stopped, is dropped unread as a stopped source's rest).
   if (lanes_out_.fetch_add(1, std::memory_order_acq_rel) + 1 == parsers_) {

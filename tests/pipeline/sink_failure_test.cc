@@ -49,6 +49,30 @@ TEST(SinkFailure, ScanWithTheDeadLetterOnAFullDiskExitsNonZeroAndSaysHowManyReje
   EXPECT_NE(err.find("3 rejected message(s) NOT kept"), std::string::npos) << err;
 }
 
+// An input is an output's twin: a source whose read fails before its end (here EIO: reading
+// /proc/self/mem at address 0) was logged and the scan exited 0 as if the input had been read.
+// It exits 1 naming the source (privmon_source_read_errors_total), with one parse thread and with
+// the file fanned out to two (the first lane answers for the source: counted once).
+TEST(SinkFailure, ScanOfASourceWhoseReadFailsExitsNonZeroNamingTheSource) {
+  const std::string dir = TempDir("readfail");
+  TempDirCleanup cleanup(dir);
+  for (const int parse_threads : {1, 2}) {
+    std::ofstream(dir + "/cfg.yaml")
+        << "pipeline: {parse_threads: " << parse_threads << "}\nmetrics: {listen: off}\n";
+    const int code =
+        RunToExit({kBinary, "scan", "--quiet", "--config", dir + "/cfg.yaml", "--tenant",
+                   "00000000-0000-4000-8000-00000000beef", "/proc/self/mem"},
+                  dir + "/out", dir + "/err");
+    const std::string err = ReadFile(dir + "/err");
+    EXPECT_EQ(code, 1) << err;
+    EXPECT_NE(err.find("Input/output error after byte 0"), std::string::npos) << err;
+    EXPECT_NE(err.find("source file was NOT read to its end"), std::string::npos) << err;
+  }
+  // The same scan of a file read to its end exits 0.
+  EXPECT_EQ(RunToExit({kBinary, "scan", "--quiet", kStream}, dir + "/out", dir + "/err2"), 0)
+      << ReadFile(dir + "/err2");
+}
+
 TEST(SinkFailure, AStuckStdoutDoesNotCostTheFileSinkAnAlertNorHangSigterm) {
   const std::string dir = TempDir("stuck");
   TempDirCleanup cleanup(dir);
