@@ -31,6 +31,7 @@ void LineReader::Reset(int fd) {
   mid_line_ = false;
   map_state_ = MapState::kOff;
   map_size_ = 0;
+  windows_mapped_ = 0;
   if (window_) window_->Unmap();
   if (!map_files_) return;
   // A regular file with more than the padding left: read through the map. (A smaller rest would
@@ -124,13 +125,14 @@ LineReader::MapStep LineReader::NextMapped(Line* out) {
       const auto page = static_cast<off_t>(MappedWindow::PageSize());
       const off_t from = pos_ / page * page;
       const auto window = static_cast<off_t>(std::max(
-          kMapWindow, (need + 2 * static_cast<std::size_t>(page)) / static_cast<std::size_t>(page) *
-                          static_cast<std::size_t>(page)));
+          map_window_, (need + 2 * static_cast<std::size_t>(page)) /
+                           static_cast<std::size_t>(page) * static_cast<std::size_t>(page)));
       if (from >= map_size_ ||
           !window_->Map(fd_, from, static_cast<std::size_t>(std::min(window, map_size_ - from)),
                         /*populate=*/false)) {
         return fallback(MapState::kOff);
       }
+      ++windows_mapped_;
       continue;
     }
     const char* p = window_->data() + (pos_ - window_->offset());
