@@ -82,9 +82,12 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
     mid_line_ = out->partial;
   } else if (map_size_ > 0 && error_ == 0 && take_partial) {
     // The end of a mapped file before the size it had at Reset: it shrank after its map read the
-    // lines before (a read(2) found the end early), not a silent cut.
+    // lines before (a read(2) found the end early), not a silent cut. Only when its size says so
+    // too: a file that states more than it holds (sysfs, some FUSE file systems; read(2) alone
+    // from a failed map) ends early at the size it still states.
     const off_t fd_at = ::lseek(fd_, 0, SEEK_CUR);
-    if (fd_at >= 0 && fd_at < map_size_) {
+    struct stat now {};
+    if (fd_at >= 0 && fd_at < map_size_ && ::fstat(fd_, &now) == 0 && now.st_size < map_size_) {
       shrank_ = ended_ = true;
       error_ = EIO;
     }
