@@ -31,6 +31,7 @@ void LineReader::Reset(int fd) {
   mid_line_ = false;
   map_state_ = MapState::kOff;
   map_size_ = 0;
+  windows_mapped_ = 0;
   if (window_) window_->Unmap();
   if (!map_files_) return;
   // A regular file with more than the padding left: read through the map. (A smaller rest would
@@ -81,9 +82,12 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
     mid_line_ = out->partial;
   } else if (map_size_ > 0 && error_ == 0 && take_partial) {
     // The end of a mapped file before the size it had at Reset: it shrank after its map read the
-    // lines before (a read(2) found the end early), not a silent cut.
+    // lines before (a read(2) found the end early), not a silent cut. Only when its size says so
+    // too: a file that states more than it holds (sysfs, some FUSE file systems; read(2) alone
+    // from a failed map) ends early at the size it still states.
     const off_t fd_at = ::lseek(fd_, 0, SEEK_CUR);
-    if (fd_at >= 0 && fd_at < map_size_) {
+    struct stat now {};
+    if (fd_at >= 0 && fd_at < map_size_ && ::fstat(fd_, &now) == 0 && now.st_size < map_size_) {
       shrank_ = ended_ = true;
       error_ = EIO;
     }
@@ -124,13 +128,14 @@ LineReader::MapStep LineReader::NextMapped(Line* out) {
       const auto page = static_cast<off_t>(MappedWindow::PageSize());
       const off_t from = pos_ / page * page;
       const auto window = static_cast<off_t>(std::max(
-          kMapWindow, (need + 2 * static_cast<std::size_t>(page)) / static_cast<std::size_t>(page) *
-                          static_cast<std::size_t>(page)));
+          map_window_, (need + 2 * static_cast<std::size_t>(page)) /
+                           static_cast<std::size_t>(page) * static_cast<std::size_t>(page)));
       if (from >= map_size_ ||
           !window_->Map(fd_, from, static_cast<std::size_t>(std::min(window, map_size_ - from)),
                         /*populate=*/false)) {
         return fallback(MapState::kOff);
       }
+      ++windows_mapped_;
       continue;
     }
     const char* p = window_->data() + (pos_ - window_->offset());

@@ -61,6 +61,8 @@ class LineReader {
   bool shrank() const { return shrank_; }
   // True while lines come from a map (tests).
   bool mapped() const { return map_state_ == MapState::kMapped; }
+  // Windows mapped since Reset (tests: a small window maps many).
+  std::size_t windows_mapped() const { return windows_mapped_; }
   enum class Status { kLine, kEnd };
 
   // Starts reading `fd` from where it stands (after a seek, a reopen or at start): drops what is
@@ -122,6 +124,7 @@ class LineReader {
   bool ended_ = false;  // the map failed beyond repair (shrank_, or a seek): kEnd on
   off_t map_size_ = 0;  // the file's size at Reset: what may be mapped
   off_t pos_ = 0;       // with kMapped: the file offset of the next unread byte
+  std::size_t windows_mapped_ = 0;
   std::unique_ptr<MappedWindow> window_;
 };
 
