@@ -631,10 +631,16 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   // whichever of record, frame, source and config it comes: one tenant, one state and one clock.
   char own_buffer[36], transport_buffer[36], home_buffer[36], resource_buffer[36];
   char frame_buffer[36], source_buffer[36];
+  // Get-AzLog's (Get-AzActivityLog's) PSEventData, an ARM EventData (EventTimestamp, no Log
+  // Analytics TimeGenerated or Type): its TenantId is the Azure tenant's id, not a workspace's
+  // (read as the workspace, a record exported with -Depth 1, whose claims were cut, named none).
+  const bool event_data = k.kind == EventKind::kAzureActivity && f.type.empty() &&
+                          f.time_generated.empty() && !f.event_timestamp.empty();
   std::string_view own_tenant = CanonicalId(
       FirstNonEmpty(
           {f.aad_tenant_id, f.tenant_id, TenantFromResourceId(f.resource_id), f.claims_tenant_id,
-           k.kind == EventKind::kAzureActivity ? f.hierarchy_tenant_id : std::string_view()}),
+           k.kind == EventKind::kAzureActivity ? f.hierarchy_tenant_id : std::string_view(),
+           event_data ? f.pascal_tenant_id : std::string_view()}),
       own_buffer);
   const std::string_view transport_tenant =
       CanonicalId(FirstNonEmpty({ctx.frame_tenant, ctx.source_tenant}), transport_buffer);
@@ -669,10 +675,16 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
   const std::string_view tenant = own_tenant.empty() ? transport_tenant : own_tenant;
   if (tenant.empty()) {
     reason = RejectReason::kNoTenant;
-    detail = f.has_workspace_id
+    detail = f.has_workspace_id && !event_data
                  ? "no tenant in the record (its TenantId is the Log Analytics workspace, not the "
                    "Entra tenant: keep AADTenantId in the export, or name the tenant with --tenant "
                    "or the source's tenant), the frame or the source"
+             : k.kind == EventKind::kAzureActivity && f.claims_cut
+                 ? "no tenant in the Azure Activity record: its TenantId is null and its claims "
+                   "(the tenantid claim) were written as a .NET type name (\"System.Collections."
+                   "Generic.Dictionary`2[...]\": ConvertTo-Json -Depth 1 cut them); export "
+                   "Get-AzLog's objects again with ConvertTo-Json -Depth 3 or more, or name the "
+                   "tenant with --tenant or the source's tenant"
              : k.kind == EventKind::kAzureActivity
                  ? "no tenant in the Azure Activity record (no tenantId, no tenantid claim in its "
                    "claims, no Hierarchy), the frame or the source: name the tenant with --tenant "

@@ -793,6 +793,10 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (key.size() == 8 && std::memcmp(key.data(), "TenantId", 8) == 0) {
         // A null one names nothing (Get-AzActivityLog's PSEventData writes "TenantId": null).
         if (!v.is_null()) out.has_workspace_id = true;
+        // Kept: Get-AzLog's PSEventData (the REST EventData's tenantId) names the Azure tenant
+        // here (event_builder.cc decides by the record's shape).
+        if (v.get_string().get(out.pascal_tenant_id) != simdjson::SUCCESS)
+          out.pascal_tenant_id = {};
         return;
       }
       std::string_view tenant;
@@ -1276,10 +1280,24 @@ void FieldCollector::Claims(dom::element v, RecordFields& out) {
     } else if (EqualsIgnoreCase(key,
                                 "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name")) {
       IdText(child, out.claims_name, out, "claims' name is not a string");
-    } else if (EqualsIgnoreCase(key, "Content") && child.is_object()) {
+    } else if (EqualsIgnoreCase(key, "Content")) {
       // Get-AzActivityLog's (Get-AzLog's) PSEventData wraps the claims in a PSDictionaryElement,
-      // which ConvertTo-Json writes as {"Content": {<claims>}}: the claims themselves.
-      Claims(child, out);
+      // which ConvertTo-Json writes as {"Content": {<claims>}}: the claims themselves. Below its
+      // -Depth (ConvertTo-Json -Depth 1) the dictionary is written as its type name: the claims
+      // (the tenant, the caller's object id) are lost, which the no_tenant detail says; the
+      // record's TenantId and Caller are still read. JSON text of the claims is read as them.
+      std::string_view text;
+      if (child.is_object()) {
+        Claims(child, out);
+      } else if (child.get_string().get(text) == simdjson::SUCCESS) {
+        if (IsNetTypeName(TrimSpaces(text))) {
+          out.claims_cut = true;
+        } else if (TrimJsonText(text).starts_with('{')) {
+          // Its own slot, or the duplicate one when the claims were text already (bounded: a
+          // third spelling is refused as wrong_type).
+          Dynamic(JsonTextFields::kClaims, child, out, &FieldCollector::Claims);
+        }
+      }
     }
   });
 }

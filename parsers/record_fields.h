@@ -62,6 +62,11 @@ struct RecordFields {
   std::string_view aad_tenant_id;  // LA AADTenantId
   std::string_view resource_id;    // envelope resourceId "/tenants/<id>/..."
   std::string_view claims_tenant_id;
+  // Get-AzLog's claims written as a .NET type name ("System.Collections.Generic.Dictionary`2[...]":
+  // ConvertTo-Json -Depth 1 cut them): for the no_tenant detail.
+  bool claims_cut = false;
+  // "TenantId" so spelled: the workspace in Log Analytics, the tenant in Get-AzLog's PSEventData.
+  std::string_view pascal_tenant_id;
   std::string_view hierarchy_tenant_id;  // LA AzureActivity Hierarchy's first segment
 
   // The record's "@odata.type" (a Graph object of a derived or namespaced type:

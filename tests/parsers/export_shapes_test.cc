@@ -285,5 +285,53 @@ TEST(JsonTextWithByteOrderMark, ReadsAsWithout) {
   EXPECT_EQ(message.events.size(), 1u);
 }
 
+// z14b: Get-AzLog's (Get-AzActivityLog's) objects written with ConvertTo-Json -Depth 1: the claims
+// dictionary below the PSDictionaryElement is a type name. The record's TenantId (the ARM
+// EventData's tenantId, not a workspace's: no TimeGenerated or Type) names the tenant; with a null
+// TenantId nothing does, and the rejection says the export's depth lost it (it said no more than
+// "no tenantId, no tenantid claim" before). Claims held as JSON text are read.
+TEST(GetAzLogDepthOne, TheTenantIsReadOrTheRejectionSaysTheDepthLostIt) {
+  RecordParser parser;
+  ParseContext no_tenant;  // no frame, no source tenant
+  auto record = [](std::string_view tenant, std::string_view claims) {
+    return R"({"Authorization":{"Action":"Microsoft.Authorization/elevateAccess/action",)"
+           R"("Role":null,"Scope":"/providers/Microsoft.Authorization"},"Claims":{"Content":)" +
+           std::string(claims) +
+           R"(},"Properties":{"Content":"System.Collections.Generic.Dictionary`2[System.String,)"
+           R"(System.String]"},"Level":4,"SubmissionTimestamp":"2025-09-12T10:00:05Z",)"
+           R"("EventTimestamp":"2025-09-12T10:00:00Z","EventName":"End request",)"
+           R"("Category":"Administrative","ResourceProviderName":"Microsoft.Authorization",)"
+           R"("OperationName":"Microsoft.Authorization/elevateAccess/action","Status":"Succeeded",)"
+           R"("Caller":"adm-ps1@northwind.example","EventDataId":"1200-0008","TenantId":)" +
+           std::string(tenant) + "}";
+  };
+  constexpr std::string_view kCut =
+      R"("System.Collections.Generic.Dictionary`2[System.String,System.String]")";
+  const ParseResult& cut = parser.Parse(record("null", kCut), no_tenant);
+  ASSERT_EQ(cut.rejections.size(), 1u);
+  EXPECT_EQ(cut.rejections[0].reason, RejectReason::kNoTenant);
+  EXPECT_NE(cut.rejections[0].detail.find("-Depth 1"), std::string_view::npos)
+      << cut.rejections[0].detail;
+  const std::string tenant = "\"" + std::string(kTenant) + "\"";
+  const ParseResult& named = parser.Parse(record(tenant, kCut), no_tenant);
+  ASSERT_EQ(named.events.size(), 1u);
+  EXPECT_EQ(named.events[0].tenant_id.view(), kTenant);
+  EXPECT_EQ(named.events[0].account.upn.view(), "adm-ps1@northwind.example");
+  const std::string text = R"("{\"http://schemas.microsoft.com/identity/claims/tenantid\":\")" +
+                           std::string(kTenant) + R"(\"}")";
+  const ParseResult& as_text = parser.Parse(record("null", text), no_tenant);
+  ASSERT_EQ(as_text.events.size(), 1u);
+  EXPECT_EQ(as_text.events[0].tenant_id.view(), kTenant);
+  // A Log Analytics AzureActivity row's TenantId is still its workspace, never the tenant.
+  const std::string row =
+      R"({"TimeGenerated":"2025-09-12T10:00:00Z","Type":"AzureActivity","TenantId":)" + tenant +
+      R"(,"OperationNameValue":"Microsoft.Authorization/elevateAccess/action",)"
+      R"("CategoryValue":"Administrative","ActivityStatusValue":"Success",)"
+      R"("Caller":"adm-ps1@northwind.example","EventTimestamp":"2025-09-12T10:00:00Z"})";
+  const ParseResult& la = parser.Parse(row, no_tenant);
+  ASSERT_EQ(la.rejections.size(), 1u);
+  EXPECT_EQ(la.rejections[0].reason, RejectReason::kNoTenant);
+}
+
 }  // namespace
 }  // namespace privmon
