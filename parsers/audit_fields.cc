@@ -440,6 +440,15 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     std::string_view app_id = TrimSpaces(f.actor_app_sp_id);
     if (app_id.empty()) app_id = TrimSpaces(f.actor_app_id);
     if (app_name.empty() && !app_id.empty()) app_name = TrimSpaces(f.identity_name);
+    // The 2018 schema names an app initiator by the envelope `identity` alone, its display name
+    // where properties.identityType says "Application" (the schema's other documented kind):
+    // Core Directory's copy of a PIM grant so named is PIM's ("MS-PIM"), as in today's records.
+    // No loggedByService in that schema: PIM's own records are known by their activity names.
+    if (f.legacy_audit && app_name.empty() && app_id.empty() &&
+        EqualsIgnoreCase(TrimSpaces(f.legacy_identity_type), "Application") &&
+        !EqualsIgnoreCase(TrimSpaces(f.identity_name), "NA")) {
+      app_name = TrimSpaces(f.identity_name);
+    }
     if (app_id.empty()) app_id = app_name;
     if (!app_id.empty()) {
       FillAccount(ev.tenant_hash, app_id, app_name, ev.actor);

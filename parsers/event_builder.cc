@@ -47,7 +47,11 @@ Kind FromLogAnalyticsType(std::string_view t) {
 // Azure Monitor diagnostic categories (envelope `category`).
 Kind FromDiagnosticCategory(std::string_view c) {
   constexpr auto kDiag = RecordFormat::kAzureMonitor;
-  if (EqualsIgnoreCase(c, "SignInLogs") || EqualsIgnoreCase(c, "ADFSSignInLogs")) {
+  // "SignIn": the 2018 sign-in schema (Microsoft's preview sample: its `properties` are the
+  // signIn's, conditionalAccessStatus and policy results as numbers), before the categories were
+  // split; only interactive user sign-ins were exported then.
+  if (EqualsIgnoreCase(c, "SignInLogs") || EqualsIgnoreCase(c, "ADFSSignInLogs") ||
+      EqualsIgnoreCase(c, "SignIn")) {
     return SignIn(kDiag, PrincipalType::kUser, SignInChannel::kInteractive);
   }
   if (EqualsIgnoreCase(c, "NonInteractiveUserSignInLogs")) {

@@ -333,5 +333,34 @@ TEST(GetAzLogDepthOne, TheTenantIsReadOrTheRejectionSaysTheDepthLostIt) {
   EXPECT_EQ(la.rejections[0].reason, RejectReason::kNoTenant);
 }
 
+// The 2018 audit schema (z13c) names an app initiator by the envelope `identity` where
+// properties.identityType is "Application" (the schema's documented kinds: Application, User):
+// read as no initiator before, so Core Directory's copy of a PIM grant by "MS-PIM" was nobody's.
+TEST(LegacyAuditSchema, AnApplicationInitiatorIsNamedByItsIdentity) {
+  RecordParser parser;
+  auto record = [](std::string_view identity, std::string_view type) {
+    return R"({"records":[{"time":"2025-03-17T00:20:02.1185575Z","operationName":"Update user",)"
+           R"("operationVersion":"1.0","category":"Audit","tenantId":")" +
+           std::string(kTenant) +
+           R"(","resultType":"Success","resultSignature":"-1","durationMs":"-1",)"
+           R"("correlationId":"60d5e89a-b890-413f-9e25-a047734afe02","identity":")" +
+           std::string(identity) + R"(","Level":"Informational","properties":{"identityType":")" +
+           std::string(type) +
+           R"(","operationType":"Update","additionalDetails":{},"additionalTargets":"",)"
+           R"("targetUpdatedProperties":"","targetResourceType":)"
+           R"("UPN__TenantContextID__PUID__ObjectID__ObjectClass","targetResourceName":)"
+           R"("bg-01@northwind.example__x__1003BFFD9FEB17DB__7a408bdd__User",)"
+           R"("auditEventCategory":"UserManagement"}}]})";
+  };
+  const ParseResult& app = Parse(parser, record("MS-PIM", "Application"));
+  ASSERT_EQ(app.events.size(), 1u);
+  EXPECT_EQ(app.events[0].actor.upn.view(), "MS-PIM");
+  EXPECT_EQ(app.events[0].account.upn.view(), "bg-01@northwind.example");
+  // "NA" (Microsoft's service principal sample) names nobody.
+  const ParseResult& none = Parse(parser, record("NA", "NA"));
+  ASSERT_EQ(none.events.size(), 1u);
+  EXPECT_TRUE(none.events[0].actor.upn.view().empty());
+}
+
 }  // namespace
 }  // namespace privmon
