@@ -601,6 +601,14 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
             if (SuffixedColumn(column.substr(0, column.size() - 2), v, out)) return;
           }
         }
+        // A KQL projection of TargetResources[0].userPrincipalName / InitiatedBy.user.id names
+        // its column by the path ("TargetResources_0_userPrincipalName", no type suffix).
+        if (column.size() > 16 && (StartsWithIgnoreCase(column, "targetResources_") ||
+                                   StartsWithIgnoreCase(column, "initiatedBy_") ||
+                                   StartsWithIgnoreCase(column, "additionalDetails_")))
+            [[unlikely]] {
+          if (SuffixedColumn(column, v, out)) return;
+        }
         // A directory object writes its every property, null or not (Get-MgUser, `az ad user
         // list`): its null members name it as well.
         const uint8_t member = OtherLogMemberOf(key);
@@ -959,6 +967,22 @@ void FieldCollector::InitiatorAppMember(std::string_view k, dom::element child, 
   }
 }
 
+namespace {
+// The index that starts a numbered column's rest ("3_userPrincipalName" -> 3, rest
+// "userPrincipalName"); -1 when it starts with no number and '_'.
+int32_t NumberedColumnIndex(std::string_view& rest) {
+  std::size_t digits = 0;
+  int32_t index = 0;
+  while (digits < rest.size() && digits < 4 && rest[digits] >= '0' && rest[digits] <= '9') {
+    index = index * 10 + (rest[digits] - '0');
+    ++digits;
+  }
+  if (digits == 0 || digits >= rest.size() || rest[digits] != '_') return -1;
+  rest.remove_prefix(digits + 1);
+  return index;
+}
+}  // namespace
+
 bool FieldCollector::SuffixedColumn(std::string_view name, dom::element v, RecordFields& out) {
   // A diagnostic-settings record forwarded whole: its `properties` flattened as well
   // ("properties_userPrincipalName_s"), read as the members of `properties` are.
@@ -993,6 +1017,31 @@ bool FieldCollector::SuffixedColumn(std::string_view name, dom::element v, Recor
     DeviceDetailMember(member, v, out);
   } else if (EqualsIgnoreCase(head, "location") || EqualsIgnoreCase(head, "locationDetails")) {
     LocationMember(member, v, out);
+  } else if (EqualsIgnoreCase(head, "targetResources")) {
+    return NumberedTargetColumn(member, v, out);
+  } else if (EqualsIgnoreCase(head, "additionalDetails")) {
+    // "additionalDetails_0_key_s" / "additionalDetails_0_value_s": a detail per slot, read at the
+    // record's end as the array's elements are (a role's template id, an app's id).
+    const int32_t index = NumberedColumnIndex(member);
+    if (index < 0) return false;
+    if (v.is_object() || v.is_array()) [[unlikely]] {
+      NoteWrongType(out, "an additionalDetails member column is not a scalar");
+      return true;
+    }
+    if (static_cast<uint32_t>(index) >= kNumberedDetails) return true;  // past the slots
+    NumberedDetail& detail = numbered_details_[index];
+    const uint32_t bit = 1u << static_cast<uint32_t>(index);
+    if ((numbered_detail_bits_ & bit) == 0) {
+      numbered_detail_bits_ |= bit;
+      detail = {};
+    }
+    if (EqualsIgnoreCase(member, "key")) {
+      Text(v, detail.key);
+    } else if (EqualsIgnoreCase(member, "value")) {
+      Text(v, detail.value);
+    } else {
+      return false;
+    }
   } else if (EqualsIgnoreCase(head, "initiatedBy")) {
     const std::size_t next = member.find('_');
     if (next == std::string_view::npos) return false;
@@ -1009,6 +1058,92 @@ bool FieldCollector::SuffixedColumn(std::string_view name, dom::element v, Recor
     return false;
   }
   return true;
+}
+
+bool FieldCollector::NumberedTargetColumn(std::string_view rest, dom::element v,
+                                          RecordFields& out) {
+  // The HTTP Data Collector API flattens a record's arrays into numbered columns
+  // ("targetResources_0_userPrincipalName_s", "targetResources_0_modifiedProperties_1_newValue_s"),
+  // as a KQL projection of TargetResources[0].userPrincipalName names its column
+  // ("TargetResources_0_userPrincipalName"). Read into a bounded slot per target (no allocation),
+  // finished as a target at the record's end: read as absent before, a break-glass account's MFA
+  // change or password reset in such a row was nobody's.
+  const int32_t index = NumberedColumnIndex(rest);
+  if (index < 0) return false;
+  if (v.is_object() || v.is_array()) [[unlikely]] {
+    NoteWrongType(out, "a targetResources member column is not a scalar");
+    return true;
+  }
+  if (static_cast<uint32_t>(index) >= kNumberedTargets) return true;  // past the slots: not read
+  NumberedTarget& target = numbered_[index];
+  const uint32_t bit = 1u << static_cast<uint32_t>(index);
+  if ((numbered_targets_ & bit) == 0) {
+    numbered_targets_ |= bit;
+    target.views = {};
+    target.properties = 0;
+  }
+  TargetViews& t = target.views;
+  if (EqualsIgnoreCase(rest, "type")) {
+    Text(v, t.type);
+  } else if (EqualsIgnoreCase(rest, "id")) {
+    Text(v, t.id);
+  } else if (EqualsIgnoreCase(rest, "displayName")) {
+    Text(v, t.display_name);
+  } else if (EqualsIgnoreCase(rest, "userPrincipalName")) {
+    Text(v, t.upn);
+  } else if (EqualsIgnoreCase(rest, "appId")) {
+    Text(v, t.app_id);
+  } else if (StartsWithIgnoreCase(rest, "modifiedProperties_")) {
+    rest.remove_prefix(19);
+    const int32_t p = NumberedColumnIndex(rest);
+    if (p < 0) return false;
+    if (static_cast<uint32_t>(p) >= kNumberedProperties) return true;  // past the slots
+    NumberedProperty& property = target.property[p];
+    const uint32_t pbit = 1u << static_cast<uint32_t>(p);
+    if ((target.properties & pbit) == 0) {
+      target.properties |= pbit;
+      property = {};
+    }
+    if (EqualsIgnoreCase(rest, "displayName")) {
+      Text(v, property.name);
+    } else if (EqualsIgnoreCase(rest, "oldValue")) {
+      PropertyValue(v, property.old_value);
+    } else if (EqualsIgnoreCase(rest, "newValue")) {
+      PropertyValue(v, property.new_value);
+    } else {
+      return false;
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void FieldCollector::EndRecord(RecordFields& out) {
+  if ((numbered_targets_ | numbered_detail_bits_) == 0) [[likely]] {
+    return;
+  }
+  if (numbered_detail_bits_ != 0) {
+    std::string_view origin;
+    for (uint32_t i = 0; i < kNumberedDetails; ++i) {
+      if ((numbered_detail_bits_ >> i & 1u) == 0) continue;
+      Detail(numbered_details_[i].key, numbered_details_[i].value, origin, out);
+    }
+    if (out.details_role_template.empty()) out.details_role_template = origin;
+    numbered_detail_bits_ = 0;
+  }
+  // In their order, as the array they were flattened from.
+  for (uint32_t i = 0; i < kNumberedTargets; ++i) {
+    if ((numbered_targets_ >> i & 1u) == 0) continue;
+    NumberedTarget& target = numbered_[i];
+    for (uint32_t j = 0; j < kNumberedProperties; ++j) {
+      if ((target.properties >> j & 1u) == 0) continue;
+      const NumberedProperty& p = target.property[j];
+      ModifiedProperty(p.name, p.old_value, p.new_value, /*keep_views=*/true, target.views, out);
+    }
+    FinishTarget(target.views, out);
+  }
+  numbered_targets_ = 0;
 }
 
 namespace {
@@ -1088,8 +1223,7 @@ void FieldCollector::ModifiedPropertiesText(dom::element v, RecordFields& out,
 }
 
 void FieldCollector::Target(dom::element v, RecordFields& out) {
-  std::string_view type, odata_type, id, display_name, upn, app_id, role_property, upn_property,
-      template_id, old_upn_property, property_app_id, legacy_fields, legacy_values;
+  TargetViews t;
   bool keep_views = true;  // false: the property's views go with the slot (ModifiedPropertiesText)
   auto on_modified = [&](dom::element property) {
     std::string_view name, old_value, new_value;
@@ -1104,88 +1238,21 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
         PropertyValue(child, new_value);
       }
     });
-    // The per-user MFA methods (StrongAuthenticationMethod) and their phone numbers and e-mail
-    // (StrongAuthenticationUserDetails, changed alone when only the number changes): both are the
-    // account's credentials. Not StrongAuthenticationPhoneAppDetail, which every MFA sign-in
-    // updates (its last-authenticated time).
-    if (EqualsIgnoreCase(name, "StrongAuthenticationMethod") ||
-        EqualsIgnoreCase(name, "StrongAuthenticationUserDetails") ||
-        (EqualsIgnoreCase(name, "Included Updated Properties") &&
-         (ContainsIgnoreCase(new_value, "StrongAuthenticationMethod") ||
-          ContainsIgnoreCase(new_value, "StrongAuthenticationUserDetails")))) {
-      out.strong_auth_method_modified = true;
-    }
-    if (StartsWithIgnoreCase(name, "TemporaryAccessPass."))
-      out.temporary_access_pass_modified = true;
-    if (EqualsIgnoreCase(name, "UserType") && ContainsIgnoreCase(old_value, "Guest") &&
-        ContainsIgnoreCase(new_value, "Member")) {
-      out.guest_to_member = true;
-    }
-    // An app's application (client) id, which a target never carries itself: "AppId" (Add
-    // application), "AppPrincipalId" and "ServicePrincipalName" (Add service principal),
-    // "TargetId.ServicePrincipalNames" (Add service principal credentials, Update service
-    // principal); the old value where a removal leaves the new one empty.
-    // PIM role-setting heuristic: the property (name or new value) is about MFA or approval, the
-    // new value says disabled/false/removed and the old value did not.
-    if ((MentionsMfaOrApproval(name) || MentionsMfaOrApproval(new_value)) &&
-        MentionsDisabled(new_value) && !MentionsDisabled(old_value)) {
-      out.mfa_or_approval_disabled = true;
-    }
-    if (!keep_views) [[unlikely]] {
-      return;
-    }
-    if (property_app_id.empty() &&
-        (EqualsIgnoreCase(name, "AppId") || EqualsIgnoreCase(name, "AppPrincipalId") ||
-         EqualsIgnoreCase(name, "ServicePrincipalName") ||
-         EqualsIgnoreCase(name, "TargetId.ServicePrincipalNames"))) {
-      property_app_id = FirstGuidInPropertyValue(new_value);
-      if (property_app_id.empty()) property_app_id = FirstGuidInPropertyValue(old_value);
-    }
-    // The client a consent ("Add delegated permission grant", "Add app role assignment to
-    // service principal") grants access to the API its target is, as the API's modified
-    // properties name it.
-    if (StartsWithIgnoreCase(name, "ServicePrincipal.")) [[unlikely]] {
-      const std::string_view value = PropertyValueEmpty(new_value) ? old_value : new_value;
-      if (EqualsIgnoreCase(name, "ServicePrincipal.ObjectID")) {
-        if (out.consent_client_id.empty()) out.consent_client_id = FirstGuidInPropertyValue(value);
-      } else if (EqualsIgnoreCase(name, "ServicePrincipal.AppId")) {
-        if (out.consent_client_app_id.empty()) {
-          out.consent_client_app_id = FirstGuidInPropertyValue(value);
-        }
-      } else if (EqualsIgnoreCase(name, "ServicePrincipal.DisplayName") &&
-                 !PropertyValueEmpty(value) && out.consent_client_name.empty()) {
-        out.consent_client_name = value;
-      }
-    }
-    if (EqualsIgnoreCase(name, "UserPrincipalName")) {
-      upn_property = new_value;
-      old_upn_property = old_value;
-    }
-    // A removal ("Remove member from role") names the role it took away in the old value only
-    // (its new value is null): the role is the new value, else the old one.
-    const std::string_view role_value = PropertyValueEmpty(new_value) ? old_value : new_value;
-    if (EqualsIgnoreCase(name, "Role.DisplayName") && role_property.empty()) {
-      role_property = role_value;
-    }
-    if ((EqualsIgnoreCase(name, "Role.TemplateId") || EqualsIgnoreCase(name, "TemplateId") ||
-         EqualsIgnoreCase(name, "RoleDefinitionOriginId")) &&
-        template_id.empty()) {
-      template_id = role_value;
-    }
+    ModifiedProperty(name, old_value, new_value, keep_views, t, out);
   };
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (EqualsIgnoreCase(key, "type")) {
-      ScalarText(child, type, out, "targetResources[].type is not text");
+      ScalarText(child, t.type, out, "targetResources[].type is not text");
     } else if (EqualsIgnoreCase(key, "@odata.type")) {
-      Text(child, odata_type);
+      Text(child, t.odata_type);
     } else if (EqualsIgnoreCase(key, "id")) {
-      IdText(child, id, out, "targetResources[].id is not a string");
+      IdText(child, t.id, out, "targetResources[].id is not a string");
     } else if (EqualsIgnoreCase(key, "displayName")) {
-      Text(child, display_name);
+      Text(child, t.display_name);
     } else if (EqualsIgnoreCase(key, "userPrincipalName")) {
-      IdText(child, upn, out, "targetResources[].userPrincipalName is not a string");
+      IdText(child, t.upn, out, "targetResources[].userPrincipalName is not a string");
     } else if (EqualsIgnoreCase(key, "appId")) {
-      IdText(child, app_id, out, "targetResources[].appId is not a string");
+      IdText(child, t.app_id, out, "targetResources[].appId is not a string");
     } else if (EqualsIgnoreCase(key, "modifiedProperties") ||
                EqualsIgnoreCase(key, "targetUpdatedProperties")) {
       if (!child.is_array() && !child.is_object() && !child.is_null()) [[unlikely]] {
@@ -1193,66 +1260,142 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
       }
       ForEachElement(child, on_modified);
     } else if (EqualsIgnoreCase(key, "targetResourceType")) [[unlikely]] {
-      Text(child, legacy_fields);
+      Text(child, t.legacy_fields);
     } else if (EqualsIgnoreCase(key, "targetResourceName")) [[unlikely]] {
-      Text(child, legacy_values);
+      Text(child, t.legacy_values);
     }
   });
+  FinishTarget(t, out);
+}
+
+void FieldCollector::ModifiedProperty(std::string_view name, std::string_view old_value,
+                                      std::string_view new_value, bool keep_views, TargetViews& t,
+                                      RecordFields& out) {
+  // The per-user MFA methods (StrongAuthenticationMethod) and their phone numbers and e-mail
+  // (StrongAuthenticationUserDetails, changed alone when only the number changes): both are the
+  // account's credentials. Not StrongAuthenticationPhoneAppDetail, which every MFA sign-in
+  // updates (its last-authenticated time).
+  if (EqualsIgnoreCase(name, "StrongAuthenticationMethod") ||
+      EqualsIgnoreCase(name, "StrongAuthenticationUserDetails") ||
+      (EqualsIgnoreCase(name, "Included Updated Properties") &&
+       (ContainsIgnoreCase(new_value, "StrongAuthenticationMethod") ||
+        ContainsIgnoreCase(new_value, "StrongAuthenticationUserDetails")))) {
+    out.strong_auth_method_modified = true;
+  }
+  if (StartsWithIgnoreCase(name, "TemporaryAccessPass.")) out.temporary_access_pass_modified = true;
+  if (EqualsIgnoreCase(name, "UserType") && ContainsIgnoreCase(old_value, "Guest") &&
+      ContainsIgnoreCase(new_value, "Member")) {
+    out.guest_to_member = true;
+  }
+  // An app's application (client) id, which a target never carries itself: "AppId" (Add
+  // application), "AppPrincipalId" and "ServicePrincipalName" (Add service principal),
+  // "TargetId.ServicePrincipalNames" (Add service principal credentials, Update service
+  // principal); the old value where a removal leaves the new one empty.
+  // PIM role-setting heuristic: the property (name or new value) is about MFA or approval, the
+  // new value says disabled/false/removed and the old value did not.
+  if ((MentionsMfaOrApproval(name) || MentionsMfaOrApproval(new_value)) &&
+      MentionsDisabled(new_value) && !MentionsDisabled(old_value)) {
+    out.mfa_or_approval_disabled = true;
+  }
+  if (!keep_views) [[unlikely]] {
+    return;
+  }
+  if (t.property_app_id.empty() &&
+      (EqualsIgnoreCase(name, "AppId") || EqualsIgnoreCase(name, "AppPrincipalId") ||
+       EqualsIgnoreCase(name, "ServicePrincipalName") ||
+       EqualsIgnoreCase(name, "TargetId.ServicePrincipalNames"))) {
+    t.property_app_id = FirstGuidInPropertyValue(new_value);
+    if (t.property_app_id.empty()) t.property_app_id = FirstGuidInPropertyValue(old_value);
+  }
+  // The client a consent ("Add delegated permission grant", "Add app role assignment to
+  // service principal") grants access to the API its target is, as the API's modified
+  // properties name it.
+  if (StartsWithIgnoreCase(name, "ServicePrincipal.")) [[unlikely]] {
+    const std::string_view value = PropertyValueEmpty(new_value) ? old_value : new_value;
+    if (EqualsIgnoreCase(name, "ServicePrincipal.ObjectID")) {
+      if (out.consent_client_id.empty()) out.consent_client_id = FirstGuidInPropertyValue(value);
+    } else if (EqualsIgnoreCase(name, "ServicePrincipal.AppId")) {
+      if (out.consent_client_app_id.empty()) {
+        out.consent_client_app_id = FirstGuidInPropertyValue(value);
+      }
+    } else if (EqualsIgnoreCase(name, "ServicePrincipal.DisplayName") &&
+               !PropertyValueEmpty(value) && out.consent_client_name.empty()) {
+      out.consent_client_name = value;
+    }
+  }
+  if (EqualsIgnoreCase(name, "UserPrincipalName")) {
+    t.upn_property = new_value;
+    t.old_upn_property = old_value;
+  }
+  // A removal ("Remove member from role") names the role it took away in the old value only
+  // (its new value is null): the role is the new value, else the old one.
+  const std::string_view role_value = PropertyValueEmpty(new_value) ? old_value : new_value;
+  if (EqualsIgnoreCase(name, "Role.DisplayName") && t.role_property.empty()) {
+    t.role_property = role_value;
+  }
+  if ((EqualsIgnoreCase(name, "Role.TemplateId") || EqualsIgnoreCase(name, "TemplateId") ||
+       EqualsIgnoreCase(name, "RoleDefinitionOriginId")) &&
+      t.template_id.empty()) {
+    t.template_id = role_value;
+  }
+}
+
+void FieldCollector::FinishTarget(TargetViews& t, RecordFields& out) {
   // The 2018 audit schema names its one target by two texts joined by "__", the field names
   // ("UPN__TenantContextID__PUID__ObjectID__ObjectClass") and their values
   // ("x@y__<tenant>__<puid>__<object id>__User"): read as the target's upn, id, type, name and
   // app id (the last field takes the rest of the values).
-  while (!legacy_fields.empty() && !legacy_values.empty()) [[unlikely]] {
-      const std::size_t field_end = legacy_fields.find("__");
-      const std::string_view field = legacy_fields.substr(0, field_end);
+  while (!t.legacy_fields.empty() && !t.legacy_values.empty()) [[unlikely]] {
+      const std::size_t field_end = t.legacy_fields.find("__");
+      const std::string_view field = t.legacy_fields.substr(0, field_end);
       const bool last = field_end == std::string_view::npos;
-      const std::size_t value_end = last ? std::string_view::npos : legacy_values.find("__");
-      const std::string_view value = TrimSpaces(legacy_values.substr(0, value_end));
-      std::string_view* into = EqualsIgnoreCase(field, "UPN")           ? &upn
-                               : EqualsIgnoreCase(field, "ObjectID")    ? &id
-                               : EqualsIgnoreCase(field, "ObjectClass") ? &type
-                               : EqualsIgnoreCase(field, "Name")        ? &display_name
-                               : EqualsIgnoreCase(field, "AppId")       ? &app_id
+      const std::size_t value_end = last ? std::string_view::npos : t.legacy_values.find("__");
+      const std::string_view value = TrimSpaces(t.legacy_values.substr(0, value_end));
+      std::string_view* into = EqualsIgnoreCase(field, "UPN")           ? &t.upn
+                               : EqualsIgnoreCase(field, "ObjectID")    ? &t.id
+                               : EqualsIgnoreCase(field, "ObjectClass") ? &t.type
+                               : EqualsIgnoreCase(field, "Name")        ? &t.display_name
+                               : EqualsIgnoreCase(field, "AppId")       ? &t.app_id
                                                                         : nullptr;
       if (into != nullptr && into->empty()) *into = value;
       if (last || value_end == std::string_view::npos) break;
-      legacy_fields.remove_prefix(field_end + 2);
-      legacy_values.remove_prefix(value_end + 2);
+      t.legacy_fields.remove_prefix(field_end + 2);
+      t.legacy_values.remove_prefix(value_end + 2);
     }
 
   // Graph beta names a target's kind by its OData type alone ("@odata.type":
   // "#microsoft.graph.targetResourceUser", "#microsoft.graph.TargetResourceGroup", the
   // documented beta directoryAudit response): the kind is what follows "targetResource".
-  if (TrimSpaces(type).empty()) type = TargetTypeFromODataType(odata_type);
-  if (EqualsIgnoreCase(type, "User") && !out.has_target_user) {
+  if (TrimSpaces(t.type).empty()) t.type = TargetTypeFromODataType(t.odata_type);
+  if (EqualsIgnoreCase(t.type, "User") && !out.has_target_user) {
     out.has_target_user = true;
-    out.target_user_id = id;
-    out.target_user_upn = upn;
-    out.target_user_new_upn = upn_property;
-    out.target_user_old_upn = old_upn_property;
+    out.target_user_id = t.id;
+    out.target_user_upn = t.upn;
+    out.target_user_new_upn = t.upn_property;
+    out.target_user_old_upn = t.old_upn_property;
   }
-  if (!role_property.empty() && out.role_from_property.empty()) {
-    out.role_from_property = role_property;
+  if (!t.role_property.empty() && out.role_from_property.empty()) {
+    out.role_from_property = t.role_property;
   }
-  if (EqualsIgnoreCase(type, "Role") && out.role_target_name.empty()) {
-    out.role_target_name = display_name;
+  if (EqualsIgnoreCase(t.type, "Role") && out.role_target_name.empty()) {
+    out.role_target_name = t.display_name;
   }
-  if (!template_id.empty() && out.role_template.empty()) out.role_template = template_id;
-  if ((EqualsIgnoreCase(type, "ServicePrincipal") || EqualsIgnoreCase(type, "Group")) &&
+  if (!t.template_id.empty() && out.role_template.empty()) out.role_template = t.template_id;
+  if ((EqualsIgnoreCase(t.type, "ServicePrincipal") || EqualsIgnoreCase(t.type, "Group")) &&
       out.target_principal_id.empty() && out.target_principal_name.empty()) {
-    out.target_principal_id = id;
-    out.target_principal_name = display_name;
+    out.target_principal_id = t.id;
+    out.target_principal_name = t.display_name;
   }
-  if (EqualsIgnoreCase(type, "Application") || EqualsIgnoreCase(type, "ServicePrincipal")) {
-    if (TrimSpaces(app_id).empty()) app_id = property_app_id;
+  if (EqualsIgnoreCase(t.type, "Application") || EqualsIgnoreCase(t.type, "ServicePrincipal")) {
+    if (TrimSpaces(t.app_id).empty()) t.app_id = t.property_app_id;
     const bool first_app_target = out.app_key_count == 0 && out.app_name.empty();
-    for (std::string_view k : {id, app_id, display_name}) {
+    for (std::string_view k : {t.id, t.app_id, t.display_name}) {
       if (!k.empty() && out.app_key_count < out.app_keys.size()) {
         out.app_keys[out.app_key_count++] = k;
       }
     }
     if (first_app_target) out.first_app_target_keys = out.app_key_count;
-    if (out.app_name.empty()) out.app_name = display_name;
+    if (out.app_name.empty()) out.app_name = t.display_name;
   }
 }
 
@@ -1376,15 +1519,20 @@ void FieldCollector::AdditionalDetails(dom::element v, RecordFields& out) {
                            EqualsIgnoreCase(TrimSpaces(key), "AppId"))) [[unlikely]] {
       NoteWrongType(out, "additionalDetails[].value of TemplateId / AppId is not text");
     }
-    if (EqualsIgnoreCase(TrimSpaces(key), "TemplateId") && out.details_role_template.empty()) {
-      out.details_role_template = value;
-    } else if (EqualsIgnoreCase(TrimSpaces(key), "RoleDefinitionOriginId") && origin.empty()) {
-      origin = value;
-    } else if (EqualsIgnoreCase(TrimSpaces(key), "AppId") && out.details_app_id.empty()) {
-      out.details_app_id = value;
-    }
+    Detail(key, value, origin, out);
   });
   if (out.details_role_template.empty()) out.details_role_template = origin;
+}
+
+void FieldCollector::Detail(std::string_view key, std::string_view value, std::string_view& origin,
+                            RecordFields& out) {
+  if (EqualsIgnoreCase(TrimSpaces(key), "TemplateId") && out.details_role_template.empty()) {
+    out.details_role_template = value;
+  } else if (EqualsIgnoreCase(TrimSpaces(key), "RoleDefinitionOriginId") && origin.empty()) {
+    origin = value;
+  } else if (EqualsIgnoreCase(TrimSpaces(key), "AppId") && out.details_app_id.empty()) {
+    out.details_app_id = value;
+  }
 }
 
 namespace {
@@ -1602,6 +1750,8 @@ void FieldCollector::BeginRecord() {
   numbers_.Reset();
   text_fields_.BeginRecord();
   modified_text_slots_ = 0;
+  numbered_targets_ = 0;
+  numbered_detail_bits_ = 0;
   tl_net_type_name = {};
 }
 

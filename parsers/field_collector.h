@@ -5,6 +5,7 @@
 // cannot fail (the DOM parse validated the text). No allocation in steady state; not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "parsers/json_text_field.h"
@@ -24,6 +25,9 @@ class FieldCollector {
   // One top-level field of a record (`key` unescaped).
   void RecordField(std::string_view key, dom::element value, RecordFields& out);
 
+  // Ends a record: reads what its fields named across columns (numbered array columns).
+  void EndRecord(RecordFields& out);
+
  private:
   using Walk = void (FieldCollector::*)(dom::element, RecordFields&);
 
@@ -36,9 +40,28 @@ class FieldCollector {
   void InitiatedBy(dom::element value, RecordFields& out);
   void TargetResources(dom::element value, RecordFields& out);
   void Target(dom::element value, RecordFields& out);
+  // What one target names, read from its members (Target) or from numbered columns (EndRecord).
+  struct TargetViews {
+    std::string_view type, odata_type, id, display_name, upn, app_id, role_property, upn_property,
+        template_id, old_upn_property, property_app_id, legacy_fields, legacy_values;
+  };
+  // One of a target's modified properties; `keep_views` false: its texts are not kept (their
+  // parse slot is read again by the next target).
+  static void ModifiedProperty(std::string_view name, std::string_view old_value,
+                               std::string_view new_value, bool keep_views, TargetViews& t,
+                               RecordFields& out);
+  // What a target is, into `out` once its members were read.
+  static void FinishTarget(TargetViews& t, RecordFields& out);
+  // A numbered column of a target ("targetResources_0_userPrincipalName", a Data Collector API
+  // table's or a KQL projection's): `rest` is what follows "targetResources_". False when it names
+  // no member privmon reads.
+  bool NumberedTargetColumn(std::string_view rest, dom::element value, RecordFields& out);
   void Identity(dom::element value, RecordFields& out);
   void Claims(dom::element value, RecordFields& out);
   void AdditionalDetails(dom::element value, RecordFields& out);
+  // One additionalDetails element's key and value; `origin` keeps a RoleDefinitionOriginId.
+  static void Detail(std::string_view key, std::string_view value, std::string_view& origin,
+                     RecordFields& out);
   void SignInEventTypes(dom::element value, RecordFields& out);
   // One member of a status, deviceDetail, location, initiatedBy.user or initiatedBy.app object:
   // what the walks above read of each, also where a custom table flattened the object into columns.
@@ -108,6 +131,29 @@ class FieldCollector {
   JsonTextFields& text_fields_;
   NumberTexts numbers_;
   uint32_t modified_text_slots_ = 0;  // modifiedProperties slots this record opened
+
+  // Numbered array columns (targetResources_<i>_<member>, ..._modifiedProperties_<j>_<member>):
+  // bounded slots, read as targets at the record's end. Targets and properties past them are not
+  // read (docs/RULES.md "Known limits").
+  static constexpr uint32_t kNumberedTargets = 8;
+  static constexpr uint32_t kNumberedProperties = 16;
+  struct NumberedProperty {
+    std::string_view name, old_value, new_value;
+  };
+  struct NumberedTarget {
+    TargetViews views;
+    uint32_t properties = 0;  // bit j: property j named
+    NumberedProperty property[kNumberedProperties];
+  };
+  NumberedTarget numbered_[kNumberedTargets];
+  uint32_t numbered_targets_ = 0;  // bit i: numbered_[i] named in this record
+  // additionalDetails_<i>_key / _value, likewise.
+  static constexpr uint32_t kNumberedDetails = 16;
+  struct NumberedDetail {
+    std::string_view key, value;
+  };
+  NumberedDetail numbered_details_[kNumberedDetails];
+  uint32_t numbered_detail_bits_ = 0;  // bit i: numbered_details_[i] named in this record
 };
 
 }  // namespace privmon::parsers

@@ -444,7 +444,7 @@ struct RecordParser::Impl {
   // One table of them (its '{' is structural `table_open`); also one Kusto v2 frame on its own
   // (a pretty-printed v2 response, whose frames the file source streams one by one).
   void ParseTable(dom::object table, uint32_t table_open, const ParseContext& ctx);
-  void Emit(const parsers::RecordFields& fields, std::string_view raw, const ParseContext& ctx);
+  void Emit(parsers::RecordFields& fields, std::string_view raw, const ParseContext& ctx);
   // An Elastic Common Schema document's event.original (RecordFields::ecs_original): the Azure
   // record it was made from, read as that record (its bytes are the text), as were it shipped
   // itself. False, with nothing emitted, when the text is no JSON object.
@@ -1136,8 +1136,9 @@ bool RecordParser::Impl::EmitOriginal(std::string_view original, const ParseCont
   return true;
 }
 
-void RecordParser::Impl::Emit(const parsers::RecordFields& f, std::string_view raw,
+void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
                               const ParseContext& ctx) {
+  collector.EndRecord(f);
   // Elastic's document of an Azure record that kept the record itself: the record is read, not
   // the document's renamed fields.
   if (!f.ecs_original.empty() && !reading_original) [[unlikely]] {

@@ -362,5 +362,61 @@ TEST(LegacyAuditSchema, AnApplicationInitiatorIsNamedByItsIdentity) {
   EXPECT_TRUE(none.events[0].actor.upn.view().empty());
 }
 
+// z14c: arrays flattened into numbered columns, by the HTTP Data Collector API
+// ("targetResources_0_userPrincipalName_s") and by a KQL projection of TargetResources[0] (no
+// suffix): read as the targets they were (read as absent before: no target, no MFA change).
+TEST(NumberedColumns, TargetsFlattenedIntoNumberedColumnsAreRead) {
+  RecordParser parser;
+  const std::string projection =
+      R"({"TimeGenerated":"2025-02-11T14:03:27Z","OperationName":"Update user",)"
+      R"("Category":"UserManagement","LoggedByService":"Core Directory","Result":"success",)"
+      R"("AADTenantId":")" +
+      std::string(kTenant) +
+      R"(","InitiatedBy_user_userPrincipalName":"adm-pchen@northwind.example",)"
+      R"("TargetResources_0_type":"Other","TargetResources_0_displayName":"x",)"
+      R"("TargetResources_1_userPrincipalName":"bg-02@northwind.example",)"
+      R"("TargetResources_1_type":"User","TargetResources_1_id":"911c0899",)"
+      R"("TargetResources_1_modifiedProperties_0_displayName":"TargetId.UserType",)"
+      R"("TargetResources_1_modifiedProperties_1_newValue":"[{\"MethodType\":6}]",)"
+      R"("TargetResources_1_modifiedProperties_1_displayName":"StrongAuthenticationMethod"})";
+  const ParseResult& r = Parse(parser, projection);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].account.upn.view(), "bg-02@northwind.example");
+  EXPECT_EQ(r.events[0].actor.upn.view(), "adm-pchen@northwind.example");
+  EXPECT_NE(r.events[0].audit.flags & static_cast<uint16_t>(AuditFlag::kStrongAuthMethodModified),
+            0);
+  // additionalDetails flattened likewise: a role named by its template id alone (PIM's records).
+  const std::string details =
+      R"({"TimeGenerated":"2025-02-11T14:03:29Z",)"
+      R"x("OperationName":"Add member to role completed (PIM activation)",)x"
+      R"("Category":"RoleManagement","LoggedByService":"PIM","Result":"success",)"
+      R"("AADTenantId":")" +
+      std::string(kTenant) +
+      R"(","InitiatedBy_user_userPrincipalName":"adm-pchen@northwind.example",)"
+      R"("TargetResources_0_type":"Role","TargetResources_0_id":"r1",)"
+      R"("TargetResources_2_type":"User","TargetResources_2_userPrincipalName":"adm-pchen@northwind.example",)"
+      R"("AdditionalDetails_0_key":"ipaddr","AdditionalDetails_0_value":"192.0.2.9",)"
+      R"("AdditionalDetails_1_key":"TemplateId",)"
+      R"("AdditionalDetails_1_value":"62e90394-69f5-4237-9190-012177145e10"})";
+  const ParseResult& pim = Parse(parser, details);
+  ASSERT_EQ(pim.events.size(), 1u);
+  EXPECT_EQ(pim.events[0].audit.role_name.view(), "Global Administrator");
+  EXPECT_EQ(pim.events[0].account.upn.view(), "adm-pchen@northwind.example");
+  // A target index past the slots is not read, and no record is refused for it; the next record
+  // starts with no numbered target of the last.
+  const std::string far =
+      R"({"TimeGenerated":"2025-02-11T14:03:28Z","OperationName":"Update user",)"
+      R"("Category":"UserManagement","LoggedByService":"Core Directory","Result":"success",)"
+      R"("AADTenantId":")" +
+      std::string(kTenant) +
+      R"(","InitiatedBy_user_userPrincipalName":"adm-pchen@northwind.example",)"
+      R"("TargetResources_9999_userPrincipalName":"bg-02@northwind.example",)"
+      R"("TargetResources_9999_type":"User"})";
+  const ParseResult& past = Parse(parser, far);
+  EXPECT_TRUE(past.rejections.empty());
+  ASSERT_EQ(past.events.size(), 1u);
+  EXPECT_TRUE(past.events[0].account.upn.view().empty());
+}
+
 }  // namespace
 }  // namespace privmon
