@@ -487,6 +487,7 @@ struct RecordParser::Impl {
   void ClearResult() {
     kept_texts.clear();
     result.more_pages = false;
+    result.element_follows = false;
     result.events.clear();
     result.event_raw.clear();
     result.rejections.clear();
@@ -656,6 +657,9 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       if (is_page && field.key == "@odata.nextLink" &&
           field.value.get_string().get(next) == simdjson::SUCCESS && !next.empty()) {
         result.more_pages = true;
+        if (next == kReplayElementFollows) [[unlikely]] {
+          result.element_follows = true;
+        }
       }
       // The object's own type (a Graph object of another log names it: networkAccessTraffic).
       if (field.key == "@odata.type" && field.value.get_string().get(next) == simdjson::SUCCESS) {

@@ -17,6 +17,7 @@
 #include "core/event.h"
 #include "core/hash.h"
 #include "core/reject_reason.h"
+#include "core/replay_marker.h"
 #include "core/skipped_category.h"
 
 namespace privmon {
@@ -65,6 +66,11 @@ struct ParseResult {
   // The message is a Graph page whose envelope names a non-empty "@odata.nextLink": more pages of
   // the same listing follow (older ones: Graph lists sign-ins and audits newest first).
   bool more_pages = false;
+  // The message is `privmon replay`'s marker ({"value":[],"@odata.nextLink":
+  // kReplayElementFollows}): the next message of its source is an element of the same streamed
+  // array or listing that replay sent alone, unchanged (an element that is not valid JSON alone, a
+  // Kusto v2 frame, an envelope): it goes on with the listing as in `scan`, whatever it names.
+  bool element_follows = false;
   std::size_t records() const { return events.size() + rejections.size() + skipped.size(); }
 };
 

@@ -28,6 +28,7 @@ Pipeline::EmitState::EmitState(const PipelineSettings& settings, int64_t latenes
       wake_batch(settings.wall_clock ? WakeBatch::Latency() : WakeBatch::Throughput()),
       last_received_ns(NowNs()),
       last_tenant(std::max<std::size_t>(1, sources), 0),
+      element_follows(std::max<std::size_t>(1, sources), 0),
       quiet_since(std::max<std::size_t>(1, sources), 0) {}
 
 void Pipeline::SendPauseMarks(uint32_t queue_parser, EmitState& st, std::size_t source_id) {
@@ -413,7 +414,13 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
     }
     st.last_tenant[source_id] = tenant;
   }
-  const bool closed = st.SetListing(source_id, tenant, result->more_pages || raw.in_stream);
+  // An element `privmon replay` sent alone after its marker goes on with the listing, as the
+  // element of the streamed array it was goes on with it in scan (an element not valid JSON alone,
+  // a Kusto v2 frame, an envelope: sent unchanged, so a dead letter keeps its bytes).
+  const bool follows = st.element_follows[source_id] != 0;
+  st.element_follows[source_id] = result->element_follows ? 1 : 0;
+  const bool closed =
+      st.SetListing(source_id, tenant, result->more_pages || raw.in_stream || follows);
   if (st.open_listings > 0 && st.held_events < kMaxHeldEvents) {
     st.held_events += result->events.size() + 1;
     // The tenants no listing holds move on (all of a listing that just ended).

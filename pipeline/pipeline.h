@@ -205,6 +205,9 @@ class Pipeline {
     };
     std::vector<OpenListing> listings;
     std::vector<uint64_t> last_tenant;  // by source id: the tenant of its latest message
+    // By source id: its latest message was `privmon replay`'s marker (ParseResult::
+    // element_follows), so its next message goes on with the listing.
+    std::vector<uint8_t> element_follows;
     std::size_t open_listings = 0;
     // True when this closed a listing.
     bool SetListing(std::size_t source_id, uint64_t tenant_hash, bool goes_on) {

@@ -19,8 +19,11 @@ the alerts of `privmon scan` over the input as written are the reference: a set 
   - replay: the messages (plain records, one tenant), newest first, written as one
     pretty-printed bare array and as one Event Hubs batch ({"records":[...]}), every second element an Event Hubs body of
     its record ({"records":[record]}), as a collector that gathers plain records and batches
-    writes them: `privmon run` fed by `privmon replay` of each must raise exactly what `privmon
-    scan` of the same file raises (m8a: an envelope element ended run's hold over the array);
+    writes them; as a bare array with an element that is not valid JSON alone after the first; and
+    as a Kusto v2 response (a DataTable frame of each record): `privmon run` fed by `privmon
+    replay` of each must raise exactly what `privmon scan` of the same file raises (m8a: an
+    envelope element ended run's hold over the array; z14: so did the invalid element and each
+    frame);
   - restart: `privmon run` reading the input as a followed file with checkpoints, stopped
     (SIGTERM) after the first half of the messages (--all-splits: after each message in turn) and restarted on the same checkpoint directory
     with the rest appended: the alert_ids of both runs together must be the reference's (at least
@@ -201,14 +204,46 @@ def mixed_shapes(msgs, work):
     # the whole document, so `run` must too.
     records.reverse()
     mixed = [({"records": [r]} if i % 2 else r) for i, r in enumerate(records)]
+    texts = []
+    for doc in (mixed, {"records": mixed}):
+        texts.append(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    # z14: an element that is not valid JSON alone after the newest record (the parser rejects it,
+    # and scan's hold goes on over the array), and a Kusto v2 response (ADX REST v2: a header
+    # frame, a DataTable frame of each record, a completion frame), each frame an element.
+    elements = [json.dumps(r, ensure_ascii=False, indent=2) for r in records]
+    elements.insert(1, '{"note": "not JSON alone", "value": tru}')
+    texts.append("[\n" + ",\n".join(elements) + "\n]\n")
+    frames = [{"FrameType": "DataSetHeader", "IsProgressive": False, "Version": "v2.0"}]
+    for i, r in enumerate(records):
+        frames.append({"FrameType": "DataTable", "TableId": i, "TableKind": "PrimaryResult",
+                       "TableName": "PrimaryResult",
+                       "Columns": [{"ColumnName": k, "ColumnType": kusto_type(v)} for k, v in r.items()],
+                       "Rows": [list(r.values())]})
+    frames.append({"FrameType": "DataSetCompletion", "HasErrors": False, "Cancelled": False})
+    texts.append(json.dumps(frames, ensure_ascii=False, indent=2) + "\n")
     out = []
-    for label, doc in (("bare array mixing records and Event Hubs bodies", mixed),
-                       ("Event Hubs batch mixing records and bodies", {"records": mixed})):
+    for label, text in zip(("bare array mixing records and Event Hubs bodies",
+                            "Event Hubs batch mixing records and bodies",
+                            "bare array with an element not valid JSON alone",
+                            "Kusto v2 frames, a DataTable of each record"), texts):
         p = os.path.join(work, f"mixed{len(out)}.json")
         with open(p, "w") as f:
-            f.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+            f.write(text)
         out.append((label, p))
     return out
+
+
+def kusto_type(v):
+    """The Kusto column type a value of a record reads as."""
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "long"
+    if isinstance(v, float):
+        return "real"
+    if isinstance(v, str):
+        return "string"
+    return "dynamic"
 
 
 def run_replay(privmon, base_cfg, args, path, work):

@@ -21,6 +21,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The marker replay sends before an element of a streamed array that goes alone (z14).
+constexpr std::string_view kMarker =
+    R"({"value":[],"@odata.nextLink":"privmon-replay:element-follows"})";
+
 struct Received {
   std::vector<std::string> frames;
   std::chrono::steady_clock::time_point at;
@@ -152,7 +156,8 @@ TEST(ReplayCommand, SendsEachValueOfAPrettyPrintedFileAsScanReadsIt) {
 // lateness (newest first). scan holds the clock over the streamed elements as over a listing;
 // replay sent each element alone, so `run` found the older break-glass sign-in late and raised
 // nothing. Plain records go as pages of one listing ({"value":[...]}, each but the last naming
-// a next page); Kusto v2 frames and elements that are envelopes themselves still go alone.
+// a next page); Kusto v2 frames and elements that are envelopes themselves still go alone,
+// unchanged, each after replay's marker while the stream goes on (z14).
 TEST(ReplayCommand, APrettyPrintedArrayOrBatchIsSentAsPagesOfOneListing) {
   PullEndpoint pull;
   const std::string file = WriteTempFile(
@@ -162,28 +167,32 @@ TEST(ReplayCommand, APrettyPrintedArrayOrBatchIsSentAsPagesOfOneListing) {
       "[\n  {\"FrameType\": \"DataSetHeader\"},\n  {\"FrameType\": \"DataSetCompletion\"}\n]\n"
       "[\n  {\"value\": [{\"id\": \"a\"}]},\n  {\"id\": \"b\"}\n]\n");
   int rc = -1;
-  auto got = ReplayAndReceive(Options(file, pull), pull, 5, &rc);
+  auto got = ReplayAndReceive(Options(file, pull), pull, 8, &rc);
   EXPECT_EQ(rc, 0);
   const std::vector<std::string> payloads = Payloads(got);
-  ASSERT_EQ(payloads.size(), 5u);
+  ASSERT_EQ(payloads.size(), 8u);
   EXPECT_EQ(payloads[0], R"({"value":[{"time": "2024-01-01T00:40:00Z"},{"time": )"
                          R"("2024-01-01T00:02:00Z"}],"@odata.nextLink":")"
                          R"(privmon-replay:listing-continues"})");
-  // Each frame alone (gathered without blanks after its FrameType, as the file source does).
-  EXPECT_EQ(payloads[1], R"({"FrameType":"DataSetHeader"})");
-  EXPECT_EQ(payloads[2], R"({"FrameType":"DataSetCompletion"})");
-  // An envelope element goes alone, naming a next page while its array goes on (m8a).
-  EXPECT_EQ(payloads[3],
-            R"({"value": [{"id": "a"}],"@odata.nextLink":"privmon-replay:listing-continues"})");
-  EXPECT_EQ(payloads[4], R"({"value":[{"id": "b"}]})");
+  // Each frame alone (gathered without blanks after its FrameType, as the file source does),
+  // after the marker: more of the stream follows it.
+  EXPECT_EQ(payloads[1], kMarker);
+  EXPECT_EQ(payloads[2], R"({"FrameType":"DataSetHeader"})");
+  EXPECT_EQ(payloads[3], kMarker);
+  EXPECT_EQ(payloads[4], R"({"FrameType":"DataSetCompletion"})");
+  // An envelope element goes alone and unchanged after the marker while its array goes on.
+  EXPECT_EQ(payloads[5], kMarker);
+  EXPECT_EQ(payloads[6], R"({"value": [{"id": "a"}]})");
+  EXPECT_EQ(payloads[7], R"({"value":[{"id": "b"}]})");
 }
 
 // m8a: a pretty-printed bare array mixing plain records and Event Hubs bodies ({"records":[...]},
 // a collector that gathers both into one array), newest first. scan holds the clock over the whole
 // array; replay sent the body alone, naming no next page, which ended `run`'s hold between the
-// pages around it: the older break-glass sign-in after it was late and PRIV-BG-01 was lost. An
-// envelope element now names a next page while its array goes on (the last element does not),
-// and a record as JSON text joins the page (read in a page as alone).
+// pages around it: the older break-glass sign-in after it was late and PRIV-BG-01 was lost. A
+// record as JSON text joins the page (read in a page as alone). z14: the body named a next page
+// added into its own bytes (which a dead letter of it then held); it goes out unchanged, after
+// replay's marker while its array goes on (the last element has none).
 TEST(ReplayCommand, AnEnvelopeElementOfAStreamedArrayKeepsTheListingGoing) {
   PullEndpoint pull;
   const std::string file =
@@ -194,19 +203,43 @@ TEST(ReplayCommand, AnEnvelopeElementOfAStreamedArrayKeepsTheListingGoing) {
                     "  {\"time\": \"2024-01-01T00:02:00Z\"},\n"
                     "  {\"records\": [{\"time\": \"2024-01-01T00:01:00Z\"}]}\n]\n");
   int rc = -1;
-  auto got = ReplayAndReceive(Options(file, pull), pull, 4, &rc);
+  auto got = ReplayAndReceive(Options(file, pull), pull, 5, &rc);
   EXPECT_EQ(rc, 0);
   const std::vector<std::string> payloads = Payloads(got);
-  ASSERT_EQ(payloads.size(), 4u);
+  ASSERT_EQ(payloads.size(), 5u);
   EXPECT_EQ(payloads[0], R"({"value":[{"time": "2024-01-01T00:40:00Z"}],"@odata.nextLink":")"
                          R"(privmon-replay:listing-continues"})");
-  EXPECT_EQ(WithoutBlanks(payloads[1]),
-            R"({"records":[{"time":"2024-01-01T00:35:00Z"}],"@odata.nextLink":")"
-            R"(privmon-replay:listing-continues"})");
-  EXPECT_EQ(payloads[2], R"({"value":["{\"time\": \"2024-01-01T00:03:00Z\"}",)"
+  EXPECT_EQ(payloads[1], kMarker);
+  EXPECT_EQ(WithoutBlanks(payloads[2]), R"({"records":[{"time":"2024-01-01T00:35:00Z"}]})");
+  EXPECT_EQ(payloads[3], R"({"value":["{\"time\": \"2024-01-01T00:03:00Z\"}",)"
                          R"({"time": "2024-01-01T00:02:00Z"}],"@odata.nextLink":")"
                          R"(privmon-replay:listing-continues"})");
-  EXPECT_EQ(payloads[3], R"({"records": [{"time": "2024-01-01T00:01:00Z"}]})");
+  EXPECT_EQ(payloads[4], R"({"records": [{"time": "2024-01-01T00:01:00Z"}]})");
+}
+
+// z14: an element of a streamed array that is not valid JSON alone goes alone (the parser rejects
+// it, as scan does), unchanged; with no marker before it, it ended `run`'s hold where scan's went
+// on over the whole array. It keeps its tenant frame, and so does its marker.
+TEST(ReplayCommand, AnInvalidElementOfAStreamedArrayKeepsTheListingGoing) {
+  PullEndpoint pull;
+  const std::string file = WriteTempFile(
+      "invalid.json",
+      "4bbb79f7-5724-4c9e-95f3-de075f6ec090\t[\n  {\"time\": \"2024-01-01T00:40:00Z\"},\n"
+      "  {\"time\": tru},\n  {\"time\": \"2024-01-01T00:02:00Z\"}\n]\n");
+  int rc = -1;
+  auto got = ReplayAndReceive(Options(file, pull), pull, 4, &rc);
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(got.size(), 4u);
+  const std::vector<std::string> payloads = Payloads(got);
+  EXPECT_EQ(payloads[0], R"({"value":[{"time": "2024-01-01T00:40:00Z"}],"@odata.nextLink":")"
+                         R"(privmon-replay:listing-continues"})");
+  EXPECT_EQ(payloads[1], kMarker);
+  EXPECT_EQ(payloads[2], R"({"time": tru})");
+  EXPECT_EQ(payloads[3], R"({"value":[{"time": "2024-01-01T00:02:00Z"}]})");
+  for (const Received& r : got) {
+    ASSERT_EQ(r.frames.size(), 2u);
+    EXPECT_EQ(r.frames[0], "4bbb79f7-5724-4c9e-95f3-de075f6ec090");
+  }
 }
 
 // Pretty-printed Graph pages of one listing (`az rest`, newest first: a later page is older than

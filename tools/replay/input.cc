@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "core/config.h"
+#include "core/replay_marker.h"
 #include "pipeline/framed_line.h"
 #include "pipeline/json_stream_framer.h"
 #include "pipeline/message_source.h"
@@ -88,7 +89,9 @@ bool NeedsFileSource(std::string_view data) {
 // Elasticsearch response or hit, a Graph object naming its context: their own "value",
 // "records", "tables", "hits", "docs", "responses", "FrameType", "_source", "_index" or
 // "@odata." annotations) are sent alone, as before: read as an element of a page they would not be
-// read as the parser reads them alone.
+// read as the parser reads them alone. So is an element that is not valid JSON alone (the parser
+// rejects it, as scan does). Each goes unchanged, after a marker that keeps `run`'s listing going
+// over it while the stream goes on (ElementFollowsMarker).
 // 64 KiB: a page must fit the `run` it is sent to, whose max_message_bytes replay does not know
 // (1 MiB pages were refused as oversized by a run with a smaller limit, every record of them lost,
 // where the elements alone were read); the next-page link holds the clock across pages, so a
@@ -101,10 +104,8 @@ class ListingPages {
   explicit ListingPages(std::vector<std::string>* out) : out_(out) {}
 
   // Takes `msg` into the current page when it is an element of a streamed Graph page; false
-  // otherwise (the caller sends it alone, after Flush; envelope() then says whether it is an
-  // object that holds records of its own).
+  // otherwise (the caller sends it alone, after Flush).
   bool Take(const RawMessage& msg, std::string_view payload) {
-    envelope_ = false;
     if (!msg.in_stream || !ValidAlone(payload, /*plain_object=*/msg.page_context.empty())) {
       return false;
     }
@@ -141,9 +142,6 @@ class ListingPages {
     count_ = 0;
   }
 
-  // The last message Take refused is an object with a member that makes it an envelope (above).
-  bool envelope() const { return envelope_; }
-
  private:
   // `payload` parses alone; with `plain_object`, it is also an object that is no envelope of
   // records (see above), or a string (a record as JSON text: read in a page as alone).
@@ -161,7 +159,6 @@ class ListingPages {
       if (k == "value" || k == "records" || k == "tables" || k == "Tables" || k == "hits" ||
           k == "docs" || k == "responses" || k == "FrameType" || k == "_source" || k == "_index" ||
           k.starts_with("@odata.")) {
-        envelope_ = k != "FrameType";  // a Kusto v2 frame reads no page annotation
         return false;
       }
     }
@@ -174,22 +171,19 @@ class ListingPages {
   std::string context_;
   std::string values_;
   std::size_t count_ = 0;
-  bool envelope_ = false;
 };
 
-// Makes `message` (an envelope object sent alone, after its tenant frame) name a next page, so the
-// `run` it is sent to holds the clock over it as scan holds it over the stream it is an element
-// of: `,"@odata.nextLink":"<kReplayNextLink>"` before its closing brace. The parser reads a next
-// link on any envelope read at the message's top (a batch, a page, a $batch response, a search
-// response or hit), and its records stay as they were.
-void ContinueListing(std::string& message) {
-  const std::size_t close = message.find_last_not_of(" \t\r\n");
-  if (close == std::string::npos || message[close] != '}') return;
-  const std::size_t before = message.find_last_not_of(" \t\r\n", close - 1);
-  std::string link = R"("@odata.nextLink":")";
-  link.append(kReplayNextLink).push_back('"');
-  if (before != std::string::npos && message[before] != '{') link.insert(0, 1, ',');
-  message.insert(close, link);
+// The marker sent before an element of a streamed array that goes out alone (an envelope, a Kusto
+// v2 frame, an element that is not valid JSON alone) while the array goes on after it: an empty
+// page naming kReplayElementFollows, after the element's tenant frame. The `run` it is
+// sent to goes on with the listing over the element, as scan goes on with the stream; the element
+// itself goes out unchanged (a next-page link added into it was in its dead letter, not the bytes
+// the export held, and a frame or an invalid element could carry none: each ended the listing).
+std::string ElementFollowsMarker(std::string_view tenant_frame) {
+  std::string m;
+  if (!tenant_frame.empty()) m.append(tenant_frame).push_back('\t');
+  m.append(R"({"value":[],"@odata.nextLink":")").append(kReplayElementFollows).append(R"("})");
+  return m;
 }
 
 }  // namespace
@@ -204,12 +198,14 @@ bool ReplayInput::ReadAsPrivmonDoes(Source& src) {
     std::unique_ptr<MessageSource> source = OpenSource(settings, unused, nullptr, kMaxMessageBytes);
     RawMessage msg;
     ListingPages pages(&src.messages);
-    // An envelope that is an element of a streamed array or batch (a bare array mixing records and
-    // Event Hubs bodies {"records":[...]}), sent alone: scan holds the clock over it with the rest
-    // of the stream, so while the stream goes on (the next message is of it too) it names a next
-    // page. Sent without one it ended `run`'s hold between the pages around it, and the older
-    // records after it were late.
-    std::size_t envelope_alone = std::string::npos;
+    // An element of a streamed array or batch sent alone (an envelope such as an Event Hubs body
+    // {"records":[...]} in a bare array of records, a Kusto v2 frame, an element not valid JSON
+    // alone): scan holds the clock over it with the rest of the stream, so while the stream goes
+    // on (the next message is of it too) a marker goes before it (ElementFollowsMarker). Sent
+    // without one it ended `run`'s hold between the pages around it, and the older records after
+    // it were late.
+    std::size_t element_alone = std::string::npos;
+    std::string alone_frame;
     while (source->Receive(msg, std::chrono::milliseconds(0)) != ReceiveStatus::kEnd) {
       std::string_view payload = msg.payload;
       // A value's bytes start where its line did: the sender frames by the first byte.
@@ -218,9 +214,12 @@ bool ReplayInput::ReadAsPrivmonDoes(Source& src) {
         payload.remove_prefix(1);
       }
       if (payload.empty() && msg.tenant_frame.empty()) continue;
-      if (envelope_alone != std::string::npos) {
-        if (msg.in_stream) ContinueListing(src.messages[envelope_alone]);
-        envelope_alone = std::string::npos;
+      if (element_alone != std::string::npos) {
+        if (msg.in_stream) {
+          src.messages.insert(src.messages.begin() + static_cast<std::ptrdiff_t>(element_alone),
+                              ElementFollowsMarker(alone_frame));
+        }
+        element_alone = std::string::npos;
       }
       if (pages.Take(msg, payload)) {
         msg = RawMessage{};
@@ -230,7 +229,10 @@ bool ReplayInput::ReadAsPrivmonDoes(Source& src) {
       std::string& m = src.messages.emplace_back();
       if (!msg.tenant_frame.empty()) m.append(msg.tenant_frame).push_back('\t');
       m.append(payload);
-      if (msg.in_stream && pages.envelope()) envelope_alone = src.messages.size() - 1;
+      if (msg.in_stream) {
+        element_alone = src.messages.size() - 1;
+        alone_frame.assign(msg.tenant_frame);
+      }
       msg = RawMessage{};
     }
     pages.Flush(/*listing_continues=*/false);
