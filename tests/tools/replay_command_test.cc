@@ -67,7 +67,7 @@ class PullEndpoint {
 inline std::string WriteTempFile(const std::string& name, const std::string& content) {
   const auto dir = std::filesystem::temp_directory_path() / "privmon_replay_test";
   std::filesystem::create_directories(dir);
-  const std::string path = (dir / name).string();
+  std::string path = (dir / name).string();
   std::FILE* f = std::fopen(path.c_str(), "wb");
   std::fwrite(content.data(), 1, content.size(), f);
   std::fclose(f);
