@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "core/hash.h"
 #include "parsers/text_util.h"
 
 namespace privmon::parsers {
@@ -61,7 +62,51 @@ constexpr std::array<std::pair<std::string_view, Activity>, 37> kExactActivities
 static_assert(std::is_sorted(kExactActivities.begin(), kExactActivities.end(),
                              [](const auto& a, const auto& b) { return a.first < b.first; }));
 
+// Operations logged under two display names (folded as FoldActivityName folds them; case does not
+// matter), each with the name it is known by now (the audit activity reference's):
+constexpr std::pair<std::string_view, std::string_view> kRenamedActivities[] = {
+    // The authentication methods policy's change: the activity reference and operationName say
+    // "Authentication Methods Policy Update", activityDisplayName of the same record (Panther's
+    // samples, SCHEMA-detail 2.3) "Update authentication methods policy".
+    {"Update authentication methods policy", "Authentication Methods Policy Update"},
+    // Core Directory's admin reset: "Reset user password" in older records, "Reset password" in
+    // the activity reference.
+    {"Reset user password", "Reset password"},
+    // PIM's decisions on an activation request: its own audit history writes them without the
+    // suffix the activity reference (and the directory audit log) gives them (field case 02).
+    {"Add member to role request denied", "Add member to role request denied (PIM activation)"},
+    {"Add member to role request approved", "Add member to role request approved (PIM activation)"},
+    // An activation's expiry: the activity reference's "Remove member from role (PIM activation
+    // expired)", "... completed (PIM activation expired)" in RULES.md and other records.
+    {"Remove member from role completed (PIM activation expired)",
+     "Remove member from role (PIM activation expired)"},
+    // Per-user MFA: "multi-factor" in older records (also folded by FoldActivityName; kept here
+    // for keys learned before that fold).
+    {"Update per-user multi-factor authentication state",
+     "Update per-user multifactor authentication state"},
+};
+
+constexpr auto kRenameKeys = [] {
+  std::array<ActivityRename, std::size(kRenamedActivities)> keys{};
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    keys[i] = {HashLower(kRenamedActivities[i].first), HashLower(kRenamedActivities[i].second)};
+  }
+  std::sort(keys.begin(), keys.end(), [](const ActivityRename& a, const ActivityRename& b) {
+    return a.spelling < b.spelling;
+  });
+  return keys;
+}();
+
 }  // namespace
+
+uint64_t CanonicalActivityKey(uint64_t activity_hash) {
+  const auto* it =
+      std::lower_bound(kRenameKeys.begin(), kRenameKeys.end(), activity_hash,
+                       [](const ActivityRename& r, uint64_t key) { return r.spelling < key; });
+  return it != kRenameKeys.end() && it->spelling == activity_hash ? it->current : activity_hash;
+}
+
+std::span<const ActivityRename> ActivityRenames() { return kRenameKeys; }
 
 Activity LookupActivity(std::string_view raw) {
   const std::string_view name = TrimSpaces(raw);
