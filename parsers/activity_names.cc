@@ -12,7 +12,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 37> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 38> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -21,6 +21,11 @@ constexpr std::array<std::pair<std::string_view, Activity>, 37> kExactActivities
     {"authentication methods policy update", Activity::kUpdateAuthMethodsPolicy},
     {"change password (self-service)", Activity::kChangePasswordSelfService},
     {"change user password", Activity::kChangeUserPassword},
+    // PIM's security alerts are turned off under two names (the audit activity reference's
+    // RoleManagement and ResourceManagement rows): "Disable PIM alert" and "Deactivate PIM alert".
+    // Its "Enable PIM alert", "Triggered PIM alert" (PIM's own) and "Resolve PIM alert" turn none
+    // off.
+    {"deactivate pim alert", Activity::kDisablePimAlert},
     {"delete conditional access policy", Activity::kDeleteConditionalAccessPolicy},
     {"delete named location", Activity::kDeleteNamedLocation},
     {"delete user", Activity::kDeleteUser},
@@ -254,7 +259,11 @@ AuditCategory LookupAuditCategory(std::string_view c) {
 AuditService LookupAuditService(std::string_view s) {
   s = TrimSpaces(s);
   if (EqualsIgnoreCase(s, "Core Directory")) return AuditService::kCoreDirectory;
-  if (EqualsIgnoreCase(s, "PIM")) return AuditService::kPim;
+  // PIM's records name it "PIM"; the Graph directoryAudit documentation writes the service out,
+  // "Privileged Identity Management", as exports that expand it do.
+  if (EqualsIgnoreCase(s, "PIM") || EqualsIgnoreCase(s, "Privileged Identity Management")) {
+    return AuditService::kPim;
+  }
   if (EqualsIgnoreCase(s, "Access Reviews")) return AuditService::kAccessReviews;
   return AuditService::kOther;
 }

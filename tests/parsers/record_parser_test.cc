@@ -266,6 +266,22 @@ TEST_F(RecordParserTest, ClientAppNamesCompareIgnoringSpaces) {
   }
 }
 
+// PIM's service under its short and its written-out name (the Graph directoryAudit documentation's
+// "Privileged Identity Management"): PRIV-EL-04 reads a "Request denied" of either as PIM's.
+TEST_F(RecordParserTest, PimIsNamedShortOrWrittenOut) {
+  EXPECT_EQ(parsers::LookupAuditService("PIM"), AuditService::kPim);
+  EXPECT_EQ(parsers::LookupAuditService(" Privileged Identity Management"), AuditService::kPim);
+  EXPECT_EQ(parsers::LookupAuditService("Privileged Identity Manager"), AuditService::kOther);
+}
+
+// "Deactivate PIM alert" turns a PIM alert off as "Disable PIM alert" does (PRIV-SI-15).
+TEST_F(RecordParserTest, BothNamesOfTurningAPimAlertOffAreOneActivity) {
+  EXPECT_EQ(parsers::LookupActivity("Deactivate PIM alert"), Activity::kDisablePimAlert);
+  EXPECT_EQ(parsers::LookupActivity("Disable PIM Alert"), Activity::kDisablePimAlert);
+  EXPECT_EQ(parsers::LookupActivity("Enable PIM alert"), Activity::kOther);
+  EXPECT_EQ(parsers::LookupActivity("Resolve PIM alert"), Activity::kOther);
+}
+
 // One legacy protocol under each of its spellings is one client (PRIV-SI-13 learns it by its
 // protocol): its key is the sign-in log's own name's, and the spelling's own key is kept as the
 // former one (a checkpoint may hold it).
