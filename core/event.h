@@ -191,8 +191,14 @@ struct SignInFields {
   bool device_compliant = false;
   bool device_managed = false;
   bool guest = false;
-  uint64_t client_app_hash = 0;       // HashLower(clientAppUsed)
-  uint64_t device_hash = 0;           // HashLower(deviceId), else Hash(os + browser); 0 = unknown
+  uint64_t client_app_hash = 0;  // a legacy protocol's key (parsers/legacy_clients.h), else
+                                 // HashLower(clientAppUsed)
+  uint64_t device_hash = 0;      // HashLower(deviceId), else Hash(os + browser) folded (case,
+                                 // spaces, version, "Microsoft "); 0 = unknown
+  // The keys builds before the folds learned the same client app and device under (0 where
+  // they equal the keys above): novelty state in a checkpoint may hold them (PRIV-SI-13, SI-14).
+  uint64_t former_client_app_hash = 0;
+  uint64_t former_device_hash = 0;
   uint64_t location_hash = 0;         // HashLower(country + "/" + city); 0 = unknown
   uint64_t home_tenant_hash = 0;      // HashLower(homeTenantId), 0 when absent
   uint64_t resource_tenant_hash = 0;  // HashLower(resourceTenantId), 0 when absent

@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "core/hash.h"
 #include "parsers/text_util.h"
 
 namespace privmon::parsers {
@@ -11,7 +12,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 37> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 38> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -20,6 +21,11 @@ constexpr std::array<std::pair<std::string_view, Activity>, 37> kExactActivities
     {"authentication methods policy update", Activity::kUpdateAuthMethodsPolicy},
     {"change password (self-service)", Activity::kChangePasswordSelfService},
     {"change user password", Activity::kChangeUserPassword},
+    // PIM's security alerts are turned off under two names (the audit activity reference's
+    // RoleManagement and ResourceManagement rows): "Disable PIM alert" and "Deactivate PIM alert".
+    // Its "Enable PIM alert", "Triggered PIM alert" (PIM's own) and "Resolve PIM alert" turn none
+    // off.
+    {"deactivate pim alert", Activity::kDisablePimAlert},
     {"delete conditional access policy", Activity::kDeleteConditionalAccessPolicy},
     {"delete named location", Activity::kDeleteNamedLocation},
     {"delete user", Activity::kDeleteUser},
@@ -61,7 +67,51 @@ constexpr std::array<std::pair<std::string_view, Activity>, 37> kExactActivities
 static_assert(std::is_sorted(kExactActivities.begin(), kExactActivities.end(),
                              [](const auto& a, const auto& b) { return a.first < b.first; }));
 
+// Operations logged under two display names (folded as FoldActivityName folds them; case does not
+// matter), each with the name it is known by now (the audit activity reference's):
+constexpr std::pair<std::string_view, std::string_view> kRenamedActivities[] = {
+    // The authentication methods policy's change: the activity reference and operationName say
+    // "Authentication Methods Policy Update", activityDisplayName of the same record (Panther's
+    // samples, SCHEMA-detail 2.3) "Update authentication methods policy".
+    {"Update authentication methods policy", "Authentication Methods Policy Update"},
+    // Core Directory's admin reset: "Reset user password" in older records, "Reset password" in
+    // the activity reference.
+    {"Reset user password", "Reset password"},
+    // PIM's decisions on an activation request: its own audit history writes them without the
+    // suffix the activity reference (and the directory audit log) gives them (field case 02).
+    {"Add member to role request denied", "Add member to role request denied (PIM activation)"},
+    {"Add member to role request approved", "Add member to role request approved (PIM activation)"},
+    // An activation's expiry: the activity reference's "Remove member from role (PIM activation
+    // expired)", "... completed (PIM activation expired)" in RULES.md and other records.
+    {"Remove member from role completed (PIM activation expired)",
+     "Remove member from role (PIM activation expired)"},
+    // Per-user MFA: "multi-factor" in older records (also folded by FoldActivityName; kept here
+    // for keys learned before that fold).
+    {"Update per-user multi-factor authentication state",
+     "Update per-user multifactor authentication state"},
+};
+
+constexpr auto kRenameKeys = [] {
+  std::array<ActivityRename, std::size(kRenamedActivities)> keys{};
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    keys[i] = {HashLower(kRenamedActivities[i].first), HashLower(kRenamedActivities[i].second)};
+  }
+  std::sort(keys.begin(), keys.end(), [](const ActivityRename& a, const ActivityRename& b) {
+    return a.spelling < b.spelling;
+  });
+  return keys;
+}();
+
 }  // namespace
+
+uint64_t CanonicalActivityKey(uint64_t activity_hash) {
+  const auto* it =
+      std::lower_bound(kRenameKeys.begin(), kRenameKeys.end(), activity_hash,
+                       [](const ActivityRename& r, uint64_t key) { return r.spelling < key; });
+  return it != kRenameKeys.end() && it->spelling == activity_hash ? it->current : activity_hash;
+}
+
+std::span<const ActivityRename> ActivityRenames() { return kRenameKeys; }
 
 Activity LookupActivity(std::string_view raw) {
   const std::string_view name = TrimSpaces(raw);
@@ -209,7 +259,11 @@ AuditCategory LookupAuditCategory(std::string_view c) {
 AuditService LookupAuditService(std::string_view s) {
   s = TrimSpaces(s);
   if (EqualsIgnoreCase(s, "Core Directory")) return AuditService::kCoreDirectory;
-  if (EqualsIgnoreCase(s, "PIM")) return AuditService::kPim;
+  // PIM's records name it "PIM"; the Graph directoryAudit documentation writes the service out,
+  // "Privileged Identity Management", as exports that expand it do.
+  if (EqualsIgnoreCase(s, "PIM") || EqualsIgnoreCase(s, "Privileged Identity Management")) {
+    return AuditService::kPim;
+  }
   if (EqualsIgnoreCase(s, "Access Reviews")) return AuditService::kAccessReviews;
   return AuditService::kOther;
 }

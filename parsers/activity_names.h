@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "core/event.h"
@@ -20,6 +22,23 @@ Activity LookupActivity(std::string_view name);
 // `capacity` is returned trimmed only. The name every check of an audit record reads (flags, the
 // rules' prefixes, the alert's "activity").
 std::string_view FoldActivityName(std::string_view name, char* buffer, std::size_t capacity);
+
+// One operation Microsoft has logged under more than one display name (renamed, or named one way
+// in activityDisplayName and another in operationName): `spelling`'s key (HashLower of the folded
+// name, AuditFields::activity_hash) and the key of the name it is known by now.
+struct ActivityRename {
+  uint64_t spelling;
+  uint64_t current;
+};
+
+// The key an activity is learned and compared by (PRIV-CH-01, `audit.activity_name` in rules):
+// `activity_hash` itself, or for a renamed activity its current name's. A binary search over a
+// small constant table: no string, no allocation.
+uint64_t CanonicalActivityKey(uint64_t activity_hash);
+
+// Every renamed spelling with the key it maps to: what a key learned before the renames were
+// folded (a checkpoint's) may be under.
+std::span<const ActivityRename> ActivityRenames();
 
 AuditCategory LookupAuditCategory(std::string_view category);
 AuditService LookupAuditService(std::string_view logged_by_service);

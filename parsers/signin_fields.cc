@@ -6,70 +6,12 @@
 #include "parsers/event_builder.h"
 #include "parsers/hash_memo.h"
 #include "parsers/ip_address.h"
+#include "parsers/legacy_clients.h"
 #include "parsers/outcome.h"
 #include "parsers/text_util.h"
 
 namespace privmon::parsers {
 namespace {
-
-// RULES.md PRIV-SI-13, compared case-insensitively: the sign-in log's legacy clients (its filter's
-// and the Graph signIn resource's list: "Outlook Service", the Windows 10 Mail and Calendar app,
-// is "Universal Outlook" in the Conditional Access documentation), and the guide's and Graph
-// documentation's short names of the same protocols ("Other client, IMAP, POP3, MAPI, SMTP").
-constexpr std::array<std::string_view, 19> kLegacyClientApps = {
-    "Other clients",
-    "IMAP4",
-    "POP3",
-    "MAPI Over HTTP",
-    "Authenticated SMTP",
-    "Exchange ActiveSync",
-    "Exchange Web Services",
-    "AutoDiscover",
-    "Exchange Online PowerShell",
-    "Outlook Anywhere (RPC over HTTP)",
-    "Offline Address Book",
-    "Reporting Web Services",
-    "Outlook Service",
-    "Universal Outlook",
-    "Other client",
-    "IMAP",
-    "POP",
-    "SMTP",
-    "MAPI",
-};
-
-// Whether `text` starts with `prefix` (all of it when `whole`), ignoring case and spaces: the
-// Graph signIn documentation writes "Exchange Active Sync" where the sign-in log writes "Exchange
-// ActiveSync".
-bool MatchesIgnoringCaseAndSpaces(std::string_view text, std::string_view prefix, bool whole) {
-  std::size_t i = 0, j = 0;
-  while (true) {
-    while (i < text.size() && text[i] == ' ') ++i;
-    while (j < prefix.size() && prefix[j] == ' ') ++j;
-    if (j == prefix.size()) return !whole || i == text.size();
-    if (i == text.size() || AsciiLower(text[i]) != AsciiLower(prefix[j])) return false;
-    ++i, ++j;
-  }
-}
-
-ClientApp ClassifyClientApp(std::string_view app) {
-  app = TrimSpaces(app);
-  if (app.empty()) return ClientApp::kUnknown;
-  const char first = AsciiLower(app.front());  // trimmed: no name here starts with a space
-  for (std::string_view legacy : kLegacyClientApps) {
-    if (AsciiLower(legacy.front()) != first) continue;
-    if (MatchesIgnoringCaseAndSpaces(app, legacy, /*whole=*/true)) return ClientApp::kLegacy;
-  }
-  // The sign-in log's older spellings of the same clients, still in exports and older tenants'
-  // records: "Other clients; IMAP" (POP, SMTP, MAPI, "Older Office clients"), and Exchange
-  // ActiveSync qualified as "(Supported)" / "(Unsupported)".
-  if ((first == 'o' && MatchesIgnoringCaseAndSpaces(app, "Other clients;", /*whole=*/false)) ||
-      (first == 'e' &&
-       MatchesIgnoringCaseAndSpaces(app, "Exchange ActiveSync (", /*whole=*/false))) {
-    return ClientApp::kLegacy;
-  }
-  return ClientApp::kModern;
-}
 
 // Exports that write Graph enums by their numeric value (as the audit `result` 0 of a documented
 // example): the members in the order Graph declares them, from 0.
@@ -174,6 +116,30 @@ uint64_t HashJoined(std::string_view a, std::string_view sep, std::string_view b
   return MemoHashLower(std::string_view(buffer, static_cast<std::size_t>(end - buffer)));
 }
 
+ClientApp ClassifyClientApp(std::string_view app) {
+  if (app.empty()) return ClientApp::kUnknown;
+  return FindLegacyProtocol(app) == LegacyProtocol::kNone ? ClientApp::kModern : ClientApp::kLegacy;
+}
+
+// The device a sign-in came from as PRIV-SI-14 learns it when it names no device id: its OS and
+// browser compared without case and spaces ("Windows10" / "Windows 10", "MacOs" / "macOS"), the
+// browser without its version and without "Microsoft " before it ("Microsoft Edge" / "Edge
+// 120.0"). Written to `out` (capacity >= 2 * 120 + 1); returns its length.
+std::size_t FoldDevice(std::string_view os, std::string_view browser, char* out) {
+  std::size_t n = 0;
+  auto put = [&](std::string_view s) {
+    for (char c : s.substr(0, 120)) {
+      if (c != ' ') out[n++] = AsciiLower(c);
+    }
+  };
+  put(os);
+  out[n++] = '|';
+  browser = WithoutVersion(browser);
+  if (browser.size() > 10 && StartsWithIgnoreCase(browser, "Microsoft ")) browser.remove_prefix(10);
+  put(browser);
+  return n;
+}
+
 }  // namespace
 
 void FillSignInFields(const RecordFields& f, Event& ev) {
@@ -192,7 +158,12 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
 
   const std::string_view app = TrimSpaces(f.client_app);
   s.client_app = ClassifyClientApp(app);
-  s.client_app_hash = HashOptional(app);
+  // A legacy client is learned by its protocol (PRIV-SI-13: "IMAP4", "IMAP" and "Other clients;
+  // IMAP" are one); the key its own name had before is kept for state learned under it.
+  const uint64_t app_name_key = HashOptional(app);
+  const uint64_t protocol_key = LegacyProtocolKey(FindLegacyProtocol(app));
+  s.client_app_hash = protocol_key != 0 ? protocol_key : app_name_key;
+  s.former_client_app_hash = s.client_app_hash != app_name_key ? app_name_key : 0;
   s.client_app_name.assign(app);
   s.fraud_reported = f.fraud_denied;
 
@@ -203,7 +174,11 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   if (!device_id.empty()) {
     s.device_hash = HashLower(device_id);
   } else if (!os.empty() || !browser.empty()) {
-    s.device_hash = HashJoined(os, "|", WithoutVersion(browser));
+    char folded[2 * 120 + 1];
+    s.device_hash = MemoHashLower(std::string_view(folded, FoldDevice(os, browser, folded)));
+    // The key builds before this one learned the device under (spelling kept): it still counts.
+    const uint64_t former = HashJoined(os, "|", WithoutVersion(browser));
+    s.former_device_hash = former != s.device_hash ? former : 0;
   }
   s.device_id.assign(device_id);
   const std::string_view device_name = TrimSpaces(f.device_name);

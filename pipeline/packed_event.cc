@@ -8,7 +8,7 @@ namespace privmon {
 
 // A field added to Event must be carried here (Pack, UnpackFixed, ForEachPackedString) and in
 // tests/pipeline/packed_event_test.cc (its Fill and ExpectSameEvent): this fails until then.
-static_assert(sizeof(Event) == 1384, "Event changed: update pipeline/packed_event.cc");
+static_assert(sizeof(Event) == 1400, "Event changed: update pipeline/packed_event.cc");
 
 namespace {
 
@@ -118,8 +118,10 @@ void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out) {
   p.home_tenant_hash = si.home_tenant_hash;
   p.resource_tenant_hash = si.resource_tenant_hash;
   const AuditFields& au = e.audit;
-  p.activity_hash = au.activity_hash;
-  p.role_hash = au.role_hash;
+  // A sign-in has no activity or role: the slots carry its client app's and device's former keys.
+  const bool signin = e.kind == EventKind::kSignIn;
+  p.activity_hash = signin ? si.former_device_hash : au.activity_hash;
+  p.role_hash = signin ? si.former_client_app_hash : au.role_hash;
   p.app_hashes = au.app_hashes;
   p.ip = si.ip;
   p.error_code = si.error_code;
@@ -208,8 +210,11 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   au.category = p.category;
   au.service = p.service;
   au.flags = p.audit_flags;
-  au.activity_hash = p.activity_hash;
-  au.role_hash = p.role_hash;
+  const bool signin = p.kind == EventKind::kSignIn;
+  si.former_device_hash = signin ? p.activity_hash : 0;
+  si.former_client_app_hash = signin ? p.role_hash : 0;
+  au.activity_hash = signin ? 0 : p.activity_hash;
+  au.role_hash = signin ? 0 : p.role_hash;
   au.role_id_hash = p.kind == EventKind::kAudit ? p.location_hash : 0;
   au.app_hashes = p.app_hashes;
   au.app_hash_count = p.app_hash_count;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/config.h"
+#include "parsers/activity_names.h"
 #include "parsers/text_util.h"
 #include "rules/rule_language.h"
 
@@ -95,8 +96,8 @@ inline uint64_t FieldValue(const Event& e, Field field, uint16_t flag, const Acc
                                    static_cast<uint8_t>(si.country[1]));
     case Field::kAuditActivity:
       return static_cast<uint64_t>(au.activity);
-    case Field::kAuditActivityName:
-      return au.activity_hash;
+    case Field::kAuditActivityName:  // a renamed activity under any of its names
+      return parsers::CanonicalActivityKey(au.activity_hash);
     case Field::kAuditCategory:
       return static_cast<uint64_t>(au.category);
     case Field::kAuditService:

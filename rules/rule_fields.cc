@@ -5,6 +5,7 @@
 
 #include "core/hash.h"
 #include "parsers/activity_names.h"
+#include "parsers/legacy_clients.h"
 
 namespace privmon {
 namespace {
@@ -191,6 +192,17 @@ bool ResolveFieldValue(const FieldSpec& spec, const std::string& s, uint64_t* va
     case ValueType::kHash:
       ok = !s.empty();
       out = HashLower(s);
+      if (spec.field == Field::kAuditActivityName) {
+        // As the record's name is read: folded, and a renamed activity by its current name.
+        char buffer[256];
+        out = parsers::CanonicalActivityKey(
+            HashLower(parsers::FoldActivityName(s, buffer, sizeof(buffer))));
+      }
+      if (spec.field == Field::kSignInClientAppName) {
+        // As the record's is keyed: a legacy client by its protocol, whatever its spelling.
+        const uint64_t protocol = parsers::LegacyProtocolKey(parsers::FindLegacyProtocol(s));
+        if (protocol != 0) out = protocol;
+      }
       expected = "a name";
       break;
     case ValueType::kActivity: {

@@ -42,6 +42,12 @@ class KnownValues {
   bool Add(uint64_t account, NoveltyKind kind, uint64_t value, Seconds32 t, uint32_t tenant) {
     return AddFingerprint(Fingerprint(account, kind, value), t, tenant);
   }
+  // Whether the value is known for the account at event time `t` (seen, and not forgotten by the
+  // ttl); changes nothing.
+  bool Known(uint64_t account, NoveltyKind kind, uint64_t value, Seconds32 t) const {
+    const auto it = values_.find(Fingerprint(account, kind, value));
+    return it != values_.end() && !Stale(it->second.last, t);
+  }
   // The same for a fingerprint the caller computed (generic novelty rules salt it with their id).
   bool AddFingerprint(uint64_t fp, Seconds32 t, uint32_t tenant) {
     auto [it, inserted] = values_.try_emplace(fp, Entry{t, tenant});

@@ -23,6 +23,15 @@ bool CodeRuleContext::Learn(uint64_t account_key, NoveltyKind kind, uint64_t val
   return engine_.known_.Add(account_key, kind, value, t, engine_.current_tenant_);
 }
 
+bool CodeRuleContext::LearnFolded(uint64_t account_key, NoveltyKind kind, uint64_t value,
+                                  std::span<const uint64_t> former, Seconds32 t) {
+  if (!Learn(account_key, kind, value, t)) return false;
+  for (const uint64_t key : former) {
+    if (key != 0 && key != value && engine_.known_.Known(account_key, kind, key, t)) return false;
+  }
+  return true;
+}
+
 void CodeRuleContext::PushTimer(uint64_t tenant_hash, const Timer& t) {
   engine_.PushTimer(tenant_hash, t);
 }

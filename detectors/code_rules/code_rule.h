@@ -40,6 +40,12 @@ class CodeRuleContext {
   // Records `value` as known for the account (KnownValues, under the event's tenant); true when
   // it was new.
   bool Learn(uint64_t account_key, NoveltyKind kind, uint64_t value, Seconds32 t);
+  // Learn for a value whose key was folded from several spellings (a renamed activity, a legacy
+  // protocol's client names, an OS written with or without spaces): `former` are the keys the
+  // same value was learned under before the fold (a checkpoint's). New only when neither the key
+  // nor any former one is known for the account.
+  bool LearnFolded(uint64_t account_key, NoveltyKind kind, uint64_t value,
+                   std::span<const uint64_t> former, Seconds32 t);
   PrivilegedState* PrivilegedIfAny(const AccountState& st) const;
   // Arms an event-time timer of the tenant (TimerQueue; FireTimer dispatches it when due).
   void PushTimer(uint64_t tenant_hash, const Timer& t);

@@ -3,7 +3,8 @@
 // a successful sign-in not from the tenant's paw_devices, or none at all, in the `window` before
 // it; a failed or interrupted sign-in opened no session and is no evidence either way) and
 // PRIV-EL-08 "Elevation longer than policy" (an activation not ended by an expiry or deactivation
-// of the same role within `window`, the policy length plus grace; an end naming no role ends
+// of the same role within `window`, the policy length plus grace, as PIM writes it or as its copy
+// in Core Directory, "Remove member from role" initiated by PIM's app; an end naming no role ends
 // any). C++ because both are verdicts on an activation that wait in event time for late records
 // (timers kPawVerdict and kActivationExpiry, fired as the watermark passes) over state no generic
 // kind keeps: the account's sign-in runs from and not from a PAW, and activations paired with

@@ -1,8 +1,12 @@
 #include "detectors/code_rules/signin_novelty.h"
 
+#include <array>
+#include <span>
+
 #include "core/hash.h"
 #include "detectors/alert_details.h"
 #include "detectors/alert_emitter.h"
+#include "parsers/legacy_clients.h"
 
 namespace privmon::code_rules {
 
@@ -13,8 +17,18 @@ void SignInNovelty::OnSignIn(CodeRuleContext& ctx, const Event& e, const Account
   const bool learning = ctx.InLearning(st, t, tenant);
   const bool privileged = st.privileged();
   // PRIV-SI-13: a legacy protocol this account did not use while learning.
+  // A legacy client is learned by its protocol whatever its spelling; a key a checkpoint holds
+  // for one of the protocol's spellings (learned before the protocols were keyed) still counts.
   if (si.client_app_hash != 0) {
-    const bool fresh = ctx.Learn(who.key, NoveltyKind::kClientApp, si.client_app_hash, t);
+    std::array<uint64_t, 8> former{};
+    std::size_t n = 0;
+    if (si.client_app == ClientApp::kLegacy) {
+      former[n++] = si.former_client_app_hash;
+      n += parsers::LegacyProtocolSpellingKeys(si.client_app_hash,
+                                               std::span<uint64_t>(former).subspan(n));
+    }
+    const bool fresh = ctx.LearnFolded(who.key, NoveltyKind::kClientApp, si.client_app_hash,
+                                       std::span<const uint64_t>(former.data(), n), t);
     if (fresh && !learning && privileged && si.client_app == ClientApp::kLegacy) {
       Alert a = AlertEmitter::Begin(RuleId::kSI13, e, who);
       a.AddDetail("client_app", si.client_app_name.view());
@@ -37,8 +51,11 @@ void SignInNovelty::OnSignIn(CodeRuleContext& ctx, const Event& e, const Account
     const char country_only[3] = {si.country[0], si.country[1], '/'};
     ctx.Learn(who.key, NoveltyKind::kLocation, HashLower(std::string_view(country_only, 3)), t);
   }
-  const bool new_device =
-      si.device_hash != 0 && ctx.Learn(who.key, NoveltyKind::kDevice, si.device_hash, t);
+  // A device named by OS and browser is keyed by them folded (case, spaces, the browser's
+  // version and "Microsoft "); the key of its spelling before the fold still counts.
+  const uint64_t former_device[] = {si.former_device_hash};
+  const bool new_device = si.device_hash != 0 && ctx.LearnFolded(who.key, NoveltyKind::kDevice,
+                                                                 si.device_hash, former_device, t);
   const bool new_place =
       si.location_hash != 0 && ctx.Learn(who.key, NoveltyKind::kLocation, si.location_hash, t);
   if ((new_device || new_place) && !learning && privileged) {

@@ -1,7 +1,11 @@
 #include "detectors/code_rules/unusual_change.h"
 
+#include <array>
+#include <span>
+
 #include "detectors/alert_details.h"
 #include "detectors/alert_emitter.h"
+#include "parsers/activity_names.h"
 
 namespace privmon::code_rules {
 
@@ -25,7 +29,20 @@ void UnusualChange::OnAuditActor(CodeRuleContext& ctx, const Event& e, const Acc
     return;
   }
   const Seconds32 t = ToSeconds32(e.time);
-  const bool fresh = ctx.Learn(who.key, NoveltyKind::kActivity, au.activity_hash, t);
+  // One operation under any of its names (renamed, or named differently by activityDisplayName
+  // and operationName): learned by its current name's key. A key learned before under another
+  // spelling (a checkpoint's, or this record's own) still counts.
+  const uint64_t key = parsers::CanonicalActivityKey(au.activity_hash);
+  std::array<uint64_t, 8> former{};
+  std::size_t n = 0;
+  if (key != au.activity_hash) former[n++] = au.activity_hash;
+  for (const parsers::ActivityRename& r : parsers::ActivityRenames()) {
+    if (r.current == key && r.spelling != au.activity_hash && n < former.size()) {
+      former[n++] = r.spelling;
+    }
+  }
+  const bool fresh = ctx.LearnFolded(who.key, NoveltyKind::kActivity, key,
+                                     std::span<const uint64_t>(former.data(), n), t);
   if (!fresh || !st.privileged() || ctx.InLearning(st, t, tenant)) return;
   Alert a = AlertEmitter::Begin(RuleId::kCH01, e, who);
   AddAuditDetails(a, e, /*names_actor=*/true);

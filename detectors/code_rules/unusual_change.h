@@ -1,5 +1,6 @@
 // PRIV-CH-01 "Unusual change by an admin" (RULES.md, guide row "Attempted and completed changes"):
-// a privileged admin successfully performed an activity (by its exact name) it never performed
+// a privileged admin successfully performed an activity (by its name, one key for the names of a
+// renamed one: parsers::CanonicalActivityKey) it never performed
 // during its learning period. C++ because it learns from every account's changes (an admin
 // promoted later is judged against what it did before) and its learned activities are checkpointed
 // under their own key (NoveltyKind::kActivity); a novelty rule learns only what its `when` admits.

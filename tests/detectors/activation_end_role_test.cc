@@ -95,6 +95,29 @@ TEST(ActivationEndRole, EachRolesEndSettlesItsOwnActivationOnly) {
   EXPECT_EQ(Overdue(h), Roles{});
 }
 
+// Core Directory's copy of an end ("Remove member from role" initiated by PIM's app, the role in
+// Role.DisplayName's old value) is an end too, of its own role's activation only: an export holding
+// only that copy saw the end.
+Event CoreDirectoryRemoval(const char* time, std::string_view role, bool by_pim) {
+  Event e = Audit(kTenant, Activity::kRemoveMemberFromRole, "Remove member from role", kAdmin, time,
+                  role);
+  if (by_pim) e.audit.flags |= kInitiatedByPim;
+  return e;
+}
+
+TEST(ActivationEndRole, CoreDirectorysRemovalByPimEndsTheActivationOfItsRole) {
+  EngineHarness h(TenantListingTheAdmin());
+  h.Feed(Activate("2026-11-24T10:00:00Z", "Global Administrator"));
+  h.Feed(Activate("2026-11-24T10:01:00Z", "Exchange Administrator"));
+  h.Feed(CoreDirectoryRemoval("2026-11-24T10:40:00Z", "Global Administrator", true));
+  EXPECT_EQ(Overdue(h), Roles{"Exchange Administrator"});
+  // Arriving before its activation (within the allowed lateness) as well.
+  EngineHarness early(TenantListingTheAdmin());
+  early.Feed(CoreDirectoryRemoval("2026-11-24T10:10:00Z", "Global Administrator", true));
+  early.Feed(Activate("2026-11-24T10:06:00Z", "Global Administrator"));
+  EXPECT_EQ(Overdue(early), Roles{});
+}
+
 // The end arriving first (within the allowed lateness) is kept with its role.
 TEST(ActivationEndRole, AnEndArrivingBeforeItsActivationIsPairedByRoleToo) {
   EngineHarness h(TenantListingTheAdmin());

@@ -169,7 +169,9 @@ TEST_F(RecordParserTest, ParsesJsonInStringColumnsOfLogAnalyticsRows) {
       R"("IPAddress":"2001:db8::1"})");
   EXPECT_EQ(e.signin.error_code, 500121);  // Status.errorCode beats ResultType
   EXPECT_TRUE(e.signin.fraud_reported);
-  EXPECT_EQ(e.signin.device_hash, HashLower("windows 10|edge"));
+  // OS and browser folded (no spaces); the key of the spelling as given is kept beside it.
+  EXPECT_EQ(e.signin.device_hash, HashLower("windows10|edge"));
+  EXPECT_EQ(e.signin.former_device_hash, HashLower("windows 10|edge"));
   EXPECT_EQ(e.signin.device_label.view(), "Windows 10 / Edge");
   EXPECT_EQ(e.signin.city.view(), "Berlin");
   EXPECT_EQ(e.signin.ip_family, 6);
@@ -262,6 +264,87 @@ TEST_F(RecordParserTest, ClientAppNamesCompareIgnoringSpaces) {
                          R"("tenantId":"T","clientAppUsed":")" + app + R"("})");
     EXPECT_EQ(e.signin.client_app, ClientApp::kModern) << app;
   }
+}
+
+// PIM's service under its short and its written-out name (the Graph directoryAudit documentation's
+// "Privileged Identity Management"): PRIV-EL-04 reads a "Request denied" of either as PIM's.
+TEST_F(RecordParserTest, PimIsNamedShortOrWrittenOut) {
+  EXPECT_EQ(parsers::LookupAuditService("PIM"), AuditService::kPim);
+  EXPECT_EQ(parsers::LookupAuditService(" Privileged Identity Management"), AuditService::kPim);
+  EXPECT_EQ(parsers::LookupAuditService("Privileged Identity Manager"), AuditService::kOther);
+}
+
+// "Deactivate PIM alert" turns a PIM alert off as "Disable PIM alert" does (PRIV-SI-15).
+TEST_F(RecordParserTest, BothNamesOfTurningAPimAlertOffAreOneActivity) {
+  EXPECT_EQ(parsers::LookupActivity("Deactivate PIM alert"), Activity::kDisablePimAlert);
+  EXPECT_EQ(parsers::LookupActivity("Disable PIM Alert"), Activity::kDisablePimAlert);
+  EXPECT_EQ(parsers::LookupActivity("Enable PIM alert"), Activity::kOther);
+  EXPECT_EQ(parsers::LookupActivity("Resolve PIM alert"), Activity::kOther);
+}
+
+// One legacy protocol under each of its spellings is one client (PRIV-SI-13 learns it by its
+// protocol): its key is the sign-in log's own name's, and the spelling's own key is kept as the
+// former one (a checkpoint may hold it).
+TEST_F(RecordParserTest, EachSpellingOfALegacyProtocolHasTheProtocolsKey) {
+  const auto keyed = [&](const char* app) {
+    const Event& e = One(std::string(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U",)") +
+                         R"("tenantId":"T","clientAppUsed":")" + app + R"("})");
+    EXPECT_EQ(e.signin.client_app, ClientApp::kLegacy) << app;
+    const uint64_t own = HashLower(app);
+    EXPECT_EQ(e.signin.former_client_app_hash, e.signin.client_app_hash == own ? 0 : own) << app;
+    return e.signin.client_app_hash;
+  };
+  for (const char* app : {"IMAP4", "IMAP", "imap", "Other clients; IMAP", "Other clients;IMAP4"}) {
+    EXPECT_EQ(keyed(app), HashLower("IMAP4")) << app;
+  }
+  for (const char* app : {"POP3", "POP", "Other clients; POP", "Other clients; POP3"}) {
+    EXPECT_EQ(keyed(app), HashLower("POP3")) << app;
+  }
+  for (const char* app : {"Authenticated SMTP", "SMTP", "Other clients; SMTP"}) {
+    EXPECT_EQ(keyed(app), HashLower("Authenticated SMTP")) << app;
+  }
+  for (const char* app : {"MAPI Over HTTP", "MAPI over HTTP", "MAPI", "Other clients; MAPI"}) {
+    EXPECT_EQ(keyed(app), HashLower("MAPI Over HTTP")) << app;
+  }
+  for (const char* app : {"Exchange ActiveSync", "Exchange Active Sync",
+                          "Exchange ActiveSync (Supported)", "Exchange ActiveSync (Unsupported)"}) {
+    EXPECT_EQ(keyed(app), HashLower("Exchange ActiveSync")) << app;
+  }
+  EXPECT_EQ(keyed("Universal Outlook"), HashLower("Outlook Service"));
+  EXPECT_EQ(keyed("Other client"), HashLower("Other clients"));
+  // Different protocols stay apart; an "Other clients; ..." protocol no table names is keyed by
+  // its own name.
+  EXPECT_NE(keyed("IMAP4"), keyed("POP3"));
+  EXPECT_NE(keyed("Other clients"), keyed("Other clients; IMAP"));
+  EXPECT_EQ(keyed("Other clients; Gopher"), HashLower("Other clients; Gopher"));
+  // A modern client keeps its own name's key.
+  const Event& browser = One(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U",)"
+                             R"("tenantId":"T","clientAppUsed":"Browser"})");
+  EXPECT_EQ(browser.signin.client_app_hash, HashLower("browser"));
+  EXPECT_EQ(browser.signin.former_client_app_hash, 0u);
+}
+
+// A device named by OS and browser (no device id) is one device however the export spells them:
+// OS and browser without case and spaces ("Windows10" / "Windows 10", "MacOs" / "macOS"), the
+// browser without its version and without "Microsoft " ("Edge 120.0" / "Microsoft Edge").
+TEST_F(RecordParserTest, OneDeviceUnderEachSpellingOfItsOsAndBrowserHasOneKey) {
+  const auto device = [&](const char* os, const char* browser) {
+    const Event& e = One(
+        std::string(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T",)") +
+        R"("deviceDetail":{"deviceId":"","operatingSystem":")" + os + R"(","browser":")" + browser +
+        R"("}})");
+    return e.signin.device_hash;
+  };
+  const uint64_t windows_edge = device("Windows10", "Edge 122.0.0");
+  EXPECT_EQ(device("Windows 10", "Edge"), windows_edge);
+  EXPECT_EQ(device("windows 10", "Microsoft Edge"), windows_edge);
+  EXPECT_EQ(device("Windows10", "Microsoft Edge 120.0.2210"), windows_edge);
+  EXPECT_EQ(device("MacOs", "Chrome 119.0.0"), device("macOS", "Chrome 120"));
+  EXPECT_EQ(device("Mac OS", "Chrome"), device("MacOs", "Chrome"));
+  // Other devices stay apart.
+  EXPECT_NE(device("Windows 11", "Edge"), windows_edge);
+  EXPECT_NE(device("Windows10", "Chrome"), windows_edge);
+  EXPECT_NE(device("Windows10", "Microsoft"), device("Windows10", ""));
 }
 
 // A user's sign-in in a tenant's log naming no home tenant, into another tenant's resource, is one

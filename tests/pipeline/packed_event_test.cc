@@ -88,6 +88,10 @@ Event Filled(EventKind kind, uint64_t s, Strings strings) {
   si.guest = true;
   si.client_app_hash = 13 + s;
   si.device_hash = 14 + s;
+  // A sign-in's former keys travel in the audit activity's and role's slots (packed_event.cc).
+  const bool signin = kind == EventKind::kSignIn;
+  si.former_client_app_hash = signin ? 23 + s : 0;
+  si.former_device_hash = signin ? 24 + s : 0;
   // An audit record's slot of the location carries its custom role's id (packed_event.cc).
   si.location_hash = kind == EventKind::kAudit ? 0 : 15 + s;
   si.home_tenant_hash = 16 + s;
@@ -102,8 +106,8 @@ Event Filled(EventKind kind, uint64_t s, Strings strings) {
   au.category = AuditCategory::kRoleManagement;
   au.service = AuditService::kPim;
   au.flags = static_cast<uint16_t>(0x5a5 + s);
-  au.activity_hash = 19 + s;
-  au.role_hash = 20 + s;
+  au.activity_hash = signin ? 0 : 19 + s;
+  au.role_hash = signin ? 0 : 20 + s;
   au.role_id_hash = kind == EventKind::kAudit ? 22 + s : 0;
   for (std::size_t i = 0; i < au.app_hashes.size(); ++i) au.app_hashes[i] = 21 + i + s;
   au.app_hash_count = 3;
@@ -167,6 +171,8 @@ void ExpectSameEvent(const Event& got, const Event& want) {
   EXPECT_EQ(g.guest, w.guest);
   EXPECT_EQ(g.client_app_hash, w.client_app_hash);
   EXPECT_EQ(g.device_hash, w.device_hash);
+  EXPECT_EQ(g.former_client_app_hash, w.former_client_app_hash);
+  EXPECT_EQ(g.former_device_hash, w.former_device_hash);
   EXPECT_EQ(g.location_hash, w.location_hash);
   EXPECT_EQ(g.home_tenant_hash, w.home_tenant_hash);
   EXPECT_EQ(g.resource_tenant_hash, w.resource_tenant_hash);
