@@ -60,8 +60,9 @@ inline std::string_view BuiltinRoleName(std::string_view template_id) {
 // Names real records give built-in roles besides the catalogue's (RULES.md): a role's current name
 // after a rename (the Entra rebranding) and the names the older directory APIs still write. Each
 // reads as the catalogue's name, so privileged_roles (listed either way) matches every spelling.
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kRoleNameAliases = {{
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kRoleNameAliases = {{
     {"Company Administrator", "Global Administrator"},
+    {"User Account Administrator", "User Administrator"},
     {"Microsoft Entra Joined Device Local Administrator",
      "Azure AD Joined Device Local Administrator"},
     {"Device Administrators", "Azure AD Joined Device Local Administrator"},

@@ -109,8 +109,13 @@ bool IsOtherActivityCategory(std::string_view c) {
 
 // A Log Analytics AzureActivity row of another Activity log category (`CategoryValue`, or the
 // older `Category`): most name no caller, and none is what privmon reads.
+// A row that dropped `Type` is AzureActivity's by its OperationNameValue (see Classify).
+bool IsActivityProjection(const RecordFields& f) {
+  return f.type.empty() && !TrimSpaces(f.operation_name_value).empty() && !f.time_generated.empty();
+}
+
 bool IsOtherActivityRow(const RecordFields& f) {
-  return EqualsIgnoreCase(TrimSpaces(f.type), "AzureActivity") &&
+  return (EqualsIgnoreCase(TrimSpaces(f.type), "AzureActivity") || IsActivityProjection(f)) &&
          IsOtherActivityCategory(TrimSpaces(f.category_value).empty() ? f.category
                                                                       : f.category_value);
 }
@@ -249,6 +254,17 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
     unknown_detail = "Log Analytics row of an unsupported Type";
     return {};
   }
+  // A projection of AzureActivity that dropped `Type` (`AzureActivity | where OperationNameValue
+  // =~ "Microsoft.Authorization/elevateAccess/action" | project TimeGenerated, Caller,
+  // OperationNameValue, ActivityStatusValue, ...`): OperationNameValue is that table's column
+  // alone. Read as its row, or skipped as one of another Activity log category where it kept one.
+  if (IsActivityProjection(f)) {
+    if (IsOtherActivityRow(f)) {
+      unknown_detail = "Log Analytics AzureActivity row of a category privmon does not read";
+      return {};
+    }
+    return Of(RecordFormat::kLogAnalytics, EventKind::kAzureActivity);
+  }
   if (!f.category.empty()) {
     Kind k = FromDiagnosticCategory(f.category);
     if (k.known) return k;
@@ -278,7 +294,13 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   // neither `Type` nor `ActivityDisplayName`: its OperationName is the activity (the same column
   // in AuditLogs) and LoggedByService is an audit record's own (no other table privmon reads has
   // it), as the sign-in projection is known by its CreatedDateTime and user.
-  if (!TrimSpaces(f.logged_by_service).empty() && !TrimSpaces(f.operation_name).empty() &&
+  // Its activity is the OperationName or ActivityDisplayName column, whichever it kept; without
+  // LoggedByService (a hunting query's `project TimeGenerated, OperationName, Identity,
+  // TargetResources, ...`), its InitiatedBy or TargetResources, an audit record's own, make it one
+  // (read as AuditLogs had it: docs/RULES.md places a record naming no service or category).
+  const bool names_activity =
+      !TrimSpaces(f.operation_name).empty() || !TrimSpaces(f.activity_display_name).empty();
+  if (names_activity && (!TrimSpaces(f.logged_by_service).empty() || f.audit_member) &&
       (!f.activity_date_time.empty() || !f.time_generated.empty())) {
     return Of(RecordFormat::kLogAnalytics, EventKind::kAudit);
   }
@@ -496,9 +518,9 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   if (f.type.empty() && f.category.empty() && (f.other_log_members & kDirectoryObjectMember) != 0) {
     return SkippedCategory::kDirectoryObject;
   }
+  if (IsOtherActivityRow(f)) return SkippedCategory::kActivityOther;
   const std::string_view name = TrimSpaces(f.type.empty() ? f.category : f.type);
   if (name.empty()) return std::nullopt;
-  if (IsOtherActivityRow(f)) return SkippedCategory::kActivityOther;
   for (const auto& [known, category] : kSkippedNames) {
     if (!EqualsIgnoreCase(name, known)) continue;
     // An Azure Activity record names its resource; a Graph audit record of category "Policy"

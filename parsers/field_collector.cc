@@ -699,6 +699,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       }
       return Identity(v, out);
     case Key::kInitiatedBy:
+      out.audit_member |= !v.is_null();
       return Dynamic(JsonTextFields::kInitiatedBy, v, out, &FieldCollector::InitiatedBy);
     case Key::kIpAddress:
       return ScalarText(v, out.ip_address, out, "ipAddress is not text");
@@ -794,6 +795,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kSubjectUserName:
       return IdText(v, out.subject_user_name, out, "SubjectUserName is not a string");
     case Key::kTargetResources:
+      out.audit_member |= !v.is_null();
       return Dynamic(JsonTextFields::kTargetResources, v, out, &FieldCollector::TargetResources);
     case Key::kTenantId: {
       // LA "TenantId" (exactly so spelled) is the workspace, not the Entra tenant. Checked here,
@@ -1018,6 +1020,7 @@ bool FieldCollector::SuffixedColumn(std::string_view name, dom::element v, Recor
   } else if (EqualsIgnoreCase(head, "location") || EqualsIgnoreCase(head, "locationDetails")) {
     LocationMember(member, v, out);
   } else if (EqualsIgnoreCase(head, "targetResources")) {
+    out.audit_member |= !v.is_null();
     return NumberedTargetColumn(member, v, out);
   } else if (EqualsIgnoreCase(head, "additionalDetails")) {
     // "additionalDetails_0_key_s" / "additionalDetails_0_value_s": a detail per slot, read at the
@@ -1043,6 +1046,7 @@ bool FieldCollector::SuffixedColumn(std::string_view name, dom::element v, Recor
       return false;
     }
   } else if (EqualsIgnoreCase(head, "initiatedBy")) {
+    out.audit_member |= !v.is_null();
     const std::size_t next = member.find('_');
     if (next == std::string_view::npos) return false;
     const std::string_view who = member.substr(0, next);

@@ -152,6 +152,10 @@ struct RecordFields {
   // `properties` named a target (targetResourceName / Type / targetUpdatedProperties), and its
   // identityType ("UPN": the envelope `identity` is the initiating user's UPN).
   bool legacy_audit = false;
+  // An initiatedBy or targetResources member (a column, or one flattened into numbered columns)
+  // was there, not null: an audit record's own (no sign-in, Activity log or directory object has
+  // them). Tells an AuditLogs projection that kept neither `Type` nor `LoggedByService`.
+  bool audit_member = false;
   std::string_view legacy_identity_type;
   std::string_view activity_display_name;
   std::string_view logged_by_service;

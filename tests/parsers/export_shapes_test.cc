@@ -418,5 +418,57 @@ TEST(NumberedColumns, TargetsFlattenedIntoNumberedColumnsAreRead) {
   EXPECT_TRUE(past.events[0].account.upn.view().empty());
 }
 
+// z15a-c: KQL projections that keep neither `Type` nor LoggedByService. An AuditLogs projection
+// (`project TimeGenerated, OperationName, Identity, TargetResources`, a published hunting query;
+// or ActivityDisplayName instead of OperationName) and an AzureActivity one (`project
+// TimeGenerated, Caller, OperationNameValue, ActivityStatusValue`) were unknown_format.
+TEST(TypelessProjection, AuditAndActivityRowsAreKnownByTheirOwnColumns) {
+  RecordParser parser;
+  const std::string initiated_by =
+      R"("InitiatedBy":"{\"user\":{\"userPrincipalName\":\"adm-kmori@northwind.example\"}}")";
+  for (std::string_view activity : {"OperationName", "ActivityDisplayName"}) {
+    const ParseResult& r =
+        Parse(parser, R"({"TimeGenerated":"2025-03-04T09:15:02.441Z",")" + std::string(activity) +
+                          R"(":"Add member to role",)" + initiated_by + "}");
+    ASSERT_EQ(r.events.size(), 1u) << activity;
+    EXPECT_EQ(r.events[0].kind, EventKind::kAudit);
+    EXPECT_EQ(r.events[0].actor.upn.view(), "adm-kmori@northwind.example");
+  }
+  // TargetResources alone (no initiator column) names an audit row too.
+  const ParseResult& targets = Parse(
+      parser,
+      R"({"TimeGenerated":"2025-03-04T09:15:02.441Z","OperationName":"Delete user",)"
+      R"("TargetResources":"[{\"type\":\"User\",\"userPrincipalName\":\"temp.svc@northwind.example\"}]"})");
+  ASSERT_EQ(targets.events.size(), 1u);
+  EXPECT_EQ(targets.events[0].kind, EventKind::kAudit);
+  // An operation and a time alone name no table: still refused, as before.
+  const ParseResult& bare = Parse(
+      parser, R"({"TimeGenerated":"2025-03-04T09:15:02.441Z","OperationName":"Delete user"})");
+  EXPECT_TRUE(bare.events.empty());
+  ASSERT_EQ(bare.rejections.size(), 1u);
+  EXPECT_EQ(bare.rejections[0].reason, RejectReason::kUnknownFormat);
+  // A null InitiatedBy is no audit column.
+  const ParseResult& null_initiator = Parse(
+      parser,
+      R"({"TimeGenerated":"2025-03-04T09:15:02.441Z","OperationName":"Delete user","InitiatedBy":null})");
+  EXPECT_TRUE(null_initiator.events.empty());
+  // AzureActivity: OperationNameValue is that table's column alone.
+  const std::string activity_row =
+      R"({"TimeGenerated":"2025-09-12T09:31:44.019Z","Caller":"adm-bkaur@northwind.example",)"
+      R"("OperationNameValue":"Microsoft.Authorization/elevateAccess/action",)"
+      R"("ActivityStatusValue":"Success")";
+  const ParseResult& elevation = Parse(parser, activity_row + "}");
+  ASSERT_EQ(elevation.events.size(), 1u);
+  EXPECT_EQ(elevation.events[0].kind, EventKind::kAzureActivity);
+  EXPECT_TRUE(elevation.events[0].elevate_access);
+  EXPECT_EQ(elevation.events[0].account.upn.view(), "adm-bkaur@northwind.example");
+  // ... and one of another Activity log category is skipped as such, not refused.
+  const ParseResult& health = Parse(parser, activity_row + R"(,"CategoryValue":"ServiceHealth"})");
+  EXPECT_TRUE(health.events.empty());
+  EXPECT_TRUE(health.rejections.empty());
+  ASSERT_EQ(health.skipped.size(), 1u);
+  EXPECT_EQ(health.skipped[0].category, SkippedCategory::kActivityOther);
+}
+
 }  // namespace
 }  // namespace privmon
