@@ -53,7 +53,8 @@ int Checkpointer::Restore(bool fresh, const std::vector<EventConsumer*>& consume
                  store_.dir().c_str());
     return 2;
   }
-  if (std::string error = RestoreCheckpoint(cp, consumers, &restored_clocks_, &restored_held_);
+  if (std::string error =
+          RestoreCheckpoint(cp, consumers, &restored_clocks_, &restored_held_, &restored_silences_);
       !error.empty()) {
     std::fprintf(stderr, "privmon: checkpoint %s: %s (run --fresh to start empty on purpose)\n",
                  path.c_str(), error.c_str());
@@ -114,6 +115,8 @@ void Checkpointer::Periodic(Pipeline& pipeline) {
     pipeline.EncodeCut(writers, false);
     return;
   }
+  // PRIV-OP-01's watches, as the control thread holds them at the cut (it polls them itself).
+  if (silence_ != nullptr) silence_->Save(writers[0], WallUs());
   stats_.checkpoints.pause.Observe(pause_s);
   // The sources run again: the rest is done at the worker's lower priority (checkpoint_worker.h).
   bool written = false;
@@ -142,6 +145,7 @@ bool Checkpointer::Final(Pipeline& pipeline) {
   auto& writers = MakeWriters();
   std::vector<int64_t> positions;
   pipeline.SaveStopped(writers, &positions);
+  if (silence_ != nullptr) silence_->Save(writers[0], WallUs());
   // The sinks were stopped (drained) before this; a short grace lets the last flush counts land.
   if (!WaitForSinks(std::chrono::seconds(10))) {
     Bump(stats_.checkpoints.failures);

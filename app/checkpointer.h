@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/checkpoint_worker.h"
+#include "app/tenant_silence.h"
 #include "core/config.h"
 #include "core/stats.h"
 #include "pipeline/checkpoint_store.h"
@@ -44,6 +45,10 @@ class Checkpointer {
   // The listings going on at the restored checkpoint and their held marks, for
   // Pipeline::RestoreHeldMarks (once).
   std::vector<HeldMarkRecord> TakeRestoredHeldMarks() { return std::move(restored_held_); }
+  // PRIV-OP-01's watches Restore() read, for TenantSilence::Restore (once).
+  std::vector<SilenceRecord> TakeRestoredSilences() { return std::move(restored_silences_); }
+  // Every checkpoint from now on carries `silence`'s watches (not owned; the control thread's).
+  void set_silence(const TenantSilence* silence) { silence_ = silence; }
   bool Due() const { return std::chrono::steady_clock::now() >= next_; }
   void Periodic(Pipeline& pipeline);
   [[nodiscard]] bool Final(Pipeline& pipeline);
@@ -68,6 +73,8 @@ class Checkpointer {
   bool positions_ = true;
   std::vector<ClockInputRecord> restored_clocks_;
   std::vector<HeldMarkRecord> restored_held_;
+  std::vector<SilenceRecord> restored_silences_;
+  const TenantSilence* silence_ = nullptr;
   std::vector<CheckpointShardWriter> writers_;
   CheckpointWorker worker_;  // encodes and writes each periodic checkpoint after its cut
 };

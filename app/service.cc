@@ -297,6 +297,10 @@ int RunService(const ServiceOptions& options) {
     alert_queue_ptrs.push_back(&operations_queue);
     silence = std::make_unique<TenantSilence>(*stats, operations_queue, WallMicros());
     silence->set_wake(&alert_wake);
+    if (checkpointer) {  // k17d: PRIV-OP-01's watches survive a restart
+      silence->Restore(checkpointer->TakeRestoredSilences());
+      checkpointer->set_silence(silence.get());
+    }
   }
   std::shared_ptr<const CompiledConfig> live_config = config;  // follows SIGHUP
   DispatcherOptions dispatch_options;
@@ -423,8 +427,9 @@ int RunService(const ServiceOptions& options) {
   dispatcher.BeginShutdown();  // scan: the input ended
   pipeline.Wait();
   dispatcher.Stop();
-  const bool final_checkpoint_missing =
-      checkpointer && (stopping || learn_only) && !checkpointer->Final(pipeline);
+  // A stop, or the end of the input (files read to their end: k17a, a rerun resumes after them
+  // with the state they left), writes the final checkpoint.
+  const bool final_checkpoint_missing = checkpointer && !checkpointer->Final(pipeline);
   if (progress) std::fprintf(stderr, "\n");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

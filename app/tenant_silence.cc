@@ -52,7 +52,12 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
   absl::flat_hash_set<uint64_t> listed;
   for (const TenantCounters::Snapshot& t : seen) listed.insert(t.hash);
   for (const auto& [hash, tenant] : config.tenants) {
-    if (!listed.contains(hash)) seen.push_back({tenant->tenant_id, 0, {}, 0, hash, 0});
+    if (listed.insert(hash).second) seen.push_back({tenant->tenant_id, 0, {}, 0, hash, 0});
+  }
+  // Tenants watched before a restart (Restore) that sent nothing since: still watched.
+  for (const auto& [hash, w] : watches_) {
+    if (!w.tenant_id.empty() && listed.insert(hash).second)
+      seen.push_back({w.tenant_id, 0, {}, 0, hash, 0});
   }
   for (const TenantCounters::Snapshot& t : seen) {
     if (t.hash == 0) continue;  // "other": not one tenant
@@ -61,6 +66,9 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
         settings.silence_after_s > 0 ? settings.silence_after_s * 1'000'000 : process_limit_us;
     auto [it, inserted] = watches_.try_emplace(t.hash, Watch{t.events, start_us_, false});
     Watch& w = it->second;
+    if (inserted) w.basis_us = start_us_;
+    if (t.last_event_us != 0) w.basis_us = t.last_event_us;
+    if (w.tenant_id != t.tenant) w.tenant_id = t.tenant;
     if (t.events != w.events) {
       // A gap ends: kept for learning when it could raise the limit above the floor.
       const int64_t gap = now_us - w.since_us;
@@ -89,8 +97,7 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
     const RuleSettings& rs = settings.rule(RuleId::kOP01);
     if (!rs.enabled) continue;
     // The silence starts at the tenant's newest record (event time), else at privmon's start.
-    const int64_t start = t.last_event_us != 0 ? t.last_event_us : start_us_;
-    const Alert a = MakeAlert(config, t.hash, t.tenant, start, w.since_us, now_us, limit_us);
+    const Alert a = MakeAlert(config, t.hash, t.tenant, w.basis_us, w.since_us, now_us, limit_us);
     const auto rule = static_cast<std::size_t>(RuleId::kOP01);
     Bump(stats_.operations.alerts[rule]);
     if (a.severity != GetRuleInfo(RuleId::kOP01).severity) {
@@ -104,6 +111,58 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
     }
     if (wake_ != nullptr) wake_->Notify();
     Bump(stats_.operations.alerts_queued);
+  }
+}
+
+void TenantSilence::Save(CheckpointShardWriter& out, int64_t now_us) const {
+  absl::flat_hash_map<uint64_t, TenantCounters::Snapshot> counted;
+  for (TenantCounters::Snapshot& t : stats_.tenants.Read()) {
+    if (t.hash != 0 && t.events != 0) counted.emplace(t.hash, std::move(t));
+  }
+  SilenceRecord r;
+  auto add = [&](uint64_t hash) {
+    out.Add(kCheckpointSilenceTag, CheckpointRoute::kByOrigin, hash, EncodeSilence(r));
+  };
+  for (const auto& [hash, w] : watches_) {
+    r.since_us = w.since_us;
+    r.last_event_us = w.basis_us;
+    r.alerted = w.alerted;
+    r.moved = w.moved;
+    r.next_gap = static_cast<uint32_t>(w.next_gap);
+    r.gaps = w.gaps;
+    r.tenant_id = w.tenant_id;
+    if (auto it = counted.find(hash); it != counted.end()) {
+      if (it->second.events != w.events) {  // moved since the last Poll: silent from now
+        r.since_us = now_us;
+        r.alerted = false;
+        r.moved = true;
+      }
+      if (it->second.last_event_us != 0) r.last_event_us = it->second.last_event_us;
+      counted.erase(it);
+    }
+    add(hash);
+  }
+  for (const auto& [hash, t] : counted) {  // first seen since the last Poll
+    r = SilenceRecord{};
+    r.since_us = now_us;
+    r.last_event_us = t.last_event_us;
+    r.tenant_id = t.tenant;
+    add(hash);
+  }
+}
+
+void TenantSilence::Restore(const std::vector<SilenceRecord>& records) {
+  for (const SilenceRecord& r : records) {
+    Watch& w = watches_[r.tenant];
+    w.events = 0;
+    w.since_us = r.since_us;
+    w.basis_us = r.last_event_us;
+    w.alerted = r.alerted;
+    w.moved = r.moved;
+    w.gaps.assign(r.gaps.begin(),
+                  r.gaps.begin() + static_cast<std::ptrdiff_t>(std::min(r.gaps.size(), kGaps)));
+    w.next_gap = w.gaps.empty() ? 0 : r.next_gap % kGaps;
+    w.tenant_id = r.tenant_id;
   }
 }
 

@@ -11,8 +11,10 @@
 // limit is per tenant (`silence_after`, default the pipeline's) and, with `silence_learn: k`,
 // learned: the larger of it and k x the p99 of the tenant's last kGaps gaps (wall time between two
 // polls that saw its count move) that could reach the floor (gap >= floor / k); under 100 such
-// gaps, the longest. Owned and called by the control thread only; Poll is O(tenant series +
-// configured tenants) and allocates (off the hot path).
+// gaps, the longest. The watches are checkpointed (Save / Restore, kCheckpointSilenceTag): after a
+// restart a silence already alerted is not raised again and one under way goes on from where it
+// was, under the id one uninterrupted run gives it (k17d). Owned and called by the control thread
+// only; Poll is O(tenant series + configured tenants + watches) and allocates (off the hot path).
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "core/alert.h"
+#include "core/checkpoint_format.h"
 #include "core/config.h"
 #include "core/stats.h"
 #include "pipeline/event_count.h"
@@ -55,6 +58,15 @@ class TenantSilence {
 
   static constexpr std::size_t kGaps = 128;  // gaps kept per tenant (learning on)
 
+  // Appends every watch as a kCheckpointSilenceTag record (route by origin, the control thread's),
+  // as of wall time `now_us`: a tenant whose records came since the last Poll is saved as that
+  // Poll would leave it (silent from now, its newest event time the id's basis), so a stop within
+  // a poll interval loses nothing.
+  void Save(CheckpointShardWriter& out, int64_t now_us) const;
+  // Before the first Poll: the watches of a restored checkpoint. A restored tenant's event count
+  // starts again at 0 (this process's counters): only its records from now on move it.
+  void Restore(const std::vector<SilenceRecord>& records);
+
  private:
   struct Watch {
     uint64_t events = 0;
@@ -63,6 +75,10 @@ class TenantSilence {
     bool moved = false;         // the count has moved while watched: since_us starts a real gap
     std::vector<int64_t> gaps;  // ring of recent long gaps (learning on), at most kGaps
     std::size_t next_gap = 0;
+    // The silence's start, the alert's time and id basis: the event time of the tenant's newest
+    // record, else privmon's start (of the life that first watched it).
+    int64_t basis_us = 0;
+    std::string tenant_id;  // as the counters name it (a restored watch polls under it)
   };
   PipelineStats& stats_;
   SpscQueue<Alert>& alerts_;

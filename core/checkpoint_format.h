@@ -1,4 +1,4 @@
-// Checkpoint file format, version 6 (docs/operations.md "Checkpoints"): the byte layout shared by
+// Checkpoint file format, version 7 (docs/operations.md "Checkpoints"): the byte layout shared by
 // the pipeline (which cuts, writes and restores checkpoints) and the state it carries (which
 // encodes its own records, state/checkpoint_codec.h). Knows nothing of what a record means.
 //
@@ -25,7 +25,7 @@
 
 namespace privmon {
 
-inline constexpr uint32_t kCheckpointFormat = 6;  // reads 1 to 6 (DecodeCheckpoint)
+inline constexpr uint32_t kCheckpointFormat = 7;  // reads 1 to 7 (DecodeCheckpoint)
 inline constexpr uint32_t kCheckpointPartitions = 16;
 
 enum class CheckpointRoute : uint8_t { kByKey = 0, kByOrigin = 1 };
@@ -102,6 +102,52 @@ inline bool DecodeHeldMark(const CheckpointRecordView& v, HeldMarkRecord* r) {
   std::memcpy(&r->newest, v.payload.data() + 8, 8);
   r->kind = static_cast<uint8_t>(v.payload[16]);
   return r->kind <= 1;
+}
+
+// The control thread's own record: PRIV-OP-01's watch over one tenant (app/tenant_silence.h), so
+// a restart neither raises a silence already alerted again nor forgets one under way (k17d).
+// Appended in format 7 (older files have none: every silence starts over, as before).
+// Payload: since (wall us, 8), newest event time (us, 8), flags (1: bit 0 alerted, bit 1 moved),
+// next gap (4), gap count (4), the gaps (8 each), then the tenant id's bytes.
+inline constexpr uint8_t kCheckpointSilenceTag = 13;
+struct SilenceRecord {
+  uint64_t tenant = 0;
+  int64_t since_us = 0;
+  int64_t last_event_us = 0;
+  bool alerted = false;
+  bool moved = false;
+  uint32_t next_gap = 0;
+  std::vector<int64_t> gaps;
+  std::string tenant_id;
+};
+inline std::string EncodeSilence(const SilenceRecord& r) {
+  const auto count = static_cast<uint32_t>(r.gaps.size());
+  std::string out(25 + 8 * static_cast<std::size_t>(count), '\0');
+  std::memcpy(out.data(), &r.since_us, 8);
+  std::memcpy(out.data() + 8, &r.last_event_us, 8);
+  out[16] = static_cast<char>((r.alerted ? 1 : 0) | (r.moved ? 2 : 0));
+  std::memcpy(out.data() + 17, &r.next_gap, 4);
+  std::memcpy(out.data() + 21, &count, 4);
+  if (count != 0) std::memcpy(out.data() + 25, r.gaps.data(), 8 * static_cast<std::size_t>(count));
+  out.append(r.tenant_id);
+  return out;
+}
+inline bool DecodeSilence(const CheckpointRecordView& v, SilenceRecord* r) {
+  if (v.payload.size() < 25) return false;
+  r->tenant = v.key;
+  std::memcpy(&r->since_us, v.payload.data(), 8);
+  std::memcpy(&r->last_event_us, v.payload.data() + 8, 8);
+  const auto flags = static_cast<uint8_t>(v.payload[16]);
+  r->alerted = (flags & 1) != 0;
+  r->moved = (flags & 2) != 0;
+  std::memcpy(&r->next_gap, v.payload.data() + 17, 4);
+  uint32_t count = 0;
+  std::memcpy(&count, v.payload.data() + 21, 4);
+  if (flags > 3 || (v.payload.size() - 25) / 8 < count) return false;
+  r->gaps.resize(count);
+  if (count != 0) std::memcpy(r->gaps.data(), v.payload.data() + 25, 8 * std::size_t{count});
+  r->tenant_id.assign(v.payload.substr(25 + 8 * std::size_t{count}));
+  return true;
 }
 
 class CheckpointShardWriter {

@@ -190,7 +190,8 @@ CheckpointStore::Found CheckpointStore::LoadLatest(std::span<const uint32_t> lay
 std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
                               const std::vector<EventConsumer*>& consumers,
                               std::vector<ClockInputRecord>* clock_inputs,
-                              std::vector<HeldMarkRecord>* held_marks) {
+                              std::vector<HeldMarkRecord>* held_marks,
+                              std::vector<SilenceRecord>* silences) {
   const auto shards = static_cast<uint32_t>(consumers.size());
   const bool same_shards = checkpoint.header.shards == shards;
   // The shards a record goes to: by account key, its origin shard, or every shard.
@@ -209,7 +210,8 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
   std::vector<std::array<std::size_t, 256>> counts(shards);
   for (const std::string_view body : checkpoint.partitions) {
     ForEachCheckpointRecord(body, [&](const CheckpointRecordView& r) {
-      if (r.tag != kCheckpointClockInputTag && r.tag != kCheckpointHeldMarkTag) {
+      if (r.tag != kCheckpointClockInputTag && r.tag != kCheckpointHeldMarkTag &&
+          r.tag != kCheckpointSilenceTag) {
         route(r, [&](uint32_t s) { ++counts[s][r.tag]; });
       }
     });
@@ -240,6 +242,15 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
               error = "partition " + std::to_string(p) + ": malformed held mark";
             } else if (held_marks != nullptr) {
               held_marks->push_back(h);
+            }
+            return;
+          }
+          if (r.tag == kCheckpointSilenceTag) {  // the control thread's (PRIV-OP-01)
+            SilenceRecord s;
+            if (!DecodeSilence(r, &s)) {
+              error = "partition " + std::to_string(p) + ": malformed silence watch";
+            } else if (silences != nullptr) {
+              silences->push_back(std::move(s));
             }
             return;
           }

@@ -67,6 +67,7 @@ class CheckpointStore {
 std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
                               const std::vector<EventConsumer*>& consumers,
                               std::vector<ClockInputRecord>* clock_inputs = nullptr,
-                              std::vector<HeldMarkRecord>* held_marks = nullptr);
+                              std::vector<HeldMarkRecord>* held_marks = nullptr,
+                              std::vector<SilenceRecord>* silences = nullptr);
 
 }  // namespace privmon

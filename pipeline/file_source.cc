@@ -29,11 +29,13 @@ namespace {
 // max_message_bytes plus room for a tenant frame (kTenantFrameRoom: the limit is the payload's) is
 // handed out cut to that + 1 bytes, unsplit, which the parser rejects as oversized (counted, a
 // bounded prefix dead-lettered), so one endless line cannot exhaust memory. With `follow`, the file
-// is read as `tail -F` does: at its end the source polls for appended lines (a line is taken only
-// once its newline is written), and it reopens the path when the file was replaced (rotation by
-// rename: the old file is read to its end first) or starts again at 0 when it was truncated
-// (copytruncate). `Position()` is the byte position after the last line read; `Resume()` seeks to
-// one.
+// is read as `tail -F` does: at its end the source polls for appended lines (a line is taken
+// once its newline is written, or, the file's last line without one, once the file has stayed
+// unchanged for kUnterminatedWait: an export that ends its file so; the newline written after it
+// later is a blank line, no second record), and it reopens the path when the file was replaced
+// (rotation by rename: the old file is read to its end first) or starts again at 0 when it was
+// truncated (copytruncate). `Position()` is the byte position after the last line read; `Resume()`
+// seeks to one.
 class FileSource final : public MessageSource {
  public:
   FileSource(const SourceSettings& s, std::size_t max_message_bytes)
@@ -101,12 +103,22 @@ class FileSource final : public MessageSource {
           }
           return ReceiveStatus::kEnd;
         }
-        // A partial last line is a writer mid-line: the reader keeps it for the next try.
-        if (!FollowRotation() && std::chrono::steady_clock::now() >= deadline) {
-          return ReceiveStatus::kIdle;
+        // A partial last line is a writer mid-line: the reader keeps it for the next try, until
+        // the file stays unchanged for kUnterminatedWait (k17b: a last record without newline).
+        if (FollowRotation()) {
+          unterminated_since_ = {};
+          continue;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        continue;
+        if (UnterminatedLineDue() &&
+            reader_.Next(/*take_partial=*/true, &line) == LineReader::Status::kLine) {
+          unterminated_since_ = {};
+          line_start_ = offset_;
+          offset_ += static_cast<off_t>(line.consumed);
+        } else {
+          if (std::chrono::steady_clock::now() >= deadline) return ReceiveStatus::kIdle;
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          continue;
+        }
       } else {
         line_start_ = offset_;
         offset_ += static_cast<off_t>(line.consumed);
@@ -255,7 +267,14 @@ class FileSource final : public MessageSource {
     char before = '\n';
     if (position > 0 &&
         (::pread(fd_, &before, 1, static_cast<off_t>(position - 1)) != 1 || before != '\n')) {
-      return false;
+      // After a last line read without its newline (follow mode, k17b): the file ends there, or
+      // that newline came since.
+      char at = '\n';
+      if (!follow_ ||
+          (st.st_size > position && (::pread(fd_, &at, 1, static_cast<off_t>(position)) != 1 ||
+                                     (at != '\n' && at != '\r')))) {
+        return false;
+      }
     }
     if (::lseek(fd_, static_cast<off_t>(position), SEEK_SET) < 0) return false;
     offset_ = static_cast<off_t>(position);
@@ -274,6 +293,25 @@ class FileSource final : public MessageSource {
     reader_.Reset(fd_);
     framer_.Reset();
     long_line_ = LongLine::kNone;
+  }
+
+  // At the end of a followed file whose last line has no newline yet (reader_.pending()): true
+  // once the file has stayed the same size for kUnterminatedWait since it was first seen so.
+  bool UnterminatedLineDue() {
+    if (reader_.pending() == 0) {
+      unterminated_since_ = {};
+      return false;
+    }
+    struct stat st {};
+    if (fstat(fd_, &st) != 0) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (unterminated_since_ == std::chrono::steady_clock::time_point{} ||
+        st.st_size != unterminated_size_) {
+      unterminated_since_ = now;
+      unterminated_size_ = st.st_size;
+      return false;
+    }
+    return now - unterminated_since_ >= kUnterminatedWait;
   }
 
   // At the end of the file: true when it moved on to a replaced or truncated file (read again
@@ -343,6 +381,11 @@ class FileSource final : public MessageSource {
   off_t offset_ = 0;       // after the last whole line read
   off_t line_start_ = 0;   // where the last line read starts
   off_t value_start_ = 0;  // where the line that opened the framer's value starts
+  // Follow mode: how long a last line without newline waits (the file unchanged) before it is
+  // read as a record, and since when / at which size it has waited.
+  static constexpr std::chrono::milliseconds kUnterminatedWait{1000};
+  std::chrono::steady_clock::time_point unterminated_since_{};
+  off_t unterminated_size_ = 0;
 };
 
 }  // namespace

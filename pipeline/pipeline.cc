@@ -85,6 +85,9 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
   shard_held_ns_ = std::make_unique<std::atomic<int64_t>[]>(shards_);
   shard_cut_epoch_ = std::make_unique<std::atomic<uint64_t>[]>(shards_);
   shard_snapshot_.assign(shards_, 0);
+  final_snapshot_.assign(shards_, 0);
+  snapshot_out_ = std::make_unique<std::atomic<uint8_t>[]>(shards_);
+  checkpoints_ = checkpoints;
   shard_wake_ = std::make_unique<EventCount[]>(shards_);
   sources_by_parser_.resize(parsers_);
   source_ids_by_parser_.resize(parsers_);
@@ -252,12 +255,20 @@ void Pipeline::EncodeCut(std::vector<CheckpointShardWriter>& writers, bool ok) {
     if (shard_snapshot_[s] == 0) continue;
     shard_snapshot_[s] = 0;
     if (ok) consumers_[s]->EncodeSnapshot(writers[s]);
+    snapshot_out_[s].store(0, std::memory_order_release);
   }
 }
 
 void Pipeline::SaveStopped(std::vector<CheckpointShardWriter>& writers,
                            std::vector<int64_t>* positions) {
-  for (uint32_t s = 0; s < shards_; ++s) consumers_[s]->SaveState(writers[s]);
+  for (uint32_t s = 0; s < shards_; ++s) {
+    if (final_snapshot_[s] != 0) {  // the input ended: the state before it settled
+      final_snapshot_[s] = 0;
+      consumers_[s]->EncodeSnapshot(writers[s]);
+    } else {
+      consumers_[s]->SaveState(writers[s]);
+    }
+  }
   for (const ClockInputRecord& r : final_clocks_) {
     writers[0].Add(kCheckpointClockInputTag, CheckpointRoute::kByOrigin, r.tenant,
                    EncodeClockInput(r));
@@ -468,6 +479,14 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   RawMessage raw;
   const PipelineSettings& settings = config_->pipeline;
   EmitState st(settings, lateness_us_, source_count_);
+  // The newest times this thread's clock sources had read per tenant before the restart (the
+  // checkpoint's clock inputs): the future-skew check goes on from them (k17c).
+  for (const ClockInputRecord& r : restored_clocks_) {
+    if (r.source < clock_owner_.size() && std::find(source_ids.begin(), source_ids.end(),
+                                                    clock_owner_[r.source]) != source_ids.end()) {
+      st.marks.RestoreNewest(r.source, r.tenant, r.newest);
+    }
+  }
   // The listings of this thread's sources that went on at the restored checkpoint, with the marks
   // they held (a clock source still of its source: the same config's).
   for (const HeldMarkRecord& r : restored_held_) {

@@ -359,6 +359,15 @@ class Pipeline {
   // Per shard, written before it publishes shard_cut_epoch_: its consumer took a snapshot at the
   // cut (EventConsumer::SnapshotState), which Cut() encodes once the shards resumed.
   std::vector<uint8_t> shard_snapshot_;
+  // Per shard, written before it finishes (finished_shards_): with checkpoints, a shard whose
+  // input ended took a snapshot just before it settled (EventConsumer::SnapshotState), which
+  // SaveStopped encodes: the final checkpoint of a `run` whose files ended holds the state as of
+  // the input read, pending verdicts pending, so a rerun on more input goes on as one run (k17a).
+  std::vector<uint8_t> final_snapshot_;
+  // Per shard: 1 from its cut snapshot until EncodeCut is done with it (release): the snapshot at
+  // the end of the input overwrites the same copy, so it waits for that.
+  std::unique_ptr<std::atomic<uint8_t>[]> snapshot_out_;
+  bool checkpoints_ = false;
   std::unique_ptr<std::atomic<uint64_t>[]> shard_cut_epoch_;  // kShardFinished once it returned
   static constexpr uint64_t kShardFinished = UINT64_MAX;
   // Per source: where its parse thread stopped (written before its done), and at its latest

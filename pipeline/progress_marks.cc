@@ -53,6 +53,20 @@ void ProgressMarks::RestoreHeld(uint32_t source, uint64_t tenant_hash, EventTime
   }
 }
 
+void ProgressMarks::RestoreNewest(uint32_t source, uint64_t tenant_hash, EventTime newest) {
+  if (tenant_hash == 0) {
+    Input& input = inputs_[source];
+    input.newest = std::max(input.newest, newest);
+    input.sent = std::max(input.sent, newest);
+    return;
+  }
+  const uint64_t key = HashCombine(tenant_hash, source + 1u);
+  Entry& entry =
+      entries_.try_emplace(key, Entry{tenant_hash, source, newest, newest, false}).first->second;
+  entry.newest = std::max(entry.newest, newest);
+  entry.sent = std::max(entry.sent, newest);
+}
+
 void ProgressMarks::Queue(Entry& entry, bool flush) {
   entry.touched = false;
   if (entry.newest <= entry.sent) return;

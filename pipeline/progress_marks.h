@@ -105,6 +105,13 @@ class ProgressMarks {
   // A held mark restored from a checkpoint (ForEachHeld before the restart): the tenant's newest
   // time on `source`, not yet sent, moved (the listing's end sends it).
   void RestoreHeld(uint32_t source, uint64_t tenant_hash, EventTime newest);
+  // A clock input restored from a checkpoint (ClockInputRecord): `tenant_hash`'s newest time on
+  // `source` before the restart, already sent (the shards restore it into their clocks
+  // themselves). The basis max_future_skew judges the tenant's next records by, as one
+  // uninterrupted run would (k17c: a restart started it empty, judging by the wall clock).
+  // Tenant 0: the input's own clock (a state partition's input marks, AdmitInput). Before any
+  // RestoreHeld of the same input (a held mark stays unsent).
+  void RestoreNewest(uint32_t source, uint64_t tenant_hash, EventTime newest);
 
   // At the end of a source whose clock sources are [first, first + count): sends every mark of
   // those (as a flush does) and none of the others' (another input's listing holds them).

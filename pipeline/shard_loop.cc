@@ -1,6 +1,8 @@
 // Pipeline's shard side: the shard threads, the sources' progress they read, and each tenant's
 // event-time clock (pipeline/tenant_clocks.h) fed by the progress marks in their queues.
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "pipeline/clock.h"
 #include "pipeline/pipeline.h"
@@ -108,6 +110,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
     // queues was blocked for it (or the copy's start).
     auto take_cut = [&](uint64_t cut, int64_t held_since) {
       if (consumer.SnapshotState()) {
+        snapshot_out_[shard].store(1, std::memory_order_relaxed);
         shard_snapshot_[shard] = 1;
       } else {
         consumer.SaveState((*cut_writers_)[shard]);
@@ -192,8 +195,19 @@ void Pipeline::ShardLoop(uint32_t shard) {
       for (uint32_t p = 0; p < parsers_; ++p) empty = empty && Queue(p, shard).empty();
       if (empty) {
         // The input is over: every tenant's verdicts are settled as of its own newest event
-        // (unless stopping for a checkpoint, which keeps them pending).
+        // (unless stopping for a checkpoint, which keeps them pending). With checkpoints, the
+        // state before settling is kept for the final checkpoint (SaveStopped, k17a).
         if (settle_on_stop_.load(std::memory_order_acquire)) {
+          if (checkpoints_) {
+            // A cut's copy not yet encoded (the control thread is at it) is not overwritten.
+            while (snapshot_out_[shard].load(std::memory_order_acquire) != 0) {
+              std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+            final_snapshot_[shard] = consumer.SnapshotState() ? 1 : 0;
+            if (shard == 0) {
+              save_clocks([&](const ClockInputRecord& r) { final_clocks_.push_back(r); });
+            }
+          }
           clocks.Final(moved);
           consumer.OnFinish(kMinTime);
         } else if (shard == 0) {

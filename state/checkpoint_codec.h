@@ -78,7 +78,8 @@ static_assert(kRuleCount >= kCheckpointRuleIds);
 // format 1 but repacked AccountState's flags to make room for its tenant index; format 3 appended
 // the held roles to PrivilegedState; format 4 keeps a time per held role's eligible and active
 // hold, and the roles seen removed; format 5 appends the role of each pending activation and kept
-// activation end, PRIV-EL-08's; format 6 adds records only: see kStateLayoutV5).
+// activation end, PRIV-EL-08's; format 6 adds records only: see kStateLayoutV5; format 7 too:
+// kStateLayoutV6).
 inline constexpr uint32_t kStateLayout = static_cast<uint32_t>(Mix64(HashCombine(
     HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
                 HashCombine(sizeof(Timer), kAlertStoredBytes * 131 + kCheckpointRuleIds)),
@@ -117,10 +118,19 @@ inline constexpr uint32_t kStateLayoutV4 = 1765622770u;
 // times).
 inline constexpr uint32_t kStateLayoutV5 = 2113942076u;
 
+// Format 6 (the committed fixture tests/data/checkpoint/v6): its layout hash, frozen. Format 7
+// keeps its structs and adds a record (PRIV-OP-01's watches, kCheckpointSilenceTag).
+inline constexpr uint32_t kStateLayoutV6 = 1381072210u;
+
 // The layout hash this build accepts for each format it reads (index = format; 0: none).
-inline constexpr std::array<uint32_t, kCheckpointFormat + 1> kStateLayouts = {
-    0,           kStateLayoutV1, kStateLayoutV2, kStateLayoutV3, kStateLayoutV4, kStateLayoutV5,
-    kStateLayout};
+inline constexpr std::array<uint32_t, kCheckpointFormat + 1> kStateLayouts = {0,
+                                                                              kStateLayoutV1,
+                                                                              kStateLayoutV2,
+                                                                              kStateLayoutV3,
+                                                                              kStateLayoutV4,
+                                                                              kStateLayoutV5,
+                                                                              kStateLayoutV6,
+                                                                              kStateLayout};
 
 template <class T>
 void PutRaw(std::string& out, const T& v) {

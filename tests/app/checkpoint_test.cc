@@ -40,6 +40,7 @@ const std::string kFixtureV3Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data
 const std::string kFixtureV4Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v4";
 const std::string kFixtureV5Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v5";
 const std::string kFixtureV6Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v6";
+const std::string kFixtureV7Dir = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/checkpoint/v7";
 
 std::string SmallCheckpoint(uint64_t marker) {
   CheckpointShardWriter w(0);
@@ -150,19 +151,20 @@ TEST(CheckpointStore, ATruncatedOrBitFlippedNewestFallsBackToThePreviousOne) {
   CheckpointStore other(dir + "/other");
   ASSERT_EQ(other.Write(SmallCheckpoint(9)), "");
   notes.clear();
-  const std::array<uint32_t, 7> others = {0,
+  const std::array<uint32_t, 8> others = {0,
                                           kStateLayoutV1,
                                           kStateLayoutV2,
                                           kStateLayoutV3,
                                           kStateLayoutV4,
                                           kStateLayoutV5,
+                                          kStateLayoutV6,
                                           kStateLayout + 1};
   EXPECT_EQ(other.LoadLatest(others, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_EQ(notes.size(), 1u);
   // The refusal names the file's format and layout and the ones this build reads and writes.
-  EXPECT_NE(notes[0].find("format 6 with state layout " + std::to_string(kStateLayout) +
-                          " of another build: this build reads format 6 with layout " +
+  EXPECT_NE(notes[0].find("format 7 with state layout " + std::to_string(kStateLayout) +
+                          " of another build: this build reads format 7 with layout " +
                           std::to_string(kStateLayout + 1)),
             std::string::npos)
       << notes[0];
@@ -185,7 +187,7 @@ TEST(CheckpointStore, RefusesAnUnknownFutureFormatWithAClearMessage) {
   EXPECT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].find("format 7 is newer than the formats 1 to 6 this build reads"),
+  EXPECT_NE(notes[0].find("format 8 is newer than the formats 1 to 7 this build reads"),
             std::string::npos)
       << notes[0];
   // Format 0 was never written: refused the same way, not read as format 1.
@@ -195,7 +197,7 @@ TEST(CheckpointStore, RefusesAnUnknownFutureFormatWithAClearMessage) {
   EXPECT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_FALSE(notes.empty());
-  EXPECT_NE(notes[0].find("format 0 is not one of the formats 1 to 6"), std::string::npos)
+  EXPECT_NE(notes[0].find("format 0 is not one of the formats 1 to 7"), std::string::npos)
       << notes[0];
 }
 
@@ -538,6 +540,49 @@ TEST(CheckpointFixture, FormatSixFixtureStillRestoresIntoAnyShardCount) {
       }
     }));
   }
+  std::vector<const CheckpointShardWriter*> parts;
+  for (const auto& w : same) parts.push_back(&w);
+  EXPECT_EQ(EncodeCheckpoint(cp.header, parts).size() + pipeline_records, bytes.size());
+}
+
+// Format 7 keeps format 6's structs and adds the control thread's records (PRIV-OP-01's
+// watches): restored as saved, and saved again to the same bytes but for the pipeline's and
+// the control thread's.
+TEST(CheckpointFixture, FormatSevenFixtureStillRestoresIntoAnyShardCount) {
+  CheckpointStore store(kFixtureV7Dir);
+  std::string bytes, path;
+  DecodedCheckpoint cp;
+  std::vector<std::string> notes;
+  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
+            CheckpointStore::Found::kLoaded)
+      << (notes.empty() ? "" : notes[0])
+      << "\nA change of the state layout needs a migration of format-7 files (DESIGN.md 10)";
+  EXPECT_EQ(cp.header.format, 7u);
+  std::string error;
+  std::vector<CheckpointShardWriter> same, more;
+  RestoreCounts counts;
+  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &counts);
+  EXPECT_EQ(error, "");
+  EXPECT_GT(at_origin, 50u);
+  EXPECT_GT(counts.with_privileged_state, 0u);
+  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
+  EXPECT_EQ(error, "");
+  std::size_t pipeline_records = 0, silences = 0;
+  for (auto part : cp.partitions) {
+    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
+      if (r.tag == kCheckpointClockInputTag || r.tag == kCheckpointHeldMarkTag ||
+          r.tag == kCheckpointSilenceTag) {
+        pipeline_records += 16 + r.payload.size();
+      }
+      if (r.tag == kCheckpointSilenceTag) {
+        SilenceRecord watch;
+        EXPECT_TRUE(DecodeSilence(r, &watch));
+        EXPECT_FALSE(watch.tenant_id.empty());
+        ++silences;
+      }
+    }));
+  }
+  EXPECT_GT(silences, 0u);  // PRIV-OP-01's watch of each tenant (k17d)
   std::vector<const CheckpointShardWriter*> parts;
   for (const auto& w : same) parts.push_back(&w);
   EXPECT_EQ(EncodeCheckpoint(cp.header, parts).size() + pipeline_records, bytes.size());

@@ -9,6 +9,7 @@
 
 #include "app/tenant_silence.h"
 #include "config/loader.h"
+#include "core/checkpoint_format.h"
 #include "core/hash.h"
 
 namespace privmon {
@@ -114,6 +115,60 @@ TEST_F(SilencePoll, ALearnedLimitKeepsASmallTenantsQuietNightsFromStorming) {
   ASSERT_EQ(alerted.size(), 1u);
   EXPECT_GE(limits_.back(), 2 * (8 * 3600));
   EXPECT_LE(limits_.back(), 2 * (8 * 3600 + 600));
+}
+
+// k17d: the watches go through a checkpoint (Save, its records decoded, Restore into the next
+// life's TenantSilence, whose counters start empty): a silence already alerted is not raised
+// again, one under way alerts when it would have without the restart, with the same id, and the
+// learned gaps come back (a tenant no config lists included).
+TEST_F(SilencePoll, WatchesSurviveACheckpointAndRestore) {
+  Load(std::string("pipeline: {tenant_silence_alert: 1h}\ntenants:\n") + "  \"" +
+       std::string(kSmall) + "\": {name: Small, silence_learn: 2}\n");
+  Events(kBusy, 5, 0);  // not configured
+  Events(kSmall, 5, 0);
+  EXPECT_TRUE(Poll(1).empty());
+  Events(kSmall, 1, 5 * kMin);
+  EXPECT_TRUE(Poll(5 * kMin).empty());
+  Events(kSmall, 1, 55 * kMin);  // a learned gap of 50 min: Small's limit is 100 min now
+  EXPECT_TRUE(Poll(55 * kMin).empty());
+  EXPECT_EQ(Poll(61 * kMin), std::vector<std::string>{std::string(kBusy)});
+  CheckpointShardWriter out(0);
+  silence_.Save(out, 55 * kMin);
+  std::vector<SilenceRecord> saved;
+  for (const std::string& part : out.partitions()) {
+    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
+      EXPECT_EQ(r.tag, kCheckpointSilenceTag);
+      SilenceRecord s;
+      EXPECT_TRUE(DecodeSilence(r, &s));
+      saved.push_back(s);
+    }));
+  }
+  ASSERT_EQ(saved.size(), 2u);
+  PipelineStats stats{1, 1, 16};  // the next life's counters: nothing seen yet
+  SpscQueue<Alert> queue{64};
+  TenantSilence next(stats, queue, 100 * kHourUs);
+  next.Restore(saved);
+  std::vector<uint64_t> ids;
+  auto poll = [&](int64_t now) {
+    next.Poll(*config_, now);
+    std::vector<std::string> got;
+    for (Alert a; queue.pop(a);) {
+      got.emplace_back(a.tenant_id.view());
+      ids.push_back(a.alert_id);
+    }
+    return got;
+  };
+  EXPECT_TRUE(poll(100 * kMin).empty());  // Busy's silence was alerted: not again
+  EXPECT_TRUE(poll(130 * kMin).empty());  // Small: 75 min of its learned 100 (the floor is 1 h)
+  EXPECT_EQ(poll(156 * kMin), std::vector<std::string>{std::string(kSmall)});
+  // The id of the same alert in the life that went on without a restart.
+  EXPECT_TRUE(Poll(130 * kMin).empty());
+  silence_.Poll(*config_, 156 * kMin);
+  Alert same;
+  ASSERT_TRUE(queue_.pop(same));
+  EXPECT_EQ(same.tenant_id.view(), kSmall);
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids[0], same.alert_id);
 }
 
 }  // namespace

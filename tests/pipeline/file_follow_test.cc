@@ -195,6 +195,38 @@ TEST(FileFollow, AnOversizedLineWrittenInPiecesArrivesCutOnceAndResumesAfterIt) 
   EXPECT_EQ(ReadMessages(*again, 1), (std::vector<std::string>{"{\"c\":3}"}));
 }
 
+// A last record written without a newline (an exporter that ends its file so, a copy of one
+// case) was never read while followed: it waited for a newline that never comes. Once the file
+// has stayed unchanged for about a second it is read as a record; the newline written after it
+// later is no second record, and a checkpoint's position after it resumes there (k17b).
+TEST(FileFollow, ALastLineWithoutNewlineIsReadOnceTheFileStaysUnchanged) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, "{\"a\":1}\n{\"a\":2}");
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  int64_t position = -1;
+  {
+    auto source = OpenSource(s, zmq);
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":1}", "{\"a\":2}"}));
+    // Not before the file stayed unchanged for a while (a writer mid-line gets its time).
+    EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(900));
+    position = source->Position();
+    EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path)));
+    Append(path, "\n{\"a\":3}\n");  // the newline after all, then the next record
+    EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":3}"}));
+    ExpectIdle(*source);
+  }
+  auto again = OpenSource(s, zmq);  // resumed where the line without newline ended
+  ASSERT_TRUE(again->Resume(position));
+  EXPECT_EQ(ReadMessages(*again, 1), (std::vector<std::string>{"{\"a\":3}"}));
+}
+
 TEST(FileFollow, WithoutFollowTheSourceEndsAtTheEndOfTheFile) {
   const std::string dir = TempDir("follow");
   TempDirCleanup cleanup(dir);
