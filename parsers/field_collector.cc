@@ -69,20 +69,48 @@ enum class Key : uint8_t {
   kUserId,
   kUserPrincipalName,
   kUserType,
+  // Names that are no column of a sign-in or audit row, read by what they are where they are:
+  // in the perfect hash too, so that a key that is none of these nor a column costs one lookup
+  // rather than a string compare per rare name (RareKeyField).
+  kAdditionalDetails,
+  kLegacyTarget,        // the 2018 audit schema's target in `properties`
+  kIdentityType,        // the 2018 audit schema's initiator kind, in `properties`
+  kAuditEventCategory,  // the 2018 audit schema's category, in `properties`
+  kAuthorization,       // an Azure Activity record's RBAC action
+  kSplunkRaw,           // "_raw": a Splunk event exported alone
+  kEsSource,            // "_source": an Elasticsearch hit's document
+  kEcs,                 // an ECS document's "ecs"
+  kEcsEvent,            // an ECS document's "event"
+  kHiddenResourceId,    // Log Analytics' hidden "_ResourceId"
+  // The OtherLogMember bits (record_fields.h): a key another log's record carries.
+  kDirectoryObjectMember,
+  kNetworkAccessMember,
+  kRiskDetectionMember,
+  kProvisioningMember,
+  kRiskyPrincipalMember,
 };
+constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 
 // Record keys, lower-cased and sorted: Graph/diag camelCase and LA PascalCase spell the same
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
-constexpr std::array<std::pair<std::string_view, Key>, 58> kRecordKeys = {{
+// The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
+constexpr std::array<std::pair<std::string_view, Key>, 90> kRecordKeys = {{
+    {"_raw", Key::kSplunkRaw},
+    {"_resourceid", Key::kHiddenResourceId},
+    {"_source", Key::kEsSource},
     {"aadtenantid", Key::kAadTenantId},
     {"account", Key::kAccount},
     {"activitydatetime", Key::kActivityDateTime},
     {"activitydisplayname", Key::kActivityDisplayName},
     {"activitystatus", Key::kActivityStatus},
     {"activitystatusvalue", Key::kActivityStatus},
+    {"additionaldetails", Key::kAdditionalDetails},
     {"appid", Key::kAppId},
+    {"auditeventcategory", Key::kAuditEventCategory},
     {"authenticationdetails", Key::kAuthenticationDetails},
+    {"authorization", Key::kAuthorization},
+    {"businessphones", Key::kDirectoryObjectMember},
     {"caller", Key::kCaller},
     {"calleripaddress", Key::kCallerIpAddress},
     {"category", Key::kCategory},
@@ -96,41 +124,66 @@ constexpr std::array<std::pair<std::string_view, Key>, 58> kRecordKeys = {{
     {"conditionalaccessstatus", Key::kConditionalAccessStatus},
     {"correlationid", Key::kCorrelationId},
     {"createddatetime", Key::kCreatedDateTime},
+    {"destinationfqdn", Key::kNetworkAccessMember},
+    {"detecteddatetime", Key::kRiskDetectionMember},
     {"devicedetail", Key::kDeviceDetail},
+    {"ecs", Key::kEcs},
+    {"event", Key::kEcsEvent},
     {"eventid", Key::kEventId},
     {"eventtimestamp", Key::kEventTimestamp},
+    {"givenname", Key::kDirectoryObjectMember},
+    {"grouptypes", Key::kDirectoryObjectMember},
     {"hierarchy", Key::kHierarchy},
     {"hometenantid", Key::kHomeTenantId},
     {"id", Key::kId},
     {"identity", Key::kIdentity},
+    {"identitytype", Key::kIdentityType},
     {"initiatedby", Key::kInitiatedBy},
     {"ipaddress", Key::kIpAddress},
     {"isadmin", Key::kIsAdmin},
     {"isinteractive", Key::kIsInteractive},
     {"ismfaregistered", Key::kIsMfaRegistered},
+    {"jobtitle", Key::kDirectoryObjectMember},
     {"lastupdateddatetime", Key::kLastUpdatedDateTime},
     {"location", Key::kLocation},
     {"locationdetails", Key::kLocationDetails},
     {"loggedbyservice", Key::kLoggedByService},
+    {"mailenabled", Key::kDirectoryObjectMember},
+    {"mailnickname", Key::kDirectoryObjectMember},
+    {"mobilephone", Key::kDirectoryObjectMember},
+    {"officelocation", Key::kDirectoryObjectMember},
     {"operationname", Key::kOperationName},
     {"operationnamevalue", Key::kOperationNameValue},
+    {"preferredlanguage", Key::kDirectoryObjectMember},
     {"properties", Key::kProperties},
+    {"provisioningaction", Key::kProvisioningMember},
+    {"provisioningstatusinfo", Key::kProvisioningMember},
+    {"provisioningsteps", Key::kProvisioningMember},
     {"resourceid", Key::kResourceId},
     {"resourcetenantid", Key::kResourceTenantId},
     {"result", Key::kResult},
     {"resultreason", Key::kResultReason},
     {"resulttype", Key::kResultType},
+    {"riskeventtype", Key::kRiskDetectionMember},
+    {"risklastupdateddatetime", Key::kRiskyPrincipalMember},
     {"risklevelaggregated", Key::kRiskLevelAggregated},
     {"risklevelduringsignin", Key::kRiskLevelDuringSignIn},
     {"riskstate", Key::kRiskState},
+    {"securityenabled", Key::kDirectoryObjectMember},
     {"serviceprincipalid", Key::kServicePrincipalId},
     {"signineventtypes", Key::kSignInEventTypes},
     {"status", Key::kStatus},
     {"subjectusername", Key::kSubjectUserName},
+    {"surname", Key::kDirectoryObjectMember},
+    {"targetresourcename", Key::kLegacyTarget},
     {"targetresources", Key::kTargetResources},
+    {"targetresourcetype", Key::kLegacyTarget},
+    {"targetupdatedproperties", Key::kLegacyTarget},
     {"tenantid", Key::kTenantId},
     {"time", Key::kTime},
     {"timegenerated", Key::kTimeGenerated},
+    {"traffictype", Key::kNetworkAccessMember},
+    {"transactionid", Key::kNetworkAccessMember},
     {"type", Key::kType},
     {"userid", Key::kUserId},
     {"userprincipalname", Key::kUserPrincipalName},
@@ -142,10 +195,10 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 
 // Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
 // shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 8 bits.
-// The multiplier was searched so that the 58 names above land in distinct slots (asserted below);
+// The multiplier was searched so that the 90 names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
-constexpr int kKeyHashBits = 8;
-constexpr uint64_t kKeyHashMultiplier = 0x6ab03eaa278eba6dull;
+constexpr int kKeyHashBits = 9;
+constexpr uint64_t kKeyHashMultiplier = 0xe9bb466a28738583ull;
 
 constexpr uint64_t KeyHash(std::string_view key) {
   const std::size_t n = key.size();
@@ -166,6 +219,7 @@ constexpr uint64_t KeyHash(std::string_view key) {
 }
 
 // Slot -> 1 + index into kRecordKeys, 0 = empty.
+static_assert(kRecordKeys.size() < 255);
 constexpr std::array<uint8_t, 1u << kKeyHashBits> kKeySlots = [] {
   std::array<uint8_t, 1u << kKeyHashBits> slots{};
   for (std::size_t i = 0; i < kRecordKeys.size(); ++i) {
@@ -228,7 +282,8 @@ inline uint64_t KeyWord(const char* p) {
   return w;
 }
 
-Key LookupExactRecordKey(std::string_view key) {
+// Inlined into its two callers: one call per JSON key of a record, ~80 a record.
+[[gnu::always_inline]] inline Key LookupExactRecordKey(std::string_view key) {
   const uint8_t slot = kKeySlots[KeyHash(key)];
   if (slot == 0) return Key::kUnknown;
   const auto& [name, id] = kRecordKeys[slot - 1];
@@ -248,83 +303,86 @@ Key LookupExactRecordKey(std::string_view key) {
   return id;
 }
 
+// A member name of a nested object (status, deviceDetail, a target, ...) compared as a record key
+// is (LookupExactRecordKey): in at most three 8-byte loads, its case ignored as EqualsIgnoreCase
+// ignores it (A-Z only). Made at compile time from a name of at most 24 bytes.
+struct MemberName {
+  std::size_t size = 0;
+  uint64_t name[3] = {0, 0, 0};             // lower case
+  uint64_t fold[3] = {0, 0, 0};             // 0x20 where the name has a letter
+  consteval MemberName(const char* text) {  // NOLINT(google-explicit-constructor): a literal
+    std::string_view s(text);
+    if (s.size() > 24) throw "MemberName: longer than 24 bytes (use EqualsIgnoreCase)";
+    size = s.size();
+    std::size_t at[3] = {0, 0, 0};
+    if (size >= 8) {
+      at[1] = size > 16 ? 8 : 0;
+      at[2] = size - 8;
+    }
+    for (int w = 0; w < 3; ++w) {
+      for (std::size_t i = 0; i < 8 && at[w] + i < size; ++i) {
+        char c = s[at[w] + i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
+        name[w] |= uint64_t{static_cast<unsigned char>(c)} << (8 * i);
+        if (c >= 'a' && c <= 'z') fold[w] |= uint64_t{0x20} << (8 * i);
+      }
+    }
+  }
+};
+
+[[gnu::always_inline]] inline bool IsMember(std::string_view key, const MemberName& m) {
+  const std::size_t n = key.size();
+  if (n != m.size) return false;
+  const char* p = key.data();
+  if (n >= 8) {
+    return (((KeyWord(p) | m.fold[0]) ^ m.name[0]) |
+            ((KeyWord(p + (n > 16 ? 8 : 0)) | m.fold[1]) ^ m.name[1]) |
+            ((KeyWord(p + n - 8) | m.fold[2]) ^ m.name[2])) == 0;
+  }
+  uint64_t w = 0;
+  for (std::size_t i = 0; i < n; ++i) w |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  return (w | m.fold[0]) == m.name[0];
+}
+
 // A Log Analytics portal export (CSV, then JSON) names its columns as the portal shows them:
 // "TimeGenerated [UTC]", "CreatedDateTime [UTC]", and each dynamic column twice, "Status_dynamic"
 // and "Status_string" (one of them empty). These are the table's columns: read as such. Only keys
-// that are no column otherwise pay for the second look.
-Key LookupRecordKey(std::string_view key) {
+// that are no column otherwise pay for the second look. A rare name (kFirstRareKey on) is a name
+// only as itself, not with a portal's suffix.
+[[gnu::always_inline]] inline Key ColumnOnly(Key k) {
+  return k < kFirstRareKey ? k : Key::kUnknown;
+}
+
+[[gnu::always_inline]] inline Key LookupRecordKey(std::string_view key) {
   const Key k = LookupExactRecordKey(key);
-  if (k != Key::kUnknown || key.size() < 7) return k;
+  if (k != Key::kUnknown || key.size() < 7) {
+    // Log Analytics' hidden column "_ResourceId" ("/tenants/<id>/providers/microsoft.aadiam" in
+    // the Entra tables): a KQL projection or export that keeps it may drop AADTenantId and
+    // ResourceId.
+    return k == Key::kHiddenResourceId ? Key::kResourceId : k;
+  }
   switch (key.back()) {  // one byte decides for most keys
     case ']':
       if (EndsWithIgnoreCase(key, " [UTC]")) {
-        return LookupExactRecordKey(key.substr(0, key.size() - 6));
+        return ColumnOnly(LookupExactRecordKey(key.substr(0, key.size() - 6)));
       }
       break;
     case 'c':
     case 'C':
       if (EndsWithIgnoreCase(key, "_dynamic")) {
-        return LookupExactRecordKey(key.substr(0, key.size() - 8));
+        return ColumnOnly(LookupExactRecordKey(key.substr(0, key.size() - 8)));
       }
       break;
     case 'g':
     case 'G':
       if (EndsWithIgnoreCase(key, "_string")) {
-        return LookupExactRecordKey(key.substr(0, key.size() - 7));
+        return ColumnOnly(LookupExactRecordKey(key.substr(0, key.size() - 7)));
       }
       break;
     default:
       break;
   }
-  // Log Analytics' hidden column "_ResourceId" ("/tenants/<id>/providers/microsoft.aadiam" in the
-  // Entra tables): a KQL projection or export that keeps it may drop AADTenantId and ResourceId.
-  if (EqualsIgnoreCase(key, "_ResourceId")) return Key::kResourceId;
   return Key::kUnknown;
-}
-
-// The OtherLogMember bit of a record key (record_fields.h), 0 for any other key: a switch on the
-// length first, as most keys are of none of these lengths.
-uint8_t OtherLogMemberOf(std::string_view key) {
-  switch (key.size()) {
-    case 7:
-      return EqualsIgnoreCase(key, "surname") ? kDirectoryObjectMember : 0;
-    case 8:
-      return EqualsIgnoreCase(key, "jobTitle") ? kDirectoryObjectMember : 0;
-    case 9:
-      return EqualsIgnoreCase(key, "givenName") ? kDirectoryObjectMember : 0;
-    case 10:
-      return EqualsIgnoreCase(key, "groupTypes") ? kDirectoryObjectMember : 0;
-    case 11:
-      if (EqualsIgnoreCase(key, "trafficType")) return kNetworkAccessMember;
-      return EqualsIgnoreCase(key, "mobilePhone") || EqualsIgnoreCase(key, "mailEnabled")
-                 ? kDirectoryObjectMember
-                 : 0;
-    case 12:
-      return EqualsIgnoreCase(key, "mailNickname") ? kDirectoryObjectMember : 0;
-    case 13:
-      if (EqualsIgnoreCase(key, "riskEventType")) return kRiskDetectionMember;
-      return EqualsIgnoreCase(key, "transactionId") ? kNetworkAccessMember : 0;
-    case 14:
-      return EqualsIgnoreCase(key, "businessPhones") || EqualsIgnoreCase(key, "officeLocation")
-                 ? kDirectoryObjectMember
-                 : 0;
-    case 15:
-      if (EqualsIgnoreCase(key, "destinationFQDN")) return kNetworkAccessMember;
-      return EqualsIgnoreCase(key, "securityEnabled") ? kDirectoryObjectMember : 0;
-    case 16:
-      return EqualsIgnoreCase(key, "detectedDateTime") ? kRiskDetectionMember : 0;
-    case 17:
-      if (EqualsIgnoreCase(key, "provisioningSteps")) return kProvisioningMember;
-      return EqualsIgnoreCase(key, "preferredLanguage") ? kDirectoryObjectMember : 0;
-    case 18:
-      return EqualsIgnoreCase(key, "provisioningAction") ? kProvisioningMember : 0;
-    case 22:
-      return EqualsIgnoreCase(key, "provisioningStatusInfo") ? kProvisioningMember : 0;
-    case 23:
-      return EqualsIgnoreCase(key, "riskLastUpdatedDateTime") ? kRiskyPrincipalMember : 0;
-    default:
-      return 0;
-  }
 }
 
 // A user reporting an MFA prompt it did not start: the fraud alert's result details ("MFA denied;
@@ -523,7 +581,7 @@ void FieldCollector::TextOrValueObject(dom::element v, std::string_view& out, Re
                                        std::string_view detail) {
   if (!v.is_object()) return ScalarText(v, out, fields, detail);
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (EqualsIgnoreCase(key, "value")) Text(child, out);
+    if (IsMember(key, "value")) Text(child, out);
   });
 }
 
@@ -531,60 +589,6 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
                            RecordFields& out) {
   switch (LookupRecordKey(key)) {
     case Key::kUnknown:
-      // An audit record's additionalDetails (object array, or JSON text in Log Analytics): not a
-      // key of the perfect hash, so matched here, after the cheap length test.
-      if (key.size() == 17 && EqualsIgnoreCase(key, "additionalDetails")) {
-        return Dynamic(JsonTextFields::kAdditionalDetails, v, out,
-                       &FieldCollector::AdditionalDetails);
-      }
-      // The 2018 audit schema's members of `properties` (Microsoft's "legacy" Audit records):
-      // its target (read by Properties), its initiator's kind and its audit category.
-      if (in_properties && key.size() >= 12 && key.size() <= 23) [[unlikely]] {
-        if (EqualsIgnoreCase(key, "targetResourceName") ||
-            EqualsIgnoreCase(key, "targetResourceType") ||
-            EqualsIgnoreCase(key, "targetUpdatedProperties")) {
-          out.legacy_audit = true;
-        } else if (EqualsIgnoreCase(key, "identityType")) {
-          ScalarText(v, out.legacy_identity_type, out, "identityType is not text");
-        } else if (EqualsIgnoreCase(key, "auditEventCategory")) {
-          if (out.props_category.empty()) Text(v, out.props_category);
-        }
-        return;
-      }
-      // An Azure Activity record's `authorization` (REST, PSEventData's `Authorization`): the RBAC
-      // action the operation was authorised as, the operation's name where Get-AzActivityLog
-      // writes its OperationName as the localized text only.
-      if (!in_properties && key.size() == 13 && EqualsIgnoreCase(key, "authorization")) {
-        return ForEachField(v, [&](std::string_view k, dom::element child) {
-          if (EqualsIgnoreCase(k, "action")) Text(child, out.authorization_action);
-        });
-      }
-      if (!in_properties && key.size() <= 7) [[unlikely]] {
-        // An ECS document's "ecs" ({"version": ..}) and "event" objects (record_fields.h), at the
-        // record's root or in the "_source" of an Elasticsearch hit as elasticdump writes it
-        // ({"_index": .., "_id": .., "_source": {..}}).
-        auto ecs_member = [&](std::string_view k, dom::element child) {
-          if (k.size() == 3 && EqualsIgnoreCase(k, "ecs") && child.is_object()) {
-            out.ecs_document = true;
-          } else if (k.size() == 5 && EqualsIgnoreCase(k, "event")) {
-            ForEachField(child, [&](std::string_view name, dom::element value) {
-              if (EqualsIgnoreCase(name, "original") && value.is_string()) {
-                Text(value, out.ecs_original);
-              }
-            });
-          }
-        };
-        // A Splunk event exported alone ({"_raw": "<the event>", "_time": .., "sourcetype": ..}).
-        if (key.size() == 4 && EqualsIgnoreCase(key, "_raw") && v.is_string()) {
-          Text(v, out.ecs_original);
-          return;
-        }
-        if (key.size() == 7 && EqualsIgnoreCase(key, "_source") && v.is_object()) {
-          ForEachField(v, ecs_member);
-        } else {
-          ecs_member(key, v);
-        }
-      }
       if (!in_properties) {
         // The HTTP Data Collector API's column names: a name and its type's suffix (_s string,
         // _d double, _b boolean, _t date/time, _g GUID). One compare of the last two bytes.
@@ -607,13 +611,75 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
                                    StartsWithIgnoreCase(column, "initiatedBy_") ||
                                    StartsWithIgnoreCase(column, "additionalDetails_")))
             [[unlikely]] {
-          if (SuffixedColumn(column, v, out)) return;
+          SuffixedColumn(column, v, out);
         }
-        // A directory object writes its every property, null or not (Get-MgUser, `az ad user
-        // list`): its null members name it as well.
-        const uint8_t member = OtherLogMemberOf(key);
-        if (!v.is_null() || member == kDirectoryObjectMember) out.other_log_members |= member;
       }
+      return;
+    case Key::kAdditionalDetails:
+      // An audit record's additionalDetails (object array, or JSON text in Log Analytics).
+      return Dynamic(JsonTextFields::kAdditionalDetails, v, out,
+                     &FieldCollector::AdditionalDetails);
+    // The 2018 audit schema's members of `properties` (Microsoft's "legacy" Audit records): its
+    // target (read by Properties), its initiator's kind and its audit category.
+    case Key::kLegacyTarget:
+      if (in_properties) out.legacy_audit = true;
+      return;
+    case Key::kIdentityType:
+      if (in_properties) {
+        ScalarText(v, out.legacy_identity_type, out, "identityType is not text");
+      }
+      return;
+    case Key::kAuditEventCategory:
+      if (in_properties && out.props_category.empty()) Text(v, out.props_category);
+      return;
+    case Key::kAuthorization:
+      // An Azure Activity record's `authorization` (REST, PSEventData's `Authorization`): the RBAC
+      // action the operation was authorised as, the operation's name where Get-AzActivityLog
+      // writes its OperationName as the localized text only.
+      if (in_properties) return;
+      return ForEachField(v, [&](std::string_view k, dom::element child) {
+        if (IsMember(k, "action")) Text(child, out.authorization_action);
+      });
+    // An ECS document's "ecs" ({"version": ..}) and "event" objects (record_fields.h), at the
+    // record's root or in the "_source" of an Elasticsearch hit as elasticdump writes it
+    // ({"_index": .., "_id": .., "_source": {..}}).
+    case Key::kEcs:
+      if (!in_properties && v.is_object()) out.ecs_document = true;
+      return;
+    case Key::kEcsEvent:
+      if (!in_properties) EcsEvent(v, out);
+      return;
+    case Key::kEsSource:
+      if (!in_properties && v.is_object()) {
+        ForEachField(v, [&](std::string_view k, dom::element child) {
+          if (k.size() == 3 && IsMember(k, "ecs") && child.is_object()) {
+            out.ecs_document = true;
+          } else if (k.size() == 5 && IsMember(k, "event")) {
+            EcsEvent(child, out);
+          }
+        });
+      }
+      return;
+    case Key::kSplunkRaw:
+      // A Splunk event exported alone ({"_raw": "<the event>", "_time": .., "sourcetype": ..}).
+      if (!in_properties && v.is_string()) Text(v, out.ecs_original);
+      return;
+    // A directory object writes its every property, null or not (Get-MgUser, `az ad user list`):
+    // its null members name it as well.
+    case Key::kDirectoryObjectMember:
+      if (!in_properties) out.other_log_members |= kDirectoryObjectMember;
+      return;
+    case Key::kNetworkAccessMember:
+      if (!in_properties && !v.is_null()) out.other_log_members |= kNetworkAccessMember;
+      return;
+    case Key::kRiskDetectionMember:
+      if (!in_properties && !v.is_null()) out.other_log_members |= kRiskDetectionMember;
+      return;
+    case Key::kProvisioningMember:
+      if (!in_properties && !v.is_null()) out.other_log_members |= kProvisioningMember;
+      return;
+    case Key::kRiskyPrincipalMember:
+      if (!in_properties && !v.is_null()) out.other_log_members |= kRiskyPrincipalMember;
       return;
     case Key::kAadTenantId:
       return IdText(v, out.aad_tenant_id, out, "AADTenantId is not a string (a tenant id)");
@@ -740,6 +806,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (in_properties) return;
       // An object, or JSON text from a shipper that stringifies nested objects.
       return Dynamic(JsonTextFields::kProperties, v, out, &FieldCollector::Properties);
+    case Key::kHiddenResourceId:  // LookupRecordKey reads it as kResourceId
     case Key::kResourceId:
       // Inside diag sign-in properties, resourceId is the resource app id, not the ARM path.
       if (in_properties) return;
@@ -764,7 +831,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (!in_properties && v.is_object()) [[unlikely]] {
         std::string_view raw;
         ForEachField(v, [&](std::string_view k, dom::element child) {
-          if (k.size() == 4 && EqualsIgnoreCase(k, "_raw")) Text(child, raw);
+          if (k.size() == 4 && IsMember(k, "_raw")) Text(child, raw);
         });
         if (!TrimJsonText(raw).empty()) {
           out.ecs_original = raw;
@@ -833,6 +900,12 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
   }
 }
 
+void FieldCollector::EcsEvent(dom::element v, RecordFields& out) {
+  ForEachField(v, [&](std::string_view name, dom::element value) {
+    if (IsMember(name, "original") && value.is_string()) Text(value, out.ecs_original);
+  });
+}
+
 void FieldCollector::Properties(dom::element v, RecordFields& out) {
   if (v.is_object()) out.has_properties = true;
   ForEachField(v, [&](std::string_view key, dom::element child) {
@@ -851,22 +924,22 @@ void FieldCollector::Status(dom::element v, RecordFields& out) {
 
 void FieldCollector::StatusMember(std::string_view key, dom::element child, RecordFields& out) {
   {
-    if (EqualsIgnoreCase(key, "errorCode")) {
+    if (IsMember(key, "errorCode")) {
       CodeText(child, out.error_code, out,
                "status.errorCode is not an integer or text (the sign-in's outcome)");
-    } else if (EqualsIgnoreCase(key, "value")) {
+    } else if (IsMember(key, "value")) {
       // Azure Activity REST: {"value":"Succeeded",...}; an empty one states nothing.
       std::string_view status;
       ScalarText(child, status, out, "status.value is not text (the operation's outcome)");
       if (!TrimJsonText(status).empty() || out.activity_status.empty())
         out.activity_status = status;
-    } else if (EqualsIgnoreCase(key, "localizedValue")) {
+    } else if (IsMember(key, "localizedValue")) {
       // The wrapper's display text, read where it alone states the status (an export keeping
       // only {"localizedValue": "Failed"}): `value` wins when both are there.
       std::string_view status;
       ScalarText(child, status, out, "status.localizedValue is not text (the outcome)");
       if (TrimJsonText(out.activity_status).empty()) out.activity_status = status;
-    } else if (EqualsIgnoreCase(key, "additionalDetails")) {
+    } else if (IsMember(key, "additionalDetails")) {
       std::string_view details;
       ScalarText(child, details, out, "status.additionalDetails is not text");
       if (MentionsFraudReport(details)) out.fraud_denied = true;
@@ -882,17 +955,17 @@ void FieldCollector::DeviceDetail(dom::element v, RecordFields& out) {
 void FieldCollector::DeviceDetailMember(std::string_view key, dom::element child,
                                         RecordFields& out) {
   {
-    if (EqualsIgnoreCase(key, "deviceId")) {
+    if (IsMember(key, "deviceId")) {
       ScalarText(child, out.device_id, out, "deviceDetail.deviceId is not text");
-    } else if (EqualsIgnoreCase(key, "displayName")) {
+    } else if (IsMember(key, "displayName")) {
       ScalarText(child, out.device_name, out, "deviceDetail.displayName is not text");
-    } else if (EqualsIgnoreCase(key, "operatingSystem")) {
+    } else if (IsMember(key, "operatingSystem")) {
       ScalarText(child, out.operating_system, out, "deviceDetail.operatingSystem is not text");
-    } else if (EqualsIgnoreCase(key, "browser")) {
+    } else if (IsMember(key, "browser")) {
       ScalarText(child, out.browser, out, "deviceDetail.browser is not text");
-    } else if (EqualsIgnoreCase(key, "isCompliant")) {
+    } else if (IsMember(key, "isCompliant")) {
       Bool(child, out.device_compliant, out, "deviceDetail.isCompliant is not a boolean");
-    } else if (EqualsIgnoreCase(key, "isManaged")) {
+    } else if (IsMember(key, "isManaged")) {
       Bool(child, out.device_managed, out, "deviceDetail.isManaged is not a boolean");
     }
   }
@@ -904,9 +977,9 @@ void FieldCollector::Location(dom::element v, RecordFields& out) {
 }
 
 void FieldCollector::LocationMember(std::string_view key, dom::element child, RecordFields& out) {
-  if (EqualsIgnoreCase(key, "city")) {
+  if (IsMember(key, "city")) {
     ScalarText(child, out.city, out, "location.city is not text");
-  } else if (EqualsIgnoreCase(key, "countryOrRegion")) {
+  } else if (IsMember(key, "countryOrRegion")) {
     ScalarText(child, out.country_or_region, out, "location.countryOrRegion is not text");
   }
 }
@@ -925,8 +998,8 @@ void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
 
 void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element who) {
-    const bool user = EqualsIgnoreCase(key, "user");
-    if ((user || EqualsIgnoreCase(key, "app")) && !who.is_object() && !who.is_null()) [[unlikely]] {
+    const bool user = IsMember(key, "user");
+    if ((user || IsMember(key, "app")) && !who.is_object() && !who.is_null()) [[unlikely]] {
       // An initiator that is no object (a name, a number): read as none, the audit record named
       // no actor. A .NET type name is PowerShell's depth cut (noted as such by ForEachField);
       // empty text is a flattening export's null (an app's change names no user).
@@ -940,7 +1013,7 @@ void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
     if (user) {
       ForEachField(
           who, [&](std::string_view k, dom::element child) { InitiatorUserMember(k, child, out); });
-    } else if (EqualsIgnoreCase(key, "app")) {
+    } else if (IsMember(key, "app")) {
       ForEachField(
           who, [&](std::string_view k, dom::element child) { InitiatorAppMember(k, child, out); });
     }
@@ -949,21 +1022,21 @@ void FieldCollector::InitiatedBy(dom::element v, RecordFields& out) {
 
 void FieldCollector::InitiatorUserMember(std::string_view k, dom::element child,
                                          RecordFields& out) {
-  if (EqualsIgnoreCase(k, "id")) {
+  if (IsMember(k, "id")) {
     IdText(child, out.actor_user_id, out, "initiatedBy.user.id is not a string");
-  } else if (EqualsIgnoreCase(k, "userPrincipalName")) {
+  } else if (IsMember(k, "userPrincipalName")) {
     IdText(child, out.actor_user_upn, out, "initiatedBy.user.userPrincipalName is not a string");
   }
 }
 
 void FieldCollector::InitiatorAppMember(std::string_view k, dom::element child, RecordFields& out) {
-  if (EqualsIgnoreCase(k, "servicePrincipalId")) {
+  if (IsMember(k, "servicePrincipalId")) {
     IdText(child, out.actor_app_sp_id, out, "initiatedBy.app.servicePrincipalId is not a string");
-  } else if (EqualsIgnoreCase(k, "appId")) {
+  } else if (IsMember(k, "appId")) {
     IdText(child, out.actor_app_id, out, "initiatedBy.app.appId is not a string");
-  } else if (EqualsIgnoreCase(k, "displayName")) {
+  } else if (IsMember(k, "displayName")) {
     ScalarText(child, out.actor_app_name, out, "initiatedBy.app.displayName is not text");
-  } else if (EqualsIgnoreCase(k, "servicePrincipalName")) {
+  } else if (IsMember(k, "servicePrincipalName")) {
     ScalarText(child, out.actor_app_sp_name, out,
                "initiatedBy.app.servicePrincipalName is not text");
   }
@@ -994,12 +1067,11 @@ bool FieldCollector::SuffixedColumn(std::string_view name, dom::element v, Recor
     in_properties = true;
   }
   const Key key = LookupRecordKey(name);
-  // Not `Type` (the custom table's own column names its table; a sender's "Type_s" does not).
-  if (key != Key::kUnknown && key != Key::kType && key != Key::kProperties) {
-    Field(name, v, in_properties, out);
-    return true;
-  }
-  if (EqualsIgnoreCase(name, "additionalDetails")) {
+  // Not `Type` (the custom table's own column names its table; a sender's "Type_s" does not). Of
+  // the rare names, only additionalDetails is a column.
+  if ((key != Key::kUnknown && key < kFirstRareKey && key != Key::kType &&
+       key != Key::kProperties) ||
+      key == Key::kAdditionalDetails) {
     Field(name, v, in_properties, out);
     return true;
   }
@@ -1008,21 +1080,21 @@ bool FieldCollector::SuffixedColumn(std::string_view name, dom::element v, Recor
   if (cut == std::string_view::npos) return false;
   const std::string_view head = name.substr(0, cut);
   std::string_view member = name.substr(cut + 1);
-  if (EqualsIgnoreCase(head, "status")) {
+  if (IsMember(head, "status")) {
     if (!v.is_null()) out.status_named = true;
     if (v.is_object() || v.is_array()) [[unlikely]] {
       NoteWrongType(out, "a status member column is not a scalar");
       return true;
     }
     StatusMember(member, v, out);
-  } else if (EqualsIgnoreCase(head, "deviceDetail")) {
+  } else if (IsMember(head, "deviceDetail")) {
     DeviceDetailMember(member, v, out);
-  } else if (EqualsIgnoreCase(head, "location") || EqualsIgnoreCase(head, "locationDetails")) {
+  } else if (IsMember(head, "location") || IsMember(head, "locationDetails")) {
     LocationMember(member, v, out);
-  } else if (EqualsIgnoreCase(head, "targetResources")) {
+  } else if (IsMember(head, "targetResources")) {
     out.audit_member |= !v.is_null();
     return NumberedTargetColumn(member, v, out);
-  } else if (EqualsIgnoreCase(head, "additionalDetails")) {
+  } else if (IsMember(head, "additionalDetails")) {
     // "additionalDetails_0_key_s" / "additionalDetails_0_value_s": a detail per slot, read at the
     // record's end as the array's elements are (a role's template id, an app's id).
     const int32_t index = NumberedColumnIndex(member);
@@ -1038,22 +1110,22 @@ bool FieldCollector::SuffixedColumn(std::string_view name, dom::element v, Recor
       numbered_detail_bits_ |= bit;
       detail = {};
     }
-    if (EqualsIgnoreCase(member, "key")) {
+    if (IsMember(member, "key")) {
       Text(v, detail.key);
-    } else if (EqualsIgnoreCase(member, "value")) {
+    } else if (IsMember(member, "value")) {
       Text(v, detail.value);
     } else {
       return false;
     }
-  } else if (EqualsIgnoreCase(head, "initiatedBy")) {
+  } else if (IsMember(head, "initiatedBy")) {
     out.audit_member |= !v.is_null();
     const std::size_t next = member.find('_');
     if (next == std::string_view::npos) return false;
     const std::string_view who = member.substr(0, next);
     member.remove_prefix(next + 1);
-    if (EqualsIgnoreCase(who, "user")) {
+    if (IsMember(who, "user")) {
       InitiatorUserMember(member, v, out);
-    } else if (EqualsIgnoreCase(who, "app")) {
+    } else if (IsMember(who, "app")) {
       InitiatorAppMember(member, v, out);
     } else {
       return false;
@@ -1087,15 +1159,15 @@ bool FieldCollector::NumberedTargetColumn(std::string_view rest, dom::element v,
     target.properties = 0;
   }
   TargetViews& t = target.views;
-  if (EqualsIgnoreCase(rest, "type")) {
+  if (IsMember(rest, "type")) {
     Text(v, t.type);
-  } else if (EqualsIgnoreCase(rest, "id")) {
+  } else if (IsMember(rest, "id")) {
     Text(v, t.id);
-  } else if (EqualsIgnoreCase(rest, "displayName")) {
+  } else if (IsMember(rest, "displayName")) {
     Text(v, t.display_name);
-  } else if (EqualsIgnoreCase(rest, "userPrincipalName")) {
+  } else if (IsMember(rest, "userPrincipalName")) {
     Text(v, t.upn);
-  } else if (EqualsIgnoreCase(rest, "appId")) {
+  } else if (IsMember(rest, "appId")) {
     Text(v, t.app_id);
   } else if (StartsWithIgnoreCase(rest, "modifiedProperties_")) {
     rest.remove_prefix(19);
@@ -1108,11 +1180,11 @@ bool FieldCollector::NumberedTargetColumn(std::string_view rest, dom::element v,
       target.properties |= pbit;
       property = {};
     }
-    if (EqualsIgnoreCase(rest, "displayName")) {
+    if (IsMember(rest, "displayName")) {
       Text(v, property.name);
-    } else if (EqualsIgnoreCase(rest, "oldValue")) {
+    } else if (IsMember(rest, "oldValue")) {
       PropertyValue(v, property.old_value);
-    } else if (EqualsIgnoreCase(rest, "newValue")) {
+    } else if (IsMember(rest, "newValue")) {
       PropertyValue(v, property.new_value);
     } else {
       return false;
@@ -1233,39 +1305,38 @@ void FieldCollector::Target(dom::element v, RecordFields& out) {
     std::string_view name, old_value, new_value;
     ForEachField(property, [&](std::string_view k, dom::element child) {
       // "Name": the 2018 audit schema's targetUpdatedProperties[] ({Name, OldValue, NewValue}).
-      if (EqualsIgnoreCase(k, "displayName") || EqualsIgnoreCase(k, "Name")) {
+      if (IsMember(k, "displayName") || IsMember(k, "Name")) {
         ScalarText(child, name, out,
                    "targetResources[].modifiedProperties[].displayName is not text");
-      } else if (EqualsIgnoreCase(k, "oldValue")) {
+      } else if (IsMember(k, "oldValue")) {
         PropertyValue(child, old_value);
-      } else if (EqualsIgnoreCase(k, "newValue")) {
+      } else if (IsMember(k, "newValue")) {
         PropertyValue(child, new_value);
       }
     });
     ModifiedProperty(name, old_value, new_value, keep_views, t, out);
   };
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (EqualsIgnoreCase(key, "type")) {
+    if (IsMember(key, "type")) {
       ScalarText(child, t.type, out, "targetResources[].type is not text");
-    } else if (EqualsIgnoreCase(key, "@odata.type")) {
+    } else if (IsMember(key, "@odata.type")) {
       Text(child, t.odata_type);
-    } else if (EqualsIgnoreCase(key, "id")) {
+    } else if (IsMember(key, "id")) {
       IdText(child, t.id, out, "targetResources[].id is not a string");
-    } else if (EqualsIgnoreCase(key, "displayName")) {
+    } else if (IsMember(key, "displayName")) {
       Text(child, t.display_name);
-    } else if (EqualsIgnoreCase(key, "userPrincipalName")) {
+    } else if (IsMember(key, "userPrincipalName")) {
       IdText(child, t.upn, out, "targetResources[].userPrincipalName is not a string");
-    } else if (EqualsIgnoreCase(key, "appId")) {
+    } else if (IsMember(key, "appId")) {
       IdText(child, t.app_id, out, "targetResources[].appId is not a string");
-    } else if (EqualsIgnoreCase(key, "modifiedProperties") ||
-               EqualsIgnoreCase(key, "targetUpdatedProperties")) {
+    } else if (IsMember(key, "modifiedProperties") || IsMember(key, "targetUpdatedProperties")) {
       if (!child.is_array() && !child.is_object() && !child.is_null()) [[unlikely]] {
         return ModifiedPropertiesText(child, out, on_modified, keep_views);
       }
       ForEachElement(child, on_modified);
-    } else if (EqualsIgnoreCase(key, "targetResourceType")) [[unlikely]] {
+    } else if (IsMember(key, "targetResourceType")) [[unlikely]] {
       Text(child, t.legacy_fields);
-    } else if (EqualsIgnoreCase(key, "targetResourceName")) [[unlikely]] {
+    } else if (IsMember(key, "targetResourceName")) [[unlikely]] {
       Text(child, t.legacy_values);
     }
   });
@@ -1287,7 +1358,7 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
     out.strong_auth_method_modified = true;
   }
   if (StartsWithIgnoreCase(name, "TemporaryAccessPass.")) out.temporary_access_pass_modified = true;
-  if (EqualsIgnoreCase(name, "UserType") && ContainsIgnoreCase(old_value, "Guest") &&
+  if (IsMember(name, "UserType") && ContainsIgnoreCase(old_value, "Guest") &&
       ContainsIgnoreCase(new_value, "Member")) {
     out.guest_to_member = true;
   }
@@ -1304,10 +1375,9 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
   if (!keep_views) [[unlikely]] {
     return;
   }
-  if (t.property_app_id.empty() &&
-      (EqualsIgnoreCase(name, "AppId") || EqualsIgnoreCase(name, "AppPrincipalId") ||
-       EqualsIgnoreCase(name, "ServicePrincipalName") ||
-       EqualsIgnoreCase(name, "TargetId.ServicePrincipalNames"))) {
+  if (t.property_app_id.empty() && (IsMember(name, "AppId") || IsMember(name, "AppPrincipalId") ||
+                                    IsMember(name, "ServicePrincipalName") ||
+                                    EqualsIgnoreCase(name, "TargetId.ServicePrincipalNames"))) {
     t.property_app_id = FirstGuidInPropertyValue(new_value);
     if (t.property_app_id.empty()) t.property_app_id = FirstGuidInPropertyValue(old_value);
   }
@@ -1318,7 +1388,7 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
     const std::string_view value = PropertyValueEmpty(new_value) ? old_value : new_value;
     if (EqualsIgnoreCase(name, "ServicePrincipal.ObjectID")) {
       if (out.consent_client_id.empty()) out.consent_client_id = FirstGuidInPropertyValue(value);
-    } else if (EqualsIgnoreCase(name, "ServicePrincipal.AppId")) {
+    } else if (IsMember(name, "ServicePrincipal.AppId")) {
       if (out.consent_client_app_id.empty()) {
         out.consent_client_app_id = FirstGuidInPropertyValue(value);
       }
@@ -1327,18 +1397,18 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
       out.consent_client_name = value;
     }
   }
-  if (EqualsIgnoreCase(name, "UserPrincipalName")) {
+  if (IsMember(name, "UserPrincipalName")) {
     t.upn_property = new_value;
     t.old_upn_property = old_value;
   }
   // A removal ("Remove member from role") names the role it took away in the old value only
   // (its new value is null): the role is the new value, else the old one.
   const std::string_view role_value = PropertyValueEmpty(new_value) ? old_value : new_value;
-  if (EqualsIgnoreCase(name, "Role.DisplayName") && t.role_property.empty()) {
+  if (IsMember(name, "Role.DisplayName") && t.role_property.empty()) {
     t.role_property = role_value;
   }
-  if ((EqualsIgnoreCase(name, "Role.TemplateId") || EqualsIgnoreCase(name, "TemplateId") ||
-       EqualsIgnoreCase(name, "RoleDefinitionOriginId")) &&
+  if ((IsMember(name, "Role.TemplateId") || IsMember(name, "TemplateId") ||
+       IsMember(name, "RoleDefinitionOriginId")) &&
       t.template_id.empty()) {
     t.template_id = role_value;
   }
@@ -1355,12 +1425,12 @@ void FieldCollector::FinishTarget(TargetViews& t, RecordFields& out) {
       const bool last = field_end == std::string_view::npos;
       const std::size_t value_end = last ? std::string_view::npos : t.legacy_values.find("__");
       const std::string_view value = TrimSpaces(t.legacy_values.substr(0, value_end));
-      std::string_view* into = EqualsIgnoreCase(field, "UPN")           ? &t.upn
-                               : EqualsIgnoreCase(field, "ObjectID")    ? &t.id
-                               : EqualsIgnoreCase(field, "ObjectClass") ? &t.type
-                               : EqualsIgnoreCase(field, "Name")        ? &t.display_name
-                               : EqualsIgnoreCase(field, "AppId")       ? &t.app_id
-                                                                        : nullptr;
+      std::string_view* into = IsMember(field, "UPN")           ? &t.upn
+                               : IsMember(field, "ObjectID")    ? &t.id
+                               : IsMember(field, "ObjectClass") ? &t.type
+                               : IsMember(field, "Name")        ? &t.display_name
+                               : IsMember(field, "AppId")       ? &t.app_id
+                                                                : nullptr;
       if (into != nullptr && into->empty()) *into = value;
       if (last || value_end == std::string_view::npos) break;
       t.legacy_fields.remove_prefix(field_end + 2);
@@ -1406,7 +1476,7 @@ void FieldCollector::FinishTarget(TargetViews& t, RecordFields& out) {
 void FieldCollector::Identity(dom::element v, RecordFields& out) {
   // A sign-in's `identity` is a display name (not an object): absent here.
   ForEachField(v, [&](std::string_view key, dom::element child) {
-    if (EqualsIgnoreCase(key, "claims")) {
+    if (IsMember(key, "claims")) {
       Dynamic(JsonTextFields::kClaims, child, out, &FieldCollector::Claims);
     }
   });
@@ -1415,19 +1485,19 @@ void FieldCollector::Identity(dom::element v, RecordFields& out) {
 void FieldCollector::Claims(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (EqualsIgnoreCase(key, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn") ||
-        EqualsIgnoreCase(key, "upn")) {
+        IsMember(key, "upn")) {
       IdText(child, out.claims_upn, out, "claims' upn is not a string");
     } else if (EqualsIgnoreCase(key,
                                 "http://schemas.microsoft.com/identity/claims/objectidentifier") ||
-               EqualsIgnoreCase(key, "oid")) {
+               IsMember(key, "oid")) {
       IdText(child, out.claims_object_id, out, "claims' objectidentifier is not a string");
     } else if (EqualsIgnoreCase(key, "http://schemas.microsoft.com/identity/claims/tenantid") ||
-               EqualsIgnoreCase(key, "tid")) {
+               IsMember(key, "tid")) {
       IdText(child, out.claims_tenant_id, out, "claims' tenantid is not a string");
     } else if (EqualsIgnoreCase(key,
                                 "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name")) {
       IdText(child, out.claims_name, out, "claims' name is not a string");
-    } else if (EqualsIgnoreCase(key, "Content")) {
+    } else if (IsMember(key, "Content")) {
       // Get-AzActivityLog's (Get-AzLog's) PSEventData wraps the claims in a PSDictionaryElement,
       // which ConvertTo-Json writes as {"Content": {<claims>}}: the claims themselves. Below its
       // -Depth (ConvertTo-Json -Depth 1) the dictionary is written as its type name: the claims
@@ -1509,9 +1579,9 @@ void FieldCollector::AdditionalDetails(dom::element v, RecordFields& out) {
     std::string_view key, value;
     bool value_not_text = false;  // an object or an array
     ForEachField(detail, [&](std::string_view k, dom::element child) {
-      if (EqualsIgnoreCase(k, "key")) {
+      if (IsMember(k, "key")) {
         Text(child, key);
-      } else if (EqualsIgnoreCase(k, "value")) {
+      } else if (IsMember(k, "value")) {
         value_not_text = child.is_object() || child.is_array();
         Text(child, value);
       }

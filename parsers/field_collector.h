@@ -63,6 +63,8 @@ class FieldCollector {
   static void Detail(std::string_view key, std::string_view value, std::string_view& origin,
                      RecordFields& out);
   void SignInEventTypes(dom::element value, RecordFields& out);
+  // An ECS document's "event" object: its `original` (the Azure record as the shipper read it).
+  void EcsEvent(dom::element value, RecordFields& out);
   // One member of a status, deviceDetail, location, initiatedBy.user or initiatedBy.app object:
   // what the walks above read of each, also where a custom table flattened the object into columns.
   void StatusMember(std::string_view key, dom::element child, RecordFields& out);

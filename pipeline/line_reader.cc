@@ -98,13 +98,6 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
 LineReader::MapStep LineReader::NextMapped(Line* out) {
   // A line of max_line bytes, its newline and the padding after it.
   const std::size_t need = max_line_ + 1 + padding_;
-  const auto shrank = [&] {
-    shrank_ = ended_ = true;
-    error_ = EIO;
-    window_->Unmap();
-    map_state_ = MapState::kOff;
-    return MapStep::kEnd;
-  };
   const auto fallback = [&](MapState next) {
     // The buffer reads on from the first byte not handed out.
     map_state_ = next;
@@ -116,6 +109,14 @@ LineReader::MapStep LineReader::NextMapped(Line* out) {
       return MapStep::kEnd;
     }
     return MapStep::kFallback;
+  };
+  // The file shrank under the window (mapped past its real end: the pages gone read as zeros):
+  // read(2) reads on from the first byte not handed out, to the file's real end, as it would
+  // without the map; the end of the stream then says the file shrank (Next). The map is not
+  // used again: its pages past the fault stay zeros whatever the file holds now.
+  const auto shrank = [&] {
+    window_->Unmap();
+    return fallback(MapState::kOff);
   };
   for (;;) {
     if (window_->truncated()) return shrank();

@@ -14,8 +14,10 @@
 // bytes instead of read(2)'s copy: a line that ends with at least `padding` bytes of the window
 // after its newline is handed out where it lies in the mapping. The rest (a line longer than
 // max_line, the lines at the file's end, a UTF-16 file, what a file grew by after Reset) is read
-// with read(2) into the buffer exactly as without the map. A file truncated while mapped ends the
-// stream with error() EIO and shrank() true ("file shrank while read"), never a crash.
+// with read(2) into the buffer exactly as without the map. A file that shrinks while mapped (a
+// window mapped past its real end) never crashes the reader nor hands out the zeros its map reads
+// there: read(2) reads on from the first byte not handed out, to the real end, and the stream
+// then ends with error() EIO and shrank() true ("file shrank while read").
 #pragma once
 
 #include <sys/types.h>
@@ -57,7 +59,7 @@ class LineReader {
     map_window_ = window;
   }
   static constexpr std::size_t kMapWindow = 64u << 20;
-  // True when the stream ended because the file shrank under its map (error() is EIO then).
+  // True when the stream ended early because the file shrank after Reset (error() is EIO then).
   bool shrank() const { return shrank_; }
   // True while lines come from a map (tests).
   bool mapped() const { return map_state_ == MapState::kMapped; }
@@ -83,8 +85,8 @@ class LineReader {
 
  private:
   enum class MapState { kOff, kMapped, kResume };
-  // The next line from the map; kLine, kEnd (the file shrank), or kFallback: the fd stands at
-  // pos_ with the buffer empty, for NextBuffered.
+  // The next line from the map; kLine, kEnd (the seek back to pos_ failed), or kFallback: the fd
+  // stands at pos_ with the buffer empty, for NextBuffered (also when the file shrank).
   enum class MapStep { kLine, kEnd, kFallback };
   MapStep NextMapped(Line* out);
   Status NextBuffered(bool take_partial, Line* out);

@@ -3,7 +3,7 @@
 // would raise SIGBUS at the first access past its new end: a process-wide SIGBUS handler
 // (installed once, at the first map) finds the live window the fault lies in, maps zero pages
 // over the rest of it (MAP_FIXED) and flags it truncated(), so the access goes on reading zeros;
-// the reader sees the flag and ends the stream with an error instead of handing out those zeros.
+// the reader sees the flag and reads on with read(2) instead of handing out those zeros.
 // A SIGBUS outside every live window goes to the handler installed before (or the default
 // action: a crash, as without this guard). At most kMaxWindows windows are live at once in the
 // process; Map() fails (the caller reads with read(2)) beyond that. Not thread-safe: one owner.

@@ -117,6 +117,46 @@ TEST_F(RecordKeysTest, ANonLetterOfAKeyNameComparesExactly) {
   }
 }
 
+// The members of a nested object (deviceDetail, status, ...) are compared as record keys are,
+// eight bytes at a time (field_collector.cc's IsMember): in any case, and exactly otherwise.
+TEST_F(RecordKeysTest, NestedMemberNamesAreReadInAnyCaseAndExactlyOtherwise) {
+  const std::string signin = std::string(kSignIn.substr(0, kSignIn.size() - 1)) +
+                             R"(,"deviceDetail":{"deviceId":"dev-1","displayName":"PAW-01",)"
+                             R"("isManaged":true},"status":{"errorCode":50126}})";
+  const auto reads = [&](std::string_view member, const std::string& spelled) {
+    const ParseResult& r = parser_.Parse(
+        Replaced(signin, "\"" + std::string(member) + "\"", "\"" + spelled + "\""), ctx_);
+    // (A status naming no errorCode may reject the sign-in: not read either.)
+    if (r.events.size() != 1) return false;
+    const SignInFields& f = r.events[0].signin;
+    if (member == "deviceId") return f.device_id.view() == "dev-1";
+    if (member == "displayName") return f.device_label.view() == "PAW-01";
+    if (member == "isManaged") return f.device_managed;
+    return f.error_code == 50126;
+  };
+  for (std::string_view member : {"deviceId", "displayName", "isManaged", "errorCode"}) {
+    std::string upper(member), alternate(member);
+    for (std::size_t i = 0; i < member.size(); ++i) {
+      upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(member[i])));
+      if (i % 2) alternate[i] = upper[i];
+    }
+    EXPECT_TRUE(reads(member, std::string(member))) << member;
+    EXPECT_TRUE(reads(member, upper)) << upper;
+    EXPECT_TRUE(reads(member, alternate)) << alternate;
+    for (std::size_t i = 0; i < member.size(); ++i) {
+      const char c = member[i];
+      for (const char other : {static_cast<char>(c == 'z' ? 'y' : c + 1),
+                               static_cast<char>((c | 0x20) - 0x20 - 0x01), '7'}) {
+        std::string spelled(member);
+        spelled[i] = other;
+        EXPECT_FALSE(reads(member, spelled)) << spelled;
+      }
+    }
+    EXPECT_FALSE(reads(member, std::string(member) + "x"));
+    EXPECT_FALSE(reads(member, std::string(member.substr(0, member.size() - 1))));
+  }
+}
+
 TEST_F(RecordKeysTest, EnvelopeMembersAreToldByTheirExactNames) {
   const std::string record(kSignIn);
   // "records", "value": a batch; "Records", "VALUE": unknown columns of a record (which has none

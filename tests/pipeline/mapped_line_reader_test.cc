@@ -2,9 +2,10 @@
 // mapped_file.h) hands out exactly what it hands out with read(2): the same lines, cut or in
 // pieces, the same bytes consumed, padding after each, across windows (small ones here) and for
 // CRLF, NULs, blank lines, a last line without newline, long lines and UTF-16 (read with read(2)).
-// A file truncated while it is read never crashes the reader: the lines before stay read and
-// the stream ends with shrank() (EIO), also through the file source and with the truncation
-// racing the reader in another thread.
+// A file truncated while it is read never crashes the reader nor hands out the map's zeros: the
+// lines before stay read, read(2) reads on to the file's real end, and the stream ends with
+// shrank() (EIO), also through the file source and with the truncation racing the reader in
+// another thread.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -232,6 +233,66 @@ TEST(MappedLineReader, AFileTruncatedWhileMappedEndsTheStreamWithoutACrash) {
         return 0;
       })) << "limit "
           << limit << " chunk " << chunk;
+    }
+  }
+}
+
+// The file shrinks after Reset: every window is mapped by the size it had (past its real end), and
+// a shrink mid-page leaves the rest of that page reading as zeros, the pages after it faulting.
+// The reader hands out what read(2) hands out of the file as it is now: every record up to the
+// cut and the cut one's first bytes (before, a search running into a page gone ended the stream
+// there, the bytes before the cut not handed out), never the map's zeros; the stream still says
+// the file shrank. Also for a shrink to a page boundary after the first lines were read.
+TEST(MappedLineReader, AFileMappedPastItsRealEndHandsOutWhatReadHandsOut) {
+  const std::string dir = TempDir("mapped-reader");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in";
+  std::string text;
+  for (int i = 0; i < 100000; ++i) text += Record(i) + "\n";  // 12.1 MB
+  struct Shrink {
+    off_t to;
+    int read_before;
+  };
+  for (const Shrink shrink :
+       {Shrink{(8 << 20) + 1000, 0}, Shrink{8 << 20, 1000}, Shrink{(8 << 20) + 4000, 50000}}) {
+    for (const std::size_t limit : {std::size_t{1} << 20, std::size_t{200}}) {
+      for (const bool chunk : {false, true}) {
+        WriteFile(path, text);
+        EXPECT_TRUE(InChild([&] {
+          const int fd = ::open(path.c_str(), O_RDWR);
+          if (fd < 0) return 10;
+          LineReader reader(limit, kParsePadding);
+          reader.set_chunk_long_lines(chunk);
+          reader.set_map_files(true);
+          reader.Reset(fd);
+          std::vector<std::string> lines;
+          std::size_t consumed = 0;
+          LineReader::Line line;
+          bool mapped = false;
+          for (int n = 0;; ++n) {
+            if (n == shrink.read_before && ::ftruncate(fd, shrink.to) != 0) return 11;
+            mapped = mapped || reader.mapped();
+            if (reader.Next(true, &line) != LineReader::Status::kLine) break;
+            if (line.bytes.find('\0') != std::string_view::npos) return 12;  // the map's zeros
+            lines.emplace_back(line.bytes);
+            consumed += line.consumed;
+          }
+          if (!mapped) return 13;
+          if (!reader.shrank() || reader.error() != EIO) return 14;
+          ::close(fd);
+          // What read(2) alone hands out of the file as it is now.
+          const Got plain = ReadWith(path, limit, chunk, false, LineReader::kMapWindow);
+          if (plain.lines.size() != static_cast<std::size_t>(shrink.to / 121 + 1)) return 15;
+          if (lines.size() != plain.lines.size()) return 16;
+          if (lines != plain.lines) return 17;
+          if (consumed != plain.consumed || consumed != static_cast<std::size_t>(shrink.to)) {
+            return 18;
+          }
+          return 0;
+        })) << "shrink to "
+            << shrink.to << " after " << shrink.read_before << " lines, limit " << limit
+            << " chunk " << chunk;
+      }
     }
   }
 }
