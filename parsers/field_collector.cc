@@ -200,7 +200,8 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 constexpr int kKeyHashBits = 9;
 constexpr uint64_t kKeyHashMultiplier = 0xe9bb466a28738583ull;
 
-constexpr uint64_t KeyHash(std::string_view key) {
+// Inlined (one call per JSON key of a record: out of line, its call cost as much as its work).
+[[gnu::always_inline]] constexpr uint64_t KeyHash(std::string_view key) {
   const std::size_t n = key.size();
   uint64_t first = 0, last = 0;
   if (!std::is_constant_evaluated() && n >= 8) {
@@ -281,6 +282,12 @@ inline uint64_t KeyWord(const char* p) {
   std::memcpy(&w, p, 8);
   return w;
 }
+
+// The first 8 bytes of the numbered columns' prefixes (Field), lower case; their letters, and so
+// their |0x20 fold, are all a-z.
+constexpr uint64_t kTargetResourcesHead = LoadWord("targetre", 0);
+constexpr uint64_t kInitiatedByHead = LoadWord("initiate", 0);
+constexpr uint64_t kAdditionalDetailsHead = LoadWord("addition", 0);
 
 // Inlined into its two callers: one call per JSON key of a record, ~80 a record.
 [[gnu::always_inline]] inline Key LookupExactRecordKey(std::string_view key) {
@@ -485,6 +492,11 @@ bool PowerShellArray(dom::element v, dom::array& array) {
 }  // namespace
 
 void FieldCollector::Text(dom::element v, std::string_view& out) {
+  // Most fields are strings: read in place, without ReadScalar's Scalar.
+  if (v.type() == dom::element_type::STRING) [[likely]] {
+    out = v.get_string().value_unsafe();
+    return;
+  }
   const Scalar s = ReadScalar(v, numbers_);
   if (s.present()) out = s.text;
 }
@@ -505,7 +517,12 @@ void FieldCollector::NoteWrongType(RecordFields& fields, std::string_view detail
 
 void FieldCollector::ScalarText(dom::element v, std::string_view& out, RecordFields& fields,
                                 std::string_view detail) {
-  if (v.is_object() || v.is_array()) [[unlikely]] {
+  const dom::element_type type = v.type();  // one look at the tape for the common string
+  if (type == dom::element_type::STRING) [[likely]] {
+    out = v.get_string().value_unsafe();
+    return;
+  }
+  if (type == dom::element_type::OBJECT || type == dom::element_type::ARRAY) [[unlikely]] {
     return NoteWrongType(fields, detail);
   }
   Text(v, out);
@@ -597,7 +614,9 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         // Entra logs to a custom table writes them so (CustomTableByColumns decides the kind).
         // A portal export writes a datetime column "createdDateTime_t [UTC]".
         std::string_view column = key;
-        if (column.size() > 8 && EndsWithIgnoreCase(column, " [UTC]")) column.remove_suffix(6);
+        if (column.size() > 8 && column.back() == ']' && EndsWithIgnoreCase(column, " [UTC]")) {
+          column.remove_suffix(6);
+        }
         if (column.size() > 2 && column[column.size() - 2] == '_') [[unlikely]] {
           const char t = column.back();
           if (t == 's' || t == 'd' || t == 'b' || t == 't' || t == 'g') {
@@ -607,11 +626,18 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         }
         // A KQL projection of TargetResources[0].userPrincipalName / InitiatedBy.user.id names
         // its column by the path ("TargetResources_0_userPrincipalName", no type suffix).
-        if (column.size() > 16 && (StartsWithIgnoreCase(column, "targetResources_") ||
-                                   StartsWithIgnoreCase(column, "initiatedBy_") ||
-                                   StartsWithIgnoreCase(column, "additionalDetails_")))
-            [[unlikely]] {
-          SuffixedColumn(column, v, out);
+        // Its first 8 bytes folded with |0x20 (a superset of the case folding) rule out the other
+        // long keys (appliedConditionalAccessPolicies, authenticationProcessingDetails, ...)
+        // before a compare.
+        if (column.size() > 16) {
+          const uint64_t head = KeyWord(column.data()) | 0x2020202020202020ull;
+          if ((head == kTargetResourcesHead || head == kInitiatedByHead ||
+               head == kAdditionalDetailsHead) &&
+              (StartsWithIgnoreCase(column, "targetResources_") ||
+               StartsWithIgnoreCase(column, "initiatedBy_") ||
+               StartsWithIgnoreCase(column, "additionalDetails_"))) [[unlikely]] {
+            SuffixedColumn(column, v, out);
+          }
         }
       }
       return;
@@ -987,7 +1013,8 @@ void FieldCollector::LocationMember(std::string_view key, dom::element child, Re
 void FieldCollector::AuthenticationDetails(dom::element v, RecordFields& out) {
   ForEachElement(v, [&](dom::element step) {
     ForEachField(step, [&](std::string_view key, dom::element child) {
-      if (!EqualsIgnoreCase(key, "authenticationStepResultDetail")) return;
+      constexpr std::string_view kDetail = "authenticationStepResultDetail";
+      if (key.size() != kDetail.size() || !EqualsIgnoreCase(key, kDetail)) return;
       std::string_view detail;
       ScalarText(child, detail, out,
                  "authenticationDetails[].authenticationStepResultDetail is not text");

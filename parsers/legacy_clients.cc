@@ -79,14 +79,35 @@ bool MatchesIgnoringCaseAndSpaces(std::string_view text, std::string_view prefix
   }
 }
 
+// The first letters of kSpellings (and of the prefixes below, 'e' and 'o'), lower case, as bits
+// from 'a': a client no name starts like ("Browser") is none without a look at the table; and
+// each name's first letter so, without loading the name.
+constexpr uint32_t kFirstLetters = [] {
+  uint32_t bits = 0;
+  for (const auto& spelling : kSpellings) {
+    const char c = AsciiLower(spelling.first.front());
+    if (c < 'a' || c > 'z') throw "kSpellings: a name that starts with no letter";
+    bits |= uint32_t{1} << (c - 'a');
+  }
+  return bits;
+}();
+static_assert((kFirstLetters >> ('e' - 'a') & 1) != 0 && (kFirstLetters >> ('o' - 'a') & 1) != 0);
+constexpr auto kFirstLetter = [] {
+  std::array<char, std::size(kSpellings)> first{};
+  for (std::size_t i = 0; i < first.size(); ++i) first[i] = AsciiLower(kSpellings[i].first.front());
+  return first;
+}();
+
 }  // namespace
 
 LegacyProtocol FindLegacyProtocol(std::string_view app) {
   app = TrimSpaces(app);
   if (app.empty()) return P::kNone;
   const char first = AsciiLower(app.front());  // trimmed: no name here starts with a space
-  for (const auto& [name, protocol] : kSpellings) {
-    if (AsciiLower(name.front()) != first) continue;
+  if (first < 'a' || first > 'z' || (kFirstLetters >> (first - 'a') & 1) == 0) return P::kNone;
+  for (std::size_t i = 0; i < std::size(kSpellings); ++i) {
+    if (kFirstLetter[i] != first) continue;
+    const auto& [name, protocol] = kSpellings[i];
     if (MatchesIgnoringCaseAndSpaces(app, name, /*whole=*/true)) return protocol;
   }
   // Exchange ActiveSync qualified otherwise; an "Other clients; ..." protocol not listed above.
@@ -100,6 +121,7 @@ LegacyProtocol FindLegacyProtocol(std::string_view app) {
 }
 
 uint64_t LegacyProtocolKey(LegacyProtocol protocol) {
+  if (protocol == P::kNone) return 0;  // most clients: no spelling is kNone's
   for (std::size_t i = 0; i < std::size(kSpellings); ++i) {
     if (kSpellings[i].second == protocol) return kSpellingKeys[i].second;
   }
