@@ -7,9 +7,10 @@ JOBS=$(nproc)
 san_build() {  # DIR SANITIZERS TARGETS...
   local dir=$1 san=$2; shift 2
   # -O1 -g1: half the compile time of -O2 -g, still optimized enough for the sanitizers. Unity
-  # production libraries (PRIVMON_UNITY_LIBS): their shared headers parsed once per 8 files.
+  # production libraries and test binaries (PRIVMON_UNITY_LIBS, PRIVMON_UNITY_TESTS): their
+  # shared headers parsed once per 8 files.
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRIVMON_SANITIZE="$san" \
-    -DPRIVMON_UNITY_LIBS=ON \
+    -DPRIVMON_UNITY_LIBS=ON -DPRIVMON_UNITY_TESTS=ON \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     -DPRIVMON_BUILD_BENCH=OFF >/dev/null
   ninja -C "$dir" -j "$JOBS" "$@"

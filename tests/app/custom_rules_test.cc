@@ -23,10 +23,12 @@ using testing::TempDirCleanup;
 constexpr const char* kTenantA = "00000000-0000-4000-8000-00000000000a";
 constexpr const char* kTenantB = "00000000-0000-4000-8000-00000000000b";
 
-using CliRun = testing::CommandResult;
+using CustomRulesCliRun = testing::CommandResult;
 using testing::Privmon;
 
-void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void CustomRulesWrite(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 
 // One Graph sign-in (the shape of tests/scenarios/*/graph.ndjson) of `upn` at 2026-11-03 `hhmmss`.
 std::string SignIn(const std::string& tenant, const std::string& upn, const std::string& hhmmss,
@@ -84,14 +86,14 @@ std::vector<std::string> Keys(const std::string& out) {
 TEST(CustomRules, MatchAndThresholdRulesFireOnTheirCasesAndNotOnNearMisses) {
   const std::string dir = TempDir("custom-rules");
   TempDirCleanup cleanup(dir);
-  Write(dir + "/acme.yaml", kRuleFile);
+  CustomRulesWrite(dir + "/acme.yaml", kRuleFile);
   const std::string cfg = dir + "/c.yaml";
-  Write(cfg, "rule_files: [" + dir + "/acme.yaml]\ndead_letter: {path: \"\"}\ntenants:\n  \"" +
-                 kTenantA +
-                 "\": {privileged_accounts: [adm1@a.com, adm2@a.com, adm3@a.com]}\n  \"" +
-                 kTenantB +
-                 "\":\n    privileged_accounts: [adm1@b.com]\n    rules: {ACME-SI-01: {enabled: "
-                 "false}, ACME-SI-02: {threshold: 2}}\n");
+  CustomRulesWrite(
+      cfg, "rule_files: [" + dir + "/acme.yaml]\ndead_letter: {path: \"\"}\ntenants:\n  \"" +
+               kTenantA + "\": {privileged_accounts: [adm1@a.com, adm2@a.com, adm3@a.com]}\n  \"" +
+               kTenantB +
+               "\":\n    privileged_accounts: [adm1@b.com]\n    rules: {ACME-SI-01: {enabled: "
+               "false}, ACME-SI-02: {threshold: 2}}\n");
   std::string in;
   int n = 0;
   // ACME-SI-01 case: a privileged account's 50055. Near misses: an unprivileged account's 50055,
@@ -110,9 +112,9 @@ TEST(CustomRules, MatchAndThresholdRulesFireOnTheirCasesAndNotOnNearMisses) {
   in += SignIn(kTenantA, "adm3@a.com", "12:12:00", 50072, ++n);
   in += SignIn(kTenantB, "adm1@b.com", "13:00:00", 50058, ++n);
   in += SignIn(kTenantB, "adm1@b.com", "13:01:00", 50058, ++n);
-  Write(dir + "/in.ndjson", in);
+  CustomRulesWrite(dir + "/in.ndjson", in);
 
-  const CliRun r = Privmon({"scan", "--quiet", "--config", cfg, dir + "/in.ndjson"});
+  const CustomRulesCliRun r = Privmon({"scan", "--quiet", "--config", cfg, dir + "/in.ndjson"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find(" 0 rejected"), std::string::npos) << r.err;
   const std::vector<std::string> want = {"ACME-SI-01 adm1@a.com", "ACME-SI-02 adm1@b.com",
@@ -124,7 +126,7 @@ TEST(CustomRules, MatchAndThresholdRulesFireOnTheirCasesAndNotOnNearMisses) {
   EXPECT_NE(r.out.find("\"error_code\":50055"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"count\":3"), std::string::npos) << r.out;
 
-  const CliRun listed = Privmon({"rules", "--config", cfg});
+  const CustomRulesCliRun listed = Privmon({"rules", "--config", cfg});
   ASSERT_EQ(listed.code, 0) << listed.err;
   EXPECT_NE(listed.out.find("ACME-SI-01    match           medium"), std::string::npos)
       << listed.out;
@@ -140,11 +142,11 @@ TEST(CustomRules, CheckNamesTheRuleFileAndLineOfAMistake) {
   TempDirCleanup cleanup(dir);
   std::string bad = kRuleFile;
   bad.replace(bad.find("signin.error_code: 50055"), 24, "signin.errorcode: 50055");
-  Write(dir + "/acme.yaml", bad);
+  CustomRulesWrite(dir + "/acme.yaml", bad);
   const std::string cfg = dir + "/c.yaml";
-  Write(cfg, "rule_files: [" + dir + "/acme.yaml, " + dir + "/missing.yaml]\n" +
-                 "defaults: {rules: {ACME-SI-02: {window: 10m}}}\n");
-  const CliRun r = Privmon({"check", "--quiet", cfg});
+  CustomRulesWrite(cfg, "rule_files: [" + dir + "/acme.yaml, " + dir + "/missing.yaml]\n" +
+                            "defaults: {rules: {ACME-SI-02: {window: 10m}}}\n");
+  const CustomRulesCliRun r = Privmon({"check", "--quiet", cfg});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   const std::string all = r.out + r.err;
   EXPECT_NE(all.find(dir + "/acme.yaml:10:38: rules[0].when.signin.errorcode: unknown field"),
@@ -153,10 +155,10 @@ TEST(CustomRules, CheckNamesTheRuleFileAndLineOfAMistake) {
   EXPECT_NE(all.find(dir + "/missing.yaml: cannot read the rule file"), std::string::npos) << all;
 
   // A parameter the custom rule's kind does not take is a check error, as for builtin rules.
-  Write(dir + "/acme.yaml", kRuleFile);
-  Write(cfg,
-        "rule_files: [" + dir + "/acme.yaml]\ndefaults: {rules: {ACME-SI-01: {window: 10m}}}\n");
-  const CliRun p = Privmon({"check", "--quiet", cfg});
+  CustomRulesWrite(dir + "/acme.yaml", kRuleFile);
+  CustomRulesWrite(
+      cfg, "rule_files: [" + dir + "/acme.yaml]\ndefaults: {rules: {ACME-SI-01: {window: 10m}}}\n");
+  const CustomRulesCliRun p = Privmon({"check", "--quiet", cfg});
   EXPECT_EQ(p.code, 2) << p.out << p.err;
   EXPECT_NE((p.out + p.err).find("defaults.rules.ACME-SI-01.window"), std::string::npos)
       << p.out << p.err;

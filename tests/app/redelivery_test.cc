@@ -14,7 +14,7 @@ namespace {
 using namespace privmon_test;
 
 const fs::path kCases = "/work/shared/cases";
-const fs::path kScenarios = fs::path(PRIVMON_SOURCE_DIR) / "tests" / "scenarios";
+const fs::path kRedeliveryScenarios = fs::path(PRIVMON_SOURCE_DIR) / "tests" / "scenarios";
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -68,7 +68,7 @@ TEST(Redelivery, FieldCase14RedeliveredEventHubBatchesRaiseOnlyWhatTheRecordsDo)
 // 6 minutes of event time past it, so the copy is also beyond the 5-minute lateness) gives the
 // alerts of the stream delivered once: same ids, same rules, same final counts.
 TEST(Redelivery, EveryBatchDeliveredAgainMinutesLaterGivesIdenticalAlerts) {
-  const fs::path dir = kScenarios / "mixed";
+  const fs::path dir = kRedeliveryScenarios / "mixed";
   const std::vector<std::string> lines = Lines(ReadFile(dir / "mixed.ndjson"));
   ASSERT_GT(lines.size(), 20u);
   std::vector<std::string> twice;

@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kScenarios = fs::path(PRIVMON_SOURCE_DIR) / "tests" / "scenarios";
+const fs::path kScenarioScenarios = fs::path(PRIVMON_SOURCE_DIR) / "tests" / "scenarios";
 
 std::vector<std::string> ReadLines(const fs::path& path) {
   std::vector<std::string> lines;
@@ -77,7 +77,7 @@ std::string Diff(const std::vector<std::string>& expected, const std::vector<std
 
 std::vector<std::string> ScenarioNames() {
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(kScenarios)) {
+  for (const auto& entry : fs::directory_iterator(kScenarioScenarios)) {
     if (entry.is_directory() && fs::exists(entry.path() / "expected.txt")) {
       names.push_back(entry.path().filename().string());
     }
@@ -89,7 +89,7 @@ std::vector<std::string> ScenarioNames() {
 class ScenarioTest : public testing::TestWithParam<std::string> {};
 
 TEST_P(ScenarioTest, RaisesExactlyTheExpectedAlerts) {
-  const fs::path dir = kScenarios / GetParam();
+  const fs::path dir = kScenarioScenarios / GetParam();
   std::vector<std::string> argv = {PRIVMON_BINARY, "scan", "--quiet", "--config",
                                    (dir / "config.yaml").string()};
   if (fs::exists(dir / "args")) {

@@ -10,18 +10,18 @@
 namespace privmon::testing {
 namespace {
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kAlertIdTenant = "11111111-2222-3333-4444-555555555555";
 
 std::shared_ptr<TenantSettings> BreakGlassTenant() {
-  auto t = EngineHarness::Tenant(kTenant);
+  auto t = EngineHarness::Tenant(kAlertIdTenant);
   t->break_glass.insert(HashLower("bg1@contoso.com"));
   return t;
 }
 
 TEST(AlertIds, GoldenIdsOfABreakGlassSignIn) {
   EngineHarness h(BreakGlassTenant());
-  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T10:00:00Z"));
-  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T12:30:00Z"));
+  h.Feed(SignIn(kAlertIdTenant, "bg1@contoso.com", "2026-11-24T10:00:00Z"));
+  h.Feed(SignIn(kAlertIdTenant, "bg1@contoso.com", "2026-11-24T12:30:00Z"));
   const auto alerts = h.Drain();
   ASSERT_EQ(alerts.size(), 2u);
   EXPECT_EQ(alerts[0].alert_id, 0x5274ca138344f783ULL);
@@ -31,14 +31,14 @@ TEST(AlertIds, GoldenIdsOfABreakGlassSignIn) {
 // The documented formula, computed here from core/hash.h alone.
 TEST(AlertIds, SuppressedRuleIdIsRuleCodeTenantAccountAndBucket) {
   EngineHarness h(BreakGlassTenant());
-  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T10:20:00Z"));
+  h.Feed(SignIn(kAlertIdTenant, "bg1@contoso.com", "2026-11-24T10:20:00Z"));
   const auto alerts = h.Drain();
   ASSERT_EQ(alerts.size(), 1u);
-  const uint64_t account = HashCombine(HashLower(kTenant), HashLower("bg1@contoso.com"));
+  const uint64_t account = HashCombine(HashLower(kAlertIdTenant), HashLower("bg1@contoso.com"));
   const int64_t bucket = *ParseIsoTime("2026-11-24T10:00:00Z") / kMicrosPerSecond / 3600;
-  const uint64_t expected =
-      HashCombine(HashCombine(HashCombine(HashBytes("PRIV-BG-01"), HashLower(kTenant)), account),
-                  static_cast<uint64_t>(bucket));
+  const uint64_t expected = HashCombine(
+      HashCombine(HashCombine(HashBytes("PRIV-BG-01"), HashLower(kAlertIdTenant)), account),
+      static_cast<uint64_t>(bucket));
   EXPECT_EQ(alerts[0].alert_id, expected);
 }
 
@@ -46,7 +46,7 @@ TEST(AlertIds, GoldenIdOfAnUnsuppressedRuleHashesTimeAndEvidence) {
   auto t = BreakGlassTenant();
   t->rules[static_cast<std::size_t>(RuleId::kBG01)].suppress_s = 0;
   EngineHarness h(t);
-  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T10:00:00Z"));
+  h.Feed(SignIn(kAlertIdTenant, "bg1@contoso.com", "2026-11-24T10:00:00Z"));
   const auto alerts = h.Drain();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].alert_id, 0xfb5ffb3d50cf45eaULL);
@@ -57,8 +57,9 @@ TEST(AlertIds, RepeatsInABucketGiveOneUpdateWithTheSameIdAndTheFinalCount) {
     EngineHarness h(BreakGlassTenant());
     const char* times[] = {"2026-11-24T10:05:00Z", "2026-11-24T10:15:00Z", "2026-11-24T10:45:00Z"};
     for (int i = 0; i < 3; ++i)
-      h.Feed(SignIn(kTenant, "bg1@contoso.com", times[reversed ? 2 - i : i]));
-    h.Feed(SignIn(kTenant, "other@contoso.com", "2026-11-24T11:30:00Z"));  // the bucket is passed
+      h.Feed(SignIn(kAlertIdTenant, "bg1@contoso.com", times[reversed ? 2 - i : i]));
+    h.Feed(SignIn(kAlertIdTenant, "other@contoso.com",
+                  "2026-11-24T11:30:00Z"));  // the bucket is passed
     const auto alerts = h.Drain();
     ASSERT_EQ(alerts.size(), 2u) << "reversed " << reversed;
     EXPECT_FALSE(alerts[0].update);

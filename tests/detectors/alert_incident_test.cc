@@ -12,10 +12,10 @@ namespace {
 
 using ::testing::IsSupersetOf;
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kAlertIncidentTenant = "11111111-2222-3333-4444-555555555555";
 
 std::shared_ptr<TenantSettings> Contoso(int64_t incident_span_s) {
-  auto t = EngineHarness::Tenant(kTenant);
+  auto t = EngineHarness::Tenant(kAlertIncidentTenant);
   t->name = "Contoso";
   t->incident_span_s = incident_span_s;
   return t;
@@ -24,10 +24,10 @@ std::shared_ptr<TenantSettings> Contoso(int64_t incident_span_s) {
 TEST(AlertIncident, OneRoleAssignmentRaisesPa01Pa04El02AsOneIncident) {
   for (int64_t span : {int64_t{0}, kHour}) {
     EngineHarness h(Contoso(span));
-    h.Feed(
-        Audit(kTenant, Activity::kAddUser, "Add user", "new@contoso.com", "2026-11-24T10:00:00Z"));
-    h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "new@contoso.com",
-                 "2026-11-24T10:30:00Z", "Global Administrator"));
+    h.Feed(Audit(kAlertIncidentTenant, Activity::kAddUser, "Add user", "new@contoso.com",
+                 "2026-11-24T10:00:00Z"));
+    h.Feed(Audit(kAlertIncidentTenant, Activity::kAddMemberToRole, "Add member to role",
+                 "new@contoso.com", "2026-11-24T10:30:00Z", "Global Administrator"));
     const std::vector<Alert> alerts = h.Drain();
     std::vector<RuleId> rules;
     std::set<uint64_t> keys;
@@ -44,12 +44,12 @@ TEST(AlertIncident, OneRoleAssignmentRaisesPa01Pa04El02AsOneIncident) {
 
 TEST(AlertIncident, AnotherAccountOrAnotherSpanIsAnotherIncident) {
   EngineHarness h(Contoso(kHour));
-  h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "a@contoso.com",
-               "2026-11-24T10:00:00Z", "Global Administrator"));
-  h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "b@contoso.com",
-               "2026-11-24T10:10:00Z", "Global Administrator"));
-  h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "a@contoso.com",
-               "2026-11-24T12:10:00Z", "Security Administrator"));
+  h.Feed(Audit(kAlertIncidentTenant, Activity::kAddMemberToRole, "Add member to role",
+               "a@contoso.com", "2026-11-24T10:00:00Z", "Global Administrator"));
+  h.Feed(Audit(kAlertIncidentTenant, Activity::kAddMemberToRole, "Add member to role",
+               "b@contoso.com", "2026-11-24T10:10:00Z", "Global Administrator"));
+  h.Feed(Audit(kAlertIncidentTenant, Activity::kAddMemberToRole, "Add member to role",
+               "a@contoso.com", "2026-11-24T12:10:00Z", "Security Administrator"));
   std::vector<uint64_t> pa04_keys;
   for (const Alert& a : h.Drain()) {
     if (a.rule == RuleId::kPA04) pa04_keys.push_back(a.incident_key);

@@ -75,7 +75,7 @@ std::vector<Case> Cases() {
 }
 
 // Saves shard 0 of `from` and loads it into `to` (a restart from that checkpoint).
-void Transfer(EngineHarness& from, EngineHarness& to) {
+void CheckpointEachRecordTransfer(EngineHarness& from, EngineHarness& to) {
   CheckpointShardWriter w(0);
   from.engine().SaveState(w);
   for (const std::string& part : w.partitions()) {
@@ -108,7 +108,7 @@ Outcome Pass(const Case& c, const std::shared_ptr<const CompiledConfig>& config,
     collect();
     if (restarts) {
       auto next = std::make_unique<EngineHarness>(config);
-      Transfer(*engine, *next);
+      CheckpointEachRecordTransfer(*engine, *next);
       engine = std::move(next);
     }
   }

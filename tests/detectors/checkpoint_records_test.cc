@@ -17,7 +17,7 @@ namespace {
 
 using testing::EngineHarness;
 
-constexpr uint64_t kTenant = 0x1234;
+constexpr uint64_t kCheckpointRecordsTenant = 0x1234;
 constexpr uint64_t kAccount = 0x5678;
 
 CheckpointRecordView Record(uint8_t tag, const std::string& payload) {
@@ -30,7 +30,7 @@ CheckpointRecordView Record(uint8_t tag, const std::string& payload) {
 
 std::string TimerPayload(const Timer& t) {
   std::string out;
-  PutU64(out, kTenant);
+  PutU64(out, kCheckpointRecordsTenant);
   PutRaw(out, t);
   return out;
 }
@@ -72,7 +72,7 @@ TEST(CheckpointRecords, APrivilegedAccountWithAStringLongerThanItsCapacityIsRefu
   ps.upn.assign("admin@contoso.com");
   ps.activations[1].role.assign("Global Administrator");
   std::string good;
-  EncodeAccount(good, kTenant, st, &ps);
+  EncodeAccount(good, kCheckpointRecordsTenant, st, &ps);
   EXPECT_TRUE(h.engine().LoadState(Record(kCkAccount, good)));
   const std::size_t ps_at = 8 + sizeof(AccountState) + 1;
   for (const std::size_t at : {OffsetOf(ps, ps.upn), OffsetOf(ps, ps.activations[1].role)}) {
@@ -89,7 +89,7 @@ TEST(CheckpointRecords, ASuppressionUpdateOfAnUnknownRuleOrOverlongStringIsRefus
   EngineHarness h;
   auto payload = [](const Alert& a) {
     std::string out;
-    PutU64(out, kTenant);
+    PutU64(out, kCheckpointRecordsTenant);
     PutU64(out, static_cast<uint64_t>(1'700'000'000'000'000));
     PutU32(out, 2);
     out.push_back(1);  // an update is pending

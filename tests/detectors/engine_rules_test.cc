@@ -12,20 +12,20 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kEngineRulesTenant = "11111111-2222-3333-4444-555555555555";
 
 std::shared_ptr<TenantSettings> TenantWithAdmin() {
-  auto t = EngineHarness::Tenant(kTenant);
+  auto t = EngineHarness::Tenant(kEngineRulesTenant);
   t->privileged_accounts.insert(HashLower("admin@contoso.com"));
   return t;
 }
 
 TEST(MatchRule, BreakGlassSignInAlertsOnSuccessAndFailure) {
-  auto t = EngineHarness::Tenant(kTenant);
+  auto t = EngineHarness::Tenant(kEngineRulesTenant);
   t->break_glass.insert(HashLower("bg1@contoso.com"));
   EngineHarness h(t);
-  h.Feed(SignIn(kTenant, "BG1@contoso.com", "2026-11-24T10:00:00Z"));
-  h.Feed(SignIn(kTenant, "someone@contoso.com", "2026-11-24T10:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "BG1@contoso.com", "2026-11-24T10:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "someone@contoso.com", "2026-11-24T10:00:00Z"));
   auto alerts = h.Drain();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].rule, RuleId::kBG01);
@@ -34,12 +34,12 @@ TEST(MatchRule, BreakGlassSignInAlertsOnSuccessAndFailure) {
 }
 
 TEST(Suppression, RepeatsWithinTheHourAreCountedNotEmitted) {
-  auto t = EngineHarness::Tenant(kTenant);
+  auto t = EngineHarness::Tenant(kEngineRulesTenant);
   t->break_glass.insert(HashLower("bg1@contoso.com"));
   EngineHarness h(t);
-  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T10:00:00Z"));
-  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T10:30:00Z"));
-  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T11:05:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "bg1@contoso.com", "2026-11-24T10:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "bg1@contoso.com", "2026-11-24T10:30:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "bg1@contoso.com", "2026-11-24T11:05:00Z"));
   // Two alerts (the 10:00 and 11:00 buckets) and, once the watermark passed 11:00, the 10:00
   // bucket's update line: same id, final count 2.
   const auto alerts = h.Drain();
@@ -56,10 +56,10 @@ TEST(ThresholdRule, FiveBadPasswordsInTenMinutesAlertOnce) {
   EngineHarness h(TenantWithAdmin());
   for (int i = 0; i < 4; ++i) {
     std::string time = "2026-11-24T10:0" + std::to_string(i) + ":00Z";
-    h.Feed(SignIn(kTenant, "admin@contoso.com", time.c_str(), 50126));
+    h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", time.c_str(), 50126));
   }
   EXPECT_THAT(h.Rules(), IsEmpty());
-  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-24T10:09:00Z", 50126));
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-11-24T10:09:00Z", 50126));
   auto alerts = h.Drain();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].rule, RuleId::kSI01);
@@ -74,12 +74,12 @@ TEST(ThresholdRule, InterruptSettledBySuccessInTheSameSecondStaysSilent) {
   t->privileged_accounts.insert(HashLower("admin2@contoso.com"));
   t->privileged_accounts.insert(HashLower("admin3@contoso.com"));
   EngineHarness h(t);
-  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-24T10:00:05Z", 0));
-  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-24T10:00:05Z", 50074));
-  h.Feed(SignIn(kTenant, "admin2@contoso.com", "2026-11-24T10:01:07Z", 50074));
-  h.Feed(SignIn(kTenant, "admin2@contoso.com", "2026-11-24T10:01:07Z", 0));
-  h.Feed(SignIn(kTenant, "admin3@contoso.com", "2026-11-24T10:02:09Z", 50074));
-  h.Feed(SignIn(kTenant, "someone@contoso.com", "2026-11-24T11:00:00Z", 0));
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-11-24T10:00:05Z", 0));
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-11-24T10:00:05Z", 50074));
+  h.Feed(SignIn(kEngineRulesTenant, "admin2@contoso.com", "2026-11-24T10:01:07Z", 50074));
+  h.Feed(SignIn(kEngineRulesTenant, "admin2@contoso.com", "2026-11-24T10:01:07Z", 0));
+  h.Feed(SignIn(kEngineRulesTenant, "admin3@contoso.com", "2026-11-24T10:02:09Z", 50074));
+  h.Feed(SignIn(kEngineRulesTenant, "someone@contoso.com", "2026-11-24T11:00:00Z", 0));
   auto alerts = h.Drain();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].rule, RuleId::kSI04);
@@ -90,7 +90,7 @@ TEST(ThresholdRule, FiveBadPasswordsSpreadOverAnHourStaySilent) {
   EngineHarness h(TenantWithAdmin());
   for (int i = 0; i < 5; ++i) {
     std::string time = "2026-11-24T1" + std::to_string(i) + ":00:00Z";
-    h.Feed(SignIn(kTenant, "admin@contoso.com", time.c_str(), 50126));
+    h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", time.c_str(), 50126));
   }
   EXPECT_THAT(h.Rules(), IsEmpty());
 }
@@ -99,7 +99,7 @@ TEST(ThresholdRule, BurstCountsWhenTheEarliestFailureArrivesLast) {
   EngineHarness h(TenantWithAdmin());
   for (const char* time : {"2026-11-24T10:02:00Z", "2026-11-24T10:03:00Z", "2026-11-24T10:04:00Z",
                            "2026-11-24T10:05:00Z", "2026-11-24T09:58:00Z"}) {
-    h.Feed(SignIn(kTenant, "admin@contoso.com", time, 50126));
+    h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", time, 50126));
   }
   EXPECT_THAT(h.Rules(), ElementsAre(RuleId::kSI01));
 }
@@ -107,23 +107,25 @@ TEST(ThresholdRule, BurstCountsWhenTheEarliestFailureArrivesLast) {
 TEST(ThresholdRule, UnprivilegedAccountsAreNotWatched) {
   EngineHarness h(TenantWithAdmin());
   for (int i = 0; i < 6; ++i)
-    h.Feed(SignIn(kTenant, "user@contoso.com", "2026-11-24T10:00:00Z", 50126));
+    h.Feed(SignIn(kEngineRulesTenant, "user@contoso.com", "2026-11-24T10:00:00Z", 50126));
   EXPECT_THAT(h.Rules(), IsEmpty());
 }
 
 TEST(SequenceRule, FiresWhenUserCreatedThenGivenGlobalAdministrator) {
   EngineHarness h;
-  h.Feed(Audit(kTenant, Activity::kAddUser, "Add user", "new@contoso.com", "2026-11-24T10:00:00Z"));
-  h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "new@contoso.com",
-               "2026-11-24T12:00:00Z", "Global Administrator"));
+  h.Feed(Audit(kEngineRulesTenant, Activity::kAddUser, "Add user", "new@contoso.com",
+               "2026-11-24T10:00:00Z"));
+  h.Feed(Audit(kEngineRulesTenant, Activity::kAddMemberToRole, "Add member to role",
+               "new@contoso.com", "2026-11-24T12:00:00Z", "Global Administrator"));
   EXPECT_THAT(h.Rules(), Contains(RuleId::kPA01));
 }
 
 TEST(SequenceRule, FiresWhenRoleArrivesBeforeUserCreation) {
   EngineHarness h;
-  h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "new@contoso.com",
-               "2026-11-24T12:00:00Z", "Global Administrator"));
-  h.Feed(Audit(kTenant, Activity::kAddUser, "Add user", "new@contoso.com", "2026-11-24T10:00:00Z"));
+  h.Feed(Audit(kEngineRulesTenant, Activity::kAddMemberToRole, "Add member to role",
+               "new@contoso.com", "2026-11-24T12:00:00Z", "Global Administrator"));
+  h.Feed(Audit(kEngineRulesTenant, Activity::kAddUser, "Add user", "new@contoso.com",
+               "2026-11-24T10:00:00Z"));
   EXPECT_THAT(h.Rules(), Contains(RuleId::kPA01));
 }
 
@@ -131,12 +133,12 @@ TEST(SequenceRule, FiresWhenRoleArrivesBeforeUserCreation) {
 // time times the verdict (DESIGN.md section 10: no arrival order enters the id; two
 // repartitioners may deliver a tenant's records in either order).
 TEST(SequenceRule, EitherArrivalOrderGivesOneAlertIdAndTime) {
-  const Event add =
-      Audit(kTenant, Activity::kAddUser, "Add user", "new@contoso.com", "2026-11-24T10:50:00Z");
-  const Event role = Audit(kTenant, Activity::kAddMemberToRole, "Add member to role",
+  const Event add = Audit(kEngineRulesTenant, Activity::kAddUser, "Add user", "new@contoso.com",
+                          "2026-11-24T10:50:00Z");
+  const Event role = Audit(kEngineRulesTenant, Activity::kAddMemberToRole, "Add member to role",
                            "new@contoso.com", "2026-11-24T12:10:00Z", "Global Administrator");
-  const Event del = Audit(kTenant, Activity::kDeleteUser, "Delete user", "new@contoso.com",
-                          "2026-11-24T13:20:00Z");
+  const Event del = Audit(kEngineRulesTenant, Activity::kDeleteUser, "Delete user",
+                          "new@contoso.com", "2026-11-24T13:20:00Z");
   for (const RuleId rule : {RuleId::kPA01, RuleId::kPA02}) {
     const Event& then = rule == RuleId::kPA01 ? role : del;
     auto of_rule = [rule](std::vector<Alert> all) {
@@ -170,19 +172,23 @@ TEST(SequenceRule, EitherArrivalOrderGivesOneAlertIdAndTime) {
 
 TEST(SequenceRule, RoleTwoDaysAfterCreationOrUnprivilegedRoleStaysSilent) {
   EngineHarness h;
-  h.Feed(Audit(kTenant, Activity::kAddUser, "Add user", "a@contoso.com", "2026-11-20T10:00:00Z"));
-  h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "a@contoso.com",
-               "2026-11-22T12:00:00Z", "Global Administrator"));
-  h.Feed(Audit(kTenant, Activity::kAddUser, "Add user", "b@contoso.com", "2026-11-22T10:00:00Z"));
-  h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", "b@contoso.com",
-               "2026-11-22T11:00:00Z", "Directory Readers"));
+  h.Feed(Audit(kEngineRulesTenant, Activity::kAddUser, "Add user", "a@contoso.com",
+               "2026-11-20T10:00:00Z"));
+  h.Feed(Audit(kEngineRulesTenant, Activity::kAddMemberToRole, "Add member to role",
+               "a@contoso.com", "2026-11-22T12:00:00Z", "Global Administrator"));
+  h.Feed(Audit(kEngineRulesTenant, Activity::kAddUser, "Add user", "b@contoso.com",
+               "2026-11-22T10:00:00Z"));
+  h.Feed(Audit(kEngineRulesTenant, Activity::kAddMemberToRole, "Add member to role",
+               "b@contoso.com", "2026-11-22T11:00:00Z", "Directory Readers"));
   EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kPA01)));
 }
 
-Event Activation(const char* time) { return PimActivation(kTenant, "admin@contoso.com", time); }
+Event Activation(const char* time) {
+  return PimActivation(kEngineRulesTenant, "admin@contoso.com", time);
+}
 
 Event SignInFrom(const char* time, std::string_view device) {
-  return SignInFromDevice(kTenant, "admin@contoso.com", time, device);
+  return SignInFromDevice(kEngineRulesTenant, "admin@contoso.com", time, device);
 }
 
 std::shared_ptr<TenantSettings> TenantWithPaw() {
@@ -216,17 +222,17 @@ TEST(SequenceRule, ElevationFromAPawStaysSilentEvenWhenTheSignInArrivesLate) {
 }
 
 TEST(SequenceRule, ElevationOfAnAccountPrivilegedOnlyByItUsesItsEarlierPawSignIn) {
-  auto t = EngineHarness::Tenant(kTenant);
+  auto t = EngineHarness::Tenant(kEngineRulesTenant);
   t->paw_devices.insert(HashLower("paw-1"));
   EngineHarness h(t);
-  Event paw = SignIn(kTenant, "eve@contoso.com", "2026-11-24T10:00:00Z");
+  Event paw = SignIn(kEngineRulesTenant, "eve@contoso.com", "2026-11-24T10:00:00Z");
   paw.signin.device_id.assign("PAW-1");
   h.Feed(paw);
-  h.Feed(PimActivation(kTenant, "eve@contoso.com", "2026-11-24T10:20:00Z"));
-  Event laptop = SignIn(kTenant, "mallory@contoso.com", "2026-11-24T10:00:00Z");
+  h.Feed(PimActivation(kEngineRulesTenant, "eve@contoso.com", "2026-11-24T10:20:00Z"));
+  Event laptop = SignIn(kEngineRulesTenant, "mallory@contoso.com", "2026-11-24T10:00:00Z");
   laptop.signin.device_id.assign("laptop-3");
   h.Feed(laptop);
-  h.Feed(PimActivation(kTenant, "mallory@contoso.com", "2026-11-24T10:20:00Z"));
+  h.Feed(PimActivation(kEngineRulesTenant, "mallory@contoso.com", "2026-11-24T10:20:00Z"));
   h.Finish();
   std::vector<std::string> el06;
   for (const auto& a : h.Drain()) {
@@ -275,11 +281,11 @@ TEST(ScheduleRule, ConfiguredWorkingHoursInTheTenantsTimezone) {
   t->working_hours.start_minute = 7 * 60;
   t->working_hours.end_minute = 19 * 60;
   EngineHarness h(t);
-  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-24T15:00:00Z"));  // Tue 10:00 EST
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-11-24T15:00:00Z"));  // Tue 10:00 EST
   EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kSI10)));
-  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-25T03:00:00Z"));  // Tue 22:00 EST
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-11-25T03:00:00Z"));  // Tue 22:00 EST
   EXPECT_THAT(h.Rules(), Contains(RuleId::kSI10));
-  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-28T15:00:00Z"));  // Saturday
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-11-28T15:00:00Z"));  // Saturday
   EXPECT_THAT(h.Rules(), Contains(RuleId::kSI10));
 }
 
@@ -289,22 +295,22 @@ TEST(ScheduleRule, LearnedHoursFlagARareHourOnceEnoughSignInsWereSeen) {
     for (const char* hour : {"09", "14"}) {
       char time[32];
       std::snprintf(time, sizeof time, "2026-11-%02dT%s:00:00Z", day, hour);
-      h.Feed(SignIn(kTenant, "admin@contoso.com", time));
+      h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", time));
     }
   }
-  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-20T09:30:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-11-20T09:30:00Z"));
   EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kSI10)));
-  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-11-20T03:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-11-20T03:00:00Z"));
   EXPECT_THAT(h.Rules(), Contains(RuleId::kSI10));
 }
 
 TEST(AbsenceRule, PrivilegedAccountUnusedForThirtyDaysAlertsOnce) {
   EngineHarness h(TenantWithAdmin());
-  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-10-01T10:00:00Z"));
-  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-10-20T10:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-10-01T10:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "other@contoso.com", "2026-10-20T10:00:00Z"));
   EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kPA05)));
-  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-11-02T10:00:00Z"));
-  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-11-20T10:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "other@contoso.com", "2026-11-02T10:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "other@contoso.com", "2026-11-20T10:00:00Z"));
   h.Finish();
   auto alerts = h.Drain();
   int pa05 = 0;
@@ -314,9 +320,9 @@ TEST(AbsenceRule, PrivilegedAccountUnusedForThirtyDaysAlertsOnce) {
 
 TEST(AbsenceRule, ASignInWithinThirtyDaysKeepsItQuiet) {
   EngineHarness h(TenantWithAdmin());
-  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-10-01T10:00:00Z"));
-  h.Feed(SignIn(kTenant, "admin@contoso.com", "2026-10-25T10:00:00Z"));
-  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-11-20T10:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-10-01T10:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-10-25T10:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "other@contoso.com", "2026-11-20T10:00:00Z"));
   h.Finish();
   EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kPA05)));
 }

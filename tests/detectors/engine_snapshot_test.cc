@@ -18,7 +18,7 @@
 namespace privmon::testing {
 namespace {
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kEngineSnapshotTenant = "11111111-2222-3333-4444-555555555555";
 
 std::vector<std::string> Records(const CheckpointShardWriter& out) {
   return SortedCheckpointRecords(out);
@@ -37,22 +37,23 @@ std::vector<Event> Day(int day, int users) {
   for (int i = 0; i < users; ++i) {
     const std::string upn = "user" + std::to_string(i) + "@contoso.com";
     std::snprintf(time, sizeof time, "2026-11-%02dT10:%02d:%02dZ", day, i / 60, i % 60);
-    Event s = SignInFromDevice(kTenant, upn, time, "dev" + std::to_string((i + day) % 5));
+    Event s =
+        SignInFromDevice(kEngineSnapshotTenant, upn, time, "dev" + std::to_string((i + day) % 5));
     s.signin.location_hash = HashLower(day % 2 == 0 ? "US/Redmond" : "FR/Paris");
     out.push_back(s);
     if (i % 4 == 0) {
       std::snprintf(time, sizeof time, "2026-11-%02dT11:%02d:%02dZ", day, i / 60, i % 60);
-      Event grant = Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", upn, time,
-                          "Global Administrator");
-      grant.actor = Account(kTenant, "hr@contoso.com");
+      Event grant = Audit(kEngineSnapshotTenant, Activity::kAddMemberToRole, "Add member to role",
+                          upn, time, "Global Administrator");
+      grant.actor = Account(kEngineSnapshotTenant, "hr@contoso.com");
       out.push_back(grant);
       std::snprintf(time, sizeof time, "2026-11-%02dT12:%02d:%02dZ", day, i / 60, i % 60);
-      out.push_back(PimActivation(kTenant, upn, time));
+      out.push_back(PimActivation(kEngineSnapshotTenant, upn, time));
     }
     if (i % 5 == 0) {
       for (int k = 0; k < 3; ++k) {
         std::snprintf(time, sizeof time, "2026-11-%02dT13:%02d:%02dZ", day, i / 60, k);
-        out.push_back(SignIn(kTenant, upn, time, 50126));
+        out.push_back(SignIn(kEngineSnapshotTenant, upn, time, 50126));
       }
     }
   }

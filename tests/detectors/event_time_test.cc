@@ -11,22 +11,24 @@
 namespace privmon::testing {
 namespace {
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kEventTimeTenant = "11111111-2222-3333-4444-555555555555";
 constexpr std::string_view kOther = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 
-std::shared_ptr<TenantSettings> TenantWithPaw() {
-  auto t = EngineHarness::Tenant(kTenant);
+std::shared_ptr<TenantSettings> EventTimeTenantWithPaw() {
+  auto t = EngineHarness::Tenant(kEventTimeTenant);
   t->privileged_accounts.insert(HashLower("admin@contoso.com"));
   t->paw_devices.insert(HashLower("paw-1"));
   t->break_glass.insert(HashLower("bg1@contoso.com"));
   return t;
 }
 
-Event SignInFrom(const char* time, std::string_view device) {
-  return SignInFromDevice(kTenant, "admin@contoso.com", time, device);
+Event EventTimeSignInFrom(const char* time, std::string_view device) {
+  return SignInFromDevice(kEventTimeTenant, "admin@contoso.com", time, device);
 }
 
-Event Activation(const char* time) { return PimActivation(kTenant, "admin@contoso.com", time); }
+Event EventTimeActivation(const char* time) {
+  return PimActivation(kEventTimeTenant, "admin@contoso.com", time);
+}
 
 int Count(const std::vector<Alert>& alerts, RuleId rule) {
   return static_cast<int>(std::count_if(
@@ -36,49 +38,50 @@ int Count(const std::vector<Alert>& alerts, RuleId rule) {
 // The case: a PAW sign-in 10 minutes before the activation, then many later sign-ins
 // (arriving before the watermark reaches the activation) must not push it out of the window.
 TEST(EventTime, PawSignInBeforeAnActivationCountsWhateverSignInsFollowIt) {
-  EngineHarness h(TenantWithPaw());
-  h.Feed(SignInFrom("2026-11-24T10:10:00Z", "paw-1"));
+  EngineHarness h(EventTimeTenantWithPaw());
+  h.Feed(EventTimeSignInFrom("2026-11-24T10:10:00Z", "paw-1"));
   for (int i = 0; i < 9; ++i) {
     const std::string t = "2026-11-24T10:2" + std::to_string(i) + ":00Z";
-    h.Feed(SignInFrom(t.c_str(), "paw-1"));
+    h.Feed(EventTimeSignInFrom(t.c_str(), "paw-1"));
   }
-  h.Feed(Activation("2026-11-24T10:20:00Z"));
+  h.Feed(EventTimeActivation("2026-11-24T10:20:00Z"));
   h.Finish();
   EXPECT_EQ(Count(h.Drain(), RuleId::kEL06), 0);
 }
 
 TEST(EventTime, OneTenantsWatermarkFiresOnlyItsOwnTimers) {
   auto other = EngineHarness::Tenant(kOther);
-  EngineHarness h(TenantWithPaw());
+  EngineHarness h(EventTimeTenantWithPaw());
   DetectionEngine& engine = h.engine();
-  engine.OnEvent(Activation("2026-11-24T10:00:00Z"), kRouteAccount);
+  engine.OnEvent(EventTimeActivation("2026-11-24T10:00:00Z"), kRouteAccount);
   // Another tenant's clock runs ten hours ahead: this tenant's expiry (EL-08) must not fire.
   engine.OnTenantWatermark(HashLower(kOther), At("2026-11-24T20:00:00Z"));
   EXPECT_EQ(Count(h.Drain(), RuleId::kEL08), 0);
-  engine.OnTenantWatermark(HashLower(kTenant), At("2026-11-24T12:00:00Z"));
+  engine.OnTenantWatermark(HashLower(kEventTimeTenant), At("2026-11-24T12:00:00Z"));
   EXPECT_EQ(Count(h.Drain(), RuleId::kEL08), 1);
 }
 
 TEST(EventTime, LateRecordsAreCountedPerTenantAndStillRaiseImmediateVerdicts) {
-  EngineHarness h(TenantWithPaw());
-  h.Feed(SignIn(kTenant, "someone@contoso.com", "2026-11-24T12:00:00Z"));
+  EngineHarness h(EventTimeTenantWithPaw());
+  h.Feed(SignIn(kEventTimeTenant, "someone@contoso.com", "2026-11-24T12:00:00Z"));
   // An hour behind the watermark (11:55): late, counted, and the break-glass sign-in still alerts.
-  h.Feed(SignIn(kTenant, "bg1@contoso.com", "2026-11-24T11:00:00Z"));
+  h.Feed(SignIn(kEventTimeTenant, "bg1@contoso.com", "2026-11-24T11:00:00Z"));
   EXPECT_EQ(Count(h.Drain(), RuleId::kBG01), 1);
   EXPECT_EQ(h.stats().shards[0].late_events.load(), 1u);
   uint64_t late = 0;
   for (const auto& t : h.stats().tenants.Read()) {
-    if (t.tenant == kTenant) late = t.late;
+    if (t.tenant == kEventTimeTenant) late = t.late;
   }
   EXPECT_EQ(late, 1u);
 }
 
 TEST(EventTime, ALateRemovalDoesNotUndoAnExpiryAlreadyReported) {
-  EngineHarness h(TenantWithPaw());
-  h.Feed(Activation("2026-11-24T10:00:00Z"));
-  h.Feed(SignIn(kTenant, "someone@contoso.com", "2026-11-24T14:00:00Z"));  // watermark 13:55
+  EngineHarness h(EventTimeTenantWithPaw());
+  h.Feed(EventTimeActivation("2026-11-24T10:00:00Z"));
+  h.Feed(
+      SignIn(kEventTimeTenant, "someone@contoso.com", "2026-11-24T14:00:00Z"));  // watermark 13:55
   EXPECT_EQ(Count(h.Drain(), RuleId::kEL08), 1);
-  h.Feed(Audit(kTenant, Activity::kRemoveMemberFromRolePimExpired,
+  h.Feed(Audit(kEventTimeTenant, Activity::kRemoveMemberFromRolePimExpired,
                "Remove member from role completed (PIM activation expired)", "admin@contoso.com",
                "2026-11-24T10:30:00Z", "Global Administrator"));
   h.Finish();

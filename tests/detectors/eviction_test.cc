@@ -18,12 +18,12 @@ namespace {
 
 using ::testing::Contains;
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kEvictionTenant = "11111111-2222-3333-4444-555555555555";
 constexpr EventTime kDay = 86400 * kMicrosPerSecond;
 constexpr EventTime kHourUs = 3600 * kMicrosPerSecond;
 
 Event SignInAt(std::string_view upn, EventTime t, std::string_view device) {
-  Event e = SignInFromDevice(kTenant, upn, "2026-01-01T00:00:00Z", device);
+  Event e = SignInFromDevice(kEvictionTenant, upn, "2026-01-01T00:00:00Z", device);
   e.time = t;
   e.record_id.assign("si-" + std::string(upn) + "-" + std::to_string(t));
   return e;
@@ -31,7 +31,7 @@ Event SignInAt(std::string_view upn, EventTime t, std::string_view device) {
 
 Event AuditAt(Activity activity, std::string_view name, std::string_view upn, EventTime t,
               std::string_view role = {}) {
-  Event e = Audit(kTenant, activity, name, upn, "2026-01-01T00:00:00Z", role);
+  Event e = Audit(kEvictionTenant, activity, name, upn, "2026-01-01T00:00:00Z", role);
   e.time = t;
   e.record_id.assign("au-" + std::string(upn) + "-" + std::to_string(t));
   return e;
@@ -47,7 +47,7 @@ struct MonthsRun {
 // 240 days: 150 new accounts a day for four months, then 15 a day; every account signs in twice
 // on its day from its own device and is never seen again, except the planted ones.
 MonthsRun Months(bool eviction) {
-  auto tenant = EngineHarness::Tenant(kTenant);
+  auto tenant = EngineHarness::Tenant(kEvictionTenant);
   tenant->privileged_accounts.insert(HashLower("admin@contoso.com"));
   PipelineSettings pipeline = BuiltinDefaultConfig()->pipeline;
   pipeline.idle_eviction = eviction;

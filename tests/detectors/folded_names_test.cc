@@ -21,19 +21,20 @@
 namespace privmon::testing {
 namespace {
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
-constexpr std::string_view kAdmin = "admin@contoso.com";
+constexpr std::string_view kFoldedNamesTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kFoldedNamesAdmin = "admin@contoso.com";
 
-std::shared_ptr<TenantSettings> TenantListingTheAdmin() {
-  auto t = EngineHarness::Tenant(kTenant);
-  t->privileged_accounts.insert(HashLower(kAdmin));
+std::shared_ptr<TenantSettings> FoldedNamesTenantListingTheAdmin() {
+  auto t = EngineHarness::Tenant(kFoldedNamesTenant);
+  t->privileged_accounts.insert(HashLower(kFoldedNamesAdmin));
   return t;
 }
 
 // A successful change by the admin to another user, under the activity name `name`.
 Event Change(std::string_view name, const char* time) {
-  Event e = Audit(kTenant, parsers::LookupActivity(name), name, "someone@contoso.com", time);
-  e.actor = Account(kTenant, kAdmin);
+  Event e =
+      Audit(kFoldedNamesTenant, parsers::LookupActivity(name), name, "someone@contoso.com", time);
+  e.actor = Account(kFoldedNamesTenant, kFoldedNamesAdmin);
   e.audit.category = AuditCategory::kUserManagement;
   return e;
 }
@@ -46,7 +47,7 @@ std::size_t CountOf(EngineHarness& h, RuleId rule) {
 // The admin does `learned` while learning (its first change starts the period), then `later` 20
 // days on: how many PRIV-CH-01 alerts.
 std::size_t UnusualChangesAfter(std::string_view learned, std::string_view later) {
-  EngineHarness h(TenantListingTheAdmin());
+  EngineHarness h(FoldedNamesTenantListingTheAdmin());
   h.Feed(Change(learned, "2026-03-01T09:00:00Z"));
   h.Feed(Change(later, "2026-03-21T09:00:00Z"));
   return CountOf(h, RuleId::kCH01);
@@ -82,7 +83,7 @@ TEST(FoldedNames, CanonicalActivityKeyMapsEachSpellingToTheCurrentName) {
 // Saves `from`'s shard 0 and loads it into `to`, each known value's fingerprint passed through
 // `rewrite` (what a build before the fold would have written).
 template <class Rewrite>
-void Transfer(EngineHarness& from, EngineHarness& to, Rewrite rewrite) {
+void FoldedNamesTransfer(EngineHarness& from, EngineHarness& to, Rewrite rewrite) {
   CheckpointShardWriter w(0);
   from.engine().SaveState(w);
   for (const std::string& part : w.partitions()) {
@@ -95,17 +96,17 @@ void Transfer(EngineHarness& from, EngineHarness& to, Rewrite rewrite) {
 }
 
 TEST(FoldedNames, AnActivityLearnedUnderItsFormerKeyInACheckpointStillCounts) {
-  const uint64_t admin = Account(kTenant, kAdmin).key;
+  const uint64_t admin = Account(kFoldedNamesTenant, kFoldedNamesAdmin).key;
   const auto key_of = [&](std::string_view name) {
     return KnownValues::Fingerprint(admin, NoveltyKind::kActivity, HashLower(name));
   };
   for (const char* later :
        {"Update authentication methods policy", "Authentication Methods Policy Update"}) {
-    EngineHarness before(TenantListingTheAdmin());
+    EngineHarness before(FoldedNamesTenantListingTheAdmin());
     before.Feed(Change("Update authentication methods policy", "2026-03-01T09:00:00Z"));
     // The build before the fold learned the record's own spelling.
-    EngineHarness after(TenantListingTheAdmin());
-    Transfer(before, after, [&](uint64_t fp) {
+    EngineHarness after(FoldedNamesTenantListingTheAdmin());
+    FoldedNamesTransfer(before, after, [&](uint64_t fp) {
       return fp == key_of("authentication methods policy update")
                  ? key_of("update authentication methods policy")
                  : fp;
@@ -137,7 +138,7 @@ TEST(FoldedNames, ARulesActivityNameMatchesARenamedActivityUnderEitherName) {
 )";
   }
   const ConfigLoadResult r = LoadConfigText("rule_files: [\"" + file + "\"]\ntenants: {\"" +
-                                            std::string(kTenant) + "\": {}}\n");
+                                            std::string(kFoldedNamesTenant) + "\": {}}\n");
   for (const ConfigError& e : r.errors) ADD_FAILURE() << e.line << ": " << e.message;
   ASSERT_NE(r.config, nullptr);
   EngineHarness h(r.config);
@@ -159,7 +160,7 @@ TEST(FoldedNames, ARulesActivityNameMatchesARenamedActivityUnderEitherName) {
 // A sign-in of the admin, interactive and successful, keyed as the parser keys it.
 Event SignInWith(const char* time, uint64_t client_app, uint64_t former_client_app, uint64_t device,
                  uint64_t former_device) {
-  Event e = SignIn(kTenant, kAdmin, time);
+  Event e = SignIn(kFoldedNamesTenant, kFoldedNamesAdmin, time);
   e.signin.client_app = ClientApp::kLegacy;
   e.signin.client_app_hash = client_app;
   e.signin.former_client_app_hash = former_client_app;
@@ -175,7 +176,7 @@ TEST(FoldedNames, AClientAppAndADeviceLearnedUnderTheirFormerKeysStillCount) {
   // What a build before the folds learned: the client app and the device as spelled.
   const uint64_t old_app = HashLower("Other clients; IMAP");
   const uint64_t old_device = HashLower("Windows 10|Edge");
-  EngineHarness h(TenantListingTheAdmin());
+  EngineHarness h(FoldedNamesTenantListingTheAdmin());
   h.Feed(SignInWith("2026-03-01T09:00:00Z", old_app, 0, old_device, 0));
   // The same spellings 20 days on, keyed now: protocol IMAP, device "windows10|edge".
   h.Feed(SignInWith("2026-03-21T09:00:00Z", imap, old_app, device, old_device));
@@ -188,7 +189,7 @@ TEST(FoldedNames, AClientAppAndADeviceLearnedUnderTheirFormerKeysStillCount) {
 
   // Learned before under one spelling of the protocol ("IMAP"), seen now under another ("Other
   // clients; IMAP4"): the protocol's other spellings count too.
-  EngineHarness other(TenantListingTheAdmin());
+  EngineHarness other(FoldedNamesTenantListingTheAdmin());
   other.Feed(SignInWith("2026-03-01T09:00:00Z", HashLower("IMAP"), 0, device, 0));
   other.Feed(
       SignInWith("2026-03-21T09:00:00Z", imap, HashLower("Other clients; IMAP4"), device, 0));

@@ -18,8 +18,8 @@ namespace {
 
 using testing::EngineHarness;
 
-constexpr const char* kTenant = "00000000-0000-4000-8000-0000000000c1";
-constexpr const char* kAdmin = "admin@contoso.com";
+constexpr const char* kGenericKindsTenant = "00000000-0000-4000-8000-0000000000c1";
+constexpr const char* kGenericKindsAdmin = "admin@contoso.com";
 
 RuleId IdOf(const CompiledRuleSet& set, std::string_view code) {
   for (const RuleDefinition& d : set.definitions) {
@@ -36,8 +36,8 @@ class GenericKinds : public ::testing::Test {
   void SetUp() override {
     const std::string file =
         std::string(PRIVMON_SOURCE_DIR) + "/tests/data/rules/generic_kinds.yaml";
-    const std::string tenant =
-        std::string("\"") + kTenant + "\": {privileged_accounts: [" + kAdmin + "]}";
+    const std::string tenant = std::string("\"") + kGenericKindsTenant +
+                               "\": {privileged_accounts: [" + kGenericKindsAdmin + "]}";
     const ConfigLoadResult r =
         LoadConfigText("rule_files: [\"" + file + "\"]\ntenants: {" + tenant + "}\n");
     for (const ConfigError& e : r.errors) ADD_FAILURE() << e.line << ": " << e.message;
@@ -53,13 +53,13 @@ class GenericKinds : public ::testing::Test {
     return static_cast<std::size_t>(std::count(ids.begin(), ids.end(), id));
   }
   static Event SignInFrom(const char* time, int32_t error, const char* country) {
-    Event e = testing::SignIn(kTenant, kAdmin, time, error);
+    Event e = testing::SignIn(kGenericKindsTenant, kGenericKindsAdmin, time, error);
     e.signin.country[0] = country[0];
     e.signin.country[1] = country[1];
     return e;
   }
   static Event AuditOf(const char* name, const char* time) {
-    return testing::Audit(kTenant, Activity::kOther, name, kAdmin, time);
+    return testing::Audit(kGenericKindsTenant, Activity::kOther, name, kGenericKindsAdmin, time);
   }
 
   std::shared_ptr<const CompiledConfig> config_;

@@ -12,7 +12,7 @@
 namespace privmon::testing {
 namespace {
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kGuestListingTenant = "11111111-2222-3333-4444-555555555555";
 
 int CountBg01(const std::vector<Alert>& alerts) {
   return static_cast<int>(std::count_if(alerts.begin(), alerts.end(),
@@ -32,21 +32,22 @@ TEST(GuestListing, AGuestListedByHomeAddressStaysListedAfterAReloadWhenNamedById
     std::string ext = home;
     ext[ext.find('@')] = '_';
     ext += "#EXT#@fabrikam.com";
-    const std::string yaml =
-        "tenants:\n  \"" + std::string(kTenant) + "\":\n    break_glass: [" + home + "]\n";
+    const std::string yaml = "tenants:\n  \"" + std::string(kGuestListingTenant) +
+                             "\":\n    break_glass: [" + home + "]\n";
     const ConfigLoadResult loaded = LoadConfigText(yaml);
     ASSERT_TRUE(loaded.errors.empty());
     EngineHarness h(loaded.config);
-    Event named = SignIn(kTenant, ext, "2026-09-01T08:00:00Z");
-    named.account = Account(kTenant, ext, "id-guest");
+    Event named = SignIn(kGuestListingTenant, ext, "2026-09-01T08:00:00Z");
+    named.account = Account(kGuestListingTenant, ext, "id-guest");
     h.Feed(named);
     EXPECT_EQ(CountBg01(h.Drain()), 1) << home_size;
     h.engine().OnConfig(LoadConfigText(yaml).config);
-    Event by_id = SignIn(kTenant, "", "2026-09-01T10:00:00Z");  // another suppression hour
+    Event by_id =
+        SignIn(kGuestListingTenant, "", "2026-09-01T10:00:00Z");  // another suppression hour
     by_id.account = AccountRef{};
     by_id.account.id.assign("id-guest");
     by_id.account.id_hash = HashLower("id-guest");
-    by_id.account.key = HashCombine(HashLower(kTenant), by_id.account.id_hash);
+    by_id.account.key = HashCombine(HashLower(kGuestListingTenant), by_id.account.id_hash);
     h.Feed(by_id);
     h.Finish();
     EXPECT_EQ(CountBg01(h.Drain()), 1) << home_size;
@@ -59,25 +60,26 @@ TEST(GuestListing, AGuestListedByHomeAddressStaysListedAfterAReloadWhenNamedById
 // newest UPN, which no list holds), so its sign-in under the new UPN raised no PRIV-BG-01. The
 // listing by the former UPN is now kept with the account (PrivilegedState::former_upn_listing).
 TEST(RenamedListing, ABreakGlassAccountRenamedAwayFromItsListedUpnStaysListedAfterAReload) {
-  const std::string yaml =
-      "tenants:\n  \"" + std::string(kTenant) + "\":\n    break_glass: [bg-old@contoso.example]\n";
+  const std::string yaml = "tenants:\n  \"" + std::string(kGuestListingTenant) +
+                           "\":\n    break_glass: [bg-old@contoso.example]\n";
   const ConfigLoadResult loaded = LoadConfigText(yaml);
   ASSERT_TRUE(loaded.errors.empty());
   EngineHarness h(loaded.config);
   // The rename as parsers/audit_fields.cc reads it: the new UPN's text, the former one's hash.
-  Event rename = Audit(kTenant, Activity::kUpdateUser, "Update user", "bg-new@contoso.example",
-                       "2026-09-01T08:00:00Z");
-  rename.account = Account(kTenant, "bg-new@contoso.example", "id-bg");
+  Event rename = Audit(kGuestListingTenant, Activity::kUpdateUser, "Update user",
+                       "bg-new@contoso.example", "2026-09-01T08:00:00Z");
+  rename.account = Account(kGuestListingTenant, "bg-new@contoso.example", "id-bg");
   rename.account.upn_hash = HashLower("bg-old@contoso.example");
   rename.audit.category = AuditCategory::kUserManagement;
   h.Feed(rename);
-  Event before = SignIn(kTenant, "bg-new@contoso.example", "2026-09-01T08:05:00Z");
-  before.account = Account(kTenant, "bg-new@contoso.example", "id-bg");
+  Event before = SignIn(kGuestListingTenant, "bg-new@contoso.example", "2026-09-01T08:05:00Z");
+  before.account = Account(kGuestListingTenant, "bg-new@contoso.example", "id-bg");
   h.Feed(before);
   EXPECT_EQ(CountBg01(h.Drain()), 1);  // listed by its former UPN: as before
   h.engine().OnConfig(LoadConfigText(yaml).config);
-  Event after = SignIn(kTenant, "bg-new@contoso.example", "2026-09-01T10:00:00Z");  // next hour
-  after.account = Account(kTenant, "bg-new@contoso.example", "id-bg");
+  Event after =
+      SignIn(kGuestListingTenant, "bg-new@contoso.example", "2026-09-01T10:00:00Z");  // next hour
+  after.account = Account(kGuestListingTenant, "bg-new@contoso.example", "id-bg");
   h.Feed(after);
   h.Finish();
   EXPECT_EQ(CountBg01(h.Drain()), 1);

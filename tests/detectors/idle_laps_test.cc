@@ -12,9 +12,9 @@
 namespace privmon::testing {
 namespace {
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
-constexpr EventTime kHourUs = 3600 * kMicrosPerSecond;
-constexpr EventTime kDayUs = 24 * kHourUs;
+constexpr std::string_view kIdleLapsTenant = "11111111-2222-3333-4444-555555555555";
+constexpr EventTime kIdleLapsHourUs = 3600 * kMicrosPerSecond;
+constexpr EventTime kDayUs = 24 * kIdleLapsHourUs;
 
 // Idle ticks enough to finish any lap of the tables below (512 accounts a tick).
 void IdleTicks(DetectionEngine& engine, int ticks = 64) {
@@ -24,7 +24,7 @@ void IdleTicks(DetectionEngine& engine, int ticks = 64) {
 TEST(IdleLaps, AWatermarkThatCreepsStartsNoLapUntilItMovedALapStep) {
   // Defaults: the longest window is 30 days and known values live 180 days, so the lap step is
   // 30 days / 32 = 22.5 hours of event time.
-  auto tenant = EngineHarness::Tenant(kTenant);
+  auto tenant = EngineHarness::Tenant(kIdleLapsTenant);
   int64_t horizon = tenant->learning_period_s;
   for (const RuleSettings& r : tenant->rules) horizon = std::max(horizon, r.window_s);
   ASSERT_EQ(horizon, 30 * 86400) << "the lap step below assumes a 30-day horizon";
@@ -34,7 +34,7 @@ TEST(IdleLaps, AWatermarkThatCreepsStartsNoLapUntilItMovedALapStep) {
   constexpr int kAccounts = 5000;
   for (int i = 0; i < kAccounts; ++i) {
     const std::string upn = "u" + std::to_string(i) + "@contoso.com";
-    Event e = SignInFromDevice(kTenant, upn, "2026-01-01T00:00:00Z", "dev-" + upn);
+    Event e = SignInFromDevice(kIdleLapsTenant, upn, "2026-01-01T00:00:00Z", "dev-" + upn);
     e.time = start + i * kMicrosPerSecond;
     e.record_id.assign("si-" + upn);
     h.Feed(e);
@@ -42,7 +42,7 @@ TEST(IdleLaps, AWatermarkThatCreepsStartsNoLapUntilItMovedALapStep) {
   ASSERT_EQ(engine.accounts().size(), static_cast<std::size_t>(kAccounts));
   // A day later a lap is due: the idle ticks take over the lap the events opened, finish it (and
   // at most one more), then stop.
-  EventTime w = start + kAccounts * kMicrosPerSecond + 24 * kHourUs;
+  EventTime w = start + kAccounts * kMicrosPerSecond + 24 * kIdleLapsHourUs;
   engine.OnWatermark(w);
   IdleTicks(engine);
   ASSERT_FALSE(engine.accounts().cursor().valid) << "a lap was still under way";
@@ -50,7 +50,7 @@ TEST(IdleLaps, AWatermarkThatCreepsStartsNoLapUntilItMovedALapStep) {
 
   // Ten hourly moves, each followed by idle ticks: no new lap (before: a lap per move).
   for (int hour = 1; hour <= 10; ++hour) {
-    engine.OnWatermark(w + hour * kHourUs);
+    engine.OnWatermark(w + hour * kIdleLapsHourUs);
     IdleTicks(engine);
   }
   EXPECT_EQ(engine.accounts().cursor().laps, laps);
@@ -58,8 +58,9 @@ TEST(IdleLaps, AWatermarkThatCreepsStartsNoLapUntilItMovedALapStep) {
   // idle ticks leave to them (before: the idle ticks finished it, and every lap after it).
   for (int hour = 11; hour <= 20; ++hour) {
     for (int i = 0; i < 16; ++i) {
-      Event e = SignInFromDevice(kTenant, "busy@contoso.com", "2026-01-01T00:00:00Z", "busy-pc");
-      e.time = w + hour * kHourUs + i * kMicrosPerSecond;
+      Event e =
+          SignInFromDevice(kIdleLapsTenant, "busy@contoso.com", "2026-01-01T00:00:00Z", "busy-pc");
+      e.time = w + hour * kIdleLapsHourUs + i * kMicrosPerSecond;
       e.record_id.assign("busy-" + std::to_string(hour) + "-" + std::to_string(i));
       h.Feed(e);
     }
@@ -69,7 +70,7 @@ TEST(IdleLaps, AWatermarkThatCreepsStartsNoLapUntilItMovedALapStep) {
 
   // Past the lap step (22.5 h since the events' lap began, at hour 11): the idle ticks finish
   // that lap, then sweep at most one more whole lap, and stop.
-  w += 36 * kHourUs;
+  w += 36 * kIdleLapsHourUs;
   engine.OnWatermark(w);
   IdleTicks(engine);
   EXPECT_GE(engine.accounts().cursor().laps, laps + 1);
@@ -90,13 +91,14 @@ TEST(IdleLaps, AWatermarkThatCreepsStartsNoLapUntilItMovedALapStep) {
 // account, thousands of devices): a lap lasts until both tables were walked to their end, so a due
 // lap forgets every stale value, not one account lap's worth (2 values per account visit).
 TEST(IdleLaps, ADueLapSweepsEveryStaleKnownValueHoweverFewTheAccounts) {
-  EngineHarness h(EngineHarness::Tenant(kTenant));
+  EngineHarness h(EngineHarness::Tenant(kIdleLapsTenant));
   DetectionEngine& engine = h.engine();
   const EventTime start = At("2026-01-05T00:00:00Z");
   constexpr int kDevices = 5000;
   for (int i = 0; i < kDevices; ++i) {
     const std::string device = "dev-" + std::to_string(i);
-    Event e = SignInFromDevice(kTenant, "spray@contoso.com", "2026-01-01T00:00:00Z", device);
+    Event e =
+        SignInFromDevice(kIdleLapsTenant, "spray@contoso.com", "2026-01-01T00:00:00Z", device);
     e.time = start + i * kMicrosPerSecond;
     e.record_id.assign("si-" + device);
     h.Feed(e);
@@ -113,7 +115,7 @@ TEST(IdleLaps, ADueLapSweepsEveryStaleKnownValueHoweverFewTheAccounts) {
 // The same fed by events only (no idle ticks): an account that signs in from a new device at every
 // event keeps its known values bounded by their ttl in a long stream, not growing with it.
 TEST(IdleLaps, KnownValuesOfOneAccountStayBoundedInALongStreamOfEvents) {
-  EngineHarness h(EngineHarness::Tenant(kTenant));
+  EngineHarness h(EngineHarness::Tenant(kIdleLapsTenant));
   DetectionEngine& engine = h.engine();
   const EventTime start = At("2026-01-05T00:00:00Z");
   constexpr int kPerDay = 200;
@@ -122,7 +124,8 @@ TEST(IdleLaps, KnownValuesOfOneAccountStayBoundedInALongStreamOfEvents) {
   for (int day = 0; day < kDays; ++day) {
     for (int i = 0; i < kPerDay; ++i) {
       const std::string device = "dev-" + std::to_string(day) + "-" + std::to_string(i);
-      Event e = SignInFromDevice(kTenant, "spray@contoso.com", "2026-01-01T00:00:00Z", device);
+      Event e =
+          SignInFromDevice(kIdleLapsTenant, "spray@contoso.com", "2026-01-01T00:00:00Z", device);
       e.time = start + day * kDayUs + i * 60 * kMicrosPerSecond;
       e.record_id.assign("si-" + device);
       h.Feed(e);
@@ -139,7 +142,7 @@ TEST(IdleLaps, KnownValuesOfOneAccountStayBoundedInALongStreamOfEvents) {
 // Accounts that go idle keep being evicted lap after lap in a long stream of events alone (no idle
 // ticks): 200 new accounts a day for 600 days stay bounded by the 30-day horizon and the laps.
 TEST(IdleLaps, AccountsThatGoIdleStayBoundedInALongStreamOfEvents) {
-  EngineHarness h(EngineHarness::Tenant(kTenant));
+  EngineHarness h(EngineHarness::Tenant(kIdleLapsTenant));
   DetectionEngine& engine = h.engine();
   const EventTime start = At("2026-01-05T00:00:00Z");
   constexpr int kPerDay = 200;
@@ -148,7 +151,7 @@ TEST(IdleLaps, AccountsThatGoIdleStayBoundedInALongStreamOfEvents) {
   for (int day = 0; day < kDays; ++day) {
     for (int i = 0; i < kPerDay; ++i) {
       const std::string upn = "u" + std::to_string(day) + "-" + std::to_string(i) + "@contoso.com";
-      Event e = SignInFromDevice(kTenant, upn, "2026-01-01T00:00:00Z", "pc");
+      Event e = SignInFromDevice(kIdleLapsTenant, upn, "2026-01-01T00:00:00Z", "pc");
       e.time = start + day * kDayUs + i * 60 * kMicrosPerSecond;
       e.record_id.assign("si-" + upn);
       h.Feed(e);

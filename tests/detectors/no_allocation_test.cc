@@ -12,23 +12,24 @@
 namespace privmon::testing {
 namespace {
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kNoAllocationTenant = "11111111-2222-3333-4444-555555555555";
 
 TEST(HotPath, SteadyStateSignInsAndAuditsAllocateNothing) {
-  auto t = EngineHarness::Tenant(kTenant);
+  auto t = EngineHarness::Tenant(kNoAllocationTenant);
   for (int i = 0; i < 50; ++i)
     t->privileged_accounts.insert(HashLower("adm" + std::to_string(i) + "@c.com"));
   EngineHarness h(t);
   std::vector<Event> day;
   for (int i = 0; i < 200; ++i) {
     const std::string upn = "adm" + std::to_string(i) + "@c.com";
-    Event e = SignIn(kTenant, upn, "2026-11-01T10:00:00Z", i % 7 == 0 ? 50140 : 0);
+    Event e = SignIn(kNoAllocationTenant, upn, "2026-11-01T10:00:00Z", i % 7 == 0 ? 50140 : 0);
     e.signin.device_hash = HashLower("dev" + std::to_string(i % 3));
     e.signin.location_hash = HashLower("US/Redmond");
     e.signin.client_app_hash = HashLower("Browser");
     day.push_back(e);
-    Event a = Audit(kTenant, Activity::kUpdateUser, "Update user", upn, "2026-11-01T10:00:00Z");
-    a.actor = Account(kTenant, "adm0@c.com");
+    Event a = Audit(kNoAllocationTenant, Activity::kUpdateUser, "Update user", upn,
+                    "2026-11-01T10:00:00Z");
+    a.actor = Account(kNoAllocationTenant, "adm0@c.com");
     day.push_back(a);
   }
   auto feed_day = [&](int d) {
@@ -70,7 +71,7 @@ TEST(HotPath, CustomMatchAndThresholdRulesAllocateNothing) {
 )",
                "hotpath.yaml", false, rules.get(), &errors);
   ASSERT_TRUE(errors.empty()) << errors[0].message;
-  auto t = EngineHarness::Tenant(kTenant);
+  auto t = EngineHarness::Tenant(kNoAllocationTenant);
   for (const RuleDefinition& d : rules->definitions) {
     if (d.builtin) continue;
     t->rules[static_cast<std::size_t>(d.id)].enabled = true;  // rule_files would turn it on
@@ -86,9 +87,9 @@ TEST(HotPath, CustomMatchAndThresholdRulesAllocateNothing) {
   std::vector<Event> day;
   for (int i = 0; i < 50; ++i) {
     const std::string upn = "adm" + std::to_string(i) + "@c.com";
-    day.push_back(SignIn(kTenant, upn, "2026-11-01T10:00:00Z", 50055));
-    day.push_back(SignIn(kTenant, upn, "2026-11-01T10:01:00Z", 50158));
-    day.push_back(SignIn(kTenant, upn, "2026-11-01T10:02:00Z", 50158));
+    day.push_back(SignIn(kNoAllocationTenant, upn, "2026-11-01T10:00:00Z", 50055));
+    day.push_back(SignIn(kNoAllocationTenant, upn, "2026-11-01T10:01:00Z", 50158));
+    day.push_back(SignIn(kNoAllocationTenant, upn, "2026-11-01T10:02:00Z", 50158));
   }
   auto feed_day = [&](int d) {
     for (Event e : day) {
@@ -109,7 +110,7 @@ TEST(HotPath, AccountStateIsCompact) {
   EXPECT_LE(sizeof(AccountState), 40u);
   EngineHarness h;
   for (int i = 0; i < 100000; ++i) {
-    h.Feed(SignIn(kTenant, "u" + std::to_string(i) + "@c.com", "2026-11-01T10:00:00Z"));
+    h.Feed(SignIn(kNoAllocationTenant, "u" + std::to_string(i) + "@c.com", "2026-11-01T10:00:00Z"));
   }
   const double per_account = static_cast<double>(h.engine().MemoryBytes()) /
                              static_cast<double>(h.engine().accounts().size());

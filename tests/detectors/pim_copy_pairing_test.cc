@@ -14,19 +14,20 @@
 namespace privmon::testing {
 namespace {
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
-constexpr std::string_view kAdmin = "admin@contoso.com";
+constexpr std::string_view kPimCopyPairingTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kPimCopyPairingAdmin = "admin@contoso.com";
 
 Event PimRecord(const char* time, std::string_view role = "Global Administrator") {
-  Event e = PimActivation(kTenant, kAdmin, time, role);
+  Event e = PimActivation(kPimCopyPairingTenant, kPimCopyPairingAdmin, time, role);
   e.audit.service = AuditService::kPim;
   return e;
 }
 
 Event Copy(const char* time, std::string_view role = "Global Administrator") {
-  Event e = Audit(kTenant, Activity::kAddMemberToRole, "Add member to role", kAdmin, time, role);
+  Event e = Audit(kPimCopyPairingTenant, Activity::kAddMemberToRole, "Add member to role",
+                  kPimCopyPairingAdmin, time, role);
   e.audit.flags |= kActorIsApp | kInitiatorUnnamed;
-  e.actor = Account(kTenant, "e46f111c-b240-5904-b152-b09594051556");
+  e.actor = Account(kPimCopyPairingTenant, "e46f111c-b240-5904-b152-b09594051556");
   return e;
 }
 
@@ -58,7 +59,7 @@ TEST(PimCopyPairing, ACopyBeforePimsRecordWaitsForIt) {
   EngineHarness h;
   h.Feed(Copy("2026-11-24T10:00:03Z"));
   h.Feed(PimRecord("2026-11-24T10:04:00Z"));
-  h.Feed(SignIn(kTenant, "someone@contoso.com", "2026-11-24T10:30:00Z"));
+  h.Feed(SignIn(kPimCopyPairingTenant, "someone@contoso.com", "2026-11-24T10:30:00Z"));
   EXPECT_TRUE(Direct(h).empty());
 }
 
@@ -66,7 +67,7 @@ TEST(PimCopyPairing, AnUnpairedCopyIsADirectAssignment) {
   {
     EngineHarness h;
     h.Feed(Copy("2026-11-24T10:00:03Z"));
-    h.Feed(SignIn(kTenant, "someone@contoso.com", "2026-11-24T10:30:00Z"));
+    h.Feed(SignIn(kPimCopyPairingTenant, "someone@contoso.com", "2026-11-24T10:30:00Z"));
     EXPECT_EQ(Direct(h), Sorted(kBoth));
   }
   {  // PIM's record of another role, or beyond the window, pairs nothing
@@ -83,7 +84,7 @@ TEST(PimCopyPairing, AnUnpairedCopyIsADirectAssignment) {
   }
 }
 
-void Transfer(EngineHarness& from, EngineHarness& to) {
+void PimCopyPairingTransfer(EngineHarness& from, EngineHarness& to) {
   CheckpointShardWriter w(0);
   from.engine().SaveState(w);
   for (const std::string& part : w.partitions()) {
@@ -98,7 +99,7 @@ TEST(PimCopyPairing, TheHeldVerdictAndPimsRecordsSurviveACheckpoint) {
     EngineHarness before;
     before.Feed(Copy("2026-11-24T10:00:03Z"));
     EngineHarness after;
-    Transfer(before, after);
+    PimCopyPairingTransfer(before, after);
     after.Feed(PimRecord("2026-11-24T10:01:00Z"));
     EXPECT_TRUE(Direct(after).empty());
   }
@@ -106,14 +107,14 @@ TEST(PimCopyPairing, TheHeldVerdictAndPimsRecordsSurviveACheckpoint) {
     EngineHarness before;
     before.Feed(Copy("2026-11-24T10:00:03Z"));
     EngineHarness after;
-    Transfer(before, after);
+    PimCopyPairingTransfer(before, after);
     EXPECT_EQ(Direct(after), Sorted(kBoth));
   }
   {
     EngineHarness before;
     before.Feed(PimRecord("2026-11-24T10:00:02Z"));
     EngineHarness after;
-    Transfer(before, after);
+    PimCopyPairingTransfer(before, after);
     after.Feed(Copy("2026-11-24T10:00:03Z"));
     EXPECT_TRUE(Direct(after).empty());
   }

@@ -18,13 +18,13 @@ using ::testing::Contains;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-constexpr std::string_view kTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
-constexpr std::string_view kOther = "0b9a8c7d-1111-4222-8333-944455556666";
+constexpr std::string_view kSiblingEventsTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
+constexpr std::string_view kSiblingEventsOther = "0b9a8c7d-1111-4222-8333-944455556666";
 
 std::vector<Event> Parse(const std::string& json) {
   static RecordParser parser;
   ParseContext ctx;
-  ctx.source_tenant = kTenant;
+  ctx.source_tenant = kSiblingEventsTenant;
   ctx.multi_tenant = true;  // the source tenant only fills in
   const ParseResult& r = parser.Parse(json, ctx);
   EXPECT_TRUE(r.rejections.empty()) << json;
@@ -187,7 +187,7 @@ TEST(SiblingEvents, AppInitiatorIsNamedByItsDisplayName) {
 }
 
 TEST(SiblingEvents, ReviewingSecurityInfoIsNotAnUnusualChangeByAnAdmin) {
-  auto tenant = EngineHarness::Tenant(kTenant);
+  auto tenant = EngineHarness::Tenant(kSiblingEventsTenant);
   tenant->privileged_accounts.insert(HashLower("adm-tlind@northwind.example"));
   const std::string self =
       R"([{"id":"1992ce5b-3824-5e47-b887-3eb2882a76f7","type":"User","userPrincipalName":"adm-tlind@northwind.example"}])";
@@ -205,17 +205,17 @@ TEST(SiblingEvents, ReviewingSecurityInfoIsNotAnUnusualChangeByAnAdmin) {
 }
 
 TEST(SiblingEvents, GuestFromAnotherTenantSigningInHereIsNotAnAdminGoingOut) {
-  auto tenant = EngineHarness::Tenant(kTenant);
+  auto tenant = EngineHarness::Tenant(kSiblingEventsTenant);
   tenant->privileged_accounts.insert(HashLower("adm-x@northwind.example"));
   EngineHarness h(tenant);
-  Event in = SignIn(kTenant, "adm-x@northwind.example", "2025-03-04T10:00:00Z");
-  in.signin.home_tenant_hash = HashLower(kOther);
-  in.signin.resource_tenant_hash = HashLower(kTenant);
+  Event in = SignIn(kSiblingEventsTenant, "adm-x@northwind.example", "2025-03-04T10:00:00Z");
+  in.signin.home_tenant_hash = HashLower(kSiblingEventsOther);
+  in.signin.resource_tenant_hash = HashLower(kSiblingEventsTenant);
   h.Feed(in);
   EXPECT_THAT(h.Rules(), Not(Contains(RuleId::kSI16)));
-  Event out = SignIn(kTenant, "adm-x@northwind.example", "2025-03-04T10:05:00Z");
-  out.signin.home_tenant_hash = HashLower(kTenant);
-  out.signin.resource_tenant_hash = HashLower(kOther);
+  Event out = SignIn(kSiblingEventsTenant, "adm-x@northwind.example", "2025-03-04T10:05:00Z");
+  out.signin.home_tenant_hash = HashLower(kSiblingEventsTenant);
+  out.signin.resource_tenant_hash = HashLower(kSiblingEventsOther);
   h.Feed(out);
   EXPECT_THAT(h.Rules(), Contains(RuleId::kSI16));
 }
@@ -224,13 +224,13 @@ TEST(SiblingEvents, GuestFromAnotherTenantSigningInHereIsNotAnAdminGoingOut) {
 // newest record by event time), not from whichever record raised it.
 TEST(AccountNames, AlertNamesTheRenamedAccountEvenWhenALateRecordCarriesTheOldUpn) {
   constexpr std::string_view kId = "51eb727c-35b3-5913-83f2-eabb8f0e0671";
-  auto tenant = EngineHarness::Tenant(kTenant);
+  auto tenant = EngineHarness::Tenant(kSiblingEventsTenant);
   tenant->break_glass.insert(HashLower(kId));
   tenant->privileged_accounts.insert(HashLower(kId));
   EngineHarness h(tenant);
   auto signin = [&](std::string_view upn, const char* time) {
-    Event e = SignIn(kTenant, upn, time);
-    e.account = Account(kTenant, upn, kId);
+    Event e = SignIn(kSiblingEventsTenant, upn, time);
+    e.account = Account(kSiblingEventsTenant, upn, kId);
     return e;
   };
   h.Feed(signin("bg-new@northwind.example", "2025-03-04T12:00:00Z"));

@@ -19,9 +19,9 @@ namespace {
 
 using testing::EngineHarness;
 
-constexpr const char* kTenant = "00000000-0000-4000-8000-0000000000d1";
+constexpr const char* kTenantListRulesTenant = "00000000-0000-4000-8000-0000000000d1";
 constexpr const char* kBare = "00000000-0000-4000-8000-0000000000d2";  // configures no lists
-constexpr const char* kAdmin = "admin@contoso.com";
+constexpr const char* kTenantListRulesAdmin = "admin@contoso.com";
 constexpr const char* kInviter = "hr@contoso.com";
 
 class TenantListRules : public ::testing::Test {
@@ -30,11 +30,11 @@ class TenantListRules : public ::testing::Test {
     const std::string file =
         std::string(PRIVMON_SOURCE_DIR) + "/tests/data/rules/tenant_lists.yaml";
     const std::string config =
-        "rule_files: [\"" + file + "\"]\n" + "tenants:\n" + "  \"" + kTenant + "\":\n" +
-        "    privileged_accounts: [" + kAdmin + "]\n" + "    paw_devices: [paw-01]\n" +
-        "    privileged_roles: [Global Administrator]\n" + "    high_value_apps: [Payroll]\n" +
-        "    approved: {inviters: [" + kInviter + "]}\n" + "  \"" + kBare + "\":\n" +
-        "    privileged_accounts: [" + kAdmin + "]\n";
+        "rule_files: [\"" + file + "\"]\n" + "tenants:\n" + "  \"" + kTenantListRulesTenant +
+        "\":\n" + "    privileged_accounts: [" + kTenantListRulesAdmin + "]\n" +
+        "    paw_devices: [paw-01]\n" + "    privileged_roles: [Global Administrator]\n" +
+        "    high_value_apps: [Payroll]\n" + "    approved: {inviters: [" + kInviter + "]}\n" +
+        "  \"" + kBare + "\":\n" + "    privileged_accounts: [" + kTenantListRulesAdmin + "]\n";
     const ConfigLoadResult r = LoadConfigText(config);
     for (const ConfigError& e : r.errors) ADD_FAILURE() << e.line << ": " << e.message;
     ASSERT_NE(r.config, nullptr);
@@ -74,28 +74,36 @@ class TenantListRules : public ::testing::Test {
 
 TEST_F(TenantListRules, NotInListFiresOffTheListAndOnlyWhereTheListIsConfigured) {
   const char* t = "2026-11-03T10:00:00Z";
-  EXPECT_EQ(Count({testing::SignInFromDevice(kTenant, kAdmin, t, "laptop-7")}, "LIST-PAW"), 1u);
-  EXPECT_EQ(Count({testing::SignInFromDevice(kTenant, kAdmin, t, "PAW-01")}, "LIST-PAW"), 0u);
+  EXPECT_EQ(Count({testing::SignInFromDevice(kTenantListRulesTenant, kTenantListRulesAdmin, t,
+                                             "laptop-7")},
+                  "LIST-PAW"),
+            1u);
+  EXPECT_EQ(
+      Count({testing::SignInFromDevice(kTenantListRulesTenant, kTenantListRulesAdmin, t, "PAW-01")},
+            "LIST-PAW"),
+      0u);
   // The bare tenant lists no PAW devices: the rule has nothing to judge by and stays silent.
-  EXPECT_EQ(Count({testing::SignInFromDevice(kBare, kAdmin, t, "laptop-7")}, "LIST-PAW"), 0u);
+  EXPECT_EQ(
+      Count({testing::SignInFromDevice(kBare, kTenantListRulesAdmin, t, "laptop-7")}, "LIST-PAW"),
+      0u);
 }
 
 TEST_F(TenantListRules, InListMatchesARoleOfTheList) {
   const char* t = "2026-11-03T10:00:00Z";
   const char* name = "Add member to role";
-  EXPECT_EQ(Count({testing::Audit(kTenant, Activity::kAddMemberToRole, name, "u@contoso.com", t,
-                                  "global administrator")},
+  EXPECT_EQ(Count({testing::Audit(kTenantListRulesTenant, Activity::kAddMemberToRole, name,
+                                  "u@contoso.com", t, "global administrator")},
                   "LIST-ROLE"),
             1u);
-  EXPECT_EQ(Count({testing::Audit(kTenant, Activity::kAddMemberToRole, name, "u@contoso.com", t,
-                                  "Reports Reader")},
+  EXPECT_EQ(Count({testing::Audit(kTenantListRulesTenant, Activity::kAddMemberToRole, name,
+                                  "u@contoso.com", t, "Reports Reader")},
                   "LIST-ROLE"),
             0u);
 }
 
 TEST_F(TenantListRules, InListReadsEveryAppTargetAndNamesTheApp) {
   EngineHarness h(config_);
-  h.Feed(AppChange(kTenant, "payroll", "dev@contoso.com"));
+  h.Feed(AppChange(kTenantListRulesTenant, "payroll", "dev@contoso.com"));
   h.Finish();
   // The builtin PRIV-CH-03 reads the same list; keep this rule's alert.
   std::vector<Alert> alerts = h.Drain();
@@ -107,12 +115,12 @@ TEST_F(TenantListRules, InListReadsEveryAppTargetAndNamesTheApp) {
     named |= alerts[0].details[i].key == "app" && alerts[0].details[i].value.view() == "payroll";
   }
   EXPECT_TRUE(named);
-  EXPECT_EQ(Count({AppChange(kTenant, "Wiki", "dev@contoso.com")}, "LIST-APP"), 0u);
+  EXPECT_EQ(Count({AppChange(kTenantListRulesTenant, "Wiki", "dev@contoso.com")}, "LIST-APP"), 0u);
 }
 
 TEST_F(TenantListRules, NotInListOnTheActorAccount) {
-  EXPECT_EQ(Count({Invite(kTenant, "dev@contoso.com")}, "LIST-INVITER"), 1u);
-  EXPECT_EQ(Count({Invite(kTenant, kInviter)}, "LIST-INVITER"), 0u);
+  EXPECT_EQ(Count({Invite(kTenantListRulesTenant, "dev@contoso.com")}, "LIST-INVITER"), 1u);
+  EXPECT_EQ(Count({Invite(kTenantListRulesTenant, kInviter)}, "LIST-INVITER"), 0u);
   EXPECT_EQ(Count({Invite(kBare, "dev@contoso.com")}, "LIST-INVITER"), 0u);
 }
 

@@ -14,15 +14,15 @@
 namespace privmon::testing {
 namespace {
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kTimelessAlertTenant = "11111111-2222-3333-4444-555555555555";
 
 Event TimelessRegistration(std::string_view upn) {
   Event e;
   e.kind = EventKind::kMfaRegistration;
-  e.tenant_id.assign(kTenant);
-  e.tenant_hash = HashLower(kTenant);
+  e.tenant_id.assign(kTimelessAlertTenant);
+  e.tenant_hash = HashLower(kTimelessAlertTenant);
   e.time = 0;  // no lastUpdatedDateTime
-  e.account = Account(kTenant, upn, "d996c2bf-604b-522d-9624-30557a9545fc");
+  e.account = Account(kTimelessAlertTenant, upn, "d996c2bf-604b-522d-9624-30557a9545fc");
   e.registration.is_mfa_registered = false;
   e.record_id.assign("d996c2bf-604b-522d-9624-30557a9545fc");
   return e;
@@ -35,7 +35,7 @@ EventTime WallNow() {
 }
 
 TEST(TimelessAlerts, CarryTheTimeTheyWereRaisedAndAStableId) {
-  auto t = EngineHarness::Tenant(kTenant);
+  auto t = EngineHarness::Tenant(kTimelessAlertTenant);
   t->privileged_accounts.insert(HashLower("adm-lnovak@northwind.example"));
   uint64_t first_id = 0;
   for (int poll = 0; poll < 2; ++poll) {

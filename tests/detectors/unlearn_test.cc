@@ -27,17 +27,17 @@ using ::testing::Contains;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
-constexpr std::string_view kAdmin = "jdoe@contoso.com";
+constexpr std::string_view kUnlearnTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kUnlearnAdmin = "jdoe@contoso.com";
 
 Event Gain(const char* time, std::string_view role = "Global Administrator",
            Activity a = Activity::kAddMemberToRole, std::string_view name = "Add member to role") {
-  return Audit(kTenant, a, name, kAdmin, time, role);
+  return Audit(kUnlearnTenant, a, name, kUnlearnAdmin, time, role);
 }
 Event Removal(const char* time, std::string_view role = "Global Administrator",
               Activity a = Activity::kRemoveMemberFromRole,
               std::string_view name = "Remove member from role") {
-  return Audit(kTenant, a, name, kAdmin, time, role);
+  return Audit(kUnlearnTenant, a, name, kUnlearnAdmin, time, role);
 }
 Event EligibleRemoval(const char* time, std::string_view role = "Global Administrator") {
   return Removal(time, role, Activity::kRemoveEligibleMemberFromRole,
@@ -46,23 +46,23 @@ Event EligibleRemoval(const char* time, std::string_view role = "Global Administ
 Event AdminReport(const char* time, bool is_admin) {
   Event e;
   e.kind = EventKind::kMfaRegistration;
-  e.tenant_id.assign(kTenant);
-  e.tenant_hash = HashLower(kTenant);
+  e.tenant_id.assign(kUnlearnTenant);
+  e.tenant_hash = HashLower(kUnlearnTenant);
   e.time = At(time);
-  e.account = Account(kTenant, kAdmin);
+  e.account = Account(kUnlearnTenant, kUnlearnAdmin);
   e.registration.is_admin = is_admin;
   e.registration.is_admin_stated = true;
   e.record_id.assign(std::string("reg-") + time);
   return e;
 }
 
-// Five failed passwords of kAdmin within ten minutes from `hour` (e.g. "2026-11-24T10"):
+// Five failed passwords of kUnlearnAdmin within ten minutes from `hour` (e.g. "2026-11-24T10"):
 // PRIV-SI-01 for a privileged account. Returns whether it fired.
 bool BadPasswordBurst(EngineHarness& h, const std::string& hour) {
   h.Drain();
   for (int i = 0; i < 5; ++i) {
     const std::string time = hour + ":0" + std::to_string(i) + ":00Z";
-    h.Feed(SignIn(kTenant, kAdmin, time.c_str(), 50126));
+    h.Feed(SignIn(kUnlearnTenant, kUnlearnAdmin, time.c_str(), 50126));
   }
   for (const Alert& a : h.Drain()) {
     if (a.rule == RuleId::kSI01) return true;
@@ -71,8 +71,8 @@ bool BadPasswordBurst(EngineHarness& h, const std::string& hour) {
 }
 
 bool Privileged(EngineHarness& h) {
-  const AccountState* st =
-      const_cast<AccountTable&>(h.engine().accounts()).Find(Account(kTenant, kAdmin).key);
+  const AccountState* st = const_cast<AccountTable&>(h.engine().accounts())
+                               .Find(Account(kUnlearnTenant, kUnlearnAdmin).key);
   return st != nullptr && st->privileged();
 }
 
@@ -106,10 +106,10 @@ TEST(Unlearn, ARemovalOfARoleNeverSeenGrantedChangesNothing) {
   h.Feed(Removal("2026-11-24T07:00:00Z"));
   EXPECT_TRUE(BadPasswordBurst(h, "2026-11-24T10"));
   // An account never privileged stays as it was.
-  h.Feed(Audit(kTenant, Activity::kRemoveMemberFromRole, "Remove member from role",
+  h.Feed(Audit(kUnlearnTenant, Activity::kRemoveMemberFromRole, "Remove member from role",
                "user@contoso.com", "2026-11-24T11:00:00Z", "Global Administrator"));
   const AccountState* st = const_cast<AccountTable&>(h.engine().accounts())
-                               .Find(Account(kTenant, "user@contoso.com").key);
+                               .Find(Account(kUnlearnTenant, "user@contoso.com").key);
   ASSERT_NE(st, nullptr);
   EXPECT_FALSE(st->privileged());
 }
@@ -139,8 +139,8 @@ TEST(Unlearn, IsAdminIsASourceOfItsOwnClearedByIsAdminFalse) {
 }
 
 TEST(Unlearn, AConfiguredAccountIsUnaffected) {
-  auto t = EngineHarness::Tenant(kTenant);
-  t->privileged_accounts.insert(HashLower(kAdmin));
+  auto t = EngineHarness::Tenant(kUnlearnTenant);
+  t->privileged_accounts.insert(HashLower(kUnlearnAdmin));
   EngineHarness h(t);
   h.Feed(Gain("2026-11-24T08:00:00Z"));
   h.Feed(Removal("2026-11-24T09:00:00Z"));
@@ -151,7 +151,7 @@ TEST(Unlearn, PimActivationExpiryKeepsTheEligibleAccountPrivileged) {
   EngineHarness h;
   h.Feed(Gain("2026-11-24T07:00:00Z", "Global Administrator", Activity::kAddEligibleMemberToRole,
               "Add eligible member to role in PIM completed (permanent)"));
-  h.Feed(PimActivation(kTenant, kAdmin, "2026-11-24T08:00:00Z"));
+  h.Feed(PimActivation(kUnlearnTenant, kUnlearnAdmin, "2026-11-24T08:00:00Z"));
   // The activation ends: PIM's expiry, and Core Directory's removal of the active assignment.
   h.Feed(Removal("2026-11-24T09:00:00Z", "Global Administrator",
                  Activity::kRemoveMemberFromRolePimExpired,
@@ -183,7 +183,7 @@ TEST(Unlearn, AnExAdminIsNotReportedUnusedAndARegainMakesItPrivilegedAgain) {
     if (removed) h.Feed(Removal("2026-09-02T08:00:00Z"));
     for (const char* time : {"2026-10-01T10:00:00Z", "2026-11-01T10:00:00Z", "2026-12-01T10:00:00Z",
                              "2027-01-01T10:00:00Z"}) {
-      h.Feed(SignIn(kTenant, "other@contoso.com", time));
+      h.Feed(SignIn(kUnlearnTenant, "other@contoso.com", time));
     }
     h.Finish();
     const int pa05 = CountPa05(h.Drain());
@@ -201,9 +201,9 @@ TEST(Unlearn, AnExAdminIsNotReportedUnusedAndARegainMakesItPrivilegedAgain) {
   EXPECT_TRUE(Privileged(h));
   // The timer armed by the first gain (due 2026-10-01) fires now: the account was un-learned in
   // that period, so no alert; it waits from the new gain.
-  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-11-25T10:00:00Z"));
+  h.Feed(SignIn(kUnlearnTenant, "other@contoso.com", "2026-11-25T10:00:00Z"));
   EXPECT_EQ(CountPa05(h.Drain()), 0);
-  h.Feed(SignIn(kTenant, "other@contoso.com", "2026-12-05T10:00:00Z"));
+  h.Feed(SignIn(kUnlearnTenant, "other@contoso.com", "2026-12-05T10:00:00Z"));
   const auto alerts = h.Drain();
   ASSERT_EQ(CountPa05(alerts), 1);
   for (const Alert& a : alerts) {
@@ -218,18 +218,19 @@ TEST(Unlearn, AnExAdminIsNotReportedUnusedAndARegainMakesItPrivilegedAgain) {
 // while it was listed, drops itself instead of reporting an ordinary account as unused.
 TEST(Unlearn, AnAccountNoLongerListedIsNotReportedUnused) {
   for (const bool unlisted : {false, true}) {
-    auto t = EngineHarness::Tenant(kTenant);
-    t->privileged_accounts.insert(HashLower(kAdmin));
+    auto t = EngineHarness::Tenant(kUnlearnTenant);
+    t->privileged_accounts.insert(HashLower(kUnlearnAdmin));
     EngineHarness h(t);
-    h.Feed(SignIn(kTenant, kAdmin, "2026-09-01T08:00:00Z"));
+    h.Feed(SignIn(kUnlearnTenant, kUnlearnAdmin, "2026-09-01T08:00:00Z"));
     if (unlisted) {
       auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
-      config->tenants[HashLower(kTenant)] = EngineHarness::Tenant(kTenant);
+      config->tenants[HashLower(kUnlearnTenant)] = EngineHarness::Tenant(kUnlearnTenant);
       h.engine().OnConfig(config);
     }
-    h.Feed(SignIn(kTenant, kAdmin, "2026-09-02T08:00:00Z", 50126));  // seen under the new config
+    h.Feed(SignIn(kUnlearnTenant, kUnlearnAdmin, "2026-09-02T08:00:00Z",
+                  50126));  // seen under the new config
     for (const char* time : {"2026-10-15T10:00:00Z", "2026-11-15T10:00:00Z"}) {
-      h.Feed(SignIn(kTenant, "other@contoso.com", time));
+      h.Feed(SignIn(kUnlearnTenant, "other@contoso.com", time));
     }
     h.Finish();
     const int pa05 = CountPa05(h.Drain());
@@ -243,7 +244,7 @@ TEST(Unlearn, AnAccountNoLongerListedIsNotReportedUnused) {
 
 // Saves shard 0 of `from` and loads it into a fresh harness, as format `format` would have it (a
 // format-2 account is format 3's without the held roles).
-void Transfer(EngineHarness& from, EngineHarness& to, uint32_t format) {
+void UnlearnTransfer(EngineHarness& from, EngineHarness& to, uint32_t format) {
   CheckpointShardWriter w(0);
   from.engine().SaveState(w);
   for (const std::string& part : w.partitions()) {
@@ -281,21 +282,21 @@ TEST(Unlearn, TheHeldRolesSurviveACheckpointAndFormatTwoAccountsAreNeverUnlearne
   before.Feed(Gain("2026-11-24T08:10:00Z", "Privileged Role Administrator"));
 
   EngineHarness after;
-  Transfer(before, after, kCheckpointFormat);
+  UnlearnTransfer(before, after, kCheckpointFormat);
   after.Feed(Removal("2026-11-24T09:00:00Z"));
   EXPECT_TRUE(BadPasswordBurst(after, "2026-11-24T10"));
   after.Feed(Removal("2026-11-24T12:00:00Z", "Privileged Role Administrator"));
   EXPECT_FALSE(BadPasswordBurst(after, "2026-11-24T14"));
 
   EngineHarness v3;  // format 3's held roles are migrated
-  Transfer(before, v3, 3);
+  UnlearnTransfer(before, v3, 3);
   v3.Feed(Removal("2026-11-24T09:00:00Z"));
   EXPECT_TRUE(BadPasswordBurst(v3, "2026-11-24T10"));
   v3.Feed(Removal("2026-11-24T12:00:00Z", "Privileged Role Administrator"));
   EXPECT_FALSE(BadPasswordBurst(v3, "2026-11-24T14"));
 
   EngineHarness old;
-  Transfer(before, old, 2);
+  UnlearnTransfer(before, old, 2);
   old.Feed(Removal("2026-11-24T09:00:00Z"));
   old.Feed(Removal("2026-11-24T12:00:00Z", "Privileged Role Administrator"));
   EXPECT_TRUE(BadPasswordBurst(old, "2026-11-24T14"));
@@ -314,7 +315,7 @@ struct Step {
 };
 
 Event StepEvent(const Step& s) {
-  return Audit(kTenant, s.activity, s.name, kAdmin, s.time, s.role);
+  return Audit(kUnlearnTenant, s.activity, s.name, kUnlearnAdmin, s.time, s.role);
 }
 
 // Feeds `steps` in the order of `order` and returns whether the admin ends privileged and whether a
@@ -502,22 +503,22 @@ int CountSi05(const std::vector<Alert>& alerts) {
 // the registration raises PRIV-SI-05).
 TEST(RegistrationRecheck, AnAccountListedByAReloadAfterItsNoMfaRegistrationRaisesSi05) {
   for (const bool mfa : {false, true}) {
-    EngineHarness h(EngineHarness::Tenant(kTenant));
+    EngineHarness h(EngineHarness::Tenant(kUnlearnTenant));
     Event reg = AdminReport("2026-09-01T08:00:00Z", false);
     reg.registration.is_admin_stated = false;
     reg.registration.is_mfa_registered = mfa;
     h.Feed(reg);
     EXPECT_EQ(CountSi05(h.Drain()), 0);  // not privileged yet
     auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
-    auto t = EngineHarness::Tenant(kTenant);
-    t->privileged_accounts.insert(HashLower(kAdmin));
-    config->tenants[HashLower(kTenant)] = t;
+    auto t = EngineHarness::Tenant(kUnlearnTenant);
+    t->privileged_accounts.insert(HashLower(kUnlearnAdmin));
+    config->tenants[HashLower(kUnlearnTenant)] = t;
     h.engine().OnConfig(config);
-    h.Feed(SignIn(kTenant, kAdmin, "2026-09-01T09:00:00Z"));
+    h.Feed(SignIn(kUnlearnTenant, kUnlearnAdmin, "2026-09-01T09:00:00Z"));
     EXPECT_EQ(CountSi05(h.Drain()), mfa ? 0 : 1) << "mfa registered: " << mfa;
     // Another reload that still lists it: nothing new (no second PRIV-SI-05).
     h.engine().OnConfig(std::make_shared<CompiledConfig>(*config));
-    h.Feed(SignIn(kTenant, kAdmin, "2026-09-01T10:00:00Z"));
+    h.Feed(SignIn(kUnlearnTenant, kUnlearnAdmin, "2026-09-01T10:00:00Z"));
     h.Finish();
     EXPECT_EQ(CountSi05(h.Drain()), 0) << "mfa registered: " << mfa;
   }
@@ -530,7 +531,7 @@ TEST(RegistrationRecheck, AnAccountListedByAReloadAfterItsNoMfaRegistrationRaise
 TEST(RegistrationRecheck, ANoMfaRegistrationMonthsBeforeTheGrantOutlivesEviction) {
   PipelineSettings pipeline = BuiltinDefaultConfig()->pipeline;
   pipeline.idle_eviction = true;
-  EngineHarness h(EngineHarness::Tenant(kTenant), nullptr, &pipeline);
+  EngineHarness h(EngineHarness::Tenant(kUnlearnTenant), nullptr, &pipeline);
   Event reg = AdminReport("2026-01-05T08:00:00Z", false);
   reg.registration.is_admin_stated = false;
   reg.registration.is_mfa_registered = false;
@@ -540,7 +541,7 @@ TEST(RegistrationRecheck, ANoMfaRegistrationMonthsBeforeTheGrantOutlivesEviction
     for (int day = 1; day <= 28; ++day) {
       char time[64];
       std::snprintf(time, sizeof(time), "2026-%02d-%02dT09:00:00Z", month, day);
-      h.Feed(SignIn(kTenant, "other@contoso.com", time));
+      h.Feed(SignIn(kUnlearnTenant, "other@contoso.com", time));
       for (int tick = 0; tick < 4; ++tick) h.engine().OnIdle();
     }
   }
@@ -561,13 +562,13 @@ TEST(RegistrationRecheck, AnAccountListedByAReloadIsDatedByItsRegistrationsTime)
     for (const bool restart : {false, true}) {
       auto listed = [&] {
         auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
-        auto t = EngineHarness::Tenant(kTenant);
-        (break_glass ? t->break_glass : t->privileged_accounts).insert(HashLower(kAdmin));
-        config->tenants[HashLower(kTenant)] = t;
+        auto t = EngineHarness::Tenant(kUnlearnTenant);
+        (break_glass ? t->break_glass : t->privileged_accounts).insert(HashLower(kUnlearnAdmin));
+        config->tenants[HashLower(kUnlearnTenant)] = t;
         return config;
       };
       // The reference: listed first, the registration raises PRIV-SI-05 itself.
-      EngineHarness first(EngineHarness::Tenant(kTenant));
+      EngineHarness first(EngineHarness::Tenant(kUnlearnTenant));
       first.engine().OnConfig(listed());
       Event reg = AdminReport(kRegistered, false);
       reg.registration.is_admin_stated = false;
@@ -579,14 +580,14 @@ TEST(RegistrationRecheck, AnAccountListedByAReloadIsDatedByItsRegistrationsTime)
                                        [](const Alert& a) { return a.rule == RuleId::kSI05; });
       EXPECT_EQ(ref.time, At(kRegistered));
 
-      EngineHarness before(EngineHarness::Tenant(kTenant));
+      EngineHarness before(EngineHarness::Tenant(kUnlearnTenant));
       before.Feed(reg);
       EXPECT_EQ(CountSi05(before.Drain()), 0);  // not privileged yet
-      EngineHarness after(EngineHarness::Tenant(kTenant));
-      if (restart) Transfer(before, after, kCheckpointFormat);
+      EngineHarness after(EngineHarness::Tenant(kUnlearnTenant));
+      if (restart) UnlearnTransfer(before, after, kCheckpointFormat);
       EngineHarness& h = restart ? after : before;
       h.engine().OnConfig(listed());
-      h.Feed(SignIn(kTenant, kAdmin, "2026-09-01T09:00:00Z"));
+      h.Feed(SignIn(kUnlearnTenant, kUnlearnAdmin, "2026-09-01T09:00:00Z"));
       const auto got = h.Drain();
       ASSERT_EQ(CountSi05(got), 1) << break_glass << restart;
       const Alert& a = *std::find_if(got.begin(), got.end(),
@@ -608,11 +609,11 @@ namespace {
 // account whose next sign-in named it by its id only (a non-interactive sign-in writing the id in
 // the UPN field) was no longer break-glass: no PRIV-BG-01. Its kept names count too now.
 TEST(ReloadListing, AnAccountListedByUpnStaysListedWhenTheRecordAfterAReloadNamesItsIdAlone) {
-  auto tenant = EngineHarness::Tenant(kTenant);
+  auto tenant = EngineHarness::Tenant(kUnlearnTenant);
   tenant->break_glass.insert(HashLower("bg@contoso.com"));
   EngineHarness h(tenant);
-  Event named = SignIn(kTenant, "bg@contoso.com", "2026-09-01T08:00:00Z");
-  named.account = Account(kTenant, "bg@contoso.com", "id-bg");
+  Event named = SignIn(kUnlearnTenant, "bg@contoso.com", "2026-09-01T08:00:00Z");
+  named.account = Account(kUnlearnTenant, "bg@contoso.com", "id-bg");
   h.Feed(named);
   auto count_bg01 = [](const std::vector<Alert>& alerts) {
     return std::count_if(alerts.begin(), alerts.end(),
@@ -620,13 +621,13 @@ TEST(ReloadListing, AnAccountListedByUpnStaysListedWhenTheRecordAfterAReloadName
   };
   EXPECT_EQ(count_bg01(h.Drain()), 1);
   auto config = std::make_shared<CompiledConfig>(*BuiltinDefaultConfig());
-  config->tenants[HashLower(kTenant)] = tenant;
+  config->tenants[HashLower(kUnlearnTenant)] = tenant;
   h.engine().OnConfig(config);
-  Event by_id = SignIn(kTenant, "", "2026-09-01T10:00:00Z");  // another suppression hour
+  Event by_id = SignIn(kUnlearnTenant, "", "2026-09-01T10:00:00Z");  // another suppression hour
   by_id.account = AccountRef{};
   by_id.account.id.assign("id-bg");
   by_id.account.id_hash = HashLower("id-bg");
-  by_id.account.key = HashCombine(HashLower(kTenant), by_id.account.id_hash);
+  by_id.account.key = HashCombine(HashLower(kUnlearnTenant), by_id.account.id_hash);
   h.Feed(by_id);
   h.Finish();
   const std::vector<Alert> alerts = h.Drain();
@@ -644,26 +645,26 @@ TEST(ReloadListing, AnAccountListedByALongUpnStaysListedWhenTheRecordAfterAReloa
       "adm-emergency-access-0123456789012345678901234567890123456789abc@"
       "tenant-xxxxxxxxxxxxxxxxxxxxxxxxxxxxx.example.com";  // 113 characters
   ASSERT_EQ(upn.size(), 113u);
-  const ConfigLoadResult loaded = LoadConfigText("tenants:\n  \"" + std::string(kTenant) +
+  const ConfigLoadResult loaded = LoadConfigText("tenants:\n  \"" + std::string(kUnlearnTenant) +
                                                  "\":\n    break_glass: [" + upn + "]\n");
   ASSERT_TRUE(loaded.errors.empty());
   EngineHarness h(loaded.config);
-  Event named = SignIn(kTenant, upn, "2026-09-01T08:00:00Z");
-  named.account = Account(kTenant, upn, "id-bg");
+  Event named = SignIn(kUnlearnTenant, upn, "2026-09-01T08:00:00Z");
+  named.account = Account(kUnlearnTenant, upn, "id-bg");
   h.Feed(named);
   auto count_bg01 = [](const std::vector<Alert>& alerts) {
     return std::count_if(alerts.begin(), alerts.end(),
                          [](const Alert& a) { return a.rule == RuleId::kBG01; });
   };
   EXPECT_EQ(count_bg01(h.Drain()), 1);
-  h.engine().OnConfig(LoadConfigText("tenants:\n  \"" + std::string(kTenant) +
+  h.engine().OnConfig(LoadConfigText("tenants:\n  \"" + std::string(kUnlearnTenant) +
                                      "\":\n    break_glass: [" + upn + "]\n")
                           .config);
-  Event by_id = SignIn(kTenant, "", "2026-09-01T10:00:00Z");  // another suppression hour
+  Event by_id = SignIn(kUnlearnTenant, "", "2026-09-01T10:00:00Z");  // another suppression hour
   by_id.account = AccountRef{};
   by_id.account.id.assign("id-bg");
   by_id.account.id_hash = HashLower("id-bg");
-  by_id.account.key = HashCombine(HashLower(kTenant), by_id.account.id_hash);
+  by_id.account.key = HashCombine(HashLower(kUnlearnTenant), by_id.account.id_hash);
   h.Feed(by_id);
   h.Finish();
   EXPECT_EQ(count_bg01(h.Drain()), 1);
@@ -684,7 +685,7 @@ namespace {
 TEST(RoleAliasCheckpoint, ACustomRoleListedByItsIdStaysPrivilegedAfterARestart) {
   constexpr std::string_view kRoleId = "7b2c1f9e-0d4a-4e8b-9c3d-2f1e0a9b8c7d";
   constexpr std::string_view kRoleName = "Payroll Approver";
-  auto t = EngineHarness::Tenant(kTenant);
+  auto t = EngineHarness::Tenant(kUnlearnTenant);
   t->privileged_roles.insert(HashLower(kRoleId));  // listed by its id only
   auto count_pa04 = [](const std::vector<Alert>& alerts, std::string_view upn) {
     return std::count_if(alerts.begin(), alerts.end(),
@@ -696,9 +697,9 @@ TEST(RoleAliasCheckpoint, ACustomRoleListedByItsIdStaysPrivilegedAfterARestart) 
     both.audit.role_id_hash = HashLower(kRoleId);
     before.Feed(both);
     EngineHarness after(t);
-    if (restart) Transfer(before, after, kCheckpointFormat);
+    if (restart) UnlearnTransfer(before, after, kCheckpointFormat);
     EngineHarness& h = restart ? after : before;
-    h.Feed(Audit(kTenant, Activity::kAddMemberToRole, "Add member to role",
+    h.Feed(Audit(kUnlearnTenant, Activity::kAddMemberToRole, "Add member to role",
                  "other.admin@contoso.com", "2026-11-24T09:00:00Z", kRoleName));
     h.Finish();
     EXPECT_EQ(count_pa04(h.Drain(), "other.admin@contoso.com"), 1) << "restart " << restart;

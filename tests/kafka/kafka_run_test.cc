@@ -18,9 +18,9 @@
 namespace privmon::testing {
 namespace {
 
-const std::string kBinary = PRIVMON_BINARY;
-const std::string kScenario = std::string(PRIVMON_SOURCE_DIR) + "/tests/scenarios/mixed";
-const std::string kDefaultTenant = "bbbbbbbb-0000-4000-8000-000000000003";  // its `args`
+const std::string kKafkaRunBinary = PRIVMON_BINARY;
+const std::string kKafkaRunScenario = std::string(PRIVMON_SOURCE_DIR) + "/tests/scenarios/mixed";
+const std::string kKafkaRunDefaultTenant = "bbbbbbbb-0000-4000-8000-000000000003";  // its `args`
 
 std::string Field(const std::string& line, const std::string& name) {
   const std::regex re("\"" + name + "\":(\"[^\"]*\"|[0-9]+|true|false)");
@@ -60,17 +60,18 @@ std::vector<std::string> Lines(const std::string& path) {
 
 std::vector<std::string> ScanAlerts(const std::string& dir) {
   const std::string out = dir + "/scan.jsonl";
-  EXPECT_EQ(RunToExit({kBinary, "scan", "--quiet", "--config", kScenario + "/config.yaml",
-                       "--tenant", kDefaultTenant, kScenario + "/mixed.ndjson"},
-                      out, dir + "/scan.err"),
-            0);
+  EXPECT_EQ(
+      RunToExit({kKafkaRunBinary, "scan", "--quiet", "--config", kKafkaRunScenario + "/config.yaml",
+                 "--tenant", kKafkaRunDefaultTenant, kKafkaRunScenario + "/mixed.ndjson"},
+                out, dir + "/scan.err"),
+      0);
   return Alerts(ReadFile(out));
 }
 
 // The scenario's config (tenants, lateness) with the given sources, sinks and metrics.
 std::string WriteConfig(const std::string& dir, const std::string& io) {
   const std::string path = dir + "/config.yaml";
-  std::ofstream(path) << ReadFile(kScenario + "/config.yaml") << io;
+  std::ofstream(path) << ReadFile(kKafkaRunScenario + "/config.yaml") << io;
   return path;
 }
 
@@ -112,17 +113,17 @@ TEST(KafkaSource, UnkeyedFourPartitionTopicGivesTheSameAlertsAsScan) {
   kafka.CreateTopic("entra", 4);
   // Round robin over the partitions, unkeyed; a record that names no tenant carries it in the
   // message key, as a ZeroMQ tenant frame would.
-  const std::vector<std::string> lines = Lines(kScenario + "/mixed.ndjson");
+  const std::vector<std::string> lines = Lines(kKafkaRunScenario + "/mixed.ndjson");
   ASSERT_EQ(lines.size(), 35u);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     kafka.Produce("entra", static_cast<int32_t>(i % 4), lines[i],
-                  NamesTenant(lines[i]) ? "" : kDefaultTenant);
+                  NamesTenant(lines[i]) ? "" : kKafkaRunDefaultTenant);
   }
   kafka.Flush();
 
   const int port = FreeTcpPort();
-  Child privmon(Spawn({kBinary, "run", "--config", KafkaConfig(dir, kafka, port)}, dir + "/run.out",
-                      dir + "/run.err"));
+  Child privmon(Spawn({kKafkaRunBinary, "run", "--config", KafkaConfig(dir, kafka, port)},
+                      dir + "/run.out", dir + "/run.err"));
   const std::string metrics = WaitCaughtUp(privmon, port, static_cast<int>(lines.size()));
   EXPECT_GE(MetricSum(metrics, "privmon_kafka_rebalances_total"), 1);
   EXPECT_EQ(MetricSum(metrics, "privmon_late_events_total"), 0) << metrics;
@@ -165,7 +166,8 @@ TEST(KafkaSource, PartitionsFetchedUnevenlyMakeNoRecordLate) {
                         << "\", topics: [entra], group: privmon-world, multi_tenant: true}}]\n"
                         << "sinks: [{file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
                         << "metrics: {listen: \"127.0.0.1:" << port << "\"}\n";
-  Child privmon(Spawn({kBinary, "run", "--config", config}, dir + "/run.out", dir + "/run.err"));
+  Child privmon(
+      Spawn({kKafkaRunBinary, "run", "--config", config}, dir + "/run.out", dir + "/run.err"));
   const std::string metrics = WaitCaughtUp(privmon, port, static_cast<int>(lines.size()));
   EXPECT_EQ(MetricSum(metrics, "privmon_late_events_total"), 0);
   EXPECT_EQ(MetricSum(metrics, "privmon_events_rejected_total"), 0);
@@ -180,13 +182,15 @@ TEST(KafkaSink, AlertsArriveKeyedByTenantEachOnce) {
   TempDirCleanup cleanup(dir);
   MockKafka kafka;
   kafka.CreateTopic("privmon-alerts", 2);
-  const std::string config =
-      WriteConfig(dir, "sources: [{file: {path: \"" + kScenario +
-                           "/mixed.ndjson\", multi_tenant: true, tenant: " + kDefaultTenant +
-                           "}}]\nsinks: [{kafka: {brokers: \"" + kafka.bootstrap_servers() +
-                           "\", topic: privmon-alerts}}]\nmetrics: {listen: \"\"}\n");
+  const std::string config = WriteConfig(
+      dir, "sources: [{file: {path: \"" + kKafkaRunScenario +
+               "/mixed.ndjson\", multi_tenant: true, tenant: " + kKafkaRunDefaultTenant +
+               "}}]\nsinks: [{kafka: {brokers: \"" + kafka.bootstrap_servers() +
+               "\", topic: privmon-alerts}}]\nmetrics: {listen: \"\"}\n");
   // A file source ends by itself; the sink waits for its delivery reports before exiting.
-  ASSERT_EQ(RunToExit({kBinary, "run", "--config", config}, dir + "/run.out", dir + "/run.err"), 0)
+  ASSERT_EQ(
+      RunToExit({kKafkaRunBinary, "run", "--config", config}, dir + "/run.out", dir + "/run.err"),
+      0)
       << ReadFile(dir + "/run.err");
   EXPECT_EQ(ReadFile(dir + "/run.err").find("NOT delivered"), std::string::npos);
 
@@ -220,12 +224,12 @@ TEST(KafkaSource, LaggingPartitionMakesNoRecordLate) {
   TempDirCleanup cleanup(dir);
   MockKafka kafka;
   kafka.CreateTopic("entra", 4);
-  const std::vector<std::string> lines = Lines(kScenario + "/mixed.ndjson");
+  const std::vector<std::string> lines = Lines(kKafkaRunScenario + "/mixed.ndjson");
   auto produce = [&](std::size_t from, std::size_t to, bool lagging) {
     for (std::size_t i = from; i < to; ++i) {
       if ((i % 4 == 1) != lagging) continue;
       kafka.Produce("entra", static_cast<int32_t>(i % 4), lines[i],
-                    NamesTenant(lines[i]) ? "" : kDefaultTenant);
+                    NamesTenant(lines[i]) ? "" : kKafkaRunDefaultTenant);
     }
     kafka.Flush();
   };
@@ -233,8 +237,8 @@ TEST(KafkaSource, LaggingPartitionMakesNoRecordLate) {
   produce(0, half, false);
   produce(0, half, true);
   const int port = FreeTcpPort();
-  Child privmon(Spawn({kBinary, "run", "--config", KafkaConfig(dir, kafka, port)}, dir + "/run.out",
-                      dir + "/run.err"));
+  Child privmon(Spawn({kKafkaRunBinary, "run", "--config", KafkaConfig(dir, kafka, port)},
+                      dir + "/run.out", dir + "/run.err"));
   WaitCaughtUp(privmon, port, static_cast<int>(half));
   produce(half, lines.size(), false);  // partitions 0-2 run to 19:00
   int ahead = static_cast<int>(half);

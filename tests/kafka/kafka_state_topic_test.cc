@@ -27,11 +27,11 @@
 namespace privmon::testing {
 namespace {
 
-constexpr GroupMode kMode = GroupMode::kStateTopic;
+constexpr GroupMode kKafkaStateTopicMode = GroupMode::kStateTopic;
 
 Member Start(const std::string& dir, const std::string& name, const MockKafka& kafka,
              const std::string& cp_dir) {
-  return StartMember(dir, name, kafka, cp_dir, kMode);
+  return StartMember(dir, name, kafka, cp_dir, kKafkaStateTopicMode);
 }
 
 TEST(KafkaStateTopic, OneProcessOnAnUnkeyedTopicRaisesWhatAPlainRunRaises) {

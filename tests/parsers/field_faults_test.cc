@@ -13,11 +13,11 @@
 namespace privmon {
 namespace {
 
-constexpr std::string_view kTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
+constexpr std::string_view kFieldFaultsTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
 
-const ParseResult& Parse(RecordParser& parser, std::string_view json) {
+const ParseResult& FieldFaultsParse(RecordParser& parser, std::string_view json) {
   ParseContext ctx;
-  ctx.source_tenant = kTenant;
+  ctx.source_tenant = kFieldFaultsTenant;
   ctx.multi_tenant = true;  // the source tenant only fills in
   return parser.Parse(json, ctx);
 }
@@ -51,7 +51,7 @@ TEST(GuestUpn, TheExtFormSpellsTheHomeUpn) {
 
 TEST(DeletedUserUpn, TheObjectIdPrefixIsStripped) {
   RecordParser parser;
-  const ParseResult& r = Parse(
+  const ParseResult& r = FieldFaultsParse(
       parser,
       Audit(
           "Delete user",
@@ -79,7 +79,7 @@ TEST(DeletedUserUpn, OnlyTheKnownPrefixIsStripped) {
 
 TEST(RenamedUser, TheNewUpnOfTheModifiedPropertiesNamesTheAccount) {
   RecordParser parser;
-  const ParseResult& r = Parse(
+  const ParseResult& r = FieldFaultsParse(
       parser,
       Audit(
           "Update user",
@@ -90,7 +90,7 @@ TEST(RenamedUser, TheNewUpnOfTheModifiedPropertiesNamesTheAccount) {
 
 TEST(AppInitiator, NamedByDisplayNameAndPimsAppIsRecognised) {
   RecordParser parser;
-  const ParseResult& r = Parse(
+  const ParseResult& r = FieldFaultsParse(
       parser,
       Audit(
           "Add member to role",
@@ -102,11 +102,11 @@ TEST(AppInitiator, NamedByDisplayNameAndPimsAppIsRecognised) {
   EXPECT_EQ(e.actor.id.view(), "e46f111c-b240-5904-b152-b09594051556");
   EXPECT_NE(e.audit.flags & kActorIsApp, 0);
   EXPECT_NE(e.audit.flags & kInitiatedByPim, 0);
-  const ParseResult& other =
-      Parse(parser,
-            Audit("Add member to role",
-                  R"([{"id":"u1","type":"User","userPrincipalName":"a@northwind.example"}])",
-                  R"({"app":{"displayName":"Contoso provisioning","servicePrincipalId":"sp-2"}})"));
+  const ParseResult& other = FieldFaultsParse(
+      parser,
+      Audit("Add member to role",
+            R"([{"id":"u1","type":"User","userPrincipalName":"a@northwind.example"}])",
+            R"({"app":{"displayName":"Contoso provisioning","servicePrincipalId":"sp-2"}})"));
   ASSERT_EQ(other.events.size(), 1u);
   EXPECT_EQ(other.events[0].audit.flags & kInitiatedByPim, 0);
 }
@@ -122,7 +122,7 @@ TEST(OtherEntraCategories, AreSkippedPerCategoryNotRejected) {
       R"({"time":"2025-03-21T10:29:00Z","category":"StorageRead","tenantId":"T","resourceId":"/subscriptions/S/x","properties":{}},)"
       R"({"time":"2025-03-21T10:31:12Z","category":"SignInLogs","tenantId":"T","properties":{"id":"s1","createdDateTime":"2025-03-21T10:30:58Z","userPrincipalName":"adm-axu@northwind.example","userId":"u","status":{"errorCode":0}}})"
       R"(]})";
-  const ParseResult& r = Parse(parser, batch);
+  const ParseResult& r = FieldFaultsParse(parser, batch);
   ASSERT_EQ(r.events.size(), 1u);
   ASSERT_EQ(r.skipped.size(), 4u);
   EXPECT_EQ(r.skipped[0].category, SkippedCategory::kGraphActivity);
@@ -137,7 +137,7 @@ TEST(OtherEntraCategories, AreSkippedPerCategoryNotRejected) {
 
 TEST(OtherEntraCategories, LogAnalyticsTablesAreSkippedToo) {
   RecordParser parser;
-  const ParseResult& r = Parse(
+  const ParseResult& r = FieldFaultsParse(
       parser,
       R"({"Type":"AADUserRiskEvents","TimeGenerated":"2025-03-21T10:26:03Z","UserPrincipalName":"x@y"})");
   ASSERT_EQ(r.skipped.size(), 1u);
@@ -151,7 +151,7 @@ TEST(OtherEntraCategories, LogAnalyticsTablesAreSkippedToo) {
 TEST(GraphSignInTenant, TheBoundSourceTenantIsTheLogsWhenTheRecordNamesIt) {
   RecordParser parser;
   ParseContext ctx;
-  ctx.source_tenant = kTenant;
+  ctx.source_tenant = kFieldFaultsTenant;
   ctx.multi_tenant = false;
   auto signin = [](std::string_view home, std::string_view resource) {
     return R"({"id":"s1","createdDateTime":"2025-05-06T08:02:11Z","userId":"u1",)"
@@ -160,12 +160,12 @@ TEST(GraphSignInTenant, TheBoundSourceTenantIsTheLogsWhenTheRecordNamesIt) {
            std::string(home) + R"(","resourceTenantId":")" + std::string(resource) + R"("})";
   };
   const std::string other = "0c8f4e2a-7b1d-4e3f-9a5c-6d2e8f1b3a7c";
-  const ParseResult& guest = parser.Parse(signin(other, kTenant), ctx);
+  const ParseResult& guest = parser.Parse(signin(other, kFieldFaultsTenant), ctx);
   ASSERT_EQ(guest.events.size(), 1u);
-  EXPECT_EQ(guest.events[0].tenant_id.view(), kTenant);
-  const ParseResult& outbound = parser.Parse(signin(kTenant, other), ctx);
+  EXPECT_EQ(guest.events[0].tenant_id.view(), kFieldFaultsTenant);
+  const ParseResult& outbound = parser.Parse(signin(kFieldFaultsTenant, other), ctx);
   ASSERT_EQ(outbound.events.size(), 1u);
-  EXPECT_EQ(outbound.events[0].tenant_id.view(), kTenant);
+  EXPECT_EQ(outbound.events[0].tenant_id.view(), kFieldFaultsTenant);
   const ParseResult& foreign =
       parser.Parse(signin(other, "b3d9a1f7-2c4e-4a6b-8d0f-1e3c5a7b9d2f"), ctx);
   ASSERT_EQ(foreign.rejections.size(), 1u);
@@ -173,9 +173,9 @@ TEST(GraphSignInTenant, TheBoundSourceTenantIsTheLogsWhenTheRecordNamesIt) {
   // No home tenant: the transport's tenant fills in, whatever the resource (as before).
   const ParseResult& no_home = parser.Parse(signin("", other), ctx);
   ASSERT_EQ(no_home.events.size(), 1u);
-  EXPECT_EQ(no_home.events[0].tenant_id.view(), kTenant);
+  EXPECT_EQ(no_home.events[0].tenant_id.view(), kFieldFaultsTenant);
   // Without a transport tenant the home tenant stands.
-  const ParseResult& alone = parser.Parse(signin(other, kTenant), ParseContext{});
+  const ParseResult& alone = parser.Parse(signin(other, kFieldFaultsTenant), ParseContext{});
   ASSERT_EQ(alone.events.size(), 1u);
   EXPECT_EQ(alone.events[0].tenant_id.view(), other);
 }

@@ -10,11 +10,11 @@
 namespace privmon {
 namespace {
 
-constexpr std::string_view kTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
+constexpr std::string_view kGraphBatchTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
 
-const ParseResult& Parse(RecordParser& parser, std::string_view json) {
+const ParseResult& GraphBatchParse(RecordParser& parser, std::string_view json) {
   ParseContext ctx;
-  ctx.source_tenant = kTenant;
+  ctx.source_tenant = kGraphBatchTenant;
   return parser.Parse(json, ctx);
 }
 
@@ -52,7 +52,7 @@ TEST(GraphBatchResponse, EachSuccessfulBodyIsReadAsItsPageAndAFailedOneIsRejecte
   const std::string failed = Response("3", 403, kForbidden);
   const std::string batch = R"({"responses":[)" + Response("1", 200, sign_ins) + "," +
                             Response("2", 200, registrations) + "," + failed + "]}";
-  const ParseResult& r = Parse(parser, batch);
+  const ParseResult& r = GraphBatchParse(parser, batch);
   ASSERT_EQ(r.events.size(), 2u);
   EXPECT_EQ(r.events[0].kind, EventKind::kSignIn);
   EXPECT_EQ(r.events[0].signin.error_code, 50126);
@@ -72,7 +72,8 @@ TEST(GraphBatchResponse, ABodyNamingItsNextPageSaysMorePagesFollow) {
       R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns","value":[)" +
       std::string(kSignIn) +
       R"(],"@odata.nextLink":"https://graph.microsoft.com/v1.0/auditLogs/signIns?$skiptoken=x"})";
-  const ParseResult& r = Parse(parser, R"({"responses":[)" + Response("1", 200, page) + "]}");
+  const ParseResult& r =
+      GraphBatchParse(parser, R"({"responses":[)" + Response("1", 200, page) + "]}");
   EXPECT_EQ(r.events.size(), 1u);
   EXPECT_TRUE(r.more_pages);
 }
@@ -86,7 +87,7 @@ TEST(GraphBatchResponse, EmptyPagesNoContentAndStatusAsTextReadNothingAndRejectN
           R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns","value":[]})") +
       R"(,{"id":"2","status":204,"headers":{}},{"id":"3","status":"200","body":{"value":[)" +
       std::string(kSignIn) + "]}}]}";
-  const ParseResult& r = Parse(parser, batch);
+  const ParseResult& r = GraphBatchParse(parser, batch);
   EXPECT_EQ(r.events.size(), 1u);
   EXPECT_TRUE(r.rejections.empty());
   EXPECT_TRUE(r.skipped.empty());
@@ -100,7 +101,7 @@ TEST(GraphBatchResponse, AFaultyResponseIsRejectedAloneAndNothingCrashes) {
       R"(,"not a response",)" + Response("4", 200, R"("aGVsbG8=")") + "," +
       Response("5", 302, "null") + "," + Response("7", 200, R"("System.Collections.Hashtable")") +
       "," + Response("6", 200, R"({"value":[)" + std::string(kSignIn) + "]}") + "]}";
-  const ParseResult& r = Parse(parser, batch);
+  const ParseResult& r = GraphBatchParse(parser, batch);
   EXPECT_EQ(r.events.size(), 1u);  // response 6
   ASSERT_EQ(r.rejections.size(), 6u);
   EXPECT_EQ(r.rejections[0].reason, RejectReason::kWrongType);      // "value" not an array
@@ -125,7 +126,7 @@ TEST(GraphBatchResponse, ABodyOfAnotherLogIsSkippedAsThatLog) {
           R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskyUsers/$entity",)"
           R"("id":"d845984f-39d4-51a2-ae83-d5abd5e8fabf","userPrincipalName":"bg-05@northwind.example"})") +
       "]}";
-  const ParseResult& r = Parse(parser, batch);
+  const ParseResult& r = GraphBatchParse(parser, batch);
   EXPECT_TRUE(r.events.empty());
   EXPECT_TRUE(r.rejections.empty());
   ASSERT_EQ(r.skipped.size(), 2u);
@@ -136,7 +137,7 @@ TEST(GraphBatchResponse, ABodyOfAnotherLogIsSkippedAsThatLog) {
 TEST(GraphBatchResponse, ResponsesBelowTheRootAreNoBatch) {
   RecordParser parser;
   // A record with a member so named stays a record.
-  const ParseResult& r = Parse(
+  const ParseResult& r = GraphBatchParse(
       parser,
       R"({"value":[{"responses":[{"id":"1","status":200,"body":{"value":[]}}],)"
       R"("createdDateTime":"2025-05-06T07:42:19Z","userId":"u1","userPrincipalName":"a@b"}]})");
@@ -174,7 +175,7 @@ TEST(IdentityProtectionObjects, WithoutODataAnnotationsAreSkippedAsTheirCategory
       R"({"TimeGenerated":"2025-03-21T10:26:03Z","UserId":"d845984f","UserPrincipalName":"bg-05@northwind.example",)"
       R"("RiskEventType":"passwordSpray","DetectedDateTime":"2025-03-21T10:05:06Z","IpAddress":"192.0.2.7"})"
       R"(]})";
-  const ParseResult& r = Parse(parser, page);
+  const ParseResult& r = GraphBatchParse(parser, page);
   EXPECT_TRUE(r.events.empty());
   EXPECT_TRUE(r.rejections.empty()) << (r.rejections.empty() ? "" : r.rejections[0].detail);
   ASSERT_EQ(r.skipped.size(), 6u);
@@ -190,7 +191,7 @@ TEST(IdentityProtectionObjects, WithoutODataAnnotationsAreSkippedAsTheirCategory
 // it was read as a successful sign-in of that user.
 TEST(OtherLogObjects, TrafficAndProvisioningWithoutODataAnnotationsAreSkippedNotSignIns) {
   RecordParser parser;
-  const ParseResult& r = Parse(
+  const ParseResult& r = GraphBatchParse(
       parser,
       R"([{"transactionId":"a4e0e12c","createdDateTime":"2025-05-06T08:10:11Z","connectionId":"Xb3Y",)"
       R"("trafficType":"internet","destinationFQDN":"www.example.org","sourceIp":"192.0.2.200",)"
@@ -210,7 +211,7 @@ TEST(OtherLogObjects, TrafficAndProvisioningWithoutODataAnnotationsAreSkippedNot
 
 TEST(IdentityProtectionObjects, ASignInWithRiskMembersIsStillASignIn) {
   RecordParser parser;
-  const ParseResult& r = Parse(
+  const ParseResult& r = GraphBatchParse(
       parser,
       R"({"id":"s1","createdDateTime":"2025-03-21T10:05:06Z","userId":"u1","userPrincipalName":"a@b",)"
       R"("riskState":"atRisk","riskLevelDuringSignIn":"high","riskLevelAggregated":"high",)"

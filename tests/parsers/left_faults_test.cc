@@ -13,17 +13,17 @@
 namespace privmon {
 namespace {
 
-constexpr std::string_view kTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
+constexpr std::string_view kLeftFaultsTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
 constexpr std::string_view kTenantNoDashes = "5e7a3c1d8b2f4d6a9c0e1f2a3b4c5d6e";
 
-const ParseResult& Parse(RecordParser& parser, std::string_view json) {
+const ParseResult& LeftFaultsParse(RecordParser& parser, std::string_view json) {
   ParseContext ctx;
-  ctx.source_tenant = kTenant;
+  ctx.source_tenant = kLeftFaultsTenant;
   ctx.multi_tenant = true;  // the source tenant only fills in
   return parser.Parse(json, ctx);
 }
 
-constexpr std::string_view kDiagSignIn =
+constexpr std::string_view kLeftFaultsDiagSignIn =
     R"({"time":"2025-05-06T07:42:19Z","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",)"
     R"("category":"SignInLogs","resultType":"50126","properties":{"id":"de1de16d",)"
     R"("createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
@@ -43,11 +43,11 @@ std::string JsonString(std::string_view text) {
 TEST(ElasticsearchShapes, MgetDocumentsAreRecordsAndMissingOnesAreRefusedAsSuch) {
   RecordParser parser;
   const std::string found = R"({"_index":"azure","_id":"a1","_version":1,"found":true,"_source":)" +
-                            std::string(kDiagSignIn) + "}";
+                            std::string(kLeftFaultsDiagSignIn) + "}";
   const std::string mget =
       R"({"docs":[)" + found + R"(,{"_index":"azure","_id":"a2","found":false},)" +
       R"({"_index":"gone","_id":"a3","error":{"type":"index_not_found_exception"}}]})";
-  const ParseResult& r = Parse(parser, mget);
+  const ParseResult& r = LeftFaultsParse(parser, mget);
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.event_raw[0], found);
   ASSERT_EQ(r.rejections.size(), 2u);
@@ -62,20 +62,20 @@ TEST(ElasticsearchShapes, MgetDocumentsAreRecordsAndMissingOnesAreRefusedAsSuch)
 // no record, and a record that merely has a "doc" member among its own is read as itself.
 TEST(ElasticsearchShapes, BulkUpdateBodiesAreTheirDocuments) {
   RecordParser parser;
-  EXPECT_EQ(Parse(parser, R"({"update":{"_index":"azure","_id":"a1"}})").records(), 0u);
+  EXPECT_EQ(LeftFaultsParse(parser, R"({"update":{"_index":"azure","_id":"a1"}})").records(), 0u);
   for (const std::string& body :
-       {R"({"doc":)" + std::string(kDiagSignIn) + "}",
-        R"({"doc":)" + std::string(kDiagSignIn) + R"(,"doc_as_upsert":true})",
+       {R"({"doc":)" + std::string(kLeftFaultsDiagSignIn) + "}",
+        R"({"doc":)" + std::string(kLeftFaultsDiagSignIn) + R"(,"doc_as_upsert":true})",
         R"({"script":{"source":"ctx._source.n += 1","lang":"painless"},"upsert":)" +
-            std::string(kDiagSignIn) + "}"}) {
-    const ParseResult& r = Parse(parser, body);
+            std::string(kLeftFaultsDiagSignIn) + "}"}) {
+    const ParseResult& r = LeftFaultsParse(parser, body);
     ASSERT_EQ(r.events.size(), 1u) << body;
     EXPECT_EQ(r.events[0].account.upn.view(), "adm-egarcia@northwind.example");
     EXPECT_EQ(r.event_raw[0], body);
   }
-  std::string with_doc(kDiagSignIn);
+  std::string with_doc(kLeftFaultsDiagSignIn);
   with_doc.insert(1, R"("doc":{"note":"x"},)");
-  const ParseResult& own = Parse(parser, with_doc);
+  const ParseResult& own = LeftFaultsParse(parser, with_doc);
   ASSERT_EQ(own.events.size(), 1u);
   EXPECT_EQ(own.events[0].account.upn.view(), "adm-egarcia@northwind.example");
 }
@@ -87,19 +87,20 @@ TEST(ElasticsearchShapes, HitsWithFieldsOnlyReadEventOriginalElseSayWhatIsMissin
   const std::string with_original =
       R"({"_index":"logs-azure.signinlogs","_id":"h1","_score":1.0,"fields":{"ecs.version":)"
       R"(["8.11.0"],"event.original":[)" +
-      JsonString(kDiagSignIn) + R"(],"azure.tenant_id":["5e7a3c1d"]}})";
-  const ParseResult& r = Parse(parser, with_original);
+      JsonString(kLeftFaultsDiagSignIn) + R"(],"azure.tenant_id":["5e7a3c1d"]}})";
+  const ParseResult& r = LeftFaultsParse(parser, with_original);
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].account.upn.view(), "adm-egarcia@northwind.example");
-  EXPECT_EQ(r.event_raw[0], kDiagSignIn);
-  const ParseResult& flattened = Parse(
+  EXPECT_EQ(r.event_raw[0], kLeftFaultsDiagSignIn);
+  const ParseResult& flattened = LeftFaultsParse(
       parser,
       R"({"_index":"logs-azure.signinlogs","_id":"h2","_score":1.0,"fields":{"ecs.version":)"
       R"(["8.11.0"],"azure.signinlogs.properties.user_principal_name":["a@northwind.example"]}})");
   ASSERT_EQ(flattened.rejections.size(), 1u);
   EXPECT_EQ(flattened.rejections[0].reason, RejectReason::kUnknownFormat);
   EXPECT_NE(flattened.rejections[0].detail.find("\"fields\""), std::string_view::npos);
-  const ParseResult& bare = Parse(parser, R"({"_index":"azure","_id":"h3","_score":1.0})");
+  const ParseResult& bare =
+      LeftFaultsParse(parser, R"({"_index":"azure","_id":"h3","_score":1.0})");
   ASSERT_EQ(bare.rejections.size(), 1u);
   EXPECT_NE(bare.rejections[0].detail.find("without \"_source\""), std::string_view::npos);
 }
@@ -108,22 +109,23 @@ TEST(ElasticsearchShapes, HitsWithFieldsOnlyReadEventOriginalElseSayWhatIsMissin
 // one tenant hash and the dashed id; a feed bound to the tenant so written keeps its records.
 TEST(TenantIds, WithoutDashesAreTheDashedId) {
   RecordParser parser;
-  std::string record(kDiagSignIn);
-  const ParseResult& dashed = Parse(parser, record);
+  std::string record(kLeftFaultsDiagSignIn);
+  const ParseResult& dashed = LeftFaultsParse(parser, record);
   ASSERT_EQ(dashed.events.size(), 1u);
   const uint64_t hash = dashed.events[0].tenant_hash;
-  record.replace(record.find(kTenant), kTenant.size(), "{5E7A3C1D8B2F4D6A9C0E1F2A3B4C5D6E}");
-  const ParseResult& braced = Parse(parser, record);
+  record.replace(record.find(kLeftFaultsTenant), kLeftFaultsTenant.size(),
+                 "{5E7A3C1D8B2F4D6A9C0E1F2A3B4C5D6E}");
+  const ParseResult& braced = LeftFaultsParse(parser, record);
   ASSERT_EQ(braced.events.size(), 1u);
   EXPECT_EQ(braced.events[0].tenant_hash, hash);
   ParseContext bound;
   bound.frame_tenant = kTenantNoDashes;
-  bound.source_tenant = kTenant;
-  const ParseResult& framed = parser.Parse(kDiagSignIn, bound);
+  bound.source_tenant = kLeftFaultsTenant;
+  const ParseResult& framed = parser.Parse(kLeftFaultsDiagSignIn, bound);
   ASSERT_EQ(framed.events.size(), 1u)
       << (framed.rejections.empty() ? std::string_view() : framed.rejections[0].detail);
   EXPECT_EQ(framed.events[0].tenant_hash, hash);
-  EXPECT_EQ(framed.events[0].tenant_id.view(), kTenant);
+  EXPECT_EQ(framed.events[0].tenant_id.view(), kLeftFaultsTenant);
 }
 
 // k13c: an outcome after a byte order mark (a .NET writer's "\ufeffSucceeded") is that outcome.
@@ -144,7 +146,7 @@ TEST(OutcomeTexts, AfterAByteOrderMarkReadAsWithout) {
 // directory objects, skipped as such, not as another log's records.
 TEST(DirectoryObjects, QueryRowsOfUsersAreSkippedAsDirectoryObjects) {
   RecordParser parser;
-  const ParseResult& row = Parse(
+  const ParseResult& row = LeftFaultsParse(
       parser,
       R"({"tables":[{"name":"PrimaryResult","columns":[{"name":"createdDateTime","type":)"
       R"("datetime"},{"name":"userPrincipalName","type":"string"},{"name":"givenName","type":)"
@@ -152,7 +154,7 @@ TEST(DirectoryObjects, QueryRowsOfUsersAreSkippedAsDirectoryObjects) {
   ASSERT_EQ(row.skipped.size(), 1u);
   EXPECT_EQ(row.skipped[0].category, SkippedCategory::kDirectoryObject);
   EXPECT_EQ(SkippedCategoryName(row.skipped[0].category), "directory_object");
-  const ParseResult& identity_info = Parse(
+  const ParseResult& identity_info = LeftFaultsParse(
       parser, R"({"TimeGenerated":"2025-05-06T07:50:02Z","Type":"IdentityInfo","AccountUPN":)"
               R"("bg-04@northwind.example","GivenName":"Break","AccountObjectId":"4c5ae8db"})");
   ASSERT_EQ(identity_info.skipped.size(), 1u);
@@ -164,7 +166,7 @@ TEST(DirectoryObjects, QueryRowsOfUsersAreSkippedAsDirectoryObjects) {
 // event.original) keep their own bytes, and so do refused ones, each its own object's.
 TEST(BackToBackObjects, RecordsReadFromDecodedTextKeepTheirOwnBytes) {
   RecordParser parser;
-  std::string second_record(kDiagSignIn);
+  std::string second_record(kLeftFaultsDiagSignIn);
   second_record.replace(second_record.find("de1de16d"), 8, "ffffffff");
   second_record.replace(second_record.find("adm-egarcia"), 11, "adm-zzzzzzz");
   const std::string unknown_a = R"({"somethingElse":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})";
@@ -172,11 +174,11 @@ TEST(BackToBackObjects, RecordsReadFromDecodedTextKeepTheirOwnBytes) {
   auto ecs = [](std::string_view original) {
     return R"({"ecs":{"version":"8.11.0"},"event":{"original":)" + JsonString(original) + "}}";
   };
-  const std::string message =
-      ecs(kDiagSignIn) + ecs(unknown_a) + "\n" + ecs(second_record) + "," + ecs(unknown_b);
-  const ParseResult& r = Parse(parser, message);
+  const std::string message = ecs(kLeftFaultsDiagSignIn) + ecs(unknown_a) + "\n" +
+                              ecs(second_record) + "," + ecs(unknown_b);
+  const ParseResult& r = LeftFaultsParse(parser, message);
   ASSERT_EQ(r.events.size(), 2u);
-  EXPECT_EQ(r.event_raw[0], kDiagSignIn);
+  EXPECT_EQ(r.event_raw[0], kLeftFaultsDiagSignIn);
   EXPECT_EQ(r.event_raw[1], second_record);
   EXPECT_EQ(r.events[0].account.upn.view(), "adm-egarcia@northwind.example");
   EXPECT_EQ(r.events[1].account.upn.view(), "adm-zzzzzzz@northwind.example");

@@ -17,7 +17,7 @@ namespace privmon {
 namespace {
 
 // A Graph sign-in whose keys below are long enough for the word-wise compare (8 to 24 bytes).
-constexpr std::string_view kSignIn =
+constexpr std::string_view kRecordKeysSignIn =
     R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T",)"
     R"("userPrincipalName":"a@b.c","riskLevelDuringSignIn":"high","clientAppUsed":"IMAP4",)"
     R"("conditionalAccessStatus":"failure"})";
@@ -36,7 +36,7 @@ struct Read {
 
 class RecordKeysTest : public ::testing::Test {
  protected:
-  // The fields of kSignIn that `message` (a variant of it) was read with.
+  // The fields of kRecordKeysSignIn that `message` (a variant of it) was read with.
   Read ReadFields(const std::string& message) {
     const ParseResult& r = parser_.Parse(message, ctx_);
     EXPECT_EQ(r.events.size(), 1u) << message;
@@ -50,8 +50,8 @@ class RecordKeysTest : public ::testing::Test {
     return read;
   }
   bool ReadsKey(std::string_view key, const std::string& spelled) {
-    const Read r =
-        ReadFields(Replaced(kSignIn, "\"" + std::string(key) + "\"", "\"" + spelled + "\""));
+    const Read r = ReadFields(
+        Replaced(kRecordKeysSignIn, "\"" + std::string(key) + "\"", "\"" + spelled + "\""));
     if (key == "userPrincipalName") return r.upn;
     if (key == "riskLevelDuringSignIn") return r.risk;
     if (key == "clientAppUsed") return r.client_app;
@@ -65,7 +65,7 @@ constexpr std::string_view kKeys[] = {"userPrincipalName", "riskLevelDuringSignI
                                       "conditionalAccessStatus"};
 
 TEST_F(RecordKeysTest, EveryKeyIsReadInAnyCase) {
-  const Read plain = ReadFields(std::string(kSignIn));
+  const Read plain = ReadFields(std::string(kRecordKeysSignIn));
   EXPECT_TRUE(plain.upn && plain.risk && plain.client_app && plain.ca_status);
   for (std::string_view key : kKeys) {
     std::string upper(key), lower(key), alternate(key);
@@ -120,9 +120,10 @@ TEST_F(RecordKeysTest, ANonLetterOfAKeyNameComparesExactly) {
 // The members of a nested object (deviceDetail, status, ...) are compared as record keys are,
 // eight bytes at a time (field_collector.cc's IsMember): in any case, and exactly otherwise.
 TEST_F(RecordKeysTest, NestedMemberNamesAreReadInAnyCaseAndExactlyOtherwise) {
-  const std::string signin = std::string(kSignIn.substr(0, kSignIn.size() - 1)) +
-                             R"(,"deviceDetail":{"deviceId":"dev-1","displayName":"PAW-01",)"
-                             R"("isManaged":true},"status":{"errorCode":50126}})";
+  const std::string signin =
+      std::string(kRecordKeysSignIn.substr(0, kRecordKeysSignIn.size() - 1)) +
+      R"(,"deviceDetail":{"deviceId":"dev-1","displayName":"PAW-01",)"
+      R"("isManaged":true},"status":{"errorCode":50126}})";
   const auto reads = [&](std::string_view member, const std::string& spelled) {
     const ParseResult& r = parser_.Parse(
         Replaced(signin, "\"" + std::string(member) + "\"", "\"" + spelled + "\""), ctx_);
@@ -158,7 +159,7 @@ TEST_F(RecordKeysTest, NestedMemberNamesAreReadInAnyCaseAndExactlyOtherwise) {
 }
 
 TEST_F(RecordKeysTest, EnvelopeMembersAreToldByTheirExactNames) {
-  const std::string record(kSignIn);
+  const std::string record(kRecordKeysSignIn);
   // "records", "value": a batch; "Records", "VALUE": unknown columns of a record (which has none
   // privmon reads, so it is not a sign-in).
   for (const char* member : {"records", "value"}) {
@@ -196,7 +197,7 @@ TEST_F(RecordKeysTest, TheWorkspaceTenantIdIsToldFromTheEntraTenantByItsSpelling
   const ParseResult& r = parser_.Parse(la, ctx_);
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].tenant_id.view(), "entra");
-  const ParseResult& g = parser_.Parse(Replaced(kSignIn, "tenantId", "TENANTID"), ctx_);
+  const ParseResult& g = parser_.Parse(Replaced(kRecordKeysSignIn, "tenantId", "TENANTID"), ctx_);
   ASSERT_EQ(g.events.size(), 1u);
   EXPECT_EQ(g.events[0].tenant_id.view(), "T");
 }

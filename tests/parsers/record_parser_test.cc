@@ -17,7 +17,7 @@ namespace {
 
 using testing::Iso;
 
-constexpr const char* kDiagSignIn =
+constexpr const char* kRecordParserDiagSignIn =
     R"({"time":"2024-01-02T03:04:05Z","tenantId":"T1","category":"SignInLogs","resultType":"50126",)"
     R"("properties":{"id":"sid-1","createdDateTime":"2024-01-02T03:04:00Z","userId":"U1",)"
     R"("userPrincipalName":"Alice@Contoso.com","status":{"errorCode":50126},"clientAppUsed":"IMAP4",)"
@@ -47,7 +47,7 @@ class RecordParserTest : public ::testing::Test {
 };
 
 TEST_F(RecordParserTest, ReadsEverySignInFieldOfADiagnosticRecord) {
-  const Event& e = One(kDiagSignIn);
+  const Event& e = One(kRecordParserDiagSignIn);
   EXPECT_EQ(e.tenant_id.view(), "T1");
   EXPECT_EQ(Iso(e.time), "2024-01-02T03:04:00Z");  // createdDateTime wins over envelope time
   EXPECT_EQ(e.record_id.view(), "sid-1");
@@ -127,7 +127,7 @@ TEST_F(RecordParserTest, GraphSignInTakesItsHomeTenantBeforeTheFrameTenant) {
 // Kafka key naming one pins the tenant; a record naming another (in any of the fields the parser
 // takes a tenant from) is rejected, unless the source is declared multi-tenant.
 TEST_F(RecordParserTest, ARecordNamingAnotherTenantThanItsTransportIsRejected) {
-  const std::string diag_other = std::string(kDiagSignIn);  // tenantId T1
+  const std::string diag_other = std::string(kRecordParserDiagSignIn);  // tenantId T1
   constexpr const char* kLogAnalytics =
       R"({"TenantId":"workspace","Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z",)"
       R"("AADTenantId":"T1","UserPrincipalName":"a@b.c"})";
@@ -567,8 +567,8 @@ TEST_F(RecordParserTest, NullOptionalFieldsReadAsAbsentOtherTypesAreRejected) {
 
 TEST_F(RecordParserTest, BatchKeepsGoodRecordsAndRejectsTheBadOneWithItsExactBytes) {
   const std::string bad = R"({"category":"AuditLogs","properties":{"activityDisplayName":"x"}})";
-  const std::string message = std::string(R"(  {"records": [ )") + kDiagSignIn + " ,\n " + bad +
-                              " , 17 ," + kDiagSignIn + "]}";
+  const std::string message = std::string(R"(  {"records": [ )") + kRecordParserDiagSignIn +
+                              " ,\n " + bad + " , 17 ," + kRecordParserDiagSignIn + "]}";
   ctx_.sequence = 3;
   const ParseResult& r = Parse(message);
   ASSERT_EQ(r.events.size(), 2u);
@@ -608,7 +608,7 @@ TEST_F(RecordParserTest, BatchElementBytesAreExactForEveryBatchKeyOfAMessage) {
 // One DOM parse decides validity: integers beyond 64 bits are refused like simdjson's DOM parser
 // refuses them (before, a second on-demand pass accepted them as doubles).
 TEST_F(RecordParserTest, IntegersBeyond64BitsAreInvalidJson) {
-  std::string message = kDiagSignIn;
+  std::string message = kRecordParserDiagSignIn;
   message.insert(1, R"("big":123456789012345678901234567890,)");
   EXPECT_EQ(Rejected(message), RejectReason::kInvalidJson);
 }
@@ -636,8 +636,8 @@ TEST_F(RecordParserTest, OnlyAPageNamingANextPageSaysMorePagesFollow) {
 }
 
 TEST_F(RecordParserTest, InvalidJsonLateInABatchDiscardsEarlierEvents) {
-  const std::string message =
-      std::string(R"({"records":[)") + kDiagSignIn + "," + kDiagSignIn + R"(,{"a":tru}]})";
+  const std::string message = std::string(R"({"records":[)") + kRecordParserDiagSignIn + "," +
+                              kRecordParserDiagSignIn + R"(,{"a":tru}]})";
   const ParseResult& r = Parse(message);
   EXPECT_TRUE(r.events.empty());
   ASSERT_EQ(r.rejections.size(), 1u);
@@ -646,20 +646,20 @@ TEST_F(RecordParserTest, InvalidJsonLateInABatchDiscardsEarlierEvents) {
 }
 
 TEST_F(RecordParserTest, InvalidJsonInASkippedFieldIsStillRejected) {
-  std::string message = kDiagSignIn;
+  std::string message = kRecordParserDiagSignIn;
   message.insert(1, R"("ignored":[1,2,{"x":01}],)");
   EXPECT_EQ(Rejected(message), RejectReason::kInvalidJson);
-  EXPECT_EQ(Rejected(std::string(kDiagSignIn) + " {}"), RejectReason::kInvalidJson);
+  EXPECT_EQ(Rejected(std::string(kRecordParserDiagSignIn) + " {}"), RejectReason::kInvalidJson);
 }
 
 TEST_F(RecordParserTest, RejectsOversizedTruncatedGarbageDeepAndNonObjects) {
   RecordParser small(64);
-  const ParseResult& big = small.Parse(kDiagSignIn, ctx_);
+  const ParseResult& big = small.Parse(kRecordParserDiagSignIn, ctx_);
   ASSERT_EQ(big.rejections.size(), 1u);
   EXPECT_EQ(big.rejections[0].reason, RejectReason::kOversized);
-  EXPECT_EQ(big.rejections[0].raw.size(), std::string_view(kDiagSignIn).size());
+  EXPECT_EQ(big.rejections[0].raw.size(), std::string_view(kRecordParserDiagSignIn).size());
 
-  const std::string_view full = kDiagSignIn;
+  const std::string_view full = kRecordParserDiagSignIn;
   EXPECT_EQ(Rejected(full.substr(0, full.size() / 2)), RejectReason::kInvalidJson);
   EXPECT_EQ(Rejected(std::string_view("\x00\xff\xfe garbage\x80", 12)), RejectReason::kInvalidJson);
   EXPECT_EQ(Rejected(""), RejectReason::kInvalidJson);
@@ -950,7 +950,7 @@ TEST(RecordParserShapes, AMessageThatIsARecordAsJsonTextIsThatRecord) {
   RecordParser parser(1 << 20);
   ParseContext ctx;
   std::string quoted = "\"";
-  for (const char c : std::string_view(kDiagSignIn)) {
+  for (const char c : std::string_view(kRecordParserDiagSignIn)) {
     if (c == '"' || c == '\\') quoted += '\\';
     quoted += c;
   }
@@ -989,7 +989,7 @@ TEST(RecordParserShapes, InvalidJsonNamesUtf16NulsAndTruncation) {
                 .find("UTF-16"),
             std::string::npos);
   EXPECT_NE(detail(std::string_view("{\"a\":1}\0\0", 9)).find("NUL"), std::string::npos);
-  const std::string_view full = kDiagSignIn;
+  const std::string_view full = kRecordParserDiagSignIn;
   EXPECT_NE(detail(full.substr(0, full.size() / 2)).find("incomplete JSON value"),
             std::string::npos);
   EXPECT_EQ(detail("{\"a\":1,}").find("incomplete"), std::string::npos);
@@ -1101,17 +1101,18 @@ namespace {
 TEST(RecordParserShapes, RecordsWrittenBackToBackAreEachRead) {
   RecordParser parser(1 << 20);
   ParseContext ctx;
-  const std::string two = std::string(kDiagSignIn) + kDiagSignIn;
+  const std::string two = std::string(kRecordParserDiagSignIn) + kRecordParserDiagSignIn;
   EXPECT_EQ(parser.Parse(two, ctx).events.size(), 2u);
-  const std::string three = std::string(kDiagSignIn) + " ,\n" + kDiagSignIn + R"({"a":tru})";
+  const std::string three =
+      std::string(kRecordParserDiagSignIn) + " ,\n" + kRecordParserDiagSignIn + R"({"a":tru})";
   const ParseResult& r = parser.Parse(three, ctx);
   EXPECT_EQ(r.events.size(), 2u);
   ASSERT_EQ(r.rejections.size(), 1u);
   EXPECT_EQ(r.rejections[0].reason, RejectReason::kInvalidJson);
   EXPECT_EQ(r.rejections[0].raw, R"({"a":tru})");
-  EXPECT_EQ(r.event_raw[1], kDiagSignIn);
-  EXPECT_EQ(parser.Parse(std::string(kDiagSignIn) + " x", ctx).rejections.size(), 1u);
-  EXPECT_TRUE(parser.Parse(std::string(kDiagSignIn) + " x", ctx).events.empty());
+  EXPECT_EQ(r.event_raw[1], kRecordParserDiagSignIn);
+  EXPECT_EQ(parser.Parse(std::string(kRecordParserDiagSignIn) + " x", ctx).rejections.size(), 1u);
+  EXPECT_TRUE(parser.Parse(std::string(kRecordParserDiagSignIn) + " x", ctx).events.empty());
 }
 
 }  // namespace

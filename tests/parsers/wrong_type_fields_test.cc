@@ -16,7 +16,7 @@
 namespace privmon {
 namespace {
 
-constexpr std::string_view kTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
+constexpr std::string_view kWrongTypeFieldsTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
 
 std::string GraphSignIn(std::string_view error_code, std::string_view upn = R"("bg@x.example")") {
   return R"({"id":"s1","createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
@@ -29,7 +29,7 @@ class WrongTypeFieldsTest : public ::testing::Test {
  protected:
   const ParseResult& Parse(const std::string& json) {
     ParseContext ctx;
-    ctx.source_tenant = kTenant;
+    ctx.source_tenant = kWrongTypeFieldsTenant;
     return parser_.Parse(json, ctx);
   }
   // The one rejection's detail, or "accepted" / "none".
@@ -183,7 +183,7 @@ class LenientFieldsTest : public WrongTypeFieldsTest {
   }
 };
 
-constexpr std::string_view kSignIn =
+constexpr std::string_view kWrongTypeFieldsSignIn =
     R"({"id":"s1","createdDateTime":"2025-05-06T07:42:19Z","userId":"76e93d01",)"
     R"("userPrincipalName":"bg@x.example","appId":"c44b4083-3bb0-49c1-b47d-974e53cbdf3c",)"
     R"("conditionalAccessStatus":"notApplied","status":STATUS})";
@@ -191,7 +191,7 @@ constexpr std::string_view kSignIn =
 // z12a: a sign-in's status that is no object was read as absent (a success): a number, a boolean,
 // an array, JSON text cut short, or JSON text of a number ("50126": a failure read as success).
 TEST_F(LenientFieldsTest, AStatusThatIsNoObjectIsRejectedOrReadAsItsOutcome) {
-  const std::string signin(kSignIn);
+  const std::string signin(kWrongTypeFieldsSignIn);
   for (const char* status :
        {"7", "true", "[]", R"([{"errorCode":50126}])", R"("{\"errorCode\":5012")", R"("[1,")"}) {
     EXPECT_TRUE(Names(Rejected(With(signin, "STATUS", status)), "status")) << status;
@@ -326,7 +326,8 @@ TEST_F(LenientFieldsTest, ActivitySecurityEventAndAppIdsOfAnotherTypeAreRejected
   for (const char* account : {"7", R"({"a":1})"}) {
     EXPECT_TRUE(Names(Rejected(With(se, "ACCOUNT", account)), "Account")) << account;
   }
-  const std::string signin = With(std::string(kSignIn), "STATUS", R"({"errorCode":0})");
+  const std::string signin =
+      With(std::string(kWrongTypeFieldsSignIn), "STATUS", R"({"errorCode":0})");
   for (const char* app : {"5", "{}", R"(["c44b4083-3bb0-49c1-b47d-974e53cbdf3c"])"}) {
     EXPECT_TRUE(
         Names(Rejected(With(signin, R"("c44b4083-3bb0-49c1-b47d-974e53cbdf3c")", app)), "appId"))
@@ -351,7 +352,8 @@ TEST_F(LenientFieldsTest, ActivitySecurityEventAndAppIdsOfAnotherTypeAreRejected
 // and a signIn's signInEventTypes that is no array, were read as absent: a non-interactive sign-in
 // counted as interactive, a service principal's sign-in as a user's.
 TEST_F(LenientFieldsTest, BooleansAndEventTypesOfAnotherTypeAreRejected) {
-  const std::string signin = With(std::string(kSignIn), "STATUS", R"({"errorCode":0})");
+  const std::string signin =
+      With(std::string(kWrongTypeFieldsSignIn), "STATUS", R"({"errorCode":0})");
   for (const char* v : {"{}", "[true]", R"("maybe")", "2"}) {
     EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
                                     std::string(R"("id":"s1","isInteractive":)") + v + ",")),
@@ -409,11 +411,12 @@ TEST_F(LenientFieldsTest, GuidsOfAnyCaseReadInLowerCase) {
            R"("76E93D01-0000-4000-8000-00000000000B","ResultType":"0"})";
   };
   uint64_t hash = 0;
-  for (const std::string& t : {upper, upper_dashless, std::string(kTenant), "{" + upper + "}"}) {
+  for (const std::string& t :
+       {upper, upper_dashless, std::string(kWrongTypeFieldsTenant), "{" + upper + "}"}) {
     const ParseResult& r = Parse(la(t));
     ASSERT_EQ(r.events.size(), 1u) << t;
     const Event& e = r.events[0];
-    EXPECT_EQ(e.tenant_id.view(), kTenant) << t;
+    EXPECT_EQ(e.tenant_id.view(), kWrongTypeFieldsTenant) << t;
     EXPECT_EQ(e.account.id.view(), "76e93d01-0000-4000-8000-00000000000b") << t;
     EXPECT_EQ(e.record_id.view(), "de1de16d-0000-4000-8000-00000000000a") << t;
     if (hash == 0) hash = e.tenant_hash;
@@ -428,7 +431,7 @@ TEST_F(LenientFieldsTest, GuidsOfAnyCaseReadInLowerCase) {
     (frame ? ctx.frame_tenant : ctx.source_tenant) = upper_dashless;
     const ParseResult& r = parser_.Parse(graph, ctx);
     ASSERT_EQ(r.events.size(), 1u);
-    EXPECT_EQ(r.events[0].tenant_id.view(), kTenant);
+    EXPECT_EQ(r.events[0].tenant_id.view(), kWrongTypeFieldsTenant);
     EXPECT_EQ(r.events[0].tenant_hash, hash);
   }
   // Non-GUID text keeps its case.
@@ -498,7 +501,8 @@ TEST_F(FieldFaultsTest, EveryTargetsModifiedPropertiesTextIsRead) {
 // as absent) and a JSON-text column given twice (the second spelling ignored: a "null" first one
 // hid it).
 TEST_F(FieldFaultsTest, WrongTypesOnceReadAsAbsentAreNamed) {
-  const std::string signin = With(std::string(kSignIn), "STATUS", R"({"errorCode":0})");
+  const std::string signin =
+      With(std::string(kWrongTypeFieldsSignIn), "STATUS", R"({"errorCode":0})");
   for (const char* v : {R"({"type":"servicePrincipal"})", "{}", R"({"value":"x","Count":1})"}) {
     EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",
                                     std::string(R"("id":"s1","signInEventTypes":)") + v + ",")),
@@ -560,7 +564,8 @@ TEST_F(FieldFaultsTest, WrongTypesOnceReadAsAbsentAreNamed) {
 // and null read as before. isInteractive "Yes" / "No": no real exporter writes it (the Entra
 // tables type it bool; Graph, Elastic, Sentinel and the corpus write true / false): wrong_type.
 TEST_F(FieldFaultsTest, NestedTextFieldsOfAnotherTypeAreRejectedNamingTheField) {
-  const std::string signin = With(std::string(kSignIn), "STATUS", R"({"errorCode":0})");
+  const std::string signin =
+      With(std::string(kWrongTypeFieldsSignIn), "STATUS", R"({"errorCode":0})");
   const std::string audit_with_details =
       With(std::string(kAudit), R"("operationType":"Assign",)",
            R"("operationType":"Assign","additionalDetails":[{"key":"TemplateId","value":VALUE}],)");
@@ -591,7 +596,7 @@ TEST_F(FieldFaultsTest, NestedTextFieldsOfAnotherTypeAreRejectedNamingTheField) 
           << name << " " << v;
     }
   }
-  EXPECT_TRUE(Names(Rejected(With(std::string(kSignIn), "STATUS",
+  EXPECT_TRUE(Names(Rejected(With(std::string(kWrongTypeFieldsSignIn), "STATUS",
                                   R"({"errorCode":0,"additionalDetails":{"x":1}})")),
                     "status.additionalDetails"));
   EXPECT_TRUE(Names(Rejected(With(signin, R"("id":"s1",)",

@@ -27,9 +27,9 @@ bool IsEmptyArray(const std::string& text) {
          text.find_first_not_of(" \t\r\n", next + 1) == std::string::npos;
 }
 
-const std::string kBinary = PRIVMON_BINARY;
+const std::string kHostileInputBinary = PRIVMON_BINARY;
 const std::string kSourceDir = PRIVMON_SOURCE_DIR;
-const std::string kStream = kSourceDir + "/tests/data/pipeline/stream.ndjson";
+const std::string kHostileInputStream = kSourceDir + "/tests/data/pipeline/stream.ndjson";
 const std::string kJsonTestSuite = kSourceDir + "/tests/data/parsers/jsontestsuite";
 // Large enough that the 100 000-deep nesting and the whole suite as one message reach the JSON
 // parser (and are refused there), small enough to send an oversized message cheaply.
@@ -58,8 +58,9 @@ Privmon StartPrivmon() {
       << "sinks: [{file: {path: \"" << p.dir << "/alerts.jsonl\"}}]\n"
       << "metrics: {listen: \"127.0.0.1:" << p.metrics_port << "\"}\n"
       << "dead_letter: {path: \"" << p.dead_letters() << "\"}\n";
-  p.process = std::make_unique<Child>(Spawn({kBinary, "run", "--config", p.dir + "/config.yaml"},
-                                            p.dir + "/stdout", p.dir + "/stderr"));
+  p.process = std::make_unique<Child>(
+      Spawn({kHostileInputBinary, "run", "--config", p.dir + "/config.yaml"}, p.dir + "/stdout",
+            p.dir + "/stderr"));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!HttpGetBody(p.metrics_port, "/metrics") && std::chrono::steady_clock::now() < deadline &&
          p.process->Alive()) {
@@ -239,7 +240,8 @@ TEST(HostileInput, EveryJsonTestSuiteFileIsCountedAndEveryRejectDeadLetteredByte
 }
 
 TEST(HostileInput, MalformedMessagesAreRejectedByteExactAndPrivmonKeepsServing) {
-  const std::string record = FirstLine(kStream);  // a diagnostic-settings sign-in, tenant inside
+  const std::string record =
+      FirstLine(kHostileInputStream);  // a diagnostic-settings sign-in, tenant inside
   ASSERT_GT(record.size(), 1000u);
   std::vector<Message> messages;
 

@@ -39,7 +39,7 @@ struct Read {
   std::size_t consumed = 0;
 };
 
-Read ReadAll(const std::string& path, std::size_t max_line, bool take_partial = true) {
+Read LineReaderReadAll(const std::string& path, std::size_t max_line, bool take_partial = true) {
   Read r;
   const int fd = ::open(path.c_str(), O_RDONLY);
   EXPECT_GE(fd, 0);
@@ -67,7 +67,7 @@ TEST(LineReader, LinesAcrossReadBoundariesArriveWhole) {
     text += want.back() + "\n";
   }
   Write(dir + "/in", text);
-  const Read r = ReadAll(dir + "/in", 1 << 20);
+  const Read r = LineReaderReadAll(dir + "/in", 1 << 20);
   EXPECT_EQ(r.lines, want);
   EXPECT_EQ(r.consumed, text.size());
 }
@@ -79,7 +79,7 @@ TEST(LineReader, ALineBeyondTheLimitIsCutAndTheNextLineIsIntact) {
   const std::string huge(3 * LineReader::kReadBytes + 17, 'x');  // spans several reads
   const std::string text = "first\n" + huge + "\nsecond\n" + std::string(limit, 'y') + "\nlast";
   Write(dir + "/in", text);
-  const Read r = ReadAll(dir + "/in", limit);
+  const Read r = LineReaderReadAll(dir + "/in", limit);
   ASSERT_EQ(r.lines.size(), 5u);
   EXPECT_EQ(r.lines[0], "first");
   EXPECT_EQ(r.lines[1], huge.substr(0, limit + 1));
@@ -97,7 +97,7 @@ TEST(LineReader, AnEndlessLastLineIsCutAtTheEndOfTheFile) {
   TempDirCleanup cleanup(dir);
   const std::string text = "a\n" + std::string(5 * LineReader::kReadBytes, 'z');  // no newline
   Write(dir + "/in", text);
-  const Read r = ReadAll(dir + "/in", 4096);
+  const Read r = LineReaderReadAll(dir + "/in", 4096);
   ASSERT_EQ(r.lines.size(), 2u);
   EXPECT_EQ(r.lines[1].size(), 4097u);
   EXPECT_TRUE(r.cut[1]);
@@ -139,7 +139,7 @@ TEST(LineReader, ACrlfLineOfTheLimitIsNotCutWhenAReadEndsAfterItsCarriageReturn)
   const std::string text = filler + "\n" + target + "\n" + target + "\n";
   ASSERT_EQ(text.find('\r'), LineReader::kReadBytes - 1);
   Write(dir + "/in", text);
-  const Read r = ReadAll(dir + "/in", limit);
+  const Read r = LineReaderReadAll(dir + "/in", limit);
   ASSERT_EQ(r.lines.size(), 3u);
   EXPECT_EQ(r.lines[1], target) << "the read boundary decided";
   EXPECT_FALSE(r.cut[1]);
@@ -148,7 +148,7 @@ TEST(LineReader, ACrlfLineOfTheLimitIsNotCutWhenAReadEndsAfterItsCarriageReturn)
   EXPECT_EQ(r.consumed, text.size());
   // A line longer than that is still cut.
   Write(dir + "/in2", filler + "\n" + std::string(limit + 1, 'y') + "\r\n");
-  const Read r2 = ReadAll(dir + "/in2", limit);
+  const Read r2 = LineReaderReadAll(dir + "/in2", limit);
   ASSERT_EQ(r2.lines.size(), 2u);
   EXPECT_TRUE(r2.cut[1]);
   EXPECT_EQ(r2.lines[1], std::string(limit + 1, 'y'));

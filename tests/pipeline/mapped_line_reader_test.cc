@@ -44,7 +44,7 @@ void WriteFile(const std::string& path, const std::string& text) {
 // + 1 bytes), in pieces, or whole when read(2)'s read happened to hold its newline (as before the
 // map: too long for the parser all three ways); it is compared as its first max_line + 1 bytes and
 // its size without the line break.
-struct Got {
+struct MappedLineReaderGot {
   std::vector<std::string> lines;
   std::vector<uint64_t> long_size;  // 0 for a line within max_line
   std::size_t consumed = 0;
@@ -53,9 +53,9 @@ struct Got {
   int error = 0;
 };
 
-Got ReadWith(const std::string& path, std::size_t max_line, bool chunk, bool map,
-             std::size_t window) {
-  Got g;
+MappedLineReaderGot ReadWith(const std::string& path, std::size_t max_line, bool chunk, bool map,
+                             std::size_t window) {
+  MappedLineReaderGot g;
   const int fd = ::open(path.c_str(), O_RDONLY);
   EXPECT_GE(fd, 0);
   LineReader reader(max_line, kParsePadding);
@@ -88,8 +88,8 @@ void ExpectSame(const std::string& path, std::size_t max_line, bool expect_mappe
   for (const bool chunk : {false, true}) {
     for (const std::size_t window :
          {std::size_t{1}, std::size_t{64 << 10}, LineReader::kMapWindow}) {
-      const Got plain = ReadWith(path, max_line, chunk, false, window);
-      const Got mapped = ReadWith(path, max_line, chunk, true, window);
+      const MappedLineReaderGot plain = ReadWith(path, max_line, chunk, false, window);
+      const MappedLineReaderGot mapped = ReadWith(path, max_line, chunk, true, window);
       SCOPED_TRACE("chunk " + std::to_string(chunk) + " window " + std::to_string(window));
       EXPECT_EQ(mapped.lines.size(), plain.lines.size());
       EXPECT_TRUE(mapped.lines == plain.lines);
@@ -166,7 +166,7 @@ TEST(MappedLineReader, Utf16FilesAreTranscodedFromReadAsBefore) {
     for (const char c : "{\"n\":" + std::to_string(i) + "}\r\n") bytes += std::string{c, '\0'};
   }
   WriteFile(dir + "/in", bytes);
-  const Got mapped = ReadWith(dir + "/in", 1024, true, true, 64 << 10);
+  const MappedLineReaderGot mapped = ReadWith(dir + "/in", 1024, true, true, 64 << 10);
   EXPECT_FALSE(mapped.mapped_some);
   ASSERT_EQ(mapped.lines.size(), 20000u);
   EXPECT_EQ(mapped.lines[19999], "{\"n\":19999}\r");
@@ -281,7 +281,8 @@ TEST(MappedLineReader, AFileMappedPastItsRealEndHandsOutWhatReadHandsOut) {
           if (!reader.shrank() || reader.error() != EIO) return 14;
           ::close(fd);
           // What read(2) alone hands out of the file as it is now.
-          const Got plain = ReadWith(path, limit, chunk, false, LineReader::kMapWindow);
+          const MappedLineReaderGot plain =
+              ReadWith(path, limit, chunk, false, LineReader::kMapWindow);
           if (plain.lines.size() != static_cast<std::size_t>(shrink.to / 121 + 1)) return 15;
           if (lines.size() != plain.lines.size()) return 16;
           if (lines != plain.lines) return 17;
@@ -351,8 +352,8 @@ TEST(MappedLineReader, AFileSmallerThanItsStatedSizeIsNoShrunkFile) {
       st.st_size <= static_cast<off_t>(kParsePadding)) {
     GTEST_SKIP() << path << " is not a regular file stating a size past the padding here";
   }
-  const Got plain = ReadWith(path, 1000, false, false, 64 << 10);
-  const Got mapped = ReadWith(path, 1000, false, true, 64 << 10);
+  const MappedLineReaderGot plain = ReadWith(path, 1000, false, false, 64 << 10);
+  const MappedLineReaderGot mapped = ReadWith(path, 1000, false, true, 64 << 10);
   ASSERT_LT(plain.consumed, static_cast<std::size_t>(st.st_size));  // it holds less than it says
   EXPECT_TRUE(mapped.lines == plain.lines);
   EXPECT_EQ(mapped.consumed, plain.consumed);

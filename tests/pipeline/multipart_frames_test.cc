@@ -15,7 +15,7 @@ namespace {
 
 const std::string kTenant = "0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7b";
 
-std::string Record(const char* id) {
+std::string MultipartFramesRecord(const char* id) {
   return std::string(R"({"id":")") + id +
          R"(","createdDateTime":"2026-11-24T10:00:00Z","userPrincipalName":"alex@contoso.com",)"
          R"("userId":"d7cc485d-2c1b-422c-98fd-5ce52859a4a3","appId":"app","ipAddress":"131.107.159.37",)"
@@ -52,13 +52,14 @@ TEST(MultipartFrames, EveryFrameShapeIsReadOrRejectedAsBadFramesAndDeadLettered)
                 i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
     }
   };
-  send({kTenant, Record("r1")});                // read: tenant frame, payload
-  send({Record("r2")});                         // read: payload alone (tenant: none -> no_tenant)
-  send({kTenant, Record("r3"), Record("r4")});  // three frames
-  send({Record("r5"), ""});                     // the record in the tenant frame, empty payload
-  send({Record("r6"), Record("r7")});           // a record where the tenant id should be
-  send({kTenant, "", Record("r8"), "x"});       // four frames
-  send({kTenant, Record("r9")});                // the stream is still in step
+  send({kTenant, MultipartFramesRecord("r1")});  // read: tenant frame, payload
+  send({MultipartFramesRecord("r2")});           // read: payload alone (tenant: none -> no_tenant)
+  send({kTenant, MultipartFramesRecord("r3"), MultipartFramesRecord("r4")});  // three frames
+  send({MultipartFramesRecord("r5"), ""});  // the record in the tenant frame, empty payload
+  send({MultipartFramesRecord("r6"),
+        MultipartFramesRecord("r7")});                    // a record where the tenant id should be
+  send({kTenant, "", MultipartFramesRecord("r8"), "x"});  // four frames
+  send({kTenant, MultipartFramesRecord("r9")});           // the stream is still in step
 
   std::string metrics;
   std::vector<DeadLetterEntry> dead;
@@ -86,10 +87,11 @@ TEST(MultipartFrames, EveryFrameShapeIsReadOrRejectedAsBadFramesAndDeadLettered)
   }
   ASSERT_EQ(bad.size(), 4u);
   // Every frame is kept, in order, one per line.
-  EXPECT_EQ(bad[0], kTenant + "\n" + Record("r3") + "\n" + Record("r4"));
-  EXPECT_EQ(bad[1], Record("r5") + "\n");
-  EXPECT_EQ(bad[2], Record("r6") + "\n" + Record("r7"));
-  EXPECT_EQ(bad[3], kTenant + "\n\n" + Record("r8") + "\nx");
+  EXPECT_EQ(bad[0],
+            kTenant + "\n" + MultipartFramesRecord("r3") + "\n" + MultipartFramesRecord("r4"));
+  EXPECT_EQ(bad[1], MultipartFramesRecord("r5") + "\n");
+  EXPECT_EQ(bad[2], MultipartFramesRecord("r6") + "\n" + MultipartFramesRecord("r7"));
+  EXPECT_EQ(bad[3], kTenant + "\n\n" + MultipartFramesRecord("r8") + "\nx");
   EXPECT_EQ(privmon.Stop(SIGTERM, std::chrono::seconds(30)), 0);
 }
 

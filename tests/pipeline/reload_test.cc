@@ -10,20 +10,21 @@
 namespace privmon::testing {
 namespace {
 
-const std::string kBinary = PRIVMON_BINARY;
-constexpr const char* kTenant = "11111111-2222-3333-4444-555555555555";
+const std::string kReloadBinary = PRIVMON_BINARY;
+constexpr const char* kReloadTenant = "11111111-2222-3333-4444-555555555555";
 
 std::string SignIn(const std::string& upn, const std::string& time, int code) {
   return std::string(R"({"time":")") + time + R"(","category":"SignInLogs","tenantId":")" +
-         kTenant + R"(","resultType":")" + std::to_string(code) + R"(","properties":{"id":"si-)" +
-         upn + time + R"(","createdDateTime":")" + time + R"(","userPrincipalName":")" + upn +
-         R"(","userId":"id-)" + upn + R"(","status":{"errorCode":)" + std::to_string(code) +
+         kReloadTenant + R"(","resultType":")" + std::to_string(code) +
+         R"(","properties":{"id":"si-)" + upn + time + R"(","createdDateTime":")" + time +
+         R"(","userPrincipalName":")" + upn + R"(","userId":"id-)" + upn +
+         R"(","status":{"errorCode":)" + std::to_string(code) +
          R"(},"conditionalAccessStatus":"success","clientAppUsed":"Browser"}})";
 }
 
 std::string RoleGranted(const std::string& upn, const std::string& time) {
-  return std::string(R"({"time":")") + time + R"(","category":"AuditLogs","tenantId":")" + kTenant +
-         R"(","properties":{"id":"au-)" + upn + R"(","activityDateTime":")" + time +
+  return std::string(R"({"time":")") + time + R"(","category":"AuditLogs","tenantId":")" +
+         kReloadTenant + R"(","properties":{"id":"au-)" + upn + R"(","activityDateTime":")" + time +
          R"(","activityDisplayName":"Add member to role","category":"RoleManagement",)"
          R"("loggedByService":"Core Directory","result":"success",)"
          R"("initiatedBy":{"user":{"id":"id-hr","userPrincipalName":"hr@contoso.com"}},)"
@@ -40,7 +41,7 @@ class Reload : public ::testing::Test {
     ingest_ = FreeTcpPort();
     metrics_ = FreeTcpPort();
     WriteConfig("");
-    pid_ = Spawn({kBinary, "run", "--config", dir_ + "/config.yaml"}, dir_ + "/stdout",
+    pid_ = Spawn({kReloadBinary, "run", "--config", dir_ + "/config.yaml"}, dir_ + "/stdout",
                  dir_ + "/stderr");
     for (int i = 0; i < 250 && !HttpGetBody(metrics_, "/metrics"); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -93,7 +94,8 @@ TEST_F(Reload, NewBreakGlassListAppliesAfterSighupAndLearnedPrivilegeIsKept) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(Alerts().find("PRIV-BG-01"), std::string::npos);
 
-  WriteConfig(std::string("tenants:\n  \"") + kTenant + "\":\n    break_glass: [bg@contoso.com]\n");
+  WriteConfig(std::string("tenants:\n  \"") + kReloadTenant +
+              "\":\n    break_glass: [bg@contoso.com]\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 1), 1);
 
@@ -112,7 +114,7 @@ TEST_F(Reload, AnAccountDelistedBySighupRaisesNothingNotEvenItsPendingAbsence) {
   // days on), "bg" is break-glass. A reload lists neither. bg's very next sign-in must raise no
   // PRIV-BG-01, and adm, never seen again, is no unused privileged account 30 days on: its
   // listing used to be re-read only from its next record, so the pending absence fired.
-  WriteConfig(std::string("tenants:\n  \"") + kTenant +
+  WriteConfig(std::string("tenants:\n  \"") + kReloadTenant +
               "\":\n    privileged_accounts: [adm@contoso.com]\n    break_glass: "
               "[bg@contoso.com]\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
@@ -121,7 +123,7 @@ TEST_F(Reload, AnAccountDelistedBySighupRaisesNothingNotEvenItsPendingAbsence) {
   Send(SignIn("bg@contoso.com", "2026-09-01T09:01:00Z", 0));
   ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\"", 1), 1);
 
-  WriteConfig(std::string("tenants:\n  \"") + kTenant + "\":\n    break_glass: []\n");
+  WriteConfig(std::string("tenants:\n  \"") + kReloadTenant + "\":\n    break_glass: []\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 2), 2);
   Send(SignIn("bg@contoso.com", "2026-09-02T09:00:00Z", 0));     // de-listed: no PRIV-BG-01
@@ -134,7 +136,7 @@ TEST_F(Reload, AnAccountDelistedBySighupRaisesNothingNotEvenItsPendingAbsence) {
 
   // Listed again: the listed account's pending absence is judged again (control: the same
   // input does raise PRIV-PA-05 for an account still listed).
-  WriteConfig(std::string("tenants:\n  \"") + kTenant +
+  WriteConfig(std::string("tenants:\n  \"") + kReloadTenant +
               "\":\n    privileged_accounts: [dave@contoso.com]\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 3), 3);
@@ -147,12 +149,13 @@ TEST_F(Reload, AnAccountDelistedBySighupRaisesNothingNotEvenItsPendingAbsence) {
 }
 
 TEST_F(Reload, BadFileIsRefusedWholeAndTheRunningConfigStays) {
-  WriteConfig(std::string("tenants:\n  \"") + kTenant + "\":\n    break_glass: [bg@contoso.com]\n");
+  WriteConfig(std::string("tenants:\n  \"") + kReloadTenant +
+              "\":\n    break_glass: [bg@contoso.com]\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 1), 1);
 
   // Valid YAML up to an error at the end: nothing of it may apply (break_glass would be emptied).
-  WriteConfig(std::string("tenants:\n  \"") + kTenant +
+  WriteConfig(std::string("tenants:\n  \"") + kReloadTenant +
               "\":\n    break_glass: []\n    naming_policy: \"([unclosed\"\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reload_failures_total", "", 1), 1);
@@ -167,7 +170,8 @@ TEST_F(Reload, BadFileIsRefusedWholeAndTheRunningConfigStays) {
 }
 
 TEST_F(Reload, AnEmptyFileIsRefusedAndTheTenantListsStay) {
-  WriteConfig(std::string("tenants:\n  \"") + kTenant + "\":\n    break_glass: [bg@contoso.com]\n");
+  WriteConfig(std::string("tenants:\n  \"") + kReloadTenant +
+              "\":\n    break_glass: [bg@contoso.com]\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 1), 1);
 
@@ -187,7 +191,7 @@ TEST_F(Reload, SighupNamesTheSectionsThatNeedARestartAndReopensTheAlertFile) {
   // logrotate: rename the alert file, then SIGHUP; a sink change is reported, not applied.
   std::filesystem::rename(dir_ + "/alerts.jsonl", dir_ + "/alerts.jsonl.1");
   std::ofstream(dir_ + "/config.yaml", std::ios::app)
-      << "tenants:\n  \"" << kTenant << "\":\n    break_glass: [bg@contoso.com]\n";
+      << "tenants:\n  \"" << kReloadTenant << "\":\n    break_glass: [bg@contoso.com]\n";
   std::string text = ReadFile(dir_ + "/config.yaml");
   text.replace(text.find("sinks: ["), 8, "sinks: [{stdout: {}}, ");
   std::ofstream(dir_ + "/config.yaml", std::ios::trunc) << text;

@@ -13,8 +13,9 @@
 namespace privmon::testing {
 namespace {
 
-const std::string kBinary = PRIVMON_BINARY;
-const std::string kStream = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/pipeline/stream.ndjson";
+const std::string kRunReplayBinary = PRIVMON_BINARY;
+const std::string kRunReplayStream =
+    std::string(PRIVMON_SOURCE_DIR) + "/tests/data/pipeline/stream.ndjson";
 constexpr int kAcceptedRecords = 1820;  // stream.ndjson: 1823 lines, 3 of them malformed
 constexpr int kRejectedRecords = 3;
 
@@ -48,7 +49,7 @@ RunningPrivmon StartRun(uint32_t shards, const std::string& extra_source_yaml = 
       << "sinks: [{file: {path: \"" << r.dir << "/alerts.jsonl\"}}]\n"
       << "metrics: {listen: \"127.0.0.1:" << r.metrics_port << "\"}\n"
       << "dead_letter: {path: \"" << r.dir << "/rejected.ndjson\"}\n";
-  r.pid = Spawn({kBinary, "run", "--config", r.dir + "/config.yaml"}, r.dir + "/stdout",
+  r.pid = Spawn({kRunReplayBinary, "run", "--config", r.dir + "/config.yaml"}, r.dir + "/stdout",
                 r.dir + "/stderr");
   for (int i = 0; i < 250 && !HttpGetBody(r.metrics_port, "/metrics"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -56,7 +57,7 @@ RunningPrivmon StartRun(uint32_t shards, const std::string& extra_source_yaml = 
   return r;
 }
 
-std::string WaitForRecords(const RunningPrivmon& r, double expected) {
+std::string RunReplayWaitForRecords(const RunningPrivmon& r, double expected) {
   std::string metrics;
   for (int i = 0; i < 500; ++i) {
     metrics = HttpGetBody(r.metrics_port, "/metrics").value_or("");
@@ -75,13 +76,13 @@ TEST_P(RunAndReplayThreads, SameAlertsAsScanAndEveryRecordCounted) {
   TempDirCleanup cleanup_run(r.dir);
   ASSERT_TRUE(HttpGetBody(r.metrics_port, "/metrics")) << ReadFile(r.dir + "/stderr");
 
-  ASSERT_EQ(RunToExit({kBinary, "replay", kStream, "--to",
+  ASSERT_EQ(RunToExit({kRunReplayBinary, "replay", kRunReplayStream, "--to",
                        "tcp://127.0.0.1:" + std::to_string(r.ingest_port), "--quiet"},
                       r.dir + "/replay.out", r.dir + "/replay.err"),
             0)
       << ReadFile(r.dir + "/replay.err");
 
-  const std::string metrics = WaitForRecords(r, kAcceptedRecords + kRejectedRecords);
+  const std::string metrics = RunReplayWaitForRecords(r, kAcceptedRecords + kRejectedRecords);
   EXPECT_EQ(MetricSum(metrics, "privmon_events_total"), kAcceptedRecords);
   EXPECT_EQ(MetricSum(metrics, "privmon_events_rejected_total"), kRejectedRecords);
   EXPECT_EQ(MetricSum(metrics, "privmon_messages_received_total"),
@@ -103,7 +104,8 @@ TEST_P(RunAndReplayThreads, SameAlertsAsScanAndEveryRecordCounted) {
   const std::string scan_dir = TempDir("scan");
 
   TempDirCleanup cleanup_scan(scan_dir);
-  ASSERT_EQ(RunToExit({kBinary, "scan", "--quiet", "--config", r.dir + "/config.yaml", kStream},
+  ASSERT_EQ(RunToExit({kRunReplayBinary, "scan", "--quiet", "--config", r.dir + "/config.yaml",
+                       kRunReplayStream},
                       scan_dir + "/alerts.jsonl", scan_dir + "/stderr"),
             0);
   const auto from_run = AlertIds(ReadFile(r.dir + "/alerts.jsonl"));
@@ -119,7 +121,8 @@ std::multiset<std::string> ScanAlerts(uint32_t shards, uint32_t parse_threads,
   std::ofstream(dir + "/config.yaml")
       << "pipeline: {shards: " << shards << ", parse_threads: " << parse_threads << "}\n"
       << "dead_letter: {path: \"" << dir << "/dl.ndjson\"}\n";
-  EXPECT_EQ(RunToExit({kBinary, "scan", "--quiet", "--config", dir + "/config.yaml", kStream},
+  EXPECT_EQ(RunToExit({kRunReplayBinary, "scan", "--quiet", "--config", dir + "/config.yaml",
+                       kRunReplayStream},
                       dir + "/alerts.jsonl", dir + "/stderr"),
             0);
   EXPECT_NE(ReadFile(dir + "/stderr").find("1820 records accepted, 3 rejected"), std::string::npos)
@@ -167,8 +170,8 @@ TEST(RunAndReplay, ParseThreadsBeyondOnePerSourceWithCheckpointsAreSaid) {
   TempDirCleanup cleanup_fanout_checkpoint(dir);
   std::ofstream(dir + "/config.yaml") << "pipeline: {shards: 2, parse_threads: 2}\n"
                                       << "dead_letter: {path: \"" << dir << "/dl.ndjson\"}\n";
-  ASSERT_EQ(RunToExit({kBinary, "scan", "--quiet", "--config", dir + "/config.yaml",
-                       "--checkpoint-out", dir + "/state", kStream},
+  ASSERT_EQ(RunToExit({kRunReplayBinary, "scan", "--quiet", "--config", dir + "/config.yaml",
+                       "--checkpoint-out", dir + "/state", kRunReplayStream},
                       dir + "/alerts.jsonl", dir + "/stderr"),
             0)
       << ReadFile(dir + "/stderr");
@@ -203,11 +206,11 @@ TEST(RunAndReplay, TwoFrameMessagesGiveTheirTenantToRecordsWithout) {
       << R"("userId":"d7cc485d-2c1b-422c-98fd-5ce52859a4a3","appId":"de8bc8b5-d9f9-48b1-a8ad-b748da725064",)"
       << R"("ipAddress":"131.107.159.37","clientAppUsed":"Browser","status":{"errorCode":0}})"
       << "\n";
-  ASSERT_EQ(RunToExit({kBinary, "replay", dir + "/in.ndjson", "--to",
+  ASSERT_EQ(RunToExit({kRunReplayBinary, "replay", dir + "/in.ndjson", "--to",
                        "tcp://127.0.0.1:" + std::to_string(r.ingest_port), "--tenant",
                        "11111111-2222-3333-4444-555555555555", "--quiet"}),
             0);
-  const std::string metrics = WaitForRecords(r, 1);
+  const std::string metrics = RunReplayWaitForRecords(r, 1);
   EXPECT_EQ(MetricSum(metrics, "privmon_events_total", "kind=\"signin\""), 1);
   EXPECT_EQ(MetricSum(metrics, "privmon_tenant_events_total",
                       "tenant=\"11111111-2222-3333-4444-555555555555\""),

@@ -23,7 +23,7 @@
 namespace privmon::testing {
 namespace {
 
-constexpr std::string_view kTenant = "11111111-2222-3333-4444-555555555555";
+constexpr std::string_view kShardPrefetchTenant = "11111111-2222-3333-4444-555555555555";
 
 TEST(SpscRing, LookAheadShowsEachElementAheadAndHandsAllOverInOrder) {
   for (const std::size_t distance :
@@ -128,7 +128,7 @@ std::vector<ShardMessage> Traffic() {
     Event e;
     const uint64_t pick = rng() % 100;
     if (pick < 70) {
-      e = SignIn(kTenant, upn, "2026-11-01T00:00:00Z", rng() % 5 == 0 ? 50126 : 0);
+      e = SignIn(kShardPrefetchTenant, upn, "2026-11-01T00:00:00Z", rng() % 5 == 0 ? 50126 : 0);
       e.signin.principal = PrincipalType::kUser;
       const char* device = devices[rng() % 5];
       e.signin.device_id.assign(device);
@@ -139,11 +139,12 @@ std::vector<ShardMessage> Traffic() {
       e.signin.client_app_hash = HashLower(apps[app]);
       e.signin.client_app = app == 2 ? ClientApp::kLegacy : ClientApp::kModern;
     } else if (pick < 90) {
-      e = Audit(kTenant, Activity::kUpdateUser, "Update user", upn, "2026-11-01T00:00:00Z");
-      e.actor = Account(kTenant, "u" + std::to_string(rng() % 10) + "@c.com");
+      e = Audit(kShardPrefetchTenant, Activity::kUpdateUser, "Update user", upn,
+                "2026-11-01T00:00:00Z");
+      e.actor = Account(kShardPrefetchTenant, "u" + std::to_string(rng() % 10) + "@c.com");
     } else {
-      e = PimActivation(kTenant, upn, "2026-11-01T00:00:00Z");
-      e.actor = Account(kTenant, upn);
+      e = PimActivation(kShardPrefetchTenant, upn, "2026-11-01T00:00:00Z");
+      e.actor = Account(kShardPrefetchTenant, upn);
     }
     e.time = when;
     e.record_id.assign("r" + std::to_string(n));
@@ -167,7 +168,7 @@ std::vector<ShardMessage> Traffic() {
 }
 
 std::shared_ptr<TenantSettings> TestTenant() {
-  auto tenant = EngineHarness::Tenant(kTenant);
+  auto tenant = EngineHarness::Tenant(kShardPrefetchTenant);
   tenant->learning_period_s = 86400;  // novelty rules judge from day two
   for (int i = 0; i < 10; ++i) {
     tenant->privileged_accounts.insert(HashLower("u" + std::to_string(i) + "@c.com"));

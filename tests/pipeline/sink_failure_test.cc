@@ -13,8 +13,9 @@
 namespace privmon::testing {
 namespace {
 
-const std::string kBinary = PRIVMON_BINARY;
-const std::string kStream = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/pipeline/stream.ndjson";
+const std::string kSinkFailureBinary = PRIVMON_BINARY;
+const std::string kSinkFailureStream =
+    std::string(PRIVMON_SOURCE_DIR) + "/tests/data/pipeline/stream.ndjson";
 
 std::size_t Lines(const std::string& text) {
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
@@ -23,12 +24,15 @@ std::size_t Lines(const std::string& text) {
 TEST(SinkFailure, ScanIntoAFullDiskExitsNonZeroAndSaysHowManyAlertsWereLost) {
   const std::string dir = TempDir("scanfull");
   TempDirCleanup cleanup(dir);
-  const int code = RunToExit({kBinary, "scan", "--quiet", kStream}, "/dev/full", dir + "/err");
+  const int code = RunToExit({kSinkFailureBinary, "scan", "--quiet", kSinkFailureStream},
+                             "/dev/full", dir + "/err");
   EXPECT_EQ(code, 1) << ReadFile(dir + "/err");
   EXPECT_NE(ReadFile(dir + "/err").find("not delivered"), std::string::npos)
       << ReadFile(dir + "/err");
   // The same scan into a file succeeds: the failure above is the disk's.
-  EXPECT_EQ(RunToExit({kBinary, "scan", "--quiet", kStream}, dir + "/out", dir + "/err2"), 0);
+  EXPECT_EQ(RunToExit({kSinkFailureBinary, "scan", "--quiet", kSinkFailureStream}, dir + "/out",
+                      dir + "/err2"),
+            0);
   EXPECT_GT(Lines(ReadFile(dir + "/out")), 0u);
 }
 
@@ -41,9 +45,9 @@ TEST(SinkFailure, ScanWithTheDeadLetterOnAFullDiskExitsNonZeroAndSaysHowManyReje
     std::ofstream(dir + "/bad.ndjson") << "not json\n{\"a\":1}\n[1]\n";
     std::ofstream(dir + "/cfg.yaml") << "dead_letter: {path: /dev/full}\n";
   }
-  const int code =
-      RunToExit({kBinary, "scan", "--quiet", "--config", dir + "/cfg.yaml", dir + "/bad.ndjson"},
-                dir + "/out", dir + "/err");
+  const int code = RunToExit(
+      {kSinkFailureBinary, "scan", "--quiet", "--config", dir + "/cfg.yaml", dir + "/bad.ndjson"},
+      dir + "/out", dir + "/err");
   const std::string err = ReadFile(dir + "/err");
   EXPECT_EQ(code, 1) << err;
   EXPECT_NE(err.find("3 rejected message(s) NOT kept"), std::string::npos) << err;
@@ -60,7 +64,7 @@ TEST(SinkFailure, ScanOfASourceWhoseReadFailsExitsNonZeroNamingTheSource) {
     std::ofstream(dir + "/cfg.yaml")
         << "pipeline: {parse_threads: " << parse_threads << "}\nmetrics: {listen: off}\n";
     const int code =
-        RunToExit({kBinary, "scan", "--quiet", "--config", dir + "/cfg.yaml", "--tenant",
+        RunToExit({kSinkFailureBinary, "scan", "--quiet", "--config", dir + "/cfg.yaml", "--tenant",
                    "00000000-0000-4000-8000-00000000beef", "/proc/self/mem"},
                   dir + "/out", dir + "/err");
     const std::string err = ReadFile(dir + "/err");
@@ -69,15 +73,18 @@ TEST(SinkFailure, ScanOfASourceWhoseReadFailsExitsNonZeroNamingTheSource) {
     EXPECT_NE(err.find("source file was NOT read to its end"), std::string::npos) << err;
   }
   // The same scan of a file read to its end exits 0.
-  EXPECT_EQ(RunToExit({kBinary, "scan", "--quiet", kStream}, dir + "/out", dir + "/err2"), 0)
+  EXPECT_EQ(RunToExit({kSinkFailureBinary, "scan", "--quiet", kSinkFailureStream}, dir + "/out",
+                      dir + "/err2"),
+            0)
       << ReadFile(dir + "/err2");
 }
 
 TEST(SinkFailure, AStuckStdoutDoesNotCostTheFileSinkAnAlertNorHangSigterm) {
   const std::string dir = TempDir("stuck");
   TempDirCleanup cleanup(dir);
-  ASSERT_EQ(
-      RunToExit({kBinary, "scan", "--quiet", kStream}, dir + "/scan.jsonl", dir + "/scan.err"), 0);
+  ASSERT_EQ(RunToExit({kSinkFailureBinary, "scan", "--quiet", kSinkFailureStream},
+                      dir + "/scan.jsonl", dir + "/scan.err"),
+            0);
   const std::size_t expected = Lines(ReadFile(dir + "/scan.jsonl"));
   ASSERT_GT(expected, 0u);
 
@@ -93,11 +100,12 @@ TEST(SinkFailure, AStuckStdoutDoesNotCostTheFileSinkAnAlertNorHangSigterm) {
       << "sinks: [{stdout: {}}, {file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
       << "metrics: {listen: \"127.0.0.1:" << metrics << "\"}\n"
       << "dead_letter: {path: \"" << dir << "/rejected.ndjson\"}\n";
-  Child run(Spawn({kBinary, "run", "--config", dir + "/config.yaml"}, fifo, dir + "/stderr"));
+  Child run(
+      Spawn({kSinkFailureBinary, "run", "--config", dir + "/config.yaml"}, fifo, dir + "/stderr"));
   for (int i = 0; i < 250 && !HttpGetBody(metrics, "/metrics"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ASSERT_EQ(RunToExit({kBinary, "replay", kStream, "--to",
+  ASSERT_EQ(RunToExit({kSinkFailureBinary, "replay", kSinkFailureStream, "--to",
                        "tcp://127.0.0.1:" + std::to_string(ingest), "--quiet"},
                       dir + "/replay.out", dir + "/replay.err"),
             0);

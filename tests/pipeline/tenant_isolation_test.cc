@@ -16,9 +16,10 @@
 namespace privmon::testing {
 namespace {
 
-const std::string kBinary = PRIVMON_BINARY;
-const std::string kStream = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/pipeline/stream.ndjson";
-const std::string kTenantA = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+const std::string kTenantIsolationBinary = PRIVMON_BINARY;
+const std::string kTenantIsolationStream =
+    std::string(PRIVMON_SOURCE_DIR) + "/tests/data/pipeline/stream.ndjson";
+const std::string kTenantIsolationTenantA = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 const std::string kTenantB = "11111111-2222-3333-4444-555555555555";
 constexpr int kNoiseLines = 2000;
 constexpr int kNoiseLoops = 100;  // 200 000 records
@@ -32,7 +33,8 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
 }
 
 // Alert ids of one tenant in a JSONL alert file.
-std::multiset<std::string> AlertIds(const std::string& jsonl, const std::string& tenant) {
+std::multiset<std::string> TenantIsolationAlertIds(const std::string& jsonl,
+                                                   const std::string& tenant) {
   std::multiset<std::string> ids;
   std::istringstream in(jsonl);
   std::string line;
@@ -62,7 +64,7 @@ TEST(TenantIsolation, FloodFromOneTenantChangesNeitherAlertsNorCountsOfAnother) 
   // Tenant B's attack set: its lines of the shared stream, in order.
   std::string first_line;
   {
-    std::ifstream in(kStream);
+    std::ifstream in(kTenantIsolationStream);
     std::ofstream b(dir + "/tenant_b.ndjson");
     std::string line;
     while (std::getline(in, line)) {
@@ -71,7 +73,7 @@ TEST(TenantIsolation, FloodFromOneTenantChangesNeitherAlertsNorCountsOfAnother) 
     }
   }
   // Tenant A's noise: successful sign-ins of 2000 accounts, stamped before B's first record.
-  ASSERT_NE(first_line.find(kTenantA), std::string::npos);
+  ASSERT_NE(first_line.find(kTenantIsolationTenantA), std::string::npos);
   ASSERT_NE(first_line.find("2026-11-10T00:00:02.5158312Z"), std::string::npos);
   {
     std::ofstream noise(dir + "/noise.ndjson");
@@ -100,12 +102,13 @@ TEST(TenantIsolation, FloodFromOneTenantChangesNeitherAlertsNorCountsOfAnother) 
       << "dead_letter: {path: \"" << dir << "/rejected.ndjson\"}\n";
 
   // Reference: B scanned alone, same config.
-  ASSERT_EQ(RunToExit({kBinary, "scan", "--quiet", "--config", dir + "/config.yaml",
+  ASSERT_EQ(RunToExit({kTenantIsolationBinary, "scan", "--quiet", "--config", dir + "/config.yaml",
                        dir + "/tenant_b.ndjson"},
                       dir + "/alone.jsonl", dir + "/alone.err"),
             0)
       << ReadFile(dir + "/alone.err");
-  const std::multiset<std::string> alone = AlertIds(ReadFile(dir + "/alone.jsonl"), kTenantB);
+  const std::multiset<std::string> alone =
+      TenantIsolationAlertIds(ReadFile(dir + "/alone.jsonl"), kTenantB);
   ASSERT_GE(alone.size(), 5u) << "tenant B's lines should raise alerts";
   unsigned long long b_messages = 0, b_records = 0;
   ASSERT_EQ(std::sscanf(ReadFile(dir + "/alone.err").c_str(),
@@ -113,8 +116,8 @@ TEST(TenantIsolation, FloodFromOneTenantChangesNeitherAlertsNorCountsOfAnother) 
             2)
       << ReadFile(dir + "/alone.err");
 
-  Child privmon(Spawn({kBinary, "run", "--config", dir + "/config.yaml"}, dir + "/run.out",
-                      dir + "/run.err"));
+  Child privmon(Spawn({kTenantIsolationBinary, "run", "--config", dir + "/config.yaml"},
+                      dir + "/run.out", dir + "/run.err"));
   ASSERT_TRUE(PollUntil(std::chrono::seconds(30), [&] {
     return HttpGetBody(metrics_port, "/metrics").has_value();
   })) << ReadFile(dir + "/run.err");
@@ -123,19 +126,21 @@ TEST(TenantIsolation, FloodFromOneTenantChangesNeitherAlertsNorCountsOfAnother) 
                      "privmon_tenant_events_total", "tenant=\"" + tenant + "\"");
   };
 
-  Child flood(Spawn({kBinary, "replay", dir + "/noise.ndjson", "--to", endpoint, "--loop",
-                     std::to_string(kNoiseLoops), "--quiet"},
+  Child flood(Spawn({kTenantIsolationBinary, "replay", dir + "/noise.ndjson", "--to", endpoint,
+                     "--loop", std::to_string(kNoiseLoops), "--quiet"},
                     dir + "/flood.out", dir + "/flood.err"));
-  ASSERT_TRUE(PollUntil(std::chrono::seconds(60), [&] { return tenant_events(kTenantA) >= 5000; }))
+  ASSERT_TRUE(PollUntil(std::chrono::seconds(60),
+                        [&] { return tenant_events(kTenantIsolationTenantA) >= 5000; }))
       << "the flood never started: " << ReadFile(dir + "/flood.err");
 
   // B sends during the flood, on its own connection.
-  Child attack(Spawn({kBinary, "replay", dir + "/tenant_b.ndjson", "--to", endpoint, "--quiet"},
-                     dir + "/attack.out", dir + "/attack.err"));
+  Child attack(Spawn(
+      {kTenantIsolationBinary, "replay", dir + "/tenant_b.ndjson", "--to", endpoint, "--quiet"},
+      dir + "/attack.out", dir + "/attack.err"));
   ASSERT_TRUE(PollUntil(std::chrono::seconds(90),
                         [&] { return tenant_events(kTenantB) >= static_cast<double>(b_records); }))
       << "tenant B counted " << tenant_events(kTenantB) << " of " << b_records;
-  const double noise_when_b_done = tenant_events(kTenantA);
+  const double noise_when_b_done = tenant_events(kTenantIsolationTenantA);
   std::printf("tenant B's %llu records were all processed after %.0f of %.0f noise records\n",
               b_records, noise_when_b_done, kNoiseRecords);
   // B was not queued behind the whole flood: ZeroMQ PULL reads its connections in turn.
@@ -144,8 +149,8 @@ TEST(TenantIsolation, FloodFromOneTenantChangesNeitherAlertsNorCountsOfAnother) 
 
   EXPECT_EQ(flood.Wait(std::chrono::seconds(120)).value_or(-1), 0) << ReadFile(dir + "/flood.err");
   EXPECT_TRUE(PollUntil(std::chrono::seconds(120),
-                        [&] { return tenant_events(kTenantA) >= kNoiseRecords; }));
-  EXPECT_EQ(tenant_events(kTenantA), kNoiseRecords);
+                        [&] { return tenant_events(kTenantIsolationTenantA) >= kNoiseRecords; }));
+  EXPECT_EQ(tenant_events(kTenantIsolationTenantA), kNoiseRecords);
   EXPECT_EQ(tenant_events(kTenantB), static_cast<double>(b_records));
   ASSERT_TRUE(privmon.Alive()) << ReadFile(dir + "/run.err");
 
@@ -154,7 +159,7 @@ TEST(TenantIsolation, FloodFromOneTenantChangesNeitherAlertsNorCountsOfAnother) 
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0) << ReadFile(dir + "/run.err");
   const std::multiset<std::string> during_flood =
-      AlertIds(ReadFile(dir + "/alerts.jsonl"), kTenantB);
+      TenantIsolationAlertIds(ReadFile(dir + "/alerts.jsonl"), kTenantB);
   EXPECT_EQ(during_flood, alone);
 }
 

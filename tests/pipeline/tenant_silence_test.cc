@@ -18,7 +18,8 @@ namespace {
 
 constexpr std::string_view kContoso = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 constexpr std::string_view kFabrikam = "11111111-2222-3333-4444-555555555555";
-constexpr std::string_view kNorthwind = "99999999-8888-7777-6666-555555555555";  // sends nothing
+constexpr std::string_view kTenantSilenceNorthwind =
+    "99999999-8888-7777-6666-555555555555";  // sends nothing
 
 // The sample value of `series` in a Prometheus text exposition, or -1.
 double Sample(const std::string& text, const std::string& series) {
@@ -49,7 +50,7 @@ TEST(TenantSilence, ASilentTenantRaisesPrivOp01OnceThroughEverySink) {
       << "tenants:\n"
       << "  \"" << kContoso << "\": {name: Contoso}\n"
       << "  \"" << kFabrikam << "\": {name: Fabrikam, rules: {PRIV-OP-01: {enabled: false}}}\n"
-      << "  \"" << kNorthwind << "\": {name: Northwind}\n";
+      << "  \"" << kTenantSilenceNorthwind << "\": {name: Northwind}\n";
   Child privmon(Spawn({PRIVMON_BINARY, "run", "--config", dir + "/config.yaml"}, dir + "/run.out",
                       dir + "/run.err"));
   for (int i = 0; i < 1500 && !HttpGetBody(metrics_port, "/readyz") && privmon.Alive(); ++i) {
@@ -94,7 +95,7 @@ TEST(TenantSilence, ASilentTenantRaisesPrivOp01OnceThroughEverySink) {
   ASSERT_EQ(native.size(), 2u) << ReadFile(dir + "/alerts.jsonl") << ReadFile(dir + "/run.err");
   if (native[0].tenant != kContoso) std::swap(native[0], native[1]);
   EXPECT_EQ(native[0].tenant, kContoso);
-  EXPECT_EQ(native[1].tenant, kNorthwind);  // configured, silent since privmon started
+  EXPECT_EQ(native[1].tenant, kTenantSilenceNorthwind);  // configured, silent since privmon started
   const double newest = Sample(metrics, "privmon_tenant_last_event_timestamp_seconds{tenant=\"" +
                                             std::string(kContoso) + "\"}");
   ASSERT_GT(newest, 1.7e9) << metrics;

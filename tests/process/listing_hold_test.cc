@@ -30,7 +30,7 @@ using testing::Spawn;
 using testing::TempDir;
 using testing::TempDirCleanup;
 
-const std::string kBinary = PRIVMON_BINARY;
+const std::string kListingHoldBinary = PRIVMON_BINARY;
 const std::string kGp1 =
     std::string(PRIVMON_SOURCE_DIR) + "/tests/regressions/gp1_graph_pages_newest_first";
 
@@ -74,8 +74,8 @@ void RunListingAcrossCuts(bool crash) {
   Append(input, pages[0]);
   const auto first_page = static_cast<int64_t>(pages[0].size() + 1);
   {
-    Child life(Spawn({kBinary, "run", "-c", Config(dir, true, dir + "/alerts1.jsonl")}, "",
-                     dir + "/err1"));
+    Child life(Spawn({kListingHoldBinary, "run", "-c", Config(dir, true, dir + "/alerts1.jsonl")},
+                     "", dir + "/err1"));
     // A cut that covers the first page, with the listing going on (its next page not written yet).
     ASSERT_TRUE(PollUntil([&] { return CheckpointFileOffset(dir + "/cp") == first_page; },
                           std::chrono::seconds(30)))
@@ -90,8 +90,8 @@ void RunListingAcrossCuts(bool crash) {
     }
   }
   if (crash) Append(input, pages[1]);
-  ASSERT_EQ(RunToExit({kBinary, "run", "-c", Config(dir, false, dir + "/alerts2.jsonl")}, "",
-                      dir + "/err2"),
+  ASSERT_EQ(RunToExit({kListingHoldBinary, "run", "-c", Config(dir, false, dir + "/alerts2.jsonl")},
+                      "", dir + "/err2"),
             0)
       << ReadFile(dir + "/err2");
   const std::string err2 = ReadFile(dir + "/err2");

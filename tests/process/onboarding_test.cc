@@ -26,7 +26,7 @@ using testing::RunToExit;
 using testing::TempDir;
 using testing::TempDirCleanup;
 
-const std::string kBinary = PRIVMON_BINARY;
+const std::string kOnboardingBinary = PRIVMON_BINARY;
 using Ids = std::set<std::pair<std::string, bool>>;
 
 Ids Minus(const Ids& a, const Ids& b) {
@@ -38,7 +38,7 @@ Ids Minus(const Ids& a, const Ids& b) {
 TEST(Onboarding, ScanCheckpointOutThenRunRaisesWhatScanOfEverythingRaisesAfterTheHistory) {
   const std::string dir = TempDir("onboard");
   TempDirCleanup cleanup(dir);
-  ASSERT_EQ(RunToExit({kBinary, "gen", "-q", "-o", dir + "/all.ndjson", "--tenants", "3",
+  ASSERT_EQ(RunToExit({kOnboardingBinary, "gen", "-q", "-o", dir + "/all.ndjson", "--tenants", "3",
                        "--accounts", "200", "--days", "20", "--records", "8000", "--attack-share",
                        "0.05", "--config-out", dir + "/tenants.yaml"}),
             0);
@@ -53,18 +53,20 @@ TEST(Onboarding, ScanCheckpointOutThenRunRaisesWhatScanOfEverythingRaisesAfterTh
     std::size_t n = 0;
     while (std::getline(all, line)) (n++ < 6000 ? history : live) << line << "\n";
   }
-  ASSERT_EQ(RunToExit({kBinary, "scan", "-q", "-c", dir + "/scan.yaml", dir + "/all.ndjson"},
-                      dir + "/all.out", dir + "/all.err"),
-            0);
-  ASSERT_EQ(RunToExit({kBinary, "scan", "-q", "-c", dir + "/scan.yaml", dir + "/history.ndjson"},
+  ASSERT_EQ(
+      RunToExit({kOnboardingBinary, "scan", "-q", "-c", dir + "/scan.yaml", dir + "/all.ndjson"},
+                dir + "/all.out", dir + "/all.err"),
+      0);
+  ASSERT_EQ(RunToExit({kOnboardingBinary, "scan", "-q", "-c", dir + "/scan.yaml",
+                       dir + "/history.ndjson"},
                       dir + "/history.out", dir + "/history.err"),
             0);
   const Ids all = AlertIds(ReadFile(dir + "/all.out"));
   const Ids want = Minus(all, AlertIds(ReadFile(dir + "/history.out")));
   ASSERT_GT(want.size(), 50u);
 
-  ASSERT_EQ(RunToExit({kBinary, "scan", "-q", "-c", dir + "/scan.yaml", "--checkpoint-out",
-                       dir + "/cp", dir + "/history.ndjson"},
+  ASSERT_EQ(RunToExit({kOnboardingBinary, "scan", "-q", "-c", dir + "/scan.yaml",
+                       "--checkpoint-out", dir + "/cp", dir + "/history.ndjson"},
                       dir + "/learn.out", dir + "/learn.err"),
             0)
       << ReadFile(dir + "/learn.err");
@@ -79,7 +81,7 @@ TEST(Onboarding, ScanCheckpointOutThenRunRaisesWhatScanOfEverythingRaisesAfterTh
         << "/" << name << ".jsonl}\nmetrics: {listen: off}\ndead_letter: {path: off}\n"
         << "checkpoint: {dir: " << dir << (onboarded ? "/cp" : "/cp-" + name) << ", interval: 1h}\n"
         << tenants;
-    EXPECT_EQ(RunToExit({kBinary, "run", "-c", dir + "/" + name + ".yaml"}, "",
+    EXPECT_EQ(RunToExit({kOnboardingBinary, "run", "-c", dir + "/" + name + ".yaml"}, "",
                         dir + "/" + name + ".err"),
               0)
         << ReadFile(dir + "/" + name + ".err");

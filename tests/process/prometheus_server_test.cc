@@ -17,7 +17,7 @@
 namespace privmon::testing {
 namespace {
 
-const std::string kBinary = PRIVMON_BINARY;
+const std::string kPrometheusServerBinary = PRIVMON_BINARY;
 const std::string kSourceDir = PRIVMON_SOURCE_DIR;
 const std::string kPrometheus = "/usr/bin/prometheus";
 const std::string kPromtool = "/usr/bin/promtool";
@@ -113,8 +113,8 @@ TEST(PrometheusServer, EveryDashboardQueryReturnsDataFromARealScrape) {
       << "metrics: {listen: \"127.0.0.1:" << metrics_port << "\"}\n"
       << "dead_letter: {path: \"" << dir << "/rejected.ndjson\"}\n"
       << "checkpoint: {dir: \"" << dir << "/checkpoints\", interval: 1s}\n";
-  Child privmon(Spawn({kBinary, "run", "--config", dir + "/privmon.yaml"}, dir + "/privmon.out",
-                      dir + "/privmon.err"));
+  Child privmon(Spawn({kPrometheusServerBinary, "run", "--config", dir + "/privmon.yaml"},
+                      dir + "/privmon.out", dir + "/privmon.err"));
   ASSERT_TRUE(PollUntil([&] { return HttpGetBody(metrics_port, "/metrics").has_value(); }, 30s))
       << ReadFile(dir + "/privmon.err");
 
@@ -131,9 +131,10 @@ TEST(PrometheusServer, EveryDashboardQueryReturnsDataFromARealScrape) {
 
   // Traffic for the whole test: the stream (two tenants, alerts, 3 malformed lines) looped at a
   // steady rate, so every rate() window holds increasing samples while the queries run.
-  Child replay(Spawn({kBinary, "replay", kSourceDir + "/tests/data/pipeline/stream.ndjson", "--to",
-                      endpoint, "--rate", "500", "--loop", "100", "--linger", "0", "--quiet"},
-                     dir + "/replay.out", dir + "/replay.err"));
+  Child replay(
+      Spawn({kPrometheusServerBinary, "replay", kSourceDir + "/tests/data/pipeline/stream.ndjson",
+             "--to", endpoint, "--rate", "500", "--loop", "100", "--linger", "0", "--quiet"},
+            dir + "/replay.out", dir + "/replay.err"));
 
   ASSERT_TRUE(PollUntil([&] { return HttpGetBody(prom_port, "/-/ready").has_value(); }, 60s))
       << ReadFile(dir + "/prometheus.err");

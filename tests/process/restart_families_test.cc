@@ -36,7 +36,7 @@ using testing::Spawn;
 using testing::TempDir;
 using testing::TempDirCleanup;
 
-const std::string kBinary = PRIVMON_BINARY;
+const std::string kRestartFamiliesBinary = PRIVMON_BINARY;
 
 std::string Field(const std::string& line, const std::string& key) {
   const auto at = line.find("\"" + key + "\":\"");
@@ -59,7 +59,8 @@ std::map<std::string, std::string> Alerts(const std::string& text) {
 
 // Life `life`'s config: follows (or, the last life, reads to the end of) in.ndjson with
 // checkpoints, its alerts in alerts<life>.jsonl.
-std::string RunConfig(const std::string& dir, int life, bool follow, const std::string& tenants) {
+std::string RestartFamiliesRunConfig(const std::string& dir, int life, bool follow,
+                                     const std::string& tenants) {
   const std::string name = "run" + std::to_string(life);
   return testing::WriteFileRunConfig(
       dir, name, follow, dir + "/alerts" + std::to_string(life) + ".jsonl", "off", tenants);
@@ -162,8 +163,9 @@ TEST(RestartFamilies, KillMidSequenceKeepsThresholdSequenceNoveltyAndAbsenceVerd
     std::fflush(input);
     plan << " cut " << cut << ":";
     for (const auto& [family, id] : picked) plan << " " << family << " " << id;
-    Child run(Spawn({kBinary, "run", "-c", RunConfig(dir, life, true, tenants)}, "",
-                    dir + "/err" + std::to_string(life)));
+    Child run(Spawn(
+        {kRestartFamiliesBinary, "run", "-c", RestartFamiliesRunConfig(dir, life, true, tenants)},
+        "", dir + "/err" + std::to_string(life)));
     testing::PollUntil(
         [&] { return testing::CheckpointFileOffset(dir + "/cp") == static_cast<int64_t>(bytes); },
         std::chrono::seconds(120));
@@ -177,8 +179,9 @@ TEST(RestartFamilies, KillMidSequenceKeepsThresholdSequenceNoveltyAndAbsenceVerd
   }
   for (; fed < lines.size(); ++fed) std::fputs(lines[fed].c_str(), input);
   std::fclose(input);
-  ASSERT_EQ(RunToExit({kBinary, "run", "-c", RunConfig(dir, life, false, tenants)}, "",
-                      dir + "/err" + std::to_string(life)),
+  ASSERT_EQ(RunToExit({kRestartFamiliesBinary, "run", "-c",
+                       RestartFamiliesRunConfig(dir, life, false, tenants)},
+                      "", dir + "/err" + std::to_string(life)),
             0)
       << ReadFile(dir + "/err" + std::to_string(life));
 

@@ -30,7 +30,7 @@ using testing::Spawn;
 using testing::TempDir;
 using testing::TempDirCleanup;
 
-const std::string kBinary = PRIVMON_BINARY;
+const std::string kRestartStateBinary = PRIVMON_BINARY;
 constexpr const char* kTenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
 
 // A break-glass account's interactive sign-in as diagnostic settings write it (the fields of
@@ -61,8 +61,8 @@ void Write(const std::string& path, const std::string& text, bool append = false
 
 // <dir>/<name>.yaml: one file source <dir>/in.ndjson (followed or read to its end), alerts into
 // `alerts`, checkpoints in <dir>/cp every second, 2 shards with `pipeline` settings, the tenant.
-std::string RunConfig(const std::string& dir, const std::string& name, bool follow,
-                      const std::string& alerts, const std::string& pipeline) {
+std::string RestartStateRunConfig(const std::string& dir, const std::string& name, bool follow,
+                                  const std::string& alerts, const std::string& pipeline) {
   const std::string path = dir + "/" + name + ".yaml";
   Write(path,
         "sources:\n  - file: {path: \"" + dir + "/in.ndjson\", follow: " +
@@ -92,7 +92,7 @@ std::set<std::string> FileIds(const std::vector<std::string>& files) {
   }
   return out;
 }
-std::set<std::string> Ids(const AlertIdSet& set) {
+std::set<std::string> RestartStateIds(const AlertIdSet& set) {
   std::set<std::string> out;
   for (const auto& [id, update] : set) out.insert(id);
   return out;
@@ -139,15 +139,15 @@ TEST(RestartState, MaxFutureSkewJudgesByTheNewestTimeBeforeTheRestart) {
   TempDirCleanup cleanup(dir);
   const std::string before = SignIn("2025-01-24T05:10:14Z", "df3c74b5-d6e4-5865-ad2a-512263945716");
   const std::string after = SignIn("2025-01-24T07:40:14Z", "df3c74b5-d6e4-5865-ad2a-512263945717");
-  const std::set<std::string> want =
-      Ids(ScanIds(dir, "pipeline: {max_future_skew: 1h}\ndead_letter: {path: off}\n" + Tenants(),
-                  before + after));
+  const std::set<std::string> want = RestartStateIds(
+      ScanIds(dir, "pipeline: {max_future_skew: 1h}\ndead_letter: {path: off}\n" + Tenants(),
+              before + after));
   ASSERT_EQ(want.size(), 1u);  // the later sign-in is too far ahead: rejected
   Write(dir + "/in.ndjson", before);
   const std::string cfg1 =
-      RunConfig(dir, "run1", true, dir + "/alerts1.jsonl", "max_future_skew: 1h");
+      RestartStateRunConfig(dir, "run1", true, dir + "/alerts1.jsonl", "max_future_skew: 1h");
   {
-    Child run(Spawn({kBinary, "run", "--config", cfg1}, "", dir + "/err1.txt"));
+    Child run(Spawn({kRestartStateBinary, "run", "--config", cfg1}, "", dir + "/err1.txt"));
     ASSERT_TRUE(testing::PollUntil(
         [&] {
           return testing::CheckpointFileOffset(dir + "/cp") == static_cast<int64_t>(before.size());
@@ -157,7 +157,7 @@ TEST(RestartState, MaxFutureSkewJudgesByTheNewestTimeBeforeTheRestart) {
   }
   Write(dir + "/in.ndjson", after, /*append=*/true);
   const std::string cfg2 =
-      RunConfig(dir, "run2", false, dir + "/alerts2.jsonl", "max_future_skew: 1h");
+      RestartStateRunConfig(dir, "run2", false, dir + "/alerts2.jsonl", "max_future_skew: 1h");
   const testing::CommandResult second = testing::Privmon({"run", "--config", cfg2});
   ASSERT_EQ(second.code, 0) << second.err;
   ASSERT_NE(second.err.find("restored"), std::string::npos) << second.err;
@@ -186,11 +186,11 @@ TEST(RestartState, TenantSilenceAlertsOnceWithTheIdOfOneUninterruptedRun) {
   };
   // Life `life` follows in.ndjson for `seconds`, then SIGTERM (checkpointed).
   auto life = [&](int n, double seconds) {
-    const std::string cfg =
-        RunConfig(dir, "run" + std::to_string(n), true,
-                  dir + "/alerts" + std::to_string(n) + ".jsonl", "tenant_silence_alert: 3s");
-    Child run(
-        Spawn({kBinary, "run", "--config", cfg}, "", dir + "/err" + std::to_string(n) + ".txt"));
+    const std::string cfg = RestartStateRunConfig(dir, "run" + std::to_string(n), true,
+                                                  dir + "/alerts" + std::to_string(n) + ".jsonl",
+                                                  "tenant_silence_alert: 3s");
+    Child run(Spawn({kRestartStateBinary, "run", "--config", cfg}, "",
+                    dir + "/err" + std::to_string(n) + ".txt"));
     std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(seconds * 1000)));
     EXPECT_EQ(run.Stop(SIGTERM, std::chrono::seconds(30)), 0)
         << ReadFile(dir + "/err" + std::to_string(n) + ".txt");

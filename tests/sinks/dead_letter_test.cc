@@ -22,7 +22,7 @@ std::string FreshPath(const std::string& name) {
   return p.string();
 }
 
-std::string ReadAll(const std::string& path) {
+std::string DeadLetterReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -36,7 +36,7 @@ TEST(DeadLetterWriter, WritesTheDocumentedLineForText) {
   Counter counter{0};
   DeadLetterWriter w(path, &counter);
   w.Write(RejectReason::kInvalidJson, "expected '}'", "{\"a\":\n\"x", "zmq", kReceived);
-  EXPECT_EQ(ReadAll(path),  // flushed already, before the writer closes
+  EXPECT_EQ(DeadLetterReadAll(path),  // flushed already, before the writer closes
             R"({"received":"2026-11-24T10:01:02.000000Z","reason":"invalid_json",)"
             R"("detail":"expected '}'","source":"zmq","size":8,"raw":"{\"a\":\u000a\"x"})"
             "\n");
@@ -59,7 +59,7 @@ TEST(DeadLetterWriter, RoundTripsTextExactly) {
   EXPECT_EQ(entries[0].source, "file:a.ndjson");
   EXPECT_EQ(entries[0].received, "2026-11-24T10:01:02.000000Z");
   EXPECT_EQ(entries[0].size, raw.size());
-  EXPECT_NE(ReadAll(path).find("\"raw\":"), std::string::npos);
+  EXPECT_NE(DeadLetterReadAll(path).find("\"raw\":"), std::string::npos);
 }
 
 TEST(DeadLetterWriter, RoundTripsAllByteValuesThroughBase64) {
@@ -71,7 +71,7 @@ TEST(DeadLetterWriter, RoundTripsAllByteValuesThroughBase64) {
     w.Write(RejectReason::kInvalidJson, "not UTF-8", raw, "zmq", kReceived);
     w.Write(RejectReason::kInvalidJson, "one byte", "\xff", "zmq", kReceived);
   }
-  const std::string text = ReadAll(path);
+  const std::string text = DeadLetterReadAll(path);
   EXPECT_NE(text.find("\"raw_base64\":\""), std::string::npos);
   EXPECT_EQ(text.find("\"raw\":"), std::string::npos);
   const auto entries = ReadDeadLetterFile(path);
@@ -129,7 +129,7 @@ TEST(DeadLetterWriter, ControlBytesGoAsBase64SoTheLineStaysBounded) {
     w.Write(RejectReason::kInvalidJson, "x", text, "zmq", kReceived);
   }
   EXPECT_LT(std::filesystem::file_size(path), (1u << 20) * 3 / 2);
-  const std::string all = ReadAll(path);
+  const std::string all = DeadLetterReadAll(path);
   EXPECT_NE(all.find("\"raw_base64\":\""), std::string::npos);
   EXPECT_NE(all.find("\"raw\":"), std::string::npos);
   const auto entries = ReadDeadLetterFile(path);
@@ -221,7 +221,7 @@ TEST(DeadLetterWriter, AnEntryCutShortByAFullFileIsRemovedAndTheFileStaysReadabl
   Counter failures{0}, entries{0};
   DeadLetterWriter w(path, &entries, {}, &failures);
   w.Write(RejectReason::kInvalidJson, "x", raw, "zmq", kReceived);
-  const auto entry_bytes = static_cast<rlim_t>(ReadAll(path).size());
+  const auto entry_bytes = static_cast<rlim_t>(DeadLetterReadAll(path).size());
   {
     testing::FileSizeLimit limit(entry_bytes * 5 / 2);  // one more whole entry, then half of one
     w.Write(RejectReason::kInvalidJson, "x", raw, "zmq", kReceived);
@@ -229,7 +229,7 @@ TEST(DeadLetterWriter, AnEntryCutShortByAFullFileIsRemovedAndTheFileStaysReadabl
     w.Write(RejectReason::kInvalidJson, "x", raw, "zmq", kReceived);  // no room at all
   }
   EXPECT_EQ(failures.load(), 2u);
-  EXPECT_EQ(ReadAll(path).size(), 2 * entry_bytes);
+  EXPECT_EQ(DeadLetterReadAll(path).size(), 2 * entry_bytes);
   w.Write(RejectReason::kInvalidJson, "x", "after", "zmq", kReceived);
   const auto read = ReadDeadLetterFile(path);
   ASSERT_EQ(read.size(), 3u);

@@ -23,7 +23,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-const bool kSigpipeIgnored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+const bool kSinkWorkerSigpipeIgnored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
 
 std::string Line(std::size_t i, std::size_t size = 300) {
   std::string line = "{\"n\":" + std::to_string(i) + ",\"pad\":\"";
@@ -195,7 +195,7 @@ TEST(SinkWorker, ShutdownDoesNotHangOnAStuckReaderAndCountsWhatItCouldNotWrite) 
 }
 
 TEST(SinkWorker, AReaderThatLeftFailsTheSinkAtOnce) {
-  ASSERT_TRUE(kSigpipeIgnored);
+  ASSERT_TRUE(kSinkWorkerSigpipeIgnored);
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   ::close(fds[0]);

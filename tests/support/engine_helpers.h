@@ -42,7 +42,7 @@ inline Event SignIn(std::string_view tenant, std::string_view upn, const char* t
   e.time = At(time);
   e.account = Account(tenant, upn);
   e.signin.error_code = error;
-  char id[64];
+  char id[80];  // the prefix and a 64-byte time buffer's text: no truncation to warn of
   std::snprintf(id, sizeof id, "si-%s", time);
   e.record_id.assign(id);
   return e;
@@ -66,7 +66,7 @@ inline Event Audit(std::string_view tenant, Activity activity, std::string_view 
     e.audit.role_name.assign(role);
     e.audit.role_hash = HashLower(role);
   }
-  char id[64];
+  char id[80];  // the prefix and a 64-byte time buffer's text: no truncation to warn of
   std::snprintf(id, sizeof id, "au-%s", time);
   e.record_id.assign(id);
   return e;

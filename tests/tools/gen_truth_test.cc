@@ -27,7 +27,7 @@ struct Found {
   EventTime time;
 };
 
-std::vector<std::string> Lines(const std::string& text) {
+std::vector<std::string> GenTruthLines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
@@ -81,7 +81,7 @@ TEST(GenTruth, ScanWithTheGeneratedConfigFindsExactlyTheRaisableAttacks) {
 
   simdjson::dom::parser parser;
   std::multimap<std::string, EventTime> found;  // "rule upn" -> alert time
-  for (const std::string& line : Lines(ReadFile(alerts))) {
+  for (const std::string& line : GenTruthLines(ReadFile(alerts))) {
     simdjson::dom::element a;
     ASSERT_EQ(parser.parse(line).get(a), simdjson::SUCCESS) << line;
     bool update = false;
@@ -97,7 +97,7 @@ TEST(GenTruth, ScanWithTheGeneratedConfigFindsExactlyTheRaisableAttacks) {
   // whichever failure reaches it in arrival order: any time from the truth's `start` to `time`.
   constexpr EventTime kJitter = 5 * kMicrosPerSecond;
   int raisable = 0, not_raisable = 0;
-  for (const std::string& line : Lines(ReadFile(truth))) {
+  for (const std::string& line : GenTruthLines(ReadFile(truth))) {
     simdjson::dom::element t;
     ASSERT_EQ(parser.parse(line).get(t), simdjson::SUCCESS) << line;
     std::string_view rule, upn, time, start;
