@@ -72,12 +72,36 @@ std::vector<RuleId> Feed(EngineHarness& h, const std::vector<std::string>& recor
 }
 
 TEST(SiblingEvents, PimCopyOfAnActivationInCoreDirectoryIsNotAnAssignmentOutsidePim) {
+  // Named "MS-PIM" (appId null, as PIM's records write it): PIM's copy when PIM's own record of
+  // the activation pairs it.
+  EngineHarness h;
+  const auto rules = Feed(
+      h, {AuditJson("Add member to role completed (PIM activation)", "PIM", "RoleManagement",
+                    "2025-03-04T09:15:02Z", kByAdmin, RoleTarget("adm-kmori@northwind.example")),
+          AuditJson("Add member to role", "Core Directory", "RoleManagement",
+                    "2025-03-04T09:15:03Z", kByPimApp, RoleTarget("adm-kmori@northwind.example"))});
+  EXPECT_THAT(rules, Not(Contains(RuleId::kEL02)));
+  EXPECT_THAT(rules, Not(Contains(RuleId::kPA04)));
+  // PIM's appId needs no pairing.
+  EngineHarness by_id;
+  const auto by_id_rules = Feed(
+      by_id,
+      {AuditJson(
+          "Add member to role", "Core Directory", "RoleManagement", "2025-03-04T09:15:03Z",
+          R"({"app":{"appId":"01fc33a7-78ba-4d2f-a4b7-768e336e890e","displayName":null,"servicePrincipalId":"e46f111c-b240-5904-b152-b09594051556"}})",
+          RoleTarget("adm-kmori@northwind.example"))});
+  EXPECT_THAT(by_id_rules, Not(Contains(RuleId::kEL02)));
+  EXPECT_THAT(by_id_rules, Not(Contains(RuleId::kPA04)));
+}
+
+TEST(SiblingEvents, AppNamedLikePimWithoutPimsRecordIsAnAssignmentOutsidePim) {
+  // Any app registration may be named "MS-PIM": the name alone, unpaired, is no PIM copy.
   EngineHarness h;
   const auto rules = Feed(
       h, {AuditJson("Add member to role", "Core Directory", "RoleManagement",
                     "2025-03-04T09:15:03Z", kByPimApp, RoleTarget("adm-kmori@northwind.example"))});
-  EXPECT_THAT(rules, Not(Contains(RuleId::kEL02)));
-  EXPECT_THAT(rules, Not(Contains(RuleId::kPA04)));
+  EXPECT_THAT(rules, Contains(RuleId::kEL02));
+  EXPECT_THAT(rules, Contains(RuleId::kPA04));
 }
 
 TEST(SiblingEvents, AdminAssigningInCoreDirectoryIsAnAssignmentOutsidePim) {
