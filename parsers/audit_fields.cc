@@ -468,16 +468,19 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       if (!client_id.empty()) ev.actor.upn_hash = HashLower(client_id);
       a.flags |= kActorIsApp;
     }
-    // PIM's app by its appId: PIM's copy of its own grant, no direct one (PRIV-EL-02, PA-04).
-    if (IsPimAppId(NormalizeId(f.actor_app_id))) {
+    // PIM's app by its appId, or by its name ("MS-PIM", display or service principal name) where
+    // the record gives no appId (PIM's real records carry "appId": null), or, where initiatedBy
+    // names nobody ({}: Microsoft's own AuditLogs example, or an export without the column), by
+    // the envelope identity (the vendor's analytic rule tests Identity != "MS-PIM"): PIM's copy
+    // of its own grant, no direct one (PRIV-EL-02, PA-04).
+    const std::string_view client_app_id = NormalizeId(f.actor_app_id);
+    if (IsPimAppId(client_app_id) || (client_app_id.empty() && IsPimAppName(app_name)) ||
+        (app_name.empty() && app_id.empty() && IsPimAppName(TrimSpaces(f.identity_name)))) {
       a.flags |= kInitiatedByPim;
-    } else if (IsPimAppName(app_name) ||
-               (app_name.empty() && app_id.empty() && IsPimAppName(TrimSpaces(f.identity_name)))) {
-      // Named PIM's app ("MS-PIM"), by its display or service principal name, or, where the
-      // initiatedBy names nobody ({}: Microsoft's own AuditLogs example, or an export without the
-      // column), by the envelope identity, without PIM's appId (PIM's records carry "appId":
-      // null): an app registration named so is no PIM. Its copy is PIM's when paired with PIM's
-      // own record of the grant (state/pim_copies.h), as an unnamed one is.
+    } else if (IsPimAppName(app_name)) {
+      // Named PIM's app with another appId: an app registration that took the name (any may) is
+      // no PIM. Its copy is PIM's only when paired with PIM's own record of the grant
+      // (state/pim_copies.h), as an unnamed one is.
       a.flags |= kInitiatorNamedPim;
     } else if (app_name.empty() && TrimSpaces(f.identity_name).empty()) {
       // Named by no name at all (ids alone, or nothing): PIM's copy or not is told by pairing it

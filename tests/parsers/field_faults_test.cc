@@ -101,9 +101,9 @@ TEST(AppInitiator, NamedByDisplayNameAndPimsAppIsRecognised) {
   EXPECT_EQ(e.actor.upn.view(), "MS-PIM");
   EXPECT_EQ(e.actor.id.view(), "e46f111c-b240-5904-b152-b09594051556");
   EXPECT_NE(e.audit.flags & kActorIsApp, 0);
-  // Named PIM's app without PIM's appId: PIM's only when paired with PIM's record (the engine).
-  EXPECT_EQ(e.audit.flags & kInitiatedByPim, 0);
-  EXPECT_NE(e.audit.flags & kInitiatorNamedPim, 0);
+  // Named PIM's app with no appId, as PIM's real records write it: PIM's.
+  EXPECT_NE(e.audit.flags & kInitiatedByPim, 0);
+  EXPECT_EQ(e.audit.flags & kInitiatorNamedPim, 0);
   // PIM's appId is PIM's, whatever the name.
   const ParseResult& by_id = Parse(
       parser,

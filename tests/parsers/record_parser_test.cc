@@ -1189,10 +1189,10 @@ TEST_F(RecordParserTest, EmptyInitiatorNamedByIdentityMayBePimWhenItSaysSo) {
            R"("initiatedBy":{},"targetResources":[{"type":"User","id":"U","modifiedProperties":)"
            R"([{"displayName":"Role.DisplayName","newValue":"\"Global Administrator\""}]}]}})";
   };
-  // Named so, it may be PIM's: its copy is PIM's when paired with PIM's own record (the engine).
-  EXPECT_TRUE(One(record("MS-PIM")).audit.flags & kInitiatorNamedPim);
-  EXPECT_TRUE(One(record("MS-PIM-Fairfax")).audit.flags & kInitiatorNamedPim);
-  EXPECT_FALSE(One(record("MS-PIM")).audit.flags & kInitiatedByPim);
+  // Named so with no app at all (no appId to contradict it), it is PIM's copy.
+  EXPECT_TRUE(One(record("MS-PIM")).audit.flags & kInitiatedByPim);
+  EXPECT_TRUE(One(record("MS-PIM-Fairfax")).audit.flags & kInitiatedByPim);
+  EXPECT_FALSE(One(record("MS-PIM")).audit.flags & kInitiatorNamedPim);
   EXPECT_FALSE(One(record("Tom Lind (admin)")).audit.flags &
                (kInitiatedByPim | kInitiatorNamedPim));
 }
