@@ -140,8 +140,9 @@ enum AuditFlag : uint16_t {
   kPermanentAssignment = 1 << 5,       // PIM activity ending "(permanent)"
   kActivityContainsSecurityInfo = 1 << 6,
   kActorIsApp = 1 << 7,
-  // Initiated by PIM's own app ("MS-PIM", "MS-PIM-Fairfax"): the Core Directory copy PIM writes
-  // of every activation and assignment it already logged under its own service.
+  // Initiated by PIM's own app (its appId 01fc33a7-..., or named "MS-PIM" / "MS-PIM-Fairfax" and
+  // paired with PIM's own record: kInitiatorNamedPim): the Core Directory copy PIM writes of every
+  // activation and assignment it already logged under its own service.
   kInitiatedByPim = 1 << 8,
   kElevateAccessRemoved = 1 << 9,  // AzureRBACRoleManagementElevateAccess: the elevation removed
   kViewOnly = 1 << 10,             // a view logged like a change ("User reviewed security info")
@@ -159,6 +160,11 @@ enum AuditFlag : uint16_t {
   // "GroupManagement"): the same names as a directory role's ("Add member to role completed (PIM
   // activation)"), no directory role elevation (PRIV-EL-03, EL-06, EL-08 read RoleManagement's).
   kPimOtherProvider = 1 << 14,
+  // The initiator is named as PIM's app ("MS-PIM", "MS-PIM-Fairfax": display, service principal or
+  // envelope name) without PIM's appId: any app registration may take the name, so a Core
+  // Directory "Add member to role" so initiated is PIM's copy only when paired with PIM's own
+  // record (state/pim_copies.h), as an unnamed initiator's is.
+  kInitiatorNamedPim = 1 << 15,
 };
 
 // One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);

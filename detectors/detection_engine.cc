@@ -518,9 +518,10 @@ const Event& DetectionEngine::ResolveRoleAlias(const Event& e, const TenantSetti
 }
 
 // PIM's own record of a role it grants is kept; Core Directory's "Add member to role" initiated by
-// an app it does not name is PIM's copy when such a record of the same role and account lies
-// within the window (then returned as PIM's), else its direct-assignment verdicts wait
-// (held_copy_) for a PIM record to arrive within the lateness (ReleasePimCopies).
+// an app it does not name, or names "MS-PIM" without PIM's appId, is PIM's copy when such a record
+// of the same role and account lies within the window (then returned as PIM's), else its
+// direct-assignment verdicts wait (held_copy_) for a PIM record to arrive within the lateness
+// (ReleasePimCopies).
 const Event* DetectionEngine::PairPimCopy(const Event& e) {
   const AuditFields& au = e.audit;
   if ((au.flags & kAuditSuccess) == 0 || au.role_hash == 0 || !e.account.present()) return &e;
@@ -533,7 +534,8 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
     return &e;
   }
   if (au.activity != Activity::kAddMemberToRole || au.service == AuditService::kPim ||
-      (au.flags & (kInitiatedByPim | kInitiatorUnnamed)) != kInitiatorUnnamed) {
+      (au.flags & kInitiatedByPim) != 0 ||
+      (au.flags & (kInitiatorUnnamed | kInitiatorNamedPim)) == 0) {
     return &e;
   }
   if (!pim_copies_.Paired(e.tenant_hash, e.account.key, au.role_hash, t)) {
@@ -542,8 +544,9 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
     return &e;
   }
   pim_copy_event_ = e;
-  pim_copy_event_.audit.flags = static_cast<uint16_t>((au.flags | kInitiatedByPim) &
-                                                      ~static_cast<uint16_t>(kInitiatorUnnamed));
+  pim_copy_event_.audit.flags =
+      static_cast<uint16_t>((au.flags | kInitiatedByPim) &
+                            ~static_cast<uint16_t>(kInitiatorUnnamed | kInitiatorNamedPim));
   return &pim_copy_event_;
 }
 

@@ -228,11 +228,16 @@ bool IsPimActivationRequest(Activity a, std::string_view name) {
          EqualsIgnoreCase(name, "Add member to role request approved");
 }
 
-// PIM's own first-party app: by display name (commercial and US Government clouds) or app id.
-bool IsPimApp(std::string_view display_name, std::string_view app_id) {
+// PIM's own first-party app by its application (client) id, which no other app can hold.
+bool IsPimAppId(std::string_view app_id) {
+  return EqualsIgnoreCase(app_id, "01fc33a7-78ba-4d2f-a4b7-768e336e890e");
+}
+
+// PIM's app's display name (commercial and US Government clouds): any app registration may take
+// it, so it only names an initiator that may be PIM (its copy is paired with PIM's own record).
+bool IsPimAppName(std::string_view display_name) {
   return EqualsIgnoreCase(display_name, "MS-PIM") ||
-         EqualsIgnoreCase(display_name, "MS-PIM-Fairfax") ||
-         EqualsIgnoreCase(app_id, "01fc33a7-78ba-4d2f-a4b7-768e336e890e");
+         EqualsIgnoreCase(display_name, "MS-PIM-Fairfax");
 }
 
 }  // namespace
@@ -463,17 +468,23 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       if (!client_id.empty()) ev.actor.upn_hash = HashLower(client_id);
       a.flags |= kActorIsApp;
     }
-    if (IsPimApp(app_name, NormalizeId(f.actor_app_id))) a.flags |= kInitiatedByPim;
-    // A record whose initiatedBy names nobody ({}: Microsoft's own AuditLogs example, PIM's
-    // "identity": "MS-PIM"; or an export without the column) still names its initiator in the
-    // envelope identity: PIM's copy of its own assignment is no direct one (PRIV-EL-02, PA-04).
-    if (app_name.empty() && app_id.empty() && IsPimApp(TrimSpaces(f.identity_name), {})) {
+    // PIM's app by its appId, or by its name ("MS-PIM", display or service principal name) where
+    // the record gives no appId (PIM's real records carry "appId": null), or, where initiatedBy
+    // names nobody ({}: Microsoft's own AuditLogs example, or an export without the column), by
+    // the envelope identity (the vendor's analytic rule tests Identity != "MS-PIM"): PIM's copy
+    // of its own grant, no direct one (PRIV-EL-02, PA-04).
+    const std::string_view client_app_id = NormalizeId(f.actor_app_id);
+    if (IsPimAppId(client_app_id) || (client_app_id.empty() && IsPimAppName(app_name)) ||
+        (app_name.empty() && app_id.empty() && IsPimAppName(TrimSpaces(f.identity_name)))) {
       a.flags |= kInitiatedByPim;
-    }
-    // Named by no name at all (ids alone, or nothing): PIM's copy or not is told by pairing it
-    // with PIM's own record (state/pim_copies.h), not here.
-    if ((a.flags & kInitiatedByPim) == 0 && app_name.empty() &&
-        TrimSpaces(f.identity_name).empty()) {
+    } else if (IsPimAppName(app_name)) {
+      // Named PIM's app with another appId: an app registration that took the name (any may) is
+      // no PIM. Its copy is PIM's only when paired with PIM's own record of the grant
+      // (state/pim_copies.h), as an unnamed one is.
+      a.flags |= kInitiatorNamedPim;
+    } else if (app_name.empty() && TrimSpaces(f.identity_name).empty()) {
+      // Named by no name at all (ids alone, or nothing): PIM's copy or not is told by pairing it
+      // with PIM's own record (state/pim_copies.h), not here.
       a.flags |= kInitiatorUnnamed;
     }
   }

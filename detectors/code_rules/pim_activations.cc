@@ -97,10 +97,12 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
   } else if (au.activity == Activity::kRemoveMemberFromRolePimExpired ||
              au.activity == Activity::kRemoveMemberFromRolePimDeactivate ||
              (au.activity == Activity::kRemoveMemberFromRole &&
-              (au.flags & kInitiatedByPim) != 0)) {
+              (au.flags & (kInitiatedByPim | kInitiatorNamedPim)) != 0)) {
     // PIM also writes every end into Core Directory as "Remove member from role" initiated by its
     // own app ("MS-PIM", "MS-PIM-Fairfax"), naming the role in Role.DisplayName's old value: an
-    // export holding only that copy (or PIM's record under another name) still saw the end.
+    // export holding only that copy (or PIM's record under another name) still saw the end. Its
+    // name alone is trusted here (no appId: PIM's records carry none): whoever wrote it, the
+    // removal it records ended the role.
     // Kept for an activation that arrives later to find (the engine made the account privileged
     // when the removed role is privileged).
     PrivilegedState* ps = ctx.PrivilegedIfAny(st);

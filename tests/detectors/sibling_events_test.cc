@@ -49,6 +49,9 @@ const std::string kByAdmin =
     R"({"user":{"id":"1992ce5b-3824-5e47-b887-3eb2882a76f7","userPrincipalName":"adm-tlind@northwind.example"}})";
 const std::string kByPimApp =
     R"({"app":{"appId":null,"displayName":"MS-PIM","servicePrincipalId":"e46f111c-b240-5904-b152-b09594051556"}})";
+// An app registration that took PIM's app's name, with its own appId.
+const std::string kByAppNamedPim =
+    R"({"app":{"appId":"d3b2a1c0-9e8f-4a7b-b6c5-d4e3f2a1b0c9","displayName":"MS-PIM","servicePrincipalId":"sp-3"}})";
 const std::string kByMsi =
     R"({"app":{"appId":null,"displayName":"Managed Service Identity","servicePrincipalId":"b9814691-9ca1-4e55-a1ac-8ef5dd010ec0"}})";
 
@@ -72,12 +75,44 @@ std::vector<RuleId> Feed(EngineHarness& h, const std::vector<std::string>& recor
 }
 
 TEST(SiblingEvents, PimCopyOfAnActivationInCoreDirectoryIsNotAnAssignmentOutsidePim) {
+  // Named "MS-PIM" (appId null, as PIM's records write it): PIM's copy when PIM's own record of
+  // the activation pairs it.
   EngineHarness h;
   const auto rules = Feed(
-      h, {AuditJson("Add member to role", "Core Directory", "RoleManagement",
+      h, {AuditJson("Add member to role completed (PIM activation)", "PIM", "RoleManagement",
+                    "2025-03-04T09:15:02Z", kByAdmin, RoleTarget("adm-kmori@northwind.example")),
+          AuditJson("Add member to role", "Core Directory", "RoleManagement",
                     "2025-03-04T09:15:03Z", kByPimApp, RoleTarget("adm-kmori@northwind.example"))});
   EXPECT_THAT(rules, Not(Contains(RuleId::kEL02)));
   EXPECT_THAT(rules, Not(Contains(RuleId::kPA04)));
+  // So named with no appId, it is PIM's alone too (an export of Core Directory's copies only).
+  EngineHarness alone;
+  const auto alone_rules = Feed(
+      alone,
+      {AuditJson("Add member to role", "Core Directory", "RoleManagement", "2025-03-04T09:15:03Z",
+                 kByPimApp, RoleTarget("adm-kmori@northwind.example"))});
+  EXPECT_THAT(alone_rules, Not(Contains(RuleId::kEL02)));
+  EXPECT_THAT(alone_rules, Not(Contains(RuleId::kPA04)));
+  // PIM's appId needs no pairing.
+  EngineHarness by_id;
+  const auto by_id_rules = Feed(
+      by_id,
+      {AuditJson(
+          "Add member to role", "Core Directory", "RoleManagement", "2025-03-04T09:15:03Z",
+          R"({"app":{"appId":"01fc33a7-78ba-4d2f-a4b7-768e336e890e","displayName":null,"servicePrincipalId":"e46f111c-b240-5904-b152-b09594051556"}})",
+          RoleTarget("adm-kmori@northwind.example"))});
+  EXPECT_THAT(by_id_rules, Not(Contains(RuleId::kEL02)));
+  EXPECT_THAT(by_id_rules, Not(Contains(RuleId::kPA04)));
+}
+
+TEST(SiblingEvents, AppNamedLikePimWithoutPimsRecordIsAnAssignmentOutsidePim) {
+  // Any app registration may be named "MS-PIM": with another appId, unpaired, it is no PIM copy.
+  EngineHarness h;
+  const auto rules = Feed(h, {AuditJson("Add member to role", "Core Directory", "RoleManagement",
+                                        "2025-03-04T09:15:03Z", kByAppNamedPim,
+                                        RoleTarget("adm-kmori@northwind.example"))});
+  EXPECT_THAT(rules, Contains(RuleId::kEL02));
+  EXPECT_THAT(rules, Contains(RuleId::kPA04));
 }
 
 TEST(SiblingEvents, AdminAssigningInCoreDirectoryIsAnAssignmentOutsidePim) {

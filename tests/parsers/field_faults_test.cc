@@ -101,14 +101,36 @@ TEST(AppInitiator, NamedByDisplayNameAndPimsAppIsRecognised) {
   EXPECT_EQ(e.actor.upn.view(), "MS-PIM");
   EXPECT_EQ(e.actor.id.view(), "e46f111c-b240-5904-b152-b09594051556");
   EXPECT_NE(e.audit.flags & kActorIsApp, 0);
+  // Named PIM's app with no appId, as PIM's real records write it: PIM's.
   EXPECT_NE(e.audit.flags & kInitiatedByPim, 0);
+  EXPECT_EQ(e.audit.flags & kInitiatorNamedPim, 0);
+  // PIM's appId is PIM's, whatever the name.
+  const ParseResult& by_id = FieldFaultsParse(
+      parser,
+      Audit(
+          "Add member to role",
+          R"([{"id":"u1","type":"User","userPrincipalName":"a@northwind.example"}])",
+          R"({"app":{"appId":"01FC33A7-78BA-4D2F-A4B7-768E336E890E","displayName":null,"servicePrincipalId":"sp-1"}})"));
+  ASSERT_EQ(by_id.events.size(), 1u);
+  EXPECT_NE(by_id.events[0].audit.flags & kInitiatedByPim, 0);
+  EXPECT_EQ(by_id.events[0].audit.flags & kInitiatorNamedPim, 0);
+  // An app registration named "MS-PIM" with its own appId is no PIM (a detection bypass else).
+  const ParseResult& impostor = FieldFaultsParse(
+      parser,
+      Audit(
+          "Add member to role",
+          R"([{"id":"u1","type":"User","userPrincipalName":"a@northwind.example"}])",
+          R"({"app":{"appId":"d3b2a1c0-9e8f-4a7b-b6c5-d4e3f2a1b0c9","displayName":"MS-PIM","servicePrincipalId":"sp-3"}})"));
+  ASSERT_EQ(impostor.events.size(), 1u);
+  EXPECT_EQ(impostor.events[0].audit.flags & kInitiatedByPim, 0);
+  EXPECT_NE(impostor.events[0].audit.flags & kInitiatorNamedPim, 0);
   const ParseResult& other = FieldFaultsParse(
       parser,
       Audit("Add member to role",
             R"([{"id":"u1","type":"User","userPrincipalName":"a@northwind.example"}])",
             R"({"app":{"displayName":"Contoso provisioning","servicePrincipalId":"sp-2"}})"));
   ASSERT_EQ(other.events.size(), 1u);
-  EXPECT_EQ(other.events[0].audit.flags & kInitiatedByPim, 0);
+  EXPECT_EQ(other.events[0].audit.flags & (kInitiatedByPim | kInitiatorNamedPim), 0);
 }
 
 TEST(OtherEntraCategories, AreSkippedPerCategoryNotRejected) {

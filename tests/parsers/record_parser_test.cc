@@ -1179,9 +1179,9 @@ TEST_F(RecordParserTest, EntraAuditRowsOfCategoryPolicyAreNoAzureActivity) {
   }
 }
 
-TEST_F(RecordParserTest, EmptyInitiatorNamedByIdentityIsPimWhenItSaysSo) {
+TEST_F(RecordParserTest, EmptyInitiatorNamedByIdentityMayBePimWhenItSaysSo) {
   // Core Directory's copy of a PIM assignment with an empty initiatedBy names PIM only in the
-  // envelope identity (diagnostic `identity`, Log Analytics `Identity`): PIM's, not a direct one.
+  // envelope identity (diagnostic `identity`, Log Analytics `Identity`).
   const auto record = [](std::string_view identity) {
     return std::string(R"({"time":"2025-03-04T09:15:03Z","category":"AuditLogs","tenantId":"T",)") +
            R"("identity":")" + std::string(identity) +
@@ -1190,9 +1190,12 @@ TEST_F(RecordParserTest, EmptyInitiatorNamedByIdentityIsPimWhenItSaysSo) {
            R"("initiatedBy":{},"targetResources":[{"type":"User","id":"U","modifiedProperties":)"
            R"([{"displayName":"Role.DisplayName","newValue":"\"Global Administrator\""}]}]}})";
   };
+  // Named so with no app at all (no appId to contradict it), it is PIM's copy.
   EXPECT_TRUE(One(record("MS-PIM")).audit.flags & kInitiatedByPim);
   EXPECT_TRUE(One(record("MS-PIM-Fairfax")).audit.flags & kInitiatedByPim);
-  EXPECT_FALSE(One(record("Tom Lind (admin)")).audit.flags & kInitiatedByPim);
+  EXPECT_FALSE(One(record("MS-PIM")).audit.flags & kInitiatorNamedPim);
+  EXPECT_FALSE(One(record("Tom Lind (admin)")).audit.flags &
+               (kInitiatedByPim | kInitiatorNamedPim));
 }
 
 TEST_F(RecordParserTest, RequestsToActivateARoleAreMarkedNotRequestsToAssignOne) {
