@@ -5,6 +5,7 @@
 // allocation once the records exist, no string work. Novelty values go to the shard's
 // KnownValues, salted with the rule's id hash; absence verdicts wait for a TimerKind::kRuleAbsence.
 #include <algorithm>
+#include <array>
 
 #include "core/hash.h"
 #include "detectors/alert_details.h"
@@ -143,8 +144,19 @@ void DetectionEngine::RunGeneric(const Event& e, AccountSide side, const TenantS
         if (!Matches(r.when, e, facts)) break;
         const uint64_t value = FieldValue(e, r.value_field, 0, facts);
         if (value == 0) break;  // the record does not carry the field
-        const bool fresh = known_.AddFingerprint(
-            HashCombine(HashCombine(who.key, r.code_hash), value), t, current_tenant_);
+        const uint64_t salt = HashCombine(who.key, r.code_hash);
+        bool fresh = known_.AddFingerprint(HashCombine(salt, value), t, current_tenant_);
+        if (fresh) {
+          // A value whose name is folded (a renamed activity, a legacy protocol, a device's OS
+          // and browser): the keys it was learned under before the fold (a checkpoint's) still
+          // count, as for the builtin novelty rules (CodeRuleContext::LearnFolded).
+          std::array<uint64_t, 8> former{};
+          const std::size_t n = FormerFieldValues(e, r.value_field, value, former);
+          for (std::size_t i = 0; i < n && fresh; ++i) {
+            fresh = former[i] == 0 || former[i] == value ||
+                    !known_.KnownFingerprint(HashCombine(salt, former[i]), t);
+          }
+        }
         const int64_t learning = r.learning_s >= 0 ? r.learning_s : tenant.learning_period_s;
         // first_seen 0: only registrations so far, which start no learning period (InLearning).
         if (!fresh || st->first_seen == 0 ||

@@ -113,6 +113,16 @@ uint64_t CanonicalActivityKey(uint64_t activity_hash) {
 
 std::span<const ActivityRename> ActivityRenames() { return kRenameKeys; }
 
+std::size_t FormerActivityKeys(uint64_t activity_hash, std::span<uint64_t> out) {
+  const uint64_t key = CanonicalActivityKey(activity_hash);
+  std::size_t n = 0;
+  if (key != activity_hash && n < out.size()) out[n++] = activity_hash;
+  for (const ActivityRename& r : kRenameKeys) {
+    if (r.current == key && r.spelling != activity_hash && n < out.size()) out[n++] = r.spelling;
+  }
+  return n;
+}
+
 Activity LookupActivity(std::string_view raw) {
   const std::string_view name = TrimSpaces(raw);
   char lower[128];

@@ -40,6 +40,12 @@ uint64_t CanonicalActivityKey(uint64_t activity_hash);
 // folded (a checkpoint's) may be under.
 std::span<const ActivityRename> ActivityRenames();
 
+// The keys a build before the renames were folded learned `activity_hash`'s activity under (a
+// checkpoint's novelty state, PRIV-CH-01 and a rule's `audit.activity_name`): the record's own
+// spelling when it is not the current name, and each other renamed spelling of the activity,
+// written to `out`; returns how many (none for an activity never renamed). At most a few entries.
+std::size_t FormerActivityKeys(uint64_t activity_hash, std::span<uint64_t> out);
+
 AuditCategory LookupAuditCategory(std::string_view category);
 AuditService LookupAuditService(std::string_view logged_by_service);
 

@@ -3,7 +3,7 @@
 // filter, "IMAP" in Graph's documentation and the guide, "Other clients; IMAP" in older records;
 // "Exchange ActiveSync" / "Exchange Active Sync" / "Exchange ActiveSync (Supported)"), compared
 // ignoring case and spaces. A protocol is learned by one key (LegacyProtocolKey), whatever the
-// spelling of the sign-in that taught it. Pure functions over constant tables: no allocation,
+// spelling of the sign-in that taught it. Pure functions over one constant table: no allocation,
 // thread-safe.
 #pragma once
 
@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+
+#include "core/event.h"
 
 namespace privmon::parsers {
 
@@ -33,8 +35,16 @@ enum class LegacyProtocol : uint8_t {
   kUnlisted,  // "Other clients; <a protocol no table here names>": legacy, keyed by its name
 };
 
-// The protocol `client_app` (clientAppUsed, trimmed) names; kNone for a modern client or none.
-LegacyProtocol FindLegacyProtocol(std::string_view client_app);
+// A client app name as the sign-in rules read it, from one pass over the table.
+struct ClientAppClass {
+  ClientApp app = ClientApp::kUnknown;  // kUnknown: no name; kLegacy: a protocol below
+  LegacyProtocol protocol = LegacyProtocol::kNone;
+  uint64_t protocol_key = 0;  // LegacyProtocolKey(protocol): 0 for kNone and kUnlisted
+};
+
+// Classifies `client_app` (clientAppUsed; surrounding spaces ignored): modern, legacy and which
+// protocol, or unknown when empty. At most one compare per spelling starting with its letter.
+ClientAppClass ClassifyClientApp(std::string_view client_app);
 
 // The key a protocol is learned by: HashLower of the sign-in log's own name for it ("IMAP4",
 // "POP3", "Authenticated SMTP", "Exchange ActiveSync", ...), the key its commonest spelling had

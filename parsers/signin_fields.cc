@@ -116,12 +116,6 @@ uint64_t HashJoined(std::string_view a, std::string_view sep, std::string_view b
   return MemoHashLower(std::string_view(buffer, static_cast<std::size_t>(end - buffer)));
 }
 
-// `protocol`: FindLegacyProtocol(app), looked up once for this and the protocol's key.
-ClientApp ClassifyClientApp(std::string_view app, LegacyProtocol protocol) {
-  if (app.empty()) return ClientApp::kUnknown;
-  return protocol == LegacyProtocol::kNone ? ClientApp::kModern : ClientApp::kLegacy;
-}
-
 // The device a sign-in came from as PRIV-SI-14 learns it when it names no device id: its OS and
 // browser compared without case and spaces ("Windows10" / "Windows 10", "MacOs" / "macOS"), the
 // browser without its version and without "Microsoft " before it ("Microsoft Edge" / "Edge
@@ -158,13 +152,12 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   s.risk_aggregated = ParseRiskLevel(TrimSpaces(f.risk_aggregated));
 
   const std::string_view app = TrimSpaces(f.client_app);
-  const LegacyProtocol protocol = FindLegacyProtocol(app);
-  s.client_app = ClassifyClientApp(app, protocol);
+  const ClientAppClass app_class = ClassifyClientApp(app);
+  s.client_app = app_class.app;
   // A legacy client is learned by its protocol (PRIV-SI-13: "IMAP4", "IMAP" and "Other clients;
   // IMAP" are one); the key its own name had before is kept for state learned under it.
   const uint64_t app_name_key = HashOptional(app);
-  const uint64_t protocol_key = LegacyProtocolKey(protocol);
-  s.client_app_hash = protocol_key != 0 ? protocol_key : app_name_key;
+  s.client_app_hash = app_class.protocol_key != 0 ? app_class.protocol_key : app_name_key;
   s.former_client_app_hash = s.client_app_hash != app_name_key ? app_name_key : 0;
   s.client_app_name.assign(app);
   s.fraud_reported = f.fraud_denied;

@@ -5,8 +5,12 @@
 // call. Pure; any thread.
 #pragma once
 
+#include <cstddef>
+#include <span>
+
 #include "core/config.h"
 #include "parsers/activity_names.h"
+#include "parsers/legacy_clients.h"
 #include "parsers/text_util.h"
 #include "rules/rule_language.h"
 
@@ -133,6 +137,31 @@ inline uint64_t FieldValue(const Event& e, Field field, uint16_t flag, const Acc
                                        : facts.who->upn_hash;
   }
   return 0;
+}
+
+// The keys a build before the names were folded gave the value FieldValue reads now (`value`) for
+// `field`: a renamed activity's other spellings (audit.activity_name), a legacy protocol's
+// spellings and the record's own client app name (signin.client_app_name), the device as spelled
+// (signin.device). A novelty rule's state in a checkpoint may hold them: the value is not new when
+// one is known. Written to `out`; returns how many (0 for any other field). No allocation.
+inline std::size_t FormerFieldValues(const Event& e, Field field, uint64_t value,
+                                     std::span<uint64_t> out) {
+  const SignInFields& si = e.signin;
+  std::size_t n = 0;
+  switch (field) {
+    case Field::kAuditActivityName:
+      return parsers::FormerActivityKeys(e.audit.activity_hash, out);
+    case Field::kSignInClientAppName:
+      if (si.client_app != ClientApp::kLegacy || out.empty()) return 0;
+      out[n++] = si.former_client_app_hash;
+      return n + parsers::LegacyProtocolSpellingKeys(value, out.subspan(n));
+    case Field::kSignInDevice:
+      if (si.former_device_hash == 0 || out.empty()) return 0;
+      out[n++] = si.former_device_hash;
+      return n;
+    default:
+      return 0;
+  }
 }
 
 // Whether `pred` holds for one of the field's values: every app target of audit.app, the id or

@@ -200,7 +200,7 @@ bool ResolveFieldValue(const FieldSpec& spec, const std::string& s, uint64_t* va
       }
       if (spec.field == Field::kSignInClientAppName) {
         // As the record's is keyed: a legacy client by its protocol, whatever its spelling.
-        const uint64_t protocol = parsers::LegacyProtocolKey(parsers::FindLegacyProtocol(s));
+        const uint64_t protocol = parsers::ClassifyClientApp(s).protocol_key;
         if (protocol != 0) out = protocol;
       }
       expected = "a name";

@@ -45,7 +45,11 @@ class KnownValues {
   // Whether the value is known for the account at event time `t` (seen, and not forgotten by the
   // ttl); changes nothing.
   bool Known(uint64_t account, NoveltyKind kind, uint64_t value, Seconds32 t) const {
-    const auto it = values_.find(Fingerprint(account, kind, value));
+    return KnownFingerprint(Fingerprint(account, kind, value), t);
+  }
+  // The same for a fingerprint the caller computed (generic novelty rules salt it with their id).
+  bool KnownFingerprint(uint64_t fp, Seconds32 t) const {
+    const auto it = values_.find(fp);
     return it != values_.end() && !Stale(it->second.last, t);
   }
   // The same for a fingerprint the caller computed (generic novelty rules salt it with their id).

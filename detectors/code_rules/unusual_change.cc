@@ -34,13 +34,7 @@ void UnusualChange::OnAuditActor(CodeRuleContext& ctx, const Event& e, const Acc
   // spelling (a checkpoint's, or this record's own) still counts.
   const uint64_t key = parsers::CanonicalActivityKey(au.activity_hash);
   std::array<uint64_t, 8> former{};
-  std::size_t n = 0;
-  if (key != au.activity_hash) former[n++] = au.activity_hash;
-  for (const parsers::ActivityRename& r : parsers::ActivityRenames()) {
-    if (r.current == key && r.spelling != au.activity_hash && n < former.size()) {
-      former[n++] = r.spelling;
-    }
-  }
+  const std::size_t n = parsers::FormerActivityKeys(au.activity_hash, former);
   const bool fresh = ctx.LearnFolded(who.key, NoveltyKind::kActivity, key,
                                      std::span<const uint64_t>(former.data(), n), t);
   if (!fresh || !st.privileged() || ctx.InLearning(st, t, tenant)) return;

@@ -196,5 +196,101 @@ TEST(FoldedNames, AClientAppAndADeviceLearnedUnderTheirFormerKeysStillCount) {
   EXPECT_EQ(CountOf(other, RuleId::kSI13), 0u);
 }
 
+// Custom novelty rules (ACME-*) learning an activity name, a client app name and a device: the
+// rule file and the config that loads it.
+ConfigLoadResult CustomNoveltyRules(const std::string& file) {
+  {
+    std::ofstream out(file);
+    out << R"(rules:
+  - id: ACME-NV-ACT
+    name: "New activity for this admin"
+    kind: novelty
+    sources: [audit]
+    severity: low
+    account: actor
+    when: {audit.success: true}
+    value: audit.activity_name
+    parameters: {learning_period: 7d}
+  - id: ACME-NV-APP
+    name: "New client app for this admin"
+    kind: novelty
+    sources: [signin]
+    severity: low
+    when: {signin.error_code: 0}
+    value: signin.client_app_name
+    parameters: {learning_period: 7d}
+  - id: ACME-NV-DEV
+    name: "New device for this admin"
+    kind: novelty
+    sources: [signin]
+    severity: low
+    when: {signin.error_code: 0}
+    value: signin.device
+    parameters: {learning_period: 7d}
+)";
+  }
+  return LoadConfigText("rule_files: [\"" + file + "\"]\ntenants: {\"" + std::string(kTenant) +
+                        "\": {privileged_accounts: [\"" + std::string(kAdmin) + "\"]}}\n");
+}
+
+// The codes of the custom rules `h` alerted on (updates left out), sorted.
+std::vector<std::string> CustomCodes(EngineHarness& h, const CompiledConfig& config) {
+  std::vector<std::string> codes;
+  for (const Alert& a : h.Drain()) {
+    for (const RuleDefinition& d : config.rules->definitions) {
+      if (d.id == a.rule && d.code.starts_with("ACME-") && !a.update) codes.emplace_back(d.code);
+    }
+  }
+  std::sort(codes.begin(), codes.end());
+  return codes;
+}
+
+TEST(FoldedNames, ACustomNoveltyRulesValueLearnedUnderItsFormerKeyInACheckpointStillCounts) {
+  const std::string file = ::testing::TempDir() + "/folded_names_novelty.yaml";
+  const ConfigLoadResult r = CustomNoveltyRules(file);
+  for (const ConfigError& e : r.errors) ADD_FAILURE() << e.line << ": " << e.message;
+  ASSERT_NE(r.config, nullptr);
+  const uint64_t admin = Account(kTenant, kAdmin).key;
+  // A generic novelty rule's fingerprint: the account salted with the rule's id, then the value.
+  const auto fp = [&](std::string_view code, uint64_t value) {
+    return HashCombine(HashCombine(admin, HashBytes(code)), value);
+  };
+  const uint64_t device = HashLower("windows10|edge");
+  const uint64_t old_device = HashLower("Windows 10|Edge");
+  const uint64_t imap = parsers::LegacyProtocolKey(parsers::LegacyProtocol::kImap);
+  const uint64_t old_app = HashLower("Other clients; IMAP");
+  // What a build before the folds learned: the activity, the client app and the device as
+  // spelled by the records.
+  const auto as_before_the_folds = [&](uint64_t key) {
+    if (key == fp("ACME-NV-ACT", HashLower("authentication methods policy update"))) {
+      return fp("ACME-NV-ACT", HashLower("update authentication methods policy"));
+    }
+    if (key == fp("ACME-NV-APP", imap)) return fp("ACME-NV-APP", old_app);
+    if (key == fp("ACME-NV-DEV", device)) return fp("ACME-NV-DEV", old_device);
+    return key;
+  };
+  for (const char* later :
+       {"Update authentication methods policy", "Authentication Methods Policy Update"}) {
+    EngineHarness before(r.config);
+    before.Feed(Change("Update authentication methods policy", "2026-03-01T09:00:00Z"));
+    before.Feed(SignInWith("2026-03-01T09:30:00Z", imap, old_app, device, old_device));
+    EngineHarness after(r.config);
+    Transfer(before, after, as_before_the_folds);
+    after.Feed(Change(later, "2026-03-21T09:00:00Z"));
+    // The same client and device 20 days on, under another spelling of the protocol.
+    after.Feed(SignInWith("2026-03-21T09:30:00Z", imap, HashLower("IMAP"), device, old_device));
+    EXPECT_EQ(CustomCodes(after, *r.config), std::vector<std::string>{}) << later;
+    // Another activity, protocol and device are still new.
+    after.Feed(Change("Add group", "2026-03-21T10:00:00Z"));
+    after.Feed(SignInWith("2026-03-21T10:30:00Z",
+                          parsers::LegacyProtocolKey(parsers::LegacyProtocol::kPop), 0,
+                          HashLower("macos|safari"), 0));
+    EXPECT_EQ(CustomCodes(after, *r.config),
+              (std::vector<std::string>{"ACME-NV-ACT", "ACME-NV-APP", "ACME-NV-DEV"}))
+        << later;
+  }
+  std::remove(file.c_str());
+}
+
 }  // namespace
 }  // namespace privmon::testing
