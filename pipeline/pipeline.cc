@@ -382,6 +382,7 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   SourceProgress& progress = source_progress_[source_id];
   const int64_t wall_us = settings.wall_clock ? WallMicros() : 0;
   EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
+  EventTime message_max = kMinTime;  // this message's newest (a whole hold's direction)
   bool any = false;
   for (std::size_t k = 0; k < result->events.size(); ++k) {
     const Event& e = result->events[k];
@@ -405,7 +406,10 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
       Push(queue_parser, route.shard[k2], e, route.roles[k2]);
     }
     st.wake_batch.Pushed(route.count, received_ns);
-    if (e.kind != EventKind::kMfaRegistration) max_time = std::max(max_time, e.time);
+    if (e.kind != EventKind::kMfaRegistration) {
+      max_time = std::max(max_time, e.time);
+      message_max = std::max(message_max, e.time);
+    }
   }
   if (any) {
     progress.last_event_ns.store(received_ns, std::memory_order_relaxed);
@@ -441,7 +445,10 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   // marks go once kMaxHeldEvents were read under it; its end lets them go too (ParseLoop).
   if (EmitState::WholeHold* whole = st.Whole(source_id); whole != nullptr) {
     whole->events += result->events.size() + 1;
-    if (whole->events >= kMaxHeldEvents) closed = st.EndWhole(source_id);
+    if (whole->first == kMinTime) whole->first = message_max;
+    const bool forward = message_max != kMinTime && whole->first != kMinTime &&
+                         message_max - whole->first > lateness_us_;
+    if (whole->events >= kMaxHeldEvents || forward) closed = st.EndWhole(source_id);
   }
   // While a whole hold goes on, its source's marks stay held whatever the listings' count (the
   // count of a listing starts after it: held_events counts only while no whole hold goes on).

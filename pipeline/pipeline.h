@@ -220,6 +220,10 @@ class Pipeline {
       uint32_t first_clock = 0;
       uint32_t clocks = 0;
       std::size_t events = 0;  // events (+1 per message) read under it
+      // The newest time of its first message with events: a record more than allowed_lateness
+      // newer ends the hold (the input goes forward, oldest first: marks as without a hold, whose
+      // watermark could not have passed this time yet, so no verdict differs from a live read).
+      EventTime first = kMinTime;
     };
     std::vector<WholeHold> wholes;
     // Listings and whole holds that go on (nothing is held when 0).
