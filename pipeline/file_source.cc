@@ -256,6 +256,7 @@ class FileSource final : public MessageSource {
     return static_cast<int64_t>(long_line_ != LongLine::kNone ? long_line_start_ : offset_);
   }
   bool CanFanOut() const override { return true; }
+  bool Finite() const override { return owned_ && !follow_; }
   uint64_t read_errors() const override { return read_error_logged_ ? 1 : 0; }
   // A stored position is just after a whole line: a file where no line ends there was replaced
   // while privmon was stopped (rotated, then grown past the old offset) and is not resumed, so

@@ -68,6 +68,12 @@ class MessageSource {
   // Independent event-time inputs the source reads (DESIGN.md section 10 "Clocks"): each keeps
   // its own per-tenant clock, so one that lags makes no other's records late. Fixed at start-up.
   virtual uint32_t clock_inputs() const { return 1; }
+  // True when the whole input is there when the source opens and it ends by itself (a file not
+  // followed; not stdin, which may be a live pipe in `run`): Pipeline holds its progress marks
+  // from its start, as one listing's (Pipeline::EmitState::WholeHold), so a file written newest
+  // first is judged as if sorted. A live source (ZeroMQ, Kafka, a followed file) must not be: its
+  // verdicts would wait for its end.
+  virtual bool Finite() const { return false; }
   // Checkpoints: the position just after the last message returned (a file's byte offset), or -1
   // for a source that has none (sockets, stdin). Called by the source's own parse thread.
   virtual int64_t Position() const { return -1; }

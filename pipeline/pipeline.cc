@@ -93,12 +93,18 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
   source_ids_by_parser_.resize(parsers_);
   cut_held_.resize(parsers_);
   stop_held_.resize(parsers_);
+  // scan (no wall clock) reads finite inputs only: each is held whole; run, a file not followed.
+  holds_whole_.assign(std::max<std::size_t>(1, source_count_), 0);
+  for (std::size_t i = 0; i < source_count_; ++i) {
+    holds_whole_[i] = !config_->pipeline.wall_clock || sources[i]->Finite() ? 1 : 0;
+  }
   if (sources.size() == 1 && parsers_ > 1) {
     // One source, every parse thread: a reader thread deals its messages to the lanes (it reads
     // ahead of them, so the source has no position a cut could name: no checkpoints here).
     fanned_out_ = true;
     lane_block_ = std::max(1u, config_->pipeline.fanout_block);
     ordered_ = std::make_unique<EmitState>(config_->pipeline, lateness_us_, source_count_);
+    if (holds_whole_[0] != 0) ordered_->HoldWhole(0, clock_base_[0], clock_inputs_[0]);
     turn_wake_ = std::make_unique<EventCount[]>(parsers_);
     const bool drains = sources[0]->DrainsOnStop();
     std::vector<std::unique_ptr<MessageSource>> lanes = FanOutSource(
@@ -319,7 +325,7 @@ void Pipeline::SendMarks(uint32_t queue_parser, EmitState& st, bool flush) {
 
 void Pipeline::SendUnheldMarks(uint32_t queue_parser, EmitState& st, bool flush) {
   st.marks.PublishUnheld(
-      flush, [&](uint64_t tenant_hash) { return st.Held(tenant_hash); },
+      flush, [&](uint64_t tenant_hash, uint32_t source) { return st.Held(tenant_hash, source); },
       [&](const ProgressMark& m) {
         PushMark(queue_parser, m);
         st.wake_batch.Pushed(shards_, st.last_received_ns);
@@ -357,7 +363,7 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   if (raw.mark_us != INT64_MIN) {  // a progress mark from the state topic: no record
     st.marks.AdmitInput(clock_source, raw.mark_us, settings.wall_clock ? WallMicros() : 0);
     // Held with the rest while another input's listing goes on (its end sends them).
-    if (st.open_listings == 0 || st.held_events >= kMaxHeldEvents)
+    if (st.open_listings == 0 || (st.wholes.empty() && st.held_events >= kMaxHeldEvents))
       SendMarks(queue_parser, st, false);
     return;
   }
@@ -376,6 +382,7 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   SourceProgress& progress = source_progress_[source_id];
   const int64_t wall_us = settings.wall_clock ? WallMicros() : 0;
   EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
+  EventTime message_max = kMinTime;  // this message's newest (a whole hold's direction)
   bool any = false;
   for (std::size_t k = 0; k < result->events.size(); ++k) {
     const Event& e = result->events[k];
@@ -399,7 +406,10 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
       Push(queue_parser, route.shard[k2], e, route.roles[k2]);
     }
     st.wake_batch.Pushed(route.count, received_ns);
-    if (e.kind != EventKind::kMfaRegistration) max_time = std::max(max_time, e.time);
+    if (e.kind != EventKind::kMfaRegistration) {
+      max_time = std::max(max_time, e.time);
+      message_max = std::max(message_max, e.time);
+    }
   }
   if (any) {
     progress.last_event_ns.store(received_ns, std::memory_order_relaxed);
@@ -430,10 +440,20 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   // a Kusto v2 frame, an envelope: sent unchanged, so a dead letter keeps its bytes).
   const bool follows = st.element_follows[source_id] != 0;
   st.element_follows[source_id] = result->element_follows ? 1 : 0;
-  const bool closed =
-      st.SetListing(source_id, tenant, result->more_pages || raw.in_stream || follows);
-  if (st.open_listings > 0 && st.held_events < kMaxHeldEvents) {
-    st.held_events += result->events.size() + 1;
+  bool closed = st.SetListing(source_id, tenant, result->more_pages || raw.in_stream || follows);
+  // A finite input held whole (from its start, as one listing: EmitState::WholeHold) lets its
+  // marks go once kMaxHeldEvents were read under it; its end lets them go too (ParseLoop).
+  if (EmitState::WholeHold* whole = st.Whole(source_id); whole != nullptr) {
+    whole->events += result->events.size() + 1;
+    if (whole->first == kMinTime) whole->first = message_max;
+    const bool forward = message_max != kMinTime && whole->first != kMinTime &&
+                         message_max - whole->first > lateness_us_;
+    if (whole->events >= kMaxHeldEvents || forward) closed = st.EndWhole(source_id);
+  }
+  // While a whole hold goes on, its source's marks stay held whatever the listings' count (the
+  // count of a listing starts after it: held_events counts only while no whole hold goes on).
+  if (st.open_listings > 0 && (!st.wholes.empty() || st.held_events < kMaxHeldEvents)) {
+    if (st.wholes.empty()) st.held_events += result->events.size() + 1;
     // The tenants no listing holds move on (all of a listing that just ended).
     SendUnheldMarks(queue_parser, st, closed);
     return;
@@ -498,11 +518,20 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
                                           clock_owner_[r.clock_source]) != source_ids.end();
     if (!mine) continue;
     if (r.kind == 1) {
+      // A listing of every tenant of a source held whole again (below) goes on as that hold.
+      if (r.tenant == 0 && r.source_id < holds_whole_.size() && holds_whole_[r.source_id] != 0)
+        continue;
       st.SetListing(r.source_id, r.tenant, true);
       st.last_tenant[r.source_id] = r.tenant;
     } else {
       st.marks.RestoreHeld(r.clock_source, r.tenant, r.newest);
     }
+  }
+  // Finite inputs (holds_whole_) hold their marks from where this run starts reading them (a
+  // restart from a checkpoint cut in the middle of one goes on with its hold, carried as a
+  // listing of every tenant, with the marks it held).
+  for (const std::size_t id : source_ids) {
+    if (holds_whole_[id] != 0) st.HoldWhole(id, clock_base_[id], clock_inputs_[id]);
   }
   // How long an idle receive waits: a cut is noticed between two receives, and with several parse
   // threads the shards hold the other parse threads' queues until this one's marker comes (an
@@ -560,6 +589,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         // Every mark of this source goes out before its end is published.
         // While another input's listing goes on, only this source's marks go (the others wait).
         st.EndListings(source_ids[i]);
+        (void)st.EndWhole(source_ids[i]);
         if (st.open_listings == 0) {
           SendMarks(parser, st, true);
         } else {

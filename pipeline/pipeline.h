@@ -41,6 +41,7 @@
 // a blocked queue only delays marks and clocks, never reorders them.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -208,6 +209,24 @@ class Pipeline {
     // By source id: its latest message was `privmon replay`'s marker (ParseResult::
     // element_follows), so its next message goes on with the listing.
     std::vector<uint8_t> element_follows;
+    // A finite input held whole (Pipeline::holds_whole_: `scan`'s files and stdin, `run`'s files
+    // not followed): its marks, of every tenant, are held from its start, as one listing's, until
+    // it ends or `events` reach kMaxHeldEvents, so a file written newest first (PowerShell's
+    // sign-ins one per line, Log Analytics rows sorted TimeGenerated desc) is judged as if sorted.
+    // Only its own clock sources' marks ([first_clock, first_clock + clocks)): a pause ends no
+    // whole hold (scan reads no wall clock), and another source's marks go on.
+    struct WholeHold {
+      std::size_t source_id = 0;
+      uint32_t first_clock = 0;
+      uint32_t clocks = 0;
+      std::size_t events = 0;  // events (+1 per message) read under it
+      // The newest time of its first message with events: a record more than allowed_lateness
+      // newer ends the hold (the input goes forward, oldest first: marks as without a hold, whose
+      // watermark could not have passed this time yet, so no verdict differs from a live read).
+      EventTime first = kMinTime;
+    };
+    std::vector<WholeHold> wholes;
+    // Listings and whole holds that go on (nothing is held when 0).
     std::size_t open_listings = 0;
     // True when this closed a listing.
     bool SetListing(std::size_t source_id, uint64_t tenant_hash, bool goes_on) {
@@ -216,33 +235,62 @@ class Pipeline {
         if (goes_on) return false;
         listings[i] = listings.back();
         listings.pop_back();
-        open_listings = listings.size();
+        open_listings = listings.size() + wholes.size();
         return true;
       }
       if (goes_on) listings.push_back(OpenListing{source_id, tenant_hash});
-      open_listings = listings.size();
+      open_listings = listings.size() + wholes.size();
       return false;
     }
-    // A pause or the end of a source ends each of its listings.
+    // A pause or the end of a source ends each of its listings (not its whole hold).
     void EndListings(std::size_t source_id) {
       std::erase_if(listings, [&](const OpenListing& l) { return l.source_id == source_id; });
-      open_listings = listings.size();
+      open_listings = listings.size() + wholes.size();
     }
-    // True while a listing of this tenant (or of several tenants) goes on.
-    bool Held(uint64_t tenant_hash) const {
+    void HoldWhole(std::size_t source_id, uint32_t first_clock, uint32_t clocks) {
+      wholes.push_back(WholeHold{source_id, first_clock, clocks, 0});
+      open_listings = listings.size() + wholes.size();
+    }
+    // The whole hold of source `source_id` ends (its end, or kMaxHeldEvents). True when it had one.
+    bool EndWhole(std::size_t source_id) {
+      const std::size_t ended =
+          std::erase_if(wholes, [&](const WholeHold& w) { return w.source_id == source_id; });
+      open_listings = listings.size() + wholes.size();
+      return ended != 0;
+    }
+    // The whole hold of source `source_id`, or null.
+    WholeHold* Whole(std::size_t source_id) {
+      for (WholeHold& w : wholes) {
+        if (w.source_id == source_id) return &w;
+      }
+      return nullptr;
+    }
+    // True while a listing of this tenant (or of several tenants) goes on, or a whole hold of the
+    // source `clock_source` belongs to.
+    bool Held(uint64_t tenant_hash, uint32_t clock_source) const {
       for (const OpenListing& l : listings) {
         if (l.tenant_hash == tenant_hash || l.tenant_hash == 0) return true;
+      }
+      for (const WholeHold& w : wholes) {
+        if (clock_source - w.first_clock < w.clocks) return true;
       }
       return false;
     }
     // The listings that go on and the marks they hold, as a checkpoint carries them (a cut or a
-    // stop without settling ends no listing: the restart goes on with it).
+    // stop without settling ends no listing: the restart goes on with it). A whole hold is
+    // carried as a listing of every tenant of its source (format 6's record: no new format).
     void Save(std::vector<HeldMarkRecord>* out) const {
       out->clear();
       for (const OpenListing& l : listings) {
         out->push_back(HeldMarkRecord{l.tenant_hash, static_cast<uint32_t>(l.source_id), 0, 0, 1});
       }
-      marks.ForEachHeld([&](uint64_t tenant) { return Held(tenant); },
+      for (const WholeHold& w : wholes) {
+        const bool listed = std::any_of(
+            listings.begin(), listings.end(),
+            [&](const OpenListing& l) { return l.source_id == w.source_id && l.tenant_hash == 0; });
+        if (!listed) out->push_back(HeldMarkRecord{0, static_cast<uint32_t>(w.source_id), 0, 0, 1});
+      }
+      marks.ForEachHeld([&](uint64_t tenant, uint32_t source) { return Held(tenant, source); },
                         [&](uint64_t tenant, uint32_t source, EventTime newest) {
                           out->push_back(HeldMarkRecord{tenant, 0, source, newest, 0});
                         });
@@ -251,7 +299,8 @@ class Pipeline {
     // a pause long enough to end its listings (kListingPauseNs).
     std::vector<int64_t> quiet_since;
   };
-  // The most events a listing that goes on holds the marks for (dedupe memory grows with it).
+  // The most events a listing that goes on holds the marks for (dedupe memory grows with it); also
+  // the most a finite input's whole hold holds (EmitState::WholeHold).
   static constexpr std::size_t kMaxHeldEvents = std::size_t{1} << 16;
   // A source quiet this long ends its listings (their marks go out): a collector fetches the next
   // page of a Graph listing in well under this (an HTTP round trip, a throttled retry), and one
@@ -331,6 +380,10 @@ class Pipeline {
   std::vector<uint32_t> clock_inputs_;
   std::vector<uint32_t> clock_owner_;
   bool fanned_out_ = false;  // one source read by every parse thread (lanes)
+  // By source id: 1 when its marks are held from its start (EmitState::WholeHold): every source
+  // of `scan` (finite: files and stdin, no wall clock), and in `run` a file not followed
+  // (MessageSource::Finite: all there when read; a live source keeps its latency).
+  std::vector<uint8_t> holds_whole_;
   // Fanned-out source: the sequence of the message whose turn it is in the ordered section; the
   // state that section uses; a lane waiting for its turn parks on its turn_wake_.
   // Messages dealt to a lane in a row, parsed before their turn (one RecordParser each):

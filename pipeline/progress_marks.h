@@ -67,19 +67,19 @@ class ProgressMarks {
     pending_.clear();
   }
 
-  // As Publish, for the tenants `held(tenant_hash)` says no: a held tenant's moved entries stay
-  // moved for a later Publish, and no input mark goes (an input's floor holds every tenant).
+  // As Publish, for the entries `held(tenant_hash, source)` says no to: a held entry stays moved
+  // for a later Publish, and no input mark goes (an input's floor holds every tenant).
   template <class Held, class Send>
   void PublishUnheld(bool flush, Held&& held, Send&& send) {
     kept_.clear();
     if (flush) {
       for (auto& [key, entry] : entries_) {
-        if (!held(entry.tenant_hash)) Queue(entry, true);
+        if (!held(entry.tenant_hash, entry.source)) Queue(entry, true);
       }
     }
     for (uint64_t key : touched_) {
       Entry& entry = entries_.find(key)->second;
-      if (held(entry.tenant_hash)) {
+      if (held(entry.tenant_hash, entry.source)) {
         entry.touched = true;
         kept_.push_back(key);
       } else if (!flush) {
@@ -91,13 +91,13 @@ class ProgressMarks {
     pending_.clear();
   }
 
-  // The marks `held(tenant_hash)` holds back that no shard was sent yet: f(tenant_hash, source,
-  // newest) for each (a checkpoint carries them, so a listing that straddles a cut or a restart
-  // stays one clock step). No allocation.
+  // The marks `held(tenant_hash, source)` holds back that no shard was sent yet: f(tenant_hash,
+  // source, newest) for each (a checkpoint carries them, so a listing that straddles a cut or a
+  // restart stays one clock step). No allocation.
   template <class Held, class F>
   void ForEachHeld(Held&& held, F&& f) const {
     for (const auto& [key, entry] : entries_) {
-      if (entry.newest > entry.sent && held(entry.tenant_hash)) {
+      if (entry.newest > entry.sent && held(entry.tenant_hash, entry.source)) {
         f(entry.tenant_hash, entry.source, entry.newest);
       }
     }

@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -106,6 +107,40 @@ TEST(ListingHold, AGraphListingGoesOnAcrossCheckpointCutsInOneLife) { RunListing
 
 TEST(ListingHold, AGraphListingGoesOnInTheLifeRestoredFromACutBetweenItsPages) {
   RunListingAcrossCuts(true);
+}
+
+// k18 (h-hold): `run` over a file it does not follow holds the file's marks from its start, as
+// scan does (docs/operations.md "A finite input is one clock step"): k18a's PowerShell audit
+// lines, newest first ("Delete user" 2 h 41 min after the "Add user" it follows), raise PRIV-PA-02
+// (before: "Add user" was beyond the dedupe horizon). A followed file is a live source: no hold
+// (its verdicts would wait for an end that never comes), so there the older line is still kept
+// from the rules, as documented.
+TEST(ListingHold, RunHoldsAFileItDoesNotFollowAsScanDoesAndAFollowedOneNot) {
+  const std::string dir = TempDir("whole_file_hold");
+  TempDirCleanup cleanup(dir);
+  const std::string k18a =
+      std::string(PRIVMON_SOURCE_DIR) + "/tests/regressions/k18a_ps_audit_lines_newest_first";
+  for (const std::string& line : PageLines(k18a + "/input.ndjson"))
+    Append(dir + "/in.ndjson", line);
+  ASSERT_EQ(RunToExit({kBinary, "run", "-c", Config(dir, false, dir + "/alerts.jsonl")}, "",
+                      dir + "/err"),
+            0)
+      << ReadFile(dir + "/err");
+  EXPECT_NE(ReadFile(dir + "/alerts.jsonl").find("\"PRIV-PA-02\""), std::string::npos)
+      << ReadFile(dir + "/alerts.jsonl") << ReadFile(dir + "/err");
+  std::filesystem::remove_all(dir + "/cp");
+  Child life(Spawn({kBinary, "run", "-c", Config(dir, true, dir + "/followed.jsonl")}, "",
+                   dir + "/err_followed"));
+  // Both lines read (the checkpoint's position is the file's end), then stopped.
+  const auto size = static_cast<int64_t>(std::filesystem::file_size(dir + "/in.ndjson"));
+  ASSERT_TRUE(PollUntil([&] { return CheckpointFileOffset(dir + "/cp") == size; },
+                        std::chrono::seconds(30)))
+      << ReadFile(dir + "/err_followed");
+  EXPECT_EQ(life.Stop(SIGTERM, std::chrono::seconds(60)), 0) << ReadFile(dir + "/err_followed");
+  EXPECT_EQ(ReadFile(dir + "/followed.jsonl").find("\"PRIV-PA-02\""), std::string::npos)
+      << ReadFile(dir + "/followed.jsonl");
+  EXPECT_NE(ReadFile(dir + "/err_followed").find("beyond horizon"), std::string::npos)
+      << ReadFile(dir + "/err_followed");
 }
 
 }  // namespace
