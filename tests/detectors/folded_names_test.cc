@@ -229,8 +229,9 @@ ConfigLoadResult CustomNoveltyRules(const std::string& file) {
     parameters: {learning_period: 7d}
 )";
   }
-  return LoadConfigText("rule_files: [\"" + file + "\"]\ntenants: {\"" + std::string(kTenant) +
-                        "\": {privileged_accounts: [\"" + std::string(kAdmin) + "\"]}}\n");
+  return LoadConfigText("rule_files: [\"" + file + "\"]\ntenants: {\"" +
+                        std::string(kFoldedNamesTenant) + "\": {privileged_accounts: [\"" +
+                        std::string(kFoldedNamesAdmin) + "\"]}}\n");
 }
 
 // The codes of the custom rules `h` alerted on (updates left out), sorted.
@@ -250,7 +251,7 @@ TEST(FoldedNames, ACustomNoveltyRulesValueLearnedUnderItsFormerKeyInACheckpointS
   const ConfigLoadResult r = CustomNoveltyRules(file);
   for (const ConfigError& e : r.errors) ADD_FAILURE() << e.line << ": " << e.message;
   ASSERT_NE(r.config, nullptr);
-  const uint64_t admin = Account(kTenant, kAdmin).key;
+  const uint64_t admin = Account(kFoldedNamesTenant, kFoldedNamesAdmin).key;
   // A generic novelty rule's fingerprint: the account salted with the rule's id, then the value.
   const auto fp = [&](std::string_view code, uint64_t value) {
     return HashCombine(HashCombine(admin, HashBytes(code)), value);
@@ -275,7 +276,7 @@ TEST(FoldedNames, ACustomNoveltyRulesValueLearnedUnderItsFormerKeyInACheckpointS
     before.Feed(Change("Update authentication methods policy", "2026-03-01T09:00:00Z"));
     before.Feed(SignInWith("2026-03-01T09:30:00Z", imap, old_app, device, old_device));
     EngineHarness after(r.config);
-    Transfer(before, after, as_before_the_folds);
+    FoldedNamesTransfer(before, after, as_before_the_folds);
     after.Feed(Change(later, "2026-03-21T09:00:00Z"));
     // The same client and device 20 days on, under another spelling of the protocol.
     after.Feed(SignInWith("2026-03-21T09:30:00Z", imap, HashLower("IMAP"), device, old_device));
