@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -178,10 +179,20 @@ int RunService(const ServiceOptions& options) {
   if (!options.scan) (void)RetainFreedHeap();
 
   std::shared_ptr<const CompiledConfig> config = options.config;
-  if (options.scan && config->pipeline.wall_clock) {
+  // Every input finite (scan; run of files it does not follow): each is judged whole, its late
+  // records told from redeliveries by a dedupe memory that keeps what it read
+  // (PipelineSettings::whole_inputs).
+  const std::vector<SourceSettings>& inputs = options.scan ? options.scan_sources : config->sources;
+  const bool whole_inputs =
+      options.scan || (!inputs.empty() && std::all_of(inputs.begin(), inputs.end(), [](auto& s) {
+        return s.type == SourceType::kFile && !s.follow && s.path != "-";
+      }));
+  if ((options.scan && config->pipeline.wall_clock) ||
+      whole_inputs != config->pipeline.whole_inputs) {
     // scan never reads the wall clock: its verdicts depend on the events alone.
     auto scan_config = std::make_shared<CompiledConfig>(*config);
-    scan_config->pipeline.wall_clock = false;
+    if (options.scan) scan_config->pipeline.wall_clock = false;
+    scan_config->pipeline.whole_inputs = whole_inputs;
     config = std::move(scan_config);
   }
   // `state_topic` (the input goes through privmon's own topic) or `keyed_by_tenant` (the input's

@@ -190,6 +190,11 @@ struct PipelineSettings {
   // Wall-clock rules (idle sources and tenants) apply; false for `scan`, which never reads the
   // wall clock so that its verdicts depend on the events alone.
   bool wall_clock = true;
+  // Every input is finite (scan; run of files it does not follow): each shard's dedupe memory
+  // keeps what it read, up to DetectionEngine::kWholeInputRecords records, instead of forgetting
+  // past `dedupe_horizon`, so a record older than the horizon is told from a redelivery exactly
+  // and reaches the rules as a late record (docs/operations.md "Late records").
+  bool whole_inputs = false;
   // Shutdown: a sink that makes no progress this long has what it holds counted as dropped.
   int64_t sink_drain_timeout_ms = 5000;
   // SIGTERM: how long ZeroMQ sources are read for what senders already handed over.

@@ -84,6 +84,8 @@ void DetectionEngine::ApplyConfig() {
   // A record later than this is dropped before the rules (beyond the dedupe horizon) or is late
   // beyond the allowed lateness: eviction waits this much longer than the horizon.
   evict_margin_s_ = std::max(p.allowed_lateness_s, p.dedupe_horizon_s);
+  whole_inputs_ = p.whole_inputs;
+  if (whole_inputs_) dedupe_.SetMinSweep(kWholeInputRecords);
   known_.set_ttl(p.known_value_ttl_s);
   for (TenantTime& tt : tenant_time_) SetHorizon(tt);
 }
@@ -183,18 +185,41 @@ uint64_t ExpandedRecordKey(const Event& e) {
 }
 }  // namespace
 
+bool DetectionEngine::DedupeExpired(uint32_t t, Seconds32 time) const {
+  // Whole inputs: nothing is forgotten before a sweep, and a sweep notes what it forgot.
+  if (whole_inputs_) return time < tenant_time_[t].dedupe_floor;
+  // Beyond the horizon when older than the tenant's watermark minus the horizon: such a record
+  // is late anyway, so forgetting it never depends on arrival order for timely records.
+  const EventTime w = tenant_time_[t].watermark;
+  return w != kMinTime &&
+         static_cast<int64_t>(time) + config_->pipeline.dedupe_horizon_s < w / kMicrosPerSecond;
+}
+
+void DetectionEngine::SweepDedupe() {
+  if (!whole_inputs_) {
+    dedupe_.Sweep([&](uint32_t t, Seconds32 time) { return DedupeExpired(t, time); });
+    return;
+  }
+  // Past kWholeInputRecords: what is past the horizon is forgotten, and each tenant's floor
+  // rises above the newest record it forgot (older records are then beyond the horizon).
+  const int64_t horizon = config_->pipeline.dedupe_horizon_s;
+  dedupe_.Sweep([&](uint32_t t, Seconds32 time) {
+    TenantTime& tt = tenant_time_[t];
+    if (time < tt.dedupe_floor) return true;
+    const bool past = tt.watermark != kMinTime &&
+                      static_cast<int64_t>(time) + horizon < tt.watermark / kMicrosPerSecond;
+    if (past) tt.dedupe_floor = std::max<Seconds32>(tt.dedupe_floor, time + 1);
+    return past;
+  });
+}
+
 bool DetectionEngine::Duplicate(const Event& e, uint32_t tenant) {
   const int64_t horizon = config_->pipeline.dedupe_horizon_s;
   if (horizon <= 0 || e.fingerprint == 0) return false;
-  // Beyond the horizon when older than the tenant's watermark minus the horizon: such a record
-  // is late anyway, so forgetting it never depends on arrival order for timely records.
-  auto expired = [&](uint32_t t, Seconds32 time) {
-    const EventTime w = tenant_time_[t].watermark;
-    return w != kMinTime && static_cast<int64_t>(time) + horizon < w / kMicrosPerSecond;
-  };
+  auto expired = [&](uint32_t t, Seconds32 time) { return DedupeExpired(t, time); };
   const Seconds32 t = ToSeconds32(e.time);
   if (dedupe_.Repeat(e.fingerprint, t, tenant, expired)) return true;
-  if (dedupe_.SweepDue()) dedupe_.Sweep(expired);
+  if (dedupe_.SweepDue()) SweepDedupe();
   // One record in a copy with its id and a copy without (a diagnostic-settings record and a KQL
   // projection without `Id`, a Graph object and an export of its rows): keyed by what it says
   // (content_key). A copy with an id leaves its content under a key of its own, which a copy
@@ -239,9 +264,13 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
   // time is when it last changed, usually long before the poll; a tenant with live logs would
   // keep every one from the rules. Its one rule (PRIV-SI-05) is a match: a re-poll raises the
   // same alert_id again (same event time), at least once, as after a restart.
+  // Whole inputs (scan; run of files it does not follow): the memory still holds every record
+  // after the tenant's dedupe_floor, so only an older one is beyond it (tests/regressions/k19a_*).
   const int64_t horizon = config_->pipeline.dedupe_horizon_s;
   if (horizon > 0 && e.fingerprint != 0 && tt.watermark != kMinTime &&
-      e.kind != EventKind::kMfaRegistration && e.time + horizon * kMicrosPerSecond < tt.watermark) {
+      e.kind != EventKind::kMfaRegistration &&
+      (whole_inputs_ ? e.time < static_cast<EventTime>(tt.dedupe_floor) * kMicrosPerSecond
+                     : e.time + horizon * kMicrosPerSecond < tt.watermark)) {
     if (counts) Bump(stats_.beyond_horizon);
     return;
   }
@@ -560,10 +589,7 @@ void DetectionEngine::ReleasePimCopies(uint64_t tenant_hash, EventTime watermark
 bool DetectionEngine::RowCounted(uint64_t account_key, uint64_t what) {
   const int64_t horizon = config_->pipeline.dedupe_horizon_s;
   if (row_key_ == 0 || horizon <= 0) return false;  // dedupe off: nothing is remembered
-  auto expired = [&](uint32_t t, Seconds32 time) {
-    const EventTime w = tenant_time_[t].watermark;
-    return w != kMinTime && static_cast<int64_t>(time) + horizon < w / kMicrosPerSecond;
-  };
+  auto expired = [&](uint32_t t, Seconds32 time) { return DedupeExpired(t, time); };
   const uint64_t key = HashCombine(HashCombine(row_key_, account_key), what);
   return dedupe_.Repeat(key == 0 ? 1 : key, row_time_, current_tenant_, expired);
 }

@@ -42,6 +42,11 @@ namespace privmon {
 
 class DetectionEngine final : public EventConsumer {
  public:
+  // PipelineSettings::whole_inputs: records each shard's dedupe memory keeps before its first
+  // sweep (at most 43 B each: 45 MiB a shard), so an input up to about this many records per
+  // shard has every late record told from a redelivery exactly.
+  static constexpr std::size_t kWholeInputRecords = std::size_t{1} << 20;
+
   DetectionEngine(std::shared_ptr<const CompiledConfig> config, SpscQueue<Alert>& alerts,
                   ShardStats& stats, TenantCounters& tenants);
 
@@ -137,6 +142,9 @@ class DetectionEngine final : public EventConsumer {
     // (event time) before an idle shard starts another lap (LapStep).
     EventTime lap_start_watermark = kMinTime;
     int64_t lap_step_us = 0;
+    // PipelineSettings::whole_inputs: the dedupe memory remembers every record of the tenant from
+    // this time on (seconds; 0 = all it read); an older record is beyond the horizon.
+    Seconds32 dedupe_floor = 0;
     TimerQueue timers;
   };
   // Idle eviction (docs/operations.md section 5): while a lap is under way or one is due, each
@@ -154,6 +162,11 @@ class DetectionEngine final : public EventConsumer {
   void AdvanceTenant(TenantTime& tt, EventTime watermark);
   void PushTimer(uint64_t tenant_hash, const Timer& t);
   bool Duplicate(const Event& e, uint32_t tenant);
+  // True when the dedupe memory may have forgotten a record of tenant index `t` at `time`: older
+  // than the watermark minus the horizon, or (whole_inputs) than what a sweep forgot.
+  bool DedupeExpired(uint32_t t, Seconds32 time) const;
+  // Forgets what is past the horizon (whole_inputs: raising the tenants' dedupe_floor).
+  void SweepDedupe();
   void PublishGauges();
 
   // Rule families.
@@ -188,6 +201,7 @@ class DetectionEngine final : public EventConsumer {
   uint64_t row_key_ = 0;
   Seconds32 row_time_ = 0;
   int64_t evict_margin_s_ = 0;  // how late a record may still reach the rules
+  bool whole_inputs_ = false;   // PipelineSettings::whole_inputs
   // For accounts of unknown tenant (restored from format 1): the lowest tenant watermark and the
   // longest horizon, taken at the start of each eviction lap.
   bool lap_due_ = false;   // a tenant watermark moved by its lap step since the last lap began

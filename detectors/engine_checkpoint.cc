@@ -71,7 +71,14 @@ bool DetectionEngine::SnapshotState() {
   role_aliases_.ForEach([&](const RoleAliases::Pair& p) { s.role_aliases.push_back(p); });
   s.dedupe.clear();
   s.dedupe.reserve(dedupe_.size());
+  const int64_t horizon = config_->pipeline.dedupe_horizon_s;
   dedupe_.ForEach([&](uint64_t fp, Seconds32 time, uint32_t tenant) {
+    // What a whole input kept past the horizon stays out (a restore counts from the horizon).
+    const EventTime w = tenant_time_[tenant].watermark;
+    if (whole_inputs_ && w != kMinTime &&
+        static_cast<int64_t>(time) + horizon < w / kMicrosPerSecond) {
+      return;
+    }
     s.dedupe.push_back(EngineSnapshot::Remembered{fp, time, tenant});
   });
   return true;
@@ -265,6 +272,14 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       // (nothing that was on time for any of them becomes late).
       tt.watermark = tt.watermark == kMinTime ? w : std::min(tt.watermark, w);
       watermark_ = std::max(watermark_, tt.watermark);
+      // A checkpoint holds the records within the horizon of each saved clock (the memory a
+      // whole input kept beyond that is not saved): older ones are beyond it after the restore.
+      if (whole_inputs_ && w != kMinTime) {
+        const int64_t kept_from = w / kMicrosPerSecond - config_->pipeline.dedupe_horizon_s;
+        if (kept_from > 0) {
+          tt.dedupe_floor = std::max(tt.dedupe_floor, static_cast<Seconds32>(kept_from));
+        }
+      }
       return true;
     }
     case kCkTimer: {

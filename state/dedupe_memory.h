@@ -59,11 +59,19 @@ class DedupeMemory {
 
   bool SweepDue() const { return seen_.size() >= next_sweep_; }
 
-  // Forgets every record `expired(tenant, time)` says is beyond its tenant's horizon.
+  // No sweep before the memory holds `records` (a whole finite input is remembered up to this
+  // many: DetectionEngine::kWholeInputRecords); the default sweeps from 4,096 on.
+  void SetMinSweep(std::size_t records) {
+    min_sweep_ = std::max<std::size_t>(kMinSweep, records);
+    next_sweep_ = std::max(next_sweep_, min_sweep_);
+  }
+
+  // Forgets every record `expired(tenant, time)` says is beyond its tenant's horizon; `expired`
+  // is called once per remembered record (it may note what it forgets).
   template <class Expired>
   void Sweep(Expired&& expired) {
     seen_.erase_if([&](const auto& kv) { return expired(kv.second.tenant, kv.second.time); });
-    next_sweep_ = std::max<std::size_t>(kMinSweep, 2 * seen_.size());
+    next_sweep_ = std::max<std::size_t>(min_sweep_, 2 * seen_.size());
   }
 
   // Checkpoint support: f(fingerprint, time, tenant index) for every remembered record.
@@ -86,6 +94,7 @@ class DedupeMemory {
     uint32_t tenant;  // the shard's tenant index (DetectionEngine::TenantTime)
   };
   LinearProbeMap<Entry> seen_;
+  std::size_t min_sweep_ = kMinSweep;
   std::size_t next_sweep_ = kMinSweep;
 
   static_assert(sizeof(LinearProbeMap<Entry>::Slot) == kBytesPerSlot,
