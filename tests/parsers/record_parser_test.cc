@@ -804,6 +804,29 @@ TEST(TimeText, ReadsIsoAndUsLocaleTimesOfRealExports) {
   EXPECT_FALSE(ParseEventTimeText("String (timestamp)"));
 }
 
+// z17b: .NET's minimum date (DateTime.MinValue: a registration detail's lastUpdatedDateTime that
+// never changed) in US text was refused (`bad_time`: years below 1000 were), in ISO read. Year 1
+// reads in every form the parser takes; a year of fewer than four digits is still no year.
+TEST(TimeText, ReadsYearOneInEveryForm) {
+  using parsers::ParseEventTimeText;
+  const EventTime min = testing::At("0001-01-01T00:00:00Z");
+  for (const char* text :
+       {"1/1/0001 12:00:00 AM", "1/1/0001 12:00:00 AM +00:00", "01/01/0001 12:00:00 AM",
+        "1/1/0001 00:00:00", "1/1/0001 0:00:00 +00:00", "1/1/0001, 12:00:00.000 AM",
+        "1/1/0001 12:00:00 AM Z", "1/1/0001 1:00:00 AM +01:00", "0001-01-01T00:00:00Z",
+        "0001-01-01T00:00:00.0000000+00:00", "0001-01-01 00:00:00", "0001-01-01 00:00:00 UTC",
+        "0001-01-01T0:00:00Z", "0001-1-1 0:00:00+00:00"}) {
+    EXPECT_EQ(ParseEventTimeText(text), min) << text;
+  }
+  EXPECT_EQ(ParseEventTimeText("1/1/0001 12:00:01 AM"), min + 1'000'000);
+  EXPECT_EQ(ParseEventTimeText("12/31/9999 11:59:59 PM"), testing::At("9999-12-31T23:59:59Z"));
+  EXPECT_EQ(ParseEventTimeText("1/1/1601 12:00:00 AM"), testing::At("1601-01-01T00:00:00Z"));
+  for (const char* text : {"1/1/1 12:00:00 AM", "1/1/01 12:00:00 AM", "1/1/001 12:00:00 AM",
+                           "1/9/07 09:41:00", "1/1/00001 12:00:00 AM"}) {
+    EXPECT_FALSE(ParseEventTimeText(text)) << text;
+  }
+}
+
 TEST(TimeText, ReadsUnixTimesAndDotNetDates) {
   using parsers::ParseEventTimeText;
   const EventTime t = testing::At("2025-12-02T08:01:10Z");
