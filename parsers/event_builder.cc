@@ -594,7 +594,14 @@ void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn
     if (id.empty()) id = CanonicalId(upn, upn_id_buffer);
     upn = {};
   }
+  const std::string_view named = upn;
   upn = StripDeletedUserPrefix(id, upn);
+  // A deleted user's prefix is its object id: the account's id where the record names none (a
+  // "Delete user" whose target has `id: null`), so it is the account its creation keyed by id.
+  char prefix_id_buffer[36];
+  if (id.empty() && upn.size() < named.size()) {
+    id = CanonicalId(named.substr(0, named.size() - upn.size()), prefix_id_buffer);
+  }
   out = AccountRef{};
   out.id_hash = id.empty() ? 0 : HashLower(id);
   out.upn_hash = upn.empty() ? 0 : HashLower(upn);
