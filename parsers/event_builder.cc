@@ -594,7 +594,14 @@ void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn
     if (id.empty()) id = CanonicalId(upn, upn_id_buffer);
     upn = {};
   }
+  const std::string_view named = upn;
   upn = StripDeletedUserPrefix(id, upn);
+  // A deleted user's prefix is its object id: the account's id where the record names none (a
+  // "Delete user" whose target has `id: null`), so it is the account its creation keyed by id.
+  char prefix_id_buffer[36];
+  if (id.empty() && upn.size() < named.size()) {
+    id = CanonicalId(named.substr(0, named.size() - upn.size()), prefix_id_buffer);
+  }
   out = AccountRef{};
   out.id_hash = id.empty() ? 0 : HashLower(id);
   out.upn_hash = upn.empty() ? 0 : HashLower(upn);
@@ -783,14 +790,14 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
         detail = "result / resultType is null: the audit record's outcome is not stated";
         return false;
       }
+      // An audit record naming neither an initiator nor a target user or principal is still a
+      // valid record: Entra writes changes no user or app made (Microsoft's own AuditLogs sample:
+      // Core Directory's "Update policy" of the "Default Policy" with `initiatedBy: {}`, envelope
+      // identity "MS-PIM"; Graph writes it `{"user": null, "app": null}`; the 2018 schema's
+      // "Update service principal." with identity "NA"). It is accepted as the tenant's record:
+      // its tenant's shard counts, deduplicates and dates it, and no account's state or rule sees
+      // it (kRouteTenant, pipeline/router.h; docs/operations.md "Records naming no account").
       FillAuditFields(f, ev);
-      if (!ev.account.present() && !ev.actor.present()) {
-        reason = RejectReason::kNoAccount;
-        detail = f.net_type_name.empty()
-                     ? "audit record names neither an initiator nor a target user"
-                     : kDepthCutDetail;
-        return false;
-      }
       return true;
     case EventKind::kMfaRegistration:
       FillAccount(ev.tenant_hash, FirstNonEmpty({f.id, f.user_id}), f.upn, ev.account);
@@ -863,8 +870,13 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       break;
   }
   if (!ev.account.present()) {
+    // An Azure Activity record other than an elevation is read for nothing else: one naming no
+    // caller (an operation Azure itself ran) is accepted as the tenant's, as an audit record
+    // naming nobody is. An elevation of nobody, a registration or a security event of no account
+    // cannot be read.
+    if (k.kind == EventKind::kAzureActivity && !ev.elevate_access) return true;
     reason = RejectReason::kNoAccount;
-    detail = f.net_type_name.empty() ? "record names no account" : kDepthCutDetail;
+    detail = "record names no account";
     return false;
   }
   return true;

@@ -32,9 +32,14 @@ std::optional<EventTime> ParseUsTime(std::string_view s) {
   std::size_t pos = 0;
   int month, day, year, hour, minute, second;
   if (!Number(s, pos, 2, month) || !Expect(s, pos, '/') || !Number(s, pos, 2, day) ||
-      !Expect(s, pos, '/') || !Number(s, pos, 4, year) || year < 1000) {
+      !Expect(s, pos, '/')) {
     return std::nullopt;
   }
+  // A year of four digits, whatever its value: .NET writes its minimum (DateTime.MinValue, a
+  // registration detail that never changed) as "1/1/0001 12:00:00 AM". Fewer digits ("1/9/07")
+  // name no year.
+  const std::size_t year_start = pos;
+  if (!Number(s, pos, 4, year) || pos - year_start != 4) return std::nullopt;
   Expect(s, pos, ',');
   if (!Expect(s, pos, ' ')) return std::nullopt;
   if (!Number(s, pos, 2, hour) || !Expect(s, pos, ':') || !Number(s, pos, 2, minute) ||

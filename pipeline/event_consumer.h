@@ -13,8 +13,11 @@
 
 namespace privmon {
 
-// Which of an event's accounts this shard owns: the event's `account`, its `actor`, or both.
-enum RouteRole : uint8_t { kRouteAccount = 1, kRouteActor = 2 };
+// Which of an event's accounts this shard owns: the event's `account`, its `actor`, or both; or,
+// for a record naming neither (an audit record no user or app initiated and no user is the target
+// of: kRouteTenant), none: its tenant's shard counts it, drops its redeliveries and dates the
+// tenant by it, and no rule judges it.
+enum RouteRole : uint8_t { kRouteAccount = 1, kRouteActor = 2, kRouteTenant = 4 };
 
 class EventConsumer {
  public:

@@ -1,6 +1,7 @@
 // Routing by hash of (tenant, account): an account key always maps to the same shard, so a shard
 // owns its accounts outright. An audit event goes to its target's shard and to its actor's shard
-// (once when both are the same). Pure functions, O(1).
+// (once when both are the same); an event naming neither goes to its tenant's shard alone
+// (kRouteTenant). Pure functions, O(1).
 #pragma once
 
 #include <cstdint>
@@ -35,6 +36,10 @@ inline Route RouteEvent(const Event& e, uint32_t shards) {
       r.shard[r.count] = s;
       r.roles[r.count++] = kRouteActor;
     }
+  }
+  if (r.count == 0) {
+    r.shard[0] = ShardOf(e.tenant_hash, shards);
+    r.roles[r.count++] = kRouteTenant;
   }
   return r;
 }

@@ -352,18 +352,21 @@ TEST(RecordParserCorpus, DocumentationRecordsAndTemplates) {
   EXPECT_EQ(legacy.events[0].account.upn.view(), "sreens@wingtiptoysonline.com");
   EXPECT_EQ(legacy.events[0].account.id.view(), "7a408bdd-7d97-4574-8511-dd747b56465d");
   EXPECT_EQ(legacy.events[0].actor.upn.view(), "sreens@wingtiptoysonline.com");
-  // Its service principal update names no initiator ("identity": "NA") and no user target.
-  EXPECT_EQ(
-      ParseWhole(
-          "more/microsoft-docs/azure-docs_aad-auditlogs-azuremonitor_records_2_legacy-Audit.json")
-          .rejected,
-      std::vector<RejectReason>{RejectReason::kNoAccount});
-  // Modern AuditLogs with initiatedBy {} and only a Policy target: nobody to key on.
-  EXPECT_EQ(
-      ParseWhole(
-          "more/microsoft-docs/azure-docs_aad-auditlogs-azuremonitor_records_3_AuditLogs.json")
-          .rejected,
-      std::vector<RejectReason>{RejectReason::kNoAccount});
+  // z17a: records naming no initiator and no user target are the tenant's (accepted, keyed to
+  // no account; both were rejected `no_account`): the legacy service principal update
+  // ("identity": "NA") and today's "Update policy" (initiatedBy {}, a Policy target, identity
+  // "MS-PIM").
+  for (const char* file :
+       {"more/microsoft-docs/azure-docs_aad-auditlogs-azuremonitor_records_2_legacy-Audit.json",
+        "more/microsoft-docs/azure-docs_aad-auditlogs-azuremonitor_records_3_AuditLogs.json"}) {
+    SCOPED_TRACE(file);
+    const Parsed nobody = ParseWhole(file);
+    EXPECT_TRUE(nobody.rejected.empty());
+    ASSERT_EQ(nobody.events.size(), 1u);
+    EXPECT_EQ(nobody.events[0].kind, EventKind::kAudit);
+    EXPECT_FALSE(nobody.events[0].account.present());
+    EXPECT_FALSE(nobody.events[0].actor.present());
+  }
   // Type templates carry "String (timestamp)" as their time.
   EXPECT_EQ(
       ParseWhole("more/microsoft-graph-docs/v1.0_resources_directoryaudit_resource-template_1.json",

@@ -61,6 +61,46 @@ TEST(DeletedUserUpn, TheObjectIdPrefixIsStripped) {
   EXPECT_EQ(r.events[0].account.id.view(), "ae790c2f-3c21-5d17-a1da-08929ae6cb1a");
 }
 
+// z17c: a "Delete user" whose target has `id: null` was keyed by its stripped UPN, another account
+// than the one its creation keyed by id (PRIV-PA-02 lost). The prefix is the object id: the
+// account's id too where the record names none.
+TEST(DeletedUserUpn, ThePrefixIsTheIdWhenTheTargetHasNone) {
+  RecordParser parser;
+  for (const char* upn : {"ae790c2f3c215d17a1da08929ae6cb1atemp.svc@northwind.example",
+                          "AE790C2F3C215D17A1DA08929AE6CB1Atemp.svc@northwind.example"}) {
+    SCOPED_TRACE(upn);
+    const ParseResult& r = FieldFaultsParse(
+        parser,
+        Audit("Delete user",
+              std::string(R"([{"id":null,"type":"User","userPrincipalName":")") + upn + R"("}])"));
+    ASSERT_EQ(r.events.size(), 1u);
+    const Event& e = r.events[0];
+    EXPECT_EQ(e.account.upn.view(), "temp.svc@northwind.example");
+    EXPECT_EQ(e.account.id.view(), "ae790c2f-3c21-5d17-a1da-08929ae6cb1a");
+    AccountRef created;
+    parsers::FillAccount(e.tenant_hash, "ae790c2f-3c21-5d17-a1da-08929ae6cb1a",
+                         "temp.svc@northwind.example", created);
+    EXPECT_EQ(e.account.key, created.key);  // the account "Add user" keyed
+  }
+  // A guest's deleted UPN the same (its #EXT# name kept).
+  const ParseResult& guest = FieldFaultsParse(
+      parser,
+      Audit(
+          "Delete user",
+          R"([{"id":null,"type":"User","userPrincipalName":"ae790c2f3c215d17a1da08929ae6cb1avendor.ops_fabrikam.example#EXT#@northwind.onmicrosoft.example"}])"));
+  ASSERT_EQ(guest.events.size(), 1u);
+  EXPECT_EQ(guest.events[0].account.upn.view(),
+            "vendor.ops_fabrikam.example#EXT#@northwind.onmicrosoft.example");
+  EXPECT_EQ(guest.events[0].account.id.view(), "ae790c2f-3c21-5d17-a1da-08929ae6cb1a");
+  // No prefix: no id made up.
+  const ParseResult& plain = FieldFaultsParse(
+      parser,
+      Audit("Delete user",
+            R"([{"id":null,"type":"User","userPrincipalName":"temp.svc@northwind.example"}])"));
+  ASSERT_EQ(plain.events.size(), 1u);
+  EXPECT_TRUE(plain.events[0].account.id.view().empty());
+}
+
 TEST(DeletedUserUpn, OnlyTheKnownPrefixIsStripped) {
   // 32 hex digits that are not the record's object id belong to the name.
   EXPECT_EQ(parsers::StripDeletedUserPrefix("ae790c2f-3c21-5d17-a1da-08929ae6cb1a",

@@ -483,13 +483,62 @@ TEST_F(RecordParserTest, AuditFlagsForSecurityInfoTapStrongAuthAndPimSettings) {
   EXPECT_EQ(pim.audit.service, AuditService::kPim);
 }
 
-TEST_F(RecordParserTest, AuditWithNeitherActorNorTargetUserIsNoAccount) {
+// z17a: Entra writes changes no user or app made (Microsoft's AuditLogs sample: Core Directory's
+// "Update policy" of the "Default Policy", `initiatedBy: {}`, envelope identity "MS-PIM"). A
+// record naming neither an initiator nor a target user is accepted as the tenant's, routed to no
+// account (was rejected `no_account`), in every shape an export writes "nobody" in.
+TEST_F(RecordParserTest, AuditWithNeitherActorNorTargetUserIsTheTenants) {
   ctx_.source_tenant = "T";
-  EXPECT_EQ(
-      Rejected(
-          R"({"activityDateTime":"2024-01-02T03:04:05Z","activityDisplayName":"Update policy",)"
-          R"("initiatedBy":{},"targetResources":[{"type":"Policy","id":"P"}]})"),
-      RejectReason::kNoAccount);
+  constexpr std::string_view kPolicyTarget = R"("targetResources":[{"type":"Policy","id":"P"}])";
+  const std::string graph_head =
+      R"({"activityDateTime":"2024-01-02T03:04:05Z","activityDisplayName":"Update policy",)"
+      R"("loggedByService":"Core Directory","result":"success",)";
+  const std::string la_head =
+      R"({"Type":"AuditLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+      R"("OperationName":"Update policy","LoggedByService":"Core Directory","Result":"success",)"
+      R"("Identity":"MS-PIM","TargetResources":"[{\"type\":\"Policy\",\"id\":\"P\"}]",)";
+  const std::string messages[] = {
+      graph_head + R"("initiatedBy":{},)" + std::string(kPolicyTarget) + "}",
+      graph_head + R"("initiatedBy":{"user":null,"app":null},)" + std::string(kPolicyTarget) + "}",
+      graph_head +
+          R"("initiatedBy":{"app":{"appId":null,"displayName":null,)"
+          R"("servicePrincipalId":null}},)" +
+          std::string(kPolicyTarget) + "}",
+      graph_head + std::string(kPolicyTarget) + "}",  // a $select without initiatedBy
+      la_head + R"("InitiatedBy":""})",
+      la_head + R"("InitiatedBy":"{}"})",
+      la_head + R"("InitiatedBy":{}})",
+      la_head + R"("InitiatedBy":"{\"user\":null,\"app\":null}"})",
+      R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"AuditLogs",)"
+      R"("operationName":"Update policy","identity":"MS-PIM","properties":{)"
+      R"("activityDateTime":"2024-01-02T03:04:05Z","activityDisplayName":"Update policy",)"
+      R"("loggedByService":"Core Directory","result":0,"initiatedBy":{},)" +
+          std::string(kPolicyTarget) + "}}",
+  };
+  for (const std::string& m : messages) {
+    SCOPED_TRACE(m);
+    const Event& e = One(m);
+    EXPECT_EQ(e.kind, EventKind::kAudit);
+    EXPECT_FALSE(e.account.present());
+    EXPECT_FALSE(e.actor.present());
+    EXPECT_EQ(e.audit.activity_name.view(), "Update policy");
+  }
+}
+
+TEST_F(RecordParserTest, ActivityRecordNamingNoCallerIsTheTenantsUnlessAnElevation) {
+  // z17a: an Administrative operation Azure ran itself names no caller: read for nothing (only
+  // elevations are), accepted as the tenant's. An elevation of nobody cannot be read.
+  ctx_.source_tenant = "T";
+  const auto row = [](std::string_view operation) {
+    return std::string(R"({"Type":"AzureActivity","TimeGenerated":"2024-01-02T03:04:05Z",)") +
+           R"("CategoryValue":"Administrative","ActivityStatusValue":"Success",)" +
+           R"("OperationNameValue":")" + std::string(operation) + R"(","Caller":""})";
+  };
+  const Event& e = One(row("Microsoft.Compute/virtualMachines/write"));
+  EXPECT_EQ(e.kind, EventKind::kAzureActivity);
+  EXPECT_FALSE(e.account.present());
+  EXPECT_EQ(Rejected(row("Microsoft.Authorization/elevateAccess/action")),
+            RejectReason::kNoAccount);
 }
 
 TEST_F(RecordParserTest, RegistrationDetailsReadLastUpdatedDateTimeOrAreTimeless) {
@@ -802,6 +851,29 @@ TEST(TimeText, ReadsIsoAndUsLocaleTimesOfRealExports) {
   EXPECT_FALSE(ParseEventTimeText("2/29/2025 10:00:00 AM"));
   EXPECT_EQ(ParseEventTimeText("2024-02-29T10:00:00Z"), testing::At("2024-02-29T10:00:00Z"));
   EXPECT_FALSE(ParseEventTimeText("String (timestamp)"));
+}
+
+// z17b: .NET's minimum date (DateTime.MinValue: a registration detail's lastUpdatedDateTime that
+// never changed) in US text was refused (`bad_time`: years below 1000 were), in ISO read. Year 1
+// reads in every form the parser takes; a year of fewer than four digits is still no year.
+TEST(TimeText, ReadsYearOneInEveryForm) {
+  using parsers::ParseEventTimeText;
+  const EventTime min = testing::At("0001-01-01T00:00:00Z");
+  for (const char* text :
+       {"1/1/0001 12:00:00 AM", "1/1/0001 12:00:00 AM +00:00", "01/01/0001 12:00:00 AM",
+        "1/1/0001 00:00:00", "1/1/0001 0:00:00 +00:00", "1/1/0001, 12:00:00.000 AM",
+        "1/1/0001 12:00:00 AM Z", "1/1/0001 1:00:00 AM +01:00", "0001-01-01T00:00:00Z",
+        "0001-01-01T00:00:00.0000000+00:00", "0001-01-01 00:00:00", "0001-01-01 00:00:00 UTC",
+        "0001-01-01T0:00:00Z", "0001-1-1 0:00:00+00:00"}) {
+    EXPECT_EQ(ParseEventTimeText(text), min) << text;
+  }
+  EXPECT_EQ(ParseEventTimeText("1/1/0001 12:00:01 AM"), min + 1'000'000);
+  EXPECT_EQ(ParseEventTimeText("12/31/9999 11:59:59 PM"), testing::At("9999-12-31T23:59:59Z"));
+  EXPECT_EQ(ParseEventTimeText("1/1/1601 12:00:00 AM"), testing::At("1601-01-01T00:00:00Z"));
+  for (const char* text : {"1/1/1 12:00:00 AM", "1/1/01 12:00:00 AM", "1/1/001 12:00:00 AM",
+                           "1/9/07 09:41:00", "1/1/00001 12:00:00 AM"}) {
+    EXPECT_FALSE(ParseEventTimeText(text)) << text;
+  }
 }
 
 TEST(TimeText, ReadsUnixTimesAndDotNetDates) {
@@ -1161,22 +1233,25 @@ TEST_F(RecordParserTest, AzureActivityRowsOfOtherCategoriesAreSkipped) {
 
 TEST_F(RecordParserTest, EntraAuditRowsOfCategoryPolicyAreNoAzureActivity) {
   // Entra's audit log has categories named as Activity log ones ("Policy": Conditional Access
-  // changes, PRIV-CH-02). A Log Analytics AuditLogs row privmon cannot read (its Type dropped or
-  // overwritten with the target's type, as the OTRF export does, and no ActivityDateTime) names
-  // an Entra resource id: it stays a reject (a dead letter to look at), not an Activity record
-  // skipped without a trace.
+  // changes, PRIV-CH-02). A Log Analytics AuditLogs row whose Type was dropped or overwritten
+  // with the target's type (as the OTRF export does) names an Entra resource id: it is read as
+  // the Entra audit record it is (its initiator and targets projected away: the tenant's, z17a)
+  // or, where nothing makes it one, stays a reject (a dead letter to look at), never an Activity
+  // record skipped without a trace.
   ctx_.source_tenant = "T";
-  for (const char* row :
-       {R"({"Category":"Policy","OperationName":"Update conditional access policy",)"
-        R"("TimeGenerated":"2026-11-03T15:00:00Z","LoggedByService":"Conditional Access",)"
-        R"("ResourceId":"/tenants/T/providers/Microsoft.aadiam"})",
-        R"({"Type":"Policy","Category":"Policy","OperationName":"Update conditional access )"
-        R"(policy","ActivityDisplayName":"Update conditional access policy","TimeGenerated":)"
-        R"("2026-11-03T15:00:00Z","ResourceId":"/tenants/T/providers/Microsoft.aadiam"})"}) {
-    const ParseResult& r = Parse(row);
-    EXPECT_TRUE(r.skipped.empty()) << row;
-    EXPECT_EQ(r.rejections.size(), 1u) << row;
-  }
+  const ParseResult& projected =
+      Parse(R"({"Category":"Policy","OperationName":"Update conditional access policy",)"
+            R"("TimeGenerated":"2026-11-03T15:00:00Z","LoggedByService":"Conditional Access",)"
+            R"("ResourceId":"/tenants/T/providers/Microsoft.aadiam"})");
+  EXPECT_TRUE(projected.skipped.empty());
+  ASSERT_EQ(projected.events.size(), 1u);
+  EXPECT_EQ(projected.events[0].kind, EventKind::kAudit);
+  const ParseResult& retyped =
+      Parse(R"({"Type":"Policy","Category":"Policy","OperationName":"Update conditional access )"
+            R"(policy","ActivityDisplayName":"Update conditional access policy","TimeGenerated":)"
+            R"("2026-11-03T15:00:00Z","ResourceId":"/tenants/T/providers/Microsoft.aadiam"})");
+  EXPECT_TRUE(retyped.skipped.empty());
+  EXPECT_EQ(retyped.rejections.size(), 1u);
 }
 
 TEST_F(RecordParserTest, EmptyInitiatorNamedByIdentityMayBePimWhenItSaysSo) {
