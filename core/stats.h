@@ -45,6 +45,9 @@ struct alignas(64) ShardStats {
   // Older than the tenant's watermark minus the dedupe horizon: no longer distinguishable from a
   // redelivery, so kept from the rules (counted, also in late_events).
   Counter beyond_horizon{0};
+  // Records kept for a later role gain (DetectionEngine::ReplayPrivilege) overwritten while not
+  // older than their tenant's watermark: a gain arriving after them could not re-judge them.
+  Counter privilege_replay_lost{0};
   Counter pim_approvals{0};
   Counter accounts_evicted{0};      // idle accounts forgotten (docs/operations.md section 5)
   Counter known_values_evicted{0};  // novelty values unseen for known_value_ttl

@@ -29,8 +29,14 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
     // same hold already seen (the removal arrived first) grants nothing.
     const PrivilegedState* known = accounts_.PrivilegedIfAny(st);
     if (known == nullptr || known->roles.Admits(au.role_hash, RoleHold(au.activity), t)) {
+      const bool was_privileged = st.privileged();
       MakePrivileged(st, who, e, kPrivilegedLearned);
       accounts_.Privileged(st).roles.Grant(au.role_hash, RoleHold(au.activity), t);
+      NoteLearned(who.key, was_privileged, t);
+    } else if ((st.flags & kPrivilegedLearned) != 0 && known->roles.Holds(au.role_hash)) {
+      // An older gain of a role it holds (a newer record of that hold came first): privileged
+      // since this older time, as when the records arrive in order.
+      NoteLearned(who.key, true, t);
     }
   } else if (IsRoleRemoval(au.activity) && success && privileged_role &&
              (au.flags & kTargetNotUser) == 0) {
@@ -48,7 +54,7 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       ps.since = std::max<Seconds32>(t, 1);
       KeepNames(ps, who, t);
     }
-    if (ps.roles.Remove(au.role_hash, RemovedHold(au.activity), t)) Unlearn(st, ps, t);
+    if (ps.roles.Remove(au.role_hash, RemovedHold(au.activity), t)) Unlearn(who.key, st, ps, t);
   }
 
   // PRIV-BG-02..04, SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
@@ -73,12 +79,15 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       privileged_role && success && (au.flags & kTargetNotUser) == 0) {
     PrivilegedState* ps = accounts_.PrivilegedIfAny(st);
     const bool admitted = ps == nullptr || ps->roles.Admits(au.role_hash, HeldRoles::kEligible, 0);
+    // The eligibility it proves began before the record: privileged at every time (0).
     if (!st.privileged() && admitted) {
       MakePrivileged(st, who, e, kPrivilegedLearned);
       accounts_.Privileged(st).roles.Grant(au.role_hash, HeldRoles::kEligible, 0);
+      NoteLearned(who.key, false, 0);
     } else if (ps != nullptr && admitted && (st.flags & kPrivilegedLearned) != 0 &&
                !ps->roles.Holds(au.role_hash)) {
       ps->roles.Grant(au.role_hash, HeldRoles::kEligible, 0);
+      NoteLearned(who.key, true, 0);
     }
   }
 }

@@ -26,21 +26,44 @@ DetectionEngine::DetectionEngine(std::shared_ptr<const CompiledConfig> config,
 
 void DetectionEngine::BuildCodeTable() {
   for (auto& list : code_) list.clear();
+  for (auto& list : code_replay_) list.clear();
   for (const CodeRuleHandler& h : CodeRuleHandlers()) {
     const RuleDefinition* d = rules_->Find(h.rule);
     if (d == nullptr || d->kind != LangKind::kCode) continue;  // data now, or not in this set
-    code_[static_cast<std::size_t>(h.kind) * 2 + static_cast<std::size_t>(h.side)].push_back(h.run);
+    const std::size_t at = static_cast<std::size_t>(h.kind) * 2 + static_cast<std::size_t>(h.side);
+    code_[at].push_back(h.run);
+    if (h.replay) code_replay_[at].push_back(h.run);
+  }
+  // The generic rules ReplayPrivilege runs: those whose verdict the account's privilege gates.
+  generic_gated_.assign(rules_->generic.size(), 0);
+  for (std::size_t i = 0; i < rules_->generic.size(); ++i) {
+    const GenericRule& r = rules_->generic[i];
+    bool reads = r.kind == LangKind::kThreshold;  // counted for privileged accounts only
+    auto scan = [&](const std::vector<Condition>& all) {
+      for (const Condition& c : all) reads = reads || c.field == Field::kAccountPrivileged;
+    };
+    scan(r.when.all);
+    for (const auto& group : r.when.any) {
+      for (const auto& alternative : group) scan(alternative);
+    }
+    const bool judged = r.kind == LangKind::kMatch || r.kind == LangKind::kThreshold ||
+                        r.kind == LangKind::kSchedule;
+    generic_gated_[i] = static_cast<uint8_t>(reads && judged);
   }
 }
 
 void DetectionEngine::RunCode(const Event& e, AccountSide side, const TenantSettings& tenant) {
-  const auto& list = code_[static_cast<std::size_t>(e.kind) * 2 + static_cast<std::size_t>(side)];
+  const std::size_t at = static_cast<std::size_t>(e.kind) * 2 + static_cast<std::size_t>(side);
+  const auto& list = replaying_ ? code_replay_[at] : code_[at];
   if (list.empty()) return;
   const AccountRef& who = side == AccountSide::kActor ? e.actor : e.account;
-  AccountState* st =
-      resolved_ != nullptr && resolved_key_ == who.key ? resolved_ : accounts_.Find(who.key);
+  AccountState* st = ResolvedFor(who.key);
   if (st == nullptr) return;
   for (const CodeRuleFn run : list) run(code_context_, e, who, *st, tenant);
+}
+
+AccountState* DetectionEngine::ResolvedFor(uint64_t key) {
+  return resolved_ != nullptr && resolved_key_ == key ? resolved_ : accounts_.Find(key);
 }
 
 void DetectionEngine::OnConfig(std::shared_ptr<const CompiledConfig> config) {
@@ -280,24 +303,41 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
   switch (e.kind) {
     case EventKind::kSignIn:
       if ((roles & kRouteAccount) != 0 && e.signin.principal == PrincipalType::kUser) {
-        OnSignIn(e, tenant);
+        // A record older than the account's learned privilege is judged without it, by its
+        // family (which keeps privileged accounts' successes) and its rules.
+        const bool hidden = OnSignIn(e, tenant);
         RunCode(e, AccountSide::kAccount, tenant);
         RunGeneric(e, AccountSide::kAccount, tenant);
+        if (hidden) RevealPrivilege(e.account.key);
+        const AccountState* st = ResolvedFor(e.account.key);
+        KeepForReplay(e, AccountSide::kAccount, !hidden && st != nullptr && st->privileged());
       }
       break;
     case EventKind::kAudit: {
       const Event& r = ResolveRoleAlias(e, tenant);
       const Event& a = (roles & kRouteAccount) != 0 ? *PairPimCopy(r) : r;
       if ((roles & kRouteAccount) != 0) {
-        OnAuditTarget(a, tenant);
+        OnAuditTarget(a, tenant);  // learns privilege from gains: judged after it
+        const bool hidden = HideLaterPrivilege(a.account.key, a.time);
         RunCode(a, AccountSide::kAccount, tenant);
         RunGeneric(a, AccountSide::kAccount, tenant);
+        if (hidden) RevealPrivilege(a.account.key);
+        if ((a.audit.flags & kTargetNotUser) == 0 && a.account.present()) {
+          const AccountState* st = ResolvedFor(a.account.key);
+          KeepForReplay(a, AccountSide::kAccount, !hidden && st != nullptr && st->privileged());
+        }
       }
       held_copy_ = false;
       if ((roles & kRouteActor) != 0) {
         OnAuditActor(r, tenant);
+        const bool hidden = HideLaterPrivilege(r.actor.key, r.time);
         RunCode(r, AccountSide::kActor, tenant);
         RunGeneric(r, AccountSide::kActor, tenant);
+        if (hidden) RevealPrivilege(r.actor.key);
+        if ((r.audit.flags & kActorIsApp) == 0 && r.actor.present()) {
+          const AccountState* st = ResolvedFor(r.actor.key);
+          KeepForReplay(r, AccountSide::kActor, !hidden && st != nullptr && st->privileged());
+        }
       }
       break;
     }
@@ -326,6 +366,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
       break;
   }
   row_key_ = 0;
+  if (replay_request_count_ != 0) ReplayPrivilege();
   if (registration_recheck_) {
     registration_recheck_ = false;
     if (const AccountState* st = accounts_.Find(recheck_event_.account.key)) {
@@ -690,9 +731,10 @@ void DetectionEngine::QueueRegistrationRecheck(const AccountRef& ref, const Even
   registration_recheck_ = true;
 }
 
-void DetectionEngine::Unlearn(AccountState& st, PrivilegedState& ps, Seconds32 t) {
+void DetectionEngine::Unlearn(uint64_t key, AccountState& st, PrivilegedState& ps, Seconds32 t) {
   if ((st.flags & kPrivilegedLearned) == 0 || !ps.roles.Empty()) return;
   st.flags &= static_cast<uint8_t>(~kPrivilegedLearned);
+  learned_since_.erase(key);
   if (st.privileged()) return;  // a configured account stays privileged
   // The slot stays (names, look-backs, held roles; reused on re-learning), as does any pending
   // timer: PRIV-PA-05's drops itself for an account no longer privileged (UnusedAccount::Fire);
@@ -742,7 +784,8 @@ std::size_t DetectionEngine::MemoryBytes() const {
          dedupe_.MemoryBytes() + emitter_.MemoryBytes() + pim_copies_.MemoryBytes() +
          role_aliases_.MemoryBytes() + tenant_time_.capacity() * sizeof(TenantTime) +
          registration_time_.capacity() * (sizeof(uint64_t) + sizeof(EventTime) + 1) +
-         snapshot_.MemoryBytes();
+         learned_since_.capacity() * (sizeof(uint64_t) + sizeof(Seconds32) + 1) +
+         replay_.MemoryBytes() + snapshot_.MemoryBytes();
 }
 
 void DetectionEngine::PublishGauges() {

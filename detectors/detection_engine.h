@@ -34,6 +34,7 @@
 #include "state/dedupe_memory.h"
 #include "state/known_values.h"
 #include "state/pim_copies.h"
+#include "state/privilege_replay.h"
 #include "state/role_aliases.h"
 #include "state/rule_slots.h"
 #include "state/timer_queue.h"
@@ -112,8 +113,25 @@ class DetectionEngine final : public EventConsumer {
   const Event& AnchorRegistration(const Event& e);
   // A learned account left holding no role and no source naming none (HeldRoles::Empty) is
   // privileged no more: clears kPrivilegedLearned (never kPrivilegedConfigured). `t`: the event
-  // time of the record that removed the last one.
-  void Unlearn(AccountState& st, PrivilegedState& ps, Seconds32 t);
+  // time of the record that removed the last one; `key`: the account's.
+  void Unlearn(uint64_t key, AccountState& st, PrivilegedState& ps, Seconds32 t);
+  // Learned privilege follows event time (docs/RULES.md "Learned privilege"). `st` was privileged
+  // before the current event (`was_privileged`) and is privileged by a learned source now, from
+  // event time `since` (s; 0: at every time, a source that proves an earlier privilege: isAdmin,
+  // the eligibility an activation's end or request proves). Keeps learned_since_ and asks for the
+  // replay of the kept records the change makes privileged (ReplayPrivilege).
+  void NoteLearned(uint64_t key, bool was_privileged, Seconds32 since);
+  // While the rules judge a record older than the learned privilege of the account `key` on its
+  // side (learned_since_), its kPrivilegedLearned is hidden: returns true when hidden, and
+  // RevealPrivilege(key) gives it back. Nothing to do (one branch) while no account has one.
+  bool HideLaterPrivilege(uint64_t key, EventTime time);
+  void RevealPrivilege(uint64_t key);
+  // Keeps `e` for the account on `side` when the rules judged it as of an unprivileged account
+  // (`judged_privileged` false) and it is not late (PrivilegeReplay).
+  void KeepForReplay(const Event& e, AccountSide side, bool judged_privileged);
+  // Runs the rules gated on privilege (generic_gated_, code_replay_) for the kept records the
+  // learned privilege of replay_requests_ covers, in arrival order: as if the gain had come first.
+  void ReplayPrivilege();
   // Unset first seen (only registrations so far, which start none of its times): not begun yet.
   bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const {
     return st.first_seen == 0 ||
@@ -170,7 +188,9 @@ class DetectionEngine final : public EventConsumer {
   void PublishGauges();
 
   // Rule families.
-  void OnSignIn(const Event& e, const TenantSettings& tenant);
+  // Returns whether it hid the account's learned privilege (HideLaterPrivilege): the caller runs
+  // the sign-in's rules, then gives it back (RevealPrivilege).
+  bool OnSignIn(const Event& e, const TenantSettings& tenant);
   void OnAuditTarget(const Event& e, const TenantSettings& tenant);
   void OnAuditActor(const Event& e, const TenantSettings& tenant);
   void OnRegistration(const Event& e, const TenantSettings& tenant);
@@ -182,6 +202,8 @@ class DetectionEngine final : public EventConsumer {
   friend class CodeRuleContext;
   void BuildCodeTable();
   void RunCode(const Event& e, AccountSide side, const TenantSettings& tenant);
+  // Returns the account on `side` of the event being handled: resolved_ when it is, else found.
+  AccountState* ResolvedFor(uint64_t key);
   // Generic rules (generic_rules.cc): the compiled match and threshold rules of this event's
   // kind for the account on `side`, after the family code has updated that account's state.
   void RunGeneric(const Event& e, AccountSide side, const TenantSettings& tenant);
@@ -270,8 +292,29 @@ class DetectionEngine final : public EventConsumer {
   std::atomic<bool> snapshot_encoded_{false};
   std::size_t kept_snapshot_bytes_ = kKeptSnapshotBytes;
   void ReleaseLargeSnapshot();
+  // For an account privileged by learned sources only: the event time (s) of the oldest gain of
+  // its current privilege; a record older than it is judged as of an unprivileged account. No
+  // entry: privileged at every time (isAdmin, a proven eligibility, a configured account, or
+  // state restored from a checkpoint, which does not keep this). Erased when un-learned.
+  absl::flat_hash_map<uint64_t, Seconds32> learned_since_;
+  // Records judged as of unprivileged accounts, for ReplayPrivilege; the requests of the event
+  // being handled (an account and the event times [from, to) its privilege now covers).
+  PrivilegeReplay replay_;
+  struct ReplayRequest {
+    uint64_t key = 0;
+    Seconds32 from = 0, to = 0;
+  };
+  std::array<ReplayRequest, 2> replay_requests_{};
+  uint8_t replay_request_count_ = 0;
+  bool replaying_ = false;
+  // By generic rule index: judged again by ReplayPrivilege (a match, threshold or schedule rule
+  // whose predicate reads account.privileged, or a threshold: counted for privileged accounts).
+  std::vector<uint8_t> generic_gated_;
   CodeRuleContext code_context_{*this};
   std::array<std::vector<CodeRuleFn>, static_cast<std::size_t>(EventKind::kCount) * 2> code_{};
+  // The handlers ReplayPrivilege runs (CodeRuleHandler::replay), by (record kind, side).
+  std::array<std::vector<CodeRuleFn>, static_cast<std::size_t>(EventKind::kCount) * 2>
+      code_replay_{};
 };
 
 }  // namespace privmon

@@ -93,6 +93,7 @@ void DetectionEngine::RunGeneric(const Event& e, AccountSide side, const TenantS
     return record;
   };
   for (const uint16_t index : list) {
+    if (replaying_ && generic_gated_[index] == 0) continue;  // ReplayPrivilege: gated rules only
     const GenericRule& r = rules_->generic[index];
     const RuleSettings& rs = tenant.rule(r.id);
     switch (r.kind) {

@@ -31,8 +31,11 @@ void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenan
   if (e.registration.is_admin) {
     const PrivilegedState* known = accounts_.PrivilegedIfAny(st);
     if (known == nullptr || t >= known->roles.is_admin_at) {
+      const bool was_privileged = st.privileged();
       MakePrivileged(st, e.account, e, kPrivilegedLearned);
       accounts_.Privileged(st).roles.StateIsAdmin(true, t);
+      // isAdmin says what holds as of the snapshot, not since when: privileged at every time.
+      NoteLearned(e.account.key, was_privileged, 0);
     }
   } else if (e.registration.is_admin_stated && t != 0) {
     // Kept for an account with a PrivilegedState only: every user of a registration page states
@@ -40,7 +43,7 @@ void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenan
     // account's older isAdmin true arriving after its newer false still makes it privileged).
     if (PrivilegedState* ps = accounts_.PrivilegedIfAny(st)) {
       const bool had = (ps->roles.sources & HeldRoles::kIsAdmin) != 0;
-      if (!ps->roles.StateIsAdmin(false, t) && had) Unlearn(st, *ps, t);
+      if (!ps->roles.StateIsAdmin(false, t) && had) Unlearn(e.account.key, st, *ps, t);
     }
   } else if (e.registration.is_admin_stated) {
     // A timeless isAdmin false: clears only a timeless true (any timed statement is newer).
@@ -48,7 +51,7 @@ void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenan
         ps != nullptr && (ps->roles.sources & HeldRoles::kIsAdmin) != 0 &&
         ps->roles.is_admin_at == 0) {
       ps->roles.sources &= static_cast<uint8_t>(~HeldRoles::kIsAdmin);
-      Unlearn(st, *ps, 0);
+      Unlearn(e.account.key, st, *ps, 0);
     }
   }
   // PRIV-SI-05 is a match rule (rules/sign-in.yaml) run after this.

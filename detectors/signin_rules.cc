@@ -12,13 +12,16 @@
 
 namespace privmon {
 
-void DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
+bool DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
   const AccountRef& who = e.account;
   AccountState& st = Resolve(who, e, tenant);
   const Seconds32 t = ToSeconds32(e.time);
   const bool success = e.signin.error_code == 0;
+  // A sign-in older than the account's learned privilege is judged without it, by this family
+  // and the rules after it (the caller gives it back).
+  const bool hidden = HideLaterPrivilege(who.key, e.time);
 
-  if (!st.privileged()) return;
+  if (!st.privileged()) return hidden;
 
   PrivilegedState& ps = accounts_.Privileged(st);
   // The recent successes PRIV-SI-04's interrupts and PRIV-PA-05's absence verdicts read, and which
@@ -34,6 +37,7 @@ void DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
       }
     }
   }
+  return hidden;
 }
 
 }  // namespace privmon

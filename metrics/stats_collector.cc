@@ -308,6 +308,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
       AddFamily(out, "privmon_watermark_lag_seconds",
                 "Wall-clock time minus the shard's event-time watermark.", MetricType::Gauge);
   uint64_t late = 0, pim = 0, duplicates = 0, beyond_horizon = 0, evicted = 0, values_evicted = 0;
+  uint64_t replay_lost = 0;
   for (std::size_t i = 0; i < st.shards.size(); ++i) {
     const ShardStats& s = st.shards[i];
     uint64_t w = 0;
@@ -322,6 +323,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
     late += Load(s.late_events);
     duplicates += Load(s.duplicates);
     beyond_horizon += Load(s.beyond_horizon);
+    replay_lost += Load(s.privilege_replay_lost);
     pim += Load(s.pim_approvals);
     evicted += Load(s.accounts_evicted);
     values_evicted += Load(s.known_values_evicted);
@@ -341,6 +343,12 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       "kept from the rules.",
                       MetricType::Counter),
             {}, beyond_horizon);
+  AddSample(AddFamily(out, "privmon_privilege_replay_lost_total",
+                      "Records of unprivileged accounts a shard kept for a role gain arriving "
+                      "after them (an older gain makes them judged as a privileged account's), "
+                      "overwritten before their tenant's watermark passed them.",
+                      MetricType::Counter),
+            {}, replay_lost);
   AddSample(AddFamily(out, "privmon_accounts_evicted_total",
                       "Non-privileged accounts idle beyond every window and the learning period, "
                       "forgotten to keep state bounded.",

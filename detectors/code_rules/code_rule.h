@@ -66,6 +66,11 @@ struct CodeRuleHandler {
   EventKind kind;
   AccountSide side;
   CodeRuleFn run;
+  // Gated on the account's privilege alone, changing nothing for an unprivileged account (or only
+  // idempotently): run again on a record kept for an account a later-arriving older role gain
+  // made privileged at its time (DetectionEngine::ReplayPrivilege). False for the novelty rules
+  // (they learn every account's values: a second look finds nothing new).
+  bool replay = false;
 };
 
 // Every handler of the rules in this folder, in run order (code_rules.cc).

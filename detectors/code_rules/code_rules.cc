@@ -43,19 +43,19 @@ constexpr AccountSide kAccount = AccountSide::kAccount, kActor = AccountSide::kA
 constexpr std::array kHandlers = {
     CodeRuleHandler{RuleId::kPA05, kSignIn, kAccount, &UnusedAccount::OnSignIn},
     CodeRuleHandler{RuleId::kSI13, kSignIn, kAccount, &SignInNovelty::OnSignIn},  // and SI-14
-    CodeRuleHandler{RuleId::kSI03, kSignIn, kAccount, &NamingPolicy::OnSignIn},
-    CodeRuleHandler{RuleId::kSI04, kSignIn, kAccount, &MfaInterrupt::OnSignIn},
-    CodeRuleHandler{RuleId::kSI08, kSignIn, kAccount, &MfaFraud::OnSignIn},
-    CodeRuleHandler{RuleId::kSI09, kSignIn, kAccount, &ApprovedControls::OnSignIn},
-    CodeRuleHandler{RuleId::kSI10, kSignIn, kAccount, &WorkingHours::OnSignIn},
-    CodeRuleHandler{RuleId::kEL06, kSignIn, kAccount, &PimActivations::OnSignIn},
+    CodeRuleHandler{RuleId::kSI03, kSignIn, kAccount, &NamingPolicy::OnSignIn, true},
+    CodeRuleHandler{RuleId::kSI04, kSignIn, kAccount, &MfaInterrupt::OnSignIn, true},
+    CodeRuleHandler{RuleId::kSI08, kSignIn, kAccount, &MfaFraud::OnSignIn, true},
+    CodeRuleHandler{RuleId::kSI09, kSignIn, kAccount, &ApprovedControls::OnSignIn, true},
+    CodeRuleHandler{RuleId::kSI10, kSignIn, kAccount, &WorkingHours::OnSignIn, true},
+    CodeRuleHandler{RuleId::kEL06, kSignIn, kAccount, &PimActivations::OnSignIn, true},
     CodeRuleHandler{RuleId::kSI03, kAudit, kAccount, &NamingPolicy::OnAuditTarget},
     CodeRuleHandler{RuleId::kEL01, kAudit, kAccount, &EligibleAssignment::OnAuditTarget},
     CodeRuleHandler{RuleId::kPA01, kAudit, kAccount, &AccountLifecycle::OnAuditTarget},  // +PA-02
-    CodeRuleHandler{RuleId::kSI08, kAudit, kAccount, &MfaFraud::OnAuditTarget},
+    CodeRuleHandler{RuleId::kSI08, kAudit, kAccount, &MfaFraud::OnAuditTarget, true},
     CodeRuleHandler{RuleId::kEL06, kAudit, kAccount, &PimActivations::OnAuditTarget},  // +EL-08
     CodeRuleHandler{RuleId::kEL03, kAudit, kAccount, &UnusualElevation::OnAuditTarget},
-    CodeRuleHandler{RuleId::kSI08, kAudit, kActor, &MfaFraud::OnAuditActor},
+    CodeRuleHandler{RuleId::kSI08, kAudit, kActor, &MfaFraud::OnAuditActor, true},
     CodeRuleHandler{RuleId::kEL05, kAudit, kActor, &PimSettingsWeakened::OnAuditActor},
     CodeRuleHandler{RuleId::kEL07, kAudit, kActor, &ElevateAccess::OnAuditActor},
     CodeRuleHandler{RuleId::kCH01, kAudit, kActor, &UnusualChange::OnAuditActor},

@@ -1,0 +1,110 @@
+// Learned privilege by event time (docs/RULES.md "Learned privilege"): the account's privilege as
+// of each record's time, and the replay of the records judged as of an unprivileged account that
+// a role gain arriving after them makes privileged at their time (state/privilege_replay.h).
+// The shard's thread only. Per event: one branch while no account has a learned time, else one
+// probe of learned_since_ per side of a learned account; one Event copy per record of an
+// unprivileged account that is not late. A replay walks the ring once (O(kCapacity)), only when a
+// gain changes when an account is privileged from.
+#include <algorithm>
+
+#include "detectors/detection_engine.h"
+
+namespace privmon {
+
+void DetectionEngine::NoteLearned(uint64_t key, bool was_privileged, Seconds32 since) {
+  Seconds32 to = UINT32_MAX;  // the event times newly covered: [since, to)
+  auto it = learned_since_.find(key);
+  if (!was_privileged) {
+    if (since == 0) {
+      if (it != learned_since_.end()) learned_since_.erase(it);
+    } else {
+      learned_since_[key] = since;
+    }
+  } else {
+    // Privileged before: by a listing or a source with no time (no entry: nothing newly covered),
+    // or learned from a later gain than this one.
+    if (it == learned_since_.end() || since >= it->second) return;
+    to = it->second;
+    if (since == 0) {
+      learned_since_.erase(it);
+    } else {
+      it->second = since;
+    }
+  }
+  for (uint8_t i = 0; i < replay_request_count_; ++i) {
+    ReplayRequest& r = replay_requests_[i];
+    if (r.key == key) {
+      r.from = std::min(r.from, since);
+      r.to = std::max(r.to, to);
+      return;
+    }
+  }
+  if (replay_request_count_ < replay_requests_.size()) {
+    replay_requests_[replay_request_count_++] = ReplayRequest{key, since, to};
+  }
+}
+
+bool DetectionEngine::HideLaterPrivilege(uint64_t key, EventTime time) {
+  if (learned_since_.empty()) return false;
+  AccountState* st = ResolvedFor(key);
+  if (st == nullptr ||
+      (st->flags & (kPrivilegedLearned | kPrivilegedConfigured)) != kPrivilegedLearned) {
+    return false;
+  }
+  const auto it = learned_since_.find(key);
+  if (it == learned_since_.end() || ToSeconds32(time) >= it->second) return false;
+  st->flags &= static_cast<uint8_t>(~kPrivilegedLearned);
+  return true;
+}
+
+void DetectionEngine::RevealPrivilege(uint64_t key) {
+  if (AccountState* st = ResolvedFor(key)) st->flags |= kPrivilegedLearned;
+}
+
+void DetectionEngine::KeepForReplay(const Event& e, AccountSide side, bool judged_privileged) {
+  if (judged_privileged || replaying_) return;
+  const TenantTime& tt = tenant_time_[current_tenant_];
+  // A late record's gain would be late too: outside the promise of any arrival order.
+  if (e.time < tt.watermark) return;
+  EventTime lost_time = 0;
+  uint32_t lost_tenant = 0;
+  if (replay_.Keep(e, static_cast<uint8_t>(side), current_tenant_, row_key_, &lost_time,
+                   &lost_tenant) &&
+      lost_tenant < tenant_time_.size() && lost_time >= tenant_time_[lost_tenant].watermark) {
+    Bump(stats_.privilege_replay_lost);
+  }
+}
+
+void DetectionEngine::ReplayPrivilege() {
+  const uint32_t tenant_index = current_tenant_;
+  const uint8_t count = replay_request_count_;
+  replay_request_count_ = 0;
+  replaying_ = true;
+  for (uint8_t i = 0; i < count; ++i) {
+    const ReplayRequest request = replay_requests_[i];
+    replay_.ForEach([&](const PrivilegeReplay::Entry& kept) {
+      const Event& e = kept.event;
+      const auto side = static_cast<AccountSide>(kept.side);
+      const AccountRef& who = side == AccountSide::kActor ? e.actor : e.account;
+      if (who.key != request.key) return;
+      const Seconds32 t = ToSeconds32(e.time);
+      if (t < request.from || t >= request.to) return;
+      AccountState* st = accounts_.Find(who.key);
+      if (st == nullptr || !st->privileged()) return;
+      current_tenant_ = kept.tenant;
+      resolved_key_ = who.key;
+      resolved_ = st;
+      row_key_ = kept.row_key;
+      row_time_ = t;
+      const TenantSettings& tenant = config_->ForTenant(e.tenant_hash);
+      if (e.kind == EventKind::kSignIn) OnSignIn(e, tenant);  // hides nothing: t >= its time
+      RunCode(e, side, tenant);
+      RunGeneric(e, side, tenant);
+    });
+  }
+  replaying_ = false;
+  row_key_ = 0;
+  current_tenant_ = tenant_index;
+}
+
+}  // namespace privmon

@@ -1,0 +1,69 @@
+// PrivilegeReplay: the recent records of a shard's unprivileged accounts, kept so that a role gain
+// arriving after them makes them judged as records of a privileged account (docs/RULES.md
+// "Learned privilege": event time decides). A record whose account (on the side it is kept for)
+// was not privileged at its event time is kept; when a gain older than it arrives later, the
+// engine runs the rules gated on privilege for it again (DetectionEngine::ReplayPrivilege), as if
+// the gain had come first. Only records at or after their tenant's watermark matter (a gain
+// older than the watermark is late itself): the ring keeps the newest kCapacity and the engine
+// counts those overwritten while still within the watermark (privmon_privilege_replay_lost_total).
+// Fixed capacity, allocated once (kCapacity x ~1.4 KiB); Keep copies an Event (no allocation).
+// Not checkpointed: a restart forgets what it held. Owned and touched by one shard's thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "core/event.h"
+#include "core/event_time.h"
+
+namespace privmon {
+
+class PrivilegeReplay {
+ public:
+  static constexpr std::size_t kCapacity = 4096;
+
+  struct Entry {
+    Event event;
+    uint64_t row_key = 0;  // the engine's mv-expand record key of the record (0: none)
+    uint32_t tenant = 0;   // the shard's tenant index
+    uint8_t side = 0;      // AccountSide of the account it was kept for
+  };
+
+  // Keeps a copy of `e` for the account on `side`. When the ring was full it overwrote the oldest
+  // entry: returns true and that entry's event time and tenant in *lost_time, *lost_tenant.
+  bool Keep(const Event& e, uint8_t side, uint32_t tenant, uint64_t row_key, EventTime* lost_time,
+            uint32_t* lost_tenant) {
+    if (!entries_) entries_ = std::make_unique<Entry[]>(kCapacity);
+    Entry& slot = entries_[(first_ + size_) % kCapacity];
+    const bool full = size_ == kCapacity;
+    if (full) {
+      *lost_time = slot.event.time;
+      *lost_tenant = slot.tenant;
+      first_ = (first_ + 1) % kCapacity;
+    } else {
+      ++size_;
+    }
+    slot.event = e;
+    slot.row_key = row_key;
+    slot.tenant = tenant;
+    slot.side = side;
+    return full;
+  }
+
+  // Calls fn(entry) for each kept entry, oldest first (arrival order).
+  template <class Fn>
+  void ForEach(Fn&& fn) const {
+    for (std::size_t i = 0; i < size_; ++i) fn(entries_[(first_ + i) % kCapacity]);
+  }
+
+  std::size_t size() const { return size_; }
+  std::size_t MemoryBytes() const { return entries_ ? kCapacity * sizeof(Entry) : 0; }
+
+ private:
+  std::unique_ptr<Entry[]> entries_;
+  std::size_t first_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace privmon
