@@ -25,7 +25,7 @@
 
 namespace privmon {
 
-inline constexpr uint32_t kCheckpointFormat = 7;  // reads 1 to 7 (DecodeCheckpoint)
+inline constexpr uint32_t kCheckpointFormat = 8;  // reads 1 to 8 (DecodeCheckpoint)
 inline constexpr uint32_t kCheckpointPartitions = 16;
 
 enum class CheckpointRoute : uint8_t { kByKey = 0, kByOrigin = 1 };

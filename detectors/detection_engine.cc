@@ -785,7 +785,7 @@ std::size_t DetectionEngine::MemoryBytes() const {
          role_aliases_.MemoryBytes() + tenant_time_.capacity() * sizeof(TenantTime) +
          registration_time_.capacity() * (sizeof(uint64_t) + sizeof(EventTime) + 1) +
          learned_since_.capacity() * (sizeof(uint64_t) + sizeof(Seconds32) + 1) +
-         replay_.MemoryBytes() + snapshot_.MemoryBytes();
+         snapshot_.MemoryBytes();  // not replay_: a fixed ring, no account's state
 }
 
 void DetectionEngine::PublishGauges() {

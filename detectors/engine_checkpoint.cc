@@ -69,6 +69,15 @@ bool DetectionEngine::SnapshotState() {
   }
   s.role_aliases.clear();
   role_aliases_.ForEach([&](const RoleAliases::Pair& p) { s.role_aliases.push_back(p); });
+  s.learned_since.assign(learned_since_.begin(), learned_since_.end());
+  s.replay.clear();
+  replay_.ForEach([&](const PrivilegeReplay::Entry& kept) {
+    // One older than its tenant's watermark can be covered by no gain that is not late.
+    if (kept.tenant < tenant_time_.size() &&
+        kept.event.time >= tenant_time_[kept.tenant].watermark) {
+      s.replay.push_back(kept);
+    }
+  });
   s.dedupe.clear();
   s.dedupe.reserve(dedupe_.size());
   const int64_t horizon = config_->pipeline.dedupe_horizon_s;
@@ -172,6 +181,22 @@ void DetectionEngine::EncodeSnapshot(CheckpointShardWriter& out) {
     buf.clear();
     PutU64(buf, static_cast<uint64_t>(time));
     out.Add(kCkRegistrationTime, CheckpointRoute::kByKey, key, buf);
+  }
+  for (const auto& [key, since] : s.learned_since) {
+    buf.clear();
+    PutU32(buf, since);
+    out.Add(kCkLearnedSince, CheckpointRoute::kByKey, key, buf);
+  }
+  for (const PrivilegeReplay::Entry& kept : s.replay) {
+    buf.clear();
+    PutU64(buf, kept.row_key);
+    PutU64(buf, kept.event.tenant_hash);
+    buf.push_back(static_cast<char>(kept.side));
+    PutRaw(buf, kept.event);
+    const AccountRef& who = static_cast<AccountSide>(kept.side) == AccountSide::kActor
+                                ? kept.event.actor
+                                : kept.event.account;
+    out.Add(kCkPrivilegeReplay, CheckpointRoute::kByKey, who.key, buf);
   }
   for (const RoleAliases::Pair& p : s.role_aliases) {
     buf.clear();
@@ -338,6 +363,25 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       if (in.size() < 24 || in.size() > 24 + 64) return false;
       role_aliases_.Learn(GetU64(in.data()), GetU64(in.data() + 8), GetU64(in.data() + 16),
                           in.substr(24));
+      return true;
+    }
+    case kCkLearnedSince: {
+      if (in.size() != 4) return false;
+      learned_since_[r.key] = GetU32(in.data());
+      return true;
+    }
+    case kCkPrivilegeReplay: {
+      if (in.size() != 8 + 8 + 1 + sizeof(Event)) return false;
+      PrivilegeReplay::Entry kept;
+      kept.row_key = GetU64(in.data());
+      kept.tenant = TenantIndex(GetU64(in.data() + 8), {});
+      kept.side = static_cast<uint8_t>(in[16]);
+      if (kept.side > static_cast<uint8_t>(AccountSide::kActor)) return false;
+      in.remove_prefix(17);
+      if (!GetRaw(in, &kept.event)) return false;
+      // Records of one account come in the order they were saved (one partition, by its key):
+      // the arrival order a replay follows.
+      replay_.Restore(kept);
       return true;
     }
     default:

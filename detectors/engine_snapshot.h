@@ -17,6 +17,7 @@
 #include "state/account_state.h"
 #include "state/known_values.h"
 #include "state/pim_copies.h"
+#include "state/privilege_replay.h"
 #include "state/privileged_state.h"
 #include "state/role_aliases.h"
 #include "state/timer_queue.h"
@@ -68,6 +69,9 @@ struct EngineSnapshot {
   std::vector<PimCopies::Pending> pim_pending;
   std::vector<std::pair<uint64_t, EventTime>> registration_times;  // by account key
   std::vector<RoleAliases::Pair> role_aliases;
+  std::vector<std::pair<uint64_t, Seconds32>> learned_since;  // by account key
+  // The kept records not older than their tenant's watermark, oldest first.
+  std::vector<PrivilegeReplay::Entry> replay;
 
   std::size_t MemoryBytes() const {
     return accounts.capacity() * sizeof(Account) + privileged.capacity() * sizeof(PrivilegedState) +
@@ -78,7 +82,9 @@ struct EngineSnapshot {
            pim_grants.capacity() * sizeof(PimCopies::Grant) +
            pim_pending.capacity() * sizeof(PimCopies::Pending) +
            registration_times.capacity() * sizeof(registration_times[0]) +
-           role_aliases.capacity() * sizeof(RoleAliases::Pair);
+           role_aliases.capacity() * sizeof(RoleAliases::Pair) +
+           learned_since.capacity() * sizeof(learned_since[0]) +
+           replay.capacity() * sizeof(PrivilegeReplay::Entry);
   }
 };
 

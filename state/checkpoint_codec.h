@@ -22,6 +22,7 @@
 
 #include "core/alert.h"
 #include "core/checkpoint_format.h"
+#include "core/event.h"
 #include "core/hash.h"
 #include "state/account_state.h"
 #include "state/privileged_state.h"
@@ -56,6 +57,15 @@ enum CheckpointTag : uint8_t {
   // hash, u64 name hash, then the name's bytes. Format 6 (older files have none: relearned from
   // the next record naming both, as before).
   kCkRoleAlias = 12,
+  // 13: kCheckpointSilenceTag (core/checkpoint_format.h), the control thread's.
+  // When a learned account is privileged from (DetectionEngine::learned_since_), by account: u32
+  // Unix seconds. Format 8 (older files have none: such an account is privileged at every time).
+  kCkLearnedSince = 14,
+  // A record kept for a later role gain (state/privilege_replay.h), by the account it was kept
+  // for, oldest first: u64 mv-expand row key, u64 tenant hash, u8 side, then the Event raw
+  // (sizeof(Event) is in the layout). Only records not older than their tenant's watermark. Format
+  // 8 (older files have none: nothing is re-judged after them).
+  kCkPrivilegeReplay = 15,
 };
 
 static_assert(std::is_trivially_copyable_v<AccountState>);
@@ -79,11 +89,14 @@ static_assert(kRuleCount >= kCheckpointRuleIds);
 // the held roles to PrivilegedState; format 4 keeps a time per held role's eligible and active
 // hold, and the roles seen removed; format 5 appends the role of each pending activation and kept
 // activation end, PRIV-EL-08's; format 6 adds records only: see kStateLayoutV5; format 7 too:
-// kStateLayoutV6).
+// kStateLayoutV6; format 8 adds the learned times and the kept records, whose Event is raw).
 inline constexpr uint32_t kStateLayout = static_cast<uint32_t>(Mix64(HashCombine(
-    HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
-                HashCombine(sizeof(Timer), kAlertStoredBytes * 131 + kCheckpointRuleIds)),
+    HashCombine(
+        HashCombine(HashCombine(sizeof(AccountState), sizeof(PrivilegedState)),
+                    HashCombine(sizeof(Timer), kAlertStoredBytes * 131 + kCheckpointRuleIds)),
+        sizeof(Event)),
     kCheckpointFormat)));
+static_assert(std::is_trivially_copyable_v<Event>);
 
 // Format 1 (the committed fixture tests/data/checkpoint/v1): its layout hash, frozen, and its
 // AccountState as it was stored (flags and config generation 16-bit, no tenant index).
@@ -122,6 +135,10 @@ inline constexpr uint32_t kStateLayoutV5 = 2113942076u;
 // keeps its structs and adds a record (PRIV-OP-01's watches, kCheckpointSilenceTag).
 inline constexpr uint32_t kStateLayoutV6 = 1381072210u;
 
+// Format 7 (the committed fixture tests/data/checkpoint/v7): its layout hash, frozen. Format 8
+// keeps its structs and adds records (learned times, records kept for a later role gain).
+inline constexpr uint32_t kStateLayoutV7 = 2441067883u;
+
 // The layout hash this build accepts for each format it reads (index = format; 0: none).
 inline constexpr std::array<uint32_t, kCheckpointFormat + 1> kStateLayouts = {0,
                                                                               kStateLayoutV1,
@@ -130,6 +147,7 @@ inline constexpr std::array<uint32_t, kCheckpointFormat + 1> kStateLayouts = {0,
                                                                               kStateLayoutV4,
                                                                               kStateLayoutV5,
                                                                               kStateLayoutV6,
+                                                                              kStateLayoutV7,
                                                                               kStateLayout};
 
 template <class T>

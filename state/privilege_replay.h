@@ -51,6 +51,14 @@ class PrivilegeReplay {
     return full;
   }
 
+  // A checkpoint's entry (state/checkpoint_codec.h kCkPrivilegeReplay), kept as the newest; one
+  // overwritten when full is older than all the restored ones, so nothing is counted.
+  void Restore(const Entry& entry) {
+    EventTime lost_time = 0;
+    uint32_t lost_tenant = 0;
+    Keep(entry.event, entry.side, entry.tenant, entry.row_key, &lost_time, &lost_tenant);
+  }
+
   // Calls fn(entry) for each kept entry, oldest first (arrival order).
   template <class Fn>
   void ForEach(Fn&& fn) const {
