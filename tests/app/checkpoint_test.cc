@@ -151,20 +151,21 @@ TEST(CheckpointStore, ATruncatedOrBitFlippedNewestFallsBackToThePreviousOne) {
   CheckpointStore other(dir + "/other");
   ASSERT_EQ(other.Write(SmallCheckpoint(9)), "");
   notes.clear();
-  const std::array<uint32_t, 8> others = {0,
+  const std::array<uint32_t, 9> others = {0,
                                           kStateLayoutV1,
                                           kStateLayoutV2,
                                           kStateLayoutV3,
                                           kStateLayoutV4,
                                           kStateLayoutV5,
                                           kStateLayoutV6,
+                                          kStateLayoutV7,
                                           kStateLayout + 1};
   EXPECT_EQ(other.LoadLatest(others, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_EQ(notes.size(), 1u);
   // The refusal names the file's format and layout and the ones this build reads and writes.
-  EXPECT_NE(notes[0].find("format 7 with state layout " + std::to_string(kStateLayout) +
-                          " of another build: this build reads format 7 with layout " +
+  EXPECT_NE(notes[0].find("format 8 with state layout " + std::to_string(kStateLayout) +
+                          " of another build: this build reads format 8 with layout " +
                           std::to_string(kStateLayout + 1)),
             std::string::npos)
       << notes[0];
@@ -187,7 +188,7 @@ TEST(CheckpointStore, RefusesAnUnknownFutureFormatWithAClearMessage) {
   EXPECT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].find("format 8 is newer than the formats 1 to 7 this build reads"),
+  EXPECT_NE(notes[0].find("format 9 is newer than the formats 1 to 8 this build reads"),
             std::string::npos)
       << notes[0];
   // Format 0 was never written: refused the same way, not read as format 1.
@@ -197,7 +198,7 @@ TEST(CheckpointStore, RefusesAnUnknownFutureFormatWithAClearMessage) {
   EXPECT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
             CheckpointStore::Found::kNoneUsable);
   ASSERT_FALSE(notes.empty());
-  EXPECT_NE(notes[0].find("format 0 is not one of the formats 1 to 7"), std::string::npos)
+  EXPECT_NE(notes[0].find("format 0 is not one of the formats 1 to 8"), std::string::npos)
       << notes[0];
 }
 
