@@ -254,7 +254,9 @@ struct Event {
   EventTime time = 0;        // event time (UTC microseconds)
   int64_t received_ns = 0;   // steady-clock receipt time, for latency metrics
   uint64_t sequence = 0;     // arrival order within its source, for stable tie-breaks
-  uint64_t fingerprint = 0;  // redelivery key: hash of (tenant, kind, own id or bytes)
+  // Redelivery key: hash of (tenant, kind, own id or bytes); a sign-in's id with its error code
+  // and second (parsers SignInRowFingerprint: the rows of one sign-in are records of their own).
+  uint64_t fingerprint = 0;
   // What the record says (parsers ContentFingerprint, with an mv-expand row's element facts): the
   // record's key across copies with and without an id of its own (DetectionEngine::Duplicate).
   // Equal to `fingerprint` for a record without an id; 0 for a registration.

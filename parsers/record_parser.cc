@@ -1167,6 +1167,10 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
     const bool registration = event.kind == EventKind::kMfaRegistration;
     if (!id.empty() && !registration) {
       event.fingerprint = RecordFingerprint(event.tenant_hash, event.kind, id, true);
+      // One sign-in's rows (an MFA interrupt, then its success or fraud report) share the id.
+      if (event.kind == EventKind::kSignIn) {
+        event.fingerprint = SignInRowFingerprint(event.fingerprint, event);
+      }
     } else if (!registration) {
       event.fingerprint = ContentFingerprint(event);
     } else {
