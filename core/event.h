@@ -237,7 +237,9 @@ struct AuditFields {
 };
 
 struct RegistrationFields {
+  // True also where the record does not state it (is_mfa_stated false): unknown is not "no MFA".
   bool is_mfa_registered = true;
+  bool is_mfa_stated = true;  // the record states isMfaRegistered (true or false)
   bool is_admin = false;
   bool is_admin_stated = false;  // the record states isAdmin (true or false), not left it out
 };

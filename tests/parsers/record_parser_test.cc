@@ -569,6 +569,57 @@ TEST_F(RecordParserTest, RegistrationDetailsReadLastUpdatedDateTimeOrAreTimeless
             RejectReason::kBadTime);
 }
 
+// b5-06 (z18d, z18e): a registration that does not state isMfaRegistered (null; a `$select`
+// without it) is still a registration when its page names userRegistrationDetails (or the beta
+// credentialUserRegistrationDetails) or it has a registration's own members (isMfaCapable,
+// methodsRegistered): accepted with its isAdmin, its MFA not stated (never read as "no MFA").
+TEST_F(RecordParserTest, RegistrationWithoutIsMfaRegisteredIsKnownByItsPageOrMembers) {
+  ctx_.source_tenant = "T";
+  const auto page = [this](std::string_view context, std::string_view element) {
+    const ParseResult& r =
+        Parse(std::string(R"({"@odata.context":"https://graph.microsoft.com/)") +
+              std::string(context) + R"(","value":[)" + std::string(element) + "]}");
+    EXPECT_EQ(r.events.size(), 1u) << context << element;
+    EXPECT_TRUE(r.rejections.empty()) << context << element;
+    static Event none;
+    return r.events.empty() ? none : r.events[0];
+  };
+  constexpr std::string_view kNull =
+      R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"isMfaRegistered":null,)"
+      R"("lastUpdatedDateTime":"2024-05-01T00:00:00Z"})";
+  constexpr std::string_view kSelect =
+      R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true})";
+  for (std::string_view context :
+       {"v1.0/$metadata#reports/authenticationMethods/userRegistrationDetails",
+        "v1.0/$metadata#reports/authenticationMethods/userRegistrationDetails(id,"
+        "userPrincipalName,isAdmin)",
+        "beta/$metadata#reports/credentialUserRegistrationDetails"}) {
+    for (std::string_view element : {kNull, kSelect}) {
+      const Event e = page(context, element);
+      EXPECT_EQ(e.kind, EventKind::kMfaRegistration) << context << element;
+      EXPECT_FALSE(e.registration.is_mfa_stated) << element;
+      EXPECT_TRUE(e.registration.is_mfa_registered) << element;  // unknown is not "no MFA"
+      EXPECT_TRUE(e.registration.is_admin) << element;
+      EXPECT_EQ(e.account.id.view(), "U1");
+    }
+  }
+  // Without its page (`jq '.value[]'`): known by a registration's own members.
+  for (std::string_view record :
+       {R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"methodsRegistered":[]})",
+        R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"isMfaRegistered":null,)"
+        R"("isMfaCapable":false})"}) {
+    const Event& e = One(record);
+    EXPECT_EQ(e.kind, EventKind::kMfaRegistration) << record;
+    EXPECT_FALSE(e.registration.is_mfa_stated) << record;
+    EXPECT_TRUE(e.registration.is_admin) << record;
+  }
+  // A stated isMfaRegistered is stated; an object naming nothing of a registration is none.
+  EXPECT_TRUE(One(R"({"id":"U1","userPrincipalName":"a@c.com","isMfaRegistered":false})")
+                  .registration.is_mfa_stated);
+  EXPECT_EQ(Rejected(R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true})"),
+            RejectReason::kUnknownFormat);
+}
+
 // Booleans as exports write them: JSON booleans, "true"/"True"/"TRUE", and 1/0 as numbers or text.
 TEST_F(RecordParserTest, BooleansAsTextAndAsZeroOrOne) {
   ctx_.source_tenant = "T";
