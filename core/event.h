@@ -237,7 +237,9 @@ struct AuditFields {
 };
 
 struct RegistrationFields {
+  // True also where the record does not state it (is_mfa_stated false): unknown is not "no MFA".
   bool is_mfa_registered = true;
+  bool is_mfa_stated = true;  // the record states isMfaRegistered (true or false)
   bool is_admin = false;
   bool is_admin_stated = false;  // the record states isAdmin (true or false), not left it out
 };
@@ -254,7 +256,9 @@ struct Event {
   EventTime time = 0;        // event time (UTC microseconds)
   int64_t received_ns = 0;   // steady-clock receipt time, for latency metrics
   uint64_t sequence = 0;     // arrival order within its source, for stable tie-breaks
-  uint64_t fingerprint = 0;  // redelivery key: hash of (tenant, kind, own id or bytes)
+  // Redelivery key: hash of (tenant, kind, own id or bytes); a sign-in's id with its error code
+  // and second (parsers SignInRowFingerprint: the rows of one sign-in are records of their own).
+  uint64_t fingerprint = 0;
   // What the record says (parsers ContentFingerprint, with an mv-expand row's element facts): the
   // record's key across copies with and without an id of its own (DetectionEngine::Duplicate).
   // Equal to `fingerprint` for a record without an id; 0 for a registration.

@@ -56,7 +56,9 @@ void AddDetails(Alert& a, const GenericRule& r, const Event& e) {
         a.AddDetail("computer", e.security.computer.view());
         break;
       case DetailKind::kRegistration:
-        a.AddFlag("is_mfa_registered", e.registration.is_mfa_registered);
+        if (e.registration.is_mfa_stated) {
+          a.AddFlag("is_mfa_registered", e.registration.is_mfa_registered);
+        }
         a.AddFlag("is_admin", e.registration.is_admin);
         break;
       case DetailKind::kApp:

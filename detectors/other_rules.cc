@@ -10,17 +10,21 @@ void DetectionEngine::OnRegistration(const Event& e, const TenantSettings& tenan
   // Had MFA by its latest registration, and this one says it has none: lost it again.
   registration_lost_mfa_ = !e.registration.is_mfa_registered &&
                            (st.flags & (kRegistrationSeen | kMfaUnregistered)) == kRegistrationSeen;
-  st.flags |= kRegistrationSeen;
-  if (e.registration.is_mfa_registered) {
-    st.flags &= static_cast<uint8_t>(~kMfaUnregistered);
-    registration_time_.erase(e.account.key);
-  } else {
-    st.flags |= kMfaUnregistered;
-    // Its time, for the PRIV-SI-05 of a listing that comes after it (QueueRegistrationRecheck).
-    if (e.time != 0) {
-      registration_time_[e.account.key] = e.time;
-    } else {
+  // A record that does not state isMfaRegistered (null, a `$select` without it) says nothing of
+  // MFA: what the account's latest stating record said stands. Its isAdmin counts (below).
+  if (e.registration.is_mfa_stated) {
+    st.flags |= kRegistrationSeen;
+    if (e.registration.is_mfa_registered) {
+      st.flags &= static_cast<uint8_t>(~kMfaUnregistered);
       registration_time_.erase(e.account.key);
+    } else {
+      st.flags |= kMfaUnregistered;
+      // Its time, for the PRIV-SI-05 of a listing that comes after it (QueueRegistrationRecheck).
+      if (e.time != 0) {
+        registration_time_[e.account.key] = e.time;
+      } else {
+        registration_time_.erase(e.account.key);
+      }
     }
   }
   // isAdmin names no role: a source of its own, cleared by a newer report of isAdmin false (only

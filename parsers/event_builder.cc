@@ -285,7 +285,12 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
     unknown_detail = "Graph object of a log privmon does not read";
     return {};
   }
-  if (f.is_mfa_registered >= 0) return Of(RecordFormat::kGraph, EventKind::kMfaRegistration);
+  // A registration states isMfaRegistered, or is known as one by its page or its members (a null
+  // isMfaRegistered, a `$select` without it: its isAdmin still counts).
+  if (f.is_mfa_registered >= 0 || f.registration_context || f.registration_member ||
+      ContextNamesRegistration(f.odata_context)) {
+    return Of(RecordFormat::kGraph, EventKind::kMfaRegistration);
+  }
   if (!f.activity_date_time.empty() && !f.activity_display_name.empty()) {
     return Of(RecordFormat::kGraph, EventKind::kAudit);
   }
@@ -473,6 +478,21 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
     return SkippedCategory::kDirectoryObject;
   }
   return std::nullopt;
+}
+
+bool ContextNamesRegistration(std::string_view context) {
+  const std::size_t hash = context.find('#');
+  if (hash == std::string_view::npos) return false;
+  const std::string_view set = TrimSpaces(context.substr(hash + 1));
+  for (std::string_view known : {"reports/authenticationMethods/userRegistrationDetails",
+                                 "reports/credentialUserRegistrationDetails"}) {
+    if (StartsWithIgnoreCase(set, known) &&
+        (set.size() == known.size() || set[known.size()] == '/' || set[known.size()] == '(' ||
+         set[known.size()] == '$')) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool ContextNamesReadLog(std::string_view context) {
@@ -802,6 +822,7 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     case EventKind::kMfaRegistration:
       FillAccount(ev.tenant_hash, FirstNonEmpty({f.id, f.user_id}), f.upn, ev.account);
       ev.registration.is_mfa_registered = f.is_mfa_registered != 0;
+      ev.registration.is_mfa_stated = f.is_mfa_registered >= 0;
       ev.registration.is_admin = f.is_admin == 1;
       ev.registration.is_admin_stated = f.is_admin != -1;
       break;

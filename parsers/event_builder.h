@@ -42,6 +42,10 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name);
 // its records are before their members do: one that cannot be read as that log's is rejected with
 // its reason, never skipped as another log's object for a member it carries (a `givenName`).
 bool ContextNamesReadLog(std::string_view context);
+// Whether it names a registration report (userRegistrationDetails, the beta
+// credentialUserRegistrationDetails): its records are registrations whether or not they state
+// isMfaRegistered (null, or a `$select` without it).
+bool ContextNamesRegistration(std::string_view context);
 
 // The log privmon does not read that a record's own members name (RecordFields::
 // other_log_members: Identity Protection's risky users and risk detections, Global Secure Access

@@ -88,6 +88,7 @@ enum class Key : uint8_t {
   kRiskDetectionMember,
   kProvisioningMember,
   kRiskyPrincipalMember,
+  kRegistrationMember,  // isMfaCapable, methodsRegistered: a userRegistrationDetails' own
 };
 constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 
@@ -95,7 +96,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 90> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 92> kRecordKeys = {{
     {"_raw", Key::kSplunkRaw},
     {"_resourceid", Key::kHiddenResourceId},
     {"_source", Key::kEsSource},
@@ -142,6 +143,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 90> kRecordKeys = {{
     {"ipaddress", Key::kIpAddress},
     {"isadmin", Key::kIsAdmin},
     {"isinteractive", Key::kIsInteractive},
+    {"ismfacapable", Key::kRegistrationMember},
     {"ismfaregistered", Key::kIsMfaRegistered},
     {"jobtitle", Key::kDirectoryObjectMember},
     {"lastupdateddatetime", Key::kLastUpdatedDateTime},
@@ -150,6 +152,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 90> kRecordKeys = {{
     {"loggedbyservice", Key::kLoggedByService},
     {"mailenabled", Key::kDirectoryObjectMember},
     {"mailnickname", Key::kDirectoryObjectMember},
+    {"methodsregistered", Key::kRegistrationMember},
     {"mobilephone", Key::kDirectoryObjectMember},
     {"officelocation", Key::kDirectoryObjectMember},
     {"operationname", Key::kOperationName},
@@ -195,7 +198,7 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 
 // Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
 // shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 8 bits.
-// The multiplier was searched so that the 90 names above land in distinct slots (asserted below);
+// The multiplier was searched so that the 92 names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
 constexpr int kKeyHashBits = 9;
 constexpr uint64_t kKeyHashMultiplier = 0xe9bb466a28738583ull;
@@ -697,6 +700,9 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return;
     case Key::kNetworkAccessMember:
       if (!in_properties && !v.is_null()) out.other_log_members |= kNetworkAccessMember;
+      return;
+    case Key::kRegistrationMember:
+      if (!in_properties) out.registration_member = true;
       return;
     case Key::kRiskDetectionMember:
       if (!in_properties && !v.is_null()) out.other_log_members |= kRiskDetectionMember;

@@ -222,6 +222,12 @@ struct RecordFields {
 
   // Registration (Graph userRegistrationDetails).
   TriBool is_mfa_registered = -1;
+  // A registration that need not state isMfaRegistered (null, or left out of a `$select`): its
+  // page's @odata.context names userRegistrationDetails (or the beta
+  // credentialUserRegistrationDetails), or it has members only a registration has (isMfaCapable,
+  // methodsRegistered; SCHEMA.md).
+  bool registration_context = false;
+  bool registration_member = false;
   TriBool is_admin = -1;
 
   // Azure Activity and SecurityEvent.

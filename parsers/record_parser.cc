@@ -512,6 +512,8 @@ struct RecordParser::Impl {
   // The records being read are a Graph page's whose "@odata.context" names a log privmon reads
   // (ContextNamesReadLog): one that cannot be read as that log's is rejected, never skipped.
   bool page_reads = false;
+  // ... and names a registration report (ContextNamesRegistration).
+  bool page_registration = false;
 };
 
 void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
@@ -557,10 +559,12 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
   if (!ctx.page_context.empty()) [[unlikely]] {
     page_category = PageContextCategory(ctx.page_context);
     page_reads = parsers::ContextNamesReadLog(ctx.page_context);
+    page_registration = parsers::ContextNamesRegistration(ctx.page_context);
   }
   ParseDocument(ctx, /*whole_message=*/true);
   page_category.reset();
   page_reads = false;
+  page_registration = false;
 }
 
 void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_message) {
@@ -708,14 +712,17 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
         // fetched, `jq -s` of `az rest` outputs): a page wherever it stands.
         const std::optional<SkippedCategory> outer = page_category;
         const bool outer_reads = page_reads;
+        const bool outer_registration = page_registration;
         std::string_view context;
         if (root.at_key("@odata.context").get_string().get(context) == simdjson::SUCCESS) {
           if (const auto category = PageContextCategory(context)) page_category = category;
           if (parsers::ContextNamesReadLog(context)) page_reads = true;
+          if (parsers::ContextNamesRegistration(context)) page_registration = true;
         }
         ParseBatch(records, value_at, ctx);
         page_category = outer;
         page_reads = outer_reads;
+        page_registration = outer_registration;
       } else {
         wrong_type = true;
       }
@@ -1157,6 +1164,7 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
   Event& event = result.events.back();
   RejectReason reason = RejectReason::kUnknownFormat;
   std::string_view detail;
+  f.registration_context = page_registration;
   if (parsers::BuildEvent(f, ctx, event, reason, detail)) {
     event.sequence = ctx.sequence * 1024 + index;
     // Redelivery key (DESIGN.md section 10): the record's own id, never its correlation id alone;
@@ -1167,6 +1175,10 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
     const bool registration = event.kind == EventKind::kMfaRegistration;
     if (!id.empty() && !registration) {
       event.fingerprint = RecordFingerprint(event.tenant_hash, event.kind, id, true);
+      // One sign-in's rows (an MFA interrupt, then its success or fraud report) share the id.
+      if (event.kind == EventKind::kSignIn) {
+        event.fingerprint = SignInRowFingerprint(event.fingerprint, event);
+      }
     } else if (!registration) {
       event.fingerprint = ContentFingerprint(event);
     } else {

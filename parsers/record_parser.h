@@ -90,6 +90,23 @@ inline uint64_t RecordFingerprint(uint64_t tenant_hash, EventKind kind,
   return h == 0 ? 1 : h;
 }
 
+// The redelivery key of a sign-in with an id: its id's (RecordFingerprint) with its outcome (error
+// code) and its event time in whole seconds. Azure Monitor writes one MFA sign-in as several line
+// items of one `id` (and correlation id): 50074 "strong authentication required", then 0 or 500121
+// (a fraud report among its steps); each is a record of its own, and a redelivery is the same row
+// again (same id, outcome and time). Whole seconds: a copy in another shape or precision (Graph
+// v1.0 writes createdDateTime in whole seconds, Log Analytics in 7 digits) is the same row.
+// Exact 64-bit, never 0.
+inline uint64_t SignInRowFingerprint(uint64_t id_fingerprint, const Event& e) {
+  const EventTime seconds = e.time >= 0 ? e.time / kMicrosPerSecond
+                                        : -((kMicrosPerSecond - 1 - e.time) / kMicrosPerSecond);
+  const uint64_t h =
+      HashCombine(HashCombine(id_fingerprint,
+                              static_cast<uint64_t>(static_cast<uint32_t>(e.signin.error_code))),
+                  static_cast<uint64_t>(seconds));
+  return h == 0 ? 1 : h;
+}
+
 // The redelivery key of a record without an id of its own (a Log Analytics projection without
 // `Id`, an Azure Activity record): what it says, not its bytes. A forwarder that re-serializes the
 // record (other white space, key order, escapes, number forms) or an export of the same rows in

@@ -1,6 +1,7 @@
 // DedupeMemory: the records one shard has seen recently, so that a redelivered record (Event Hubs
 // and Kafka deliver at least once, Graph polls overlap) reaches the rules once. Keyed by the
-// record's exact 64-bit fingerprint (tenant, kind, own id or bytes; RecordFingerprint). A record
+// record's exact 64-bit fingerprint (tenant, kind, own id or bytes; RecordFingerprint; a sign-in's
+// id with its error code and second, SignInRowFingerprint). A record
 // is remembered while its event time is within `horizon` of its tenant's watermark, so the answer
 // does not depend on arrival order for any record that is not late.
 // Memory: 16 B per slot (fingerprint, event time, tenant index), at a load of 3/8..3/4

@@ -569,6 +569,57 @@ TEST_F(RecordParserTest, RegistrationDetailsReadLastUpdatedDateTimeOrAreTimeless
             RejectReason::kBadTime);
 }
 
+// b5-06 (z18d, z18e): a registration that does not state isMfaRegistered (null; a `$select`
+// without it) is still a registration when its page names userRegistrationDetails (or the beta
+// credentialUserRegistrationDetails) or it has a registration's own members (isMfaCapable,
+// methodsRegistered): accepted with its isAdmin, its MFA not stated (never read as "no MFA").
+TEST_F(RecordParserTest, RegistrationWithoutIsMfaRegisteredIsKnownByItsPageOrMembers) {
+  ctx_.source_tenant = "T";
+  const auto page = [this](std::string_view context, std::string_view element) {
+    const ParseResult& r =
+        Parse(std::string(R"({"@odata.context":"https://graph.microsoft.com/)") +
+              std::string(context) + R"(","value":[)" + std::string(element) + "]}");
+    EXPECT_EQ(r.events.size(), 1u) << context << element;
+    EXPECT_TRUE(r.rejections.empty()) << context << element;
+    static Event none;
+    return r.events.empty() ? none : r.events[0];
+  };
+  constexpr std::string_view kNull =
+      R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"isMfaRegistered":null,)"
+      R"("lastUpdatedDateTime":"2024-05-01T00:00:00Z"})";
+  constexpr std::string_view kSelect =
+      R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true})";
+  for (std::string_view context :
+       {"v1.0/$metadata#reports/authenticationMethods/userRegistrationDetails",
+        "v1.0/$metadata#reports/authenticationMethods/userRegistrationDetails(id,"
+        "userPrincipalName,isAdmin)",
+        "beta/$metadata#reports/credentialUserRegistrationDetails"}) {
+    for (std::string_view element : {kNull, kSelect}) {
+      const Event e = page(context, element);
+      EXPECT_EQ(e.kind, EventKind::kMfaRegistration) << context << element;
+      EXPECT_FALSE(e.registration.is_mfa_stated) << element;
+      EXPECT_TRUE(e.registration.is_mfa_registered) << element;  // unknown is not "no MFA"
+      EXPECT_TRUE(e.registration.is_admin) << element;
+      EXPECT_EQ(e.account.id.view(), "U1");
+    }
+  }
+  // Without its page (`jq '.value[]'`): known by a registration's own members.
+  for (std::string_view record :
+       {R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"methodsRegistered":[]})",
+        R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"isMfaRegistered":null,)"
+        R"("isMfaCapable":false})"}) {
+    const Event& e = One(record);
+    EXPECT_EQ(e.kind, EventKind::kMfaRegistration) << record;
+    EXPECT_FALSE(e.registration.is_mfa_stated) << record;
+    EXPECT_TRUE(e.registration.is_admin) << record;
+  }
+  // A stated isMfaRegistered is stated; an object naming nothing of a registration is none.
+  EXPECT_TRUE(One(R"({"id":"U1","userPrincipalName":"a@c.com","isMfaRegistered":false})")
+                  .registration.is_mfa_stated);
+  EXPECT_EQ(Rejected(R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true})"),
+            RejectReason::kUnknownFormat);
+}
+
 // Booleans as exports write them: JSON booleans, "true"/"True"/"TRUE", and 1/0 as numbers or text.
 TEST_F(RecordParserTest, BooleansAsTextAndAsZeroOrOne) {
   ctx_.source_tenant = "T";
@@ -1354,6 +1405,60 @@ TEST_F(RecordParserTest, MvExpandRowsOfOneRecordDifferInTheirRedeliveryKey) {
   EXPECT_NE(user, request);
   EXPECT_EQ(One(audit(R"({"type":"Directory","id":"T"})")).fingerprint, request);
   EXPECT_EQ(One(audit(R"({"type":"user","id":"u2","userPrincipalName":"B@X"})")).fingerprint, user);
+}
+
+// b5-09 (z18a, z18b, z18c): Azure Monitor writes one MFA sign-in as several rows of one `Id`: 50074, then
+// its success or its fraud report (500121). Each row is a record of its own (its outcome and second
+// are in its redelivery key); the same row again, in any shape or time precision (Graph v1.0's
+// whole seconds, Log Analytics' 7 digits, the diagnostic record's), is one record.
+TEST_F(RecordParserTest, SignInRowsOfOneIdDifferByOutcomeAndSecondNotByPrecision) {
+  ctx_.source_tenant = "T";
+  const auto la = [](std::string_view time, std::string_view code) {
+    return std::string(R"({"Type":"SigninLogs","TimeGenerated":")") + std::string(time) +
+           R"(","CreatedDateTime":")" + std::string(time) +
+           R"(","AADTenantId":"T","Id":"S1","UserId":"U1","UserPrincipalName":"a@x",)"
+           R"("ResultType":")" +
+           std::string(code) + R"(","Status":{"errorCode":)" + std::string(code) + "}}";
+  };
+  const auto graph = [](std::string_view time, std::string_view code) {
+    return std::string(R"({"id":"S1","createdDateTime":")") + std::string(time) +
+           R"(","userId":"U1","userPrincipalName":"a@x","correlationId":"C1",)"
+           R"("status":{"errorCode":)" +
+           std::string(code) + "}}";
+  };
+  const auto diag = [](std::string_view time, std::string_view code) {
+    return std::string(R"({"time":")") + std::string(time) +
+           R"(","tenantId":"T","category":"SignInLogs","operationName":"Sign-in activity",)"
+           R"("resultType":")" +
+           std::string(code) + R"(","properties":{"id":"S1","createdDateTime":")" +
+           std::string(time) + R"(","userId":"U1","userPrincipalName":"a@x",)" +
+           R"("status":{"errorCode":)" + std::string(code) + "}}}";
+  };
+  const uint64_t interrupt = One(la("2025-08-05T16:20:25.1123456Z", "50074")).fingerprint;
+  const uint64_t fraud = One(la("2025-08-05T16:20:31.7712345Z", "500121")).fingerprint;
+  const uint64_t success = One(la("2025-08-05T16:20:41.0000000Z", "0")).fingerprint;
+  EXPECT_NE(interrupt, fraud);
+  EXPECT_NE(interrupt, success);
+  EXPECT_NE(fraud, success);
+  // Same outcome, another second: another row.
+  EXPECT_NE(One(la("2025-08-05T16:20:26.1123456Z", "50074")).fingerprint, interrupt);
+  // The same row: again, in Graph v1.0's whole seconds, as a diagnostic record, with 3 digits.
+  EXPECT_EQ(One(la("2025-08-05T16:20:25.1123456Z", "50074")).fingerprint, interrupt);
+  EXPECT_EQ(One(graph("2025-08-05T16:20:25Z", "50074")).fingerprint, interrupt);
+  EXPECT_EQ(One(diag("2025-08-05T16:20:25.1123456Z", "50074")).fingerprint, interrupt);
+  EXPECT_EQ(One(diag("2025-08-05T16:20:25.112Z", "50074")).fingerprint, interrupt);
+  EXPECT_EQ(One(graph("2025-08-05T16:20:31Z", "500121")).fingerprint, fraud);
+  // An audit record's id is its own (one record per id): its key is still the id's alone.
+  const auto audit = [](std::string_view time, std::string_view result) {
+    return std::string(R"({"Type":"AuditLogs","TimeGenerated":")") + std::string(time) +
+           R"(","AADTenantId":"T","Id":"Directory_1","LoggedByService":"Core Directory",)"
+           R"("Result":")" +
+           std::string(result) +
+           R"(","ActivityDisplayName":"Delete user","InitiatedBy":{"user":{"id":"A1"}},)"
+           R"("TargetResources":[{"type":"User","id":"U2"}]})";
+  };
+  EXPECT_EQ(One(audit("2025-11-18T10:02:45Z", "success")).fingerprint,
+            One(audit("2025-11-18T10:02:45.5Z", "success")).fingerprint);
 }
 
 }  // namespace
