@@ -2,15 +2,23 @@
 # Builds the libFuzzer parser target with clang + ASan/UBSan and runs it for a bounded time over
 # the parser test data as seeds. Exits non-zero when the fuzzer finds a crash.
 #   PRIVMON_FUZZ_SECONDS (default 60), PRIVMON_FUZZ_JOBS (default 1)
+#   PRIVMON_FUZZ_STEP: build, run or all (default; scripts/test.sh builds beside the tests and runs
+#   the fuzzer later)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
 seconds="${PRIVMON_FUZZ_SECONDS:-60}"
+step="${PRIVMON_FUZZ_STEP:-all}"
 
-CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DPRIVMON_BUILD_FUZZ=ON -DPRIVMON_BUILD_TESTS=OFF -DPRIVMON_BUILD_BENCH=OFF \
-  -DPRIVMON_SANITIZE=address,undefined >/dev/null
-ninja -C "$build" -j"${PRIVMON_FUZZ_BUILD_JOBS:-2}" parser_fuzz
+# Unity production libraries (PRIVMON_UNITY_LIBS, as in the other builds of scripts/test.sh): the
+# same code and instrumentation, their shared headers parsed once per 8 files.
+if [ "$step" != run ]; then
+  CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DPRIVMON_BUILD_FUZZ=ON -DPRIVMON_BUILD_TESTS=OFF -DPRIVMON_BUILD_BENCH=OFF \
+    -DPRIVMON_UNITY_LIBS=ON -DPRIVMON_SANITIZE=address,undefined >/dev/null
+  ninja -C "$build" -j"${PRIVMON_FUZZ_BUILD_JOBS:-2}" parser_fuzz
+fi
+[ "$step" != build ] || exit 0
 
 # Seeds: a scratch copy (libFuzzer writes new inputs into its first corpus directory).
 corpus="$build/fuzz-corpus"
