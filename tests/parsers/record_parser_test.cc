@@ -1407,10 +1407,10 @@ TEST_F(RecordParserTest, MvExpandRowsOfOneRecordDifferInTheirRedeliveryKey) {
   EXPECT_EQ(One(audit(R"({"type":"user","id":"u2","userPrincipalName":"B@X"})")).fingerprint, user);
 }
 
-// b5-09 (z18a, z18b, z18c): Azure Monitor writes one MFA sign-in as several rows of one `Id`: 50074, then
-// its success or its fraud report (500121). Each row is a record of its own (its outcome and second
-// are in its redelivery key); the same row again, in any shape or time precision (Graph v1.0's
-// whole seconds, Log Analytics' 7 digits, the diagnostic record's), is one record.
+// b5-09 (z18a, z18b, z18c): Azure Monitor writes one MFA sign-in as several rows of one `Id`:
+// 50074, then its success or its fraud report (500121). Each row is a record of its own (its
+// outcome and second are in its redelivery key); the same row again, in any shape or time precision
+// (Graph v1.0's whole seconds, Log Analytics' 7 digits, the diagnostic record's), is one record.
 TEST_F(RecordParserTest, SignInRowsOfOneIdDifferByOutcomeAndSecondNotByPrecision) {
   ctx_.source_tenant = "T";
   const auto la = [](std::string_view time, std::string_view code) {
