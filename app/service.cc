@@ -273,6 +273,7 @@ int RunService(const ServiceOptions& options) {
     auto engine = std::make_unique<DetectionEngine>(config, *alert_queues.back(), stats->shards[s],
                                                     stats->tenants);
     engine->SetAlertWake(&alert_wake);
+    engine->PrewarmReplay();
     engines.push_back(std::move(engine));
   }
   // Checkpoints (run only): restore before any thread starts.

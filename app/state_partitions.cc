@@ -300,6 +300,7 @@ void StatePartitions::StartTask(uint32_t q) {
     auto engine = std::make_unique<DetectionEngine>(config_, *alert_queues_[q], stats_.shards[q],
                                                     stats_.tenants);
     if (alert_wake_ != nullptr) engine->SetAlertWake(alert_wake_);
+    engine->PrewarmReplay();
     engines.push_back(std::move(engine));
     std::vector<EventConsumer*> consumers{engines[0].get()};
     if (const int code = task->checkpointer->Restore(attempt > 0, consumers, sources); code != 0) {

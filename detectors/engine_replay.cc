@@ -3,13 +3,15 @@
 // a role gain arriving after them makes privileged at their time (state/privilege_replay.h).
 // The shard's thread only. Per event: one branch while no account has a learned time, else one
 // probe of learned_since_ per side of a learned account; one Event copy per record of an
-// unprivileged account that is not late. A replay walks the ring once (O(kCapacity)), only when a
-// gain changes when an account is privileged from.
+// unprivileged account that is not late. A replay walks the ring's keys and times once
+// (O(kCapacity), 64 KiB), only when a gain changes when an account is privileged from.
 #include <algorithm>
 
 #include "detectors/detection_engine.h"
 
 namespace privmon {
+
+static_assert(PrivilegeReplay::kActorSide == static_cast<uint8_t>(AccountSide::kActor));
 
 void DetectionEngine::NoteLearned(uint64_t key, bool was_privileged, Seconds32 since) {
   Seconds32 to = UINT32_MAX;  // the event times newly covered: [since, to)
@@ -41,6 +43,9 @@ void DetectionEngine::NoteLearned(uint64_t key, bool was_privileged, Seconds32 s
   }
   if (replay_request_count_ < replay_requests_.size()) {
     replay_requests_[replay_request_count_++] = ReplayRequest{key, since, to};
+  } else {
+    // An event learns for its account and its actor at most: not reached, but never silent.
+    Bump(stats_.privilege_replay_lost);
   }
 }
 
@@ -82,25 +87,25 @@ void DetectionEngine::ReplayPrivilege() {
   replaying_ = true;
   for (uint8_t i = 0; i < count; ++i) {
     const ReplayRequest request = replay_requests_[i];
-    replay_.ForEach([&](const PrivilegeReplay::Entry& kept) {
-      const Event& e = kept.event;
-      const auto side = static_cast<AccountSide>(kept.side);
-      const AccountRef& who = side == AccountSide::kActor ? e.actor : e.account;
-      if (who.key != request.key) return;
-      const Seconds32 t = ToSeconds32(e.time);
-      if (t < request.from || t >= request.to) return;
-      AccountState* st = accounts_.Find(who.key);
-      if (st == nullptr || !st->privileged()) return;
-      current_tenant_ = kept.tenant;
-      resolved_key_ = who.key;
-      resolved_ = st;
-      row_key_ = kept.row_key;
-      row_time_ = t;
-      const TenantSettings& tenant = config_->ForTenant(e.tenant_hash);
-      if (e.kind == EventKind::kSignIn) OnSignIn(e, tenant);  // hides nothing: t >= its time
-      RunCode(e, side, tenant);
-      RunGeneric(e, side, tenant);
-    });
+    replay_.ForEachOf(request.key, request.from, request.to,
+                      [&](const PrivilegeReplay::Entry& kept) {
+                        const Event& e = kept.event;
+                        const auto side = static_cast<AccountSide>(kept.side);
+                        const AccountRef& who = side == AccountSide::kActor ? e.actor : e.account;
+                        const Seconds32 t = ToSeconds32(e.time);
+                        AccountState* st = accounts_.Find(who.key);
+                        if (st == nullptr || !st->privileged()) return;
+                        current_tenant_ = kept.tenant;
+                        resolved_key_ = who.key;
+                        resolved_ = st;
+                        row_key_ = kept.row_key;
+                        row_time_ = t;
+                        const TenantSettings& tenant = config_->ForTenant(e.tenant_hash);
+                        if (e.kind == EventKind::kSignIn)
+                          OnSignIn(e, tenant);  // hides nothing: t >= its time
+                        RunCode(e, side, tenant);
+                        RunGeneric(e, side, tenant);
+                      });
   }
   replaying_ = false;
   row_key_ = 0;

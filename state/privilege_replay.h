@@ -6,8 +6,11 @@
 // the gain had come first. Only records at or after their tenant's watermark matter (a gain
 // older than the watermark is late itself): the ring keeps the newest kCapacity and the engine
 // counts those overwritten while still within the watermark (privmon_privilege_replay_lost_total).
-// Fixed capacity, allocated once (kCapacity x ~1.4 KiB); Keep copies an Event (no allocation).
-// Not checkpointed: a restart forgets what it held. Owned and touched by one shard's thread.
+// Fixed capacity (kCapacity x ~1.4 KiB of Events, plus 16 B a record of keys and times that a
+// replay scans, so it reads 64 KiB rather than 5.7 MiB of Events). Keep copies an Event (no
+// allocation). Allocated on the first Keep, or by Prewarm, which a service calls before records
+// flow: the first touch of its pages (~1,400 a shard) took tens of milliseconds and stalled every
+// record queued behind it (BENCHMARKS.md session 28). Owned and touched by one shard's thread.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +19,7 @@
 
 #include "core/event.h"
 #include "core/event_time.h"
+#include "state/account_state.h"
 
 namespace privmon {
 
@@ -34,8 +38,9 @@ class PrivilegeReplay {
   // entry: returns true and that entry's event time and tenant in *lost_time, *lost_tenant.
   bool Keep(const Event& e, uint8_t side, uint32_t tenant, uint64_t row_key, EventTime* lost_time,
             uint32_t* lost_tenant) {
-    if (!entries_) entries_ = std::make_unique<Entry[]>(kCapacity);
-    Entry& slot = entries_[(first_ + size_) % kCapacity];
+    if (!entries_) Prewarm();
+    const std::size_t at = (first_ + size_) % kCapacity;
+    Entry& slot = entries_[at];
     const bool full = size_ == kCapacity;
     if (full) {
       *lost_time = slot.event.time;
@@ -48,7 +53,15 @@ class PrivilegeReplay {
     slot.row_key = row_key;
     slot.tenant = tenant;
     slot.side = side;
+    heads_[at] = Head{side == kActorSide ? e.actor.key : e.account.key, ToSeconds32(e.time)};
     return full;
+  }
+
+  // Allocates the ring and touches every page of it. Idempotent.
+  void Prewarm() {
+    if (entries_) return;
+    entries_ = std::make_unique<Entry[]>(kCapacity);  // value-initialised: every page written
+    heads_ = std::make_unique<Head[]>(kCapacity);
   }
 
   // A checkpoint's entry (state/checkpoint_codec.h kCkPrivilegeReplay), kept as the newest; one
@@ -65,11 +78,34 @@ class PrivilegeReplay {
     for (std::size_t i = 0; i < size_; ++i) fn(entries_[(first_ + i) % kCapacity]);
   }
 
+  // Calls fn(entry) for each kept entry of account `key` (on the side it was kept for) whose
+  // event time (Unix seconds) is in [from, to), oldest first. Reads the entries' keys and times
+  // only, then the Events that match.
+  template <class Fn>
+  void ForEachOf(uint64_t key, Seconds32 from, Seconds32 to, Fn&& fn) const {
+    for (std::size_t i = 0; i < size_; ++i) {
+      const std::size_t at = (first_ + i) % kCapacity;
+      const Head& h = heads_[at];
+      if (h.key == key && h.time >= from && h.time < to) fn(entries_[at]);
+    }
+  }
+
   std::size_t size() const { return size_; }
-  std::size_t MemoryBytes() const { return entries_ ? kCapacity * sizeof(Entry) : 0; }
+  std::size_t MemoryBytes() const {
+    return entries_ ? kCapacity * (sizeof(Entry) + sizeof(Head)) : 0;
+  }
+
+  // Entry::side of a record kept for its actor (AccountSide::kActor; state does not see
+  // detectors' enum).
+  static constexpr uint8_t kActorSide = 1;
 
  private:
+  struct Head {
+    uint64_t key = 0;    // the kept account's key
+    Seconds32 time = 0;  // the record's event time
+  };
   std::unique_ptr<Entry[]> entries_;
+  std::unique_ptr<Head[]> heads_;
   std::size_t first_ = 0;
   std::size_t size_ = 0;
 };

@@ -1,0 +1,91 @@
+// PrivilegeReplay: a replay visits exactly the kept records of one account (on the side each was
+// kept for) in an event-time range, oldest first, also after the ring wrapped; an overwrite
+// reports the record it lost; Prewarm allocates once.
+#include "state/privilege_replay.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace privmon {
+namespace {
+
+constexpr int64_t kReplayTestSecond = 1'000'000;
+
+Event ReplayTestEvent(uint64_t account, uint64_t actor, int64_t second) {
+  Event e;
+  e.account.key = account;
+  e.actor.key = actor;
+  e.time = second * kReplayTestSecond;
+  return e;
+}
+
+// The event times (seconds) ForEachOf visits, in order.
+std::vector<int64_t> ReplayTestVisit(const PrivilegeReplay& ring, uint64_t key, Seconds32 from,
+                                     Seconds32 to) {
+  std::vector<int64_t> seen;
+  ring.ForEachOf(key, from, to, [&](const PrivilegeReplay::Entry& kept) {
+    seen.push_back(kept.event.time / kReplayTestSecond);
+  });
+  return seen;
+}
+
+TEST(PrivilegeReplay, VisitsTheKeptRecordsOfOneAccountSideAndTimeRangeOldestFirst) {
+  PrivilegeReplay ring;
+  EventTime lost_time = 0;
+  uint32_t lost_tenant = 0;
+  // Account 7's own records at 100, 105 and 110; one where 7 is the actor (kept for the actor)
+  // at 103; one of account 8 whose actor is 7 but kept for account 8 at 104.
+  EXPECT_FALSE(ring.Keep(ReplayTestEvent(7, 0, 100), 0, 0, 0, &lost_time, &lost_tenant));
+  EXPECT_FALSE(ring.Keep(ReplayTestEvent(9, 7, 103), PrivilegeReplay::kActorSide, 0, 0, &lost_time,
+                         &lost_tenant));
+  EXPECT_FALSE(ring.Keep(ReplayTestEvent(8, 7, 104), 0, 0, 0, &lost_time, &lost_tenant));
+  EXPECT_FALSE(ring.Keep(ReplayTestEvent(7, 0, 110), 0, 0, 0, &lost_time, &lost_tenant));
+  EXPECT_FALSE(ring.Keep(ReplayTestEvent(7, 0, 105), 0, 0, 0, &lost_time, &lost_tenant));
+  EXPECT_EQ(ReplayTestVisit(ring, 7, 0, UINT32_MAX), (std::vector<int64_t>{100, 103, 110, 105}));
+  EXPECT_EQ(ReplayTestVisit(ring, 7, 103, 110), (std::vector<int64_t>{103, 105}))
+      << "from inclusive, to exclusive";
+  EXPECT_EQ(ReplayTestVisit(ring, 8, 0, UINT32_MAX), (std::vector<int64_t>{104}));
+  EXPECT_TRUE(ReplayTestVisit(ring, 9, 0, UINT32_MAX).empty()) << "kept for its actor, not it";
+}
+
+TEST(PrivilegeReplay, AFullRingOverwritesTheOldestAndVisitsOnlyWhatItStillHolds) {
+  PrivilegeReplay ring;
+  EventTime lost_time = 0;
+  uint32_t lost_tenant = 0;
+  const auto n = static_cast<int64_t>(PrivilegeReplay::kCapacity);
+  for (int64_t i = 0; i < n; ++i) {
+    ASSERT_FALSE(ring.Keep(ReplayTestEvent(static_cast<uint64_t>(1 + i % 2), 0, 1000 + i), 0, 3, 0,
+                           &lost_time, &lost_tenant));
+  }
+  // Two more: they take the slots of the two oldest (1000 of account 1, 1001 of account 2).
+  ASSERT_TRUE(ring.Keep(ReplayTestEvent(5, 0, 5000), 0, 4, 0, &lost_time, &lost_tenant));
+  EXPECT_EQ(lost_time, 1000 * kReplayTestSecond);
+  EXPECT_EQ(lost_tenant, 3u);
+  ASSERT_TRUE(ring.Keep(ReplayTestEvent(5, 0, 5001), 0, 4, 0, &lost_time, &lost_tenant));
+  EXPECT_EQ(lost_time, 1001 * kReplayTestSecond);
+  EXPECT_EQ(ring.size(), PrivilegeReplay::kCapacity);
+  EXPECT_EQ(ReplayTestVisit(ring, 5, 0, UINT32_MAX), (std::vector<int64_t>{5000, 5001}));
+  const std::vector<int64_t> first = ReplayTestVisit(ring, 1, 0, 1006);
+  EXPECT_EQ(first, (std::vector<int64_t>{1002, 1004})) << "1000 was overwritten";
+  EXPECT_EQ(ReplayTestVisit(ring, 2, 0, UINT32_MAX).size(), static_cast<std::size_t>(n / 2 - 1));
+}
+
+TEST(PrivilegeReplay, PrewarmAllocatesOnceAndKeepsNothing) {
+  PrivilegeReplay ring;
+  EXPECT_EQ(ring.MemoryBytes(), 0u) << "lazy until the first Keep or Prewarm";
+  ring.Prewarm();
+  const std::size_t bytes = ring.MemoryBytes();
+  EXPECT_GE(bytes, PrivilegeReplay::kCapacity * sizeof(Event));
+  EXPECT_EQ(ring.size(), 0u);
+  EventTime lost_time = 0;
+  uint32_t lost_tenant = 0;
+  EXPECT_FALSE(ring.Keep(ReplayTestEvent(1, 0, 10), 0, 0, 0, &lost_time, &lost_tenant));
+  ring.Prewarm();  // idempotent: what was kept stays
+  EXPECT_EQ(ring.MemoryBytes(), bytes);
+  EXPECT_EQ(ReplayTestVisit(ring, 1, 0, UINT32_MAX), (std::vector<int64_t>{10}));
+}
+
+}  // namespace
+}  // namespace privmon
