@@ -1,5 +1,8 @@
 #include "parsers/event_builder.h"
 
+#include <initializer_list>
+#include <string_view>
+
 #include "core/hash.h"
 #include "parsers/hash_memo.h"
 #include "parsers/json_text_field.h"
@@ -480,12 +483,17 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
   return std::nullopt;
 }
 
-bool ContextNamesRegistration(std::string_view context) {
+namespace {
+
+// Whether an @odata.context names one of `sets` as its entity set: the part after '#', trimmed,
+// is the set alone or followed by '/', '(' or '$' ("auditLogs/signIns",
+// "auditLogs/signIns/$entity", "auditLogs/signIns(id,createdDateTime)").
+bool EventBuilderContextNames(std::string_view context,
+                              std::initializer_list<std::string_view> sets) {
   const std::size_t hash = context.find('#');
   if (hash == std::string_view::npos) return false;
   const std::string_view set = TrimSpaces(context.substr(hash + 1));
-  for (std::string_view known : {"reports/authenticationMethods/userRegistrationDetails",
-                                 "reports/credentialUserRegistrationDetails"}) {
+  for (std::string_view known : sets) {
     if (StartsWithIgnoreCase(set, known) &&
         (set.size() == known.size() || set[known.size()] == '/' || set[known.size()] == '(' ||
          set[known.size()] == '$')) {
@@ -495,21 +503,17 @@ bool ContextNamesRegistration(std::string_view context) {
   return false;
 }
 
+}  // namespace
+
+bool ContextNamesRegistration(std::string_view context) {
+  return EventBuilderContextNames(context, {"reports/authenticationMethods/userRegistrationDetails",
+                                            "reports/credentialUserRegistrationDetails"});
+}
+
 bool ContextNamesReadLog(std::string_view context) {
-  const std::size_t hash = context.find('#');
-  if (hash == std::string_view::npos) return false;
-  const std::string_view set = TrimSpaces(context.substr(hash + 1));
-  // "auditLogs/signIns", "auditLogs/signIns/$entity", "auditLogs/signIns(id,createdDateTime)".
-  for (std::string_view known : {"auditLogs/signIns", "auditLogs/directoryAudits",
-                                 "reports/authenticationMethods/userRegistrationDetails",
-                                 "reports/credentialUserRegistrationDetails"}) {
-    if (StartsWithIgnoreCase(set, known) &&
-        (set.size() == known.size() || set[known.size()] == '/' || set[known.size()] == '(' ||
-         set[known.size()] == '$')) {
-      return true;
-    }
-  }
-  return false;
+  return EventBuilderContextNames(context, {"auditLogs/signIns", "auditLogs/directoryAudits",
+                                            "reports/authenticationMethods/userRegistrationDetails",
+                                            "reports/credentialUserRegistrationDetails"});
 }
 
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
