@@ -55,6 +55,10 @@ void DetectionEngine::BuildCodeTable() {
 void DetectionEngine::RunCode(const Event& e, AccountSide side, const TenantSettings& tenant) {
   const std::size_t at = static_cast<std::size_t>(e.kind) * 2 + static_cast<std::size_t>(side);
   const auto& list = replaying_ ? code_replay_[at] : code_[at];
+  if (!replaying_) {  // a first judgement: its novelty answers are kept with the record
+    learn_answers_ = 0;
+    learn_calls_ = 0;
+  }
   if (list.empty()) return;
   const AccountRef& who = side == AccountSide::kActor ? e.actor : e.account;
   AccountState* st = ResolvedFor(who.key);

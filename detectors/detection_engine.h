@@ -134,9 +134,23 @@ class DetectionEngine final : public EventConsumer {
   // Keeps `e` for the account on `side` when the rules judged it as of an unprivileged account
   // (`judged_privileged` false) and it is not late (PrivilegeReplay).
   void KeepForReplay(const Event& e, AccountSide side, bool judged_privileged);
+  // The novelty rules' answers (CodeRuleContext::Learn) for the record and side being judged: bit
+  // i is the i-th call's (the first 32). Kept with the record (PrivilegeReplay::Entry::learned)
+  // and given back by ReplayedLearnAnswer while a replay judges it again.
+  bool NoteLearnAnswer(bool fresh) {
+    if (learn_calls_ < 32) learn_answers_ |= static_cast<uint32_t>(fresh) << learn_calls_;
+    if (learn_calls_ < UINT8_MAX) ++learn_calls_;
+    return fresh;
+  }
+  bool ReplayedLearnAnswer() {
+    const uint8_t i = replay_learn_next_;
+    if (replay_learn_next_ < UINT8_MAX) ++replay_learn_next_;
+    return i < replay_learn_calls_ && i < 32 && ((replay_learn_answers_ >> i) & 1U) != 0;
+  }
   // Runs the rules gated on privilege (generic_gated_, code_replay_) for the kept records the
   // learned privilege of replay_requests_ covers, in arrival order: as if the gain had come first.
   void ReplayPrivilege();
+  void ReplayKept(const PrivilegeReplay::Entry& kept);
   // Unset first seen (only registrations so far, which start none of its times): not begun yet.
   bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const {
     return st.first_seen == 0 ||
@@ -312,6 +326,11 @@ class DetectionEngine final : public EventConsumer {
   std::array<ReplayRequest, 2> replay_requests_{};
   uint8_t replay_request_count_ = 0;
   bool replaying_ = false;
+  uint32_t learn_answers_ = 0;  // NoteLearnAnswer: this record and side's, while judged
+  uint8_t learn_calls_ = 0;
+  uint32_t replay_learn_answers_ = 0;  // ReplayedLearnAnswer: the kept record's, while replayed
+  uint8_t replay_learn_calls_ = 0;
+  uint8_t replay_learn_next_ = 0;
   // By generic rule index: judged again by ReplayPrivilege (a match, threshold or schedule rule
   // whose predicate reads account.privileged, or a threshold: counted for privileged accounts).
   std::vector<uint8_t> generic_gated_;

@@ -193,6 +193,9 @@ void DetectionEngine::EncodeSnapshot(CheckpointShardWriter& out) {
     PutU64(buf, kept.event.tenant_hash);
     buf.push_back(static_cast<char>(kept.side));
     PutRaw(buf, kept.event);
+    // Appended within format 8 (a record without them restores with no novelty answers).
+    PutU32(buf, kept.learned);
+    buf.push_back(static_cast<char>(kept.learn_calls));
     const AccountRef& who = static_cast<AccountSide>(kept.side) == AccountSide::kActor
                                 ? kept.event.actor
                                 : kept.event.account;
@@ -371,7 +374,9 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       return true;
     }
     case kCkPrivilegeReplay: {
-      if (in.size() != 8 + 8 + 1 + sizeof(Event)) return false;
+      // Without or with the novelty answers (4 + 1 bytes at the end, written since session 28).
+      constexpr std::size_t kKeptBytes = 8 + 8 + 1 + sizeof(Event);
+      if (in.size() != kKeptBytes && in.size() != kKeptBytes + 5) return false;
       PrivilegeReplay::Entry kept;
       kept.row_key = GetU64(in.data());
       kept.tenant = TenantIndex(GetU64(in.data() + 8), {});
@@ -379,6 +384,10 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       if (kept.side > static_cast<uint8_t>(AccountSide::kActor)) return false;
       in.remove_prefix(17);
       if (!GetRaw(in, &kept.event)) return false;
+      if (in.size() == 5) {
+        kept.learned = GetU32(in.data());
+        kept.learn_calls = static_cast<uint8_t>(in[4]);
+      }
       // Records of one account come in the order they were saved (one partition, by its key):
       // the arrival order a replay follows.
       replay_.Restore(kept);

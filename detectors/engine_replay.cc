@@ -74,10 +74,32 @@ void DetectionEngine::KeepForReplay(const Event& e, AccountSide side, bool judge
   EventTime lost_time = 0;
   uint32_t lost_tenant = 0;
   if (replay_.Keep(e, static_cast<uint8_t>(side), current_tenant_, row_key_, &lost_time,
-                   &lost_tenant) &&
+                   &lost_tenant, learn_answers_, learn_calls_) &&
       lost_tenant < tenant_time_.size() && lost_time >= tenant_time_[lost_tenant].watermark) {
     Bump(stats_.privilege_replay_lost);
   }
+}
+
+// One kept record judged again, by the rules gated on privilege, for the account on its side.
+void DetectionEngine::ReplayKept(const PrivilegeReplay::Entry& kept) {
+  const Event& e = kept.event;
+  const auto side = static_cast<AccountSide>(kept.side);
+  const AccountRef& who = side == AccountSide::kActor ? e.actor : e.account;
+  AccountState* st = accounts_.Find(who.key);
+  if (st == nullptr || !st->privileged()) return;
+  current_tenant_ = kept.tenant;
+  resolved_key_ = who.key;
+  resolved_ = st;
+  row_key_ = kept.row_key;
+  row_time_ = ToSeconds32(e.time);
+  const TenantSettings& tenant = config_->ForTenant(e.tenant_hash);
+  if (e.kind == EventKind::kSignIn) OnSignIn(e, tenant);  // hides nothing: t >= its time
+  // The novelty rules get the answers of the record's first judgement (CodeRuleContext::Learn).
+  replay_learn_answers_ = kept.learned;
+  replay_learn_calls_ = kept.learn_calls;
+  replay_learn_next_ = 0;
+  RunCode(e, side, tenant);
+  RunGeneric(e, side, tenant);
 }
 
 void DetectionEngine::ReplayPrivilege() {
@@ -88,24 +110,7 @@ void DetectionEngine::ReplayPrivilege() {
   for (uint8_t i = 0; i < count; ++i) {
     const ReplayRequest request = replay_requests_[i];
     replay_.ForEachOf(request.key, request.from, request.to,
-                      [&](const PrivilegeReplay::Entry& kept) {
-                        const Event& e = kept.event;
-                        const auto side = static_cast<AccountSide>(kept.side);
-                        const AccountRef& who = side == AccountSide::kActor ? e.actor : e.account;
-                        const Seconds32 t = ToSeconds32(e.time);
-                        AccountState* st = accounts_.Find(who.key);
-                        if (st == nullptr || !st->privileged()) return;
-                        current_tenant_ = kept.tenant;
-                        resolved_key_ = who.key;
-                        resolved_ = st;
-                        row_key_ = kept.row_key;
-                        row_time_ = t;
-                        const TenantSettings& tenant = config_->ForTenant(e.tenant_hash);
-                        if (e.kind == EventKind::kSignIn)
-                          OnSignIn(e, tenant);  // hides nothing: t >= its time
-                        RunCode(e, side, tenant);
-                        RunGeneric(e, side, tenant);
-                      });
+                      [&](const PrivilegeReplay::Entry& kept) { ReplayKept(kept); });
   }
   replaying_ = false;
   row_key_ = 0;

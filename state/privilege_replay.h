@@ -32,12 +32,16 @@ class PrivilegeReplay {
     uint64_t row_key = 0;  // the engine's mv-expand record key of the record (0: none)
     uint32_t tenant = 0;   // the shard's tenant index
     uint8_t side = 0;      // AccountSide of the account it was kept for
+    // The novelty rules' answers when the record was first judged (bit i: the i-th
+    // CodeRuleContext::Learn call was new) and how many calls there were.
+    uint32_t learned = 0;
+    uint8_t learn_calls = 0;
   };
 
   // Keeps a copy of `e` for the account on `side`. When the ring was full it overwrote the oldest
   // entry: returns true and that entry's event time and tenant in *lost_time, *lost_tenant.
   bool Keep(const Event& e, uint8_t side, uint32_t tenant, uint64_t row_key, EventTime* lost_time,
-            uint32_t* lost_tenant) {
+            uint32_t* lost_tenant, uint32_t learned = 0, uint8_t learn_calls = 0) {
     if (!entries_) Prewarm();
     const std::size_t at = (first_ + size_) % kCapacity;
     Entry& slot = entries_[at];
@@ -53,6 +57,8 @@ class PrivilegeReplay {
     slot.row_key = row_key;
     slot.tenant = tenant;
     slot.side = side;
+    slot.learned = learned;
+    slot.learn_calls = learn_calls;
     heads_[at] = Head{side == kActorSide ? e.actor.key : e.account.key, ToSeconds32(e.time)};
     return full;
   }
@@ -69,7 +75,8 @@ class PrivilegeReplay {
   void Restore(const Entry& entry) {
     EventTime lost_time = 0;
     uint32_t lost_tenant = 0;
-    Keep(entry.event, entry.side, entry.tenant, entry.row_key, &lost_time, &lost_tenant);
+    Keep(entry.event, entry.side, entry.tenant, entry.row_key, &lost_time, &lost_tenant,
+         entry.learned, entry.learn_calls);
   }
 
   // Calls fn(entry) for each kept entry, oldest first (arrival order).

@@ -20,16 +20,20 @@ bool CodeRuleContext::InLearning(const AccountState& st, Seconds32 t,
 }
 
 bool CodeRuleContext::Learn(uint64_t account_key, NoveltyKind kind, uint64_t value, Seconds32 t) {
-  return engine_.known_.Add(account_key, kind, value, t, engine_.current_tenant_);
+  if (engine_.replaying_) return engine_.ReplayedLearnAnswer();
+  return engine_.NoteLearnAnswer(
+      engine_.known_.Add(account_key, kind, value, t, engine_.current_tenant_));
 }
 
 bool CodeRuleContext::LearnFolded(uint64_t account_key, NoveltyKind kind, uint64_t value,
                                   std::span<const uint64_t> former, Seconds32 t) {
-  if (!Learn(account_key, kind, value, t)) return false;
+  if (engine_.replaying_) return engine_.ReplayedLearnAnswer();
+  bool fresh = engine_.known_.Add(account_key, kind, value, t, engine_.current_tenant_);
   for (const uint64_t key : former) {
-    if (key != 0 && key != value && engine_.known_.Known(account_key, kind, key, t)) return false;
+    if (!fresh) break;
+    fresh = key == 0 || key == value || !engine_.known_.Known(account_key, kind, key, t);
   }
-  return true;
+  return engine_.NoteLearnAnswer(fresh);
 }
 
 void CodeRuleContext::PushTimer(uint64_t tenant_hash, const Timer& t) {

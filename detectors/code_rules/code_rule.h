@@ -38,7 +38,10 @@ class CodeRuleContext {
   // Whether the account is still in its tenant's learning period at `t`.
   bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const;
   // Records `value` as known for the account (KnownValues, under the event's tenant); true when
-  // it was new.
+  // it was new. Each answer for a record judged as of an ordinary account is kept with it
+  // (DetectionEngine::NoteLearnAnswer); when a later role gain has the record judged again
+  // (ReplayPrivilege) the same calls get those answers back, in order, and learn nothing: the
+  // value was new, or not, when the record first came (docs/RULES.md "Learned privilege").
   bool Learn(uint64_t account_key, NoveltyKind kind, uint64_t value, Seconds32 t);
   // Learn for a value whose key was folded from several spellings (a renamed activity, a legacy
   // protocol's client names, an OS written with or without spaces): `former` are the keys the
@@ -68,8 +71,9 @@ struct CodeRuleHandler {
   CodeRuleFn run;
   // Gated on the account's privilege alone, changing nothing for an unprivileged account (or only
   // idempotently): run again on a record kept for an account a later-arriving older role gain
-  // made privileged at its time (DetectionEngine::ReplayPrivilege). False for the novelty rules
-  // (they learn every account's values: a second look finds nothing new).
+  // made privileged at its time (DetectionEngine::ReplayPrivilege). The novelty rules too: they
+  // learn every account's values, so a second look would find nothing new, but CodeRuleContext's
+  // Learn gives a replay the answers of the record's first judgement.
   bool replay = false;
 };
 

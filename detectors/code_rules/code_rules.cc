@@ -42,7 +42,7 @@ constexpr AccountSide kAccount = AccountSide::kAccount, kActor = AccountSide::kA
 
 constexpr std::array kHandlers = {
     CodeRuleHandler{RuleId::kPA05, kSignIn, kAccount, &UnusedAccount::OnSignIn},
-    CodeRuleHandler{RuleId::kSI13, kSignIn, kAccount, &SignInNovelty::OnSignIn},  // and SI-14
+    CodeRuleHandler{RuleId::kSI13, kSignIn, kAccount, &SignInNovelty::OnSignIn, true},  // +SI-14
     CodeRuleHandler{RuleId::kSI03, kSignIn, kAccount, &NamingPolicy::OnSignIn, true},
     CodeRuleHandler{RuleId::kSI04, kSignIn, kAccount, &MfaInterrupt::OnSignIn, true},
     CodeRuleHandler{RuleId::kSI08, kSignIn, kAccount, &MfaFraud::OnSignIn, true},
@@ -54,12 +54,12 @@ constexpr std::array kHandlers = {
     CodeRuleHandler{RuleId::kPA01, kAudit, kAccount, &AccountLifecycle::OnAuditTarget},  // +PA-02
     CodeRuleHandler{RuleId::kSI08, kAudit, kAccount, &MfaFraud::OnAuditTarget, true},
     CodeRuleHandler{RuleId::kEL06, kAudit, kAccount, &PimActivations::OnAuditTarget},  // +EL-08
-    CodeRuleHandler{RuleId::kEL03, kAudit, kAccount, &UnusualElevation::OnAuditTarget},
+    CodeRuleHandler{RuleId::kEL03, kAudit, kAccount, &UnusualElevation::OnAuditTarget, true},
     CodeRuleHandler{RuleId::kSI08, kAudit, kActor, &MfaFraud::OnAuditActor, true},
     CodeRuleHandler{RuleId::kEL05, kAudit, kActor, &PimSettingsWeakened::OnAuditActor},
     CodeRuleHandler{RuleId::kEL07, kAudit, kActor, &ElevateAccess::OnAuditActor},
-    CodeRuleHandler{RuleId::kCH01, kAudit, kActor, &UnusualChange::OnAuditActor},
-    CodeRuleHandler{RuleId::kEL03, kAudit, kActor, &UnusualElevation::OnAuditActor},
+    CodeRuleHandler{RuleId::kCH01, kAudit, kActor, &UnusualChange::OnAuditActor, true},
+    CodeRuleHandler{RuleId::kEL03, kAudit, kActor, &UnusualElevation::OnAuditActor, true},
     CodeRuleHandler{RuleId::kEL07, kAzure, kAccount, &ElevateAccess::OnAzureActivity},
 };
 
