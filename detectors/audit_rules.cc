@@ -30,13 +30,19 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
     const PrivilegedState* known = accounts_.PrivilegedIfAny(st);
     if (known == nullptr || known->roles.Admits(au.role_hash, RoleHold(au.activity), t)) {
       const bool was_privileged = st.privileged();
+      // A removal of this hold older than this gain, already seen: the privilege before it ended
+      // then (an older gain arriving later covers the times up to that removal only).
+      const Seconds32 ended =
+          known != nullptr ? known->roles.RemovedAt(au.role_hash, RoleHold(au.activity)) : 0;
       MakePrivileged(st, who, e, kPrivilegedLearned);
       accounts_.Privileged(st).roles.Grant(au.role_hash, RoleHold(au.activity), t);
       NoteLearned(who.key, was_privileged, t);
+      if (!was_privileged && ended != 0 && ended < t) NoteEndedBefore(who.key, ended, t);
     } else if ((st.flags & kPrivilegedLearned) != 0 && known->roles.Holds(au.role_hash)) {
       // An older gain of a role it holds (a newer record of that hold came first): privileged
-      // since this older time, as when the records arrive in order.
-      NoteLearned(who.key, true, t);
+      // since this older time, as when the records arrive in order; up to a removal between the
+      // two only, when one is known.
+      NoteOlderGain(who.key, t);
     }
   } else if (IsRoleRemoval(au.activity) && success && privileged_role &&
              (au.flags & kTargetNotUser) == 0) {
@@ -54,7 +60,14 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       ps.since = std::max<Seconds32>(t, 1);
       KeepNames(ps, who, t);
     }
-    if (ps.roles.Remove(au.role_hash, RemovedHold(au.activity), t)) Unlearn(who.key, st, ps, t);
+    if (ps.roles.Remove(au.role_hash, RemovedHold(au.activity), t)) {
+      Unlearn(who.key, st, ps, t);
+    } else if ((st.flags & kPrivilegedLearned) != 0 && ps.roles.sources == 0 &&
+               ps.roles.count() == 1 && ps.roles.HoldsAs(au.role_hash, RemovedHold(au.activity))) {
+      // Older than the grant of the one role it holds (which arrived first): its privilege
+      // before that grant ended here.
+      NoteEndedBefore(who.key, t, ps.roles.GrantedAt(au.role_hash, RemovedHold(au.activity)));
+    }
   }
 
   // PRIV-BG-02..04, SI-12, SI-17, PA-03, PA-07 are match rules (rules/*.yaml, generic_rules.cc).
@@ -84,9 +97,12 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       MakePrivileged(st, who, e, kPrivilegedLearned);
       accounts_.Privileged(st).roles.Grant(au.role_hash, HeldRoles::kEligible, 0);
       NoteLearned(who.key, false, 0);
-    } else if (ps != nullptr && admitted && (st.flags & kPrivilegedLearned) != 0 &&
-               !ps->roles.Holds(au.role_hash)) {
-      ps->roles.Grant(au.role_hash, HeldRoles::kEligible, 0);
+    } else if (ps != nullptr && (st.flags & kPrivilegedLearned) != 0 &&
+               (admitted || ps->roles.HoldsAs(au.role_hash, HeldRoles::kEligible))) {
+      // Also for a role it holds already, directly or by the activation this record ends or asks
+      // for (whose eligibility that activation granted at its own time): the eligibility began
+      // before, as when this record arrives first (breaker round 6).
+      if (admitted) ps->roles.Grant(au.role_hash, HeldRoles::kEligible, 0);
       NoteLearned(who.key, true, 0);
     }
   }

@@ -739,6 +739,7 @@ void DetectionEngine::Unlearn(uint64_t key, AccountState& st, PrivilegedState& p
   if ((st.flags & kPrivilegedLearned) == 0 || !ps.roles.Empty()) return;
   st.flags &= static_cast<uint8_t>(~kPrivilegedLearned);
   learned_since_.erase(key);
+  privilege_gap_.erase(key);
   if (st.privileged()) return;  // a configured account stays privileged
   // The slot stays (names, look-backs, held roles; reused on re-learning), as does any pending
   // timer: PRIV-PA-05's drops itself for an account no longer privileged (UnusedAccount::Fire);
@@ -788,7 +789,8 @@ std::size_t DetectionEngine::MemoryBytes() const {
          dedupe_.MemoryBytes() + emitter_.MemoryBytes() + pim_copies_.MemoryBytes() +
          role_aliases_.MemoryBytes() + tenant_time_.capacity() * sizeof(TenantTime) +
          registration_time_.capacity() * (sizeof(uint64_t) + sizeof(EventTime) + 1) +
-         learned_since_.capacity() * (sizeof(uint64_t) + sizeof(Seconds32) + 1) +
+         (learned_since_.capacity() + privilege_gap_.capacity()) *
+             (sizeof(uint64_t) + sizeof(Seconds32) + 1) +
          snapshot_.MemoryBytes();  // not replay_: a fixed ring, no account's state
 }
 

@@ -126,6 +126,17 @@ class DetectionEngine final : public EventConsumer {
   // the eligibility an activation's end or request proves). Keeps learned_since_ and asks for the
   // replay of the kept records the change makes privileged (ReplayPrivilege).
   void NoteLearned(uint64_t key, bool was_privileged, Seconds32 since);
+  // Asks for the replay of the records of account `key` kept in event times [from, to).
+  void RequestReplay(uint64_t key, Seconds32 from, Seconds32 to);
+  // An older gain (at `t`) of a role the learned account holds: privileged since `t`, unless an
+  // earlier privilege of it is known to have ended after `t` (privilege_gap_): then only the
+  // records of [t, gap) are judged again and its learned time stays.
+  void NoteOlderGain(uint64_t key, Seconds32 t);
+  // A removal at `t` that takes nothing away because the role's newer grant (at `regained`) is
+  // known: when that grant is all the account holds, its privilege before `t` ended at `t`
+  // (privilege_gap_), and when it was learned from before `t`, it is privileged from `regained`
+  // now (a record of [t, regained) arriving later is an ordinary account's, as in event order).
+  void NoteEndedBefore(uint64_t key, Seconds32 t, Seconds32 regained);
   // While the rules judge a record older than the learned privilege of the account `key` on its
   // side (learned_since_), its kPrivilegedLearned is hidden: returns true when hidden, and
   // RevealPrivilege(key) gives it back. Nothing to do (one branch) while no account has one.
@@ -316,6 +327,11 @@ class DetectionEngine final : public EventConsumer {
   // entry: privileged at every time (isAdmin, a proven eligibility, a configured account, or
   // state restored from a checkpoint, which does not keep this). Erased when un-learned.
   absl::flat_hash_map<uint64_t, Seconds32> learned_since_;
+  // By account key, beside its learned_since_ entry: the event time at which an earlier privilege
+  // of the account ended (a removal older than the gain its current privilege rests on). An older
+  // gain arriving later covers the times up to it only: [gain, gap), not [gain, since)
+  // (breaker round 6: a removal between two gains). Erased with the learned_since_ entry.
+  absl::flat_hash_map<uint64_t, Seconds32> privilege_gap_;
   // Records judged as of unprivileged accounts, for ReplayPrivilege; the requests of the event
   // being handled (an account and the event times [from, to) its privilege now covers).
   PrivilegeReplay replay_;

@@ -69,7 +69,12 @@ bool DetectionEngine::SnapshotState() {
   }
   s.role_aliases.clear();
   role_aliases_.ForEach([&](const RoleAliases::Pair& p) { s.role_aliases.push_back(p); });
-  s.learned_since.assign(learned_since_.begin(), learned_since_.end());
+  s.learned_since.clear();
+  for (const auto& [key, since] : learned_since_) {
+    const auto gap = privilege_gap_.find(key);
+    s.learned_since.push_back(EngineSnapshot::LearnedSince{
+        key, since, gap == privilege_gap_.end() ? Seconds32{0} : gap->second});
+  }
   s.replay.clear();
   replay_.ForEach([&](const PrivilegeReplay::Entry& kept) {
     // One older than its tenant's watermark can be covered by no gain that is not late.
@@ -182,10 +187,11 @@ void DetectionEngine::EncodeSnapshot(CheckpointShardWriter& out) {
     PutU64(buf, static_cast<uint64_t>(time));
     out.Add(kCkRegistrationTime, CheckpointRoute::kByKey, key, buf);
   }
-  for (const auto& [key, since] : s.learned_since) {
+  for (const EngineSnapshot::LearnedSince& l : s.learned_since) {
     buf.clear();
-    PutU32(buf, since);
-    out.Add(kCkLearnedSince, CheckpointRoute::kByKey, key, buf);
+    PutU32(buf, l.since);
+    if (l.gap != 0) PutU32(buf, l.gap);  // since session 28, within format 8
+    out.Add(kCkLearnedSince, CheckpointRoute::kByKey, l.key, buf);
   }
   for (const PrivilegeReplay::Entry& kept : s.replay) {
     buf.clear();
@@ -369,8 +375,9 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       return true;
     }
     case kCkLearnedSince: {
-      if (in.size() != 4) return false;
+      if (in.size() != 4 && in.size() != 8) return false;
       learned_since_[r.key] = GetU32(in.data());
+      if (in.size() == 8) privilege_gap_[r.key] = GetU32(in.data() + 4);
       return true;
     }
     case kCkPrivilegeReplay: {

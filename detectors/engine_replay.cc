@@ -19,6 +19,7 @@ void DetectionEngine::NoteLearned(uint64_t key, bool was_privileged, Seconds32 s
   if (!was_privileged) {
     if (since == 0) {
       if (it != learned_since_.end()) learned_since_.erase(it);
+      privilege_gap_.erase(key);
     } else {
       learned_since_[key] = since;
     }
@@ -29,10 +30,43 @@ void DetectionEngine::NoteLearned(uint64_t key, bool was_privileged, Seconds32 s
     to = it->second;
     if (since == 0) {
       learned_since_.erase(it);
+      privilege_gap_.erase(key);
     } else {
       it->second = since;
+      if (const auto gap = privilege_gap_.find(key);
+          gap != privilege_gap_.end() && gap->second > since) {
+        privilege_gap_.erase(gap);  // an ended privilege newer than the new start: inside it now
+      }
     }
   }
+  RequestReplay(key, since, to);
+}
+
+void DetectionEngine::NoteOlderGain(uint64_t key, Seconds32 t) {
+  const auto gap = privilege_gap_.find(key);
+  if (gap == privilege_gap_.end() || gap->second <= t) {
+    NoteLearned(key, true, t);
+    return;
+  }
+  // The privilege this gain began ended at the gap: the records of [t, gap) were an admin's, the
+  // later ones up to the learned time were not.
+  RequestReplay(key, t, gap->second);
+}
+
+void DetectionEngine::NoteEndedBefore(uint64_t key, Seconds32 t, Seconds32 regained) {
+  const auto it = learned_since_.find(key);
+  if (it == learned_since_.end()) return;
+  if (t >= it->second) {
+    // Inside the learned privilege: a hole [t, regained) in it. Records of the hole judged as an
+    // admin's before this removal arrived stay judged (docs/RULES.md, Known limits).
+    if (regained <= t) return;
+    it->second = regained;
+  }
+  Seconds32& gap = privilege_gap_[key];
+  gap = std::max(gap, t);
+}
+
+void DetectionEngine::RequestReplay(uint64_t key, Seconds32 since, Seconds32 to) {
   for (uint8_t i = 0; i < replay_request_count_; ++i) {
     ReplayRequest& r = replay_requests_[i];
     if (r.key == key) {

@@ -69,7 +69,12 @@ struct EngineSnapshot {
   std::vector<PimCopies::Pending> pim_pending;
   std::vector<std::pair<uint64_t, EventTime>> registration_times;  // by account key
   std::vector<RoleAliases::Pair> role_aliases;
-  std::vector<std::pair<uint64_t, Seconds32>> learned_since;  // by account key
+  struct LearnedSince {
+    uint64_t key;
+    Seconds32 since;
+    Seconds32 gap;  // DetectionEngine::privilege_gap_ (0: none)
+  };
+  std::vector<LearnedSince> learned_since;
   // The kept records not older than their tenant's watermark, oldest first.
   std::vector<PrivilegeReplay::Entry> replay;
 

@@ -59,7 +59,9 @@ enum CheckpointTag : uint8_t {
   kCkRoleAlias = 12,
   // 13: kCheckpointSilenceTag (core/checkpoint_format.h), the control thread's.
   // When a learned account is privileged from (DetectionEngine::learned_since_), by account: u32
-  // Unix seconds. Format 8 (older files have none: such an account is privileged at every time).
+  // Unix seconds, then (since session 28, when there is one) u32 Unix seconds when an earlier
+  // privilege of it ended (privilege_gap_). Format 8 (older files have none: such an account is
+  // privileged at every time).
   kCkLearnedSince = 14,
   // A record kept for a later role gain (state/privilege_replay.h), by the account it was kept
   // for, oldest first: u64 mv-expand row key, u64 tenant hash, u8 side, then the Event raw

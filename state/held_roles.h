@@ -105,6 +105,24 @@ struct HeldRoles {
     const std::size_t i = Find(role);
     return i != kMax && holds[i] != 0;
   }
+  // Whether `role` is held as `hold` (an eligible assignment, or an active one).
+  bool HoldsAs(uint64_t role, uint8_t hold) const {
+    const std::size_t i = Find(role);
+    return i != kMax && (holds[i] & hold) != 0;
+  }
+  // The event time of the newest known grant of `role`'s `hold` while it is held (0: not held).
+  Seconds32 GrantedAt(uint64_t role, uint8_t hold) const {
+    const std::size_t i = Find(role);
+    if (i == kMax || (holds[i] & hold) == 0) return 0;
+    return (hold & kActive) != 0 ? active_at[i] : eligible_at[i];
+  }
+  // The event time of the newest known removal of `role`'s `hold` while it is not held (0: none,
+  // or held): an older privilege that ended then.
+  Seconds32 RemovedAt(uint64_t role, uint8_t hold) const {
+    const std::size_t i = Find(role);
+    if (i == kMax || (holds[i] & hold) != 0) return 0;
+    return (hold & kActive) != 0 ? active_at[i] : eligible_at[i];
+  }
   std::size_t count() const {
     std::size_t n = 0;
     for (const uint8_t h : holds) n += h != 0 ? 1 : 0;

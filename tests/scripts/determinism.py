@@ -45,6 +45,10 @@ KNOWN = {
     # docs/RULES.md Known limits: an id-only record of a UPN-listed account arriving before the
     # record naming id and UPN together is judged as of an unlisted account.
     "k12d_listed_upn_id_only_record_first": "RULES.md known limits: account listed by UPN, id-only record first",
+    # docs/RULES.md Known limits: a role removal arriving after records of a learned admin that it
+    # un-privileges (no alert is retracted); the orders where it comes first are the regression.
+    "k21c_si01_learned_admin_removal_gap_newest_first": "RULES.md known limits: removal after the records it ends",
+    "k21e_pa03_learned_admin_removal_gap_graph_page": "RULES.md known limits: removal after the records it ends",
 }
 # Faults found by this script and reported, not fixed yet (printed as REPORTED, not failing):
 REPORTED = {
