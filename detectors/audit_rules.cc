@@ -98,10 +98,12 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       accounts_.Privileged(st).roles.Grant(au.role_hash, HeldRoles::kEligible, 0);
       NoteLearned(who.key, false, 0);
     } else if (ps != nullptr && (st.flags & kPrivilegedLearned) != 0 &&
-               (admitted || ps->roles.HoldsAs(au.role_hash, HeldRoles::kEligible))) {
+               (admitted || (ps->roles.HoldsAs(au.role_hash, HeldRoles::kEligible) &&
+                             !privilege_gap_.contains(who.key)))) {
       // Also for a role it holds already, directly or by the activation this record ends or asks
       // for (whose eligibility that activation granted at its own time): the eligibility began
-      // before, as when this record arrives first (breaker round 6).
+      // before, as when this record arrives first (breaker round 6). Not across a known end of
+      // an earlier privilege (a removal of the eligibility before that activation: round 7).
       if (admitted) ps->roles.Grant(au.role_hash, HeldRoles::kEligible, 0);
       NoteLearned(who.key, true, 0);
     }

@@ -161,7 +161,7 @@ class DetectionEngine final : public EventConsumer {
   // Runs the rules gated on privilege (generic_gated_, code_replay_) for the kept records the
   // learned privilege of replay_requests_ covers, in arrival order: as if the gain had come first.
   void ReplayPrivilege();
-  void ReplayKept(const PrivilegeReplay::Entry& kept);
+  void ReplayKept(PrivilegeReplay::Entry& kept);
   // Unset first seen (only registrations so far, which start none of its times): not begun yet.
   bool InLearning(const AccountState& st, Seconds32 t, const TenantSettings& tenant) const {
     return st.first_seen == 0 ||

@@ -202,6 +202,7 @@ void DetectionEngine::EncodeSnapshot(CheckpointShardWriter& out) {
     // Appended within format 8 (a record without them restores with no novelty answers).
     PutU32(buf, kept.learned);
     buf.push_back(static_cast<char>(kept.learn_calls));
+    buf.push_back(static_cast<char>(kept.replayed ? 1 : 0));
     const AccountRef& who = static_cast<AccountSide>(kept.side) == AccountSide::kActor
                                 ? kept.event.actor
                                 : kept.event.account;
@@ -383,7 +384,7 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
     case kCkPrivilegeReplay: {
       // Without or with the novelty answers (4 + 1 bytes at the end, written since session 28).
       constexpr std::size_t kKeptBytes = 8 + 8 + 1 + sizeof(Event);
-      if (in.size() != kKeptBytes && in.size() != kKeptBytes + 5) return false;
+      if (in.size() != kKeptBytes && in.size() != kKeptBytes + 6) return false;
       PrivilegeReplay::Entry kept;
       kept.row_key = GetU64(in.data());
       kept.tenant = TenantIndex(GetU64(in.data() + 8), {});
@@ -391,9 +392,11 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       if (kept.side > static_cast<uint8_t>(AccountSide::kActor)) return false;
       in.remove_prefix(17);
       if (!GetRaw(in, &kept.event)) return false;
-      if (in.size() == 5) {
+      if (in.size() == 6) {
         kept.learned = GetU32(in.data());
         kept.learn_calls = static_cast<uint8_t>(in[4]);
+        if (in[5] != 0 && in[5] != 1) return false;
+        kept.replayed = in[5] == 1;
       }
       // Records of one account come in the order they were saved (one partition, by its key):
       // the arrival order a replay follows.

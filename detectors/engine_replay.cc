@@ -55,8 +55,8 @@ void DetectionEngine::NoteOlderGain(uint64_t key, Seconds32 t) {
 
 void DetectionEngine::NoteEndedBefore(uint64_t key, Seconds32 t, Seconds32 regained) {
   const auto it = learned_since_.find(key);
-  if (it == learned_since_.end()) return;
-  if (t >= it->second) {
+  if (it == learned_since_.end() || t == it->second) return;  // at one second, the gain wins
+  if (t > it->second) {
     // Inside the learned privilege: a hole [t, regained) in it. Records of the hole judged as an
     // admin's before this removal arrived stay judged (docs/RULES.md, Known limits).
     if (regained <= t) return;
@@ -115,12 +115,14 @@ void DetectionEngine::KeepForReplay(const Event& e, AccountSide side, bool judge
 }
 
 // One kept record judged again, by the rules gated on privilege, for the account on its side.
-void DetectionEngine::ReplayKept(const PrivilegeReplay::Entry& kept) {
+void DetectionEngine::ReplayKept(PrivilegeReplay::Entry& kept) {
+  if (kept.replayed) return;
   const Event& e = kept.event;
   const auto side = static_cast<AccountSide>(kept.side);
   const AccountRef& who = side == AccountSide::kActor ? e.actor : e.account;
   AccountState* st = accounts_.Find(who.key);
   if (st == nullptr || !st->privileged()) return;
+  kept.replayed = true;
   current_tenant_ = kept.tenant;
   resolved_key_ = who.key;
   resolved_ = st;
@@ -144,7 +146,7 @@ void DetectionEngine::ReplayPrivilege() {
   for (uint8_t i = 0; i < count; ++i) {
     const ReplayRequest request = replay_requests_[i];
     replay_.ForEachOf(request.key, request.from, request.to,
-                      [&](const PrivilegeReplay::Entry& kept) { ReplayKept(kept); });
+                      [&](PrivilegeReplay::Entry& kept) { ReplayKept(kept); });
   }
   replaying_ = false;
   row_key_ = 0;

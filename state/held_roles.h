@@ -116,12 +116,13 @@ struct HeldRoles {
     if (i == kMax || (holds[i] & hold) == 0) return 0;
     return (hold & kActive) != 0 ? active_at[i] : eligible_at[i];
   }
-  // The event time of the newest known removal of `role`'s `hold` while it is not held (0: none,
-  // or held): an older privilege that ended then.
+  // The event time of the newest known removal of `role`'s holds named by `hold` while none of
+  // them is held (0: none, or held): an older privilege that ended then.
   Seconds32 RemovedAt(uint64_t role, uint8_t hold) const {
     const std::size_t i = Find(role);
     if (i == kMax || (holds[i] & hold) != 0) return 0;
-    return (hold & kActive) != 0 ? active_at[i] : eligible_at[i];
+    return std::max((hold & kActive) != 0 ? active_at[i] : Seconds32{0},
+                    (hold & kEligible) != 0 ? eligible_at[i] : Seconds32{0});
   }
   std::size_t count() const {
     std::size_t n = 0;

@@ -36,6 +36,9 @@ class PrivilegeReplay {
     // CodeRuleContext::Learn call was new) and how many calls there were.
     uint32_t learned = 0;
     uint8_t learn_calls = 0;
+    // Judged again as of a privileged account already: a later gain covering it again (after a
+    // removal, or a proof of an older eligibility) does not count it twice.
+    bool replayed = false;
   };
 
   // Keeps a copy of `e` for the account on `side`. When the ring was full it overwrote the oldest
@@ -59,6 +62,7 @@ class PrivilegeReplay {
     slot.side = side;
     slot.learned = learned;
     slot.learn_calls = learn_calls;
+    slot.replayed = false;
     heads_[at] = Head{side == kActorSide ? e.actor.key : e.account.key, ToSeconds32(e.time)};
     return full;
   }
@@ -77,6 +81,7 @@ class PrivilegeReplay {
     uint32_t lost_tenant = 0;
     Keep(entry.event, entry.side, entry.tenant, entry.row_key, &lost_time, &lost_tenant,
          entry.learned, entry.learn_calls);
+    entries_[(first_ + size_ - 1) % kCapacity].replayed = entry.replayed;
   }
 
   // Calls fn(entry) for each kept entry, oldest first (arrival order).
@@ -89,7 +94,7 @@ class PrivilegeReplay {
   // event time (Unix seconds) is in [from, to), oldest first. Reads the entries' keys and times
   // only, then the Events that match.
   template <class Fn>
-  void ForEachOf(uint64_t key, Seconds32 from, Seconds32 to, Fn&& fn) const {
+  void ForEachOf(uint64_t key, Seconds32 from, Seconds32 to, Fn&& fn) {
     for (std::size_t i = 0; i < size_; ++i) {
       const std::size_t at = (first_ + i) % kCapacity;
       const Head& h = heads_[at];

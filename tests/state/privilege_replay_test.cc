@@ -22,7 +22,7 @@ Event ReplayTestEvent(uint64_t account, uint64_t actor, int64_t second) {
 }
 
 // The event times (seconds) ForEachOf visits, in order.
-std::vector<int64_t> ReplayTestVisit(const PrivilegeReplay& ring, uint64_t key, Seconds32 from,
+std::vector<int64_t> ReplayTestVisit(PrivilegeReplay& ring, uint64_t key, Seconds32 from,
                                      Seconds32 to) {
   std::vector<int64_t> seen;
   ring.ForEachOf(key, from, to, [&](const PrivilegeReplay::Entry& kept) {
