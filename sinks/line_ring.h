@@ -21,7 +21,7 @@ class LineRing {
  public:
   explicit LineRing(std::size_t capacity_bytes)
       : capacity_(std::bit_ceil(capacity_bytes < 64 ? std::size_t{64} : capacity_bytes)),
-        data_(std::make_unique<char[]>(capacity_)) {}
+        data_(std::make_unique_for_overwrite<char[]>(capacity_)) {}  // pages touched as used
 
   LineRing(const LineRing&) = delete;
   LineRing& operator=(const LineRing&) = delete;

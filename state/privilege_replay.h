@@ -10,15 +10,21 @@
 // replay scans, so it reads 64 KiB rather than 5.7 MiB of Events). Keep copies an Event (no
 // allocation). Allocated on the first Keep, or by Prewarm, which a service calls before records
 // flow: the first touch of its pages (~1,400 a shard) took tens of milliseconds and stalled every
-// record queued behind it (BENCHMARKS.md session 28). Owned and touched by one shard's thread.
+// record queued behind it (BENCHMARKS.md session 28). The Events are on huge pages
+// (core/huge_pages.h) and never value-initialised: a slot begins its life on its first Keep, so
+// Prewarm costs a few page faults, not a 5.7 MiB memset (that was 40% of a short process's CPU:
+// every test that starts privmon paid it). Owned and touched by one shard's thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
+#include <type_traits>
 
 #include "core/event.h"
 #include "core/event_time.h"
+#include "core/huge_pages.h"
 #include "state/account_state.h"
 
 namespace privmon {
@@ -47,6 +53,10 @@ class PrivilegeReplay {
             uint32_t* lost_tenant, uint32_t learned = 0, uint8_t learn_calls = 0) {
     if (!entries_) Prewarm();
     const std::size_t at = (first_ + size_) % kCapacity;
+    if (at == constructed_) {  // the ring fills in order: this slot's first use
+      ::new (static_cast<void*>(entries_.get() + at)) Entry;
+      ++constructed_;
+    }
     Entry& slot = entries_[at];
     const bool full = size_ == kCapacity;
     if (full) {
@@ -67,10 +77,13 @@ class PrivilegeReplay {
     return full;
   }
 
-  // Allocates the ring and touches every page of it. Idempotent.
+  // Allocates the ring and touches every page of it (one byte a 4 KiB page). Idempotent.
   void Prewarm() {
     if (entries_) return;
-    entries_ = std::make_unique<Entry[]>(kCapacity);  // value-initialised: every page written
+    void* raw = HugePageAlloc(kEntryBytes);
+    auto* bytes = static_cast<unsigned char*>(raw);
+    for (std::size_t at = 0; at < kEntryBytes; at += 4096) bytes[at] = 0;
+    entries_.reset(static_cast<Entry*>(raw));
     heads_ = std::make_unique<Head[]>(kCapacity);
   }
 
@@ -116,10 +129,17 @@ class PrivilegeReplay {
     uint64_t key = 0;    // the kept account's key
     Seconds32 time = 0;  // the record's event time
   };
-  std::unique_ptr<Entry[]> entries_;
+  static constexpr std::size_t kEntryBytes = kCapacity * sizeof(Entry);
+  // Slots are ended by unmapping: an Entry owns nothing.
+  static_assert(std::is_trivially_destructible_v<Entry>);
+  struct Unmap {
+    void operator()(Entry* p) const { HugePageFree(p, kEntryBytes); }
+  };
+  std::unique_ptr<Entry[], Unmap> entries_;
   std::unique_ptr<Head[]> heads_;
   std::size_t first_ = 0;
   std::size_t size_ = 0;
+  std::size_t constructed_ = 0;  // slots [0, constructed_) have begun their life
 };
 
 }  // namespace privmon
