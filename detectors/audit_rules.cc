@@ -63,7 +63,7 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
     if (ps.roles.Remove(au.role_hash, RemovedHold(au.activity), t)) {
       Unlearn(who.key, st, ps, t);
     } else if ((st.flags & kPrivilegedLearned) != 0 && ps.roles.sources == 0 &&
-               ps.roles.count() == 1 && ps.roles.HoldsAs(au.role_hash, RemovedHold(au.activity))) {
+               ps.roles.count() == 1 && ps.roles.Holds(au.role_hash, RemovedHold(au.activity))) {
       // Older than the grant of the one role it holds (which arrived first): its privilege
       // before that grant ended here.
       NoteEndedBefore(who.key, t, ps.roles.GrantedAt(au.role_hash, RemovedHold(au.activity)));
@@ -98,7 +98,7 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       accounts_.Privileged(st).roles.Grant(au.role_hash, HeldRoles::kEligible, 0);
       NoteLearned(who.key, false, 0);
     } else if (ps != nullptr && (st.flags & kPrivilegedLearned) != 0 &&
-               (admitted || (ps->roles.HoldsAs(au.role_hash, HeldRoles::kEligible) &&
+               (admitted || (ps->roles.Holds(au.role_hash, HeldRoles::kEligible) &&
                              !privilege_gap_.contains(who.key)))) {
       // Also for a role it holds already, directly or by the activation this record ends or asks
       // for (whose eligibility that activation granted at its own time): the eligibility began

@@ -346,7 +346,8 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   AddSample(AddFamily(out, "privmon_privilege_replay_lost_total",
                       "Records of unprivileged accounts a shard kept for a role gain arriving "
                       "after them (an older gain makes them judged as a privileged account's), "
-                      "overwritten before their tenant's watermark passed them.",
+                      "overwritten before their tenant's watermark passed them (and a third "
+                      "replay request of one record: never expected).",
                       MetricType::Counter),
             {}, replay_lost);
   AddSample(AddFamily(out, "privmon_accounts_evicted_total",

@@ -101,12 +101,8 @@ struct HeldRoles {
     }
     return removed;
   }
-  bool Holds(uint64_t role) const {
-    const std::size_t i = Find(role);
-    return i != kMax && holds[i] != 0;
-  }
-  // Whether `role` is held as `hold` (an eligible assignment, or an active one).
-  bool HoldsAs(uint64_t role, uint8_t hold) const {
+  // Whether `role` is held as `hold` (an eligible assignment, or an active one; both by default).
+  bool Holds(uint64_t role, uint8_t hold = kEligible | kActive) const {
     const std::size_t i = Find(role);
     return i != kMax && (holds[i] & hold) != 0;
   }

@@ -15,15 +15,15 @@ TEST(HeldRoles, GrantedAtAndRemovedAtNameTheNewestRecordOfAHold) {
   EXPECT_EQ(roles.GrantedAt(kHeldRolesTestRole, HeldRoles::kActive), 0u) << "never seen";
   EXPECT_EQ(roles.RemovedAt(kHeldRolesTestRole, HeldRoles::kActive), 0u);
   roles.Grant(kHeldRolesTestRole, HeldRoles::kActive, 1000);
-  EXPECT_TRUE(roles.HoldsAs(kHeldRolesTestRole, HeldRoles::kActive));
-  EXPECT_FALSE(roles.HoldsAs(kHeldRolesTestRole, HeldRoles::kEligible));
+  EXPECT_TRUE(roles.Holds(kHeldRolesTestRole, HeldRoles::kActive));
+  EXPECT_FALSE(roles.Holds(kHeldRolesTestRole, HeldRoles::kEligible));
   EXPECT_EQ(roles.GrantedAt(kHeldRolesTestRole, HeldRoles::kActive), 1000u);
   EXPECT_EQ(roles.RemovedAt(kHeldRolesTestRole, HeldRoles::kActive), 0u) << "held: no removal";
   // A removal older than the grant (arriving after it) takes nothing away.
   EXPECT_FALSE(roles.Remove(kHeldRolesTestRole, HeldRoles::kActive, 900));
   EXPECT_EQ(roles.GrantedAt(kHeldRolesTestRole, HeldRoles::kActive), 1000u);
   EXPECT_TRUE(roles.Remove(kHeldRolesTestRole, HeldRoles::kActive, 1100));
-  EXPECT_FALSE(roles.HoldsAs(kHeldRolesTestRole, HeldRoles::kActive));
+  EXPECT_FALSE(roles.Holds(kHeldRolesTestRole, HeldRoles::kActive));
   EXPECT_EQ(roles.GrantedAt(kHeldRolesTestRole, HeldRoles::kActive), 0u);
   EXPECT_EQ(roles.RemovedAt(kHeldRolesTestRole, HeldRoles::kActive), 1100u);
   EXPECT_EQ(roles.RemovedAt(kHeldRolesTestOther, HeldRoles::kActive), 0u) << "another role";
@@ -32,11 +32,11 @@ TEST(HeldRoles, GrantedAtAndRemovedAtNameTheNewestRecordOfAHold) {
 TEST(HeldRoles, AnActivationHoldsItsRoleAsEligibleAndActive) {
   HeldRoles roles;
   roles.Grant(kHeldRolesTestRole, HeldRoles::kEligible | HeldRoles::kActive, 2000);
-  EXPECT_TRUE(roles.HoldsAs(kHeldRolesTestRole, HeldRoles::kEligible));
-  EXPECT_TRUE(roles.HoldsAs(kHeldRolesTestRole, HeldRoles::kActive));
+  EXPECT_TRUE(roles.Holds(kHeldRolesTestRole, HeldRoles::kEligible));
+  EXPECT_TRUE(roles.Holds(kHeldRolesTestRole, HeldRoles::kActive));
   // Its end removes the active hold: still eligible, and the active one was removed then.
   EXPECT_TRUE(roles.Remove(kHeldRolesTestRole, HeldRoles::kActive, 2100));
-  EXPECT_TRUE(roles.HoldsAs(kHeldRolesTestRole, HeldRoles::kEligible));
+  EXPECT_TRUE(roles.Holds(kHeldRolesTestRole, HeldRoles::kEligible));
   EXPECT_EQ(roles.RemovedAt(kHeldRolesTestRole, HeldRoles::kActive), 2100u);
   EXPECT_EQ(roles.GrantedAt(kHeldRolesTestRole, HeldRoles::kEligible), 2000u);
   EXPECT_FALSE(roles.Admits(kHeldRolesTestRole, HeldRoles::kEligible, 0))
