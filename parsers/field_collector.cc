@@ -96,7 +96,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 92> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 93> kRecordKeys = {{
     {"_raw", Key::kSplunkRaw},
     {"_resourceid", Key::kHiddenResourceId},
     {"_source", Key::kEsSource},
@@ -111,6 +111,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 92> kRecordKeys = {{
     {"auditeventcategory", Key::kAuditEventCategory},
     {"authenticationdetails", Key::kAuthenticationDetails},
     {"authorization", Key::kAuthorization},
+    {"authorization_d", Key::kAuthorization},
     {"businessphones", Key::kDirectoryObjectMember},
     {"caller", Key::kCaller},
     {"calleripaddress", Key::kCallerIpAddress},
@@ -662,13 +663,14 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       if (in_properties && out.props_category.empty()) Text(v, out.props_category);
       return;
     case Key::kAuthorization:
-      // An Azure Activity record's `authorization` (REST, PSEventData's `Authorization`): the RBAC
-      // action the operation was authorised as, the operation's name where Get-AzActivityLog
-      // writes its OperationName as the localized text only.
-      if (in_properties) return;
-      return ForEachField(v, [&](std::string_view k, dom::element child) {
-        if (IsMember(k, "action")) Text(child, out.authorization_action);
-      });
+      // An Azure Activity record's `authorization` (REST, PSEventData's `Authorization`; Log
+      // Analytics' AzureActivity `Authorization` as JSON text, `Authorization_d` as an object):
+      // the RBAC action the operation was authorised as, the operation's name where
+      // Get-AzActivityLog, or a row of the table's columns before OperationNameValue (2020),
+      // writes OperationName as the localized text only.
+      // One of the two spellings is enough (a portal export writes both as JSON text).
+      if (in_properties || text_fields_.Opened(JsonTextFields::kAuthorization)) return;
+      return Dynamic(JsonTextFields::kAuthorization, v, out, &FieldCollector::Authorization);
     // An ECS document's "ecs" ({"version": ..}) and "event" objects (record_fields.h), at the
     // record's root or in the "_source" of an Elasticsearch hit as elasticdump writes it
     // ({"_index": .., "_id": .., "_source": {..}}).
@@ -1515,6 +1517,12 @@ void FieldCollector::Identity(dom::element v, RecordFields& out) {
   });
 }
 
+void FieldCollector::Authorization(dom::element v, RecordFields& out) {
+  ForEachField(v, [&](std::string_view k, dom::element child) {
+    if (IsMember(k, "action")) Text(child, out.authorization_action);
+  });
+}
+
 void FieldCollector::Claims(dom::element v, RecordFields& out) {
   ForEachField(v, [&](std::string_view key, dom::element child) {
     if (EqualsIgnoreCase(key, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn") ||
@@ -1680,6 +1688,8 @@ std::string_view DynamicWrongTypeDetail(JsonTextFields::Slot slot) {
       return "additionalDetails is neither an array nor JSON text of one";
     case JsonTextFields::kSignInEventTypes:
       return "signInEventTypes is neither an array nor JSON text of one";
+    case JsonTextFields::kAuthorization:
+      return "authorization is neither an object nor JSON text of one";
     case JsonTextFields::kModifiedProperties:
     case JsonTextFields::kModifiedPropertiesLast:
       return "targetResources[].modifiedProperties is not an array";
@@ -1716,6 +1726,8 @@ std::string_view DynamicTooDeepDetail(JsonTextFields::Slot slot) {
       return "additionalDetails as JSON text nests deeper than 64 levels";
     case JsonTextFields::kSignInEventTypes:
       return "signInEventTypes as JSON text nests deeper than 64 levels";
+    case JsonTextFields::kAuthorization:
+      return "authorization as JSON text nests deeper than 64 levels";
     default:
       break;
   }
@@ -1791,6 +1803,9 @@ void FieldCollector::Dynamic(JsonTextFields::Slot slot, dom::element v, RecordFi
     if (slot == JsonTextFields::kSignInEventTypes && plain) return EventTypesText(trimmed, out);
     // The 2018 audit schema's "additionalDetails": "None" (Microsoft's sample record): no details.
     if (slot == JsonTextFields::kAdditionalDetails && plain) return;
+    // An Authorization column of plain text names no action: read only as the operation's name
+    // of last resort, it makes no record wrong.
+    if (slot == JsonTextFields::kAuthorization && plain) return;
     // JSON text that does not parse (cut short, or no JSON at all): read as absent, a cut status
     // made a failed sign-in a success.
     return NoteWrongType(out, DynamicWrongTypeDetail(slot));

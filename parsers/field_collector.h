@@ -58,6 +58,8 @@ class FieldCollector {
   bool NumberedTargetColumn(std::string_view rest, dom::element value, RecordFields& out);
   void Identity(dom::element value, RecordFields& out);
   void Claims(dom::element value, RecordFields& out);
+  // An Azure Activity record's authorization object: its RBAC `action`.
+  void Authorization(dom::element value, RecordFields& out);
   void AdditionalDetails(dom::element value, RecordFields& out);
   // One additionalDetails element's key and value; `origin` keeps a RoleDefinitionOriginId.
   static void Detail(std::string_view key, std::string_view value, std::string_view& origin,

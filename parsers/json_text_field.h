@@ -33,6 +33,7 @@ class JsonTextFields {
     kIdentity,
     kAdditionalDetails,
     kSignInEventTypes,
+    kAuthorization,  // Azure Activity's Authorization column (Log Analytics: JSON text)
     // A JSON-text column given a second time in one record (two spellings of one column, as an
     // export writing Claims and Claims_d, location and LocationDetails): read too, once.
     kDuplicate,
@@ -58,6 +59,9 @@ class JsonTextFields {
   // nests deeper than kMaxDepth, or without touching the slot if it was already opened for this
   // record.
   simdjson::error_code Open(Slot slot, std::string_view text, simdjson::dom::element& root);
+
+  // Whether the slot was opened for the current record.
+  bool Opened(Slot slot) const { return ((opened_ >> slot) & 1u) != 0; }
 
   // Open() that may read the slot again within a record: the views the slot's earlier Open() of
   // this record gave are gone (for a reader that kept none of them).
