@@ -105,6 +105,18 @@ bool Checkpointer::WaitForSinks(std::chrono::seconds timeout) const {
   return true;
 }
 
+bool Checkpointer::RefuseAfterLostAlerts(const char* what) const {
+  uint64_t lost = 0;
+  for (const SinkStats& s : stats_.sinks) lost += s.lost.load(std::memory_order_acquire);
+  if (lost == 0) return false;
+  Bump(stats_.checkpoints.failures);
+  std::fprintf(stderr,
+               "privmon: %s skipped: %llu alert(s) were NOT delivered by a failing sink; the last "
+               "checkpoint stays, so a restart resumes from it and raises them again\n",
+               what, static_cast<unsigned long long>(lost));
+  return true;
+}
+
 void Checkpointer::Periodic(Pipeline& pipeline) {
   next_ = std::chrono::steady_clock::now() + interval_;
   const auto started = std::chrono::steady_clock::now();
@@ -130,6 +142,7 @@ void Checkpointer::Periodic(Pipeline& pipeline) {
                    "cut within 30 s\n");
       return;
     }
+    if (RefuseAfterLostAlerts("checkpoint")) return;
     written = Write(writers, positions, started);
   });
   if (written && positions_) pipeline.SourcesCovered(positions);
@@ -152,6 +165,7 @@ bool Checkpointer::Final(Pipeline& pipeline) {
     std::fprintf(stderr, "privmon: final checkpoint skipped: alerts not flushed to the sinks\n");
     return false;
   }
+  if (RefuseAfterLostAlerts("final checkpoint")) return false;
   if (!Write(writers, positions, started)) return false;
   if (positions_) pipeline.SourcesCovered(positions);
   return true;

@@ -55,6 +55,11 @@ class Checkpointer {
 
  private:
   bool WaitForSinks(std::chrono::seconds timeout) const;
+  // Alerts a sink failed to deliver (SinkStats::lost, not a PUB's by-design drops) since this
+  // process started: a checkpoint past them would lose them for good (DESIGN.md section 10), so
+  // none is written once there is one; a restart resumes from the last one and raises them again.
+  // Prints why (`what`: "checkpoint" or "final checkpoint") and counts a failure when it refuses.
+  bool RefuseAfterLostAlerts(const char* what) const;
   // True once the file is durable.
   bool Write(std::vector<CheckpointShardWriter>& writers, const std::vector<int64_t>& positions,
              std::chrono::steady_clock::time_point cut_started);
