@@ -537,6 +537,14 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   // threads the shards hold the other parse threads' queues until this one's marker comes (an
   // aligned cut), so at most 10 ms then; 50 ms for the only parse thread of one source.
   const auto timeout = std::chrono::milliseconds(sources.size() > 1 || parsers_ > 1 ? 10 : 50);
+  const int64_t timeout_ns = std::chrono::nanoseconds(timeout).count();
+  // A round that received a message makes the next one poll without waiting: a source that is
+  // idle must not hold back a busy one on this thread (one idle ZeroMQ source beside a busy one
+  // let the busy one through at ~100 messages a second: a 10 ms wait per round; breaker round 9).
+  // A polled source pauses (its marks go out) once it was quiet for `timeout`, and then once a
+  // `timeout`, as a receive that waited that long said before.
+  bool busy = false;
+  std::vector<int64_t> idle_since(sources.size(), 0);  // first idle poll of a quiet source (ns)
   uint64_t marked_through = 0;
   // SIGTERM drains: a ZeroMQ source is read until it has nothing queued for `drain_quiet` (what a
   // sender handed over is processed, not lost) or until the drain timeout; other sources stop.
@@ -556,6 +564,8 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       }
     }
     if (draining && std::chrono::steady_clock::now() >= drain_deadline) break;
+    const bool poll = busy && !draining;
+    busy = false;
     for (std::size_t i = 0; i < sources.size(); ++i) {
       if (ended[i]) continue;
       if (const uint64_t cut = cut_epoch_.load(std::memory_order_acquire); cut != marked_through) {
@@ -575,8 +585,10 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       raw.page_context = {};
       if (st.wake_batch.pending()) status = src.Receive(raw, std::chrono::milliseconds(0));
       if (status == ReceiveStatus::kIdle) {
-        WakeIfPending(st);
-        status = src.Receive(raw, draining ? drain_quiet : timeout);
+        if (!poll) WakeIfPending(st);  // this thread may block in the source (a poll does not)
+        status = src.Receive(raw, draining ? drain_quiet
+                                  : poll   ? std::chrono::milliseconds(0)
+                                           : timeout);
       }
       SourceProgress& progress = source_progress_[source_ids[i]];
       if (draining && status == ReceiveStatus::kIdle) {  // drained: nothing left in the socket
@@ -606,12 +618,20 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         continue;
       }
       if (status == ReceiveStatus::kIdle) {
+        if (poll) {
+          const int64_t now_ns = NowNs();
+          if (idle_since[i] == 0) idle_since[i] = now_ns;
+          if (now_ns - idle_since[i] < timeout_ns) continue;
+          idle_since[i] = now_ns;
+        }
         // A pause brings every clock up, but those of the tenants whose listing goes on; a pause
         // of kListingPauseNs ends this source's listings too (a collector fetches the next page
         // in far less: a listing's pages are not cut apart by the round trip between them).
         SendPauseMarks(parser, st, source_ids[i]);
         continue;
       }
+      busy = true;
+      idle_since[i] = 0;
       st.quiet_since[source_ids[i]] = 0;
       // Receipt time, for latency: read per message, but in `scan` (no wall clock: its files'
       // records wait for nothing but the read, and nothing reads their latency) once every
