@@ -36,6 +36,8 @@ class Checkpointer {
               std::vector<std::unique_ptr<MessageSource>>& sources);
   // For a checkpoint without source positions (scan --checkpoint-out): the run that continues from
   // it reads its own sources from their beginning.
+  // Checkpoint files already in the directory (onboarding writes into an empty one).
+  bool HasCheckpoints() const { return !store_.Sequences().empty(); }
   void WithoutPositions(std::size_t sources) {
     source_names_.assign(sources, "");
     positions_ = false;

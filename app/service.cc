@@ -300,6 +300,17 @@ int RunService(const ServiceOptions& options) {
       std::fprintf(stderr, "privmon: %s\n", e.what());
       return 1;
     }
+    // Onboarding starts a state: its checkpoint would become the directory's newest, and a `run`
+    // there would restore this scan's state alone (every other tenant's lost, its files read
+    // again from the start; breaker round 9). Refused, as a usage error.
+    if (checkpointer->HasCheckpoints()) {
+      std::fprintf(stderr,
+                   "privmon: --checkpoint-out %s already holds checkpoints: onboarding writes into "
+                   "an empty directory (a run restoring there would get this scan's state alone); "
+                   "use a new directory\n",
+                   options.checkpoint_out.c_str());
+      return 2;
+    }
     checkpointer->WithoutPositions(sources.size());
   }
   // PRIV-OP-01 (run only): the control thread is this queue's single producer.

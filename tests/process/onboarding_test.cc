@@ -74,6 +74,18 @@ TEST(Onboarding, ScanCheckpointOutThenRunRaisesWhatScanOfEverythingRaisesAfterTh
   ASSERT_EQ(std::distance(std::filesystem::directory_iterator(dir + "/cp"),
                           std::filesystem::directory_iterator()),
             1);
+  // A second onboarding into a directory that holds checkpoints (a run's, or this one's) would
+  // become its newest checkpoint and replace that state: refused, nothing written (breaker round
+  // 9).
+  EXPECT_EQ(RunToExit({kOnboardingBinary, "scan", "-q", "-c", dir + "/scan.yaml",
+                       "--checkpoint-out", dir + "/cp", dir + "/history.ndjson"},
+                      dir + "/again.out", dir + "/again.err"),
+            2);
+  EXPECT_NE(ReadFile(dir + "/again.err").find("already holds checkpoints"), std::string::npos)
+      << ReadFile(dir + "/again.err");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir + "/cp"),
+                          std::filesystem::directory_iterator()),
+            1);
 
   auto run = [&](const std::string& name, bool onboarded) {
     std::ofstream(dir + "/" + name + ".yaml")
