@@ -32,6 +32,45 @@ constexpr std::array<std::string_view, 10> kTopKeys = {
     "pipeline", "sources",  "sinks",   "metrics",    "dead_letter",
     "alerts",   "defaults", "tenants", "checkpoint", "rule_files"};
 
+// One file written or read twice by one config: a file sink on a followed source's path (its
+// alerts read back as records), the dead-letter file on a source's or a sink's (every rejected
+// message read back and rejected again, the file growing without end: breaker round 9), two file
+// sinks on one path (alerts written twice, lines interleaved). Paths compare as written after
+// `.` and `..` are resolved, from the working directory; device files (/dev/...) are left alone.
+void LoaderCheckPathsApart(const CompiledConfig& config, const std::optional<YAML::Node>& sources,
+                           const std::optional<YAML::Node>& sinks,
+                           const std::optional<YAML::Node>& dead_letter, Diagnostics& diag) {
+  namespace fs = std::filesystem;
+  std::vector<std::pair<std::string, std::string>> seen;  // normalised path, what uses it
+  const auto use = [&](const std::string& path, const std::string& what,
+                       const std::optional<YAML::Node>& node, std::string_view section) {
+    if (path.empty() || path.starts_with("/dev/") || !node) return;
+    std::error_code ec;
+    const fs::path absolute = fs::absolute(fs::path(path), ec);
+    const std::string key = (ec ? fs::path(path) : absolute).lexically_normal().string();
+    for (const auto& [other, other_what] : seen) {
+      if (other == key) {
+        diag.Error(*node, section,
+                   what + " and " + other_what + " are one file (" + path +
+                       "): each file a config names is read or written by one part only");
+        return;
+      }
+    }
+    seen.emplace_back(key, what);
+  };
+  for (std::size_t i = 0; i < config.sources.size(); ++i) {
+    if (config.sources[i].type == SourceType::kFile) {
+      use(config.sources[i].path, "sources[" + std::to_string(i) + "]", sources, "sources");
+    }
+  }
+  for (std::size_t i = 0; i < config.sinks.size(); ++i) {
+    if (config.sinks[i].type == SinkType::kFile) {
+      use(config.sinks[i].path, "sinks[" + std::to_string(i) + "]", sinks, "sinks");
+    }
+  }
+  use(config.dead_letter_path, "dead_letter.path", dead_letter, "dead_letter");
+}
+
 // Sections present in the file (a default-constructed YAML::Node would read as a present null).
 struct TopLevel {
   std::optional<YAML::Node> pipeline, sources, sinks, metrics, dead_letter, alerts, defaults,
@@ -110,6 +149,7 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
     if (top.checkpoint) {
       config::ReadCheckpoint(*top.checkpoint, "checkpoint", diag, &config->checkpoint);
     }
+    LoaderCheckPathsApart(*config, top.sources, top.sinks, top.dead_letter, diag);
     for (const SourceSettings& s : config->sources) {
       if (s.type != SourceType::kKafka || !s.kafka.state_partitioned()) continue;
       const std::string key = s.kafka.keyed_by_tenant ? "keyed_by_tenant" : "state_topic";
