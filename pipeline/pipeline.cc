@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "parsers/record_parser.h"
 #include "pipeline/clock.h"
@@ -563,7 +564,19 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         }
       }
     }
-    if (draining && std::chrono::steady_clock::now() >= drain_deadline) break;
+    if (draining && std::chrono::steady_clock::now() >= drain_deadline) {
+      // What such a source still held is not read: never silently (docs/operations.md, SIGTERM).
+      for (std::size_t i = 0; i < sources.size(); ++i) {
+        if (!ended[i]) {
+          std::fprintf(stderr,
+                       "privmon: source %s: drain timeout (%lld ms) reached at SIGTERM with "
+                       "messages still arriving; those not read yet are not processed\n",
+                       sources[i]->name().c_str(),
+                       static_cast<long long>(settings.source_drain_timeout_ms));
+        }
+      }
+      break;
+    }
     const bool poll = busy && !draining;
     busy = false;
     for (std::size_t i = 0; i < sources.size(); ++i) {
