@@ -1,5 +1,6 @@
 #include "app/service.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -172,6 +173,9 @@ int RunService(const ServiceOptions& options) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
+  // The end of the pipeline's input, sent by its last shard to this thread (Pipeline::OnFinished).
+  const int finished_signal = SIGRTMIN;
+  sigaddset(&signals, finished_signal);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread started below inherits this
   std::signal(SIGPIPE, SIG_IGN);  // a closed reader is an EPIPE the sink reports, not a death
   // A live source's library threads allocate a block per batch received, freed by a parse thread:
@@ -369,6 +373,8 @@ int RunService(const ServiceOptions& options) {
       std::fprintf(stderr, "; metrics on http://%s/metrics", config->metrics_listen.c_str());
     std::fprintf(stderr, "\n");
   }
+  pipeline.OnFinished(
+      [control = pthread_self(), finished_signal] { pthread_kill(control, finished_signal); });
   pipeline.Start();
   // GET /readyz (metrics/health.h): ready from here until SIGTERM.
   stats->readiness.started_us.store(WallMicros(), std::memory_order_relaxed);

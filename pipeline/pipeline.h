@@ -44,6 +44,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -162,6 +163,10 @@ class Pipeline {
   // Hands a new configuration to every shard between two events (SIGHUP reload).
   void PublishConfig(std::shared_ptr<const CompiledConfig> config);
 
+  // Before Start(): called once, on the thread of the shard that finishes last, right after
+  // Finished() turns true; must not block (app/service.cc wakes its signal wait with it, so a
+  // short scan does not sleep out the control loop's 20 ms poll at its end).
+  void OnFinished(std::function<void()> wake) { on_finished_ = std::move(wake); }
   // True once every shard has drained its queues and finished (sources ended or stop requested).
   bool Finished() const {
     return finished_shards_.load(std::memory_order_acquire) == shards_ && started_;
@@ -361,6 +366,7 @@ class Pipeline {
   std::vector<ClockInputRecord> restored_clocks_;
   std::vector<uint32_t> held_inputs_;  // HoldInputsUntilMarked
   TenantPartitionWatch* tenant_watch_ = nullptr;
+  std::function<void()> on_finished_;  // OnFinished
   std::vector<ClockInputRecord> final_clocks_;
   // Held listing marks (HeldMarkRecord): restored before Start() (each parse thread takes its
   // sources' back), and, per parse thread, what it held at its marker of the latest cut (written

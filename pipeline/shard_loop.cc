@@ -214,7 +214,8 @@ void Pipeline::ShardLoop(uint32_t shard) {
           save_clocks([&](const ClockInputRecord& r) { final_clocks_.push_back(r); });
         }
         shard_cut_epoch_[shard].store(kShardFinished, std::memory_order_release);
-        finished_shards_.fetch_add(1, std::memory_order_acq_rel);
+        const bool last = finished_shards_.fetch_add(1, std::memory_order_acq_rel) + 1 == shards_;
+        if (last && on_finished_) on_finished_();
         control_wake_.Notify();
         parser_wake_.Notify();
         return;
