@@ -99,6 +99,11 @@ struct alignas(64) SinkStats {
   Counter backpressure_waits{0};  // times the dispatcher found the sink's queue full and waited
   Gauge queue_bytes{0};
   std::atomic<bool> failing{false};  // the last write attempt failed
+  // Wall-clock microseconds since which the sink has held alerts (queued, or handed to Kafka and
+  // not acknowledged) without delivering one; 0 while it holds none. Set by the producer on a
+  // push into an idle sink (so a worker blocked in a write still shows), moved on by the worker
+  // at each delivery and cleared when it holds nothing (GET /readyz, privmon_sink_stalled_seconds).
+  Gauge waiting_since_us{0};
 };
 
 // Per-tenant event and alert counts. `series` (pipeline.max_tenant_series) is how many tenants

@@ -15,6 +15,11 @@ std::string ReadinessFailures(const PipelineStats& stats, int64_t now_us) {
   for (const SinkStats& sink : stats.sinks) {
     if (sink.failing.load(std::memory_order_relaxed)) {
       out += "sink " + sink.name + ": last write failed\n";
+    } else if (const int64_t since = sink.waiting_since_us.load(std::memory_order_relaxed);
+               since > 0 && now_us - since >= kSinkStallSeconds * 1'000'000) {
+      out += "sink " + sink.name + ": alerts waiting, none delivered for " +
+             std::to_string((now_us - since) / 1'000'000) +
+             " s (its reader stopped reading, or its destination is unreachable)\n";
     }
   }
   if (const int64_t unread = stats.state_topic.unread.load(std::memory_order_relaxed); unread > 0) {

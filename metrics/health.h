@@ -1,5 +1,7 @@
 // Readiness of a running privmon for GET /readyz (docs/operations.md "Health endpoints"): the
-// sources are started and not stopping, no sink's last write failed, no assigned
+// sources are started and not stopping, no sink's last write failed, no sink has held alerts
+// for kSinkStallSeconds without delivering one (a reader that stopped reading, every Kafka
+// broker unreachable: SinkStats::waiting_since_us), no assigned
 // state partition is left unread (core/stats.h StateTopicStats::unread), and with checkpoints the
 // newest one written since start (or the start itself) is at most 3 intervals old. Pure function
 // of relaxed atomics: any thread, no allocation when ready, O(sinks).
@@ -11,6 +13,9 @@
 #include "core/stats.h"
 
 namespace privmon {
+
+// A sink holding alerts this long without delivering one is stalled (seconds).
+inline constexpr int64_t kSinkStallSeconds = 30;
 
 // "" when ready, else one short line per failing check ("sink file: last write failed\n").
 std::string ReadinessFailures(const PipelineStats& stats, int64_t now_us);

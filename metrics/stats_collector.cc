@@ -8,6 +8,7 @@
 
 #include "core/custom_rules.h"
 #include "core/utf8.h"
+#include "metrics/health.h"
 #include "metrics/process_metrics.h"
 
 namespace privmon {
@@ -490,8 +491,22 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   auto& sink_queue =
       AddFamily(out, "privmon_sink_queue_bytes",
                 "Bytes of alert lines waiting in the sink's queue.", MetricType::Gauge);
+  auto& sink_stalled =
+      AddFamily(out, "privmon_sink_stalled_seconds",
+                "Seconds the sink has held alerts without delivering one (0 while it holds none or "
+                "delivers); /readyz fails from 30 s.",
+                MetricType::Gauge);
+  static_assert(kSinkStallSeconds == 30, "the help text above names it");
+  const int64_t sink_now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
   for (const SinkStats& s : st.sinks) {
     const std::vector<ClientMetric::Label> label{{"sink", SanitizeLabelValue(s.name)}};
+    const int64_t waiting_since = s.waiting_since_us.load(std::memory_order_relaxed);
+    AddSample(sink_stalled, label,
+              waiting_since == 0
+                  ? 0.0
+                  : static_cast<double>(std::max<int64_t>(0, sink_now_us - waiting_since)) * 1e-6);
     AddSample(written, label, Load(s.written));
     AddSample(dropped, label, Load(s.dropped));
     AddSample(sink_errors, label, Load(s.errors));

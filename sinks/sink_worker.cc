@@ -18,6 +18,12 @@ uint64_t CountLines(std::string_view bytes) {
   return static_cast<uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
 }
 
+int64_t WallMicrosNow() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 int64_t NanosSinceEpoch(SinkWorker::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
@@ -45,6 +51,11 @@ bool SinkWorker::TryPush(std::string_view line) {
   }
   if (!ring_.TryPush(line)) return false;
   stats_.queue_bytes.store(static_cast<int64_t>(ring_.size()), std::memory_order_relaxed);
+  if (stats_.waiting_since_us.load(std::memory_order_relaxed) == 0) {
+    int64_t none = 0;
+    stats_.waiting_since_us.compare_exchange_strong(none, WallMicrosNow(),
+                                                    std::memory_order_relaxed);
+  }
   wake_.Notify();
   return true;
 }
@@ -184,10 +195,26 @@ bool SinkWorker::WriteSome() {
   return true;
 }
 
+void SinkWorker::TrackWaiting() {
+  const uint64_t written = stats_.written.load(std::memory_order_relaxed);
+  const bool delivered = written != written_seen_;
+  written_seen_ = written;
+  if (ring_.size() == 0 && output_->Unacknowledged() == 0) {
+    if (stats_.waiting_since_us.load(std::memory_order_relaxed) != 0) {
+      stats_.waiting_since_us.store(0, std::memory_order_relaxed);
+    }
+    return;
+  }
+  if (delivered || stats_.waiting_since_us.load(std::memory_order_relaxed) == 0) {
+    stats_.waiting_since_us.store(WallMicrosNow(), std::memory_order_relaxed);
+  }
+}
+
 void SinkWorker::Run(std::stop_token stop) {
   int idle_rounds = 0;
   auto backoff = std::chrono::duration_cast<std::chrono::microseconds>(kMinBackoff);
   for (;;) {
+    TrackWaiting();
     // A line cut by a short write is finished in the old file before a reopen.
     if (!output_->MidLine() && reopen_.exchange(false, std::memory_order_acq_rel)) {
       if (const std::string why = output_->Reopen(); !why.empty()) {

@@ -88,6 +88,9 @@ class SinkWorker {
   // Shutdown: waits for the output's unacknowledged lines until the grace runs out, then gives
   // them up (counted as lost).
   void SettleUnacknowledged();
+  // Keeps SinkStats::waiting_since_us: cleared when nothing is held, moved on when an alert was
+  // delivered since the last call. Worker thread, once a loop round.
+  void TrackWaiting();
 
   std::unique_ptr<AlertOutput> output_;
   AlertFormat format_;
@@ -101,6 +104,7 @@ class SinkWorker {
   std::atomic<int64_t> grace_ns_{-1};    // -1 = not shutting down
   std::atomic<int64_t> progress_ns_{0};  // Clock epoch ns: shutdown start or last write
   uint64_t burst_errors_ = 0;            // worker thread only
+  uint64_t written_seen_ = 0;            // stats_.written at the last TrackWaiting; worker only
   EventCount wake_;                      // the idle worker parks here
   std::jthread thread_;
 };

@@ -76,9 +76,10 @@ TEST(Dashboard, EveryPanelQueryIsListedInQueriesTxtAndNothingElse) {
 // showed three times the alert rate to an MSSP writing native, OCSF and Kafka.
 TEST(Dashboard, PerSinkCountersAreNeverSummedAcrossSinks) {
   for (const std::string& expr : DashboardExprs()) {
-    for (const char* metric : {"privmon_alerts_written_total", "privmon_alerts_dropped_total",
-                               "privmon_sink_errors_total", "privmon_sink_queue_bytes",
-                               "privmon_sink_backpressure_waits_total"}) {
+    for (const char* metric :
+         {"privmon_alerts_written_total", "privmon_alerts_dropped_total",
+          "privmon_sink_errors_total", "privmon_sink_queue_bytes",
+          "privmon_sink_backpressure_waits_total", "privmon_sink_stalled_seconds"}) {
       if (expr.find(metric) == std::string::npos) continue;
       EXPECT_NE(expr.find("by (sink)"), std::string::npos) << expr;
       EXPECT_EQ(expr.rfind("sum(", 0), std::string::npos) << expr;

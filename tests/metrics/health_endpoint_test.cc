@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 
 #include "metrics/health.h"
 #include "metrics/prometheus_exporter.h"
@@ -90,6 +91,35 @@ TEST(HealthEndpoints, UnreadStatePartitionsFailReadinessAndAreExported) {
   EXPECT_NE(metrics.body.find("\nprivmon_state_partitions_unread 2\n"), std::string::npos)
       << metrics.body;
   stats->state_topic.unread.store(0);
+  EXPECT_EQ(testing::HttpGet(server.port(), "/readyz").status, 200);
+}
+
+// A sink holding alerts it has delivered none of for kSinkStallSeconds (a stdout nobody reads,
+// every Kafka broker down) fails readiness and shows in privmon_sink_stalled_seconds; one that
+// holds none, or delivered lately, does not.
+TEST(HealthEndpoints, ASinkThatDeliveredNothingForItsStallLimitFailsReadiness) {
+  auto stats = std::make_shared<PipelineStats>(1, 1, 4);
+  stats->readiness.started_us.store(NowMicros());
+  stats->readiness.sources_started.store(true);
+  SinkStats& sink = stats->sinks.emplace_back();
+  sink.name = "stdout";
+  EXPECT_EQ(ReadinessFailures(*stats, NowMicros()), "");
+  sink.waiting_since_us.store(NowMicros() - (kSinkStallSeconds - 5) * 1'000'000);
+  EXPECT_EQ(ReadinessFailures(*stats, NowMicros()), "");
+  sink.waiting_since_us.store(NowMicros() - (kSinkStallSeconds + 1) * 1'000'000);
+  EXPECT_EQ(ReadinessFailures(*stats, NowMicros()),
+            "sink stdout: alerts waiting, none delivered for " +
+                std::to_string(kSinkStallSeconds + 1) +
+                " s (its reader stopped reading, or its destination is unreachable)\n");
+  MetricsServer server("127.0.0.1:0", stats);
+  EXPECT_EQ(testing::HttpGet(server.port(), "/readyz").status, 503);
+  const std::string metrics = testing::HttpGet(server.port(), "/metrics").body;
+  const std::size_t at = metrics.find("\nprivmon_sink_stalled_seconds{sink=\"stdout\"} ");
+  ASSERT_NE(at, std::string::npos) << metrics;
+  EXPECT_GE(std::stod(metrics.substr(
+                at + 1 + std::string("privmon_sink_stalled_seconds{sink=\"stdout\"} ").size())),
+            static_cast<double>(kSinkStallSeconds + 1));
+  sink.waiting_since_us.store(0);
   EXPECT_EQ(testing::HttpGet(server.port(), "/readyz").status, 200);
 }
 

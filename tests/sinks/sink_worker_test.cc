@@ -170,6 +170,49 @@ TEST(SinkWorker, AStuckReaderFillsTheQueueThenResumesWithEveryAlertExactlyOnce) 
   ::close(fds[0]);
 }
 
+// A reader that stopped reading: the sink says since when it has held alerts without delivering
+// one (GET /readyz fails on it after kSinkStallSeconds), and says nothing once it holds none.
+TEST(SinkWorker, AStuckReaderShowsSinceWhenNothingWasDeliveredAndClearsOnceDrained) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  SinkStats stats;
+  {
+    auto worker = std::make_unique<SinkWorker>(std::make_unique<PipeOutput>(fds[1]), stats,
+                                               SinkPolicy{.queue_bytes = 64 << 10});
+    EXPECT_EQ(stats.waiting_since_us.load(), 0);
+    std::size_t pushed = 0;
+    for (int refused = 0; refused < 10;) {
+      if (worker->TryPush(Line(pushed))) {
+        ++pushed;
+        refused = 0;
+      } else {
+        ++refused;
+        std::this_thread::sleep_for(milliseconds(30));
+      }
+    }
+    const int64_t stuck_since = stats.waiting_since_us.load();
+    EXPECT_GT(stuck_since, 0);
+    const uint64_t written = stats.written.load();
+    std::this_thread::sleep_for(milliseconds(300));
+    EXPECT_EQ(stats.written.load(), written);               // still stuck: nothing delivered...
+    EXPECT_EQ(stats.waiting_since_us.load(), stuck_since);  // ...and the time stays put
+    std::jthread reader([&] {
+      char buf[65536];
+      for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) {
+      }
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while ((stats.written.load() < pushed || stats.waiting_since_us.load() != 0) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+    EXPECT_EQ(stats.written.load(), pushed);
+    EXPECT_EQ(stats.waiting_since_us.load(), 0);
+    worker.reset();  // closes the write end: the reader sees EOF
+  }
+  ::close(fds[0]);
+}
+
 TEST(SinkWorker, ShutdownDoesNotHangOnAStuckReaderAndCountsWhatItCouldNotWrite) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
