@@ -16,6 +16,7 @@ using testing::AlertIds;
 using testing::CheckpointFileOffset;
 using testing::Child;
 using testing::FreeTcpPort;
+using testing::GenInput;
 using testing::HttpGetBody;
 using testing::MetricSum;
 using testing::ReadFile;
@@ -30,8 +31,8 @@ TEST(CheckpointMetrics, ARunFollowingAFileReportsItsCheckpoints) {
   const std::string binary = PRIVMON_BINARY;
   const std::string dir = TempDir("ckmetrics");
   TempDirCleanup cleanup(dir);
-  ASSERT_EQ(RunToExit({binary, "gen", "-q", "-o", dir + "/in.ndjson", "--tenants", "2",
-                       "--accounts", "100", "--days", "3", "--records", "1000"}),
+  ASSERT_EQ(GenInput(dir + "/in.ndjson",
+                     {"--tenants", "2", "--accounts", "100", "--days", "3", "--records", "1000"}),
             0);
   const int port = FreeTcpPort();
   const std::string config = WriteFileRunConfig(dir, "run", true, dir + "/alerts.jsonl",
@@ -62,8 +63,8 @@ TEST(CheckpointMetrics, NoCheckpointCoversAlertsAFailingSinkLost) {
   const std::string binary = PRIVMON_BINARY;
   const std::string dir = TempDir("cklost");
   TempDirCleanup cleanup(dir);
-  ASSERT_EQ(RunToExit({binary, "gen", "-q", "-o", dir + "/in.ndjson", "--tenants", "2",
-                       "--accounts", "100", "--days", "3", "--records", "1000"}),
+  ASSERT_EQ(GenInput(dir + "/in.ndjson",
+                     {"--tenants", "2", "--accounts", "100", "--days", "3", "--records", "1000"}),
             0);
   const std::string full = WriteFileRunConfig(dir, "full", false, "/dev/full",
                                               "127.0.0.1:" + std::to_string(FreeTcpPort()));

@@ -16,9 +16,9 @@ namespace {
 
 using testing::Child;
 using testing::FreeTcpPort;
+using testing::GenInput;
 using testing::MetricSum;
 using testing::ReadFile;
-using testing::RunToExit;
 using testing::Spawn;
 using testing::TempDir;
 using testing::TempDirCleanup;
@@ -28,8 +28,8 @@ TEST(IdleSource, AnIdleZeroMqSourceDoesNotHoldBackAFileOnTheSameParseThread) {
   const std::string binary = PRIVMON_BINARY;
   const std::string dir = TempDir("idlesrc");
   TempDirCleanup cleanup(dir);
-  ASSERT_EQ(RunToExit({binary, "gen", "-q", "-o", dir + "/in.ndjson", "--tenants", "1",
-                       "--accounts", "50", "--days", "1", "--records", "2000"}),
+  ASSERT_EQ(GenInput(dir + "/in.ndjson",
+                     {"--tenants", "1", "--accounts", "50", "--days", "1", "--records", "2000"}),
             0);
   const int port = FreeTcpPort();
   const int zmq_port = FreeTcpPort();

@@ -21,6 +21,7 @@ namespace privmon {
 namespace {
 
 using testing::AlertIds;
+using testing::GenInput;
 using testing::ReadFile;
 using testing::RunToExit;
 using testing::TempDir;
@@ -38,9 +39,9 @@ Ids Minus(const Ids& a, const Ids& b) {
 TEST(Onboarding, ScanCheckpointOutThenRunRaisesWhatScanOfEverythingRaisesAfterTheHistory) {
   const std::string dir = TempDir("onboard");
   TempDirCleanup cleanup(dir);
-  ASSERT_EQ(RunToExit({kOnboardingBinary, "gen", "-q", "-o", dir + "/all.ndjson", "--tenants", "3",
-                       "--accounts", "200", "--days", "20", "--records", "8000", "--attack-share",
-                       "0.05", "--config-out", dir + "/tenants.yaml"}),
+  ASSERT_EQ(GenInput(dir + "/all.ndjson",
+                     {"--tenants", "3", "--accounts", "200", "--days", "20", "--records", "8000",
+                      "--attack-share", "0.05", "--config-out", dir + "/tenants.yaml"}),
             0);
   const std::string tenants_text = ReadFile(dir + "/tenants.yaml");
   const std::string tenants = tenants_text.substr(tenants_text.find("tenants:"));

@@ -277,14 +277,18 @@ int64_t CheckpointFileOffset(const std::string& cp_dir) {
   return offset;
 }
 
+int GenInput(const std::string& out, const std::vector<std::string>& gen_args) {
+  std::vector<std::string> gen = {PRIVMON_BINARY, "gen", "-q", "-o", out};
+  gen.insert(gen.end(), gen_args.begin(), gen_args.end());
+  return RunToExit(gen);
+}
+
 std::optional<GeneratedRun> GenerateAndScan(const std::string& dir,
                                             const std::vector<std::string>& gen_args,
                                             const std::string& defaults) {
-  std::vector<std::string> gen = {
-      PRIVMON_BINARY,       "gen", "-q", "-o", dir + "/all.ndjson", "--config-out",
-      dir + "/tenants.yaml"};
+  std::vector<std::string> gen = {"--config-out", dir + "/tenants.yaml"};
   gen.insert(gen.end(), gen_args.begin(), gen_args.end());
-  if (const int code = RunToExit(gen); code != 0) {
+  if (const int code = GenInput(dir + "/all.ndjson", gen); code != 0) {
     ADD_FAILURE() << "privmon gen exited " << code;
     return std::nullopt;
   }

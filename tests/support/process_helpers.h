@@ -112,6 +112,9 @@ std::string WriteFileRunConfig(const std::string& dir, const std::string& name, 
 // The first file source's byte offset in the newest checkpoint of `cp_dir` (-1: none yet).
 int64_t CheckpointFileOffset(const std::string& cp_dir);
 
+// `privmon gen -q -o <out> <gen_args>` (the test binary's privmon): its exit status.
+int GenInput(const std::string& out, const std::vector<std::string>& gen_args);
+
 struct GeneratedRun {
   std::string tenants;  // the `tenants:` section `privmon gen --config-out` wrote, after `defaults`
   std::string scan_text;  // what `privmon scan` printed over the whole file: the reference alerts
