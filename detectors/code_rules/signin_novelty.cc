@@ -47,9 +47,8 @@ void SignInNovelty::OnSignIn(CodeRuleContext& ctx, const Event& e, const Account
   // city is unknown (its address located to the country only, as many mobile and IPv6 addresses
   // are) is no new place in a country the account was seen in: every sign-in with a city also
   // teaches its country alone, the key of a cityless sign-in there.
-  if (!si.city.empty() && si.country[0] != 0) {
-    const char country_only[3] = {si.country[0], si.country[1], '/'};
-    ctx.Learn(who.key, NoveltyKind::kLocation, HashLower(std::string_view(country_only, 3)), t);
+  if (const uint64_t country = CountryOnlyKey(si); country != 0) {
+    ctx.Learn(who.key, NoveltyKind::kLocation, country, t);
   }
   // A device named by OS and browser is keyed by them folded (case, spaces, the browser's
   // version and "Microsoft "); the key of its spelling before the fold still counts.
@@ -67,6 +66,12 @@ void SignInNovelty::OnSignIn(CodeRuleContext& ctx, const Event& e, const Account
     AddPlace(a, e);
     ctx.Emit(a, who.key, tenant);
   }
+}
+
+uint64_t SignInNovelty::CountryOnlyKey(const SignInFields& si) {
+  if (si.city.empty() || si.country[0] == 0) return 0;
+  const char country_only[3] = {si.country[0], si.country[1], '/'};
+  return HashLower(std::string_view(country_only, 3));
 }
 
 }  // namespace privmon::code_rules

@@ -5,7 +5,7 @@
 // learning, one alert whose `new` detail says which). C++ because the novelty kind learns only what
 // its `when` admits and judges one value per rule. State: the shard's KnownValues
 // (NoveltyKind::kClientApp, kDevice, kLocation; checkpointed). Thread-safety: the shard's thread.
-// Cost: up to three KnownValues probes per sign-in.
+// Cost: up to four KnownValues probes per sign-in (and one per former spelling of a new value).
 #pragma once
 
 #include "detectors/code_rules/code_rule.h"
@@ -15,6 +15,9 @@ namespace privmon::code_rules {
 struct SignInNovelty {
   static void OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
                        AccountState& st, const TenantSettings& tenant);
+  // The key of the sign-in's country alone (learned beside every place with a city: a sign-in
+  // located to the country only is no new place there); 0 when it names no city or no country.
+  static uint64_t CountryOnlyKey(const SignInFields& si);
 };
 
 }  // namespace privmon::code_rules
