@@ -397,8 +397,21 @@ std::string Machine() {
   return buf;
 }
 
+constexpr const char* kMacroUsage =
+    "usage: privmon_macro [--records N] [--accounts N] [--big-accounts N] [--reps N] [--dir DIR]\n"
+    "                     [--privmon BIN] [--batch N] [--only latency|engine]\n";
+
 Options ParseArgs(int argc, char** argv) {
   Options o;
+  // Every option takes a value: a lone one (--help, a typo) would otherwise start a full run.
+  if (argc % 2 == 0) {
+    const std::string lone = argv[argc - 1];
+    if (lone == "--help" || lone == "-h") {
+      std::fputs(kMacroUsage, stdout);
+      std::exit(0);
+    }
+    throw std::runtime_error("option " + lone + " needs a value\n" + kMacroUsage);
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--records")
