@@ -6,7 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <system_error>
 #include <thread>
+#include <vector>
 
 #include "core/event_time.h"
 #include "sinks/base64.h"
@@ -15,10 +18,29 @@
 namespace privmon {
 namespace {
 
+// The files FreshPath named (and <path>.1, <path>.old the rotation tests make), removed when the
+// test binary exits: the temp directory does not fill up with one set per run.
+struct DeadLetterTempFiles {
+  std::vector<std::string> paths;
+  DeadLetterTempFiles() = default;
+  DeadLetterTempFiles(const DeadLetterTempFiles&) = delete;
+  DeadLetterTempFiles& operator=(const DeadLetterTempFiles&) = delete;
+  ~DeadLetterTempFiles() {
+    for (const std::string& p : paths) {
+      std::error_code ignored;
+      std::filesystem::remove(p, ignored);
+      std::filesystem::remove(p + ".1", ignored);
+      std::filesystem::remove(p + ".old", ignored);
+    }
+  }
+};
+
 std::string FreshPath(const std::string& name) {
+  static DeadLetterTempFiles files;
   const auto p = std::filesystem::temp_directory_path() /
                  ("privmon_dl_" + std::to_string(::getpid()) + "_" + name);
   std::filesystem::remove(p);
+  files.paths.push_back(p.string());
   return p.string();
 }
 
