@@ -97,6 +97,7 @@ TEST(AlertDispatcher, DrainsTwoShardQueuesAndStopLosesNone) {
   std::size_t file_lines = 0;
   for (std::string l; std::getline(in, l);) ++file_lines;
   EXPECT_EQ(file_lines, 2 * kPerProducer);
+  std::filesystem::remove(path);
 }
 
 TEST(AlertDispatcher, WritesWhileRunningNotOnlyAtStop) {
@@ -199,6 +200,7 @@ TEST(AlertDispatcher, AFullDiskUnderOneFileSinkLosesNothingForTheOtherAndCountsI
   for (std::string l; std::getline(in, l); ++lines) ids.insert(l.substr(13, 16));
   EXPECT_EQ(lines, kAlerts);
   EXPECT_EQ(ids.size(), kAlerts);
+  std::filesystem::remove(path);
 }
 
 // With a wake (issue 15: idle costs nothing), the dispatcher and the sink workers park between

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "sinks/fd_output.h"
@@ -22,11 +23,22 @@ namespace {
 // As in privmon itself: a closed reader is an EPIPE, not a death by SIGPIPE.
 const bool kSigpipeIgnored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
 
-std::string TempPath(const std::string& name) {
-  const auto dir =
+// This binary's own directory under the temp directory, removed when it exits.
+struct AlertOutputTempDir {
+  std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("privmon_sinks_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  AlertOutputTempDir() { std::filesystem::create_directories(dir); }
+  AlertOutputTempDir(const AlertOutputTempDir&) = delete;
+  AlertOutputTempDir& operator=(const AlertOutputTempDir&) = delete;
+  ~AlertOutputTempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+};
+
+std::string TempPath(const std::string& name) {
+  static AlertOutputTempDir temp;
+  return (temp.dir / name).string();
 }
 
 std::string ReadAll(const std::string& path) {
