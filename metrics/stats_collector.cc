@@ -54,13 +54,18 @@ void AddHistogram(MetricFamily& f, const CheckpointHistogram& hist) {
 }
 
 // docs/operations.md "Checkpoints". Age is computed at scrape time; without checkpoints it is 0.
-void AddCheckpointFamilies(std::vector<MetricFamily>& out, const CheckpointStats& c) {
-  const int64_t last = Load(c.last_written_us);
+// Before the first checkpoint of a process that checkpoints, it counts from the start: a process
+// that never manages one shows a growing age (an `age > N` alert fires), not 0.
+void AddCheckpointFamilies(std::vector<MetricFamily>& out, const CheckpointStats& c,
+                           const ReadinessStats& r) {
+  int64_t last = Load(c.last_written_us);
+  if (last == 0 && Load(r.checkpoint_interval_us) > 0) last = Load(r.started_us);
   const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
   AddSample(AddFamily(out, "privmon_checkpoint_age_seconds",
-                      "Wall time since the latest checkpoint was written or restored (0: none).",
+                      "Wall time since the latest checkpoint was written or restored, or, before "
+                      "the first, since privmon started (0: checkpoints off).",
                       MetricType::Gauge),
             {}, last == 0 ? 0.0 : static_cast<double>(now_us - last) * 1e-6);
   AddSample(AddFamily(out, "privmon_checkpoint_bytes", "Size of the latest checkpoint file.",
@@ -520,7 +525,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       "Configuration reloads refused (the previous configuration stays).",
                       MetricType::Counter),
             {}, Load(st.config_reload_failures));
-  AddCheckpointFamilies(out, st.checkpoints);
+  AddCheckpointFamilies(out, st.checkpoints, st.readiness);
   CollectKafka(st, out);
   CollectStateTopic(st, out);
   assert(out.size() <= kMaxFamilies);

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -148,6 +149,29 @@ TEST(MetricsServer, ReportsThePipelineCountersAtScrapeTime) {
 
   Bump(stats->dead_letters, 1);  // read live, at the next scrape
   EXPECT_EQ(Sample(Scrape(server), "privmon_dead_letters_total"), 6);
+}
+
+// Checkpoint age: 0 with checkpoints off; before the first checkpoint, the time since the start
+// (a process that never manages one shows a growing age an `age > N` alert catches, not 0, as it
+// did before); then the time since the latest one.
+TEST(MetricsServer, CheckpointAgeCountsFromTheStartUntilTheFirstCheckpoint) {
+  const auto now_us = [] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  auto stats = std::make_shared<PipelineStats>(1, 1, 4);
+  stats->readiness.started_us.store(now_us() - 100'000'000);
+  MetricsServer server("127.0.0.1:0", stats);
+  EXPECT_EQ(Sample(Scrape(server), "privmon_checkpoint_age_seconds"), 0);
+  stats->readiness.checkpoint_interval_us.store(10'000'000);
+  const double since_start = Sample(Scrape(server), "privmon_checkpoint_age_seconds");
+  EXPECT_GE(since_start, 100);
+  EXPECT_LT(since_start, 200);
+  stats->checkpoints.last_written_us.store(now_us() - 5'000'000);
+  const double since_last = Sample(Scrape(server), "privmon_checkpoint_age_seconds");
+  EXPECT_GE(since_last, 5);
+  EXPECT_LT(since_last, 100);
 }
 
 TEST(MetricsServer, ListsEveryRuleAndEveryReasonWithZeros) {
