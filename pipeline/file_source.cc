@@ -98,18 +98,18 @@ class FileSource final : public MessageSource {
         std::this_thread::sleep_for(kFollowPoll);
         continue;
       }
-      if (at_end_ && !held_) {
-        // The first read after the end of a followed file looks at the file first: bytes of a
-        // replaced, truncated or rewritten file are never read on as this one's.
-        at_end_ = false;
-        if (FollowRotation()) unterminated_since_ = {};
-      }
       // A value spread over lines (pretty-printed JSON) hands out its messages first.
       if (!framer_.idle() && framer_.Next(&out.payload, &out.readable_after)) {
         out.tenant_frame = framer_.tenant();
         out.in_stream = framer_.streaming();
         out.page_context = framer_.page_context();
         return ReceiveStatus::kMessage;
+      }
+      if (at_end_ && !held_) {
+        // The first read after the end of a followed file looks at the file first: bytes of a
+        // replaced, truncated or rewritten file are never read on as this one's.
+        at_end_ = false;
+        if (FollowRotation()) unterminated_since_ = {};
       }
       LineReader::Line line;
       if (held_) {
