@@ -344,7 +344,24 @@ TEST(FileFollow, StartsAgainAtZeroWhenRewrittenPastWhereItStood) {
   ASSERT_EQ(got.size(), 30u);
   EXPECT_EQ(got.front(), "{\"bb\":100}");
   EXPECT_EQ(got.back(), "{\"bb\":129}");
-  EXPECT_EQ(source->Position(), static_cast<int64_t>(std::filesystem::file_size(path)));
+  const int64_t position = source->Position();
+  EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path)));
+
+  // Resumed at the file's end (nothing read since): the bytes before the position, read back at
+  // Resume, tell a rewrite just as well.
+  auto resumed = OpenSource(s, zmq);
+  ASSERT_TRUE(resumed->Resume(position));
+  ExpectIdle(*resumed);
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string rewritten = FollowedLines("ccc", 200, 240);  // 40 lines > 330 bytes
+    std::fwrite(rewritten.data(), 1, rewritten.size(), f);
+    std::fclose(f);
+  }
+  const std::vector<std::string> again = ReadMessages(*resumed, 40);
+  ASSERT_EQ(again.size(), 40u);
+  EXPECT_EQ(again.front(), "{\"ccc\":200}");
 }
 
 // Rotation by rename while the writer still appends to the renamed file (logrotate without
