@@ -320,15 +320,18 @@ class FileSource final : public MessageSource {
  private:
   void Open() {
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    const int open_errno = errno;
     owned_ = true;
-    if (fd_ < 0 && follow_ && errno == ENOENT) {
+    if (fd_ < 0 && follow_ && open_errno == ENOENT) {
       // As `tail -F`: a followed file may be created later (check --host agrees).
       missing_ = true;
       std::fprintf(stderr, "privmon: source %s: %s does not exist (yet): waiting for it (follow)\n",
                    name_.c_str(), path_.c_str());
       return;
     }
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
+    if (fd_ < 0) {
+      throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(open_errno));
+    }
     StartFile(fd_);
   }
 
