@@ -69,8 +69,8 @@ int Checkpointer::Restore(bool fresh, const std::vector<EventConsumer*>& consume
     const int64_t offset = cp.header.sources[i].offset;
     if (!sources[i]->Resume(offset)) {
       std::fprintf(stderr,
-                   "privmon: source %s: cannot resume at byte %lld (shorter now, or no line "
-                   "ends there: replaced or truncated while stopped); reading it from its "
+                   "privmon: source %s: cannot resume at byte %lld (missing, shorter now, or no "
+                   "line ends there: replaced or truncated while stopped); reading it from its "
                    "beginning\n",
                    sources[i]->name().c_str(), static_cast<long long>(offset));
     }

@@ -28,14 +28,34 @@ namespace {
 // are handed out where they lie in the reader's buffer (pipeline/line_reader.h); a line longer than
 // max_message_bytes plus room for a tenant frame (kTenantFrameRoom: the limit is the payload's) is
 // handed out cut to that + 1 bytes, unsplit, which the parser rejects as oversized (counted, a
-// bounded prefix dead-lettered), so one endless line cannot exhaust memory. With `follow`, the file
-// is read as `tail -F` does: at its end the source polls for appended lines (a line is taken
-// once its newline is written, or, the file's last line without one, once the file has stayed
-// unchanged for kUnterminatedWait: an export that ends its file so; the newline written after it
-// later is a blank line, no second record), and it reopens the path when the file was replaced
-// (rotation by rename: the old file is read to its end first) or starts again at 0 when it was
-// truncated (copytruncate). `Position()` is the byte position after the last line read; `Resume()`
-// seeks to one.
+// bounded prefix dead-lettered), so one endless line cannot exhaust memory. `Position()` is the
+// byte position after the last line read; `Resume()` seeks to one.
+//
+// With `follow`, the file is read as `tail -F` does. At its end the source polls (every 20 ms) for
+// appended lines: a line is taken once its newline is written, or, the file's last line without
+// one, once the file has stayed unchanged for kUnterminatedWait (an export that ends its file so;
+// the newline written after it later is a blank line, no second record). Before it reads on from
+// its end it looks at the file (FollowRotation; an fstat and a stat, plus one pread of at most 64
+// bytes when the file's size or mtime changed, nothing per line):
+// - Truncated (copytruncate): read again from 0. Also when rewritten under the reader: truncated,
+//   then written past where it stood before the poll saw it shorter. The last bytes read before
+//   the descriptor's position (LineReader::last_read) are read back there; other bytes say so.
+//   Not seen: a rewrite with the same bytes at that spot (the same last line, e.g. an export
+//   written again whole), one of the same size within the file system's timestamp grain (a few ms)
+//   of the last read, and one while the source is still behind, reading older lines (only the end
+//   is checked).
+// - Replaced (rotation by rename, the path names another file): the old file is read on until it
+//   has stayed unchanged for kRotateQuiet (a writer still appending to it before it reopens the
+//   path, as logrotate without copytruncate leaves it), then the path is opened and read from 0.
+//   A writer that keeps appending to the old file is followed for at most kRotateMaxWait; then the
+//   source moves to the new file, says so on stderr, and what is written to the old file after
+//   that is not read. While the old file is read on, Position() is 0: a checkpoint taken then
+//   resumes the new file from its start (the old file's unread rest is not read after a restart:
+//   its name is not known).
+// - Missing at start (a followed file not created yet, or a restart between logrotate's rename and
+//   the writer's create): said once on stderr and waited for; read from 0 when it appears (it is
+//   new: nothing of it was read). Position() is 0 meanwhile and Resume() resumes nothing. A file
+//   not followed that is missing fails the start, as before.
 class FileSource final : public MessageSource {
  public:
   FileSource(const SourceSettings& s, std::size_t max_message_bytes)
@@ -62,7 +82,7 @@ class FileSource final : public MessageSource {
     }
   }
   ~FileSource() override {
-    if (owned_) ::close(fd_);
+    if (owned_ && fd_ >= 0) ::close(fd_);
   }
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
@@ -73,12 +93,23 @@ class FileSource final : public MessageSource {
     out.page_context = {};
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
+      if (missing_ && !OpenWhenPresent()) {  // a followed file not there yet
+        if (std::chrono::steady_clock::now() >= deadline) return ReceiveStatus::kIdle;
+        std::this_thread::sleep_for(kFollowPoll);
+        continue;
+      }
       // A value spread over lines (pretty-printed JSON) hands out its messages first.
       if (!framer_.idle() && framer_.Next(&out.payload, &out.readable_after)) {
         out.tenant_frame = framer_.tenant();
         out.in_stream = framer_.streaming();
         out.page_context = framer_.page_context();
         return ReceiveStatus::kMessage;
+      }
+      if (at_end_ && !held_) {
+        // The first read after the end of a followed file looks at the file first: bytes of a
+        // replaced, truncated or rewritten file are never read on as this one's.
+        at_end_ = false;
+        if (FollowRotation()) unterminated_since_ = {};
       }
       LineReader::Line line;
       if (held_) {
@@ -105,10 +136,7 @@ class FileSource final : public MessageSource {
         }
         // A partial last line is a writer mid-line: the reader keeps it for the next try, until
         // the file stays unchanged for kUnterminatedWait (k17b: a last record without newline).
-        if (FollowRotation()) {
-          unterminated_since_ = {};
-          continue;
-        }
+        at_end_ = true;
         if (UnterminatedLineDue() &&
             reader_.Next(/*take_partial=*/true, &line) == LineReader::Status::kLine) {
           unterminated_since_ = {};
@@ -116,7 +144,7 @@ class FileSource final : public MessageSource {
           offset_ += static_cast<off_t>(line.consumed);
         } else {
           if (std::chrono::steady_clock::now() >= deadline) return ReceiveStatus::kIdle;
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          std::this_thread::sleep_for(kFollowPoll);
           continue;
         }
       } else {
@@ -250,6 +278,9 @@ class FileSource final : public MessageSource {
   int64_t Position() const override {
     // A UTF-16 file's lines are counted in UTF-8 bytes: it has no position to resume at.
     if (!owned_ || reader_.transcoding()) return -1;
+    // A followed file not there yet, or replaced while its old file is read on: the path's file
+    // from its start (never a position in a file the path no longer names).
+    if (missing_ || replaced_first_ != std::chrono::steady_clock::time_point{}) return 0;
     // Also while the framer holds the rest of a line a value ended on ({..}{.. : the next value
     // starts on a line already counted in offset_).
     if (framer_.active() || !framer_.idle()) return static_cast<int64_t>(value_start_);
@@ -263,6 +294,7 @@ class FileSource final : public MessageSource {
   // its first lines are not skipped. (A newline exactly there is the undetected case: about one
   // in the average line length.)
   bool Resume(int64_t position) override {
+    if (missing_) return position == 0;  // read from its beginning when it appears
     struct stat st {};
     if (!owned_ || position < 0 || fstat(fd_, &st) != 0 || st.st_size < position) return false;
     char before = '\n';
@@ -279,7 +311,7 @@ class FileSource final : public MessageSource {
     }
     if (::lseek(fd_, static_cast<off_t>(position), SEEK_SET) < 0) return false;
     offset_ = static_cast<off_t>(position);
-    reader_.Reset(fd_);
+    reader_.Reset(fd_);  // reads back the bytes before `position` (the rewrite check's)
     framer_.Reset();
     long_line_ = LongLine::kNone;
     return true;
@@ -288,12 +320,50 @@ class FileSource final : public MessageSource {
  private:
   void Open() {
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
+    const int open_errno = errno;
     owned_ = true;
+    if (fd_ < 0 && follow_ && open_errno == ENOENT) {
+      // As `tail -F`: a followed file may be created later (check --host agrees).
+      missing_ = true;
+      std::fprintf(stderr, "privmon: source %s: %s does not exist (yet): waiting for it (follow)\n",
+                   name_.c_str(), path_.c_str());
+      return;
+    }
+    if (fd_ < 0) {
+      throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(open_errno));
+    }
+    StartFile(fd_);
+  }
+
+  // Reads `fd` (a file just opened, or the one open rewound to 0) from where it stands.
+  void StartFile(int fd) {
+    fd_ = fd;
     offset_ = 0;
     reader_.Reset(fd_);
     framer_.Reset();
     long_line_ = LongLine::kNone;
+    held_ = false;
+    at_end_ = false;
+    replaced_first_ = {};
+    checked_size_ = -1;
+  }
+
+  // A followed file missing until now: true once it is open (read from 0).
+  bool OpenWhenPresent() {
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno != ENOENT && errno != missing_errno_) {
+        std::fprintf(stderr, "privmon: source %s: %s: %s: still waiting for it\n", name_.c_str(),
+                     path_.c_str(), std::strerror(errno));
+      }
+      missing_errno_ = errno;
+      return false;
+    }
+    missing_ = false;
+    std::fprintf(stderr, "privmon: source %s: %s appeared: reading it\n", name_.c_str(),
+                 path_.c_str());
+    StartFile(fd);
+    return true;
   }
 
   // At the end of a followed file whose last line has no newline yet (reader_.pending()): true
@@ -315,39 +385,83 @@ class FileSource final : public MessageSource {
     return now - unterminated_since_ >= kUnterminatedWait;
   }
 
-  // At the end of the file: true when it moved on to a replaced or truncated file (read again
-  // at once), false when the file is simply not longer yet.
+  // At the end of a followed file, before reading on: true when the source moved to the start of
+  // another file or of this one (read again at once), false when it reads on where it stands.
   bool FollowRotation() {
-    struct stat now {
-    }, open_file{};
+    struct stat open_file {};
     if (fstat(fd_, &open_file) != 0) return false;
-    if (stat(path_.c_str(), &now) != 0) return false;  // renamed away, new one not there yet
-    if (now.st_ino != open_file.st_ino || now.st_dev != open_file.st_dev) {
+    struct stat named {};
+    if (stat(path_.c_str(), &named) == 0 &&
+        (named.st_ino != open_file.st_ino || named.st_dev != open_file.st_dev)) {
+      if (!OldFileDone(open_file)) return false;
       const int next = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
       if (next < 0) return false;
       ::close(fd_);
-      fd_ = next;
-      offset_ = 0;
-      reader_.Reset(fd_);
-      framer_.Reset();
-      long_line_ = LongLine::kNone;
-      held_ = false;
+      StartFile(next);
       return true;
     }
+    // (The path missing: renamed away, the new file not there yet; this one is read on.)
     // Truncated in place: what the reader holds (a partial line) is gone with it. Compared with
     // where the descriptor stands, not offset_ + pending(): the rest of a cut line was read and
     // skipped, not kept.
     const off_t read_to = ::lseek(fd_, 0, SEEK_CUR);
-    if (read_to >= 0 && open_file.st_size < read_to) {
+    if (read_to >= 0 && (open_file.st_size < read_to || Rewritten(open_file, read_to))) {
       ::lseek(fd_, 0, SEEK_SET);
-      offset_ = 0;
-      reader_.Reset(fd_);
-      framer_.Reset();
-      long_line_ = LongLine::kNone;
-      held_ = false;
+      StartFile(fd_);
       return true;
     }
     return false;
+  }
+
+  // True when the file open (at its end) was rewritten since the last look: truncated and written
+  // past where the descriptor stands. Reads back the last bytes read (one pread) only when its size
+  // or mtime changed since the last look.
+  bool Rewritten(const struct stat& st, off_t read_to) {
+    if (st.st_size == checked_size_ && st.st_mtim.tv_sec == checked_mtime_.tv_sec &&
+        st.st_mtim.tv_nsec == checked_mtime_.tv_nsec) {
+      return false;
+    }
+    checked_size_ = st.st_size;
+    checked_mtime_ = st.st_mtim;
+    const std::string_view last = reader_.last_read();
+    if (last.empty() || read_to < static_cast<off_t>(last.size())) return false;
+    char now[LineReader::kLastReadBytes];
+    return ::pread(fd_, now, last.size(), read_to - static_cast<off_t>(last.size())) ==
+               static_cast<ssize_t>(last.size()) &&
+           std::memcmp(now, last.data(), last.size()) != 0;
+  }
+
+  // The path names another file than the one open (rotation by rename): true once the old one
+  // has stayed unchanged for kRotateQuiet (its last line without newline handed out), or has been
+  // followed for kRotateMaxWait (said: what its writer appends after that is not read).
+  bool OldFileDone(const struct stat& old) {
+    const auto now = std::chrono::steady_clock::now();
+    if (replaced_first_ == std::chrono::steady_clock::time_point{}) {
+      replaced_first_ = replaced_since_ = now;
+      replaced_size_ = old.st_size;
+      replaced_mtime_ = old.st_mtim;
+      return false;
+    }
+    if (old.st_size != replaced_size_ || old.st_mtim.tv_sec != replaced_mtime_.tv_sec ||
+        old.st_mtim.tv_nsec != replaced_mtime_.tv_nsec) {
+      replaced_since_ = now;
+      replaced_size_ = old.st_size;
+      replaced_mtime_ = old.st_mtim;
+    }
+    if (now - replaced_first_ >= kRotateMaxWait) {
+      if (now - replaced_since_ < kRotateQuiet || reader_.pending() > 0) {
+        std::fprintf(
+            stderr,
+            "privmon: source %s: %s was replaced %lld s ago and its old file is still "
+            "written to: reading the new file; what is written to the old one from now "
+            "on is not read\n",
+            name_.c_str(), path_.c_str(),
+            static_cast<long long>(
+                std::chrono::duration_cast<std::chrono::seconds>(now - replaced_first_).count()));
+      }
+      return true;
+    }
+    return now - replaced_since_ >= kRotateQuiet && reader_.pending() == 0;
   }
 
   // A line inside an open value that starts a value of its own at column 0, plain or framed: pretty
@@ -375,6 +489,9 @@ class FileSource final : public MessageSource {
   off_t long_line_start_ = 0;
   LineReader::Line held_line_;  // a line that ended an open value, read again next
   bool held_ = false;
+  bool at_end_ = false;   // follow: the last read found the file's end (look before reading on)
+  bool missing_ = false;  // follow: the file did not exist at start; waited for
+  int missing_errno_ = ENOENT;
   bool read_error_logged_ = false;
   bool flat_layout_ = false;  // the open value's lines are not indented (see Receive)
   int fd_ = -1;
@@ -387,6 +504,18 @@ class FileSource final : public MessageSource {
   static constexpr std::chrono::milliseconds kUnterminatedWait{1000};
   std::chrono::steady_clock::time_point unterminated_since_{};
   off_t unterminated_size_ = 0;
+  // Follow mode: the poll at the file's end; the rewrite check's last look (size, mtime).
+  static constexpr std::chrono::milliseconds kFollowPoll{20};
+  off_t checked_size_ = -1;
+  struct timespec checked_mtime_ {};
+  // Follow mode, rotation by rename: the old file is read on until unchanged for kRotateQuiet, at
+  // most kRotateMaxWait after the rename was seen (replaced_first_; unset: not replaced).
+  static constexpr std::chrono::milliseconds kRotateQuiet{1000};
+  static constexpr std::chrono::seconds kRotateMaxWait{30};
+  std::chrono::steady_clock::time_point replaced_first_{};
+  std::chrono::steady_clock::time_point replaced_since_{};
+  off_t replaced_size_ = 0;
+  struct timespec replaced_mtime_ {};
 };
 
 }  // namespace

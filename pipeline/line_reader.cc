@@ -20,7 +20,15 @@ LineReader::LineReader(std::size_t max_line, std::size_t padding)
 void LineReader::Reset(int fd) {
   fd_ = fd;
   // At the start of the stream (a pipe cannot tell: it is read from its start).
-  at_start_ = ::lseek(fd, 0, SEEK_CUR) <= 0;
+  const off_t from = ::lseek(fd, 0, SEEK_CUR);
+  at_start_ = from <= 0;
+  last_read_len_ = 0;
+  if (from > 0) {  // resumed: the bytes before the position stand for the ones read there
+    const auto n = static_cast<std::size_t>(std::min<off_t>(from, kLastReadBytes));
+    if (::pread(fd, last_read_, n, from - static_cast<off_t>(n)) == static_cast<ssize_t>(n)) {
+      last_read_len_ = n;
+    }
+  }
   utf16_ = 0;
   raw_len_ = 0;
   begin_ = scan_ = end_ = 0;
@@ -176,12 +184,16 @@ ssize_t LineReader::ReadSome(char* dst, std::size_t room) {
     if (utf16_ == 0) {
       ssize_t n = ::read(fd_, dst, std::min(room, kReadBytes));
       if (n < 0 && errno == EINTR) continue;
+      if (n > 0) NoteRead(dst, static_cast<std::size_t>(n));
       if (n <= 0 || !at_start_) return n;
       at_start_ = false;
       while (n == 1) {  // a pipe that gave one byte: a byte order mark has two
         const ssize_t more = ::read(fd_, dst + 1, 1);
         if (more < 0 && errno == EINTR) continue;
-        if (more == 1) n = 2;
+        if (more == 1) {
+          NoteRead(dst + 1, 1);
+          n = 2;
+        }
         break;
       }
       const auto* u = reinterpret_cast<const unsigned char*>(dst);
@@ -204,8 +216,21 @@ ssize_t LineReader::ReadSome(char* dst, std::size_t room) {
     const ssize_t n = ::read(fd_, raw_.get() + raw_len_, std::max<std::size_t>(want, 2));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return n;  // an odd byte left at the end is dropped
+    NoteRead(raw_.get() + raw_len_, static_cast<std::size_t>(n));
     raw_len_ += static_cast<std::size_t>(n);
   }
+}
+
+void LineReader::NoteRead(const char* bytes, std::size_t n) {
+  if (n >= kLastReadBytes) {
+    std::memcpy(last_read_, bytes + (n - kLastReadBytes), kLastReadBytes);
+    last_read_len_ = kLastReadBytes;
+    return;
+  }
+  const std::size_t keep = std::min(last_read_len_, kLastReadBytes - n);
+  std::memmove(last_read_, last_read_ + (last_read_len_ - keep), keep);
+  std::memcpy(last_read_ + keep, bytes, n);
+  last_read_len_ = keep + n;
 }
 
 std::size_t LineReader::Transcode(char* dst, std::size_t room) {

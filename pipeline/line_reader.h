@@ -78,6 +78,14 @@ class LineReader {
   // switching files); the skipped rest of a cut line is not counted.
   std::size_t pending() const { return end_ - begin_; }
   int error() const { return error_; }
+  // The last bytes (at most kLastReadBytes) before where the descriptor stands: those read(2)
+  // returned since Reset (raw: before any UTF-16 transcoding, the rest of a cut line included),
+  // or, right after a Reset past the stream's start, the ones read back there (pread). A follow-
+  // mode source compares them with the file to tell a file rewritten under it (copytruncate, then
+  // written past this position) from one appended to. Kept at each read(2), not per line; not
+  // while lines come from a map. Empty at the start of a stream and for a pipe.
+  static constexpr std::size_t kLastReadBytes = 64;
+  std::string_view last_read() const { return {last_read_, last_read_len_}; }
   // True once the stream was found to be UTF-16 (a byte order mark FF FE or FE FF at its start:
   // Windows PowerShell 5's Out-File and '>'): its text is handed out as UTF-8, so `consumed`
   // counts UTF-8 bytes, not the file's.
@@ -96,6 +104,8 @@ class LineReader {
   // read(2) into dst (at most `room` bytes), through the UTF-16 transcoder once the stream is
   // known to be UTF-16. Returns what read(2) returns (EINTR retried); 0 at the end.
   ssize_t ReadSome(char* dst, std::size_t room);
+  // Keeps the last kLastReadBytes of what read(2) returned (last_read()).
+  void NoteRead(const char* bytes, std::size_t n);
   // raw_ -> UTF-8 at dst (at most `room` bytes); keeps what does not fit and an incomplete unit.
   std::size_t Transcode(char* dst, std::size_t room);
 
@@ -116,6 +126,8 @@ class LineReader {
   int utf16_ = 0;                // 0: bytes as read; 1: UTF-16LE; 2: UTF-16BE
   std::unique_ptr<char[]> raw_;  // UTF-16 bytes read, not transcoded yet
   std::size_t raw_len_ = 0;
+  char last_read_[kLastReadBytes] = {};
+  std::size_t last_read_len_ = 0;
   // Reading through a map (set_map_files).
   const std::size_t padding_;
   bool map_files_ = false;

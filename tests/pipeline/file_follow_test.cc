@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 #include <zmq.hpp>
@@ -285,6 +286,143 @@ TEST(FileFollow, ReadsAPrettyArrayAndUtf16TextAsTheyAreWritten) {
   ExpectIdle(*wide_source);
   Append(wide, utf16(":2}\r\n"));
   EXPECT_EQ(ReadMessages(*wide_source, 1), (std::vector<std::string>{"{\"a\":2}"}));
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// Everything the source hands out for `span` (it may be idle part of the time).
+std::vector<std::string> ReadFollowedFor(MessageSource& source, std::chrono::milliseconds span) {
+  std::vector<std::string> got;
+  const auto until = std::chrono::steady_clock::now() + span;
+  RawMessage m;
+  while (std::chrono::steady_clock::now() < until) {
+    if (source.Receive(m, std::chrono::milliseconds(20)) == ReceiveStatus::kMessage) {
+      got.emplace_back(m.payload);
+    }
+  }
+  return got;
+}
+
+std::string FollowedLines(const std::string& key, int from, int to) {
+  std::string lines;
+  for (int i = from; i < to; ++i) lines += "{\"" + key + "\":" + std::to_string(i) + "}\n";
+  return lines;
+}
+
+// copytruncate, then more written at once than the file held, before the source polls: the file is
+// longer than where the reader stands, so no shrink is seen. The last bytes read, read back there,
+// tell the rewrite: the new content is read from its start, none of it skipped (breaker round 9:
+// ~500 of 1,500 records lost, one invalid_json). Appends are not mistaken for it.
+TEST(FileFollow, StartsAgainAtZeroWhenRewrittenPastWhereItStood) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, FollowedLines("a", 0, 10));
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq);
+  EXPECT_EQ(ReadMessages(*source, 10).size(), 10u);
+  ExpectIdle(*source);                       // at the file's end, as a running source is
+  Append(path, FollowedLines("a", 10, 12));  // appended: read on
+  EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":10}", "{\"a\":11}"}));
+  ExpectIdle(*source);
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");  // truncated, then rewritten in one write
+    ASSERT_NE(f, nullptr);
+    const std::string rewritten = FollowedLines("bb", 100, 130);  // 30 lines, 300 bytes > 96
+    std::fwrite(rewritten.data(), 1, rewritten.size(), f);
+    std::fclose(f);
+  }
+  const std::vector<std::string> got = ReadMessages(*source, 30);
+  ASSERT_EQ(got.size(), 30u);
+  EXPECT_EQ(got.front(), "{\"bb\":100}");
+  EXPECT_EQ(got.back(), "{\"bb\":129}");
+  const int64_t position = source->Position();
+  EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path)));
+
+  // Resumed at the file's end (nothing read since): the bytes before the position, read back at
+  // Resume, tell a rewrite just as well.
+  auto resumed = OpenSource(s, zmq);
+  ASSERT_TRUE(resumed->Resume(position));
+  ExpectIdle(*resumed);
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string rewritten = FollowedLines("ccc", 200, 240);  // 40 lines > 330 bytes
+    std::fwrite(rewritten.data(), 1, rewritten.size(), f);
+    std::fclose(f);
+  }
+  const std::vector<std::string> again = ReadMessages(*resumed, 40);
+  ASSERT_EQ(again.size(), 40u);
+  EXPECT_EQ(again.front(), "{\"ccc\":200}");
+}
+
+// Rotation by rename while the writer still appends to the renamed file (logrotate without
+// copytruncate, before the writer reopens): the old file is read on until it stays unchanged for
+// a quiet second, then the new one from its start. Before, the source switched at once and what
+// the writer appended to the old file after that was lost, counted nowhere (breaker round 9: 300
+// of 400 read). Meanwhile a checkpoint's position is the new file's start, never an offset in the
+// old one.
+TEST(FileFollow, ReadsTheRenamedFileUntilItsWriterStopsBeforeTheNewOne) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  Append(path, "{\"a\":1}\n");
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq);
+  EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
+  std::FILE* writer = std::fopen(path.c_str(), "ab");  // the writer's descriptor
+  ASSERT_NE(writer, nullptr);
+  std::filesystem::rename(path, path + ".1");
+  std::fputs("{\"a\":2}\n", writer);
+  std::fflush(writer);
+  Append(path, "{\"a\":3}\n");  // the new file
+  std::vector<std::string> got = ReadMessages(*source, 1);
+  const std::vector<std::string> more = ReadFollowedFor(*source, std::chrono::milliseconds(300));
+  got.insert(got.end(), more.begin(), more.end());
+  EXPECT_EQ(source->Position(), 0);   // the rename seen: a restart reads the new file from 0
+  std::fputs("{\"a\":4}\n", writer);  // after the rename was seen
+  std::fclose(writer);
+  const std::vector<std::string> rest = ReadMessages(*source, 3 - got.size());
+  got.insert(got.end(), rest.begin(), rest.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":2}", "{\"a\":4}", "{\"a\":3}"}));
+  EXPECT_EQ(source->Position(), 8);  // in the new file
+}
+
+// A followed file missing at start is waited for, as `tail -F` does (before, `run` exited 1:
+// "cannot open"; check --host already let it pass), and read from its start when it appears; a
+// checkpoint's position for it resumes nothing. A file not followed still fails.
+TEST(FileFollow, WaitsForAFollowedFileMissingAtStart) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  zmq::context_t zmq;
+  EXPECT_THROW(OpenSource(s, zmq), std::runtime_error);
+  s.follow = true;
+  auto source = OpenSource(s, zmq);
+  EXPECT_FALSE(source->Finite());
+  EXPECT_FALSE(source->Resume(16));  // a stored position: nothing to resume in a missing file
+  EXPECT_EQ(source->Position(), 0);
+  ExpectIdle(*source);
+  Append(path, "{\"a\":1}\n{\"a\":2}\n");
+  EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":1}", "{\"a\":2}"}));
+  EXPECT_EQ(source->Position(), 16);
+  Append(path, "{\"a\":3}\n");
+  EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":3}"}));
 }
 
 }  // namespace
