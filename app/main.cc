@@ -16,6 +16,8 @@
 #include "config/loader.h"
 #include "config/scalars.h"
 #include "core/version.h"
+#include "parsers/text_util.h"
+#include "pipeline/tenant_id.h"
 #include "tools/gen/command.h"
 #include "tools/replay/command.h"
 
@@ -155,6 +157,15 @@ static int Main(int argc, char** argv) {
       exit_code = 2;
       return;
     }
+    if (!scan_tenant.empty() && !IsTenantId(scan_tenant)) {
+      std::fprintf(stderr, "privmon scan: error: --tenant \"%s\" is not a tenant id: %.*s\n",
+                   scan_tenant.c_str(), static_cast<int>(kTenantIdHint.size()),
+                   kTenantIdHint.data());
+      exit_code = 2;
+      return;
+    }
+    char tenant_buffer[36];  // as records and `tenants:` spell it (pipeline/tenant_id.h)
+    const std::string tenant(parsers::CanonicalId(scan_tenant, tenant_buffer));
     auto config = LoadOrDefault(scan_config);
     if (!config) {
       exit_code = 2;
@@ -171,7 +182,7 @@ static int Main(int argc, char** argv) {
       SourceSettings s;
       s.type = f == "-" ? SourceType::kStdin : SourceType::kFile;
       s.path = f;
-      s.tenant = scan_tenant;
+      s.tenant = tenant;
       s.multi_tenant = true;  // scan: --tenant only fills in for records naming none
       s.name = f == "-" ? "stdin" : "file";
       o.scan_sources.push_back(s);

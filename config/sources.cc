@@ -107,7 +107,7 @@ SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const
     } else if (key == "bind") {
       ReadBool(value, key_path, diag, &source.bind);
     } else if (key == "tenant") {
-      ReadString(value, key_path, diag, &source.tenant);
+      ReadTenantId(value, key_path, diag, &source.tenant);
     } else if (key == "multi_tenant") {
       ReadBool(value, key_path, diag, &source.multi_tenant);
     } else if (key == "name") {

@@ -180,11 +180,24 @@ TEST(ConfigLoader, RejectsDuplicateKeysAndTenants) {
 }
 
 TEST(ConfigLoader, RejectsSourcesAndSinksMissingRequiredKeys) {
-  ExpectOneError("sources:\n  - file: {tenant: t1}\n", 2,
+  ExpectOneError("sources:\n  - file: {tenant: 0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7b}\n", 2,
                  "sources[0].file: missing required key \"path\"");
   ExpectOneError("sinks:\n  - stdout: {}\n  - zmq_pub: {}\n", 3,
                  "sinks[1].zmq_pub: missing required key \"endpoint\"");
   ExpectOneError("sources:\n  - zmq: {}\n    file: {path: x}\n", 2, "exactly one key");
+}
+
+// Entra tenant ids are GUIDs: a source's `tenant:` that is none (a name, a typo) would make a
+// tenant no `tenants:` entry matches, so it is refused at its line, as `check` refuses such a
+// `tenants:` key; the forms `tenants:` accepts (braces, case, no dashes) are taken.
+TEST(ConfigLoader, RejectsASourceTenantThatIsNoGuid) {
+  ExpectOneError("sources:\n  - file: {path: x, tenant: not-a-guid}\n", 2,
+                 "sources[0].file.tenant: \"not-a-guid\" is not a tenant id");
+  ExpectOneError("sources:\n  - stdin: {}\n  - zmq: {tenant: contoso.onmicrosoft.com}\n", 3,
+                 "sources[1].zmq.tenant: \"contoso.onmicrosoft.com\" is not a tenant id");
+  ExpectOneError(
+      "sources:\n  - kafka: {brokers: b:9092, topics: [t], group: g,\n      tenant: t1}\n", 3,
+      "sources[0].kafka.tenant: \"t1\" is not a tenant id");
 }
 
 TEST(ConfigLoader, ReportsAMissingValueAtItsKeyNotTheNextLine) {

@@ -509,6 +509,18 @@ TEST(ReplayCommand, MalformedEndpointIsARuntimeFailure) {
   EXPECT_EQ(RunReplay(o), 1);
 }
 
+// --tenant names the tenant frame's tenant: a GUID, as `tenants:` takes it (braces, any case).
+TEST(ReplayCommand, ATenantThatIsNoGuidIsAUsageError) {
+  ReplayOptions o;
+  o.files = {WriteTempFile("bad_tenant.ndjson", kLines[0] + "\n")};
+  o.endpoint = "tcp://127.0.0.1:1";
+  o.quiet = true;
+  for (const char* tenant : {"notguid", "contoso.onmicrosoft.com", "4bbb79f7-5724-4c9e-95f3"}) {
+    o.tenant = tenant;
+    EXPECT_EQ(RunReplay(o), 2) << tenant;
+  }
+}
+
 TEST(ReplayCommand, RateWithSpeedupIsAUsageError) {
   ReplayOptions o;
   o.files = {"x"};

@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <string>
 
+#include "pipeline/tenant_id.h"
 #include "tools/replay/input.h"
 #include "tools/replay/pacer.h"
 #include "tools/replay/progress.h"
@@ -43,8 +46,10 @@ class ScopedStopSignals {
   struct sigaction old_term_ {};
 };
 
-int UsageError(const char* message) {
-  std::fprintf(stderr, "privmon replay: %s\n", message);
+// A command line replay cannot run: exit 2, as for every usage error. "error:" makes it one in
+// JSON logs (app/json_log.h).
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "privmon replay: error: %s\n", message.c_str());
   return 2;
 }
 
@@ -58,6 +63,10 @@ int RunReplay(const ReplayOptions& o) {
   if (o.loop < 1) return UsageError("--loop must be at least 1");
   if (o.connections < 1) return UsageError("--connections must be at least 1");
   if (o.linger_s < 0) return UsageError("--linger must not be negative");
+  if (!o.tenant.empty() && !IsTenantId(o.tenant)) {
+    return UsageError("--tenant \"" + o.tenant +
+                      "\" is not a tenant id: " + std::string(kTenantIdHint));
+  }
 
   ScopedStopSignals signals;
   std::string error;
