@@ -200,6 +200,28 @@ TEST(ConfigLoader, RejectsASourceTenantThatIsNoGuid) {
       "sources[0].kafka.tenant: \"t1\" is not a tenant id");
 }
 
+// A source's name is its metric label and what a checkpoint resumes it by: two sources of one
+// name are refused, as two sinks of one label are, whether both were named so or one took its
+// type's default name ("file", then "file-2" for the second unnamed file).
+TEST(ConfigLoader, RejectsTwoSourcesOfOneName) {
+  ExpectOneError("sources:\n  - file: {path: a, name: a}\n  - file: {path: b, name: a}\n", 3,
+                 "two sources are named \"a\" (sources 0 and 1");
+  ExpectOneError("sources:\n  - file: {path: a}\n  - stdin: {name: file}\n", 3,
+                 "two sources are named \"file\"");
+  ExpectOneError(
+      "sources:\n  - file: {path: a}\n  - file: {path: b, name: file-2}\n"
+      "  - file: {path: c}\n",
+      3, "two sources are named \"file-2\"");
+  // Unnamed ones of a type are numbered in order: distinct, and each keeps its checkpoint place.
+  const ConfigLoadResult r = LoadConfigText(
+      "sources:\n  - file: {path: a}\n  - file: {path: b, name: x}\n  - file: {path: c}\n",
+      "cfg.yaml");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  EXPECT_EQ(r.config->sources[0].name, "file");
+  EXPECT_EQ(r.config->sources[1].name, "x");
+  EXPECT_EQ(r.config->sources[2].name, "file-2");
+}
+
 TEST(ConfigLoader, ReportsAMissingValueAtItsKeyNotTheNextLine) {
   ExpectOneError("pipeline:\n  shards:\n  parse_threads: 2\n", 2,
                  "cfg.yaml:2:3: pipeline.shards: expected a whole number, got nothing");
