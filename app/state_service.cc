@@ -174,8 +174,11 @@ int RunStateTopicService(const ServiceOptions& options,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                stderr);
   if (const uint64_t lost = dispatcher.lost(); lost != 0) {
-    std::fprintf(stderr, "privmon: exit 1: %llu alert(s) not delivered to a sink\n",
-                 static_cast<unsigned long long>(lost));
+    std::fprintf(
+        stderr,
+        "privmon: exit 1: %llu alert(s) not delivered (the sum of the sinks' NOT delivered "
+        "lines: an alert two sinks lost counts twice)\n",
+        static_cast<unsigned long long>(lost));
     return 1;
   }
   if (ReportDeadLettersLost(*dead_letters, *stats) != 0) return 1;

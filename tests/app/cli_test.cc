@@ -180,6 +180,39 @@ TEST(Cli, ATenantIdThatIsNoGuidIsRefusedWhereverItEnters) {
   EXPECT_NE(dead.find("\"raw\":\"not-a-guid\\u0009{"), std::string::npos) << dead;
 }
 
+// Alerts a sink loses are reported once per sink at the end, all of them, whatever the cause
+// (queued when it failed, handed to it after): the sum of those lines is the total line's number
+// and the exit line's (breaker round 9: the sink's line said 1 where the total said 850).
+TEST(Cli, ASinksNotDeliveredLineCountsWhatTheTotalCounts) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  ASSERT_EQ(RunToExit({PRIVMON_BINARY, "gen", "-q", "--out", dir + "/g.ndjson", "--tenants", "2",
+                       "--accounts", "40", "--days", "3", "--seed", "7"}),
+            0);
+  ASSERT_EQ(
+      RunToExit({PRIVMON_BINARY, "scan", "-q", dir + "/g.ndjson"}, "/dev/full", dir + "/err.txt"),
+      1);
+  const std::string err = ReadFile(dir + "/err.txt");
+  unsigned long long per_sink = 0, total = 0, exit_line = 0;
+  for (std::size_t at = err.find("privmon: sink stdout: "); at != std::string::npos;
+       at = err.find("privmon: sink stdout: ", at + 1)) {
+    unsigned long long n = 0;
+    if (std::sscanf(err.c_str() + at, "privmon: sink stdout: %llu alert(s) NOT delivered", &n) ==
+        1) {
+      per_sink += n;
+    }
+  }
+  const std::size_t t = err.find("alert delivery(ies) failed in total");
+  ASSERT_NE(t, std::string::npos) << err;
+  ASSERT_EQ(std::sscanf(err.c_str() + err.rfind("privmon: ", t), "privmon: %llu", &total), 1);
+  const std::size_t x = err.find("privmon: exit 1: ");
+  ASSERT_NE(x, std::string::npos) << err;
+  ASSERT_EQ(std::sscanf(err.c_str() + x, "privmon: exit 1: %llu", &exit_line), 1);
+  EXPECT_GT(total, 1u) << err;
+  EXPECT_EQ(per_sink, total) << err;
+  EXPECT_EQ(exit_line, total) << err;
+}
+
 }  // namespace
 }  // namespace privmon
 
