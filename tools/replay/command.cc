@@ -78,8 +78,18 @@ int RunReplay(const ReplayOptions& o) {
   const bool live = !o.quiet && ::isatty(STDERR_FILENO);
   ReplayProgress progress(live, input->total_lines());
   bool interrupted = false;
+  std::unique_ptr<ReplaySender> connected;
   try {
-    ReplaySender sender(o.endpoint, o.connections, o.sndhwm, o.linger_s, o.tenant, &g_stop);
+    connected = std::make_unique<ReplaySender>(o.endpoint, o.connections, o.sndhwm, o.linger_s,
+                                               o.tenant, &g_stop);
+  } catch (const zmq::error_t& e) {
+    // ZeroMQ refuses the address itself (no such transport, no port): a usage error.
+    if (e.num() != EINVAL && e.num() != EPROTONOSUPPORT && e.num() != ENOCOMPATPROTO) throw;
+    return UsageError("--to " + o.endpoint + " is not an endpoint to connect to (" + e.what() +
+                      "): expected tcp://host:port or ipc://path");
+  }
+  try {
+    ReplaySender& sender = *connected;
     ReplayPacer pacer(o.rate, o.speedup, &g_stop);
     const auto wait_start = ReplayProgress::Clock::now();
     bool warned = false, gave_up = false;
