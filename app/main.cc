@@ -54,7 +54,7 @@ bool InputsReadable(const std::vector<std::string>& files) {
       why = "not readable (permission denied)";
     }
     if (why != nullptr) {
-      std::fprintf(stderr, "privmon scan: %s: %s\n", f.c_str(), why);
+      std::fprintf(stderr, "privmon scan: error: %s: %s\n", f.c_str(), why);
       return false;
     }
   }
@@ -69,10 +69,11 @@ bool UnknownCommand(int argc, char** argv) {
   for (std::string_view c : kCommands) {
     if (c == argv[1]) return false;
   }
-  std::fprintf(stderr,
-               "privmon: unknown command '%s' (commands: run, scan, replay, gen, check, rules; "
-               "see privmon --help)\n",
-               argv[1]);
+  std::fprintf(
+      stderr,
+      "privmon: error: unknown command '%s' (commands: run, scan, replay, gen, check, rules; "
+      "see privmon --help)\n",
+      argv[1]);
   return true;
 }
 
@@ -208,7 +209,8 @@ static int Main(int argc, char** argv) {
   check->callback([&] {
     if (check_options.path.empty()) check_options.path = check_positional;
     if (check_options.path.empty()) {
-      std::fprintf(stderr, "privmon check: name the config file (privmon check --config F)\n");
+      std::fprintf(stderr,
+                   "privmon check: error: name the config file (privmon check --config F)\n");
       exit_code = 2;
       return;
     }
@@ -245,7 +247,7 @@ int main(int argc, char** argv) {
   try {
     return Main(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "privmon: %s\n", e.what());
+    std::fprintf(stderr, "privmon: error: %s\n", e.what());
   } catch (...) {
     std::fputs("privmon: unknown error\n", stderr);
   }

@@ -72,7 +72,7 @@ int RunReplay(const ReplayOptions& o) {
   std::string error;
   std::unique_ptr<ReplayInput> input = ReplayInput::Open(o.files, o.loop, o.max_memory, &error);
   if (!input) {
-    std::fprintf(stderr, "privmon replay: %s\n", error.c_str());
+    std::fprintf(stderr, "privmon replay: error: %s\n", error.c_str());
     return 1;
   }
   const bool live = !o.quiet && ::isatty(STDERR_FILENO);
@@ -99,7 +99,7 @@ int RunReplay(const ReplayOptions& o) {
       const auto waited = ReplayProgress::Clock::now() - wait_start;
       if (!warned && waited > std::chrono::seconds(5)) {
         warned = true;
-        std::fprintf(stderr, "privmon replay: still waiting for a peer at %s\n",
+        std::fprintf(stderr, "privmon replay: warning: still waiting for a peer at %s\n",
                      o.endpoint.c_str());
       }
       // Nothing listening (a typo, privmon not started): fail instead of waiting forever.
@@ -120,15 +120,15 @@ int RunReplay(const ReplayOptions& o) {
     }
     if (gave_up) {
       std::fprintf(stderr,
-                   "privmon replay: no peer took a message at %s within %g s (is `privmon run` "
-                   "listening there? --peer-wait 0 waits forever)\n",
+                   "privmon replay: error: no peer took a message at %s within %g s (is `privmon "
+                   "run` listening there? --peer-wait 0 waits forever)\n",
                    o.endpoint.c_str(), o.peer_wait_s);
       return 1;
     }
     interrupted = g_stop.load(std::memory_order_relaxed);
     if (!input->error().empty()) {
       progress.PrintSummary(interrupted);
-      std::fprintf(stderr, "privmon replay: %s\n", input->error().c_str());
+      std::fprintf(stderr, "privmon replay: error: %s\n", input->error().c_str());
       return 1;
     }
     progress.PrintSummary(interrupted);
