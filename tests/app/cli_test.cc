@@ -178,6 +178,12 @@ TEST(Cli, ATenantIdThatIsNoGuidIsRefusedWhereverItEnters) {
             std::string::npos)
       << dead;
   EXPECT_NE(dead.find("\"raw\":\"not-a-guid\\u0009{"), std::string::npos) << dead;
+  // So is each element of a pretty-printed value after such a frame (streamed element by element).
+  Write(dir + "/pretty.ndjson",
+        "not-a-guid\t{\n  \"records\": [\n    {\"a\": 1},\n    {\"b\": 2}\n  ]\n}\n");
+  r = Privmon({"scan", "-q", dir + "/pretty.ndjson"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("rejected bad_frames      2"), std::string::npos) << r.err;
 }
 
 // Alerts a sink loses are reported once per sink at the end, all of them, whatever the cause
