@@ -56,8 +56,10 @@ int Checkpointer::Restore(bool fresh, const std::vector<EventConsumer*>& consume
   if (std::string error =
           RestoreCheckpoint(cp, consumers, &restored_clocks_, &restored_held_, &restored_silences_);
       !error.empty()) {
-    std::fprintf(stderr, "privmon: checkpoint %s: %s (run --fresh to start empty on purpose)\n",
-                 path.c_str(), error.c_str());
+    std::fprintf(
+        stderr,
+        "privmon: checkpoint %s cannot be restored: %s (run --fresh to start empty on purpose)\n",
+        path.c_str(), error.c_str());
     return 2;
   }
   // Sources resume by order and name; one that moved, shrank or is new starts from its beginning.

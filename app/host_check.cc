@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <zmq.hpp>
 
 namespace privmon {
 namespace {
@@ -93,6 +95,10 @@ void CheckOutputDir(const std::string& what, const std::string& path,
 
 void CheckInputFile(const std::string& what, const std::string& path, bool follow,
                     std::vector<std::string>& out) {
+  if (struct stat st{}; ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    out.push_back(what + " " + path + ": is a directory, not a file (name a file in it)");
+    return;
+  }
   if (::access(path.c_str(), R_OK) == 0) return;
   if (follow && errno == ENOENT) return;  // a followed file may appear later
   out.push_back(what + " " + path + ": not readable: " + std::strerror(errno));
@@ -135,10 +141,60 @@ std::string_view TcpAddress(std::string_view endpoint) {
   return endpoint.starts_with(kTcp) ? endpoint.substr(kTcp.size()) : std::string_view();
 }
 
+// A ZeroMQ endpoint as `run` binds or connects it. TCP: the port a number (or "*" to bind), an
+// IPv4 literal bound here as ZeroMQ would (CheckBind), another host or an interface name bound by
+// ZeroMQ itself (then closed). ipc://: its directory present and writable (the socket file is
+// not bound here: ZeroMQ would unlink one a running privmon serves). inproc, pgm: nothing on
+// the host to check.
+void CheckZmqEndpoint(const std::string& what, const std::string& endpoint, bool bind,
+                      zmq::context_t& ctx, std::vector<std::string>& out) {
+  constexpr std::string_view kIpc = "ipc://";
+  if (std::string_view(endpoint).starts_with(kIpc)) {
+    if (!bind) return;
+    const fs::path p(endpoint.substr(kIpc.size()));
+    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      out.push_back(what + " " + endpoint + ": cannot bind: directory " + dir.string() +
+                    " does not exist");
+    } else if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+      out.push_back(what + " " + endpoint + ": cannot bind: directory " + dir.string() +
+                    " not writable: " + std::strerror(errno));
+    }
+    return;
+  }
+  const std::string_view address = TcpAddress(endpoint);
+  if (address.empty()) return;
+  const std::size_t colon = address.rfind(':');
+  const std::string_view port = colon == std::string_view::npos ? "" : address.substr(colon + 1);
+  int number = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (!(bind && port == "*") &&
+      (ec != std::errc() || end != port.data() + port.size() || number <= 0 || number > 65535)) {
+    out.push_back(what + " " + endpoint + ": port \"" + std::string(port) +
+                  "\" is not a number from 1 to 65535" + (bind ? " (or * to bind any)" : ""));
+    return;
+  }
+  if (!bind) return;  // a peer's name is resolved when it connects, and retried
+  sockaddr_in addr{};
+  if (ParseHostPort(address, addr)) {
+    CheckBind(what, address, out);
+    return;
+  }
+  try {
+    zmq::socket_t socket(ctx, zmq::socket_type::pull);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    out.push_back(what + " " + endpoint + ": cannot bind: " + e.what());
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> CheckHost(const CompiledConfig& config) {
   std::vector<std::string> out;
+  zmq::context_t ctx(1);
   for (std::size_t i = 0; i < config.sources.size(); ++i) {
     const SourceSettings& s = config.sources[i];
     const std::string at = "sources[" + std::to_string(i) + "]";
@@ -149,15 +205,16 @@ std::vector<std::string> CheckHost(const CompiledConfig& config) {
       CheckSecret(at + " sasl_password_file", s.kafka.sasl_password_file, out);
     }
     if (s.type == SourceType::kFile) CheckInputFile(at + " file", s.path, s.follow, out);
-    if ((s.type == SourceType::kZmqPull || s.type == SourceType::kZmqSub) && s.bind) {
-      CheckBind(at + " bind", TcpAddress(s.endpoint), out);
+    if (s.type == SourceType::kZmqPull || s.type == SourceType::kZmqSub) {
+      CheckZmqEndpoint(at + (s.bind ? " bind" : " connect"), s.endpoint, s.bind, ctx, out);
     }
   }
   for (std::size_t i = 0; i < config.sinks.size(); ++i) {
     const SinkSettings& s = config.sinks[i];
     const std::string at = "sinks[" + std::to_string(i) + "]";
     if (s.type == SinkType::kFile) CheckOutputFile(at + " file", s.path, out);
-    if (s.type == SinkType::kZmqPub) CheckBind(at + " zmq_pub bind", TcpAddress(s.endpoint), out);
+    if (s.type == SinkType::kZmqPub)
+      CheckZmqEndpoint(at + " zmq_pub bind", s.endpoint, true, ctx, out);
     if (s.type == SinkType::kKafka && !s.kafka.sasl_password_file.empty()) {
       CheckSecret(at + " sasl_password_file", s.kafka.sasl_password_file, out);
     }

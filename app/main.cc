@@ -16,6 +16,8 @@
 #include "config/loader.h"
 #include "config/scalars.h"
 #include "core/version.h"
+#include "parsers/text_util.h"
+#include "pipeline/tenant_id.h"
 #include "tools/gen/command.h"
 #include "tools/replay/command.h"
 
@@ -52,7 +54,7 @@ bool InputsReadable(const std::vector<std::string>& files) {
       why = "not readable (permission denied)";
     }
     if (why != nullptr) {
-      std::fprintf(stderr, "privmon scan: %s: %s\n", f.c_str(), why);
+      std::fprintf(stderr, "privmon scan: error: %s: %s\n", f.c_str(), why);
       return false;
     }
   }
@@ -67,10 +69,11 @@ bool UnknownCommand(int argc, char** argv) {
   for (std::string_view c : kCommands) {
     if (c == argv[1]) return false;
   }
-  std::fprintf(stderr,
-               "privmon: unknown command '%s' (commands: run, scan, replay, gen, check, rules; "
-               "see privmon --help)\n",
-               argv[1]);
+  std::fprintf(
+      stderr,
+      "privmon: error: unknown command '%s' (commands: run, scan, replay, gen, check, rules; "
+      "see privmon --help)\n",
+      argv[1]);
   return true;
 }
 
@@ -155,6 +158,15 @@ static int Main(int argc, char** argv) {
       exit_code = 2;
       return;
     }
+    if (!scan_tenant.empty() && !IsTenantId(scan_tenant)) {
+      std::fprintf(stderr, "privmon scan: error: --tenant \"%s\" is not a tenant id: %.*s\n",
+                   scan_tenant.c_str(), static_cast<int>(kTenantIdHint.size()),
+                   kTenantIdHint.data());
+      exit_code = 2;
+      return;
+    }
+    char tenant_buffer[36];  // as records and `tenants:` spell it (pipeline/tenant_id.h)
+    const std::string tenant(parsers::CanonicalId(scan_tenant, tenant_buffer));
     auto config = LoadOrDefault(scan_config);
     if (!config) {
       exit_code = 2;
@@ -171,7 +183,7 @@ static int Main(int argc, char** argv) {
       SourceSettings s;
       s.type = f == "-" ? SourceType::kStdin : SourceType::kFile;
       s.path = f;
-      s.tenant = scan_tenant;
+      s.tenant = tenant;
       s.multi_tenant = true;  // scan: --tenant only fills in for records naming none
       s.name = f == "-" ? "stdin" : "file";
       o.scan_sources.push_back(s);
@@ -197,7 +209,8 @@ static int Main(int argc, char** argv) {
   check->callback([&] {
     if (check_options.path.empty()) check_options.path = check_positional;
     if (check_options.path.empty()) {
-      std::fprintf(stderr, "privmon check: name the config file (privmon check --config F)\n");
+      std::fprintf(stderr,
+                   "privmon check: error: name the config file (privmon check --config F)\n");
       exit_code = 2;
       return;
     }
@@ -234,7 +247,7 @@ int main(int argc, char** argv) {
   try {
     return Main(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "privmon: %s\n", e.what());
+    std::fprintf(stderr, "privmon: error: %s\n", e.what());
   } catch (...) {
     std::fputs("privmon: unknown error\n", stderr);
   }

@@ -261,7 +261,7 @@ int RunService(const ServiceOptions& options) {
       outputs = MakeAlertOutputs(config->sinks, zmq_context);
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "privmon: %s\n", e.what());
+    std::fprintf(stderr, "privmon: cannot start: %s\n", e.what());
     return 1;
   }
 
@@ -286,7 +286,7 @@ int RunService(const ServiceOptions& options) {
     try {
       checkpointer = std::make_unique<Checkpointer>(config->checkpoint, *stats, shards);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "privmon: %s\n", e.what());
+      std::fprintf(stderr, "privmon: cannot start: %s\n", e.what());
       return 1;
     }
     std::vector<EventConsumer*> consumers;
@@ -301,18 +301,19 @@ int RunService(const ServiceOptions& options) {
           CheckpointSettings{options.checkpoint_out, config->checkpoint.interval_s}, *stats,
           shards);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "privmon: %s\n", e.what());
+      std::fprintf(stderr, "privmon: cannot start: %s\n", e.what());
       return 1;
     }
     // Onboarding starts a state: its checkpoint would become the directory's newest, and a `run`
     // there would restore this scan's state alone (every other tenant's lost, its files read
     // again from the start; breaker round 9). Refused, as a usage error.
     if (checkpointer->HasCheckpoints()) {
-      std::fprintf(stderr,
-                   "privmon: --checkpoint-out %s already holds checkpoints: onboarding writes into "
-                   "an empty directory (a run restoring there would get this scan's state alone); "
-                   "use a new directory\n",
-                   options.checkpoint_out.c_str());
+      std::fprintf(
+          stderr,
+          "privmon: error: --checkpoint-out %s already holds checkpoints: onboarding writes into "
+          "an empty directory (a run restoring there would get this scan's state alone); "
+          "use a new directory\n",
+          options.checkpoint_out.c_str());
       return 2;
     }
     checkpointer->WithoutPositions(sources.size());
@@ -341,7 +342,7 @@ int RunService(const ServiceOptions& options) {
       metrics = std::make_unique<MetricsServer>(config->metrics_listen, stats);
       metrics->SetConfiguredTenants(ConfiguredTenants(*config));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "privmon: %s\n", e.what());
+      std::fprintf(stderr, "privmon: cannot start: %s\n", e.what());
       return 1;
     }
   }
@@ -464,8 +465,11 @@ int RunService(const ServiceOptions& options) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   PrintSummary(*stats, seconds, stderr);
   if (const uint64_t lost = dispatcher.lost(); lost != 0) {
-    std::fprintf(stderr, "privmon: exit 1: %llu alert(s) not delivered to a sink\n",
-                 static_cast<unsigned long long>(lost));
+    std::fprintf(
+        stderr,
+        "privmon: exit 1: %llu alert(s) not delivered (the sum of the sinks' NOT delivered "
+        "lines: an alert two sinks lost counts twice)\n",
+        static_cast<unsigned long long>(lost));
     return 1;
   }
   if (ReportDeadLettersLost(*dead_letters, *stats) != 0) return 1;

@@ -31,8 +31,10 @@ int RunStateTopicService(const ServiceOptions& options,
   const SourceSettings& source = *StateTopicSource(*config);
   const bool keyed = source.kafka.keyed_by_tenant;  // no hop: the input's partitions hold state
   if (config->checkpoint.dir.empty()) {             // `privmon check` says so too
-    std::fprintf(stderr, "privmon: %s needs checkpoint.dir (state moves with its partitions)\n",
-                 keyed ? "keyed_by_tenant" : "state_topic");
+    std::fprintf(
+        stderr,
+        "privmon: cannot start: %s needs checkpoint.dir (state moves with its partitions)\n",
+        keyed ? "keyed_by_tenant" : "state_topic");
     return 1;
   }
   const uint32_t partitions = source.kafka.state_partitions;
@@ -58,7 +60,7 @@ int RunStateTopicService(const ServiceOptions& options,
     }
     outputs = MakeAlertOutputs(config->sinks, zmq_context);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "privmon: %s\n", e.what());
+    std::fprintf(stderr, "privmon: cannot start: %s\n", e.what());
     return 1;
   }
   std::vector<std::unique_ptr<SpscQueue<Alert>>> alert_queues;
@@ -92,7 +94,7 @@ int RunStateTopicService(const ServiceOptions& options,
                                               options.fresh);
     state->SetAlertWake(&alert_wake);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "privmon: %s\n", e.what());
+    std::fprintf(stderr, "privmon: cannot start: %s\n", e.what());
     return 1;
   }
   // After the group members: stats->kafka_sources is complete before the first scrape.
@@ -104,7 +106,7 @@ int RunStateTopicService(const ServiceOptions& options,
       for (const auto& [hash, tenant] : config->tenants) tenants.push_back(hash);
       metrics->SetConfiguredTenants(std::move(tenants));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "privmon: %s\n", e.what());
+      std::fprintf(stderr, "privmon: cannot start: %s\n", e.what());
       return 1;
     }
   }
@@ -174,8 +176,11 @@ int RunStateTopicService(const ServiceOptions& options,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                stderr);
   if (const uint64_t lost = dispatcher.lost(); lost != 0) {
-    std::fprintf(stderr, "privmon: exit 1: %llu alert(s) not delivered to a sink\n",
-                 static_cast<unsigned long long>(lost));
+    std::fprintf(
+        stderr,
+        "privmon: exit 1: %llu alert(s) not delivered (the sum of the sinks' NOT delivered "
+        "lines: an alert two sinks lost counts twice)\n",
+        static_cast<unsigned long long>(lost));
     return 1;
   }
   if (ReportDeadLettersLost(*dead_letters, *stats) != 0) return 1;

@@ -93,7 +93,7 @@ void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostic
     } else if (key == "group") {
       ReadString(value, key_path, diag, &k.group);
     } else if (key == "tenant") {
-      ReadString(value, key_path, diag, &out->tenant);
+      ReadTenantId(value, key_path, diag, &out->tenant);
     } else if (key == "multi_tenant") {
       ReadBool(value, key_path, diag, &out->multi_tenant);
     } else if (key == "name") {

@@ -5,6 +5,7 @@
 #include "config/scalars.h"
 #include "core/hash.h"
 #include "parsers/text_util.h"
+#include "pipeline/tenant_id.h"
 
 namespace privmon::config {
 
@@ -80,6 +81,18 @@ bool ReadString(const YAML::Node& n, std::string_view path, Diagnostics& diag, s
     return false;
   }
   *out = n.Scalar();
+  return true;
+}
+
+bool ReadTenantId(const YAML::Node& n, std::string_view path, Diagnostics& diag, std::string* out) {
+  std::string text;
+  if (!ReadString(n, path, diag, &text)) return false;
+  if (!text.empty() && !IsTenantId(text)) {
+    diag.Error(n, path, "\"" + text + "\" is not a tenant id: " + std::string(kTenantIdHint));
+    return false;
+  }
+  char id_buffer[36];
+  *out = std::string(parsers::CanonicalId(text, id_buffer));
   return true;
 }
 

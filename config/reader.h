@@ -46,6 +46,10 @@ bool ReadBool(const YAML::Node& n, std::string_view path, Diagnostics& diag, boo
 bool ReadUint32(const YAML::Node& n, std::string_view path, Diagnostics& diag, uint32_t min,
                 uint32_t max, uint32_t* out);
 bool ReadDuration(const YAML::Node& n, std::string_view path, Diagnostics& diag, int64_t* out);
+// A source's `tenant:`: a GUID in the forms `tenants:` accepts (pipeline/tenant_id.h), stored as
+// records and `tenants:` compare it (lower case, dashed, no braces); empty names none. Anything
+// else is an error: a name there would make a tenant no `tenants:` entry matches.
+bool ReadTenantId(const YAML::Node& n, std::string_view path, Diagnostics& diag, std::string* out);
 
 // Replaces *out with HashLower of each listed string (user names, device ids, roles, apps).
 bool ReadHashList(const YAML::Node& n, std::string_view path, Diagnostics& diag,

@@ -107,7 +107,7 @@ SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const
     } else if (key == "bind") {
       ReadBool(value, key_path, diag, &source.bind);
     } else if (key == "tenant") {
-      ReadString(value, key_path, diag, &source.tenant);
+      ReadTenantId(value, key_path, diag, &source.tenant);
     } else if (key == "multi_tenant") {
       ReadBool(value, key_path, diag, &source.multi_tenant);
     } else if (key == "name") {
@@ -148,9 +148,13 @@ void ReadSinkFormat(const YAML::Node& value, std::string_view path, Diagnostics&
 void ReadSources(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                  std::vector<SourceSettings>* out) {
   std::vector<SourceSettings> sources;
+  std::vector<std::string> kinds;  // each source's type, for the default names below
+  std::vector<YAML::Node> named;   // each source's `name` node (null when unnamed), for errors
   ForEachTyped(
       node, path, kSourceTypes, diag,
       [&](const std::string& type, const YAML::Node& settings, const std::string& item_path) {
+        kinds.push_back(type);
+        named.push_back(settings.IsMap() ? settings["name"] : YAML::Node());
         if (type == "kafka") {
           SourceSettings source;
           ReadKafkaSource(settings, item_path, diag, &source);
@@ -158,13 +162,31 @@ void ReadSources(const YAML::Node& node, std::string_view path, Diagnostics& dia
         } else {
           sources.push_back(ReadSource(type, settings, item_path, diag));
         }
-        if (sources.back().name.empty()) sources.back().name = type;
       });
-  // Unnamed sources of one type get distinct metric labels: zmq, zmq-2, zmq-3.
-  for (std::size_t i = 0; i < sources.size(); ++i) {
+  // A source's name is its metric label and what a checkpoint resumes it by (with its place in
+  // the list: app/checkpointer.cc). An unnamed one is named by its type, numbered from the second
+  // unnamed one of that type on: zmq, zmq-2, zmq-3 (by order, as checkpoints match them anyway).
+  // Two sources of one name, given or so made, are refused: one label would be two series, and a
+  // name no longer says which file's position a checkpoint holds.
+  for (std::size_t i = 0; i < sources.size() && i < kinds.size(); ++i) {
+    if (!sources[i].name.empty()) continue;
     int same = 1;
-    for (std::size_t j = 0; j < i; ++j) same += sources[j].name == sources[i].name ? 1 : 0;
-    if (same > 1) sources[i].name += "-" + std::to_string(same);
+    for (std::size_t j = 0; j < i; ++j) same += !named[j] && kinds[j] == kinds[i] ? 1 : 0;
+    sources[i].name = kinds[i] + (same > 1 ? "-" + std::to_string(same) : "");
+  }
+  for (std::size_t i = 0; i < sources.size() && i < named.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (sources[j].name != sources[i].name) continue;
+      const YAML::Node& at = named[i] ? named[i] : named[j] ? named[j] : node;
+      diag.Error(at, Child(Index(path, i), "name"),
+                 "two sources are named \"" + sources[i].name + "\" (sources " + std::to_string(j) +
+                     " and " + std::to_string(i) +
+                     ", counting from 0; an unnamed source is named by its type, numbered from the "
+                     "second unnamed one of a type on: \"file\", \"file-2\"): give each a "
+                     "distinct `name`, its metric label source=\"...\" and what a checkpoint "
+                     "resumes it by");
+      break;
+    }
   }
   if (sources.empty()) diag.Note("no sources configured: `privmon run` will read nothing");
   *out = std::move(sources);

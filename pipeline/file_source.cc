@@ -16,6 +16,7 @@
 #include "pipeline/json_stream_framer.h"
 #include "pipeline/line_reader.h"
 #include "pipeline/message_source.h"
+#include "pipeline/tenant_id.h"
 
 namespace privmon {
 namespace {
@@ -91,6 +92,7 @@ class FileSource final : public MessageSource {
     out.in_stream = false;
     out.whole_size = 0;
     out.page_context = {};
+    out.frame_error = nullptr;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       if (missing_ && !OpenWhenPresent()) {  // a followed file not there yet
@@ -101,6 +103,10 @@ class FileSource final : public MessageSource {
       // A value spread over lines (pretty-printed JSON) hands out its messages first.
       if (!framer_.idle() && framer_.Next(&out.payload, &out.readable_after)) {
         out.tenant_frame = framer_.tenant();
+        if (!out.tenant_frame.empty() && !IsTenantId(out.tenant_frame)) {
+          out.frame_error = kTenantFrameNotGuid;  // rejected as bad_frames, as a ZeroMQ frame is
+          out.tenant_frame = {};
+        }
         out.in_stream = framer_.streaming();
         out.page_context = framer_.page_context();
         return ReceiveStatus::kMessage;
@@ -259,6 +265,12 @@ class FileSource final : public MessageSource {
       }
       out.payload = framed.payload;
       out.tenant_frame = framed.tenant;
+      if (!framed.tenant.empty() && !IsTenantId(framed.tenant)) {
+        // Rejected as bad_frames (pipeline/tenant_id.h), the whole line kept for the dead letter.
+        out.payload = text;
+        out.tenant_frame = {};
+        out.frame_error = kTenantFrameNotGuid;
+      }
       // A line a followed file's reader cut (its first max_line + 1 bytes): the dead letter names
       // the line's real size, as for a finished file's (above) and a ZeroMQ message's.
       if (line.cut) out.whole_size = line.whole_size;

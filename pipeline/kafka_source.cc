@@ -22,6 +22,7 @@
 #include "pipeline/clock.h"
 #include "pipeline/kafka_config.h"
 #include "pipeline/state_topic_format.h"
+#include "pipeline/tenant_id.h"
 
 namespace privmon {
 namespace {
@@ -411,8 +412,12 @@ class KafkaSource final : public MessageSource {
     } else if (tenant_from_key_ && m->key != nullptr) {
       out.tenant_frame = std::string_view(static_cast<const char*>(m->key), m->key_len);
     }
-    if (!LooksLikeTenant(out.tenant_frame)) {
-      out.frame_error = "message key or tenant header is not a tenant id (tenant_from_key: false?)";
+    // A state topic's key is privmon's own (the record's tenant as it read it); an input's names
+    // a tenant as a ZeroMQ frame does: a GUID (pipeline/tenant_id.h).
+    if (!out.tenant_frame.empty() &&
+        !(clock_from_header_ ? LooksLikeTenant(out.tenant_frame) : IsTenantId(out.tenant_frame))) {
+      out.frame_error =
+          "message key or tenant header is not a tenant id, a GUID (tenant_from_key: false?)";
       out.tenant_frame = {};
     }
     return ReceiveStatus::kMessage;

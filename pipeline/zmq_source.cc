@@ -5,6 +5,7 @@
 
 #include "pipeline/kafka_source.h"
 #include "pipeline/message_source.h"
+#include "pipeline/tenant_id.h"
 #include "pipeline/zap_authenticator.h"
 
 namespace privmon {
@@ -78,9 +79,11 @@ class ZmqSource final : public MessageSource {
       // An empty tenant frame names no tenant: the record's own, or the source's, applies.
       if (out.payload.empty()) {
         out.frame_error = "empty payload frame (is the record in the tenant frame?)";
-      } else if (out.tenant_frame.size() > kMaxTenantFrame ||
-                 out.tenant_frame.find_first_of("{[\"\n") != std::string_view::npos) {
-        out.frame_error = "first frame is not a tenant id";
+      } else if (!out.tenant_frame.empty() && !IsTenantId(out.tenant_frame)) {
+        // A tenant id is a GUID (pipeline/tenant_id.h), "{GUID}" too; JSON there is a record.
+        const bool json = out.tenant_frame.find_first_of("[\":") != std::string_view::npos;
+        out.frame_error =
+            json ? "first frame is not a tenant id (is the record in it?)" : kTenantFrameNotGuid;
       }
       if (out.frame_error != nullptr) Join(out);
       return ReceiveStatus::kMessage;
@@ -119,7 +122,6 @@ class ZmqSource final : public MessageSource {
     out.tenant_frame = {};
   }
 
-  static constexpr std::size_t kMaxTenantFrame = 128;
   zmq::message_t first_;
   zmq::message_t second_;
   std::string joined_;  // keeps its capacity: no allocation once grown

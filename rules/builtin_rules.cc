@@ -78,7 +78,8 @@ const std::shared_ptr<const CompiledRuleSet>& BuiltinRuleSet() {
     for (const RuleFileError& e : errors) problems.push_back(e.message);
     if (errors.empty()) problems = CatalogueDifferences(*set);
     if (!problems.empty()) {
-      for (const std::string& p : problems) std::fprintf(stderr, "builtin rules: %s\n", p.c_str());
+      for (const std::string& p : problems)
+        std::fprintf(stderr, "builtin rules: error: %s\n", p.c_str());
       std::abort();
     }
     return std::shared_ptr<const CompiledRuleSet>(std::move(set));

@@ -138,6 +138,87 @@ TEST(Cli, CheckJsonIsOneParsableObjectWithErrorsAndGroupedNotes) {
   EXPECT_EQ((*errors.begin())["line"].get_uint64().value(), 1u);
 }
 
+// Entra tenant ids are GUIDs. Wherever an operator names one (a source's `tenant:`, scan
+// --tenant, a framed line's "<tenant>\t") a name or a typo is refused, as `tenants:` refuses it:
+// it would make a tenant whose records no `tenants:` entry matches (breaker round 9). The forms
+// `tenants:` accepts (braces, upper case) are taken and spelled as records spell them.
+TEST(Cli, ATenantIdThatIsNoGuidIsRefusedWhereverItEnters) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  const std::string record_line = ReadFile(
+      std::string(PRIVMON_SOURCE_DIR) + "/tests/regressions/bom_before_framed_line/input.ndjson");
+  const std::string record = record_line.substr(record_line.find('\t') + 1);  // Graph: no tenant
+  Write(dir + "/src.yaml", "sources: [{file: {path: in.ndjson, tenant: not-a-guid}}]\n");
+  CliRun r = Privmon({"check", "-q", dir + "/src.yaml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(dir + "/src.yaml:1:44: sources[0].file.tenant: \"not-a-guid\" is not a "
+                             "tenant id"),
+            std::string::npos)
+      << r.err;
+  Write(dir + "/in.ndjson", record);
+  r = Privmon({"scan", "-q", "--tenant", "not-a-guid", dir + "/in.ndjson"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--tenant \"not-a-guid\" is not a tenant id"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  // Braces and upper case, as `tenants:` takes them.
+  r = Privmon(
+      {"scan", "-q", "--tenant", "{5E7A3C1D-8B2F-4D6A-9C0E-1F2A3B4C5D6E}", dir + "/in.ndjson"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("2 records accepted, 0 rejected"), std::string::npos) << r.err;
+  // A framed line naming a tenant that is no GUID: rejected as bad_frames and dead-lettered whole.
+  Write(dir + "/framed.ndjson",
+        "not-a-guid\t" + record + "{5e7a3c1d8b2f4d6a9c0e1f2a3b4c5d6e}\t" + record);
+  Write(dir + "/dl.yaml", "dead_letter: {path: \"" + dir + "/dl.ndjson\"}\n");
+  r = Privmon({"scan", "-q", "-c", dir + "/dl.yaml", dir + "/framed.ndjson"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("2 records accepted, 1 rejected"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rejected bad_frames      1"), std::string::npos) << r.err;
+  const std::string dead = ReadFile(dir + "/dl.ndjson");
+  EXPECT_NE(dead.find("\"reason\":\"bad_frames\",\"detail\":\"the tenant frame is not a tenant id"),
+            std::string::npos)
+      << dead;
+  EXPECT_NE(dead.find("\"raw\":\"not-a-guid\\u0009{"), std::string::npos) << dead;
+  // So is each element of a pretty-printed value after such a frame (streamed element by element).
+  Write(dir + "/pretty.ndjson",
+        "not-a-guid\t{\n  \"records\": [\n    {\"a\": 1},\n    {\"b\": 2}\n  ]\n}\n");
+  r = Privmon({"scan", "-q", dir + "/pretty.ndjson"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("rejected bad_frames      2"), std::string::npos) << r.err;
+}
+
+// Alerts a sink loses are reported once per sink at the end, all of them, whatever the cause
+// (queued when it failed, handed to it after): the sum of those lines is the total line's number
+// and the exit line's (breaker round 9: the sink's line said 1 where the total said 850).
+TEST(Cli, ASinksNotDeliveredLineCountsWhatTheTotalCounts) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  ASSERT_EQ(RunToExit({PRIVMON_BINARY, "gen", "-q", "--out", dir + "/g.ndjson", "--tenants", "2",
+                       "--accounts", "40", "--days", "3", "--seed", "7"}),
+            0);
+  ASSERT_EQ(
+      RunToExit({PRIVMON_BINARY, "scan", "-q", dir + "/g.ndjson"}, "/dev/full", dir + "/err.txt"),
+      1);
+  const std::string err = ReadFile(dir + "/err.txt");
+  unsigned long long per_sink = 0, total = 0, exit_line = 0;
+  for (std::size_t at = err.find("privmon: sink stdout: "); at != std::string::npos;
+       at = err.find("privmon: sink stdout: ", at + 1)) {
+    unsigned long long n = 0;
+    if (std::sscanf(err.c_str() + at, "privmon: sink stdout: %llu alert(s) NOT delivered", &n) ==
+        1) {
+      per_sink += n;
+    }
+  }
+  const std::size_t t = err.find("alert delivery(ies) failed in total");
+  ASSERT_NE(t, std::string::npos) << err;
+  ASSERT_EQ(std::sscanf(err.c_str() + err.rfind("privmon: ", t), "privmon: %llu", &total), 1);
+  const std::size_t x = err.find("privmon: exit 1: ");
+  ASSERT_NE(x, std::string::npos) << err;
+  ASSERT_EQ(std::sscanf(err.c_str() + x, "privmon: exit 1: %llu", &exit_line), 1);
+  EXPECT_GT(total, 1u) << err;
+  EXPECT_EQ(per_sink, total) << err;
+  EXPECT_EQ(exit_line, total) << err;
+}
+
 }  // namespace
 }  // namespace privmon
 

@@ -51,6 +51,39 @@ TEST(JsonLog, LevelsFollowPrivmonsWording) {
   EXPECT_EQ(LogLevelOf("privmon: warning: CURVE secret key file k has mode 0644"), LogLevel::kWarn);
   EXPECT_EQ(LogLevelOf("privmon: running with 2 shard(s)"), LogLevel::kInfo);
   EXPECT_EQ(LogLevelOf("/etc/privmon.yaml:3:5: tenant id \"x\" is not a GUID"), LogLevel::kError);
+  // Failure lines once logged at info (breaker round 9): each says why the run ends or failed.
+  for (const char* failure :
+       {"privmon replay: error: no peer took a message at tcp://127.0.0.1:5556 within 5 s (is "
+        "`privmon run` listening there? --peer-wait 0 waits forever)",
+        "privmon: exit 1: 850 alert(s) not delivered (the sum of the sinks' NOT delivered lines: "
+        "an alert two sinks lost counts twice)",
+        "privmon: exit 1: no checkpoint was written into /var/lib/privmon",
+        "privmon: /var/lib/privmon holds checkpoints but none is usable; refusing to start with "
+        "empty state (run --fresh to start empty on purpose)",
+        "privmon: checkpoint x.pmck cannot be restored: bad CRC (run --fresh to start empty on "
+        "purpose)",
+        "privmon: checkpoint not written: disk full",
+        "privmon: cannot start: keyed_by_tenant needs checkpoint.dir (state moves with its "
+        "partitions)",
+        "privmon: cannot start: Address already in use",
+        "privmon: source file: a.ndjson: Input/output error after byte 10: the rest is not read",
+        "privmon: state topic: a record could not be produced again (x): input offsets are no "
+        "longer committed; a restart reads them again",
+        "privmon: source k: t[0]: offset 5 is no longer in the log and its earliest offset is "
+        "unknown (x): RECORDS MAY BE LOST; reading on from the partition's end",
+        "privmon: source zmq: drain timeout (5000 ms) reached at SIGTERM with messages still "
+        "arriving; those not read yet are not processed",
+        "privmon scan: error: x.ndjson: no such file",
+        "privmon gen: error: --days must be at least 1",
+        "privmon: error: unknown command 'bogus' (commands: run, scan, replay, gen, check, rules; "
+        "see privmon --help)"}) {
+    EXPECT_EQ(LogLevelOf(failure), LogLevel::kError) << failure;
+  }
+  for (const char* warning :
+       {"privmon replay: warning: still waiting for a peer at tcp://127.0.0.1:5556",
+        "privmon: source k: offsets of checkpoint 3 not committed: x"}) {
+    EXPECT_EQ(LogLevelOf(warning), LogLevel::kWarn) << warning;
+  }
   const std::string line = JsonLogLine("a \"quoted\"\ttab", LogLevel::kWarn, 1'700'000'000'000'000);
   EXPECT_EQ(line,
             R"({"ts":"2023-11-14T22:13:20.000000Z","level":"warn","msg":"a \"quoted\"\u0009tab"})");

@@ -180,11 +180,46 @@ TEST(ConfigLoader, RejectsDuplicateKeysAndTenants) {
 }
 
 TEST(ConfigLoader, RejectsSourcesAndSinksMissingRequiredKeys) {
-  ExpectOneError("sources:\n  - file: {tenant: t1}\n", 2,
+  ExpectOneError("sources:\n  - file: {tenant: 0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7b}\n", 2,
                  "sources[0].file: missing required key \"path\"");
   ExpectOneError("sinks:\n  - stdout: {}\n  - zmq_pub: {}\n", 3,
                  "sinks[1].zmq_pub: missing required key \"endpoint\"");
   ExpectOneError("sources:\n  - zmq: {}\n    file: {path: x}\n", 2, "exactly one key");
+}
+
+// Entra tenant ids are GUIDs: a source's `tenant:` that is none (a name, a typo) would make a
+// tenant no `tenants:` entry matches, so it is refused at its line, as `check` refuses such a
+// `tenants:` key; the forms `tenants:` accepts (braces, case, no dashes) are taken.
+TEST(ConfigLoader, RejectsASourceTenantThatIsNoGuid) {
+  ExpectOneError("sources:\n  - file: {path: x, tenant: not-a-guid}\n", 2,
+                 "sources[0].file.tenant: \"not-a-guid\" is not a tenant id");
+  ExpectOneError("sources:\n  - stdin: {}\n  - zmq: {tenant: contoso.onmicrosoft.com}\n", 3,
+                 "sources[1].zmq.tenant: \"contoso.onmicrosoft.com\" is not a tenant id");
+  ExpectOneError(
+      "sources:\n  - kafka: {brokers: b:9092, topics: [t], group: g,\n      tenant: t1}\n", 3,
+      "sources[0].kafka.tenant: \"t1\" is not a tenant id");
+}
+
+// A source's name is its metric label and what a checkpoint resumes it by: two sources of one
+// name are refused, as two sinks of one label are, whether both were named so or one took its
+// type's default name ("file", then "file-2" for the second unnamed file).
+TEST(ConfigLoader, RejectsTwoSourcesOfOneName) {
+  ExpectOneError("sources:\n  - file: {path: a, name: a}\n  - file: {path: b, name: a}\n", 3,
+                 "two sources are named \"a\" (sources 0 and 1");
+  ExpectOneError("sources:\n  - file: {path: a}\n  - stdin: {name: file}\n", 3,
+                 "two sources are named \"file\"");
+  ExpectOneError(
+      "sources:\n  - file: {path: a}\n  - file: {path: b, name: file-2}\n"
+      "  - file: {path: c}\n",
+      3, "two sources are named \"file-2\"");
+  // Unnamed ones of a type are numbered in order: distinct, and each keeps its checkpoint place.
+  const ConfigLoadResult r = LoadConfigText(
+      "sources:\n  - file: {path: a}\n  - file: {path: b, name: x}\n  - file: {path: c}\n",
+      "cfg.yaml");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  EXPECT_EQ(r.config->sources[0].name, "file");
+  EXPECT_EQ(r.config->sources[1].name, "x");
+  EXPECT_EQ(r.config->sources[2].name, "file-2");
 }
 
 TEST(ConfigLoader, ReportsAMissingValueAtItsKeyNotTheNextLine) {

@@ -19,7 +19,7 @@ TEST(ConfigKafka, SourceAndSinkCompileWithTheirProperties) {
   const ConfigLoadResult r = LoadConfigText(R"(
 sources:
   - kafka: {brokers: "ns.servicebus.windows.net:9093", topics: [insights-logs-signinlogs, insights-logs-auditlogs],
-            group: privmon, tenant: t1, sasl_password_file: /etc/privmon/eventhubs.secret,
+            group: privmon, tenant: 0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7b, sasl_password_file: /etc/privmon/eventhubs.secret,
             properties: {security.protocol: SASL_SSL, sasl.mechanism: PLAIN, sasl.username: $ConnectionString}}
   - kafka: {brokers: "k1:9092", topic_regex: "entra-.*", group: g2, tenant_from_key: false, max_partitions: 32}
 sinks:
@@ -33,7 +33,7 @@ sinks:
   EXPECT_EQ(eh.kafka.brokers, "ns.servicebus.windows.net:9093");
   EXPECT_EQ(eh.kafka.topics.size(), 2u);
   EXPECT_EQ(eh.kafka.group, "privmon");
-  EXPECT_EQ(eh.tenant, "t1");
+  EXPECT_EQ(eh.tenant, "0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7b");
   EXPECT_EQ(eh.kafka.sasl_password_file, "/etc/privmon/eventhubs.secret");
   ASSERT_EQ(eh.kafka.properties.size(), 3u);
   EXPECT_EQ(eh.kafka.properties[2].second, "$ConnectionString");

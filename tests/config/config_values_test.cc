@@ -41,9 +41,10 @@ constexpr const char* kGood = R"(
 pipeline: {shards: 8, parse_threads: 2, queue_capacity: 1024, allowed_lateness: 1h5m,
            max_message_bytes: 65536, max_tenant_series: 50}
 sources:
-  - zmq: {endpoint: "tcp://0.0.0.0:7000", bind: false, tenant: t0, high_water_mark: 50}
+  - zmq: {endpoint: "tcp://0.0.0.0:7000", bind: false, tenant: "{0C7E2F4A-5B6D-4E8F-9A1B-2C3D4E5F6A7B}",
+         high_water_mark: 50}
   - zmq_sub: {endpoint: "tcp://pub:7001"}
-  - file: {path: in.ndjson, tenant: t1}
+  - file: {path: in.ndjson, tenant: 0c7e2f4a5b6d4e8f9a1b2c3d4e5f6a7c}
   - stdin: {}
   - zmq: {endpoint: "tcp://0.0.0.0:7002"}
 sinks: [{stdout: {}}, {file: {path: out.jsonl}}, {zmq_pub: {endpoint: "tcp://*:7003"}}]
@@ -88,13 +89,15 @@ TEST(ConfigValues, PipelineSourcesSinksAndEndpointsCompileAsWritten) {
   EXPECT_EQ(c->sources[0].type, SourceType::kZmqPull);
   EXPECT_EQ(c->sources[0].endpoint, "tcp://0.0.0.0:7000");
   EXPECT_FALSE(c->sources[0].bind);
-  EXPECT_EQ(c->sources[0].tenant, "t0");
+  // As records and `tenants:` spell it: lower case, dashed, without the braces.
+  EXPECT_EQ(c->sources[0].tenant, "0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7b");
   EXPECT_EQ(c->sources[0].high_water_mark, 50);
   EXPECT_EQ(c->sources[0].name, "zmq");
   EXPECT_EQ(c->sources[1].type, SourceType::kZmqSub);
   EXPECT_FALSE(c->sources[1].bind);
   EXPECT_EQ(c->sources[2].type, SourceType::kFile);
   EXPECT_EQ(c->sources[2].path, "in.ndjson");
+  EXPECT_EQ(c->sources[2].tenant, "0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7c");
   EXPECT_EQ(c->sources[3].type, SourceType::kStdin);
   EXPECT_EQ(c->sources[4].name, "zmq-2");  // unnamed sources get distinct metric labels
   ASSERT_EQ(c->sinks.size(), 3u);

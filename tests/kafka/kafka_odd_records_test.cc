@@ -30,8 +30,10 @@ TEST(KafkaOddRecords, TombstonesHugeOrJsonTenantHeadersAndMissingKeysAreEachAcco
   kafka.ProduceWithHeaders("signins", 0, "", {});  // tombstone
   kafka.ProduceWithHeaders("signins", 0, record, {{"tenant", std::string(10'000, 't')}});
   kafka.ProduceWithHeaders("signins", 0, record, {{"tenant", R"({"id":"x"})"}});
-  kafka.ProduceWithHeaders("signins", 0, record, {{"tenant", "contoso.example"}});
+  kafka.ProduceWithHeaders("signins", 0, record, {{"tenant", "contoso.example"}});  // no GUID
   kafka.Produce("signins", 0, record);  // no key, no header
+  kafka.ProduceWithHeaders("signins", 0, record,
+                           {{"tenant", "{0C7E2F4A-5B6D-4E8F-9A1B-2C3D4E5F6A7B}"}});  // a GUID
   kafka.Flush();
 
   SourceSettings s;
@@ -48,20 +50,22 @@ TEST(KafkaOddRecords, TombstonesHugeOrJsonTenantHeadersAndMissingKeysAreEachAcco
   std::vector<Got> got;
   RawMessage raw;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (got.size() < 5 && std::chrono::steady_clock::now() < deadline) {
+  while (got.size() < 6 && std::chrono::steady_clock::now() < deadline) {
     if (source->Receive(raw, std::chrono::milliseconds(200)) != ReceiveStatus::kMessage) continue;
     got.push_back({std::string(raw.payload), std::string(raw.tenant_frame), raw.frame_error});
   }
-  ASSERT_EQ(got.size(), 5u);
+  ASSERT_EQ(got.size(), 6u);
   EXPECT_TRUE(got[0].payload.empty());
   EXPECT_EQ(got[0].frame_error, nullptr);
   EXPECT_NE(got[1].frame_error, nullptr);
   EXPECT_EQ(got[1].payload, record);  // kept whole for the dead letter
   EXPECT_NE(got[2].frame_error, nullptr);
-  EXPECT_EQ(got[3].frame_error, nullptr);
-  EXPECT_EQ(got[3].tenant_frame, "contoso.example");
+  // A tenant that is no GUID: refused as a ZeroMQ frame naming one is (pipeline/tenant_id.h).
+  EXPECT_NE(got[3].frame_error, nullptr);
   EXPECT_EQ(got[4].frame_error, nullptr);
   EXPECT_TRUE(got[4].tenant_frame.empty());
+  EXPECT_EQ(got[5].frame_error, nullptr);  // braces and upper case, as `tenants:` takes them
+  EXPECT_EQ(got[5].tenant_frame, "{0C7E2F4A-5B6D-4E8F-9A1B-2C3D4E5F6A7B}");
 }
 
 }  // namespace

@@ -25,7 +25,9 @@ TEST(FileSourcePadding, ShortAndHugeLinesArriveWholeWithTheirReadableTail) {
   {
     std::FILE* f = std::fopen(path.c_str(), "wb");
     ASSERT_NE(f, nullptr);
-    const std::string text = "{\"a\":1}\r\n" + huge + "\n\n  \nT1\t{\"b\":2}";  // no final newline
+    const std::string text =
+        "{\"a\":1}\r\n" + huge +
+        "\n\n  \n0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7b\t{\"b\":2}";  // no final newline
     std::fwrite(text.data(), 1, text.size(), f);
     std::fclose(f);
   }
@@ -41,7 +43,7 @@ TEST(FileSourcePadding, ShortAndHugeLinesArriveWholeWithTheirReadableTail) {
   ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
   EXPECT_EQ(m.payload, huge);  // longer than one read: arrives whole
   ASSERT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kMessage);
-  EXPECT_EQ(m.tenant_frame, "T1");
+  EXPECT_EQ(m.tenant_frame, "0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7b");
   EXPECT_EQ(m.payload, "{\"b\":2}");
   EXPECT_GE(m.readable_after, kParsePadding);
   EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kEnd);

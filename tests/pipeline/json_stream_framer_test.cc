@@ -86,14 +86,15 @@ TEST(JsonStreamFramer, ABatchOrPageIsStreamedAndOtherObjectsGatheredWhole) {
       "{\n  \"@odata.context\": \"x\",\n  \"value\": [\n    {\n      \"id\": \"1\"\n    },\n"
       "    \"{\\\"id\\\":\\\"2\\\"}\"\n  ],\n  \"@odata.nextLink\": "
       "\"https://g/?$skiptoken=a]\"\n}\n"
-      "T1\t{\n  \"records\": [{\"id\": \"3\"}, {\"id\": \"4\"}]\n}\n"
+      "0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7b\t{\n  \"records\": [{\"id\": \"3\"}, {\"id\": "
+      "\"4\"}]\n}\n"
       "{\n  \"tables\": [\n    {\"name\": \"PrimaryResult\", \"rows\": []}\n  ]\n}\n"
       "{\"id\":\"ndjson\"}\n";
   const auto got = ReadAll(text);
   ASSERT_EQ(got.size(), 6u);
   EXPECT_EQ(got[0].payload, "{\n      \"id\": \"1\"\n    }");
   EXPECT_EQ(got[1].payload, "\"{\\\"id\\\":\\\"2\\\"}\"");  // the parser reads the text's record
-  EXPECT_EQ(got[2].tenant, "T1");
+  EXPECT_EQ(got[2].tenant, "0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7b");
   EXPECT_EQ(got[2].payload, "{\"id\": \"3\"}");
   EXPECT_EQ(got[3].payload, "{\"id\": \"4\"}");
   EXPECT_EQ(got[4].tenant, "");

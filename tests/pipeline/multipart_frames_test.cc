@@ -2,7 +2,7 @@
 // are [tenant, payload], one frame is the payload). Every other shape is read whole and rejected
 // as bad_frames, counted and dead-lettered with its frames, and never shifts the stream: a three-
 // frame message does not lose its middle frame, and [record, ""] does not take the record for a
-// tenant id.
+// tenant id, nor a tenant frame that is no GUID for a tenant ("{GUID}" in any case is one).
 #include <gtest/gtest.h>
 
 #include <zmq.hpp>
@@ -60,6 +60,9 @@ TEST(MultipartFrames, EveryFrameShapeIsReadOrRejectedAsBadFramesAndDeadLettered)
         MultipartFramesRecord("r7")});                    // a record where the tenant id should be
   send({kTenant, "", MultipartFramesRecord("r8"), "x"});  // four frames
   send({kTenant, MultipartFramesRecord("r9")});           // the stream is still in step
+  send({"not-a-guid", MultipartFramesRecord("r10")});     // a tenant frame that is no GUID
+  send({"{0C7E2F4A-5B6D-4E8F-9A1B-2C3D4E5F6A7B}",
+        MultipartFramesRecord("r11")});  // read: the GUID as `tenants:` accepts it, braces, case
 
   std::string metrics;
   std::vector<DeadLetterEntry> dead;
@@ -68,30 +71,33 @@ TEST(MultipartFrames, EveryFrameShapeIsReadOrRejectedAsBadFramesAndDeadLettered)
     metrics = HttpGetBody(metrics_port, "/metrics").value_or("");
     if (MetricSum(metrics, "privmon_events_total") +
             MetricSum(metrics, "privmon_events_rejected_total") >=
-        7) {
+        9) {
       try {
         dead = ReadDeadLetterFile(dir + "/rejected.ndjson");
-        if (dead.size() >= 5) break;
+        if (dead.size() >= 6) break;
       } catch (const std::runtime_error&) {
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_EQ(MetricSum(metrics, "privmon_events_total"), 2) << metrics;
-  EXPECT_EQ(MetricSum(metrics, "privmon_events_rejected_total", "reason=\"bad_frames\""), 4);
+  EXPECT_EQ(MetricSum(metrics, "privmon_events_total"), 3) << metrics;
+  EXPECT_EQ(MetricSum(metrics, "privmon_events_rejected_total", "reason=\"bad_frames\""), 5);
   EXPECT_EQ(MetricSum(metrics, "privmon_events_rejected_total", "reason=\"no_tenant\""), 1);
-  ASSERT_EQ(dead.size(), 5u);
+  ASSERT_EQ(dead.size(), 6u);
   std::vector<std::string> bad;
   for (const auto& d : dead) {
     if (d.reason == "bad_frames") bad.push_back(d.raw);
   }
-  ASSERT_EQ(bad.size(), 4u);
+  ASSERT_EQ(bad.size(), 5u);
   // Every frame is kept, in order, one per line.
   EXPECT_EQ(bad[0],
             kTenant + "\n" + MultipartFramesRecord("r3") + "\n" + MultipartFramesRecord("r4"));
   EXPECT_EQ(bad[1], MultipartFramesRecord("r5") + "\n");
   EXPECT_EQ(bad[2], MultipartFramesRecord("r6") + "\n" + MultipartFramesRecord("r7"));
   EXPECT_EQ(bad[3], kTenant + "\n\n" + MultipartFramesRecord("r8") + "\nx");
+  // A tenant frame that is no GUID: refused (its records' lists would never apply), its frames
+  // kept.
+  EXPECT_EQ(bad[4], "not-a-guid\n" + MultipartFramesRecord("r10"));
   EXPECT_EQ(privmon.Stop(SIGTERM, std::chrono::seconds(30)), 0);
 }
 

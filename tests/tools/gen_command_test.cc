@@ -293,8 +293,25 @@ TEST(GenCommand, BadOptionsAreUsageErrors) {
   o.accounts = 1;
   EXPECT_EQ(RunGen(o), 2);
   o = Small("bad.ndjson");
+  o.privileged_share = 1.5;
+  EXPECT_EQ(RunGen(o), 2);
+  o.privileged_share = -0.1;
+  EXPECT_EQ(RunGen(o), 2);
+  o = Small("bad.ndjson");
   o.out = "/nonexistent-dir/x.ndjson";
   EXPECT_EQ(RunGen(o), 1);
+}
+
+// A --truth or --config-out that cannot be created fails gen before it writes --out (not after
+// writing all the records).
+TEST(GenCommand, AnOutputThatCannotBeCreatedFailsBeforeAnyIsWritten) {
+  for (const bool truth : {true, false}) {
+    GenOptions o = Small("first.ndjson");
+    std::filesystem::remove(o.out);
+    (truth ? o.truth : o.config_out) = "/nonexistent-dir/t";
+    EXPECT_EQ(RunGen(o), 1);
+    EXPECT_FALSE(std::filesystem::exists(o.out)) << (truth ? "--truth" : "--config-out");
+  }
 }
 
 TEST(GenCommand, RegisteredSubcommandRunsWithParsedOptions) {

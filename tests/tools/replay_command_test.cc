@@ -501,12 +501,27 @@ TEST(ReplayCommand, MissingFileIsARuntimeFailure) {
   EXPECT_EQ(RunReplay(o), 1);
 }
 
-TEST(ReplayCommand, MalformedEndpointIsARuntimeFailure) {
+// An address ZeroMQ cannot connect to at all is a mistake on the command line, as a bad --rate is.
+TEST(ReplayCommand, MalformedEndpointIsAUsageError) {
   ReplayOptions o;
   o.files = {WriteTempFile("bad_ep.ndjson", kLines[0] + "\n")};
-  o.endpoint = "nonsense://x";
   o.quiet = true;
-  EXPECT_EQ(RunReplay(o), 1);
+  for (const char* endpoint : {"nonsense://x", "garbage", "tcp://127.0.0.1"}) {
+    o.endpoint = endpoint;
+    EXPECT_EQ(RunReplay(o), 2) << endpoint;
+  }
+}
+
+// --tenant names the tenant frame's tenant: a GUID, as `tenants:` takes it (braces, any case).
+TEST(ReplayCommand, ATenantThatIsNoGuidIsAUsageError) {
+  ReplayOptions o;
+  o.files = {WriteTempFile("bad_tenant.ndjson", kLines[0] + "\n")};
+  o.endpoint = "tcp://127.0.0.1:1";
+  o.quiet = true;
+  for (const char* tenant : {"notguid", "contoso.onmicrosoft.com", "4bbb79f7-5724-4c9e-95f3"}) {
+    o.tenant = tenant;
+    EXPECT_EQ(RunReplay(o), 2) << tenant;
+  }
 }
 
 TEST(ReplayCommand, RateWithSpeedupIsAUsageError) {

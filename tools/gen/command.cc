@@ -4,10 +4,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/event_time.h"
@@ -27,7 +31,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kFlushBytes = 1 << 20;
 
 int UsageError(const std::string& message) {
-  std::fprintf(stderr, "privmon gen: %s\n", message.c_str());
+  std::fprintf(stderr, "privmon gen: error: %s\n", message.c_str());
   return 2;
 }
 
@@ -114,6 +118,9 @@ int RunGen(const GenOptions& o) {
   if (!(o.attack_share >= 0 && o.attack_share <= 0.5)) {
     return UsageError("--attack-share must be between 0 and 0.5");
   }
+  if (!(o.privileged_share >= 0 && o.privileged_share <= 1)) {
+    return UsageError("--privileged-share must be between 0 and 1");
+  }
   const std::optional<std::array<double, 3>> weights = ParseFormats(o.formats);
   if (!weights) return UsageError("--formats takes diag, graph, la (each optionally :weight)");
   const std::optional<EventTime> start_time = ParseIsoTime(o.start);
@@ -124,6 +131,21 @@ int RunGen(const GenOptions& o) {
       o.records > 0 ? o.records
                     : static_cast<uint64_t>(o.accounts) * static_cast<uint64_t>(o.days) * 10;
 
+  // Every output is created before any is written: a --truth or --config-out that cannot be
+  // made fails the command before the records are written, not after.
+  using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+  const auto create = [](const std::string& path) {
+    return File(path.empty() ? nullptr : std::fopen(path.c_str(), "wb"), &std::fclose);
+  };
+  File truth_file = create(o.truth), config_file = create(o.config_out);
+  for (const auto& [path, file] :
+       {std::pair{&o.truth, &truth_file}, {&o.config_out, &config_file}}) {
+    if (!path->empty() && *file == nullptr) {
+      std::fprintf(stderr, "privmon gen: cannot write %s: %s\n", path->c_str(),
+                   std::strerror(errno));
+      return 1;
+    }
+  }
   std::FILE* out = o.out == "-" ? stdout : std::fopen(o.out.c_str(), "wb");
   if (out == nullptr) {
     std::fprintf(stderr, "privmon gen: cannot write %s\n", o.out.c_str());
@@ -231,7 +253,7 @@ int RunGen(const GenOptions& o) {
   }
   MarkRaisable(attacks.truth, first_seen);
   if (!o.config_out.empty()) {
-    std::FILE* cf = std::fopen(o.config_out.c_str(), "wb");
+    std::FILE* cf = config_file.release();
     const std::string command = "privmon gen --tenants " + std::to_string(o.tenants) +
                                 " --accounts " + std::to_string(o.accounts) + " --days " +
                                 std::to_string(o.days) + " --records " + std::to_string(records) +
@@ -245,11 +267,7 @@ int RunGen(const GenOptions& o) {
     }
   }
   if (!o.truth.empty()) {
-    std::FILE* tf = std::fopen(o.truth.c_str(), "wb");
-    if (tf == nullptr) {
-      std::fprintf(stderr, "privmon gen: cannot write %s\n", o.truth.c_str());
-      return 1;
-    }
+    std::FILE* tf = truth_file.release();
     for (const GenTruth& t : attacks.truth) WriteTruth(tf, world, t);
     if (std::fclose(tf) != 0) {
       std::fprintf(stderr, "privmon gen: write to %s failed\n", o.truth.c_str());

@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <string>
 
+#include "pipeline/tenant_id.h"
 #include "tools/replay/input.h"
 #include "tools/replay/pacer.h"
 #include "tools/replay/progress.h"
@@ -43,8 +46,10 @@ class ScopedStopSignals {
   struct sigaction old_term_ {};
 };
 
-int UsageError(const char* message) {
-  std::fprintf(stderr, "privmon replay: %s\n", message);
+// A command line replay cannot run: exit 2, as for every usage error. "error:" makes it one in
+// JSON logs (app/json_log.h).
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "privmon replay: error: %s\n", message.c_str());
   return 2;
 }
 
@@ -58,19 +63,33 @@ int RunReplay(const ReplayOptions& o) {
   if (o.loop < 1) return UsageError("--loop must be at least 1");
   if (o.connections < 1) return UsageError("--connections must be at least 1");
   if (o.linger_s < 0) return UsageError("--linger must not be negative");
+  if (!o.tenant.empty() && !IsTenantId(o.tenant)) {
+    return UsageError("--tenant \"" + o.tenant +
+                      "\" is not a tenant id: " + std::string(kTenantIdHint));
+  }
 
   ScopedStopSignals signals;
   std::string error;
   std::unique_ptr<ReplayInput> input = ReplayInput::Open(o.files, o.loop, o.max_memory, &error);
   if (!input) {
-    std::fprintf(stderr, "privmon replay: %s\n", error.c_str());
+    std::fprintf(stderr, "privmon replay: error: %s\n", error.c_str());
     return 1;
   }
   const bool live = !o.quiet && ::isatty(STDERR_FILENO);
   ReplayProgress progress(live, input->total_lines());
   bool interrupted = false;
+  std::unique_ptr<ReplaySender> connected;
   try {
-    ReplaySender sender(o.endpoint, o.connections, o.sndhwm, o.linger_s, o.tenant, &g_stop);
+    connected = std::make_unique<ReplaySender>(o.endpoint, o.connections, o.sndhwm, o.linger_s,
+                                               o.tenant, &g_stop);
+  } catch (const zmq::error_t& e) {
+    // ZeroMQ refuses the address itself (no such transport, no port): a usage error.
+    if (e.num() != EINVAL && e.num() != EPROTONOSUPPORT && e.num() != ENOCOMPATPROTO) throw;
+    return UsageError("--to " + o.endpoint + " is not an endpoint to connect to (" + e.what() +
+                      "): expected tcp://host:port or ipc://path");
+  }
+  try {
+    ReplaySender& sender = *connected;
     ReplayPacer pacer(o.rate, o.speedup, &g_stop);
     const auto wait_start = ReplayProgress::Clock::now();
     bool warned = false, gave_up = false;
@@ -80,7 +99,7 @@ int RunReplay(const ReplayOptions& o) {
       const auto waited = ReplayProgress::Clock::now() - wait_start;
       if (!warned && waited > std::chrono::seconds(5)) {
         warned = true;
-        std::fprintf(stderr, "privmon replay: still waiting for a peer at %s\n",
+        std::fprintf(stderr, "privmon replay: warning: still waiting for a peer at %s\n",
                      o.endpoint.c_str());
       }
       // Nothing listening (a typo, privmon not started): fail instead of waiting forever.
@@ -101,15 +120,15 @@ int RunReplay(const ReplayOptions& o) {
     }
     if (gave_up) {
       std::fprintf(stderr,
-                   "privmon replay: no peer took a message at %s within %g s (is `privmon run` "
-                   "listening there? --peer-wait 0 waits forever)\n",
+                   "privmon replay: error: no peer took a message at %s within %g s (is `privmon "
+                   "run` listening there? --peer-wait 0 waits forever)\n",
                    o.endpoint.c_str(), o.peer_wait_s);
       return 1;
     }
     interrupted = g_stop.load(std::memory_order_relaxed);
     if (!input->error().empty()) {
       progress.PrintSummary(interrupted);
-      std::fprintf(stderr, "privmon replay: %s\n", input->error().c_str());
+      std::fprintf(stderr, "privmon replay: error: %s\n", input->error().c_str());
       return 1;
     }
     progress.PrintSummary(interrupted);
