@@ -130,6 +130,26 @@ SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const
   return source;
 }
 
+// Refuses two of `items` (sources or sinks, each with its `name`) named alike, at the later one's
+// `name` node (else the earlier one's, else the list): `what` names the kind, `hint` how unnamed
+// ones are named and why the names matter.
+template <class Item>
+void RefuseOneNameTwice(const std::vector<Item>& items, const std::vector<YAML::Node>& named,
+                        const YAML::Node& node, std::string_view path, std::string_view what,
+                        std::string_view hint, Diagnostics& diag) {
+  for (std::size_t i = 0; i < items.size() && i < named.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (items[j].name != items[i].name) continue;
+      const YAML::Node& at = named[i] ? named[i] : named[j] ? named[j] : node;
+      diag.Error(at, Child(Index(path, i), "name"),
+                 "two " + std::string(what) + "s are named \"" + items[i].name + "\" (" +
+                     std::string(what) + "s " + std::to_string(j) + " and " + std::to_string(i) +
+                     ", counting from 0; " + std::string(hint));
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 void ReadSinkFormat(const YAML::Node& value, std::string_view path, Diagnostics& diag,
@@ -174,20 +194,11 @@ void ReadSources(const YAML::Node& node, std::string_view path, Diagnostics& dia
     for (std::size_t j = 0; j < i; ++j) same += !named[j] && kinds[j] == kinds[i] ? 1 : 0;
     sources[i].name = kinds[i] + (same > 1 ? "-" + std::to_string(same) : "");
   }
-  for (std::size_t i = 0; i < sources.size() && i < named.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (sources[j].name != sources[i].name) continue;
-      const YAML::Node& at = named[i] ? named[i] : named[j] ? named[j] : node;
-      diag.Error(at, Child(Index(path, i), "name"),
-                 "two sources are named \"" + sources[i].name + "\" (sources " + std::to_string(j) +
-                     " and " + std::to_string(i) +
-                     ", counting from 0; an unnamed source is named by its type, numbered from the "
-                     "second unnamed one of a type on: \"file\", \"file-2\"): give each a "
-                     "distinct `name`, its metric label source=\"...\" and what a checkpoint "
-                     "resumes it by");
-      break;
-    }
-  }
+  RefuseOneNameTwice(sources, named, node, path, "source",
+                     "an unnamed source is named by its type, numbered from the second unnamed "
+                     "one of a type on: \"file\", \"file-2\"): give each a distinct `name`, its "
+                     "metric label source=\"...\" and what a checkpoint resumes it by",
+                     diag);
   if (sources.empty()) diag.Note("no sources configured: `privmon run` will read nothing");
   *out = std::move(sources);
 }
@@ -243,19 +254,11 @@ void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
     for (std::size_t j = 0; j < i; ++j) same += kinds[j] == kinds[i] ? 1 : 0;
     sinks[i].name = DefaultSinkName(kinds[i], same);
   }
-  for (std::size_t i = 0; i < sinks.size() && i < named.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (sinks[j].name != sinks[i].name) continue;
-      const YAML::Node& at = named[i] ? named[i] : named[j] ? named[j] : node;
-      diag.Error(at, Child(Index(path, i), "name"),
-                 "two sinks are named \"" + sinks[i].name + "\" (sinks " + std::to_string(j) +
-                     " and " + std::to_string(i) +
-                     ", counting from 0; an unnamed sink is named by its kind, numbered from the "
-                     "second of a kind on: \"file\", \"file_2\"): give each a distinct `name`, "
-                     "its metric label sink=\"...\"");
-      break;
-    }
-  }
+  RefuseOneNameTwice(sinks, named, node, path, "sink",
+                     "an unnamed sink is named by its kind, numbered from the second of a kind "
+                     "on: \"file\", \"file_2\"): give each a distinct `name`, its metric label "
+                     "sink=\"...\"",
+                     diag);
   if (sinks.empty()) diag.Note("no sinks configured: alerts will be counted but not written");
   *out = std::move(sinks);
 }

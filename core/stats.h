@@ -86,6 +86,10 @@ struct alignas(64) SourceStats {
   Counter read_errors{0};
 };
 
+// A sink that holds alerts this long (seconds) without delivering one is stalled: said once on
+// stderr (sinks/sink_worker.h) and failing GET /readyz (metrics/health.h).
+inline constexpr int64_t kSinkStallSeconds = 30;
+
 // One alert sink's delivery accounting. `written` and `errors` have one writer (the sink's
 // worker thread); `dropped` and `lost` two (the worker, and the dispatcher at shutdown), so they
 // use fetch_add. Every alert handed to a sink ends up in exactly one of written or dropped, or is

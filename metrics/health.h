@@ -14,9 +14,6 @@
 
 namespace privmon {
 
-// A sink holding alerts this long without delivering one is stalled (seconds).
-inline constexpr int64_t kSinkStallSeconds = 30;
-
 // "" when ready, else one short line per failing check ("sink file: last write failed\n").
 std::string ReadinessFailures(const PipelineStats& stats, int64_t now_us);
 

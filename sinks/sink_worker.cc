@@ -196,14 +196,31 @@ void SinkWorker::TrackWaiting() {
   const uint64_t written = stats_.written.load(std::memory_order_relaxed);
   const bool delivered = written != written_seen_;
   written_seen_ = written;
-  if (ring_.size() == 0 && output_->Unacknowledged() == 0) {
-    if (stats_.waiting_since_us.load(std::memory_order_relaxed) != 0) {
-      stats_.waiting_since_us.store(0, std::memory_order_relaxed);
-    }
+  const bool holds = ring_.size() != 0 || output_->Unacknowledged() != 0;
+  const int64_t since = stats_.waiting_since_us.load(std::memory_order_relaxed);
+  if (!holds && since == 0 && !stall_said_) return;
+  const int64_t now = holds || stall_said_ ? WallMicrosNow() : 0;
+  if (stall_said_ && (delivered || !holds)) {
+    stall_said_ = false;
+    std::fprintf(stderr, "privmon: sink %s: delivering again after %lld s without a delivery\n",
+                 stats_.name.c_str(), static_cast<long long>((now - since) / 1'000'000));
+  }
+  if (!holds) {
+    stats_.waiting_since_us.store(0, std::memory_order_relaxed);
     return;
   }
-  if (delivered || stats_.waiting_since_us.load(std::memory_order_relaxed) == 0) {
-    stats_.waiting_since_us.store(WallMicrosNow(), std::memory_order_relaxed);
+  if (delivered || since == 0) {
+    stats_.waiting_since_us.store(now, std::memory_order_relaxed);
+    return;
+  }
+  const int64_t stall_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(policy_.stall_after).count();
+  if (!stall_said_ && now - since >= stall_us) {
+    stall_said_ = true;
+    std::fprintf(stderr,
+                 "privmon: sink %s: warning: alerts waiting, none delivered for %lld s (its reader "
+                 "stopped reading, or its destination is unreachable); /readyz reports it\n",
+                 stats_.name.c_str(), static_cast<long long>((now - since) / 1'000'000));
   }
 }
 

@@ -33,6 +33,9 @@ namespace privmon {
 struct SinkPolicy {
   std::size_t queue_bytes = 4u << 20;  // the ring's capacity (about 4,000 alerts)
   bool fail_fast = false;              // scan: the first write error fails the sink
+  // Holding alerts this long without delivering one is said once on stderr (and again when it
+  // delivers); tests shorten it.
+  std::chrono::milliseconds stall_after{kSinkStallSeconds * 1000};
 };
 
 class SinkWorker {
@@ -89,7 +92,8 @@ class SinkWorker {
   // them up (counted as lost).
   void SettleUnacknowledged();
   // Keeps SinkStats::waiting_since_us: cleared when nothing is held, moved on when an alert was
-  // delivered since the last call. Worker thread, once a loop round.
+  // delivered since the last call; says a stall (policy_.stall_after) and its end on stderr.
+  // Worker thread, once a loop round; a clock read only while it holds alerts.
   void TrackWaiting();
 
   std::unique_ptr<AlertOutput> output_;
@@ -105,6 +109,7 @@ class SinkWorker {
   std::atomic<int64_t> progress_ns_{0};  // Clock epoch ns: shutdown start or last write
   uint64_t burst_errors_ = 0;            // worker thread only
   uint64_t written_seen_ = 0;            // stats_.written at the last TrackWaiting; worker only
+  bool stall_said_ = false;              // the stall was said on stderr; worker only
   EventCount wake_;                      // the idle worker parks here
   std::jthread thread_;
 };

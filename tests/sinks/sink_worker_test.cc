@@ -171,14 +171,18 @@ TEST(SinkWorker, AStuckReaderFillsTheQueueThenResumesWithEveryAlertExactlyOnce) 
 }
 
 // A reader that stopped reading: the sink says since when it has held alerts without delivering
-// one (GET /readyz fails on it after kSinkStallSeconds), and says nothing once it holds none.
+// one (GET /readyz fails on it after kSinkStallSeconds), says the stall once on stderr (here after
+// 200 ms) and its end, and says nothing once it holds none.
 TEST(SinkWorker, AStuckReaderShowsSinceWhenNothingWasDeliveredAndClearsOnceDrained) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   SinkStats stats;
+  stats.name = "stdout";
+  ::testing::internal::CaptureStderr();
   {
-    auto worker = std::make_unique<SinkWorker>(std::make_unique<PipeOutput>(fds[1]), stats,
-                                               SinkPolicy{.queue_bytes = 64 << 10});
+    auto worker = std::make_unique<SinkWorker>(
+        std::make_unique<PipeOutput>(fds[1]), stats,
+        SinkPolicy{.queue_bytes = 64 << 10, .stall_after = milliseconds(200)});
     EXPECT_EQ(stats.waiting_since_us.load(), 0);
     std::size_t pushed = 0;
     for (int refused = 0; refused < 10;) {
@@ -211,6 +215,12 @@ TEST(SinkWorker, AStuckReaderShowsSinceWhenNothingWasDeliveredAndClearsOnceDrain
     worker.reset();  // closes the write end: the reader sees EOF
   }
   ::close(fds[0]);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  const std::string said = "privmon: sink stdout: warning: alerts waiting, none delivered";
+  const std::size_t stall = err.find(said);
+  EXPECT_NE(stall, std::string::npos) << err;
+  EXPECT_EQ(err.find(said, stall + 1), std::string::npos) << "said once: " << err;
+  EXPECT_NE(err.find("privmon: sink stdout: delivering again after"), std::string::npos) << err;
 }
 
 TEST(SinkWorker, ShutdownDoesNotHangOnAStuckReaderAndCountsWhatItCouldNotWrite) {
