@@ -84,6 +84,7 @@ class FileSource final : public MessageSource {
   }
   ~FileSource() override {
     if (owned_ && fd_ >= 0) ::close(fd_);
+    if (retired_fd_ >= 0) ::close(retired_fd_);
   }
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
@@ -139,6 +140,14 @@ class FileSource final : public MessageSource {
             continue;
           }
           return ReceiveStatus::kEnd;
+        }
+        if (const int err = reader_.error(); err != 0 && !read_error_logged_) {
+          // A followed file that cannot be read (a directory, EIO on a network mount): said once
+          // and counted (privmon_source_read_errors_total, exit 1 at the end), then polled on.
+          read_error_logged_ = true;
+          std::fprintf(stderr, "privmon: source %s: %s: %s after byte %lld: not read (follow)\n",
+                       name_.c_str(), path_.c_str(), std::strerror(err),
+                       static_cast<long long>(offset_));
         }
         // A partial last line is a writer mid-line: the reader keeps it for the next try, until
         // the file stays unchanged for kUnterminatedWait (k17b: a last record without newline).
@@ -405,24 +414,71 @@ class FileSource final : public MessageSource {
     struct stat named {};
     if (stat(path_.c_str(), &named) == 0 &&
         (named.st_ino != open_file.st_ino || named.st_dev != open_file.st_dev)) {
-      if (!OldFileDone(open_file)) return false;
+      if (!OldFileDone(open_file) || AbortOpenValue()) return false;
       const int next = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
       if (next < 0) return false;
-      ::close(fd_);
+      WatchRetired(open_file);
       StartFile(next);
+      std::fprintf(stderr, "privmon: source %s: %s was replaced (rotated): reading the new file\n",
+                   name_.c_str(), path_.c_str());
       return true;
     }
+    CheckRetired();
     // (The path missing: renamed away, the new file not there yet; this one is read on.)
     // Truncated in place: what the reader holds (a partial line) is gone with it. Compared with
     // where the descriptor stands, not offset_ + pending(): the rest of a cut line was read and
     // skipped, not kept.
     const off_t read_to = ::lseek(fd_, 0, SEEK_CUR);
-    if (read_to >= 0 && (open_file.st_size < read_to || Rewritten(open_file, read_to))) {
+    const bool shrank = read_to >= 0 && open_file.st_size < read_to;
+    if (shrank || (read_to >= 0 && Rewritten(open_file, read_to))) {
+      if (AbortOpenValue()) {
+        checked_size_ = -1;  // looked at again once the value is handed out
+        return false;
+      }
       ::lseek(fd_, 0, SEEK_SET);
       StartFile(fd_);
+      std::fprintf(stderr, "privmon: source %s: %s was %s: reading it again from its start\n",
+                   name_.c_str(), path_.c_str(),
+                   shrank ? "truncated" : "rewritten under the reader (copytruncate)");
       return true;
     }
     return false;
+  }
+
+  // Before a rotation: a value spread over lines still open is cut short by it; it is handed out
+  // as it stands (rejected, counted, dead-lettered like any cut value) before the switch. True
+  // when there was one: the caller switches at its next look.
+  bool AbortOpenValue() {
+    if (!framer_.active()) return false;
+    framer_.Abort();
+    return true;
+  }
+
+  // The file left by a rename is watched for kRotateMaxWait more: what its writer appends after
+  // privmon moved on is not read, and is said (once) instead of lost without a word.
+  void WatchRetired(const struct stat& old) {
+    if (retired_fd_ >= 0) ::close(retired_fd_);
+    retired_fd_ = fd_;
+    retired_size_ = old.st_size;
+    retired_at_ = std::chrono::steady_clock::now();
+  }
+  void CheckRetired() {
+    if (retired_fd_ < 0) return;
+    struct stat st {};
+    const bool grew = fstat(retired_fd_, &st) == 0 && st.st_size > retired_size_;
+    if (grew) {
+      read_error_logged_ = true;  // input not read: counted, exit 1 at the end
+      std::fprintf(stderr,
+                   "privmon: source %s: %lld byte(s) written to %s's renamed file after privmon "
+                   "moved to the new one (its writer was quiet for %lld s, then wrote again): not "
+                   "read\n",
+                   name_.c_str(), static_cast<long long>(st.st_size - retired_size_), path_.c_str(),
+                   static_cast<long long>(kRotateQuiet.count() / 1000));
+    }
+    if (grew || std::chrono::steady_clock::now() - retired_at_ >= kRotateMaxWait) {
+      ::close(retired_fd_);
+      retired_fd_ = -1;
+    }
   }
 
   // True when the file open (at its end) was rewritten since the last look: truncated and written
@@ -501,7 +557,10 @@ class FileSource final : public MessageSource {
   off_t long_line_start_ = 0;
   LineReader::Line held_line_;  // a line that ended an open value, read again next
   bool held_ = false;
-  bool at_end_ = false;   // follow: the last read found the file's end (look before reading on)
+  bool at_end_ = false;  // follow: the last read found the file's end (look before reading on)
+  int retired_fd_ = -1;  // follow: the file a rename left, watched for late writes (WatchRetired)
+  off_t retired_size_ = 0;
+  std::chrono::steady_clock::time_point retired_at_{};
   bool missing_ = false;  // follow: the file did not exist at start; waited for
   int missing_errno_ = ENOENT;
   bool read_error_logged_ = false;
@@ -522,7 +581,7 @@ class FileSource final : public MessageSource {
   struct timespec checked_mtime_ {};
   // Follow mode, rotation by rename: the old file is read on until unchanged for kRotateQuiet, at
   // most kRotateMaxWait after the rename was seen (replaced_first_; unset: not replaced).
-  static constexpr std::chrono::milliseconds kRotateQuiet{1000};
+  static constexpr std::chrono::milliseconds kRotateQuiet{5000};
   static constexpr std::chrono::seconds kRotateMaxWait{30};
   std::chrono::steady_clock::time_point replaced_first_{};
   std::chrono::steady_clock::time_point replaced_since_{};
