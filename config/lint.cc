@@ -46,10 +46,9 @@ void LintEndpoints(const YAML::Node& root, Diagnostics& diag, std::vector<Bind>*
         const std::string path =
             config::Child(config::Child(config::Index(section, i), type), "endpoint");
         if (!IsKnownEndpoint(endpoint.Scalar())) {
-          diag.Error(endpoint, path,
-                     "unknown endpoint \"" + endpoint.Scalar() +
-                         "\"; expected tcp://host:port, ipc://path, inproc://name, pgm:// or "
-                         "epgm://");
+          diag.Error(
+              endpoint, path,
+              "unknown endpoint \"" + endpoint.Scalar() + "\"; " + std::string(kEndpointForms));
           continue;
         }
         bool bound = type != "zmq_sub";
@@ -103,7 +102,16 @@ bool IsKnownEndpoint(std::string_view endpoint) {
     if (!endpoint.starts_with(scheme) || endpoint.size() == scheme.size()) continue;
     if (scheme != "tcp://") return true;
     const std::size_t colon = endpoint.rfind(':');
-    return colon > scheme.size() && colon + 1 < endpoint.size();
+    if (colon <= scheme.size() || colon + 1 >= endpoint.size()) return false;
+    // The port: "*" (any free one) or 1-65535; ZeroMQ takes 99999 as 99999 mod 65536 (breaker
+    // round 10: a typo bound port 34463 and reported ready).
+    const std::string_view port = endpoint.substr(colon + 1);
+    if (port == "*") return true;
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) {
+      return false;
+    }
+    const int number = std::stoi(std::string(port));
+    return number >= 1 && number <= 65535;
   }
   return false;
 }

@@ -17,6 +17,9 @@ std::vector<ConfigError> LintConfigFile(const std::string& path);
 // "tcp://host:port", "ipc://path", "inproc://name", "pgm://..", "epgm://..": true when ZeroMQ
 // knows the scheme (and a tcp endpoint names a port).
 bool IsKnownEndpoint(std::string_view endpoint);
+inline constexpr std::string_view kEndpointForms =
+    "expected tcp://host:port (a port 1-65535, or * when bound), ipc://path, inproc://name, "
+    "pgm:// or epgm://";
 bool IsGuid(std::string_view text);
 
 }  // namespace privmon

@@ -58,10 +58,25 @@ void LoaderCheckPathsApart(const CompiledConfig& config, const std::optional<YAM
     }
     seen.emplace_back(key, what);
   };
+  // Standard input, however named, is one stream: two sources on it would split its lines
+  // between them (breaker round 10: 1,103 of 20,000 rejected, alerts changed, exit 0).
+  std::string stdin_reader;
   for (std::size_t i = 0; i < config.sources.size(); ++i) {
-    if (config.sources[i].type == SourceType::kFile) {
-      use(config.sources[i].path, "sources[" + std::to_string(i) + "]", sources, "sources");
+    const SourceSettings& s = config.sources[i];
+    const std::string what = "sources[" + std::to_string(i) + "]";
+    const bool reads_stdin = s.type == SourceType::kStdin ||
+                             (s.type == SourceType::kFile &&
+                              (s.path == "-" || s.path == "/dev/stdin" || s.path == "/dev/fd/0"));
+    if (reads_stdin && sources) {
+      if (!stdin_reader.empty()) {
+        diag.Error(*sources, "sources",
+                   what + " and " + stdin_reader +
+                       " both read standard input: each would take lines the other should read");
+      }
+      stdin_reader = what;
+      continue;
     }
+    if (s.type == SourceType::kFile) use(s.path, what, sources, "sources");
   }
   for (std::size_t i = 0; i < config.sinks.size(); ++i) {
     if (config.sinks[i].type == SinkType::kFile) {

@@ -2,12 +2,25 @@
 // every sink takes `format: native|ocsf`.
 #include <array>
 
+#include "config/lint.h"
 #include "config/reader.h"
 #include "config/scalars.h"
 #include "config/sections.h"
 
 namespace privmon::config {
 namespace {
+
+// A ZeroMQ endpoint ZeroMQ can use (IsKnownEndpoint): refused at its line when not, by run and
+// scan as by check (before, only `check` looked, and run bound 99999 as port 34463). True when
+// one was given.
+bool ReadEndpoint(const YAML::Node& value, const std::string& path, Diagnostics& diag,
+                  std::string* out) {
+  if (!ReadString(value, path, diag, out) || out->empty()) return false;
+  if (!IsKnownEndpoint(*out)) {
+    diag.Error(value, path, "unknown endpoint \"" + *out + "\"; " + std::string(kEndpointForms));
+  }
+  return true;  // given (a bad one is its own error, not also a missing one)
+}
 
 constexpr std::array<std::string_view, 5> kSourceTypes = {"zmq", "zmq_sub", "file", "stdin",
                                                           "kafka"};
@@ -103,7 +116,7 @@ SourceSettings ReadSource(const std::string& type, const YAML::Node& node, const
   ForEachEntry(node, path, keys, diag, [&](const std::string& key, const YAML::Node& value) {
     const std::string key_path = Child(path, key);
     if (key == "endpoint") {
-      has_endpoint = ReadString(value, key_path, diag, &source.endpoint);
+      has_endpoint = ReadEndpoint(value, key_path, diag, &source.endpoint);
     } else if (key == "bind") {
       ReadBool(value, key_path, diag, &source.bind);
     } else if (key == "tenant") {
@@ -237,8 +250,10 @@ void ReadSinks(const YAML::Node& node, std::string_view path, Diagnostics& diag,
                          ReadSinkFormat(value, key_path, diag, &sink.format);
                        } else if (key == "name") {
                          ReadString(value, key_path, diag, &sink.name);
-                       } else {
+                       } else if (is_file) {
                          present = ReadString(value, key_path, diag, target) && !target->empty();
+                       } else {
+                         present = ReadEndpoint(value, key_path, diag, target);
                        }
                      });
         if (type != "stdout")

@@ -318,6 +318,13 @@ TEST(ConfigLoader, RefusesOneFileUsedByTwoPartsOfTheConfig) {
       "sources:\n  - file: {path: /tmp/in.ndjson}\n"
       "sinks:\n  - file: {path: /tmp/x/../in.ndjson}\n",
       4, "sinks[0] and sources[0] are one file");
+  // A port ZeroMQ would take modulo 65536 (breaker round 10: 99999 bound 34463), refused by the
+  // loader, so by run and scan too, not only by check.
+  ExpectOneError("sources:\n  - zmq: {endpoint: \"tcp://127.0.0.1:99999\", bind: true}\n", 2,
+                 "unknown endpoint \"tcp://127.0.0.1:99999\"");
+  // Standard input, however named, is one stream (breaker round 10: two readers split it).
+  ExpectOneError("sources:\n  - stdin: {}\n  - file: {path: \"-\"}\n", 2,
+                 "sources[1] and sources[0] both read standard input");
   const ConfigLoadResult ok = LoadConfigText(
       "sources:\n  - file: {path: /tmp/in.ndjson}\nsinks:\n  - file: {path: /dev/stdout}\n"
       "  - file: {path: /dev/stdout}\ndead_letter: {path: /tmp/rejected.ndjson}\n",
