@@ -59,13 +59,13 @@ bool IsConfigError(std::string_view line) {
 
 LogLevel LogLevelOf(std::string_view line) {
   if (IsConfigError(line)) return LogLevel::kError;
-  for (std::string_view w :
-       {"FAILED", "NOT ", "cannot", "error", "failed", "refused", "refusing", "lost", "LOST",
-        "could not", "not read", "not written", "exit 1:", "exit 2:"}) {
+  for (std::string_view w : {"FAILED", "NOT ", "cannot", "error", "failed", "refused", "refusing",
+                             "lost", "LOST", "could not", "not read", "not written", "exit 1:",
+                             "exit 2:", "ERROR", ": host: ", "host problem", "brokers are down"}) {
     if (Contains(line, w)) return LogLevel::kError;
   }
-  for (std::string_view w : {"warning", "falling back", "retrying", "dropped",
-                             "skipped:", "not committed", "timeout", "beyond", "unknown;"}) {
+  for (std::string_view w : {"warning", "falling back", "retrying", "dropped", "skipped:",
+                             "not committed", "timeout", "beyond", "unknown;", "does not exist"}) {
     if (Contains(line, w)) return LogLevel::kWarn;
   }
   return LogLevel::kInfo;

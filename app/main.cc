@@ -144,7 +144,12 @@ static int Main(int argc, char** argv) {
       "pipeline; ignores its sources and sinks.");
   scan->add_option("--config,-c", scan_config, "YAML config file (default: builtin config)")
       ->check(CLI::ExistingFile);
-  scan->add_option("--tenant,-t", scan_tenant, "Tenant id for records that carry none");
+  scan->add_option("--tenant,-t", scan_tenant, "Tenant id for records that carry none")
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            return v.empty() ? std::string("an empty tenant id names no tenant") : std::string();
+          },
+          "TENANT"));
   scan->add_flag("--quiet,-q", scan_quiet, "No progress line");
   scan->add_option("--format", scan_format, "Alert format on stdout: native (default) or ocsf")
       ->check(CLI::IsMember({"native", "ocsf"}, CLI::ignore_case));

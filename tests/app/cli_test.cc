@@ -160,6 +160,10 @@ TEST(Cli, ATenantIdThatIsNoGuidIsRefusedWhereverItEnters) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--tenant \"not-a-guid\" is not a tenant id"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
+  // Given empty, it names no tenant either (breaker round 10: exit 0, every record no_tenant).
+  r = Privmon({"scan", "-q", "--tenant", "", dir + "/in.ndjson"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("an empty tenant id names no tenant"), std::string::npos) << r.err;
   // Braces and upper case, as `tenants:` takes them.
   r = Privmon(
       {"scan", "-q", "--tenant", "{5E7A3C1D-8B2F-4D6A-9C0E-1F2A3B4C5D6E}", dir + "/in.ndjson"});

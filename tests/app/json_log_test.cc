@@ -50,6 +50,20 @@ TEST(JsonLog, LevelsFollowPrivmonsWording) {
   EXPECT_EQ(LogLevelOf("privmon: dead letter: cannot reopen 'x'"), LogLevel::kError);
   EXPECT_EQ(LogLevelOf("privmon: warning: CURVE secret key file k has mode 0644"), LogLevel::kWarn);
   EXPECT_EQ(LogLevelOf("privmon: running with 2 shard(s)"), LogLevel::kInfo);
+  // Breaker round 10: check --host's problems, librdkafka's errors, a followed file not there yet.
+  EXPECT_EQ(LogLevelOf("c.yaml: host: sources[0]: tcp://127.0.0.1:1: Address in use"),
+            LogLevel::kError);
+  EXPECT_EQ(LogLevelOf("c.yaml: 1 host problem: `run` would fail or be unsafe here"),
+            LogLevel::kError);
+  EXPECT_EQ(LogLevelOf("privmon: kafka: 3|1733|ERROR|rdkafka#producer-1| 1/1 brokers are down"),
+            LogLevel::kError);
+  EXPECT_EQ(LogLevelOf("privmon: source file: in.ndjson does not exist (yet): waiting for it"),
+            LogLevel::kWarn);
+  EXPECT_EQ(LogLevelOf("privmon: source file: in.ndjson was replaced (rotated): reading the new "
+                       "file"),
+            LogLevel::kInfo);
+  EXPECT_EQ(LogLevelOf("privmon: sink stdout: warning: alerts waiting, none delivered for 30 s"),
+            LogLevel::kWarn);
   EXPECT_EQ(LogLevelOf("/etc/privmon.yaml:3:5: tenant id \"x\" is not a GUID"), LogLevel::kError);
   // Failure lines once logged at info (breaker round 9): each says why the run ends or failed.
   for (const char* failure :

@@ -158,7 +158,12 @@ void RegisterReplayCommand(CLI::App& root, int* exit_code) {
   sub->add_option("--loop", options->loop, "Replay the input K times")->check(CLI::PositiveNumber);
   sub->add_option("--connections", options->connections, "PUSH sockets, used round-robin")
       ->check(CLI::PositiveNumber);
-  sub->add_option("--tenant", options->tenant, "Send [tenant, payload] two-frame messages");
+  sub->add_option("--tenant", options->tenant, "Send [tenant, payload] two-frame messages")
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            return v.empty() ? std::string("an empty tenant id names no tenant") : std::string();
+          },
+          "TENANT"));
   sub->add_flag("--quiet,-q", options->quiet, "No live progress line");
   sub->add_option("--linger", options->linger_s,
                   "Seconds to wait at exit for queued messages to be delivered")
