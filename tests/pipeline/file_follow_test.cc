@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -26,6 +27,17 @@ void Append(const std::string& path, const std::string& text) {
   ASSERT_NE(f, nullptr);
   std::fwrite(text.data(), 1, text.size(), f);
   std::fclose(f);
+}
+
+// A followed file source on `path` (as `follow: true` opens it; a file source needs no ZeroMQ
+// context, so one shared context stands in).
+std::unique_ptr<MessageSource> OpenFollowed(const std::string& path) {
+  static zmq::context_t follow_zmq;
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  s.follow = true;
+  return OpenSource(s, follow_zmq);
 }
 
 // Reads until `want` messages arrived or a generous bound passes (catches a hang only).
@@ -52,12 +64,7 @@ TEST(FileFollow, ReadsAppendedLinesAndWaitsForAPartialLineToEnd) {
   TempDirCleanup cleanup(dir);
   const std::string path = dir + "/in.ndjson";
   Append(path, "{\"a\":1}\n{\"a\":2}\n");
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq);
+  auto source = OpenFollowed(path);
   EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":1}", "{\"a\":2}"}));
   ExpectIdle(*source);
   Append(path, "{\"a\":3");  // the writer is mid-line
@@ -71,12 +78,7 @@ TEST(FileFollow, FollowsRotationByRenameAfterReadingTheOldFileToItsEnd) {
   TempDirCleanup cleanup(dir);
   const std::string path = dir + "/in.ndjson";
   Append(path, "{\"a\":1}\n");
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq);
+  auto source = OpenFollowed(path);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
   Append(path, "{\"a\":2}\n");  // written just before the rotation, not yet read
   std::filesystem::rename(path, path + ".1");
@@ -89,12 +91,7 @@ TEST(FileFollow, StartsAgainAtZeroWhenTheFileIsTruncated) {
   TempDirCleanup cleanup(dir);
   const std::string path = dir + "/in.ndjson";
   Append(path, "{\"a\":1}\n{\"a\":2}\n");
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq);
+  auto source = OpenFollowed(path);
   EXPECT_EQ(ReadMessages(*source, 2).size(), 2u);
   std::filesystem::resize_file(path, 0);  // copytruncate
   Append(path, "{\"b\":1}\n");
@@ -375,12 +372,7 @@ TEST(FileFollow, ReadsTheRenamedFileUntilItsWriterStopsBeforeTheNewOne) {
   TempDirCleanup cleanup(dir);
   const std::string path = dir + "/in.ndjson";
   Append(path, "{\"a\":1}\n");
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq);
+  auto source = OpenFollowed(path);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
   std::FILE* writer = std::fopen(path.c_str(), "ab");  // the writer's descriptor
   ASSERT_NE(writer, nullptr);
@@ -409,12 +401,7 @@ TEST(FileFollow, ALateWriteToTheRenamedFileIsCountedNotLostInSilence) {
   TempDirCleanup cleanup(dir);
   const std::string path = dir + "/in.ndjson";
   Append(path, "{\"a\":1}\n");
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq);
+  auto source = OpenFollowed(path);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
   std::FILE* writer = std::fopen(path.c_str(), "ab");
   ASSERT_NE(writer, nullptr);
@@ -436,12 +423,7 @@ TEST(FileFollow, ALateWriteToTheRenamedFileIsCountedNotLostInSilence) {
 TEST(FileFollow, AFollowedPathThatCannotBeReadIsSaidAndCounted) {
   const std::string dir = TempDir("follow");
   TempDirCleanup cleanup(dir);
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = dir;
-  s.follow = true;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq);
+  auto source = OpenFollowed(dir);
   ::testing::internal::CaptureStderr();
   ExpectIdle(*source);
   ExpectIdle(*source);
@@ -457,12 +439,7 @@ TEST(FileFollow, AValueOpenWhenTheFileIsTruncatedIsHandedOutNotDropped) {
   TempDirCleanup cleanup(dir);
   const std::string path = dir + "/in.ndjson";
   Append(path, "{\"a\":1}\n{\n  \"b\": 2,\n");  // a pretty-printed value, still open
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq);
+  auto source = OpenFollowed(path);
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":1}"}));
   ExpectIdle(*source);
   std::filesystem::resize_file(path, 0);
