@@ -72,9 +72,8 @@ class FileSource final : public MessageSource {
     // A followed file keeps cutting long lines whole (a writer mid-line: the cut message waits for
     // its newline, a truncation drops it); a finished file or stdin streams them.
     reader_.set_chunk_long_lines(!follow_);
-    // A finished file is read through a memory map (no read(2) copy); a followed one with
-    // read(2), where a writer may be mid-line.
-    reader_.set_map_files(!follow_);
+    // A finished file that shrinks while read says so (a followed one handles truncation).
+    reader_.set_finished_file(!follow_);
     if (s.type == SourceType::kStdin || s.path == "-") {
       fd_ = STDIN_FILENO;
       reader_.Reset(fd_);

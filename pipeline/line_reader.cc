@@ -14,8 +14,7 @@ LineReader::LineReader(std::size_t max_line, std::size_t padding)
     : max_line_(max_line),
       capacity_(max_line + 1 + kReadBytes),
       allocated_(capacity_ + padding),
-      buffer_(new char[allocated_]),  // left uninitialized: pages are touched as lines need them
-      padding_(padding) {}
+      buffer_(new char[allocated_]) {}  // left uninitialized: pages are touched as lines need them
 
 void LineReader::Reset(int fd) {
   fd_ = fd;
@@ -36,131 +35,26 @@ void LineReader::Reset(int fd) {
   skipped_ = 0;
   error_ = 0;
   shrank_ = ended_ = false;
-  mid_line_ = false;
-  map_state_ = MapState::kOff;
-  map_size_ = 0;
-  windows_mapped_ = 0;
-  if (window_) window_->Unmap();
-  if (!map_files_) return;
-  // A regular file with more than the padding left: read through the map. (A smaller rest would
-  // be handed out by the buffer anyway: its lines lie too near the end for the padding.)
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return;
-  const off_t at = ::lseek(fd, 0, SEEK_CUR);
-  if (at < 0 || st.st_size - at <= static_cast<off_t>(padding_)) return;
-  if (at_start_) {
-    unsigned char bom[2] = {0, 0};
-    if (::pread(fd, bom, 2, 0) == 2 &&
-        ((bom[0] == 0xFF && bom[1] == 0xFE) || (bom[0] == 0xFE && bom[1] == 0xFF))) {
-      return;  // UTF-16: transcoded from read(2)
-    }
-  }
-  if (!window_) window_ = std::make_unique<MappedWindow>();
-  map_size_ = st.st_size;
-  pos_ = at;
-  map_state_ = MapState::kMapped;
+  size_at_reset_ = finished_file_ && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
 }
 
 LineReader::Status LineReader::Next(bool take_partial, Line* out) {
   if (ended_) return Status::kEnd;
-  if (map_state_ == MapState::kResume && !skipping_ && !mid_line_) {
-    // Past the long line the buffer read: the map again, from the first byte not handed out (the
-    // buffer holds the file's bytes up to where the descriptor stands).
-    const off_t fd_at = ::lseek(fd_, 0, SEEK_CUR);
-    if (fd_at >= 0) {
-      pos_ = fd_at - static_cast<off_t>(end_ - begin_);
-      begin_ = scan_ = end_ = 0;
-      map_state_ = MapState::kMapped;
-    } else {
-      map_state_ = MapState::kOff;
-    }
-  }
-  if (map_state_ == MapState::kMapped) {
-    switch (NextMapped(out)) {
-      case MapStep::kLine:
-        return Status::kLine;
-      case MapStep::kEnd:
-        return Status::kEnd;
-      case MapStep::kFallback:
-        break;
-    }
-  }
   const Status status = NextBuffered(take_partial, out);
-  if (status == Status::kLine) {
-    mid_line_ = out->partial;
-  } else if (map_size_ > 0 && error_ == 0 && take_partial) {
-    // The end of a mapped file before the size it had at Reset: it shrank after its map read the
-    // lines before (a read(2) found the end early), not a silent cut. Only when its size says so
-    // too: a file that states more than it holds (sysfs, some FUSE file systems; read(2) alone
-    // from a failed map) ends early at the size it still states.
+  if (status == Status::kEnd && size_at_reset_ > 0 && error_ == 0 && take_partial) {
+    // The end of a regular file before the size it had at Reset: it shrank while it was read, not
+    // a silent cut. Only when its size says so too: a file that states more than it holds (sysfs,
+    // some FUSE file systems) ends early at the size it still states.
     const off_t fd_at = ::lseek(fd_, 0, SEEK_CUR);
     struct stat now {};
-    if (fd_at >= 0 && fd_at < map_size_ && ::fstat(fd_, &now) == 0 && now.st_size < map_size_) {
+    if (fd_at >= 0 && fd_at < size_at_reset_ && ::fstat(fd_, &now) == 0 &&
+        now.st_size < size_at_reset_) {
       shrank_ = ended_ = true;
       error_ = EIO;
     }
   }
   return status;
-}
-
-LineReader::MapStep LineReader::NextMapped(Line* out) {
-  // A line of max_line bytes, its newline and the padding after it.
-  const std::size_t need = max_line_ + 1 + padding_;
-  const auto fallback = [&](MapState next) {
-    // The buffer reads on from the first byte not handed out.
-    map_state_ = next;
-    begin_ = scan_ = end_ = 0;
-    if (::lseek(fd_, pos_, SEEK_SET) < 0) {
-      error_ = errno;
-      map_state_ = MapState::kOff;
-      ended_ = true;
-      return MapStep::kEnd;
-    }
-    return MapStep::kFallback;
-  };
-  // The file shrank under the window (mapped past its real end: the pages gone read as zeros):
-  // read(2) reads on from the first byte not handed out, to the file's real end, as it would
-  // without the map; the end of the stream then says the file shrank (Next). The map is not
-  // used again: its pages past the fault stay zeros whatever the file holds now.
-  const auto shrank = [&] {
-    window_->Unmap();
-    return fallback(MapState::kOff);
-  };
-  for (;;) {
-    if (window_->truncated()) return shrank();
-    const off_t win_end = window_->offset() + static_cast<off_t>(window_->size());
-    const bool inside = window_->data() != nullptr && pos_ >= window_->offset() && pos_ <= win_end;
-    const std::size_t avail = inside ? static_cast<std::size_t>(win_end - pos_) : 0;
-    if (!inside || (avail < need && win_end < map_size_)) {
-      // The next window, from the page pos_ lies in (the one before is unmapped: the memory a
-      // file's pages take stays bounded by one window).
-      const auto page = static_cast<off_t>(MappedWindow::PageSize());
-      const off_t from = pos_ / page * page;
-      const auto window = static_cast<off_t>(std::max(
-          map_window_, (need + 2 * static_cast<std::size_t>(page)) /
-                           static_cast<std::size_t>(page) * static_cast<std::size_t>(page)));
-      if (from >= map_size_ ||
-          !window_->Map(fd_, from, static_cast<std::size_t>(std::min(window, map_size_ - from)),
-                        /*populate=*/false)) {
-        return fallback(MapState::kOff);
-      }
-      ++windows_mapped_;
-      continue;
-    }
-    const char* p = window_->data() + (pos_ - window_->offset());
-    const void* nl = std::memchr(p, '\n', std::min(avail, max_line_ + 1));
-    if (window_->truncated()) return shrank();  // what memchr read may be zeros
-    const std::size_t len =
-        nl == nullptr ? avail : static_cast<std::size_t>(static_cast<const char*>(nl) - p);
-    if (nl == nullptr || avail - len < padding_) {
-      // A line longer than max_line goes through the buffer (cut or in pieces), then the map
-      // again; the lines at the file's end go through the buffer to the end.
-      return fallback(nl == nullptr && avail >= need ? MapState::kResume : MapState::kOff);
-    }
-    *out = Line{std::string_view(p, len), false, avail - len, len + 1};
-    pos_ += static_cast<off_t>(len + 1);
-    return MapStep::kLine;
-  }
 }
 
 std::size_t LineReader::Fill() {

@@ -9,15 +9,13 @@
 // Memory: one buffer of max_line + 64 KiB + padding, allocated once, touched as lines need it.
 // Not thread-safe: the source's parse thread only. Errors of read(2) other than EINTR end the
 // stream (Next returns kEnd) with the errno kept in error().
-// With set_map_files (a finished file: not for follow mode, where a writer may be mid-line), a
-// regular file is read through a memory map (pipeline/mapped_file.h) in windows of kMapWindow
-// bytes instead of read(2)'s copy: a line that ends with at least `padding` bytes of the window
-// after its newline is handed out where it lies in the mapping. The rest (a line longer than
-// max_line, the lines at the file's end, a UTF-16 file, what a file grew by after Reset) is read
-// with read(2) into the buffer exactly as without the map. A file that shrinks while mapped (a
-// window mapped past its real end) never crashes the reader nor hands out the zeros its map reads
-// there: read(2) reads on from the first byte not handed out, to the real end, and the stream
-// then ends with error() EIO and shrank() true ("file shrank while read").
+// With set_finished_file (not for follow mode, whose source handles truncation itself), a regular
+// file that shrinks after Reset (truncated while it is read) is read to its real end, and the
+// stream then ends with error() EIO and shrank() true ("file shrank while read").
+// Why read(2) and not a memory map of a finished file: on the VMs measured (BENCHMARKS.md session
+// 31) each page fault of a map costs microseconds (the guest's page-table writes trap), and the
+// parse thread spent 25-30% more CPU per record reading through a map than through read(2)'s copy
+// into this buffer, whose 64 KiB stay hot in L2 for the parser.
 #pragma once
 
 #include <sys/types.h>
@@ -26,8 +24,6 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
-
-#include "pipeline/mapped_file.h"
 
 namespace privmon {
 
@@ -53,18 +49,11 @@ class LineReader {
   // Hands out a line longer than max_line as successive pieces (Line::partial) instead of cut,
   // for a caller that streams it (pipeline/json_stream_framer.h) or cuts it itself.
   void set_chunk_long_lines(bool on) { chunk_long_lines_ = on; }
-  // Takes effect at the next Reset. `window`: bytes mapped at once (tests map small windows).
-  void set_map_files(bool on, std::size_t window = kMapWindow) {
-    map_files_ = on;
-    map_window_ = window;
-  }
-  static constexpr std::size_t kMapWindow = 64u << 20;
+  // Takes effect at the next Reset: the file is finished (not followed), so ending before the size
+  // it had at Reset means it shrank (shrank()).
+  void set_finished_file(bool on) { finished_file_ = on; }
   // True when the stream ended early because the file shrank after Reset (error() is EIO then).
   bool shrank() const { return shrank_; }
-  // True while lines come from a map (tests).
-  bool mapped() const { return map_state_ == MapState::kMapped; }
-  // Windows mapped since Reset (tests: a small window maps many).
-  std::size_t windows_mapped() const { return windows_mapped_; }
   enum class Status { kLine, kEnd };
 
   // Starts reading `fd` from where it stands (after a seek, a reopen or at start): drops what is
@@ -82,8 +71,8 @@ class LineReader {
   // returned since Reset (raw: before any UTF-16 transcoding, the rest of a cut line included),
   // or, right after a Reset past the stream's start, the ones read back there (pread). A follow-
   // mode source compares them with the file to tell a file rewritten under it (copytruncate, then
-  // written past this position) from one appended to. Kept at each read(2), not per line; not
-  // while lines come from a map. Empty at the start of a stream and for a pipe.
+  // written past this position) from one appended to. Kept at each read(2), not per line. Empty
+  // at the start of a stream and for a pipe.
   static constexpr std::size_t kLastReadBytes = 64;
   std::string_view last_read() const { return {last_read_, last_read_len_}; }
   // True once the stream was found to be UTF-16 (a byte order mark FF FE or FE FF at its start:
@@ -92,11 +81,6 @@ class LineReader {
   bool transcoding() const { return utf16_ != 0; }
 
  private:
-  enum class MapState { kOff, kMapped, kResume };
-  // The next line from the map; kLine, kEnd (the seek back to pos_ failed), or kFallback: the fd
-  // stands at pos_ with the buffer empty, for NextBuffered (also when the file shrank).
-  enum class MapStep { kLine, kEnd, kFallback };
-  MapStep NextMapped(Line* out);
   Status NextBuffered(bool take_partial, Line* out);
   // Reads once more into the buffer (after moving the unread bytes to its front); returns the
   // bytes read (0: end of stream or error).
@@ -128,18 +112,10 @@ class LineReader {
   std::size_t raw_len_ = 0;
   char last_read_[kLastReadBytes] = {};
   std::size_t last_read_len_ = 0;
-  // Reading through a map (set_map_files).
-  const std::size_t padding_;
-  bool map_files_ = false;
-  std::size_t map_window_ = kMapWindow;
-  MapState map_state_ = MapState::kOff;
-  bool mid_line_ = false;  // the last line handed out was a piece (Line::partial)
+  bool finished_file_ = false;
   bool shrank_ = false;
-  bool ended_ = false;  // the map failed beyond repair (shrank_, or a seek): kEnd on
-  off_t map_size_ = 0;  // the file's size at Reset: what may be mapped
-  off_t pos_ = 0;       // with kMapped: the file offset of the next unread byte
-  std::size_t windows_mapped_ = 0;
-  std::unique_ptr<MappedWindow> window_;
+  bool ended_ = false;       // the file shrank: kEnd on
+  off_t size_at_reset_ = 0;  // with finished_file_, a regular file's size at Reset (else 0)
 };
 
 }  // namespace privmon
