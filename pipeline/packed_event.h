@@ -18,6 +18,7 @@
 #include <type_traits>
 
 #include "core/event.h"
+#include "core/huge_pages.h"
 
 namespace privmon {
 
@@ -93,7 +94,7 @@ void Unpack(const PackedEvent& p, const char* strings, Event* out);
 // a single read cursor suffices because bytes are released in the order they were reserved.
 // Positions are free-running 32-bit byte counts (the size is a power of two <= 2^30, so their
 // differences never overflow). No allocation after construction; pages are touched when first
-// written.
+// written (huge pages from 4 MiB on, as the ring's slots: pipeline/spsc_ring.h).
 class SpscByteArena {
  public:
   static constexpr std::size_t kMinBytes = 4096;
@@ -106,7 +107,8 @@ class SpscByteArena {
   explicit SpscByteArena(std::size_t bytes)
       : size_(std::bit_ceil(std::clamp(bytes, kMinBytes, kMaxBytes))),
         mask_(static_cast<uint32_t>(size_ - 1)),
-        data_(new char[size_]) {}
+        data_(HugePageAllocator<char>().allocate(size_)) {}
+  ~SpscByteArena() { HugePageAllocator<char>().deallocate(data_, size_); }
   SpscByteArena(const SpscByteArena&) = delete;
   SpscByteArena& operator=(const SpscByteArena&) = delete;
 
@@ -123,7 +125,7 @@ class SpscByteArena {
       if (need > size_ - (write_ - read_cache_)) return nullptr;
     }
     pending_end_ = write_ + need;
-    return data_.get() + ((write_ + skip) & mask_);
+    return data_ + ((write_ + skip) & mask_);
   }
   // Producer: takes the bytes of the last Reserve; returns the position after them (the
   // consumer's `end`). The caller publishes them (a release store the consumer acquires).
@@ -134,14 +136,14 @@ class SpscByteArena {
   }
 
   // Consumer: the n bytes that end at `end` (a Commit's result, acquired from the producer).
-  const char* Bytes(uint32_t end, uint32_t n) const { return data_.get() + ((end - n) & mask_); }
+  const char* Bytes(uint32_t end, uint32_t n) const { return data_ + ((end - n) & mask_); }
   // Consumer: every byte before `end` is read and may be reused.
   void Release(uint32_t end) { read_.store(end, std::memory_order_release); }
 
  private:
   const std::size_t size_;
   const uint32_t mask_;
-  const std::unique_ptr<char[]> data_;
+  char* const data_;
   uint32_t write_ = 0;                         // producer: bytes committed so far
   uint32_t pending_end_ = 0;                   // producer: write_ after the last Reserve
   uint32_t read_cache_ = 0;                    // producer: last view of read_

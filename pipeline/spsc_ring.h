@@ -9,6 +9,9 @@
 // Exactly one thread pushes and exactly one other thread consumes (read_available, empty and the
 // consume calls are the consumer's; write_available the producer's). push and each element of a
 // drain are O(1) and wait-free; no allocation after construction. T is a plain value (PackedEvent).
+// Slots of 4 MiB or more lie on huge pages (core/huge_pages.h): a first touch faults once per
+// 2 MiB instead of once per 4 KiB (a page fault costs microseconds on the VMs measured:
+// BENCHMARKS.md session 31).
 #pragma once
 
 #include <algorithm>
@@ -18,6 +21,8 @@
 #include <new>
 #include <type_traits>
 #include <utility>
+
+#include "core/huge_pages.h"
 
 namespace privmon {
 
@@ -54,8 +59,8 @@ class SpscRing {
  public:
   explicit SpscRing(std::size_t capacity)
       : size_(std::max<std::size_t>(capacity, 1) + 1),
-        buffer_(std::allocator<T>().allocate(size_)) {}
-  ~SpscRing() { std::allocator<T>().deallocate(buffer_, size_); }
+        buffer_(HugePageAllocator<T>().allocate(size_)) {}
+  ~SpscRing() { HugePageAllocator<T>().deallocate(buffer_, size_); }
   SpscRing(const SpscRing&) = delete;
   SpscRing& operator=(const SpscRing&) = delete;
 
