@@ -392,7 +392,8 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
       if (rejects_ != nullptr) {
         rejects_->OnReject(RejectReason::kFutureTime,
                            "event time more than max_future_skew ahead of the tenant's "
-                           "newest event (moves no clock)",
+                           "newest event (moves no clock unless the tenant's next record "
+                           "lands near it)",
                            result->event_raw[k], src.name());
       }
       continue;
@@ -412,6 +413,7 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
       message_max = std::max(message_max, e.time);
     }
   }
+  st.marks.EndMessage();
   if (any) {
     progress.last_event_ns.store(received_ns, std::memory_order_relaxed);
     // Published after the pushes: a shard that sees this time also sees those events.

@@ -22,9 +22,18 @@ bool ProgressMarks::Admit(uint32_t source, const Event& e, int64_t wall_now_us) 
     if (skew_us_ > 0 && wall_now_us != 0 && e.time > wall_now_us + skew_us_) return false;
     it = entries_.try_emplace(key, Entry{e.tenant_hash, source, e.time, kMinTime, false}).first;
   } else if (skew_us_ > 0 && e.time > it->second.newest + skew_us_) {
-    return false;
+    Entry& entry = it->second;
+    const bool corroborated = entry.suspect != kMinTime && entry.suspect_message != message_ &&
+                              e.time <= entry.suspect + skew_us_ &&
+                              e.time >= entry.suspect - skew_us_;
+    if (!corroborated) {
+      entry.suspect = e.time;
+      entry.suspect_message = message_;
+      return false;
+    }
   }
   Entry& entry = it->second;
+  entry.suspect = kMinTime;
   if (e.time > entry.newest) entry.newest = e.time;
   if (!entry.touched) {
     entry.touched = true;

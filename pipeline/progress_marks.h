@@ -7,6 +7,12 @@
 // section), so its marks are those one parse thread would send.
 // Also rejects a record dated more than `max_future_skew` ahead of its tenant's newest event on
 // that source (or of the wall clock, in `run`, for a tenant's first record): it moves no clock.
+// Unless the one before it of its tenant on that source was rejected so too, came in an earlier
+// message and lies within max_future_skew of it: a tenant back from a silence longer than the
+// skew (or a replay with such a gap) is no outlier, its records land near each other, and its
+// clock moves on with that record (the first message's stay rejected: counted and dead-lettered).
+// A lone outlier, or one batch of them (one message), followed by the tenant's ordinary records
+// stays rejected.
 // Used by one thread at a time (not thread-safe). Per event: one hash probe; no allocation once
 // tables have grown.
 #pragma once
@@ -37,6 +43,8 @@ class ProgressMarks {
   // False when `e` is implausibly far ahead (reject it); else records its time.
   // `wall_now_us` is 0 in `scan` (never read the wall clock there).
   bool Admit(uint32_t source, const Event& e, int64_t wall_now_us);
+  // After the last Admit of a message's events: the next ones come in another message.
+  void EndMessage() { ++message_; }
   // A progress mark read from the state topic (pipeline/state_topic_format.h): input `source` has
   // read up to `newest` (any tenant). Sent on as an input mark (ProgressMark::input): it moves
   // that input's clock (the floor that holds back every tenant of the source, as a lagging Kafka
@@ -135,6 +143,10 @@ class ProgressMarks {
     uint32_t source = 0;
     EventTime newest = kMinTime;
     EventTime sent = kMinTime;
+    // The last record rejected as too far ahead, since the last one admitted (kMinTime: none),
+    // and the message it came in (EndMessage's count).
+    EventTime suspect = kMinTime;
+    uint64_t suspect_message = 0;
     bool touched = false;
   };
   struct Input {
@@ -142,6 +154,7 @@ class ProgressMarks {
     EventTime sent = kMinTime;
   };
   void Queue(Entry& entry, bool flush);
+  uint64_t message_ = 0;  // messages ended so far (EndMessage)
 
   int64_t granularity_us_;
   int64_t skew_us_;

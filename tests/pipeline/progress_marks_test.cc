@@ -1,0 +1,114 @@
+// ProgressMarks' max_future_skew check (pipeline/progress_marks.h): a lone record far ahead of its
+// tenant's newest event is rejected and moves no clock, but a tenant back from a silence longer
+// than the skew is not blinded for good: a record beyond the skew, near the one rejected before it
+// and in a later message, moves its clock on (breaker round 11: before, every later record of the
+// tenant was rejected too, each judged against the same old newest time).
+#include "pipeline/progress_marks.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "core/event.h"
+#include "core/event_time.h"
+
+namespace privmon {
+namespace {
+
+constexpr int64_t kSkewDayUs = 86'400 * kMicrosPerSecond;
+constexpr int64_t kSkewUs = 90 * kSkewDayUs;
+constexpr EventTime kSkewT0 = 1'746'000'000 * kMicrosPerSecond;  // May 2025
+
+Event SkewEvent(uint64_t tenant, EventTime t) {
+  Event e{};
+  e.kind = EventKind::kSignIn;
+  e.tenant_hash = tenant;
+  e.time = t;
+  return e;
+}
+
+// Admits each time in order for tenant 7 on source 0 in `scan` (no wall clock), each record a
+// message of its own; what was admitted.
+std::vector<bool> AdmitAll(ProgressMarks& marks, const std::vector<EventTime>& times) {
+  std::vector<bool> admitted;
+  for (const EventTime t : times) {
+    admitted.push_back(marks.Admit(0, SkewEvent(7, t), 0));
+    marks.EndMessage();
+  }
+  return admitted;
+}
+
+TEST(ProgressMarksSkew, ATenantBackFromALongSilenceLosesOneRecordNotAllOfThem) {
+  ProgressMarks marks(kMicrosPerSecond, kSkewUs);
+  const EventTime back = kSkewT0 + 105 * kSkewDayUs;
+  EXPECT_EQ(AdmitAll(marks, {kSkewT0, back, back + 60, back + 120, back + 5 * kSkewDayUs}),
+            (std::vector<bool>{true, false, true, true, true}));
+}
+
+TEST(ProgressMarksSkew, ALoneOutlierStaysRejectedAndMovesNoClock) {
+  ProgressMarks marks(kMicrosPerSecond, kSkewUs);
+  const EventTime outlier = kSkewT0 + 5 * 365 * kSkewDayUs;
+  // The outlier, then the tenant's ordinary records: a second outlier later is judged afresh.
+  EXPECT_EQ(AdmitAll(marks, {kSkewT0, outlier, kSkewT0 + 60, outlier + 60, kSkewT0 + 120}),
+            (std::vector<bool>{true, false, true, false, true}));
+  // Two records beyond the skew but far from each other corroborate nothing.
+  ProgressMarks other(kMicrosPerSecond, kSkewUs);
+  EXPECT_EQ(AdmitAll(other, {kSkewT0, kSkewT0 + 100 * kSkewDayUs, kSkewT0 + 300 * kSkewDayUs,
+                             kSkewT0 + 301 * kSkewDayUs}),
+            (std::vector<bool>{true, false, false, true}));
+  // The marks sent say so: the tenant's clock is the last admitted time, not an outlier's.
+  ProgressMarks sent(kMicrosPerSecond, kSkewUs);
+  AdmitAll(sent, {kSkewT0, outlier, kSkewT0 + 60});
+  EventTime newest = kMinTime;
+  sent.Publish(true, [&](const ProgressMark& m) {
+    if (!m.input) newest = m.newest;
+  });
+  EXPECT_EQ(newest, kSkewT0 + 60);
+}
+
+// One message (an Event Hubs batch, a Graph page) of records far ahead is one outlier: its records
+// do not vouch for each other; the next message's do.
+TEST(ProgressMarksSkew, RecordsOfOneMessageDoNotVouchForEachOther) {
+  ProgressMarks marks(kMicrosPerSecond, kSkewUs);
+  const EventTime back = kSkewT0 + 105 * kSkewDayUs;
+  EXPECT_TRUE(marks.Admit(0, SkewEvent(7, kSkewT0), 0));
+  marks.EndMessage();
+  EXPECT_FALSE(marks.Admit(0, SkewEvent(7, back), 0));
+  EXPECT_FALSE(marks.Admit(0, SkewEvent(7, back + 60), 0));
+  marks.EndMessage();
+  EXPECT_TRUE(marks.Admit(0, SkewEvent(7, back + 120), 0));
+  EXPECT_TRUE(marks.Admit(0, SkewEvent(7, back + 180), 0));
+  marks.EndMessage();
+  // A batch far ahead, then the tenant's ordinary records: the batch stays rejected.
+  ProgressMarks other(kMicrosPerSecond, kSkewUs);
+  EXPECT_TRUE(other.Admit(0, SkewEvent(7, kSkewT0), 0));
+  other.EndMessage();
+  EXPECT_FALSE(other.Admit(0, SkewEvent(7, back), 0));
+  EXPECT_FALSE(other.Admit(0, SkewEvent(7, back + 60), 0));
+  other.EndMessage();
+  EXPECT_TRUE(other.Admit(0, SkewEvent(7, kSkewT0 + 60), 0));
+  other.EndMessage();
+  EXPECT_FALSE(other.Admit(0, SkewEvent(7, back + 120), 0));
+}
+
+TEST(ProgressMarksSkew, EachTenantIsJudgedByItsOwnRecords) {
+  ProgressMarks marks(kMicrosPerSecond, kSkewUs);
+  const EventTime back = kSkewT0 + 105 * kSkewDayUs;
+  EXPECT_TRUE(marks.Admit(0, SkewEvent(7, kSkewT0), 0));
+  EXPECT_TRUE(marks.Admit(0, SkewEvent(8, kSkewT0), 0));
+  EXPECT_FALSE(marks.Admit(0, SkewEvent(7, back), 0));
+  marks.EndMessage();
+  // Tenant 8's record near tenant 7's rejected one corroborates nothing for either.
+  EXPECT_FALSE(marks.Admit(0, SkewEvent(8, back + 60), 0));
+  marks.EndMessage();
+  EXPECT_TRUE(marks.Admit(0, SkewEvent(7, back + 120), 0));
+}
+
+TEST(ProgressMarksSkew, OffAdmitsEverything) {
+  ProgressMarks marks(kMicrosPerSecond, 0);
+  EXPECT_EQ(AdmitAll(marks, {kSkewT0, kSkewT0 + 5 * 365 * kSkewDayUs, kSkewT0}),
+            (std::vector<bool>{true, true, true}));
+}
+
+}  // namespace
+}  // namespace privmon
