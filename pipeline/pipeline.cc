@@ -387,14 +387,18 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   bool any = false;
   for (std::size_t k = 0; k < result->events.size(); ++k) {
     const Event& e = result->events[k];
-    if (!st.marks.Admit(clock_source, e, wall_us)) {
+    if (const ProgressMarks::Admission admission = st.marks.Admit(clock_source, e, wall_us);
+        admission != ProgressMarks::Admission::kAdmitted) {
       Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kFutureTime)]);
       if (rejects_ != nullptr) {
-        rejects_->OnReject(RejectReason::kFutureTime,
-                           "event time more than max_future_skew ahead of the tenant's "
-                           "newest event (moves no clock unless the tenant's next record "
-                           "lands near it)",
-                           result->event_raw[k], src.name());
+        rejects_->OnReject(
+            RejectReason::kFutureTime,
+            admission == ProgressMarks::Admission::kAheadOfWallClock
+                ? "event time more than a day (or max_future_skew) ahead of the wall clock "
+                  "(moves no clock)"
+                : "event time more than max_future_skew ahead of the tenant's newest event "
+                  "(moves no clock unless the tenant's next record lands near it)",
+            result->event_raw[k], src.name());
       }
       continue;
     }

@@ -7,20 +7,27 @@
 namespace privmon {
 
 ProgressMarks::ProgressMarks(int64_t granularity_us, int64_t max_future_skew_us)
-    : granularity_us_(granularity_us), skew_us_(max_future_skew_us) {}
+    : granularity_us_(granularity_us),
+      skew_us_(max_future_skew_us),
+      wall_lead_us_(std::min(max_future_skew_us, kMaxWallClockLeadUs)) {}
 
-bool ProgressMarks::Admit(uint32_t source, const Event& e, int64_t wall_now_us) {
+ProgressMarks::Admission ProgressMarks::Admit(uint32_t source, const Event& e,
+                                              int64_t wall_now_us) {
+  // `run`: nothing comes from the future, however many records agree (a device with a bad clock).
+  if (wall_lead_us_ > 0 && wall_now_us != 0 && e.time > wall_now_us + wall_lead_us_) {
+    return Admission::kAheadOfWallClock;
+  }
   // A registration's time is when it last changed (a Graph snapshot polled at any time), not how
   // far its tenant's logs have come: it moves no clock (a poll whose snapshots are newer than the
   // audit and sign-in records still arriving would make those late).
-  if (e.kind == EventKind::kMfaRegistration) {
-    return !(skew_us_ > 0 && wall_now_us != 0 && e.time > wall_now_us + skew_us_);
-  }
+  if (e.kind == EventKind::kMfaRegistration) return Admission::kAdmitted;
   const uint64_t key = HashCombine(e.tenant_hash, source + 1u);
   auto it = entries_.find(key);
   if (it == entries_.end()) {
-    if (skew_us_ > 0 && wall_now_us != 0 && e.time > wall_now_us + skew_us_) return false;
-    it = entries_.try_emplace(key, Entry{e.tenant_hash, source, e.time, kMinTime, false}).first;
+    it = entries_
+             .try_emplace(key,
+                          Entry{.tenant_hash = e.tenant_hash, .source = source, .newest = e.time})
+             .first;
   } else if (skew_us_ > 0 && e.time > it->second.newest + skew_us_) {
     Entry& entry = it->second;
     const bool corroborated = entry.suspect != kMinTime && entry.suspect_message != message_ &&
@@ -29,7 +36,7 @@ bool ProgressMarks::Admit(uint32_t source, const Event& e, int64_t wall_now_us) 
     if (!corroborated) {
       entry.suspect = e.time;
       entry.suspect_message = message_;
-      return false;
+      return Admission::kAheadOfTenant;
     }
   }
   Entry& entry = it->second;
@@ -39,11 +46,11 @@ bool ProgressMarks::Admit(uint32_t source, const Event& e, int64_t wall_now_us) 
     entry.touched = true;
     touched_.push_back(key);
   }
-  return true;
+  return Admission::kAdmitted;
 }
 
 void ProgressMarks::AdmitInput(uint32_t source, EventTime newest, int64_t wall_now_us) {
-  if (skew_us_ > 0 && wall_now_us != 0 && newest > wall_now_us + skew_us_) return;
+  if (wall_lead_us_ > 0 && wall_now_us != 0 && newest > wall_now_us + wall_lead_us_) return;
   Input& input = inputs_[source];
   if (newest > input.newest) {
     input.newest = newest;
@@ -54,7 +61,9 @@ void ProgressMarks::AdmitInput(uint32_t source, EventTime newest, int64_t wall_n
 void ProgressMarks::RestoreHeld(uint32_t source, uint64_t tenant_hash, EventTime newest) {
   const uint64_t key = HashCombine(tenant_hash, source + 1u);
   Entry& entry =
-      entries_.try_emplace(key, Entry{tenant_hash, source, newest, kMinTime, false}).first->second;
+      entries_
+          .try_emplace(key, Entry{.tenant_hash = tenant_hash, .source = source, .newest = newest})
+          .first->second;
   entry.newest = std::max(entry.newest, newest);
   if (!entry.touched) {
     entry.touched = true;
@@ -71,7 +80,11 @@ void ProgressMarks::RestoreNewest(uint32_t source, uint64_t tenant_hash, EventTi
   }
   const uint64_t key = HashCombine(tenant_hash, source + 1u);
   Entry& entry =
-      entries_.try_emplace(key, Entry{tenant_hash, source, newest, newest, false}).first->second;
+      entries_
+          .try_emplace(
+              key,
+              Entry{.tenant_hash = tenant_hash, .source = source, .newest = newest, .sent = newest})
+          .first->second;
   entry.newest = std::max(entry.newest, newest);
   entry.sent = std::max(entry.sent, newest);
 }

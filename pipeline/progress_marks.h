@@ -6,7 +6,8 @@
 // ProgressMarks and use it only in source order, one message at a time (Pipeline's ordered
 // section), so its marks are those one parse thread would send.
 // Also rejects a record dated more than `max_future_skew` ahead of its tenant's newest event on
-// that source (or of the wall clock, in `run`, for a tenant's first record): it moves no clock.
+// that source, or, in `run`, more than kMaxWallClockLeadUs (or the skew, if smaller) ahead of the
+// wall clock: it moves no clock.
 // Unless the one before it of its tenant on that source was rejected so too, came in an earlier
 // message and lies within max_future_skew of it: a tenant back from a silence longer than the
 // skew (or a replay with such a gap) is no outlier, its records land near each other, and its
@@ -40,9 +41,18 @@ class ProgressMarks {
   // sent (and always when the source idles or ends), so marks stay rare next to events.
   ProgressMarks(int64_t granularity_us, int64_t max_future_skew_us);
 
-  // False when `e` is implausibly far ahead (reject it); else records its time.
+  // In `run`, how far ahead of the wall clock a record may be dated, whatever max_future_skew
+  // (when smaller, the skew): no record can come from the future; a day leaves room for a
+  // forwarder that writes local time as UTC (up to 14 h ahead).
+  static constexpr int64_t kMaxWallClockLeadUs = int64_t{86'400} * 1'000'000;
+  enum class Admission : uint8_t {
+    kAdmitted,
+    kAheadOfTenant,     // more than max_future_skew ahead of its tenant's newest (reject)
+    kAheadOfWallClock,  // `run`: more than kMaxWallClockLeadUs ahead of the wall clock (reject)
+  };
+  // Whether `e` is admitted (its time recorded) or implausibly far ahead (reject it).
   // `wall_now_us` is 0 in `scan` (never read the wall clock there).
-  bool Admit(uint32_t source, const Event& e, int64_t wall_now_us);
+  Admission Admit(uint32_t source, const Event& e, int64_t wall_now_us);
   // After the last Admit of a message's events: the next ones come in another message.
   void EndMessage() { ++message_; }
   // A progress mark read from the state topic (pipeline/state_topic_format.h): input `source` has
@@ -158,6 +168,7 @@ class ProgressMarks {
 
   int64_t granularity_us_;
   int64_t skew_us_;
+  int64_t wall_lead_us_;  // min(skew_us_, kMaxWallClockLeadUs); 0 with the skew off
   absl::flat_hash_map<uint64_t, Entry> entries_;  // key: HashCombine(tenant, source)
   std::vector<uint64_t> touched_;                 // keys touched by the current message
   std::vector<uint64_t> kept_;                    // PublishUnheld: the held ones among them

@@ -18,6 +18,8 @@ namespace {
 constexpr int64_t kSkewDayUs = 86'400 * kMicrosPerSecond;
 constexpr int64_t kSkewUs = 90 * kSkewDayUs;
 constexpr EventTime kSkewT0 = 1'746'000'000 * kMicrosPerSecond;  // May 2025
+constexpr ProgressMarks::Admission kSkewAdmitted = ProgressMarks::Admission::kAdmitted;
+constexpr ProgressMarks::Admission kSkewAheadOfTenant = ProgressMarks::Admission::kAheadOfTenant;
 
 Event SkewEvent(uint64_t tenant, EventTime t) {
   Event e{};
@@ -32,7 +34,7 @@ Event SkewEvent(uint64_t tenant, EventTime t) {
 std::vector<bool> AdmitAll(ProgressMarks& marks, const std::vector<EventTime>& times) {
   std::vector<bool> admitted;
   for (const EventTime t : times) {
-    admitted.push_back(marks.Admit(0, SkewEvent(7, t), 0));
+    admitted.push_back(marks.Admit(0, SkewEvent(7, t), 0) == kSkewAdmitted);
     marks.EndMessage();
   }
   return admitted;
@@ -71,37 +73,63 @@ TEST(ProgressMarksSkew, ALoneOutlierStaysRejectedAndMovesNoClock) {
 TEST(ProgressMarksSkew, RecordsOfOneMessageDoNotVouchForEachOther) {
   ProgressMarks marks(kMicrosPerSecond, kSkewUs);
   const EventTime back = kSkewT0 + 105 * kSkewDayUs;
-  EXPECT_TRUE(marks.Admit(0, SkewEvent(7, kSkewT0), 0));
+  EXPECT_EQ(marks.Admit(0, SkewEvent(7, kSkewT0), 0), kSkewAdmitted);
   marks.EndMessage();
-  EXPECT_FALSE(marks.Admit(0, SkewEvent(7, back), 0));
-  EXPECT_FALSE(marks.Admit(0, SkewEvent(7, back + 60), 0));
+  EXPECT_EQ(marks.Admit(0, SkewEvent(7, back), 0), kSkewAheadOfTenant);
+  EXPECT_EQ(marks.Admit(0, SkewEvent(7, back + 60), 0), kSkewAheadOfTenant);
   marks.EndMessage();
-  EXPECT_TRUE(marks.Admit(0, SkewEvent(7, back + 120), 0));
-  EXPECT_TRUE(marks.Admit(0, SkewEvent(7, back + 180), 0));
+  EXPECT_EQ(marks.Admit(0, SkewEvent(7, back + 120), 0), kSkewAdmitted);
+  EXPECT_EQ(marks.Admit(0, SkewEvent(7, back + 180), 0), kSkewAdmitted);
   marks.EndMessage();
   // A batch far ahead, then the tenant's ordinary records: the batch stays rejected.
   ProgressMarks other(kMicrosPerSecond, kSkewUs);
-  EXPECT_TRUE(other.Admit(0, SkewEvent(7, kSkewT0), 0));
+  EXPECT_EQ(other.Admit(0, SkewEvent(7, kSkewT0), 0), kSkewAdmitted);
   other.EndMessage();
-  EXPECT_FALSE(other.Admit(0, SkewEvent(7, back), 0));
-  EXPECT_FALSE(other.Admit(0, SkewEvent(7, back + 60), 0));
+  EXPECT_EQ(other.Admit(0, SkewEvent(7, back), 0), kSkewAheadOfTenant);
+  EXPECT_EQ(other.Admit(0, SkewEvent(7, back + 60), 0), kSkewAheadOfTenant);
   other.EndMessage();
-  EXPECT_TRUE(other.Admit(0, SkewEvent(7, kSkewT0 + 60), 0));
+  EXPECT_EQ(other.Admit(0, SkewEvent(7, kSkewT0 + 60), 0), kSkewAdmitted);
   other.EndMessage();
-  EXPECT_FALSE(other.Admit(0, SkewEvent(7, back + 120), 0));
+  EXPECT_EQ(other.Admit(0, SkewEvent(7, back + 120), 0), kSkewAheadOfTenant);
 }
 
 TEST(ProgressMarksSkew, EachTenantIsJudgedByItsOwnRecords) {
   ProgressMarks marks(kMicrosPerSecond, kSkewUs);
   const EventTime back = kSkewT0 + 105 * kSkewDayUs;
-  EXPECT_TRUE(marks.Admit(0, SkewEvent(7, kSkewT0), 0));
-  EXPECT_TRUE(marks.Admit(0, SkewEvent(8, kSkewT0), 0));
-  EXPECT_FALSE(marks.Admit(0, SkewEvent(7, back), 0));
+  EXPECT_EQ(marks.Admit(0, SkewEvent(7, kSkewT0), 0), kSkewAdmitted);
+  EXPECT_EQ(marks.Admit(0, SkewEvent(8, kSkewT0), 0), kSkewAdmitted);
+  EXPECT_EQ(marks.Admit(0, SkewEvent(7, back), 0), kSkewAheadOfTenant);
   marks.EndMessage();
   // Tenant 8's record near tenant 7's rejected one corroborates nothing for either.
-  EXPECT_FALSE(marks.Admit(0, SkewEvent(8, back + 60), 0));
+  EXPECT_EQ(marks.Admit(0, SkewEvent(8, back + 60), 0), kSkewAheadOfTenant);
   marks.EndMessage();
-  EXPECT_TRUE(marks.Admit(0, SkewEvent(7, back + 120), 0));
+  EXPECT_EQ(marks.Admit(0, SkewEvent(7, back + 120), 0), kSkewAdmitted);
+}
+
+// `run`: a record more than a day ahead of the wall clock is rejected whatever agrees with it (a
+// device with a bad clock must not move its tenant's clock days ahead and make its real-time
+// records late); within the day (a forwarder writing local time as UTC) it is admitted. A
+// registration (its time is when it changed) is judged by the wall clock too.
+TEST(ProgressMarksSkew, InRunNothingComesFromTheFuture) {
+  ProgressMarks marks(kMicrosPerSecond, kSkewUs);
+  const int64_t wall = kSkewT0;
+  const auto at = [&](EventTime t) { return marks.Admit(0, SkewEvent(7, t), wall); };
+  EXPECT_EQ(at(wall - 60), kSkewAdmitted);
+  marks.EndMessage();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(at(wall + 10 * kSkewDayUs + i), ProgressMarks::Admission::kAheadOfWallClock);
+    marks.EndMessage();
+  }
+  EXPECT_EQ(at(wall + 14 * 3600 * kMicrosPerSecond), kSkewAdmitted);
+  Event registration = SkewEvent(7, wall + 2 * kSkewDayUs);
+  registration.kind = EventKind::kMfaRegistration;
+  EXPECT_EQ(marks.Admit(0, registration, wall), ProgressMarks::Admission::kAheadOfWallClock);
+  // A skew under a day bounds the lead too; off admits everything.
+  ProgressMarks tight(kMicrosPerSecond, 3600 * kMicrosPerSecond);
+  EXPECT_EQ(tight.Admit(0, SkewEvent(7, wall + 2 * 3600 * kMicrosPerSecond), wall),
+            ProgressMarks::Admission::kAheadOfWallClock);
+  ProgressMarks off(kMicrosPerSecond, 0);
+  EXPECT_EQ(off.Admit(0, SkewEvent(7, wall + 2 * kSkewDayUs), wall), kSkewAdmitted);
 }
 
 TEST(ProgressMarksSkew, OffAdmitsEverything) {
