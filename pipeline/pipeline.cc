@@ -413,8 +413,10 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
     }
     st.wake_batch.Pushed(route.count, received_ns);
     if (e.kind != EventKind::kMfaRegistration) {
-      max_time = std::max(max_time, e.time);
-      message_max = std::max(message_max, e.time);
+      // In `run` no record moves a clock past the wall clock (ProgressMarks::Admit).
+      const EventTime clock_time = wall_us != 0 ? std::min<EventTime>(e.time, wall_us) : e.time;
+      max_time = std::max(max_time, clock_time);
+      message_max = std::max(message_max, clock_time);
     }
   }
   st.marks.EndMessage();

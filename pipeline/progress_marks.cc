@@ -21,27 +21,35 @@ ProgressMarks::Admission ProgressMarks::Admit(uint32_t source, const Event& e,
   // far its tenant's logs have come: it moves no clock (a poll whose snapshots are newer than the
   // audit and sign-in records still arriving would make those late).
   if (e.kind == EventKind::kMfaRegistration) return Admission::kAdmitted;
+  // `run`: no record moves a clock past the wall clock (one dated hours ahead would make every
+  // real-time record after it late); the record itself is judged at its own time.
+  const EventTime clock_time = wall_now_us != 0 ? std::min<EventTime>(e.time, wall_now_us) : e.time;
   const uint64_t key = HashCombine(e.tenant_hash, source + 1u);
   auto it = entries_.find(key);
   if (it == entries_.end()) {
     it = entries_
-             .try_emplace(key,
-                          Entry{.tenant_hash = e.tenant_hash, .source = source, .newest = e.time})
+             .try_emplace(
+                 key, Entry{.tenant_hash = e.tenant_hash, .source = source, .newest = clock_time})
              .first;
   } else if (skew_us_ > 0 && e.time > it->second.newest + skew_us_) {
     Entry& entry = it->second;
+    // Another record (not a redelivery of the one rejected), in a later message, near it.
     const bool corroborated = entry.suspect != kMinTime && entry.suspect_message != message_ &&
+                              e.fingerprint != entry.suspect_fingerprint &&
+                              (e.content_key == 0 || e.content_key != entry.suspect_content) &&
                               e.time <= entry.suspect + skew_us_ &&
                               e.time >= entry.suspect - skew_us_;
     if (!corroborated) {
       entry.suspect = e.time;
       entry.suspect_message = message_;
+      entry.suspect_fingerprint = e.fingerprint;
+      entry.suspect_content = e.content_key;
       return Admission::kAheadOfTenant;
     }
   }
   Entry& entry = it->second;
   entry.suspect = kMinTime;
-  if (e.time > entry.newest) entry.newest = e.time;
+  if (clock_time > entry.newest) entry.newest = clock_time;
   if (!entry.touched) {
     entry.touched = true;
     touched_.push_back(key);
@@ -51,6 +59,7 @@ ProgressMarks::Admission ProgressMarks::Admit(uint32_t source, const Event& e,
 
 void ProgressMarks::AdmitInput(uint32_t source, EventTime newest, int64_t wall_now_us) {
   if (wall_lead_us_ > 0 && wall_now_us != 0 && newest > wall_now_us + wall_lead_us_) return;
+  if (wall_now_us != 0) newest = std::min<EventTime>(newest, wall_now_us);
   Input& input = inputs_[source];
   if (newest > input.newest) {
     input.newest = newest;

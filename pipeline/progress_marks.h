@@ -7,15 +7,15 @@
 // section), so its marks are those one parse thread would send.
 // Also rejects a record dated more than `max_future_skew` ahead of its tenant's newest event on
 // that source, or, in `run`, more than kMaxWallClockLeadUs (or the skew, if smaller) ahead of the
-// wall clock: it moves no clock.
+// wall clock: it moves no clock. In `run` no admitted record moves a clock past the wall clock
+// either (it is judged at its own time; its tenant's clock goes no further than now).
 // Unless the one before it of its tenant on that source was rejected so too, came in an earlier
-// message and lies within max_future_skew of it: a tenant back from a silence longer than the
-// skew (or a replay with such a gap) is no outlier, its records land near each other, and its
-// clock moves on with that record (the first message's stay rejected: counted and dead-lettered).
-// A lone outlier, or one batch of them (one message), followed by the tenant's ordinary records
-// stays rejected.
-// Used by one thread at a time (not thread-safe). Per event: one hash probe; no allocation once
-// tables have grown.
+// message, is another record (not a redelivery of it) and lies within max_future_skew of it: a
+// tenant back from a silence longer than the skew (or a replay with such a gap) is no outlier, its
+// records land near each other, and its clock moves on with that record (the first message's stay
+// rejected: counted and dead-lettered). A lone outlier, or one batch of them (one message),
+// followed by the tenant's ordinary records stays rejected. Used by one thread at a time (not
+// thread-safe). Per event: one hash probe; no allocation once tables have grown.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -157,6 +157,8 @@ class ProgressMarks {
     // and the message it came in (EndMessage's count).
     EventTime suspect = kMinTime;
     uint64_t suspect_message = 0;
+    uint64_t suspect_fingerprint = 0;  // its redelivery keys: a copy of it vouches for nothing
+    uint64_t suspect_content = 0;
     bool touched = false;
   };
   struct Input {

@@ -26,6 +26,9 @@ Event SkewEvent(uint64_t tenant, EventTime t) {
   e.kind = EventKind::kSignIn;
   e.tenant_hash = tenant;
   e.time = t;
+  // A record of its own (its redelivery keys differ from any other time's).
+  e.fingerprint = static_cast<uint64_t>(t) * 0x9E3779B97F4A7C15ull + tenant;
+  e.content_key = e.fingerprint;
   return e;
 }
 
@@ -130,6 +133,46 @@ TEST(ProgressMarksSkew, InRunNothingComesFromTheFuture) {
             ProgressMarks::Admission::kAheadOfWallClock);
   ProgressMarks off(kMicrosPerSecond, 0);
   EXPECT_EQ(off.Admit(0, SkewEvent(7, wall + 2 * kSkewDayUs), wall), kSkewAdmitted);
+}
+
+// A redelivery of the rejected record (an Event Hubs batch delivered twice) is the same record,
+// not a second one near it: it vouches for nothing (breaker round 12).
+TEST(ProgressMarksSkew, ARedeliveryOfTheOutlierVouchesForNothing) {
+  ProgressMarks marks(kMicrosPerSecond, kSkewUs);
+  const EventTime outlier = kSkewT0 + 200 * kSkewDayUs;
+  EXPECT_EQ(AdmitAll(marks, {kSkewT0, outlier, outlier, kSkewT0 + 60}),
+            (std::vector<bool>{true, false, false, true}));
+  // Another shape of it (no id: its content key) neither.
+  ProgressMarks shapes(kMicrosPerSecond, kSkewUs);
+  EXPECT_EQ(shapes.Admit(0, SkewEvent(7, kSkewT0), 0), kSkewAdmitted);
+  shapes.EndMessage();
+  EXPECT_EQ(shapes.Admit(0, SkewEvent(7, outlier), 0), kSkewAheadOfTenant);
+  shapes.EndMessage();
+  Event copy = SkewEvent(7, outlier);
+  copy.fingerprint ^= 1;  // another shape's key, the same content
+  EXPECT_EQ(shapes.Admit(0, copy, 0), kSkewAheadOfTenant);
+}
+
+// `run`: a record hours ahead of the wall clock (within the day) is admitted, judged at its own
+// time, but its tenant's clock goes no further than the wall clock: the real-time records after it
+// are not late (breaker round 12: one SecurityEvent 20 h ahead made 11 sign-ins beyond horizon).
+TEST(ProgressMarksSkew, InRunNoRecordMovesAClockPastTheWallClock) {
+  ProgressMarks marks(kMicrosPerSecond, kSkewUs);
+  const int64_t wall = kSkewT0;
+  EXPECT_EQ(marks.Admit(0, SkewEvent(7, wall - 60), wall), kSkewAdmitted);
+  EXPECT_EQ(marks.Admit(0, SkewEvent(7, wall + 20 * 3600 * kMicrosPerSecond), wall), kSkewAdmitted);
+  EventTime newest = kMinTime;
+  marks.Publish(true, [&](const ProgressMark& m) {
+    if (!m.input) newest = m.newest;
+  });
+  EXPECT_EQ(newest, wall);
+  // In scan (no wall clock) the record moves its tenant's clock as before.
+  ProgressMarks in_scan(kMicrosPerSecond, kSkewUs);
+  EXPECT_EQ(in_scan.Admit(0, SkewEvent(7, wall + 20 * 3600 * kMicrosPerSecond), 0), kSkewAdmitted);
+  in_scan.Publish(true, [&](const ProgressMark& m) {
+    if (!m.input) newest = m.newest;
+  });
+  EXPECT_EQ(newest, wall + 20 * 3600 * kMicrosPerSecond);
 }
 
 TEST(ProgressMarksSkew, OffAdmitsEverything) {
