@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "app/host_check.h"
-#include "config/lint.h"
 #include "config/loader.h"
 #include "core/json_writer.h"
 #include "pipeline/zap_authenticator.h"
@@ -131,9 +130,9 @@ void PrintJson(const CheckOptions& o, const ConfigLoadResult& result,
 
 int RunCheck(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   try {
+    // Loading includes the cross-checks (tenant ids that are not GUIDs, duplicate binds), as for
+    // run and scan.
     ConfigLoadResult result = LoadConfigFile(o.path);
-    // Beyond loading: tenant ids that are not GUIDs, unknown endpoint schemes, duplicate binds.
-    if (result.errors.empty()) result.errors = LintConfigFile(o.path);
     // A secret readable beyond owner and group is a warning, not an error: the file may be fixed
     // on the host that runs privmon.
     if (result.config) {

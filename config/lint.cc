@@ -116,10 +116,10 @@ bool IsKnownEndpoint(std::string_view endpoint) {
   return false;
 }
 
-std::vector<ConfigError> LintConfigFile(const std::string& path) {
-  Diagnostics diag{path};
+std::vector<ConfigError> LintConfigText(std::string_view text, std::string_view origin) {
+  Diagnostics diag{std::string(origin)};
   try {
-    const YAML::Node root = YAML::LoadFile(path);
+    const YAML::Node root = YAML::Load(std::string(text));
     if (!root.IsMap()) return {};
     LintTenants(root, diag);
     std::vector<Bind> binds;
