@@ -4,8 +4,10 @@
 #include <vector>
 
 #include "app/host_check.h"
+#include "config/lint.h"
 #include "config/loader.h"
 #include "core/json_writer.h"
+#include "core/small_file.h"
 #include "pipeline/zap_authenticator.h"
 
 namespace privmon {
@@ -130,9 +132,12 @@ void PrintJson(const CheckOptions& o, const ConfigLoadResult& result,
 
 int RunCheck(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   try {
-    // Loading includes the cross-checks (tenant ids that are not GUIDs, duplicate binds), as for
-    // run and scan.
+    // Loading includes the cross-checks (duplicate binds), as for run and scan; check adds tenant
+    // ids that are not GUIDs (config/lint.h).
     ConfigLoadResult result = LoadConfigFile(o.path);
+    if (std::string text; result.errors.empty() && ReadSmallFile(o.path, &text).empty()) {
+      result.errors = LintConfigText(text, o.path, LintScope::kCheck);
+    }
     // A secret readable beyond owner and group is a warning, not an error: the file may be fixed
     // on the host that runs privmon.
     if (result.config) {

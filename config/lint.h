@@ -14,10 +14,14 @@
 
 namespace privmon {
 
-// `text`: the config file's YAML, `origin` its path (named in each error). LoadConfigFile runs it
-// on every file it loads (run, scan, check, rules, SIGHUP), so every command refuses what `check`
-// refuses, with the same message.
-std::vector<ConfigError> LintConfigText(std::string_view text, std::string_view origin);
+// `text`: the config file's YAML, `origin` its path (named in each error). LoadConfigFile runs
+// the load checks (kLoad: endpoints, two sockets on one address) on every file it loads (run,
+// scan, check, rules, SIGHUP), so every command refuses them with check's message; `check` adds
+// the tenant ids (kCheck: `run` and `scan` take a tenant key that is no GUID, as the test corpus
+// names its tenants; README "Known limits").
+enum class LintScope { kLoad, kCheck };
+std::vector<ConfigError> LintConfigText(std::string_view text, std::string_view origin,
+                                        LintScope scope);
 
 // "tcp://host:port", "ipc://path", "inproc://name", "pgm://..", "epgm://..": true when ZeroMQ
 // knows the scheme (and a tcp endpoint names a port).

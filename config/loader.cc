@@ -334,11 +334,11 @@ ConfigLoadResult LoadConfigFile(const std::string& path) {
       result.errors.insert(result.errors.begin(), std::move(*cut));
       result.config = nullptr;
     }
-    // `check`'s cross-checks (config/lint.h: tenant ids, two sockets bound on one address) are
-    // every command's: `run` refused at load what `check` refused, exit 2 with the same message
+    // `check`'s cross-checks (config/lint.h: two sockets bound on one address) are every
+    // command's: `run` refuses at load what `check` refuses, exit 2 with the same message
     // (breaker round 10: `run` exited 1 at the bind).
     if (result.errors.empty()) {
-      result.errors = LintConfigText(text, path);
+      result.errors = LintConfigText(text, path, LintScope::kLoad);
       if (!result.errors.empty()) result.config = nullptr;
     }
     return result;
