@@ -1,9 +1,11 @@
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -346,6 +348,10 @@ class FileSource final : public MessageSource {
 
  private:
   void Open() {
+    if (struct stat st{}; ::stat(path_.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+      OpenFifo();
+      return;
+    }
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     const int open_errno = errno;
     owned_ = true;
@@ -358,6 +364,41 @@ class FileSource final : public MessageSource {
     }
     if (fd_ < 0) {
       throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(open_errno));
+    }
+    StartFile(fd_);
+  }
+
+  // A FIFO: open() would block until a writer opens it, in `run` with SIGTERM blocked (breaker
+  // round 10's kind: only SIGKILL ended it). Opened without blocking, then waited for until its
+  // first bytes (or its writer's close), said on stderr; a SIGTERM or SIGINT pending ends the wait
+  // (the start fails, exit 1). Read as before from then on.
+  void OpenFifo() {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    owned_ = true;
+    if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
+    bool said = false;
+    for (;;) {
+      pollfd ready{fd_, POLLIN, 0};
+      const int n = ::poll(&ready, 1, 100);
+      if (n > 0 || (n < 0 && errno != EINTR)) break;
+      sigset_t pending;
+      sigemptyset(&pending);
+      if (sigpending(&pending) == 0 &&
+          (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1)) {
+        ::close(fd_);
+        fd_ = -1;
+        throw std::runtime_error("stopped while waiting for a writer of the FIFO " + path_);
+      }
+      if (!said) {
+        said = true;
+        std::fprintf(stderr,
+                     "privmon: source %s: %s is a FIFO: waiting for its writer (SIGTERM stops "
+                     "the wait)\n",
+                     name_.c_str(), path_.c_str());
+      }
+    }
+    if (const int flags = ::fcntl(fd_, F_GETFL); flags >= 0) {
+      (void)::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
     }
     StartFile(fd_);
   }

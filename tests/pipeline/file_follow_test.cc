@@ -3,17 +3,21 @@
 // and truncation (copytruncate). Real files, the real source.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 #include <zmq.hpp>
 
@@ -599,6 +603,43 @@ TEST(FileFollow, ARunOfNulsBeforeALineIsSkippedNotAnOversizedReject) {
   EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":1}", "{\"c\":3}", "{\"d\":4}"}));
   EXPECT_EQ(frame, tenant);
   EXPECT_EQ(whole->read_errors(), 0u);
+}
+
+// A file source on a FIFO waits for its writer without blocking in open(): a SIGTERM pending (as
+// `run` holds it, blocked) ends the wait (breaker round 10's kind: `run` sat in open() until
+// SIGKILL); a writer's first line is read as before.
+TEST(FileFollow, AFifoSourceWaitsForItsWriterAndASigtermEndsTheWait) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.fifo";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    if (f == nullptr) return;
+    std::fputs("{\"a\":1}\n", f);
+    std::fclose(f);
+  });
+  SourceSettings s;
+  s.type = SourceType::kFile;
+  s.path = path;
+  zmq::context_t zmq;
+  auto source = OpenSource(s, zmq);
+  writer.join();
+  EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":1}"}));
+
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigset_t before;
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &term, &before), 0);
+  ASSERT_EQ(pthread_kill(pthread_self(), SIGTERM), 0);  // pending, as in `run`
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(OpenSource(s, zmq), std::runtime_error);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  const timespec now{0, 0};
+  EXPECT_EQ(sigtimedwait(&term, nullptr, &now), SIGTERM);  // taken back
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
 }
 
 }  // namespace
