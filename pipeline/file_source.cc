@@ -522,7 +522,7 @@ class FileSource final : public MessageSource {
                  "hole its writer left: a copytruncate of a file it did not open O_APPEND, or a "
                  "crash); the line after them is read (said once)\n",
                  name_.c_str(), path_.empty() ? "-" : path_.c_str(), line.nuls_before,
-                 static_cast<long long>(line_start_ + static_cast<off_t>(line.nuls_before)));
+                 static_cast<long long>(line_start_) + static_cast<long long>(line.nuls_before));
   }
 
   // The followed path names no file: the open one was deleted (no link left: said at once) or
