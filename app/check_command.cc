@@ -7,6 +7,7 @@
 #include "config/lint.h"
 #include "config/loader.h"
 #include "core/json_writer.h"
+#include "core/small_file.h"
 #include "pipeline/zap_authenticator.h"
 
 namespace privmon {
@@ -131,9 +132,12 @@ void PrintJson(const CheckOptions& o, const ConfigLoadResult& result,
 
 int RunCheck(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   try {
+    // Loading includes the cross-checks (duplicate binds), as for run and scan; check adds tenant
+    // ids that are not GUIDs (config/lint.h).
     ConfigLoadResult result = LoadConfigFile(o.path);
-    // Beyond loading: tenant ids that are not GUIDs, unknown endpoint schemes, duplicate binds.
-    if (result.errors.empty()) result.errors = LintConfigFile(o.path);
+    if (std::string text; result.errors.empty() && ReadSmallFile(o.path, &text).empty()) {
+      result.errors = LintConfigText(text, o.path, LintScope::kCheck);
+    }
     // A secret readable beyond owner and group is a warning, not an error: the file may be fixed
     // on the host that runs privmon.
     if (result.config) {

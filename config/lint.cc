@@ -4,7 +4,6 @@
 
 #include <array>
 #include <cctype>
-#include <map>
 
 #include "config/diagnostics.h"
 #include "parsers/text_util.h"
@@ -67,6 +66,29 @@ void LintEndpoints(const YAML::Node& root, Diagnostics& diag, std::vector<Bind>*
   }
 }
 
+// Two bound endpoints that cannot both bind: spelled alike, or TCP on one port where the hosts
+// are equal or one is any address (`*`, `0.0.0.0`: it takes the port on every interface);
+// `localhost` is 127.0.0.1. A port `*` (any free one) never clashes.
+bool OneAddress(std::string_view a, std::string_view b) {
+  if (a == b) return !a.ends_with(":*");
+  constexpr std::string_view kTcp = "tcp://";
+  if (!a.starts_with(kTcp) || !b.starts_with(kTcp)) return false;
+  a.remove_prefix(kTcp.size());
+  b.remove_prefix(kTcp.size());
+  const std::size_t ca = a.rfind(':');
+  const std::size_t cb = b.rfind(':');
+  if (ca == std::string_view::npos || cb == std::string_view::npos) return false;
+  if (a.substr(ca + 1) != b.substr(cb + 1) || a.substr(ca + 1) == "*") return false;
+  const auto host = [](std::string_view h) -> std::string_view {
+    if (h == "*" || h.empty() || h == "0.0.0.0") return "*";
+    if (h == "localhost") return "127.0.0.1";
+    return h;
+  };
+  const std::string_view ha = host(a.substr(0, ca));
+  const std::string_view hb = host(b.substr(0, cb));
+  return ha == hb || ha == "*" || hb == "*";
+}
+
 void LintTenants(const YAML::Node& root, Diagnostics& diag) {
   const YAML::Node tenants = Get(root, "tenants");
   if (!tenants.IsMap()) return;
@@ -116,21 +138,25 @@ bool IsKnownEndpoint(std::string_view endpoint) {
   return false;
 }
 
-std::vector<ConfigError> LintConfigFile(const std::string& path) {
-  Diagnostics diag{path};
+std::vector<ConfigError> LintConfigText(std::string_view text, std::string_view origin,
+                                        LintScope scope) {
+  Diagnostics diag{std::string(origin)};
   try {
-    const YAML::Node root = YAML::LoadFile(path);
+    const YAML::Node root = YAML::Load(std::string(text));
     if (!root.IsMap()) return {};
-    LintTenants(root, diag);
+    if (scope == LintScope::kCheck) LintTenants(root, diag);
     std::vector<Bind> binds;
     LintEndpoints(root, diag, &binds);
-    std::map<std::string, const Bind*> seen;
-    for (const Bind& b : binds) {
-      auto [it, fresh] = seen.emplace(b.address, &b);
-      if (!fresh) {
-        diag.Error(b.mark, b.path,
-                   "\"" + b.address + "\" is already bound by " + it->second->path +
+    for (std::size_t i = 0; i < binds.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (!OneAddress(binds[i].address, binds[j].address)) continue;
+        diag.Error(binds[i].mark, binds[i].path,
+                   "\"" + binds[i].address + "\" is already bound by " + binds[j].path +
+                       (binds[i].address == binds[j].address
+                            ? ""
+                            : " (\"" + binds[j].address + "\": the same port)") +
                        "; two sockets cannot bind one address");
+        break;
       }
     }
   } catch (const std::exception&) {

@@ -2,6 +2,8 @@
 // (defaults before tenants, whatever the file order) and assemble the CompiledConfig.
 #include "config/loader.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -13,6 +15,7 @@
 #include <tuple>
 
 #include "config/diagnostics.h"
+#include "config/lint.h"
 #include "config/notes.h"
 #include "config/reader.h"
 #include "config/sections.h"
@@ -22,6 +25,7 @@
 #include "core/small_file.h"
 #include "parsers/text_util.h"
 #include "rules/builtin_rules.h"
+#include "sinks/dead_letter.h"
 
 namespace privmon {
 namespace {
@@ -35,28 +39,49 @@ constexpr std::array<std::string_view, 10> kTopKeys = {
 // One file written or read twice by one config: a file sink on a followed source's path (its
 // alerts read back as records), the dead-letter file on a source's or a sink's (every rejected
 // message read back and rejected again, the file growing without end: breaker round 9), two file
-// sinks on one path (alerts written twice, lines interleaved). Paths compare as written after
-// `.` and `..` are resolved, from the working directory; device files (/dev/...) are left alone.
+// sinks on one path (alerts written twice, lines interleaved), any of them on the checkpoint
+// directory. Paths compare as files: one that exists is its device and inode (a hard link, a
+// symlink or another spelling of it is the same file: breaker round 10), one that does not yet as
+// written after `.` and `..` are resolved, from the working directory; device files (/dev/...)
+// are left alone. Also: a dead-letter path that exists must be a regular file or a character
+// device (a FIFO blocked `run` in open(), unkillable but by SIGKILL: breaker round 10).
 void LoaderCheckPathsApart(const CompiledConfig& config, const std::optional<YAML::Node>& sources,
                            const std::optional<YAML::Node>& sinks,
-                           const std::optional<YAML::Node>& dead_letter, Diagnostics& diag) {
+                           const std::optional<YAML::Node>& dead_letter,
+                           const std::optional<YAML::Node>& checkpoint, Diagnostics& diag) {
   namespace fs = std::filesystem;
-  std::vector<std::pair<std::string, std::string>> seen;  // normalised path, what uses it
+  struct Use {
+    std::string key;  // normalised path
+    bool exists = false;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    std::string what;  // what uses it
+  };
+  std::vector<Use> seen;
   const auto use = [&](const std::string& path, const std::string& what,
                        const std::optional<YAML::Node>& node, std::string_view section) {
     if (path.empty() || path.starts_with("/dev/") || !node) return;
     std::error_code ec;
     const fs::path absolute = fs::absolute(fs::path(path), ec);
-    const std::string key = (ec ? fs::path(path) : absolute).lexically_normal().string();
-    for (const auto& [other, other_what] : seen) {
-      if (other == key) {
+    Use u;
+    u.key = (ec ? fs::path(path) : absolute).lexically_normal().string();
+    u.what = what;
+    if (struct stat st{}; ::stat(path.c_str(), &st) == 0) {
+      u.exists = true;
+      u.dev = st.st_dev;
+      u.ino = st.st_ino;
+    }
+    for (const Use& other : seen) {
+      const bool same_file = u.exists && other.exists && u.dev == other.dev && u.ino == other.ino;
+      if (other.key == u.key || same_file) {
         diag.Error(*node, section,
-                   what + " and " + other_what + " are one file (" + path +
+                   what + " and " + other.what + " are one file (" + path +
+                       (other.key == u.key ? "" : " is " + other.key + " under another name") +
                        "): each file a config names is read or written by one part only");
         return;
       }
     }
-    seen.emplace_back(key, what);
+    seen.push_back(std::move(u));
   };
   // Standard input, however named, is one stream: two sources on it would split its lines
   // between them (breaker round 10: 1,103 of 20,000 rejected, alerts changed, exit 0).
@@ -84,6 +109,14 @@ void LoaderCheckPathsApart(const CompiledConfig& config, const std::optional<YAM
     }
   }
   use(config.dead_letter_path, "dead_letter.path", dead_letter, "dead_letter");
+  use(config.checkpoint.dir, "checkpoint.dir", checkpoint, "checkpoint");
+  if (struct stat st{}; dead_letter && !config.dead_letter_path.empty() &&
+                        ::stat(config.dead_letter_path.c_str(), &st) == 0) {
+    if (const char* why = DeadLetterFileKindProblem(st.st_mode); why != nullptr) {
+      diag.Error(*dead_letter, "dead_letter",
+                 "dead_letter.path " + config.dead_letter_path + " " + why);
+    }
+  }
 }
 
 // Sections present in the file (a default-constructed YAML::Node would read as a present null).
@@ -164,7 +197,7 @@ ConfigLoadResult Compile(const YAML::Node& root, Diagnostics& diag) {
     if (top.checkpoint) {
       config::ReadCheckpoint(*top.checkpoint, "checkpoint", diag, &config->checkpoint);
     }
-    LoaderCheckPathsApart(*config, top.sources, top.sinks, top.dead_letter, diag);
+    LoaderCheckPathsApart(*config, top.sources, top.sinks, top.dead_letter, top.checkpoint, diag);
     for (const SourceSettings& s : config->sources) {
       if (s.type != SourceType::kKafka || !s.kafka.state_partitioned()) continue;
       const std::string key = s.kafka.keyed_by_tenant ? "keyed_by_tenant" : "state_topic";
@@ -300,6 +333,13 @@ ConfigLoadResult LoadConfigFile(const std::string& path) {
     if (auto cut = CutShort(text, path)) {
       result.errors.insert(result.errors.begin(), std::move(*cut));
       result.config = nullptr;
+    }
+    // `check`'s cross-checks (config/lint.h: two sockets bound on one address) are every
+    // command's: `run` refuses at load what `check` refuses, exit 2 with the same message
+    // (breaker round 10: `run` exited 1 at the bind).
+    if (result.errors.empty()) {
+      result.errors = LintConfigText(text, path, LintScope::kLoad);
+      if (!result.errors.empty()) result.config = nullptr;
     }
     return result;
   } catch (const std::exception& e) {

@@ -1,9 +1,11 @@
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -53,6 +55,12 @@ namespace {
 //   that is not read. While the old file is read on, Position() is 0: a checkpoint taken then
 //   resumes the new file from its start (the old file's unread rest is not read after a restart:
 //   its name is not known).
+// - Gone (the path names no file: the open one deleted, or renamed away with no new file yet): it
+//   is read on (its writer may still hold it open) and said once on stderr, a deleted one at once,
+//   one renamed away once the path has stayed missing for kRotateQuiet (logrotate's create comes
+//   within moments); when the path names a file again, that file is read as a replaced one's.
+//   A replacing file that cannot be opened (its mode, a directory) is said once; the old one is
+//   read on and the open is tried again.
 // - Missing at start (a followed file not created yet, or a restart between logrotate's rename and
 //   the writer's create): said once on stderr and waited for; read from 0 when it appears (it is
 //   new: nothing of it was read). Position() is 0 meanwhile and Resume() resumes nothing. A file
@@ -165,6 +173,7 @@ class FileSource final : public MessageSource {
         line_start_ = offset_;
         offset_ += static_cast<off_t>(line.consumed);
       }
+      if (line.nuls_before != 0 && !nuls_said_) SayNuls(line);
       if (long_line_ != LongLine::kNone) {
         // A piece of a line too long to be one message: streamed on, or skipped.
         std::string_view piece = line.bytes;
@@ -339,6 +348,10 @@ class FileSource final : public MessageSource {
 
  private:
   void Open() {
+    if (struct stat st{}; ::stat(path_.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+      OpenFifo();
+      return;
+    }
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     const int open_errno = errno;
     owned_ = true;
@@ -355,6 +368,41 @@ class FileSource final : public MessageSource {
     StartFile(fd_);
   }
 
+  // A FIFO: open() would block until a writer opens it, in `run` with SIGTERM blocked (breaker
+  // round 10's kind: only SIGKILL ended it). Opened without blocking, then waited for until its
+  // first bytes (or its writer's close), said on stderr; a SIGTERM or SIGINT pending ends the wait
+  // (the start fails, exit 1). Read as before from then on.
+  void OpenFifo() {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    owned_ = true;
+    if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
+    bool said = false;
+    for (;;) {
+      pollfd ready{fd_, POLLIN, 0};
+      const int n = ::poll(&ready, 1, 100);
+      if (n > 0 || (n < 0 && errno != EINTR)) break;
+      sigset_t pending;
+      sigemptyset(&pending);
+      if (sigpending(&pending) == 0 &&
+          (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1)) {
+        ::close(fd_);
+        fd_ = -1;
+        throw std::runtime_error("stopped while waiting for a writer of the FIFO " + path_);
+      }
+      if (!said) {
+        said = true;
+        std::fprintf(stderr,
+                     "privmon: source %s: %s is a FIFO: waiting for its writer (SIGTERM stops "
+                     "the wait)\n",
+                     name_.c_str(), path_.c_str());
+      }
+    }
+    if (const int flags = ::fcntl(fd_, F_GETFL); flags >= 0) {
+      (void)::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
+    }
+    StartFile(fd_);
+  }
+
   // Reads `fd` (a file just opened, or the one open rewound to 0) from where it stands.
   void StartFile(int fd) {
     fd_ = fd;
@@ -366,6 +414,9 @@ class FileSource final : public MessageSource {
     at_end_ = false;
     replaced_first_ = {};
     checked_size_ = -1;
+    gone_since_ = {};
+    gone_said_ = false;
+    next_open_errno_ = 0;
   }
 
   // A followed file missing until now: true once it is open (read from 0).
@@ -411,11 +462,23 @@ class FileSource final : public MessageSource {
     struct stat open_file {};
     if (fstat(fd_, &open_file) != 0) return false;
     struct stat named {};
-    if (stat(path_.c_str(), &named) == 0 &&
-        (named.st_ino != open_file.st_ino || named.st_dev != open_file.st_dev)) {
+    const bool named_there = stat(path_.c_str(), &named) == 0;
+    const int named_errno = errno;
+    if (named_there && (named.st_ino != open_file.st_ino || named.st_dev != open_file.st_dev)) {
+      gone_since_ = {};
       if (!OldFileDone(open_file) || AbortOpenValue()) return false;
       const int next = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-      if (next < 0) return false;
+      if (next < 0) {
+        // The new file cannot be opened (its mode, a directory): said once, the old one read on.
+        if (errno != next_open_errno_) {
+          next_open_errno_ = errno;
+          std::fprintf(stderr,
+                       "privmon: source %s: %s was replaced but the new file cannot be opened: "
+                       "%s: still reading the old one, trying again (follow)\n",
+                       name_.c_str(), path_.c_str(), std::strerror(next_open_errno_));
+        }
+        return false;
+      }
       WatchRetired(open_file);
       StartFile(next);
       std::fprintf(stderr, "privmon: source %s: %s was replaced (rotated): reading the new file\n",
@@ -423,7 +486,14 @@ class FileSource final : public MessageSource {
       return true;
     }
     CheckRetired();
-    // (The path missing: renamed away, the new file not there yet; this one is read on.)
+    if (!named_there && named_errno == ENOENT) {
+      SayGone(open_file);
+    } else {
+      gone_since_ = {};
+      gone_said_ = false;
+    }
+    // (The path missing: renamed away or deleted, the new file not there yet; this one is read
+    // on: its writer may still hold it open.)
     // Truncated in place: what the reader holds (a partial line) is gone with it. Compared with
     // where the descriptor stands, not offset_ + pending(): the rest of a cut line was read and
     // skipped, not kept.
@@ -442,6 +512,32 @@ class FileSource final : public MessageSource {
       return true;
     }
     return false;
+  }
+
+  // NUL bytes the reader skipped at a line's start (LineReader::Line::nuls_before): said once.
+  void SayNuls(const LineReader::Line& line) {
+    nuls_said_ = true;
+    std::fprintf(stderr,
+                 "privmon: source %s: %s: %zu NUL byte(s) skipped before the line at byte %lld (a "
+                 "hole its writer left: a copytruncate of a file it did not open O_APPEND, or a "
+                 "crash); the line after them is read (said once)\n",
+                 name_.c_str(), path_.empty() ? "-" : path_.c_str(), line.nuls_before,
+                 static_cast<long long>(line_start_) + static_cast<long long>(line.nuls_before));
+  }
+
+  // The followed path names no file: the open one was deleted (no link left: said at once) or
+  // renamed away (said once the path has stayed missing for kRotateQuiet: logrotate creates the
+  // new file within moments). Said once until the path names a file again.
+  void SayGone(const struct stat& open_file) {
+    const auto now = std::chrono::steady_clock::now();
+    if (gone_since_ == std::chrono::steady_clock::time_point{}) gone_since_ = now;
+    if (gone_said_ || (open_file.st_nlink > 0 && now - gone_since_ < kRotateQuiet)) return;
+    gone_said_ = true;
+    std::fprintf(stderr,
+                 "privmon: source %s: %s was %s; still reading what is written to it, waiting for "
+                 "it to be created again (follow)\n",
+                 name_.c_str(), path_.c_str(),
+                 open_file.st_nlink == 0 ? "deleted" : "renamed or moved away");
   }
 
   // Before a rotation: a value spread over lines still open is cut short by it; it is handed out
@@ -560,9 +656,15 @@ class FileSource final : public MessageSource {
   int retired_fd_ = -1;  // follow: the file a rename left, watched for late writes (WatchRetired)
   off_t retired_size_ = 0;
   std::chrono::steady_clock::time_point retired_at_{};
+  // Follow: since when the path has named no file (the open one deleted or renamed away), and
+  // whether that was said (SayGone); the errno of the last failed open of a replacing file.
+  std::chrono::steady_clock::time_point gone_since_{};
+  bool gone_said_ = false;
+  int next_open_errno_ = 0;
   bool missing_ = false;  // follow: the file did not exist at start; waited for
   int missing_errno_ = ENOENT;
   bool read_error_logged_ = false;
+  bool nuls_said_ = false;    // NUL bytes skipped before a line were said (SayNuls)
   bool flat_layout_ = false;  // the open value's lines are not indented (see Receive)
   int fd_ = -1;
   bool owned_ = false;

@@ -48,10 +48,27 @@ DeadLetterWriter::DeadLetterWriter(const std::string& path, Counter* counter, Li
   fd_ = OpenOutputFile(path, /*append=*/true);
   if (fd_ < 0) {
     throw std::runtime_error("dead letter: cannot open '" + path + "': " + std::strerror(errno) +
-                             (errno == ELOOP ? " (a symlink: refused)" : ""));
+                             OutputOpenHint(errno));
   }
   struct stat st {};
   if (fstat(fd_, &st) == 0) file_bytes_ = static_cast<uint64_t>(st.st_size);
+  if (const char* why = DeadLetterFileKindProblem(st.st_mode); why != nullptr) {
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error("dead letter: '" + path + "' " + why);
+  }
+}
+
+const char* DeadLetterFileKindProblem(unsigned mode) {
+  // The threads that read the input write the dead letter themselves (under its lock): a FIFO or
+  // socket whose reader is slow or gone would stall the input. It also rotates by rename at its
+  // cap. A character device (/dev/null, a terminal) takes writes as they come.
+  if (S_ISREG(mode) || S_ISCHR(mode)) return nullptr;
+  return S_ISFIFO(mode) ? "is a FIFO: the dead letter is a regular file (or /dev/null); the "
+                          "threads that read the input write it, and a slow reader would stall them"
+         : S_ISDIR(mode)
+             ? "is a directory: name a file in it"
+             : "is not a regular file: the dead letter is a regular file (or /dev/null)";
 }
 
 DeadLetterWriter::~DeadLetterWriter() {
@@ -67,10 +84,17 @@ void DeadLetterWriter::Reopen() {
                  path_.c_str(), std::strerror(errno));
     return;
   }
+  struct stat st {};
+  const bool stated = fstat(fd, &st) == 0;
+  if (const char* why = stated ? DeadLetterFileKindProblem(st.st_mode) : nullptr) {
+    ::close(fd);
+    std::fprintf(stderr, "privmon: dead letter: cannot reopen '%s': it %s; keeping the old file\n",
+                 path_.c_str(), why);
+    return;
+  }
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
-  struct stat st {};
-  file_bytes_ = fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  file_bytes_ = stated ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
 void DeadLetterWriter::RotateLocked() {

@@ -34,6 +34,13 @@
 
 namespace privmon {
 
+// Why a file of this kind (st_mode) cannot be the dead letter, or null when it can: a regular
+// file or a character device (/dev/null, a terminal). A FIFO or socket is refused: the threads
+// that read the input write the dead letter themselves, so a slow or absent reader would stall
+// them (and the file rotates by rename at its cap). The loader refuses an existing one at load
+// (exit 2); the writer refuses one it opens.
+const char* DeadLetterFileKindProblem(unsigned mode);
+
 class DeadLetterWriter {
  public:
   // Opens `path` for appending; throws std::runtime_error if it cannot. `counter` (may be null,

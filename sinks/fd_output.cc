@@ -25,8 +25,27 @@ bool IsRegularFile(int fd) {
 }  // namespace
 
 int OpenOutputFile(const std::string& path, bool append, unsigned mode) {
-  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (append ? O_APPEND : O_TRUNC);
-  return ::open(path.c_str(), flags, static_cast<mode_t>(mode));
+  // O_NONBLOCK: a FIFO with no reader fails at once (ENXIO) instead of blocking the open for ever
+  // (breaker round 10: `run` hung there, SIGTERM blocked, only SIGKILL ended it). Cleared once
+  // open: writes wait as before (WriteToFd polls a file that is not regular).
+  const int flags =
+      O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (append ? O_APPEND : O_TRUNC);
+  const int fd = ::open(path.c_str(), flags, static_cast<mode_t>(mode));
+  if (fd < 0) return fd;
+  const int now = ::fcntl(fd, F_GETFL);
+  if (now >= 0) (void)::fcntl(fd, F_SETFL, now & ~O_NONBLOCK);
+  return fd;
+}
+
+const char* OutputOpenHint(int error) {
+  switch (error) {
+    case ELOOP:
+      return " (a symlink: refused)";
+    case ENXIO:
+      return " (a FIFO that no process reads: start its reader first; outputs never wait for one)";
+    default:
+      return "";
+  }
 }
 
 WriteResult WriteToFd(int fd, bool regular_file, std::string_view bytes) {
@@ -89,8 +108,7 @@ FileOutput::FileOutput(const std::string& path, bool append)
     : path_(path), fd_(OpenOutputFile(path, append)) {
   if (fd_ < 0) {
     throw std::runtime_error("alert sink: cannot open file '" + path +
-                             "': " + std::strerror(errno) +
-                             (errno == ELOOP ? " (a symlink: refused)" : ""));
+                             "': " + std::strerror(errno) + OutputOpenHint(errno));
   }
   regular_file_ = IsRegularFile(fd_);
 }

@@ -17,7 +17,12 @@ namespace privmon {
 
 // Opens `path` for writing (append, or truncate when !append), refusing a symlink; creates it
 // with `mode` (before the umask). Returns the descriptor, or -1 with errno set.
+// Never blocks: a FIFO that no process reads fails with ENXIO (the descriptor returned is
+// blocking, as before).
 int OpenOutputFile(const std::string& path, bool append, unsigned mode = 0640);
+// What to add to strerror(error) for a failed OpenOutputFile: the symlink refused, the FIFO no
+// process reads; "" otherwise.
+const char* OutputOpenHint(int error);
 
 // The bytes of an unfinished last line in a regular file: after a short write the rest of the line
 // is still queued; when that rest is dropped instead (a disk still full at shutdown), Discard()

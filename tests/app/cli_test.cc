@@ -282,5 +282,38 @@ TEST(Cli, RulesListsTheTenantListACustomRuleReads) {
   EXPECT_NE(r.out.find("2/2 enabled, 1 silent (no paw_devices)", at), std::string::npos) << r.out;
 }
 
+// `run` and `scan` refuse at load the binds `check` refuses, exit 2 with the same message (breaker
+// round 10: two binds of one address and a metrics listener on a ZeroMQ bind made check exit 2
+// and run exit 1 at the bind, after starting). Tenant keys that are no GUID stay check's alone
+// (README "Known limits").
+TEST(Cli, RunAndScanRefuseWhatCheckRefusesWithTheSameMessage) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  Write(dir + "/in.ndjson", "");
+  const std::string twice =
+      "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:19561\", bind: true}}]\n"
+      "sinks: [{zmq_pub: {endpoint: \"tcp://127.0.0.1:19561\"}}]\n";
+  const std::string listen =
+      "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:19560\", bind: true}}]\n"
+      "metrics: {listen: \"127.0.0.1:19560\"}\n";
+  // Any address takes the port on every interface: the same port on 127.0.0.1 cannot bind.
+  const std::string any =
+      "sources: [{zmq: {endpoint: \"tcp://*:19563\", bind: true}}]\n"
+      "sinks: [{zmq_pub: {endpoint: \"tcp://127.0.0.1:19563\"}}]\n";
+  for (const std::string& yaml : {twice, listen, any}) {
+    Write(dir + "/c.yaml", yaml);
+    const CliRun check = Privmon({"check", "-q", dir + "/c.yaml"});
+    EXPECT_EQ(check.code, 2) << yaml;
+    const std::string first = check.err.substr(0, check.err.find('\n'));
+    ASSERT_FALSE(first.empty()) << yaml;
+    const CliRun run = Privmon({"run", "-c", dir + "/c.yaml"});
+    EXPECT_EQ(run.code, 2) << run.err;
+    EXPECT_NE(run.err.find(first), std::string::npos) << first << "\n" << run.err;
+    const CliRun scan = Privmon({"scan", "-q", "-c", dir + "/c.yaml", dir + "/in.ndjson"});
+    EXPECT_EQ(scan.code, 2) << scan.err;
+    EXPECT_NE(scan.err.find(first), std::string::npos) << first << "\n" << scan.err;
+  }
+}
+
 }  // namespace
 }  // namespace privmon

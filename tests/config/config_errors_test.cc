@@ -1,8 +1,11 @@
 // Each kind of bad config is rejected, with the line (and column) of the offending key or value
 // and a message naming the file and the key path.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -330,6 +333,38 @@ TEST(ConfigLoader, RefusesOneFileUsedByTwoPartsOfTheConfig) {
       "  - file: {path: /dev/stdout}\ndead_letter: {path: /tmp/rejected.ndjson}\n",
       "cfg.yaml");
   EXPECT_TRUE(ok.errors.empty()) << ok.errors.front().message;
+}
+
+// Files compare by identity, not spelling (breaker round 10): the dead letter on a hard link to
+// the followed input, or a sink through a symlink's directory, is the one file; and a dead letter
+// that is a FIFO is refused at load (run blocked in open() for ever), exit 2 for run as for check.
+TEST(ConfigLoader, RefusesOneFileUnderTwoNamesAndADeadLetterThatIsAFifo) {
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / ("privmon_cfg_paths_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "real");
+  const std::string in = (dir / "real" / "in.ndjson").string();
+  std::ofstream(in) << "{}\n";
+  fs::create_hard_link(in, dir / "hard.ndjson");
+  fs::create_directory_symlink(dir / "real", dir / "link");
+  const std::string source = "sources:\n  - file: {path: " + in + ", follow: true}\n";
+  ExpectOneError(source + "dead_letter: {path: " + (dir / "hard.ndjson").string() + "}\n", 3,
+                 "dead_letter.path and sources[0] are one file (" + (dir / "hard.ndjson").string() +
+                     " is " + in + " under another name)");
+  ExpectOneError(
+      source + "sinks:\n  - file: {path: " + (dir / "link" / "in.ndjson").string() + "}\n", 4,
+      "sinks[0] and sources[0] are one file");
+  ExpectOneError("sources:\n  - file: {path: " + (dir / "link").string() + "}\n" +
+                     "checkpoint: {dir: " + (dir / "real").string() + "}\n",
+                 3, "checkpoint.dir and sources[0] are one file");
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  ExpectOneError(source + "dead_letter: {path: " + (dir / "fifo").string() + "}\n", 3,
+                 "dead_letter.path " + (dir / "fifo").string() + " is a FIFO");
+  const ConfigLoadResult ok = LoadConfigText(
+      source + "dead_letter: {path: " + (dir / "rejected.ndjson").string() + "}\n", "cfg.yaml");
+  EXPECT_TRUE(ok.errors.empty()) << ok.errors.front().message;
+  fs::remove_all(dir);
 }
 
 }  // namespace

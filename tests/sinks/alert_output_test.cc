@@ -1,5 +1,6 @@
 #include "sinks/alert_output.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -279,6 +280,35 @@ TEST(MakeAlertOutputs, ThrowsAClearErrorWhenAnEndpointCannotBeBound) {
         << e.what();
   }
   EXPECT_THROW(MakeAlertOutputs({{SinkType::kFile, "", ""}}, ctx), std::runtime_error);
+}
+
+// A file sink on a FIFO: its open never blocks (breaker round 10: with no reader, `run` hung in
+// open() with SIGTERM blocked, until SIGKILL). No reader: refused at once, saying so. A reader
+// running: written to as before (WriteToFd waits for the pipe to be writable).
+TEST(FileOutput, AFifoIsOpenedWithoutWaitingForItsReader) {
+  const std::string path = TempPath("alerts.fifo");
+  std::filesystem::remove(path);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0) << std::strerror(errno);
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    FileOutput out(path, /*append=*/true);
+    ADD_FAILURE() << "opened a FIFO that no process reads";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("a FIFO that no process reads"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  const int reader = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  {
+    FileOutput out(path, /*append=*/true);
+    WriteAll(out, "{\"alert\":1}\n");
+  }
+  char got[64] = {};
+  EXPECT_EQ(::read(reader, got, sizeof got), 12);
+  EXPECT_STREQ(got, "{\"alert\":1}\n");
+  ::close(reader);
+  std::filesystem::remove(path);
 }
 
 }  // namespace

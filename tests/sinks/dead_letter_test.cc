@@ -1,6 +1,8 @@
 #include "sinks/dead_letter.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -342,6 +344,28 @@ TEST(Base64, MatchesRfc4648Vectors) {
   }
   EXPECT_FALSE(DecodeBase64("Zm9"));
   EXPECT_FALSE(DecodeBase64("Zm=v"));
+}
+
+// The dead letter on a FIFO is refused at once, saying why (breaker round 10: `run` blocked for
+// ever in open(), SIGTERM blocked); the threads that read the input write it, so even a FIFO with
+// a reader could stall them. /dev/null is taken.
+TEST(DeadLetterWriter, AFifoIsRefusedNotWaitedFor) {
+  const std::string path = FreshPath("dead.fifo");
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  EXPECT_THROW(DeadLetterWriter{path}, std::runtime_error);
+  const int reader = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  try {
+    DeadLetterWriter writer(path);
+    ADD_FAILURE() << "a FIFO taken as the dead letter";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a FIFO: the dead letter is a regular file"),
+              std::string::npos)
+        << e.what();
+  }
+  ::close(reader);
+  DeadLetterWriter null_writer("/dev/null");
+  EXPECT_TRUE(null_writer.enabled());
 }
 
 }  // namespace
