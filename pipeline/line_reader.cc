@@ -230,7 +230,6 @@ LineReader::Status LineReader::NextBuffered(bool take_partial, Line* out) {
       const std::size_t start = begin_;
       while (begin_ < end_ && buf[begin_] == '\0') ++begin_;
       nul_run_ += begin_ - start;
-      nul_skipped_ += begin_ - start;
       if (begin_ == end_) begin_ = end_ = 0;
     }
     const std::size_t from = begin_ + scan_;

@@ -69,11 +69,10 @@ class LineReader {
   // switching files); the skipped rest of a cut line is not counted.
   std::size_t pending() const { return end_ - begin_; }
   int error() const { return error_; }
-  // NUL bytes skipped at lines' starts since construction: a run of them where a line starts (a
+  // NUL bytes at lines' starts are skipped (Line::nuls_before counts them): a run of them (a
   // hole a writer left: copytruncate of a file it did not open O_APPEND writes on at its old
   // offset, behind zeros; a crash's zero-filled tail) is no part of any line, and never makes the
   // line after it one too long to read. A line's own NULs after its first byte are kept.
-  uint64_t nul_skipped() const { return nul_skipped_; }
   // The last bytes (at most kLastReadBytes) before where the descriptor stands: those read(2)
   // returned since Reset (raw: before any UTF-16 transcoding, the rest of a cut line included),
   // or, right after a Reset past the stream's start, the ones read back there (pread). A follow-
@@ -120,9 +119,8 @@ class LineReader {
   char last_read_[kLastReadBytes] = {};
   std::size_t last_read_len_ = 0;
   bool finished_file_ = false;
-  bool mid_line_ = false;     // the last line handed out was a piece (Line::partial)
-  std::size_t nul_run_ = 0;   // NULs skipped since the last line handed out
-  uint64_t nul_skipped_ = 0;  // all NULs skipped (nul_skipped())
+  bool mid_line_ = false;    // the last line handed out was a piece (Line::partial)
+  std::size_t nul_run_ = 0;  // NULs skipped since the last line handed out
   bool shrank_ = false;
   bool ended_ = false;       // the file shrank: kEnd on
   off_t size_at_reset_ = 0;  // with finished_file_, a regular file's size at Reset (else 0)

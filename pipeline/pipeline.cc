@@ -413,8 +413,7 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
     }
     st.wake_batch.Pushed(route.count, received_ns);
     if (e.kind != EventKind::kMfaRegistration) {
-      // In `run` no record moves a clock past the wall clock (ProgressMarks::Admit).
-      const EventTime clock_time = wall_us != 0 ? std::min<EventTime>(e.time, wall_us) : e.time;
+      const EventTime clock_time = ProgressMarks::ClockTime(e.time, wall_us);
       max_time = std::max(max_time, clock_time);
       message_max = std::max(message_max, clock_time);
     }

@@ -23,7 +23,7 @@ ProgressMarks::Admission ProgressMarks::Admit(uint32_t source, const Event& e,
   if (e.kind == EventKind::kMfaRegistration) return Admission::kAdmitted;
   // `run`: no record moves a clock past the wall clock (one dated hours ahead would make every
   // real-time record after it late); the record itself is judged at its own time.
-  const EventTime clock_time = wall_now_us != 0 ? std::min<EventTime>(e.time, wall_now_us) : e.time;
+  const EventTime clock_time = ClockTime(e.time, wall_now_us);
   const uint64_t key = HashCombine(e.tenant_hash, source + 1u);
   auto it = entries_.find(key);
   if (it == entries_.end()) {
@@ -59,7 +59,7 @@ ProgressMarks::Admission ProgressMarks::Admit(uint32_t source, const Event& e,
 
 void ProgressMarks::AdmitInput(uint32_t source, EventTime newest, int64_t wall_now_us) {
   if (wall_lead_us_ > 0 && wall_now_us != 0 && newest > wall_now_us + wall_lead_us_) return;
-  if (wall_now_us != 0) newest = std::min<EventTime>(newest, wall_now_us);
+  newest = ClockTime(newest, wall_now_us);
   Input& input = inputs_[source];
   if (newest > input.newest) {
     input.newest = newest;

@@ -50,6 +50,11 @@ class ProgressMarks {
     kAheadOfTenant,     // more than max_future_skew ahead of its tenant's newest (reject)
     kAheadOfWallClock,  // `run`: more than kMaxWallClockLeadUs ahead of the wall clock (reject)
   };
+  // The time a record moves its tenant's clock to: its own, but in `run` (`wall_now_us` != 0) no
+  // further than the wall clock (it is still judged at its own time).
+  static EventTime ClockTime(EventTime t, int64_t wall_now_us) {
+    return wall_now_us != 0 ? std::min<EventTime>(t, wall_now_us) : t;
+  }
   // Whether `e` is admitted (its time recorded) or implausibly far ahead (reject it).
   // `wall_now_us` is 0 in `scan` (never read the wall clock there).
   Admission Admit(uint32_t source, const Event& e, int64_t wall_now_us);

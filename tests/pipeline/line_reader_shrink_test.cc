@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,13 +25,7 @@ namespace {
 
 using testing::TempDir;
 using testing::TempDirCleanup;
-
-void WriteShrinkFile(const std::string& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  ASSERT_NE(f, nullptr);
-  std::fwrite(text.data(), 1, text.size(), f);
-  std::fclose(f);
-}
+using testing::WriteFile;
 
 // Record i: 120 bytes, 121 with its newline.
 std::string ShrinkRecord(int i) {
@@ -58,7 +51,7 @@ TEST(LineReaderShrink, AFileTruncatedWhileReadEndsTheStreamSayingItShrank) {
         SCOPED_TRACE("shrink to " + std::to_string(shrink.to) + " after " +
                      std::to_string(shrink.read_before) + " lines, limit " + std::to_string(limit) +
                      " chunk " + std::to_string(chunk));
-        WriteShrinkFile(path, text);
+        ASSERT_TRUE(WriteFile(path, text));
         const int fd = ::open(path.c_str(), O_RDWR);
         ASSERT_GE(fd, 0);
         LineReader reader(limit, kParsePadding);
@@ -104,7 +97,7 @@ TEST(LineReaderShrink, AFollowedOrWholeFileIsNoShrunkFile) {
   std::string text;
   for (int i = 0; i < 2000; ++i) text += ShrinkRecord(i) + "\n";
   for (const bool finished : {false, true}) {
-    WriteShrinkFile(path, text);
+    ASSERT_TRUE(WriteFile(path, text));
     const int fd = ::open(path.c_str(), O_RDWR);
     ASSERT_GE(fd, 0);
     LineReader reader(1000, kParsePadding);
@@ -135,7 +128,7 @@ TEST(LineReaderShrink, ATruncationRacingTheFileSourceEndsTheStream) {
   for (int i = 0; i < records; ++i) text += ShrinkRecord(i) + "\n";
   for (int round = 0; round < 3; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
-    WriteShrinkFile(path, text);
+    ASSERT_TRUE(WriteFile(path, text));
     SourceSettings s;
     s.type = SourceType::kFile;
     s.path = path;

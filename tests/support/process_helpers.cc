@@ -43,6 +43,12 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  return static_cast<bool>(out.flush());
+}
+
 std::string TempDir(const std::string& tag) {
   std::string pattern = "/tmp/privmon-" + tag + "-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {

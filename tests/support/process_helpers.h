@@ -30,6 +30,8 @@ using std::chrono_literals::operator""s;
 
 // --- files -------------------------------------------------------------------------------------
 std::string ReadFile(const std::string& path);  // whole file, "" when unreadable
+// Writes `text` as the whole file at `path` (created or truncated); false when it cannot.
+bool WriteFile(const std::string& path, const std::string& text);
 // A fresh directory /tmp/privmon-<tag>-XXXXXX.
 std::string TempDir(const std::string& tag);
 
