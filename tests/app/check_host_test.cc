@@ -82,7 +82,7 @@ class CheckHost : public ::testing::Test {
 
   std::string Write(const std::string& alerts, const std::string& dead_letter, int bind_port,
                     int metrics_port) {
-    const std::string path = (dir_ / "cfg.yaml").string();
+    std::string path = (dir_ / "cfg.yaml").string();
     std::ofstream(path) << "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:" << bind_port
                         << "\", bind: true, curve: {secret_key_file: \"" << key_
                         << "\", allowed_clients: []}}}]\n"
