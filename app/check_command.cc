@@ -76,8 +76,8 @@ void AppendJsonStrings(const std::vector<std::string>& items, std::string& s) {
   s += ']';
 }
 
-void PrintJson(const CheckOptions& o, const ConfigLoadResult& result,
-               const std::vector<std::string>& host_errors, std::ostream& out) {
+void PrintJson(const CheckOptions& o, const ConfigLoadResult& result, const HostCheck& host,
+               std::ostream& out) {
   std::string s = "{";
   AppendJsonKey("file", true, s);
   AppendJsonString(o.path, s);
@@ -122,7 +122,9 @@ void PrintJson(const CheckOptions& o, const ConfigLoadResult& result,
   s += ']';
   if (o.host) {
     AppendJsonKey("host_errors", false, s);
-    AppendJsonStrings(host_errors, s);
+    AppendJsonStrings(host.problems, s);
+    AppendJsonKey("host_notes", false, s);
+    AppendJsonStrings(host.notes, s);
   }
   s += "}\n";
   out << s;
@@ -148,12 +150,14 @@ int RunCheck(const CheckOptions& o, std::ostream& out, std::ostream& err) {
         }
       }
     }
-    std::vector<std::string> host_errors;
-    if (o.host && result.errors.empty() && result.config) host_errors = CheckHost(*result.config);
+    HostCheck host;
+    if (o.host && result.errors.empty() && result.config) host = CheckHost(*result.config);
+    const std::vector<std::string>& host_errors = host.problems;
     if (o.format == CheckOptions::Format::kJson) {
-      PrintJson(o, result, host_errors, out);
+      PrintJson(o, result, host, out);
     } else {
       PrintText(o, result, out, err);
+      for (const std::string& n : host.notes) err << o.path << ": host: note: " << n << '\n';
       for (const std::string& e : host_errors) err << o.path << ": host: " << e << '\n';
       if (!host_errors.empty()) {
         err << o.path << ": " << host_errors.size()

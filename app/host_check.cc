@@ -12,6 +12,9 @@
 #include <filesystem>
 #include <zmq.hpp>
 
+#include "sinks/dead_letter.h"
+#include "sinks/fd_output.h"
+
 namespace privmon {
 namespace {
 
@@ -40,30 +43,40 @@ void CheckSecret(const std::string& what, const std::string& path, std::vector<s
   }
 }
 
-// An output file privmon creates or appends to: its directory writable, the file (if present) a
-// writable regular file and not a symlink (outputs are never opened through one).
-void CheckOutputFile(const std::string& what, const std::string& path,
-                     std::vector<std::string>& out) {
+// What `run` does with an output file that exists, as `run` decides it: an alert file sink by
+// AlertFileKind, the dead letter by DeadLetterFileKindProblem (`st_mode` from lstat).
+enum class OutputUse { kAlertSink, kDeadLetter };
+OutputFileKind OutputKind(OutputUse use, unsigned mode) {
+  if (use == OutputUse::kAlertSink) return AlertFileKind(mode);
+  if (S_ISLNK(mode)) return {"is a symlink (outputs are never opened through one)", nullptr};
+  return {DeadLetterFileKindProblem(mode), nullptr};
+}
+
+// An output file privmon creates or appends to: its directory writable, the file (if present) of
+// a kind `run` writes (OutputKind: what `run` will do with it is said as a note) and writable.
+void CheckOutputFile(const std::string& what, const std::string& path, OutputUse use,
+                     HostCheck& out) {
   if (path.empty()) return;
   const fs::path p(path);
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
-    if (S_ISLNK(st.st_mode)) {
-      out.push_back(what + " " + path + ": is a symlink (outputs are never opened through one)");
-    } else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
-      out.push_back(what + " " + path + ": not a regular file");
+    const OutputFileKind kind = OutputKind(use, st.st_mode);
+    if (kind.refused != nullptr) {
+      out.problems.push_back(what + " " + path + ": " + kind.refused);
     } else if (::access(path.c_str(), W_OK) != 0) {
-      out.push_back(what + " " + path + ": not writable: " + std::strerror(errno));
+      out.problems.push_back(what + " " + path + ": not writable: " + std::strerror(errno));
+    } else if (kind.note != nullptr) {
+      out.notes.push_back(what + " " + path + ": " + kind.note);
     }
     return;
   }
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
   struct stat dst {};
   if (::stat(dir.c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode)) {
-    out.push_back(what + " " + path + ": directory " + dir.string() + " does not exist");
+    out.problems.push_back(what + " " + path + ": directory " + dir.string() + " does not exist");
   } else if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-    out.push_back(what + " " + path + ": cannot create it, directory " + dir.string() +
-                  " not writable: " + std::strerror(errno));
+    out.problems.push_back(what + " " + path + ": cannot create it, directory " + dir.string() +
+                           " not writable: " + std::strerror(errno));
   }
 }
 
@@ -192,8 +205,9 @@ void CheckZmqEndpoint(const std::string& what, const std::string& endpoint, bool
 
 }  // namespace
 
-std::vector<std::string> CheckHost(const CompiledConfig& config) {
-  std::vector<std::string> out;
+HostCheck CheckHost(const CompiledConfig& config) {
+  HostCheck check;
+  std::vector<std::string>& out = check.problems;
   zmq::context_t ctx(1);
   for (std::size_t i = 0; i < config.sources.size(); ++i) {
     const SourceSettings& s = config.sources[i];
@@ -212,17 +226,18 @@ std::vector<std::string> CheckHost(const CompiledConfig& config) {
   for (std::size_t i = 0; i < config.sinks.size(); ++i) {
     const SinkSettings& s = config.sinks[i];
     const std::string at = "sinks[" + std::to_string(i) + "]";
-    if (s.type == SinkType::kFile) CheckOutputFile(at + " file", s.path, out);
+    if (s.type == SinkType::kFile)
+      CheckOutputFile(at + " file", s.path, OutputUse::kAlertSink, check);
     if (s.type == SinkType::kZmqPub)
       CheckZmqEndpoint(at + " zmq_pub bind", s.endpoint, true, ctx, out);
     if (s.type == SinkType::kKafka && !s.kafka.sasl_password_file.empty()) {
       CheckSecret(at + " sasl_password_file", s.kafka.sasl_password_file, out);
     }
   }
-  CheckOutputFile("dead_letter path", config.dead_letter_path, out);
+  CheckOutputFile("dead_letter path", config.dead_letter_path, OutputUse::kDeadLetter, check);
   CheckOutputDir("checkpoint dir", config.checkpoint.dir, out);
   if (!config.metrics_listen.empty()) CheckBind("metrics listen", config.metrics_listen, out);
-  return out;
+  return check;
 }
 
 }  // namespace privmon

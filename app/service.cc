@@ -18,6 +18,7 @@
 #include "app/tenant_silence.h"
 #include "config/loader.h"
 #include "config/reload.h"
+#include "core/follow_event.h"
 #include "core/heap_retention.h"
 #include "core/stats.h"
 #include "detectors/detection_engine.h"
@@ -139,6 +140,23 @@ void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out) {
                  "privmon:   beyond horizon  %llu (late beyond the dedupe horizon: kept from the "
                  "rules)\n",
                  static_cast<unsigned long long>(beyond));
+  }
+  // What the sources skipped or met besides messages, as /metrics counts it per source.
+  for (const auto& s : stats.sources) {
+    if (const uint64_t nuls = s.skipped_nul_bytes.load(std::memory_order_relaxed); nuls != 0) {
+      std::fprintf(out, "privmon:   source %s: %llu NUL byte(s) skipped (holes its writer left)\n",
+                   s.name.c_str(), static_cast<unsigned long long>(nuls));
+    }
+    std::string events;
+    for (std::size_t e = 0; e < kFollowEventCount; ++e) {
+      const uint64_t n = s.follow_events[e].load(std::memory_order_relaxed);
+      if (n == 0) continue;
+      events += (events.empty() ? " " : ", ") +
+                std::string(FollowEventName(static_cast<FollowEvent>(e))) + " " + std::to_string(n);
+    }
+    if (!events.empty()) {
+      std::fprintf(out, "privmon:   source %s followed:%s\n", s.name.c_str(), events.c_str());
+    }
   }
   if (stats.parsers.size() > 1) {  // how the work was shared (a fanned-out source's lanes)
     // Records each parse thread handled: accepted, rejected or skipped.

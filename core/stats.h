@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/follow_event.h"
 #include "core/kafka_stats.h"
 #include "core/reject_reason.h"
 #include "core/rule_catalog.h"
@@ -81,9 +82,17 @@ struct alignas(64) SourceStats {
   std::string name;
   Counter messages{0};
   Counter bytes{0};
-  // Reads that failed and ended the input early (an I/O error, a file that shrank while read):
-  // the rest of the input was not read. Added by the parse thread that saw the source end.
+  // Reads that failed (an I/O error, a file that shrank while read, late writes to a followed
+  // file's renamed predecessor): what they held was not read. Written by the source as it meets
+  // them (MessageSource::CountInto), so a followed file that never ends shows them while it runs.
   Counter read_errors{0};
+  // NUL bytes a file source skipped (a hole its writer left: copytruncate of a file it did not
+  // open O_APPEND, a crash's zero-filled tail): privmon_source_skipped_bytes_total{reason="nul"}.
+  Counter skipped_nul_bytes{0};
+  // A followed file's rotations and conditions (core/follow_event.h), by FollowEvent; exported
+  // for sources that follow a file (`followed`, set before the source's first Receive).
+  std::array<Counter, kFollowEventCount> follow_events{};
+  std::atomic<bool> followed{false};
 };
 
 // A sink that holds alerts this long (seconds) without delivering one is stalled: said once on

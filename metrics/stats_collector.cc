@@ -212,8 +212,8 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   const PipelineStats& st = *stats_;
   std::vector<MetricFamily> out;
   // AddFamily hands out references into `out`; reserving enough up front keeps them valid.
-  // 78 + the Kafka sources' 5 + the state topic's 6.
-  constexpr std::size_t kMaxFamilies = 90;
+  // 80 + the Kafka sources' 5 + the state topic's 6.
+  constexpr std::size_t kMaxFamilies = 92;
   out.reserve(kMaxFamilies);
   const auto shard_label = [](std::size_t i) {
     return std::vector<ClientMetric::Label>{{"shard", std::to_string(i)}};
@@ -229,13 +229,42 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                           "Message payload bytes received, by source.", MetricType::Counter);
   auto& read_errors = AddFamily(
       out, "privmon_source_read_errors_total",
-      "Reads that failed and ended a source before its input's end (an I/O error, a file that "
-      "shrank while read): the rest was not read. By source.",
+      "Reads that failed, counted when they fail (an I/O error, a file that shrank while read, "
+      "late writes to a followed file's renamed predecessor): what they held was not read. By "
+      "source.",
+      MetricType::Counter);
+  auto& skipped_bytes = AddFamily(
+      out, "privmon_source_skipped_bytes_total",
+      "Bytes a source read and skipped as no part of any message, by source and reason (nul: NUL "
+      "bytes before or after a line, a hole its writer left: copytruncate of a file it did not "
+      "open O_APPEND, a crash's zero-filled tail).",
       MetricType::Counter);
   for (const SourceStats& s : st.sources) {
-    AddSample(messages, {{"source", SanitizeLabelValue(s.name)}}, Load(s.messages));
-    AddSample(bytes, {{"source", SanitizeLabelValue(s.name)}}, Load(s.bytes));
-    AddSample(read_errors, {{"source", SanitizeLabelValue(s.name)}}, Load(s.read_errors));
+    const std::string source = SanitizeLabelValue(s.name);
+    AddSample(messages, {{"source", source}}, Load(s.messages));
+    AddSample(bytes, {{"source", source}}, Load(s.bytes));
+    AddSample(read_errors, {{"source", source}}, Load(s.read_errors));
+    AddSample(skipped_bytes, {{"source", source}, {"reason", "nul"}}, Load(s.skipped_nul_bytes));
+  }
+  // Only sources that follow a file have these series; the family only when one does.
+  MetricFamily* follow_events = nullptr;
+  for (const SourceStats& s : st.sources) {
+    if (!s.followed.load(std::memory_order_relaxed)) continue;
+    if (follow_events == nullptr) {
+      follow_events = &AddFamily(
+          out, "privmon_source_follow_events_total",
+          "What a followed file source met, by source and event: rotated, truncated, rewritten "
+          "(read again from its start), deleted, moved_away (read on, the path naming no file), "
+          "open_failed (a file at the path that cannot be opened, or a FIFO), missing (waited "
+          "for at start).",
+          MetricType::Counter);
+    }
+    for (std::size_t e = 0; e < kFollowEventCount; ++e) {
+      AddSample(*follow_events,
+                {{"source", SanitizeLabelValue(s.name)},
+                 {"event", std::string(FollowEventName(static_cast<FollowEvent>(e)))}},
+                Load(s.follow_events[e]));
+    }
   }
 
   auto& events = AddFamily(out, "privmon_events_total", "Events parsed and routed, by kind.",

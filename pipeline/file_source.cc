@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/follow_event.h"
+#include "core/stats.h"
 #include "parsers/record_parser.h"
 #include "pipeline/framed_line.h"
 #include "pipeline/json_stream_framer.h"
@@ -59,8 +61,12 @@ namespace {
 //   is read on (its writer may still hold it open) and said once on stderr, a deleted one at once,
 //   one renamed away once the path has stayed missing for kRotateQuiet (logrotate's create comes
 //   within moments); when the path names a file again, that file is read as a replaced one's.
-//   A replacing file that cannot be opened (its mode, a directory) is said once; the old one is
-//   read on and the open is tried again.
+//   A replacing file that cannot be opened (its mode, a socket) is said once; the old one is
+//   read on and the open is tried again. A FIFO at the path is not opened (open() would wait for
+//   its writer, with SIGTERM blocked in `run`): said once, as a file that cannot be opened.
+// Each of these is counted (CountInto: privmon_source_follow_events_total{event}), as are the NUL
+// bytes skipped before lines (privmon_source_skipped_bytes_total{reason="nul"}) and failed reads
+// (privmon_source_read_errors_total), when they happen: a followed file never ends.
 // - Missing at start (a followed file not created yet, or a restart between logrotate's rename and
 //   the writer's create): said once on stderr and waited for; read from 0 when it appears (it is
 //   new: nothing of it was read). Position() is 0 meanwhile and Resume() resumes nothing. A file
@@ -136,6 +142,7 @@ class FileSource final : public MessageSource {
           if (const int err = reader_.error(); err != 0 && !read_error_logged_) {
             // The rest of the input is not read: said, not a silent cut.
             read_error_logged_ = true;
+            CountReadError();
             std::fprintf(stderr,
                          "privmon: source %s: %s: %s after byte %lld: the rest is not read\n",
                          name_.c_str(), path_.empty() ? "-" : path_.c_str(),
@@ -150,8 +157,10 @@ class FileSource final : public MessageSource {
         }
         if (const int err = reader_.error(); err != 0 && !read_error_logged_) {
           // A followed file that cannot be read (a directory, EIO on a network mount): said once
-          // and counted (privmon_source_read_errors_total, exit 1 at the end), then polled on.
+          // and counted at once (privmon_source_read_errors_total, exit 1 at the end), then
+          // polled on.
           read_error_logged_ = true;
+          CountReadError();
           std::fprintf(stderr, "privmon: source %s: %s: %s after byte %lld: not read (follow)\n",
                        name_.c_str(), path_.c_str(), std::strerror(err),
                        static_cast<long long>(offset_));
@@ -173,7 +182,10 @@ class FileSource final : public MessageSource {
         line_start_ = offset_;
         offset_ += static_cast<off_t>(line.consumed);
       }
-      if (line.nuls_before != 0 && !nuls_said_) SayNuls(line);
+      if (line.nuls_before != 0) {
+        CountNuls(line.nuls_before);
+        if (!nuls_said_) SayNuls(line);
+      }
       if (long_line_ != LongLine::kNone) {
         // A piece of a line too long to be one message: streamed on, or skipped.
         std::string_view piece = line.bytes;
@@ -238,14 +250,22 @@ class FileSource final : public MessageSource {
         // NUL bytes before a line (the zero-filled tail a crash leaves in a log file, then the
         // next record appended after it) are no part of it; a line of NULs is blank.
         if (text[first] == '\0') {
-          while (first < text.size() && (text[first] == '\0' || text[first] == ' ')) ++first;
+          std::size_t nuls = 0;
+          for (; first < text.size() && (text[first] == '\0' || text[first] == ' '); ++first) {
+            nuls += text[first] == '\0' ? 1 : 0;
+          }
+          CountNuls(nuls);
           if (first == text.size()) continue;
           text.remove_prefix(first);
         }
         // ... and after the last record, when the zeros follow it on its line.
         if (text.back() == '\0') {
-          while (!text.empty() && (text.back() == '\0' || text.back() == ' '))
-            text.remove_suffix(1);
+          std::size_t nuls = 0;
+          for (; !text.empty() && (text.back() == '\0' || text.back() == ' ');
+               text.remove_suffix(1)) {
+            nuls += text.back() == '\0' ? 1 : 0;
+          }
+          CountNuls(nuls);
         }
       }
       if (framer_.active()) {
@@ -317,7 +337,13 @@ class FileSource final : public MessageSource {
   }
   bool CanFanOut() const override { return true; }
   bool Finite() const override { return owned_ && !follow_; }
-  uint64_t read_errors() const override { return read_error_logged_ ? 1 : 0; }
+  uint64_t read_errors() const override { return read_errors_; }
+  void CountInto(SourceStats* stats) override {
+    stats_ = stats;
+    if (stats_ == nullptr) return;
+    stats_->followed.store(follow_, std::memory_order_relaxed);
+    if (missing_) Count(FollowEvent::kMissing);  // said when the source opened
+  }
   // A stored position is just after a whole line: a file where no line ends there was replaced
   // while privmon was stopped (rotated, then grown past the old offset) and is not resumed, so
   // its first lines are not skipped. (A newline exactly there is the undetected case: about one
@@ -421,13 +447,15 @@ class FileSource final : public MessageSource {
 
   // A followed file missing until now: true once it is open (read from 0).
   bool OpenWhenPresent() {
-    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = OpenNamedFile();
     if (fd < 0) {
-      if (errno != ENOENT && errno != missing_errno_) {
-        std::fprintf(stderr, "privmon: source %s: %s: %s: still waiting for it\n", name_.c_str(),
-                     path_.c_str(), std::strerror(errno));
+      const int err = errno;
+      if (err != ENOENT && err != missing_errno_) {
+        std::fprintf(stderr, "privmon: source %s: %s: %s: still waiting for it (follow)\n",
+                     name_.c_str(), path_.c_str(), OpenErrorText(err));
+        Count(FollowEvent::kOpenFailed);
       }
-      missing_errno_ = errno;
+      missing_errno_ = err;
       return false;
     }
     missing_ = false;
@@ -467,20 +495,23 @@ class FileSource final : public MessageSource {
     if (named_there && (named.st_ino != open_file.st_ino || named.st_dev != open_file.st_dev)) {
       gone_since_ = {};
       if (!OldFileDone(open_file) || AbortOpenValue()) return false;
-      const int next = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      const int next = OpenNamedFile();
       if (next < 0) {
-        // The new file cannot be opened (its mode, a directory): said once, the old one read on.
+        // The new file cannot be opened (its mode, a socket) or is a FIFO: said once, counted,
+        // the old one read on.
         if (errno != next_open_errno_) {
           next_open_errno_ = errno;
           std::fprintf(stderr,
                        "privmon: source %s: %s was replaced but the new file cannot be opened: "
                        "%s: still reading the old one, trying again (follow)\n",
-                       name_.c_str(), path_.c_str(), std::strerror(next_open_errno_));
+                       name_.c_str(), path_.c_str(), OpenErrorText(next_open_errno_));
+          Count(FollowEvent::kOpenFailed);
         }
         return false;
       }
       WatchRetired(open_file);
       StartFile(next);
+      Count(FollowEvent::kRotated);
       std::fprintf(stderr, "privmon: source %s: %s was replaced (rotated): reading the new file\n",
                    name_.c_str(), path_.c_str());
       return true;
@@ -506,12 +537,54 @@ class FileSource final : public MessageSource {
       }
       ::lseek(fd_, 0, SEEK_SET);
       StartFile(fd_);
+      Count(shrank ? FollowEvent::kTruncated : FollowEvent::kRewritten);
       std::fprintf(stderr, "privmon: source %s: %s was %s: reading it again from its start\n",
                    name_.c_str(), path_.c_str(),
                    shrank ? "truncated" : "rewritten under the reader (copytruncate)");
       return true;
     }
     return false;
+  }
+
+  // Opens the followed path anew (a file replacing the open one, or one missing until now) without
+  // ever blocking: a FIFO is not opened (its open() would wait for a writer, in `run` with SIGTERM
+  // blocked), -1 with errno kFifoNotFollowed; O_NONBLOCK covers one put there after the stat.
+  int OpenNamedFile() const {
+    if (struct stat st{}; ::stat(path_.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+      errno = kFifoNotFollowed;
+      return -1;
+    }
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return -1;
+    if (struct stat st{}; ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+      ::close(fd);
+      errno = kFifoNotFollowed;
+      return -1;
+    }
+    if (const int flags = ::fcntl(fd, F_GETFL); flags >= 0) {
+      (void)::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    }
+    return fd;
+  }
+  static const char* OpenErrorText(int err) {
+    return err == kFifoNotFollowed
+               ? "a FIFO, not opened: a followed path names a regular file (a FIFO's open "
+                 "waits for its writer)"
+               : std::strerror(err);
+  }
+
+  void Count(FollowEvent e) {
+    if (stats_ != nullptr) {
+      stats_->follow_events[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  void CountNuls(std::size_t n) {
+    if (stats_ != nullptr && n != 0)
+      stats_->skipped_nul_bytes.fetch_add(n, std::memory_order_relaxed);
+  }
+  void CountReadError() {
+    ++read_errors_;
+    if (stats_ != nullptr) stats_->read_errors.fetch_add(1, std::memory_order_relaxed);
   }
 
   // NUL bytes the reader skipped at a line's start (LineReader::Line::nuls_before): said once.
@@ -533,6 +606,7 @@ class FileSource final : public MessageSource {
     if (gone_since_ == std::chrono::steady_clock::time_point{}) gone_since_ = now;
     if (gone_said_ || (open_file.st_nlink > 0 && now - gone_since_ < kRotateQuiet)) return;
     gone_said_ = true;
+    Count(open_file.st_nlink == 0 ? FollowEvent::kDeleted : FollowEvent::kMovedAway);
     std::fprintf(stderr,
                  "privmon: source %s: %s was %s; still reading what is written to it, waiting for "
                  "it to be created again (follow)\n",
@@ -562,7 +636,7 @@ class FileSource final : public MessageSource {
     struct stat st {};
     const bool grew = fstat(retired_fd_, &st) == 0 && st.st_size > retired_size_;
     if (grew) {
-      read_error_logged_ = true;  // input not read: counted, exit 1 at the end
+      CountReadError();  // input not read: counted, exit 1 at the end
       std::fprintf(stderr,
                    "privmon: source %s: %lld byte(s) written to %s's renamed file after privmon "
                    "moved to the new one (its writer was quiet for %lld s, then wrote again): not "
@@ -663,7 +737,11 @@ class FileSource final : public MessageSource {
   int next_open_errno_ = 0;
   bool missing_ = false;  // follow: the file did not exist at start; waited for
   int missing_errno_ = ENOENT;
-  bool read_error_logged_ = false;
+  bool read_error_logged_ = false;  // the reader's error was said (once)
+  uint64_t read_errors_ = 0;        // failed reads so far (read_errors())
+  SourceStats* stats_ = nullptr;    // CountInto's; null: nothing counted
+  // OpenNamedFile's errno for a FIFO it does not open (no errno is negative).
+  static constexpr int kFifoNotFollowed = -1;
   bool nuls_said_ = false;    // NUL bytes skipped before a line were said (SayNuls)
   bool flat_layout_ = false;  // the open value's lines are not indented (see Receive)
   int fd_ = -1;

@@ -92,10 +92,16 @@ class MessageSource {
   // a fanned-out source gives their slots and bytes back to its reader at once, instead of after
   // `block` later messages (its reader may be waiting for those bytes). Nothing for the others.
   virtual void ReleaseHandedOut() {}
-  // Reads that failed and ended the input before its end (an I/O error; a file that shrank while
-  // read): 0 or 1 for a file. Valid once Receive returned kEnd; a fanned-out source's first lane
-  // answers for the source (the others 0), so the sum over lanes counts each failure once.
+  // Reads that failed so far (an I/O error; a file that shrank while read; late writes to a
+  // followed file's renamed predecessor), each also said on stderr. Counted into CountInto's
+  // stats as they happen; this is the source's own tally (tests, tools). The source's thread.
   virtual uint64_t read_errors() const { return 0; }
+  // Where the source counts what it meets besides messages, as it meets it: failed reads, bytes
+  // skipped, a followed file's events (SourceStats: read_errors, skipped_nul_bytes,
+  // follow_events). Set once by the Pipeline before the first Receive (before a fan-out); the
+  // stats outlive the source. Written from the thread that calls Receive (atomics: the exporter
+  // reads them at each scrape). Without it (null) nothing is counted; all is still said.
+  virtual void CountInto(SourceStats* /*stats*/) {}
   // A fanned-out source's lanes: true when the source, read up to its first `messages` messages,
   // has since had nothing for a while (a pause: one parse thread flushes its marks there). A lane
   // waiting for its reader is no pause: the reader may be blocked in a slow read (stdin).

@@ -81,6 +81,7 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
       if (st.name == src->name()) found = &st;
     }
     source_stats_.push_back(found);
+    src->CountInto(found);  // failed reads, skipped bytes, follow events: counted as they happen
   }
   cut_position_ = std::make_unique<std::atomic<int64_t>[]>(std::max<std::size_t>(1, source_count_));
   shard_held_ns_ = std::make_unique<std::atomic<int64_t>[]>(shards_);
@@ -331,14 +332,6 @@ void Pipeline::SendUnheldMarks(uint32_t queue_parser, EmitState& st, bool flush)
         PushMark(queue_parser, m);
         st.wake_batch.Pushed(shards_, st.last_received_ns);
       });
-}
-
-void Pipeline::CountReadErrors(std::size_t source_id, const MessageSource& src) {
-  const uint64_t errors = src.read_errors();
-  SourceStats* sstats = source_stats_[source_id];
-  if (errors != 0 && sstats != nullptr) {
-    sstats->read_errors.fetch_add(errors, std::memory_order_relaxed);
-  }
 }
 
 void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, MessageSource& src,
@@ -617,7 +610,6 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         continue;
       }
       if (status == ReceiveStatus::kEnd) {
-        CountReadErrors(source_ids[i], src);
         // Every mark of this source goes out before its end is published.
         // While another input's listing goes on, only this source's marks go (the others wait).
         st.EndListings(source_ids[i]);
@@ -762,7 +754,6 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
     }
   };
   bool saw_end = false;
-  bool read_to_end = false;  // Receive said kEnd at a block's start (read_errors() is valid)
   bool stopped = false;
   while (!saw_end && !stopped && !stop_now()) {
     Parsed& first = block[0];
@@ -785,10 +776,7 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
         continue;
       }
     }
-    if (status == ReceiveStatus::kEnd) {
-      read_to_end = true;
-      break;
-    }
+    if (status == ReceiveStatus::kEnd) break;
     // Parse the message and whatever more of the block is already here.
     std::size_t n = 0;
     for (;;) {
@@ -846,7 +834,6 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
     src.ReleaseHandedOut();
   }
   if (saw_end) lane_saw_end_.store(true, std::memory_order_relaxed);
-  if (saw_end || read_to_end) CountReadErrors(0, src);
   // The last lane out ends the source as one parse thread would: every lane has left its loop, so
   // every message dealt was emitted (or, stopped, is dropped unread as a stopped source's rest).
   if (lanes_out_.fetch_add(1, std::memory_order_acq_rel) + 1 == parsers_) {

@@ -319,8 +319,6 @@ class Pipeline {
   // The steps of one message after its parse, in source order: counts, rejects, admits and pushes
   // its events into `queue_parser`'s queues and sends the marks worth sending. `result` is null
   // for a message that was not parsed (bad frames, a state topic's mark).
-  // Adds the source's failed reads (MessageSource::read_errors) to its SourceStats; after kEnd.
-  void CountReadErrors(std::size_t source_id, const MessageSource& src);
   void Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, MessageSource& src,
             std::size_t source_id, const RawMessage& raw, const ParseResult* result,
             int64_t received_ns);

@@ -198,9 +198,6 @@ class FanoutLane final : public MessageSource {
   const std::string& name() const override { return core_->source->name(); }
   const std::string& tenant() const override { return core_->source->tenant(); }
   bool multi_tenant() const override { return core_->source->multi_tenant(); }
-  uint64_t read_errors() const override {
-    return &lane_ == core_->lanes.front().get() ? core_->source->read_errors() : 0;
-  }
   uint32_t clock_inputs() const override { return core_->source->clock_inputs(); }
   // The reader drains the source on a stop request; the lane hands out what it read until kEnd.
   bool DrainsOnStop() const override { return core_->source->DrainsOnStop(); }

@@ -48,6 +48,34 @@ const char* OutputOpenHint(int error) {
   }
 }
 
+OutputFileKind AlertFileKind(unsigned mode) {
+  if (S_ISREG(mode) || S_ISCHR(mode)) return {};
+  if (S_ISFIFO(mode)) {
+    return {nullptr,
+            "a FIFO: `run` writes to it when a process reads it as `run` starts (a slow reader "
+            "stalls this sink alone: /readyz), and fails at once, exit 1, when none does: start "
+            "its reader first"};
+  }
+  if (S_ISLNK(mode)) return {"is a symlink (outputs are never opened through one)", nullptr};
+  if (S_ISDIR(mode)) return {"is a directory: name a file in it", nullptr};
+  return {S_ISSOCK(mode) ? "is a socket: an alert file is a regular file, a character device or "
+                           "a FIFO with its reader running"
+                         : "is a block device: an alert file is a regular file, a character "
+                           "device or a FIFO with its reader running",
+          nullptr};
+}
+
+namespace {
+
+// Why `run` does not write the alert file at `path` as it stands (AlertFileKind), or nullptr
+// (also when it does not exist yet: it is created).
+const char* RefusedAlertFile(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 ? AlertFileKind(st.st_mode).refused : nullptr;
+}
+
+}  // namespace
+
 WriteResult WriteToFd(int fd, bool regular_file, std::string_view bytes) {
   if (bytes.empty()) return {};
   std::size_t n = std::min(bytes.size(), kMaxFileWrite);
@@ -104,8 +132,11 @@ WriteResult StdoutOutput::Write(std::string_view bytes) {
 
 void StdoutOutput::DiscardPartialLine() { DiscardOrSay(partial_, STDOUT_FILENO, "stdout"); }
 
-FileOutput::FileOutput(const std::string& path, bool append)
-    : path_(path), fd_(OpenOutputFile(path, append)) {
+FileOutput::FileOutput(const std::string& path, bool append) : path_(path) {
+  if (const char* why = RefusedAlertFile(path); why != nullptr) {
+    throw std::runtime_error("alert sink: cannot open file '" + path + "': it " + why);
+  }
+  fd_ = OpenOutputFile(path, append);
   if (fd_ < 0) {
     throw std::runtime_error("alert sink: cannot open file '" + path +
                              "': " + std::strerror(errno) + OutputOpenHint(errno));
@@ -126,6 +157,7 @@ WriteResult FileOutput::Write(std::string_view bytes) {
 void FileOutput::DiscardPartialLine() { DiscardOrSay(partial_, fd_, path_); }
 
 std::string FileOutput::Reopen() {
+  if (const char* why = RefusedAlertFile(path_); why != nullptr) return std::string("it ") + why;
   const int fd = OpenOutputFile(path_, /*append=*/true);
   if (fd < 0) return std::strerror(errno);
   ::close(fd_);

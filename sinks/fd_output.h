@@ -24,6 +24,17 @@ int OpenOutputFile(const std::string& path, bool append, unsigned mode = 0640);
 // process reads; "" otherwise.
 const char* OutputOpenHint(int error);
 
+// What `run` does with an alert file sink's path that exists as a file of type `mode` (st_mode,
+// from lstat): the one rule FileOutput (at start and at SIGHUP's reopen) and `check --host` share.
+// A regular file or a character device is written to; a FIFO too, when a process reads it as
+// `run` opens it (else the start fails at once, ENXIO); a symlink, a directory, a socket or a
+// block device is refused. (The dead letter has its own: DeadLetterFileKindProblem.)
+struct OutputFileKind {
+  const char* refused = nullptr;  // why `run` refuses it; nullptr: written to
+  const char* note = nullptr;     // what `run` does with it that check says (a FIFO's reader)
+};
+OutputFileKind AlertFileKind(unsigned mode);
+
 // The bytes of an unfinished last line in a regular file: after a short write the rest of the line
 // is still queued; when that rest is dropped instead (a disk still full at shutdown), Discard()
 // truncates the file back to its last whole line. One owner thread; O(1).

@@ -3,17 +3,23 @@
 // through a symlink, a bind address already taken) is one line naming the setting and the path or
 // address, and the exit code is 1; a host that has everything exits 0. Real files and sockets.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "app/check_command.h"
+#include "sinks/fd_output.h"
 
 namespace privmon {
 namespace {
@@ -76,7 +82,7 @@ class CheckHost : public ::testing::Test {
 
   std::string Write(const std::string& alerts, const std::string& dead_letter, int bind_port,
                     int metrics_port) {
-    const std::string path = (dir_ / "cfg.yaml").string();
+    std::string path = (dir_ / "cfg.yaml").string();
     std::ofstream(path) << "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:" << bind_port
                         << "\", bind: true, curve: {secret_key_file: \"" << key_
                         << "\", allowed_clients: []}}}]\n"
@@ -168,6 +174,61 @@ TEST_F(CheckHost, WhatRunRefusesAtStartIsCaught) {
   EXPECT_NE(p.err.find(ports + ":3:25: sources[1].zmq_sub.endpoint: unknown endpoint"),
             std::string::npos)
       << p.err;
+}
+
+// check --host says what `run` will do with an alert file sink that exists, by `run`'s own rule
+// (sinks/fd_output.h AlertFileKind): a FIFO is written to while its reader runs, a note, exit 0
+// (it was "not a regular file", a host problem, though `run` wrote to it); a socket is refused by
+// both, in one text.
+TEST_F(CheckHost, AFifoSinkIsANoteOfWhatRunDoesAndASocketIsRefusedByBoth) {
+  const std::string fifo = (dir_ / "out/alerts.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string cfg =
+      Write(fifo, (dir_ / "out/rejected.ndjson").string(), FreePort(), FreePort());
+  const Checked c = CheckHostOf(cfg, CheckOptions::Format::kText);
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(c.err.find(cfg + ": host: note: sinks[0] file " + fifo +
+                       ": a FIFO: `run` writes to it when a process reads it as `run` starts"),
+            std::string::npos)
+      << c.err;
+  EXPECT_EQ(c.err.find("not a regular file"), std::string::npos) << c.err;
+  const Checked j = CheckHostOf(cfg, CheckOptions::Format::kJson);
+  EXPECT_EQ(j.code, 0);
+  EXPECT_NE(j.out.find("\"host_errors\":[],\"host_notes\":[\"sinks[0] file " + fifo + ": a FIFO"),
+            std::string::npos)
+      << j.out;
+  {  // run agrees: written to while a process reads it; refused at once when none does
+    const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+    ASSERT_GE(reader, 0);
+    EXPECT_NO_THROW(FileOutput(fifo, /*append=*/true));
+    ::close(reader);
+    EXPECT_THROW(FileOutput(fifo, /*append=*/true), std::runtime_error);
+  }
+
+  const std::string sock_path = (dir_ / "out/alerts.sock").string();
+  const int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(sock_path.size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, sock_path.c_str(), sock_path.size() + 1);
+  ASSERT_EQ(::bind(sock, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+  const std::string refused = "is a socket: an alert file is a regular file";
+  const std::string cfg2 =
+      Write(sock_path, (dir_ / "out/rejected.ndjson").string(), FreePort(), FreePort());
+  const Checked s = CheckHostOf(cfg2, CheckOptions::Format::kText);
+  EXPECT_EQ(s.code, 1) << s.err;
+  EXPECT_NE(s.err.find(cfg2 + ": host: sinks[0] file " + sock_path + ": " + refused),
+            std::string::npos)
+      << s.err;
+  std::string run_says;
+  try {
+    FileOutput out(sock_path, /*append=*/true);
+  } catch (const std::runtime_error& e) {
+    run_says = e.what();
+  }
+  ::close(sock);
+  EXPECT_NE(run_says.find(refused), std::string::npos) << run_says;
 }
 
 TEST_F(CheckHost, WithoutHostTheSameConfigIsOnlyValidated) {

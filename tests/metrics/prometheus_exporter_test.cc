@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/follow_event.h"
+#include "core/stats.h"
 #include "core/version.h"
 #include "tests/metrics/http_get.h"
 
@@ -35,6 +37,12 @@ std::shared_ptr<PipelineStats> BusyStats() {
   zmq.name = "zmq";
   Bump(zmq.messages, 10);
   Bump(zmq.bytes, 12345);
+  auto& logs = stats->sources.emplace_back();  // a followed file
+  logs.name = "logs";
+  logs.followed.store(true);
+  Bump(logs.skipped_nul_bytes, 5000);
+  Bump(logs.read_errors, 1);
+  Bump(logs.follow_events[static_cast<std::size_t>(FollowEvent::kTruncated)], 2);
   Bump(stats->shards[0].events[static_cast<std::size_t>(EventKind::kSignIn)], 7);
   Bump(stats->shards[1].events[static_cast<std::size_t>(EventKind::kSignIn)], 3);
   Bump(stats->shards[1].events[static_cast<std::size_t>(EventKind::kSecurityEvent)], 2);
@@ -108,6 +116,12 @@ TEST(MetricsServer, ReportsThePipelineCountersAtScrapeTime) {
   const std::string t = Scrape(server);
   EXPECT_EQ(Sample(t, R"(privmon_messages_received_total{source="zmq"})"), 10);
   EXPECT_EQ(Sample(t, R"(privmon_message_bytes_received_total{source="zmq"})"), 12345);
+  EXPECT_EQ(Sample(t, R"(privmon_source_skipped_bytes_total{source="logs",reason="nul"})"), 5000);
+  EXPECT_EQ(Sample(t, R"(privmon_source_skipped_bytes_total{source="zmq",reason="nul"})"), 0);
+  EXPECT_EQ(Sample(t, R"(privmon_source_read_errors_total{source="logs"})"), 1);
+  EXPECT_EQ(Sample(t, R"(privmon_source_follow_events_total{source="logs",event="truncated"})"), 2);
+  EXPECT_EQ(Sample(t, R"(privmon_source_follow_events_total{source="logs",event="deleted"})"), 0);
+  EXPECT_EQ(t.find(R"(privmon_source_follow_events_total{source="zmq")"), std::string::npos);
   EXPECT_EQ(Sample(t, R"(privmon_events_total{kind="signin"})"), 10);
   EXPECT_EQ(Sample(t, R"(privmon_events_total{kind="security_event"})"), 2);
   EXPECT_EQ(Sample(t, R"(privmon_events_total{kind="registration"})"), 0);

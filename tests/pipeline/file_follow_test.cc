@@ -9,11 +9,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -21,6 +24,8 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "core/follow_event.h"
+#include "core/stats.h"
 #include "pipeline/framed_line.h"
 #include "pipeline/message_source.h"
 #include "tests/support/process_helpers.h"
@@ -60,6 +65,11 @@ std::vector<std::string> ReadMessages(MessageSource& source, std::size_t want) {
     if (s == ReceiveStatus::kMessage) got.emplace_back(m.payload);
   }
   return got;
+}
+
+// A followed file event counted into `stats` (MessageSource::CountInto).
+uint64_t FollowCount(const SourceStats& stats, FollowEvent e) {
+  return stats.follow_events[static_cast<std::size_t>(e)].load(std::memory_order_relaxed);
 }
 
 // Nothing more arrives for a while (the source reports idle, never end, while following).
@@ -428,16 +438,21 @@ TEST(FileFollow, ALateWriteToTheRenamedFileIsCountedNotLostInSilence) {
 }
 
 // A followed path that cannot be read (here a directory: EISDIR, as EIO on a network mount) is said
-// and counted once, as a file not followed is (breaker round 10: silent, /readyz ready, exit 0).
+// and counted once, as a file not followed is (breaker round 10: silent, /readyz ready, exit 0);
+// counted into the source's stats at once, while it runs: a followed file never ends, where the
+// count was made before.
 TEST(FileFollow, AFollowedPathThatCannotBeReadIsSaidAndCounted) {
   const std::string dir = TempDir("follow");
   TempDirCleanup cleanup(dir);
   auto source = OpenFollowed(dir);
+  SourceStats stats;
+  source->CountInto(&stats);
   ::testing::internal::CaptureStderr();
   ExpectIdle(*source);
   ExpectIdle(*source);
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(source->read_errors(), 1u);
+  EXPECT_EQ(stats.read_errors.load(), 1u);
   EXPECT_NE(err.find("not read (follow)"), std::string::npos) << err;
 }
 
@@ -473,6 +488,9 @@ TEST(FileFollow, WaitsForAFollowedFileMissingAtStart) {
   EXPECT_THROW(OpenSource(s, zmq), std::runtime_error);
   s.follow = true;
   auto source = OpenSource(s, zmq);
+  SourceStats stats;
+  source->CountInto(&stats);
+  EXPECT_EQ(FollowCount(stats, FollowEvent::kMissing), 1u);
   EXPECT_FALSE(source->Finite());
   EXPECT_FALSE(source->Resume(16));  // a stored position: nothing to resume in a missing file
   EXPECT_EQ(source->Position(), 0);
@@ -500,6 +518,8 @@ TEST(FileFollow, AFollowedFileDeletedIsSaidOnceAndReadOnUntilCreatedAgain) {
   const std::string path = dir + "/in.ndjson";
   Append(path, "{\"a\":1}\n");
   auto source = OpenFollowed(path);
+  SourceStats stats;
+  source->CountInto(&stats);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
   std::FILE* writer = std::fopen(path.c_str(), "ab");
   ASSERT_NE(writer, nullptr);
@@ -519,8 +539,12 @@ TEST(FileFollow, AFollowedFileDeletedIsSaidOnceAndReadOnUntilCreatedAgain) {
             1u)
       << err;
   EXPECT_EQ(source->read_errors(), 0u);
+  EXPECT_EQ(FollowCount(stats, FollowEvent::kDeleted), 1u);  // counted, as said: once
+  EXPECT_EQ(stats.read_errors.load(), 0u);
   Append(path, "{\"a\":3}\n");
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":3}"}));
+  EXPECT_EQ(FollowCount(stats, FollowEvent::kRotated), 1u);
+  EXPECT_EQ(FollowCount(stats, FollowEvent::kDeleted), 1u);
 }
 
 // The path renamed away and replaced by something that cannot be opened (here a socket: ENXIO):
@@ -531,6 +555,8 @@ TEST(FileFollow, AReplacingFileThatCannotBeOpenedIsSaidAndTheOldOneReadOn) {
   const std::string path = dir + "/in.ndjson";
   Append(path, "{\"a\":1}\n");
   auto source = OpenFollowed(path);
+  SourceStats stats;
+  source->CountInto(&stats);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
   std::filesystem::rename(path, path + ".1");
   const int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
@@ -550,6 +576,8 @@ TEST(FileFollow, AReplacingFileThatCannotBeOpenedIsSaidAndTheOldOneReadOn) {
   ::close(sock);
   EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":2}"}));
   EXPECT_EQ(Occurrences(err, path + " was replaced but the new file cannot be opened"), 1u) << err;
+  EXPECT_EQ(FollowCount(stats, FollowEvent::kOpenFailed), 1u);
+  EXPECT_EQ(FollowCount(stats, FollowEvent::kRotated), 0u);
 }
 
 // A run of NUL bytes where a line starts is skipped, so the record after it is read (breaker round
@@ -568,6 +596,8 @@ TEST(FileFollow, ARunOfNulsBeforeALineIsSkippedNotAnOversizedReject) {
   s.follow = true;
   zmq::context_t zmq;
   auto source = OpenSource(s, zmq, nullptr, /*max_message_bytes=*/64);
+  SourceStats stats;
+  source->CountInto(&stats);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
   ExpectIdle(*source);
   ::testing::internal::CaptureStderr();
@@ -583,6 +613,10 @@ TEST(FileFollow, ARunOfNulsBeforeALineIsSkippedNotAnOversizedReject) {
   EXPECT_EQ(source->Position(), 5008);
   EXPECT_NE(err.find("5000 NUL byte(s) skipped before the line at byte 5000"), std::string::npos)
       << err;
+  EXPECT_EQ(stats.skipped_nul_bytes.load(), 5000u);  // counted, not only said
+  EXPECT_EQ(
+      FollowCount(stats, FollowEvent::kTruncated) + FollowCount(stats, FollowEvent::kRewritten),
+      1u);
 
   const std::string finished = dir + "/done.ndjson";
   const std::string tenant = "11111111-2222-3333-4444-555555555555";
@@ -591,6 +625,8 @@ TEST(FileFollow, ARunOfNulsBeforeALineIsSkippedNotAnOversizedReject) {
   s.path = finished;
   s.follow = false;
   auto whole = OpenSource(s, zmq, nullptr, /*max_message_bytes=*/64);
+  SourceStats whole_stats;
+  whole->CountInto(&whole_stats);
   RawMessage m;
   got.clear();
   std::string frame;
@@ -603,6 +639,8 @@ TEST(FileFollow, ARunOfNulsBeforeALineIsSkippedNotAnOversizedReject) {
   EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":1}", "{\"c\":3}", "{\"d\":4}"}));
   EXPECT_EQ(frame, tenant);
   EXPECT_EQ(whole->read_errors(), 0u);
+  EXPECT_EQ(whole_stats.skipped_nul_bytes.load(), 100003u);
+  EXPECT_FALSE(whole_stats.followed.load());
 }
 
 // A file source on a FIFO waits for its writer without blocking in open(): a SIGTERM pending (as
@@ -640,6 +678,140 @@ TEST(FileFollow, AFifoSourceWaitsForItsWriterAndASigtermEndsTheWait) {
   const timespec now{0, 0};
   EXPECT_EQ(sigtimedwait(&term, nullptr, &now), SIGTERM);  // taken back
   pthread_sigmask(SIG_SETMASK, &before, nullptr);
+}
+
+// A FIFO put where a followed file was (renamed away), or where a followed file missing at start is
+// awaited: never opened (its open() waits for a writer, in `run` with SIGTERM blocked: breaker
+// round 10's kind, only SIGKILL ended it), said once and counted (open_failed); the old file is
+// read on, and a regular file put there later is read.
+TEST(FileFollow, AFifoAtAFollowedPathIsNotOpenedNorWaitedFor) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  const std::string later = dir + "/later.ndjson";
+  Append(path, "{\"a\":1}\n");
+  auto source = OpenFollowed(path);
+  auto waiting = OpenFollowed(later);  // missing at start
+  SourceStats stats;
+  SourceStats waiting_stats;
+  source->CountInto(&stats);
+  waiting->CountInto(&waiting_stats);
+  EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
+  std::filesystem::rename(path, path + ".1");
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo(later.c_str(), 0600), 0);
+  ::testing::internal::CaptureStderr();
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    ReadFollowedFor(*waiting, std::chrono::milliseconds(200));
+    ReadFollowedFor(*source, std::chrono::milliseconds(5600));  // past the 5-s rotate wait
+    ReadFollowedFor(*waiting, std::chrono::milliseconds(200));
+    done.store(true);
+  });
+  // Never a hang: a source stuck in open() is freed by a writer's open, and the test fails.
+  const bool returned = testing::PollUntil([&] { return done.load(); }, std::chrono::seconds(20));
+  while (!done.load()) {
+    for (const std::string& fifo : {path, later}) {
+      const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd >= 0) ::close(fd);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  reader.join();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(returned) << "blocked in open() on a FIFO\n" << err;
+  EXPECT_EQ(Occurrences(err, path + " was replaced but the new file cannot be opened: a FIFO, not "
+                                    "opened"),
+            1u)
+      << err;
+  EXPECT_EQ(Occurrences(err, later + ": a FIFO, not opened"), 1u) << err;
+  EXPECT_EQ(FollowCount(stats, FollowEvent::kOpenFailed), 1u);
+  EXPECT_EQ(FollowCount(waiting_stats, FollowEvent::kOpenFailed), 1u);
+  std::filesystem::remove(path);
+  std::filesystem::remove(later);
+  Append(path, "{\"a\":3}\n");
+  Append(later, "{\"b\":1}\n");
+  EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":3}"}));
+  EXPECT_EQ(ReadMessages(*waiting, 1), (std::vector<std::string>{"{\"b\":1}"}));
+  EXPECT_EQ(FollowCount(stats, FollowEvent::kRotated), 1u);
+}
+
+// What followed files meet is counted where operators look, while `run` runs (a followed file never
+// ends): NUL bytes skipped, truncation, deletion, a file missing at start, a FIFO at its path, and
+// the failed reads of a followed path that cannot be read, scraped from the real /metrics; then
+// the end summary says them per source, and the failed read makes the exit 1. Before, these were
+// said on stderr only, and a followed path's failed reads were counted at an end that never came.
+TEST(FileFollow, RunCountsSkippedNulsFollowEventsAndReadErrorsWhileItRuns) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string logs = dir + "/in.ndjson";
+  const std::string later = dir + "/later.ndjson";
+  std::filesystem::create_directory(dir + "/sub");
+  Append(logs, "{\"a\":1}\n");
+  const int port = testing::FreeTcpPort();
+  std::ofstream(dir + "/config.yaml")
+      << "sources:\n"
+      << "  - file: {name: logs, path: \"" << logs << "\", follow: true}\n"
+      << "  - file: {name: dir, path: \"" << dir << "/sub\", follow: true}\n"
+      << "  - file: {name: later, path: \"" << later << "\", follow: true}\n"
+      << "sinks: [{file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
+      << "metrics: {listen: \"127.0.0.1:" << port << "\"}\n"
+      << "dead_letter: {path: off}\n";
+  testing::Child run(testing::Spawn({PRIVMON_BINARY, "run", "--config", dir + "/config.yaml"},
+                                    dir + "/stdout", dir + "/stderr"));
+  using testing::MetricSum;
+  const auto follow_events = [](const std::string& m, const std::string& source,
+                                const std::string& event) {
+    return MetricSum(m, "privmon_source_follow_events_total",
+                     "source=\"" + source + "\",event=\"" + event + "\"");
+  };
+  const auto wait = [&](const std::string& what,
+                        const std::function<bool(const std::string&)>& ok) {
+    const auto m = testing::WaitForMetrics(run, port, ok, std::chrono::seconds(20));
+    EXPECT_TRUE(m.has_value()) << what << "\n" << testing::ReadFile(dir + "/stderr");
+    return m.has_value();
+  };
+  ASSERT_TRUE(wait("a failed read counted while running, a file missing at start", [&](auto& m) {
+    return MetricSum(m, "privmon_messages_received_total", "source=\"logs\"") == 1 &&
+           MetricSum(m, "privmon_source_read_errors_total", "source=\"dir\"") == 1 &&
+           follow_events(m, "later", "missing") == 1;
+  }));
+  std::filesystem::resize_file(logs, 0);  // copytruncate
+  ASSERT_TRUE(
+      wait("truncated", [&](auto& m) { return follow_events(m, "logs", "truncated") == 1; }));
+  const int fd = ::open(logs.c_str(), O_WRONLY);  // its writer writes on at its old offset
+  ASSERT_GE(fd, 0);
+  const std::string record = "{\"b\":2}\n";
+  ASSERT_EQ(::pwrite(fd, record.data(), record.size(), 5000), static_cast<ssize_t>(record.size()));
+  ::close(fd);
+  ASSERT_TRUE(wait("5000 NULs skipped", [&](auto& m) {
+    return MetricSum(m, "privmon_source_skipped_bytes_total", "source=\"logs\",reason=\"nul\"") ==
+               5000 &&
+           MetricSum(m, "privmon_messages_received_total", "source=\"logs\"") == 2;
+  }));
+  std::filesystem::remove(logs);
+  ASSERT_EQ(::mkfifo(later.c_str(), 0600), 0);
+  const auto last = testing::WaitForMetrics(
+      run, port,
+      [&](const std::string& m) {
+        return follow_events(m, "logs", "deleted") == 1 &&
+               follow_events(m, "later", "open_failed") == 1;
+      },
+      std::chrono::seconds(20));
+  ASSERT_TRUE(last.has_value()) << testing::ReadFile(dir + "/stderr");
+  EXPECT_EQ(follow_events(*last, "logs", "rotated"), 0);
+  EXPECT_EQ(MetricSum(*last, "privmon_source_skipped_bytes_total", "source=\"dir\""), 0);
+  EXPECT_EQ(MetricSum(*last, "privmon_source_read_errors_total", "source=\"logs\""), 0);
+
+  const auto code = run.Stop(SIGTERM, std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << "SIGTERM hung";
+  EXPECT_EQ(*code, 1);  // the followed directory's failed read
+  const std::string err = testing::ReadFile(dir + "/stderr");
+  EXPECT_NE(err.find("source logs: 5000 NUL byte(s) skipped"), std::string::npos) << err;
+  EXPECT_NE(err.find("source logs followed: truncated 1, deleted 1\n"), std::string::npos) << err;
+  EXPECT_NE(err.find("source later followed: open_failed 1, missing 1\n"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("source dir was NOT read to its end"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -108,7 +108,10 @@ TEST(PrometheusServer, EveryDashboardQueryReturnsDataFromARealScrape) {
 
   std::ofstream(dir + "/privmon.yaml")
       << "pipeline: {shards: 2}\n"
-      << "sources: [{zmq: {endpoint: \"" << endpoint << "\", bind: true, name: collectors}}]\n"
+      << "sources: [{zmq: {endpoint: \"" << endpoint
+      << "\", bind: true, name: collectors}},\n"
+      // A followed file not there yet: privmon_source_follow_events_total{event="missing"}.
+      << "          {file: {path: \"" << dir << "/later.ndjson\", follow: true, name: files}}]\n"
       << "sinks: [{file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
       << "metrics: {listen: \"127.0.0.1:" << metrics_port << "\"}\n"
       << "dead_letter: {path: \"" << dir << "/rejected.ndjson\"}\n"
