@@ -5,6 +5,7 @@
 
 #include "core/hash.h"
 #include "detectors/code_rules/unused_account.h"
+#include "detectors/role_gain.h"
 #include "rules/builtin_rules.h"
 #include "rules/rule_eval.h"
 
@@ -331,7 +332,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
           KeepForReplay(a, AccountSide::kAccount, !hidden && st != nullptr && st->privileged());
         }
       }
-      held_copy_ = false;
+      held_copy_ = held_mirror_ = mirror_paired_ = false;
       if ((roles & kRouteActor) != 0) {
         OnAuditActor(r, tenant);
         const bool hidden = HideLaterPrivilege(r.actor.key, r.time);
@@ -600,6 +601,23 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
   const AuditFields& au = e.audit;
   if ((au.flags & kAuditSuccess) == 0 || au.role_hash == 0 || !e.account.present()) return &e;
   const Seconds32 t = ToSeconds32(e.time);
+  // An eligible assignment: PIM's record is kept; Core Directory's mirror of it, whoever initiated
+  // it (an export may hold the mirror alone), raises PRIV-EL-01 only when no PIM record of the
+  // same grant pairs it (held until the pairing is decided, as a copy's EL-02 / PA-04).
+  if (au.activity == Activity::kAddEligibleMemberToRole) {
+    const uint64_t key = PimCopies::EligibleKey(au.role_hash);
+    if (IsPimEligibleAssignment(au)) {
+      pim_copies_.AddGrant(e.tenant_hash, e.account.key, key, t);
+    } else if (IsEligibleAssignmentMirror(au)) {
+      if (pim_copies_.Paired(e.tenant_hash, e.account.key, key, t)) {
+        mirror_paired_ = true;
+      } else {
+        held_mirror_ = true;
+        held_role_ = key;
+      }
+    }
+    return &e;
+  }
   // PIM's activities are PIM's by their names alone (a projection without loggedByService).
   if (au.activity == Activity::kAddMemberToRolePimActivation ||
       au.activity == Activity::kAddMemberToRoleInPim ||
@@ -643,11 +661,15 @@ bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings&
   if (RowCounted(account_key, HashCombine(static_cast<uint64_t>(a.rule), 0x616c657274ULL))) {
     return false;  // another row of this record raised it ("alert")
   }
-  // A direct assignment's verdict on what may be PIM's copy waits for the pairing (PairPimCopy).
-  if (held_copy_ && (a.rule == RuleId::kEL02 || a.rule == RuleId::kPA04)) {
+  // A direct assignment's verdict on what may be PIM's copy waits for the pairing (PairPimCopy);
+  // so does an eligible assignment's on Core Directory's mirror of it, which PIM's record of the
+  // same grant already raised when it paired the mirror at once.
+  if ((held_copy_ && (a.rule == RuleId::kEL02 || a.rule == RuleId::kPA04)) ||
+      (held_mirror_ && a.rule == RuleId::kEL01)) {
     const Seconds32 t = ToSeconds32(a.time);
     if (pim_copies_.Hold(a.tenant_hash, account_key, held_role_, t, a)) return true;
   }
+  if (mirror_paired_ && a.rule == RuleId::kEL01) return false;
   // Name a privileged account by the best identity kept for it, not by whichever record raised the
   // alert (a late record may carry a UPN the account has since been renamed from).
   if (const AccountState* st = accounts_.Find(account_key)) {

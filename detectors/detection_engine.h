@@ -288,7 +288,11 @@ class DetectionEngine final : public EventConsumer {
   PimCopies pim_copies_;
   Event pim_copy_event_;
   bool held_copy_ = false;
-  uint64_t held_role_ = 0;  // the held copy's role
+  // Core Directory's mirror of an eligible assignment being handled: its PRIV-EL-01 is held
+  // (held_mirror_), or dropped as PIM's record of the grant raised it (mirror_paired_).
+  bool held_mirror_ = false;
+  bool mirror_paired_ = false;
+  uint64_t held_role_ = 0;  // the held copy's role (PimCopies::EligibleKey for a mirror)
   const Event* PairPimCopy(const Event& e);
   // The names of the tenants' custom roles by their ids (state/role_aliases.h): a record naming a
   // custom role by its id alone reads as the name another record gave it (role_alias_event_, kept:

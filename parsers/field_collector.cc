@@ -1393,8 +1393,13 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
     out.strong_auth_method_modified = true;
   }
   if (StartsWithIgnoreCase(name, "TemporaryAccessPass.")) out.temporary_access_pass_modified = true;
-  if (IsMember(name, "UserType") && ContainsIgnoreCase(old_value, "Guest") &&
-      ContainsIgnoreCase(new_value, "Member")) {
+  // "TargetId.UserType" is the type Core Directory appends to every "Update user" (old value
+  // null, new the type the account has: Microsoft's directoryAudit example); a guest made member
+  // is that property from "Guest" to "Member" too, as the row's Sentinel template
+  // (UserStatechangedfromGuesttoMember.yaml) matches it, its values JSON text once or twice
+  // encoded.
+  if ((IsMember(name, "UserType") || IsMember(name, "TargetId.UserType")) &&
+      ContainsIgnoreCase(old_value, "Guest") && ContainsIgnoreCase(new_value, "Member")) {
     out.guest_to_member = true;
   }
   // An app's application (client) id, which a target never carries itself: "AppId" (Add

@@ -9,6 +9,10 @@
 //  - the verdicts (alerts) a copy not paired yet would raise as a direct assignment (PRIV-EL-02,
 //    PA-04), held until the tenant's watermark passes the copy's time + kWindowS, then dropped
 //    when a PIM record pairs it, else emitted.
+// PIM's eligible assignments ("Add eligible member to role in PIM completed (...)") are paired the
+// same way with Core Directory's mirror of them ("Add eligible member to role", whoever initiated
+// it), whose PRIV-EL-01 is held alike: under EligibleKey(role), so an eligible grant never pairs a
+// copy of an active one, nor the other way.
 // Bounded: kMaxGrants records and kMaxPending held alerts per shard (a shard with more held
 // alerts emits the next at once: an alert too many, never one lost). Both are checkpointed
 // (kCkPimCopy): a restart within the window keeps the verdict. Single-threaded (the shard's).
@@ -48,6 +52,11 @@ class PimCopies {
   // shard at most, none in a tenant set without PIM); the held verdicts grow as copies are held
   // (rare: only apps named by ids alone). Both keep their capacity.
   PimCopies() = default;
+
+  // The key an eligible assignment of `role` is kept and held under (0 for no role).
+  static constexpr uint64_t EligibleKey(uint64_t role) {
+    return role == 0 ? 0 : (role ^ 0x656c696769626c65ULL) | 1;  // "eligible"
+  }
 
   // PIM's own record of a grant of `role` to `account` at `t`.
   void AddGrant(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) {
