@@ -624,7 +624,9 @@ class FileSource final : public MessageSource {
   }
 
   // The file left by a rename is watched for kRotateMaxWait more: what its writer appends after
-  // privmon moved on is not read, and is said (once) instead of lost without a word.
+  // privmon moved on is not read, and is said and counted, each write the watch sees (one read
+  // error each), instead of lost without a word (breaker round 14: a writer quiet for the rotate
+  // wait that then wrote three times was said and counted once).
   void WatchRetired(const struct stat& old) {
     if (retired_fd_ >= 0) ::close(retired_fd_);
     retired_fd_ = fd_;
@@ -643,8 +645,9 @@ class FileSource final : public MessageSource {
                    "read\n",
                    name_.c_str(), static_cast<long long>(st.st_size - retired_size_), path_.c_str(),
                    static_cast<long long>(kRotateQuiet.count() / 1000));
+      retired_size_ = st.st_size;  // watched on: a later write is said and counted too
     }
-    if (grew || std::chrono::steady_clock::now() - retired_at_ >= kRotateMaxWait) {
+    if (std::chrono::steady_clock::now() - retired_at_ >= kRotateMaxWait) {
       ::close(retired_fd_);
       retired_fd_ = -1;
     }

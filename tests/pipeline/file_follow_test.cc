@@ -435,6 +435,13 @@ TEST(FileFollow, ALateWriteToTheRenamedFileIsCountedNotLostInSilence) {
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(source->read_errors(), 1u);
   EXPECT_NE(err.find("renamed file after privmon moved to the new one"), std::string::npos) << err;
+  // It writes again within the watch: said and counted again (breaker round 14: once in all).
+  Append(path + ".1", "{\"a\":5}\n{\"a\":6}\n");
+  ::testing::internal::CaptureStderr();
+  ReadFollowedFor(*source, std::chrono::milliseconds(300));
+  const std::string again = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(source->read_errors(), 2u);
+  EXPECT_NE(again.find("16 byte(s) written to"), std::string::npos) << again;
 }
 
 // A followed path that cannot be read (here a directory: EISDIR, as EIO on a network mount) is said
