@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 build=${1:?usage: scripts/tidy.sh BUILD_DIR}
 [ -f "$build/compile_commands.json" ] || { echo "no $build/compile_commands.json"; exit 2; }
 start=$(date +%s)
-# The unity file of the rules library includes the embedded rule files, generated at build time.
-if grep -q 'generated/rules/builtin_rule_files.cc' "$build/compile_commands.json"; then
+# The rules library's sources include the embedded rule files, generated at build time (a
+# configure-only tree has not made them yet; its unity file includes them).
+if [ -f "$build/build.ninja" ] && grep -q 'generated/rules/builtin_rule_files.cc' "$build/build.ninja"; then
   ninja -C "$build" generated/rules/builtin_rule_files.cc >/dev/null
 fi
 # What clang-tidy reads: each unity file, and each production source compiled on its own.
