@@ -1,15 +1,17 @@
 // Checkpoint files and restore (issue 12, docs/operations.md "Checkpoints"): atomic files of mode
 // 0640, the newest kept few, a truncated or bit-flipped newest file refused with its reason and
 // the previous one used, exit 2 only when none is usable, --fresh on purpose, and the committed
-// fixtures of formats 1 to 6 (tests/data/checkpoint/v1 to v6) still restore (migrated), into
+// fixtures of formats 1 to 7 (tests/data/checkpoint/v1 to v7) still restore (migrated), into
 // any shard count.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -278,315 +280,223 @@ std::size_t RestoreInto(const DecodedCheckpoint& cp, uint32_t shards, std::strin
   return accounts;
 }
 
-TEST(CheckpointFixture, FormatOneFixtureStillRestoresIntoAnyShardCount) {
-  CheckpointStore store(kFixtureDir);
-  std::string bytes, path;
+// A committed fixture of format `format` (tests/data/checkpoint/vN), loaded as a restart does.
+struct LoadedFixture {
+  std::string bytes;
   DecodedCheckpoint cp;
   std::vector<std::string> notes;
-  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
-            CheckpointStore::Found::kLoaded)
-      << (notes.empty() ? "" : notes[0])
-      << "\nA change of the state layout needs a migration of format-1 files (DESIGN.md 10)";
-  EXPECT_TRUE(notes.empty());
-  EXPECT_EQ(cp.header.format, 1u);
-  ASSERT_EQ(cp.header.sources.size(), 1u);
-  EXPECT_GT(cp.header.sources[0].offset, 0);
-  std::size_t records = 0;
-  for (auto part : cp.partitions) {
-    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView&) { ++records; }));
+};
+::testing::AssertionResult LoadFixture(const std::string& dir, uint32_t format,
+                                       LoadedFixture* out) {
+  CheckpointStore store(dir);
+  std::string path;
+  const std::vector<std::string>& notes = out->notes;
+  if (store.LoadLatest(kStateLayouts, &out->bytes, &out->cp, &path, &out->notes) !=
+      CheckpointStore::Found::kLoaded) {
+    return ::testing::AssertionFailure()
+           << (notes.empty() ? "" : notes[0]) << "\nA change of the state layout needs a migration"
+           << " of format-" << format << " files (DESIGN.md 10)";
   }
-  EXPECT_GT(records, 100u);
+  if (out->cp.header.format != format) {
+    return ::testing::AssertionFailure()
+           << "format " << out->cp.header.format << ", not " << format;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Restores `cp` into its own shard count (into `same`, counting into `counts`) and into one more
+// shard: accounts are routed by key, so both hold the same accounts. Returns how many.
+std::size_t RestoreIntoBothShardCounts(const DecodedCheckpoint& cp,
+                                       std::vector<CheckpointShardWriter>* same,
+                                       RestoreCounts* counts) {
   std::string error;
-  std::vector<CheckpointShardWriter> same, more;
-  RestoreCounts unlearn;
-  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &unlearn);
+  std::vector<CheckpointShardWriter> more;
+  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, same, counts);
   EXPECT_EQ(error, "");
   EXPECT_GT(at_origin, 50u);
-  EXPECT_GT(unlearn.with_privileged_state, 0u);
-  EXPECT_EQ(unlearn.unknown_roles, unlearn.with_privileged_state);  // never un-learned
-  // Accounts are routed by key: another shard count holds the same accounts.
+  EXPECT_GT(counts->with_privileged_state, 0u);
   EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
   EXPECT_EQ(error, "");
-  // Migrated: saved again it is a file of this build's format, which restores to the same
-  // accounts and saves to as many bytes again (format 2 added each account's tenant and each known
-  // value's time, format 3 each privileged account's held roles, format 4 their times).
-  CheckpointHeader h = cp.header;
-  h.format = kCheckpointFormat;
-  h.layout = kStateLayout;
+  return at_origin;
+}
+
+// The engines' records saved again under `header`, as one file.
+std::string SaveAgain(const CheckpointHeader& header,
+                      const std::vector<CheckpointShardWriter>& writers) {
   std::vector<const CheckpointShardWriter*> parts;
-  for (const auto& w : same) parts.push_back(&w);
-  const std::string again = EncodeCheckpoint(h, parts);
-  EXPECT_GT(again.size(), bytes.size());
+  for (const auto& w : writers) parts.push_back(&w);
+  return EncodeCheckpoint(header, parts);
+}
+
+// The bytes (16 of framing plus the payload) of `cp`'s records whose tag is one of `tags`: the
+// pipeline's and the control thread's own records, which the engines do not write.
+std::size_t RecordBytesTagged(const DecodedCheckpoint& cp, std::initializer_list<uint8_t> tags) {
+  std::size_t bytes = 0;
+  for (auto part : cp.partitions) {
+    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
+      if (std::find(tags.begin(), tags.end(), r.tag) != tags.end()) bytes += 16 + r.payload.size();
+    }));
+  }
+  return bytes;
+}
+
+// Migrated: a file saved again under this build's format reads back as that format, restores to
+// the same accounts with the same held roles known, and saves to as many bytes again.
+void ExpectTheMigratedFileRestoresAlike(const std::string& again, const DecodedCheckpoint& cp,
+                                        std::size_t at_origin, const RestoreCounts& counts) {
   DecodedCheckpoint cp2;
   ASSERT_EQ(DecodeCheckpoint(again, kStateLayouts, &cp2), "");
   EXPECT_EQ(cp2.header.format, kCheckpointFormat);
-  std::vector<CheckpointShardWriter> twice;
-  EXPECT_EQ(RestoreInto(cp2, cp.header.shards, &error, &twice), at_origin);
-  EXPECT_EQ(error, "");
-  parts.clear();
-  for (const auto& w : twice) parts.push_back(&w);
-  EXPECT_EQ(EncodeCheckpoint(h, parts).size(), again.size());
-}
-
-TEST(CheckpointFixture, FormatTwoFixtureStillRestoresIntoAnyShardCount) {
-  CheckpointStore store(kFixtureV2Dir);
-  std::string bytes, path;
-  DecodedCheckpoint cp;
-  std::vector<std::string> notes;
-  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
-            CheckpointStore::Found::kLoaded)
-      << (notes.empty() ? "" : notes[0])
-      << "\nA change of the state layout needs a migration of format-2 files (DESIGN.md 10)";
-  EXPECT_EQ(cp.header.format, 2u);
-  ASSERT_EQ(cp.header.sources.size(), 1u);
-  EXPECT_GT(cp.header.sources[0].offset, 0);
   std::string error;
-  std::vector<CheckpointShardWriter> same, more;
-  RestoreCounts unlearn;
-  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &unlearn);
-  EXPECT_EQ(error, "");
-  EXPECT_GT(at_origin, 50u);
-  // Format 2 did not keep the roles an account holds: every privileged account is restored with
-  // its roles unknown, so no role removal un-learns it.
-  EXPECT_GT(unlearn.with_privileged_state, 0u);
-  EXPECT_EQ(unlearn.unknown_roles, unlearn.with_privileged_state);
-  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
-  EXPECT_EQ(error, "");
-  // Migrated: saved again it is a file of this build's format, larger by the held roles of each
-  // privileged account and nothing else, which restores to the same accounts and saves to as many
-  // bytes.
-  CheckpointHeader h = cp.header;
-  h.format = kCheckpointFormat;
-  h.layout = kStateLayout;
-  std::vector<const CheckpointShardWriter*> parts;
-  for (const auto& w : same) parts.push_back(&w);
-  const std::string again = EncodeCheckpoint(h, parts);
-  EXPECT_EQ(again.size() - bytes.size(),
-            unlearn.with_privileged_state * (sizeof(PrivilegedState) - kPrivilegedStateV2Bytes));
-  DecodedCheckpoint cp2;
-  ASSERT_EQ(DecodeCheckpoint(again, kStateLayouts, &cp2), "");
   std::vector<CheckpointShardWriter> twice;
   RestoreCounts kept;
   EXPECT_EQ(RestoreInto(cp2, cp.header.shards, &error, &twice, &kept), at_origin);
-  EXPECT_EQ(kept.with_privileged_state, unlearn.with_privileged_state);
-  EXPECT_EQ(kept.unknown_roles, unlearn.unknown_roles);
-  parts.clear();
-  for (const auto& w : twice) parts.push_back(&w);
-  EXPECT_EQ(EncodeCheckpoint(h, parts).size(), again.size());
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(kept.with_privileged_state, counts.with_privileged_state);
+  EXPECT_EQ(kept.unknown_roles, counts.unknown_roles);
+  EXPECT_EQ(SaveAgain(cp2.header, twice).size(), again.size());
+}
+
+CheckpointHeader ThisBuildsHeader(const CheckpointHeader& from) {
+  CheckpointHeader h = from;
+  h.format = kCheckpointFormat;
+  h.layout = kStateLayout;
+  return h;
+}
+
+TEST(CheckpointFixture, FormatOneFixtureStillRestoresIntoAnyShardCount) {
+  LoadedFixture f;
+  ASSERT_TRUE(LoadFixture(kFixtureDir, 1, &f));
+  EXPECT_TRUE(f.notes.empty());
+  ASSERT_EQ(f.cp.header.sources.size(), 1u);
+  EXPECT_GT(f.cp.header.sources[0].offset, 0);
+  std::size_t records = 0;
+  for (auto part : f.cp.partitions) {
+    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView&) { ++records; }));
+  }
+  EXPECT_GT(records, 100u);
+  std::vector<CheckpointShardWriter> same;
+  RestoreCounts unlearn;
+  const std::size_t at_origin = RestoreIntoBothShardCounts(f.cp, &same, &unlearn);
+  EXPECT_EQ(unlearn.unknown_roles, unlearn.with_privileged_state);  // never un-learned
+  // Migrated: larger (format 2 added each account's tenant and each known value's time, format 3
+  // each privileged account's held roles, format 4 their times, ...).
+  const std::string again = SaveAgain(ThisBuildsHeader(f.cp.header), same);
+  EXPECT_GT(again.size(), f.bytes.size());
+  ExpectTheMigratedFileRestoresAlike(again, f.cp, at_origin, unlearn);
+}
+
+TEST(CheckpointFixture, FormatTwoFixtureStillRestoresIntoAnyShardCount) {
+  LoadedFixture f;
+  ASSERT_TRUE(LoadFixture(kFixtureV2Dir, 2, &f));
+  ASSERT_EQ(f.cp.header.sources.size(), 1u);
+  EXPECT_GT(f.cp.header.sources[0].offset, 0);
+  std::vector<CheckpointShardWriter> same;
+  RestoreCounts unlearn;
+  const std::size_t at_origin = RestoreIntoBothShardCounts(f.cp, &same, &unlearn);
+  // Format 2 did not keep the roles an account holds: every privileged account is restored with
+  // its roles unknown, so no role removal un-learns it.
+  EXPECT_EQ(unlearn.unknown_roles, unlearn.with_privileged_state);
+  // Migrated: larger by the held roles of each privileged account and nothing else.
+  const std::string again = SaveAgain(ThisBuildsHeader(f.cp.header), same);
+  EXPECT_EQ(again.size() - f.bytes.size(),
+            unlearn.with_privileged_state * (sizeof(PrivilegedState) - kPrivilegedStateV2Bytes));
+  ExpectTheMigratedFileRestoresAlike(again, f.cp, at_origin, unlearn);
 }
 
 // Format 3 keeps each privileged account's held roles: restored as saved (learned accounts with
 // their roles known, so a removal can un-learn them), and saved again to the same bytes.
 TEST(CheckpointFixture, FormatThreeFixtureStillRestoresIntoAnyShardCount) {
-  CheckpointStore store(kFixtureV3Dir);
-  std::string bytes, path;
-  DecodedCheckpoint cp;
-  std::vector<std::string> notes;
-  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
-            CheckpointStore::Found::kLoaded)
-      << (notes.empty() ? "" : notes[0])
-      << "\nA change of the state layout needs a migration of format-3 files (DESIGN.md 10)";
-  EXPECT_EQ(cp.header.format, 3u);
-  std::string error;
-  std::vector<CheckpointShardWriter> same, more;
+  LoadedFixture f;
+  ASSERT_TRUE(LoadFixture(kFixtureV3Dir, 3, &f));
+  std::vector<CheckpointShardWriter> same;
   RestoreCounts counts;
-  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &counts);
-  EXPECT_EQ(error, "");
-  EXPECT_GT(at_origin, 50u);
-  EXPECT_GT(counts.with_privileged_state, 0u);
+  const std::size_t at_origin = RestoreIntoBothShardCounts(f.cp, &same, &counts);
   EXPECT_LT(counts.unknown_roles, counts.with_privileged_state);
-  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
-  EXPECT_EQ(error, "");
   // Migrated (format 4 keeps a time per hold, HeldRolesV3::Migrate; format 5 the roles of
   // PRIV-EL-08's activations and their ends): saved again, as many bytes but for the held roles'
   // 16 and those roles' 64 more per privileged account and the pipeline's own clock-input
-  // records (tag 7), which the engines do not write; it reads back as this build's format, to the
-  // same accounts.
-  std::size_t clock_inputs = 0;
-  for (auto part : cp.partitions) {
-    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
-      if (r.tag == kCheckpointClockInputTag) clock_inputs += 16 + r.payload.size();
-    }));
-  }
-  CheckpointHeader h = cp.header;
-  h.format = kCheckpointFormat;
-  h.layout = kStateLayout;
-  std::vector<const CheckpointShardWriter*> parts;
-  for (const auto& w : same) parts.push_back(&w);
-  const std::string again = EncodeCheckpoint(h, parts);
-  EXPECT_EQ(again.size() + clock_inputs,
-            bytes.size() +
+  // records (tag 7), which the engines do not write.
+  const std::string again = SaveAgain(ThisBuildsHeader(f.cp.header), same);
+  EXPECT_EQ(again.size() + RecordBytesTagged(f.cp, {kCheckpointClockInputTag}),
+            f.bytes.size() +
                 counts.with_privileged_state * (sizeof(HeldRoles) - sizeof(HeldRolesV3) +
                                                 sizeof(PrivilegedState) - kPrivilegedStateV4Bytes));
-  DecodedCheckpoint cp2;
-  ASSERT_EQ(DecodeCheckpoint(again, kStateLayouts, &cp2), "");
-  EXPECT_EQ(cp2.header.format, kCheckpointFormat);
-  std::vector<CheckpointShardWriter> twice;
-  RestoreCounts kept;
-  EXPECT_EQ(RestoreInto(cp2, cp.header.shards, &error, &twice, &kept), at_origin);
-  EXPECT_EQ(kept.with_privileged_state, counts.with_privileged_state);
-  EXPECT_EQ(kept.unknown_roles, counts.unknown_roles);
+  ExpectTheMigratedFileRestoresAlike(again, f.cp, at_origin, counts);
 }
 
 // Format 4 keeps a time per held role's hold and the roles seen removed: restored as saved, and
 // saved again (migrated: format 5 adds the roles of PRIV-EL-08's activations and their ends) to as
 // many bytes but for those roles.
 TEST(CheckpointFixture, FormatFourFixtureStillRestoresIntoAnyShardCount) {
-  CheckpointStore store(kFixtureV4Dir);
-  std::string bytes, path;
-  DecodedCheckpoint cp;
-  std::vector<std::string> notes;
-  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
-            CheckpointStore::Found::kLoaded)
-      << (notes.empty() ? "" : notes[0])
-      << "\nA change of the state layout needs a migration of format-4 files (DESIGN.md 10)";
-  EXPECT_EQ(cp.header.format, 4u);
-  std::string error;
-  std::vector<CheckpointShardWriter> same, more;
+  LoadedFixture f;
+  ASSERT_TRUE(LoadFixture(kFixtureV4Dir, 4, &f));
+  std::vector<CheckpointShardWriter> same;
   RestoreCounts counts;
-  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &counts);
-  EXPECT_EQ(error, "");
-  EXPECT_GT(at_origin, 50u);
-  EXPECT_GT(counts.with_privileged_state, 0u);
+  const std::size_t at_origin = RestoreIntoBothShardCounts(f.cp, &same, &counts);
   EXPECT_LT(counts.unknown_roles, counts.with_privileged_state);
-  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
-  EXPECT_EQ(error, "");
   // Saved again: as many bytes, but for the pipeline's own clock-input records (tag 7), which
   // the engines do not write, and PRIV-EL-08's roles (64 more per privileged account).
-  std::size_t clock_inputs = 0;
-  for (auto part : cp.partitions) {
-    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
-      if (r.tag == kCheckpointClockInputTag) clock_inputs += 16 + r.payload.size();
-    }));
-  }
-  CheckpointHeader h = cp.header;
-  h.format = kCheckpointFormat;
-  h.layout = kStateLayout;
-  std::vector<const CheckpointShardWriter*> parts;
-  for (const auto& w : same) parts.push_back(&w);
-  const std::string again = EncodeCheckpoint(h, parts);
-  EXPECT_EQ(again.size() + clock_inputs,
-            bytes.size() +
+  const std::string again = SaveAgain(ThisBuildsHeader(f.cp.header), same);
+  EXPECT_EQ(again.size() + RecordBytesTagged(f.cp, {kCheckpointClockInputTag}),
+            f.bytes.size() +
                 counts.with_privileged_state * (sizeof(PrivilegedState) - kPrivilegedStateV4Bytes));
-  DecodedCheckpoint cp2;
-  ASSERT_EQ(DecodeCheckpoint(again, kStateLayouts, &cp2), "");
-  EXPECT_EQ(cp2.header.format, kCheckpointFormat);
-  std::vector<CheckpointShardWriter> twice;
-  RestoreCounts kept;
-  EXPECT_EQ(RestoreInto(cp2, cp.header.shards, &error, &twice, &kept), at_origin);
-  EXPECT_EQ(kept.with_privileged_state, counts.with_privileged_state);
+  ExpectTheMigratedFileRestoresAlike(again, f.cp, at_origin, counts);
 }
 
 // Format 5 keeps the roles of PRIV-EL-08's activations and their ends: restored as saved, and
 // saved again to the same bytes.
 TEST(CheckpointFixture, FormatFiveFixtureStillRestoresIntoAnyShardCount) {
-  CheckpointStore store(kFixtureV5Dir);
-  std::string bytes, path;
-  DecodedCheckpoint cp;
-  std::vector<std::string> notes;
-  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
-            CheckpointStore::Found::kLoaded)
-      << (notes.empty() ? "" : notes[0])
-      << "\nA change of the state layout needs a migration of format-5 files (DESIGN.md 10)";
-  EXPECT_EQ(cp.header.format, 5u);
-  std::string error;
-  std::vector<CheckpointShardWriter> same, more;
+  LoadedFixture f;
+  ASSERT_TRUE(LoadFixture(kFixtureV5Dir, 5, &f));
+  std::vector<CheckpointShardWriter> same;
   RestoreCounts counts;
-  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &counts);
-  EXPECT_EQ(error, "");
-  EXPECT_GT(at_origin, 50u);
-  EXPECT_GT(counts.with_privileged_state, 0u);
+  RestoreIntoBothShardCounts(f.cp, &same, &counts);
   EXPECT_LT(counts.unknown_roles, counts.with_privileged_state);
-  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
-  EXPECT_EQ(error, "");
   // Saved again: as many bytes, but for the pipeline's own clock-input records (tag 7), which
   // the engines do not write.
-  std::size_t clock_inputs = 0;
-  for (auto part : cp.partitions) {
-    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
-      if (r.tag == kCheckpointClockInputTag) clock_inputs += 16 + r.payload.size();
-    }));
-  }
-  std::vector<const CheckpointShardWriter*> parts;
-  for (const auto& w : same) parts.push_back(&w);
-  EXPECT_EQ(EncodeCheckpoint(cp.header, parts).size() + clock_inputs, bytes.size());
+  EXPECT_EQ(
+      SaveAgain(f.cp.header, same).size() + RecordBytesTagged(f.cp, {kCheckpointClockInputTag}),
+      f.bytes.size());
 }
 
 // Format 6 keeps format 5's structs and adds records (held listing marks, registration times,
 // custom role pairs): restored as saved, and saved again to the same bytes but for the pipeline's.
 TEST(CheckpointFixture, FormatSixFixtureStillRestoresIntoAnyShardCount) {
-  CheckpointStore store(kFixtureV6Dir);
-  std::string bytes, path;
-  DecodedCheckpoint cp;
-  std::vector<std::string> notes;
-  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
-            CheckpointStore::Found::kLoaded)
-      << (notes.empty() ? "" : notes[0])
-      << "\nA change of the state layout needs a migration of format-6 files (DESIGN.md 10)";
-  EXPECT_EQ(cp.header.format, 6u);
-  std::string error;
-  std::vector<CheckpointShardWriter> same, more;
+  LoadedFixture f;
+  ASSERT_TRUE(LoadFixture(kFixtureV6Dir, 6, &f));
+  std::vector<CheckpointShardWriter> same;
   RestoreCounts counts;
-  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &counts);
-  EXPECT_EQ(error, "");
-  EXPECT_GT(at_origin, 50u);
-  EXPECT_GT(counts.with_privileged_state, 0u);
-  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
-  EXPECT_EQ(error, "");
-  std::size_t pipeline_records = 0;
-  for (auto part : cp.partitions) {
-    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
-      if (r.tag == kCheckpointClockInputTag || r.tag == kCheckpointHeldMarkTag) {
-        pipeline_records += 16 + r.payload.size();
-      }
-    }));
-  }
-  std::vector<const CheckpointShardWriter*> parts;
-  for (const auto& w : same) parts.push_back(&w);
-  EXPECT_EQ(EncodeCheckpoint(cp.header, parts).size() + pipeline_records, bytes.size());
+  RestoreIntoBothShardCounts(f.cp, &same, &counts);
+  EXPECT_EQ(SaveAgain(f.cp.header, same).size() +
+                RecordBytesTagged(f.cp, {kCheckpointClockInputTag, kCheckpointHeldMarkTag}),
+            f.bytes.size());
 }
 
 // Format 7 keeps format 6's structs and adds the control thread's records (PRIV-OP-01's
 // watches): restored as saved, and saved again to the same bytes but for the pipeline's and
 // the control thread's.
 TEST(CheckpointFixture, FormatSevenFixtureStillRestoresIntoAnyShardCount) {
-  CheckpointStore store(kFixtureV7Dir);
-  std::string bytes, path;
-  DecodedCheckpoint cp;
-  std::vector<std::string> notes;
-  ASSERT_EQ(store.LoadLatest(kStateLayouts, &bytes, &cp, &path, &notes),
-            CheckpointStore::Found::kLoaded)
-      << (notes.empty() ? "" : notes[0])
-      << "\nA change of the state layout needs a migration of format-7 files (DESIGN.md 10)";
-  EXPECT_EQ(cp.header.format, 7u);
-  std::string error;
-  std::vector<CheckpointShardWriter> same, more;
+  LoadedFixture f;
+  ASSERT_TRUE(LoadFixture(kFixtureV7Dir, 7, &f));
+  std::vector<CheckpointShardWriter> same;
   RestoreCounts counts;
-  const std::size_t at_origin = RestoreInto(cp, cp.header.shards, &error, &same, &counts);
-  EXPECT_EQ(error, "");
-  EXPECT_GT(at_origin, 50u);
-  EXPECT_GT(counts.with_privileged_state, 0u);
-  EXPECT_EQ(RestoreInto(cp, cp.header.shards + 1, &error, &more), at_origin);
-  EXPECT_EQ(error, "");
-  std::size_t pipeline_records = 0, silences = 0;
-  for (auto part : cp.partitions) {
+  RestoreIntoBothShardCounts(f.cp, &same, &counts);
+  std::size_t silences = 0;
+  for (auto part : f.cp.partitions) {
     EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
-      if (r.tag == kCheckpointClockInputTag || r.tag == kCheckpointHeldMarkTag ||
-          r.tag == kCheckpointSilenceTag) {
-        pipeline_records += 16 + r.payload.size();
-      }
-      if (r.tag == kCheckpointSilenceTag) {
-        SilenceRecord watch;
-        EXPECT_TRUE(DecodeSilence(r, &watch));
-        EXPECT_FALSE(watch.tenant_id.empty());
-        ++silences;
-      }
+      if (r.tag != kCheckpointSilenceTag) return;
+      SilenceRecord watch;
+      EXPECT_TRUE(DecodeSilence(r, &watch));
+      EXPECT_FALSE(watch.tenant_id.empty());
+      ++silences;
     }));
   }
   EXPECT_GT(silences, 0u);  // PRIV-OP-01's watch of each tenant (k17d)
-  std::vector<const CheckpointShardWriter*> parts;
-  for (const auto& w : same) parts.push_back(&w);
-  EXPECT_EQ(EncodeCheckpoint(cp.header, parts).size() + pipeline_records, bytes.size());
+  EXPECT_EQ(SaveAgain(f.cp.header, same).size() +
+                RecordBytesTagged(f.cp, {kCheckpointClockInputTag, kCheckpointHeldMarkTag,
+                                         kCheckpointSilenceTag}),
+            f.bytes.size());
 }
 
 }  // namespace
