@@ -282,7 +282,11 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   // A Temporary Access Pass: the result reason says so ("Admin registered temporary access pass
   // method for user"), or, where the record carries none (an AuditLogs projection or a Graph
   // $select without it), the pass's own modified properties ("TemporaryAccessPass.Id", ...).
+  // Some exports leave resultReason "" and put the reason in resultDescription (the diagnostic
+  // envelope's, corpus test-auditlogs-result-description.log; LA ResultDescription, which public
+  // queries match for this very text): either says it.
   if (ContainsIgnoreCase(f.result_reason, "temporary access pass") ||
+      ContainsIgnoreCase(f.result_description, "temporary access pass") ||
       f.temporary_access_pass_modified) {
     a.flags |= kTemporaryAccessPass;
   }
@@ -293,7 +297,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   if (EndsWithIgnoreCase(name, "(permanent)")) a.flags |= kPermanentAssignment;
   if (a.activity == Activity::kUpdateRoleSettingInPim &&
       (f.mfa_or_approval_disabled ||
-       (MentionsMfaOrApproval(f.result_reason) && MentionsDisabled(f.result_reason)))) {
+       (MentionsMfaOrApproval(f.result_reason) && MentionsDisabled(f.result_reason)) ||
+       (MentionsMfaOrApproval(f.result_description) &&
+        MentionsDisabled(f.result_description)))) {
     a.flags |= kPimSettingDisablesMfa;
   }
   if (ContainsIgnoreCase(name, "security info")) a.flags |= kActivityContainsSecurityInfo;

@@ -52,6 +52,7 @@ enum class Key : uint8_t {
   kResourceId,
   kResourceTenantId,
   kResult,
+  kResultDescription,
   kResultReason,
   kResultType,
   kRiskLevelAggregated,
@@ -96,7 +97,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 93> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 94> kRecordKeys = {{
     {"_raw", Key::kSplunkRaw},
     {"_resourceid", Key::kHiddenResourceId},
     {"_source", Key::kEsSource},
@@ -166,6 +167,8 @@ constexpr std::array<std::pair<std::string_view, Key>, 93> kRecordKeys = {{
     {"resourceid", Key::kResourceId},
     {"resourcetenantid", Key::kResourceTenantId},
     {"result", Key::kResult},
+    // An audit record's reason where resultReason is "" (diagnostic envelope, LA column).
+    {"resultdescription", Key::kResultDescription},
     {"resultreason", Key::kResultReason},
     {"resulttype", Key::kResultType},
     {"riskeventtype", Key::kRiskDetectionMember},
@@ -199,7 +202,7 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 
 // Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
 // shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 8 bits.
-// The multiplier was searched so that the 92 names above land in distinct slots (asserted below);
+// The multiplier was searched so that the names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
 constexpr int kKeyHashBits = 9;
 constexpr uint64_t kKeyHashMultiplier = 0xe9bb466a28738583ull;
@@ -875,6 +878,11 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return CodeText(v, out.result, out, "result is not text or an integer (the outcome)");
     case Key::kResultReason:
       return ScalarText(v, out.result_reason, out, "resultReason is not text");
+    case Key::kResultDescription:
+      // Free text read only for what it says (a Temporary Access Pass, a PIM setting turned
+      // off): a value of another type is no reason and rejects nothing.
+      if (v.is_string()) out.result_description = v.get_string().value_unsafe();
+      return;
     case Key::kResultType:
       return CodeText(v, out.result_type, out,
                       "resultType is not text or an integer (the outcome code)");

@@ -161,6 +161,9 @@ struct RecordFields {
   std::string_view logged_by_service;
   std::string_view result;
   std::string_view result_reason;
+  // resultDescription (diagnostic envelope or properties, LA ResultDescription): where some
+  // exports put an audit record's reason while resultReason is "".
+  std::string_view result_description;
   std::string_view actor_user_id;
   std::string_view actor_user_upn;
   std::string_view actor_app_sp_id;
