@@ -23,26 +23,6 @@ enum PackedBool : uint8_t {
   kPackedAdminStated = 1 << 7,
 };
 
-// f(string) for each FixedString of `e` (Event or const Event), always in this order.
-template <class E, class F>
-constexpr void ForEachPackedString(E& e, F&& f) {
-  f(e.tenant_id);
-  f(e.record_id);
-  f(e.account.id);
-  f(e.account.upn);
-  f(e.actor.id);
-  f(e.actor.upn);
-  f(e.signin.device_id);
-  f(e.signin.device_label);
-  f(e.signin.city);
-  f(e.signin.ip_text);
-  f(e.signin.client_app_name);
-  f(e.audit.activity_name);
-  f(e.audit.role_name);
-  f(e.audit.app_name);
-  f(e.security.computer);
-}
-
 // The capacities, in the order above, sum to kMaxPackedStringBytes.
 constexpr std::size_t CapacitySum() {
   Event e;

@@ -24,6 +24,27 @@ namespace privmon {
 
 // The FixedStrings of an Event, in the order Pack writes them.
 inline constexpr std::size_t kPackedStringCount = 15;
+// f(string) for each FixedString of `e` (Event or const Event), always in this order: the
+// order Pack writes them. A field added to Event must be carried here too.
+template <class E, class F>
+constexpr void ForEachPackedString(E& e, F&& f) {
+  f(e.tenant_id);
+  f(e.record_id);
+  f(e.account.id);
+  f(e.account.upn);
+  f(e.actor.id);
+  f(e.actor.upn);
+  f(e.signin.device_id);
+  f(e.signin.device_label);
+  f(e.signin.city);
+  f(e.signin.ip_text);
+  f(e.signin.client_app_name);
+  f(e.audit.activity_name);
+  f(e.audit.role_name);
+  f(e.audit.app_name);
+  f(e.security.computer);
+}
+
 // The most string bytes one Event can carry (the sum of its FixedStrings' capacities).
 inline constexpr std::size_t kMaxPackedStringBytes =
     40 + 80 + 2 * (40 + kEventUpnCapacity) + 40 + 48 + 40 + 40 + 40 + 96 + 64 + 64 + 64;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/checkpoint_format.h"
+#include "pipeline/packed_event.h"
 #include "pipeline/shard_queue.h"
 #include "pipeline/spsc_ring.h"
 #include "state/checkpoint_codec.h"
@@ -92,21 +93,7 @@ void ZeroTails(Event& e) {
     s.assign(std::string(s.capacity(), '\0'));
     s.assign(truncated ? v + '.' : v);
   };
-  zero(e.tenant_id);
-  zero(e.record_id);
-  zero(e.account.id);
-  zero(e.account.upn);
-  zero(e.actor.id);
-  zero(e.actor.upn);
-  zero(e.signin.device_id);
-  zero(e.signin.device_label);
-  zero(e.signin.city);
-  zero(e.signin.ip_text);
-  zero(e.signin.client_app_name);
-  zero(e.audit.activity_name);
-  zero(e.audit.role_name);
-  zero(e.audit.app_name);
-  zero(e.security.computer);
+  ForEachPackedString(e, zero);
 }
 
 // A week of one tenant's traffic: privileged and other accounts signing in from a few devices,
