@@ -32,12 +32,11 @@ import json
 import os
 import random
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
+
+from run_replay import free_port, run_fed_by_replay, zmq_source
 
 
 # Folders whose verdicts may depend on arrival order by a documented known limit.
@@ -293,46 +292,16 @@ def scan(privmon, cfg_path, args, input_path, cwd):
     return read_alerts(p.stdout.decode()), None
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run_replay(privmon, base, args, input_path, cwd, shards, threads):
     port = free_port()
-    src = {"endpoint": f"tcp://127.0.0.1:{port}", "bind": True}
-    tenant = args[args.index("--tenant") + 1] if "--tenant" in args else None
-    if tenant:
-        src["tenant"] = tenant
-        src["multi_tenant"] = True
+    src, tenant = zmq_source(port, args)
     sink = os.path.join(cwd, "alerts.jsonl")
-    if os.path.exists(sink):
-        os.unlink(sink)
     cfg_path = os.path.join(cwd, "run.yaml")
     write_config(base, cfg_path, shards, threads,
                  f"sources: [{{zmq: {json.dumps(src)}}}]\n"
                  f"sinks: [{{file: {{path: {json.dumps(sink)}}}}}]\nmetrics: {{listen: off}}\n")
-    run = subprocess.Popen([privmon, "run", "--config", cfg_path], cwd=cwd,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        rep = subprocess.run([privmon, "replay", input_path, "--to", f"tcp://127.0.0.1:{port}",
-                              "--peer-wait", "10"] + (["--tenant", tenant] if tenant else []),
-                             capture_output=True, cwd=cwd, timeout=120)
-        if rep.returncode != 0:
-            return None, f"replay exit {rep.returncode}: {rep.stderr.decode(errors='replace')[-300:]}"
-        time.sleep(0.3)
-    finally:
-        run.send_signal(signal.SIGTERM)
-        try:
-            _, err = run.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            run.kill()
-            _, err = run.communicate()
-    if run.returncode != 0:
-        return None, f"run exit {run.returncode}: {err.decode(errors='replace')[-400:]}"
-    with open(sink) as f:
-        return read_alerts(f.read()), None
+    text, why = run_fed_by_replay(privmon, cfg_path, input_path, port, tenant, cwd, sink)
+    return (None, why) if text is None else (read_alerts(text), None)
 
 
 def describe(ref, got):

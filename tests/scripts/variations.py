@@ -51,6 +51,8 @@ import sys
 import tempfile
 import time
 
+from run_replay import free_port, run_fed_by_replay, zmq_source
+
 SECOND_TENANT = "0b5e7a3c-9d1f-4e2a-8c3b-5d6e7f8091a2"
 # Cases whose restart variation differs by a documented limit (README "Known limits"). None now:
 # a listing cut by a restart between its pages (gp1, m6b, k15a) goes on after it, its held marks
@@ -274,44 +276,17 @@ def kusto_type(v):
 
 def run_replay(privmon, base_cfg, args, path, work):
     """`privmon run` (ZeroMQ PULL) fed by `privmon replay PATH`: its alerts."""
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    src = {"endpoint": f"tcp://127.0.0.1:{port}", "bind": True}
-    tenant = args[args.index("--tenant") + 1] if "--tenant" in args else None
-    if tenant:
-        src["tenant"] = tenant
-        src["multi_tenant"] = True
+    port = free_port()
+    src, tenant = zmq_source(port, args)
     sink = os.path.join(work, "replayed.jsonl")
-    if os.path.exists(sink):
-        os.unlink(sink)
     cfg_path = os.path.join(work, "replay.yaml")
     with open(cfg_path, "w") as f:
         f.write(strip_dead_letter(base_cfg) + "\n"
                 + f"sources: [{{zmq: {json.dumps(src)}}}]\n"
                 + f"sinks: [{{file: {{path: {json.dumps(sink)}}}}}]\n"
                 + "metrics: {listen: \"off\"}\ndead_letter: {path: \"\"}\n")
-    run = subprocess.Popen([privmon, "run", "--config", cfg_path], cwd=work,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        rep = subprocess.run([privmon, "replay", path, "--to", f"tcp://127.0.0.1:{port}",
-                              "--peer-wait", "10", "-q"] + (["--tenant", tenant] if tenant else []),
-                             capture_output=True, cwd=work, timeout=120)
-        if rep.returncode != 0:
-            return None, f"replay exit {rep.returncode}: {rep.stderr.decode(errors='replace')[-300:]}"
-        time.sleep(0.3)
-    finally:
-        run.send_signal(signal.SIGTERM)
-        try:
-            _, err = run.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            run.kill()
-            _, err = run.communicate()
-    if run.returncode != 0:
-        return None, f"run exit {run.returncode}: {err.decode(errors='replace')[-400:]}"
-    with open(sink) as f:
-        return alerts_of(f.read()), None
+    text, why = run_fed_by_replay(privmon, cfg_path, path, port, tenant, work, sink, quiet=True)
+    return (None, why) if text is None else (alerts_of(text), None)
 
 
 def run_restart(privmon, base_cfg, args, msgs_raw, work, half=None):
