@@ -34,6 +34,12 @@ NOT_CARRIED = {
         set(transpose.WRITERS), "tests the diagnostic envelope's location beside an empty one"),
     "t01_unpadded_hour": (
         set(transpose.WRITERS), "tests the envelope time beside a malformed record time"),
+    "m15a_pa07_tap_reason_in_diag_envelope_resultdescription": (
+        {"graph", "graph_ps"}, "tests an audit record's resultDescription: a Graph directoryAudit has none"),
+    "m15b_pa07_tap_reason_in_properties_resultdescription": (
+        {"graph", "graph_ps"}, "tests an audit record's resultDescription: a Graph directoryAudit has none"),
+    "m15c_pa07_tap_reason_in_la_resultdescription": (
+        {"graph", "graph_ps"}, "tests an audit record's resultDescription: a Graph directoryAudit has none"),
     "k2a_graph_users_are_no_signins": (
         {"diag", "la", "la_text"},
         "tests Graph user objects: the diagnostic and Log Analytics shapes hold no users (transpose.py "

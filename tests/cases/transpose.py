@@ -139,6 +139,8 @@ def from_la(row):
     if category == AUDIT_TABLE:
         rec["category"] = row.get("Category")
         rec.setdefault("activityDisplayName", row.get("OperationName"))
+        if row.get("ResultDescription"):  # an audit row's reason, where ResultReason is ""
+            rec["resultDescription"] = row["ResultDescription"]
     else:
         status = rec.get("status") if isinstance(rec.get("status"), dict) else {}
         if "ResultType" in row and "errorCode" not in status:
@@ -179,6 +181,10 @@ def from_diag(rec):
         outcome = rec.get("result") or rec.get("resultType")
         if "result" not in graph and outcome:
             graph["result"] = outcome
+        # The envelope's reason, where some exports leave resultReason "": kept beside the
+        # record's (in `properties` of a diagnostic record, a column of a row; no Graph member).
+        if "resultDescription" not in graph and rec.get("resultDescription"):
+            graph["resultDescription"] = rec["resultDescription"]
     elif rec.get("resultType") not in (None, ""):
         # A sign-in's outcome stated only by the envelope ("50126", or "Failure" as some exports
         # write it): kept in status.errorCode, as from_la keeps a row's ResultType.
@@ -206,8 +212,14 @@ def read(obj, frame_tenant):
     return category, frame_tenant, dict(obj), None
 
 
+def graph_members(rec):
+    """A record's Graph members: an audit record's resultDescription (a diagnostic record's or a
+    row's reason) is no member of a Graph directoryAudit."""
+    return {k: v for k, v in rec.items() if k.lower() != "resultdescription"}
+
+
 def to_graph(category, tenant, rec, identity):
-    line = json.dumps(rec, separators=(",", ":"))
+    line = json.dumps(graph_members(rec), separators=(",", ":"))
     return f"{tenant}\t{line}" if tenant else line
 
 
@@ -290,7 +302,7 @@ def to_graph_batch(category, tenant, rec, identity):
     batch = {"responses": [{
         "id": "1", "status": 200, "headers": {"Content-Type": "application/json"},
         "body": {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs/" + log,
-                 "value": [rec]}}]}
+                 "value": [graph_members(rec)]}}]}
     text = json.dumps(batch, indent=2)
     return f"{tenant}\t{text}" if tenant else text
 
