@@ -298,8 +298,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   if (a.activity == Activity::kUpdateRoleSettingInPim &&
       (f.mfa_or_approval_disabled ||
        (MentionsMfaOrApproval(f.result_reason) && MentionsDisabled(f.result_reason)) ||
-       (MentionsMfaOrApproval(f.result_description) &&
-        MentionsDisabled(f.result_description)))) {
+       (MentionsMfaOrApproval(f.result_description) && MentionsDisabled(f.result_description)))) {
     a.flags |= kPimSettingDisablesMfa;
   }
   if (ContainsIgnoreCase(name, "security info")) a.flags |= kActivityContainsSecurityInfo;
