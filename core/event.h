@@ -49,7 +49,12 @@ enum class PrincipalType : uint8_t { kUser, kServicePrincipal, kManagedIdentity,
 
 enum class SignInChannel : uint8_t { kInteractive, kNonInteractive, kOther };
 
-enum class CaStatus : uint8_t { kUnknown, kSuccess, kFailure, kNotApplied };
+// kFederationServer: an authentication by the on-premises federation server (AD FS; Connect
+// Health's category and table ADFSSignInLogs), which Entra's Conditional Access never evaluates
+// (it writes "notApplied" on every one). Such a sign-in is the first factor alone: it states no
+// device, no Conditional Access verdict and no MFA, so it is no evidence of those either way; the
+// token is then issued by Entra in a sign-in of its own, which states them (FirstFactorOnly).
+enum class CaStatus : uint8_t { kUnknown, kSuccess, kFailure, kNotApplied, kFederationServer };
 enum class RiskState : uint8_t { kUnknown, kNone, kAtRisk, kConfirmedCompromised, kOther };
 enum class RiskLevel : uint8_t { kUnknown, kNone, kLow, kMedium, kHigh, kHidden };
 
@@ -217,6 +222,13 @@ struct SignInFields {
   FixedString<40> ip_text;
   FixedString<40> client_app_name;
 };
+
+// An AD FS sign-in (CaStatus::kFederationServer): rules that read a sign-in's device, its
+// Conditional Access verdict or its completing an MFA prompt skip it (PRIV-PA-06, SI-09's device,
+// SI-04's settling, EL-06).
+inline bool FirstFactorOnly(const SignInFields& s) {
+  return s.ca_status == CaStatus::kFederationServer;
+}
 
 struct AuditFields {
   Activity activity = Activity::kOther;

@@ -26,6 +26,7 @@ std::string_view CaStatusName(CaStatus s) {
     case CaStatus::kNotApplied:
       return "notApplied";
     case CaStatus::kUnknown:
+    case CaStatus::kFederationServer:
       break;
   }
   return "";

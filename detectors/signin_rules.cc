@@ -30,7 +30,8 @@ bool DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
     const int slot = ps.successes.Put(t);
     if (slot >= 0) {
       const auto bit = static_cast<uint8_t>(1u << slot);
-      if (e.signin.channel == SignInChannel::kNonInteractive) {
+      // An AD FS success (FirstFactorOnly) is the password alone: no MFA prompt completed.
+      if (e.signin.channel == SignInChannel::kNonInteractive || FirstFactorOnly(e.signin)) {
         ps.interactive_successes &= static_cast<uint8_t>(~bit);
       } else {
         ps.interactive_successes |= bit;

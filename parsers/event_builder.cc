@@ -798,10 +798,12 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       FillSignInFields(f, ev);
       // An AD FS sign-in (Connect Health's category and table ADFSSignInLogs) is an authentication
       // by the on-premises federation service, which Entra's Conditional Access does not evaluate:
-      // its conditionalAccessStatus is always "notApplied", no exemption (PRIV-PA-06). Its token
-      // is then issued by Entra in a sign-in of its own, where Conditional Access applies.
+      // its conditionalAccessStatus is always "notApplied", no exemption (PRIV-PA-06), and its
+      // empty deviceDetail and password-only authenticationDetails say nothing of the device or
+      // of MFA (CaStatus::kFederationServer). Its token is then issued by Entra in a sign-in of
+      // its own, where Conditional Access applies and the device and MFA are stated.
       if (EqualsIgnoreCase(TrimSpaces(f.type.empty() ? f.category : f.type), "ADFSSignInLogs")) {
-        ev.signin.ca_status = CaStatus::kUnknown;
+        ev.signin.ca_status = CaStatus::kFederationServer;
       }
       return true;
     }

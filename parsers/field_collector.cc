@@ -16,6 +16,7 @@ enum class Key : uint8_t {
   kAadTenantId,
   kAccount,
   kActivityStatus,
+  kAlternateSignInName,
   kActivityDateTime,
   kActivityDisplayName,
   kAppId,
@@ -60,6 +61,7 @@ enum class Key : uint8_t {
   kRiskState,
   kServicePrincipalId,
   kSignInEventTypes,
+  kSignInIdentifier,
   kStatus,
   kSubjectUserName,
   kTargetResources,
@@ -97,7 +99,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 94> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 96> kRecordKeys = {{
     {"_raw", Key::kSplunkRaw},
     {"_resourceid", Key::kHiddenResourceId},
     {"_source", Key::kEsSource},
@@ -108,6 +110,8 @@ constexpr std::array<std::pair<std::string_view, Key>, 94> kRecordKeys = {{
     {"activitystatus", Key::kActivityStatus},
     {"activitystatusvalue", Key::kActivityStatus},
     {"additionaldetails", Key::kAdditionalDetails},
+    // A sign-in's on-premises UPN (AD FS) / the name typed: read where it names no user else.
+    {"alternatesigninname", Key::kAlternateSignInName},
     {"appid", Key::kAppId},
     {"auditeventcategory", Key::kAuditEventCategory},
     {"authenticationdetails", Key::kAuthenticationDetails},
@@ -179,6 +183,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 94> kRecordKeys = {{
     {"securityenabled", Key::kDirectoryObjectMember},
     {"serviceprincipalid", Key::kServicePrincipalId},
     {"signineventtypes", Key::kSignInEventTypes},
+    {"signinidentifier", Key::kSignInIdentifier},
     {"status", Key::kStatus},
     {"subjectusername", Key::kSubjectUserName},
     {"surname", Key::kDirectoryObjectMember},
@@ -937,6 +942,14 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return IdText(v, out.user_id, out, "userId is not a string (a user id)");
     case Key::kUserPrincipalName:
       return IdText(v, out.upn, out, "userPrincipalName is not a string");
+    case Key::kAlternateSignInName:
+      // Names read only where the record names its user nowhere else (EndRecord): a value of
+      // another type is no name and rejects nothing.
+      if (v.is_string()) out.alternate_sign_in_name = v.get_string().value_unsafe();
+      return;
+    case Key::kSignInIdentifier:
+      if (v.is_string()) out.sign_in_identifier = v.get_string().value_unsafe();
+      return;
     case Key::kUserType:
       return ScalarText(v, out.user_type, out, "userType is not text");
   }
@@ -1239,6 +1252,19 @@ bool FieldCollector::NumberedTargetColumn(std::string_view rest, dom::element v,
 }
 
 void FieldCollector::EndRecord(RecordFields& out) {
+  // A sign-in that names its user only by the name it signed in with (an AD FS sign-in, whose
+  // AlternateSignInName "provides the on-premises UPN of the user", with userPrincipalName and
+  // userId left ""): that name is its UPN, when it is one (a phone number or a bare name is not).
+  if (out.upn.empty() && out.user_id.empty() &&
+      !(out.alternate_sign_in_name.empty() && out.sign_in_identifier.empty())) [[unlikely]] {
+    for (const std::string_view name : {out.alternate_sign_in_name, out.sign_in_identifier}) {
+      const std::string_view trimmed = TrimSpaces(name);
+      if (trimmed.find('@') != std::string_view::npos) {
+        out.upn = trimmed;
+        break;
+      }
+    }
+  }
   if ((numbered_targets_ | numbered_detail_bits_) == 0) [[likely]] {
     return;
   }

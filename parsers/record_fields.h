@@ -110,6 +110,9 @@ struct RecordFields {
   // The principal of sign-ins and registrations.
   std::string_view user_id;
   std::string_view upn;
+  // alternateSignInName / signInIdentifier: the upn where upn and user_id are empty (EndRecord).
+  std::string_view alternate_sign_in_name;
+  std::string_view sign_in_identifier;
   std::string_view user_type;
   std::string_view app_id;
   std::string_view service_principal_id;

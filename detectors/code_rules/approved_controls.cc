@@ -21,7 +21,8 @@ void ApprovedControls::OnSignIn(CodeRuleContext& ctx, const Event& e, const Acco
              std::none_of(tenant.approved_ip_ranges.begin(), tenant.approved_ip_ranges.end(),
                           [&](const CidrRange& r) { return r.Contains(si.ip); })) {
     violation = "IP address not in approved ranges";
-  } else if (tenant.require_managed_device && !si.device_compliant && !si.device_managed) {
+  } else if (tenant.require_managed_device && !si.device_compliant && !si.device_managed &&
+             !FirstFactorOnly(si)) {  // AD FS states no device: its Entra sign-in is judged
     violation = "device neither compliant nor managed";
   }
   if (violation.empty()) return;

@@ -53,10 +53,12 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
     // A success settles every interrupt that it follows within the window, one in the same second
     // included: times are kept in seconds (and Graph v1.0 writes whole seconds), so an interrupt
     // and the success that settles it a fraction later read as the same time. A non-interactive
-    // success (a background token refresh) settles only non-interactive interrupts.
+    // success (a background token refresh) settles only non-interactive interrupts, as an AD FS
+    // success does (the password alone, FirstFactorOnly: it completes no MFA prompt).
+    const bool completes_no_prompt = non_interactive || FirstFactorOnly(e.signin);
     for (auto& p : ps.interrupts) {
       if (p.time != 0 && t >= p.time && static_cast<int64_t>(t - p.time) <= w &&
-          (!non_interactive || p.non_interactive == 1)) {
+          (!completes_no_prompt || p.non_interactive == 1)) {
         p.time = 0;
       }
     }

@@ -32,6 +32,9 @@ void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const Accoun
   // password spray's 50126, a 53003 blocked by Conditional Access) or an interrupt (50074, an MFA
   // prompt nobody answered; 50140) from another machine shows no elevation came from there.
   if (e.signin.error_code != 0) return;
+  // An AD FS sign-in states no device (FirstFactorOnly): the Entra sign-in that follows it, in
+  // which the session is opened, says where it came from.
+  if (FirstFactorOnly(e.signin)) return;
   const Seconds32 t = ToSeconds32(e.time);
   const bool from_paw = !e.signin.device_id.empty() &&
                         tenant.paw_devices.contains(HashLower(e.signin.device_id.view()));

@@ -220,20 +220,45 @@ TEST_F(RecordParserTest, DynamicColumnEncodedTwiceIsDecodedAgain) {
   EXPECT_EQ(e.signin.country[0], 'N');
 }
 
-// Entra's Conditional Access does not evaluate an AD FS sign-in: its "notApplied" is no exemption.
+// Entra's Conditional Access does not evaluate an AD FS sign-in: its "notApplied" is no exemption,
+// and it is the first factor alone (no device, no MFA stated: FirstFactorOnly).
 TEST_F(RecordParserTest, AdfsSignInHasNoConditionalAccessStatus) {
   const Event& adfs =
       One(R"({"Type":"ADFSSignInLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
           R"("UserId":"U","ResultType":"0","ConditionalAccessStatus":"notApplied"})");
-  EXPECT_EQ(adfs.signin.ca_status, CaStatus::kUnknown);
+  EXPECT_EQ(adfs.signin.ca_status, CaStatus::kFederationServer);
+  EXPECT_TRUE(FirstFactorOnly(adfs.signin));
   const Event& diag =
       One(R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"ADFSSignInLogs",)"
           R"("properties":{"userId":"U","conditionalAccessStatus":"notApplied"}})");
-  EXPECT_EQ(diag.signin.ca_status, CaStatus::kUnknown);
+  EXPECT_EQ(diag.signin.ca_status, CaStatus::kFederationServer);
   const Event& entra =
       One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
           R"("UserId":"U","ResultType":"0","ConditionalAccessStatus":"notApplied"})");
   EXPECT_EQ(entra.signin.ca_status, CaStatus::kNotApplied);
+}
+
+// A sign-in naming its user only by the name it signed in with (AD FS's AlternateSignInName, "the
+// on-premises UPN of the user", with UserPrincipalName and UserId ""; or signInIdentifier) is that
+// user's; a name that is no UPN (a phone number) names nobody, and a stated UPN or id wins.
+TEST_F(RecordParserTest, ASignInNamedOnlyByItsSignInNameIsThatUsers) {
+  const Event& adfs =
+      One(R"({"Type":"ADFSSignInLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserId":"","UserPrincipalName":"","AlternateSignInName":" Adm@Contoso.com ",)"
+          R"("ResultType":"50057"})");
+  EXPECT_EQ(adfs.account.upn.view(), "Adm@Contoso.com");  // trimmed; keys fold its case
+  const Event& diag = One(
+      R"({"time":"2024-01-02T03:04:05Z","tenantId":"T","category":"SignInLogs","properties":)"
+      R"({"userId":"","userPrincipalName":"","signInIdentifier":"adm@contoso.com","status":{}}})");
+  EXPECT_EQ(diag.account.upn.view(), "adm@contoso.com");
+  const Event& stated =
+      One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserPrincipalName":"u@contoso.com","AlternateSignInName":"other@contoso.com",)"
+          R"("ResultType":"0"})");
+  EXPECT_EQ(stated.account.upn.view(), "u@contoso.com");
+  EXPECT_EQ(Rejected(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z",)"
+                     R"("AADTenantId":"T","SignInIdentifier":"+1 5550100","ResultType":"0"})"),
+            RejectReason::kNoAccount);
 }
 
 // The sign-in log's legacy clients include "Outlook Service" (the Windows 10 Mail and Calendar
