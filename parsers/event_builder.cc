@@ -1,5 +1,7 @@
 #include "parsers/event_builder.h"
 
+#include <array>
+#include <cstring>
 #include <initializer_list>
 #include <string_view>
 
@@ -44,6 +46,14 @@ Kind FromLogAnalyticsType(std::string_view t) {
   if (EqualsIgnoreCase(t, "AuditLogs")) return Of(kLa, EventKind::kAudit);
   if (EqualsIgnoreCase(t, "AzureActivity")) return Of(kLa, EventKind::kAzureActivity);
   if (EqualsIgnoreCase(t, "SecurityEvent")) return Of(kLa, EventKind::kSecurityEvent);
+  // Microsoft Entra Domain Services' security audit of privilege use (its diagnostic category
+  // PrivilegeUse, sent to a workspace): the managed domain controllers' Windows events, which no
+  // agent collects as SecurityEvent. The guide's row links this very audit ("Enable security
+  // audits for Microsoft Entra Domain Services"). The event id is OperationName, the account is
+  // in ResultDescription (the event's text; BuildEvent).
+  if (EqualsIgnoreCase(t, "AADDomainServicesPrivilegeUse")) {
+    return Of(kLa, EventKind::kSecurityEvent);
+  }
   return {};
 }
 
@@ -68,6 +78,8 @@ Kind FromDiagnosticCategory(std::string_view c) {
     return SignIn(kDiag, PrincipalType::kManagedIdentity, SignInChannel::kOther);
   }
   if (EqualsIgnoreCase(c, "AuditLogs")) return Of(kDiag, EventKind::kAudit);
+  // Domain Services' privilege-use audit (above), streamed by its diagnostic setting.
+  if (EqualsIgnoreCase(c, "PrivilegeUse")) return Of(kDiag, EventKind::kSecurityEvent);
   // Azure Activity log categories that carry a caller (Event Hubs "Administrative"; the
   // documented per-operation "Action" / "Write" / "Delete").
   if (EqualsIgnoreCase(c, "Administrative") || EqualsIgnoreCase(c, "Action") ||
@@ -385,6 +397,39 @@ std::string_view FirstNonEmpty(std::initializer_list<std::string_view> values) {
     if (!TrimSpaces(v).empty()) return TrimSpaces(v);
   }
   return {};
+}
+
+// The value after the first "<label>:" in a Windows event's text, up to its line's end, without
+// its tabs and spaces: "\tAccount Name:\t\tadm\n" -> "adm".
+std::string_view EventTextValue(std::string_view text, std::string_view label) {
+  const std::size_t at = text.find(label);
+  if (at == std::string_view::npos) return {};
+  std::string_view rest = text.substr(at + label.size());
+  rest = rest.substr(0, rest.find_first_of("\r\n"));
+  const std::size_t first = rest.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const std::size_t last = rest.find_last_not_of(" \t");
+  return rest.substr(first, last - first + 1);
+}
+
+// The subject of a Windows security event given as its text (Domain Services' audit puts the
+// event's message in ResultDescription): "DOMAIN\\sam" from its first "Account Name:" and
+// "Account Domain:" (the Subject's, which comes first), "sam" without a domain, written into
+// `buf`; empty when the text names none ("-" is none).
+std::string_view SubjectOfEventText(std::string_view text, std::array<char, 160>& buf) {
+  const std::string_view sam = EventTextValue(text, "Account Name:");
+  if (sam.empty() || sam == "-") return {};
+  std::string_view domain = EventTextValue(text, "Account Domain:");
+  if (domain == "-") domain = {};
+  if (domain.size() + 1 + sam.size() > buf.size()) return {};
+  std::size_t n = 0;
+  if (!domain.empty()) {
+    std::memcpy(buf.data(), domain.data(), domain.size());
+    n = domain.size();
+    buf[n++] = '\\';
+  }
+  std::memcpy(buf.data() + n, sam.data(), sam.size());
+  return {buf.data(), n + sam.size()};
 }
 
 // The first of `candidates` that reads as a timestamp: a record whose preferred time field is
@@ -878,7 +923,15 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       break;
     }
     case EventKind::kSecurityEvent: {
-      FillAccount(ev.tenant_hash, {}, FirstNonEmpty({f.account, f.subject_user_name}), ev.account);
+      // Domain Services' audit (AADDomainServicesPrivilegeUse, category PrivilegeUse) names the
+      // subject only in the event's text: "Subject: ... Account Name: sam ... Account Domain: D".
+      std::array<char, 160> subject_buf;
+      std::string_view subject;
+      if (f.account.empty() && f.subject_user_name.empty()) {
+        subject = SubjectOfEventText(f.result_description, subject_buf);
+      }
+      FillAccount(ev.tenant_hash, {}, FirstNonEmpty({f.account, f.subject_user_name, subject}),
+                  ev.account);
       // "DOMAIN\\sam" (Account) and "sam" (SubjectUserName) name one account: keyed and listed by
       // the name without its domain, which config lists derive from UPNs too (config/tenant.cc).
       if (const std::string_view name = ev.account.upn.view();
@@ -887,10 +940,17 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
         ev.account.key = HashCombine(ev.tenant_hash, ev.account.upn_hash);
         if (ev.account.key == 0) ev.account.key = 1;
       }
-      if (auto id = ParseInt(f.event_id); id && *id >= 0) {
+      // Domain Services' audit: the event id is the OperationName ("4673").
+      if (auto id = ParseInt(TrimSpaces(f.event_id.empty() ? f.operation_name : f.event_id));
+          id && *id >= 0) {
         ev.security.event_id = static_cast<uint32_t>(*id);
       }
-      ev.security.computer.assign(TrimSpaces(f.computer));
+      // Domain Services' audit names no computer: the managed domain (its resource's name) is.
+      ev.security.computer.assign(
+          TrimSpaces(f.computer.empty() && !f.resource_id.empty() && f.account.empty() &&
+                             f.subject_user_name.empty()
+                         ? f.resource_id.substr(f.resource_id.rfind('/') + 1)
+                         : f.computer));
       break;
     }
     case EventKind::kCount:
