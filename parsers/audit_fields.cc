@@ -252,7 +252,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
                        name_buffer, sizeof(name_buffer));
   // The 2018 schema ends some activity names with a period ("Update service principal.").
   if (f.legacy_audit && name.ends_with('.')) name.remove_suffix(1);
-  a.activity = LookupActivity(name);
+  const ActivityLookup resolved = ResolveActivity(name);
+  a.activity = resolved.activity;
+  a.eligible_name = resolved.eligible_name;
   a.activity_hash = name.empty() ? 0 : MemoHashLower(name);
   a.activity_name.assign(name);
   const std::string_view category =
