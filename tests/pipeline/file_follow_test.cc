@@ -323,6 +323,12 @@ std::vector<std::string> ReadFollowedFor(MessageSource& source, std::chrono::mil
   return got;
 }
 
+std::size_t Occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 std::string FollowedLines(const std::string& key, int from, int to) {
   std::string lines;
   for (int i = from; i < to; ++i) lines += "{\"" + key + "\":" + std::to_string(i) + "}\n";
@@ -444,14 +450,17 @@ TEST(FileFollow, ALateWriteToTheRenamedFileIsCountedNotLostInSilence) {
   EXPECT_NE(again.find("16 byte(s) written to"), std::string::npos) << again;
 }
 
-// A followed path that cannot be read (here a directory: EISDIR, as EIO on a network mount) is said
-// and counted once, as a file not followed is (breaker round 10: silent, /readyz ready, exit 0);
-// counted into the source's stats at once, while it runs: a followed file never ends, where the
-// count was made before.
+// A followed file whose read fails (here EIO: /proc/self/mem at address 0, as EIO on a network
+// mount) is said and counted once, as a file not followed is (breaker round 10: silent, /readyz
+// ready, exit 0); counted into the source's stats at once, while it runs: a followed file never
+// ends, where the count was made before. (A directory was this test's unreadable file: it is no
+// file, and is not opened now: ADirectoryAtAFollowedPathIsNotOpenedAndTheFileAfterItIsReadWhole.)
 TEST(FileFollow, AFollowedPathThatCannotBeReadIsSaidAndCounted) {
   const std::string dir = TempDir("follow");
   TempDirCleanup cleanup(dir);
-  auto source = OpenFollowed(dir);
+  const std::string path = dir + "/in.ndjson";
+  std::filesystem::create_symlink("/proc/self/mem", path);
+  auto source = OpenFollowed(path);
   SourceStats stats;
   source->CountInto(&stats);
   ::testing::internal::CaptureStderr();
@@ -460,7 +469,77 @@ TEST(FileFollow, AFollowedPathThatCannotBeReadIsSaidAndCounted) {
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(source->read_errors(), 1u);
   EXPECT_EQ(stats.read_errors.load(), 1u);
-  EXPECT_NE(err.find("not read (follow)"), std::string::npos) << err;
+  EXPECT_NE(err.find("Input/output error after byte 0: not read (follow)"), std::string::npos)
+      << err;
+}
+
+// A directory put where a followed file was (renamed away) was opened as the new file: counted
+// `rotated`, its read failed (a read error: `run` ended with exit 1, "source ... was NOT read to
+// its end", although the file that replaced the directory later was read whole). It is not opened
+// now, as a FIFO is not: said once, counted open_failed, the old file read on and the open tried
+// again; the file put there after it is read from its start. So for what else is no regular file
+// (a symlink to a directory, a device: /dev/zero would never end) where a followed file missing at
+// start is awaited; a directory at a followed path at start fails the start, as a file that
+// cannot be opened does (check --host says so too).
+TEST(FileFollow, ADirectoryAtAFollowedPathIsNotOpenedAndTheFileAfterItIsReadWhole) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string path = dir + "/in.ndjson";
+  const std::string later = dir + "/later.ndjson";
+  Append(path, "{\"a\":1}\n");
+  auto source = OpenFollowed(path);
+  auto waiting = OpenFollowed(later);  // missing at start
+  SourceStats stats;
+  SourceStats waiting_stats;
+  source->CountInto(&stats);
+  waiting->CountInto(&waiting_stats);
+  EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
+  std::filesystem::rename(path, path + ".1");
+  std::filesystem::create_directory(path);
+  std::filesystem::create_directory(dir + "/sub");
+  std::filesystem::create_directory_symlink(dir + "/sub", later);
+  ::testing::internal::CaptureStderr();
+  ReadFollowedFor(*waiting, std::chrono::milliseconds(100));
+  std::filesystem::remove(later);
+  std::filesystem::create_symlink("/dev/zero", later);  // a character device
+  ReadFollowedFor(*waiting, std::chrono::milliseconds(100));
+  ReadFollowedFor(*source, std::chrono::milliseconds(5600));  // past the 5-s rotate wait
+  Append(path + ".1", "{\"a\":2}\n");
+  const std::vector<std::string> old_file = ReadMessages(*source, 1);
+  ReadFollowedFor(*source, std::chrono::milliseconds(100));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(old_file, (std::vector<std::string>{"{\"a\":2}"}));
+  EXPECT_EQ(Occurrences(err, path + " was replaced but the new file cannot be opened: a "
+                                    "directory, not opened"),
+            1u)
+      << err;
+  EXPECT_EQ(Occurrences(err, later + ": a directory, not opened"), 1u) << err;
+  EXPECT_EQ(Occurrences(err, later + ": a socket or device, not opened"), 1u) << err;
+  EXPECT_EQ(FollowCount(stats, FollowEvent::kOpenFailed), 1u);
+  EXPECT_EQ(FollowCount(stats, FollowEvent::kRotated), 0u);
+  EXPECT_EQ(FollowCount(waiting_stats, FollowEvent::kOpenFailed), 2u);
+  EXPECT_EQ(source->read_errors(), 0u);
+  EXPECT_EQ(waiting->read_errors(), 0u);
+  EXPECT_EQ(stats.read_errors.load(), 0u);
+
+  std::filesystem::remove(path);
+  std::filesystem::remove(later);
+  Append(path, FollowedLines("b", 0, 3));
+  Append(later, FollowedLines("c", 0, 2));
+  EXPECT_EQ(ReadMessages(*source, 3),
+            (std::vector<std::string>{"{\"b\":0}", "{\"b\":1}", "{\"b\":2}"}));
+  EXPECT_EQ(ReadMessages(*waiting, 2), (std::vector<std::string>{"{\"c\":0}", "{\"c\":1}"}));
+  EXPECT_EQ(FollowCount(stats, FollowEvent::kRotated), 1u);
+  EXPECT_EQ(source->read_errors(), 0u);
+  EXPECT_EQ(stats.read_errors.load(), 0u);
+
+  try {
+    OpenFollowed(dir + "/sub");
+    ADD_FAILURE() << "a directory at a followed path at start was opened";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/sub: a directory, not opened"), std::string::npos)
+        << e.what();
+  }
 }
 
 // A value spread over lines that a truncation cuts short is handed out as it stands (the parser
@@ -507,12 +586,6 @@ TEST(FileFollow, WaitsForAFollowedFileMissingAtStart) {
   EXPECT_EQ(source->Position(), 16);
   Append(path, "{\"a\":3}\n");
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":3}"}));
-}
-
-std::size_t Occurrences(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
 }
 
 // A followed file deleted (its writer still holding it open) and not created again: what is
@@ -753,13 +826,13 @@ TEST(FileFollow, RunCountsSkippedNulsFollowEventsAndReadErrorsWhileItRuns) {
   TempDirCleanup cleanup(dir);
   const std::string logs = dir + "/in.ndjson";
   const std::string later = dir + "/later.ndjson";
-  std::filesystem::create_directory(dir + "/sub");
+  std::filesystem::create_symlink("/proc/self/mem", dir + "/eio");  // its read fails: EIO
   Append(logs, "{\"a\":1}\n");
   const int port = testing::FreeTcpPort();
   std::ofstream(dir + "/config.yaml")
       << "sources:\n"
       << "  - file: {name: logs, path: \"" << logs << "\", follow: true}\n"
-      << "  - file: {name: dir, path: \"" << dir << "/sub\", follow: true}\n"
+      << "  - file: {name: eio, path: \"" << dir << "/eio\", follow: true}\n"
       << "  - file: {name: later, path: \"" << later << "\", follow: true}\n"
       << "sinks: [{file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
       << "metrics: {listen: \"127.0.0.1:" << port << "\"}\n"
@@ -780,7 +853,7 @@ TEST(FileFollow, RunCountsSkippedNulsFollowEventsAndReadErrorsWhileItRuns) {
   };
   ASSERT_TRUE(wait("a failed read counted while running, a file missing at start", [&](auto& m) {
     return MetricSum(m, "privmon_messages_received_total", "source=\"logs\"") == 1 &&
-           MetricSum(m, "privmon_source_read_errors_total", "source=\"dir\"") == 1 &&
+           MetricSum(m, "privmon_source_read_errors_total", "source=\"eio\"") == 1 &&
            follow_events(m, "later", "missing") == 1;
   }));
   std::filesystem::resize_file(logs, 0);  // copytruncate
@@ -807,18 +880,78 @@ TEST(FileFollow, RunCountsSkippedNulsFollowEventsAndReadErrorsWhileItRuns) {
       std::chrono::seconds(20));
   ASSERT_TRUE(last.has_value()) << testing::ReadFile(dir + "/stderr");
   EXPECT_EQ(follow_events(*last, "logs", "rotated"), 0);
-  EXPECT_EQ(MetricSum(*last, "privmon_source_skipped_bytes_total", "source=\"dir\""), 0);
+  EXPECT_EQ(MetricSum(*last, "privmon_source_skipped_bytes_total", "source=\"eio\""), 0);
   EXPECT_EQ(MetricSum(*last, "privmon_source_read_errors_total", "source=\"logs\""), 0);
 
   const auto code = run.Stop(SIGTERM, std::chrono::seconds(30));
   ASSERT_TRUE(code.has_value()) << "SIGTERM hung";
-  EXPECT_EQ(*code, 1);  // the followed directory's failed read
+  EXPECT_EQ(*code, 1);  // the followed file's failed read
   const std::string err = testing::ReadFile(dir + "/stderr");
   EXPECT_NE(err.find("source logs: 5000 NUL byte(s) skipped"), std::string::npos) << err;
   EXPECT_NE(err.find("source logs followed: truncated 1, deleted 1\n"), std::string::npos) << err;
   EXPECT_NE(err.find("source later followed: open_failed 1, missing 1\n"), std::string::npos)
       << err;
-  EXPECT_NE(err.find("source dir was NOT read to its end"), std::string::npos) << err;
+  EXPECT_NE(err.find("source eio was NOT read to its end"), std::string::npos) << err;
+}
+
+// `run` on a followed file that logrotate's rename leaves a directory's place, then a file's: each
+// record read, the directory said once and counted open_failed, and SIGTERM ends the run with exit
+// 0 (nothing was lost). Before, the directory was opened: counted `rotated` and a read error, and
+// the run ended with exit 1 saying "source logs was NOT read to its end" although the file after
+// the directory was read whole.
+TEST(FileFollow, RunReadsTheFileAfterADirectoryAtItsPathAndExitsZero) {
+  const std::string dir = TempDir("follow");
+  TempDirCleanup cleanup(dir);
+  const std::string logs = dir + "/in.ndjson";
+  Append(logs, "{\"a\":1}\n");
+  const int port = testing::FreeTcpPort();
+  std::ofstream(dir + "/config.yaml")
+      << "sources:\n"
+      << "  - file: {name: logs, path: \"" << logs << "\", follow: true}\n"
+      << "sinks: [{file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
+      << "metrics: {listen: \"127.0.0.1:" << port << "\"}\n"
+      << "dead_letter: {path: off}\n";
+  testing::Child run(testing::Spawn({PRIVMON_BINARY, "run", "--config", dir + "/config.yaml"},
+                                    dir + "/stdout", dir + "/stderr"));
+  using testing::MetricSum;
+  const auto received = [](const std::string& m) {
+    return MetricSum(m, "privmon_messages_received_total", "source=\"logs\"");
+  };
+  const auto follow_events = [](const std::string& m, const std::string& event) {
+    return MetricSum(m, "privmon_source_follow_events_total",
+                     "source=\"logs\",event=\"" + event + "\"");
+  };
+  ASSERT_TRUE(testing::WaitForMetrics(
+                  run, port, [&](const std::string& m) { return received(m) == 1; },
+                  std::chrono::seconds(20))
+                  .has_value())
+      << testing::ReadFile(dir + "/stderr");
+  std::filesystem::rename(logs, logs + ".1");
+  std::filesystem::create_directory(logs);
+  ASSERT_TRUE(testing::WaitForMetrics(  // after the 5-s rotate wait
+                  run, port,
+                  [&](const std::string& m) { return follow_events(m, "open_failed") == 1; },
+                  std::chrono::seconds(20))
+                  .has_value())
+      << testing::ReadFile(dir + "/stderr");
+  std::filesystem::remove(logs);
+  Append(logs, FollowedLines("b", 0, 2));
+  const auto last = testing::WaitForMetrics(
+      run, port, [&](const std::string& m) { return received(m) == 3; }, std::chrono::seconds(20));
+  ASSERT_TRUE(last.has_value()) << testing::ReadFile(dir + "/stderr");
+  EXPECT_EQ(follow_events(*last, "rotated"), 1);
+  EXPECT_EQ(MetricSum(*last, "privmon_source_read_errors_total", "source=\"logs\""), 0);
+
+  const auto code = run.Stop(SIGTERM, std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << "SIGTERM hung";
+  const std::string err = testing::ReadFile(dir + "/stderr");
+  EXPECT_EQ(*code, 0) << err;
+  EXPECT_EQ(Occurrences(err, logs + " was replaced but the new file cannot be opened: a "
+                                    "directory, not opened"),
+            1u)
+      << err;
+  EXPECT_NE(err.find("source logs followed: rotated 1, open_failed 1\n"), std::string::npos) << err;
+  EXPECT_EQ(err.find("NOT read to its end"), std::string::npos) << err;
 }
 
 }  // namespace
