@@ -245,7 +245,7 @@ bool IsPimAppName(std::string_view display_name) {
 void FillAuditFields(const RecordFields& f, Event& ev) {
   AuditFields& a = ev.audit;
   // Folded as the lookup folds it (no-break and doubled spaces, en dashes): every check below and
-  // the rules' own (EL-01's prefix) read the same name the activity was resolved from.
+  // the rules' own read the same name the activity (and EL-01's eligible_name) was resolved from.
   char name_buffer[256];
   std::string_view name =
       FoldActivityName(f.activity_display_name.empty() ? f.operation_name : f.activity_display_name,
