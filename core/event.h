@@ -135,6 +135,13 @@ enum class AuditCategory : uint8_t {
 
 enum class AuditService : uint8_t { kOther, kCoreDirectory, kPim, kAccessReviews, kCount };
 
+// Which name an eligible assignment (Activity::kAddEligibleMemberToRole) was logged under: PIM's
+// own "Add eligible member to role in PIM completed (permanent|timebound)", Core Directory's mirror
+// of it, "Add eligible member to role" and nothing more, or another (a restore, other suffixes).
+// Resolved with the activity by the parser (parsers::ResolveActivity): PRIV-EL-01's pairing
+// compares no name per record.
+enum class EligibleName : uint8_t { kOther, kPimCompleted, kDirectoryMirror };
+
 // Bit flags the parser derives from nested audit fields so rules never re-read JSON.
 enum AuditFlag : uint16_t {
   kAuditSuccess = 1 << 0,
@@ -234,9 +241,10 @@ struct AuditFields {
   Activity activity = Activity::kOther;
   AuditCategory category = AuditCategory::kOther;
   AuditService service = AuditService::kOther;
-  uint16_t flags = 0;          // AuditFlag bits
-  uint64_t activity_hash = 0;  // HashLower(activityDisplayName)
-  uint64_t role_hash = 0;      // HashLower(role display name), 0 when the record names no role
+  EligibleName eligible_name = EligibleName::kOther;  // kOther unless kAddEligibleMemberToRole
+  uint16_t flags = 0;                                 // AuditFlag bits
+  uint64_t activity_hash = 0;                         // HashLower(activityDisplayName)
+  uint64_t role_hash = 0;  // HashLower(role display name), 0 when the record names no role
   // A custom role's id (its template / role definition id, HashLower) when the record names one,
   // beside its name or alone (then role_hash is this too); 0 for a built-in role or none. The
   // shard learns which name an id is (DetectionEngine::ResolveRoleAlias): one role, not two.

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "detectors/detection_engine.h"
+#include "parsers/activity_names.h"
 #include "state/checkpoint_codec.h"
 
 namespace privmon {
@@ -392,6 +393,12 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       if (kept.side > static_cast<uint8_t>(AccountSide::kActor)) return false;
       in.remove_prefix(17);
       if (!GetRaw(in, &kept.event)) return false;
+      // Which name an eligible assignment used is resolved again from its name: a file written
+      // before AuditFields held it has a padding byte there.
+      AuditFields& au = kept.event.audit;
+      au.eligible_name = au.activity == Activity::kAddEligibleMemberToRole
+                             ? parsers::ResolveActivity(au.activity_name.view()).eligible_name
+                             : EligibleName::kOther;
       if (in.size() == 6) {
         kept.learned = GetU32(in.data());
         kept.learn_calls = static_cast<uint8_t>(in[4]);

@@ -5,11 +5,8 @@
 // hash-set probe.
 #pragma once
 
-#include <string_view>
-
 #include "core/config.h"
 #include "core/event.h"
-#include "core/hash.h"
 #include "state/held_roles.h"
 
 namespace privmon {
@@ -38,33 +35,22 @@ inline uint8_t RemovedHold(Activity a) {
   return a == Activity::kRemoveEligibleMemberFromRole ? HeldRoles::kEligible : HeldRoles::kActive;
 }
 
-// Whether `name`, past its leading spaces, starts with `lower_prefix` (lower case), ASCII case
-// ignored; `whole`: and is no longer than it, trailing spaces aside.
-inline bool ActivityNameIs(std::string_view name, std::string_view lower_prefix, bool whole) {
-  while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-  if (name.size() < lower_prefix.size()) return false;
-  for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
-    if (AsciiLower(name[i]) != lower_prefix[i]) return false;
-  }
-  return !whole || name.find_first_not_of(' ', lower_prefix.size()) == std::string_view::npos;
-}
-
-// PRIV-EL-01's two records of one eligible assignment. PIM's own, "Add eligible member to role in
-// PIM completed (permanent|timebound)": the name is PIM's alone, so a record naming no service (a
-// projection or $select without loggedByService) is PIM's; Core Directory and Access Reviews
-// write no such record. A request ("... requested ...") is no eligibility yet.
+// PRIV-EL-01's two records of one eligible assignment, told apart by the name the parser resolved
+// (AuditFields::eligible_name). PIM's own, "Add eligible member to role in PIM completed
+// (permanent|timebound)": the name is PIM's alone, so a record naming no service (a projection or
+// $select without loggedByService) is PIM's; Core Directory and Access Reviews write no such
+// record. A request ("... requested ...") is no eligibility yet (not kAddEligibleMemberToRole).
 inline bool IsPimEligibleAssignment(const AuditFields& au) {
   return au.activity == Activity::kAddEligibleMemberToRole &&
-         au.service != AuditService::kCoreDirectory && au.service != AuditService::kAccessReviews &&
-         ActivityNameIs(au.activity_name.view(), "add eligible member to role in pim completed",
-                        /*whole=*/false);
+         au.eligible_name == EligibleName::kPimCompleted &&
+         au.service != AuditService::kCoreDirectory && au.service != AuditService::kAccessReviews;
 }
 // Core Directory's mirror of it, "Add eligible member to role" (AssignEligibleRole): that
 // service's name alone, so a record naming no service is Core Directory's.
 inline bool IsEligibleAssignmentMirror(const AuditFields& au) {
-  return au.activity == Activity::kAddEligibleMemberToRole && au.service != AuditService::kPim &&
-         au.service != AuditService::kAccessReviews &&
-         ActivityNameIs(au.activity_name.view(), "add eligible member to role", /*whole=*/true);
+  return au.activity == Activity::kAddEligibleMemberToRole &&
+         au.eligible_name == EligibleName::kDirectoryMirror && au.service != AuditService::kPim &&
+         au.service != AuditService::kAccessReviews;
 }
 
 // A failed assignment grants nothing: it is the harmless sibling of every role-gain rule.

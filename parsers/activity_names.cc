@@ -102,53 +102,8 @@ constexpr auto kRenameKeys = [] {
   return keys;
 }();
 
-}  // namespace
-
-uint64_t CanonicalActivityKey(uint64_t activity_hash) {
-  const auto* it =
-      std::lower_bound(kRenameKeys.begin(), kRenameKeys.end(), activity_hash,
-                       [](const ActivityRename& r, uint64_t key) { return r.spelling < key; });
-  return it != kRenameKeys.end() && it->spelling == activity_hash ? it->current : activity_hash;
-}
-
-std::span<const ActivityRename> ActivityRenames() { return kRenameKeys; }
-
-std::size_t FormerActivityKeys(uint64_t activity_hash, std::span<uint64_t> out) {
-  const uint64_t key = CanonicalActivityKey(activity_hash);
-  std::size_t n = 0;
-  if (key != activity_hash && n < out.size()) out[n++] = activity_hash;
-  for (const ActivityRename& r : kRenameKeys) {
-    if (r.current == key && r.spelling != activity_hash && n < out.size()) out[n++] = r.spelling;
-  }
-  return n;
-}
-
-Activity LookupActivity(std::string_view raw) {
-  const std::string_view name = TrimSpaces(raw);
-  char lower[128];
-  if (name.empty() || name.size() > sizeof(lower)) return Activity::kOther;
-  // Real names drift in typography (SCHEMA-detail 2.4): an en or em dash for the hyphen ("Fraud
-  // reported \u2013 user is blocked for MFA"), no-break or doubled spaces. Folded here: lower
-  // case, dashes to '-', each run of spaces to one, "multi-factor" to "multifactor".
-  std::size_t len = 0;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = AsciiLower(name[i]);
-    const std::string_view rest = name.substr(i);
-    if (rest.starts_with("\xE2\x80\x93") || rest.starts_with("\xE2\x80\x94")) {
-      c = '-', i += 2;
-    } else if (rest.starts_with("\xC2\xA0")) {
-      c = ' ', i += 1;
-    }
-    if (c == ' ' && len > 0 && lower[len - 1] == ' ') continue;
-    // Microsoft's spelling moved from "multi-factor" to "multifactor": both name one activity.
-    if (c == '-' && std::string_view(lower, len).ends_with("multi") &&
-        StartsWithIgnoreCase(name.substr(i + 1), "factor")) {
-      continue;
-    }
-    lower[len++] = c;
-  }
-  const std::string_view n(lower, len);
-
+// The activity of a name folded and lower-cased as ResolveActivity does.
+Activity ActivityOfFoldedName(std::string_view n) {
   // Most specific first: the PIM activation family shares prefixes with the plain names.
   if (n == "add member to role completed (pim activation)") {
     return Activity::kAddMemberToRolePimActivation;
@@ -231,6 +186,65 @@ Activity LookupActivity(std::string_view raw) {
   }
   if (n.find("approved") != std::string_view::npos) return Activity::kRequestApproved;
   return Activity::kOther;
+}
+
+}  // namespace
+
+uint64_t CanonicalActivityKey(uint64_t activity_hash) {
+  const auto* it =
+      std::lower_bound(kRenameKeys.begin(), kRenameKeys.end(), activity_hash,
+                       [](const ActivityRename& r, uint64_t key) { return r.spelling < key; });
+  return it != kRenameKeys.end() && it->spelling == activity_hash ? it->current : activity_hash;
+}
+
+std::span<const ActivityRename> ActivityRenames() { return kRenameKeys; }
+
+std::size_t FormerActivityKeys(uint64_t activity_hash, std::span<uint64_t> out) {
+  const uint64_t key = CanonicalActivityKey(activity_hash);
+  std::size_t n = 0;
+  if (key != activity_hash && n < out.size()) out[n++] = activity_hash;
+  for (const ActivityRename& r : kRenameKeys) {
+    if (r.current == key && r.spelling != activity_hash && n < out.size()) out[n++] = r.spelling;
+  }
+  return n;
+}
+
+ActivityLookup ResolveActivity(std::string_view raw) {
+  const std::string_view name = TrimSpaces(raw);
+  char lower[128];
+  if (name.empty() || name.size() > sizeof(lower)) return {};
+  // Real names drift in typography (SCHEMA-detail 2.4): an en or em dash for the hyphen ("Fraud
+  // reported \u2013 user is blocked for MFA"), no-break or doubled spaces. Folded here: lower
+  // case, dashes to '-', each run of spaces to one, "multi-factor" to "multifactor".
+  std::size_t len = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = AsciiLower(name[i]);
+    const std::string_view rest = name.substr(i);
+    if (rest.starts_with("\xE2\x80\x93") || rest.starts_with("\xE2\x80\x94")) {
+      c = '-', i += 2;
+    } else if (rest.starts_with("\xC2\xA0")) {
+      c = ' ', i += 1;
+    }
+    // A no-break space at either end is a surrounding space too.
+    if (c == ' ' && (len == 0 || lower[len - 1] == ' ')) continue;
+    // Microsoft's spelling moved from "multi-factor" to "multifactor": both name one activity.
+    if (c == '-' && std::string_view(lower, len).ends_with("multi") &&
+        StartsWithIgnoreCase(name.substr(i + 1), "factor")) {
+      continue;
+    }
+    lower[len++] = c;
+  }
+  if (len > 0 && lower[len - 1] == ' ') --len;
+  const std::string_view n(lower, len);
+  const Activity activity = ActivityOfFoldedName(n);
+  if (activity != Activity::kAddEligibleMemberToRole) return {activity, EligibleName::kOther};
+  // PRIV-EL-01's two records of one grant (detectors/role_gain.h): PIM's own name, and Core
+  // Directory's mirror (AssignEligibleRole), that name alone. A restore is neither.
+  if (n == "add eligible member to role") return {activity, EligibleName::kDirectoryMirror};
+  if (n.starts_with("add eligible member to role in pim completed")) {
+    return {activity, EligibleName::kPimCompleted};
+  }
+  return {activity, EligibleName::kOther};
 }
 
 std::string_view FoldActivityName(std::string_view raw, char* buffer, std::size_t capacity) {

@@ -12,9 +12,17 @@
 
 namespace privmon::parsers {
 
+// What an activity name resolves to: the activity, and for an eligible assignment which of its
+// names the record used (core/event.h EligibleName; kOther for every other activity).
+struct ActivityLookup {
+  Activity activity = Activity::kOther;
+  EligibleName eligible_name = EligibleName::kOther;
+};
+
 // Resolves an activityDisplayName / OperationName. Surrounding spaces are ignored; case, en/em
 // dashes (as '-') and runs of spaces (no-break ones too) are folded.
-Activity LookupActivity(std::string_view name);
+ActivityLookup ResolveActivity(std::string_view name);
+inline Activity LookupActivity(std::string_view name) { return ResolveActivity(name).activity; }
 
 // The name with the typography of real exports folded as LookupActivity folds it, case kept:
 // surrounding spaces trimmed, en/em dashes as '-', each run of spaces (no-break ones too) as one,

@@ -245,14 +245,16 @@ bool IsPimAppName(std::string_view display_name) {
 void FillAuditFields(const RecordFields& f, Event& ev) {
   AuditFields& a = ev.audit;
   // Folded as the lookup folds it (no-break and doubled spaces, en dashes): every check below and
-  // the rules' own (EL-01's prefix) read the same name the activity was resolved from.
+  // the rules' own read the same name the activity (and EL-01's eligible_name) was resolved from.
   char name_buffer[256];
   std::string_view name =
       FoldActivityName(f.activity_display_name.empty() ? f.operation_name : f.activity_display_name,
                        name_buffer, sizeof(name_buffer));
   // The 2018 schema ends some activity names with a period ("Update service principal.").
   if (f.legacy_audit && name.ends_with('.')) name.remove_suffix(1);
-  a.activity = LookupActivity(name);
+  const ActivityLookup resolved = ResolveActivity(name);
+  a.activity = resolved.activity;
+  a.eligible_name = resolved.eligible_name;
   a.activity_hash = name.empty() ? 0 : MemoHashLower(name);
   a.activity_name.assign(name);
   const std::string_view category =

@@ -61,9 +61,12 @@ namespace {
 //   is read on (its writer may still hold it open) and said once on stderr, a deleted one at once,
 //   one renamed away once the path has stayed missing for kRotateQuiet (logrotate's create comes
 //   within moments); when the path names a file again, that file is read as a replaced one's.
-//   A replacing file that cannot be opened (its mode, a socket) is said once; the old one is
-//   read on and the open is tried again. A FIFO at the path is not opened (open() would wait for
-//   its writer, with SIGTERM blocked in `run`): said once, as a file that cannot be opened.
+//   A replacing file that cannot be opened (its mode) is said once; the old one is read on and
+//   the open is tried again. Nor is what is no regular file opened, said once as such a file:
+//   a FIFO (open() would wait for its writer, with SIGTERM blocked in `run`), a directory (its
+//   read fails: no input lost, so no read error), a socket or a device (/dev/zero never ends).
+//   A directory at a followed path at start fails the start, as a file that cannot be opened
+//   does (a socket's open fails).
 // Each of these is counted (CountInto: privmon_source_follow_events_total{event}), as are the NUL
 // bytes skipped before lines (privmon_source_skipped_bytes_total{reason="nul"}) and failed reads
 // (privmon_source_read_errors_total), when they happen: a followed file never ends.
@@ -156,8 +159,8 @@ class FileSource final : public MessageSource {
           return ReceiveStatus::kEnd;
         }
         if (const int err = reader_.error(); err != 0 && !read_error_logged_) {
-          // A followed file that cannot be read (a directory, EIO on a network mount): said once
-          // and counted at once (privmon_source_read_errors_total, exit 1 at the end), then
+          // A followed file that cannot be read (EIO on a network mount): said once and counted
+          // at once (privmon_source_read_errors_total, exit 1 at the end), then
           // polled on.
           read_error_logged_ = true;
           CountReadError();
@@ -374,9 +377,17 @@ class FileSource final : public MessageSource {
 
  private:
   void Open() {
-    if (struct stat st{}; ::stat(path_.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+    struct stat st {};
+    const bool named = ::stat(path_.c_str(), &st) == 0;
+    if (named && S_ISFIFO(st.st_mode)) {
       OpenFifo();
       return;
+    }
+    if (named && follow_ && S_ISDIR(st.st_mode)) {
+      // Fails the start as a file that cannot be opened does (check --host says so too); one put
+      // there later is not opened (OpenNamedFile).
+      throw std::runtime_error("cannot open " + path_ + ": " +
+                               OpenErrorText(kDirectoryNotFollowed));
     }
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     const int open_errno = errno;
@@ -497,8 +508,8 @@ class FileSource final : public MessageSource {
       if (!OldFileDone(open_file) || AbortOpenValue()) return false;
       const int next = OpenNamedFile();
       if (next < 0) {
-        // The new file cannot be opened (its mode, a socket) or is a FIFO: said once, counted,
-        // the old one read on.
+        // The new file cannot be opened (its mode) or is no regular file (a FIFO, a directory, a
+        // socket, a device): said once, counted, the old one read on.
         if (errno != next_open_errno_) {
           next_open_errno_ = errno;
           std::fprintf(stderr,
@@ -547,18 +558,19 @@ class FileSource final : public MessageSource {
   }
 
   // Opens the followed path anew (a file replacing the open one, or one missing until now) without
-  // ever blocking: a FIFO is not opened (its open() would wait for a writer, in `run` with SIGTERM
-  // blocked), -1 with errno kFifoNotFollowed; O_NONBLOCK covers one put there after the stat.
+  // ever blocking: what is no regular file is not opened, -1 with errno NotFollowedErrno (a FIFO's
+  // open() would wait for a writer, in `run` with SIGTERM blocked; a directory's read fails; a
+  // device may never end); O_NONBLOCK covers one put there after the stat.
   int OpenNamedFile() const {
-    if (struct stat st{}; ::stat(path_.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
-      errno = kFifoNotFollowed;
+    if (struct stat st{}; ::stat(path_.c_str(), &st) == 0 && NotFollowedErrno(st.st_mode) != 0) {
+      errno = NotFollowedErrno(st.st_mode);
       return -1;
     }
     const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return -1;
-    if (struct stat st{}; ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+    if (struct stat st{}; ::fstat(fd, &st) == 0 && NotFollowedErrno(st.st_mode) != 0) {
       ::close(fd);
-      errno = kFifoNotFollowed;
+      errno = NotFollowedErrno(st.st_mode);
       return -1;
     }
     if (const int flags = ::fcntl(fd, F_GETFL); flags >= 0) {
@@ -566,11 +578,26 @@ class FileSource final : public MessageSource {
     }
     return fd;
   }
+  // 0 for a regular file (a symlink's target's kind: stat follows it); else the errno
+  // OpenNamedFile gives for it.
+  static int NotFollowedErrno(mode_t mode) {
+    if (S_ISREG(mode)) return 0;
+    if (S_ISFIFO(mode)) return kFifoNotFollowed;
+    if (S_ISDIR(mode)) return kDirectoryNotFollowed;
+    return kSpecialNotFollowed;
+  }
   static const char* OpenErrorText(int err) {
-    return err == kFifoNotFollowed
-               ? "a FIFO, not opened: a followed path names a regular file (a FIFO's open "
-                 "waits for its writer)"
-               : std::strerror(err);
+    switch (err) {
+      case kFifoNotFollowed:
+        return "a FIFO, not opened: a followed path names a regular file (a FIFO's open waits "
+               "for its writer)";
+      case kDirectoryNotFollowed:
+        return "a directory, not opened: a followed path names a regular file";
+      case kSpecialNotFollowed:
+        return "a socket or device, not opened: a followed path names a regular file";
+      default:
+        return std::strerror(err);
+    }
   }
 
   void Count(FollowEvent e) {
@@ -743,8 +770,11 @@ class FileSource final : public MessageSource {
   bool read_error_logged_ = false;  // the reader's error was said (once)
   uint64_t read_errors_ = 0;        // failed reads so far (read_errors())
   SourceStats* stats_ = nullptr;    // CountInto's; null: nothing counted
-  // OpenNamedFile's errno for a FIFO it does not open (no errno is negative).
+  // OpenNamedFile's errno for what it does not open: a FIFO, a directory, a socket or device (no
+  // errno is negative).
   static constexpr int kFifoNotFollowed = -1;
+  static constexpr int kDirectoryNotFollowed = -2;
+  static constexpr int kSpecialNotFollowed = -3;
   bool nuls_said_ = false;    // NUL bytes skipped before a line were said (SayNuls)
   bool flat_layout_ = false;  // the open value's lines are not indented (see Receive)
   int fd_ = -1;

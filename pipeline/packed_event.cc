@@ -123,6 +123,7 @@ void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out) {
   p.activity = au.activity;
   p.category = au.category;
   p.service = au.service;
+  p.eligible_name = au.eligible_name;
   p.app_hash_count = au.app_hash_count;
   p.bools = static_cast<uint8_t>((si.fraud_reported ? kPackedFraudReported : 0) |
                                  (si.device_compliant ? kPackedDeviceCompliant : 0) |
@@ -189,6 +190,7 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   au.activity = p.activity;
   au.category = p.category;
   au.service = p.service;
+  au.eligible_name = p.eligible_name;
   au.flags = p.audit_flags;
   const bool signin = p.kind == EventKind::kSignIn;
   si.former_device_hash = signin ? p.activity_hash : 0;

@@ -86,6 +86,7 @@ struct alignas(64) PackedEvent {
   Activity activity;
   AuditCategory category;
   AuditService service;
+  EligibleName eligible_name;
   uint8_t app_hash_count;
   uint8_t bools;  // PackedBool bits
   uint8_t expanded_row;

@@ -902,6 +902,36 @@ TEST(ActivityNames, ResolvesExactAndPrefixFamiliesCaseInsensitively) {
   EXPECT_EQ(LookupActivity("Add service principal"), Activity::kOther);
 }
 
+// PRIV-EL-01's two records of one eligible assignment are told apart by their names once, where
+// the activity is resolved (detectors/role_gain.h compares no name per record): PIM's own "... in
+// PIM completed (...)" and Core Directory's mirror, that name alone, however typed; a restore, a
+// request or another suffix is neither.
+TEST(ActivityNames, ResolvesWhichNameAnEligibleAssignmentUsed) {
+  using parsers::ResolveActivity;
+  const auto eligible = [](std::string_view name) {
+    const parsers::ActivityLookup r = ResolveActivity(name);
+    EXPECT_TRUE(r.activity == Activity::kAddEligibleMemberToRole ||
+                r.eligible_name == EligibleName::kOther)
+        << name;
+    return r.eligible_name;
+  };
+  EXPECT_EQ(eligible("Add eligible member to role in PIM completed (permanent)"),
+            EligibleName::kPimCompleted);
+  EXPECT_EQ(eligible("add eligible member to role in pim completed (timebound)"),
+            EligibleName::kPimCompleted);
+  EXPECT_EQ(eligible(" Add eligible member to role in PIM\u00a0 completed (timebound)"),
+            EligibleName::kPimCompleted);
+  EXPECT_EQ(eligible("Add eligible member to role"), EligibleName::kDirectoryMirror);
+  EXPECT_EQ(eligible("  ADD ELIGIBLE MEMBER  TO ROLE\u00a0"), EligibleName::kDirectoryMirror);
+  EXPECT_EQ(eligible("Add eligible member to role in PIM requested (permanent)"),
+            EligibleName::kOther);
+  EXPECT_EQ(eligible("Add eligible member to role (PIM)"), EligibleName::kOther);
+  EXPECT_EQ(eligible("Restore eligible member from role in PIM completed (permanent)"),
+            EligibleName::kOther);
+  EXPECT_EQ(eligible("Add member to role in PIM completed (permanent)"), EligibleName::kOther);
+  EXPECT_EQ(eligible("Add member to role"), EligibleName::kOther);
+}
+
 TEST(TimeText, ReadsIsoAndUsLocaleTimesOfRealExports) {
   using parsers::ParseEventTimeText;
   const EventTime expected = testing::At("2007-01-09T09:41:00Z");

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -41,17 +42,6 @@ void Append(const std::string& path, const std::string& text) {
   ASSERT_NE(f, nullptr);
   std::fwrite(text.data(), 1, text.size(), f);
   std::fclose(f);
-}
-
-// A followed file source on `path` (as `follow: true` opens it; a file source needs no ZeroMQ
-// context, so one shared context stands in).
-std::unique_ptr<MessageSource> OpenFollowed(const std::string& path) {
-  static zmq::context_t follow_zmq;
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  return OpenSource(s, follow_zmq);
 }
 
 // Reads until `want` messages arrived or a generous bound passes (catches a hang only).
@@ -78,97 +68,157 @@ void ExpectIdle(MessageSource& source) {
   EXPECT_EQ(source.Receive(m, std::chrono::milliseconds(100)), ReceiveStatus::kIdle);
 }
 
-TEST(FileFollow, ReadsAppendedLinesAndWaitsForAPartialLineToEnd) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n{\"a\":2}\n");
-  auto source = OpenFollowed(path);
+// Each test's folder and the file it follows there (path_); the source is opened as `follow: true`
+// opens it (FileSettings), with its counters when asked (Follow). A file source needs no ZeroMQ
+// context: one shared context stands in.
+class FileFollow : public ::testing::Test {
+ protected:
+  static SourceSettings FileSettings(const std::string& path, bool follow = true) {
+    SourceSettings s;
+    s.type = SourceType::kFile;
+    s.path = path;
+    s.follow = follow;
+    return s;
+  }
+  static zmq::context_t& Zmq() {
+    static zmq::context_t zmq;
+    return zmq;
+  }
+  static std::unique_ptr<MessageSource> Open(const SourceSettings& s) {
+    return OpenSource(s, Zmq());
+  }
+  static std::unique_ptr<MessageSource> Open(const SourceSettings& s,
+                                             std::size_t max_message_bytes) {
+    return OpenSource(s, Zmq(), nullptr, max_message_bytes);
+  }
+  // A followed source on `path`, counting into `stats` (MessageSource::CountInto) unless null.
+  static std::unique_ptr<MessageSource> Follow(const std::string& path,
+                                               SourceStats* stats = nullptr) {
+    auto source = Open(FileSettings(path));
+    if (stats != nullptr) source->CountInto(stats);
+    return source;
+  }
+
+  // `privmon run` following `sources` (YAML list items, a line each), its alerts to a file in
+  // dir_, its /metrics on port_, its stdout and stderr in dir_.
+  testing::Child Run(const std::string& sources) {
+    port_ = testing::FreeTcpPort();
+    std::ofstream(dir_ + "/config.yaml")
+        << "sources:\n"
+        << sources << "sinks: [{file: {path: \"" << dir_ << "/alerts.jsonl\"}}]\n"
+        << "metrics: {listen: \"127.0.0.1:" << port_ << "\"}\n"
+        << "dead_letter: {path: off}\n";
+    return testing::Child(testing::Spawn({PRIVMON_BINARY, "run", "--config", dir_ + "/config.yaml"},
+                                         dir_ + "/stdout", dir_ + "/stderr"));
+  }
+  // The run's /metrics once `ok` holds (20 s at most); when it never does, a failure naming
+  // `what`, with the run's stderr.
+  std::optional<std::string> WaitForRun(testing::Child& run, const std::string& what,
+                                        const std::function<bool(const std::string&)>& ok) {
+    auto m = testing::WaitForMetrics(run, port_, ok, std::chrono::seconds(20));
+    EXPECT_TRUE(m.has_value()) << what << "\n" << testing::ReadFile(dir_ + "/stderr");
+    return m;
+  }
+  static double FollowEvents(const std::string& metrics, const std::string& source,
+                             const std::string& event) {
+    return testing::MetricSum(metrics, "privmon_source_follow_events_total",
+                              "source=\"" + source + "\",event=\"" + event + "\"");
+  }
+  static double Received(const std::string& metrics, const std::string& source) {
+    return testing::MetricSum(metrics, "privmon_messages_received_total",
+                              "source=\"" + source + "\"");
+  }
+
+  // What the tests of what is put at a followed path start from: path_ followed, its first line
+  // read, then renamed away (source_, stats_); later_ followed while missing (waiting_,
+  // waiting_stats_).
+  void FollowOneReadAndOneMissing() {
+    Append(path_, "{\"a\":1}\n");
+    source_ = Follow(path_, &stats_);
+    waiting_ = Follow(later_, &waiting_stats_);
+    EXPECT_EQ(ReadMessages(*source_, 1).size(), 1u);
+    std::filesystem::rename(path_, path_ + ".1");
+  }
+
+  const std::string dir_ = TempDir("follow");
+  TempDirCleanup cleanup_{dir_};
+  const std::string path_ = dir_ + "/in.ndjson";
+  int port_ = 0;  // Run's /metrics
+  const std::string later_ = dir_ + "/later.ndjson";
+  SourceStats stats_;
+  SourceStats waiting_stats_;
+  std::unique_ptr<MessageSource> source_;
+  std::unique_ptr<MessageSource> waiting_;
+};
+
+TEST_F(FileFollow, ReadsAppendedLinesAndWaitsForAPartialLineToEnd) {
+  Append(path_, "{\"a\":1}\n{\"a\":2}\n");
+  auto source = Follow(path_);
   EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":1}", "{\"a\":2}"}));
   ExpectIdle(*source);
-  Append(path, "{\"a\":3");  // the writer is mid-line
+  Append(path_, "{\"a\":3");  // the writer is mid-line
   ExpectIdle(*source);
-  Append(path, "}\n{\"a\":4}\n");
+  Append(path_, "}\n{\"a\":4}\n");
   EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":3}", "{\"a\":4}"}));
 }
 
-TEST(FileFollow, FollowsRotationByRenameAfterReadingTheOldFileToItsEnd) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n");
-  auto source = OpenFollowed(path);
+TEST_F(FileFollow, FollowsRotationByRenameAfterReadingTheOldFileToItsEnd) {
+  Append(path_, "{\"a\":1}\n");
+  auto source = Follow(path_);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
-  Append(path, "{\"a\":2}\n");  // written just before the rotation, not yet read
-  std::filesystem::rename(path, path + ".1");
-  Append(path, "{\"a\":3}\n");
+  Append(path_, "{\"a\":2}\n");  // written just before the rotation, not yet read
+  std::filesystem::rename(path_, path_ + ".1");
+  Append(path_, "{\"a\":3}\n");
   EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":2}", "{\"a\":3}"}));
 }
 
-TEST(FileFollow, StartsAgainAtZeroWhenTheFileIsTruncated) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n{\"a\":2}\n");
-  auto source = OpenFollowed(path);
+TEST_F(FileFollow, StartsAgainAtZeroWhenTheFileIsTruncated) {
+  Append(path_, "{\"a\":1}\n{\"a\":2}\n");
+  auto source = Follow(path_);
   EXPECT_EQ(ReadMessages(*source, 2).size(), 2u);
-  std::filesystem::resize_file(path, 0);  // copytruncate
-  Append(path, "{\"b\":1}\n");
+  std::filesystem::resize_file(path_, 0);  // copytruncate
+  Append(path_, "{\"b\":1}\n");
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"b\":1}"}));
 }
 
 // Truncated while a cut line's rest is being skipped: the reader has read far past the bytes it
 // still holds, and the file grown again past those (but not past where the reader stands) is still
 // a truncation: the lines written after it arrive.
-TEST(FileFollow, StartsAgainAtZeroWhenTruncatedWhileSkippingAnOversizedLine) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n" + std::string(4000, 'x'));  // an oversized line, mid-write
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq, nullptr, /*max_message_bytes=*/64);
+TEST_F(FileFollow, StartsAgainAtZeroWhenTruncatedWhileSkippingAnOversizedLine) {
+  Append(path_, "{\"a\":1}\n" + std::string(4000, 'x'));  // an oversized line, mid-write
+  SourceSettings s = FileSettings(path_);
+  auto source = Open(s, /*max_message_bytes=*/64);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
   RawMessage m;
   EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
-  std::filesystem::resize_file(path, 0);  // copytruncate
+  std::filesystem::resize_file(path_, 0);  // copytruncate
   std::string lines;
   for (int i = 0; i < 20; ++i) lines += "{\"b\":" + std::to_string(i % 10) + "}\n";  // 160 bytes
-  Append(path, lines);
+  Append(path_, lines);
   EXPECT_EQ(ReadMessages(*source, 20).size(), 20u);
 }
 
 // A checkpoint's position resumes the file it was taken on; a file rotated while privmon was
 // stopped and grown past that position (no line ends there) is read from its beginning instead of
 // losing its first lines and cutting one in half.
-TEST(FileFollow, ResumesOnlyWhereALineOfTheSameFileEnds) {
-  const std::string dir = TempDir("resume");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
+TEST_F(FileFollow, ResumesOnlyWhereALineOfTheSameFileEnds) {
+  Append(path_, "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
+  SourceSettings s = FileSettings(path_);
   int64_t position = -1;
   {
-    auto first = OpenSource(s, zmq);
+    auto first = Open(s);
     ASSERT_EQ(ReadMessages(*first, 2).size(), 2u);
     position = first->Position();
   }
   ASSERT_EQ(position, 16);
   {
-    auto again = OpenSource(s, zmq);  // the same file: resumes after line 2
+    auto again = Open(s);  // the same file: resumes after line 2
     ASSERT_TRUE(again->Resume(position));
     EXPECT_EQ(ReadMessages(*again, 1), (std::vector<std::string>{"{\"a\":3}"}));
   }
-  std::filesystem::rename(path, path + ".1");  // logrotate, then the new file grows
-  Append(path, "{\"bb\":10}\n{\"bb\":20}\n{\"bb\":30}\n");
-  auto rotated = OpenSource(s, zmq);
+  std::filesystem::rename(path_, path_ + ".1");  // logrotate, then the new file grows
+  Append(path_, "{\"bb\":10}\n{\"bb\":20}\n{\"bb\":30}\n");
+  auto rotated = Open(s);
   EXPECT_FALSE(rotated->Resume(position));
   EXPECT_EQ(ReadMessages(*rotated, 3),
             (std::vector<std::string>{"{\"bb\":10}", "{\"bb\":20}", "{\"bb\":30}"}));
@@ -176,38 +226,31 @@ TEST(FileFollow, ResumesOnlyWhereALineOfTheSameFileEnds) {
 
 // An oversized line written in pieces while followed arrives once, cut, when its newline is
 // written; the position after it is exact, and a restart resumes there.
-TEST(FileFollow, AnOversizedLineWrittenInPiecesArrivesCutOnceAndResumesAfterIt) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n" + std::string(50, 'x'));
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
+TEST_F(FileFollow, AnOversizedLineWrittenInPiecesArrivesCutOnceAndResumesAfterIt) {
+  Append(path_, "{\"a\":1}\n" + std::string(50, 'x'));
+  SourceSettings s = FileSettings(path_);
   const std::size_t limit = 64;
   int64_t position = -1;
   {
-    auto source = OpenSource(s, zmq, nullptr, limit);
+    auto source = Open(s, limit);
     EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
     RawMessage m;
     EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
-    Append(path, std::string(50, 'y'));  // past the limit, no newline yet
+    Append(path_, std::string(50, 'y'));  // past the limit, no newline yet
     EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
-    Append(path, std::string(70000, 'z'));
+    Append(path_, std::string(70000, 'z'));
     EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(0)), ReceiveStatus::kIdle);
-    Append(path, "\n{\"b\":2}\n");
+    Append(path_, "\n{\"b\":2}\n");
     const std::vector<std::string> got = ReadMessages(*source, 2);
     ASSERT_EQ(got.size(), 2u);
     EXPECT_EQ(got[0], std::string(50, 'x') + std::string(50, 'y') +
                           std::string(limit + kTenantFrameRoom + 1 - 100, 'z'));
     EXPECT_EQ(got[1], "{\"b\":2}");
     position = source->Position();
-    EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path)));
+    EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path_)));
   }
-  Append(path, "{\"c\":3}\n");
-  auto again = OpenSource(s, zmq, nullptr, limit);
+  Append(path_, "{\"c\":3}\n");
+  auto again = Open(s, limit);
   ASSERT_TRUE(again->Resume(position));
   EXPECT_EQ(ReadMessages(*again, 1), (std::vector<std::string>{"{\"c\":3}"}));
 }
@@ -216,44 +259,31 @@ TEST(FileFollow, AnOversizedLineWrittenInPiecesArrivesCutOnceAndResumesAfterIt) 
 // case) was never read while followed: it waited for a newline that never comes. Once the file
 // has stayed unchanged for about a second it is read as a record; the newline written after it
 // later is no second record, and a checkpoint's position after it resumes there (k17b).
-TEST(FileFollow, ALastLineWithoutNewlineIsReadOnceTheFileStaysUnchanged) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n{\"a\":2}");
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
+TEST_F(FileFollow, ALastLineWithoutNewlineIsReadOnceTheFileStaysUnchanged) {
+  Append(path_, "{\"a\":1}\n{\"a\":2}");
+  SourceSettings s = FileSettings(path_);
   int64_t position = -1;
   {
-    auto source = OpenSource(s, zmq);
+    auto source = Open(s);
     const auto started = std::chrono::steady_clock::now();
     EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":1}", "{\"a\":2}"}));
     // Not before the file stayed unchanged for a while (a writer mid-line gets its time).
     EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(900));
     position = source->Position();
-    EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path)));
-    Append(path, "\n{\"a\":3}\n");  // the newline after all, then the next record
+    EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path_)));
+    Append(path_, "\n{\"a\":3}\n");  // the newline after all, then the next record
     EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":3}"}));
     ExpectIdle(*source);
   }
-  auto again = OpenSource(s, zmq);  // resumed where the line without newline ended
+  auto again = Open(s);  // resumed where the line without newline ended
   ASSERT_TRUE(again->Resume(position));
   EXPECT_EQ(ReadMessages(*again, 1), (std::vector<std::string>{"{\"a\":3}"}));
 }
 
-TEST(FileFollow, WithoutFollowTheSourceEndsAtTheEndOfTheFile) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n");
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq);
+TEST_F(FileFollow, WithoutFollowTheSourceEndsAtTheEndOfTheFile) {
+  Append(path_, "{\"a\":1}\n");
+  SourceSettings s = FileSettings(path_, /*follow=*/false);
+  auto source = Open(s);
   EXPECT_EQ(ReadMessages(*source, 5).size(), 1u);
   RawMessage m;
   EXPECT_EQ(source->Receive(m, std::chrono::milliseconds(10)), ReceiveStatus::kEnd);
@@ -268,17 +298,11 @@ namespace {
 // Review of today's framing: a followed file takes pretty-printed JSON as it is written (an array
 // open across polls, its elements handed out as they complete; the position stays at the line
 // that opened it), and a UTF-16 file (Windows PowerShell's Out-File) as it grows.
-TEST(FileFollow, ReadsAPrettyArrayAndUtf16TextAsTheyAreWritten) {
-  const std::string dir = testing::TempDir("follow");
-  testing::TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.json";
+TEST_F(FileFollow, ReadsAPrettyArrayAndUtf16TextAsTheyAreWritten) {
+  const std::string path = dir_ + "/in.json";
   Append(path, "{\"a\":0}\n[\n  {\n    \"a\": 1");
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq);
+  SourceSettings s = FileSettings(path);
+  auto source = Open(s);
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":0}"}));
   ExpectIdle(*source);
   Append(path, "\n  },\n  {\n");
@@ -289,7 +313,7 @@ TEST(FileFollow, ReadsAPrettyArrayAndUtf16TextAsTheyAreWritten) {
   EXPECT_EQ(ReadMessages(*source, 2),
             (std::vector<std::string>{"{\n    \"a\": 2\n  }", "{\"a\":3}"}));
 
-  const std::string wide = dir + "/wide.json";
+  const std::string wide = dir_ + "/wide.json";
   auto utf16 = [](const std::string& ascii) {
     std::string out;
     for (char c : ascii) out += std::string{c, '\0'};
@@ -297,7 +321,7 @@ TEST(FileFollow, ReadsAPrettyArrayAndUtf16TextAsTheyAreWritten) {
   };
   Append(wide, "\xFF\xFE" + utf16("{\"a\":1}\r\n{\"a\""));
   s.path = wide;
-  auto wide_source = OpenSource(s, zmq);
+  auto wide_source = Open(s);
   EXPECT_EQ(ReadMessages(*wide_source, 1), (std::vector<std::string>{"{\"a\":1}"}));
   ExpectIdle(*wide_source);
   Append(wide, utf16(":2}\r\n"));
@@ -323,6 +347,12 @@ std::vector<std::string> ReadFollowedFor(MessageSource& source, std::chrono::mil
   return got;
 }
 
+std::size_t Occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 std::string FollowedLines(const std::string& key, int from, int to) {
   std::string lines;
   for (int i = from; i < to; ++i) lines += "{\"" + key + "\":" + std::to_string(i) + "}\n";
@@ -333,24 +363,17 @@ std::string FollowedLines(const std::string& key, int from, int to) {
 // longer than where the reader stands, so no shrink is seen. The last bytes read, read back there,
 // tell the rewrite: the new content is read from its start, none of it skipped (breaker round 9:
 // ~500 of 1,500 records lost, one invalid_json). Appends are not mistaken for it.
-TEST(FileFollow, StartsAgainAtZeroWhenRewrittenPastWhereItStood) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, FollowedLines("a", 0, 10));
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq);
+TEST_F(FileFollow, StartsAgainAtZeroWhenRewrittenPastWhereItStood) {
+  Append(path_, FollowedLines("a", 0, 10));
+  SourceSettings s = FileSettings(path_);
+  auto source = Open(s);
   EXPECT_EQ(ReadMessages(*source, 10).size(), 10u);
-  ExpectIdle(*source);                       // at the file's end, as a running source is
-  Append(path, FollowedLines("a", 10, 12));  // appended: read on
+  ExpectIdle(*source);                        // at the file's end, as a running source is
+  Append(path_, FollowedLines("a", 10, 12));  // appended: read on
   EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":10}", "{\"a\":11}"}));
   ExpectIdle(*source);
   {
-    std::FILE* f = std::fopen(path.c_str(), "wb");  // truncated, then rewritten in one write
+    std::FILE* f = std::fopen(path_.c_str(), "wb");  // truncated, then rewritten in one write
     ASSERT_NE(f, nullptr);
     const std::string rewritten = FollowedLines("bb", 100, 130);  // 30 lines, 300 bytes > 96
     std::fwrite(rewritten.data(), 1, rewritten.size(), f);
@@ -361,15 +384,15 @@ TEST(FileFollow, StartsAgainAtZeroWhenRewrittenPastWhereItStood) {
   EXPECT_EQ(got.front(), "{\"bb\":100}");
   EXPECT_EQ(got.back(), "{\"bb\":129}");
   const int64_t position = source->Position();
-  EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path)));
+  EXPECT_EQ(position, static_cast<int64_t>(std::filesystem::file_size(path_)));
 
   // Resumed at the file's end (nothing read since): the bytes before the position, read back at
   // Resume, tell a rewrite just as well.
-  auto resumed = OpenSource(s, zmq);
+  auto resumed = Open(s);
   ASSERT_TRUE(resumed->Resume(position));
   ExpectIdle(*resumed);
   {
-    std::FILE* f = std::fopen(path.c_str(), "wb");
+    std::FILE* f = std::fopen(path_.c_str(), "wb");
     ASSERT_NE(f, nullptr);
     const std::string rewritten = FollowedLines("ccc", 200, 240);  // 40 lines > 330 bytes
     std::fwrite(rewritten.data(), 1, rewritten.size(), f);
@@ -386,19 +409,16 @@ TEST(FileFollow, StartsAgainAtZeroWhenRewrittenPastWhereItStood) {
 // the writer appended to the old file after that was lost, counted nowhere (breaker round 9: 300
 // of 400 read). Meanwhile a checkpoint's position is the new file's start, never an offset in the
 // old one.
-TEST(FileFollow, ReadsTheRenamedFileUntilItsWriterStopsBeforeTheNewOne) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n");
-  auto source = OpenFollowed(path);
+TEST_F(FileFollow, ReadsTheRenamedFileUntilItsWriterStopsBeforeTheNewOne) {
+  Append(path_, "{\"a\":1}\n");
+  auto source = Follow(path_);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
-  std::FILE* writer = std::fopen(path.c_str(), "ab");  // the writer's descriptor
+  std::FILE* writer = std::fopen(path_.c_str(), "ab");  // the writer's descriptor
   ASSERT_NE(writer, nullptr);
-  std::filesystem::rename(path, path + ".1");
+  std::filesystem::rename(path_, path_ + ".1");
   std::fputs("{\"a\":2}\n", writer);
   std::fflush(writer);
-  Append(path, "{\"a\":3}\n");  // the new file
+  Append(path_, "{\"a\":3}\n");  // the new file
   std::vector<std::string> got = ReadMessages(*source, 1);
   const std::vector<std::string> more = ReadFollowedFor(*source, std::chrono::milliseconds(300));
   got.insert(got.end(), more.begin(), more.end());
@@ -415,17 +435,14 @@ TEST(FileFollow, ReadsTheRenamedFileUntilItsWriterStopsBeforeTheNewOne) {
 // moved to the new file, so those lines are not read, but they are said and counted as a read error
 // (exit 1 at the end), not lost without a word (breaker round 10: a logger flushing every 1.5 s
 // lost 200 of 400 lines, counted nowhere).
-TEST(FileFollow, ALateWriteToTheRenamedFileIsCountedNotLostInSilence) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n");
-  auto source = OpenFollowed(path);
+TEST_F(FileFollow, ALateWriteToTheRenamedFileIsCountedNotLostInSilence) {
+  Append(path_, "{\"a\":1}\n");
+  auto source = Follow(path_);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
-  std::FILE* writer = std::fopen(path.c_str(), "ab");
+  std::FILE* writer = std::fopen(path_.c_str(), "ab");
   ASSERT_NE(writer, nullptr);
-  std::filesystem::rename(path, path + ".1");
-  Append(path, "{\"a\":2}\n");
+  std::filesystem::rename(path_, path_ + ".1");
+  Append(path_, "{\"a\":2}\n");
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":2}"}));  // moved on
   EXPECT_EQ(source->read_errors(), 0u);
   std::fputs("{\"a\":3}\n", writer);  // too late: after the rotate wait
@@ -436,7 +453,7 @@ TEST(FileFollow, ALateWriteToTheRenamedFileIsCountedNotLostInSilence) {
   EXPECT_EQ(source->read_errors(), 1u);
   EXPECT_NE(err.find("renamed file after privmon moved to the new one"), std::string::npos) << err;
   // It writes again within the watch: said and counted again (breaker round 14: once in all).
-  Append(path + ".1", "{\"a\":5}\n{\"a\":6}\n");
+  Append(path_ + ".1", "{\"a\":5}\n{\"a\":6}\n");
   ::testing::internal::CaptureStderr();
   ReadFollowedFor(*source, std::chrono::milliseconds(300));
   const std::string again = ::testing::internal::GetCapturedStderr();
@@ -444,37 +461,91 @@ TEST(FileFollow, ALateWriteToTheRenamedFileIsCountedNotLostInSilence) {
   EXPECT_NE(again.find("16 byte(s) written to"), std::string::npos) << again;
 }
 
-// A followed path that cannot be read (here a directory: EISDIR, as EIO on a network mount) is said
-// and counted once, as a file not followed is (breaker round 10: silent, /readyz ready, exit 0);
-// counted into the source's stats at once, while it runs: a followed file never ends, where the
-// count was made before.
-TEST(FileFollow, AFollowedPathThatCannotBeReadIsSaidAndCounted) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  auto source = OpenFollowed(dir);
+// A followed file whose read fails (here EIO: /proc/self/mem at address 0, as EIO on a network
+// mount) is said and counted once, as a file not followed is (breaker round 10: silent, /readyz
+// ready, exit 0); counted into the source's stats at once, while it runs: a followed file never
+// ends, where the count was made before. (A directory was this test's unreadable file: it is no
+// file, and is not opened now: ADirectoryAtAFollowedPathIsNotOpenedAndTheFileAfterItIsReadWhole.)
+TEST_F(FileFollow, AFollowedPathThatCannotBeReadIsSaidAndCounted) {
+  std::filesystem::create_symlink("/proc/self/mem", path_);
   SourceStats stats;
-  source->CountInto(&stats);
+  auto source = Follow(path_, &stats);
   ::testing::internal::CaptureStderr();
   ExpectIdle(*source);
   ExpectIdle(*source);
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(source->read_errors(), 1u);
   EXPECT_EQ(stats.read_errors.load(), 1u);
-  EXPECT_NE(err.find("not read (follow)"), std::string::npos) << err;
+  EXPECT_NE(err.find("Input/output error after byte 0: not read (follow)"), std::string::npos)
+      << err;
+}
+
+// A directory put where a followed file was (renamed away) was opened as the new file: counted
+// `rotated`, its read failed (a read error: `run` ended with exit 1, "source ... was NOT read to
+// its end", although the file that replaced the directory later was read whole). It is not opened
+// now, as a FIFO is not: said once, counted open_failed, the old file read on and the open tried
+// again; the file put there after it is read from its start. So for what else is no regular file
+// (a symlink to a directory, a device: /dev/zero would never end) where a followed file missing at
+// start is awaited; a directory at a followed path at start fails the start, as a file that
+// cannot be opened does (check --host says so too).
+TEST_F(FileFollow, ADirectoryAtAFollowedPathIsNotOpenedAndTheFileAfterItIsReadWhole) {
+  FollowOneReadAndOneMissing();
+  std::filesystem::create_directory(path_);
+  std::filesystem::create_directory(dir_ + "/sub");
+  std::filesystem::create_directory_symlink(dir_ + "/sub", later_);
+  ::testing::internal::CaptureStderr();
+  ReadFollowedFor(*waiting_, std::chrono::milliseconds(100));
+  std::filesystem::remove(later_);
+  std::filesystem::create_symlink("/dev/zero", later_);  // a character device
+  ReadFollowedFor(*waiting_, std::chrono::milliseconds(100));
+  ReadFollowedFor(*source_, std::chrono::milliseconds(5600));  // past the 5-s rotate wait
+  Append(path_ + ".1", "{\"a\":2}\n");
+  const std::vector<std::string> old_file = ReadMessages(*source_, 1);
+  ReadFollowedFor(*source_, std::chrono::milliseconds(100));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(old_file, (std::vector<std::string>{"{\"a\":2}"}));
+  EXPECT_EQ(Occurrences(err, path_ + " was replaced but the new file cannot be opened: a "
+                                     "directory, not opened"),
+            1u)
+      << err;
+  EXPECT_EQ(Occurrences(err, later_ + ": a directory, not opened"), 1u) << err;
+  EXPECT_EQ(Occurrences(err, later_ + ": a socket or device, not opened"), 1u) << err;
+  EXPECT_EQ(FollowCount(stats_, FollowEvent::kOpenFailed), 1u);
+  EXPECT_EQ(FollowCount(stats_, FollowEvent::kRotated), 0u);
+  EXPECT_EQ(FollowCount(waiting_stats_, FollowEvent::kOpenFailed), 2u);
+  EXPECT_EQ(source_->read_errors(), 0u);
+  EXPECT_EQ(waiting_->read_errors(), 0u);
+  EXPECT_EQ(stats_.read_errors.load(), 0u);
+
+  std::filesystem::remove(path_);
+  std::filesystem::remove(later_);
+  Append(path_, FollowedLines("b", 0, 3));
+  Append(later_, FollowedLines("c", 0, 2));
+  EXPECT_EQ(ReadMessages(*source_, 3),
+            (std::vector<std::string>{"{\"b\":0}", "{\"b\":1}", "{\"b\":2}"}));
+  EXPECT_EQ(ReadMessages(*waiting_, 2), (std::vector<std::string>{"{\"c\":0}", "{\"c\":1}"}));
+  EXPECT_EQ(FollowCount(stats_, FollowEvent::kRotated), 1u);
+  EXPECT_EQ(source_->read_errors(), 0u);
+  EXPECT_EQ(stats_.read_errors.load(), 0u);
+
+  try {
+    Follow(dir_ + "/sub");
+    ADD_FAILURE() << "a directory at a followed path_ at start was opened";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/sub: a directory, not opened"), std::string::npos)
+        << e.what();
+  }
 }
 
 // A value spread over lines that a truncation cuts short is handed out as it stands (the parser
 // rejects it, counted and dead-lettered) before the file is read again; before, it vanished.
-TEST(FileFollow, AValueOpenWhenTheFileIsTruncatedIsHandedOutNotDropped) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n{\n  \"b\": 2,\n");  // a pretty-printed value, still open
-  auto source = OpenFollowed(path);
+TEST_F(FileFollow, AValueOpenWhenTheFileIsTruncatedIsHandedOutNotDropped) {
+  Append(path_, "{\"a\":1}\n{\n  \"b\": 2,\n");  // a pretty-printed value, still open
+  auto source = Follow(path_);
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":1}"}));
   ExpectIdle(*source);
-  std::filesystem::resize_file(path, 0);
-  Append(path, "{\"c\":3}\n");
+  std::filesystem::resize_file(path_, 0);
+  Append(path_, "{\"c\":3}\n");
   const std::vector<std::string> got = ReadMessages(*source, 2);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_NE(got[0].find("\"b\": 2"), std::string::npos) << got[0];  // the cut value, as it stood
@@ -484,17 +555,11 @@ TEST(FileFollow, AValueOpenWhenTheFileIsTruncatedIsHandedOutNotDropped) {
 // A followed file missing at start is waited for, as `tail -F` does (before, `run` exited 1:
 // "cannot open"; check --host already let it pass), and read from its start when it appears; a
 // checkpoint's position for it resumes nothing. A file not followed still fails.
-TEST(FileFollow, WaitsForAFollowedFileMissingAtStart) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  zmq::context_t zmq;
-  EXPECT_THROW(OpenSource(s, zmq), std::runtime_error);
+TEST_F(FileFollow, WaitsForAFollowedFileMissingAtStart) {
+  SourceSettings s = FileSettings(path_, /*follow=*/false);
+  EXPECT_THROW(Open(s), std::runtime_error);
   s.follow = true;
-  auto source = OpenSource(s, zmq);
+  auto source = Open(s);
   SourceStats stats;
   source->CountInto(&stats);
   EXPECT_EQ(FollowCount(stats, FollowEvent::kMissing), 1u);
@@ -502,35 +567,25 @@ TEST(FileFollow, WaitsForAFollowedFileMissingAtStart) {
   EXPECT_FALSE(source->Resume(16));  // a stored position: nothing to resume in a missing file
   EXPECT_EQ(source->Position(), 0);
   ExpectIdle(*source);
-  Append(path, "{\"a\":1}\n{\"a\":2}\n");
+  Append(path_, "{\"a\":1}\n{\"a\":2}\n");
   EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":1}", "{\"a\":2}"}));
   EXPECT_EQ(source->Position(), 16);
-  Append(path, "{\"a\":3}\n");
+  Append(path_, "{\"a\":3}\n");
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":3}"}));
-}
-
-std::size_t Occurrences(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
 }
 
 // A followed file deleted (its writer still holding it open) and not created again: what is
 // written to it is read on, and the deletion is said once on stderr (breaker round 10: it was
 // read for ever without a word). Nothing is lost, so nothing is counted as a read error. Created
 // again, the path's new file is read once the deleted one has stayed quiet.
-TEST(FileFollow, AFollowedFileDeletedIsSaidOnceAndReadOnUntilCreatedAgain) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n");
-  auto source = OpenFollowed(path);
+TEST_F(FileFollow, AFollowedFileDeletedIsSaidOnceAndReadOnUntilCreatedAgain) {
+  Append(path_, "{\"a\":1}\n");
   SourceStats stats;
-  source->CountInto(&stats);
+  auto source = Follow(path_, &stats);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
-  std::FILE* writer = std::fopen(path.c_str(), "ab");
+  std::FILE* writer = std::fopen(path_.c_str(), "ab");
   ASSERT_NE(writer, nullptr);
-  std::filesystem::remove(path);
+  std::filesystem::remove(path_);
   ::testing::internal::CaptureStderr();
   ExpectIdle(*source);
   ExpectIdle(*source);
@@ -541,14 +596,14 @@ TEST(FileFollow, AFollowedFileDeletedIsSaidOnceAndReadOnUntilCreatedAgain) {
   const std::string err = ::testing::internal::GetCapturedStderr();
   std::fclose(writer);
   EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":2}"}));
-  EXPECT_EQ(Occurrences(err, path + " was deleted; still reading what is written to it, waiting "
-                                    "for it to be created again"),
+  EXPECT_EQ(Occurrences(err, path_ + " was deleted; still reading what is written to it, waiting "
+                                     "for it to be created again"),
             1u)
       << err;
   EXPECT_EQ(source->read_errors(), 0u);
   EXPECT_EQ(FollowCount(stats, FollowEvent::kDeleted), 1u);  // counted, as said: once
   EXPECT_EQ(stats.read_errors.load(), 0u);
-  Append(path, "{\"a\":3}\n");
+  Append(path_, "{\"a\":3}\n");
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":3}"}));
   EXPECT_EQ(FollowCount(stats, FollowEvent::kRotated), 1u);
   EXPECT_EQ(FollowCount(stats, FollowEvent::kDeleted), 1u);
@@ -556,33 +611,29 @@ TEST(FileFollow, AFollowedFileDeletedIsSaidOnceAndReadOnUntilCreatedAgain) {
 
 // The path renamed away and replaced by something that cannot be opened (here a socket: ENXIO):
 // said once, and the old file is read on; before, privmon tried again every 20 ms without a word.
-TEST(FileFollow, AReplacingFileThatCannotBeOpenedIsSaidAndTheOldOneReadOn) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n");
-  auto source = OpenFollowed(path);
+TEST_F(FileFollow, AReplacingFileThatCannotBeOpenedIsSaidAndTheOldOneReadOn) {
+  Append(path_, "{\"a\":1}\n");
   SourceStats stats;
-  source->CountInto(&stats);
+  auto source = Follow(path_, &stats);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
-  std::filesystem::rename(path, path + ".1");
+  std::filesystem::rename(path_, path_ + ".1");
   const int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
   ASSERT_GE(sock, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  ASSERT_LT(path.size(), sizeof addr.sun_path);
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_LT(path_.size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
   ASSERT_EQ(::bind(sock, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0)
       << std::strerror(errno);
   ::testing::internal::CaptureStderr();
   ReadFollowedFor(*source, std::chrono::milliseconds(5600));  // past the 5-s rotate wait
-  Append(path + ".1", "{\"a\":2}\n");
+  Append(path_ + ".1", "{\"a\":2}\n");
   const std::vector<std::string> got = ReadMessages(*source, 1);
   ReadFollowedFor(*source, std::chrono::milliseconds(200));
   const std::string err = ::testing::internal::GetCapturedStderr();
   ::close(sock);
   EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":2}"}));
-  EXPECT_EQ(Occurrences(err, path + " was replaced but the new file cannot be opened"), 1u) << err;
+  EXPECT_EQ(Occurrences(err, path_ + " was replaced but the new file cannot be opened"), 1u) << err;
   EXPECT_EQ(FollowCount(stats, FollowEvent::kOpenFailed), 1u);
   EXPECT_EQ(FollowCount(stats, FollowEvent::kRotated), 0u);
 }
@@ -592,24 +643,17 @@ TEST(FileFollow, AReplacingFileThatCannotBeOpenedIsSaidAndTheOldOneReadOn) {
 // hole of NULs and that record was lost as one oversized reject whose dead letter kept only NULs).
 // Said once on stderr. Followed, and a finished file, with a
 // framed line after the hole.
-TEST(FileFollow, ARunOfNulsBeforeALineIsSkippedNotAnOversizedReject) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  Append(path, "{\"a\":1}\n");
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  s.follow = true;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq, nullptr, /*max_message_bytes=*/64);
+TEST_F(FileFollow, ARunOfNulsBeforeALineIsSkippedNotAnOversizedReject) {
+  Append(path_, "{\"a\":1}\n");
+  SourceSettings s = FileSettings(path_);
+  auto source = Open(s, /*max_message_bytes=*/64);
   SourceStats stats;
   source->CountInto(&stats);
   EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
   ExpectIdle(*source);
   ::testing::internal::CaptureStderr();
-  std::filesystem::resize_file(path, 0);  // copytruncate; the writer writes on at its offset
-  const int fd = ::open(path.c_str(), O_WRONLY);
+  std::filesystem::resize_file(path_, 0);  // copytruncate; the writer writes on at its offset
+  const int fd = ::open(path_.c_str(), O_WRONLY);
   ASSERT_GE(fd, 0);
   const std::string record = "{\"b\":2}\n";
   ASSERT_EQ(::pwrite(fd, record.data(), record.size(), 5000), static_cast<ssize_t>(record.size()));
@@ -625,13 +669,13 @@ TEST(FileFollow, ARunOfNulsBeforeALineIsSkippedNotAnOversizedReject) {
       FollowCount(stats, FollowEvent::kTruncated) + FollowCount(stats, FollowEvent::kRewritten),
       1u);
 
-  const std::string finished = dir + "/done.ndjson";
+  const std::string finished = dir_ + "/done.ndjson";
   const std::string tenant = "11111111-2222-3333-4444-555555555555";
   Append(finished, "{\"a\":1}\n" + std::string(100000, '\0') + tenant + "\t{\"c\":3}\n" +
                        std::string(3, '\0') + "{\"d\":4}\n");
   s.path = finished;
   s.follow = false;
-  auto whole = OpenSource(s, zmq, nullptr, /*max_message_bytes=*/64);
+  auto whole = Open(s, /*max_message_bytes=*/64);
   SourceStats whole_stats;
   whole->CountInto(&whole_stats);
   RawMessage m;
@@ -653,10 +697,8 @@ TEST(FileFollow, ARunOfNulsBeforeALineIsSkippedNotAnOversizedReject) {
 // A file source on a FIFO waits for its writer without blocking in open(): a SIGTERM pending (as
 // `run` holds it, blocked) ends the wait (breaker round 10's kind: `run` sat in open() until
 // SIGKILL); a writer's first line is read as before.
-TEST(FileFollow, AFifoSourceWaitsForItsWriterAndASigtermEndsTheWait) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.fifo";
+TEST_F(FileFollow, AFifoSourceWaitsForItsWriterAndASigtermEndsTheWait) {
+  const std::string path = dir_ + "/in.fifo";
   ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
   std::thread writer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -665,11 +707,8 @@ TEST(FileFollow, AFifoSourceWaitsForItsWriterAndASigtermEndsTheWait) {
     std::fputs("{\"a\":1}\n", f);
     std::fclose(f);
   });
-  SourceSettings s;
-  s.type = SourceType::kFile;
-  s.path = path;
-  zmq::context_t zmq;
-  auto source = OpenSource(s, zmq);
+  SourceSettings s = FileSettings(path, /*follow=*/false);
+  auto source = Open(s);
   writer.join();
   EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":1}"}));
 
@@ -680,7 +719,7 @@ TEST(FileFollow, AFifoSourceWaitsForItsWriterAndASigtermEndsTheWait) {
   ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &term, &before), 0);
   ASSERT_EQ(std::raise(SIGTERM), 0);  // this thread's: pending, as in `run`
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_THROW(OpenSource(s, zmq), std::runtime_error);
+  EXPECT_THROW(Open(s), std::runtime_error);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
   const timespec now{0, 0};
   EXPECT_EQ(sigtimedwait(&term, nullptr, &now), SIGTERM);  // taken back
@@ -691,34 +730,22 @@ TEST(FileFollow, AFifoSourceWaitsForItsWriterAndASigtermEndsTheWait) {
 // awaited: never opened (its open() waits for a writer, in `run` with SIGTERM blocked: breaker
 // round 10's kind, only SIGKILL ended it), said once and counted (open_failed); the old file is
 // read on, and a regular file put there later is read.
-TEST(FileFollow, AFifoAtAFollowedPathIsNotOpenedNorWaitedFor) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string path = dir + "/in.ndjson";
-  const std::string later = dir + "/later.ndjson";
-  Append(path, "{\"a\":1}\n");
-  auto source = OpenFollowed(path);
-  auto waiting = OpenFollowed(later);  // missing at start
-  SourceStats stats;
-  SourceStats waiting_stats;
-  source->CountInto(&stats);
-  waiting->CountInto(&waiting_stats);
-  EXPECT_EQ(ReadMessages(*source, 1).size(), 1u);
-  std::filesystem::rename(path, path + ".1");
-  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
-  ASSERT_EQ(::mkfifo(later.c_str(), 0600), 0);
+TEST_F(FileFollow, AFifoAtAFollowedPathIsNotOpenedNorWaitedFor) {
+  FollowOneReadAndOneMissing();
+  ASSERT_EQ(::mkfifo(path_.c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo(later_.c_str(), 0600), 0);
   ::testing::internal::CaptureStderr();
   std::atomic<bool> done{false};
   std::thread reader([&] {
-    ReadFollowedFor(*waiting, std::chrono::milliseconds(200));
-    ReadFollowedFor(*source, std::chrono::milliseconds(5600));  // past the 5-s rotate wait
-    ReadFollowedFor(*waiting, std::chrono::milliseconds(200));
+    ReadFollowedFor(*waiting_, std::chrono::milliseconds(200));
+    ReadFollowedFor(*source_, std::chrono::milliseconds(5600));  // past the 5-s rotate wait
+    ReadFollowedFor(*waiting_, std::chrono::milliseconds(200));
     done.store(true);
   });
   // Never a hang: a source stuck in open() is freed by a writer's open, and the test fails.
   const bool returned = testing::PollUntil([&] { return done.load(); }, std::chrono::seconds(20));
   while (!done.load()) {
-    for (const std::string& fifo : {path, later}) {
+    for (const std::string& fifo : {path_, later_}) {
       const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
       if (fd >= 0) ::close(fd);
     }
@@ -727,20 +754,20 @@ TEST(FileFollow, AFifoAtAFollowedPathIsNotOpenedNorWaitedFor) {
   reader.join();
   const std::string err = ::testing::internal::GetCapturedStderr();
   ASSERT_TRUE(returned) << "blocked in open() on a FIFO\n" << err;
-  EXPECT_EQ(Occurrences(err, path + " was replaced but the new file cannot be opened: a FIFO, not "
-                                    "opened"),
+  EXPECT_EQ(Occurrences(err, path_ + " was replaced but the new file cannot be opened: a FIFO, not "
+                                     "opened"),
             1u)
       << err;
-  EXPECT_EQ(Occurrences(err, later + ": a FIFO, not opened"), 1u) << err;
-  EXPECT_EQ(FollowCount(stats, FollowEvent::kOpenFailed), 1u);
-  EXPECT_EQ(FollowCount(waiting_stats, FollowEvent::kOpenFailed), 1u);
-  std::filesystem::remove(path);
-  std::filesystem::remove(later);
-  Append(path, "{\"a\":3}\n");
-  Append(later, "{\"b\":1}\n");
-  EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":3}"}));
-  EXPECT_EQ(ReadMessages(*waiting, 1), (std::vector<std::string>{"{\"b\":1}"}));
-  EXPECT_EQ(FollowCount(stats, FollowEvent::kRotated), 1u);
+  EXPECT_EQ(Occurrences(err, later_ + ": a FIFO, not opened"), 1u) << err;
+  EXPECT_EQ(FollowCount(stats_, FollowEvent::kOpenFailed), 1u);
+  EXPECT_EQ(FollowCount(waiting_stats_, FollowEvent::kOpenFailed), 1u);
+  std::filesystem::remove(path_);
+  std::filesystem::remove(later_);
+  Append(path_, "{\"a\":3}\n");
+  Append(later_, "{\"b\":1}\n");
+  EXPECT_EQ(ReadMessages(*source_, 1), (std::vector<std::string>{"{\"a\":3}"}));
+  EXPECT_EQ(ReadMessages(*waiting_, 1), (std::vector<std::string>{"{\"b\":1}"}));
+  EXPECT_EQ(FollowCount(stats_, FollowEvent::kRotated), 1u);
 }
 
 // What followed files meet is counted where operators look, while `run` runs (a followed file never
@@ -748,44 +775,27 @@ TEST(FileFollow, AFifoAtAFollowedPathIsNotOpenedNorWaitedFor) {
 // the failed reads of a followed path that cannot be read, scraped from the real /metrics; then
 // the end summary says them per source, and the failed read makes the exit 1. Before, these were
 // said on stderr only, and a followed path's failed reads were counted at an end that never came.
-TEST(FileFollow, RunCountsSkippedNulsFollowEventsAndReadErrorsWhileItRuns) {
-  const std::string dir = TempDir("follow");
-  TempDirCleanup cleanup(dir);
-  const std::string logs = dir + "/in.ndjson";
-  const std::string later = dir + "/later.ndjson";
-  std::filesystem::create_directory(dir + "/sub");
+TEST_F(FileFollow, RunCountsSkippedNulsFollowEventsAndReadErrorsWhileItRuns) {
+  const std::string logs = dir_ + "/in.ndjson";
+  const std::string later = dir_ + "/later.ndjson";
+  std::filesystem::create_symlink("/proc/self/mem", dir_ + "/eio");  // its read fails: EIO
   Append(logs, "{\"a\":1}\n");
-  const int port = testing::FreeTcpPort();
-  std::ofstream(dir + "/config.yaml")
-      << "sources:\n"
-      << "  - file: {name: logs, path: \"" << logs << "\", follow: true}\n"
-      << "  - file: {name: dir, path: \"" << dir << "/sub\", follow: true}\n"
-      << "  - file: {name: later, path: \"" << later << "\", follow: true}\n"
-      << "sinks: [{file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
-      << "metrics: {listen: \"127.0.0.1:" << port << "\"}\n"
-      << "dead_letter: {path: off}\n";
-  testing::Child run(testing::Spawn({PRIVMON_BINARY, "run", "--config", dir + "/config.yaml"},
-                                    dir + "/stdout", dir + "/stderr"));
+  testing::Child run = Run("  - file: {name: logs, path: \"" + logs + "\", follow: true}\n" +
+                           "  - file: {name: eio, path: \"" + dir_ + "/eio\", follow: true}\n" +
+                           "  - file: {name: later, path: \"" + later + "\", follow: true}\n");
   using testing::MetricSum;
-  const auto follow_events = [](const std::string& m, const std::string& source,
-                                const std::string& event) {
-    return MetricSum(m, "privmon_source_follow_events_total",
-                     "source=\"" + source + "\",event=\"" + event + "\"");
-  };
   const auto wait = [&](const std::string& what,
                         const std::function<bool(const std::string&)>& ok) {
-    const auto m = testing::WaitForMetrics(run, port, ok, std::chrono::seconds(20));
-    EXPECT_TRUE(m.has_value()) << what << "\n" << testing::ReadFile(dir + "/stderr");
-    return m.has_value();
+    return WaitForRun(run, what, ok).has_value();
   };
   ASSERT_TRUE(wait("a failed read counted while running, a file missing at start", [&](auto& m) {
-    return MetricSum(m, "privmon_messages_received_total", "source=\"logs\"") == 1 &&
-           MetricSum(m, "privmon_source_read_errors_total", "source=\"dir\"") == 1 &&
-           follow_events(m, "later", "missing") == 1;
+    return Received(m, "logs") == 1 &&
+           MetricSum(m, "privmon_source_read_errors_total", "source=\"eio\"") == 1 &&
+           FollowEvents(m, "later", "missing") == 1;
   }));
   std::filesystem::resize_file(logs, 0);  // copytruncate
   ASSERT_TRUE(
-      wait("truncated", [&](auto& m) { return follow_events(m, "logs", "truncated") == 1; }));
+      wait("truncated", [&](auto& m) { return FollowEvents(m, "logs", "truncated") == 1; }));
   const int fd = ::open(logs.c_str(), O_WRONLY);  // its writer writes on at its old offset
   ASSERT_GE(fd, 0);
   const std::string record = "{\"b\":2}\n";
@@ -794,31 +804,65 @@ TEST(FileFollow, RunCountsSkippedNulsFollowEventsAndReadErrorsWhileItRuns) {
   ASSERT_TRUE(wait("5000 NULs skipped", [&](auto& m) {
     return MetricSum(m, "privmon_source_skipped_bytes_total", "source=\"logs\",reason=\"nul\"") ==
                5000 &&
-           MetricSum(m, "privmon_messages_received_total", "source=\"logs\"") == 2;
+           Received(m, "logs") == 2;
   }));
   std::filesystem::remove(logs);
   ASSERT_EQ(::mkfifo(later.c_str(), 0600), 0);
-  const auto last = testing::WaitForMetrics(
-      run, port,
-      [&](const std::string& m) {
-        return follow_events(m, "logs", "deleted") == 1 &&
-               follow_events(m, "later", "open_failed") == 1;
-      },
-      std::chrono::seconds(20));
-  ASSERT_TRUE(last.has_value()) << testing::ReadFile(dir + "/stderr");
-  EXPECT_EQ(follow_events(*last, "logs", "rotated"), 0);
-  EXPECT_EQ(MetricSum(*last, "privmon_source_skipped_bytes_total", "source=\"dir\""), 0);
+  const auto last = WaitForRun(run, "deleted, a FIFO not opened", [&](const std::string& m) {
+    return FollowEvents(m, "logs", "deleted") == 1 && FollowEvents(m, "later", "open_failed") == 1;
+  });
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(FollowEvents(*last, "logs", "rotated"), 0);
+  EXPECT_EQ(MetricSum(*last, "privmon_source_skipped_bytes_total", "source=\"eio\""), 0);
   EXPECT_EQ(MetricSum(*last, "privmon_source_read_errors_total", "source=\"logs\""), 0);
 
   const auto code = run.Stop(SIGTERM, std::chrono::seconds(30));
   ASSERT_TRUE(code.has_value()) << "SIGTERM hung";
-  EXPECT_EQ(*code, 1);  // the followed directory's failed read
-  const std::string err = testing::ReadFile(dir + "/stderr");
+  EXPECT_EQ(*code, 1);  // the followed file's failed read
+  const std::string err = testing::ReadFile(dir_ + "/stderr");
   EXPECT_NE(err.find("source logs: 5000 NUL byte(s) skipped"), std::string::npos) << err;
   EXPECT_NE(err.find("source logs followed: truncated 1, deleted 1\n"), std::string::npos) << err;
   EXPECT_NE(err.find("source later followed: open_failed 1, missing 1\n"), std::string::npos)
       << err;
-  EXPECT_NE(err.find("source dir was NOT read to its end"), std::string::npos) << err;
+  EXPECT_NE(err.find("source eio was NOT read to its end"), std::string::npos) << err;
+}
+
+// `run` on a followed file that logrotate's rename leaves a directory's place, then a file's: each
+// record read, the directory said once and counted open_failed, and SIGTERM ends the run with exit
+// 0 (nothing was lost). Before, the directory was opened: counted `rotated` and a read error, and
+// the run ended with exit 1 saying "source logs was NOT read to its end" although the file after
+// the directory was read whole.
+TEST_F(FileFollow, RunReadsTheFileAfterADirectoryAtItsPathAndExitsZero) {
+  const std::string logs = dir_ + "/in.ndjson";
+  Append(logs, "{\"a\":1}\n");
+  testing::Child run = Run("  - file: {name: logs, path: \"" + logs + "\", follow: true}\n");
+  ASSERT_TRUE(WaitForRun(run, "the first record", [](const std::string& m) {
+                return Received(m, "logs") == 1;
+              }).has_value());
+  std::filesystem::rename(logs, logs + ".1");
+  std::filesystem::create_directory(logs);
+  ASSERT_TRUE(
+      WaitForRun(run, "the directory said (after the 5-s rotate wait)", [](const std::string& m) {
+        return FollowEvents(m, "logs", "open_failed") == 1;
+      }).has_value());
+  std::filesystem::remove(logs);
+  Append(logs, FollowedLines("b", 0, 2));
+  const auto last = WaitForRun(run, "the file after the directory",
+                               [](const std::string& m) { return Received(m, "logs") == 3; });
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(FollowEvents(*last, "logs", "rotated"), 1);
+  EXPECT_EQ(testing::MetricSum(*last, "privmon_source_read_errors_total", "source=\"logs\""), 0);
+
+  const auto code = run.Stop(SIGTERM, std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << "SIGTERM hung";
+  const std::string err = testing::ReadFile(dir_ + "/stderr");
+  EXPECT_EQ(*code, 0) << err;
+  EXPECT_EQ(Occurrences(err, logs + " was replaced but the new file cannot be opened: a "
+                                    "directory, not opened"),
+            1u)
+      << err;
+  EXPECT_NE(err.find("source logs followed: rotated 1, open_failed 1\n"), std::string::npos) << err;
+  EXPECT_EQ(err.find("NOT read to its end"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -105,6 +105,7 @@ Event Filled(EventKind kind, uint64_t s, Strings strings) {
   au.activity = Activity::kAddMemberToRole;
   au.category = AuditCategory::kRoleManagement;
   au.service = AuditService::kPim;
+  au.eligible_name = EligibleName::kDirectoryMirror;
   au.flags = static_cast<uint16_t>(0x5a5 + s);
   au.activity_hash = signin ? 0 : 19 + s;
   au.role_hash = signin ? 0 : 20 + s;
@@ -184,6 +185,7 @@ void ExpectSameEvent(const Event& got, const Event& want) {
   EXPECT_EQ(ga.activity, wa.activity);
   EXPECT_EQ(ga.category, wa.category);
   EXPECT_EQ(ga.service, wa.service);
+  EXPECT_EQ(ga.eligible_name, wa.eligible_name);
   EXPECT_EQ(ga.flags, wa.flags);
   EXPECT_EQ(ga.activity_hash, wa.activity_hash);
   EXPECT_EQ(ga.role_hash, wa.role_hash);

@@ -16,6 +16,7 @@
 #include "core/hash.h"
 #include "core/stats.h"
 #include "detectors/detection_engine.h"
+#include "parsers/activity_names.h"
 #include "pipeline/event_consumer.h"
 #include "pipeline/spsc_queue.h"
 
@@ -57,6 +58,10 @@ inline Event Audit(std::string_view tenant, Activity activity, std::string_view 
   e.time = At(time);
   if (!target_upn.empty()) e.account = Account(tenant, target_upn);
   e.audit.activity = activity;
+  // Which name an eligible assignment used, as the parser resolves it with the activity.
+  if (activity == Activity::kAddEligibleMemberToRole) {
+    e.audit.eligible_name = parsers::ResolveActivity(name).eligible_name;
+  }
   e.audit.activity_name.assign(name);
   e.audit.activity_hash = HashLower(name);
   e.audit.flags = kAuditSuccess;
