@@ -399,17 +399,24 @@ std::string_view FirstNonEmpty(std::initializer_list<std::string_view> values) {
   return {};
 }
 
-// The value after the first "<label>:" in a Windows event's text, up to its line's end, without
-// its tabs and spaces: "\tAccount Name:\t\tadm\n" -> "adm".
+// The value after the first "<label>:" (ASCII case ignored) in a Windows event's text: up to its
+// line's end or the tab after it, without the tabs and spaces around it ("\tAccount Name:\t\tadm
+// \n" -> "adm"); in a text flattened to one line by an export ("Account Name: adm Account
+// Domain: D ..."), the word after it.
 std::string_view EventTextValue(std::string_view text, std::string_view label) {
-  const std::size_t at = text.find(label);
-  if (at == std::string_view::npos) return {};
+  std::size_t at = 0;
+  while (at + label.size() <= text.size() &&
+         !EqualsIgnoreCase(text.substr(at, label.size()), label)) {
+    ++at;
+  }
+  if (at + label.size() > text.size()) return {};
   std::string_view rest = text.substr(at + label.size());
-  rest = rest.substr(0, rest.find_first_of("\r\n"));
   const std::size_t first = rest.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
-  const std::size_t last = rest.find_last_not_of(" \t");
-  return rest.substr(first, last - first + 1);
+  rest = rest.substr(first);
+  rest = rest.substr(0, rest.find_first_of("\r\n\t"));
+  if (rest.find(':') != std::string_view::npos) rest = rest.substr(0, rest.find(' '));  // flat
+  return rest.substr(0, rest.find_last_not_of(' ') + 1);
 }
 
 // The subject of a Windows security event given as its text (Domain Services' audit puts the
@@ -420,7 +427,7 @@ std::string_view SubjectOfEventText(std::string_view text, std::array<char, 160>
   const std::string_view sam = EventTextValue(text, "Account Name:");
   if (sam.empty() || sam == "-") return {};
   std::string_view domain = EventTextValue(text, "Account Domain:");
-  if (domain == "-") domain = {};
+  if (domain == "-" || sam.find('@') != std::string_view::npos) domain = {};  // a UPN is whole
   if (domain.size() + 1 + sam.size() > buf.size()) return {};
   std::size_t n = 0;
   if (!domain.empty()) {
@@ -610,6 +617,12 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   if (!f.type.empty() && IsOtherEntraTable(f.type)) return SkippedCategory::kOtherEntra;
   if (f.type.empty() && f.has_properties && !TenantFromResourceId(f.resource_id).empty() &&
       ContainsIgnoreCase(f.resource_id, "/providers/microsoft.aadiam")) {
+    return SkippedCategory::kOtherEntra;
+  }
+  // Domain Services' other audit categories (AccountLogon, LogonLogoff, ...), streamed by the
+  // diagnostic setting that streams PrivilegeUse: skipped as their Log Analytics tables are.
+  if (f.type.empty() &&
+      ContainsIgnoreCase(f.resource_id, "/providers/microsoft.aad/domainservices/")) {
     return SkippedCategory::kOtherEntra;
   }
   return std::nullopt;
@@ -962,6 +975,13 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     // naming nobody is. An elevation of nobody, a registration or a security event of no account
     // cannot be read.
     if (k.kind == EventKind::kAzureActivity && !ev.elevate_access) return true;
+    // So is Domain Services' audit of a privilege use naming no subject (its text left out of a
+    // projection, or a Subject "-": a system service's call).
+    if (k.kind == EventKind::kSecurityEvent &&
+        (EqualsIgnoreCase(TrimSpaces(f.type), "AADDomainServicesPrivilegeUse") ||
+         (f.type.empty() && EqualsIgnoreCase(TrimSpaces(f.category), "PrivilegeUse")))) {
+      return true;
+    }
     reason = RejectReason::kNoAccount;
     detail = "record names no account";
     return false;

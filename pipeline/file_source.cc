@@ -383,11 +383,13 @@ class FileSource final : public MessageSource {
       OpenFifo();
       return;
     }
-    if (named && follow_ && S_ISDIR(st.st_mode)) {
-      // Fails the start as a file that cannot be opened does (check --host says so too); one put
-      // there later is not opened (OpenNamedFile).
-      throw std::runtime_error("cannot open " + path_ + ": " +
-                               OpenErrorText(kDirectoryNotFollowed));
+    if (const int not_followed = named && follow_ ? NotFollowedErrno(st.st_mode) : 0;
+        not_followed != 0) {
+      // A directory, socket or device (a symlink's target's kind): fails the start as a file that
+      // cannot be opened does (check --host says so too); one put there later is not opened
+      // (OpenNamedFile). A device read would never end (/dev/zero: NULs without end, and SIGTERM
+      // waits for the source to end), a directory's read fails.
+      throw std::runtime_error("cannot open " + path_ + ": " + OpenErrorText(not_followed));
     }
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     const int open_errno = errno;

@@ -535,6 +535,17 @@ TEST_F(FileFollow, ADirectoryAtAFollowedPathIsNotOpenedAndTheFileAfterItIsReadWh
     EXPECT_NE(std::string(e.what()).find("/sub: a directory, not opened"), std::string::npos)
         << e.what();
   }
+  // So does a device at start (breaker round 17: a symlink to /dev/zero was opened and read NULs
+  // without end, and SIGTERM waited for the source to end).
+  std::filesystem::create_symlink("/dev/zero", dir_ + "/zero");
+  try {
+    Follow(dir_ + "/zero");
+    ADD_FAILURE() << "a device at a followed path at start was opened";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/zero: a socket or device, not opened"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 // A value spread over lines that a truncation cuts short is handed out as it stands (the parser
