@@ -24,6 +24,19 @@ def zmq_source(port, args):
     return src, tenant
 
 
+def stop(run, timeout=60, terminate=True):
+    """SIGTERM to a `privmon run` (or, TERMINATE false, none: it ends by itself), killed if it
+    has not ended within TIMEOUT s: its stderr."""
+    if terminate:
+        run.send_signal(signal.SIGTERM)
+    try:
+        _, err = run.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        run.kill()
+        _, err = run.communicate()
+    return err
+
+
 def run_fed_by_replay(privmon, cfg_path, input_path, port, tenant, cwd, sink, quiet=False):
     """Starts `privmon run --config CFG_PATH` (whose source listens on PORT and whose file sink is
     SINK), replays INPUT_PATH into it, stops it with SIGTERM. Returns (the sink's text, None), or
@@ -41,12 +54,7 @@ def run_fed_by_replay(privmon, cfg_path, input_path, port, tenant, cwd, sink, qu
             return None, f"replay exit {rep.returncode}: {rep.stderr.decode(errors='replace')[-300:]}"
         time.sleep(0.3)
     finally:
-        run.send_signal(signal.SIGTERM)
-        try:
-            _, err = run.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            run.kill()
-            _, err = run.communicate()
+        err = stop(run)
     if run.returncode != 0:
         return None, f"run exit {run.returncode}: {err.decode(errors='replace')[-400:]}"
     with open(sink) as f:

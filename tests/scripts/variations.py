@@ -45,13 +45,12 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-from run_replay import free_port, run_fed_by_replay, zmq_source
+from run_replay import free_port, run_fed_by_replay, stop, zmq_source
 
 SECOND_TENANT = "0b5e7a3c-9d1f-4e2a-8c3b-5d6e7f8091a2"
 # Cases whose restart variation differs by a documented limit (README "Known limits"). None now:
@@ -327,12 +326,7 @@ def run_restart(privmon, base_cfg, args, msgs_raw, work, half=None):
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if part == 0:
             time.sleep(1.5)
-            run.send_signal(signal.SIGTERM)
-        try:
-            _, err = run.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            run.kill()
-            _, err = run.communicate()
+        err = stop(run, terminate=part == 0)  # the second life ends at its file's end
         if run.returncode != 0:
             return None, f"run {part + 1} exit {run.returncode}: {err.decode(errors='replace')[-400:]}"
         if part == 1 and b"restored" not in err:
@@ -386,12 +380,7 @@ def run_follow(privmon, base_cfg, args, data, work):
             time.sleep(0.2)
         time.sleep(2.5)  # > the second the source waits before it reads a line without newline
     finally:
-        run.send_signal(signal.SIGTERM)
-        try:
-            _, err = run.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            run.kill()
-            _, err = run.communicate()
+        err = stop(run)
     if run.returncode != 0:
         return None, None, f"run exit {run.returncode}: {err.decode(errors='replace')[-400:]}"
     text = open(sink).read() if os.path.exists(sink) else ""
