@@ -108,8 +108,17 @@ void CheckOutputDir(const std::string& what, const std::string& path,
 
 void CheckInputFile(const std::string& what, const std::string& path, bool follow,
                     std::vector<std::string>& out) {
-  if (struct stat st{}; ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+  struct stat st {};
+  const bool named = ::stat(path.c_str(), &st) == 0;
+  if (named && S_ISDIR(st.st_mode)) {
     out.push_back(what + " " + path + ": is a directory, not a file (name a file in it)");
+    return;
+  }
+  // A followed path that names a socket or device fails run's start (pipeline/file_source.cc:
+  // a device read would never end); a FIFO is read as one (it waits for its writer).
+  if (named && follow && (S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+    out.push_back(what + " " + path +
+                  ": a socket or device, not opened: a followed path names a regular file");
     return;
   }
   if (::access(path.c_str(), R_OK) == 0) return;

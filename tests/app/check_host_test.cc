@@ -142,13 +142,17 @@ TEST_F(CheckHost, EachProblemIsOneLineAndTheExitCodeIsOne) {
 
 // What `run` refuses with exit 1, `check --host` catches first (breaker round 9): a host name
 // that does not resolve, an ipc:// socket in a directory that does not exist, a file source that
-// is a directory. (A port that is no number, or beyond 65535, is a config error since breaker round
-// 10: refused by run and scan at load too, exit 2 with its line.)
+// is a directory, a followed file source that is a device. (A port that is no number, or beyond
+// 65535, is a config error since breaker round 10: refused by run and scan at load too, exit 2 with
+// its line.)
 TEST_F(CheckHost, WhatRunRefusesAtStartIsCaught) {
   const std::string ipc = "ipc://" + (dir_ / "missing/alerts.sock").string();
   const std::string path = (dir_ / "cfg.yaml").string();
+  const std::string device = (dir_ / "zero.ndjson").string();  // run's start refuses it too
+  fs::create_symlink("/dev/zero", device);
   std::ofstream(path) << "sources:\n"
                       << "  - file: {path: \"" << dir_.string() << "\", name: d}\n"
+                      << "  - file: {path: \"" << device << "\", name: z, follow: true}\n"
                       << "sinks: [{zmq_pub: {endpoint: \"" << ipc << "\"}}]\n"
                       << "metrics: {listen: off}\n";
   const Checked c = CheckHostOf(path, CheckOptions::Format::kText);
@@ -160,7 +164,8 @@ TEST_F(CheckHost, WhatRunRefusesAtStartIsCaught) {
   EXPECT_TRUE(has("sinks[0] zmq_pub bind " + ipc + ": cannot bind: directory " +
                   (dir_ / "missing").string() + " does not exist"))
       << c.err;
-  EXPECT_NE(c.err.find("2 host problems"), std::string::npos) << c.err;
+  EXPECT_TRUE(has("sources[1] file " + device + ": a socket or device, not opened")) << c.err;
+  EXPECT_NE(c.err.find("3 host problems"), std::string::npos) << c.err;
   const std::string ports = (dir_ / "ports.yaml").string();
   std::ofstream(ports) << "sources:\n"
                        << "  - zmq: {endpoint: \"tcp://nohost:abc\"}\n"
