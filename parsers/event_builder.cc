@@ -975,12 +975,15 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
     // naming nobody is. An elevation of nobody, a registration or a security event of no account
     // cannot be read.
     if (k.kind == EventKind::kAzureActivity && !ev.elevate_access) return true;
-    // So is Domain Services' audit of a privilege use naming no subject (its text left out of a
-    // projection, or a Subject "-": a system service's call).
+    // Domain Services' audit of a privilege use naming no subject (its text left out of a
+    // projection, or a Subject "-": a system service's call) is skipped as its audit's other
+    // categories are (RecordParser: an unknown format of another Entra log), not rejected.
     if (k.kind == EventKind::kSecurityEvent &&
         (EqualsIgnoreCase(TrimSpaces(f.type), "AADDomainServicesPrivilegeUse") ||
          (f.type.empty() && EqualsIgnoreCase(TrimSpaces(f.category), "PrivilegeUse")))) {
-      return true;
+      reason = RejectReason::kUnknownFormat;
+      detail = "Domain Services privilege use naming no subject";
+      return false;
     }
     reason = RejectReason::kNoAccount;
     detail = "record names no account";
