@@ -237,6 +237,15 @@ inline bool FirstFactorOnly(const SignInFields& s) {
   return s.ca_status == CaStatus::kFederationServer;
 }
 
+// A sign-in into another tenant than the log's (its resourceTenantId names another: an admin
+// signing in to a partner tenant as its guest, which its home tenant's log also writes). It opens
+// no session here and is judged by that tenant's Conditional Access, not this one's: PRIV-EL-06
+// takes no session from it, PRIV-PA-06 reads no exemption in its "notApplied" (the YAML rule:
+// `signin.cross_tenant: false`). Use of the account all the same for the other rules.
+inline bool IntoAnotherTenant(const SignInFields& s, uint64_t log_tenant_hash) {
+  return s.resource_tenant_hash != 0 && s.resource_tenant_hash != log_tenant_hash;
+}
+
 struct AuditFields {
   Activity activity = Activity::kOther;
   AuditCategory category = AuditCategory::kOther;

@@ -661,10 +661,11 @@ bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings&
   if (RowCounted(account_key, HashCombine(static_cast<uint64_t>(a.rule), 0x616c657274ULL))) {
     return false;  // another row of this record raised it ("alert")
   }
-  // A direct assignment's verdict on what may be PIM's copy waits for the pairing (PairPimCopy);
+  // A direct assignment's verdicts on what may be PIM's copy wait for the pairing (PairPimCopy);
   // so does an eligible assignment's on Core Directory's mirror of it, which PIM's record of the
   // same grant already raised when it paired the mirror at once.
-  if ((held_copy_ && (a.rule == RuleId::kEL02 || a.rule == RuleId::kPA04)) ||
+  if ((held_copy_ &&
+       (a.rule == RuleId::kEL02 || a.rule == RuleId::kPA04 || a.rule == RuleId::kPA01)) ||
       (held_mirror_ && a.rule == RuleId::kEL01)) {
     const Seconds32 t = ToSeconds32(a.time);
     if (pim_copies_.Hold(a.tenant_hash, account_key, held_role_, t, a)) return true;

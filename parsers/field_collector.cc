@@ -92,6 +92,7 @@ enum class Key : uint8_t {
   kProvisioningMember,
   kRiskyPrincipalMember,
   kRegistrationMember,  // isMfaCapable, methodsRegistered: a userRegistrationDetails' own
+  kGraphActivityMember,
 };
 constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 
@@ -99,7 +100,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 96> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 99> kRecordKeys = {{
     {"_raw", Key::kSplunkRaw},
     {"_resourceid", Key::kHiddenResourceId},
     {"_source", Key::kEsSource},
@@ -168,8 +169,11 @@ constexpr std::array<std::pair<std::string_view, Key>, 96> kRecordKeys = {{
     {"provisioningaction", Key::kProvisioningMember},
     {"provisioningstatusinfo", Key::kProvisioningMember},
     {"provisioningsteps", Key::kProvisioningMember},
+    {"requestmethod", Key::kGraphActivityMember},
+    {"requesturi", Key::kGraphActivityMember},
     {"resourceid", Key::kResourceId},
     {"resourcetenantid", Key::kResourceTenantId},
+    {"responsestatuscode", Key::kGraphActivityMember},
     {"result", Key::kResult},
     // An audit record's reason where resultReason is "" (diagnostic envelope, LA column).
     {"resultdescription", Key::kResultDescription},
@@ -678,6 +682,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       // writes OperationName as the localized text only.
       // One of the two spellings is enough (a portal export writes both as JSON text).
       if (in_properties || text_fields_.Opened(JsonTextFields::kAuthorization)) return;
+      if (!v.is_null()) out.authorization_named = true;
       return Dynamic(JsonTextFields::kAuthorization, v, out, &FieldCollector::Authorization);
     // An ECS document's "ecs" ({"version": ..}) and "event" objects (record_fields.h), at the
     // record's root or in the "_source" of an Elasticsearch hit as elasticdump writes it
@@ -722,6 +727,9 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return;
     case Key::kRiskyPrincipalMember:
       if (!in_properties && !v.is_null()) out.other_log_members |= kRiskyPrincipalMember;
+      return;
+    case Key::kGraphActivityMember:
+      if (!in_properties && !v.is_null()) out.other_log_members |= kGraphActivityMember;
       return;
     case Key::kAadTenantId:
       return IdText(v, out.aad_tenant_id, out, "AADTenantId is not a string (a tenant id)");

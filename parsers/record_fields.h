@@ -33,6 +33,10 @@ enum OtherLogMember : uint8_t {
   // mailEnabled, mailNickname, securityEnabled (a group's): directory objects a poller or script
   // lists beside the logs, no log record of any kind has them.
   kDirectoryObjectMember = 16,
+  // requestUri, requestMethod, responseStatusCode: a Microsoft Graph (or Azure AD Graph) activity
+  // log's request; MicrosoftGraphActivityLogs. A projection of it without `Type` has a sign-in's
+  // UserId, AppId and IPAddress (tests/regressions/m16f_*).
+  kGraphActivityMember = 32,
 };
 
 struct RecordFields {
@@ -47,6 +51,7 @@ struct RecordFields {
   std::string_view operation_name_value;  // LA AzureActivity OperationNameValue
   std::string_view activity_status;  // LA AzureActivity ActivityStatusValue; Activity status.value
   std::string_view authorization_action;  // Azure Activity authorization.action (RBAC action)
+  bool authorization_named = false;       // the record has an authorization column, not null
 
   // Times.
   std::string_view time;  // envelope "time"

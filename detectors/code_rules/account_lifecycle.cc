@@ -13,7 +13,15 @@ void AccountLifecycle::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const
   const bool added = success && au.activity == Activity::kAddUser;
   const bool deleted =
       success && (au.activity == Activity::kDeleteUser || au.activity == Activity::kHardDeleteUser);
-  const bool gained = !added && !deleted && GainsPrivilegedRole(au, tenant);
+  // A gain is an assignment (RULES.md's list: direct, eligible, PIM's): not a PIM activation, the
+  // use of an eligibility already granted (that grant was the gain), nor PIM's Core Directory copy
+  // of a grant it logged itself (kInitiatedByPim; a copy not yet paired holds its verdict, as its
+  // PRIV-EL-02 / PA-04 do: DetectionEngine::Emit). Else an account made eligible, then activated
+  // hours later, raised PA-01 twice (tests/regressions/m16a_*).
+  const bool gained =
+      !added && !deleted && GainsPrivilegedRole(au, tenant) &&
+      au.activity != Activity::kAddMemberToRolePimActivation &&
+      !(au.activity == Activity::kAddMemberToRole && (au.flags & kInitiatedByPim) != 0);
   if (!added && !deleted && !gained) return;
   const Seconds32 t = ToSeconds32(e.time);
   const int64_t pa01_window = tenant.rule(RuleId::kPA01).window_s;

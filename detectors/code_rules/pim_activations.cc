@@ -35,6 +35,8 @@ void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const Accoun
   // An AD FS sign-in states no device (FirstFactorOnly): the Entra sign-in that follows it, in
   // which the session is opened, says where it came from.
   if (FirstFactorOnly(e.signin)) return;
+  // A sign-in into a partner tenant opens no session in this one (tests/regressions/m16i_*).
+  if (IntoAnotherTenant(e.signin, e.tenant_hash)) return;
   const Seconds32 t = ToSeconds32(e.time);
   const bool from_paw = !e.signin.device_id.empty() &&
                         tenant.paw_devices.contains(HashLower(e.signin.device_id.view()));
