@@ -26,6 +26,10 @@ enum class SkippedCategory : uint8_t {
   // IdentityInfo, a Kusto or Log Analytics row of a user's createdDateTime, userPrincipalName and
   // givenName): an inventory polled beside the logs.
   kDirectoryObject,
+  // Microsoft 365's audit log polled beside Entra's (Microsoft Purview's audit search, Graph
+  // security/auditLog/queries/{id}/records: auditLogRecord; Sentinel's OfficeActivity rows): each
+  // names a user and an IP, none is a sign-in.
+  kM365Audit,
   kCount
 };
 
@@ -53,6 +57,8 @@ constexpr std::string_view SkippedCategoryName(SkippedCategory c) {
       return "azure_activity_other";
     case SkippedCategory::kDirectoryObject:
       return "directory_object";
+    case SkippedCategory::kM365Audit:
+      return "m365_audit";
     case SkippedCategory::kCount:
       break;
   }

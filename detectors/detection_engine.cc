@@ -666,11 +666,12 @@ bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings&
   // same grant already raised when it paired the mirror at once.
   if ((held_copy_ &&
        (a.rule == RuleId::kEL02 || a.rule == RuleId::kPA04 || a.rule == RuleId::kPA01)) ||
-      (held_mirror_ && a.rule == RuleId::kEL01)) {
+      (held_mirror_ && (a.rule == RuleId::kEL01 || a.rule == RuleId::kPA01))) {
     const Seconds32 t = ToSeconds32(a.time);
     if (pim_copies_.Hold(a.tenant_hash, account_key, held_role_, t, a)) return true;
   }
-  if (mirror_paired_ && a.rule == RuleId::kEL01) return false;
+  // PRIV-PA-01 alike: the mirror of an eligible grant is no gain of its own (m16q_*).
+  if (mirror_paired_ && (a.rule == RuleId::kEL01 || a.rule == RuleId::kPA01)) return false;
   // Name a privileged account by the best identity kept for it, not by whichever record raised the
   // alert (a late record may carry a UPN the account has since been renamed from).
   if (const AccountState* st = accounts_.Find(account_key)) {

@@ -298,9 +298,8 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   if (f.guest_to_member) a.flags |= kGuestPromotedToMember;
   if (EndsWithIgnoreCase(name, "(permanent)")) a.flags |= kPermanentAssignment;
   if (a.activity == Activity::kUpdateRoleSettingInPim &&
-      (f.mfa_or_approval_disabled ||
-       (MentionsMfaOrApproval(f.result_reason) && MentionsDisabled(f.result_reason)) ||
-       (MentionsMfaOrApproval(f.result_description) && MentionsDisabled(f.result_description)))) {
+      (f.mfa_or_approval_disabled || SentenceDisablesMfaOrApproval(f.result_reason) ||
+       SentenceDisablesMfaOrApproval(f.result_description))) {
     a.flags |= kPimSettingDisablesMfa;
   }
   if (ContainsIgnoreCase(name, "security info")) a.flags |= kActivityContainsSecurityInfo;

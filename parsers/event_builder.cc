@@ -152,6 +152,21 @@ bool HasSignInMember(const RecordFields& f) {
          f.event_type_service_principal || f.event_type_managed_identity || f.fraud_denied;
 }
 
+// The same, without the members other tables share with a sign-in: an IP address, an app id, a
+// correlation id, a risk state, a device id or a location are columns of the risk tables
+// (AADUserRiskEvents, AADRiskyUsers), Microsoft 365's (OfficeActivity, DataverseActivity) and
+// MicrosoftGraphActivityLogs too. A row that names no `Type` is a sign-in by one of these alone:
+// an outcome, the client, Conditional Access, interactivity, event types, sign-in risk, the
+// device's system or browser, the tenants (breaker round 23, tests/regressions/m16n_*).
+bool HasSignInOnlyMember(const RecordFields& f) {
+  return f.status_named || !f.error_code.empty() || !f.result_type.empty() ||
+         f.status_is_type_name || !f.client_app.empty() || !f.ca_status.empty() ||
+         f.is_interactive >= 0 || f.event_types_named || !f.risk_during.empty() ||
+         !f.risk_aggregated.empty() || !f.operating_system.empty() || !f.browser.empty() ||
+         !f.home_tenant_id.empty() || !f.resource_tenant_id.empty() ||
+         f.event_type_service_principal || f.event_type_managed_identity || f.fraud_denied;
+}
+
 constexpr std::string_view kCustomTableOtherColumnsDetail =
     "Log Analytics custom table (a Type ending in _CL) without type-suffixed columns (a DCR-based "
     "table: Logs ingestion API or a workspace transformation) whose columns are not those of "
@@ -229,6 +244,7 @@ std::optional<SkippedCategory> OtherLogByMembers(const RecordFields& f) {
   }
   if ((m & kNetworkAccessMember) != 0) return SkippedCategory::kNetworkAccess;
   if ((m & kGraphActivityMember) != 0) return SkippedCategory::kGraphActivity;
+  if ((m & kM365AuditMember) != 0) return SkippedCategory::kM365Audit;
   return SkippedCategory::kProvisioning;
 }
 
@@ -355,7 +371,7 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   // one (an audit projection, known by its LoggedByService, was taken above).
   if (f.created_date_time.empty() && !f.time_generated.empty() &&
       !GraphOtherLogCategory(f.odata_type) && (!f.user_id.empty() || !f.upn.empty()) &&
-      HasSignInMember(f)) {
+      HasSignInOnlyMember(f)) {
     return SignIn(
         RecordFormat::kLogAnalytics, PrincipalType::kUser,
         f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);

@@ -93,6 +93,7 @@ enum class Key : uint8_t {
   kRiskyPrincipalMember,
   kRegistrationMember,  // isMfaCapable, methodsRegistered: a userRegistrationDetails' own
   kGraphActivityMember,
+  kM365AuditMember,
 };
 constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 
@@ -100,7 +101,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 99> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 111> kRecordKeys = {{
     {"_raw", Key::kSplunkRaw},
     {"_resourceid", Key::kHiddenResourceId},
     {"_source", Key::kEsSource},
@@ -114,7 +115,9 @@ constexpr std::array<std::pair<std::string_view, Key>, 99> kRecordKeys = {{
     // A sign-in's on-premises UPN (AD FS) / the name typed: read where it names no user else.
     {"alternatesigninname", Key::kAlternateSignInName},
     {"appid", Key::kAppId},
+    {"auditdata", Key::kM365AuditMember},
     {"auditeventcategory", Key::kAuditEventCategory},
+    {"auditlogrecordtype", Key::kM365AuditMember},
     {"authenticationdetails", Key::kAuthenticationDetails},
     {"authorization", Key::kAuthorization},
     {"authorization_d", Key::kAuthorization},
@@ -124,6 +127,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 99> kRecordKeys = {{
     {"category", Key::kCategory},
     // Log Analytics AzureActivity: the Activity log category (Administrative, Policy, ...).
     {"categoryvalue", Key::kCategoryValue},
+    {"changeid", Key::kProvisioningMember},
     {"claims", Key::kClaims},
     // Log Analytics AzureActivity: the dynamic copy of Claims (the string column may be empty).
     {"claims_d", Key::kClaims},
@@ -132,8 +136,10 @@ constexpr std::array<std::pair<std::string_view, Key>, 99> kRecordKeys = {{
     {"conditionalaccessstatus", Key::kConditionalAccessStatus},
     {"correlationid", Key::kCorrelationId},
     {"createddatetime", Key::kCreatedDateTime},
+    {"cycleid", Key::kProvisioningMember},
     {"destinationfqdn", Key::kNetworkAccessMember},
     {"detecteddatetime", Key::kRiskDetectionMember},
+    {"detectiontimingtype", Key::kRiskDetectionMember},
     {"devicedetail", Key::kDeviceDetail},
     {"ecs", Key::kEcs},
     {"event", Key::kEcsEvent},
@@ -152,6 +158,8 @@ constexpr std::array<std::pair<std::string_view, Key>, 99> kRecordKeys = {{
     {"isinteractive", Key::kIsInteractive},
     {"ismfacapable", Key::kRegistrationMember},
     {"ismfaregistered", Key::kIsMfaRegistered},
+    {"isprocessing", Key::kRiskyPrincipalMember},
+    {"jobid", Key::kProvisioningMember},
     {"jobtitle", Key::kDirectoryObjectMember},
     {"lastupdateddatetime", Key::kLastUpdatedDateTime},
     {"location", Key::kLocation},
@@ -162,6 +170,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 99> kRecordKeys = {{
     {"methodsregistered", Key::kRegistrationMember},
     {"mobilephone", Key::kDirectoryObjectMember},
     {"officelocation", Key::kDirectoryObjectMember},
+    {"officeworkload", Key::kM365AuditMember},
     {"operationname", Key::kOperationName},
     {"operationnamevalue", Key::kOperationNameValue},
     {"preferredlanguage", Key::kDirectoryObjectMember},
@@ -186,11 +195,14 @@ constexpr std::array<std::pair<std::string_view, Key>, 99> kRecordKeys = {{
     {"riskstate", Key::kRiskState},
     {"securityenabled", Key::kDirectoryObjectMember},
     {"serviceprincipalid", Key::kServicePrincipalId},
+    {"signinactivityid", Key::kGraphActivityMember},
     {"signineventtypes", Key::kSignInEventTypes},
     {"signinidentifier", Key::kSignInIdentifier},
+    {"sourceidentity", Key::kProvisioningMember},
     {"status", Key::kStatus},
     {"subjectusername", Key::kSubjectUserName},
     {"surname", Key::kDirectoryObjectMember},
+    {"targetidentity", Key::kProvisioningMember},
     {"targetresourcename", Key::kLegacyTarget},
     {"targetresources", Key::kTargetResources},
     {"targetresourcetype", Key::kLegacyTarget},
@@ -198,6 +210,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 99> kRecordKeys = {{
     {"tenantid", Key::kTenantId},
     {"time", Key::kTime},
     {"timegenerated", Key::kTimeGenerated},
+    {"tokenissuedat", Key::kGraphActivityMember},
     {"traffictype", Key::kNetworkAccessMember},
     {"transactionid", Key::kNetworkAccessMember},
     {"type", Key::kType},
@@ -214,7 +227,7 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 // The multiplier was searched so that the names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
 constexpr int kKeyHashBits = 9;
-constexpr uint64_t kKeyHashMultiplier = 0xe9bb466a28738583ull;
+constexpr uint64_t kKeyHashMultiplier = 0xbb10fc648160360bull;
 
 // Inlined (one call per JSON key of a record: out of line, its call cost as much as its work).
 [[gnu::always_inline]] constexpr uint64_t KeyHash(std::string_view key) {
@@ -730,6 +743,9 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return;
     case Key::kGraphActivityMember:
       if (!in_properties && !v.is_null()) out.other_log_members |= kGraphActivityMember;
+      return;
+    case Key::kM365AuditMember:
+      if (!in_properties && !v.is_null()) out.other_log_members |= kM365AuditMember;
       return;
     case Key::kAadTenantId:
       return IdText(v, out.aad_tenant_id, out, "AADTenantId is not a string (a tenant id)");

@@ -17,26 +17,34 @@ using TriBool = int8_t;
 // Members of the Graph objects (and Log Analytics columns) of logs privmon does not read, one bit
 // per log. A signIn names its risk events in the plural (`riskEventTypes`), never these.
 enum OtherLogMember : uint8_t {
-  // riskLastUpdatedDateTime: riskyUser, riskyUserHistoryItem, riskyServicePrincipal; AADRiskyUsers.
+  // riskLastUpdatedDateTime, isProcessing: riskyUser, riskyUserHistoryItem, riskyServicePrincipal;
+  // AADRiskyUsers.
   kRiskyPrincipalMember = 1,
-  // riskEventType, detectedDateTime: riskDetection, servicePrincipalRiskDetection;
-  // AADUserRiskEvents, AADServicePrincipalRiskEvents.
+  // riskEventType, detectedDateTime, detectionTimingType: riskDetection,
+  // servicePrincipalRiskDetection; AADUserRiskEvents, AADServicePrincipalRiskEvents.
   kRiskDetectionMember = 2,
   // transactionId, trafficType, destinationFQDN: Global Secure Access's networkAccessTraffic;
   // NetworkAccessTraffic.
   kNetworkAccessMember = 4,
   // provisioningAction, provisioningSteps, provisioningStatusInfo: provisioningObjectSummary;
-  // AADProvisioningLogs.
+  // AADProvisioningLogs, whose jobId, cycleId, changeId, sourceIdentity and targetIdentity name it
+  // in
+  // a projection that dropped those (an audit's OperationName and InitiatedBy beside them: m16p_*).
   kProvisioningMember = 8,
   // businessPhones, givenName, surname, jobTitle, mobilePhone, officeLocation, preferredLanguage
   // (a user's default properties: GET /users, `az ad user list`, Get-MgUser); groupTypes,
   // mailEnabled, mailNickname, securityEnabled (a group's): directory objects a poller or script
   // lists beside the logs, no log record of any kind has them.
   kDirectoryObjectMember = 16,
-  // requestUri, requestMethod, responseStatusCode: a Microsoft Graph (or Azure AD Graph) activity
+  // requestUri, requestMethod, responseStatusCode, signInActivityId, tokenIssuedAt: a Microsoft
+  // Graph (or Azure AD Graph) activity
   // log's request; MicrosoftGraphActivityLogs. A projection of it without `Type` has a sign-in's
   // UserId, AppId and IPAddress (tests/regressions/m16f_*).
   kGraphActivityMember = 32,
+  // auditLogRecordType, auditData: Purview's auditLogRecord (Graph security/auditLog);
+  // officeWorkload:
+  // Sentinel's OfficeActivity. Microsoft 365's audit log (tests/regressions/m16o_*).
+  kM365AuditMember = 64,
 };
 
 struct RecordFields {

@@ -93,6 +93,23 @@ inline bool MentionsDisabled(std::string_view s) {
          ContainsIgnoreCase(s, "removed");
 }
 
+// Whether one sentence of a PIM role setting's reason turns MFA or approval off. PIM writes one
+// sentence per setting saved ("Setting changes in this session: Maximum activation duration
+// updated to 02:00:00. MFA on activation requirement enabled. Permanently eligible assignment
+// disabled."): MFA enabled in one and something else disabled in another disables neither
+// (breaker round 24; RecordParserTest.PimSettingSessionDisablesMfaOnlyWhereOneSentenceSaysSo).
+// Sentences end at '.', ';' or a line break.
+inline bool SentenceDisablesMfaOrApproval(std::string_view s) {
+  while (!s.empty()) {
+    std::size_t end = s.find_first_of(".;\n");
+    const std::string_view sentence = s.substr(0, end);
+    if (MentionsMfaOrApproval(sentence) && MentionsDisabled(sentence)) return true;
+    if (end == std::string_view::npos) break;
+    s.remove_prefix(end + 1);
+  }
+  return false;
+}
+
 inline std::string_view TrimSpaces(std::string_view s) {
   while (!s.empty() &&
          (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {

@@ -508,6 +508,31 @@ TEST_F(RecordParserTest, AuditFlagsForSecurityInfoTapStrongAuthAndPimSettings) {
   EXPECT_EQ(pim.audit.service, AuditService::kPim);
 }
 
+// PIM writes a sentence per setting saved in one session: MFA enabled in one sentence and another
+// setting disabled in the next disable neither MFA nor approval (breaker round 24: PRIV-EL-05 was
+// raised "disables MFA or approval", severity high, on a session that only hardened settings).
+TEST_F(RecordParserTest, PimSettingSessionDisablesMfaOnlyWhereOneSentenceSaysSo) {
+  ctx_.source_tenant = "T";
+  auto session = [&](const std::string& reason) {
+    return One(R"({"activityDateTime":"2024-01-02T03:04:05Z","activityDisplayName":)"
+               R"("Update role setting in PIM","loggedByService":"PIM","resultReason":")" +
+               reason + R"(","initiatedBy":{"user":{"id":"X"}}})")
+        .audit.flags;
+  };
+  EXPECT_FALSE(session("Setting changes in this session: Maximum activation duration updated to "
+                       "02:00:00. MFA on activation requirement enabled. Permanently eligible "
+                       "assignment disabled.") &
+               kPimSettingDisablesMfa);
+  EXPECT_FALSE(session("Approval enabled with approvers [redacted]. Permanently eligible "
+                       "assignment disabled.") &
+               kPimSettingDisablesMfa);
+  EXPECT_TRUE(session("Setting changes in this session: Maximum activation duration updated to "
+                      "02:00:00. MFA on activation requirement disabled.") &
+              kPimSettingDisablesMfa);
+  EXPECT_TRUE(session("Approval disabled; MFA on activation requirement enabled") &
+              kPimSettingDisablesMfa);
+}
+
 // z17a: Entra writes changes no user or app made (Microsoft's AuditLogs sample: Core Directory's
 // "Update policy" of the "Default Policy", `initiatedBy: {}`, envelope identity "MS-PIM"). A
 // record naming neither an initiator nor a target user is accepted as the tenant's, routed to no
