@@ -157,14 +157,19 @@ bool HasSignInMember(const RecordFields& f) {
 // (AADUserRiskEvents, AADRiskyUsers), Microsoft 365's (OfficeActivity, DataverseActivity) and
 // MicrosoftGraphActivityLogs too. A row that names no `Type` is a sign-in by one of these alone:
 // an outcome, the client, Conditional Access, interactivity, event types, sign-in risk, the
-// device's system or browser, the tenants (breaker round 23, tests/regressions/m16n_*).
+// device's system or browser, the tenants (breaker round 23, tests/regressions/m16n_*), or a
+// column only a sign-in row has, whatever it holds (signin_column: the app's or resource's display
+// name, DeviceDetail, LocationDetails, the authentication details or MFA detail; the name
+// signed in with): the usual hunting projection filters on ResultType and drops it (breaker
+// round 25, m16u_*), AuthenticationRequirement and ConditionalAccessPolicies too.
 bool HasSignInOnlyMember(const RecordFields& f) {
   return f.status_named || !f.error_code.empty() || !f.result_type.empty() ||
          f.status_is_type_name || !f.client_app.empty() || !f.ca_status.empty() ||
          f.is_interactive >= 0 || f.event_types_named || !f.risk_during.empty() ||
          !f.risk_aggregated.empty() || !f.operating_system.empty() || !f.browser.empty() ||
-         !f.home_tenant_id.empty() || !f.resource_tenant_id.empty() ||
-         f.event_type_service_principal || f.event_type_managed_identity || f.fraud_denied;
+         !f.home_tenant_id.empty() || !f.resource_tenant_id.empty() || f.signin_column ||
+         !f.alternate_sign_in_name.empty() || f.event_type_service_principal ||
+         f.event_type_managed_identity || f.fraud_denied;
 }
 
 constexpr std::string_view kCustomTableOtherColumnsDetail =

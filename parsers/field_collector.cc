@@ -72,6 +72,8 @@ enum class Key : uint8_t {
   kUserId,
   kUserPrincipalName,
   kUserType,
+  // A column only a sign-in row has, read for its presence alone (RecordFields::signin_column).
+  kSignInColumn,
   // Names that are no column of a sign-in or audit row, read by what they are where they are:
   // in the perfect hash too, so that a key that is none of these nor a column costs one lookup
   // rather than a string compare per rare name (RareKeyField).
@@ -101,7 +103,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 111> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 114> kRecordKeys = {{
     {"_raw", Key::kSplunkRaw},
     {"_resourceid", Key::kHiddenResourceId},
     {"_source", Key::kEsSource},
@@ -114,6 +116,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 111> kRecordKeys = {{
     {"additionaldetails", Key::kAdditionalDetails},
     // A sign-in's on-premises UPN (AD FS) / the name typed: read where it names no user else.
     {"alternatesigninname", Key::kAlternateSignInName},
+    {"appdisplayname", Key::kSignInColumn},
     {"appid", Key::kAppId},
     {"auditdata", Key::kM365AuditMember},
     {"auditeventcategory", Key::kAuditEventCategory},
@@ -168,6 +171,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 111> kRecordKeys = {{
     {"mailenabled", Key::kDirectoryObjectMember},
     {"mailnickname", Key::kDirectoryObjectMember},
     {"methodsregistered", Key::kRegistrationMember},
+    {"mfadetail", Key::kSignInColumn},
     {"mobilephone", Key::kDirectoryObjectMember},
     {"officelocation", Key::kDirectoryObjectMember},
     {"officeworkload", Key::kM365AuditMember},
@@ -180,6 +184,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 111> kRecordKeys = {{
     {"provisioningsteps", Key::kProvisioningMember},
     {"requestmethod", Key::kGraphActivityMember},
     {"requesturi", Key::kGraphActivityMember},
+    {"resourcedisplayname", Key::kSignInColumn},
     {"resourceid", Key::kResourceId},
     {"resourcetenantid", Key::kResourceTenantId},
     {"responsestatuscode", Key::kGraphActivityMember},
@@ -227,7 +232,7 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 // The multiplier was searched so that the names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
 constexpr int kKeyHashBits = 9;
-constexpr uint64_t kKeyHashMultiplier = 0xbb10fc648160360bull;
+constexpr uint64_t kKeyHashMultiplier = 0x5c737085f52811bdull;
 
 // Inlined (one call per JSON key of a record: out of line, its call cost as much as its work).
 [[gnu::always_inline]] constexpr uint64_t KeyHash(std::string_view key) {
@@ -413,6 +418,20 @@ struct MemberName {
     case 'G':
       if (EndsWithIgnoreCase(key, "_string")) {
         return ColumnOnly(LookupExactRecordKey(key.substr(0, key.size() - 7)));
+      }
+      break;
+    // Two sign-in columns longer than a record key may be (kRecordKeyWords): read for their
+    // presence alone (RecordFields::signin_column), one length compare for any other key.
+    case 's':
+    case 'S':
+      if (key.size() == 25 && EqualsIgnoreCase(key, "ConditionalAccessPolicies")) {
+        return Key::kSignInColumn;
+      }
+      break;
+    case 't':
+    case 'T':
+      if (key.size() == 25 && EqualsIgnoreCase(key, "AuthenticationRequirement")) {
+        return Key::kSignInColumn;
       }
       break;
     default:
@@ -695,7 +714,13 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       // writes OperationName as the localized text only.
       // One of the two spellings is enough (a portal export writes both as JSON text).
       if (in_properties || text_fields_.Opened(JsonTextFields::kAuthorization)) return;
-      if (!v.is_null()) out.authorization_named = true;
+      // A column there but empty ("", {}, []) names no action: the display name then decides.
+      if (v.is_string()   ? !TrimSpaces(v.get_string().value_unsafe()).empty()
+          : v.is_object() ? v.get_object().value_unsafe().size() != 0
+          : v.is_array()  ? v.get_array().value_unsafe().size() != 0
+                          : !v.is_null()) {
+        out.authorization_named = true;
+      }
       return Dynamic(JsonTextFields::kAuthorization, v, out, &FieldCollector::Authorization);
     // An ECS document's "ecs" ({"version": ..}) and "event" objects (record_fields.h), at the
     // record's root or in the "_source" of an Elasticsearch hit as elasticdump writes it
@@ -768,7 +793,11 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     }
     case Key::kAppId:
       return IdText(v, out.app_id, out, "appId is not a string (an application id)");
+    case Key::kSignInColumn:
+      if (!v.is_null()) out.signin_column = true;
+      return;
     case Key::kAuthenticationDetails:
+      if (!v.is_null()) out.signin_column = true;
       return Dynamic(JsonTextFields::kAuthenticationDetails, v, out,
                      &FieldCollector::AuthenticationDetails);
     case Key::kCaller:
@@ -794,6 +823,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kCreatedDateTime:
       return ScalarText(v, out.created_date_time, out, "createdDateTime is not text (a time)");
     case Key::kDeviceDetail:
+      if (!v.is_null()) out.signin_column = true;
       return Dynamic(JsonTextFields::kDeviceDetail, v, out, &FieldCollector::DeviceDetail);
     case Key::kEventId:
       return ScalarText(v, out.event_id, out, "EventID is not a number or text");
@@ -860,6 +890,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return;
     }
     case Key::kLocationDetails:
+      if (!v.is_null()) out.signin_column = true;
       return Dynamic(JsonTextFields::kLocationDetails, v, out, &FieldCollector::Location);
     case Key::kLoggedByService:
       return ScalarText(v, out.logged_by_service, out, "loggedByService is not text");

@@ -59,7 +59,11 @@ struct RecordFields {
   std::string_view operation_name_value;  // LA AzureActivity OperationNameValue
   std::string_view activity_status;  // LA AzureActivity ActivityStatusValue; Activity status.value
   std::string_view authorization_action;  // Azure Activity authorization.action (RBAC action)
-  bool authorization_named = false;       // the record has an authorization column, not null
+  bool authorization_named = false;       // the record has an authorization column, not empty
+  // A column only a sign-in row has, whatever its value (AppDisplayName, ResourceDisplayName,
+  // DeviceDetail, LocationDetails, AuthenticationDetails, MfaDetail, AuthenticationRequirement,
+  // ConditionalAccessPolicies): a projection without `Type` keeping one is a sign-in (m16u_*).
+  bool signin_column = false;
 
   // Times.
   std::string_view time;  // envelope "time"
