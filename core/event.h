@@ -252,6 +252,11 @@ struct AuditFields {
   AuditService service = AuditService::kOther;
   EligibleName eligible_name = EligibleName::kOther;  // kOther unless kAddEligibleMemberToRole
   uint16_t flags = 0;                                 // AuditFlag bits
+  // A direct assignment of a role, or its removal, scoped to an administrative unit ("Add scoped
+  // member to role"): a hold of the role apart from a directory-wide one (state/held_roles.h),
+  // so that removing one leaves the other held. Resolved with the activity by the parser. In
+  // what was padding (checkpoints keep events raw: restored from the name, as eligible_name).
+  bool unit_scoped = false;
   uint64_t activity_hash = 0;                         // HashLower(activityDisplayName)
   uint64_t role_hash = 0;  // HashLower(role display name), 0 when the record names no role
   // A custom role's id (its template / role definition id, HashLower) when the record names one,

@@ -12,6 +12,12 @@
 #include "detectors/role_gain.h"
 
 namespace privmon {
+namespace {
+
+// Mixed into a role's hash for its hold over an administrative unit (AuditFields::unit_scoped).
+constexpr uint64_t kUnitScopedHold = 0x9e3779b97f4a7c15;
+
+}  // namespace
 
 void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant) {
   const AuditFields& au = e.audit;
@@ -24,21 +30,25 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
   // A service principal or a group given a role is no user account: its rules (EL-01, EL-02,
   // PA-04) name it, but it signs in as no user (PA-05, SI-03 would misjudge it).
   const Seconds32 t = ToSeconds32(e.time);
+  // The hold this record grants or removes: the role, directory-wide or over an administrative
+  // unit. One account may hold a role both ways (two assignments): removing one leaves the other
+  // (breaker round 27). Units apart are one hold (the record names no unit in a field read here).
+  const uint64_t hold = au.unit_scoped ? HashCombine(au.role_hash, kUnitScopedHold) : au.role_hash;
   if (gains_privileged_role && (au.flags & kTargetNotUser) == 0) {
     // Each held role follows its newest record in event time: a gain older than a removal of the
     // same hold already seen (the removal arrived first) grants nothing.
     const PrivilegedState* known = accounts_.PrivilegedIfAny(st);
-    if (known == nullptr || known->roles.Admits(au.role_hash, RoleHold(au.activity), t)) {
+    if (known == nullptr || known->roles.Admits(hold, RoleHold(au.activity), t)) {
       const bool was_privileged = st.privileged();
       // A removal of this hold older than this gain, already seen: the privilege before it ended
       // then (an older gain arriving later covers the times up to that removal only).
       const Seconds32 ended =
-          known != nullptr ? known->roles.RemovedAt(au.role_hash, RoleHold(au.activity)) : 0;
+          known != nullptr ? known->roles.RemovedAt(hold, RoleHold(au.activity)) : 0;
       MakePrivileged(st, who, e, kPrivilegedLearned);
-      accounts_.Privileged(st).roles.Grant(au.role_hash, RoleHold(au.activity), t);
+      accounts_.Privileged(st).roles.Grant(hold, RoleHold(au.activity), t);
       NoteLearned(who.key, was_privileged, t);
       if (!was_privileged && ended != 0 && ended < t) NoteEndedBefore(who.key, ended, t);
-    } else if ((st.flags & kPrivilegedLearned) != 0 && known->roles.Holds(au.role_hash)) {
+    } else if ((st.flags & kPrivilegedLearned) != 0 && known->roles.Holds(hold)) {
       // An older gain of a role it holds (a newer record of that hold came first): privileged
       // since this older time, as when the records arrive in order; up to a removal between the
       // two only, when one is known.
@@ -60,13 +70,13 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
       ps.since = std::max<Seconds32>(t, 1);
       KeepNames(ps, who, t);
     }
-    if (ps.roles.Remove(au.role_hash, RemovedHold(au.activity), t)) {
+    if (ps.roles.Remove(hold, RemovedHold(au.activity), t)) {
       Unlearn(who.key, st, ps, t);
     } else if ((st.flags & kPrivilegedLearned) != 0 && ps.roles.sources == 0 &&
-               ps.roles.count() == 1 && ps.roles.Holds(au.role_hash, RemovedHold(au.activity))) {
+               ps.roles.count() == 1 && ps.roles.Holds(hold, RemovedHold(au.activity))) {
       // Older than the grant of the one role it holds (which arrived first): its privilege
       // before that grant ended here.
-      NoteEndedBefore(who.key, t, ps.roles.GrantedAt(au.role_hash, RemovedHold(au.activity)));
+      NoteEndedBefore(who.key, t, ps.roles.GrantedAt(hold, RemovedHold(au.activity)));
     }
   }
 

@@ -399,6 +399,7 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       au.eligible_name = au.activity == Activity::kAddEligibleMemberToRole
                              ? parsers::ResolveActivity(au.activity_name.view()).eligible_name
                              : EligibleName::kOther;
+      au.unit_scoped = parsers::ResolveActivity(au.activity_name.view()).unit_scoped;
       if (in.size() == 6) {
         kept.learned = GetU32(in.data());
         kept.learn_calls = static_cast<uint8_t>(in[4]);

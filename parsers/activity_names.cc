@@ -237,6 +237,17 @@ ActivityLookup ResolveActivity(std::string_view raw) {
   if (len > 0 && lower[len - 1] == ' ') --len;
   const std::string_view n(lower, len);
   const Activity activity = ActivityOfFoldedName(n);
+  if (activity == Activity::kAddMemberToRole || activity == Activity::kRemoveMemberFromRole) {
+    // Core Directory's names of an assignment scoped to an administrative unit, and of its
+    // removal: the activity reference's "Add scoped member to role", "Remove scoped member from
+    // role", and the Restricted Management ones ("... scoped over Restricted Management
+    // Administrative Unit").
+    const bool unit_scoped = n == "add scoped member to role" ||
+                             n.starts_with("add member to role scoped over") ||
+                             n == "remove scoped member from role" ||
+                             n.starts_with("remove member from role scoped over");
+    return {activity, EligibleName::kOther, unit_scoped};
+  }
   if (activity != Activity::kAddEligibleMemberToRole) return {activity, EligibleName::kOther};
   // PRIV-EL-01's two records of one grant (detectors/role_gain.h): PIM's own name, and Core
   // Directory's mirror (AssignEligibleRole), that name alone. A restore is neither.

@@ -17,6 +17,9 @@ namespace privmon::parsers {
 struct ActivityLookup {
   Activity activity = Activity::kOther;
   EligibleName eligible_name = EligibleName::kOther;
+  // A direct assignment or its removal scoped to an administrative unit (core/event.h
+  // AuditFields::unit_scoped).
+  bool unit_scoped = false;
 };
 
 // Resolves an activityDisplayName / OperationName. Surrounding spaces are ignored; case, en/em

@@ -255,6 +255,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   const ActivityLookup resolved = ResolveActivity(name);
   a.activity = resolved.activity;
   a.eligible_name = resolved.eligible_name;
+  a.unit_scoped = resolved.unit_scoped;
   a.activity_hash = name.empty() ? 0 : MemoHashLower(name);
   a.activity_name.assign(name);
   const std::string_view category =
@@ -325,7 +326,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.flags |= kElevateAccessRemoved;
   }
 
-  char role_buffer[256];
+  // A custom role's display name may be 256 characters long, each up to 4 bytes in UTF-8: a name
+  // that does not fit would come out empty, and the role unnamed (breaker round 27).
+  char role_buffer[1024];
   std::string_view role = UnquoteJsonText(f.role_from_property, role_buffer, sizeof(role_buffer));
   if (TrimSpaces(role).empty()) role = f.role_target_name;
   char template_buffer[64], template_id_buffer[36];

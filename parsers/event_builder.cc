@@ -135,41 +135,42 @@ bool IsOtherActivityRow(const RecordFields& f) {
                                                                       : f.category_value);
 }
 
-// Whether a Graph object with a time and a user has a member of the signIn resource that the
-// other Graph objects so shaped lack (a `user` of a users page, Get-MgUser's output or
-// `directory/deletedItems`; Global Secure Access's networkAccessTraffic): its status or result,
-// client, app, IP, correlation, Conditional Access status, interactivity, event types, risk,
-// device, location or tenants. Read as sign-ins, each such object was a successful sign-in of that
-// user (a false PRIV-BG-01 for a break-glass account's directory entry or web traffic).
-bool HasSignInMember(const RecordFields& f) {
-  return f.status_named || !f.error_code.empty() || !f.result_type.empty() ||
-         f.status_is_type_name || !f.client_app.empty() || !f.ca_status.empty() ||
-         f.is_interactive >= 0 || f.event_types_named || !f.app_id.empty() ||
-         !f.ip_address.empty() || !f.correlation_id.empty() || !f.risk_state.empty() ||
-         !f.risk_during.empty() || !f.risk_aggregated.empty() || !f.device_id.empty() ||
-         !f.operating_system.empty() || !f.browser.empty() || !f.country_or_region.empty() ||
-         !f.city.empty() || !f.home_tenant_id.empty() || !f.resource_tenant_id.empty() ||
-         f.event_type_service_principal || f.event_type_managed_identity || f.fraud_denied;
-}
-
-// The same, without the members other tables share with a sign-in: an IP address, an app id, a
-// correlation id, a risk state, a device id or a location are columns of the risk tables
-// (AADUserRiskEvents, AADRiskyUsers), Microsoft 365's (OfficeActivity, DataverseActivity) and
-// MicrosoftGraphActivityLogs too. A row that names no `Type` is a sign-in by one of these alone:
-// an outcome, the client, Conditional Access, interactivity, event types, sign-in risk, the
-// device's system or browser, the tenants (breaker round 23, tests/regressions/m16n_*), or a
-// column only a sign-in row has, whatever it holds (signin_column: the app's or resource's display
-// name, DeviceDetail, LocationDetails, the authentication details or MFA detail; the name
-// signed in with): the usual hunting projection filters on ResultType and drops it (breaker
-// round 25, m16u_*), AuthenticationRequirement and ConditionalAccessPolicies too.
-bool HasSignInOnlyMember(const RecordFields& f) {
+// Whether a record has a member only the signIn resource (SigninLogs' columns) has: an outcome,
+// the client, Conditional Access, interactivity, event types, sign-in risk, the device's system
+// or browser, the tenants, the fraud report. No other Entra, risk, Microsoft 365 or Graph
+// activity object so shaped carries one.
+bool HasSignInOutcomeMember(const RecordFields& f) {
   return f.status_named || !f.error_code.empty() || !f.result_type.empty() ||
          f.status_is_type_name || !f.client_app.empty() || !f.ca_status.empty() ||
          f.is_interactive >= 0 || f.event_types_named || !f.risk_during.empty() ||
          !f.risk_aggregated.empty() || !f.operating_system.empty() || !f.browser.empty() ||
-         !f.home_tenant_id.empty() || !f.resource_tenant_id.empty() || f.signin_column ||
-         !f.alternate_sign_in_name.empty() || f.event_type_service_principal ||
-         f.event_type_managed_identity || f.fraud_denied;
+         !f.home_tenant_id.empty() || !f.resource_tenant_id.empty() ||
+         f.event_type_service_principal || f.event_type_managed_identity || f.fraud_denied;
+}
+
+// Whether a Graph object with a time and a user has a member of the signIn resource that the
+// other Graph objects so shaped lack (a `user` of a users page, Get-MgUser's output or
+// `directory/deletedItems`; Global Secure Access's networkAccessTraffic): one of the above, or
+// its app, IP, correlation, risk state, device or location. Read as sign-ins, each such object
+// was a successful sign-in of that user (a false PRIV-BG-01 for a break-glass account's directory
+// entry or web traffic).
+bool HasSignInMember(const RecordFields& f) {
+  return HasSignInOutcomeMember(f) || !f.app_id.empty() || !f.ip_address.empty() ||
+         !f.correlation_id.empty() || !f.risk_state.empty() || !f.device_id.empty() ||
+         !f.country_or_region.empty() || !f.city.empty();
+}
+
+// A Log Analytics row that names no `Type` is a sign-in by a member of HasSignInOutcomeMember
+// alone, not by those HasSignInMember adds: an IP address, an app id, a correlation id, a risk
+// state, a device id or a location are columns of the risk tables (AADUserRiskEvents,
+// AADRiskyUsers), Microsoft 365's (OfficeActivity, DataverseActivity) and
+// MicrosoftGraphActivityLogs too (breaker round 23, tests/regressions/m16n_*). A column only a
+// sign-in row has counts whatever it holds (signin_column: the app's or resource's display name,
+// DeviceDetail, LocationDetails, the authentication details or MFA detail,
+// AuthenticationRequirement, ConditionalAccessPolicies; the name signed in with): the usual
+// hunting projection filters on ResultType and drops it (breaker round 25, m16u_*).
+bool HasSignInOnlyMember(const RecordFields& f) {
+  return HasSignInOutcomeMember(f) || f.signin_column || !f.alternate_sign_in_name.empty();
 }
 
 constexpr std::string_view kCustomTableOtherColumnsDetail =

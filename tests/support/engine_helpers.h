@@ -62,6 +62,7 @@ inline Event Audit(std::string_view tenant, Activity activity, std::string_view 
   if (activity == Activity::kAddEligibleMemberToRole) {
     e.audit.eligible_name = parsers::ResolveActivity(name).eligible_name;
   }
+  e.audit.unit_scoped = parsers::ResolveActivity(name).unit_scoped;
   e.audit.activity_name.assign(name);
   e.audit.activity_hash = HashLower(name);
   e.audit.flags = kAuditSuccess;
