@@ -257,8 +257,8 @@ struct AuditFields {
   // so that removing one leaves the other held. Resolved with the activity by the parser. In
   // what was padding (checkpoints keep events raw: restored from the name, as eligible_name).
   bool unit_scoped = false;
-  uint64_t activity_hash = 0;                         // HashLower(activityDisplayName)
-  uint64_t role_hash = 0;  // HashLower(role display name), 0 when the record names no role
+  uint64_t activity_hash = 0;  // HashLower(activityDisplayName)
+  uint64_t role_hash = 0;      // HashLower(role display name), 0 when the record names no role
   // A custom role's id (its template / role definition id, HashLower) when the record names one,
   // beside its name or alone (then role_hash is this too); 0 for a built-in role or none. The
   // shard learns which name an id is (DetectionEngine::ResolveRoleAlias): one role, not two.

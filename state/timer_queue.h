@@ -34,9 +34,9 @@ class TimerQueue {
     heap_.push_back(t);
     std::push_heap(heap_.begin(), heap_.end(), Later);
   }
-  bool HasDue(EventTime watermark) const {
-    return !heap_.empty() && heap_.front().due <= watermark;
-  }
+  // A timer is due once the watermark is past it: a record at the watermark itself is on time
+  // (not late) and may still settle a verdict whose window ends there (breaker round 28).
+  bool HasDue(EventTime watermark) const { return !heap_.empty() && heap_.front().due < watermark; }
   Timer Pop() {
     std::pop_heap(heap_.begin(), heap_.end(), Later);
     Timer t = heap_.back();
