@@ -1,13 +1,32 @@
 // OverlayRules: the per-rule settings of one tenant (or the defaults).
 #include <array>
+#include <cstdint>
+#include <string>
 
 #include "config/reader.h"
 #include "config/scalars.h"
 #include "config/tenant.h"
 #include "core/rule_params.h"
+#include "state/privileged_state.h"
+#include "state/rule_slots.h"
 
 namespace privmon::config {
 namespace {
+
+// The most records a threshold rule can count: the ring of an account's newest records it counts
+// in (state/privileged_state.h for the builtin ones, state/rule_slots.h for a custom rule's).
+uint32_t MostRecordsCounted(RuleId id) {
+  switch (id) {
+    case RuleId::kSI01:
+      return decltype(PrivilegedState::bad_passwords)::capacity();
+    case RuleId::kSI04:
+      return decltype(PrivilegedState::strong_auth_failures)::capacity();
+    case RuleId::kSI06:
+      return decltype(PrivilegedState::lockouts)::capacity();
+    default:
+      return static_cast<std::size_t>(id) >= kRuleCount ? ThresholdSlot::capacity() : UINT32_MAX;
+  }
+}
 
 std::string UnknownRuleMessage(std::string_view code) {
   std::array<std::string_view, kRuleCount> codes{};
@@ -74,6 +93,16 @@ void OverlayRule(const YAML::Node& node, std::string_view path, Diagnostics& dia
       if (!ReadUint32(value, key_path, diag, 0, 1'000'000, &threshold)) return;
       if (threshold == 0) {
         diag.Error(value, key_path, "threshold must be at least 1");
+        return;
+      }
+      // A builtin threshold rule counts in a ring of its account's newest records: a threshold
+      // above it could never be reached (breaker round 30: accepted, and the rule silent).
+      const uint32_t most = MostRecordsCounted(id);
+      if (threshold > most) {
+        diag.Error(value, key_path,
+                   "threshold at most " + std::to_string(most) + " for " +
+                       std::string(GetRuleInfo(id).code) + " (the newest " + std::to_string(most) +
+                       " records an account keeps for it)");
         return;
       }
       rule->threshold = threshold;

@@ -800,8 +800,8 @@ void DetectionEngine::OnTenantWatermark(uint64_t tenant_hash, EventTime watermar
 
 void DetectionEngine::OnFinish(EventTime final_time) {
   // Nothing can arrive late any more: every verdict due by the last event time is final (a
-  // timer fires once the watermark is past it: one microsecond past the last event time).
-  if (final_time != kMinTime) OnWatermark(final_time + 1);
+  // timer fires once the watermark is past its whole second: a second past the last event time).
+  if (final_time != kMinTime) OnWatermark(final_time + kMicrosPerSecond);
   for (const TenantTime& tt : tenant_time_) ReleasePimCopies(tt.tenant_hash, final_time, true);
   emitter_.SettleAll();
   PublishGauges();

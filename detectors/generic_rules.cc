@@ -113,27 +113,34 @@ void DetectionEngine::RunGeneric(const Event& e, AccountSide side, const TenantS
         // Another row of this mv-expand record counted already: one record counts once.
         if (RowCounted(who.key, HashCombine(r.code_hash, 0x636f756e74ULL))) break;  // "count"
         PrivilegedState& ps = accounts_.Privileged(*st);
-        WindowCount w;
+        // A verdict per record that holds the threshold (the window [x - window, x] ending at it
+        // does), in any arrival order: the record's own, or a later record's that a late one
+        // completed (state/time_ring_window.h). Each says `threshold` records: the bucket's
+        // update counts the threshold plus each further record that held it in the bucket, the
+        // same in any order. Timed by the window's end (its suppression bucket), not by whichever
+        // record of the burst arrived last.
+        auto verdict = [&](const WindowCount& w, uint32_t records) {
+          Alert a = AlertEmitter::Begin(r.id, e, who);
+          const EventTime end = static_cast<EventTime>(w.last) * kMicrosPerSecond;
+          if (t != w.last) a.time = end;
+          a.first_seen = static_cast<EventTime>(w.first) * kMicrosPerSecond;
+          a.last_seen = t != w.last ? end : std::max(e.time, end);
+          a.count = rs.threshold;
+          AddDetails(a, r, e);
+          for (uint32_t i = 0; i < records; ++i) Emit(a, who.key, tenant);
+        };
+        // A record older than a full ring of newer ones is not kept: it counts nothing.
         if (r.builtin_ring == GenericRule::kRingBadPasswords) {
-          ps.bad_passwords.Add(t);
-          w = BestWindowContaining(ps.bad_passwords, t, rs.window_s);
+          if (ps.bad_passwords.Put(t) < 0) break;
+          ForEachThresholdReached(ps.bad_passwords, t, rs.window_s, rs.threshold, verdict);
         } else if (r.builtin_ring == GenericRule::kRingLockouts) {
-          ps.lockouts.Add(t);
-          w = BestWindowContaining(ps.lockouts, t, rs.window_s);
+          if (ps.lockouts.Put(t) < 0) break;
+          ForEachThresholdReached(ps.lockouts, t, rs.window_s, rs.threshold, verdict);
         } else {
           auto& ring = RuleSlots::At<ThresholdSlot>(slots(), r.slot_offset);
-          ring.Add(t);
-          w = BestWindowContaining(ring, t, rs.window_s);
+          if (ring.Put(t) < 0) break;
+          ForEachThresholdReached(ring, t, rs.window_s, rs.threshold, verdict);
         }
-        if (w.count < rs.threshold) break;
-        Alert a = AlertEmitter::Begin(r.id, e, who);
-        // Timed by the window's end, not by whichever event of the burst arrived last.
-        if (t != w.last) a.time = static_cast<EventTime>(w.last) * kMicrosPerSecond;
-        a.first_seen = static_cast<EventTime>(w.first) * kMicrosPerSecond;
-        a.last_seen = std::max(e.time, static_cast<EventTime>(w.last) * kMicrosPerSecond);
-        a.count = w.count;
-        AddDetails(a, r, e);
-        Emit(a, who.key, tenant);
         break;
       }
       case LangKind::kSchedule: {

@@ -91,7 +91,8 @@ class PimCopies {
     if (pending_.empty()) return;
     auto due = [&](const Pending& p) {
       return p.tenant_hash == tenant_hash &&
-             (all || (static_cast<EventTime>(p.time) + kWindowS) * kMicrosPerSecond < watermark);
+             (all ||
+              (static_cast<EventTime>(p.time) + kWindowS + 1) * kMicrosPerSecond <= watermark);
     };
     auto split = std::stable_partition(pending_.begin(), pending_.end(),
                                        [&](const Pending& p) { return !due(p); });

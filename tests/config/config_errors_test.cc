@@ -156,6 +156,15 @@ TEST(ConfigLoader, RejectsThresholdZero) {
                  "defaults.rules.PRIV-SI-01.threshold: threshold must be at least 1");
 }
 
+// A builtin threshold rule counts in a ring of the account's newest records (breaker round 30):
+// a threshold above it was accepted and the rule never fired.
+TEST(ConfigLoader, RejectsAThresholdAboveTheRecordsARuleKeeps) {
+  ExpectOneError("defaults:\n  rules:\n    PRIV-SI-06:\n      threshold: 10\n", 4,
+                 "defaults.rules.PRIV-SI-06.threshold: threshold at most 8 for PRIV-SI-06");
+  ExpectOneError("defaults:\n  rules:\n    PRIV-SI-01:\n      threshold: 17\n", 4,
+                 "threshold at most 16 for PRIV-SI-01");
+}
+
 TEST(ConfigLoader, RejectsMoreThan1024Shards) {
   ExpectOneError("pipeline:\n  shards: 1025\n", 2, "pipeline.shards: must be from 0 to 1024");
 }

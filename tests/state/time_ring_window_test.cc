@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace privmon {
 namespace {
@@ -38,6 +41,40 @@ TEST(TimeRing, PutNamesTheSlotAndAnyWithinSlotsReadsOnlyMarkedOnes) {
   EXPECT_TRUE(ring.AnyWithinSlots(150, 250, 0b10));
   EXPECT_FALSE(ring.AnyWithinSlots(90, 110, 0b11));  // 100 is gone
   EXPECT_TRUE(ring.AnyWithin(150, 350));
+}
+
+// The records that hold the threshold do not depend on arrival order (breaker rounds 28 and 30,
+// tests/regressions/m17g_*): a burst of six across an hour has its fifth and sixth records
+// hold it (windows ending at them), whichever arrives first; two records of one second hold it
+// together.
+TEST(TimeRingWindow, TheRecordsHoldingTheThresholdAreTheSameInAnyArrivalOrder) {
+  const Seconds32 base = 1'700'000'000;
+  auto held = [&](const std::vector<Seconds32>& burst, const std::vector<std::size_t>& order) {
+    TimeRing<16> ring;
+    std::vector<Seconds32> ends;
+    for (const std::size_t i : order) {
+      if (ring.Put(burst[i]) < 0) continue;
+      ForEachThresholdReached(ring, burst[i], 600, 5, [&](const WindowCount& w, uint32_t records) {
+        EXPECT_GE(w.count, 5u);
+        for (uint32_t k = 0; k < records; ++k) ends.push_back(w.last);
+      });
+    }
+    std::sort(ends.begin(), ends.end());
+    return ends;
+  };
+  const std::vector<Seconds32> burst = {base,       base + 120, base + 180,
+                                        base + 240, base + 270, base + 330};
+  const std::vector<Seconds32> in_order = held(burst, {0, 1, 2, 3, 4, 5});
+  EXPECT_EQ(in_order, (std::vector<Seconds32>{base + 270, base + 330}));
+  EXPECT_EQ(held(burst, {0, 1, 2, 3, 5, 4}), in_order);  // the sixth before the fifth
+  EXPECT_EQ(held(burst, {5, 4, 3, 2, 1, 0}), in_order);  // newest first
+  EXPECT_EQ(held(burst, {1, 2, 3, 4, 5, 0}), in_order);  // the oldest last
+  // The fifth and sixth in one second: both hold it, in either order.
+  const std::vector<Seconds32> same = {base, base + 1, base + 2, base + 3, base + 4, base + 4};
+  const std::vector<Seconds32> both = {base + 4, base + 4};
+  EXPECT_EQ(held(same, {0, 1, 2, 3, 4, 5}), both);
+  EXPECT_EQ(held(same, {5, 4, 3, 2, 1, 0}), both);
+  EXPECT_EQ(held(same, {0, 4, 5, 1, 2, 3}), both);
 }
 
 }  // namespace

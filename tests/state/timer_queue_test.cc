@@ -1,24 +1,28 @@
-// TimerQueue (state/timer_queue.h): a timer is due once the watermark is past it, not at it. A
-// record at the watermark is on time (DetectionEngine counts late only what is older), so a
-// verdict whose window ends at the watermark may still be settled by it (breaker round 28:
-// tests/regressions/m17d_*-m17f_*).
+// TimerQueue (state/timer_queue.h): a timer is due once the watermark is past the whole second it
+// falls in, not at it. A record at the watermark is on time (DetectionEngine counts late only what
+// is older), and the rules compare whole seconds, so a record later in the due second may still
+// settle the verdict (breaker rounds 28 and 30: tests/regressions/m17d_*-m17f_*, m17i_*).
 #include "state/timer_queue.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 namespace privmon {
 namespace {
 
-TEST(TimerQueue, ATimerIsDueOnlyOnceTheWatermarkIsPastIt) {
+TEST(TimerQueue, ATimerIsDueOnlyOnceTheWatermarkIsPastItsSecond) {
   TimerQueue q;
-  q.Push(Timer{.due = 2'000, .account = 7});
-  q.Push(Timer{.due = 1'000, .account = 9});
-  EXPECT_FALSE(q.HasDue(999));
-  EXPECT_FALSE(q.HasDue(1'000));  // a record at 1'000 is still on time
-  ASSERT_TRUE(q.HasDue(1'001));
+  constexpr EventTime kS = kMicrosPerSecond;
+  q.Push(Timer{.due = 20 * kS + 400'000, .account = 7});  // 20.4 s
+  q.Push(Timer{.due = 10 * kS, .account = 9});
+  EXPECT_FALSE(q.HasDue(10 * kS - 1));
+  EXPECT_FALSE(q.HasDue(10 * kS));            // a record at 10.0 s is still on time
+  EXPECT_FALSE(q.HasDue(10 * kS + 999'999));  // and one at 10.999999 s compares as second 10
+  ASSERT_TRUE(q.HasDue(11 * kS));
   EXPECT_EQ(q.Pop().account, 9u);
-  EXPECT_FALSE(q.HasDue(2'000));
-  ASSERT_TRUE(q.HasDue(2'001));
+  EXPECT_FALSE(q.HasDue(20 * kS + 500'000));
+  ASSERT_TRUE(q.HasDue(21 * kS));
   EXPECT_EQ(q.Pop().account, 7u);
   EXPECT_FALSE(q.HasDue(INT64_MAX));
 }
