@@ -657,8 +657,10 @@ bool DetectionEngine::RowCounted(uint64_t account_key, uint64_t what) {
   return dedupe_.Repeat(key == 0 ? 1 : key, row_time_, current_tenant_, expired);
 }
 
-bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant) {
-  if (RowCounted(account_key, HashCombine(static_cast<uint64_t>(a.rule), 0x616c657274ULL))) {
+bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant,
+                           bool row_counted) {
+  if (!row_counted &&
+      RowCounted(account_key, HashCombine(static_cast<uint64_t>(a.rule), 0x616c657274ULL))) {
     return false;  // another row of this record raised it ("alert")
   }
   // A direct assignment's verdicts on what may be PIM's copy wait for the pairing (PairPimCopy);
@@ -799,9 +801,15 @@ void DetectionEngine::OnTenantWatermark(uint64_t tenant_hash, EventTime watermar
 }
 
 void DetectionEngine::OnFinish(EventTime final_time) {
-  // Nothing can arrive late any more: every verdict due by the last event time is final (a
-  // timer fires once the watermark is past its whole second: a second past the last event time).
-  if (final_time != kMinTime) OnWatermark(final_time + kMicrosPerSecond);
+  // Nothing can arrive late any more: every verdict due by each tenant's last event time is final,
+  // one in that record's second too (while the input goes on, a timer waits for its whole second:
+  // state/timer_queue.h); one due after it is not, as before.
+  if (final_time != kMinTime) OnWatermark(final_time);
+  for (TenantTime& tt : tenant_time_) {
+    while (tt.watermark != kMinTime && tt.timers.HasDueAtEnd(tt.watermark)) {
+      FireTimer(tt.timers.Pop());
+    }
+  }
   for (const TenantTime& tt : tenant_time_) ReleasePimCopies(tt.tenant_hash, final_time, true);
   emitter_.SettleAll();
   PublishGauges();

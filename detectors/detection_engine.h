@@ -169,7 +169,10 @@ class DetectionEngine final : public EventConsumer {
   }
   // Names the alert's account from its kept identity (privileged accounts), then emits it.
   // An mv-expand row raises no alert its record's other rows raised already (same rule, account).
-  bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant);
+  // `row_counted`: the caller counted this record once already (a threshold rule, whose one record
+  // may raise several verdicts): no other row of an mv-expanded record reaches this call, so its
+  // verdicts are not taken for another row's.
+  bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant, bool row_counted = false);
   // An mv-expand row (Event::expanded_row) whose record already counted for `what` (a rule, salted
   // by the use) and this account: true from the second row on, whichever row came first, so one
   // record counts once in a window, a baseline or an alert. False for every other record.

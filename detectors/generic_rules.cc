@@ -127,19 +127,22 @@ void DetectionEngine::RunGeneric(const Event& e, AccountSide side, const TenantS
           a.last_seen = t != w.last ? end : std::max(e.time, end);
           a.count = rs.threshold;
           AddDetails(a, r, e);
-          for (uint32_t i = 0; i < records; ++i) Emit(a, who.key, tenant);
+          // This record was counted once (RowCounted above): its verdicts are all its own.
+          for (uint32_t i = 0; i < records; ++i) Emit(a, who.key, tenant, true);
         };
         // A record older than a full ring of newer ones is not kept: it counts nothing.
+        auto count_in = [&](auto& ring) {
+          const auto before = ring;  // 68 bytes at most: which windows held it before this one
+          if (ring.Put(t) >= 0) {
+            ForEachThresholdReached(before, ring, t, rs.window_s, rs.threshold, verdict);
+          }
+        };
         if (r.builtin_ring == GenericRule::kRingBadPasswords) {
-          if (ps.bad_passwords.Put(t) < 0) break;
-          ForEachThresholdReached(ps.bad_passwords, t, rs.window_s, rs.threshold, verdict);
+          count_in(ps.bad_passwords);
         } else if (r.builtin_ring == GenericRule::kRingLockouts) {
-          if (ps.lockouts.Put(t) < 0) break;
-          ForEachThresholdReached(ps.lockouts, t, rs.window_s, rs.threshold, verdict);
+          count_in(ps.lockouts);
         } else {
-          auto& ring = RuleSlots::At<ThresholdSlot>(slots(), r.slot_offset);
-          if (ring.Put(t) < 0) break;
-          ForEachThresholdReached(ring, t, rs.window_s, rs.threshold, verdict);
+          count_in(RuleSlots::At<ThresholdSlot>(slots(), r.slot_offset));
         }
         break;
       }

@@ -124,9 +124,9 @@ class TenantClocks {
     for (const auto& [tenant, c] : clocks_) {
       EventTime newest = kMinTime;
       for (const Input& i : c.inputs) newest = newest > i.newest ? newest : i.newest;
-      // A second past it: a verdict due in the newest event's second is settled too (timers fire
-      // once the watermark is past their whole second, state/timer_queue.h).
-      if (newest != kMinTime) moved(tenant, newest + kMicrosPerSecond);
+      // The consumer's OnFinish then settles what is due by it (a timer in the newest record's
+      // second too, up to that record: DetectionEngine::OnFinish).
+      if (newest != kMinTime) moved(tenant, newest);
     }
   }
 

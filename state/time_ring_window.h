@@ -1,6 +1,6 @@
-// Threshold counting over a TimeRing with out-of-order arrival: the largest number of recorded
-// events that fit in one window of `window` seconds among the windows containing time t, so the
-// verdict does not depend on which event of a burst arrived last. O(N^2) for N <= 16.
+// Threshold counting over a TimeRing with out-of-order arrival: which records a newly kept one made
+// hold the threshold (the window ending at each), so a threshold rule's verdicts do not depend on
+// which record of a burst arrived last. Pure, no allocation. O(N^2) for N <= 16.
 #pragma once
 
 #include <algorithm>
@@ -17,58 +17,37 @@ struct WindowCount {
   Seconds32 last = 0;
 };
 
-template <std::size_t N>
-WindowCount BestWindowContaining(const TimeRing<N>& ring, Seconds32 t, int64_t window) {
-  WindowCount best;
-  const auto w = static_cast<Seconds32>(std::clamp<int64_t>(window, 0, UINT32_MAX));
-  // A window [end - w, end] containing t ends somewhere in [t, t + w]; it is enough to try the
-  // recorded times in that range as window ends. t + w stops at the last second a Seconds32 holds
-  // (a window of decades passes it: wrapped around, it counted nothing).
-  const Seconds32 last_end = t > UINT32_MAX - w ? UINT32_MAX : t + w;
-  for (Seconds32 end = t; end <= last_end;) {
-    const Seconds32 start = end >= w ? end - w : 0;
-    const uint32_t n = ring.CountWithin(start, end);
-    if (n > best.count) {
-      best.count = n;
-      best.first = ring.EarliestWithin(start, end);
-      best.last = end;
-    }
-    Seconds32 next = UINT32_MAX;
-    ring.ForEach([&](Seconds32 x) {
-      if (x > end && x <= last_end && x < next) next = x;
-    });
-    if (next == UINT32_MAX) break;
-    end = next;
-  }
-  return best;
-}
-
-// The records that the record at `t` (just kept in `ring`: Put did not refuse it) made hold the
-// threshold: each recorded time x whose window [x - window, x] holds `threshold` or more records
-// and who first did so now, as a threshold rule's verdicts in any arrival order (breaker rounds 28
-// and 30). The record's own window when it holds the threshold, and when it has just reached it
-// (exactly `threshold`) the other records of the same second too (one window); then each later
-// recorded second x within `window` of t, in time order, whose window the record brought to exactly
-// `threshold` (a late record completing a burst whose later records came first): every record of
-// that second. So a record holds the threshold once, whatever the order its burst arrives in
-// (within the ring: a record older than a full ring of newer ones is not kept, and counts nothing).
+// The records that the record at `t` made hold the threshold: `after` is the ring with it kept
+// (Put did not refuse it), `before` the ring as it was. A record holds the threshold when the
+// window [x - window, x] ending at its second x holds `threshold` records or more; it is one
+// verdict of a threshold rule, raised once in any arrival order (breaker rounds 28, 30, 31): the
+// arriving record itself when its window holds the threshold (with the other records of its second
+// when the window reached it only now), then each later recorded second x within `window` of t, in
+// time order, whose window reached it only now (a late record completing a burst whose later
+// records came first): every record of that second. "Only now": below the threshold before, at or
+// above after (a Put that pushed an older record out of the ring may leave a window as it was).
+// Within the ring: a record older than a full ring of newer ones is not kept, and counts nothing.
 // f(WindowCount, records): the window and how many records of its end second it made hold the
 // threshold. In time order no later second is recorded: the record's own window only. O(N^2).
 template <std::size_t N, class F>
-void ForEachThresholdReached(const TimeRing<N>& ring, Seconds32 t, int64_t window,
-                             uint32_t threshold, F&& f) {
+void ForEachThresholdReached(const TimeRing<N>& before, const TimeRing<N>& after, Seconds32 t,
+                             int64_t window, uint32_t threshold, F&& f) {
   const auto w = static_cast<Seconds32>(std::clamp<int64_t>(window, 0, UINT32_MAX));
+  auto start_of = [&](Seconds32 end) { return end >= w ? end - w : 0; };
   auto ending_at = [&](Seconds32 end) {
-    const Seconds32 start = end >= w ? end - w : 0;
-    return WindowCount{ring.CountWithin(start, end), ring.EarliestWithin(start, end), end};
+    return WindowCount{after.CountWithin(start_of(end), end),
+                       after.EarliestWithin(start_of(end), end), end};
+  };
+  auto reached_now = [&](const WindowCount& c) {
+    return c.count >= threshold && before.CountWithin(start_of(c.last), c.last) < threshold;
   };
   const WindowCount own = ending_at(t);
-  if (own.count >= threshold) f(own, own.count == threshold ? ring.CountWithin(t, t) : 1u);
+  if (own.count >= threshold) f(own, reached_now(own) ? after.CountWithin(t, t) : 1u);
   const Seconds32 last_end = t > UINT32_MAX - w ? UINT32_MAX : t + w;
   // The later recorded seconds, distinct and ascending (insertion: N is small).
   std::array<Seconds32, N> later{};
   std::size_t n = 0;
-  ring.ForEach([&](Seconds32 x) {
+  after.ForEach([&](Seconds32 x) {
     if (x <= t || x > last_end) return;
     std::size_t i = 0;
     while (i < n && later[i] < x) ++i;
@@ -79,7 +58,7 @@ void ForEachThresholdReached(const TimeRing<N>& ring, Seconds32 t, int64_t windo
   });
   for (std::size_t i = 0; i < n; ++i) {
     const WindowCount c = ending_at(later[i]);
-    if (c.count == threshold) f(c, ring.CountWithin(later[i], later[i]));
+    if (reached_now(c)) f(c, after.CountWithin(later[i], later[i]));
   }
 }
 

@@ -41,6 +41,11 @@ class TimerQueue {
   bool HasDue(EventTime watermark) const {
     return !heap_.empty() && EndOfSecond(heap_.front().due) <= watermark;
   }
+  // The input is over: a timer due by the watermark (the newest record's time) is final, one in
+  // that record's second too; one due later in it is not (a record past the end may settle it).
+  bool HasDueAtEnd(EventTime watermark) const {
+    return !heap_.empty() && heap_.front().due <= watermark;
+  }
   // The first microsecond after the second `t` falls in.
   static EventTime EndOfSecond(EventTime t) {
     const EventTime s =

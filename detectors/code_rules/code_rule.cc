@@ -6,8 +6,9 @@
 
 namespace privmon {
 
-bool CodeRuleContext::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant) {
-  return engine_.Emit(a, account_key, tenant);
+bool CodeRuleContext::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant,
+                           bool row_counted) {
+  return engine_.Emit(a, account_key, tenant, row_counted);
 }
 
 bool CodeRuleContext::RowCounted(RuleId rule, uint64_t account_key) {

@@ -31,7 +31,8 @@ class CodeRuleContext {
   explicit CodeRuleContext(DetectionEngine& engine) : engine_(engine) {}
   // Names the alert's account from its kept identity, then emits it (the tenant's rule settings
   // decide enabled, severity and suppression).
-  bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant);
+  bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant,
+            bool row_counted = false);  // DetectionEngine::Emit
   // An mv-expand row whose record's other rows were already counted by `rule` for this account
   // (a window, a baseline): the rule skips it, so one record counts once. Call once per event.
   bool RowCounted(RuleId rule, uint64_t account_key);

@@ -63,18 +63,27 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
       }
     }
   } else if (code == kStrongAuthFailed) {
-    ps.strong_auth_failures.Add(t);
-    const WindowCount c = BestWindowContaining(ps.strong_auth_failures, t, w);
-    if (c.count < rs.threshold) return;
-    Alert a = AlertEmitter::Begin(RuleId::kSI04, e, who);
-    // Timed by the window's end, not by whichever event of the burst arrived last.
-    if (t != c.last) a.time = Micros(c.last);
-    a.first_seen = Micros(c.first);
-    a.last_seen = std::max(e.time, Micros(c.last));
-    a.count = c.count;
-    a.AddNumber("error_code", code);
-    AddPlace(a, e);
-    ctx.Emit(a, who.key, tenant);
+    // A verdict per failure that holds the threshold, in any arrival order, as the threshold
+    // rules count (state/time_ring_window.h, detectors/generic_rules.cc; breaker round 31).
+    const auto before = ps.strong_auth_failures;
+    if (ps.strong_auth_failures.Put(t) < 0) return;  // older than a full ring of newer ones
+    ForEachThresholdReached(before, ps.strong_auth_failures, t, w, rs.threshold,
+                            [&](const WindowCount& c, uint32_t records) {
+                              Alert a = AlertEmitter::Begin(RuleId::kSI04, e, who);
+                              // Timed by the window's end (its suppression bucket), not by
+                              // whichever failure of the burst arrived last.
+                              if (t != c.last) a.time = Micros(c.last);
+                              a.first_seen = Micros(c.first);
+                              a.last_seen =
+                                  t != c.last ? Micros(c.last) : std::max(e.time, Micros(c.last));
+                              a.count = rs.threshold;
+                              a.AddNumber("error_code", code);
+                              AddPlace(a, e);
+                              // This record was counted once (RowCounted above): its verdicts are
+                              // all its own.
+                              for (uint32_t i = 0; i < records; ++i)
+                                ctx.Emit(a, who.key, tenant, true);
+                            });
   } else {
     if (SettledWithin(ps, t, static_cast<Seconds32>(t + w), non_interactive)) return;  // settled
     auto slot = std::find_if(ps.interrupts.begin(), ps.interrupts.end(),

@@ -1,4 +1,4 @@
-// BestWindowContaining (state/time_ring_window.h) with the longest windows a config accepts
+// ForEachThresholdReached (state/time_ring_window.h) with the longest windows a config accepts
 // (durations up to 100 years): t + window passes 2^32 seconds, which wrapped around and made the
 // threshold rule count nothing.
 #include "state/time_ring_window.h"
@@ -14,33 +14,23 @@ namespace privmon {
 namespace {
 
 TEST(TimeRingWindow, AWindowReachingPastTheEndOfSeconds32StillCountsItsEvents) {
-  TimeRing<8> ring;
+  TimeRing<8> before;
   const Seconds32 t = 1'700'000'000;  // 2023
-  ring.Add(t - 100);
+  before.Add(t - 100);
+  TimeRing<8> ring = before;
   ring.Add(t);
+  auto reached = [&](int64_t window) {
+    WindowCount got;
+    ForEachThresholdReached(before, ring, t, window, 2,
+                            [&](const WindowCount& w, uint32_t) { got = w; });
+    return got;
+  };
   constexpr int64_t kHundredYears = 100LL * 365 * 86400;  // config/scalars.cc's longest duration
-  const WindowCount w = BestWindowContaining(ring, t, kHundredYears);
+  const WindowCount w = reached(kHundredYears);
   EXPECT_EQ(w.count, 2u);
   EXPECT_EQ(w.first, t - 100);
-  const WindowCount day = BestWindowContaining(ring, t, 86400);
-  EXPECT_EQ(day.count, 2u);
-  EXPECT_EQ(BestWindowContaining(ring, t, 50).count, 1u);
-}
-
-// Put tells the slot a time went to, so a caller can mark slots (PRIV-SI-04 marks the successes
-// that were interactive); a full ring replaces its oldest time, and keeps a newer one over an
-// older.
-TEST(TimeRing, PutNamesTheSlotAndAnyWithinSlotsReadsOnlyMarkedOnes) {
-  TimeRing<2> ring;
-  EXPECT_EQ(ring.Put(100), 0);
-  EXPECT_EQ(ring.Put(200), 1);
-  EXPECT_EQ(ring.Put(50), -1);  // older than everything kept
-  EXPECT_EQ(ring.Put(300), 0);  // replaces 100
-  EXPECT_TRUE(ring.AnyWithinSlots(250, 350, 0b01));
-  EXPECT_FALSE(ring.AnyWithinSlots(250, 350, 0b10));
-  EXPECT_TRUE(ring.AnyWithinSlots(150, 250, 0b10));
-  EXPECT_FALSE(ring.AnyWithinSlots(90, 110, 0b11));  // 100 is gone
-  EXPECT_TRUE(ring.AnyWithin(150, 350));
+  EXPECT_EQ(reached(86400).count, 2u);
+  EXPECT_EQ(reached(50).count, 0u);  // one record in 50 s: the threshold of 2 is not held
 }
 
 // The records that hold the threshold do not depend on arrival order (breaker rounds 28 and 30,
@@ -53,11 +43,13 @@ TEST(TimeRingWindow, TheRecordsHoldingTheThresholdAreTheSameInAnyArrivalOrder) {
     TimeRing<16> ring;
     std::vector<Seconds32> ends;
     for (const std::size_t i : order) {
+      const TimeRing<16> before = ring;
       if (ring.Put(burst[i]) < 0) continue;
-      ForEachThresholdReached(ring, burst[i], 600, 5, [&](const WindowCount& w, uint32_t records) {
-        EXPECT_GE(w.count, 5u);
-        for (uint32_t k = 0; k < records; ++k) ends.push_back(w.last);
-      });
+      ForEachThresholdReached(before, ring, burst[i], 600, 5,
+                              [&](const WindowCount& w, uint32_t records) {
+                                EXPECT_GE(w.count, 5u);
+                                for (uint32_t k = 0; k < records; ++k) ends.push_back(w.last);
+                              });
     }
     std::sort(ends.begin(), ends.end());
     return ends;

@@ -27,5 +27,16 @@ TEST(TimerQueue, ATimerIsDueOnlyOnceTheWatermarkIsPastItsSecond) {
   EXPECT_FALSE(q.HasDue(INT64_MAX));
 }
 
+// At the end of an input a timer due by the newest record's time is final, one later in that
+// second is not (breaker round 31: a record past the end of an export may still settle it).
+TEST(TimerQueue, AtTheEndATimerDueByTheNewestRecordIsDue) {
+  TimerQueue q;
+  constexpr EventTime kS = kMicrosPerSecond;
+  q.Push(Timer{.due = 10 * kS + 900'000, .account = 9});
+  EXPECT_FALSE(q.HasDue(10 * kS + 200'000));
+  EXPECT_FALSE(q.HasDueAtEnd(10 * kS + 200'000));
+  EXPECT_TRUE(q.HasDueAtEnd(10 * kS + 900'000));
+}
+
 }  // namespace
 }  // namespace privmon
