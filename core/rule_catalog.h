@@ -58,6 +58,9 @@ struct RuleInfo {
   uint32_t threshold;  // events needed (threshold rules), else 1
   int64_t window_s;    // correlation window / learning period / absence period, seconds
   TenantList needs;
+  // One verdict per account, ever (PRIV-SI-03: its first name outside the naming policy): its
+  // alert_id hashes no time, which would be that of whichever violating record arrived first.
+  bool once_per_account = false;
 };
 
 inline constexpr int64_t kMinute = 60, kHour = 3600, kDay = 86400;
@@ -82,7 +85,7 @@ inline constexpr std::array<RuleInfo, kRuleCount> kRuleCatalog = {{
      TenantList::kNone},
     {RuleId::kSI03, "PRIV-SI-03", "Naming policy violated",
      "Privileged accounts that don't follow naming policy", RuleKind::kMatch, Severity::kHigh, 1, 0,
-     TenantList::kNamingPolicy},
+     TenantList::kNamingPolicy, /*once_per_account=*/true},
     {RuleId::kSI04, "PRIV-SI-04", "MFA interrupted", "Interrupt", RuleKind::kThreshold,
      Severity::kHigh, 1, 10 * kMinute, TenantList::kNone},
     {RuleId::kSI05, "PRIV-SI-05", "Privileged account without MFA",

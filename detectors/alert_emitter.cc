@@ -26,10 +26,9 @@ uint64_t AlertEmitter::AlertId(const Alert& a, uint64_t account_key, int64_t sup
   // docs/operations.md "Alert ids" states this hash; tests/detectors/alert_id_test.cc pins it.
   uint64_t id =
       HashCombine(HashCombine(HashBytes(GetRuleInfo(a.rule).code), a.tenant_hash), account_key);
-  // A verdict once per account (PRIV-SI-03: its first name outside the naming policy) is the
-  // account's one alert: no time enters its id, which would be that of whichever violating record
-  // arrived first (breaker round 28).
-  if (a.rule == RuleId::kSI03) return id;
+  // A verdict once per account is the account's one alert: no time enters its id, which would be
+  // that of whichever violating record arrived first (breaker round 28).
+  if (GetRuleInfo(a.rule).once_per_account) return id;
   if (suppress_s > 0)
     return HashCombine(id, static_cast<uint64_t>(Suppressor::BucketOf(a.time, suppress_s)));
   id = HashCombine(id, static_cast<uint64_t>(a.time));
