@@ -3,6 +3,13 @@
 namespace privmon::config {
 namespace {
 
+// `privileged_roles: []`: no role assignment makes an account privileged (breaker round 32: the
+// empty list silenced them without a word).
+constexpr std::string_view kNoPrivilegedRoles =
+    "privileged_roles is empty: no role makes an account privileged (PRIV-EL-01, EL-02, PA-01, "
+    "PA-04 and the rules about privileged accounts see only those listed); remove the key for "
+    "the built-in list";
+
 // Why the list a rule needs counts as missing, or empty when it is configured.
 std::string_view MissingList(TenantList needs, const TenantSettings& t) {
   switch (needs) {
@@ -37,6 +44,7 @@ std::vector<std::string> SilentRuleNotes(const TenantSettings& tenant) {
     if (missing.empty()) continue;
     notes.push_back(std::string(info.code) + " silent: " + std::string(missing));
   }
+  if (tenant.privileged_roles.empty()) notes.emplace_back(kNoPrivilegedRoles);
   return notes;
 }
 
@@ -53,6 +61,11 @@ std::string SilentRuleSummary(const TenantSettings& tenant) {
     list.append(info.code);
     if (missing != previous) list.append(" (").append(missing).append(")");
     previous = missing;
+  }
+  if (tenant.privileged_roles.empty()) {
+    if (count == 0) return std::string(kNoPrivilegedRoles);
+    return std::to_string(count) + " rules silent for want of a list: " + list + "; " +
+           std::string(kNoPrivilegedRoles);
   }
   if (count == 0) return {};
   return std::to_string(count) + " rules silent for want of a list: " + list;

@@ -109,7 +109,7 @@ void OverlayRule(const YAML::Node& node, std::string_view path, Diagnostics& dia
     } else if (key == "window") {
       ReadDuration(value, key_path, diag, &rule->window_s);
     } else if (key == "suppress") {
-      ReadDuration(value, key_path, diag, &rule->suppress_s);
+      if (ReadDuration(value, key_path, diag, &rule->suppress_s)) rule->suppress_given = true;
     } else if (key == "severity") {
       if (!value.IsScalar() || !ParseSeverity(value.Scalar(), &rule->severity)) {
         diag.Error(value, key_path, "expected low, medium or high, got " + Describe(value));

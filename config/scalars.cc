@@ -145,6 +145,23 @@ bool ParseCountry(std::string_view text, uint16_t* out) {
   return true;
 }
 
+bool IsAssignedCountry(uint16_t packed) {
+  // ISO 3166-1 alpha-2, as tzdata's iso3166.tab lists them, and XK (Kosovo), which sign-in logs
+  // also write: two letters each.
+  static constexpr std::string_view kAssigned =
+      "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCD"
+      "CFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGF"
+      "GGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKN"
+      "KPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNA"
+      "NCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSI"
+      "SJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVI"
+      "VNVUWFWSYEYTZAZMZWXK";
+  for (std::size_t i = 0; i + 1 < kAssigned.size(); i += 2) {
+    if (TenantSettings::PackCountry(kAssigned[i], kAssigned[i + 1]) == packed) return true;
+  }
+  return false;
+}
+
 namespace {
 
 constexpr std::array<std::string_view, 7> kShortDays = {"mon", "tue", "wed", "thu",

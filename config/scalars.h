@@ -31,6 +31,9 @@ bool ParseCidr(std::string_view text, CidrRange* out, std::string* error);
 
 // Two ASCII letters, packed upper-case with TenantSettings::PackCountry.
 bool ParseCountry(std::string_view text, uint16_t* out);
+// Whether a packed country code (ParseCountry) is one ISO 3166-1 assigns (or XK): sign-in logs
+// write no other ("UK" is reserved, the United Kingdom is GB).
+bool IsAssignedCountry(uint16_t packed);
 
 // Adds to `mask` (bit 0 = Monday) the days of "Mon", "monday", "Mon-Fri", "Sat-Sun" or a
 // comma-separated list of those; a range may wrap the week ("Fri-Mon").

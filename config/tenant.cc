@@ -103,6 +103,9 @@ void OverlayTenant(const YAML::Node& node, std::string_view path, bool is_defaul
                   " (tenant_name, the message, OCSF cloud.account.name), cut at a character");
       }
     } else if (key == "privileged_roles") {
+      // Left empty (`privileged_roles:`, a template's placeholder): the inherited list stays, the
+      // built-in one by default; an empty list `[]` means no role (check notes it).
+      if (value.IsNull()) return;
       if (ReadHashList(value, key_path, diag, &tenant->privileged_roles) && value.IsSequence()) {
         // A built-in role listed by its template id: records name it by its display name.
         for (const YAML::Node& item : value) {
@@ -121,7 +124,20 @@ void OverlayTenant(const YAML::Node& node, std::string_view path, bool is_defaul
       ReadAccountList(value, key_path, diag, &tenant->privileged_accounts,
                       &tenant->privileged_account_names);
     } else if (key == "paw_devices") {
-      ReadHashList(value, key_path, diag, &tenant->paw_devices);
+      if (ReadHashList(value, key_path, diag, &tenant->paw_devices) && value.IsSequence()) {
+        // Sign-ins are matched by deviceDetail.deviceId, as the guide's row says: a device's
+        // display name (what the Intune portal shows first) never matches (breaker round 32).
+        for (std::size_t i = 0; i < value.size(); ++i) {
+          if (!value[i].IsScalar()) continue;
+          const std::string item = value[i].Scalar();
+          const std::string_view text = parsers::TrimSpaces(item);
+          char id_buffer[36];
+          if (parsers::IsGuidText(parsers::CanonicalId(text, id_buffer))) continue;
+          diag.Note(Index(key_path, i) + ": \"" + std::string(text) +
+                    "\" is not a device id: sign-ins match paw_devices by deviceDetail.deviceId "
+                    "(the device's object id, a GUID), never by its display name");
+        }
+      }
     } else if (key == "high_value_apps") {
       ReadHashList(value, key_path, diag, &tenant->high_value_apps);
     } else if (key == "approved") {
@@ -153,7 +169,9 @@ void OverlaySuppression(const YAML::Node& node, std::string_view path, Diagnosti
   ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
     int64_t period = 0;
     if (!ReadDuration(value, Child(path, key), diag, &period)) return;
-    for (RuleSettings& rule : tenant->rules) rule.suppress_s = period;
+    for (RuleSettings& rule : tenant->rules) {
+      if (!rule.suppress_given) rule.suppress_s = period;
+    }
   });
 }
 
@@ -173,6 +191,14 @@ void OverlayApproved(const YAML::Node& node, std::string_view path, Diagnostics&
               diag.Error(item, item_path,
                          "expected a two-letter country code like US, got \"" + text + "\"");
               return;
+            }
+            if (packed == TenantSettings::PackCountry('U', 'K')) {
+              // Entra writes the United Kingdom as GB (ISO 3166-1); "UK" never matched.
+              diag.Note(item_path + ": UK read as GB (sign-in logs write ISO 3166-1 codes)");
+              packed = TenantSettings::PackCountry('G', 'B');
+            } else if (!IsAssignedCountry(packed)) {
+              diag.Note(item_path + ": \"" + text +
+                        "\" is no ISO 3166-1 country code: no sign-in names it");
             }
             countries.insert(packed);
           });

@@ -44,11 +44,15 @@ bool ReadWorkingHours(const YAML::Node& node, std::string_view path, Diagnostics
     return true;
   }
   static constexpr std::array<std::string_view, 3> kKeys = {"timezone", "days", "hours"};
-  WorkingHours hours;
-  hours.configured = true;
-  hours.zone = absl::UTCTimeZone();
-  hours.day_mask = 0x1F;  // Mon-Fri unless told otherwise
-  bool ok = true, has_hours = false;
+  // A tenant's map overrides the inherited one key by key (as `approved`): its `hours` alone keep
+  // the defaults' timezone and days (breaker round 32: they were read in UTC, Mon-Fri).
+  WorkingHours hours = *out;
+  bool ok = true, has_hours = hours.configured;
+  if (!hours.configured) {
+    hours.configured = true;
+    hours.zone = absl::UTCTimeZone();
+    hours.day_mask = 0x1F;  // Mon-Fri unless told otherwise
+  }
   const bool is_map =
       ForEachEntry(node, path, kKeys, diag, [&](const std::string& key, const YAML::Node& value) {
         const std::string key_path = Child(path, key);

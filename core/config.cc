@@ -18,10 +18,7 @@ bool WorkingHours::Contains(int64_t unix_seconds) const {
   const absl::CivilSecond local = absl::ToCivilSecond(absl::FromUnixSeconds(unix_seconds), zone);
   const absl::Weekday wd = absl::GetWeekday(local);
   const int day = static_cast<int>(wd);  // absl: Monday = 0 ... Sunday = 6
-  if ((day_mask & (1u << day)) == 0) return false;
-  const int minute = local.hour() * 60 + local.minute();
-  if (start_minute <= end_minute) return minute >= start_minute && minute < end_minute;
-  return minute >= start_minute || minute < end_minute;  // overnight shift, e.g. 22:00-06:00
+  return InShift(day_mask, day, local.hour() * 60 + local.minute(), start_minute, end_minute);
 }
 
 RuleSettings DefaultRuleSettings(RuleId id) {

@@ -28,6 +28,9 @@ struct RuleSettings {
   uint32_t threshold = 1;
   int64_t window_s = 0;
   int64_t suppress_s = kHour;  // repeats of (rule, account) within this time are counted, not sent
+  // Set by the rule's own `suppress` (at any level): a `suppression: {period}` below it then
+  // leaves this rule alone (config/privmon.yaml: "a rule's own suppress wins").
+  bool suppress_given = false;
 };
 
 struct CidrRange {
@@ -35,6 +38,20 @@ struct CidrRange {
   uint8_t prefix_bits = 0;         // of the 128-bit form
   bool Contains(const std::array<uint8_t, 16>& ip) const;
 };
+
+// Whether local `minute` (after midnight) of `weekday` (0 = Monday ... 6 = Sunday) falls in a
+// shift of [start_minute, end_minute) on the days of `day_mask`. A shift past midnight
+// ("22:00-06:00", start > end) belongs to the day it starts: Friday's night shift runs into
+// Saturday 06:00, and Monday 02:00 is the end of Sunday's night (breaker round 32).
+constexpr bool InShift(uint8_t day_mask, int weekday, int minute, int start_minute,
+                       int end_minute) {
+  auto works = [day_mask](int d) { return (day_mask >> d & 1u) != 0; };
+  if (start_minute <= end_minute) {
+    return works(weekday) && minute >= start_minute && minute < end_minute;
+  }
+  if (minute >= start_minute) return works(weekday);
+  return minute < end_minute && works((weekday + 6) % 7);
+}
 
 struct WorkingHours {
   bool configured = false;

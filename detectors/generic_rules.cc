@@ -203,11 +203,7 @@ bool DetectionEngine::OutsideHours(const GenericRule& r, const TenantSettings& t
   const int64_t days = static_cast<int64_t>(t) / 86400;
   const int weekday = static_cast<int>((days + 3) % 7);
   const auto minute = static_cast<uint16_t>((t % 86400) / 60);
-  const bool in_day = (r.day_mask >> weekday & 1u) != 0;
-  const bool in_time = r.start_minute <= r.end_minute
-                           ? minute >= r.start_minute && minute < r.end_minute
-                           : minute >= r.start_minute || minute < r.end_minute;  // overnight
-  return !(in_day && in_time);
+  return !InShift(r.day_mask, weekday, minute, r.start_minute, r.end_minute);
 }
 
 void DetectionEngine::RunSequence(const GenericRule& r, const Event& e, const AccountRef& who,

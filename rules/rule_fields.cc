@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "core/hash.h"
+#include "core/role_templates.h"
 #include "parsers/activity_names.h"
 #include "parsers/legacy_clients.h"
 
@@ -197,6 +198,13 @@ bool ResolveFieldValue(const FieldSpec& spec, const std::string& s, uint64_t* va
         char buffer[256];
         out = parsers::CanonicalActivityKey(
             HashLower(parsers::FoldActivityName(s, buffer, sizeof(buffer))));
+      }
+      if (spec.field == Field::kAuditRoleName) {
+        // As privileged_roles lists a role: a built-in role by its template id or another of its
+        // names reads as the catalogue's name, which records are read under (breaker round 32:
+        // a rule naming Global Administrator's template id never fired).
+        const std::string_view builtin = BuiltinRoleName(s);
+        out = HashLower(builtin.empty() ? CanonicalRoleName(s) : builtin);
       }
       if (spec.field == Field::kSignInClientAppName) {
         // As the record's is keyed: a legacy client by its protocol, whatever its spelling.

@@ -148,7 +148,38 @@ class Loader {
     errors_->push_back(std::move(e));
   }
 
+  // yaml-cpp keeps a repeated key and lookups see its first: `when:` naming
+  // `signin.error_code` twice (meant as "either") read as both, and a rule that never fires
+  // (breaker round 32). Refused anywhere in the file, as the config refuses it.
+  void RefuseDuplicateKeys(const YAML::Node& node, const std::string& path, int depth) {
+    if (depth > 64) return;
+    if (node.IsSequence()) {
+      for (std::size_t i = 0; i < node.size(); ++i) {
+        RefuseDuplicateKeys(node[i], path + "[" + std::to_string(i) + "]", depth + 1);
+      }
+      return;
+    }
+    if (!node.IsMap()) return;
+    std::vector<std::string> seen;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+      const std::string child = path.empty() ? key : path + "." + key;
+      if (kv.first.IsScalar()) {
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+          Error(kv.first.Mark(), child,
+                "duplicate key \"" + key +
+                    "\" (every condition of a `when` must hold; for one of two values write "
+                    "field: {in: [a, b]}, or any_of:)");
+        } else {
+          seen.push_back(key);
+        }
+      }
+      RefuseDuplicateKeys(kv.second, child, depth + 1);
+    }
+  }
+
   void File(const YAML::Node& root) {
+    RefuseDuplicateKeys(root, "", 0);
     if (!root.IsMap()) {
       Error(root.Mark(), "", "a rule file is a map with `rules:` (a list of rules)");
       return;

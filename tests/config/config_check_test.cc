@@ -110,6 +110,46 @@ TEST(ConfigCheck, GoodConfigExitsZeroWithSummaryAndSilentRuleNotes) {
   EXPECT_NE(c.out.find("PRIV-CH-03 silent: no high_value_apps"), std::string::npos);
 }
 
+// Values that can never match are noted, not dropped without a word (breaker round 32): a PAW
+// listed by its display name (sign-ins are matched by deviceDetail.deviceId), "UK" (Entra writes
+// GB: read as GB), a code ISO 3166-1 does not assign, and an empty privileged_roles; a key left
+// empty keeps the built-in roles.
+TEST(ConfigCheck, ValuesThatNeverMatchAreNoted) {
+  TempConfig cfg(
+      "tenants:\n"
+      "  \"11111111-aaaa-aaaa-aaaa-111111111111\":\n"
+      "    paw_devices: [PAW-ADM-01, \"{0F1E2D3C-4B5A-6978-8A9B-0C1D2E3F4A5B}\"]\n"
+      "    approved: {countries: [us, UK, ZZ]}\n"
+      "    privileged_roles: []\n"
+      "  \"22222222-bbbb-bbbb-bbbb-222222222222\":\n"
+      "    privileged_roles:\n"
+      "    name: b\n");
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(c.out.find("paw_devices[0]: \"PAW-ADM-01\" is not a device id"), std::string::npos)
+      << c.out;
+  EXPECT_EQ(c.out.find("paw_devices[1]"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("countries[1]: UK read as GB"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("countries[2]: \"ZZ\" is no ISO 3166-1 country code"), std::string::npos)
+      << c.out;
+  EXPECT_EQ(c.out.find("countries[0]"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("tenant 11111111-aaaa-aaaa-aaaa-111111111111: privileged_roles is empty"),
+            std::string::npos)
+      << c.out;
+  EXPECT_EQ(c.out.find("(22222222-bbbb-bbbb-bbbb-222222222222): privileged_roles"),
+            std::string::npos)
+      << c.out;
+  const ConfigLoadResult r = LoadConfigFile(cfg.path());
+  ASSERT_NE(r.config, nullptr);
+  const TenantSettings& a =
+      *r.config->tenants.at(HashLower("11111111-aaaa-aaaa-aaaa-111111111111"));
+  EXPECT_TRUE(a.approved_countries.contains(TenantSettings::PackCountry('G', 'B')));
+  EXPECT_TRUE(a.privileged_roles.empty());
+  const TenantSettings& b =
+      *r.config->tenants.at(HashLower("22222222-bbbb-bbbb-bbbb-222222222222"));
+  EXPECT_TRUE(b.privileged_roles.contains(HashLower("Global Administrator")));
+}
+
 TEST(ConfigCheck, DisabledRulesAreNotReportedSilent) {
   TempConfig cfg(
       "tenants:\n  \"11111111-aaaa-aaaa-aaaa-111111111111\": {rules: {PRIV-EL-06: {enabled: "

@@ -272,6 +272,64 @@ TEST(ConfigValues, WorkingDaysAcceptListsRangesAndOvernightHours) {
   EXPECT_EQ(b.end_minute, 24 * 60);
 }
 
+// A shift past midnight belongs to the day it starts (breaker round 32): a Mon-Fri night shift
+// runs from Friday 22:00 into Saturday 06:00, and Monday 02:00 ends Sunday night, no shift.
+TEST(ConfigValues, AnOvernightShiftBelongsToTheDayItStarts) {
+  auto c = Load(
+      "tenants:\n"
+      "  a: {working_hours: {timezone: UTC, days: Mon-Fri, hours: \"22:00-06:00\"}}\n");
+  ASSERT_NE(c, nullptr);
+  const WorkingHours& a = Tenant(*c, "a").working_hours;
+  // 2026-07-17 is a Friday.
+  EXPECT_TRUE(a.Contains(UnixAt(absl::CivilSecond(2026, 7, 17, 23, 0, 0), "UTC")));
+  EXPECT_TRUE(a.Contains(UnixAt(absl::CivilSecond(2026, 7, 18, 2, 0, 0), "UTC")));    // Sat
+  EXPECT_FALSE(a.Contains(UnixAt(absl::CivilSecond(2026, 7, 18, 23, 0, 0), "UTC")));  // Sat
+  EXPECT_FALSE(a.Contains(UnixAt(absl::CivilSecond(2026, 7, 20, 2, 0, 0), "UTC")));   // Mon
+  EXPECT_TRUE(a.Contains(UnixAt(absl::CivilSecond(2026, 7, 20, 22, 0, 0), "UTC")));   // Mon
+  EXPECT_TRUE(a.Contains(UnixAt(absl::CivilSecond(2026, 7, 21, 5, 59, 0), "UTC")));   // Tue
+  EXPECT_FALSE(a.Contains(UnixAt(absl::CivilSecond(2026, 7, 21, 6, 0, 0), "UTC")));
+  for (int weekday = 0; weekday < 7; ++weekday) {
+    EXPECT_EQ(InShift(0x1F, weekday, 120, 22 * 60, 6 * 60), weekday >= 1 && weekday <= 5)
+        << weekday;
+    EXPECT_EQ(InShift(0x1F, weekday, 600, 8 * 60, 18 * 60), weekday <= 4) << weekday;
+  }
+}
+
+// A tenant's working_hours override the defaults' key by key (breaker round 32): its hours alone
+// keep the inherited timezone and days, which were replaced by UTC and Mon-Fri.
+TEST(ConfigValues, ATenantsWorkingHoursOverrideTheDefaultsKeyByKey) {
+  auto c = Load(
+      "defaults:\n"
+      "  working_hours: {timezone: Europe/Berlin, days: [Tue, Wed], hours: \"08:00-18:00\"}\n"
+      "tenants:\n"
+      "  a: {working_hours: {hours: \"07:00-20:00\"}}\n"
+      "  b: {working_hours: {timezone: UTC}}\n");
+  ASSERT_NE(c, nullptr);
+  const WorkingHours& a = Tenant(*c, "a").working_hours;
+  EXPECT_EQ(a.zone.name(), "Europe/Berlin");
+  EXPECT_EQ(a.day_mask, 0b0000110);
+  EXPECT_EQ(a.start_minute, 7 * 60);
+  EXPECT_EQ(a.end_minute, 20 * 60);
+  const WorkingHours& b = Tenant(*c, "b").working_hours;
+  EXPECT_EQ(b.zone.name(), "UTC");
+  EXPECT_EQ(b.start_minute, 8 * 60);
+  EXPECT_EQ(b.end_minute, 18 * 60);
+}
+
+// A rule's own `suppress`, given under defaults, wins over a tenant's `suppression.period`
+// (breaker round 32); the period still sets every other rule.
+TEST(ConfigValues, ARulesOwnSuppressWinsOverATenantsPeriod) {
+  auto c = Load(
+      "defaults:\n"
+      "  rules: {PRIV-BG-01: {suppress: 0}}\n"
+      "tenants:\n"
+      "  a: {suppression: {period: 30m}}\n");
+  ASSERT_NE(c, nullptr);
+  const TenantSettings& a = Tenant(*c, "a");
+  EXPECT_EQ(a.rule(RuleId::kBG01).suppress_s, 0);
+  EXPECT_EQ(a.rule(RuleId::kBG02).suppress_s, 30 * 60);
+}
+
 TEST(ConfigValues, DurationsAcceptUnitsCombinationsAndPlainSeconds) {
   const std::pair<const char*, int64_t> cases[] = {
       {"30s", 30},    {"5m", 300}, {"1h", 3600}, {"24h", 86400},     {"14d", 14 * 86400},

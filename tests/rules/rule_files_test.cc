@@ -8,7 +8,9 @@
 #include <string>
 
 #include "core/custom_rules.h"
+#include "core/hash.h"
 #include "rules/builtin_rules.h"
+#include "rules/rule_fields.h"
 
 namespace privmon {
 namespace {
@@ -169,6 +171,56 @@ TEST(RuleFiles, DurationsAndCustomIdsAreStable) {
   EXPECT_EQ(a.generic[0].side, AccountSide::kActor);
   EXPECT_EQ(a.For(EventKind::kAudit, AccountSide::kActor).size(), 1u);
   EXPECT_EQ(a.generic[0].when.all.size(), 2u);
+}
+
+// A key written twice is refused wherever it is (breaker round 32): yaml-cpp keeps both and a
+// lookup reads the first, so two values of one field (meant as "either") were ANDed and the rule
+// never fired; a second `severity` was dropped without a word.
+TEST(RuleFiles, ARepeatedKeyIsRefusedNamingFileAndLine) {
+  CompiledRuleSet set;
+  std::vector<RuleFileError> errors;
+  LoadRuleText(R"(rules:
+  - id: ACME-TWICE
+    name: Either code
+    kind: match
+    sources: [signin]
+    severity: high
+    severity: low
+    when:
+      signin.error_code: 50126
+      signin.error_code: 50053
+)",
+               "twice.yaml", false, &set, &errors);
+  const std::string all = Joined(errors);
+  EXPECT_NE(all.find("twice.yaml:7:5: rules[0].severity: duplicate key \"severity\""),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("twice.yaml:10:7: rules[0].when.signin.error_code: duplicate key "
+                     "\"signin.error_code\""),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("field: {in: [a, b]}"), std::string::npos) << all;
+}
+
+// audit.role_name compares as privileged_roles lists a role (breaker round 32): a built-in role
+// by its template id (with or without braces, any case) or another of its names is the
+// catalogue's name the record is read under.
+TEST(RuleFiles, ARoleNameValueIsReadAsPrivilegedRolesReadsIt) {
+  const FieldSpec* spec = FindField("audit.role_name");
+  ASSERT_NE(spec, nullptr);
+  const uint64_t global_admin = HashLower("Global Administrator");
+  for (const std::string text :
+       {"62e90394-69f5-4237-9190-012177145e10", "{62E90394-69F5-4237-9190-012177145E10}",
+        "Company Administrator", "global administrator"}) {
+    uint64_t value = 0;
+    std::string expected;
+    ASSERT_TRUE(ResolveFieldValue(*spec, text, &value, &expected)) << text;
+    EXPECT_EQ(value, global_admin) << text;
+  }
+  uint64_t custom = 0;
+  std::string expected;
+  ASSERT_TRUE(ResolveFieldValue(*spec, "Tier0 Helpdesk", &custom, &expected));
+  EXPECT_EQ(custom, HashLower("Tier0 Helpdesk"));
 }
 
 }  // namespace
