@@ -196,6 +196,9 @@ int RunService(const ServiceOptions& options) {
   sigaddset(&signals, finished_signal);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread started below inherits this
   std::signal(SIGPIPE, SIG_IGN);  // a closed reader is an EPIPE the sink reports, not a death
+  // A file past RLIMIT_FSIZE (`ulimit -f`, systemd's LimitFSIZE=) is an EFBIG the sink and the
+  // dead letter report, as a full disk's ENOSPC, not a death mid-line (breaker round 33).
+  std::signal(SIGXFSZ, SIG_IGN);
   // A live source's library threads allocate a block per batch received, freed by a parse thread:
   // keep those pages in the heap instead of faulting them in again every burst (scan reads files).
   if (!options.scan) (void)RetainFreedHeap();

@@ -26,8 +26,8 @@ class DeadLetterRejects final : public RejectSink {
       : writer_(writer), keep_skipped_(keep_skipped) {}
   using RejectSink::OnReject;
   void OnReject(RejectReason reason, std::string_view detail, std::string_view raw,
-                std::string_view source, uint64_t whole_size) override {
-    writer_.Write(reason, detail, raw, source, ServiceWallMicros(), whole_size);
+                std::string_view source, uint64_t whole_size, std::string_view tenant) override {
+    writer_.Write(reason, detail, raw, source, ServiceWallMicros(), whole_size, tenant);
   }
   void OnSkip(SkippedCategory category, std::string_view raw, std::string_view source) override {
     if (keep_skipped_)

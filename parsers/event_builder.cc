@@ -256,6 +256,9 @@ std::optional<SkippedCategory> OtherLogByMembers(const RecordFields& f) {
 
 namespace {
 
+bool EventBuilderContextNames(std::string_view context,
+                              std::initializer_list<std::string_view> sets);
+
 // The log privmon does not read that a Graph object belongs to: by its own "@odata.type", by the
 // entity set its "@odata.context" names (a single object: "...#identityProtection/riskyUsers/
 // $entity"), else by the members only that log's objects have.
@@ -388,6 +391,41 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
         "clientAppUsed, isInteractive, conditionalAccessStatus, appId, ...): another resource "
         "(a user, Global Secure Access traffic), not a sign-in";
     return {};
+  }
+  // An object of a page of sign-ins or audits (its @odata.context names the entity set) that
+  // lacks its time or its user is that log's record, refused below for what it lacks (bad_time,
+  // no_account), as the diagnostic and Log Analytics forms are; it was `unknown_format`, an
+  // operator looking for a format problem where a field was missing (breaker round 33).
+  if (EventBuilderContextNames(f.odata_context, {"auditLogs/directoryAudits"}) ||
+      EventBuilderContextNames(f.page_context, {"auditLogs/directoryAudits"})) {
+    return Of(RecordFormat::kGraph, EventKind::kAudit);
+  }
+  if (EventBuilderContextNames(f.odata_context, {"auditLogs/signIns"}) ||
+      EventBuilderContextNames(f.page_context, {"auditLogs/signIns"})) {
+    if (app_event ||
+        (f.user_id.empty() && f.upn.empty() && !TrimSpaces(f.service_principal_id).empty())) {
+      return SignIn(RecordFormat::kGraph,
+                    f.event_type_managed_identity ? PrincipalType::kManagedIdentity
+                                                  : PrincipalType::kServicePrincipal,
+                    SignInChannel::kOther);
+    }
+    return SignIn(
+        RecordFormat::kGraph, PrincipalType::kUser,
+        f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
+  }
+  // No page names it, but its members do: an audit's activity with its service or an audit's
+  // own member (initiatedBy, targetResources), or a user with a member only a sign-in has, and
+  // no time at all: that record, refused as bad_time.
+  if (f.activity_date_time.empty() && f.time_generated.empty() && f.created_date_time.empty()) {
+    if (!TrimSpaces(f.activity_display_name).empty() &&
+        (!TrimSpaces(f.logged_by_service).empty() || f.audit_member)) {
+      return Of(RecordFormat::kGraph, EventKind::kAudit);
+    }
+    if ((!f.user_id.empty() || !f.upn.empty()) && HasSignInOnlyMember(f)) {
+      return SignIn(
+          RecordFormat::kGraph, PrincipalType::kUser,
+          f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
+    }
   }
   if (f.ecs_document) {
     unknown_detail =

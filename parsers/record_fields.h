@@ -251,6 +251,10 @@ struct RecordFields {
   // methodsRegistered; SCHEMA.md).
   bool registration_context = false;
   bool registration_member = false;
+  // The "@odata.context" of the Graph page the record is an element of (read whole or streamed),
+  // else empty: a page of signIns or directoryAudits makes an element lacking its time or user
+  // that log's record, rejected for what it lacks.
+  std::string_view page_context;
   TriBool is_admin = -1;
 
   // Azure Activity and SecurityEvent.

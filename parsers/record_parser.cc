@@ -514,6 +514,8 @@ struct RecordParser::Impl {
   bool page_reads = false;
   // ... and names a registration report (ContextNamesRegistration).
   bool page_registration = false;
+  // That "@odata.context" itself (RecordFields::page_context).
+  std::string_view page_context;
 };
 
 void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
@@ -560,11 +562,13 @@ void RecordParser::Impl::Parse(std::string_view msg, const ParseContext& ctx) {
     page_category = PageContextCategory(ctx.page_context);
     page_reads = parsers::ContextNamesReadLog(ctx.page_context);
     page_registration = parsers::ContextNamesRegistration(ctx.page_context);
+    page_context = ctx.page_context;
   }
   ParseDocument(ctx, /*whole_message=*/true);
   page_category.reset();
   page_reads = false;
   page_registration = false;
+  page_context = {};
 }
 
 void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_message) {
@@ -595,8 +599,10 @@ void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_messa
     return;
   }
   // A bare JSON array of records (PowerShell's ConvertTo-Json of a list of Graph objects, the Azure
-  // CLI's query output, jq -c of a page): a batch like {"value":[...]} when it holds records, i.e.
-  // objects only. Its '[' is structural 0.
+  // CLI's query output, jq -c of a page): a batch like {"value":[...]} when it holds a record (an
+  // object), each other element read (a record as JSON text) or rejected alone, as a page's null
+  // is (breaker round 33: `jq -c .value` of a page holding a null lost its every record). Its '['
+  // is structural 0.
   // An empty array is an export with no rows (`az monitor log-analytics query` of an empty
   // result prints []): no records, as an empty {"value":[]} page.
   dom::array array;
@@ -605,7 +611,8 @@ void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_messa
     return;
   }
   if (root.get_array().get(array) == simdjson::SUCCESS &&
-      std::all_of(array.begin(), array.end(), [](dom::element e) { return e.is_object(); })) {
+      (array.size() == 0 ||
+       std::any_of(array.begin(), array.end(), [](dom::element e) { return e.is_object(); }))) {
     ParseBatch(array, 0, ctx);
     return;
   }
@@ -713,16 +720,19 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
         const std::optional<SkippedCategory> outer = page_category;
         const bool outer_reads = page_reads;
         const bool outer_registration = page_registration;
+        const std::string_view outer_context = page_context;
         std::string_view context;
         if (root.at_key("@odata.context").get_string().get(context) == simdjson::SUCCESS) {
           if (const auto category = PageContextCategory(context)) page_category = category;
           if (parsers::ContextNamesReadLog(context)) page_reads = true;
           if (parsers::ContextNamesRegistration(context)) page_registration = true;
+          page_context = context;
         }
         ParseBatch(records, value_at, ctx);
         page_category = outer;
         page_reads = outer_reads;
         page_registration = outer_registration;
+        page_context = outer_context;
       } else {
         wrong_type = true;
       }
@@ -1165,6 +1175,7 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
   RejectReason reason = RejectReason::kUnknownFormat;
   std::string_view detail;
   f.registration_context = page_registration;
+  f.page_context = page_context;
   if (parsers::BuildEvent(f, ctx, event, reason, detail)) {
     event.sequence = ctx.sequence * 1024 + index;
     // Redelivery key (DESIGN.md section 10): the record's own id, never its correlation id alone;

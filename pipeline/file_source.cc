@@ -120,6 +120,7 @@ class FileSource final : public MessageSource {
       // A value spread over lines (pretty-printed JSON) hands out its messages first.
       if (!framer_.idle() && framer_.Next(&out.payload, &out.readable_after)) {
         out.tenant_frame = framer_.tenant();
+        out.whole_size = framer_.whole_size();
         if (!out.tenant_frame.empty() && !IsTenantId(out.tenant_frame)) {
           out.frame_error = kTenantFrameNotGuid;  // rejected as bad_frames, as a ZeroMQ frame is
           out.tenant_frame = {};

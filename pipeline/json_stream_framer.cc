@@ -116,6 +116,7 @@ void JsonStreamFramer::Reset() {
   line_ends_ = true;
   len_ = 0;
   overflow_ = ready_ = line_break_ = false;
+  skipped_ = 0;
   scan_.Reset();
   in_element_ = top_array_ = false;
   envelope_key_ = 0;
@@ -146,6 +147,7 @@ void JsonStreamFramer::Abort() {
     buf_[0] = '[';
     len_ = 1;
     overflow_ = line_break_ = false;
+    skipped_ = 0;
     ready_ = true;
   }
   mode_ = Mode::kNone;
@@ -169,7 +171,10 @@ void JsonStreamFramer::Append(std::string_view bytes) {
   }
   const std::size_t room = max_bytes_ + 1 - len_;
   const std::size_t n = std::min(room, bytes.size());
-  if (n < bytes.size()) overflow_ = true;  // cut: the parser rejects max_bytes + 1 as oversized
+  if (n < bytes.size()) {
+    overflow_ = true;  // cut: the parser rejects max_bytes + 1 as oversized
+    skipped_ += bytes.size() - n;
+  }
   if (n > 0) std::memcpy(buf_.get() + len_, bytes.data(), n);
   len_ += n;
 }
@@ -177,6 +182,7 @@ void JsonStreamFramer::Append(std::string_view bytes) {
 void JsonStreamFramer::BeginElement() {
   len_ = 0;
   overflow_ = line_break_ = false;
+  skipped_ = 0;
   scan_.Reset();
   in_element_ = true;
 }
@@ -275,6 +281,7 @@ bool JsonStreamFramer::ResponseStructure(char c) {
     in_element_ = false;
     len_ = 0;
     overflow_ = line_break_ = false;
+    skipped_ = 0;
     return true;
   }
   envelope_key_ = 0;
@@ -443,6 +450,7 @@ bool JsonStreamFramer::Scan() {
         // Bytes that start no value: handed out as they are, for the parser to refuse.
         len_ = 0;
         overflow_ = line_break_ = false;
+        skipped_ = 0;
         Append(pending_.substr(pos_));
         pos_ = pending_.size();
         return Ready();
@@ -512,6 +520,7 @@ bool JsonStreamFramer::Scan() {
             mode_ = Mode::kResponses;
             len_ = 0;
             overflow_ = line_break_ = false;
+            skipped_ = 0;
             continue;
           }
           if (c == '[' && envelope_key_ == 2) {
@@ -521,6 +530,7 @@ bool JsonStreamFramer::Scan() {
             in_element_ = false;
             len_ = 0;
             overflow_ = line_break_ = false;
+            skipped_ = 0;
             continue;
           }
           envelope_key_ = 0;
@@ -540,6 +550,7 @@ bool JsonStreamFramer::Scan() {
             hits_key_ = 0;
             len_ = 0;
             overflow_ = line_break_ = false;
+            skipped_ = 0;
             continue;
           }
           hits_key_ = c == '}' ? 0 : 1;

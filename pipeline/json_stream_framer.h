@@ -122,6 +122,10 @@ class JsonStreamFramer {
   // The next complete message from the lines pushed so far; false when more lines are needed (or
   // the value ended: active() says which). `readable_after`: allocated bytes after the payload.
   bool Next(std::string_view* payload, std::size_t* readable_after);
+  // After Next() handed out a message cut to max_bytes + 1 bytes: the size of the whole message
+  // (as gathered: a pretty-printed one's line breaks as one byte each), for its dead-letter
+  // entry's `size`, `kept` and `hash` (breaker round 33: the cut prefix's size was named); else 0.
+  uint64_t whole_size() const { return overflow_ ? len_ + skipped_ : 0; }
   // Ends the open value where it stands: an incomplete element or value is handed out by the next
   // Next(); what is left of the pushed line is dropped.
   void Abort();
@@ -159,6 +163,7 @@ class JsonStreamFramer {
   std::unique_ptr<char[]> buf_;
   std::size_t len_ = 0;
   bool overflow_ = false;
+  uint64_t skipped_ = 0;     // bytes of the message being gathered that Append dropped (overflow_)
   bool ready_ = false;       // buf_[0, len_) is a message not handed out yet
   bool line_break_ = false;  // a line ended inside the value: '\n' goes before the next bytes
 

@@ -334,6 +334,13 @@ void Pipeline::SendUnheldMarks(uint32_t queue_parser, EmitState& st, bool flush)
       });
 }
 
+// The tenant a rejected message's transport named (its ZeroMQ frame or framed line's prefix, else
+// its source's `tenant`), kept in its dead-letter entry: the bytes alone may name none (a Graph
+// signIn or registration), and an MSSP must know which customer sent it (breaker round 33).
+static std::string_view TransportTenant(const RawMessage& raw, const MessageSource& src) {
+  return raw.tenant_frame.empty() ? std::string_view(src.tenant()) : raw.tenant_frame;
+}
+
 void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, MessageSource& src,
                     std::size_t source_id, const RawMessage& raw, const ParseResult* result,
                     int64_t received_ns) {
@@ -348,7 +355,8 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   if (raw.frame_error != nullptr) {
     Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kBadFrames)]);
     if (rejects_ != nullptr) {
-      rejects_->OnReject(RejectReason::kBadFrames, raw.frame_error, raw.payload, src.name());
+      rejects_->OnReject(RejectReason::kBadFrames, raw.frame_error, raw.payload, src.name(), 0,
+                         TransportTenant(raw, src));
     }
     return;
   }
@@ -366,7 +374,7 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
     if (rejects_ != nullptr) {
       // An oversized line the file source cut: its size is the whole line's.
       const uint64_t whole = r.reason == RejectReason::kOversized ? raw.whole_size : 0;
-      rejects_->OnReject(r.reason, r.detail, r.raw, src.name(), whole);
+      rejects_->OnReject(r.reason, r.detail, r.raw, src.name(), whole, TransportTenant(raw, src));
     }
   }
   for (const Skipped& s : result->skipped) {
@@ -391,7 +399,7 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
                   "(moves no clock)"
                 : "event time more than max_future_skew ahead of the tenant's newest event "
                   "(moves no clock unless the tenant's next record lands near it)",
-            result->event_raw[k], src.name());
+            result->event_raw[k], src.name(), 0, TransportTenant(raw, src));
       }
       continue;
     }

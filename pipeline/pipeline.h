@@ -75,11 +75,13 @@ class RejectSink {
  public:
   virtual ~RejectSink() = default;
   // `whole_size`: the whole message's size when `raw` is a cut prefix of it (RawMessage), else 0.
+  // `tenant`: the tenant the transport named (a ZeroMQ frame, a framed line, else the source's
+  // `tenant`), empty when none: a record naming none is traced to its customer by it.
   virtual void OnReject(RejectReason reason, std::string_view detail, std::string_view raw,
-                        std::string_view source, uint64_t whole_size) = 0;
+                        std::string_view source, uint64_t whole_size, std::string_view tenant) = 0;
   void OnReject(RejectReason reason, std::string_view detail, std::string_view raw,
                 std::string_view source) {
-    OnReject(reason, detail, raw, source, 0);
+    OnReject(reason, detail, raw, source, 0, {});
   }
   // A record of an Entra category privmon does not read (already counted); kept only on request.
   virtual void OnSkip(SkippedCategory /*category*/, std::string_view /*raw*/,

@@ -182,7 +182,9 @@ void Repartitioner::Handle(RecordParser& parser, const RawMessage& raw, std::sto
   if (raw.frame_error != nullptr) {
     Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kBadFrames)]);
     if (rejects_ != nullptr) {
-      rejects_->OnReject(RejectReason::kBadFrames, raw.frame_error, raw.payload, source);
+      rejects_->OnReject(
+          RejectReason::kBadFrames, raw.frame_error, raw.payload, source, 0,
+          raw.tenant_frame.empty() ? std::string_view(input_->tenant()) : raw.tenant_frame);
     }
     return;
   }
@@ -191,7 +193,11 @@ void Repartitioner::Handle(RecordParser& parser, const RawMessage& raw, std::sto
   const ParseResult& result = parser.Parse(raw.payload, ctx);
   for (const Rejection& r : result.rejections) {
     Bump(pstats.rejected[static_cast<std::size_t>(r.reason)]);
-    if (rejects_ != nullptr) rejects_->OnReject(r.reason, r.detail, r.raw, source);
+    if (rejects_ != nullptr) {
+      rejects_->OnReject(
+          r.reason, r.detail, r.raw, source, 0,
+          raw.tenant_frame.empty() ? std::string_view(input_->tenant()) : raw.tenant_frame);
+    }
   }
   for (const Skipped& s : result.skipped) {
     Bump(pstats.skipped[static_cast<std::size_t>(s.category)]);

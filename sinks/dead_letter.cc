@@ -160,7 +160,8 @@ void DeadLetterWriter::WriteLineLocked() {
 }
 
 void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, std::string_view raw,
-                             std::string_view source, EventTime received, uint64_t whole_size) {
+                             std::string_view source, EventTime received, uint64_t whole_size,
+                             std::string_view tenant) {
   std::lock_guard lock(mu_);
   count_.fetch_add(1, std::memory_order_relaxed);
   if (counter_ != nullptr) Bump(*counter_);  // single writer: every bump happens under mu_
@@ -174,6 +175,10 @@ void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, s
   AppendJsonString(detail, line_);
   line_.append(",\"source\":");
   AppendJsonString(source, line_);
+  if (!tenant.empty()) {
+    line_.append(",\"tenant\":");
+    AppendJsonString(tenant, line_);
+  }
   line_.append(",\"size\":");
   AppendJsonUint(std::max<uint64_t>(raw.size(), whole_size), line_);
   if (raw.size() > limits_.max_entry_bytes || whole_size > raw.size()) {

@@ -1,5 +1,7 @@
 // Dead-letter file: every rejected message or record, one NDJSON entry per line:
 //   {"received":"<iso>","reason":"invalid_json","detail":"...","source":"zmq","size":N,"raw":"..."}
+// with "tenant":"<id>" after "source" where the transport named one (a ZeroMQ frame, a framed
+// line's prefix, the source's `tenant`): the raw bytes alone may name no tenant.
 // with "raw_base64" instead of "raw" when the bytes are not UTF-8 or escaping would more than
 // double them (mostly control bytes: a line stays within about twice the bytes kept), so
 // ReadDeadLetterFile gives back the exact bytes. A message over max_entry_bytes is kept as a
@@ -70,13 +72,17 @@ class DeadLetterWriter {
   // `whole_size`: the size of the whole message when `raw` is a cut prefix of it (a file line
   // above max_message_bytes, of which the source kept the first bytes), else 0: the entry's
   // "size" is then the whole message's, its "kept" the prefix's, its "hash" the prefix's.
+  // `tenant`: the tenant the transport named (frame, framed line, source), written as "tenant"
+  // when not empty.
   void Write(RejectReason reason, std::string_view detail, std::string_view raw,
-             std::string_view source, EventTime received, uint64_t whole_size = 0) {
-    Write(RejectReasonName(reason), detail, raw, source, received, whole_size);
+             std::string_view source, EventTime received, uint64_t whole_size = 0,
+             std::string_view tenant = {}) {
+    Write(RejectReasonName(reason), detail, raw, source, received, whole_size, tenant);
   }
   // `reason` is a RejectReasonName, or "skipped" for a record kept by `dead_letter.keep_skipped`.
   void Write(std::string_view reason, std::string_view detail, std::string_view raw,
-             std::string_view source, EventTime received, uint64_t whole_size = 0);
+             std::string_view source, EventTime received, uint64_t whole_size = 0,
+             std::string_view tenant = {});
 
   uint64_t count() const { return count_.load(std::memory_order_relaxed); }
   bool enabled() const { return !path_.empty(); }
@@ -107,10 +113,11 @@ struct DeadLetterEntry {
   std::string reason;    // RejectReasonName, or "skipped"
   std::string detail;
   std::string source;
-  uint64_t size = 0;  // of the whole rejected message
-  std::string raw;    // the exact rejected bytes, or their first `kept` bytes
-  uint64_t kept = 0;  // raw.size(); less than size when the entry was capped
-  std::string hash;   // of the whole message (hex), for capped entries only
+  std::string tenant;  // the tenant its transport named, empty when none
+  uint64_t size = 0;   // of the whole rejected message
+  std::string raw;     // the exact rejected bytes, or their first `kept` bytes
+  uint64_t kept = 0;   // raw.size(); less than size when the entry was capped
+  std::string hash;    // of the whole message (hex), for capped entries only
 };
 
 // Reads a whole dead-letter file back, decoding escapes and base64 exactly. Throws

@@ -139,6 +139,8 @@ bool ParseDeadLetterLine(std::string_view line, DeadLetterEntry& entry) {
       entry.detail = std::move(value);
     } else if (key == "source") {
       entry.source = std::move(value);
+    } else if (key == "tenant") {
+      entry.tenant = std::move(value);
     } else if (key == "hash") {
       entry.hash = std::move(value);
     } else if (key == "raw") {

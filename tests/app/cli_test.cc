@@ -182,6 +182,20 @@ TEST(Cli, ATenantIdThatIsNoGuidIsRefusedWhereverItEnters) {
             std::string::npos)
       << dead;
   EXPECT_NE(dead.find("\"raw\":\"not-a-guid\\u0009{"), std::string::npos) << dead;
+  // A record the frame's tenant sent, refused for what it lacks (a page of audits: bad_time, not
+  // unknown_format), keeps that tenant in its entry (breaker round 33).
+  std::string timeless = record;
+  const std::size_t at = timeless.find("\"activityDateTime\":\"2025-02-11T14:03:27.6157183Z\",");
+  ASSERT_NE(at, std::string::npos);
+  timeless.erase(at, std::string("\"activityDateTime\":\"2025-02-11T14:03:27.6157183Z\",").size());
+  Write(dir + "/timeless.ndjson", "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\t" + timeless);
+  Write(dir + "/dl2.yaml", "dead_letter: {path: \"" + dir + "/dl2.ndjson\"}\n");
+  r = Privmon({"scan", "-q", "-c", dir + "/dl2.yaml", dir + "/timeless.ndjson"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("rejected bad_time"), std::string::npos) << r.err;
+  const std::string dead2 = ReadFile(dir + "/dl2.ndjson");
+  EXPECT_NE(dead2.find("\"tenant\":\"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\""), std::string::npos)
+      << dead2;
   // So is each element of a pretty-printed value after such a frame (streamed element by element).
   Write(dir + "/pretty.ndjson",
         "not-a-guid\t{\n  \"records\": [\n    {\"a\": 1},\n    {\"b\": 2}\n  ]\n}\n");
@@ -221,6 +235,30 @@ TEST(Cli, ASinksNotDeliveredLineCountsWhatTheTotalCounts) {
   EXPECT_GT(total, 1u) << err;
   EXPECT_EQ(per_sink, total) << err;
   EXPECT_EQ(exit_line, total) << err;
+}
+
+// An output past the file size limit (`ulimit -f`, systemd's LimitFSIZE=) is a failed output like
+// a full disk, not a death by SIGXFSZ halfway through a line with no summary (breaker round 33).
+TEST(Cli, AnOutputPastTheFileSizeLimitFailsLoudlyWithWholeLines) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  ASSERT_EQ(RunToExit({PRIVMON_BINARY, "gen", "-q", "--out", dir + "/g.ndjson", "--tenants", "2",
+                       "--accounts", "40", "--days", "3", "--seed", "7"}),
+            0);
+  // 2 blocks of 512 bytes: a few alerts fit, the rest do not.
+  const int code = RunToExit({"/bin/sh", "-c",
+                              "ulimit -f 2; exec " + std::string(PRIVMON_BINARY) + " scan -q " +
+                                  dir + "/g.ndjson > " + dir + "/out.jsonl"},
+                             "", dir + "/err.txt");
+  const std::string err = ReadFile(dir + "/err.txt");
+  EXPECT_EQ(code, 1) << err;
+  EXPECT_NE(err.find("alert(s) NOT delivered"), std::string::npos) << err;
+  std::ifstream out(dir + "/out.jsonl");
+  std::string line;
+  simdjson::dom::parser parser;
+  while (std::getline(out, line)) {
+    EXPECT_FALSE(parser.parse(line).error()) << "a cut line: " << line;
+  }
 }
 
 }  // namespace

@@ -731,6 +731,46 @@ TEST_F(RecordParserTest, BatchKeepsGoodRecordsAndRejectsTheBadOneWithItsExactByt
   EXPECT_EQ(r.events[1].sequence, 3u * 1024 + 3);
 }
 
+// A Graph record lacking its time or its user is refused for what it lacks, as the diagnostic
+// and Log Analytics forms are, not as unknown_format (breaker round 33): by its page's context,
+// else by its members (an activity with its service; a user with a sign-in's own member).
+TEST_F(RecordParserTest, AGraphRecordWithoutItsTimeOrUserSaysWhatItLacks) {
+  ctx_.source_tenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
+  EXPECT_EQ(Rejected(R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/)"
+                     R"(signIns","value":[{"id":"s1","userId":"u1","appDisplayName":"x"}]})"),
+            RejectReason::kBadTime);
+  EXPECT_EQ(Rejected(R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/)"
+                     R"(signIns","value":[{"id":"s2","createdDateTime":"2026-01-02T03:04:05Z",)"
+                     R"("appDisplayName":"x","status":{"errorCode":0}}]})"),
+            RejectReason::kNoAccount);
+  EXPECT_EQ(Rejected(R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/)"
+                     R"(directoryAudits","value":[{"id":"a1","activityDisplayName":"Add user"}]})"),
+            RejectReason::kBadTime);
+  EXPECT_EQ(
+      Rejected(R"({"id":"a2","activityDisplayName":"Update user","loggedByService":)"
+               R"("Core Directory","initiatedBy":{"user":{"id":"u1"}},"targetResources":[]})"),
+      RejectReason::kBadTime);
+  EXPECT_EQ(Rejected(R"({"id":"s3","userId":"u1","clientAppUsed":"Browser",)"
+                     R"("status":{"errorCode":0}})"),
+            RejectReason::kBadTime);
+  // An object of no log still is of none.
+  EXPECT_EQ(Rejected(R"({"id":"x","colour":"blue"})"), RejectReason::kUnknownFormat);
+}
+
+// A bare array (`jq -c .value` of a page that holds a null) is a batch: the null is rejected alone
+// and the records around it are read (breaker round 33: the whole array was refused as
+// not_object, every record in it lost); an array holding no object is refused whole.
+TEST_F(RecordParserTest, ABareArrayWithANullKeepsItsRecords) {
+  const ParseResult& r = Parse(std::string("[") + kRecordParserDiagSignIn + ", null, " +
+                               kRecordParserDiagSignIn + "]");
+  ASSERT_EQ(r.events.size(), 2u);
+  ASSERT_EQ(r.rejections.size(), 1u);
+  EXPECT_EQ(r.rejections[0].raw, "null");
+  EXPECT_EQ(r.rejections[0].reason, RejectReason::kNotObject);
+  EXPECT_EQ(Rejected("[1, null, true]"), RejectReason::kNotObject);
+  EXPECT_EQ(Parse("[1, null, true]").rejections.size(), 1u);
+}
+
 // Element bytes come from the one parse's structural index: exact after a byte order mark, for
 // array elements, and when other members (with nested brackets inside strings) come first.
 TEST_F(RecordParserTest, BatchElementBytesAreExactAfterABomAndAroundNestedValues) {

@@ -28,6 +28,7 @@ struct Got {
   std::string payload;
   bool in_stream = false;    // RawMessage::in_stream
   std::string page_context;  // RawMessage::page_context
+  uint64_t whole_size = 0;   // RawMessage::whole_size
 };
 
 std::vector<Got> ReadAll(const std::string& text, std::size_t max_bytes = 4u << 20,
@@ -49,7 +50,7 @@ std::vector<Got> ReadAll(const std::string& text, std::size_t max_bytes = 4u << 
   while (source->Receive(m, std::chrono::milliseconds(100)) == ReceiveStatus::kMessage) {
     EXPECT_GE(m.readable_after, kParsePadding);
     got.push_back({std::string(m.tenant_frame), std::string(m.payload), m.in_stream,
-                   std::string(m.page_context)});
+                   std::string(m.page_context), m.whole_size});
     if (positions != nullptr) positions->push_back(source->Position());
   }
   return got;
@@ -361,6 +362,18 @@ TEST(JsonStreamFramer, AnElementAboveTheLimitIsCutAndTheNextOnesRead) {
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].payload.size(), 1025u);  // the parser rejects it as oversized
   EXPECT_EQ(got[1].payload, "{\"id\": \"small\"}");
+  // The cut element names its whole size (its dead-letter entry's `size`, with `kept` and
+  // `hash`; breaker round 33: the prefix's 1025 was named); a whole one names none.
+  EXPECT_EQ(got[0].whole_size, std::string("{\"id\": \"\"}").size() + 3000);
+  EXPECT_EQ(got[1].whole_size, 0u);
+  // So does one of a compact batch on one line longer than a message (streamed from its pieces).
+  const std::string compact =
+      "{\"records\":[{\"id\":\"" + std::string(5000, 'y') + "\"},{\"id\":\"small\"}]}\n";
+  const auto pieces = ReadAll(compact, 1024);
+  ASSERT_EQ(pieces.size(), 2u);
+  EXPECT_EQ(pieces[0].payload.size(), 1025u);
+  EXPECT_EQ(pieces[0].whole_size, std::string("{\"id\":\"\"}").size() + 5000);
+  EXPECT_EQ(pieces[1].whole_size, 0u);
 }
 
 TEST(JsonStreamFramer, NdjsonLinesAndNulPaddingArriveAsBefore) {

@@ -68,6 +68,26 @@ TEST(DeadLetterWriter, WritesTheDocumentedLineForText) {
   EXPECT_EQ(counter.load(), 1u);
 }
 
+// The tenant the transport named goes after the source, and reads back (breaker round 33: a
+// rejected Graph record naming no tenant could not be traced to the customer whose frame sent it).
+TEST(DeadLetterWriter, WritesTheTransportsTenantWhenItNamedOne) {
+  const std::string path = FreshPath("tenant.ndjson");
+  {
+    DeadLetterWriter w(path);
+    w.Write(RejectReason::kBadTime, "no time", "{}", "zmq", kReceived, 0,
+            "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e");
+    w.Write(RejectReason::kBadTime, "no time", "{}", "zmq", kReceived);
+  }
+  const std::string text = DeadLetterReadAll(path);
+  EXPECT_NE(text.find(R"("source":"zmq","tenant":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e","size":2)"),
+            std::string::npos)
+      << text;
+  const auto entries = ReadDeadLetterFile(path);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].tenant, "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e");
+  EXPECT_EQ(entries[1].tenant, "");
+}
+
 TEST(DeadLetterWriter, RoundTripsTextExactly) {
   const std::string path = FreshPath("roundtrip.ndjson");
   const std::string raw = "{\"tenant\": \"caf\xc3\xa9\", \"x\": \"\\u00e9\\n\"}\r\n\t\x01\x7f end";
