@@ -485,6 +485,14 @@ int RunService(const ServiceOptions& options) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   PrintSummary(*stats, seconds, stderr);
+  if (learn_only) {
+    // The summary's alerts were judged, never written (breaker round 34: an operator looked for
+    // them): the run restoring the checkpoint does not raise them again.
+    std::fprintf(stderr,
+                 "privmon: --checkpoint-out: those alerts were judged and NOT emitted (onboarding "
+                 "learns only; the run that restores %s does not raise them again)\n",
+                 options.checkpoint_out.c_str());
+  }
   if (const uint64_t lost = dispatcher.lost(); lost != 0) {
     std::fprintf(
         stderr,

@@ -1,10 +1,17 @@
 #include "metrics/prometheus_exporter.h"
 
 #include <CivetServer.h>
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
 #include <prometheus/exposer.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <string_view>
@@ -62,6 +69,35 @@ int BeginRequest(mg_connection* conn) {
   return failures.empty() ? Reply(conn, 200, "ready\n") : Reply(conn, 503, failures);
 }
 
+// Why `listen` ("host:port", an IPv4 literal) cannot be bound, by binding it as the server would
+// (then closing it): civetweb says only "null context ... Possible problem binding to port".
+// Empty when it can be, or is no IPv4 literal (a name, an IPv6 address: left to the server).
+std::string BindProblem(const std::string& listen) {
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return {};
+  const std::string host = listen.substr(0, colon);
+  int port = 0;
+  const auto [end, ec] =
+      std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port);
+  if (ec != std::errc() || end != listen.data() + listen.size() || port <= 0 || port > 65535) {
+    return {};
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (::inet_pton(AF_INET, host.empty() ? "0.0.0.0" : host.c_str(), &addr.sin_addr) != 1) return {};
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {};
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  std::string problem;
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    problem = std::strerror(errno);
+  }
+  ::close(fd);
+  return problem;
+}
+
 }  // namespace
 
 MetricsServer::MetricsServer(const std::string& listen, std::shared_ptr<const PipelineStats> stats)
@@ -71,7 +107,13 @@ MetricsServer::MetricsServer(const std::string& listen, std::shared_ptr<const Pi
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(listen, 2, &callbacks);
   } catch (const std::exception& e) {
-    throw std::runtime_error("metrics: cannot listen on '" + listen + "': " + e.what());
+    // Name the cause (a second privmon on the same port is the usual one) and the setting.
+    const std::string problem = BindProblem(listen);
+    throw std::runtime_error(
+        "metrics: cannot listen on '" + listen +
+        "': " + (problem.empty() ? std::string(e.what()) : problem) +
+        " (metrics.listen: choose a free address, or off for no endpoint; `privmon check "
+        "--host CONFIG` tests it before a start)");
   }
   exposer_->RegisterCollectable(collector_);
   const std::vector<int> ports = exposer_->GetListeningPorts();

@@ -29,6 +29,24 @@ TEST(HealthEndpoints, HealthzAnswers200WhileTheProcessLivesEvenWhenNotReady) {
   EXPECT_EQ(testing::HttpGet(server.port(), "/nothing").status, 404);
 }
 
+// A second server on a port in use (a second privmon with the same config) says why and which
+// setting to change (breaker round 34: civetweb's "null context when constructing CivetServer").
+TEST(HealthEndpoints, APortInUseIsNamedWithItsSetting) {
+  auto stats = std::make_shared<PipelineStats>(1, 1, 4);
+  MetricsServer first("127.0.0.1:0", stats);
+  const std::string listen = "127.0.0.1:" + std::to_string(first.port());
+  try {
+    MetricsServer second(listen, stats);
+    ADD_FAILURE() << "a second server listened on " << listen;
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("cannot listen on '" + listen + "': Address already in use"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("metrics.listen"), std::string::npos) << what;
+  }
+}
+
 TEST(HealthEndpoints, ReadyzNamesEachFailingCheckAndIsReadyWhenAllPass) {
   auto stats = std::make_shared<PipelineStats>(1, 1, 4);
   SinkStats& file = stats->sinks.emplace_back();

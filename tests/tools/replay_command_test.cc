@@ -494,11 +494,38 @@ TEST(ReplayCommand, NoPeerAtTheEndpointFailsAfterThePeerWait) {
   EXPECT_EQ(run.get(), 1);
 }
 
-TEST(ReplayCommand, MissingFileIsARuntimeFailure) {
+// A missing input, or a directory, is a usage error (exit 2, as scan's and README's; breaker
+// round 34: 1, and a directory named no reason).
+TEST(ReplayCommand, AMissingFileOrADirectoryIsAUsageError) {
   ReplayOptions o;
   o.files = {"/nonexistent/privmon/input.ndjson"};
   o.endpoint = "tcp://127.0.0.1:1";
-  EXPECT_EQ(RunReplay(o), 1);
+  EXPECT_EQ(RunReplay(o), 2);
+  o.files = {::testing::TempDir()};
+  EXPECT_EQ(RunReplay(o), 2);
+}
+
+// A peer that took messages and then left (privmon stopped mid-replay): replay gives up after
+// --peer-wait instead of hanging (breaker round 34: it waited forever).
+TEST(ReplayCommand, APeerThatStopsTakingMessagesFailsAfterThePeerWait) {
+  std::string lines;
+  for (int i = 0; i < 2000; ++i) lines += kLines[i % 4] + "\n";
+  ReplayOptions o;
+  o.files = {WriteTempFile("peer_leaves.ndjson", lines)};
+  o.quiet = true;
+  o.linger_s = 0;
+  o.peer_wait_s = 1;
+  o.rate = 500;
+  std::future<int> run;
+  {
+    PullEndpoint pull;
+    o.endpoint = pull.endpoint();
+    run = std::async(std::launch::async, [&o] { return RunReplay(o); });
+    ASSERT_EQ(pull.Receive(5).size(), 5u);
+  }  // the peer goes
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(60)), std::future_status::ready)
+      << "replay waits forever for a peer that left";
+  EXPECT_EQ(run.get(), 1);
 }
 
 // An address ZeroMQ cannot connect to at all is a mistake on the command line, as a bad --rate is.
@@ -537,7 +564,8 @@ TEST(ReplayCommand, RegisteredSubcommandParsesItsOptions) {
   CLI::App app("privmon");
   int exit_code = -1;
   RegisterReplayCommand(app, &exit_code);
-  // A missing file fails at run time with 1, which proves the callback ran with parsed options.
+  // A missing file fails with 2 (a usage error found by the run), which proves the callback ran
+  // with parsed options.
   const char* argv[] = {"privmon",
                         "replay",
                         "/nonexistent/x.ndjson",
@@ -551,7 +579,7 @@ TEST(ReplayCommand, RegisteredSubcommandParsesItsOptions) {
                         "2",
                         "--quiet"};
   app.parse(static_cast<int>(std::size(argv)), const_cast<char**>(argv));
-  EXPECT_EQ(exit_code, 1);
+  EXPECT_EQ(exit_code, 2);
   CLI::App app2("privmon");
   RegisterReplayCommand(app2, &exit_code);
   const char* bad[] = {"privmon", "replay", "f", "--to", "e", "--rate", "1", "--speedup", "2"};

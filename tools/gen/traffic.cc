@@ -73,6 +73,17 @@ void GenTraffic::Day(int day, uint64_t count, std::vector<GenEvent>& out) const 
       e.kind = GenKind::kAudit;
       const uint32_t admin = tenant.admins[rng.Below(tenant.admins.size())];
       const double a = rng.Unit();
+      // An admin's own work (an update, a role grant, a PIM activation and its PAW sign-in) is
+      // in working hours, whoever `who` is: one drawn at any hour made the config gen writes
+      // raise PRIV-SI-10 and EL-03 on benign traffic (breaker round 34). Same draws, so the
+      // rest of the stream is unchanged.
+      if (any_hour && (a < 0.45 || a >= 0.75)) {
+        e.time = GenDayTime(day_start, tenant.tz_hours, 8 * 3600 + local % (10 * 3600)) +
+                 (e.time - GenDayTime(day_start, tenant.tz_hours, local));
+      }
+      // A PIM activation needs its PAW sign-in and its end in this day's records: without room
+      // for all three the sign-in or the end was dropped (PRIV-EL-06 "no sign-in seen", EL-08).
+      const bool room_for_pim = out.size() + 3 <= target_size;
       if (a < 0.45) {
         e.activity = GenActivity::kUpdateUser;
         e.account = admin;
@@ -82,7 +93,7 @@ void GenTraffic::Day(int day, uint64_t count, std::vector<GenEvent>& out) const 
         e.account = kNoAccount;
         e.target = who;
         e.device = static_cast<uint8_t>(rng.Below(acct.devices.size()));
-      } else if (a < 0.95) {
+      } else if (a < 0.95 && room_for_pim) {
         // PIM activation, preceded by the admin's sign-in from its PAW.
         e.activity = GenActivity::kPimActivation;
         e.account = e.target = admin;
@@ -95,10 +106,10 @@ void GenTraffic::Day(int day, uint64_t count, std::vector<GenEvent>& out) const 
         s.format = formats_.Pick(rng);
         s.app = 4;  // Azure Portal
         GenJitter(s, rng);
-        if (out.size() + 1 < target_size) out.push_back(s);
+        out.push_back(s);
         // PIM's default activation lasts one hour; one that would run past this day's end is
         // deactivated early (records stay in their day, so the stream stays in time order).
-        if (out.size() + 2 < target_size) out.push_back(PimEnd(e, day_start, rng));
+        out.push_back(PimEnd(e, day_start, rng));
       } else {
         e.activity = GenActivity::kAddMemberToRole;
         e.account = admin;
@@ -111,7 +122,11 @@ void GenTraffic::Day(int day, uint64_t count, std::vector<GenEvent>& out) const 
       e.interactive = rng.Chance(0.4);
       e.app = static_cast<uint8_t>(
           acct.privileged && rng.Chance(0.5) ? 4 : rng.Below(GenWorld::apps().size()));
-      e.device = static_cast<uint8_t>(rng.Chance(acct.privileged ? 0.9 : 0.8) ? 0 : 1);
+      // An admin signs in from its PAW (device 0, the paw_devices gen writes): another device in
+      // the hour before one of its activations raised PRIV-EL-06 on benign traffic (breaker
+      // round 34). Attacks from other devices are planted by the scenarios.
+      const bool first_device = rng.Chance(acct.privileged ? 0.9 : 0.8);
+      e.device = static_cast<uint8_t>(first_device || acct.privileged ? 0 : 1);
       e.client = e.interactive && rng.Chance(0.7) ? GenClient::kBrowser : GenClient::kMobileDesktop;
       if (e.interactive) {
         const double f = rng.Unit();
@@ -120,13 +135,17 @@ void GenTraffic::Day(int day, uint64_t count, std::vector<GenEvent>& out) const 
         } else if (f < 0.05) {
           e.error_code = 50140;
         } else if (f < 0.06) {
-          e.error_code = 50074;  // the user then completes MFA
           GenEvent ok = e;
           ok.error_code = 0;
           ok.time = e.time + rng.Range(20, 90) * kSecond;
           ok.rnd = rng.Next();
           GenJitter(ok, rng);
-          if (out.size() + 1 < target_size) out.push_back(ok);
+          // The user then completes MFA; without room for the success, no interrupt (an
+          // unanswered 50074 is PRIV-SI-04's).
+          if (out.size() + 2 <= target_size) {
+            e.error_code = 50074;
+            out.push_back(ok);
+          }
         }
       }
     }

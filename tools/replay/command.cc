@@ -71,10 +71,9 @@ int RunReplay(const ReplayOptions& o) {
   ScopedStopSignals signals;
   std::string error;
   std::unique_ptr<ReplayInput> input = ReplayInput::Open(o.files, o.loop, o.max_memory, &error);
-  if (!input) {
-    std::fprintf(stderr, "privmon replay: error: %s\n", error.c_str());
-    return 1;
-  }
+  // A missing, unreadable or directory input is a usage error (exit 2, as `scan` and README say:
+  // breaker round 34); a read that fails later, mid-replay, exits 1.
+  if (!input) return UsageError(error);
   const bool live = !o.quiet && ::isatty(STDERR_FILENO);
   ReplayProgress progress(live, input->total_lines());
   bool interrupted = false;
@@ -92,10 +91,20 @@ int RunReplay(const ReplayOptions& o) {
     ReplaySender& sender = *connected;
     ReplayPacer pacer(o.rate, o.speedup, &g_stop);
     const auto wait_start = ReplayProgress::Clock::now();
-    bool warned = false, gave_up = false;
+    bool warned = false, gave_up = false, peer_left = false;
+    auto last_sent = wait_start;
     auto on_wait = [&] {
       progress.MaybeDraw();
-      if (progress.messages() > 0) return;
+      if (progress.messages() > 0) {
+        // A peer that took messages and then stopped (privmon stopped mid-replay): a send blocked
+        // this long fails instead of hanging (breaker round 34: replay waited forever).
+        const auto blocked = ReplayProgress::Clock::now() - last_sent;
+        if (o.peer_wait_s > 0 && blocked > std::chrono::duration<double>(o.peer_wait_s)) {
+          peer_left = true;
+          g_stop.store(true, std::memory_order_relaxed);
+        }
+        return;
+      }
       const auto waited = ReplayProgress::Clock::now() - wait_start;
       if (!warned && waited > std::chrono::seconds(5)) {
         warned = true;
@@ -117,6 +126,16 @@ int RunReplay(const ReplayOptions& o) {
       if (!pacer.WaitTurn(*line) || !sender.Send(*line, on_wait, input->LastViewOutlivesNext()))
         break;
       progress.Count(line->size());
+      last_sent = ReplayProgress::Clock::now();
+    }
+    if (peer_left) {
+      progress.PrintSummary(true);
+      std::fprintf(stderr,
+                   "privmon replay: error: the peer at %s took no message for %g s after taking "
+                   "%llu (did `privmon run` stop? --peer-wait 0 waits forever)\n",
+                   o.endpoint.c_str(), o.peer_wait_s,
+                   static_cast<unsigned long long>(progress.messages()));
+      return 1;
     }
     if (gave_up) {
       std::fprintf(stderr,
@@ -134,6 +153,10 @@ int RunReplay(const ReplayOptions& o) {
     progress.PrintSummary(interrupted);
     // ~ReplaySender lingers here until queued messages are delivered (or --linger expires).
   } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) {  // Ctrl-C during a blocked send: stopped, as between two sends
+      progress.PrintSummary(true);
+      return 0;
+    }
     progress.PrintSummary(interrupted);
     std::fprintf(stderr, "privmon replay: ZeroMQ error on %s: %s\n", o.endpoint.c_str(), e.what());
     return 1;
@@ -156,7 +179,9 @@ void RegisterReplayCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::PositiveNumber)
       ->excludes(rate);
   sub->add_option("--loop", options->loop, "Replay the input K times")->check(CLI::PositiveNumber);
-  sub->add_option("--connections", options->connections, "PUSH sockets, used round-robin")
+  sub->add_option("--connections", options->connections,
+                  "PUSH sockets, used round-robin (records then arrive out of the file's order: "
+                  "alerts may differ from scan's; keep 1 for scan's verdicts)")
       ->check(CLI::PositiveNumber);
   sub->add_option("--tenant", options->tenant, "Send [tenant, payload] two-frame messages")
       ->check(CLI::Validator(

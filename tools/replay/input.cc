@@ -258,6 +258,10 @@ std::unique_ptr<ReplayInput> ReplayInput::Open(const std::vector<std::string>& f
       *error = "cannot read " + path + ": " + std::strerror(errno);
       return nullptr;
     }
+    if (S_ISDIR(st.st_mode)) {
+      *error = "cannot read " + path + ": is a directory (name the NDJSON files in it)";
+      return nullptr;
+    }
     total_size += static_cast<uint64_t>(st.st_size);
   }
   const bool all_in_memory = total_size <= max_memory;
