@@ -29,9 +29,12 @@ class DeadLetterRejects final : public RejectSink {
                 std::string_view source, uint64_t whole_size, std::string_view tenant) override {
     writer_.Write(reason, detail, raw, source, ServiceWallMicros(), whole_size, tenant);
   }
-  void OnSkip(SkippedCategory category, std::string_view raw, std::string_view source) override {
-    if (keep_skipped_)
-      writer_.Write("skipped", SkippedCategoryName(category), raw, source, ServiceWallMicros());
+  void OnSkip(SkippedCategory category, std::string_view raw, std::string_view source,
+              std::string_view tenant) override {
+    if (keep_skipped_) {
+      writer_.Write("skipped", SkippedCategoryName(category), raw, source, ServiceWallMicros(), 0,
+                    tenant);
+    }
   }
 
  private:

@@ -135,7 +135,7 @@ void OverlayTenant(const YAML::Node& node, std::string_view path, bool is_defaul
           if (parsers::IsGuidText(parsers::CanonicalId(text, id_buffer))) continue;
           diag.Note(Index(key_path, i) + ": \"" + std::string(text) +
                     "\" is not a device id: sign-ins match paw_devices by deviceDetail.deviceId "
-                    "(the device's object id, a GUID), never by its display name");
+                    "(the device id Entra gives it, a GUID), never by its display name");
         }
       }
     } else if (key == "high_value_apps") {

@@ -600,9 +600,9 @@ void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_messa
   }
   // A bare JSON array of records (PowerShell's ConvertTo-Json of a list of Graph objects, the Azure
   // CLI's query output, jq -c of a page): a batch like {"value":[...]} when it holds a record (an
-  // object), each other element read (a record as JSON text) or rejected alone, as a page's null
-  // is (breaker round 33: `jq -c .value` of a page holding a null lost its every record). Its '['
-  // is structural 0.
+  // object, or an object's JSON text), each other element read or rejected alone, as a page's
+  // null is (breaker round 33: `jq -c .value` of a page holding a null lost its every record).
+  // Its '[' is structural 0.
   // An empty array is an export with no rows (`az monitor log-analytics query` of an empty
   // result prints []): no records, as an empty {"value":[]} page.
   dom::array array;
@@ -611,8 +611,12 @@ void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_messa
     return;
   }
   if (root.get_array().get(array) == simdjson::SUCCESS &&
-      (array.size() == 0 ||
-       std::any_of(array.begin(), array.end(), [](dom::element e) { return e.is_object(); }))) {
+      (array.size() == 0 || std::any_of(array.begin(), array.end(), [](dom::element e) {
+         // A record, or one as JSON text (a shipper that stringifies each: breaker round 35).
+         std::string_view text;
+         return e.is_object() || (e.get_string().get(text) == simdjson::SUCCESS &&
+                                  parsers::TrimSpaces(text).starts_with('{'));
+       }))) {
     ParseBatch(array, 0, ctx);
     return;
   }

@@ -355,8 +355,8 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   if (raw.frame_error != nullptr) {
     Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kBadFrames)]);
     if (rejects_ != nullptr) {
-      rejects_->OnReject(RejectReason::kBadFrames, raw.frame_error, raw.payload, src.name(), 0,
-                         TransportTenant(raw, src));
+      // No tenant: the frame naming one was refused (its text is in the entry's raw bytes).
+      rejects_->OnReject(RejectReason::kBadFrames, raw.frame_error, raw.payload, src.name());
     }
     return;
   }
@@ -379,7 +379,8 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   }
   for (const Skipped& s : result->skipped) {
     Bump(pstats.skipped[static_cast<std::size_t>(s.category)]);
-    if (rejects_ != nullptr) rejects_->OnSkip(s.category, s.raw, src.name());
+    if (rejects_ != nullptr)
+      rejects_->OnSkip(s.category, s.raw, src.name(), TransportTenant(raw, src));
   }
   SourceProgress& progress = source_progress_[source_id];
   const int64_t wall_us = settings.wall_clock ? WallMicros() : 0;

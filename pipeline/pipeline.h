@@ -85,7 +85,7 @@ class RejectSink {
   }
   // A record of an Entra category privmon does not read (already counted); kept only on request.
   virtual void OnSkip(SkippedCategory /*category*/, std::string_view /*raw*/,
-                      std::string_view /*source*/) {}
+                      std::string_view /*source*/, std::string_view /*tenant*/) {}
 };
 
 // Where a pipeline counts in PipelineStats: its shard s uses stats.shards[shard_base + s], its

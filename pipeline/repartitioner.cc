@@ -182,9 +182,8 @@ void Repartitioner::Handle(RecordParser& parser, const RawMessage& raw, std::sto
   if (raw.frame_error != nullptr) {
     Bump(pstats.rejected[static_cast<std::size_t>(RejectReason::kBadFrames)]);
     if (rejects_ != nullptr) {
-      rejects_->OnReject(
-          RejectReason::kBadFrames, raw.frame_error, raw.payload, source, 0,
-          raw.tenant_frame.empty() ? std::string_view(input_->tenant()) : raw.tenant_frame);
+      // No tenant: the frame naming one was refused (its text is in the entry's raw bytes).
+      rejects_->OnReject(RejectReason::kBadFrames, raw.frame_error, raw.payload, source);
     }
     return;
   }
@@ -201,7 +200,11 @@ void Repartitioner::Handle(RecordParser& parser, const RawMessage& raw, std::sto
   }
   for (const Skipped& s : result.skipped) {
     Bump(pstats.skipped[static_cast<std::size_t>(s.category)]);
-    if (rejects_ != nullptr) rejects_->OnSkip(s.category, s.raw, source);
+    if (rejects_ != nullptr) {
+      rejects_->OnSkip(
+          s.category, s.raw, source,
+          raw.tenant_frame.empty() ? std::string_view(input_->tenant()) : raw.tenant_frame);
+    }
   }
   char input[320];
   const int len = std::snprintf(input, sizeof input, "%.*s:%d", static_cast<int>(raw.topic.size()),

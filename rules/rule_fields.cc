@@ -238,11 +238,16 @@ bool ResolveFieldValue(const FieldSpec& spec, const std::string& s, uint64_t* va
       expected = "Core Directory, PIM or Access Reviews";
       break;
     }
-    case ValueType::kCountry:
+    case ValueType::kCountry: {
       ok = s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
-      out = static_cast<uint64_t>(static_cast<uint8_t>(s[0])) << 8 | static_cast<uint8_t>(s[1]);
-      expected = "two upper-case letters (ISO 3166)";
+      // "UK" is reserved in ISO 3166-1: sign-in logs write the United Kingdom as GB, as
+      // approved.countries reads it (breaker round 35: a rule naming UK never matched).
+      const bool uk = s == "UK";
+      out = static_cast<uint64_t>(static_cast<uint8_t>(uk ? 'G' : s[0])) << 8 |
+            static_cast<uint8_t>(uk ? 'B' : s[1]);
+      expected = "two upper-case letters (ISO 3166-1; the United Kingdom is GB)";
       break;
+    }
   }
   *value = out;
   *expected_out = std::move(expected);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <unordered_set>
 
 #include "core/custom_rules.h"
 #include "core/hash.h"
@@ -153,6 +154,12 @@ class Loader {
   // (breaker round 32). Refused anywhere in the file, as the config refuses it.
   void RefuseDuplicateKeys(const YAML::Node& node, const std::string& path, int depth) {
     if (depth > 64) return;
+    // An alias is its anchor's node again (same mark): walked once, or a nest of aliases ("a
+    // billion laughs") costs its expanded size (breaker round 35: `check` hung).
+    if (node.IsSequence() || node.IsMap()) {
+      const YAML::Mark m = node.Mark();
+      if (!m.is_null() && !walked_.insert(m.pos).second) return;
+    }
     if (node.IsSequence()) {
       for (std::size_t i = 0; i < node.size(); ++i) {
         RefuseDuplicateKeys(node[i], path + "[" + std::to_string(i) + "]", depth + 1);
@@ -177,6 +184,8 @@ class Loader {
       RefuseDuplicateKeys(kv.second, child, depth + 1);
     }
   }
+
+  std::unordered_set<int> walked_;  // RefuseDuplicateKeys: containers already walked, by position
 
   void File(const YAML::Node& root) {
     RefuseDuplicateKeys(root, "", 0);
@@ -684,6 +693,11 @@ class Loader {
     };
     minute("from", &g->start_minute);
     minute("to", &g->end_minute);
+    if (n["from"] && n["to"] && g->start_minute == g->end_minute) {
+      // As working_hours refuses it: an empty shift made every event "outside" (breaker round 35).
+      Error(n["to"].Mark(), path + ".to",
+            "from and to are the same time: no hours at all (00:00 to 24:00 is the whole day)");
+    }
     if (const YAML::Node days = n["days"]) {
       static constexpr std::string_view kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
       g->day_mask = 0;

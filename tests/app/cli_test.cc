@@ -196,6 +196,24 @@ TEST(Cli, ATenantIdThatIsNoGuidIsRefusedWhereverItEnters) {
   const std::string dead2 = ReadFile(dir + "/dl2.ndjson");
   EXPECT_NE(dead2.find("\"tenant\":\"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\""), std::string::npos)
       << dead2;
+  // So does a record of another log kept on request (keep_skipped), and a refused frame names
+  // none (breaker round 35: the skipped entry named none, the refused frame the source's).
+  Write(dir + "/skipped.ndjson",
+        "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\t{\"@odata.context\":\"https://graph.microsoft.com/"
+        "v1.0/$metadata#identityProtection/riskyUsers\",\"value\":[{\"id\":\"r1\","
+        "\"userPrincipalName\":\"a@northwind.example\"}]}\n"
+        "not-a-guid\t{\"id\":\"x\"}\n");
+  Write(dir + "/dl3.yaml", "dead_letter: {path: \"" + dir + "/dl3.ndjson\", keep_skipped: true}\n");
+  r = Privmon({"scan", "-q", "-c", dir + "/dl3.yaml", "--tenant",
+               "00000000-0000-4000-8000-000000000009", dir + "/skipped.ndjson"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  const std::string dead3 = ReadFile(dir + "/dl3.ndjson");
+  EXPECT_NE(dead3.find("\"reason\":\"skipped\",\"detail\":\"risky_users\",\"source\":\"file\","
+                       "\"tenant\":\"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\""),
+            std::string::npos)
+      << dead3;
+  EXPECT_NE(dead3.find("\"reason\":\"bad_frames\""), std::string::npos) << dead3;
+  EXPECT_EQ(dead3.find("00000000-0000-4000-8000-000000000009"), std::string::npos) << dead3;
   // So is each element of a pretty-printed value after such a frame (streamed element by element).
   Write(dir + "/pretty.ndjson",
         "not-a-guid\t{\n  \"records\": [\n    {\"a\": 1},\n    {\"b\": 2}\n  ]\n}\n");

@@ -769,6 +769,13 @@ TEST_F(RecordParserTest, ABareArrayWithANullKeepsItsRecords) {
   EXPECT_EQ(r.rejections[0].reason, RejectReason::kNotObject);
   EXPECT_EQ(Rejected("[1, null, true]"), RejectReason::kNotObject);
   EXPECT_EQ(Parse("[1, null, true]").rejections.size(), 1u);
+  // Records as JSON text, alone in a bare array, are read too (breaker round 35).
+  std::string text;
+  for (const char c : std::string_view(kRecordParserDiagSignIn)) {
+    if (c == '"' || c == '\\') text += '\\';
+    text += c;
+  }
+  EXPECT_EQ(Parse("[\"" + text + "\"]").events.size(), 1u);
 }
 
 // Element bytes come from the one parse's structural index: exact after a byte order mark, for

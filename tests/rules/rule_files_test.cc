@@ -223,5 +223,59 @@ TEST(RuleFiles, ARoleNameValueIsReadAsPrivilegedRolesReadsIt) {
   EXPECT_EQ(custom, HashLower("Tier0 Helpdesk"));
 }
 
+// A schedule's `from` equal to its `to` names no hours (every event "outside"): refused, as
+// working_hours refuses it (breaker round 35).
+TEST(RuleFiles, AScheduleWithNoHoursIsRefused) {
+  CompiledRuleSet set;
+  std::vector<RuleFileError> errors;
+  LoadRuleText(R"(rules:
+  - id: ACME-SCH
+    name: Same time
+    kind: schedule
+    sources: [signin]
+    severity: low
+    when: {signin.success: true}
+    hours: {from: "08:00", to: "08:00", days: [mon, tue]}
+)",
+               "same.yaml", false, &set, &errors);
+  const std::string all = Joined(errors);
+  EXPECT_NE(all.find("rules[0].hours.to: from and to are the same time"), std::string::npos) << all;
+}
+
+// A nest of YAML aliases is walked once per anchored node by the duplicate-key check (breaker
+// round 35: its expanded size, 10^8 nodes, hung `check`); the rule loads.
+TEST(RuleFiles, ANestOfAliasesIsWalkedOnce) {
+  std::string text = "a0: &a0 {k: v}\n";
+  for (int i = 1; i <= 8; ++i) {
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) text += std::string(j ? "," : "") + "*a" + std::to_string(i - 1);
+    text += "]\n";
+  }
+  text += R"(rules:
+  - id: ACME-ALIAS
+    name: x
+    kind: match
+    sources: [signin]
+    severity: low
+    when: {signin.error_code: 0}
+)";
+  CompiledRuleSet set;
+  std::vector<RuleFileError> errors;
+  LoadRuleText(text, "bomb.yaml", false, &set, &errors);
+  // Its unknown top-level keys are refused as before, each once.
+  EXPECT_EQ(errors.size(), 9u) << Joined(errors);
+}
+
+// A rule's country "UK" reads as GB, as approved.countries reads it (breaker round 35).
+TEST(RuleFiles, ACountryUkIsGb) {
+  const FieldSpec* spec = FindField("signin.country");
+  ASSERT_NE(spec, nullptr);
+  uint64_t uk = 0, gb = 0;
+  std::string expected;
+  ASSERT_TRUE(ResolveFieldValue(*spec, "UK", &uk, &expected));
+  ASSERT_TRUE(ResolveFieldValue(*spec, "GB", &gb, &expected));
+  EXPECT_EQ(uk, gb);
+}
+
 }  // namespace
 }  // namespace privmon
