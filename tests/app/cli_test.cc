@@ -222,15 +222,19 @@ TEST(Cli, ATenantIdThatIsNoGuidIsRefusedWhereverItEnters) {
   EXPECT_NE(r.err.find("rejected bad_frames      2"), std::string::npos) << r.err;
 }
 
+// A small generated world (2 tenants, 40 accounts, 3 days) that raises alerts, at `path`.
+bool GenSmallWorld(const std::string& path) {
+  return RunToExit({PRIVMON_BINARY, "gen", "-q", "--out", path, "--tenants", "2", "--accounts",
+                    "40", "--days", "3", "--seed", "7"}) == 0;
+}
+
 // Alerts a sink loses are reported once per sink at the end, all of them, whatever the cause
 // (queued when it failed, handed to it after): the sum of those lines is the total line's number
 // and the exit line's (breaker round 9: the sink's line said 1 where the total said 850).
 TEST(Cli, ASinksNotDeliveredLineCountsWhatTheTotalCounts) {
   const std::string dir = TempDir("cli");
   TempDirCleanup cleanup(dir);
-  ASSERT_EQ(RunToExit({PRIVMON_BINARY, "gen", "-q", "--out", dir + "/g.ndjson", "--tenants", "2",
-                       "--accounts", "40", "--days", "3", "--seed", "7"}),
-            0);
+  ASSERT_TRUE(GenSmallWorld(dir + "/g.ndjson"));
   ASSERT_EQ(
       RunToExit({PRIVMON_BINARY, "scan", "-q", dir + "/g.ndjson"}, "/dev/full", dir + "/err.txt"),
       1);
@@ -260,9 +264,7 @@ TEST(Cli, ASinksNotDeliveredLineCountsWhatTheTotalCounts) {
 TEST(Cli, AnOutputPastTheFileSizeLimitFailsLoudlyWithWholeLines) {
   const std::string dir = TempDir("cli");
   TempDirCleanup cleanup(dir);
-  ASSERT_EQ(RunToExit({PRIVMON_BINARY, "gen", "-q", "--out", dir + "/g.ndjson", "--tenants", "2",
-                       "--accounts", "40", "--days", "3", "--seed", "7"}),
-            0);
+  ASSERT_TRUE(GenSmallWorld(dir + "/g.ndjson"));
   // 2 blocks of 512 bytes: a few alerts fit, the rest do not.
   const int code = RunToExit({"/bin/sh", "-c",
                               "ulimit -f 2; exec " + std::string(PRIVMON_BINARY) + " scan -q " +
