@@ -761,8 +761,10 @@ TEST_F(RecordParserTest, AGraphRecordWithoutItsTimeOrUserSaysWhatItLacks) {
 // and the records around it are read (breaker round 33: the whole array was refused as
 // not_object, every record in it lost); an array holding no object is refused whole.
 TEST_F(RecordParserTest, ABareArrayWithANullKeepsItsRecords) {
-  const ParseResult& r = Parse(std::string("[") + kRecordParserDiagSignIn + ", null, " +
-                               kRecordParserDiagSignIn + "]");
+  // The message outlives the result: a rejection's raw bytes are a view into it.
+  const std::string message = std::string("[") + kRecordParserDiagSignIn + ", null, " +
+                              kRecordParserDiagSignIn + "]";
+  const ParseResult& r = Parse(message);
   ASSERT_EQ(r.events.size(), 2u);
   ASSERT_EQ(r.rejections.size(), 1u);
   EXPECT_EQ(r.rejections[0].raw, "null");
