@@ -762,8 +762,8 @@ TEST_F(RecordParserTest, AGraphRecordWithoutItsTimeOrUserSaysWhatItLacks) {
 // not_object, every record in it lost); an array holding no object is refused whole.
 TEST_F(RecordParserTest, ABareArrayWithANullKeepsItsRecords) {
   // The message outlives the result: a rejection's raw bytes are a view into it.
-  const std::string message = std::string("[") + kRecordParserDiagSignIn + ", null, " +
-                              kRecordParserDiagSignIn + "]";
+  const std::string message =
+      std::string("[") + kRecordParserDiagSignIn + ", null, " + kRecordParserDiagSignIn + "]";
   const ParseResult& r = Parse(message);
   ASSERT_EQ(r.events.size(), 2u);
   ASSERT_EQ(r.rejections.size(), 1u);
