@@ -70,9 +70,10 @@ TEST_P(CheckpointCrash, AlertsOfAllLivesEqualScanOfTheWholeFile) {
   std::random_device rd;
   const unsigned seed = rd();
   std::mt19937 rng(seed);
-  // Three kill points among the lines after the learning period, and a wait after each.
-  std::uniform_int_distribution<std::size_t> point(lines.size() * 55 / 100,
-                                                   lines.size() * 95 / 100);
+  // Three kill points among the lines after the 14-day learning period (day 14 of 20 begins 70%
+  // into the time-ordered file), and a wait after each.
+  std::uniform_int_distribution<std::size_t> point(lines.size() * 75 / 100,
+                                                   lines.size() * 97 / 100);
   std::vector<std::size_t> points = {point(rng), point(rng), point(rng)};
   std::sort(points.begin(), points.end());
   std::uniform_int_distribution<int> wait_ms(200, 2500);
@@ -141,8 +142,14 @@ TEST_P(CheckpointCrash, AlertsOfAllLivesEqualScanOfTheWholeFile) {
                             << plan.str();
   EXPECT_TRUE(extra.empty()) << extra.size() << " alerts extra, first " << extra.front().first
                              << "; " << plan.str();
-  // The lives did raise alerts before the end (the kills fell among them).
-  EXPECT_LT(AlertIds(ReadFile(dir + "/alerts3.jsonl")).size(), want.size()) << plan.str();
+  // The killed lives did raise alerts (the kills fell among them). The last life may raise all of
+  // them again when the killed lives wrote no checkpoint after the first life's (a kill 200 ms into
+  // a 1 s interval), so what it raises proves nothing either way.
+  std::size_t before_last = 0;
+  for (int life = 0; life < 3; ++life) {
+    before_last += AlertIds(ReadFile(dir + "/alerts" + std::to_string(life) + ".jsonl")).size();
+  }
+  EXPECT_GT(before_last, 0u) << plan.str();
   std::printf("%s: %zu alert lines over 4 lives for %zu distinct (scan)\n", plan.str().c_str(),
               lines_out, want.size());
 }
