@@ -271,6 +271,22 @@ std::optional<SkippedCategory> GraphObjectOfOtherLog(const RecordFields& f) {
 }
 
 // Decides the record's shape. `unknown_detail` names why nothing matched.
+// A user's sign-in, interactive unless its isInteractive says false (a projection or a page
+// without the member is read as the interactive table's).
+Kind UserSignIn(RecordFormat format, const RecordFields& f) {
+  return SignIn(
+      format, PrincipalType::kUser,
+      f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
+}
+// A Graph signIn of an app: a managed identity's where signInEventTypes says so, else a service
+// principal's.
+Kind GraphAppSignIn(const RecordFields& f) {
+  return SignIn(RecordFormat::kGraph,
+                f.event_type_managed_identity ? PrincipalType::kManagedIdentity
+                                              : PrincipalType::kServicePrincipal,
+                SignInChannel::kOther);
+}
+
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.type.empty()) {
     // Before any column is trusted: a custom table's `SigninLogs_CL` row is refused as such,
@@ -362,17 +378,12 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
                          !TrimSpaces(f.service_principal_id).empty();
   if (!f.created_date_time.empty() && !app_event &&
       (!f.user_id.empty() || (!f.upn.empty() && HasSignInMember(f)))) {
-    return SignIn(
-        RecordFormat::kGraph, PrincipalType::kUser,
-        f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
+    return UserSignIn(RecordFormat::kGraph, f);
   }
   // A Graph (beta) signIn of an app: no user, its service principal (signInEventTypes says
   // which kind). Parsed and counted, kept out of user rules, as in the other two formats.
   if (!f.created_date_time.empty() && !TrimSpaces(f.service_principal_id).empty()) {
-    return SignIn(RecordFormat::kGraph,
-                  f.event_type_managed_identity ? PrincipalType::kManagedIdentity
-                                                : PrincipalType::kServicePrincipal,
-                  SignInChannel::kOther);
+    return GraphAppSignIn(f);
   }
   // A projection of SigninLogs that keeps neither `Type` nor CreatedDateTime (`project
   // TimeGenerated, UserPrincipalName, ResultType, ...`, the usual hunting query): TimeGenerated,
@@ -381,9 +392,7 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (f.created_date_time.empty() && !f.time_generated.empty() &&
       !GraphOtherLogCategory(f.odata_type) && (!f.user_id.empty() || !f.upn.empty()) &&
       HasSignInOnlyMember(f)) {
-    return SignIn(
-        RecordFormat::kLogAnalytics, PrincipalType::kUser,
-        f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
+    return UserSignIn(RecordFormat::kLogAnalytics, f);
   }
   if (!f.created_date_time.empty() && (!f.upn.empty() || !f.user_id.empty())) {
     unknown_detail =
@@ -404,14 +413,9 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
       EventBuilderContextNames(f.page_context, {"auditLogs/signIns"})) {
     if (app_event ||
         (f.user_id.empty() && f.upn.empty() && !TrimSpaces(f.service_principal_id).empty())) {
-      return SignIn(RecordFormat::kGraph,
-                    f.event_type_managed_identity ? PrincipalType::kManagedIdentity
-                                                  : PrincipalType::kServicePrincipal,
-                    SignInChannel::kOther);
+      return GraphAppSignIn(f);
     }
-    return SignIn(
-        RecordFormat::kGraph, PrincipalType::kUser,
-        f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
+    return UserSignIn(RecordFormat::kGraph, f);
   }
   // No page names it, but its members do: an audit's activity with its service or an audit's
   // own member (initiatedBy, targetResources), or a user with a member only a sign-in has, and
@@ -422,9 +426,7 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
       return Of(RecordFormat::kGraph, EventKind::kAudit);
     }
     if ((!f.user_id.empty() || !f.upn.empty()) && HasSignInOnlyMember(f)) {
-      return SignIn(
-          RecordFormat::kGraph, PrincipalType::kUser,
-          f.is_interactive == 0 ? SignInChannel::kNonInteractive : SignInChannel::kInteractive);
+      return UserSignIn(RecordFormat::kGraph, f);
     }
   }
   if (f.ecs_document) {

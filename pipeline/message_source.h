@@ -122,4 +122,12 @@ std::unique_ptr<MessageSource> OpenSource(const SourceSettings& settings, zmq::c
                                           PipelineStats* stats = nullptr,
                                           std::size_t max_message_bytes = 4u << 20);
 
+// The tenant a message's transport named (its ZeroMQ frame or framed line's prefix, else its
+// source's `tenant`), kept in a rejected message's dead-letter entry: the bytes alone may name
+// none (a Graph signIn or registration), and an MSSP must know which customer sent it (breaker
+// round 33). A view into `raw` or `src`.
+inline std::string_view TransportTenant(const RawMessage& raw, const MessageSource& src) {
+  return raw.tenant_frame.empty() ? std::string_view(src.tenant()) : raw.tenant_frame;
+}
+
 }  // namespace privmon

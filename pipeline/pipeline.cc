@@ -334,13 +334,6 @@ void Pipeline::SendUnheldMarks(uint32_t queue_parser, EmitState& st, bool flush)
       });
 }
 
-// The tenant a rejected message's transport named (its ZeroMQ frame or framed line's prefix, else
-// its source's `tenant`), kept in its dead-letter entry: the bytes alone may name none (a Graph
-// signIn or registration), and an MSSP must know which customer sent it (breaker round 33).
-static std::string_view TransportTenant(const RawMessage& raw, const MessageSource& src) {
-  return raw.tenant_frame.empty() ? std::string_view(src.tenant()) : raw.tenant_frame;
-}
-
 void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, MessageSource& src,
                     std::size_t source_id, const RawMessage& raw, const ParseResult* result,
                     int64_t received_ns) {

@@ -193,17 +193,13 @@ void Repartitioner::Handle(RecordParser& parser, const RawMessage& raw, std::sto
   for (const Rejection& r : result.rejections) {
     Bump(pstats.rejected[static_cast<std::size_t>(r.reason)]);
     if (rejects_ != nullptr) {
-      rejects_->OnReject(
-          r.reason, r.detail, r.raw, source, 0,
-          raw.tenant_frame.empty() ? std::string_view(input_->tenant()) : raw.tenant_frame);
+      rejects_->OnReject(r.reason, r.detail, r.raw, source, 0, TransportTenant(raw, *input_));
     }
   }
   for (const Skipped& s : result.skipped) {
     Bump(pstats.skipped[static_cast<std::size_t>(s.category)]);
     if (rejects_ != nullptr) {
-      rejects_->OnSkip(
-          s.category, s.raw, source,
-          raw.tenant_frame.empty() ? std::string_view(input_->tenant()) : raw.tenant_frame);
+      rejects_->OnSkip(s.category, s.raw, source, TransportTenant(raw, *input_));
     }
   }
   char input[320];
