@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/hash.h"
+#include "detectors/code_rules/naming_policy.h"
 #include "detectors/code_rules/unused_account.h"
 #include "detectors/role_gain.h"
 #include "rules/builtin_rules.h"
@@ -320,8 +321,12 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
       break;
     case EventKind::kAudit: {
       const Event& r = ResolveRoleAlias(e, tenant);
-      const Event& a = (roles & kRouteAccount) != 0 ? *PairPimCopy(r) : r;
+      const Event& a = (roles & kRouteAccount) != 0 ? NameSelfTarget(*PairPimCopy(r)) : r;
       if ((roles & kRouteAccount) != 0) {
+        // A user target named by its id alone (PIM's own records: its User target carries no
+        // userPrincipalName): its verdicts wait for a name (Emit).
+        naming_hold_ =
+            (a.audit.flags & kTargetNotUser) == 0 && a.account.upn.empty() && !a.account.id.empty();
         OnAuditTarget(a, tenant);  // learns privilege from gains: judged after it
         const bool hidden = HideLaterPrivilege(a.account.key, a.time);
         RunCode(a, AccountSide::kAccount, tenant);
@@ -332,7 +337,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
           KeepForReplay(a, AccountSide::kAccount, !hidden && st != nullptr && st->privileged());
         }
       }
-      held_copy_ = held_mirror_ = mirror_paired_ = false;
+      held_copy_ = held_mirror_ = mirror_paired_ = naming_hold_ = false;
       if ((roles & kRouteActor) != 0) {
         OnAuditActor(r, tenant);
         const bool hidden = HideLaterPrivilege(r.actor.key, r.time);
@@ -642,11 +647,29 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
   return &pim_copy_event_;
 }
 
+// A user acting on itself (PIM's self-activation) whose record names the target by id alone and
+// the initiator by id and UPN: the target is named as the initiator is (the same object).
+const Event& DetectionEngine::NameSelfTarget(const Event& e) {
+  const AccountRef& target = e.account;
+  if (!target.upn.empty() || target.id_hash == 0 || target.id_hash != e.actor.id_hash ||
+      e.actor.upn.empty() || (e.audit.flags & (kTargetNotUser | kActorIsApp)) != 0) {
+    return e;
+  }
+  self_named_event_ = e;
+  self_named_event_.account.upn = e.actor.upn;
+  self_named_event_.account.upn_hash = e.actor.upn_hash;
+  return self_named_event_;
+}
+
 void DetectionEngine::ReleasePimCopies(uint64_t tenant_hash, EventTime watermark, bool all) {
   if (!pim_copies_.HasPending()) return;
   const TenantSettings& tenant = config_->ForTenant(tenant_hash);
-  pim_copies_.Release(tenant_hash, watermark, all,
-                      [&](Alert& a, uint64_t account) { Emit(a, account, tenant); });
+  // Each held alert's row was counted when it was raised (Emit).
+  releasing_ = true;
+  pim_copies_.Release(tenant_hash, watermark, all, [&](Alert& a, uint64_t account) {
+    Emit(a, account, tenant, /*row_counted=*/true);
+  });
+  releasing_ = false;
 }
 
 bool DetectionEngine::RowCounted(uint64_t account_key, uint64_t what) {
@@ -686,7 +709,42 @@ bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings&
       if (a.account_id.empty()) a.account_id = ps->id;
     }
   }
+  if (!releasing_) {
+    // A verdict about a target its record names by id alone waits until the tenant's watermark
+    // passes its time + PimCopies::kWindowS, for the records that name the account in that window
+    // (Core Directory's copy of PIM's grant, a sign-in) in either arrival order; so do the
+    // account's later verdicts behind it (a copy's, a second grant's, an older sign-in's), so
+    // that suppression admits them in event-time order and all leave under one name. Released
+    // through here (releasing_).
+    if ((naming_hold_ && !a.account_id.empty()) ||
+        (pim_copies_.HasPending() && pim_copies_.HoldsNaming(a.tenant_hash, account_key))) {
+      if (pim_copies_.Hold(a.tenant_hash, account_key, /*role=*/0, ToSeconds32(a.time), a)) {
+        return true;
+      }
+    }
+  } else if (AccountState* st = accounts_.Find(account_key);
+             st != nullptr && !code_rules::NamingPolicy::StillHolds(a, *st, tenant)) {
+    return false;  // judged by a name the window replaced
+  }
+  if (a.upn().empty() && !a.account_id.empty()) [[unlikely]] {
+    // A record before it, of an account unprivileged then, named it only in the replay ring.
+    if (const KeptName kept = KeptUpn(account_key); !kept.upn.empty()) a.SetUpn(kept.upn);
+  }
   return emitter_.Emit(a, account_key, tenant);
+}
+
+DetectionEngine::KeptName DetectionEngine::KeptUpn(uint64_t account_key) {
+  KeptName name;
+  EventTime newest = kMinTime;
+  replay_.ForEachOf(account_key, 0, UINT32_MAX, [&](const PrivilegeReplay::Entry& kept) {
+    const AccountRef& who =
+        kept.side == PrivilegeReplay::kActorSide ? kept.event.actor : kept.event.account;
+    if (!who.upn.empty() && kept.event.time >= newest) {
+      newest = kept.event.time;
+      name = KeptName{who.upn.view(), ToSeconds32(kept.event.time)};
+    }
+  });
+  return name;
 }
 
 void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, const Event& e,
@@ -703,6 +761,13 @@ void DetectionEngine::MakePrivileged(AccountState& st, const AccountRef& ref, co
   const bool fresh = st.privileged_index == UINT32_MAX;
   PrivilegedState& ps = accounts_.Privileged(st);
   KeepNames(ps, ref, ToSeconds32(e.time));
+  if (fresh && ps.upn.empty()) {
+    // Made privileged by a record naming it by id alone (PIM's): named by its latest record kept
+    // from before, when it was not privileged (the replay ring; records within the lateness).
+    const KeptName kept = KeptUpn(ref.key);
+    ps.upn.assign(kept.upn);
+    ps.upn_time = kept.time;  // an older record arriving later names it no more
+  }
   // A registration's time starts none of the account's times (Resolve).
   const bool timed = e.time != 0 && e.kind != EventKind::kMfaRegistration;
   if (!fresh && !was_privileged && ps.since != 0 && timed) {

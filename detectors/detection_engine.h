@@ -296,6 +296,20 @@ class DetectionEngine final : public EventConsumer {
   bool held_mirror_ = false;
   bool mirror_paired_ = false;
   uint64_t held_role_ = 0;  // the held copy's role (PimCopies::EligibleKey for a mirror)
+  // An audit record naming its user target by id alone is being handled: Emit holds the target's
+  // verdicts that no kept name names (pim_copies_, role 0) for a record naming it in the window.
+  bool naming_hold_ = false;
+  const Event& NameSelfTarget(const Event& e);
+  Event self_named_event_;  // NameSelfTarget's copy (kept: no allocation)
+  // Emit is releasing held alerts (ReleasePimCopies): none is held again.
+  bool releasing_ = false;
+  // The UPN of the newest record of `account_key` in the replay ring and its event time (empty:
+  // none). O(ring).
+  struct KeptName {
+    std::string_view upn;
+    Seconds32 time = 0;
+  };
+  KeptName KeptUpn(uint64_t account_key);
   const Event* PairPimCopy(const Event& e);
   // The names of the tenants' custom roles by their ids (state/role_aliases.h): a record naming a
   // custom role by its id alone reads as the name another record gave it (role_alias_event_, kept:

@@ -8,7 +8,10 @@
 //  - the PIM records of the last while (tenant, account, role, time), in a bounded ring;
 //  - the verdicts (alerts) a copy not paired yet would raise as a direct assignment (PRIV-EL-02,
 //    PA-04), held until the tenant's watermark passes the copy's time + kWindowS, then dropped
-//    when a PIM record pairs it, else emitted.
+//    when a PIM record pairs it, else emitted;
+//  - under role 0, the verdicts about a target its record names by id alone (PIM's own records),
+//    and the account's verdicts after them, held as long for a record naming the account
+//    (DetectionEngine::Emit), then emitted.
 // PIM's eligible assignments ("Add eligible member to role in PIM completed (...)") are paired the
 // same way with Core Directory's mirror of them ("Add eligible member to role", whoever initiated
 // it), whose PRIV-EL-01 is held alike: under EligibleKey(role), so an eligible grant never pairs a
@@ -84,6 +87,13 @@ class PimCopies {
     return true;
   }
   bool HasPending() const { return !pending_.empty(); }
+  // Whether a verdict about `account` is held for its name (role 0): the account's later ones
+  // wait behind it. O(held).
+  bool HoldsNaming(uint64_t tenant_hash, uint64_t account) const {
+    return std::any_of(pending_.begin(), pending_.end(), [&](const Pending& p) {
+      return p.role == 0 && p.account == account && p.tenant_hash == tenant_hash;
+    });
+  }
   // The held alerts of `tenant_hash` whose window the watermark passed (every one when `all`),
   // in event-time order: `emit(alert, account)` for the copies no PIM record paired, dropped else.
   template <class F>

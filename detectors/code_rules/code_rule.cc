@@ -49,4 +49,8 @@ PrivilegedState* CodeRuleContext::PrivilegedIfAny(const AccountState& st) const 
   return engine_.accounts_.PrivilegedIfAny(st);
 }
 
+bool CodeRuleContext::PrivilegedLater(uint64_t account_key) const {
+  return engine_.learned_since_.contains(account_key);
+}
+
 }  // namespace privmon

@@ -51,6 +51,9 @@ class CodeRuleContext {
   bool LearnFolded(uint64_t account_key, NoveltyKind kind, uint64_t value,
                    std::span<const uint64_t> former, Seconds32 t);
   PrivilegedState* PrivilegedIfAny(const AccountState& st) const;
+  // Whether the account, unprivileged as of the record at hand, learned its privilege at a later
+  // event time (a role gain that arrived before this older record). One probe.
+  bool PrivilegedLater(uint64_t account_key) const;
   // Arms an event-time timer of the tenant (TimerQueue; FireTimer dispatches it when due).
   void PushTimer(uint64_t tenant_hash, const Timer& t);
   // The privileged state of an account (made on first use; call for privileged accounts only).
