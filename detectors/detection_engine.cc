@@ -713,14 +713,18 @@ bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings&
     // A verdict about a target its record names by id alone waits until the tenant's watermark
     // passes its time + PimCopies::kWindowS, for the records that name the account in that window
     // (Core Directory's copy of PIM's grant, a sign-in) in either arrival order; so do the
-    // account's later verdicts behind it (a copy's, a second grant's, an older sign-in's), so
-    // that suppression admits them in event-time order and all leave under one name. Released
-    // through here (releasing_).
-    if ((naming_hold_ && !a.account_id.empty()) ||
-        (pim_copies_.HasPending() && pim_copies_.HoldsNaming(a.tenant_hash, account_key))) {
-      if (pim_copies_.Hold(a.tenant_hash, account_key, /*role=*/0, ToSeconds32(a.time), a)) {
-        return true;
-      }
+    // account's later verdicts of the same rule behind it (a copy's, a second grant's), and of a
+    // once-per-account rule (PRIV-SI-03 on an older sign-in), leaving with it: suppression
+    // admits them in event-time order, under one name. Released through here (releasing_).
+    const bool naming = naming_hold_ && !a.account_id.empty();
+    const bool behind = !naming && pim_copies_.HasPending() &&
+                        pim_copies_.HoldsNaming(a.tenant_hash, account_key, a.rule,
+                                                GetRuleInfo(a.rule).once_per_account);
+    if ((naming || behind) &&
+        pim_copies_.Hold(a.tenant_hash, account_key,
+                         naming ? PimCopies::kNamingHold : PimCopies::kHeldBehind,
+                         ToSeconds32(a.time), a)) {
+      return true;
     }
   } else if (AccountState* st = accounts_.Find(account_key);
              st != nullptr && !code_rules::NamingPolicy::StillHolds(a, *st, tenant)) {
@@ -848,7 +852,11 @@ void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {
   gauges_dirty_ = true;
   while (tt.timers.HasDue(watermark)) FireTimer(tt.timers.Pop());
   ReleasePimCopies(tt.tenant_hash, watermark, false);
-  emitter_.Settle(tt.tenant_hash, watermark);
+  // Not a bucket a held verdict may still repeat into (its update line would go without it).
+  emitter_.Settle(tt.tenant_hash,
+                  pim_copies_.HasPending()
+                      ? std::min(watermark, pim_copies_.EarliestHeld(tt.tenant_hash))
+                      : watermark);
   emitter_.Sweep([&](uint64_t tenant) {
     auto it = tenant_index_.find(tenant);
     return it == tenant_index_.end() ? kMinTime : tenant_time_[it->second].watermark;

@@ -9,9 +9,10 @@
 //  - the verdicts (alerts) a copy not paired yet would raise as a direct assignment (PRIV-EL-02,
 //    PA-04), held until the tenant's watermark passes the copy's time + kWindowS, then dropped
 //    when a PIM record pairs it, else emitted;
-//  - under role 0, the verdicts about a target its record names by id alone (PIM's own records),
-//    and the account's verdicts after them, held as long for a record naming the account
-//    (DetectionEngine::Emit), then emitted.
+//  - under kNamingHold, the verdicts about a target its record names by id alone (PIM's own
+//    records), held as long for a record naming the account (DetectionEngine::Emit), then
+//    emitted; under kHeldBehind, the account's later verdicts of the same rule (or of a
+//    once-per-account rule), emitted with the account's last naming hold, in event-time order.
 // PIM's eligible assignments ("Add eligible member to role in PIM completed (...)") are paired the
 // same way with Core Directory's mirror of them ("Add eligible member to role", whoever initiated
 // it), whose PRIV-EL-01 is held alike: under EligibleKey(role), so an eligible grant never pairs a
@@ -34,6 +35,10 @@ namespace privmon {
 class PimCopies {
  public:
   static constexpr int64_t kWindowS = 300;
+  // Pending::role of a verdict held for its account's name (DetectionEngine::Emit), and of one
+  // held behind such a verdict (released with the account's last naming hold, not on its own).
+  static constexpr uint64_t kNamingHold = 0;
+  static constexpr uint64_t kHeldBehind = ~0ULL;
   static constexpr std::size_t kMaxGrants = 4096;
   static constexpr std::size_t kMaxPending = 1024;
 
@@ -73,7 +78,7 @@ class PimCopies {
   }
   // Whether PIM's record of the same grant lies within the window of a copy at `t`.
   bool Paired(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) const {
-    if (role == 0) return false;
+    if (role == kNamingHold || role == kHeldBehind) return false;
     return std::any_of(grants_.begin(), grants_.end(), [&](const Grant& g) {
       const int64_t d = static_cast<int64_t>(g.time) - static_cast<int64_t>(t);
       return g.time != 0 && g.role == role && g.account == account &&
@@ -87,27 +92,51 @@ class PimCopies {
     return true;
   }
   bool HasPending() const { return !pending_.empty(); }
-  // Whether a verdict about `account` is held for its name (role 0): the account's later ones
-  // wait behind it. O(held).
-  bool HoldsNaming(uint64_t tenant_hash, uint64_t account) const {
+  // Whether a verdict about `account` of `rule` (of any rule when `any_rule`) is held for its
+  // name: a later one waits behind it (kHeldBehind). O(held).
+  bool HoldsNaming(uint64_t tenant_hash, uint64_t account, RuleId rule, bool any_rule) const {
     return std::any_of(pending_.begin(), pending_.end(), [&](const Pending& p) {
-      return p.role == 0 && p.account == account && p.tenant_hash == tenant_hash;
+      return p.role == kNamingHold && p.account == account && p.tenant_hash == tenant_hash &&
+             (any_rule || p.alert.rule == rule);
     });
+  }
+  // The event time before which no held verdict of `tenant_hash` lies (kMaxTime: none held). A
+  // suppression bucket ending after it is not settled yet: a held repeat of it would come after
+  // its update line and be lost. O(held).
+  EventTime EarliestHeld(uint64_t tenant_hash) const {
+    EventTime earliest = kMaxTime;
+    for (const Pending& p : pending_) {
+      if (p.tenant_hash == tenant_hash) earliest = std::min(earliest, p.alert.time);
+    }
+    return earliest;
   }
   // The held alerts of `tenant_hash` whose window the watermark passed (every one when `all`),
   // in event-time order: `emit(alert, account)` for the copies no PIM record paired, dropped else.
   template <class F>
   void Release(uint64_t tenant_hash, EventTime watermark, bool all, F&& emit) {
     if (pending_.empty()) return;
+    auto window_passed = [&](const Pending& p) {
+      return all || (static_cast<EventTime>(p.time) + kWindowS + 1) * kMicrosPerSecond <= watermark;
+    };
+    // A verdict held behind another leaves with the account's last naming hold.
+    std::vector<uint64_t>& naming = naming_left_;
+    naming.clear();
+    for (const Pending& p : pending_) {
+      if (p.tenant_hash == tenant_hash && p.role == kNamingHold && !window_passed(p)) {
+        naming.push_back(p.account);
+      }
+    }
+    std::sort(naming.begin(), naming.end());
     auto due = [&](const Pending& p) {
-      return p.tenant_hash == tenant_hash &&
-             (all ||
-              (static_cast<EventTime>(p.time) + kWindowS + 1) * kMicrosPerSecond <= watermark);
+      if (p.tenant_hash != tenant_hash) return false;
+      if (p.role == kHeldBehind)
+        return !std::binary_search(naming.begin(), naming.end(), p.account);
+      return window_passed(p);
     };
     auto split = std::stable_partition(pending_.begin(), pending_.end(),
                                        [&](const Pending& p) { return !due(p); });
-    std::sort(split, pending_.end(), [](const Pending& a, const Pending& b) {
-      if (a.time != b.time) return a.time < b.time;
+    std::stable_sort(split, pending_.end(), [](const Pending& a, const Pending& b) {
+      if (a.alert.time != b.alert.time) return a.alert.time < b.alert.time;
       if (a.account != b.account) return a.account < b.account;
       return a.alert.rule < b.alert.rule;
     });
@@ -139,6 +168,7 @@ class PimCopies {
   std::vector<Grant> grants_;
   std::size_t next_ = 0;
   std::vector<Pending> pending_;
+  std::vector<uint64_t> naming_left_;  // Release's scratch (keeps its capacity)
 };
 
 }  // namespace privmon
