@@ -120,6 +120,14 @@ struct HeldRoles {
     return std::max((hold & kActive) != 0 ? active_at[i] : Seconds32{0},
                     (hold & kEligible) != 0 ? eligible_at[i] : Seconds32{0});
   }
+  // Calls fn(t) with the time of each held role's grant: its eligible assignment's where it is
+  // held eligible (an activation is the use of that grant), else its active one's.
+  template <class Fn>
+  void ForEachGrant(Fn&& fn) const {
+    for (std::size_t i = 0; i < kMax; ++i) {
+      if (holds[i] != 0) fn((holds[i] & kEligible) != 0 ? eligible_at[i] : active_at[i]);
+    }
+  }
   std::size_t count() const {
     std::size_t n = 0;
     for (const uint8_t h : holds) n += h != 0 ? 1 : 0;

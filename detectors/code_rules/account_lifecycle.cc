@@ -45,7 +45,19 @@ void AccountLifecycle::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const
   };
   if (added) {
     if (st.user_added == 0 || t < st.user_added) st.user_added = t;
-    if (within(t, st.role_gained, pa01_window)) emit(RuleId::kPA01, st.role_gained);
+    // Each role granted after it that arrived first (a Graph page read newest first) is a
+    // verdict, as each is when it arrives after "Add user" (breaker round 39: two grants raised
+    // one; across an hour, the later hour's alert_id was missing). Else the earliest gain kept.
+    bool paired = false;
+    if (const PrivilegedState* ps = ctx.PrivilegedIfAny(st)) {
+      ps->roles.ForEachGrant([&](Seconds32 granted) {
+        if (within(t, granted, pa01_window)) {
+          emit(RuleId::kPA01, granted);
+          paired = true;
+        }
+      });
+    }
+    if (!paired && within(t, st.role_gained, pa01_window)) emit(RuleId::kPA01, st.role_gained);
     if (within(t, st.deleted, pa02_window)) emit(RuleId::kPA02, st.deleted);
   } else if (gained) {
     if (st.role_gained == 0 || (st.user_added != 0 && t >= st.user_added && t < st.role_gained) ||

@@ -293,14 +293,18 @@ def scan(privmon, cfg_path, args, input_path, cwd):
 
 
 def run_replay(privmon, base, args, input_path, cwd, shards, threads):
-    port = free_port()
-    src, tenant = zmq_source(port, args)
-    sink = os.path.join(cwd, "alerts.jsonl")
-    cfg_path = os.path.join(cwd, "run.yaml")
-    write_config(base, cfg_path, shards, threads,
-                 f"sources: [{{zmq: {json.dumps(src)}}}]\n"
-                 f"sinks: [{{file: {{path: {json.dumps(sink)}}}}}]\nmetrics: {{listen: off}}\n")
-    text, why = run_fed_by_replay(privmon, cfg_path, input_path, port, tenant, cwd, sink)
+    # A port another process took between free_port() and run's bind is tried again with another.
+    for _ in range(3):
+        port = free_port()
+        src, tenant = zmq_source(port, args)
+        sink = os.path.join(cwd, "alerts.jsonl")
+        cfg_path = os.path.join(cwd, "run.yaml")
+        write_config(base, cfg_path, shards, threads,
+                     f"sources: [{{zmq: {json.dumps(src)}}}]\n"
+                     f"sinks: [{{file: {{path: {json.dumps(sink)}}}}}]\nmetrics: {{listen: off}}\n")
+        text, why = run_fed_by_replay(privmon, cfg_path, input_path, port, tenant, cwd, sink)
+        if text is not None or "Address already in use" not in why:
+            break
     return (None, why) if text is None else (read_alerts(text), None)
 
 

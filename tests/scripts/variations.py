@@ -274,17 +274,21 @@ def kusto_type(v):
 
 
 def run_replay(privmon, base_cfg, args, path, work):
-    """`privmon run` (ZeroMQ PULL) fed by `privmon replay PATH`: its alerts."""
-    port = free_port()
-    src, tenant = zmq_source(port, args)
-    sink = os.path.join(work, "replayed.jsonl")
-    cfg_path = os.path.join(work, "replay.yaml")
-    with open(cfg_path, "w") as f:
-        f.write(strip_dead_letter(base_cfg) + "\n"
-                + f"sources: [{{zmq: {json.dumps(src)}}}]\n"
-                + f"sinks: [{{file: {{path: {json.dumps(sink)}}}}}]\n"
-                + "metrics: {listen: \"off\"}\ndead_letter: {path: \"\"}\n")
-    text, why = run_fed_by_replay(privmon, cfg_path, path, port, tenant, work, sink, quiet=True)
+    """`privmon run` (ZeroMQ PULL) fed by `privmon replay PATH`: its alerts. A port another process
+    took between free_port() and run's bind is tried again with another."""
+    for _ in range(3):
+        port = free_port()
+        src, tenant = zmq_source(port, args)
+        sink = os.path.join(work, "replayed.jsonl")
+        cfg_path = os.path.join(work, "replay.yaml")
+        with open(cfg_path, "w") as f:
+            f.write(strip_dead_letter(base_cfg) + "\n"
+                    + f"sources: [{{zmq: {json.dumps(src)}}}]\n"
+                    + f"sinks: [{{file: {{path: {json.dumps(sink)}}}}}]\n"
+                    + "metrics: {listen: \"off\"}\ndead_letter: {path: \"\"}\n")
+        text, why = run_fed_by_replay(privmon, cfg_path, path, port, tenant, work, sink, quiet=True)
+        if text is not None or "Address already in use" not in why:
+            break
     return (None, why) if text is None else (alerts_of(text), None)
 
 
