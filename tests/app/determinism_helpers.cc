@@ -131,4 +131,12 @@ void ExpectEveryParseThreadParsed(const std::string& err, uint32_t parsers) {
   }
 }
 
+std::string StringField(const std::string& line, const std::string& key) {
+  const std::string open = "\"" + key + "\":\"";
+  const auto at = line.find(open);
+  if (at == std::string::npos) return "";
+  const auto start = at + open.size();
+  return line.substr(start, line.find('"', start) - start);
+}
+
 }  // namespace privmon_test

@@ -43,6 +43,9 @@ std::vector<AlertLine> ParseAlerts(const std::string& out);
 // The multiset the determinism property is stated on: "alert_id rule_id final_count", sorted.
 std::vector<std::string> Verdicts(const std::string& out, const std::string& only_tenant = "");
 
+// The string value of "key" in one alert line ("" when absent).
+std::string StringField(const std::string& line, const std::string& key);
+
 // Event time of a line (its first record's time field), as Unix seconds (0 when it has none).
 int64_t LineSeconds(const std::string& line);
 

@@ -21,22 +21,13 @@ fs::path Regression(const std::string& name) {
   return fs::path(PRIVMON_SOURCE_DIR) / "tests" / "regressions" / name;
 }
 
-// The string value of "key" in one alert line ("" when absent).
-std::string Field(const std::string& line, const std::string& key) {
-  const std::string open = "\"" + key + "\":\"";
-  const auto at = line.find(open);
-  if (at == std::string::npos) return "";
-  const auto start = at + open.size();
-  return line.substr(start, line.find('"', start) - start);
-}
-
 // "rule_id alert_id upn" of each alert line that is not an update, sorted.
 std::vector<std::string> Named(const std::string& out) {
   std::vector<std::string> named;
   for (const std::string& line : Lines(out)) {
     if (line.find("\"update\":true") != std::string::npos) continue;
-    named.push_back(Field(line, "rule_id") + " " + Field(line, "alert_id") + " " +
-                    Field(line, "upn"));
+    named.push_back(StringField(line, "rule_id") + " " + StringField(line, "alert_id") + " " +
+                    StringField(line, "upn"));
   }
   std::sort(named.begin(), named.end());
   return named;
@@ -96,15 +87,15 @@ TEST(HeldName, HeldVerdictsEnterSuppressionInEventTimeOrder) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string raised, update;
   for (const std::string& line : Lines(r.out)) {
-    if (Field(line, "rule_id") != "PRIV-PA-04") continue;
+    if (StringField(line, "rule_id") != "PRIV-PA-04") continue;
     (line.find("\"update\":true") == std::string::npos ? raised : update) = line;
   }
   ASSERT_FALSE(raised.empty()) << r.out;
   ASSERT_FALSE(update.empty()) << r.out;
-  EXPECT_EQ(Field(raised, "time"), "2025-05-06T09:02:00.000000Z") << raised;
-  EXPECT_EQ(Field(update, "last_seen"), "2025-05-06T09:03:00.000000Z") << update;
-  EXPECT_EQ(Field(raised, "upn"), "d.reyes@northwind.example") << raised;
-  EXPECT_EQ(Field(update, "alert_id"), Field(raised, "alert_id"));
+  EXPECT_EQ(StringField(raised, "time"), "2025-05-06T09:02:00.000000Z") << raised;
+  EXPECT_EQ(StringField(update, "last_seen"), "2025-05-06T09:03:00.000000Z") << update;
+  EXPECT_EQ(StringField(raised, "upn"), "d.reyes@northwind.example") << raised;
+  EXPECT_EQ(StringField(update, "alert_id"), StringField(raised, "alert_id"));
   fs::remove_all(tmp);
 }
 
@@ -118,12 +109,12 @@ std::vector<std::string> Updates(const std::string& name, const std::string& rul
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> updates;
   for (const std::string& line : Lines(r.out)) {
-    if (Field(line, "rule_id") != rule || line.find("\"update\":true") == std::string::npos) {
+    if (StringField(line, "rule_id") != rule || line.find("\"update\":true") == std::string::npos) {
       continue;
     }
     const auto count = line.find("\"count\":");
     updates.push_back(line.substr(count + 8, line.find(',', count) - count - 8) + " " +
-                      Field(line, "last_seen"));
+                      StringField(line, "last_seen"));
   }
   std::sort(updates.begin(), updates.end(), [](const std::string& a, const std::string& b) {
     return a.substr(a.find(' ')) < b.substr(b.find(' '));

@@ -13,15 +13,6 @@ namespace {
 
 using namespace privmon_test;
 
-// The string value of "key" in one alert line ("" when absent).
-std::string Field(const std::string& line, const std::string& key) {
-  const std::string open = "\"" + key + "\":\"";
-  const auto at = line.find(open);
-  if (at == std::string::npos) return "";
-  const auto start = at + open.size();
-  return line.substr(start, line.find('"', start) - start);
-}
-
 TEST(UpdateLines, NameTheTenantAndIncidentOfTheAlertTheyUpdate) {
   const fs::path dir = fs::path(PRIVMON_SOURCE_DIR) / "tests" / "scenarios" / "signin_failures";
   const fs::path tmp = TempDir("update_lines");
@@ -35,7 +26,7 @@ TEST(UpdateLines, NameTheTenantAndIncidentOfTheAlertTheyUpdate) {
   std::map<std::string, std::string> first;  // alert_id -> its first line
   int updates = 0;
   for (const std::string& line : Lines(r.out)) {
-    const std::string id = Field(line, "alert_id");
+    const std::string id = StringField(line, "alert_id");
     if (line.find("\"update\":true") == std::string::npos) {
       first.emplace(id, line);
       continue;
@@ -43,10 +34,10 @@ TEST(UpdateLines, NameTheTenantAndIncidentOfTheAlertTheyUpdate) {
     ++updates;
     ASSERT_TRUE(first.contains(id)) << "an update of no alert: " << line;
     const std::string& alert = first[id];
-    EXPECT_FALSE(Field(alert, "tenant_name").empty()) << alert;
-    EXPECT_EQ(Field(line, "tenant_name"), Field(alert, "tenant_name")) << line;
-    EXPECT_EQ(Field(line, "incident_key"), Field(alert, "incident_key")) << line;
-    EXPECT_NE(Field(line, "incident_key"), "0000000000000000") << line;
+    EXPECT_FALSE(StringField(alert, "tenant_name").empty()) << alert;
+    EXPECT_EQ(StringField(line, "tenant_name"), StringField(alert, "tenant_name")) << line;
+    EXPECT_EQ(StringField(line, "incident_key"), StringField(alert, "incident_key")) << line;
+    EXPECT_NE(StringField(line, "incident_key"), "0000000000000000") << line;
   }
   EXPECT_GE(updates, 3) << r.out;
   fs::remove_all(tmp);
