@@ -327,5 +327,19 @@ TEST(GenCommand, RegisteredSubcommandRunsWithParsedOptions) {
   EXPECT_EQ(Lines(ReadAll(out)).size(), 100u);
 }
 
+// `--records 0` is refused as a usage error: it used to mean "the default", writing 70,000 records
+// where none were asked for.
+TEST(GenCommand, ZeroRecordsIsAUsageErrorNotTheDefault) {
+  CLI::App app("privmon");
+  int exit_code = -1;
+  RegisterGenCommand(app, &exit_code);
+  const std::string out = TempPath("zero.ndjson");
+  const char* argv[] = {"privmon", "gen", "--out", out.c_str(), "--records", "0", "--quiet"};
+  EXPECT_THROW(app.parse(static_cast<int>(std::size(argv)), const_cast<char**>(argv)),
+               CLI::ValidationError);
+  EXPECT_EQ(exit_code, -1);
+  EXPECT_FALSE(std::ifstream(out).good());
+}
+
 }  // namespace
 }  // namespace privmon

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -286,7 +287,9 @@ void RegisterGenCommand(CLI::App& root, int* exit_code) {
   sub->add_option("--accounts", options->accounts, "Accounts, spread over the tenants")
       ->capture_default_str();
   sub->add_option("--days", options->days, "Days of event time")->capture_default_str();
-  sub->add_option("--records", options->records, "Records in total (default accounts*days*10)");
+  // 0 is no count: gen would write the default's (accounts*days*10), not none (session 36's note).
+  sub->add_option("--records", options->records, "Records in total (default accounts*days*10)")
+      ->check(CLI::Range(uint64_t{1}, std::numeric_limits<uint64_t>::max()));
   sub->add_option("--seed", options->seed, "Random seed; same seed, same bytes")
       ->capture_default_str();
   sub->add_option("--attack-share", options->attack_share,
