@@ -90,6 +90,10 @@ static int Main(int argc, char** argv) {
       std::string("privmon ") + PRIVMON_VERSION + " (commit " + PRIVMON_COMMIT +
           ", -march=" + (*PRIVMON_BUILT_FOR_MARCH ? PRIVMON_BUILT_FOR_MARCH : "default") + ")");
   app.require_subcommand(1);
+  // An option a command does not know is matched against the root's: `privmon scan --log-format
+  // json` means what `privmon --log-format json scan` does (set before the commands are added,
+  // which inherit it). An option neither knows is still an error.
+  app.fallthrough();
   int exit_code = 0;
 
   // JSON logs: installed once the command line is parsed, before the command runs; the guard
@@ -97,7 +101,7 @@ static int Main(int argc, char** argv) {
   std::string log_format = "text", log_level = "info";
   app.add_option("--log-format", log_format,
                  "text (default) or json: every stderr line as {\"ts\",\"level\",\"msg\"} "
-                 "(give it before the command)")
+                 "(before or after the command)")
       ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--log-level", log_level, "json logs: lowest level kept (info, warn, error)")
       ->check(CLI::IsMember({"info", "warn", "error"}));

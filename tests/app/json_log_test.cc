@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -134,6 +135,20 @@ TEST(JsonLog, EveryStderrLineOfARealRunIsOneJsonObject) {
       Privmon("--log-format json --log-level error scan " + input.string(), dir / "quiet.err"), 0);
   EXPECT_TRUE(privmon_test::Lines(privmon_test::ReadFile(dir / "quiet.err")).empty())
       << privmon_test::ReadFile(dir / "quiet.err");
+
+  // The root's options also follow the command (`privmon scan --log-format json`), and an option
+  // neither knows is still a usage error.
+  ASSERT_EQ(Privmon("scan --log-format json --log-level warn " + input.string(), dir / "after.err"),
+            0);
+  EXPECT_TRUE(privmon_test::Lines(privmon_test::ReadFile(dir / "after.err")).empty())
+      << privmon_test::ReadFile(dir / "after.err");
+  ASSERT_EQ(Privmon("scan --log-format json " + input.string(), dir / "after_info.err"), 0);
+  const std::vector<LogLine> after = ParseLog(privmon_test::ReadFile(dir / "after_info.err"));
+  const bool after_summary = std::any_of(after.begin(), after.end(), [](const LogLine& l) {
+    return l.msg.find("records accepted") != std::string::npos && l.level == "info";
+  });
+  EXPECT_TRUE(after_summary) << privmon_test::ReadFile(dir / "after_info.err");
+  EXPECT_EQ(Privmon("scan --no-such-option " + input.string(), dir / "bad_option.err"), 2);
   std::filesystem::remove_all(dir);
 }
 
