@@ -380,6 +380,9 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
   EventTime message_max = kMinTime;  // this message's newest (a whole hold's direction)
   bool any = false;
+  // A finite input held whole keeps its events until the hold ends (EmitState::sorted): they
+  // reach the shards in event-time order then, and its progress is published with them.
+  SortedHold* const kept = st.Whole(source_id) != nullptr ? &st.SortedFor(source_id) : nullptr;
   for (std::size_t k = 0; k < result->events.size(); ++k) {
     const Event& e = result->events[k];
     if (const ProgressMarks::Admission admission = st.marks.Admit(clock_source, e, wall_us);
@@ -402,14 +405,18 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
     if (tenant_watch_ != nullptr) {
       (void)tenant_watch_->Note(e.tenant_hash, raw.partition, e.tenant_id.view());
     }
-    const Route route = RouteEvent(e, shards_);
-    for (uint8_t k2 = 0; k2 < route.count; ++k2) {
-      Push(queue_parser, route.shard[k2], e, route.roles[k2]);
+    if (kept != nullptr) {
+      kept->Keep(e);
+    } else {
+      const Route route = RouteEvent(e, shards_);
+      for (uint8_t k2 = 0; k2 < route.count; ++k2) {
+        Push(queue_parser, route.shard[k2], e, route.roles[k2]);
+      }
+      st.wake_batch.Pushed(route.count, received_ns);
     }
-    st.wake_batch.Pushed(route.count, received_ns);
     if (e.kind != EventKind::kMfaRegistration) {
       const EventTime clock_time = ProgressMarks::ClockTime(e.time, wall_us);
-      max_time = std::max(max_time, clock_time);
+      if (kept == nullptr) max_time = std::max(max_time, clock_time);
       message_max = std::max(message_max, clock_time);
     }
   }
@@ -451,7 +458,10 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
     if (whole->first == kMinTime) whole->first = message_max;
     const bool forward = message_max != kMinTime && whole->first != kMinTime &&
                          message_max - whole->first > lateness_us_;
-    if (whole->events >= kMaxHeldEvents || forward) closed = st.EndWhole(source_id);
+    if (whole->events >= kMaxHeldEvents || forward) {
+      closed = st.EndWhole(source_id);
+      ReleaseHeld(queue_parser, st, source_id);
+    }
   }
   // While a whole hold goes on, its source's marks stay held whatever the listings' count (the
   // count of a listing starts after it: held_events counts only while no whole hold goes on).
@@ -464,6 +474,31 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   SendMarks(queue_parser, st, false);
 }
 
+void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t source_id) {
+  if (source_id >= st.sorted.size() || !st.sorted[source_id] || st.sorted[source_id]->empty()) {
+    return;
+  }
+  SourceProgress& progress = source_progress_[source_id];
+  const int64_t wall_us = config_->pipeline.wall_clock ? WallMicros() : 0;
+  EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
+  st.sorted[source_id]->Release([&](const Event& e) {
+    const Route route = RouteEvent(e, shards_);
+    for (uint8_t k = 0; k < route.count; ++k) {
+      Push(queue_parser, route.shard[k], e, route.roles[k]);
+    }
+    st.wake_batch.Pushed(route.count, st.last_received_ns);
+    if (e.kind != EventKind::kMfaRegistration) {
+      max_time = std::max(max_time, ProgressMarks::ClockTime(e.time, wall_us));
+    }
+  });
+  // Published after the pushes: a shard that sees this time also sees those events.
+  progress.max_event_time.store(max_time, std::memory_order_release);
+}
+
+void Pipeline::ReleaseAllHeld(uint32_t queue_parser, EmitState& st) {
+  for (std::size_t id = 0; id < st.sorted.size(); ++id) ReleaseHeld(queue_parser, st, id);
+}
+
 void Pipeline::MarkCut(uint32_t parser, uint64_t cut, EmitState& st,
                        const std::vector<std::unique_ptr<MessageSource>>& sources,
                        const std::vector<std::size_t>& source_ids) {
@@ -472,6 +507,9 @@ void Pipeline::MarkCut(uint32_t parser, uint64_t cut, EmitState& st,
   // the cut: the marks it holds stay held, and the checkpoint carries them with the listing
   // (cut_held_, read by CutState), so its older pages are on time after the cut, and after a
   // restart from it, as without the cut.
+  // Events a whole hold kept go first: everything read before the cut reaches the shards before
+  // its marker (the hold goes on after it, sorting what it keeps from there).
+  ReleaseAllHeld(parser, st);
   if (st.open_listings == 0) {
     SendMarks(parser, st, true);
     cut_held_[parser].clear();
@@ -616,6 +654,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         // While another input's listing goes on, only this source's marks go (the others wait).
         st.EndListings(source_ids[i]);
         (void)st.EndWhole(source_ids[i]);
+        ReleaseHeld(parser, st, source_ids[i]);
         if (st.open_listings == 0) {
           SendMarks(parser, st, true);
         } else {
@@ -666,6 +705,7 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
     }
   }
   NotePositions(sources, source_ids);
+  ReleaseAllHeld(parser, st);  // stopped during a whole hold: what it kept goes on first
   // Stopped (SIGTERM) or ended: every clock goes out as of what was pushed, so the shards settle
   // each tenant as of its own newest event, as at the end of a scan. Stopped without settling
   // (checkpointed: the restart resumes after this), a listing that goes on keeps its marks, and
@@ -839,6 +879,7 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
   // The last lane out ends the source as one parse thread would: every lane has left its loop, so
   // every message dealt was emitted (or, stopped, is dropped unread as a stopped source's rest).
   if (lanes_out_.fetch_add(1, std::memory_order_acq_rel) + 1 == parsers_) {
+    ReleaseAllHeld(0, st);
     SendMarks(0, st, true);
     WakeShards();
     if (lane_saw_end_.load(std::memory_order_relaxed) ||

@@ -61,6 +61,7 @@
 #include "pipeline/message_source.h"
 #include "pipeline/progress_marks.h"
 #include "pipeline/shard_queue.h"
+#include "pipeline/sorted_hold.h"
 #include "pipeline/spsc_queue.h"
 #include "pipeline/tenant_partition_watch.h"
 #include "pipeline/wake_batch.h"
@@ -233,6 +234,14 @@ class Pipeline {
       EventTime first = kMinTime;
     };
     std::vector<WholeHold> wholes;
+    // By source id: the events its whole hold kept (created at its first), handed on in event-time
+    // order when the hold ends (Pipeline::ReleaseHeld), before any mark it held.
+    std::vector<std::unique_ptr<SortedHold>> sorted;
+    SortedHold& SortedFor(std::size_t source_id) {
+      if (sorted.size() <= source_id) sorted.resize(source_id + 1);
+      if (!sorted[source_id]) sorted[source_id] = std::make_unique<SortedHold>();
+      return *sorted[source_id];
+    }
     // Listings and whole holds that go on (nothing is held when 0).
     std::size_t open_listings = 0;
     // True when this closed a listing.
@@ -313,6 +322,11 @@ class Pipeline {
   // page of a Graph listing in well under this (an HTTP round trip, a throttled retry), and one
   // whose rest never comes holds its tenant's timers back no longer than this.
   static constexpr int64_t kListingPauseNs = 10'000'000'000;
+
+  // The events the whole hold of `source_id` kept go to their shards, in event-time order
+  // (EmitState::sorted), and its progress is published; nothing when it kept none.
+  void ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t source_id);
+  void ReleaseAllHeld(uint32_t queue_parser, EmitState& st);
 
   void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
                  const std::vector<std::size_t>& source_ids);

@@ -1,0 +1,39 @@
+#include "pipeline/sorted_hold.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace privmon {
+
+void SortedHold::Keep(const Event& e) {
+  // A timeless snapshot (a registration without lastUpdatedDateTime) stays after what came
+  // before it; one with a time sorts by it, as every other event.
+  const bool timeless = e.kind == EventKind::kMfaRegistration && e.time == 0;
+  const EventTime key = timeless ? latest_ : e.time;
+  latest_ = std::max(latest_, key);
+  const std::size_t n = PackedStringBytes(e);
+  const std::size_t at = strings_.size();
+  strings_.resize(at + n);
+  packed_.emplace_back();
+  Pack(e, 0, strings_.data() + at, &packed_.back());
+  keys_.push_back(key);
+  offsets_.push_back(static_cast<uint32_t>(at));
+}
+
+void SortedHold::SortOrder() {
+  order_.resize(packed_.size());
+  std::iota(order_.begin(), order_.end(), 0u);
+  std::stable_sort(order_.begin(), order_.end(),
+                   [&](uint32_t a, uint32_t b) { return keys_[a] < keys_[b]; });
+}
+
+void SortedHold::Clear() {
+  packed_.clear();
+  keys_.clear();
+  offsets_.clear();
+  strings_.clear();
+  order_.clear();
+  latest_ = kMinTime;
+}
+
+}  // namespace privmon

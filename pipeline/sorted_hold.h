@@ -1,0 +1,57 @@
+// SortedHold: the events of a finite input held whole (Pipeline::EmitState::WholeHold), kept
+// while the hold goes on and handed on in event-time order when it ends, so a file written newest
+// first (Log Analytics rows sorted TimeGenerated desc, sign-ins one per line from PowerShell, a
+// Graph listing flattened) reaches the rules in the order an oldest-first file does: a rule whose
+// verdict reads what came before (PRIV-PA-05's 30 days without a success, the novelty rules'
+// learning period, an alert's evidence) judges it as if sorted, not only the watermark.
+// Order: by event time, ties (and the records of the same second) in arrival order; a timeless
+// registration snapshot (event time 0) keeps its place after the events that arrived before it.
+// Ownership: one per held source, owned by its parse thread's EmitState; not thread-safe.
+// Cost: an event is kept packed (pipeline/packed_event.h: 256 B plus its string bytes), at most
+// Pipeline::kMaxHeldEvents of them (~25 MB at most, ~30 MB with a pathological one's strings);
+// the vectors keep their capacity, so a second hold allocates nothing more. Release sorts
+// indices: O(n log n).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/event.h"
+#include "core/event_time.h"
+#include "pipeline/packed_event.h"
+
+namespace privmon {
+
+class SortedHold {
+ public:
+  // Keeps a copy of `e` (its roles are the router's business at release).
+  void Keep(const Event& e);
+  std::size_t size() const { return packed_.size(); }
+  bool empty() const { return packed_.empty(); }
+
+  // f(const Event&) for every kept event, in (event time, arrival) order; then holds none.
+  template <class F>
+  void Release(F&& f) {
+    SortOrder();
+    for (const uint32_t i : order_) {
+      Unpack(packed_[i], strings_.data() + offsets_[i], &scratch_);
+      f(static_cast<const Event&>(scratch_));
+    }
+    Clear();
+  }
+
+ private:
+  void SortOrder();
+  void Clear();
+
+  std::vector<PackedEvent> packed_;
+  std::vector<EventTime> keys_;    // the sort key of packed_[i]
+  std::vector<uint32_t> offsets_;  // where packed_[i]'s string bytes start in strings_
+  std::vector<char> strings_;
+  std::vector<uint32_t> order_;
+  EventTime latest_ = kMinTime;  // the newest key kept so far (a timeless snapshot's key)
+  Event scratch_{};
+};
+
+}  // namespace privmon
