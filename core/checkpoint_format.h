@@ -28,7 +28,13 @@ namespace privmon {
 inline constexpr uint32_t kCheckpointFormat = 8;  // reads 1 to 8 (DecodeCheckpoint)
 inline constexpr uint32_t kCheckpointPartitions = 16;
 
-enum class CheckpointRoute : uint8_t { kByKey = 0, kByOrigin = 1 };
+// kByKey: the shard owning the record's key (an account key), as events are routed. kByOrigin:
+// the shard that wrote it, or every shard when the shard count changed. kByOriginElseKey: the
+// shard that wrote it, or the one owning its key (an account key) when the shard count changed:
+// state kept per account on the shard that raised it, which one copy on every shard would repeat
+// (a suppression bucket's pending update line, sent once per shard with a stale count: breaker
+// round 41). An older binary reads 2 as kByOrigin.
+enum class CheckpointRoute : uint8_t { kByKey = 0, kByOrigin = 1, kByOriginElseKey = 2 };
 
 // CRC-32C of `bytes` continuing `crc`: SSE4.2's instruction where the CPU has it, else a table
 // (Crc32cPortable, the same function).

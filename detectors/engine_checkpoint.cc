@@ -48,14 +48,16 @@ bool DetectionEngine::SnapshotState() {
   }
   s.buckets.clear();
   s.updates.clear();
-  emitter_.suppressor().ForEach([&](uint64_t key, uint64_t tenant, EventTime bucket_end,
-                                    uint32_t count, uint8_t state, const Alert* update) {
+  emitter_.suppressor().ForEach([&](uint64_t key, uint64_t account, uint64_t tenant,
+                                    EventTime bucket_end, uint32_t count, uint8_t state,
+                                    const Alert* update) {
     uint32_t index = UINT32_MAX;
     if (update != nullptr) {
       index = static_cast<uint32_t>(s.updates.size());
       s.updates.push_back(*update);
     }
-    s.buckets.push_back(EngineSnapshot::Bucket{key, tenant, bucket_end, count, state, index});
+    s.buckets.push_back(
+        EngineSnapshot::Bucket{key, account, tenant, bucket_end, count, state, index});
   });
   s.pim_grants.clear();
   s.pim_pending.clear();
@@ -154,12 +156,19 @@ void DetectionEngine::EncodeSnapshot(CheckpointShardWriter& out) {
   }
   for (const EngineSnapshot::Bucket& b : s.buckets) {
     buf.clear();
+    // By its account where known: restored onto another shard count, the bucket goes to the
+    // shard owning the account (which sees its later repeats), not a copy to every shard.
+    if (b.account != 0) PutU64(buf, b.key);
     PutU64(buf, b.tenant_hash);
     PutU64(buf, static_cast<uint64_t>(b.bucket_end));
     PutU32(buf, b.count);
     buf.push_back(static_cast<char>(b.state));
     if (b.update != UINT32_MAX) EncodeAlert(buf, s.updates[b.update]);
-    out.Add(kCkSuppression, CheckpointRoute::kByOrigin, b.key, buf);
+    if (b.account != 0) {
+      out.Add(kCkSuppressionByAccount, CheckpointRoute::kByOriginElseKey, b.account, buf);
+    } else {
+      out.Add(kCkSuppression, CheckpointRoute::kByOrigin, b.key, buf);
+    }
   }
   for (const EngineSnapshot::Remembered& r : s.dedupe) {
     buf.clear();
@@ -327,7 +336,16 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       PushTimer(tenant, t);
       return true;
     }
-    case kCkSuppression: {
+    case kCkSuppression:
+    case kCkSuppressionByAccount: {
+      // kCkSuppressionByAccount: keyed by the account, the bucket's key first.
+      uint64_t key = r.key, account = 0;
+      if (r.tag == kCkSuppressionByAccount) {
+        if (in.size() < 8) return false;
+        account = r.key;
+        key = GetU64(in.data());
+        in.remove_prefix(8);
+      }
       if (in.size() < 8 + 8 + 4 + 1) return false;
       const uint64_t tenant = GetU64(in.data());
       const auto bucket_end = static_cast<EventTime>(GetU64(in.data() + 8));
@@ -337,7 +355,7 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       Alert update;
       const bool has_update = state == 1;
       if (has_update && !DecodeAlert(in, &update)) return false;
-      emitter_.suppressor().Restore(r.key, tenant, bucket_end, count, state,
+      emitter_.suppressor().Restore(key, account, tenant, bucket_end, count, state,
                                     has_update ? &update : nullptr);
       return true;
     }

@@ -34,6 +34,7 @@ struct EngineSnapshot {
   };
   struct Bucket {  // a suppression bucket (Suppressor::ForEach)
     uint64_t key;
+    uint64_t account;  // 0: unknown (restored from a checkpoint that did not record it)
     uint64_t tenant_hash;
     EventTime bucket_end;
     uint32_t count;

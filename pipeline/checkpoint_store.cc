@@ -196,9 +196,11 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
   const bool same_shards = checkpoint.header.shards == shards;
   // The shards a record goes to: by account key, its origin shard, or every shard.
   auto route = [&](const CheckpointRecordView& r, auto&& to) {
-    if (r.route == CheckpointRoute::kByKey) {
+    const bool at_origin = same_shards && r.origin < shards;
+    if (r.route == CheckpointRoute::kByKey ||
+        (r.route == CheckpointRoute::kByOriginElseKey && !at_origin)) {
       to(ShardOf(r.key, shards));
-    } else if (same_shards && r.origin < shards) {
+    } else if (at_origin) {
       to(r.origin);
     } else {
       for (uint32_t s = 0; s < shards; ++s) to(s);

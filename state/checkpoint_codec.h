@@ -68,6 +68,10 @@ enum CheckpointTag : uint8_t {
   // (sizeof(Event) is in the layout). Only records not older than their tenant's watermark. Format
   // 8 (older files have none: nothing is re-judged after them).
   kCkPrivilegeReplay = 15,
+  // A suppression bucket by the account it counts (route kByOriginElseKey): u64 the bucket's key,
+  // then kCkSuppression's body. Format 8 still (an older file has kCkSuppression records, which
+  // restore as before: to every shard when the shard count changed).
+  kCkSuppressionByAccount = 16,
 };
 
 static_assert(std::is_trivially_copyable_v<AccountState>);

@@ -4,7 +4,7 @@
 // same alert_id, "update": true, the final count, first_seen/last_seen spanning the repeats)
 // reports them (DESIGN.md section 10). Buckets do not depend on which verdict arrived first, so
 // the ids and final counts do not either.
-// Memory: one 32-byte entry per (rule, account, bucket) that alerted, plus one Alert copy per
+// Memory: one 40-byte entry per (rule, account, bucket) that alerted, plus one Alert copy per
 // bucket with repeats until its update is sent; entries are swept once a day of event time old.
 // Single-threaded (its shard); Admit is O(1) expected, Settle O(pending updates).
 #pragma once
@@ -38,6 +38,7 @@ class Suppressor {
     Entry& e = it->second;
     if (inserted) {
       e.tenant_hash = a.tenant_hash;
+      e.account = account;
       e.bucket_end = (bucket + 1) * period_s * kMicrosPerSecond;
       e.count = a.count;
       return true;
@@ -90,20 +91,22 @@ class Suppressor {
     next_sweep_ = std::max<std::size_t>(1024, 2 * entries_.size());
   }
 
-  // Checkpoint support. f(key, tenant_hash, bucket_end, count, state, pending update or null);
-  // state: 0 no repeat yet, 1 update pending, 2 update sent.
+  // Checkpoint support. f(key, account, tenant_hash, bucket_end, count, state, pending update or
+  // null); state: 0 no repeat yet, 1 update pending, 2 update sent; account 0 where a checkpoint
+  // that did not record it was restored.
   template <class F>
   void ForEach(F&& f) const {
     for (const auto& [key, e] : entries_) {
       const uint8_t state = e.pending == kNone ? 0 : e.pending == kSettled ? 2 : 1;
-      f(key, e.tenant_hash, e.bucket_end, e.count, state,
+      f(key, e.account, e.tenant_hash, e.bucket_end, e.count, state,
         state == 1 ? &pending_[e.pending].alert : nullptr);
     }
   }
-  void Restore(uint64_t key, uint64_t tenant_hash, EventTime bucket_end, uint32_t count,
-               uint8_t state, const Alert* update) {
+  void Restore(uint64_t key, uint64_t account, uint64_t tenant_hash, EventTime bucket_end,
+               uint32_t count, uint8_t state, const Alert* update) {
     if (entries_.contains(key)) return;  // restored to every shard: keep the first copy
     Entry& e = entries_[key];
+    e.account = account;
     e.tenant_hash = tenant_hash;
     e.bucket_end = bucket_end;
     e.count = count;
@@ -123,6 +126,7 @@ class Suppressor {
   static constexpr uint32_t kNone = UINT32_MAX;
   static constexpr uint32_t kSettled = UINT32_MAX - 1;
   struct Entry {
+    uint64_t account = 0;  // the account key Admit was given (a checkpoint routes by it)
     uint64_t tenant_hash = 0;
     EventTime bucket_end = 0;
     uint32_t count = 0;        // the first alert's count plus one per repeat
@@ -148,7 +152,7 @@ class Suppressor {
   std::vector<Pending> pending_;
   std::size_t next_sweep_ = 1024;
 
-  static_assert(sizeof(std::pair<const uint64_t, Entry>) == 32, "the header states 32 bytes");
+  static_assert(sizeof(std::pair<const uint64_t, Entry>) == 40, "the header states 40 bytes");
 };
 
 }  // namespace privmon
