@@ -487,10 +487,14 @@ void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t sou
       Push(queue_parser, route.shard[k], e, route.roles[k]);
     }
     st.wake_batch.Pushed(route.count, st.last_received_ns);
+    // Parked shards are woken per batch, as between messages: the shards work while the rest is
+    // handed on (without it they woke only when a queue was full).
+    if (st.wake_batch.Due(st.last_received_ns)) WakeIfPending(st);
     if (e.kind != EventKind::kMfaRegistration) {
       max_time = std::max(max_time, ProgressMarks::ClockTime(e.time, wall_us));
     }
   });
+  WakeIfPending(st);
   // Published after the pushes: a shard that sees this time also sees those events.
   progress.max_event_time.store(max_time, std::memory_order_release);
 }
