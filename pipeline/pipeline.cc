@@ -406,7 +406,7 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
       (void)tenant_watch_->Note(e.tenant_hash, raw.partition, e.tenant_id.view());
     }
     if (kept != nullptr) {
-      kept->Keep(e);
+      kept->Keep(e, clock_source);
     } else {
       const Route route = RouteEvent(e, shards_);
       for (uint8_t k2 = 0; k2 < route.count; ++k2) {
@@ -454,7 +454,9 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   // A finite input held whole (from its start, as one listing: EmitState::WholeHold) lets its
   // marks go once kMaxHeldEvents were read under it; its end lets them go too (ParseLoop).
   if (EmitState::WholeHold* whole = st.Whole(source_id); whole != nullptr) {
-    whole->events += result->events.size() + 1;
+    // Events only: the bound is on what the hold keeps (a one-record-per-line file, the shape
+    // the hold exists for, ended it at 32,768 records when each message counted one more).
+    whole->events += result->events.size();
     if (whole->first == kMinTime) whole->first = message_max;
     const bool forward = message_max != kMinTime && whole->first != kMinTime &&
                          message_max - whole->first > lateness_us_;
@@ -474,14 +476,43 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   SendMarks(queue_parser, st, false);
 }
 
-void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t source_id) {
+void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t source_id,
+                           bool with_marks) {
   if (source_id >= st.sorted.size() || !st.sorted[source_id] || st.sorted[source_id]->empty()) {
     return;
   }
   SourceProgress& progress = source_progress_[source_id];
   const int64_t wall_us = config_->pipeline.wall_clock ? WallMicros() : 0;
   EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
-  st.sorted[source_id]->Release([&](const Event& e) {
+  // The marks a live read of the sorted events would send, between them: a tenant's clock moves
+  // as they go (by the marks' granularity), so its timers fire in turn, as they do for the file
+  // read oldest first (held to the end, every PIM activation of an export was pending at once,
+  // and an account keeps 4: breaker round 43). Not at a cut: the hold goes on after it, and its
+  // older records would be late against them.
+  const int64_t step = std::max<int64_t>(kMicrosPerSecond, lateness_us_ / 10);
+  struct Clock {
+    uint64_t tenant;
+    uint32_t source;
+    EventTime marked, last;
+  };
+  std::vector<Clock> clocks;  // a few tenants x clock sources (allocated once a release)
+  st.sorted[source_id]->Release([&](const Event& e, uint32_t clock_source) {
+    if (with_marks && e.kind != EventKind::kMfaRegistration) {
+      auto it = std::find_if(clocks.begin(), clocks.end(), [&](const Clock& c) {
+        return c.tenant == e.tenant_hash && c.source == clock_source;
+      });
+      if (it == clocks.end()) {
+        clocks.push_back(Clock{e.tenant_hash, clock_source, e.time, e.time});
+      } else {
+        // Every event of this tenant up to `last` is with its shard: mark it before a newer one.
+        if (e.time > it->last && it->last - it->marked >= step) {
+          PushMark(queue_parser, ProgressMark{e.tenant_hash, clock_source, it->last, false});
+          st.wake_batch.Pushed(shards_, st.last_received_ns);
+          it->marked = it->last;
+        }
+        it->last = std::max(it->last, e.time);
+      }
+    }
     const Route route = RouteEvent(e, shards_);
     for (uint8_t k = 0; k < route.count; ++k) {
       Push(queue_parser, route.shard[k], e, route.roles[k]);
@@ -499,8 +530,10 @@ void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t sou
   progress.max_event_time.store(max_time, std::memory_order_release);
 }
 
-void Pipeline::ReleaseAllHeld(uint32_t queue_parser, EmitState& st) {
-  for (std::size_t id = 0; id < st.sorted.size(); ++id) ReleaseHeld(queue_parser, st, id);
+void Pipeline::ReleaseAllHeld(uint32_t queue_parser, EmitState& st, bool with_marks) {
+  for (std::size_t id = 0; id < st.sorted.size(); ++id) {
+    ReleaseHeld(queue_parser, st, id, with_marks);
+  }
 }
 
 void Pipeline::MarkCut(uint32_t parser, uint64_t cut, EmitState& st,
@@ -513,7 +546,7 @@ void Pipeline::MarkCut(uint32_t parser, uint64_t cut, EmitState& st,
   // restart from it, as without the cut.
   // Events a whole hold kept go first: everything read before the cut reaches the shards before
   // its marker (the hold goes on after it, sorting what it keeps from there).
-  ReleaseAllHeld(parser, st);
+  ReleaseAllHeld(parser, st, /*with_marks=*/false);
   if (st.open_listings == 0) {
     SendMarks(parser, st, true);
     cut_held_[parser].clear();

@@ -227,7 +227,7 @@ class Pipeline {
       std::size_t source_id = 0;
       uint32_t first_clock = 0;
       uint32_t clocks = 0;
-      std::size_t events = 0;  // events (+1 per message) read under it
+      std::size_t events = 0;  // events read (and kept) under it
       // The newest time of its first message with events: a record more than allowed_lateness
       // newer ends the hold (the input goes forward, oldest first: marks as without a hold, whose
       // watermark could not have passed this time yet, so no verdict differs from a live read).
@@ -324,9 +324,12 @@ class Pipeline {
   static constexpr int64_t kListingPauseNs = 10'000'000'000;
 
   // The events the whole hold of `source_id` kept go to their shards, in event-time order
-  // (EmitState::sorted), and its progress is published; nothing when it kept none.
-  void ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t source_id);
-  void ReleaseAllHeld(uint32_t queue_parser, EmitState& st);
+  // (EmitState::sorted), with the progress marks a live read of them would send between them
+  // (`with_marks`; not at a cut, which ends no hold), and its progress is published; nothing when
+  // it kept none.
+  void ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t source_id,
+                   bool with_marks = true);
+  void ReleaseAllHeld(uint32_t queue_parser, EmitState& st, bool with_marks = true);
 
   void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
                  const std::vector<std::size_t>& source_ids);

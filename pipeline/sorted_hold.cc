@@ -5,7 +5,7 @@
 
 namespace privmon {
 
-void SortedHold::Keep(const Event& e) {
+void SortedHold::Keep(const Event& e, uint32_t clock_source) {
   // A timeless snapshot (a registration without lastUpdatedDateTime) stays after what came
   // before it; one with a time sorts by it, as every other event.
   const bool timeless = e.kind == EventKind::kMfaRegistration && e.time == 0;
@@ -18,6 +18,7 @@ void SortedHold::Keep(const Event& e) {
   Pack(e, 0, strings_.data() + at, &packed_.back());
   keys_.push_back(key);
   offsets_.push_back(static_cast<uint32_t>(at));
+  clocks_.push_back(clock_source);
 }
 
 void SortedHold::SortOrder() {
@@ -31,6 +32,7 @@ void SortedHold::Clear() {
   packed_.clear();
   keys_.clear();
   offsets_.clear();
+  clocks_.clear();
   strings_.clear();
   order_.clear();
   latest_ = kMinTime;

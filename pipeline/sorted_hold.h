@@ -25,18 +25,20 @@ namespace privmon {
 
 class SortedHold {
  public:
-  // Keeps a copy of `e` (its roles are the router's business at release).
-  void Keep(const Event& e);
+  // Keeps a copy of `e`, read from clock source `clock_source` (its roles are the router's
+  // business at release).
+  void Keep(const Event& e, uint32_t clock_source);
   std::size_t size() const { return packed_.size(); }
   bool empty() const { return packed_.empty(); }
 
-  // f(const Event&) for every kept event, in (event time, arrival) order; then holds none.
+  // f(const Event&, clock source) for every kept event, in (event time, arrival) order; then
+  // holds none.
   template <class F>
   void Release(F&& f) {
     SortOrder();
     for (const uint32_t i : order_) {
       Unpack(packed_[i], strings_.data() + offsets_[i], &scratch_);
-      f(static_cast<const Event&>(scratch_));
+      f(static_cast<const Event&>(scratch_), clocks_[i]);
     }
     Clear();
   }
@@ -48,6 +50,7 @@ class SortedHold {
   std::vector<PackedEvent> packed_;
   std::vector<EventTime> keys_;    // the sort key of packed_[i]
   std::vector<uint32_t> offsets_;  // where packed_[i]'s string bytes start in strings_
+  std::vector<uint32_t> clocks_;   // the clock source packed_[i] was read from
   std::vector<char> strings_;
   std::vector<uint32_t> order_;
   EventTime latest_ = kMinTime;  // the newest key kept so far (a timeless snapshot's key)

@@ -53,7 +53,8 @@ void ExpectEveryOrderGivesTheSortedOutput(const std::string& name) {
 TEST(SortedHold, AFileReadNewestFirstInAnyOrderGivesTheAlertsOfItsOldestFirstOrder) {
   for (const char* name :
        {"m20a_pa05_la_rows_newest_first", "m20c_si14_la_rows_newest_first",
-        "m20e_si10_learned_hours_newest_first", "m20f_pa02_delete_first_alert_content"}) {
+        "m20e_si10_learned_hours_newest_first", "m20f_pa02_delete_first_alert_content",
+        "m20g_el08_six_activations_newest_first", "m20h_si04_six_interrupts_newest_first"}) {
     SCOPED_TRACE(name);
     ExpectEveryOrderGivesTheSortedOutput(name);
   }
