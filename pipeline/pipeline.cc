@@ -457,9 +457,15 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
     // Events only: the bound is on what the hold keeps (a one-record-per-line file, the shape
     // the hold exists for, ended it at 32,768 records when each message counted one more).
     whole->events += result->events.size();
-    if (whole->first == kMinTime) whole->first = message_max;
-    const bool forward = message_max != kMinTime && whole->first != kMinTime &&
-                         message_max - whole->first > lateness_us_;
+    bool forward = false;
+    if (message_max != kMinTime) {
+      if (whole->messages < kForwardMessages) {
+        whole->first = std::max(whole->first, message_max);
+        ++whole->messages;
+      } else {
+        forward = message_max - whole->first > lateness_us_;
+      }
+    }
     if (whole->events >= kMaxHeldEvents || forward) {
       closed = st.EndWhole(source_id);
       ReleaseHeld(queue_parser, st, source_id);

@@ -228,10 +228,14 @@ class Pipeline {
       uint32_t first_clock = 0;
       uint32_t clocks = 0;
       std::size_t events = 0;  // events read (and kept) under it
-      // The newest time of its first message with events: a record more than allowed_lateness
-      // newer ends the hold (the input goes forward, oldest first: marks as without a hold, whose
-      // watermark could not have passed this time yet, so no verdict differs from a live read).
+      // The newest time of its first kForwardMessages messages with events: a record more than
+      // allowed_lateness newer, read after them, ends the hold (the input goes forward, oldest
+      // first: marks as without a hold, whose watermark could not have passed this time yet, so
+      // no verdict differs from a live read). Not the first message's alone: a Log Analytics
+      // export sorted TimeGenerated desc whose top row was ingested late (its CreatedDateTime
+      // minutes older than the next rows') went forward at its second row (breaker round 44).
       EventTime first = kMinTime;
+      uint32_t messages = 0;  // messages with events read under it
     };
     std::vector<WholeHold> wholes;
     // By source id: the events its whole hold kept (created at its first), handed on in event-time
@@ -318,6 +322,9 @@ class Pipeline {
   // The most events a listing that goes on holds the marks for (dedupe memory grows with it); also
   // the most a finite input's whole hold holds (EmitState::WholeHold).
   static constexpr std::size_t kMaxHeldEvents = std::size_t{1} << 16;
+  // The messages a whole hold reads before it may end by going forward (EmitState::WholeHold::
+  // first): an oldest-first input keeps these, and what follows within the lateness, sorted.
+  static constexpr uint32_t kForwardMessages = 64;
   // A source quiet this long ends its listings (their marks go out): a collector fetches the next
   // page of a Graph listing in well under this (an HTTP round trip, a throttled retry), and one
   // whose rest never comes holds its tenant's timers back no longer than this.
