@@ -1,8 +1,11 @@
 #include "pipeline/pipeline.h"
 
+#include <absl/container/flat_hash_map.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <utility>
 
 #include "parsers/record_parser.h"
 #include "pipeline/clock.h"
@@ -497,27 +500,23 @@ void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t sou
   // older records would be late against them.
   const int64_t step = std::max<int64_t>(kMicrosPerSecond, lateness_us_ / 10);
   struct Clock {
-    uint64_t tenant;
-    uint32_t source;
     EventTime marked, last;
   };
-  std::vector<Clock> clocks;  // a few tenants x clock sources (allocated once a release)
+  // By (tenant, clock source): a hash table, as an MSSP's export can hold thousands of tenants
+  // (allocated once a release).
+  absl::flat_hash_map<std::pair<uint64_t, uint32_t>, Clock> clocks;
   st.sorted[source_id]->Release([&](const Event& e, uint32_t clock_source) {
     if (with_marks && e.kind != EventKind::kMfaRegistration) {
-      auto it = std::find_if(clocks.begin(), clocks.end(), [&](const Clock& c) {
-        return c.tenant == e.tenant_hash && c.source == clock_source;
-      });
-      if (it == clocks.end()) {
-        clocks.push_back(Clock{e.tenant_hash, clock_source, e.time, e.time});
-      } else {
-        // Every event of this tenant up to `last` is with its shard: mark it before a newer one.
-        if (e.time > it->last && it->last - it->marked >= step) {
-          PushMark(queue_parser, ProgressMark{e.tenant_hash, clock_source, it->last, false});
-          st.wake_batch.Pushed(shards_, st.last_received_ns);
-          it->marked = it->last;
-        }
-        it->last = std::max(it->last, e.time);
+      const auto [it, fresh] =
+          clocks.try_emplace(std::pair{e.tenant_hash, clock_source}, Clock{e.time, e.time});
+      Clock& c = it->second;
+      // Every event of this tenant up to `last` is with its shard: mark it before a newer one.
+      if (!fresh && e.time > c.last && c.last - c.marked >= step) {
+        PushMark(queue_parser, ProgressMark{e.tenant_hash, clock_source, c.last, false});
+        st.wake_batch.Pushed(shards_, st.last_received_ns);
+        c.marked = c.last;
       }
+      c.last = std::max(c.last, e.time);
     }
     const Route route = RouteEvent(e, shards_);
     for (uint8_t k = 0; k < route.count; ++k) {
