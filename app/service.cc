@@ -236,18 +236,21 @@ int RunService(const ServiceOptions& options) {
   const bool fans_out =
       source_settings.size() == 1 && !checkpoints && source_settings[0].type != SourceType::kKafka;
   const uint32_t parsers =
-      ResolveParserCount(config->pipeline.parse_threads, source_settings.size(), fans_out);
+      ResolveParserCount(config->pipeline.parse_threads, source_settings.size(), fans_out,
+                         config->pipeline.whole_inputs);
   if (config->pipeline.parse_threads > parsers) {
     // Not silent: why fewer parse threads run than configured.
+    const char* why = source_settings.size() == 1 ? (checkpoints ? "one source, and checkpoints "
+                                                                   "need its position"
+                                                                 : "one source that keeps its "
+                                                                   "own order (Kafka)")
+                      : config->pipeline.whole_inputs
+                          ? "finite inputs read whole are sorted together on one parse thread"
+                          : "at most one parse thread per source";
     std::fprintf(stderr,
-                 "privmon: pipeline.parse_threads is %u but there %s %zu source(s)%s: running %u "
-                 "parse thread(s), at most one per source\n",
-                 config->pipeline.parse_threads, source_settings.size() == 1 ? "is" : "are",
-                 source_settings.size(),
-                 source_settings.size() != 1 ? ""
-                 : checkpoints               ? " and checkpoints need its position"
-                                             : " that keeps its own order (Kafka)",
-                 parsers);
+                 "privmon: pipeline.parse_threads is %u but %zu source(s) are read: running %u "
+                 "parse thread(s) (%s)\n",
+                 config->pipeline.parse_threads, source_settings.size(), parsers, why);
   }
   auto stats = std::make_shared<PipelineStats>(shards, parsers, config->pipeline.max_tenant_series);
 

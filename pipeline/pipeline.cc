@@ -9,14 +9,16 @@
 
 #include "parsers/record_parser.h"
 #include "pipeline/clock.h"
+#include "pipeline/message_order.h"
 #include "pipeline/router.h"
 #include "pipeline/source_fanout.h"
 #include "pipeline/wake_batch.h"
 
 namespace privmon {
 
-uint32_t ResolveParserCount(uint32_t configured, std::size_t sources, bool fans_out) {
+uint32_t ResolveParserCount(uint32_t configured, std::size_t sources, bool fans_out, bool merged) {
   if (sources == 1 && fans_out) return std::max(1u, configured);
+  if (merged) return 1;
   return std::max<uint32_t>(
       1, std::min<uint32_t>(std::max(1u, configured), static_cast<uint32_t>(sources)));
 }
@@ -59,7 +61,8 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
     : config_(std::move(config)),
       shards_(static_cast<uint32_t>(consumers.size())),
       parsers_(ResolveParserCount(config_->pipeline.parse_threads, sources.size(),
-                                  sources.size() == 1 && !checkpoints && sources[0]->CanFanOut())),
+                                  sources.size() == 1 && !checkpoints && sources[0]->CanFanOut(),
+                                  config_->pipeline.whole_inputs)),
       lateness_us_(config_->pipeline.allowed_lateness_s * kMicrosPerSecond),
       consumers_(std::move(consumers)),
       progress_(std::make_unique<ParserProgress[]>(parsers_)),
@@ -381,12 +384,13 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   SourceProgress& progress = source_progress_[source_id];
   const int64_t wall_us = settings.wall_clock ? WallMicros() : 0;
   EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
-  EventTime message_max = kMinTime;  // this message's newest (a whole hold's direction)
   bool any = false;
-  // A finite input held whole keeps its events until the hold ends (EmitState::sorted): they
+  // A finite input held whole keeps its events until the hold ends (EmitState::kept): they
   // reach the shards in event-time order then, and its progress is published with them.
-  SortedHold* const kept = st.Whole(source_id) != nullptr ? &st.SortedFor(source_id) : nullptr;
-  for (std::size_t k = 0; k < result->events.size(); ++k) {
+  SortedHold* const kept = st.Whole(source_id) != nullptr ? &st.Kept() : nullptr;
+  // Else in event-time order within the message (pipeline/message_order.h).
+  MessageOrder(result->events, kept == nullptr, &st.order_keys, &st.order);
+  for (const uint32_t k : st.order) {
     const Event& e = result->events[k];
     if (const ProgressMarks::Admission admission = st.marks.Admit(clock_source, e, wall_us);
         admission != ProgressMarks::Admission::kAdmitted) {
@@ -417,10 +421,8 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
       }
       st.wake_batch.Pushed(route.count, received_ns);
     }
-    if (e.kind != EventKind::kMfaRegistration) {
-      const EventTime clock_time = ProgressMarks::ClockTime(e.time, wall_us);
-      if (kept == nullptr) max_time = std::max(max_time, clock_time);
-      message_max = std::max(message_max, clock_time);
+    if (kept == nullptr && e.kind != EventKind::kMfaRegistration) {
+      max_time = std::max(max_time, ProgressMarks::ClockTime(e.time, wall_us));
     }
   }
   st.marks.EndMessage();
@@ -455,23 +457,18 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   st.element_follows[source_id] = result->element_follows ? 1 : 0;
   bool closed = st.SetListing(source_id, tenant, result->more_pages || raw.in_stream || follows);
   // A finite input held whole (from its start, as one listing: EmitState::WholeHold) lets its
-  // marks go once kMaxHeldEvents were read under it; its end lets them go too (ParseLoop).
+  // marks go once the whole holds kept kMaxHeldEvents; its end lets them go too (ParseLoop).
+  // Not when it goes forward: an input oldest first may be one export after another (Event Hubs
+  // partitions, a SigninLogs then an AADNonInteractiveUserSignInLogs export: field case 14's
+  // kind), whose second part's older records, late after a release, found the timers of the first
+  // (PRIV-PA-05, SI-04, EL-06, EL-08) fired without them (breaker round 46).
   if (EmitState::WholeHold* whole = st.Whole(source_id); whole != nullptr) {
     // Events only: the bound is on what the hold keeps (a one-record-per-line file, the shape
     // the hold exists for, ended it at 32,768 records when each message counted one more).
     whole->events += result->events.size();
-    bool forward = false;
-    if (message_max != kMinTime) {
-      if (whole->messages < kForwardMessages) {
-        whole->first = std::max(whole->first, message_max);
-        ++whole->messages;
-      } else {
-        forward = message_max - whole->first > lateness_us_;
-      }
-    }
-    if (whole->events >= kMaxHeldEvents || forward) {
-      closed = st.EndWhole(source_id);
-      ReleaseHeld(queue_parser, st, source_id);
+    if (st.GroupDone(kMaxHeldEvents)) {
+      EndHold(queue_parser, st);
+      closed = true;
     }
   }
   // While a whole hold goes on, its source's marks stay held whatever the listings' count (the
@@ -485,14 +482,21 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   SendMarks(queue_parser, st, false);
 }
 
-void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t source_id,
-                           bool with_marks) {
-  if (source_id >= st.sorted.size() || !st.sorted[source_id] || st.sorted[source_id]->empty()) {
-    return;
+void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, bool with_marks,
+                           const std::vector<std::size_t>& ended) {
+  if (!st.kept || st.kept->empty()) return;
+  // The clocks of the inputs that ended: the merged order is the whole of what they read, so a
+  // tenant's mark goes to each of them at once (an input whose records all come later would
+  // otherwise hold every tenant back, unmarked, while an earlier one's timers pile up: an
+  // account keeps 4 pending PIM activations). Keyed by kEndedClocks in `clocks` below.
+  std::vector<uint32_t> ended_clocks;
+  for (const std::size_t id : ended) {
+    for (uint32_t c = 0; c < clock_inputs_[id]; ++c) ended_clocks.push_back(clock_base_[id] + c);
   }
-  SourceProgress& progress = source_progress_[source_id];
+  constexpr uint32_t kEndedClocks = UINT32_MAX;
   const int64_t wall_us = config_->pipeline.wall_clock ? WallMicros() : 0;
-  EventTime max_time = progress.max_event_time.load(std::memory_order_relaxed);
+  // The newest clock time released per source (a few sources at most), published at the end.
+  std::vector<std::pair<std::size_t, EventTime>> max_times;
   // The marks a live read of the sorted events would send, between them: a tenant's clock moves
   // as they go (by the marks' granularity), so its timers fire in turn, as they do for the file
   // read oldest first (held to the end, every PIM activation of an export was pending at once,
@@ -505,14 +509,22 @@ void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t sou
   // By (tenant, clock source): a hash table, as an MSSP's export can hold thousands of tenants
   // (allocated once a release).
   absl::flat_hash_map<std::pair<uint64_t, uint32_t>, Clock> clocks;
-  st.sorted[source_id]->Release([&](const Event& e, uint32_t clock_source) {
+  st.kept->Release([&](const Event& e, uint32_t clock_source) {
     if (with_marks && e.kind != EventKind::kMfaRegistration) {
-      const auto [it, fresh] =
-          clocks.try_emplace(std::pair{e.tenant_hash, clock_source}, Clock{e.time, e.time});
+      const bool of_ended =
+          std::find(ended_clocks.begin(), ended_clocks.end(), clock_source) != ended_clocks.end();
+      const auto [it, fresh] = clocks.try_emplace(
+          std::pair{e.tenant_hash, of_ended ? kEndedClocks : clock_source}, Clock{e.time, e.time});
       Clock& c = it->second;
       // Every event of this tenant up to `last` is with its shard: mark it before a newer one.
       if (!fresh && e.time > c.last && c.last - c.marked >= step) {
-        PushMark(queue_parser, ProgressMark{e.tenant_hash, clock_source, c.last, false});
+        if (of_ended) {
+          for (const uint32_t ec : ended_clocks) {
+            PushMark(queue_parser, ProgressMark{e.tenant_hash, ec, c.last, false});
+          }
+        } else {
+          PushMark(queue_parser, ProgressMark{e.tenant_hash, clock_source, c.last, false});
+        }
         st.wake_batch.Pushed(shards_, st.last_received_ns);
         c.marked = c.last;
       }
@@ -527,18 +539,45 @@ void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t sou
     // handed on (without it they woke only when a queue was full).
     if (st.wake_batch.Due(st.last_received_ns)) WakeIfPending(st);
     if (e.kind != EventKind::kMfaRegistration) {
-      max_time = std::max(max_time, ProgressMarks::ClockTime(e.time, wall_us));
+      const std::size_t id = clock_owner_[clock_source];
+      auto at = std::find_if(max_times.begin(), max_times.end(),
+                             [&](const auto& m) { return m.first == id; });
+      if (at == max_times.end()) {
+        max_times.emplace_back(id,
+                               source_progress_[id].max_event_time.load(std::memory_order_relaxed));
+        at = max_times.end() - 1;
+      }
+      at->second = std::max(at->second, ProgressMarks::ClockTime(e.time, wall_us));
     }
   });
   WakeIfPending(st);
   // Published after the pushes: a shard that sees this time also sees those events.
-  progress.max_event_time.store(max_time, std::memory_order_release);
+  for (const auto& [id, max_time] : max_times) {
+    source_progress_[id].max_event_time.store(max_time, std::memory_order_release);
+  }
 }
 
-void Pipeline::ReleaseAllHeld(uint32_t queue_parser, EmitState& st, bool with_marks) {
-  for (std::size_t id = 0; id < st.sorted.size(); ++id) {
-    ReleaseHeld(queue_parser, st, id, with_marks);
+void Pipeline::EndHold(uint32_t queue_parser, EmitState& st) {
+  std::vector<std::size_t> ended;
+  (void)st.EndWholes(&ended);
+  ReleaseHeld(queue_parser, st, /*with_marks=*/true, ended);
+  for (const std::size_t id : ended) PublishEnd(queue_parser, st, id);
+}
+
+void Pipeline::PublishEnd(uint32_t queue_parser, EmitState& st, std::size_t source_id) {
+  // Every mark of this source goes out before its end is published. While another input's
+  // listing goes on, only this source's marks go (the others wait).
+  if (st.open_listings == 0) {
+    SendMarks(queue_parser, st, true);
+  } else {
+    st.marks.PublishSources(clock_base_[source_id], clock_inputs_[source_id],
+                            [&](const ProgressMark& m) {
+                              PushMark(queue_parser, m);
+                              st.wake_batch.Pushed(shards_, st.last_received_ns);
+                            });
   }
+  source_progress_[source_id].ended.store(true, std::memory_order_release);
+  Signal();
 }
 
 void Pipeline::MarkCut(uint32_t parser, uint64_t cut, EmitState& st,
@@ -551,7 +590,7 @@ void Pipeline::MarkCut(uint32_t parser, uint64_t cut, EmitState& st,
   // restart from it, as without the cut.
   // Events a whole hold kept go first: everything read before the cut reaches the shards before
   // its marker (the hold goes on after it, sorting what it keeps from there).
-  ReleaseAllHeld(parser, st, /*with_marks=*/false);
+  ReleaseHeld(parser, st, /*with_marks=*/false);
   if (st.open_listings == 0) {
     SendMarks(parser, st, true);
     cut_held_[parser].clear();
@@ -685,31 +724,23 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
                                   : poll   ? std::chrono::milliseconds(0)
                                            : timeout);
       }
-      SourceProgress& progress = source_progress_[source_ids[i]];
       if (draining && status == ReceiveStatus::kIdle) {  // drained: nothing left in the socket
         ended[i] = true;
         --live;
         continue;
       }
       if (status == ReceiveStatus::kEnd) {
-        // Every mark of this source goes out before its end is published.
-        // While another input's listing goes on, only this source's marks go (the others wait).
         st.EndListings(source_ids[i]);
-        (void)st.EndWhole(source_ids[i]);
-        ReleaseHeld(parser, st, source_ids[i]);
-        if (st.open_listings == 0) {
-          SendMarks(parser, st, true);
-        } else {
-          const std::size_t id = source_ids[i];
-          st.marks.PublishSources(clock_base_[id], clock_inputs_[id], [&](const ProgressMark& m) {
-            PushMark(parser, m);
-            st.wake_batch.Pushed(shards_, st.last_received_ns);
-          });
-        }
         ended[i] = true;
         --live;
-        progress.ended.store(true, std::memory_order_release);
-        Signal();
+        if (EmitState::WholeHold* whole = st.Whole(source_ids[i]); whole != nullptr) {
+          // Held whole: its end is published once the hold ends (with the other inputs' held
+          // with it: EmitState::WholeHold), after what it kept.
+          whole->ended = true;
+          if (st.GroupDone(kMaxHeldEvents)) EndHold(parser, st);
+          continue;
+        }
+        PublishEnd(parser, st, source_ids[i]);
         continue;
       }
       if (status == ReceiveStatus::kIdle) {
@@ -747,7 +778,12 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
     }
   }
   NotePositions(sources, source_ids);
-  ReleaseAllHeld(parser, st);  // stopped during a whole hold: what it kept goes on first
+  // Stopped during a whole hold: what it kept goes on first, then the ends of the inputs that
+  // ended during it (the others' holds go on, carried by a checkpoint: EmitState::Save).
+  ReleaseHeld(parser, st);
+  std::vector<std::size_t> ended_ids;
+  st.EndEnded(&ended_ids);
+  for (const std::size_t id : ended_ids) PublishEnd(parser, st, id);
   // Stopped (SIGTERM) or ended: every clock goes out as of what was pushed, so the shards settle
   // each tenant as of its own newest event, as at the end of a scan. Stopped without settling
   // (checkpointed: the restart resumes after this), a listing that goes on keeps its marks, and
@@ -921,7 +957,7 @@ void Pipeline::LaneLoop(uint32_t lane, MessageSource& src) {
   // The last lane out ends the source as one parse thread would: every lane has left its loop, so
   // every message dealt was emitted (or, stopped, is dropped unread as a stopped source's rest).
   if (lanes_out_.fetch_add(1, std::memory_order_acq_rel) + 1 == parsers_) {
-    ReleaseAllHeld(0, st);
+    ReleaseHeld(0, st);
     SendMarks(0, st, true);
     WakeShards();
     if (lane_saw_end_.load(std::memory_order_relaxed) ||

@@ -219,33 +219,48 @@ class Pipeline {
     std::vector<uint8_t> element_follows;
     // A finite input held whole (Pipeline::holds_whole_: `scan`'s files and stdin, `run`'s files
     // not followed): its marks, of every tenant, are held from its start, as one listing's, until
-    // it ends or `events` reach kMaxHeldEvents, so a file written newest first (PowerShell's
-    // sign-ins one per line, Log Analytics rows sorted TimeGenerated desc) is judged as if sorted.
-    // Only its own clock sources' marks ([first_clock, first_clock + clocks)): a pause ends no
-    // whole hold (scan reads no wall clock), and another source's marks go on.
+    // the hold ends, so a file written newest first (PowerShell's sign-ins one per line, Log
+    // Analytics rows sorted TimeGenerated desc) is judged as if sorted. Only its own clock
+    // sources' marks ([first_clock, first_clock + clocks)): a pause ends no whole hold (scan reads
+    // no wall clock), and another source's marks go on.
+    // The whole holds of one parse thread are one hold (`scan` reads several inputs on one parse
+    // thread): their events are kept together and handed on merged in event-time order, so
+    // several files are judged as their records sorted together, whatever the order they are
+    // named or read in (breaker round 44: each sorted on its own, an ended input's timers waited
+    // for the other's end). It ends, for all of them, once each has ended or their events reach
+    // kMaxHeldEvents; an input that ends before the others waits for that end (its marks and its
+    // end are published after the release: GroupDone, Pipeline::EndHold). Not when an input goes
+    // forward (oldest first): one export may follow another in it (breaker round 46).
     struct WholeHold {
       std::size_t source_id = 0;
       uint32_t first_clock = 0;
       uint32_t clocks = 0;
       std::size_t events = 0;  // events read (and kept) under it
-      // The newest time of its first kForwardMessages messages with events: a record more than
-      // allowed_lateness newer, read after them, ends the hold (the input goes forward, oldest
-      // first: marks as without a hold, whose watermark could not have passed this time yet, so
-      // no verdict differs from a live read). Not the first message's alone: a Log Analytics
-      // export sorted TimeGenerated desc whose top row was ingested late (its CreatedDateTime
-      // minutes older than the next rows') went forward at its second row (breaker round 44).
-      EventTime first = kMinTime;
-      uint32_t messages = 0;  // messages with events read under it
+      bool ended = false;      // it ended; its end is published when the hold ends
     };
     std::vector<WholeHold> wholes;
-    // By source id: the events its whole hold kept (created at its first), handed on in event-time
-    // order when the hold ends (Pipeline::ReleaseHeld), before any mark it held.
-    std::vector<std::unique_ptr<SortedHold>> sorted;
-    SortedHold& SortedFor(std::size_t source_id) {
-      if (sorted.size() <= source_id) sorted.resize(source_id + 1);
-      if (!sorted[source_id]) sorted[source_id] = std::make_unique<SortedHold>();
-      return *sorted[source_id];
+    // The events the whole holds kept (created at the first), handed on in event-time order when
+    // the hold ends (Pipeline::ReleaseHeld), before any mark it held.
+    std::unique_ptr<SortedHold> kept;
+    SortedHold& Kept() {
+      if (!kept) kept = std::make_unique<SortedHold>();
+      return *kept;
     }
+    // True when the whole holds may end: each has ended, or their events reached `max_events`;
+    // false when there are none.
+    bool GroupDone(std::size_t max_events) const {
+      if (wholes.empty()) return false;
+      std::size_t events = 0;
+      bool all = true;
+      for (const WholeHold& w : wholes) {
+        events += w.events;
+        all = all && w.ended;
+      }
+      return all || events >= max_events;
+    }
+    // The order of the message at hand's events (MessageOrder), reused.
+    std::vector<uint32_t> order;
+    std::vector<EventTime> order_keys;
     // Listings and whole holds that go on (nothing is held when 0).
     std::size_t open_listings = 0;
     // True when this closed a listing.
@@ -271,12 +286,26 @@ class Pipeline {
       wholes.push_back(WholeHold{source_id, first_clock, clocks, 0});
       open_listings = listings.size() + wholes.size();
     }
-    // The whole hold of source `source_id` ends (its end, or kMaxHeldEvents). True when it had one.
-    bool EndWhole(std::size_t source_id) {
-      const std::size_t ended =
-          std::erase_if(wholes, [&](const WholeHold& w) { return w.source_id == source_id; });
+    // Every whole hold ends: the ids of those that had ended go to `ended`. True when there was
+    // one.
+    bool EndWholes(std::vector<std::size_t>* ended) {
+      ended->clear();
+      for (const WholeHold& w : wholes) {
+        if (w.ended) ended->push_back(w.source_id);
+      }
+      const bool any = !wholes.empty();
+      wholes.clear();
+      open_listings = listings.size();
+      return any;
+    }
+    // The whole holds of inputs that ended end (their ids to `ended`); the others go on.
+    void EndEnded(std::vector<std::size_t>* ended) {
+      ended->clear();
+      for (const WholeHold& w : wholes) {
+        if (w.ended) ended->push_back(w.source_id);
+      }
+      std::erase_if(wholes, [](const WholeHold& w) { return w.ended; });
       open_listings = listings.size() + wholes.size();
-      return ended != 0;
     }
     // The whole hold of source `source_id`, or null.
     WholeHold* Whole(std::size_t source_id) {
@@ -320,23 +349,26 @@ class Pipeline {
     std::vector<int64_t> quiet_since;
   };
   // The most events a listing that goes on holds the marks for (dedupe memory grows with it); also
-  // the most a finite input's whole hold holds (EmitState::WholeHold).
+  // the most the whole holds of a parse thread hold together (EmitState::WholeHold).
   static constexpr std::size_t kMaxHeldEvents = std::size_t{1} << 16;
-  // The messages a whole hold reads before it may end by going forward (EmitState::WholeHold::
-  // first): an oldest-first input keeps these, and what follows within the lateness, sorted.
-  static constexpr uint32_t kForwardMessages = 64;
   // A source quiet this long ends its listings (their marks go out): a collector fetches the next
   // page of a Graph listing in well under this (an HTTP round trip, a throttled retry), and one
   // whose rest never comes holds its tenant's timers back no longer than this.
   static constexpr int64_t kListingPauseNs = 10'000'000'000;
 
-  // The events the whole hold of `source_id` kept go to their shards, in event-time order
-  // (EmitState::sorted), with the progress marks a live read of them would send between them
-  // (`with_marks`; not at a cut, which ends no hold), and its progress is published; nothing when
-  // it kept none.
-  void ReleaseHeld(uint32_t queue_parser, EmitState& st, std::size_t source_id,
-                   bool with_marks = true);
-  void ReleaseAllHeld(uint32_t queue_parser, EmitState& st, bool with_marks = true);
+  // The events the whole holds kept go to their shards, in event-time order (EmitState::kept),
+  // with the progress marks a live read of them would send between them (`with_marks`; not at a
+  // cut, which ends no hold), and each source's progress is published; nothing when none is kept.
+  // `ended`: the sources among them that ended (EndHold): nothing they read is still to come, so
+  // a tenant's marks move all their clocks together.
+  void ReleaseHeld(uint32_t queue_parser, EmitState& st, bool with_marks = true,
+                   const std::vector<std::size_t>& ended = {});
+  // The whole holds end (EmitState::GroupDone): what they kept is released, then the inputs that
+  // ended during them publish their marks and their end.
+  void EndHold(uint32_t queue_parser, EmitState& st);
+  // Input `source_id` ended (everything it read is with the shards): its marks go out (only its
+  // own while a listing goes on) and its end is published.
+  void PublishEnd(uint32_t queue_parser, EmitState& st, std::size_t source_id);
 
   void ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSource>>& sources,
                  const std::vector<std::size_t>& source_ids);
@@ -479,7 +511,11 @@ class Pipeline {
 
 // Parse threads the pipeline will run for this many sources: never more threads than sources,
 // except one source that `fans_out` (MessageSource::CanFanOut, no checkpoints), which gets all.
-uint32_t ResolveParserCount(uint32_t configured, std::size_t sources, bool fans_out = false);
+// Several finite inputs read whole (`merged`: PipelineSettings::whole_inputs) get one: their
+// whole holds are one, sorted together (EmitState::WholeHold), which threads reading them in
+// parallel would interleave by timing.
+uint32_t ResolveParserCount(uint32_t configured, std::size_t sources, bool fans_out = false,
+                            bool merged = false);
 
 // Number of shards to run: the configured count, or one per core when 0.
 uint32_t ResolveShardCount(uint32_t configured);

@@ -9,8 +9,14 @@ void SortedHold::Keep(const Event& e, uint32_t clock_source) {
   // A timeless snapshot (a registration without lastUpdatedDateTime) stays after what came
   // before it; one with a time sorts by it, as every other event.
   const bool timeless = e.kind == EventKind::kMfaRegistration && e.time == 0;
-  const EventTime key = timeless ? latest_ : e.time;
-  latest_ = std::max(latest_, key);
+  auto latest = std::find_if(latest_.begin(), latest_.end(),
+                             [&](const auto& l) { return l.first == clock_source; });
+  if (latest == latest_.end()) {
+    latest_.emplace_back(clock_source, kMinTime);
+    latest = latest_.end() - 1;
+  }
+  const EventTime key = timeless ? latest->second : e.time;
+  latest->second = std::max(latest->second, key);
   const std::size_t n = PackedStringBytes(e);
   const std::size_t at = strings_.size();
   strings_.resize(at + n);
@@ -24,8 +30,9 @@ void SortedHold::Keep(const Event& e, uint32_t clock_source) {
 void SortedHold::SortOrder() {
   order_.resize(packed_.size());
   std::iota(order_.begin(), order_.end(), 0u);
-  std::stable_sort(order_.begin(), order_.end(),
-                   [&](uint32_t a, uint32_t b) { return keys_[a] < keys_[b]; });
+  std::stable_sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {
+    return keys_[a] != keys_[b] ? keys_[a] < keys_[b] : clocks_[a] < clocks_[b];
+  });
 }
 
 void SortedHold::Clear() {
@@ -35,7 +42,7 @@ void SortedHold::Clear() {
   clocks_.clear();
   strings_.clear();
   order_.clear();
-  latest_ = kMinTime;
+  latest_.clear();
 }
 
 }  // namespace privmon

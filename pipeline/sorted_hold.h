@@ -1,12 +1,14 @@
-// SortedHold: the events of a finite input held whole (Pipeline::EmitState::WholeHold), kept
+// SortedHold: the events of the finite inputs held whole (Pipeline::EmitState::WholeHold), kept
 // while the hold goes on and handed on in event-time order when it ends, so a file written newest
 // first (Log Analytics rows sorted TimeGenerated desc, sign-ins one per line from PowerShell, a
 // Graph listing flattened) reaches the rules in the order an oldest-first file does: a rule whose
 // verdict reads what came before (PRIV-PA-05's 30 days without a success, the novelty rules'
 // learning period, an alert's evidence) judges it as if sorted, not only the watermark.
-// Order: by event time, ties (and the records of the same second) in arrival order; a timeless
-// registration snapshot (event time 0) keeps its place after the events that arrived before it.
-// Ownership: one per held source, owned by its parse thread's EmitState; not thread-safe.
+// Several inputs held together are merged: their events in one event-time order.
+// Order: by event time (microseconds), ties by clock source (the input: an order that does not
+// depend on how the inputs' reads interleaved), then in arrival order; a timeless registration
+// snapshot (event time 0) keeps its place after the events its input gave before it.
+// Ownership: one per parse thread, owned by its EmitState; not thread-safe.
 // Cost: an event is kept packed (pipeline/packed_event.h: 256 B plus its string bytes), at most
 // Pipeline::kMaxHeldEvents of them (~25 MB at most, ~30 MB with a pathological one's strings);
 // the vectors keep their capacity, so a second hold allocates nothing more. Release sorts
@@ -15,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/event.h"
@@ -28,7 +31,6 @@ class SortedHold {
   // Keeps a copy of `e`, read from clock source `clock_source` (its roles are the router's
   // business at release).
   void Keep(const Event& e, uint32_t clock_source);
-  std::size_t size() const { return packed_.size(); }
   bool empty() const { return packed_.empty(); }
 
   // f(const Event&, clock source) for every kept event, in (event time, arrival) order; then
@@ -53,7 +55,8 @@ class SortedHold {
   std::vector<uint32_t> clocks_;   // the clock source packed_[i] was read from
   std::vector<char> strings_;
   std::vector<uint32_t> order_;
-  EventTime latest_ = kMinTime;  // the newest key kept so far (a timeless snapshot's key)
+  // By clock source: the newest key kept so far (a timeless snapshot's key). A few inputs.
+  std::vector<std::pair<uint32_t, EventTime>> latest_;
   Event scratch_{};
 };
 

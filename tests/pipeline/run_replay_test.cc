@@ -176,8 +176,8 @@ TEST(RunAndReplay, ParseThreadsBeyondOnePerSourceWithCheckpointsAreSaid) {
             0)
       << ReadFile(dir + "/stderr");
   const std::string err = ReadFile(dir + "/stderr");
-  EXPECT_NE(err.find("pipeline.parse_threads is 2 but there is 1 source(s) and checkpoints need "
-                     "its position: running 1 parse thread(s)"),
+  EXPECT_NE(err.find("pipeline.parse_threads is 2 but 1 source(s) are read: running 1 parse "
+                     "thread(s) (one source, and checkpoints need its position)"),
             std::string::npos)
       << err;
   EXPECT_EQ(err.find("records per parse thread"), std::string::npos) << err;
