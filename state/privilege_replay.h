@@ -4,8 +4,14 @@
 // was not privileged at its event time is kept; when a gain older than it arrives later, the
 // engine runs the rules gated on privilege for it again (DetectionEngine::ReplayPrivilege), as if
 // the gain had come first. Only records at or after their tenant's watermark matter (a gain
-// older than the watermark is late itself): the ring keeps the newest kCapacity and the engine
-// counts those overwritten while still within the watermark (privmon_privilege_replay_lost_total).
+// older than the watermark is late itself): the ring keeps kCapacity and the engine counts those
+// overwritten while still within the watermark (privmon_privilege_replay_lost_total). When full,
+// the oldest record of the tenant holding the most is overwritten, not the oldest of all: a
+// tenant flooding the shard overwrites its own records, and another tenant's kept records (a new
+// admin's sign-ins, before its role gain arrives) stay (breaker round 47: 4,100 sign-ins of
+// another tenant within the lateness lost a learned admin's PRIV-SI-13 and SI-14, and the shard
+// count changed the verdict). Tenants' lists are linked through the slots (4 B and an arrival
+// number a slot).
 // Fixed capacity (kCapacity x ~1.4 KiB of Events, plus 16 B a record of keys and times that a
 // replay scans, so it reads 64 KiB rather than 5.7 MiB of Events). Keep copies an Event (no
 // allocation). Allocated on the first Keep, or by Prewarm, which a service calls before records
@@ -16,11 +22,13 @@
 // every test that starts privmon paid it). Owned and touched by one shard's thread.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <new>
 #include <type_traits>
+#include <vector>
 
 #include "core/event.h"
 #include "core/event_time.h"
@@ -48,24 +56,26 @@ class PrivilegeReplay {
   };
 
   // Keeps a copy of `e` for the account on `side`. When the ring was full it overwrote the oldest
-  // entry: returns true and that entry's event time and tenant in *lost_time, *lost_tenant.
+  // entry of the tenant holding the most (usually `tenant` itself, when it floods): returns true
+  // and that entry's event time and tenant in *lost_time, *lost_tenant.
   bool Keep(const Event& e, uint8_t side, uint32_t tenant, uint64_t row_key, EventTime* lost_time,
             uint32_t* lost_tenant, uint32_t learned = 0, uint8_t learn_calls = 0) {
     if (!entries_) Prewarm();
-    const std::size_t at = (first_ + size_) % kCapacity;
-    if (at == constructed_) {  // the ring fills in order: this slot's first use
-      ::new (static_cast<void*>(entries_.get() + at)) Entry;
-      ++constructed_;
-    }
-    Entry& slot = entries_[at];
+    if (tenant >= tenants_.size()) tenants_.resize(tenant + 1);  // a tenant index seen first
+    std::size_t at = size_;
     const bool full = size_ == kCapacity;
     if (full) {
-      *lost_time = slot.event.time;
-      *lost_tenant = slot.tenant;
-      first_ = (first_ + 1) % kCapacity;
+      uint32_t victim = max_tenant_;
+      if (victim >= tenants_.size() || tenants_[victim].count == 0) victim = MostHeld();
+      at = tenants_[victim].head;
+      Unlink(at);
+      *lost_time = entries_[at].event.time;
+      *lost_tenant = victim;
     } else {
+      ::new (static_cast<void*>(entries_.get() + at)) Entry;  // this slot's first use
       ++size_;
     }
+    Entry& slot = entries_[at];
     slot.event = e;
     slot.row_key = row_key;
     slot.tenant = tenant;
@@ -74,9 +84,13 @@ class PrivilegeReplay {
     slot.learn_calls = learn_calls;
     slot.replayed = false;
     heads_[at] = Head{side == kActorSide ? e.actor.key : e.account.key, ToSeconds32(e.time)};
+    Link(at, tenant);
+    if (max_tenant_ >= tenants_.size() || tenants_[tenant].count > tenants_[max_tenant_].count) {
+      max_tenant_ = tenant;
+    }
+    last_ = at;
     return full;
   }
-
   // Allocates the ring and touches every page of it (one byte a 4 KiB page). Idempotent.
   void Prewarm() {
     if (entries_) return;
@@ -85,39 +99,49 @@ class PrivilegeReplay {
     for (std::size_t at = 0; at < kEntryBytes; at += 4096) bytes[at] = 0;
     entries_.reset(static_cast<Entry*>(raw));
     heads_ = std::make_unique<Head[]>(kCapacity);
+    links_ = std::make_unique<Links[]>(kCapacity);
+    visit_.reserve(kCapacity);
   }
-
   // A checkpoint's entry (state/checkpoint_codec.h kCkPrivilegeReplay), kept as the newest; one
-  // overwritten when full is older than all the restored ones, so nothing is counted.
+  // overwritten when full is older than all the restored ones of its tenant, so nothing is
+  // counted.
   void Restore(const Entry& entry) {
     EventTime lost_time = 0;
     uint32_t lost_tenant = 0;
     Keep(entry.event, entry.side, entry.tenant, entry.row_key, &lost_time, &lost_tenant,
          entry.learned, entry.learn_calls);
-    entries_[(first_ + size_ - 1) % kCapacity].replayed = entry.replayed;
+    entries_[last_].replayed = entry.replayed;
   }
-
-  // Calls fn(entry) for each kept entry, oldest first (arrival order).
+  // Calls fn(entry) for each kept entry, oldest first (arrival order). No allocation (a cut on
+  // the shard's thread allocates nothing: the scratch was reserved by Prewarm).
   template <class Fn>
   void ForEach(Fn&& fn) const {
-    for (std::size_t i = 0; i < size_; ++i) fn(entries_[(first_ + i) % kCapacity]);
+    visit_.resize(size_);
+    for (std::size_t i = 0; i < size_; ++i) visit_[i] = static_cast<uint32_t>(i);
+    std::sort(visit_.begin(), visit_.end(),
+              [&](uint32_t a, uint32_t b) { return links_[a].seq < links_[b].seq; });
+    for (const uint32_t at : visit_) fn(entries_[at]);
   }
-
   // Calls fn(entry) for each kept entry of account `key` (on the side it was kept for) whose
   // event time (Unix seconds) is in [from, to), oldest first. Reads the entries' keys and times
   // only, then the Events that match.
   template <class Fn>
   void ForEachOf(uint64_t key, Seconds32 from, Seconds32 to, Fn&& fn) {
-    for (std::size_t i = 0; i < size_; ++i) {
-      const std::size_t at = (first_ + i) % kCapacity;
+    visit_.clear();
+    for (std::size_t at = 0; at < size_; ++at) {
       const Head& h = heads_[at];
-      if (h.key == key && h.time >= from && h.time < to) fn(entries_[at]);
+      if (h.key == key && h.time >= from && h.time < to)
+        visit_.push_back(static_cast<uint32_t>(at));
     }
+    std::sort(visit_.begin(), visit_.end(),
+              [&](uint32_t a, uint32_t b) { return links_[a].seq < links_[b].seq; });
+    for (const uint32_t at : visit_) fn(entries_[at]);
   }
-
   std::size_t size() const { return size_; }
   std::size_t MemoryBytes() const {
-    return entries_ ? kCapacity * (sizeof(Entry) + sizeof(Head)) : 0;
+    return entries_ ? kCapacity * (sizeof(Entry) + sizeof(Head) + sizeof(Links)) +
+                          tenants_.capacity() * sizeof(TenantList) + visit_.capacity() * 4
+                    : 0;
   }
 
   // Entry::side of a record kept for its actor (AccountSide::kActor; state does not see
@@ -135,11 +159,60 @@ class PrivilegeReplay {
   struct Unmap {
     void operator()(Entry* p) const { HugePageFree(p, kEntryBytes); }
   };
+  // A slot's place in its tenant's list (oldest first) and its arrival number.
+  static constexpr uint16_t kNone = 0xFFFF;
+  static_assert(kCapacity < kNone);
+  struct Links {
+    uint16_t prev = kNone, next = kNone;
+    uint64_t seq = 0;
+  };
+  struct TenantList {
+    uint16_t head = kNone, tail = kNone;  // its oldest and newest slot
+    uint32_t count = 0;
+  };
+  void Link(std::size_t at, uint32_t tenant) {
+    TenantList& t = tenants_[tenant];
+    Links& l = links_[at];
+    l.prev = t.tail;
+    l.next = kNone;
+    l.seq = next_seq_++;
+    if (t.tail != kNone) links_[t.tail].next = static_cast<uint16_t>(at);
+    t.tail = static_cast<uint16_t>(at);
+    if (t.head == kNone) t.head = static_cast<uint16_t>(at);
+    ++t.count;
+  }
+  void Unlink(std::size_t at) {
+    TenantList& t = tenants_[entries_[at].tenant];
+    const Links& l = links_[at];
+    if (l.prev != kNone)
+      links_[l.prev].next = l.next;
+    else
+      t.head = l.next;
+    if (l.next != kNone)
+      links_[l.next].prev = l.prev;
+    else
+      t.tail = l.prev;
+    --t.count;
+  }
+  // The tenant holding the most entries (a scan of the tenants: only when max_tenant_ holds none).
+  uint32_t MostHeld() {
+    uint32_t best = 0;
+    for (uint32_t i = 0; i < tenants_.size(); ++i) {
+      if (tenants_[i].count > tenants_[best].count) best = i;
+    }
+    max_tenant_ = best;
+    return best;
+  }
+
   std::unique_ptr<Entry[], Unmap> entries_;
   std::unique_ptr<Head[]> heads_;
-  std::size_t first_ = 0;
-  std::size_t size_ = 0;
-  std::size_t constructed_ = 0;  // slots [0, constructed_) have begun their life
+  std::unique_ptr<Links[]> links_;
+  std::vector<TenantList> tenants_;      // by the shard's tenant index
+  mutable std::vector<uint32_t> visit_;  // ForEach's order, ForEachOf's matches (capacity kept)
+  std::size_t size_ = 0;                 // slots [0, size_) are in use
+  std::size_t last_ = 0;                 // the slot the last Keep wrote
+  uint32_t max_tenant_ = 0;              // the tenant holding the most (kept up as they change)
+  uint64_t next_seq_ = 0;
 };
 
 }  // namespace privmon
