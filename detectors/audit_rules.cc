@@ -29,7 +29,10 @@ void DetectionEngine::OnAuditTarget(const Event& e, const TenantSettings& tenant
 
   // A service principal or a group given a role is no user account: its rules (EL-01, EL-02,
   // PA-04) name it, but it signs in as no user (PA-05, SI-03 would misjudge it).
-  const Seconds32 t = ToSeconds32(e.time);
+  // A copy paired with PIM's record by the role's id alone grants as of PIM's record
+  // (DetectionEngine::PairedByNameOrId).
+  const Seconds32 t = paired_grant_time_ != 0 ? std::min(paired_grant_time_, ToSeconds32(e.time))
+                                              : ToSeconds32(e.time);
   // The hold this record grants or removes: the role, directory-wide or over an administrative
   // unit. One account may hold a role both ways (two assignments): removing one leaves the other
   // (breaker round 27). Units apart are one hold (the record names no unit in a field read here).

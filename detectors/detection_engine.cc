@@ -338,6 +338,7 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
         }
       }
       held_copy_ = held_mirror_ = mirror_paired_ = naming_hold_ = false;
+      paired_grant_time_ = 0;
       if ((roles & kRouteActor) != 0) {
         OnAuditActor(r, tenant);
         const bool hidden = HideLaterPrivilege(r.actor.key, r.time);
@@ -614,7 +615,7 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
     if (IsPimEligibleAssignment(au)) {
       pim_copies_.AddGrant(e.tenant_hash, e.account.key, key, t);
     } else if (IsEligibleAssignmentMirror(au)) {
-      if (pim_copies_.Paired(e.tenant_hash, e.account.key, key, t)) {
+      if (PairedByNameOrId(e, key, PimCopies::EligibleKey(au.role_id_hash), t)) {
         mirror_paired_ = true;
       } else {
         held_mirror_ = true;
@@ -630,12 +631,15 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
     pim_copies_.AddGrant(e.tenant_hash, e.account.key, au.role_hash, t);
     return &e;
   }
-  if (au.activity != Activity::kAddMemberToRole || au.service == AuditService::kPim ||
-      (au.flags & kInitiatedByPim) != 0 ||
-      (au.flags & (kInitiatorUnnamed | kInitiatorNamedPim)) == 0) {
+  if (au.activity != Activity::kAddMemberToRole || au.service == AuditService::kPim) return &e;
+  if ((au.flags & kInitiatedByPim) != 0) {
+    // PIM's copy by its app: no pairing needed, but one of PIM's record by the role's id alone
+    // dates the privilege it teaches (paired_grant_time_).
+    (void)PairedByNameOrId(e, au.role_hash, au.role_id_hash, t);
     return &e;
   }
-  if (!pim_copies_.Paired(e.tenant_hash, e.account.key, au.role_hash, t)) {
+  if ((au.flags & (kInitiatorUnnamed | kInitiatorNamedPim)) == 0) return &e;
+  if (!PairedByNameOrId(e, au.role_hash, au.role_id_hash, t)) {
     held_copy_ = true;
     held_role_ = au.role_hash;
     return &e;
@@ -645,6 +649,21 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
       static_cast<uint16_t>((au.flags | kInitiatedByPim) &
                             ~static_cast<uint16_t>(kInitiatorUnnamed | kInitiatorNamedPim));
   return &pim_copy_event_;
+}
+
+// PIM's record of a custom role named by its id alone, before any record taught the role's name,
+// was kept under the id (ResolveRoleAlias): Core Directory's copy, which names the role both ways
+// and teaches the pair, pairs it by the id as well as by the key it reads as (breaker round 45:
+// a false PRIV-EL-02 and PA-04 on the copy of the first such activation).
+// PIM's record was judged then as of an account whose role it could not name: the privilege the
+// copy teaches dates from PIM's record (paired_grant_time_, OnAuditTarget), so the records of the
+// account since then, PIM's own among them, are judged again as an admin's (the learned
+// privilege's replay: PRIV-EL-08's tracking, EL-06's sign-in before the activation).
+bool DetectionEngine::PairedByNameOrId(const Event& e, uint64_t key, uint64_t id_key, Seconds32 t) {
+  if (pim_copies_.Paired(e.tenant_hash, e.account.key, key, t) != 0) return true;
+  if (e.audit.role_id_hash == 0 || id_key == key) return false;
+  paired_grant_time_ = pim_copies_.Paired(e.tenant_hash, e.account.key, id_key, t);
+  return paired_grant_time_ != 0;
 }
 
 // A user acting on itself (PIM's self-activation) whose record names the target by id alone and

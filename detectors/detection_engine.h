@@ -295,6 +295,9 @@ class DetectionEngine final : public EventConsumer {
   // (held_mirror_), or dropped as PIM's record of the grant raised it (mirror_paired_).
   bool held_mirror_ = false;
   bool mirror_paired_ = false;
+  // The time of PIM's record a copy at hand was paired with by the role's id alone (0: none): the
+  // privilege the copy teaches dates from it (OnAuditTarget).
+  Seconds32 paired_grant_time_ = 0;
   uint64_t held_role_ = 0;  // the held copy's role (PimCopies::EligibleKey for a mirror)
   // An audit record naming its user target by id alone is being handled: Emit holds the target's
   // verdicts that no kept name names (pim_copies_, role 0) for a record naming it in the window.
@@ -317,6 +320,10 @@ class DetectionEngine final : public EventConsumer {
   RoleAliases role_aliases_;
   Event role_alias_event_;
   const Event& ResolveRoleAlias(const Event& e, const TenantSettings& tenant);
+  // Whether PIM's record of the grant `e` copies was kept under `key` or under `id_key` (the
+  // role's id: PIM's record named it by its id alone, before its name was known).
+  // Sets paired_grant_time_ when paired by the id alone.
+  bool PairedByNameOrId(const Event& e, uint64_t key, uint64_t id_key, Seconds32 t);
   void ReleasePimCopies(uint64_t tenant_hash, EventTime watermark, bool all);
   // QueueRegistrationRecheck's record, run at the end of OnEvent (kept: no allocation).
   Event recheck_event_;

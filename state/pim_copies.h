@@ -76,14 +76,15 @@ class PimCopies {
     grants_[next_] = Grant{tenant_hash, account, role, t};
     next_ = (next_ + 1) % kMaxGrants;
   }
-  // Whether PIM's record of the same grant lies within the window of a copy at `t`.
-  bool Paired(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) const {
-    if (role == kNamingHold || role == kHeldBehind) return false;
-    return std::any_of(grants_.begin(), grants_.end(), [&](const Grant& g) {
+  // The time of PIM's record of the same grant within the window of a copy at `t` (0: none).
+  Seconds32 Paired(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) const {
+    if (role == kNamingHold || role == kHeldBehind) return 0;
+    const auto it = std::find_if(grants_.begin(), grants_.end(), [&](const Grant& g) {
       const int64_t d = static_cast<int64_t>(g.time) - static_cast<int64_t>(t);
       return g.time != 0 && g.role == role && g.account == account &&
              g.tenant_hash == tenant_hash && d <= kWindowS && d >= -kWindowS;
     });
+    return it == grants_.end() ? 0 : it->time;
   }
   // Holds `alert` until the copy's pairing is decided; false when full (emit it now).
   bool Hold(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t, const Alert& a) {

@@ -53,7 +53,11 @@ constexpr std::array kHandlers = {
     CodeRuleHandler{RuleId::kEL01, kAudit, kAccount, &EligibleAssignment::OnAuditTarget},
     CodeRuleHandler{RuleId::kPA01, kAudit, kAccount, &AccountLifecycle::OnAuditTarget},  // +PA-02
     CodeRuleHandler{RuleId::kSI08, kAudit, kAccount, &MfaFraud::OnAuditTarget, true},
-    CodeRuleHandler{RuleId::kEL06, kAudit, kAccount, &PimActivations::OnAuditTarget},  // +EL-08
+    // Replayed: an activation judged before its role's name was known (PIM's record naming a
+    // custom role by its id alone) is an admin's once its copy teaches the name (breaker round
+    // 45; DetectionEngine::PairedByNameOrId), as one whose older role gain came later.
+    CodeRuleHandler{RuleId::kEL06, kAudit, kAccount, &PimActivations::OnAuditTarget,
+                    true},  // +EL-08
     CodeRuleHandler{RuleId::kEL03, kAudit, kAccount, &UnusualElevation::OnAuditTarget, true},
     CodeRuleHandler{RuleId::kSI08, kAudit, kActor, &MfaFraud::OnAuditActor, true},
     CodeRuleHandler{RuleId::kEL05, kAudit, kActor, &PimSettingsWeakened::OnAuditActor},

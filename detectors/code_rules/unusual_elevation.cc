@@ -1,5 +1,7 @@
 #include "detectors/code_rules/unusual_elevation.h"
 
+#include <span>
+
 #include "detectors/alert_details.h"
 #include "detectors/alert_emitter.h"
 
@@ -13,8 +15,12 @@ void Judge(CodeRuleContext& ctx, const Event& e, const AccountRef& who, AccountS
   if ((e.audit.flags & kPimOtherProvider) != 0) return;
   const Seconds32 t = ToSeconds32(e.time);
   const bool learning = ctx.InLearning(st, t, tenant);
+  // A custom role's activation learned under its id (PIM named it by its id alone before any
+  // record taught its name) is the same role once it reads by its name (breaker round 45).
+  const uint64_t id = e.audit.role_id_hash;
   const bool new_role = e.audit.role_hash != 0 &&
-                        ctx.Learn(who.key, NoveltyKind::kActivatedRole, e.audit.role_hash, t);
+                        ctx.LearnFolded(who.key, NoveltyKind::kActivatedRole, e.audit.role_hash,
+                                        std::span<const uint64_t>(&id, 1), t);
   bool off_hours = false;
   if (tenant.working_hours.configured) {
     off_hours = !tenant.working_hours.Contains(t);
