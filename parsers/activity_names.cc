@@ -12,7 +12,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 38> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 39> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -61,6 +61,9 @@ constexpr std::array<std::pair<std::string_view, Activity>, 38> kExactActivities
     {"user registered all required security info",
      Activity::kUserRegisteredAllRequiredSecurityInfo},
     {"user registered security info", Activity::kUserRegisteredSecurityInfo},
+    // The guide's name for it ("Changes to authentication methods": Activity type = User
+    // registered security information; breaker round 49).
+    {"user registered security information", Activity::kUserRegisteredSecurityInfo},
     {"user updated security info", Activity::kUserUpdatedSecurityInfo},
 }};
 
@@ -77,6 +80,9 @@ constexpr std::pair<std::string_view, std::string_view> kRenamedActivities[] = {
     // Core Directory's admin reset: "Reset user password" in older records, "Reset password" in
     // the activity reference.
     {"Reset user password", "Reset password"},
+    // The guide's spelling of the security info registration (its "Changes to authentication
+    // methods" row).
+    {"User registered security information", "User registered security info"},
     // PIM's decisions on an activation request: its own audit history writes them without the
     // suffix the activity reference (and the directory audit log) gives them (field case 02).
     {"Add member to role request denied", "Add member to role request denied (PIM activation)"},
@@ -114,6 +120,17 @@ Activity ActivityOfFoldedName(std::string_view n) {
   if (n == "remove member from role completed (pim activation expired)") {
     return Activity::kRemoveMemberFromRolePimExpired;
   }
+  // PIM's names as the guide's rows give them (Security operations for privileged accounts,
+  // "Activity type", Service = PIM; breaker round 49): "Add member to role (permanent)" (its
+  // "Roles assigned out of PIM"), "Add member to role completed (eligible)" (its "Added to
+  // eligible privileged role"), "Add eligible member (permanent|eligible)" (its "Alert on changes
+  // to privileged account permissions", the vendor's Sentinel rule UserAddedtoAdminRole reads the
+  // same pair), and their removals "Remove eligible member (...)".
+  if (n == "add member to role (permanent)") return Activity::kAddMemberToRoleOutsidePim;
+  if (n == "add member to role completed (eligible)" || n.starts_with("add eligible member (")) {
+    return Activity::kAddEligibleMemberToRole;
+  }
+  if (n.starts_with("remove eligible member (")) return Activity::kRemoveEligibleMemberFromRole;
   const auto it = std::lower_bound(kExactActivities.begin(), kExactActivities.end(), n,
                                    [](const auto& e, std::string_view x) { return e.first < x; });
   if (it != kExactActivities.end() && it->first == n) return it->second;
@@ -252,7 +269,8 @@ ActivityLookup ResolveActivity(std::string_view raw) {
   // PRIV-EL-01's two records of one grant (detectors/role_gain.h): PIM's own name, and Core
   // Directory's mirror (AssignEligibleRole), that name alone. A restore is neither.
   if (n == "add eligible member to role") return {activity, EligibleName::kDirectoryMirror};
-  if (n.starts_with("add eligible member to role in pim completed")) {
+  if (n.starts_with("add eligible member to role in pim completed") ||
+      n == "add member to role completed (eligible)" || n.starts_with("add eligible member (")) {
     return {activity, EligibleName::kPimCompleted};
   }
   return {activity, EligibleName::kOther};
