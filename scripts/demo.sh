@@ -56,13 +56,15 @@ done
 sleep 1
 
 metric() { curl -s "$METRICS" | awk -v n="$1" '$1 ~ "^"n {s += $2} END {printf "%d", s}'; }
+# An alert's update lines ("update":true: its count went on after it was sent) are not alerts.
+alerts() { grep -v '"update":true' "$DEMO_DIR/alerts.jsonl" || true; }
 echo "== alerts (time, rule, severity, tenant, account)"
-sed -E 's/.*"rule_id":"([^"]*)".*"severity":"([^"]*)".*"tenant_id":"([^"]*)".*"upn":"([^"]*)".*"time":"([^"]*)".*/\5  \1  \2  \3  \4/' \
-  "$DEMO_DIR/alerts.jsonl" | grep -v '^{' | sort | awk 'NR <= 40'  # reads all: no SIGPIPE
-total=$(grep -c . "$DEMO_DIR/alerts.jsonl" || true)
+alerts | sed -E 's/.*"rule_id":"([^"]*)".*"severity":"([^"]*)".*"tenant_id":"([^"]*)".*"upn":"([^"]*)".*"time":"([^"]*)".*/\5  \1  \2  \3  \4/' |
+  grep -v '^{' | sort | awk 'NR <= 40'  # reads all: no SIGPIPE
+total=$(alerts | grep -c . || true)
 [ "$total" -gt 40 ] && echo "   ... $((total - 40)) more in $DEMO_DIR/alerts.jsonl"
-echo "== alerts per rule"
-grep -o '"rule_id":"[^"]*","rule":"[^"]*"' "$DEMO_DIR/alerts.jsonl" |
+echo "== alerts per rule (update lines not counted)"
+alerts | grep -o '"rule_id":"[^"]*","rule":"[^"]*"' |
   sed -E 's/"rule_id":"([^"]*)","rule":"([^"]*)"/\1  \2/' | sort | uniq -c | sort -k2
 echo "== attacks gen injected: $(grep -c . "$DEMO_DIR/truth.jsonl"), of which raisable on this" \
   "config: $(grep -c '"raisable":true' "$DEMO_DIR/truth.jsonl") ($DEMO_DIR/truth.jsonl says why not)"
