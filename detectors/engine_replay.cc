@@ -107,8 +107,12 @@ void DetectionEngine::KeepForReplay(const Event& e, AccountSide side, bool judge
   if (e.time < tt.watermark) return;
   EventTime lost_time = 0;
   uint32_t lost_tenant = 0;
+  // A record its tenant's watermark passed is replayed no more (ReplayPrivilege): the first to go.
+  const auto stale = [&](uint32_t tenant, EventTime time) {
+    return tenant < tenant_time_.size() && time < tenant_time_[tenant].watermark;
+  };
   if (replay_.Keep(e, static_cast<uint8_t>(side), current_tenant_, row_key_, &lost_time,
-                   &lost_tenant, learn_answers_, learn_calls_) &&
+                   &lost_tenant, learn_answers_, learn_calls_, stale) &&
       lost_tenant < tenant_time_.size() && lost_time >= tenant_time_[lost_tenant].watermark) {
     Bump(stats_.privilege_replay_lost);
   }

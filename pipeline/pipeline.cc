@@ -779,8 +779,12 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
   }
   NotePositions(sources, source_ids);
   // Stopped during a whole hold: what it kept goes on first, then the ends of the inputs that
-  // ended during it (the others' holds go on, carried by a checkpoint: EmitState::Save).
-  ReleaseHeld(parser, st);
+  // ended during it (the others' holds go on, carried by a checkpoint: EmitState::Save). Without
+  // marks when the stop does not settle (as at a cut): the restart reads the rest of the input,
+  // whose older records a mark would have made late (breaker round 48: a SIGTERM with
+  // `checkpoint:` during a newest-first file's hold raised a false EL-06, and after the restart
+  // every record was late).
+  ReleaseHeld(parser, st, /*with_marks=*/settle_on_stop_.load(std::memory_order_acquire));
   std::vector<std::size_t> ended_ids;
   st.EndEnded(&ended_ids);
   for (const std::size_t id : ended_ids) PublishEnd(parser, st, id);

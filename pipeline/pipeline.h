@@ -227,8 +227,8 @@ class Pipeline {
     // thread): their events are kept together and handed on merged in event-time order, so
     // several files are judged as their records sorted together, whatever the order they are
     // named or read in (breaker round 44: each sorted on its own, an ended input's timers waited
-    // for the other's end). It ends, for all of them, once each has ended or their events reach
-    // kMaxHeldEvents; an input that ends before the others waits for that end (its marks and its
+    // for the other's end). It ends, for all of them, once each has ended or read kMaxHeldEvents;
+    // an input that ends before the others waits for that end (its marks and its
     // end are published after the release: GroupDone, Pipeline::EndHold). Not when an input goes
     // forward (oldest first): one export may follow another in it (breaker round 46).
     struct WholeHold {
@@ -246,17 +246,20 @@ class Pipeline {
       if (!kept) kept = std::make_unique<SortedHold>();
       return *kept;
     }
-    // True when the whole holds may end: each has ended, or their events reached `max_events`;
-    // false when there are none.
+    // True when the whole holds may end: each has ended or read `max_events`; false when there
+    // are none.
+    // Each input's bound is its own, as when each was held on its own (breaker round 48: a bound
+    // over their sum cut every input of `scan exports/*.json` partway, and the rest of a
+    // newest-first one came late); their sum is bounded by max_events a held input.
     bool GroupDone(std::size_t max_events) const {
       if (wholes.empty()) return false;
       std::size_t events = 0;
       bool all = true;
       for (const WholeHold& w : wholes) {
         events += w.events;
-        all = all && w.ended;
+        all = all && (w.ended || w.events >= max_events);
       }
-      return all || events >= max_events;
+      return all || events >= max_events * wholes.size();
     }
     // The order of the message at hand's events (MessageOrder), reused.
     std::vector<uint32_t> order;

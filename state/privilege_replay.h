@@ -6,12 +6,15 @@
 // the gain had come first. Only records at or after their tenant's watermark matter (a gain
 // older than the watermark is late itself): the ring keeps kCapacity and the engine counts those
 // overwritten while still within the watermark (privmon_privilege_replay_lost_total). When full,
-// the oldest record of the tenant holding the most is overwritten, not the oldest of all: a
-// tenant flooding the shard overwrites its own records, and another tenant's kept records (a new
-// admin's sign-ins, before its role gain arrives) stay (breaker round 47: 4,100 sign-ins of
-// another tenant within the lateness lost a learned admin's PRIV-SI-13 and SI-14, and the shard
-// count changed the verdict). Tenants' lists are linked through the slots (4 B and an arrival
-// number a slot).
+// a record its tenant's watermark passed is overwritten (it can never be replayed: a quiet
+// tenant's; the oldest of all, or a tenant's oldest, probed in turn), else the oldest record of
+// the tenant holding the most: a tenant
+// flooding the shard overwrites its own records, and another tenant's kept records (a new admin's
+// sign-ins, before its role gain arrives) stay (breaker round 47: 4,100 sign-ins of another tenant
+// within the lateness lost a learned admin's PRIV-SI-13 and SI-14, and the shard count changed
+// the verdict; round 48: evicting by tenant alone lost them to 120 quiet tenants' stale records).
+// The lists (each tenant's, and all in arrival order) are linked through the slots (8 B and an
+// arrival number a slot).
 // Fixed capacity (kCapacity x ~1.4 KiB of Events, plus 16 B a record of keys and times that a
 // replay scans, so it reads 64 KiB rather than 5.7 MiB of Events). Keep copies an Event (no
 // allocation). Allocated on the first Keep, or by Prewarm, which a service calls before records
@@ -55,22 +58,32 @@ class PrivilegeReplay {
     bool replayed = false;
   };
 
-  // Keeps a copy of `e` for the account on `side`. When the ring was full it overwrote the oldest
-  // entry of the tenant holding the most (usually `tenant` itself, when it floods): returns true
-  // and that entry's event time and tenant in *lost_time, *lost_tenant.
+  // A record that can never be replayed again (older than its tenant's watermark): none here.
+  struct NeverStale {
+    bool operator()(uint32_t /*tenant*/, EventTime /*time*/) const { return false; }
+  };
+  // Keeps a copy of `e` for the account on `side`. When the ring was full it overwrote the
+  // oldest entry of all if `stale(tenant, time)` says it can no longer be replayed, else the
+  // oldest entry of the tenant holding the most (usually `tenant` itself, when it floods):
+  // returns true and that entry's event time and tenant in *lost_time, *lost_tenant.
+  template <class Stale = NeverStale>
   bool Keep(const Event& e, uint8_t side, uint32_t tenant, uint64_t row_key, EventTime* lost_time,
-            uint32_t* lost_tenant, uint32_t learned = 0, uint8_t learn_calls = 0) {
+            uint32_t* lost_tenant, uint32_t learned = 0, uint8_t learn_calls = 0,
+            Stale&& stale = Stale{}) {
     if (!entries_) Prewarm();
     if (tenant >= tenants_.size()) tenants_.resize(tenant + 1);  // a tenant index seen first
     std::size_t at = size_;
     const bool full = size_ == kCapacity;
     if (full) {
-      uint32_t victim = max_tenant_;
-      if (victim >= tenants_.size() || tenants_[victim].count == 0) victim = MostHeld();
-      at = tenants_[victim].head;
-      Unlink(at);
+      at = StaleSlot(stale);  // a quiet tenant's record its watermark passed (breaker round 48)
+      if (at == kNone) {
+        uint32_t victim = max_tenant_;
+        if (victim >= tenants_.size() || tenants_[victim].count == 0) victim = MostHeld();
+        at = tenants_[victim].head;
+      }
       *lost_time = entries_[at].event.time;
-      *lost_tenant = victim;
+      *lost_tenant = entries_[at].tenant;
+      Unlink(at);
     } else {
       ::new (static_cast<void*>(entries_.get() + at)) Entry;  // this slot's first use
       ++size_;
@@ -163,7 +176,8 @@ class PrivilegeReplay {
   static constexpr uint16_t kNone = 0xFFFF;
   static_assert(kCapacity < kNone);
   struct Links {
-    uint16_t prev = kNone, next = kNone;
+    uint16_t prev = kNone, next = kNone;    // its tenant's list
+    uint16_t older = kNone, newer = kNone;  // the list of all, in arrival order
     uint64_t seq = 0;
   };
   struct TenantList {
@@ -173,26 +187,60 @@ class PrivilegeReplay {
   void Link(std::size_t at, uint32_t tenant) {
     TenantList& t = tenants_[tenant];
     Links& l = links_[at];
+    const auto slot = static_cast<uint16_t>(at);
     l.prev = t.tail;
     l.next = kNone;
     l.seq = next_seq_++;
-    if (t.tail != kNone) links_[t.tail].next = static_cast<uint16_t>(at);
-    t.tail = static_cast<uint16_t>(at);
-    if (t.head == kNone) t.head = static_cast<uint16_t>(at);
+    if (t.tail != kNone) links_[t.tail].next = slot;
+    t.tail = slot;
+    if (t.head == kNone) t.head = slot;
     ++t.count;
+    l.older = newest_;
+    l.newer = kNone;
+    if (newest_ != kNone) links_[newest_].newer = slot;
+    newest_ = slot;
+    if (oldest_ == kNone) oldest_ = slot;
   }
   void Unlink(std::size_t at) {
     TenantList& t = tenants_[entries_[at].tenant];
     const Links& l = links_[at];
-    if (l.prev != kNone)
+    if (l.prev != kNone) {
       links_[l.prev].next = l.next;
-    else
+    } else {
       t.head = l.next;
-    if (l.next != kNone)
+    }
+    if (l.next != kNone) {
       links_[l.next].prev = l.prev;
-    else
+    } else {
       t.tail = l.prev;
+    }
     --t.count;
+    if (l.older != kNone) {
+      links_[l.older].newer = l.newer;
+    } else {
+      oldest_ = l.newer;
+    }
+    if (l.newer != kNone) {
+      links_[l.newer].older = l.older;
+    } else {
+      newest_ = l.older;
+    }
+  }
+  // A slot whose record can no longer be replayed, or kNone: the oldest of all, else the oldest
+  // of the next kStaleProbes tenants in turn (a cursor over the tenants: each tenant's oldest is
+  // the likeliest its watermark passed). O(kStaleProbes).
+  static constexpr uint32_t kStaleProbes = 16;
+  template <class Stale>
+  std::size_t StaleSlot(Stale& stale) {
+    if (oldest_ != kNone && stale(entries_[oldest_].tenant, entries_[oldest_].event.time)) {
+      return oldest_;
+    }
+    for (uint32_t i = 0; i < kStaleProbes && !tenants_.empty(); ++i) {
+      if (++stale_cursor_ >= tenants_.size()) stale_cursor_ = 0;
+      const uint16_t head = tenants_[stale_cursor_].head;
+      if (head != kNone && stale(stale_cursor_, entries_[head].event.time)) return head;
+    }
+    return kNone;
   }
   // The tenant holding the most entries (a scan of the tenants: only when max_tenant_ holds none).
   uint32_t MostHeld() {
@@ -212,6 +260,8 @@ class PrivilegeReplay {
   std::size_t size_ = 0;                 // slots [0, size_) are in use
   std::size_t last_ = 0;                 // the slot the last Keep wrote
   uint32_t max_tenant_ = 0;              // the tenant holding the most (kept up as they change)
+  uint16_t oldest_ = kNone, newest_ = kNone;  // the list of all
+  uint32_t stale_cursor_ = 0;                 // StaleSlot's place among the tenants
   uint64_t next_seq_ = 0;
 };
 

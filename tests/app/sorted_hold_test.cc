@@ -17,6 +17,13 @@ namespace {
 
 using namespace privmon_test;
 
+// Regression inputs whose verdicts read what came before (PA-05, SI-14, SI-10's hours, PA-02's
+// content, EL-08's and SI-04's pending timers).
+constexpr const char* kHeldCases[] = {
+    "m20a_pa05_la_rows_newest_first",         "m20c_si14_la_rows_newest_first",
+    "m20e_si10_learned_hours_newest_first",   "m20f_pa02_delete_first_alert_content",
+    "m20g_el08_six_activations_newest_first", "m20h_si04_six_interrupts_newest_first"};
+
 void ExpectEveryOrderGivesTheSortedOutput(const std::string& name) {
   const fs::path dir = fs::path(PRIVMON_SOURCE_DIR) / "tests" / "regressions" / name;
   const fs::path tmp = TempDir("sorted_hold_" + name.substr(0, 4));
@@ -51,10 +58,7 @@ void ExpectEveryOrderGivesTheSortedOutput(const std::string& name) {
 }
 
 TEST(SortedHold, AFileReadNewestFirstInAnyOrderGivesTheAlertsOfItsOldestFirstOrder) {
-  for (const char* name :
-       {"m20a_pa05_la_rows_newest_first", "m20c_si14_la_rows_newest_first",
-        "m20e_si10_learned_hours_newest_first", "m20f_pa02_delete_first_alert_content",
-        "m20g_el08_six_activations_newest_first", "m20h_si04_six_interrupts_newest_first"}) {
+  for (const char* name : kHeldCases) {
     SCOPED_TRACE(name);
     ExpectEveryOrderGivesTheSortedOutput(name);
   }
@@ -115,10 +119,7 @@ void ExpectEverySplitGivesTheSortedOutput(const std::string& name) {
 }
 
 TEST(SortedHold, SeveralInputsGiveTheAlertsOfTheirRecordsInOneSortedFile) {
-  for (const char* name :
-       {"m20a_pa05_la_rows_newest_first", "m20c_si14_la_rows_newest_first",
-        "m20e_si10_learned_hours_newest_first", "m20f_pa02_delete_first_alert_content",
-        "m20g_el08_six_activations_newest_first", "m20h_si04_six_interrupts_newest_first"}) {
+  for (const char* name : kHeldCases) {
     SCOPED_TRACE(name);
     ExpectEverySplitGivesTheSortedOutput(name);
   }

@@ -109,6 +109,35 @@ TEST(PrivilegeReplay, AFloodOfOneTenantOverwritesItsOwnRecordsNotAnotherTenants)
   EXPECT_GT(lost, 2 * n);
 }
 
+// Records a watermark passed go first, whoever holds the most: 120 quiet tenants' old records
+// filled the ring, then one tenant's 200 within its lateness, a new admin's among them; evicting
+// by tenant alone took the busy tenant's, the admin's first (breaker round 48).
+TEST(PrivilegeReplay, RecordsTheWatermarkPassedGoBeforeABusyTenantsLiveOnes) {
+  PrivilegeReplay ring;
+  EventTime lost_time = 0;
+  uint32_t lost_tenant = 0;
+  const auto stale = [](uint32_t tenant, EventTime) { return tenant < 120; };  // quiet, passed
+  int64_t t = 1000;
+  for (uint32_t tenant = 0; tenant < 120; ++tenant) {
+    for (int i = 0; i < 100; ++i) {
+      ring.Keep(ReplayTestEvent(10'000 + tenant, 0, t++), 0, tenant, 0, &lost_time, &lost_tenant, 0,
+                0, stale);
+    }
+  }
+  ASSERT_TRUE(
+      ring.Keep(ReplayTestEvent(7, 0, t++), 0, 500, 0, &lost_time, &lost_tenant, 0, 0, stale));
+  EXPECT_LT(lost_tenant, 120u);
+  ASSERT_TRUE(
+      ring.Keep(ReplayTestEvent(7, 0, t++), 0, 500, 0, &lost_time, &lost_tenant, 0, 0, stale));
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(
+        ring.Keep(ReplayTestEvent(8, 0, t++), 0, 500, 0, &lost_time, &lost_tenant, 0, 0, stale));
+    ASSERT_LT(lost_tenant, 120u) << "a record the watermark passed goes first";
+  }
+  EXPECT_EQ(ReplayTestVisit(ring, 7, 0, UINT32_MAX).size(), 2u);
+  EXPECT_EQ(ReplayTestVisit(ring, 8, 0, UINT32_MAX).size(), 200u);
+}
+
 TEST(PrivilegeReplay, PrewarmAllocatesOnceAndKeepsNothing) {
   PrivilegeReplay ring;
   EXPECT_EQ(ring.MemoryBytes(), 0u) << "lazy until the first Keep or Prewarm";
