@@ -77,9 +77,7 @@ class PrivilegeReplay {
     if (full) {
       at = StaleSlot(stale);  // a quiet tenant's record its watermark passed (breaker round 48)
       if (at == kNone) {
-        uint32_t victim = max_tenant_;
-        if (victim >= tenants_.size() || tenants_[victim].count == 0) victim = MostHeld();
-        at = tenants_[victim].head;
+        at = tenants_[by_count_[max_count_]].head;  // the tenant holding the most
       }
       *lost_time = entries_[at].event.time;
       *lost_tenant = entries_[at].tenant;
@@ -98,9 +96,6 @@ class PrivilegeReplay {
     slot.replayed = false;
     heads_[at] = Head{side == kActorSide ? e.actor.key : e.account.key, ToSeconds32(e.time)};
     Link(at, tenant);
-    if (max_tenant_ >= tenants_.size() || tenants_[tenant].count > tenants_[max_tenant_].count) {
-      max_tenant_ = tenant;
-    }
     last_ = at;
     return full;
   }
@@ -114,6 +109,7 @@ class PrivilegeReplay {
     heads_ = std::make_unique<Head[]>(kCapacity);
     links_ = std::make_unique<Links[]>(kCapacity);
     visit_.reserve(kCapacity);
+    by_count_.assign(kCapacity + 1, kNoTenant);
   }
   // A checkpoint's entry (state/checkpoint_codec.h kCkPrivilegeReplay), kept as the newest; one
   // overwritten when full is older than all the restored ones of its tenant, so nothing is
@@ -153,7 +149,8 @@ class PrivilegeReplay {
   std::size_t size() const { return size_; }
   std::size_t MemoryBytes() const {
     return entries_ ? kCapacity * (sizeof(Entry) + sizeof(Head) + sizeof(Links)) +
-                          tenants_.capacity() * sizeof(TenantList) + visit_.capacity() * 4
+                          tenants_.capacity() * sizeof(TenantList) +
+                          (visit_.capacity() + by_count_.capacity()) * 4
                     : 0;
   }
 
@@ -183,7 +180,34 @@ class PrivilegeReplay {
   struct TenantList {
     uint16_t head = kNone, tail = kNone;  // its oldest and newest slot
     uint32_t count = 0;
+    // Its place among the tenants holding as many (by_count_), while it holds any.
+    uint32_t fewer = kNoTenant, more = kNoTenant;
   };
+  static constexpr uint32_t kNoTenant = UINT32_MAX;
+  // Each tenant holding any is in the list of those holding as many (by_count_[count]), so the
+  // tenant holding the most is found in O(1), also after it was drained (breaker round 50: a
+  // cached "largest" never lowered kept draining a tenant down to a new admin's records).
+  void Recount(uint32_t tenant, int delta) {
+    TenantList& t = tenants_[tenant];
+    if (t.count > 0) {  // out of its count's list
+      if (t.fewer != kNoTenant) {
+        tenants_[t.fewer].more = t.more;
+      } else {
+        by_count_[t.count] = t.more;
+      }
+      if (t.more != kNoTenant) tenants_[t.more].fewer = t.fewer;
+    }
+    t.count = static_cast<uint32_t>(static_cast<int64_t>(t.count) + delta);
+    t.fewer = kNoTenant;
+    t.more = kNoTenant;
+    if (t.count > 0) {  // into its new count's list
+      t.more = by_count_[t.count];
+      if (t.more != kNoTenant) tenants_[t.more].fewer = tenant;
+      by_count_[t.count] = tenant;
+    }
+    if (t.count > max_count_) max_count_ = t.count;
+    while (max_count_ > 0 && by_count_[max_count_] == kNoTenant) --max_count_;
+  }
   void Link(std::size_t at, uint32_t tenant) {
     TenantList& t = tenants_[tenant];
     Links& l = links_[at];
@@ -194,7 +218,7 @@ class PrivilegeReplay {
     if (t.tail != kNone) links_[t.tail].next = slot;
     t.tail = slot;
     if (t.head == kNone) t.head = slot;
-    ++t.count;
+    Recount(tenant, +1);
     l.older = newest_;
     l.newer = kNone;
     if (newest_ != kNone) links_[newest_].newer = slot;
@@ -202,7 +226,8 @@ class PrivilegeReplay {
     if (oldest_ == kNone) oldest_ = slot;
   }
   void Unlink(std::size_t at) {
-    TenantList& t = tenants_[entries_[at].tenant];
+    const uint32_t tenant = entries_[at].tenant;
+    TenantList& t = tenants_[tenant];
     const Links& l = links_[at];
     if (l.prev != kNone) {
       links_[l.prev].next = l.next;
@@ -214,7 +239,7 @@ class PrivilegeReplay {
     } else {
       t.tail = l.prev;
     }
-    --t.count;
+    Recount(tenant, -1);
     if (l.older != kNone) {
       links_[l.older].newer = l.newer;
     } else {
@@ -242,16 +267,6 @@ class PrivilegeReplay {
     }
     return kNone;
   }
-  // The tenant holding the most entries (a scan of the tenants: only when max_tenant_ holds none).
-  uint32_t MostHeld() {
-    uint32_t best = 0;
-    for (uint32_t i = 0; i < tenants_.size(); ++i) {
-      if (tenants_[i].count > tenants_[best].count) best = i;
-    }
-    max_tenant_ = best;
-    return best;
-  }
-
   std::unique_ptr<Entry[], Unmap> entries_;
   std::unique_ptr<Head[]> heads_;
   std::unique_ptr<Links[]> links_;
@@ -259,7 +274,8 @@ class PrivilegeReplay {
   mutable std::vector<uint32_t> visit_;  // ForEach's order, ForEachOf's matches (capacity kept)
   std::size_t size_ = 0;                 // slots [0, size_) are in use
   std::size_t last_ = 0;                 // the slot the last Keep wrote
-  uint32_t max_tenant_ = 0;              // the tenant holding the most (kept up as they change)
+  std::vector<uint32_t> by_count_;       // by count: a tenant holding that many (Recount)
+  uint32_t max_count_ = 0;               // the most a tenant holds
   uint16_t oldest_ = kNone, newest_ = kNone;  // the list of all
   uint32_t stale_cursor_ = 0;                 // StaleSlot's place among the tenants
   uint64_t next_seq_ = 0;

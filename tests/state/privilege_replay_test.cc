@@ -138,6 +138,35 @@ TEST(PrivilegeReplay, RecordsTheWatermarkPassedGoBeforeABusyTenantsLiveOnes) {
   EXPECT_EQ(ReplayTestVisit(ring, 8, 0, UINT32_MAX).size(), 200u);
 }
 
+// The tenant holding the most is the one holding the most now: a tenant drained of its stale
+// records down to a new admin's two is no longer the one to overwrite (breaker round 50: a cached
+// "largest" never lowered lost the admin's SI-13 and SI-14).
+TEST(PrivilegeReplay, ATenantDrainedOfItsStaleRecordsIsNoLongerTheLargest) {
+  PrivilegeReplay ring;
+  EventTime lost_time = 0;
+  uint32_t lost_tenant = 0;
+  const auto stale = [](uint32_t, EventTime time) { return time < 5000 * kReplayTestSecond; };
+  for (int64_t i = 0; i < 3000; ++i) {  // tenant 2's burst, passed by its watermark later
+    ring.Keep(ReplayTestEvent(100, 0, 1000 + i), 0, 2, 0, &lost_time, &lost_tenant, 0, 0, stale);
+  }
+  ring.Keep(ReplayTestEvent(7, 0, 6000), 0, 2, 0, &lost_time, &lost_tenant, 0, 0, stale);
+  ring.Keep(ReplayTestEvent(7, 0, 6001), 0, 2, 0, &lost_time, &lost_tenant, 0, 0, stale);
+  for (int64_t i = 0; i < 1094; ++i) {  // tenant 3: live records; the ring is full
+    ring.Keep(ReplayTestEvent(300, 0, 6002 + i), 0, 3, 0, &lost_time, &lost_tenant, 0, 0, stale);
+  }
+  ASSERT_EQ(ring.size(), PrivilegeReplay::kCapacity);
+  // 3,010 tenants of one live record each: first tenant 2's 3,000 stale records go, then the
+  // largest now is tenant 3 (1,094), not tenant 2 (2), though no newcomer holds more than 2.
+  for (uint32_t tenant = 10; tenant < 3020; ++tenant) {
+    ring.Keep(ReplayTestEvent(1000 + tenant, 0, 8000 + tenant), 0, tenant, 0, &lost_time,
+              &lost_tenant, 0, 0, stale);
+    ASSERT_FALSE(lost_tenant == 2 && lost_time >= 5000 * kReplayTestSecond)
+        << "the admin's live record was overwritten at tenant " << tenant;
+  }
+  EXPECT_EQ(ReplayTestVisit(ring, 7, 0, UINT32_MAX), (std::vector<int64_t>{6000, 6001}));
+  EXPECT_TRUE(ReplayTestVisit(ring, 100, 0, UINT32_MAX).empty()) << "the stale ones went first";
+}
+
 TEST(PrivilegeReplay, PrewarmAllocatesOnceAndKeepsNothing) {
   PrivilegeReplay ring;
   EXPECT_EQ(ring.MemoryBytes(), 0u) << "lazy until the first Keep or Prewarm";
