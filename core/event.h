@@ -121,6 +121,9 @@ enum class Activity : uint8_t {
   // phone, e-mail or questions a password reset will trust, saved (PRIV-PA-03 with the group
   // above).
   kSecurityInfoSavedForSspr,
+  // Core Directory's "Restore user" (UserManagement): a soft-deleted user brought back from the
+  // recycle bin (PRIV-PA-05: in use again). Appended: an Event's activity is kept raw.
+  kRestoreUser,
   kCount
 };
 

@@ -141,15 +141,16 @@ bool DetectionEngine::EvictStep(std::size_t budget) {
   std::size_t accounts = 0;
   if (!accounts_lap_done_) {
     const uint64_t laps = accounts_.cursor().laps;
-    accounts = accounts_.Sweep(budget, [&](const AccountState& st) {
+    accounts = accounts_.Sweep(budget, [&](uint64_t key, const AccountState& st) {
       // An account whose latest registration said it has no MFA is kept (its registration's time
       // is when it last changed, not when it was read): PRIV-SI-05 when it becomes privileged.
       if ((st.flags & kMfaUnregistered) != 0) return false;
-      if (st.tenant < tenant_time_.size()) {
-        const TenantTime& tt = tenant_time_[st.tenant];
-        return past(st.last_seen, tt.watermark, tt.idle_horizon_s);
-      }
-      return past(st.last_seen, unknown_tenant_floor_, unknown_tenant_horizon_s_);
+      const bool evict = st.tenant < tenant_time_.size()
+                             ? past(st.last_seen, tenant_time_[st.tenant].watermark,
+                                    tenant_time_[st.tenant].idle_horizon_s)
+                             : past(st.last_seen, unknown_tenant_floor_, unknown_tenant_horizon_s_);
+      if (evict && !deletions_.empty()) deletions_.erase(key);  // its history goes with it
+      return evict;
     });
     // The cursor is also invalid after a step that erased all it visited: only the table's end
     // ends a lap.
@@ -916,6 +917,7 @@ std::size_t DetectionEngine::MemoryBytes() const {
          registration_time_.capacity() * (sizeof(uint64_t) + sizeof(EventTime) + 1) +
          (learned_since_.capacity() + privilege_gap_.capacity()) *
              (sizeof(uint64_t) + sizeof(Seconds32) + 1) +
+         deletions_.capacity() * (sizeof(uint64_t) + sizeof(DeletionHistory) + 1) +
          snapshot_.MemoryBytes();  // not replay_: a fixed ring, no account's state
 }
 

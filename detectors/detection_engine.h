@@ -32,6 +32,7 @@
 #include "rules/rule_language.h"
 #include "state/account_table.h"
 #include "state/dedupe_memory.h"
+#include "state/deletion_history.h"
 #include "state/known_values.h"
 #include "state/pim_copies.h"
 #include "state/privilege_replay.h"
@@ -334,6 +335,10 @@ class DetectionEngine final : public EventConsumer {
   // after it (a reload, a restart on a new config) is dated by it, as the record is when listed
   // first (PRIV-SI-05); checkpointed (kCkRegistrationTime).
   absl::flat_hash_map<uint64_t, EventTime> registration_time_;
+  // By account key: its latest deletions and restores (PRIV-PA-05: gone, or deleted and restored;
+  // AccountLifecycle records them). An entry per account ever deleted or restored, erased when the
+  // account is evicted; checkpointed after the account's own record (engine_checkpoint.cc).
+  absl::flat_hash_map<uint64_t, DeletionHistory> deletions_;
   bool registration_recheck_ = false;
   // AnchorRegistration's copy (kept: no allocation).
   Event anchored_event_;

@@ -78,6 +78,7 @@ bool DetectionEngine::SnapshotState() {
     s.learned_since.push_back(EngineSnapshot::LearnedSince{
         key, since, gap == privilege_gap_.end() ? Seconds32{0} : gap->second});
   }
+  s.deletions.assign(deletions_.begin(), deletions_.end());
   s.replay.clear();
   replay_.ForEach([&](const PrivilegeReplay::Entry& kept) {
     // One older than its tenant's watermark can be covered by no gain that is not late.
@@ -109,10 +110,19 @@ void DetectionEngine::EncodeSnapshot(CheckpointShardWriter& out) {
   auto tenant_hash = [&](uint32_t tenant) {
     return tenant < s.tenant_hashes.size() ? s.tenant_hashes[tenant] : 0;
   };
+  // An account's deletions and restores follow its record (an entry whose account is gone
+  // goes with it).
+  absl::flat_hash_map<uint64_t, const DeletionHistory*> deletions;
+  deletions.reserve(s.deletions.size());
+  for (const auto& [key, history] : s.deletions) deletions.emplace(key, &history);
   for (const EngineSnapshot::Account& a : s.accounts) {
     buf.clear();
     EncodeAccount(buf, tenant_hash(a.state.tenant), a.state,
                   a.privileged == UINT32_MAX ? nullptr : &s.privileged[a.privileged]);
+    if (!deletions.empty()) {
+      const auto it = deletions.find(a.key);
+      if (it != deletions.end()) EncodeDeletions(buf, *it->second);
+    }
     out.Add(kCkAccount, CheckpointRoute::kByKey, a.key, buf);
   }
   const std::size_t stride = s.slot_stride;
@@ -262,6 +272,16 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       bool has_ps = false;
       uint64_t tenant = 0;
       if (!DecodeAccount(r.format, in, &tenant, &st, &ps, &has_ps)) return false;
+      DeletionHistory deletions;
+      switch (DecodeDeletions(r.format, in, has_ps, &deletions)) {
+        case TrailerRead::kNone:
+          break;
+        case TrailerRead::kRead:
+          deletions_[r.key] = deletions;
+          break;
+        case TrailerRead::kMalformed:
+          return false;
+      }
       // Config-derived flags are recomputed under the running config, not restored.
       st.config_generation = 0;
       if (tenant != 0) {

@@ -15,6 +15,7 @@
 #include "core/alert.h"
 #include "core/config.h"
 #include "state/account_state.h"
+#include "state/deletion_history.h"
 #include "state/known_values.h"
 #include "state/pim_copies.h"
 #include "state/privilege_replay.h"
@@ -76,6 +77,8 @@ struct EngineSnapshot {
     Seconds32 gap;  // DetectionEngine::privilege_gap_ (0: none)
   };
   std::vector<LearnedSince> learned_since;
+  // DetectionEngine::deletions_, appended to their accounts' records by the encoding.
+  std::vector<std::pair<uint64_t, DeletionHistory>> deletions;
   // The kept records not older than their tenant's watermark, oldest first.
   std::vector<PrivilegeReplay::Entry> replay;
 
@@ -90,6 +93,7 @@ struct EngineSnapshot {
            registration_times.capacity() * sizeof(registration_times[0]) +
            role_aliases.capacity() * sizeof(RoleAliases::Pair) +
            learned_since.capacity() * sizeof(learned_since[0]) +
+           deletions.capacity() * sizeof(deletions[0]) +
            replay.capacity() * sizeof(PrivilegeReplay::Entry);
   }
 };

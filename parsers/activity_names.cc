@@ -12,7 +12,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 39> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 40> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -45,6 +45,7 @@ constexpr std::array<std::pair<std::string_view, Activity>, 39> kExactActivities
     {"reset password (by admin)", Activity::kResetPasswordByAdmin},
     {"reset password (self-service)", Activity::kResetPasswordSelfService},
     {"reset user password", Activity::kResetUserPassword},
+    {"restore user", Activity::kRestoreUser},
     // Self-service Password Management's save of the methods a password reset trusts (the audit
     // activity reference's name): security info changed as "User registered security info" is.
     {"security info saved for self-service password reset", Activity::kSecurityInfoSavedForSspr},

@@ -62,12 +62,12 @@ class AccountTable {
     for (auto& [key, st] : accounts_) f(st);
   }
   // One incremental eviction step (state/incremental_sweep.h): visits up to `budget` accounts and
-  // erases the non-privileged ones evictable(state) names. Privileged accounts (their arena
+  // erases the non-privileged ones evictable(key, state) names. Privileged accounts (their arena
   // slot) are never erased. Returns how many it erased.
   template <class Evictable>
   std::size_t Sweep(std::size_t budget, Evictable&& evictable) {
-    return SweepStep(accounts_, cursor_, budget, [&](uint64_t, const AccountState& st) {
-      return st.privileged_index == UINT32_MAX && !st.privileged() && evictable(st);
+    return SweepStep(accounts_, cursor_, budget, [&](uint64_t key, const AccountState& st) {
+      return st.privileged_index == UINT32_MAX && !st.privileged() && evictable(key, st);
     });
   }
   const SweepCursor& cursor() const { return cursor_; }

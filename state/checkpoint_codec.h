@@ -25,6 +25,7 @@
 #include "core/event.h"
 #include "core/hash.h"
 #include "state/account_state.h"
+#include "state/deletion_history.h"
 #include "state/privileged_state.h"
 #include "state/timer_queue.h"
 
@@ -304,6 +305,30 @@ inline bool DecodeAccount(uint32_t format, std::string_view in, uint64_t* tenant
     return Plausible(*ps);
   }
   return GetRaw(in, ps) && Plausible(*ps);
+}
+
+// An account's deletions and restores (DeletionHistory, PRIV-PA-05) follow its record within
+// format 8: a tag byte, then the history raw. A build that does not know them reads the record
+// without them (DecodeAccount ignores what follows), as any older record is read.
+inline constexpr uint8_t kDeletionsTrailerTag = 0xD1;
+inline void EncodeDeletions(std::string& out, const DeletionHistory& d) {
+  out.push_back(static_cast<char>(kDeletionsTrailerTag));
+  PutRaw(out, d);
+}
+enum class TrailerRead : uint8_t { kNone, kRead, kMalformed };
+// `in` is the whole account record DecodeAccount read (of format 8: older ones have none).
+inline TrailerRead DecodeDeletions(uint32_t format, std::string_view in, bool has_ps,
+                                   DeletionHistory* d) {
+  if (format != 8) return TrailerRead::kNone;
+  const std::size_t body =
+      8 + sizeof(AccountState) + 1 + (has_ps ? sizeof(PrivilegedState) : std::size_t{0});
+  if (in.size() <= body) return TrailerRead::kNone;
+  in.remove_prefix(body);
+  if (static_cast<uint8_t>(in[0]) != kDeletionsTrailerTag || in.size() != 1 + sizeof(*d)) {
+    return TrailerRead::kMalformed;
+  }
+  in.remove_prefix(1);
+  return GetRaw(in, d) && d->Plausible() ? TrailerRead::kRead : TrailerRead::kMalformed;
 }
 
 // An alert; its detail keys as text (interned on decode: the keys must outlive the alert).

@@ -13,6 +13,11 @@ void AccountLifecycle::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const
   const bool added = success && au.activity == Activity::kAddUser;
   const bool deleted =
       success && (au.activity == Activity::kDeleteUser || au.activity == Activity::kHardDeleteUser);
+  // Deletions and restores are kept by time for PRIV-PA-05 (gone, or deleted and restored: an
+  // account in use again). PA-01/02 read the earliest deletion below as before.
+  if (deleted || (success && au.activity == Activity::kRestoreUser)) {
+    ctx.NoteDeletion(who.key, ToSeconds32(e.time), !deleted);
+  }
   // A gain is an assignment (RULES.md's list: direct, eligible, PIM's): not a PIM activation, the
   // use of an eligibility already granted (that grant was the gain), nor PIM's Core Directory copy
   // of a grant it logged itself (kInitiatedByPim; a copy not yet paired holds its verdict, as its

@@ -49,6 +49,16 @@ PrivilegedState* CodeRuleContext::PrivilegedIfAny(const AccountState& st) const 
   return engine_.accounts_.PrivilegedIfAny(st);
 }
 
+void CodeRuleContext::NoteDeletion(uint64_t account_key, Seconds32 t, bool restore) {
+  engine_.deletions_[account_key].Add(t, restore);
+}
+
+const DeletionHistory* CodeRuleContext::DeletionsOf(uint64_t account_key) const {
+  if (engine_.deletions_.empty()) return nullptr;
+  const auto it = engine_.deletions_.find(account_key);
+  return it == engine_.deletions_.end() ? nullptr : &it->second;
+}
+
 bool CodeRuleContext::PrivilegedLater(uint64_t account_key) const {
   return engine_.learned_since_.contains(account_key);
 }

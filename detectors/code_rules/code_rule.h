@@ -17,6 +17,7 @@
 #include "core/event_time.h"
 #include "rules/rule_language.h"
 #include "state/account_table.h"
+#include "state/deletion_history.h"
 #include "state/known_values.h"
 #include "state/timer_queue.h"
 
@@ -58,6 +59,10 @@ class CodeRuleContext {
   void PushTimer(uint64_t tenant_hash, const Timer& t);
   // The privileged state of an account (made on first use; call for privileged accounts only).
   PrivilegedState& Privileged(AccountState& st);
+  // Records a successful deletion or restore of the account (DeletionHistory), and reads them:
+  // nullptr when none was seen (or the state came from a checkpoint written before they were).
+  void NoteDeletion(uint64_t account_key, Seconds32 t, bool restore);
+  const DeletionHistory* DeletionsOf(uint64_t account_key) const;
 
  private:
   DetectionEngine& engine_;

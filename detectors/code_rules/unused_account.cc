@@ -47,8 +47,14 @@ void UnusedAccount::Fire(CodeRuleContext& ctx, uint64_t account_key, AccountStat
       current == basis || (current > due && !ps.successes.AnyWithin(basis + 1, due));
   if (current != basis) Arm(ctx, account_key, st, tenant);  // wait from the new basis
   if (!silent || ps.absence_reported_for == basis) return;
-  // A privileged account deleted during the period is gone, not unused (no alert).
-  if (st.deleted != 0 && st.deleted >= basis && st.deleted <= due) return;
+  // A privileged account deleted during the period, and not restored before its end, is gone,
+  // not unused (no alert); one deleted and restored is in use again (breaker round 49). Without
+  // a kept history (a checkpoint written before it was kept), the earliest deletion decides.
+  if (const DeletionHistory* d = ctx.DeletionsOf(account_key)) {
+    if (d->GoneAt(basis, due)) return;
+  } else if (st.deleted != 0 && st.deleted >= basis && st.deleted <= due) {
+    return;
+  }
   // Nor is one whose privilege was un-learned during the period (and has since been learned
   // again): it was not a privileged account all along (docs/RULES.md "Learned privilege").
   const Seconds32 unlearned = ps.roles.unlearned;

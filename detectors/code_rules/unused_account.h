@@ -3,9 +3,10 @@
 // success or since it became privileged, whichever is later. C++ because the basis rolls (each
 // success moves it; one pending timer per account re-arms itself when it fires early), not a
 // trigger event as in the absence kind. A success inside the period that arrived late still
-// counts; an account deleted during the period is gone, not unused, and one whose learned
-// privilege was un-learned during it was not privileged all along (no alert). A timer that fires
-// for an account no longer privileged drops itself. The engine arms it when an account becomes
+// counts; an account deleted during the period (and not restored before its end: DeletionHistory)
+// is gone, not unused, and one whose learned privilege was un-learned during it was not
+// privileged all along (no alert). A timer that fires for an account no longer privileged drops
+// itself. The engine arms it when an account becomes
 // privileged (again); a success re-arms it (OnSignIn). State: AccountState::last_success,
 // PrivilegedState::since / absence_timer_pending / absence_reported_for and the recent successes
 // the engine keeps; all checkpointed. Thread-safety: the shard's thread. Cost: O(1) per
