@@ -316,6 +316,9 @@ inline void EncodeDeletions(std::string& out, const DeletionHistory& d) {
   PutRaw(out, d);
 }
 enum class TrailerRead : uint8_t { kNone, kRead, kMalformed };
+static_assert(
+    kCheckpointFormat == 8,
+    "a new format: DecodeDeletions reads format 8's account body; carry the trailer over");
 // `in` is the whole account record DecodeAccount read (of format 8: older ones have none).
 inline TrailerRead DecodeDeletions(uint32_t format, std::string_view in, bool has_ps,
                                    DeletionHistory* d) {

@@ -172,6 +172,13 @@ void PimActivations::FireExpiry(CodeRuleContext& ctx, uint64_t account_key, Priv
   if (!act.expiry_due) return;
   act.expiry_due = false;
   const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
+  // An account deleted during its activation (and not restored before the policy's end) lost
+  // its role assignments with it: the elevation ended, not outlived the policy (breaker round 49).
+  const auto due = static_cast<Seconds32>(std::min<int64_t>(act.time + policy, UINT32_MAX));
+  if (const DeletionHistory* d = ctx.DeletionsOf(account_key);
+      d != nullptr && d->GoneAt(act.time, due)) {
+    return;
+  }
   Alert a = TimerAlert(RuleId::kEL08, ps, Micros(act.time) + policy * kMicrosPerSecond);
   a.first_seen = Micros(act.time);
   AddTimerEvidence(a, EventKind::kAudit, Micros(act.time), act.record_id);
