@@ -41,8 +41,12 @@ void DetectionEngine::BuildCodeTable() {
   for (std::size_t i = 0; i < rules_->generic.size(); ++i) {
     const GenericRule& r = rules_->generic[i];
     bool reads = r.kind == LangKind::kThreshold;  // counted for privileged accounts only
+    bool reads_listing = false;                   // a listing changes break-glass too
     auto scan = [&](const std::vector<Condition>& all) {
-      for (const Condition& c : all) reads = reads || c.field == Field::kAccountPrivileged;
+      for (const Condition& c : all) {
+        reads = reads || c.field == Field::kAccountPrivileged;
+        reads_listing = reads_listing || c.field == Field::kAccountBreakGlass;
+      }
     };
     scan(r.when.all);
     for (const auto& group : r.when.any) {
@@ -50,7 +54,9 @@ void DetectionEngine::BuildCodeTable() {
     }
     const bool judged = r.kind == LangKind::kMatch || r.kind == LangKind::kThreshold ||
                         r.kind == LangKind::kSchedule;
-    generic_gated_[i] = static_cast<uint8_t>(reads && judged);
+    generic_gated_[i] =
+        static_cast<uint8_t>((reads && judged ? kReplayLearned | kReplayListing : 0) |
+                             (reads_listing && judged ? kReplayListing : 0));
   }
 }
 
@@ -420,8 +426,17 @@ bool Listed(const absl::flat_hash_set<uint64_t>& set, const AccountRef& ref) {
 // its domain), by that name in `names` (config/tenant.cc ReadAccountList).
 bool ListedAs(const absl::flat_hash_set<uint64_t>& set, const absl::flat_hash_set<uint64_t>& names,
               const AccountRef& ref, const Event& e) {
-  return Listed(set, ref) ||
-         (e.kind == EventKind::kSecurityEvent && ref.upn_hash != 0 && names.contains(ref.upn_hash));
+  if (Listed(set, ref)) return true;
+  if (ref.upn_hash == 0) return false;
+  if (e.kind == EventKind::kSecurityEvent) return names.contains(ref.upn_hash);
+  // A rename record names the account by its new UPN's text and its former UPN's hash
+  // (parsers/audit_fields.cc): listed by the new UPN too (breaker round 53: a list naming the new
+  // UPN missed the rename itself, so the account's earlier records were never judged again).
+  if (e.kind == EventKind::kAudit && !ref.upn.empty()) {
+    const uint64_t current = HashLower(ref.upn.view());
+    return current != ref.upn_hash && set.contains(current);
+  }
+  return false;
 }
 
 // The account as its PrivilegedState names it: its object id and its newest UPN. A reload (or a
@@ -536,6 +551,12 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
     if (st.first_seen != 0) {
       ps.since = std::min(ps.since, st.first_seen);  // listed since its earliest event, as above
     }
+    // Its records that came before this one, under its other name, were judged as of an account
+    // no list names: judged again now, as a learned privilege's are (a rename arriving after the
+    // renamed break-glass account's sign-in lost PRIV-BG-01; SI-01 and SI-12 of a listed admin
+    // likewise: breaker round 53). Only records not older than the tenant's watermark, at every
+    // event time: the listing names the account, not a time.
+    RequestReplay(ref.key, 0, UINT32_MAX, kReplayListing);
   }
   if (st.privileged_index != UINT32_MAX) {
     PrivilegedState& ps = accounts_.Privileged(st);

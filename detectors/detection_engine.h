@@ -127,8 +127,9 @@ class DetectionEngine final : public EventConsumer {
   // the eligibility an activation's end or request proves). Keeps learned_since_ and asks for the
   // replay of the kept records the change makes privileged (ReplayPrivilege).
   void NoteLearned(uint64_t key, bool was_privileged, Seconds32 since);
-  // Asks for the replay of the records of account `key` kept in event times [from, to).
-  void RequestReplay(uint64_t key, Seconds32 from, Seconds32 to);
+  // Asks for the replay of the records of account `key` kept in event times [from, to), by the
+  // rules `cause` gates (kReplayLearned, kReplayListing).
+  void RequestReplay(uint64_t key, Seconds32 from, Seconds32 to, uint8_t cause = kReplayLearned);
   // An older gain (at `t`) of a role the learned account holds: privileged since `t`, unless an
   // earlier privilege of it is known to have ended after `t` (privilege_gap_): then only the
   // records of [t, gap) are judged again and its learned time stays.
@@ -368,13 +369,19 @@ class DetectionEngine final : public EventConsumer {
   // Records judged as of unprivileged accounts, for ReplayPrivilege; the requests of the event
   // being handled (an account and the event times [from, to) its privilege now covers).
   PrivilegeReplay replay_;
+  // What made an account privileged at the times of records already judged (ReplayRequest's
+  // cause, generic_gated_'s bits): a learned privilege re-judges the rules gated on privilege, a
+  // listing tied to the account later (a rename to or from a listed UPN) those gated on
+  // break-glass too.
+  static constexpr uint8_t kReplayLearned = 1, kReplayListing = 2;
   struct ReplayRequest {
     uint64_t key = 0;
     Seconds32 from = 0, to = 0;
+    uint8_t cause = kReplayLearned;
   };
   std::array<ReplayRequest, 2> replay_requests_{};
   uint8_t replay_request_count_ = 0;
-  bool replaying_ = false;
+  uint8_t replaying_ = 0;       // ReplayPrivilege: the cause of the request being replayed
   uint32_t learn_answers_ = 0;  // NoteLearnAnswer: this record and side's, while judged
   uint8_t learn_calls_ = 0;
   uint32_t replay_learn_answers_ = 0;  // ReplayedLearnAnswer: the kept record's, while replayed

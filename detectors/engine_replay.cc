@@ -66,17 +66,18 @@ void DetectionEngine::NoteEndedBefore(uint64_t key, Seconds32 t, Seconds32 regai
   gap = std::max(gap, t);
 }
 
-void DetectionEngine::RequestReplay(uint64_t key, Seconds32 since, Seconds32 to) {
+void DetectionEngine::RequestReplay(uint64_t key, Seconds32 since, Seconds32 to, uint8_t cause) {
   for (uint8_t i = 0; i < replay_request_count_; ++i) {
     ReplayRequest& r = replay_requests_[i];
     if (r.key == key) {
       r.from = std::min(r.from, since);
       r.to = std::max(r.to, to);
+      r.cause |= cause;
       return;
     }
   }
   if (replay_request_count_ < replay_requests_.size()) {
-    replay_requests_[replay_request_count_++] = ReplayRequest{key, since, to};
+    replay_requests_[replay_request_count_++] = ReplayRequest{key, since, to, cause};
   } else {
     // An event learns for its account and its actor at most: not reached, but never silent.
     Bump(stats_.privilege_replay_lost);
@@ -146,9 +147,9 @@ void DetectionEngine::ReplayPrivilege() {
   const uint32_t tenant_index = current_tenant_;
   const uint8_t count = replay_request_count_;
   replay_request_count_ = 0;
-  replaying_ = true;
   for (uint8_t i = 0; i < count; ++i) {
     const ReplayRequest request = replay_requests_[i];
+    replaying_ = request.cause;
     replay_.ForEachOf(request.key, request.from, request.to, [&](PrivilegeReplay::Entry& kept) {
       // Not a record older than its tenant's watermark, though a proof of eligibility covers
       // every time: whether the ring still held it would depend on other accounts' traffic (it
@@ -161,7 +162,7 @@ void DetectionEngine::ReplayPrivilege() {
       ReplayKept(kept);
     });
   }
-  replaying_ = false;
+  replaying_ = 0;
   row_key_ = 0;
   current_tenant_ = tenant_index;
 }

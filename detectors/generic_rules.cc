@@ -96,7 +96,8 @@ void DetectionEngine::RunGeneric(const Event& e, AccountSide side, const TenantS
     return record;
   };
   for (const uint16_t index : list) {
-    if (replaying_ && generic_gated_[index] == 0) continue;  // ReplayPrivilege: gated rules only
+    // ReplayPrivilege: the rules its cause gates only.
+    if (replaying_ != 0 && (generic_gated_[index] & replaying_) == 0) continue;
     const GenericRule& r = rules_->generic[index];
     const RuleSettings& rs = tenant.rule(r.id);
     switch (r.kind) {
