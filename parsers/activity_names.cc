@@ -12,7 +12,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 40> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 41> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -53,6 +53,11 @@ constexpr std::array<std::pair<std::string_view, Activity>, 40> kExactActivities
     {"update authentication methods policy", Activity::kUpdateAuthMethodsPolicy},
     {"update conditional access policy", Activity::kUpdateConditionalAccessPolicy},
     {"update named location", Activity::kUpdateNamedLocation},
+    // Core Directory's write of a user's passwordProfile (the password and "ForceChangePassword",
+    // a Graph PATCH of passwordProfile): a password set by an admin, as "Reset user password" is
+    // (PRIV-BG-02 / SI-12; breaker round 51). Missing from the audit activity reference, seen in
+    // real directoryAudits.
+    {"update passwordprofile", Activity::kResetUserPassword},
     {"update per-user multifactor authentication state", Activity::kUpdatePerUserMfaState},
     {"update policy", Activity::kUpdatePolicy},
     {"update role setting in pim", Activity::kUpdateRoleSettingInPim},
