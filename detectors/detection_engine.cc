@@ -535,10 +535,15 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
     }
     // Listed before and still: not new (no second PRIV-SI-05 on a reload).
     const auto kept = static_cast<uint8_t>(st.flags & listed & kPrivilegedConfigured);
+    const auto was = static_cast<uint8_t>(st.flags & (kPrivilegedConfigured | kBreakGlass));
     st.flags &= static_cast<uint8_t>(~(kPrivilegedConfigured | kBreakGlass));
     if (listed != 0) {
       st.flags |= static_cast<uint8_t>((listed & kBreakGlass) | kept);
       MakePrivileged(st, ref, e, kPrivilegedConfigured);
+      // Newly listed (a reload, a restore, a rename naming the listed UPN): its kept records
+      // are judged again, as below.
+      if (!created && (was & listed) != listed)
+        RequestReplay(ref.key, 0, UINT32_MAX, kReplayListing);
     }
   } else if ((st.flags & kPrivilegedConfigured) == 0 && ref.upn_hash != 0 &&
              (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e) ||

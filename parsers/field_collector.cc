@@ -1364,6 +1364,47 @@ bool PropertyValueEmpty(std::string_view v) {
   v = TrimSpaces(v);
   return v.empty() || v == "\"\"" || v == "null" || v == "[]";
 }
+
+// The values of the JSON member `key` in a modified property's value (JSON text, once or twice
+// encoded: `{"Id":"..."}`, `{\"Id\":\"...\"}`), as a set that ignores their order: how many,
+// and the sum and xor of their hashes. A member whose name only ends in `key` ("DeviceId" for
+// "Id") is not it. O(length of the value), no allocation.
+struct MemberValues {
+  uint32_t count = 0;
+  uint64_t sum = 0, mix = 0;
+  bool operator==(const MemberValues&) const = default;
+};
+MemberValues MemberValuesIn(std::string_view text, std::string_view key) {
+  MemberValues out;
+  for (std::size_t at = text.find(key); at != std::string_view::npos;
+       at = text.find(key, at + key.size())) {
+    // Before the name: its opening quote, any escapes, then `{`, `,` or a blank.
+    std::size_t b = at;
+    if (b == 0 || text[b - 1] != '"') continue;
+    --b;
+    while (b > 0 && text[b - 1] == '\\') --b;
+    if (b > 0 && text[b - 1] != '{' && text[b - 1] != ',' && text[b - 1] != ' ') continue;
+    // After it: escapes, its closing quote, blanks, ':', blanks, escapes and quotes, the value.
+    std::size_t e = at + key.size();
+    while (e < text.size() && text[e] == '\\') ++e;
+    if (e >= text.size() || text[e] != '"') continue;
+    ++e;
+    while (e < text.size() && text[e] == ' ') ++e;
+    if (e >= text.size() || text[e] != ':') continue;
+    ++e;
+    while (e < text.size() && (text[e] == ' ' || text[e] == '\\' || text[e] == '"')) ++e;
+    std::size_t end = e;
+    while (end < text.size() && text[end] != '"' && text[end] != '\\' && text[end] != ',' &&
+           text[end] != '}') {
+      ++end;
+    }
+    const uint64_t h = HashLower(text.substr(e, end - e));
+    ++out.count;
+    out.sum += h;
+    out.mix ^= h;
+  }
+  return out;
+}
 }  // namespace
 
 void FieldCollector::TargetResources(dom::element v, RecordFields& out) {
@@ -1472,14 +1513,25 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
                                       RecordFields& out) {
   // The per-user MFA methods (StrongAuthenticationMethod) and their phone numbers and e-mail
   // (StrongAuthenticationUserDetails, changed alone when only the number changes): both are the
-  // account's credentials. Not StrongAuthenticationPhoneAppDetail, which every MFA sign-in
-  // updates (its last-authenticated time).
+  // account's credentials. StrongAuthenticationPhoneAppDetail, which every MFA sign-in updates
+  // (its last-authenticated time), only when its authenticators changed: the set of their "Id"s
+  // differs (one added or removed); likewise the FIDO keys Device Registration Service writes
+  // (SearchableDeviceKey: their "KeyIdentifier"s; breaker round 56).
   if (EqualsIgnoreCase(name, "StrongAuthenticationMethod") ||
       EqualsIgnoreCase(name, "StrongAuthenticationUserDetails") ||
       (EqualsIgnoreCase(name, "Included Updated Properties") &&
        (ContainsIgnoreCase(new_value, "StrongAuthenticationMethod") ||
         ContainsIgnoreCase(new_value, "StrongAuthenticationUserDetails")))) {
     out.strong_auth_method_modified = true;
+  } else if (EqualsIgnoreCase(name, "StrongAuthenticationPhoneAppDetail")) {
+    if (!(MemberValuesIn(old_value, "Id") == MemberValuesIn(new_value, "Id"))) {
+      out.strong_auth_method_modified = true;
+    }
+  } else if (EqualsIgnoreCase(name, "SearchableDeviceKey")) {
+    if (!(MemberValuesIn(old_value, "KeyIdentifier") ==
+          MemberValuesIn(new_value, "KeyIdentifier"))) {
+      out.strong_auth_method_modified = true;
+    }
   }
   if (StartsWithIgnoreCase(name, "TemporaryAccessPass.")) out.temporary_access_pass_modified = true;
   // "TargetId.UserType" is the type Core Directory appends to every "Update user" (old value

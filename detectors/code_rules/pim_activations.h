@@ -5,7 +5,8 @@
 // PRIV-EL-08 "Elevation longer than policy" (an activation not ended by an expiry or deactivation
 // of the same role within `window`, the policy length plus grace, as PIM writes it or as its copy
 // in Core Directory, "Remove member from role" initiated by PIM's app; an end naming no role ends
-// any; an account deleted during it, and not restored by the policy's end, ended it too). C++ because both are verdicts on an activation that wait in event time for late records
+// any; an account deleted during it, and not restored by the policy's end, ended it too).
+// C++ because both are verdicts on an activation that wait in event time for late records
 // (timers kPawVerdict and kActivationExpiry, fired as the watermark passes) over state no generic
 // kind keeps: the account's sign-in runs from and not from a PAW, and activations paired with
 // their ends in either arrival order.
