@@ -4,16 +4,24 @@
 #   2. the include layering: a folder includes only from folders before it in the data flow;
 #   3. every header compiles on its own (includes what it uses);
 # (clang-tidy needs a compile database: scripts/tidy.sh BUILD_DIR, run by scripts/test.sh.)
+#   scripts/lint.sh           all three
+#   scripts/lint.sh quick     1 and 2 (seconds; scripts/test.sh runs them before the build)
+#   scripts/lint.sh headers   3 (a compile per header: scripts/test.sh runs it beside the tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
-mapfile -t cxx < <(git ls-files '*.cc' '*.h')
+part=${1:-all}
+case $part in all | quick | headers) ;; *) echo "usage: $0 [all|quick|headers]"; exit 2 ;; esac
 
-echo "-- clang-format (${#cxx[@]} files)"
-clang-format --dry-run --Werror "${cxx[@]}"
+if [ "$part" != headers ]; then
+  mapfile -t cxx < <(git ls-files '*.cc' '*.h')
+  echo "-- clang-format (${#cxx[@]} files)"
+  clang-format --dry-run --Werror "${cxx[@]}"
 
-echo "-- include layering"
-python3 scripts/check_layering.py
+  echo "-- include layering"
+  python3 scripts/check_layering.py
+fi
+[ "$part" = quick ] && exit 0
 
 echo "-- headers compile on their own"
 hdr_dir=$(mktemp -d)

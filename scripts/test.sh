@@ -17,8 +17,8 @@ stage() {  # prints the time the previous stage took, then names the next one
   return 0
 }
 
-stage "lint (clang-format, include layering, headers on their own)"
-bash scripts/lint.sh
+stage "lint (clang-format, include layering; headers on their own: beside the tests)"
+bash scripts/lint.sh quick
 
 # Benchmarks stay out of the test build (scripts/bench.sh builds them). -g1: line tables only,
 # enough for backtraces, a fifth less compile time than -g. Unity production libraries and test
@@ -96,6 +96,8 @@ cmake -S . -B build-tidy -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRIVMON_BU
   -DPRIVMON_BUILD_TESTS=OFF -DPRIVMON_UNITY_LIBS=ON >/dev/null
 tidy_log=build/clang-tidy.log
 job clang-tidy 19 bash scripts/tidy.sh build-tidy
+# A compile of each header alone (~200 of them): CPU the waiting tests leave idle, joined at the end.
+job lint-headers 15 bash scripts/lint.sh headers
 # The sanitizer builds and the fuzz target, one after another at a priority between the tests'
 # and clang-tidy's, in the order the passes below need them.
 fn_asan_build() { nice -n 10 bash scripts/sanitizer-tests.sh build asan; }
@@ -142,6 +144,9 @@ if [ "$quick" != "1" ]; then
   fi
 fi
 
+stage "headers compile on their own (joined)"
+join lint-headers
+tail -1 "$logs/lint-headers.log"
 stage "clang-tidy (joined)"
 join clang-tidy
 cp "$logs/clang-tidy.log" "$tidy_log"
