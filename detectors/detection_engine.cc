@@ -545,11 +545,14 @@ AccountState& DetectionEngine::Resolve(const AccountRef& ref, const Event& e,
       if (!created && (was & listed) != listed)
         RequestReplay(ref.key, 0, UINT32_MAX, kReplayListing);
     }
-  } else if ((st.flags & kPrivilegedConfigured) == 0 && ref.upn_hash != 0 &&
+  } else if ((st.flags & kBreakGlass) == 0 && ref.upn_hash != 0 &&
              (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e) ||
-              ListedAs(tenant.privileged_accounts, tenant.privileged_account_names, ref, e))) {
+              ((st.flags & kPrivilegedConfigured) == 0 &&
+               ListedAs(tenant.privileged_accounts, tenant.privileged_account_names, ref, e)))) {
     // An account the config lists by a UPN it has only now been seen under (renamed to it, or its
-    // first records named it by id and another UPN): listed from here on.
+    // first records named it by id and another UPN): listed from here on. Also break-glass by its
+    // UPN when privileged_accounts lists it by its id (breaker round 54: the break-glass listing
+    // was never applied).
     if (ListedAs(tenant.break_glass, tenant.break_glass_names, ref, e)) st.flags |= kBreakGlass;
     MakePrivileged(st, ref, e, kPrivilegedConfigured);
     PrivilegedState& ps = accounts_.Privileged(st);

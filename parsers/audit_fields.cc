@@ -254,6 +254,13 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   if (f.legacy_audit && name.ends_with('.')) name.remove_suffix(1);
   const ActivityLookup resolved = ResolveActivity(name);
   a.activity = resolved.activity;
+  // "Update PasswordProfile" is a password set only when its properties name "Password" (or name
+  // none: a projection without them); "ForceChangePassword" alone asks for a change at the next
+  // sign-in and sets none (breaker round 54).
+  if (a.activity == Activity::kResetUserPassword && f.property_named && !f.password_property &&
+      EqualsIgnoreCase(name, "Update PasswordProfile")) {
+    a.activity = Activity::kOther;
+  }
   a.eligible_name = resolved.eligible_name;
   a.unit_scoped = resolved.unit_scoped;
   a.activity_hash = name.empty() ? 0 : MemoHashLower(name);

@@ -1534,6 +1534,8 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
     }
   }
   if (StartsWithIgnoreCase(name, "TemporaryAccessPass.")) out.temporary_access_pass_modified = true;
+  if (!EqualsIgnoreCase(name, "Included Updated Properties")) out.property_named = true;
+  if (EqualsIgnoreCase(name, "Password")) out.password_property = true;
   // "TargetId.UserType" is the type Core Directory appends to every "Update user" (old value
   // null, new the type the account has: Microsoft's directoryAudit example); a guest made member
   // is that property from "Guest" to "Member" too, as the row's Sentinel template

@@ -234,6 +234,11 @@ struct RecordFields {
   // the record carries no resultReason to say so (a projection or $select without it).
   bool temporary_access_pass_modified = false;
   bool guest_to_member = false;
+  // A target's modified properties named something (not only "Included Updated Properties"), and
+  // among them "Password": an "Update PasswordProfile" that set a password, not only
+  // "ForceChangePassword" (a change asked for at the next sign-in).
+  bool property_named = false;
+  bool password_property = false;
   bool mfa_or_approval_disabled = false;
 
   // The array columns read as summaries above (TargetResources, AuthenticationDetails,

@@ -59,6 +59,16 @@ class DeletionHistory {
     return latest != 0 && !restored && latest >= from;
   }
 
+  // The latest restore kept (0: none): a restored account's PRIV-PA-05 period starts there, as a
+  // new privileged account's does when it becomes privileged.
+  Seconds32 LatestRestore() const {
+    Seconds32 latest = 0;
+    for (std::size_t i = 0; i < kMax; ++i) {
+      if (IsRestore(i) && times_[i] > latest) latest = times_[i];
+    }
+    return latest;
+  }
+
   bool Empty() const {
     return times_[0] == 0 && times_[1] == 0 && times_[2] == 0 && times_[3] == 0;
   }

@@ -2,6 +2,7 @@
 
 #include "detectors/alert_details.h"
 #include "detectors/alert_emitter.h"
+#include "detectors/code_rules/unused_account.h"
 #include "detectors/role_gain.h"
 
 namespace privmon::code_rules {
@@ -17,6 +18,9 @@ void AccountLifecycle::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const
   // account in use again). PA-01/02 read the earliest deletion below as before.
   if (deleted || (success && au.activity == Activity::kRestoreUser)) {
     ctx.NoteDeletion(who.key, ToSeconds32(e.time), !deleted);
+    // A restored privileged account is waited for again from its restore (no timer is pending
+    // when the last one found it gone).
+    if (!deleted && st.privileged()) UnusedAccount::Arm(ctx, who.key, st, tenant);
   }
   // A gain is an assignment (RULES.md's list: direct, eligible, PIM's): not a PIM activation, the
   // use of an eligibility already granted (that grant was the gain), nor PIM's Core Directory copy

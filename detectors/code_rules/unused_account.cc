@@ -15,6 +15,20 @@ void UnusedAccount::OnSignIn(CodeRuleContext& ctx, const Event& e, const Account
   Arm(ctx, who.key, st, tenant);
 }
 
+namespace {
+// Where the account's silence is counted from: its latest success, when it became privileged, or
+// its latest restore from the recycle bin (breaker round 54: an account restored after its
+// period ended, found gone then, was never judged again).
+Seconds32 AbsenceBasis(CodeRuleContext& ctx, uint64_t account_key, const AccountState& st,
+                       const PrivilegedState& ps) {
+  Seconds32 basis = std::max(st.last_success, ps.since);
+  if (const DeletionHistory* d = ctx.DeletionsOf(account_key)) {
+    basis = std::max(basis, d->LatestRestore());
+  }
+  return basis;
+}
+}  // namespace
+
 void UnusedAccount::Arm(CodeRuleContext& ctx, uint64_t account_key, AccountState& st,
                         const TenantSettings& tenant) {
   PrivilegedState* ps = ctx.PrivilegedIfAny(st);
@@ -23,7 +37,7 @@ void UnusedAccount::Arm(CodeRuleContext& ctx, uint64_t account_key, AccountState
   if (ps == nullptr || ps->absence_timer_pending) return;
   ps->absence_timer_pending = true;
   const RuleSettings& rs = tenant.rule(RuleId::kPA05);
-  const Seconds32 basis = std::max(st.last_success, ps->since);
+  const Seconds32 basis = AbsenceBasis(ctx, account_key, st, *ps);
   Timer t;
   t.due = (static_cast<int64_t>(basis) + rs.window_s) * kMicrosPerSecond;
   t.account = account_key;
@@ -39,7 +53,7 @@ void UnusedAccount::Fire(CodeRuleContext& ctx, uint64_t account_key, AccountStat
   // nothing to judge, and no re-arming; becoming privileged again arms a timer afresh.
   if (!st.privileged()) return;
   const int64_t period = tenant.rule(RuleId::kPA05).window_s;
-  const Seconds32 current = std::max(st.last_success, ps.since);
+  const Seconds32 current = AbsenceBasis(ctx, account_key, st, ps);
   const auto due = static_cast<Seconds32>(std::min<int64_t>(basis + period, UINT32_MAX));
   // A success after the deadline that arrived before the watermark passed it does not undo the
   // silence before it: only a success inside (basis, deadline] does.
