@@ -97,6 +97,16 @@ constexpr std::pair<std::string_view, std::string_view> kRenamedActivities[] = {
     // expired)", "... completed (PIM activation expired)" in RULES.md and other records.
     {"Remove member from role completed (PIM activation expired)",
      "Remove member from role (PIM activation expired)"},
+    // PIM's names of 2019 (the audit activity reference of January 2019, its "Privileged
+    // Identity Management" table; logs of that period, breaker round 58, case 02's kind):
+    // ActivityOfFoldedName reads each as the activity its current name is.
+    {"ActivationDenied", "Add member to role request denied (PIM activation)"},
+    {"ActivationApproved", "Add member to role request approved (PIM activation)"},
+    {"AddedOutsidePIM", "Add member to role outside of PIM (permanent)"},
+    {"Elevate", "Add member to role completed (PIM activation)"},
+    {"Unelevate", "Remove member from role completed (PIM deactivate)"},
+    {"Role Setting changes", "Update role setting in PIM"},
+    {"UpdateAlertSettings", "Update PIM alert setting"},
     // Per-user MFA: "multi-factor" in older records (also folded by FoldActivityName; kept here
     // for keys learned before that fold).
     {"Update per-user multi-factor authentication state",
@@ -133,6 +143,13 @@ Activity ActivityOfFoldedName(std::string_view n) {
   // to privileged account permissions", the vendor's Sentinel rule UserAddedtoAdminRole reads the
   // same pair), and their removals "Remove eligible member (...)".
   if (n == "add member to role (permanent)") return Activity::kAddMemberToRoleOutsidePim;
+  // PIM's names of 2019 (kRenamedActivities above).
+  if (n == "activationdenied") return Activity::kAddMemberToRoleRequestDenied;
+  if (n == "activationapproved") return Activity::kRequestApproved;
+  if (n == "addedoutsidepim") return Activity::kAddMemberToRoleOutsidePim;
+  if (n == "elevate") return Activity::kAddMemberToRolePimActivation;
+  if (n == "unelevate") return Activity::kRemoveMemberFromRolePimDeactivate;
+  if (n == "role setting changes") return Activity::kUpdateRoleSettingInPim;
   if (n == "add member to role completed (eligible)" || n.starts_with("add eligible member (")) {
     return Activity::kAddEligibleMemberToRole;
   }

@@ -304,7 +304,10 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.flags |= kStrongAuthMethodModified;
   }
   if (f.guest_to_member) a.flags |= kGuestPromotedToMember;
-  if (EndsWithIgnoreCase(name, "(permanent)")) a.flags |= kPermanentAssignment;
+  // PIM's 2019 "AddedOutsidePIM" is "Add member to role outside of PIM (permanent)".
+  if (EndsWithIgnoreCase(name, "(permanent)") || EqualsIgnoreCase(name, "AddedOutsidePIM")) {
+    a.flags |= kPermanentAssignment;
+  }
   if (a.activity == Activity::kUpdateRoleSettingInPim &&
       (f.mfa_or_approval_disabled || SentenceDisablesMfaOrApproval(f.result_reason) ||
        SentenceDisablesMfaOrApproval(f.result_description))) {
