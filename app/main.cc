@@ -1,5 +1,6 @@
 // privmon: command-line entry. Subcommands: run, scan, replay, check, gen (see --help).
 // Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -55,6 +56,38 @@ bool InputsReadable(const std::vector<std::string>& files) {
     }
     if (why != nullptr) {
       std::fprintf(stderr, "privmon scan: error: %s: %s\n", f.c_str(), why);
+      return false;
+    }
+  }
+  return true;
+}
+
+// Inputs `scan` must not read together with its own outputs (breaker round 59): standard input
+// named twice (two readers would split its lines), or an input that is the dead-letter file
+// (`privmon scan *.ndjson` beside the default rejected.ndjson read back every entry it appended
+// and never ended, filling the disk). Printed, false when one clashes.
+bool InputsApartFromOutputs(const std::vector<std::string>& files, const std::string& dead_letter) {
+  std::size_t stdin_count = 0;
+  struct stat dead {};
+  const bool dead_exists = !dead_letter.empty() && ::stat(dead_letter.c_str(), &dead) == 0;
+  for (const std::string& f : files) {
+    if (f == "-" || f == "/dev/stdin" || f == "/dev/fd/0") {
+      if (++stdin_count == 2) {
+        std::fprintf(stderr,
+                     "privmon scan: error: standard input is named twice: each reader would take "
+                     "lines the other should read\n");
+        return false;
+      }
+      continue;
+    }
+    struct stat in {};
+    if (dead_exists && ::stat(f.c_str(), &in) == 0 && in.st_dev == dead.st_dev &&
+        in.st_ino == dead.st_ino) {
+      std::fprintf(stderr,
+                   "privmon scan: error: %s is the dead-letter file (dead_letter.path %s): scan "
+                   "would read back the records it rejects as it appends them; leave it out or "
+                   "name another dead_letter.path\n",
+                   f.c_str(), dead_letter.c_str());
       return false;
     }
   }
@@ -178,6 +211,10 @@ static int Main(int argc, char** argv) {
     const std::string tenant(parsers::CanonicalId(scan_tenant, tenant_buffer));
     auto config = LoadOrDefault(scan_config);
     if (!config) {
+      exit_code = 2;
+      return;
+    }
+    if (!InputsApartFromOutputs(scan_files, config->dead_letter_path)) {
       exit_code = 2;
       return;
     }

@@ -390,6 +390,19 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   SortedHold* const kept = st.Whole(source_id) != nullptr ? &st.Kept() : nullptr;
   // Else in event-time order within the message (pipeline/message_order.h).
   MessageOrder(result->events, kept == nullptr, &st.order_keys, &st.order);
+  // The marks a live read of the message's events one by one would send, between them, as a
+  // hold's release sends them (ReleaseHeld): a page or batch spanning hours moves its tenants'
+  // clocks as it goes, so a timer due inside it fires before the events after it reach the rules
+  // (breaker round 59: a Graph page read by `run` judged its PIM activation's PRIV-EL-06 after
+  // the page's later sign-ins had pushed the ones before it out of the account's 4 runs: "no
+  // sign-in seen", where scan raised nothing). Not while a listing goes on (its marks wait for
+  // its end: a later page's older records must not be late). In `run` a mark moves no clock past
+  // the wall clock (ProgressMarks::ClockTime), as the message's own marks do.
+  const bool interleave = kept == nullptr && result->events.size() > 1 && st.open_listings == 0 &&
+                          !result->more_pages && !raw.in_stream &&
+                          st.element_follows[source_id] == 0;
+  const int64_t mark_step = std::max<int64_t>(kMicrosPerSecond, lateness_us_ / 10);
+  st.message_clocks.clear();
   for (const uint32_t k : st.order) {
     const Event& e = result->events[k];
     if (const ProgressMarks::Admission admission = st.marks.Admit(clock_source, e, wall_us);
@@ -415,6 +428,23 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
     if (kept != nullptr) {
       kept->Keep(e, clock_source);
     } else {
+      if (interleave && e.kind != EventKind::kMfaRegistration) {
+        auto c = std::find_if(
+            st.message_clocks.begin(), st.message_clocks.end(),
+            [&](const EmitState::MessageClock& m) { return m.tenant_hash == e.tenant_hash; });
+        if (c == st.message_clocks.end()) {
+          st.message_clocks.push_back({e.tenant_hash, e.time, e.time});
+        } else {
+          // Every event of this tenant up to `last` is with its shard: mark it before a newer one.
+          if (e.time > c->last && c->last - c->marked >= mark_step) {
+            PushMark(queue_parser, ProgressMark{e.tenant_hash, clock_source,
+                                                ProgressMarks::ClockTime(c->last, wall_us), false});
+            st.wake_batch.Pushed(shards_, received_ns);
+            c->marked = c->last;
+          }
+          c->last = std::max(c->last, e.time);
+        }
+      }
       const Route route = RouteEvent(e, shards_);
       for (uint8_t k2 = 0; k2 < route.count; ++k2) {
         Push(queue_parser, route.shard[k2], e, route.roles[k2]);

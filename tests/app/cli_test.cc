@@ -51,6 +51,27 @@ TEST(Cli, ScanOfADirectoryOrAMissingFileIsAnErrorNotAnEmptySuccess) {
   EXPECT_NE(r.err.find("missing.ndjson: no such file"), std::string::npos) << r.err;
 }
 
+// `privmon scan *.ndjson` beside the dead letter it appends to read back every entry it wrote and
+// never ended; two readers of standard input split its lines (breaker round 59).
+TEST(Cli, ScanRefusesItsOwnDeadLetterAsAnInputAndStandardInputTwice) {
+  const std::string dir = TempDir("cli");
+  TempDirCleanup cleanup(dir);
+  const std::string dead = dir + "/rejected.ndjson";
+  Write(dead, "{\"reason\":\"invalid_json\"}\n");
+  Write(dir + "/a.ndjson", "{\"x\":1}\n");
+  Write(dir + "/c.yaml", "dead_letter: {path: \"" + dead + "\"}\n");
+  CliRun r = Privmon({"scan", "--quiet", "--config", dir + "/c.yaml", dir + "/a.ndjson", dead});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("is the dead-letter file"), std::string::npos) << r.err;
+  EXPECT_EQ(ReadFile(dead), "{\"reason\":\"invalid_json\"}\n") << "nothing appended";
+  r = Privmon({"scan", "--quiet", "--config", dir + "/c.yaml", "-", "-"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("standard input is named twice"), std::string::npos) << r.err;
+  // The other inputs alone are read as before.
+  r = Privmon({"scan", "--quiet", "--config", dir + "/c.yaml", dir + "/a.ndjson"});
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
 TEST(Cli, CheckTakesConfigLikeRunAndScanAndKeepsThePositionalForm) {
   const std::string dir = TempDir("cli");
   TempDirCleanup cleanup(dir);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -126,6 +127,28 @@ int RunGen(const GenOptions& o) {
   if (!weights) return UsageError("--formats takes diag, graph, la (each optionally :weight)");
   const std::optional<EventTime> start_time = ParseIsoTime(o.start);
   if (!start_time) return UsageError("--start is not an ISO 8601 time: " + o.start);
+  // One file named for two outputs would hold them interleaved (breaker round 59: --out,
+  // --config-out and --truth all X gave a file half of whose lines a scan rejected).
+  {
+    namespace fs = std::filesystem;
+    const auto key = [](const std::string& path) {
+      std::error_code ec;
+      const fs::path p = fs::weakly_canonical(fs::path(path), ec);
+      return ec ? fs::path(path).lexically_normal().string() : p.string();
+    };
+    const std::pair<const char*, const std::string*> outputs[] = {
+        {"--out", &o.out}, {"--truth", &o.truth}, {"--config-out", &o.config_out}};
+    for (std::size_t i = 0; i < std::size(outputs); ++i) {
+      for (std::size_t j = i + 1; j < std::size(outputs); ++j) {
+        const std::string& a = *outputs[i].second;
+        const std::string& b = *outputs[j].second;
+        if (!a.empty() && !b.empty() && a != "-" && key(a) == key(b)) {
+          return UsageError(std::string(outputs[i].first) + " and " + outputs[j].first +
+                            " name one file (" + a + "): each output needs its own");
+        }
+      }
+    }
+  }
   const EventTime day_us = 86400 * kMicrosPerSecond;
   const EventTime start = *start_time - (((*start_time % day_us) + day_us) % day_us);
   const uint64_t records =

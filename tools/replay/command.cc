@@ -164,6 +164,24 @@ int RunReplay(const ReplayOptions& o) {
   return 0;
 }
 
+// CLI11's PositiveNumber says "Value 0 not in range 0.000000 to 1.797693e+308" for 0, a range
+// that holds 0 (breaker round 59): these say what is asked.
+const CLI::Validator kAboveZero(
+    [](const std::string& v) {
+      double d = 0;
+      return CLI::detail::lexical_cast(v, d) && d > 0 ? std::string()
+                                                      : "must be a number above 0, not " + v;
+    },
+    "NUMBER > 0");
+const CLI::Validator kAtLeastOne(
+    [](const std::string& v) {
+      long long n = 0;
+      return CLI::detail::lexical_cast(v, n) && n >= 1
+                 ? std::string()
+                 : "must be a whole number of at least 1, not " + v;
+    },
+    "INT >= 1");
+
 void RegisterReplayCommand(CLI::App& root, int* exit_code) {
   auto options = std::make_shared<ReplayOptions>();
   CLI::App* sub = root.add_subcommand(
@@ -172,17 +190,16 @@ void RegisterReplayCommand(CLI::App& root, int* exit_code) {
   sub->add_option("--to", options->endpoint,
                   "ZeroMQ endpoint to connect, e.g. tcp://127.0.0.1:5556")
       ->required();
-  auto* rate =
-      sub->add_option("--rate", options->rate, "Messages per second")->check(CLI::PositiveNumber);
+  auto* rate = sub->add_option("--rate", options->rate, "Messages per second")->check(kAboveZero);
   sub->add_option("--speedup", options->speedup,
                   "Keep the recorded event-time spacing, X times faster")
-      ->check(CLI::PositiveNumber)
+      ->check(kAboveZero)
       ->excludes(rate);
-  sub->add_option("--loop", options->loop, "Replay the input K times")->check(CLI::PositiveNumber);
+  sub->add_option("--loop", options->loop, "Replay the input K times")->check(kAtLeastOne);
   sub->add_option("--connections", options->connections,
                   "PUSH sockets, used round-robin (records then arrive out of the file's order: "
                   "alerts may differ from scan's; keep 1 for scan's verdicts)")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   sub->add_option("--tenant", options->tenant, "Send [tenant, payload] two-frame messages")
       ->check(CLI::Validator(
           [](const std::string& v) {
@@ -201,7 +218,7 @@ void RegisterReplayCommand(CLI::App& root, int* exit_code) {
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--hwm", options->sndhwm, "Send high-water mark per socket (messages)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   sub->callback([options, exit_code] { *exit_code = RunReplay(*options); });
 }
 
