@@ -53,6 +53,22 @@ bool InputsReadable(const std::vector<std::string>& files) {
       why = "is a directory (name the NDJSON files in it, e.g. DIR/*.ndjson)";
     } else if (access(f.c_str(), R_OK) != 0) {
       why = "not readable (permission denied)";
+    } else if (std::FILE* in = std::fopen(f.c_str(), "rb"); in != nullptr) {
+      // A compressed export read as text is hundreds of rejects whose reasons guess at UTF-16,
+      // CSV or a torn write (breaker round 59): said once, by its magic bytes.
+      unsigned char magic[4] = {0, 0, 0, 0};
+      const std::size_t n = std::fread(magic, 1, sizeof magic, in);
+      std::fclose(in);
+      if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+        why = "is gzip-compressed: decompress it first (zcat FILE | privmon scan -)";
+      } else if (n >= 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) {
+        why = "is a zip archive: extract the NDJSON files in it and name them";
+      } else if (n >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h') {
+        why = "is bzip2-compressed: decompress it first (bzcat FILE | privmon scan -)";
+      } else if (n >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f &&
+                 magic[3] == 0xfd) {
+        why = "is zstd-compressed: decompress it first (zstdcat FILE | privmon scan -)";
+      }
     }
     if (why != nullptr) {
       std::fprintf(stderr, "privmon scan: error: %s: %s\n", f.c_str(), why);

@@ -49,6 +49,12 @@ TEST(Cli, ScanOfADirectoryOrAMissingFileIsAnErrorNotAnEmptySuccess) {
   r = Privmon({"scan", "--quiet", dir + "/missing.ndjson"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("missing.ndjson: no such file"), std::string::npos) << r.err;
+  // A compressed export is named as such once, not read as hundreds of garbled lines (breaker
+  // round 59): gzip's magic bytes, then a deflate header.
+  Write(dir + "/export.ndjson.gz", std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10));
+  r = Privmon({"scan", "--quiet", dir + "/export.ndjson.gz"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("export.ndjson.gz: is gzip-compressed"), std::string::npos) << r.err;
 }
 
 // `privmon scan *.ndjson` beside the dead letter it appends to read back every entry it wrote and
