@@ -69,9 +69,6 @@ class DeletionHistory {
     return latest;
   }
 
-  bool Empty() const {
-    return times_[0] == 0 && times_[1] == 0 && times_[2] == 0 && times_[3] == 0;
-  }
   // A checkpointed value no build writes is refused (state/checkpoint_codec.h's Plausible).
   bool Plausible() const { return restores_ < (1u << kMax); }
 
