@@ -21,6 +21,9 @@ struct Kind {
   RecordFormat format = RecordFormat::kAzureMonitor;
   PrincipalType principal = PrincipalType::kUser;
   SignInChannel channel = SignInChannel::kInteractive;
+  // Identity Protection's detection of a user's report of suspicious activity, read as the
+  // report's audit record (UserReportedSuspiciousActivity).
+  bool risk_report = false;
 };
 
 Kind SignIn(RecordFormat format, PrincipalType principal, SignInChannel channel) {
@@ -287,7 +290,51 @@ Kind GraphAppSignIn(const RecordFields& f) {
                 SignInChannel::kOther);
 }
 
+// Identity Protection's risk detection of a user's report of suspicious activity (riskEventType
+// "userReportedSuspiciousActivity"): users who report an MFA prompt they did not start "have
+// their user risk set to high, and a risk detection of riskEventType userReportedSuspiciousActivity
+// is emitted" (Graph's reportSuspiciousActivitySettings), the report that replaces the MFA fraud
+// alert. Read as that report's audit record, naming its user as the target (PRIV-SI-08's audit
+// form), in the risk log's every shape: the diagnostic category UserRiskEvents, the Log Analytics
+// table AADUserRiskEvents (or a projection of it without `Type`), a Graph riskDetection (its
+// @odata.type, a riskDetections page, its members alone). A feed of the risk log alone then still
+// tells of the report; its copies in the sign-in and audit logs raise the same alert once
+// (suppression). Every other detection of that log stays skipped (user_risk_events).
+std::optional<Kind> UserReportedSuspiciousActivity(const RecordFields& f) {
+  if (!f.user_reported_suspicious) [[likely]] {
+    return std::nullopt;
+  }
+  Kind k = Of(RecordFormat::kGraph, EventKind::kAudit);
+  k.risk_report = true;
+  if (!f.type.empty()) {
+    if (!EqualsIgnoreCase(TrimSpaces(f.type), "AADUserRiskEvents")) return std::nullopt;
+    k.format = RecordFormat::kLogAnalytics;
+    return k;
+  }
+  if (!f.category.empty()) {
+    if (!EqualsIgnoreCase(TrimSpaces(f.category), "UserRiskEvents")) return std::nullopt;
+    k.format = RecordFormat::kAzureMonitor;
+    return k;
+  }
+  const auto named = [](std::string_view name) {
+    return GraphOtherLogCategory(name) == SkippedCategory::kUserRiskEvents;
+  };
+  const auto context_named = [&](std::string_view context) {
+    const std::size_t hash = context.find('#');
+    return hash != std::string_view::npos && named(context.substr(hash + 1));
+  };
+  if (named(f.odata_type) || context_named(f.odata_context) || context_named(f.page_context) ||
+      (f.other_log_members & kRiskDetectionMember) != 0) {
+    if (!f.time_generated.empty()) k.format = RecordFormat::kLogAnalytics;
+    return k;
+  }
+  return std::nullopt;
+}
+
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
+  if (const auto report = UserReportedSuspiciousActivity(f)) [[unlikely]] {
+    return *report;
+  }
   if (!f.type.empty()) {
     // Before any column is trusted: a custom table's `SigninLogs_CL` row is refused as such,
     // whatever columns of the Entra tables it happens to carry unsuffixed.
@@ -947,6 +994,16 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       // "Update service principal." with identity "NA"). It is accepted as the tenant's record:
       // its tenant's shard counts, deduplicates and dates it, and no account's state or rule sees
       // it (kRouteTenant, pipeline/router.h; docs/operations.md "Records naming no account").
+      if (k.risk_report) [[unlikely]] {
+        // The report's user is its target; no one initiated it (as an app-written fraud report).
+        FillAccount(ev.tenant_hash, f.user_id, f.upn, ev.account);
+        constexpr std::string_view kName = "userReportedSuspiciousActivity";
+        ev.audit.activity = Activity::kSuspiciousActivityReported;
+        ev.audit.flags = kAuditSuccess;
+        ev.audit.activity_name.assign(kName);
+        ev.audit.activity_hash = HashLower(kName);
+        break;
+      }
       FillAuditFields(f, ev);
       return true;
     case EventKind::kMfaRegistration:

@@ -91,6 +91,7 @@ enum class Key : uint8_t {
   kDirectoryObjectMember,
   kNetworkAccessMember,
   kRiskDetectionMember,
+  kRiskEventType,  // a risk detection's riskEventType: kRiskDetectionMember, and its value read
   kProvisioningMember,
   kRiskyPrincipalMember,
   kRegistrationMember,  // isMfaCapable, methodsRegistered: a userRegistrationDetails' own
@@ -193,7 +194,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 114> kRecordKeys = {{
     {"resultdescription", Key::kResultDescription},
     {"resultreason", Key::kResultReason},
     {"resulttype", Key::kResultType},
-    {"riskeventtype", Key::kRiskDetectionMember},
+    {"riskeventtype", Key::kRiskEventType},
     {"risklastupdateddatetime", Key::kRiskyPrincipalMember},
     {"risklevelaggregated", Key::kRiskLevelAggregated},
     {"risklevelduringsignin", Key::kRiskLevelDuringSignIn},
@@ -759,6 +760,16 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return;
     case Key::kRiskDetectionMember:
       if (!in_properties && !v.is_null()) out.other_log_members |= kRiskDetectionMember;
+      return;
+    case Key::kRiskEventType:
+      if (!in_properties && !v.is_null()) out.other_log_members |= kRiskDetectionMember;
+      if (v.is_string()) {
+        std::string_view type;
+        Text(v, type);
+        if (EqualsIgnoreCase(TrimSpaces(type), "userReportedSuspiciousActivity")) {
+          out.user_reported_suspicious = true;
+        }
+      }
       return;
     case Key::kProvisioningMember:
       if (!in_properties && !v.is_null()) out.other_log_members |= kProvisioningMember;
@@ -1530,6 +1541,14 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
   } else if (EqualsIgnoreCase(name, "SearchableDeviceKey")) {
     if (!(MemberValuesIn(old_value, "KeyIdentifier") ==
           MemberValuesIn(new_value, "KeyIdentifier"))) {
+      out.strong_auth_method_modified = true;
+    }
+  } else if (EqualsIgnoreCase(name, "StrongAuthenticationRequirement")) {
+    // Per-user MFA ([{"RelyingParty":"*","State":1}]: 1 enabled, 2 enforced; [] none): its state
+    // turned on, up or off ("MFA disable via 'Update user' + StrongAuthenticationRequirement",
+    // SCHEMA-detail section 2.2; breaker round 56). A reset of the remembered devices alone
+    // (RememberDevicesNotIssuedBefore) leaves the states as they were.
+    if (!(MemberValuesIn(old_value, "State") == MemberValuesIn(new_value, "State"))) {
       out.strong_auth_method_modified = true;
     }
   }

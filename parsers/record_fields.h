@@ -96,6 +96,10 @@ struct RecordFields {
   // them): they name that log where no @odata annotation, `Type` or `category` does (OtherLogMember
   // bits).
   uint8_t other_log_members = 0;
+  // Identity Protection's risk detection of a user's own report (riskEventType, at the record's
+  // root or in `properties`, is "userReportedSuspiciousActivity"): read as that report's audit
+  // record (event_builder.cc), not skipped with the rest of the risk log.
+  bool user_reported_suspicious = false;
 
   // An Elastic Common Schema document (the output of Elastic's Azure integration, read back from
   // Elasticsearch): `ecs_document` when it has the "ecs" object every such document carries, and

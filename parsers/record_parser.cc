@@ -1170,7 +1170,9 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
     if (EmitOriginal(f.ecs_original, ctx)) return;
   }
   const uint64_t index = record_index++;
-  if (page_category) [[unlikely]] {
+  // A risk detections page's user-reported suspicious activity is read (event_builder.cc).
+  if (page_category && !(f.user_reported_suspicious &&
+                         *page_category == SkippedCategory::kUserRiskEvents)) [[unlikely]] {
     result.skipped.push_back(Skipped{*page_category, Kept(raw)});
     return;
   }
