@@ -78,15 +78,17 @@ enum class Key : uint8_t {
   // in the perfect hash too, so that a key that is none of these nor a column costs one lookup
   // rather than a string compare per rare name (RareKeyField).
   kAdditionalDetails,
-  kLegacyTarget,        // the 2018 audit schema's target in `properties`
-  kIdentityType,        // the 2018 audit schema's initiator kind, in `properties`
-  kAuditEventCategory,  // the 2018 audit schema's category, in `properties`
-  kAuthorization,       // an Azure Activity record's RBAC action
-  kSplunkRaw,           // "_raw": a Splunk event exported alone
-  kEsSource,            // "_source": an Elasticsearch hit's document
-  kEcs,                 // an ECS document's "ecs"
-  kEcsEvent,            // an ECS document's "event"
-  kHiddenResourceId,    // Log Analytics' hidden "_ResourceId"
+  kLegacyTarget,           // the 2018 audit schema's target in `properties`
+  kIdentityType,           // the 2018 audit schema's initiator kind, in `properties`
+  kAuditEventCategory,     // the 2018 audit schema's category, in `properties`
+  kAuthorization,          // an Azure Activity record's RBAC action
+  kSplunkRaw,              // "_raw": a Splunk event exported alone
+  kEsSource,               // "_source": an Elasticsearch hit's document
+  kEcs,                    // an ECS document's "ecs"
+  kEcsEvent,               // an ECS document's "event"
+  kHiddenResourceId,       // Log Analytics' hidden "_ResourceId"
+  kOriginalType,           // a search job's results row: its source table's Type
+  kOriginalTimeGenerated,  // ... and its source row's TimeGenerated
   // The OtherLogMember bits (record_fields.h): a key another log's record carries.
   kDirectoryObjectMember,
   kNetworkAccessMember,
@@ -104,7 +106,9 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 114> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 116> kRecordKeys = {{
+    {"_originaltimegenerated", Key::kOriginalTimeGenerated},
+    {"_originaltype", Key::kOriginalType},
     {"_raw", Key::kSplunkRaw},
     {"_resourceid", Key::kHiddenResourceId},
     {"_source", Key::kEsSource},
@@ -233,7 +237,7 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 // The multiplier was searched so that the names above land in distinct slots (asserted below);
 // a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
 constexpr int kKeyHashBits = 9;
-constexpr uint64_t kKeyHashMultiplier = 0x5c737085f52811bdull;
+constexpr uint64_t kKeyHashMultiplier = 0x0ec4050cdc2f2e03ull;
 
 // Inlined (one call per JSON key of a record: out of line, its call cost as much as its work).
 [[gnu::always_inline]] constexpr uint64_t KeyHash(std::string_view key) {
@@ -577,6 +581,25 @@ void FieldCollector::ScalarText(dom::element v, std::string_view& out, RecordFie
   Text(v, out);
 }
 
+void FieldCollector::TimeText(dom::element v, std::string_view& out, RecordFields& fields,
+                              std::string_view detail) {
+  if (v.type() != dom::element_type::OBJECT) [[likely]] {
+    return ScalarText(v, out, fields, detail);
+  }
+  // Windows PowerShell's ConvertTo-Json writes a DateTime that carries its extended members
+  // (Get-MgAuditLogSignIn's CreatedDateTime, Get-Date's) as {"value": "\/Date(ms)\/",
+  // "DisplayHint": .., "DateTime": "Tuesday, May 6, 2025 7:42:19 AM"}: its value is the time
+  // (breaker round 61). Any other object is no time.
+  bool read = false;
+  ForEachField(v, [&](std::string_view key, dom::element child) {
+    if (!read && IsMember(key, "value") && child.is_string()) {
+      out = child.get_string().value_unsafe();
+      read = true;
+    }
+  });
+  if (!read) NoteWrongType(fields, detail);
+}
+
 void FieldCollector::CodeText(dom::element v, std::string_view& out, RecordFields& fields,
                               std::string_view detail) {
   if (v.is_null()) {
@@ -630,7 +653,13 @@ void FieldCollector::BoolValue(dom::element v, TriBool& out) {
 
 void FieldCollector::PropertyValue(dom::element v, std::string_view& out) {
   // JSON text in a string ("[\"Guest\"]"), or, from exports that decode it, the array itself:
-  // its first scalar stands for it (["Guest"], ["x@y"], ["Security Administrator"]).
+  // its first scalar stands for it (["Guest"], ["x@y"], ["Security Administrator"]). An array of
+  // objects alone, or an object, is read as its JSON text ([{"Id": ..}] for an Authenticator's
+  // details: the members the JSON-text form's readers compare; breaker round 60).
+  if (v.is_object()) {
+    out = decoded_texts_.Write(v);
+    return;
+  }
   if (!v.is_array()) return Text(v, out);
   dom::array arr;
   if (v.get_array().get(arr) != simdjson::SUCCESS) return;
@@ -641,6 +670,7 @@ void FieldCollector::PropertyValue(dom::element v, std::string_view& out) {
       return;
     }
   }
+  out = decoded_texts_.Write(v);
 }
 
 void FieldCollector::TextOrValueObject(dom::element v, std::string_view& out, RecordFields& fields,
@@ -743,6 +773,14 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
         });
       }
       return;
+    case Key::kOriginalType:
+      if (!in_properties) ScalarText(v, out.original_type, out, "_OriginalType is not text");
+      return;
+    case Key::kOriginalTimeGenerated:
+      if (!in_properties) {
+        ScalarText(v, out.original_time_generated, out, "_OriginalTimeGenerated is not text");
+      }
+      return;
     case Key::kSplunkRaw:
       // A Splunk event exported alone ({"_raw": "<the event>", "_time": .., "sourcetype": ..}).
       if (!in_properties && v.is_string()) Text(v, out.ecs_original);
@@ -788,7 +826,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kAccount:
       return IdText(v, out.account, out, "Account is not a string (the account's name)");
     case Key::kActivityDateTime:
-      return ScalarText(v, out.activity_date_time, out, "activityDateTime is not text (a time)");
+      return TimeText(v, out.activity_date_time, out, "activityDateTime is not text (a time)");
     case Key::kActivityDisplayName:
       return ScalarText(v, out.activity_display_name, out,
                         "activityDisplayName is not text (the audit's activity)");
@@ -832,14 +870,14 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kCorrelationId:
       return ScalarText(v, out.correlation_id, out, "correlationId is not text");
     case Key::kCreatedDateTime:
-      return ScalarText(v, out.created_date_time, out, "createdDateTime is not text (a time)");
+      return TimeText(v, out.created_date_time, out, "createdDateTime is not text (a time)");
     case Key::kDeviceDetail:
       if (!v.is_null()) out.signin_column = true;
       return Dynamic(JsonTextFields::kDeviceDetail, v, out, &FieldCollector::DeviceDetail);
     case Key::kEventId:
       return ScalarText(v, out.event_id, out, "EventID is not a number or text");
     case Key::kEventTimestamp:
-      return ScalarText(v, out.event_timestamp, out, "eventTimestamp is not text (a time)");
+      return TimeText(v, out.event_timestamp, out, "eventTimestamp is not text (a time)");
     case Key::kHierarchy: {
       // Log Analytics AzureActivity: "<tenant id>/<management group>/.../<subscription>".
       std::string_view hierarchy;
@@ -883,8 +921,8 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kIsMfaRegistered:
       return Bool(v, out.is_mfa_registered, out, "isMfaRegistered is not a boolean");
     case Key::kLastUpdatedDateTime:
-      return ScalarText(v, out.last_updated_date_time, out,
-                        "lastUpdatedDateTime is not text (a time)");
+      return TimeText(v, out.last_updated_date_time, out,
+                      "lastUpdatedDateTime is not text (a time)");
     case Key::kLocation: {
       // Envelope / LA `Location` is the country (a string); Graph `location` is an object, or
       // that object as JSON text (which names no country by itself).
@@ -996,9 +1034,9 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     }
     case Key::kTime:
       if (in_properties) return;
-      return ScalarText(v, out.time, out, "time is not text (a time)");
+      return TimeText(v, out.time, out, "time is not text (a time)");
     case Key::kTimeGenerated:
-      return ScalarText(v, out.time_generated, out, "TimeGenerated is not text (a time)");
+      return TimeText(v, out.time_generated, out, "TimeGenerated is not text (a time)");
     case Key::kType:
       // The Log Analytics table, a column of the row itself: a diagnostic record's properties may
       // hold a `type` of their own (Azure Activity ResourceHealth: "type": "Downtime").
@@ -1318,6 +1356,24 @@ bool FieldCollector::NumberedTargetColumn(std::string_view rest, dom::element v,
 }
 
 void FieldCollector::EndRecord(RecordFields& out) {
+  // A Log Analytics search job's results (a table named "<name>_SRCH": the source table's
+  // columns, its Type in _OriginalType and its TimeGenerated in _OriginalTimeGenerated, while
+  // TimeGenerated is when the job ran) and a restored table ("<table>_RST") hold the source
+  // table's rows: read as its (Microsoft Learn, "Search jobs in Azure Monitor", "Restore logs in
+  // Azure Monitor"; breaker round 61).
+  if (out.type.size() > 4 && (out.type.back() == 'H' || out.type.back() == 'h' ||
+                              out.type.back() == 'T' || out.type.back() == 't')) [[unlikely]] {
+    const std::string_view type = TrimSpaces(out.type);
+    const std::string_view original = TrimSpaces(out.original_type);
+    if (EndsWithIgnoreCase(type, "_SRCH") && !original.empty()) {
+      out.type = original;
+      if (!TrimSpaces(out.original_time_generated).empty()) {
+        out.time_generated = out.original_time_generated;
+      }
+    } else if (EndsWithIgnoreCase(type, "_RST") && type.size() > 4) {
+      out.type = type.substr(0, type.size() - 4);
+    }
+  }
   // A sign-in that names its user only by the name it signed in with (an AD FS sign-in, whose
   // AlternateSignInName "provides the on-premises UPN of the user", with userPrincipalName and
   // userId left ""): that name is its UPN, when it is one (a phone number or a bare name is not).
@@ -2037,6 +2093,7 @@ void FieldCollector::NoteSingleElement(JsonTextFields::Slot slot, dom::element v
 
 void FieldCollector::BeginRecord() {
   numbers_.Reset();
+  decoded_texts_.Reset();
   text_fields_.BeginRecord();
   modified_text_slots_ = 0;
   numbered_targets_ = 0;

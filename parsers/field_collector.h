@@ -87,6 +87,10 @@ class FieldCollector {
   // absent; any other type notes `detail` (the field's path) in out.wrong_type_detail.
   static void IdText(dom::element v, std::string_view& out, RecordFields& fields,
                      std::string_view detail);
+  // A time: as ScalarText, or the "value" of Windows PowerShell's DateTime object
+  // ({"value": "\/Date(ms)\/", "DateTime": ..}).
+  void TimeText(dom::element v, std::string_view& out, RecordFields& fields,
+                std::string_view detail);
   // A text field a rule reads (an activity, a client, a time, ...): a scalar as Text reads it; null
   // reads as absent; an object or an array notes `detail` in out.wrong_type_detail.
   void ScalarText(dom::element v, std::string_view& out, RecordFields& fields,
@@ -118,7 +122,7 @@ class FieldCollector {
   void Bool(dom::element v, TriBool& out, RecordFields& fields, std::string_view detail);
   void BoolValue(dom::element v, TriBool& out);
   // A modified property's oldValue / newValue: JSON text in a string, or a decoded array (read as
-  // its first scalar).
+  // its first scalar; one of objects alone, or an object, as its JSON text).
   void PropertyValue(dom::element v, std::string_view& out);
   // A string, or an ACT-REST {"value": "...", "localizedValue": "..."} wrapper; an array notes
   // `detail` in fields.wrong_type_detail.
@@ -134,6 +138,7 @@ class FieldCollector {
 
   JsonTextFields& text_fields_;
   NumberTexts numbers_;
+  JsonTexts decoded_texts_;  // decoded modified-property values as JSON text (PropertyValue)
   uint32_t modified_text_slots_ = 0;  // modifiedProperties slots this record opened
 
   // Numbered array columns (targetResources_<i>_<member>, ..._modifiedProperties_<j>_<member>):

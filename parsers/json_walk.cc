@@ -28,6 +28,90 @@ std::string_view NumberTexts::Format(dom::element v) {
   return {first, static_cast<std::size_t>(r.ptr - first)};
 }
 
+std::string_view JsonTexts::Write(dom::element v) {
+  const std::size_t start = used_;
+  if (!Append(v, 0)) {
+    used_ = start;
+    return {};
+  }
+  return {bytes_.data() + start, used_ - start};
+}
+
+bool JsonTexts::Put(std::string_view text) {
+  if (text.size() > kBytes - used_) return false;
+  text.copy(bytes_.data() + used_, text.size());
+  used_ += text.size();
+  return true;
+}
+
+bool JsonTexts::PutString(std::string_view text) {
+  if (!Put("\"")) return false;
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      if (!Put("\\") || !Put(std::string_view(&c, 1))) return false;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      if (!Put(" ")) return false;
+    } else if (!Put(std::string_view(&c, 1))) {
+      return false;
+    }
+  }
+  return Put("\"");
+}
+
+bool JsonTexts::Append(dom::element v, int depth) {
+  // The DOM parser bounded the nesting already (kMaxDepth); this bound only guards the stack.
+  if (depth > kMaxDepth) return false;
+  switch (v.type()) {
+    case dom::element_type::STRING:
+      return PutString(v.get_string().value_unsafe());
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE: {
+      std::array<char, 32> digits;
+      std::to_chars_result r{};
+      if (v.type() == dom::element_type::INT64) {
+        r = std::to_chars(digits.data(), digits.data() + digits.size(),
+                          v.get_int64().value_unsafe());
+      } else if (v.type() == dom::element_type::UINT64) {
+        r = std::to_chars(digits.data(), digits.data() + digits.size(),
+                          v.get_uint64().value_unsafe());
+      } else {
+        r = std::to_chars(digits.data(), digits.data() + digits.size(),
+                          v.get_double().value_unsafe());
+      }
+      if (r.ec != std::errc()) return false;
+      return Put({digits.data(), static_cast<std::size_t>(r.ptr - digits.data())});
+    }
+    case dom::element_type::BOOL:
+      return Put(v.get_bool().value_unsafe() ? "true" : "false");
+    case dom::element_type::NULL_VALUE:
+      return Put("null");
+    case dom::element_type::OBJECT: {
+      if (!Put("{")) return false;
+      bool first = true;
+      const dom::object object = v.get_object().value_unsafe();
+      for (const dom::key_value_pair field : object) {
+        if (!first && !Put(",")) return false;
+        first = false;
+        if (!PutString(field.key) || !Put(":") || !Append(field.value, depth + 1)) return false;
+      }
+      return Put("}");
+    }
+    case dom::element_type::ARRAY: {
+      if (!Put("[")) return false;
+      bool first = true;
+      const dom::array array = v.get_array().value_unsafe();
+      for (const dom::element element : array) {
+        if (!first && !Put(",")) return false;
+        first = false;
+        if (!Append(element, depth + 1)) return false;
+      }
+      return Put("]");
+    }
+  }
+  return false;
+}
+
 Scalar ReadScalar(dom::element v, NumberTexts& numbers) {
   Scalar out;
   switch (v.type()) {

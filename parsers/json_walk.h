@@ -36,6 +36,26 @@ class NumberTexts {
   std::size_t used_ = 0;
 };
 
+// Compact JSON text of the decoded values one record reads whole (an export that decodes a
+// modified property's oldValue / newValue into an array of objects: the text the JSON-text form
+// carries, so one reader serves both). A bump arena reset per record: views stay valid until
+// Reset; a value that does not fit in what is left reads as absent. Strings are written back with
+// '"' and '\\' escaped (other control bytes as blanks). No allocation.
+class JsonTexts {
+ public:
+  void Reset() { used_ = 0; }
+  // Empty when `v` does not fit.
+  std::string_view Write(dom::element v);
+
+ private:
+  bool Append(dom::element v, int depth);
+  bool Put(std::string_view text);
+  bool PutString(std::string_view text);
+  static constexpr std::size_t kBytes = 16384;
+  std::array<char, kBytes> bytes_{};
+  std::size_t used_ = 0;
+};
+
 // A JSON value read as text: strings unescaped, numbers and booleans as text ("50126", "true"),
 // null as kAbsent, objects and arrays only classified.
 struct Scalar {

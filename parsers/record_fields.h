@@ -51,6 +51,10 @@ struct RecordFields {
   // Which record: the LA table, the top-level category (diag log category; LA/Graph audit
   // category), the diag properties.category (audit category) and the operation.
   std::string_view type;
+  // A search job's results row (Type "<name>_SRCH"): its source table and source row's time
+  // (FieldCollector::EndRecord reads the row as that table's).
+  std::string_view original_type;
+  std::string_view original_time_generated;
   std::string_view category;
   std::string_view props_category;
   std::string_view category_value;  // LA AzureActivity CategoryValue (the Activity log category)

@@ -78,6 +78,7 @@ class Structurals {
 enum class EnvelopeKey : uint8_t {
   kNone,
   kRecords,
+  kResults,  // Graph security/runHuntingQuery's rows (at the root: read as kRecords)
   kTables,
   kResponses,
   kODataAnnotation,
@@ -124,6 +125,7 @@ EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
       return SameBytes(key, "upsert") ? EnvelopeKey::kUpdateDoc : EnvelopeKey::kNone;
     case 'r':
       if (SameBytes(key, "records")) return EnvelopeKey::kRecords;
+      if (SameBytes(key, "results")) return EnvelopeKey::kResults;
       return SameBytes(key, "responses") ? EnvelopeKey::kResponses : EnvelopeKey::kNone;
     case 'v':
       return SameBytes(key, "value") ? EnvelopeKey::kRecords : EnvelopeKey::kNone;
@@ -131,6 +133,8 @@ EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
       return SameBytes(key, "tables") ? EnvelopeKey::kTables : EnvelopeKey::kNone;
     case 'T':
       return SameBytes(key, "Tables") ? EnvelopeKey::kTables : EnvelopeKey::kNone;
+    case 'R':
+      return SameBytes(key, "Results") ? EnvelopeKey::kResults : EnvelopeKey::kNone;
     case '@':
       return key.size() >= 7 && std::memcmp(key.data(), "@odata.", 7) == 0
                  ? EnvelopeKey::kODataAnnotation
@@ -709,7 +713,11 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       ++index;
       continue;
     }
-    if (envelope == EnvelopeKey::kRecords) {
+    // Graph's security/runHuntingQuery answers {"@odata.context": "...huntingQueryResults",
+    // "schema": [{"name", "type"}, ..], "results": [row, ..]}: its rows, keyed by column, are the
+    // records (Sentinel's tables queried through the Defender portal's API; breaker round 61). The
+    // Defender advanced hunting API's answer writes them {"Schema": [..], "Results": [..]}.
+    if (envelope == EnvelopeKey::kRecords || (envelope == EnvelopeKey::kResults && is_root)) {
       for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
       const uint32_t value_at = member + 2;
       ++index;

@@ -53,10 +53,11 @@ bool JsonStreamFramer::StreamsAt(std::string_view payload) {
       if (scan.Step(c) == Byte::kStringClose && scan.depth() == 1) {
         const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
         // "docs": an Elasticsearch _mget response's documents, each read as a hit.
-        envelope_key = (key == "records" || key == "value" || key == "responses" || key == "docs" ||
-                        parsers::EqualsIgnoreCase(key, "tables"))
-                           ? 1
-                           : 0;
+        envelope_key =
+            (key == "records" || key == "value" || key == "responses" || key == "docs" ||
+             key == "results" || key == "Results" || parsers::EqualsIgnoreCase(key, "tables"))
+                ? 1
+                : 0;
         hits_key = key == "hits" ? 1 : 0;
       } else if (scan.depth() == 2 && hits_key >= 3) {
         const std::string_view key = payload.substr(key_start + 1, i - key_start - 1);
@@ -472,11 +473,13 @@ bool JsonStreamFramer::Scan() {
           if (sb == Byte::kStringClose && scan_.depth() == 1) {
             const std::string_view key(buf_.get() + key_start_ + 1,
                                        overflow_ ? 0 : len_ - key_start_ - 1);
-            envelope_key_ = overflow_                                               ? 0
-                            : (key == "records" || key == "value" || key == "docs") ? 1
-                            : key == "responses"                                    ? 3
-                            : key == "hits"                                         ? 5
-                                                                                    : 0;
+            envelope_key_ = overflow_ ? 0
+                            : (key == "records" || key == "value" || key == "docs" ||
+                               key == "results" || key == "Results")
+                                ? 1
+                            : key == "responses" ? 3
+                            : key == "hits"      ? 5
+                                                 : 0;
             tables_key_ = (!overflow_ && parsers::EqualsIgnoreCase(key, "tables")) ? 1 : 0;
             if (context_key_ == 2) {  // the string is "@odata.context"'s value
               if (!overflow_) page_context_.assign(key);
