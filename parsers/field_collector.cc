@@ -72,23 +72,27 @@ enum class Key : uint8_t {
   kUserId,
   kUserPrincipalName,
   kUserType,
+  // A search job's results row: its source table's Type and its source row's TimeGenerated (also
+  // with a portal export's " [UTC]").
+  kOriginalType,
+  kOriginalTimeGenerated,
   // A column only a sign-in row has, read for its presence alone (RecordFields::signin_column).
   kSignInColumn,
   // Names that are no column of a sign-in or audit row, read by what they are where they are:
   // in the perfect hash too, so that a key that is none of these nor a column costs one lookup
   // rather than a string compare per rare name (RareKeyField).
   kAdditionalDetails,
-  kLegacyTarget,           // the 2018 audit schema's target in `properties`
-  kIdentityType,           // the 2018 audit schema's initiator kind, in `properties`
-  kAuditEventCategory,     // the 2018 audit schema's category, in `properties`
-  kAuthorization,          // an Azure Activity record's RBAC action
-  kSplunkRaw,              // "_raw": a Splunk event exported alone
-  kEsSource,               // "_source": an Elasticsearch hit's document
-  kEcs,                    // an ECS document's "ecs"
-  kEcsEvent,               // an ECS document's "event"
-  kHiddenResourceId,       // Log Analytics' hidden "_ResourceId"
-  kOriginalType,           // a search job's results row: its source table's Type
-  kOriginalTimeGenerated,  // ... and its source row's TimeGenerated
+  kLegacyTarget,        // the 2018 audit schema's target in `properties`
+  kIdentityType,        // the 2018 audit schema's initiator kind, in `properties`
+  kAuditEventCategory,  // the 2018 audit schema's category, in `properties`
+  kAuthorization,       // an Azure Activity record's RBAC action
+  kSplunkRaw,           // "_raw": a Splunk event exported alone
+  kShippedText,         // "message", "log", "payload": a shipper's event holding the message
+  kShippedBody,         // "body": an Event Hubs event as a shipper indexed it
+  kEsSource,            // "_source": an Elasticsearch hit's document
+  kEcs,                 // an ECS document's "ecs"
+  kEcsEvent,            // an ECS document's "event"
+  kHiddenResourceId,    // Log Analytics' hidden "_ResourceId"
   // The OtherLogMember bits (record_fields.h): a key another log's record carries.
   kDirectoryObjectMember,
   kNetworkAccessMember,
@@ -106,7 +110,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 116> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 120> kRecordKeys = {{
     {"_originaltimegenerated", Key::kOriginalTimeGenerated},
     {"_originaltype", Key::kOriginalType},
     {"_raw", Key::kSplunkRaw},
@@ -129,6 +133,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 116> kRecordKeys = {{
     {"authenticationdetails", Key::kAuthenticationDetails},
     {"authorization", Key::kAuthorization},
     {"authorization_d", Key::kAuthorization},
+    {"body", Key::kShippedBody},
     {"businessphones", Key::kDirectoryObjectMember},
     {"caller", Key::kCaller},
     {"calleripaddress", Key::kCallerIpAddress},
@@ -172,9 +177,11 @@ constexpr std::array<std::pair<std::string_view, Key>, 116> kRecordKeys = {{
     {"lastupdateddatetime", Key::kLastUpdatedDateTime},
     {"location", Key::kLocation},
     {"locationdetails", Key::kLocationDetails},
+    {"log", Key::kShippedText},
     {"loggedbyservice", Key::kLoggedByService},
     {"mailenabled", Key::kDirectoryObjectMember},
     {"mailnickname", Key::kDirectoryObjectMember},
+    {"message", Key::kShippedText},
     {"methodsregistered", Key::kRegistrationMember},
     {"mfadetail", Key::kSignInColumn},
     {"mobilephone", Key::kDirectoryObjectMember},
@@ -182,6 +189,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 116> kRecordKeys = {{
     {"officeworkload", Key::kM365AuditMember},
     {"operationname", Key::kOperationName},
     {"operationnamevalue", Key::kOperationNameValue},
+    {"payload", Key::kShippedText},
     {"preferredlanguage", Key::kDirectoryObjectMember},
     {"properties", Key::kProperties},
     {"provisioningaction", Key::kProvisioningMember},
@@ -233,11 +241,12 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
                              [](const auto& a, const auto& b) { return a.first < b.first; }));
 
 // Perfect hash of a record key, case-insensitive: its first and last 8 bytes (zero-filled when
-// shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to 8 bits.
-// The multiplier was searched so that the names above land in distinct slots (asserted below);
-// a hit is confirmed by a full case-insensitive compare, so other keys may share slots.
-constexpr int kKeyHashBits = 9;
-constexpr uint64_t kKeyHashMultiplier = 0x0ec4050cdc2f2e03ull;
+// shorter, ASCII letters folded to lower case by |0x20) and length, multiplied and cut to
+// kKeyHashBits bits. The multiplier was searched so that the names above land in distinct slots
+// (asserted below); a hit is confirmed by a full case-insensitive compare, so other keys may share
+// slots.
+constexpr int kKeyHashBits = 10;
+constexpr uint64_t kKeyHashMultiplier = 0xb311049edf27bf61ull;
 
 // Inlined (one call per JSON key of a record: out of line, its call cost as much as its work).
 [[gnu::always_inline]] constexpr uint64_t KeyHash(std::string_view key) {
@@ -771,6 +780,34 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
             EcsEvent(child, out);
           }
         });
+      }
+      return;
+    // A shipper's event that holds the message as JSON text: Filebeat's azure-eventhub input and
+    // Logstash's plain codec ("message"), Vector's kafka sink with its json codec ("message"),
+    // Fluent Bit and Fluentd tailing a file without a parser ("log"), `kcat -J` ("payload"). Read
+    // as that message when the event is no record itself (RecordParser, breaker round 63).
+    case Key::kShippedText:
+      if (!in_properties && v.is_string()) {
+        std::string_view text;
+        Text(v, text);
+        const std::string_view trimmed = TrimJsonText(text);
+        if (trimmed.starts_with('{') || trimmed.starts_with('[')) out.shipped_text = text;
+      }
+      return;
+    // The Splunk Add-on for Microsoft Cloud Services indexes an Event Hubs event as {"body":
+    // <the record>, "x-opt-sequence-number": .., "x-opt-offset": .., "x-opt-enqueued-time": ..}
+    // (sourcetype mscs:azure:eventhub): the body's members are the record's; as JSON text, the
+    // message it holds.
+    case Key::kShippedBody:
+      if (in_properties) return;
+      if (v.is_object()) {
+        ForEachField(v,
+                     [&](std::string_view k, dom::element child) { RecordField(k, child, out); });
+      } else if (v.is_string()) {
+        std::string_view text;
+        Text(v, text);
+        const std::string_view trimmed = TrimJsonText(text);
+        if (trimmed.starts_with('{') || trimmed.starts_with('[')) out.shipped_text = text;
       }
       return;
     case Key::kOriginalType:
@@ -1584,22 +1621,25 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
   // (its last-authenticated time), only when its authenticators changed: the set of their "Id"s
   // differs (one added or removed); likewise the FIDO keys Device Registration Service writes
   // (SearchableDeviceKey: their "KeyIdentifier"s; breaker round 56).
+  // A decoded value too long to write back as text (JsonTexts::kTooLong) says nothing of what
+  // changed: the diffs below read it as unchanged, not as emptied (breaker round 62).
+  const bool comparable = old_value != JsonTexts::kTooLong && new_value != JsonTexts::kTooLong;
   if (EqualsIgnoreCase(name, "StrongAuthenticationMethod") ||
       EqualsIgnoreCase(name, "StrongAuthenticationUserDetails") ||
       (EqualsIgnoreCase(name, "Included Updated Properties") &&
        (ContainsIgnoreCase(new_value, "StrongAuthenticationMethod") ||
         ContainsIgnoreCase(new_value, "StrongAuthenticationUserDetails")))) {
     out.strong_auth_method_modified = true;
-  } else if (EqualsIgnoreCase(name, "StrongAuthenticationPhoneAppDetail")) {
+  } else if (comparable && EqualsIgnoreCase(name, "StrongAuthenticationPhoneAppDetail")) {
     if (!(MemberValuesIn(old_value, "Id") == MemberValuesIn(new_value, "Id"))) {
       out.strong_auth_method_modified = true;
     }
-  } else if (EqualsIgnoreCase(name, "SearchableDeviceKey")) {
+  } else if (comparable && EqualsIgnoreCase(name, "SearchableDeviceKey")) {
     if (!(MemberValuesIn(old_value, "KeyIdentifier") ==
           MemberValuesIn(new_value, "KeyIdentifier"))) {
       out.strong_auth_method_modified = true;
     }
-  } else if (EqualsIgnoreCase(name, "StrongAuthenticationRequirement")) {
+  } else if (comparable && EqualsIgnoreCase(name, "StrongAuthenticationRequirement")) {
     // Per-user MFA ([{"RelyingParty":"*","State":1}]: 1 enabled, 2 enforced; [] none): its state
     // turned on, up or off ("MFA disable via 'Update user' + StrongAuthenticationRequirement",
     // SCHEMA-detail section 2.2; breaker round 56). A reset of the remembered devices alone

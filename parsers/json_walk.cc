@@ -32,7 +32,7 @@ std::string_view JsonTexts::Write(dom::element v) {
   const std::size_t start = used_;
   if (!Append(v, 0)) {
     used_ = start;
-    return {};
+    return kTooLong;
   }
   return {bytes_.data() + start, used_ - start};
 }

@@ -39,19 +39,22 @@ class NumberTexts {
 // Compact JSON text of the decoded values one record reads whole (an export that decodes a
 // modified property's oldValue / newValue into an array of objects: the text the JSON-text form
 // carries, so one reader serves both). A bump arena reset per record: views stay valid until
-// Reset; a value that does not fit in what is left reads as absent. Strings are written back with
+// Reset; a value that does not fit in what is left reads as kTooLong, which its readers take for
+// a value they cannot compare (not for an empty one). Strings are written back with
 // '"' and '\\' escaped (other control bytes as blanks). No allocation.
 class JsonTexts {
  public:
+  // What Write returns for a value that does not fit: no JSON text.
+  static constexpr std::string_view kTooLong = "\x01(decoded value too long)";
   void Reset() { used_ = 0; }
-  // Empty when `v` does not fit.
+  // kTooLong when `v` does not fit.
   std::string_view Write(dom::element v);
 
  private:
   bool Append(dom::element v, int depth);
   bool Put(std::string_view text);
   bool PutString(std::string_view text);
-  static constexpr std::size_t kBytes = 16384;
+  static constexpr std::size_t kBytes = 65536;
   std::array<char, kBytes> bytes_{};
   std::size_t used_ = 0;
 };

@@ -116,6 +116,9 @@ struct RecordFields {
   bool suffixed_columns = false;
   // Also a Splunk export's `_raw` (the indexed event's text), read the same way.
   std::string_view ecs_original;
+  // A shipper's event's "message", "log" or "payload" (or an Event Hubs event's "body") holding
+  // JSON text of an object or array: the message it shipped, read when the event is no record.
+  std::string_view shipped_text;
 
   // The first field a rule or routing reads that came with a type it cannot have (a UPN that is a
   // number, an error code that is a boolean, a tenant id that is an object): a static text naming

@@ -144,6 +144,15 @@ EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
   }
 }
 
+// A hunting answer's column list ("schema" of Graph's runHuntingQuery, "Schema" of Defender's
+// advanced hunting): its "results" are rows wherever the answer stands (a $batch response's body,
+// an array's element), not a record's member of that name.
+bool HasHuntingSchema(dom::object object) {
+  dom::array schema;
+  return object.at_key("schema").get_array().get(schema) == simdjson::SUCCESS ||
+         object.at_key("Schema").get_array().get(schema) == simdjson::SUCCESS;
+}
+
 // The action line of an Elasticsearch bulk file (the _bulk API's NDJSON, as a bulk export such as
 // esindexdump writes an index: {"index":{"_index":..,"_id":..}} before each document): one member,
 // index / create / update / delete, naming the document's index or id. Not a record: the document
@@ -454,6 +463,17 @@ struct RecordParser::Impl {
   // itself. False, with nothing emitted, when the text is no JSON object.
   bool EmitOriginal(std::string_view original, const ParseContext& ctx);
   bool reading_original = false;
+  // A shipper's event that is no record but holds one as JSON text (RecordFields::shipped_text:
+  // Filebeat's or Vector's "message", Fluent Bit's "log", kcat's "payload", an Event Hubs body):
+  // at the message's root, the text is parsed as the message it is (a record, an Event Hubs
+  // batch, a page, an array) in place of the event, with the message's parser, from a copy in
+  // `unwrapped` (its capacity kept: no allocation in steady state); elsewhere (an element of a
+  // batch, whose DOM must outlive it) as one record, as EmitOriginal reads it. One level deep.
+  // False, with nothing done, when it cannot be read so. Cold.
+  bool EmitShipped(std::string_view shipped, bool at_root, const ParseContext& ctx);
+  std::string unwrapped;
+  bool unwrapping = false;
+  bool root_record = false;  // the record being emitted is the message's root object
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
     result.rejections.push_back(Rejection{reason, Kept(raw), Kept(detail)});
   }
@@ -717,7 +737,8 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
     // "schema": [{"name", "type"}, ..], "results": [row, ..]}: its rows, keyed by column, are the
     // records (Sentinel's tables queried through the Defender portal's API; breaker round 61). The
     // Defender advanced hunting API's answer writes them {"Schema": [..], "Results": [..]}.
-    if (envelope == EnvelopeKey::kRecords || (envelope == EnvelopeKey::kResults && is_root)) {
+    if (envelope == EnvelopeKey::kRecords ||
+        (envelope == EnvelopeKey::kResults && (is_root || HasHuntingSchema(root)))) {
       for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
       const uint32_t value_at = member + 2;
       ++index;
@@ -745,6 +766,14 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
         page_reads = outer_reads;
         page_registration = outer_registration;
         page_context = outer_context;
+      } else if (dom::object one;
+                 field.key.size() == 7 && field.value.get_object().get(one) == simdjson::SUCCESS) {
+        // Logstash's split filter on "records" ({"records": <one record>, "@timestamp": ..}: each
+        // event keeps "only the current split section"): that record, its bytes the object's.
+        batch = true;
+        const auto [begin, end] = structurals.ValueSpan(value_at, structurals.SkipValue(value_at));
+        ParseObject(one, value_at, parsers::TrimSpaces(text.substr(begin, end - begin)),
+                    ObjectLevel::kElement, ctx);
       } else {
         wrong_type = true;
       }
@@ -854,7 +883,12 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
   if (!batch && es_hit) [[unlikely]] {
     if (ReadHitWithoutSource(root, has_hit_fields ? &hit_fields : nullptr, raw, ctx)) return;
   }
-  if (!batch) Emit(fields, raw, ctx);
+  if (!batch) {
+    // The root's record is emitted last: nothing reads the message's DOM after it (EmitShipped).
+    root_record = is_root;
+    Emit(fields, raw, ctx);
+    root_record = false;
+  }
 }
 
 void RecordParser::Impl::ParseBatch(dom::array records, uint32_t open_bracket,
@@ -1150,6 +1184,27 @@ bool RecordParser::Impl::ReadHitWithoutSource(dom::object hit, const dom::object
   return true;
 }
 
+bool RecordParser::Impl::EmitShipped(std::string_view shipped, bool at_root,
+                                     const ParseContext& ctx) {
+  shipped = parsers::TrimJsonText(shipped);
+  if (!at_root || unwrapping || several_documents) {
+    return shipped.starts_with('{') && EmitOriginal(shipped, ctx);
+  }
+  // `shipped` lies in the message's DOM, which the parse below replaces: copied first.
+  unwrapped.assign(shipped);
+  unwrapped.append(simdjson::SIMDJSON_PADDING, '\0');
+  const std::string_view outer_text = text;
+  const char* const outer_base = base;
+  text = std::string_view(unwrapped.data(), shipped.size());
+  base = unwrapped.data();
+  unwrapping = true;
+  ParseDocument(ctx, /*whole_message=*/false);
+  unwrapping = false;
+  text = outer_text;
+  base = outer_base;
+  return true;
+}
+
 bool RecordParser::Impl::EmitOriginal(std::string_view original, const ParseContext& ctx) {
   original = parsers::TrimJsonText(original);
   dom::element inner;
@@ -1233,6 +1288,12 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
     return;
   }
   result.events.pop_back();
+  if (reason == RejectReason::kUnknownFormat && !f.shipped_text.empty() && !reading_original)
+      [[unlikely]] {
+    const bool at_root = root_record;
+    root_record = false;
+    if (EmitShipped(f.shipped_text, at_root, ctx)) return;
+  }
   if (reason == RejectReason::kUnknownFormat && !f.wrong_type_detail.empty()) [[unlikely]] {
     // A record of no known shape with a field of a type it cannot have (an activityDisplayName
     // that is an object, a category that is an array): it is of no shape for want of that field.

@@ -110,6 +110,10 @@ std::optional<EventTime> ParseUnixTime(std::string_view s) {
     s = s.substr(6, s.size() - 8);
     const std::size_t zone = s.find_first_of("+-", 1);
     if (zone != std::string_view::npos) s = s.substr(0, zone);
+    // .NET's DateTime.MinValue (a registration detail that never changed, Get-Mg...'s
+    // LastUpdatedDateTime through Windows PowerShell): 0001-01-01, as its ISO and US-locale forms
+    // read (breaker round 62).
+    if (s == "-62135596800000") return int64_t{-62135596800000} * 1000;
     if (s.empty() || s.size() > 18) return std::nullopt;
     int64_t ms = 0;
     for (char c : s) {

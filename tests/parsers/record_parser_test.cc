@@ -869,7 +869,10 @@ TEST_F(RecordParserTest, RejectsOversizedTruncatedGarbageDeepAndNonObjects) {
   EXPECT_EQ(Rejected(deep), RejectReason::kTooDeep);
   EXPECT_EQ(Rejected("[1,2]"), RejectReason::kNotObject);
   EXPECT_EQ(Rejected("  \"text\" "), RejectReason::kNotObject);
-  EXPECT_EQ(Rejected(R"({"records":{"a":1}})"), RejectReason::kWrongType);
+  EXPECT_EQ(Rejected(R"({"records":"a"})"), RejectReason::kWrongType);
+  EXPECT_EQ(Rejected(R"({"value":{"a":1}})"), RejectReason::kWrongType);
+  // One record in "records" (Logstash's split filter) is that record: of no known format here.
+  EXPECT_EQ(Rejected(R"({"records":{"a":1}})"), RejectReason::kUnknownFormat);
   EXPECT_EQ(Rejected(R"({"a":1})"), RejectReason::kUnknownFormat);
 }
 
