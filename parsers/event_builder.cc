@@ -1010,6 +1010,11 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       FillAccount(ev.tenant_hash, FirstNonEmpty({f.id, f.user_id}), f.upn, ev.account);
       ev.registration.is_mfa_registered = f.is_mfa_registered != 0;
       ev.registration.is_mfa_stated = f.is_mfa_registered >= 0;
+      // No method registered at all: no MFA, where the record does not state isMfaRegistered.
+      if (f.is_mfa_registered < 0 && f.no_methods_registered) {
+        ev.registration.is_mfa_registered = false;
+        ev.registration.is_mfa_stated = true;
+      }
       ev.registration.is_admin = f.is_admin == 1;
       ev.registration.is_admin_stated = f.is_admin != -1;
       break;

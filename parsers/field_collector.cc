@@ -101,6 +101,7 @@ enum class Key : uint8_t {
   kProvisioningMember,
   kRiskyPrincipalMember,
   kRegistrationMember,  // isMfaCapable, methodsRegistered: a userRegistrationDetails' own
+  kMethodsRegistered,   // ... methodsRegistered, whose emptiness is read too
   kGraphActivityMember,
   kM365AuditMember,
 };
@@ -182,7 +183,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 120> kRecordKeys = {{
     {"mailenabled", Key::kDirectoryObjectMember},
     {"mailnickname", Key::kDirectoryObjectMember},
     {"message", Key::kShippedText},
-    {"methodsregistered", Key::kRegistrationMember},
+    {"methodsregistered", Key::kMethodsRegistered},
     {"mfadetail", Key::kSignInColumn},
     {"mobilephone", Key::kDirectoryObjectMember},
     {"officelocation", Key::kDirectoryObjectMember},
@@ -795,15 +796,11 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       }
       return;
     // The Splunk Add-on for Microsoft Cloud Services indexes an Event Hubs event as {"body":
-    // <the record>, "x-opt-sequence-number": .., "x-opt-offset": .., "x-opt-enqueued-time": ..}
-    // (sourcetype mscs:azure:eventhub): the body's members are the record's; as JSON text, the
-    // message it holds.
+    // <the record or batch>, "x-opt-sequence-number": .., "x-opt-offset": .., ..} (sourcetype
+    // mscs:azure:eventhub): a body of JSON text is the message it holds.
     case Key::kShippedBody:
-      if (in_properties) return;
-      if (v.is_object()) {
-        ForEachField(v,
-                     [&](std::string_view k, dom::element child) { RecordField(k, child, out); });
-      } else if (v.is_string()) {
+      // An object body is read by RecordParser (ParseObject), a text one here.
+      if (!in_properties && v.is_string()) {
         std::string_view text;
         Text(v, text);
         const std::string_view trimmed = TrimJsonText(text);
@@ -832,6 +829,18 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return;
     case Key::kRegistrationMember:
       if (!in_properties) out.registration_member = true;
+      return;
+    // A registration's methods: none registered ([], or its JSON text from a tool that writes
+    // nested arrays so) is no MFA registered, whether or not isMfaRegistered was kept (a `$select`
+    // without it; breaker round 65).
+    case Key::kMethodsRegistered:
+      if (in_properties) return;
+      out.registration_member = true;
+      if (dom::array methods; v.get_array().get(methods) == simdjson::SUCCESS) {
+        out.no_methods_registered = methods.size() == 0;
+      } else if (std::string_view text; v.get_string().get(text) == simdjson::SUCCESS) {
+        out.no_methods_registered = TrimSpaces(text) == "[]";
+      }
       return;
     case Key::kRiskDetectionMember:
       if (!in_properties && !v.is_null()) out.other_log_members |= kRiskDetectionMember;

@@ -267,6 +267,7 @@ struct RecordFields {
   // methodsRegistered; SCHEMA.md).
   bool registration_context = false;
   bool registration_member = false;
+  bool no_methods_registered = false;  // methodsRegistered is an empty array
   // The "@odata.context" of the Graph page the record is an element of (read whole or streamed),
   // else empty: a page of signIns or directoryAudits makes an element lacking its time or user
   // that log's record, rejected for what it lacks.

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <deque>
 #include <optional>
@@ -79,6 +80,7 @@ enum class EnvelopeKey : uint8_t {
   kNone,
   kRecords,
   kResults,  // Graph security/runHuntingQuery's rows (at the root: read as kRecords)
+  kBody,     // an Event Hubs event's body as a shipper indexed it; a Graph $batch response's
   kTables,
   kResponses,
   kODataAnnotation,
@@ -119,6 +121,8 @@ EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
       return SameBytes(key, "_source") ? EnvelopeKey::kSource : EnvelopeKey::kNone;
     case 'd':
       return SameBytes(key, "docs") ? EnvelopeKey::kDocs : EnvelopeKey::kNone;
+    case 'b':
+      return SameBytes(key, "body") ? EnvelopeKey::kBody : EnvelopeKey::kNone;
     case 'f':
       return SameBytes(key, "fields") ? EnvelopeKey::kHitFields : EnvelopeKey::kNone;
     case 'u':
@@ -463,16 +467,24 @@ struct RecordParser::Impl {
   // itself. False, with nothing emitted, when the text is no JSON object.
   bool EmitOriginal(std::string_view original, const ParseContext& ctx);
   bool reading_original = false;
-  // A shipper's event that is no record but holds one as JSON text (RecordFields::shipped_text:
-  // Filebeat's or Vector's "message", Fluent Bit's "log", kcat's "payload", an Event Hubs body):
-  // at the message's root, the text is parsed as the message it is (a record, an Event Hubs
-  // batch, a page, an array) in place of the event, with the message's parser, from a copy in
-  // `unwrapped` (its capacity kept: no allocation in steady state); elsewhere (an element of a
-  // batch, whose DOM must outlive it) as one record, as EmitOriginal reads it. One level deep.
-  // False, with nothing done, when it cannot be read so. Cold.
-  bool EmitShipped(std::string_view shipped, bool at_root, const ParseContext& ctx);
-  std::string unwrapped;
-  bool unwrapping = false;
+  // A message held as JSON text by the event that carried it (RecordFields::shipped_text:
+  // Filebeat's or Vector's "message", Fluent Bit's "log", kcat's "payload", an Event Hubs body;
+  // RecordFields::ecs_original: Splunk's "_raw", ECS's event.original): where nothing reads the
+  // carrying message's DOM after it (root_record), the text is parsed as the message it is (a
+  // record, an Event Hubs batch, a page, an array, another shipper's event) in place of the event,
+  // with the message's parser, from a copy in `unwrapped` (one buffer a level, capacity kept: no
+  // allocation in steady state); elsewhere (an element of a batch, whose DOM must outlive it), or
+  // past kMaxUnwrap levels, as one record, as EmitOriginal reads it. A shipped text of which
+  // nothing could be read is refused as the event that carried it (`raw`: its bytes whole). False,
+  // with nothing done, when the text is no JSON object or array. Cold.
+  bool EmitShipped(std::string_view shipped, bool at_root, std::string_view raw,
+                   const ParseContext& ctx);
+  static constexpr int kMaxUnwrap = 3;
+  std::array<std::string, kMaxUnwrap> unwrapped;
+  int unwrap_depth = 0;
+  // The object ParseObject is called for next stands where the message's root did: nothing reads
+  // the DOM after it (an Elasticsearch hit's _source, an Event Hubs event's body, at the root).
+  bool tail_object = false;
   bool root_record = false;  // the record being emitted is the message's root object
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
     result.rejections.push_back(Rejection{reason, Kept(raw), Kept(detail)});
@@ -653,6 +665,7 @@ void RecordParser::Impl::ParseDocument(const ParseContext& ctx, bool whole_messa
 void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std::string_view raw,
                                      ObjectLevel level, const ParseContext& ctx) {
   const bool is_root = level == ObjectLevel::kMessage;
+  const bool at_tail = is_root || std::exchange(tail_object, false);
   const bool is_page = level != ObjectLevel::kElement;  // where a page's annotations are read
   if (is_root && root.size() == 1 && IsBulkAction(root)) [[unlikely]] {
     return;  // no record: the document is the next line
@@ -673,6 +686,11 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
   bool es_hit = false;
   dom::object hit_fields;
   bool has_hit_fields = false;
+  // An object "body" and its '{' structural (an Event Hubs event as the Splunk Add-on for
+  // Microsoft Cloud Services indexes it, {"body": .., "x-opt-offset": ..}; a Graph $batch
+  // response standing alone, {"id", "status", "headers", "body"}).
+  dom::object body;
+  uint32_t body_at = 0;
   // Structural `open_brace` is the object's '{'; each member is key (i), ':' (i + 1), value
   // (i + 2). Only a batch needs its array's position, so members are skipped up to it when one is
   // met (a single record walks no structurals twice).
@@ -840,6 +858,15 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       collector.RecordField(field.key, field.value, fields);
       continue;
     }
+    if (envelope == EnvelopeKey::kBody) {
+      if (body_at == 0 && field.value.get_object().get(body) == simdjson::SUCCESS) {
+        for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+        body_at = member + 2;
+      }
+      ++index;
+      collector.RecordField(field.key, field.value, fields);  // a text body: shipped_text
+      continue;
+    }
     if (envelope == EnvelopeKey::kSource) {
       if (source_at == 0 && field.value.get_object().get(source) == simdjson::SUCCESS) {
         for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
@@ -867,10 +894,26 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
     }
     return;
   }
+  if (!batch && body_at != 0) [[unlikely]] {
+    // A Graph $batch response on its own (an element of `(..).responses | ConvertTo-Json`):
+    // read as in the batch, its body the page or object it is. An Event Hubs event's body: the
+    // message the event carried (a record, or a diagnostic batch {"records": [..]}).
+    dom::element status;
+    tail_object = at_tail;
+    if (root.at_key("status").get(status) == simdjson::SUCCESS) {
+      ParseResponse(root, open_brace, raw, ctx);
+    } else {
+      ParseObject(body, body_at, raw, ObjectLevel::kElement, ctx);
+    }
+    tail_object = false;  // not taken where the response was refused before its body
+    return;
+  }
   if (!batch && source_at != 0) {
     // An Elasticsearch hit ({"_index":..,"_id":..,"_score":..,"_source":{..}}): its document is
     // the record, read as the same document alone is (its bytes: the hit's, as it came).
+    tail_object = at_tail;
     ParseObject(source, source_at, raw, ObjectLevel::kElement, ctx);
+    tail_object = false;
     return;
   }
   if (!batch && update_doc_at != 0) [[unlikely]] {
@@ -885,7 +928,7 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
   }
   if (!batch) {
     // The root's record is emitted last: nothing reads the message's DOM after it (EmitShipped).
-    root_record = is_root;
+    root_record = at_tail;
     Emit(fields, raw, ctx);
     root_record = false;
   }
@@ -1184,24 +1227,39 @@ bool RecordParser::Impl::ReadHitWithoutSource(dom::object hit, const dom::object
   return true;
 }
 
-bool RecordParser::Impl::EmitShipped(std::string_view shipped, bool at_root,
+bool RecordParser::Impl::EmitShipped(std::string_view shipped, bool at_root, std::string_view raw,
                                      const ParseContext& ctx) {
   shipped = parsers::TrimJsonText(shipped);
-  if (!at_root || unwrapping || several_documents) {
+  if (!shipped.starts_with('{') && !shipped.starts_with('[')) return false;
+  if (!at_root || unwrap_depth == kMaxUnwrap) {
     return shipped.starts_with('{') && EmitOriginal(shipped, ctx);
   }
-  // `shipped` lies in the message's DOM, which the parse below replaces: copied first.
-  unwrapped.assign(shipped);
-  unwrapped.append(simdjson::SIMDJSON_PADDING, '\0');
+  // `shipped` lies in the carrying message's DOM, which the parse below replaces: copied first.
+  std::string& copy = unwrapped[unwrap_depth];
+  copy.assign(shipped);
+  copy.append(simdjson::SIMDJSON_PADDING, '\0');
   const std::string_view outer_text = text;
   const char* const outer_base = base;
-  text = std::string_view(unwrapped.data(), shipped.size());
-  base = unwrapped.data();
-  unwrapping = true;
+  const std::size_t events = result.events.size(), skipped = result.skipped.size(),
+                    rejections = result.rejections.size();
+  text = std::string_view(copy.data(), shipped.size());
+  base = copy.data();
+  ++unwrap_depth;
   ParseDocument(ctx, /*whole_message=*/false);
-  unwrapping = false;
+  --unwrap_depth;
   text = outer_text;
   base = outer_base;
+  // Nothing of it read (invalid or cut JSON, no object, a record of no known shape): refused as
+  // the event that carried it, its bytes whole, as they came.
+  if (result.events.size() == events && result.skipped.size() == skipped &&
+      result.rejections.size() == rejections + 1) {
+    Rejection& r = result.rejections.back();
+    r.raw = Kept(raw);
+    r.detail = kept_texts.emplace_back(
+        "the message this event holds as JSON text (a shipper's message, log, payload or body, "
+        "a Splunk _raw): " +
+        std::string(r.detail));
+  }
   return true;
 }
 
@@ -1229,8 +1287,14 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
   collector.EndRecord(f);
   // Elastic's document of an Azure record that kept the record itself: the record is read, not
   // the document's renamed fields.
+  // So too Splunk's `_raw`: at the root, read as the message it holds (EmitShipped).
   if (!f.ecs_original.empty() && !reading_original) [[unlikely]] {
-    if (EmitOriginal(f.ecs_original, ctx)) return;
+    const bool at_root = root_record;
+    root_record = false;
+    if (EmitShipped(f.ecs_original, at_root, raw, ctx) || EmitOriginal(f.ecs_original, ctx)) {
+      return;
+    }
+    root_record = at_root;
   }
   const uint64_t index = record_index++;
   // A risk detections page's user-reported suspicious activity is read (event_builder.cc).
@@ -1292,7 +1356,7 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
       [[unlikely]] {
     const bool at_root = root_record;
     root_record = false;
-    if (EmitShipped(f.shipped_text, at_root, ctx)) return;
+    if (EmitShipped(f.shipped_text, at_root, raw, ctx)) return;
   }
   if (reason == RejectReason::kUnknownFormat && !f.wrong_type_detail.empty()) [[unlikely]] {
     // A record of no known shape with a field of a type it cannot have (an activityDisplayName

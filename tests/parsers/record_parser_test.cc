@@ -655,7 +655,7 @@ TEST_F(RecordParserTest, RegistrationWithoutIsMfaRegisteredIsKnownByItsPageOrMem
   }
   // Without its page (`jq '.value[]'`): known by a registration's own members.
   for (std::string_view record :
-       {R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"methodsRegistered":[]})",
+       {R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"methodsRegistered":["email"]})",
         R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"isMfaRegistered":null,)"
         R"("isMfaCapable":false})"}) {
     const Event& e = One(record);
@@ -663,6 +663,21 @@ TEST_F(RecordParserTest, RegistrationWithoutIsMfaRegisteredIsKnownByItsPageOrMem
     EXPECT_FALSE(e.registration.is_mfa_stated) << record;
     EXPECT_TRUE(e.registration.is_admin) << record;
   }
+  // No method registered at all is no MFA, whether isMfaRegistered is left out or null
+  // (breaker round 65), as an array or as its JSON text.
+  for (std::string_view record :
+       {R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"methodsRegistered":[]})",
+        R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"isMfaRegistered":null,)"
+        R"("methodsRegistered":"[]"})"}) {
+    const Event& e = One(record);
+    EXPECT_EQ(e.kind, EventKind::kMfaRegistration) << record;
+    EXPECT_TRUE(e.registration.is_mfa_stated) << record;
+    EXPECT_FALSE(e.registration.is_mfa_registered) << record;
+  }
+  // A stated isMfaRegistered wins over the methods.
+  EXPECT_TRUE(One(R"({"id":"U1","userPrincipalName":"a@c.com","isMfaRegistered":true,)"
+                  R"("methodsRegistered":[]})")
+                  .registration.is_mfa_registered);
   // A stated isMfaRegistered is stated; an object naming nothing of a registration is none.
   EXPECT_TRUE(One(R"({"id":"U1","userPrincipalName":"a@c.com","isMfaRegistered":false})")
                   .registration.is_mfa_stated);
@@ -1591,6 +1606,43 @@ TEST_F(RecordParserTest, SignInRowsOfOneIdDifferByOutcomeAndSecondNotByPrecision
   };
   EXPECT_EQ(One(audit("2025-11-18T10:02:45Z", "success")).fingerprint,
             One(audit("2025-11-18T10:02:45.5Z", "success")).fingerprint);
+}
+
+}  // namespace
+}  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A shipper's event whose message text is cut (Filebeat's log.flags "truncated"): nothing of it
+// can be read, and it is refused as the event that carried it, its bytes whole, the detail saying
+// where the JSON was (breaker round 64). One whose text holds a batch is read as that batch.
+TEST(ShippedMessageTest, ACutMessageIsRefusedAsTheWholeEventAndABatchIsRead) {
+  RecordParser parser(1 << 20);
+  ParseContext ctx;
+  ctx.source_tenant = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
+  const std::string cut =
+      R"({"@timestamp":"2025-01-24T05:20:00.000Z","log":{"offset":3075,"flags":["truncated"]},)"
+      R"("message":"{\"records\":[{\"time\":\"2025-01-24T05:10:14Z\",\"category\":\"SignInL"})";
+  const ParseResult& r = parser.Parse(cut, ctx);
+  EXPECT_TRUE(r.events.empty());
+  ASSERT_EQ(r.rejections.size(), 1u);
+  EXPECT_EQ(r.rejections[0].reason, RejectReason::kInvalidJson);
+  EXPECT_EQ(r.rejections[0].raw, cut);
+  EXPECT_TRUE(r.rejections[0].detail.starts_with("the message this event holds as JSON text"));
+  const std::string record =
+      R"({\"time\":\"2025-01-24T05:10:14Z\",\"category\":\"SignInLogs\",)"
+      R"(\"tenantId\":\"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\",\"resultType\":\"0\",)"
+      R"(\"properties\":{\"id\":\"ID\",\"userPrincipalName\":\"bg-03@northwind.example\",)"
+      R"(\"userId\":\"78e3ba2d-b7b7-5f74-86a0-24dac6038518\",\"status\":{\"errorCode\":0}}})";
+  const std::string shipped = R"({"message":"{\"records\":[)" + record + "," +
+                              std::string(record).replace(record.find("ID"), 2, "ID2") +
+                              R"(]}","offset":7})";
+  const ParseResult& ok = parser.Parse(shipped, ctx);
+  EXPECT_TRUE(ok.rejections.empty());
+  ASSERT_EQ(ok.events.size(), 2u);
+  EXPECT_EQ(ok.events[0].account.upn.view(), "bg-03@northwind.example");
+  EXPECT_NE(ok.events[0].fingerprint, ok.events[1].fingerprint);
 }
 
 }  // namespace
