@@ -787,19 +787,12 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     // Logstash's plain codec ("message"), Vector's kafka sink with its json codec ("message"),
     // Fluent Bit and Fluentd tailing a file without a parser ("log"), `kcat -J` ("payload"). Read
     // as that message when the event is no record itself (RecordParser, breaker round 63).
-    case Key::kShippedText:
-      if (!in_properties && v.is_string()) {
-        std::string_view text;
-        Text(v, text);
-        const std::string_view trimmed = TrimJsonText(text);
-        if (trimmed.starts_with('{') || trimmed.starts_with('[')) out.shipped_text = text;
-      }
-      return;
     // The Splunk Add-on for Microsoft Cloud Services indexes an Event Hubs event as {"body":
     // <the record or batch>, "x-opt-sequence-number": .., "x-opt-offset": .., ..} (sourcetype
-    // mscs:azure:eventhub): a body of JSON text is the message it holds.
+    // mscs:azure:eventhub): a body of JSON text is the message it holds (an object body is read
+    // by RecordParser::ParseObject).
+    case Key::kShippedText:
     case Key::kShippedBody:
-      // An object body is read by RecordParser (ParseObject), a text one here.
       if (!in_properties && v.is_string()) {
         std::string_view text;
         Text(v, text);

@@ -123,6 +123,8 @@ EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
       return SameBytes(key, "docs") ? EnvelopeKey::kDocs : EnvelopeKey::kNone;
     case 'b':
       return SameBytes(key, "body") ? EnvelopeKey::kBody : EnvelopeKey::kNone;
+    case 'B':  // Event Hubs' SDKs and exports write the event's "Body" too
+      return SameBytes(key, "Body") ? EnvelopeKey::kBody : EnvelopeKey::kNone;
     case 'f':
       return SameBytes(key, "fields") ? EnvelopeKey::kHitFields : EnvelopeKey::kNone;
     case 'u':
