@@ -4,11 +4,11 @@
 
 namespace privmon::parsers {
 
-std::string_view NumberTexts::Format(dom::element v) {
-  if (used_ == kSlots) return {};
-  auto& slot = slots_[used_];
-  char* const first = slot.data();
-  char* const last = first + slot.size();
+namespace {
+
+// A number's shortest text into [first, last): its digits' end, or nullptr when `v` is no number
+// or the text does not fit.
+char* WriteNumber(dom::element v, char* first, char* last) {
   std::to_chars_result r{};
   switch (v.type()) {
     case dom::element_type::INT64:
@@ -21,11 +21,20 @@ std::string_view NumberTexts::Format(dom::element v) {
       r = std::to_chars(first, last, v.get_double().value_unsafe());
       break;
     default:
-      return {};
+      return nullptr;
   }
-  if (r.ec != std::errc()) return {};
+  return r.ec == std::errc() ? r.ptr : nullptr;
+}
+
+}  // namespace
+
+std::string_view NumberTexts::Format(dom::element v) {
+  if (used_ == kSlots) return {};
+  auto& slot = slots_[used_];
+  char* const end = WriteNumber(v, slot.data(), slot.data() + slot.size());
+  if (end == nullptr) return {};
   ++used_;
-  return {first, static_cast<std::size_t>(r.ptr - first)};
+  return {slot.data(), static_cast<std::size_t>(end - slot.data())};
 }
 
 std::string_view JsonTexts::Write(dom::element v) {
@@ -68,19 +77,8 @@ bool JsonTexts::Append(dom::element v, int depth) {
     case dom::element_type::UINT64:
     case dom::element_type::DOUBLE: {
       std::array<char, 32> digits;
-      std::to_chars_result r{};
-      if (v.type() == dom::element_type::INT64) {
-        r = std::to_chars(digits.data(), digits.data() + digits.size(),
-                          v.get_int64().value_unsafe());
-      } else if (v.type() == dom::element_type::UINT64) {
-        r = std::to_chars(digits.data(), digits.data() + digits.size(),
-                          v.get_uint64().value_unsafe());
-      } else {
-        r = std::to_chars(digits.data(), digits.data() + digits.size(),
-                          v.get_double().value_unsafe());
-      }
-      if (r.ec != std::errc()) return false;
-      return Put({digits.data(), static_cast<std::size_t>(r.ptr - digits.data())});
+      char* const end = WriteNumber(v, digits.data(), digits.data() + digits.size());
+      return end != nullptr && Put({digits.data(), static_cast<std::size_t>(end - digits.data())});
     }
     case dom::element_type::BOOL:
       return Put(v.get_bool().value_unsafe() ? "true" : "false");

@@ -79,7 +79,7 @@ class Structurals {
 enum class EnvelopeKey : uint8_t {
   kNone,
   kRecords,
-  kResults,  // Graph security/runHuntingQuery's rows (at the root: read as kRecords)
+  kResults,  // a hunting answer's rows (at the root, or beside its schema: read as kRecords)
   kBody,     // an Event Hubs event's body as a shipper indexed it; a Graph $batch response's
   kTables,
   kResponses,
@@ -1293,9 +1293,7 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
   if (!f.ecs_original.empty() && !reading_original) [[unlikely]] {
     const bool at_root = root_record;
     root_record = false;
-    if (EmitShipped(f.ecs_original, at_root, raw, ctx) || EmitOriginal(f.ecs_original, ctx)) {
-      return;
-    }
+    if (EmitShipped(f.ecs_original, at_root, raw, ctx)) return;
     root_record = at_root;
   }
   const uint64_t index = record_index++;
