@@ -124,6 +124,10 @@ enum class Activity : uint8_t {
   // Core Directory's "Restore user" (UserManagement): a soft-deleted user brought back from the
   // recycle bin (PRIV-PA-05: in use again). Appended: an Event's activity is kept raw.
   kRestoreUser,
+  // PIM's settings of a resource removed whole: "PIM policy removed", and the resource or tenant
+  // no longer managed by PIM ("Offboarded resource from PIM", "Tenant offboarded from PIM"): its
+  // MFA and approval on activation go with them (PRIV-EL-05, medium; breaker round 68).
+  kPimPolicyRemoved,
   kCount
 };
 
@@ -216,10 +220,14 @@ struct SignInFields {
                                  // HashLower(clientAppUsed)
   uint64_t device_hash = 0;      // HashLower(deviceId), else Hash(os + browser) folded (case,
                                  // spaces, version, "Microsoft "); 0 = unknown
-  // The keys builds before the folds learned the same client app and device under (0 where
-  // they equal the keys above): novelty state in a checkpoint may hold them (PRIV-SI-13, SI-14).
+  // The key builds before the fold learned the same client app under (0 where it equals the key
+  // above): novelty state in a checkpoint may hold it (PRIV-SI-13).
   uint64_t former_client_app_hash = 0;
-  uint64_t former_device_hash = 0;
+  // The device's other key (PRIV-SI-14; 0 when none or equal to device_hash). Without a device
+  // id: its OS and browser's key before the fold (a checkpoint's novelty state may hold it), which
+  // still counts as the device. With one: its OS and browser's folded key, learned beside the id
+  // and not judged, so the same device signing in without its id is no new device.
+  uint64_t device_alias_hash = 0;
   uint64_t location_hash = 0;         // HashLower(country + "/" + city); 0 = unknown
   uint64_t home_tenant_hash = 0;      // HashLower(homeTenantId), 0 when absent
   uint64_t resource_tenant_hash = 0;  // HashLower(resourceTenantId), 0 when absent

@@ -25,9 +25,12 @@ void DetectionEngine::Prefetch(const Event& e, uint8_t roles) {
     if (former != 0 && former != value) known_.Prefetch(key, kind, former);
   };
   value_and_former(NoveltyKind::kClientApp, si.client_app_hash, si.former_client_app_hash);
+  if (si.error_code != 0) {
+    value_and_former(NoveltyKind::kClientAppAttempt, si.client_app_hash, si.former_client_app_hash);
+  }
   // PRIV-SI-14 reads neither a failure nor a non-interactive sign-in.
   if (si.error_code != 0 || si.channel == SignInChannel::kNonInteractive) return;
-  value_and_former(NoveltyKind::kDevice, si.device_hash, si.former_device_hash);
+  value_and_former(NoveltyKind::kDevice, si.device_hash, si.device_alias_hash);
   if (si.location_hash != 0) known_.Prefetch(key, NoveltyKind::kLocation, si.location_hash);
   if (const uint64_t country = code_rules::SignInNovelty::CountryOnlyKey(si); country != 0) {
     known_.Prefetch(key, NoveltyKind::kLocation, country);

@@ -12,7 +12,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 41> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 44> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -38,6 +38,8 @@ constexpr std::array<std::pair<std::string_view, Activity>, 41> kExactActivities
     // The Invited Users service's re-invitation of an existing guest (the activity reference's
     // name): a new invitation whose redemption can bind the guest account to another identity.
     {"invite external user with reset invitation status", Activity::kInviteExternalUser},
+    {"offboarded resource from pim", Activity::kPimPolicyRemoved},
+    {"pim policy removed", Activity::kPimPolicyRemoved},
     {"request denied", Activity::kRequestDenied},
     // Core Directory's admin reset as the audit activity reference names it ("Reset user password"
     // in older records): the same password action.
@@ -50,6 +52,7 @@ constexpr std::array<std::pair<std::string_view, Activity>, 41> kExactActivities
     // activity reference's name): security info changed as "User registered security info" is.
     {"security info saved for self-service password reset", Activity::kSecurityInfoSavedForSspr},
     {"suspicious activity reported", Activity::kSuspiciousActivityReported},
+    {"tenant offboarded from pim", Activity::kPimPolicyRemoved},
     {"update authentication methods policy", Activity::kUpdateAuthMethodsPolicy},
     {"update conditional access policy", Activity::kUpdateConditionalAccessPolicy},
     {"update named location", Activity::kUpdateNamedLocation},
@@ -323,6 +326,16 @@ std::string_view FoldActivityName(std::string_view raw, char* buffer, std::size_
 
 AuditCategory LookupAuditCategory(std::string_view c) {
   c = TrimSpaces(c);
+  // Spaces do not matter: the audit activity reference writes "Application Management" for
+  // Application Proxy's records beside "ApplicationManagement" (breaker round 68).
+  char buffer[48];
+  std::size_t n = 0;
+  for (const char ch : c) {
+    if (ch == ' ') continue;
+    if (n == sizeof(buffer)) return AuditCategory::kOther;
+    buffer[n++] = ch;
+  }
+  c = std::string_view(buffer, n);
   if (EqualsIgnoreCase(c, "RoleManagement")) return AuditCategory::kRoleManagement;
   if (EqualsIgnoreCase(c, "UserManagement")) return AuditCategory::kUserManagement;
   if (EqualsIgnoreCase(c, "ApplicationManagement")) return AuditCategory::kApplicationManagement;

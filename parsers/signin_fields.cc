@@ -166,15 +166,19 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   const std::string_view device_id = CanonicalId(f.device_id, device_id_buffer);
   const std::string_view os = TrimSpaces(f.operating_system);
   const std::string_view browser = TrimSpaces(f.browser);
-  if (!device_id.empty()) {
-    s.device_hash = HashLower(device_id);
-  } else if (!os.empty() || !browser.empty()) {
+  if (!os.empty() || !browser.empty()) {
     char folded[2 * 120 + 1];
-    s.device_hash = MemoHashLower(std::string_view(folded, FoldDevice(os, browser, folded)));
-    // The key builds before this one learned the device under (spelling kept): it still counts.
-    const uint64_t former = HashJoined(os, "|", WithoutVersion(browser));
-    s.former_device_hash = former != s.device_hash ? former : 0;
+    const uint64_t key = MemoHashLower(std::string_view(folded, FoldDevice(os, browser, folded)));
+    if (device_id.empty()) {
+      s.device_hash = key;
+      // The key builds before this one learned the device under (spelling kept): it still counts.
+      const uint64_t former = HashJoined(os, "|", WithoutVersion(browser));
+      s.device_alias_hash = former != key ? former : 0;
+    } else {
+      s.device_alias_hash = key;  // learned beside the id (SignInFields::device_alias_hash)
+    }
   }
+  if (!device_id.empty()) s.device_hash = HashLower(device_id);
   s.device_id.assign(device_id);
   const std::string_view device_name = TrimSpaces(f.device_name);
   if (!device_name.empty()) {

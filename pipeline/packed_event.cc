@@ -98,9 +98,10 @@ void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out) {
   p.home_tenant_hash = si.home_tenant_hash;
   p.resource_tenant_hash = si.resource_tenant_hash;
   const AuditFields& au = e.audit;
-  // A sign-in has no activity or role: the slots carry its client app's and device's former keys.
+  // A sign-in has no activity or role: the slots carry its device's alias and its client app's
+  // former key.
   const bool signin = e.kind == EventKind::kSignIn;
-  p.activity_hash = signin ? si.former_device_hash : au.activity_hash;
+  p.activity_hash = signin ? si.device_alias_hash : au.activity_hash;
   p.role_hash = signin ? si.former_client_app_hash : au.role_hash;
   p.app_hashes = au.app_hashes;
   p.ip = si.ip;
@@ -195,7 +196,7 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   au.unit_scoped = p.unit_scoped != 0;
   au.flags = p.audit_flags;
   const bool signin = p.kind == EventKind::kSignIn;
-  si.former_device_hash = signin ? p.activity_hash : 0;
+  si.device_alias_hash = signin ? p.activity_hash : 0;
   si.former_client_app_hash = signin ? p.role_hash : 0;
   au.activity_hash = signin ? 0 : p.activity_hash;
   au.role_hash = signin ? 0 : p.role_hash;

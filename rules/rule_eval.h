@@ -156,8 +156,9 @@ inline std::size_t FormerFieldValues(const Event& e, Field field, uint64_t value
       out[n++] = si.former_client_app_hash;
       return n + parsers::LegacyProtocolSpellingKeys(value, out.subspan(n));
     case Field::kSignInDevice:
-      if (si.former_device_hash == 0 || out.empty()) return 0;
-      out[n++] = si.former_device_hash;
+      // A device id's alias is its OS and browser, another device's key (SignInFields).
+      if (si.device_alias_hash == 0 || !si.device_id.empty() || out.empty()) return 0;
+      out[n++] = si.device_alias_hash;
       return n;
     default:
       return 0;

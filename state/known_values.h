@@ -18,7 +18,16 @@
 
 namespace privmon {
 
-enum class NoveltyKind : uint8_t { kDevice, kLocation, kClientApp, kActivity, kActivatedRole };
+// kClientApp: the client apps an account signed in with (since session 42 successes only; a
+// checkpoint's may hold failures too); kClientAppAttempt: those it only failed with (PRIV-SI-13).
+enum class NoveltyKind : uint8_t {
+  kDevice,
+  kLocation,
+  kClientApp,
+  kActivity,
+  kActivatedRole,
+  kClientAppAttempt
+};
 
 class KnownValues {
  public:

@@ -37,6 +37,17 @@ bool CodeRuleContext::LearnFolded(uint64_t account_key, NoveltyKind kind, uint64
   return engine_.NoteLearnAnswer(fresh);
 }
 
+bool CodeRuleContext::NewFolded(uint64_t account_key, NoveltyKind kind, uint64_t value,
+                                std::span<const uint64_t> former, Seconds32 t) {
+  if (engine_.replaying_) return engine_.ReplayedLearnAnswer();
+  bool fresh = !engine_.known_.Known(account_key, kind, value, t);
+  for (const uint64_t key : former) {
+    if (!fresh) break;
+    fresh = key == 0 || key == value || !engine_.known_.Known(account_key, kind, key, t);
+  }
+  return engine_.NoteLearnAnswer(fresh);
+}
+
 void CodeRuleContext::PushTimer(uint64_t tenant_hash, const Timer& t) {
   engine_.PushTimer(tenant_hash, t);
 }

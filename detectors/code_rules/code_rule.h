@@ -51,6 +51,9 @@ class CodeRuleContext {
   // nor any former one is known for the account.
   bool LearnFolded(uint64_t account_key, NoveltyKind kind, uint64_t value,
                    std::span<const uint64_t> former, Seconds32 t);
+  // LearnFolded's answer without learning the value.
+  bool NewFolded(uint64_t account_key, NoveltyKind kind, uint64_t value,
+                 std::span<const uint64_t> former, Seconds32 t);
   PrivilegedState* PrivilegedIfAny(const AccountState& st) const;
   // Whether the account, unprivileged as of the record at hand, learned its privilege at a later
   // event time (a role gain that arrived before this older record). One probe.

@@ -27,8 +27,18 @@ void SignInNovelty::OnSignIn(CodeRuleContext& ctx, const Event& e, const Account
       n += parsers::LegacyProtocolSpellingKeys(si.client_app_hash,
                                                std::span<uint64_t>(former).subspan(n));
     }
-    const bool fresh = ctx.LearnFolded(who.key, NoveltyKind::kClientApp, si.client_app_hash,
-                                       std::span<const uint64_t>(former.data(), n), t);
+    // A protocol the account signed in with and one it only failed with are learned apart: a
+    // password spray over IMAP while the account learns is no use of IMAP by it, and must not
+    // hide the spray that later succeeds (as PRIV-SI-14 and SI-10 learn successes only), while a
+    // failed attempt is new only where neither was seen (one alert for a spray, none for the
+    // account's own client that Conditional Access blocks every day).
+    const std::span<const uint64_t> formers(former.data(), n);
+    bool fresh = ctx.LearnFolded(
+        who.key, si.error_code == 0 ? NoveltyKind::kClientApp : NoveltyKind::kClientAppAttempt,
+        si.client_app_hash, formers, t);
+    if (si.error_code != 0 && fresh) {
+      fresh = ctx.NewFolded(who.key, NoveltyKind::kClientApp, si.client_app_hash, formers, t);
+    }
     if (fresh && !learning && privileged && si.client_app == ClientApp::kLegacy) {
       Alert a = AlertEmitter::Begin(RuleId::kSI13, e, who);
       a.AddDetail("client_app", si.client_app_name.view());
@@ -52,11 +62,18 @@ void SignInNovelty::OnSignIn(CodeRuleContext& ctx, const Event& e, const Account
   }
   // A device named by OS and browser is keyed by them folded (case, spaces, the browser's
   // version and "Microsoft "); the key of its spelling before the fold still counts.
-  const uint64_t former_device[] = {si.former_device_hash};
+  // A device named by its id is judged by the id alone.
+  const bool named_by_id = !si.device_id.empty();
+  const uint64_t former_device[] = {named_by_id ? 0 : si.device_alias_hash};
   const bool new_device = si.device_hash != 0 && ctx.LearnFolded(who.key, NoveltyKind::kDevice,
                                                                  si.device_hash, former_device, t);
   const bool new_place =
       si.location_hash != 0 && ctx.Learn(who.key, NoveltyKind::kLocation, si.location_hash, t);
+  // It teaches its OS and browser too: the same device signing in without its id (an InPrivate
+  // window, a browser profile without the device's token) is then no new device.
+  if (named_by_id && si.device_alias_hash != 0) {
+    ctx.Learn(who.key, NoveltyKind::kDevice, si.device_alias_hash, t);
+  }
   if ((new_device || new_place) && !learning && privileged) {
     Alert a = AlertEmitter::Begin(RuleId::kSI14, e, who);
     a.AddDetail("new", new_device && new_place ? "device and location"

@@ -165,7 +165,7 @@ Event SignInWith(const char* time, uint64_t client_app, uint64_t former_client_a
   e.signin.client_app_hash = client_app;
   e.signin.former_client_app_hash = former_client_app;
   e.signin.device_hash = device;
-  e.signin.former_device_hash = former_device;
+  e.signin.device_alias_hash = former_device;
   return e;
 }
 

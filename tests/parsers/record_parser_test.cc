@@ -158,6 +158,19 @@ TEST_F(RecordParserTest, ARecordNamingAnotherTenantThanItsTransportIsRejected) {
   EXPECT_EQ(One(kGraphNoTenant).tenant_id.view(), "T2");
 }
 
+// A device named by its id is keyed by it; its OS and browser's folded key rides beside it as the
+// alias PRIV-SI-14 also learns (z27a: the same device without its id is no new device).
+TEST_F(RecordParserTest, DeviceIdIsTheKeyAndItsOsAndBrowserTheAlias) {
+  const Event& e =
+      One(R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
+          R"("UserId":"U","ResultType":"0",)"
+          R"("DeviceDetail":"{\"deviceId\":\"D2\",\"operatingSystem\":\"Windows 10\",)"
+          R"(\"browser\":\"Edge 122.0.0\"}"})");
+  EXPECT_EQ(e.signin.device_hash, HashLower("D2"));
+  EXPECT_EQ(e.signin.device_alias_hash, HashLower("windows10|edge"));
+  EXPECT_EQ(e.signin.device_id.view(), "D2");
+}
+
 TEST_F(RecordParserTest, ParsesJsonInStringColumnsOfLogAnalyticsRows) {
   const Event& e = One(
       R"({"Type":"SigninLogs","TimeGenerated":"2024-01-02T03:04:05Z","AADTenantId":"T",)"
@@ -171,7 +184,7 @@ TEST_F(RecordParserTest, ParsesJsonInStringColumnsOfLogAnalyticsRows) {
   EXPECT_TRUE(e.signin.fraud_reported);
   // OS and browser folded (no spaces); the key of the spelling as given is kept beside it.
   EXPECT_EQ(e.signin.device_hash, HashLower("windows10|edge"));
-  EXPECT_EQ(e.signin.former_device_hash, HashLower("windows 10|edge"));
+  EXPECT_EQ(e.signin.device_alias_hash, HashLower("windows 10|edge"));
   EXPECT_EQ(e.signin.device_label.view(), "Windows 10 / Edge");
   EXPECT_EQ(e.signin.city.view(), "Berlin");
   EXPECT_EQ(e.signin.ip_family, 6);

@@ -91,7 +91,7 @@ Event Filled(EventKind kind, uint64_t s, Strings strings) {
   // A sign-in's former keys travel in the audit activity's and role's slots (packed_event.cc).
   const bool signin = kind == EventKind::kSignIn;
   si.former_client_app_hash = signin ? 23 + s : 0;
-  si.former_device_hash = signin ? 24 + s : 0;
+  si.device_alias_hash = signin ? 24 + s : 0;
   // An audit record's slot of the location carries its custom role's id (packed_event.cc).
   si.location_hash = kind == EventKind::kAudit ? 0 : 15 + s;
   si.home_tenant_hash = 16 + s;
@@ -173,7 +173,7 @@ void ExpectSameEvent(const Event& got, const Event& want) {
   EXPECT_EQ(g.client_app_hash, w.client_app_hash);
   EXPECT_EQ(g.device_hash, w.device_hash);
   EXPECT_EQ(g.former_client_app_hash, w.former_client_app_hash);
-  EXPECT_EQ(g.former_device_hash, w.former_device_hash);
+  EXPECT_EQ(g.device_alias_hash, w.device_alias_hash);
   EXPECT_EQ(g.location_hash, w.location_hash);
   EXPECT_EQ(g.home_tenant_hash, w.home_tenant_hash);
   EXPECT_EQ(g.resource_tenant_hash, w.resource_tenant_hash);
