@@ -12,7 +12,7 @@ namespace {
 
 // Exact names (lower-cased, sorted). Role-assignment families are matched by the prefix rules in
 // LookupActivity, after this table.
-constexpr std::array<std::pair<std::string_view, Activity>, 44> kExactActivities = {{
+constexpr std::array<std::pair<std::string_view, Activity>, 46> kExactActivities = {{
     {"add member to role", Activity::kAddMemberToRole},
     {"add user", Activity::kAddUser},
     {"admin deleted security info", Activity::kAdminDeletedSecurityInfo},
@@ -29,6 +29,9 @@ constexpr std::array<std::pair<std::string_view, Activity>, 44> kExactActivities
     {"delete conditional access policy", Activity::kDeleteConditionalAccessPolicy},
     {"delete named location", Activity::kDeleteNamedLocation},
     {"delete user", Activity::kDeleteUser},
+    // Access Reviews' denial of every pending request of a business flow at once (the reference's
+    // row): "Request denied" for each requester (breaker round 73).
+    {"deny all requests in business flow", Activity::kRequestDenied},
     {"disable pim alert", Activity::kDisablePimAlert},
     {"disable strong authentication", Activity::kDisableStrongAuthentication},
     {"fraud reported - no action taken", Activity::kFraudReportedNoAction},
@@ -38,6 +41,9 @@ constexpr std::array<std::pair<std::string_view, Activity>, 44> kExactActivities
     // The Invited Users service's re-invitation of an existing guest (the activity reference's
     // name): a new invitation whose redemption can bind the guest account to another identity.
     {"invite external user with reset invitation status", Activity::kInviteExternalUser},
+    // The Invited Users service's invitation of an internal user to B2B collaboration: the account
+    // then signs in with external credentials the inviter chose (breaker round 73).
+    {"invite internal user to b2b collaboration", Activity::kInviteExternalUser},
     {"offboarded resource from pim", Activity::kPimPolicyRemoved},
     {"pim policy removed", Activity::kPimPolicyRemoved},
     {"request denied", Activity::kRequestDenied},

@@ -32,8 +32,9 @@ struct PendingActivation {
 struct PendingInterrupt {  // PRIV-SI-04: 50074 / 50076 waiting for a success within the window
   Seconds32 time = 0;
   FixedString<80> record_id;
-  uint8_t code_50076 =
-      0;  // 1: the interrupt was 50076 (in what was padding: checkpoints unchanged)
+  // 1: the interrupt was 50076, 2: 50158, else 50074 (in what was padding: checkpoints
+  // unchanged)
+  uint8_t code_50076 = 0;
   uint8_t non_interactive = 0;  // 1: a non-interactive interrupt (padding too)
 };
 static_assert(sizeof(PendingInterrupt) == 88, "checkpointed as raw bytes");

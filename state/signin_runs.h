@@ -43,6 +43,12 @@ class SignInRuns {
  public:
   static constexpr std::size_t kRuns = 4;
 
+  // Whether a run of that kind (from a PAW or not) spans `t`.
+  bool Covers(Seconds32 t, bool paw) const {
+    return std::any_of(runs_.begin(), runs_.end(), [&](const SignInRun& r) {
+      return !r.empty() && r.paw == paw && r.first.time <= t && t <= r.last.time;
+    });
+  }
   void Add(const SignInPoint& p, bool paw, int64_t window) {
     SignInRun merged{p, p, paw};
     for (SignInRun& r : runs_) {

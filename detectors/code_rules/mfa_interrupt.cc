@@ -15,6 +15,10 @@ constexpr int32_t kStrongAuthRequired = 50074;
 // required, the password was right), as common in real logs as 50074.
 constexpr int32_t kStrongAuthRequiredConfig = 50076;
 constexpr int32_t kStrongAuthFailed = 500121;
+// "External security challenge was not satisfied": an external MFA provider's or a custom
+// control's challenge (the sign-in error code reference, beside 50074) the user did not pass; an
+// interrupt as 50074 is, as the guide's Sigma rule for the row reads it (breaker round 75).
+constexpr int32_t kExternalChallengeNotSatisfied = 50158;
 
 // Whether a success within [from, to] settles an interrupt. A non-interactive success is a client
 // refreshing its token in the background (Teams, Outlook): it completes no MFA prompt, so it
@@ -31,14 +35,17 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
   if (!st.privileged()) return;
   const int32_t code = e.signin.error_code;
   if (code != 0 && code != kStrongAuthFailed && code != kStrongAuthRequired &&
-      code != kStrongAuthRequiredConfig) {
+      code != kStrongAuthRequiredConfig && code != kExternalChallengeNotSatisfied) {
     return;
   }
   // A non-interactive 50076 is a client refreshing its token silently (Outlook, Teams, OneDrive
   // for a resource whose policy now wants MFA): nobody was there to be prompted, and the client
   // prompts interactively when the user next opens it. No MFA was owed by a person and none
   // refused; counted, every admin with a desktop client left open raised PRIV-SI-04.
-  if (code == kStrongAuthRequiredConfig && e.signin.channel == SignInChannel::kNonInteractive) {
+  // So too a non-interactive 50158: an external challenge is met only in an interactive redirect
+  // (breaker round 76).
+  if ((code == kStrongAuthRequiredConfig || code == kExternalChallengeNotSatisfied) &&
+      e.signin.channel == SignInChannel::kNonInteractive) {
     return;
   }
   // One sign-in counts once however a KQL mv-expand split it into rows (the failed step and the
@@ -89,12 +96,21 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
     auto slot = std::find_if(ps.interrupts.begin(), ps.interrupts.end(),
                              [](const PendingInterrupt& p) { return p.time == 0; });
     if (slot == ps.interrupts.end()) {
-      slot = std::min_element(ps.interrupts.begin(), ps.interrupts.end(),
-                              [](const auto& a, const auto& b) { return a.time < b.time; });
+      // Full: a non-interactive interrupt (a client's token refresh, which the same client's
+      // next refresh settles) gives way before a person's. A phone re-authenticating four apps
+      // at once pushed out the attacker's interactive 50074 (breaker round 71).
+      const auto older_giving_way = [](const PendingInterrupt& a, const PendingInterrupt& b) {
+        if (a.non_interactive != b.non_interactive) return a.non_interactive > b.non_interactive;
+        return a.time < b.time;
+      };
+      slot = std::min_element(ps.interrupts.begin(), ps.interrupts.end(), older_giving_way);
+      if (non_interactive && slot->non_interactive == 0) return;  // four of a person's pending
     }
     slot->time = t;
     slot->record_id = e.record_id;
-    slot->code_50076 = code == kStrongAuthRequiredConfig ? 1 : 0;
+    slot->code_50076 = code == kStrongAuthRequiredConfig        ? 1
+                       : code == kExternalChallengeNotSatisfied ? 2
+                                                                : 0;
     slot->non_interactive = non_interactive ? 1 : 0;
     Timer timer;
     timer.due = e.time + w * kMicrosPerSecond;
@@ -114,7 +130,9 @@ void MfaInterrupt::Fire(CodeRuleContext& ctx, uint64_t account_key, PrivilegedSt
       SettledWithin(ps, p.time, static_cast<Seconds32>(p.time + window), p.non_interactive == 1);
   const Seconds32 when = p.time;
   const FixedString<80> record = p.record_id;
-  const int32_t code = p.code_50076 == 1 ? kStrongAuthRequiredConfig : kStrongAuthRequired;
+  const int32_t code = p.code_50076 == 1   ? kStrongAuthRequiredConfig
+                       : p.code_50076 == 2 ? kExternalChallengeNotSatisfied
+                                           : kStrongAuthRequired;
   p.time = 0;
   if (settled) return;
   Alert a = TimerAlert(RuleId::kSI04, ps, Micros(when));

@@ -66,11 +66,44 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
   if (au.activity == Activity::kAddMemberToRolePimActivation) {
     if (!st.privileged()) return;
     PrivilegedState& ps = ctx.Privileged(st);
+    // Sign-ins from before the account was known as privileged (its privilege learned from this
+    // very activation, say) left only their times in AccountState, which a sign-in after the
+    // activation moves on before the verdict: kept as points of the runs now (breaker rounds 69,
+    // 71: a learned admin's PAW sign-in before its activation was lost, a false PRIV-EL-06).
+    if (!tenant.paw_devices.empty()) {
+      const int64_t window = tenant.rule(RuleId::kEL06).window_s;
+      const auto keep = [&](Seconds32 x, bool paw) {
+        if (x == 0 || x > t || static_cast<int64_t>(t - x) > window) return;
+        if (ps.signins.Covers(x, paw)) return;  // recorded whole (a listed admin's: its device)
+        SignInPoint p;
+        p.time = x;
+        ps.signins.Add(p, paw, window);
+      };
+      keep(st.last_non_paw_signin, false);
+      if (st.last_signin != st.last_non_paw_signin) keep(st.last_signin, true);
+    }
     auto slot = std::find_if(ps.activations.begin(), ps.activations.end(),
                              [](const PendingActivation& p) { return p.time == 0; });
     if (slot == ps.activations.end()) {
-      slot = std::min_element(ps.activations.begin(), ps.activations.end(),
-                              [](const auto& a, const auto& b) { return a.time < b.time; });
+      // Full: an activation whose verdicts are all given (its PAW verdict out, its end seen or
+      // its expiry judged) gives way first, then one whose PAW verdict is out (only its EL-08
+      // waits), the oldest first: four roles activated in the morning do not hide the afternoon's
+      // fifth from a non-PAW device (breaker round 74). When all four still wait for their PAW
+      // verdicts (activated within the lateness), the new one is not kept: a script activating
+      // five roles at once, Global Administrator first, lost the first one's EL-08 to the fifth
+      // (breaker round 72).
+      const auto giving_way = [](const PendingActivation& p) {
+        return p.paw_verdict_due ? 0 : p.expiry_due ? 1 : 2;
+      };
+      slot = ps.activations.end();
+      for (auto it = ps.activations.begin(); it != ps.activations.end(); ++it) {
+        if (giving_way(*it) == 0) continue;
+        if (slot == ps.activations.end() || giving_way(*it) > giving_way(*slot) ||
+            (giving_way(*it) == giving_way(*slot) && it->time < slot->time)) {
+          slot = it;
+        }
+      }
+      if (slot == ps.activations.end()) return;
     }
     const auto index = static_cast<std::size_t>(slot - ps.activations.begin());
     slot->time = t;
@@ -150,7 +183,10 @@ void PimActivations::FirePawVerdict(CodeRuleContext& ctx, uint64_t account_key, 
   any = any || in_window(st.last_signin);
   if (any && offender == nullptr && !unrecorded_non_paw) return;  // all from a PAW
   Alert a = TimerAlert(RuleId::kEL06, ps, Micros(act.time));
-  if (offender != nullptr) {
+  if (offender != nullptr && offender->record_id.empty()) {  // kept from AccountState's times
+    a.first_seen = Micros(offender->time);
+    a.AddDetail("device_id", "(not a PAW; signed in before the account was known as privileged)");
+  } else if (offender != nullptr) {
     AddTimerEvidence(a, EventKind::kSignIn, Micros(offender->time), offender->record_id);
     a.first_seen = Micros(offender->time);
     a.AddDetail("device_id", offender->device_id.empty() ? "(none)" : offender->device_id.view());

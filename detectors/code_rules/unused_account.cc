@@ -56,9 +56,14 @@ void UnusedAccount::Fire(CodeRuleContext& ctx, uint64_t account_key, AccountStat
   const Seconds32 current = AbsenceBasis(ctx, account_key, st, ps);
   const auto due = static_cast<Seconds32>(std::min<int64_t>(basis + period, UINT32_MAX));
   // A success after the deadline that arrived before the watermark passed it does not undo the
-  // silence before it: only a success inside (basis, deadline] does.
-  const bool silent =
-      current == basis || (current > due && !ps.successes.AnyWithin(basis + 1, due));
+  // silence before it: only a success inside (basis, deadline] does. The newest 8 successes are
+  // kept: when all of them came after the deadline (an admin's morning logon, nine sign-ins
+  // within the lateness after it), earlier ones were given up and the period cannot be told
+  // silent: no alert (breaker rounds 71, 72: a false PA-05 for an admin signing in every day).
+  const bool earlier_given_up =
+      ps.successes.size() == ps.successes.capacity() && !ps.successes.AnyWithin(0, due);
+  const bool silent = current == basis || (current > due && !earlier_given_up &&
+                                           !ps.successes.AnyWithin(basis + 1, due));
   if (current != basis) Arm(ctx, account_key, st, tenant);  // wait from the new basis
   if (!silent || ps.absence_reported_for == basis) return;
   // A privileged account deleted during the period, and not restored before its end, is gone,
