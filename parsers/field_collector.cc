@@ -111,7 +111,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 120> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 121> kRecordKeys = {{
     {"_originaltimegenerated", Key::kOriginalTimeGenerated},
     {"_originaltype", Key::kOriginalType},
     {"_raw", Key::kSplunkRaw},
@@ -132,6 +132,8 @@ constexpr std::array<std::pair<std::string_view, Key>, 120> kRecordKeys = {{
     {"auditeventcategory", Key::kAuditEventCategory},
     {"auditlogrecordtype", Key::kM365AuditMember},
     {"authenticationdetails", Key::kAuthenticationDetails},
+    // The beta credentialUserRegistrationDetails' methods (the API the guide's row links).
+    {"authmethods", Key::kMethodsRegistered},
     {"authorization", Key::kAuthorization},
     {"authorization_d", Key::kAuthorization},
     {"body", Key::kShippedBody},
@@ -453,6 +455,32 @@ struct MemberName {
       break;
   }
   return Key::kUnknown;
+}
+
+// A registration method that serves self-service password reset alone, no sign-in's second
+// factor: e-mail ("available only for self-service password reset", Graph's
+// emailAuthenticationMethod) and security questions ("only used for self-service password reset",
+// credentialUserRegistrationDetails.authMethods).
+bool SsprOnlyMethod(std::string_view m) {
+  m = TrimSpaces(m);
+  return EqualsIgnoreCase(m, "email") || EqualsIgnoreCase(m, "securityQuestion");
+}
+
+// The same for a methods list held as JSON text ("[]", "[\"email\",\"securityQuestion\"]"): no
+// method but SSPR-only ones. A text that is no such list is not read as one (false).
+bool NoMfaMethodIn(std::string_view text) {
+  text = TrimSpaces(text);
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
+  text = text.substr(1, text.size() - 2);
+  while (!TrimSpaces(text).empty()) {
+    const std::size_t comma = text.find(',');
+    std::string_view item = TrimSpaces(text.substr(0, comma));
+    if (item.size() < 2 || item.front() != '"' || item.back() != '"') return false;
+    if (!SsprOnlyMethod(item.substr(1, item.size() - 2))) return false;
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return true;
 }
 
 // A user reporting an MFA prompt it did not start: the fraud alert's result details ("MFA denied;
@@ -823,16 +851,23 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kRegistrationMember:
       if (!in_properties) out.registration_member = true;
       return;
-    // A registration's methods: none registered ([], or its JSON text from a tool that writes
-    // nested arrays so) is no MFA registered, whether or not isMfaRegistered was kept (a `$select`
-    // without it; breaker round 65).
+    // A registration's methods (v1.0 methodsRegistered, beta authMethods): none registered ([],
+    // or its JSON text from a tool that writes nested arrays so), or only methods that serve
+    // self-service password reset alone (e-mail, security questions: Graph's method docs), is no
+    // MFA registered, whether or not isMfaRegistered was kept (a `$select` without it; breaker
+    // rounds 65, 77).
     case Key::kMethodsRegistered:
       if (in_properties) return;
       out.registration_member = true;
       if (dom::array methods; v.get_array().get(methods) == simdjson::SUCCESS) {
-        out.no_methods_registered = methods.size() == 0;
+        bool mfa = false;
+        for (dom::element m : methods) {
+          std::string_view name;
+          mfa = mfa || m.get_string().get(name) != simdjson::SUCCESS || !SsprOnlyMethod(name);
+        }
+        out.no_methods_registered = !mfa;
       } else if (std::string_view text; v.get_string().get(text) == simdjson::SUCCESS) {
-        out.no_methods_registered = TrimSpaces(text) == "[]";
+        out.no_methods_registered = NoMfaMethodIn(text);
       }
       return;
     case Key::kRiskDetectionMember:

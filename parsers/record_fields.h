@@ -267,7 +267,8 @@ struct RecordFields {
   // methodsRegistered; SCHEMA.md).
   bool registration_context = false;
   bool registration_member = false;
-  bool no_methods_registered = false;  // methodsRegistered is an empty array
+  // methodsRegistered / authMethods lists no method, or only SSPR-only ones (e-mail, questions)
+  bool no_methods_registered = false;
   // The "@odata.context" of the Graph page the record is an element of (read whole or streamed),
   // else empty: a page of signIns or directoryAudits makes an element lacking its time or user
   // that log's record, rejected for what it lacks.
