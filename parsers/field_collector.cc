@@ -859,7 +859,9 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
     case Key::kMethodsRegistered:
       if (in_properties) return;
       out.registration_member = true;
-      if (dom::array methods; v.get_array().get(methods) == simdjson::SUCCESS) {
+      // Windows PowerShell 5.1 writes the list as {"value":[..],"Count":n} (breaker round 78).
+      if (dom::array methods;
+          v.get_array().get(methods) == simdjson::SUCCESS || PowerShellArray(v, methods)) {
         bool mfa = false;
         for (dom::element m : methods) {
           std::string_view name;
