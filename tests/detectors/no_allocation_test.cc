@@ -67,7 +67,7 @@ TEST(HotPath, CustomMatchAndThresholdRulesAllocateNothing) {
     sources: [signin]
     severity: low
     parameters: {threshold: 2, window: 10m}
-    when: {account.privileged: true, signin.error_code: 50158}
+    when: {account.privileged: true, signin.error_code: 50144}
 )",
                "hotpath.yaml", false, rules.get(), &errors);
   ASSERT_TRUE(errors.empty()) << errors[0].message;
@@ -88,8 +88,8 @@ TEST(HotPath, CustomMatchAndThresholdRulesAllocateNothing) {
   for (int i = 0; i < 50; ++i) {
     const std::string upn = "adm" + std::to_string(i) + "@c.com";
     day.push_back(SignIn(kNoAllocationTenant, upn, "2026-11-01T10:00:00Z", 50055));
-    day.push_back(SignIn(kNoAllocationTenant, upn, "2026-11-01T10:01:00Z", 50158));
-    day.push_back(SignIn(kNoAllocationTenant, upn, "2026-11-01T10:02:00Z", 50158));
+    day.push_back(SignIn(kNoAllocationTenant, upn, "2026-11-01T10:01:00Z", 50144));
+    day.push_back(SignIn(kNoAllocationTenant, upn, "2026-11-01T10:02:00Z", 50144));
   }
   auto feed_day = [&](int d) {
     for (Event e : day) {

@@ -668,7 +668,8 @@ TEST_F(RecordParserTest, RegistrationWithoutIsMfaRegisteredIsKnownByItsPageOrMem
   }
   // Without its page (`jq '.value[]'`): known by a registration's own members.
   for (std::string_view record :
-       {R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"methodsRegistered":["email"]})",
+       {R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,)"
+        R"("methodsRegistered":["mobilePhone"]})",
         R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"isMfaRegistered":null,)"
         R"("isMfaCapable":false})"}) {
     const Event& e = One(record);
@@ -677,16 +678,28 @@ TEST_F(RecordParserTest, RegistrationWithoutIsMfaRegisteredIsKnownByItsPageOrMem
     EXPECT_TRUE(e.registration.is_admin) << record;
   }
   // No method registered at all is no MFA, whether isMfaRegistered is left out or null
-  // (breaker round 65), as an array or as its JSON text.
+  // (breaker round 65), as an array or as its JSON text; so too only methods that serve password
+  // reset alone, beta's authMethods, and Windows PowerShell 5.1's {value, Count} (rounds 77, 78).
   for (std::string_view record :
        {R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"methodsRegistered":[]})",
         R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"isMfaRegistered":null,)"
-        R"("methodsRegistered":"[]"})"}) {
+        R"("methodsRegistered":"[]"})",
+        R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,)"
+        R"("methodsRegistered":["email","securityQuestion"]})",
+        R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,)"
+        R"("methodsRegistered":"[\"email\", \"securityQuestion\"]"})",
+        R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,"authMethods":[]})",
+        R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,)"
+        R"("methodsRegistered":{"value":["email"],"Count":1}})"}) {
     const Event& e = One(record);
     EXPECT_EQ(e.kind, EventKind::kMfaRegistration) << record;
     EXPECT_TRUE(e.registration.is_mfa_stated) << record;
     EXPECT_FALSE(e.registration.is_mfa_registered) << record;
   }
+  // One method that is a second factor is not "no MFA" (unknown, as before).
+  EXPECT_FALSE(One(R"({"id":"U1","userPrincipalName":"a@c.com","isAdmin":true,)"
+                   R"("methodsRegistered":"[\"email\", \"mobilePhone\"]"})")
+                   .registration.is_mfa_stated);
   // A stated isMfaRegistered wins over the methods.
   EXPECT_TRUE(One(R"({"id":"U1","userPrincipalName":"a@c.com","isMfaRegistered":true,)"
                   R"("methodsRegistered":[]})")
