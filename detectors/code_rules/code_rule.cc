@@ -70,6 +70,14 @@ const DeletionHistory* CodeRuleContext::DeletionsOf(uint64_t account_key) const 
   return it == engine_.deletions_.end() ? nullptr : &it->second;
 }
 
+void CodeRuleContext::ForEachKeptSignIn(uint64_t account_key, Seconds32 from, Seconds32 to,
+                                        void (*fn)(void* arg, const Event& e), void* arg) {
+  if (to == UINT32_MAX) --to;
+  engine_.replay_.ForEachOf(account_key, from, to + 1, [&](const PrivilegeReplay::Entry& kept) {
+    if (kept.side == 0 && kept.event.kind == EventKind::kSignIn) fn(arg, kept.event);
+  });
+}
+
 bool CodeRuleContext::PrivilegedLater(uint64_t account_key) const {
   return engine_.learned_since_.contains(account_key);
 }

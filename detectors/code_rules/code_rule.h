@@ -55,6 +55,11 @@ class CodeRuleContext {
   bool NewFolded(uint64_t account_key, NoveltyKind kind, uint64_t value,
                  std::span<const uint64_t> former, Seconds32 t);
   PrivilegedState* PrivilegedIfAny(const AccountState& st) const;
+  // Calls fn(arg, e) for each sign-in kept for a later role gain (PrivilegeReplay: the records of
+  // the account judged as an ordinary account's, not late) with event time in [from, to], oldest
+  // first. No allocation.
+  void ForEachKeptSignIn(uint64_t account_key, Seconds32 from, Seconds32 to,
+                         void (*fn)(void* arg, const Event& e), void* arg);
   // Whether the account, unprivileged as of the record at hand, learned its privilege at a later
   // event time (a role gain that arrived before this older record). One probe.
   bool PrivilegedLater(uint64_t account_key) const;

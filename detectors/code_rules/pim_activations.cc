@@ -25,30 +25,41 @@ bool SameRoleAsRecord(uint64_t kept_role, const AuditFields& au) {
 
 }  // namespace
 
-void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& /*who*/,
-                              AccountState& st, const TenantSettings& tenant) {
-  if (tenant.paw_devices.empty()) return;
+namespace {
+
+// A sign-in as PRIV-EL-06 reads it: its point and whether it came from a PAW; false for one that
+// opens no session an activation can come from.
+bool SessionSignIn(const Event& e, const TenantSettings& tenant, SignInPoint* p, bool* from_paw) {
   // Only a successful sign-in opens a session an activation can come from: a failed one (a
   // password spray's 50126, a 53003 blocked by Conditional Access) or an interrupt (50074, an MFA
   // prompt nobody answered; 50140) from another machine shows no elevation came from there.
-  if (e.signin.error_code != 0) return;
+  if (e.signin.error_code != 0) return false;
   // An AD FS sign-in states no device (FirstFactorOnly): the Entra sign-in that follows it, in
   // which the session is opened, says where it came from.
-  if (FirstFactorOnly(e.signin)) return;
+  if (FirstFactorOnly(e.signin)) return false;
   // A sign-in into a partner tenant opens no session in this one (tests/regressions/m16i_*).
-  if (IntoAnotherTenant(e.signin, e.tenant_hash)) return;
-  const Seconds32 t = ToSeconds32(e.time);
-  const bool from_paw = !e.signin.device_id.empty() &&
-                        tenant.paw_devices.contains(HashLower(e.signin.device_id.view()));
-  st.last_signin = std::max(st.last_signin, t);
-  if (!from_paw) st.last_non_paw_signin = std::max(st.last_non_paw_signin, t);
+  if (IntoAnotherTenant(e.signin, e.tenant_hash)) return false;
+  *from_paw = !e.signin.device_id.empty() &&
+              tenant.paw_devices.contains(HashLower(e.signin.device_id.view()));
+  p->time = ToSeconds32(e.time);
+  p->device_id = e.signin.device_id;
+  p->device_label = e.signin.device_label;
+  p->record_id = e.record_id;
+  return true;
+}
+
+}  // namespace
+
+void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& /*who*/,
+                              AccountState& st, const TenantSettings& tenant) {
+  if (tenant.paw_devices.empty()) return;
+  SignInPoint p;
+  bool from_paw = false;
+  if (!SessionSignIn(e, tenant, &p, &from_paw)) return;
+  st.last_signin = std::max(st.last_signin, p.time);
+  if (!from_paw) st.last_non_paw_signin = std::max(st.last_non_paw_signin, p.time);
   if (!st.privileged()) return;
   // As runs that do not depend on the order sign-ins arrived in.
-  SignInPoint p;
-  p.time = t;
-  p.device_id = e.signin.device_id;
-  p.device_label = e.signin.device_label;
-  p.record_id = e.record_id;
   ctx.Privileged(st).signins.Add(p, from_paw, tenant.rule(RuleId::kEL06).window_s);
 }
 
@@ -79,6 +90,27 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
         p.time = x;
         ps.signins.Add(p, paw, window);
       };
+      // Those the privilege replay keeps whole (an ordinary account's records, not late): a PAW
+      // sign-in after the activation that arrived before it moved AccountState's times past the
+      // one before (breaker round 79: a false "no sign-in seen").
+      struct Seed {
+        const TenantSettings& tenant;
+        PrivilegedState& ps;
+        int64_t window;
+      } seed{tenant, ps, window};
+      const auto from = static_cast<Seconds32>(std::max<int64_t>(0, t - window));
+      ctx.ForEachKeptSignIn(
+          who.key, from, t,
+          [](void* arg, const Event& kept) {
+            auto& sd = *static_cast<Seed*>(arg);
+            SignInPoint p;
+            bool paw = false;
+            if (SessionSignIn(kept, sd.tenant, &p, &paw) && !sd.ps.signins.Covers(p.time, paw)) {
+              sd.ps.signins.Add(p, paw, sd.window);
+            }
+          },
+          &seed);
+      // Then AccountState's times, where nothing kept names them.
       keep(st.last_non_paw_signin, false);
       if (st.last_signin != st.last_non_paw_signin) keep(st.last_signin, true);
     }
@@ -183,7 +215,9 @@ void PimActivations::FirePawVerdict(CodeRuleContext& ctx, uint64_t account_key, 
   any = any || in_window(st.last_signin);
   if (any && offender == nullptr && !unrecorded_non_paw) return;  // all from a PAW
   Alert a = TimerAlert(RuleId::kEL06, ps, Micros(act.time));
-  if (offender != nullptr && offender->record_id.empty()) {  // kept from AccountState's times
+  // A point kept from AccountState's times names nothing of the sign-in.
+  if (offender != nullptr && offender->record_id.empty() && offender->device_id.empty() &&
+      offender->device_label.empty()) {
     a.first_seen = Micros(offender->time);
     a.AddDetail("device_id", "(not a PAW; signed in before the account was known as privileged)");
   } else if (offender != nullptr) {

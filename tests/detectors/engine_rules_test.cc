@@ -241,6 +241,39 @@ TEST(SequenceRule, ElevationOfAnAccountPrivilegedOnlyByItUsesItsEarlierPawSignIn
   EXPECT_THAT(el06, ElementsAre("mallory@contoso.com"));
 }
 
+// The PAW sign-in after the activation arrives before it (sign-in and audit logs delayed apart):
+// AccountState's times then name the later one only; the earlier one is found among the records
+// kept for a later role gain, with its device (breaker rounds 71, 79). A non-PAW sign-in before
+// the activation is found the same way and named.
+TEST(SequenceRule, ElevationOfAnAccountPrivilegedOnlyByItFindsItsKeptSignInsInAnyOrder) {
+  auto t = EngineHarness::Tenant(kEngineRulesTenant);
+  t->paw_devices.insert(HashLower("paw-1"));
+  EngineHarness h(t);
+  Event before = SignIn(kEngineRulesTenant, "eve@contoso.com", "2026-11-24T10:00:00Z");
+  before.signin.device_id.assign("PAW-1");
+  Event after = SignIn(kEngineRulesTenant, "eve@contoso.com", "2026-11-24T10:20:40Z");
+  after.signin.device_id.assign("PAW-1");
+  h.Feed(before);
+  h.Feed(after);
+  h.Feed(PimActivation(kEngineRulesTenant, "eve@contoso.com", "2026-11-24T10:20:00Z"));
+  Event laptop = SignIn(kEngineRulesTenant, "mallory@contoso.com", "2026-11-25T10:00:00Z");
+  laptop.signin.device_id.assign("laptop-3");
+  Event later = SignIn(kEngineRulesTenant, "mallory@contoso.com", "2026-11-25T10:20:40Z");
+  later.signin.device_id.assign("PAW-1");
+  // A day later: not late behind eve's records.
+  h.Feed(laptop);
+  h.Feed(later);
+  h.Feed(PimActivation(kEngineRulesTenant, "mallory@contoso.com", "2026-11-25T10:20:00Z"));
+  h.Finish();
+  std::vector<std::string> el06;
+  for (const auto& a : h.Drain()) {
+    if (a.rule != RuleId::kEL06) continue;
+    el06.emplace_back(a.account_upn.view());
+    EXPECT_EQ(a.details[0].value.view(), "laptop-3");
+  }
+  EXPECT_THAT(el06, ElementsAre("mallory@contoso.com"));
+}
+
 TEST(SequenceRule, ElevationWithoutPawListStaysSilent) {
   EngineHarness h(TenantWithAdmin());
   h.Feed(SignInFrom("2026-11-24T10:00:00Z", "laptop-7"));
