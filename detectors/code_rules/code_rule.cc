@@ -29,23 +29,25 @@ bool CodeRuleContext::Learn(uint64_t account_key, NoveltyKind kind, uint64_t val
 bool CodeRuleContext::LearnFolded(uint64_t account_key, NoveltyKind kind, uint64_t value,
                                   std::span<const uint64_t> former, Seconds32 t) {
   if (engine_.replaying_) return engine_.ReplayedLearnAnswer();
-  bool fresh = engine_.known_.Add(account_key, kind, value, t, engine_.current_tenant_);
-  for (const uint64_t key : former) {
-    if (!fresh) break;
-    fresh = key == 0 || key == value || !engine_.known_.Known(account_key, kind, key, t);
-  }
-  return engine_.NoteLearnAnswer(fresh);
+  const bool fresh = engine_.known_.Add(account_key, kind, value, t, engine_.current_tenant_);
+  return engine_.NoteLearnAnswer(fresh &&
+                                 FormerSpellingsUnknown(account_key, kind, value, former, t));
 }
 
 bool CodeRuleContext::NewFolded(uint64_t account_key, NoveltyKind kind, uint64_t value,
                                 std::span<const uint64_t> former, Seconds32 t) {
   if (engine_.replaying_) return engine_.ReplayedLearnAnswer();
-  bool fresh = !engine_.known_.Known(account_key, kind, value, t);
+  const bool fresh = !engine_.known_.Known(account_key, kind, value, t);
+  return engine_.NoteLearnAnswer(fresh &&
+                                 FormerSpellingsUnknown(account_key, kind, value, former, t));
+}
+
+bool CodeRuleContext::FormerSpellingsUnknown(uint64_t account_key, NoveltyKind kind, uint64_t value,
+                                             std::span<const uint64_t> former, Seconds32 t) const {
   for (const uint64_t key : former) {
-    if (!fresh) break;
-    fresh = key == 0 || key == value || !engine_.known_.Known(account_key, kind, key, t);
+    if (key != 0 && key != value && engine_.known_.Known(account_key, kind, key, t)) return false;
   }
-  return engine_.NoteLearnAnswer(fresh);
+  return true;
 }
 
 void CodeRuleContext::PushTimer(uint64_t tenant_hash, const Timer& t) {

@@ -73,6 +73,10 @@ class CodeRuleContext {
   const DeletionHistory* DeletionsOf(uint64_t account_key) const;
 
  private:
+  // Whether no former spelling of `value` (other than itself; 0: none) is known for the account.
+  bool FormerSpellingsUnknown(uint64_t account_key, NoveltyKind kind, uint64_t value,
+                              std::span<const uint64_t> former, Seconds32 t) const;
+
   DetectionEngine& engine_;
 };
 
