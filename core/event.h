@@ -156,7 +156,10 @@ enum AuditFlag : uint16_t {
   kGuestPromotedToMember = 1 << 2,     // UserType "Guest" -> "Member"
   kTemporaryAccessPass = 1 << 3,       // result reason mentions "temporary access pass"
   kPimSettingDisablesMfa = 1 << 4,     // "Update role setting in PIM" removing MFA or approval
-  kPermanentAssignment = 1 << 5,       // PIM activity ending "(permanent)"
+  // The same bit on "Add named location" (no rule reads both: each with its activity): the
+  // location added is trusted (RecordFields::trusted_location). Sixteen flags fill `flags`.
+  kTrustedLocationAdded = 1 << 4,
+  kPermanentAssignment = 1 << 5,  // PIM activity ending "(permanent)"
   kActivityContainsSecurityInfo = 1 << 6,
   kActorIsApp = 1 << 7,
   // Initiated by PIM's own app (its appId 01fc33a7-..., or named "MS-PIM" / "MS-PIM-Fairfax" and

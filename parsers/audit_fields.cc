@@ -313,6 +313,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
        SentenceDisablesMfaOrApproval(f.result_description))) {
     a.flags |= kPimSettingDisablesMfa;
   }
+  if (f.trusted_location && EqualsIgnoreCase(TrimSpaces(name), "Add named location")) {
+    a.flags |= kTrustedLocationAdded;
+  }
   if (ContainsIgnoreCase(name, "security info")) a.flags |= kActivityContainsSecurityInfo;
   // A record naming no category (a projection without Category, a Graph $select without
   // category, a diagnostic record without properties.category) is in its activity's documented

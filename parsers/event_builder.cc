@@ -1143,7 +1143,7 @@ uint64_t SingleElementFacts(const RecordFields& f) {
     }
     for (uint8_t i = 0; i < f.app_key_count && i < f.app_keys.size(); ++i) text(f.app_keys[i]);
     for (bool b : {f.has_target_user, f.strong_auth_method_modified, f.guest_to_member,
-                   f.mfa_or_approval_disabled}) {
+                   f.mfa_or_approval_disabled, f.trusted_location}) {
       flag(b);
     }
   }

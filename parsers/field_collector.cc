@@ -1709,6 +1709,9 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
       MentionsDisabled(new_value) && !MentionsDisabled(old_value)) {
     out.mfa_or_approval_disabled = true;
   }
+  if (NamesTrustedLocation(new_value) && !NamesTrustedLocation(old_value)) {
+    out.trusted_location = true;
+  }
   if (!keep_views) [[unlikely]] {
     return;
   }

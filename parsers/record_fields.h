@@ -251,6 +251,10 @@ struct RecordFields {
   bool property_named = false;
   bool password_property = false;
   bool mfa_or_approval_disabled = false;
+  // A target's modified property whose new value is a named location marked trusted ("isTrusted":
+  // true in the ipNamedLocation / countryNamedLocation object "Add named location" writes; JSON
+  // text once or twice encoded) where its old value was not.
+  bool trusted_location = false;
 
   // The array columns read as summaries above (TargetResources, AuthenticationDetails,
   // AdditionalDetails) that arrived as one element instead of an array: a row of a KQL `mv-expand`,

@@ -93,6 +93,23 @@ inline bool MentionsDisabled(std::string_view s) {
          ContainsIgnoreCase(s, "removed");
 }
 
+// Whether a named location's JSON text (an audit property value, once or twice encoded:
+// `"isTrusted": true`, `\"isTrusted\": true`) marks it trusted (Graph's ipNamedLocation.isTrusted).
+// Graph's casing ("isTrusted", PowerShell's "IsTrusted"): one find over a value of another kind.
+inline bool NamesTrustedLocation(std::string_view s) {
+  constexpr std::string_view kKey = "sTrusted";
+  for (std::size_t i = s.find(kKey); i != std::string_view::npos; i = s.find(kKey, i + 1)) {
+    if (i == 0 || (s[i - 1] != 'i' && s[i - 1] != 'I')) continue;
+    std::size_t at = i + kKey.size();
+    while (at < s.size() &&
+           (s[at] == '"' || s[at] == '\\' || s[at] == ' ' || s[at] == ':' || s[at] == '\t')) {
+      ++at;
+    }
+    if (StartsWithIgnoreCase(s.substr(at), "true")) return true;
+  }
+  return false;
+}
+
 // Whether one sentence of a PIM role setting's reason turns MFA or approval off. PIM writes one
 // sentence per setting saved ("Setting changes in this session: Maximum activation duration
 // updated to 02:00:00. MFA on activation requirement enabled. Permanently eligible assignment

@@ -48,5 +48,17 @@ TEST(EqualsIgnoreCaseTest, CaseOfLettersOnly) {
   EXPECT_FALSE(EndsWithIgnoreCase("CreatedDateTime {UTC}", " [UTC]"));
 }
 
+// A named location's JSON text as "Add named location" writes it, once or twice encoded.
+TEST(EqualsIgnoreCaseTest, TrustedLocationIsTheIsTrustedMemberTrue) {
+  EXPECT_TRUE(NamesTrustedLocation(R"({"displayName":"VPN","isTrusted":true,"ipRanges":[]})"));
+  EXPECT_TRUE(NamesTrustedLocation(R"({\"isTrusted\": true, \"ipRanges\": []})"));
+  EXPECT_TRUE(NamesTrustedLocation(R"({"IsTrusted" : True})"));
+  EXPECT_FALSE(NamesTrustedLocation(R"({"displayName":"Block","isTrusted":false})"));
+  EXPECT_FALSE(NamesTrustedLocation(R"({"countriesAndRegions":["KP"]})"));
+  EXPECT_FALSE(NamesTrustedLocation(R"({"notTrusted":true,"isTrusted":false})"));
+  EXPECT_FALSE(NamesTrustedLocation(""));
+  EXPECT_FALSE(NamesTrustedLocation("isTrusted"));
+}
+
 }  // namespace
 }  // namespace privmon::parsers
