@@ -333,7 +333,8 @@ void Pipeline::SendMarks(uint32_t queue_parser, EmitState& st, bool flush) {
 
 void Pipeline::SendUnheldMarks(uint32_t queue_parser, EmitState& st, bool flush) {
   st.marks.PublishUnheld(
-      flush, [&](uint64_t tenant_hash, uint32_t source) { return st.Held(tenant_hash, source); },
+      flush, st.hold_epoch,
+      [&](uint64_t tenant_hash, uint32_t source) { return st.Held(tenant_hash, source); },
       [&](const ProgressMark& m) {
         PushMark(queue_parser, m);
         st.wake_batch.Pushed(shards_, st.last_received_ns);

@@ -273,6 +273,13 @@ class Pipeline {
     std::vector<MessageClock> message_clocks;
     // Listings and whole holds that go on (nothing is held when 0).
     std::size_t open_listings = 0;
+    // Changes whenever a listing or a whole hold begins or ends: what Held answers may differ
+    // (ProgressMarks::PublishUnheld asks the entries it held back again only then).
+    uint64_t hold_epoch = 0;
+    void Recount() {
+      open_listings = listings.size() + wholes.size();
+      ++hold_epoch;
+    }
     // True when this closed a listing.
     bool SetListing(std::size_t source_id, uint64_t tenant_hash, bool goes_on) {
       for (std::size_t i = 0; i < listings.size(); ++i) {
@@ -280,21 +287,24 @@ class Pipeline {
         if (goes_on) return false;
         listings[i] = listings.back();
         listings.pop_back();
-        open_listings = listings.size() + wholes.size();
+        Recount();
         return true;
       }
-      if (goes_on) listings.push_back(OpenListing{source_id, tenant_hash});
-      open_listings = listings.size() + wholes.size();
+      if (goes_on) {
+        listings.push_back(OpenListing{source_id, tenant_hash});
+        Recount();
+      }
       return false;
     }
     // A pause or the end of a source ends each of its listings (not its whole hold).
     void EndListings(std::size_t source_id) {
-      std::erase_if(listings, [&](const OpenListing& l) { return l.source_id == source_id; });
-      open_listings = listings.size() + wholes.size();
+      if (std::erase_if(listings, [&](const OpenListing& l) { return l.source_id == source_id; })) {
+        Recount();
+      }
     }
     void HoldWhole(std::size_t source_id, uint32_t first_clock, uint32_t clocks) {
       wholes.push_back(WholeHold{source_id, first_clock, clocks, 0});
-      open_listings = listings.size() + wholes.size();
+      Recount();
     }
     // Every whole hold ends: the ids of those that had ended go to `ended`. True when there was
     // one.
@@ -305,7 +315,7 @@ class Pipeline {
       }
       const bool any = !wholes.empty();
       wholes.clear();
-      open_listings = listings.size();
+      Recount();
       return any;
     }
     // The whole holds of inputs that ended end (their ids to `ended`); the others go on.
@@ -314,8 +324,7 @@ class Pipeline {
       for (const WholeHold& w : wholes) {
         if (w.ended) ended->push_back(w.source_id);
       }
-      std::erase_if(wholes, [](const WholeHold& w) { return w.ended; });
-      open_listings = listings.size() + wholes.size();
+      if (std::erase_if(wholes, [](const WholeHold& w) { return w.ended; })) Recount();
     }
     // The whole hold of source `source_id`, or null.
     WholeHold* Whole(std::size_t source_id) {
