@@ -388,13 +388,9 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   bool any = false;
   // A finite input held whole keeps its events until the hold ends (EmitState::kept): they
   // reach the shards in event-time order then, and its progress is published with them.
-  // A later step keeps only the tenants no earlier step held (EmitState::HoldsTenant).
-  const EmitState::WholeHold* const whole_hold = st.Whole(source_id);
-  SortedHold* const kept = whole_hold != nullptr ? &st.Kept() : nullptr;
-  std::size_t held_count = 0;
+  SortedHold* const kept = st.Whole(source_id) != nullptr ? &st.Kept() : nullptr;
   // Else in event-time order within the message (pipeline/message_order.h).
-  MessageOrder(result->events, kept == nullptr || whole_hold->later_step, &st.order_keys,
-               &st.order);
+  MessageOrder(result->events, kept == nullptr, &st.order_keys, &st.order);
   // The marks a live read of the message's events one by one would send, between them, as a
   // hold's release sends them (ReleaseHeld): a page or batch spanning hours moves its tenants'
   // clocks as it goes, so a timer due inside it fires before the events after it reach the rules
@@ -430,11 +426,8 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
     if (tenant_watch_ != nullptr) {
       (void)tenant_watch_->Note(e.tenant_hash, raw.partition, e.tenant_id.view());
     }
-    const bool hold = kept != nullptr && st.HoldsTenant(*whole_hold, e.tenant_hash);
-    if (hold) {
+    if (kept != nullptr) {
       kept->Keep(e, clock_source);
-      st.step_tenants.insert(e.tenant_hash);
-      ++held_count;
     } else {
       if (interleave && e.kind != EventKind::kMfaRegistration) {
         auto c = std::find_if(
@@ -459,7 +452,7 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
       }
       st.wake_batch.Pushed(route.count, received_ns);
     }
-    if (!hold && e.kind != EventKind::kMfaRegistration) {
+    if (kept == nullptr && e.kind != EventKind::kMfaRegistration) {
       max_time = std::max(max_time, ProgressMarks::ClockTime(e.time, wall_us));
     }
   }
@@ -503,7 +496,7 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   if (EmitState::WholeHold* whole = st.Whole(source_id); whole != nullptr) {
     // Events only: the bound is on what the hold keeps (a one-record-per-line file, the shape
     // the hold exists for, ended it at 32,768 records when each message counted one more).
-    whole->events += whole->later_step ? held_count : result->events.size();
+    whole->events += result->events.size();
     if (st.GroupDone(kMaxHeldEvents)) {
       EndHold(queue_parser, st);
       closed = true;
@@ -597,26 +590,9 @@ void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, bool with_marks
 
 void Pipeline::EndHold(uint32_t queue_parser, EmitState& st) {
   std::vector<std::size_t> ended;
-  // The inputs that go on are held again from here, for the tenants not yet held: an export
-  // concatenated after other tenants' records (an MSSP's capture of many tenants, each newest
-  // first) is not judged live because of how many records came before it (breaker round 82:
-  // 66,000 records of one tenant lost the next tenant's PRIV-PA-05, SI-14 and EL-06;
-  // Redelivery.ATenantsExportAfterAnotherTenantsLongerOneIsJudgedAsIfSorted).
-  // A later step holds only the tenants no step held before (EmitState::WholeHold::later_step):
-  // the others go on live, as after the one hold before.
-  std::vector<EmitState::WholeHold> going_on;
-  for (const EmitState::WholeHold& w : st.wholes) {
-    if (!w.ended) going_on.push_back(EmitState::WholeHold{w.source_id, w.first_clock, w.clocks});
-  }
   (void)st.EndWholes(&ended);
   ReleaseHeld(queue_parser, st, /*with_marks=*/true, ended);
   for (const std::size_t id : ended) PublishEnd(queue_parser, st, id);
-  if (going_on.empty()) return;
-  st.held_tenants.insert(st.step_tenants.begin(), st.step_tenants.end());
-  st.step_tenants.clear();
-  for (const EmitState::WholeHold& w : going_on) {
-    st.HoldWhole(w.source_id, w.first_clock, w.clocks, /*later_step=*/true);
-  }
 }
 
 void Pipeline::PublishEnd(uint32_t queue_parser, EmitState& st, std::size_t source_id) {

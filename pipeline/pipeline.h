@@ -41,8 +41,6 @@
 // a blocked queue only delays marks and clocks, never reorders them.
 #pragma once
 
-#include <absl/container/flat_hash_set.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -233,27 +231,14 @@ class Pipeline {
     // an input that ends before the others waits for that end (its marks and its
     // end are published after the release: GroupDone, Pipeline::EndHold). Not when an input goes
     // forward (oldest first): one export may follow another in it (breaker round 46).
-    // An input longer than a hold is held in steps (Pipeline::EndHold): a later step holds only
-    // the tenants no earlier step held (held_tenants), so an export concatenated after other
-    // tenants' records is judged as if sorted whatever their volume (breaker round 82), while the
-    // tenants already seen go on live as before (a single-tenant file keeps its pipelining: a
-    // step of every tenant made `scan` of 200,000 records 40% slower).
     struct WholeHold {
       std::size_t source_id = 0;
       uint32_t first_clock = 0;
       uint32_t clocks = 0;
-      std::size_t events = 0;   // events read (and kept) under it
-      bool ended = false;       // it ended; its end is published when the hold ends
-      bool later_step = false;  // holds only the tenants no earlier step held
+      std::size_t events = 0;  // events read (and kept) under it
+      bool ended = false;      // it ended; its end is published when the hold ends
     };
     std::vector<WholeHold> wholes;
-    // The tenants an ended step held (the later steps let them go on live), and those the step
-    // going on holds (added to held_tenants when it ends). Only after a first step ended.
-    absl::flat_hash_set<uint64_t> held_tenants;
-    absl::flat_hash_set<uint64_t> step_tenants;
-    bool HoldsTenant(const WholeHold& w, uint64_t tenant_hash) const {
-      return !w.later_step || !held_tenants.contains(tenant_hash);
-    }
     // The events the whole holds kept (created at the first), handed on in event-time order when
     // the hold ends (Pipeline::ReleaseHeld), before any mark it held.
     std::unique_ptr<SortedHold> kept;
@@ -317,9 +302,8 @@ class Pipeline {
         Recount();
       }
     }
-    void HoldWhole(std::size_t source_id, uint32_t first_clock, uint32_t clocks,
-                   bool later_step = false) {
-      wholes.push_back(WholeHold{source_id, first_clock, clocks, 0, false, later_step});
+    void HoldWhole(std::size_t source_id, uint32_t first_clock, uint32_t clocks) {
+      wholes.push_back(WholeHold{source_id, first_clock, clocks, 0});
       Recount();
     }
     // Every whole hold ends: the ids of those that had ended go to `ended`. True when there was
@@ -356,7 +340,7 @@ class Pipeline {
         if (l.tenant_hash == tenant_hash || l.tenant_hash == 0) return true;
       }
       for (const WholeHold& w : wholes) {
-        if (clock_source - w.first_clock < w.clocks && HoldsTenant(w, tenant_hash)) return true;
+        if (clock_source - w.first_clock < w.clocks) return true;
       }
       return false;
     }
