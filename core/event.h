@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -156,10 +157,7 @@ enum AuditFlag : uint16_t {
   kGuestPromotedToMember = 1 << 2,     // UserType "Guest" -> "Member"
   kTemporaryAccessPass = 1 << 3,       // result reason mentions "temporary access pass"
   kPimSettingDisablesMfa = 1 << 4,     // "Update role setting in PIM" removing MFA or approval
-  // The same bit on "Add named location" (no rule reads both: each with its activity): the
-  // location added is trusted (RecordFields::trusted_location). Sixteen flags fill `flags`.
-  kTrustedLocationAdded = 1 << 4,
-  kPermanentAssignment = 1 << 5,  // PIM activity ending "(permanent)"
+  kPermanentAssignment = 1 << 5,       // PIM activity ending "(permanent)"
   kActivityContainsSecurityInfo = 1 << 6,
   kActorIsApp = 1 << 7,
   // Initiated by PIM's own app (its appId 01fc33a7-..., or named "MS-PIM" / "MS-PIM-Fairfax" and
@@ -271,6 +269,11 @@ struct AuditFields {
   // so that removing one leaves the other held. Resolved with the activity by the parser. In
   // what was padding (checkpoints keep events raw: restored from the name, as eligible_name).
   bool unit_scoped = false;
+  // "Add named location" of a location marked trusted (RecordFields::trusted_location; PRIV-CH-02,
+  // breaker round 83). In what was padding, as unit_scoped (AuditFlag's sixteen bits are all
+  // used: sharing one with another activity's flag made a custom rule on that flag fire on it,
+  // breaker round 85).
+  bool trusted_location_added = false;
   uint64_t activity_hash = 0;  // HashLower(activityDisplayName)
   uint64_t role_hash = 0;      // HashLower(role display name), 0 when the record names no role
   // A custom role's id (its template / role definition id, HashLower) when the record names one,
@@ -283,6 +286,10 @@ struct AuditFields {
   FixedString<64> role_name;
   FixedString<64> app_name;  // first Application/ServicePrincipal target display name
 };
+
+static_assert(offsetof(AuditFields, activity_hash) == 8,
+              "unit_scoped and trusted_location_added sit in what was padding: events are "
+              "checkpointed raw (the privilege replay's)");
 
 struct RegistrationFields {
   // True also where the record does not state it (is_mfa_stated false): unknown is not "no MFA".
@@ -329,5 +336,19 @@ struct Event {
   // events too, and the rules count the record once (DetectionEngine::RowCounted).
   bool expanded_row = false;
 };
+
+// The risk verdict of a sign-in that a later copy of the same row may bring (ID Protection's
+// offline detections, an admin's "confirm compromised": the record changes after it was first
+// written, so an overlapping Graph poll returns it at risk where the first copy was not): its
+// state when at risk or confirmed compromised, else 0. Not part of the redelivery key (a copy in
+// another shape, or with its risk dismissed, is the same row); the engine remembers it apart
+// (DetectionEngine::RiskNews).
+inline uint64_t SignInRisk(const Event& e) {
+  const RiskState state = e.signin.risk_state;
+  return e.kind == EventKind::kSignIn &&
+                 (state == RiskState::kAtRisk || state == RiskState::kConfirmedCompromised)
+             ? 0x7269736bULL + static_cast<uint64_t>(state)  // "risk"
+             : 0;
+}
 
 }  // namespace privmon

@@ -42,10 +42,13 @@ void DetectionEngine::BuildCodeTable() {
     const GenericRule& r = rules_->generic[i];
     bool reads = r.kind == LangKind::kThreshold;  // counted for privileged accounts only
     bool reads_listing = false;                   // a listing changes break-glass too
+    bool reads_risk = false;                      // a risk verdict polled again (RiskNews)
     auto scan = [&](const std::vector<Condition>& all) {
       for (const Condition& c : all) {
         reads = reads || c.field == Field::kAccountPrivileged;
         reads_listing = reads_listing || c.field == Field::kAccountBreakGlass;
+        reads_risk = reads_risk || c.field == Field::kSignInRiskState ||
+                     c.field == Field::kSignInRiskDuring || c.field == Field::kSignInRiskAggregated;
       }
     };
     scan(r.when.all);
@@ -56,7 +59,8 @@ void DetectionEngine::BuildCodeTable() {
                         r.kind == LangKind::kSchedule;
     generic_gated_[i] =
         static_cast<uint8_t>((reads && judged ? kReplayLearned | kReplayListing : 0) |
-                             (reads_listing && judged ? kReplayListing : 0));
+                             (reads_listing && judged ? kReplayListing : 0) |
+                             (reads_risk && r.kind == LangKind::kMatch ? kReplayRisk : 0));
   }
 }
 
@@ -273,6 +277,15 @@ bool DetectionEngine::Duplicate(const Event& e, uint32_t tenant) {
   return true;
 }
 
+bool DetectionEngine::RiskNews(const Event& e, uint32_t tenant) {
+  const uint64_t risk = SignInRisk(e);
+  const int64_t horizon = config_->pipeline.dedupe_horizon_s;
+  if (risk == 0 || horizon <= 0 || e.fingerprint == 0) return false;
+  auto expired = [&](uint32_t t, Seconds32 time) { return DedupeExpired(t, time); };
+  const uint64_t key = HashCombine(e.content_key != 0 ? e.content_key : e.fingerprint, risk);
+  return !dedupe_.Repeat(key == 0 ? 1 : key, ToSeconds32(e.time), tenant, expired);
+}
+
 void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
   // An event reaching two shards is counted once: by its account's shard, else its actor's.
   const bool counts = (roles & kRouteAccount) != 0 || !e.account.present();
@@ -282,8 +295,20 @@ void DetectionEngine::OnEvent(const Event& e, uint8_t roles) {
   // audit record see both copies, so each drops the repeat.
   if (Duplicate(e, ti)) {
     if (counts) Bump(stats_.duplicates);
+    // A copy of a sign-in polled again after ID Protection held it at risk, or an admin
+    // confirmed it compromised (breaker rounds 81, 85): still a redelivery, counted once by every
+    // rule; only the match rules that read its risk judge it again (PRIV-SI-11).
+    if (e.kind == EventKind::kSignIn && (roles & kRouteAccount) != 0 && RiskNews(e, ti)) {
+      row_key_ = 0;
+      row_time_ = ToSeconds32(e.time);
+      resolved_ = nullptr;  // looked up afresh (RunGeneric)
+      replaying_ = kReplayRisk;
+      RunGeneric(e, AccountSide::kAccount, config_->ForTenant(e.tenant_hash));
+      replaying_ = 0;
+    }
     return;
   }
+  if (e.kind == EventKind::kSignIn) (void)RiskNews(e, ti);
   TenantTime& tt = tenant_time_[ti];
   if (counts) {
     Bump(stats_.events[static_cast<std::size_t>(e.kind)]);

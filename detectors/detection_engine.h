@@ -215,6 +215,9 @@ class DetectionEngine final : public EventConsumer {
   void AdvanceTenant(TenantTime& tt, EventTime watermark);
   void PushTimer(uint64_t tenant_hash, const Timer& t);
   bool Duplicate(const Event& e, uint32_t tenant);
+  // Whether `e` (a sign-in) brings a risk verdict no copy of its row brought before: remembers
+  // it (SignInRisk) beside its row's redelivery key. False for a sign-in not at risk.
+  bool RiskNews(const Event& e, uint32_t tenant);
   // True when the dedupe memory may have forgotten a record of tenant index `t` at `time`: older
   // than the watermark minus the horizon, or (whole_inputs) than what a sweep forgot.
   bool DedupeExpired(uint32_t t, Seconds32 time) const;
@@ -373,7 +376,9 @@ class DetectionEngine final : public EventConsumer {
   // cause, generic_gated_'s bits): a learned privilege re-judges the rules gated on privilege, a
   // listing tied to the account later (a rename to or from a listed UPN) those gated on
   // break-glass too.
-  static constexpr uint8_t kReplayLearned = 1, kReplayListing = 2;
+  // kReplayRisk: a redelivered sign-in whose risk verdict is new (RiskNews) is judged again by the
+  // match rules that read its risk, and by nothing else (it counts in no threshold twice).
+  static constexpr uint8_t kReplayLearned = 1, kReplayListing = 2, kReplayRisk = 4;
   struct ReplayRequest {
     uint64_t key = 0;
     Seconds32 from = 0, to = 0;

@@ -314,7 +314,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.flags |= kPimSettingDisablesMfa;
   }
   if (f.trusted_location && EqualsIgnoreCase(TrimSpaces(name), "Add named location")) {
-    a.flags |= kTrustedLocationAdded;
+    a.trusted_location_added = true;
   }
   if (ContainsIgnoreCase(name, "security info")) a.flags |= kActivityContainsSecurityInfo;
   // A record naming no category (a projection without Category, a Graph $select without

@@ -90,36 +90,20 @@ inline uint64_t RecordFingerprint(uint64_t tenant_hash, EventKind kind,
   return h == 0 ? 1 : h;
 }
 
-// The part of a sign-in's redelivery key that a later copy of the same sign-in may change: its
-// risk state when ID Protection holds it at risk or an admin confirmed it compromised (0
-// otherwise, so every other copy keys as before). A copy that turns at risk is another row of the
-// sign-in and reaches the rules (PRIV-SI-11); the same verdict again is a repeat (breaker round
-// 81: a re-poll after "confirm compromised" was dropped as a redelivery).
-inline uint64_t SignInRisk(const Event& e) {
-  const RiskState state = e.signin.risk_state;
-  return state == RiskState::kAtRisk || state == RiskState::kConfirmedCompromised
-             ? 0x7269736bULL + static_cast<uint64_t>(state)  // "risk"
-             : 0;
-}
-
 // The redelivery key of a sign-in with an id: its id's (RecordFingerprint) with its outcome (error
 // code) and its event time in whole seconds. Azure Monitor writes one MFA sign-in as several line
 // items of one `id` (and correlation id): 50074 "strong authentication required", then 0 or 500121
 // (a fraud report among its steps); each is a record of its own, and a redelivery is the same row
 // again (same id, outcome and time). Whole seconds: a copy in another shape or precision (Graph
 // v1.0 writes createdDateTime in whole seconds, Log Analytics in 7 digits) is the same row.
-// A sign-in's risk verdict is part of what it says (SignInRisk): ID Protection's offline
-// detections and an admin's "confirm compromised" change the record after it was first written, so
-// an overlapping Graph poll (or a second export) returns it at risk where the first copy was not.
 // Exact 64-bit, never 0.
 inline uint64_t SignInRowFingerprint(uint64_t id_fingerprint, const Event& e) {
   const EventTime seconds = e.time >= 0 ? e.time / kMicrosPerSecond
                                         : -((kMicrosPerSecond - 1 - e.time) / kMicrosPerSecond);
-  uint64_t h =
+  const uint64_t h =
       HashCombine(HashCombine(id_fingerprint,
                               static_cast<uint64_t>(static_cast<uint32_t>(e.signin.error_code))),
                   static_cast<uint64_t>(seconds));
-  if (const uint64_t risk = SignInRisk(e); risk != 0) h = HashCombine(h, risk);
   return h == 0 ? 1 : h;
 }
 
@@ -127,9 +111,9 @@ inline uint64_t SignInRowFingerprint(uint64_t id_fingerprint, const Event& e) {
 // `Id`, an Azure Activity record): what it says, not its bytes. A forwarder that re-serializes the
 // record (other white space, key order, escapes, number forms) or an export of the same rows in
 // another shape (rows, a query API response, a Graph object) leaves the key alone: its event time
-// to the microsecond, account, initiator, correlation id and what happened (error code and risk;
-// activity; event id), which every shape carries alike, not the fields one shape drops (the
-// envelope country, a device, a place). Two records that differ in any of these do not share it.
+// to the microsecond, account, initiator, correlation id and what happened (error code; activity;
+// event id), which every shape carries alike, not the fields one shape drops (the envelope
+// country, a device, a place). Two records that differ in any of these do not share it.
 // Registrations keep the key of their bytes (RecordFingerprint): their `id` is their user's.
 // Exact 64-bit, never 0.
 // `correlation_id`: the record's correlation id (a record without an id of its own keeps it as its
@@ -142,7 +126,6 @@ inline uint64_t ContentFingerprint(const Event& e, std::string_view correlation_
   switch (e.kind) {
     case EventKind::kSignIn:
       h = HashCombine(h, static_cast<uint64_t>(static_cast<uint32_t>(e.signin.error_code)));
-      if (const uint64_t risk = SignInRisk(e); risk != 0) h = HashCombine(h, risk);
       break;
     case EventKind::kAudit:
       h = HashCombine(h, e.audit.activity_hash);

@@ -64,6 +64,7 @@ enum class Field : uint8_t {
   // One of this tenant's accounts (home tenant = the log's tenant) signing in to another tenant
   // (a guest from elsewhere signing in here has the two swapped).
   kSignInCrossTenant,
+  kAuditTrustedLocationAdded,  // AuditFields::trusted_location_added
 };
 
 // A tenant list an `in_list` / `not_in_list` condition reads (TenantSettings, core/config.h), by

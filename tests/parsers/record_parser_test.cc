@@ -521,6 +521,28 @@ TEST_F(RecordParserTest, AuditFlagsForSecurityInfoTapStrongAuthAndPimSettings) {
   EXPECT_EQ(pim.audit.service, AuditService::kPim);
 }
 
+// "Add named location" of a trusted range (breaker round 83) sets trusted_location_added, its own
+// field: no AuditFlag bit another activity's rule reads (breaker round 85: sharing
+// kPimSettingDisablesMfa's bit made a custom rule on audit.pim_setting_disables_mfa fire on it).
+TEST_F(RecordParserTest, ATrustedNamedLocationAddedIsItsOwnFieldNotAnotherFlag) {
+  const auto record = [](std::string_view value) {
+    return std::string(
+               R"({"time":"2025-02-11T14:01:00Z","tenantId":"T","category":"AuditLogs",)"
+               R"("properties":{"activityDisplayName":"Add named location",)"
+               R"("activityDateTime":"2025-02-11T14:01:00Z","category":"Policy",)"
+               R"("loggedByService":"Conditional Access","result":"success",)"
+               R"("initiatedBy":{"user":{"id":"X","userPrincipalName":"adm@northwind.example"}},)"
+               R"("targetResources":[{"type":"Policy","id":"L","displayName":"VPN",)"
+               R"("modifiedProperties":[{"displayName":"","oldValue":null,"newValue":")") +
+           std::string(value) + R"("}]}]}})";
+  };
+  const Event& trusted = One(record(R"({\"isTrusted\":true,\"ipRanges\":[]})"));
+  EXPECT_TRUE(trusted.audit.trusted_location_added);
+  EXPECT_EQ(trusted.audit.flags & kPimSettingDisablesMfa, 0);
+  const Event& untrusted = One(record(R"({\"isTrusted\":false})"));
+  EXPECT_FALSE(untrusted.audit.trusted_location_added);
+}
+
 // PIM writes a sentence per setting saved in one session: MFA enabled in one sentence and another
 // setting disabled in the next disable neither MFA nor approval (breaker round 24: PRIV-EL-05 was
 // raised "disables MFA or approval", severity high, on a session that only hardened settings).
