@@ -27,7 +27,13 @@ struct PendingActivation {
   bool expiry_due = false;       // PRIV-EL-08 waits for the removal
   FixedString<64> role;
   FixedString<80> record_id;
+  // 1: no activation but its request ("Add member to role requested (PIM activation)"), kept so
+  // that the activation an approver completes hours later is judged by the sign-ins before the
+  // request too (PimActivations). No verdict of its own. In what was padding: checkpoints
+  // unchanged (written from value-initialized states: older ones read 0).
+  uint8_t request = 0;
 };
+static_assert(sizeof(PendingActivation) == 156, "checkpointed as raw bytes");
 
 struct PendingInterrupt {  // PRIV-SI-04: 50074 / 50076 waiting for a success within the window
   Seconds32 time = 0;

@@ -63,6 +63,87 @@ void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const Accoun
   ctx.Privileged(st).signins.Add(p, from_paw, tenant.rule(RuleId::kEL06).window_s);
 }
 
+namespace {
+
+// The request an activation waits on while an approver decides: "Add member to role requested
+// (PIM activation)" (the audit activity reference's name; PIM's approved, denied and canceled
+// records carry kPimActivationRequest too, but they are no attempt of the requester's).
+constexpr uint64_t kActivationRequested =
+    HashLower("Add member to role requested (PIM activation)");
+// How long PIM keeps a request waiting for its approval (it expires after 24 hours).
+constexpr int64_t kApprovalWait = 24 * 3600;
+
+// Sign-ins from before the account was known as privileged (its privilege learned from this
+// very activation or request, say) left only their times in AccountState, which a sign-in after
+// it moves on before the verdict: kept as points of the runs now (breaker rounds 69, 71: a
+// learned admin's PAW sign-in before its activation was lost, a false PRIV-EL-06).
+void SeedSignIns(CodeRuleContext& ctx, const AccountRef& who, const AccountState& st,
+                 PrivilegedState& ps, Seconds32 t, const TenantSettings& tenant) {
+  const int64_t window = tenant.rule(RuleId::kEL06).window_s;
+  const auto keep = [&](Seconds32 x, bool paw) {
+    if (x == 0 || x > t || static_cast<int64_t>(t - x) > window) return;
+    if (ps.signins.Covers(x, paw)) return;  // recorded whole (a listed admin's: its device)
+    SignInPoint p;
+    p.time = x;
+    ps.signins.Add(p, paw, window);
+  };
+  // Those the privilege replay keeps whole (an ordinary account's records, not late): a PAW
+  // sign-in after the activation that arrived before it moved AccountState's times past the
+  // one before (breaker round 79: a false "no sign-in seen").
+  struct Seed {
+    const TenantSettings& tenant;
+    PrivilegedState& ps;
+    int64_t window;
+  } seed{tenant, ps, window};
+  const auto from = static_cast<Seconds32>(std::max<int64_t>(0, t - window));
+  ctx.ForEachKeptSignIn(
+      who.key, from, t,
+      [](void* arg, const Event& kept) {
+        auto& sd = *static_cast<Seed*>(arg);
+        SignInPoint p;
+        bool paw = false;
+        if (SessionSignIn(kept, sd.tenant, &p, &paw) && !sd.ps.signins.Covers(p.time, paw)) {
+          sd.ps.signins.Add(p, paw, sd.window);
+        }
+      },
+      &seed);
+  // Then AccountState's times, where nothing kept names them.
+  keep(st.last_non_paw_signin, false);
+  if (st.last_signin != st.last_non_paw_signin) keep(st.last_signin, true);
+}
+
+// The role a kept request stands for in activation_roles: never a role's own key, so no end of a
+// role (EL-08) pairs with it.
+uint64_t RequestRole(uint64_t role_hash) { return HashCombine(role_hash, 0x72657175657374ULL); }
+
+// Keeps the request in a slot of its own (PendingActivation::request): a free one, else the
+// oldest kept request, else the oldest activation whose verdicts are all given; never one whose
+// verdict waits (the request is then not kept: its activation is judged as before).
+void KeepRequest(const Event& e, PrivilegedState& ps, Seconds32 t) {
+  const AuditFields& au = e.audit;
+  auto slot = ps.activations.end();
+  const auto rank = [](const PendingActivation& p) {
+    return p.time == 0 ? 0 : p.request != 0 ? 1 : !p.paw_verdict_due && !p.expiry_due ? 2 : 3;
+  };
+  for (auto it = ps.activations.begin(); it != ps.activations.end(); ++it) {
+    if (rank(*it) == 3) continue;
+    if (slot == ps.activations.end() || rank(*it) < rank(*slot) ||
+        (rank(*it) == rank(*slot) && it->time < slot->time)) {
+      slot = it;
+    }
+  }
+  if (slot == ps.activations.end()) return;
+  *slot = PendingActivation{};
+  slot->time = t;
+  slot->role = au.role_name;
+  slot->record_id = e.record_id;
+  slot->request = 1;
+  ps.activation_roles[static_cast<std::size_t>(slot - ps.activations.begin())] =
+      RequestRole(au.role_hash);
+}
+
+}  // namespace
+
 void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
                                    AccountState& st, const TenantSettings& tenant) {
   const AuditFields& au = e.audit;
@@ -74,46 +155,23 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
   if ((au.flags & kPimOtherProvider) != 0) return;
   const Seconds32 t = ToSeconds32(e.time);
   const int64_t policy = tenant.rule(RuleId::kEL08).window_s;
+  // A request waiting for an approver (breaker round 83): the attempt to elevate is made when it
+  // is asked, hours before an approver completes it. Kept so that the activation's PAW verdict
+  // also reads the sign-ins of the hour before the request (FirePawVerdict): an attacker's request
+  // from an unmanaged laptop is not hidden by the real admin's PAW sign-in before the approval,
+  // and an admin who asked from the PAW and was approved hours later, signing in nowhere since,
+  // is no "no sign-in seen".
+  if (au.activity_hash == kActivationRequested && (au.flags & kPimActivationRequest) != 0) {
+    if (tenant.paw_devices.empty() || !st.privileged()) return;
+    PrivilegedState& ps = ctx.Privileged(st);
+    SeedSignIns(ctx, who, st, ps, t, tenant);
+    KeepRequest(e, ps, t);
+    return;
+  }
   if (au.activity == Activity::kAddMemberToRolePimActivation) {
     if (!st.privileged()) return;
     PrivilegedState& ps = ctx.Privileged(st);
-    // Sign-ins from before the account was known as privileged (its privilege learned from this
-    // very activation, say) left only their times in AccountState, which a sign-in after the
-    // activation moves on before the verdict: kept as points of the runs now (breaker rounds 69,
-    // 71: a learned admin's PAW sign-in before its activation was lost, a false PRIV-EL-06).
-    if (!tenant.paw_devices.empty()) {
-      const int64_t window = tenant.rule(RuleId::kEL06).window_s;
-      const auto keep = [&](Seconds32 x, bool paw) {
-        if (x == 0 || x > t || static_cast<int64_t>(t - x) > window) return;
-        if (ps.signins.Covers(x, paw)) return;  // recorded whole (a listed admin's: its device)
-        SignInPoint p;
-        p.time = x;
-        ps.signins.Add(p, paw, window);
-      };
-      // Those the privilege replay keeps whole (an ordinary account's records, not late): a PAW
-      // sign-in after the activation that arrived before it moved AccountState's times past the
-      // one before (breaker round 79: a false "no sign-in seen").
-      struct Seed {
-        const TenantSettings& tenant;
-        PrivilegedState& ps;
-        int64_t window;
-      } seed{tenant, ps, window};
-      const auto from = static_cast<Seconds32>(std::max<int64_t>(0, t - window));
-      ctx.ForEachKeptSignIn(
-          who.key, from, t,
-          [](void* arg, const Event& kept) {
-            auto& sd = *static_cast<Seed*>(arg);
-            SignInPoint p;
-            bool paw = false;
-            if (SessionSignIn(kept, sd.tenant, &p, &paw) && !sd.ps.signins.Covers(p.time, paw)) {
-              sd.ps.signins.Add(p, paw, sd.window);
-            }
-          },
-          &seed);
-      // Then AccountState's times, where nothing kept names them.
-      keep(st.last_non_paw_signin, false);
-      if (st.last_signin != st.last_non_paw_signin) keep(st.last_signin, true);
-    }
+    if (!tenant.paw_devices.empty()) SeedSignIns(ctx, who, st, ps, t, tenant);
     auto slot = std::find_if(ps.activations.begin(), ps.activations.end(),
                              [](const PendingActivation& p) { return p.time == 0; });
     if (slot == ps.activations.end()) {
@@ -138,6 +196,7 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
       if (slot == ps.activations.end()) return;
     }
     const auto index = static_cast<std::size_t>(slot - ps.activations.begin());
+    slot->request = 0;
     slot->time = t;
     slot->role = au.role_name;
     slot->record_id = e.record_id;
@@ -195,21 +254,36 @@ void PimActivations::FirePawVerdict(CodeRuleContext& ctx, uint64_t account_key, 
                                     const TenantSettings& tenant) {
   PendingActivation& act = ps.activations[slot];
   act.paw_verdict_due = false;
-  if (tenant.paw_devices.empty()) return;
+  if (tenant.paw_devices.empty() || act.request != 0) return;
   const int64_t window = tenant.rule(RuleId::kEL06).window_s;
   const auto from = static_cast<Seconds32>(std::max<int64_t>(0, act.time - window));
+  // The latest kept request for the same role in the day before: its hour is read too.
+  Seconds32 requested = 0;
+  const uint64_t request_role = RequestRole(ps.activation_roles[slot]);
+  for (std::size_t i = 0; i < ps.activations.size(); ++i) {
+    const PendingActivation& r = ps.activations[i];
+    if (r.request != 0 && ps.activation_roles[i] == request_role && r.time <= act.time &&
+        static_cast<int64_t>(act.time - r.time) <= kApprovalWait && r.time > requested) {
+      requested = r.time;
+    }
+  }
+  const auto request_from = static_cast<Seconds32>(std::max<int64_t>(0, requested - window));
   const SignInPoint* offender = nullptr;
   bool any = false;
   for (const SignInRun& run : ps.signins.runs()) {
-    if (!run.Overlaps(from, act.time)) continue;
-    any = true;
-    if (run.paw) continue;
-    const SignInPoint& s = run.Inside(from, act.time);
-    if (offender == nullptr || s.time > offender->time) offender = &s;
+    for (const auto& [lo, hi] : {std::pair{from, act.time}, std::pair{request_from, requested}}) {
+      if (hi == 0 || !run.Overlaps(lo, hi)) continue;
+      any = true;
+      if (run.paw) continue;
+      const SignInPoint& s = run.Inside(lo, hi);
+      if (offender == nullptr || s.time > offender->time) offender = &s;
+    }
   }
   // Sign-ins from before the account was privileged left only their times in AccountState.
   auto in_window = [&](Seconds32 x) {
-    return x != 0 && x <= act.time && static_cast<int64_t>(act.time - x) <= window;
+    return x != 0 &&
+           ((x <= act.time && static_cast<int64_t>(act.time - x) <= window) ||
+            (requested != 0 && x <= requested && static_cast<int64_t>(requested - x) <= window));
   };
   const bool unrecorded_non_paw = offender == nullptr && in_window(st.last_non_paw_signin);
   any = any || in_window(st.last_signin);
