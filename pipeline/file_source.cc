@@ -45,10 +45,11 @@ namespace {
 // (kFollowLastLineWait, 5 min: an export that ends its file so, k17b; the newline written after it
 // later is a blank line, no second record). Such a line never starts a value spread over lines and
 // ends one open (it is the file's end), and bytes written after it on its line are read as a line
-// of their own, said on stderr: privmon never joins two reads with a newline of its own.
-// Before it reads on from
-// its end it looks at the file (FollowRotation; an fstat and a stat, plus one pread of at most 64
-// bytes when the file's size or mtime changed, nothing per line):
+// of their own, said on stderr: privmon never joins two reads with a newline of its own (tests:
+// FileFollow.ALineWrittenInTwoPartsSecondsApartIsOneRecordNeverJoinedByANewline, ...AtAStopOr
+// RotationThatEndsTheFile). Before it reads on from its end it looks at the file (FollowRotation;
+// an fstat and a stat, plus one pread of at most 64 bytes when the file's size or mtime changed,
+// nothing per line):
 // - Truncated (copytruncate): read again from 0. Also when rewritten under the reader: truncated,
 //   then written past where it stood before the poll saw it shorter. The last bytes read before
 //   the descriptor's position (LineReader::last_read) are read back there; other bytes say so.
