@@ -37,11 +37,19 @@ namespace {
 // byte position after the last line read; `Resume()` seeks to one.
 //
 // With `follow`, the file is read as `tail -F` does. At its end the source polls (every 20 ms) for
-// appended lines: a line is taken once its newline is written, or, the file's last line without
-// one, once the file has stayed unchanged for kUnterminatedWait (an export that ends its file so;
-// the newline written after it later is a blank line, no second record). Before it reads on from
-// its end it looks at the file (FollowRotation; an fstat and a stat, plus one pread of at most 64
-// bytes when the file's size or mtime changed, nothing per line):
+// appended lines: a line is taken once its newline is written. The file's last line without one
+// is a writer mid-line (a block-buffered writer flushes 4 KiB blocks, not lines: breaker round 80,
+// a sign-in read at 1 s in two halves was lost) and is read, as it stands, only where the file
+// ends for privmon: before a rotation or truncation switches files, at a stop that no checkpoint
+// reads on from (Stopping), or once the file has stayed unchanged for last_line_wait
+// (kFollowLastLineWait, 5 min: an export that ends its file so, k17b; the newline written after it
+// later is a blank line, no second record). Such a line never starts a value spread over lines and
+// ends one open (it is the file's end), and bytes written after it on its line are read as a line
+// of their own, said on stderr: privmon never joins two reads with a newline of its own (tests:
+// FileFollow.ALineWrittenInTwoPartsSecondsApartIsOneRecordNeverJoinedByANewline, ...AtAStopOr
+// RotationThatEndsTheFile). Before it reads on from its end it looks at the file (FollowRotation;
+// an fstat and a stat, plus one pread of at most 64 bytes when the file's size or mtime changed,
+// nothing per line):
 // - Truncated (copytruncate): read again from 0. Also when rewritten under the reader: truncated,
 //   then written past where it stood before the poll saw it shorter. The last bytes read before
 //   the descriptor's position (LineReader::last_read) are read back there; other bytes say so.
@@ -76,8 +84,10 @@ namespace {
 //   not followed that is missing fails the start, as before.
 class FileSource final : public MessageSource {
  public:
-  FileSource(const SourceSettings& s, std::size_t max_message_bytes)
-      : name_(s.name.empty() ? (s.type == SourceType::kStdin ? "stdin" : "file") : s.name),
+  FileSource(const SourceSettings& s, std::size_t max_message_bytes,
+             std::chrono::milliseconds last_line_wait)
+      : last_line_wait_(last_line_wait),
+        name_(s.name.empty() ? (s.type == SourceType::kStdin ? "stdin" : "file") : s.name),
         tenant_(s.tenant),
         multi_tenant_(s.multi_tenant),
         path_(s.path),
@@ -110,6 +120,8 @@ class FileSource final : public MessageSource {
     out.whole_size = 0;
     out.page_context = {};
     out.frame_error = nullptr;
+    // Stopped (Stopping) with no last line to hand out: nothing more, as before a stop.
+    if (stopping_ && !flush_at_stop_ && !stop_flushed_) return ReceiveStatus::kIdle;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       if (missing_ && !OpenWhenPresent()) {  // a followed file not there yet
@@ -129,16 +141,44 @@ class FileSource final : public MessageSource {
         out.page_context = framer_.page_context();
         return ReceiveStatus::kMessage;
       }
-      if (at_end_ && !held_) {
+      if (end_value_) {
+        // A line without newline was taken as the file's end: a value it left open ends there
+        // (handed out as it stands, rejected as cut short), never joined to later lines.
+        end_value_ = false;
+        if (framer_.active()) {
+          framer_.Abort();
+          continue;
+        }
+      }
+      if (stopping_) {
+        // SIGTERM: nothing more is read; the last line without newline once, when no checkpoint
+        // reads it again (Stopping), and what the framer makes of it.
+        if (!flush_at_stop_) return ReceiveStatus::kIdle;
+        flush_at_stop_ = false;
+        if (!AtFileEnd()) return ReceiveStatus::kIdle;
+        stop_flushed_ = true;
+        take_pending_ = true;
+      }
+      if (at_end_ && !held_ && !take_pending_) {
         // The first read after the end of a followed file looks at the file first: bytes of a
         // replaced, truncated or rewritten file are never read on as this one's.
         at_end_ = false;
         if (FollowRotation()) unterminated_since_ = {};
       }
       LineReader::Line line;
+      bool unterminated = false;  // a last line without newline, taken as the file's end
       if (held_) {
         line = held_line_;
+        unterminated = held_unterminated_;
         held_ = false;
+        line_start_ = offset_;
+        offset_ += static_cast<off_t>(line.consumed);
+      } else if (take_pending_) {
+        // Before a rotation or truncation switches files, or at a stop: what is buffered, not
+        // read on (a rewritten file's new bytes are no part of it).
+        take_pending_ = false;
+        if (reader_.TakeBuffered(&line) != LineReader::Status::kLine) continue;
+        unterminated = true;
         line_start_ = offset_;
         offset_ += static_cast<off_t>(line.consumed);
       } else if (reader_.Next(/*take_partial=*/!follow_, &line) == LineReader::Status::kEnd) {
@@ -170,11 +210,11 @@ class FileSource final : public MessageSource {
                        static_cast<long long>(offset_));
         }
         // A partial last line is a writer mid-line: the reader keeps it for the next try, until
-        // the file stays unchanged for kUnterminatedWait (k17b: a last record without newline).
+        // the file stays unchanged for last_line_wait_ (k17b: a last record without newline).
         at_end_ = true;
-        if (UnterminatedLineDue() &&
-            reader_.Next(/*take_partial=*/true, &line) == LineReader::Status::kLine) {
+        if (UnterminatedLineDue() && reader_.TakeBuffered(&line) == LineReader::Status::kLine) {
           unterminated_since_ = {};
+          unterminated = true;
           line_start_ = offset_;
           offset_ += static_cast<off_t>(line.consumed);
         } else {
@@ -185,7 +225,9 @@ class FileSource final : public MessageSource {
       } else {
         line_start_ = offset_;
         offset_ += static_cast<off_t>(line.consumed);
+        if (took_unterminated_) SayContinued(line);
       }
+      took_unterminated_ = unterminated;
       if (line.nuls_before != 0) {
         CountNuls(line.nuls_before);
         if (!nuls_said_) SayNuls(line);
@@ -278,6 +320,7 @@ class FileSource final : public MessageSource {
           // then this line is read afresh.
           framer_.Abort();
           held_line_ = line;
+          held_unterminated_ = unterminated;
           held_ = true;
           offset_ = line_start_;  // a checkpoint taken now resumes at this line
           continue;
@@ -289,13 +332,15 @@ class FileSource final : public MessageSource {
         // one's opening bracket after it on the same line).
         if (!text.empty() && text[0] == '"') flat_layout_ = true;
         framer_.Push(text);
+        end_value_ = unterminated;
         continue;
       }
       // A cut line is handed out whole, never split: its payload could be short enough to parse.
       const FramedLine framed = line.cut ? FramedLine{{}, text} : SplitFramedLine(text);
-      if (!line.cut && (JsonStreamFramer::Opens(framed.payload) ||
-                        (framed.payload.size() > max_message_bytes_ &&
-                         JsonStreamFramer::StreamsAt(framed.payload)))) {
+      if (!line.cut && !unterminated &&
+          (JsonStreamFramer::Opens(framed.payload) ||
+           (framed.payload.size() > max_message_bytes_ &&
+            JsonStreamFramer::StreamsAt(framed.payload)))) {
         // A value spread over lines, or a compact array or batch too long to be one message (the
         // reader cuts a line only past max_line_, the payload's limit plus a tenant frame's room:
         // a payload between the two is streamed here).
@@ -340,6 +385,12 @@ class FileSource final : public MessageSource {
     return static_cast<int64_t>(long_line_ != LongLine::kNone ? long_line_start_ : offset_);
   }
   bool CanFanOut() const override { return true; }
+  // A followed file is asked at a stop (Stopping) for its last line without newline.
+  bool DrainsOnStop() const override { return follow_; }
+  void Stopping(bool checkpointed) override {
+    stopping_ = true;
+    flush_at_stop_ = follow_ && !checkpointed && !missing_ && reader_.pending() > 0;
+  }
   bool Finite() const override { return owned_ && !follow_; }
   uint64_t read_errors() const override { return read_errors_; }
   void CountInto(SourceStats* stats) override {
@@ -452,6 +503,7 @@ class FileSource final : public MessageSource {
     long_line_ = LongLine::kNone;
     held_ = false;
     at_end_ = false;
+    took_unterminated_ = false;  // a new file's first line continues nothing
     replaced_first_ = {};
     checked_size_ = -1;
     gone_since_ = {};
@@ -495,7 +547,31 @@ class FileSource final : public MessageSource {
       unterminated_size_ = st.st_size;
       return false;
     }
-    return now - unterminated_since_ >= kUnterminatedWait;
+    return now - unterminated_since_ >= last_line_wait_;
+  }
+
+  // At a stop: the descriptor stands at the file's end (the buffered bytes are its last line, not
+  // the start of one whose rest is still unread).
+  bool AtFileEnd() const {
+    struct stat st {};
+    const off_t read_to = ::lseek(fd_, 0, SEEK_CUR);
+    return read_to >= 0 && fstat(fd_, &st) == 0 && st.st_size == read_to;
+  }
+
+  // A line read right after a last line without newline was taken (unterminated): when it holds
+  // more than a line break, its writer was still mid-line. Its bytes are read as a line of their
+  // own (never joined to the taken one with a newline of privmon's own), and this is said.
+  void SayContinued(const LineReader::Line& line) const {
+    for (const char c : line.bytes) {
+      if (c != '\r' && c != ' ' && c != '\t') {
+        std::fprintf(stderr,
+                     "privmon: source %s: %s: the bytes at byte %lld continue a line read "
+                     "without its newline (the file's end then): its writer was still writing "
+                     "it; they are read as a line of their own\n",
+                     name_.c_str(), path_.c_str(), static_cast<long long>(line_start_));
+        return;
+      }
+    }
   }
 
   // At the end of a followed file, before reading on: true when the source moved to the start of
@@ -545,6 +621,12 @@ class FileSource final : public MessageSource {
     const off_t read_to = ::lseek(fd_, 0, SEEK_CUR);
     const bool shrank = read_to >= 0 && open_file.st_size < read_to;
     if (shrank || (read_to >= 0 && Rewritten(open_file, read_to))) {
+      if (reader_.pending() > 0) {
+        // Its last line without newline, as read before: handed out first (take_pending_).
+        take_pending_ = true;
+        checked_size_ = -1;  // looked at again once it is handed out
+        return false;
+      }
       if (AbortOpenValue()) {
         checked_size_ = -1;  // looked at again once the value is handed out
         return false;
@@ -718,8 +800,14 @@ class FileSource final : public MessageSource {
       replaced_size_ = old.st_size;
       replaced_mtime_ = old.st_mtim;
     }
+    const bool quiet = now - replaced_since_ >= kRotateQuiet;
+    if ((quiet || now - replaced_first_ >= kRotateMaxWait) && reader_.pending() > 0) {
+      // The old file's last line without newline, read as it stands before the switch.
+      take_pending_ = true;
+      return false;
+    }
     if (now - replaced_first_ >= kRotateMaxWait) {
-      if (now - replaced_since_ < kRotateQuiet || reader_.pending() > 0) {
+      if (!quiet) {
         std::fprintf(
             stderr,
             "privmon: source %s: %s was replaced %lld s ago and its old file is still "
@@ -731,7 +819,7 @@ class FileSource final : public MessageSource {
       }
       return true;
     }
-    return now - replaced_since_ >= kRotateQuiet && reader_.pending() == 0;
+    return quiet;
   }
 
   // A line inside an open value that starts a value of its own at column 0, plain or framed: pretty
@@ -744,6 +832,17 @@ class FileSource final : public MessageSource {
            (framed.payload.front() == '{' || framed.payload.front() == '[');
   }
 
+  std::chrono::milliseconds last_line_wait_;  // kFollowLastLineWait unless a test says
+  // Follow mode: the buffered last line without newline is taken next (a rotation or truncation
+  // is about to switch files, or a stop); the one taken ends the framer's open value next
+  // (end_value_); the last line read was one taken so (its writer may still write more of it).
+  bool take_pending_ = false;
+  bool held_unterminated_ = false;  // held_line_ was taken so
+  bool end_value_ = false;
+  bool took_unterminated_ = false;
+  bool stopping_ = false;       // Stopping() was called: nothing more is read
+  bool flush_at_stop_ = false;  // ... but the last line without newline, once
+  bool stop_flushed_ = false;   // ... which was taken
   std::string name_;
   std::string tenant_;
   bool multi_tenant_;
@@ -785,9 +884,8 @@ class FileSource final : public MessageSource {
   off_t offset_ = 0;       // after the last whole line read
   off_t line_start_ = 0;   // where the last line read starts
   off_t value_start_ = 0;  // where the line that opened the framer's value starts
-  // Follow mode: how long a last line without newline waits (the file unchanged) before it is
-  // read as a record, and since when / at which size it has waited.
-  static constexpr std::chrono::milliseconds kUnterminatedWait{1000};
+  // Follow mode: since when / at which size a last line without newline has waited (the file
+  // unchanged) to be read as a record (last_line_wait_).
   std::chrono::steady_clock::time_point unterminated_since_{};
   off_t unterminated_size_ = 0;
   // Follow mode: the poll at the file's end; the rewrite check's last look (size, mtime).
@@ -807,8 +905,9 @@ class FileSource final : public MessageSource {
 }  // namespace
 
 std::unique_ptr<MessageSource> OpenFileSource(const SourceSettings& s,
-                                              std::size_t max_message_bytes) {
-  return std::make_unique<FileSource>(s, max_message_bytes);
+                                              std::size_t max_message_bytes,
+                                              std::chrono::milliseconds last_line_wait) {
+  return std::make_unique<FileSource>(s, max_message_bytes, last_line_wait);
 }
 
 }  // namespace privmon

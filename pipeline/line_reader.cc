@@ -66,6 +66,33 @@ LineReader::Status LineReader::Next(bool take_partial, Line* out) {
   return status;
 }
 
+LineReader::Status LineReader::TakeBuffered(Line* out) {
+  if (ended_) return Status::kEnd;
+  char* const buf = buffer_.get();
+  if (skipping_) {  // a cut line's kept first bytes; its rest was skipped up to here
+    const std::size_t cut_end = begin_ + max_line_ + 1;
+    *out = Line{std::string_view(buf + begin_, max_line_ + 1), true, allocated_ - cut_end,
+                (cut_end - begin_) + skipped_};
+    out->whole_size = (cut_end - begin_) + skipped_;
+    skipping_ = false;
+    skipped_ = 0;
+    begin_ = end_ = cut_end;
+  } else {
+    if (end_ == begin_ || std::memchr(buf + begin_, '\n', end_ - begin_) != nullptr) {
+      return Status::kEnd;
+    }
+    *out = Line{std::string_view(buf + begin_, end_ - begin_), false, allocated_ - end_,
+                end_ - begin_};
+    begin_ = end_;
+  }
+  scan_ = 0;
+  out->nuls_before = nul_run_;
+  out->consumed += nul_run_;
+  nul_run_ = 0;
+  mid_line_ = false;
+  return Status::kLine;
+}
+
 std::size_t LineReader::Fill() {
   if (begin_ > 0) {
     std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);

@@ -65,6 +65,11 @@ class LineReader {
   // `take_partial` (a finished file), else kept buffered for the next call (a writer mid-line, in
   // follow mode: the next call reads on from the same descriptor).
   Status Next(bool take_partial, Line* out);
+  // The buffered bytes of a line whose newline is not written, handed out as a line without
+  // reading more (follow mode: the file's last line at a rotation, a truncation, a stop or a long
+  // quiet; reading on could join bytes of a replacing write to it). kEnd when nothing is buffered
+  // or a whole line is (Next hands that out first). O(buffered bytes) for the newline check.
+  Status TakeBuffered(Line* out);
   // Bytes of a line without its newline buffered now (what a follow-mode source would lose by
   // switching files); the skipped rest of a cut line is not counted.
   std::size_t pending() const { return end_ - begin_; }

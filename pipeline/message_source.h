@@ -82,8 +82,14 @@ class MessageSource {
   virtual bool Resume(int64_t /*position*/) { return false; }
   // SIGTERM: true when the source holds messages a sender already handed over (a ZeroMQ socket's
   // queue), which the parse thread then reads until the source is quiet or the drain timeout
-  // passes; false (files, stdin) stops at once.
+  // passes; false (files, stdin) stops at once. A followed file: true, and its Receive hands out
+  // at most its last line without newline then (Stopping).
   virtual bool DrainsOnStop() const { return false; }
+  // SIGTERM, before DrainsOnStop() is asked, from the thread that calls Receive: `checkpointed`
+  // when a checkpoint taken at this stop stores Position() (a restart reads on from there). A
+  // followed file then hands out its last line without newline, when no checkpoint will read it
+  // again, and nothing more (breaker round 80). Nothing for the others.
+  virtual void Stopping(bool /*checkpointed*/) {}
   // True when a reader thread may read the source ahead of several parse threads (Pipeline's
   // fan-out of one source, pipeline/source_fanout.h): each message stands alone, with no progress
   // marks, partitions or positions a checkpoint would need. Files, stdin and ZeroMQ.
@@ -121,6 +127,18 @@ class MessageSource {
 std::unique_ptr<MessageSource> OpenSource(const SourceSettings& settings, zmq::context_t& zmq,
                                           PipelineStats* stats = nullptr,
                                           std::size_t max_message_bytes = 4u << 20);
+
+// A followed file's last line without newline is read as a record once the file has stayed
+// unchanged this long (an export that ends its file so, k17b), if no rotation, truncation or stop
+// reads it first. Long: a block-buffered writer on a slow feed leaves a line half written for
+// seconds or minutes, and a line read early is lost (breaker round 80: 1 s split a sign-in).
+inline constexpr std::chrono::seconds kFollowLastLineWait{300};
+
+// The file source OpenSource opens for a file or stdin, with a followed file's last-line wait
+// (kFollowLastLineWait) given: tests.
+std::unique_ptr<MessageSource> OpenFileSource(const SourceSettings& settings,
+                                              std::size_t max_message_bytes,
+                                              std::chrono::milliseconds last_line_wait);
 
 // The tenant a message's transport named (its ZeroMQ frame or framed line's prefix, else its
 // source's `tenant`), kept in a rejected message's dead-letter entry: the bytes alone may name

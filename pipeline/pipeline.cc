@@ -710,6 +710,9 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
       drain_deadline = std::chrono::steady_clock::now() +
                        std::chrono::milliseconds(settings.source_drain_timeout_ms);
       for (std::size_t i = 0; i < sources.size(); ++i) {
+        // A followed file hands out its last line without newline here, unless the checkpoint
+        // taken at this stop stores the position before it (breaker round 80).
+        if (!ended[i]) sources[i]->Stopping(checkpoints_);
         if (!ended[i] && !sources[i]->DrainsOnStop()) {
           ended[i] = true;
           --live;

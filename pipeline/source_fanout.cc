@@ -102,6 +102,7 @@ struct FanoutCore {
     while (lanes_alive.load(std::memory_order_acquire) > 0) {
       if (!draining && stop.requested != nullptr &&
           stop.requested->load(std::memory_order_acquire)) {
+        source->Stopping(/*checkpointed=*/false);  // a fanned-out source has no checkpoints
         if (!source->DrainsOnStop()) break;
         draining = true;
         drain_deadline = std::chrono::steady_clock::now() + stop.drain_timeout;

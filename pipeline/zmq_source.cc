@@ -129,13 +129,10 @@ class ZmqSource final : public MessageSource {
 
 }  // namespace
 
-std::unique_ptr<MessageSource> OpenFileSource(const SourceSettings& s,
-                                              std::size_t max_message_bytes);
-
 std::unique_ptr<MessageSource> OpenSource(const SourceSettings& s, zmq::context_t& ctx,
                                           PipelineStats* stats, std::size_t max_message_bytes) {
   if (s.type == SourceType::kFile || s.type == SourceType::kStdin) {
-    return OpenFileSource(s, max_message_bytes);
+    return OpenFileSource(s, max_message_bytes, kFollowLastLineWait);
   }
   if (s.type == SourceType::kKafka) {
     KafkaSourceStats* kstats = nullptr;

@@ -257,14 +257,15 @@ TEST_F(FileFollow, AnOversizedLineWrittenInPiecesArrivesCutOnceAndResumesAfterIt
 
 // A last record written without a newline (an exporter that ends its file so, a copy of one
 // case) was never read while followed: it waited for a newline that never comes. Once the file
-// has stayed unchanged for about a second it is read as a record; the newline written after it
-// later is no second record, and a checkpoint's position after it resumes there (k17b).
+// has stayed unchanged for the last-line wait (kFollowLastLineWait, 5 min; 1 s here) it is read as
+// a record; the newline written after it later is no second record, and a checkpoint's position
+// after it resumes there (k17b).
 TEST_F(FileFollow, ALastLineWithoutNewlineIsReadOnceTheFileStaysUnchanged) {
   Append(path_, "{\"a\":1}\n{\"a\":2}");
   SourceSettings s = FileSettings(path_);
   int64_t position = -1;
   {
-    auto source = Open(s);
+    auto source = OpenFileSource(s, 4u << 20, std::chrono::seconds(1));
     const auto started = std::chrono::steady_clock::now();
     EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":1}", "{\"a\":2}"}));
     // Not before the file stayed unchanged for a while (a writer mid-line gets its time).
@@ -278,6 +279,79 @@ TEST_F(FileFollow, ALastLineWithoutNewlineIsReadOnceTheFileStaysUnchanged) {
   auto again = Open(s);  // resumed where the line without newline ended
   ASSERT_TRUE(again->Resume(position));
   EXPECT_EQ(ReadMessages(*again, 1), (std::vector<std::string>{"{\"a\":3}"}));
+}
+
+// Breaker round 80 (f0-followed-line-split-by-slow-writer): a block-buffered writer (stdio
+// flushes 4 KiB blocks, not lines) put a sign-in line into the file in two writes 2.5 s apart.
+// The first part, unchanged for a second, was read as the file's last line; it opened a JSON
+// value, so the rest was joined to it with a newline of privmon's own: invalid_json, the record
+// lost, the dead letter holding bytes the file never had. A line is a record once its newline is
+// written.
+TEST_F(FileFollow, ALineWrittenInTwoPartsSecondsApartIsOneRecordNeverJoinedByANewline) {
+  const std::string line = R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs","note":")" +
+                           std::string(2000, 'x') + R"("})";
+  auto source = Follow(path_);
+  Append(path_, line.substr(0, 1500));
+  // Past the second a last line without newline used to wait (a pause of the input, not a
+  // timing assertion).
+  const auto pause_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+  while (std::chrono::steady_clock::now() < pause_end) {
+    RawMessage m;
+    ASSERT_NE(source->Receive(m, std::chrono::milliseconds(50)), ReceiveStatus::kMessage)
+        << "read before its newline: " << m.payload.substr(0, 80);
+  }
+  Append(path_, line.substr(1500) + "\n");
+  EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{line}));
+  ExpectIdle(*source);
+}
+
+// Where the file ends for privmon, its last line without newline is read as it stands: at a stop
+// that no checkpoint reads on from (Stopping(false); a pretty-printed value it ends is handed
+// out), not at one whose checkpoint stores the position before it (read again after the
+// restart, whole by then), and before a truncation or rename switches files (breaker round 80).
+TEST_F(FileFollow, ALastLineWithoutNewlineIsReadAtAStopOrRotationThatEndsTheFile) {
+  Append(path_, "{\"a\":1}\n{\"a\":2}");
+  {
+    auto source = Follow(path_);
+    EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":1}"}));
+    ExpectIdle(*source);
+    source->Stopping(/*checkpointed=*/true);
+    EXPECT_TRUE(source->DrainsOnStop());
+    ExpectIdle(*source);
+    EXPECT_EQ(source->Position(), 8);  // before the line: the restart reads it
+  }
+  {
+    auto source = Follow(path_);
+    EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":1}"}));
+    ExpectIdle(*source);
+    source->Stopping(/*checkpointed=*/false);
+    EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":2}"}));
+    ExpectIdle(*source);
+  }
+  const std::string pretty = dir_ + "/pretty.json";  // json.dump(indent=2) writes no final newline
+  Append(pretty, "{\n  \"a\": 1\n}");
+  {
+    auto source = Follow(pretty);
+    ExpectIdle(*source);
+    source->Stopping(/*checkpointed=*/false);
+    EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\n  \"a\": 1\n}"}));
+  }
+  {
+    auto source = Follow(path_);  // copytruncate right after the read
+    EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"a\":1}"}));
+    ExpectIdle(*source);
+    std::filesystem::resize_file(path_, 0);
+    Append(path_, "{\"b\":1}\n");
+    EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":2}", "{\"b\":1}"}));
+  }
+  Append(path_, "{\"b\":2}");
+  {
+    auto source = Follow(path_);  // rename: read after the 5-s rotate quiet
+    EXPECT_EQ(ReadMessages(*source, 1), (std::vector<std::string>{"{\"b\":1}"}));
+    std::filesystem::rename(path_, path_ + ".1");
+    Append(path_, "{\"c\":1}\n");
+    EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"b\":2}", "{\"c\":1}"}));
+  }
 }
 
 TEST_F(FileFollow, WithoutFollowTheSourceEndsAtTheEndOfTheFile) {
@@ -843,6 +917,37 @@ TEST_F(FileFollow, RunCountsSkippedNulsFollowEventsAndReadErrorsWhileItRuns) {
 // 0 (nothing was lost). Before, the directory was opened: counted `rotated` and a read error, and
 // the run ended with exit 1 saying "source logs was NOT read to its end" although the file after
 // the directory was read whole.
+// Breaker round 80's repro through `run`: a sign-in line written into a followed file in two
+// writes 2.5 s apart (a block-buffered writer on a slow feed) is one record, accepted; it was
+// rejected as invalid_json with a newline of privmon's own at the cut. Then a last line without
+// newline at SIGTERM, no checkpoints: read then (k17b), the run settling as scan does.
+TEST_F(FileFollow, RunReadsALineWrittenInTwoPartsSecondsApartAsOneRecord) {
+  std::string line;
+  std::getline(std::ifstream(std::string(PRIVMON_SOURCE_DIR) +
+                             "/tests/data/parsers/signinlogs-sample.ndjson"),
+               line);
+  ASSERT_GT(line.size(), 2000u);
+  const std::string logs = dir_ + "/in.ndjson";
+  Append(logs, "");
+  testing::Child run = Run("  - file: {name: logs, path: \"" + logs + "\", follow: true}\n");
+  ASSERT_TRUE(WaitForRun(run, "the run up", [](const std::string&) { return true; }).has_value());
+  Append(logs, line.substr(0, 1500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the writer's pause
+  Append(logs, line.substr(1500) + "\n");
+  const auto first = WaitForRun(run, "the record", [](const std::string& m) {
+    return Received(m, "logs") == 1 && m.find("privmon_events_total{") != std::string::npos;
+  });
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(testing::MetricSum(*first, "privmon_events_rejected_total", ""), 0) << *first;
+  Append(logs, line);  // no newline: read at the stop
+  const auto code = run.Stop(SIGTERM, std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << "SIGTERM hung";
+  const std::string err = testing::ReadFile(dir_ + "/stderr");
+  EXPECT_EQ(*code, 0) << err;
+  EXPECT_NE(err.find("privmon: 2 messages, 2 records accepted, 0 rejected"), std::string::npos)
+      << err;
+}
+
 TEST_F(FileFollow, RunReadsTheFileAfterADirectoryAtItsPathAndExitsZero) {
   const std::string logs = dir_ + "/in.ndjson";
   Append(logs, "{\"a\":1}\n");

@@ -30,8 +30,8 @@ the alerts of `privmon scan` over the input as written are the reference: a set 
     once: docs/operations.md "Crash guarantees");
   - follow: `privmon run` following a file the input is written into in pieces (cut inside
     lines, a pause between two), its last line without a newline (k17b: never read before), then
-    SIGTERM without checkpoints (settles as scan does): the reference's alert_ids, each with the
-    reference's final count;
+    SIGTERM without checkpoints (settles as scan does, and reads that last line as the file's
+    end): the reference's alert_ids, each with the reference's final count;
   - rerun: `privmon run` over the first half of the messages in a file it reads to its end (not
     followed) with checkpoints, then the rest appended and `run` again on the same checkpoint
     directory: the second run must restore the first one's final checkpoint (k17a: none was
@@ -360,7 +360,8 @@ def file_source(path, args, follow):
 
 def run_follow(privmon, base_cfg, args, data, work):
     """run following a file the input is written into in pieces, its last line without newline;
-    SIGTERM once the file stayed unchanged long enough to read that line (k17b)."""
+    SIGTERM, which reads that line as the file's end (k17b; breaker round 80: no longer read after
+    a second unchanged, which split a slow writer's line)."""
     path = os.path.join(work, "pieces.ndjson")
     sink = os.path.join(work, "followed.jsonl")
     for p in (path, sink):
@@ -382,7 +383,7 @@ def run_follow(privmon, base_cfg, args, data, work):
                 f.write(body[at:cut])
             at = cut
             time.sleep(0.2)
-        time.sleep(2.5)  # > the second the source waits before it reads a line without newline
+        time.sleep(2.5)  # the pieces read before the SIGTERM (its last line is read at it)
     finally:
         err = stop(run)
     if run.returncode != 0:

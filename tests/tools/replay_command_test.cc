@@ -314,6 +314,34 @@ TEST(ReplayCommand, TranscodesAUtf16FileWithAByteOrderMark) {
   EXPECT_EQ(got[1], kLines[3]);
 }
 
+// Breaker round 80 (f1-replay-cuts-long-line): a line longer than 4 MiB that is no array went
+// out cut to 4 MiB + 257 bytes, silently: a `run` with a larger max_message_bytes rejected the stub
+// as invalid_json (the break-glass sign-in lost), one with the default named the stub's size in
+// the dead letter. Such a line is sent whole, as scan reads it; what replay can only send cut (a
+// pretty-printed value longer than 4 MiB) is said and counted: exit 1.
+TEST(ReplayCommand, SendsALineLongerThanFourMiBWholeAndSaysWhatItCannot) {
+  PullEndpoint pull;
+  const std::string long_line =
+      R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs","note":")" +
+      std::string(5u << 20, 'x') + R"("})";
+  const std::string file =
+      WriteTempFile("long.ndjson", kLines[0] + "\n" + long_line + "\r\n" + kLines[3] + "\n");
+  int rc = -1;
+  auto got = Payloads(ReplayAndReceive(Options(file, pull), pull, 3, &rc));
+  EXPECT_EQ(rc, 0);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], kLines[0]);
+  EXPECT_EQ(got[1].size(), long_line.size());
+  EXPECT_TRUE(got[1] == long_line);
+  EXPECT_EQ(got[2], kLines[3]);
+
+  const std::string pretty =
+      WriteTempFile("long.json", "{\n  \"note\": \"" + std::string(5u << 20, 'x') + "\"\n}\n");
+  got = Payloads(ReplayAndReceive(Options(pretty, pull), pull, 1, &rc));
+  EXPECT_EQ(rc, 1);  // sent cut, and said
+  EXPECT_EQ(got.size(), 1u);
+}
+
 TEST(ReplayCommand, TenantOptionSendsTwoFrames) {
   PullEndpoint pull;
   const std::string file = WriteTempFile("tenant.ndjson", kLines[0] + "\n" + kLines[3] + "\n");

@@ -118,6 +118,11 @@ int RunReplay(const ReplayOptions& o) {
       }
     };
     int loop = -1;
+    // Messages above what a `run` with the default max_message_bytes takes from a ZeroMQ peer
+    // (max(1 MiB, 4 x 4 MiB): libzmq disconnects the peer and the message is lost uncounted,
+    // docs/operations.md): sent, and said at the end.
+    constexpr std::size_t kDefaultRunMaxZmqMessage = 16u << 20;
+    uint64_t above_default_run = 0;
     while (std::optional<std::string_view> line = input->Next()) {
       if (input->loop() != loop) {
         loop = input->loop();
@@ -126,6 +131,7 @@ int RunReplay(const ReplayOptions& o) {
       if (!pacer.WaitTurn(*line) || !sender.Send(*line, on_wait, input->LastViewOutlivesNext()))
         break;
       progress.Count(line->size());
+      if (line->size() > kDefaultRunMaxZmqMessage) ++above_default_run;
       last_sent = ReplayProgress::Clock::now();
     }
     if (peer_left) {
@@ -151,6 +157,25 @@ int RunReplay(const ReplayOptions& o) {
       return 1;
     }
     progress.PrintSummary(interrupted);
+    if (above_default_run != 0) {
+      std::fprintf(stderr,
+                   "privmon replay: warning: %llu message(s) above 16 MiB sent: a `privmon run` "
+                   "takes a ZeroMQ message of at most max(1 MiB, 4 x max_message_bytes) and "
+                   "drops a larger one unseen (its peer disconnected); raise its "
+                   "max_message_bytes to receive them\n",
+                   static_cast<unsigned long long>(above_default_run));
+    }
+    if (input->cut_messages() != 0) {
+      // Never a silent cut (breaker round 80): what `run` receives of them is not what scan reads.
+      std::fprintf(stderr,
+                   "privmon replay: error: %llu value(s) longer than 4 MiB (pretty-printed over "
+                   "lines, an array's element, or a line of UTF-16 text) were sent cut to their "
+                   "first bytes: `run` rejects each (oversized, or invalid_json beyond its "
+                   "max_message_bytes); send such a file as UTF-8 NDJSON, one value per line, "
+                   "to have them sent whole\n",
+                   static_cast<unsigned long long>(input->cut_messages()));
+      return 1;
+    }
     // ~ReplaySender lingers here until queued messages are delivered (or --linger expires).
   } catch (const zmq::error_t& e) {
     if (e.num() == EINTR) {  // Ctrl-C during a blocked send: stopped, as between two sends

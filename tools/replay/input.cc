@@ -51,8 +51,31 @@ uint64_t CountLines(std::string_view data) {
 }
 
 // privmon's default pipeline.max_message_bytes: a longer line is a compact array the file source
-// streams per element.
+// streams per element. Any other longer line is sent whole (WholeLine): the file source hands out
+// only its first bytes, and the `run` it is sent to judges its size by its own max_message_bytes
+// (breaker round 80: replay sent every such line cut here, silently).
 constexpr std::size_t kMaxMessageBytes = 4u << 20;
+
+// The whole line of `data` (a file held in memory) that the file source handed out cut (`msg`:
+// RawMessage::whole_size, its first bytes in msg.payload) and that ends at `position` (the
+// source's Position() after it), without its line break and the NUL bytes before it: that line
+// as scan reads it. False when it cannot be told (a UTF-16 file has no position), or the bytes
+// there are not that line.
+bool WholeLine(std::string_view data, int64_t position, const RawMessage& msg,
+               std::string_view* out) {
+  if (position <= 0 || static_cast<uint64_t>(position) > data.size()) return false;
+  std::size_t end = static_cast<std::size_t>(position);
+  if (data[end - 1] == '\n') --end;
+  if (end == 0) return false;
+  const std::size_t nl = data.rfind('\n', end - 1);
+  const std::size_t start = nl == std::string_view::npos ? 0 : nl + 1;
+  std::string_view line = data.substr(start, end - start);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  while (!line.empty() && line.front() == '\0') line.remove_prefix(1);
+  if (line.size() != msg.whole_size || !line.starts_with(msg.payload)) return false;
+  *out = line;
+  return true;
+}
 
 // True when `data` is not plain NDJSON, one message per line: a UTF-16 byte order mark, NUL bytes,
 // a line that opens a value continuing on the next lines, or a line longer than a message may be.
@@ -214,6 +237,21 @@ bool ReplayInput::ReadAsPrivmonDoes(Source& src) {
         payload.remove_prefix(1);
       }
       if (payload.empty() && msg.tenant_frame.empty()) continue;
+      if (msg.whole_size != 0) {
+        // A message longer than kMaxMessageBytes the file source cut: a line that is no array is
+        // sent whole; anything else (a value spread over lines, an array's element) as the file
+        // source cut it, counted (cut_messages(): said at the end, exit 1).
+        std::string_view whole;
+        if (!msg.in_stream && msg.tenant_frame.empty() &&
+            WholeLine(src.data, source->Position(), msg, &whole)) {
+          payload = whole;
+          while (!payload.empty() && (payload.front() == ' ' || payload.front() == '\t')) {
+            payload.remove_prefix(1);
+          }
+        } else {
+          ++cut_messages_;
+        }
+      }
       if (element_alone != std::string::npos) {
         if (msg.in_stream) {
           src.messages.insert(src.messages.begin() + static_cast<std::ptrdiff_t>(element_alone),

@@ -42,6 +42,10 @@ class ReplayInput {
   std::optional<uint64_t> total_lines() const { return total_lines_; }
   int loop() const { return loop_; }  // 0-based index of the loop being read
   const std::string& error() const { return error_; }
+  // Messages of files read through the file source that go out cut to their first bytes: a value
+  // spread over lines, an array's element, or a line of a UTF-16 file, longer than 4 MiB (a line
+  // of a UTF-8 file that is no array is sent whole). The command says how many and exits 1.
+  uint64_t cut_messages() const { return cut_messages_; }
 
  private:
   struct Source {
@@ -73,6 +77,7 @@ class ReplayInput {
   bool last_stable_ = false;
   std::optional<uint64_t> total_lines_;
   std::string error_;
+  uint64_t cut_messages_ = 0;
 };
 
 }  // namespace privmon
