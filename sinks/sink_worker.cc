@@ -236,7 +236,9 @@ void SinkWorker::Run(std::stop_token stop) {
     // A line cut by a short write is finished in the old file before a reopen.
     if (!output_->MidLine() && reopen_.exchange(false, std::memory_order_acq_rel)) {
       if (const std::string why = output_->Reopen(); !why.empty()) {
-        std::fprintf(stderr, "privmon: sink %s: reopen failed: %s; writing to the old file\n",
+        std::fprintf(stderr,
+                     "privmon: sink %s: reopen failed: %s; writing on to the file open while its "
+                     "path still names it\n",
                      stats_.name.c_str(), why.c_str());
       }
     }
