@@ -159,14 +159,17 @@ bool FileOutput::FollowPath() {
       static_cast<uint64_t>(st.st_ino) == ino_) {
     return true;
   }
-  // Removed or replaced: writing on would feed a file nobody can read (or the wrong one).
+  // Renamed away and still linked (logrotate's rename, before its SIGHUP): the lines stay
+  // readable there, and SIGHUP reopens; recreating the path now would race logrotate's `create`.
+  if (struct stat own{}; ::fstat(fd_, &own) == 0 && own.st_nlink > 0) return true;
+  // Deleted (or its directory): writing on would feed a file nobody can read.
   errno = 0;
   if (const std::string why = Reopen(); !why.empty()) {
     const int error = errno;
     if (!lost_said_) {
       std::fprintf(stderr,
-                   "privmon: sink %s: '%s' no longer names the file written (removed or "
-                   "replaced) and cannot be created again: %s; its alerts are held and retried, "
+                   "privmon: sink %s: '%s' was deleted under it and cannot be created "
+                   "again: %s; its alerts are held and retried, "
                    "NOT delivered if it never can be\n",
                    label(), path_.c_str(), why.c_str());
     }
@@ -177,7 +180,7 @@ bool FileOutput::FollowPath() {
     if (errno == 0 || IsPermanentWriteError(errno)) errno = ENOENT;
     return false;
   }
-  std::fprintf(stderr, "privmon: sink %s: '%s' was removed or replaced; writing a new file there\n",
+  std::fprintf(stderr, "privmon: sink %s: '%s' was deleted under it; writing a new file there\n",
                label(), path_.c_str());
   lost_said_ = false;
   return true;

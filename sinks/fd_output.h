@@ -5,11 +5,12 @@
 // sink thread. Files are opened O_NOFOLLOW (never through a symlink) and created 0640. A line
 // left unfinished in a regular file by a short write (a full disk) is cut away when its rest is
 // dropped instead of written, so the file never keeps half an alert for the next line to join.
-// A regular alert file removed or replaced under `run` (its directory deleted, a cleanup job) is
-// noticed before each write batch (one stat(2) of the path against the open file's device and
-// inode) and recreated at its path; while it cannot be, the writes fail (ENOENT...): sink errors,
-// /readyz failing, the alerts held and dropped at shutdown, exit 1 (breaker round 80: they went to
-// the unlinked inode, counted written).
+// A regular alert file deleted under `run` (or its directory: a cleanup job) is noticed before
+// each write batch (stat(2) of the path against the open file's device and inode; when they
+// differ, fstat(2) for its link count) and created again at its path; while it cannot be, the
+// writes fail (ENOENT...): sink errors, /readyz failing, the alerts held and dropped at shutdown,
+// exit 1 (breaker round 80: they went to the unlinked inode, counted written). A file renamed
+// away and still linked (logrotate) is written on until SIGHUP's Reopen, as before.
 #pragma once
 
 #include <cstdint>
