@@ -55,14 +55,18 @@ uint64_t Sum(const std::deque<ShardStats>& shards, auto field) {
 
 uint64_t ReportDeadLettersLost(DeadLetterWriter& dead_letters, const PipelineStats& stats) {
   dead_letters.FinishSink();
+  // A rotation's discarded <path>.1 entries are rejects not kept too (breaker round 80).
+  const uint64_t discarded = stats.dead_letter_discarded.load(std::memory_order_relaxed);
   const uint64_t lost = stats.dead_letter_write_failures.load(std::memory_order_relaxed) +
-                        stats.dead_letter_kafka.dropped.load(std::memory_order_relaxed);
+                        stats.dead_letter_kafka.dropped.load(std::memory_order_relaxed) + discarded;
   if (lost != 0) {
     std::fprintf(stderr,
                  "privmon: exit 1: %llu rejected message(s) NOT kept: the dead letter could not "
-                 "write them (privmon_dead_letter_write_failures_total, "
-                 "privmon_dead_letters_kafka_dropped_total)\n",
-                 static_cast<unsigned long long>(lost));
+                 "write them, or (%llu of them) a rotation at its size cap discarded them "
+                 "(privmon_dead_letter_write_failures_total, "
+                 "privmon_dead_letters_kafka_dropped_total, "
+                 "privmon_dead_letter_discarded_total)\n",
+                 static_cast<unsigned long long>(lost), static_cast<unsigned long long>(discarded));
   }
   return lost;
 }
@@ -269,7 +273,8 @@ int RunService(const ServiceOptions& options) {
     }
     dead_letters = std::make_unique<DeadLetterWriter>(
         config->dead_letter_path, &stats->dead_letters, DeadLetterWriter::Limits{},
-        &stats->dead_letter_write_failures, &stats->dead_letter_rotations);
+        &stats->dead_letter_write_failures, &stats->dead_letter_rotations,
+        &stats->dead_letter_discarded);
     if (config->dead_letter_kafka) {  // dead letters to a Kafka topic as well
       stats->dead_letter_kafka.name = config->dead_letter_kafka->name;
       dead_letters->AlsoTo(std::make_unique<SinkWorker>(
@@ -496,16 +501,20 @@ int RunService(const ServiceOptions& options) {
                  "learns only; the run that restores %s does not raise them again)\n",
                  options.checkpoint_out.c_str());
   }
+  // Each reason for exit 1 is said, not only the first (breaker round 80: alerts lost hid the
+  // rejects the dead letter did not keep; SinkFailure.AnAlertFileAndDeadLetterRemovedUnderRun...).
+  bool failed = false;
   if (const uint64_t lost = dispatcher.lost(); lost != 0) {
     std::fprintf(
         stderr,
         "privmon: exit 1: %llu alert(s) not delivered (the sum of the sinks' NOT delivered "
         "lines: an alert two sinks lost counts twice)\n",
         static_cast<unsigned long long>(lost));
-    return 1;
+    failed = true;
   }
-  if (ReportDeadLettersLost(*dead_letters, *stats) != 0) return 1;
-  if (ReportSourceReadErrors(*stats) != 0) return 1;
+  if (ReportDeadLettersLost(*dead_letters, *stats) != 0) failed = true;
+  if (ReportSourceReadErrors(*stats) != 0) failed = true;
+  if (failed) return 1;
   if (final_checkpoint_missing) {
     if (learn_only) {
       std::fprintf(stderr, "privmon: exit 1: no checkpoint was written into %s\n",

@@ -46,7 +46,8 @@ class DeadLetterRejects final : public RejectSink {
 void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out);
 
 // After the input stopped: finishes the dead letter's second destination, then says on stderr how
-// many rejected messages it could not keep (file writes that failed, Kafka deliveries given up)
+// many rejected messages it could not keep (file writes that failed, Kafka deliveries given up,
+// entries a size-cap rotation discarded with the previous <path>.1)
 // and returns that number (the caller exits 1 when it is not 0, as for undelivered alerts).
 uint64_t ReportDeadLettersLost(DeadLetterWriter& dead_letters, const PipelineStats& stats);
 

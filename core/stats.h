@@ -245,6 +245,8 @@ struct PipelineStats {
   SinkStats dead_letter_kafka;
   Counter dead_letter_write_failures{0};
   Counter dead_letter_rotations{0};
+  // Entries a dead-letter rotation deleted with the previous <path>.1 (sinks/dead_letter.h).
+  Counter dead_letter_discarded{0};
   Counter config_reloads{0};
   Counter config_reload_failures{0};
   // Alert lines the sink thread wrote and flushed to every output (checkpoints cover only these).

@@ -506,6 +506,11 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                       "<path>.1 (the previous <path>.1 is discarded).",
                       MetricType::Counter),
             {}, Load(st.dead_letter_rotations));
+  AddSample(AddFamily(out, "privmon_dead_letter_discarded_total",
+                      "Dead-letter entries a rotation deleted with the previous <path>.1 (rejected "
+                      "messages not kept: exit 1 at the end).",
+                      MetricType::Counter),
+            {}, Load(st.dead_letter_discarded));
   auto& written = AddFamily(
       out, "privmon_alerts_written_total",
       "Alerts whose whole line reached the sink (Kafka: acknowledged by a delivery report), "

@@ -34,6 +34,9 @@ struct Acknowledgements {
   uint64_t written = 0;  // delivered (the broker acknowledged them)
   uint64_t lost = 0;     // given up on after the last retry: dropped, not delivered
   uint64_t errors = 0;   // failed attempts (each retry counts)
+  // Whether the last report learnt (of any line) was a failure: it keeps the sink's readiness
+  // failing until a later delivery succeeds (breaker round 80). Meaningless when none was learnt.
+  bool last_failed = false;
 };
 
 // Separates the tenant key from the line for outputs keyed by tenant (JSON lines hold no raw

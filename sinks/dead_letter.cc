@@ -1,5 +1,6 @@
 #include "sinks/dead_letter.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,15 +36,33 @@ bool EscapingMoreThanDoubles(std::string_view raw) {
   return escaped > 2 * raw.size();
 }
 
+// The lines of the file at `path` (0 when there is none): the entries a rotation deletes with a
+// <path>.1 this writer did not write. Reads it whole (up to the cap), once per such rotation.
+uint64_t CountFileLines(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return 0;
+  uint64_t lines = 0;
+  std::string buf(1u << 16, '\0');
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    lines += static_cast<uint64_t>(std::count(buf.data(), buf.data() + n, '\n'));
+  }
+  ::close(fd);
+  return lines;
+}
+
 }  // namespace
 
 DeadLetterWriter::DeadLetterWriter(const std::string& path, Counter* counter, Limits limits,
-                                   Counter* write_failures, Counter* rotations)
+                                   Counter* write_failures, Counter* rotations, Counter* discarded)
     : path_(path),
       limits_(limits),
       counter_(counter),
       write_failures_(write_failures),
-      rotations_(rotations) {
+      rotations_(rotations),
+      discarded_(discarded) {
   if (path.empty()) return;
   fd_ = OpenOutputFile(path, /*append=*/true);
   if (fd_ < 0) {
@@ -51,12 +70,62 @@ DeadLetterWriter::DeadLetterWriter(const std::string& path, Counter* counter, Li
                              OutputOpenHint(errno));
   }
   struct stat st {};
-  if (fstat(fd_, &st) == 0) file_bytes_ = static_cast<uint64_t>(st.st_size);
+  if (fstat(fd_, &st) == 0) RememberLocked(st);
   if (const char* why = DeadLetterFileKindProblem(st.st_mode); why != nullptr) {
     ::close(fd_);
     fd_ = -1;
     throw std::runtime_error("dead letter: '" + path + "' " + why);
   }
+  path_checked_ = std::chrono::steady_clock::now();
+}
+
+void DeadLetterWriter::RememberLocked(const struct stat& st) {
+  regular_ = S_ISREG(st.st_mode);
+  dev_ = static_cast<uint64_t>(st.st_dev);
+  ino_ = static_cast<uint64_t>(st.st_ino);
+  file_bytes_ = static_cast<uint64_t>(st.st_size);
+  file_entries_ = 0;
+  file_entries_known_ = st.st_size == 0;  // else counted from the file if a rotation deletes it
+}
+
+bool DeadLetterWriter::FollowPathLocked() {
+  if (!regular_) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (!path_lost_ && now - path_checked_ < limits_.path_check_interval) return true;
+  path_checked_ = now;
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_dev) == dev_ &&
+      static_cast<uint64_t>(st.st_ino) == ino_) {
+    return true;
+  }
+  // Renamed away and still linked (logrotate, before its SIGHUP): entries stay readable there.
+  if (struct stat own{}; ::fstat(fd_, &own) == 0 && own.st_nlink > 0) return true;
+  // Deleted (or its directory: a cleanup job): entries written on would go to a file nobody can
+  // read.
+  const int fd = OpenOutputFile(path_, /*append=*/true);
+  struct stat now_st {};
+  if (fd < 0 || ::fstat(fd, &now_st) != 0 || DeadLetterFileKindProblem(now_st.st_mode) != nullptr) {
+    const int error = fd < 0 ? errno : EINVAL;
+    if (fd >= 0) ::close(fd);
+    if (!path_lost_) {
+      std::fprintf(stderr,
+                   "privmon: dead letter: '%s' was deleted under it and cannot be created "
+                   "again: %s; entries are lost "
+                   "(privmon_dead_letter_write_failures_total) until it can\n",
+                   path_.c_str(), std::strerror(error));
+    }
+    path_lost_ = true;
+    return false;
+  }
+  std::fprintf(stderr,
+               "privmon: dead letter: '%s' was deleted under it; writing a new file there\n",
+               path_.c_str());
+  ::close(fd_);
+  fd_ = fd;
+  RememberLocked(now_st);
+  old_entries_known_ = false;  // <path>.1 may have gone with it, or be another file
+  path_lost_ = false;
+  return true;
 }
 
 const char* DeadLetterFileKindProblem(unsigned mode) {
@@ -80,7 +149,9 @@ void DeadLetterWriter::Reopen() {
   if (path_.empty()) return;
   const int fd = OpenOutputFile(path_, /*append=*/true);
   if (fd < 0) {
-    std::fprintf(stderr, "privmon: dead letter: cannot reopen '%s': %s; keeping the old file\n",
+    std::fprintf(stderr,
+                 "privmon: dead letter: cannot reopen '%s': %s; writing on to the file open while "
+                 "its path still names it\n",
                  path_.c_str(), std::strerror(errno));
     return;
   }
@@ -88,13 +159,24 @@ void DeadLetterWriter::Reopen() {
   const bool stated = fstat(fd, &st) == 0;
   if (const char* why = stated ? DeadLetterFileKindProblem(st.st_mode) : nullptr) {
     ::close(fd);
-    std::fprintf(stderr, "privmon: dead letter: cannot reopen '%s': it %s; keeping the old file\n",
+    std::fprintf(stderr,
+                 "privmon: dead letter: cannot reopen '%s': it %s; writing on to the file open "
+                 "while its path still names it\n",
                  path_.c_str(), why);
     return;
   }
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
-  file_bytes_ = stated ? static_cast<uint64_t>(st.st_size) : 0;
+  if (stated) {
+    RememberLocked(st);
+  } else {
+    regular_ = false;
+    file_bytes_ = 0;
+    file_entries_known_ = false;
+  }
+  old_entries_known_ = false;  // logrotate may have renamed the file to <path>.1
+  path_lost_ = false;
+  path_checked_ = std::chrono::steady_clock::now();
 }
 
 void DeadLetterWriter::RotateLocked() {
@@ -111,22 +193,51 @@ void DeadLetterWriter::RotateLocked() {
     }
     rotate_failing_ = true;
   };
+  // The rename deletes the previous <path>.1: its entries are counted and said, and the run ends
+  // in exit 1 for them (breaker round 80: a second rotation lost them without a word;
+  // DeadLetterWriter.ASecondRotationCountsAndSaysTheEntriesItDiscards).
+  const uint64_t discarding = old_entries_known_ ? old_entries_ : CountFileLines(old);
   if (std::rename(path_.c_str(), old.c_str()) != 0) return failed("rename", errno);
+  if (discarding != 0) {
+    if (discarded_ != nullptr) Bump(*discarded_, discarding);
+    std::fprintf(stderr,
+                 "privmon: dead letter: '%s' reached its %llu-byte cap: rotating it "
+                 "replaced '%s', %llu rejected message(s) in it NOT kept "
+                 "(privmon_dead_letter_discarded_total)\n",
+                 path_.c_str(), static_cast<unsigned long long>(limits_.max_file_bytes),
+                 old.c_str(), static_cast<unsigned long long>(discarding));
+  }
+  old_entries_ = file_entries_;
+  old_entries_known_ = file_entries_known_;
   const int fd = OpenOutputFile(path_, /*append=*/true);
   if (fd < 0) {
     const int error = errno;
     // Back under its name, so the next rotation tries again instead of writing into <path>.1.
     (void)std::rename(old.c_str(), path_.c_str());
+    old_entries_ = 0;  // no <path>.1 now
+    old_entries_known_ = true;
     return failed("open", error);
   }
   ::close(fd_);
   fd_ = fd;
-  file_bytes_ = 0;
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0) {
+    RememberLocked(st);
+  } else {
+    file_bytes_ = 0;
+    file_entries_ = 0;
+    file_entries_known_ = true;
+  }
   rotate_failing_ = false;
   if (rotations_ != nullptr) Bump(*rotations_);
 }
 
 void DeadLetterWriter::WriteLineLocked() {
+  if (!FollowPathLocked()) {
+    if (write_failures_ != nullptr) Bump(*write_failures_);
+    failing_ = true;  // "writing ... again" once it can
+    return;
+  }
   if (file_bytes_ > 0 && file_bytes_ + line_.size() > limits_.max_file_bytes) RotateLocked();
   std::string_view rest = line_;
   PartialLine partial;  // what this entry has written so far: cut away if it cannot finish
@@ -154,6 +265,7 @@ void DeadLetterWriter::WriteLineLocked() {
     rest.remove_prefix(static_cast<std::size_t>(n));
     file_bytes_ += static_cast<uint64_t>(n);
   }
+  ++file_entries_;
   if (failing_)
     std::fprintf(stderr, "privmon: dead letter: writing to '%s' again\n", path_.c_str());
   failing_ = false;

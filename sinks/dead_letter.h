@@ -8,9 +8,20 @@
 // prefix of that many bytes with
 // "kept":K and "hash" (64-bit hash of the whole message, hex) beside the full "size" (DESIGN.md
 // section 10). The file is bounded: past max_file_bytes it is renamed to <path>.1 (replacing the
-// previous one) and a new file is started; entries that cannot be written are counted
+// previous one) and a new file is started; the entries a rotation deletes with the previous
+// <path>.1 are counted (privmon_dead_letter_discarded_total) and said on stderr, and make the run
+// exit 1 (ReportDeadLettersLost; breaker round 80: they went silently); a <path>.1 this writer did
+// not make (an earlier run's, or logrotate's) has its lines counted by reading it at that
+// rotation. Entries that cannot be written are counted
 // (privmon_dead_letter_write_failures_total) and reported once per burst; a rotation that fails is
-// reported once and the file grows on past the cap (no entry lost). Files are created 0640
+// reported once and the file grows on past the cap (no entry lost). A regular file deleted under
+// the writer (or its directory) is noticed before an entry is written, at most once per
+// path_check_interval (stat(2) of the path against the open file; fstat(2) for its link count
+// when they differ: a file renamed away is written on until Reopen), and created again at its
+// path; while it cannot
+// be, entries are write failures (they went to the unlinked file, uncounted: breaker round 80,
+// DeadLetterWriter.AFileRemovedUnderItIsCreatedAgainOrItsEntriesCountAsNotKept). Files are
+// created 0640
 // and never opened through a symlink. Write() is thread-safe (a mutex: rejections are off the hot
 // path) and writes each entry with one write(2), so none is lost on a crash. An empty path disables
 // the file; entries are still counted.
@@ -20,7 +31,10 @@
 // (back-pressure on the parse threads) up to 1 s, then the entry is counted lost for Kafka.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -50,13 +64,16 @@ class DeadLetterWriter {
   struct Limits {
     std::size_t max_entry_bytes = 1u << 20;  // raw bytes kept per entry
     uint64_t max_file_bytes = 1ull << 30;    // rotate to <path>.1 beyond this
+    // How often the path is checked to still name the file written (tests: 0, every entry).
+    std::chrono::milliseconds path_check_interval{1000};
   };
   explicit DeadLetterWriter(const std::string& path, Counter* counter = nullptr)
       : DeadLetterWriter(path, counter, Limits{}) {}
-  // `write_failures` and `rotations` (may be null) count entries lost to a failed write and the
-  // rotations (each discards the previous <path>.1).
+  // `write_failures`, `rotations` and `discarded` (may be null) count entries lost to a failed
+  // write, the rotations, and the entries a rotation deleted with the previous <path>.1.
   DeadLetterWriter(const std::string& path, Counter* counter, Limits limits,
-                   Counter* write_failures = nullptr, Counter* rotations = nullptr);
+                   Counter* write_failures = nullptr, Counter* rotations = nullptr,
+                   Counter* discarded = nullptr);
   ~DeadLetterWriter();
   DeadLetterWriter(const DeadLetterWriter&) = delete;
   DeadLetterWriter& operator=(const DeadLetterWriter&) = delete;
@@ -91,6 +108,10 @@ class DeadLetterWriter {
   void WriteLineLocked();  // line_ to the file, rotating first when it would pass the cap
   void PushToSinkLocked(std::string_view source);  // line_ to sink_, keyed by source
   void RotateLocked();
+  // Regular files: true when the path still names the open file, or it was created there again;
+  // false (said once per episode) when it could not be.
+  bool FollowPathLocked();
+  void RememberLocked(const struct stat& st);  // the open file's identity and size
 
   std::mutex mu_;
   std::string path_;
@@ -99,9 +120,22 @@ class DeadLetterWriter {
   uint64_t file_bytes_ = 0;      // guarded by mu_
   bool failing_ = false;         // guarded by mu_: a write failure already reported
   bool rotate_failing_ = false;  // guarded by mu_: a failed rotation already reported
+  // Guarded by mu_: the open file's identity (regular files only: dev_/ino_ checked), when the
+  // path was last checked, and whether it was found gone and not made again (said once).
+  bool regular_ = false;
+  uint64_t dev_ = 0, ino_ = 0;
+  std::chrono::steady_clock::time_point path_checked_{};
+  bool path_lost_ = false;
+  // Guarded by mu_: the entries in the file and in <path>.1, when known (this writer made them);
+  // an unknown count is read from the file when a rotation deletes it.
+  uint64_t file_entries_ = 0;
+  bool file_entries_known_ = false;
+  uint64_t old_entries_ = 0;
+  bool old_entries_known_ = false;
   Counter* counter_;
   Counter* write_failures_;
   Counter* rotations_;
+  Counter* discarded_;
   std::atomic<uint64_t> count_{0};
   std::string line_;                  // guarded by mu_
   std::unique_ptr<SinkWorker> sink_;  // guarded by mu_; null without a second destination

@@ -142,6 +142,48 @@ FileOutput::FileOutput(const std::string& path, bool append) : path_(path) {
                              "': " + std::strerror(errno) + OutputOpenHint(errno));
   }
   regular_file_ = IsRegularFile(fd_);
+  Remember();
+}
+
+void FileOutput::Remember() {
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0) {
+    dev_ = static_cast<uint64_t>(st.st_dev);
+    ino_ = static_cast<uint64_t>(st.st_ino);
+  }
+}
+
+bool FileOutput::FollowPath() {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_dev) == dev_ &&
+      static_cast<uint64_t>(st.st_ino) == ino_) {
+    return true;
+  }
+  // Renamed away and still linked (logrotate's rename, before its SIGHUP): the lines stay
+  // readable there, and SIGHUP reopens; recreating the path now would race logrotate's `create`.
+  if (struct stat own{}; ::fstat(fd_, &own) == 0 && own.st_nlink > 0) return true;
+  // Deleted (or its directory): writing on would feed a file nobody can read.
+  errno = 0;
+  if (const std::string why = Reopen(); !why.empty()) {
+    const int error = errno;
+    if (!lost_said_) {
+      std::fprintf(stderr,
+                   "privmon: sink %s: '%s' was deleted under it and cannot be created "
+                   "again: %s; its alerts are held and retried, "
+                   "NOT delivered if it never can be\n",
+                   label(), path_.c_str(), why.c_str());
+    }
+    lost_said_ = true;
+    errno = error;
+    // Retried with backoff whatever the cause (the directory may come back): never an error
+    // that fails the sink for good (IsPermanentWriteError).
+    if (errno == 0 || IsPermanentWriteError(errno)) errno = ENOENT;
+    return false;
+  }
+  std::fprintf(stderr, "privmon: sink %s: '%s' was deleted under it; writing a new file there\n",
+               label(), path_.c_str());
+  lost_said_ = false;
+  return true;
 }
 
 FileOutput::~FileOutput() {
@@ -149,6 +191,11 @@ FileOutput::~FileOutput() {
 }
 
 WriteResult FileOutput::Write(std::string_view bytes) {
+  // Once per write batch (a Write takes all the queued lines at hand), never inside a line a
+  // short write cut: its rest belongs to the file that holds its start.
+  if (regular_file_ && !partial_.pending() && !bytes.empty() && !FollowPath()) {
+    return {0, errno, false};
+  }
   const WriteResult r = WriteToFd(fd_, regular_file_, bytes);
   if (regular_file_ && r.accepted != 0) partial_.Wrote(bytes.substr(0, r.accepted));
   return r;
@@ -163,6 +210,7 @@ std::string FileOutput::Reopen() {
   ::close(fd_);
   fd_ = fd;
   regular_file_ = IsRegularFile(fd_);
+  Remember();
   return {};
 }
 

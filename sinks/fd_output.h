@@ -5,6 +5,12 @@
 // sink thread. Files are opened O_NOFOLLOW (never through a symlink) and created 0640. A line
 // left unfinished in a regular file by a short write (a full disk) is cut away when its rest is
 // dropped instead of written, so the file never keeps half an alert for the next line to join.
+// A regular alert file deleted under `run` (or its directory: a cleanup job) is noticed before
+// each write batch (stat(2) of the path against the open file's device and inode; when they
+// differ, fstat(2) for its link count) and created again at its path; while it cannot be, the
+// writes fail (ENOENT...): sink errors, /readyz failing, the alerts held and dropped at shutdown,
+// exit 1 (breaker round 80: they went to the unlinked inode, counted written). A file renamed
+// away and still linked (logrotate) is written on until SIGHUP's Reopen, as before.
 #pragma once
 
 #include <cstdint>
@@ -80,10 +86,18 @@ class FileOutput final : public AlertOutput {
   void DiscardPartialLine() override;
 
  private:
+  // Regular files: true when the path still names the open file, or names none and it was
+  // recreated there; false with errno set when it could not be (said once per episode).
+  bool FollowPath();
+  void Remember();  // the open file's device and inode
+  const char* label() const { return name().empty() ? "file" : name().c_str(); }
+
   std::string path_;
   int fd_ = -1;
   bool regular_file_ = true;  // false for a FIFO or device at the path
   PartialLine partial_;       // regular files only
+  uint64_t dev_ = 0, ino_ = 0;
+  bool lost_said_ = false;  // "cannot recreate" said; cleared once the file is written again
 };
 
 // write(2) of a prefix of `bytes` to `fd`, waiting for writability first unless `regular_file`.

@@ -89,6 +89,7 @@ bool KafkaOutput::Produce(std::string_view key, std::string_view value, int atte
     // Refused for good (too large, unknown topic...), or a redelivery found no room.
     ++acks_.errors;
     ++acks_.lost;
+    acks_.last_failed = true;
     if (attempt != 0) --in_flight_;
     std::fprintf(stderr, "privmon: alert sink %s: alert NOT written to Kafka topic %s: %s\n",
                  name_.c_str(), topic_.c_str(), rd_kafka_err2str(err));
@@ -102,9 +103,11 @@ void KafkaOutput::OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, vo
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     --self->in_flight_;
     ++acks.written;
+    acks.last_failed = false;
     return;
   }
   ++acks.errors;
+  acks.last_failed = true;
   const int attempt = static_cast<int>(reinterpret_cast<intptr_t>(m->_private));
   if (attempt < kRedeliveries && !self->abandoned_) {
     std::fprintf(stderr, "privmon: alert sink %s: delivery failed (%s); producing again (%d/%d)\n",

@@ -102,6 +102,10 @@ bool SinkWorker::CollectAcknowledgements(std::chrono::milliseconds wait) {
   if (a.errors != 0) Bump(stats_.errors, a.errors);
   if (a.lost != 0) CountLost(a.lost);
   if (a.written != 0) Bump(stats_.written, a.written);
+  // A failed delivery report fails readiness ("sink kafka: last write failed") until a later
+  // delivery succeeds, as a failed write(2) does; it never did (breaker round 80,
+  // KafkaOutput.AFailedDeliveryFailsReadinessUntilADeliverySucceeds).
+  if (a.errors + a.written != 0) stats_.failing.store(a.last_failed, std::memory_order_relaxed);
   const bool any = a.written + a.lost != 0;
   if (any && grace_ns_.load(std::memory_order_relaxed) >= 0) {
     progress_ns_.store(NanosSinceEpoch(Clock::now()), std::memory_order_relaxed);
@@ -232,7 +236,9 @@ void SinkWorker::Run(std::stop_token stop) {
     // A line cut by a short write is finished in the old file before a reopen.
     if (!output_->MidLine() && reopen_.exchange(false, std::memory_order_acq_rel)) {
       if (const std::string why = output_->Reopen(); !why.empty()) {
-        std::fprintf(stderr, "privmon: sink %s: reopen failed: %s; writing to the old file\n",
+        std::fprintf(stderr,
+                     "privmon: sink %s: reopen failed: %s; writing on to the file open while its "
+                     "path still names it\n",
                      stats_.name.c_str(), why.c_str());
       }
     }

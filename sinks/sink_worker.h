@@ -8,7 +8,8 @@
 // StartShutdownGrace a sink that makes no progress for the grace period has what it holds counted
 // as dropped (lost), so shutdown never hangs on a stuck sink. An output whose writes are deferred
 // (Kafka) has a line counted as written only when its delivery report says so, as lost when it
-// gives up; until then the line counts as neither (checkpoints wait for it). An idle worker
+// gives up; until then the line counts as neither (checkpoints wait for it); a failed delivery
+// report makes the sink failing (/readyz) until a later one succeeds. An idle worker
 // spins briefly, then parks on an EventCount that TryPush, RequestReopen and Finish notify (100 ms
 // slices): at rest it costs nothing, and a pushed line is written at once. Thread contract:
 // TryPush/CountLost/CountBackpressureWait from one producer thread;

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "metrics/health.h"
 #include "sinks/sink_worker.h"
 #include "tests/kafka/mock_kafka.h"
 #include "tests/support/process_helpers.h"
@@ -57,6 +58,30 @@ TEST(KafkaOutput, FailedDeliveryIsCountedAndProducedAgainNotCountedAsWritten) {
   EXPECT_EQ(records[0].value, "{\"alert_id\":\"a1\"}");
 }
 
+// Breaker round 80: every delivery failed, errors and drops were counted, yet /readyz stayed
+// 200. A failed report now fails readiness, naming the sink, until a later delivery succeeds.
+TEST(KafkaOutput, AFailedDeliveryFailsReadinessUntilADeliverySucceeds) {
+  MockKafka kafka;
+  kafka.CreateTopic("alerts", 1);
+  ASSERT_EQ(rd_kafka_mock_broker_set_down(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  PipelineStats stats(1, 1, 0);
+  SinkStats& sink = stats.sinks.emplace_back();
+  sink.name = "kafka";
+  {
+    SinkWorker worker(Output(kafka, "500"), sink, SinkPolicy{});
+    ASSERT_TRUE(worker.TryPush("tenant-1\x1f{\"alert_id\":\"a1\"}\n"));
+    ASSERT_TRUE(PollUntil([&] { return sink.errors.load() >= 1; }, 15s, 20ms));
+    EXPECT_TRUE(sink.failing.load());
+    EXPECT_NE(ReadinessFailures(stats, 0).find("sink kafka: last write failed"), std::string::npos)
+        << ReadinessFailures(stats, 0);
+    ASSERT_EQ(rd_kafka_mock_broker_set_up(kafka.cluster(), 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_TRUE(PollUntil([&] { return sink.written.load() == 1; }, 15s, 20ms));
+    EXPECT_FALSE(sink.failing.load());
+    EXPECT_EQ(ReadinessFailures(stats, 0).find("sink kafka"), std::string::npos)
+        << ReadinessFailures(stats, 0);
+  }
+}
+
 TEST(KafkaOutput, AlertIsDroppedLoudlyAfterTheLastRedelivery) {
   MockKafka kafka;
   kafka.CreateTopic("alerts", 1);
@@ -69,6 +94,7 @@ TEST(KafkaOutput, AlertIsDroppedLoudlyAfterTheLastRedelivery) {
     ASSERT_TRUE(PollUntil([&] { return stats.dropped.load() == 1; }, 15s, 20ms));
   }
   EXPECT_EQ(stats.errors.load(), 1u + KafkaOutput::kRedeliveries);
+  EXPECT_TRUE(stats.failing.load());  // readiness stays failing after the drop
   EXPECT_EQ(stats.written.load(), 0u);
   EXPECT_EQ(stats.dropped.load(), 1u);
   EXPECT_EQ(stats.lost.load(), 1u);

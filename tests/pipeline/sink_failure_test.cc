@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <zmq.hpp>
 
+#include "tests/metrics/http_get.h"
 #include "tests/support/process_helpers.h"
 
 namespace privmon::testing {
@@ -132,6 +134,77 @@ TEST(SinkFailure, AStuckStdoutDoesNotCostTheFileSinkAnAlertNorHangSigterm) {
   EXPECT_NE(err.find("NOT delivered"), std::string::npos) << err;
   EXPECT_EQ(Lines(ReadFile(dir + "/alerts.jsonl")), expected);
   close(reader);
+}
+
+// Breaker round 80: the directory of the alert file and of the dead letter is removed while `run`
+// runs. The next alerts went into the unlinked inode and were counted written, the rejects
+// counted kept, /readyz stayed 200 and run exited 0. Now the sink's writes fail (the path cannot
+// be recreated): sink errors, /readyz 503 naming the sink, the alert NOT delivered at the end,
+// the rejects counted as NOT kept, exit 1.
+TEST(SinkFailure, AnAlertFileAndDeadLetterRemovedUnderRunFailLoudlyAndExitNonZero) {
+  const std::string dir = TempDir("filegone");
+  TempDirCleanup cleanup(dir);
+  const std::string out = dir + "/out";
+  ASSERT_TRUE(std::filesystem::create_directory(out));
+  const std::string data = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/pipeline/";
+  const int ingest = FreeTcpPort(), metrics = FreeTcpPort();
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(ingest);
+  std::ofstream(dir + "/config.yaml")
+      << "pipeline: {allowed_lateness: 5m, tenant_silence_alert: off, sink_drain_timeout: 1s}\n"
+      << "sources: [{zmq: {endpoint: \"" << endpoint << "\", bind: true, tenant: "
+      << "\"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\"}}]\n"
+      << "sinks: [{file: {path: \"" << out << "/alerts.jsonl\"}}]\n"
+      << "metrics: {listen: \"127.0.0.1:" << metrics << "\"}\n"
+      << "dead_letter: {path: \"" << out << "/rejected.ndjson\"}\n"
+      << "tenants:\n  \"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\":\n    name: Northwind\n"
+      << "    break_glass: [bg-03@northwind.example, bg-05@northwind.example]\n";
+  std::ofstream(dir + "/bad.ndjson") << "not json 1\nnot json 2\n";
+  Child run(Spawn({kSinkFailureBinary, "run", "--config", dir + "/config.yaml"}, dir + "/stdout",
+                  dir + "/stderr"));
+  ASSERT_TRUE(WaitReady(run, metrics, 30s)) << ReadFile(dir + "/stderr");
+  auto replay = [&](const std::string& file) {
+    return RunToExit({kSinkFailureBinary, "replay", file, "--to", endpoint, "--quiet"},
+                     dir + "/replay.out", dir + "/replay.err");
+  };
+  auto metric = [&](const char* name, const char* labels) {
+    return MetricSum(HttpGetBody(metrics, "/metrics").value_or(""), name, labels);
+  };
+  ASSERT_EQ(replay(data + "breakglass_signin_a.ndjson"), 0);
+  ASSERT_TRUE(PollUntil(
+      [&] { return metric("privmon_alerts_written_total", "sink=\"file\"") == 1; }, 30s, 20ms))
+      << ReadFile(dir + "/stderr");
+  EXPECT_EQ(Lines(ReadFile(out + "/alerts.jsonl")), 1u);
+
+  std::filesystem::remove_all(out);
+  // The dead letter looks at its path at most once a second: the rejects come after that.
+  std::this_thread::sleep_for(1100ms);
+  ASSERT_EQ(replay(data + "breakglass_signin_b.ndjson"), 0);
+  ASSERT_EQ(replay(dir + "/bad.ndjson"), 0);
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return metric("privmon_sink_errors_total", "sink=\"file\"") >= 1 &&
+               metric("privmon_dead_letter_write_failures_total", "") >= 2;
+      },
+      30s, 20ms))
+      << HttpGetBody(metrics, "/metrics").value_or("") << ReadFile(dir + "/stderr");
+  EXPECT_EQ(metric("privmon_alerts_written_total", "sink=\"file\""), 1);
+  const HttpResponse ready = HttpGet(metrics, "/readyz");
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  EXPECT_NE(ready.body.find("sink file: last write failed"), std::string::npos) << ready.body;
+
+  const auto code = run.Stop(SIGTERM, std::chrono::seconds(60));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 1);
+  const std::string err = ReadFile(dir + "/stderr");
+  EXPECT_NE(err.find("sink file: '" + out + "/alerts.jsonl' was deleted under it"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("NOT delivered"), std::string::npos) << err;
+  EXPECT_NE(err.find("dead letter: '" + out + "/rejected.ndjson' was deleted under it"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("2 rejected message(s) NOT kept"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,7 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include "app/service_parts.h"
 #include "core/event_time.h"
+#include "core/stats.h"
 #include "sinks/base64.h"
 #include "tests/support/file_size_limit.h"
 
@@ -222,6 +225,77 @@ TEST(DeadLetterWriter, RotatesAtItsSizeCapAndCountsTheRotation) {
   // discarded the older ones, and counted each rotation.
   const std::size_t per_file = ReadDeadLetterFile(path + ".1").size();
   EXPECT_EQ(ReadDeadLetterFile(path).size() + per_file * rotations.load(), 40u);
+}
+
+// Breaker round 80: a second rotation replaced <path>.1 without a word, its entries gone. They
+// are counted (privmon_dead_letter_discarded_total) and said on stderr, and the run exits 1 for
+// them (ReportDeadLettersLost); a <path>.1 left by an earlier run is counted by its lines.
+TEST(DeadLetterWriter, ASecondRotationCountsAndSaysTheEntriesItDiscards) {
+  const std::string path = FreshPath("discard.ndjson");
+  {
+    std::ofstream earlier(path + ".1");
+    earlier << "{\"earlier\":1}\n{\"earlier\":2}\n{\"earlier\":3}\n";
+  }
+  Counter rotations{0}, discarded{0}, entries{0};
+  ::testing::internal::CaptureStderr();
+  {
+    DeadLetterWriter w(path, &entries, {.max_file_bytes = 4096}, nullptr, &rotations, &discarded);
+    for (int i = 0; i < 40; ++i) {
+      w.Write(RejectReason::kInvalidJson, "x", std::string(200, 'q'), "zmq", kReceived);
+    }
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_GE(rotations.load(), 2u);
+  const std::size_t kept = ReadDeadLetterFile(path).size() + ReadDeadLetterFile(path + ".1").size();
+  EXPECT_EQ(discarded.load(), 40u - kept + 3u);  // this run's, and the earlier run's three
+  EXPECT_NE(err.find("3 rejected message(s) in it NOT kept"), std::string::npos) << err;
+  EXPECT_NE(err.find("privmon_dead_letter_discarded_total"), std::string::npos) << err;
+
+  PipelineStats stats(1, 1, 0);
+  stats.dead_letter_discarded.store(discarded.load());
+  DeadLetterWriter none("");
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(ReportDeadLettersLost(none, stats), discarded.load());
+  const std::string report = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(
+      report.find("exit 1: " + std::to_string(discarded.load()) + " rejected message(s) NOT kept"),
+      std::string::npos)
+      << report;
+}
+
+// Breaker round 80: the dead letter's directory removed under it, entries went to the unlinked
+// file, counted kept. The path is checked (here before every entry): a file removed is created
+// again; while it cannot be, entries are write failures (exit 1 at the end), said once.
+TEST(DeadLetterWriter, AFileRemovedUnderItIsCreatedAgainOrItsEntriesCountAsNotKept) {
+  const std::string dir = FreshPath("gone.d");
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(std::filesystem::create_directory(dir));
+  const std::string path = dir + "/rejected.ndjson";
+  Counter failures{0};
+  ::testing::internal::CaptureStderr();
+  {
+    DeadLetterWriter w(path, nullptr, {.path_check_interval = std::chrono::milliseconds(0)},
+                       &failures);
+    w.Write(RejectReason::kInvalidJson, "x", "1", "zmq", kReceived);
+    std::filesystem::remove(path);
+    w.Write(RejectReason::kInvalidJson, "x", "2", "zmq", kReceived);
+    ASSERT_EQ(ReadDeadLetterFile(path).size(), 1u);
+    EXPECT_EQ(ReadDeadLetterFile(path)[0].raw, "2");
+    std::filesystem::remove_all(dir);
+    w.Write(RejectReason::kInvalidJson, "x", "3", "zmq", kReceived);
+    w.Write(RejectReason::kInvalidJson, "x", "4", "zmq", kReceived);
+    EXPECT_EQ(failures.load(), 2u);
+    ASSERT_TRUE(std::filesystem::create_directory(dir));
+    w.Write(RejectReason::kInvalidJson, "x", "5", "zmq", kReceived);
+    ASSERT_EQ(ReadDeadLetterFile(path).size(), 1u);
+    EXPECT_EQ(ReadDeadLetterFile(path)[0].raw, "5");
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(failures.load(), 2u);
+  const std::size_t first = err.find("cannot be created again");
+  EXPECT_NE(first, std::string::npos) << err;
+  EXPECT_EQ(err.find("cannot be created again", first + 1), std::string::npos) << err;
+  std::filesystem::remove_all(dir);
 }
 
 // A rotation that cannot happen (here <path>.1 is a directory that is not empty) leaves the file

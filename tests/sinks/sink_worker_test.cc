@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -108,6 +109,55 @@ TEST(SinkWorker, AnAlertCutShortByAFullFileIsRemovedWhenItIsDropped) {
     next.Finish();
   }
   EXPECT_EQ(testing::ReadFile(path), Line(0) + Line(1) + Line(2) + Line(5));
+}
+
+// Breaker round 80: an alert file removed (or its directory) under the sink took the next alerts
+// into the unlinked inode, counted written. The path is checked before each write batch: a file
+// deleted is created again at the path (one renamed away is written on until SIGHUP); while it
+// cannot be (no directory), the writes fail (errors, failing) and, at shutdown, the alerts held
+// are dropped, never written.
+TEST(SinkWorker, AnAlertFileRemovedUnderItIsCreatedAgainOrItsAlertsFailAndAreDropped) {
+  const std::string dir = testing::TempDir("filegone");
+  testing::TempDirCleanup cleanup(dir);
+  const std::string out = dir + "/out", path = out + "/alerts.jsonl";
+  ASSERT_TRUE(std::filesystem::create_directory(out));
+  SinkStats stats;
+  stats.name = "file";
+  {
+    SinkWorker worker(std::make_unique<FileOutput>(path, true), stats, {});
+    ASSERT_TRUE(worker.TryPush(Line(0)));
+    ASSERT_TRUE(WaitUntil([&] { return stats.written.load() == 1; }));
+    // Renamed away (logrotate, before its SIGHUP): still linked, still written.
+    std::filesystem::rename(path, path + ".old");
+    ASSERT_TRUE(worker.TryPush(Line(1)));
+    ASSERT_TRUE(WaitUntil([&] { return stats.written.load() == 2; }));
+    EXPECT_EQ(testing::ReadFile(path + ".old"), Line(0) + Line(1));
+    std::filesystem::remove(path + ".old");  // deleted: created again at its path
+    ASSERT_TRUE(worker.TryPush(Line(4)));
+    ASSERT_TRUE(WaitUntil([&] { return stats.written.load() == 3; }));
+    EXPECT_EQ(testing::ReadFile(path), Line(4));
+
+    std::filesystem::remove_all(out);  // gone, and cannot be created again
+    ASSERT_TRUE(worker.TryPush(Line(2)));
+    ASSERT_TRUE(WaitUntil([&] { return stats.errors.load() >= 1; }));
+    EXPECT_TRUE(stats.failing.load());
+    EXPECT_FALSE(worker.failed());  // retried: the directory may come back
+    EXPECT_EQ(stats.written.load(), 3u);
+    ASSERT_TRUE(std::filesystem::create_directory(out));  // it does: the held alert is written
+    ASSERT_TRUE(WaitUntil([&] { return stats.written.load() == 4; }));
+    EXPECT_FALSE(stats.failing.load());
+    EXPECT_EQ(testing::ReadFile(path), Line(2));
+
+    std::filesystem::remove_all(out);  // and for good: dropped at shutdown
+    const uint64_t errors = stats.errors.load();
+    ASSERT_TRUE(worker.TryPush(Line(3)));
+    ASSERT_TRUE(WaitUntil([&] { return stats.errors.load() > errors; }));
+    worker.StartShutdownGrace(milliseconds(100));
+    worker.Finish();
+  }
+  EXPECT_EQ(stats.written.load(), 4u);
+  EXPECT_EQ(stats.dropped.load(), 1u);
+  EXPECT_EQ(stats.lost.load(), 1u);
 }
 
 TEST(SinkWorker, FailFastGivesUpOnTheFirstErrorAndDropsLaterAlertsToo) {
