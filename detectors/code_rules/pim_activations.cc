@@ -72,6 +72,9 @@ constexpr uint64_t kActivationRequested =
     HashLower("Add member to role requested (PIM activation)");
 // How long PIM keeps a request waiting for its approval (it expires after 24 hours).
 constexpr int64_t kApprovalWait = 24 * 3600;
+// A request completed within this is a self-activation's (no approver): PIM completes one in
+// seconds to minutes.
+constexpr int64_t kSelfActivationGap = 10 * 60;
 
 // Sign-ins from before the account was known as privileged (its privilege learned from this
 // very activation or request, say) left only their times in AccountState, which a sign-in after
@@ -172,28 +175,47 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
     if (!st.privileged()) return;
     PrivilegedState& ps = ctx.Privileged(st);
     if (!tenant.paw_devices.empty()) SeedSignIns(ctx, who, st, ps, t, tenant);
+    // Its request (KeepRequest): one a few minutes before is a self-activation's, whose hour is
+    // the activation's own: its slot is freed now. One an approver kept waiting stays for the
+    // PAW verdict and gives way last among the slots whose verdicts are out (breaker round 86:
+    // two self-activations while Global Administrator waited for approval took its request's
+    // slot, a miss, or a false "no sign-in seen").
+    const uint64_t own_request = RequestRole(au.role_hash);
+    for (std::size_t i = 0; i < ps.activations.size(); ++i) {
+      PendingActivation& r = ps.activations[i];
+      if (r.request != 0 && ps.activation_roles[i] == own_request && r.time <= t &&
+          static_cast<int64_t>(t - r.time) <= kSelfActivationGap) {
+        r = PendingActivation{};
+        ps.activation_roles[i] = 0;
+      }
+    }
     auto slot = std::find_if(ps.activations.begin(), ps.activations.end(),
                              [](const PendingActivation& p) { return p.time == 0; });
     if (slot == ps.activations.end()) {
       // Full: an activation whose verdicts are all given (its PAW verdict out, its end seen or
-      // its expiry judged) gives way first, then one whose PAW verdict is out (only its EL-08
-      // waits), the oldest first: four roles activated in the morning do not hide the afternoon's
-      // fifth from a non-PAW device (breaker round 74). When all four still wait for their PAW
-      // verdicts (activated within the lateness), the new one is not kept: a script activating
-      // five roles at once, Global Administrator first, lost the first one's EL-08 to the fifth
-      // (breaker round 72).
-      const auto giving_way = [](const PendingActivation& p) {
-        return p.paw_verdict_due ? 0 : p.expiry_due ? 1 : 2;
+      // its expiry judged) or another role's request gives way first, then this activation's own
+      // request, then one whose PAW verdict is out (only its EL-08 waits), the oldest first: four
+      // roles activated in the morning do not hide the afternoon's fifth from a non-PAW device
+      // (breaker round 74). When all four still wait for their PAW verdicts (activated within the
+      // lateness), the new one is not kept: a script activating five roles at once, Global
+      // Administrator first, lost the first one's EL-08 to the fifth (breaker round 72).
+      const auto giving_way = [&](std::size_t i) {
+        const PendingActivation& p = ps.activations[i];
+        if (p.paw_verdict_due) return 0;
+        if (p.request != 0) return ps.activation_roles[i] == own_request ? 2 : 3;
+        return p.expiry_due ? 1 : 3;
       };
-      slot = ps.activations.end();
-      for (auto it = ps.activations.begin(); it != ps.activations.end(); ++it) {
-        if (giving_way(*it) == 0) continue;
-        if (slot == ps.activations.end() || giving_way(*it) > giving_way(*slot) ||
-            (giving_way(*it) == giving_way(*slot) && it->time < slot->time)) {
-          slot = it;
+      std::size_t chosen = ps.activations.size();
+      for (std::size_t i = 0; i < ps.activations.size(); ++i) {
+        if (giving_way(i) == 0) continue;
+        if (chosen == ps.activations.size() || giving_way(i) > giving_way(chosen) ||
+            (giving_way(i) == giving_way(chosen) &&
+             ps.activations[i].time < ps.activations[chosen].time)) {
+          chosen = i;
         }
       }
-      if (slot == ps.activations.end()) return;
+      if (chosen == ps.activations.size()) return;
+      slot = ps.activations.begin() + static_cast<std::ptrdiff_t>(chosen);
     }
     const auto index = static_cast<std::size_t>(slot - ps.activations.begin());
     slot->request = 0;
