@@ -547,7 +547,15 @@ class FileSource final : public MessageSource {
       unterminated_size_ = st.st_size;
       return false;
     }
-    return now - unterminated_since_ >= last_line_wait_;
+    if (now - unterminated_since_ >= last_line_wait_) return true;
+    // A file whose last write is already that old (an export whose writer is gone): its age is
+    // the file's, not this run's. A restart more often than the wait (each under `checkpoint:`,
+    // which resumes before the line) never read it (breaker round 87).
+    const auto written = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::seconds(st.st_mtim.tv_sec) +
+            std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+    return std::chrono::system_clock::now() - written >= last_line_wait_;
   }
 
   // At a stop: the descriptor stands at the file's end (the buffered bytes are its last line, not

@@ -196,7 +196,19 @@ void DeadLetterWriter::RotateLocked() {
   // The rename deletes the previous <path>.1: its entries are counted and said, and the run ends
   // in exit 1 for them (breaker round 80: a second rotation lost them without a word;
   // DeadLetterWriter.ASecondRotationCountsAndSaysTheEntriesItDiscards).
-  const uint64_t discarding = old_entries_known_ ? old_entries_ : CountFileLines(old);
+  // Only what <path>.1 holds now: an operator who moved it away (as README says to keep every
+  // entry) discards nothing, and one put there by another hand is counted from the file (breaker
+  // round 87: a moved-away <path>.1 was counted as discarded, a false exit 1).
+  uint64_t discarding = 0;
+  if (struct stat old_st{}; ::stat(old.c_str(), &old_st) == 0) {
+    // Its device, inode and size: a file made anew may reuse a freed inode number.
+    const bool ours = old_entries_known_ && static_cast<uint64_t>(old_st.st_dev) == old_dev_ &&
+                      static_cast<uint64_t>(old_st.st_ino) == old_ino_ &&
+                      static_cast<uint64_t>(old_st.st_size) == old_bytes_;
+    discarding = ours ? old_entries_ : CountFileLines(old);
+  }
+  // The file about to become <path>.1.
+  const uint64_t rotated_dev = dev_, rotated_ino = ino_, rotated_bytes = file_bytes_;
   if (std::rename(path_.c_str(), old.c_str()) != 0) return failed("rename", errno);
   if (discarding != 0) {
     if (discarded_ != nullptr) Bump(*discarded_, discarding);
@@ -209,6 +221,9 @@ void DeadLetterWriter::RotateLocked() {
   }
   old_entries_ = file_entries_;
   old_entries_known_ = file_entries_known_;
+  old_dev_ = rotated_dev;
+  old_ino_ = rotated_ino;
+  old_bytes_ = rotated_bytes;
   const int fd = OpenOutputFile(path_, /*append=*/true);
   if (fd < 0) {
     const int error = errno;

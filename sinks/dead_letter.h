@@ -132,6 +132,8 @@ class DeadLetterWriter {
   bool file_entries_known_ = false;
   uint64_t old_entries_ = 0;
   bool old_entries_known_ = false;
+  // <path>.1 as this writer made it (the file its count is of).
+  uint64_t old_dev_ = 0, old_ino_ = 0, old_bytes_ = 0;
   Counter* counter_;
   Counter* write_failures_;
   Counter* rotations_;

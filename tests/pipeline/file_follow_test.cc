@@ -281,6 +281,19 @@ TEST_F(FileFollow, ALastLineWithoutNewlineIsReadOnceTheFileStaysUnchanged) {
   EXPECT_EQ(ReadMessages(*again, 1), (std::vector<std::string>{"{\"a\":3}"}));
 }
 
+// Breaker round 87: a last line without newline in a file last written long ago (an export whose
+// writer is gone) is read at once: the wait is the file's age, not this run's. Each restart under
+// `checkpoint:` (which resumes before the line) started the 5 minutes again, so a service
+// restarted more often never read it.
+TEST_F(FileFollow, ALastLineWithoutNewlineOfAFileWrittenLongAgoIsReadAtOnce) {
+  Append(path_, "{\"a\":1}\n{\"a\":2}");
+  std::filesystem::last_write_time(
+      path_, std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
+  auto source = OpenFileSource(FileSettings(path_), 4u << 20, std::chrono::minutes(5));
+  // Within a hang bound far below the 5 minutes (no timing assertion beyond that).
+  EXPECT_EQ(ReadMessages(*source, 2), (std::vector<std::string>{"{\"a\":1}", "{\"a\":2}"}));
+}
+
 // Breaker round 80 (f0-followed-line-split-by-slow-writer): a block-buffered writer (stdio
 // flushes 4 KiB blocks, not lines) put a sign-in line into the file in two writes 2.5 s apart.
 // The first part, unchanged for a second, was read as the file's last line; it opened a JSON

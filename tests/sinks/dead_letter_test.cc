@@ -263,6 +263,38 @@ TEST(DeadLetterWriter, ASecondRotationCountsAndSaysTheEntriesItDiscards) {
       << report;
 }
 
+// Breaker round 87: the operator moves <path>.1 away between rotations, as README says to keep
+// every entry; the next rotation replaces nothing and discards nothing (it counted the entries it
+// remembered for <path>.1: a false "NOT kept" and exit 1). A <path>.1 another hand put there is
+// counted from the file.
+TEST(DeadLetterWriter, ARotationAfterThePreviousOneWasMovedAwayDiscardsNothing) {
+  const std::string path = FreshPath("moved.ndjson");
+  const std::string archive = FreshPath("moved.archive");
+  Counter rotations{0}, discarded{0};
+  ::testing::internal::CaptureStderr();
+  {
+    DeadLetterWriter w(path, nullptr, {.max_file_bytes = 4096}, nullptr, &rotations, &discarded);
+    for (int i = 0; i < 40 && rotations.load() < 1; ++i) {
+      w.Write(RejectReason::kInvalidJson, "x", std::string(200, 'q'), "zmq", kReceived);
+    }
+    ASSERT_EQ(rotations.load(), 1u);
+    std::filesystem::rename(path + ".1", archive);  // the operator keeps it
+    while (rotations.load() < 2) {
+      w.Write(RejectReason::kInvalidJson, "x", std::string(200, 'q'), "zmq", kReceived);
+    }
+    EXPECT_EQ(discarded.load(), 0u);
+    std::filesystem::remove(path + ".1");  // moved away again, and another hand's put there
+    { std::ofstream(path + ".1") << "{\"other\":1}\n{\"other\":2}\n"; }
+    while (rotations.load() < 3) {
+      w.Write(RejectReason::kInvalidJson, "x", std::string(200, 'q'), "zmq", kReceived);
+    }
+    EXPECT_EQ(discarded.load(), 2u);
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("2 rejected message(s) in it NOT kept"), std::string::npos) << err;
+  std::filesystem::remove(archive);
+}
+
 // Breaker round 80: the dead letter's directory removed under it, entries went to the unlinked
 // file, counted kept. The path is checked (here before every entry): a file removed is created
 // again; while it cannot be, entries are write failures (exit 1 at the end), said once.
