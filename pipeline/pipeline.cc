@@ -12,6 +12,7 @@
 #include "pipeline/message_order.h"
 #include "pipeline/router.h"
 #include "pipeline/source_fanout.h"
+#include "pipeline/tenant_clocks.h"
 #include "pipeline/wake_batch.h"
 
 namespace privmon {
@@ -591,6 +592,23 @@ void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, bool with_marks
 void Pipeline::EndHold(uint32_t queue_parser, EmitState& st) {
   std::vector<std::size_t> ended;
   (void)st.EndWholes(&ended);
+  // The inputs that ended during the hold say so in the queues first, by an input mark of
+  // TenantClocks::kEndedInput: what they read is all in the release, in event-time order, so from
+  // there on none holds a tenant back. Their ends, published after the release (out of band),
+  // reached a shard wherever it happened to be: in scan an input that never marked held every
+  // tenant back until then (TenantClocks' hold_unreported: an input of registrations only, which
+  // move no clock, or an empty one), and one with a tenant's few records held that tenant at them,
+  // beside an input that reached kMaxHeldEvents: the release's timers piled up (an account's 4
+  // pending PIM activations, 4 sign-in runs), and fired where the end was seen (breaker round 84:
+  // 34 false PRIV-EL-06 "no sign-in seen", varying run to run;
+  // SortedHold.AnInputOfRegistrationsBesideOneLongerThanTheHoldGivesTheSortedFilesAlerts).
+  for (const std::size_t id : ended) {
+    for (uint32_t c = 0; c < clock_inputs_[id]; ++c) {
+      PushMark(queue_parser,
+               ProgressMark{0, clock_base_[id] + c, TenantClocks::kEndedInput, /*input=*/true});
+      st.wake_batch.Pushed(shards_, st.last_received_ns);
+    }
+  }
   ReleaseHeld(queue_parser, st, /*with_marks=*/true, ended);
   for (const std::size_t id : ended) PublishEnd(queue_parser, st, id);
 }

@@ -382,8 +382,9 @@ class Pipeline {
   // a tenant's marks move all their clocks together.
   void ReleaseHeld(uint32_t queue_parser, EmitState& st, bool with_marks = true,
                    const std::vector<std::size_t>& ended = {});
-  // The whole holds end (EmitState::GroupDone): what they kept is released, then the inputs that
-  // ended during them publish their marks and their end.
+  // The whole holds end (EmitState::GroupDone): the inputs that ended during them say so in the
+  // queues (an input mark of TenantClocks::kEndedInput: none holds a tenant back from there), what
+  // they kept is released, then those inputs publish their marks and their end.
   void EndHold(uint32_t queue_parser, EmitState& st);
   // Input `source_id` ended (everything it read is with the shards): its marks go out (only its
   // own while a listing goes on) and its end is published.

@@ -28,8 +28,9 @@ namespace privmon {
 // An event for the shard (roles != 0), or a progress mark (roles == 0: event.tenant_hash,
 // event.time = the newest event time of that tenant on clock source event.sequence), or an input
 // mark (roles == kInputMarkRoles: event.time = the newest event time of any tenant on clock
-// source event.sequence; the state topic's marks, pipeline/progress_marks.h). The unpacked form:
-// what the drain hands the handler.
+// source event.sequence; the state topic's marks, pipeline/progress_marks.h; or, at
+// TenantClocks::kEndedInput, the input's end: Pipeline::EndHold). The unpacked form: what the
+// drain hands the handler.
 inline constexpr uint8_t kInputMarkRoles = 0x80;
 // A checkpoint cut's marker (roles == kCutMarkRoles: event.sequence = the cut's epoch): this parse
 // thread's stream is cut here, every message before it precedes the cut, every one after it

@@ -47,7 +47,8 @@ class TenantClocks {
         input_newest_(sources, kMinTime),
         input_mark_ns_(sources, 0),
         input_marked_(sources, 0),
-        input_held_(sources, 0) {
+        input_held_(sources, 0),
+        ended_in_band_(sources, 0) {
     if (owner_.size() != sources) {
       owner_.resize(sources);
       for (std::size_t s = 0; s < sources; ++s) owner_[s] = static_cast<uint32_t>(s);
@@ -73,7 +74,8 @@ class TenantClocks {
   // Records a mark; returns the tenant's watermark when it moved, else kMinTime.
   template <class Ended>
   EventTime OnMark(uint64_t tenant, uint32_t source, EventTime newest, int64_t now_ns,
-                   Ended&& ended) {
+                   Ended&& ended_out_of_band) {
+    const auto ended = [&](uint32_t s) { return EndedInBand(s) || ended_out_of_band(s); };
     if (source < reported_.size() && reported_[source] == 0) {
       reported_[source] = 1;
       --unreported_;
@@ -95,6 +97,11 @@ class TenantClocks {
   // up to `newest`, any tenant. Moves only the input's own clock (the floor that holds back every
   // tenant of its source), never a tenant's newest time on it; calls moved(tenant, wm) for each
   // tenant whose watermark moved. O(tenants + inputs).
+  // One at kEndedInput (kMaxTime) is an input's end, in its queue (Pipeline::EndHold: an input
+  // that ended during a whole hold, all it read released after this): from here it holds no
+  // tenant back, as a source whose end was published (out of band) and seen after a drain. Not
+  // checkpointed (the source's end is not either).
+  static constexpr EventTime kEndedInput = kMaxTime;
   template <class Ended, class Moved>
   void OnInputMark(uint32_t source, EventTime newest, int64_t now_ns, Ended&& ended,
                    Moved&& moved) {
@@ -102,15 +109,21 @@ class TenantClocks {
       reported_[source] = 1;
       --unreported_;
     }
-    NoteInput(source, newest, now_ns);
-    if (source < input_marked_.size()) input_marked_[source] = 1;
+    if (newest == kEndedInput) {
+      if (source < ended_in_band_.size()) ended_in_band_[source] = 1;
+    } else {
+      NoteInput(source, newest, now_ns);
+      if (source < input_marked_.size()) input_marked_[source] = 1;
+    }
     Refresh(kMinTime, now_ns, ended, moved);
   }
 
   // Re-evaluates every tenant (a source ended, or wall time passed): calls moved(tenant, wm) for
   // each tenant whose watermark moved. `source_watermark` advances idle tenants (run only).
   template <class Ended, class Moved>
-  void Refresh(EventTime source_watermark, int64_t now_ns, Ended&& ended, Moved&& moved) {
+  void Refresh(EventTime source_watermark, int64_t now_ns, Ended&& ended_out_of_band,
+               Moved&& moved) {
+    const auto ended = [&](uint32_t s) { return EndedInBand(s) || ended_out_of_band(s); };
     if (aligned_) ComputeFloors(now_ns, ended);
     for (auto& [tenant, c] : clocks_) {
       const EventTime w = Advance(c, Compute(c, source_watermark, now_ns, ended));
@@ -202,6 +215,9 @@ class TenantClocks {
     // Silent for the idle timeout on every input: follow the sources' common watermark.
     return source_watermark;
   }
+  bool EndedInBand(uint32_t source) const {
+    return source < ended_in_band_.size() && ended_in_band_[source] != 0;
+  }
   void NoteInput(uint32_t source, EventTime newest, int64_t now_ns) {
     if (source >= input_newest_.size()) return;
     if (newest > input_newest_[source]) input_newest_[source] = newest;
@@ -244,6 +260,7 @@ class TenantClocks {
   std::vector<int64_t> input_mark_ns_;   // per clock source: wall time of its last mark
   std::vector<uint8_t> input_marked_;    // per clock source: set by an input mark (checkpointed)
   std::vector<uint8_t> input_held_;      // per clock source: holds before its first mark
+  std::vector<uint8_t> ended_in_band_;   // per clock source: its end came in its queue
   std::vector<EventTime> source_floor_;  // per source: ComputeFloors' answer
   bool aligned_ = false;                 // some source has several clock inputs
   absl::flat_hash_map<uint64_t, Clock> clocks_;
