@@ -51,7 +51,9 @@ RunningPrivmon StartRun(uint32_t shards, const std::string& extra_source_yaml = 
       << "dead_letter: {path: \"" << r.dir << "/rejected.ndjson\"}\n";
   r.pid = Spawn({kRunReplayBinary, "run", "--config", r.dir + "/config.yaml"}, r.dir + "/stdout",
                 r.dir + "/stderr");
-  for (int i = 0; i < 250 && !HttpGetBody(r.metrics_port, "/metrics"); ++i) {
+  // A hang bound, not a timing assertion: under ASan on a loaded 2-core machine the start took
+  // over the 5 s this waited before (a CI run failed there, session 43).
+  for (int i = 0; i < 3000 && !HttpGetBody(r.metrics_port, "/metrics"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return r;
@@ -59,7 +61,7 @@ RunningPrivmon StartRun(uint32_t shards, const std::string& extra_source_yaml = 
 
 std::string RunReplayWaitForRecords(const RunningPrivmon& r, double expected) {
   std::string metrics;
-  for (int i = 0; i < 500; ++i) {
+  for (int i = 0; i < 3000; ++i) {  // a hang bound (60 s)
     metrics = HttpGetBody(r.metrics_port, "/metrics").value_or("");
     const double seen = MetricSum(metrics, "privmon_events_total") +
                         MetricSum(metrics, "privmon_events_rejected_total");
