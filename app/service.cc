@@ -275,6 +275,7 @@ int RunService(const ServiceOptions& options) {
         config->dead_letter_path, &stats->dead_letters, DeadLetterWriter::Limits{},
         &stats->dead_letter_write_failures, &stats->dead_letter_rotations,
         &stats->dead_letter_discarded);
+    dead_letters->ReportFailingTo(&stats->dead_letter_failing);  // GET /readyz
     if (config->dead_letter_kafka) {  // dead letters to a Kafka topic as well
       stats->dead_letter_kafka.name = config->dead_letter_kafka->name;
       dead_letters->AlsoTo(std::make_unique<SinkWorker>(

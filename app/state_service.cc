@@ -53,6 +53,7 @@ int RunStateTopicService(const ServiceOptions& options,
         config->dead_letter_path, &stats->dead_letters, DeadLetterWriter::Limits{},
         &stats->dead_letter_write_failures, &stats->dead_letter_rotations,
         &stats->dead_letter_discarded);
+    dead_letters->ReportFailingTo(&stats->dead_letter_failing);  // GET /readyz
     if (config->dead_letter_kafka) {
       stats->dead_letter_kafka.name = config->dead_letter_kafka->name;
       dead_letters->AlsoTo(std::make_unique<SinkWorker>(

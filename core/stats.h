@@ -244,6 +244,9 @@ struct PipelineStats {
   // failed attempts (errors); kept apart from the alert sinks (checkpoints do not wait for them).
   SinkStats dead_letter_kafka;
   Counter dead_letter_write_failures{0};
+  // The dead-letter file's last write failed (rejected messages are not kept): GET /readyz fails
+  // until an entry is written again (sinks/dead_letter.h ReportFailingTo).
+  std::atomic<bool> dead_letter_failing{false};
   Counter dead_letter_rotations{0};
   // Entries a dead-letter rotation deleted with the previous <path>.1 (sinks/dead_letter.h).
   Counter dead_letter_discarded{0};

@@ -22,6 +22,18 @@ std::string ReadinessFailures(const PipelineStats& stats, int64_t now_us) {
              " s (its reader stopped reading, or its destination is unreachable)\n";
     }
   }
+  if (stats.dead_letter_failing.load(std::memory_order_relaxed)) {
+    out += "dead letter: last write failed (rejected messages are not kept)\n";
+  }
+  if (const SinkStats& kafka = stats.dead_letter_kafka; !kafka.name.empty()) {
+    if (kafka.failing.load(std::memory_order_relaxed)) {
+      out += "dead letter " + kafka.name + ": last delivery failed\n";
+    } else if (const int64_t since = kafka.waiting_since_us.load(std::memory_order_relaxed);
+               since > 0 && now_us - since >= kSinkStallSeconds * 1'000'000) {
+      out += "dead letter " + kafka.name + ": entries waiting, none delivered for " +
+             std::to_string((now_us - since) / 1'000'000) + " s\n";
+    }
+  }
   if (const int64_t unread = stats.state_topic.unread.load(std::memory_order_relaxed); unread > 0) {
     out += "state partitions: " + std::to_string(unread) +
            " assigned to this process but not read (see its stderr)\n";

@@ -250,7 +250,7 @@ void DeadLetterWriter::RotateLocked() {
 void DeadLetterWriter::WriteLineLocked() {
   if (!FollowPathLocked()) {
     if (write_failures_ != nullptr) Bump(*write_failures_);
-    failing_ = true;  // "writing ... again" once it can
+    SetFailingLocked(true);  // "writing ... again" once it can
     return;
   }
   if (file_bytes_ > 0 && file_bytes_ + line_.size() > limits_.max_file_bytes) RotateLocked();
@@ -273,7 +273,7 @@ void DeadLetterWriter::WriteLineLocked() {
                      "(privmon_dead_letter_write_failures_total)\n",
                      path_.c_str(), n < 0 ? std::strerror(errno) : "no progress");
       }
-      failing_ = true;
+      SetFailingLocked(true);
       return;
     }
     partial.Wrote(rest.substr(0, static_cast<std::size_t>(n)));
@@ -283,7 +283,12 @@ void DeadLetterWriter::WriteLineLocked() {
   ++file_entries_;
   if (failing_)
     std::fprintf(stderr, "privmon: dead letter: writing to '%s' again\n", path_.c_str());
-  failing_ = false;
+  SetFailingLocked(false);
+}
+
+void DeadLetterWriter::SetFailingLocked(bool failing) {
+  failing_ = failing;
+  if (failing_flag_ != nullptr) failing_flag_->store(failing, std::memory_order_relaxed);
 }
 
 void DeadLetterWriter::Write(std::string_view reason, std::string_view detail, std::string_view raw,

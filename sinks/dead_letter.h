@@ -78,6 +78,9 @@ class DeadLetterWriter {
   DeadLetterWriter(const DeadLetterWriter&) = delete;
   DeadLetterWriter& operator=(const DeadLetterWriter&) = delete;
 
+  // `flag` (may be null, must outlive the writer) is true while the file's last write failed,
+  // e.g. &PipelineStats::dead_letter_failing (GET /readyz). Call before the first Write.
+  void ReportFailingTo(std::atomic<bool>* flag) { failing_flag_ = flag; }
   // Opens the path afresh (SIGHUP after logrotate); keeps the old file on failure.
   void Reopen();
   // Also sends every entry to `worker` (owned; finished when the writer is destroyed or at
@@ -108,6 +111,7 @@ class DeadLetterWriter {
   void WriteLineLocked();  // line_ to the file, rotating first when it would pass the cap
   void PushToSinkLocked(std::string_view source);  // line_ to sink_, keyed by source
   void RotateLocked();
+  void SetFailingLocked(bool failing);  // failing_ and the published flag
   // Regular files: true when the path still names the open file, or it was created there again;
   // false (said once per episode) when it could not be.
   bool FollowPathLocked();
@@ -116,10 +120,11 @@ class DeadLetterWriter {
   std::mutex mu_;
   std::string path_;
   Limits limits_;
-  int fd_ = -1;                  // guarded by mu_; -1 when disabled
-  uint64_t file_bytes_ = 0;      // guarded by mu_
-  bool failing_ = false;         // guarded by mu_: a write failure already reported
-  bool rotate_failing_ = false;  // guarded by mu_: a failed rotation already reported
+  int fd_ = -1;                                // guarded by mu_; -1 when disabled
+  uint64_t file_bytes_ = 0;                    // guarded by mu_
+  bool failing_ = false;                       // guarded by mu_: a write failure already reported
+  std::atomic<bool>* failing_flag_ = nullptr;  // failing_, published for /readyz
+  bool rotate_failing_ = false;                // guarded by mu_: a failed rotation already reported
   // Guarded by mu_: the open file's identity (regular files only: dev_/ino_ checked), when the
   // path was last checked, and whether it was found gone and not made again (said once).
   bool regular_ = false;

@@ -141,6 +141,35 @@ TEST(HealthEndpoints, ASinkThatDeliveredNothingForItsStallLimitFailsReadiness) {
   EXPECT_EQ(testing::HttpGet(server.port(), "/readyz").status, 200);
 }
 
+// Session 44: a dead letter that cannot keep what it is given failed no check (rejected messages
+// went unkept while /readyz said 200): its file's last write, or its Kafka topic failing or
+// stalled, fails readiness like an alert sink.
+TEST(HealthEndpoints, ADeadLetterThatCannotKeepItsEntriesFailsReadiness) {
+  auto stats = std::make_shared<PipelineStats>(1, 1, 4);
+  stats->readiness.started_us.store(NowMicros());
+  stats->readiness.sources_started.store(true);
+  EXPECT_EQ(ReadinessFailures(*stats, NowMicros()), "");
+  stats->dead_letter_failing.store(true);
+  EXPECT_EQ(ReadinessFailures(*stats, NowMicros()),
+            "dead letter: last write failed (rejected messages are not kept)\n");
+  MetricsServer server("127.0.0.1:0", stats);
+  EXPECT_EQ(testing::HttpGet(server.port(), "/readyz").status, 503);
+  stats->dead_letter_failing.store(false);
+  EXPECT_EQ(testing::HttpGet(server.port(), "/readyz").status, 200);
+
+  stats->dead_letter_kafka.name = "kafka";
+  stats->dead_letter_kafka.failing.store(true);
+  EXPECT_EQ(ReadinessFailures(*stats, NowMicros()), "dead letter kafka: last delivery failed\n");
+  stats->dead_letter_kafka.failing.store(false);
+  stats->dead_letter_kafka.waiting_since_us.store(NowMicros() -
+                                                  (kSinkStallSeconds + 1) * 1'000'000);
+  EXPECT_EQ(ReadinessFailures(*stats, NowMicros()),
+            "dead letter kafka: entries waiting, none delivered for " +
+                std::to_string(kSinkStallSeconds + 1) + " s\n");
+  stats->dead_letter_kafka.waiting_since_us.store(0);
+  EXPECT_EQ(testing::HttpGet(server.port(), "/readyz").status, 200);
+}
+
 TEST(HealthEndpoints, TwoServersInOneProcessAnswerForTheirOwnStats) {
   auto ready_stats = std::make_shared<PipelineStats>(1, 1, 4);
   ready_stats->readiness.sources_started.store(true);

@@ -191,6 +191,8 @@ TEST(SinkFailure, AnAlertFileAndDeadLetterRemovedUnderRunFailLoudlyAndExitNonZer
   const HttpResponse ready = HttpGet(metrics, "/readyz");
   EXPECT_EQ(ready.status, 503) << ready.body;
   EXPECT_NE(ready.body.find("sink file: last write failed"), std::string::npos) << ready.body;
+  // Session 44: rejected messages not kept fail readiness too (before, only the alert sinks did).
+  EXPECT_NE(ready.body.find("dead letter: last write failed"), std::string::npos) << ready.body;
 
   const auto code = run.Stop(SIGTERM, std::chrono::seconds(60));
   ASSERT_TRUE(code.has_value());

@@ -304,10 +304,12 @@ TEST(DeadLetterWriter, AFileRemovedUnderItIsCreatedAgainOrItsEntriesCountAsNotKe
   ASSERT_TRUE(std::filesystem::create_directory(dir));
   const std::string path = dir + "/rejected.ndjson";
   Counter failures{0};
+  std::atomic<bool> failing{false};  // what GET /readyz reads (PipelineStats::dead_letter_failing)
   ::testing::internal::CaptureStderr();
   {
     DeadLetterWriter w(path, nullptr, {.path_check_interval = std::chrono::milliseconds(0)},
                        &failures);
+    w.ReportFailingTo(&failing);
     w.Write(RejectReason::kInvalidJson, "x", "1", "zmq", kReceived);
     std::filesystem::remove(path);
     w.Write(RejectReason::kInvalidJson, "x", "2", "zmq", kReceived);
@@ -317,8 +319,10 @@ TEST(DeadLetterWriter, AFileRemovedUnderItIsCreatedAgainOrItsEntriesCountAsNotKe
     w.Write(RejectReason::kInvalidJson, "x", "3", "zmq", kReceived);
     w.Write(RejectReason::kInvalidJson, "x", "4", "zmq", kReceived);
     EXPECT_EQ(failures.load(), 2u);
+    EXPECT_TRUE(failing.load());
     ASSERT_TRUE(std::filesystem::create_directory(dir));
     w.Write(RejectReason::kInvalidJson, "x", "5", "zmq", kReceived);
+    EXPECT_FALSE(failing.load());  // written again: ready again
     ASSERT_EQ(ReadDeadLetterFile(path).size(), 1u);
     EXPECT_EQ(ReadDeadLetterFile(path)[0].raw, "5");
   }
@@ -356,8 +360,11 @@ TEST(DeadLetterWriter, ARotationThatFailsIsReportedOnceAndLosesNoEntry) {
 
 TEST(DeadLetterWriter, AFullDiskCountsTheLostEntries) {
   Counter failures{0}, entries{0};
+  std::atomic<bool> failing{false};
   DeadLetterWriter w("/dev/full", &entries, {}, &failures);
+  w.ReportFailingTo(&failing);
   w.Write(RejectReason::kInvalidJson, "x", "{", "zmq", kReceived);
+  EXPECT_TRUE(failing.load());
   w.Write(RejectReason::kInvalidJson, "x", "{", "zmq", kReceived);
   EXPECT_EQ(entries.load(), 2u);
   EXPECT_EQ(failures.load(), 2u);
