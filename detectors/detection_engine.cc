@@ -926,11 +926,13 @@ void DetectionEngine::AdvanceTenant(TenantTime& tt, EventTime watermark) {
   gauges_dirty_ = true;
   while (tt.timers.HasDue(watermark)) FireTimer(tt.timers.Pop());
   ReleasePimCopies(tt.tenant_hash, watermark, false);
-  // Not a bucket a held verdict may still repeat into (its update line would go without it).
+  // Not a bucket a held verdict, or a pending verdict dated before it is due, may still repeat
+  // into (its update line would go without it).
   emitter_.Settle(tt.tenant_hash,
-                  pim_copies_.HasPending()
-                      ? std::min(watermark, pim_copies_.EarliestHeld(tt.tenant_hash))
-                      : watermark);
+                  std::min(pim_copies_.HasPending()
+                               ? std::min(watermark, pim_copies_.EarliestHeld(tt.tenant_hash))
+                               : watermark,
+                           tt.timers.EarliestDatedVerdict()));
   emitter_.Sweep([&](uint64_t tenant) {
     auto it = tenant_index_.find(tenant);
     return it == tenant_index_.end() ? kMinTime : tenant_time_[it->second].watermark;

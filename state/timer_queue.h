@@ -33,6 +33,23 @@ class TimerQueue {
   void Push(const Timer& t) {
     heap_.push_back(t);
     std::push_heap(heap_.begin(), heap_.end(), Later);
+    if (DatedEarlier(t.kind)) dated_.push_back(t);
+  }
+  // A timer whose verdict is dated before it fires: PRIV-SI-04's interrupt verdict and EL-06's
+  // PAW verdict carry their record's time (`basis`), not the due time.
+  static bool DatedEarlier(TimerKind k) {
+    return k == TimerKind::kInterruptVerdict || k == TimerKind::kPawVerdict;
+  }
+  // The earliest time a pending verdict may be dated (kMaxTime: none pending). A suppression
+  // bucket ending after it is not settled yet: the verdict, due later, would miss its update
+  // line's count (breaker round 90: an interrupt at 10:55 judged at 11:05, after the 10:00-11:00
+  // update line went out at a watermark of 11:01). O(pending dated timers), few.
+  EventTime EarliestDatedVerdict() const {
+    EventTime earliest = kMaxTime;
+    for (const Timer& t : dated_) {
+      earliest = std::min(earliest, static_cast<EventTime>(t.basis) * kMicrosPerSecond);
+    }
+    return earliest;
   }
   // A timer is due once the watermark is past the whole second it falls in: a record at the
   // watermark itself is on time (not late), and the rules compare whole seconds ("a success in the
@@ -56,6 +73,16 @@ class TimerQueue {
     std::pop_heap(heap_.begin(), heap_.end(), Later);
     Timer t = heap_.back();
     heap_.pop_back();
+    if (DatedEarlier(t.kind)) {
+      const auto it = std::find_if(dated_.begin(), dated_.end(), [&](const Timer& d) {
+        return d.due == t.due && d.account == t.account && d.kind == t.kind && d.slot == t.slot &&
+               d.basis == t.basis;
+      });
+      if (it != dated_.end()) {
+        *it = dated_.back();
+        dated_.pop_back();
+      }
+    }
     return t;
   }
   // Checkpoint support: every pending timer, in heap order.
@@ -64,7 +91,7 @@ class TimerQueue {
     for (const Timer& t : heap_) f(t);
   }
   std::size_t size() const { return heap_.size(); }
-  std::size_t MemoryBytes() const { return heap_.capacity() * sizeof(Timer); }
+  std::size_t MemoryBytes() const { return (heap_.capacity() + dated_.capacity()) * sizeof(Timer); }
 
  private:
   static bool Later(const Timer& a, const Timer& b) {
@@ -72,6 +99,7 @@ class TimerQueue {
     return a.account > b.account;  // deterministic order among equal deadlines
   }
   std::vector<Timer> heap_;
+  std::vector<Timer> dated_;  // the pending DatedEarlier timers, unordered
 };
 
 }  // namespace privmon

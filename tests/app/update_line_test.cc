@@ -43,4 +43,31 @@ TEST(UpdateLines, NameTheTenantAndIncidentOfTheAlertTheyUpdate) {
   fs::remove_all(tmp);
 }
 
+// Breaker round 90: PRIV-SI-04 judges an interrupt when its 10 minutes have passed in event time,
+// and dates the verdict at the interrupt. An interrupt at 10:55 was judged at 11:05; a sign-in at
+// 11:06 had settled the 10:00-11:00 bucket first, so its update line said "count": 2 of the three
+// verdicts (and 3 without that sign-in, or in another arrival order within the lateness). A bucket
+// settles only once no pending verdict can be dated into it (TimerQueue::EarliestDatedVerdict).
+TEST(UpdateLines, CountAVerdictDatedIntoTheirBucketThatIsJudgedAfterIt) {
+  const fs::path dir = fs::path(PRIVMON_SOURCE_DIR) / "tests" / "data" / "update_lines" /
+                       "si04_interrupt_judged_after_its_bucket";
+  const fs::path tmp = TempDir("update_lines_timer");
+  const ScanOutput r = Scan(
+      "--config " + (dir / "config.yaml").string() + " " + (dir / "input.ndjson").string(), tmp);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int firsts = 0, updates = 0;
+  for (const AlertLine& a : ParseAlerts(r.out)) {
+    ASSERT_EQ(a.rule, "PRIV-SI-04") << r.out;
+    if (!a.update) {
+      ++firsts;
+      continue;
+    }
+    ++updates;
+    EXPECT_EQ(a.count, 3u) << r.out;  // 10:40 and 10:45 (500121), 10:55 (50074, no success)
+  }
+  EXPECT_EQ(firsts, 1) << r.out;
+  EXPECT_EQ(updates, 1) << r.out;
+  fs::remove_all(tmp);
+}
+
 }  // namespace
