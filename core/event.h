@@ -308,9 +308,14 @@ struct Event {
   EventKind kind = EventKind::kSignIn;
   RecordFormat format = RecordFormat::kAzureMonitor;
   uint8_t source_index = 0;  // which configured source delivered it
-  EventTime time = 0;        // event time (UTC microseconds)
-  int64_t received_ns = 0;   // steady-clock receipt time, for latency metrics
-  uint64_t sequence = 0;     // arrival order within its source, for stable tie-breaks
+  // Audit: the start PIM's record of a grant schedules (its additionalDetails "StartTime"), Unix
+  // seconds, 0 when the record names none. Core Directory writes its copy of a scheduled grant
+  // when the grant starts, hours or days after PIM's record (DetectionEngine::PairPimCopy; breaker
+  // round 89). In what was padding: a kept record restored from a checkpoint has it cleared.
+  uint32_t pim_start = 0;
+  EventTime time = 0;       // event time (UTC microseconds)
+  int64_t received_ns = 0;  // steady-clock receipt time, for latency metrics
+  uint64_t sequence = 0;    // arrival order within its source, for stable tie-breaks
   // Redelivery key: hash of (tenant, kind, own id or bytes); a sign-in's id with its error code
   // and second (parsers SignInRowFingerprint: the rows of one sign-in are records of their own).
   uint64_t fingerprint = 0;
@@ -336,6 +341,9 @@ struct Event {
   // events too, and the rules count the record once (DetectionEngine::RowCounted).
   bool expanded_row = false;
 };
+
+static_assert(offsetof(Event, time) == 8,
+              "Event::pim_start sits in what was padding: events are checkpointed raw");
 
 // The risk verdict of a sign-in that a later copy of the same row may bring (ID Protection's
 // offline detections, an admin's "confirm compromised": the record changes after it was first

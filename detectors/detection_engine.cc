@@ -668,7 +668,7 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
   if (au.activity == Activity::kAddEligibleMemberToRole) {
     const uint64_t key = PimCopies::EligibleKey(au.role_hash);
     if (IsPimEligibleAssignment(au)) {
-      pim_copies_.AddGrant(e.tenant_hash, e.account.key, key, t);
+      AddPimGrant(e, key, t);
     } else if (IsEligibleAssignmentMirror(au)) {
       if (PairedByNameOrId(e, key, PimCopies::EligibleKey(au.role_id_hash), t)) {
         mirror_paired_ = true;
@@ -683,7 +683,7 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
   if (au.activity == Activity::kAddMemberToRolePimActivation ||
       au.activity == Activity::kAddMemberToRoleInPim ||
       (au.service == AuditService::kPim && au.activity == Activity::kAddMemberToRole)) {
-    pim_copies_.AddGrant(e.tenant_hash, e.account.key, au.role_hash, t);
+    AddPimGrant(e, au.role_hash, t);
     return &e;
   }
   if (au.activity != Activity::kAddMemberToRole || au.service == AuditService::kPim) return &e;
@@ -704,6 +704,17 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
       static_cast<uint16_t>((au.flags | kInitiatedByPim) &
                             ~static_cast<uint16_t>(kInitiatorUnnamed | kInitiatorNamedPim));
   return &pim_copy_event_;
+}
+
+// PIM's record of a grant is kept at its time and, when it schedules the grant later (its
+// additionalDetails "StartTime"), at that start too: Core Directory writes its copy when the
+// grant starts (breaker round 89: an assignment saved at 15:00 to start at 09:00 the next day,
+// whose copy at 09:00 raised a second PRIV-EL-01, or a false EL-02 and PA-04).
+void DetectionEngine::AddPimGrant(const Event& e, uint64_t key, Seconds32 t) {
+  pim_copies_.AddGrant(e.tenant_hash, e.account.key, key, t);
+  if (e.pim_start > t + PimCopies::kWindowS) {
+    pim_copies_.AddGrant(e.tenant_hash, e.account.key, key, e.pim_start);
+  }
 }
 
 // PIM's record of a custom role named by its id alone, before any record taught the role's name,

@@ -329,6 +329,8 @@ class DetectionEngine final : public EventConsumer {
   // role's id: PIM's record named it by its id alone, before its name was known).
   // Sets paired_grant_time_ when paired by the id alone.
   bool PairedByNameOrId(const Event& e, uint64_t key, uint64_t id_key, Seconds32 t);
+  // PIM's record of a grant of `key` at `t` into pim_copies_, and at its scheduled start.
+  void AddPimGrant(const Event& e, uint64_t key, Seconds32 t);
   void ReleasePimCopies(uint64_t tenant_hash, EventTime watermark, bool all);
   // QueueRegistrationRecheck's record, run at the end of OnEvent (kept: no allocation).
   Event recheck_event_;

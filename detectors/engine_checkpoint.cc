@@ -438,6 +438,7 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
                              ? parsers::ResolveActivity(au.activity_name.view()).eligible_name
                              : EligibleName::kOther;
       au.unit_scoped = parsers::ResolveActivity(au.activity_name.view()).unit_scoped;
+      kept.event.pim_start = 0;  // padding in files written before it (core/event.h)
       if (in.size() == 6) {
         kept.learned = GetU32(in.data());
         kept.learn_calls = static_cast<uint8_t>(in[4]);

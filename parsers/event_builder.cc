@@ -1005,6 +1005,14 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
         break;
       }
       FillAuditFields(f, ev);
+      // PIM's schedule start, kept only when later than the record (a grant starting now is
+      // paired at its record's time already).
+      if (!f.details_start_time.empty()) [[unlikely]] {
+        if (const auto start = ParseIsoTime(TrimSpaces(f.details_start_time));
+            start && *start > ev.time && *start / kMicrosPerSecond < (int64_t{1} << 32)) {
+          ev.pim_start = static_cast<uint32_t>(*start / kMicrosPerSecond);
+        }
+      }
       return true;
     case EventKind::kMfaRegistration:
       FillAccount(ev.tenant_hash, FirstNonEmpty({f.id, f.user_id}), f.upn, ev.account);

@@ -1952,6 +1952,8 @@ void FieldCollector::Detail(std::string_view key, std::string_view value, std::s
     origin = value;
   } else if (EqualsIgnoreCase(TrimSpaces(key), "AppId") && out.details_app_id.empty()) {
     out.details_app_id = value;
+  } else if (EqualsIgnoreCase(TrimSpaces(key), "StartTime") && out.details_start_time.empty()) {
+    out.details_start_time = value;
   }
 }
 

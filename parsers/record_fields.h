@@ -222,6 +222,7 @@ struct RecordFields {
   // An audit record's additionalDetails "TemplateId", else "RoleDefinitionOriginId" (PIM writes
   // the role's there too): the role's template id when no target names the role.
   std::string_view details_role_template;
+  std::string_view details_start_time;  // additionalDetails "StartTime" (PIM's schedule start)
   // id / appId / displayName of the app targets: room for two targets' three each (a consent's
   // API and its client: with 4, the API's three left the client its id alone, so a consent
   // naming its client by its target's displayName did not match high_value_apps by that name).

@@ -105,7 +105,8 @@ void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out) {
   p.role_hash = signin ? si.former_client_app_hash : au.role_hash;
   p.app_hashes = au.app_hashes;
   p.ip = si.ip;
-  p.error_code = si.error_code;
+  // An audit has no error code: the slot carries PIM's schedule start.
+  p.error_code = e.kind == EventKind::kAudit ? static_cast<int32_t>(e.pim_start) : si.error_code;
   p.event_id = e.security.event_id;
   p.audit_flags = au.flags;
   p.kind = e.kind;
@@ -169,7 +170,9 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   e.actor.id_hash = p.actor_id_hash;
   e.actor.upn_hash = p.actor_upn_hash;
   SignInFields& si = e.signin;
-  si.error_code = p.error_code;
+  const bool audit = p.kind == EventKind::kAudit;
+  si.error_code = audit ? 0 : p.error_code;
+  e.pim_start = audit ? static_cast<uint32_t>(p.error_code) : 0;
   si.principal = p.principal;
   si.channel = p.channel;
   si.ca_status = p.ca_status;

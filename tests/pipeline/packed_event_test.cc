@@ -74,7 +74,9 @@ Event Filled(EventKind kind, uint64_t s, Strings strings) {
   e.actor.id_hash = 10 + s;
   e.actor.upn_hash = 11 + s;
   SignInFields& si = e.signin;
-  si.error_code = -12 - static_cast<int32_t>(s);
+  // An audit has no error code: its slot carries PIM's schedule start (Event::pim_start).
+  si.error_code = kind == EventKind::kAudit ? 0 : -12 - static_cast<int32_t>(s);
+  e.pim_start = kind == EventKind::kAudit ? 1'764'000'000u + static_cast<uint32_t>(s) : 0;
   si.principal = PrincipalType::kManagedIdentity;
   si.channel = SignInChannel::kNonInteractive;
   si.ca_status = CaStatus::kFailure;
@@ -142,6 +144,7 @@ void ExpectSameEvent(const Event& got, const Event& want) {
   EXPECT_EQ(got.kind, want.kind);
   EXPECT_EQ(got.format, want.format);
   EXPECT_EQ(got.source_index, want.source_index);
+  EXPECT_EQ(got.pim_start, want.pim_start);
   EXPECT_EQ(got.time, want.time);
   EXPECT_EQ(got.received_ns, want.received_ns);
   EXPECT_EQ(got.sequence, want.sequence);
