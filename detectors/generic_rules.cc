@@ -115,11 +115,11 @@ void DetectionEngine::RunGeneric(const Event& e, AccountSide side, const TenantS
         if (RowCounted(who.key, HashCombine(r.code_hash, 0x636f756e74ULL))) break;  // "count"
         PrivilegedState& ps = accounts_.Privileged(*st);
         // A verdict per record that holds the threshold (the window [x - window, x] ending at it
-        // does), in any arrival order: the record's own, or a later record's that a late one
-        // completed (state/time_ring_window.h). Each says `threshold` records: the bucket's
-        // update counts the threshold plus each further record that held it in the bucket, the
-        // same in any order. Timed by the window's end (its suppression bucket), not by whichever
-        // record of the burst arrived last.
+        // does, the records of one second ranked), in any arrival order: the record's own, or a
+        // later record's that a late one completed (state/time_ring_window.h). Each says
+        // `threshold` records: the bucket's update counts the threshold plus each further record
+        // that held it in the bucket (the records), the same in any order. Timed by the window's
+        // end (its suppression bucket), not by whichever record of the burst arrived last.
         auto verdict = [&](const WindowCount& w, uint32_t records) {
           Alert a = AlertEmitter::Begin(r.id, e, who);
           const EventTime end = static_cast<EventTime>(w.last) * kMicrosPerSecond;

@@ -17,32 +17,39 @@ struct WindowCount {
   Seconds32 last = 0;
 };
 
-// The records that the record at `t` made hold the threshold: `after` is the ring with it kept
-// (Put did not refuse it), `before` the ring as it was. A record holds the threshold when the
-// window [x - window, x] ending at its second x holds `threshold` records or more; it is one
-// verdict of a threshold rule, raised once in any arrival order (breaker rounds 28, 30, 31): the
-// arriving record itself when its window holds the threshold (with the other records of its second
-// when the window reached it only now), then each later recorded second x within `window` of t, in
-// time order, whose window reached it only now (a late record completing a burst whose later
-// records came first): every record of that second. "Only now": below the threshold before, at or
-// above after (a Put that pushed an older record out of the ring may leave a window as it was).
+// The verdicts the record at `t` adds: `after` is the ring with it kept (Put did not refuse it),
+// `before` the ring as it was. The records of one recorded second x are ranked (any way: they are
+// alike), and the j-th holds the threshold when the records of the window [x - window, x] before
+// the second x, plus j, reach `threshold`: of the k records of x, H(x) = min(k, c - threshold + 1)
+// hold it (c: the window's records, x's included; 0 when c < threshold). Each holder is one verdict
+// of a threshold rule, so a burst of `threshold` records is one verdict (count `threshold`) and
+// every further record one more: the bucket's update counts the records. H depends only on the
+// set kept, so the verdicts are the same in any arrival order (breaker rounds 28, 30, 31): the
+// record adds H_after(x) - H_before(x) verdicts at its own second, then at each later recorded
+// second x within `window` of t, in time order (a late record completing a burst whose later
+// records came first). Before (breaker round 92), every record of the second the threshold was
+// reached in was a verdict: five failures within one second (Graph writes whole seconds) made an
+// update line saying 9. A Put that pushed an older record out of the ring may lower H: no verdict.
 // Within the ring: a record older than a full ring of newer ones is not kept, and counts nothing.
-// f(WindowCount, records): the window and how many records of its end second it made hold the
-// threshold. In time order no later second is recorded: the record's own window only. O(N^2).
+// f(WindowCount, verdicts): the window ending at x and how many verdicts its second adds. O(N^2).
 template <std::size_t N, class F>
 void ForEachThresholdReached(const TimeRing<N>& before, const TimeRing<N>& after, Seconds32 t,
                              int64_t window, uint32_t threshold, F&& f) {
   const auto w = static_cast<Seconds32>(std::clamp<int64_t>(window, 0, UINT32_MAX));
+  const uint32_t need = std::max<uint32_t>(threshold, 1);
   auto start_of = [&](Seconds32 end) { return end >= w ? end - w : 0; };
-  auto ending_at = [&](Seconds32 end) {
-    return WindowCount{after.CountWithin(start_of(end), end),
-                       after.EarliestWithin(start_of(end), end), end};
+  auto holders = [&](const TimeRing<N>& ring, Seconds32 x) -> uint32_t {
+    const uint32_t c = ring.CountWithin(start_of(x), x);
+    return c < need ? 0 : std::min(ring.CountWithin(x, x), c - need + 1);
   };
-  auto reached_now = [&](const WindowCount& c) {
-    return c.count >= threshold && before.CountWithin(start_of(c.last), c.last) < threshold;
+  auto add = [&](Seconds32 x) {
+    const uint32_t now = holders(after, x), was = holders(before, x);
+    if (now > was) {
+      f(WindowCount{after.CountWithin(start_of(x), x), after.EarliestWithin(start_of(x), x), x},
+        now - was);
+    }
   };
-  const WindowCount own = ending_at(t);
-  if (own.count >= threshold) f(own, reached_now(own) ? after.CountWithin(t, t) : 1u);
+  add(t);
   const Seconds32 last_end = t > UINT32_MAX - w ? UINT32_MAX : t + w;
   // The later recorded seconds, distinct and ascending (insertion: N is small).
   std::array<Seconds32, N> later{};
@@ -56,10 +63,7 @@ void ForEachThresholdReached(const TimeRing<N>& before, const TimeRing<N>& after
     later[i] = x;
     ++n;
   });
-  for (std::size_t i = 0; i < n; ++i) {
-    const WindowCount c = ending_at(later[i]);
-    if (reached_now(c)) f(c, after.CountWithin(later[i], later[i]));
-  }
+  for (std::size_t i = 0; i < n; ++i) add(later[i]);
 }
 
 }  // namespace privmon

@@ -69,5 +69,38 @@ TEST(TimeRingWindow, TheRecordsHoldingTheThresholdAreTheSameInAnyArrivalOrder) {
   EXPECT_EQ(held(same, {0, 4, 5, 1, 2, 3}), both);
 }
 
+// Breaker round 92: a burst within one second (Graph writes whole seconds) made every record of
+// the second the threshold was reached in a verdict: five failures gave the alert (count 5) and
+// four repeats, an update line saying 9. The records of a second are ranked: five are one
+// verdict, seven three (the update says 7), in every arrival order.
+TEST(TimeRingWindow, ABurstWithinOneSecondIsOneVerdictPerRecordBeyondTheThreshold) {
+  const Seconds32 base = 1'700'000'000;
+  auto verdicts = [&](std::vector<Seconds32> burst) {
+    std::sort(burst.begin(), burst.end());
+    std::vector<uint32_t> counts;  // per arrival order
+    do {
+      TimeRing<16> ring;
+      uint32_t total = 0;
+      for (const Seconds32 x : burst) {
+        const TimeRing<16> before = ring;
+        if (ring.Put(x) < 0) continue;
+        ForEachThresholdReached(before, ring, x, 600, 5,
+                                [&](const WindowCount&, uint32_t n) { total += n; });
+      }
+      counts.push_back(total);
+    } while (std::next_permutation(burst.begin(), burst.end()));
+    EXPECT_TRUE(
+        std::all_of(counts.begin(), counts.end(), [&](uint32_t c) { return c == counts[0]; }));
+    return counts[0];
+  };
+  EXPECT_EQ(verdicts(std::vector<Seconds32>(5, base)), 1u);
+  EXPECT_EQ(verdicts(std::vector<Seconds32>(7, base)), 3u);
+  EXPECT_EQ(verdicts(std::vector<Seconds32>(4, base)), 0u);
+  // Three in one second after two earlier ones: the fifth record reaches it, one verdict.
+  EXPECT_EQ(verdicts({base, base + 1, base + 9, base + 9, base + 9}), 1u);
+  // Two earlier, four in one second: the fifth and sixth hold it.
+  EXPECT_EQ(verdicts({base, base + 1, base + 9, base + 9, base + 9, base + 9}), 2u);
+}
+
 }  // namespace
 }  // namespace privmon
