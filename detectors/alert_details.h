@@ -11,8 +11,23 @@
 
 namespace privmon {
 
+// The record's riskState as Entra names it; "other" for remediated, dismissed and the rest,
+// "unknown" when the record states none. Before, every state but confirmedCompromised read
+// "atRisk", a custom rule's detail included (breaker round 94).
 inline const char* RiskStateName(RiskState s) {
-  return s == RiskState::kConfirmedCompromised ? "confirmedCompromised" : "atRisk";
+  switch (s) {
+    case RiskState::kConfirmedCompromised:
+      return "confirmedCompromised";
+    case RiskState::kAtRisk:
+      return "atRisk";
+    case RiskState::kNone:
+      return "none";
+    case RiskState::kOther:
+      return "other";
+    case RiskState::kUnknown:
+      break;
+  }
+  return "unknown";
 }
 
 // country, city, ip_address of a sign-in.

@@ -35,8 +35,8 @@ std::string_view CaStatusName(CaStatus s) {
 void AddDetails(Alert& a, const GenericRule& r, const Event& e) {
   for (uint8_t i = 0; i < r.detail_count; ++i) {
     switch (r.details[i]) {
-      case DetailKind::kErrorCode:
-        a.AddNumber("error_code", e.signin.error_code);
+      case DetailKind::kErrorCode:  // a sign-in's (an audit record has none: no 0 for it)
+        if (e.kind == EventKind::kSignIn) a.AddNumber("error_code", e.signin.error_code);
         break;
       case DetailKind::kPlace:
         AddPlace(a, e);
@@ -65,8 +65,11 @@ void AddDetails(Alert& a, const GenericRule& r, const Event& e) {
       case DetailKind::kApp:
         a.AddDetail("app", e.audit.app_name.view());
         break;
-      case DetailKind::kResult:
-        a.AddDetail("result", e.signin.error_code == 0 ? "success" : "failure");
+      case DetailKind::kResult:  // an audit record's own result (breaker round 94: "success")
+        a.AddDetail("result", (e.kind == EventKind::kAudit ? (e.audit.flags & kAuditSuccess) != 0
+                                                           : e.signin.error_code == 0)
+                                  ? "success"
+                                  : "failure");
         break;
       case DetailKind::kCrossTenant:
         a.AddDetail("detail", "resource tenant differs from home tenant");

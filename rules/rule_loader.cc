@@ -859,6 +859,18 @@ class Loader {
                 "builtin rule under defaults.rules or tenants.*.rules)");
       return false;
     }
+    // The PRIV- namespace is the catalogue's, in any case: "priv-si-02" beside PRIV-SI-02, or a
+    // PRIV-ZZ-01 a later catalogue may name, passed (breaker round 94).
+    if (d->code.size() >= 5 &&
+        std::equal(d->code.begin(), d->code.begin() + 5, "PRIV-", [](char a, char b) {
+          return (a >= 'a' && a <= 'z' ? static_cast<char>(a - 'a' + 'A') : a) == b;
+        })) {
+      Error(at, Path(i, "id"),
+            d->code +
+                ": the PRIV- prefix is the builtin rules' (any case); a custom rule takes "
+                "an id of its own, e.g. ACME-SI-01");
+      return false;
+    }
     CustomRuleMeta meta;
     meta.code = d->code;
     meta.name = d->name;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -135,6 +136,49 @@ TEST(CustomRules, MatchAndThresholdRulesFireOnTheirCasesAndNotOnNearMisses) {
       << listed.out;
   EXPECT_NE(listed.out.find(dir + "/acme.yaml:3 "), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find("1/2 enabled"), std::string::npos) << listed.out;
+}
+
+// Breaker round 94: a custom rule's details said what the record did not. `risk_state` read
+// "atRisk" for every state but confirmedCompromised (a sign-in with riskState "none" included),
+// `result` "success" for a failed audit record (it read the sign-in error code, 0 on an audit),
+// and `error_code` 0 on an audit record, which has none.
+TEST(CustomRules, DetailsSayWhatTheRecordSays) {
+  const std::string dir = TempDir("custom-details");
+  TempDirCleanup cleanup(dir);
+  CustomRulesWrite(dir + "/acme.yaml", R"(rules:
+  - id: ACME-AU-01
+    name: "Role assignment attempt"
+    kind: match
+    sources: [audit]
+    severity: medium
+    when: {audit.activity: "Add member to role"}
+    details: [result, error_code]
+  - id: ACME-SI-09
+    name: "Expired password"
+    kind: match
+    sources: [signin]
+    severity: medium
+    when: {signin.error_code: 50055}
+    details: [risk_state, result]
+)");
+  const std::string cfg = dir + "/c.yaml";
+  CustomRulesWrite(cfg, "rule_files: [" + dir + "/acme.yaml]\ndead_letter: {path: \"\"}\n");
+  CustomRulesWrite(dir + "/in.ndjson", SignIn(kTenantA, "adm1@a.com", "10:00:00", 50055, 1));
+  const std::string audit =
+      std::string(PRIVMON_SOURCE_DIR) + "/tests/data/rules/audit_add_member_to_role_failed.ndjson";
+  const CustomRulesCliRun r = Privmon(
+      {"scan", "--quiet", "--tenant", kTenantA, "--config", cfg, dir + "/in.ndjson", audit});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string signin_line, audit_line;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("\"ACME-SI-09\"") != std::string::npos) signin_line = line;
+    if (line.find("\"ACME-AU-01\"") != std::string::npos) audit_line = line;
+  }
+  EXPECT_NE(signin_line.find("\"risk_state\":\"none\""), std::string::npos) << r.out;
+  EXPECT_NE(signin_line.find("\"result\":\"failure\""), std::string::npos) << r.out;
+  EXPECT_NE(audit_line.find("\"result\":\"failure\""), std::string::npos) << r.out;
+  EXPECT_EQ(audit_line.find("\"error_code\""), std::string::npos) << r.out;
 }
 
 TEST(CustomRules, CheckNamesTheRuleFileAndLineOfAMistake) {

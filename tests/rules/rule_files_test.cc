@@ -112,6 +112,26 @@ TEST(RuleFiles, CustomRuleMistakesNameFileAndLine) {
   EXPECT_TRUE(set.definitions.empty());
 }
 
+// Breaker round 94: the PRIV- namespace is the catalogue's in any case. "priv-si-02" and
+// "PRIV-ZZ-01" passed `privmon check` and alerted beside the builtin rules.
+TEST(RuleFiles, ACustomRuleIdInThePrivNamespaceIsRefusedInAnyCase) {
+  for (const char* id : {"priv-si-02", "PRIV-ZZ-01", "Priv-x"}) {
+    CompiledRuleSet set;
+    std::vector<RuleFileError> errors;
+    LoadRuleText(std::string("rules:\n  - id: ") + id + R"(
+    name: Look-alike
+    kind: match
+    sources: [signin]
+    severity: high
+    when: {signin.error_code: 53003}
+)",
+                 "acme.yaml", false, &set, &errors);
+    const std::string all = Joined(errors);
+    EXPECT_NE(all.find("the PRIV- prefix is the builtin rules'"), std::string::npos) << id << all;
+    EXPECT_TRUE(set.definitions.empty()) << id;
+  }
+}
+
 // A rule file far larger than any (a path mistyped to a log, /dev/zero) is refused at a bound
 // instead of read whole into memory.
 TEST(RuleFiles, AFileLargerThanAnyRuleFileIsRefusedNamingIt) {
