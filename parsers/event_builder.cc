@@ -572,6 +572,10 @@ std::optional<EventTime> EventTimeOf(const RecordFields& f, const Kind& k) {
       // guide's own source for PRIV-SI-05, has none): timeless, event time 0 (DESIGN: the engine
       // keeps it out of every time-kept state).
       if (TrimSpaces(f.last_updated_date_time).empty()) return EventTime{0};
+      // Graph writes .NET's DateTime.MinValue, "0001-01-01T00:00:00Z", for a user whose methods
+      // never changed (one who never registered: PRIV-SI-05's): no time either, timeless. It
+      // dated the alert in year 1, outside every SIEM search (breaker round 92).
+      if (const auto t = FirstTime({f.last_updated_date_time}); t && *t <= 0) return EventTime{0};
       return FirstTime({f.last_updated_date_time});
     case EventKind::kAzureActivity:
     case EventKind::kSecurityEvent:

@@ -652,6 +652,15 @@ TEST_F(RecordParserTest, RegistrationDetailsReadLastUpdatedDateTimeOrAreTimeless
   EXPECT_FALSE(timeless.registration.is_admin_stated);
   EXPECT_EQ(Rejected(R"({"id":"U1","isMfaRegistered":true,"lastUpdatedDateTime":"yesterday"})"),
             RejectReason::kBadTime);
+  // .NET's DateTime.MinValue, Graph's time for a user whose methods never changed (PRIV-SI-05's
+  // user): no time either. It dated the alert in year 1 (breaker round 92).
+  for (const char* never : {"0001-01-01T00:00:00Z", "1/1/0001 12:00:00 AM"}) {
+    const Event& min_value =
+        One(std::string(R"({"id":"U1","userPrincipalName":"a@c.com","isMfaRegistered":false,)") +
+            R"("lastUpdatedDateTime":")" + never + R"("})");
+    EXPECT_EQ(min_value.kind, EventKind::kMfaRegistration) << never;
+    EXPECT_EQ(min_value.time, 0) << never;
+  }
 }
 
 // b5-06 (z18d, z18e): a registration that does not state isMfaRegistered (null; a `$select`
