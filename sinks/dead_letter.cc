@@ -177,6 +177,12 @@ void DeadLetterWriter::Reopen() {
   old_entries_known_ = false;  // logrotate may have renamed the file to <path>.1
   path_lost_ = false;
   path_checked_ = std::chrono::steady_clock::now();
+  // Open again at its path: ready again (GET /readyz) until a write fails; before, it stayed
+  // failing until a rejected message came (breaker round 91).
+  if (failing_) {
+    std::fprintf(stderr, "privmon: dead letter: '%s' open again\n", path_.c_str());
+    SetFailingLocked(false);
+  }
 }
 
 void DeadLetterWriter::RotateLocked() {
