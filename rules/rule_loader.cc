@@ -859,6 +859,17 @@ class Loader {
                 "builtin rule under defaults.rules or tenants.*.rules)");
       return false;
     }
+    // An id a SIEM reads as written: letters, digits, '-', '_', '.' (breaker round 95: "
+    // PRIV-BG-01", a leading space, passed beside the builtin, and a SIEM that trims fields reads
+    // it as it).
+    if (d->code.empty() || !std::all_of(d->code.begin(), d->code.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.';
+        })) {
+      Error(at, Path(i, "id"),
+            "\"" + d->code + "\": an id is letters, digits, '-', '_' or '.' (no spaces)");
+      return false;
+    }
     // The PRIV- namespace is the catalogue's, in any case: "priv-si-02" beside PRIV-SI-02, or a
     // PRIV-ZZ-01 a later catalogue may name, passed (breaker round 94).
     if (d->code.size() >= 5 &&

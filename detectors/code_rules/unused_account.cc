@@ -83,9 +83,19 @@ void UnusedAccount::Fire(CodeRuleContext& ctx, uint64_t account_key, AccountStat
   a.first_seen = Micros(basis);
   // A time, or no such key: "none seen" in a time-typed key made a SIEM that had mapped it as a
   // date refuse the alert (breaker round 92); "detail" says it instead.
+  // The last success as of the period's end: a later one that came before the watermark passed
+  // it is not it (breaker round 95: a sign-in 10 days after the period was named, after the
+  // alert's own time, or not, as the records arrived). The newest 8 successes are kept; a last
+  // success older than them is the basis or earlier, and is not named.
+  Seconds32 last_success = st.last_success <= due ? st.last_success : 0;
+  if (last_success == 0) {
+    ps.successes.ForEach([&](Seconds32 x) {
+      if (x <= due) last_success = std::max(last_success, x);
+    });
+  }
   char last[40];
   const std::size_t last_len =
-      st.last_success == 0 ? 0 : FormatIsoTimeMicros(Micros(st.last_success), last);
+      last_success == 0 ? 0 : FormatIsoTimeMicros(Micros(last_success), last);
   if (last_len != 0) {
     a.AddDetail("last_successful_sign_in", std::string_view(last, last_len));
   } else {

@@ -351,6 +351,29 @@ TEST(AbsenceRule, PrivilegedAccountUnusedForThirtyDaysAlertsOnce) {
   EXPECT_EQ(pa05, 1);
 }
 
+// Breaker round 95: the alert named the account's newest success, one after the period (it came
+// before the watermark passed the period's end), dated after the alert itself. It names the last
+// success as of the period's end.
+TEST(AbsenceRule, TheLastSuccessfulSignInNamedIsTheLastOneBeforeThePeriodsEnd) {
+  EngineHarness h(TenantWithAdmin());
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-10-01T10:00:00Z"));
+  h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-11-10T07:42:19Z"));
+  h.Finish();
+  int pa05 = 0;
+  for (const auto& a : h.Drain()) {
+    if (a.rule != RuleId::kPA05) continue;
+    ++pa05;
+    bool named = false;
+    for (const auto& d : a.details) {
+      if (d.key != "last_successful_sign_in") continue;
+      named = true;
+      EXPECT_EQ(d.value.view(), "2026-10-01T10:00:00.000000Z");
+    }
+    EXPECT_TRUE(named);
+  }
+  EXPECT_EQ(pa05, 1);
+}
+
 TEST(AbsenceRule, ASignInWithinThirtyDaysKeepsItQuiet) {
   EngineHarness h(TenantWithAdmin());
   h.Feed(SignIn(kEngineRulesTenant, "admin@contoso.com", "2026-10-01T10:00:00Z"));

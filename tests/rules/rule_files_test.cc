@@ -130,6 +130,22 @@ TEST(RuleFiles, ACustomRuleIdInThePrivNamespaceIsRefusedInAnyCase) {
     EXPECT_NE(all.find("the PRIV- prefix is the builtin rules'"), std::string::npos) << id << all;
     EXPECT_TRUE(set.definitions.empty()) << id;
   }
+  // Breaker round 95: a leading space got " PRIV-BG-01" past it.
+  for (const char* id : {"\" PRIV-BG-01\"", "\"ACME SI 01\""}) {
+    CompiledRuleSet set;
+    std::vector<RuleFileError> errors;
+    LoadRuleText(std::string("rules:\n  - id: ") + id + R"(
+    name: Look-alike
+    kind: match
+    sources: [signin]
+    severity: high
+    when: {signin.error_code: 53003}
+)",
+                 "acme.yaml", false, &set, &errors);
+    const std::string all = Joined(errors);
+    EXPECT_NE(all.find("an id is letters, digits"), std::string::npos) << id << all;
+    EXPECT_TRUE(set.definitions.empty()) << id;
+  }
 }
 
 // A rule file far larger than any (a path mistyped to a log, /dev/zero) is refused at a bound
