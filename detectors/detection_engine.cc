@@ -90,6 +90,9 @@ void DetectionEngine::OnConfig(std::shared_ptr<const CompiledConfig> config) {
   // The generic rules' state follows the new layout; a rule kept with the same kind keeps it.
   slots_.Relayout(std::span<const RuleSlot>(old->slots), std::span<const RuleSlot>(rules_->slots),
                   rules_->slot_bytes);
+  // ...and so do the absence timers waiting on it (breaker round 94).
+  RepointRuleTimers(std::span<const RuleSlot>(old->slots),
+                    std::span<const RuleSlot>(rules_->slots));
   // Configured flags (break-glass, privileged lists) are re-derived lazily per account. After a
   // wrap, every account is marked unresolved so none mistakes an old generation for the current.
   if (++config_generation_ == 0) {
@@ -204,6 +207,25 @@ uint32_t DetectionEngine::TenantIndex(uint64_t tenant_hash, std::string_view ten
     tt.counter_slot = tenants_.SlotFor(tenant_hash, tenant_id);
   }
   return last_tenant_index_;
+}
+
+void DetectionEngine::RepointRuleTimers(std::span<const RuleSlot> from,
+                                        std::span<const RuleSlot> to) {
+  for (TenantTime& tt : tenant_time_) {
+    tt.timers.Retain([&](Timer& t) {
+      if (t.kind != TimerKind::kRuleAbsence) return true;
+      const auto old = std::find_if(from.begin(), from.end(), [&](const RuleSlot& o) {
+        return o.kind == LangKind::kAbsence && o.offset / 4 == t.slot;
+      });
+      if (old == from.end()) return false;
+      const auto now = std::find_if(to.begin(), to.end(), [&](const RuleSlot& n) {
+        return n.code_hash == old->code_hash && n.kind == old->kind && n.size == old->size;
+      });
+      if (now == to.end()) return false;  // the rule is gone: its slot was not kept
+      t.slot = static_cast<uint8_t>(now->offset / 4);
+      return true;
+    });
+  }
 }
 
 void DetectionEngine::PushTimer(uint64_t tenant_hash, const Timer& t) {

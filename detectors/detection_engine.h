@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -81,7 +82,7 @@ class DetectionEngine final : public EventConsumer {
   void EncodeSnapshot(CheckpointShardWriter& out) override;
   bool LoadState(const CheckpointRecordView& record) override;
   void ReserveState(uint8_t tag, std::size_t records) override;
-  void OnRestored() override { PublishGauges(); }
+  void OnRestored() override;
   // A snapshot whose buffers hold more than this is freed once encoded, on the shard's thread (its
   // next gauges or idle step), instead of kept for the next cut: a cut in steady state allocates
   // nothing below it, and a large state is not held twice between cuts (the <= 256 B per account
@@ -251,6 +252,14 @@ class DetectionEngine final : public EventConsumer {
   void RunAbsence(const GenericRule& r, const Event& e, const AccountRef& who,
                   const AccountFacts& facts, std::byte* record);
   void FireRuleAbsence(uint64_t key, AccountState& st, PrivilegedState& ps, const Timer& timer);
+  // Re-points every queued kRuleAbsence timer from its rule's slot in `from` to the slot of the
+  // same rule (id hash, kind, size: what RuleSlots::Relayout keeps) in `to`, and drops the timer of
+  // a rule `to` lacks (its slot starts zeroed, nothing stays pending). At a reload and after a
+  // restore (breaker round 94: a rule moved in its file lost its pending verdict, and its slot
+  // stayed pending for good; GenericKinds.AbsenceVerdictFollowsItsRuleAcrossAReordering*,
+  // CustomRules.AbsenceVerdictSurvivesARestoreWithTheRulesReordered). O(timers x slots); allocates
+  // nothing.
+  void RepointRuleTimers(std::span<const RuleSlot> from, std::span<const RuleSlot> to);
   void FireTimer(const Timer& t);
 
   std::shared_ptr<const CompiledConfig> config_;
@@ -354,6 +363,10 @@ class DetectionEngine final : public EventConsumer {
   // The generic rules' per-account slot records, by privileged_index (state/rule_slots.h),
   // laid out as rules_->slots says; checkpointed as kCkRuleSlots records.
   RuleSlots slots_;
+  // The layout of the checkpoint being restored (its kCkRuleSlots records' slots, offsets rebuilt
+  // with SlotOffsetAfter): its kRuleAbsence timers name slots of it, re-pointed by OnRestored.
+  // Empty outside a restore.
+  std::vector<RuleSlot> restored_slots_;
   // The state copied at the last checkpoint cut, until the control thread has encoded it; its
   // buffers are kept for the next cut.
   EngineSnapshot snapshot_;

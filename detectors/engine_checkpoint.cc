@@ -263,6 +263,17 @@ void DetectionEngine::ReserveState(uint8_t tag, std::size_t records) {
   }
 }
 
+void DetectionEngine::OnRestored() {
+  // The restored absence timers name their rules' slots in the saved layout; the slots were
+  // matched by rule id (kCkRuleSlots), so the timers follow them. With no slot record restored no
+  // account had a slot pending, and every such timer is stale: dropped.
+  RepointRuleTimers(std::span<const RuleSlot>(restored_slots_),
+                    std::span<const RuleSlot>(rules_->slots));
+  restored_slots_.clear();
+  restored_slots_.shrink_to_fit();
+  PublishGauges();
+}
+
 bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
   std::string_view in = r.payload;
   switch (r.tag) {
@@ -298,6 +309,10 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       if (st == nullptr) return true;
       accounts_.Privileged(*st);
       std::byte* record = nullptr;
+      // Every record lists every slot of the saved layout: the first one read gives the layout
+      // its kRuleAbsence timers name (re-pointed in OnRestored; breaker round 94).
+      const bool take_layout = restored_slots_.empty();
+      std::size_t saved_end = 0;
       while (!in.empty()) {
         if (in.size() < 11) return false;
         const uint64_t hash = GetU64(in.data());
@@ -306,6 +321,13 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
             static_cast<uint16_t>(static_cast<uint8_t>(in[9]) | static_cast<uint8_t>(in[10]) << 8);
         in.remove_prefix(11);
         if (in.size() < size) return false;
+        if (take_layout) {
+          const std::size_t offset = SlotOffsetAfter(saved_end);
+          saved_end = offset + size;
+          if (saved_end <= kMaxSlotBytes) {
+            restored_slots_.push_back({hash, kind, static_cast<uint16_t>(offset), size});
+          }
+        }
         for (const RuleSlot& slot : rules_->slots) {
           if (slot.code_hash != hash || slot.kind != kind || slot.size != size) continue;
           if (record == nullptr) record = slots_.Record(st->privileged_index);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -156,6 +157,11 @@ struct RuleSlot {
   LangKind kind = LangKind::kMatch;
   uint16_t offset = 0, size = 0;
 };
+
+// Where the slot after `used` bytes of a record starts: slots are laid out in rule order, each at
+// the next multiple of 4 (rules/rule_loader.cc). A restore rebuilds a checkpoint's layout from its
+// slots' sizes with it (DetectionEngine::LoadState, kCkRuleSlots).
+constexpr std::size_t SlotOffsetAfter(std::size_t used) { return (used + 3u) & ~std::size_t{3}; }
 
 // The per-account record of the generic rules' state is at most this many bytes (DESIGN.md 10).
 inline constexpr std::size_t kMaxSlotBytes = 256;

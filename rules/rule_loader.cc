@@ -919,7 +919,7 @@ class Loader {
       size = sizeof(AbsenceSlot);
     }
     if (size == 0) return true;
-    const std::size_t offset = (out_->slot_bytes + 3u) & ~std::size_t{3};
+    const std::size_t offset = SlotOffsetAfter(out_->slot_bytes);
     if (offset + size > kMaxSlotBytes) {
       Error(node.Mark(), Path(i),
             "the rules' per-account state would exceed " + std::to_string(kMaxSlotBytes) +
@@ -930,7 +930,7 @@ class Loader {
     }
     g->slot_offset = static_cast<uint16_t>(offset);
     g->slot_size = static_cast<uint16_t>(size);
-    out_->slot_bytes = static_cast<uint16_t>((offset + size + 3u) & ~std::size_t{3});
+    out_->slot_bytes = static_cast<uint16_t>(SlotOffsetAfter(offset + size));
     out_->slots.push_back({g->code_hash, g->kind, g->slot_offset, g->slot_size});
     return true;
   }

@@ -17,7 +17,9 @@ enum class TimerKind : uint8_t {
   kPawVerdict,
   kActivationExpiry,
   kInterruptVerdict,
-  kRuleAbsence,  // a generic absence rule: slot = its slot offset / 4, basis = the trigger time
+  // A generic absence rule: slot = its slot offset / 4 in the current layout (re-pointed when the
+  // layout moves: DetectionEngine::RepointRuleTimers), basis = the trigger time.
+  kRuleAbsence,
 };
 
 struct Timer {
@@ -84,6 +86,22 @@ class TimerQueue {
       }
     }
     return t;
+  }
+  // Keeps the timers for which keep(timer) is true; keep may rewrite a timer's slot (not its due
+  // time or account: the heap order). O(n); used at a reload or restore only (breaker round 94:
+  // an absence rule's timers follow its slot when the rules move). Allocates nothing.
+  template <class F>
+  void Retain(F&& keep) {
+    std::size_t kept = 0;
+    for (Timer t : heap_) {
+      if (keep(t)) heap_[kept++] = t;
+    }
+    heap_.resize(kept);
+    std::make_heap(heap_.begin(), heap_.end(), Later);
+    dated_.clear();
+    for (const Timer& t : heap_) {
+      if (DatedEarlier(t.kind)) dated_.push_back(t);
+    }
   }
   // Checkpoint support: every pending timer, in heap order.
   template <class F>

@@ -1,7 +1,8 @@
 // Custom rules from the config's `rule_files`, through the real binary: a match rule and a
 // threshold rule written in YAML fire on their cases and stay silent on their near misses, obey
 // per-tenant overrides, are listed by `privmon rules --config`, and a mistake in a rule file is a
-// `privmon check` error naming the rule file and line.
+// `privmon check` error naming the rule file and line; an absence rule's pending verdict survives
+// a restore whose rule file lists the rules in another order.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -206,6 +207,50 @@ TEST(CustomRules, CheckNamesTheRuleFileAndLineOfAMistake) {
   EXPECT_EQ(p.code, 2) << p.out << p.err;
   EXPECT_NE((p.out + p.err).find("defaults.rules.ACME-SI-01.window"), std::string::npos)
       << p.out << p.err;
+}
+
+// Breaker round 94 (f8-absence-state-lost-when-rule-moves): a role granted to a privileged account
+// onboarded by `scan --checkpoint-out`, restored by `run` with the same rules in another order
+// (the absence rule's slot moves): the absence timer named the old slot, the verdict was lost and
+// the slot stayed pending. It follows its rule now: the grant's day passes unused, one alert.
+TEST(CustomRules, AbsenceVerdictSurvivesARestoreWithTheRulesReordered) {
+  const std::string dir = TempDir("custom-absence-moved");
+  TempDirCleanup cleanup(dir);
+  const std::string absence = R"(  - id: ACME-ABS-01
+    name: "Role added but never used"
+    kind: absence
+    sources: [audit, signin]
+    severity: low
+    parameters: {window: 1d}
+    trigger: {source: audit, when: {audit.activity: "Add member to role"}}
+    expect: {source: signin, when: {signin.error_code: 0}}
+)";
+  const std::string threshold = R"(  - id: ACME-TH-01
+    name: "Two bad passwords"
+    kind: threshold
+    sources: [signin]
+    severity: high
+    parameters: {threshold: 2, window: 10m}
+    when: {signin.error_code: 50126}
+)";
+  const std::string data = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/rules/absence_moved/";
+  const std::string tenant = "11111111-2222-3333-4444-555555555555";
+  const std::string cfg = dir + "/c.yaml";
+  CustomRulesWrite(cfg, "rule_files: [" + dir + "/acme.yaml]\ndead_letter: {path: \"\"}\n" +
+                            "checkpoint: {dir: " + dir + "/cp}\nmetrics: {listen: \"\"}\n" +
+                            "sources:\n  - file: {path: " + data + "later.ndjson, tenant: \"" +
+                            tenant + "\"}\nsinks:\n  - stdout: {}\ntenants:\n  \"" + tenant +
+                            "\": {privileged_accounts: [adm-y@contoso.example]}\n");
+  CustomRulesWrite(dir + "/acme.yaml", "rules:\n" + absence + threshold);
+  const CustomRulesCliRun onboard =
+      Privmon({"scan", "--quiet", "--config", cfg, "--tenant", tenant, "--checkpoint-out",
+               dir + "/cp", data + "trigger.ndjson"});
+  ASSERT_EQ(onboard.code, 0) << onboard.err;
+  CustomRulesWrite(dir + "/acme.yaml", "rules:\n" + threshold + absence);
+  const CustomRulesCliRun r = Privmon({"run", "--config", cfg});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::vector<std::string> want = {"ACME-ABS-01 adm-y@contoso.example"};
+  EXPECT_EQ(Keys(r.out), want) << r.out << r.err;
 }
 
 }  // namespace

@@ -34,15 +34,18 @@ class GenericKinds : public ::testing::Test {
   // The rule file loaded as a config's rule_files does (config/rule_files.cc): custom rules start
   // enabled with their file's parameters.
   void SetUp() override {
-    const std::string file =
-        std::string(PRIVMON_SOURCE_DIR) + "/tests/data/rules/generic_kinds.yaml";
+    config_ = Load("generic_kinds.yaml");
+    ASSERT_NE(config_, nullptr);
+  }
+  // A config whose rule_files is tests/data/rules/`name`.
+  static std::shared_ptr<const CompiledConfig> Load(const std::string& name) {
+    const std::string file = std::string(PRIVMON_SOURCE_DIR) + "/tests/data/rules/" + name;
     const std::string tenant = std::string("\"") + kGenericKindsTenant +
                                "\": {privileged_accounts: [" + kGenericKindsAdmin + "]}";
     const ConfigLoadResult r =
         LoadConfigText("rule_files: [\"" + file + "\"]\ntenants: {" + tenant + "}\n");
     for (const ConfigError& e : r.errors) ADD_FAILURE() << e.line << ": " << e.message;
-    ASSERT_NE(r.config, nullptr);
-    config_ = r.config;
+    return r.config;
   }
   std::unique_ptr<EngineHarness> Harness() { return std::make_unique<EngineHarness>(config_); }
   // How many alerts of `code` the harness raised (after Finish: watermark-bound verdicts too).
@@ -178,6 +181,63 @@ TEST_F(GenericKinds, SequenceAndAbsenceStateIsCheckpointed) {
   Restore(armed->engine(), unmet->engine());
   unmet->Feed(SignInFrom("2026-11-03T12:00:00Z", 0, "US"));
   EXPECT_EQ(Count(*unmet, "KIND-ABSENCE"), 1u);
+}
+
+// Breaker round 94: an absence timer named its rule by the rule's slot offset. The same rules in
+// another order (KIND-ABSENCE moved first: its slot moves from behind the threshold and sequence
+// slots to offset 0) kept the slot's state on a reload but not the timer: the verdict was lost and
+// the slot stayed pending, absorbing every later trigger. The timer now follows its rule.
+TEST_F(GenericKinds, AbsenceVerdictFollowsItsRuleAcrossAReorderingReload) {
+  const auto reordered = Load("generic_kinds_reordered.yaml");
+  ASSERT_NE(reordered, nullptr);
+  const auto slot_of = [](const CompiledConfig& c) {
+    for (const GenericRule& g : c.rules->generic) {
+      if (g.kind == LangKind::kAbsence) return g.slot_offset;
+    }
+    return uint16_t{0xffff};
+  };
+  ASSERT_NE(slot_of(*config_), slot_of(*reordered));  // the case: the slot moved
+  auto h = Harness();
+  h->Feed(AuditOf("Add member to role", "2026-11-03T10:00:00Z"));
+  h->engine().OnConfig(reordered);
+  config_ = reordered;                                   // Count's rule ids
+  h->Feed(SignInFrom("2026-11-03T12:00:00Z", 0, "US"));  // the hour passed unmet: one alert
+  // A later trigger arms afresh (the slot is not left pending) and is judged too.
+  h->Feed(AuditOf("Add member to role", "2026-11-04T10:00:00Z"));
+  h->Feed(SignInFrom("2026-11-04T12:00:00Z", 0, "US"));
+  EXPECT_EQ(Count(*h, "KIND-ABSENCE"), 2u);
+
+  // A reload that drops the rule drops its timer; the rule back, a new trigger is judged afresh.
+  const auto without = Load("generic_kinds_without_absence.yaml");
+  ASSERT_NE(without, nullptr);
+  auto dropped = Harness();
+  dropped->Feed(AuditOf("Add member to role", "2026-11-03T10:00:00Z"));
+  dropped->engine().OnConfig(without);
+  dropped->Feed(SignInFrom("2026-11-03T10:30:00Z", 0, "US"));
+  dropped->engine().OnConfig(reordered);
+  config_ = reordered;
+  dropped->Feed(AuditOf("Add member to role", "2026-11-03T10:40:00Z"));
+  dropped->Feed(SignInFrom("2026-11-03T12:00:00Z", 0, "US"));
+  EXPECT_EQ(Count(*dropped, "KIND-ABSENCE"), 1u);
+}
+
+// The same on a restore: the checkpoint's slots are matched by rule id, and its timers follow.
+TEST_F(GenericKinds, AbsenceVerdictFollowsItsRuleAcrossAReorderingRestore) {
+  auto armed = Harness();
+  armed->Feed(AuditOf("Add member to role", "2026-11-03T10:00:00Z"));
+  config_ = Load("generic_kinds_reordered.yaml");
+  ASSERT_NE(config_, nullptr);
+  auto unmet = Harness();
+  Restore(armed->engine(), unmet->engine());
+  unmet->Feed(SignInFrom("2026-11-03T12:00:00Z", 0, "US"));
+  unmet->Feed(AuditOf("Add member to role", "2026-11-04T10:00:00Z"));
+  unmet->Feed(SignInFrom("2026-11-04T12:00:00Z", 0, "US"));
+  EXPECT_EQ(Count(*unmet, "KIND-ABSENCE"), 2u);
+  auto met = Harness();  // met in time after the restore: silent
+  Restore(armed->engine(), met->engine());
+  met->Feed(SignInFrom("2026-11-03T10:20:00Z", 0, "US"));
+  met->Feed(SignInFrom("2026-11-03T12:00:00Z", 0, "US"));
+  EXPECT_EQ(Count(*met, "KIND-ABSENCE"), 0u);
 }
 
 std::vector<std::string> Errors(const std::string& yaml) {
