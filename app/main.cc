@@ -300,6 +300,14 @@ static int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // JSON logs asked for (the option may have been read before the mistake): the usage error is
+    // a JSON line too, level error (breaker round 96: it was CLI11's plain text, the one line
+    // that says why a systemd unit fails).
+    if (e.get_exit_code() != 0 && log_format == "json") {
+      if (!json_logs) json_logs = JsonStderr::Install(LogLevel::kInfo);
+      std::fprintf(stderr, "privmon: error: %s (privmon --help)\n", e.what());
+      return 2;
+    }
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }

@@ -149,6 +149,18 @@ TEST(JsonLog, EveryStderrLineOfARealRunIsOneJsonObject) {
   });
   EXPECT_TRUE(after_summary) << privmon_test::ReadFile(dir / "after_info.err");
   EXPECT_EQ(Privmon("scan --no-such-option " + input.string(), dir / "bad_option.err"), 2);
+  // Breaker round 96: with JSON logs, a usage error (a missing --config file, an unknown option)
+  // was CLI11's plain text, the one line that says why a systemd unit fails.
+  for (const std::string& args :
+       {std::string("--log-format json run --config ") + (dir / "missing.yaml").string(),
+        std::string("--log-format json scan --no-such-option ") + input.string()}) {
+    EXPECT_EQ(Privmon(args, dir / "usage.err"), 2) << args;
+    const std::string text = privmon_test::ReadFile(dir / "usage.err");
+    const std::vector<LogLine> usage = ParseLog(text);
+    ASSERT_EQ(usage.size(), privmon_test::Lines(text).size()) << text;
+    ASSERT_FALSE(usage.empty()) << text;
+    for (const LogLine& l : usage) EXPECT_EQ(l.level, "error") << l.msg;
+  }
   std::filesystem::remove_all(dir);
 }
 
