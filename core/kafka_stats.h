@@ -27,6 +27,8 @@ struct KafkaPartitionSlot {
   std::atomic<uint64_t> lost{0};
 };
 
+enum KafkaReading : uint8_t { kKafkaReading = 0, kKafkaAllBrokersDown = 1, kKafkaFatal = 2 };
+
 struct KafkaSourceStats {
   KafkaSourceStats(std::string source, uint32_t max_partitions)
       : name(std::move(source)),
@@ -38,7 +40,17 @@ struct KafkaSourceStats {
   std::atomic<uint32_t> used{0};
   std::atomic<int64_t> assigned{0};
   std::atomic<uint64_t> rebalances{0};
-  std::atomic<uint64_t> errors{0};  // consumer errors reported by librdkafka
+  // Errors librdkafka reported to the consumer: those attached to messages and those handed to
+  // its error callback (broker connections failing, every broker down, fatal errors; breaker
+  // round 93: only the former were counted, a broker outage left this at 0).
+  std::atomic<uint64_t> errors{0};
+  // Why the source reads nothing (GET /readyz fails while it is not kKafkaReading,
+  // metrics/health.h): librdkafka reported every broker down (set by the consumer's error callback,
+  // on its own thread; cleared by its next message, partition end or assignment, or a broker
+  // answering the consumer's probe), or a fatal error (never cleared: the consumer is unusable).
+  // The state partitions' consumers share one: any of them sets it, any clears it. A KafkaReading
+  // value.
+  std::atomic<uint8_t> not_reading{0};
   // The state partitions' consumers (set before the metrics server starts): slots count `lost`.
   bool state_partitions = false;
 };

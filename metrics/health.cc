@@ -34,6 +34,16 @@ std::string ReadinessFailures(const PipelineStats& stats, int64_t now_us) {
              std::to_string((now_us - since) / 1'000'000) + " s\n";
     }
   }
+  // Breaker round 93: a consumer with every broker down read nothing while /readyz said ready
+  // (kafka.KafkaBrokerDown.*).
+  for (const KafkaSourceStats& k : stats.kafka_sources) {
+    const uint8_t why = k.not_reading.load(std::memory_order_relaxed);
+    if (why == kKafkaAllBrokersDown) {
+      out += "source " + k.name + ": all brokers down (none reachable; librdkafka retries)\n";
+    } else if (why == kKafkaFatal) {
+      out += "source " + k.name + ": fatal Kafka error, reads nothing more (see its stderr)\n";
+    }
+  }
   if (const int64_t unread = stats.state_topic.unread.load(std::memory_order_relaxed); unread > 0) {
     out += "state partitions: " + std::to_string(unread) +
            " assigned to this process but not read (see its stderr)\n";

@@ -64,6 +64,10 @@ constexpr int64_t kMergeWaitNs = 10'000'000'000;
 // answered (a message or its end), it may hold the others back this long.
 constexpr int64_t kFirstFetchWaitNs = 10'000'000'000;
 constexpr int64_t kLagEveryNs = 1'000'000'000;
+// While every broker is down, a broker is asked for metadata this often (KafkaSource::Probe),
+// waiting this long for its answer.
+constexpr int64_t kProbeEveryNs = 5'000'000'000;
+constexpr int kProbeTimeoutMs = 1000;
 // While every assigned partition has a message held (or is at its end), librdkafka's queues are
 // swept once per this many messages handed out (rebalances and errors are served then too).
 constexpr uint32_t kDeliveriesPerSweep = 32;
@@ -128,6 +132,11 @@ class KafkaSource final : public MessageSource {
     }
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSource::OnRebalance);
+    // Errors that belong to no message (broker connections, every broker down, fatal errors)
+    // come to OnError, served by rd_kafka_consumer_poll on this thread (breaker round 93: with no
+    // callback librdkafka only logged them; nothing counted them and /readyz stayed 200;
+    // kafka.KafkaBrokerDown.*).
+    rd_kafka_conf_set_error_cb(conf.get(), &KafkaSource::OnError);
     rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
     if (rk_ == nullptr) throw std::runtime_error(what + ": " + err);
     (void)conf.release();  // rd_kafka_new took it
@@ -196,7 +205,12 @@ class KafkaSource final : public MessageSource {
         level = held_ > 0 && Level();
       }
       const int64_t now = NowNs();
-      if (now - last_lag_ns_ > kLagEveryNs) UpdateLag(now);
+      if (now - last_lag_ns_ > kLagEveryNs) {
+        UpdateLag(now);
+        if (not_reading_ == kKafkaAllBrokersDown && now - last_probe_ns_ >= kProbeEveryNs) {
+          Probe(now);
+        }
+      }
       if (held_ > 0) {
         // A partition that has nothing yet holds the others back for kMergeWaitNs at most.
         if (level) {
@@ -325,6 +339,7 @@ class KafkaSource final : public MessageSource {
 
   void Hold(rd_kafka_message_t* m) {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (not_reading_ == kKafkaAllBrokersDown) Reading("a partition's end was fetched");
       if (m->rkt != nullptr) {
         Partition& p = Find(rd_kafka_topic_name(m->rkt), m->partition);
         p.at_end = true;
@@ -349,6 +364,7 @@ class KafkaSource final : public MessageSource {
       rd_kafka_message_destroy(m);
       return;
     }
+    if (not_reading_ == kKafkaAllBrokersDown) Reading("a message was fetched");
     Partition& p = Find(rd_kafka_topic_name(m->rkt), m->partition);
     p.at_end = false;
     p.heard = true;
@@ -660,6 +676,64 @@ class KafkaSource final : public MessageSource {
     }
     if (assign) self->SplitQueues(rk, parts);
     self->RefreshAssignment();
+    // An assignment is the group coordinator's answer: a broker is reachable. (A revocation is
+    // not: a session timed out while every broker was down revokes locally.)
+    if (assign && self->not_reading_ == kKafkaAllBrokersDown) self->Reading("partitions assigned");
+  }
+
+  // Errors of the client, not of a message (called from rd_kafka_consumer_poll, on this thread):
+  // counted, reported on stderr (each "all brokers down" and fatal error, others rate-limited),
+  // and every broker down or a fatal error marks the source not reading (GET /readyz fails).
+  // Relaxed atomics and a bounded stderr line only.
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<KafkaSource*>(opaque);
+    if (self->stats_ != nullptr) self->stats_->errors.fetch_add(1, std::memory_order_relaxed);
+    ++self->errors_;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      char fatal[512] = "";
+      (void)rd_kafka_fatal_error(rk, fatal, sizeof fatal);
+      std::fprintf(stderr,
+                   "privmon: source %s: FATAL Kafka error: %s (%s): the consumer reads nothing "
+                   "more; /readyz fails; restart privmon\n",
+                   self->name_.c_str(), fatal, reason);
+      self->SetNotReading(kKafkaFatal);
+      return;
+    }
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+      std::fprintf(stderr,
+                   "privmon: source %s: all brokers down (%s): it reads nothing until one "
+                   "answers; /readyz fails meanwhile (librdkafka retries)\n",
+                   self->name_.c_str(), reason);
+      if (self->not_reading_ != kKafkaFatal) self->SetNotReading(kKafkaAllBrokersDown);
+      self->last_probe_ns_ = NowNs();
+      return;
+    }
+    if (self->errors_ <= 10 || self->errors_ % 1000 == 0) {
+      std::fprintf(stderr, "privmon: source %s: Kafka error (%llu so far): %s\n",
+                   self->name_.c_str(), static_cast<unsigned long long>(self->errors_), reason);
+    }
+  }
+
+  void SetNotReading(uint8_t why) {
+    not_reading_ = why;
+    if (stats_ != nullptr) stats_->not_reading.store(why, std::memory_order_relaxed);
+  }
+  // Every broker was down and one answered since: the source reads again.
+  void Reading(const char* how) {
+    SetNotReading(kKafkaReading);
+    std::fprintf(stderr, "privmon: source %s: a broker is reachable again (%s); reading\n",
+                 name_.c_str(), how);
+  }
+  // While every broker is down (and the topic may stay idle once one is back: no message, no
+  // partition end comes then), asks any broker for metadata every kProbeEveryNs: an answer means
+  // one is reachable. Blocks this thread kProbeTimeoutMs at most, only while nothing is read.
+  void Probe(int64_t now) {
+    last_probe_ns_ = now;
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t e =
+        rd_kafka_metadata(rk_, /*all_topics=*/0, /*only_rkt=*/nullptr, &md, kProbeTimeoutMs);
+    if (md != nullptr) rd_kafka_metadata_destroy(md);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) Reading("a broker answered a metadata request");
   }
 
   // Once assigned (librdkafka's own order, tests/0056-balanced_group_mt.c), each partition's
@@ -762,6 +836,10 @@ class KafkaSource final : public MessageSource {
   int64_t unlevel_since_ns_ = 0;  // when the round robin first found a partition behind
   int64_t last_lag_ns_ = 0;
   uint64_t errors_ = 0;
+  // A KafkaReading value: kKafkaReading unless librdkafka reported every broker down or a fatal
+  // error (mirrored in stats_->not_reading for GET /readyz).
+  uint8_t not_reading_ = kKafkaReading;
+  int64_t last_probe_ns_ = 0;
   uint64_t lost_ = 0;  // records deleted before they were read (Lost)
   uint64_t lost_reports_ = 0;
   rd_kafka_message_t* current_ = nullptr;  // handed out by the last Receive

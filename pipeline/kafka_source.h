@@ -24,7 +24,8 @@ namespace privmon {
 
 // Joins the group and subscribes. Throws std::runtime_error on a refused property or an
 // unreadable secret file (the broker connection itself is asynchronous: errors are logged and
-// counted, and librdkafka keeps retrying). `stats` may be null.
+// counted, and librdkafka keeps retrying; while it reports every broker down, stats->not_reading
+// says so and GET /readyz fails). `stats` may be null.
 std::unique_ptr<MessageSource> OpenKafkaSource(const SourceSettings& settings,
                                                KafkaSourceStats* stats);
 
