@@ -4,7 +4,8 @@
 // its sign-ins. Runs are a function of the set of sign-ins, not of their arrival order, and a busy
 // account's steady sign-ins fold into one run instead of pushing older ones out. Each run keeps
 // the device and record of its first and last sign-in (what an alert names).
-// Plain value inside PrivilegedState; Add is O(kRuns), no allocation. Single-threaded (its shard).
+// Plain value inside PrivilegedState; Add is O(kRuns) calls of its `needed`, no allocation.
+// Single-threaded (its shard).
 #pragma once
 
 #include <algorithm>
@@ -50,6 +51,20 @@ class SignInRuns {
     });
   }
   void Add(const SignInPoint& p, bool paw, int64_t window) {
+    Add(p, paw, window, [](const SignInRun&) { return false; });
+  }
+  // `needed(run)`: whether a verdict still pending reads the run (PimActivations: an activation
+  // whose PAW verdict waits for the watermark). When all kRuns are taken, a run no pending verdict
+  // reads gives way first (the oldest of them), and a new run no verdict reads never displaces
+  // one that a verdict does (when every kept run is needed, the oldest goes only for a needed one).
+  // A run folded into the new one left a slot free, so nothing folded is ever dropped.
+  // Breaker round 93: a tenant's watermark held back for hours of its own event time (another
+  // tenant's partition of the same Kafka source lagging, pipeline/tenant_clocks.h) let the
+  // account's later sign-ins push the PAW sign-in 9 minutes before an activation out before its
+  // verdict: a false "no sign-in seen" that scan did not raise
+  // (EventTime.PawSignInBeforeAnActivationSurvivesAWatermarkHeldBackForHours).
+  template <class Needed>
+  void Add(const SignInPoint& p, bool paw, int64_t window, Needed&& needed) {
     SignInRun merged{p, p, paw};
     for (SignInRun& r : runs_) {
       if (r.empty() || r.paw != paw) continue;
@@ -63,10 +78,17 @@ class SignInRuns {
     }
     auto slot = std::find_if(runs_.begin(), runs_.end(), [](const auto& r) { return r.empty(); });
     if (slot == runs_.end()) {
-      slot = std::min_element(runs_.begin(), runs_.end(), [](const auto& a, const auto& b) {
-        return a.last.time < b.last.time;
-      });
-      if (slot->last.time >= merged.last.time) return;  // older than everything kept
+      const auto older = [](const auto& a, const auto& b) { return a.last.time < b.last.time; };
+      // The oldest run no pending verdict reads; else, for a run one reads, the oldest of all.
+      for (auto it = runs_.begin(); it != runs_.end(); ++it) {
+        if (!needed(*it) && (slot == runs_.end() || older(*it, *slot))) slot = it;
+      }
+      const bool merged_needed = needed(merged);
+      if (slot == runs_.end()) {
+        if (!merged_needed) return;  // every kept run is read by a pending verdict, this one not
+        slot = std::min_element(runs_.begin(), runs_.end(), older);
+      }
+      if (!merged_needed && slot->last.time >= merged.last.time) return;  // older than it
     }
     *slot = merged;
   }

@@ -48,6 +48,24 @@ bool SessionSignIn(const Event& e, const TenantSettings& tenant, SignInPoint* p,
   return true;
 }
 
+// Whether a verdict still pending reads `run` (SignInRuns::Add keeps those first): an
+// activation whose PAW verdict waits, or a kept request, whose hour the verdict of the activation
+// an approver completes later reads too. The tenant's watermark may lag its newest records by
+// hours (held back by a lagging partition of its Kafka source): sign-ins after the activation
+// arrive before its verdict (breaker round 93).
+struct ReadByPendingVerdict {
+  const PrivilegedState& ps;
+  int64_t window;
+  bool operator()(const SignInRun& run) const {
+    for (const PendingActivation& a : ps.activations) {
+      if (a.time == 0 || (!a.paw_verdict_due && a.request == 0)) continue;
+      const auto from = static_cast<Seconds32>(std::max<int64_t>(0, a.time - window));
+      if (run.Overlaps(from, a.time)) return true;
+    }
+    return false;
+  }
+};
+
 }  // namespace
 
 void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& /*who*/,
@@ -60,7 +78,9 @@ void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const Accoun
   if (!from_paw) st.last_non_paw_signin = std::max(st.last_non_paw_signin, p.time);
   if (!st.privileged()) return;
   // As runs that do not depend on the order sign-ins arrived in.
-  ctx.Privileged(st).signins.Add(p, from_paw, tenant.rule(RuleId::kEL06).window_s);
+  PrivilegedState& ps = ctx.Privileged(st);
+  const int64_t window = tenant.rule(RuleId::kEL06).window_s;
+  ps.signins.Add(p, from_paw, window, ReadByPendingVerdict{ps, window});
 }
 
 namespace {
@@ -88,7 +108,7 @@ void SeedSignIns(CodeRuleContext& ctx, const AccountRef& who, const AccountState
     if (ps.signins.Covers(x, paw)) return;  // recorded whole (a listed admin's: its device)
     SignInPoint p;
     p.time = x;
-    ps.signins.Add(p, paw, window);
+    ps.signins.Add(p, paw, window, ReadByPendingVerdict{ps, window});
   };
   // Those the privilege replay keeps whole (an ordinary account's records, not late): a PAW
   // sign-in after the activation that arrived before it moved AccountState's times past the
@@ -106,7 +126,7 @@ void SeedSignIns(CodeRuleContext& ctx, const AccountRef& who, const AccountState
         SignInPoint p;
         bool paw = false;
         if (SessionSignIn(kept, sd.tenant, &p, &paw) && !sd.ps.signins.Covers(p.time, paw)) {
-          sd.ps.signins.Add(p, paw, sd.window);
+          sd.ps.signins.Add(p, paw, sd.window, ReadByPendingVerdict{sd.ps, sd.window});
         }
       },
       &seed);

@@ -49,6 +49,47 @@ TEST(EventTime, PawSignInBeforeAnActivationCountsWhateverSignInsFollowIt) {
   EXPECT_EQ(Count(h.Drain(), RuleId::kEL06), 0);
 }
 
+// Breaker round 93 (k1): one `run` reading a 4-partition topic keyed by tenant held this tenant's
+// watermark back by another tenant's partition, hours of event time behind this tenant's newest
+// record (pipeline/tenant_clocks.h: a partition of the source lagging holds every tenant back). The
+// admin's sign-ins of the afternoon (five runs, each more than the window apart) arrived before the
+// verdict of the activation 9 minutes after a PAW sign-in and pushed that sign-in out of the
+// account's runs: a false "no sign-in seen" that scan (watermark minutes behind) did not raise.
+TEST(EventTime, PawSignInBeforeAnActivationSurvivesAWatermarkHeldBackForHours) {
+  EngineHarness h(EventTimeTenantWithPaw());
+  DetectionEngine& engine = h.engine();
+  engine.OnEvent(EventTimeSignInFrom("2025-01-07T13:24:03Z", "paw-1"), kRouteAccount);
+  engine.OnEvent(EventTimeActivation("2025-01-07T13:33:38Z"), kRouteAccount);
+  for (const char* t : {"2025-01-07T14:40:00Z", "2025-01-07T15:50:00Z", "2025-01-07T17:00:00Z",
+                        "2025-01-07T18:10:00Z", "2025-01-07T19:20:00Z"}) {
+    engine.OnEvent(EventTimeSignInFrom(t, "paw-1"), kRouteAccount);
+  }
+  // Only now does the (held back) watermark pass the activation.
+  engine.OnTenantWatermark(HashLower(kEventTimeTenant), At("2025-01-07T13:40:00Z"));
+  EXPECT_EQ(Count(h.Drain(), RuleId::kEL06), 0);
+}
+
+// The same with a non-PAW sign-in before the activation: it is still named (not "no sign-in
+// seen", not a miss).
+TEST(EventTime, NonPawSignInBeforeAnActivationSurvivesAWatermarkHeldBackForHours) {
+  EngineHarness h(EventTimeTenantWithPaw());
+  DetectionEngine& engine = h.engine();
+  engine.OnEvent(EventTimeSignInFrom("2025-01-07T13:24:03Z", "laptop-7"), kRouteAccount);
+  engine.OnEvent(EventTimeActivation("2025-01-07T13:33:38Z"), kRouteAccount);
+  for (const char* t : {"2025-01-07T14:40:00Z", "2025-01-07T15:50:00Z", "2025-01-07T17:00:00Z",
+                        "2025-01-07T18:10:00Z", "2025-01-07T19:20:00Z"}) {
+    engine.OnEvent(EventTimeSignInFrom(t, "laptop-7"), kRouteAccount);
+  }
+  engine.OnTenantWatermark(HashLower(kEventTimeTenant), At("2025-01-07T13:40:00Z"));
+  const std::vector<Alert> alerts = h.Drain();
+  ASSERT_EQ(Count(alerts, RuleId::kEL06), 1);
+  for (const Alert& a : alerts) {
+    if (a.rule == RuleId::kEL06) {
+      EXPECT_EQ(a.first_seen, At("2025-01-07T13:24:03Z"));
+    }
+  }
+}
+
 TEST(EventTime, OneTenantsWatermarkFiresOnlyItsOwnTimers) {
   auto other = EngineHarness::Tenant(kOther);
   EngineHarness h(EventTimeTenantWithPaw());

@@ -68,5 +68,21 @@ TEST(SignInRuns, RunsOfTheOtherKindDoNotMerge) {
   EXPECT_EQ(other, 1);
 }
 
+// Breaker round 93: a run a pending verdict reads (the hour before an activation at 50000) is
+// kept while later runs fill the slots; the later ones give way among themselves. Without the
+// predicate the oldest run goes first, as before.
+TEST(SignInRuns, ARunAPendingVerdictReadsIsKeptOverLaterOnes) {
+  const auto needed = [](const SignInRun& r) { return r.Overlaps(50000 - kWindow, 50000); };
+  SignInRuns runs, plain;
+  for (Seconds32 t : {49000u, 60000u, 70000u, 80000u, 90000u, 100000u}) {
+    runs.Add(At(t), true, kWindow, needed);
+    plain.Add(At(t), true, kWindow);
+  }
+  EXPECT_EQ(Shape(runs), (std::vector<std::pair<Seconds32, Seconds32>>{
+                             {49000, 49000}, {80000, 80000}, {90000, 90000}, {100000, 100000}}));
+  EXPECT_EQ(Shape(plain), (std::vector<std::pair<Seconds32, Seconds32>>{
+                              {70000, 70000}, {80000, 80000}, {90000, 90000}, {100000, 100000}}));
+}
+
 }  // namespace
 }  // namespace privmon
