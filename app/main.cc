@@ -303,7 +303,14 @@ static int Main(int argc, char** argv) {
     // JSON logs asked for (the option may have been read before the mistake): the usage error is
     // a JSON line too, level error (breaker round 96: it was CLI11's plain text, the one line
     // that says why a systemd unit fails).
-    if (e.get_exit_code() != 0 && log_format == "json") {
+    // A mistake CLI11 finds before it assigns any option (an option left without its value)
+    // leaves log_format unset: the command line says it (breaker round 97).
+    bool json = log_format == "json";
+    for (int i = 1; i + 1 < argc && !json; ++i) {
+      json = std::string_view(argv[i]) == "--log-format" && std::string_view(argv[i + 1]) == "json";
+    }
+    for (int i = 1; i < argc && !json; ++i) json = std::string_view(argv[i]) == "--log-format=json";
+    if (e.get_exit_code() != 0 && json) {
       if (!json_logs) json_logs = JsonStderr::Install(LogLevel::kInfo);
       std::fprintf(stderr, "privmon: error: %s (privmon --help)\n", e.what());
       return 2;

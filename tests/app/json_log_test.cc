@@ -153,7 +153,8 @@ TEST(JsonLog, EveryStderrLineOfARealRunIsOneJsonObject) {
   // was CLI11's plain text, the one line that says why a systemd unit fails.
   for (const std::string& args :
        {std::string("--log-format json run --config ") + (dir / "missing.yaml").string(),
-        std::string("--log-format json scan --no-such-option ") + input.string()}) {
+        std::string("--log-format json scan --no-such-option ") + input.string(),
+        std::string("--log-format json scan --config")}) {  // no value (breaker round 97)
     EXPECT_EQ(Privmon(args, dir / "usage.err"), 2) << args;
     const std::string text = privmon_test::ReadFile(dir / "usage.err");
     const std::vector<LogLine> usage = ParseLog(text);
