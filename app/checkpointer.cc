@@ -53,8 +53,8 @@ int Checkpointer::Restore(bool fresh, const std::vector<EventConsumer*>& consume
                  store_.dir().c_str());
     return 2;
   }
-  if (std::string error =
-          RestoreCheckpoint(cp, consumers, &restored_clocks_, &restored_held_, &restored_silences_);
+  if (std::string error = RestoreCheckpoint(cp, consumers, &restored_clocks_, &restored_held_,
+                                            &restored_silences_, &restored_ahead_);
       !error.empty()) {
     std::fprintf(
         stderr,

@@ -47,6 +47,9 @@ class Checkpointer {
   // The listings going on at the restored checkpoint and their held marks, for
   // Pipeline::RestoreHeldMarks (once).
   std::vector<HeldMarkRecord> TakeRestoredHeldMarks() { return std::move(restored_held_); }
+  // The events the shards held ahead of their tenants' clocks, for Pipeline::RestoreAheadEvents
+  // (once).
+  std::vector<AheadEventRecord> TakeRestoredAhead() { return std::move(restored_ahead_); }
   // PRIV-OP-01's watches Restore() read, for TenantSilence::Restore (once).
   std::vector<SilenceRecord> TakeRestoredSilences() { return std::move(restored_silences_); }
   // Every checkpoint from now on carries `silence`'s watches (not owned; the control thread's).
@@ -81,6 +84,7 @@ class Checkpointer {
   std::vector<ClockInputRecord> restored_clocks_;
   std::vector<HeldMarkRecord> restored_held_;
   std::vector<SilenceRecord> restored_silences_;
+  std::vector<AheadEventRecord> restored_ahead_;
   const TenantSilence* silence_ = nullptr;
   std::vector<CheckpointShardWriter> writers_;
   CheckpointWorker worker_;  // encodes and writes each periodic checkpoint after its cut

@@ -382,6 +382,7 @@ int RunService(const ServiceOptions& options) {
   if (checkpointer) {
     pipeline.RestoreClockInputs(checkpointer->TakeRestoredClocks());
     pipeline.RestoreHeldMarks(checkpointer->TakeRestoredHeldMarks());
+    pipeline.RestoreAheadEvents(checkpointer->TakeRestoredAhead());
   }
   const bool learn_only = options.scan && checkpointer != nullptr;
   if (learn_only) pipeline.KeepPendingAtEnd();  // the run that continues decides them

@@ -320,6 +320,7 @@ void StatePartitions::StartTask(uint32_t q) {
                                    rejects_, /*checkpoints=*/true, StatsSlots{q, 1 + q});
     task->pipeline->RestoreClockInputs(task->checkpointer->TakeRestoredClocks());
     task->pipeline->RestoreHeldMarks(task->checkpointer->TakeRestoredHeldMarks());
+    task->pipeline->RestoreAheadEvents(task->checkpointer->TakeRestoredAhead());
     if (keyed_) {
       task->pipeline->WatchTenantPartitions(watch_.get());
     } else {  // behind the hop: the input partitions' clocks come through marks

@@ -156,6 +156,12 @@ inline bool DecodeSilence(const CheckpointRecordView& v, SilenceRecord* r) {
   return true;
 }
 
+// The pipeline's own record too: an event a shard held back because it ran ahead of its tenant's
+// clock (pipeline/ahead_hold.h), not yet handed to the rules at the cut or stop; restored by
+// routing it afresh. Payload: pipeline/ahead_hold.h EncodeAheadEvent. Appended within format 8
+// (older files have none: nothing was held).
+inline constexpr uint8_t kCheckpointAheadEventTag = 17;
+
 class CheckpointShardWriter {
  public:
   explicit CheckpointShardWriter(uint16_t shard) : shard_(shard), parts_(kCheckpointPartitions) {}

@@ -54,6 +54,10 @@ struct alignas(64) ShardStats {
   Counter known_values_evicted{0};  // novelty values unseen for known_value_ttl
   Counter alerts_queued{0};  // alert lines handed to the sink thread (checkpoint acknowledgement)
   Gauge queue_depth{0};
+  // Events held back because they ran ahead of their tenant's clock (pipeline/ahead_hold.h), and
+  // those handed on early because the hold was full.
+  Gauge ahead_held{0};
+  Counter ahead_overflow{0};
   Gauge accounts{0};
   Gauge state_bytes{0};
   Gauge watermark_lag_us{0};

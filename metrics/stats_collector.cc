@@ -332,6 +332,10 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
 
   auto& depth = AddFamily(out, "privmon_queue_depth", "Events waiting in the shard's input queues.",
                           MetricType::Gauge);
+  auto& ahead = AddFamily(out, "privmon_events_held_ahead",
+                          "Events the shard holds back because they ran ahead of their tenant's "
+                          "clock (a lagging input holds the watermark).",
+                          MetricType::Gauge);
   auto& waits = AddFamily(out, "privmon_backpressure_waits_total",
                           "Times a parser found the shard's queue full and waited, by shard.",
                           MetricType::Counter);
@@ -343,7 +347,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
       AddFamily(out, "privmon_watermark_lag_seconds",
                 "Wall-clock time minus the shard's event-time watermark.", MetricType::Gauge);
   uint64_t late = 0, pim = 0, duplicates = 0, beyond_horizon = 0, evicted = 0, values_evicted = 0;
-  uint64_t replay_lost = 0;
+  uint64_t replay_lost = 0, ahead_overflow = 0;
   for (std::size_t i = 0; i < st.shards.size(); ++i) {
     const ShardStats& s = st.shards[i];
     uint64_t w = 0;
@@ -352,6 +356,8 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
     }
     AddSample(depth, shard_label(i), static_cast<double>(Load(s.queue_depth)));
     AddSample(waits, shard_label(i), w);
+    AddSample(ahead, shard_label(i), static_cast<double>(Load(s.ahead_held)));
+    ahead_overflow += Load(s.ahead_overflow);
     AddSample(accounts, shard_label(i), static_cast<double>(Load(s.accounts)));
     AddSample(state_bytes, shard_label(i), static_cast<double>(Load(s.state_bytes)));
     AddSample(lag, shard_label(i), static_cast<double>(Load(s.watermark_lag_us)) * 1e-6);
@@ -363,6 +369,11 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
     evicted += Load(s.accounts_evicted);
     values_evicted += Load(s.known_values_evicted);
   }
+  AddSample(AddFamily(out, "privmon_events_held_ahead_overflow_total",
+                      "Events handed to the rules before their tenant's clock reached them because "
+                      "the shard's hold of events running ahead was full.",
+                      MetricType::Counter),
+            {}, ahead_overflow);
   AddSample(
       AddFamily(out, "privmon_late_events_total",
                 "Events older than the watermark minus the allowed lateness.", MetricType::Counter),

@@ -191,7 +191,8 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
                               const std::vector<EventConsumer*>& consumers,
                               std::vector<ClockInputRecord>* clock_inputs,
                               std::vector<HeldMarkRecord>* held_marks,
-                              std::vector<SilenceRecord>* silences) {
+                              std::vector<SilenceRecord>* silences,
+                              std::vector<AheadEventRecord>* ahead) {
   const auto shards = static_cast<uint32_t>(consumers.size());
   const bool same_shards = checkpoint.header.shards == shards;
   // The shards a record goes to: by account key, its origin shard, or every shard.
@@ -213,7 +214,7 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
   for (const std::string_view body : checkpoint.partitions) {
     ForEachCheckpointRecord(body, [&](const CheckpointRecordView& r) {
       if (r.tag != kCheckpointClockInputTag && r.tag != kCheckpointHeldMarkTag &&
-          r.tag != kCheckpointSilenceTag) {
+          r.tag != kCheckpointSilenceTag && r.tag != kCheckpointAheadEventTag) {
         route(r, [&](uint32_t s) { ++counts[s][r.tag]; });
       }
     });
@@ -253,6 +254,15 @@ std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
               error = "partition " + std::to_string(p) + ": malformed silence watch";
             } else if (silences != nullptr) {
               silences->push_back(std::move(s));
+            }
+            return;
+          }
+          if (r.tag == kCheckpointAheadEventTag) {  // the shards' (events held ahead)
+            AheadEventRecord a;
+            if (!DecodeAheadEvent(r, &a)) {
+              error = "partition " + std::to_string(p) + ": malformed held event";
+            } else if (ahead != nullptr) {
+              ahead->push_back(a);
             }
             return;
           }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/checkpoint_format.h"
+#include "pipeline/ahead_hold.h"
 #include "pipeline/event_consumer.h"
 #include "pipeline/partition_fence.h"
 
@@ -63,11 +64,14 @@ class CheckpointStore {
 
 // Hands every record of `checkpoint` to the consumer of the shard that owns it (route kByKey: by
 // account key, as events are routed; kByOrigin: its origin shard, or every shard when the shard
-// count changed), then calls OnRestored. Returns "" or why a record was refused.
+// count changed), then calls OnRestored. Returns "" or why a record was refused. The pipeline's
+// own records go to the vectors given (clock inputs, held listing marks, PRIV-OP-01's watches,
+// events held ahead of their tenant's clock); a null vector drops its records.
 std::string RestoreCheckpoint(const DecodedCheckpoint& checkpoint,
                               const std::vector<EventConsumer*>& consumers,
                               std::vector<ClockInputRecord>* clock_inputs = nullptr,
                               std::vector<HeldMarkRecord>* held_marks = nullptr,
-                              std::vector<SilenceRecord>* silences = nullptr);
+                              std::vector<SilenceRecord>* silences = nullptr,
+                              std::vector<AheadEventRecord>* ahead = nullptr);
 
 }  // namespace privmon

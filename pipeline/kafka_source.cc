@@ -21,6 +21,7 @@
 
 #include "pipeline/clock.h"
 #include "pipeline/kafka_config.h"
+#include "pipeline/kafka_metadata.h"
 #include "pipeline/state_topic_format.h"
 #include "pipeline/tenant_id.h"
 
@@ -234,6 +235,23 @@ class KafkaSource final : public MessageSource {
   const std::string& tenant() const override { return tenant_; }
   bool multi_tenant() const override { return multi_tenant_; }
   uint32_t clock_inputs() const override { return max_partitions_; }
+  // A group member of named topics: every partition the metadata lists (one attempt, up to 3 s;
+  // none when the brokers do not answer). Not a state partition's consumer (whose clock inputs are
+  // the input topic's partitions: app/state_partitions.cc holds those), nor a topic pattern.
+  std::vector<uint32_t> InputsHeldAtStart() override {
+    if (manual_partition_ >= 0 || clock_from_header_ || topic_names_.empty()) return {};
+    std::vector<uint32_t> inputs;
+    for (const std::string& topic : topic_names_) {
+      std::string why;
+      const int partitions = KafkaTopicPartitions(rk_, topic, 1, &why);
+      if (partitions < 0) return {};
+      for (int32_t p = 0; p < partitions; ++p) {
+        const uint32_t input = KafkaClockInput(topic_names_, max_partitions_, topic, p);
+        if (input < max_partitions_) inputs.push_back(input);
+      }
+    }
+    return inputs;
+  }
 
   // Checkpoints (commit_after_checkpoint): a position is a cut number; the source notes, for it,
   // the next offset of every partition it has handed messages of (all parsed and queued: the parse

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/config.h"
 #include "core/stats.h"
@@ -68,6 +69,12 @@ class MessageSource {
   // Independent event-time inputs the source reads (DESIGN.md section 10 "Clocks"): each keeps
   // its own per-tenant clock, so one that lags makes no other's records late. Fixed at start-up.
   virtual uint32_t clock_inputs() const { return 1; }
+  // The clock inputs known to exist at start (a Kafka topic's partitions, from the brokers'
+  // metadata): each holds every tenant of the source back from the start until its first message
+  // or until it stays quiet (TenantClocks::HoldInput), so the partitions fetched first do not run
+  // ahead of one whose first fetch comes later. Called once, before the pipeline starts; may block
+  // for a few seconds. Default: none.
+  virtual std::vector<uint32_t> InputsHeldAtStart() { return {}; }
   // True when the whole input is there when the source opens and it ends by itself (a file not
   // followed; not stdin, which may be a live pipe in `run`): Pipeline holds its progress marks
   // from its start, as one listing's (Pipeline::EmitState::WholeHold), so a file written newest

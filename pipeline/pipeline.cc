@@ -76,6 +76,11 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
     clock_base_.push_back(static_cast<uint32_t>(clock_owner_.size()));
     clock_inputs_.push_back(inputs);
     clock_owner_.insert(clock_owner_.end(), inputs, static_cast<uint32_t>(i));
+    if (config_->pipeline.wall_clock) {
+      for (const uint32_t input : sources[i]->InputsHeldAtStart()) {
+        if (input < inputs) held_at_start_.push_back(clock_base_.back() + input);
+      }
+    }
   }
   if (clock_owner_.empty()) clock_owner_.push_back(0);
   source_progress_ = std::make_unique<SourceProgress[]>(std::max<std::size_t>(1, source_count_));
@@ -95,6 +100,8 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
   shard_cut_epoch_ = std::make_unique<std::atomic<uint64_t>[]>(shards_);
   shard_snapshot_.assign(shards_, 0);
   final_snapshot_.assign(shards_, 0);
+  for (uint32_t s = 0; s < shards_; ++s) ahead_.push_back(std::make_unique<AheadHold>());
+  final_ahead_.resize(shards_);
   snapshot_out_ = std::make_unique<std::atomic<uint8_t>[]>(shards_);
   checkpoints_ = checkpoints;
   shard_wake_ = std::make_unique<EventCount[]>(shards_);
@@ -147,6 +154,39 @@ Pipeline::~Pipeline() {
   Wait();
   // A fanned-out source's reader thread reads stop_: the last lane joins it, before stop_ goes.
   sources_by_parser_.clear();
+}
+
+void Pipeline::RestoreAheadEvents(std::vector<AheadEventRecord> events) {
+  // Each side of a held event goes to the shard that owns it now; sides of one event that now
+  // share a shard are one event there, as the router delivers it (RouteEvent).
+  struct Side {
+    uint32_t shard;
+    uint8_t roles;
+    std::size_t record;
+  };
+  std::vector<Side> sides;
+  absl::flat_hash_map<uint64_t, std::size_t> seen;  // (shard, event) -> index in sides
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i].event;
+    const Route route = RouteEvent(e, shards_);
+    for (uint8_t k = 0; k < route.count; ++k) {
+      const auto roles = static_cast<uint8_t>(route.roles[k] & events[i].roles);
+      if (roles == 0) continue;
+      const uint64_t id = HashCombine(
+          HashCombine(HashCombine(route.shard[k], e.sequence), HashCombine(e.fingerprint, e.time)),
+          HashCombine(HashCombine(e.account.key, e.actor.key), e.received_ns));
+      const auto [it, fresh] = seen.try_emplace(id, sides.size());
+      if (fresh) {
+        sides.push_back(Side{route.shard[k], roles, i});
+      } else {
+        sides[it->second].roles |= roles;
+      }
+    }
+  }
+  std::stable_sort(sides.begin(), sides.end(), [&](const Side& a, const Side& b) {
+    return events[a.record].event.time < events[b.record].event.time;
+  });
+  for (const Side& s : sides) ahead_[s.shard]->Keep(events[s.record].event, s.roles);
 }
 
 void Pipeline::Start() {
@@ -280,9 +320,17 @@ void Pipeline::SaveStopped(std::vector<CheckpointShardWriter>& writers,
     if (final_snapshot_[s] != 0) {  // the input ended: the state before it settled
       final_snapshot_[s] = 0;
       consumers_[s]->EncodeSnapshot(writers[s]);
+      for (const auto& [tenant, payload] : final_ahead_[s]) {
+        writers[s].Add(kCheckpointAheadEventTag, CheckpointRoute::kByOrigin, tenant, payload);
+      }
     } else {
       consumers_[s]->SaveState(writers[s]);
+      ahead_[s]->ForEach([&](const Event& e, uint8_t roles) {
+        writers[s].Add(kCheckpointAheadEventTag, CheckpointRoute::kByOrigin, e.tenant_hash,
+                       EncodeAheadEvent(e, roles));
+      });
     }
+    final_ahead_[s].clear();
   }
   for (const ClockInputRecord& r : final_clocks_) {
     writers[0].Add(kCheckpointClockInputTag, CheckpointRoute::kByOrigin, r.tenant,

@@ -56,6 +56,7 @@
 #include "core/reject_reason.h"
 #include "core/skipped_category.h"
 #include "core/stats.h"
+#include "pipeline/ahead_hold.h"
 #include "pipeline/event_consumer.h"
 #include "pipeline/event_count.h"
 #include "pipeline/message_source.h"
@@ -157,6 +158,9 @@ class Pipeline {
   void RestoreClockInputs(std::vector<ClockInputRecord> inputs) {
     restored_clocks_ = std::move(inputs);
   }
+  // Before Start(): the events the shards held ahead of their tenants' clocks at the restored
+  // checkpoint (pipeline/ahead_hold.h), each routed afresh to the shards that own it now.
+  void RestoreAheadEvents(std::vector<AheadEventRecord> events);
   // Before Start(): the listings that went on at the restored checkpoint and the marks they held
   // (each parse thread takes those of its sources back: EmitState::Restore).
   void RestoreHeldMarks(std::vector<HeldMarkRecord> held) { restored_held_ = std::move(held); }
@@ -441,6 +445,8 @@ class Pipeline {
   // leaves them in final_clocks_ when it stops without settling (SaveStopped writes them).
   std::vector<ClockInputRecord> restored_clocks_;
   std::vector<uint32_t> held_inputs_;  // HoldInputsUntilMarked
+  // Clock inputs (ids) the sources knew at start (MessageSource::InputsHeldAtStart; run only).
+  std::vector<uint32_t> held_at_start_;
   TenantPartitionWatch* tenant_watch_ = nullptr;
   std::function<void()> on_finished_;  // OnFinished
   std::vector<ClockInputRecord> final_clocks_;
@@ -452,6 +458,11 @@ class Pipeline {
   std::vector<std::vector<HeldMarkRecord>> cut_held_;
   std::vector<std::vector<HeldMarkRecord>> stop_held_;
   std::vector<std::unique_ptr<EventConsumer>> consumers_;
+  // Per shard: the events held ahead of their tenant's clock (pipeline/ahead_hold.h), the shard
+  // thread's; and, with checkpoints, those it held when its input ended, encoded before it settled
+  // (as final_snapshot_; SaveStopped writes them).
+  std::vector<std::unique_ptr<AheadHold>> ahead_;
+  std::vector<std::vector<std::pair<uint64_t, std::string>>> final_ahead_;
   std::vector<std::unique_ptr<ShardQueue>> queues_;
   std::unique_ptr<ParserProgress[]> progress_;
   std::unique_ptr<SourceProgress[]> source_progress_;

@@ -55,12 +55,29 @@ void Pipeline::ShardLoop(uint32_t shard) {
   // A source counts as ended only once everything it pushed before its end was drained: the
   // snapshot taken before a drain is applied after it.
   auto ended = [&](uint32_t source) { return source < clock_sources && ended_seen[source] != 0; };
-  auto moved = [&](uint64_t tenant, EventTime w) { consumer.OnTenantWatermark(tenant, w); };
+  // Events that ran ahead of the slowest input of their tenant's sources by more than the lateness
+  // wait here (pipeline/ahead_hold.h), and are handed on oldest first once the inputs caught up,
+  // before their tenant's watermark moves past them.
+  AheadHold& ahead = *ahead_[shard];
+  int64_t round_ns = 0;  // this round's wall time (run), for the inputs' idleness
+  auto ahead_bound = [&](uint64_t tenant) {
+    const EventTime floor = clocks.AheadFloor(tenant, round_ns, ended);
+    return floor == kMaxTime ? kMaxTime : floor + lateness_us_;
+  };
+  auto hand_on = [&](const Event& e, uint8_t roles) { consumer.OnEvent(e, roles); };
+  auto release_ready = [&] {
+    if (!ahead.empty()) ahead.ReleaseReady(ahead_bound, hand_on);
+  };
+  auto moved = [&](uint64_t tenant, EventTime w) {
+    if (!ahead.empty()) ahead.Release(tenant, ahead_bound(tenant), hand_on);
+    consumer.OnTenantWatermark(tenant, w);
+  };
   int64_t last_refresh_ns = 0;
   for (const uint32_t input : held_inputs_) {
     if (!clock_base_.empty() && input < clock_inputs_[0])
       clocks.HoldInput(clock_base_[0] + input, wall ? NowNs() : 0);
   }
+  for (const uint32_t id : held_at_start_) clocks.HoldInput(id, wall ? NowNs() : 0);
   for (const ClockInputRecord& r : restored_clocks_) {
     if (r.source < clock_sources)
       clocks.RestoreInput(r.tenant, r.source, r.newest, wall ? NowNs() : 0);
@@ -102,6 +119,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
     const EventTime max_time = MaxEventTime(&all_done);
     for (uint32_t c = 0; c < clock_sources; ++c) ended_now[c] = ClockSourceEnded(c) ? 1 : 0;
     const int64_t now = wall ? NowNs() : 0;
+    round_ns = now;
     std::size_t drained = 0;
     int64_t depth = 0;
     // The shard's part of cut `cut`: everything drained so far precedes it, everything still
@@ -121,6 +139,10 @@ void Pipeline::ShardLoop(uint32_t shard) {
                                  EncodeClockInput(r));
         });
       }
+      ahead.ForEach([&](const Event& e, uint8_t roles) {
+        (*cut_writers_)[shard].Add(kCheckpointAheadEventTag, CheckpointRoute::kByOrigin,
+                                   e.tenant_hash, EncodeAheadEvent(e, roles));
+      });
       shard_held_ns_[shard].store(NowNs() - held_since, std::memory_order_relaxed);
       shard_cut_epoch_[shard].store(cut, std::memory_order_release);
       control_wake_.Notify();
@@ -143,16 +165,26 @@ void Pipeline::ShardLoop(uint32_t shard) {
         if (m.roles == kInputMarkRoles) {
           clocks.OnInputMark(static_cast<uint32_t>(m.event.sequence), m.event.time, now, ended,
                              moved);
+          release_ready();
           return true;
         }
         if (m.roles == 0) {
           const EventTime w =
               clocks.OnMark(m.event.tenant_hash, static_cast<uint32_t>(m.event.sequence),
                             m.event.time, now, ended);
-          if (w != kMinTime) consumer.OnTenantWatermark(m.event.tenant_hash, w);
+          if (w != kMinTime) moved(m.event.tenant_hash, w);
+          release_ready();
           return true;
         }
-        consumer.OnEvent(m.event, m.roles);
+        if (AheadHold::RunsAhead(m.event, ahead_bound(m.event.tenant_hash))) {
+          ahead.Keep(m.event, m.roles);
+          if (ahead.over_capacity()) {
+            ahead.ReleaseOldest(hand_on);
+            Bump(sstats.ahead_overflow);
+          }
+        } else {
+          consumer.OnEvent(m.event, m.roles);
+        }
         sstats.ObserveLatency(NowNs() - m.event.received_ns);
         return true;
       });
@@ -184,11 +216,13 @@ void Pipeline::ShardLoop(uint32_t shard) {
       }
     }
     sstats.queue_depth.store(depth, std::memory_order_relaxed);
+    sstats.ahead_held.store(static_cast<int64_t>(ahead.size()), std::memory_order_relaxed);
     // A source ended, or (run) a second of wall time passed: idle tenants follow the sources.
     if (!partial && (ended_now != ended_seen || (wall && now - last_refresh_ns > 1'000'000'000))) {
       ended_seen = ended_now;
       last_refresh_ns = now;
       clocks.Refresh(max_time == kMinTime ? kMinTime : max_time - lateness_us_, now, ended, moved);
+      release_ready();
     }
     if (all_done && drained == 0 && blocked_count == 0) {
       bool empty = true;
@@ -204,10 +238,17 @@ void Pipeline::ShardLoop(uint32_t shard) {
               std::this_thread::sleep_for(std::chrono::milliseconds(1));
             }
             final_snapshot_[shard] = consumer.SnapshotState() ? 1 : 0;
+            ahead.ForEach([&](const Event& e, uint8_t roles) {
+              final_ahead_[shard].emplace_back(e.tenant_hash, EncodeAheadEvent(e, roles));
+            });
             if (shard == 0) {
               save_clocks([&](const ClockInputRecord& r) { final_clocks_.push_back(r); });
             }
           }
+          // Every input is over: what was held is handed on, oldest first, before the final
+          // watermarks.
+          ahead.ReleaseAll(hand_on);
+          sstats.ahead_held.store(0, std::memory_order_relaxed);
           clocks.Final(moved);
           consumer.OnFinish(kMinTime);
         } else if (shard == 0) {

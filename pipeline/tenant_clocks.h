@@ -145,6 +145,34 @@ class TenantClocks {
 
   std::size_t size() const { return clocks_.size(); }
 
+  // The newest event time (of any tenant) the slowest live input of the tenant's sources has read:
+  // what the tenant's events may run ahead of (pipeline/ahead_hold.h). A tenant no mark named yet:
+  // the slowest live input of any source. An input that has read nothing holds nothing (kMaxTime
+  // when none holds), unless HoldInput named it (then kMinTime until its first mark). Aligned
+  // sources use their floors as of the last mark or refresh. One hash probe, O(the tenant's
+  // inputs).
+  template <class Ended>
+  EventTime AheadFloor(uint64_t tenant, int64_t now_ns, Ended&& ended_out_of_band) const {
+    auto input_floor = [&](uint32_t s) -> EventTime {
+      if (s >= owner_.size()) return kMaxTime;
+      if (aligned_) return source_floor_[owner_[s]];
+      if (input_newest_[s] == kMinTime && input_held_[s] == 0) return kMaxTime;
+      if (EndedInBand(s) || ended_out_of_band(s)) return kMaxTime;
+      if (input_idle_ns_ > 0 && now_ns - input_mark_ns_[s] > input_idle_ns_) return kMaxTime;
+      return input_newest_[s];
+    };
+    EventTime floor = kMaxTime;
+    const auto it = clocks_.find(tenant);
+    if (it == clocks_.end()) {
+      for (std::size_t s = 0; s < owner_.size(); ++s) {
+        floor = std::min(floor, input_floor(static_cast<uint32_t>(s)));
+      }
+    } else {
+      for (const Input& i : it->second.inputs) floor = std::min(floor, input_floor(i.source));
+    }
+    return floor;
+  }
+
   // Checkpoints: f(tenant, input, newest) for every input that carried a tenant; and putting one
   // back after a restart (before any mark; counts as a mark at now_ns).
   // Tenant 0 (kInputClockTenant) stands for an input's own clock set by input marks, so a restored

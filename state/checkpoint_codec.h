@@ -73,6 +73,7 @@ enum CheckpointTag : uint8_t {
   // then kCkSuppression's body. Format 8 still (an older file has kCkSuppression records, which
   // restore as before: to every shard when the shard count changed).
   kCkSuppressionByAccount = 16,
+  // 17: kCheckpointAheadEventTag (core/checkpoint_format.h), the pipeline's.
 };
 
 static_assert(std::is_trivially_copyable_v<AccountState>);

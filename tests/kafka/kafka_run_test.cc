@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -175,6 +176,153 @@ TEST(KafkaSource, PartitionsFetchedUnevenlyMakeNoRecordLate) {
   const std::vector<std::string> expected = Alerts(world->scan_text);
   EXPECT_GE(expected.size(), 5u);
   EXPECT_EQ(Alerts(ReadFile(dir + "/alerts.jsonl")), expected);
+}
+
+// Partition 1 stalls after its first records while the other three run through two days of a
+// generated tenant's event time, then resumes. Its clock holds the tenant's watermark back (as in
+// LaggingPartitionMakesNoRecordLate), and the records of the partitions running ahead wait in the
+// shards (pipeline/ahead_hold.h) instead of reaching the rules a day early: handed on as they
+// came, they filled each account's bounded rings (4 sign-in runs, 16 failures) with the future and
+// evicted what partition 1's records and the pending verdicts read (breaker round 93: a lost
+// PRIV-SI-01, false PRIV-EL-06). The alerts equal scan's.
+TEST(KafkaSource, PartitionsRunningADayAheadOfALaggingOneGiveTheAlertsOfScan) {
+  const std::string dir = TempDir("kafka-ahead");
+  TempDirCleanup cleanup(dir);
+  const auto world =
+      GenerateAndScan(dir, {"--tenants", "1", "--accounts", "120", "--days", "2", "--records",
+                            "1600", "--attack-share", "0.1", "--seed", "7"});
+  ASSERT_TRUE(world.has_value());
+  MockKafka kafka;
+  kafka.CreateTopic("entra", 4);
+  const std::vector<std::string> lines = Lines(dir + "/all.ndjson");
+  ASSERT_GE(lines.size(), 1600u);
+  auto produce = [&](std::size_t from, std::size_t to, bool lagging) {
+    for (std::size_t i = from; i < to; ++i) {
+      if ((i % 4 == 1) != lagging) continue;
+      const std::size_t tab = lines[i].find('\t');
+      const bool framed = tab != std::string::npos && lines[i][0] != '{';
+      kafka.Produce("entra", static_cast<int32_t>(i % 4),
+                    framed ? lines[i].substr(tab + 1) : lines[i],
+                    framed ? lines[i].substr(0, tab) : "");
+    }
+    kafka.Flush();
+  };
+  const std::size_t start = 40;
+  produce(0, start, false);
+  produce(0, start, true);
+  const int port = FreeTcpPort();
+  const std::string config = dir + "/run.yaml";
+  std::ofstream(config) << world->tenants << "sources: [{kafka: {brokers: \""
+                        << kafka.bootstrap_servers()
+                        << "\", topics: [entra], group: privmon-ahead, multi_tenant: true}}]\n"
+                        << "sinks: [{file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
+                        << "metrics: {listen: \"127.0.0.1:" << port << "\"}\n";
+  Child privmon(
+      Spawn({kKafkaRunBinary, "run", "--config", config}, dir + "/run.out", dir + "/run.err"));
+  WaitCaughtUp(privmon, port, static_cast<int>(start));
+  produce(start, lines.size(), false);  // partitions 0, 2 and 3 run to the second day's end
+  int ahead = static_cast<int>(start);
+  for (std::size_t i = start; i < lines.size(); ++i) ahead += i % 4 == 1 ? 0 : 1;
+  const std::string held = WaitCaughtUp(privmon, port, ahead);
+  // What ran ahead waits: nearly all of it (the partitions' records within the lateness of
+  // partition 1's clock went on).
+  EXPECT_GT(MetricSum(held, "privmon_events_held_ahead"), ahead / 2) << held;
+  produce(start, lines.size(), true);  // partition 1 resumes where it stalled
+  const std::string metrics = WaitCaughtUp(privmon, port, static_cast<int>(lines.size()));
+  ASSERT_EQ(privmon.Stop(SIGTERM, std::chrono::seconds(60)), 0) << ReadFile(dir + "/run.err");
+  EXPECT_EQ(MetricSum(metrics, "privmon_late_events_total"), 0) << metrics;
+  EXPECT_EQ(MetricSum(metrics, "privmon_events_held_ahead_overflow_total"), 0) << metrics;
+  const std::vector<std::string> expected = Alerts(world->scan_text);
+  EXPECT_GE(expected.size(), 20u);
+  EXPECT_EQ(Alerts(ReadFile(dir + "/alerts.jsonl")), expected);
+}
+
+// The same lag, with checkpoints: privmon is stopped (SIGTERM) while the records that ran ahead
+// wait, and restarted before partition 1 resumes. The checkpoint carries what waited (their
+// offsets are committed with it): the two lives together raise the alert ids of one uninterrupted
+// checkpointed run over the whole topic (each stopped the same way, pending verdicts pending).
+TEST(KafkaSource, RecordsWaitingForALaggingPartitionSurviveARestart) {
+  const std::string dir = TempDir("kafka-ahead-cp");
+  TempDirCleanup cleanup(dir);
+  const auto world =
+      GenerateAndScan(dir, {"--tenants", "1", "--accounts", "120", "--days", "2", "--records",
+                            "1600", "--attack-share", "0.1", "--seed", "7"});
+  ASSERT_TRUE(world.has_value());
+  MockKafka kafka;
+  kafka.CreateTopic("entra", 4);
+  const std::vector<std::string> lines = Lines(dir + "/all.ndjson");
+  ASSERT_GE(lines.size(), 1600u);
+  auto produce = [&](std::size_t from, std::size_t to, bool lagging) {
+    int n = 0;
+    for (std::size_t i = from; i < to; ++i) {
+      if ((i % 4 == 1) != lagging) continue;
+      const std::size_t tab = lines[i].find('\t');
+      const bool framed = tab != std::string::npos && lines[i][0] != '{';
+      kafka.Produce("entra", static_cast<int32_t>(i % 4),
+                    framed ? lines[i].substr(tab + 1) : lines[i],
+                    framed ? lines[i].substr(0, tab) : "");
+      ++n;
+    }
+    kafka.Flush();
+    return n;
+  };
+  const int port = FreeTcpPort();
+  auto config = [&](const std::string& name, const std::string& group) {
+    const std::string path = dir + "/" + name + ".yaml";
+    std::ofstream(path) << world->tenants << "sources: [{kafka: {brokers: \""
+                        << kafka.bootstrap_servers() << "\", topics: [entra], group: " << group
+                        << ", multi_tenant: true, properties: {session.timeout.ms: \"6000\", "
+                           "heartbeat.interval.ms: \"500\"}}}]\n"
+                        << "sinks: [{file: {path: \"" << dir << "/" << name << ".jsonl\"}}]\n"
+                        << "metrics: {listen: \"127.0.0.1:" << port << "\"}\n"
+                        << "checkpoint: {dir: \"" << dir << "/cp-" << group
+                        << "\", interval: 1s}\n";
+    return path;
+  };
+  const std::size_t start = 40;
+  int first = produce(0, start, false) + produce(0, start, true);
+  Child life1(Spawn({kKafkaRunBinary, "run", "--config", config("life1", "ahead-cp")},
+                    dir + "/life1.out", dir + "/life1.err"));
+  WaitCaughtUp(life1, port, first);
+  first += produce(start, lines.size(), false);
+  const std::string held = WaitCaughtUp(life1, port, first);
+  EXPECT_GT(MetricSum(held, "privmon_events_held_ahead"), first / 2) << held;
+  ASSERT_EQ(life1.Stop(SIGTERM, std::chrono::seconds(60)), 0) << ReadFile(dir + "/life1.err");
+
+  const int rest = produce(start, lines.size(), true);  // partition 1 resumes
+  Child life2(Spawn({kKafkaRunBinary, "run", "--config", config("life2", "ahead-cp")},
+                    dir + "/life2.out", dir + "/life2.err"));
+  WaitCaughtUp(life2, port, rest);
+  // The newest records of partitions 0, 2 and 3 wait until partition 1, at its end, has been
+  // quiet for 10 s and stops holding them (kIdleSourceNs).
+  const auto drained = [](const std::string& m) {
+    return MetricSum(m, "privmon_events_held_ahead") == 0;
+  };
+  const auto after = WaitForMetrics(life2, port, drained, 60s);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(MetricSum(*after, "privmon_late_events_total"), 0) << *after;
+  ASSERT_EQ(life2.Stop(SIGTERM, std::chrono::seconds(60)), 0) << ReadFile(dir + "/life2.err");
+
+  Child whole(Spawn({kKafkaRunBinary, "run", "--config", config("whole", "ahead-whole")},
+                    dir + "/whole.out", dir + "/whole.err"));
+  WaitCaughtUp(whole, port, static_cast<int>(lines.size()));
+  const auto whole_metrics = WaitForMetrics(whole, port, drained, 60s);
+  ASSERT_TRUE(whole_metrics.has_value());
+  EXPECT_EQ(MetricSum(*whole_metrics, "privmon_late_events_total"), 0) << *whole_metrics;
+  ASSERT_EQ(whole.Stop(SIGTERM, std::chrono::seconds(60)), 0) << ReadFile(dir + "/whole.err");
+
+  std::vector<std::string> lives =
+      Alerts(ReadFile(dir + "/life1.jsonl") + ReadFile(dir + "/life2.jsonl"));
+  std::vector<std::string> uninterrupted = Alerts(ReadFile(dir + "/whole.jsonl"));
+  EXPECT_GE(uninterrupted.size(), 20u);
+  std::vector<std::string> only_lives, only_whole;
+  std::set_difference(lives.begin(), lives.end(), uninterrupted.begin(), uninterrupted.end(),
+                      std::back_inserter(only_lives));
+  std::set_difference(uninterrupted.begin(), uninterrupted.end(), lives.begin(), lives.end(),
+                      std::back_inserter(only_whole));
+  EXPECT_TRUE(only_lives.empty() && only_whole.empty())
+      << "only in the two lives: " << ::testing::PrintToString(only_lives)
+      << "\nonly in the uninterrupted run: " << ::testing::PrintToString(only_whole);
 }
 
 TEST(KafkaSink, AlertsArriveKeyedByTenantEachOnce) {
