@@ -265,8 +265,16 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   a.unit_scoped = resolved.unit_scoped;
   a.activity_hash = name.empty() ? 0 : MemoHashLower(name);
   a.activity_name.assign(name);
-  const std::string_view category =
+  const std::string_view stated_category =
       ev.format == RecordFormat::kAzureMonitor ? f.props_category : f.category;
+  // A category that names a service instead: Event Hubs AuditLogs records of 2018 carried the
+  // service there ("category": "Core Directory", "loggedByService": null;
+  // MicrosoftDocs/azure-docs#13794). It says no category, so the record is read as one naming
+  // none (its activity's documented category, below), and it names the service when the record
+  // names none elsewhere (breaker round 98).
+  const AuditService category_service = LookupAuditService(stated_category);
+  const std::string_view category =
+      category_service != AuditService::kOther ? std::string_view{} : stated_category;
   a.category = LookupAuditCategory(category);
   // An elevation of access named by its own activity where the record names no category (a
   // diagnostic record without properties.category, a projection without Category): the
@@ -276,6 +284,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.category = AuditCategory::kAzureRbacElevateAccess;
   }
   a.service = LookupAuditService(f.logged_by_service);
+  if (TrimSpaces(f.logged_by_service).empty() && category_service != AuditService::kOther) {
+    a.service = category_service;
+  }
   // PIM names an Azure resource role's activation and a group's as a directory role's: the
   // category tells them apart (a record naming none is a directory role's, as before).
   if (EqualsIgnoreCase(TrimSpaces(category), "ResourceManagement") ||
