@@ -86,10 +86,12 @@ enum class EnvelopeKey : uint8_t {
   kODataAnnotation,
   kHits,
   kSource,
-  kDocs,       // an Elasticsearch _mget response's documents
-  kUpdateDoc,  // a bulk update body's "doc" / "upsert" (the document)
-  kHitIndex,   // an Elasticsearch hit's "_index"
-  kHitFields   // an Elasticsearch hit's "fields"
+  kDocs,         // an Elasticsearch _mget response's documents
+  kUpdateDoc,    // a bulk update body's "doc" / "upsert" (the document)
+  kHitIndex,     // an Elasticsearch hit's "_index"
+  kHitFields,    // an Elasticsearch hit's "fields"
+  kWazuhData,    // a Wazuh alert's "data" (the record its Entra collectors decoded)
+  kWazuhDecoder  // a Wazuh alert's "decoder" (with "data": the alert wraps a record)
 };
 
 // Where an object sits: the message's root, the body of one response of a Graph JSON batch
@@ -120,6 +122,8 @@ EnvelopeKey ClassifyEnvelopeKey(std::string_view key) {
       if (SameBytes(key, "_index")) return EnvelopeKey::kHitIndex;
       return SameBytes(key, "_source") ? EnvelopeKey::kSource : EnvelopeKey::kNone;
     case 'd':
+      if (SameBytes(key, "data")) return EnvelopeKey::kWazuhData;
+      if (SameBytes(key, "decoder")) return EnvelopeKey::kWazuhDecoder;
       return SameBytes(key, "docs") ? EnvelopeKey::kDocs : EnvelopeKey::kNone;
     case 'b':
       return SameBytes(key, "body") ? EnvelopeKey::kBody : EnvelopeKey::kNone;
@@ -693,6 +697,11 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
   // response standing alone, {"id", "status", "headers", "body"}).
   dom::object body;
   uint32_t body_at = 0;
+  // A Wazuh alert's "data" object and its '{' structural, and whether the message has the alert's
+  // "decoder" beside it (wazuh/wazuh#18174, #25707).
+  dom::object wazuh_data;
+  uint32_t wazuh_data_at = 0;
+  bool wazuh_alert = false;
   // Structural `open_brace` is the object's '{'; each member is key (i), ':' (i + 1), value
   // (i + 2). Only a batch needs its array's position, so members are skipped up to it when one is
   // met (a single record walks no structurals twice).
@@ -869,6 +878,20 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       collector.RecordField(field.key, field.value, fields);  // a text body: shipped_text
       continue;
     }
+    if (envelope == EnvelopeKey::kWazuhData || envelope == EnvelopeKey::kWazuhDecoder) {
+      if (!is_root) {
+        // A record's own member of that name: a column like any other.
+      } else if (envelope == EnvelopeKey::kWazuhDecoder) {
+        wazuh_alert = field.value.is_object();
+      } else if (wazuh_data_at == 0 &&
+                 field.value.get_object().get(wazuh_data) == simdjson::SUCCESS) {
+        for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
+        wazuh_data_at = member + 2;
+      }
+      ++index;
+      collector.RecordField(field.key, field.value, fields);
+      continue;
+    }
     if (envelope == EnvelopeKey::kSource) {
       if (source_at == 0 && field.value.get_object().get(source) == simdjson::SUCCESS) {
         for (; skipped < index; ++skipped) member = structurals.SkipValue(member + 2) + 1;
@@ -915,6 +938,32 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
     // the record, read as the same document alone is (its bytes: the hit's, as it came).
     tail_object = at_tail;
     ParseObject(source, source_at, raw, ObjectLevel::kElement, ctx);
+    tail_object = false;
+    return;
+  }
+  if (!batch && wazuh_alert && wazuh_data_at != 0) [[unlikely]] {
+    // A Wazuh alert ({"timestamp":..,"rule":{..},"agent":{..},"manager":{..},"decoder":{..},
+    // "data":{..},"location":..}) of its Entra collectors: the azure-logs module's Graph input
+    // puts the Graph record in "data" (wazuh/wazuh#25707), the ms-graph module puts it in
+    // data["ms-graph"] beside "integration": "ms-graph" (wazuh/wazuh#18174). The record is read
+    // as it is alone (breaker round 98).
+    dom::object graph;
+    uint32_t graph_at = 0;
+    uint32_t inner = wazuh_data_at + 1;  // the key structural of data's first member
+    for (dom::key_value_pair data_field : wazuh_data) {
+      if (data_field.key == "ms-graph" &&
+          data_field.value.get_object().get(graph) == simdjson::SUCCESS) {
+        graph_at = inner + 2;
+        break;
+      }
+      inner = structurals.SkipValue(inner + 2) + 1;
+    }
+    tail_object = at_tail;
+    if (graph_at != 0) {
+      ParseObject(graph, graph_at, raw, ObjectLevel::kElement, ctx);
+    } else {
+      ParseObject(wazuh_data, wazuh_data_at, raw, ObjectLevel::kElement, ctx);
+    }
     tail_object = false;
     return;
   }
