@@ -351,6 +351,19 @@ AuditCategory LookupAuditCategory(std::string_view c) {
   return AuditCategory::kOther;
 }
 
+bool IsEntraAuditCategory(std::string_view c) {
+  if (LookupAuditCategory(c) != AuditCategory::kOther) return true;
+  c = TrimSpaces(c);
+  for (const std::string_view known :
+       {"Policy", "DirectoryManagement", "GroupManagement", "Device", "DeviceConfiguration",
+        "Authentication", "Authorization", "AuthorizationPolicy", "AdministrativeUnit", "Contact",
+        "EntitlementManagement", "KeyManagement", "Label", "PermissionGrantPolicy",
+        "ResourceManagement", "Agreement", "IdentityProtection", "AuthenticationMethods"}) {
+    if (EqualsIgnoreCase(c, known)) return true;
+  }
+  return false;
+}
+
 AuditService LookupAuditService(std::string_view s) {
   s = TrimSpaces(s);
   if (EqualsIgnoreCase(s, "Core Directory")) return AuditService::kCoreDirectory;

@@ -58,6 +58,11 @@ std::span<const ActivityRename> ActivityRenames();
 std::size_t FormerActivityKeys(uint64_t activity_hash, std::span<uint64_t> out);
 
 AuditCategory LookupAuditCategory(std::string_view category);
+// Whether `category` names a category of Entra's audit log (the audit activity reference's:
+// "RoleManagement", "Policy", "DirectoryManagement", ...), as a diagnostic record's envelope may
+// name it instead of "AuditLogs" (Panther's Azure.Audit records). Spaces and case do not matter
+// for the four LookupAuditCategory knows.
+bool IsEntraAuditCategory(std::string_view category);
 AuditService LookupAuditService(std::string_view logged_by_service);
 
 }  // namespace privmon::parsers

@@ -265,8 +265,12 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   a.unit_scoped = resolved.unit_scoped;
   a.activity_hash = name.empty() ? 0 : MemoHashLower(name);
   a.activity_name.assign(name);
+  // A diagnostic record's category is in its properties; one whose envelope names the audit
+  // category instead (IsEntraAuditCategory: Panther's Azure.Audit records) states it there.
   const std::string_view stated_category =
-      ev.format == RecordFormat::kAzureMonitor ? f.props_category : f.category;
+      ev.format != RecordFormat::kAzureMonitor                                   ? f.category
+      : TrimSpaces(f.props_category).empty() && IsEntraAuditCategory(f.category) ? f.category
+                                                                                 : f.props_category;
   // A category that names a service instead: Event Hubs AuditLogs records of 2018 carried the
   // service there ("category": "Core Directory", "loggedByService": null;
   // MicrosoftDocs/azure-docs#13794). It says no category, so the record is read as one naming

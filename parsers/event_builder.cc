@@ -372,6 +372,16 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.category.empty()) {
     Kind k = FromDiagnosticCategory(f.category);
     if (k.known) return k;
+    // An Entra diagnostic record whose envelope `category` holds its audit category ("Policy",
+    // "UserManagement", ...) instead of "AuditLogs", its audit members in `properties` (Panther's
+    // Azure.Audit records): an audit record, read as AuditLogs (it was skipped as another Entra
+    // category, unread and unrejected: breaker round 101).
+    if (f.has_properties && IsEntraAuditCategory(f.category) &&
+        ContainsIgnoreCase(f.resource_id, "/providers/microsoft.aadiam") &&
+        !TrimSpaces(f.activity_display_name).empty() &&
+        (f.audit_member || !TrimSpaces(f.logged_by_service).empty())) {
+      return Of(RecordFormat::kAzureMonitor, EventKind::kAudit);
+    }
     // The 2018 audit schema: category "Audit", its target in `properties` (targetResourceName,
     // targetUpdatedProperties), its activity the envelope operationName.
     if (f.legacy_audit && f.has_properties && EqualsIgnoreCase(TrimSpaces(f.category), "Audit")) {

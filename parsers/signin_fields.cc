@@ -162,8 +162,19 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   s.client_app_name.assign(app);
   s.fraud_reported = f.fraud_denied;
 
+  // A guest's sign-in in the resource tenant's log names its device "{PII Removed}" (id and
+  // display name: "removed from resource tenant due to privacy implications", the sign-in log
+  // schema's guest sample): no device named, so OS and browser tell devices apart (PRIV-SI-14;
+  // read as one device, every device of a guest admin was the same: breaker round 101).
+  const auto redacted = [](std::string_view v) {
+    v = TrimSpaces(v);
+    if (v.size() >= 2 && v.front() == '{' && v.back() == '}')
+      v = TrimSpaces(v.substr(1, v.size() - 2));
+    return EqualsIgnoreCase(v, "PII Removed");
+  };
   char device_id_buffer[36];  // a device id without its dashes is the dashed one (CanonicalId)
-  const std::string_view device_id = CanonicalId(f.device_id, device_id_buffer);
+  const std::string_view device_id =
+      redacted(f.device_id) ? std::string_view{} : CanonicalId(f.device_id, device_id_buffer);
   const std::string_view os = TrimSpaces(f.operating_system);
   const std::string_view browser = TrimSpaces(f.browser);
   if (!os.empty() || !browser.empty()) {
@@ -180,7 +191,8 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   }
   if (!device_id.empty()) s.device_hash = HashLower(device_id);
   s.device_id.assign(device_id);
-  const std::string_view device_name = TrimSpaces(f.device_name);
+  const std::string_view device_name =
+      redacted(f.device_name) ? std::string_view{} : TrimSpaces(f.device_name);
   if (!device_name.empty()) {
     s.device_label.assign(device_name);
   } else if (!os.empty() || !browser.empty()) {
