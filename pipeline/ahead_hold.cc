@@ -8,7 +8,8 @@
 namespace privmon {
 
 void AheadHold::Keep(const Event& e, uint8_t roles) {
-  std::vector<Entry>& heap = by_tenant_[e.tenant_hash];
+  if (by_source_.size() <= e.source_index) by_source_.resize(e.source_index + std::size_t{1});
+  std::vector<Entry>& heap = by_source_[e.source_index];
   Entry& en = heap.emplace_back();
   en.time = e.time;
   en.arrival = arrivals_++;

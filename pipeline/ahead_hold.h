@@ -6,10 +6,13 @@
 // input's records and the pending verdicts still read: a lost PRIV-SI-01 and false PRIV-EL-06
 // "no sign-in seen" with two `state_topic` processes (breaker round 93). So a shard keeps an event
 // whose time is more than the allowed lateness past the newest time the slowest live input of its
-// tenant's sources has read (of any tenant: TenantClocks::AheadFloor), and hands it on, oldest
-// first, once that input caught up, before the tenant's watermark moves past it: the rules never
-// see a record further ahead of the slowest input than the lateness, as with one input read in
-// order. Inputs running level (a busy topic, one ZeroMQ feed) hold nothing.
+// own source has read (of any tenant: TenantClocks::AheadFloor; a Kafka source's partitions, the
+// input partitions behind the state hop), and hands it on, oldest first, once that input caught
+// up: the rules never see a record further ahead of the slowest input of its source than the
+// lateness, as with one input read in order. Inputs running level (a busy topic) hold nothing,
+// and a source of one input (a ZeroMQ feed, a file) holds a record only until its own progress
+// mark: another source lagging (an audit feed beside a sign-in feed) holds nothing back, so their
+// match verdicts stay immediate (breaker round 100).
 // Ownership: one per shard, owned by the Pipeline; used by the shard's thread only (filled from a
 // checkpoint before the thread starts, read by SaveStopped after it finished).
 // Cost: Keep O(log n) plus a copy (PackedEvent, 256 B, and its string bytes: one allocation);
@@ -17,8 +20,6 @@
 // the steady state allocates nothing. Bounded by `capacity` events: past it the oldest kept event
 // is handed on early (counted: privmon_events_held_ahead_overflow_total), as before the hold.
 #pragma once
-
-#include <absl/container/flat_hash_map.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -46,54 +47,47 @@ class AheadHold {
     return e.time > bound;
   }
 
-  // Keeps a copy of `e`, routed to this shard with `roles`.
+  // Keeps a copy of `e`, routed to this shard with `roles`; it waits for its source
+  // (e.source_index).
   void Keep(const Event& e, uint8_t roles);
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   bool over_capacity() const { return size_ > capacity_; }
 
-  // f(const Event&, roles) for each kept event of `tenant` (hash) whose time is <= `bound`, in
-  // (event time, arrival) order; they are no longer kept.
-  template <class F>
-  void Release(uint64_t tenant, EventTime bound, F&& f) {
-    if (size_ == 0) return;
-    auto it = by_tenant_.find(tenant);
-    if (it == by_tenant_.end()) return;
-    std::vector<Entry>& heap = it->second;
-    while (!heap.empty() && heap.front().time <= bound) Pop(heap, f);
-    if (heap.empty()) by_tenant_.erase(it);
-  }
-
-  // Release(tenant, bound(tenant), f) for every tenant with kept events.
+  // f(const Event&, roles) for each kept event whose time is <= bound(its source index), oldest
+  // first over all sources (ties: arrival order); they are no longer kept.
   template <class Bound, class F>
   void ReleaseReady(Bound&& bound, F&& f) {
-    for (auto it = by_tenant_.begin(); it != by_tenant_.end();) {
-      std::vector<Entry>& heap = it->second;
-      const EventTime b = bound(it->first);
-      while (!heap.empty() && heap.front().time <= b) Pop(heap, f);
-      if (heap.empty()) {
-        by_tenant_.erase(it++);
-      } else {
-        ++it;
+    if (size_ == 0) return;
+    bounds_.assign(by_source_.size(), kMinTime);
+    for (std::size_t s = 0; s < by_source_.size(); ++s) {
+      if (!by_source_[s].empty()) bounds_[s] = bound(static_cast<uint8_t>(s));
+    }
+    for (;;) {
+      std::vector<Entry>* next = nullptr;
+      for (std::size_t s = 0; s < by_source_.size(); ++s) {
+        std::vector<Entry>& heap = by_source_[s];
+        if (heap.empty() || heap.front().time > bounds_[s]) continue;
+        if (next == nullptr || Before(heap.front(), next->front())) next = &heap;
       }
+      if (next == nullptr) return;
+      Pop(*next, f);
     }
   }
 
-  // Hands on the oldest kept event of any tenant (over capacity). O(tenants kept).
+  // Hands on the oldest kept event (over capacity). O(sources).
   template <class F>
   void ReleaseOldest(F&& f) {
-    auto oldest = by_tenant_.end();
-    for (auto it = by_tenant_.begin(); it != by_tenant_.end(); ++it) {
-      if (oldest == by_tenant_.end() || Before(it->second.front(), oldest->second.front())) {
-        oldest = it;
+    std::vector<Entry>* oldest = nullptr;
+    for (std::vector<Entry>& heap : by_source_) {
+      if (!heap.empty() && (oldest == nullptr || Before(heap.front(), oldest->front()))) {
+        oldest = &heap;
       }
     }
-    if (oldest == by_tenant_.end()) return;
-    Pop(oldest->second, f);
-    if (oldest->second.empty()) by_tenant_.erase(oldest);
+    if (oldest != nullptr) Pop(*oldest, f);
   }
 
-  // Hands on every kept event, oldest first over all tenants (the input is over).
+  // Hands on every kept event, oldest first (the input is over).
   template <class F>
   void ReleaseAll(F&& f) {
     while (size_ != 0) ReleaseOldest(f);
@@ -103,7 +97,7 @@ class AheadHold {
   template <class F>
   void ForEach(F&& f) const {
     Event scratch{};
-    for (const auto& [tenant, heap] : by_tenant_) {
+    for (const std::vector<Entry>& heap : by_source_) {
       for (const Entry& en : heap) {
         scratch = Event{};
         Unpack(en.packed, en.strings.data(), &scratch);
@@ -141,7 +135,8 @@ class AheadHold {
   std::size_t capacity_;
   std::size_t size_ = 0;
   uint64_t arrivals_ = 0;
-  absl::flat_hash_map<uint64_t, std::vector<Entry>> by_tenant_;  // each a heap (After)
+  std::vector<std::vector<Entry>> by_source_;  // by source index, each a heap (After)
+  std::vector<EventTime> bounds_;              // ReleaseReady's, by source index
   Event scratch_{};
 };
 

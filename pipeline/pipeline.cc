@@ -156,6 +156,10 @@ Pipeline::~Pipeline() {
   sources_by_parser_.clear();
 }
 
+uint8_t Pipeline::SourceIndex(std::size_t source_id) {
+  return static_cast<uint8_t>(std::min<std::size_t>(source_id, kUnindexedSource));
+}
+
 void Pipeline::RestoreAheadEvents(std::vector<AheadEventRecord> events) {
   // Each side of a held event goes to the shard that owns it now; sides of one event that now
   // share a shard are one event there, as the router delivers it (RouteEvent).
@@ -867,7 +871,8 @@ void Pipeline::ParseLoop(uint32_t parser, std::vector<std::unique_ptr<MessageSou
         coarse_left = kCoarseReceipts;
       }
       const int64_t received_ns = coarse_ns;
-      const ParseContext ctx{raw.tenant_frame,   src.tenant(),    static_cast<uint8_t>(i),
+      // The event's source (pipeline/ahead_hold.h: what it may run ahead of), by its id.
+      const ParseContext ctx{raw.tenant_frame,   src.tenant(),    SourceIndex(source_ids[i]),
                              received_ns,        sequence++,      src.multi_tenant(),
                              raw.readable_after, raw.page_context};
       const ParseResult* result = nullptr;

@@ -444,6 +444,10 @@ class Pipeline {
   // Every shard's clocks get every mark, so shard 0's stand for all: it writes them at a cut, and
   // leaves them in final_clocks_ when it stops without settling (SaveStopped writes them).
   std::vector<ClockInputRecord> restored_clocks_;
+  // An event's source index (Event::source_index): its source id, up to kUnindexedSource (which
+  // stands for every source from there on: their events hold nothing back).
+  static constexpr std::size_t kUnindexedSource = 255;
+  static uint8_t SourceIndex(std::size_t source_id);
   std::vector<uint32_t> held_inputs_;  // HoldInputsUntilMarked
   // Clock inputs (ids) the sources knew at start (MessageSource::InputsHeldAtStart; run only).
   std::vector<uint32_t> held_at_start_;

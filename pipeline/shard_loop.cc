@@ -55,13 +55,14 @@ void Pipeline::ShardLoop(uint32_t shard) {
   // A source counts as ended only once everything it pushed before its end was drained: the
   // snapshot taken before a drain is applied after it.
   auto ended = [&](uint32_t source) { return source < clock_sources && ended_seen[source] != 0; };
-  // Events that ran ahead of the slowest input of their tenant's sources by more than the lateness
-  // wait here (pipeline/ahead_hold.h), and are handed on oldest first once the inputs caught up,
-  // before their tenant's watermark moves past them.
+  // Events that ran ahead of the slowest input of their source by more than the lateness wait
+  // here (pipeline/ahead_hold.h), and are handed on oldest first once the input caught up, before
+  // their tenant's watermark moves past them.
   AheadHold& ahead = *ahead_[shard];
   int64_t round_ns = 0;  // this round's wall time (run), for the inputs' idleness
-  auto ahead_bound = [&](uint64_t tenant) {
-    const EventTime floor = clocks.AheadFloor(tenant, round_ns, ended);
+  auto ahead_bound = [&](uint8_t source) {
+    if (source >= kUnindexedSource && source_count_ > kUnindexedSource) return kMaxTime;
+    const EventTime floor = clocks.AheadFloor(source, round_ns, ended);
     return floor == kMaxTime ? kMaxTime : floor + lateness_us_;
   };
   auto hand_on = [&](const Event& e, uint8_t roles) { consumer.OnEvent(e, roles); };
@@ -69,7 +70,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
     if (!ahead.empty()) ahead.ReleaseReady(ahead_bound, hand_on);
   };
   auto moved = [&](uint64_t tenant, EventTime w) {
-    if (!ahead.empty()) ahead.Release(tenant, ahead_bound(tenant), hand_on);
+    release_ready();
     consumer.OnTenantWatermark(tenant, w);
   };
   int64_t last_refresh_ns = 0;
@@ -176,7 +177,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
           release_ready();
           return true;
         }
-        if (AheadHold::RunsAhead(m.event, ahead_bound(m.event.tenant_hash))) {
+        if (AheadHold::RunsAhead(m.event, ahead_bound(m.event.source_index))) {
           ahead.Keep(m.event, m.roles);
           if (ahead.over_capacity()) {
             ahead.ReleaseOldest(hand_on);

@@ -145,30 +145,24 @@ class TenantClocks {
 
   std::size_t size() const { return clocks_.size(); }
 
-  // The newest event time (of any tenant) the slowest live input of the tenant's sources has read:
-  // what the tenant's events may run ahead of (pipeline/ahead_hold.h). A tenant no mark named yet:
-  // the slowest live input of any source. An input that has read nothing holds nothing (kMaxTime
-  // when none holds), unless HoldInput named it (then kMinTime until its first mark). Aligned
-  // sources use their floors as of the last mark or refresh. One hash probe, O(the tenant's
-  // inputs).
+  // The newest event time (of any tenant) the slowest live input of source `source` has read:
+  // what its events may run ahead of (pipeline/ahead_hold.h). An input that has read nothing holds
+  // nothing (kMaxTime when none holds), unless HoldInput named it (then kMinTime until its first
+  // mark); an ended input, or one quiet for the input idle time, holds nothing. Aligned sources
+  // use their floors as of the last mark or refresh. O(1), or O(the source's inputs) without
+  // aligned sources (one each).
   template <class Ended>
-  EventTime AheadFloor(uint64_t tenant, int64_t now_ns, Ended&& ended_out_of_band) const {
-    auto input_floor = [&](uint32_t s) -> EventTime {
-      if (s >= owner_.size()) return kMaxTime;
-      if (aligned_) return source_floor_[owner_[s]];
-      if (input_newest_[s] == kMinTime && input_held_[s] == 0) return kMaxTime;
-      if (EndedInBand(s) || ended_out_of_band(s)) return kMaxTime;
-      if (input_idle_ns_ > 0 && now_ns - input_mark_ns_[s] > input_idle_ns_) return kMaxTime;
-      return input_newest_[s];
-    };
+  EventTime AheadFloor(uint32_t source, int64_t now_ns, Ended&& ended_out_of_band) const {
+    if (source >= source_floor_.size()) return kMaxTime;
+    if (aligned_) return source_floor_[source];
     EventTime floor = kMaxTime;
-    const auto it = clocks_.find(tenant);
-    if (it == clocks_.end()) {
-      for (std::size_t s = 0; s < owner_.size(); ++s) {
-        floor = std::min(floor, input_floor(static_cast<uint32_t>(s)));
-      }
-    } else {
-      for (const Input& i : it->second.inputs) floor = std::min(floor, input_floor(i.source));
+    for (std::size_t i = 0; i < owner_.size(); ++i) {
+      if (owner_[i] != source) continue;
+      const auto s = static_cast<uint32_t>(i);
+      if (input_newest_[s] == kMinTime && input_held_[s] == 0) continue;
+      if (EndedInBand(s) || ended_out_of_band(s)) continue;
+      if (input_idle_ns_ > 0 && now_ns - input_mark_ns_[s] > input_idle_ns_) continue;
+      floor = std::min(floor, input_newest_[s]);
     }
     return floor;
   }

@@ -1,7 +1,8 @@
 // AheadHold (pipeline/ahead_hold.h): the events a shard keeps because they ran ahead of the slowest
-// input of their tenant's source go on per tenant, oldest first (ties in arrival order), whole,
-// and are checkpointed whole; TenantClocks::AheadFloor names that slowest input. The end-to-end
-// proofs are kafka.KafkaSource.PartitionsRunningADayAheadOfALaggingOneGiveTheAlertsOfScan and
+// input of their source go on per source, oldest first over the sources (ties in arrival order),
+// whole, and are checkpointed whole; TenantClocks::AheadFloor names that slowest input. The
+// end-to-end proofs are
+// kafka.KafkaSource.PartitionsRunningADayAheadOfALaggingOneGiveTheAlertsOfScan and
 // kafka.KafkaSource.RecordsWaitingForALaggingPartitionSurviveARestart.
 #include "pipeline/ahead_hold.h"
 
@@ -36,30 +37,32 @@ struct Handed {
   }
 };
 
-Event Named(const char* tenant, const char* time, const char* id) {
+Event Named(const char* tenant, const char* time, const char* id, uint8_t source = 0) {
   Event e = SignIn(tenant, "adm@contoso.com", time);
   e.record_id.assign(id);
+  e.source_index = source;
   return e;
 }
 
-TEST(AheadHold, ATenantsEventsGoOnOldestFirstUpToTheBoundAndNoOtherTenants) {
+TEST(AheadHold, ASourcesEventsGoOnOldestFirstUpToItsBoundAndNoOtherSources) {
   AheadHold hold;
   hold.Keep(Named(kTenantA, "2025-01-07T12:00:00Z", "a3"), kRouteAccount);
-  hold.Keep(Named(kTenantB, "2025-01-07T09:00:00Z", "b1"), kRouteAccount);
+  hold.Keep(Named(kTenantB, "2025-01-07T09:00:00Z", "b1", 1), kRouteAccount);
   hold.Keep(Named(kTenantA, "2025-01-07T10:00:00Z", "a1"),
             static_cast<uint8_t>(kRouteAccount | kRouteActor));
-  hold.Keep(Named(kTenantA, "2025-01-07T11:00:00Z", "a2"), kRouteAccount);
+  hold.Keep(Named(kTenantB, "2025-01-07T11:00:00Z", "a2"), kRouteAccount);
   ASSERT_EQ(hold.size(), 4u);
   Handed handed;
-  const uint64_t a = HashLower(kTenantA);
-  hold.Release(a, At("2025-01-07T11:00:00Z"), handed.sink());
+  // Source 0 has caught up to 11:00; source 1 not at all.
+  auto bound = [](uint8_t source) { return source == 0 ? At("2025-01-07T11:00:00Z") : kMinTime; };
+  hold.ReleaseReady(bound, handed.sink());
   EXPECT_EQ(handed.ids(), (std::vector<std::string>{"a1", "a2"}));
   EXPECT_EQ(handed.events[0].second, kRouteAccount | kRouteActor);
   EXPECT_EQ(hold.size(), 2u);
-  // Nothing of tenant A is left up to that bound, and tenant B's older event stays.
-  hold.Release(a, At("2025-01-07T11:59:59Z"), handed.sink());
+  hold.ReleaseReady(bound, handed.sink());
   EXPECT_EQ(hold.size(), 2u);
-  hold.ReleaseAll(handed.sink());
+  // Both caught up: one order over both sources, oldest first.
+  hold.ReleaseReady([](uint8_t) { return kMaxTime; }, handed.sink());
   EXPECT_EQ(handed.ids(), (std::vector<std::string>{"a1", "a2", "b1", "a3"}));
   EXPECT_TRUE(hold.empty());
 }
@@ -77,7 +80,7 @@ TEST(AheadHold, EventsOfOneTimeGoOnInTheirArrivalOrder) {
 TEST(AheadHold, PastItsCapacityTheOldestOfAnyTenantGoesOn) {
   AheadHold hold(2);
   hold.Keep(Named(kTenantA, "2025-01-07T10:00:00Z", "a"), kRouteAccount);
-  hold.Keep(Named(kTenantB, "2025-01-07T08:00:00Z", "b"), kRouteAccount);
+  hold.Keep(Named(kTenantB, "2025-01-07T08:00:00Z", "b", 3), kRouteAccount);
   hold.Keep(Named(kTenantA, "2025-01-07T09:00:00Z", "c"), kRouteAccount);
   ASSERT_TRUE(hold.over_capacity());
   Handed handed;
@@ -136,27 +139,39 @@ auto NoneEnded() {
   return [](uint32_t) { return false; };
 }
 
-TEST(AheadFloor, IsTheNewestTimeOfTheSlowestLiveInputOfTheTenantsSource) {
+TEST(AheadFloor, IsTheNewestTimeOfTheSlowestLiveInputOfTheSource) {
   constexpr int64_t kIdleNs = 10'000'000'000;
   // One source read over three partitions (aligned), another source alone.
   TenantClocks clocks(kLateness, 0, 4, false, {0, 0, 0, 1}, kIdleNs);
   // Nothing reported: nothing holds.
-  EXPECT_EQ(clocks.AheadFloor(1, 0, NoneEnded()), kMaxTime);
+  EXPECT_EQ(clocks.AheadFloor(0, 0, NoneEnded()), kMaxTime);
   clocks.OnMark(1, 0, kT0 + 5 * kHour, 0, NoneEnded());
   clocks.OnMark(2, 1, kT0 + kHour, 0, NoneEnded());  // another tenant: partition 1's own clock
   clocks.OnMark(3, 3, kT0, 0, NoneEnded());          // the other source
-  // Tenant 1 is held by partition 1 (any tenant's time), not by the other source.
-  EXPECT_EQ(clocks.AheadFloor(1, 0, NoneEnded()), kT0 + kHour);
-  EXPECT_EQ(clocks.AheadFloor(3, 0, NoneEnded()), kT0);
-  // A tenant no mark named yet: the slowest input of any source.
-  EXPECT_EQ(clocks.AheadFloor(9, 0, NoneEnded()), kT0);
+  // Source 0 is held by partition 1 (any tenant's time), not by the other source.
+  EXPECT_EQ(clocks.AheadFloor(0, 0, NoneEnded()), kT0 + kHour);
+  EXPECT_EQ(clocks.AheadFloor(1, 0, NoneEnded()), kT0);
+  EXPECT_EQ(clocks.AheadFloor(7, 0, NoneEnded()), kMaxTime);  // no such source
   // A partition named at start holds from the start, before its first mark.
   clocks.HoldInput(2, 0);
   clocks.OnMark(1, 0, kT0 + 6 * kHour, 1, NoneEnded());
-  EXPECT_EQ(clocks.AheadFloor(1, 1, NoneEnded()), kMinTime);
+  EXPECT_EQ(clocks.AheadFloor(0, 1, NoneEnded()), kMinTime);
   // Quiet for the input idle time, the partitions stop holding (as they stop holding watermarks).
   clocks.OnMark(1, 0, kT0 + 7 * kHour, 2 + kIdleNs, NoneEnded());
-  EXPECT_EQ(clocks.AheadFloor(1, 2 + kIdleNs, NoneEnded()), kT0 + 7 * kHour);
+  EXPECT_EQ(clocks.AheadFloor(0, 2 + kIdleNs, NoneEnded()), kT0 + 7 * kHour);
+}
+
+// Two sources of one input each (a sign-in feed and an audit feed of one tenant): the audit feed
+// lagging a day holds nothing of the sign-in feed back (breaker round 100: a PRIV-BG-01 waited
+// for it); each source's floor is its own input's newest time.
+TEST(AheadFloor, AnotherSourceLaggingHoldsNothingBack) {
+  TenantClocks clocks(kLateness, 0, 2, false);
+  clocks.OnMark(1, 1, kT0, 0, NoneEnded());               // the audit feed, a day behind
+  clocks.OnMark(1, 0, kT0 + 24 * kHour, 0, NoneEnded());  // the sign-in feed
+  EXPECT_EQ(clocks.AheadFloor(0, 0, NoneEnded()), kT0 + 24 * kHour);
+  EXPECT_EQ(clocks.AheadFloor(1, 0, NoneEnded()), kT0);
+  // An ended source holds nothing.
+  EXPECT_EQ(clocks.AheadFloor(1, 0, [](uint32_t s) { return s == 1; }), kMaxTime);
 }
 
 }  // namespace
