@@ -354,11 +354,32 @@ AuditCategory LookupAuditCategory(std::string_view c) {
 bool IsEntraAuditCategory(std::string_view c) {
   if (LookupAuditCategory(c) != AuditCategory::kOther) return true;
   c = TrimSpaces(c);
-  for (const std::string_view known :
-       {"Policy", "DirectoryManagement", "GroupManagement", "Device", "DeviceConfiguration",
-        "Authentication", "Authorization", "AuthorizationPolicy", "AdministrativeUnit", "Contact",
-        "EntitlementManagement", "KeyManagement", "Label", "PermissionGrantPolicy",
-        "ResourceManagement", "Agreement", "IdentityProtection", "AuthenticationMethods"}) {
+  for (const std::string_view known : {"Policy",
+                                       "DirectoryManagement",
+                                       "GroupManagement",
+                                       "Device",
+                                       "DeviceConfiguration",
+                                       "Authentication",
+                                       "Authorization",
+                                       "AuthorizationPolicy",
+                                       "AdministrativeUnit",
+                                       "Contact",
+                                       "EntitlementManagement",
+                                       "KeyManagement",
+                                       "Label",
+                                       "PermissionGrantPolicy",
+                                       "ResourceManagement",
+                                       "Agreement",
+                                       "IdentityProtection",
+                                       "AuthenticationMethods",
+                                       "Other",
+                                       "KerberosDomain",
+                                       "CrossTenantAccessSettings",
+                                       "CrossTenantIdentitySyncSettings",
+                                       "MultiTenantOrganization",
+                                       "DeviceTemplate",
+                                       "AttributeManagement",
+                                       "Lifecycle"}) {
     if (EqualsIgnoreCase(c, known)) return true;
   }
   return false;

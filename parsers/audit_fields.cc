@@ -271,14 +271,14 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       ev.format != RecordFormat::kAzureMonitor                                   ? f.category
       : TrimSpaces(f.props_category).empty() && IsEntraAuditCategory(f.category) ? f.category
                                                                                  : f.props_category;
-  // A category that names a service instead: Event Hubs AuditLogs records of 2018 carried the
-  // service there ("category": "Core Directory", "loggedByService": null;
-  // MicrosoftDocs/azure-docs#13794). It says no category, so the record is read as one naming
-  // none (its activity's documented category, below), and it names the service when the record
-  // names none elsewhere (breaker round 98).
+  // A category outside the audit log's own (IsEntraAuditCategory) says none: Event Hubs AuditLogs
+  // records of 2018 carried the service there ("category": "Core Directory", "Authentication
+  // Methods", ..., "loggedByService": null; MicrosoftDocs/azure-docs#13794). The record is read
+  // as one naming no category (its activity's documented category, below), and a known service
+  // there names the service when the record names none elsewhere (breaker rounds 98, 102).
   const AuditService category_service = LookupAuditService(stated_category);
   const std::string_view category =
-      category_service != AuditService::kOther ? std::string_view{} : stated_category;
+      IsEntraAuditCategory(stated_category) ? stated_category : std::string_view{};
   a.category = LookupAuditCategory(category);
   // An elevation of access named by its own activity where the record names no category (a
   // diagnostic record without properties.category, a projection without Category): the

@@ -697,8 +697,9 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
   // response standing alone, {"id", "status", "headers", "body"}).
   dom::object body;
   uint32_t body_at = 0;
-  // A Wazuh alert's "data" object and its '{' structural, and whether the message has the alert's
-  // "decoder" beside it (wazuh/wazuh#18174, #25707).
+  // A Wazuh alert's "data" object and its '{' structural, and whether the object has the alert's
+  // "decoder" beside it (wazuh/wazuh#18174, #25707): a message, or an alert in an array or in an
+  // indexer hit's "_source" (wazuh-alerts-4.x-*; breaker round 102). No Entra record has both.
   dom::object wazuh_data;
   uint32_t wazuh_data_at = 0;
   bool wazuh_alert = false;
@@ -879,9 +880,7 @@ void RecordParser::Impl::ParseObject(dom::object root, uint32_t open_brace, std:
       continue;
     }
     if (envelope == EnvelopeKey::kWazuhData || envelope == EnvelopeKey::kWazuhDecoder) {
-      if (!is_root) {
-        // A record's own member of that name: a column like any other.
-      } else if (envelope == EnvelopeKey::kWazuhDecoder) {
+      if (envelope == EnvelopeKey::kWazuhDecoder) {
         wazuh_alert = field.value.is_object();
       } else if (wazuh_data_at == 0 &&
                  field.value.get_object().get(wazuh_data) == simdjson::SUCCESS) {
