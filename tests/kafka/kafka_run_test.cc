@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/kafka/mock_kafka.h"
@@ -135,6 +137,44 @@ TEST(KafkaSource, UnkeyedFourPartitionTopicGivesTheSameAlertsAsScan) {
   EXPECT_EQ(Alerts(ReadFile(dir + "/alerts.jsonl")), expected) << ReadFile(dir + "/run.err");
 }
 
+// Which lines of a round robin over 4 partitions to produce: all, partition 1's only, or all but
+// partition 1's (a lagging partition and the others).
+enum class Lines4 { kAll, kPartition1, kOthers };
+
+// Produces lines [from, to) to partition i % 4, those `which` selects; a framed line
+// ("<tenant>\t<payload>") names its tenant in the key, as a ZeroMQ frame. Returns how many.
+int ProduceRoundRobin(MockKafka& kafka, const std::vector<std::string>& lines, std::size_t from,
+                      std::size_t to, Lines4 which) {
+  int produced = 0;
+  for (std::size_t i = from; i < to; ++i) {
+    if (which != Lines4::kAll && (i % 4 == 1) != (which == Lines4::kPartition1)) continue;
+    const std::size_t tab = lines[i].find('\t');
+    const bool framed = tab != std::string::npos && lines[i][0] != '{';
+    kafka.Produce("entra", static_cast<int32_t>(i % 4),
+                  framed ? lines[i].substr(tab + 1) : lines[i],
+                  framed ? lines[i].substr(0, tab) : "");
+    ++produced;
+  }
+  kafka.Flush();
+  return produced;
+}
+
+// <dir>/<name>.yaml: a generated world's tenants, the Kafka source of group `group`, a file sink
+// <dir>/<name>.jsonl, metrics on `port`, then `extra`.
+std::string WorldConfig(const std::string& dir, const std::string& name, const GeneratedRun& world,
+                        const MockKafka& kafka, const std::string& group, int port,
+                        const std::string& extra = "") {
+  const std::string path = dir + "/" + name + ".yaml";
+  std::ofstream(path) << world.tenants << "sources: [{kafka: {brokers: \""
+                      << kafka.bootstrap_servers() << "\", topics: [entra], group: " << group
+                      << ", multi_tenant: true, properties: {session.timeout.ms: \"6000\", "
+                         "heartbeat.interval.ms: \"500\"}}}]\n"
+                      << "sinks: [{file: {path: \"" << dir << "/" << name << ".jsonl\"}}]\n"
+                      << "metrics: {listen: \"127.0.0.1:" << port << "\"}\n"
+                      << extra;
+  return path;
+}
+
 // A generated world (10 tenants, 4 formats, days of event time) over four partitions: each
 // partition holds hundreds of records, more than one fetch brings at once, so librdkafka's fetches
 // land partition by partition. Before each partition was read from its own queue, the first
@@ -150,23 +190,9 @@ TEST(KafkaSource, PartitionsFetchedUnevenlyMakeNoRecordLate) {
   kafka.CreateTopic("entra", 4);
   const std::vector<std::string> lines = Lines(dir + "/all.ndjson");
   ASSERT_GE(lines.size(), 2000u);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    // A framed line ("<tenant>\t<payload>") names its tenant in the key, as a ZeroMQ frame.
-    const std::size_t tab = lines[i].find('\t');
-    const bool framed = tab != std::string::npos && lines[i][0] != '{';
-    kafka.Produce("entra", static_cast<int32_t>(i % 4),
-                  framed ? lines[i].substr(tab + 1) : lines[i],
-                  framed ? lines[i].substr(0, tab) : "");
-  }
-  kafka.Flush();
-
+  ProduceRoundRobin(kafka, lines, 0, lines.size(), Lines4::kAll);
   const int port = FreeTcpPort();
-  const std::string config = dir + "/run.yaml";
-  std::ofstream(config) << world->tenants << "sources: [{kafka: {brokers: \""
-                        << kafka.bootstrap_servers()
-                        << "\", topics: [entra], group: privmon-world, multi_tenant: true}}]\n"
-                        << "sinks: [{file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
-                        << "metrics: {listen: \"127.0.0.1:" << port << "\"}\n";
+  const std::string config = WorldConfig(dir, "alerts", *world, kafka, "privmon-world", port);
   Child privmon(
       Spawn({kKafkaRunBinary, "run", "--config", config}, dir + "/run.out", dir + "/run.err"));
   const std::string metrics = WaitCaughtUp(privmon, port, static_cast<int>(lines.size()));
@@ -185,54 +211,62 @@ TEST(KafkaSource, PartitionsFetchedUnevenlyMakeNoRecordLate) {
 // came, they filled each account's bounded rings (4 sign-in runs, 16 failures) with the future and
 // evicted what partition 1's records and the pending verdicts read (breaker round 93: a lost
 // PRIV-SI-01, false PRIV-EL-06). The alerts equal scan's.
+// Two days of one generated tenant over four partitions; the records of partition 1 after its
+// first ones come last (LaggingWorld::Lag).
+struct LaggingWorld {
+  static constexpr std::size_t kStart = 40;  // lines every partition carries before the lag
+  std::string dir;
+  std::optional<GeneratedRun> world;
+  MockKafka kafka;
+  std::vector<std::string> lines;
+
+  explicit LaggingWorld(std::string d) : dir(std::move(d)) {
+    world = GenerateAndScan(dir, {"--tenants", "1", "--accounts", "120", "--days", "2", "--records",
+                                  "1600", "--attack-share", "0.1", "--seed", "7"});
+    kafka.CreateTopic("entra", 4);
+    lines = Lines(dir + "/all.ndjson");
+  }
+  int Begin() { return ProduceRoundRobin(kafka, lines, 0, kStart, Lines4::kAll); }
+  int RunAhead() { return ProduceRoundRobin(kafka, lines, kStart, lines.size(), Lines4::kOthers); }
+  int Resume() {
+    return ProduceRoundRobin(kafka, lines, kStart, lines.size(), Lines4::kPartition1);
+  }
+};
+
+bool NothingHeld(const std::string& metrics) {
+  return MetricSum(metrics, "privmon_events_held_ahead") == 0;
+}
+
+// Partition 1 stalls after its first records while the other three run through two days of a
+// generated tenant's event time, then resumes. Its clock holds the tenant's watermark back (as in
+// LaggingPartitionMakesNoRecordLate), and the records of the partitions running ahead wait in the
+// shards (pipeline/ahead_hold.h) instead of reaching the rules a day early: handed on as they
+// came, they filled each account's bounded rings (4 sign-in runs, 16 failures) with the future and
+// evicted what partition 1's records and the pending verdicts read (breaker round 93: a lost
+// PRIV-SI-01, false PRIV-EL-06). The alerts equal scan's.
 TEST(KafkaSource, PartitionsRunningADayAheadOfALaggingOneGiveTheAlertsOfScan) {
   const std::string dir = TempDir("kafka-ahead");
   TempDirCleanup cleanup(dir);
-  const auto world =
-      GenerateAndScan(dir, {"--tenants", "1", "--accounts", "120", "--days", "2", "--records",
-                            "1600", "--attack-share", "0.1", "--seed", "7"});
-  ASSERT_TRUE(world.has_value());
-  MockKafka kafka;
-  kafka.CreateTopic("entra", 4);
-  const std::vector<std::string> lines = Lines(dir + "/all.ndjson");
-  ASSERT_GE(lines.size(), 1600u);
-  auto produce = [&](std::size_t from, std::size_t to, bool lagging) {
-    for (std::size_t i = from; i < to; ++i) {
-      if ((i % 4 == 1) != lagging) continue;
-      const std::size_t tab = lines[i].find('\t');
-      const bool framed = tab != std::string::npos && lines[i][0] != '{';
-      kafka.Produce("entra", static_cast<int32_t>(i % 4),
-                    framed ? lines[i].substr(tab + 1) : lines[i],
-                    framed ? lines[i].substr(0, tab) : "");
-    }
-    kafka.Flush();
-  };
-  const std::size_t start = 40;
-  produce(0, start, false);
-  produce(0, start, true);
+  LaggingWorld w(dir);
+  ASSERT_TRUE(w.world.has_value());
+  ASSERT_GE(w.lines.size(), 1600u);
+  int read = w.Begin();
   const int port = FreeTcpPort();
-  const std::string config = dir + "/run.yaml";
-  std::ofstream(config) << world->tenants << "sources: [{kafka: {brokers: \""
-                        << kafka.bootstrap_servers()
-                        << "\", topics: [entra], group: privmon-ahead, multi_tenant: true}}]\n"
-                        << "sinks: [{file: {path: \"" << dir << "/alerts.jsonl\"}}]\n"
-                        << "metrics: {listen: \"127.0.0.1:" << port << "\"}\n";
-  Child privmon(
-      Spawn({kKafkaRunBinary, "run", "--config", config}, dir + "/run.out", dir + "/run.err"));
-  WaitCaughtUp(privmon, port, static_cast<int>(start));
-  produce(start, lines.size(), false);  // partitions 0, 2 and 3 run to the second day's end
-  int ahead = static_cast<int>(start);
-  for (std::size_t i = start; i < lines.size(); ++i) ahead += i % 4 == 1 ? 0 : 1;
-  const std::string held = WaitCaughtUp(privmon, port, ahead);
+  Child privmon(Spawn({kKafkaRunBinary, "run", "--config",
+                       WorldConfig(dir, "alerts", *w.world, w.kafka, "ahead", port)},
+                      dir + "/run.out", dir + "/run.err"));
+  WaitCaughtUp(privmon, port, read);
+  read += w.RunAhead();  // partitions 0, 2 and 3 run to the second day's end
+  const std::string held = WaitCaughtUp(privmon, port, read);
   // What ran ahead waits: nearly all of it (the partitions' records within the lateness of
   // partition 1's clock went on).
-  EXPECT_GT(MetricSum(held, "privmon_events_held_ahead"), ahead / 2) << held;
-  produce(start, lines.size(), true);  // partition 1 resumes where it stalled
-  const std::string metrics = WaitCaughtUp(privmon, port, static_cast<int>(lines.size()));
+  EXPECT_GT(MetricSum(held, "privmon_events_held_ahead"), read / 2) << held;
+  read += w.Resume();  // partition 1 resumes where it stalled
+  const std::string metrics = WaitCaughtUp(privmon, port, read);
   ASSERT_EQ(privmon.Stop(SIGTERM, std::chrono::seconds(60)), 0) << ReadFile(dir + "/run.err");
   EXPECT_EQ(MetricSum(metrics, "privmon_late_events_total"), 0) << metrics;
   EXPECT_EQ(MetricSum(metrics, "privmon_events_held_ahead_overflow_total"), 0) << metrics;
-  const std::vector<std::string> expected = Alerts(world->scan_text);
+  const std::vector<std::string> expected = Alerts(w.world->scan_text);
   EXPECT_GE(expected.size(), 20u);
   EXPECT_EQ(Alerts(ReadFile(dir + "/alerts.jsonl")), expected);
 }
@@ -244,69 +278,38 @@ TEST(KafkaSource, PartitionsRunningADayAheadOfALaggingOneGiveTheAlertsOfScan) {
 TEST(KafkaSource, RecordsWaitingForALaggingPartitionSurviveARestart) {
   const std::string dir = TempDir("kafka-ahead-cp");
   TempDirCleanup cleanup(dir);
-  const auto world =
-      GenerateAndScan(dir, {"--tenants", "1", "--accounts", "120", "--days", "2", "--records",
-                            "1600", "--attack-share", "0.1", "--seed", "7"});
-  ASSERT_TRUE(world.has_value());
-  MockKafka kafka;
-  kafka.CreateTopic("entra", 4);
-  const std::vector<std::string> lines = Lines(dir + "/all.ndjson");
-  ASSERT_GE(lines.size(), 1600u);
-  auto produce = [&](std::size_t from, std::size_t to, bool lagging) {
-    int n = 0;
-    for (std::size_t i = from; i < to; ++i) {
-      if ((i % 4 == 1) != lagging) continue;
-      const std::size_t tab = lines[i].find('\t');
-      const bool framed = tab != std::string::npos && lines[i][0] != '{';
-      kafka.Produce("entra", static_cast<int32_t>(i % 4),
-                    framed ? lines[i].substr(tab + 1) : lines[i],
-                    framed ? lines[i].substr(0, tab) : "");
-      ++n;
-    }
-    kafka.Flush();
-    return n;
-  };
+  LaggingWorld w(dir);
+  ASSERT_TRUE(w.world.has_value());
+  ASSERT_GE(w.lines.size(), 1600u);
   const int port = FreeTcpPort();
   auto config = [&](const std::string& name, const std::string& group) {
-    const std::string path = dir + "/" + name + ".yaml";
-    std::ofstream(path) << world->tenants << "sources: [{kafka: {brokers: \""
-                        << kafka.bootstrap_servers() << "\", topics: [entra], group: " << group
-                        << ", multi_tenant: true, properties: {session.timeout.ms: \"6000\", "
-                           "heartbeat.interval.ms: \"500\"}}}]\n"
-                        << "sinks: [{file: {path: \"" << dir << "/" << name << ".jsonl\"}}]\n"
-                        << "metrics: {listen: \"127.0.0.1:" << port << "\"}\n"
-                        << "checkpoint: {dir: \"" << dir << "/cp-" << group
-                        << "\", interval: 1s}\n";
-    return path;
+    return WorldConfig(dir, name, *w.world, w.kafka, group, port,
+                       "checkpoint: {dir: \"" + dir + "/cp-" + group + "\", interval: 1s}\n");
   };
-  const std::size_t start = 40;
-  int first = produce(0, start, false) + produce(0, start, true);
+  int first = w.Begin();
   Child life1(Spawn({kKafkaRunBinary, "run", "--config", config("life1", "ahead-cp")},
                     dir + "/life1.out", dir + "/life1.err"));
   WaitCaughtUp(life1, port, first);
-  first += produce(start, lines.size(), false);
+  first += w.RunAhead();
   const std::string held = WaitCaughtUp(life1, port, first);
   EXPECT_GT(MetricSum(held, "privmon_events_held_ahead"), first / 2) << held;
   ASSERT_EQ(life1.Stop(SIGTERM, std::chrono::seconds(60)), 0) << ReadFile(dir + "/life1.err");
 
-  const int rest = produce(start, lines.size(), true);  // partition 1 resumes
+  const int rest = w.Resume();
   Child life2(Spawn({kKafkaRunBinary, "run", "--config", config("life2", "ahead-cp")},
                     dir + "/life2.out", dir + "/life2.err"));
   WaitCaughtUp(life2, port, rest);
   // The newest records of partitions 0, 2 and 3 wait until partition 1, at its end, has been
   // quiet for 10 s and stops holding them (kIdleSourceNs).
-  const auto drained = [](const std::string& m) {
-    return MetricSum(m, "privmon_events_held_ahead") == 0;
-  };
-  const auto after = WaitForMetrics(life2, port, drained, 60s);
+  const auto after = WaitForMetrics(life2, port, NothingHeld, 60s);
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ(MetricSum(*after, "privmon_late_events_total"), 0) << *after;
   ASSERT_EQ(life2.Stop(SIGTERM, std::chrono::seconds(60)), 0) << ReadFile(dir + "/life2.err");
 
   Child whole(Spawn({kKafkaRunBinary, "run", "--config", config("whole", "ahead-whole")},
                     dir + "/whole.out", dir + "/whole.err"));
-  WaitCaughtUp(whole, port, static_cast<int>(lines.size()));
-  const auto whole_metrics = WaitForMetrics(whole, port, drained, 60s);
+  WaitCaughtUp(whole, port, static_cast<int>(w.lines.size()));
+  const auto whole_metrics = WaitForMetrics(whole, port, NothingHeld, 60s);
   ASSERT_TRUE(whole_metrics.has_value());
   EXPECT_EQ(MetricSum(*whole_metrics, "privmon_late_events_total"), 0) << *whole_metrics;
   ASSERT_EQ(whole.Stop(SIGTERM, std::chrono::seconds(60)), 0) << ReadFile(dir + "/whole.err");
