@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/hash.h"
+#include "parsers/activity_names.h"
 #include "parsers/hash_memo.h"
 #include "parsers/json_text_field.h"
 #include "parsers/outcome.h"
