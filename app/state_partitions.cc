@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -324,7 +325,8 @@ void StatePartitions::StartTask(uint32_t q) {
     if (keyed_) {
       task->pipeline->WatchTenantPartitions(watch_.get());
     } else {  // behind the hop: the input partitions' clocks come through marks
-      task->pipeline->HoldQuietInputsFor(kQuietInputHoldNs);
+      task->pipeline->HoldQuietInputsFor(
+          std::max(kQuietInputHoldNs, source_.kafka.partition_idle_timeout_s * 1'000'000'000));
       task->pipeline->HoldInputsUntilMarked(held_inputs_);
     }
     break;

@@ -52,7 +52,7 @@ void RequireKey(bool present, const YAML::Node& at, const std::string& path, std
 
 void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostics& diag,
                      SourceSettings* out) {
-  static constexpr std::array<std::string_view, 14> kKeys = {"brokers",
+  static constexpr std::array<std::string_view, 15> kKeys = {"brokers",
                                                              "topics",
                                                              "topic_regex",
                                                              "group",
@@ -63,6 +63,7 @@ void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostic
                                                              "sasl_password_file",
                                                              "tenant_from_key",
                                                              "max_partitions",
+                                                             "partition_idle_timeout",
                                                              "state_topic",
                                                              "state_partitions",
                                                              "keyed_by_tenant"};
@@ -106,6 +107,13 @@ void ReadKafkaSource(const YAML::Node& node, const std::string& path, Diagnostic
       ReadBool(value, key_path, diag, &k.tenant_from_key);
     } else if (key == "max_partitions") {
       ReadUint32(value, key_path, diag, 1, 100'000, &k.max_partitions);
+    } else if (key == "partition_idle_timeout") {
+      if (ReadDuration(value, key_path, diag, &k.partition_idle_timeout_s) &&
+          k.partition_idle_timeout_s < 1) {
+        diag.Error(value, key_path,
+                   "expected at least 1s: a partition that never stops holding would stall every "
+                   "tenant of its source for good once it falls silent");
+      }
     } else if (key == "state_topic") {
       ReadString(value, key_path, diag, &k.state_topic);
     } else if (key == "state_partitions") {

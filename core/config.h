@@ -110,6 +110,11 @@ struct KafkaSettings {
   std::string sasl_password_file;  // read at start-up into sasl.password; never printed
   bool tenant_from_key = true;    // source: a message key names the tenant (a `tenant` header wins)
   uint32_t max_partitions = 256;  // source: partitions that get their own event-time clock
+  // Source (`run`): a partition that sent nothing for this long (wall time) stops holding its
+  // source's watermarks and the records waiting for it (Kafka Streams' max.task.idle.ms); raise it
+  // above a partition's longest expected stall (a failover, a slow producer). Behind the state hop
+  // at least 120 s.
+  int64_t partition_idle_timeout_s = 10;
   // Source, set by `run` when checkpoints are on (not a config key): no auto commit; offsets are
   // committed once a durable checkpoint covers them (MessageSource::Covered).
   bool commit_after_checkpoint = false;

@@ -21,7 +21,8 @@ sources:
   - kafka: {brokers: "ns.servicebus.windows.net:9093", topics: [insights-logs-signinlogs, insights-logs-auditlogs],
             group: privmon, tenant: 0c7e2f4a-5b6d-4e8f-9a1b-2c3d4e5f6a7b, sasl_password_file: /etc/privmon/eventhubs.secret,
             properties: {security.protocol: SASL_SSL, sasl.mechanism: PLAIN, sasl.username: $ConnectionString}}
-  - kafka: {brokers: "k1:9092", topic_regex: "entra-.*", group: g2, tenant_from_key: false, max_partitions: 32}
+  - kafka: {brokers: "k1:9092", topic_regex: "entra-.*", group: g2, tenant_from_key: false, max_partitions: 32,
+              partition_idle_timeout: 5m}
 sinks:
   - kafka: {brokers: "k1:9092", topic: privmon-alerts, format: ocsf, properties: {acks: all}}
 )");
@@ -43,11 +44,26 @@ sinks:
   EXPECT_EQ(regex.kafka.topics[0], "^entra-.*");  // librdkafka's marker for a pattern
   EXPECT_FALSE(regex.kafka.tenant_from_key);
   EXPECT_EQ(regex.kafka.max_partitions, 32u);
+  EXPECT_EQ(eh.kafka.partition_idle_timeout_s, 10);  // the default
+  EXPECT_EQ(regex.kafka.partition_idle_timeout_s, 300);
   ASSERT_EQ(r.config->sinks.size(), 1u);
   EXPECT_EQ(r.config->sinks[0].type, SinkType::kKafka);
   EXPECT_EQ(r.config->sinks[0].format, AlertFormat::kOcsf);
   ASSERT_EQ(r.config->sinks[0].kafka.topics.size(), 1u);
   EXPECT_EQ(r.config->sinks[0].kafka.topics[0], "privmon-alerts");
+}
+
+// A partition that never stopped holding would stall its source's tenants for good once silent.
+TEST(ConfigKafka, APartitionIdleTimeoutUnderOneSecondOrNoDurationIsRefused) {
+  for (const char* value : {"0s", "-5s", "ten", "[1]"}) {
+    const ConfigLoadResult r = LoadConfigText(
+        std::string("sources:\n  - kafka: {brokers: \"k1:9092\", topics: [t], group: g, "
+                    "partition_idle_timeout: ") +
+        value + "}\n");
+    EXPECT_EQ(r.config, nullptr) << value;
+    EXPECT_NE(Errors(r).find("sources[0].kafka.partition_idle_timeout"), std::string::npos)
+        << value << ": " << Errors(r);
+  }
 }
 
 TEST(ConfigKafka, ShippedEventHubsExampleIsValid) {
