@@ -187,6 +187,16 @@ enum AuditFlag : uint16_t {
   kInitiatorNamedPim = 1 << 15,
 };
 
+// More audit flags (AuditFields::more_flags), each its own bit as AuditFlag's.
+enum AuditMoreFlag : uint8_t {
+  // "Add named location" of a location marked trusted (RecordFields::trusted_location; PRIV-CH-02,
+  // breaker round 83).
+  kTrustedLocationAdded = 1 << 0,
+  // "Update user" lowering the user's per-user MFA (StrongAuthenticationRequirement's highest
+  // State went down: enforced to enabled, or to none; PRIV-CH-02, breaker round 103).
+  kPerUserMfaLowered = 1 << 1,
+};
+
 // One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);
 // 0 when the record names no such account.
 // The longest UPN an event carries whole: Entra ID allows 113 characters (64 before the @, 48
@@ -269,11 +279,11 @@ struct AuditFields {
   // so that removing one leaves the other held. Resolved with the activity by the parser. In
   // what was padding (checkpoints keep events raw: restored from the name, as eligible_name).
   bool unit_scoped = false;
-  // "Add named location" of a location marked trusted (RecordFields::trusted_location; PRIV-CH-02,
-  // breaker round 83). In what was padding, as unit_scoped (AuditFlag's sixteen bits are all
+  // AuditMoreFlag bits, in what was padding, as unit_scoped (AuditFlag's sixteen bits are all
   // used: sharing one with another activity's flag made a custom rule on that flag fire on it,
-  // breaker round 85).
-  bool trusted_location_added = false;
+  // breaker round 85). Bit 0 was the bool trusted_location_added: raw checkpointed events read
+  // the same.
+  uint8_t more_flags = 0;
   uint64_t activity_hash = 0;  // HashLower(activityDisplayName)
   uint64_t role_hash = 0;      // HashLower(role display name), 0 when the record names no role
   // A custom role's id (its template / role definition id, HashLower) when the record names one,
@@ -288,7 +298,7 @@ struct AuditFields {
 };
 
 static_assert(offsetof(AuditFields, activity_hash) == 8,
-              "unit_scoped and trusted_location_added sit in what was padding: events are "
+              "unit_scoped and more_flags sit in what was padding: events are "
               "checkpointed raw (the privilege replay's)");
 
 struct RegistrationFields {

@@ -13,6 +13,29 @@
 namespace privmon::parsers {
 namespace {
 
+// A read logged as an activity: Self-service Group Management names its calls "<Controller>_
+// <Action>" (the audit activity reference's rows: "GroupsODataV4_Get", "Group_GetMembers",
+// "Features_GetFeaturesAsync", "Features_IsFeatureEnabledAsync", "Group_ValidateDynamicMembership",
+// "GroupsODataV4_evaluateDynamicMembership"), operationType "Update" for each, though "this
+// activity doesn't indicate if the user made any changes" (the reference): an action that gets,
+// asks or validates changes nothing (breaker round 103: each raised PRIV-CH-01).
+bool IsControllerRead(std::string_view name) {
+  name = TrimSpaces(name);
+  const std::size_t underscore = name.find('_');
+  if (underscore == 0 || underscore == std::string_view::npos ||
+      name.find(' ') != std::string_view::npos) {
+    return false;
+  }
+  const std::string_view action = name.substr(underscore + 1);
+  if (action.size() > 2 && action.starts_with("Is") && action[2] >= 'A' && action[2] <= 'Z') {
+    return true;  // "IsFeatureEnabledAsync", not "Issue..."
+  }
+  for (const std::string_view read : {"Get", "Validate", "BatchValidate", "evaluate"}) {
+    if (StartsWithIgnoreCase(action, read)) return true;
+  }
+  return false;
+}
+
 // The 4 hex digits at s[i], or -1.
 int32_t Hex4(std::string_view s, std::size_t i) {
   if (i + 4 > s.size()) return -1;
@@ -318,6 +341,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   if (a.activity == Activity::kUpdateUser && f.strong_auth_method_modified) {
     a.flags |= kStrongAuthMethodModified;
   }
+  if (a.activity == Activity::kUpdateUser && f.per_user_mfa_lowered) {
+    a.more_flags |= kPerUserMfaLowered;
+  }
   if (f.guest_to_member) a.flags |= kGuestPromotedToMember;
   // PIM's 2019 "AddedOutsidePIM" is "Add member to role outside of PIM (permanent)".
   if (EndsWithIgnoreCase(name, "(permanent)") || EqualsIgnoreCase(name, "AddedOutsidePIM")) {
@@ -329,7 +355,7 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
     a.flags |= kPimSettingDisablesMfa;
   }
   if (f.trusted_location && EqualsIgnoreCase(TrimSpaces(name), "Add named location")) {
-    a.trusted_location_added = true;
+    a.more_flags |= kTrustedLocationAdded;
   }
   if (ContainsIgnoreCase(name, "security info")) a.flags |= kActivityContainsSecurityInfo;
   // A record naming no category (a projection without Category, a Graph $select without
@@ -346,7 +372,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
       a.category = AuditCategory::kApplicationManagement;
     }
   }
-  if (ContainsIgnoreCase(name, "reviewed security info")) a.flags |= kViewOnly;
+  if (ContainsIgnoreCase(name, "reviewed security info") || IsControllerRead(name)) {
+    a.flags |= kViewOnly;
+  }
   if (IsPimActivationRequest(a.activity, name)) a.flags |= kPimActivationRequest;
   // The elevate-access category also holds the end of the elevation ("The role assignment of User
   // Access Administrator has been removed from the user").

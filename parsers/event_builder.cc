@@ -804,6 +804,11 @@ void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn
     if (id.empty()) id = CanonicalId(upn, upn_id_buffer);
     upn = {};
   }
+  // The nil GUID names no one: exports fill userId with it where a sign-in has no user object (a
+  // 50034 "user does not exist" attempt, an app's sign-in). As an id it made every such attempt
+  // one account: a break-glass listing tied to it judged every unknown user's attempt break-glass
+  // (a false PRIV-BG-01 each; breaker round 105).
+  if (id == "00000000-0000-0000-0000-000000000000") id = {};
   const std::string_view named = upn;
   upn = StripDeletedUserPrefix(id, upn);
   // A deleted user's prefix is its object id: the account's id where the record names none (a

@@ -31,6 +31,7 @@ enum class Key : uint8_t {
   kConditionalAccessStatus,
   kCorrelationId,
   kCreatedDateTime,
+  kFirstSignInDateTime,
   kDeviceDetail,
   kEventId,
   kEventTimestamp,
@@ -111,7 +112,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 121> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 122> kRecordKeys = {{
     {"_originaltimegenerated", Key::kOriginalTimeGenerated},
     {"_originaltype", Key::kOriginalType},
     {"_raw", Key::kSplunkRaw},
@@ -161,6 +162,8 @@ constexpr std::array<std::pair<std::string_view, Key>, 121> kRecordKeys = {{
     {"event", Key::kEcsEvent},
     {"eventid", Key::kEventId},
     {"eventtimestamp", Key::kEventTimestamp},
+    // Graph beta's summarizedSignIn (getSummarizedNonInteractiveSignIns): its first sign-in.
+    {"firstsignindatetime", Key::kFirstSignInDateTime},
     {"givenname", Key::kDirectoryObjectMember},
     {"grouptypes", Key::kDirectoryObjectMember},
     {"hierarchy", Key::kHierarchy},
@@ -947,6 +950,14 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       return ScalarText(v, out.correlation_id, out, "correlationId is not text");
     case Key::kCreatedDateTime:
       return TimeText(v, out.created_date_time, out, "createdDateTime is not text (a time)");
+    case Key::kFirstSignInDateTime:
+      // A summarizedSignIn (Graph beta getSummarizedNonInteractiveSignIns) aggregates a user's
+      // non-interactive sign-ins of one app from one IP: read as one non-interactive sign-in at
+      // its first (it has no createdDateTime; it was bad_time: a break-glass account's use lost,
+      // an admin's only use unseen: breaker round 104).
+      if (out.is_interactive < 0) out.is_interactive = 0;
+      if (!out.created_date_time.empty()) return;
+      return TimeText(v, out.created_date_time, out, "firstSignInDateTime is not text (a time)");
     case Key::kDeviceDetail:
       if (!v.is_null()) out.signin_column = true;
       return Dynamic(JsonTextFields::kDeviceDetail, v, out, &FieldCollector::DeviceDetail);
@@ -1517,8 +1528,8 @@ struct MemberValues {
   uint64_t sum = 0, mix = 0;
   bool operator==(const MemberValues&) const = default;
 };
-MemberValues MemberValuesIn(std::string_view text, std::string_view key) {
-  MemberValues out;
+template <typename OnValue>
+void ForEachMemberValue(std::string_view text, std::string_view key, OnValue on_value) {
   for (std::size_t at = text.find(key); at != std::string_view::npos;
        at = text.find(key, at + key.size())) {
     // Before the name: its opening quote, any escapes, then `{`, `,` or a blank.
@@ -1541,12 +1552,29 @@ MemberValues MemberValuesIn(std::string_view text, std::string_view key) {
            text[end] != '}') {
       ++end;
     }
-    const uint64_t h = HashLower(text.substr(e, end - e));
+    on_value(text.substr(e, end - e));
+  }
+}
+
+MemberValues MemberValuesIn(std::string_view text, std::string_view key) {
+  MemberValues out;
+  ForEachMemberValue(text, key, [&](std::string_view value) {
+    const uint64_t h = HashLower(value);
     ++out.count;
     out.sum += h;
     out.mix ^= h;
-  }
+  });
   return out;
+}
+
+// The highest integer value of the member `key` in a modified property's value, -1 when it has
+// none (per-user MFA's StrongAuthenticationRequirement: `[]` is off).
+int64_t HighestMemberInt(std::string_view text, std::string_view key) {
+  int64_t highest = -1;
+  ForEachMemberValue(text, key, [&](std::string_view value) {
+    if (const auto n = ParseInt(value)) highest = std::max(highest, *n);
+  });
+  return highest;
 }
 }  // namespace
 
@@ -1685,6 +1713,12 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
     // (RememberDevicesNotIssuedBefore) leaves the states as they were.
     if (!(MemberValuesIn(old_value, "State") == MemberValuesIn(new_value, "State"))) {
       out.strong_auth_method_modified = true;
+    }
+    // Lowered (PRIV-CH-02, as "Disable Strong Authentication"): its highest state went down,
+    // enforced to enabled or to none (SCHEMA-detail section 2.2's "MFA disable via 'Update
+    // user'"; breaker round 103). A value cut short (kTooLong) was excluded above.
+    if (HighestMemberInt(new_value, "State") < HighestMemberInt(old_value, "State")) {
+      out.per_user_mfa_lowered = true;
     }
   }
   if (StartsWithIgnoreCase(name, "TemporaryAccessPass.")) out.temporary_access_pass_modified = true;

@@ -256,6 +256,9 @@ struct RecordFields {
   // true in the ipNamedLocation / countryNamedLocation object "Add named location" writes; JSON
   // text once or twice encoded) where its old value was not.
   bool trusted_location = false;
+  // StrongAuthenticationRequirement's highest State went down ("Update user"): per-user MFA
+  // lowered (enforced to enabled, or turned off).
+  bool per_user_mfa_lowered = false;
 
   // The array columns read as summaries above (TargetResources, AuthenticationDetails,
   // AdditionalDetails) that arrived as one element instead of an array: a row of a KQL `mv-expand`,

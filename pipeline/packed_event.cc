@@ -126,8 +126,7 @@ void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out) {
   p.category = au.category;
   p.service = au.service;
   p.eligible_name = au.eligible_name;
-  p.unit_scoped =
-      static_cast<uint8_t>((au.unit_scoped ? 1 : 0) | (au.trusted_location_added ? 2 : 0));
+  p.unit_scoped = static_cast<uint8_t>((au.unit_scoped ? 1 : 0) | (au.more_flags << 1));
   p.app_hash_count = au.app_hash_count;
   p.bools = static_cast<uint8_t>((si.fraud_reported ? kPackedFraudReported : 0) |
                                  (si.device_compliant ? kPackedDeviceCompliant : 0) |
@@ -198,7 +197,7 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   au.service = p.service;
   au.eligible_name = p.eligible_name;
   au.unit_scoped = (p.unit_scoped & 1) != 0;
-  au.trusted_location_added = (p.unit_scoped & 2) != 0;
+  au.more_flags = static_cast<uint8_t>(p.unit_scoped >> 1);
   au.flags = p.audit_flags;
   const bool signin = p.kind == EventKind::kSignIn;
   si.device_alias_hash = signin ? p.activity_hash : 0;

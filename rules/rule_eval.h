@@ -116,8 +116,8 @@ inline uint64_t FieldValue(const Event& e, Field field, uint16_t flag, const Acc
       return e.registration.is_admin;
     case Field::kSecurityEventId:
       return e.security.event_id;
-    case Field::kAuditTrustedLocationAdded:
-      return au.trusted_location_added;
+    case Field::kAuditMoreFlag:
+      return (au.more_flags & flag) != 0;
     case Field::kElevateAccess:
       return e.elevate_access;
     case Field::kAccountPrivileged:

@@ -65,7 +65,7 @@ enum class Field : uint8_t {
   // One of this tenant's accounts (home tenant = the log's tenant) signing in to another tenant
   // (a guest from elsewhere signing in here has the two swapped).
   kSignInCrossTenant,
-  kAuditTrustedLocationAdded,  // AuditFields::trusted_location_added
+  kAuditMoreFlag,  // AuditFields::more_flags & the field's flag (AuditMoreFlag)
 };
 
 // A tenant list an `in_list` / `not_in_list` condition reads (TenantSettings, core/config.h), by
@@ -85,7 +85,7 @@ struct Condition {
   Field field = Field::kSignInErrorCode;
   bool negate = false;  // not / not_in
   uint8_t count = 0;
-  uint16_t flag = 0;  // kAuditFlag only
+  uint16_t flag = 0;  // kAuditFlag (AuditFlag) and kAuditMoreFlag (AuditMoreFlag) only
   // in_list / not_in_list (negate): the tenant's list instead of `values` (count 0). Holds only
   // where the tenant configured that list: a rule reading a list the tenant left empty is silent.
   ListId list = ListId::kNone;

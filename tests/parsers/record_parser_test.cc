@@ -521,7 +521,7 @@ TEST_F(RecordParserTest, AuditFlagsForSecurityInfoTapStrongAuthAndPimSettings) {
   EXPECT_EQ(pim.audit.service, AuditService::kPim);
 }
 
-// "Add named location" of a trusted range (breaker round 83) sets trusted_location_added, its own
+// "Add named location" of a trusted range (breaker round 83) sets kTrustedLocationAdded, its own
 // field: no AuditFlag bit another activity's rule reads (breaker round 85: sharing
 // kPimSettingDisablesMfa's bit made a custom rule on audit.pim_setting_disables_mfa fire on it).
 TEST_F(RecordParserTest, ATrustedNamedLocationAddedIsItsOwnFieldNotAnotherFlag) {
@@ -537,10 +537,10 @@ TEST_F(RecordParserTest, ATrustedNamedLocationAddedIsItsOwnFieldNotAnotherFlag) 
            std::string(value) + R"("}]}]}})";
   };
   const Event& trusted = One(record(R"({\"isTrusted\":true,\"ipRanges\":[]})"));
-  EXPECT_TRUE(trusted.audit.trusted_location_added);
+  EXPECT_TRUE(trusted.audit.more_flags & kTrustedLocationAdded);
   EXPECT_EQ(trusted.audit.flags & kPimSettingDisablesMfa, 0);
   const Event& untrusted = One(record(R"({\"isTrusted\":false})"));
-  EXPECT_FALSE(untrusted.audit.trusted_location_added);
+  EXPECT_FALSE(untrusted.audit.more_flags & kTrustedLocationAdded);
 }
 
 // PIM writes a sentence per setting saved in one session: MFA enabled in one sentence and another
