@@ -379,12 +379,6 @@ int RunService(const ServiceOptions& options) {
   DeadLetterRejects rejects(*dead_letters, config->dead_letter_keep_skipped);
   Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects,
                     checkpointer != nullptr);
-  int64_t partition_idle_s = 0;  // the longest any Kafka source's partitions may stall
-  for (const auto& s : config->sources) {
-    if (s.type == SourceType::kKafka)
-      partition_idle_s = std::max(partition_idle_s, s.kafka.partition_idle_timeout_s);
-  }
-  if (partition_idle_s > 0) pipeline.HoldQuietInputsFor(partition_idle_s * 1'000'000'000);
   if (checkpointer) {
     pipeline.RestoreClockInputs(checkpointer->TakeRestoredClocks());
     pipeline.RestoreHeldMarks(checkpointer->TakeRestoredHeldMarks());

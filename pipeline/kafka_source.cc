@@ -102,6 +102,7 @@ class KafkaSource final : public MessageSource {
         multi_tenant_(s.multi_tenant),
         tenant_from_key_(s.kafka.tenant_from_key),
         max_partitions_(std::max(1u, s.kafka.max_partitions)),
+        input_idle_ns_(s.kafka.partition_idle_timeout_s * 1'000'000'000),
         commit_after_checkpoint_(s.kafka.commit_after_checkpoint),
         manual_partition_(s.kafka.assign_partition),
         clock_from_header_(s.kafka.clock_from_header),
@@ -235,6 +236,7 @@ class KafkaSource final : public MessageSource {
   const std::string& tenant() const override { return tenant_; }
   bool multi_tenant() const override { return multi_tenant_; }
   uint32_t clock_inputs() const override { return max_partitions_; }
+  int64_t InputIdleNs() const override { return input_idle_ns_; }
   // A group member of named topics: every partition the metadata lists (one attempt, up to 3 s;
   // none when the brokers do not answer). Not a state partition's consumer (whose clock inputs are
   // the input topic's partitions: app/state_partitions.cc holds those), nor a topic pattern.
@@ -814,6 +816,7 @@ class KafkaSource final : public MessageSource {
   bool multi_tenant_;
   bool tenant_from_key_;
   uint32_t max_partitions_;
+  int64_t input_idle_ns_;  // partition_idle_timeout
   bool commit_after_checkpoint_;
   int32_t manual_partition_;  // >= 0: a state partition's consumer (no group)
   bool clock_from_header_;

@@ -75,6 +75,10 @@ class MessageSource {
   // ahead of one whose first fetch comes later. Called once, before the pipeline starts; may block
   // for a few seconds. Default: none.
   virtual std::vector<uint32_t> InputsHeldAtStart() { return {}; }
+  // How long (wall time, ns) one of its clock inputs may send nothing before it stops holding the
+  // source's tenants and the records waiting for it (`partition_idle_timeout`); 0: the pipeline's
+  // default (10 s).
+  virtual int64_t InputIdleNs() const { return 0; }
   // True when the whole input is there when the source opens and it ends by itself (a file not
   // followed; not stdin, which may be a live pipe in `run`): Pipeline holds its progress marks
   // from its start, as one listing's (Pipeline::EmitState::WholeHold), so a file written newest

@@ -83,6 +83,10 @@ Pipeline::Pipeline(std::shared_ptr<const CompiledConfig> config,
     }
   }
   if (clock_owner_.empty()) clock_owner_.push_back(0);
+  input_idle_ns_.assign(std::max<std::size_t>(1, source_count_), kDefaultInputIdleNs);
+  for (std::size_t i = 0; i < source_count_; ++i) {
+    if (sources[i]->InputIdleNs() > 0) input_idle_ns_[i] = sources[i]->InputIdleNs();
+  }
   source_progress_ = std::make_unique<SourceProgress[]>(std::max<std::size_t>(1, source_count_));
   source_position_ =
       std::make_unique<std::atomic<int64_t>[]>(std::max<std::size_t>(1, source_count_));

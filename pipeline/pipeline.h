@@ -141,10 +141,14 @@ class Pipeline {
   void SaveStopped(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions);
   void Wait();
   // Before Start() (run): how long a clock input (a Kafka partition) with no mark keeps holding
-  // its tenants back before it counts as idle (default 10 s). A state partition's inputs are the
+  // its tenants back before it counts as idle, for every source (each source's own
+  // MessageSource::InputIdleNs otherwise, default 10 s). A state partition's inputs are the
   // input partitions behind the repartition hop: one that resumes after a failover (the session
   // timeout, a rebalance, a restore) must still hold, so its records are not late.
-  void HoldQuietInputsFor(int64_t ns) { input_idle_ns_ = ns; }
+  static constexpr int64_t kDefaultInputIdleNs = 10'000'000'000;
+  void HoldQuietInputsFor(int64_t ns) {
+    std::fill(input_idle_ns_.begin(), input_idle_ns_.end(), ns);
+  }
   // Before Start(): clock inputs of the first source that hold every tenant back before their
   // first mark (TenantClocks::HoldInput; a state partition's input partitions), for as long as
   // HoldQuietInputsFor says at most.
@@ -494,7 +498,7 @@ class Pipeline {
   std::vector<SourceStats*> source_stats_;   // per source id (null: none)
   PipelineStats& stats_;
   StatsSlots slots_;
-  int64_t input_idle_ns_ = 10'000'000'000;
+  std::vector<int64_t> input_idle_ns_;  // per source: MessageSource::InputIdleNs, or 10 s
   RejectSink* rejects_;
   std::atomic<bool> stop_{false};
   std::atomic<uint32_t> finished_shards_{0};

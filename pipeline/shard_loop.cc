@@ -47,10 +47,11 @@ void Pipeline::ShardLoop(uint32_t shard) {
   // source share its inputs.
   const std::size_t clock_sources = clock_owner_.size();
   // The partitions of one Kafka source are aligned: a lagging one holds every tenant the source
-  // carries (one silent for input_idle_ns_ of wall time stops holding, as an idle source does).
-  TenantClocks clocks(lateness_us_,
-                      wall ? config_->pipeline.tenant_idle_timeout_s * 1'000'000'000 : 0,
-                      clock_sources, !wall, clock_owner_, wall ? input_idle_ns_ : 0);
+  // carries (one silent for its source's input_idle_ns_ of wall time stops holding, as an idle
+  // source does).
+  TenantClocks clocks(
+      lateness_us_, wall ? config_->pipeline.tenant_idle_timeout_s * 1'000'000'000 : 0,
+      clock_sources, !wall, clock_owner_, wall ? input_idle_ns_ : std::vector<int64_t>{});
   std::vector<uint8_t> ended_now(clock_sources, 0), ended_seen(clock_sources, 0);
   // A source counts as ended only once everything it pushed before its end was drained: the
   // snapshot taken before a drain is applied after it.

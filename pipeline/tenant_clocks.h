@@ -34,13 +34,15 @@ class TenantClocks {
   // every tenant back until its first mark or its end (files start at different speeds; in run a
   // source that never sent anything is idle instead).
   // `owner[s]`: the source clock input s belongs to (inputs of one source are aligned); empty:
-  // each input its own source. `input_idle_ns` > 0: an input with no mark for that long stops
-  // holding other tenants back (run; a quiet partition of a keyed topic).
+  // each input its own source. `input_idle_ns[source]` > 0: an input of that source with no mark
+  // for that long stops holding other tenants back (run; a quiet partition of a keyed topic);
+  // empty: never.
   TenantClocks(int64_t lateness_us, int64_t idle_timeout_ns, std::size_t sources,
-               bool hold_unreported, std::vector<uint32_t> owner = {}, int64_t input_idle_ns = 0)
+               bool hold_unreported, std::vector<uint32_t> owner = {},
+               std::vector<int64_t> input_idle_ns = {})
       : lateness_us_(lateness_us),
         idle_timeout_ns_(idle_timeout_ns),
-        input_idle_ns_(input_idle_ns),
+        input_idle_ns_(std::move(input_idle_ns)),
         reported_(sources, hold_unreported ? 0 : 1),
         unreported_(hold_unreported ? sources : 0),
         owner_(std::move(owner)),
@@ -161,7 +163,7 @@ class TenantClocks {
       const auto s = static_cast<uint32_t>(i);
       if (input_newest_[s] == kMinTime && input_held_[s] == 0) continue;
       if (EndedInBand(s) || ended_out_of_band(s)) continue;
-      if (input_idle_ns_ > 0 && now_ns - input_mark_ns_[s] > input_idle_ns_) continue;
+      if (InputQuiet(s, now_ns)) continue;
       floor = std::min(floor, input_newest_[s]);
     }
     return floor;
@@ -254,9 +256,15 @@ class TenantClocks {
     for (std::size_t s = 0; s < owner_.size(); ++s) {
       if (input_newest_[s] == kMinTime && input_held_[s] == 0) continue;
       if (ended(static_cast<uint32_t>(s))) continue;
-      if (input_idle_ns_ > 0 && now_ns - input_mark_ns_[s] > input_idle_ns_) continue;
+      if (InputQuiet(static_cast<uint32_t>(s), now_ns)) continue;
       source_floor_[owner_[s]] = std::min(source_floor_[owner_[s]], input_newest_[s]);
     }
+  }
+  // Input s sent no mark for its source's input idle time (run).
+  bool InputQuiet(uint32_t s, int64_t now_ns) const {
+    const uint32_t source = owner_[s];
+    if (source >= input_idle_ns_.size() || input_idle_ns_[source] <= 0) return false;
+    return now_ns - input_mark_ns_[s] > input_idle_ns_[source];
   }
   // The lowest floor of the sources that carried the tenant.
   EventTime AlignedFloor(const Clock& c) const {
@@ -274,8 +282,8 @@ class TenantClocks {
 
   int64_t lateness_us_;
   int64_t idle_timeout_ns_;
-  int64_t input_idle_ns_;
-  std::vector<uint8_t> reported_;  // per clock source: has sent a mark
+  std::vector<int64_t> input_idle_ns_;  // per source (owner): its inputs' idle time, ns
+  std::vector<uint8_t> reported_;       // per clock source: has sent a mark
   std::size_t unreported_;
   std::vector<uint32_t> owner_;          // per clock source: the source it belongs to
   std::vector<EventTime> input_newest_;  // per clock source: newest time of any tenant's mark

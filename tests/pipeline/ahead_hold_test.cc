@@ -142,7 +142,7 @@ auto NoneEnded() {
 TEST(AheadFloor, IsTheNewestTimeOfTheSlowestLiveInputOfTheSource) {
   constexpr int64_t kIdleNs = 10'000'000'000;
   // One source read over three partitions (aligned), another source alone.
-  TenantClocks clocks(kLateness, 0, 4, false, {0, 0, 0, 1}, kIdleNs);
+  TenantClocks clocks(kLateness, 0, 4, false, {0, 0, 0, 1}, {kIdleNs, kIdleNs});
   // Nothing reported: nothing holds.
   EXPECT_EQ(clocks.AheadFloor(0, 0, NoneEnded()), kMaxTime);
   clocks.OnMark(1, 0, kT0 + 5 * kHour, 0, NoneEnded());

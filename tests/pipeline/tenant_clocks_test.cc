@@ -49,11 +49,31 @@ TEST(TenantClocks, SeparateSourcesDoNotHoldEachOthersTenants) {
 TEST(TenantClocks, ASilentOrUnreportedPartitionHoldsNothing) {
   constexpr int64_t kIdleNs = 10'000'000'000;
   // Three partitions; partition 2 never reports (unassigned: it holds nothing).
-  TenantClocks clocks(kLateness, 0, 3, false, {0, 0, 0}, kIdleNs);
+  TenantClocks clocks(kLateness, 0, 3, false, {0, 0, 0}, {kIdleNs});
   clocks.OnMark(kTenantB, 1, kT0, /*now_ns=*/1, NoneEnded());
   EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0 + kHour, 2, NoneEnded()), kT0 - kLateness);
   // Partition 1 silent for longer than the idle time: A follows partition 0 alone.
   EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0 + 2 * kHour, 2 + kIdleNs, NoneEnded()),
+            kT0 + 2 * kHour - kLateness);
+}
+
+// `partition_idle_timeout` is each Kafka source's own: a source whose partitions may stall for an
+// hour keeps holding its tenants that long, while another source's silent partition stops
+// holding after its 10 s (breaker round 105: the longest of all sources applied to every one).
+TEST(TenantClocks, EachSourcesPartitionsStopHoldingAfterItsOwnIdleTime) {
+  constexpr int64_t kShortNs = 10'000'000'000, kLongNs = 3'600'000'000'000;
+  // Source 0: inputs 0 and 1 (idle after 10 s); source 1: inputs 2 and 3 (idle after 1 h).
+  TenantClocks clocks(kLateness, 0, 4, false, {0, 0, 1, 1}, {kShortNs, kLongNs});
+  // Inputs 1 and 3 carried other tenants (C, D) and fall silent.
+  constexpr uint64_t kTenantC = 0xC, kTenantD = 0xD;
+  clocks.OnMark(kTenantC, 1, kT0, /*now_ns=*/1, NoneEnded());
+  clocks.OnMark(kTenantD, 3, kT0, 1, NoneEnded());
+  const int64_t later = 2 + kShortNs;  // inputs 1 and 3 silent for longer than 10 s
+  EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0 + kHour, later, NoneEnded()), kT0 + kHour - kLateness)
+      << "source 0's silent partition stopped holding after 10 s";
+  EXPECT_EQ(clocks.OnMark(kTenantB, 2, kT0 + kHour, later, NoneEnded()), kT0 - kLateness)
+      << "source 1's silent partition still holds: its idle time is an hour";
+  EXPECT_EQ(clocks.OnMark(kTenantB, 2, kT0 + 2 * kHour, 2 + kLongNs, NoneEnded()),
             kT0 + 2 * kHour - kLateness);
 }
 
@@ -122,7 +142,7 @@ namespace {
 // marks stops holding once quiet for the input idle time.
 TEST(TenantClocks, AHeldInputHoldsBeforeItsFirstMarkUntilQuiet) {
   constexpr int64_t kIdleNs = 120'000'000'000;
-  TenantClocks clocks(kLateness, 0, 2, false, {0, 0}, kIdleNs);
+  TenantClocks clocks(kLateness, 0, 2, false, {0, 0}, {kIdleNs});
   clocks.HoldInput(1, /*now_ns=*/1);
   EXPECT_EQ(clocks.OnMark(kTenantA, 0, kT0, 2, NoneEnded()), kMinTime)
       << "partition 1 has not been read yet: it may still carry A, as of any time";
@@ -132,7 +152,7 @@ TEST(TenantClocks, AHeldInputHoldsBeforeItsFirstMarkUntilQuiet) {
   EXPECT_EQ(moved,
             (std::vector<std::pair<uint64_t, EventTime>>{{kTenantA, kT0 - kHour - kLateness}}));
   // Another held input that never marks: it holds until quiet for the idle time.
-  TenantClocks quiet(kLateness, 0, 2, false, {0, 0}, kIdleNs);
+  TenantClocks quiet(kLateness, 0, 2, false, {0, 0}, {kIdleNs});
   quiet.HoldInput(1, 1);
   EXPECT_EQ(quiet.OnMark(kTenantA, 0, kT0, kIdleNs, NoneEnded()), kMinTime);
   EXPECT_EQ(quiet.OnMark(kTenantA, 0, kT0 + 1, kIdleNs + 2, NoneEnded()), kT0 + 1 - kLateness);
