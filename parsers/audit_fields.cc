@@ -468,6 +468,17 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
         UpnFromPropertyValue(f.target_user_old_upn, old_upn_buffer, sizeof(old_upn_buffer)));
     if (!new_upn.empty() && !old_upn.empty() && !EqualsIgnoreCase(old_upn, ev.account.upn.view())) {
       ev.account.upn_hash = HashLower(old_upn);
+      // A guest converted to a member (its #EXT# UPN renamed to one of the tenant's): lists name a
+      // guest by the address it signs in with, which its #EXT# UPN spells, and a list naming the
+      // #EXT# UPN holds that address too (config/tenant.cc). Matched by the address, a listing
+      // survives the conversion even when the rename is the account's first record (breaker
+      // round 105: a listed guest admin's PRIV-SI-01 lost). Keyed by its id, so only the listing
+      // reads this hash.
+      char home_buffer[256];
+      if (const std::string_view home = GuestHomeUpn(old_upn, home_buffer, sizeof(home_buffer));
+          !home.empty() && ev.account.id_hash != 0) {
+        ev.account.upn_hash = HashLower(home);
+      }
       if (ev.account.id_hash == 0) {
         ev.account.key = HashCombine(ev.tenant_hash, ev.account.upn_hash);
         if (ev.account.key == 0) ev.account.key = 1;

@@ -796,6 +796,14 @@ void FillAccount(uint64_t tenant_hash, std::string_view id, std::string_view upn
   char id_buffer[36], upn_id_buffer[36];
   id = CanonicalId(id, id_buffer);
   upn = TrimSpaces(upn);
+  // A personal Microsoft account's name in Azure tokens: "live.com#<address>" (the upn and name
+  // claims of Azure Activity records, their Caller). The directory names that guest by the #EXT#
+  // UPN spelling the address, so the address is its name here: one elevation logged in both logs
+  // is one PRIV-EL-07 (breaker round 105; Microsoft's diagnostic sample writes such a claim).
+  if (upn.size() > 9 && StartsWithIgnoreCase(upn, "live.com#") &&
+      upn.find('@') != std::string_view::npos) {
+    upn.remove_prefix(9);
+  }
   if (IsGuidText(upn) || IsDashlessGuidText(upn)) {
     // A UPN field holding an object id (non-interactive sign-ins name some users so: corpus
     // test-signinlogs-raw.log; dashed, braced or as 32 hex digits) is no name: the account's id
