@@ -227,6 +227,9 @@ struct SignInFields {
   bool device_compliant = false;
   bool device_managed = false;
   bool guest = false;
+  // The record states no device at all (a Graph summarizedSignIn aggregates sign-ins and has no
+  // device member): PRIV-SI-09 does not judge its device. In what was padding.
+  bool device_unstated = false;
   uint64_t client_app_hash = 0;  // a legacy protocol's key (parsers/legacy_clients.h), else
                                  // HashLower(clientAppUsed)
   uint64_t device_hash = 0;      // HashLower(deviceId), else Hash(os + browser) folded (case,
@@ -251,6 +254,9 @@ struct SignInFields {
   FixedString<40> ip_text;
   FixedString<40> client_app_name;
 };
+
+static_assert(offsetof(SignInFields, client_app_hash) == 16,
+              "device_unstated sits in what was padding: events are checkpointed raw");
 
 // An AD FS sign-in (CaStatus::kFederationServer): rules that read a sign-in's device, its
 // Conditional Access verdict or its completing an MFA prompt skip it (PRIV-PA-06, SI-09's device,

@@ -443,6 +443,13 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (!f.created_date_time.empty() && !TrimSpaces(f.service_principal_id).empty()) {
     return GraphAppSignIn(f);
   }
+  // A managed identity's summarizedSignIn as getSummarizedMSISignIns writes it: no user, its
+  // servicePrincipalId empty too, its app named by appId (breaker round 106: rejected
+  // unknown_format). An app's sign-in, keyed by its appId.
+  if (f.summarized_signin && !f.created_date_time.empty() && f.user_id.empty() &&
+      TrimSpaces(f.upn).empty() && !TrimSpaces(f.app_id).empty()) {
+    return GraphAppSignIn(f);
+  }
   // A projection of SigninLogs that keeps neither `Type` nor CreatedDateTime (`project
   // TimeGenerated, UserPrincipalName, ResultType, ...`, the usual hunting query): TimeGenerated,
   // the same instant carried over, is its time; its user and a member only a sign-in has make it

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "parsers/text_util.h"
@@ -956,6 +957,7 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
       // its first (it has no createdDateTime; it was bad_time: a break-glass account's use lost,
       // an admin's only use unseen: breaker round 104).
       if (out.is_interactive < 0) out.is_interactive = 0;
+      out.summarized_signin = true;
       if (!out.created_date_time.empty()) return;
       return TimeText(v, out.created_date_time, out, "firstSignInDateTime is not text (a time)");
     case Key::kDeviceDetail:
@@ -1567,12 +1569,17 @@ MemberValues MemberValuesIn(std::string_view text, std::string_view key) {
   return out;
 }
 
-// The highest integer value of the member `key` in a modified property's value, -1 when it has
-// none (per-user MFA's StrongAuthenticationRequirement: `[]` is off).
-int64_t HighestMemberInt(std::string_view text, std::string_view key) {
+// The highest per-user MFA state of the member `key` in a modified property's value, -1 when it
+// has none (StrongAuthenticationRequirement: `[]` is off): a number (0 disabled, 1 enabled, 2
+// enforced), or the word MSOnline's StrongAuthenticationRequirement object writes.
+int64_t HighestMfaState(std::string_view text, std::string_view key) {
   int64_t highest = -1;
   ForEachMemberValue(text, key, [&](std::string_view value) {
-    if (const auto n = ParseInt(value)) highest = std::max(highest, *n);
+    std::optional<int64_t> n = ParseInt(value);
+    if (!n && EqualsIgnoreCase(value, "Disabled")) n = 0;
+    if (!n && EqualsIgnoreCase(value, "Enabled")) n = 1;
+    if (!n && EqualsIgnoreCase(value, "Enforced")) n = 2;
+    if (n) highest = std::max(highest, *n);
   });
   return highest;
 }
@@ -1717,7 +1724,7 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
     // Lowered (PRIV-CH-02, as "Disable Strong Authentication"): its highest state went down,
     // enforced to enabled or to none (SCHEMA-detail section 2.2's "MFA disable via 'Update
     // user'"; breaker round 103). A value cut short (kTooLong) was excluded above.
-    if (HighestMemberInt(new_value, "State") < HighestMemberInt(old_value, "State")) {
+    if (HighestMfaState(new_value, "State") < HighestMfaState(old_value, "State")) {
       out.per_user_mfa_lowered = true;
     }
   }

@@ -259,6 +259,8 @@ struct RecordFields {
   // StrongAuthenticationRequirement's highest State went down ("Update user"): per-user MFA
   // lowered (enforced to enabled, or turned off).
   bool per_user_mfa_lowered = false;
+  // A Graph summarizedSignIn (firstSignInDateTime): an aggregate of sign-ins, no device stated.
+  bool summarized_signin = false;
 
   // The array columns read as summaries above (TargetResources, AuthenticationDetails,
   // AdditionalDetails) that arrived as one element instead of an array: a row of a KQL `mv-expand`,

@@ -161,6 +161,7 @@ void FillSignInFields(const RecordFields& f, Event& ev) {
   s.former_client_app_hash = s.client_app_hash != app_name_key ? app_name_key : 0;
   s.client_app_name.assign(app);
   s.fraud_reported = f.fraud_denied;
+  s.device_unstated = f.summarized_signin;
 
   // A guest's sign-in in the resource tenant's log names its device "{PII Removed}" (id and
   // display name: "removed from resource tenant due to privacy implications", the sign-in log

@@ -126,7 +126,8 @@ void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out) {
   p.category = au.category;
   p.service = au.service;
   p.eligible_name = au.eligible_name;
-  p.unit_scoped = static_cast<uint8_t>((au.unit_scoped ? 1 : 0) | (au.more_flags << 1));
+  p.unit_scoped = static_cast<uint8_t>((au.unit_scoped ? 1 : 0) | ((au.more_flags & 0x3f) << 1) |
+                                       (si.device_unstated ? 0x80 : 0));
   p.app_hash_count = au.app_hash_count;
   p.bools = static_cast<uint8_t>((si.fraud_reported ? kPackedFraudReported : 0) |
                                  (si.device_compliant ? kPackedDeviceCompliant : 0) |
@@ -183,6 +184,7 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   si.device_compliant = (p.bools & kPackedDeviceCompliant) != 0;
   si.device_managed = (p.bools & kPackedDeviceManaged) != 0;
   si.guest = (p.bools & kPackedGuest) != 0;
+  si.device_unstated = (p.unit_scoped & 0x80) != 0;
   si.client_app_hash = p.client_app_hash;
   si.device_hash = p.device_hash;
   si.location_hash = p.kind == EventKind::kAudit ? 0 : p.location_hash;
@@ -197,7 +199,7 @@ void UnpackFixed(const PackedEvent& p, Event* out) {
   au.service = p.service;
   au.eligible_name = p.eligible_name;
   au.unit_scoped = (p.unit_scoped & 1) != 0;
-  au.more_flags = static_cast<uint8_t>(p.unit_scoped >> 1);
+  au.more_flags = static_cast<uint8_t>((p.unit_scoped >> 1) & 0x3f);
   au.flags = p.audit_flags;
   const bool signin = p.kind == EventKind::kSignIn;
   si.device_alias_hash = signin ? p.activity_hash : 0;

@@ -87,7 +87,8 @@ struct alignas(64) PackedEvent {
   AuditCategory category;
   AuditService service;
   EligibleName eligible_name;
-  uint8_t unit_scoped;  // bit 0: AuditFields::unit_scoped; bits 1-7: more_flags
+  uint8_t unit_scoped;  // bit 0: AuditFields::unit_scoped; bits 1-6: more_flags; bit 7:
+                        // SignInFields::device_unstated
   uint8_t app_hash_count;
   uint8_t bools;  // PackedBool bits
   uint8_t expanded_row;

@@ -22,7 +22,9 @@ void ApprovedControls::OnSignIn(CodeRuleContext& ctx, const Event& e, const Acco
                           [&](const CidrRange& r) { return r.Contains(si.ip); })) {
     violation = "IP address not in approved ranges";
   } else if (tenant.require_managed_device && !si.device_compliant && !si.device_managed &&
-             !FirstFactorOnly(si)) {  // AD FS states no device: its Entra sign-in is judged
+             !FirstFactorOnly(si) && !si.device_unstated) {
+    // AD FS states no device (its Entra sign-in is judged), nor does a Graph summarizedSignIn (an
+    // aggregate of sign-ins; breaker round 106: one false alert per admin per summary).
     violation = "device neither compliant nor managed";
   }
   if (violation.empty()) return;
