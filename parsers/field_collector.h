@@ -72,6 +72,10 @@ class FieldCollector {
   void StatusMember(std::string_view key, dom::element child, RecordFields& out);
   void DeviceDetailMember(std::string_view key, dom::element child, RecordFields& out);
   void LocationMember(std::string_view key, dom::element child, RecordFields& out);
+  // A column of Defender XDR's Entra sign-in table, held in RecordFields::defender.
+  void DefenderColumn(std::string_view key, dom::element v, RecordFields& out);
+  // A row of that table (it names AccountUpn or AccountObjectId) read as a sign-in row.
+  static void ReadDefenderSignIn(RecordFields& out);
   void InitiatorUserMember(std::string_view key, dom::element child, RecordFields& out);
   void InitiatorAppMember(std::string_view key, dom::element child, RecordFields& out);
   // A column of a Log Analytics custom table filled by the HTTP Data Collector API: `name` without

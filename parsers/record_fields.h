@@ -47,6 +47,17 @@ enum OtherLogMember : uint8_t {
   kM365AuditMember = 64,
 };
 
+// The columns of Microsoft Defender XDR's Entra sign-in table (advanced hunting's
+// AADSignInEventsBeta, renamed EntraIdSignInEvents), held until the record ends: a row naming its
+// user by AccountUpn / AccountObjectId is read as a sign-in with them (FieldCollector::EndRecord);
+// any other record ignores these names (a Windows security event's LogonType, an ECS "browser").
+struct DefenderSignInColumns {
+  std::string_view timestamp, account_upn, account_object_id, error_code, country, city,
+      application_id, aad_device_id, os_platform, browser, request_id, logon_type;
+  int8_t is_managed = -1, is_compliant = -1;
+  bool application = false;
+};
+
 struct RecordFields {
   // Which record: the LA table, the top-level category (diag log category; LA/Graph audit
   // category), the diag properties.category (audit category) and the operation.
@@ -261,6 +272,7 @@ struct RecordFields {
   bool per_user_mfa_lowered = false;
   // A Graph summarizedSignIn (firstSignInDateTime): an aggregate of sign-ins, no device stated.
   bool summarized_signin = false;
+  DefenderSignInColumns defender;
 
   // The array columns read as summaries above (TargetResources, AuthenticationDetails,
   // AdditionalDetails) that arrived as one element instead of an array: a row of a KQL `mv-expand`,
