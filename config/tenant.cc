@@ -35,6 +35,14 @@ bool ReadAccountList(const YAML::Node& n, std::string_view path, Diagnostics& di
   for (const YAML::Node& item : n) {
     if (!item.IsScalar()) continue;
     std::string_view text = parsers::NormalizeId(item.Scalar());
+    // A personal Microsoft account listed as Azure names it ("live.com#<address>": the Activity
+    // log's caller, `az account show`): records name it by the address (parsers FillAccount drops
+    // the prefix), so the list holds the address too (breaker round 108).
+    if (text.size() > 9 && parsers::StartsWithIgnoreCase(text, "live.com#") &&
+        text.find('@') != std::string_view::npos) {
+      text.remove_prefix(9);
+      out->insert(HashLower(text));
+    }
     // A guest listed by its #EXT# UPN is also listed by the home UPN its sign-ins name.
     char home_buffer[256];
     const std::string_view home = parsers::GuestHomeUpn(text, home_buffer, sizeof(home_buffer));

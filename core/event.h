@@ -195,6 +195,9 @@ enum AuditMoreFlag : uint8_t {
   // "Update user" lowering the user's per-user MFA (StrongAuthenticationRequirement's highest
   // State went down: enforced to enabled, or to none; PRIV-CH-02, breaker round 103).
   kPerUserMfaLowered = 1 << 1,
+  // "Update user" turning the account on or off (AccountEnabled's value changed: a Graph PATCH
+  // of accountEnabled writes no "Disable account"; PRIV-BG-03, breaker round 108).
+  kAccountEnabledChanged = 1 << 2,
 };
 
 // One account an event concerns. key = Hash(tenant, lower-cased object id, else lower-cased UPN);

@@ -95,11 +95,6 @@ constexpr std::pair<std::string_view, std::string_view> kRenamedActivities[] = {
     // Core Directory's admin reset: "Reset user password" in older records, "Reset password" in
     // the activity reference.
     {"Reset user password", "Reset password"},
-    // An admin's reset in the portal is written twice: Core Directory's "Reset password" and Self-
-    // service Password Management's "Reset password (by admin)" (SCHEMA-detail section 2.3): one
-    // operation, learned once by PRIV-CH-01 (breaker round 107: an admin who had reset passwords
-    // before got "unusual" for the second service's name).
-    {"Reset password (by admin)", "Reset password"},
     // The guide's spelling of the security info registration (its "Changes to authentication
     // methods" row).
     {"User registered security information", "User registered security info"},

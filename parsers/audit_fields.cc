@@ -344,6 +344,9 @@ void FillAuditFields(const RecordFields& f, Event& ev) {
   if (a.activity == Activity::kUpdateUser && f.per_user_mfa_lowered) {
     a.more_flags |= kPerUserMfaLowered;
   }
+  if (a.activity == Activity::kUpdateUser && f.account_enabled_changed) {
+    a.more_flags |= kAccountEnabledChanged;
+  }
   if (f.guest_to_member) a.flags |= kGuestPromotedToMember;
   // PIM's 2019 "AddedOutsidePIM" is "Add member to role outside of PIM (permanent)".
   if (EndsWithIgnoreCase(name, "(permanent)") || EqualsIgnoreCase(name, "AddedOutsidePIM")) {

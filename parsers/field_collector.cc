@@ -1236,8 +1236,15 @@ void FieldCollector::ReadDefenderSignIn(RecordFields& out) {
   // signInEventTypes, the device and place columns as deviceDetail and location; its
   // ConditionalAccessStatus and RiskState are the sign-in log's enum numbers, its risk levels
   // 0/10/50/100 (breaker round 104: the rows were rejected unknown_format).
+  // Defender's other tables that name an account so (IdentityLogonEvents: on-premises logons,
+  // LogonType "Interactive"; CloudAppEvents, IdentityDirectoryEvents: ActionType) have no
+  // ErrorCode, nor a LogonType that lists sign-in event types: not sign-ins of this log.
   DefenderSignInColumns& d = out.defender;
   if (!out.upn.empty() || !out.user_id.empty()) return;
+  const std::string_view logon_type = TrimSpaces(d.logon_type);
+  if (TrimSpaces(d.error_code).empty() || (!logon_type.empty() && logon_type.front() != '[')) {
+    return;
+  }
   out.upn = d.account_upn;
   out.user_id = d.account_object_id;
   if (out.time_generated.empty()) out.time_generated = d.timestamp;
@@ -1255,7 +1262,7 @@ void FieldCollector::ReadDefenderSignIn(RecordFields& out) {
   out.risk_aggregated = DefenderRiskLevel(TrimSpaces(out.risk_aggregated));
   if (d.application || !d.logon_type.empty()) out.signin_column = true;
   // LogonType: the sign-in's event types as JSON text ("[\"interactiveUser\"]").
-  std::string_view types = TrimSpaces(d.logon_type);
+  std::string_view types = logon_type;
   if (types.size() >= 2 && types.front() == '[' && types.back() == ']') {
     types = types.substr(1, types.size() - 2);
   }
@@ -1698,11 +1705,12 @@ MemberValues MemberValuesIn(std::string_view text, std::string_view key) {
   return out;
 }
 
-// The highest per-user MFA state of the member `key` in a modified property's value, -1 when it
-// has none (StrongAuthenticationRequirement: `[]` is off): a number (0 disabled, 1 enabled, 2
-// enforced), or the word MSOnline's StrongAuthenticationRequirement object writes.
+// The highest per-user MFA state of the member `key` in a modified property's value: a number (0
+// disabled, 1 enabled, 2 enforced), or the word MSOnline's StrongAuthenticationRequirement object
+// writes; 0 when it has none (`[]` is off, as State 0 is: breaker round 108, a disabled user's
+// requirement cleared is no lowering).
 int64_t HighestMfaState(std::string_view text, std::string_view key) {
-  int64_t highest = -1;
+  int64_t highest = 0;
   ForEachMemberValue(text, key, [&](std::string_view value) {
     std::optional<int64_t> n = ParseInt(value);
     if (!n && EqualsIgnoreCase(value, "Disabled")) n = 0;
@@ -1856,6 +1864,10 @@ void FieldCollector::ModifiedProperty(std::string_view name, std::string_view ol
     if (HighestMfaState(new_value, "State") < HighestMfaState(old_value, "State")) {
       out.per_user_mfa_lowered = true;
     }
+  }
+  if (comparable && EqualsIgnoreCase(name, "AccountEnabled") &&
+      ContainsIgnoreCase(old_value, "true") != ContainsIgnoreCase(new_value, "true")) {
+    out.account_enabled_changed = true;  // "[true]" -> "[false]", or back
   }
   if (StartsWithIgnoreCase(name, "TemporaryAccessPass.")) out.temporary_access_pass_modified = true;
   if (!EqualsIgnoreCase(name, "Included Updated Properties")) out.property_named = true;

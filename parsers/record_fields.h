@@ -49,7 +49,8 @@ enum OtherLogMember : uint8_t {
 
 // The columns of Microsoft Defender XDR's Entra sign-in table (advanced hunting's
 // AADSignInEventsBeta, renamed EntraIdSignInEvents), held until the record ends: a row naming its
-// user by AccountUpn / AccountObjectId is read as a sign-in with them (FieldCollector::EndRecord);
+// user by AccountUpn / AccountObjectId, with an ErrorCode, is read as a sign-in with them
+// (FieldCollector::EndRecord);
 // any other record ignores these names (a Windows security event's LogonType, an ECS "browser").
 struct DefenderSignInColumns {
   std::string_view timestamp, account_upn, account_object_id, error_code, country, city,
@@ -270,6 +271,7 @@ struct RecordFields {
   // StrongAuthenticationRequirement's highest State went down ("Update user"): per-user MFA
   // lowered (enforced to enabled, or turned off).
   bool per_user_mfa_lowered = false;
+  bool account_enabled_changed = false;  // AccountEnabled's old and new values differ
   // A Graph summarizedSignIn (firstSignInDateTime): an aggregate of sign-ins, no device stated.
   bool summarized_signin = false;
   DefenderSignInColumns defender;

@@ -3,11 +3,20 @@
 #include <array>
 #include <span>
 
+#include "core/hash.h"
 #include "detectors/alert_details.h"
 #include "detectors/alert_emitter.h"
 #include "parsers/activity_names.h"
 
 namespace privmon::code_rules {
+namespace {
+// An admin's password reset in the portal is written twice: Core Directory's "Reset password"
+// and Self-service Password Management's "Reset password (by admin)" (SCHEMA-detail section 2.3):
+// one operation here, learned once (breaker round 107: an admin who had reset passwords through
+// the API got "unusual" for the second service's name). Only PRIV-CH-01 folds it: a custom rule
+// on either name counts that service's records alone (breaker round 108).
+constexpr uint64_t kResetPassword = HashLower("Reset password");
+}  // namespace
 
 void UnusualChange::OnAuditActor(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
                                  AccountState& st, const TenantSettings& tenant) {
@@ -32,9 +41,11 @@ void UnusualChange::OnAuditActor(CodeRuleContext& ctx, const Event& e, const Acc
   // One operation under any of its names (renamed, or named differently by activityDisplayName
   // and operationName): learned by its current name's key. A key learned before under another
   // spelling (a checkpoint's, or this record's own) still counts.
-  const uint64_t key = parsers::CanonicalActivityKey(au.activity_hash);
+  const uint64_t activity =
+      au.activity == Activity::kResetPasswordByAdmin ? kResetPassword : au.activity_hash;
+  const uint64_t key = parsers::CanonicalActivityKey(activity);
   std::array<uint64_t, 8> former{};
-  const std::size_t n = parsers::FormerActivityKeys(au.activity_hash, former);
+  const std::size_t n = parsers::FormerActivityKeys(activity, former);
   const bool fresh = ctx.LearnFolded(who.key, NoveltyKind::kActivity, key,
                                      std::span<const uint64_t>(former.data(), n), t);
   if (!fresh || !st.privileged() || ctx.InLearning(st, t, tenant)) return;

@@ -253,5 +253,38 @@ TEST(CustomRules, AbsenceVerdictSurvivesARestoreWithTheRulesReordered) {
   EXPECT_EQ(Keys(r.out), want) << r.out << r.err;
 }
 
+// Breaker round 108: one portal reset is written twice, Self-service Password Management's
+// "Reset password (by admin)" and Core Directory's "Reset user password" (same correlation id).
+// PRIV-CH-01 learns the two names as one operation (breaker round 107), but that fold is its own:
+// a custom threshold on Core Directory's "Reset password" (2 in 1 h) counts Core Directory's
+// record only, as before the fold, and stays silent on one reset.
+TEST(CustomRules, ACustomRuleOnOneServicesResetNameCountsThatServicesRecordsOnly) {
+  const std::string dir = TempDir("custom-rules-reset");
+  TempDirCleanup cleanup(dir);
+  CustomRulesWrite(dir + "/pw.yaml", R"(rules:
+  - id: ACME-PW-01
+    name: "Privileged account's password reset twice within an hour"
+    kind: threshold
+    sources: [audit]
+    severity: medium
+    when: {audit.activity_name: Reset password}
+    parameters: {threshold: 2, window: 1h}
+)");
+  const std::string cfg = dir + "/c.yaml";
+  CustomRulesWrite(
+      cfg, "pipeline: {allowed_lateness: 5m}\ndead_letter: {path: \"\"}\nrule_files: [" + dir +
+               "/pw.yaml]\ntenants:\n  \"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\":\n"
+               "    privileged_accounts: [adm-tlind@northwind.example, "
+               "k.weber@northwind.example]\n");
+  const CustomRulesCliRun r = Privmon(
+      {"scan", "--quiet", "--config", cfg, "--tenant", "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",
+       std::string(PRIVMON_SOURCE_DIR) + "/tests/data/rules/reset_two_services/input.ndjson"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find(" 0 rejected"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("ACME-PW-01"), std::string::npos) << r.out;
+  // The builtin rule that reads both names still reads both (one alert, its update).
+  EXPECT_NE(r.out.find(R"("rule_id":"PRIV-SI-12")"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace privmon
