@@ -115,7 +115,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 137> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 140> kRecordKeys = {{
     {"_originaltimegenerated", Key::kOriginalTimeGenerated},
     {"_originaltype", Key::kOriginalType},
     {"_raw", Key::kSplunkRaw},
@@ -169,7 +169,9 @@ constexpr std::array<std::pair<std::string_view, Key>, 137> kRecordKeys = {{
     {"detecteddatetime", Key::kRiskDetectionMember},
     {"detectiontimingtype", Key::kRiskDetectionMember},
     {"devicedetail", Key::kDeviceDetail},
+    {"devicename", Key::kDefenderColumn},
     {"ecs", Key::kEcs},
+    {"entraiddeviceid", Key::kDefenderColumn},
     {"errorcode", Key::kDefenderColumn},
     {"event", Key::kEcsEvent},
     {"eventid", Key::kEventId},
@@ -187,6 +189,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 137> kRecordKeys = {{
     {"ipaddress", Key::kIpAddress},
     {"isadmin", Key::kIsAdmin},
     {"iscompliant", Key::kDefenderColumn},
+    {"isguestuser", Key::kDefenderColumn},
     {"isinteractive", Key::kIsInteractive},
     {"ismanaged", Key::kDefenderColumn},
     {"ismfacapable", Key::kRegistrationMember},
@@ -270,7 +273,7 @@ static_assert(std::is_sorted(kRecordKeys.begin(), kRecordKeys.end(),
 // names above land in distinct slots (asserted below); a hit is confirmed by a full
 // case-insensitive compare, so other keys may share slots.
 constexpr int kKeyHashBits = 10;
-constexpr uint64_t kKeyHashMultiplier = 0xd80cfbaa11071dfdull;
+constexpr uint64_t kKeyHashMultiplier = 0x278b01af59d8bd9bull;
 
 // Inlined (one call per JSON key of a record: out of line, its call cost as much as its work).
 [[gnu::always_inline]] constexpr uint64_t KeyHash(std::string_view key) {
@@ -1192,6 +1195,12 @@ void FieldCollector::DefenderColumn(std::string_view key, dom::element v, Record
     d.application_id = text;
   } else if (EqualsIgnoreCase(key, "AadDeviceId")) {
     d.aad_device_id = text;
+  } else if (EqualsIgnoreCase(key, "EntraIdDeviceId")) {
+    d.entra_id_device_id = text;  // EntraIdSignInEvents' name for it (AadDeviceId: legacy)
+  } else if (EqualsIgnoreCase(key, "DeviceName")) {
+    d.device_name = text;
+  } else if (EqualsIgnoreCase(key, "IsGuestUser")) {
+    BoolValue(v, d.is_guest_user);
   } else if (EqualsIgnoreCase(key, "OSPlatform")) {
     d.os_platform = text;
   } else if (EqualsIgnoreCase(key, "Browser")) {
@@ -1233,7 +1242,8 @@ void FieldCollector::ReadDefenderSignIn(RecordFields& out) {
   // aadsignineventsbeta-table.md): interactive and non-interactive sign-ins under its own column
   // names. Read as the SigninLogs row it restates: Timestamp its time, AccountUpn / AccountObjectId
   // its user, ErrorCode its outcome, RequestId its id (the sign-in's request id), LogonType its
-  // signInEventTypes, the device and place columns as deviceDetail and location; its
+  // signInEventTypes, the device (EntraIdDeviceId, else the legacy AadDeviceId; DeviceName) and
+  // place columns as deviceDetail and location, IsGuestUser as userType Guest; its
   // ConditionalAccessStatus and RiskState are the sign-in log's enum numbers, its risk levels
   // 0/10/50/100 (breaker round 104: the rows were rejected unknown_format).
   // Defender's other tables that name an account so (IdentityLogonEvents: on-premises logons,
@@ -1252,7 +1262,11 @@ void FieldCollector::ReadDefenderSignIn(RecordFields& out) {
   if (out.country_or_region.empty()) out.country_or_region = d.country;
   if (out.city.empty()) out.city = d.city;
   if (out.app_id.empty()) out.app_id = d.application_id;
-  if (out.device_id.empty()) out.device_id = d.aad_device_id;
+  if (out.device_id.empty()) {
+    out.device_id = d.entra_id_device_id.empty() ? d.aad_device_id : d.entra_id_device_id;
+  }
+  if (out.device_name.empty()) out.device_name = d.device_name;
+  if (out.user_type.empty() && d.is_guest_user == 1) out.user_type = "Guest";
   if (out.operating_system.empty()) out.operating_system = d.os_platform;
   if (out.browser.empty()) out.browser = d.browser;
   if (out.id.empty()) out.id = d.request_id;

@@ -54,8 +54,9 @@ enum OtherLogMember : uint8_t {
 // any other record ignores these names (a Windows security event's LogonType, an ECS "browser").
 struct DefenderSignInColumns {
   std::string_view timestamp, account_upn, account_object_id, error_code, country, city,
-      application_id, aad_device_id, os_platform, browser, request_id, logon_type;
-  int8_t is_managed = -1, is_compliant = -1;
+      application_id, aad_device_id, entra_id_device_id, device_name, os_platform, browser,
+      request_id, logon_type;
+  int8_t is_managed = -1, is_compliant = -1, is_guest_user = -1;
   bool application = false;
 };
 

@@ -286,5 +286,35 @@ TEST(CustomRules, ACustomRuleOnOneServicesResetNameCountsThatServicesRecordsOnly
   EXPECT_NE(r.out.find(R"("rule_id":"PRIV-SI-12")"), std::string::npos) << r.out;
 }
 
+// Breaker round 109: Defender's Entra sign-in table (EntraIdSignInEvents) states a guest only by
+// `IsGuestUser`: read as userType Guest, so the rule language's own example rule on
+// `signin.guest` fires on a privileged guest's row as on its SigninLogs record.
+TEST(CustomRules, AGuestRuleReadsDefendersIsGuestUser) {
+  const std::string dir = TempDir("custom-rules-guest");
+  TempDirCleanup cleanup(dir);
+  CustomRulesWrite(dir + "/guest.yaml", R"(rules:
+  - id: ACME-SI-01
+    name: "Privileged guest sign-in"
+    kind: match
+    sources: [signin]
+    severity: medium
+    when: {account.privileged: true, signin.guest: true}
+    details: [place]
+)");
+  const std::string cfg = dir + "/c.yaml";
+  CustomRulesWrite(
+      cfg, "pipeline: {allowed_lateness: 5m}\ndead_letter: {path: \"\"}\nrule_files: [" + dir +
+               "/guest.yaml]\ntenants:\n  \"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\":\n"
+               "    privileged_accounts: "
+               "[vendor.ops_fabrikam.example#EXT#@northwind.onmicrosoft.example]\n");
+  const CustomRulesCliRun r = Privmon(
+      {"scan", "--quiet", "--config", cfg, "--tenant", "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",
+       std::string(PRIVMON_SOURCE_DIR) + "/tests/data/rules/defender_guest/input.ndjson"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find(" 0 rejected"), std::string::npos) << r.err;
+  const std::vector<std::string> want = {"ACME-SI-01 vendor.ops@fabrikam.example"};
+  EXPECT_EQ(Keys(r.out), want) << r.out;
+}
+
 }  // namespace
 }  // namespace privmon
