@@ -1170,50 +1170,61 @@ void FieldCollector::Field(std::string_view key, dom::element v, bool in_propert
   }
 }
 
+namespace {
+// Defender's sign-in columns held as text, and those read as booleans, by their names.
+struct DefenderTextColumn {
+  std::string_view name;
+  std::string_view DefenderSignInColumns::*member;
+};
+constexpr DefenderTextColumn kDefenderTextColumns[] = {
+    {"Timestamp", &DefenderSignInColumns::timestamp},
+    {"AccountUpn", &DefenderSignInColumns::account_upn},
+    {"AccountObjectId", &DefenderSignInColumns::account_object_id},
+    {"ErrorCode", &DefenderSignInColumns::error_code},
+    {"Country", &DefenderSignInColumns::country},
+    {"City", &DefenderSignInColumns::city},
+    {"ApplicationId", &DefenderSignInColumns::application_id},
+    {"AadDeviceId", &DefenderSignInColumns::aad_device_id},
+    // EntraIdSignInEvents' name for it (AadDeviceId: legacy).
+    {"EntraIdDeviceId", &DefenderSignInColumns::entra_id_device_id},
+    {"DeviceName", &DefenderSignInColumns::device_name},
+    {"OSPlatform", &DefenderSignInColumns::os_platform},
+    {"Browser", &DefenderSignInColumns::browser},
+    {"RequestId", &DefenderSignInColumns::request_id},
+    {"LogonType", &DefenderSignInColumns::logon_type},
+};
+struct DefenderFlagColumn {
+  std::string_view name;
+  int8_t DefenderSignInColumns::*member;
+};
+constexpr DefenderFlagColumn kDefenderFlagColumns[] = {
+    {"IsGuestUser", &DefenderSignInColumns::is_guest_user},
+    {"IsManaged", &DefenderSignInColumns::is_managed},
+    {"IsCompliant", &DefenderSignInColumns::is_compliant},
+};
+}  // namespace
+
 void FieldCollector::DefenderColumn(std::string_view key, dom::element v, RecordFields& out) {
   // Held, not read: these names mean other things in other records. A value of another type than
   // the table's is no value (nothing rejected on it: the record may be no Defender row at all).
+  // Only a record holding one of these names pays this scan of them.
   if (v.is_object() || v.is_array() || v.is_null()) return;
   DefenderSignInColumns& d = out.defender;
   std::string_view text;
   Text(v, text);
-  if (EqualsIgnoreCase(key, "Timestamp")) {
-    d.timestamp = text;
-  } else if (EqualsIgnoreCase(key, "AccountUpn")) {
-    d.account_upn = text;
-  } else if (EqualsIgnoreCase(key, "AccountObjectId")) {
-    d.account_object_id = text;
-  } else if (EqualsIgnoreCase(key, "ErrorCode")) {
-    d.error_code = text;
-  } else if (EqualsIgnoreCase(key, "Country")) {
-    d.country = text;
-  } else if (EqualsIgnoreCase(key, "City")) {
-    d.city = text;
-  } else if (EqualsIgnoreCase(key, "Application")) {
-    d.application = !TrimSpaces(text).empty();
-  } else if (EqualsIgnoreCase(key, "ApplicationId")) {
-    d.application_id = text;
-  } else if (EqualsIgnoreCase(key, "AadDeviceId")) {
-    d.aad_device_id = text;
-  } else if (EqualsIgnoreCase(key, "EntraIdDeviceId")) {
-    d.entra_id_device_id = text;  // EntraIdSignInEvents' name for it (AadDeviceId: legacy)
-  } else if (EqualsIgnoreCase(key, "DeviceName")) {
-    d.device_name = text;
-  } else if (EqualsIgnoreCase(key, "IsGuestUser")) {
-    BoolValue(v, d.is_guest_user);
-  } else if (EqualsIgnoreCase(key, "OSPlatform")) {
-    d.os_platform = text;
-  } else if (EqualsIgnoreCase(key, "Browser")) {
-    d.browser = text;
-  } else if (EqualsIgnoreCase(key, "RequestId")) {
-    d.request_id = text;
-  } else if (EqualsIgnoreCase(key, "LogonType")) {
-    d.logon_type = text;
-  } else if (EqualsIgnoreCase(key, "IsManaged")) {
-    BoolValue(v, d.is_managed);
-  } else if (EqualsIgnoreCase(key, "IsCompliant")) {
-    BoolValue(v, d.is_compliant);
+  for (const DefenderTextColumn& c : kDefenderTextColumns) {
+    if (EqualsIgnoreCase(key, c.name)) {
+      d.*c.member = text;
+      return;
+    }
   }
+  for (const DefenderFlagColumn& c : kDefenderFlagColumns) {
+    if (EqualsIgnoreCase(key, c.name)) {
+      BoolValue(v, d.*c.member);
+      return;
+    }
+  }
+  if (EqualsIgnoreCase(key, "Application")) d.application = !TrimSpaces(text).empty();
 }
 
 namespace {
