@@ -684,6 +684,19 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
   const AuditFields& au = e.audit;
   if ((au.flags & kAuditSuccess) == 0 || au.role_hash == 0 || !e.account.present()) return &e;
   const Seconds32 t = ToSeconds32(e.time);
+  // A removal of the role ends the grant a later copy could be a copy of (PimCopies::Paired).
+  if (au.activity == Activity::kRemoveMemberFromRolePimExpired ||
+      au.activity == Activity::kRemoveMemberFromRolePimDeactivate ||
+      au.activity == Activity::kRemoveMemberFromRole ||
+      au.activity == Activity::kRemoveEligibleMemberFromRole) {
+    const bool eligible = au.activity == Activity::kRemoveEligibleMemberFromRole;
+    for (const uint64_t role : {au.role_hash, au.role_id_hash}) {
+      if (role == 0) continue;
+      pim_copies_.AddRemoval(e.tenant_hash, e.account.key,
+                             eligible ? PimCopies::EligibleKey(role) : role, t);
+    }
+    return &e;
+  }
   // An eligible assignment: PIM's record is kept; Core Directory's mirror of it, whoever initiated
   // it (an export may hold the mirror alone), raises PRIV-EL-01 only when no PIM record of the
   // same grant pairs it (held until the pairing is decided, as a copy's EL-02 / PA-04).

@@ -66,6 +66,11 @@ class PimCopies {
     return role == 0 ? 0 : (role ^ 0x656c696769626c65ULL) | 1;  // "eligible"
   }
 
+  // The key a removal of the grant kept under `key` is kept under (0 for no role).
+  static constexpr uint64_t RemovalKey(uint64_t key) {
+    return key == 0 ? 0 : (key ^ 0x72656d6f76616c00ULL) | 2;  // "removal"
+  }
+
   // PIM's own record of a grant of `role` to `account` at `t`.
   void AddGrant(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) {
     if (role == 0 || t == 0) return;
@@ -76,13 +81,30 @@ class PimCopies {
     grants_[next_] = Grant{tenant_hash, account, role, t};
     next_ = (next_ + 1) % kMaxGrants;
   }
-  // The time of PIM's record of the same grant within the window of a copy at `t` (0: none).
+  // A removal of the grant kept under `role` at `t` (PIM's deactivation or expiry, a removal in
+  // Core Directory).
+  void AddRemoval(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) {
+    AddGrant(tenant_hash, account, RemovalKey(role), t);
+  }
+  // The time of PIM's record of the same grant within the window of a copy at `t`, with no
+  // removal of the role between the two (0: none). O(ring); only a copy asks.
   Seconds32 Paired(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) const {
     if (role == kNamingHold || role == kHeldBehind) return 0;
+    const uint64_t removal = RemovalKey(role);
+    auto same = [&](const Grant& g, uint64_t key) {
+      return g.time != 0 && g.role == key && g.account == account && g.tenant_hash == tenant_hash;
+    };
+    // A removal after the earlier of the two and at or before the later ends the first grant.
+    auto removed_between = [&](Seconds32 grant) {
+      const Seconds32 lo = std::min(grant, t);
+      const Seconds32 hi = std::max(grant, t);
+      return std::any_of(grants_.begin(), grants_.end(), [&](const Grant& r) {
+        return same(r, removal) && r.time > lo && r.time <= hi;
+      });
+    };
     const auto it = std::find_if(grants_.begin(), grants_.end(), [&](const Grant& g) {
       const int64_t d = static_cast<int64_t>(g.time) - static_cast<int64_t>(t);
-      return g.time != 0 && g.role == role && g.account == account &&
-             g.tenant_hash == tenant_hash && d <= kWindowS && d >= -kWindowS;
+      return same(g, role) && d <= kWindowS && d >= -kWindowS && !removed_between(g.time);
     });
     return it == grants_.end() ? 0 : it->time;
   }
