@@ -512,12 +512,17 @@ bool NoMfaMethodIn(std::string_view text) {
 // authenticationDetail documentation gives as its example, "fraud code entered", with no "denied"),
 // or the report suspicious activity feature that replaces it, whose step result detail is
 // "SuspiciousActivityReported" (error 500121; the sign-in side of the audit log's "Suspicious
-// activity reported").
+// activity reported"). Each phrase also as one camelCase word: Graph beta's enum
+// authenticationStepResultDetail writes "fraudCodeEntered", the sign-in service's strong-auth
+// results "FraudCodeEntered" and "PhoneAppFraudReported" (breaker round 112: a fraud report in a
+// Graph beta page was missed).
 bool MentionsFraudReport(std::string_view s) {
   if (s.size() < 5) return false;
   if (ContainsIgnoreCase(s, "fraud") &&
       (ContainsIgnoreCase(s, "denied") || ContainsIgnoreCase(s, "fraud code entered") ||
-       ContainsIgnoreCase(s, "reported fraud") || ContainsIgnoreCase(s, "fraud reported"))) {
+       ContainsIgnoreCase(s, "fraudcodeentered") || ContainsIgnoreCase(s, "reported fraud") ||
+       ContainsIgnoreCase(s, "reportedfraud") || ContainsIgnoreCase(s, "fraud reported") ||
+       ContainsIgnoreCase(s, "fraudreported"))) {
     return true;
   }
   // Both phrases of a suspicious-activity report contain "suspicious": one scan rules out most.

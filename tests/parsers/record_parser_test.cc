@@ -404,6 +404,24 @@ TEST_F(RecordParserTest, FraudDeniedInAuthenticationStepSetsFraudReported) {
   EXPECT_TRUE(e.signin.fraud_reported);
 }
 
+// Graph beta's authenticationStepResultDetail enum and the sign-in service's strong-auth results
+// write each phrase as one camelCase word (breaker round 112); a lone "fraud" is no report.
+TEST_F(RecordParserTest, FraudPhrasesWrittenAsOneWordSetFraudReported) {
+  for (const char* detail : {"fraudCodeEntered", "FraudCodeEntered", "PhoneAppFraudReported",
+                             "fraudReported", "userReportedFraud"}) {
+    const Event& e = One(
+        std::string(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T",)") +
+        R"("status":{"errorCode":500121},"authenticationDetails":[)" +
+        R"({"authenticationStepResultDetail":")" + detail + R"("}]})");
+    EXPECT_TRUE(e.signin.fraud_reported) << detail;
+  }
+  const Event& none =
+      One(R"({"createdDateTime":"2024-01-02T03:04:05Z","userId":"U","tenantId":"T",)"
+          R"("status":{"errorCode":0},"authenticationDetails":[)"
+          R"({"authenticationStepResultDetail":"fraudCheckPassed"}]})");
+  EXPECT_FALSE(none.signin.fraud_reported);
+}
+
 // The report suspicious activity feature (which replaces the fraud alert) writes its report as
 // the step result detail "SuspiciousActivityReported"; a declined prompt is no report.
 TEST_F(RecordParserTest, SuspiciousActivityReportedStepSetsFraudReported) {
