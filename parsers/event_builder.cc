@@ -649,6 +649,13 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
   if (ContainsIgnoreCase(name, "riskDetection")) return SkippedCategory::kUserRiskEvents;
   if (ContainsIgnoreCase(name, "provisioning")) return SkippedCategory::kProvisioning;
   if (ContainsIgnoreCase(name, "signUp")) return SkippedCategory::kOtherEntra;
+  // Graph beta's usage reports of apps ("reports/servicePrincipalSignInActivities",
+  // "reports/appCredentialSignInActivities": an app's or a credential's last sign-in, no log
+  // record; breaker round 111: rejected unknown_format when polled beside the logs).
+  if (ContainsIgnoreCase(name, "servicePrincipalSignInActivit") ||
+      ContainsIgnoreCase(name, "appCredentialSignInActivit")) {
+    return SkippedCategory::kOtherEntra;
+  }
   // auditLogs/customSecurityAttributeAudits: a directoryAudit's shape, another log (its
   // diagnostic category CustomSecurityAttributeAuditLogs, skipped as such: m16g_*).
   if (ContainsIgnoreCase(name, "customSecurityAttributeAudit")) return SkippedCategory::kOtherEntra;

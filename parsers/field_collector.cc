@@ -115,7 +115,7 @@ constexpr Key kFirstRareKey = Key::kAdditionalDetails;
 // column, and real exports drift in key case (SCHEMA-detail.md section 5.3), so record-level keys
 // match case-insensitively. The one clash, LA "TenantId" (the workspace), is handled before lookup.
 // The rare names (kFirstRareKey on) are matched as exactly (their case ignored) as before.
-constexpr std::array<std::pair<std::string_view, Key>, 140> kRecordKeys = {{
+constexpr std::array<std::pair<std::string_view, Key>, 141> kRecordKeys = {{
     {"_originaltimegenerated", Key::kOriginalTimeGenerated},
     {"_originaltype", Key::kOriginalType},
     {"_raw", Key::kSplunkRaw},
@@ -192,6 +192,7 @@ constexpr std::array<std::pair<std::string_view, Key>, 140> kRecordKeys = {{
     {"isguestuser", Key::kDefenderColumn},
     {"isinteractive", Key::kIsInteractive},
     {"ismanaged", Key::kDefenderColumn},
+    {"ismanagedidentity", Key::kDefenderColumn},
     {"ismfacapable", Key::kRegistrationMember},
     {"ismfaregistered", Key::kIsMfaRegistered},
     {"isprocessing", Key::kRiskyPrincipalMember},
@@ -1205,6 +1206,7 @@ struct DefenderFlagColumn {
 constexpr DefenderFlagColumn kDefenderFlagColumns[] = {
     {"IsGuestUser", &DefenderSignInColumns::is_guest_user},
     {"IsManaged", &DefenderSignInColumns::is_managed},
+    {"IsManagedIdentity", &DefenderSignInColumns::is_managed_identity},
     {"IsCompliant", &DefenderSignInColumns::is_compliant},
 };
 }  // namespace
@@ -1251,6 +1253,34 @@ std::string_view DefenderRiskLevel(std::string_view level) {
   }
 }
 }  // namespace
+
+void FieldCollector::ReadDefenderAppSignIn(RecordFields& out) {
+  // Defender XDR's table of service principals' and managed identities' sign-ins
+  // ("AADSpnSignInEventsBeta", renamed "EntraIdSpnSignInEvents"; MicrosoftDocs/defender-docs
+  // advanced-hunting-aadspnsignineventsbeta-table.md): no Account* columns and no LogonType;
+  // ServicePrincipalId names the principal, IsManagedIdentity its kind, ErrorCode the outcome,
+  // RequestId the record. Read as the Graph signIn of an app it restates (keyed by its service
+  // principal, kept out of the user rules, as the diagnostic and Log Analytics app sign-ins are;
+  // breaker rounds 111, 112: every such row was rejected unknown_format). A row that names a user
+  // or a LogonType is the user table's, and one without a ServicePrincipalId is no app sign-in.
+  DefenderSignInColumns& d = out.defender;
+  if (!out.upn.empty() || !out.user_id.empty() || !TrimSpaces(d.logon_type).empty() ||
+      TrimSpaces(out.service_principal_id).empty() || TrimSpaces(d.timestamp).empty()) {
+    return;
+  }
+  if (out.created_date_time.empty()) out.created_date_time = d.timestamp;
+  if (out.error_code.empty()) out.error_code = d.error_code;
+  if (out.country_or_region.empty()) out.country_or_region = d.country;
+  if (out.city.empty()) out.city = d.city;
+  if (out.app_id.empty()) out.app_id = d.application_id;
+  if (out.id.empty()) out.id = d.request_id;
+  out.event_types_named = true;
+  if (d.is_managed_identity == 1) {
+    out.event_type_managed_identity = true;
+  } else {
+    out.event_type_service_principal = true;
+  }
+}
 
 void FieldCollector::ReadDefenderSignIn(RecordFields& out) {
   // Microsoft Defender XDR's advanced hunting table of Entra sign-ins ("AADSignInEventsBeta",
@@ -1610,6 +1640,9 @@ bool FieldCollector::NumberedTargetColumn(std::string_view rest, dom::element v,
 void FieldCollector::EndRecord(RecordFields& out) {
   if (!out.defender.account_upn.empty() || !out.defender.account_object_id.empty()) [[unlikely]] {
     ReadDefenderSignIn(out);
+  } else if (!out.defender.error_code.empty() && !out.defender.application_id.empty())
+      [[unlikely]] {
+    ReadDefenderAppSignIn(out);
   }
   // A Log Analytics search job's results (a table named "<name>_SRCH": the source table's
   // columns, its Type in _OriginalType and its TimeGenerated in _OriginalTimeGenerated, while

@@ -76,6 +76,7 @@ class FieldCollector {
   void DefenderColumn(std::string_view key, dom::element v, RecordFields& out);
   // A row of that table (it names AccountUpn or AccountObjectId) read as a sign-in row.
   static void ReadDefenderSignIn(RecordFields& out);
+  static void ReadDefenderAppSignIn(RecordFields& out);
   void InitiatorUserMember(std::string_view key, dom::element child, RecordFields& out);
   void InitiatorAppMember(std::string_view key, dom::element child, RecordFields& out);
   // A column of a Log Analytics custom table filled by the HTTP Data Collector API: `name` without

@@ -50,13 +50,14 @@ enum OtherLogMember : uint8_t {
 // The columns of Microsoft Defender XDR's Entra sign-in table (advanced hunting's
 // AADSignInEventsBeta, renamed EntraIdSignInEvents), held until the record ends: a row naming its
 // user by AccountUpn / AccountObjectId, with an ErrorCode, is read as a sign-in with them
-// (FieldCollector::EndRecord);
+// (FieldCollector::EndRecord); one naming no user but a ServicePrincipalId, with an ErrorCode and
+// an ApplicationId, as an app's sign-in (its AADSpnSignInEventsBeta / EntraIdSpnSignInEvents);
 // any other record ignores these names (a Windows security event's LogonType, an ECS "browser").
 struct DefenderSignInColumns {
   std::string_view timestamp, account_upn, account_object_id, error_code, country, city,
       application_id, aad_device_id, entra_id_device_id, device_name, os_platform, browser,
       request_id, logon_type;
-  int8_t is_managed = -1, is_compliant = -1, is_guest_user = -1;
+  int8_t is_managed = -1, is_compliant = -1, is_guest_user = -1, is_managed_identity = -1;
   bool application = false;
 };
 

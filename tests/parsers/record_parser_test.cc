@@ -445,6 +445,32 @@ TEST_F(RecordParserTest, ServicePrincipalSignInKeysOnServicePrincipalId) {
   EXPECT_EQ(e.account.id.view(), "SP1");
 }
 
+// Defender XDR's table of app sign-ins (AADSpnSignInEventsBeta / EntraIdSpnSignInEvents): no
+// Account* columns, no LogonType; read as the app's sign-in keyed by ServicePrincipalId, of the
+// kind IsManagedIdentity names (breaker rounds 111, 112: rejected unknown_format before).
+TEST_F(RecordParserTest, DefenderAppSignInRowIsTheAppsSignIn) {
+  const auto row = [](std::string_view managed) {
+    return std::string(R"({"Timestamp":"2025-05-06T07:43:10.5Z","Application":"nw-backup",)") +
+           R"("ApplicationId":"A1","IsManagedIdentity":)" + std::string(managed) +
+           R"(,"ErrorCode":0,"ServicePrincipalName":"nw-backup","ServicePrincipalId":"SP1",)"
+           R"("ResourceTenantId":"T","IPAddress":"20.50.1.2","RequestId":"R1"})";
+  };
+  ParseContext ctx;
+  ctx.source_tenant = "T";
+  const ParseResult& sp = parser_.Parse(row("false"), ctx);
+  ASSERT_EQ(sp.events.size(), 1u);
+  EXPECT_EQ(sp.events[0].kind, EventKind::kSignIn);
+  EXPECT_EQ(sp.events[0].signin.principal, PrincipalType::kServicePrincipal);
+  EXPECT_EQ(sp.events[0].account.id.view(), "SP1");
+  const ParseResult& mi = parser_.Parse(row("true"), ctx);
+  ASSERT_EQ(mi.events.size(), 1u);
+  EXPECT_EQ(mi.events[0].signin.principal, PrincipalType::kManagedIdentity);
+  // A row without its ServicePrincipalId names no principal: not read as a sign-in.
+  const ParseResult& none = parser_.Parse(
+      R"({"Timestamp":"2025-05-06T07:43:10Z","ApplicationId":"A1","ErrorCode":0})", ctx);
+  EXPECT_TRUE(none.events.empty());
+}
+
 // A Graph signIn whose signInEventTypes names an app (servicePrincipal, managedIdentity) is that
 // app's sign-in even when it fills `userId` (the nil GUID, or the principal's own id, as exports
 // of app sign-ins may): keyed by its service principal, kept out of the user rules.
