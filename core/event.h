@@ -338,9 +338,10 @@ struct Event {
   // Redelivery key: hash of (tenant, kind, own id or bytes); a sign-in's id with its error code
   // and second (parsers SignInRowFingerprint: the rows of one sign-in are records of their own).
   uint64_t fingerprint = 0;
-  // What the record says (parsers ContentFingerprint, with an mv-expand row's element facts): the
-  // record's key across copies with and without an id of its own (DetectionEngine::Duplicate).
-  // Equal to `fingerprint` for a record without an id; 0 for a registration.
+  // What the record says (parsers CopyContentKey: whole seconds, no correlation id; with an
+  // mv-expand row's element facts): the record's key across copies with and without an id of its
+  // own (DetectionEngine::Duplicate). Bit 0 set for a record with an id of its own, clear for one
+  // without; 0 for a registration.
   uint64_t content_key = 0;
   uint64_t tenant_hash = 0;  // HashLower(tenant id)
   FixedString<40> tenant_id;

@@ -288,15 +288,20 @@ bool DetectionEngine::Duplicate(const Event& e, uint32_t tenant) {
   // without an id finds; it claims (forgets) the content a copy without an id left, so two
   // records with ids that say the same each pair with one copy at most, in any arrival order.
   // Copies with ids never compare their content with each other: their ids decide.
+  // The content key is CopyContentKey's (whole seconds, no correlation id: what every shape
+  // keeps), its bit 0 set for a copy with its id; compared with the bit set. A copy without an id
+  // leaves its content once it is no repeat of a named copy's (its fingerprint, to the
+  // microsecond, tells it from other copies without an id).
   if (e.content_key == 0) return false;  // a registration: keyed by its bytes alone
-  const uint64_t named = HashCombine(e.content_key, 0x6e616d6564ULL);  // "named"
-  if (e.content_key != e.fingerprint) {
+  const uint64_t content = e.content_key | 1;
+  const uint64_t named = HashCombine(content, 0x6e616d6564ULL);  // "named"
+  if ((e.content_key & 1) != 0) {
     dedupe_.Repeat(named, t, tenant, expired);
-    return dedupe_.Claim(e.content_key, expired);
+    return dedupe_.Claim(content, expired);
   }
-  if (!dedupe_.Seen(named, expired)) return false;
-  dedupe_.Claim(e.fingerprint, expired);  // this copy leaves nothing for another to claim
-  return true;
+  if (dedupe_.Seen(named, expired)) return true;
+  dedupe_.Repeat(content, t, tenant, expired);
+  return false;
 }
 
 bool DetectionEngine::RiskNews(const Event& e, uint32_t tenant) {
@@ -304,7 +309,7 @@ bool DetectionEngine::RiskNews(const Event& e, uint32_t tenant) {
   const int64_t horizon = config_->pipeline.dedupe_horizon_s;
   if (risk == 0 || horizon <= 0 || e.fingerprint == 0) return false;
   auto expired = [&](uint32_t t, Seconds32 time) { return DedupeExpired(t, time); };
-  const uint64_t key = HashCombine(e.content_key != 0 ? e.content_key : e.fingerprint, risk);
+  const uint64_t key = HashCombine(e.content_key != 0 ? e.content_key | 1 : e.fingerprint, risk);
   return !dedupe_.Repeat(key == 0 ? 1 : key, ToSeconds32(e.time), tenant, expired);
 }
 

@@ -1381,21 +1381,19 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
     // its element is part of its key, so rows that say different things (a fraud report in the
     // second authentication step, the user among a PIM record's targets) all reach the rules,
     // while the same row again is still a repeat.
-    // What the record says keys it across its copies with and without an id (content_key; with
-    // a row's element facts, as the fingerprint); an mv-expand row is marked so that the rules
-    // count its record once (DetectionEngine::RowCounted).
-    if (!registration) {
-      event.content_key = id.empty()
-                              ? event.fingerprint
-                              : ContentFingerprint(event, parsers::TrimSpaces(f.correlation_id));
-    }
+    // What the record says keys it across its copies with and without an id (content_key,
+    // CopyContentKey: whole seconds, no correlation id; with a row's element facts, as the
+    // fingerprint); an mv-expand row is marked so that the rules count its record once
+    // (DetectionEngine::RowCounted).
+    uint64_t content = registration ? 0 : CopyContentKey(event, !id.empty());
     if (const uint64_t facts = parsers::SingleElementFacts(f); !registration && facts != 0) {
       event.expanded_row = true;
       const uint64_t h = HashCombine(event.fingerprint, facts);
       event.fingerprint = h == 0 ? 1 : h;
-      const uint64_t c = HashCombine(event.content_key, facts);
-      event.content_key = c == 0 ? 1 : c;
+      // The tag bit (CopyContentKey: with an id or without) kept.
+      content = ((HashCombine(content | 1, facts) | 2) & ~uint64_t{1}) | (content & 1);
     }
+    event.content_key = content;
     result.event_raw.push_back(Kept(raw));
     return;
   }

@@ -118,9 +118,9 @@ inline uint64_t SignInRowFingerprint(uint64_t id_fingerprint, const Event& e) {
 // Exact 64-bit, never 0.
 // `correlation_id`: the record's correlation id (a record without an id of its own keeps it as its
 // record_id; one with an id names it beside), so a copy with its id and one without share the key.
-inline uint64_t ContentFingerprint(const Event& e, std::string_view correlation_id) {
+inline uint64_t ContentHash(const Event& e, EventTime time, std::string_view correlation_id) {
   uint64_t h = HashCombine(HashCombine(e.tenant_hash, static_cast<uint64_t>(e.kind) + 1),
-                           HashCombine(static_cast<uint64_t>(e.time), 0x636f6e74656e74ULL));
+                           HashCombine(static_cast<uint64_t>(time), 0x636f6e74656e74ULL));
   h = HashCombine(h, HashCombine(e.account.key, e.actor.key));
   h = HashCombine(h, HashLower(correlation_id, ~kHashSeed));
   switch (e.kind) {
@@ -139,9 +139,28 @@ inline uint64_t ContentFingerprint(const Event& e, std::string_view correlation_
   }
   return h == 0 ? 1 : h;
 }
+inline uint64_t ContentFingerprint(const Event& e, std::string_view correlation_id) {
+  return ContentHash(e, e.time, correlation_id);
+}
 // A record without an id of its own: its record_id is its correlation id, if any.
 inline uint64_t ContentFingerprint(const Event& e) {
   return ContentFingerprint(e, e.record_id.view());
+}
+
+// The key of one record across its copies with and without an id of its own (Event::content_key;
+// DetectionEngine::Duplicate): what ContentFingerprint reads, but its event time in whole seconds
+// and without the correlation id. A copy keeps what its shape keeps: Graph v1.0 writes a sign-in's
+// createdDateTime in whole seconds, a Log Analytics portal export to the millisecond, the logs 7
+// digits; a hunting projection may drop CorrelationId (breaker round 110: each such copy beside
+// the record with its id counted the sign-in twice). Copies without an id still tell each other
+// apart by ContentFingerprint (to the microsecond, with the correlation id). Bit 0 is set for a
+// record with an id of its own and clear for one without (the key is compared with it set), so
+// the two are told apart without another field. Never 0.
+inline uint64_t CopyContentKey(const Event& e, bool has_id) {
+  const EventTime seconds = e.time >= 0 ? e.time / kMicrosPerSecond
+                                        : -((kMicrosPerSecond - 1 - e.time) / kMicrosPerSecond);
+  const uint64_t h = ContentHash(e, seconds, std::string_view{});
+  return has_id ? (h | 3) : ((h | 2) & ~uint64_t{1});
 }
 
 class RecordParser {
