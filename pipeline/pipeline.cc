@@ -562,7 +562,7 @@ void Pipeline::Emit(uint32_t parser, uint32_t queue_parser, EmitState& st, Messa
   // While a whole hold goes on, its source's marks stay held whatever the listings' count (the
   // count of a listing starts after it: held_events counts only while no whole hold goes on).
   if (st.open_listings > 0 && (!st.wholes.empty() || st.held_events < kMaxHeldEvents)) {
-    if (st.wholes.empty()) st.held_events += result->events.size() + 1;
+    if (st.wholes.empty() && st.ListingHolds(tenant)) st.held_events += result->events.size() + 1;
     // The tenants no listing holds move on (all of a listing that just ended).
     SendUnheldMarks(queue_parser, st, closed);
     return;

@@ -275,3 +275,66 @@ TEST(Redelivery, AGraphListingIsOneClockStepBesideAnotherInputOnItsParseThread) 
   }
   fs::remove_all(tmp);
 }
+
+// A listing holds the marks of its own tenant: the bound of that hold (kMaxHeldEvents) counts its
+// tenant's events, not another tenant's. k15a's three Graph pages of Northwind (newest first, each
+// framed by its tenant) through `run` on stdin, with 66,000 sign-ins of another tenant (66 Event
+// Hubs batches) between the first and second page: the other tenant's volume ended the listing's
+// hold, so the third page's break-glass sign-in was late beyond the horizon and its PRIV-BG-01
+// lost (breaker round 114; `scan` was right).
+TEST(Redelivery, AnotherTenantsVolumeBetweenAListingsPagesDoesNotEndItsHold) {
+  const fs::path k15a =
+      fs::path(PRIVMON_SOURCE_DIR) / "tests/regressions/k15a_graph_listing_across_restart";
+  const fs::path tmp = TempDir("listing_other_tenant");
+  const std::string northwind = "5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e";
+  const std::string fabrikam = "0b5e7a3c-9d1f-4e2a-8c3b-5d6e7f8091a2";
+  const std::vector<std::string> pages = Lines(ReadFile(k15a / "input.ndjson"));
+  ASSERT_EQ(pages.size(), 3u);
+  std::vector<std::string> lines = {northwind + "\t" + pages[0]};
+  for (int batch = 0; batch < 66; ++batch) {
+    std::string records = R"({"records":[)";
+    for (int i = 0; i < 1000; ++i) {
+      const int n = batch * 1000 + i;
+      char time[40], id[40];
+      std::snprintf(time, sizeof time, "2025-05-06T08:41:%02d.%07dZ", n % 60, n);
+      std::snprintf(id, sizeof id, "bbbbbbbb-0000-4000-8000-%012d", n);
+      if (i > 0) records += ",";
+      records +=
+          std::string(R"({"time":")") + time + R"(","tenantId":")" + fabrikam +
+          R"(","category":"NonInteractiveUserSignInLogs","operationName":"Sign-in activity",)"
+          R"("properties":{"id":")" +
+          id + R"(","createdDateTime":")" + time +
+          R"(","userPrincipalName":"j.doe@fabrikam.example","userId":"u2",)"
+          R"("status":{"errorCode":0},"isInteractive":false}})";
+    }
+    lines.push_back(records + "]}");
+  }
+  lines.push_back(northwind + "\t" + pages[1]);
+  lines.push_back(northwind + "\t" + pages[2]);
+  WriteLines(tmp / "input.ndjson", lines);
+  const std::string alerts = (tmp / "alerts.jsonl").string();
+  {
+    std::ofstream config(tmp / "config.yaml");
+    config << "pipeline: {allowed_lateness: 5m}\ndead_letter: {path: \"\"}\n"
+           << "tenants:\n  \"" << northwind << "\":\n    name: Northwind\n"
+           << "    break_glass: [bg-04@northwind.example, bg-05@northwind.example]\n"
+           << "sources: [{stdin: {}}]\nsinks: [{file: {path: \"" << alerts << "\"}}]\n"
+           << "metrics: {listen: \"\"}\n";
+  }
+  const int code = privmon::testing::RunToExit(
+      {"/bin/sh", "-c",
+       std::string(PRIVMON_BINARY) + " run --config " + (tmp / "config.yaml").string() + " < " +
+           (tmp / "input.ndjson").string() + " 2> " + (tmp / "err").string()});
+  const std::string err = ReadFile((tmp / "err").string());
+  ASSERT_EQ(code, 0) << err;
+  std::vector<std::string> got;
+  for (const AlertLine& a : ParseAlerts(ReadFile(alerts))) {
+    if (!a.update) got.push_back(a.rule + " " + a.account);
+  }
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"PRIV-BG-01 bg-04@northwind.example",
+                                           "PRIV-BG-01 bg-05@northwind.example"}))
+      << err;
+  EXPECT_EQ(err.find("beyond horizon"), std::string::npos) << err;
+  fs::remove_all(tmp);
+}
