@@ -1372,7 +1372,8 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
         event.fingerprint = SignInRowFingerprint(event.fingerprint, event);
       }
     } else if (!registration) {
-      event.fingerprint = ContentFingerprint(event);
+      event.fingerprint = event.kind == EventKind::kSignIn ? SignInContentFingerprint(event)
+                                                           : ContentFingerprint(event);
     } else {
       event.fingerprint = RecordFingerprint(event.tenant_hash, event.kind, raw, false);
     }
@@ -1385,7 +1386,13 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
     // CopyContentKey: whole seconds, no correlation id; with a row's element facts, as the
     // fingerprint); an mv-expand row is marked so that the rules count its record once
     // (DetectionEngine::RowCounted).
-    uint64_t content = registration ? 0 : CopyContentKey(event, !id.empty());
+    uint64_t content =
+        registration
+            ? 0
+            : CopyContentKey(event,
+                             id.empty() ? event.record_id.view()
+                                        : std::string_view(parsers::TrimSpaces(f.correlation_id)),
+                             !id.empty());
     if (const uint64_t facts = parsers::SingleElementFacts(f); !registration && facts != 0) {
       event.expanded_row = true;
       const uint64_t h = HashCombine(event.fingerprint, facts);

@@ -147,19 +147,38 @@ inline uint64_t ContentFingerprint(const Event& e) {
   return ContentFingerprint(e, e.record_id.view());
 }
 
+// Event time floored to whole units of `unit` microseconds.
+inline EventTime FloorTime(EventTime t, EventTime unit) {
+  return t >= 0 ? t / unit : -((unit - 1 - t) / unit);
+}
+
+// The redelivery key of a sign-in without an id of its own (a projection without `Id`): what
+// ContentFingerprint reads, its event time in whole seconds, so copies of one row in shapes of
+// other precisions (a query API's 7 digits, a portal export's milliseconds) are one row (breaker
+// round 115). Two sign-ins of one account, correlation id and outcome within one second are one.
+inline uint64_t SignInContentFingerprint(const Event& e) {
+  return ContentHash(e, FloorTime(e.time, kMicrosPerSecond), e.record_id.view());
+}
+
 // The key of one record across its copies with and without an id of its own (Event::content_key;
-// DetectionEngine::Duplicate): what ContentFingerprint reads, but its event time in whole seconds
-// and without the correlation id. A copy keeps what its shape keeps: Graph v1.0 writes a sign-in's
-// createdDateTime in whole seconds, a Log Analytics portal export to the millisecond, the logs 7
-// digits; a hunting projection may drop CorrelationId (breaker round 110: each such copy beside
-// the record with its id counted the sign-in twice). Copies without an id still tell each other
-// apart by ContentFingerprint (to the microsecond, with the correlation id). Bit 0 is set for a
-// record with an id of its own and clear for one without (the key is compared with it set), so
-// the two are told apart without another field. Never 0.
-inline uint64_t CopyContentKey(const Event& e, bool has_id) {
-  const EventTime seconds = e.time >= 0 ? e.time / kMicrosPerSecond
-                                        : -((kMicrosPerSecond - 1 - e.time) / kMicrosPerSecond);
-  const uint64_t h = ContentHash(e, seconds, std::string_view{});
+// DetectionEngine::Duplicate). A copy keeps what its shape keeps: a sign-in, what
+// ContentFingerprint reads but its event time in whole seconds and no correlation id (Graph v1.0
+// writes a sign-in's createdDateTime in whole seconds, a Log Analytics portal export to the
+// millisecond; a hunting projection may drop CorrelationId: breaker round 110, each such copy
+// beside the record with its id counted the sign-in twice); any other record, to the millisecond
+// with its correlation id and, for an audit record, its role (breaker round 115: two roles granted
+// in one second by one admin, one record in each shape, were taken for copies of one).
+// `correlation_id` as ContentFingerprint's. Copies without an id still tell each other apart by
+// their fingerprint. Bit 0 is set for a record with an id of its own and clear for one without
+// (the key is compared with it set), so the two are told apart without another field. Never 0.
+inline uint64_t CopyContentKey(const Event& e, std::string_view correlation_id, bool has_id) {
+  uint64_t h = 0;
+  if (e.kind == EventKind::kSignIn) {
+    h = ContentHash(e, FloorTime(e.time, kMicrosPerSecond), std::string_view{});
+  } else {
+    h = ContentHash(e, FloorTime(e.time, 1000), correlation_id);
+    if (e.kind == EventKind::kAudit) h = HashCombine(h, e.audit.role_hash);
+  }
   return has_id ? (h | 3) : ((h | 2) & ~uint64_t{1});
 }
 
