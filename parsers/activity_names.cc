@@ -109,6 +109,8 @@ constexpr std::pair<std::string_view, std::string_view> kRenamedActivities[] = {
     // PIM's names of 2019 (the audit activity reference of January 2019, its "Privileged
     // Identity Management" table; logs of that period, breaker round 58, case 02's kind):
     // ActivityOfFoldedName reads each as the activity its current name is.
+    {"ActivationRequested", "Add member to role requested (PIM activation)"},
+    {"ActivationCanceled", "Add member to role canceled (PIM activation)"},
     {"ActivationDenied", "Add member to role request denied (PIM activation)"},
     {"ActivationApproved", "Add member to role request approved (PIM activation)"},
     {"AddedOutsidePIM", "Add member to role outside of PIM (permanent)"},

@@ -236,10 +236,17 @@ bool IsAppManagementActivity(std::string_view name) {
 // A request to activate a role in PIM, not the activation itself: "Add member to role requested
 // (PIM activation)", "... request approved (PIM activation)", "... request denied (PIM
 // activation)", "... canceled (PIM activation)" (the activity reference), and PIM's own audit
-// history's "Add member to role request denied" / "... request approved" without the suffix.
+// history's "Add member to role request denied" / "... request approved" without the suffix; and
+// their names of 2019 (the audit activity reference's PIM rows: "ActivationRequested",
+// "ActivationApproved", "ActivationDenied", "ActivationCanceled"; breaker round 116).
 // Requests to assign a role ("... in PIM requested (permanent)") name an account that may not be
 // eligible yet: not these.
 bool IsPimActivationRequest(Activity a, std::string_view name) {
+  const std::string_view trimmed = TrimSpaces(name);
+  for (std::string_view old_name :
+       {"ActivationRequested", "ActivationApproved", "ActivationDenied", "ActivationCanceled"}) {
+    if (EqualsIgnoreCase(trimmed, old_name)) return true;
+  }
   if (a == Activity::kAddMemberToRolePimActivation ||
       !StartsWithIgnoreCase(name, "Add member to role ") ||
       StartsWithIgnoreCase(name, "Add member to role in PIM") ||

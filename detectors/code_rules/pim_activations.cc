@@ -4,6 +4,7 @@
 
 #include "core/hash.h"
 #include "detectors/alert_details.h"
+#include "parsers/activity_names.h"
 
 namespace privmon::code_rules {
 namespace {
@@ -86,7 +87,8 @@ void PimActivations::OnSignIn(CodeRuleContext& ctx, const Event& e, const Accoun
 namespace {
 
 // The request an activation waits on while an approver decides: "Add member to role requested
-// (PIM activation)" (the audit activity reference's name; PIM's approved, denied and canceled
+// (PIM activation)" (the audit activity reference's name, "ActivationRequested" in 2019's, read
+// through CanonicalActivityKey; PIM's approved, denied and canceled
 // records carry kPimActivationRequest too, but they are no attempt of the requester's).
 constexpr uint64_t kActivationRequested =
     HashLower("Add member to role requested (PIM activation)");
@@ -184,7 +186,8 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
   // from an unmanaged laptop is not hidden by the real admin's PAW sign-in before the approval,
   // and an admin who asked from the PAW and was approved hours later, signing in nowhere since,
   // is no "no sign-in seen".
-  if (au.activity_hash == kActivationRequested && (au.flags & kPimActivationRequest) != 0) {
+  if (parsers::CanonicalActivityKey(au.activity_hash) == kActivationRequested &&
+      (au.flags & kPimActivationRequest) != 0) {
     if (tenant.paw_devices.empty() || !st.privileged()) return;
     PrivilegedState& ps = ctx.Privileged(st);
     SeedSignIns(ctx, who, st, ps, t, tenant);
