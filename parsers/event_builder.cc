@@ -625,6 +625,9 @@ constexpr std::pair<std::string_view, SkippedCategory> kSkippedNames[] = {
     // Microsoft Sentinel's tables of accounts (UEBA's IdentityInfo, IdentityAccountInfo: an
     // account's AccountUPN, GivenName, CreatedDateTime, ...): directory snapshots, no log.
     {"IdentityInfo", SkippedCategory::kDirectoryObject},
+    // Sentinel's table of Microsoft 365's audit log (its projection without `Type` is known by its
+    // members, m16t; a row keeping `Type` was rejected: breaker round 117).
+    {"OfficeActivity", SkippedCategory::kM365Audit},
     {"IdentityAccountInfo", SkippedCategory::kDirectoryObject},
     // Azure Activity (diagnostic `category`, REST `category.value`) beside Administrative.
     {"ServiceHealth", SkippedCategory::kActivityOther},
@@ -652,8 +655,13 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
   // Graph beta's usage reports of apps ("reports/servicePrincipalSignInActivities",
   // "reports/appCredentialSignInActivities": an app's or a credential's last sign-in, no log
   // record; breaker round 111: rejected unknown_format when polled beside the logs).
+  // So too the Usage & insights summaries of apps' sign-ins ("reports/
+  // applicationSignInDetailedSummary", "Collection(applicationSignInSummary)": counts per app;
+  // breaker round 115).
   if (ContainsIgnoreCase(name, "servicePrincipalSignInActivit") ||
-      ContainsIgnoreCase(name, "appCredentialSignInActivit")) {
+      ContainsIgnoreCase(name, "appCredentialSignInActivit") ||
+      ContainsIgnoreCase(name, "applicationSignInDetailedSummar") ||
+      ContainsIgnoreCase(name, "applicationSignInSummar")) {
     return SkippedCategory::kOtherEntra;
   }
   // auditLogs/customSecurityAttributeAudits: a directoryAudit's shape, another log (its

@@ -1640,8 +1640,8 @@ bool FieldCollector::NumberedTargetColumn(std::string_view rest, dom::element v,
 void FieldCollector::EndRecord(RecordFields& out) {
   if (!out.defender.account_upn.empty() || !out.defender.account_object_id.empty()) [[unlikely]] {
     ReadDefenderSignIn(out);
-  } else if (!out.defender.error_code.empty() && !out.defender.application_id.empty())
-      [[unlikely]] {
+  } else if (!out.defender.error_code.empty() && (!out.defender.application_id.empty() ||
+                                                  !out.service_principal_id.empty())) [[unlikely]] {
     ReadDefenderAppSignIn(out);
   }
   // A Log Analytics search job's results (a table named "<name>_SRCH": the source table's
