@@ -336,7 +336,13 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (const auto report = UserReportedSuspiciousActivity(f)) [[unlikely]] {
     return *report;
   }
-  if (!f.type.empty()) {
+  // A Defender hunting row joined with IdentityInfo (or IdentityAccountInfo) keeps that table's
+  // `Type` column, the identity's kind ("User", "ServiceAccount"): no table name. Such a row read
+  // as a Defender sign-in is classified by its columns, as without the join (breaker round 117:
+  // every joined sign-in was rejected as of an unsupported table, a break-glass sign-in lost).
+  const bool type_names_table = !f.type.empty() && !(f.defender_row && !IsCustomTable(f.type) &&
+                                                     !FromLogAnalyticsType(f.type).known);
+  if (type_names_table) {
     // Before any column is trusted: a custom table's `SigninLogs_CL` row is refused as such,
     // whatever columns of the Entra tables it happens to carry unsuffixed.
     if (IsCustomTable(f.type)) [[unlikely]] {
@@ -726,6 +732,15 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   }
   if (f.type.empty() && f.category.empty()) {
     if (const auto c = GraphObjectOfOtherLog(f)) return c;
+  }
+  // Defender XDR's IdentityInfo / IdentityAccountInfo rows (an account's AccountUpn and
+  // AccountObjectId, its `Type` the identity's kind "User" / "ServiceAccount", no ErrorCode): the
+  // directory snapshot Sentinel's IdentityInfo is, skipped as it is (breaker round 117).
+  if (!f.defender_row &&
+      (!f.defender.account_upn.empty() || !f.defender.account_object_id.empty()) &&
+      (EqualsIgnoreCase(TrimSpaces(f.type), "User") ||
+       EqualsIgnoreCase(TrimSpaces(f.type), "ServiceAccount"))) [[unlikely]] {
+    return SkippedCategory::kDirectoryObject;
   }
   // A Graph user (a users page, Get-MgUser's output, a deleted user): an Entra directory object
   // polled beside the logs, no record of them. So too a Kusto or Log Analytics query's row of a

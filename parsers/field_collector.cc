@@ -1274,6 +1274,7 @@ void FieldCollector::ReadDefenderAppSignIn(RecordFields& out) {
   if (out.city.empty()) out.city = d.city;
   if (out.app_id.empty()) out.app_id = d.application_id;
   if (out.id.empty()) out.id = d.request_id;
+  out.defender_row = true;
   out.event_types_named = true;
   if (d.is_managed_identity == 1) {
     out.event_type_managed_identity = true;
@@ -1303,6 +1304,7 @@ void FieldCollector::ReadDefenderSignIn(RecordFields& out) {
   }
   out.upn = d.account_upn;
   out.user_id = d.account_object_id;
+  out.defender_row = true;
   if (out.time_generated.empty()) out.time_generated = d.timestamp;
   if (out.error_code.empty()) out.error_code = d.error_code;
   if (out.country_or_region.empty()) out.country_or_region = d.country;

@@ -276,6 +276,10 @@ struct RecordFields {
   bool account_enabled_changed = false;  // AccountEnabled's old and new values differ
   // A Graph summarizedSignIn (firstSignInDateTime): an aggregate of sign-ins, no device stated.
   bool summarized_signin = false;
+  // Read as a row of Defender XDR's sign-in tables (FieldCollector::ReadDefenderSignIn,
+  // ReadDefenderAppSignIn): a `Type` column is no table name then (IdentityInfo's identity type
+  // joined in, "User"; breaker round 117).
+  bool defender_row = false;
   DefenderSignInColumns defender;
 
   // The array columns read as summaries above (TargetResources, AuthenticationDetails,
