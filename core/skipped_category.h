@@ -30,6 +30,10 @@ enum class SkippedCategory : uint8_t {
   // security/auditLog/queries/{id}/records: auditLogRecord; Sentinel's OfficeActivity rows): each
   // names a user and an IP, none is a sign-in.
   kM365Audit,
+  // A Windows security event (Log Analytics `SecurityEvent`) of a machine the customer runs an
+  // agent on (its `_ResourceId` an Azure VM or an Arc-enabled server): no Domain Services host
+  // (managed domain controllers run no agent), so not PRIV-CH-04's.
+  kSecurityEventOtherHost,
   kCount
 };
 
@@ -59,6 +63,8 @@ constexpr std::string_view SkippedCategoryName(SkippedCategory c) {
       return "directory_object";
     case SkippedCategory::kM365Audit:
       return "m365_audit";
+    case SkippedCategory::kSecurityEventOtherHost:
+      return "security_event_other_host";
     case SkippedCategory::kCount:
       break;
   }

@@ -332,6 +332,14 @@ std::optional<Kind> UserReportedSuspiciousActivity(const RecordFields& f) {
   return std::nullopt;
 }
 
+// A Log Analytics SecurityEvent row of a machine the customer runs an agent on (its `_ResourceId`
+// an Azure VM or an Arc-enabled server): no managed domain controller of Domain Services.
+bool IsSecurityEventOfAgentHost(const RecordFields& f) {
+  return EqualsIgnoreCase(TrimSpaces(f.type), "SecurityEvent") &&
+         (ContainsIgnoreCase(f.resource_id, "/providers/microsoft.compute/virtualmachines/") ||
+          ContainsIgnoreCase(f.resource_id, "/providers/microsoft.hybridcompute/machines/"));
+}
+
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
   if (const auto report = UserReportedSuspiciousActivity(f)) [[unlikely]] {
     return *report;
@@ -351,6 +359,11 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
     if (IsOtherActivityRow(f)) {
       unknown_detail = "Log Analytics AzureActivity row of a category privmon does not read";
       return {};
+    }
+    if (IsSecurityEventOfAgentHost(f)) [[unlikely]] {
+      unknown_detail =
+          "SecurityEvent of an Azure VM or Arc-enabled server: no Domain Services host";
+      return {};  // skipped (SkippedCategoryOf)
     }
     Kind k = FromLogAnalyticsType(f.type);
     if (k.known) return k;
@@ -732,6 +745,13 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   }
   if (f.type.empty() && f.category.empty()) {
     if (const auto c = GraphObjectOfOtherLog(f)) return c;
+  }
+  // A SecurityEvent row of an Azure VM or an Arc-enabled server (its `_ResourceId`): a machine the
+  // customer runs an agent on, no managed domain controller of Domain Services (which run none):
+  // its 4673 is no PRIV-CH-04 (breaker round 117: every admin's privileged call on a PAW or a
+  // file server raised it). A row naming no such resource is read as before.
+  if (IsSecurityEventOfAgentHost(f)) [[unlikely]] {
+    return SkippedCategory::kSecurityEventOtherHost;
   }
   // Defender XDR's IdentityInfo / IdentityAccountInfo rows (an account's AccountUpn and
   // AccountObjectId, its `Type` the identity's kind "User" / "ServiceAccount", no ErrorCode): the
