@@ -1372,8 +1372,7 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
         event.fingerprint = SignInRowFingerprint(event.fingerprint, event);
       }
     } else if (!registration) {
-      event.fingerprint = event.kind == EventKind::kSignIn ? SignInContentFingerprint(event)
-                                                           : ContentFingerprint(event);
+      event.fingerprint = ContentFingerprint(event);
     } else {
       event.fingerprint = RecordFingerprint(event.tenant_hash, event.kind, raw, false);
     }

@@ -152,14 +152,6 @@ inline EventTime FloorTime(EventTime t, EventTime unit) {
   return t >= 0 ? t / unit : -((unit - 1 - t) / unit);
 }
 
-// The redelivery key of a sign-in without an id of its own (a projection without `Id`): what
-// ContentFingerprint reads, its event time in whole seconds, so copies of one row in shapes of
-// other precisions (a query API's 7 digits, a portal export's milliseconds) are one row (breaker
-// round 115). Two sign-ins of one account, correlation id and outcome within one second are one.
-inline uint64_t SignInContentFingerprint(const Event& e) {
-  return ContentHash(e, FloorTime(e.time, kMicrosPerSecond), e.record_id.view());
-}
-
 // The key of one record across its copies with and without an id of its own (Event::content_key;
 // DetectionEngine::Duplicate). A copy keeps what its shape keeps: a sign-in, what
 // ContentFingerprint reads but its event time in whole seconds and no correlation id (Graph v1.0
