@@ -332,12 +332,23 @@ std::optional<Kind> UserReportedSuspiciousActivity(const RecordFields& f) {
   return std::nullopt;
 }
 
+// Intune's diagnostic setting streams categories of its own to the same Event Hubs, one of them
+// named "AuditLogs" as Entra's (its resourceId "/providers/Microsoft.Intune"): another service's
+// log, skipped as its Log Analytics table IntuneAuditLogs is (breaker round 117: accepted as an
+// Entra audit record, it kept its tenant alive for PRIV-OP-01).
+bool IsIntuneDiagnosticRecord(const RecordFields& f) {
+  return f.type.empty() && ContainsIgnoreCase(f.resource_id, "/providers/microsoft.intune");
+}
+
 // A Log Analytics SecurityEvent row of a machine the customer runs an agent on (its `_ResourceId`
 // an Azure VM or an Arc-enabled server): no managed domain controller of Domain Services.
+// Any machine an ARM resource names (an Azure VM or scale set instance, an Arc-enabled server,
+// a VMware, SCVMM or Azure Stack HCI machine: SecurityEvent's resource types), not a managed
+// domain's (breaker round 119).
 bool IsSecurityEventOfAgentHost(const RecordFields& f) {
   return EqualsIgnoreCase(TrimSpaces(f.type), "SecurityEvent") &&
-         (ContainsIgnoreCase(f.resource_id, "/providers/microsoft.compute/virtualmachines/") ||
-          ContainsIgnoreCase(f.resource_id, "/providers/microsoft.hybridcompute/machines/"));
+         ContainsIgnoreCase(f.resource_id, "/providers/") &&
+         !ContainsIgnoreCase(f.resource_id, "/providers/microsoft.aad/domainservices");
 }
 
 Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
@@ -390,6 +401,10 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
     return Of(RecordFormat::kLogAnalytics, EventKind::kAzureActivity);
   }
   if (!f.category.empty()) {
+    if (IsIntuneDiagnosticRecord(f)) [[unlikely]] {
+      unknown_detail = "Intune diagnostic record (resource Microsoft.Intune): no Entra log";
+      return {};  // skipped (SkippedCategoryOf)
+    }
     Kind k = FromDiagnosticCategory(f.category);
     if (k.known) return k;
     // An Entra diagnostic record whose envelope `category` holds its audit category ("Policy",
@@ -752,6 +767,9 @@ std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& f) {
   // file server raised it). A row naming no such resource is read as before.
   if (IsSecurityEventOfAgentHost(f)) [[unlikely]] {
     return SkippedCategory::kSecurityEventOtherHost;
+  }
+  if (IsIntuneDiagnosticRecord(f) && !f.category.empty()) [[unlikely]] {
+    return SkippedCategory::kOtherEntra;
   }
   // Defender XDR's IdentityInfo / IdentityAccountInfo rows (an account's AccountUpn and
   // AccountObjectId, its `Type` the identity's kind "User" / "ServiceAccount", no ErrorCode): the
