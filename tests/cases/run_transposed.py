@@ -2,8 +2,9 @@
 """Judges every case of the given folders again in another shape (tests/cases/transpose.py): the
 same records as Graph objects, diagnostic records or Log Analytics rows must give the same verdicts.
 
-    run_transposed.py FORM PRIVMON_BINARY CASES_DIR...   FORM: graph | diag | la | la_text | graph_ps |
-                                                       graph_batch | ecs
+    run_transposed.py [--sample SEED/PARTS] FORM PRIVMON_BINARY CASES_DIR...
+        FORM: graph | diag | la | la_text | graph_ps | graph_batch | ecs
+        --sample: the field cases and one regression in PARTS (tests/cases/sample.py)
 
 Each case folder (one holding expected.txt) is transposed into a temporary folder and judged by
 run_case.py, as the case itself is. Cases listed in NOT_CARRIED are skipped in the shapes that
@@ -16,6 +17,7 @@ import sys
 import tempfile
 
 import run_case
+import sample
 import transpose
 
 # case -> (shapes it is skipped in, why): what one shape holds and another has no field for.
@@ -61,11 +63,14 @@ NOT_CARRIED = {
 
 
 def main():
-    if len(sys.argv) < 4 or sys.argv[1] not in transpose.WRITERS:
+    argv, slice_ = sys.argv[1:], ""
+    if argv[:1] == ["--sample"] and len(argv) > 1:
+        slice_, argv = argv[1], argv[2:]
+    if len(argv) < 3 or argv[0] not in transpose.WRITERS:
         print(__doc__, file=sys.stderr)
         return 2
-    form, binary, roots = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3:]
-    failed, judged = [], 0
+    form, binary, roots = argv[0], os.path.abspath(argv[1]), argv[2:]
+    failed, judged, listed = [], 0, 0
     with tempfile.TemporaryDirectory() as out:
         for root in roots:
             for name in sorted(os.listdir(root)):
@@ -77,11 +82,15 @@ def main():
                 shape = {"graph_batch": "graph", "ecs": "diag"}.get(form, form)
                 if shape in NOT_CARRIED.get(name, (set(),))[0]:
                     continue
+                listed += 1
+                if not sample.in_slice(name, slice_):
+                    continue
                 transpose.transpose_case(form, case, os.path.join(out, name))
                 judged += 1
                 with contextlib.redirect_stdout(io.StringIO()):  # "field case X: N alerts ..."
                     if run_case.judge(binary, out, name) != 0:
                         failed.append(name)
+    print(sample.describe(slice_, judged, listed))
     print(f"{judged} cases judged as {form}: {len(failed)} failed {' '.join(failed)}")
     return 1 if failed or judged == 0 else 0
 

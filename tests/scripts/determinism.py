@@ -38,6 +38,9 @@ import tempfile
 
 from run_replay import free_port, run_fed_by_replay, zmq_source
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cases"))
+import sample  # noqa: E402  (tests/cases/sample.py: the slice of regressions one run judges)
+
 
 # Folders whose verdicts may depend on arrival order by a documented known limit.
 KNOWN = {
@@ -403,17 +406,21 @@ def main():
     ap.add_argument("--run", action="store_true")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
+    ap.add_argument("--sample", default="",
+                    help="SEED/PARTS: the field cases and one regression in PARTS (tests/cases/sample.py)")
     ap.add_argument("--jobs", type=int, default=1)
     opts = ap.parse_args()
     if opts.quick:
         opts.seeds = 1
     privmon = os.path.abspath(opts.privmon)
-    cases = []
+    cases, listed = [], 0
     for folder in opts.folders:
         for name in sorted(os.listdir(folder)):
             case = os.path.join(os.path.abspath(folder), name)
             if os.path.isfile(os.path.join(case, "input.ndjson")) and re.search(opts.only, name):
-                cases.append(case)
+                listed += 1
+                if sample.in_slice(name, opts.sample):
+                    cases.append(case)
     if not cases:
         print("no case folders found", file=sys.stderr)
         return 2
@@ -436,6 +443,7 @@ def main():
         for bad, text in pool.map(one, cases):
             failed += bad
             print(text, flush=True)
+    print(sample.describe(opts.sample, len(cases), listed))
     print(f"{len(cases)} cases, {failed} differ")
     return 1 if failed else 0
 

@@ -52,6 +52,9 @@ import time
 
 from run_replay import free_port, run_fed_by_replay, stop, zmq_source
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cases"))
+import sample  # noqa: E402  (tests/cases/sample.py: the slice of regressions one run judges)
+
 SECOND_TENANT = "0b5e7a3c-9d1f-4e2a-8c3b-5d6e7f8091a2"
 # Cases whose restart variation differs by a documented limit (README "Known limits"). None now:
 # a listing cut by a restart between its pages (gp1, m6b, k15a) goes on after it, its held marks
@@ -567,18 +570,22 @@ def main():
     ap.add_argument("privmon")
     ap.add_argument("folders", nargs="+")
     ap.add_argument("--only", default="")
+    ap.add_argument("--sample", default="",
+                    help="SEED/PARTS: the field cases and one regression in PARTS (tests/cases/sample.py)")
     ap.add_argument("--forms", default=",".join(FORMS))
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--all-splits", action="store_true", help="restart after every message, not only half")
     opts = ap.parse_args()
     forms = set(opts.forms.split(","))
     privmon = os.path.abspath(opts.privmon)
-    cases = []
+    cases, listed = [], 0
     for folder in opts.folders:
         for name in sorted(os.listdir(folder)):
             case = os.path.join(os.path.abspath(folder), name)
             if os.path.isfile(os.path.join(case, "input.ndjson")) and re.search(opts.only, name):
-                cases.append(case)
+                listed += 1
+                if sample.in_slice(name, opts.sample):
+                    cases.append(case)
 
     def one(case):
         with tempfile.TemporaryDirectory() as work:
@@ -593,6 +600,7 @@ def main():
         for bad, text in pool.map(one, cases):
             failed += bad
             print(text, flush=True)
+    print(sample.describe(opts.sample, len(cases), listed))
     print(f"{len(cases)} cases, {failed} differ")
     return 1 if failed else 0
 
