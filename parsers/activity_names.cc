@@ -212,6 +212,10 @@ Activity ActivityOfFoldedName(std::string_view n) {
     return pim_request ? Activity::kOther : Activity::kAddMemberToRoleInPim;
   }
   if (n.starts_with("remove member from role")) {
+    // A PIM request to remove ("... in PIM requested (permanent)", "... requested (PIM
+    // deactivate)") removes nothing yet: only its completion does (a requested deactivation that
+    // never completed ended the activation for PRIV-EL-08: breaker round 120).
+    if (pim_request) return Activity::kOther;
     // PIM writes an expiry as "Remove member from role (PIM activation expired)" (the activity
     // reference's spelling, initiated by its app "Azure AD PIM"), without "completed".
     if (n.find("(pim activation expired)") != std::string_view::npos) {
@@ -221,9 +225,7 @@ Activity ActivityOfFoldedName(std::string_view n) {
         n.find("deactivat") != std::string_view::npos) {
       return Activity::kRemoveMemberFromRolePimDeactivate;
     }
-    // A PIM request to remove ("... in PIM requested (permanent)") removes nothing yet: only its
-    // completion does.
-    return pim_request ? Activity::kOther : Activity::kRemoveMemberFromRole;
+    return Activity::kRemoveMemberFromRole;
   }
   if (n.starts_with("remove eligible member from role")) {
     return pim_request ? Activity::kOther : Activity::kRemoveEligibleMemberFromRole;
