@@ -34,6 +34,13 @@ enum class SkippedCategory : uint8_t {
   // agent on (its `_ResourceId` an Azure VM or an Arc-enabled server): no Domain Services host
   // (managed domain controllers run no agent), so not PRIV-CH-04's.
   kSecurityEventOtherHost,
+  // A Graph object of an entity set privmon reads no log from, named by its page's (or its own)
+  // "@odata.context" ("$metadata#deviceManagement/auditEvents", "roleManagement/directory/
+  // roleAssignmentScheduleRequests", "security/alerts_v2", "auditLogs/signInEventsAppSummary"):
+  // a poller that lists several sets beside the logs. Only an object privmon could not read as
+  // any of its records is skipped so; one of a sign-in, audit, registration or hunting page stays
+  // a reject.
+  kGraphOtherResource,
   kCount
 };
 
@@ -65,6 +72,8 @@ constexpr std::string_view SkippedCategoryName(SkippedCategory c) {
       return "m365_audit";
     case SkippedCategory::kSecurityEventOtherHost:
       return "security_event_other_host";
+    case SkippedCategory::kGraphOtherResource:
+      return "graph_other_resource";
     case SkippedCategory::kCount:
       break;
   }

@@ -24,6 +24,13 @@ bool BuildEvent(const RecordFields& fields, const ParseContext& ctx, Event& even
 // say the same to every rule; the redelivery key adds it (record_parser.cc).
 uint64_t SingleElementFacts(const RecordFields& fields);
 
+// BuildEvent's details of a record of a Log Analytics table or a diagnostic category it does not
+// read (kUnknownFormat); the record parser adds the table's or the category's name.
+inline constexpr std::string_view kUnsupportedTypeDetail =
+    "Log Analytics row of an unsupported Type";
+inline constexpr std::string_view kUnsupportedCategoryDetail =
+    "diagnostic record of an unsupported category";
+
 // The Entra category of a record BuildEvent found in no known format (kUnknownFormat), when it is
 // one privmon does not read; nullopt for anything else (which stays a rejection).
 std::optional<SkippedCategory> SkippedCategoryOf(const RecordFields& fields);
@@ -42,6 +49,12 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name);
 // its records are before their members do: one that cannot be read as that log's is rejected with
 // its reason, never skipped as another log's object for a member it carries (a `givenName`).
 bool ContextNamesReadLog(std::string_view context);
+// Whether a Graph "@odata.context" ("https://graph.microsoft.com/v1.0/$metadata#SET...") names an
+// entity set (or type) of no log privmon reads: any but sign-ins (and their summaries), directory
+// audits, registration details and hunting query answers. False for text without "$metadata#".
+bool ContextNamesOtherGraphResource(std::string_view context);
+// So too a Graph "@odata.type" ("#microsoft.graph.userRegistrationFeatureSummary").
+bool TypeNamesOtherGraphResource(std::string_view odata_type);
 // Whether it names a registration report (userRegistrationDetails, the beta
 // credentialUserRegistrationDetails): its records are registrations whether or not they state
 // isMfaRegistered (null, or a `$select` without it).

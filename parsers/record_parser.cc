@@ -495,6 +495,23 @@ struct RecordParser::Impl {
   void Reject(RejectReason reason, std::string_view raw, std::string_view detail) {
     result.rejections.push_back(Rejection{reason, Kept(raw), Kept(detail)});
   }
+  // An unknown_format detail that names the table or category it did not read ("Log Analytics row
+  // of an unsupported Type: IdentityLogonEvents"): an operator sees which source to drop or ask
+  // for. The name cut at 64 bytes; the buffer reused (no allocation once grown).
+  std::string named_detail;
+  std::string_view NamedUnknownDetail(std::string_view detail, const parsers::RecordFields& f) {
+    std::string_view name;
+    if (detail == parsers::kUnsupportedTypeDetail) {
+      name = parsers::TrimSpaces(f.type);
+    } else if (detail == parsers::kUnsupportedCategoryDetail) {
+      name = parsers::TrimSpaces(f.category);
+    }
+    if (name.empty()) return detail;
+    named_detail.assign(detail);
+    named_detail += ": ";
+    named_detail.append(name.substr(0, 64));
+    return named_detail;
+  }
   // Objects written back to back in one message ({..}{..}, {..},{..}: a shipper that writes no
   // newline between records), which simdjson refuses whole: each object is parsed as a message of
   // its own (a bad one rejected alone). False, with nothing done, for any other text. Cold.
@@ -1436,6 +1453,7 @@ void RecordParser::Impl::Emit(parsers::RecordFields& f, std::string_view raw,
           "(signIns, directoryAudits, registration details) that cannot be read as one of its "
           "records: rejected, not skipped as another resource's object for the members it carries";
     }
+    detail = NamedUnknownDetail(detail, f);
   }
   Reject(reason, raw, detail);
 }

@@ -161,6 +161,60 @@ TEST(DirectoryObjects, QueryRowsOfUsersAreSkippedAsDirectoryObjects) {
   EXPECT_EQ(identity_info.skipped[0].category, SkippedCategory::kDirectoryObject);
 }
 
+// A poller that lists other Graph entity sets beside the logs: Intune's audit events, PIM's
+// schedule requests (their members from Graph's auditEvent and unifiedRoleAssignmentScheduleRequest
+// resources) are skipped as graph_other_resource, not rejected as of no known format. An object
+// of a sign-in page that cannot be read stays a reject (breaker rounds 117, 119).
+TEST(GraphOtherResources, ObjectsOfEntitySetsPrivmonReadsNoLogFromAreSkipped) {
+  RecordParser parser;
+  const ParseResult& intune = LeftFaultsParse(
+      parser,
+      R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#deviceManagement/)"
+      R"(auditEvents","value":[{"id":"5f1c9a2e","displayName":"Delete DeviceConfiguration",)"
+      R"("componentName":"DeviceConfiguration","activity":"Delete DeviceConfiguration",)"
+      R"("activityDateTime":"2025-05-06T07:42:19Z","activityType":"Delete DeviceConfiguration",)"
+      R"("activityOperationType":"Delete","activityResult":"Success","correlationId":"9a1b",)"
+      R"("category":"DeviceConfiguration","actor":{"userPrincipalName":)"
+      R"("adm-egarcia@northwind.example"},"resources":[]}]})");
+  EXPECT_TRUE(intune.rejections.empty());
+  ASSERT_EQ(intune.skipped.size(), 1u);
+  EXPECT_EQ(SkippedCategoryName(intune.skipped[0].category), "graph_other_resource");
+  const ParseResult& request = LeftFaultsParse(
+      parser,
+      R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/)"
+      R"(roleAssignmentScheduleRequests/$entity","id":"7c3e","action":"selfActivate",)"
+      R"("principalId":"76e93d01","roleDefinitionId":"62e90394-69f5-4237-9190-012177145e10",)"
+      R"("directoryScopeId":"/","status":"Provisioned","createdDateTime":"2025-05-06T07:42:19Z"})");
+  EXPECT_TRUE(request.rejections.empty());
+  ASSERT_EQ(request.skipped.size(), 1u);
+  EXPECT_EQ(request.skipped[0].category, SkippedCategory::kGraphOtherResource);
+  // The same object in a sign-ins page: that log's record, which cannot be read, is refused.
+  const ParseResult& signins = LeftFaultsParse(
+      parser, R"({"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",)"
+              R"("value":[{"id":"7c3e","action":"selfActivate","principalId":"76e93d01"}]})");
+  EXPECT_TRUE(signins.skipped.empty());
+  EXPECT_EQ(signins.rejections.size(), 1u);
+}
+
+// A record of a table or a category privmon does not read is rejected with its name.
+TEST(UnsupportedSources, RejectDetailNamesTheTableOrCategory) {
+  RecordParser parser;
+  const ParseResult& row = LeftFaultsParse(
+      parser, R"({"TimeGenerated":"2025-05-06T07:42:19Z","Type":"IdentityLogonEvents",)"
+              R"("ActionType":"LogonFailed","AccountUpn":"adm-egarcia@northwind.example"})");
+  ASSERT_EQ(row.rejections.size(), 1u);
+  EXPECT_EQ(row.rejections[0].detail,
+            "Log Analytics row of an unsupported Type: IdentityLogonEvents");
+  const ParseResult& record = LeftFaultsParse(
+      parser,
+      R"({"time":"2025-05-06T07:42:19Z","category":"FunctionAppLogs","resourceId":)"
+      R"("/SUBSCRIPTIONS/0F1E/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.WEB/SITES/F1",)"
+      R"("operationName":"Microsoft.Web/sites/functions/log","properties":{"level":"Info"}})");
+  ASSERT_EQ(record.rejections.size(), 1u);
+  EXPECT_EQ(record.rejections[0].detail,
+            "diagnostic record of an unsupported category: FunctionAppLogs");
+}
+
 // f41fa21: objects written back to back are parsed one after the other with the same parser,
 // whose string buffer the next parse reuses. The records read from decoded text (an ECS
 // event.original) keep their own bytes, and so do refused ones, each its own object's.
