@@ -698,7 +698,8 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
     for (const uint64_t role : {au.role_hash, au.role_id_hash}) {
       if (role == 0) continue;
       pim_copies_.AddRemoval(e.tenant_hash, e.account.key,
-                             eligible ? PimCopies::EligibleKey(role) : role, t);
+                             eligible ? PimCopies::EligibleKey(role) : role, t, current_tenant_,
+                             PimRecordStale());
     }
     return &e;
   }
@@ -751,9 +752,10 @@ const Event* DetectionEngine::PairPimCopy(const Event& e) {
 // grant starts (breaker round 89: an assignment saved at 15:00 to start at 09:00 the next day,
 // whose copy at 09:00 raised a second PRIV-EL-01, or a false EL-02 and PA-04).
 void DetectionEngine::AddPimGrant(const Event& e, uint64_t key, Seconds32 t) {
-  pim_copies_.AddGrant(e.tenant_hash, e.account.key, key, t);
+  pim_copies_.AddGrant(e.tenant_hash, e.account.key, key, t, current_tenant_, PimRecordStale());
   if (e.pim_start > t) {  // a start within the window too (breaker round 91: 3 min later)
-    pim_copies_.AddGrant(e.tenant_hash, e.account.key, key, e.pim_start);
+    pim_copies_.AddGrant(e.tenant_hash, e.account.key, key, e.pim_start, current_tenant_,
+                         PimRecordStale());
   }
 }
 

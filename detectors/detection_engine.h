@@ -338,6 +338,14 @@ class DetectionEngine final : public EventConsumer {
   // role's id: PIM's record named it by its id alone, before its name was known).
   // Sets paired_grant_time_ when paired by the id alone.
   bool PairedByNameOrId(const Event& e, uint64_t key, uint64_t id_key, Seconds32 t);
+  // Whether a PIM record kept in pim_copies_ can pair no copy any more: its tenant's watermark
+  // passed PimCopies::StaleFrom(its time) (a full ring overwrites such a record first).
+  auto PimRecordStale() const {
+    return [this](uint32_t tenant, Seconds32 time) {
+      return tenant < tenant_time_.size() &&
+             PimCopies::StaleFrom(time) <= tenant_time_[tenant].watermark;
+    };
+  }
   // PIM's record of a grant of `key` at `t` into pim_copies_, and at its scheduled start.
   void AddPimGrant(const Event& e, uint64_t key, Seconds32 t);
   void ReleasePimCopies(uint64_t tenant_hash, EventTime watermark, bool all);

@@ -416,7 +416,8 @@ bool DetectionEngine::LoadState(const CheckpointRecordView& r) {
       const uint32_t time = GetU32(in.data() + 17);
       in.remove_prefix(21);
       if (type == 0) {
-        pim_copies_.RestoreGrant(PimCopies::Grant{tenant, r.key, role, time});
+        pim_copies_.RestoreGrant(
+            PimCopies::Grant{tenant, r.key, role, time, TenantIndex(tenant, {})});
         return true;
       }
       if (type != 1) return false;

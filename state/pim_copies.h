@@ -18,8 +18,13 @@
 // it), whose PRIV-EL-01 is held alike: under EligibleKey(role), so an eligible grant never pairs a
 // copy of an active one, nor the other way.
 // Bounded: kMaxGrants records and kMaxPending held alerts per shard (a shard with more held
-// alerts emits the next at once: an alert too many, never one lost). Both are checkpointed
-// (kCkPimCopy): a restart within the window keeps the verdict. Single-threaded (the shard's).
+// alerts emits the next at once: an alert too many, never one lost). A full ring overwrites the
+// oldest record of all when its tenant's watermark has passed it beyond any copy it could still
+// pair, else the oldest of a tenant holding most of the ring (a flood overwrites its own), else
+// the next in arrival order: another tenant's backfill of old PIM history no longer pushes a live
+// record out (breaker round 123: a false PRIV-EL-02 and PA-04 in `run` at one shard). Both are
+// checkpointed (kCkPimCopy): a restart within the window keeps the verdict. Single-threaded (the
+// shard's).
 #pragma once
 
 #include <algorithm>
@@ -46,8 +51,20 @@ class PimCopies {
     uint64_t tenant_hash = 0;
     uint64_t account = 0;
     uint64_t role = 0;
-    Seconds32 time = 0;  // 0: a free slot
+    Seconds32 time = 0;   // 0: a free slot
+    uint32_t tenant = 0;  // the shard's index of the tenant (Stale's argument)
   };
+  // Whether `tenant`'s watermark passed a record at `time` beyond any copy it could pair: none
+  // here (the engine passes its tenants' watermarks).
+  struct NeverStale {
+    bool operator()(uint32_t /*tenant*/, Seconds32 /*time*/) const { return false; }
+  };
+  // The watermark (event time, microseconds) from which a record at `time` pairs no copy: a copy
+  // still held (released once the watermark passes its time + kWindowS) lies after watermark -
+  // kWindowS - 1 s, and pairs records from kWindowS before it.
+  static constexpr EventTime StaleFrom(Seconds32 time) {
+    return (static_cast<EventTime>(time) + 2 * kWindowS + 1) * kMicrosPerSecond;
+  }
   struct Pending {
     uint64_t tenant_hash = 0;
     uint64_t account = 0;
@@ -71,20 +88,26 @@ class PimCopies {
     return key == 0 ? 0 : (key ^ 0x72656d6f76616c00ULL) | 2;  // "removal"
   }
 
-  // PIM's own record of a grant of `role` to `account` at `t`.
-  void AddGrant(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) {
+  // PIM's own record of a grant of `role` to `account` at `t`, of the shard's tenant `tenant`.
+  // `stale(tenant, time)`: its watermark passed StaleFrom(time). O(1) until the ring is full,
+  // then O(ring) (PIM records only).
+  template <class Stale = NeverStale>
+  void AddGrant(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t,
+                uint32_t tenant = 0, Stale&& stale = Stale{}) {
     if (role == 0 || t == 0) return;
+    const Grant g{tenant_hash, account, role, t, tenant};
     if (grants_.size() < kMaxGrants) {
-      grants_.push_back(Grant{tenant_hash, account, role, t});
+      grants_.push_back(g);
       return;
     }
-    grants_[next_] = Grant{tenant_hash, account, role, t};
-    next_ = (next_ + 1) % kMaxGrants;
+    grants_[Victim(stale)] = g;
   }
   // A removal of the grant kept under `role` at `t` (PIM's deactivation or expiry, a removal in
   // Core Directory).
-  void AddRemoval(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) {
-    AddGrant(tenant_hash, account, RemovalKey(role), t);
+  template <class Stale = NeverStale>
+  void AddRemoval(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t,
+                  uint32_t tenant = 0, Stale&& stale = Stale{}) {
+    AddGrant(tenant_hash, account, RemovalKey(role), t, tenant, stale);
   }
   // The time of PIM's record of the same grant within the window of a copy at `t`, with no
   // removal of the role between the two (0: none). O(ring); only a copy asks.
@@ -179,7 +202,9 @@ class PimCopies {
   void ForEachPending(F&& f) const {
     for (const Pending& p : pending_) f(p);
   }
-  void RestoreGrant(const Grant& g) { AddGrant(g.tenant_hash, g.account, g.role, g.time); }
+  void RestoreGrant(const Grant& g) {
+    AddGrant(g.tenant_hash, g.account, g.role, g.time, g.tenant);
+  }
   void RestorePending(const Pending& p) {
     if (pending_.size() < kMaxPending) pending_.push_back(p);
   }
@@ -188,6 +213,36 @@ class PimCopies {
   }
 
  private:
+  // The slot a full ring overwrites (see the class comment): the oldest of all when stale, else
+  // the oldest of a tenant holding more than half the ring (Boyer-Moore's majority vote), else the
+  // next in arrival order. Two passes over the ring.
+  template <class Stale>
+  std::size_t Victim(Stale& stale) {
+    std::size_t oldest = 0;
+    uint64_t candidate = 0;
+    std::size_t votes = 0;
+    for (std::size_t i = 0; i < grants_.size(); ++i) {
+      const Grant& g = grants_[i];
+      if (g.time < grants_[oldest].time) oldest = i;
+      if (votes == 0) candidate = g.tenant_hash;
+      if (g.tenant_hash == candidate) {
+        ++votes;
+      } else {
+        --votes;
+      }
+    }
+    if (stale(grants_[oldest].tenant, grants_[oldest].time)) return oldest;
+    std::size_t held = 0, its_oldest = kMaxGrants;
+    for (std::size_t i = 0; i < grants_.size(); ++i) {
+      if (grants_[i].tenant_hash != candidate) continue;
+      ++held;
+      if (its_oldest == kMaxGrants || grants_[i].time < grants_[its_oldest].time) its_oldest = i;
+    }
+    if (2 * held > grants_.size()) return its_oldest;
+    const std::size_t at = next_;
+    next_ = (next_ + 1) % kMaxGrants;
+    return at;
+  }
   std::vector<Grant> grants_;
   std::size_t next_ = 0;
   std::vector<Pending> pending_;

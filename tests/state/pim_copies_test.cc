@@ -1,0 +1,69 @@
+// PimCopies' bounded ring of PIM records (state/pim_copies.h): what a full ring overwrites.
+#include "state/pim_copies.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+namespace privmon {
+namespace {
+
+constexpr uint64_t kNorthwind = 0x11, kFabrikam = 0x22;
+constexpr uint32_t kNorthwindIndex = 0, kFabrikamIndex = 1;
+constexpr uint64_t kGlobalAdmin = 0x62e90394;
+constexpr Seconds32 kLive = 1741079702;  // 2025-03-04 09:15:02, Northwind's activation
+
+// Breaker round 123: Northwind's live PIM activation, then Fabrikam's backfill of a month of PIM
+// history (4,096 records weeks older, its watermark past them): the backfill filled the ring in
+// arrival order and pushed Northwind's record out, so its Core Directory copy was not paired (a
+// false PRIV-EL-02 and PA-04 in `run` at one shard). Records their tenant's watermark passed go
+// first.
+TEST(PimCopies, AnotherTenantsStaleBackfillDoesNotPushALiveRecordOut) {
+  PimCopies copies;
+  const EventTime fabrikam_watermark = static_cast<EventTime>(kLive - 86400) * kMicrosPerSecond;
+  const auto stale = [&](uint32_t tenant, Seconds32 time) {
+    return tenant == kFabrikamIndex && PimCopies::StaleFrom(time) <= fabrikam_watermark;
+  };
+  copies.AddGrant(kNorthwind, 7, kGlobalAdmin, kLive, kNorthwindIndex, stale);
+  for (uint32_t i = 0; i < PimCopies::kMaxGrants; ++i) {
+    const Seconds32 t = kLive - 30 * 86400 + i * 600;  // February, every 10 minutes
+    copies.AddGrant(kFabrikam, 100 + i % 40, kGlobalAdmin, t, kFabrikamIndex, stale);
+  }
+  EXPECT_EQ(copies.Paired(kNorthwind, 7, kGlobalAdmin, kLive + 1), kLive);
+}
+
+// A record its tenant's watermark passed goes before a live one, even the oldest of a tenant that
+// holds most of the ring.
+TEST(PimCopies, StaleRecordsGoBeforeTheLiveOnesOfTheTenantHoldingMost) {
+  PimCopies copies;
+  const EventTime fabrikam_watermark = static_cast<EventTime>(kLive) * kMicrosPerSecond;
+  const auto stale = [&](uint32_t tenant, Seconds32 time) {
+    return tenant == kFabrikamIndex && PimCopies::StaleFrom(time) <= fabrikam_watermark;
+  };
+  constexpr uint32_t kOld = 1000;
+  for (uint32_t i = 0; i < kOld; ++i) {
+    copies.AddGrant(kFabrikam, 100 + i, kGlobalAdmin, kLive - 86400 + i, kFabrikamIndex, stale);
+  }
+  for (uint32_t i = 0; i < PimCopies::kMaxGrants - kOld + 10; ++i) {
+    copies.AddGrant(kNorthwind, 7 + i, kGlobalAdmin, kLive + i, kNorthwindIndex, stale);
+  }
+  EXPECT_EQ(copies.Paired(kNorthwind, 7, kGlobalAdmin, kLive), kLive);
+  EXPECT_EQ(copies.Paired(kFabrikam, 100, kGlobalAdmin, kLive - 86400), 0u);
+}
+
+// A tenant flooding the ring with live records overwrites its own oldest, not another tenant's.
+TEST(PimCopies, ALiveFloodOverwritesItsOwnRecords) {
+  PimCopies copies;
+  copies.AddGrant(kNorthwind, 7, kGlobalAdmin, kLive, kNorthwindIndex);
+  for (uint32_t i = 0; i < 2 * PimCopies::kMaxGrants; ++i) {
+    copies.AddGrant(kFabrikam, 100 + i, kGlobalAdmin, kLive + i % 60, kFabrikamIndex);
+  }
+  EXPECT_EQ(copies.Paired(kNorthwind, 7, kGlobalAdmin, kLive + 1), kLive);
+  // Fabrikam's newest records are kept.
+  const uint32_t last = 2 * PimCopies::kMaxGrants - 1;
+  EXPECT_EQ(copies.Paired(kFabrikam, 100 + last, kGlobalAdmin, kLive + last % 60),
+            kLive + last % 60);
+}
+
+}  // namespace
+}  // namespace privmon
