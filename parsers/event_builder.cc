@@ -401,11 +401,13 @@ Kind Classify(const RecordFields& f, std::string_view& unknown_detail) {
     return Of(RecordFormat::kLogAnalytics, EventKind::kAzureActivity);
   }
   if (!f.category.empty()) {
-    if (IsIntuneDiagnosticRecord(f)) [[unlikely]] {
+    Kind k = FromDiagnosticCategory(f.category);
+    // A sign-in category is read at once; an audit or unknown one may be Intune's (its resourceId
+    // scanned only then).
+    if ((!k.known || k.kind != EventKind::kSignIn) && IsIntuneDiagnosticRecord(f)) [[unlikely]] {
       unknown_detail = "Intune diagnostic record (resource Microsoft.Intune): no Entra log";
       return {};  // skipped (SkippedCategoryOf)
     }
-    Kind k = FromDiagnosticCategory(f.category);
     if (k.known) return k;
     // An Entra diagnostic record whose envelope `category` holds its audit category ("Policy",
     // "UserManagement", ...) instead of "AuditLogs", its audit members in `properties` (Panther's
@@ -1121,12 +1123,14 @@ bool BuildEvent(const RecordFields& f, const ParseContext& ctx, Event& ev, Rejec
       // empty deviceDetail and password-only authenticationDetails say nothing of the device or
       // of MFA (CaStatus::kFederationServer). Its token is then issued by Entra in a sign-in of
       // its own, where Conditional Access applies and the device and MFA are stated.
-      // Known by its category or table, a custom table's copy ("ADFSSignInLogs_CL") too (breaker
-      // round 122: a false PRIV-PA-06). Not by tokenIssuerType "ADFederationServices": Entra's
-      // own sign-in of a federated user says that too (the identity provider that authenticated
-      // the user), and Conditional Access does judge it (q05's adm-kwu).
-      if (StartsWithIgnoreCase(TrimSpaces(f.type.empty() ? f.category : f.type),
-                               "ADFSSignInLogs")) {
+      // Known by its category (a diagnostic record's, a row's Category column, also in a custom
+      // table of every category) or its table, a custom table's copy too ("ADFSSignInLogs_CL",
+      // "EntraIDADFSSignInLogs_Contoso_CL"; breaker rounds 122, 124: a false PRIV-PA-06). Not by
+      // tokenIssuerType "ADFederationServices": Entra's own sign-in of a federated user says that
+      // too (the identity provider that authenticated the user), and Conditional Access does
+      // judge it (q05's adm-kwu).
+      if (EqualsIgnoreCase(TrimSpaces(f.category), "ADFSSignInLogs") ||
+          ContainsIgnoreCase(f.type, "ADFSSignInLogs")) {
         ev.signin.ca_status = CaStatus::kFederationServer;
       }
       return true;

@@ -19,12 +19,11 @@
 // copy of an active one, nor the other way.
 // Bounded: kMaxGrants records and kMaxPending held alerts per shard (a shard with more held
 // alerts emits the next at once: an alert too many, never one lost). A full ring overwrites the
-// oldest record of all when its tenant's watermark has passed it beyond any copy it could still
-// pair, else the oldest of a tenant holding most of the ring (a flood overwrites its own), else
-// the next in arrival order: another tenant's backfill of old PIM history no longer pushes a live
-// record out (breaker round 123: a false PRIV-EL-02 and PA-04 in `run` at one shard). Both are
-// checkpointed (kCkPimCopy): a restart within the window keeps the verdict. Single-threaded (the
-// shard's).
+// oldest record whose tenant's watermark has passed it beyond any copy it could still pair, else
+// the oldest of a tenant holding most of the ring (a flood overwrites its own), else the next in
+// arrival order: another tenant's backfill of old PIM history no longer pushes a live record out
+// (breaker round 123: a false PRIV-EL-02 and PA-04 in `run` at one shard). Both are checkpointed
+// (kCkPimCopy): a restart within the window keeps the verdict. Single-threaded (the shard's).
 #pragma once
 
 #include <algorithm>
@@ -213,17 +212,22 @@ class PimCopies {
   }
 
  private:
-  // The slot a full ring overwrites (see the class comment): the oldest of all when stale, else
-  // the oldest of a tenant holding more than half the ring (Boyer-Moore's majority vote), else the
-  // next in arrival order. Two passes over the ring.
+  // The slot a full ring overwrites (see the class comment): the oldest stale record, else the
+  // oldest of a tenant holding more than half the ring (Boyer-Moore's majority vote), else the
+  // next in arrival order. Two passes over the ring, `stale` asked of each record (breaker round
+  // 124: asked of the oldest of all only, a quiet tenant's live record there turned the rule off
+  // and FIFO overwrote another tenant's live record beside thousands of stale ones).
   template <class Stale>
   std::size_t Victim(Stale& stale) {
-    std::size_t oldest = 0;
+    std::size_t oldest_stale = kMaxGrants;
     uint64_t candidate = 0;
     std::size_t votes = 0;
     for (std::size_t i = 0; i < grants_.size(); ++i) {
       const Grant& g = grants_[i];
-      if (g.time < grants_[oldest].time) oldest = i;
+      if ((oldest_stale == kMaxGrants || g.time < grants_[oldest_stale].time) &&
+          stale(g.tenant, g.time)) {
+        oldest_stale = i;
+      }
       if (votes == 0) candidate = g.tenant_hash;
       if (g.tenant_hash == candidate) {
         ++votes;
@@ -231,7 +235,7 @@ class PimCopies {
         --votes;
       }
     }
-    if (stale(grants_[oldest].tenant, grants_[oldest].time)) return oldest;
+    if (oldest_stale != kMaxGrants) return oldest_stale;
     std::size_t held = 0, its_oldest = kMaxGrants;
     for (std::size_t i = 0; i < grants_.size(); ++i) {
       if (grants_[i].tenant_hash != candidate) continue;

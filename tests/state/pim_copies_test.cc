@@ -51,6 +51,31 @@ TEST(PimCopies, StaleRecordsGoBeforeTheLiveOnesOfTheTenantHoldingMost) {
   EXPECT_EQ(copies.Paired(kFabrikam, 100, kGlobalAdmin, kLive - 86400), 0u);
 }
 
+// Breaker round 124: only the oldest record of all was asked whether it was stale. A quiet
+// tenant's one live record there turned the rule off, and the next in arrival order (Northwind's
+// live activation) was overwritten beside four thousand stale records of two other tenants.
+TEST(PimCopies, AQuietTenantsOldestLiveRecordDoesNotTurnTheStaleRuleOff) {
+  constexpr uint64_t kContoso = 0x33, kWoodgrove = 0x44;
+  constexpr uint32_t kContosoIndex = 2, kWoodgroveIndex = 3;
+  constexpr Seconds32 kStart = kLive - 4 * 3600;
+  const auto stale = [&](uint32_t tenant, Seconds32 time) {
+    return (tenant == kFabrikamIndex || tenant == kWoodgroveIndex) &&
+           PimCopies::StaleFrom(time) <= static_cast<EventTime>(kLive + 3600) * kMicrosPerSecond;
+  };
+  PimCopies copies;
+  copies.AddGrant(kFabrikam, 100, kGlobalAdmin, kStart, kFabrikamIndex, stale);
+  copies.AddGrant(kContoso, 200, kGlobalAdmin, kStart + 30, kContosoIndex, stale);  // quiet since
+  for (uint32_t i = 0; i < PimCopies::kMaxGrants - 2; ++i) {
+    const bool fabrikam = i % 2 == 0;
+    copies.AddGrant(fabrikam ? kFabrikam : kWoodgrove, 300 + i, kGlobalAdmin, kStart + 60 + i,
+                    fabrikam ? kFabrikamIndex : kWoodgroveIndex, stale);
+  }
+  copies.AddGrant(kNorthwind, 7, kGlobalAdmin, kLive, kNorthwindIndex, stale);
+  copies.AddGrant(kFabrikam, 9000, kGlobalAdmin, kLive + 1, kFabrikamIndex, stale);
+  EXPECT_EQ(copies.Paired(kNorthwind, 7, kGlobalAdmin, kLive + 2), kLive);
+  EXPECT_EQ(copies.Paired(kContoso, 200, kGlobalAdmin, kStart + 30), kStart + 30);
+}
+
 // A tenant flooding the ring with live records overwrites its own oldest, not another tenant's.
 TEST(PimCopies, ALiveFloodOverwritesItsOwnRecords) {
   PimCopies copies;
