@@ -27,14 +27,20 @@ bool DetectionEngine::OnSignIn(const Event& e, const TenantSettings& tenant) {
   // The recent successes PRIV-SI-04's interrupts and PRIV-PA-05's absence verdicts read, and which
   // of them were interactive (only those complete an MFA prompt: PRIV-SI-04).
   if (success) {
-    const int slot = ps.successes.Put(t);
+    // An AD FS success (FirstFactorOnly) is the password alone: no MFA prompt completed.
+    const bool interactive =
+        e.signin.channel != SignInChannel::kNonInteractive && !FirstFactorOnly(e.signin);
+    // A background token refresh pushes out no interactive success: a run of them (Teams,
+    // Outlook) after an admin's MFA pushed out the success that settles an interrupt arriving
+    // later, a false PRIV-SI-04 (breaker round 125). An interactive one takes the oldest slot.
+    const int slot =
+        interactive ? ps.successes.Put(t) : ps.successes.PutSparing(t, ps.interactive_successes);
     if (slot >= 0) {
       const auto bit = static_cast<uint8_t>(1u << slot);
-      // An AD FS success (FirstFactorOnly) is the password alone: no MFA prompt completed.
-      if (e.signin.channel == SignInChannel::kNonInteractive || FirstFactorOnly(e.signin)) {
-        ps.interactive_successes &= static_cast<uint8_t>(~bit);
-      } else {
+      if (interactive) {
         ps.interactive_successes |= bit;
+      } else {
+        ps.interactive_successes &= static_cast<uint8_t>(~bit);
       }
     }
   }

@@ -27,10 +27,34 @@ class TimeRing {
     *oldest = t;
     return static_cast<int>(oldest - times_.begin());
   }
+  // Put, but when the ring is full never over a slot whose bit is set in `keep`: the oldest of
+  // the other slots gives way if older than `t` (-1 when none does). So a caller's marked times
+  // (PRIV-SI-04's interactive successes) are pushed out only by what it puts with Put.
+  int PutSparing(Seconds32 t, uint32_t keep) {
+    if (size_ < N) return Put(t);
+    int oldest = -1;
+    for (std::size_t i = 0; i < N; ++i) {
+      if ((keep >> i & 1) != 0) continue;
+      if (oldest < 0 || times_[i] < times_[static_cast<std::size_t>(oldest)]) {
+        oldest = static_cast<int>(i);
+      }
+    }
+    if (oldest < 0 || times_[static_cast<std::size_t>(oldest)] >= t) return -1;
+    times_[static_cast<std::size_t>(oldest)] = t;
+    return oldest;
+  }
   // Whether a time in [from, to] is kept in a slot whose bit is set in `slots`.
   bool AnyWithinSlots(Seconds32 from, Seconds32 to, uint32_t slots) const {
     for (std::size_t i = 0; i < size_; ++i) {
       if ((slots >> i & 1) != 0 && times_[i] >= from && times_[i] <= to) return true;
+    }
+    return false;
+  }
+  // Whether a time in [from, to] is kept in a slot i for which `slot_ok(i)`.
+  template <class F>
+  bool AnySlotWithin(Seconds32 from, Seconds32 to, F&& slot_ok) const {
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (times_[i] >= from && times_[i] <= to && slot_ok(i)) return true;
     }
     return false;
   }

@@ -281,7 +281,16 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
     // when the removed role is privileged).
     PrivilegedState* ps = ctx.PrivilegedIfAny(st);
     if (ps == nullptr) return;
-    const int kept = ps->role_removals.Put(t);
+    // One end is kept once: PIM's record and Core Directory's copy of it (seconds apart) took two
+    // of the 4 slots, and a third role's end, arriving before its activation, was lost (breaker
+    // round 125: a false PRIV-EL-08 after three deactivations read newest first).
+    constexpr Seconds32 kCopyS = 300;
+    const bool end_kept =
+        au.role_hash != 0 && ps->role_removals.AnySlotWithin(
+                                 t > kCopyS ? t - kCopyS : 0, t + kCopyS, [&](std::size_t i) {
+                                   return ps->role_removal_roles[i] == au.role_hash;
+                                 });
+    const int kept = end_kept ? -1 : ps->role_removals.Put(t);
     if (kept >= 0) ps->role_removal_roles[static_cast<std::size_t>(kept)] = au.role_hash;
     // It ends the activation of its own role: another role activated by the account runs on.
     for (std::size_t i = 0; i < ps->activations.size(); ++i) {
