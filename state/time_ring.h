@@ -27,9 +27,11 @@ class TimeRing {
     *oldest = t;
     return static_cast<int>(oldest - times_.begin());
   }
-  // Put, but when the ring is full never over a slot whose bit is set in `keep`: the oldest of
-  // the other slots gives way if older than `t` (-1 when none does). So a caller's marked times
-  // (PRIV-SI-04's interactive successes) are pushed out only by what it puts with Put.
+  // Put, but when the ring is full not over a slot whose bit is set in `keep` while another slot
+  // is unset: the oldest of those gives way if older than `t` (-1 when none does); when every
+  // slot is set, as Put. So a caller's marked times (PRIV-SI-04's interactive successes) are
+  // pushed out by unmarked ones only when nothing else is kept (PRIV-PA-05 reads every success:
+  // a run of token refreshes after eight interactive sign-ins must still be seen).
   int PutSparing(Seconds32 t, uint32_t keep) {
     if (size_ < N) return Put(t);
     int oldest = -1;
@@ -39,7 +41,8 @@ class TimeRing {
         oldest = static_cast<int>(i);
       }
     }
-    if (oldest < 0 || times_[static_cast<std::size_t>(oldest)] >= t) return -1;
+    if (oldest < 0) return Put(t);  // every slot marked: the oldest of all, as Put
+    if (times_[static_cast<std::size_t>(oldest)] >= t) return -1;
     times_[static_cast<std::size_t>(oldest)] = t;
     return oldest;
   }

@@ -104,3 +104,26 @@ TEST(TimeRingWindow, ABurstWithinOneSecondIsOneVerdictPerRecordBeyondTheThreshol
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// PutSparing (PRIV-SI-04's kept successes): an unmarked time takes the oldest unmarked slot, not a
+// marked one (breaker round 125); with every slot marked it takes the oldest, as Put (the newest
+// success must still be kept for PRIV-PA-05).
+TEST(TimeRingSparing, UnmarkedTimesSpareMarkedSlotsUnlessAllAreMarked) {
+  TimeRing<4> ring;
+  uint32_t marked = 0;
+  marked |= 1u << ring.Put(100);  // the interactive success
+  for (Seconds32 t = 110; t < 200; t += 10) ring.PutSparing(t, marked);
+  EXPECT_TRUE(ring.AnyWithinSlots(100, 100, marked));
+  EXPECT_TRUE(ring.AnyWithin(190, 190));
+  TimeRing<2> full;
+  const uint32_t both = (1u << full.Put(100)) | (1u << full.Put(110));
+  EXPECT_EQ(full.PutSparing(120, both), 0);
+  EXPECT_TRUE(full.AnyWithin(120, 120));
+  EXPECT_FALSE(full.AnyWithin(100, 100));
+}
+
+}  // namespace
+}  // namespace privmon
