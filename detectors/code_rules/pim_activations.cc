@@ -281,10 +281,13 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
     // when the removed role is privileged).
     PrivilegedState* ps = ctx.PrivilegedIfAny(st);
     if (ps == nullptr) return;
-    // One end is kept once: PIM's record and Core Directory's copy of it (seconds apart) took two
-    // of the 4 slots, and a third role's end, arriving before its activation, was lost (breaker
-    // round 125: a false PRIV-EL-08 after three deactivations read newest first).
-    constexpr Seconds32 kCopyS = 300;
+    // One end is kept once: PIM's record and Core Directory's copy of it (a second or two apart)
+    // took two of the 4 slots, and a third role's end, arriving before its activation, was lost
+    // (breaker round 125: a false PRIV-EL-08 after three deactivations read newest first). Within
+    // a minute only: two real ends of one role minutes apart (deactivated, re-activated,
+    // deactivated again) are both kept (breaker round 126: with 5 minutes the second was dropped
+    // and the re-activation judged never ended).
+    constexpr Seconds32 kCopyS = 60;
     const bool end_kept =
         au.role_hash != 0 && ps->role_removals.AnySlotWithin(
                                  t > kCopyS ? t - kCopyS : 0, t + kCopyS, [&](std::size_t i) {
