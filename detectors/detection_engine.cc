@@ -864,6 +864,26 @@ bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings&
   return emitter_.Emit(a, account_key, tenant);
 }
 
+bool DetectionEngine::EmitEarliest(Alert& a, uint64_t account_key, const TenantSettings& tenant,
+                                   bool only_replace) {
+  if (RowCounted(account_key, HashCombine(static_cast<uint64_t>(a.rule), 0x616c657274ULL))) {
+    return false;  // another row of this record raised it (as Emit)
+  }
+  if (releasing_) return Emit(a, account_key, tenant, /*row_counted=*/true);
+  switch (
+      pim_copies_.HoldEarliest(a.tenant_hash, account_key, ToSeconds32(a.time), a, only_replace)) {
+    case PimCopies::EarliestHold::kHeld:
+    case PimCopies::EarliestHold::kReplaced:
+    case PimCopies::EarliestHold::kKept:
+      return true;
+    case PimCopies::EarliestHold::kNotHeld:
+      return false;
+    case PimCopies::EarliestHold::kFull:
+      break;
+  }
+  return Emit(a, account_key, tenant, /*row_counted=*/true);
+}
+
 DetectionEngine::KeptName DetectionEngine::KeptUpn(uint64_t account_key) {
   KeptName name;
   EventTime newest = kMinTime;

@@ -176,6 +176,13 @@ class DetectionEngine final : public EventConsumer {
   // may raise several verdicts): no other row of an mv-expanded record reaches this call, so its
   // verdicts are not taken for another row's.
   bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant, bool row_counted = false);
+  // A verdict timed by the earliest trigger that completes it (PRIV-PA-02: a soft delete and the
+  // purge that follows it both pair with the creation): held until the tenant's watermark passes
+  // its time + PimCopies::kWindowS, and replaced meanwhile by the same verdict timed earlier, so
+  // its time (and id) is the one event-time order gives, whichever deletion arrived first
+  // (PimCopies::HoldEarliest; `only_replace` as there). Then emitted as by Emit.
+  bool EmitEarliest(Alert& a, uint64_t account_key, const TenantSettings& tenant,
+                    bool only_replace);
   // An mv-expand row (Event::expanded_row) whose record already counted for `what` (a rule, salted
   // by the use) and this account: true from the second row on, whichever row came first, so one
   // record counts once in a window, a baseline or an alert. False for every other record.

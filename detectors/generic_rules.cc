@@ -251,22 +251,36 @@ void DetectionEngine::RunAbsence(const GenericRule& r, const Event& e, const Acc
                                  const AccountFacts& facts, std::byte* record) {
   AbsenceSlot& s = RuleSlots::At<AbsenceSlot>(record, r.slot_offset);
   const Seconds32 t = ToSeconds32(e.time);
+  // An expected event at `x` meets a trigger at `p` when p <= x <= p + window.
+  auto meets = [&](Seconds32 x, Seconds32 p) {
+    return x != 0 && p != 0 && x >= p && static_cast<int64_t>(x - p) <= r.span_s;
+  };
   const RuleStep& expect = r.steps[1];
   if (expect.source == e.kind && Matches(expect.when, e, facts)) {
-    if (s.pending != 0 && t >= s.pending && (s.met == 0 || t < s.met)) s.met = t;
-    // Met in time: settled now, and the next trigger arms afresh.
-    if (s.pending != 0 && s.met != 0 && static_cast<int64_t>(s.met - s.pending) <= r.span_s) {
-      s.pending = 0;
-      s.met = 0;
+    // Every trigger it meets is settled (its timer finds it gone), whichever arrived first.
+    for (Seconds32& p : s.pending) {
+      if (meets(t, p)) p = 0;
     }
-    s.latest = std::max(s.latest, t);
+    // Kept among the newest, for triggers that arrive after it.
+    auto oldest = std::min_element(s.expected.begin(), s.expected.end());
+    if (std::find(s.expected.begin(), s.expected.end(), t) == s.expected.end() && t > *oldest) {
+      *oldest = t;
+    }
   }
   const RuleStep& trigger = r.steps[0];
-  if (trigger.source != e.kind || !Matches(trigger.when, e, facts) || s.pending != 0) return;
+  if (trigger.source != e.kind || !Matches(trigger.when, e, facts)) return;
   // An expected event that arrived before its trigger (out of order) still counts.
-  if (s.latest >= t && static_cast<int64_t>(s.latest - t) <= r.span_s) return;
-  s.pending = t;
-  s.met = 0;
+  for (const Seconds32 x : s.expected) {
+    if (meets(x, t)) return;
+  }
+  if (std::find(s.pending.begin(), s.pending.end(), t) != s.pending.end()) return;  // waiting
+  auto slot = std::find(s.pending.begin(), s.pending.end(), Seconds32{0});
+  if (slot == s.pending.end()) {
+    // Full: the latest waiting trigger waits for both (its verdict is the later one).
+    slot = std::max_element(s.pending.begin(), s.pending.end());
+    if (*slot < t) return;
+  }
+  *slot = t;
   Timer timer;
   timer.due = (static_cast<int64_t>(t) + r.span_s) * kMicrosPerSecond;
   timer.account = who.key;
@@ -284,11 +298,10 @@ void DetectionEngine::FireRuleAbsence(uint64_t key, AccountState& st, Privileged
   if (it == rules_->generic.end()) return;  // the rule is gone (reload)
   std::byte* record = slots_.Record(st.privileged_index);
   AbsenceSlot& s = RuleSlots::At<AbsenceSlot>(record, it->slot_offset);
-  if (s.pending != timer.basis) return;  // settled, or re-armed since
-  const bool met = s.met != 0 && static_cast<int64_t>(s.met - s.pending) <= it->span_s;
-  s.pending = 0;
-  s.met = 0;
-  if (met) return;
+  // Settled by an expected event, or replaced by an earlier trigger (RunAbsence), since.
+  const auto waiting = std::find(s.pending.begin(), s.pending.end(), timer.basis);
+  if (timer.basis == 0 || waiting == s.pending.end()) return;
+  *waiting = 0;
   const TenantSettings& tenant = config_->ForTenant(ps.tenant_hash);
   Alert a;
   a.rule = it->id;

@@ -43,6 +43,9 @@ class PimCopies {
   // held behind such a verdict (released with the account's last naming hold, not on its own).
   static constexpr uint64_t kNamingHold = 0;
   static constexpr uint64_t kHeldBehind = ~0ULL;
+  // Pending::role of a verdict timed by the earliest of the triggers that complete it
+  // (HoldEarliest: PRIV-PA-02's deletions), held as long as a copy's.
+  static constexpr uint64_t kEarliestHold = ~1ULL;
   static constexpr std::size_t kMaxGrants = 4096;
   static constexpr std::size_t kMaxPending = 1024;
 
@@ -111,7 +114,7 @@ class PimCopies {
   // The time of PIM's record of the same grant within the window of a copy at `t`, with no
   // removal of the role between the two (0: none). O(ring); only a copy asks.
   Seconds32 Paired(uint64_t tenant_hash, uint64_t account, uint64_t role, Seconds32 t) const {
-    if (role == kNamingHold || role == kHeldBehind) return 0;
+    if (role == kNamingHold || role == kHeldBehind || role == kEarliestHold) return 0;
     const uint64_t removal = RemovalKey(role);
     auto same = [&](const Grant& g, uint64_t key) {
       return g.time != 0 && g.role == key && g.account == account && g.tenant_hash == tenant_hash;
@@ -135,6 +138,26 @@ class PimCopies {
     if (pending_.size() >= kMaxPending) return false;
     pending_.push_back(Pending{tenant_hash, account, role, t, a});
     return true;
+  }
+  // Holds `a` under kEarliestHold: a verdict of the same rule and account held there already is
+  // replaced when `a` is earlier (event time) and kept else. With `only_replace`, `a` is the
+  // earlier trigger of a verdict raised already and is held only in place of it: kNotHeld when
+  // none is held (released: `a` is past the lateness). O(held).
+  enum class EarliestHold { kHeld, kReplaced, kKept, kNotHeld, kFull };
+  EarliestHold HoldEarliest(uint64_t tenant_hash, uint64_t account, Seconds32 t, const Alert& a,
+                            bool only_replace) {
+    for (Pending& p : pending_) {
+      if (p.role != kEarliestHold || p.account != account || p.tenant_hash != tenant_hash ||
+          p.alert.rule != a.rule) {
+        continue;
+      }
+      if (a.time >= p.alert.time) return EarliestHold::kKept;
+      p.alert = a;  // p.time stays the later one: held as long as the first verdict would be
+      return EarliestHold::kReplaced;
+    }
+    if (only_replace) return EarliestHold::kNotHeld;
+    return Hold(tenant_hash, account, kEarliestHold, t, a) ? EarliestHold::kHeld
+                                                           : EarliestHold::kFull;
   }
   bool HasPending() const { return !pending_.empty(); }
   // Whether a verdict about `account` of `rule` (of any rule when `any_rule`) is held for its

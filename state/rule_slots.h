@@ -35,12 +35,15 @@ struct SequenceSlot {
   std::array<Partial, 3> partial{};  // steps 0..2 of at most 4
 };
 
-// An absence rule's pending trigger (0: none), the earliest expected event at or after it, and the
-// latest expected event seen (one that arrived before its trigger still counts).
+// An absence rule's triggers waiting for an expected event (0: free), each judged on its own, and
+// the newest expected events seen (one that arrived before its trigger still counts): the same
+// verdicts in any arrival order within the lateness (breaker round 125: a second trigger was
+// absorbed by a pending one that a later-arriving expected event settled). Bounded: a fifth
+// waiting trigger takes the place of the latest one when earlier, else it waits behind it.
 struct AbsenceSlot {
-  Seconds32 pending = 0;
-  Seconds32 met = 0;
-  Seconds32 latest = 0;
+  static constexpr std::size_t kWaiting = 4;
+  std::array<Seconds32, kWaiting> pending{};
+  std::array<Seconds32, kWaiting> expected{};
 };
 
 static_assert(std::is_trivially_copyable_v<ThresholdSlot> && alignof(ThresholdSlot) <= 4);

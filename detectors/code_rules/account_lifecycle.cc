@@ -41,7 +41,10 @@ void AccountLifecycle::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const
   // Timed by the pair's later event in event time, whichever of the two arrived second, so the
   // verdict's time (and the id: its suppression bucket) never depends on the arrival order
   // (docs/operations.md "Alert ids"). `other`: the stored time of the pair's other event.
-  auto emit = [&](RuleId rule, Seconds32 other) {
+  // PRIV-PA-02 is timed by the earliest deletion paired with the creation: its verdict is held
+  // for a deletion arriving later yet dated earlier (a purge read before the soft delete it
+  // follows: breaker round 125, z35a), which takes its place (`replaces`).
+  auto emit = [&](RuleId rule, Seconds32 other, bool replaces = false) {
     Alert a = AlertEmitter::Begin(rule, e, who);
     const EventTime other_us = static_cast<EventTime>(other) * kMicrosPerSecond;
     if (other > t) {
@@ -50,7 +53,11 @@ void AccountLifecycle::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const
       a.first_seen = other_us;
     }
     AddAuditDetails(a, e, /*names_actor=*/false);
-    ctx.Emit(a, who.key, tenant);
+    if (rule == RuleId::kPA02) {
+      ctx.EmitEarliest(a, who.key, tenant, replaces);
+    } else {
+      ctx.Emit(a, who.key, tenant);
+    }
   };
   if (added) {
     if (st.user_added == 0 || t < st.user_added) st.user_added = t;
@@ -79,8 +86,11 @@ void AccountLifecycle::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const
     // bin that follows it ("Hard delete user", the same prefixed UPN) end the same account, so a
     // deletion already paired with its creation raises no second PRIV-PA-02 (in either order).
     const bool paired = within(st.user_added, st.deleted, pa02_window);
+    const bool earlier = st.deleted != 0 && t < st.deleted;
     if (st.deleted == 0 || t < st.deleted) st.deleted = t;
-    if (!paired && within(st.user_added, t, pa02_window)) emit(RuleId::kPA02, st.user_added);
+    if (within(st.user_added, t, pa02_window) && (!paired || earlier)) {
+      emit(RuleId::kPA02, st.user_added, /*replaces=*/paired);
+    }
   }
 }
 

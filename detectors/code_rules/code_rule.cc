@@ -11,6 +11,11 @@ bool CodeRuleContext::Emit(Alert& a, uint64_t account_key, const TenantSettings&
   return engine_.Emit(a, account_key, tenant, row_counted);
 }
 
+bool CodeRuleContext::EmitEarliest(Alert& a, uint64_t account_key, const TenantSettings& tenant,
+                                   bool only_replace) {
+  return engine_.EmitEarliest(a, account_key, tenant, only_replace);
+}
+
 bool CodeRuleContext::RowCounted(RuleId rule, uint64_t account_key) {
   return engine_.RowCounted(account_key, static_cast<uint64_t>(rule) + 1);
 }

@@ -34,6 +34,10 @@ class CodeRuleContext {
   // decide enabled, severity and suppression).
   bool Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant,
             bool row_counted = false);  // DetectionEngine::Emit
+  // Emit for a verdict timed by the earliest of the triggers completing it, whichever arrived
+  // first (DetectionEngine::EmitEarliest).
+  bool EmitEarliest(Alert& a, uint64_t account_key, const TenantSettings& tenant,
+                    bool only_replace);
   // An mv-expand row whose record's other rows were already counted by `rule` for this account
   // (a window, a baseline): the rule skips it, so one record counts once. Call once per event.
   bool RowCounted(RuleId rule, uint64_t account_key);

@@ -143,6 +143,32 @@ TEST_F(GenericKinds, Absence) {
   EXPECT_EQ(Count(*miss, "KIND-ABSENCE"), 0u);
 }
 
+// Breaker round 125: each trigger is judged on its own, so the verdict is the same in any arrival
+// order within the lateness. Roles added at 10:00 and 10:03, a sign-in at 10:02: the 10:03 one is
+// never used (one alert, timed at 11:03). It was absorbed by the pending 10:00 trigger when both
+// arrived before the sign-in, which then settled both: no alert.
+TEST_F(GenericKinds, AbsenceJudgesEachTriggerInAnyArrivalOrder) {
+  const Event first = AuditOf("Add member to role", "2026-11-03T10:00:00Z");
+  const Event second = AuditOf("Add member to role", "2026-11-03T10:03:00Z");
+  const Event used = SignInFrom("2026-11-03T10:02:00Z", 0, "US");
+  const std::vector<std::vector<const Event*>> orders = {
+      {&first, &used, &second}, {&first, &second, &used}, {&second, &used, &first},
+      {&used, &second, &first}, {&second, &first, &used}, {&used, &first, &second}};
+  const RuleId id = IdOf(*config_->rules, "KIND-ABSENCE");
+  for (const auto& order : orders) {
+    auto h = Harness();
+    for (const Event* e : order) h->Feed(*e);
+    h->Feed(SignInFrom("2026-11-03T11:30:00Z", 0, "US"));  // after both windows: moves time on
+    h->Finish();
+    std::vector<EventTime> times;
+    for (const Alert& a : h->Drain()) {
+      if (a.rule == id) times.push_back(a.time);
+    }
+    ASSERT_EQ(times.size(), 1u) << order[0]->time << " " << order[1]->time;
+    EXPECT_EQ(times[0], second.time + 3600 * kMicrosPerSecond);
+  }
+}
+
 // Feeds every record of `from`'s checkpoint to `to`, as a restore does.
 void Restore(DetectionEngine& from, DetectionEngine& to) {
   CheckpointShardWriter w(0);

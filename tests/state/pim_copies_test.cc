@@ -90,5 +90,39 @@ TEST(PimCopies, ALiveFloodOverwritesItsOwnRecords) {
             kLive + last % 60);
 }
 
+// PRIV-PA-02 held for its earliest deletion (breaker round 125): the purge's verdict, read first,
+// is replaced by the soft delete's, dated earlier; a later one leaves it; a replacement with
+// nothing held (released: past the lateness) is not held; released once the watermark passes.
+TEST(PimCopies, HoldEarliestKeepsTheEarliestVerdictOfARuleAndAccount) {
+  PimCopies copies;
+  const Seconds32 purge = kLive + 30, soft = kLive;
+  Alert by_purge;
+  by_purge.rule = RuleId::kPA02;
+  by_purge.time = static_cast<EventTime>(purge) * kMicrosPerSecond;
+  Alert by_soft = by_purge;
+  by_soft.time = static_cast<EventTime>(soft) * kMicrosPerSecond;
+  using H = PimCopies::EarliestHold;
+  EXPECT_EQ(copies.HoldEarliest(kNorthwind, 7, purge, by_purge, false), H::kHeld);
+  EXPECT_EQ(copies.HoldEarliest(kNorthwind, 7, soft, by_soft, true), H::kReplaced);
+  EXPECT_EQ(copies.HoldEarliest(kNorthwind, 7, purge, by_purge, true), H::kKept);
+  EXPECT_EQ(copies.HoldEarliest(kNorthwind, 8, soft, by_soft, true), H::kNotHeld);
+  EXPECT_EQ(copies.HoldEarliest(kFabrikam, 7, soft, by_soft, true), H::kNotHeld);
+  int released = 0;
+  auto emit = [&](const Alert& a, uint64_t account) {
+    ++released;
+    EXPECT_EQ(a.time, by_soft.time);
+    EXPECT_EQ(account, 7u);
+  };
+  // Held as long as the purge's verdict was: not yet at purge + kWindowS.
+  copies.Release(kNorthwind, static_cast<EventTime>(purge + PimCopies::kWindowS) * kMicrosPerSecond,
+                 false, emit);
+  EXPECT_EQ(released, 0);
+  copies.Release(kNorthwind,
+                 static_cast<EventTime>(purge + PimCopies::kWindowS + 1) * kMicrosPerSecond, false,
+                 emit);
+  EXPECT_EQ(released, 1);
+  EXPECT_FALSE(copies.HasPending());
+}
+
 }  // namespace
 }  // namespace privmon
