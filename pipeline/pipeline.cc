@@ -601,10 +601,15 @@ void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, bool with_marks
     if (with_marks && e.kind != EventKind::kMfaRegistration) {
       const bool of_ended =
           std::find(ended_clocks.begin(), ended_clocks.end(), clock_source) != ended_clocks.end();
-      const auto [it, fresh] = clocks.try_emplace(
-          std::pair{e.tenant_hash, of_ended ? kEndedClocks : clock_source}, Clock{e.time, e.time});
+      const auto [it, fresh] =
+          clocks.try_emplace(std::pair{e.tenant_hash, of_ended ? kEndedClocks : clock_source},
+                             Clock{e.time - step, e.time});
       Clock& c = it->second;
-      // Every event of this tenant up to `last` is with its shard: mark it before a newer one.
+      // Every event of this tenant up to `last` is with its shard: mark it before a newer one. The
+      // first one's time too (`marked` a step before it): a release after a restore starts past
+      // the restored timers, which fire before the next record as they would have in one life (a
+      // rerun on its checkpoint with the file appended lost a fifth PAW activation to four
+      // waiting ones: breaker round 125, z35b).
       if (!fresh && e.time > c.last && c.last - c.marked >= step) {
         if (of_ended) {
           for (const uint32_t ec : ended_clocks) {

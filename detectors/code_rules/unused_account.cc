@@ -30,14 +30,14 @@ Seconds32 AbsenceBasis(CodeRuleContext& ctx, uint64_t account_key, const Account
 }  // namespace
 
 void UnusedAccount::Arm(CodeRuleContext& ctx, uint64_t account_key, AccountState& st,
-                        const TenantSettings& tenant) {
+                        const TenantSettings& tenant, Seconds32 from) {
   PrivilegedState* ps = ctx.PrivilegedIfAny(st);
   // One pending timer per account: a later sign-in moves the basis, and the timer re-arms itself
   // when it fires early, so steady sign-in traffic never grows the timer heap.
   if (ps == nullptr || ps->absence_timer_pending) return;
   ps->absence_timer_pending = true;
   const RuleSettings& rs = tenant.rule(RuleId::kPA05);
-  const Seconds32 basis = AbsenceBasis(ctx, account_key, st, *ps);
+  const Seconds32 basis = from != 0 ? from : AbsenceBasis(ctx, account_key, st, *ps);
   Timer t;
   t.due = (static_cast<int64_t>(basis) + rs.window_s) * kMicrosPerSecond;
   t.account = account_key;
@@ -64,7 +64,18 @@ void UnusedAccount::Fire(CodeRuleContext& ctx, uint64_t account_key, AccountStat
       ps.successes.size() == ps.successes.capacity() && !ps.successes.AnyWithin(0, due);
   const bool silent = current == basis || (current > due && !earlier_given_up &&
                                            !ps.successes.AnyWithin(basis + 1, due));
-  if (current != basis) Arm(ctx, account_key, st, tenant);  // wait from the new basis
+  // Wait from the new basis: the latest kept success inside this period when a newer one came
+  // (the stretch after it is judged in turn), else the current basis. Re-armed from the newest
+  // at once, a silent stretch between a success inside the period and one after it was judged
+  // only when other records moved the watermark between the two (breaker round 126, z35d).
+  if (current != basis) {
+    Seconds32 next = 0;
+    ps.successes.ForEach([&](Seconds32 x) {
+      if (x > basis && x <= due) next = std::max(next, x);
+    });
+    next = std::max(next, ps.since);
+    Arm(ctx, account_key, st, tenant, next > basis && next < current ? next : 0);
+  }
   if (!silent || ps.absence_reported_for == basis) return;
   // A privileged account deleted during the period, and not restored before its end, is gone,
   // not unused (no alert); one deleted and restored is in use again (breaker round 49). Without

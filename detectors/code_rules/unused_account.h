@@ -21,9 +21,10 @@ struct UnusedAccount {
   // A successful sign-in later than the last one moves the basis.
   static void OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountRef& who,
                        AccountState& st, const TenantSettings& tenant);
-  // Arms the account's absence timer unless one is pending (privileged accounts only).
+  // Arms the account's absence timer unless one is pending (privileged accounts only), from
+  // `basis` (0: the account's current basis: its latest success, privilege or restore).
   static void Arm(CodeRuleContext& ctx, uint64_t account_key, AccountState& st,
-                  const TenantSettings& tenant);
+                  const TenantSettings& tenant, Seconds32 basis = 0);
   // The verdict when the timer armed from `basis` is due.
   static void Fire(CodeRuleContext& ctx, uint64_t account_key, AccountState& st,
                    PrivilegedState& ps, uint32_t basis, const TenantSettings& tenant);

@@ -35,7 +35,10 @@ the alerts of `privmon scan` over the input as written are the reference: a set 
   - rerun: `privmon run` over the first half of the messages in a file it reads to its end (not
     followed) with checkpoints, then the rest appended and `run` again on the same checkpoint
     directory: the second run must restore the first one's final checkpoint (k17a: none was
-    written) and both together must raise the reference's alert_ids.
+    written) and both together must raise the reference's alert_ids (--all-splits: cut after
+    each message in turn).
+  With --counts, restart and rerun also compare each alert's final count with the reference's
+  (breaker round 125: a rerun lost a repeat of a suppressed PRIV-SI-04, same id, count 4 of 5).
 A file that is not one JSON message (or framed `tenant<TAB>json` line) per line is only checked in
 the forms that do not rewrite messages (redelivered, restart). Exit 1 when any variation differs.
 """
@@ -295,9 +298,9 @@ def run_replay(privmon, base_cfg, args, path, work):
     return (None, why) if text is None else (alerts_of(text), None)
 
 
-def run_restart(privmon, base_cfg, args, msgs_raw, work, half=None):
+def run_restart(privmon, base_cfg, args, msgs_raw, work, half=None, counts=None):
     """run over a followed file, SIGTERM after the first `half` messages (default: half of them),
-    restart with the rest appended."""
+    restart with the rest appended. `counts`: filled with each alert's final count."""
     path = os.path.join(work, "followed.ndjson")
     src = {"path": path, "follow": True, "name": "field"}
     if "--tenant" in args:
@@ -340,7 +343,10 @@ def run_restart(privmon, base_cfg, args, msgs_raw, work, half=None):
             return None, f"run 2 restored no checkpoint: {err.decode(errors='replace')[-400:]}"
         if os.path.exists(sink):
             with open(sink) as f:
-                got.update(alerts_of(f.read()))
+                text = f.read()
+            got.update(alerts_of(text))
+            if counts is not None:
+                counts.update(counts_of(text))
     return got, None
 
 
@@ -395,9 +401,9 @@ def run_follow(privmon, base_cfg, args, data, work):
     return alerts_of(text), counts_of(text), None
 
 
-def run_rerun(privmon, base_cfg, args, msgs_raw, work):
-    """run over the first half of the messages (a file read to its end), then run again on the
-    same checkpoints with the rest appended (k17a)."""
+def run_rerun(privmon, base_cfg, args, msgs_raw, work, half=None, counts=None):
+    """run over the first `half` messages (default: half of them; a file read to its end), then
+    run again on the same checkpoints with the rest appended (k17a). `counts` as run_restart's."""
     path = os.path.join(work, "rerun.ndjson")
     sink = os.path.join(work, "rerun.jsonl")
     ckpt = os.path.join(work, "rerun-ckpt")
@@ -405,7 +411,8 @@ def run_rerun(privmon, base_cfg, args, msgs_raw, work):
     cfg_path = os.path.join(work, "rerun.yaml")
     with open(cfg_path, "w") as f:
         f.write(run_config(base_cfg, file_source(path, args, False), sink, ckpt))
-    half = len(msgs_raw) // 2
+    if half is None:
+        half = len(msgs_raw) // 2
     with open(path, "wb") as f:
         f.write(b"\n".join(msgs_raw[:half]) + b"\n")
     got = {}
@@ -424,11 +431,14 @@ def run_rerun(privmon, base_cfg, args, msgs_raw, work):
             return None, f"run 2 restored no checkpoint of run 1: {err[-400:]}"
         if os.path.exists(sink):
             with open(sink) as f:
-                got.update(alerts_of(f.read()))
+                text = f.read()
+            got.update(alerts_of(text))
+            if counts is not None:
+                counts.update(counts_of(text))
     return got, None
 
 
-def check_case(privmon, case, forms, work, all_splits=False):
+def check_case(privmon, case, forms, work, all_splits=False, with_counts=False):
     name = os.path.basename(case)
     input_path = os.path.join(case, "input.ndjson")
     cfg_file = os.path.join(case, "config.yaml")
@@ -532,10 +542,26 @@ def check_case(privmon, case, forms, work, all_splits=False):
                 lines += [f"      missing {k} {v}" for k, v in sorted(want.items()) if k not in got]
                 lines += [f"      extra   {k} {v}" for k, v in sorted(got.items()) if k not in want]
                 faults.append("\n".join(lines))
-    if "restart" in forms and msgs and len(msgs) >= 2 and "max_message_bytes" not in base_cfg:
+    ref_counts = None
+    if with_counts:
+        p = subprocess.run([privmon, "scan", "--config", cfg_path] + args + [input_path],
+                           capture_output=True, cwd=work, timeout=120)
+        ref_counts = counts_of(p.stdout.decode())
+
+    def compare_counts(label, got, counts):
+        # With the same alerts, each alert's final count too (a restart that loses a repeat of a
+        # suppressed alert keeps its id: breaker round 125's SI-04, 4 instead of 5).
+        if ref_counts is not None and {k: v[0] for k, v in got.items()} == ref_ids \
+                and counts != ref_counts:
+            faults.append(f"  {label}: final counts {counts}, want {ref_counts}")
+
+    splits = None
+    if msgs and len(msgs) >= 2:
         splits = range(1, len(msgs)) if all_splits else [len(msgs) // 2]
+    if "restart" in forms and splits and "max_message_bytes" not in base_cfg:
         for k in splits:
-            got, err = run_restart(privmon, base_cfg, args, [m[2] for m in msgs], work, k)
+            counts = {}
+            got, err = run_restart(privmon, base_cfg, args, [m[2] for m in msgs], work, k, counts)
             label = f"restart after message {k} of {len(msgs)}"
             if name in KNOWN_RESTART:
                 notes.append(f"restart: known, {KNOWN_RESTART[name]}")
@@ -543,6 +569,7 @@ def check_case(privmon, case, forms, work, all_splits=False):
                 faults.append(f"  {label}: {err}")
             else:
                 compare(label, got)
+                compare_counts(label, got, counts)
     if "follow" in forms and msgs and "max_message_bytes" not in base_cfg:
         p = subprocess.run([privmon, "scan", "--config", cfg_path] + args + [input_path],
                            capture_output=True, cwd=work, timeout=120)
@@ -554,14 +581,18 @@ def check_case(privmon, case, forms, work, all_splits=False):
             compare("followed, written in pieces, no final newline", got)
             if counts != want_counts and {k: v[0] for k, v in got.items()} == ref_ids:
                 faults.append(f"  followed, written in pieces: counts {counts}, want {want_counts}")
-    if "rerun" in forms and msgs and len(msgs) >= 2 and "max_message_bytes" not in base_cfg:
-        got, err = run_rerun(privmon, base_cfg, args, [m[2] for m in msgs], work)
-        if name in KNOWN_RERUN:
-            notes.append(f"rerun: known, {KNOWN_RERUN[name]}")
-        elif err:
-            faults.append(f"  rerun: {err}")
-        else:
-            compare("rerun from the first half's checkpoint", got)
+    if "rerun" in forms and splits and "max_message_bytes" not in base_cfg:
+        for k in splits:
+            counts = {}
+            got, err = run_rerun(privmon, base_cfg, args, [m[2] for m in msgs], work, k, counts)
+            label = f"rerun from the checkpoint after message {k} of {len(msgs)}"
+            if name in KNOWN_RERUN:
+                notes.append(f"rerun: known, {KNOWN_RERUN[name]}")
+            elif err:
+                faults.append(f"  {label}: {err}")
+            else:
+                compare(label, got)
+                compare_counts(label, got, counts)
     return faults, "; ".join(notes)
 
 
@@ -574,7 +605,10 @@ def main():
                     help="SEED/PARTS: the field cases and one regression in PARTS (tests/cases/sample.py)")
     ap.add_argument("--forms", default=",".join(FORMS))
     ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--all-splits", action="store_true", help="restart after every message, not only half")
+    ap.add_argument("--all-splits", action="store_true",
+                    help="restart and rerun after every message, not only half")
+    ap.add_argument("--counts", action="store_true",
+                    help="restart and rerun: each alert's final count too, not only its id")
     opts = ap.parse_args()
     forms = set(opts.forms.split(","))
     privmon = os.path.abspath(opts.privmon)
@@ -589,7 +623,7 @@ def main():
 
     def one(case):
         with tempfile.TemporaryDirectory() as work:
-            faults, note = check_case(privmon, case, forms, work, opts.all_splits)
+            faults, note = check_case(privmon, case, forms, work, opts.all_splits, opts.counts)
         name = os.path.basename(case)
         if faults:
             return True, f"DIFFERS  {name}\n" + "\n".join(faults)
