@@ -558,18 +558,24 @@ def check_case(privmon, case, forms, work, all_splits=False, with_counts=False):
     splits = None
     if msgs and len(msgs) >= 2:
         splits = range(1, len(msgs)) if all_splits else [len(msgs) // 2]
-    if "restart" in forms and splits and "max_message_bytes" not in base_cfg:
+    def cut_and_resume(form, runner, known, label_of):
+        # `run` cut after message k and resumed on its checkpoint, for each cut in `splits`.
+        if form not in forms or not splits or "max_message_bytes" in base_cfg:
+            return
         for k in splits:
             counts = {}
-            got, err = run_restart(privmon, base_cfg, args, [m[2] for m in msgs], work, k, counts)
-            label = f"restart after message {k} of {len(msgs)}"
-            if name in KNOWN_RESTART:
-                notes.append(f"restart: known, {KNOWN_RESTART[name]}")
+            got, err = runner(privmon, base_cfg, args, [m[2] for m in msgs], work, k, counts)
+            label = label_of(k)
+            if name in known:
+                notes.append(f"{form}: known, {known[name]}")
             elif err:
                 faults.append(f"  {label}: {err}")
             else:
                 compare(label, got)
                 compare_counts(label, got, counts)
+
+    cut_and_resume("restart", run_restart, KNOWN_RESTART,
+                   lambda k: f"restart after message {k} of {len(msgs)}")
     if "follow" in forms and msgs and "max_message_bytes" not in base_cfg:
         p = subprocess.run([privmon, "scan", "--config", cfg_path] + args + [input_path],
                            capture_output=True, cwd=work, timeout=120)
@@ -581,18 +587,8 @@ def check_case(privmon, case, forms, work, all_splits=False, with_counts=False):
             compare("followed, written in pieces, no final newline", got)
             if counts != want_counts and {k: v[0] for k, v in got.items()} == ref_ids:
                 faults.append(f"  followed, written in pieces: counts {counts}, want {want_counts}")
-    if "rerun" in forms and splits and "max_message_bytes" not in base_cfg:
-        for k in splits:
-            counts = {}
-            got, err = run_rerun(privmon, base_cfg, args, [m[2] for m in msgs], work, k, counts)
-            label = f"rerun from the checkpoint after message {k} of {len(msgs)}"
-            if name in KNOWN_RERUN:
-                notes.append(f"rerun: known, {KNOWN_RERUN[name]}")
-            elif err:
-                faults.append(f"  {label}: {err}")
-            else:
-                compare(label, got)
-                compare_counts(label, got, counts)
+    cut_and_resume("rerun", run_rerun, KNOWN_RERUN,
+                   lambda k: f"rerun from the checkpoint after message {k} of {len(msgs)}")
     return faults, "; ".join(notes)
 
 
