@@ -723,14 +723,19 @@ std::optional<SkippedCategory> GraphOtherLogCategory(std::string_view name) {
 
 namespace {
 
+// The entity set (or type) an @odata.context names: what follows its '#', trimmed (empty: none).
+std::string_view ContextEntitySet(std::string_view context) {
+  const std::size_t hash = context.find('#');
+  return hash == std::string_view::npos ? std::string_view{} : TrimSpaces(context.substr(hash + 1));
+}
+
 // Whether an @odata.context names one of `sets` as its entity set: the part after '#', trimmed,
 // is the set alone or followed by '/', '(' or '$' ("auditLogs/signIns",
 // "auditLogs/signIns/$entity", "auditLogs/signIns(id,createdDateTime)").
 bool EventBuilderContextNames(std::string_view context,
                               std::initializer_list<std::string_view> sets) {
-  const std::size_t hash = context.find('#');
-  if (hash == std::string_view::npos) return false;
-  const std::string_view set = TrimSpaces(context.substr(hash + 1));
+  const std::string_view set = ContextEntitySet(context);
+  if (set.empty()) return false;
   for (std::string_view known : sets) {
     if (StartsWithIgnoreCase(set, known) &&
         (set.size() == known.size() || set[known.size()] == '/' || set[known.size()] == '(' ||
@@ -770,10 +775,8 @@ bool NamesOtherGraphResource(std::string_view name) {
 }  // namespace
 
 bool ContextNamesOtherGraphResource(std::string_view context) {
-  constexpr std::string_view kMetadata = "$metadata#";
-  const std::size_t at = context.find(kMetadata);
-  return at != std::string_view::npos &&
-         NamesOtherGraphResource(context.substr(at + kMetadata.size()));
+  return context.find("$metadata#") != std::string_view::npos &&
+         NamesOtherGraphResource(ContextEntitySet(context));
 }
 
 bool TypeNamesOtherGraphResource(std::string_view odata_type) {
