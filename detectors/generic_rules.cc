@@ -261,22 +261,21 @@ void DetectionEngine::RunAbsence(const GenericRule& r, const Event& e, const Acc
     for (Seconds32& p : s.pending) {
       if (meets(t, p)) p = 0;
     }
-    // Kept among the newest, for triggers that arrive after it.
-    auto oldest = std::min_element(s.expected.begin(), s.expected.end());
-    if (std::find(s.expected.begin(), s.expected.end(), t) == s.expected.end() && t > *oldest) {
-      *oldest = t;
-    }
+    s.latest = std::max(s.latest, t);  // for triggers that arrive after it
   }
   const RuleStep& trigger = r.steps[0];
   if (trigger.source != e.kind || !Matches(trigger.when, e, facts)) return;
   // An expected event that arrived before its trigger (out of order) still counts.
-  for (const Seconds32 x : s.expected) {
-    if (meets(x, t)) return;
-  }
+  if (meets(s.latest, t)) return;
   if (std::find(s.pending.begin(), s.pending.end(), t) != s.pending.end()) return;  // waiting
-  auto slot = std::find(s.pending.begin(), s.pending.end(), Seconds32{0});
+  // A free slot, or one whose deadline the tenant's watermark passed (its timer judged it, or it
+  // is a stray value restored from the layout of before).
+  const EventTime watermark = tenant_time_[current_tenant_].watermark;
+  auto slot = std::find_if(s.pending.begin(), s.pending.end(), [&](Seconds32 p) {
+    return p == 0 || (static_cast<int64_t>(p) + r.span_s) * kMicrosPerSecond < watermark;
+  });
   if (slot == s.pending.end()) {
-    // Full: the latest waiting trigger waits for both (its verdict is the later one).
+    // Full: the later waiting trigger waits for both (its verdict is the later one).
     slot = std::max_element(s.pending.begin(), s.pending.end());
     if (*slot < t) return;
   }

@@ -36,19 +36,26 @@ struct SequenceSlot {
 };
 
 // An absence rule's triggers waiting for an expected event (0: free), each judged on its own, and
-// the newest expected events seen (one that arrived before its trigger still counts): the same
+// the latest expected event seen (one that arrived before its trigger still counts): the same
 // verdicts in any arrival order within the lateness (breaker round 125: a second trigger was
-// absorbed by a pending one that a later-arriving expected event settled). Bounded: a fifth
-// waiting trigger takes the place of the latest one when earlier, else it waits behind it.
+// absorbed by a pending one that a later-arriving expected event settled). 12 bytes, the layout
+// of before ({pending, met, latest}: a checkpoint's slot restores as two waiting triggers, `met`
+// a stray one no timer judges, freed as stale, and the latest expected event), so no rule
+// record outgrows its 256 bytes on an upgrade (breaker round 127). Bounded: a third waiting
+// trigger takes the place of a stale one (its deadline behind the tenant's watermark), else of
+// the later one when earlier, else that one's verdict stands for both.
 struct AbsenceSlot {
-  static constexpr std::size_t kWaiting = 4;
+  static constexpr std::size_t kWaiting = 2;
   std::array<Seconds32, kWaiting> pending{};
-  std::array<Seconds32, kWaiting> expected{};
+  Seconds32 latest = 0;
 };
 
 static_assert(std::is_trivially_copyable_v<ThresholdSlot> && alignof(ThresholdSlot) <= 4);
 static_assert(std::is_trivially_copyable_v<SequenceSlot> && alignof(SequenceSlot) <= 4);
 static_assert(std::is_trivially_copyable_v<AbsenceSlot> && alignof(AbsenceSlot) <= 4);
+// A checkpoint's rule slots restore only at their saved size: another size drops every pending
+// absence trigger on an upgrade, and may push a working rule set past kMaxSlotBytes.
+static_assert(sizeof(AbsenceSlot) == 12);
 
 class RuleSlots {
  public:
