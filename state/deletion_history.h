@@ -69,6 +69,14 @@ class DeletionHistory {
     return latest;
   }
 
+  // f(t) for each restore kept, in no particular order.
+  template <class F>
+  void ForEachRestore(F&& f) const {
+    for (std::size_t i = 0; i < kMax; ++i) {
+      if (IsRestore(i) && times_[i] != 0) f(times_[i]);
+    }
+  }
+
   // A checkpointed value no build writes is refused (state/checkpoint_codec.h's Plausible).
   bool Plausible() const { return restores_ < (1u << kMax); }
 

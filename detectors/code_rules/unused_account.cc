@@ -62,25 +62,40 @@ void UnusedAccount::Fire(CodeRuleContext& ctx, uint64_t account_key, AccountStat
   // silent: no alert (breaker rounds 71, 72: a false PA-05 for an admin signing in every day).
   const bool earlier_given_up =
       ps.successes.size() == ps.successes.capacity() && !ps.successes.AnyWithin(0, due);
-  const bool silent = current == basis || (current > due && !earlier_given_up &&
-                                           !ps.successes.AnyWithin(basis + 1, due));
-  // Wait from the new basis: the latest kept success inside this period when a newer one came
-  // (the stretch after it is judged in turn), else the current basis. Re-armed from the newest
-  // at once, a silent stretch between a success inside the period and one after it was judged
-  // only when other records moved the watermark between the two (breaker round 126, z35d).
-  if (current != basis) {
-    Seconds32 next = 0;
-    ps.successes.ForEach([&](Seconds32 x) {
-      if (x > basis && x <= due) next = std::max(next, x);
+  // Where the silence may restart after `basis`: a kept success, a restore (a restored account is
+  // in use again: breaker round 128, a restore inside the period read only when another record
+  // came between), becoming privileged.
+  const DeletionHistory* deletions = ctx.DeletionsOf(account_key);
+  bool restarted_inside = ps.successes.AnyWithin(basis + 1, due);
+  Seconds32 inside = 0;  // the latest restart inside (basis, due]
+  Seconds32 after = 0;   // else the earliest after `due`, before the current basis
+  auto restart = [&](Seconds32 x) {
+    if (x <= basis || x >= current) return;
+    if (x <= due) {
+      inside = std::max(inside, x);
+    } else if (after == 0 || x < after) {
+      after = x;
+    }
+  };
+  ps.successes.ForEach(restart);
+  restart(ps.since);
+  if (deletions != nullptr) {
+    deletions->ForEachRestore([&](Seconds32 r) {
+      if (r > basis && r <= due) restarted_inside = true;
+      restart(r);
     });
-    next = std::max(next, ps.since);
-    Arm(ctx, account_key, st, tenant, next > basis && next < current ? next : 0);
   }
+  const bool silent = current == basis || (current > due && !earlier_given_up && !restarted_inside);
+  // Wait from the next restart: the latest inside this period, else the earliest after it (each
+  // stretch judged in turn), else the current basis. Re-armed from the newest at once, a silent
+  // stretch between a success inside the period and one after it was judged only when other
+  // records moved the watermark between the two (breaker round 126, z35d).
+  if (current != basis) Arm(ctx, account_key, st, tenant, inside != 0 ? inside : after);
   if (!silent || ps.absence_reported_for == basis) return;
   // A privileged account deleted during the period, and not restored before its end, is gone,
   // not unused (no alert); one deleted and restored is in use again (breaker round 49). Without
   // a kept history (a checkpoint written before it was kept), the earliest deletion decides.
-  if (const DeletionHistory* d = ctx.DeletionsOf(account_key)) {
+  if (const DeletionHistory* d = deletions) {
     if (d->GoneAt(basis, due)) return;
   } else if (st.deleted != 0 && st.deleted >= basis && st.deleted <= due) {
     return;
