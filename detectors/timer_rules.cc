@@ -23,8 +23,7 @@ void DetectionEngine::FireTimer(const Timer& t) {
   DropStaleListing(*st, *ps);
   switch (t.kind) {
     case TimerKind::kPawVerdict:
-      // Not given already (PimActivations::OnAuditTarget gives a due one early when full).
-      if (ps->activations[t.slot].time == t.basis && ps->activations[t.slot].paw_verdict_due) {
+      if (ps->activations[t.slot].time == t.basis) {
         code_rules::PimActivations::FirePawVerdict(code_context_, t.account, *st, *ps, t.slot,
                                                    config_->ForTenant(ps->tenant_hash));
       }

@@ -63,10 +63,6 @@ PrivilegedState& CodeRuleContext::Privileged(AccountState& st) {
   return engine_.accounts_.Privileged(st);
 }
 
-bool CodeRuleContext::DueBy(EventTime due, EventTime now) const {
-  return due <= now - engine_.config_->pipeline.allowed_lateness_s * kMicrosPerSecond;
-}
-
 PrivilegedState* CodeRuleContext::PrivilegedIfAny(const AccountState& st) const {
   return engine_.accounts_.PrivilegedIfAny(st);
 }

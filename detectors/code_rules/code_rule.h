@@ -59,13 +59,6 @@ class CodeRuleContext {
   bool NewFolded(uint64_t account_key, NoveltyKind kind, uint64_t value,
                  std::span<const uint64_t> former, Seconds32 t);
   PrivilegedState* PrivilegedIfAny(const AccountState& st) const;
-  // Whether a verdict due at `due` (event time) is already decidable when a record at `now` of
-  // the same tenant is handled: `now` shows the tenant's clock reached it, so a record at or
-  // before `due` arriving later is late (pipeline.allowed_lateness). Used where a bounded slot
-  // would otherwise turn the new record away while older verdicts wait for a watermark that no
-  // mark has moved yet (breaker round 128: four PAW verdicts due 20 minutes before a fifth
-  // activation, a quiet tenant).
-  bool DueBy(EventTime due, EventTime now) const;
   // Calls fn(arg, e) for each sign-in kept for a later role gain (PrivilegeReplay: the records of
   // the account judged as an ordinary account's, not late) with event time in [from, to], oldest
   // first. No allocation.

@@ -96,20 +96,6 @@ void MfaInterrupt::OnSignIn(CodeRuleContext& ctx, const Event& e, const AccountR
     auto slot = std::find_if(ps.interrupts.begin(), ps.interrupts.end(),
                              [](const PendingInterrupt& p) { return p.time == 0; });
     if (slot == ps.interrupts.end()) {
-      // Full: a verdict this record's time shows due (its window ended more than the lateness
-      // before it) is given now and frees its slot, rather than being pushed out unjudged when no
-      // mark moved the watermark between (breaker round 128: the fifth of five 50074s 20 minutes
-      // apart took the first's slot, one count lost).
-      for (std::size_t i = 0; i < ps.interrupts.size(); ++i) {
-        const PendingInterrupt& p = ps.interrupts[i];
-        if (p.time != 0 && ctx.DueBy(Micros(p.time) + w * kMicrosPerSecond, e.time)) {
-          Fire(ctx, who.key, ps, static_cast<uint8_t>(i), tenant);
-        }
-      }
-      slot = std::find_if(ps.interrupts.begin(), ps.interrupts.end(),
-                          [](const PendingInterrupt& p) { return p.time == 0; });
-    }
-    if (slot == ps.interrupts.end()) {
       // Full: a non-interactive interrupt (a client's token refresh, which the same client's
       // next refresh settles) gives way before a person's. A phone re-authenticating four apps
       // at once pushed out the attacker's interactive 50074 (breaker round 71).

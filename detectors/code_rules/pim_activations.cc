@@ -215,16 +215,6 @@ void PimActivations::OnAuditTarget(CodeRuleContext& ctx, const Event& e, const A
     auto slot = std::find_if(ps.activations.begin(), ps.activations.end(),
                              [](const PendingActivation& p) { return p.time == 0; });
     if (slot == ps.activations.end()) {
-      // Full: a PAW verdict this record's time shows due (activated more than the lateness
-      // before it) is given now rather than when a mark moves the watermark past it: four roles
-      // activated at 09:00 hid a fifth at 09:20 when no record came between (breaker round 128).
-      for (std::size_t i = 0; i < ps.activations.size(); ++i) {
-        const PendingActivation& p = ps.activations[i];
-        if (p.paw_verdict_due && p.request == 0 &&
-            ctx.DueBy(static_cast<EventTime>(p.time) * kMicrosPerSecond, e.time)) {
-          FirePawVerdict(ctx, who.key, st, ps, static_cast<uint8_t>(i), tenant);
-        }
-      }
       // Full: an activation whose verdicts are all given (its PAW verdict out, its end seen or
       // its expiry judged) or another role's request gives way first, then this activation's own
       // request, then one whose PAW verdict is out (only its EL-08 waits), the oldest first: four
