@@ -268,11 +268,11 @@ void DetectionEngine::RunAbsence(const GenericRule& r, const Event& e, const Acc
   // An expected event that arrived before its trigger (out of order) still counts.
   if (meets(s.latest, t)) return;
   if (std::find(s.pending.begin(), s.pending.end(), t) != s.pending.end()) return;  // waiting
-  // A free slot, or one whose deadline the tenant's watermark passed (its timer judged it, or it
-  // is a stray value restored from the layout of before).
+  // A free slot, or one whose deadline's whole second the tenant's watermark passed (its timer,
+  // which waits for that second, judged it; or a stray value restored from the layout of before).
   const EventTime watermark = tenant_time_[current_tenant_].watermark;
   auto slot = std::find_if(s.pending.begin(), s.pending.end(), [&](Seconds32 p) {
-    return p == 0 || (static_cast<int64_t>(p) + r.span_s) * kMicrosPerSecond < watermark;
+    return p == 0 || (static_cast<int64_t>(p) + r.span_s + 1) * kMicrosPerSecond < watermark;
   });
   if (slot == s.pending.end()) {
     // Full: the later waiting trigger waits for both (its verdict is the later one).
