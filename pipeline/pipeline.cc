@@ -356,19 +356,29 @@ void Pipeline::SaveStopped(std::vector<CheckpointShardWriter>& writers,
   }
 }
 
-void Pipeline::Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles) {
-  auto& q = Queue(parser, shard);
-  if (q.push(e, roles)) return;
+template <class TryPush>
+void Pipeline::PushWaiting(uint32_t parser, uint32_t shard, TryPush&& try_push) {
+  if (try_push(Queue(parser, shard))) return;
   auto& waits = stats_.parsers[slots_.parser_base + parser].backpressure_waits[shard];
   Bump(waits);
   // The full queue's shard may be parked (wakes are batched: pipeline/wake_batch.h), and so may
   // others holding part of a batch while this thread waits.
   WakeShards();
-  while (!q.push(e, roles)) {
+  auto& q = Queue(parser, shard);
+  while (!try_push(q)) {
     AwaitUntil(
         parser_wake_, [&] { return q.write_available() > 0; },
         std::chrono::steady_clock::time_point::max());
   }
+}
+
+void Pipeline::Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles) {
+  PushWaiting(parser, shard, [&](ShardQueue& q) { return q.push(e, roles); });
+}
+
+void Pipeline::PushPacked(uint32_t parser, uint32_t shard, const PackedEvent& packed,
+                          const char* strings, uint8_t roles) {
+  PushWaiting(parser, shard, [&](ShardQueue& q) { return q.push_packed(packed, strings, roles); });
 }
 
 void Pipeline::PushMark(uint32_t parser, const ProgressMark& mark) {
@@ -596,7 +606,8 @@ void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, bool with_marks
   // By (tenant, clock source): a hash table, as an MSSP's export can hold thousands of tenants
   // (allocated once a release).
   absl::flat_hash_map<std::pair<uint64_t, uint32_t>, Clock> clocks;
-  st.kept->Release([&](const Event& e, uint32_t clock_source) {
+  st.kept->Release([&](const Event& e, const PackedEvent& packed, const char* strings,
+                       uint32_t clock_source) {
     if (with_marks && e.kind != EventKind::kMfaRegistration) {
       const bool of_ended =
           std::find(ended_clocks.begin(), ended_clocks.end(), clock_source) != ended_clocks.end();
@@ -631,7 +642,7 @@ void Pipeline::ReleaseHeld(uint32_t queue_parser, EmitState& st, bool with_marks
     }
     const Route route = RouteEvent(e, shards_);
     for (uint8_t k = 0; k < route.count; ++k) {
-      Push(queue_parser, route.shard[k], e, route.roles[k]);
+      PushPacked(queue_parser, route.shard[k], packed, strings, route.roles[k]);
     }
     st.wake_batch.Pushed(route.count, st.last_received_ns);
     // Parked shards are woken per batch, as between messages: the shards work while the rest is

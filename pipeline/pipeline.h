@@ -253,7 +253,7 @@ class Pipeline {
     // the hold ends (Pipeline::ReleaseHeld), before any mark it held.
     std::unique_ptr<SortedHold> kept;
     SortedHold& Kept() {
-      if (!kept) kept = std::make_unique<SortedHold>();
+      if (!kept) kept = std::make_unique<SortedHold>(Pipeline::kMaxHeldEvents);
       return *kept;
     }
     // True when the whole holds may end: each has ended or read `max_events`; false when there
@@ -437,6 +437,12 @@ class Pipeline {
                      const std::vector<std::size_t>& source_ids,
                      std::atomic<int64_t>* into = nullptr);
   void Push(uint32_t parser, uint32_t shard, const Event& e, uint8_t roles);
+  // The same for an event a SortedHold kept packed (ShardQueue::push_packed).
+  void PushPacked(uint32_t parser, uint32_t shard, const PackedEvent& packed, const char* strings,
+                  uint8_t roles);
+  // try_push() until it queues, waiting on a full queue (Push, PushPacked).
+  template <class TryPush>
+  void PushWaiting(uint32_t parser, uint32_t shard, TryPush&& try_push);
   // Wakes the shards parked on empty queues (after a message's pushes).
   void WakeShards() {
     for (uint32_t s = 0; s < shards_; ++s) shard_wake_[s].Notify();

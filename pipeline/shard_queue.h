@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "core/event.h"
 #include "pipeline/event_consumer.h"
@@ -87,6 +88,20 @@ class ShardQueue {
       char* strings = arena_.Reserve(n);
       if (strings == nullptr) return false;
       Pack(event, roles, strings, &slot);
+      slot.arena_end = arena_.Commit();
+      return true;
+    });
+  }
+  // Producer: queues an event already packed (`packed`, its packed.string_bytes string bytes at
+  // `strings`: a SortedHold's) with `roles`, as push would have packed it; false as push.
+  bool push_packed(const PackedEvent& packed, const char* strings, uint8_t roles) {
+    return ring_.push_with([&](PackedEvent& slot) {
+      const uint32_t n = packed.string_bytes;
+      char* out = arena_.Reserve(n);
+      if (out == nullptr) return false;
+      std::memcpy(out, strings, n);
+      slot = packed;
+      slot.roles = roles;
       slot.arena_end = arena_.Commit();
       return true;
     });

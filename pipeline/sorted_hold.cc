@@ -5,6 +5,18 @@
 
 namespace privmon {
 
+// String bytes reserved per expected event: a typical sign-in or audit carries ~200-250 B.
+constexpr std::size_t kStringBytesPerEvent = 256;
+
+SortedHold::SortedHold(std::size_t expected_events) {
+  packed_.reserve(expected_events);
+  keys_.reserve(expected_events);
+  offsets_.reserve(expected_events);
+  clocks_.reserve(expected_events);
+  strings_.reserve(expected_events * kStringBytesPerEvent);
+  order_.reserve(expected_events);
+}
+
 void SortedHold::Keep(const Event& e, uint32_t clock_source) {
   // A timeless snapshot (a registration without lastUpdatedDateTime) stays after what came
   // before it; one with a time sorts by it, as every other event.

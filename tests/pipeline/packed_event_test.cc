@@ -253,9 +253,13 @@ TEST(PackedEvent, EveryFieldOfEveryKindComesBack) {
       UnpackFixed(p, &fixed_reused);
       ExpectSameEvent(fixed_reused, FixedPart(in));
 
-      // Through a queue and the shard's drain.
+      // Through a queue and the shard's drain; and packed once (a SortedHold's, roles 0) and
+      // queued with its roles, as push would have packed it.
       ShardQueue queue(4);
       ASSERT_TRUE(queue.push(in, roles));
+      PackedEvent held;
+      Pack(in, 0, bytes.data(), &held);
+      ASSERT_TRUE(queue.push_packed(held, bytes.data(), roles));
       std::vector<ShardMessage> out;
       const std::size_t n = queue.consume_all_ahead(
           0,
@@ -265,9 +269,11 @@ TEST(PackedEvent, EveryFieldOfEveryKindComesBack) {
             out.back().roles = slot.roles;
           },
           [](const PackedEvent&) {});
-      ASSERT_EQ(n, 1u);
-      ExpectSameEvent(out[0].event, in);
-      EXPECT_EQ(out[0].roles, roles);
+      ASSERT_EQ(n, 2u);
+      for (const ShardMessage& m : out) {
+        ExpectSameEvent(m.event, in);
+        EXPECT_EQ(m.roles, roles);
+      }
     }
   }
 }
