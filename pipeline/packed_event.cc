@@ -151,6 +151,17 @@ void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out) {
   p.string_bytes = static_cast<uint16_t>(at);
 }
 
+const PackedEvent& EmptyPackedEvent() {
+  static const PackedEvent empty = [] {
+    PackedEvent p;
+    char none = 0;
+    Pack(Event{}, 0, &none, &p);
+    p.arena_end = 0;
+    return p;
+  }();
+  return empty;
+}
+
 void UnpackFixed(const PackedEvent& p, Event* out) {
   Event& e = *out;
   e.kind = p.kind;

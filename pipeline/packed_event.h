@@ -103,6 +103,9 @@ std::size_t PackedStringBytes(const Event& e);
 // Writes every field of `e` and `roles` into `out`, and e's string bytes, back to back, to
 // `strings` (room for PackedStringBytes(e)). out->arena_end is left to the caller.
 void Pack(const Event& e, uint8_t roles, char* strings, PackedEvent* out);
+// The packed form of Event{} with roles 0 and no strings (arena_end unset): a progress mark's
+// slot before its few fields are set (ShardQueue::push_mark). Built once; thread-safe.
+const PackedEvent& EmptyPackedEvent();
 // Every field of `out` but its strings, from `p` (the strings are left as they were).
 void UnpackFixed(const PackedEvent& p, Event* out);
 // Every field of `out`, from `p` and its string bytes (p.string_bytes of them at `strings`).

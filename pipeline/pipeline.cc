@@ -383,11 +383,12 @@ void Pipeline::PushPacked(uint32_t parser, uint32_t shard, const PackedEvent& pa
 
 void Pipeline::PushMark(uint32_t parser, const ProgressMark& mark) {
   // A mark goes to every shard: each owns some of the tenant's accounts, or may come to.
-  Event e;
-  e.tenant_hash = mark.tenant_hash;
-  e.time = mark.newest;
-  e.sequence = mark.source;
-  for (uint32_t s = 0; s < shards_; ++s) Push(parser, s, e, mark.input ? kInputMarkRoles : 0);
+  const uint8_t roles = mark.input ? kInputMarkRoles : 0;
+  for (uint32_t s = 0; s < shards_; ++s) {
+    PushWaiting(parser, s, [&](ShardQueue& q) {
+      return q.push_mark(mark.tenant_hash, mark.newest, mark.source, roles);
+    });
+  }
 }
 
 void Pipeline::SendMarks(uint32_t queue_parser, EmitState& st, bool flush) {

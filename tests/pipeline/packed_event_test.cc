@@ -341,6 +341,25 @@ std::vector<ShardMessage> DrainAll(ShardQueue& q) {
   return out;
 }
 
+// A mark queued by push_mark is the message push queues for an Event{} with its fields set.
+TEST(PackedEvent, AMarkIsTheMessageOfAnEmptyEventWithItsFields) {
+  for (const uint8_t roles : {uint8_t{0}, kInputMarkRoles}) {
+    Event mark;
+    mark.tenant_hash = 0x1234'5678'9abc'def0ULL;
+    mark.time = 1'700'000'000'123'456;
+    mark.sequence = 7;
+    ShardQueue q(8);
+    ASSERT_TRUE(q.push(mark, roles));
+    ASSERT_TRUE(q.push_mark(mark.tenant_hash, mark.time, mark.sequence, roles));
+    const std::vector<ShardMessage> out = DrainAll(q);
+    ASSERT_EQ(out.size(), 2u);
+    for (const ShardMessage& m : out) {
+      ExpectSameEvent(m.event, mark);
+      EXPECT_EQ(m.roles, roles);
+    }
+  }
+}
+
 TEST(ShardQueue, ArenaIsSizedFromTheCapacity) {
   EXPECT_EQ(ShardQueue(16384).arena_bytes(), 16384u * 512);
   EXPECT_EQ(ShardQueue(2).arena_bytes(), SpscByteArena::kMinBytes);
