@@ -807,12 +807,14 @@ bool DetectionEngine::RowCounted(uint64_t account_key, uint64_t what) {
   return dedupe_.Repeat(key == 0 ? 1 : key, row_time_, current_tenant_, expired);
 }
 
+bool DetectionEngine::AlertRowCounted(const Alert& a, uint64_t account_key) {
+  // Another row of this record raised it ("alert"): one verdict per record and rule.
+  return RowCounted(account_key, HashCombine(static_cast<uint64_t>(a.rule), 0x616c657274ULL));
+}
+
 bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings& tenant,
                            bool row_counted) {
-  if (!row_counted &&
-      RowCounted(account_key, HashCombine(static_cast<uint64_t>(a.rule), 0x616c657274ULL))) {
-    return false;  // another row of this record raised it ("alert")
-  }
+  if (!row_counted && AlertRowCounted(a, account_key)) return false;
   // A direct assignment's verdicts on what may be PIM's copy wait for the pairing (PairPimCopy);
   // so does an eligible assignment's on Core Directory's mirror of it, which PIM's record of the
   // same grant already raised when it paired the mirror at once.
@@ -866,9 +868,7 @@ bool DetectionEngine::Emit(Alert& a, uint64_t account_key, const TenantSettings&
 
 bool DetectionEngine::EmitEarliest(Alert& a, uint64_t account_key, const TenantSettings& tenant,
                                    bool only_replace) {
-  if (RowCounted(account_key, HashCombine(static_cast<uint64_t>(a.rule), 0x616c657274ULL))) {
-    return false;  // another row of this record raised it (as Emit)
-  }
+  if (AlertRowCounted(a, account_key)) return false;
   if (releasing_) return Emit(a, account_key, tenant, /*row_counted=*/true);
   switch (
       pim_copies_.HoldEarliest(a.tenant_hash, account_key, ToSeconds32(a.time), a, only_replace)) {

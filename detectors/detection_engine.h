@@ -187,6 +187,8 @@ class DetectionEngine final : public EventConsumer {
   // by the use) and this account: true from the second row on, whichever row came first, so one
   // record counts once in a window, a baseline or an alert. False for every other record.
   bool RowCounted(uint64_t account_key, uint64_t what);
+  // RowCounted for alert `a`'s rule: another row of this record raised it (Emit, EmitEarliest).
+  bool AlertRowCounted(const Alert& a, uint64_t account_key);
   void KeepNames(PrivilegedState& ps, const AccountRef& ref, Seconds32 t);
   // Drops the configured flags (privileged_accounts, break_glass) of an account the current
   // config no longer lists when no record of it arrived since the reload (FireTimer).
