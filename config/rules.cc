@@ -61,7 +61,10 @@ std::string NoSuchParameter(RuleId id, std::string_view param) {
                     std::string(kKinds[static_cast<int>(info.kind)]) + " rule and takes no " +
                     std::string(param);
   if (info.kind == RuleKind::kNovelty || info.kind == RuleKind::kSchedule) {
-    msg += " (it learns for the tenant's learning_period)";
+    // A custom rule may set its own learning_period in its rule file (docs/rules-language.md).
+    msg += static_cast<std::size_t>(id) >= kRuleCount
+               ? " (it learns for its rule file's learning_period, else the tenant's)"
+               : " (it learns for the tenant's learning_period)";
   }
   const RuleParams p = ParamsOf(id);
   if (p.accepts & kParamThreshold)

@@ -281,6 +281,47 @@ std::optional<DetailKind> FindDetail(std::string_view name) {
 
 std::string DetailNames() { return NameList(kDetails); }
 
+// detectors/alert_details.h and generic_rules.cc AddDetails write these keys.
+std::string_view DetailKeyNames(DetailKind detail) {
+  switch (detail) {
+    case DetailKind::kErrorCode:
+      return "error_code";
+    case DetailKind::kPlace:
+      return "country, city, ip_address";
+    case DetailKind::kAudit:
+      return "activity, role, initiated_by or target";
+    case DetailKind::kRiskState:
+      return "risk_state";
+    case DetailKind::kCaStatus:
+      return "conditional_access_status";
+    case DetailKind::kEventId:
+      return "event_id";
+    case DetailKind::kComputer:
+      return "computer";
+    case DetailKind::kRegistration:
+      return "is_mfa_registered, is_admin";
+    case DetailKind::kApp:
+      return "app";
+    case DetailKind::kResult:
+      return "result";
+    case DetailKind::kCrossTenant:
+      return "detail";
+  }
+  return "";
+}
+
+std::size_t DetailKeys(DetailKind detail) {
+  switch (detail) {
+    case DetailKind::kPlace:
+    case DetailKind::kAudit:
+      return 3;
+    case DetailKind::kRegistration:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
 std::optional<ListId> FindList(std::string_view name) {
   for (const ListSpec& l : kLists) {
     if (l.name == name) return l.id;

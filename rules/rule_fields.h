@@ -49,6 +49,11 @@ bool ResolveFieldValue(const FieldSpec& spec, const std::string& text, uint64_t*
                        std::string* expected);
 std::optional<DetailKind> FindDetail(std::string_view name);
 std::string DetailNames();  // "error_code, place, ..."
+// The most keys `detail` adds to an alert's details (place: country, city, ip_address: 3;
+// audit: activity, role and initiated_by or target: 3; registration: 2; the others 1), and
+// their names ("country, city, ip_address") for messages.
+std::size_t DetailKeys(DetailKind detail);
+std::string_view DetailKeyNames(DetailKind detail);
 // The tenant lists `in_list` / `not_in_list` name (their config keys).
 std::optional<ListId> FindList(std::string_view name);  // nullopt when unknown
 std::string ListNames();                                // "privileged_roles, ..." for messages

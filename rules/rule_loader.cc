@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "core/alert.h"
 #include "core/custom_rules.h"
 #include "core/hash.h"
 #include "core/mitre_attack.h"
@@ -582,12 +583,30 @@ class Loader {
         Error(n.Mark(), Path(i, "details"), "expected a list of up to 4 detail names");
         return;
       }
+      // An alert carries at most Alert::kMaxDetails keys: a list whose names add more would
+      // lose the last ones silently (breaker round 132: [ca_status, risk_state, result, place]
+      // kept the country alone), so it is refused.
+      std::size_t keys = 0;
+      std::string added;
       for (const auto& item : n) {
         const std::string s = item.IsScalar() ? item.Scalar() : "";
         const std::optional<DetailKind> detail = FindDetail(s);
         if (!detail) {
           Error(item.Mark(), Path(i, "details"), "unknown detail (" + DetailNames() + ")");
           continue;
+        }
+        if (std::find(g->details.begin(), g->details.begin() + g->detail_count, *detail) !=
+            g->details.begin() + g->detail_count) {
+          continue;  // a name given twice is read once (the alert keeps each key once)
+        }
+        keys += DetailKeys(*detail);
+        added += (added.empty() ? "" : "; ") + s + ": " + std::string(DetailKeyNames(*detail));
+        if (keys > Alert::kMaxDetails) {
+          Error(item.Mark(), Path(i, "details"),
+                "an alert carries at most " + std::to_string(Alert::kMaxDetails) +
+                    " detail keys, and these names add up to " + std::to_string(keys) + " (" +
+                    added + ")");
+          return;
         }
         g->details[g->detail_count++] = *detail;
       }

@@ -278,6 +278,47 @@ TEST(RuleFiles, AScheduleWithNoHoursIsRefused) {
   EXPECT_NE(all.find("rules[0].hours.to: from and to are the same time"), std::string::npos) << all;
 }
 
+// Details are counted in the keys they add to an alert, which holds 4 (breaker round 132:
+// [ca_status, risk_state, result, place] was accepted and its alerts lost city and ip_address); a
+// name given twice is read once.
+TEST(RuleFiles, DetailsThatAddMoreThanFourKeysAreRefused) {
+  const auto load = [](const std::string& details, CompiledRuleSet* set) {
+    std::vector<RuleFileError> errors;
+    LoadRuleText(R"(rules:
+  - id: ACME-DET
+    name: Details
+    kind: match
+    sources: [signin]
+    severity: low
+    when: {account.privileged: true}
+    details: )" + details +
+                     "\n",
+                 "details.yaml", false, set, &errors);
+    return Joined(errors);
+  };
+  CompiledRuleSet set;
+  const std::string over = load("[ca_status, risk_state, result, place]", &set);
+  EXPECT_NE(over.find("rules[0].details: an alert carries at most 4 detail keys, and these names "
+                      "add up to 6"),
+            std::string::npos)
+      << over;
+  EXPECT_NE(over.find("place: country, city, ip_address"), std::string::npos) << over;
+  for (const char* over4 : {"[place, audit]", "[registration, place]", "[audit, result, app]"}) {
+    CompiledRuleSet s;
+    EXPECT_NE(load(over4, &s).find("an alert carries at most 4 detail keys"), std::string::npos)
+        << over4;
+  }
+  for (const char* fits : {"[error_code, place]", "[audit, app]", "[registration, result, app]",
+                           "[ca_status, risk_state, result, event_id]"}) {
+    CompiledRuleSet s;
+    EXPECT_EQ(load(fits, &s), "") << fits;
+  }
+  CompiledRuleSet twice;
+  EXPECT_EQ(load("[place, place, error_code]", &twice), "");
+  ASSERT_EQ(twice.generic.size(), 1u);
+  EXPECT_EQ(twice.generic[0].detail_count, 2u);
+}
+
 // A nest of YAML aliases is walked once per anchored node by the duplicate-key check (breaker
 // round 35: its expanded size, 10^8 nodes, hung `check`); the rule loads.
 TEST(RuleFiles, ANestOfAliasesIsWalkedOnce) {

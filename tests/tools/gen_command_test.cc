@@ -282,6 +282,22 @@ TEST(GenCommand, RecordsAreInEventTimeOrderUpToTwoMinutes) {
   EXPECT_LE(worst, 120 * kMicrosPerSecond);
 }
 
+// --start takes a day alone, as its help says (only the UTC date is used): the same bytes as that
+// day's midnight given as a time (breaker round 132: "2025-03-10" was refused).
+TEST(GenCommand, AStartDateAloneIsThatDaysMidnight) {
+  GenOptions day = Small("start_day.ndjson");
+  day.start = "2025-03-10";
+  GenOptions time = Small("start_time.ndjson");
+  time.start = "2025-03-10T15:30:00Z";
+  ASSERT_EQ(RunGen(day), 0);
+  ASSERT_EQ(RunGen(time), 0);
+  const std::string out = ReadAll(day.out);
+  EXPECT_NE(out.find("2025-03-10T"), std::string::npos);
+  EXPECT_EQ(out, ReadAll(time.out));
+  day.start = "2025-03-1x";
+  EXPECT_EQ(RunGen(day), 2);
+}
+
 TEST(GenCommand, BadOptionsAreUsageErrors) {
   GenOptions o = Small("bad.ndjson");
   o.formats = "diag,csv";

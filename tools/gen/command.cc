@@ -125,7 +125,11 @@ int RunGen(const GenOptions& o) {
   }
   const std::optional<std::array<double, 3>> weights = ParseFormats(o.formats);
   if (!weights) return UsageError("--formats takes diag, graph, la (each optionally :weight)");
-  const std::optional<EventTime> start_time = ParseIsoTime(o.start);
+  // A day alone ("2025-03-10", ISO 8601's calendar date) names its midnight UTC, as the help says
+  // only the UTC date is used (breaker round 132: refused before).
+  const bool date_only = o.start.size() == 10 && o.start[4] == '-' && o.start[7] == '-';
+  const std::optional<EventTime> start_time =
+      ParseIsoTime(date_only ? o.start + "T00:00:00Z" : o.start);
   if (!start_time) return UsageError("--start is not an ISO 8601 time: " + o.start);
   // One file named for two outputs would hold them interleaved (breaker round 59: --out,
   // --config-out and --truth all X gave a file half of whose lines a scan rejected).
@@ -321,7 +325,9 @@ void RegisterGenCommand(CLI::App& root, int* exit_code) {
   sub->add_option("--formats", options->formats,
                   "Record formats and weights, e.g. diag:6,graph:2,la:2")
       ->capture_default_str();
-  sub->add_option("--start", options->start, "First day (ISO 8601; its UTC date is used)")
+  sub->add_option("--start", options->start,
+                  "First day: a date (2025-01-06) or a date and time (ISO 8601, e.g. "
+                  "2025-01-06T09:30:00Z; its UTC date is used)")
       ->capture_default_str();
   sub->add_option("--truth", options->truth,
                   "Write one JSON line per injected scenario here, marked raisable or not (and "
