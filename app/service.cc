@@ -256,7 +256,11 @@ int RunService(const ServiceOptions& options) {
                  "parse thread(s) (%s)\n",
                  config->pipeline.parse_threads, source_settings.size(), parsers, why);
   }
-  auto stats = std::make_shared<PipelineStats>(shards, parsers, config->pipeline.max_tenant_series);
+  auto stats = std::make_shared<PipelineStats>(shards, parsers, config->pipeline.max_tenant_series,
+                                               static_cast<uint32_t>(config->tenants.size()));
+  for (const auto& [hash, tenant] : config->tenants) {
+    (void)stats->tenants.ClaimConfigured(hash, tenant->tenant_id);
+  }
 
   zmq::context_t zmq_context(1);
   std::vector<std::unique_ptr<MessageSource>> sources;

@@ -40,7 +40,11 @@ int RunStateTopicService(const ServiceOptions& options,
   const uint32_t partitions = source.kafka.state_partitions;
   // Shard q and parse slot 1 + q count for state partition q; parse slot 0 is the repartitioner.
   auto stats = std::make_shared<PipelineStats>(partitions, partitions + 1,
-                                               config->pipeline.max_tenant_series);
+                                               config->pipeline.max_tenant_series,
+                                               static_cast<uint32_t>(config->tenants.size()));
+  for (const auto& [hash, tenant] : config->tenants) {
+    (void)stats->tenants.ClaimConfigured(hash, tenant->tenant_id);
+  }
   const std::string input_name = source.name.empty() ? "kafka" : source.name;
   stats->sources.emplace_back().name = input_name;
   if (!keyed) stats->sources.emplace_back().name = "state";

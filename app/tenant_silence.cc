@@ -51,7 +51,10 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
   // Configured tenants that sent nothing since start are silent since the start.
   absl::flat_hash_set<uint64_t> listed;
   for (const TenantCounters::Snapshot& t : seen) listed.insert(t.hash);
+  // Each configured tenant has a slot of its own (a reload's new ones get theirs here): its
+  // records then move its count from the next Poll on.
   for (const auto& [hash, tenant] : config.tenants) {
+    (void)stats_.tenants.ClaimConfigured(hash, tenant->tenant_id);
     if (listed.insert(hash).second) seen.push_back({tenant->tenant_id, 0, {}, 0, hash, 0});
   }
   // Tenants watched before a restart (Restore) that sent nothing since: still watched.
@@ -88,7 +91,9 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
       continue;
     }
     if (inserted && t.events != 0) w.since_us = now_us;  // first seen with records: from now
-    if (process_limit_us <= 0 || floor_us <= 0 || w.alerted || now_us - w.since_us < floor_us) {
+    // A tenant's own silence_after replaces the pipeline's value, `off` there included (breaker
+    // round 133: a tenant with silence_after 5s was never judged under the pipeline's off).
+    if (floor_us <= 0 || w.alerted || now_us - w.since_us < floor_us) {
       continue;
     }
     const int64_t limit_us = LimitUs(floor_us, settings.silence_learn, w.gaps);

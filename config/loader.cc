@@ -55,12 +55,17 @@ void LoaderCheckPathsApart(const CompiledConfig& config, const std::optional<YAM
     bool exists = false;
     dev_t dev = 0;
     ino_t ino = 0;
-    std::string what;  // what uses it
+    std::string what;                // what uses it
+    std::optional<YAML::Node> node;  // its section, absent for a built-in default
+    std::string_view section;
   };
   std::vector<Use> seen;
+  // A part whose section is absent uses its built-in default (the dead letter's rejected.ndjson):
+  // compared too, the error then placed at the other part's section (breaker round 133: a file
+  // sink on rejected.ndjson passed, and alerts and dead letters were written into one file).
   const auto use = [&](const std::string& path, const std::string& what,
                        const std::optional<YAML::Node>& node, std::string_view section) {
-    if (path.empty() || path.starts_with("/dev/") || !node) return;
+    if (path.empty() || path.starts_with("/dev/")) return;
     std::error_code ec;
     const fs::path absolute = fs::absolute(fs::path(path), ec);
     Use u;
@@ -74,13 +79,17 @@ void LoaderCheckPathsApart(const CompiledConfig& config, const std::optional<YAM
     for (const Use& other : seen) {
       const bool same_file = u.exists && other.exists && u.dev == other.dev && u.ino == other.ino;
       if (other.key == u.key || same_file) {
-        diag.Error(*node, section,
-                   what + " and " + other.what + " are one file (" + path +
+        if (!node && !other.node) return;
+        diag.Error(node ? *node : *other.node, node ? section : other.section,
+                   what + (node ? "" : " (its default)") + " and " + other.what +
+                       (other.node ? "" : " (its default)") + " are one file (" + path +
                        (other.key == u.key ? "" : " is " + other.key + " under another name") +
                        "): each file a config names is read or written by one part only");
         return;
       }
     }
+    u.node = node;
+    u.section = section;
     seen.push_back(std::move(u));
   };
   // Standard input, however named, is one stream: two sources on it would split its lines

@@ -212,6 +212,22 @@ void ReadSources(const YAML::Node& node, std::string_view path, Diagnostics& dia
                      "one of a type on: \"file\", \"file-2\"): give each a distinct `name`, its "
                      "metric label source=\"...\" and what a checkpoint resumes it by",
                      diag);
+  // One ZAP handler per process (pipeline/zap_authenticator.cc binds inproc://zeromq.zap.01): a
+  // second CURVE source passed `check` and `run` then failed to start with "Address already in
+  // use", naming neither (breaker round 133).
+  std::string curve_source;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    if (sources[i].curve_secret_key_file.empty()) continue;
+    const std::string item = std::string(path) + "[" + std::to_string(i) + "]";
+    if (!curve_source.empty()) {
+      diag.Error(node, item,
+                 "only one CURVE source per process is supported (" + curve_source +
+                     " is one): run a second privmon for the other, or put both collectors "
+                     "behind one CURVE endpoint");
+      break;
+    }
+    curve_source = item;
+  }
   if (sources.empty()) diag.Note("no sources configured: `privmon run` will read nothing");
   *out = std::move(sources);
 }

@@ -126,11 +126,16 @@ struct alignas(64) SinkStats {
 // Per-tenant event and alert counts. `series` (pipeline.max_tenant_series) is how many tenants
 // /metrics shows, the busiest by recent volume (metrics/tenant_ranking.h); counts are kept for
 // TrackedTenants(series) tenants, so a tenant that grows busy later can take a series, and tenants
-// beyond that count under "other". Lock-free: a slot is claimed by CAS on its tenant hash; counters
-// use fetch_add because every shard writes. Lookup is O(1) expected (open addressing).
+// beyond that count under "other". A configured tenant (config `tenants:`) is counted apart
+// whatever came before it (ClaimConfigured: room for `configured` of them plus kConfiguredHeadroom
+// added by reloads): PRIV-OP-01 reads its count, and under "other" a configured tenant sending
+// records looked silent (breaker round 133: a false PRIV-OP-01 past 4,096 other tenants, or with
+// max_tenant_series 0). Lock-free: a slot is claimed by CAS on its tenant hash; counters use
+// fetch_add because every shard writes. Lookup is O(1) expected (open addressing).
 class TenantCounters {
  public:
-  explicit TenantCounters(uint32_t series);
+  static constexpr uint32_t kConfiguredHeadroom = 1024;
+  explicit TenantCounters(uint32_t series, uint32_t configured = 0);
   // Tenants counted apart: 8 x the series, at least 4096 (about 250 B each); 0 when series is 0.
   static uint32_t TrackedTenants(uint32_t series) {
     return series == 0 ? 0 : std::max<uint32_t>(series * 8, 4096);
@@ -138,6 +143,10 @@ class TenantCounters {
   uint32_t series() const { return series_; }
   // Returns the slot for the tenant, or the overflow slot when full. Thread-safe.
   uint32_t SlotFor(uint64_t tenant_hash, std::string_view tenant_id);
+  // A configured tenant's slot, claimed beside the TrackedTenants ones (idempotent; the overflow
+  // slot only past `configured` + kConfiguredHeadroom of them). Thread-safe; called by the
+  // control thread at start and at each PRIV-OP-01 poll (a reload's new tenants).
+  uint32_t ClaimConfigured(uint64_t tenant_hash, std::string_view tenant_id);
   void CountEvent(uint32_t slot) { slots_[slot].events.fetch_add(1, std::memory_order_relaxed); }
   void CountLate(uint32_t slot) { slots_[slot].late.fetch_add(1, std::memory_order_relaxed); }
   // The tenant's newest event time (a CAS loop only when `time` is newer).
@@ -171,10 +180,15 @@ class TenantCounters {
     std::atomic<uint64_t> late{0};
     std::atomic<int64_t> last_event_us{0};
   };
+  // Claims the tenant's slot while `claimed` < `limit` (or finds it claimed).
+  uint32_t Claim(uint64_t tenant_hash, std::string_view tenant_id, std::atomic<uint32_t>& claimed,
+                 uint32_t limit);
   uint32_t series_;
   uint32_t capacity_;
+  uint32_t configured_capacity_;
   uint32_t table_size_;
   std::atomic<uint32_t> claimed_{0};
+  std::atomic<uint32_t> configured_claimed_{0};
   std::unique_ptr<Slot[]> slots_;  // table_size_ + 1; the last is "other"
 };
 
@@ -229,7 +243,8 @@ struct ReadinessStats {
 };
 
 struct PipelineStats {
-  PipelineStats(uint32_t shards, uint32_t parsers, uint32_t tenant_cap);
+  // `configured`: the config's tenants (TenantCounters::ClaimConfigured).
+  PipelineStats(uint32_t shards, uint32_t parsers, uint32_t tenant_cap, uint32_t configured = 0);
   std::deque<ShardStats> shards;
   // Alerts of privmon's own rules, raised by the control thread (PRIV-OP-01, app/tenant_silence.h):
   // only alerts, alerts_other_severity and alerts_queued are used.

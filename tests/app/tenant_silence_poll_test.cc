@@ -173,3 +173,65 @@ TEST_F(SilencePoll, WatchesSurviveACheckpointAndRestore) {
 
 }  // namespace
 }  // namespace privmon
+
+namespace privmon {
+namespace {
+
+// A configured tenant is counted apart however many tenants came before it, and with
+// max_tenant_series 0 (breaker round 133: past 4,096 other tenants, or with no series at all, its
+// records counted as "other" and it raised a false PRIV-OP-01 while sending every minute).
+TEST(SilenceCounts, AConfiguredTenantSendingRecordsIsNeverSilent) {
+  for (const uint32_t series : {0u, 16u}) {
+    SCOPED_TRACE("max_tenant_series " + std::to_string(series));
+    ConfigLoadResult r =
+        LoadConfigText(std::string("pipeline: {tenant_silence_alert: 1h}\n") + "tenants:\n  \"" +
+                       std::string(kFixed) + "\": {name: Fixed, silence_after: 10m}\n");
+    ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+    PipelineStats stats(1, 1, series, static_cast<uint32_t>(r.config->tenants.size()));
+    SpscQueue<Alert> queue(64);
+    TenantSilence silence(stats, queue, 0);
+    // Other tenants' records first, more than are counted apart.
+    for (uint32_t t = 0; t < 5000; ++t) {
+      const std::string id = "00000000-0000-0000-0000-" + std::to_string(100000000000ULL + t);
+      stats.tenants.CountEvent(stats.tenants.SlotFor(HashLower(id), id));
+    }
+    Alert a;
+    for (int minute = 0; minute <= 30; ++minute) {
+      const uint32_t slot = stats.tenants.SlotFor(HashLower(kFixed), kFixed);
+      stats.tenants.CountEvent(slot);
+      stats.tenants.SeeEventTime(slot, minute * kMin);
+      silence.Poll(*r.config, minute * kMin + 1);
+      EXPECT_FALSE(queue.pop(a)) << "minute " << minute;
+    }
+    silence.Poll(*r.config, 41 * kMin + 2);  // then silent for 10 minutes
+    ASSERT_TRUE(queue.pop(a));
+    EXPECT_EQ(a.tenant_id.view(), kFixed);
+  }
+}
+
+// A tenant's silence_after replaces the pipeline's value, `off` included (breaker round 133).
+TEST(SilenceCounts, ATenantsOwnSilenceAfterHoldsWhereThePipelinesIsOff) {
+  ConfigLoadResult r =
+      LoadConfigText(std::string("pipeline: {tenant_silence_alert: off}\ntenants:\n") + "  \"" +
+                     std::string(kFixed) + "\": {name: Fixed, silence_after: 10m}\n" + "  \"" +
+                     std::string(kBusy) + "\": {name: Busy}\n");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  PipelineStats stats(1, 1, 16, 2);
+  SpscQueue<Alert> queue(64);
+  TenantSilence silence(stats, queue, 0);
+  for (const std::string_view t : {kFixed, kBusy}) {
+    const uint32_t slot = stats.tenants.SlotFor(HashLower(t), t);
+    stats.tenants.CountEvent(slot);
+    stats.tenants.SeeEventTime(slot, 0);
+  }
+  silence.Poll(*r.config, 1);
+  silence.Poll(*r.config, 11 * kMin);
+  silence.Poll(*r.config, 5 * kHourUs);
+  std::vector<std::string> alerted;
+  Alert a;
+  while (queue.pop(a)) alerted.emplace_back(a.tenant_id.view());
+  EXPECT_EQ(alerted, std::vector<std::string>{std::string(kFixed)});
+}
+
+}  // namespace
+}  // namespace privmon

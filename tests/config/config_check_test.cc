@@ -306,6 +306,38 @@ TEST(ConfigCheck, RefusesTwoSocketsBoundOnOneAddress) {
             std::string::npos)
       << c.err;
   EXPECT_EQ(c.err.find("zmq_sub"), std::string::npos) << c.err;
+  // The metrics endpoint's default address binds too (breaker round 133).
+  TempConfig on_metrics("sources: [{zmq: {endpoint: \"tcp://127.0.0.1:9464\"}}]\n");
+  const CheckOutput m = Check(on_metrics.path());
+  EXPECT_EQ(m.code, 2);
+  EXPECT_NE(m.err.find("sources[0].zmq.endpoint: \"tcp://127.0.0.1:9464\" is already bound by "
+                       "metrics.listen (its default, 127.0.0.1:9464)"),
+            std::string::npos)
+      << m.err;
+  TempConfig metrics_off(
+      "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:9464\"}}]\nmetrics: {listen: off}\n");
+  EXPECT_EQ(Check(metrics_off.path()).code, 0);
+}
+
+// One ZAP handler per process: a second CURVE source is refused by check (breaker round 133: check
+// passed and run failed to start with "Address already in use", naming neither).
+TEST(ConfigCheck, RefusesASecondCurveSource) {
+  TempConfig cfg("");
+  const std::string key = std::filesystem::path(cfg.path()).parent_path() / "server2.key";
+  std::ofstream(key) << "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6\n";
+  std::filesystem::permissions(key, std::filesystem::perms(0600));
+  std::ofstream(cfg.path()) << "sources:\n";
+  for (const int port : {5556, 5557}) {
+    std::ofstream(cfg.path(), std::ios::app)
+        << "  - zmq: {endpoint: \"tcp://127.0.0.1:" << port << "\", bind: true, name: c" << port
+        << ", curve: {secret_key_file: \"" << key << "\", allowed_clients: []}}\n";
+  }
+  const CheckOutput c = Check(cfg.path());
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find("sources[1]: only one CURVE source per process is supported (sources[0] "
+                       "is one)"),
+            std::string::npos)
+      << c.err;
 }
 
 }  // namespace

@@ -330,6 +330,10 @@ TEST(ConfigLoader, RefusesOneFileUsedByTwoPartsOfTheConfig) {
       "sources:\n  - file: {path: /tmp/in.ndjson}\n"
       "sinks:\n  - file: {path: /tmp/x/../in.ndjson}\n",
       4, "sinks[0] and sources[0] are one file");
+  // The dead letter's default path is one of them too (breaker round 133: a file sink on
+  // rejected.ndjson passed and alerts and dead letters went into one file); placed at the sink.
+  ExpectOneError("sinks:\n  - file: {path: rejected.ndjson}\n", 2,
+                 "dead_letter.path (its default) and sinks[0] are one file (rejected.ndjson)");
   // A port ZeroMQ would take modulo 65536 (breaker round 10: 99999 bound 34463), refused by the
   // loader, so by run and scan too, not only by check.
   ExpectOneError("sources:\n  - zmq: {endpoint: \"tcp://127.0.0.1:99999\", bind: true}\n", 2,
