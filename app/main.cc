@@ -1,5 +1,6 @@
 // privmon: command-line entry. Subcommands: run, scan, replay, check, gen (see --help).
 // Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -324,6 +325,15 @@ static int Main(int argc, char** argv) {
 // An exception no command caught (out of memory, a library failure) ends privmon with its
 // message and exit code 1, not std::terminate's abort.
 int main(int argc, char** argv) {
+  // glibc gives a heap's free top back to the kernel once it passes 128 KiB (M_TRIM_THRESHOLD)
+  // and grows it again page by page. Under `run`, libzmq's I/O thread allocates each ~4 KB message
+  // and the parse thread frees it, so a backlog's heap was trimmed and faulted in again and again
+  // (sysmalloc and its page faults were about a sixth of run's CPU in a profile). Freed heap up to
+  // 256 MiB is kept and the heap grows 64 MiB at a time: run's CPU per record about 13-15% lower
+  // (BENCHMARKS.md session 50). Resident memory keeps its high-water mark (a backlog is bounded
+  // by each source's high_water_mark).
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 64 << 20);
   try {
     return Main(argc, argv);
   } catch (const std::exception& e) {
