@@ -36,7 +36,7 @@ uint32_t TenantCounters::Claim(uint64_t tenant_hash, std::string_view tenant_id,
     if (claimed.load(std::memory_order_relaxed) >= limit) return overflow;
     uint64_t expected = 0;
     if (s.hash.compare_exchange_strong(expected, tenant_hash, std::memory_order_acq_rel)) {
-      claimed.fetch_add(1, std::memory_order_relaxed);
+      claimed.fetch_add(1, std::memory_order_release);  // after the hash: configured_claims()
       const std::size_t n = std::min(tenant_id.size(), sizeof(s.id) - 1);
       std::memcpy(s.id, tenant_id.data(), n);
       s.id[n] = '\0';

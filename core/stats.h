@@ -147,6 +147,11 @@ class TenantCounters {
   // slot only past `configured` + kConfiguredHeadroom of them). Thread-safe; called by the
   // control thread at start and at each PRIV-OP-01 poll (a reload's new tenants).
   uint32_t ClaimConfigured(uint64_t tenant_hash, std::string_view tenant_id);
+  // The slot of every tenant not counted apart ("other").
+  uint32_t overflow_slot() const { return table_size_; }
+  // How many configured tenants were claimed: a caller that cached the overflow slot for a
+  // tenant looks it up again when this moved (a reload configured it). One acquire load.
+  uint32_t configured_claims() const { return configured_claimed_.load(std::memory_order_acquire); }
   void CountEvent(uint32_t slot) { slots_[slot].events.fetch_add(1, std::memory_order_relaxed); }
   void CountLate(uint32_t slot) { slots_[slot].late.fetch_add(1, std::memory_order_relaxed); }
   // The tenant's newest event time (a CAS loop only when `time` is newer).

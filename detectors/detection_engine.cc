@@ -203,7 +203,12 @@ uint32_t DetectionEngine::TenantIndex(uint64_t tenant_hash, std::string_view ten
     last_tenant_index_ = it->second;
   }
   TenantTime& tt = tenant_time_[last_tenant_index_];
-  if (tt.counter_slot == UINT32_MAX && !tenant_id.empty()) {
+  if (!tenant_id.empty() && (tt.counter_slot == UINT32_MAX ||
+                             (tt.counter_slot == tenants_.overflow_slot() &&
+                              tt.counter_claims != tenants_.configured_claims()))) [[unlikely]] {
+    // Counted as "other" until a reload configures the tenant (its own slot then, claimed by the
+    // control thread: PRIV-OP-01 reads its count).
+    tt.counter_claims = tenants_.configured_claims();
     tt.counter_slot = tenants_.SlotFor(tenant_hash, tenant_id);
   }
   return last_tenant_index_;

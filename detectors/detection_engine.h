@@ -197,6 +197,9 @@ class DetectionEngine final : public EventConsumer {
   struct TenantTime {
     uint64_t tenant_hash = 0;
     uint32_t counter_slot = 0;  // TenantCounters slot
+    // TenantCounters::configured_claims() when counter_slot was found to be the overflow slot: a
+    // tenant configured since (a reload) is looked up again (breaker round 134).
+    uint32_t counter_claims = 0;
     EventTime watermark = kMinTime;
     // The learning period or the longest rule window, whichever is longer: an account idle this
     // long (event time) can no longer influence a verdict, and starts over as new.

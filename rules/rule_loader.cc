@@ -586,8 +586,15 @@ class Loader {
       // An alert carries at most Alert::kMaxDetails keys: a list whose names add more would
       // lose the last ones silently (breaker round 132: [ca_status, risk_state, result, place]
       // kept the country alone), so it is refused.
+      // A schedule alert carries hour_utc and a sequence alert steps before them (breaker round
+      // 134: [place, error_code] on a schedule rule lost error_code).
       std::size_t keys = 0;
       std::string added;
+      if (k == LangKind::kSchedule || k == LangKind::kSequence) {
+        keys = 1;
+        added = k == LangKind::kSchedule ? "a schedule alert's own hour_utc"
+                                         : "a sequence alert's own steps";
+      }
       for (const auto& item : n) {
         const std::string s = item.IsScalar() ? item.Scalar() : "";
         const std::optional<DetailKind> detail = FindDetail(s);

@@ -116,6 +116,32 @@ TEST(EventTime, LateRecordsAreCountedPerTenantAndStillRaiseImmediateVerdicts) {
   EXPECT_EQ(late, 1u);
 }
 
+// A tenant counted as "other" (past the counted tenants) that a reload then configures is counted
+// apart from its next record on: the shard looks its slot up again (breaker round 134: a cached
+// overflow slot kept its count still, and PRIV-OP-01 called the tenant silent while it sent).
+TEST(EventTime, ATenantConfiguredByAReloadIsCountedApartFromItsNextRecord) {
+  EngineHarness h(EventTimeTenantWithPaw());
+  TenantCounters& counters = h.stats().tenants;
+  for (uint32_t t = 0; t < 5000; ++t) {  // every counted slot taken
+    const std::string id = "00000000-0000-0000-0000-" + std::to_string(100000000000ULL + t);
+    (void)counters.SlotFor(HashLower(id), id);
+  }
+  constexpr std::string_view kLate = "77777777-6666-5555-4444-333333333333";
+  const auto events_of = [&](std::string_view tenant) {
+    for (const auto& t : counters.Read()) {
+      if (t.tenant == tenant) return t.events;
+    }
+    return uint64_t{0};
+  };
+  h.Feed(SignIn(kLate, "someone@contoso.com", "2026-11-24T12:00:00Z"));
+  EXPECT_EQ(events_of("other"), 1u);
+  EXPECT_NE(counters.ClaimConfigured(HashLower(kLate), kLate), counters.overflow_slot());
+  h.Feed(SignIn(kLate, "someone@contoso.com", "2026-11-24T12:01:00Z"));
+  h.Feed(SignIn(kLate, "someone@contoso.com", "2026-11-24T12:02:00Z"));
+  EXPECT_EQ(events_of(kLate), 2u);
+  EXPECT_EQ(events_of("other"), 1u);
+}
+
 TEST(EventTime, ALateRemovalDoesNotUndoAnExpiryAlreadyReported) {
   EngineHarness h(EventTimeTenantWithPaw());
   h.Feed(EventTimeActivation("2026-11-24T10:00:00Z"));

@@ -313,6 +313,29 @@ TEST(RuleFiles, DetailsThatAddMoreThanFourKeysAreRefused) {
     CompiledRuleSet s;
     EXPECT_EQ(load(fits, &s), "") << fits;
   }
+  // A schedule alert's hour_utc and a sequence alert's steps come first (breaker round 134).
+  const auto schedule = [](const std::string& details) {
+    CompiledRuleSet set;
+    std::vector<RuleFileError> errors;
+    LoadRuleText(R"(rules:
+  - id: ACME-SCH-D
+    name: Hours
+    kind: schedule
+    sources: [signin]
+    severity: low
+    when: {account.privileged: true}
+    hours: {from: "08:00", to: "18:00", days: [mon, tue]}
+    details: )" + details +
+                     "\n",
+                 "schedule.yaml", false, &set, &errors);
+    return Joined(errors);
+  };
+  EXPECT_EQ(schedule("[place]"), "");
+  const std::string sch = schedule("[place, error_code]");
+  EXPECT_NE(sch.find("an alert carries at most 4 detail keys, and these names add up to 5 (a "
+                     "schedule alert's own hour_utc; place"),
+            std::string::npos)
+      << sch;
   CompiledRuleSet twice;
   EXPECT_EQ(load("[place, place, error_code]", &twice), "");
   ASSERT_EQ(twice.generic.size(), 1u);
