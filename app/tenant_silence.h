@@ -79,6 +79,7 @@ class TenantSilence {
     // record, else privmon's start (of the life that first watched it).
     int64_t basis_us = 0;
     std::string tenant_id;  // as the counters name it (a restored watch polls under it)
+    bool restored = false;  // from a checkpoint: whether it sent before the restart is unknown
   };
   PipelineStats& stats_;
   SpscQueue<Alert>& alerts_;

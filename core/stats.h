@@ -134,7 +134,7 @@ struct alignas(64) SinkStats {
 // fetch_add because every shard writes. Lookup is O(1) expected (open addressing).
 class TenantCounters {
  public:
-  static constexpr uint32_t kConfiguredHeadroom = 1024;
+  static constexpr uint32_t kConfiguredHeadroom = 4096;
   explicit TenantCounters(uint32_t series, uint32_t configured = 0);
   // Tenants counted apart: 8 x the series, at least 4096 (about 250 B each); 0 when series is 0.
   static uint32_t TrackedTenants(uint32_t series) {
@@ -149,6 +149,11 @@ class TenantCounters {
   uint32_t ClaimConfigured(uint64_t tenant_hash, std::string_view tenant_id);
   // The slot of every tenant not counted apart ("other").
   uint32_t overflow_slot() const { return table_size_; }
+  // True while a tenant not seen yet would get a slot of its own (the counted tenants are not all
+  // taken): a tenant without one then sent nothing since the start.
+  bool NewTenantsCountedApart() const {
+    return claimed_.load(std::memory_order_relaxed) < capacity_;
+  }
   // How many configured tenants were claimed: a caller that cached the overflow slot for a
   // tenant looks it up again when this moved (a reload configured it). One acquire load.
   uint32_t configured_claims() const { return configured_claimed_.load(std::memory_order_acquire); }

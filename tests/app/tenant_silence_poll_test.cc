@@ -209,6 +209,52 @@ TEST(SilenceCounts, AConfiguredTenantSendingRecordsIsNeverSilent) {
   }
 }
 
+// A tenant whose records would count under "other" is not judged: configured past the room for
+// configured tenants, or restored from a checkpoint while no new tenant is counted apart (breaker
+// round 135: both raised PRIV-OP-01 while the tenant sent). The tenants configured by earlier
+// reloads and removed since, that never sent a record, are not judged either.
+TEST(SilenceCounts, ATenantCountedAsOtherIsNeverCalledSilent) {
+  ConfigLoadResult r =
+      LoadConfigText(std::string("pipeline: {tenant_silence_alert: 5m}\n") + "tenants:\n  \"" +
+                     std::string(kFixed) + "\": {name: Fixed}\n");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].message;
+  {  // every configured slot taken (by reloads) before this tenant's
+    PipelineStats stats(1, 1, 16, 0);
+    for (uint32_t t = 0; t < TenantCounters::kConfiguredHeadroom; ++t) {
+      const std::string id = "00000000-0000-0000-0000-" + std::to_string(100000000000ULL + t);
+      (void)stats.tenants.ClaimConfigured(HashLower(id), id);
+    }
+    // Room for an alert per claimed tenant: a fault fails the expectation below, not a hang.
+    SpscQueue<Alert> queue(2 * TenantCounters::kConfiguredHeadroom);
+    TenantSilence silence(stats, queue, 0);
+    for (int minute = 0; minute <= 20; ++minute) {
+      stats.tenants.CountEvent(stats.tenants.SlotFor(HashLower(kFixed), kFixed));
+      silence.Poll(*r.config, minute * kMin + 1);
+    }
+    Alert a;
+    EXPECT_FALSE(queue.pop(a)) << a.tenant_id.view();
+  }
+  {  // restored, then no longer configured, with no tenant series
+    ConfigLoadResult none = LoadConfigText("pipeline: {tenant_silence_alert: 5m}\n");
+    PipelineStats stats(1, 1, 0, 0);
+    SpscQueue<Alert> queue(64);
+    TenantSilence silence(stats, queue, 0);
+    SilenceRecord restored;
+    restored.tenant = HashLower(kBusy);
+    restored.tenant_id = std::string(kBusy);
+    restored.since_us = 0;
+    restored.last_event_us = 0;
+    restored.moved = true;
+    silence.Restore({restored});
+    for (int minute = 0; minute <= 20; ++minute) {
+      stats.tenants.CountEvent(stats.tenants.SlotFor(HashLower(kBusy), kBusy));
+      silence.Poll(*none.config, minute * kMin + 1);
+    }
+    Alert a;
+    EXPECT_FALSE(queue.pop(a)) << a.tenant_id.view();
+  }
+}
+
 // A tenant's silence_after replaces the pipeline's value, `off` included (breaker round 133).
 TEST(SilenceCounts, ATenantsOwnSilenceAfterHoldsWhereThePipelinesIsOff) {
   ConfigLoadResult r =
