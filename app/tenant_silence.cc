@@ -49,29 +49,19 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
   const int64_t process_limit_us = config.pipeline.tenant_silence_alert_s * 1'000'000;
   std::vector<TenantCounters::Snapshot> seen = stats_.tenants.Read();
   // Configured tenants that sent nothing since start are silent since the start.
-  // A tenant once configured, since removed, that never sent a record in this process's life is
-  // not judged: the operator took it off (its claimed slot stays; a restored watch is kept, as
-  // whether it sent before the restart is not in the checkpoint).
-  absl::erase_if(watches_, [&](const auto& kv) {
-    const Watch& w = kv.second;
-    return w.events == 0 && !w.moved && !w.restored && !config.tenants.contains(kv.first);
-  });
-  std::erase_if(seen, [&](const TenantCounters::Snapshot& t) {
-    return t.hash != 0 && t.events == 0 && !config.tenants.contains(t.hash) &&
-           !watches_.contains(t.hash);
-  });
   absl::flat_hash_set<uint64_t> listed;
   for (const TenantCounters::Snapshot& t : seen) listed.insert(t.hash);
   // Each configured tenant has a slot of its own (a reload's new ones get theirs here): its
-  // records then move its count from the next Poll on.
-  // A tenant whose records would count under "other" cannot be told silent from sending: it is
-  // not judged (breaker round 135: configured by reloads past the room for configured tenants, or
-  // restored from a checkpoint while counted nowhere, it raised PRIV-OP-01 while it sent).
+  // records then move its count from the next Poll on. A tenant whose records would count under
+  // "other" cannot be told silent from sending: it is not judged (breaker round 135: configured by
+  // reloads past the room for configured tenants, or restored from a checkpoint while counted
+  // nowhere, it raised PRIV-OP-01 while it sent). Its watch stays, with whether it alerted.
+  absl::flat_hash_set<uint64_t> unjudged;
   for (const auto& [hash, tenant] : config.tenants) {
     if (stats_.tenants.ClaimConfigured(hash, tenant->tenant_id) == stats_.tenants.overflow_slot())
         [[unlikely]] {
       listed.insert(hash);
-      watches_.erase(hash);
+      unjudged.insert(hash);
       continue;
     }
     if (listed.insert(hash).second) seen.push_back({tenant->tenant_id, 0, {}, 0, hash, 0});
@@ -83,14 +73,20 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
     if (!w.tenant_id.empty() && counted_apart && listed.insert(hash).second)
       seen.push_back({w.tenant_id, 0, {}, 0, hash, 0});
   }
+  // A tenant configured at start is silent from privmon's start; one first watched later (a
+  // reload configured it) from this Poll (breaker round 136: a tenant sending as "other" when a
+  // reload configured it was alerted at once, silent "since privmon started").
+  const int64_t first_since_us = polled_ ? now_us : start_us_;
+  polled_ = true;
   for (const TenantCounters::Snapshot& t : seen) {
     if (t.hash == 0) continue;  // "other": not one tenant
     const TenantSettings& settings = config.ForTenant(t.hash);
     const int64_t floor_us =
         settings.silence_after_s > 0 ? settings.silence_after_s * 1'000'000 : process_limit_us;
-    auto [it, inserted] = watches_.try_emplace(t.hash, Watch{t.events, start_us_, false});
+    auto [it, inserted] = watches_.try_emplace(t.hash, Watch{t.events, first_since_us, false});
     Watch& w = it->second;
     if (inserted) w.basis_us = start_us_;
+    if (inserted && t.events != 0) w.sent = true;
     if (t.last_event_us != 0) w.basis_us = t.last_event_us;
     if (w.tenant_id != t.tenant) w.tenant_id = t.tenant;
     if (t.events != w.events) {
@@ -109,19 +105,27 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
       w.since_us = now_us;
       w.alerted = false;
       w.moved = true;
+      w.sent = true;
       continue;
     }
     if (inserted && t.events != 0) w.since_us = now_us;  // first seen with records: from now
+    if (unjudged.contains(t.hash)) continue;
+    // A tenant configured once, removed since, that never sent a record is not judged: the
+    // operator took it off (breaker round 135). Its watch keeps whether it alerted, so a reload
+    // that adds it back does not raise the same silence twice (breaker round 136).
+    if (!w.sent && !config.tenants.contains(t.hash)) continue;
     // A tenant's own silence_after replaces the pipeline's value, `off` there included (breaker
     // round 133: a tenant with silence_after 5s was never judged under the pipeline's off).
     if (floor_us <= 0 || w.alerted || now_us - w.since_us < floor_us) {
       continue;
     }
+    // A silence under a disabled PRIV-OP-01 is not marked alerted: enabled again by a reload, the
+    // rule raises it (breaker round 136: a tenant muted during a change was never reported).
+    const RuleSettings& rs = settings.rule(RuleId::kOP01);
+    if (!rs.enabled) continue;
     const int64_t limit_us = LimitUs(floor_us, settings.silence_learn, w.gaps);
     if (now_us - w.since_us < limit_us) continue;
     w.alerted = true;
-    const RuleSettings& rs = settings.rule(RuleId::kOP01);
-    if (!rs.enabled) continue;
     // The silence starts at the tenant's newest record (event time), else at privmon's start.
     const Alert a = MakeAlert(config, t.hash, t.tenant, w.basis_us, w.since_us, now_us, limit_us);
     const auto rule = static_cast<std::size_t>(RuleId::kOP01);
@@ -154,6 +158,7 @@ void TenantSilence::Save(CheckpointShardWriter& out, int64_t now_us) const {
     r.last_event_us = w.basis_us;
     r.alerted = w.alerted;
     r.moved = w.moved;
+    r.never_sent = !w.sent;
     r.next_gap = static_cast<uint32_t>(w.next_gap);
     r.gaps = w.gaps;
     r.tenant_id = w.tenant_id;
@@ -164,6 +169,7 @@ void TenantSilence::Save(CheckpointShardWriter& out, int64_t now_us) const {
         r.moved = true;
       }
       if (it->second.last_event_us != 0) r.last_event_us = it->second.last_event_us;
+      r.never_sent = false;
       counted.erase(it);
     }
     add(hash);
@@ -173,6 +179,7 @@ void TenantSilence::Save(CheckpointShardWriter& out, int64_t now_us) const {
     r.since_us = now_us;
     r.last_event_us = t.last_event_us;
     r.tenant_id = t.tenant;
+    r.never_sent = false;
     add(hash);
   }
 }
@@ -189,7 +196,7 @@ void TenantSilence::Restore(const std::vector<SilenceRecord>& records) {
                   r.gaps.begin() + static_cast<std::ptrdiff_t>(std::min(r.gaps.size(), kGaps)));
     w.next_gap = w.gaps.empty() ? 0 : r.next_gap % kGaps;
     w.tenant_id = r.tenant_id;
-    w.restored = true;
+    w.sent = !r.never_sent;
   }
 }
 

@@ -79,11 +79,14 @@ class TenantSilence {
     // record, else privmon's start (of the life that first watched it).
     int64_t basis_us = 0;
     std::string tenant_id;  // as the counters name it (a restored watch polls under it)
-    bool restored = false;  // from a checkpoint: whether it sent before the restart is unknown
+    // A record of the tenant was counted (in this life, or before a restart: the checkpoint's
+    // never_sent bit): a removed tenant that never sent is not judged.
+    bool sent = false;
   };
   PipelineStats& stats_;
   SpscQueue<Alert>& alerts_;
   int64_t start_us_;
+  bool polled_ = false;  // a Poll ran: tenants first watched from now on are silent from then
   absl::flat_hash_map<uint64_t, Watch> watches_;
   EventCount* wake_ = nullptr;
 };

@@ -38,9 +38,9 @@ void LintEndpoints(const YAML::Node& root, Diagnostics& diag, std::vector<Bind>*
   // the list, so a clash is reported at the part the file names.
   const YAML::Node listen = Get(Get(root, "metrics"), "listen");
   if (!listen.IsScalar()) {
-    binds->push_back({"tcp://" + CompiledConfig{}.metrics_listen,
-                      "metrics.listen (its default, " + CompiledConfig{}.metrics_listen + ")",
-                      YAML::Mark()});
+    const std::string address(kDefaultMetricsListen);
+    binds->push_back(
+        {"tcp://" + address, "metrics.listen (its default, " + address + ")", YAML::Mark()});
   }
   const auto visit_list = [&](const char* section) {
     const YAML::Node list = Get(root, section);

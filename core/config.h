@@ -231,12 +231,16 @@ struct CheckpointSettings {
 
 struct CompiledRuleSet;  // rules/rule_language.h
 
+// The metrics endpoint's address when `metrics.listen` is not written (config/lint.cc checks
+// other binds against it).
+inline constexpr std::string_view kDefaultMetricsListen = "127.0.0.1:9464";
+
 struct CompiledConfig {
   PipelineSettings pipeline;
   CheckpointSettings checkpoint;
   std::vector<SourceSettings> sources;
   std::vector<SinkSettings> sinks;
-  std::string metrics_listen = "127.0.0.1:9464";  // empty = no metrics endpoint
+  std::string metrics_listen{kDefaultMetricsListen};  // empty = no metrics endpoint
   std::string dead_letter_path = "rejected.ndjson";
   // Records of Entra categories privmon does not read are counted; copied only when this is set.
   bool dead_letter_keep_skipped = false;

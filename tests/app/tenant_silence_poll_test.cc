@@ -255,6 +255,89 @@ TEST(SilenceCounts, ATenantCountedAsOtherIsNeverCalledSilent) {
   }
 }
 
+// Breaker round 136: PRIV-OP-01 across reloads. A tenant sending as "other" when a reload
+// configures it is silent from that reload, not from privmon's start; a silence alerted, then its
+// tenant removed and added back, is not raised twice; a silence under a disabled rule is raised
+// once a reload enables it; a restored watch of a tenant that never sent, removed since, is not
+// judged.
+TEST_F(SilencePoll, ATenantConfiguredByAReloadIsSilentFromTheReload) {
+  const std::string fixed = "  \"" + std::string(kFixed) + "\": {name: Fixed}\n";
+  Load("pipeline: {tenant_silence_alert: 5m}\n");
+  PipelineStats stats(1, 1, 0, 0);  // max_tenant_series 0: an unconfigured tenant is "other"
+  SpscQueue<Alert> queue(64);
+  TenantSilence silence(stats, queue, 0);
+  auto poll = [&](int64_t now) {
+    silence.Poll(*config_, now);
+    std::vector<std::string> got;
+    for (Alert a; queue.pop(a);) got.emplace_back(a.tenant_id.view());
+    return got;
+  };
+  auto send = [&]() { stats.tenants.CountEvent(stats.tenants.SlotFor(HashLower(kFixed), kFixed)); };
+  for (int minute = 0; minute <= 30; ++minute) {
+    if (minute == 20) Load("pipeline: {tenant_silence_alert: 5m}\ntenants:\n" + fixed);
+    send();
+    EXPECT_TRUE(poll(minute * kMin + 1).empty()) << minute;
+  }
+  // Then it stops: silent 5 minutes after its last counted record.
+  for (int minute = 31; minute <= 34; ++minute) EXPECT_TRUE(poll(minute * kMin + 1).empty());
+  EXPECT_EQ(poll(35 * kMin + 1), std::vector<std::string>{std::string(kFixed)});
+}
+
+TEST_F(SilencePoll, ASilenceIsRaisedOnceWhenItsTenantIsRemovedAndAddedBack) {
+  const std::string with = "pipeline: {tenant_silence_alert: 5m}\ntenants:\n  \"" +
+                           std::string(kFixed) + "\": {name: Fixed}\n";
+  Load(with);
+  EXPECT_TRUE(Poll(1).empty());
+  EXPECT_EQ(Poll(6 * kMin), std::vector<std::string>{std::string(kFixed)});
+  Load("pipeline: {tenant_silence_alert: 5m}\n");
+  EXPECT_TRUE(Poll(8 * kMin).empty());
+  Load(with);
+  for (int minute = 9; minute <= 30; ++minute) EXPECT_TRUE(Poll(minute * kMin).empty()) << minute;
+}
+
+TEST_F(SilencePoll, ASilenceUnderADisabledRuleIsRaisedWhenAReloadEnablesIt) {
+  const std::string tenant = "  \"" + std::string(kFixed) + "\": {name: Fixed";
+  Load("pipeline: {tenant_silence_alert: 5m}\ntenants:\n" + tenant +
+       ", rules: {PRIV-OP-01: {enabled: false}}}\n");
+  EXPECT_TRUE(Poll(1).empty());
+  EXPECT_TRUE(Poll(6 * kMin).empty());
+  EXPECT_TRUE(Poll(7 * kMin).empty());
+  Load("pipeline: {tenant_silence_alert: 5m}\ntenants:\n" + tenant + "}\n");
+  EXPECT_EQ(Poll(8 * kMin), std::vector<std::string>{std::string(kFixed)});
+  EXPECT_TRUE(Poll(9 * kMin).empty());
+}
+
+TEST_F(SilencePoll, ARestoredWatchOfATenantThatNeverSentIsNotJudgedOnceRemoved) {
+  Load("pipeline: {tenant_silence_alert: 5m}\ntenants:\n  \"" + std::string(kFixed) +
+       "\": {name: Fixed}\n  \"" + std::string(kSmall) + "\": {name: Small}\n");
+  Events(kSmall, 3, 0);
+  EXPECT_TRUE(Poll(1).empty());
+  CheckpointShardWriter out(0);
+  silence_.Save(out, 2 * kMin);
+  std::vector<SilenceRecord> saved;
+  for (const std::string& part : out.partitions()) {
+    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
+      SilenceRecord s;
+      EXPECT_TRUE(DecodeSilence(r, &s));
+      EXPECT_EQ(s.never_sent, s.tenant == HashLower(kFixed)) << s.tenant_id;
+      saved.push_back(s);
+    }));
+  }
+  ASSERT_EQ(saved.size(), 2u);
+  // The next life: both removed from the config. Small sent before the restart: still judged.
+  Load("pipeline: {tenant_silence_alert: 5m}\n");
+  PipelineStats stats{1, 1, 16};
+  SpscQueue<Alert> queue{64};
+  TenantSilence next(stats, queue, 3 * kMin);
+  next.Restore(saved);
+  std::vector<std::string> got;
+  for (int minute = 3; minute <= 20; ++minute) {
+    next.Poll(*config_, minute * kMin);
+    for (Alert a; queue.pop(a);) got.emplace_back(a.tenant_id.view());
+  }
+  EXPECT_EQ(got, std::vector<std::string>{std::string(kSmall)});
+}
+
 // A tenant's silence_after replaces the pipeline's value, `off` included (breaker round 133).
 TEST(SilenceCounts, ATenantsOwnSilenceAfterHoldsWhereThePipelinesIsOff) {
   ConfigLoadResult r =
