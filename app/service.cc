@@ -459,8 +459,8 @@ int RunService(const ServiceOptions& options) {
         for (const std::string& section : SectionsNeedingRestart(*options.config, *loaded.config)) {
           restart += (restart.empty() ? "" : ", ") + section;
         }
-        pipeline.PublishConfig(loaded.config);
-        live_config = loaded.config;
+        live_config = KeepStartupSections(*options.config, *loaded.config);
+        pipeline.PublishConfig(live_config);
         if (metrics) metrics->SetConfiguredTenants(ConfiguredTenants(*loaded.config));
         std::fprintf(stderr, "privmon: SIGHUP: reloaded %s (tenants, defaults, rules applied)\n",
                      options.config_path.c_str());

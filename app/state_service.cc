@@ -10,6 +10,7 @@
 #include "app/state_partitions.h"
 #include "app/tenant_silence.h"
 #include "config/loader.h"
+#include "config/reload.h"
 #include "metrics/prometheus_exporter.h"
 #include "pipeline/event_count.h"
 #include "pipeline/repartitioner.h"
@@ -157,12 +158,22 @@ int RunStateTopicService(const ServiceOptions& options,
                      options.config_path.c_str());
       } else {
         Bump(stats->config_reloads);
-        state->PublishConfig(loaded.config);
-        live_config = loaded.config;
+        std::string restart;
+        for (const std::string& section : SectionsNeedingRestart(*config, *loaded.config)) {
+          restart += (restart.empty() ? "" : ", ") + section;
+        }
+        live_config = KeepStartupSections(*config, *loaded.config);
+        state->PublishConfig(live_config);
         std::fprintf(stderr,
                      "privmon: SIGHUP: reloaded %s (tenants, defaults, rules applied; sources, "
                      "sinks and the state topic only at restart)\n",
                      options.config_path.c_str());
+        if (!restart.empty()) {
+          std::fprintf(stderr,
+                       "privmon: SIGHUP: changed section(s) %s take effect only at restart; "
+                       "still running with the previous ones\n",
+                       restart.c_str());
+        }
       }
       dispatcher.ReopenOutputs();
       dead_letters->Reopen();
