@@ -94,17 +94,29 @@ std::vector<CheckpointShardWriter>& Checkpointer::MakeWriters() {
   return writers_;
 }
 
-bool Checkpointer::WaitForSinks(std::chrono::seconds timeout) const {
+bool Checkpointer::SignalPending() const {
+  if (!interrupt_) return false;
+  sigset_t pending;
+  if (sigpending(&pending) != 0) return false;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sigismember(&*interrupt_, sig) == 1 && sigismember(&pending, sig) == 1) return true;
+  }
+  return false;
+}
+
+Checkpointer::Flush Checkpointer::WaitForSinks(std::chrono::seconds timeout) const {
   uint64_t queued = 0;
   for (const ShardStats& s : stats_.shards)
     queued += s.alerts_queued.load(std::memory_order_relaxed);
   queued += stats_.operations.alerts_queued.load(std::memory_order_relaxed);  // PRIV-OP-01
   const auto give_up = std::chrono::steady_clock::now() + timeout;
-  while (stats_.alerts_flushed.load(std::memory_order_acquire) < queued) {
-    if (std::chrono::steady_clock::now() > give_up) return false;
+  for (uint32_t round = 0; stats_.alerts_flushed.load(std::memory_order_acquire) < queued;
+       ++round) {
+    if (std::chrono::steady_clock::now() > give_up) return Flush::kTimedOut;
+    if (round % 10 == 0 && SignalPending()) return Flush::kInterrupted;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  return true;
+  return Flush::kDone;
 }
 
 bool Checkpointer::RefuseAfterLostAlerts(const char* what) const {
@@ -137,7 +149,14 @@ void Checkpointer::Periodic(Pipeline& pipeline) {
   worker_.Run([&] {
     pipeline.EncodeCut(writers, true);
     // The shards saved: every alert they raised before the cut is counted in alerts_queued.
-    if (!WaitForSinks(std::chrono::seconds(30))) {
+    const Flush flush = WaitForSinks(std::chrono::seconds(30));
+    if (flush == Flush::kInterrupted) {  // the signal first; the next checkpoint (or the final)
+      std::fprintf(stderr,
+                   "privmon: checkpoint abandoned: a signal came while the sinks had not flushed "
+                   "the alerts before the cut\n");
+      return;
+    }
+    if (flush == Flush::kTimedOut) {
       Bump(stats_.checkpoints.failures);
       std::fprintf(stderr,
                    "privmon: checkpoint skipped: the sinks did not flush the alerts before the "
@@ -162,7 +181,13 @@ bool Checkpointer::Final(Pipeline& pipeline) {
   pipeline.SaveStopped(writers, &positions);
   if (silence_ != nullptr) silence_->Save(writers[0], WallUs());
   // The sinks were stopped (drained) before this; a short grace lets the last flush counts land.
-  if (!WaitForSinks(std::chrono::seconds(10))) {
+  const Flush flush = WaitForSinks(std::chrono::seconds(10));
+  if (flush == Flush::kInterrupted) {
+    Bump(stats_.checkpoints.failures);
+    std::fprintf(stderr, "privmon: final checkpoint skipped: a second signal came first\n");
+    return false;
+  }
+  if (flush == Flush::kTimedOut) {
     Bump(stats_.checkpoints.failures);
     std::fprintf(stderr, "privmon: final checkpoint skipped: alerts not flushed to the sinks\n");
     return false;

@@ -9,8 +9,11 @@
 // into PipelineStats. Not thread-safe: the control thread only.
 #pragma once
 
+#include <signal.h>
+
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,12 +57,20 @@ class Checkpointer {
   std::vector<SilenceRecord> TakeRestoredSilences() { return std::move(restored_silences_); }
   // Every checkpoint from now on carries `silence`'s watches (not owned; the control thread's).
   void set_silence(const TenantSilence* silence) { silence_ = silence; }
+  // A periodic checkpoint waiting for the sinks gives up once one of `signals` is pending for the
+  // process (the control thread handles signals only between checkpoints: breaker round 137, a
+  // SIGTERM waited 28 s behind a stalled sink, and a second one could not exit at once).
+  void set_interrupt(const sigset_t& signals) { interrupt_ = signals; }
   bool Due() const { return std::chrono::steady_clock::now() >= next_; }
   void Periodic(Pipeline& pipeline);
   [[nodiscard]] bool Final(Pipeline& pipeline);
 
  private:
-  bool WaitForSinks(std::chrono::seconds timeout) const;
+  enum class Flush { kDone, kTimedOut, kInterrupted };
+  // Waits until the sinks flushed every alert queued so far; kInterrupted as soon as a signal of
+  // set_interrupt is pending.
+  Flush WaitForSinks(std::chrono::seconds timeout) const;
+  bool SignalPending() const;
   // Alerts a sink failed to deliver (SinkStats::lost, not a PUB's by-design drops) since this
   // process started: a checkpoint past them would lose them for good (DESIGN.md section 10), so
   // none is written once there is one; a restart resumes from the last one and raises them again.
@@ -86,6 +97,7 @@ class Checkpointer {
   std::vector<SilenceRecord> restored_silences_;
   std::vector<AheadEventRecord> restored_ahead_;
   const TenantSilence* silence_ = nullptr;
+  std::optional<sigset_t> interrupt_;
   std::vector<CheckpointShardWriter> writers_;
   CheckpointWorker worker_;  // encodes and writes each periodic checkpoint after its cut
 };

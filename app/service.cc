@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
+#include <stop_token>
+#include <thread>
 #include <zmq.hpp>
 
 #include "app/checkpointer.h"
@@ -282,9 +284,12 @@ int RunService(const ServiceOptions& options) {
     dead_letters->ReportFailingTo(&stats->dead_letter_failing);  // GET /readyz
     if (config->dead_letter_kafka) {  // dead letters to a Kafka topic as well
       stats->dead_letter_kafka.name = config->dead_letter_kafka->name;
-      dead_letters->AlsoTo(std::make_unique<SinkWorker>(
-          std::make_unique<KafkaOutput>(*config->dead_letter_kafka), stats->dead_letter_kafka,
-          SinkPolicy{.queue_bytes = 16u << 20, .fail_fast = false}));
+      stats->dead_letter_kafka.dead_letter = true;
+      auto kafka = std::make_unique<KafkaOutput>(*config->dead_letter_kafka);
+      kafka->set_item("dead-letter entry");
+      dead_letters->AlsoTo(
+          std::make_unique<SinkWorker>(std::move(kafka), stats->dead_letter_kafka,
+                                       SinkPolicy{.queue_bytes = 16u << 20, .fail_fast = false}));
     }
     if (options.scan && options.checkpoint_out.empty()) {
       outputs.push_back(std::make_unique<StdoutOutput>());
@@ -384,6 +389,10 @@ int RunService(const ServiceOptions& options) {
   Pipeline pipeline(config, std::move(sources), std::move(engines), *stats, &rejects,
                     checkpointer != nullptr);
   if (checkpointer) {
+    sigset_t operator_signals;  // a stalled sink's wait gives way to them (not to the end signal)
+    sigemptyset(&operator_signals);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&operator_signals, sig);
+    checkpointer->set_interrupt(operator_signals);
     pipeline.RestoreClockInputs(checkpointer->TakeRestoredClocks());
     pipeline.RestoreHeldMarks(checkpointer->TakeRestoredHeldMarks());
     pipeline.RestoreAheadEvents(checkpointer->TakeRestoredAhead());
@@ -489,12 +498,35 @@ int RunService(const ServiceOptions& options) {
                    static_cast<unsigned long long>(n), static_cast<double>(n) / secs, secs);
     }
   }
+  // After a SIGTERM/SIGINT, a second one exits at once during the drain and final checkpoint
+  // below too, not only while the loop above ran (breaker round 137: a second SIGTERM during a
+  // stuck sink's drain waited for it).
+  std::jthread second_signal;
+  if (stopping) {
+    second_signal = std::jthread([](const std::stop_token& done) {
+      sigset_t stop_signals;
+      sigemptyset(&stop_signals);
+      sigaddset(&stop_signals, SIGTERM);
+      sigaddset(&stop_signals, SIGINT);
+      while (!done.stop_requested()) {
+        timespec wait{0, 50'000'000};
+        if (sigtimedwait(&stop_signals, nullptr, &wait) > 0) {
+          std::fprintf(stderr, "privmon: second signal, exiting without draining\n");
+          std::_Exit(130);
+        }
+      }
+    });
+  }
   dispatcher.BeginShutdown();  // scan: the input ended
   pipeline.Wait();
   dispatcher.Stop();
   // A stop, or the end of the input (files read to their end: k17a, a rerun resumes after them
   // with the state they left), writes the final checkpoint.
   const bool final_checkpoint_missing = checkpointer && !checkpointer->Final(pipeline);
+  if (second_signal.joinable()) {
+    second_signal.request_stop();
+    second_signal.join();
+  }
   if (progress) std::fprintf(stderr, "\n");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -61,9 +61,12 @@ int RunStateTopicService(const ServiceOptions& options,
     dead_letters->ReportFailingTo(&stats->dead_letter_failing);  // GET /readyz
     if (config->dead_letter_kafka) {
       stats->dead_letter_kafka.name = config->dead_letter_kafka->name;
-      dead_letters->AlsoTo(std::make_unique<SinkWorker>(
-          std::make_unique<KafkaOutput>(*config->dead_letter_kafka), stats->dead_letter_kafka,
-          SinkPolicy{.queue_bytes = 16u << 20, .fail_fast = false}));
+      stats->dead_letter_kafka.dead_letter = true;
+      auto kafka = std::make_unique<KafkaOutput>(*config->dead_letter_kafka);
+      kafka->set_item("dead-letter entry");
+      dead_letters->AlsoTo(
+          std::make_unique<SinkWorker>(std::move(kafka), stats->dead_letter_kafka,
+                                       SinkPolicy{.queue_bytes = 16u << 20, .fail_fast = false}));
     }
     outputs = MakeAlertOutputs(config->sinks, zmq_context);
   } catch (const std::exception& e) {

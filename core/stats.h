@@ -108,7 +108,10 @@ inline constexpr int64_t kSinkStallSeconds = 30;
 // use fetch_add. Every alert handed to a sink ends up in exactly one of written or dropped, or is
 // still queued (queue_bytes > 0).
 struct alignas(64) SinkStats {
-  std::string name;    // metric label: "stdout", "file", "zmq_pub", "file_2", ...
+  std::string name;  // metric label: "stdout", "file", "zmq_pub", "file_2", ...
+  // What it carries, for its stderr lines: alerts, or the dead letter's entries (dead_letter's
+  // Kafka copy: its losses are privmon_dead_letters_kafka_dropped_total, not an alert series).
+  bool dead_letter = false;
   Counter written{0};  // alerts whose last byte reached the destination
   Counter dropped{0};  // alerts not delivered (PUB without taker, failed sink, shutdown)
   Counter lost{0};     // the part of dropped due to a failure or timeout, not to PUB design

@@ -91,8 +91,9 @@ bool KafkaOutput::Produce(std::string_view key, std::string_view value, int atte
     ++acks_.lost;
     acks_.last_failed = true;
     if (attempt != 0) --in_flight_;
-    std::fprintf(stderr, "privmon: alert sink %s: alert NOT written to Kafka topic %s: %s\n",
-                 name_.c_str(), topic_.c_str(), rd_kafka_err2str(err));
+    std::fprintf(stderr, "privmon: %s sink %s: %s NOT written to Kafka topic %s: %s\n",
+                 item_.c_str(), name_.c_str(), item_.c_str(), topic_.c_str(),
+                 rd_kafka_err2str(err));
     return true;
   }
 }
@@ -110,8 +111,9 @@ void KafkaOutput::OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, vo
   acks.last_failed = true;
   const int attempt = static_cast<int>(reinterpret_cast<intptr_t>(m->_private));
   if (attempt < kRedeliveries && !self->abandoned_) {
-    std::fprintf(stderr, "privmon: alert sink %s: delivery failed (%s); producing again (%d/%d)\n",
-                 self->name_.c_str(), rd_kafka_err2str(m->err), attempt + 1, kRedeliveries);
+    std::fprintf(stderr, "privmon: %s sink %s: delivery failed (%s); producing again (%d/%d)\n",
+                 self->item_.c_str(), self->name_.c_str(), rd_kafka_err2str(m->err), attempt + 1,
+                 kRedeliveries);
     const std::string_view key(static_cast<const char*>(m->key),
                                m->key != nullptr ? m->key_len : 0);
     const std::string_view value(static_cast<const char*>(m->payload), m->len);
@@ -120,8 +122,8 @@ void KafkaOutput::OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, vo
   }
   --self->in_flight_;
   ++acks.lost;
-  std::fprintf(stderr, "privmon: alert sink %s: alert NOT delivered to Kafka topic %s%s: %s\n",
-               self->name_.c_str(), self->topic_.c_str(),
+  std::fprintf(stderr, "privmon: %s sink %s: %s NOT delivered to Kafka topic %s%s: %s\n",
+               self->item_.c_str(), self->name_.c_str(), self->item_.c_str(), self->topic_.c_str(),
                self->abandoned_ ? " (shutdown)" : " after the last redelivery",
                rd_kafka_err2str(m->err));
 }

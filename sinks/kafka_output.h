@@ -37,6 +37,9 @@ class KafkaOutput final : public AlertOutput {
   uint64_t Unacknowledged() const override { return static_cast<uint64_t>(in_flight_); }
   Acknowledgements Poll(std::chrono::milliseconds wait) override;
   void Abandon() override;
+  // Its stderr lines name what it carries: "alert" (default) or, for the dead letter's Kafka
+  // copy, "dead-letter entry".
+  void set_item(std::string item) { item_ = std::move(item); }
 
  private:
   // False when the local queue stayed full (nothing produced); a refused message is counted lost.
@@ -45,6 +48,7 @@ class KafkaOutput final : public AlertOutput {
 
   std::string name_;
   std::string topic_;
+  std::string item_ = "alert";
   rd_kafka_t* rk_ = nullptr;
   int64_t in_flight_ = 0;  // produced, no final report yet (a redelivery stays in flight)
   bool abandoned_ = false;

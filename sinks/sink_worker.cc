@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace privmon {
 namespace {
@@ -22,6 +23,12 @@ int64_t WallMicrosNow() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The series counting what `stats`'s sink did not deliver.
+std::string DroppedSeries(const SinkStats& stats) {
+  if (stats.dead_letter) return "privmon_dead_letters_kafka_dropped_total";
+  return "privmon_alerts_dropped_total{sink=\"" + stats.name + "\"}";
 }
 
 int64_t NanosSinceEpoch(SinkWorker::Clock::time_point t) {
@@ -122,9 +129,11 @@ void SinkWorker::SettleUnacknowledged() {
   output_->Abandon();
   CollectAcknowledgements(std::chrono::milliseconds(0));
   std::fprintf(stderr,
-               "privmon: sink %s: %llu alert(s) unacknowledged at shutdown (part of its NOT "
-               "delivered count), counted in privmon_alerts_dropped_total{sink=\"%s\"}\n",
-               stats_.name.c_str(), static_cast<unsigned long long>(n), stats_.name.c_str());
+               "privmon: sink %s: %llu %s unacknowledged at shutdown (part of its NOT delivered "
+               "count), counted in %s\n",
+               stats_.name.c_str(), static_cast<unsigned long long>(n),
+               stats_.dead_letter ? "dead-letter entr(ies)" : "alert(s)",
+               DroppedSeries(stats_).c_str());
 }
 
 void SinkWorker::DropQueued() {
@@ -142,8 +151,9 @@ void SinkWorker::DropQueued() {
 
 void SinkWorker::Fail(int error) {
   if (failed_.exchange(true, std::memory_order_acq_rel)) return;
-  std::fprintf(stderr, "privmon: sink %s FAILED: %s; its alerts are dropped from now on\n",
-               stats_.name.c_str(), std::strerror(error));
+  std::fprintf(stderr, "privmon: sink %s FAILED: %s; its %s are dropped from now on\n",
+               stats_.name.c_str(), std::strerror(error),
+               stats_.dead_letter ? "dead-letter entries" : "alerts");
 }
 
 void SinkWorker::OnError(int error) {
@@ -222,9 +232,10 @@ void SinkWorker::TrackWaiting() {
   if (!stall_said_ && now - since >= stall_us) {
     stall_said_ = true;
     std::fprintf(stderr,
-                 "privmon: sink %s: warning: alerts waiting, none delivered for %lld s (its reader "
+                 "privmon: sink %s: warning: %s waiting, none delivered for %lld s (its reader "
                  "stopped reading, or its destination is unreachable); /readyz reports it\n",
-                 stats_.name.c_str(), static_cast<long long>((now - since) / 1'000'000));
+                 stats_.name.c_str(), stats_.dead_letter ? "dead-letter entries" : "alerts",
+                 static_cast<long long>((now - since) / 1'000'000));
   }
 }
 

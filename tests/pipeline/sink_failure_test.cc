@@ -136,6 +136,58 @@ TEST(SinkFailure, AStuckStdoutDoesNotCostTheFileSinkAnAlertNorHangSigterm) {
   close(reader);
 }
 
+// Breaker round 137: with checkpoints on, a periodic checkpoint waits (up to 30 s) for the sinks
+// to flush the alerts before its cut; a SIGTERM sent meanwhile waited too, and a second one did
+// not exit at once. Now the wait gives way to the signal, and a second signal during the drain
+// of a stuck sink exits 130 at once. (Bounds only catch the old 30 s waits.)
+TEST(SinkFailure, SigtermIsHandledAtOnceWhileACheckpointWaitsForAStuckSink) {
+  const std::string dir = TempDir("stuck-ck");
+  TempDirCleanup cleanup(dir);
+  const std::string fifo = dir + "/stdout.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // held open, never read
+  ASSERT_GE(reader, 0);
+  fcntl(reader, F_SETPIPE_SZ, 4096);
+  const int ingest = FreeTcpPort(), metrics = FreeTcpPort();
+  std::ofstream(dir + "/config.yaml")
+      << "pipeline: {shards: 2, sink_drain_timeout: 60s}\n"
+      << "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:" << ingest << "\", bind: true}}]\n"
+      << "sinks: [{stdout: {}}]\n"
+      << "metrics: {listen: \"127.0.0.1:" << metrics << "\"}\n"
+      << "dead_letter: {path: \"" << dir << "/rejected.ndjson\"}\n"
+      << "checkpoint: {dir: \"" << dir << "/ck\", interval: 1s}\n";
+  Child run(
+      Spawn({kSinkFailureBinary, "run", "--config", dir + "/config.yaml"}, fifo, dir + "/stderr"));
+  for (int i = 0; i < 250 && !HttpGetBody(metrics, "/metrics"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(RunToExit({kSinkFailureBinary, "replay", kSinkFailureStream, "--to",
+                       "tcp://127.0.0.1:" + std::to_string(ingest), "--quiet"},
+                      dir + "/replay.out", dir + "/replay.err"),
+            0);
+  // The stdout sink is stuck with alerts queued: the next periodic checkpoint waits for it.
+  std::string text;
+  for (int i = 0; i < 500; ++i) {
+    text = HttpGetBody(metrics, "/metrics").value_or("");
+    if (MetricSum(text, "privmon_sink_queue_bytes", "sink=\"stdout\"") > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(MetricSum(text, "privmon_sink_queue_bytes", "sink=\"stdout\""), 0) << text;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // a checkpoint is due, waiting
+  ASSERT_EQ(kill(run.pid(), SIGTERM), 0);
+  std::string err;
+  for (int i = 0; i < 500 && err.find("SIGTERM received") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    err = ReadFile(dir + "/stderr");
+  }
+  EXPECT_NE(err.find("SIGTERM received"), std::string::npos) << "not handled within 10 s\n" << err;
+  const auto code = run.Stop(SIGTERM, std::chrono::seconds(10));  // the second signal
+  ASSERT_TRUE(code.has_value()) << "a second SIGTERM did not exit at once\n"
+                                << ReadFile(dir + "/stderr");
+  EXPECT_EQ(*code, 130);
+  close(reader);
+}
+
 // Breaker round 80: the directory of the alert file and of the dead letter is removed while `run`
 // runs. The next alerts went into the unlinked inode and were counted written, the rejects
 // counted kept, /readyz stayed 200 and run exited 0. Now the sink's writes fail (the path cannot
