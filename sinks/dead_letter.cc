@@ -86,9 +86,39 @@ void DeadLetterWriter::RememberLocked(const struct stat& st) {
   file_bytes_ = static_cast<uint64_t>(st.st_size);
   file_entries_ = 0;
   file_entries_known_ = st.st_size == 0;  // else counted from the file if a rotation deletes it
+  checked_bytes_ = file_bytes_;
+  checked_entries_ = 0;
+}
+
+uint64_t DeadLetterWriter::CopyUncheckedLocked(int to) {
+  // The unlinked file stays readable through its descriptor's /proc link (fd_ is write-only).
+  const std::string link = "/proc/self/fd/" + std::to_string(fd_);
+  const int from = ::open(link.c_str(), O_RDONLY | O_CLOEXEC);
+  if (from < 0) return 0;
+  std::string buffer(1u << 16, '\0');
+  uint64_t at = checked_bytes_, copied = 0;
+  while (at < file_bytes_) {
+    const ssize_t n =
+        ::pread(from, buffer.data(),
+                static_cast<std::size_t>(std::min<uint64_t>(buffer.size(), file_bytes_ - at)),
+                static_cast<off_t>(at));
+    if (n <= 0) break;
+    std::string_view rest(buffer.data(), static_cast<std::size_t>(n));
+    while (!rest.empty()) {
+      const ssize_t w = ::write(to, rest.data(), rest.size());
+      if (w <= 0) break;
+      rest.remove_prefix(static_cast<std::size_t>(w));
+      copied += static_cast<uint64_t>(w);
+    }
+    if (!rest.empty()) break;
+    at += static_cast<uint64_t>(n);
+  }
+  ::close(from);
+  return copied;
 }
 
 bool DeadLetterWriter::FollowPathLocked() {
+  path_verified_ = false;
   if (!regular_) return true;
   const auto now = std::chrono::steady_clock::now();
   if (!path_lost_ && now - path_checked_ < limits_.path_check_interval) return true;
@@ -96,10 +126,19 @@ bool DeadLetterWriter::FollowPathLocked() {
   struct stat st {};
   if (::stat(path_.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_dev) == dev_ &&
       static_cast<uint64_t>(st.st_ino) == ino_) {
+    checked_bytes_ = file_bytes_;
+    checked_entries_ = file_entries_;
+    path_verified_ = true;
     return true;
   }
   // Renamed away and still linked (logrotate, before its SIGHUP): entries stay readable there.
-  if (struct stat own{}; ::fstat(fd_, &own) == 0 && own.st_nlink > 0) return true;
+  if (struct stat own{}; ::fstat(fd_, &own) == 0 && own.st_nlink > 0) {
+    checked_bytes_ = file_bytes_;
+    checked_entries_ = file_entries_;
+    path_verified_ = true;
+    return true;
+  }
+  const uint64_t unchecked = file_entries_ - checked_entries_;
   // Deleted (or its directory: a cleanup job): entries written on would go to a file nobody can
   // read.
   const int fd = OpenOutputFile(path_, /*append=*/true);
@@ -111,18 +150,41 @@ bool DeadLetterWriter::FollowPathLocked() {
       std::fprintf(stderr,
                    "privmon: dead letter: '%s' was deleted under it and cannot be created "
                    "again: %s; entries are lost "
-                   "(privmon_dead_letter_write_failures_total) until it can\n",
-                   path_.c_str(), std::strerror(error));
+                   "(privmon_dead_letter_write_failures_total) until it can, and so are the "
+                   "%llu written since its path was last checked\n",
+                   path_.c_str(), std::strerror(error), static_cast<unsigned long long>(unchecked));
+      // Written to a file nobody can read: counted as not kept.
+      if (write_failures_ != nullptr) write_failures_->fetch_add(unchecked);
+      checked_bytes_ = file_bytes_;
+      checked_entries_ = file_entries_;
     }
     path_lost_ = true;
     return false;
   }
+  const uint64_t want = file_bytes_ - std::min(checked_bytes_, file_bytes_);
+  const uint64_t copied = want == 0 ? 0 : CopyUncheckedLocked(fd);
   std::fprintf(stderr,
-               "privmon: dead letter: '%s' was deleted under it; writing a new file there\n",
-               path_.c_str());
+               "privmon: dead letter: '%s' was deleted under it; writing a new file there (the "
+               "%llu entr(ies) written since its path was last checked copied into it)\n",
+               path_.c_str(), static_cast<unsigned long long>(copied == want ? unchecked : 0));
+  if (copied != want) {
+    std::fprintf(
+        stderr,
+        "privmon: dead letter: %llu entr(ies) written to the deleted '%s' since its "
+        "last check could not be copied: lost (privmon_dead_letter_write_failures_total)\n",
+        static_cast<unsigned long long>(unchecked), path_.c_str());
+    if (write_failures_ != nullptr) write_failures_->fetch_add(unchecked);
+  }
   ::close(fd_);
   fd_ = fd;
   RememberLocked(now_st);
+  if (copied == want) {
+    file_bytes_ += copied;
+    file_entries_ += unchecked;
+    checked_bytes_ = file_bytes_;
+    checked_entries_ = file_entries_;
+  }
+  path_verified_ = true;       // made just now
   old_entries_known_ = false;  // <path>.1 may have gone with it, or be another file
   path_lost_ = false;
   return true;
@@ -165,14 +227,32 @@ void DeadLetterWriter::Reopen() {
                  path_.c_str(), why);
     return;
   }
+  // A file deleted since its path was last checked: what went into it since is copied over.
+  uint64_t copied = 0, copied_entries = 0;
+  if (struct stat own{}; fd_ >= 0 && regular_ && stated && S_ISREG(st.st_mode) && !path_lost_ &&
+                         ::fstat(fd_, &own) == 0 && own.st_nlink == 0 &&
+                         file_bytes_ > checked_bytes_) {
+    copied = CopyUncheckedLocked(fd);
+    if (copied == file_bytes_ - checked_bytes_) {
+      copied_entries = file_entries_ - checked_entries_;
+    } else if (write_failures_ != nullptr) {
+      write_failures_->fetch_add(file_entries_ - checked_entries_);
+    }
+  }
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   if (stated) {
     RememberLocked(st);
+    file_bytes_ += copied;
+    file_entries_ += copied_entries;
+    checked_bytes_ = file_bytes_;
+    checked_entries_ = file_entries_;
   } else {
     regular_ = false;
     file_bytes_ = 0;
     file_entries_known_ = false;
+    checked_bytes_ = checked_entries_ = 0;
+    file_entries_ = 0;
   }
   old_entries_known_ = false;  // logrotate may have renamed the file to <path>.1
   path_lost_ = false;
@@ -248,6 +328,7 @@ void DeadLetterWriter::RotateLocked() {
     file_bytes_ = 0;
     file_entries_ = 0;
     file_entries_known_ = true;
+    checked_bytes_ = checked_entries_ = 0;
   }
   rotate_failing_ = false;
   if (rotations_ != nullptr) Bump(*rotations_);
@@ -287,6 +368,10 @@ void DeadLetterWriter::WriteLineLocked() {
     file_bytes_ += static_cast<uint64_t>(n);
   }
   ++file_entries_;
+  if (path_verified_) {  // its path was checked just before this entry (under the same lock)
+    checked_bytes_ = file_bytes_;
+    checked_entries_ = file_entries_;
+  }
   if (failing_)
     std::fprintf(stderr, "privmon: dead letter: writing to '%s' again\n", path_.c_str());
   SetFailingLocked(false);

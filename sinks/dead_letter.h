@@ -115,6 +115,9 @@ class DeadLetterWriter {
   // Regular files: true when the path still names the open file, or it was created there again;
   // false (said once per episode) when it could not be.
   bool FollowPathLocked();
+  // Copies the bytes written since the last check (checked_bytes_ to file_bytes_) from the open,
+  // deleted file into `to`; the bytes copied.
+  uint64_t CopyUncheckedLocked(int to);
   void RememberLocked(const struct stat& st);  // the open file's identity and size
 
   std::mutex mu_;
@@ -131,6 +134,11 @@ class DeadLetterWriter {
   uint64_t dev_ = 0, ino_ = 0;
   std::chrono::steady_clock::time_point path_checked_{};
   bool path_lost_ = false;
+  // Guarded by mu_: the file's bytes and entries when its path last named it. Entries written
+  // after that went to a file a deletion may have unlinked: copied into the new file (breaker
+  // round 137: a cleanup job's delete lost up to a check interval of entries, uncounted).
+  uint64_t checked_bytes_ = 0, checked_entries_ = 0;
+  bool path_verified_ = false;  // guarded by mu_: the entry being written follows a check
   // Guarded by mu_: the entries in the file and in <path>.1, when known (this writer made them);
   // an unknown count is read from the file when a rotation deletes it.
   uint64_t file_entries_ = 0;

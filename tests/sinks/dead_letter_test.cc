@@ -336,6 +336,46 @@ TEST(DeadLetterWriter, AFileRemovedUnderItIsCreatedAgainOrItsEntriesCountAsNotKe
   std::filesystem::remove_all(dir);
 }
 
+// Breaker round 137: the path is checked at most once per interval; entries written between a
+// delete and the next check went to the unlinked file, lost and uncounted. They are copied into
+// the new file (at the next check, or at a SIGHUP's Reopen before it).
+TEST(DeadLetterWriter, EntriesWrittenToADeletedFileBeforeTheCheckAreCopiedIntoTheNewOne) {
+  const std::string path = FreshPath("deleted-unchecked.ndjson");
+  Counter failures{0};
+  ::testing::internal::CaptureStderr();
+  {
+    DeadLetterWriter w(path, nullptr, {.path_check_interval = std::chrono::milliseconds(300)},
+                       &failures);
+    w.Write(RejectReason::kInvalidJson, "x", "1", "zmq", kReceived);
+    std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    w.Write(RejectReason::kInvalidJson, "x", "2", "zmq", kReceived);  // checked: still there
+    std::filesystem::remove(path);
+    w.Write(RejectReason::kInvalidJson, "x", "3", "zmq", kReceived);  // into the deleted file
+    w.Write(RejectReason::kInvalidJson, "x", "4", "zmq", kReceived);
+    std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    w.Write(RejectReason::kInvalidJson, "x", "5", "zmq", kReceived);  // the check: a new file
+    std::vector<std::string> raws;
+    for (const DeadLetterEntry& e : ReadDeadLetterFile(path)) raws.push_back(e.raw);
+    EXPECT_EQ(raws, (std::vector<std::string>{"3", "4", "5"}));
+    // Deleted again, then a SIGHUP reopens before any check.
+    std::this_thread::sleep_for(std::chrono::milliseconds(350));
+    w.Write(RejectReason::kInvalidJson, "x", "6", "zmq", kReceived);  // checked: still there
+    std::filesystem::remove(path);
+    w.Write(RejectReason::kInvalidJson, "x", "7", "zmq", kReceived);
+    w.Reopen();
+    w.Write(RejectReason::kInvalidJson, "x", "8", "zmq", kReceived);
+    raws.clear();
+    for (const DeadLetterEntry& e : ReadDeadLetterFile(path)) raws.push_back(e.raw);
+    EXPECT_EQ(raws, (std::vector<std::string>{"7", "8"}));
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(failures.load(), 0u);
+  EXPECT_NE(err.find("the 2 entr(ies) written since its path was last checked copied into it"),
+            std::string::npos)
+      << err;
+  std::filesystem::remove(path);
+}
+
 // A rotation that cannot happen (here <path>.1 is a directory that is not empty) leaves the file
 // growing past its cap: said once on stderr, not silently. The entries are all kept.
 TEST(DeadLetterWriter, ARotationThatFailsIsReportedOnceAndLosesNoEntry) {
