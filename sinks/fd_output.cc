@@ -22,6 +22,11 @@ bool IsRegularFile(int fd) {
   return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+bool IsFifo(int fd) {
+  struct stat st {};
+  return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 }  // namespace
 
 int OpenOutputFile(const std::string& path, bool append, unsigned mode) {
@@ -142,6 +147,7 @@ FileOutput::FileOutput(const std::string& path, bool append) : path_(path) {
                              "': " + std::strerror(errno) + OutputOpenHint(errno));
   }
   regular_file_ = IsRegularFile(fd_);
+  fifo_ = IsFifo(fd_);
   Remember();
 }
 
@@ -196,8 +202,27 @@ WriteResult FileOutput::Write(std::string_view bytes) {
   if (regular_file_ && !partial_.pending() && !bytes.empty() && !FollowPath()) {
     return {0, errno, false};
   }
-  const WriteResult r = WriteToFd(fd_, regular_file_, bytes);
+  if (fifo_ && fd_ < 0) {  // its reader went away: one that came back opens it again
+    fd_ = OpenOutputFile(path_, /*append=*/true);
+    if (fd_ < 0) return {0, ENXIO, false};
+    std::fprintf(stderr, "privmon: sink %s: a reader opened FIFO '%s' again; writing to it\n",
+                 label(), path_.c_str());
+    reader_gone_said_ = false;
+  }
+  WriteResult r = WriteToFd(fd_, regular_file_, bytes);
   if (regular_file_ && r.accepted != 0) partial_.Wrote(bytes.substr(0, r.accepted));
+  if (fifo_ && r.error == EPIPE) {
+    ::close(fd_);
+    fd_ = -1;
+    if (!reader_gone_said_) {
+      std::fprintf(stderr,
+                   "privmon: sink %s: the reader of FIFO '%s' went away; its alerts are held "
+                   "and retried until a reader opens it again\n",
+                   label(), path_.c_str());
+    }
+    reader_gone_said_ = true;
+    r.error = ENXIO;  // retried, not a failure for good (IsPermanentWriteError)
+  }
   return r;
 }
 
@@ -207,9 +232,10 @@ std::string FileOutput::Reopen() {
   if (const char* why = RefusedAlertFile(path_); why != nullptr) return std::string("it ") + why;
   const int fd = OpenOutputFile(path_, /*append=*/true);
   if (fd < 0) return std::strerror(errno);
-  ::close(fd_);
+  if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   regular_file_ = IsRegularFile(fd_);
+  fifo_ = IsFifo(fd_);
   Remember();
   return {};
 }

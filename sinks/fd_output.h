@@ -95,7 +95,12 @@ class FileOutput final : public AlertOutput {
   std::string path_;
   int fd_ = -1;
   bool regular_file_ = true;  // false for a FIFO or device at the path
-  PartialLine partial_;       // regular files only
+  // A FIFO whose reader went away (EPIPE): closed, and opened again (never waiting) before each
+  // write until a reader is back; until then writes fail with ENXIO, retried (breaker round 137:
+  // EPIPE failed the sink for good, and a restarted reader never got another alert).
+  bool fifo_ = false;
+  bool reader_gone_said_ = false;
+  PartialLine partial_;  // regular files only
   uint64_t dev_ = 0, ino_ = 0;
   bool lost_said_ = false;  // "cannot recreate" said; cleared once the file is written again
 };

@@ -311,5 +311,35 @@ TEST(FileOutput, AFifoIsOpenedWithoutWaitingForItsReader) {
   std::filesystem::remove(path);
 }
 
+// Breaker round 137: a FIFO's reader that restarts. Its EPIPE failed the sink for good, and the
+// restarted reader never got another alert. Now the write fails with a retryable ENXIO while no
+// reader has it open, and the first write after a reader opens it again reaches that reader.
+TEST(FileOutput, AFifoWhoseReaderRestartsIsWrittenToAgain) {
+  const std::string path = TempPath("restarting.fifo");
+  std::filesystem::remove(path);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0) << std::strerror(errno);
+  int reader = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  FileOutput out(path, /*append=*/true);
+  WriteAll(out, "{\"alert\":1}\n");
+  char got[64] = {};
+  EXPECT_EQ(::read(reader, got, sizeof got), 12);
+  ::close(reader);  // the reader goes away
+  WriteResult r = out.Write("{\"alert\":2}\n");
+  EXPECT_EQ(r.accepted, 0u);
+  EXPECT_EQ(r.error, ENXIO);
+  EXPECT_FALSE(IsPermanentWriteError(r.error));
+  r = out.Write("{\"alert\":2}\n");  // still no reader
+  EXPECT_EQ(r.error, ENXIO);
+  reader = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);  // it restarts
+  ASSERT_GE(reader, 0);
+  WriteAll(out, "{\"alert\":2}\n");
+  std::memset(got, 0, sizeof got);
+  EXPECT_EQ(::read(reader, got, sizeof got), 12);
+  EXPECT_STREQ(got, "{\"alert\":2}\n");
+  ::close(reader);
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace privmon
