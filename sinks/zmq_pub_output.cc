@@ -1,7 +1,9 @@
 #include "sinks/zmq_pub_output.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace privmon {
@@ -14,11 +16,46 @@ ZmqPubOutput::ZmqPubOutput(zmq::context_t& context, const std::string& endpoint,
   socket_.set(zmq::sockopt::xpub_nodrop, true);
   socket_.set(zmq::sockopt::xpub_verboser,
               true);  // every subscribe and unsubscribe, disconnects too
+  // The monitor first: the accept of a subscriber connecting at once is an event it must see.
+  const std::string monitor_address =
+      "inproc://privmon-pub-monitor-" + std::to_string(reinterpret_cast<uintptr_t>(this));
+  // inproc peers are never "accepted": counted by their subscriptions alone.
+  const bool network = endpoint.rfind("inproc://", 0) != 0;
+  if (network && zmq_socket_monitor(socket_.handle(), monitor_address.c_str(),
+                                    ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) == 0) {
+    monitor_ = zmq::socket_t(context, zmq::socket_type::pair);
+    monitor_.set(zmq::sockopt::linger, 0);
+    monitor_.connect(monitor_address);
+    monitored_ = true;
+  }
   try {
     socket_.bind(endpoint);
   } catch (const zmq::error_t& e) {
+    if (monitored_) (void)zmq_socket_monitor(socket_.handle(), nullptr, 0);
     throw std::runtime_error("alert sink: cannot bind ZeroMQ PUB on '" + endpoint +
                              "': " + e.what());
+  }
+}
+
+ZmqPubOutput::~ZmqPubOutput() {
+  if (monitored_) (void)zmq_socket_monitor(socket_.handle(), nullptr, 0);
+}
+
+void ZmqPubOutput::ReadConnections() {
+  if (!monitored_) return;
+  zmq::message_t event;
+  while (monitor_.recv(event, zmq::recv_flags::dontwait)) {
+    // Two frames: the event (uint16 id, uint32 value), then the peer's address.
+    if (event.size() >= 2) {
+      uint16_t id = 0;
+      std::memcpy(&id, event.data(), sizeof id);
+      if (id == ZMQ_EVENT_ACCEPTED) ++connections_;
+      if (id == ZMQ_EVENT_DISCONNECTED && connections_ > 0) --connections_;
+    }
+    zmq::message_t address;
+    while (event.more() && monitor_.recv(address, zmq::recv_flags::dontwait)) {
+      if (!address.more()) break;
+    }
   }
 }
 
@@ -36,8 +73,11 @@ WriteResult ZmqPubOutput::Write(std::string_view line) {
   const std::size_t taken = line.size();
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   try {
+    ReadConnections();
     ReadSubscriptions();
-    if (subscriptions_ == 0) return Dropped(taken, "no subscriber");
+    if (subscriptions_ == 0 || (monitored_ && connections_ == 0)) {
+      return Dropped(taken, "no subscriber");
+    }
     const auto sent =
         socket_.send(zmq::const_buffer(line.data(), line.size()), zmq::send_flags::dontwait);
     if (!sent) return Dropped(taken, "a subscriber is at its high-water mark (not reading)");

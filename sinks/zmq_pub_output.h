@@ -8,7 +8,12 @@
 // subscriber (counted in privmon_alerts_dropped_total{sink}). A run of drops is also said on
 // stderr once, when it starts (no subscriber, or one at its high-water mark) and when alerts are
 // delivered again (with how many were dropped), at most once a minute (a slow subscriber at its
-// mark flips between the two at every alert). Owned by one thread.
+// mark flips between the two at every alert). Connections are counted too, through the socket's
+// monitor (accepted minus disconnected, events the I/O thread sends as the TCP connection opens and
+// closes): a subscriber's unsubscribe on disconnect reaches an idle XPUB only after a pipe-teardown
+// round trip, and the first alert after the last subscriber left went to nobody, counted written
+// (breaker round 137). What a subscriber holds unread when it disconnects is lost with it (PUB:
+// "written" is handed to a connected subscriber). Owned by one thread.
 #pragma once
 
 #include <chrono>
@@ -25,6 +30,9 @@ class ZmqPubOutput final : public AlertOutput {
   // Binds on `endpoint`; `send_high_water_mark` messages may queue per subscriber.
   ZmqPubOutput(zmq::context_t& context, const std::string& endpoint,
                int send_high_water_mark = 10000);
+  ~ZmqPubOutput() override;
+  ZmqPubOutput(const ZmqPubOutput&) = delete;
+  ZmqPubOutput& operator=(const ZmqPubOutput&) = delete;
   WriteResult Write(std::string_view line) override;
   bool OneLinePerWrite() const override { return true; }
   std::string_view kind() const override { return "zmq_pub"; }
@@ -34,13 +42,17 @@ class ZmqPubOutput final : public AlertOutput {
 
  private:
   void ReadSubscriptions();
+  void ReadConnections();
   WriteResult Dropped(std::size_t taken, const char* why);
   bool NoticeDue() const;
   static constexpr std::chrono::seconds kNoticeEvery{60};
 
   zmq::socket_t socket_;
   std::string endpoint_;
-  int subscriptions_ = 0;     // subscribe minus unsubscribe messages seen (every peer's)
+  int subscriptions_ = 0;  // subscribe minus unsubscribe messages seen (every peer's)
+  zmq::socket_t monitor_;  // PAIR on the socket's monitor; unconnected when it could not start
+  bool monitored_ = false;
+  int connections_ = 0;       // accepted minus disconnected (while monitored_)
   uint64_t dropped_run_ = 0;  // alerts dropped since the last recovery line
   bool announced_ = false;    // the current run of drops was said
   bool noticed_ = false;      // a line was written (last_notice_ holds when)

@@ -187,6 +187,36 @@ TEST(ZmqPubOutput, DeliversEachAlertAsOneMessageToASubscriber) {
   EXPECT_EQ(msg.to_string(), "{\"alert\":2}");
 }
 
+// Breaker round 137: the only subscriber leaves and the PUB socket sits idle; the next alert was
+// sent into nothing and counted written (the unsubscribe reaches an idle XPUB only after a
+// teardown round trip). The socket's monitor counts the disconnect as it happens.
+TEST(ZmqPubOutput, TheFirstAlertAfterTheLastSubscriberLeftIsReportedDropped) {
+  zmq::context_t ctx;
+  ZmqPubOutput pub(ctx, "tcp://127.0.0.1:*");
+  {
+    zmq::socket_t sub(ctx, zmq::socket_type::sub);
+    sub.set(zmq::sockopt::subscribe, "");
+    sub.set(zmq::sockopt::rcvtimeo, 100);
+    sub.set(zmq::sockopt::linger, 0);
+    sub.connect(pub.last_endpoint());
+    zmq::message_t msg;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    bool got = false;
+    while (!got && std::chrono::steady_clock::now() < deadline) {
+      if (pub.Write("{\"probe\":true}\n").dropped) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        continue;
+      }
+      got = sub.recv(msg).has_value();
+    }
+    ASSERT_TRUE(got);
+  }                                                             // the subscriber closes
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the publisher sits idle
+  const WriteResult r = pub.Write("{\"alert\":2}\n");
+  EXPECT_EQ(r.error, 0);
+  EXPECT_TRUE(r.dropped) << "sent to nobody and counted written";
+}
+
 TEST(ZmqPubOutput, WithoutASubscriberEveryAlertIsReportedDropped) {
   zmq::context_t ctx;
   ZmqPubOutput pub(ctx, "tcp://127.0.0.1:*");
