@@ -209,6 +209,18 @@ WriteResult FileOutput::Write(std::string_view bytes) {
                  label(), path_.c_str());
     reader_gone_said_ = false;
   }
+  if (fifo_) {
+    // Whole lines of at most PIPE_BUF bytes per write, which a pipe takes whole or not at all: a
+    // reader that goes away never leaves half a line for the next one (breaker round 138: the
+    // restarted reader's first line was the tail of an alert). A line longer than PIPE_BUF goes
+    // alone, as before.
+    const std::size_t end = bytes.substr(0, PIPE_BUF).rfind('\n');
+    if (end != std::string_view::npos) {
+      bytes = bytes.substr(0, end + 1);
+    } else if (const std::size_t line = bytes.find('\n'); line != std::string_view::npos) {
+      bytes = bytes.substr(0, line + 1);
+    }
+  }
   WriteResult r = WriteToFd(fd_, regular_file_, bytes);
   if (regular_file_ && r.accepted != 0) partial_.Wrote(bytes.substr(0, r.accepted));
   if (fifo_ && r.error == EPIPE) {
@@ -231,6 +243,14 @@ void FileOutput::DiscardPartialLine() { DiscardOrSay(partial_, fd_, path_); }
 std::string FileOutput::Reopen() {
   if (const char* why = RefusedAlertFile(path_); why != nullptr) return std::string("it ") + why;
   const int fd = OpenOutputFile(path_, /*append=*/true);
+  if (fd < 0 && fifo_ && fd_ < 0 && errno == ENXIO) {
+    // Its reader went away (said then): the next write opens it once one is back.
+    std::fprintf(stderr,
+                 "privmon: sink %s: FIFO '%s' still has no reader; its alerts stay held and "
+                 "retried until one opens it\n",
+                 label(), path_.c_str());
+    return {};
+  }
   if (fd < 0) return std::strerror(errno);
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;

@@ -371,5 +371,48 @@ TEST(FileOutput, AFifoWhoseReaderRestartsIsWrittenToAgain) {
   std::filesystem::remove(path);
 }
 
+// Breaker round 138: writes to a FIFO were cut at PIPE_BUF, not at line ends: a reader that went
+// away mid-stream left the new reader the tail of an alert as its first line. Now each write is
+// whole lines, which a pipe takes whole or not at all.
+TEST(FileOutput, ANewReaderOfAFifoGetsOnlyWholeLines) {
+  const std::string path = TempPath("whole-lines.fifo");
+  std::filesystem::remove(path);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0) << std::strerror(errno);
+  int reader = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  FileOutput out(path, /*append=*/true);
+  const std::string line = "{\"alert\":\"" + std::string(740, 'x') + "\"}\n";  // 751 bytes
+  std::string pending;
+  for (int i = 0; i < 200; ++i) pending += line;
+  // The first reader reads nothing: the pipe fills, and writes stop being taken.
+  for (int i = 0; i < 400; ++i) {
+    const WriteResult r = out.Write(pending);
+    ASSERT_EQ(r.error, 0);
+    if (r.accepted == 0) break;
+    pending.erase(0, r.accepted);
+  }
+  ASSERT_FALSE(pending.empty()) << "the pipe never filled";
+  ASSERT_EQ(pending.size() % line.size(), 0u) << "a write cut a line";
+  ::close(reader);  // it goes away with what it held
+  EXPECT_EQ(out.Write(pending).error, ENXIO);
+  reader = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);  // a new reader
+  ASSERT_GE(reader, 0);
+  std::string got;
+  char buffer[8192];
+  for (int i = 0; i < 400 && !pending.empty(); ++i) {
+    const WriteResult r = out.Write(pending);
+    ASSERT_EQ(r.error, 0);
+    pending.erase(0, r.accepted);
+    for (ssize_t n; (n = ::read(reader, buffer, sizeof buffer)) > 0;) got.append(buffer, n);
+  }
+  for (ssize_t n; (n = ::read(reader, buffer, sizeof buffer)) > 0;) got.append(buffer, n);
+  EXPECT_TRUE(pending.empty());
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.substr(0, line.size()), line);
+  EXPECT_EQ(got.size() % line.size(), 0u);
+  ::close(reader);
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace privmon
