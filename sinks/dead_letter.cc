@@ -206,6 +206,13 @@ DeadLetterWriter::~DeadLetterWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void DeadLetterWriter::CheckPath() {
+  std::lock_guard lock(mu_);
+  if (fd_ < 0 || !regular_ || file_bytes_ == checked_bytes_) return;
+  path_checked_ = {};  // due now
+  if (!FollowPathLocked()) SetFailingLocked(true);
+}
+
 void DeadLetterWriter::Reopen() {
   std::lock_guard lock(mu_);
   if (path_.empty()) return;

@@ -83,6 +83,11 @@ class DeadLetterWriter {
   void ReportFailingTo(std::atomic<bool>* flag) { failing_flag_ = flag; }
   // Opens the path afresh (SIGHUP after logrotate); keeps the old file on failure.
   void Reopen();
+  // Checks the path now (the control thread, once a second, and before the run's summary): a
+  // file deleted since the last entry gets the entries written into it since the last check
+  // copied into a new one, where before it waited for the next entry (breaker round 138: the
+  // last entries of a run went down with the deleted file, uncounted). Takes the lock.
+  void CheckPath();
   // Also sends every entry to `worker` (owned; finished when the writer is destroyed or at
   // FinishSink). Call before the first Write.
   void AlsoTo(std::unique_ptr<SinkWorker> worker);

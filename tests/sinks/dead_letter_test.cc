@@ -376,6 +376,30 @@ TEST(DeadLetterWriter, EntriesWrittenToADeletedFileBeforeTheCheckAreCopiedIntoTh
   std::filesystem::remove(path);
 }
 
+// Breaker round 138: with no entry after the delete, nothing checked the path, and the entries
+// written since the last check went down with the deleted file at exit. CheckPath (the control
+// thread's, once a second and before the summary) copies them.
+TEST(DeadLetterWriter, CheckPathCopiesTheLastEntriesOfADeletedFileWithoutAnotherEntry) {
+  const std::string path = FreshPath("deleted-last.ndjson");
+  Counter failures{0};
+  ::testing::internal::CaptureStderr();
+  {
+    DeadLetterWriter w(path, nullptr, {.path_check_interval = std::chrono::hours(1)}, &failures);
+    w.Write(RejectReason::kInvalidJson, "x", "1", "zmq", kReceived);
+    w.Write(RejectReason::kInvalidJson, "x", "2", "zmq", kReceived);
+    std::filesystem::remove(path);
+    w.CheckPath();
+    std::vector<std::string> raws;
+    for (const DeadLetterEntry& e : ReadDeadLetterFile(path)) raws.push_back(e.raw);
+    EXPECT_EQ(raws, (std::vector<std::string>{"1", "2"}));
+    w.CheckPath();  // nothing new: nothing done
+    EXPECT_EQ(ReadDeadLetterFile(path).size(), 2u);
+  }
+  (void)::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(failures.load(), 0u);
+  std::filesystem::remove(path);
+}
+
 // A rotation that cannot happen (here <path>.1 is a directory that is not empty) leaves the file
 // growing past its cap: said once on stderr, not silently. The entries are all kept.
 TEST(DeadLetterWriter, ARotationThatFailsIsReportedOnceAndLosesNoEntry) {
