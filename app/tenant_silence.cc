@@ -109,11 +109,14 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
       continue;
     }
     if (inserted && t.events != 0) w.since_us = now_us;  // first seen with records: from now
+    const bool configured = config.tenants.contains(t.hash);
+    if (configured && !w.configured && !w.sent) w.since_us = now_us;  // configured again
+    w.configured = configured;
     if (unjudged.contains(t.hash)) continue;
     // A tenant configured once, removed since, that never sent a record is not judged: the
     // operator took it off (breaker round 135). Its watch keeps whether it alerted, so a reload
     // that adds it back does not raise the same silence twice (breaker round 136).
-    if (!w.sent && !config.tenants.contains(t.hash)) continue;
+    if (!w.sent && !configured) continue;
     // A tenant's own silence_after replaces the pipeline's value, `off` there included (breaker
     // round 133: a tenant with silence_after 5s was never judged under the pipeline's off).
     if (floor_us <= 0 || w.alerted || now_us - w.since_us < floor_us) {

@@ -295,6 +295,22 @@ TEST_F(SilencePoll, ASilenceIsRaisedOnceWhenItsTenantIsRemovedAndAddedBack) {
   for (int minute = 9; minute <= 30; ++minute) EXPECT_TRUE(Poll(minute * kMin).empty()) << minute;
 }
 
+// Breaker round 138: removed before its limit (an onboarding rolled back), then configured again
+// by a later reload, a tenant that never sent is silent from that reload, not from privmon's
+// start.
+TEST_F(SilencePoll, ATenantRemovedBeforeItsLimitAndAddedBackIsSilentFromTheReload) {
+  const std::string with = "pipeline: {tenant_silence_alert: 5m}\ntenants:\n  \"" +
+                           std::string(kFixed) + "\": {name: Fixed}\n";
+  Load(with);
+  EXPECT_TRUE(Poll(1).empty());
+  Load("pipeline: {tenant_silence_alert: 5m}\n");
+  EXPECT_TRUE(Poll(2 * kMin).empty());
+  EXPECT_TRUE(Poll(6 * kMin).empty());
+  Load(with);
+  for (int minute = 8; minute <= 12; ++minute) EXPECT_TRUE(Poll(minute * kMin).empty()) << minute;
+  EXPECT_EQ(Poll(13 * kMin), std::vector<std::string>{std::string(kFixed)});
+}
+
 TEST_F(SilencePoll, ASilenceUnderADisabledRuleIsRaisedWhenAReloadEnablesIt) {
   const std::string tenant = "  \"" + std::string(kFixed) + "\": {name: Fixed";
   Load("pipeline: {tenant_silence_alert: 5m}\ntenants:\n" + tenant +
