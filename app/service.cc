@@ -189,6 +189,11 @@ uint64_t RecordsSoFar(const PipelineStats& stats) {
   return n;
 }
 
+// A second SIGTERM/SIGINT exits at once, but not one within kSignalEcho of the first: `timeout`
+// sends its signal to privmon and then to its process group, privmon included (breaker round
+// 137: `timeout 60 privmon run` exited 130 without draining, its queued alerts unsaid).
+constexpr auto kSignalEcho = std::chrono::milliseconds(500);
+
 }  // namespace
 
 int RunService(const ServiceOptions& options) {
@@ -431,17 +436,21 @@ int RunService(const ServiceOptions& options) {
 
   const bool progress = !options.quiet && options.scan && isatty(STDERR_FILENO) != 0;
   bool stopping = false;
+  auto stop_signalled = std::chrono::steady_clock::now();
   auto last_progress = started;
   auto last_silence_poll = started;
+  auto last_path_check = last_silence_poll;
   while (!pipeline.Finished()) {
     timespec wait{0, 20'000'000};
     const int sig = sigtimedwait(&signals, nullptr, &wait);
     if (sig == SIGTERM || sig == SIGINT) {
       if (stopping) {
+        if (std::chrono::steady_clock::now() - stop_signalled < kSignalEcho) continue;
         std::fprintf(stderr, "privmon: second signal, exiting without draining\n");
         std::_Exit(130);
       }
       stopping = true;
+      stop_signalled = std::chrono::steady_clock::now();
       stats->readiness.stopping.store(true, std::memory_order_relaxed);
       std::fprintf(stderr, "privmon: %s received, %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                    checkpointer ? "checkpointing pending verdicts" : "draining");
@@ -486,6 +495,10 @@ int RunService(const ServiceOptions& options) {
     if (checkpointer && !learn_only && !stopping && checkpointer->Due())
       checkpointer->Periodic(pipeline);
     const auto now = std::chrono::steady_clock::now();
+    if (now - last_path_check >= std::chrono::seconds(1)) {
+      last_path_check = now;
+      dead_letters->CheckPath();  // a deleted dead-letter file noticed within a second
+    }
     if (silence && !stopping && now - last_silence_poll >= std::chrono::seconds(1)) {
       last_silence_poll = now;
       silence->Poll(*live_config, WallMicros());
@@ -503,14 +516,15 @@ int RunService(const ServiceOptions& options) {
   // stuck sink's drain waited for it).
   std::jthread second_signal;
   if (stopping) {
-    second_signal = std::jthread([](const std::stop_token& done) {
+    second_signal = std::jthread([stop_signalled](const std::stop_token& done) {
       sigset_t stop_signals;
       sigemptyset(&stop_signals);
       sigaddset(&stop_signals, SIGTERM);
       sigaddset(&stop_signals, SIGINT);
       while (!done.stop_requested()) {
         timespec wait{0, 50'000'000};
-        if (sigtimedwait(&stop_signals, nullptr, &wait) > 0) {
+        if (sigtimedwait(&stop_signals, nullptr, &wait) > 0 &&
+            std::chrono::steady_clock::now() - stop_signalled >= kSignalEcho) {
           std::fprintf(stderr, "privmon: second signal, exiting without draining\n");
           std::_Exit(130);
         }
@@ -550,6 +564,7 @@ int RunService(const ServiceOptions& options) {
         static_cast<unsigned long long>(lost));
     failed = true;
   }
+  dead_letters->CheckPath();  // the last entries, if the file was deleted since its last check
   if (ReportDeadLettersLost(*dead_letters, *stats) != 0) failed = true;
   if (ReportSourceReadErrors(*stats) != 0) failed = true;
   if (failed) return 1;

@@ -186,6 +186,7 @@ int RunStateTopicService(const ServiceOptions& options,
     if (now - last_silence_poll >= std::chrono::seconds(1)) {
       last_silence_poll = now;
       silence.Poll(*live_config, ServiceWallMicros());
+      dead_letters->CheckPath();  // a deleted dead-letter file noticed within a second
     }
   }
   if (repartitioner) repartitioner->Stop();  // commits what the state topic confirmed
@@ -206,6 +207,7 @@ int RunStateTopicService(const ServiceOptions& options,
         static_cast<unsigned long long>(lost));
     failed = true;
   }
+  dead_letters->CheckPath();  // the last entries, if the file was deleted since its last check
   if (ReportDeadLettersLost(*dead_letters, *stats) != 0) failed = true;
   if (failed) return 1;
   if (!checkpointed) {
