@@ -48,6 +48,11 @@ int64_t TenantSilence::LimitUs(int64_t floor_us, uint32_t learn, std::vector<int
 void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
   const int64_t process_limit_us = config.pipeline.tenant_silence_alert_s * 1'000'000;
   std::vector<TenantCounters::Snapshot> seen = stats_.tenants.Read();
+  // Every watch of a tenant not configured now is marked so, judged this Poll or not (a restored
+  // one may not be: breaker round 139, re-added after a restart it counted the removal as silence).
+  for (auto& [hash, w] : watches_) {
+    if (!config.tenants.contains(hash)) w.configured = false;
+  }
   // Configured tenants that sent nothing since start are silent since the start.
   absl::flat_hash_set<uint64_t> listed;
   for (const TenantCounters::Snapshot& t : seen) listed.insert(t.hash);
@@ -162,6 +167,7 @@ void TenantSilence::Save(CheckpointShardWriter& out, int64_t now_us) const {
     r.alerted = w.alerted;
     r.moved = w.moved;
     r.never_sent = !w.sent;
+    r.unconfigured = !w.configured;
     r.next_gap = static_cast<uint32_t>(w.next_gap);
     r.gaps = w.gaps;
     r.tenant_id = w.tenant_id;
@@ -200,6 +206,7 @@ void TenantSilence::Restore(const std::vector<SilenceRecord>& records) {
     w.next_gap = w.gaps.empty() ? 0 : r.next_gap % kGaps;
     w.tenant_id = r.tenant_id;
     w.sent = !r.never_sent;
+    w.configured = !r.unconfigured;
   }
 }
 

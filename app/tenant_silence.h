@@ -82,7 +82,7 @@ class TenantSilence {
     // A record of the tenant was counted (in this life, or before a restart: the checkpoint's
     // never_sent bit): a removed tenant that never sent is not judged.
     bool sent = false;
-    // Configured at the last Poll (restored watches count as configured): a tenant that never
+    // Configured at the last Poll (restored: as the checkpoint says): a tenant that never
     // sent, configured again by a reload after one removed it, is silent from that reload
     // (breaker round 138: its silence counted from privmon's start, the removal included).
     bool configured = true;

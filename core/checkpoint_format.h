@@ -114,7 +114,8 @@ inline bool DecodeHeldMark(const CheckpointRecordView& v, HeldMarkRecord* r) {
 // a restart neither raises a silence already alerted again nor forgets one under way (k17d).
 // Appended in format 7 (older files have none: every silence starts over, as before).
 // Payload: since (wall us, 8), newest event time (us, 8), flags (1: bit 0 alerted, bit 1 moved,
-// bit 2 never sent: no record of the tenant was counted; set from this build on, within format 8),
+// bit 2 never sent: no record of the tenant was counted; bit 3 not configured when saved; set
+// from session 51's builds on, within format 8),
 // next gap (4), gap count (4), the gaps (8 each), then the tenant id's bytes.
 inline constexpr uint8_t kCheckpointSilenceTag = 13;
 struct SilenceRecord {
@@ -123,7 +124,8 @@ struct SilenceRecord {
   int64_t last_event_us = 0;
   bool alerted = false;
   bool moved = false;
-  bool never_sent = false;  // older files: clear (a tenant that sent, judged as before)
+  bool never_sent = false;    // older files: clear (a tenant that sent, judged as before)
+  bool unconfigured = false;  // not in `tenants:` when saved; older files: clear (configured)
   uint32_t next_gap = 0;
   std::vector<int64_t> gaps;
   std::string tenant_id;
@@ -133,7 +135,8 @@ inline std::string EncodeSilence(const SilenceRecord& r) {
   std::string out(25 + 8 * static_cast<std::size_t>(count), '\0');
   std::memcpy(out.data(), &r.since_us, 8);
   std::memcpy(out.data() + 8, &r.last_event_us, 8);
-  out[16] = static_cast<char>((r.alerted ? 1 : 0) | (r.moved ? 2 : 0) | (r.never_sent ? 4 : 0));
+  out[16] = static_cast<char>((r.alerted ? 1 : 0) | (r.moved ? 2 : 0) | (r.never_sent ? 4 : 0) |
+                              (r.unconfigured ? 8 : 0));
   std::memcpy(out.data() + 17, &r.next_gap, 4);
   std::memcpy(out.data() + 21, &count, 4);
   if (count != 0) std::memcpy(out.data() + 25, r.gaps.data(), 8 * static_cast<std::size_t>(count));
@@ -149,10 +152,11 @@ inline bool DecodeSilence(const CheckpointRecordView& v, SilenceRecord* r) {
   r->alerted = (flags & 1) != 0;
   r->moved = (flags & 2) != 0;
   r->never_sent = (flags & 4) != 0;
+  r->unconfigured = (flags & 8) != 0;
   std::memcpy(&r->next_gap, v.payload.data() + 17, 4);
   uint32_t count = 0;
   std::memcpy(&count, v.payload.data() + 21, 4);
-  if (flags > 7 || (v.payload.size() - 25) / 8 < count) return false;
+  if (flags > 15 || (v.payload.size() - 25) / 8 < count) return false;
   r->gaps.resize(count);
   if (count != 0) std::memcpy(r->gaps.data(), v.payload.data() + 25, 8 * std::size_t{count});
   r->tenant_id.assign(v.payload.substr(25 + 8 * std::size_t{count}));

@@ -243,7 +243,7 @@ void FileOutput::DiscardPartialLine() { DiscardOrSay(partial_, fd_, path_); }
 std::string FileOutput::Reopen() {
   if (const char* why = RefusedAlertFile(path_); why != nullptr) return std::string("it ") + why;
   const int fd = OpenOutputFile(path_, /*append=*/true);
-  if (fd < 0 && fifo_ && fd_ < 0 && errno == ENXIO) {
+  if (fd < 0 && fifo_ && errno == ENXIO) {
     // Its reader went away (said then): the next write opens it once one is back.
     std::fprintf(stderr,
                  "privmon: sink %s: FIFO '%s' still has no reader; its alerts stay held and "

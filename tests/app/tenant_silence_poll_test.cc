@@ -311,6 +311,64 @@ TEST_F(SilencePoll, ATenantRemovedBeforeItsLimitAndAddedBackIsSilentFromTheReloa
   EXPECT_EQ(Poll(13 * kMin), std::vector<std::string>{std::string(kFixed)});
 }
 
+// Breaker round 139: the same across a restart. Whether a watched tenant was configured is in the
+// checkpoint (flag bit 3), and a restored watch of a tenant the config no longer lists is marked
+// so at the first Poll: configured again (at the restart, or by a reload after it), a tenant that
+// never sent is silent from then.
+TEST_F(SilencePoll, ATenantConfiguredAgainAfterARestartIsSilentFromThen) {
+  const std::string without = "pipeline: {tenant_silence_alert: 5m}\n";
+  const std::string with = without + "tenants:\n  \"" + std::string(kFixed) + "\": {name: Fixed}\n";
+  auto save = [](TenantSilence& silence, int64_t now) {
+    CheckpointShardWriter out(0);
+    silence.Save(out, now);
+    std::vector<SilenceRecord> saved;
+    for (const std::string& part : out.partitions()) {
+      EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
+        SilenceRecord s;
+        EXPECT_TRUE(DecodeSilence(r, &s));
+        saved.push_back(s);
+      }));
+    }
+    return saved;
+  };
+  struct Life {
+    std::string first_config;  // the config of the first life, after a reload at 2 min
+    std::string restart_config;
+    int reload_at_minute;  // in the next life: a reload to `with` (0: none)
+    int alert_minute;
+  };
+  const std::vector<Life> lives = {
+      {without, with, 0, 9},      // removed before the restart, listed again at it
+      {without, without, 5, 10},  // removed before the restart, added by a reload after it
+      {with, without, 5, 10},     // removed while privmon was down, added by a reload after it
+  };
+  for (const Life& life : lives) {
+    SCOPED_TRACE(life.alert_minute + life.reload_at_minute);
+    PipelineStats stats{1, 1, 16};
+    SpscQueue<Alert> queue{64};
+    TenantSilence first(stats, queue, 0);
+    Load(with);
+    first.Poll(*config_, 1);
+    Load(life.first_config);
+    first.Poll(*config_, 2 * kMin);
+    const std::vector<SilenceRecord> saved = save(first, 3 * kMin);
+    Alert a;
+    EXPECT_FALSE(queue.pop(a));
+    PipelineStats next_stats{1, 1, 16};
+    SpscQueue<Alert> next_queue{64};
+    TenantSilence next(next_stats, next_queue, 4 * kMin);
+    next.Restore(saved);
+    Load(life.restart_config);
+    std::vector<int> alerted;
+    for (int minute = 4; minute <= 12; ++minute) {
+      if (minute == life.reload_at_minute) Load(with);
+      next.Poll(*config_, minute * kMin);
+      for (Alert b; next_queue.pop(b);) alerted.push_back(minute);
+    }
+    EXPECT_EQ(alerted, std::vector<int>{life.alert_minute});
+  }
+}
+
 TEST_F(SilencePoll, ASilenceUnderADisabledRuleIsRaisedWhenAReloadEnablesIt) {
   const std::string tenant = "  \"" + std::string(kFixed) + "\": {name: Fixed";
   Load("pipeline: {tenant_silence_alert: 5m}\ntenants:\n" + tenant +
