@@ -55,6 +55,25 @@ uint64_t Sum(const std::deque<ShardStats>& shards, auto field) {
 
 }  // namespace
 
+std::unique_ptr<DeadLetterWriter> OpenDeadLetters(const CompiledConfig& config,
+                                                  PipelineStats& stats) {
+  auto dead_letters = std::make_unique<DeadLetterWriter>(
+      config.dead_letter_path, &stats.dead_letters, DeadLetterWriter::Limits{},
+      &stats.dead_letter_write_failures, &stats.dead_letter_rotations,
+      &stats.dead_letter_discarded);
+  dead_letters->ReportFailingTo(&stats.dead_letter_failing);  // GET /readyz
+  if (config.dead_letter_kafka) {  // dead letters to a Kafka topic as well
+    stats.dead_letter_kafka.name = config.dead_letter_kafka->name;
+    stats.dead_letter_kafka.dead_letter = true;
+    auto kafka = std::make_unique<KafkaOutput>(*config.dead_letter_kafka);
+    kafka->set_item("dead-letter entry");
+    dead_letters->AlsoTo(
+        std::make_unique<SinkWorker>(std::move(kafka), stats.dead_letter_kafka,
+                                     SinkPolicy{.queue_bytes = 16u << 20, .fail_fast = false}));
+  }
+  return dead_letters;
+}
+
 uint64_t ReportDeadLettersLost(DeadLetterWriter& dead_letters, const PipelineStats& stats) {
   dead_letters.FinishSink();
   // A rotation's discarded <path>.1 entries are rejects not kept too (breaker round 80).
@@ -282,20 +301,7 @@ int RunService(const ServiceOptions& options) {
           OpenSource(s, zmq_context, stats.get(), config->pipeline.max_message_bytes));
       stats->sources.emplace_back().name = sources.back()->name();
     }
-    dead_letters = std::make_unique<DeadLetterWriter>(
-        config->dead_letter_path, &stats->dead_letters, DeadLetterWriter::Limits{},
-        &stats->dead_letter_write_failures, &stats->dead_letter_rotations,
-        &stats->dead_letter_discarded);
-    dead_letters->ReportFailingTo(&stats->dead_letter_failing);  // GET /readyz
-    if (config->dead_letter_kafka) {  // dead letters to a Kafka topic as well
-      stats->dead_letter_kafka.name = config->dead_letter_kafka->name;
-      stats->dead_letter_kafka.dead_letter = true;
-      auto kafka = std::make_unique<KafkaOutput>(*config->dead_letter_kafka);
-      kafka->set_item("dead-letter entry");
-      dead_letters->AlsoTo(
-          std::make_unique<SinkWorker>(std::move(kafka), stats->dead_letter_kafka,
-                                       SinkPolicy{.queue_bytes = 16u << 20, .fail_fast = false}));
-    }
+    dead_letters = OpenDeadLetters(*config, *stats);
     if (options.scan && options.checkpoint_out.empty()) {
       outputs.push_back(std::make_unique<StdoutOutput>());
       outputs.back()->set_format(options.scan_format);

@@ -1,12 +1,15 @@
 // Parts `run` shares between its two shapes (app/service.cc: sources feed the engine;
-// app/state_service.cc: `state_topic`, README "Running N instances"): the dead-letter reject sink
-// and the end-of-run summary. Control thread, except DeadLetterRejects (any parse thread).
+// app/state_service.cc: `state_topic`, README "Running N instances"): the dead letter (opened, and
+// its reject sink) and the end-of-run summary. Control thread, except DeadLetterRejects (any parse
+// thread).
 #pragma once
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string_view>
 
+#include "core/config.h"
 #include "core/stats.h"
 #include "pipeline/pipeline.h"
 #include "sinks/dead_letter.h"
@@ -44,6 +47,12 @@ class DeadLetterRejects final : public RejectSink {
 
 // Messages, records (accepted, rejected by reason, skipped by category), alerts, rate.
 void PrintSummary(const PipelineStats& stats, double seconds, std::FILE* out);
+
+// The dead-letter file of `config.dead_letter_path` (its counters in `stats`, its failure on
+// GET /readyz) and, when `dead_letter.kafka` is set, its Kafka copy behind a sink worker.
+// Throws std::runtime_error when either cannot be opened.
+std::unique_ptr<DeadLetterWriter> OpenDeadLetters(const CompiledConfig& config,
+                                                  PipelineStats& stats);
 
 // After the input stopped: finishes the dead letter's second destination, then says on stderr how
 // many rejected messages it could not keep (file writes that failed, Kafka deliveries given up,

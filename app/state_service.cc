@@ -16,7 +16,6 @@
 #include "pipeline/repartitioner.h"
 #include "sinks/alert_dispatcher.h"
 #include "sinks/alert_output.h"
-#include "sinks/kafka_output.h"
 
 namespace privmon {
 
@@ -54,20 +53,7 @@ int RunStateTopicService(const ServiceOptions& options,
   std::unique_ptr<DeadLetterWriter> dead_letters;
   std::vector<std::unique_ptr<AlertOutput>> outputs;
   try {
-    dead_letters = std::make_unique<DeadLetterWriter>(
-        config->dead_letter_path, &stats->dead_letters, DeadLetterWriter::Limits{},
-        &stats->dead_letter_write_failures, &stats->dead_letter_rotations,
-        &stats->dead_letter_discarded);
-    dead_letters->ReportFailingTo(&stats->dead_letter_failing);  // GET /readyz
-    if (config->dead_letter_kafka) {
-      stats->dead_letter_kafka.name = config->dead_letter_kafka->name;
-      stats->dead_letter_kafka.dead_letter = true;
-      auto kafka = std::make_unique<KafkaOutput>(*config->dead_letter_kafka);
-      kafka->set_item("dead-letter entry");
-      dead_letters->AlsoTo(
-          std::make_unique<SinkWorker>(std::move(kafka), stats->dead_letter_kafka,
-                                       SinkPolicy{.queue_bytes = 16u << 20, .fail_fast = false}));
-    }
+    dead_letters = OpenDeadLetters(*config, *stats);
     outputs = MakeAlertOutputs(config->sinks, zmq_context);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "privmon: cannot start: %s\n", e.what());
