@@ -60,7 +60,9 @@ struct alignas(64) ShardStats {
   Counter ahead_overflow{0};
   Gauge accounts{0};
   Gauge state_bytes{0};
-  Gauge watermark_lag_us{0};
+  // The shard's newest tenant watermark, microseconds since the epoch (0: none yet). Its lag
+  // behind the wall clock is taken at each scrape, so a feed that stops shows a growing lag.
+  Gauge watermark_us{0};
   std::array<Counter, kLatencyBuckets.size() + 1> latency_buckets{};
   Counter latency_sum_ns{0};
   Counter latency_count{0};

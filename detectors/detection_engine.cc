@@ -1061,13 +1061,8 @@ void DetectionEngine::PublishGauges() {
   gauges_dirty_ = false;
   stats_.accounts.store(static_cast<int64_t>(accounts_.size()), std::memory_order_relaxed);
   stats_.state_bytes.store(static_cast<int64_t>(MemoryBytes()), std::memory_order_relaxed);
-  if (watermark_ != kMinTime) {
-    // How far event time trails the wall clock (large when replaying old logs).
-    const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    stats_.watermark_lag_us.store(now_us - watermark_, std::memory_order_relaxed);
-  }
+  // The scrape reports the wall clock minus it (metrics/stats_collector.cc).
+  if (watermark_ != kMinTime) stats_.watermark_us.store(watermark_, std::memory_order_relaxed);
 }
 
 }  // namespace privmon

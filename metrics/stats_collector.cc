@@ -54,18 +54,21 @@ void AddHistogram(MetricFamily& f, const CheckpointHistogram& hist) {
 }
 
 // docs/operations.md "Checkpoints". Age is computed at scrape time; without checkpoints it is 0.
-// Before the first checkpoint of a process that checkpoints, it counts from the start: a process
-// that never manages one shows a growing age (an `age > N` alert fires), not 0.
+// It counts from the later of the latest checkpoint (written, or restored at start) and privmon's
+// start, as GET /readyz does (metrics/health.cc): a process that never manages a checkpoint shows
+// a growing age (an `age > N` alert fires), not 0, and one restored from a file written before a
+// downtime does not start at the file's age (breaker round 140: 22 s at start, /readyz ready).
 void AddCheckpointFamilies(std::vector<MetricFamily>& out, const CheckpointStats& c,
                            const ReadinessStats& r) {
   int64_t last = Load(c.last_written_us);
-  if (last == 0 && Load(r.checkpoint_interval_us) > 0) last = Load(r.started_us);
+  if (Load(r.checkpoint_interval_us) > 0) last = std::max(last, Load(r.started_us));
   const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
   AddSample(AddFamily(out, "privmon_checkpoint_age_seconds",
-                      "Wall time since the latest checkpoint was written or restored, or, before "
-                      "the first, since privmon started (0: checkpoints off).",
+                      "Wall time since the latest checkpoint was written, or since privmon "
+                      "started if later (a checkpoint restored at start counts from the start; "
+                      "0: checkpoints off).",
                       MetricType::Gauge),
             {}, last == 0 ? 0.0 : static_cast<double>(now_us - last) * 1e-6);
   AddSample(AddFamily(out, "privmon_checkpoint_bytes", "Size of the latest checkpoint file.",
@@ -346,6 +349,9 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
   auto& lag =
       AddFamily(out, "privmon_watermark_lag_seconds",
                 "Wall-clock time minus the shard's event-time watermark.", MetricType::Gauge);
+  const int64_t lag_now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
   uint64_t late = 0, pim = 0, duplicates = 0, beyond_horizon = 0, evicted = 0, values_evicted = 0;
   uint64_t replay_lost = 0, ahead_overflow = 0;
   for (std::size_t i = 0; i < st.shards.size(); ++i) {
@@ -360,7 +366,10 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
     ahead_overflow += Load(s.ahead_overflow);
     AddSample(accounts, shard_label(i), static_cast<double>(Load(s.accounts)));
     AddSample(state_bytes, shard_label(i), static_cast<double>(Load(s.state_bytes)));
-    AddSample(lag, shard_label(i), static_cast<double>(Load(s.watermark_lag_us)) * 1e-6);
+    // Taken now, not when the shard last moved: a stopped feed's lag grows (breaker round 140).
+    const int64_t watermark = Load(s.watermark_us);
+    AddSample(lag, shard_label(i),
+              watermark == 0 ? 0.0 : static_cast<double>(lag_now_us - watermark) * 1e-6);
     late += Load(s.late_events);
     duplicates += Load(s.duplicates);
     beyond_horizon += Load(s.beyond_horizon);

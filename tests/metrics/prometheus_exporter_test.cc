@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "core/follow_event.h"
 #include "core/stats.h"
@@ -56,7 +57,10 @@ std::shared_ptr<PipelineStats> BusyStats() {
   stats->shards[1].queue_depth.store(17);
   stats->shards[0].accounts.store(1000);
   stats->shards[0].state_bytes.store(65536);
-  stats->shards[1].watermark_lag_us.store(2'500'000);
+  stats->shards[1].watermark_us.store(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count() -
+                                      2'500'000);
   Bump(stats->parsers[0].backpressure_waits[1], 5);
   Bump(stats->parsers[1].backpressure_waits[1], 6);
   Bump(stats->shards[0].late_events, 3);
@@ -110,6 +114,19 @@ TEST(MetricsServer, ServesTheStandardProcessMetrics) {
   EXPECT_NE(t.find("# TYPE process_cpu_seconds_total counter"), std::string::npos);
 }
 
+// A feed that stops leaves the shard's watermark where it was: its lag behind the wall clock
+// grows from scrape to scrape (breaker round 140: it was stored when the shard last moved, so a
+// stopped feed looked current for ever).
+TEST(MetricsServer, WatermarkLagGrowsWhileTheShardsWatermarkStandsStill) {
+  auto stats = BusyStats();
+  MetricsServer server("127.0.0.1:0", stats);
+  const double first = Sample(Scrape(server), R"(privmon_watermark_lag_seconds{shard="1"})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  const double second = Sample(Scrape(server), R"(privmon_watermark_lag_seconds{shard="1"})");
+  EXPECT_GE(second - first, 1.0);
+  EXPECT_LT(second - first, 30.0);
+}
+
 TEST(MetricsServer, ReportsThePipelineCountersAtScrapeTime) {
   auto stats = BusyStats();
   MetricsServer server("127.0.0.1:0", stats);
@@ -135,7 +152,10 @@ TEST(MetricsServer, ReportsThePipelineCountersAtScrapeTime) {
   EXPECT_EQ(Sample(t, R"(privmon_backpressure_waits_total{shard="0"})"), 0);
   EXPECT_EQ(Sample(t, R"(privmon_accounts{shard="0"})"), 1000);
   EXPECT_EQ(Sample(t, R"(privmon_state_bytes{shard="0"})"), 65536);
-  EXPECT_EQ(Sample(t, R"(privmon_watermark_lag_seconds{shard="1"})"), 2.5);
+  // Taken at the scrape: 2.5 s behind when the test set it, a little more by now.
+  EXPECT_GE(Sample(t, R"(privmon_watermark_lag_seconds{shard="1"})"), 2.5);
+  EXPECT_LT(Sample(t, R"(privmon_watermark_lag_seconds{shard="1"})"), 60.0);
+  EXPECT_EQ(Sample(t, R"(privmon_watermark_lag_seconds{shard="0"})"), 0.0);  // no watermark yet
   EXPECT_EQ(Sample(t, "privmon_late_events_total"), 3);
   EXPECT_EQ(Sample(t, "privmon_pim_approvals_total"), 2);
   EXPECT_EQ(Sample(t, R"(privmon_event_latency_seconds_bucket{le="1e-05"})"), 0);
@@ -186,6 +206,25 @@ TEST(MetricsServer, CheckpointAgeCountsFromTheStartUntilTheFirstCheckpoint) {
   const double since_last = Sample(Scrape(server), "privmon_checkpoint_age_seconds");
   EXPECT_GE(since_last, 5);
   EXPECT_LT(since_last, 100);
+}
+
+// A checkpoint restored at start, written before a downtime, is older than the process: the age
+// counts from the start, as GET /readyz does (breaker round 140: the metric read the file's age,
+// past an `age > 3 x interval` alert, while /readyz said ready).
+TEST(MetricsServer, CheckpointAgeOfARestoredFileCountsFromTheStart) {
+  const auto now_us = [] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  auto stats = std::make_shared<PipelineStats>(1, 1, 4);
+  stats->readiness.checkpoint_interval_us.store(5'000'000);
+  stats->readiness.started_us.store(now_us() - 1'000'000);
+  stats->checkpoints.last_written_us.store(now_us() - 60'000'000);  // the restored file
+  MetricsServer server("127.0.0.1:0", stats);
+  const double age = Sample(Scrape(server), "privmon_checkpoint_age_seconds");
+  EXPECT_GE(age, 1);
+  EXPECT_LT(age, 30);
 }
 
 TEST(MetricsServer, ListsEveryRuleAndEveryReasonWithZeros) {
