@@ -207,6 +207,16 @@ void TenantSilence::Restore(const std::vector<SilenceRecord>& records) {
     w.tenant_id = r.tenant_id;
     w.sent = !r.never_sent;
     w.configured = !r.unconfigured;
+    // The tenant's newest event time is its privmon_tenant_last_event_timestamp_seconds from the
+    // start, not from its next record (breaker round 140: a tenant already silent lost the series
+    // at each restart, and an alert on its age resolved). Configured tenants have their slots by
+    // now; a tenant without one has no series to restore.
+    if (w.sent && r.last_event_us != 0) {
+      const uint32_t slot = stats_.tenants.Find(r.tenant);
+      if (slot != stats_.tenants.overflow_slot()) {
+        stats_.tenants.SeeEventTime(slot, r.last_event_us);
+      }
+    }
   }
 }
 

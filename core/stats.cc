@@ -48,6 +48,17 @@ uint32_t TenantCounters::Claim(uint64_t tenant_hash, std::string_view tenant_id,
   return overflow;
 }
 
+uint32_t TenantCounters::Find(uint64_t tenant_hash) const {
+  if (tenant_hash == 0) return table_size_;
+  uint32_t i = static_cast<uint32_t>(tenant_hash % table_size_);
+  for (uint32_t probes = 0; probes < table_size_; ++probes, i = (i + 1) % table_size_) {
+    const uint64_t h = slots_[i].hash.load(std::memory_order_acquire);
+    if (h == tenant_hash) return i;
+    if (h == 0) break;
+  }
+  return table_size_;
+}
+
 std::vector<TenantCounters::Snapshot> TenantCounters::Read() const {
   std::vector<Snapshot> out;
   for (uint32_t i = 0; i <= table_size_; ++i) {

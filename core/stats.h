@@ -152,6 +152,9 @@ class TenantCounters {
   // slot only past `configured` + kConfiguredHeadroom of them). Thread-safe; called by the
   // control thread at start and at each PRIV-OP-01 poll (a reload's new tenants).
   uint32_t ClaimConfigured(uint64_t tenant_hash, std::string_view tenant_id);
+  // The tenant's slot if one was claimed for it, else the overflow slot; claims nothing.
+  // Thread-safe; O(1) expected.
+  uint32_t Find(uint64_t tenant_hash) const;
   // The slot of every tenant not counted apart ("other").
   uint32_t overflow_slot() const { return table_size_; }
   // True while a tenant not seen yet would get a slot of its own (the counted tenants are not all

@@ -171,6 +171,43 @@ TEST_F(SilencePoll, WatchesSurviveACheckpointAndRestore) {
   EXPECT_EQ(ids[0], same.alert_id);
 }
 
+// A restored watch gives its tenant's newest event time back to the tenant counters, so
+// privmon_tenant_last_event_timestamp_seconds (every configured tenant that sent) is there from the
+// start, not from the tenant's next record (breaker round 140: a tenant already silent lost the
+// series at each restart). A restored tenant with no slot (not configured) gets none.
+TEST_F(SilencePoll, ARestoredWatchKeepsItsTenantsNewestEventTime) {
+  Load(std::string("tenants:\n") + "  \"" + std::string(kSmall) + "\": {name: Small}\n");
+  Events(kBusy, 3, 2 * kMin);  // not configured
+  Events(kSmall, 3, 5 * kMin);
+  EXPECT_TRUE(Poll(6 * kMin).empty());
+  CheckpointShardWriter out(0);
+  silence_.Save(out, 7 * kMin);
+  std::vector<SilenceRecord> saved;
+  for (const std::string& part : out.partitions()) {
+    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
+      SilenceRecord rec;
+      EXPECT_TRUE(DecodeSilence(r, &rec));
+      saved.push_back(rec);
+    }));
+  }
+  ASSERT_EQ(saved.size(), 2u);
+  PipelineStats stats{1, 1, 16};
+  for (const auto& [hash, tenant] : config_->tenants) {  // as `run` does before the restore
+    (void)stats.tenants.ClaimConfigured(hash, tenant->tenant_id);
+  }
+  SpscQueue<Alert> queue{64};
+  TenantSilence next(stats, queue, 100 * kHourUs);
+  next.Restore(saved);
+  int64_t small_newest = -1;
+  bool busy_listed = false;
+  for (const TenantCounters::Snapshot& t : stats.tenants.Read()) {
+    if (t.hash == HashLower(kSmall)) small_newest = t.last_event_us;
+    if (t.hash == HashLower(kBusy)) busy_listed = true;
+  }
+  EXPECT_EQ(small_newest, 5 * kMin);
+  EXPECT_FALSE(busy_listed);
+}
+
 }  // namespace
 }  // namespace privmon
 
