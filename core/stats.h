@@ -41,6 +41,10 @@ struct alignas(64) ShardStats {
   // medium case), by rule and severity; the catalogue severity's count is alerts minus these.
   std::array<std::array<Counter, 3>, kMaxRules> alerts_other_severity{};
   std::array<Counter, kMaxRules> suppressed{};
+  // Update lines (`"update": true`: a suppression bucket's final count) handed to the sinks, by
+  // rule. Sinks count every line they deliver, alerts and update lines alike: raised lines are
+  // alerts + updates (breaker round 140: written exceeded raised by the update lines).
+  std::array<Counter, kMaxRules> updates{};
   Counter late_events{0};
   Counter duplicates{0};  // redelivered records dropped before the rules
   // Older than the tenant's watermark minus the dedupe horizon: no longer distinguishable from a

@@ -37,10 +37,10 @@ class AlertEmitter {
 
   // Sends the update line of every bucket of the tenant with repeats that the watermark passed.
   void Settle(uint64_t tenant_hash, EventTime watermark) {
-    suppressor_.Settle(tenant_hash, watermark, [&](const Alert& a) { Push(a); });
+    suppressor_.Settle(tenant_hash, watermark, [&](const Alert& a) { PushUpdate(a); });
   }
   void SettleAll() {
-    suppressor_.SettleAll([&](const Alert& a) { Push(a); });
+    suppressor_.SettleAll([&](const Alert& a) { PushUpdate(a); });
   }
   template <class WatermarkOf>
   void Sweep(WatermarkOf&& watermark_of) {
@@ -53,6 +53,10 @@ class AlertEmitter {
 
  private:
   void Push(const Alert& a);
+  void PushUpdate(const Alert& a) {
+    Bump(stats_.updates[static_cast<std::size_t>(a.rule)]);
+    Push(a);
+  }
   void PushTimeless(const Alert& a);
   void PushQueued(const Alert& a);
 

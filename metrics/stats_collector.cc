@@ -302,16 +302,21 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
                 "Alerts raised (after suppression), by rule and severity.", MetricType::Counter);
   auto& suppressed = AddFamily(out, "privmon_alerts_suppressed_total",
                                "Repeat alerts counted but not sent, by rule.", MetricType::Counter);
+  auto& updates = AddFamily(out, "privmon_alert_updates_total",
+                            "Update lines (\"update\": true, a suppression bucket's final count) "
+                            "sent, by rule; sinks count them in privmon_alerts_written_total too.",
+                            MetricType::Counter);
   std::vector<const ShardStats*> shard_and_operations;
   for (const ShardStats& s : st.shards) shard_and_operations.push_back(&s);
   shard_and_operations.push_back(&st.operations);  // PRIV-OP-01, raised by the control thread
   for (std::size_t i = 0; i < RulesInUse(); ++i) {
     const RuleInfo& rule = GetRuleInfo(static_cast<RuleId>(i));
-    uint64_t raised = 0, quiet = 0;
+    uint64_t raised = 0, quiet = 0, update_lines = 0;
     std::array<uint64_t, 3> other{};
     for (const ShardStats* s : shard_and_operations) {
       raised += Load(s->alerts[i]);
       quiet += Load(s->suppressed[i]);
+      update_lines += Load(s->updates[i]);
       for (std::size_t sev = 0; sev < other.size(); ++sev) {
         other[sev] += Load(s->alerts_other_severity[i][sev]);
       }
@@ -331,6 +336,7 @@ std::vector<MetricFamily> StatsCollector::Collect() const {
           catalogue ? at_catalogue : other[sev]);
     }
     AddSample(suppressed, {{"rule_id", std::string(rule.code)}}, quiet);
+    AddSample(updates, {{"rule_id", std::string(rule.code)}}, update_lines);
   }
 
   auto& depth = AddFamily(out, "privmon_queue_depth", "Events waiting in the shard's input queues.",

@@ -50,6 +50,9 @@ TEST(Suppression, RepeatsWithinTheHourAreCountedNotEmitted) {
   EXPECT_EQ(alerts[2].alert_id, alerts[0].alert_id);
   EXPECT_EQ(alerts[2].count, 2u);
   EXPECT_EQ(h.stats().shards[0].suppressed[static_cast<int>(RuleId::kBG01)].load(), 1u);
+  // Two alerts and one update line: the sinks' lines are alerts + updates (breaker round 140).
+  EXPECT_EQ(h.stats().shards[0].alerts[static_cast<int>(RuleId::kBG01)].load(), 2u);
+  EXPECT_EQ(h.stats().shards[0].updates[static_cast<int>(RuleId::kBG01)].load(), 1u);
 }
 
 TEST(ThresholdRule, FiveBadPasswordsInTenMinutesAlertOnce) {

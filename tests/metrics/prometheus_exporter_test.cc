@@ -54,6 +54,7 @@ std::shared_ptr<PipelineStats> BusyStats() {
   Bump(stats->shards[0].alerts[static_cast<std::size_t>(RuleId::kEL06)], 2);
   Bump(stats->shards[1].alerts[static_cast<std::size_t>(RuleId::kEL06)], 1);
   Bump(stats->shards[1].suppressed[static_cast<std::size_t>(RuleId::kSI01)], 9);
+  Bump(stats->shards[0].updates[static_cast<std::size_t>(RuleId::kSI01)], 4);
   stats->shards[1].queue_depth.store(17);
   stats->shards[0].accounts.store(1000);
   stats->shards[0].state_bytes.store(65536);
@@ -147,6 +148,8 @@ TEST(MetricsServer, ReportsThePipelineCountersAtScrapeTime) {
   EXPECT_EQ(Sample(t, R"(privmon_alerts_total{rule_id="PRIV-EL-06",severity="high"})"), 3);
   EXPECT_EQ(Sample(t, R"(privmon_alerts_total{rule_id="PRIV-EL-04",severity="low"})"), 0);
   EXPECT_EQ(Sample(t, R"(privmon_alerts_suppressed_total{rule_id="PRIV-SI-01"})"), 9);
+  EXPECT_EQ(Sample(t, R"(privmon_alert_updates_total{rule_id="PRIV-SI-01"})"), 4);
+  EXPECT_EQ(Sample(t, R"(privmon_alert_updates_total{rule_id="PRIV-EL-06"})"), 0);
   EXPECT_EQ(Sample(t, R"(privmon_queue_depth{shard="1"})"), 17);
   EXPECT_EQ(Sample(t, R"(privmon_backpressure_waits_total{shard="1"})"), 11);
   EXPECT_EQ(Sample(t, R"(privmon_backpressure_waits_total{shard="0"})"), 0);
