@@ -13,30 +13,42 @@ std::vector<TenantCounters::Snapshot> TenantRanking::Select(
           ? 1.0
           : std::exp2(-static_cast<double>(now_us - last_us_) / static_cast<double>(half_life_us_));
   last_us_ = std::max(last_us_, now_us);
+  // "other" is a counter of its own: it grows by what its tenants counted since the previous
+  // scrape, never by a demoted tenant's earlier total, and never steps down when one of its
+  // tenants is promoted (breaker round 140: both read as phantom rates).
   TenantCounters::Snapshot other{"other", 0, {}, 0, 0, 0};
-  bool any_other = false;
-  const auto add_to_other = [&](const TenantCounters::Snapshot& t) {
+  bool any_other = other_ever_;
+  const auto add_to_other = [&](const TenantCounters::Snapshot& t, const Score& before) {
     any_other = true;
-    other.events += t.events;
-    other.late += t.late;
-    for (std::size_t s = 0; s < other.alerts.size(); ++s) other.alerts[s] += t.alerts[s];
+    other_.events += t.events - std::min(t.events, before.events);
+    other_.late += t.late - std::min(t.late, before.late);
+    for (std::size_t s = 0; s < other_.alerts.size(); ++s) {
+      other_.alerts[s] += t.alerts[s] - std::min(t.alerts[s], before.alerts[s]);
+    }
     other.last_event_us = std::max(other.last_event_us, t.last_event_us);
   };
+  const auto totals = [](const TenantCounters::Snapshot& t) {
+    return Score{t.events, 0, t.late, t.alerts};
+  };
   std::vector<std::pair<double, std::size_t>> ranked;  // (recent volume, index into all)
+  std::vector<Score> befores(all.size());  // each tenant's totals at the previous scrape
   absl::flat_hash_map<uint64_t, Score> next;
   next.reserve(all.size());
   for (std::size_t i = 0; i < all.size(); ++i) {
     const TenantCounters::Snapshot& t = all[i];
     if (t.hash == 0) {  // the counters' own overflow slot
-      add_to_other(t);
+      add_to_other(t, overflow_before_);
+      overflow_before_ = totals(t);
       continue;
     }
     const auto it = scores_.find(t.hash);
-    Score s = it == scores_.end() ? Score{} : it->second;
-    s.recent = s.recent * decay + static_cast<double>(t.events - std::min(t.events, s.events));
-    s.events = t.events;
+    const Score before = it == scores_.end() ? Score{} : it->second;
+    Score s = totals(t);
+    s.recent =
+        before.recent * decay + static_cast<double>(t.events - std::min(t.events, before.events));
     next.emplace(t.hash, s);
     ranked.emplace_back(s.recent, i);
+    befores[i] = before;
   }
   scores_ = std::move(next);
   std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
@@ -51,10 +63,16 @@ std::vector<TenantCounters::Snapshot> TenantRanking::Select(
     if (r < series) {
       out.push_back(std::move(all[ranked[r].second]));
     } else {
-      add_to_other(all[ranked[r].second]);
+      add_to_other(all[ranked[r].second], befores[ranked[r].second]);
     }
   }
-  if (any_other) out.push_back(std::move(other));
+  if (any_other) {
+    other_ever_ = true;
+    other.events = other_.events;
+    other.late = other_.late;
+    other.alerts = other_.alerts;
+    out.push_back(std::move(other));
+  }
   return out;
 }
 
