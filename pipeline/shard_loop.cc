@@ -60,11 +60,19 @@ void Pipeline::ShardLoop(uint32_t shard) {
   // here (pipeline/ahead_hold.h), and are handed on oldest first once the input caught up, before
   // their tenant's watermark moves past them.
   AheadHold& ahead = *ahead_[shard];
-  int64_t round_ns = 0;  // this round's wall time (run), for the inputs' idleness
+  int64_t round_ns = 0;       // this round's steady time (run), for the inputs' idleness
+  int64_t round_wall_us = 0;  // this round's wall clock (run)
   auto ahead_bound = [&](uint8_t source) {
     if (source >= kUnindexedSource && source_count_ > kUnindexedSource) return kMaxTime;
     const EventTime floor = clocks.AheadFloor(source, round_ns, ended);
-    return floor == kMaxTime ? kMaxTime : floor + lateness_us_;
+    if (floor == kMaxTime) return kMaxTime;
+    // `run`: an input's clock stops at the wall clock (pipeline/progress_marks.h). Once the
+    // slowest input is within the lateness of now, none can move further, so a record dated
+    // past that (a forwarder writing local time as UTC) would wait for the wall clock to reach
+    // it, hours for nothing: it is handed on at once (breaker round 140: a break-glass sign-in
+    // stamped 1 h ahead raised its PRIV-BG-01 an hour late).
+    if (wall && floor + lateness_us_ >= round_wall_us) return kMaxTime;
+    return floor + lateness_us_;
   };
   auto hand_on = [&](const Event& e, uint8_t roles) { consumer.OnEvent(e, roles); };
   auto release_ready = [&] {
@@ -122,6 +130,7 @@ void Pipeline::ShardLoop(uint32_t shard) {
     for (uint32_t c = 0; c < clock_sources; ++c) ended_now[c] = ClockSourceEnded(c) ? 1 : 0;
     const int64_t now = wall ? NowNs() : 0;
     round_ns = now;
+    round_wall_us = wall ? WallMicros() : 0;
     std::size_t drained = 0;
     int64_t depth = 0;
     // The shard's part of cut `cut`: everything drained so far precedes it, everything still

@@ -13,7 +13,7 @@ namespace {
 const std::string kReloadBinary = PRIVMON_BINARY;
 constexpr const char* kReloadTenant = "11111111-2222-3333-4444-555555555555";
 
-std::string SignIn(const std::string& upn, const std::string& time, int code) {
+std::string ReloadSignIn(const std::string& upn, const std::string& time, int code) {
   return std::string(R"({"time":")") + time + R"(","category":"SignInLogs","tenantId":")" +
          kReloadTenant + R"(","resultType":")" + std::to_string(code) +
          R"(","properties":{"id":"si-)" + upn + time + R"(","createdDateTime":")" + time +
@@ -89,7 +89,7 @@ class Reload : public ::testing::Test {
 
 TEST_F(Reload, NewBreakGlassListAppliesAfterSighupAndLearnedPrivilegeIsKept) {
   Send(RoleGranted("alice@contoso.com", "2026-11-24T09:00:00Z"));  // alice learned privileged
-  Send(SignIn("bg@contoso.com", "2026-11-24T09:01:00Z", 0));       // not break-glass yet
+  Send(ReloadSignIn("bg@contoso.com", "2026-11-24T09:01:00Z", 0));       // not break-glass yet
   ASSERT_EQ(WaitMetric("privmon_events_total", "", 2), 2);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(Alerts().find("PRIV-BG-01"), std::string::npos);
@@ -99,8 +99,8 @@ TEST_F(Reload, NewBreakGlassListAppliesAfterSighupAndLearnedPrivilegeIsKept) {
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 1), 1);
 
-  Send(SignIn("bg@contoso.com", "2026-11-24T09:02:00Z", 0));
-  Send(SignIn("alice@contoso.com", "2026-11-24T09:03:00Z", 53003));  // privileged: CA block
+  Send(ReloadSignIn("bg@contoso.com", "2026-11-24T09:02:00Z", 0));
+  Send(ReloadSignIn("alice@contoso.com", "2026-11-24T09:03:00Z", 53003));  // privileged: CA block
   ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-SI-02\"", 1), 1);
   ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\"", 1), 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -119,15 +119,15 @@ TEST_F(Reload, AnAccountDelistedBySighupRaisesNothingNotEvenItsPendingAbsence) {
               "[bg@contoso.com]\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 1), 1);
-  Send(SignIn("adm@contoso.com", "2026-09-01T09:00:00Z", 0));
-  Send(SignIn("bg@contoso.com", "2026-09-01T09:01:00Z", 0));
+  Send(ReloadSignIn("adm@contoso.com", "2026-09-01T09:00:00Z", 0));
+  Send(ReloadSignIn("bg@contoso.com", "2026-09-01T09:01:00Z", 0));
   ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\"", 1), 1);
 
   WriteConfig(std::string("tenants:\n  \"") + kReloadTenant + "\":\n    break_glass: []\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 2), 2);
-  Send(SignIn("bg@contoso.com", "2026-09-02T09:00:00Z", 0));     // de-listed: no PRIV-BG-01
-  Send(SignIn("carol@contoso.com", "2026-10-15T09:00:00Z", 0));  // 44 days on: adm's absence due
+  Send(ReloadSignIn("bg@contoso.com", "2026-09-02T09:00:00Z", 0));     // de-listed: no PRIV-BG-01
+  Send(ReloadSignIn("carol@contoso.com", "2026-10-15T09:00:00Z", 0));  // 44 days on: adm's absence due
   ASSERT_EQ(WaitMetric("privmon_events_total", "", 4), 4);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(Metric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\""), 1);
@@ -140,8 +140,8 @@ TEST_F(Reload, AnAccountDelistedBySighupRaisesNothingNotEvenItsPendingAbsence) {
               "\":\n    privileged_accounts: [dave@contoso.com]\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 3), 3);
-  Send(SignIn("dave@contoso.com", "2026-10-16T09:00:00Z", 0));
-  Send(SignIn("carol@contoso.com", "2026-11-30T09:00:00Z", 0));
+  Send(ReloadSignIn("dave@contoso.com", "2026-10-16T09:00:00Z", 0));
+  Send(ReloadSignIn("carol@contoso.com", "2026-11-30T09:00:00Z", 0));
   ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-PA-05\"", 1), 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(Metric("privmon_alerts_total", "rule_id=\"PRIV-PA-05\""), 1) << Alerts();
@@ -160,7 +160,7 @@ TEST_F(Reload, BadFileIsRefusedWholeAndTheRunningConfigStays) {
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reload_failures_total", "", 1), 1);
 
-  Send(SignIn("bg@contoso.com", "2026-11-24T09:02:00Z", 0));
+  Send(ReloadSignIn("bg@contoso.com", "2026-11-24T09:02:00Z", 0));
   ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\"", 1), 1);
   EXPECT_NE(ReadFile(dir_ + "/stderr").find("refused, keeping the running config"),
             std::string::npos);
@@ -180,13 +180,13 @@ TEST_F(Reload, AnEmptyFileIsRefusedAndTheTenantListsStay) {
   ASSERT_EQ(WaitMetric("privmon_config_reload_failures_total", "", 1), 1);
   EXPECT_EQ(Metric("privmon_config_reloads_total"), 1);
 
-  Send(SignIn("bg@contoso.com", "2026-11-24T09:02:00Z", 0));  // break-glass still watched
+  Send(ReloadSignIn("bg@contoso.com", "2026-11-24T09:02:00Z", 0));  // break-glass still watched
   ASSERT_EQ(WaitMetric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\"", 1), 1);
   EXPECT_NE(ReadFile(dir_ + "/stderr").find("the config is empty"), std::string::npos);
 }
 
 TEST_F(Reload, SighupNamesTheSectionsThatNeedARestartAndReopensTheAlertFile) {
-  Send(SignIn("bg@contoso.com", "2026-11-24T09:00:00Z", 0));
+  Send(ReloadSignIn("bg@contoso.com", "2026-11-24T09:00:00Z", 0));
   ASSERT_EQ(WaitMetric("privmon_events_total", "", 1), 1);
   // logrotate: rename the alert file, then SIGHUP; a sink change is reported, not applied.
   std::filesystem::rename(dir_ + "/alerts.jsonl", dir_ + "/alerts.jsonl.1");
@@ -197,7 +197,7 @@ TEST_F(Reload, SighupNamesTheSectionsThatNeedARestartAndReopensTheAlertFile) {
   std::ofstream(dir_ + "/config.yaml", std::ios::trunc) << text;
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 1), 1);
-  Send(SignIn("bg@contoso.com", "2026-11-24T09:05:00Z", 0));
+  Send(ReloadSignIn("bg@contoso.com", "2026-11-24T09:05:00Z", 0));
   ASSERT_EQ(WaitMetric("privmon_alerts_written_total", "sink=\"file\"", 1), 1);
   EXPECT_NE(ReadFile(dir_ + "/stderr").find("changed section(s) sinks take effect only at restart"),
             std::string::npos)
