@@ -88,8 +88,8 @@ class Reload : public ::testing::Test {
 };
 
 TEST_F(Reload, NewBreakGlassListAppliesAfterSighupAndLearnedPrivilegeIsKept) {
-  Send(RoleGranted("alice@contoso.com", "2026-11-24T09:00:00Z"));  // alice learned privileged
-  Send(ReloadSignIn("bg@contoso.com", "2026-11-24T09:01:00Z", 0));       // not break-glass yet
+  Send(RoleGranted("alice@contoso.com", "2026-11-24T09:00:00Z"));   // alice learned privileged
+  Send(ReloadSignIn("bg@contoso.com", "2026-11-24T09:01:00Z", 0));  // not break-glass yet
   ASSERT_EQ(WaitMetric("privmon_events_total", "", 2), 2);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(Alerts().find("PRIV-BG-01"), std::string::npos);
@@ -126,8 +126,9 @@ TEST_F(Reload, AnAccountDelistedBySighupRaisesNothingNotEvenItsPendingAbsence) {
   WriteConfig(std::string("tenants:\n  \"") + kReloadTenant + "\":\n    break_glass: []\n");
   ASSERT_EQ(kill(pid_, SIGHUP), 0);
   ASSERT_EQ(WaitMetric("privmon_config_reloads_total", "", 2), 2);
-  Send(ReloadSignIn("bg@contoso.com", "2026-09-02T09:00:00Z", 0));     // de-listed: no PRIV-BG-01
-  Send(ReloadSignIn("carol@contoso.com", "2026-10-15T09:00:00Z", 0));  // 44 days on: adm's absence due
+  Send(ReloadSignIn("bg@contoso.com", "2026-09-02T09:00:00Z", 0));  // de-listed: no PRIV-BG-01
+  Send(ReloadSignIn("carol@contoso.com", "2026-10-15T09:00:00Z",
+                    0));  // 44 days on: adm's absence due
   ASSERT_EQ(WaitMetric("privmon_events_total", "", 4), 4);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(Metric("privmon_alerts_total", "rule_id=\"PRIV-BG-01\""), 1);
