@@ -556,6 +556,35 @@ TEST(ReplayCommand, APeerThatStopsTakingMessagesFailsAfterThePeerWait) {
   EXPECT_EQ(run.get(), 1);
 }
 
+// A peer that stays connected but stops taking messages (a `run` whose stalled sink holds its
+// input) while everything was handed to ZeroMQ: the linger runs out with messages still queued,
+// which ZeroMQ discards without a word. Replay says so and exits 1 (breaker round 141: it said
+// "sent 9000" and exited 0 while `run` had received 3,561).
+TEST(ReplayCommand, MessagesLeftQueuedWhenTheLingerRunsOutFailTheReplay) {
+  const std::string pad(20'000, 'x');
+  std::string lines;
+  for (int i = 0; i < 3000; ++i) {
+    lines += R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs","properties":{"pad":")" +
+             pad + "\"}}\n";
+  }
+  zmq::context_t context(1);
+  zmq::socket_t stalled(context, zmq::socket_type::pull);
+  stalled.set(zmq::sockopt::rcvhwm, 10);
+  stalled.set(zmq::sockopt::linger, 0);
+  stalled.bind("tcp://127.0.0.1:*");
+  ReplayOptions o;
+  o.files = {WriteTempFile("stalled_peer.ndjson", lines)};
+  o.endpoint = stalled.get(zmq::sockopt::last_endpoint);
+  o.quiet = true;
+  o.linger_s = 1;
+  o.peer_wait_s = 120;  // never the "took no message" path: the sends themselves do not block
+  auto run = std::async(std::launch::async, [&o] { return RunReplay(o); });
+  zmq::message_t first;
+  ASSERT_TRUE(stalled.recv(first));  // connected, took one, then reads nothing more
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(100)), std::future_status::ready);
+  EXPECT_EQ(run.get(), 1);
+}
+
 // An address ZeroMQ cannot connect to at all is a mistake on the command line, as a bad --rate is.
 TEST(ReplayCommand, MalformedEndpointIsAUsageError) {
   ReplayOptions o;

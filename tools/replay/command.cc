@@ -176,7 +176,17 @@ int RunReplay(const ReplayOptions& o) {
                    static_cast<unsigned long long>(input->cut_messages()));
       return 1;
     }
-    // ~ReplaySender lingers here until queued messages are delivered (or --linger expires).
+    // Waits up to --linger for the messages still queued to be taken by the peer.
+    if (!sender.Finish()) {
+      std::fprintf(stderr,
+                   "privmon replay: error: the peer at %s did not take every message within "
+                   "--linger %g s: the last messages sent (up to --hwm %d per connection, and "
+                   "what the sockets' buffers held) were discarded, not delivered. Is `privmon "
+                   "run` stalled (a sink that stopped taking alerts holds its input) or stopped? "
+                   "Raise --linger to wait longer\n",
+                   o.endpoint.c_str(), o.linger_s, o.sndhwm);
+      return 1;
+    }
   } catch (const zmq::error_t& e) {
     if (e.num() == EINTR) {  // Ctrl-C during a blocked send: stopped, as between two sends
       progress.PrintSummary(true);

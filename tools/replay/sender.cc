@@ -1,10 +1,12 @@
 #include "tools/replay/sender.h"
 
+#include <chrono>
+
 namespace privmon {
 
 ReplaySender::ReplaySender(const std::string& endpoint, int connections, int sndhwm,
                            double linger_s, std::string tenant, const std::atomic<bool>* stop)
-    : tenant_(std::move(tenant)), context_(1), stop_(stop) {
+    : tenant_(std::move(tenant)), context_(1), stop_(stop), linger_s_(linger_s) {
   sockets_.reserve(static_cast<std::size_t>(connections));
   for (int i = 0; i < connections; ++i) {
     zmq::socket_t s(context_, zmq::socket_type::push);
@@ -17,9 +19,18 @@ ReplaySender::ReplaySender(const std::string& endpoint, int connections, int snd
   }
 }
 
-ReplaySender::~ReplaySender() {
-  // Closing with linger flushes queued messages; context_ then terminates (member order).
+ReplaySender::~ReplaySender() { (void)Finish(); }
+
+bool ReplaySender::Finish() {
+  if (finished_) return true;
+  finished_ = true;
+  const auto start = std::chrono::steady_clock::now();
+  // Closing with linger flushes queued messages; the context's termination waits for them.
   for (zmq::socket_t& s : sockets_) s.close();
+  context_.close();
+  const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - start;
+  // Ran out: the wait reached the linger (10 ms of slack for the termination's own work).
+  return linger_s_ <= 0 || waited.count() < linger_s_ - 0.01;
 }
 
 }  // namespace privmon

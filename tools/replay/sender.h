@@ -22,6 +22,13 @@ class ReplaySender {
                std::string tenant, const std::atomic<bool>* stop);
   ~ReplaySender();
 
+  // Closes the sockets and ends the context: waits up to the linger for the messages still
+  // queued to be taken. False when the linger ran out first: ZeroMQ then discards what is left,
+  // without a word (PUSH has no acknowledgement), so the wait's length tells (breaker round 141:
+  // replay said "sent 9000" and exited 0 while `run` had received 3,561). With a linger of 0
+  // nothing waits and nothing is known: true. Idempotent; the destructor calls it.
+  bool Finish();
+
   // Sends one line as one message: a framed line ("<tenant>\t<payload>", pipeline/framed_line.h)
   // as [tenant, payload], else [--tenant, line] or the line alone. False when stopped before it
   // was accepted. While blocked it calls on_wait() every 100 ms (to refresh progress).
@@ -71,6 +78,8 @@ class ReplaySender {
   std::vector<zmq::socket_t> sockets_;
   std::size_t next_ = 0;
   const std::atomic<bool>* stop_;
+  double linger_s_;
+  bool finished_ = false;
 };
 
 }  // namespace privmon
