@@ -137,7 +137,13 @@ void Checkpointer::Periodic(Pipeline& pipeline) {
   auto& writers = MakeWriters();
   std::vector<int64_t> positions;
   double pause_s = 0;
-  if (!pipeline.CutState(writers, &positions, &pause_s)) {  // input over or stopping
+  std::function<void()> while_waiting;
+  if (on_signal_) {
+    while_waiting = [this] {
+      if (SignalPending()) on_signal_();
+    };
+  }
+  if (!pipeline.CutState(writers, &positions, &pause_s, while_waiting)) {  // over or stopping
     pipeline.EncodeCut(writers, false);
     return;
   }

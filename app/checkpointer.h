@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +62,11 @@ class Checkpointer {
   // process (the control thread handles signals only between checkpoints: breaker round 137, a
   // SIGTERM waited 28 s behind a stalled sink, and a second one could not exit at once).
   void set_interrupt(const sigset_t& signals) { interrupt_ = signals; }
+  // Called on the control thread while a periodic cut waits for a shard and one of
+  // set_interrupt's signals is pending: the service takes the signal (a SIGTERM starts its stop,
+  // which ends the wait). Breaker round 141: a shard blocked on its alert queue behind a stalled
+  // sink never saved, and the control thread waited in the cut for ever, SIGTERM unread.
+  void set_signal_handler(std::function<void()> handler) { on_signal_ = std::move(handler); }
   bool Due() const { return std::chrono::steady_clock::now() >= next_; }
   void Periodic(Pipeline& pipeline);
   [[nodiscard]] bool Final(Pipeline& pipeline);
@@ -98,6 +104,7 @@ class Checkpointer {
   std::vector<AheadEventRecord> restored_ahead_;
   const TenantSilence* silence_ = nullptr;
   std::optional<sigset_t> interrupt_;
+  std::function<void()> on_signal_;
   std::vector<CheckpointShardWriter> writers_;
   CheckpointWorker worker_;  // encodes and writes each periodic checkpoint after its cut
 };

@@ -446,26 +446,44 @@ int RunService(const ServiceOptions& options) {
   auto last_progress = started;
   auto last_silence_poll = started;
   auto last_path_check = last_silence_poll;
+  // A SIGTERM/SIGINT: the first starts the stop; a second one exits at once (not its echo).
+  auto on_stop_signal = [&](int sig) {
+    if (stopping) {
+      if (std::chrono::steady_clock::now() - stop_signalled < kSignalEcho) return;
+      std::fprintf(stderr, "privmon: second signal, exiting without draining\n");
+      std::_Exit(130);
+    }
+    stopping = true;
+    stop_signalled = std::chrono::steady_clock::now();
+    stats->readiness.stopping.store(true, std::memory_order_relaxed);
+    std::fprintf(stderr, "privmon: %s received, %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                 checkpointer ? "checkpointing pending verdicts" : "draining");
+    dispatcher.BeginShutdown();  // a stuck sink must not hold the drain below
+    if (checkpointer) {
+      pipeline.RequestStopUnsettled();
+    } else {
+      pipeline.RequestStop();
+    }
+  };
+  if (checkpointer) {
+    // A periodic cut that waits for a shard (one blocked on its alert queue behind a stalled
+    // sink) takes a SIGTERM/SIGINT here: the stop it starts ends the wait (breaker round 141:
+    // the signal went unread until SIGKILL).
+    checkpointer->set_signal_handler([&] {
+      sigset_t stop_signals;
+      sigemptyset(&stop_signals);
+      sigaddset(&stop_signals, SIGTERM);
+      sigaddset(&stop_signals, SIGINT);
+      timespec none{0, 0};
+      const int sig = sigtimedwait(&stop_signals, nullptr, &none);
+      if (sig == SIGTERM || sig == SIGINT) on_stop_signal(sig);
+    });
+  }
   while (!pipeline.Finished()) {
     timespec wait{0, 20'000'000};
     const int sig = sigtimedwait(&signals, nullptr, &wait);
     if (sig == SIGTERM || sig == SIGINT) {
-      if (stopping) {
-        if (std::chrono::steady_clock::now() - stop_signalled < kSignalEcho) continue;
-        std::fprintf(stderr, "privmon: second signal, exiting without draining\n");
-        std::_Exit(130);
-      }
-      stopping = true;
-      stop_signalled = std::chrono::steady_clock::now();
-      stats->readiness.stopping.store(true, std::memory_order_relaxed);
-      std::fprintf(stderr, "privmon: %s received, %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                   checkpointer ? "checkpointing pending verdicts" : "draining");
-      dispatcher.BeginShutdown();  // a stuck sink must not hold the drain below
-      if (checkpointer) {
-        pipeline.RequestStopUnsettled();
-      } else {
-        pipeline.RequestStop();
-      }
+      on_stop_signal(sig);
     } else if (sig == SIGHUP) {
       if (options.config_path.empty()) {
         std::fprintf(stderr, "privmon: SIGHUP: running on the builtin config, nothing to reload\n");

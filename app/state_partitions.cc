@@ -292,6 +292,8 @@ void StatePartitions::StartTask(uint32_t q) {
     try {
       task->checkpointer = std::make_unique<Checkpointer>(
           CheckpointSettings{dir, config_->checkpoint.interval_s}, stats_, 1, &task->fence);
+      if (stop_signals_) task->checkpointer->set_interrupt(*stop_signals_);
+      if (on_stop_signal_) task->checkpointer->set_signal_handler(on_stop_signal_);
       sources.push_back(
           std::make_unique<CoveredPositionTap>(OpenKafkaSource(s, kafka_stats_), &task->covered));
     } catch (const std::exception& e) {

@@ -19,8 +19,11 @@
 #pragma once
 
 #include <librdkafka/rdkafka.h>
+#include <signal.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +58,13 @@ class StatePartitions {
   void PublishConfig(std::shared_ptr<const CompiledConfig> config);
   // The alert dispatcher's wake, given to every task's engine; set before the first Poll().
   void SetAlertWake(EventCount* wake) { alert_wake_ = wake; }
+  // Every task's periodic checkpoint takes a pending one of `signals` through `on_signal` while
+  // its cut waits for a shard (Checkpointer::set_signal_handler: a shard blocked behind a stalled
+  // sink); set before the first Poll().
+  void SetStopSignals(const sigset_t& signals, std::function<void()> on_signal) {
+    stop_signals_ = signals;
+    on_stop_signal_ = std::move(on_signal);
+  }
 
  private:
   struct Task;
@@ -75,6 +85,8 @@ class StatePartitions {
   RejectSink* rejects_;
   bool fresh_;
   EventCount* alert_wake_ = nullptr;  // not owned; outlives this
+  std::optional<sigset_t> stop_signals_;
+  std::function<void()> on_stop_signal_;
   rd_kafka_t* rk_ = nullptr;
   // A revocation's final checkpoint was not written since the last assignment.
   bool final_missing_ = false;

@@ -130,13 +130,36 @@ int RunStateTopicService(const ServiceOptions& options,
 
   std::shared_ptr<const CompiledConfig> live_config = config;
   auto last_silence_poll = started;
+  bool stopping = false;
+  auto on_stop_signal = [&](int sig) {
+    stopping = true;
+    stats->readiness.stopping.store(true, std::memory_order_relaxed);
+    std::fprintf(stderr, "privmon: %s received, checkpointing the state partitions\n",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  };
+  // A task's periodic cut that waits for a shard blocked behind a stalled sink takes the signal
+  // here: a stuck sink then drops its queue after sink_drain_timeout, the shard saves, the cut
+  // ends and the loop below stops (breaker round 141: the signal went unread until SIGKILL).
+  sigset_t operator_signals;
+  sigemptyset(&operator_signals);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&operator_signals, sig);
+  state->SetStopSignals(operator_signals, [&] {
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    timespec none{0, 0};
+    const int sig = sigtimedwait(&stop_signals, nullptr, &none);
+    if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
+      on_stop_signal(sig);
+      dispatcher.BeginShutdown();
+    }
+  });
   for (;;) {
     timespec wait{0, 20'000'000};
     const int sig = sigtimedwait(&signals, nullptr, &wait);
     if (sig == SIGTERM || sig == SIGINT) {
-      stats->readiness.stopping.store(true, std::memory_order_relaxed);
-      std::fprintf(stderr, "privmon: %s received, checkpointing the state partitions\n",
-                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      on_stop_signal(sig);
       break;
     }
     if (sig == SIGHUP && !options.config_path.empty()) {
@@ -168,6 +191,7 @@ int RunStateTopicService(const ServiceOptions& options,
       dead_letters->Reopen();
     }
     state->Poll();
+    if (stopping) break;  // a signal taken during a task's checkpoint
     const auto now = std::chrono::steady_clock::now();
     if (now - last_silence_poll >= std::chrono::seconds(1)) {
       last_silence_poll = now;

@@ -263,7 +263,8 @@ bool Pipeline::Cut(std::vector<CheckpointShardWriter>& writers, std::vector<int6
 }
 
 bool Pipeline::CutState(std::vector<CheckpointShardWriter>& writers,
-                        std::vector<int64_t>* positions, double* pause_s) {
+                        std::vector<int64_t>* positions, double* pause_s,
+                        const std::function<void()>& while_waiting) {
   cut_writers_ = &writers;
   const uint64_t epoch = cut_epoch_.fetch_add(1, std::memory_order_acq_rel) + 1;
   Signal();
@@ -271,9 +272,15 @@ bool Pipeline::CutState(std::vector<CheckpointShardWriter>& writers,
   // about to write into `writers` when this returns.
   bool ok = true;
   for (uint32_t s = 0; s < shards_; ++s) {
-    AwaitUntil(
-        control_wake_, [&] { return shard_cut_epoch_[s].load(std::memory_order_acquire) >= epoch; },
-        std::chrono::steady_clock::time_point::max());
+    const auto saved = [&] { return shard_cut_epoch_[s].load(std::memory_order_acquire) >= epoch; };
+    if (!while_waiting) {
+      AwaitUntil(control_wake_, saved, std::chrono::steady_clock::time_point::max());
+    } else {
+      while (!AwaitUntil(control_wake_, saved,
+                         std::chrono::steady_clock::now() + std::chrono::milliseconds(100))) {
+        while_waiting();
+      }
+    }
     // Input over or stopping: not a cut of live state.
     ok = ok && shard_cut_epoch_[s].load(std::memory_order_acquire) != kShardFinished;
   }

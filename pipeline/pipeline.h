@@ -133,8 +133,11 @@ class Pipeline {
   // pipeline over (false); EncodeCut(writers, ok) then encodes the copies into `writers` when ok
   // and releases them either way. Any one thread may call EncodeCut, once after each CutState and
   // before the next one.
+  // `while_waiting`, when set, is called about every 100 ms while a shard has not saved yet (a
+  // shard blocked on a full alert queue behind a stalled sink saves only once the sink moves or
+  // the pipeline stops): the caller's chance to start a stop, which ends the wait.
   bool CutState(std::vector<CheckpointShardWriter>& writers, std::vector<int64_t>* positions,
-                double* pause_s);
+                double* pause_s, const std::function<void()>& while_waiting = {});
   void EncodeCut(std::vector<CheckpointShardWriter>& writers, bool ok);
   // After Wait(): every consumer's SaveState on the calling thread, and the sources' positions
   // where their parse threads stopped.

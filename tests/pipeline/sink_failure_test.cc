@@ -191,6 +191,80 @@ TEST(SinkFailure, SigtermIsHandledAtOnceWhileACheckpointWaitsForAStuckSink) {
   close(reader);
 }
 
+// Breaker round 141: a sink stalled long enough for its queue and the shard's alert queue to fill
+// blocks the shard inside a record (waiting for room for its alert), so a periodic checkpoint's
+// cut, which waits for every shard to save, waited for ever on the control thread: a SIGTERM went
+// unread until SIGKILL. The cut's wait now takes the signal, and the stop it starts (the stuck
+// sink dropped after sink_drain_timeout) ends it. (Bounds only catch the hang.)
+TEST(SinkFailure, SigtermIsHandledWhileACheckpointCutWaitsForAShardBlockedOnAStalledSink) {
+  const std::string dir = TempDir("cut-stall");
+  TempDirCleanup cleanup(dir);
+  const std::string fifo = dir + "/alerts.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // held open, never read
+  ASSERT_GE(reader, 0);
+  fcntl(reader, F_SETPIPE_SZ, 4096);
+  // Every sign-in of the break-glass account is an alert (no suppression): 6,000 alerts, more than
+  // the sink's 4 MiB queue and the shard's alert queue of 64 hold.
+  std::string input;
+  for (int n = 0; n < 6000; ++n) {
+    char time[32];
+    std::snprintf(time, sizeof time, "2026-11-03T%02d:%02d:%02dZ", n / 3600, n / 60 % 60, n % 60);
+    input += std::string(R"({"time":")") + time +
+             R"(","category":"SignInLogs","tenantId":"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e",)" +
+             R"("resultType":"0","properties":{"id":"cut-stall-)" + std::to_string(n) +
+             R"(","createdDateTime":")" + time +
+             R"(","userPrincipalName":"bg@northwind.example","userId":"id-bg",)" +
+             R"("status":{"errorCode":0},"clientAppUsed":"Browser"}})" + "\n";
+  }
+  std::ofstream(dir + "/input.ndjson") << input;
+  const int ingest = FreeTcpPort(), metrics = FreeTcpPort();
+  std::ofstream(dir + "/config.yaml")
+      << "pipeline: {shards: 1, alert_queue_capacity: 64, sink_drain_timeout: 2s, "
+         "tenant_silence_alert: \"off\"}\n"
+      << "sources: [{zmq: {endpoint: \"tcp://127.0.0.1:" << ingest << "\", bind: true}}]\n"
+      << "sinks: [{file: {path: \"" << fifo << "\"}}]\n"
+      << "metrics: {listen: \"127.0.0.1:" << metrics << "\"}\n"
+      << "dead_letter: {path: \"" << dir << "/rejected.ndjson\"}\n"
+      << "checkpoint: {dir: \"" << dir << "/ck\", interval: 1s}\n"
+      << "tenants:\n  \"5e7a3c1d-8b2f-4d6a-9c0e-1f2a3b4c5d6e\":\n"
+      << "    break_glass: [bg@northwind.example]\n"
+      << "    rules: {PRIV-BG-01: {suppress: 0}}\n";
+  Child run(Spawn({kSinkFailureBinary, "run", "--config", dir + "/config.yaml"}, dir + "/stdout",
+                  dir + "/stderr"));
+  for (int i = 0; i < 250 && !HttpGetBody(metrics, "/metrics"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Replay runs on: `run` stops taking messages once the shard is blocked (replay then fails).
+  Child replay(Spawn({kSinkFailureBinary, "replay", dir + "/input.ndjson", "--to",
+                      "tcp://127.0.0.1:" + std::to_string(ingest), "--quiet"},
+                     dir + "/replay.out", dir + "/replay.err"));
+  // The sink is stuck with its queue full; the shard waits for room; a checkpoint is due.
+  std::string text;
+  for (int i = 0; i < 500; ++i) {
+    text = HttpGetBody(metrics, "/metrics").value_or("");
+    if (MetricSum(text, "privmon_sink_queue_bytes", "sink=\"file\"") > 3'000'000) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(MetricSum(text, "privmon_sink_queue_bytes", "sink=\"file\""), 3'000'000) << text;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  ASSERT_EQ(kill(run.pid(), SIGTERM), 0);
+  std::string err;
+  for (int i = 0; i < 500 && err.find("SIGTERM received") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    err = ReadFile(dir + "/stderr");
+  }
+  EXPECT_NE(err.find("SIGTERM received"), std::string::npos) << "not handled within 10 s\n" << err;
+  // One signal is a whole stop: the stuck sink's alerts are dropped after sink_drain_timeout and
+  // counted, the final checkpoint refused after them, exit 1.
+  const auto code = run.Wait(std::chrono::seconds(60));
+  ASSERT_TRUE(code.has_value()) << "the stop did not end\n" << ReadFile(dir + "/stderr");
+  EXPECT_EQ(*code, 1) << ReadFile(dir + "/stderr");
+  EXPECT_NE(ReadFile(dir + "/stderr").find("NOT delivered"), std::string::npos);
+  (void)replay.Stop(SIGKILL, std::chrono::seconds(10));
+  close(reader);
+}
+
 // Breaker round 137: `timeout` sends its SIGTERM to privmon and then to its process group: two
 // signals at once. The second was taken for an operator's second signal (exit 130 without
 // draining). A repeat within 500 ms is the first's echo: the stop drains, exit 0.
