@@ -147,6 +147,9 @@ void SinkWorker::DropQueued() {
   // Counted, not printed: the run ends with one line per sink of all it lost, whatever the cause
   // (AlertDispatcher::Stop), so that line and the total agree.
   if (n != 0) CountLost(n);
+  // Emptied by a drop, not by a delivery: the stall said ends without "delivering again" (breaker
+  // round 141: printed just before "136 alert(s) NOT delivered").
+  stall_said_ = false;
 }
 
 void SinkWorker::Fail(int error) {

@@ -273,6 +273,38 @@ TEST(SinkWorker, AStuckReaderShowsSinceWhenNothingWasDeliveredAndClearsOnceDrain
   EXPECT_NE(err.find("privmon: sink stdout: delivering again after"), std::string::npos) << err;
 }
 
+// A stall said on stderr that ends because the shutdown dropped the queue is no delivery: no
+// "delivering again" (breaker round 141: it was printed just before "136 alert(s) NOT
+// delivered").
+TEST(SinkWorker, AStallEndedByTheShutdownsDropIsNotCalledDeliveringAgain) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  SinkStats stats;
+  stats.name = "stdout";
+  ::testing::internal::CaptureStderr();
+  {
+    SinkWorker worker(std::make_unique<PipeOutput>(fds[1]), stats,
+                      SinkPolicy{.queue_bytes = 64 << 10, .stall_after = milliseconds(200)});
+    for (int refused = 0, i = 0; refused < 10;) {
+      if (worker.TryPush(Line(static_cast<std::size_t>(i)))) {
+        ++i;
+        refused = 0;
+      } else {
+        ++refused;
+        std::this_thread::sleep_for(milliseconds(30));
+      }
+    }
+    std::this_thread::sleep_for(milliseconds(400));  // the stall is said
+    worker.StartShutdownGrace(milliseconds(300));
+    worker.Finish();
+  }
+  ::close(fds[0]);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("privmon: sink stdout: warning: alerts waiting"), std::string::npos) << err;
+  EXPECT_EQ(err.find("delivering again"), std::string::npos) << err;
+  EXPECT_GT(stats.dropped.load(), 0u);
+}
+
 TEST(SinkWorker, ShutdownDoesNotHangOnAStuckReaderAndCountsWhatItCouldNotWrite) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
