@@ -63,11 +63,19 @@ void TenantSilence::Poll(const CompiledConfig& config, int64_t now_us) {
   // nowhere, it raised PRIV-OP-01 while it sent). Its watch stays, with whether it alerted.
   absl::flat_hash_set<uint64_t> unjudged;
   for (const auto& [hash, tenant] : config.tenants) {
-    if (stats_.tenants.ClaimConfigured(hash, tenant->tenant_id) == stats_.tenants.overflow_slot())
-        [[unlikely]] {
+    const uint32_t slot = stats_.tenants.ClaimConfigured(hash, tenant->tenant_id);
+    if (slot == stats_.tenants.overflow_slot()) [[unlikely]] {
       listed.insert(hash);
       unjudged.insert(hash);
       continue;
+    }
+    // A restored watch of a tenant configured since (a reload) gives the tenant's new slot its
+    // newest event time too, as Restore does for one configured at start (breaker round 142:
+    // onboarded by a SIGHUP after a restart, a tenant already silent had no
+    // privmon_tenant_last_event_timestamp_seconds until its next record).
+    if (const auto w = watches_.find(hash);
+        w != watches_.end() && w->second.sent && w->second.basis_us != 0) {
+      stats_.tenants.SeeEventTime(slot, w->second.basis_us);
     }
     if (listed.insert(hash).second) seen.push_back({tenant->tenant_id, 0, {}, 0, hash, 0});
   }

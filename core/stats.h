@@ -31,8 +31,10 @@ inline void Bump(Counter& c, uint64_t n = 1) {
 }
 
 // Receipt-to-verdict latency buckets, seconds (upper bounds; +Inf implicit).
-inline constexpr std::array<double, 12> kLatencyBuckets = {
-    0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0};
+// Up to 1 min: an event the ahead hold keeps for a lagging input waits seconds to minutes.
+inline constexpr std::array<double, 14> kLatencyBuckets = {
+    0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+    0.005,   0.01,    0.05,   0.25,    1.0,    5.0,   60.0};
 
 struct alignas(64) ShardStats {
   std::array<Counter, static_cast<std::size_t>(EventKind::kCount)> events{};

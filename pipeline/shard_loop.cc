@@ -74,7 +74,14 @@ void Pipeline::ShardLoop(uint32_t shard) {
     if (wall && floor + lateness_us_ >= round_wall_us) return kMaxTime;
     return floor + lateness_us_;
   };
-  auto hand_on = [&](const Event& e, uint8_t roles) { consumer.OnEvent(e, roles); };
+  // A held event's receipt-to-verdict latency is taken when it is handed on, not when it was
+  // kept (breaker round 140: held for an hour, it counted as done in microseconds). One restored
+  // from a checkpoint was received by an earlier process: not observed.
+  const int64_t loop_start_ns = NowNs();
+  auto hand_on = [&](const Event& e, uint8_t roles) {
+    consumer.OnEvent(e, roles);
+    if (e.received_ns >= loop_start_ns) sstats.ObserveLatency(NowNs() - e.received_ns);
+  };
   auto release_ready = [&] {
     if (!ahead.empty()) ahead.ReleaseReady(ahead_bound, hand_on);
   };
@@ -195,8 +202,8 @@ void Pipeline::ShardLoop(uint32_t shard) {
           }
         } else {
           consumer.OnEvent(m.event, m.roles);
+          sstats.ObserveLatency(NowNs() - m.event.received_ns);
         }
-        sstats.ObserveLatency(NowNs() - m.event.received_ns);
         return true;
       });
     };

@@ -208,6 +208,38 @@ TEST_F(SilencePoll, ARestoredWatchKeepsItsTenantsNewestEventTime) {
   EXPECT_FALSE(busy_listed);
 }
 
+// Breaker round 142: the same for a tenant a reload configures after the restart (a customer
+// onboarded by SIGHUP): its new slot gets the restored newest event time at the next Poll.
+TEST_F(SilencePoll, ATenantConfiguredByAReloadAfterARestoreKeepsItsNewestEventTime) {
+  Load("pipeline: {tenant_silence_alert: 1h}\n");
+  Events(kBusy, 3, 2 * kMin);  // not configured
+  EXPECT_TRUE(Poll(3 * kMin).empty());
+  CheckpointShardWriter out(0);
+  silence_.Save(out, 4 * kMin);
+  std::vector<SilenceRecord> saved;
+  for (const std::string& part : out.partitions()) {
+    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
+      SilenceRecord rec;
+      EXPECT_TRUE(DecodeSilence(r, &rec));
+      saved.push_back(rec);
+    }));
+  }
+  ASSERT_EQ(saved.size(), 1u);
+  PipelineStats stats{1, 1, 16};
+  SpscQueue<Alert> queue{64};
+  TenantSilence next(stats, queue, 100 * kHourUs);
+  next.Restore(saved);
+  next.Poll(*config_, 100 * kHourUs + kMin);
+  Load(std::string("pipeline: {tenant_silence_alert: 1h}\ntenants:\n") + "  \"" +
+       std::string(kBusy) + "\": {name: Busy}\n");  // the SIGHUP
+  next.Poll(*config_, 100 * kHourUs + 2 * kMin);
+  int64_t newest = -1;
+  for (const TenantCounters::Snapshot& t : stats.tenants.Read()) {
+    if (t.hash == HashLower(kBusy)) newest = t.last_event_us;
+  }
+  EXPECT_EQ(newest, 2 * kMin);
+}
+
 }  // namespace
 }  // namespace privmon
 

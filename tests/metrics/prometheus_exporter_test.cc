@@ -68,7 +68,7 @@ std::shared_ptr<PipelineStats> BusyStats() {
   Bump(stats->shards[1].pim_approvals, 2);
   stats->shards[0].ObserveLatency(20'000);         // 20us -> le=5e-05
   stats->shards[1].ObserveLatency(3'000'000);      // 3ms -> le=0.005
-  stats->shards[1].ObserveLatency(2'000'000'000);  // 2s -> +Inf only
+  stats->shards[1].ObserveLatency(2'000'000'000);  // 2s -> le=5
   const uint32_t contoso = stats->tenants.SlotFor(11, "contoso-tenant");
   stats->tenants.CountEvent(contoso);
   stats->tenants.CountEvent(contoso);
@@ -165,6 +165,7 @@ TEST(MetricsServer, ReportsThePipelineCountersAtScrapeTime) {
   EXPECT_EQ(Sample(t, R"(privmon_event_latency_seconds_bucket{le="5e-05"})"), 1);
   EXPECT_EQ(Sample(t, R"(privmon_event_latency_seconds_bucket{le="0.005"})"), 2);
   EXPECT_EQ(Sample(t, R"(privmon_event_latency_seconds_bucket{le="1"})"), 2);
+  EXPECT_EQ(Sample(t, R"(privmon_event_latency_seconds_bucket{le="5"})"), 3);
   EXPECT_EQ(Sample(t, R"(privmon_event_latency_seconds_bucket{le="+Inf"})"), 3);
   EXPECT_EQ(Sample(t, "privmon_event_latency_seconds_count"), 3);
   EXPECT_NEAR(Sample(t, "privmon_event_latency_seconds_sum"), 2.00302, 1e-9);

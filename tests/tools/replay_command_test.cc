@@ -7,12 +7,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
 #include <vector>
 #include <zmq.hpp>
 
+#include "tests/support/process_helpers.h"
 #include "tools/replay/command.h"
 #include "tools/replay/sender.h"
 
@@ -583,6 +585,57 @@ TEST(ReplayCommand, MessagesLeftQueuedWhenTheLingerRunsOutFailTheReplay) {
   ASSERT_TRUE(stalled.recv(first));  // connected, took one, then reads nothing more
   ASSERT_EQ(run.wait_for(std::chrono::seconds(100)), std::future_status::ready);
   EXPECT_EQ(run.get(), 1);
+}
+
+// Breaker round 142: a Ctrl-C while replay waits out --linger for a peer that stopped taking
+// messages (a paused `run`) ends the wait at once (exit 130, saying what is discarded); it waited
+// the whole linger (30 s) and then advised raising it. The real binary: the exit is the process's.
+TEST(ReplayCommand, ACtrlCDuringTheLingerEndsItAtOnce) {
+  const std::string pad(20'000, 'x');
+  std::string lines;
+  for (int i = 0; i < 3000; ++i) {
+    lines += R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs","properties":{"pad":")" +
+             pad + "\"}}\n";
+  }
+  const std::string file = WriteTempFile("linger_sigint.ndjson", lines);
+  zmq::context_t context(1);
+  zmq::socket_t stalled(context, zmq::socket_type::pull);
+  stalled.set(zmq::sockopt::rcvhwm, 10);
+  stalled.set(zmq::sockopt::linger, 0);
+  stalled.bind("tcp://127.0.0.1:*");
+  const std::string endpoint = stalled.get(zmq::sockopt::last_endpoint);
+  const std::string err = file + ".err";
+  testing::Child replay(testing::Spawn(
+      {PRIVMON_BINARY, "replay", file, "--to", endpoint, "--quiet", "--linger", "60"}, "/dev/null",
+      err));
+  zmq::message_t first;
+  ASSERT_TRUE(stalled.recv(first));
+  // Everything is handed to ZeroMQ within a few seconds (the sends do not block): then it lingers.
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  const auto code = replay.Stop(SIGINT, std::chrono::seconds(20));  // bound: only a hang
+  ASSERT_TRUE(code.has_value()) << "replay waited out its 60 s linger after a Ctrl-C";
+  EXPECT_EQ(*code, 130);
+  std::ifstream in(err);
+  const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(said.find("interrupted while waiting for the peer"), std::string::npos) << said;
+}
+
+// Breaker round 142: with --linger 0 ZeroMQ discards what it still holds at exit and nothing can
+// tell how much: replay says so instead of a silent "sent N" (exit 0: nothing is known lost).
+TEST(ReplayCommand, LingerZeroSaysWhatItCannotKnow) {
+  std::string lines;
+  for (int i = 0; i < 10; ++i) lines += kLines[i % 4] + "\n";
+  PullEndpoint pull;
+  ReplayOptions o = Options(WriteTempFile("linger0.ndjson", lines), pull);
+  o.linger_s = 0;
+  ::testing::internal::CaptureStderr();
+  int code = -1;
+  (void)ReplayAndReceive(o, pull, 10, &code);
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(said.find("--linger 0: what ZeroMQ still held at exit was discarded unseen"),
+            std::string::npos)
+      << said;
 }
 
 // An address ZeroMQ cannot connect to at all is a mistake on the command line, as a bad --rate is.

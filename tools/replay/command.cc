@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -21,13 +22,21 @@ namespace {
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
-extern "C" void OnStopSignal(int) { g_stop.store(true, std::memory_order_relaxed); }
+// How many SIGINT/SIGTERM came: one during the linger wait at the end ends it (ReplaySender).
+std::atomic<int> g_signals{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+extern "C" void OnStopSignal(int) {
+  g_stop.store(true, std::memory_order_relaxed);
+  g_signals.fetch_add(1, std::memory_order_relaxed);
+}
 
 // Installs SIGINT/SIGTERM handlers that set g_stop, and restores the previous ones on exit.
 class ScopedStopSignals {
  public:
   ScopedStopSignals() {
     g_stop.store(false, std::memory_order_relaxed);
+    g_signals.store(0, std::memory_order_relaxed);
     struct sigaction sa {};
     sa.sa_handler = OnStopSignal;
     sigemptyset(&sa.sa_mask);
@@ -177,7 +186,23 @@ int RunReplay(const ReplayOptions& o) {
       return 1;
     }
     // Waits up to --linger for the messages still queued to be taken by the peer.
-    if (!sender.Finish()) {
+    const ReplaySender::Finished finished = sender.Finish(&g_signals);
+    if (finished == ReplaySender::Finished::kInterrupted) {
+      std::fprintf(stderr,
+                   "privmon replay: interrupted while waiting for the peer at %s to take the last "
+                   "messages: what ZeroMQ still held is discarded\n",
+                   o.endpoint.c_str());
+      std::fflush(stderr);
+      std::_Exit(130);  // the sockets close on a detached thread: no destructor may run
+    }
+    if (finished == ReplaySender::Finished::kUnchecked && progress.messages() != 0) {
+      std::fprintf(stderr,
+                   "privmon replay: warning: --linger 0: what ZeroMQ still held at exit was "
+                   "discarded unseen, so the peer may have received fewer than the %llu messages "
+                   "sent (give --linger a few seconds to know)\n",
+                   static_cast<unsigned long long>(progress.messages()));
+    }
+    if (finished == ReplaySender::Finished::kLingerRanOut) {
       std::fprintf(stderr,
                    "privmon replay: error: the peer at %s did not take every message within "
                    "--linger %g s: the last messages sent (up to --hwm %d per connection, and "

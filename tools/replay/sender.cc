@@ -1,6 +1,8 @@
 #include "tools/replay/sender.h"
 
 #include <chrono>
+#include <memory>
+#include <thread>
 
 namespace privmon {
 
@@ -21,16 +23,37 @@ ReplaySender::ReplaySender(const std::string& endpoint, int connections, int snd
 
 ReplaySender::~ReplaySender() { (void)Finish(); }
 
-bool ReplaySender::Finish() {
-  if (finished_) return true;
+ReplaySender::Finished ReplaySender::Finish(const std::atomic<int>* signals) {
+  if (finished_) return Finished::kDelivered;
   finished_ = true;
   const auto start = std::chrono::steady_clock::now();
   // Closing with linger flushes queued messages; the context's termination waits for them.
-  for (zmq::socket_t& s : sockets_) s.close();
-  context_.close();
+  auto close = [this] {
+    for (zmq::socket_t& s : sockets_) s.close();
+    context_.close();
+  };
+  if (signals == nullptr || linger_s_ <= 0) {
+    close();
+  } else {
+    const int seen = signals->load(std::memory_order_relaxed);
+    auto done = std::make_shared<std::atomic<bool>>(false);  // outlives a detached closer
+    std::thread closer([close, done] {
+      close();
+      done->store(true, std::memory_order_release);
+    });
+    while (!done->load(std::memory_order_acquire)) {
+      if (signals->load(std::memory_order_relaxed) != seen) {
+        closer.detach();  // the caller exits at once; the thread dies with the process
+        return Finished::kInterrupted;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    closer.join();
+  }
+  if (linger_s_ <= 0) return Finished::kUnchecked;
   const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - start;
   // Ran out: the wait reached the linger (10 ms of slack for the termination's own work).
-  return linger_s_ <= 0 || waited.count() < linger_s_ - 0.01;
+  return waited.count() < linger_s_ - 0.01 ? Finished::kDelivered : Finished::kLingerRanOut;
 }
 
 }  // namespace privmon

@@ -23,11 +23,15 @@ class ReplaySender {
   ~ReplaySender();
 
   // Closes the sockets and ends the context: waits up to the linger for the messages still
-  // queued to be taken. False when the linger ran out first: ZeroMQ then discards what is left,
-  // without a word (PUSH has no acknowledgement), so the wait's length tells (breaker round 141:
-  // replay said "sent 9000" and exited 0 while `run` had received 3,561). With a linger of 0
-  // nothing waits and nothing is known: true. Idempotent; the destructor calls it.
-  bool Finish();
+  // queued to be taken. kLingerRanOut when the linger ran out first: ZeroMQ then discards what
+  // is left, without a word (PUSH has no acknowledgement), so the wait's length tells (breaker
+  // round 141: replay said "sent 9000" and exited 0 while `run` had received 3,561). kUnchecked
+  // with a linger of 0 (nothing waits, nothing is known). kInterrupted when `signals` (a count
+  // of SIGINT/SIGTERM) moved during the wait: the close goes on in a detached thread, so the
+  // caller must exit at once (std::_Exit) without destroying this sender (breaker round 142:
+  // Ctrl-C waited out the 30 s linger). Idempotent (then kDelivered); the destructor calls it.
+  enum class Finished { kDelivered, kLingerRanOut, kUnchecked, kInterrupted };
+  Finished Finish(const std::atomic<int>* signals = nullptr);
 
   // Sends one line as one message: a framed line ("<tenant>\t<payload>", pipeline/framed_line.h)
   // as [tenant, payload], else [--tenant, line] or the line alone. False when stopped before it
