@@ -20,6 +20,22 @@ constexpr std::string_view kSmall = "11111111-2222-3333-4444-555555555555";
 constexpr std::string_view kFixed = "99999999-8888-7777-6666-555555555555";
 constexpr int64_t kMin = 60'000'000, kHourUs = 60 * kMin;
 
+// `silence`'s watches as a checkpoint holds them at wall time `now`: saved, then decoded.
+std::vector<SilenceRecord> SavedWatches(const TenantSilence& silence, int64_t now) {
+  CheckpointShardWriter out(0);
+  silence.Save(out, now);
+  std::vector<SilenceRecord> saved;
+  for (const std::string& part : out.partitions()) {
+    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
+      EXPECT_EQ(r.tag, kCheckpointSilenceTag);
+      SilenceRecord rec;
+      EXPECT_TRUE(DecodeSilence(r, &rec));
+      saved.push_back(rec);
+    }));
+  }
+  return saved;
+}
+
 class SilencePoll : public ::testing::Test {
  protected:
   void Load(const std::string& yaml) {
@@ -132,17 +148,7 @@ TEST_F(SilencePoll, WatchesSurviveACheckpointAndRestore) {
   Events(kSmall, 1, 55 * kMin);  // a learned gap of 50 min: Small's limit is 100 min now
   EXPECT_TRUE(Poll(55 * kMin).empty());
   EXPECT_EQ(Poll(61 * kMin), std::vector<std::string>{std::string(kBusy)});
-  CheckpointShardWriter out(0);
-  silence_.Save(out, 55 * kMin);
-  std::vector<SilenceRecord> saved;
-  for (const std::string& part : out.partitions()) {
-    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
-      EXPECT_EQ(r.tag, kCheckpointSilenceTag);
-      SilenceRecord s;
-      EXPECT_TRUE(DecodeSilence(r, &s));
-      saved.push_back(s);
-    }));
-  }
+  std::vector<SilenceRecord> saved = SavedWatches(silence_, 55 * kMin);
   ASSERT_EQ(saved.size(), 2u);
   PipelineStats stats{1, 1, 16};  // the next life's counters: nothing seen yet
   SpscQueue<Alert> queue{64};
@@ -180,16 +186,7 @@ TEST_F(SilencePoll, ARestoredWatchKeepsItsTenantsNewestEventTime) {
   Events(kBusy, 3, 2 * kMin);  // not configured
   Events(kSmall, 3, 5 * kMin);
   EXPECT_TRUE(Poll(6 * kMin).empty());
-  CheckpointShardWriter out(0);
-  silence_.Save(out, 7 * kMin);
-  std::vector<SilenceRecord> saved;
-  for (const std::string& part : out.partitions()) {
-    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
-      SilenceRecord rec;
-      EXPECT_TRUE(DecodeSilence(r, &rec));
-      saved.push_back(rec);
-    }));
-  }
+  const std::vector<SilenceRecord> saved = SavedWatches(silence_, 7 * kMin);
   ASSERT_EQ(saved.size(), 2u);
   PipelineStats stats{1, 1, 16};
   for (const auto& [hash, tenant] : config_->tenants) {  // as `run` does before the restore
@@ -214,16 +211,7 @@ TEST_F(SilencePoll, ATenantConfiguredByAReloadAfterARestoreKeepsItsNewestEventTi
   Load("pipeline: {tenant_silence_alert: 1h}\n");
   Events(kBusy, 3, 2 * kMin);  // not configured
   EXPECT_TRUE(Poll(3 * kMin).empty());
-  CheckpointShardWriter out(0);
-  silence_.Save(out, 4 * kMin);
-  std::vector<SilenceRecord> saved;
-  for (const std::string& part : out.partitions()) {
-    EXPECT_TRUE(ForEachCheckpointRecord(part, [&](const CheckpointRecordView& r) {
-      SilenceRecord rec;
-      EXPECT_TRUE(DecodeSilence(r, &rec));
-      saved.push_back(rec);
-    }));
-  }
+  const std::vector<SilenceRecord> saved = SavedWatches(silence_, 4 * kMin);
   ASSERT_EQ(saved.size(), 1u);
   PipelineStats stats{1, 1, 16};
   SpscQueue<Alert> queue{64};

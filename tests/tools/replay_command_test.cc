@@ -558,22 +558,36 @@ TEST(ReplayCommand, APeerThatStopsTakingMessagesFailsAfterThePeerWait) {
   EXPECT_EQ(run.get(), 1);
 }
 
-// A peer that stays connected but stops taking messages (a `run` whose stalled sink holds its
-// input) while everything was handed to ZeroMQ: the linger runs out with messages still queued,
-// which ZeroMQ discards without a word. Replay says so and exits 1 (breaker round 141: it said
-// "sent 9000" and exited 0 while `run` had received 3,561).
-TEST(ReplayCommand, MessagesLeftQueuedWhenTheLingerRunsOutFailTheReplay) {
+// 3,000 lines of 20 KB: more than a stalled peer's socket buffers and receive queue hold.
+std::string SixtyMegabytesOfLines() {
   const std::string pad(20'000, 'x');
   std::string lines;
   for (int i = 0; i < 3000; ++i) {
     lines += R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs","properties":{"pad":")" +
              pad + "\"}}\n";
   }
-  zmq::context_t context(1);
-  zmq::socket_t stalled(context, zmq::socket_type::pull);
-  stalled.set(zmq::sockopt::rcvhwm, 10);
-  stalled.set(zmq::sockopt::linger, 0);
-  stalled.bind("tcp://127.0.0.1:*");
+  return lines;
+}
+
+// A PULL socket that takes what a test reads from it and, with a receive queue of 10, little more.
+struct StalledPeer {
+  StalledPeer() {
+    socket.set(zmq::sockopt::rcvhwm, 10);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.bind("tcp://127.0.0.1:*");
+  }
+  zmq::context_t context{1};
+  zmq::socket_t socket{context, zmq::socket_type::pull};
+};
+
+// A peer that stays connected but stops taking messages (a `run` whose stalled sink holds its
+// input) while everything was handed to ZeroMQ: the linger runs out with messages still queued,
+// which ZeroMQ discards without a word. Replay says so and exits 1 (breaker round 141: it said
+// "sent 9000" and exited 0 while `run` had received 3,561).
+TEST(ReplayCommand, MessagesLeftQueuedWhenTheLingerRunsOutFailTheReplay) {
+  const std::string lines = SixtyMegabytesOfLines();
+  StalledPeer peer;
+  zmq::socket_t& stalled = peer.socket;
   ReplayOptions o;
   o.files = {WriteTempFile("stalled_peer.ndjson", lines)};
   o.endpoint = stalled.get(zmq::sockopt::last_endpoint);
@@ -591,18 +605,9 @@ TEST(ReplayCommand, MessagesLeftQueuedWhenTheLingerRunsOutFailTheReplay) {
 // messages (a paused `run`) ends the wait at once (exit 130, saying what is discarded); it waited
 // the whole linger (30 s) and then advised raising it. The real binary: the exit is the process's.
 TEST(ReplayCommand, ACtrlCDuringTheLingerEndsItAtOnce) {
-  const std::string pad(20'000, 'x');
-  std::string lines;
-  for (int i = 0; i < 3000; ++i) {
-    lines += R"({"time":"2024-01-01T00:00:00Z","category":"SignInLogs","properties":{"pad":")" +
-             pad + "\"}}\n";
-  }
-  const std::string file = WriteTempFile("linger_sigint.ndjson", lines);
-  zmq::context_t context(1);
-  zmq::socket_t stalled(context, zmq::socket_type::pull);
-  stalled.set(zmq::sockopt::rcvhwm, 10);
-  stalled.set(zmq::sockopt::linger, 0);
-  stalled.bind("tcp://127.0.0.1:*");
+  const std::string file = WriteTempFile("linger_sigint.ndjson", SixtyMegabytesOfLines());
+  StalledPeer peer;
+  zmq::socket_t& stalled = peer.socket;
   const std::string endpoint = stalled.get(zmq::sockopt::last_endpoint);
   const std::string err = file + ".err";
   testing::Child replay(testing::Spawn(
