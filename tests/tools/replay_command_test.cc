@@ -643,6 +643,60 @@ TEST(ReplayCommand, LingerZeroSaysWhatItCannotKnow) {
       << said;
 }
 
+// Breaker round 143: a Ctrl-C while a send is blocked (the peer paused, the queue full) stops the
+// sending and then waits for the queue as a stop between two sends does: a second Ctrl-C ends
+// that wait at once (130). The destructor waited out the whole linger, deaf to it, and exited 0.
+TEST(ReplayCommand, ACtrlCInABlockedSendThenAnotherEndsTheLingerAtOnce) {
+  const std::string file = WriteTempFile("blocked_sigint.ndjson", SixtyMegabytesOfLines());
+  StalledPeer peer;
+  const std::string endpoint = peer.socket.get(zmq::sockopt::last_endpoint);
+  const std::string err = file + ".err";
+  testing::Child replay(testing::Spawn({PRIVMON_BINARY, "replay", file, "--to", endpoint, "--quiet",
+                                        "--linger", "60", "--hwm", "10"},
+                                       "/dev/null", err));
+  zmq::message_t first;
+  ASSERT_TRUE(peer.socket.recv(first));
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // the send is blocked by now
+  ASSERT_EQ(::kill(replay.pid(), SIGINT), 0);            // stops sending; the linger wait begins
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto code = replay.Stop(SIGINT, std::chrono::seconds(20));  // bound: only a hang
+  ASSERT_TRUE(code.has_value()) << "replay waited out its 60 s linger after two Ctrl-Cs";
+  EXPECT_EQ(*code, 130);
+  std::ifstream in(err);
+  const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(said.find("interrupted while waiting for the peer"), std::string::npos) << said;
+}
+
+// Breaker round 143: a linger shorter than the close's own time (10 ms or more) cannot tell a
+// loss: it is not reported as one (--linger 0.02 failed every healthy replay), only said
+// unknown.
+TEST(ReplayCommand, AShortLingerIsNoFalseLoss) {
+  std::string lines;
+  for (int i = 0; i < 10; ++i) lines += kLines[i % 4] + "\n";
+  PullEndpoint pull;
+  ReplayOptions o = Options(WriteTempFile("linger_short.ndjson", lines), pull);
+  o.linger_s = 0.02;
+  ::testing::internal::CaptureStderr();
+  int code = -1;
+  EXPECT_EQ(ReplayAndReceive(o, pull, 10, &code).size(), 10u);
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(code, 0) << said;
+  EXPECT_EQ(said.find("did not take every message"), std::string::npos) << said;
+}
+
+// Breaker round 143: a linger beyond what ZeroMQ takes (milliseconds in an int) is a usage error
+// naming --linger; it overflowed and was blamed on --to.
+TEST(ReplayCommand, ALingerBeyondADayIsAUsageErrorNamingIt) {
+  PullEndpoint pull;
+  ReplayOptions o = Options(WriteTempFile("linger_huge.ndjson", kLines[0] + "\n"), pull);
+  o.linger_s = 1e9;
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(RunReplay(o), 2);
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("--linger"), std::string::npos) << said;
+  EXPECT_EQ(said.find("--to"), std::string::npos) << said;
+}
+
 // An address ZeroMQ cannot connect to at all is a mistake on the command line, as a bad --rate is.
 TEST(ReplayCommand, MalformedEndpointIsAUsageError) {
   ReplayOptions o;

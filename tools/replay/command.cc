@@ -22,6 +22,9 @@ namespace {
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
+// The longest --linger (a day; ZeroMQ takes milliseconds in an int).
+constexpr double kMaxLingerS = 86'400;
+
 // How many SIGINT/SIGTERM came: one during the linger wait at the end ends it (ReplaySender).
 std::atomic<int> g_signals{0};
 static_assert(std::atomic<int>::is_always_lock_free);
@@ -64,6 +67,41 @@ int UsageError(const std::string& message) {
 
 }  // namespace
 
+// After the last send: waits up to --linger for the peer to take what ZeroMQ still holds and says
+// what it cannot vouch for. 0, or 1 when the linger ran out with messages queued; a signal during
+// the wait exits the process at once (130).
+int FinishSending(ReplaySender& sender, const ReplayOptions& o, uint64_t sent) {
+  const ReplaySender::Finished finished = sender.Finish(&g_signals);
+  if (finished == ReplaySender::Finished::kInterrupted) {
+    std::fprintf(stderr,
+                 "privmon replay: interrupted while waiting for the peer at %s to take the last "
+                 "messages: what ZeroMQ still held is discarded\n",
+                 o.endpoint.c_str());
+    std::fflush(stderr);
+    std::_Exit(130);  // the sockets close on a detached thread: no destructor may run
+  }
+  if (finished == ReplaySender::Finished::kUnchecked && sent != 0) {
+    std::fprintf(stderr,
+                 "privmon replay: warning: --linger %g: what ZeroMQ still held at exit was "
+                 "discarded unseen, so the peer may have received fewer than the %llu messages "
+                 "sent (a linger under %g s cannot be told from the close's own time; give it a "
+                 "few seconds to know)\n",
+                 o.linger_s, static_cast<unsigned long long>(sent),
+                 ReplaySender::kShortestCheckedLingerS);
+  }
+  if (finished == ReplaySender::Finished::kLingerRanOut) {
+    std::fprintf(stderr,
+                 "privmon replay: error: the peer at %s did not take every message within "
+                 "--linger %g s: the last messages sent (up to --hwm %d per connection, and "
+                 "what the sockets' buffers held) were discarded, not delivered. Is `privmon "
+                 "run` stalled (a sink that stopped taking alerts holds its input) or stopped? "
+                 "Raise --linger to wait longer\n",
+                 o.endpoint.c_str(), o.linger_s, o.sndhwm);
+    return 1;
+  }
+  return 0;
+}
+
 int RunReplay(const ReplayOptions& o) {
   if (o.files.empty()) return UsageError("no input FILE given (use - for stdin)");
   if (o.endpoint.empty()) return UsageError("--to ENDPOINT is required");
@@ -71,7 +109,9 @@ int RunReplay(const ReplayOptions& o) {
   if (o.rate > 0 && o.speedup > 0) return UsageError("--rate and --speedup exclude each other");
   if (o.loop < 1) return UsageError("--loop must be at least 1");
   if (o.connections < 1) return UsageError("--connections must be at least 1");
-  if (o.linger_s < 0) return UsageError("--linger must not be negative");
+  if (o.linger_s < 0 || o.linger_s > kMaxLingerS) {
+    return UsageError("--linger must be between 0 and 86400 (seconds)");
+  }
   if (!o.tenant.empty() && !IsTenantId(o.tenant)) {
     return UsageError("--tenant \"" + o.tenant +
                       "\" is not a tenant id: " + std::string(kTenantIdHint));
@@ -186,36 +226,13 @@ int RunReplay(const ReplayOptions& o) {
       return 1;
     }
     // Waits up to --linger for the messages still queued to be taken by the peer.
-    const ReplaySender::Finished finished = sender.Finish(&g_signals);
-    if (finished == ReplaySender::Finished::kInterrupted) {
-      std::fprintf(stderr,
-                   "privmon replay: interrupted while waiting for the peer at %s to take the last "
-                   "messages: what ZeroMQ still held is discarded\n",
-                   o.endpoint.c_str());
-      std::fflush(stderr);
-      std::_Exit(130);  // the sockets close on a detached thread: no destructor may run
-    }
-    if (finished == ReplaySender::Finished::kUnchecked && progress.messages() != 0) {
-      std::fprintf(stderr,
-                   "privmon replay: warning: --linger 0: what ZeroMQ still held at exit was "
-                   "discarded unseen, so the peer may have received fewer than the %llu messages "
-                   "sent (give --linger a few seconds to know)\n",
-                   static_cast<unsigned long long>(progress.messages()));
-    }
-    if (finished == ReplaySender::Finished::kLingerRanOut) {
-      std::fprintf(stderr,
-                   "privmon replay: error: the peer at %s did not take every message within "
-                   "--linger %g s: the last messages sent (up to --hwm %d per connection, and "
-                   "what the sockets' buffers held) were discarded, not delivered. Is `privmon "
-                   "run` stalled (a sink that stopped taking alerts holds its input) or stopped? "
-                   "Raise --linger to wait longer\n",
-                   o.endpoint.c_str(), o.linger_s, o.sndhwm);
-      return 1;
-    }
+    if (const int code = FinishSending(sender, o, progress.messages()); code != 0) return code;
   } catch (const zmq::error_t& e) {
     if (e.num() == EINTR) {  // Ctrl-C during a blocked send: stopped, as between two sends
       progress.PrintSummary(true);
-      return 0;
+      // The same wait for what is queued, and what it says (breaker round 143: the destructor
+      // waited out the whole linger, deaf to a second Ctrl-C, and exited 0 over a loss).
+      return FinishSending(*connected, o, progress.messages());
     }
     progress.PrintSummary(interrupted);
     std::fprintf(stderr, "privmon replay: ZeroMQ error on %s: %s\n", o.endpoint.c_str(), e.what());
@@ -270,7 +287,7 @@ void RegisterReplayCommand(CLI::App& root, int* exit_code) {
   sub->add_option("--linger", options->linger_s,
                   "Seconds to wait at exit for queued messages to be delivered")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, kMaxLingerS));
   sub->add_option("--peer-wait", options->peer_wait_s,
                   "Seconds to wait for a peer to take the first message before failing (0: "
                   "forever)")

@@ -32,7 +32,7 @@ ReplaySender::Finished ReplaySender::Finish(const std::atomic<int>* signals) {
     for (zmq::socket_t& s : sockets_) s.close();
     context_.close();
   };
-  if (signals == nullptr || linger_s_ <= 0) {
+  if (signals == nullptr || linger_s_ < kShortestCheckedLingerS) {
     close();
   } else {
     const int seen = signals->load(std::memory_order_relaxed);
@@ -50,10 +50,10 @@ ReplaySender::Finished ReplaySender::Finish(const std::atomic<int>* signals) {
     }
     closer.join();
   }
-  if (linger_s_ <= 0) return Finished::kUnchecked;
+  if (linger_s_ < kShortestCheckedLingerS) return Finished::kUnchecked;
   const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - start;
-  // Ran out: the wait reached the linger (10 ms of slack for the termination's own work).
-  return waited.count() < linger_s_ - 0.01 ? Finished::kDelivered : Finished::kLingerRanOut;
+  // Ran out: the wait reached the linger (ZeroMQ's timer fires no earlier than the linger).
+  return waited.count() < linger_s_ ? Finished::kDelivered : Finished::kLingerRanOut;
 }
 
 }  // namespace privmon

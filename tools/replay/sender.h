@@ -26,11 +26,14 @@ class ReplaySender {
   // queued to be taken. kLingerRanOut when the linger ran out first: ZeroMQ then discards what
   // is left, without a word (PUSH has no acknowledgement), so the wait's length tells (breaker
   // round 141: replay said "sent 9000" and exited 0 while `run` had received 3,561). kUnchecked
-  // with a linger of 0 (nothing waits, nothing is known). kInterrupted when `signals` (a count
-  // of SIGINT/SIGTERM) moved during the wait: the close goes on in a detached thread, so the
+  // with a linger under kShortestCheckedLingerS (nothing known). kInterrupted when `signals` (a
+  // count of SIGINT/SIGTERM) moved during the wait: the close goes on in a detached thread, so the
   // caller must exit at once (std::_Exit) without destroying this sender (breaker round 142:
   // Ctrl-C waited out the 30 s linger). Idempotent (then kDelivered); the destructor calls it.
   enum class Finished { kDelivered, kLingerRanOut, kUnchecked, kInterrupted };
+  // A shorter linger cannot be told from the close's own time (10 ms or more): kUnchecked
+  // (breaker round 143: --linger 0.02 reported a loss on every healthy run).
+  static constexpr double kShortestCheckedLingerS = 0.1;
   Finished Finish(const std::atomic<int>* signals = nullptr);
 
   // Sends one line as one message: a framed line ("<tenant>\t<payload>", pipeline/framed_line.h)
