@@ -470,13 +470,7 @@ int RunService(const ServiceOptions& options) {
     // sink) takes a SIGTERM/SIGINT here: the stop it starts ends the wait (breaker round 141:
     // the signal went unread until SIGKILL).
     checkpointer->set_signal_handler([&] {
-      sigset_t stop_signals;
-      sigemptyset(&stop_signals);
-      sigaddset(&stop_signals, SIGTERM);
-      sigaddset(&stop_signals, SIGINT);
-      timespec none{0, 0};
-      const int sig = sigtimedwait(&stop_signals, nullptr, &none);
-      if (sig == SIGTERM || sig == SIGINT) on_stop_signal(sig);
+      if (const int sig = TakePendingStopSignal(); sig != 0) on_stop_signal(sig);
     });
   }
   while (!pipeline.Finished()) {

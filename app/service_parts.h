@@ -4,6 +4,8 @@
 // thread).
 #pragma once
 
+#include <signal.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -19,6 +21,18 @@ namespace privmon {
 inline EventTime ServiceWallMicros() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   return std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+}
+
+// A SIGTERM or SIGINT pending for the process, taken (consumed) without waiting; 0 when none.
+// Control thread (the process blocks these signals and takes them with sigtimedwait).
+inline int TakePendingStopSignal() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  timespec none{0, 0};
+  const int sig = sigtimedwait(&stop_signals, nullptr, &none);
+  return sig == SIGTERM || sig == SIGINT ? sig : 0;
 }
 
 // Rejections go to the dead-letter file; records of Entra categories privmon does not read only

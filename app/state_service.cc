@@ -144,13 +144,7 @@ int RunStateTopicService(const ServiceOptions& options,
   sigemptyset(&operator_signals);
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&operator_signals, sig);
   state->SetStopSignals(operator_signals, [&] {
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    timespec none{0, 0};
-    const int sig = sigtimedwait(&stop_signals, nullptr, &none);
-    if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
+    if (const int sig = TakePendingStopSignal(); sig != 0 && !stopping) {
       on_stop_signal(sig);
       dispatcher.BeginShutdown();
     }
